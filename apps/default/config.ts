@@ -1,0 +1,63 @@
+import { checkDnsSubdomain, checkHostname, checkUrl, invalid } from '../../lib';
+
+/** The git providers the default stack can log in with. */
+export enum GitProviderKind {
+  GITHUB = 'github',
+  GITLAB = 'gitlab',
+  GITEA = 'gitea',
+  BITBUCKET = 'bitbucket',
+}
+
+/** The settings of the embedded default stack. Every one has a default, so a fresh clone synthesizes as is. */
+export interface DefaultStackConfig {
+  /** The public host name of Drone (`DOCKYARD_HOST`). */
+  readonly host: string;
+  /** The git provider (`DOCKYARD_GIT_PROVIDER`). */
+  readonly gitProvider: GitProviderKind;
+  /** The git provider's base URL, for self-hosted GitHub, GitLab or Gitea (`DOCKYARD_GIT_SERVER`). */
+  readonly gitServer?: string;
+  /** The OAuth client ID; the client secret goes in the Secret `drone-oauth` (`DOCKYARD_GIT_CLIENT_ID`). */
+  readonly gitClientId: string;
+  /** The organisation whose members may log in and whose repositories are synced (`DOCKYARD_ORG`). */
+  readonly organization: string;
+  /** The git provider login of the first Drone admin (`DOCKYARD_ADMIN`). */
+  readonly admin: string;
+  /** The IngressClass of the Drone Ingress (`DOCKYARD_INGRESS_CLASS`). */
+  readonly ingressClassName: string;
+  /** The cert-manager ClusterIssuer for Drone's certificate (`DOCKYARD_CERT_ISSUER`). */
+  readonly certIssuer: string;
+}
+
+/** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
+export const DEFAULT_CONFIG: DefaultStackConfig = {
+  host: 'drone.example.com',
+  gitProvider: GitProviderKind.GITHUB,
+  gitClientId: 'replace-with-oauth-client-id',
+  organization: 'example',
+  admin: 'example-admin',
+  ingressClassName: 'nginx',
+  certIssuer: 'letsencrypt',
+};
+
+/** Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DefaultStackConfig {
+  const pick = (name: string, fallback: string) => env[name] ?? fallback;
+  const provider = pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider) as GitProviderKind;
+  if (!Object.values(GitProviderKind).includes(provider)) {
+    invalid('DOCKYARD_GIT_PROVIDER', provider, `must be one of ${Object.values(GitProviderKind).join(', ')}`);
+  }
+  const gitServer = env.DOCKYARD_GIT_SERVER;
+  if (gitServer !== undefined) {
+    checkUrl('DOCKYARD_GIT_SERVER', gitServer, ['https', 'http']);
+  }
+  return {
+    host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
+    gitProvider: provider,
+    gitServer,
+    gitClientId: pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId),
+    organization: pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization),
+    admin: pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin),
+    ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
+    certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
+  };
+}

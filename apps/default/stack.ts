@@ -1,0 +1,70 @@
+import { App } from 'cdk8s';
+import {
+  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, GitProvider, IngressTls, Namespace,
+  NetworkPeer, Postgres, Secret, SecretKey, SecretValue,
+} from '../../lib';
+import { DefaultStackConfig, GitProviderKind } from './config';
+
+/** The namespaces of the default stack. */
+export const NAMESPACES = { platform: 'dockyard', builds: 'dockyard-builds', deploys: 'dockyard-deploy', app: 'demo' };
+
+/**
+ * The embedded default stack: everything in-cluster. PostgreSQL, the Drone server, its Kubernetes runner and the
+ * secrets extension, plus an example app whose deploy pipeline gets its database password and a least-privilege
+ * deploy identity without anyone handling the raw values.
+ */
+export function defaultStack(app: App, config: DefaultStackConfig): DockyardChart {
+  const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
+  new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
+  new Namespace(chart, 'AppNamespace', { name: NAMESPACES.app });
+
+  const postgres = new Postgres(chart, 'Postgres');
+  const oauth = Secret.fromSecretName(chart, 'OAuth', 'drone-oauth', {
+    description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}/login`,
+  });
+  const server = new DroneServer(chart, 'Drone', {
+    host: config.host,
+    gitProvider: gitProvider(config, oauth.key('client-secret')),
+    database: postgres.addDatabase('drone'),
+    userFilter: [config.organization, config.admin],
+    repositoryFilter: [config.organization],
+    admin: config.admin,
+    ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
+  });
+  const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
+  const runner = new DroneKubeRunner(chart, 'Runner', {
+    server,
+    secretsExtension: secrets,
+    buildNamespace: NAMESPACES.builds,
+    extraBuildNamespaces: [NAMESPACES.deploys],
+  });
+
+  // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
+  const repo = `${config.organization}/demo`;
+  const demoDb = postgres.addDatabase('demo', { connectionLimit: 20 });
+  demoDb.grantConnect(NetworkPeer.namespace(NAMESPACES.deploys));
+  secrets.addSecret('DemoDatabase', {
+    name: 'demo-database',
+    repos: [repo],
+    values: {
+      password: SecretValue.copyOf(demoDb.password),
+      url: SecretValue.template(`postgres://${demoDb.user}:{password}@${demoDb.host}:${demoDb.port}/${demoDb.databaseName}?sslmode=disable`,
+        { password: demoDb.password }),
+    },
+  });
+  const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });
+  runner.addPolicy({
+    name: 'demo-deploy', repos: [repo], namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
+  });
+  return chart;
+}
+
+function gitProvider(config: DefaultStackConfig, clientSecret: SecretKey): GitProvider {
+  const app = { clientId: config.gitClientId, clientSecret, server: config.gitServer };
+  switch (config.gitProvider) {
+    case GitProviderKind.GITHUB: return GitProvider.github(app);
+    case GitProviderKind.GITLAB: return GitProvider.gitlab(app);
+    case GitProviderKind.GITEA: return GitProvider.gitea({ ...app, server: config.gitServer ?? 'https://gitea.example.com' });
+    case GitProviderKind.BITBUCKET: return GitProvider.bitbucketCloud(app);
+  }
+}

@@ -1,0 +1,11 @@
+export * from './chart';
+export * from './image';
+export { IngressTls } from './ingress';
+export type { CertManagerOptions, IngressOptions } from './ingress';
+export * from './labels';
+export * from './local-secret-store';
+export * from './namespace';
+export { NetworkPeer } from './network';
+export * from './resources';
+export * from './secret';
+export * from './validation';

@@ -1,0 +1,119 @@
+import { Construct } from 'constructs';
+import { k8s } from './k8s';
+import { checkDnsSubdomain, checkHostname } from './validation';
+
+/** How an Ingress gets its TLS certificate. */
+export class IngressTls {
+  /** Use an existing `kubernetes.io/tls` Secret in the Ingress's namespace. */
+  public static secret(secretName: string): IngressTls {
+    return new IngressTls(checkDnsSubdomain('secretName', secretName), {});
+  }
+
+  /**
+   * Have cert-manager issue the certificate into `secretName`.
+   *
+   * @param issuer the cert-manager issuer's name
+   * @param options whether it is a ClusterIssuer and where to store the certificate
+   */
+  public static certManager(issuer: string, options: CertManagerOptions = {}): IngressTls {
+    const kind = options.namespacedIssuer ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer';
+    return new IngressTls(options.secretName && checkDnsSubdomain('secretName', options.secretName), {
+      [kind]: checkDnsSubdomain('issuer', issuer),
+    });
+  }
+
+  private constructor(
+    /** The TLS Secret's name, if fixed. */
+    public readonly secretName: string | undefined,
+    /** Annotations that request the certificate. */
+    public readonly annotations: Readonly<Record<string, string>>,
+  ) {}
+}
+
+/** Options of `IngressTls.certManager`. */
+export interface CertManagerOptions {
+  /**
+   * Whether the issuer is a namespaced `Issuer` rather than a `ClusterIssuer`.
+   *
+   * @default false
+   */
+  readonly namespacedIssuer?: boolean;
+  /**
+   * The Secret cert-manager stores the certificate in.
+   *
+   * @default - "<ingress name>-tls"
+   */
+  readonly secretName?: string;
+}
+
+/** How a web UI is exposed through an Ingress. */
+export interface IngressOptions {
+  /**
+   * The IngressClass.
+   *
+   * @default - the cluster's default IngressClass
+   */
+  readonly className?: string;
+  /**
+   * The TLS certificate.
+   *
+   * @default - no TLS on the Ingress: terminate TLS in front of it
+   */
+  readonly tls?: IngressTls;
+  /**
+   * The namespace of the ingress controller, which the NetworkPolicy admits.
+   *
+   * @default "ingress-nginx"
+   */
+  readonly controllerNamespace?: string;
+  /**
+   * Extra annotations, e.g. for the ingress controller.
+   *
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/** What an `HttpIngress` routes. */
+export interface HttpIngressProps extends IngressOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly host: string;
+  readonly serviceName: string;
+  readonly servicePort: string;
+}
+
+/** An Ingress that routes every path of one host to one Service port. */
+export class HttpIngress extends Construct {
+  /** The TLS Secret the Ingress reads, if any. */
+  public readonly tlsSecretName?: string;
+
+  public constructor(scope: Construct, id: string, props: HttpIngressProps) {
+    super(scope, id);
+    checkHostname('host', props.host);
+    this.tlsSecretName = props.tls && (props.tls.secretName ?? `${props.name}-tls`);
+    new k8s.KubeIngress(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { ...props.annotations, ...props.tls?.annotations },
+      },
+      spec: {
+        ingressClassName: props.className,
+        tls: this.tlsSecretName ? [{ hosts: [props.host], secretName: this.tlsSecretName }] : undefined,
+        rules: [{
+          host: props.host,
+          http: {
+            paths: [{
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: props.serviceName, port: { name: props.servicePort } } },
+            }],
+          },
+        }],
+      },
+    });
+  }
+}

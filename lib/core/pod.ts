@@ -1,0 +1,116 @@
+import { Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { EnvVars } from './env';
+import { Image, Images } from './image';
+import { k8s } from './k8s';
+import { Resources } from './resources';
+import { containerSecurityContext, podSecurityContext, RunAs } from './security';
+
+/** Liveness, readiness and optional startup probes of a container. */
+export interface Probes {
+  readonly startup?: k8s.Probe;
+  readonly liveness: k8s.Probe;
+  readonly readiness: k8s.Probe;
+}
+
+/** One handler for all three probes, with timings that suit a server that may take a while to start. */
+export function probesOf(handler: Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>, startupSeconds = 150): Probes {
+  return {
+    startup: { ...handler, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: Math.ceil(startupSeconds / 5) },
+    liveness: { ...handler, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+    readiness: { ...handler, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+  };
+}
+
+/** An HTTP GET probe handler on a named container port. */
+export function httpGet(path: string, port: string): Pick<k8s.Probe, 'httpGet'> {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port) } };
+}
+
+/** A TCP connect probe handler on a named container port. */
+export function tcpSocket(port: string): Pick<k8s.Probe, 'tcpSocket'> {
+  return { tcpSocket: { port: k8s.IntOrString.fromString(port) } };
+}
+
+/** A mount of a pod volume into a container. */
+export interface Mount {
+  readonly volume: string;
+  readonly path: string;
+  readonly readOnly?: boolean;
+  readonly subPath?: string;
+}
+
+/** What a hardened container is built from. */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: Image;
+  readonly command?: string[];
+  readonly args?: string[];
+  /** Container ports by name. */
+  readonly ports?: Record<string, number>;
+  readonly env?: EnvVars;
+  readonly mounts?: Mount[];
+  /** Required for long-running containers; init containers have none. */
+  readonly probes?: Probes;
+  readonly resources: Resources;
+  /** Only for images that cannot run with a read-only root filesystem. */
+  readonly writableRootFilesystem?: boolean;
+}
+
+/** What a hardened pod is built from. */
+export interface PodSpec {
+  readonly runAs: RunAs;
+  readonly containers: ContainerSpec[];
+  readonly initContainers?: ContainerSpec[];
+  readonly volumes?: k8s.Volume[];
+  /** @default - the namespace's `default` ServiceAccount, without a token */
+  readonly serviceAccountName?: string;
+  /** Mount an API token: only for pods that talk to the Kubernetes API. */
+  readonly automountToken?: boolean;
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * A pod template that passes Pod Security "restricted": non-root, no privilege escalation, all capabilities
+ * dropped, RuntimeDefault seccomp, read-only root filesystem unless the image needs otherwise, requests and limits.
+ */
+export function podTemplate(scope: IConstruct, labels: Record<string, string>, spec: PodSpec): k8s.PodTemplateSpec {
+  return {
+    metadata: { labels },
+    spec: {
+      serviceAccountName: spec.serviceAccountName,
+      automountServiceAccountToken: spec.automountToken ?? false,
+      // service links would inject variables such as DRONE_SERVER_PORT that some images misread as config
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(spec.runAs),
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+      initContainers: spec.initContainers?.map((c) => container(scope, c)),
+      containers: spec.containers.map((c) => container(scope, c)),
+      volumes: spec.volumes,
+    },
+  };
+}
+
+function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
+  return {
+    name: spec.name,
+    image: Lazy.any({ produce: () => Images.resolve(scope, spec.image).reference }),
+    imagePullPolicy: 'IfNotPresent',
+    command: spec.command,
+    args: spec.args,
+    ports: spec.ports && Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort, protocol: 'TCP' })),
+    // rendered at synth time: clients may add variables after the workload is defined
+    env: spec.env && Lazy.any({ produce: () => spec.env!._toKube() }),
+    volumeMounts: spec.mounts?.map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly, subPath: m.subPath })),
+    startupProbe: spec.probes?.startup,
+    livenessProbe: spec.probes?.liveness,
+    readinessProbe: spec.probes?.readiness,
+    resources: spec.resources._toKube(),
+    securityContext: containerSecurityContext(!spec.writableRootFilesystem),
+  };
+}
+
+/** An emptyDir volume for a writable path under a read-only root filesystem. */
+export function emptyDir(name: string, sizeLimit = '64Mi'): k8s.Volume {
+  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}

@@ -1,0 +1,63 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from './k8s';
+import { invalid } from './validation';
+
+/**
+ * One RBAC rule. Wildcards are refused: Dockyard grants only named resources and verbs.
+ *
+ * A rule whose `resourceNames` is empty at synth time is dropped, because Kubernetes reads an empty list as "all".
+ */
+export interface PolicyRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+  readonly resourceNames?: string[];
+}
+
+/** What a `NamespacedAccess` grants, and to whom. */
+export interface NamespacedAccessProps {
+  /** The Role's and RoleBinding's name. */
+  readonly name: string;
+  /** Where the Role applies. */
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly rules: PolicyRule[];
+  /** The ServiceAccount bound to the Role. */
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+}
+
+/** A Role and the RoleBinding that grants it to one ServiceAccount, possibly from another namespace. */
+export class NamespacedAccess extends Construct {
+  public constructor(scope: Construct, id: string, props: NamespacedAccessProps) {
+    super(scope, id);
+    for (const rule of props.rules) {
+      for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames'] as const) {
+        if (rule[field]?.includes('*')) {
+          invalid(`rules.${field}`, rule[field], 'must name each item; wildcards are refused');
+        }
+      }
+    }
+    const metadata = { name: props.name, namespace: props.namespace, labels: props.labels };
+    new k8s.KubeRole(this, 'Role', {
+      metadata,
+      rules: Lazy.any({
+        produce: () => props.rules
+          .filter((r) => r.resourceNames === undefined || r.resourceNames.length > 0)
+          .map((r) => ({ ...r, resourceNames: r.resourceNames && [...r.resourceNames].sort() })),
+      }),
+    });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
+      subjects: [{ kind: 'ServiceAccount', name: props.serviceAccount.name, namespace: props.serviceAccount.namespace }],
+    });
+  }
+}
+
+/** A ServiceAccount that mounts no token unless its pods ask for one, or `automountToken` is set. */
+export function serviceAccount(
+  scope: Construct, id: string, metadata: { name: string; namespace: string; labels: Record<string, string> }, automountToken = false,
+): k8s.KubeServiceAccount {
+  return new k8s.KubeServiceAccount(scope, id, { metadata, automountServiceAccountToken: automountToken });
+}

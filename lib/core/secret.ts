@@ -1,0 +1,280 @@
+import { Construct, IConstruct } from 'constructs';
+import { namespaceOf } from './chart';
+import { checkDnsSubdomain, checkInteger, invalid, ValidationError } from './validation';
+
+/**
+ * A Kubernetes Secret that holds credentials, referenced by name.
+ *
+ * Dockyard never renders a credential into the main manifests: a Secret is either generated from a separate
+ * source (`Secret`) or already exists in the cluster (`Secret.fromSecretName`).
+ */
+export interface ISecret extends IConstruct {
+  /** The Secret's name. */
+  readonly secretName: string;
+  /** The namespace the Secret lives in. */
+  readonly namespace: string;
+  /** Whether Dockyard generates the values (and can copy them into other namespaces). */
+  readonly generated: boolean;
+  /** A reference to one key of this Secret. */
+  key(key: string): SecretKey;
+  /**
+   * Make the Secret available to pods in `namespace`, for `secretKeyRef` cannot cross namespaces.
+   *
+   * Generated Secrets are copied there with the same values; an existing Secret must already live there.
+   */
+  shareWith(namespace: string): void;
+}
+
+/** A typed reference to one key of a Kubernetes Secret: the only way Dockyard passes a credential around. */
+export class SecretKey {
+  /** @internal */
+  public constructor(
+    /** The Secret holding the value. */
+    public readonly secret: ISecret,
+    /** The key inside the Secret. */
+    public readonly key: string,
+  ) {
+    if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+      invalid('key', key, 'must consist of letters, digits, "-", "_" or "."');
+    }
+  }
+
+  /** The `secretKeyRef` selector for a pod in `namespace`, sharing the Secret there if needed. */
+  public selectorFor(namespace: string): { name: string; key: string } {
+    this.secret.shareWith(namespace);
+    return { name: this.secret.secretName, key: this.key };
+  }
+
+  public toString(): string {
+    return `${this.secret.namespace}/${this.secret.secretName}#${this.key}`;
+  }
+}
+
+/** How a generated value is produced. */
+export enum SecretValueKind {
+  /** Crypto-random characters. */
+  RANDOM = 'random',
+  /** The value of another generated key. */
+  COPY = 'copy',
+  /** A text with other generated keys substituted into `{name}` placeholders. */
+  TEMPLATE = 'template',
+}
+
+const HEX = '0123456789abcdef';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The recipe for one generated Secret value. Values are created once by the secret source and then kept. */
+export class SecretValue {
+  /** `length` random hexadecimal characters, e.g. 32 for Drone's database encryption key. */
+  public static hex(length: number): SecretValue {
+    checkInteger('length', length, 16, 4096);
+    return new SecretValue(SecretValueKind.RANDOM, { alphabet: HEX, length });
+  }
+
+  /** `length` random letters and digits: safe in URLs, DSNs and shell words without escaping. */
+  public static alphanumeric(length: number): SecretValue {
+    checkInteger('length', length, 16, 4096);
+    return new SecretValue(SecretValueKind.RANDOM, { alphabet: ALPHANUMERIC, length });
+  }
+
+  /** The same value as another generated key, e.g. a database password handed to a pipeline. */
+  public static copyOf(key: SecretKey): SecretValue {
+    requireGenerated('copyOf', key);
+    return new SecretValue(SecretValueKind.COPY, { sources: { value: key } });
+  }
+
+  /**
+   * A text assembled from generated keys, e.g. a DSN: `{password}` is replaced by the value of `keys.password`.
+   *
+   * @param template the text with `{name}` placeholders
+   * @param keys the generated keys to substitute, by placeholder name
+   */
+  public static template(template: string, keys: Record<string, SecretKey>): SecretValue {
+    const names = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+    for (const name of names) {
+      if (!(name in keys)) {
+        invalid('template', template, `placeholder {${name}} needs a key; got ${JSON.stringify(Object.keys(keys))}`);
+      }
+    }
+    Object.values(keys).forEach((k) => requireGenerated('template', k));
+    return new SecretValue(SecretValueKind.TEMPLATE, { template, sources: keys });
+  }
+
+  /** The characters a random value is drawn from. */
+  public readonly alphabet?: string;
+  /** The length of a random value. */
+  public readonly length?: number;
+  /** The text of a template value. */
+  public readonly template?: string;
+  /** The keys a copy or template reads. */
+  public readonly sources: Readonly<Record<string, SecretKey>>;
+
+  private constructor(
+    /** How the value is produced. */
+    public readonly kind: SecretValueKind,
+    options: { alphabet?: string; length?: number; template?: string; sources?: Record<string, SecretKey> },
+  ) {
+    this.alphabet = options.alphabet;
+    this.length = options.length;
+    this.template = options.template;
+    this.sources = options.sources ?? {};
+  }
+}
+
+function requireGenerated(factory: string, key: SecretKey): void {
+  if (!key.secret.generated) {
+    invalid(`${factory} source`, key.toString(), 'must be a key of a generated Secret, whose value Dockyard knows');
+  }
+}
+
+/** Props of a generated `Secret`. */
+export interface SecretProps {
+  /** The Secret's name. */
+  readonly name: string;
+  /**
+   * The namespace the Secret is created in.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /** The keys and how each value is generated. */
+  readonly values: Record<string, SecretValue>;
+  /**
+   * Annotations of the Secret, e.g. the Drone secrets extension's `X-Drone-Repos`.
+   *
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+  /**
+   * The Secret's type.
+   *
+   * @default "Opaque"
+   */
+  readonly type?: string;
+}
+
+/**
+ * A Secret whose values Dockyard generates once, outside the main manifests.
+ *
+ * The construct renders nothing into its chart. A secret source materialises it: `LocalSecretStore` for the
+ * embedded default (a git-ignored state file and a separate manifest), or the Pulumi program for the cloud.
+ */
+export class Secret extends Construct implements ISecret {
+  /**
+   * Refer to a Secret that already exists in the cluster, e.g. made by External Secrets or Sealed Secrets.
+   *
+   * @param secretName the Secret's name
+   * @param options where it lives
+   */
+  public static fromSecretName(scope: Construct, id: string, secretName: string, options: ExistingSecretOptions = {}): ISecret {
+    return new ExistingSecret(scope, id, secretName, options);
+  }
+
+  /** Every generated Secret defined below `scope`. */
+  public static allIn(scope: IConstruct): Secret[] {
+    return scope.node.findAll().filter((c): c is Secret => c instanceof Secret);
+  }
+
+  /** Every existing Secret referred to below `scope`: the ones a user must create before applying. */
+  public static requiredIn(scope: IConstruct): RequiredSecret[] {
+    return scope.node.findAll()
+      .filter((c): c is ExistingSecret => c instanceof ExistingSecret)
+      .map((s) => ({ namespace: s.namespace, secretName: s.secretName, keys: [...s.keys].sort(), description: s.description }));
+  }
+
+  public readonly secretName: string;
+  public readonly namespace: string;
+  public readonly generated = true;
+  /** The keys and how each value is generated. */
+  public readonly values: Readonly<Record<string, SecretValue>>;
+  /** The Secret's annotations. */
+  public readonly annotations: Readonly<Record<string, string>>;
+  /** The Secret's type. */
+  public readonly type: string;
+  private readonly copies = new Set<string>();
+
+  public constructor(scope: Construct, id: string, props: SecretProps) {
+    super(scope, id);
+    this.secretName = checkDnsSubdomain('name', props.name);
+    this.namespace = namespaceOf(this, props.namespace);
+    if (Object.keys(props.values).length === 0) {
+      invalid('values', props.values, 'must define at least one key');
+    }
+    Object.keys(props.values).forEach((k) => new SecretKey(this, k));
+    this.values = { ...props.values };
+    this.annotations = { ...props.annotations };
+    this.type = props.type ?? 'Opaque';
+  }
+
+  /** Every namespace the Secret is rendered in: its own first, then its copies in name order. */
+  public get namespaces(): string[] {
+    return [this.namespace, ...[...this.copies].filter((n) => n !== this.namespace).sort()];
+  }
+
+  public key(key: string): SecretKey {
+    if (!(key in this.values)) {
+      invalid('key', key, `must be one of the keys of Secret ${this.secretName}: ${Object.keys(this.values).join(', ')}`);
+    }
+    return new SecretKey(this, key);
+  }
+
+  public shareWith(namespace: string): void {
+    this.copies.add(namespace);
+  }
+}
+
+/** An existing Secret that a stack reads and a user must provide. */
+export interface RequiredSecret {
+  /** The namespace it must live in. */
+  readonly namespace: string;
+  /** Its name. */
+  readonly secretName: string;
+  /** The keys consumers read. */
+  readonly keys: string[];
+  /** What it holds, if described. */
+  readonly description?: string;
+}
+
+/** Options of `Secret.fromSecretName`. */
+export interface ExistingSecretOptions {
+  /**
+   * The namespace the Secret lives in.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * What the Secret holds and how to create it, for the list of Secrets a user must provide.
+   *
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+class ExistingSecret extends Construct implements ISecret {
+  public readonly namespace: string;
+  public readonly generated = false;
+  public readonly description?: string;
+  /** The keys consumers read, for the list of Secrets a user must provide. */
+  public readonly keys = new Set<string>();
+
+  public constructor(scope: Construct, id: string, public readonly secretName: string, options: ExistingSecretOptions) {
+    super(scope, id);
+    checkDnsSubdomain('secretName', secretName);
+    this.namespace = namespaceOf(this, options.namespace);
+    this.description = options.description;
+  }
+
+  public key(key: string): SecretKey {
+    const ref = new SecretKey(this, key);
+    this.keys.add(key);
+    return ref;
+  }
+
+  public shareWith(namespace: string): void {
+    if (namespace !== this.namespace) {
+      throw new ValidationError(`invalid secret ${JSON.stringify(`${this.namespace}/${this.secretName}`)}: it is used by pods in namespace ` +
+        `${JSON.stringify(namespace)}, but secretKeyRef cannot cross namespaces; provide the Secret in that namespace`);
+    }
+  }
+}

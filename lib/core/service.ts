@@ -1,0 +1,26 @@
+import { Construct } from 'constructs';
+import { k8s } from './k8s';
+
+/** What a `ClusterService` exposes. */
+export interface ClusterServiceProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  /** Service ports by the name of the container port they target. */
+  readonly ports: Record<string, number>;
+}
+
+/** A ClusterIP Service whose ports target named container ports. */
+export function clusterService(scope: Construct, id: string, props: ClusterServiceProps): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    spec: {
+      type: 'ClusterIP',
+      selector: props.selector,
+      ports: Object.entries(props.ports).map(([name, port]) => ({
+        name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP',
+      })),
+    },
+  });
+}

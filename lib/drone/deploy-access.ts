@@ -1,0 +1,105 @@
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkUniqueList, componentLabels, invalid, namespaceOf } from '../core';
+import { NamespacedAccess, PolicyRule, serviceAccount } from '../core/rbac';
+
+/** One grant of a deploy identity. */
+export class DeployPermission {
+  /** Create, change and read `resources` of `apiGroup` (`""` for the core group). */
+  public static manage(apiGroup: string, resources: string[]): DeployPermission {
+    return new DeployPermission(apiGroup, resources, ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
+  }
+
+  /** Read `resources` of `apiGroup`. */
+  public static read(apiGroup: string, resources: string[]): DeployPermission {
+    return new DeployPermission(apiGroup, resources, ['get', 'list', 'watch']);
+  }
+
+  private constructor(
+    /** The API group. */
+    public readonly apiGroup: string,
+    /** The resources. */
+    public readonly resources: string[],
+    /** The verbs. */
+    public readonly verbs: string[],
+  ) {
+    checkUniqueList('resources', resources);
+    const escalating = resources.filter((r) => ESCALATING.includes(`${apiGroup}/${r}`) || apiGroup === 'rbac.authorization.k8s.io');
+    if (escalating.length > 0) {
+      invalid('resources', resources, `must not include ${escalating.join(', ')}: they let a deploy escalate its own privileges`);
+    }
+  }
+
+  /** @internal */
+  public _toRule(): PolicyRule {
+    return { apiGroups: [this.apiGroup], resources: [...this.resources], verbs: [...this.verbs] };
+  }
+}
+
+// grants that hand out more than they name: running commands in pods, minting tokens, impersonation
+const ESCALATING = ['/pods/exec', '/pods/attach', '/pods/portforward', '/serviceaccounts/token', '/serviceaccounts', '/nodes/proxy'];
+
+/** Props of a `DeployAccess`. */
+export interface DeployAccessProps {
+  /** The namespace deploys change. */
+  readonly namespace: string;
+  /**
+   * The name of the ServiceAccount, Role and RoleBinding.
+   *
+   * @default "deployer"
+   */
+  readonly name?: string;
+  /**
+   * Where the ServiceAccount lives. Put it in a dedicated build namespace and pin deploy repositories to it with a
+   * runner policy: pipelines then use their pod's short-lived token and no long-lived credential exists.
+   *
+   * @default - the target namespace
+   */
+  readonly serviceAccountNamespace?: string;
+  /**
+   * What deploys may do. Secrets are left out unless granted here.
+   *
+   * @default DeployAccess.DEFAULT_PERMISSIONS
+   */
+  readonly permissions?: DeployPermission[];
+}
+
+/**
+ * A least-privilege deploy identity: a ServiceAccount bound by a RoleBinding to a Role in one namespace.
+ * Never a ClusterRoleBinding, never RBAC objects, never `pods/exec`.
+ */
+export class DeployAccess extends Construct {
+  /** Workloads, Services, ConfigMaps and Ingresses managed; pods, logs and events read. */
+  public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
+    DeployPermission.manage('apps', ['deployments', 'statefulsets']),
+    DeployPermission.manage('', ['services', 'configmaps']),
+    DeployPermission.manage('networking.k8s.io', ['ingresses']),
+    DeployPermission.manage('batch', ['jobs', 'cronjobs']),
+    DeployPermission.read('apps', ['replicasets']),
+    DeployPermission.read('', ['pods', 'pods/log', 'events']),
+  ];
+
+  /** The ServiceAccount's name. */
+  public readonly serviceAccountName: string;
+  /** The ServiceAccount's namespace. */
+  public readonly serviceAccountNamespace: string;
+
+  public constructor(scope: Construct, id: string, props: DeployAccessProps) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'deployer');
+    const namespace = checkDnsLabel('namespace', props.namespace);
+    this.serviceAccountName = name;
+    this.serviceAccountNamespace = namespaceOf(this, props.serviceAccountNamespace ?? namespace, 'serviceAccountNamespace');
+    const labels = componentLabels({ name: 'dockyard', instance: name, component: 'deploy-access' });
+    const permissions = props.permissions ?? DeployAccess.DEFAULT_PERMISSIONS;
+    if (permissions.length === 0) {
+      invalid('permissions', permissions, 'must grant at least one permission');
+    }
+    // pipeline pods that run as this account need its token: the account exists for nothing else
+    serviceAccount(this, 'ServiceAccount', { name, namespace: this.serviceAccountNamespace, labels }, true);
+    new NamespacedAccess(this, 'Access', {
+      name, namespace, labels,
+      rules: permissions.map((p) => p._toRule()),
+      serviceAccount: { name, namespace: this.serviceAccountNamespace },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { checkUrl, invalid, SecretKey } from '../core';
+import { EnvVars } from '../core/env';
+
+/** An OAuth application registered with a git provider. */
+export interface OAuthAppProps {
+  /** The OAuth client ID; not a secret. */
+  readonly clientId: string;
+  /** The OAuth client secret. */
+  readonly clientSecret: SecretKey;
+}
+
+/** A self-hostable git provider's OAuth application. */
+export interface GitServerProps extends OAuthAppProps {
+  /**
+   * The provider's base URL.
+   *
+   * @default - the public service: https://github.com or https://gitlab.com
+   */
+  readonly server?: string;
+}
+
+/** Props of a Gitea provider, which has no public default. */
+export interface GiteaProps extends OAuthAppProps {
+  /** The Gitea server's base URL. */
+  readonly server: string;
+}
+
+/**
+ * The git provider Drone logs users in with and syncs repositories from. A Drone server has exactly one.
+ *
+ * The OAuth redirect URL to register with the provider is `<proto>://<host>/login`.
+ */
+export class GitProvider {
+  /** GitHub or GitHub Enterprise. */
+  public static github(props: GitServerProps): GitProvider {
+    return new GitProvider('GITHUB', props, props.server ?? 'https://github.com');
+  }
+
+  /** GitLab.com or a self-managed GitLab. */
+  public static gitlab(props: GitServerProps): GitProvider {
+    return new GitProvider('GITLAB', props, props.server ?? 'https://gitlab.com');
+  }
+
+  /** A Gitea server. */
+  public static gitea(props: GiteaProps): GitProvider {
+    return new GitProvider('GITEA', props, props.server);
+  }
+
+  /** Bitbucket Cloud. */
+  public static bitbucketCloud(props: OAuthAppProps): GitProvider {
+    return new GitProvider('BITBUCKET', props, undefined);
+  }
+
+  private constructor(
+    /** The provider's segment of Drone's variable names, e.g. `GITHUB`. */
+    public readonly kind: string,
+    private readonly app: OAuthAppProps,
+    /** The provider's base URL, if configurable. */
+    public readonly server: string | undefined,
+  ) {
+    if (!app.clientId || /\s/.test(app.clientId)) {
+      invalid('clientId', app.clientId, 'must be a non-empty OAuth client ID without spaces');
+    }
+    if (server !== undefined) {
+      checkUrl('server', server, ['https', 'http']);
+    }
+  }
+
+  /** @internal */
+  public _bind(env: EnvVars): void {
+    if (this.server !== undefined) {
+      env.value(`DRONE_${this.kind}_SERVER`, this.server);
+    }
+    env.value(`DRONE_${this.kind}_CLIENT_ID`, this.app.clientId);
+    env.secret(`DRONE_${this.kind}_CLIENT_SECRET`, this.app.clientSecret);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './deploy-access';
+export * from './git-provider';
+export * from './pipeline-secret';
+export * from './runner';
+export * from './secrets-extension';
+export * from './server';

@@ -1,0 +1,283 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import {
+  checkDnsLabel, checkInteger, checkUniqueList, componentLabels, Image, invalid, Namespace, namespaceOf, NetworkPeer, PodSecurityLevel,
+  Resources, selectorLabels,
+} from '../core';
+import { deployment } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { httpGet, probesOf } from '../core/pod';
+import { NamespacedAccess, serviceAccount } from '../core/rbac';
+import { accessAnnotations, PipelineEvent } from './pipeline-secret';
+import { IDroneSecretsExtension } from './secrets-extension';
+import { IDroneServer } from './server';
+
+/** Props of a `DroneKubeRunner`. */
+export interface DroneKubeRunnerProps {
+  /** The server the runner polls for pipelines. */
+  readonly server: IDroneServer;
+  /**
+   * The name of the Deployment, ServiceAccount, Roles and related objects.
+   *
+   * @default "drone-runner"
+   */
+  readonly name?: string;
+  /**
+   * The namespace the runner itself runs in.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Where pipelines run unless a pipeline or policy says otherwise (`DRONE_NAMESPACE_DEFAULT`). It is always
+   * among the build namespaces, so the runner's RBAC always covers it (drone/charts#60).
+   *
+   * @default - "<namespace>-builds"
+   */
+  readonly buildNamespace?: string;
+  /**
+   * Further namespaces pipelines may run in, e.g. ones that policies pin deploy repositories to.
+   *
+   * @default - none
+   */
+  readonly extraBuildNamespaces?: string[];
+  /**
+   * Whether to define the build namespaces, rather than use existing ones.
+   *
+   * @default true
+   */
+  readonly createBuildNamespaces?: boolean;
+  /**
+   * The Pod Security level enforced in created build namespaces. Baseline lets image builders such as kaniko run
+   * as root while refusing privileged pods and host access; restricted violations are still warned about.
+   *
+   * @default PodSecurityLevel.BASELINE
+   */
+  readonly buildPodSecurity?: PodSecurityLevel;
+  /**
+   * How many pipelines this runner runs at once.
+   *
+   * @default 10
+   */
+  readonly capacity?: number;
+  /**
+   * The secrets extension pipelines read secrets from.
+   *
+   * @default - none: pipelines get only secrets stored in Drone
+   */
+  readonly secretsExtension?: IDroneSecretsExtension;
+  /**
+   * Whether remote debugging sessions with tmate are allowed.
+   *
+   * @default false
+   */
+  readonly tmate?: boolean;
+  /**
+   * Only run pipelines of these repositories (globs, `*` not crossing `/`); others fail.
+   *
+   * @default - every repository
+   */
+  readonly limitRepos?: string[];
+  /**
+   * Only run pipelines for these events; others fail.
+   *
+   * @default - every event
+   */
+  readonly limitEvents?: PipelineEvent[];
+  /**
+   * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner.
+   *
+   * @default false
+   */
+  readonly limitTrusted?: boolean;
+  /**
+   * How long a stopping runner waits for running pipelines, in seconds.
+   *
+   * @default 3600
+   */
+  readonly gracePeriodSec?: number;
+  /**
+   * The runner image.
+   *
+   * @default DroneKubeRunner.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * Requests and limits of the runner container (not of the pipelines).
+   *
+   * @default - 100m/64Mi requested, 500m/256Mi limit
+   */
+  readonly resources?: Resources;
+}
+
+/** Props of `DroneKubeRunner.addPolicy`. */
+export interface RunnerPolicyProps {
+  /** The policy's name. */
+  readonly name: string;
+  /** The repositories it applies to: slugs or globs. */
+  readonly repos: string[];
+  /**
+   * The build namespace their pipelines are forced into.
+   *
+   * @default - the default build namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The ServiceAccount their pipeline pods are forced to run as, in `namespace`.
+   *
+   * @default - the namespace's default ServiceAccount
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Refuse the namespace to every other repository that asks for it in its pipeline (`DRONE_NAMESPACE_RULES_FILE`).
+   *
+   * @default true
+   */
+  readonly exclusive?: boolean;
+}
+
+const PORT = 3000;
+const CONFIG_DIR = '/etc/drone-runner';
+
+/**
+ * The Drone Kubernetes runner: it polls the server and runs each pipeline as a pod in a build namespace.
+ *
+ * It gets a Role with the upstream verbs in every build namespace, and policies pin namespaces and
+ * ServiceAccounts per repository. Build namespaces admit no ingress.
+ */
+export class DroneKubeRunner extends Construct {
+  /** The default image. */
+  public static readonly IMAGE = Image.of('docker.io/drone/drone-runner-kube:1.0.0-rc.5');
+
+  /** The namespace pipelines run in by default. */
+  public readonly buildNamespace: string;
+  /** Every namespace pipelines may run in. */
+  public readonly buildNamespaces: readonly string[];
+  /** The runner's pods, as a NetworkPolicy peer. */
+  public readonly peer: NetworkPeer;
+
+  private readonly policies: object[] = [];
+  private readonly namespaceRules: Record<string, string[]> = {};
+
+  public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'drone-runner');
+    const namespace = namespaceOf(this, props.namespace);
+    this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
+    const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
+    this.buildNamespaces = checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
+    if (this.buildNamespaces.includes(namespace)) {
+      invalid('buildNamespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
+    }
+    const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
+    const image = props.image ?? DroneKubeRunner.IMAGE;
+    const ident = { name: 'drone', instance: name, component: 'runner' };
+    const labels = componentLabels(ident, image.tag);
+    const selector = selectorLabels(ident);
+    this.peer = NetworkPeer.pods(namespace, selector);
+
+    const builds = new Construct(this, 'Builds');
+    for (const ns of this.buildNamespaces) {
+      const scope_ = new Construct(builds, ns);
+      if (props.createBuildNamespaces ?? true) {
+        new Namespace(scope_, 'Namespace', { name: ns, podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE });
+      }
+      // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
+      new NamespacedAccess(scope_, 'Access', {
+        name, namespace: ns, labels,
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+          { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
+        ],
+        serviceAccount: { name, namespace },
+      });
+      // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
+      new PodFirewall(scope_, 'NetworkPolicy', { name: `${name}-builds`, namespace: ns, podLabels: {} });
+      props.server.grantRpc(NetworkPeer.namespace(ns));
+    }
+    props.server.grantRpc(this.peer);
+
+    const env = new EnvVars(namespace);
+    env.value('DRONE_RPC_HOST', props.server.rpcHost);
+    env.value('DRONE_RPC_PROTO', props.server.rpcProtocol);
+    env.secret('DRONE_RPC_SECRET', props.server.rpcSecret);
+    env.value('DRONE_RUNNER_CAPACITY', String(capacity));
+    env.value('DRONE_NAMESPACE_DEFAULT', this.buildNamespace);
+    env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
+    env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
+    env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
+    if (props.secretsExtension) {
+      env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
+      env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
+      props.secretsExtension.grantAccess(this.peer);
+    }
+    if (props.limitRepos) {
+      env.value('DRONE_LIMIT_REPOS', accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos']);
+    }
+    if (props.limitEvents) {
+      env.value('DRONE_LIMIT_EVENTS', checkUniqueList('limitEvents', props.limitEvents).join(','));
+    }
+    if (props.limitTrusted) {
+      env.value('DRONE_LIMIT_TRUSTED', 'true');
+    }
+
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${name}-config`, namespace, labels },
+      data: {
+        'policies.yaml': Lazy.any({ produce: () => this.policies.map((p) => stringify(p)).join('---\n') }),
+        'namespace-rules.yaml': Lazy.any({ produce: () => stringify(this.namespaceRules) }),
+      },
+    });
+    serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
+    deployment(this, 'Resource', {
+      name, namespace, labels, selector,
+      serviceAccountName: name,
+      automountToken: true,
+      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 3600, 0),
+      // the image runs as root by default, but writes nothing and listens on an unprivileged port
+      runAs: { user: 65532, group: 65532 },
+      containers: [{
+        name: 'runner',
+        image,
+        ports: { http: PORT },
+        env,
+        mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
+        probes: probesOf(httpGet('/healthz', 'http'), 60),
+        resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
+      }],
+      volumes: [{ name: 'config', configMap: { name: `${name}-config` } }],
+    });
+    // the runner serves only its health check: admit nothing
+    new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+  }
+
+  /**
+   * Pin the pipelines of some repositories to a build namespace and ServiceAccount. Policies override the pipeline's
+   * own choice; the first that matches wins, in the order they are added.
+   */
+  public addPolicy(props: RunnerPolicyProps): void {
+    const namespace = props.namespace ?? this.buildNamespace;
+    if (!this.buildNamespaces.includes(namespace)) {
+      invalid('namespace', namespace, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
+    }
+    const repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
+    if (this.policies.some((p: any) => p.name === props.name)) {
+      invalid('name', props.name, 'must be unique among the runner\'s policies');
+    }
+    this.policies.push({
+      name: checkDnsLabel('name', props.name),
+      match: { repo: repos },
+      metadata: { namespace },
+      ...(props.serviceAccountName ? { service_account: checkDnsLabel('serviceAccountName', props.serviceAccountName) } : {}),
+    });
+    if (props.exclusive ?? true) {
+      if (namespace === this.buildNamespace) {
+        invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
+      }
+      this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
+    }
+  }
+}

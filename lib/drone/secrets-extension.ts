@@ -1,0 +1,159 @@
+import { Construct, IConstruct } from 'constructs';
+import {
+  checkDnsLabel, checkDnsSubdomain, componentLabels, Image, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey,
+  SecretValue, selectorLabels,
+} from '../core';
+import { deployment } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { PodFirewall } from '../core/network';
+import { probesOf, tcpSocket } from '../core/pod';
+import { NamespacedAccess, serviceAccount } from '../core/rbac';
+import { clusterService } from '../core/service';
+import { accessAnnotations, PipelineAccess } from './pipeline-secret';
+
+/** A Drone secrets extension, as a runner sees it. */
+export interface IDroneSecretsExtension extends IConstruct {
+  /** The URL runners send secret requests to. */
+  readonly endpoint: string;
+  /** The key runners sign requests with (`DRONE_SECRET_PLUGIN_TOKEN`). */
+  readonly token: SecretKey;
+  /** Admit `peer`, a runner, to the extension. */
+  grantAccess(peer: NetworkPeer): void;
+}
+
+/** Props of a `DroneSecretsExtension`. */
+export interface DroneSecretsExtensionProps {
+  /**
+   * The name of the Deployment, Service and related objects.
+   *
+   * @default "drone-secrets"
+   */
+  readonly name?: string;
+  /**
+   * The namespace, which also holds the pipeline secrets. Keep app teams' RBAC out of it.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The extension image. Upstream publishes only the moving `latest` and per-architecture tags, all built from its
+   * final 2019 commit; pin a digest or a mirrored tag here for production.
+   *
+   * @default DroneSecretsExtension.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * Requests and limits.
+   *
+   * @default - 50m/32Mi requested, 200m/128Mi limit
+   */
+  readonly resources?: Resources;
+  /**
+   * The key runners sign requests with.
+   *
+   * @default - generated: 32 random hex characters
+   */
+  readonly token?: SecretKey;
+}
+
+/** Props of `DroneSecretsExtension.addSecret`. */
+export interface PipelineSecretProps extends PipelineAccess {
+  /** The Secret's name: a pipeline's `get.path`. */
+  readonly name: string;
+  /** The keys (a pipeline's `get.name`) and their values, e.g. `SecretValue.copyOf(database.password)`. */
+  readonly values: Record<string, SecretValue>;
+}
+
+const PORT = 3000;
+
+/**
+ * The Drone Kubernetes secrets extension (drone/kubernetes-secrets): runners fetch pipeline secrets from Kubernetes
+ * Secrets in its namespace, so pipelines get credentials without app teams ever holding the raw values.
+ *
+ * Its Role grants `get` on only the Secrets declared with `addSecret` or `addExistingSecret`.
+ */
+export class DroneSecretsExtension extends Construct implements IDroneSecretsExtension {
+  /** The default image: upstream's amd64 build; see `image`. */
+  public static readonly IMAGE = Image.of('docker.io/drone/kubernetes-secrets:linux-amd64');
+
+  public readonly endpoint: string;
+  public readonly token: SecretKey;
+  /** The namespace holding the extension and its pipeline secrets. */
+  public readonly namespace: string;
+
+  private readonly secretNames: string[] = [];
+  private readonly firewall: PodFirewall;
+
+  public constructor(scope: Construct, id: string, props: DroneSecretsExtensionProps = {}) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'drone-secrets');
+    this.namespace = namespaceOf(this, props.namespace);
+    this.endpoint = `http://${name}.${this.namespace}.svc:${PORT}`;
+    const image = props.image ?? DroneSecretsExtension.IMAGE;
+    const ident = { name: 'drone', instance: name, component: 'secrets-extension' };
+    const labels = componentLabels(ident, image.tag);
+    const selector = selectorLabels(ident);
+    this.token = props.token ?? new Secret(this, 'Token', {
+      name: `${name}-token`, namespace: this.namespace, values: { token: SecretValue.hex(32) },
+    }).key('token');
+
+    const env = new EnvVars(this.namespace);
+    env.secret('SECRET_KEY', this.token);
+    env.value('KUBERNETES_NAMESPACE', this.namespace);
+    env.value('SERVER_ADDRESS', `:${PORT}`);
+
+    serviceAccount(this, 'ServiceAccount', { name, namespace: this.namespace, labels });
+    new NamespacedAccess(this, 'Access', {
+      name, namespace: this.namespace, labels,
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: this.secretNames }],
+      serviceAccount: { name, namespace: this.namespace },
+    });
+    deployment(this, 'Resource', {
+      name, namespace: this.namespace, labels, selector,
+      serviceAccountName: name,
+      // it reads Secrets through the API; note it loads the token once at start-up
+      automountToken: true,
+      runAs: { user: 65532, group: 65532 },
+      containers: [{
+        name: 'extension',
+        image,
+        ports: { http: PORT },
+        env,
+        // every unsigned request gets 400 and there is no health route, so probe the socket
+        probes: probesOf(tcpSocket('http'), 60),
+        resources: props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' }),
+      }],
+    });
+    clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
+  }
+
+  /**
+   * Define a pipeline secret: a generated Secret in the extension's namespace, readable only by the listed
+   * repositories and events. A pipeline reads key `k` with `get: { path: <name>, name: k }`.
+   */
+  public addSecret(id: string, props: PipelineSecretProps): Secret {
+    const annotations = accessAnnotations(props);
+    this.register(props.name);
+    return new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
+  }
+
+  /**
+   * Let the extension read an existing Secret in its namespace, e.g. one made by External Secrets. It must carry
+   * its own `X-Drone-Repos` and `X-Drone-Events` annotations.
+   */
+  public addExistingSecret(secretName: string): void {
+    this.register(checkDnsSubdomain('secretName', secretName));
+  }
+
+  public grantAccess(peer: NetworkPeer): void {
+    this.firewall.allow(peer, PORT);
+  }
+
+  private register(secretName: string): void {
+    if (this.secretNames.includes(secretName)) {
+      invalid('name', secretName, 'must be unique among the pipeline secrets of this extension');
+    }
+    this.secretNames.push(secretName);
+  }
+}

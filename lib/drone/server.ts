@@ -1,0 +1,273 @@
+import { Construct, IConstruct } from 'constructs';
+import {
+  checkDnsLabel, checkHostname, checkUniqueList, componentLabels, Image, IngressOptions, invalid, namespaceOf, NetworkPeer,
+  Resources, Secret, SecretKey, SecretValue, selectorLabels,
+} from '../core';
+import { deployment } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { HttpIngress } from '../core/ingress';
+import { PodFirewall } from '../core/network';
+import { emptyDir, httpGet, probesOf } from '../core/pod';
+import { serviceAccount } from '../core/rbac';
+import { clusterService } from '../core/service';
+import { IPostgresDatabase } from '../postgres';
+import { GitProvider } from './git-provider';
+
+/** A Drone server, as runners and extensions see it. */
+export interface IDroneServer extends IConstruct {
+  /** The namespace the server runs in. */
+  readonly namespace: string;
+  /** `host:port` of the server's Service, for runners' `DRONE_RPC_HOST`. */
+  readonly rpcHost: string;
+  /** `http` or `https`, for runners' `DRONE_RPC_PROTO`. */
+  readonly rpcProtocol: string;
+  /** The secret shared by the server and its runners. */
+  readonly rpcSecret: SecretKey;
+  /** Admit `peer` to the server's port. */
+  grantRpc(peer: NetworkPeer): void;
+}
+
+/** The scheme users reach Drone's web UI with. */
+export enum ServerProtocol {
+  HTTPS = 'https',
+  /** Only for local trials: cookies and OAuth then travel unencrypted. */
+  HTTP = 'http',
+}
+
+/** Props of a `DroneServer`. */
+export interface DroneServerProps {
+  /** The public host name of the web UI and webhooks, e.g. `drone.example.com`. */
+  readonly host: string;
+  /**
+   * The scheme of the public URL.
+   *
+   * @default ServerProtocol.HTTPS
+   */
+  readonly protocol?: ServerProtocol;
+  /** The git provider users log in with. */
+  readonly gitProvider: GitProvider;
+  /** The PostgreSQL database Drone stores its state in. */
+  readonly database: IPostgresDatabase;
+  /**
+   * The name of the Deployment, Service and related objects.
+   *
+   * @default "drone"
+   */
+  readonly name?: string;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The server image.
+   *
+   * @default DroneServer.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * Requests and limits of the server container.
+   *
+   * @default - 100m/128Mi requested, 1 CPU/512Mi limit
+   */
+  readonly resources?: Resources;
+  /**
+   * The secret shared with runners.
+   *
+   * @default - generated: 32 random hex characters
+   */
+  readonly rpcSecret?: SecretKey;
+  /**
+   * The key that signs session cookies. Fixed, so that restarts do not log everyone out.
+   *
+   * @default - generated: 32 random hex characters
+   */
+  readonly cookieSecret?: SecretKey;
+  /**
+   * The AES key that encrypts secrets in the database: exactly 32 characters, set before the first secret is stored.
+   *
+   * @default - generated: 32 random hex characters
+   */
+  readonly databaseSecret?: SecretKey;
+  /**
+   * Only members of these users or organisations can log in (`DRONE_USER_FILTER`).
+   *
+   * @default - anyone with an account at the git provider
+   */
+  readonly userFilter?: string[];
+  /**
+   * Only repositories of these accounts are synced (`DRONE_REPOSITORY_FILTER`); it must be set before the first login.
+   *
+   * @default - the repositories of every account
+   */
+  readonly repositoryFilter?: string[];
+  /**
+   * Whether only admins can register users.
+   *
+   * @default true
+   */
+  readonly registrationClosed?: boolean;
+  /**
+   * The git provider login of the first admin, created at start-up.
+   *
+   * @default - no admin: with closed registration nobody can log in, so set one
+   */
+  readonly admin?: string;
+  /**
+   * Expose the web UI through an Ingress.
+   *
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
+}
+
+const PORT = 8080;
+const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The Drone CI server: one replica on port 8080 as a non-root user, state in PostgreSQL, every secret from a Secret.
+ *
+ * The replica count is fixed at 1 with the Recreate strategy: Drone's multi-server mode is beta and needs Redis.
+ * Telemetry (`DRONE_DATADOG_ENABLED`) is off.
+ */
+export class DroneServer extends Construct implements IDroneServer {
+  /** The default image. */
+  public static readonly IMAGE = Image.of('docker.io/drone/drone:2.28.2');
+
+  public readonly namespace: string;
+  public readonly rpcHost: string;
+  public readonly rpcProtocol = 'http';
+  public readonly rpcSecret: SecretKey;
+  /** The Service's name. */
+  public readonly serviceName: string;
+  /** The server's pods, as a NetworkPolicy peer. */
+  public readonly peer: NetworkPeer;
+  /** The public URL of the web UI. */
+  public readonly url: string;
+
+  private readonly firewall: PodFirewall;
+
+  public constructor(scope: Construct, id: string, props: DroneServerProps) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'drone');
+    this.namespace = namespaceOf(this, props.namespace);
+    this.serviceName = name;
+    this.rpcHost = `${name}.${this.namespace}.svc:${PORT}`;
+    const host = checkHostname('host', props.host, { allowPort: true });
+    const protocol = props.protocol ?? ServerProtocol.HTTPS;
+    this.url = `${protocol}://${host}`;
+    const image = props.image ?? DroneServer.IMAGE;
+    const ident = { name: 'drone', instance: name, component: 'server' };
+    const labels = componentLabels(ident, image.tag);
+    const selector = selectorLabels(ident);
+    this.peer = NetworkPeer.pods(this.namespace, selector);
+
+    const generated = new Secret(this, 'Secrets', {
+      name: `${name}-credentials`,
+      namespace: this.namespace,
+      values: { 'rpc-secret': SecretValue.hex(32), 'cookie-secret': SecretValue.hex(32), 'database-secret': SecretValue.hex(32) },
+    });
+    this.rpcSecret = props.rpcSecret ?? generated.key('rpc-secret');
+
+    const env = new EnvVars(this.namespace);
+    env.value('DRONE_SERVER_HOST', host);
+    env.value('DRONE_SERVER_PROTO', protocol);
+    env.value('DRONE_SERVER_PORT', `:${PORT}`);
+    env.value('DRONE_DATADOG_ENABLED', 'false');
+    env.value('DRONE_COOKIE_SECURE', String(protocol === ServerProtocol.HTTPS));
+    env.secret('DRONE_RPC_SECRET', this.rpcSecret);
+    env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
+    env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
+    bindDatabase(env, props.database);
+    props.gitProvider._bind(env);
+    env.value('DRONE_REGISTRATION_CLOSED', String(props.registrationClosed ?? true));
+    if (props.userFilter) {
+      env.value('DRONE_USER_FILTER', accounts('userFilter', props.userFilter));
+    }
+    if (props.repositoryFilter) {
+      env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter));
+    }
+    if (props.admin !== undefined) {
+      if (!ACCOUNT.test(props.admin)) {
+        invalid('admin', props.admin, 'must be a git provider login');
+      }
+      env.value('DRONE_USER_CREATE', `username:${props.admin},admin:true`);
+    }
+
+    serviceAccount(this, 'ServiceAccount', { name, namespace: this.namespace, labels });
+    deployment(this, 'Resource', {
+      name, namespace: this.namespace, labels, selector, recreate: true,
+      serviceAccountName: name,
+      // the image runs as root by default; any UID works once its writable paths are volumes
+      runAs: { user: 1000, group: 1000 },
+      containers: [{
+        name: 'server',
+        image,
+        ports: { http: PORT },
+        env,
+        mounts: [
+          // XDG_CACHE_HOME of the image: the autocert and template cache
+          { volume: 'data', path: '/data' },
+          { volume: 'tmp', path: '/tmp' },
+          ...(props.database.caCertificate ? [{ volume: 'database-ca', path: DATABASE_CA_DIR, readOnly: true }] : []),
+        ],
+        probes: probesOf(httpGet('/healthz', 'http')),
+        resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+      }],
+      volumes: [
+        emptyDir('data', '256Mi'),
+        emptyDir('tmp', '256Mi'),
+        ...(props.database.caCertificate ? [{
+          name: 'database-ca',
+          secret: {
+            secretName: props.database.caCertificate.selectorFor(this.namespace).name,
+            items: [{ key: props.database.caCertificate.key, path: 'ca.crt' }],
+          },
+        }] : []),
+      ],
+    });
+    clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
+
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
+    props.database.grantConnect(this.peer);
+    if (props.ingress) {
+      const ingress = new HttpIngress(this, 'Ingress', {
+        ...props.ingress, name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''), serviceName: name, servicePort: 'http',
+      });
+      this.firewall.allow(NetworkPeer.namespace(props.ingress.controllerNamespace ?? 'ingress-nginx'), PORT);
+      this.tlsSecretName = ingress.tlsSecretName;
+    }
+  }
+
+  /** The TLS Secret of the Ingress, if it has one. */
+  public readonly tlsSecretName?: string;
+
+  public grantRpc(peer: NetworkPeer): void {
+    this.firewall.allow(peer, PORT);
+  }
+}
+
+const DATABASE_CA_DIR = '/etc/drone/database-ca';
+
+/** The libpq key/value DSN, with the password expanded by Kubernetes from a secret-fed variable. */
+function bindDatabase(env: EnvVars, db: IPostgresDatabase): void {
+  env.value('DRONE_DATABASE_DRIVER', 'postgres');
+  env.secret('DRONE_DATABASE_PASSWORD', db.password);
+  const parts = [
+    `host=${db.host}`, `port=${db.port}`, `dbname=${db.databaseName}`, `user=${db.user}`,
+    // quoted, so a password with spaces survives; it must not contain ' or \
+    'password=\'$(DRONE_DATABASE_PASSWORD)\'', `sslmode=${db.sslMode}`,
+    ...(db.caCertificate ? [`sslrootcert=${DATABASE_CA_DIR}/ca.crt`] : []),
+  ];
+  env.value('DRONE_DATABASE_DATASOURCE', parts.join(' '));
+  if (db.connectionLimit !== undefined) {
+    env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(db.connectionLimit));
+  }
+}
+
+function accounts(prop: string, values: string[]): string {
+  checkUniqueList(prop, values);
+  values.forEach((v) => ACCOUNT.test(v) || invalid(prop, values, `${JSON.stringify(v)} must be a git provider user or organisation`));
+  return values.join(',');
+}

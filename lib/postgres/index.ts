@@ -1,0 +1,3 @@
+export * from './database';
+export * from './external-postgres';
+export * from './postgres';

@@ -1,0 +1,238 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  checkDnsLabel, checkInteger, componentLabels, Image, invalid, namespaceOf, NetworkPeer, parseQuantity, Resources, Secret,
+  SecretKey, SecretValue, selectorLabels,
+} from '../core';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { emptyDir, podTemplate, probesOf } from '../core/pod';
+import { clusterService } from '../core/service';
+import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
+import { InitDatabase, renderInitScript } from './init-script';
+
+/** Props of an in-cluster `Postgres`. */
+export interface PostgresProps {
+  /**
+   * The name of the StatefulSet, Service and related objects.
+   *
+   * @default "postgres"
+   */
+  readonly name?: string;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The official PostgreSQL image (Debian variant, whose `postgres` user is UID 999).
+   *
+   * @default Postgres.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * The size of the data volume.
+   *
+   * @default "10Gi"
+   */
+  readonly storageSize?: string;
+  /**
+   * The StorageClass of the data volume.
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * The server's `max_connections`. The connection limits of all databases must fit within it.
+   *
+   * @default 100
+   */
+  readonly maxConnections?: number;
+  /**
+   * Requests and limits of the server container.
+   *
+   * @default - 250m/256Mi requested, 1 CPU/1Gi limit
+   */
+  readonly resources?: Resources;
+}
+
+/** Options of `Postgres.addDatabase`. */
+export interface PostgresDatabaseOptions {
+  /**
+   * The role that owns the database and that the client logs in as.
+   *
+   * @default - the database's name
+   */
+  readonly user?: string;
+  /**
+   * The most connections the role may open.
+   *
+   * @default - no limit of its own
+   */
+  readonly connectionLimit?: number;
+}
+
+const PORT = 5432;
+const DATA = '/var/lib/postgresql/data';
+// postgres reserves this many of max_connections for superusers
+const SUPERUSER_RESERVED = 3;
+
+/**
+ * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.
+ *
+ * Each client gets its own database and role from `addDatabase`, created by an init script on first start, with
+ * a generated password. A NetworkPolicy admits only clients that were granted access and denies all egress.
+ */
+export class Postgres extends Construct {
+  /** The default image. */
+  public static readonly IMAGE = Image.of('docker.io/library/postgres:17.9-bookworm');
+
+  /** The Service's name. */
+  public readonly serviceName: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The host name clients connect to. */
+  public readonly host: string;
+  /** The port clients connect to. */
+  public readonly port = PORT;
+  /** The `postgres` superuser's password. */
+  public readonly superuserPassword: SecretKey;
+
+  private readonly maxConnections: number;
+  private readonly databases: InitDatabase[] = [];
+  private readonly env: EnvVars;
+  private readonly firewall: PodFirewall;
+
+  public constructor(scope: Construct, id: string, props: PostgresProps = {}) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'postgres');
+    this.serviceName = name;
+    this.namespace = namespaceOf(this, props.namespace);
+    this.host = `${name}.${this.namespace}.svc`;
+    this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
+    const storageSize = props.storageSize ?? '10Gi';
+    parseQuantity('storageSize', storageSize);
+    const image = props.image ?? Postgres.IMAGE;
+    const id_ = { name: 'postgres', instance: name, component: 'database' };
+    const labels = componentLabels(id_, image.tag);
+    const selector = selectorLabels(id_);
+
+    this.superuserPassword = new Secret(this, 'Superuser', {
+      name: `${name}-superuser`,
+      namespace: this.namespace,
+      values: { password: SecretValue.alphanumeric(32) },
+    }).key('password');
+
+    this.env = new EnvVars(this.namespace);
+    this.env.value('POSTGRES_USER', 'postgres');
+    this.env.secret('POSTGRES_PASSWORD', this.superuserPassword);
+    // a subdirectory, because the volume's root may hold lost+found
+    this.env.value('PGDATA', `${DATA}/pgdata`);
+
+    new k8s.KubeConfigMap(this, 'InitScript', {
+      metadata: { name: `${name}-init`, namespace: this.namespace, labels },
+      data: { '10-dockyard-databases.sh': Lazy.any({ produce: () => renderInitScript(this.databases) }) },
+    });
+
+    const service = clusterService(this, 'Service', {
+      name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
+    });
+
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name, namespace: this.namespace, labels },
+      spec: {
+        replicas: 1,
+        serviceName: service.name,
+        selector: { matchLabels: selector },
+        template: podTemplate(this, labels, {
+          // the postgres user of the official Debian image
+          runAs: { user: 999, group: 999 },
+          terminationGracePeriodSeconds: 60,
+          containers: [{
+            name: 'postgres',
+            image,
+            args: ['postgres', '-c', `max_connections=${this.maxConnections}`],
+            ports: { postgres: PORT },
+            env: this.env,
+            mounts: [
+              { volume: 'data', path: DATA },
+              { volume: 'run', path: '/var/run/postgresql' },
+              { volume: 'tmp', path: '/tmp' },
+              { volume: 'init', path: '/docker-entrypoint-initdb.d', readOnly: true },
+            ],
+            // TCP, not the socket: the first-start server listens only on the socket until init scripts finish
+            probes: probesOf({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`, '--username=postgres'] } }, 300),
+            resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
+          }],
+          volumes: [
+            emptyDir('run', '16Mi'),
+            emptyDir('tmp', '256Mi'),
+            // executable, so the entrypoint runs it in its own shell instead of sourcing it
+            { name: 'init', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
+          ],
+        }),
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+          },
+        }],
+      },
+    });
+
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', {
+      name, namespace: this.namespace, podLabels: selector, denyEgress: true,
+    });
+  }
+
+  /**
+   * Define a database and its owning role, with a generated password. Grant clients access with `grantConnect`.
+   *
+   * @param databaseName the database's name
+   */
+  public addDatabase(databaseName: string, options: PostgresDatabaseOptions = {}): IPostgresDatabase {
+    checkIdentifier('databaseName', databaseName);
+    const user = checkIdentifier('user', options.user ?? databaseName);
+    if (databaseName === 'postgres' || user === 'postgres') {
+      invalid('databaseName', databaseName, 'must not be "postgres", which belongs to the superuser');
+    }
+    if (this.databases.some((d) => d.database === databaseName || d.user === user)) {
+      invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${JSON.stringify(user)}`);
+    }
+    const connectionLimit = options.connectionLimit === undefined ? undefined : checkInteger('connectionLimit', options.connectionLimit, 1);
+    const budget = this.maxConnections - SUPERUSER_RESERVED;
+    const committed = this.databases.reduce((sum, d) => sum + Math.max(d.connectionLimit, 0), 0) + (connectionLimit ?? 0);
+    if (committed > budget) {
+      invalid('connectionLimit', connectionLimit, `the databases of ${this.serviceName} would need ${committed} connections, ` +
+        `but maxConnections ${this.maxConnections} leaves ${budget} for clients`);
+    }
+    const password = new Secret(this, `Database-${databaseName}`, {
+      name: `${this.serviceName}-${databaseName.replace(/_/g, '-')}`,
+      namespace: this.namespace,
+      values: { password: SecretValue.alphanumeric(32) },
+    }).key('password');
+    const passwordEnv = `DOCKYARD_DB_${databaseName.toUpperCase()}_PASSWORD`;
+    this.env.secret(passwordEnv, password);
+    this.databases.push({ database: databaseName, user, passwordEnv, connectionLimit: connectionLimit ?? -1 });
+    const firewall = this.firewall;
+    return {
+      host: this.host,
+      port: PORT,
+      databaseName,
+      user,
+      password,
+      sslMode: SslMode.DISABLE,
+      connectionLimit,
+      grantConnect: (peer: NetworkPeer) => firewall.allow(peer, PORT),
+    };
+  }
+
+  /** Admit `peer` to the server, e.g. a migration job. Clients of `addDatabase` use the database's `grantConnect`. */
+  public grantConnect(peer: NetworkPeer): void {
+    this.firewall.allow(peer, PORT);
+  }
+}
