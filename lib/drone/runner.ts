@@ -259,24 +259,22 @@ export class DroneKubeRunner extends Construct {
    * own choice; the first that matches wins, in the order they are added.
    */
   public addPolicy(props: RunnerPolicyProps): void {
+    const name = checkDnsLabel('name', props.name);
     const namespace = props.namespace ?? this.buildNamespace;
+    const exclusive = props.exclusive ?? true;
     if (!this.buildNamespaces.includes(namespace)) {
       invalid('namespace', namespace, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
     }
-    const repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
-    if (this.policies.some((p: any) => p.name === props.name)) {
-      invalid('name', props.name, 'must be unique among the runner\'s policies');
+    if (exclusive && namespace === this.buildNamespace) {
+      invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
     }
-    this.policies.push({
-      name: checkDnsLabel('name', props.name),
-      match: { repo: repos },
-      metadata: { namespace },
-      ...(props.serviceAccountName ? { service_account: checkDnsLabel('serviceAccountName', props.serviceAccountName) } : {}),
-    });
-    if (props.exclusive ?? true) {
-      if (namespace === this.buildNamespace) {
-        invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
-      }
+    if (this.policies.some((p: any) => p.name === name)) {
+      invalid('name', name, 'must be unique among the runner\'s policies');
+    }
+    const repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
+    const serviceAccount = props.serviceAccountName && checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    this.policies.push({ name, match: { repo: repos }, metadata: { namespace }, ...(serviceAccount ? { service_account: serviceAccount } : {}) });
+    if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
     }
   }

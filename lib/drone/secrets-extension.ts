@@ -134,8 +134,10 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    */
   public addSecret(id: string, props: PipelineSecretProps): Secret {
     const annotations = accessAnnotations(props);
-    this.register(props.name);
-    return new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
+    this.checkUnique(props.name);
+    const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
+    this.secretNames.push(secret.secretName);
+    return secret;
   }
 
   /**
@@ -143,17 +145,17 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * its own `X-Drone-Repos` and `X-Drone-Events` annotations.
    */
   public addExistingSecret(secretName: string): void {
-    this.register(checkDnsSubdomain('secretName', secretName));
+    this.checkUnique(checkDnsSubdomain('secretName', secretName));
+    this.secretNames.push(secretName);
   }
 
   public grantAccess(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);
   }
 
-  private register(secretName: string): void {
+  private checkUnique(secretName: string): void {
     if (this.secretNames.includes(secretName)) {
       invalid('name', secretName, 'must be unique among the pipeline secrets of this extension');
     }
-    this.secretNames.push(secretName);
   }
 }

@@ -11,6 +11,8 @@ import {
   type Finding,
   type K8sObject,
 } from './checks';
+import { App, Chart, Cron, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { compliantApp, EXTERNAL_SECRETS, NS, pick } from './fixtures';
 
 const externals = { externalSecrets: EXTERNAL_SECRETS };
@@ -76,6 +78,35 @@ describe('validateSchema', () => {
     expect(rules(validateSchema([pdb], '1.36.0'))).toEqual(['schema/unknown-kind']);
   });
 
+  test('cdk8s-plus output, full of defaulted fields, is valid on both versions', () => {
+    const chart = new Chart(new App(), 'smoke', { namespace: NS });
+    const resources = {
+      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(64), limit: Size.gibibytes(1) },
+    };
+    const web = new kplus.Deployment(chart, 'web', { containers: [{ image: 'nginx:1.27.1', portNumber: 8080, resources }] });
+    web.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
+    new kplus.StatefulSet(chart, 'db', { containers: [{ image: 'postgres:16.4', portNumber: 5432 }] });
+    new kplus.CronJob(chart, 'backup', { schedule: Cron.daily(), containers: [{ image: 'postgres:16.4' }] });
+    new kplus.ConfigMap(chart, 'config', { data: { LOG_LEVEL: 'info' } });
+    const objects = chart.toJson();
+    expect([...validateSchema(objects, '1.27.0'), ...validateSchema(objects, '1.36.0')]).toEqual([]);
+  });
+
+  test('DOCKYARD_K8S_SCHEMAS overrides where the schemas are read from', () => {
+    const saved = process.env.DOCKYARD_K8S_SCHEMAS;
+    process.env.DOCKYARD_K8S_SCHEMAS = '/nonexistent/k8s-schemas';
+    try {
+      jest.isolateModules(() => {
+        const isolated: typeof import('./checks/schema') = require('./checks/schema');
+        expect(() => isolated.validateSchema([], '1.27.0')).toThrow('/nonexistent/k8s-schemas/v1.27.0.json');
+      });
+    } finally {
+      if (saved === undefined) delete process.env.DOCKYARD_K8S_SCHEMAS;
+      else process.env.DOCKYARD_K8S_SCHEMAS = saved;
+    }
+  });
+
   test('formats are checked lightly rather than rejected as unknown', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'aHVudGVyMg==' } };
     expect(validateSchema([secret], '1.27.0')).toEqual([]);
@@ -93,14 +124,23 @@ describe('checkPodSecurityRestricted', () => {
     ]);
     expect(pss('Deployment', 'app', (d) => {
       delete appPod(d).securityContext.seccompProfile;
-      for (const c of [...appPod(d).containers, ...appPod(d).initContainers]) c.securityContext.seccompProfile = { type: 'Localhost', localhostProfile: 'p.json' };
+      for (const c of [...appPod(d).containers, ...appPod(d).initContainers]) {
+        c.securityContext.seccompProfile = { type: 'Localhost', localhostProfile: 'p.json' };
+      }
     })).toEqual([]);
-    expect(rules(pss('Deployment', 'app', (d) => { appContainer(d).securityContext.seccompProfile = { type: 'Unconfined' }; }))).toEqual(['pss/seccomp']);
+    const unconfined = pss('Deployment', 'app', (d) => { appContainer(d).securityContext.seccompProfile = { type: 'Unconfined' }; });
+    expect(rules(unconfined)).toEqual(['pss/seccomp']);
   });
 
   test('CronJob pod templates are checked', () => {
-    const findings = pss('CronJob', 'db-backup', (c) => { c.spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true; });
-    expect(findings).toEqual([{ rule: 'pss/allow-privilege-escalation', object: `CronJob ${NS}/db-backup`, message: expect.stringContaining('backup') }]);
+    const findings = pss('CronJob', 'db-backup', (c) => {
+      c.spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    });
+    expect(findings).toEqual([{
+      rule: 'pss/allow-privilege-escalation',
+      object: `CronJob ${NS}/db-backup`,
+      message: 'container "backup": allowPrivilegeEscalation must be false',
+    }]);
   });
 
   test.each<[string, (d: any) => void]>([
@@ -151,14 +191,23 @@ describe('workload hygiene', () => {
     expect(rules(checkImagesPinned(broken('Deployment', 'app', (d) => { appContainer(d).image = image; })))).toEqual(expected);
   });
 
-  test('imagePullPolicy Always needs a digest', () => {
-    const findings = checkImagesPinned(broken('StatefulSet', 'db', (s) => { s.spec.template.spec.containers[0].imagePullPolicy = 'Always'; }));
-    expect(rules(findings)).toEqual(['images/pull-policy']);
+  test('imagePullPolicy Always is called out on unpinned images only', () => {
+    const always = (image: string) => checkImagesPinned(broken('StatefulSet', 'db', (s) => {
+      Object.assign(s.spec.template.spec.containers[0], { image, imagePullPolicy: 'Always' });
+    }));
+    expect(rules(always('postgres:latest'))).toEqual(['images/pinned', 'images/pull-policy']);
+    expect(always('postgres:16.4')).toEqual([]);
   });
 
   test('a writable root filesystem is reported for the caller to allowlist', () => {
-    const findings = checkReadOnlyRootFs(broken('StatefulSet', 'db', (s) => { delete s.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem; }));
-    expect(findings).toEqual([{ rule: 'read-only-root-fs', object: `StatefulSet ${NS}/db`, message: 'container "postgres": readOnlyRootFilesystem is not true' }]);
+    const findings = checkReadOnlyRootFs(broken('StatefulSet', 'db', (s) => {
+      delete s.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem;
+    }));
+    expect(findings).toEqual([{
+      rule: 'read-only-root-fs',
+      object: `StatefulSet ${NS}/db`,
+      message: 'container "postgres": readOnlyRootFilesystem is not true',
+    }]);
   });
 });
 
@@ -167,7 +216,8 @@ describe('checkReferences', () => {
   const messages = (findings: readonly Finding[]) => findings.map((f) => `${f.rule}: ${f.message}`);
 
   test('secrets created out of band must be declared external', () => {
-    expect(messages(checkReferences(compliantApp()))).toContain(`refs/secret: container "app" env DB_PASSWORD: Secret "app-db" not found in namespace ${NS}`);
+    expect(messages(checkReferences(compliantApp())))
+      .toContain(`refs/secret: container "app" env DB_PASSWORD: Secret "app-db" not found in namespace ${NS}`);
   });
 
   test('a key missing from an in-list Secret is a finding', () => {
@@ -241,9 +291,21 @@ describe('checkNoPlaintextCredentials', () => {
     ]);
   });
 
+  test('a secret-named env may only splice in Secret-fed variables', () => {
+    const findings = leaks('Deployment', 'app', (d) => {
+      appEnv(d).push({ name: 'API_TOKEN', value: 'Bearer $(LOG_LEVEL)' }, { name: 'ESCAPED_TOKEN', value: '$$(DB_PASSWORD)' });
+    });
+    expect(findings).toEqual([
+      'plaintext/env: container "app": env API_TOKEN embeds $(LOG_LEVEL), which is not fed from a Secret',
+      'plaintext/env: container "app": env ESCAPED_TOKEN has a literal value; use valueFrom.secretKeyRef',
+    ]);
+  });
+
   test('credential patterns are found in any env value, args, annotations', () => {
     expect(leaks('Deployment', 'app', (d) => { appEnv(d).push({ name: 'UPSTREAM', value: 'https://bot:s3cret@git.example.com/repo.git' }); }))
       .toEqual(['plaintext/env: container "app": env UPSTREAM contains a URL with a literal password']);
+    expect(leaks('Deployment', 'app', (d) => { appEnv(d).push({ name: 'WEBHOOK_SECRET', value: 'https://hooks.example.com/x?token=abc123' }); }))
+      .toEqual(['plaintext/env: container "app": env WEBHOOK_SECRET contains a URL with a literal token in its query']);
     expect(leaks('Deployment', 'app', (d) => { appPod(d).initContainers[0].args = ['migrate', '--password=hunter2']; }))
       .toEqual(['plaintext/args: container "migrate": command/args contain a literal password assignment']);
     expect(leaks('Service', 'db', (s) => { s.metadata.annotations = { note: 'connect with postgres://postgres:hunter2@db/app' }; }))
@@ -252,7 +314,13 @@ describe('checkNoPlaintextCredentials', () => {
 
   test('values that carry no credential pass', () => {
     expect(leaks('Deployment', 'app', (d) => {
-      appEnv(d).push({ name: 'API_TOKEN', value: '' }, { name: 'AUTH_HEADER_TOKEN', value: 'Bearer $(DB_PASSWORD)' }, { name: 'REDIS_URL', value: 'redis://redis:6379/0' });
+      appEnv(d).push(
+        { name: 'API_TOKEN', value: '' },
+        { name: 'AUTH_HEADER_TOKEN', value: 'Bearer $(DB_PASSWORD)' },
+        { name: 'REDIS_URL', value: 'redis://redis:6379/0' },
+        { name: 'POSTGRES_PASSWORD_FILE', value: '/run/secrets/pg/password' },
+        { name: 'SECRET_PLUGIN_ENDPOINT', value: 'http://secrets.dockyard:3000' },
+      );
     })).toEqual([]);
   });
 
@@ -260,7 +328,12 @@ describe('checkNoPlaintextCredentials', () => {
     const objects = compliantApp();
     objects.push(
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-db', namespace: NS }, stringData: { password: 'hunter2' } },
-      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'app-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'app' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: { name: 'app-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'app' } },
+      },
     );
     expect(checkNoPlaintextCredentials(objects)).toEqual([{
       rule: 'plaintext/secret-data', object: `Secret ${NS}/app-db`, message: expect.stringContaining('carries data'),
@@ -278,7 +351,11 @@ describe('checkNoPlaintextCredentials', () => {
 
   test('ConfigMap placeholders pass', () => {
     expect(leaks('ConfigMap', 'app-config', (c) => {
-      Object.assign(c.data, { db_password: '${DB_PASSWORD}', 'app.ini': 'password = {{ .Values.password }}\npassword_file: /run/pw' });
+      Object.assign(c.data, {
+        db_password: '${DB_PASSWORD}',
+        'app.ini': 'password = {{ .Values.password }}\npassword_file: /run/pw',
+        'init.sh': 'psql -v password="$3" -c "ALTER ROLE app PASSWORD :\'password\'"',
+      });
     })).toEqual([]);
   });
 });

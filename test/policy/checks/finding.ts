@@ -8,6 +8,9 @@ export interface Finding {
   readonly message: string;
 }
 
+/** A finding before it is attached to an object. */
+export type Issue = [rule: string, message: string];
+
 /** Kinds that live outside any namespace, so references to them ignore the referrer's namespace. */
 const CLUSTER_SCOPED = new Set([
   'APIService', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding', 'CSIDriver', 'CSINode',

@@ -1,5 +1,5 @@
-import { kubeVars, literalCredentials, isPlaceholder, type SecretVar } from './credentials';
-import { finding, type Finding } from './finding';
+import { isLocation, isPlaceholder, kubeVars, literalCredentials, type SecretVar } from './credentials';
+import { finding, type Finding, type Issue } from './finding';
 import { containersOf, inContainer, podTemplates } from './pods';
 import type { Container, K8sObject, StringMap } from './types';
 
@@ -7,40 +7,39 @@ import type { Container, K8sObject, StringMap } from './types';
 const SECRET_ENV = /PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY/i;
 /** Env names holding connection strings: leaks only if they embed a literal credential. */
 const CONNECTION_ENV = /DSN|DATASOURCE|_URI$|_URL$/i;
-/** Names like POSTGRES_PASSWORD_FILE point at a mounted secret; their value is a path, not a credential. */
-const POINTER_ENV = /_(FILE|PATH|DIR)$/i;
 const SECRET_CONFIG_KEY = /pass(word)?|secret|token|credential|private.?key|api.?key|dsn/i;
 /** Outside the kubelet's own expansion every placeholder is someone else's business. */
 const ANY_VAR: SecretVar = () => true;
 
-type Leak = [rule: string, message: string];
-
 const nonEmpty = (m: unknown) => Object.keys((m ?? {}) as object).length > 0;
 
-function secretData(obj: K8sObject): Leak[] {
+function secretData(obj: K8sObject): Issue[] {
   return obj.kind === 'Secret' && (nonEmpty(obj.data) || nonEmpty(obj.stringData))
     ? [['plaintext/secret-data', 'Secret carries data in the manifests; create it out of band and list it as external']]
     : [];
 }
 
-function configMap(obj: K8sObject): Leak[] {
+function configMap(obj: K8sObject): Issue[] {
   if (obj.kind !== 'ConfigMap') return [];
-  return Object.entries((obj.data ?? {}) as StringMap).flatMap(([key, value]): Leak[] => {
-    const byName: Leak[] = SECRET_CONFIG_KEY.test(key) && !isPlaceholder(value, ANY_VAR) ? [['plaintext/configmap', `key "${key}" holds a credential-like value`]] : [];
-    return [...byName, ...literalCredentials(value, ANY_VAR).map((what): Leak => ['plaintext/configmap', `key "${key}" contains ${what}`])];
+  return Object.entries((obj.data ?? {}) as StringMap).flatMap(([key, value]) => {
+    const issues = literalCredentials(value, ANY_VAR).map((what): Issue => ['plaintext/configmap', `key "${key}" contains ${what}`]);
+    if (SECRET_CONFIG_KEY.test(key) && !isPlaceholder(value, ANY_VAR)) {
+      issues.unshift(['plaintext/configmap', `key "${key}" holds a credential-like value`]);
+    }
+    return issues;
   });
 }
 
-function annotations(annotated: StringMap | undefined, where: string): Leak[] {
-  return Object.entries(annotated ?? {}).flatMap(([key, value]) =>
-    literalCredentials(value, ANY_VAR).map((what): Leak => ['plaintext/annotation', `${where}annotation "${key}" contains ${what}`]));
+function annotations(annotated: StringMap | undefined, where: string): Issue[] {
+  return Object.entries(annotated ?? {}).flatMap(([key, value]) => literalCredentials(value, ANY_VAR)
+    .map((what): Issue => ['plaintext/annotation', `${where}annotation "${key}" contains ${what}`]));
 }
 
 /**
  * The kubelet expands `$(VAR)` only from variables defined earlier in the same container, so a credential may
  * be spliced in only from an earlier variable that itself comes from a Secret.
  */
-function containerLeaks(c: Container): Leak[] {
+function containerLeaks(c: Container): Issue[] {
   const defined = new Set<string>();
   const fromSecret = new Set<string>();
   const leaks: string[] = [];
@@ -49,10 +48,10 @@ function containerLeaks(c: Container): Leak[] {
     defined.add(name);
     if (valueFrom?.secretKeyRef) fromSecret.add(name);
   }
-  const envLeaks = leaks.map((m): Leak => ['plaintext/env', inContainer(c, m)]);
+  const envLeaks = leaks.map((m): Issue => ['plaintext/env', inContainer(c, m)]);
   // command and args are expanded after the whole env, so any Secret-fed variable may appear there.
-  const argLeaks = [...(c.command ?? []), ...(c.args ?? [])].flatMap((arg) =>
-    literalCredentials(arg, (v) => fromSecret.has(v)).map((what): Leak => ['plaintext/args', inContainer(c, `command/args contain ${what}`)]));
+  const argLeaks = [...(c.command ?? []), ...(c.args ?? [])].flatMap((arg) => literalCredentials(arg, (v) => fromSecret.has(v))
+    .map((what): Issue => ['plaintext/args', inContainer(c, `command/args contain ${what}`)]));
   return [...envLeaks, ...argLeaks];
 }
 
@@ -60,22 +59,28 @@ function envValueLeaks(name: string, value: string, defined: Set<string>, fromSe
   const vars = kubeVars(value);
   const unexpanded = vars.filter((v) => !defined.has(v));
   // An unexpanded $(VAR) stays literal text: broken, but no credential, so only sensitive names report it below.
-  const out = literalCredentials(value, (v) => fromSecret.has(v) || !defined.has(v)).map((what) => `env ${name} contains ${what}`);
-  if (POINTER_ENV.test(name) || (!SECRET_ENV.test(name) && !CONNECTION_ENV.test(name))) return out;
+  const out = literalCredentials(value, (v) => fromSecret.has(v) || !defined.has(v))
+    .map((what) => `env ${name} contains ${what}`);
+  if (!SECRET_ENV.test(name) && !CONNECTION_ENV.test(name)) return out;
   if (unexpanded.length) {
     out.push(`env ${name} references $(${unexpanded.join('), $(')}) before it is defined, so it is not expanded`);
-  } else if (SECRET_ENV.test(name) && !(vars.length && vars.every((v) => fromSecret.has(v)))) {
-    out.push(`env ${name} has a literal value; use valueFrom.secretKeyRef`);
+  } else if (SECRET_ENV.test(name)) {
+    const notSecret = vars.filter((v) => !fromSecret.has(v));
+    // A URL or path (DRONE_SECRET_PLUGIN_ENDPOINT, POSTGRES_PASSWORD_FILE) locates a secret without being one.
+    if (!vars.length && !isLocation(value)) out.push(`env ${name} has a literal value; use valueFrom.secretKeyRef`);
+    else if (notSecret.length) out.push(`env ${name} embeds $(${notSecret.join('), $(')}), which is not fed from a Secret`);
   }
   return out;
 }
 
 /** Credentials belong in Secrets created out of band, never in the manifests themselves. */
 export function checkNoPlaintextCredentials(objects: readonly K8sObject[]): Finding[] {
-  const perObject = objects.flatMap((obj) =>
-    [...secretData(obj), ...configMap(obj), ...annotations(obj.metadata?.annotations, '')].map(([r, m]) => finding(r, obj, m)));
-  const perPod = podTemplates(objects).flatMap((pod) =>
+  const perObject = objects.flatMap((obj) => [...secretData(obj), ...configMap(obj), ...annotations(obj.metadata?.annotations, '')]
+    .map(([rule, m]) => finding(rule, obj, m)));
+  const perPod = podTemplates(objects).flatMap((pod) => [
     // A Pod's own annotations were already scanned as object metadata.
-    [...(pod.owner.kind === 'Pod' ? [] : annotations(pod.annotations, 'pod template ')), ...containersOf(pod.spec).flatMap(containerLeaks)].map(([r, m]) => finding(r, pod.owner, m)));
+    ...(pod.owner.kind === 'Pod' ? [] : annotations(pod.annotations, 'pod template ')),
+    ...containersOf(pod.spec).flatMap(containerLeaks),
+  ].map(([rule, m]) => finding(rule, pod.owner, m)));
   return [...perObject, ...perPod];
 }

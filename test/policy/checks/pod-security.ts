@@ -21,83 +21,76 @@ const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 
 /** A check yields messages; the rule name is attached by the caller. */
 type PodCheck = (pod: PodTemplate, containers: readonly Container[]) => string[];
+/** Why a security context breaks a rule, or undefined. */
+type ContextCheck = (sc: SecurityContext) => string | undefined;
 
-/** Runs `check` on every container's security context, prefixing messages with the container name. */
-function perContainer(check: (sc: SecurityContext, c: Container) => string | undefined): PodCheck {
-  return (_pod, containers) =>
-    containers.flatMap((c) => {
-      const message = check(c.securityContext ?? {}, c);
-      return message ? [inContainer(c, message)] : [];
-    });
+/** A setting forbidden on every container's security context. */
+function onContainers(check: ContextCheck): PodCheck {
+  return (_pod, containers) => containers.flatMap((c) => {
+    const why = check(c.securityContext ?? {});
+    return why ? [inContainer(c, why)] : [];
+  });
 }
 
-/** The pod context and every container's, for settings that are forbidden at either level. */
-function contexts(pod: PodTemplate, containers: readonly Container[]): [string, SecurityContext][] {
-  return [
-    ['pod', pod.spec.securityContext ?? {}],
-    ...containers.map((c): [string, SecurityContext] => [`container "${c.name}"`, c.securityContext ?? {}]),
-  ];
-}
-
-/** Settings that must hold at pod level, or else on every container, and that no container may contradict. */
-function podOrEveryContainer(
-  required: string,
-  ok: (sc: SecurityContext) => boolean,
-  forbidden: (sc: SecurityContext) => string | undefined,
-): PodCheck {
+/** A setting forbidden on the pod's security context and on every container's. */
+function onPodAndContainers(check: ContextCheck): PodCheck {
   return (pod, containers) => {
-    const bad = contexts(pod, containers).flatMap(([where, sc]) => {
-      const message = forbidden(sc);
-      return message ? [`${where}: ${message}`] : [];
-    });
+    const why = check(pod.spec.securityContext ?? {});
+    return [...(why ? [`pod: ${why}`] : []), ...onContainers(check)(pod, containers)];
+  };
+}
+
+/** A setting required at pod level, or else on every container, that no level may contradict. */
+function requiredOnPodOrContainers(required: string, ok: (sc: SecurityContext) => boolean, forbidden: ContextCheck): PodCheck {
+  return (pod, containers) => {
     const unset = ok(pod.spec.securityContext ?? {}) ? [] : containers.filter((c) => !ok(c.securityContext ?? {}));
-    return [...bad, ...unset.map((c) => inContainer(c, `${required} must be set on the container or the pod`))];
+    return [
+      ...onPodAndContainers(forbidden)(pod, containers),
+      ...unset.map((c) => inContainer(c, `${required} must be set on the container or the pod`)),
+    ];
   };
 }
 
 const RULES: Readonly<Record<string, PodCheck>> = {
   // --- baseline ---
-  'pss/host-process': (pod, cs) =>
-    contexts(pod, cs).filter(([, sc]) => sc.windowsOptions?.hostProcess).map(([w]) => `${w}: windowsOptions.hostProcess is forbidden`),
+  'pss/host-process': onPodAndContainers((sc) => (sc.windowsOptions?.hostProcess ? 'windowsOptions.hostProcess is forbidden' : undefined)),
   'pss/host-namespaces': (pod) =>
     (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((f) => pod.spec[f]).map((f) => `${f} must not be true`),
-  'pss/privileged': perContainer((sc) => (sc.privileged ? 'privileged must not be true' : undefined)),
-  'pss/host-path': (pod) => (pod.spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => `volume "${v.name}" is a hostPath`),
-  'pss/host-ports': (_pod, cs) =>
-    cs.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => inContainer(c, `hostPort ${p.hostPort} is forbidden`))),
-  'pss/apparmor': (pod, cs) => [
+  'pss/privileged': onContainers((sc) => (sc.privileged ? 'privileged must not be true' : undefined)),
+  'pss/host-path': (pod) =>
+    (pod.spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => `volume "${v.name}" is a hostPath`),
+  'pss/host-ports': (_pod, containers) => containers.flatMap((c) =>
+    (c.ports ?? []).filter((p) => p.hostPort).map((p) => inContainer(c, `hostPort ${p.hostPort} is forbidden`))),
+  'pss/apparmor': (pod, containers) => [
     ...Object.entries(pod.annotations)
       .filter(([k, v]) => k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !v.startsWith('localhost/'))
       .map(([k, v]) => `annotation ${k}=${v} disables AppArmor`),
-    ...contexts(pod, cs).filter(([, sc]) => sc.appArmorProfile?.type === 'Unconfined').map(([w]) => `${w}: appArmorProfile Unconfined`),
+    ...onPodAndContainers((sc) => (sc.appArmorProfile?.type === 'Unconfined' ? 'appArmorProfile Unconfined' : undefined))(pod, containers),
   ],
-  'pss/selinux': (pod, cs) =>
-    contexts(pod, cs).flatMap(([w, { seLinuxOptions: se }]) => [
-      ...(se?.type !== undefined && !ALLOWED_SELINUX_TYPES.has(se.type) ? [`${w}: seLinuxOptions.type ${se.type} is forbidden`] : []),
-      ...(se?.user || se?.role ? [`${w}: seLinuxOptions.user/role must not be set`] : []),
-    ]),
-  'pss/proc-mount': perContainer((sc) =>
-    sc.procMount !== undefined && sc.procMount !== 'Default' ? `procMount ${sc.procMount} is forbidden` : undefined),
-  'pss/sysctls': (pod) =>
-    (pod.spec.securityContext?.sysctls ?? []).filter((s) => !SAFE_SYSCTLS.has(s.name)).map((s) => `sysctl ${s.name} is not in the safe set`),
+  'pss/selinux': onPodAndContainers(({ seLinuxOptions: se }) => {
+    if (se?.type !== undefined && !ALLOWED_SELINUX_TYPES.has(se.type)) return `seLinuxOptions.type ${se.type} is forbidden`;
+    return se?.user || se?.role ? 'seLinuxOptions.user/role must not be set' : undefined;
+  }),
+  'pss/proc-mount': onContainers(({ procMount }) =>
+    (procMount !== undefined && procMount !== 'Default' ? `procMount ${procMount} is forbidden` : undefined)),
+  'pss/sysctls': (pod) => (pod.spec.securityContext?.sysctls ?? [])
+    .filter((s) => !SAFE_SYSCTLS.has(s.name)).map((s) => `sysctl ${s.name} is not in the safe set`),
   // --- restricted ---
-  'pss/volume-types': (pod) =>
-    (pod.spec.volumes ?? []).flatMap((v) => {
-      // hostPath has its own baseline rule; reporting it twice would only add noise.
-      const bad = Object.keys(v).filter((k) => k !== 'name' && k !== 'hostPath' && !ALLOWED_VOLUME_SOURCES.has(k));
-      return bad.map((k) => `volume "${v.name}" uses disallowed type ${k}`);
-    }),
-  'pss/allow-privilege-escalation': perContainer((sc) =>
-    sc.allowPrivilegeEscalation === false ? undefined : 'allowPrivilegeEscalation must be false'),
-  'pss/run-as-non-root': podOrEveryContainer('runAsNonRoot: true', (sc) => sc.runAsNonRoot === true, (sc) =>
-    sc.runAsNonRoot === false ? 'runAsNonRoot must not be false' : undefined),
-  'pss/run-as-user': (pod, cs) => contexts(pod, cs).filter(([, sc]) => sc.runAsUser === 0).map(([w]) => `${w}: runAsUser must not be 0`),
-  'pss/seccomp': podOrEveryContainer(
+  'pss/volume-types': (pod) => (pod.spec.volumes ?? []).flatMap((v) =>
+    // hostPath has its own baseline rule; reporting it twice would only add noise.
+    Object.keys(v).filter((k) => k !== 'name' && k !== 'hostPath' && !ALLOWED_VOLUME_SOURCES.has(k))
+      .map((k) => `volume "${v.name}" uses disallowed type ${k}`)),
+  'pss/allow-privilege-escalation': onContainers((sc) =>
+    (sc.allowPrivilegeEscalation === false ? undefined : 'allowPrivilegeEscalation must be false')),
+  'pss/run-as-non-root': requiredOnPodOrContainers('runAsNonRoot: true', (sc) => sc.runAsNonRoot === true, (sc) =>
+    (sc.runAsNonRoot === false ? 'runAsNonRoot must not be false' : undefined)),
+  'pss/run-as-user': onPodAndContainers((sc) => (sc.runAsUser === 0 ? 'runAsUser must not be 0' : undefined)),
+  'pss/seccomp': requiredOnPodOrContainers(
     'seccompProfile.type RuntimeDefault or Localhost',
     (sc) => CONFINED_SECCOMP.has(sc.seccompProfile?.type ?? ''),
     (sc) => (sc.seccompProfile?.type === 'Unconfined' ? 'seccompProfile Unconfined is forbidden' : undefined),
   ),
-  'pss/capabilities': perContainer(({ capabilities: caps }) => {
+  'pss/capabilities': onContainers(({ capabilities: caps }) => {
     if (!caps?.drop?.includes('ALL')) return 'capabilities.drop must include "ALL"';
     const added = (caps.add ?? []).filter((c) => c !== 'NET_BIND_SERVICE');
     return added.length ? `capabilities.add may only hold NET_BIND_SERVICE, has ${added.join(', ')}` : undefined;

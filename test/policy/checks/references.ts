@@ -1,4 +1,4 @@
-import { finding, namespaceOf, type Finding } from './finding';
+import { finding, namespaceOf, type Finding, type Issue } from './finding';
 import { Inventory, type Ref, type ReferenceOptions } from './inventory';
 import { containersOf, podTemplates, type PodTemplate } from './pods';
 import { isEmptySelector, selects } from './selectors';
@@ -53,13 +53,16 @@ function volumeClaimTemplates(owner: K8sObject): string[] {
 /** Mounts of undeclared volumes are rejected by the API server only at pod creation, long after apply. */
 function unknownMounts({ owner, spec }: PodTemplate): string[] {
   const volumes = new Set([...(spec.volumes ?? []).map((v) => v.name), ...volumeClaimTemplates(owner)]);
-  return containersOf(spec).flatMap((c) =>
-    (c.volumeMounts ?? []).filter((m) => !volumes.has(m.name)).map((m) => `container "${c.name}" mounts undeclared volume "${m.name}"`));
+  return containersOf(spec).flatMap((c) => (c.volumeMounts ?? [])
+    .filter((m) => !volumes.has(m.name))
+    .map((m) => `container "${c.name}" mounts undeclared volume "${m.name}"`));
 }
 
 interface ServicePort { readonly name?: string; readonly port?: number; readonly targetPort?: number | string }
 interface ServiceSpec { readonly type?: string; readonly selector?: StringMap; readonly ports?: readonly ServicePort[] }
-interface IngressBackend { readonly service?: { readonly name?: string; readonly port?: { readonly number?: number; readonly name?: string } } }
+interface IngressBackend {
+  readonly service?: { readonly name?: string; readonly port?: { readonly number?: number; readonly name?: string } };
+}
 interface IngressSpec {
   readonly defaultBackend?: IngressBackend;
   readonly rules?: readonly { readonly http?: { readonly paths?: readonly { readonly backend?: IngressBackend }[] } }[];
@@ -70,7 +73,7 @@ interface RbacBinding {
   readonly subjects?: readonly { readonly kind?: string; readonly name?: string; readonly namespace?: string }[];
 }
 
-/** Checks one object against the inventory, returning [rule, message] pairs. */
+/** Checks one object's outgoing references against the inventory. */
 class ReferenceChecker {
   private readonly pods: readonly PodTemplate[];
   private readonly podByOwner: ReadonlyMap<K8sObject, PodTemplate>;
@@ -84,20 +87,20 @@ class ReferenceChecker {
     return this.pods.filter((p) => p.namespace === namespace && selects(selector, p.labels));
   }
 
-  private resolve(refs: readonly Ref[], from: string): [string, string][] {
+  private resolve(refs: readonly Ref[], from: string): Issue[] {
     return refs.flatMap((ref) => {
       const why = this.inventory.unresolved(ref, from);
-      return why ? [[`refs/${ref.kind.toLowerCase()}`, why] as [string, string]] : [];
+      return why ? [[`refs/${ref.kind.toLowerCase()}`, why] as Issue] : [];
     });
   }
 
-  check(obj: K8sObject): [string, string][] {
+  check(obj: K8sObject): Issue[] {
     const pod = this.podByOwner.get(obj);
     const ns = namespaceOf(obj) ?? '';
-    const out: [string, string][] = [];
+    const out: Issue[] = [];
     if (ns && !this.inventory.namespaceExists(ns)) out.push(['refs/namespace', `Namespace "${ns}" is not in the manifests`]);
     if (pod) {
-      out.push(...this.resolve(podRefs(pod), ns), ...unknownMounts(pod).map((m): [string, string] => ['refs/volume-mount', m]));
+      out.push(...this.resolve(podRefs(pod), ns), ...unknownMounts(pod).map((m): Issue => ['refs/volume-mount', m]));
     }
     switch (obj.kind) {
       case 'Service': out.push(...this.service(obj.spec as ServiceSpec | undefined, ns)); break;
@@ -115,24 +118,27 @@ class ReferenceChecker {
     return out;
   }
 
-  /** A selector that matches no pod, or a targetPort no matched container exposes, leaves the Service without endpoints. */
-  private service(spec: ServiceSpec | undefined, ns: string): [string, string][] {
-    if (!spec?.selector || spec.type === 'ExternalName' || !Object.keys(spec.selector).length) return []; // manual endpoints
+  /** A selector matching no pod, or a targetPort no selected container exposes, leaves the Service without endpoints. */
+  private service(spec: ServiceSpec | undefined, ns: string): Issue[] {
+    // Without a selector the endpoints are managed by hand (or the Service is an ExternalName alias).
+    if (!spec?.selector || spec.type === 'ExternalName' || !Object.keys(spec.selector).length) return [];
     const pods = this.podsSelectedBy(ns, { matchLabels: spec.selector });
     if (!pods.length) return [['refs/service-selector', `selector ${JSON.stringify(spec.selector)} matches no pod template`]];
     // Native sidecars are init containers, and they may serve too.
     const ports = pods.flatMap((p) => containersOf(p.spec, ['containers', 'initContainers']).flatMap((c) => c.ports ?? []));
-    return (spec.ports ?? []).flatMap((p): [string, string][] => {
+    return (spec.ports ?? []).flatMap((p): Issue[] => {
       const target = p.targetPort ?? p.port;
       const found = ports.some((c) => (typeof target === 'string' ? c.name === target : c.containerPort === target));
-      return found ? [] : [['refs/service-port', `port ${p.name ?? p.port}: targetPort ${target} is not a containerPort of the selected pods`]];
+      const why = `port ${p.name ?? p.port}: targetPort ${target} is not a containerPort of the selected pods`;
+      return found ? [] : [['refs/service-port', why]];
     });
   }
 
-  private ingress(spec: IngressSpec | undefined, ns: string): [string, string][] {
-    const backends = [spec?.defaultBackend, ...(spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))];
-    const out = backends.flatMap((b): [string, string][] => {
-      if (!b?.service) return []; // resource backends point at CRDs we cannot see
+  private ingress(spec: IngressSpec | undefined, ns: string): Issue[] {
+    const paths = (spec?.rules ?? []).flatMap((r) => r.http?.paths ?? []);
+    const backends = [spec?.defaultBackend, ...paths.map((p) => p.backend)];
+    const out = backends.flatMap((b): Issue[] => {
+      if (!b?.service) return []; // a `resource` backend points at a custom resource: nothing to resolve
       const { name, port } = b.service;
       const missing = this.resolve([{ kind: 'Service', name, where: 'backend' }], ns);
       if (missing.length) return missing;
@@ -143,7 +149,7 @@ class ReferenceChecker {
     return [...out, ...this.resolve((spec?.tls ?? []).map((t) => ({ kind: 'Secret', name: t.secretName, where: 'tls' })), ns)];
   }
 
-  private binding({ roleRef, subjects }: RbacBinding, ns: string): [string, string][] {
+  private binding({ roleRef, subjects }: RbacBinding, ns: string): Issue[] {
     const accounts = (subjects ?? []).filter((s) => s.kind === 'ServiceAccount');
     return this.resolve([
       { kind: roleRef?.kind ?? 'Role', name: roleRef?.name, where: 'roleRef' },
@@ -152,7 +158,7 @@ class ReferenceChecker {
   }
 
   /** NetworkPolicies and PDBs that select nothing protect nothing, usually because of a label typo. */
-  private selector(obj: K8sObject, ns: string): [string, string][] {
+  private selector(obj: K8sObject, ns: string): Issue[] {
     const spec = obj.spec as { podSelector?: LabelSelector; selector?: LabelSelector } | undefined;
     const selector = obj.kind === 'NetworkPolicy' ? spec?.podSelector : spec?.selector;
     if (obj.kind === 'NetworkPolicy' && (!selector || isEmptySelector(selector))) return []; // {} means every pod

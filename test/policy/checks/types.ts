@@ -50,6 +50,8 @@ export interface SecurityContext {
   readonly sysctls?: readonly { name: string; value?: string }[];
 }
 
+export type ResourceList = Readonly<Record<string, string | number>>;
+
 export interface Container {
   readonly name: string;
   readonly image?: string;
@@ -59,7 +61,7 @@ export interface Container {
   readonly env?: readonly EnvVar[];
   readonly envFrom?: readonly { readonly secretRef?: NameRef; readonly configMapRef?: NameRef }[];
   readonly ports?: readonly { readonly containerPort?: number; readonly name?: string; readonly hostPort?: number }[];
-  readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
+  readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList };
   readonly livenessProbe?: unknown;
   readonly readinessProbe?: unknown;
   readonly securityContext?: SecurityContext;

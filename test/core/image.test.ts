@@ -1,0 +1,48 @@
+import { Image, Images } from '../../lib';
+import { Postgres } from '../../lib';
+import { container, find, synth, testChart } from '../util';
+
+describe('Image', () => {
+  test('normalises Docker Hub official images to docker.io/library', () => {
+    const image = Image.of('postgres:17.9');
+    expect(image.registry).toBe('docker.io');
+    expect(image.repository).toBe('library/postgres');
+    expect(image.reference).toBe('docker.io/library/postgres:17.9');
+  });
+
+  test('keeps registries, ports, tags and digests', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(Image.of('registry.example.com:5000/team/app:1.2.3').registry).toBe('registry.example.com:5000');
+    expect(Image.of(`ghcr.io/org/app@${digest}`).reference).toBe(`ghcr.io/org/app@${digest}`);
+    expect(Image.of(`ghcr.io/org/app:1.0@${digest}`).tag).toBe('1.0');
+    expect(Image.of('drone/drone:2.28.2').reference).toBe('docker.io/drone/drone:2.28.2');
+  });
+
+  test('withTag and withRegistry derive new references', () => {
+    const image = Image.of('docker.io/drone/drone:2.28.2');
+    expect(image.withTag('2.24.0').reference).toBe('docker.io/drone/drone:2.24.0');
+    expect(image.withRegistry('mirror.example.com/hub').reference).toBe('mirror.example.com/hub/drone/drone:2.28.2');
+  });
+
+  test('fails on unpinned or malformed references', () => {
+    expect(() => Image.of('drone/drone')).toThrow('invalid image "docker.io/drone/drone": must be pinned to an explicit tag other than "latest" or to a digest');
+    expect(() => Image.of('drone/drone:latest')).toThrow(/must be pinned/);
+    expect(() => Image.of('Drone/Drone:1')).toThrow(/invalid image "Drone\/Drone:1": must be an image reference/);
+  });
+});
+
+describe('Images.useRegistry', () => {
+  test('rewrites the images of every construct below the scope at synth time, nearest scope winning', () => {
+    const chart = testChart();
+    new Postgres(chart, 'A', { name: 'a' });
+    Images.useRegistry(chart, 'mirror.example.com/hub');
+    const objects = synth(chart);
+    expect(container(find(objects, 'StatefulSet', 'a')).image).toBe('mirror.example.com/hub/library/postgres:17.9-bookworm');
+  });
+
+  test('leaves images alone without a rewrite', () => {
+    const chart = testChart();
+    new Postgres(chart, 'A', { name: 'a' });
+    expect(container(find(synth(chart), 'StatefulSet', 'a')).image).toBe(Postgres.IMAGE.reference);
+  });
+});

@@ -1,0 +1,41 @@
+import { DeployAccess, DeployPermission } from '../../lib';
+import { find, synth, testChart } from '../util';
+
+describe('DeployAccess', () => {
+  test('binds a namespaced Role to a ServiceAccount, never cluster-wide and never Secrets by default', () => {
+    const chart = testChart('ci');
+    const access = new DeployAccess(chart, 'Deploy', { namespace: 'app-prod', serviceAccountNamespace: 'deploys' });
+    expect(access.serviceAccountName).toBe('deployer');
+    expect(access.serviceAccountNamespace).toBe('deploys');
+    const objects = synth(chart);
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`))
+      .toEqual(['ServiceAccount deploys/deployer', 'Role app-prod/deployer', 'RoleBinding app-prod/deployer']);
+    const role = find(objects, 'Role', 'deployer');
+    const resources = role.rules.flatMap((r: any) => r.resources);
+    expect(resources).toEqual(expect.arrayContaining(['deployments', 'services', 'configmaps', 'pods/log']));
+    expect(resources).not.toContain('secrets');
+    expect(role.rules.find((r: any) => r.resources.includes('pods')).verbs).toEqual(['get', 'list', 'watch']);
+    expect(find(objects, 'RoleBinding', 'deployer').subjects).toEqual([{ kind: 'ServiceAccount', name: 'deployer', namespace: 'deploys' }]);
+    expect(find(objects, 'ServiceAccount', 'deployer').automountServiceAccountToken).toBe(true);
+  });
+
+  test('grants exactly the permissions given', () => {
+    const chart = testChart('ci');
+    new DeployAccess(chart, 'Deploy', { namespace: 'web', name: 'web-deployer', permissions: [DeployPermission.manage('', ['secrets'])] });
+    expect(find(synth(chart), 'Role', 'web-deployer').rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    ]);
+  });
+
+  test('fails on escalating, wildcard or empty grants', () => {
+    const chart = testChart('ci');
+    expect(() => DeployPermission.manage('rbac.authorization.k8s.io', ['roles']))
+      .toThrow('invalid resources ["roles"]: must not include roles: they let a deploy escalate its own privileges');
+    expect(() => DeployPermission.manage('', ['pods/exec'])).toThrow(/must not include pods\/exec/);
+    expect(() => DeployPermission.read('', ['serviceaccounts/token'])).toThrow(/must not include serviceaccounts\/token/);
+    expect(() => new DeployAccess(chart, 'W', { namespace: 'x', permissions: [DeployPermission.read('apps', ['*'])] }))
+      .toThrow('invalid rules.resources ["*"]: must name each item; wildcards are refused');
+    expect(() => new DeployAccess(chart, 'E', { namespace: 'y', permissions: [] })).toThrow('invalid permissions []: must grant at least one permission');
+    expect(() => new DeployAccess(chart, 'N', { namespace: 'Prod' })).toThrow(/invalid namespace "Prod"/);
+  });
+});

@@ -1,0 +1,14 @@
+import { Chart } from 'cdk8s';
+import { DroneServer, DroneServerProps, GitProvider, Postgres, Secret } from '../../lib';
+
+/** A Drone server on an in-cluster Postgres, for tests of the server and its satellites. */
+export function droneServer(chart: Chart, props: Partial<DroneServerProps> = {}): DroneServer {
+  const postgres = new Postgres(chart, 'Postgres');
+  const oauth = Secret.fromSecretName(chart, 'OAuth', 'drone-oauth');
+  return new DroneServer(chart, 'Drone', {
+    host: 'drone.example.com',
+    gitProvider: GitProvider.github({ clientId: 'abc123', clientSecret: oauth.key('client-secret') }),
+    database: postgres.addDatabase('drone'),
+    ...props,
+  });
+}

@@ -1,0 +1,133 @@
+import { parse, parseAllDocuments } from 'yaml';
+import { DroneKubeRunner, DroneSecretsExtension, PipelineEvent, PodSecurityLevel } from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
+
+const RUNNER_RULES = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+  { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
+];
+
+describe('DroneKubeRunner', () => {
+  test('derives RPC settings from the server and shares its secret', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    new DroneKubeRunner(chart, 'Runner', { server });
+    const env = envOf(container(find(synth(chart), 'Deployment', 'drone-runner')));
+    expect(env.DRONE_RPC_HOST.value).toBe('drone.ci.svc:8080');
+    expect(env.DRONE_RPC_PROTO.value).toBe('http');
+    expect(env.DRONE_RPC_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'drone-credentials', key: 'rpc-secret' });
+    expect(env.DRONE_TMATE_ENABLED.value).toBe('false');
+    expect(env.DRONE_RUNNER_CAPACITY.value).toBe('10');
+    expect(env.DRONE_NAMESPACE_DEFAULT.value).toBe('ci-builds');
+  });
+
+  test('always covers its default build namespace with the upstream RBAC, bound to its ServiceAccount', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), buildNamespace: 'builds', extraBuildNamespaces: ['deploys'] });
+    const objects = synth(chart);
+    for (const ns of ['builds', 'deploys']) {
+      expect(find(objects, 'Role', 'drone-runner', ns).rules).toEqual(RUNNER_RULES);
+      const binding = find(objects, 'RoleBinding', 'drone-runner', ns);
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'drone-runner' });
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'drone-runner', namespace: 'ci' }]);
+      expect(find(objects, 'Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+      const deny = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
+      expect(deny.spec).toEqual({ podSelector: { matchLabels: {} }, policyTypes: ['Ingress'], ingress: [] });
+    }
+    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const pod = find(objects, 'Deployment', 'drone-runner').spec.template.spec;
+    expect(pod.serviceAccountName).toBe('drone-runner');
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pod.terminationGracePeriodSeconds).toBe(3600);
+  });
+
+  test('admits the runner and build pods to the server, and nothing to the runner', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    const objects = synth(chart);
+    const froms = find(objects, 'NetworkPolicy', 'drone').spec.ingress.map((r: any) => r.from[0]);
+    expect(froms).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci-builds' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/instance': 'drone-runner', 'app.kubernetes.io/component': 'runner' } },
+      },
+    ]);
+    expect(find(objects, 'NetworkPolicy', 'drone-runner').spec.ingress).toEqual([]);
+  });
+
+  test('uses existing build namespaces and another Pod Security level when asked', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), createBuildNamespaces: false });
+    expect(synth(chart).filter((o) => o.kind === 'Namespace')).toEqual([]);
+    const other = testChart('ci');
+    new DroneKubeRunner(other, 'Runner', { server: droneServer(other), buildPodSecurity: PodSecurityLevel.RESTRICTED });
+    expect(find(synth(other), 'Namespace', 'ci-builds').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('wires the secrets extension with a shared token and admits the runner to it', () => {
+    const chart = testChart('ci');
+    const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), secretsExtension });
+    const objects = synth(chart);
+    const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));
+    expect(env.DRONE_SECRET_PLUGIN_ENDPOINT.value).toBe('http://drone-secrets.ci.svc:3000');
+    expect(env.DRONE_SECRET_PLUGIN_TOKEN.valueFrom.secretKeyRef).toEqual({ name: 'drone-secrets-token', key: 'token' });
+    expect(envOf(container(find(objects, 'Deployment', 'drone-secrets'))).SECRET_KEY.valueFrom.secretKeyRef)
+      .toEqual({ name: 'drone-secrets-token', key: 'token' });
+    expect(find(objects, 'NetworkPolicy', 'drone-secrets').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component']).toBe('runner');
+  });
+
+  test('renders policies and exclusive namespace rules into its config', () => {
+    const chart = testChart('ci');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
+    runner.addPolicy({ name: 'app-deploy', repos: ['acme/app', 'acme/web'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    runner.addPolicy({ name: 'big-builds', repos: ['acme/monorepo'], exclusive: false });
+    const objects = synth(chart);
+    const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
+    expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
+      { name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' },
+      { name: 'big-builds', match: { repo: ['acme/monorepo'] }, metadata: { namespace: 'ci-builds' } },
+    ]);
+    expect(parse(config['namespace-rules.yaml'])).toEqual({ deploy: ['acme/app', 'acme/web'] });
+    const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));
+    expect(env.DRONE_POLICY_FILE.value).toBe('/etc/drone-runner/policies.yaml');
+    expect(env.DRONE_NAMESPACE_RULES_FILE.value).toBe('/etc/drone-runner/namespace-rules.yaml');
+    expect(container(find(objects, 'Deployment', 'drone-runner')).volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/drone-runner', readOnly: true }]);
+  });
+
+  test('renders limits', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', {
+      server: droneServer(chart), limitRepos: ['acme/*'], limitEvents: [PipelineEvent.PUSH, PipelineEvent.TAG], limitTrusted: true, capacity: 3, tmate: true,
+    });
+    const env = envOf(container(find(synth(chart), 'Deployment', 'drone-runner')));
+    expect(env.DRONE_LIMIT_REPOS.value).toBe('acme/*');
+    expect(env.DRONE_LIMIT_EVENTS.value).toBe('push,tag');
+    expect(env.DRONE_LIMIT_TRUSTED.value).toBe('true');
+    expect(env.DRONE_RUNNER_CAPACITY.value).toBe('3');
+    expect(env.DRONE_TMATE_ENABLED.value).toBe('true');
+  });
+
+  test('fails on bad props and policies', () => {
+    const make = (props: object = {}) => {
+      const chart = testChart('ci');
+      return new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+    };
+    expect(() => make({ buildNamespace: 'drone-' })).toThrow(/invalid buildNamespace "drone-": must be a DNS-1123 label/);
+    expect(() => make({ buildNamespace: 'ci' })).toThrow('invalid buildNamespace "ci": must differ from the runner\'s own namespace');
+    expect(() => make({ extraBuildNamespaces: ['ci-builds'] })).toThrow(/invalid extraBuildNamespaces \["ci-builds","ci-builds"\]: must not repeat "ci-builds"/);
+    expect(() => make({ capacity: 0 })).toThrow('invalid capacity 0: must be an integer from 1 to 1000');
+    expect(() => make({ limitRepos: ['not a repo'] })).toThrow(/invalid repos \["not a repo"\]/);
+    expect(() => make({ gracePeriodSec: -1 })).toThrow(/invalid gracePeriodSec -1/);
+    const runner = make({ extraBuildNamespaces: ['deploy'] });
+    expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'prod' }))
+      .toThrow('invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy');
+    expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'] }))
+      .toThrow('invalid namespace "ci-builds": must not be the default build namespace when exclusive: every repository runs there');
+    runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' });
+    expect(() => runner.addPolicy({ name: 'p', repos: ['a/c'], namespace: 'deploy' })).toThrow('invalid name "p": must be unique among the runner\'s policies');
+    expect(() => runner.addPolicy({ name: 'q', repos: [], namespace: 'deploy' })).toThrow('invalid repos []: must not be empty');
+  });
+});

@@ -1,0 +1,68 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { freePort } from './free-port';
+
+/** The newest PostgreSQL server binaries Debian installed. */
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
+  if (versions.length === 0) {
+    throw new Error('no PostgreSQL server under /usr/lib/postgresql: install the Debian package "postgresql" (.ci/run does)');
+  }
+  return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+}
+
+/** Run `argv`, as the unprivileged `postgres` user when we are root: initdb refuses to run as root. */
+function run(argv: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
+  const asRoot = process.getuid?.() === 0;
+  const [cmd, ...args] = asRoot ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
+  return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...options.env }, input: options.input, timeout: 60_000 });
+}
+
+function check(result: SpawnSyncReturns<string>, what: string): string {
+  if (result.status !== 0) {
+    throw new Error(`${what} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}
+
+/** A throw-away PostgreSQL server on a free loopback port, with password authentication over TCP. */
+export class PostgresServer {
+  /** Start a server whose superuser `postgres` has `password`. */
+  public static async start(password: string): Promise<PostgresServer> {
+    const bin = binDir();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-pg-'));
+    fs.chmodSync(dir, 0o777);
+    const pwfile = path.join(dir, 'pw');
+    fs.writeFileSync(pwfile, password, { mode: 0o644 });
+    const data = path.join(dir, 'data');
+    check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`]), 'initdb');
+    fs.rmSync(pwfile);
+    const port = await freePort();
+    check(run([path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']), 'pg_ctl start');
+    return new PostgresServer(bin, dir, data, port);
+  }
+
+  private constructor(private readonly bin: string, private readonly dir: string, private readonly data: string, public readonly port: number) {}
+
+  /** The libpq environment for connecting as `user` with `password` over TCP. */
+  public env(user: string, password: string): NodeJS.ProcessEnv {
+    return { PGHOST: '127.0.0.1', PGPORT: String(this.port), PGUSER: user, PGPASSWORD: password };
+  }
+
+  /** Run SQL as `user`; returns the process result, so tests can assert failures too. */
+  public psql(user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> {
+    return spawnSync('psql', ['--no-psqlrc', '-XAt', '-v', 'ON_ERROR_STOP=1', '--dbname', database, '-c', sql], {
+      encoding: 'utf8', env: { ...process.env, ...this.env(user, password) }, timeout: 30_000,
+    });
+  }
+
+  /** Stop the server and remove its files. */
+  public stop(): void {
+    run([path.join(this.bin, 'pg_ctl'), '-D', this.data, '-m', 'immediate', 'stop']);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

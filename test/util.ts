@@ -1,0 +1,32 @@
+import { App, Chart } from 'cdk8s';
+import { DockyardChart } from '../lib';
+
+/** A chart in namespace `ns` of a fresh app. */
+export function testChart(namespace = 'test'): DockyardChart {
+  return new DockyardChart(new App({ outdir: '/nonexistent' }), 'test', { namespace });
+}
+
+/** The synthesized objects of `chart`. */
+export function synth(chart: Chart): any[] {
+  return chart.toJson();
+}
+
+/** The one object of `kind` named `name`, failing clearly when absent. */
+export function find(objects: any[], kind: string, name: string, namespace?: string): any {
+  const hit = objects.filter((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (hit.length !== 1) {
+    throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name}, found ${hit.length}`);
+  }
+  return hit[0];
+}
+
+/** The first container of a workload's pod template. */
+export function container(workload: any, name?: string): any {
+  const containers = workload.spec.template.spec.containers;
+  return name ? containers.find((c: any) => c.name === name) : containers[0];
+}
+
+/** A container's environment as a name → env var map. */
+export function envOf(c: any): Record<string, any> {
+  return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
+}
