@@ -1,0 +1,66 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The default stack end to end, as `npm run synth` runs it: compiled JavaScript through the cdk8s CLI, with the
+ * local secret state persisting between runs.
+ */
+describe('default stack synth (compiled app through cdk8s synth)', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-synth-'));
+  const state = path.join(work, 'state', 'secrets.json');
+  const main = path.join(work, 'build', 'apps', 'default', 'main.js');
+
+  const synth = (outdir: string) => {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade',
+      '--app', `${process.execPath} ${main}`, '--output', outdir], { cwd: ROOT, encoding: 'utf8', // the build lives outside the repo, so point module resolution back at it
+      env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    return {
+      main: fs.readFileSync(path.join(outdir, 'dockyard.k8s.yaml'), 'utf8'),
+      secrets: fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'),
+      stderr: result.stderr,
+    };
+  };
+
+  beforeAll(() => {
+    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'),
+      '--outDir', path.join(work, 'build')], { encoding: 'utf8' });
+    expect(tsc.stdout).toBe('');
+  });
+
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('writes the main manifests and the generated Secrets to separate files, byte-identical across runs', () => {
+    const first = synth(path.join(work, 'dist1'));
+    const second = synth(path.join(work, 'dist2'));
+    expect(second.main).toBe(first.main);
+    expect(second.secrets).toBe(first.secrets);
+    expect(fs.statSync(state).mode & 0o777).toBe(0o600);
+
+    const secrets = parseAllDocuments(first.secrets).map((d) => d.toJS());
+    expect(secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual([
+      'dockyard/postgres-superuser', 'dockyard/postgres-drone', 'dockyard/postgres-demo', 'dockyard/drone-credentials',
+      'dockyard/drone-secrets-token', 'dockyard/demo-database',
+    ]);
+    // no generated value appears in the main manifests
+    for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
+      expect(first.main).not.toContain(value);
+    }
+    expect(first.main).not.toMatch(/^kind: Secret$/m);
+    expect(first.stderr).toContain('create Secret dockyard/drone-oauth (keys: client-secret)');
+  });
+
+  test('a lost state draws new credentials but leaves the main manifests unchanged', () => {
+    const before = synth(path.join(work, 'dist3'));
+    fs.rmSync(state);
+    const after = synth(path.join(work, 'dist4'));
+    expect(after.main).toBe(before.main);
+    expect(after.secrets).not.toBe(before.secrets);
+  });
+});

@@ -1,0 +1,42 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG } from '../apps/default/config';
+import { defaultStack } from '../apps/default/stack';
+import { LocalSecretStore, Secret } from '../lib';
+
+/** One example stack, synthesized in memory the way its entry point does. */
+export interface ExampleStack {
+  readonly name: string;
+  /** The main manifests. */
+  readonly objects: any[];
+  /** The generated Secrets, rendered by the stack's secret source. */
+  readonly secrets: any[];
+  /** Secrets that exist outside the manifests: user-provided or issued by cert-manager. */
+  readonly externalSecrets: { namespace: string; name: string }[];
+  /** The main manifests as YAML. */
+  readonly yaml: string;
+}
+
+function synthDefault(): ExampleStack {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-stack-')) });
+  const chart = defaultStack(app, DEFAULT_CONFIG);
+  const statePath = path.join(app.outdir, 'state.json');
+  const secrets = parseAllDocuments(new LocalSecretStore({ statePath }).render(app)).map((d) => d.toJS());
+  const tls = chart.toJson().filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
+    .map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));
+  return {
+    name: 'default',
+    objects: chart.toJson(),
+    secrets,
+    externalSecrets: [...Secret.requiredIn(app).map((s) => ({ namespace: s.namespace, name: s.secretName })), ...tls],
+    yaml: app.synthYaml(),
+  };
+}
+
+/** Every example stack under apps/ that `cdk8s synth` produces. */
+export const EXAMPLE_STACKS: { readonly name: string; readonly synth: () => ExampleStack }[] = [
+  { name: 'default', synth: synthDefault },
+];
