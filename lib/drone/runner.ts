@@ -1,6 +1,5 @@
-import { Lazy } from 'cdk8s';
+import { Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import {
   checkDnsLabel, checkInteger, checkUniqueList, componentLabels, Image, invalid, Namespace, namespaceOf, NetworkPeer, PodSecurityLevel,
   Resources, selectorLabels,
@@ -227,8 +226,8 @@ export class DroneKubeRunner extends Construct {
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${name}-config`, namespace, labels },
       data: {
-        'policies.yaml': Lazy.any({ produce: () => this.policies.map((p) => stringify(p)).join('---\n') }),
-        'namespace-rules.yaml': Lazy.any({ produce: () => stringify(this.namespaceRules) }),
+        'policies.yaml': Lazy.any({ produce: () => Yaml.stringify(...this.policies) }),
+        'namespace-rules.yaml': Lazy.any({ produce: () => Yaml.stringify(this.namespaceRules) }),
       },
     });
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
