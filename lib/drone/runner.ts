@@ -1,13 +1,14 @@
 import { Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, componentLabels, Image, invalid, Namespace, namespaceOf, NetworkPeer, PodSecurityLevel,
-  Resources, selectorLabels,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+  Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { NamespacedAccess, serviceAccount } from '../core/rbac';
 import { accessAnnotations, PipelineEvent } from './pipeline-secret';
@@ -163,8 +164,11 @@ export class DroneKubeRunner extends Construct {
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'drone-runner');
-    const namespace = namespaceOf(this, props.namespace);
+    const image = props.image ?? DroneKubeRunner.IMAGE;
+    const { name, namespace, labels, selector, peer } = placement(this, {
+      app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
+    });
+    this.peer = peer;
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
     const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
     this.buildNamespaces = checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
@@ -172,11 +176,6 @@ export class DroneKubeRunner extends Construct {
       invalid('buildNamespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
     }
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
-    const image = props.image ?? DroneKubeRunner.IMAGE;
-    const ident = { name: 'drone', instance: name, component: 'runner' };
-    const labels = componentLabels(ident, image.tag);
-    const selector = selectorLabels(ident);
-    this.peer = NetworkPeer.pods(namespace, selector);
 
     const builds = new Construct(this, 'Builds');
     for (const ns of this.buildNamespaces) {

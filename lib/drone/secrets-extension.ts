@@ -1,11 +1,12 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkDnsSubdomain, componentLabels, Image, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey,
-  SecretValue, selectorLabels,
+  checkDnsSubdomain, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
+  SecretValue,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
 import { probesOf, tcpSocket } from '../core/pod';
 import { NamespacedAccess, serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
@@ -86,13 +87,12 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
 
   public constructor(scope: Construct, id: string, props: DroneSecretsExtensionProps = {}) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'drone-secrets');
-    this.namespace = namespaceOf(this, props.namespace);
-    this.endpoint = `http://${name}.${this.namespace}.svc:${PORT}`;
     const image = props.image ?? DroneSecretsExtension.IMAGE;
-    const ident = { name: 'drone', instance: name, component: 'secrets-extension' };
-    const labels = componentLabels(ident, image.tag);
-    const selector = selectorLabels(ident);
+    const { name, namespace, labels, selector } = placement(this, {
+      app: 'drone', component: 'secrets-extension', name: props.name, defaultName: 'drone-secrets', namespace: props.namespace, version: image.tag,
+    });
+    this.namespace = namespace;
+    this.endpoint = `http://${name}.${this.namespace}.svc:${PORT}`;
     this.token = props.token ?? new Secret(this, 'Token', {
       name: `${name}-token`, namespace: this.namespace, values: { token: SecretValue.hex(32) },
     }).key('token');

@@ -1,12 +1,13 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkHostname, checkUniqueList, componentLabels, Image, IngressOptions, invalid, namespaceOf, NetworkPeer,
-  Resources, Secret, SecretKey, SecretValue, selectorLabels,
+  checkHostname, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
+  Resources, Secret, SecretKey, SecretValue,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { HttpIngress } from '../core/ingress';
 import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
@@ -145,23 +146,24 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly peer: NetworkPeer;
   /** The public URL of the web UI. */
   public readonly url: string;
+  /** The TLS Secret of the Ingress, if it has one. */
+  public readonly tlsSecretName?: string;
 
   private readonly firewall: PodFirewall;
 
   public constructor(scope: Construct, id: string, props: DroneServerProps) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'drone');
-    this.namespace = namespaceOf(this, props.namespace);
+    const image = props.image ?? DroneServer.IMAGE;
+    const { name, namespace, labels, selector, peer } = placement(this, {
+      app: 'drone', component: 'server', name: props.name, defaultName: 'drone', namespace: props.namespace, version: image.tag,
+    });
+    this.namespace = namespace;
+    this.peer = peer;
     this.serviceName = name;
     this.rpcHost = `${name}.${this.namespace}.svc:${PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
     const protocol = props.protocol ?? ServerProtocol.HTTPS;
     this.url = `${protocol}://${host}`;
-    const image = props.image ?? DroneServer.IMAGE;
-    const ident = { name: 'drone', instance: name, component: 'server' };
-    const labels = componentLabels(ident, image.tag);
-    const selector = selectorLabels(ident);
-    this.peer = NetworkPeer.pods(this.namespace, selector);
 
     const generated = new Secret(this, 'Secrets', {
       name: `${name}-credentials`,
@@ -239,9 +241,6 @@ export class DroneServer extends Construct implements IDroneServer {
       this.tlsSecretName = ingress.tlsSecretName;
     }
   }
-
-  /** The TLS Secret of the Ingress, if it has one. */
-  public readonly tlsSecretName?: string;
 
   public grantRpc(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);

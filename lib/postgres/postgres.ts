@@ -1,12 +1,13 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, componentLabels, Image, invalid, namespaceOf, NetworkPeer, parseQuantity, Resources, Secret,
-  SecretKey, SecretValue, selectorLabels,
+  checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
+  SecretKey, SecretValue,
 } from '../core';
 import { EnvVars } from '../core/env';
 import { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
 import { emptyDir, podTemplate, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
@@ -107,17 +108,16 @@ export class Postgres extends Construct {
 
   public constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
-    const name = checkDnsLabel('name', props.name ?? 'postgres');
+    const image = props.image ?? Postgres.IMAGE;
+    const { name, namespace, labels, selector } = placement(this, {
+      app: 'postgres', component: 'database', name: props.name, defaultName: 'postgres', namespace: props.namespace, version: image.tag,
+    });
     this.serviceName = name;
-    this.namespace = namespaceOf(this, props.namespace);
+    this.namespace = namespace;
     this.host = `${name}.${this.namespace}.svc`;
     this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
     const storageSize = props.storageSize ?? '10Gi';
     parseQuantity('storageSize', storageSize);
-    const image = props.image ?? Postgres.IMAGE;
-    const id_ = { name: 'postgres', instance: name, component: 'database' };
-    const labels = componentLabels(id_, image.tag);
-    const selector = selectorLabels(id_);
 
     this.superuserPassword = new Secret(this, 'Superuser', {
       name: `${name}-superuser`,
