@@ -6,4 +6,5 @@ module.exports = {
   // type-checking runs once in `npm test` (tsc --noEmit); jest only transpiles
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

@@ -58,6 +58,13 @@ export interface DroneKubeRunnerProps {
    */
   readonly buildPodSecurity?: PodSecurityLevel;
   /**
+   * The requests and limits of a pipeline container whose step sets none, by a LimitRange in each build namespace,
+   * so one build cannot starve a node.
+   *
+   * @default - 100m/128Mi requested, 2 CPU/4Gi limit
+   */
+  readonly buildResources?: Resources;
+  /**
    * How many pipelines this runner runs at once.
    *
    * @default 10
@@ -177,6 +184,7 @@ export class DroneKubeRunner extends Construct {
     }
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
 
+    const buildLimits = (props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' }))._toKube();
     const builds = new Construct(this, 'Builds');
     for (const ns of this.buildNamespaces) {
       const scope_ = new Construct(builds, ns);
@@ -191,6 +199,10 @@ export class DroneKubeRunner extends Construct {
           { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
         ],
         serviceAccount: { name, namespace },
+      });
+      new k8s.KubeLimitRange(scope_, 'LimitRange', {
+        metadata: { name: `${name}-builds`, namespace: ns, labels },
+        spec: { limits: [{ type: 'Container', default: buildLimits.limits, defaultRequest: buildLimits.requests }] },
       });
       // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
       new PodFirewall(scope_, 'NetworkPolicy', { name: `${name}-builds`, namespace: ns, podLabels: {} });

@@ -1,5 +1,5 @@
 import { parse, parseAllDocuments } from 'yaml';
-import { DroneKubeRunner, DroneSecretsExtension, PipelineEvent, PodSecurityLevel } from '../../lib';
+import { DroneKubeRunner, DroneSecretsExtension, PipelineEvent, PodSecurityLevel, Resources } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
@@ -32,6 +32,9 @@ describe('DroneKubeRunner', () => {
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'drone-runner' });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'drone-runner', namespace: 'ci' }]);
       expect(find(objects, 'Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+      expect(find(objects, 'LimitRange', 'drone-runner-builds', ns).spec.limits).toEqual([
+        { type: 'Container', default: { cpu: '2', memory: '4Gi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } },
+      ]);
       const deny = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
       expect(deny.spec).toEqual({ podSelector: { matchLabels: {} }, policyTypes: ['Ingress'], ingress: [] });
     }
@@ -62,8 +65,10 @@ describe('DroneKubeRunner', () => {
     new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), createBuildNamespaces: false });
     expect(synth(chart).filter((o) => o.kind === 'Namespace')).toEqual([]);
     const other = testChart('ci');
-    new DroneKubeRunner(other, 'Runner', { server: droneServer(other), buildPodSecurity: PodSecurityLevel.RESTRICTED });
+    const buildResources = Resources.of({ cpuRequest: '50m', cpuLimit: '1', memoryRequest: '64Mi', memoryLimit: '1Gi' });
+    new DroneKubeRunner(other, 'Runner', { server: droneServer(other), buildPodSecurity: PodSecurityLevel.RESTRICTED, buildResources });
     expect(find(synth(other), 'Namespace', 'ci-builds').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(synth(other), 'LimitRange', 'drone-runner-builds').spec.limits[0].default).toEqual({ cpu: '1', memory: '1Gi' });
   });
 
   test('wires the secrets extension with a shared token and admits the runner to it', () => {
