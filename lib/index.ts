@@ -1,3 +1,4 @@
 export * from './core';
 export * from './postgres';
 export * from './drone';
+export * from './redis';

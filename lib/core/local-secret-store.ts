@@ -1,9 +1,10 @@
-import { randomBytes } from 'crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
+import { selfSignedCertificatePem } from './x509';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -26,6 +27,10 @@ interface State {
  * Each generated value is drawn once from a crypto-random source, saved in a local state file (mode 0600), and
  * reused on every later synth, so credentials never churn. The Secrets are rendered to their own manifest, apart
  * from the main manifests, which stay free of credentials and byte-identical between synths.
+ *
+ * RSA keys are kept like random values. Certificates and htpasswd lines are derived from other values but still
+ * kept, for they embed a random serial, salt and timestamp: each is saved with a `<key>#inputs` entry, the SHA-256
+ * of what it was made from, and is made again only when that changes (a rotated key or password, a new user).
  */
 export class LocalSecretStore {
   private readonly statePath: string;
@@ -49,13 +54,39 @@ export class LocalSecretStore {
     const produce = (value: SecretValue, stateKey: string): string => {
       switch (value.kind) {
         case SecretValueKind.RANDOM:
-          values[stateKey] ??= random(value.alphabet!, value.length!);
+          values[stateKey] ??= random(value.alphabet!, value.length!, value.mixedClasses ?? false);
           return values[stateKey];
         case SecretValueKind.COPY:
           return valueOf(value.sources.value);
         case SecretValueKind.TEMPLATE:
           return value.template!.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => valueOf(value.sources[name]));
+        case SecretValueKind.RSA_PRIVATE_KEY:
+          values[stateKey] ??= rsaPrivateKey(value.bits!);
+          return values[stateKey];
+        case SecretValueKind.CERTIFICATE: {
+          const key = valueOf(value.sources.key);
+          return derive(stateKey, [value.commonName, value.days, key],
+            () => selfSignedCertificatePem(key, { commonName: value.commonName!, days: value.days! }));
+        }
+        case SecretValueKind.DOCKER_CONFIG_JSON: {
+          const password = valueOf(value.sources.password);
+          const auth = Buffer.from(`${value.user}:${password}`).toString('base64');
+          return JSON.stringify({ auths: { [value.registry!]: { username: value.user, password, auth } } });
+        }
+        case SecretValueKind.HTPASSWD: {
+          const password = valueOf(value.sources.password);
+          return derive(stateKey, [value.user, password], () => `${value.user}:${bcrypt().hashSync(password, 10)}`);
+        }
       }
+    };
+    /** The kept value at `stateKey` if it was made from `inputs`, else a new one from `make`. */
+    const derive = (stateKey: string, inputs: unknown[], make: () => string): string => {
+      const fingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+      if (values[stateKey] === undefined || values[`${stateKey}#inputs`] !== fingerprint) {
+        values[stateKey] = make();
+        values[`${stateKey}#inputs`] = fingerprint;
+      }
+      return values[stateKey];
     };
     const docs = Secret.allIn(scope).flatMap((secret) => {
       const data = Object.fromEntries(Object.keys(secret.values).sort()
@@ -102,8 +133,17 @@ export class LocalSecretStore {
   }
 }
 
+function rsaPrivateKey(bits: number): string {
+  return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+}
+
+/** bcryptjs, loaded only when a hash must be made: a synth whose state holds every value never pays for it. */
+function bcrypt(): typeof import('bcryptjs') {
+  return require('bcryptjs');
+}
+
 /** Draw `length` characters uniformly from `alphabet`; rejection sampling avoids modulo bias. */
-function random(alphabet: string, length: number): string {
+function random(alphabet: string, length: number, mixedClasses: boolean): string {
   const limit = 256 - (256 % alphabet.length);
   let out = '';
   while (out.length < length) {
@@ -111,6 +151,10 @@ function random(alphabet: string, length: number): string {
       if (byte < limit && out.length < length) {
         out += alphabet[byte % alphabet.length];
       }
+    }
+    // redraw the rare value that lacks a class, which keeps every accepted value uniformly distributed
+    if (out.length === length && mixedClasses && !(/[A-Z]/.test(out) && /[a-z]/.test(out) && /\d/.test(out))) {
+      out = '';
     }
   }
   return out;

@@ -58,6 +58,26 @@ export enum SecretValueKind {
   COPY = 'copy',
   /** A text with other generated keys substituted into `{name}` placeholders. */
   TEMPLATE = 'template',
+  /** An RSA private key, PEM (PKCS#1). */
+  RSA_PRIVATE_KEY = 'rsa-private-key',
+  /** A self-signed X.509 certificate (PEM) for a generated RSA key; derived, so re-made when the key changes. */
+  CERTIFICATE = 'certificate',
+  /** One htpasswd line with the bcrypt hash of a generated password; derived, so re-made when the password changes. */
+  HTPASSWD = 'htpasswd',
+  /** A `.dockerconfigjson` document for one registry, computed from a generated password. */
+  DOCKER_CONFIG_JSON = 'docker-config-json',
+}
+
+/** Options of `SecretValue.selfSignedCertificate`. */
+export interface SelfSignedCertificateOptions {
+  /** The certificate's subject (and issuer) common name, e.g. `harbor-token-ca`. At most 64 characters. */
+  readonly commonName: string;
+  /**
+   * How many days the certificate is valid, from the moment it is generated.
+   *
+   * @default 3650
+   */
+  readonly days?: number;
 }
 
 const HEX = '0123456789abcdef';
@@ -75,6 +95,15 @@ export class SecretValue {
   public static alphanumeric(length: number): SecretValue {
     checkInteger('length', length, 16, 4096);
     return new SecretValue(SecretValueKind.RANDOM, { alphabet: ALPHANUMERIC, length });
+  }
+
+  /**
+   * `length` random letters and digits with at least one upper-case letter, one lower-case letter and one digit,
+   * as password policies such as Harbor's robot secrets demand.
+   */
+  public static password(length: number): SecretValue {
+    checkInteger('length', length, 16, 128);
+    return new SecretValue(SecretValueKind.RANDOM, { alphabet: ALPHANUMERIC, length, mixedClasses: true });
   }
 
   /** The same value as another generated key, e.g. a database password handed to a pipeline. */
@@ -100,25 +129,131 @@ export class SecretValue {
     return new SecretValue(SecretValueKind.TEMPLATE, { template, sources: keys });
   }
 
+  /**
+   * An RSA private key in PEM (PKCS#1, `-----BEGIN RSA PRIVATE KEY-----`), e.g. Harbor core's token signing key.
+   *
+   * @param bits the modulus length: 2048, 3072 or 4096 (default 4096)
+   */
+  public static rsaPrivateKey(bits: number = 4096): SecretValue {
+    if (!RSA_BITS.includes(bits)) {
+      invalid('bits', bits, `must be one of ${RSA_BITS.join(', ')}`);
+    }
+    return new SecretValue(SecretValueKind.RSA_PRIVATE_KEY, { bits });
+  }
+
+  /**
+   * A self-signed X.509 v3 CA certificate in PEM for a generated RSA key, e.g. the certificate the Harbor registry
+   * verifies core's tokens with. It is signed with SHA-256 and marked CA with keyUsage digitalSignature and
+   * keyCertSign. It is re-made when the key, `commonName` or `days` change.
+   *
+   * @param key a key of a generated Secret whose value is `SecretValue.rsaPrivateKey`
+   * @param options the subject common name and the validity period (`days` defaults to 3650, ten years)
+   */
+  public static selfSignedCertificate(key: SecretKey, options: SelfSignedCertificateOptions): SecretValue {
+    requireGenerated('selfSignedCertificate', key);
+    if (generatedValue(key)?.kind !== SecretValueKind.RSA_PRIVATE_KEY) {
+      invalid('selfSignedCertificate source', key.toString(), 'must be a key whose value is SecretValue.rsaPrivateKey');
+    }
+    const commonName = options.commonName;
+    // ub-common-name in RFC 5280 is 64 characters; control characters would make an unreadable subject
+    if (typeof commonName !== 'string' || commonName.length === 0 || commonName.length > 64 || /\p{Cc}/u.test(commonName)) {
+      invalid('commonName', commonName, 'must be 1 to 64 characters without control characters');
+    }
+    // GeneralizedTime ends at year 9999; a century is far beyond any sensible validity
+    const days = checkInteger('days', options.days ?? 3650, 1, 36500);
+    return new SecretValue(SecretValueKind.CERTIFICATE, { commonName, days, sources: { key } });
+  }
+
+  /**
+   * One htpasswd line, `user:<bcrypt hash>`, for a generated password, e.g. the Harbor registry's basic-auth file.
+   * The hash uses bcrypt with cost 10 and is re-made when the password or `user` change.
+   *
+   * @param user the user name: not empty, without ":" or whitespace
+   * @param password a key of a generated Secret whose value is random (`hex` or `alphanumeric`) and at most
+   * 72 characters long, for bcrypt ignores every byte after the 72nd
+   */
+  public static htpasswd(user: string, password: SecretKey): SecretValue {
+    if (typeof user !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(user)) {
+      invalid('user', user, 'must be a non-empty name without ":", whitespace or control characters');
+    }
+    requireGenerated('htpasswd', password);
+    const source = generatedValue(password);
+    if (source?.kind !== SecretValueKind.RANDOM || source.length! > 72) {
+      invalid('htpasswd source', password.toString(), 'must be a key whose value is SecretValue.hex or .alphanumeric of at most 72 characters, ' +
+        'for bcrypt ignores every byte after the 72nd');
+    }
+    return new SecretValue(SecretValueKind.HTPASSWD, { user, sources: { password } });
+  }
+
+  /**
+   * A `.dockerconfigjson` document (`kubernetes.io/dockerconfigjson`) that logs `user` in to `registry` with a
+   * generated password, with the base64 `auth` field kubelet and docker read.
+   *
+   * @param registry the registry host as clients name it, e.g. `harbor.example.com`
+   * @param user the user name, e.g. a Harbor robot's `robot$ci`
+   * @param password a key of a generated Secret
+   */
+  public static dockerConfigJson(registry: string, user: string, password: SecretKey): SecretValue {
+    if (typeof registry !== 'string' || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*)?$/.test(registry)) {
+      invalid('registry', registry, 'must be a registry host such as "harbor.example.com" or "host:5000"');
+    }
+    if (typeof user !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(user)) {
+      invalid('user', user, 'must be a non-empty name without ":", whitespace or control characters');
+    }
+    requireGenerated('dockerConfigJson', password);
+    return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { registry, user, sources: { password } });
+  }
+
   /** The characters a random value is drawn from. */
   public readonly alphabet?: string;
+  /** Whether a random value must mix upper case, lower case and digits. */
+  public readonly mixedClasses?: boolean;
+  /** The registry host of a docker config. */
+  public readonly registry?: string;
   /** The length of a random value. */
   public readonly length?: number;
   /** The text of a template value. */
   public readonly template?: string;
-  /** The keys a copy or template reads. */
+  /** The modulus length of an RSA private key. */
+  public readonly bits?: number;
+  /** The subject common name of a certificate. */
+  public readonly commonName?: string;
+  /** The validity of a certificate, in days. */
+  public readonly days?: number;
+  /** The user name of an htpasswd line. */
+  public readonly user?: string;
+  /**
+   * The keys the value is made from: `value` for a copy, the placeholders for a template, `key` for a certificate,
+   * `password` for an htpasswd line or a docker config.
+   */
   public readonly sources: Readonly<Record<string, SecretKey>>;
 
   private constructor(
     /** How the value is produced. */
     public readonly kind: SecretValueKind,
-    options: { alphabet?: string; length?: number; template?: string; sources?: Record<string, SecretKey> },
+    options: {
+      alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
+      mixedClasses?: boolean; registry?: string; sources?: Record<string, SecretKey>;
+    },
   ) {
     this.alphabet = options.alphabet;
+    this.mixedClasses = options.mixedClasses;
+    this.registry = options.registry;
     this.length = options.length;
     this.template = options.template;
+    this.bits = options.bits;
+    this.commonName = options.commonName;
+    this.days = options.days;
+    this.user = options.user;
     this.sources = options.sources ?? {};
   }
+}
+
+const RSA_BITS = [2048, 3072, 4096];
+
+/** The recipe of a key of a generated Secret (checked by `requireGenerated` first). */
+function generatedValue(key: SecretKey): SecretValue | undefined {
+  return (key.secret as Secret).values[key.key];
 }
 
 function requireGenerated(factory: string, key: SecretKey): void {

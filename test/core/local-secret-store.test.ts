@@ -81,3 +81,42 @@ describe('LocalSecretStore', () => {
     expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).version).toBe(2);
   });
 });
+
+describe('LocalSecretStore: passwords and docker configs', () => {
+  test('password() always mixes upper case, lower case and digits', () => {
+    const chart = testChart('platform');
+    const values = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, SecretValue.password(16)]));
+    new Secret(chart, 'P', { name: 'p', values });
+    const [secret] = docs(new LocalSecretStore({ statePath: tempState() }).render(chart));
+    for (const v of Object.values(secret.stringData) as string[]) {
+      expect(v).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9]{16}$/);
+    }
+  });
+
+  test('dockerConfigJson() renders the host key, user, password and base64 auth', () => {
+    const chart = testChart('platform');
+    const robot = new Secret(chart, 'Robot', { name: 'robot', values: { secret: SecretValue.password(32) } });
+    new Secret(chart, 'Pull', {
+      name: 'pull', type: 'kubernetes.io/dockerconfigjson',
+      values: { '.dockerconfigjson': SecretValue.dockerConfigJson('harbor.example.com', 'robot$ci', robot.key('secret')) },
+    });
+    const [r, pull] = docs(new LocalSecretStore({ statePath: tempState() }).render(chart));
+    const config = JSON.parse(pull.stringData['.dockerconfigjson']);
+    const password = r.stringData.secret;
+    expect(config).toEqual({
+      auths: { 'harbor.example.com': { username: 'robot$ci', password, auth: Buffer.from(`robot$ci:${password}`).toString('base64') } },
+    });
+    expect(pull.type).toBe('kubernetes.io/dockerconfigjson');
+  });
+
+  test('fails on bad docker config and password inputs', () => {
+    const chart = testChart('platform');
+    const key = new Secret(chart, 'S', { name: 's', values: { p: SecretValue.password(20) } }).key('p');
+    expect(() => SecretValue.dockerConfigJson('https://harbor.example.com', 'u', key))
+      .toThrow('invalid registry "https://harbor.example.com": must be a registry host such as "harbor.example.com" or "host:5000"');
+    expect(() => SecretValue.dockerConfigJson('harbor.example.com', 'a:b', key)).toThrow(/invalid user "a:b"/);
+    expect(() => SecretValue.dockerConfigJson('harbor.example.com', 'u', Secret.fromSecretName(chart, 'E', 'e').key('p')))
+      .toThrow(/invalid dockerConfigJson source/);
+    expect(() => SecretValue.password(129)).toThrow('invalid length 129: must be an integer from 16 to 128');
+  });
+});

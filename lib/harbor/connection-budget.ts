@@ -1,0 +1,33 @@
+import { invalid } from '../core';
+
+/** The pods that open PostgreSQL connections, and how many each runs. */
+export interface ConnectionBudgetInput {
+  /** The database's connection limit, if it has one. */
+  readonly connectionLimit: number | undefined;
+  /** Replicas per component that connects: core, jobservice, exporter. */
+  readonly replicas: Record<string, number>;
+  /** The fewest connections a pod can work with. */
+  readonly minimumPerPod: number;
+  /** The pool size when the database sets no limit. */
+  readonly unlimitedPerPod: number;
+}
+
+/**
+ * Each pod's `maxOpenConns`: the database's connection limit shared evenly by every pod that connects.
+ *
+ * Harbor's chart defaults to 900 per pod, against managed plans that allow 22. Throws when the limit cannot give
+ * every pod at least `minimumPerPod`, naming the components and their replicas.
+ */
+export function connectionBudget(input: ConnectionBudgetInput): number {
+  const pods = Object.values(input.replicas).reduce((a, b) => a + b, 0);
+  if (input.connectionLimit === undefined) {
+    return input.unlimitedPerPod;
+  }
+  const perPod = Math.floor(input.connectionLimit / pods);
+  if (perPod < input.minimumPerPod) {
+    const who = Object.entries(input.replicas).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(' + ');
+    invalid('database.connectionLimit', input.connectionLimit, `must give each of the ${pods} pods that connect (${who}) at least ` +
+      `${input.minimumPerPod} connections, i.e. be at least ${pods * input.minimumPerPod}; raise the limit or lower the replicas`);
+  }
+  return perPod;
+}

@@ -1,0 +1,180 @@
+import { checkDnsSubdomain, checkInteger, checkUrl, invalid, parseQuantity, SecretKey } from '../core';
+
+/** Options of `HarborStorage.filesystem`. */
+export interface FilesystemStorageOptions {
+  /**
+   * The size of the registry's volume.
+   *
+   * @default "50Gi"
+   */
+  readonly size?: string;
+  /**
+   * The StorageClass of the volume.
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+}
+
+/** Options of `HarborStorage.s3`. */
+export interface S3StorageOptions {
+  /** The bucket. */
+  readonly bucket: string;
+  /** The region; S3-compatible services behind `regionEndpoint` usually accept `us-east-1`. */
+  readonly region: string;
+  /**
+   * The endpoint of an S3-compatible service; setting it switches to path-style addressing.
+   *
+   * @default - AWS S3 for the region
+   */
+  readonly regionEndpoint?: string;
+  /** The access key ID, in a Secret. */
+  readonly accessKey: SecretKey;
+  /** The secret access key, in a Secret. */
+  readonly secretKey: SecretKey;
+  /**
+   * A prefix inside the bucket.
+   *
+   * @default - the bucket's root
+   */
+  readonly rootDirectory?: string;
+  /**
+   * Serve blobs through the registry rather than redirecting clients to pre-signed URLs on the storage host.
+   *
+   * @default false
+   */
+  readonly disableRedirect?: boolean;
+  /**
+   * Use HTTPS to the storage endpoint.
+   *
+   * @default true
+   */
+  readonly secure?: boolean;
+  /**
+   * Sign requests with AWS signature version 4.
+   *
+   * @default true
+   */
+  readonly v4Auth?: boolean;
+  /**
+   * Skip verifying the endpoint's TLS certificate.
+   *
+   * @default false
+   */
+  readonly skipVerify?: boolean;
+  /**
+   * Ask the service to encrypt objects at rest.
+   *
+   * @default false
+   */
+  readonly encrypt?: boolean;
+  /**
+   * The multipart upload part size, in MiB (at least 5).
+   *
+   * @default 10
+   */
+  readonly chunkSizeMiB?: number;
+}
+
+/** Options of `HarborStorage.spaces`. */
+export interface SpacesStorageOptions {
+  /** The Spaces region, e.g. `fra1`. */
+  readonly region: string;
+  /** The bucket. */
+  readonly bucket: string;
+  /** The Spaces access key ID, in a Secret. */
+  readonly accessKey: SecretKey;
+  /** The Spaces secret key, in a Secret. */
+  readonly secretKey: SecretKey;
+  /**
+   * A prefix inside the bucket.
+   *
+   * @default - the bucket's root
+   */
+  readonly rootDirectory?: string;
+  /**
+   * Serve blobs through the registry rather than redirecting clients to Spaces.
+   *
+   * @default false
+   */
+  readonly disableRedirect?: boolean;
+}
+
+/** What the registry stores images in. */
+export class HarborStorage {
+  /**
+   * A ReadWriteOnce volume. It forces a single registry replica with the Recreate strategy, and job logs then go
+   * to the database, so no volume is ever shared between pods.
+   */
+  public static filesystem(options: FilesystemStorageOptions = {}): HarborStorage {
+    const size = options.size ?? '50Gi';
+    parseQuantity('size', size);
+    if (options.storageClassName !== undefined) {
+      checkDnsSubdomain('storageClassName', options.storageClassName);
+    }
+    return new HarborStorage({ size, storageClassName: options.storageClassName });
+  }
+
+  /** An S3 or S3-compatible bucket; the registry may then run several replicas. */
+  public static s3(options: S3StorageOptions): HarborStorage {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket ?? '')) {
+      invalid('bucket', options.bucket, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-"');
+    }
+    if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
+      invalid('region', options.region, 'must be a region name such as "us-east-1"');
+    }
+    if (options.regionEndpoint !== undefined) {
+      checkUrl('regionEndpoint', options.regionEndpoint, ['https', 'http']);
+    }
+    if (options.rootDirectory !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(options.rootDirectory)) {
+      invalid('rootDirectory', options.rootDirectory, 'must be an absolute path such as "/harbor"');
+    }
+    checkInteger('chunkSizeMiB', options.chunkSizeMiB ?? 10, 5, 5120);
+    return new HarborStorage(undefined, options);
+  }
+
+  /** A DigitalOcean Spaces bucket: S3 at `https://<region>.digitaloceanspaces.com`. */
+  public static spaces(options: SpacesStorageOptions): HarborStorage {
+    if (!/^[a-z]{3}\d$/.test(options.region ?? '')) {
+      invalid('region', options.region, 'must be a Spaces region such as "fra1", "nyc3", "ams3", "sgp1" or "sfo3"');
+    }
+    return HarborStorage.s3({
+      ...options,
+      // Spaces ignores the signing region; distribution needs one
+      region: 'us-east-1',
+      regionEndpoint: `https://${options.region}.digitaloceanspaces.com`,
+    });
+  }
+
+  private constructor(
+    /** The volume, for filesystem storage. */
+    public readonly volume?: { readonly size: string; readonly storageClassName?: string },
+    /** The bucket, for S3 storage. */
+    public readonly s3?: S3StorageOptions,
+  ) {}
+
+  /** @internal The `storage` section of the registry's config.yml, without credentials. */
+  public _registryConfig(): Record<string, unknown> {
+    if (this.volume) {
+      return { filesystem: { rootdirectory: REGISTRY_DATA } };
+    }
+    const s3 = this.s3!;
+    return {
+      s3: {
+        region: s3.region,
+        bucket: s3.bucket,
+        ...(s3.regionEndpoint ? { regionendpoint: s3.regionEndpoint } : {}),
+        ...(s3.rootDirectory ? { rootdirectory: s3.rootDirectory } : {}),
+        // explicit booleans: the chart can only emit true ones
+        secure: s3.secure ?? true,
+        v4auth: s3.v4Auth ?? true,
+        skipverify: s3.skipVerify ?? false,
+        encrypt: s3.encrypt ?? false,
+        chunksize: (s3.chunkSizeMiB ?? 10) * 2 ** 20,
+      },
+    };
+  }
+}
+
+/** Where the registry keeps blobs on a filesystem volume. */
+export const REGISTRY_DATA = '/storage';

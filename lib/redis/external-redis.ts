@@ -1,0 +1,65 @@
+import { Construct } from 'constructs';
+import { checkHostname, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
+import { IRedis } from './redis-ref';
+
+/** Props of an `ExternalRedis`. */
+export interface ExternalRedisProps {
+  /** The server's host name, e.g. a managed cluster's private host. */
+  readonly host: string;
+  /**
+   * The server's port.
+   *
+   * @default 6379
+   */
+  readonly port?: number;
+  /**
+   * Whether to connect with TLS. Managed services such as DigitalOcean's accept only TLS.
+   *
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * The ACL user, e.g. `default` on DigitalOcean.
+   *
+   * @default - none: the password alone authenticates the default user
+   */
+  readonly username?: string;
+  /** The password, in a Secret. It must be URL-safe, for it is expanded into Redis URLs inside the pods. */
+  readonly password: SecretKey;
+  /**
+   * A CA bundle that verifies the server, when its certificate is not publicly trusted.
+   *
+   * @default - the system trust store
+   */
+  readonly caCertificate?: SecretKey;
+}
+
+/** A Redis-compatible server that Dockyard does not run: a managed Valkey or Redis, TLS by default. */
+export class ExternalRedis extends Construct implements IRedis {
+  public readonly host: string;
+  public readonly port: number;
+  public readonly tls: boolean;
+  public readonly username?: string;
+  public readonly password: SecretKey;
+  public readonly caCertificate?: SecretKey;
+
+  public constructor(scope: Construct, id: string, props: ExternalRedisProps) {
+    super(scope, id);
+    this.host = checkHostname('host', props.host);
+    this.port = checkPort('port', props.port ?? 6379);
+    this.tls = props.tls ?? true;
+    if (props.username !== undefined && !/^[A-Za-z0-9._-]+$/.test(props.username)) {
+      invalid('username', props.username, 'must be a URL-safe ACL user name: letters, digits, ".", "_" or "-"');
+    }
+    this.username = props.username;
+    this.password = props.password;
+    if (props.caCertificate && !this.tls) {
+      invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
+    }
+    this.caCertificate = props.caCertificate;
+  }
+
+  public grantConnect(_peer: NetworkPeer): void {
+    // the server is outside the cluster: access is governed by its own firewall
+  }
+}

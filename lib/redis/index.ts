@@ -1,0 +1,3 @@
+export * from './external-redis';
+export * from './redis';
+export type { IRedis } from './redis-ref';

@@ -1,0 +1,51 @@
+import { NetworkPeer, SecretKey } from '../core';
+import { EnvVars } from '../core/env';
+
+/**
+ * A Redis-compatible server as its clients see it: Harbor's components consume this.
+ *
+ * Implemented by the in-cluster `Redis` and by `ExternalRedis` (a managed, TLS-only Valkey or Redis).
+ */
+export interface IRedis {
+  /** The server's host name. */
+  readonly host: string;
+  /** The server's port. */
+  readonly port: number;
+  /** Whether clients connect with TLS (`rediss://`). */
+  readonly tls: boolean;
+  /** The ACL user clients log in as, if any. */
+  readonly username?: string;
+  /** The password. */
+  readonly password: SecretKey;
+  /** A CA bundle that verifies the server, if its certificate is not publicly trusted. */
+  readonly caCertificate?: SecretKey;
+  /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
+  grantConnect(peer: NetworkPeer): void;
+}
+
+/** Options of `redisUrl`. */
+export interface RedisUrlOptions {
+  /** The logical database index. */
+  readonly database: number;
+  /** A query string without `?`, e.g. `idle_timeout_seconds=30`. */
+  readonly query?: string;
+}
+
+/**
+ * Add the password variable a Redis URL expands, and return the variable's name.
+ *
+ * The URL then carries `$(NAME)`, which Kubernetes replaces inside the pod: no credential is ever rendered. The
+ * password must be URL-safe, as generated ones are.
+ */
+export function bindRedisPassword(env: EnvVars, redis: IRedis, name = 'REDIS_PASSWORD'): string {
+  if (!env.has(name)) {
+    env.secret(name, redis.password);
+  }
+  return name;
+}
+
+/** A `redis://` or `rediss://` URL whose password is `$(passwordVar)`. */
+export function redisUrl(redis: IRedis, passwordVar: string, options: RedisUrlOptions): string {
+  const scheme = redis.tls ? 'rediss' : 'redis';
+  return `${scheme}://${redis.username ?? ''}:$(${passwordVar})@${redis.host}:${redis.port}/${options.database}${options.query ? `?${options.query}` : ''}`;
+}

@@ -1,0 +1,145 @@
+import { Construct } from 'constructs';
+import { checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
+import { emptyDir, podTemplate, probesOf } from '../core/pod';
+import { clusterService } from '../core/service';
+import { IRedis } from './redis-ref';
+
+/** Props of an in-cluster `Redis`. */
+export interface RedisProps {
+  /**
+   * The name of the StatefulSet, Service and related objects.
+   *
+   * @default "redis"
+   */
+  readonly name?: string;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The server image: Valkey, the open-source Redis fork that managed services such as DigitalOcean now run.
+   *
+   * @default Redis.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * The size of the data volume that keeps the append-only file, so queued jobs survive restarts.
+   *
+   * @default "1Gi"
+   */
+  readonly storageSize?: string;
+  /**
+   * The StorageClass of the data volume.
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * The memory the server may use for data before it evicts nothing and refuses writes (`maxmemory`), in MiB.
+   *
+   * @default 192
+   */
+  readonly maxMemoryMiB?: number;
+  /**
+   * Requests and limits of the server container; the memory limit must exceed `maxMemoryMiB`.
+   *
+   * @default - 50m/128Mi requested, 500m/256Mi limit
+   */
+  readonly resources?: Resources;
+}
+
+const PORT = 6379;
+
+/**
+ * A hardened, password-protected Redis-compatible server (Valkey) in the cluster: a single-replica StatefulSet with
+ * an append-only file on a volume, a generated password, and a NetworkPolicy that admits only granted clients.
+ *
+ * In-cluster traffic is plain TCP, confined by the NetworkPolicy; use `ExternalRedis` for a managed TLS server.
+ */
+export class Redis extends Construct implements IRedis {
+  /** The default image. */
+  public static readonly IMAGE = Image.of('docker.io/valkey/valkey:8.1.4-bookworm');
+
+  public readonly host: string;
+  public readonly port = PORT;
+  public readonly tls = false;
+  public readonly username = undefined;
+  public readonly password: SecretKey;
+  public readonly caCertificate = undefined;
+  /** The namespace. */
+  public readonly namespace: string;
+
+  private readonly firewall: PodFirewall;
+
+  public constructor(scope: Construct, id: string, props: RedisProps = {}) {
+    super(scope, id);
+    const image = props.image ?? Redis.IMAGE;
+    const { name, namespace, labels, selector } = placement(this, {
+      app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,
+    });
+    this.namespace = namespace;
+    this.host = `${name}.${namespace}.svc`;
+    const storageSize = props.storageSize ?? '1Gi';
+    parseQuantity('storageSize', storageSize);
+    const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
+    const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' });
+    if (maxMemoryMiB * 2 ** 20 >= parseQuantity('memoryLimit', resources.memoryLimit)) {
+      invalid('maxMemoryMiB', maxMemoryMiB, `must stay below the container's memory limit ${resources.memoryLimit}`);
+    }
+    this.password = new Secret(this, 'Password', {
+      name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },
+    }).key('password');
+
+    const env = new EnvVars(namespace);
+    env.secret('REDIS_PASSWORD', this.password);
+    // valkey-cli reads the password from here, so the probe needs no argument that would show in `ps`
+    env.secret('REDISCLI_AUTH', this.password);
+
+    const service = clusterService(this, 'Service', { name, namespace, labels, selector, ports: { redis: PORT } });
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name, namespace, labels },
+      spec: {
+        replicas: 1,
+        serviceName: service.name,
+        selector: { matchLabels: selector },
+        template: podTemplate(this, labels, {
+          // the valkey user of the official Debian image
+          runAs: { user: 999, group: 999 },
+          containers: [{
+            name: 'redis',
+            image,
+            command: ['valkey-server'],
+            // the password reaches the server through Kubernetes' $(VAR) expansion of a secret-fed variable
+            args: ['--port', String(PORT), '--requirepass', '$(REDIS_PASSWORD)', '--dir', '/data', '--appendonly', 'yes',
+              '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction', '--save', ''],
+            ports: { redis: PORT },
+            env,
+            mounts: [{ volume: 'data', path: '/data' }, { volume: 'tmp', path: '/tmp' }],
+            probes: probesOf({ exec: { command: ['valkey-cli', '-p', String(PORT), 'ping'] } }, 60),
+            resources,
+          }],
+          volumes: [emptyDir('tmp', '16Mi')],
+        }),
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+          },
+        }],
+      },
+    });
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector, denyEgress: true });
+  }
+
+  public grantConnect(peer: NetworkPeer): void {
+    this.firewall.allow(peer, PORT);
+  }
+}
