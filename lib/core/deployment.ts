@@ -13,15 +13,30 @@ export interface DeploymentSpec extends PodSpec {
   readonly recreate?: boolean;
 }
 
-/** A Deployment of one hardened pod template. */
+/**
+ * A Deployment of one hardened pod template. With several replicas, they are spread over nodes and a
+ * PodDisruptionBudget keeps all but one running through node drains.
+ */
 export function deployment(scope: Construct, id: string, spec: DeploymentSpec): k8s.KubeDeployment {
+  const replicas = spec.replicas ?? 1;
+  if (replicas > 1) {
+    disruptionBudget(scope, spec);
+  }
   return new k8s.KubeDeployment(scope, id, {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     spec: {
-      replicas: spec.replicas ?? 1,
+      replicas,
       strategy: spec.recreate ? { type: 'Recreate' } : undefined,
       selector: { matchLabels: spec.selector },
-      template: podTemplate(scope, spec.labels, spec),
+      template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
     },
+  });
+}
+
+/** A PodDisruptionBudget that lets one pod of a replicated workload go at a time. */
+export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'name' | 'namespace' | 'labels' | 'selector'>): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: spec.selector } },
   });
 }

@@ -74,17 +74,24 @@ export interface IngressOptions {
   readonly annotations?: Record<string, string>;
 }
 
+/** One path prefix of an `HttpIngress` and the Service port it routes to. */
+export interface IngressRoute {
+  readonly path: string;
+  readonly serviceName: string;
+  readonly servicePort: string;
+}
+
 /** What an `HttpIngress` routes. */
 export interface HttpIngressProps extends IngressOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly host: string;
-  readonly serviceName: string;
-  readonly servicePort: string;
+  /** Path prefixes and their backends; the longest prefix wins. */
+  readonly routes: IngressRoute[];
 }
 
-/** An Ingress that routes every path of one host to one Service port. */
+/** An Ingress that routes path prefixes of one host to Service ports. */
 export class HttpIngress extends Construct {
   /** The TLS Secret the Ingress reads, if any. */
   public readonly tlsSecretName?: string;
@@ -106,11 +113,11 @@ export class HttpIngress extends Construct {
         rules: [{
           host: props.host,
           http: {
-            paths: [{
-              path: '/',
+            paths: props.routes.map((r) => ({
+              path: r.path,
               pathType: 'Prefix',
-              backend: { service: { name: props.serviceName, port: { name: props.servicePort } } },
-            }],
+              backend: { service: { name: r.serviceName, port: { name: r.servicePort } } },
+            })),
           },
         }],
       },

@@ -68,6 +68,8 @@ export interface PodSpec {
   /** Mount an API token: only for pods that talk to the Kubernetes API. */
   readonly automountToken?: boolean;
   readonly terminationGracePeriodSeconds?: number;
+  /** Spread replicas over nodes: the labels that select this workload's pods. */
+  readonly spreadSelector?: Record<string, string>;
 }
 
 /**
@@ -87,6 +89,13 @@ export function podTemplate(scope: IConstruct, labels: Record<string, string>, s
       initContainers: spec.initContainers?.map((c) => container(scope, c)),
       containers: spec.containers.map((c) => container(scope, c)),
       volumes: spec.volumes,
+      topologySpreadConstraints: spec.spreadSelector && [{
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        // prefer spreading, but never leave a replica pending on a small cluster
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: spec.spreadSelector },
+      }],
     },
   };
 }

@@ -235,7 +235,8 @@ export class DroneServer extends Construct implements IDroneServer {
     props.database.grantConnect(this.peer);
     if (props.ingress) {
       const ingress = new HttpIngress(this, 'Ingress', {
-        ...props.ingress, name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''), serviceName: name, servicePort: 'http',
+        ...props.ingress, name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''),
+        routes: [{ path: '/', serviceName: name, servicePort: 'http' }],
       });
       this.firewall.allow(NetworkPeer.namespace(props.ingress.controllerNamespace ?? 'ingress-nginx'), PORT);
       this.tlsSecretName = ingress.tlsSecretName;
