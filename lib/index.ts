@@ -2,3 +2,4 @@ export * from './core';
 export * from './postgres';
 export * from './drone';
 export * from './redis';
+export * from './harbor';

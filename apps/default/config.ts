@@ -12,6 +12,8 @@ export enum GitProviderKind {
 export interface DefaultStackConfig {
   /** The public host name of Drone (`DOCKYARD_HOST`). */
   readonly host: string;
+  /** The public host name of Harbor (`DOCKYARD_HARBOR_HOST`). */
+  readonly harborHost: string;
   /** The git provider (`DOCKYARD_GIT_PROVIDER`). */
   readonly gitProvider: GitProviderKind;
   /** The git provider's base URL, for self-hosted GitHub, GitLab or Gitea (`DOCKYARD_GIT_SERVER`). */
@@ -24,13 +26,14 @@ export interface DefaultStackConfig {
   readonly admin: string;
   /** The IngressClass of the Drone Ingress (`DOCKYARD_INGRESS_CLASS`). */
   readonly ingressClassName: string;
-  /** The cert-manager ClusterIssuer for Drone's certificate (`DOCKYARD_CERT_ISSUER`). */
+  /** The cert-manager ClusterIssuer for Drone's and Harbor's certificates (`DOCKYARD_CERT_ISSUER`). */
   readonly certIssuer: string;
 }
 
 /** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
 export const DEFAULT_CONFIG: DefaultStackConfig = {
   host: 'drone.example.com',
+  harborHost: 'harbor.example.com',
   gitProvider: GitProviderKind.GITHUB,
   gitClientId: 'replace-with-oauth-client-id',
   organization: 'example',
@@ -52,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DefaultStackCo
   }
   return {
     host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
+    harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),
     gitProvider: provider,
     gitServer,
     gitClientId: pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId),

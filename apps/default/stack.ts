@@ -1,21 +1,23 @@
 import { App } from 'cdk8s';
 import {
-  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, GitProvider, IngressTls, Namespace,
-  NetworkPeer, Postgres, Secret, SecretKey, SecretValue,
+  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, GitProvider, Harbor, HarborExposure, HarborStorage,
+  IngressTls, Namespace, NetworkPeer, PipelineEvent, Postgres, ProxyUpstream, Redis, RobotPermission, Secret, SecretKey, SecretValue,
 } from '../../lib';
 import { DefaultStackConfig, GitProviderKind } from './config';
 
 /** The namespaces of the default stack. */
-export const NAMESPACES = { platform: 'dockyard', builds: 'dockyard-builds', deploys: 'dockyard-deploy', app: 'demo' };
+export const NAMESPACES = { platform: 'dockyard', registry: 'harbor', builds: 'dockyard-builds', deploys: 'dockyard-deploy', app: 'demo' };
 
 /**
  * The embedded default stack: everything in-cluster. PostgreSQL, the Drone server, its Kubernetes runner and the
- * secrets extension, plus an example app whose deploy pipeline gets its database password and a least-privilege
- * deploy identity without anyone handling the raw values.
+ * secrets extension; Harbor on the same PostgreSQL with an in-cluster Redis and filesystem storage, proxying Docker
+ * Hub; and an example app whose pipelines push to Harbor and deploy with a database password and a least-privilege
+ * identity, without anyone handling the raw values.
  */
 export function defaultStack(app: App, config: DefaultStackConfig): DockyardChart {
   const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
   new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
+  new Namespace(chart, 'RegistryNamespace', { name: NAMESPACES.registry });
   new Namespace(chart, 'AppNamespace', { name: NAMESPACES.app });
 
   const postgres = new Postgres(chart, 'Postgres');
@@ -55,6 +57,25 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });
   runner.addPolicy({
     name: 'demo-deploy', repos: [repo], namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
+  });
+
+  // Harbor, whose robot account lets every pipeline of the organisation push to the `apps` project
+  const harbor = new Harbor(chart, 'Harbor', {
+    namespace: NAMESPACES.registry,
+    externalUrl: `https://${config.harborHost}`,
+    database: postgres.addDatabase('registry', { user: 'harbor', connectionLimit: 40 }),
+    redis: new Redis(chart, 'Redis', { namespace: NAMESPACES.registry }),
+    storage: HarborStorage.filesystem(),
+    exposure: HarborExposure.ingress({ className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) }),
+  });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  harbor.addProject('apps');
+  const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'Drone pipelines push images' });
+  secrets.addSecret('HarborPush', {
+    name: 'harbor-push',
+    repos: [`${config.organization}/*`],
+    events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
+    values: { docker_config: SecretValue.dockerConfigJson(harbor.host, pusher.username, pusher.secret) },
   });
   return chart;
 }

@@ -16,6 +16,12 @@ export interface PlacementOptions {
   readonly defaultName: string;
   /** The user's namespace, if any. */
   readonly namespace: string | undefined;
+  /**
+   * The `app.kubernetes.io/instance` label, when several components of one instance are named apart.
+   *
+   * @default - the name
+   */
+  readonly instance?: string;
   /** The image version, for the `app.kubernetes.io/version` label. */
   readonly version?: string;
 }
@@ -37,7 +43,7 @@ export interface Placement {
 export function placement(scope: IConstruct, options: PlacementOptions): Placement {
   const name = checkDnsLabel('name', options.name ?? options.defaultName);
   const namespace = namespaceOf(scope, options.namespace);
-  const ident = { name: options.app, instance: name, component: options.component };
+  const ident = { name: options.app, instance: options.instance ?? name, component: options.component };
   const selector = selectorLabels(ident);
   return { name, namespace, labels: componentLabels(ident, options.version), selector, peer: NetworkPeer.pods(namespace, selector) };
 }

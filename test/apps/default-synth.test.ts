@@ -44,9 +44,11 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     expect(fs.statSync(state).mode & 0o777).toBe(0o600);
 
     const secrets = parseAllDocuments(first.secrets).map((d) => d.toJS());
-    expect(secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual([
-      'dockyard/postgres-superuser', 'dockyard/postgres-drone', 'dockyard/postgres-demo', 'dockyard/drone-credentials',
-      'dockyard/drone-secrets-token', 'dockyard/demo-database',
+    expect(secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual([
+      'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-push', 'dockyard/postgres-demo',
+      'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
+      'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
+      'harbor/harbor-robot-drone-docker', 'harbor/harbor-token-certificate', 'harbor/postgres-registry', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests
     for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {

@@ -279,6 +279,15 @@ describe('checkNoPlaintextCredentials', () => {
       .toEqual(['plaintext/env: container "postgres": env POSTGRES_PASSWORD has a literal value; use valueFrom.secretKeyRef']);
   });
 
+  test('a user name is not a credential, but its password is', () => {
+    expect(leaks('StatefulSet', 'db', (s) => {
+      s.spec.template.spec.containers[0].env.push({ name: 'REGISTRY_CREDENTIAL_USERNAME', value: 'harbor_registry_user' });
+    })).toEqual([]);
+    expect(leaks('StatefulSet', 'db', (s) => {
+      s.spec.template.spec.containers[0].env.push({ name: 'REGISTRY_CREDENTIAL_PASSWORD', value: 'x' });
+    })).toEqual(['plaintext/env: container "postgres": env REGISTRY_CREDENTIAL_PASSWORD has a literal value; use valueFrom.secretKeyRef']);
+  });
+
   test('$(VAR) must refer to an earlier Secret-fed variable', () => {
     // Moved after its use: the kubelet leaves "$(DB_PASSWORD)" unexpanded.
     expect(leaks('Deployment', 'app', (d) => { appEnv(d).push(appEnv(d).shift()); })).toEqual([

@@ -5,6 +5,8 @@ import type { Container, K8sObject, StringMap } from './types';
 
 /** Env names whose value is a secret in itself: any literal is a leak. */
 const SECRET_ENV = /PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY/i;
+/** Names of who logs in, not how: `REGISTRY_CREDENTIAL_USERNAME` is not a secret. */
+const IDENTITY_ENV = /_USER(NAME)?$/i;
 /** Env names holding connection strings: leaks only if they embed a literal credential. */
 const CONNECTION_ENV = /DSN|DATASOURCE|_URI$|_URL$/i;
 const SECRET_CONFIG_KEY = /pass(word)?|secret|token|credential|private.?key|api.?key|dsn/i;
@@ -64,7 +66,7 @@ function envValueLeaks(name: string, value: string, defined: Set<string>, fromSe
   if (!SECRET_ENV.test(name) && !CONNECTION_ENV.test(name)) return out;
   if (unexpanded.length) {
     out.push(`env ${name} references $(${unexpanded.join('), $(')}) before it is defined, so it is not expanded`);
-  } else if (SECRET_ENV.test(name)) {
+  } else if (SECRET_ENV.test(name) && !IDENTITY_ENV.test(name)) {
     const notSecret = vars.filter((v) => !fromSecret.has(v));
     // A URL or path (DRONE_SECRET_PLUGIN_ENDPOINT, POSTGRES_PASSWORD_FILE) locates a secret without being one.
     if (!vars.length && !isLocation(value)) out.push(`env ${name} has a literal value; use valueFrom.secretKeyRef`);

@@ -1,0 +1,733 @@
+'use strict';
+// Applies the Harbor configuration declared in CONFIG_FILE (registry endpoints, projects,
+// robot accounts) through the Harbor v2.0 REST API. Run by a Kubernetes Job from a ConfigMap,
+// so it is one self-contained file using only Node built-ins (Node >= 20, global fetch).
+//
+// Idempotent: each object is looked up by name and only what differs is written, except
+// registry credentials and robot secrets: Harbor never returns them in clear, so they are
+// re-applied on every run (which also makes rotating them a matter of re-running the Job).
+//
+// Environment:
+//   HARBOR_URL                e.g. http://harbor-core.harbor.svc:80
+//   HARBOR_USERNAME           default "admin"
+//   HARBOR_ADMIN_PASSWORD     required
+//   CONFIG_FILE               path of the JSON configuration (holds no secrets, only env var names)
+//   HARBOR_WAIT_SECONDS       how long to retry while Harbor is unreachable or answers 502/503/504; default 900
+//   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
+//   plus every variable named by accessSecretEnv / secretEnv in the configuration.
+//
+// CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
+//   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
+//   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
+//                  storageLimit: -1 (creation only), metadata: {} (string values) }]
+//   robots:     [{ name, level: "system"|"project", project: null (required for level project),
+//                  description: "", duration: -1, permissions: [{ kind, namespace, access: [{ resource, action }] }],
+//                  secretEnv }]
+// Applied in that order: projects may use the registries, robots the projects.
+//
+// Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
+// request bodies are never logged and every message goes through redact().
+
+const fs = require('node:fs');
+
+const API = '/api/v2.0';
+// Harbor's own rule for project and robot names; also keeps names free of the "," and "="
+// that delimit the q= query syntax.
+const HARBOR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TRANSIENT_STATUS = new Set([502, 503, 504]);
+const REQUEST_TIMEOUT_MS = 30000;
+const BODY_EXCERPT_CHARS = 300;
+const RETRY_LOG_EVERY_MS = 30000;
+
+/** The configuration or environment is wrong: fails before Harbor is contacted. */
+class ConfigError extends Error {}
+/** Harbor is not reachable or not ready yet: worth retrying until the deadline. */
+class TransientError extends Error {}
+/** Harbor answered and refused, or holds state the config cannot converge: retrying will not help. */
+class HarborError extends Error {}
+
+// Every secret value known to the process; all output is scrubbed of them, as a last line of
+// defence should Harbor ever echo one back in an error body.
+const secrets = [];
+
+function redact(text) {
+  let out = String(text);
+  for (const secret of secrets) {
+    if (secret) {
+      out = out.split(secret).join('[REDACTED]');
+    }
+  }
+  return out;
+}
+
+function log(line) {
+  process.stdout.write(`${redact(line)}\n`);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings and configuration: everything is validated before the first request, so a typo fails
+// in milliseconds instead of after Harbor has been half-configured.
+
+function readSettings(env) {
+  const rawUrl = env.HARBOR_URL;
+  if (!rawUrl) {
+    throw new ConfigError('environment variable HARBOR_URL is not set');
+  }
+  let url;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new ConfigError(`HARBOR_URL ${JSON.stringify(rawUrl)} is not a valid URL`);
+  }
+  if (url.username || url.password) {
+    // not echoing the value: it holds credentials
+    throw new ConfigError('HARBOR_URL must not contain credentials; set HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`HARBOR_URL ${JSON.stringify(rawUrl)} must be an http or https URL`);
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(`HARBOR_URL ${JSON.stringify(rawUrl)} must not have a query or fragment`);
+  }
+  const adminSecret = env.HARBOR_ADMIN_PASSWORD;
+  if (!adminSecret) {
+    throw new ConfigError('environment variable HARBOR_ADMIN_PASSWORD is not set');
+  }
+  const configFile = env.CONFIG_FILE;
+  if (!configFile) {
+    throw new ConfigError('environment variable CONFIG_FILE is not set');
+  }
+  return {
+    base: url.origin + url.pathname.replace(/\/+$/, ''),
+    username: env.HARBOR_USERNAME || 'admin',
+    adminSecret,
+    configFile,
+    waitSeconds: nonNegativeInteger(env, 'HARBOR_WAIT_SECONDS', 900),
+    retryIntervalMs: nonNegativeInteger(env, 'HARBOR_RETRY_INTERVAL_MS', 5000),
+  };
+}
+
+function nonNegativeInteger(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (!/^\d+$/.test(raw)) {
+    throw new ConfigError(`${name} ${JSON.stringify(raw)} must be a non-negative integer`);
+  }
+  return Number(raw);
+}
+
+function readConfig(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read CONFIG_FILE ${file}: ${err.message}`);
+  }
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`CONFIG_FILE ${file} is not valid JSON: ${err.message}`);
+  }
+  return validateConfig(raw);
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkObject(value, where, allowed) {
+  if (!isObject(value)) {
+    throw new ConfigError(`${where} must be an object`);
+  }
+  // unknown fields are refused: a misspelt field would otherwise be silently ignored
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(`${where}: unknown field "${key}" (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return value;
+}
+
+/**
+ * Reads `obj[key]` as `type`; a missing or null value yields `fallback`, and is an error when
+ * `fallback` is undefined (required field).
+ */
+function field(obj, key, where, type, fallback) {
+  const value = obj[key];
+  if (value === undefined || value === null) {
+    if (fallback === undefined) {
+      throw new ConfigError(`${where}: field "${key}" is required`);
+    }
+    return fallback;
+  }
+  const ok = type === 'integer' ? Number.isSafeInteger(value)
+    : type === 'array' ? Array.isArray(value)
+      : type === 'object' ? isObject(value)
+        : typeof value === type;
+  if (!ok) {
+    throw new ConfigError(`${where}: field "${key}" must be ${type === 'integer' || type === 'array' || type === 'object' ? 'an' : 'a'} ${type}, got ${JSON.stringify(value)}`);
+  }
+  // only fields defaulting to "" (descriptions) may be empty
+  if (value === '' && fallback !== '') {
+    throw new ConfigError(`${where}: field "${key}" must not be empty`);
+  }
+  return value;
+}
+
+function envName(obj, key, where, fallback) {
+  const name = field(obj, key, where, 'string', fallback);
+  if (name !== null && !ENV_NAME.test(name)) {
+    throw new ConfigError(`${where}: field "${key}" ${JSON.stringify(name)} is not a valid environment variable name`);
+  }
+  return name;
+}
+
+/** Names an entry by its name when it has one, so errors point at what the author wrote. */
+function entryLabel(raw, kind, list, index) {
+  return isObject(raw) && typeof raw.name === 'string' && raw.name ? `${kind} ${raw.name}` : `${list}[${index}]`;
+}
+
+function unique(items, keyOf, what) {
+  const seen = new Set();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (seen.has(key)) {
+      throw new ConfigError(`${what} ${key} is declared twice`);
+    }
+    seen.add(key);
+  }
+}
+
+function validateConfig(raw) {
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots']);
+  const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
+  unique(registries, (r) => r.name, 'registry');
+  const registryNames = new Set(registries.map((r) => r.name));
+  const projects = field(raw, 'projects', 'configuration', 'array', []).map((p, i) => validateProject(p, i, registryNames));
+  unique(projects, (p) => p.name, 'project');
+  const robots = field(raw, 'robots', 'configuration', 'array', []).map(validateRobot);
+  unique(robots, (r) => r.label, 'robot');
+  return { registries, projects, robots };
+}
+
+function validateRegistry(raw, index) {
+  let where = entryLabel(raw, 'registry', 'registries', index);
+  checkObject(raw, where, ['name', 'type', 'url', 'insecure', 'accessKey', 'accessSecretEnv', 'description']);
+  const name = field(raw, 'name', where, 'string');
+  if (!REGISTRY_NAME.test(name)) {
+    throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be 1-255 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  }
+  where = `registry ${name}`;
+  const url = field(raw, 'url', where, 'string');
+  if (!/^https?:\/\/[^/]/.test(url)) {
+    throw new ConfigError(`${where}: url ${JSON.stringify(url)} must be an http or https URL`);
+  }
+  const accessKey = field(raw, 'accessKey', where, 'string', null);
+  const accessSecretEnv = envName(raw, 'accessSecretEnv', where, null);
+  if ((accessKey === null) !== (accessSecretEnv === null)) {
+    throw new ConfigError(`${where}: set both accessKey and accessSecretEnv, or neither for anonymous access`);
+  }
+  return {
+    name,
+    type: field(raw, 'type', where, 'string'),
+    url,
+    insecure: field(raw, 'insecure', where, 'boolean', false),
+    description: field(raw, 'description', where, 'string', ''),
+    accessKey,
+    accessSecretEnv,
+  };
+}
+
+function validateProject(raw, index, registryNames) {
+  let where = entryLabel(raw, 'project', 'projects', index);
+  checkObject(raw, where, ['name', 'public', 'registry', 'storageLimit', 'metadata']);
+  const name = field(raw, 'name', where, 'string');
+  if (!HARBOR_NAME.test(name) || name.length > 255) {
+    throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be lower-case letters and digits separated by ".", "_" or "-"`);
+  }
+  where = `project ${name}`;
+  const registry = field(raw, 'registry', where, 'string', null);
+  if (registry !== null && !registryNames.has(registry)) {
+    throw new ConfigError(`${where}: registry ${JSON.stringify(registry)} is not declared under "registries"`);
+  }
+  const storageLimit = field(raw, 'storageLimit', where, 'integer', -1);
+  if (storageLimit < -1 || storageLimit === 0) {
+    throw new ConfigError(`${where}: storageLimit must be -1 (unlimited) or a positive number of bytes, got ${storageLimit}`);
+  }
+  const metadata = field(raw, 'metadata', where, 'object', {});
+  for (const [key, value] of Object.entries(metadata)) {
+    // Harbor stores project metadata as strings and compares them as such
+    if (typeof value !== 'string') {
+      throw new ConfigError(`${where}: metadata.${key} must be a string, got ${JSON.stringify(value)}`);
+    }
+  }
+  if ('public' in metadata) {
+    throw new ConfigError(`${where}: set visibility with the "public" field, not metadata.public`);
+  }
+  return { name, public: field(raw, 'public', where, 'boolean', false), registry, storageLimit, metadata: { ...metadata } };
+}
+
+function validateRobot(raw, index) {
+  let where = entryLabel(raw, 'robot', 'robots', index);
+  checkObject(raw, where, ['name', 'level', 'project', 'description', 'duration', 'permissions', 'secretEnv']);
+  const name = field(raw, 'name', where, 'string');
+  if (!HARBOR_NAME.test(name)) {
+    throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be lower-case letters and digits separated by ".", "_" or "-"`);
+  }
+  const level = field(raw, 'level', `robot ${name}`, 'string');
+  if (level !== 'system' && level !== 'project') {
+    throw new ConfigError(`robot ${name}: level must be "system" or "project", got ${JSON.stringify(level)}`);
+  }
+  const project = field(raw, 'project', `robot ${name}`, 'string', null);
+  if (level === 'project' && project === null) {
+    throw new ConfigError(`robot ${name}: a project-level robot needs "project"`);
+  }
+  if (level === 'system' && project !== null) {
+    throw new ConfigError(`robot ${name}: a system-level robot takes no "project"; scope it with permissions`);
+  }
+  // project robots live as "<project>+<name>" in Harbor; that is also how they are reported
+  const label = level === 'project' ? `${project}+${name}` : name;
+  where = `robot ${label}`;
+  const duration = field(raw, 'duration', where, 'integer', -1);
+  if (duration < -1) {
+    throw new ConfigError(`${where}: duration must be -1 (never expires), 0 (Harbor's default) or a number of days`);
+  }
+  const permissions = field(raw, 'permissions', where, 'array').map((p, i) => validatePermission(p, `${where}: permissions[${i}]`));
+  if (permissions.length === 0) {
+    throw new ConfigError(`${where}: permissions must not be empty`);
+  }
+  if (level === 'project' && (permissions.length !== 1 || permissions[0].kind !== 'project' || permissions[0].namespace !== project)) {
+    throw new ConfigError(`${where}: a project-level robot needs exactly one permission of kind "project" with namespace "${project}"`);
+  }
+  return {
+    name,
+    level,
+    project,
+    label,
+    description: field(raw, 'description', where, 'string', ''),
+    duration,
+    permissions,
+    secretEnv: envName(raw, 'secretEnv', where),
+  };
+}
+
+function validatePermission(raw, where) {
+  checkObject(raw, where, ['kind', 'namespace', 'access']);
+  const kind = field(raw, 'kind', where, 'string');
+  if (kind !== 'system' && kind !== 'project') {
+    throw new ConfigError(`${where}: kind must be "system" or "project", got ${JSON.stringify(kind)}`);
+  }
+  const access = field(raw, 'access', where, 'array').map((a, i) => {
+    const at = `${where}.access[${i}]`;
+    checkObject(a, at, ['resource', 'action', 'effect']);
+    const entry = { resource: field(a, 'resource', at, 'string'), action: field(a, 'action', at, 'string') };
+    const effect = field(a, 'effect', at, 'string', null);
+    if (effect !== null) {
+      entry.effect = effect;
+    }
+    return entry;
+  });
+  if (access.length === 0) {
+    throw new ConfigError(`${where}: access must not be empty`);
+  }
+  return { kind, namespace: field(raw, 'namespace', where, 'string'), access };
+}
+
+// Harbor's rule for robot secrets (isValidSec), checked here so that a bad value fails before
+// anything is created; Go counts bytes, hence byteLength.
+function secretProblem(value) {
+  const length = Buffer.byteLength(value, 'utf8');
+  if (length < 8 || length > 128) {
+    return `must be 8 to 128 characters long (it has ${length})`;
+  }
+  if (!/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/[0-9]/.test(value)) {
+    return 'must contain at least one upper-case letter, one lower-case letter and one digit';
+  }
+  return undefined;
+}
+
+/** Resolves every secret the config references; names the variables, never the values. */
+function resolveSecrets(config, env) {
+  const wanted = [
+    ...config.registries.filter((r) => r.accessSecretEnv).map((r) => [r.accessSecretEnv, `registry ${r.name}`]),
+    ...config.robots.map((r) => [r.secretEnv, `robot ${r.label}`]),
+  ];
+  const missing = wanted.filter(([name]) => !env[name]).map(([name, who]) => `${name} (${who})`);
+  if (missing.length > 0) {
+    throw new ConfigError(`environment variable(s) referenced by the configuration are not set: ${missing.join(', ')}`);
+  }
+  for (const robot of config.robots) {
+    const problem = secretProblem(env[robot.secretEnv]);
+    if (problem) {
+      throw new ConfigError(`robot ${robot.label}: the secret in environment variable ${robot.secretEnv} ${problem}`);
+    }
+  }
+  const values = new Map(wanted.map(([name]) => [name, env[name]]));
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/**
+ * Harbor's q= syntax is "k=v,k=v"; Harbor unescapes q once more after the usual query decoding,
+ * so each value is escaped on its own and then the whole expression again: a "+" in a project
+ * robot's name reaches the server as %252B and Harbor sees "+", not a space.
+ */
+function query(pairs) {
+  const expression = pairs.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join(',');
+  return `q=${encodeURIComponent(expression)}`;
+}
+
+function excerpt(text) {
+  const flat = String(text || '').replace(/\s+/g, ' ').trim();
+  if (!flat) {
+    return '';
+  }
+  return `: ${flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat}`;
+}
+
+function networkProblem(err) {
+  if (err && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`;
+  }
+  const cause = err && err.cause;
+  return (cause && (cause.code || cause.message)) || (err && err.message) || String(err);
+}
+
+const HINTS = {
+  401: ' (check HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD)',
+  403: ' (HARBOR_USERNAME must be a Harbor system administrator)',
+};
+
+/**
+ * One API call. Errors name the method, path and status and quote the start of Harbor's answer,
+ * never the request body (it may hold credentials).
+ */
+async function call(ctx, method, path, body, options = {}) {
+  const target = `${method} ${API}${path}`;
+  const headers = { accept: 'application/json' };
+  if (options.auth !== false) {
+    headers.authorization = ctx.authorization;
+  }
+  let payload;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  let text;
+  try {
+    res = await fetch(`${ctx.base}${API}${path}`, {
+      method,
+      headers,
+      body: payload,
+      // never follow: fetch would replay the request, credentials and body to wherever Harbor points
+      redirect: 'manual',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    text = await res.text();
+  } catch (err) {
+    throw new TransientError(`${target}: ${networkProblem(err)}`);
+  }
+  if (TRANSIENT_STATUS.has(res.status)) {
+    throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    throw new HarborError(`${target} answered ${res.status}, redirecting to ${res.headers.get('location')}; set HARBOR_URL to the address Harbor serves its API on`);
+  }
+  if (res.status >= 400) {
+    throw new HarborError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status] || ''}`);
+  }
+  let data;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  return { status: res.status, headers: res.headers, data };
+}
+
+/**
+ * Runs `step` until it succeeds, retrying transient failures (Harbor unreachable, 502/503/504)
+ * for up to HARBOR_WAIT_SECONDS. Steps re-read state before writing, so re-running one after a
+ * write whose answer was lost does not duplicate anything.
+ */
+async function retrying(ctx, what, step) {
+  const deadline = Date.now() + ctx.waitSeconds * 1000;
+  let lastMessage;
+  let lastLoggedAt = 0;
+  for (;;) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof TransientError)) {
+        throw err;
+      }
+      if (Date.now() + ctx.retryIntervalMs > deadline) {
+        throw new HarborError(`${what}: Harbor still not ready after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
+      }
+      // one line per new symptom, then a reminder now and then, rather than a line per attempt
+      if (err.message !== lastMessage || Date.now() - lastLoggedAt >= RETRY_LOG_EVERY_MS) {
+        log(`${what}: Harbor not ready (${err.message}); retrying every ${ctx.retryIntervalMs}ms`);
+        lastMessage = err.message;
+        lastLoggedAt = Date.now();
+      }
+      await sleep(ctx.retryIntervalMs);
+    }
+  }
+}
+
+/** The single element of a list answer accepted by `matches`; undefined when none. */
+async function findOne(ctx, path, matches, what) {
+  const { data } = await call(ctx, 'GET', path);
+  if (data !== undefined && data !== null && !Array.isArray(data)) {
+    throw new HarborError(`GET ${API}${path}: expected a JSON array, got ${typeof data}`);
+  }
+  const found = (data || []).filter(matches);
+  if (found.length > 1) {
+    throw new HarborError(`${what}: Harbor has ${found.length} objects of that name (ids ${found.map((f) => f.id ?? f.project_id).join(', ')})`);
+  }
+  return found[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registries
+
+function findRegistry(ctx, name) {
+  return findOne(ctx, `/registries?${query([['name', name]])}`, (r) => r.name === name, `registry ${name}`);
+}
+
+async function ensureRegistry(ctx, registry) {
+  const label = `registry ${registry.name}`;
+  const accessSecret = registry.accessSecretEnv ? ctx.secrets.get(registry.accessSecretEnv) : '';
+  const existing = await findRegistry(ctx, registry.name);
+  if (!existing) {
+    const body = {
+      name: registry.name,
+      type: registry.type,
+      url: registry.url,
+      insecure: registry.insecure,
+      description: registry.description,
+    };
+    if (registry.accessKey) {
+      body.credential = { type: 'basic', access_key: registry.accessKey, access_secret: accessSecret };
+    }
+    const res = await call(ctx, 'POST', '/registries', body);
+    const match = /\/registries\/(\d+)\/?$/.exec(res.headers.get('location') || '');
+    const id = match ? Number(match[1]) : (await findRegistry(ctx, registry.name) || {}).id;
+    if (!Number.isSafeInteger(id)) {
+      throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+    }
+    log(`${label}: created`);
+    return id;
+  }
+  if (existing.type !== registry.type) {
+    throw new HarborError(`${label}: exists in Harbor with type "${existing.type}" but the configuration declares "${registry.type}"; Harbor cannot change a registry's type, so delete it in Harbor (and the projects using it) or rename it in the configuration`);
+  }
+  // Always written: the stored access_secret comes back masked and cannot be compared.
+  await call(ctx, 'PUT', `/registries/${existing.id}`, {
+    name: registry.name,
+    description: registry.description,
+    url: registry.url,
+    credential_type: 'basic',
+    access_key: registry.accessKey || '',
+    access_secret: accessSecret,
+    insecure: registry.insecure,
+  });
+  log(`${label}: updated`);
+  return existing.id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+
+function findProject(ctx, name) {
+  return findOne(ctx, `/projects?${query([['name', name]])}`, (p) => p.name === name, `project ${name}`);
+}
+
+function describeRegistry(id, registryNames) {
+  if (!id) {
+    return 'no registry (not a proxy cache)';
+  }
+  return registryNames.has(id) ? `registry "${registryNames.get(id)}" (id ${id})` : `registry id ${id}`;
+}
+
+async function ensureProject(ctx, project, registryIds) {
+  const label = `project ${project.name}`;
+  const registryId = project.registry ? registryIds.get(project.registry) : null;
+  const metadata = { ...project.metadata, public: String(project.public) };
+  const existing = await findProject(ctx, project.name);
+  if (!existing) {
+    const body = {
+      project_name: project.name,
+      public: project.public,
+      metadata,
+      storage_limit: project.storageLimit,
+    };
+    if (registryId) {
+      body.registry_id = registryId;
+    }
+    await call(ctx, 'POST', '/projects', body);
+    const created = await findProject(ctx, project.name);
+    if (!created) {
+      throw new HarborError(`${label}: created, but Harbor does not list it`);
+    }
+    log(`${label}: created`);
+    return created.project_id;
+  }
+  const existingRegistryId = existing.registry_id || null;
+  if (existingRegistryId !== registryId) {
+    const names = new Map([...registryIds].map(([name, id]) => [id, name]));
+    throw new HarborError(`${label}: exists in Harbor with ${describeRegistry(existingRegistryId, names)} but the configuration declares ${describeRegistry(registryId, names)}; Harbor only sets a project's registry when creating it, so delete project ${project.name} in Harbor or rename it in the configuration`);
+  }
+  const current = existing.metadata || {};
+  const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
+  if (changed.length === 0) {
+    log(`${label}: unchanged`);
+  } else {
+    await call(ctx, 'PUT', `/projects/${existing.project_id}`, { metadata });
+    log(`${label}: updated (${changed.join(', ')})`);
+  }
+  return existing.project_id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robot accounts
+
+/** Order-insensitive form of a permission list: Harbor returns scopes and accesses in any order. */
+function canonicalPermissions(permissions) {
+  return JSON.stringify((permissions || [])
+    .map((p) => ({
+      kind: p.kind,
+      namespace: p.namespace,
+      // an empty effect is stored for "allow"
+      access: [...new Set((p.access || []).map((a) => `${a.resource}:${a.action}:${a.effect || 'allow'}`))].sort(),
+    }))
+    .sort((a, b) => `${a.kind}/${a.namespace}`.localeCompare(`${b.kind}/${b.namespace}`)));
+}
+
+function robotDifferences(existing, robot) {
+  const changed = [];
+  if ((existing.description || '') !== robot.description) {
+    changed.push('description');
+  }
+  // 0 asks for Harbor's default duration, which Harbor stores as the resolved number of days
+  if (robot.duration !== 0 && existing.duration !== robot.duration) {
+    changed.push('duration');
+  }
+  if (existing.disable) {
+    changed.push('disable');
+  }
+  if (canonicalPermissions(existing.permissions) !== canonicalPermissions(robot.permissions)) {
+    changed.push('permissions');
+  }
+  return changed;
+}
+
+async function ensureRobot(ctx, robot, projectIds) {
+  const label = `robot ${robot.label}`;
+  let filter = [['name', robot.label]];
+  if (robot.level === 'project') {
+    let projectId = projectIds.get(robot.project);
+    if (projectId === undefined) {
+      // a project not declared here, e.g. Harbor's built-in "library"
+      projectId = (await findProject(ctx, robot.project) || {}).project_id;
+      if (projectId === undefined) {
+        throw new HarborError(`${label}: project ${robot.project} does not exist in Harbor; declare it under "projects"`);
+      }
+    }
+    filter = [['Level', 'project'], ['ProjectID', String(projectId)], ['name', robot.label]];
+  }
+  // Harbor stores names without its "robot$" prefix but answers with it.
+  const existing = await findOne(ctx, `/robots?${query(filter)}`,
+    (r) => typeof r.name === 'string' && r.name.endsWith(robot.label) && (!r.level || r.level === robot.level), label);
+  let id;
+  if (!existing) {
+    const res = await call(ctx, 'POST', '/robots', {
+      name: robot.name,
+      description: robot.description,
+      level: robot.level,
+      duration: robot.duration,
+      disable: false,
+      permissions: robot.permissions,
+    });
+    // The answer carries a random secret generated by Harbor: dropped unread, the declared one follows.
+    id = res.data && res.data.id;
+    if (!Number.isSafeInteger(id)) {
+      throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+    }
+    log(`${label}: created`);
+  } else {
+    id = existing.id;
+    const changed = robotDifferences(existing, robot);
+    if (changed.length === 0) {
+      log(`${label}: unchanged`);
+    } else {
+      await call(ctx, 'PUT', `/robots/${id}`, {
+        ...existing,
+        description: robot.description,
+        duration: robot.duration,
+        permissions: robot.permissions,
+        disable: false,
+      });
+      log(`${label}: updated (${changed.join(', ')})`);
+    }
+  }
+  // Always set: Harbor only keeps a hash, so whether it already matches cannot be checked.
+  await call(ctx, 'PATCH', `/robots/${id}`, { secret: ctx.secrets.get(robot.secretEnv) });
+  log(`${label}: secret set`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const settings = readSettings(process.env);
+  secrets.push(settings.adminSecret);
+  const config = readConfig(settings.configFile);
+  const values = resolveSecrets(config, process.env);
+  const authorization = `Basic ${Buffer.from(`${settings.username}:${settings.adminSecret}`).toString('base64')}`;
+  secrets.push(...values.values(), authorization.slice('Basic '.length));
+  // longest first, so a secret containing another is scrubbed whole
+  secrets.sort((a, b) => b.length - a.length);
+
+  const ctx = { ...settings, authorization, secrets: values };
+  log(`waiting for Harbor at ${settings.base}`);
+  await retrying(ctx, 'ping', () => call(ctx, 'GET', '/ping', undefined, { auth: false }));
+  log('Harbor is up');
+
+  const registryIds = new Map();
+  for (const registry of config.registries) {
+    registryIds.set(registry.name, await retrying(ctx, `registry ${registry.name}`, () => ensureRegistry(ctx, registry)));
+  }
+  const projectIds = new Map();
+  for (const project of config.projects) {
+    projectIds.set(project.name, await retrying(ctx, `project ${project.name}`, () => ensureProject(ctx, project, registryIds)));
+  }
+  for (const robot of config.robots) {
+    await retrying(ctx, `robot ${robot.label}`, () => ensureRobot(ctx, robot, projectIds));
+  }
+  log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots`);
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+  },
+  (err) => {
+    const expected = err instanceof ConfigError || err instanceof HarborError;
+    process.stderr.write(`error: ${redact(expected ? err.message : (err && err.stack) || err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,161 @@
+import { Construct } from 'constructs';
+import { Image, NetworkPeer, Resources } from '../core';
+import { disruptionBudget } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { Placement, placement } from '../core/placement';
+import { ContainerSpec, emptyDir, podTemplate } from '../core/pod';
+import { clusterService } from '../core/service';
+import { IPostgresDatabase } from '../postgres';
+import { IRedis } from '../redis';
+import { bindRedisPassword, redisUrl } from '../redis/redis-ref';
+import { HarborCredentials } from './credentials';
+import { HarborStorage } from './storage';
+
+/** The Redis database each component uses, as Harbor's chart assigns them. */
+export const REDIS_DB = { core: 0, jobservice: 1, registry: 2, trivy: 5 };
+/** The UID and GID of every Harbor image's user (harbor, scanner, nginx). */
+const HARBOR_USER = { user: 10000, group: 10000 };
+/** Where the CA bundles of the database and Redis are mounted; Go adds the directory to its trust store. */
+const CA_DIR = '/etc/harbor-ca';
+
+/** What every Harbor component is built from. */
+export interface HarborContext {
+  readonly name: string;
+  readonly namespace: string;
+  readonly version: string;
+  readonly logLevel: string;
+  readonly externalUrl: URL;
+  readonly database: IPostgresDatabase;
+  readonly redis: IRedis;
+  readonly storage: HarborStorage;
+  readonly credentials: HarborCredentials;
+  /** Each pod's database pool size, from the connection budget. */
+  readonly maxOpenConns: number;
+  readonly withTrivy: boolean;
+  /** Every Harbor pod of this instance, which may call each other. */
+  readonly peer: NetworkPeer;
+  /** Core and portal also admit the ingress controller or Gateway. */
+  readonly proxyPeer?: NetworkPeer;
+}
+
+/** The name of a component's objects, e.g. `harbor-core`. */
+export function componentName(ctx: Pick<HarborContext, 'name'>, component: string): string {
+  return `${ctx.name}-${component}`;
+}
+
+/** The in-cluster URL of a component's Service. */
+export function componentUrl(ctx: Pick<HarborContext, 'name'>, component: string, port?: number): string {
+  return `http://${componentName(ctx, component)}${port ? `:${port}` : ''}`;
+}
+
+/** A Harbor image at the instance's version. */
+export function harborImage(ctx: HarborContext, repository: string): Image {
+  return Image.of(`docker.io/goharbor/${repository}:v${ctx.version}`);
+}
+
+/** Where a component lives and how it is labelled. */
+export function componentPlacement(scope: Construct, ctx: HarborContext, component: string): Placement {
+  return placement(scope, {
+    app: 'harbor', component, name: componentName(ctx, component), defaultName: '', namespace: ctx.namespace, version: ctx.version,
+    instance: ctx.name,
+  });
+}
+
+/** Add the Redis URL variable `name` for database `db`, with the password expanded from a secret-fed variable. */
+export function redisEnv(env: EnvVars, ctx: HarborContext, name: string, db: number, query?: string): void {
+  const password = bindRedisPassword(env, ctx.redis);
+  env.value(name, redisUrl(ctx.redis, password, { database: db, query }));
+}
+
+/** Mount the CA bundles of the database and Redis, if they have any, and point Go and libpq at them. */
+export function trustMounts(env: EnvVars, ctx: HarborContext): { volumes: k8s.Volume[]; mounts: ContainerSpec['mounts'] } {
+  const sources = [
+    ['postgres.crt', ctx.database.caCertificate] as const,
+    ['redis.crt', ctx.redis.caCertificate] as const,
+  ].filter(([, key]) => key !== undefined);
+  if (sources.length === 0) {
+    return { volumes: [], mounts: [] };
+  }
+  // extra certificate directories on top of the image's bundle; the stock entrypoints that rewrite it are skipped
+  env.value('SSL_CERT_DIR', CA_DIR);
+  if (ctx.database.caCertificate) {
+    env.value('PGSSLROOTCERT', `${CA_DIR}/postgres.crt`);
+  }
+  return {
+    volumes: [{
+      name: 'harbor-ca',
+      projected: {
+        sources: sources.map(([path, key]) => ({
+          secret: { name: key!.selectorFor(ctx.namespace).name, items: [{ key: key!.key, path }] },
+        })),
+      },
+    }],
+    mounts: [{ volume: 'harbor-ca', path: CA_DIR, readOnly: true }],
+  };
+}
+
+/** What one Harbor component runs. */
+export interface ComponentSpec {
+  readonly component: string;
+  readonly replicas: number;
+  readonly containers: ContainerSpec[];
+  readonly volumes?: k8s.Volume[];
+  /** Service ports by the name of the container port they target. */
+  readonly servicePorts: Record<string, number>;
+  /** Container ports other Harbor pods may reach. */
+  readonly peerPorts: number[];
+  /** Whether users' traffic reaches it through the ingress controller or Gateway. */
+  readonly public?: boolean;
+  readonly recreate?: boolean;
+  readonly gracePeriodSec?: number;
+  /** For a StatefulSet: its volume claim templates. */
+  readonly volumeClaimTemplates?: k8s.KubePersistentVolumeClaimProps[];
+}
+
+/**
+ * One Harbor component: a Deployment (or a StatefulSet, with volume claim templates), its Service, a NetworkPolicy
+ * that admits only Harbor's own pods (and the proxy, for public ones), and a disruption budget when replicated.
+ */
+export function defineComponent(scope: Construct, ctx: HarborContext, spec: ComponentSpec): Placement {
+  const where = componentPlacement(scope, ctx, spec.component);
+  const { name, namespace, labels, selector } = where;
+  const replicated = spec.replicas > 1;
+  const template = podTemplate(scope, labels, {
+    runAs: HARBOR_USER,
+    containers: spec.containers.map((c) => ({ ...c, mounts: [...(c.mounts ?? []), { volume: 'tmp', path: '/tmp' }] })),
+    volumes: [...(spec.volumes ?? []), emptyDir('tmp', spec.component === 'trivy' ? '2Gi' : '256Mi')],
+    terminationGracePeriodSeconds: spec.gracePeriodSec,
+    spreadSelector: replicated ? selector : undefined,
+  });
+  const metadata = { name, namespace, labels };
+  if (spec.volumeClaimTemplates) {
+    new k8s.KubeStatefulSet(scope, 'Resource', {
+      metadata,
+      spec: { replicas: spec.replicas, serviceName: name, selector: { matchLabels: selector }, template, volumeClaimTemplates: spec.volumeClaimTemplates },
+    });
+  } else {
+    new k8s.KubeDeployment(scope, 'Resource', {
+      metadata,
+      spec: { replicas: spec.replicas, strategy: spec.recreate ? { type: 'Recreate' } : undefined, selector: { matchLabels: selector }, template },
+    });
+  }
+  if (replicated) {
+    disruptionBudget(scope, where);
+  }
+  clusterService(scope, 'Service', { name, namespace, labels, selector, ports: spec.servicePorts });
+  const firewall = new PodFirewall(scope, 'NetworkPolicy', { name, namespace, podLabels: selector });
+  for (const port of spec.peerPorts) {
+    firewall.allow(ctx.peer, port);
+    if (spec.public && ctx.proxyPeer) {
+      firewall.allow(ctx.proxyPeer, port);
+    }
+  }
+  return where;
+}
+
+/** Resources, with the given default. */
+export function resourcesOr(resources: Resources | undefined, fallback: [string, string, string, string]): Resources {
+  return resources ?? Resources.of({ cpuRequest: fallback[0], cpuLimit: fallback[1], memoryRequest: fallback[2], memoryLimit: fallback[3] });
+}

@@ -1,0 +1,102 @@
+import { Construct } from 'constructs';
+import { Resources } from '../core';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { Placement } from '../core/placement';
+import { httpGet, probesOf } from '../core/pod';
+import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { REGISTRY_USER } from './credentials';
+
+/** The registry types a proxy-cache project may front, and those replication may use, as Harbor's chart sets them. */
+const PROXY_CACHE_TYPES = 'docker-hub,harbor,azure-acr,ali-acr,aws-ecr,google-gcr,docker-registry,github-ghcr,jfrog-artifactory';
+const REPLICATION_TYPES = 'ali-acr,aws-ecr,azure-acr,docker-hub,docker-registry,github-ghcr,google-gcr,harbor,huawei-SWR,jfrog-artifactory,tencent-tcr,volcengine-cr';
+
+/**
+ * Harbor core: the API, the token service, and the `/v2/` front of the registry. It migrates the database schema on
+ * start, so its startup probe allows ten minutes.
+ */
+export function defineCore(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
+  const name = componentName(ctx, 'core');
+  const creds = ctx.credentials;
+  const db = ctx.database;
+  const env = new EnvVars(ctx.namespace);
+  env.value('CONFIG_PATH', '/etc/core/app.conf');
+  env.value('PORT', '8080');
+  env.value('LOG_LEVEL', ctx.logLevel);
+  env.value('EXT_ENDPOINT', ctx.externalUrl.origin);
+  env.value('CORE_URL', componentUrl(ctx, 'core', 80));
+  env.value('CORE_LOCAL_URL', 'http://127.0.0.1:8080');
+  env.value('TOKEN_SERVICE_URL', `${componentUrl(ctx, 'core', 80)}/service/token`);
+  env.value('JOBSERVICE_URL', componentUrl(ctx, 'jobservice'));
+  env.value('PORTAL_URL', componentUrl(ctx, 'portal'));
+  env.value('REGISTRY_URL', componentUrl(ctx, 'registry', 5000));
+  env.value('REGISTRY_CONTROLLER_URL', componentUrl(ctx, 'registry', 8080));
+  env.value('WITH_TRIVY', String(ctx.withTrivy));
+  if (ctx.withTrivy) {
+    env.value('TRIVY_ADAPTER_URL', componentUrl(ctx, 'trivy', 8080));
+  }
+  env.value('REGISTRY_STORAGE_PROVIDER_NAME', ctx.storage.s3 ? 's3' : 'filesystem');
+  env.value('REGISTRY_CREDENTIAL_USERNAME', REGISTRY_USER);
+  env.secret('REGISTRY_CREDENTIAL_PASSWORD', creds.registryPassword);
+  env.secret('CORE_SECRET', creds.coreSecret);
+  env.secret('JOBSERVICE_SECRET', creds.jobserviceSecret);
+  env.secret('CSRF_KEY', creds.csrfKey);
+  env.secret('HARBOR_ADMIN_PASSWORD', creds.adminPassword);
+  env.value('DATABASE_TYPE', 'postgresql');
+  env.value('POSTGRESQL_HOST', db.host);
+  env.value('POSTGRESQL_PORT', String(db.port));
+  env.value('POSTGRESQL_USERNAME', db.user);
+  env.secret('POSTGRESQL_PASSWORD', db.password);
+  env.value('POSTGRESQL_DATABASE', db.databaseName);
+  env.value('POSTGRESQL_SSLMODE', db.sslMode);
+  env.value('POSTGRESQL_MAX_OPEN_CONNS', String(ctx.maxOpenConns));
+  env.value('POSTGRESQL_MAX_IDLE_CONNS', String(Math.min(ctx.maxOpenConns, 50)));
+  env.value('POSTGRESQL_CONN_MAX_LIFETIME', '5m');
+  redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');
+  redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30');
+  env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES);
+  env.value('REPLICATION_ADAPTER_WHITELIST', REPLICATION_TYPES);
+  env.value('QUOTA_UPDATE_PROVIDER', 'db');
+  const trust = trustMounts(env, ctx);
+
+  new k8s.KubeConfigMap(scope, 'Config', {
+    metadata: { name, namespace: ctx.namespace },
+    data: { 'app.conf': 'appname = Harbor\nrunmode = prod\nenablegzip = true\n\n[prod]\nhttpport = 8080\n' },
+  });
+  const coreSecret = creds.secretKey.selectorFor(ctx.namespace).name;
+  return defineComponent(scope, ctx, {
+    component: 'core',
+    replicas: props.replicas,
+    public: true,
+    gracePeriodSec: 120,
+    servicePorts: { http: 80 },
+    peerPorts: [8080],
+    containers: [{
+      name: 'core',
+      image: harborImage(ctx, 'harbor-core'),
+      // the stock entrypoint rewrites the CA bundle in the image, which a read-only root filesystem forbids
+      command: ['/harbor/harbor_core'],
+      ports: { http: 8080 },
+      env,
+      mounts: [
+        { volume: 'config', path: '/etc/core/app.conf', subPath: 'app.conf', readOnly: true },
+        { volume: 'keys', path: '/etc/core/key', subPath: 'key', readOnly: true },
+        { volume: 'keys', path: '/etc/core/private_key.pem', subPath: 'private_key.pem', readOnly: true },
+        ...trust.mounts!,
+      ],
+      probes: probesOf(httpGet('/api/v2.0/ping', 'http'), 600),
+      resources: resourcesOr(props.resources, ['100m', '1', '256Mi', '1Gi']),
+    }],
+    volumes: [
+      { name: 'config', configMap: { name } },
+      {
+        name: 'keys',
+        secret: {
+          secretName: coreSecret,
+          items: [{ key: creds.secretKey.key, path: 'key' }, { key: creds.tokenKey.key, path: 'private_key.pem' }],
+        },
+      },
+      ...trust.volumes,
+    ],
+  });
+}

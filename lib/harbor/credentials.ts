@@ -1,0 +1,71 @@
+import { Construct } from 'constructs';
+import { Secret, SecretKey, SecretValue } from '../core';
+
+/** The user core and jobservice log in to the registry as. */
+export const REGISTRY_USER = 'harbor_registry_user';
+
+/**
+ * Harbor's internal credentials, generated once by the secret source and never at synth: the chart's random
+ * values churn on every render, logging users out and invalidating tokens.
+ */
+export class HarborCredentials extends Construct {
+  /** Shared by core and the other components to authenticate internal calls (`CORE_SECRET`). */
+  public readonly coreSecret: SecretKey;
+  /** Authenticates calls to jobservice and registryctl (`JOBSERVICE_SECRET`). */
+  public readonly jobserviceSecret: SecretKey;
+  /** The AES key core encrypts stored credentials with: exactly 16 characters (`/etc/core/key`). */
+  public readonly secretKey: SecretKey;
+  /** The CSRF key: exactly 32 characters, shared by every core replica. */
+  public readonly csrfKey: SecretKey;
+  /** The RSA key core signs registry tokens with, shared by every core replica. */
+  public readonly tokenKey: SecretKey;
+  /** A self-signed certificate of the token key, for clients that verify Harbor's tokens. */
+  public readonly tokenCertificate: SecretKey;
+  /** The password of the `admin` user, used at first start and by the configuration Job. */
+  public readonly adminPassword: SecretKey;
+  /** The registry's `http.secret`, shared by its replicas. */
+  public readonly registryHttpSecret: SecretKey;
+  /** The password core and jobservice log in to the registry with. */
+  public readonly registryPassword: SecretKey;
+  /** The registry's htpasswd line for that password, bcrypt-hashed once. */
+  public readonly registryHtpasswd: SecretKey;
+
+  public constructor(scope: Construct, id: string, props: { name: string; namespace: string; adminPassword?: SecretKey }) {
+    super(scope, id);
+    const { name, namespace } = props;
+    const core = new Secret(this, 'Core', {
+      name: `${name}-core`,
+      namespace,
+      values: {
+        'secret': SecretValue.alphanumeric(16),
+        'secret-key': SecretValue.alphanumeric(16),
+        'csrf-key': SecretValue.alphanumeric(32),
+        'token-key': SecretValue.rsaPrivateKey(4096),
+        'admin-password': SecretValue.password(24),
+      },
+    });
+    this.coreSecret = core.key('secret');
+    this.secretKey = core.key('secret-key');
+    this.csrfKey = core.key('csrf-key');
+    this.tokenKey = core.key('token-key');
+    this.adminPassword = props.adminPassword ?? core.key('admin-password');
+    this.tokenCertificate = new Secret(this, 'TokenCertificate', {
+      name: `${name}-token-certificate`,
+      namespace,
+      values: { 'tls.crt': SecretValue.selfSignedCertificate(this.tokenKey, { commonName: 'harbor-token-ca' }) },
+    }).key('tls.crt');
+    this.jobserviceSecret = new Secret(this, 'Jobservice', {
+      name: `${name}-jobservice`, namespace, values: { secret: SecretValue.alphanumeric(16) },
+    }).key('secret');
+    const registry = new Secret(this, 'Registry', {
+      name: `${name}-registry`,
+      namespace,
+      values: { 'http-secret': SecretValue.alphanumeric(32), 'password': SecretValue.alphanumeric(32) },
+    });
+    this.registryHttpSecret = registry.key('http-secret');
+    this.registryPassword = registry.key('password');
+    this.registryHtpasswd = new Secret(this, 'Htpasswd', {
+      name: `${name}-registry-htpasswd`, namespace, values: { htpasswd: SecretValue.htpasswd(REGISTRY_USER, this.registryPassword) },
+    }).key('htpasswd');
+  }
+}

@@ -1,0 +1,53 @@
+import { Construct } from 'constructs';
+import { Resources } from '../core';
+import { EnvVars } from '../core/env';
+import { Placement } from '../core/placement';
+import { httpGet, probesOf } from '../core/pod';
+import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { JOB_NAMESPACE } from './jobservice';
+
+/** The Prometheus exporter: metrics from the database, jobservice's queue and core's health API, on :8001/metrics. */
+export function defineExporter(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
+  const db = ctx.database;
+  const env = new EnvVars(ctx.namespace);
+  env.value('HARBOR_EXPORTER_PORT', '8001');
+  env.value('HARBOR_EXPORTER_METRICS_PATH', '/metrics');
+  env.value('HARBOR_EXPORTER_METRICS_ENABLED', 'true');
+  env.value('HARBOR_EXPORTER_CACHE_TIME', '23');
+  env.value('HARBOR_EXPORTER_CACHE_CLEAN_INTERVAL', '14400');
+  env.value('HARBOR_METRIC_NAMESPACE', 'harbor');
+  env.value('HARBOR_METRIC_SUBSYSTEM', 'exporter');
+  redisEnv(env, ctx, 'HARBOR_REDIS_URL', REDIS_DB.jobservice);
+  env.value('HARBOR_REDIS_NAMESPACE', JOB_NAMESPACE);
+  env.value('HARBOR_REDIS_TIMEOUT', '3600');
+  env.value('HARBOR_SERVICE_SCHEME', 'http');
+  env.value('HARBOR_SERVICE_HOST', componentName(ctx, 'core'));
+  env.value('HARBOR_SERVICE_PORT', '80');
+  env.value('HARBOR_DATABASE_HOST', db.host);
+  env.value('HARBOR_DATABASE_PORT', String(db.port));
+  env.value('HARBOR_DATABASE_USERNAME', db.user);
+  env.secret('HARBOR_DATABASE_PASSWORD', db.password);
+  env.value('HARBOR_DATABASE_DBNAME', db.databaseName);
+  env.value('HARBOR_DATABASE_SSLMODE', db.sslMode);
+  env.value('HARBOR_DATABASE_MAX_OPEN_CONNS', String(ctx.maxOpenConns));
+  env.value('HARBOR_DATABASE_MAX_IDLE_CONNS', String(Math.min(ctx.maxOpenConns, 10)));
+  const trust = trustMounts(env, ctx);
+  return defineComponent(scope, ctx, {
+    component: 'exporter',
+    replicas: props.replicas,
+    servicePorts: { metrics: 8001 },
+    peerPorts: [8001],
+    containers: [{
+      name: 'exporter',
+      image: harborImage(ctx, 'harbor-exporter'),
+      command: ['/harbor/harbor_exporter'],
+      args: ['-log-level', ctx.logLevel],
+      ports: { metrics: 8001 },
+      env,
+      mounts: trust.mounts,
+      probes: probesOf(httpGet('/', 'metrics'), 120),
+      resources: resourcesOr(props.resources, ['50m', '500m', '64Mi', '256Mi']),
+    }],
+    volumes: trust.volumes,
+  });
+}

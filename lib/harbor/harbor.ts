@@ -1,0 +1,320 @@
+import { Construct } from 'constructs';
+import { checkInteger, checkUrl, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkDnsLabel } from '../core/validation';
+import { IPostgresDatabase } from '../postgres';
+import { IRedis } from '../redis';
+import { ProjectOptions, ProxyCacheOptions, RobotOptions, checkHarborName, projectState, robotState } from './configuration';
+import { ConfigureJob } from './configure-job';
+import { connectionBudget } from './connection-budget';
+import { HarborContext, componentName } from './context';
+import { defineCore } from './core';
+import { HarborCredentials } from './credentials';
+import { defineExporter } from './exporter';
+import { HarborExposure } from './exposure';
+import { defineJobservice } from './jobservice';
+import { definePortal } from './portal';
+import { defineRegistry } from './registry';
+import { HarborStorage } from './storage';
+import { defineTrivy } from './trivy';
+
+/** How much Harbor's components log. */
+export enum HarborLogLevel {
+  DEBUG = 'debug',
+  INFO = 'info',
+  WARNING = 'warning',
+  ERROR = 'error',
+}
+
+/** Props of a `Harbor`. */
+export interface HarborProps {
+  /** The URL users and clients reach Harbor at, e.g. `https://harbor.example.com`; its scheme decides the token realm. */
+  readonly externalUrl: string;
+  /** The PostgreSQL database Harbor keeps its state in. */
+  readonly database: IPostgresDatabase;
+  /** The Redis-compatible server for caches and job queues. */
+  readonly redis: IRedis;
+  /** Where images are stored. */
+  readonly storage: HarborStorage;
+  /**
+   * How users reach Harbor.
+   *
+   * @default - no Ingress or route: route to the core and portal Services yourself
+   */
+  readonly exposure?: HarborExposure;
+  /**
+   * Whether clients reach Harbor over TLS; when true, `externalUrl` must be https, or `docker login` loops on 401
+   * behind a TLS-terminating proxy.
+   *
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * The prefix of every object's name.
+   *
+   * @default "harbor"
+   */
+  readonly name?: string;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The Harbor version: the tag of every `goharbor/*` image.
+   *
+   * @default Harbor.VERSION
+   */
+  readonly version?: string;
+  /**
+   * How much the components log.
+   *
+   * @default HarborLogLevel.INFO
+   */
+  readonly logLevel?: HarborLogLevel;
+  /**
+   * The admin password.
+   *
+   * @default - generated: 24 letters and digits
+   */
+  readonly adminPassword?: SecretKey;
+  /** @default 1 */
+  readonly coreReplicas?: number;
+  /** @default 1 */
+  readonly portalReplicas?: number;
+  /**
+   * Registry replicas; filesystem storage always runs one.
+   *
+   * @default 1
+   */
+  readonly registryReplicas?: number;
+  /** @default 1 */
+  readonly jobserviceReplicas?: number;
+  /**
+   * How many jobs each jobservice replica runs at once.
+   *
+   * @default 10
+   */
+  readonly jobWorkers?: number;
+  /**
+   * Whether to run the Trivy vulnerability scanner.
+   *
+   * @default true
+   */
+  readonly trivy?: boolean;
+  /** @default 1 */
+  readonly trivyReplicas?: number;
+  /**
+   * The size of each Trivy replica's cache volume.
+   *
+   * @default "5Gi"
+   */
+  readonly trivyStorageSize?: string;
+  /**
+   * Whether to run the Prometheus exporter (one replica, which opens database connections too).
+   *
+   * @default false
+   */
+  readonly exporter?: boolean;
+  /** @default - 100m/256Mi requested, 1 CPU/1Gi limit */
+  readonly coreResources?: Resources;
+  /** @default - 50m/32Mi requested, 500m/128Mi limit */
+  readonly portalResources?: Resources;
+  /** @default - 100m/128Mi requested, 1 CPU/1Gi limit */
+  readonly registryResources?: Resources;
+  /** @default - 50m/64Mi requested, 500m/256Mi limit */
+  readonly registryctlResources?: Resources;
+  /** @default - 100m/128Mi requested, 1 CPU/512Mi limit */
+  readonly jobserviceResources?: Resources;
+  /** @default - 200m/512Mi requested, 1 CPU/1Gi limit */
+  readonly trivyResources?: Resources;
+  /** @default - 50m/64Mi requested, 500m/256Mi limit */
+  readonly exporterResources?: Resources;
+}
+
+/** A robot account declared in code. */
+export interface HarborRobot {
+  /** The name clients log in with, e.g. `robot$ci`. */
+  readonly username: string;
+  /** The robot's secret, generated once and set on the robot by the configuration Job. */
+  readonly secret: SecretKey;
+  /**
+   * A `.dockerconfigjson` for Harbor's host, in a `kubernetes.io/dockerconfigjson` Secret: a pull (or push)
+   * credential. Use it from another namespace and the Secret is copied there.
+   */
+  readonly dockerConfig: SecretKey;
+}
+
+// fewer pooled connections per pod than this and Harbor stalls under load
+const MIN_CONNECTIONS_PER_POD = 4;
+
+/**
+ * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
+ *
+ * Every credential is generated once by the secret source; every URL that embeds one is expanded inside the pods
+ * from secret-fed variables, and no ConfigMap holds a secret. Each pod's database pool comes from the database's
+ * connection limit. Job logs go to the database, so no volume is ever shared. Projects, proxy caches and robot
+ * accounts are declared in code and applied by an idempotent Job.
+ */
+export class Harbor extends Construct {
+  /** The Harbor version Dockyard renders by default. */
+  public static readonly VERSION = '2.15.1';
+
+  /** Harbor's external URL. */
+  public readonly url: string;
+  /** The host clients pull from, e.g. `harbor.example.com`. */
+  public readonly host: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The admin password. */
+  public readonly adminPassword: SecretKey;
+  /** The TLS Secret of the Ingress, if it reads one. */
+  public readonly tlsSecretName?: string;
+  /** Each core, jobservice and exporter pod's `maxOpenConns`. */
+  public readonly maxOpenConns: number;
+
+  private readonly ctx: HarborContext;
+  private readonly registries: object[] = [];
+  private readonly projects: object[] = [];
+  private readonly robots: object[] = [];
+  private readonly job: ConfigureJob;
+
+  public constructor(scope: Construct, id: string, props: HarborProps) {
+    super(scope, id);
+    const name = checkDnsLabel('name', props.name ?? 'harbor');
+    this.namespace = namespaceOf(this, props.namespace);
+    const tls = props.tls ?? true;
+    const url = checkUrl('externalUrl', props.externalUrl, tls ? ['https'] : ['https', 'http']);
+    if (url.pathname !== '/' || url.search !== '') {
+      invalid('externalUrl', props.externalUrl, 'must be a scheme, host and optional port, without path or query');
+    }
+    this.url = url.origin;
+    this.host = url.host;
+    const version = props.version ?? Harbor.VERSION;
+    if (!/^\d+\.\d+\.\d+$/.test(version)) {
+      invalid('version', version, 'must be a Harbor release such as "2.15.1"');
+    }
+    const replicas = (prop: string, value: number | undefined) => checkInteger(prop, value ?? 1, 1, 20);
+    const counts = {
+      core: replicas('coreReplicas', props.coreReplicas),
+      portal: replicas('portalReplicas', props.portalReplicas),
+      registry: replicas('registryReplicas', props.registryReplicas),
+      jobservice: replicas('jobserviceReplicas', props.jobserviceReplicas),
+      trivy: replicas('trivyReplicas', props.trivyReplicas),
+      exporter: props.exporter ? 1 : 0,
+    };
+    this.maxOpenConns = connectionBudget({
+      connectionLimit: props.database.connectionLimit,
+      replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
+      minimumPerPod: MIN_CONNECTIONS_PER_POD,
+      unlimitedPerPod: 100,
+    });
+
+    const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
+    this.adminPassword = credentials.adminPassword;
+    this.ctx = {
+      name,
+      namespace: this.namespace,
+      version,
+      logLevel: props.logLevel ?? HarborLogLevel.INFO,
+      externalUrl: url,
+      database: props.database,
+      redis: props.redis,
+      storage: props.storage,
+      credentials,
+      maxOpenConns: this.maxOpenConns,
+      withTrivy: props.trivy ?? true,
+      peer: NetworkPeer.pods(this.namespace, { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name }),
+      proxyPeer: props.exposure?.proxyPeer,
+    };
+    const ctx = this.ctx;
+
+    const core = defineCore(new Construct(this, 'Core'), ctx, { replicas: counts.core, resources: props.coreResources });
+    const portal = definePortal(new Construct(this, 'Portal'), ctx, { replicas: counts.portal, resources: props.portalResources });
+    const registry = defineRegistry(new Construct(this, 'Registry'), ctx, {
+      replicas: counts.registry, resources: props.registryResources, controllerResources: props.registryctlResources,
+    });
+    const jobservice = defineJobservice(new Construct(this, 'Jobservice'), ctx, {
+      replicas: counts.jobservice, workers: props.jobWorkers, resources: props.jobserviceResources,
+    });
+    const databaseClients = [core, jobservice];
+    const redisClients = [core, registry, jobservice];
+    if (ctx.withTrivy) {
+      redisClients.push(defineTrivy(new Construct(this, 'Trivy'), ctx, {
+        replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
+      }));
+    }
+    if (props.exporter) {
+      const exporter = defineExporter(new Construct(this, 'Exporter'), ctx, { replicas: 1, resources: props.exporterResources });
+      databaseClients.push(exporter);
+      redisClients.push(exporter);
+    }
+    databaseClients.forEach((c) => props.database.grantConnect(c.peer));
+    redisClients.forEach((c) => props.redis.grantConnect(c.peer));
+
+    this.tlsSecretName = props.exposure?._render(this, {
+      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, core: core.name, portal: portal.name,
+    });
+    this.job = new ConfigureJob(this, 'Configure', ctx, () => ({ registries: this.registries, projects: this.projects, robots: this.robots }));
+  }
+
+  /** Declare a project, created by the configuration Job if missing. */
+  public addProject(name: string, options: ProjectOptions = {}): void {
+    this.declareProject(name, options, null);
+  }
+
+  /**
+   * Declare a pull-through proxy-cache project of an upstream registry, e.g. Docker Hub; images are then pulled
+   * as `<host>/<name>/<upstream path>`. Public by default, so nodes can pull through it anonymously.
+   */
+  public addProxyCache(name: string, options: ProxyCacheOptions): void {
+    const registry = checkHarborName('name', name);
+    const { username, password } = options.upstream.credentials;
+    const secretEnv = password ? `UPSTREAM_${this.registries.length}_PASSWORD` : null;
+    this.declareProject(name, { public: true, ...options }, registry);
+    if (password) {
+      this.job.addSecretEnv(secretEnv!, password);
+    }
+    this.registries.push({
+      name: registry, type: options.upstream.type, url: options.upstream.url, insecure: false,
+      accessKey: username ?? null, accessSecretEnv: secretEnv, description: 'managed by Dockyard',
+    });
+  }
+
+  /**
+   * Declare a system robot account with project permissions. Its secret is generated once and set on the robot by
+   * the configuration Job; `dockerConfig` is a ready pull or push credential.
+   */
+  public addRobot(name: string, options: RobotOptions): HarborRobot {
+    checkHarborName('name', name);
+    if (this.robots.some((r: any) => r.name === name)) {
+      invalid('name', name, 'must be unique among the robots of this Harbor');
+    }
+    const known = (project: string) => project === 'library' || this.projects.some((p: any) => p.name === project);
+    const secretEnv = `ROBOT_${this.robots.length}_SECRET`;
+    const state = robotState(name, options, secretEnv, known);
+    const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
+    const id = new Construct(this, `Robot-${name}`);
+    const secret = new Secret(id, 'Secret', {
+      name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
+    }).key('secret');
+    const username = `robot$${name}`;
+    const dockerConfig = new Secret(id, 'DockerConfig', {
+      name: `${objectName}-docker`,
+      namespace: this.namespace,
+      type: 'kubernetes.io/dockerconfigjson',
+      values: { '.dockerconfigjson': SecretValue.dockerConfigJson(this.host, username, secret) },
+    }).key('.dockerconfigjson');
+    this.job.addSecretEnv(secretEnv, secret);
+    this.robots.push(state);
+    return { username, secret, dockerConfig };
+  }
+
+  private declareProject(name: string, options: ProjectOptions, registry: string | null): void {
+    checkHarborName('name', name);
+    if (name === 'library' || this.projects.some((p: any) => p.name === name)) {
+      invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
+    }
+    this.projects.push(projectState(name, options, registry));
+  }
+}

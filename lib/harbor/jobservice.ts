@@ -1,0 +1,71 @@
+import { Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkInteger, Resources } from '../core';
+import { EnvVars } from '../core/env';
+import { k8s } from '../core/k8s';
+import { Placement } from '../core/placement';
+import { httpGet, probesOf } from '../core/pod';
+import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { REGISTRY_USER } from './credentials';
+
+/** Jobservice's queue namespace in Redis, which the exporter reads too. */
+export const JOB_NAMESPACE = 'harbor_job_service_namespace';
+
+/**
+ * The config.yml jobservice insists on. Its Redis URL, which would carry the password, is a placeholder that
+ * `JOB_SERVICE_POOL_REDIS_URL` overrides from a Secret. Job logs go to the database (and stdout), never to a volume
+ * that replicas would have to share.
+ */
+export function jobserviceConfig(workers: number): string {
+  return Yaml.stringify({
+    protocol: 'http',
+    port: 8080,
+    worker_pool: {
+      workers,
+      backend: 'redis',
+      redis_pool: { redis_url: 'redis://replaced-by-JOB_SERVICE_POOL_REDIS_URL', namespace: JOB_NAMESPACE, idle_timeout_second: 3600 },
+    },
+    job_loggers: [{ name: 'DB', level: 'INFO', sweeper: { duration: 14 } }, { name: 'STD_OUTPUT', level: 'INFO' }],
+    loggers: [{ name: 'STD_OUTPUT', level: 'INFO' }],
+    metric: { enabled: false, path: '/metrics', port: 8001 },
+    reaper: { max_update_hours: 24, max_dangling_hours: 168 },
+  });
+}
+
+/** Harbor jobservice: replication, garbage collection, scans and webhooks, queued in Redis. */
+export function defineJobservice(scope: Construct, ctx: HarborContext, props: { replicas: number; workers?: number; resources?: Resources }): Placement {
+  const name = componentName(ctx, 'jobservice');
+  const workers = checkInteger('jobWorkers', props.workers ?? 10, 1, 100);
+  const env = new EnvVars(ctx.namespace);
+  env.secret('CORE_SECRET', ctx.credentials.coreSecret);
+  env.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
+  env.value('CORE_URL', componentUrl(ctx, 'core', 80));
+  env.value('TOKEN_SERVICE_URL', `${componentUrl(ctx, 'core', 80)}/service/token`);
+  env.value('REGISTRY_URL', componentUrl(ctx, 'registry', 5000));
+  env.value('REGISTRY_CONTROLLER_URL', componentUrl(ctx, 'registry', 8080));
+  env.value('REGISTRY_CREDENTIAL_USERNAME', REGISTRY_USER);
+  env.secret('REGISTRY_CREDENTIAL_PASSWORD', ctx.credentials.registryPassword);
+  env.value('REGISTRY_HTTP_CLIENT_TIMEOUT', '30');
+  env.value('LOG_LEVEL', ctx.logLevel);
+  redisEnv(env, ctx, 'JOB_SERVICE_POOL_REDIS_URL', REDIS_DB.jobservice);
+  const trust = trustMounts(env, ctx);
+  new k8s.KubeConfigMap(scope, 'Config', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers) } });
+  return defineComponent(scope, ctx, {
+    component: 'jobservice',
+    replicas: props.replicas,
+    gracePeriodSec: 120,
+    servicePorts: { http: 80 },
+    peerPorts: [8080],
+    containers: [{
+      name: 'jobservice',
+      image: harborImage(ctx, 'harbor-jobservice'),
+      command: ['/harbor/harbor_jobservice', '-c', '/etc/jobservice/config.yml'],
+      ports: { http: 8080 },
+      env,
+      mounts: [{ volume: 'config', path: '/etc/jobservice/config.yml', subPath: 'config.yml', readOnly: true }, ...trust.mounts!],
+      probes: probesOf(httpGet('/api/v1/stats', 'http'), 300),
+      resources: resourcesOr(props.resources, ['100m', '1', '128Mi', '512Mi']),
+    }],
+    volumes: [{ name: 'config', configMap: { name } }, ...trust.volumes],
+  });
+}

@@ -1,0 +1,346 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeHarbor } from './fake-harbor';
+
+const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
+
+const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
+const SECRETS = {
+  REGISTRY_DOCKERHUB_SECRET: 'dckr_pat_S3cretT0ken',
+  ROBOT_CI_PUSH_SECRET: 'CiPush-Secret-2025',
+  ROBOT_DEPLOYER_SECRET: 'Deployer9Secret',
+  ROBOT_PULLER_SECRET: 'Puller8SecretX',
+};
+const ALL_SECRETS = [ADMIN_PASSWORD, ...Object.values(SECRETS)];
+
+function pushPull(namespace: string) {
+  return {
+    kind: 'project',
+    namespace,
+    access: [{ resource: 'repository', action: 'push' }, { resource: 'repository', action: 'pull' }],
+  };
+}
+
+function config(): any {
+  return {
+    registries: [
+      {
+        name: 'dockerhub', type: 'docker-hub', url: 'https://hub.docker.com', insecure: false,
+        accessKey: 'dockyard', accessSecretEnv: 'REGISTRY_DOCKERHUB_SECRET', description: 'Docker Hub pull-through',
+      },
+      { name: 'quay', type: 'quay', url: 'https://quay.io', insecure: false, accessKey: null, accessSecretEnv: null, description: '' },
+    ],
+    projects: [
+      { name: 'dockerhub', public: true, registry: 'dockerhub', storageLimit: -1, metadata: { proxy_speed_kb: '-1' } },
+      { name: 'apps', public: false, registry: null, storageLimit: 10737418240, metadata: { auto_scan: 'true' } },
+    ],
+    robots: [
+      {
+        name: 'ci-push', level: 'system', project: null, description: 'CI pushes', duration: -1,
+        permissions: [pushPull('library'), pushPull('apps')], secretEnv: 'ROBOT_CI_PUSH_SECRET',
+      },
+      {
+        name: 'deployer', level: 'project', project: 'apps', description: 'deploys pull', duration: 30,
+        permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }],
+        secretEnv: 'ROBOT_DEPLOYER_SECRET',
+      },
+      {
+        // "library" is Harbor's built-in project, not declared above
+        name: 'puller', level: 'project', project: 'library', duration: -1,
+        permissions: [{ kind: 'project', namespace: 'library', access: [{ resource: 'repository', action: 'pull' }] }],
+        secretEnv: 'ROBOT_PULLER_SECRET',
+      },
+    ],
+  };
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+let tmp: string;
+let harbor: FakeHarbor;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'harbor-configure-'));
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  harbor = await FakeHarbor.start({ password: ADMIN_PASSWORD });
+});
+
+afterEach(async () => {
+  await harbor.close();
+});
+
+let runs = 0;
+
+/** Run the script against the fake with a fresh config file; a minimal environment, nothing inherited. */
+function run(cfg: unknown = config(), env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  const file = path.join(tmp, `config-${runs++}.json`);
+  fs.writeFileSync(file, JSON.stringify(cfg));
+  const fullEnv: Record<string, string> = {};
+  const merged = {
+    PATH: process.env.PATH,
+    HARBOR_URL: harbor.url,
+    HARBOR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    CONFIG_FILE: file,
+    HARBOR_RETRY_INTERVAL_MS: '10',
+    HARBOR_WAIT_SECONDS: '5',
+    ...SECRETS,
+    ...env,
+  };
+  for (const [key, value] of Object.entries(merged)) {
+    if (value !== undefined) {
+      fullEnv[key] = value;
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SCRIPT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      output += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      // whatever the outcome, no secret value may ever be printed
+      for (const secret of ALL_SECRETS) {
+        expect(output).not.toContain(secret);
+      }
+      resolve({ code, stdout, stderr, output });
+    });
+  });
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+describe('configure.js against a fresh Harbor', () => {
+  test('creates registries, projects and robots, and sets the declared robot secrets', async () => {
+    const result = await run();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      `waiting for Harbor at ${harbor.url}`,
+      'Harbor is up',
+      'registry dockerhub: created',
+      'registry quay: created',
+      'project dockerhub: created',
+      'project apps: created',
+      'robot ci-push: created',
+      'robot ci-push: secret set',
+      'robot apps+deployer: created',
+      'robot apps+deployer: secret set',
+      'robot library+puller: created',
+      'robot library+puller: secret set',
+      'done: 2 registries, 2 projects, 3 robots',
+    ]);
+
+    const dockerhub = harbor.registry('dockerhub')!;
+    expect(dockerhub).toMatchObject({
+      type: 'docker-hub', url: 'https://hub.docker.com', insecure: false, description: 'Docker Hub pull-through',
+      credential: { type: 'basic', access_key: 'dockyard', access_secret: SECRETS.REGISTRY_DOCKERHUB_SECRET },
+    });
+    expect(harbor.registry('quay')!.credential).toBeUndefined();
+    expect(harbor.requests.find((r) => r.method === 'POST' && r.body?.name === 'quay')!.body).not.toHaveProperty('credential');
+
+    const proxy = harbor.project('dockerhub')!;
+    expect(proxy.registry_id).toBe(dockerhub.id);
+    expect(proxy.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1' });
+    const apps = harbor.project('apps')!;
+    expect(apps.registry_id).toBeUndefined();
+    expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true' });
+    expect(apps.storage_limit).toBe(10737418240);
+
+    const ciPush = harbor.robot('ci-push')!;
+    expect(ciPush).toMatchObject({ level: 'system', project_id: 0, description: 'CI pushes', duration: -1, disable: false });
+    expect(ciPush.permissions.map((p) => p.namespace)).toEqual(['library', 'apps']);
+    expect(ciPush.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    const deployer = harbor.robot('apps+deployer')!;
+    expect(deployer).toMatchObject({ level: 'project', project_id: apps.project_id, duration: 30 });
+    expect(deployer.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
+    expect(harbor.robot('library+puller')!.secret).toBe(SECRETS.ROBOT_PULLER_SECRET);
+
+    // exact-match lookups; the "+" of a project robot's name reaches Harbor double-escaped
+    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
+      'GET /api/v2.0/registries?q=name%3Ddockerhub',
+      'GET /api/v2.0/projects?q=name%3Dapps',
+      'GET /api/v2.0/robots?q=name%3Dci-push',
+      `GET /api/v2.0/robots?q=Level%3Dproject%2CProjectID%3D${apps.project_id}%2Cname%3Dapps%252Bdeployer`,
+    ]));
+    expect(harbor.writes().filter((w) => w.startsWith('PATCH'))).toEqual(
+      [ciPush.id, deployer.id, harbor.robot('library+puller')!.id].map((id) => `PATCH /api/v2.0/robots/${id}`),
+    );
+  });
+
+  test('a second run changes nothing but re-applies the registry credentials and robot secrets', async () => {
+    expect((await run()).code).toBe(0);
+    const secretsBefore = [...harbor.robots.values()].map((r) => r.secret);
+    harbor.requests.length = 0;
+
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('project dockerhub: unchanged');
+    expect(second.stdout).toContain('project apps: unchanged');
+    expect(second.stdout).toContain('robot ci-push: unchanged');
+    expect(second.stdout).toContain('robot ci-push: secret set');
+    expect(second.stdout).toContain('registry dockerhub: updated');
+    const writes = harbor.writes();
+    expect(writes.filter((w) => w.startsWith('POST'))).toEqual([]);
+    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('PUT /api/v2.0/robots'))).toEqual([]);
+    expect(writes.filter((w) => w.startsWith('PATCH'))).toHaveLength(3);
+    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toHaveLength(2);
+    // the registry update is flat and carries the secret again, since Harbor only shows "*****"
+    const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/registries/${harbor.registry('dockerhub')!.id}`)!;
+    expect(put.body).toEqual({
+      name: 'dockerhub', description: 'Docker Hub pull-through', url: 'https://hub.docker.com',
+      credential_type: 'basic', access_key: 'dockyard', access_secret: SECRETS.REGISTRY_DOCKERHUB_SECRET, insecure: false,
+    });
+    expect(harbor.registry('dockerhub')!.credential!.access_secret).toBe(SECRETS.REGISTRY_DOCKERHUB_SECRET);
+    expect([...harbor.robots.values()].map((r) => r.secret)).toEqual(secretsBefore);
+    expect(harbor.robots.size).toBe(3);
+    expect(harbor.projects.size).toBe(3);
+  });
+
+  test('converges drifted projects and robots, and rotates a secret', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.project('dockerhub')!.metadata.public = 'false';
+    Object.assign(harbor.robot('ci-push')!, { description: 'edited by hand', disable: true });
+    harbor.robot('apps+deployer')!.permissions[0].access.push({ resource: 'repository', action: 'push' });
+
+    const result = await run(config(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('project dockerhub: updated (public)');
+    expect(result.stdout).toContain('robot ci-push: updated (description, disable)');
+    expect(result.stdout).toContain('robot apps+deployer: updated (permissions)');
+    expect(result.stdout).toContain('robot library+puller: unchanged');
+    expect(result.output).not.toContain('Rotated-Secret-2026');
+    expect(harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1' });
+    const ciPush = harbor.robot('ci-push')!;
+    expect(ciPush).toMatchObject({ description: 'CI pushes', disable: false, secret: 'Rotated-Secret-2026' });
+    expect(harbor.robot('apps+deployer')!.permissions[0].access).toEqual([{ resource: 'repository', action: 'pull' }]);
+    // the robot update sends back what Harbor listed, prefix included, with the declared fields
+    const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/robots/${ciPush.id}`)!;
+    expect(put.body).toMatchObject({ id: ciPush.id, name: 'robot$ci-push', level: 'system', description: 'CI pushes', duration: -1, disable: false });
+  });
+});
+
+describe('configure.js waiting and retrying', () => {
+  test('waits through 503 pings, then configures', async () => {
+    harbor.pingFailures = 3;
+    const result = await run();
+    expect(result.code).toBe(0);
+    expect(harbor.requests.filter((r) => r.path === '/api/v2.0/ping')).toHaveLength(4);
+    expect(result.stdout).toMatch(/ping: Harbor not ready \(GET \/api\/v2\.0\/ping answered 503.*\); retrying/);
+    expect(result.stdout).toContain('done:');
+  });
+
+  test('retries a step that hit a transient error without duplicating anything', async () => {
+    // the create is applied but its answer lost: the retry must find the robot, not create another
+    harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 502, 1, { applied: true });
+    harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 504, 2);
+    const result = await run();
+    expect(result.code).toBe(0);
+    expect(harbor.robots.size).toBe(3);
+    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(3);
+    expect(result.stdout).toContain('robot ci-push: unchanged');
+  });
+
+  test('gives up once HARBOR_WAIT_SECONDS has passed', async () => {
+    harbor.pingFailures = 1000;
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: ping: Harbor still not ready after 0s \(HARBOR_WAIT_SECONDS\): GET \/api\/v2\.0\/ping answered 503/);
+    expect(harbor.requests).toHaveLength(1);
+  });
+});
+
+describe('configure.js failures', () => {
+  test('an unreachable Harbor is retried, then reported', async () => {
+    const closed = await FakeHarbor.start();
+    const url = closed.url;
+    await closed.close();
+    const result = await run(config(), { HARBOR_URL: url, HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '200' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('ping: Harbor not ready (GET /api/v2.0/ping: ECONNREFUSED); retrying every 200ms');
+    expect(result.stderr).toContain('error: ping: Harbor still not ready after 1s (HARBOR_WAIT_SECONDS): GET /api/v2.0/ping: ECONNREFUSED');
+  });
+
+  test('a wrong admin password fails with the 401, never the password', async () => {
+    const result = await run(config(), { HARBOR_ADMIN_PASSWORD: 'Wrong-Passw0rd' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('GET /api/v2.0/registries?q=name%3Ddockerhub answered 401');
+    expect(result.stderr).toContain('check HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD');
+    expect(result.output).not.toContain('Wrong-Passw0rd');
+    expect(harbor.writes()).toEqual([]);
+  });
+
+  test('an invalid robot secret fails before any request, naming the variable', async () => {
+    const result = await run(config(), { ROBOT_DEPLOYER_SECRET: 'NoDigitsHere' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: robot apps+deployer: the secret in environment variable ROBOT_DEPLOYER_SECRET '
+      + 'must contain at least one upper-case letter, one lower-case letter and one digit\n');
+    expect(result.output).not.toContain('NoDigitsHere');
+    expect(harbor.requests).toEqual([]);
+  });
+
+  test('a missing environment variable fails before any request', async () => {
+    const result = await run(config(), { REGISTRY_DOCKERHUB_SECRET: undefined, ROBOT_PULLER_SECRET: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('REGISTRY_DOCKERHUB_SECRET (registry dockerhub), ROBOT_PULLER_SECRET (robot library+puller)');
+    expect(harbor.requests).toEqual([]);
+  });
+
+  test('an invalid configuration fails before any request', async () => {
+    const misspelt = config();
+    misspelt.projects[1].storagelimit = 5;
+    const result = await run(misspelt);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('project apps: unknown field "storagelimit"');
+
+    const undeclared = config();
+    undeclared.projects[0].registry = 'ghcr';
+    expect((await run(undeclared)).stderr).toContain('project dockerhub: registry "ghcr" is not declared under "registries"');
+
+    const foreign = config();
+    foreign.robots[1].permissions[0].namespace = 'library';
+    expect((await run(foreign)).stderr).toContain('robot apps+deployer: a project-level robot needs exactly one permission of kind "project" with namespace "apps"');
+    expect(harbor.requests).toEqual([]);
+  });
+
+  test('an existing project bound to another registry fails, naming the project', async () => {
+    harbor.addProject({ name: 'dockerhub', public: true });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('registry dockerhub: created');
+    expect(result.stderr).toMatch(/^error: project dockerhub: exists in Harbor with no registry \(not a proxy cache\) but the configuration declares registry "dockerhub" \(id \d+\)/);
+    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('POST /api/v2.0/projects'))).toEqual([]);
+  });
+
+  test('an error answer is quoted without any secret Harbor echoes back', async () => {
+    harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: `secret ${SECRETS.ROBOT_CI_PUSH_SECRET} refused` });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
+  });
+});

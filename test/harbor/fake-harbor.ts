@@ -1,0 +1,477 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+
+/**
+ * An in-process stand-in for the parts of the Harbor v2.0 API that lib/harbor/configure.js uses,
+ * with in-memory state. It is deliberately stricter than Harbor about request bodies (unknown
+ * fields are refused) so that a script sending the wrong shape fails loudly instead of being
+ * silently ignored, and it mimics the Harbor behaviours the script must cope with: masked
+ * registry secrets, "robot$" name prefixes, reordered robot permissions, Harbor's double
+ * unescaping of q=, and its robot secret rule.
+ */
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path with the raw (still encoded) query string. */
+  readonly path: string;
+  readonly body: any;
+}
+
+export interface FakeRegistry {
+  id: number;
+  name: string;
+  type: string;
+  url: string;
+  insecure: boolean;
+  description: string;
+  credential?: { type: string; access_key: string; access_secret: string };
+}
+
+export interface FakeProject {
+  project_id: number;
+  name: string;
+  registry_id?: number;
+  metadata: Record<string, string>;
+  storage_limit: number;
+}
+
+export interface FakeAccess {
+  resource: string;
+  action: string;
+  effect?: string;
+}
+
+export interface FakePermission {
+  kind: string;
+  namespace: string;
+  access: FakeAccess[];
+}
+
+export interface FakeRobot {
+  id: number;
+  /** As Harbor stores it: no prefix, "<project>+<name>" for project robots. */
+  name: string;
+  level: 'system' | 'project';
+  project_id: number;
+  description: string;
+  duration: number;
+  disable: boolean;
+  permissions: FakePermission[];
+  secret: string;
+}
+
+export interface FakeHarborOptions {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+interface InjectedFailure {
+  method: string;
+  path: RegExp;
+  status: number;
+  remaining: number;
+  applied: boolean;
+  message: string;
+}
+
+const ROBOT_PREFIX = 'robot$';
+const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const DEFAULT_ROBOT_DURATION = 30;
+
+class HttpError extends Error {
+  constructor(public readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function fail(status: number, message: string): never {
+  throw new HttpError(status, message);
+}
+
+function onlyFields(body: any, allowed: string[], what: string): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    fail(400, `${what}: body must be a JSON object`);
+  }
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      fail(400, `${what}: unexpected field ${key}`);
+    }
+  }
+}
+
+function isValidSecret(secret: unknown): boolean {
+  return typeof secret === 'string' && secret.length >= 8 && secret.length <= 128
+    && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /[0-9]/.test(secret);
+}
+
+/** Go's url.QueryUnescape: "+" is a space. */
+function queryUnescape(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return fail(400, `invalid escape in ${value}`);
+  }
+}
+
+/** Harbor's q= parser: the already-decoded q is unescaped once more, then split on "," and "=". */
+function parseQ(url: URL): Record<string, string> {
+  const q = url.searchParams.get('q');
+  const keywords: Record<string, string> = {};
+  if (!q) {
+    return keywords;
+  }
+  for (const param of queryUnescape(q).split(',')) {
+    const at = param.indexOf('=');
+    if (at <= 0 || at === param.length - 1) {
+      fail(400, 'the query string must contain "=" and the key/value cannot be empty');
+    }
+    const value = param.slice(at + 1);
+    if ('~[{('.includes(value[0])) {
+      fail(400, `the fake only supports exact matches, got ${value}`);
+    }
+    keywords[param.slice(0, at)] = value;
+  }
+  return keywords;
+}
+
+export class FakeHarbor {
+  /** Start a fake Harbor on a free loopback port; Harbor's built-in public "library" project exists. */
+  public static async start(options: FakeHarborOptions = {}): Promise<FakeHarbor> {
+    const harbor = new FakeHarbor(options);
+    await new Promise<void>((resolve, reject) => {
+      harbor.server.once('error', reject);
+      harbor.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return harbor;
+  }
+
+  public readonly requests: RecordedRequest[] = [];
+  public readonly registries = new Map<number, FakeRegistry>();
+  public readonly projects = new Map<number, FakeProject>();
+  public readonly robots = new Map<number, FakeRobot>();
+  /** How many of the next pings answer 503. */
+  public pingFailures = 0;
+  private readonly failures: InjectedFailure[] = [];
+  private readonly username: string;
+  private readonly password: string;
+  private readonly server: http.Server;
+  private nextId = 1;
+
+  private constructor(options: FakeHarborOptions) {
+    this.username = options.username ?? 'admin';
+    this.password = options.password ?? 'Harbor12345';
+    this.server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    this.addProject({ name: 'library', public: true });
+  }
+
+  public get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Answer `status` to the next `times` requests matching `method` and `path` (the path without
+   * query); with `applied`, the request takes effect first, as when an answer is lost on the way.
+   */
+  public failNext(method: string, path: RegExp, status: number, times = 1, options: { applied?: boolean; message?: string } = {}): void {
+    this.failures.push({ method, path, status, remaining: times, applied: options.applied ?? false, message: options.message ?? 'injected failure' });
+  }
+
+  public addRegistry(registry: Omit<FakeRegistry, 'id' | 'insecure' | 'description'> & Partial<FakeRegistry>): FakeRegistry {
+    const stored: FakeRegistry = { insecure: false, description: '', ...registry, id: this.nextId++ };
+    this.registries.set(stored.id, stored);
+    return stored;
+  }
+
+  public addProject(project: { name: string; public?: boolean; registryId?: number; metadata?: Record<string, string> }): FakeProject {
+    const stored: FakeProject = {
+      project_id: this.nextId++,
+      name: project.name,
+      registry_id: project.registryId,
+      metadata: { ...project.metadata, public: String(project.public ?? false) },
+      storage_limit: -1,
+    };
+    this.projects.set(stored.project_id, stored);
+    return stored;
+  }
+
+  public registry(name: string): FakeRegistry | undefined {
+    return [...this.registries.values()].find((r) => r.name === name);
+  }
+
+  public project(name: string): FakeProject | undefined {
+    return [...this.projects.values()].find((p) => p.name === name);
+  }
+
+  /** A robot by its stored name ("ci-push", "apps+deployer"). */
+  public robot(name: string): FakeRobot | undefined {
+    return [...this.robots.values()].find((r) => r.name === name);
+  }
+
+  /** Recorded requests other than GETs, as "METHOD path" strings. */
+  public writes(): string[] {
+    return this.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    this.requests.push({ method, path, body });
+    try {
+      if (typeof body === 'string') {
+        fail(400, 'invalid JSON body');
+      }
+      const result = this.route(req, method, new URL(path, 'http://fake'), body);
+      res.writeHead(result.status, {
+        'content-type': typeof result.body === 'string' ? 'text/plain' : 'application/json',
+        ...result.headers,
+      });
+      res.end(result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: String(status), message: (err as Error).message }] }));
+    }
+  }
+
+  private route(req: http.IncomingMessage, method: string, url: URL, body: any): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const path = url.pathname;
+    if (method === 'GET' && path === '/api/v2.0/ping') {
+      if (this.pingFailures > 0) {
+        this.pingFailures--;
+        fail(503, 'core is starting');
+      }
+      return { status: 200, body: 'Pong' };
+    }
+    const failure = this.failures.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
+    if (failure) {
+      failure.remaining--;
+      if (failure.applied) {
+        this.authorizedRoute(req, method, url, body);
+      }
+      fail(failure.status, failure.message);
+    }
+    return this.authorizedRoute(req, method, url, body);
+  }
+
+  private authorizedRoute(req: http.IncomingMessage, method: string, url: URL, body: any): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const path = url.pathname;
+    const expected = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      fail(401, 'unauthorized');
+    }
+    let m: RegExpExecArray | null;
+    if (path === '/api/v2.0/registries') {
+      if (method === 'GET') return this.listRegistries(url);
+      if (method === 'POST') return this.createRegistry(body);
+    } else if ((m = /^\/api\/v2\.0\/registries\/(\d+)$/.exec(path)) && method === 'PUT') {
+      return this.updateRegistry(Number(m[1]), body);
+    } else if (path === '/api/v2.0/projects') {
+      if (method === 'GET') return this.listProjects(url);
+      if (method === 'POST') return this.createProject(body);
+    } else if ((m = /^\/api\/v2\.0\/projects\/(\d+)$/.exec(path)) && method === 'PUT') {
+      return this.updateProject(Number(m[1]), body);
+    } else if (path === '/api/v2.0/robots') {
+      if (method === 'GET') return this.listRobots(url);
+      if (method === 'POST') return this.createRobot(body);
+    } else if ((m = /^\/api\/v2\.0\/robots\/(\d+)$/.exec(path))) {
+      if (method === 'PUT') return this.updateRobot(Number(m[1]), body);
+      if (method === 'PATCH') return this.refreshSecret(Number(m[1]), body);
+    }
+    return fail(404, `no route for ${method} ${path}`);
+  }
+
+  private listRegistries(url: URL) {
+    const q = parseQ(url);
+    const list = [...this.registries.values()].filter((r) => q.name === undefined || r.name === q.name);
+    return {
+      status: 200,
+      body: list.map((r) => ({
+        ...r,
+        // Harbor never returns the stored secret
+        credential: { type: r.credential?.type ?? '', access_key: r.credential?.access_key ?? '', access_secret: '*****' },
+        status: 'healthy',
+      })),
+    };
+  }
+
+  private createRegistry(body: any) {
+    onlyFields(body, ['name', 'type', 'url', 'insecure', 'description', 'credential'], 'registry');
+    if (!body.name || !body.type || !body.url) fail(400, 'name, type and url are required');
+    if (this.registry(body.name)) fail(409, `registry ${body.name} already exists`);
+    if (body.credential !== undefined) onlyFields(body.credential, ['type', 'access_key', 'access_secret'], 'credential');
+    const stored = this.addRegistry({
+      name: body.name,
+      type: body.type,
+      url: body.url,
+      insecure: Boolean(body.insecure),
+      description: body.description ?? '',
+      credential: body.credential && { ...body.credential },
+    });
+    return { status: 201, headers: { location: `/api/v2.0/registries/${stored.id}` } };
+  }
+
+  private updateRegistry(id: number, body: any) {
+    onlyFields(body, ['name', 'description', 'url', 'credential_type', 'access_key', 'access_secret', 'insecure'], 'registry update');
+    const r = this.registries.get(id) ?? fail(404, `registry ${id} not found`);
+    if (body.name !== undefined) r.name = body.name;
+    if (body.description !== undefined) r.description = body.description;
+    if (body.url !== undefined) r.url = body.url;
+    if (body.insecure !== undefined) r.insecure = body.insecure;
+    r.credential = r.credential ?? { type: '', access_key: '', access_secret: '' };
+    if (body.credential_type !== undefined) r.credential.type = body.credential_type;
+    if (body.access_key !== undefined) r.credential.access_key = body.access_key;
+    if (body.access_secret !== undefined) r.credential.access_secret = body.access_secret;
+    return { status: 200 };
+  }
+
+  private listProjects(url: URL) {
+    const q = parseQ(url);
+    const list = [...this.projects.values()].filter((p) => q.name === undefined || p.name === q.name);
+    // like Harbor's omitempty: no registry_id for plain projects
+    return { status: 200, body: list.map(({ registry_id, ...p }) => ({ ...p, ...(registry_id ? { registry_id } : {}) })) };
+  }
+
+  private createProject(body: any) {
+    onlyFields(body, ['project_name', 'public', 'metadata', 'storage_limit', 'registry_id'], 'project');
+    if (!NAME.test(body.project_name ?? '')) fail(400, `invalid project name ${body.project_name}`);
+    if (this.project(body.project_name)) fail(409, `The project named ${body.project_name} already exists`);
+    const metadata = body.metadata ?? {};
+    for (const [key, value] of Object.entries(metadata)) {
+      if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
+    }
+    if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
+    const stored = this.addProject({
+      name: body.project_name,
+      public: body.public ?? metadata.public === 'true',
+      registryId: body.registry_id,
+      metadata,
+    });
+    stored.storage_limit = body.storage_limit ?? -1;
+    return { status: 201, headers: { location: `/api/v2.0/projects/${stored.project_id}` } };
+  }
+
+  private updateProject(id: number, body: any) {
+    onlyFields(body, ['metadata'], 'project update');
+    const p = this.projects.get(id) ?? fail(404, `project ${id} not found`);
+    for (const [key, value] of Object.entries(body.metadata ?? {})) {
+      if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
+      p.metadata[key] = value;
+    }
+    return { status: 200 };
+  }
+
+  private toSwagger(r: FakeRobot) {
+    return {
+      id: r.id,
+      name: `${ROBOT_PREFIX}${r.name}`,
+      level: r.level,
+      description: r.description,
+      duration: r.duration,
+      disable: r.disable,
+      editable: true,
+      expires_at: -1,
+      creation_time: '2025-01-01T00:00:00.000Z',
+      // Harbor groups scopes through a map: order is not preserved
+      permissions: [...r.permissions].reverse().map((p) => ({ ...p, access: [...p.access].reverse() })),
+    };
+  }
+
+  private listRobots(url: URL) {
+    const q = parseQ(url);
+    const level = q.Level ?? 'system';
+    if (level !== 'system' && level !== 'project') fail(400, 'bad request error level input');
+    let projectId = 0;
+    if (level === 'project') {
+      if (q.ProjectID === undefined) fail(400, 'must with project ID when to query project robots');
+      projectId = Number(q.ProjectID);
+      if (!Number.isInteger(projectId)) fail(400, 'Project ID must be int type.');
+    }
+    const list = [...this.robots.values()].filter((r) => r.level === level && r.project_id === projectId && (q.name === undefined || r.name === q.name));
+    return { status: 200, body: list.map((r) => this.toSwagger(r)) };
+  }
+
+  private checkPermissions(level: string, permissions: any): FakePermission[] {
+    if (!Array.isArray(permissions) || permissions.length === 0) fail(400, 'bad request empty permission');
+    for (const p of permissions) {
+      onlyFields(p, ['kind', 'namespace', 'access'], 'permission');
+      if (!Array.isArray(p.access) || p.access.length === 0) fail(400, 'bad request empty access');
+      for (const a of p.access) onlyFields(a, ['resource', 'action', 'effect'], 'access');
+      if (p.kind === 'project' && p.namespace !== '*' && !this.project(p.namespace)) fail(404, `project ${p.namespace} not found`);
+    }
+    if (level === 'project' && permissions.length > 1) fail(400, 'bad request permission');
+    return JSON.parse(JSON.stringify(permissions));
+  }
+
+  private createRobot(body: any) {
+    onlyFields(body, ['name', 'description', 'level', 'duration', 'disable', 'permissions', 'secret'], 'robot');
+    if (!NAME.test(body.name ?? '')) fail(400, 'robot name is not in lower case or contains illegal characters');
+    if (body.level !== 'system' && body.level !== 'project') fail(400, `bad request error level input: ${body.level}`);
+    const permissions = this.checkPermissions(body.level, body.permissions);
+    let name = body.name;
+    let projectId = 0;
+    if (body.level === 'project') {
+      const project = this.project(permissions[0].namespace) ?? fail(404, 'project not found');
+      name = `${project.name}+${body.name}`;
+      projectId = project.project_id;
+    }
+    if (this.robot(name)) fail(409, `robot ${name} already exists`);
+    const secret = `Generated${this.nextId}Secret`;
+    const stored: FakeRobot = {
+      id: this.nextId++,
+      name,
+      level: body.level,
+      project_id: projectId,
+      description: body.description ?? '',
+      duration: body.duration === 0 || body.duration === undefined ? DEFAULT_ROBOT_DURATION : body.duration,
+      disable: Boolean(body.disable),
+      permissions,
+      // like Harbor, a secret in the request is ignored
+      secret,
+    };
+    this.robots.set(stored.id, stored);
+    return {
+      status: 201,
+      headers: { location: `/api/v2.0/robots/${stored.id}` },
+      body: { id: stored.id, name: `${ROBOT_PREFIX}${name}`, secret, creation_time: '2025-01-01T00:00:00.000Z', expires_at: -1 },
+    };
+  }
+
+  private updateRobot(id: number, body: any) {
+    const r = this.robots.get(id) ?? fail(404, `robot ${id} not found`);
+    if (body === null || typeof body !== 'object') fail(400, 'body must be a JSON object');
+    if (body.level !== r.level || body.name !== `${ROBOT_PREFIX}${r.name}`) fail(400, 'cannot update the level or name of robot');
+    r.permissions = this.checkPermissions(body.level, body.permissions);
+    r.description = body.description ?? '';
+    r.duration = body.duration === 0 ? DEFAULT_ROBOT_DURATION : body.duration;
+    r.disable = Boolean(body.disable);
+    return { status: 200 };
+  }
+
+  private refreshSecret(id: number, body: any) {
+    onlyFields(body, ['secret'], 'robot secret');
+    const r = this.robots.get(id) ?? fail(404, `robot ${id} not found`);
+    if (!isValidSecret(body.secret)) {
+      fail(400, 'the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number');
+    }
+    r.secret = body.secret;
+    return { status: 200, body: { secret: '' } };
+  }
+}

@@ -1,0 +1,340 @@
+import { parse } from 'yaml';
+import {
+  ExternalPostgres, HarborExposure, HarborLogLevel, HarborStorage, Postgres, Redis, RobotPermission, Secret,
+  SecretValueKind, SslMode,
+} from '../../lib';
+import { checkNoPlaintextCredentials } from '../policy/checks';
+import { container, envOf, find, synth, testChart } from '../util';
+import { inClusterHarbor, managedHarbor } from './fixtures';
+
+
+describe('Harbor components', () => {
+  test('renders every component on v2.15.1 images as UID 10000 with read-only root filesystems', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const objects = synth(chart);
+    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && o.metadata.labels['app.kubernetes.io/name'] === 'harbor');
+    expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`)).toEqual([
+      'Deployment/harbor-core', 'Deployment/harbor-portal', 'Deployment/harbor-registry', 'Deployment/harbor-jobservice', 'StatefulSet/harbor-trivy',
+    ]);
+    for (const w of workloads) {
+      expect(w.spec.template.spec.securityContext).toMatchObject({ runAsUser: 10000, runAsGroup: 10000, fsGroup: 10000 });
+      for (const c of w.spec.template.spec.containers) {
+        expect(c.image).toMatch(/^docker\.io\/goharbor\/[a-z-]+:v2\.15\.1$/);
+        expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      }
+    }
+    // the stock entrypoints rewrite the CA bundle in the image: every Go binary is started directly
+    expect(container(find(objects, 'Deployment', 'harbor-core')).command).toEqual(['/harbor/harbor_core']);
+    expect(container(find(objects, 'Deployment', 'harbor-jobservice')).command).toEqual(['/harbor/harbor_jobservice', '-c', '/etc/jobservice/config.yml']);
+    expect(container(find(objects, 'StatefulSet', 'harbor-trivy')).command).toEqual(['/home/scanner/bin/scanner-trivy']);
+    const registryPod = find(objects, 'Deployment', 'harbor-registry').spec.template.spec;
+    expect(registryPod.containers.map((c: any) => c.command)).toEqual([
+      ['/usr/bin/registry_DO_NOT_USE_GC', 'serve', '/etc/registry/config.yml'],
+      ['/home/harbor/harbor_registryctl', '-c', '/etc/registryctl/config.yml'],
+    ]);
+  });
+
+  test('exposes each component on the ports and probes the images serve', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const objects = synth(chart);
+    const probe = (kind: string, name: string, c?: string) => container(find(objects, kind, name), c).readinessProbe.httpGet;
+    expect(probe('Deployment', 'harbor-core')).toEqual({ path: '/api/v2.0/ping', port: 'http' });
+    expect(probe('Deployment', 'harbor-portal')).toEqual({ path: '/', port: 'http' });
+    expect(probe('Deployment', 'harbor-registry', 'registry')).toEqual({ path: '/', port: 'registry' });
+    expect(probe('Deployment', 'harbor-registry', 'registryctl')).toEqual({ path: '/api/health', port: 'controller' });
+    expect(probe('Deployment', 'harbor-jobservice')).toEqual({ path: '/api/v1/stats', port: 'http' });
+    expect(probe('StatefulSet', 'harbor-trivy')).toEqual({ path: '/probe/ready', port: 'api-server' });
+    expect(container(find(objects, 'StatefulSet', 'harbor-trivy')).livenessProbe.httpGet).toEqual({ path: '/probe/healthy', port: 'api-server' });
+    expect(find(objects, 'Service', 'harbor-core').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect(find(objects, 'Service', 'harbor-registry').spec.ports.map((p: any) => `${p.name}:${p.port}`)).toEqual(['registry:5000', 'controller:8080']);
+    expect(find(objects, 'StatefulSet', 'harbor-trivy').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
+  });
+
+  test('wires core to the other components, the database and Redis', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { logLevel: HarborLogLevel.DEBUG });
+    const env = envOf(container(find(synth(chart), 'Deployment', 'harbor-core')));
+    expect(env.EXT_ENDPOINT.value).toBe('https://harbor.example.com');
+    expect(env.CORE_URL.value).toBe('http://harbor-core:80');
+    expect(env.REGISTRY_URL.value).toBe('http://harbor-registry:5000');
+    expect(env.REGISTRY_CONTROLLER_URL.value).toBe('http://harbor-registry:8080');
+    expect(env.TRIVY_ADAPTER_URL.value).toBe('http://harbor-trivy:8080');
+    expect(env.JOBSERVICE_URL.value).toBe('http://harbor-jobservice');
+    expect(env.LOG_LEVEL.value).toBe('debug');
+    expect(env.POSTGRESQL_HOST.value).toBe('postgres.harbor.svc');
+    expect(env.POSTGRESQL_DATABASE.value).toBe('registry');
+    expect(env.POSTGRESQL_USERNAME.value).toBe('harbor');
+    expect(env.POSTGRESQL_SSLMODE.value).toBe('disable');
+    expect(env.POSTGRESQL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-registry', key: 'password' });
+    expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'redis-password', key: 'password' });
+    expect(env._REDIS_URL_CORE.value).toBe('redis://:$(REDIS_PASSWORD)@redis.harbor.svc:6379/0?idle_timeout_seconds=30');
+    expect(env._REDIS_URL_REG.value).toBe('redis://:$(REDIS_PASSWORD)@redis.harbor.svc:6379/2?idle_timeout_seconds=30');
+    for (const [name, key] of [['CORE_SECRET', 'secret'], ['CSRF_KEY', 'csrf-key'], ['HARBOR_ADMIN_PASSWORD', 'admin-password']]) {
+      expect(env[name].valueFrom.secretKeyRef).toEqual({ name: 'harbor-core', key });
+    }
+    expect(env.JOBSERVICE_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'harbor-jobservice', key: 'secret' });
+    expect(env.REGISTRY_CREDENTIAL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-registry', key: 'password' });
+  });
+
+  test('mounts core\'s encryption key and token signing key from its Secret', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const pod = find(synth(chart), 'Deployment', 'harbor-core').spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'keys', secret: { secretName: 'harbor-core', items: [{ key: 'secret-key', path: 'key' }, { key: 'token-key', path: 'private_key.pem' }] },
+    });
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'keys', mountPath: '/etc/core/key', subPath: 'key', readOnly: true },
+      { name: 'keys', mountPath: '/etc/core/private_key.pem', subPath: 'private_key.pem', readOnly: true },
+    ]));
+  });
+
+  test('generates every internal credential once, of the length Harbor demands', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const secrets = Object.fromEntries(Secret.allIn(chart).map((s) => [s.secretName, s.values]));
+    expect(secrets['harbor-core']['secret-key'].length).toBe(16);
+    expect(secrets['harbor-core']['csrf-key'].length).toBe(32);
+    expect(secrets['harbor-core']['token-key'].kind).toBe(SecretValueKind.RSA_PRIVATE_KEY);
+    expect(secrets['harbor-token-certificate']['tls.crt'].kind).toBe(SecretValueKind.CERTIFICATE);
+    expect(secrets['harbor-registry-htpasswd'].htpasswd.kind).toBe(SecretValueKind.HTPASSWD);
+    expect(secrets['harbor-registry-htpasswd'].htpasswd.user).toBe('harbor_registry_user');
+    expect(secrets['harbor-core']['admin-password'].mixedClasses).toBe(true);
+  });
+
+  test('keeps every credential out of ConfigMaps and env literals', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { exporter: true });
+    harbor.addProject('apps');
+    harbor.addRobot('ci', { permissions: [RobotPermission.push('apps')] });
+    expect(checkNoPlaintextCredentials(synth(chart))).toEqual([]);
+  });
+});
+
+describe('Harbor registry storage', () => {
+  test('filesystem storage forces one replica, the Recreate strategy and a volume', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { registryReplicas: 3 });
+    const objects = synth(chart);
+    const registry = find(objects, 'Deployment', 'harbor-registry');
+    expect(registry.spec.replicas).toBe(1);
+    expect(registry.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(find(objects, 'PersistentVolumeClaim', 'harbor-registry').spec.resources.requests.storage).toBe('20Gi');
+    const config = parse(find(objects, 'ConfigMap', 'harbor-registry').data['config.yml']);
+    expect(config.storage.filesystem).toEqual({ rootdirectory: '/storage' });
+    expect(config.storage.redirect).toEqual({ disable: false });
+    expect(config.redis).toMatchObject({ addr: 'redis.harbor.svc:6379', db: 2 });
+    expect(config.redis.password).toBeUndefined();
+    expect(config.auth.htpasswd.path).toBe('/etc/registry/passwd');
+  });
+
+  test('Spaces storage is S3 at the region endpoint with explicit booleans and keys from a Secret', () => {
+    const chart = testChart('harbor');
+    managedHarbor(chart, { registryReplicas: 2 });
+    const objects = synth(chart);
+    const config = parse(find(objects, 'ConfigMap', 'harbor-registry').data['config.yml']);
+    expect(config.storage.s3).toEqual({
+      region: 'us-east-1', bucket: 'acme-registry', regionendpoint: 'https://fra1.digitaloceanspaces.com',
+      secure: true, v4auth: true, skipverify: false, encrypt: false, chunksize: 10485760,
+    });
+    const registry = find(objects, 'Deployment', 'harbor-registry');
+    expect(registry.spec.replicas).toBe(2);
+    expect(registry.spec.strategy).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    for (const c of registry.spec.template.spec.containers) {
+      const env = envOf(c);
+      expect(env.REGISTRY_STORAGE_S3_ACCESSKEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'access-key' });
+      expect(env.REGISTRY_STORAGE_S3_SECRETKEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'secret-key' });
+    }
+    expect(find(objects, 'PodDisruptionBudget', 'harbor-registry').spec.maxUnavailable).toBe(1);
+  });
+
+  test('S3 storage takes every option and disableRedirect', () => {
+    const chart = testChart('harbor');
+    const keys = Secret.fromSecretName(chart, 'S3', 's3');
+    inClusterHarbor(chart, {
+      storage: HarborStorage.s3({
+        bucket: 'images', region: 'eu-west-1', accessKey: keys.key('a'), secretKey: keys.key('s'), rootDirectory: '/harbor',
+        disableRedirect: true, secure: false, v4Auth: false, skipVerify: true, encrypt: true, chunkSizeMiB: 32, regionEndpoint: 'http://minio:9000',
+      }),
+    });
+    const config = parse(find(synth(chart), 'ConfigMap', 'harbor-registry').data['config.yml']);
+    expect(config.storage.s3).toEqual({
+      region: 'eu-west-1', bucket: 'images', regionendpoint: 'http://minio:9000', rootdirectory: '/harbor',
+      secure: false, v4auth: false, skipverify: true, encrypt: true, chunksize: 32 * 2 ** 20,
+    });
+    expect(config.storage.redirect).toEqual({ disable: true });
+  });
+
+  test('fails on bad storage options', () => {
+    const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
+    const base = { bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s') };
+    expect(() => HarborStorage.s3({ ...base, bucket: 'Images' })).toThrow(/invalid bucket "Images": must be an S3 bucket name/);
+    expect(() => HarborStorage.s3({ ...base, region: 'EU' })).toThrow(/invalid region "EU"/);
+    expect(() => HarborStorage.s3({ ...base, regionEndpoint: 'minio:9000' })).toThrow(/invalid regionEndpoint "minio:9000"/);
+    expect(() => HarborStorage.s3({ ...base, rootDirectory: 'harbor' })).toThrow('invalid rootDirectory "harbor": must be an absolute path such as "/harbor"');
+    expect(() => HarborStorage.s3({ ...base, chunkSizeMiB: 4 })).toThrow('invalid chunkSizeMiB 4: must be an integer from 5 to 5120');
+    expect(() => HarborStorage.spaces({ ...base, region: 'frankfurt' })).toThrow(/invalid region "frankfurt": must be a Spaces region/);
+    expect(() => HarborStorage.filesystem({ size: '1TB' })).toThrow(/invalid size "1TB"/);
+  });
+});
+
+describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
+  test('uses rediss:// with the ACL user for every component and TLS for the registry', () => {
+    const chart = testChart('harbor');
+    managedHarbor(chart, { exporter: true });
+    const objects = synth(chart);
+    const url = (name: string, kind: string, variable: string) => envOf(container(find(objects, kind, name)))[variable].value;
+    const host = 'private-valkey.example.com:25061';
+    expect(url('harbor-core', 'Deployment', '_REDIS_URL_CORE')).toBe(`rediss://default:$(REDIS_PASSWORD)@${host}/0?idle_timeout_seconds=30`);
+    expect(url('harbor-jobservice', 'Deployment', 'JOB_SERVICE_POOL_REDIS_URL')).toBe(`rediss://default:$(REDIS_PASSWORD)@${host}/1`);
+    expect(url('harbor-trivy', 'StatefulSet', 'SCANNER_REDIS_URL')).toBe(`rediss://default:$(REDIS_PASSWORD)@${host}/5?idle_timeout_seconds=30`);
+    expect(url('harbor-exporter', 'Deployment', 'HARBOR_REDIS_URL')).toBe(`rediss://default:$(REDIS_PASSWORD)@${host}/1`);
+    const registry = envOf(container(find(objects, 'Deployment', 'harbor-registry'), 'registry'));
+    expect(registry.REGISTRY_REDIS_ENABLETLS.value).toBe('true');
+    expect(registry.REGISTRY_REDIS_USERNAME.value).toBe('default');
+    expect(registry.REGISTRY_REDIS_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-valkey', key: 'password' });
+    const core = envOf(container(find(objects, 'Deployment', 'harbor-core')));
+    expect(core.POSTGRESQL_SSLMODE.value).toBe('require');
+    expect(core.POSTGRESQL_PORT.value).toBe('25060');
+  });
+
+  test('mounts CA bundles and points Go and libpq at them', () => {
+    const chart = testChart('harbor');
+    const ca = Secret.fromSecretName(chart, 'Ca', 'managed-ca');
+    const pw = Secret.fromSecretName(chart, 'Pw', 'pw');
+    inClusterHarbor(chart, {
+      database: new ExternalPostgres(chart, 'Db', {
+        host: 'db.example.com', databaseName: 'registry', user: 'harbor', password: pw.key('db'), sslMode: SslMode.VERIFY_FULL, caCertificate: ca.key('ca.crt'),
+      }),
+    });
+    const core = find(synth(chart), 'Deployment', 'harbor-core');
+    const env = envOf(container(core));
+    expect(env.SSL_CERT_DIR.value).toBe('/etc/harbor-ca');
+    expect(env.PGSSLROOTCERT.value).toBe('/etc/harbor-ca/postgres.crt');
+    expect(core.spec.template.spec.volumes).toContainEqual({
+      name: 'harbor-ca', projected: { sources: [{ secret: { name: 'managed-ca', items: [{ key: 'ca.crt', path: 'postgres.crt' }] } }] },
+    });
+  });
+});
+
+describe('Harbor connection budget', () => {
+  test('shares the database limit among core, jobservice and exporter pods', () => {
+    const chart = testChart('harbor');
+    const harbor = managedHarbor(chart, { coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
+    expect(harbor.maxOpenConns).toBe(5);
+    const objects = synth(chart);
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('5');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('5');
+  });
+
+  test('gives each of the 2 default pods 12 of the 25 connections a small managed plan allows', () => {
+    expect(managedHarbor(testChart('harbor')).maxOpenConns).toBe(12);
+  });
+
+  test('uses 100 per pod when the database sets no limit', () => {
+    const chart = testChart('harbor');
+    const pg = new Postgres(chart, 'Pg');
+    expect(inClusterHarbor(chart, { database: pg.addDatabase('other') }).maxOpenConns).toBe(100);
+  });
+
+  test('fails at synth time when the limit cannot be met', () => {
+    expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
+      .toThrow('invalid database.connectionLimit 25: must give each of the 7 pods that connect (4 core + 3 jobservice) at least 4 connections, ' +
+        'i.e. be at least 28; raise the limit or lower the replicas');
+  });
+});
+
+describe('Harbor exposure and network', () => {
+  test('routes the API, token service and registry to core and the rest to the portal, for large uploads', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    const ingress = find(synth(chart), 'Ingress', 'harbor');
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => `${p.path}->${p.backend.service.name}`))
+      .toEqual(['/api/->harbor-core', '/service/->harbor-core', '/v2/->harbor-core', '/c/->harbor-core', '/->harbor-portal']);
+    expect(ingress.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/proxy-body-size': '0', 'nginx.ingress.kubernetes.io/proxy-read-timeout': '900',
+      'cert-manager.io/cluster-issuer': 'letsencrypt',
+    });
+    expect(ingress.spec.tls).toEqual([{ hosts: ['harbor.example.com'], secretName: 'harbor-tls' }]);
+    expect(harbor.tlsSecretName).toBe('harbor-tls');
+  });
+
+  test('can attach an HTTPRoute to a Gateway instead', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { exposure: HarborExposure.httpRoute({ gatewayName: 'public', gatewayNamespace: 'gateways', sectionName: 'https' }) });
+    const objects = synth(chart);
+    const route = find(objects, 'HTTPRoute', 'harbor');
+    expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(route.spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateways', sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual(['harbor.example.com']);
+    expect(route.spec.rules[1]).toEqual({ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'harbor-portal', port: 80 }] });
+    expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    expect(find(objects, 'NetworkPolicy', 'harbor-core').spec.ingress.map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
+      .toEqual(['harbor', 'gateways']);
+  });
+
+  test('makes only core and portal reachable from the ingress controller, and the data services only from their clients', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const objects = synth(chart);
+    const namespaces = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress
+      .map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(namespaces('harbor-core')).toContain('ingress-nginx');
+    expect(namespaces('harbor-portal')).toContain('ingress-nginx');
+    for (const name of ['harbor-registry', 'harbor-jobservice', 'harbor-trivy']) {
+      expect(namespaces(name)).not.toContain('ingress-nginx');
+    }
+    const components = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component']);
+    expect(components('postgres')).toEqual(['core', 'jobservice']);
+    expect(components('redis')).toEqual(['core', 'registry', 'jobservice', 'trivy']);
+  });
+
+  test('spreads replicated components and gives them disruption budgets', () => {
+    const chart = testChart('harbor');
+    managedHarbor(chart, { coreReplicas: 2, portalReplicas: 2 });
+    const objects = synth(chart);
+    expect(find(objects, 'Deployment', 'harbor-core').spec.template.spec.topologySpreadConstraints[0]).toMatchObject({
+      topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+    });
+    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['harbor-core', 'harbor-portal']);
+  });
+});
+
+describe('Harbor validation', () => {
+  test('fails on a bad external URL, version or replica count', () => {
+    const make = (props: object) => () => inClusterHarbor(testChart('harbor'), props);
+    expect(make({ externalUrl: 'http://harbor.example.com' })).toThrow('invalid externalUrl "http://harbor.example.com": must be an absolute URL with scheme https');
+    expect(make({ externalUrl: 'https://harbor.example.com/ui' })).toThrow(/must be a scheme, host and optional port, without path or query/);
+    expect(make({ version: 'latest' })).toThrow('invalid version "latest": must be a Harbor release such as "2.15.1"');
+    expect(make({ coreReplicas: 0 })).toThrow('invalid coreReplicas 0: must be an integer from 1 to 20');
+    expect(make({ jobWorkers: 0 })).toThrow(/invalid jobWorkers 0/);
+    expect(make({ trivyStorageSize: 'big' })).toThrow(/invalid trivyStorageSize "big"/);
+    expect(make({ name: 'Harbor' })).toThrow(/invalid name "Harbor"/);
+  });
+
+  test('allows http only when TLS is explicitly off', () => {
+    const harbor = inClusterHarbor(testChart('harbor'), { externalUrl: 'http://harbor.local:8080', tls: false });
+    expect(harbor.url).toBe('http://harbor.local:8080');
+    expect(harbor.host).toBe('harbor.local:8080');
+  });
+
+  test('leaves out Trivy when asked', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { trivy: false });
+    const objects = synth(chart);
+    expect(objects.filter((o) => o.metadata.name === 'harbor-trivy')).toEqual([]);
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).WITH_TRIVY.value).toBe('false');
+  });
+
+  test('the Redis test fixture is hardened', () => {
+    const chart = testChart('harbor');
+    new Redis(chart, 'R', { name: 'cache' });
+    const sts = find(synth(chart), 'StatefulSet', 'cache');
+    expect(container(sts).args).toEqual(expect.arrayContaining(['--requirepass', '$(REDIS_PASSWORD)']));
+  });
+});
+
