@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../apps/default/config';
 import { defaultStack } from '../apps/default/stack';
+import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
 import { LocalSecretStore, Secret } from '../lib';
 
 /** One example stack, synthesized in memory the way its entry point does. */
@@ -20,15 +21,16 @@ export interface ExampleStack {
   readonly yaml: string;
 }
 
-function synthDefault(): ExampleStack {
+/** Synthesize the stack `build` defines, with its generated Secrets from a fresh local state. */
+function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-stack-')) });
-  const chart = defaultStack(app, DEFAULT_CONFIG);
+  const chart = build(app);
   const statePath = path.join(app.outdir, 'state.json');
   const secrets = parseAllDocuments(new LocalSecretStore({ statePath }).render(app)).map((d) => d.toJS());
   const tls = chart.toJson().filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
     .map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));
   return {
-    name: 'default',
+    name,
     objects: chart.toJson(),
     secrets,
     externalSecrets: [...Secret.requiredIn(app).map((s) => ({ namespace: s.namespace, name: s.secretName })), ...tls],
@@ -38,5 +40,6 @@ function synthDefault(): ExampleStack {
 
 /** Every example stack under apps/ that `cdk8s synth` produces. */
 export const EXAMPLE_STACKS: { readonly name: string; readonly synth: () => ExampleStack }[] = [
-  { name: 'default', synth: synthDefault },
+  { name: 'default', synth: () => synthStack('default', (app) => defaultStack(app, DEFAULT_CONFIG)) },
+  { name: 'harbor-do', synth: () => synthStack('harbor-do', harborOnDigitalOcean) },
 ];

@@ -1,0 +1,30 @@
+import { App } from 'cdk8s';
+import {
+  DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Namespace, ProxyUpstream, Secret, SslMode,
+} from '../../lib';
+
+/** Harbor on DigitalOcean's managed PostgreSQL (25 connections), TLS-only Valkey and Spaces, as plain manifests. */
+export function harborOnDigitalOcean(app: App): DockyardChart {
+  const chart = new DockyardChart(app, 'harbor-do', { namespace: 'harbor' });
+  new Namespace(chart, 'Namespace', { name: 'harbor' });
+  const secret = (id: string, name: string, description: string) => Secret.fromSecretName(chart, id, name, { description });
+  const db = secret('DatabaseSecret', 'harbor-database', 'the password of the managed PostgreSQL user harbor');
+  const valkey = secret('ValkeySecret', 'harbor-valkey', 'the password of the managed Valkey user default');
+  const spaces = secret('SpacesSecret', 'harbor-spaces', 'a Spaces key scoped to the bucket: access-key and secret-key');
+  const harbor = new Harbor(chart, 'Harbor', {
+    externalUrl: 'https://registry.example.com',
+    database: new ExternalPostgres(chart, 'Database', {
+      host: 'private-harbor-db-do-user-0-0.b.db.ondigitalocean.com', port: 25060, databaseName: 'registry', user: 'harbor',
+      password: db.key('password'), sslMode: SslMode.REQUIRE, connectionLimit: 25,
+    }),
+    redis: new ExternalRedis(chart, 'Valkey', {
+      host: 'private-harbor-valkey-do-user-0-0.b.db.ondigitalocean.com', port: 25061, username: 'default', password: valkey.key('password'),
+    }),
+    storage: HarborStorage.spaces({ region: 'fra1', bucket: 'example-harbor', accessKey: spaces.key('access-key'), secretKey: spaces.key('secret-key') }),
+    exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+    portalReplicas: 2,
+    registryReplicas: 2,
+  });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  return chart;
+}
