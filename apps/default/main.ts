@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { LocalSecretStore, Secret } from '../../lib';
+import { LocalSecretStore, Secret, writeManifests } from '../../lib';
 import { loadConfig } from './config';
 import { defaultStack } from './stack';
 
@@ -12,7 +12,7 @@ defaultStack(app, loadConfig());
 // render the credentials first: if that fails, nothing is written
 const store = new LocalSecretStore({ statePath: process.env.DOCKYARD_STATE });
 const secrets = store.render(app);
-app.synth();
+writeManifests(app);
 store.writeManifest(path.join(app.outdir, SECRETS_FILE), secrets);
 for (const s of Secret.requiredIn(app)) {
   process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')}): ${s.description ?? ''}\n`);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { intOrString, kube } from './k8s';
+import type { k8s } from './k8s';
 import { podTemplate, PodSpec } from './pod';
 
 /** What a `deployment` runs. */
@@ -22,7 +23,7 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
   if (replicas > 1) {
     disruptionBudget(scope, spec);
   }
-  return new k8s.KubeDeployment(scope, id, {
+  return kube(scope, id, 'Deployment', {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     spec: {
       replicas,
@@ -35,8 +36,8 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
 
 /** A PodDisruptionBudget that lets one pod of a replicated workload go at a time. */
 export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'name' | 'namespace' | 'labels' | 'selector'>): k8s.KubePodDisruptionBudget {
-  return new k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
+  return kube(scope, 'DisruptionBudget', 'PodDisruptionBudget', {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
-    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: spec.selector } },
+    spec: { maxUnavailable: intOrString(1), selector: { matchLabels: spec.selector } },
   });
 }

@@ -1,4 +1,4 @@
-import { k8s } from './k8s';
+import type { k8s } from './k8s';
 import { SecretKey } from './secret';
 import { invalid } from './validation';
 

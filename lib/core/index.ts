@@ -8,4 +8,6 @@ export * from './namespace';
 export { NetworkPeer } from './network';
 export * from './resources';
 export * from './secret';
+export * from './synth';
+export { toYaml } from './yaml';
 export * from './validation';

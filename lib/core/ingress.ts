@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { kube } from './k8s';
 import { checkDnsSubdomain, checkHostname } from './validation';
 
 /** How an Ingress gets its TLS certificate. */
@@ -100,7 +100,7 @@ export class HttpIngress extends Construct {
     super(scope, id);
     checkHostname('host', props.host);
     this.tlsSecretName = props.tls && (props.tls.secretName ?? `${props.name}-tls`);
-    new k8s.KubeIngress(this, 'Resource', {
+    kube(this, 'Resource', 'Ingress', {
       metadata: {
         name: props.name,
         namespace: props.namespace,

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { kube } from './k8s';
 import { checkDnsLabel } from './validation';
 
 /** A Pod Security Standards level, enforced on a namespace by the Pod Security admission controller. */
@@ -33,7 +33,7 @@ export class Namespace extends Construct {
     super(scope, id);
     this.name = checkDnsLabel('name', props.name);
     const level = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
-    new k8s.KubeNamespace(this, 'Resource', {
+    kube(this, 'Resource', 'Namespace', {
       metadata: {
         name: this.name,
         labels: {

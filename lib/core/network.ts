@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { intOrString, kube } from './k8s';
+import type { k8s } from './k8s';
 import { checkDnsLabel } from './validation';
 
 /** A set of pods that a NetworkPolicy admits traffic from. */
@@ -51,7 +52,7 @@ export class PodFirewall extends Construct {
 
   public constructor(scope: Construct, id: string, props: PodFirewallProps) {
     super(scope, id);
-    new k8s.KubeNetworkPolicy(this, 'Resource', {
+    kube(this, 'Resource', 'NetworkPolicy', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         podSelector: { matchLabels: props.podLabels },
@@ -64,7 +65,7 @@ export class PodFirewall extends Construct {
 
   /** Admit TCP traffic from `peer` to `port`. */
   public allow(peer: NetworkPeer, port: number): void {
-    const rule = { from: [peer._toKube()], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }] };
+    const rule = { from: [peer._toKube()], ports: [{ protocol: 'TCP', port: intOrString(port) }] };
     this.rules.set(JSON.stringify(rule), rule);
   }
 }

@@ -2,7 +2,8 @@ import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { EnvVars } from './env';
 import { Image, Images } from './image';
-import { k8s } from './k8s';
+import { intOrString, quantity } from './k8s';
+import type { k8s } from './k8s';
 import { Resources } from './resources';
 import { containerSecurityContext, podSecurityContext, RunAs } from './security';
 
@@ -24,12 +25,12 @@ export function probesOf(handler: Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exe
 
 /** An HTTP GET probe handler on a named container port. */
 export function httpGet(path: string, port: string): Pick<k8s.Probe, 'httpGet'> {
-  return { httpGet: { path, port: k8s.IntOrString.fromString(port) } };
+  return { httpGet: { path, port: intOrString(port) } };
 }
 
 /** A TCP connect probe handler on a named container port. */
 export function tcpSocket(port: string): Pick<k8s.Probe, 'tcpSocket'> {
-  return { tcpSocket: { port: k8s.IntOrString.fromString(port) } };
+  return { tcpSocket: { port: intOrString(port) } };
 }
 
 /** A mount of a pod volume into a container. */
@@ -121,5 +122,5 @@ function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
 
 /** An emptyDir volume for a writable path under a read-only root filesystem. */
 export function emptyDir(name: string, sizeLimit = '64Mi'): k8s.Volume {
-  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+  return { name, emptyDir: { sizeLimit: quantity(sizeLimit) } };
 }

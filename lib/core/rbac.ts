@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { kube } from './k8s';
+import type { k8s } from './k8s';
 import { invalid } from './validation';
 
 /**
@@ -39,7 +40,7 @@ export class NamespacedAccess extends Construct {
       }
     }
     const metadata = { name: props.name, namespace: props.namespace, labels: props.labels };
-    new k8s.KubeRole(this, 'Role', {
+    kube(this, 'Role', 'Role', {
       metadata,
       rules: Lazy.any({
         produce: () => props.rules
@@ -47,7 +48,7 @@ export class NamespacedAccess extends Construct {
           .map((r) => ({ ...r, resourceNames: r.resourceNames && [...r.resourceNames].sort() })),
       }),
     });
-    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+    kube(this, 'RoleBinding', 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.serviceAccount.name, namespace: props.serviceAccount.namespace }],
@@ -59,5 +60,5 @@ export class NamespacedAccess extends Construct {
 export function serviceAccount(
   scope: Construct, id: string, metadata: { name: string; namespace: string; labels: Record<string, string> }, automountToken = false,
 ): k8s.KubeServiceAccount {
-  return new k8s.KubeServiceAccount(scope, id, { metadata, automountServiceAccountToken: automountToken });
+  return kube(scope, id, 'ServiceAccount', { metadata, automountServiceAccountToken: automountToken });
 }

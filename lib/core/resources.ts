@@ -1,4 +1,5 @@
-import { k8s } from './k8s';
+import { quantity } from './k8s';
+import type { k8s } from './k8s';
 import { invalid, parseQuantity } from './validation';
 
 /** CPU and memory requests and limits of one container. */
@@ -49,8 +50,8 @@ export class Resources {
   /** @internal */
   public _toKube(): k8s.ResourceRequirements {
     return {
-      requests: { cpu: k8s.Quantity.fromString(this.cpuRequest), memory: k8s.Quantity.fromString(this.memoryRequest) },
-      limits: { cpu: k8s.Quantity.fromString(this.cpuLimit), memory: k8s.Quantity.fromString(this.memoryLimit) },
+      requests: { cpu: quantity(this.cpuRequest), memory: quantity(this.memoryRequest) },
+      limits: { cpu: quantity(this.cpuLimit), memory: quantity(this.memoryLimit) },
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { k8s } from './k8s';
+import { intOrString, kube } from './k8s';
+import type { k8s } from './k8s';
 
 /** What a `ClusterService` exposes. */
 export interface ClusterServiceProps {
@@ -13,13 +14,13 @@ export interface ClusterServiceProps {
 
 /** A ClusterIP Service whose ports target named container ports. */
 export function clusterService(scope: Construct, id: string, props: ClusterServiceProps): k8s.KubeService {
-  return new k8s.KubeService(scope, id, {
+  return kube(scope, id, 'Service', {
     metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
     spec: {
       type: 'ClusterIP',
       selector: props.selector,
       ports: Object.entries(props.ports).map(([name, port]) => ({
-        name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP',
+        name, port, targetPort: intOrString(name), protocol: 'TCP',
       })),
     },
   });

@@ -1,4 +1,4 @@
-import { Lazy, Yaml } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkDnsLabel, checkInteger, checkUniqueList, Image, invalid, Namespace, NetworkPeer, PodSecurityLevel,
@@ -6,8 +6,9 @@ import {
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
+import { toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { NamespacedAccess, serviceAccount } from '../core/rbac';
@@ -200,7 +201,7 @@ export class DroneKubeRunner extends Construct {
         ],
         serviceAccount: { name, namespace },
       });
-      new k8s.KubeLimitRange(scope_, 'LimitRange', {
+      kube(scope_, 'LimitRange', 'LimitRange', {
         metadata: { name: `${name}-builds`, namespace: ns, labels },
         spec: { limits: [{ type: 'Container', default: buildLimits.limits, defaultRequest: buildLimits.requests }] },
       });
@@ -234,11 +235,11 @@ export class DroneKubeRunner extends Construct {
       env.value('DRONE_LIMIT_TRUSTED', 'true');
     }
 
-    new k8s.KubeConfigMap(this, 'Config', {
+    kube(this, 'Config', 'ConfigMap', {
       metadata: { name: `${name}-config`, namespace, labels },
       data: {
-        'policies.yaml': Lazy.any({ produce: () => Yaml.stringify(...this.policies) }),
-        'namespace-rules.yaml': Lazy.any({ produce: () => Yaml.stringify(this.namespaceRules) }),
+        'policies.yaml': Lazy.any({ produce: () => toYaml(this.policies) }),
+        'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules]) }),
       },
     });
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });

@@ -5,7 +5,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { podTemplate } from '../core/pod';
 import { componentName, componentPlacement, componentUrl, HarborContext } from './context';
@@ -35,7 +35,7 @@ export class ConfigureJob extends Construct {
     const script = fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8');
     const config = () => JSON.stringify(state(), undefined, 2) + '\n';
     const hash = () => createHash('sha256').update(script).update(config()).digest('hex').slice(0, 8);
-    new k8s.KubeConfigMap(this, 'Config', {
+    kube(this, 'Config', 'ConfigMap', {
       metadata: { name, namespace, labels },
       data: { 'configure.js': script, 'config.json': Lazy.any({ produce: config }) },
     });
@@ -52,7 +52,7 @@ export class ConfigureJob extends Construct {
       }],
       volumes: [{ name: 'config', configMap: { name } }],
     });
-    new k8s.KubeJob(this, 'Resource', {
+    kube(this, 'Resource', 'Job', {
       metadata: { name: Lazy.any({ produce: () => `${name}-${hash()}` }), namespace, labels },
       spec: {
         backoffLimit: 6,

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { Image, NetworkPeer, Resources } from '../core';
 import { disruptionBudget } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
+import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { Placement, placement } from '../core/placement';
 import { ContainerSpec, emptyDir, podTemplate } from '../core/pod';
@@ -131,12 +132,12 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
   });
   const metadata = { name, namespace, labels };
   if (spec.volumeClaimTemplates) {
-    new k8s.KubeStatefulSet(scope, 'Resource', {
+    kube(scope, 'Resource', 'StatefulSet', {
       metadata,
       spec: { replicas: spec.replicas, serviceName: name, selector: { matchLabels: selector }, template, volumeClaimTemplates: spec.volumeClaimTemplates },
     });
   } else {
-    new k8s.KubeDeployment(scope, 'Resource', {
+    kube(scope, 'Resource', 'Deployment', {
       metadata,
       spec: { replicas: spec.replicas, strategy: spec.recreate ? { type: 'Recreate' } : undefined, selector: { matchLabels: selector }, template },
     });

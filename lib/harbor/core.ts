@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
@@ -59,7 +59,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   env.value('QUOTA_UPDATE_PROVIDER', 'db');
   const trust = trustMounts(env, ctx);
 
-  new k8s.KubeConfigMap(scope, 'Config', {
+  kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },
     data: { 'app.conf': 'appname = Harbor\nrunmode = prod\nenablegzip = true\n\n[prod]\nhttpport = 8080\n' },
   });

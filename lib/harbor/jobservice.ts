@@ -1,10 +1,10 @@
-import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkInteger, Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
+import { toYaml } from '../core/yaml';
 import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
 
@@ -17,7 +17,7 @@ export const JOB_NAMESPACE = 'harbor_job_service_namespace';
  * that replicas would have to share.
  */
 export function jobserviceConfig(workers: number): string {
-  return Yaml.stringify({
+  return toYaml([{
     protocol: 'http',
     port: 8080,
     worker_pool: {
@@ -29,7 +29,7 @@ export function jobserviceConfig(workers: number): string {
     loggers: [{ name: 'STD_OUTPUT', level: 'INFO' }],
     metric: { enabled: false, path: '/metrics', port: 8001 },
     reaper: { max_update_hours: 24, max_dangling_hours: 168 },
-  });
+  }]);
 }
 
 /** Harbor jobservice: replication, garbage collection, scans and webhooks, queued in Redis. */
@@ -49,7 +49,7 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   env.value('LOG_LEVEL', ctx.logLevel);
   redisEnv(env, ctx, 'JOB_SERVICE_POOL_REDIS_URL', REDIS_DB.jobservice);
   const trust = trustMounts(env, ctx);
-  new k8s.KubeConfigMap(scope, 'Config', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers) } });
+  kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers) } });
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
-import { k8s } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { componentName, defineComponent, harborImage, HarborContext, resourcesOr } from './context';
@@ -43,7 +43,7 @@ http {
 /** Harbor portal: the web UI's static files behind nginx, on IPv4 (an IPv6 listener crashes on IPv6-less nodes). */
 export function definePortal(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
   const name = componentName(ctx, 'portal');
-  new k8s.KubeConfigMap(scope, 'Config', { metadata: { name, namespace: ctx.namespace }, data: { 'nginx.conf': NGINX_CONF } });
+  kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'nginx.conf': NGINX_CONF } });
   return defineComponent(scope, ctx, {
     component: 'portal',
     replicas: props.replicas,

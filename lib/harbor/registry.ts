@@ -1,10 +1,10 @@
-import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube, quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { ContainerSpec, httpGet, probesOf } from '../core/pod';
+import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
 import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, resourcesOr } from './context';
@@ -17,7 +17,7 @@ const CONFIG = '/etc/registry/config.yml';
  * from Secrets as `REGISTRY_*` variables, which distribution matches to config fields case-insensitively.
  */
 export function registryConfig(storage: HarborStorage, redis: IRedis): string {
-  return Yaml.stringify({
+  return toYaml([{
     version: 0.1,
     log: { level: 'info', fields: { service: 'registry' } },
     storage: {
@@ -39,7 +39,7 @@ export function registryConfig(storage: HarborStorage, redis: IRedis): string {
     auth: { htpasswd: { realm: 'harbor-registry-basic-realm', path: '/etc/registry/passwd' } },
     validation: { disabled: true },
     compatibility: { schema1: { enabled: true } },
-  });
+  }]);
 }
 
 /** The variables both registry containers read: the HTTP secret, Redis credentials and storage keys. */
@@ -68,20 +68,20 @@ export function registryEnv(ctx: HarborContext): EnvVars {
 export function defineRegistry(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources; controllerResources?: Resources }): Placement {
   const name = componentName(ctx, 'registry');
   const volume = ctx.storage.volume;
-  new k8s.KubeConfigMap(scope, 'Config', {
+  kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },
     data: {
       'config.yml': registryConfig(ctx.storage, ctx.redis),
-      'ctl-config.yml': Yaml.stringify({ protocol: 'http', port: 8080, log_level: ctx.logLevel, registry_config: CONFIG }),
+      'ctl-config.yml': toYaml([{ protocol: 'http', port: 8080, log_level: ctx.logLevel, registry_config: CONFIG }]),
     },
   });
   if (volume) {
-    new k8s.KubePersistentVolumeClaim(scope, 'Storage', {
+    kube(scope, 'Storage', 'PersistentVolumeClaim', {
       metadata: { name, namespace: ctx.namespace },
       spec: {
         accessModes: ['ReadWriteOnce'],
         storageClassName: volume.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(volume.size) } },
+        resources: { requests: { storage: quantity(volume.size) } },
       },
     });
   }

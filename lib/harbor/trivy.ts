@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { parseQuantity, Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
@@ -47,7 +47,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: { repli
     volumes: trust.volumes,
     volumeClaimTemplates: [{
       metadata: { name: 'data' },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: quantity(storageSize) } } },
     }],
   });
 }

@@ -5,7 +5,7 @@ import {
   SecretKey, SecretValue,
 } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube, quantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate, probesOf } from '../core/pod';
@@ -131,7 +131,7 @@ export class Postgres extends Construct {
     // a subdirectory, because the volume's root may hold lost+found
     this.env.value('PGDATA', `${DATA}/pgdata`);
 
-    new k8s.KubeConfigMap(this, 'InitScript', {
+    kube(this, 'InitScript', 'ConfigMap', {
       metadata: { name: `${name}-init`, namespace: this.namespace, labels },
       data: { '10-dockyard-databases.sh': Lazy.any({ produce: () => renderInitScript(this.databases) }) },
     });
@@ -140,7 +140,7 @@ export class Postgres extends Construct {
       name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
     });
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
+    kube(this, 'Resource', 'StatefulSet', {
       metadata: { name, namespace: this.namespace, labels },
       spec: {
         replicas: 1,
@@ -178,7 +178,7 @@ export class Postgres extends Construct {
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: props.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+            resources: { requests: { storage: quantity(storageSize) } },
           },
         }],
       },

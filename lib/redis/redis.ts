@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
-import { k8s } from '../core/k8s';
+import { kube, quantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate, probesOf } from '../core/pod';
@@ -102,7 +102,7 @@ export class Redis extends Construct implements IRedis {
     env.secret('REDISCLI_AUTH', this.password);
 
     const service = clusterService(this, 'Service', { name, namespace, labels, selector, ports: { redis: PORT } });
-    new k8s.KubeStatefulSet(this, 'Resource', {
+    kube(this, 'Resource', 'StatefulSet', {
       metadata: { name, namespace, labels },
       spec: {
         replicas: 1,
@@ -131,7 +131,7 @@ export class Redis extends Construct implements IRedis {
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: props.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+            resources: { requests: { storage: quantity(storageSize) } },
           },
         }],
       },

@@ -1,22 +1,22 @@
-import { k8s } from '../../lib/core/k8s';
+import { kube } from '../../lib/core/k8s';
 import { Namespace, namespaceOf, PodSecurityLevel } from '../../lib';
 import { find, synth, testChart } from '../util';
 
 describe('DockyardChart', () => {
   test('lists Namespaces first, keeping the construct order otherwise', () => {
     const chart = testChart('platform');
-    new k8s.KubeConfigMap(chart, 'A', { metadata: { name: 'a' } });
+    kube(chart, 'A', 'ConfigMap', { metadata: { name: 'a' } });
     new Namespace(chart, 'Ns', { name: 'platform' });
-    new k8s.KubeConfigMap(chart, 'B', { metadata: { name: 'b' } });
-    new k8s.KubeClusterRole(chart, 'R', { metadata: { name: 'r' } });
+    kube(chart, 'B', 'ConfigMap', { metadata: { name: 'b' } });
+    kube(chart, 'R', 'ClusterRole', { metadata: { name: 'r' } });
     expect(synth(chart).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/platform', 'ConfigMap/a', 'ConfigMap/b', 'ClusterRole/r']);
   });
 
   test('keeps cluster-scoped objects free of the chart namespace', () => {
     const chart = testChart('platform');
     new Namespace(chart, 'Ns', { name: 'other' });
-    new k8s.KubeClusterRole(chart, 'R', { metadata: { name: 'r' } });
-    new k8s.KubeConfigMap(chart, 'A', { metadata: { name: 'a' } });
+    kube(chart, 'R', 'ClusterRole', { metadata: { name: 'r' } });
+    kube(chart, 'A', 'ConfigMap', { metadata: { name: 'a' } });
     const objects = synth(chart);
     expect(find(objects, 'Namespace', 'other').metadata.namespace).toBeUndefined();
     expect(find(objects, 'ClusterRole', 'r').metadata.namespace).toBeUndefined();

@@ -1,0 +1,284 @@
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
+import { Harbor, HarborStorage, Secret } from '../../lib';
+import { inClusterHarbor } from '../harbor/fixtures';
+import { testChart } from '../util';
+import { redisCommands } from './redis-command';
+import { RedisServer } from './redis-server';
+import { BasicAuth, getBlob, pullImage, pushBlob, pushImage, sha256Digest, tinyImage } from './registry-client';
+import { RegistryServer } from './registry-server';
+import {
+  configMapKey, containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey,
+} from './rendered';
+import { S3Server } from './s3-server';
+
+/**
+ * Harbor's registry as rendered: the ConfigMap's config.yml and the registry container's resolved environment, run
+ * by Debian's docker-registry (upstream distribution 2.8) against a real Redis, on filesystem and on S3 storage.
+ * Only what the test environment forces is changed, each change commented where it is made.
+ */
+
+const NS = 'harbor';
+const basic = (auth: BasicAuth) => `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+const blobPath = (digest: string) => `docker/registry/v2/blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}/data`;
+
+/** What the registry pod is given, read from the rendered objects, with cross-checks of the wiring. */
+function registryPod(rendered: Rendered) {
+  const deployment = objectOf(rendered, 'Deployment', 'harbor-registry', NS);
+  const registry = containerOf(deployment, 'registry');
+  const command = resolveCommand(rendered, deployment, 'registry');
+  // the binary is Harbor's build of distribution, run as `<binary> serve <config>`
+  expect(command.slice(1, 2)).toEqual(['serve']);
+  const configPath = command[2];
+  const config = configMapKey(rendered, NS, 'harbor-registry', 'config.yml');
+  // what the container reads at the path it serves is the ConfigMap's config.yml
+  expect(mountedFile(rendered, deployment, 'registry', configPath)).toBe(config);
+  const parsed = parseYaml(config);
+  return { deployment, registry, config, parsed, env: resolveEnv(rendered, deployment, 'registry') };
+}
+
+/** The credentials Harbor core logs in to the registry with, from core's resolved environment. */
+function coreRegistryCredentials(rendered: Rendered): BasicAuth {
+  const env = resolveEnv(rendered, objectOf(rendered, 'Deployment', 'harbor-core', NS), 'core');
+  return { username: env.REGISTRY_CREDENTIAL_USERNAME, password: env.REGISTRY_CREDENTIAL_PASSWORD };
+}
+
+/** The password the in-cluster Redis server runs with: its `--requirepass` argument, expanded by the kubelet. */
+function inClusterRedisPassword(rendered: Rendered): string {
+  const args = resolveCommand(rendered, objectOf(rendered, 'StatefulSet', 'redis', NS), 'redis');
+  const i = args.indexOf('--requirepass');
+  expect(i).toBeGreaterThanOrEqual(0);
+  return args[i + 1];
+}
+
+/** Redis replies, failing on error replies. */
+async function redisQuery(server: RedisServer, password: string, commands: string[][]) {
+  const replies = await redisCommands(server.url(), [['AUTH', password], ...commands]);
+  for (const r of replies) if (r instanceof Error) throw r;
+  return replies.slice(1);
+}
+
+/** Registry log lines that show trouble with Redis or with the rendered configuration. */
+function troubleIn(logs: string): string[] {
+  return logs.split('\n').filter((l) => /level=(error|fatal|panic)|redis.*(error|refused|NOAUTH|WRONGPASS)|unrecognized environment variable/i.test(l));
+}
+
+describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2.8 with Redis', () => {
+  let rendered: Rendered;
+  let pod: ReturnType<typeof registryPod>;
+  let redisPassword: string;
+  let creds: BasicAuth;
+  let work: string;
+  let redis: RedisServer | undefined;
+  let registry: RegistryServer | undefined;
+
+  beforeAll(async () => {
+    const chart = testChart(NS);
+    inClusterHarbor(chart);
+    rendered = render(chart);
+    pod = registryPod(rendered);
+    creds = coreRegistryCredentials(rendered);
+    redisPassword = inClusterRedisPassword(rendered);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-'));
+
+    // the pod's htpasswd file, where its Secret volume puts it: the construct's own generated line
+    const htpasswdPath = pod.parsed.auth.htpasswd.path;
+    const htpasswd = mountedFile(rendered, pod.deployment, 'registry', htpasswdPath);
+    fs.writeFileSync(path.join(work, 'passwd'), htpasswd, { mode: 0o600 });
+
+    redis = await RedisServer.start({ password: redisPassword, tls: false });
+    registry = await RegistryServer.start({
+      config: pod.config,
+      env: {
+        ...pod.env,
+        // redis.harbor.svc is a cluster DNS name: the loopback Redis stands in for it
+        REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
+        // /storage is the PersistentVolumeClaim's mount: a temp dir stands in for it
+        REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: path.join(work, 'storage'),
+        // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
+        REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
+        // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
+        REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await registry?.stop();
+    await redis?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the pod is wired as the overrides assume: PVC at the storage root, htpasswd Secret at the htpasswd path, Redis Service', () => {
+    const mounts = pod.registry.volumeMounts;
+    const volumes = pod.deployment.spec.template.spec.volumes;
+    const dataMount = mounts.find((m: any) => m.mountPath === pod.parsed.storage.filesystem.rootdirectory);
+    expect(volumes.find((v: any) => v.name === dataMount?.name)?.persistentVolumeClaim?.claimName).toBe('harbor-registry');
+    const redisService = objectOf(rendered, 'Service', 'redis', NS);
+    expect(pod.parsed.redis.addr).toBe(`redis.${NS}.svc:${redisService.spec.ports[0].port}`);
+    expect(pod.parsed.redis.db).toBe(2);
+    // the htpasswd line is for core's user and verifies core's password
+    const line = mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path);
+    expect(line).toBe(secretKey(rendered, NS, 'harbor-registry-htpasswd', 'htpasswd'));
+    expect(line.split(':')[0]).toBe(creds.username);
+    // the Redis password the registry sends is the one the in-cluster server requires
+    expect(pod.env.REGISTRY_REDIS_PASSWORD).toBe(redisPassword);
+    expect(redisPassword).toBe(secretKey(rendered, NS, 'redis-password', 'password'));
+  });
+
+  test('core logs in as harbor_registry_user with the generated registry password', () => {
+    expect(creds.username).toBe('harbor_registry_user');
+    expect(creds.password).toBe(secretKey(rendered, NS, 'harbor-registry', 'password'));
+    expect(creds.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    // jobservice uses the same credentials
+    const js = resolveEnv(rendered, objectOf(rendered, 'Deployment', 'harbor-jobservice', NS), 'jobservice');
+    expect({ username: js.REGISTRY_CREDENTIAL_USERNAME, password: js.REGISTRY_CREDENTIAL_PASSWORD }).toEqual(creds);
+  });
+
+  test('GET /v2/ without credentials is 401 with the rendered realm', async () => {
+    const res = await fetch(`${registry!.url}/v2/`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Basic realm="${pod.parsed.auth.htpasswd.realm}"`);
+  });
+
+  test('a wrong password, or the right password for another user, is 401', async () => {
+    for (const auth of [{ ...creds, password: `${creds.password}x` }, { username: 'admin', password: creds.password }]) {
+      const res = await fetch(`${registry!.url}/v2/`, { headers: { authorization: basic(auth) } });
+      expect(res.status).toBe(401);
+      expect(await pushBlob(registry!.url, 'library/denied', Buffer.from('x'), auth)).toMatchObject({ ok: false, startStatus: 401 });
+    }
+  });
+
+  test('core\'s credentials push and pull a tiny image; the blobs land under the storage root', async () => {
+    const res = await fetch(`${registry!.url}/v2/`, { headers: { authorization: basic(creds) } });
+    expect(res.status).toBe(200);
+    const image = tinyImage('pushed through the rendered Harbor registry\n');
+    const pushed = await pushImage(registry!.url, 'library/hello', 'v1', image, creds);
+    if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\n${registry!.logs()}`);
+    const pulled = await pullImage(registry!.url, 'library/hello', 'v1', creds);
+    expect(pulled.manifest).toBe(image.manifest);
+    expect(pulled.config.equals(image.config)).toBe(true);
+    expect(pulled.layer.equals(image.layer)).toBe(true);
+    for (const digest of [pushed.layer.digest, pushed.config.digest, sha256Digest(image.manifest)]) {
+      expect(fs.readFileSync(path.join(work, 'storage', blobPath(digest)))).toHaveLength(
+        digest === pushed.layer.digest ? image.layer.length : digest === pushed.config.digest ? image.config.length : image.manifest.length);
+    }
+    // and the pull needs the credentials too
+    expect((await getBlob(registry!.url, 'library/hello', pushed.layer.digest)).status).toBe(401);
+  });
+
+  test('the blob descriptor cache is in Redis db 2 (the rendered redis.db), and nothing went to db 0', async () => {
+    const image = tinyImage('cached in redis\n');
+    const pushed = await pushImage(registry!.url, 'library/cached', 'v1', image, creds);
+    expect(pushed.ok).toBe(true);
+    await pullImage(registry!.url, 'library/cached', 'v1', creds);
+    const [, db2Size, db2Keys, , db0Size] = await redisQuery(redis!, redisPassword, [
+      ['SELECT', String(pod.parsed.redis.db)], ['DBSIZE'], ['KEYS', '*'], ['SELECT', '0'], ['DBSIZE'],
+    ]);
+    expect(db2Size).toBeGreaterThan(0);
+    expect(db2Keys).toEqual(expect.arrayContaining([`blobs::${pushed.layer.digest}`, 'repository::library/cached::blobs']));
+    expect(db0Size).toBe(0);
+  });
+
+  test('the registry understood every rendered variable and had no Redis trouble', () => {
+    expect(troubleIn(registry!.logs())).toEqual([]);
+    expect(registry!.logs()).toMatch(/using redis blob descriptor cache/);
+  });
+});
+
+describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with s3rver and Redis', () => {
+  const bucket = 'harbor';
+  const s3Keys = { accessKeyId: 'AKIAHARBORINTEG', secretAccessKey: randomBytes(30).toString('base64') };
+  let s3: S3Server | undefined;
+  let redis: RedisServer | undefined;
+  let registry: RegistryServer | undefined;
+  let rendered: Rendered;
+  let pod: ReturnType<typeof registryPod>;
+  let creds: BasicAuth;
+  let work: string;
+
+  beforeAll(async () => {
+    s3 = await S3Server.start({ buckets: [bucket], ...s3Keys });
+    const chart = testChart(NS);
+    const keys = Secret.fromSecretName(chart, 'S3', 's3-keys');
+    const harbor: Harbor = inClusterHarbor(chart, {
+      storage: HarborStorage.s3({
+        bucket, region: 'us-east-1', regionEndpoint: s3.endpoint, accessKey: keys.key('access-key'), secretKey: keys.key('secret-key'), secure: false,
+      }),
+    });
+    expect(harbor).toBeDefined();
+    // the existing Secret the chart refers to, holding the S3 server's credentials
+    rendered = render(chart, [providedSecret(NS, 's3-keys', { 'access-key': s3Keys.accessKeyId, 'secret-key': s3Keys.secretAccessKey })]);
+    pod = registryPod(rendered);
+    creds = coreRegistryCredentials(rendered);
+    const redisPassword = inClusterRedisPassword(rendered);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-s3-'));
+    fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+
+    redis = await RedisServer.start({ password: redisPassword, tls: false });
+    registry = await RegistryServer.start({
+      config: pod.config,
+      env: {
+        ...pod.env,
+        // redis.harbor.svc is a cluster DNS name: the loopback Redis stands in for it
+        REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
+        // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
+        REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
+        // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
+        REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await registry?.stop();
+    await redis?.stop();
+    await s3?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the rendered config names the bucket and endpoint, and holds no key', () => {
+    expect(pod.parsed.storage.s3).toMatchObject({ bucket, region: 'us-east-1', regionendpoint: s3!.endpoint, secure: false, v4auth: true });
+    expect(pod.parsed.storage.filesystem).toBeUndefined();
+    expect(pod.config).not.toContain(s3Keys.secretAccessKey);
+    expect(JSON.stringify(rendered.objects)).not.toContain(s3Keys.secretAccessKey);
+    // no volume on S3
+    expect(rendered.objects.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'harbor-registry')).toEqual([]);
+  });
+
+  test('the S3 keys reach the registry through its environment, from the provided Secret', () => {
+    expect(pod.env.REGISTRY_STORAGE_S3_ACCESSKEY).toBe(s3Keys.accessKeyId);
+    expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(s3Keys.secretAccessKey);
+    expect(pod.registry.env.find((e: any) => e.name === 'REGISTRY_STORAGE_S3_SECRETKEY').valueFrom.secretKeyRef).toEqual({ name: 's3-keys', key: 'secret-key' });
+  });
+
+  test('unauthenticated access is refused', async () => {
+    expect((await fetch(`${registry!.url}/v2/`)).status).toBe(401);
+    expect(await pushBlob(registry!.url, 'library/anon', Buffer.from('anonymous'))).toMatchObject({ ok: false, startStatus: 401 });
+    const wrong = await fetch(`${registry!.url}/v2/`, { headers: { authorization: basic({ ...creds, password: 'not-it' }) } });
+    expect(wrong.status).toBe(401);
+  });
+
+  test('core\'s credentials push and pull a tiny image, and the blobs land in the bucket', async () => {
+    const image = tinyImage('stored in the rendered S3 bucket\n');
+    const pushed = await pushImage(registry!.url, 'library/s3', 'v1', image, creds);
+    if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\nregistry:\n${registry!.logs()}\ns3:\n${s3!.logs()}`);
+    // blob GETs redirect to pre-signed bucket URLs (redirect.disable: false); the pull follows them
+    const pulled = await pullImage(registry!.url, 'library/s3', 'v1', creds);
+    expect(pulled.manifest).toBe(image.manifest);
+    expect(pulled.layer.equals(image.layer)).toBe(true);
+    expect(pulled.config.equals(image.config)).toBe(true);
+    const objects = await s3!.objects(bucket);
+    expect(objects).toEqual(expect.arrayContaining([
+      { key: blobPath(pushed.layer.digest), size: image.layer.length },
+      { key: blobPath(pushed.config.digest), size: image.config.length },
+      { key: blobPath(pushed.manifest!.digest!), size: image.manifest.length },
+      expect.objectContaining({ key: 'docker/registry/v2/repositories/library/s3/_manifests/tags/v1/current/link' }),
+    ]));
+    expect((await getBlob(registry!.url, 'library/s3', pushed.layer.digest)).status).toBe(401);
+    expect(troubleIn(registry!.logs())).toEqual([]);
+  });
+});
