@@ -1,6 +1,6 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { intOrString, kube } from './k8s';
-import type { k8s } from './k8s';
+import { intOrString, kube, quantity } from './k8s';
 import { podTemplate, PodSpec } from './pod';
 
 /** What a `deployment` runs. */
@@ -18,7 +18,7 @@ export interface DeploymentSpec extends PodSpec {
  * A Deployment of one hardened pod template. With several replicas, they are spread over nodes and a
  * PodDisruptionBudget keeps all but one running through node drains.
  */
-export function deployment(scope: Construct, id: string, spec: DeploymentSpec): k8s.KubeDeployment {
+export function deployment(scope: Construct, id: string, spec: DeploymentSpec): ApiObject {
   const replicas = spec.replicas ?? 1;
   if (replicas > 1) {
     disruptionBudget(scope, spec);
@@ -35,9 +35,42 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
 }
 
 /** A PodDisruptionBudget that lets one pod of a replicated workload go at a time. */
-export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'name' | 'namespace' | 'labels' | 'selector'>): k8s.KubePodDisruptionBudget {
+export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'name' | 'namespace' | 'labels' | 'selector'>): ApiObject {
   return kube(scope, 'DisruptionBudget', 'PodDisruptionBudget', {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     spec: { maxUnavailable: intOrString(1), selector: { matchLabels: spec.selector } },
+  });
+}
+
+/** What a `statefulSet` runs, and the volume each replica claims. */
+export interface StatefulSetSpec extends DeploymentSpec {
+  /** The governing Service. */
+  readonly serviceName: string;
+  /** Each replica's ReadWriteOnce volumes by name. */
+  readonly claims: Record<string, { readonly size: string; readonly storageClassName?: string }>;
+}
+
+/** A StatefulSet of one hardened pod template, each replica with its own volumes. */
+export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec): ApiObject {
+  const replicas = spec.replicas ?? 1;
+  if (replicas > 1) {
+    disruptionBudget(scope, spec);
+  }
+  return kube(scope, id, 'StatefulSet', {
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    spec: {
+      replicas,
+      serviceName: spec.serviceName,
+      selector: { matchLabels: spec.selector },
+      template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
+      volumeClaimTemplates: Object.entries(spec.claims).map(([name, claim]) => ({
+        metadata: { name, labels: spec.labels },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: claim.storageClassName,
+          resources: { requests: { storage: quantity(claim.size) } },
+        },
+      })),
+    },
   });
 }

@@ -1,7 +1,6 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { kube } from './k8s';
-import type { k8s } from './k8s';
 import { invalid } from './validation';
 
 /**
@@ -59,6 +58,6 @@ export class NamespacedAccess extends Construct {
 /** A ServiceAccount that mounts no token unless its pods ask for one, or `automountToken` is set. */
 export function serviceAccount(
   scope: Construct, id: string, metadata: { name: string; namespace: string; labels: Record<string, string> }, automountToken = false,
-): k8s.KubeServiceAccount {
+): ApiObject {
   return kube(scope, id, 'ServiceAccount', { metadata, automountServiceAccountToken: automountToken });
 }

@@ -1,6 +1,6 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube } from './k8s';
-import type { k8s } from './k8s';
 
 /** What a `ClusterService` exposes. */
 export interface ClusterServiceProps {
@@ -13,7 +13,7 @@ export interface ClusterServiceProps {
 }
 
 /** A ClusterIP Service whose ports target named container ports. */
-export function clusterService(scope: Construct, id: string, props: ClusterServiceProps): k8s.KubeService {
+export function clusterService(scope: Construct, id: string, props: ClusterServiceProps): ApiObject {
   return kube(scope, id, 'Service', {
     metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
     spec: {

@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
 import { Image, NetworkPeer, Resources } from '../core';
-import { disruptionBudget } from '../core/deployment';
+import { deployment, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { kube } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { Placement, placement } from '../core/placement';
-import { ContainerSpec, emptyDir, podTemplate } from '../core/pod';
+import { ContainerSpec, emptyDir } from '../core/pod';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
@@ -111,8 +110,8 @@ export interface ComponentSpec {
   readonly public?: boolean;
   readonly recreate?: boolean;
   readonly gracePeriodSec?: number;
-  /** For a StatefulSet: its volume claim templates. */
-  readonly volumeClaimTemplates?: k8s.KubePersistentVolumeClaimProps[];
+  /** For a StatefulSet: each replica's volumes by name. */
+  readonly claims?: Record<string, { readonly size: string }>;
 }
 
 /**
@@ -122,28 +121,18 @@ export interface ComponentSpec {
 export function defineComponent(scope: Construct, ctx: HarborContext, spec: ComponentSpec): Placement {
   const where = componentPlacement(scope, ctx, spec.component);
   const { name, namespace, labels, selector } = where;
-  const replicated = spec.replicas > 1;
-  const template = podTemplate(scope, labels, {
+  const workload = {
+    name, namespace, labels, selector,
+    replicas: spec.replicas,
     runAs: HARBOR_USER,
     containers: spec.containers.map((c) => ({ ...c, mounts: [...(c.mounts ?? []), { volume: 'tmp', path: '/tmp' }] })),
     volumes: [...(spec.volumes ?? []), emptyDir('tmp', spec.component === 'trivy' ? '2Gi' : '256Mi')],
     terminationGracePeriodSeconds: spec.gracePeriodSec,
-    spreadSelector: replicated ? selector : undefined,
-  });
-  const metadata = { name, namespace, labels };
-  if (spec.volumeClaimTemplates) {
-    kube(scope, 'Resource', 'StatefulSet', {
-      metadata,
-      spec: { replicas: spec.replicas, serviceName: name, selector: { matchLabels: selector }, template, volumeClaimTemplates: spec.volumeClaimTemplates },
-    });
+  };
+  if (spec.claims) {
+    statefulSet(scope, 'Resource', { ...workload, serviceName: name, claims: spec.claims });
   } else {
-    kube(scope, 'Resource', 'Deployment', {
-      metadata,
-      spec: { replicas: spec.replicas, strategy: spec.recreate ? { type: 'Recreate' } : undefined, selector: { matchLabels: selector }, template },
-    });
-  }
-  if (replicated) {
-    disruptionBudget(scope, where);
+    deployment(scope, 'Resource', { ...workload, recreate: spec.recreate });
   }
   clusterService(scope, 'Service', { name, namespace, labels, selector, ports: spec.servicePorts });
   const firewall = new PodFirewall(scope, 'NetworkPolicy', { name, namespace, podLabels: selector });

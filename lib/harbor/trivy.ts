@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { parseQuantity, Resources } from '../core';
 import { EnvVars } from '../core/env';
-import { quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
@@ -45,9 +44,6 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: { repli
       resources: resourcesOr(props.resources, ['200m', '1', '512Mi', '1Gi']),
     }],
     volumes: trust.volumes,
-    volumeClaimTemplates: [{
-      metadata: { name: 'data' },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: quantity(storageSize) } } },
-    }],
+    claims: { data: { size: storageSize } },
   });
 }

@@ -5,10 +5,11 @@ import {
   SecretKey, SecretValue,
 } from '../core';
 import { EnvVars } from '../core/env';
-import { kube, quantity } from '../core/k8s';
+import { statefulSet } from '../core/deployment';
+import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
-import { emptyDir, podTemplate, probesOf } from '../core/pod';
+import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
 import { InitDatabase, renderInitScript } from './init-script';
@@ -140,48 +141,35 @@ export class Postgres extends Construct {
       name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
     });
 
-    kube(this, 'Resource', 'StatefulSet', {
-      metadata: { name, namespace: this.namespace, labels },
-      spec: {
-        replicas: 1,
-        serviceName: service.name,
-        selector: { matchLabels: selector },
-        template: podTemplate(this, labels, {
-          // the postgres user of the official Debian image
-          runAs: { user: 999, group: 999 },
-          terminationGracePeriodSeconds: 60,
-          containers: [{
-            name: 'postgres',
-            image,
-            args: ['postgres', '-c', `max_connections=${this.maxConnections}`],
-            ports: { postgres: PORT },
-            env: this.env,
-            mounts: [
-              { volume: 'data', path: DATA },
-              { volume: 'run', path: '/var/run/postgresql' },
-              { volume: 'tmp', path: '/tmp' },
-              { volume: 'init', path: '/docker-entrypoint-initdb.d', readOnly: true },
-            ],
-            // TCP, not the socket: the first-start server listens only on the socket until init scripts finish
-            probes: probesOf({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`, '--username=postgres'] } }, 300),
-            resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
-          }],
-          volumes: [
-            emptyDir('run', '16Mi'),
-            emptyDir('tmp', '256Mi'),
-            // executable, so the entrypoint runs it in its own shell instead of sourcing it
-            { name: 'init', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
-          ],
-        }),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storageClassName,
-            resources: { requests: { storage: quantity(storageSize) } },
-          },
-        }],
-      },
+    statefulSet(this, 'Resource', {
+      name, namespace, labels, selector,
+      serviceName: service.name,
+      claims: { data: { size: storageSize, storageClassName: props.storageClassName } },
+      // the postgres user of the official Debian image
+      runAs: { user: 999, group: 999 },
+      terminationGracePeriodSeconds: 60,
+      containers: [{
+        name: 'postgres',
+        image,
+        args: ['postgres', '-c', `max_connections=${this.maxConnections}`],
+        ports: { postgres: PORT },
+        env: this.env,
+        mounts: [
+          { volume: 'data', path: DATA },
+          { volume: 'run', path: '/var/run/postgresql' },
+          { volume: 'tmp', path: '/tmp' },
+          { volume: 'init', path: '/docker-entrypoint-initdb.d', readOnly: true },
+        ],
+        // TCP, not the socket: the first-start server listens only on the socket until init scripts finish
+        probes: probesOf({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`, '--username=postgres'] } }, 300),
+        resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
+      }],
+      volumes: [
+        emptyDir('run', '16Mi'),
+        emptyDir('tmp', '256Mi'),
+        // executable, so the entrypoint runs it in its own shell instead of sourcing it
+        { name: 'init', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
+      ],
     });
 
     this.firewall = new PodFirewall(this, 'NetworkPolicy', {

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
-import { kube, quantity } from '../core/k8s';
+import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
-import { emptyDir, podTemplate, probesOf } from '../core/pod';
+import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { IRedis } from './redis-ref';
 
@@ -55,6 +55,7 @@ export interface RedisProps {
 }
 
 const PORT = 6379;
+const CONFIG_DIR = '/etc/valkey';
 
 /**
  * A hardened, password-protected Redis-compatible server (Valkey) in the cluster: a single-replica StatefulSet with
@@ -96,45 +97,34 @@ export class Redis extends Construct implements IRedis {
       name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },
     }).key('password');
 
+    // the password lives in a config file from a Secret, so it never shows in the server's command line
+    const config = new Secret(this, 'Config', {
+      name: `${name}-config`, namespace, values: { 'valkey.conf': SecretValue.template('requirepass {password}\n', { password: this.password }) },
+    });
     const env = new EnvVars(namespace);
-    env.secret('REDIS_PASSWORD', this.password);
-    // valkey-cli reads the password from here, so the probe needs no argument that would show in `ps`
+    // valkey-cli reads the password from here, so the probe needs no argument either
     env.secret('REDISCLI_AUTH', this.password);
 
     const service = clusterService(this, 'Service', { name, namespace, labels, selector, ports: { redis: PORT } });
-    kube(this, 'Resource', 'StatefulSet', {
-      metadata: { name, namespace, labels },
-      spec: {
-        replicas: 1,
-        serviceName: service.name,
-        selector: { matchLabels: selector },
-        template: podTemplate(this, labels, {
-          // the valkey user of the official Debian image
-          runAs: { user: 999, group: 999 },
-          containers: [{
-            name: 'redis',
-            image,
-            command: ['valkey-server'],
-            // the password reaches the server through Kubernetes' $(VAR) expansion of a secret-fed variable
-            args: ['--port', String(PORT), '--requirepass', '$(REDIS_PASSWORD)', '--dir', '/data', '--appendonly', 'yes',
-              '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction', '--save', ''],
-            ports: { redis: PORT },
-            env,
-            mounts: [{ volume: 'data', path: '/data' }, { volume: 'tmp', path: '/tmp' }],
-            probes: probesOf({ exec: { command: ['valkey-cli', '-p', String(PORT), 'ping'] } }, 60),
-            resources,
-          }],
-          volumes: [emptyDir('tmp', '16Mi')],
-        }),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storageClassName,
-            resources: { requests: { storage: quantity(storageSize) } },
-          },
-        }],
-      },
+    statefulSet(this, 'Resource', {
+      name, namespace, labels, selector,
+      serviceName: service.name,
+      claims: { data: { size: storageSize, storageClassName: props.storageClassName } },
+      // the valkey user of the official Debian image
+      runAs: { user: 999, group: 999 },
+      containers: [{
+        name: 'redis',
+        image,
+        command: ['valkey-server'],
+        args: [`${CONFIG_DIR}/valkey.conf`, '--port', String(PORT), '--dir', '/data', '--appendonly', 'yes',
+          '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction', '--save', ''],
+        ports: { redis: PORT },
+        env,
+        mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],
+        probes: probesOf({ exec: { command: ['valkey-cli', '-p', String(PORT), 'ping'] } }, 60),
+        resources,
+      }],
+      volumes: [{ name: 'config', secret: { secretName: config.secretName } }, emptyDir('tmp', '16Mi')],
     });
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector, denyEgress: true });
   }
