@@ -65,7 +65,7 @@ const CONFIG_DIR = '/etc/valkey';
  */
 export class Redis extends Construct implements IRedis {
   /** The default image. */
-  public static readonly IMAGE = Image.of('docker.io/valkey/valkey:8.1.4-bookworm');
+  public static readonly IMAGE = Image.of('docker.io/valkey/valkey:8.1.11');
 
   public readonly host: string;
   public readonly port = PORT;

@@ -48,7 +48,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-push', 'dockyard/postgres-demo',
       'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
-      'harbor/harbor-robot-drone-docker', 'harbor/harbor-token-certificate', 'harbor/postgres-registry', 'harbor/redis-password',
+      'harbor/harbor-robot-drone-docker', 'harbor/harbor-token-certificate', 'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests
     for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import {
-  ExternalPostgres, HarborExposure, HarborLogLevel, HarborStorage, Postgres, Redis, RobotPermission, Secret,
+  ExternalPostgres, HarborExposure, HarborLogLevel, HarborStorage, Postgres, RobotPermission, Secret,
   SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
@@ -328,13 +328,6 @@ describe('Harbor validation', () => {
     const objects = synth(chart);
     expect(objects.filter((o) => o.metadata.name === 'harbor-trivy')).toEqual([]);
     expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).WITH_TRIVY.value).toBe('false');
-  });
-
-  test('the Redis test fixture is hardened', () => {
-    const chart = testChart('harbor');
-    new Redis(chart, 'R', { name: 'cache' });
-    const sts = find(synth(chart), 'StatefulSet', 'cache');
-    expect(container(sts).args).toEqual(expect.arrayContaining(['--requirepass', '$(REDIS_PASSWORD)']));
   });
 });
 

@@ -1,0 +1,77 @@
+import { parseAllDocuments } from 'yaml';
+import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, Resources, Secret } from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+
+describe('Redis (in-cluster Valkey)', () => {
+  test('runs one replica of Valkey as UID 999 with an append-only file on a volume', () => {
+    const chart = testChart('cache');
+    const redis = new Redis(chart, 'Redis', { storageSize: '2Gi', maxMemoryMiB: 100 });
+    expect(redis).toMatchObject({ host: 'redis.cache.svc', port: 6379, tls: false, username: undefined });
+    const sts = find(synth(chart), 'StatefulSet', 'redis');
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    const c = container(sts);
+    expect(c.image).toBe('docker.io/valkey/valkey:8.1.11');
+    expect(c.command).toEqual(['valkey-server']);
+    expect(c.args).toEqual(['/etc/valkey/valkey.conf', '--port', '6379', '--dir', '/data', '--appendonly', 'yes',
+      '--maxmemory', '100mb', '--maxmemory-policy', 'noeviction', '--save', '']);
+    expect(c.readinessProbe.exec.command).toEqual(['valkey-cli', '-p', '6379', 'ping']);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  test('keeps the password out of the command line: a config file from a Secret, and REDISCLI_AUTH for the probe', () => {
+    const chart = testChart('cache');
+    const redis = new Redis(chart, 'Redis');
+    const sts = find(synth(chart), 'StatefulSet', 'redis');
+    expect(JSON.stringify(container(sts).args)).not.toMatch(/requirepass|\$\(/);
+    expect(envOf(container(sts)).REDISCLI_AUTH.valueFrom.secretKeyRef).toEqual({ name: 'redis-password', key: 'password' });
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'config', secret: { secretName: 'redis-config' } });
+    const secrets = parseAllDocuments(new LocalSecretStore({ statePath: `/tmp/dockyard-redis-${process.pid}.json` }).render(chart)).map((d) => d.toJS());
+    const password = secrets.find((s) => s.metadata.name === 'redis-password').stringData.password;
+    expect(secrets.find((s) => s.metadata.name === 'redis-config').stringData['valkey.conf']).toBe(`requirepass ${password}\n`);
+    expect(redis.password.toString()).toBe('cache/redis-password#password');
+  });
+
+  test('admits only granted clients and denies egress', () => {
+    const chart = testChart('cache');
+    const redis = new Redis(chart, 'Redis');
+    redis.grantConnect(NetworkPeer.pods('apps', { app: 'x' }));
+    const policy = find(synth(chart), 'NetworkPolicy', 'redis');
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } }, podSelector: { matchLabels: { app: 'x' } } }],
+      ports: [{ protocol: 'TCP', port: 6379 }],
+    }]);
+  });
+
+  test('fails on bad props', () => {
+    const chart = testChart('cache');
+    expect(() => new Redis(chart, 'A', { maxMemoryMiB: 256 }))
+      .toThrow('invalid maxMemoryMiB 256: must stay below the container\'s memory limit 256Mi');
+    expect(() => new Redis(chart, 'B', {
+      maxMemoryMiB: 600, resources: Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' }), name: 'b',
+    })).not.toThrow();
+    expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
+    expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
+  });
+});
+
+describe('ExternalRedis', () => {
+  const password = () => Secret.fromSecretName(testChart(), 'P', 'valkey').key('password');
+
+  test('defaults to TLS on 6379 without a user', () => {
+    const redis = new ExternalRedis(testChart(), 'R', { host: 'valkey.example.com', password: password() });
+    expect(redis).toMatchObject({ host: 'valkey.example.com', port: 6379, tls: true, username: undefined });
+  });
+
+  test('fails on bad props', () => {
+    const chart = testChart();
+    expect(() => new ExternalRedis(chart, 'A', { host: 'rediss://x', password: password() })).toThrow(/invalid host "rediss:\/\/x"/);
+    expect(() => new ExternalRedis(chart, 'B', { host: 'x.example.com', port: 0, password: password() })).toThrow(/invalid port 0/);
+    expect(() => new ExternalRedis(chart, 'C', { host: 'x.example.com', username: 'a b', password: password() }))
+      .toThrow('invalid username "a b": must be a URL-safe ACL user name: letters, digits, ".", "_" or "-"');
+    expect(() => new ExternalRedis(chart, 'D', { host: 'x.example.com', tls: false, caCertificate: password(), password: password() }))
+      .toThrow(/invalid caCertificate "test\/valkey#password": needs tls: true/);
+  });
+});
