@@ -7,7 +7,7 @@ import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
-import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, resourcesOr } from './context';
+import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
 const CONFIG = '/etc/registry/config.yml';
@@ -87,7 +87,10 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   }
   const dataMount: ContainerSpec['mounts'] = volume ? [{ volume: 'data', path: REGISTRY_DATA }] : [];
   const configMount = { volume: 'config', path: CONFIG, subPath: 'config.yml', readOnly: true };
+  const env = registryEnv(ctx);
+  const trust = trustMounts(env, ctx);
   const controllerEnv = registryEnv(ctx);
+  trustMounts(controllerEnv, ctx);
   controllerEnv.secret('CORE_SECRET', ctx.credentials.coreSecret);
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
   bindRedisPassword(controllerEnv, ctx.redis);
@@ -104,8 +107,8 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         image: harborImage(ctx, 'registry-photon'),
         command: ['/usr/bin/registry_DO_NOT_USE_GC', 'serve', CONFIG],
         ports: { registry: 5000 },
-        env: registryEnv(ctx),
-        mounts: [...dataMount, configMount, { volume: 'htpasswd', path: '/etc/registry/passwd', subPath: 'passwd', readOnly: true }],
+        env,
+        mounts: [...dataMount, configMount, { volume: 'htpasswd', path: '/etc/registry/passwd', subPath: 'passwd', readOnly: true }, ...trust.mounts!],
         probes: probesOf(httpGet('/', 'registry'), 120),
         resources: resourcesOr(props.resources, ['100m', '1', '128Mi', '1Gi']),
       },
@@ -115,7 +118,8 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         command: ['/home/harbor/harbor_registryctl', '-c', '/etc/registryctl/config.yml'],
         ports: { controller: 8080 },
         env: controllerEnv,
-        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true }],
+        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true },
+          ...trust.mounts!],
         probes: probesOf(httpGet('/api/health', 'controller'), 120),
         resources: resourcesOr(props.controllerResources, ['50m', '500m', '64Mi', '256Mi']),
       },
@@ -130,6 +134,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         },
       },
       ...(volume ? [{ name: 'data', persistentVolumeClaim: { claimName: name } }] : []),
+      ...trust.volumes,
     ],
   });
 }

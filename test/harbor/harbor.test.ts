@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import {
-  ExternalPostgres, HarborExposure, HarborLogLevel, HarborStorage, Postgres, RobotPermission, Secret,
+  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, Postgres, RobotPermission, Secret,
   SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
@@ -200,6 +200,26 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
     const core = envOf(container(find(objects, 'Deployment', 'harbor-core')));
     expect(core.POSTGRESQL_SSLMODE.value).toBe('require');
     expect(core.POSTGRESQL_PORT.value).toBe('25060');
+  });
+
+  test('mounts a private Redis CA into every Redis client, the registry containers included', () => {
+    const chart = testChart('harbor');
+    const ca = Secret.fromSecretName(chart, 'Ca', 'valkey-ca');
+    managedHarbor(chart, {
+      redis: new ExternalRedis(chart, 'PrivateValkey', {
+        host: 'valkey.internal', port: 6380, password: ca.key('password'), caCertificate: ca.key('ca.crt'),
+      }),
+    });
+    const objects = synth(chart);
+    const registry = find(objects, 'Deployment', 'harbor-registry').spec.template.spec;
+    for (const c of registry.containers) {
+      expect(envOf(c).SSL_CERT_DIR.value).toBe('/etc/harbor-ca');
+      expect(c.volumeMounts).toContainEqual({ name: 'harbor-ca', mountPath: '/etc/harbor-ca', readOnly: true });
+    }
+    expect(registry.volumes).toContainEqual({
+      name: 'harbor-ca', projected: { sources: [{ secret: { name: 'valkey-ca', items: [{ key: 'ca.crt', path: 'redis.crt' }] } }] },
+    });
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).PGSSLROOTCERT).toBeUndefined();
   });
 
   test('mounts CA bundles and points Go and libpq at them', () => {
