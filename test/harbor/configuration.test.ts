@@ -1,0 +1,105 @@
+import { HarborExposure, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind } from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+import { inClusterHarbor } from './fixtures';
+
+describe('Harbor configuration in code', () => {
+  const configured = () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    const token = Secret.fromSecretName(chart, 'HubToken', 'dockerhub-token').key('token');
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub({ username: 'acme', password: token }) });
+    harbor.addProject('apps', { storageLimitGiB: 100 });
+    const robot = harbor.addRobot('ci', { permissions: [RobotPermission.push('apps'), RobotPermission.pull('dockerhub')] });
+    return { chart, harbor, robot };
+  };
+
+  test('renders the declared state as JSON without secrets, naming variables instead', () => {
+    const { chart } = configured();
+    const objects = synth(chart);
+    const config = JSON.parse(find(objects, 'ConfigMap', 'harbor-configure').data['config.json']);
+    expect(config.registries).toEqual([{
+      name: 'dockerhub', type: 'docker-hub', url: 'https://hub.docker.com', insecure: false,
+      accessKey: 'acme', accessSecretEnv: 'UPSTREAM_0_PASSWORD', description: 'managed by Dockyard',
+    }]);
+    expect(config.projects).toEqual([
+      { name: 'dockerhub', public: true, registry: 'dockerhub', storageLimit: -1, metadata: {} },
+      { name: 'apps', public: false, registry: null, storageLimit: 100 * 2 ** 30, metadata: {} },
+    ]);
+    expect(config.robots).toEqual([{
+      name: 'ci', level: 'system', project: null, description: 'managed by Dockyard', duration: -1, secretEnv: 'ROBOT_0_SECRET',
+      permissions: [
+        { kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }, { resource: 'repository', action: 'push' }] },
+        { kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] },
+      ],
+    }]);
+    expect(find(objects, 'ConfigMap', 'harbor-configure').data['configure.js']).toBe(require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8'));
+  });
+
+  test('runs a Job that reaches only core, with the admin password and robot secrets from Secrets', () => {
+    const { chart } = configured();
+    const objects = synth(chart);
+    const job = objects.find((o) => o.kind === 'Job');
+    expect(job.metadata.name).toMatch(/^harbor-configure-[0-9a-f]{8}$/);
+    expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
+    const env = envOf(container(job));
+    expect(container(job).image).toBe('docker.io/library/node:22.12.0-alpine');
+    expect(env.HARBOR_URL.value).toBe('http://harbor-core:80');
+    expect(env.HARBOR_ADMIN_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-core', key: 'admin-password' });
+    expect(env.ROBOT_0_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'harbor-robot-ci', key: 'secret' });
+    expect(env.UPSTREAM_0_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
+    expect(objects.filter((o) => ['Role', 'RoleBinding'].includes(o.kind) && o.metadata.namespace === 'harbor')).toEqual([]);
+  });
+
+  test('a change to the declared state runs a new Job', () => {
+    const a = configured();
+    const b = configured();
+    b.harbor.addProject('more');
+    const name = (chart: typeof a.chart) => synth(chart).find((o) => o.kind === 'Job').metadata.name;
+    expect(name(a.chart)).toBe(name(configured().chart));
+    expect(name(b.chart)).not.toBe(name(a.chart));
+  });
+
+  test('gives each robot a generated secret and a ready docker config for Harbor\'s host', () => {
+    const { chart, robot } = configured();
+    expect(robot.username).toBe('robot$ci');
+    expect(robot.secret.toString()).toBe('harbor/harbor-robot-ci#secret');
+    const docker = Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci-docker')!;
+    expect(docker.type).toBe('kubernetes.io/dockerconfigjson');
+    const value = docker.values['.dockerconfigjson'];
+    expect(value).toMatchObject({ kind: SecretValueKind.DOCKER_CONFIG_JSON, registry: 'harbor.example.com', user: 'robot$ci' });
+    expect(Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci')!.values.secret.mixedClasses).toBe(true);
+  });
+
+  test('proxies other registries by type and URL', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProxyCache('ghcr', { upstream: ProxyUpstream.of(RegistryType.GITHUB_GHCR, 'https://ghcr.io'), public: false });
+    const config = JSON.parse(find(synth(chart), 'ConfigMap', 'harbor-configure').data['config.json']);
+    expect(config.registries[0]).toMatchObject({ name: 'ghcr', type: 'github-ghcr', url: 'https://ghcr.io', accessKey: null, accessSecretEnv: null });
+    expect(config.projects[0]).toMatchObject({ name: 'ghcr', public: false, registry: 'ghcr' });
+  });
+
+  test('fails on bad projects, robots and upstreams', () => {
+    const { chart, harbor } = configured();
+    const token = Secret.fromSecretName(chart, 'T', 't').key('k');
+    expect(() => harbor.addProject('Apps')).toThrow('invalid name "Apps": must be lower-case letters and digits, separated by single ".", "_" or "-"');
+    expect(() => harbor.addProject('apps')).toThrow('invalid name "apps": must be unique among the projects of this Harbor, and not "library", which Harbor creates');
+    expect(() => harbor.addProject('library')).toThrow(/invalid name "library"/);
+    expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow('invalid storageLimitGiB 0: must be an integer of at least 1');
+    expect(() => harbor.addRobot('ci', { permissions: [RobotPermission.pull('apps')] })).toThrow('invalid name "ci": must be unique among the robots of this Harbor');
+    expect(() => harbor.addRobot('r1', { permissions: [] })).toThrow('invalid permissions []: must grant at least one project permission');
+    expect(() => harbor.addRobot('r2', { permissions: [RobotPermission.pull('nope')] }))
+      .toThrow('invalid permissions "nope": must name "library" or a project added with addProject or addProxyCache');
+    expect(() => harbor.addRobot('r3', { permissions: [RobotPermission.pull('apps'), RobotPermission.push('apps')] })).toThrow(/must not repeat "apps"/);
+    expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/invalid name "Bad"/);
+    expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
+    expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
+    expect(() => ProxyUpstream.of(RegistryType.QUAY, 'quay.io')).toThrow('invalid url "quay.io": must be an http or https URL of the upstream registry');
+    expect(() => HarborExposure.httpRoute({ gatewayName: 'Gw', gatewayNamespace: 'gw' })).toThrow(/invalid gatewayName "Gw"/);
+    expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'GW' })).toThrow(/invalid gatewayNamespace "GW"/);
+    expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'gw', sectionName: 'Web' })).toThrow(/invalid sectionName "Web"/);
+    // robots may use the project Harbor creates itself
+    expect(harbor.addRobot('puller', { permissions: [RobotPermission.pull('library')] }).username).toBe('robot$puller');
+  });
+});
