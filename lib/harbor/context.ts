@@ -69,6 +69,24 @@ export function redisEnv(env: EnvVars, ctx: HarborContext, name: string, db: num
   env.value(name, redisUrl(ctx.redis, password, { database: db, query }));
 }
 
+/**
+ * Add the database connection variables under `prefix`: core reads `POSTGRESQL_*` with `DATABASE`, the exporter
+ * `HARBOR_DATABASE_*` with `DBNAME`. The pool is the pod's share of the connection budget.
+ */
+export function databaseEnv(env: EnvVars, ctx: HarborContext, prefix: string, databaseKey: string): void {
+  const db = ctx.database;
+  env.value(`${prefix}HOST`, db.host);
+  env.value(`${prefix}PORT`, String(db.port));
+  env.value(`${prefix}USERNAME`, db.user);
+  env.secret(`${prefix}PASSWORD`, db.password);
+  env.value(`${prefix}${databaseKey}`, db.databaseName);
+  env.value(`${prefix}SSLMODE`, db.sslMode);
+  env.value(`${prefix}MAX_OPEN_CONNS`, String(ctx.maxOpenConns));
+  env.value(`${prefix}MAX_IDLE_CONNS`, String(Math.min(ctx.maxOpenConns, 10)));
+  // recycle connections, so a managed database's failover or pooler restart heals by itself
+  env.value(`${prefix}CONN_MAX_LIFETIME`, '5m');
+}
+
 /** Mount the CA bundles of the database and Redis, if they have any, and point Go and libpq at them. */
 export function trustMounts(env: EnvVars, ctx: HarborContext): { volumes: k8s.Volume[]; mounts: ContainerSpec['mounts'] } {
   const sources = [

@@ -4,7 +4,7 @@ import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, componentUrl, databaseEnv, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
 
 /** The registry types a proxy-cache project may front, and those replication may use, as Harbor's chart sets them. */
@@ -18,7 +18,6 @@ const REPLICATION_TYPES = 'ali-acr,aws-ecr,azure-acr,docker-hub,docker-registry,
 export function defineCore(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
   const name = componentName(ctx, 'core');
   const creds = ctx.credentials;
-  const db = ctx.database;
   const env = new EnvVars(ctx.namespace);
   env.value('CONFIG_PATH', '/etc/core/app.conf');
   env.value('PORT', '8080');
@@ -43,15 +42,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   env.secret('CSRF_KEY', creds.csrfKey);
   env.secret('HARBOR_ADMIN_PASSWORD', creds.adminPassword);
   env.value('DATABASE_TYPE', 'postgresql');
-  env.value('POSTGRESQL_HOST', db.host);
-  env.value('POSTGRESQL_PORT', String(db.port));
-  env.value('POSTGRESQL_USERNAME', db.user);
-  env.secret('POSTGRESQL_PASSWORD', db.password);
-  env.value('POSTGRESQL_DATABASE', db.databaseName);
-  env.value('POSTGRESQL_SSLMODE', db.sslMode);
-  env.value('POSTGRESQL_MAX_OPEN_CONNS', String(ctx.maxOpenConns));
-  env.value('POSTGRESQL_MAX_IDLE_CONNS', String(Math.min(ctx.maxOpenConns, 50)));
-  env.value('POSTGRESQL_CONN_MAX_LIFETIME', '5m');
+  databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');
   redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');
   redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30');
   env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES);

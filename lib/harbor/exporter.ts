@@ -3,12 +3,11 @@ import { Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, databaseEnv, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { JOB_NAMESPACE } from './jobservice';
 
 /** The Prometheus exporter: metrics from the database, jobservice's queue and core's health API, on :8001/metrics. */
 export function defineExporter(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
-  const db = ctx.database;
   const env = new EnvVars(ctx.namespace);
   env.value('HARBOR_EXPORTER_PORT', '8001');
   env.value('HARBOR_EXPORTER_METRICS_PATH', '/metrics');
@@ -23,14 +22,7 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
   env.value('HARBOR_SERVICE_SCHEME', 'http');
   env.value('HARBOR_SERVICE_HOST', componentName(ctx, 'core'));
   env.value('HARBOR_SERVICE_PORT', '80');
-  env.value('HARBOR_DATABASE_HOST', db.host);
-  env.value('HARBOR_DATABASE_PORT', String(db.port));
-  env.value('HARBOR_DATABASE_USERNAME', db.user);
-  env.secret('HARBOR_DATABASE_PASSWORD', db.password);
-  env.value('HARBOR_DATABASE_DBNAME', db.databaseName);
-  env.value('HARBOR_DATABASE_SSLMODE', db.sslMode);
-  env.value('HARBOR_DATABASE_MAX_OPEN_CONNS', String(ctx.maxOpenConns));
-  env.value('HARBOR_DATABASE_MAX_IDLE_CONNS', String(Math.min(ctx.maxOpenConns, 10)));
+  databaseEnv(env, ctx, 'HARBOR_DATABASE_', 'DBNAME');
   const trust = trustMounts(env, ctx);
   return defineComponent(scope, ctx, {
     component: 'exporter',
