@@ -25,13 +25,15 @@ export interface ExampleStack {
 function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-stack-')) });
   const chart = build(app);
+  // resolve the charts first, as `synthesize` does: that settles where each Secret is needed
+  const objects = chart.toJson();
   const statePath = path.join(app.outdir, 'state.json');
   const secrets = parseAllDocuments(new LocalSecretStore({ statePath }).render(app)).map((d) => d.toJS());
   const tls = chart.toJson().filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
     .map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));
   return {
     name,
-    objects: chart.toJson(),
+    objects,
     secrets,
     externalSecrets: [...Secret.requiredIn(app).map((s) => ({ namespace: s.namespace, name: s.secretName })), ...tls],
     yaml: app.synthYaml(),

@@ -75,7 +75,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     name: 'harbor-push',
     repos: [`${config.organization}/*`],
     events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
-    values: { docker_config: SecretValue.dockerConfigJson(harbor.host, pusher.username, pusher.secret) },
+    values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
   return chart;
 }

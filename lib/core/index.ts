@@ -7,6 +7,7 @@ export * from './local-secret-store';
 export * from './namespace';
 export { NetworkPeer } from './network';
 export * from './resources';
+export * from './output-file';
 export * from './secret';
 export * from './synth';
 export { toYaml } from './yaml';

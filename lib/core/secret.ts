@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
-import { checkDnsSubdomain, checkInteger, invalid, ValidationError } from './validation';
+import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, ValidationError } from './validation';
 
 /**
  * A Kubernetes Secret that holds credentials, referenced by name.
@@ -64,8 +64,20 @@ export enum SecretValueKind {
   CERTIFICATE = 'certificate',
   /** One htpasswd line with the bcrypt hash of a generated password; derived, so re-made when the password changes. */
   HTPASSWD = 'htpasswd',
-  /** A `.dockerconfigjson` document for one registry, computed from a generated password. */
+  /** A `.dockerconfigjson` document for one or more registries, computed from passwords Dockyard knows. */
   DOCKER_CONFIG_JSON = 'docker-config-json',
+  /** A value an operator supplies once, then kept like a generated one. */
+  INPUT = 'input',
+}
+
+/** One registry of a `.dockerconfigjson` document. */
+export interface DockerConfigEntry {
+  /** The key clients look the registry up by. */
+  readonly registry: string;
+  /** The user name. */
+  readonly username: string;
+  /** The password or token: a key of a generated Secret, or an input. */
+  readonly password: SecretKey;
 }
 
 /** Options of `SecretValue.selfSignedCertificate`. */
@@ -186,30 +198,55 @@ export class SecretValue {
   }
 
   /**
-   * A `.dockerconfigjson` document (`kubernetes.io/dockerconfigjson`) that logs `user` in to `registry` with a
-   * generated password, with the base64 `auth` field kubelet and docker read.
+   * A `.dockerconfigjson` document (`kubernetes.io/dockerconfigjson`) that logs in to each registry with a user
+   * name and a password Dockyard knows, with the base64 `auth` field kubelet and docker read.
    *
-   * @param registry the registry host as clients name it, e.g. `harbor.example.com`
-   * @param user the user name, e.g. a Harbor robot's `robot$ci`
-   * @param password a key of a generated Secret
+   * @param entries one per registry, keyed as clients look it up, e.g. `harbor.example.com` or
+   * `https://index.docker.io/v1/`
    */
-  public static dockerConfigJson(registry: string, user: string, password: SecretKey): SecretValue {
-    if (typeof registry !== 'string' || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*)?$/.test(registry)) {
-      invalid('registry', registry, 'must be a registry host such as "harbor.example.com" or "host:5000"');
+  public static dockerConfigJson(entries: DockerConfigEntry[]): SecretValue {
+    if (entries.length === 0) {
+      invalid('entries', entries, 'must name at least one registry');
     }
-    if (typeof user !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(user)) {
-      invalid('user', user, 'must be a non-empty name without ":", whitespace or control characters');
+    const sources: Record<string, SecretKey> = {};
+    entries.forEach((e, i) => {
+      if (typeof e.registry !== 'string' || !/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*)?$/.test(e.registry)) {
+        invalid('registry', e.registry, 'must be a registry host such as "harbor.example.com", "host:5000" or "https://index.docker.io/v1/"');
+      }
+      if (typeof e.username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(e.username)) {
+        invalid('username', e.username, 'must be a non-empty name without ":", whitespace or control characters');
+      }
+      requireGenerated('dockerConfigJson', e.password);
+      sources[String(i)] = e.password;
+    });
+    checkUniqueList('registry', entries.map((e) => e.registry));
+    return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { entries: entries.map(({ registry, username }) => ({ registry, username })), sources });
+  }
+
+  /**
+   * A value an operator supplies, such as a Docker Hub access token: the secret source asks for it once (the local
+   * store reads the environment variable `env` on the first synth that lacks it) and then keeps it.
+   *
+   * @param env the environment variable the value is read from, e.g. `DOCKYARD_DOCKERHUB_TOKEN`
+   * @param description what the value is and where to get it, shown when it is missing
+   */
+  public static input(env: string, description: string): SecretValue {
+    if (typeof env !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(env)) {
+      invalid('env', env, 'must be an upper-case environment variable name');
     }
-    requireGenerated('dockerConfigJson', password);
-    return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { registry, user, sources: { password } });
+    return new SecretValue(SecretValueKind.INPUT, { env, description });
   }
 
   /** The characters a random value is drawn from. */
   public readonly alphabet?: string;
   /** Whether a random value must mix upper case, lower case and digits. */
   public readonly mixedClasses?: boolean;
-  /** The registry host of a docker config. */
-  public readonly registry?: string;
+  /** The registries and user names of a docker config; the passwords are `sources`, by index. */
+  public readonly entries?: ReadonlyArray<{ readonly registry: string; readonly username: string }>;
+  /** The environment variable an input is read from. */
+  public readonly env?: string;
+  /** What an input is. */
+  public readonly description?: string;
   /** The length of a random value. */
   public readonly length?: number;
   /** The text of a template value. */
@@ -224,7 +261,7 @@ export class SecretValue {
   public readonly user?: string;
   /**
    * The keys the value is made from: `value` for a copy, the placeholders for a template, `key` for a certificate,
-   * `password` for an htpasswd line or a docker config.
+   * `password` for an htpasswd line, the entries' indexes for a docker config.
    */
   public readonly sources: Readonly<Record<string, SecretKey>>;
 
@@ -233,12 +270,15 @@ export class SecretValue {
     public readonly kind: SecretValueKind,
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
-      mixedClasses?: boolean; registry?: string; sources?: Record<string, SecretKey>;
+      mixedClasses?: boolean; entries?: { registry: string; username: string }[]; env?: string; description?: string;
+      sources?: Record<string, SecretKey>;
     },
   ) {
     this.alphabet = options.alphabet;
     this.mixedClasses = options.mixedClasses;
-    this.registry = options.registry;
+    this.entries = options.entries;
+    this.env = options.env;
+    this.description = options.description;
     this.length = options.length;
     this.template = options.template;
     this.bits = options.bits;

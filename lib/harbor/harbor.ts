@@ -303,7 +303,7 @@ export class Harbor extends Construct {
       name: `${objectName}-docker`,
       namespace: this.namespace,
       type: 'kubernetes.io/dockerconfigjson',
-      values: { '.dockerconfigjson': SecretValue.dockerConfigJson(this.host, username, secret) },
+      values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: this.host, username, password: secret }]) },
     }).key('.dockerconfigjson');
     this.job.addSecretEnv(secretEnv, secret);
     this.robots.push(state);

@@ -93,30 +93,60 @@ describe('LocalSecretStore: passwords and docker configs', () => {
     }
   });
 
-  test('dockerConfigJson() renders the host key, user, password and base64 auth', () => {
+  test('dockerConfigJson() renders each registry with its user, password and base64 auth', () => {
     const chart = testChart('platform');
     const robot = new Secret(chart, 'Robot', { name: 'robot', values: { secret: SecretValue.password(32) } });
+    const hub = new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_HUB_TOKEN', 'a Docker Hub token') } });
     new Secret(chart, 'Pull', {
       name: 'pull', type: 'kubernetes.io/dockerconfigjson',
-      values: { '.dockerconfigjson': SecretValue.dockerConfigJson('harbor.example.com', 'robot$ci', robot.key('secret')) },
+      values: {
+        '.dockerconfigjson': SecretValue.dockerConfigJson([
+          { registry: 'harbor.example.com', username: 'robot$ci', password: robot.key('secret') },
+          { registry: 'https://index.docker.io/v1/', username: 'acme', password: hub.key('token') },
+        ]),
+      },
     });
-    const [r, pull] = docs(new LocalSecretStore({ statePath: tempState() }).render(chart));
+    process.env.DOCKYARD_TEST_HUB_TOKEN = 'dckr_pat_abc';
+    const [r, , pull] = docs(new LocalSecretStore({ statePath: tempState() }).render(chart));
+    delete process.env.DOCKYARD_TEST_HUB_TOKEN;
     const config = JSON.parse(pull.stringData['.dockerconfigjson']);
     const password = r.stringData.secret;
+    const auth = (u: string, p: string) => Buffer.from(`${u}:${p}`).toString('base64');
     expect(config).toEqual({
-      auths: { 'harbor.example.com': { username: 'robot$ci', password, auth: Buffer.from(`robot$ci:${password}`).toString('base64') } },
+      auths: {
+        'harbor.example.com': { username: 'robot$ci', password, auth: auth('robot$ci', password) },
+        'https://index.docker.io/v1/': { username: 'acme', password: 'dckr_pat_abc', auth: auth('acme', 'dckr_pat_abc') },
+      },
     });
     expect(pull.type).toBe('kubernetes.io/dockerconfigjson');
+  });
+
+  test('input() reads an operator value once, keeps it, and names what is missing', () => {
+    const chart = testChart('platform');
+    new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_TOKEN_2', 'a Docker Hub access token') } });
+    const statePath = tempState();
+    expect(() => new LocalSecretStore({ statePath }).render(chart))
+      .toThrow('missing secret inputs: set DOCKYARD_TEST_TOKEN_2 (a Docker Hub access token) and synth again; nothing was written');
+    expect(require('fs').existsSync(statePath)).toBe(false);
+    process.env.DOCKYARD_TEST_TOKEN_2 = 'first';
+    expect(docs(new LocalSecretStore({ statePath }).render(chart))[0].stringData.token).toBe('first');
+    process.env.DOCKYARD_TEST_TOKEN_2 = 'second';
+    expect(docs(new LocalSecretStore({ statePath }).render(chart))[0].stringData.token).toBe('first');
+    delete process.env.DOCKYARD_TEST_TOKEN_2;
+    expect(() => SecretValue.input('lower', 'x')).toThrow('invalid env "lower": must be an upper-case environment variable name');
   });
 
   test('fails on bad docker config and password inputs', () => {
     const chart = testChart('platform');
     const key = new Secret(chart, 'S', { name: 's', values: { p: SecretValue.password(20) } }).key('p');
-    expect(() => SecretValue.dockerConfigJson('https://harbor.example.com', 'u', key))
-      .toThrow('invalid registry "https://harbor.example.com": must be a registry host such as "harbor.example.com" or "host:5000"');
-    expect(() => SecretValue.dockerConfigJson('harbor.example.com', 'a:b', key)).toThrow(/invalid user "a:b"/);
-    expect(() => SecretValue.dockerConfigJson('harbor.example.com', 'u', Secret.fromSecretName(chart, 'E', 'e').key('p')))
+    const entry = { registry: 'harbor.example.com', username: 'u', password: key };
+    expect(() => SecretValue.dockerConfigJson([{ ...entry, registry: 'Harbor.example.com' }]))
+      .toThrow('invalid registry "Harbor.example.com": must be a registry host such as "harbor.example.com", "host:5000" or "https://index.docker.io/v1/"');
+    expect(() => SecretValue.dockerConfigJson([{ ...entry, username: 'a:b' }])).toThrow(/invalid username "a:b"/);
+    expect(() => SecretValue.dockerConfigJson([{ ...entry, password: Secret.fromSecretName(chart, 'E', 'e').key('p') }]))
       .toThrow(/invalid dockerConfigJson source/);
+    expect(() => SecretValue.dockerConfigJson([entry, entry])).toThrow(/must not repeat "harbor.example.com"/);
+    expect(() => SecretValue.dockerConfigJson([])).toThrow('invalid entries []: must name at least one registry');
     expect(() => SecretValue.password(129)).toThrow('invalid length 129: must be an integer from 16 to 128');
   });
 });

@@ -67,7 +67,7 @@ describe('Harbor configuration in code', () => {
     const docker = Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci-docker')!;
     expect(docker.type).toBe('kubernetes.io/dockerconfigjson');
     const value = docker.values['.dockerconfigjson'];
-    expect(value).toMatchObject({ kind: SecretValueKind.DOCKER_CONFIG_JSON, registry: 'harbor.example.com', user: 'robot$ci' });
+    expect(value).toMatchObject({ kind: SecretValueKind.DOCKER_CONFIG_JSON, entries: [{ registry: 'harbor.example.com', username: 'robot$ci' }] });
     expect(Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci')!.values.secret.mixedClasses).toBe(true);
   });
 
