@@ -1,9 +1,11 @@
 import { App } from 'cdk8s';
 import {
   DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, GitProvider, Harbor, HarborExposure, HarborStorage,
-  IngressTls, Namespace, NetworkPeer, PipelineEvent, Postgres, ProxyUpstream, Redis, RobotPermission, Secret, SecretKey, SecretValue,
+  ImageRelocation, Images, IngressTls, Namespace, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
+  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretKey, SecretValue,
 } from '../../lib';
 import { DefaultStackConfig, GitProviderKind } from './config';
+import { examplePipeline } from './pipeline';
 
 /** The namespaces of the default stack. */
 export const NAMESPACES = { platform: 'dockyard', registry: 'harbor', builds: 'dockyard-builds', deploys: 'dockyard-deploy', app: 'demo' };
@@ -60,17 +62,42 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   });
 
   // Harbor, whose robot account lets every pipeline of the organisation push to the `apps` project
+  const redis = new Redis(chart, 'Redis', { namespace: NAMESPACES.registry });
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: NAMESPACES.registry,
     externalUrl: `https://${config.harborHost}`,
     database: postgres.addDatabase('registry', { user: 'harbor', connectionLimit: 40 }),
-    redis: new Redis(chart, 'Redis', { namespace: NAMESPACES.registry }),
+    redis,
     storage: HarborStorage.filesystem(),
     exposure: HarborExposure.ingress({ className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) }),
   });
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
   harbor.addProject('apps');
   const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'Drone pipelines push images' });
+  const puller = harbor.addRobot('puller', {
+    permissions: [RobotPermission.pull('dockerhub'), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
+  });
+
+  // everything but Harbor and the data services it needs pulls Docker Hub images through Harbor's proxy cache,
+  // and every pod that does gets the pull secret on its own
+  Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
+  for (const upstream of [harbor, postgres, redis]) {
+    Images.relocate(upstream, ImageRelocation.upstream());
+  }
+  const pullCredential = RegistryCredential.harborRobot(harbor.host, puller);
+  const pull = new PullSecret(chart, 'PullSecret', {
+    credentials: [pullCredential],
+    // build pods and the demo app run under their namespaces' default ServiceAccounts
+    namespaces: [NAMESPACES.builds, NAMESPACES.deploys, NAMESPACES.app],
+  });
+  secrets.addSecret('HarborPull', {
+    name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
+  });
+  new NodeMirrorFiles(chart, 'NodeMirrors', {
+    mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: 'dockerhub' }],
+    credential: pullCredential,
+  });
+  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host) });
   secrets.addSecret('HarborPush', {
     name: 'harbor-push',
     repos: [`${config.organization}/*`],

@@ -12,6 +12,8 @@ export interface DeploymentSpec extends PodSpec {
   readonly replicas?: number;
   /** Stop the old pod before starting the new one, for singletons that must never run twice. */
   readonly recreate?: boolean;
+  /** Annotations of the workload object. */
+  readonly annotations?: Record<string, string>;
 }
 
 /**
@@ -24,7 +26,7 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
     disruptionBudget(scope, spec);
   }
   return kube(scope, id, 'Deployment', {
-    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels, annotations: spec.annotations },
     spec: {
       replicas,
       strategy: spec.recreate ? { type: 'Recreate' } : undefined,

@@ -1,3 +1,6 @@
+import { Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Image, Images } from './image';
 import type { k8s } from './k8s';
 import { SecretKey } from './secret';
 import { invalid } from './validation';
@@ -24,6 +27,11 @@ export class EnvVars {
     this.add({ name, valueFrom: { secretKeyRef: key.selectorFor(this.namespace) } });
   }
 
+  /** An image reference that pods of another workload run, relocated at synth time like `scope`'s own images. */
+  public image(name: string, scope: IConstruct, image: Image): void {
+    this.add({ name, value: Lazy.any({ produce: () => Images.resolve(scope, image).reference }) });
+  }
+
   /** A value read from the pod's own fields, e.g. `metadata.namespace`. */
   public field(name: string, fieldPath: string): void {
     this.add({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -46,7 +54,7 @@ export class EnvVars {
     if (this.vars.has(v.name)) {
       invalid('env name', v.name, 'must be defined once');
     }
-    for (const ref of (v.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+    for (const ref of (typeof v.value === 'string' ? v.value : '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
       if (!this.vars.has(ref[1])) {
         invalid(`env ${v.name}`, v.value, `references $(${ref[1]}), which must be defined before it`);
       }

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
-import { invalid } from './validation';
+import type { ISecret } from './secret';
+import { invalid, ValidationError } from './validation';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -62,32 +63,83 @@ export class Image {
   }
 }
 
-/** Rewrites an image, e.g. to point it at a mirror. */
-export type ImageRewrite = (image: Image) => Image;
+/** Where images are pulled from instead of their own registries: a mirror, a proxy cache, or upstream. */
+export interface IImageRelocation {
+  /** The image to pull instead of `image`. */
+  relocate(image: Image): Image;
+}
 
-const rewrites = new WeakMap<IConstruct, ImageRewrite>();
+/** A registry host that images below a scope must never be pulled from: a registry cannot pull itself from itself. */
+interface Guard {
+  readonly host: string;
+  readonly reason: string;
+}
+
+const relocations = new WeakMap<IConstruct, IImageRelocation>();
+const guards = new WeakMap<IConstruct, Guard[]>();
+const pullSecrets = new WeakMap<IConstruct, Map<string, ISecret>>();
+
+/** The host part a kubelet matches pull secrets by: Docker Hub's many names become `index.docker.io`. */
+export function registryHost(registryOrKey: string): string {
+  const host = registryOrKey.replace(/^https?:\/\//, '').replace(/\/.*$/, '').toLowerCase();
+  return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'index.docker.io' : host;
+}
 
 /**
- * The single hook that overrides where images are pulled from.
+ * The single hook that decides where images are pulled from, and which pull secret a pod needs for them.
  *
- * A rewrite set on a scope applies, at synth time, to every container image of every Dockyard construct below it;
- * the nearest scope's rewrite wins.
+ * A relocation set on a scope applies, at synth time, to every container image of every Dockyard construct below
+ * it; the nearest scope's relocation wins. A pod whose images come from a registry that a `PullSecret` covers
+ * gets that Secret, copied into its namespace, as an image pull secret.
  */
 export class Images {
-  /** Pull every image below `scope` from `registry` instead, keeping repository paths, tags and digests. */
-  public static useRegistry(scope: IConstruct, registry: string): void {
-    Images.rewrite(scope, (image) => image.withRegistry(registry));
+  /** Pull every image below `scope` as `relocation` says. */
+  public static relocate(scope: IConstruct, relocation: IImageRelocation): void {
+    relocations.set(scope, relocation);
   }
 
-  /** Apply `rewrite` to every image below `scope`. */
-  public static rewrite(scope: IConstruct, rewrite: ImageRewrite): void {
-    rewrites.set(scope, rewrite);
+  /**
+   * Refuse any relocation that makes an image below `scope` come from `host`, e.g. Harbor's own images and its
+   * data services' through Harbor.
+   *
+   * @param reason who `host` is, for the error
+   */
+  public static protect(scope: IConstruct, host: string, reason: string): void {
+    guards.set(scope, [...(guards.get(scope) ?? []), { host: registryHost(host), reason }]);
   }
 
   /** The image that a container defined at `scope` really pulls. */
   public static resolve(scope: IConstruct, image: Image): Image {
-    const owner = [...scope.node.scopes].reverse().find((s) => rewrites.has(s));
-    return owner ? rewrites.get(owner)!(image) : image;
+    const path = [...scope.node.scopes];
+    const owner = [...path].reverse().find((s) => relocations.has(s));
+    const resolved = owner ? relocations.get(owner)!.relocate(image) : image;
+    for (const guard of path.flatMap((s) => guards.get(s) ?? [])) {
+      if (registryHost(resolved.registry) === guard.host) {
+        throw new ValidationError(`invalid relocation of ${image.reference} to ${resolved.reference} for ${scope.node.path}: ` +
+          `${guard.reason}; relocate it with ImageRelocation.upstream() or to a pre-mirrored registry`);
+      }
+    }
+    return resolved;
+  }
+
+  /** Make `secret` the pull secret of every pod below the app's root whose images come from `registries`. */
+  public static usePullSecret(scope: IConstruct, registries: string[], secret: ISecret): void {
+    const root = scope.node.root;
+    const byHost = pullSecrets.get(root) ?? new Map<string, ISecret>();
+    for (const host of registries.map(registryHost)) {
+      const existing = byHost.get(host);
+      if (existing && existing !== secret) {
+        throw new ValidationError(`invalid pull secret ${JSON.stringify(secret.secretName)}: registry ${JSON.stringify(host)} is already ` +
+          `covered by ${JSON.stringify(existing.secretName)}; merge them into one PullSecret`);
+      }
+      byHost.set(host, secret);
+    }
+    pullSecrets.set(root, byHost);
+  }
+
+  /** The pull secret, if any, for an image pulled by a pod defined at `scope`. */
+  public static pullSecretFor(scope: IConstruct, image: Image): ISecret | undefined {
+    return pullSecrets.get(scope.node.root)?.get(registryHost(image.registry));
   }
 
   private constructor() {}

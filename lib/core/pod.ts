@@ -60,6 +60,8 @@ export interface ContainerSpec {
 
 /** What a hardened pod is built from. */
 export interface PodSpec {
+  /** The pod's namespace, where its image pull secrets must live. */
+  readonly namespace: string;
   readonly runAs: RunAs;
   readonly containers: ContainerSpec[];
   readonly initContainers?: ContainerSpec[];
@@ -90,6 +92,7 @@ export function podTemplate(scope: IConstruct, labels: Record<string, string>, s
       initContainers: spec.initContainers?.map((c) => container(scope, c)),
       containers: spec.containers.map((c) => container(scope, c)),
       volumes: spec.volumes,
+      imagePullSecrets: Lazy.any({ produce: () => imagePullSecrets(scope, spec) }),
       topologySpreadConstraints: spec.spreadSelector && [{
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',
@@ -99,6 +102,19 @@ export function podTemplate(scope: IConstruct, labels: Record<string, string>, s
       }],
     },
   };
+}
+
+/** The pull secrets the pod's images need, copied into its namespace; undefined when none. */
+function imagePullSecrets(scope: IConstruct, spec: PodSpec): k8s.LocalObjectReference[] | undefined {
+  const names = new Set<string>();
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    const secret = Images.pullSecretFor(scope, Images.resolve(scope, c.image));
+    if (secret) {
+      secret.shareWith(spec.namespace);
+      names.add(secret.secretName);
+    }
+  }
+  return names.size > 0 ? [...names].sort().map((name) => ({ name })) : undefined;
 }
 
 function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, Namespace, NetworkPeer, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -114,6 +114,18 @@ export interface DroneKubeRunnerProps {
    */
   readonly image?: Image;
   /**
+   * The image that clones the repository in every pipeline (`DRONE_IMAGE_CLONE`); relocated like the runner's own.
+   *
+   * @default DroneKubeRunner.CLONE_IMAGE
+   */
+  readonly cloneImage?: Image;
+  /**
+   * The image every step starts from until the runner swaps in the step's image (`DRONE_IMAGE_PLACEHOLDER`).
+   *
+   * @default DroneKubeRunner.PLACEHOLDER_IMAGE
+   */
+  readonly placeholderImage?: Image;
+  /**
    * Requests and limits of the runner container (not of the pipelines).
    *
    * @default - 100m/64Mi requested, 500m/256Mi limit
@@ -159,6 +171,10 @@ const CONFIG_DIR = '/etc/drone-runner';
 export class DroneKubeRunner extends Construct {
   /** The default image. */
   public static readonly IMAGE = Image.of('docker.io/drone/drone-runner-kube:1.0.0-rc.5');
+  /** The default clone image, pinned instead of the runner's `drone/git:latest`. */
+  public static readonly CLONE_IMAGE = Image.of('docker.io/drone/git:1.2.1');
+  /** The runner's default placeholder image. */
+  public static readonly PLACEHOLDER_IMAGE = Image.of('docker.io/drone/placeholder:1');
 
   /** The namespace pipelines run in by default. */
   public readonly buildNamespace: string;
@@ -220,6 +236,9 @@ export class DroneKubeRunner extends Construct {
     env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
     env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
     env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
+    const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE];
+    env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
+    env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1]);
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
@@ -245,6 +264,8 @@ export class DroneKubeRunner extends Construct {
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
     deployment(this, 'Resource', {
       name, namespace, labels, selector,
+      // images the build pods run, for image lists and mirroring
+      annotations: { 'dockyard.dev/images': Lazy.any({ produce: () => buildImages.map((i) => Images.resolve(this, i).reference).join(',') }) },
       serviceAccountName: name,
       automountToken: true,
       terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 3600, 0),
@@ -284,7 +305,10 @@ export class DroneKubeRunner extends Construct {
     }
     const repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
     const serviceAccount = props.serviceAccountName && checkDnsLabel('serviceAccountName', props.serviceAccountName);
-    this.policies.push({ name, match: { repo: repos }, metadata: { namespace }, ...(serviceAccount ? { service_account: serviceAccount } : {}) });
+    // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind
+    this.policies.push({
+      kind: 'policy', name, match: { repo: repos }, metadata: { namespace }, ...(serviceAccount ? { service_account: serviceAccount } : {}),
+    });
     if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
     }

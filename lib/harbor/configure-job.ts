@@ -40,6 +40,7 @@ export class ConfigureJob extends Construct {
       data: { 'configure.js': script, 'config.json': Lazy.any({ produce: config }) },
     });
     const template = podTemplate(this, labels, {
+      namespace,
       // the node user of the official image
       runAs: { user: 1000, group: 1000 },
       containers: [{

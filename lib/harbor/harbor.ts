@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkUrl, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { checkDnsLabel } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
-import { ProjectOptions, ProxyCacheOptions, RobotOptions, checkHarborName, projectState, robotState } from './configuration';
+import { ImageRelocation } from '../registry/relocation';
+import { checkHarborName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
 import { ConfigureJob } from './configure-job';
 import { connectionBudget } from './connection-budget';
 import { HarborContext, componentName } from './context';
@@ -178,6 +179,7 @@ export class Harbor extends Construct {
   private readonly projects: object[] = [];
   private readonly robots: object[] = [];
   private readonly job: ConfigureJob;
+  private readonly upstreams = new Map<string, string>();
 
   public constructor(scope: Construct, id: string, props: HarborProps) {
     super(scope, id);
@@ -210,6 +212,13 @@ export class Harbor extends Construct {
       unlimitedPerPod: 100,
     });
 
+    // Harbor, and the data services it needs to start, can never pull their images through Harbor
+    Images.protect(this, this.host, `Harbor at ${this.host} cannot pull its own images through itself`);
+    for (const server of [props.database.server, props.redis.server]) {
+      if (server) {
+        Images.protect(server, this.host, `${server.node.path} is a data service Harbor at ${this.host} needs to start`);
+      }
+    }
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;
     this.ctx = {
@@ -258,6 +267,18 @@ export class Harbor extends Construct {
     this.job = new ConfigureJob(this, 'Configure', ctx, () => ({ registries: this.registries, projects: this.projects, robots: this.robots }));
   }
 
+  /**
+   * The relocation that pulls images of the proxied upstream through proxy-cache project `project`, for
+   * `Images.relocate`: e.g. `docker.io/library/postgres:17` becomes `<host>/<project>/library/postgres:17`.
+   */
+  public proxyCacheRelocation(project: string): ImageRelocation {
+    const upstream = this.upstreams.get(project);
+    if (!upstream) {
+      invalid('project', project, `must be a proxy cache of this Harbor: ${[...this.upstreams.keys()].join(', ') || 'none declared'}`);
+    }
+    return ImageRelocation.proxyCache(this.host, project, upstream);
+  }
+
   /** Declare a project, created by the configuration Job if missing. */
   public addProject(name: string, options: ProjectOptions = {}): void {
     this.declareProject(name, options, null);
@@ -272,6 +293,7 @@ export class Harbor extends Construct {
     const { username, password } = options.upstream.credentials;
     const secretEnv = password ? `UPSTREAM_${this.registries.length}_PASSWORD` : null;
     this.declareProject(name, { public: true, ...options }, registry);
+    this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);
     if (password) {
       this.job.addSecretEnv(secretEnv!, password);
     }

@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { invalid, NetworkPeer, SecretKey } from '../core';
 
 /** How a client verifies its connection to PostgreSQL, as libpq's `sslmode`. */
@@ -35,6 +36,8 @@ export interface IPostgresDatabase {
   readonly caCertificate?: SecretKey;
   /** The most connections the role may open, if limited. */
   readonly connectionLimit?: number;
+  /** The construct that runs the server in the cluster, if Dockyard runs it. */
+  readonly server?: IConstruct;
   /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
   grantConnect(peer: NetworkPeer): void;
 }

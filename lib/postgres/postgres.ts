@@ -215,6 +215,7 @@ export class Postgres extends Construct {
       password,
       sslMode: SslMode.DISABLE,
       connectionLimit,
+      server: this,
       grantConnect: (peer: NetworkPeer) => firewall.allow(peer, PORT),
     };
   }

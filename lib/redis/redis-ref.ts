@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { NetworkPeer, SecretKey } from '../core';
 import { EnvVars } from '../core/env';
 
@@ -19,6 +20,8 @@ export interface IRedis {
   readonly password: SecretKey;
   /** A CA bundle that verifies the server, if its certificate is not publicly trusted. */
   readonly caCertificate?: SecretKey;
+  /** The construct that runs the server in the cluster, if Dockyard runs it. */
+  readonly server?: IConstruct;
   /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
   grantConnect(peer: NetworkPeer): void;
 }

@@ -73,6 +73,7 @@ export class Redis extends Construct implements IRedis {
   public readonly username = undefined;
   public readonly password: SecretKey;
   public readonly caCertificate = undefined;
+  public readonly server = this;
   /** The namespace. */
   public readonly namespace: string;
 

@@ -1,4 +1,6 @@
-import { HarborExposure, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind } from '../../lib';
+import {
+  HarborExposure, Image, ImageRelocation, Images, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind,
+} from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor } from './fixtures';
 
@@ -101,5 +103,34 @@ describe('Harbor configuration in code', () => {
     expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'gw', sectionName: 'Web' })).toThrow(/invalid sectionName "Web"/);
     // robots may use the project Harbor creates itself
     expect(harbor.addRobot('puller', { permissions: [RobotPermission.pull('library')] }).username).toBe('robot$puller');
+  });
+});
+
+describe('Harbor and image relocation', () => {
+  test('relocates Docker Hub images through a proxy-cache project', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+    expect(harbor.proxyCacheRelocation('dockerhub').relocate(Image.of('drone/drone:2.28.2')).reference)
+      .toBe('harbor.example.com/dockerhub/drone/drone:2.28.2');
+    harbor.addProxyCache('ghcr', { upstream: ProxyUpstream.of(RegistryType.GITHUB_GHCR, 'https://ghcr.io') });
+    expect(harbor.proxyCacheRelocation('ghcr').relocate(Image.of('ghcr.io/org/app:1')).reference).toBe('harbor.example.com/ghcr/org/app:1');
+    expect(() => harbor.proxyCacheRelocation('apps')).toThrow('invalid project "apps": must be a proxy cache of this Harbor: dockerhub, ghcr');
+  });
+
+  test('refuses to make Harbor pull itself, or the data services it needs, through itself', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+    Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
+    expect(() => synth(chart)).toThrow(/invalid relocation of docker\.io\/library\/postgres:17\.9-bookworm to harbor\.example\.com\/dockerhub\/library\/postgres:17\.9-bookworm for test\/Postgres: test\/Postgres is a data service Harbor at harbor\.example\.com needs to start; relocate it with ImageRelocation\.upstream\(\) or to a pre-mirrored registry/);
+    const postgres = chart.node.findChild('Postgres');
+    const redis = chart.node.findChild('Redis');
+    Images.relocate(postgres, ImageRelocation.upstream());
+    Images.relocate(redis, ImageRelocation.upstream());
+    expect(() => synth(chart)).toThrow(/Harbor at harbor\.example\.com cannot pull its own images through itself/);
+    Images.relocate(harbor, ImageRelocation.registry('premirror.example.com/harbor'));
+    const objects = synth(chart);
+    expect(container(find(objects, 'Deployment', 'harbor-core')).image).toBe('premirror.example.com/harbor/goharbor/harbor-core:v2.15.1');
   });
 });

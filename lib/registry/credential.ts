@@ -1,0 +1,94 @@
+import { checkHostname, invalid, SecretKey } from '../core';
+
+/** The key Docker and kubelet look Docker Hub's credentials up by. */
+export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+
+/** Options of `RegistryCredential.gitlab`. */
+export interface GitLabCredentialOptions {
+  /** The deploy token's user name (e.g. `gitlab+deploy-token-42`), or the GitLab user of a personal access token. */
+  readonly username: string;
+  /** A deploy token or access token with `read_registry` (and `write_registry` to push). */
+  readonly token: SecretKey;
+  /**
+   * The container registry's host.
+   *
+   * @default "registry.gitlab.com"
+   */
+  readonly registry?: string;
+}
+
+/** Options of `RegistryCredential.dockerHub`. */
+export interface DockerHubCredentialOptions {
+  /** The Docker Hub user name. */
+  readonly username: string;
+  /** A Docker Hub access token (not the account password). */
+  readonly token: SecretKey;
+}
+
+/** Options of `RegistryCredential.basic`. */
+export interface BasicCredentialOptions {
+  /** The registry host, e.g. `registry.example.com:5000`. */
+  readonly registry: string;
+  /** The user name. */
+  readonly username: string;
+  /** The password or token. */
+  readonly password: SecretKey;
+}
+
+/** A Harbor robot account, as `Harbor.addRobot` returns it. */
+export interface RobotAccount {
+  readonly username: string;
+  readonly secret: SecretKey;
+}
+
+/**
+ * A credential for one container registry. Its password is a `SecretKey` whose value the secret source knows (a
+ * generated value or a `SecretValue.input`), so the merged `.dockerconfigjson` never appears in the main manifests.
+ */
+export class RegistryCredential {
+  /** A Harbor robot account, for `host` (the Harbor's `host`). */
+  public static harborRobot(host: string, robot: RobotAccount): RegistryCredential {
+    return new RegistryCredential(host, robot.username, robot.secret);
+  }
+
+  /** A GitLab deploy token or access token with the `read_registry` scope. */
+  public static gitlab(options: GitLabCredentialOptions): RegistryCredential {
+    return new RegistryCredential(options.registry ?? 'registry.gitlab.com', options.username, options.token);
+  }
+
+  /** A Docker Hub access token, keyed as Docker Hub clients expect (`https://index.docker.io/v1/`). */
+  public static dockerHub(options: DockerHubCredentialOptions): RegistryCredential {
+    return new RegistryCredential('docker.io', options.username, options.token);
+  }
+
+  /** Any registry with a user name and password. */
+  public static basic(options: BasicCredentialOptions): RegistryCredential {
+    return new RegistryCredential(options.registry, options.username, options.password);
+  }
+
+  /** The key of the registry in a `.dockerconfigjson`: a lower-case host, or Docker Hub's canonical key. */
+  public readonly registry: string;
+
+  private constructor(
+    registry: string,
+    /** The user name. */
+    public readonly username: string,
+    /** The password or token. */
+    public readonly password: SecretKey,
+  ) {
+    this.registry = normalizeRegistry(registry);
+    if (typeof username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(username)) {
+      invalid('username', username, 'must be a non-empty name without ":", whitespace or control characters');
+    }
+  }
+}
+
+/** A registry's key: Docker Hub's names become `https://index.docker.io/v1/`; others a lower-case host[:port]. */
+export function normalizeRegistry(registry: string): string {
+  const host = typeof registry === 'string' ? registry.replace(/^https?:\/\//i, '').replace(/\/(v1|v2)?\/?$/, '').toLowerCase() : '';
+  if (['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host)) {
+    return DOCKER_HUB_KEY;
+  }
+  checkHostname('registry', host, { allowPort: true });
+  return host;
+}

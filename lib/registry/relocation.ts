@@ -1,0 +1,57 @@
+import { checkHostname, IImageRelocation, Image, invalid } from '../core';
+
+/** Options of `ImageRelocation.registry`. */
+export interface RegistryRelocationOptions {
+  /**
+   * Keep the source registry in the path (`mirror/ghcr.io/org/app`), so images of different registries with the
+   * same path never collide.
+   *
+   * @default false
+   */
+  readonly keepRegistry?: boolean;
+}
+
+/** Where relocated images are pulled from. */
+export class ImageRelocation implements IImageRelocation {
+  /**
+   * Every image from a private registry or mirror, e.g. `registry.example.com/mirror`: `postgres:17` becomes
+   * `registry.example.com/mirror/library/postgres:17`. Tags and digests are kept. For air-gapped clusters, mirror
+   * the images `dockyard-images` lists there first.
+   */
+  public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
+    const [host, ...path] = (prefix ?? '').split('/');
+    checkHostname('prefix', host, { allowPort: true });
+    if (path.some((p) => !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(p))) {
+      invalid('prefix', prefix, 'must be a registry host with an optional path of lower-case segments');
+    }
+    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry}` : prefix));
+  }
+
+  /**
+   * Pull-through a proxy-cache project, e.g. Harbor's: images from `upstream` become `<host>/<project>/<path>`,
+   * so `postgres:17` becomes `harbor.example.com/dockerhub/library/postgres:17`; images of other registries stay.
+   *
+   * @param host the proxy's registry host
+   * @param project the proxy-cache project
+   * @param upstream the registry the project caches
+   */
+  public static proxyCache(host: string, project: string, upstream = 'docker.io'): ImageRelocation {
+    checkHostname('host', host, { allowPort: true });
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(project ?? '')) {
+      invalid('project', project, 'must be a registry project name: lower-case letters and digits separated by ".", "_" or "-"');
+    }
+    checkHostname('upstream', upstream, { allowPort: true });
+    return new ImageRelocation((image) => (image.registry === upstream ? image.withRegistry(`${host}/${project}`) : image));
+  }
+
+  /** Keep pulling from each image's own registry: exempts a subtree from a relocation set above it. */
+  public static upstream(): ImageRelocation {
+    return new ImageRelocation((image) => image);
+  }
+
+  private constructor(private readonly rewrite: (image: Image) => Image) {}
+
+  public relocate(image: Image): Image {
+    return this.rewrite(image);
+  }
+}

@@ -1,0 +1,125 @@
+import {
+  DroneSecretsExtension, Image, ImageRelocation, Images, normalizeRegistry, Postgres, PullSecret, RegistryCredential, Secret, SecretValue,
+} from '../../lib';
+import { container, find, synth, testChart } from '../util';
+
+describe('RegistryCredential', () => {
+  const key = () => new Secret(testChart(), 'K', { name: 'k', values: { t: SecretValue.password(24) } }).key('t');
+
+  test('normalises registry keys, with Docker Hub under its canonical key', () => {
+    expect(normalizeRegistry('docker.io')).toBe('https://index.docker.io/v1/');
+    expect(normalizeRegistry('https://index.docker.io/v1/')).toBe('https://index.docker.io/v1/');
+    expect(normalizeRegistry('registry-1.docker.io')).toBe('https://index.docker.io/v1/');
+    expect(normalizeRegistry('https://Harbor.Example.com/')).toBe('harbor.example.com');
+    expect(normalizeRegistry('registry.example.com:5000')).toBe('registry.example.com:5000');
+    expect(RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: key() }).registry).toBe('registry.gitlab.com');
+    expect(RegistryCredential.dockerHub({ username: 'acme', token: key() }).registry).toBe('https://index.docker.io/v1/');
+    expect(RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$ci', secret: key() }))
+      .toMatchObject({ registry: 'harbor.example.com', username: 'robot$ci' });
+  });
+
+  test('fails on bad hosts and user names', () => {
+    expect(() => RegistryCredential.basic({ registry: 'not a host', username: 'u', password: key() })).toThrow(/invalid registry "not a host"/);
+    expect(() => RegistryCredential.basic({ registry: 'ghcr.io/org', username: 'u', password: key() })).toThrow(/invalid registry "ghcr.io\/org"/);
+    expect(() => RegistryCredential.basic({ registry: 'ghcr.io', username: 'a:b', password: key() })).toThrow(/invalid username "a:b"/);
+  });
+});
+
+describe('PullSecret', () => {
+  const build = () => {
+    const chart = testChart('platform');
+    const robot = new Secret(chart, 'Robot', { name: 'robot', values: { secret: SecretValue.password(32) } }).key('secret');
+    const hub = new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_HUB', 'a Docker Hub token') } }).key('token');
+    const pull = new PullSecret(chart, 'Pull', {
+      credentials: [
+        RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$pull', secret: robot }),
+        RegistryCredential.dockerHub({ username: 'acme', token: hub }),
+      ],
+      namespaces: ['builds', 'apps'],
+    });
+    return { chart, pull };
+  };
+
+  test('merges the registries into one dockerconfigjson Secret, copied to each namespace with its default ServiceAccount', () => {
+    const { chart, pull } = build();
+    expect(pull.registries).toEqual(['harbor.example.com', 'https://index.docker.io/v1/']);
+    expect(pull.secret.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(pull.secret.values['.dockerconfigjson'].entries).toEqual([
+      { registry: 'harbor.example.com', username: 'robot$pull' }, { registry: 'https://index.docker.io/v1/', username: 'acme' },
+    ]);
+    const objects = synth(chart);
+    expect(pull.secret.namespaces).toEqual(['platform', 'apps', 'builds']);
+    for (const ns of ['builds', 'apps']) {
+      const sa = find(objects, 'ServiceAccount', 'default', ns);
+      expect(sa.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+      expect(sa.automountServiceAccountToken).toBeUndefined();
+    }
+  });
+
+  test('gives a workload whose images come from a covered registry the Secret, in its own namespace', () => {
+    const { chart, pull } = build();
+    const postgres = new Postgres(chart, 'Postgres', { namespace: 'data' });
+    Images.relocate(postgres, ImageRelocation.proxyCache('harbor.example.com', 'dockerhub'));
+    new Postgres(chart, 'Other', { name: 'other', image: Image.of('quay.io/org/postgres:17') });
+    const objects = synth(chart);
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    expect(container(sts).image).toBe('harbor.example.com/dockerhub/library/postgres:17.9-bookworm');
+    expect(sts.spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    expect(pull.secret.namespaces).toContain('data');
+    expect(find(objects, 'StatefulSet', 'other').spec.template.spec.imagePullSecrets).toBeUndefined();
+  });
+
+  test('Docker Hub images pick up a Docker Hub credential', () => {
+    const { chart } = build();
+    new Postgres(chart, 'Postgres');
+    expect(find(synth(chart), 'StatefulSet', 'postgres').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+  });
+
+  test('feeds a Drone pipeline secret', () => {
+    const { chart, pull } = build();
+    const ext = new DroneSecretsExtension(chart, 'Ext');
+    const s = ext.addSecret('Pull', { name: 'pipeline-pull', repos: ['acme/*'], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) } });
+    expect(s.values['.dockerconfigjson'].sources.value).toBe(pull.dockerConfig);
+  });
+
+  test('fails on duplicate or missing registries and overlapping pull secrets', () => {
+    const chart = testChart('platform');
+    const k = new Secret(chart, 'K', { name: 'k', values: { a: SecretValue.password(20), b: SecretValue.password(20) } });
+    const cred = (registry: string, key: string) => RegistryCredential.basic({ registry, username: 'u', password: k.key(key) });
+    expect(() => new PullSecret(chart, 'A', { credentials: [] })).toThrow('invalid credentials []: must name at least one registry');
+    expect(() => new PullSecret(chart, 'B', { credentials: [cred('docker.io', 'a'), cred('index.docker.io', 'b')] }))
+      .toThrow('invalid credentials "https://index.docker.io/v1/": must name each registry once: a .dockerconfigjson holds one login per registry');
+    new PullSecret(chart, 'C', { name: 'c', credentials: [cred('ghcr.io', 'a')] });
+    expect(() => new PullSecret(chart, 'D', { name: 'd', credentials: [cred('ghcr.io', 'b')] }))
+      .toThrow('invalid pull secret "d": registry "ghcr.io" is already covered by "c"; merge them into one PullSecret');
+    expect(() => new PullSecret(chart, 'E', { name: 'e', credentials: [cred('quay.io', 'a')], namespaces: ['Apps'] })).toThrow(/invalid namespaces "Apps"/);
+  });
+});
+
+describe('ImageRelocation', () => {
+  const image = (ref: string) => Image.of(ref);
+
+  test('a private registry keeps paths, tags and digests', () => {
+    const r = ImageRelocation.registry('registry.example.com/mirror');
+    expect(r.relocate(image('postgres:17')).reference).toBe('registry.example.com/mirror/library/postgres:17');
+    const digest = `sha256:${'b'.repeat(64)}`;
+    expect(r.relocate(image(`ghcr.io/org/app:1@${digest}`)).reference).toBe(`registry.example.com/mirror/org/app:1@${digest}`);
+    expect(ImageRelocation.registry('mirror.local:5000', { keepRegistry: true }).relocate(image('ghcr.io/org/app:1')).reference)
+      .toBe('mirror.local:5000/ghcr.io/org/app:1');
+  });
+
+  test('a proxy cache takes only its upstream\'s images, with the library segment for official ones', () => {
+    const r = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub');
+    expect(r.relocate(image('nginx:1.27')).reference).toBe('harbor.example.com/dockerhub/library/nginx:1.27');
+    expect(r.relocate(image('drone/drone:2.28.2')).reference).toBe('harbor.example.com/dockerhub/drone/drone:2.28.2');
+    expect(r.relocate(image('quay.io/org/app:1')).reference).toBe('quay.io/org/app:1');
+    expect(ImageRelocation.upstream().relocate(image('nginx:1.27')).reference).toBe('docker.io/library/nginx:1.27');
+  });
+
+  test('fails on bad targets', () => {
+    expect(() => ImageRelocation.registry('https://mirror')).toThrow(/invalid prefix "https:"/);
+    expect(() => ImageRelocation.registry('mirror.example.com/Team'))
+      .toThrow('invalid prefix "mirror.example.com/Team": must be a registry host with an optional path of lower-case segments');
+    expect(() => ImageRelocation.proxyCache('harbor.example.com', 'Docker Hub')).toThrow(/invalid project "Docker Hub"/);
+  });
+});
