@@ -3,3 +3,4 @@ export * from './postgres';
 export * from './drone';
 export * from './redis';
 export * from './harbor';
+export * from './registry';

@@ -40,8 +40,15 @@ function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
   };
 }
 
+/** How each example stack is built; `imageMirror` relocates every image to an air-gap mirror. */
+const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
+  'default': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, imageMirror }),
+  'harbor-do': (app, imageMirror) => harborOnDigitalOcean(app, imageMirror),
+};
+
 /** Every example stack under apps/ that `cdk8s synth` produces. */
-export const EXAMPLE_STACKS: { readonly name: string; readonly synth: () => ExampleStack }[] = [
-  { name: 'default', synth: () => synthStack('default', (app) => defaultStack(app, DEFAULT_CONFIG)) },
-  { name: 'harbor-do', synth: () => synthStack('harbor-do', harborOnDigitalOcean) },
-];
+export const EXAMPLE_STACKS = Object.entries(BUILDERS).map(([name, build]) => ({
+  name,
+  build,
+  synth: () => synthStack(name, (app) => build(app)),
+}));

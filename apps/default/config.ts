@@ -28,6 +28,11 @@ export interface DefaultStackConfig {
   readonly ingressClassName: string;
   /** The cert-manager ClusterIssuer for Drone's and Harbor's certificates (`DOCKYARD_CERT_ISSUER`). */
   readonly certIssuer: string;
+  /**
+   * A registry that mirrors every image, for air-gapped clusters (`DOCKYARD_IMAGE_MIRROR`, e.g.
+   * `registry.example.com/mirror`); then nothing pulls from Docker Hub, not even through Harbor.
+   */
+  readonly imageMirror?: string;
 }
 
 /** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
@@ -63,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DefaultStackCo
     admin: pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin),
     ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
+    imageMirror: env.DOCKYARD_IMAGE_MIRROR,
   };
 }

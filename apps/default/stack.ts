@@ -78,11 +78,16 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     permissions: [RobotPermission.pull('dockerhub'), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
   });
 
-  // everything but Harbor and the data services it needs pulls Docker Hub images through Harbor's proxy cache,
-  // and every pod that does gets the pull secret on its own
-  Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
-  for (const upstream of [harbor, postgres, redis]) {
-    Images.relocate(upstream, ImageRelocation.upstream());
+  if (config.imageMirror) {
+    // air-gapped: every image, Harbor's included, from the pre-mirrored registry
+    Images.relocate(app, ImageRelocation.registry(config.imageMirror));
+  } else {
+    // everything but Harbor and the data services it needs pulls Docker Hub images through Harbor's proxy cache,
+    // and every pod that does gets the pull secret on its own
+    Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
+    for (const upstream of [harbor, postgres, redis]) {
+      Images.relocate(upstream, ImageRelocation.upstream());
+    }
   }
   const pullCredential = RegistryCredential.harborRobot(harbor.host, puller);
   const pull = new PullSecret(chart, 'PullSecret', {

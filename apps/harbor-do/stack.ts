@@ -1,10 +1,14 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, IngressTls, Namespace, ProxyUpstream, Secret, SslMode,
+  DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, ImageRelocation, Images, IngressTls, Namespace,
+  ProxyUpstream, Secret, SslMode,
 } from '../../lib';
 
 /** Harbor on DigitalOcean's managed PostgreSQL (25 connections), TLS-only Valkey and Spaces, as plain manifests. */
-export function harborOnDigitalOcean(app: App): DockyardChart {
+export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardChart {
+  if (imageMirror) {
+    Images.relocate(app, ImageRelocation.registry(imageMirror));
+  }
   const chart = new DockyardChart(app, 'harbor-do', { namespace: 'harbor' });
   new Namespace(chart, 'Namespace', { name: 'harbor' });
   const secret = (id: string, name: string, description: string) => Secret.fromSecretName(chart, id, name, { description });

@@ -6,7 +6,8 @@
 
 const RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|~)$/i;
 const NUMBER_LIKE = /^[-+.]?(?:\d|\.\d|inf|nan)|^0[box]/i;
-const PLAIN = /^[A-Za-z_/.$][A-Za-z0-9_./@$()+-]*(?: [A-Za-z0-9_./@$()+-]+)*$/;
+// a colon or a space only inside, and never followed by a space: `host:5000` and `a b` stay plain, `a: b` does not
+const PLAIN = /^[A-Za-z_/.$](?:[A-Za-z0-9_./@$()+-]|[: ](?=[A-Za-z0-9_./@$()+-]))*$/;
 
 /** A scalar as YAML: plain where unambiguous, else double-quoted JSON, which YAML reads the same. */
 function scalar(value: unknown): string {

@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/
 
 describe('default stack configuration', () => {
   test('defaults let a fresh clone synthesize', () => {
-    expect(loadConfig({})).toEqual({ ...DEFAULT_CONFIG, gitServer: undefined });
+    expect(loadConfig({})).toEqual({ ...DEFAULT_CONFIG, gitServer: undefined, imageMirror: undefined });
   });
 
   test('reads DOCKYARD_* variables', () => {
@@ -12,7 +12,7 @@ describe('default stack configuration', () => {
     });
     expect(config).toEqual({
       host: 'ci.acme.dev', harborHost: 'registry.acme.dev', gitProvider: GitProviderKind.GITEA, gitServer: 'https://git.acme.dev', gitClientId: 'cid',
-      organization: 'acme', admin: 'alice', ingressClassName: 'traefik', certIssuer: 'acme-ca',
+      organization: 'acme', admin: 'alice', ingressClassName: 'traefik', certIssuer: 'acme-ca', imageMirror: undefined,
     });
   });
 

@@ -24,6 +24,9 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     return {
       main: fs.readFileSync(path.join(outdir, 'dockyard.k8s.yaml'), 'utf8'),
       secrets: fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'),
+      files: (fs.readdirSync(outdir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(outdir, f)).isFile()).sort(),
+      read: (f: string) => fs.readFileSync(path.join(outdir, f), 'utf8'),
+      mode: (f: string) => fs.statSync(path.join(outdir, f)).mode & 0o777,
       stderr: result.stderr,
     };
   };
@@ -45,10 +48,13 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
 
     const secrets = parseAllDocuments(first.secrets).map((d) => d.toJS());
     expect(secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual([
-      'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-push', 'dockyard/postgres-demo',
-      'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
+      'demo/registry-credentials', 'dockyard-builds/registry-credentials', 'dockyard-deploy/registry-credentials',
+      'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-pull', 'dockyard/harbor-push',
+      'dockyard/postgres-demo', 'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
+      'dockyard/registry-credentials',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
-      'harbor/harbor-robot-drone-docker', 'harbor/harbor-token-certificate', 'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
+      'harbor/harbor-robot-drone-docker', 'harbor/harbor-robot-puller', 'harbor/harbor-robot-puller-docker', 'harbor/harbor-token-certificate',
+      'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests
     for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
@@ -56,6 +62,20 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     }
     expect(first.main).not.toMatch(/^kind: Secret$/m);
     expect(first.stderr).toContain('create Secret dockyard/drone-oauth (keys: client-secret)');
+
+    // node mirror files and the example pipeline beside the manifests; the mirror login only in the .local file
+    expect(first.files).toEqual([
+      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml',
+      'pipelines/demo.drone.yml', 'secrets.local.yaml',
+    ]);
+    const puller = secrets.find((s) => s.metadata.name === 'harbor-robot-puller').stringData.secret;
+    expect(first.read('nodes/rke2/registries.local.yaml')).toContain(puller);
+    expect(first.mode('nodes/rke2/registries.local.yaml')).toBe(0o600);
+    for (const f of first.files.filter((name: string) => !name.includes('.local.'))) {
+      for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
+        expect(first.read(f)).not.toContain(value);
+      }
+    }
   });
 
   test('a lost state draws new credentials but leaves the main manifests unchanged', () => {

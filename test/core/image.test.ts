@@ -31,11 +31,11 @@ describe('Image', () => {
   });
 });
 
-describe('Images.useRegistry', () => {
+describe('Images.relocate', () => {
   test('rewrites the images of every construct below the scope at synth time, nearest scope winning', () => {
     const chart = testChart();
     new Postgres(chart, 'A', { name: 'a' });
-    Images.useRegistry(chart, 'mirror.example.com/hub');
+    Images.relocate(chart, { relocate: (image) => image.withRegistry('mirror.example.com/hub') });
     const objects = synth(chart);
     expect(container(find(objects, 'StatefulSet', 'a')).image).toBe('mirror.example.com/hub/library/postgres:17.9-bookworm');
   });

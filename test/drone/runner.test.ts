@@ -92,8 +92,8 @@ describe('DroneKubeRunner', () => {
     const objects = synth(chart);
     const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
     expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
-      { name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' },
-      { name: 'big-builds', match: { repo: ['acme/monorepo'] }, metadata: { namespace: 'ci-builds' } },
+      { kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' },
+      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'] }, metadata: { namespace: 'ci-builds' } },
     ]);
     expect(parse(config['namespace-rules.yaml'])).toEqual({ deploy: ['acme/app', 'acme/web'] });
     const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));

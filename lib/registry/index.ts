@@ -1,0 +1,5 @@
+export * from './credential';
+export * from './node-mirror-files';
+export * from './node-mirrors';
+export * from './pull-secret';
+export * from './relocation';

@@ -1,0 +1,241 @@
+/**
+ * Node-side registry mirrors: the files that make a node's container runtime pull images through a mirror, such as
+ * a Harbor proxy-cache project, instead of straight from Docker Hub or another public registry.
+ *
+ * - `rke2Registries` renders `registries.yaml` for RKE2 and k3s, which render it into containerd config themselves.
+ * - `containerdHosts` renders one containerd `hosts.toml` for a self-managed containerd with a `config_path`.
+ *
+ * These are pure functions returning file text; they create no constructs and write nothing. Both outputs begin
+ * with a comment header saying what the file is and where it goes on the node, and are deterministic: the same
+ * mirrors give the same bytes whatever their order.
+ */
+
+import { checkHostname, invalid } from '../core/validation';
+import { toYaml } from '../core/yaml';
+
+/** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
+export interface MirrorSpec {
+  /**
+   * The registry host as image names spell it, such as `docker.io`, `ghcr.io`, `quay.io` or `registry.k8s.io`:
+   * a lower-case DNS name with an optional `:port` and no scheme. Docker Hub is `docker.io` (image names never keep
+   * `index.docker.io`: it is normalised to `docker.io`).
+   */
+  readonly upstream: string;
+  /**
+   * The URL of the mirror host, such as `https://harbor.example.com` or `https://harbor.example.com:8443`: scheme
+   * `https` (or, explicitly, plain-text `http`), host and optional port, with no path, query or user info.
+   */
+  readonly endpoint: string;
+  /**
+   * A path prefix on the mirror, such as the Harbor proxy-cache project `dockerhub`, so that `docker.io/library/nginx`
+   * is pulled as `harbor.example.com/dockerhub/library/nginx`. Must follow Harbor's project naming rule.
+   *
+   * @default - images keep their own repository path on the mirror
+   */
+  readonly project?: string;
+}
+
+/**
+ * Credentials for a mirror host. Plain values: pass them only when rendering the git-ignored secrets output, never
+ * into a file that is committed.
+ */
+export interface MirrorAuth {
+  /** The user name, such as a Harbor robot account `robot$dockyard-nodes`; must not contain `:`. */
+  readonly username: string;
+  /** The password or token. */
+  readonly password: string;
+}
+
+/** Harbor's project name rule: lower-case letters and digits, separated by single `.`, `_` or `-`. */
+const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** `scheme://host[:port]`, with at most a bare trailing `/`; the host part is checked separately. */
+const ENDPOINT = /^(https?):\/\/([^/?#@\s]+)\/?$/;
+/** A UTF-16 surrogate without its pair, which no UTF-8 file (so no TOML file) can hold. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Docker Hub's real registry API host, which `docker.io` image names are pulled from. */
+const DOCKER_HUB_SERVER = 'https://registry-1.docker.io';
+
+/** A checked mirror, with the endpoint normalised to `scheme://host[:port]`. */
+interface CheckedMirror {
+  readonly upstream: string;
+  readonly endpoint: string;
+  /** The endpoint's `host[:port]`, which keys RKE2 `configs` and credentials. */
+  readonly host: string;
+  readonly project?: string;
+}
+
+/**
+ * A TOML basic string (`"..."`) holding `value` exactly. `JSON.stringify` already writes a valid TOML basic string
+ * for well-formed text: its escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u00XX`) are all TOML escapes. Two
+ * gaps are closed here: TOML also forbids a raw DEL (U+007F), and it cannot represent a lone surrogate at all.
+ */
+export function tomlString(value: string): string {
+  if (typeof value !== 'string' || LONE_SURROGATE.test(value)) {
+    invalid('toml string', value, 'must be a string of well-formed Unicode (no lone surrogates)');
+  }
+  return JSON.stringify(value).replace(/\x7f/g, '\\u007f');
+}
+
+/** Check one mirror spec; `prop` names it in errors, such as `mirrors[0]`. */
+function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
+  if (typeof mirror !== 'object' || mirror === null) {
+    invalid(prop, mirror, 'must be a mirror spec { upstream, endpoint, project? }');
+  }
+  const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true });
+  if (upstream === 'index.docker.io') {
+    invalid(`${prop}.upstream`, upstream, 'must be "docker.io" for Docker Hub: image names are normalised to docker.io');
+  }
+
+  const match = typeof mirror.endpoint === 'string' ? ENDPOINT.exec(mirror.endpoint) : null;
+  if (!match) {
+    invalid(`${prop}.endpoint`, mirror.endpoint, 'must be an https (or http) URL of the mirror host, such as "https://harbor.example.com", with an optional port and no path, query or user info');
+  }
+  const [, scheme, host] = match;
+  checkHostname(`${prop}.endpoint host`, host, { allowPort: true });
+
+  const project = mirror.project;
+  if (project !== undefined && (typeof project !== 'string' || project.length > 255 || !HARBOR_PROJECT.test(project))) {
+    invalid(`${prop}.project`, project, 'must be a Harbor project name: at most 255 lower-case letters and digits, separated by single ".", "_" or "-"');
+  }
+  return { upstream, endpoint: `${scheme}://${host}`, host, project };
+}
+
+/** Check a list of mirrors: not empty, each valid, no upstream twice; returned sorted by upstream. */
+function checkMirrors(mirrors: readonly MirrorSpec[]): CheckedMirror[] {
+  if (!Array.isArray(mirrors) || mirrors.length === 0) {
+    invalid('mirrors', mirrors, 'must list at least one registry mirror');
+  }
+  const seen = new Map<string, number>();
+  const checked = mirrors.map((m, i) => {
+    const c = checkMirror(`mirrors[${i}]`, m);
+    const first = seen.get(c.upstream);
+    if (first !== undefined) {
+      invalid(`mirrors[${i}].upstream`, c.upstream, `must be unique: mirrors[${first}] already mirrors it`);
+    }
+    seen.set(c.upstream, i);
+    return c;
+  });
+  return checked.sort((a, b) => compare(a.upstream, b.upstream));
+}
+
+/** Locale-independent string order, so output does not depend on the machine. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Check credentials keyed by mirror host; returned as entries sorted by host. */
+function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMirror[]): [string, MirrorAuth][] {
+  if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
+    invalid('auth', auth, 'must map mirror endpoint hosts to { username, password }');
+  }
+  const hosts = [...new Set(mirrors.map((m) => m.host))].sort(compare);
+  return Object.keys(auth).sort(compare).map((key) => {
+    if (!hosts.includes(key)) {
+      invalid('auth key', key, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
+    }
+    const { username, password } = auth[key] ?? ({} as Partial<MirrorAuth>);
+    if (typeof username !== 'string' || username === '' || username.includes(':')) {
+      invalid(`auth["${key}"].username`, username, 'must be a non-empty user name without ":"');
+    }
+    if (typeof password !== 'string' || password === '') {
+      // never echo a password: report only its type
+      invalid(`auth["${key}"].password`, typeof password === 'string' ? '' : typeof password, 'must be a non-empty string');
+    }
+    return [key, { username, password }];
+  });
+}
+
+/**
+ * Render `registries.yaml` for RKE2 (`/etc/rancher/rke2/registries.yaml`) and k3s
+ * (`/etc/rancher/k3s/registries.yaml`), making every node pull each mirror's `upstream` through its `endpoint`.
+ *
+ * Each mirror becomes `mirrors.<upstream>.endpoint: [<endpoint>]`; with a `project`, also
+ * `rewrite: {"^(.*)$": "<project>/$1"}`, so `docker.io/library/nginx` is pulled from the mirror as
+ * `<project>/library/nginx` (a Harbor proxy-cache project). Credentials become `configs.<host>.auth`, keyed by the
+ * mirror endpoint's `host[:port]`, not by the mirrored registry name.
+ *
+ * The file is read only when rke2/k3s starts: install it on every node before starting the service, or restart it.
+ * Each registry's default endpoint is still tried last unless disabled (`disable-default-registry-endpoint: true`
+ * in the RKE2 config, `--disable-default-registry-endpoint` for k3s); the header comment says so too.
+ *
+ * @param mirrors the mirrors, one per upstream registry; at least one
+ * @param auth credentials keyed by mirror endpoint `host[:port]` (such as `harbor.example.com`); only for output that
+ *   stays out of git
+ * @returns the file text
+ */
+export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, MirrorAuth>): string {
+  const checked = checkMirrors(mirrors);
+  const credentials = auth === undefined ? [] : checkAuth(auth, checked);
+
+  const doc: Record<string, unknown> = {
+    mirrors: Object.fromEntries(checked.map((m) => [
+      m.upstream,
+      m.project === undefined
+        ? { endpoint: [m.endpoint] }
+        : { endpoint: [m.endpoint], rewrite: { '^(.*)$': `${m.project}/$1` } },
+    ])),
+  };
+  if (credentials.length > 0) {
+    doc.configs = Object.fromEntries(credentials.map(([host, a]) => [host, { auth: { username: a.username, password: a.password } }]));
+  }
+
+  const header = [
+    'registries.yaml: node-side registry mirrors for RKE2 and k3s (generated by Dockyard; do not edit).',
+    'Install on every node as /etc/rancher/rke2/registries.yaml (RKE2) or /etc/rancher/k3s/registries.yaml (k3s)',
+    'before starting rke2/k3s, or restart the service after changing it: it is read only at startup.',
+    'Mirrors: ' + checked.map((m) => `${m.upstream} -> ${m.endpoint}${m.project === undefined ? '' : `/${m.project}`}`).join(', ') + '.',
+    "Each registry's default endpoint (for docker.io: https://index.docker.io/v2) is still tried last, without",
+    'rewrites, unless disabled: set disable-default-registry-endpoint: true in /etc/rancher/rke2/config.yaml (RKE2)',
+    'or pass --disable-default-registry-endpoint (k3s).',
+    ...(credentials.length > 0
+      ? ['CONTAINS REGISTRY CREDENTIALS: keep this file out of git and readable by root only (mode 0600).']
+      : []),
+  ];
+  return header.map((line) => `# ${line}\n`).join('') + toYaml([doc]);
+}
+
+/**
+ * Render one containerd `hosts.toml` making containerd pull `mirror.upstream` through `mirror.endpoint`, for a
+ * self-managed containerd whose CRI registry `config_path` points at a `certs.d` directory (RKE2 and k3s write
+ * these files themselves from `registries.yaml`: use `rke2Registries` there).
+ *
+ * The file sets `server` to the upstream's real registry API (`https://registry-1.docker.io` for `docker.io`,
+ * `https://<upstream>` otherwise), tried after the mirror, and one `[host."..."]` table with
+ * `capabilities = ["pull", "resolve"]`. With a `project` the host is `<endpoint>/v2/<project>` with
+ * `override_path = true`, because that path already includes the `/v2` API prefix.
+ *
+ * hosts.toml cannot hold credentials: a private mirror's auth comes from the pod's imagePullSecrets (passed through
+ * the CRI) or the CRI registry auth config; the header comment says so.
+ *
+ * @param mirror the mirror
+ * @returns `path`, relative to the `certs.d` directory (`<upstream>/hosts.toml`, such as `docker.io/hosts.toml` or
+ *   `registry.example.com:5000/hosts.toml`), and the file `content`
+ */
+export function containerdHosts(mirror: MirrorSpec): { path: string; content: string } {
+  const m = checkMirror('mirror', mirror);
+  const server = m.upstream === 'docker.io' ? DOCKER_HUB_SERVER : `https://${m.upstream}`;
+  const host = m.project === undefined ? m.endpoint : `${m.endpoint}/v2/${m.project}`;
+  // containerd looks a registry "host:port" up in a directory of that name (also "host_port_", but one is enough)
+  const path = `${m.upstream}/hosts.toml`;
+
+  const header = [
+    `hosts.toml: containerd registry mirror for ${m.upstream} (generated by Dockyard; do not edit).`,
+    `Install on every node as <config_path>/${path}, such as /etc/containerd/certs.d/${path},`,
+    'where config_path is the CRI registry config_path: [plugins."io.containerd.grpc.v1.cri".registry] in',
+    'containerd 1.x, [plugins."io.containerd.cri.v1.images".registry] in containerd 2.x.',
+    'Changes apply without a containerd restart.',
+    'No credentials: hosts.toml cannot hold them. Auth for the mirror comes from the pod\'s imagePullSecrets',
+    '(passed to containerd through the CRI) or from the CRI registry auth config.',
+    `The mirror is tried first; server, the upstream registry itself, is tried last.`,
+  ];
+  const lines = [
+    ...header.map((line) => `# ${line}`),
+    '',
+    `server = ${tomlString(server)}`,
+    '',
+    `[host.${tomlString(host)}]`,
+    '  capabilities = ["pull", "resolve"]',
+    ...(m.project === undefined ? [] : ['  override_path = true']),
+  ];
+  return { path, content: lines.join('\n') + '\n' };
+}

@@ -1,0 +1,255 @@
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../../lib/core/validation';
+import { containerdHosts, MirrorSpec, rke2Registries, tomlString } from '../../lib/registry/node-mirrors';
+
+const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
+const GHCR: MirrorSpec = { upstream: 'ghcr.io', endpoint: 'https://harbor.example.com', project: 'ghcr' };
+const ROBOT = { username: 'robot$dockyard-nodes', password: 's3cret' };
+
+/** The comment lines at the top of a file, without their `# `. */
+const header = (text: string) => text.split('\n').filter((l) => l.startsWith('#')).map((l) => l.slice(2));
+
+describe('rke2Registries', () => {
+  test('renders a Docker Hub mirror through a Harbor proxy-cache project', () => {
+    const text = rke2Registries([HUB]);
+    expect(parseYaml(text)).toEqual({
+      mirrors: {
+        'docker.io': {
+          endpoint: ['https://harbor.example.com'],
+          rewrite: { '^(.*)$': 'dockerhub/$1' },
+        },
+      },
+    });
+    expect(text).not.toContain('configs');
+    expect(text).not.toContain('CREDENTIALS');
+  });
+
+  test('adds credentials under configs, keyed by the mirror host, not the mirrored registry', () => {
+    const text = rke2Registries([HUB], { 'harbor.example.com': ROBOT });
+    expect(parseYaml(text)).toEqual({
+      mirrors: {
+        'docker.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'dockerhub/$1' } },
+      },
+      configs: {
+        'harbor.example.com': { auth: { username: 'robot$dockyard-nodes', password: 's3cret' } },
+      },
+    });
+    expect(header(text).join('\n')).toContain('CONTAINS REGISTRY CREDENTIALS: keep this file out of git');
+  });
+
+  test('renders two mirrors on one Harbor, sorted by upstream, with one configs entry', () => {
+    const text = rke2Registries([GHCR, HUB], { 'harbor.example.com': ROBOT });
+    const doc = parseYaml(text);
+    expect(doc).toEqual({
+      mirrors: {
+        'docker.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'dockerhub/$1' } },
+        'ghcr.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'ghcr/$1' } },
+      },
+      configs: { 'harbor.example.com': { auth: ROBOT } },
+    });
+    expect(Object.keys(doc.mirrors)).toEqual(['docker.io', 'ghcr.io']);
+    expect(Object.keys(doc)).toEqual(['mirrors', 'configs']);
+  });
+
+  test('omits rewrite without a project, and keys credentials by host:port', () => {
+    const text = rke2Registries(
+      [{ upstream: 'quay.io', endpoint: 'https://mirror.example.com:8443/' }],
+      { 'mirror.example.com:8443': ROBOT },
+    );
+    expect(parseYaml(text)).toEqual({
+      mirrors: { 'quay.io': { endpoint: ['https://mirror.example.com:8443'] } },
+      configs: { 'mirror.example.com:8443': { auth: ROBOT } },
+    });
+  });
+
+  test('accepts an explicit plain-http endpoint', () => {
+    expect(parseYaml(rke2Registries([{ upstream: 'docker.io', endpoint: 'http://10.0.0.5:5000' }]))).toEqual({
+      mirrors: { 'docker.io': { endpoint: ['http://10.0.0.5:5000'] } },
+    });
+  });
+
+  test('starts with a header naming the file, its node paths and the default endpoint fallback', () => {
+    const text = rke2Registries([HUB]);
+    expect(text.startsWith('# registries.yaml: node-side registry mirrors for RKE2 and k3s')).toBe(true);
+    const lines = header(text).join('\n');
+    expect(lines).toContain('/etc/rancher/rke2/registries.yaml (RKE2)');
+    expect(lines).toContain('/etc/rancher/k3s/registries.yaml (k3s)');
+    expect(lines).toContain('read only at startup');
+    expect(lines).toContain('Mirrors: docker.io -> https://harbor.example.com/dockerhub.');
+    expect(lines).toContain("default endpoint (for docker.io: https://index.docker.io/v2) is still tried last");
+    expect(lines).toContain('disable-default-registry-endpoint: true');
+    expect(lines).toContain('--disable-default-registry-endpoint');
+    // the header is all comments, before any YAML
+    expect(text.split('\n').findIndex((l) => !l.startsWith('#'))).toBe(header(text).length);
+  });
+
+  test('round-trips passwords and user names with characters YAML treats specially', () => {
+    const odd = [
+      'p@ss: "w#rd\' {x} [y] *z &a !b %c |d >e',
+      '  leading and trailing spaces  ',
+      'line1\nline2\r\n\ttab\\backslash',
+      'yes', 'null', '0x1F', '1e3', '~', '-', '---', '# not a comment', 'ünïcødé ✓ 🐳',
+      '\u0000\u0007\u007f\u0085\u2028',
+    ];
+    for (const password of odd) {
+      const auth = { 'harbor.example.com': { username: 'robot$x y', password } };
+      expect(parseYaml(rke2Registries([HUB], auth)).configs).toEqual({
+        'harbor.example.com': { auth: { username: 'robot$x y', password } },
+      });
+    }
+  });
+
+  test('is deterministic: mirror and credential order do not change the output', () => {
+    const quay: MirrorSpec = { upstream: 'quay.io', endpoint: 'https://mirror.example.com:8443' };
+    const a = rke2Registries([HUB, GHCR, quay], { 'harbor.example.com': ROBOT, 'mirror.example.com:8443': ROBOT });
+    const b = rke2Registries([quay, GHCR, HUB], { 'mirror.example.com:8443': ROBOT, 'harbor.example.com': ROBOT });
+    expect(b).toBe(a);
+    expect(rke2Registries([HUB, GHCR, quay])).toBe(rke2Registries([GHCR, quay, HUB]));
+    expect(Object.keys(parseYaml(a).configs)).toEqual(['harbor.example.com', 'mirror.example.com:8443']);
+    expect(Object.keys(parseYaml(a).mirrors)).toEqual(['docker.io', 'ghcr.io', 'quay.io']);
+  });
+
+  test('treats an empty auth map as no credentials', () => {
+    expect(rke2Registries([HUB], {})).toBe(rke2Registries([HUB]));
+  });
+});
+
+describe('containerdHosts', () => {
+  test('renders a Docker Hub mirror through a Harbor proxy-cache project', () => {
+    const { path, content } = containerdHosts(HUB);
+    expect(path).toBe('docker.io/hosts.toml');
+    expect(parseToml(content)).toEqual({
+      server: 'https://registry-1.docker.io',
+      host: {
+        'https://harbor.example.com/v2/dockerhub': { capabilities: ['pull', 'resolve'], override_path: true },
+      },
+    });
+    expect(content).toContain('[host."https://harbor.example.com/v2/dockerhub"]');
+  });
+
+  test('without a project, uses the endpoint itself and no override_path', () => {
+    const { path, content } = containerdHosts({ upstream: 'registry.k8s.io', endpoint: 'https://mirror.example.com' });
+    expect(path).toBe('registry.k8s.io/hosts.toml');
+    const toml = parseToml(content) as { server: string; host: Record<string, Record<string, unknown>> };
+    expect(toml.server).toBe('https://registry.k8s.io');
+    expect(Object.keys(toml.host)).toEqual(['https://mirror.example.com']);
+    expect(toml.host['https://mirror.example.com']).toEqual({ capabilities: ['pull', 'resolve'] });
+    expect(content).not.toContain('override_path');
+  });
+
+  test('names the directory host:port for a registry with a port, and keeps the port on the server and host', () => {
+    const { path, content } = containerdHosts({
+      upstream: 'registry.example.com:5000', endpoint: 'https://harbor.example.com:8443', project: 'internal.cache_1',
+    });
+    expect(path).toBe('registry.example.com:5000/hosts.toml');
+    expect(parseToml(content)).toEqual({
+      server: 'https://registry.example.com:5000',
+      host: {
+        'https://harbor.example.com:8443/v2/internal.cache_1': { capabilities: ['pull', 'resolve'], override_path: true },
+      },
+    });
+  });
+
+  test('starts with a header naming the file, its node path, and where auth comes from', () => {
+    const { content } = containerdHosts(GHCR);
+    expect(content.startsWith('# hosts.toml: containerd registry mirror for ghcr.io')).toBe(true);
+    const lines = header(content).join('\n');
+    expect(lines).toContain('/etc/containerd/certs.d/ghcr.io/hosts.toml');
+    expect(lines).toContain('io.containerd.grpc.v1.cri');
+    expect(lines).toContain('io.containerd.cri.v1.images');
+    expect(lines).toContain('No credentials');
+    expect(lines).toContain("imagePullSecrets");
+    expect(lines).toContain('CRI registry auth config');
+    expect(parseToml(content).server).toBe('https://ghcr.io');
+  });
+
+  test('is deterministic', () => {
+    expect(containerdHosts({ ...HUB })).toEqual(containerdHosts({ project: 'dockerhub', endpoint: 'https://harbor.example.com', upstream: 'docker.io' }));
+  });
+});
+
+describe('tomlString', () => {
+  test('writes TOML basic strings that parse back exactly', () => {
+    const values = ['plain', 'quote " and \\ backslash', 'tab\tnew\nline\r', '\u0000\u0001\u001f\u007f', 'ünïcødé 🐳', '', "'single'", '${x} #c'];
+    for (const v of values) {
+      expect(parseToml(`k = ${tomlString(v)}`)).toEqual({ k: v });
+    }
+  });
+
+  test('refuses a lone surrogate, which TOML cannot hold', () => {
+    expect(() => tomlString('a\ud800b')).toThrow(/invalid toml string .*: must be a string of well-formed Unicode/);
+    expect(() => tomlString('\udc00')).toThrow(ValidationError);
+  });
+});
+
+describe('validation', () => {
+  const bad = (mirror: Partial<MirrorSpec>): MirrorSpec => ({ ...HUB, ...mirror } as MirrorSpec);
+
+  test.each([
+    ['https://docker.io', /invalid mirrors\[0\]\.upstream "https:\/\/docker\.io": must be a lower-case DNS host name, optionally with :port, without scheme or path/],
+    ['Docker.io', /invalid mirrors\[0\]\.upstream "Docker.io": must be a lower-case DNS host name/],
+    ['docker.io/library', /invalid mirrors\[0\]\.upstream/],
+    ['registry.example.com:99999', /invalid mirrors\[0\]\.upstream/],
+    ['', /invalid mirrors\[0\]\.upstream ""/],
+    ['index.docker.io', /invalid mirrors\[0\]\.upstream "index\.docker\.io": must be "docker\.io" for Docker Hub/],
+  ])('refuses upstream %j', (upstream, message) => {
+    expect(() => rke2Registries([bad({ upstream })])).toThrow(ValidationError);
+    expect(() => rke2Registries([bad({ upstream })])).toThrow(message);
+  });
+
+  test.each([
+    'harbor.example.com', 'ftp://harbor.example.com', 'https://harbor.example.com/dockerhub', 'https://harbor.example.com/v2/',
+    'https://harbor.example.com?x=1', 'https://harbor.example.com#x', 'https://user:pw@harbor.example.com', 'https://', '',
+  ])('refuses endpoint %j', (endpoint) => {
+    expect(() => rke2Registries([bad({ endpoint })])).toThrow(
+      `invalid mirrors[0].endpoint ${JSON.stringify(endpoint)}: must be an https (or http) URL of the mirror host`);
+  });
+
+  test.each(['https://Harbor.example.com', 'https://harbor_1.example.com', 'https://harbor.example.com:0'])('refuses endpoint host in %j', (endpoint) => {
+    expect(() => rke2Registries([bad({ endpoint })])).toThrow(/invalid mirrors\[0\]\.endpoint host ".*": must be a lower-case DNS host name, optionally with :port/);
+  });
+
+  test.each(['DockerHub', 'docker hub', '-hub', 'hub-', 'a..b', 'a/b', '', 'a'.repeat(256)])('refuses project %j', (project) => {
+    expect(() => rke2Registries([bad({ project })])).toThrow(
+      `invalid mirrors[0].project ${JSON.stringify(project)}: must be a Harbor project name`);
+  });
+
+  test('names the mirror index and uses "mirror" for containerdHosts', () => {
+    expect(() => rke2Registries([HUB, bad({ upstream: 'ghcr.io', project: 'GHCR' })])).toThrow('invalid mirrors[1].project "GHCR"');
+    expect(() => containerdHosts(bad({ upstream: 'HTTPS://x' }))).toThrow('invalid mirror.upstream "HTTPS://x"');
+    expect(() => containerdHosts(bad({ endpoint: 'https://h/x' }))).toThrow('invalid mirror.endpoint "https://h/x"');
+    expect(() => containerdHosts(bad({ project: 'A' }))).toThrow('invalid mirror.project "A"');
+  });
+
+  test('refuses an empty mirror list', () => {
+    expect(() => rke2Registries([])).toThrow('invalid mirrors []: must list at least one registry mirror');
+  });
+
+  test('refuses a registry mirrored twice', () => {
+    expect(() => rke2Registries([HUB, GHCR, { upstream: 'docker.io', endpoint: 'https://other.example.com' }])).toThrow(
+      'invalid mirrors[2].upstream "docker.io": must be unique: mirrors[0] already mirrors it');
+  });
+
+  test('refuses credentials for a host no mirror uses, listing the allowed hosts', () => {
+    const mirrors = [HUB, { upstream: 'quay.io', endpoint: 'https://mirror.example.com:8443' }];
+    expect(() => rke2Registries(mirrors, { 'docker.io': ROBOT })).toThrow(
+      'invalid auth key "docker.io": must be the host[:port] of a mirror endpoint, one of "harbor.example.com", "mirror.example.com:8443"');
+    expect(() => rke2Registries(mirrors, { 'https://harbor.example.com': ROBOT })).toThrow('invalid auth key "https://harbor.example.com"');
+    expect(() => rke2Registries(mirrors, { 'mirror.example.com': ROBOT })).toThrow('invalid auth key "mirror.example.com"');
+  });
+
+  test('refuses a user name with ":" or empty', () => {
+    expect(() => rke2Registries([HUB], { 'harbor.example.com': { username: 'robot:x', password: 'p' } })).toThrow(
+      'invalid auth["harbor.example.com"].username "robot:x": must be a non-empty user name without ":"');
+    expect(() => rke2Registries([HUB], { 'harbor.example.com': { username: '', password: 'p' } })).toThrow(
+      'invalid auth["harbor.example.com"].username ""');
+  });
+
+  test('refuses an empty or missing password without echoing any password', () => {
+    expect(() => rke2Registries([HUB], { 'harbor.example.com': { username: 'u', password: '' } })).toThrow(
+      'invalid auth["harbor.example.com"].password "": must be a non-empty string');
+    const missing = { 'harbor.example.com': { username: 'u' } } as unknown as Record<string, typeof ROBOT>;
+    expect(() => rke2Registries([HUB], missing)).toThrow('invalid auth["harbor.example.com"].password "undefined"');
+  });
+});
