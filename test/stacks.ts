@@ -5,6 +5,8 @@ import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../apps/default/config';
 import { defaultStack } from '../apps/default/stack';
+import { digitalOceanCharts } from '../apps/digitalocean/charts';
+import { DIGITALOCEAN_EXAMPLE } from '../apps/digitalocean/config';
 import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
 import { LocalSecretStore, Secret } from '../lib';
 
@@ -44,6 +46,7 @@ function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
 const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'default': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, imageMirror }),
   'harbor-do': (app, imageMirror) => harborOnDigitalOcean(app, imageMirror),
+  'digitalocean': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror }),
 };
 
 /** Every example stack under apps/ that `cdk8s synth` produces. */

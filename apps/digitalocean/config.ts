@@ -1,0 +1,72 @@
+import { checkDnsSubdomain, invalid } from '../../lib';
+
+/** The DigitalOcean program's settings: `pulumi config set <key> <value>` in project `dockyard`. */
+export interface DigitalOceanSettings {
+  /** The DigitalOcean region of every resource (`region`). */
+  readonly region: string;
+  /** The domain Harbor and Drone are served under (`domain`): `harbor.<domain>` and `drone.<domain>`. */
+  readonly domain: string;
+  /** The managed PostgreSQL's size slug (`postgresSize`). */
+  readonly postgresSize: string;
+  /** The managed Valkey's size slug (`valkeySize`). */
+  readonly valkeySize: string;
+  /** The Spaces bucket for Harbor's images (`bucket`). */
+  readonly bucket: string;
+  /** An existing DOKS cluster to deploy to, instead of creating one (`clusterName`). */
+  readonly clusterName?: string;
+  /** The node size and count of a created cluster (`nodeSize`, `nodeCount`). */
+  readonly nodeSize: string;
+  readonly nodeCount: number;
+  /** Whether to create a DigitalOcean Container Registry and pull from it (`containerRegistry`). */
+  readonly containerRegistry: boolean;
+  /** The GitHub OAuth app's client ID (`githubClientId`); its secret is `githubClientSecret`, set with `--secret`. */
+  readonly githubClientId: string;
+  /** The organisation whose members may log in (`organization`) and the first Drone admin (`admin`). */
+  readonly organization: string;
+  readonly admin: string;
+}
+
+/** The settings of the example in tests and docs; a real stack sets at least domain, bucket and the GitHub app. */
+export const DIGITALOCEAN_EXAMPLE = {
+  region: 'fra1',
+  domain: 'example.com',
+  postgresSize: 'db-s-1vcpu-1gb',
+  valkeySize: 'db-s-1vcpu-1gb',
+  bucket: 'example-harbor',
+  nodeSize: 's-2vcpu-4gb',
+  nodeCount: 2,
+  containerRegistry: false,
+  githubClientId: 'replace-with-oauth-client-id',
+  organization: 'example',
+  admin: 'example-admin',
+  // what digitalOceanCharts needs beyond the settings: a 1 GB PostgreSQL allows 22 connections
+  postgresConnectionLimit: 22,
+};
+
+/** Read and check the settings from a getter such as `pulumi.Config.get`. */
+export function readSettings(get: (key: string) => string | undefined): DigitalOceanSettings {
+  const value = (key: keyof DigitalOceanSettings, fallback?: string | number | boolean) => get(key) ?? (fallback === undefined ? undefined : String(fallback));
+  const required = (key: keyof DigitalOceanSettings) => value(key) ?? invalid(key, undefined, `must be set: pulumi config set ${key} <value>`);
+  const nodeCount = Number(value('nodeCount', DIGITALOCEAN_EXAMPLE.nodeCount));
+  if (!Number.isInteger(nodeCount) || nodeCount < 1) {
+    invalid('nodeCount', value('nodeCount'), 'must be a whole number of at least 1');
+  }
+  const region = value('region', DIGITALOCEAN_EXAMPLE.region)!;
+  if (!/^[a-z]{3}\d$/.test(region)) {
+    invalid('region', region, 'must be a DigitalOcean region slug such as "fra1" or "nyc3"');
+  }
+  return {
+    region,
+    domain: checkDnsSubdomain('domain', required('domain')),
+    postgresSize: value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!,
+    valkeySize: value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!,
+    bucket: required('bucket'),
+    clusterName: value('clusterName'),
+    nodeSize: value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!,
+    nodeCount,
+    containerRegistry: value('containerRegistry', false) === 'true',
+    githubClientId: required('githubClientId'),
+    organization: required('organization'),
+    admin: required('admin'),
+  };
+}

@@ -1,0 +1,111 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { App } from 'cdk8s';
+import { Secret } from '../core/secret';
+import { GeneratedSecrets } from './generated-secrets';
+
+/** An existing Secret the charts read, created by the program from Outputs (a managed password, a Spaces key). */
+export interface ProvidedSecret {
+  readonly namespace: string;
+  readonly name: string;
+  /** Every key the charts read, with its value. */
+  readonly stringData: Record<string, pulumi.Input<string>>;
+  /** @default "Opaque" */
+  readonly type?: string;
+  /**
+   * Annotations, e.g. a Drone pipeline secret's `X-Drone-Repos` and `X-Drone-Events`.
+   *
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/** Args of a `ChartDeployment`. */
+export interface ChartDeploymentArgs {
+  /** The cdk8s app whose charts are deployed: built from Dockyard's constructs, without any credential. */
+  readonly app: App;
+  /** The existing Secrets the charts read (`Secret.requiredIn`); each must be given, with every key. */
+  readonly secrets: ProvidedSecret[];
+  /**
+   * Values of `SecretValue.input` keys, by environment variable name.
+   *
+   * @default - none
+   */
+  readonly inputs?: Record<string, pulumi.Input<string>>;
+  /**
+   * Placeholder strings in the chart objects and the values that replace them at deploy time, such as a managed
+   * database's host, known only once DigitalOcean has created it.
+   *
+   * @default - none
+   */
+  readonly substitutions?: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * Deploys cdk8s charts with `@pulumi/kubernetes`: their Namespaces first, then every Secret the charts read
+ * (generated ones from `@pulumi/random` and `@pulumi/tls`, provided ones from Outputs), then every other object
+ * through a `yaml.ConfigGroup`, so the objects are real resources that depend on their Secrets.
+ *
+ * No credential ever enters a chart object: the charts only name Secrets, and the Secrets carry Pulumi secrets.
+ */
+export class ChartDeployment extends pulumi.ComponentResource {
+  /** Every Kubernetes Secret the deployment creates. */
+  public readonly secrets: k8s.core.v1.Secret[];
+  /** The chart objects (with placeholders still in), for inspection. */
+  public readonly objects: any[];
+
+  public constructor(name: string, args: ChartDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('dockyard:pulumi:ChartDeployment', name, {}, opts);
+    // resolving the charts settles which namespaces need which generated Secret
+    this.objects = args.app.charts.flatMap((chart) => chart.toJson());
+    checkProvided(args.app, args.secrets);
+
+    const isNamespace = (o: any) => o.kind === 'Namespace';
+    const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
+    const generated = new GeneratedSecrets(`${name}-generated`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
+    const provided = args.secrets.map((s) => new k8s.core.v1.Secret(`${name}-${s.namespace}-${s.name}`, {
+      metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },
+      type: s.type ?? 'Opaque',
+      stringData: s.stringData,
+    }, { parent: this, dependsOn: [namespaces] }));
+    this.secrets = [...generated.secrets, ...provided];
+
+    const objs = substitute(this.objects.filter((o) => !isNamespace(o)), args.substitutions ?? {});
+    new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
+    this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
+  }
+}
+
+/** Every Secret the charts read must be provided, with every key they read. */
+function checkProvided(app: App, secrets: ProvidedSecret[]): void {
+  const missing = Secret.requiredIn(app).flatMap((r) => {
+    const given = secrets.find((s) => s.namespace === r.namespace && s.name === r.secretName);
+    const keys = r.keys.filter((k) => !given || !(k in given.stringData));
+    return keys.length === 0 ? [] : [`${r.namespace}/${r.secretName} (${keys.join(', ')})`];
+  });
+  if (missing.length > 0) {
+    throw new Error(`missing provided secrets: ${missing.join('; ')}`);
+  }
+}
+
+/**
+ * The objects with each string that holds a placeholder turned into an Output of the replaced text; the objects
+ * themselves stay plain, so the ConfigGroup can name and type them before the values are known.
+ */
+function substitute(value: any, substitutions: Record<string, pulumi.Input<string>>): any {
+  if (typeof value === 'string') {
+    const found = Object.keys(substitutions).filter((p) => value.includes(p));
+    if (found.length === 0) {
+      return value;
+    }
+    return pulumi.all(found.map((p) => substitutions[p])).apply((replacements) =>
+      found.reduce((text, p, i) => text.split(p).join(replacements[i]), value));
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => substitute(v, substitutions));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, substitutions)]));
+  }
+  return value;
+}

@@ -1,0 +1,118 @@
+import * as digitalocean from '@pulumi/digitalocean';
+import * as pulumi from '@pulumi/pulumi';
+import { checkInteger, invalid } from '../../core/validation';
+
+/** The host of DigitalOcean Container Registry, the `auths` key of its Docker config (do.md §1.6). */
+export const DOCR_SERVER = 'registry.digitalocean.com';
+
+/** DOCR subscription tiers: starter (1 repo, 500 MiB, free), basic (5 repos, 5 GiB), professional (do.md §1.6). */
+export const DOCR_TIERS: readonly string[] = ['starter', 'basic', 'professional'];
+
+/** Args of a `ContainerRegistry`. */
+export interface ContainerRegistryArgs {
+  /**
+   * Create the account's registry. DigitalOcean allows one per account (do.md §1.6), so set `false` to use the
+   * one that already exists, named `registryName`.
+   *
+   * @default true
+   */
+  readonly createRegistry?: boolean;
+  /**
+   * The registry's name: the first path segment of every image (`registry.digitalocean.com/<name>/<repo>`).
+   * Required when `createRegistry` is `false`.
+   *
+   * @default - the component name with a random suffix (Pulumi auto-naming), when the registry is created
+   */
+  readonly registryName?: string;
+  /**
+   * The subscription tier of a created registry: `starter`, `basic` or `professional`.
+   *
+   * @default 'basic'
+   */
+  readonly subscriptionTier?: string;
+  /**
+   * The region of a created registry, e.g. `fra1`.
+   *
+   * @default - chosen by DigitalOcean
+   */
+  readonly region?: string;
+  /**
+   * Whether the credentials can push as well as pull.
+   *
+   * @default false
+   */
+  readonly write?: boolean;
+  /**
+   * How long the credentials stay valid, in seconds; more than 0 and less than 1576800000.
+   *
+   * @default - the provider's default, 1576800000 (about 50 years)
+   */
+  readonly expirySeconds?: number;
+}
+
+/**
+ * DigitalOcean Container Registry credentials for image pull secrets, optionally creating the registry itself.
+ *
+ * `dockerConfigJson` is the full `{"auths":{"registry.digitalocean.com":{"auth":"…"}}}` document, usable
+ * verbatim as the `.dockerconfigjson` key of a `kubernetes.io/dockerconfigjson` Secret (do.md §1.6, §3.1).
+ */
+export class ContainerRegistry extends pulumi.ComponentResource {
+  /** The registry's name. */
+  public readonly registryName: pulumi.Output<string>;
+  /** The registry host, `registry.digitalocean.com`. */
+  public readonly serverUrl: string;
+  /** The image prefix, `registry.digitalocean.com/<registryName>`. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** The Docker config JSON for a pull (or, with `write`, push) secret; a Pulumi secret. */
+  public readonly dockerConfigJson: pulumi.Output<string>;
+
+  public constructor(name: string, args: ContainerRegistryArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    // check every input before registering anything
+    const create = args.createRegistry ?? true;
+    const tier = args.subscriptionTier ?? 'basic';
+    if (!DOCR_TIERS.includes(tier)) {
+      invalid('subscriptionTier', tier, `must be one of ${DOCR_TIERS.join(', ')}`);
+    }
+    if (args.registryName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.registryName)) {
+      invalid('registryName', args.registryName, 'must be at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    }
+    if (!create && args.registryName === undefined) {
+      invalid('registryName', args.registryName, 'is required when createRegistry is false');
+    }
+    if (args.expirySeconds !== undefined) {
+      // do.md §1.6: expiry must be > 0 and < 1576800000
+      checkInteger('expirySeconds', args.expirySeconds, 1, 1576800000 - 1);
+    }
+    super('dockyard:digitalocean:ContainerRegistry', name, {}, opts);
+
+    let registryName: pulumi.Output<string>;
+    if (create) {
+      const registry = new digitalocean.ContainerRegistry(`${name}-registry`, {
+        name: args.registryName,
+        subscriptionTierSlug: tier,
+        region: args.region,
+      }, { parent: this });
+      registryName = registry.name;
+    } else {
+      registryName = pulumi.output(args.registryName!);
+    }
+
+    const credentials = new digitalocean.ContainerRegistryDockerCredentials(`${name}-credentials`, {
+      registryName,
+      write: args.write ?? false,
+      expirySeconds: args.expirySeconds,
+    }, { parent: this });
+
+    this.registryName = registryName;
+    this.serverUrl = DOCR_SERVER;
+    this.endpoint = pulumi.interpolate`${DOCR_SERVER}/${registryName}`;
+    // the provider marks `dockerCredentials` secret only in the engine (additionalSecretOutputs); make it explicit
+    this.dockerConfigJson = pulumi.secret(credentials.dockerCredentials);
+    this.registerOutputs({
+      registryName: this.registryName,
+      serverUrl: this.serverUrl,
+      endpoint: this.endpoint,
+      dockerConfigJson: this.dockerConfigJson,
+    });
+  }
+}

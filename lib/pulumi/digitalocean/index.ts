@@ -1,0 +1,6 @@
+export * from './container-registry';
+export * from './database-size';
+export * from './kubernetes-cluster';
+export * from './managed-postgres';
+export * from './managed-valkey';
+export * from './spaces';

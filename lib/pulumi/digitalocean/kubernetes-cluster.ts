@@ -1,0 +1,239 @@
+import * as digitalocean from '@pulumi/digitalocean';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { checkInteger, invalid } from '../../core/validation';
+import { checkRegion } from './database-size';
+
+/**
+ * The DOKS minor version a created cluster runs unless `version` or `versionPrefix` says otherwise; the
+ * cluster gets that minor's latest patch (`getKubernetesVersions({ versionPrefix }).latestVersion`, the pattern
+ * do.md §1.5 recommends). Check `doctl kubernetes options versions` for the minors DigitalOcean still offers.
+ */
+export const DEFAULT_KUBERNETES_VERSION_PREFIX = '1.33.';
+
+/** The default node size: 2 vCPU, 4 GB; Harbor, Trivy and CI runners make 2 GB nodes tight (do.md §6). */
+export const DEFAULT_NODE_SIZE = 's-2vcpu-4gb';
+
+/** Args of `KubernetesCluster.create`. */
+export interface KubernetesClusterCreateArgs {
+  /** The region of the cluster and its VPC, e.g. `nyc3`; managed databases must share it. */
+  readonly region: string;
+  /**
+   * The exact DOKS version slug, e.g. `1.33.1-do.0`. Can only go up in place; a lower version replaces the
+   * cluster.
+   *
+   * @default - the latest patch matching `versionPrefix`
+   */
+  readonly version?: pulumi.Input<string>;
+  /**
+   * The version prefix whose latest patch the cluster runs, when `version` isn't given. A newer patch released
+   * by DigitalOcean upgrades the cluster in place on the next `pulumi up`.
+   *
+   * @default DEFAULT_KUBERNETES_VERSION_PREFIX ('1.33.')
+   */
+  readonly versionPrefix?: string;
+  /**
+   * The Droplet size of the default node pool.
+   *
+   * @default 's-2vcpu-4gb'
+   */
+  readonly nodeSize?: string;
+  /**
+   * The number of nodes in the default node pool; at least 1.
+   *
+   * @default 2
+   */
+  readonly nodeCount?: number;
+  /**
+   * The default node pool's name.
+   *
+   * @default 'default'
+   */
+  readonly nodePoolName?: string;
+  /**
+   * Give every namespace pull access to the account's DigitalOcean Container Registry. The registry must exist
+   * first (do.md §1.5): pass it as `registry` when this program creates it.
+   *
+   * @default false
+   */
+  readonly registryIntegration?: boolean;
+  /**
+   * The registry `registryIntegration` needs, when this program creates it (e.g. a `ContainerRegistry`); the
+   * cluster waits for it.
+   *
+   * @default - none
+   */
+  readonly registry?: pulumi.Resource;
+  /**
+   * The VPC's private range, e.g. `10.110.0.0/20`; RFC 1918, /16 to /24, not overlapping another VPC.
+   *
+   * @default - chosen by DigitalOcean
+   */
+  readonly vpcIpRange?: string;
+  /**
+   * Run a highly available control plane (billed extra).
+   *
+   * @default false
+   */
+  readonly ha?: boolean;
+  /**
+   * The cluster's name in DigitalOcean.
+   *
+   * @default - the component name with a random suffix (Pulumi auto-naming)
+   */
+  readonly clusterName?: string;
+  /**
+   * Tags on the cluster.
+   *
+   * @default - none
+   */
+  readonly tags?: readonly string[];
+}
+
+/** Args of `KubernetesCluster.existing`. */
+export interface KubernetesClusterExistingArgs {
+  /** The name of the existing DOKS cluster. */
+  readonly clusterName: pulumi.Input<string>;
+}
+
+/** What the private constructor builds: a new cluster or a reference to an existing one. */
+type ClusterSource =
+  | { readonly kind: 'create'; readonly args: KubernetesClusterCreateArgs }
+  | { readonly kind: 'existing'; readonly args: KubernetesClusterExistingArgs };
+
+/**
+ * A DigitalOcean Kubernetes (DOKS) cluster and a `@pulumi/kubernetes` provider for it: either created, with its
+ * own VPC and a default node pool (`KubernetesCluster.create`), or an existing cluster looked up by name
+ * (`KubernetesCluster.existing`, which creates no DigitalOcean resource).
+ *
+ * **Kubeconfig.** DOKS kubeconfig tokens expire after 7 days (do.md §1.5, §7). The cluster resource keeps the
+ * kubeconfig of its last refresh in the state, so a provider built from it fails a week later with "the server
+ * has asked for the client to provide credentials". This component therefore reads the kubeconfig from the
+ * `getKubernetesCluster` data source on every run, which fetches fresh credentials each time, and sets the
+ * provider's `clusterIdentifier` to the cluster id, so a new token updates the provider instead of replacing it
+ * and every Kubernetes resource with it.
+ *
+ * If you need a kubeconfig that outlives one run (for CI or people outside Pulumi), don't export `kubeconfig`:
+ * run `doctl kubernetes cluster kubeconfig save <name>`, whose kubeconfig mints a token from your DigitalOcean
+ * API token on each use (doctl's exec credential plugin); or create a ServiceAccount with a
+ * `kubernetes.io/service-account-token` Secret in the cluster and build a kubeconfig from the cluster's
+ * endpoint, CA certificate and that token, which stays valid until the Secret is deleted.
+ */
+export class KubernetesCluster extends pulumi.ComponentResource {
+  /** Create a DOKS cluster in a new VPC. */
+  public static create(name: string, args: KubernetesClusterCreateArgs, opts?: pulumi.ComponentResourceOptions): KubernetesCluster {
+    return new KubernetesCluster(name, { kind: 'create', args }, opts);
+  }
+
+  /** Use an existing DOKS cluster, found by name; nothing is created in DigitalOcean. */
+  public static existing(name: string, args: KubernetesClusterExistingArgs, opts?: pulumi.ComponentResourceOptions): KubernetesCluster {
+    return new KubernetesCluster(name, { kind: 'existing', args }, opts);
+  }
+
+  /** The cluster's id, e.g. for a database firewall's `k8s` rule. */
+  public readonly clusterId: pulumi.Output<string>;
+  /** The cluster's name. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** The cluster's region. */
+  public readonly region: pulumi.Output<string>;
+  /**
+   * The cluster's VPC: the one created with it, or the existing cluster's. Place managed databases in it
+   * (`privateNetworkUuid`) so their private hosts are reachable from pods.
+   */
+  public readonly vpcUuid: pulumi.Output<string>;
+  /** Whether this component created the cluster (and its VPC). */
+  public readonly created: boolean;
+  /** A kubeconfig read on this run, valid for 7 days; a Pulumi secret. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** A Kubernetes provider for the cluster. */
+  public readonly provider: k8s.Provider;
+
+  private constructor(name: string, source: ClusterSource, opts: pulumi.ComponentResourceOptions = {}) {
+    // check every input before registering anything
+    if (source.kind === 'create') {
+      checkCreateArgs(source.args);
+    }
+    super('dockyard:digitalocean:KubernetesCluster', name, {}, opts);
+    let data: pulumi.Output<digitalocean.GetKubernetesClusterResult>;
+    if (source.kind === 'create') {
+      const args = source.args;
+      const vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.vpcIpRange }, { parent: this });
+      const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
+        name: args.clusterName,
+        region: args.region,
+        version: args.version ?? latestVersion(args.versionPrefix ?? DEFAULT_KUBERNETES_VERSION_PREFIX, this),
+        vpcUuid: vpc.id,
+        nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
+        registryIntegration: args.registryIntegration ?? false,
+        ha: args.ha ?? false,
+        tags: args.tags ? [...args.tags] : undefined,
+      }, { parent: this, dependsOn: args.registry ? [args.registry] : [] });
+
+      // The data source rather than `cluster.kubeConfigs`: the resource's kubeconfig is only renewed by a
+      // refresh, the data source's on every run. Reading `cluster.name` makes it wait until the cluster exists.
+      data = digitalocean.getKubernetesClusterOutput({ name: cluster.name }, { parent: this, dependsOn: [cluster] });
+      this.clusterId = cluster.id;
+      this.clusterName = cluster.name;
+      this.region = cluster.region;
+      this.vpcUuid = vpc.id;
+      this.created = true;
+    } else {
+      data = digitalocean.getKubernetesClusterOutput({ name: source.args.clusterName }, { parent: this });
+      // the invoke's result is all secret when it carries the (sensitive) kubeconfig; these fields aren't
+      this.clusterId = pulumi.unsecret(data.id);
+      this.clusterName = pulumi.unsecret(data.name);
+      this.region = pulumi.unsecret(data.region);
+      this.vpcUuid = pulumi.unsecret(data.vpcUuid);
+      this.created = false;
+    }
+
+    this.kubeconfig = pulumi.secret(data.apply((d) => {
+      const config = d.kubeConfigs?.[0]?.rawConfig;
+      if (!config) {
+        throw new Error(`DigitalOcean returned no kubeconfig for Kubernetes cluster "${d.name}"`);
+      }
+      return config;
+    }));
+    this.provider = new k8s.Provider(`${name}-provider`, {
+      kubeconfig: this.kubeconfig,
+      // only a different cluster replaces the provider; a fresh token is an update
+      clusterIdentifier: this.clusterId,
+    }, { parent: this });
+
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      clusterName: this.clusterName,
+      region: this.region,
+      vpcUuid: this.vpcUuid,
+      created: this.created,
+      kubeconfig: this.kubeconfig,
+    });
+  }
+}
+
+function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
+  checkRegion('region', args.region);
+  checkInteger('nodeCount', args.nodeCount ?? 2, 1);
+  if (args.version !== undefined && args.versionPrefix !== undefined) {
+    invalid('versionPrefix', args.versionPrefix, 'must not be set together with version');
+  }
+  if (args.versionPrefix !== undefined) {
+    checkVersionPrefix(args.versionPrefix);
+  }
+}
+
+function checkVersionPrefix(prefix: string): void {
+  if (!/^1\.\d+\.$/.test(prefix)) {
+    invalid('versionPrefix', prefix, 'must be a Kubernetes minor version followed by a dot, such as "1.33."');
+  }
+}
+
+/** The latest DOKS version matching `prefix`, failing clearly when DigitalOcean no longer offers that minor. */
+function latestVersion(prefix: string, parent: pulumi.Resource): pulumi.Output<string> {
+  return digitalocean.getKubernetesVersionsOutput({ versionPrefix: prefix }, { parent }).apply((v) => {
+    if (!v.latestVersion) {
+      throw new Error(`DigitalOcean offers no Kubernetes version matching versionPrefix "${prefix}"; pick one from \`doctl kubernetes options versions\``);
+    }
+    return v.latestVersion;
+  });
+}

@@ -1,0 +1,103 @@
+import * as digitalocean from '@pulumi/digitalocean';
+import * as pulumi from '@pulumi/pulumi';
+import { checkInteger, invalid } from '../../core/validation';
+
+/**
+ * The regions with Spaces, as the provider validates them (TF `spaces_entities.go` `SpacesRegions`, do.md §1.4).
+ * Note `nyc3`, not `nyc1`.
+ */
+export const SPACES_REGIONS: readonly string[] = ['ams3', 'atl1', 'blr1', 'fra1', 'lon1', 'nyc3', 'sfo2', 'sfo3', 'sgp1', 'syd1', 'tor1'];
+
+/** Args of a `SpacesBucket`. */
+export interface SpacesBucketArgs {
+  /** The Spaces region, e.g. `nyc3` or `fra1`; one of `SPACES_REGIONS`. */
+  readonly region: string;
+  /**
+   * The bucket's name: 3 to 63 lower-case letters, digits and "-", unique across Spaces.
+   *
+   * @default - the component name with a random suffix (Pulumi auto-naming)
+   */
+  readonly bucketName?: string;
+  /**
+   * Days after which Spaces aborts an incomplete multipart upload, so failed pushes of large image layers don't
+   * keep billing storage.
+   *
+   * @default 1
+   */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /**
+   * Delete every object when the bucket is destroyed; otherwise destroying a non-empty bucket fails.
+   *
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+  /**
+   * The access key's name.
+   *
+   * @default - the component name with a random suffix (Pulumi auto-naming)
+   */
+  readonly keyName?: string;
+}
+
+/**
+ * A private Spaces bucket and an access key that can read and write that bucket only, e.g. for Harbor's registry
+ * storage (`persistence.imageChartStorage.s3`).
+ *
+ * Bucket operations use the S3 API, so the `digitalocean` provider this component runs with needs Spaces keys
+ * (`spacesAccessId`/`spacesSecretKey`, or `SPACES_ACCESS_KEY_ID`/`SPACES_SECRET_ACCESS_KEY`); the API token
+ * alone is enough for the `SpacesKey` (do.md §1.4, §7).
+ */
+export class SpacesBucket extends pulumi.ComponentResource {
+  /** The bucket's name. */
+  public readonly bucket: pulumi.Output<string>;
+  /** The bucket's region. */
+  public readonly region: string;
+  /** The S3 endpoint, `https://<region>.digitaloceanspaces.com`. */
+  public readonly endpoint: string;
+  /** The access key id of the bucket-scoped key; a Pulumi secret. */
+  public readonly accessKey: pulumi.Output<string>;
+  /** The secret key of the bucket-scoped key; a Pulumi secret. */
+  public readonly secretKey: pulumi.Output<string>;
+
+  public constructor(name: string, args: SpacesBucketArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // check every input before registering anything
+    if (!SPACES_REGIONS.includes(args.region)) {
+      invalid('region', args.region, `must be a region with Spaces: ${SPACES_REGIONS.join(', ')}`);
+    }
+    if (args.bucketName !== undefined && !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(args.bucketName)) {
+      invalid('bucketName', args.bucketName, 'must be 3 to 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    }
+    const abortDays = checkInteger('abortIncompleteMultipartUploadDays', args.abortIncompleteMultipartUploadDays ?? 1, 1);
+    super('dockyard:digitalocean:SpacesBucket', name, {}, opts);
+
+    const bucket = new digitalocean.SpacesBucket(`${name}-bucket`, {
+      name: args.bucketName,
+      region: args.region,
+      acl: 'private',
+      forceDestroy: args.forceDestroy ?? false,
+      // An abort-only rule: the SDK doc asks for `expiration` or `noncurrentVersionExpiration`, but the provider
+      // doesn't enforce it and sends just AbortIncompleteMultipartUpload (TF resource_spaces_bucket.go).
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: abortDays }],
+    }, { parent: this });
+
+    // `readwrite` on this bucket only; created with the API token (do.md §1.4)
+    const key = new digitalocean.SpacesKey(`${name}-key`, {
+      name: args.keyName,
+      grants: [{ bucket: bucket.name, permission: 'readwrite' }],
+    }, { parent: this });
+
+    this.bucket = bucket.name;
+    this.region = args.region;
+    this.endpoint = `https://${args.region}.digitaloceanspaces.com`;
+    // only `secretKey` is secret in the provider; an access key id is still a credential to keep out of logs
+    this.accessKey = pulumi.secret(key.accessKey);
+    this.secretKey = pulumi.secret(key.secretKey);
+    this.registerOutputs({
+      bucket: this.bucket,
+      region: this.region,
+      endpoint: this.endpoint,
+      accessKey: this.accessKey,
+      secretKey: this.secretKey,
+    });
+  }
+}

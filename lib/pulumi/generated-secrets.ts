@@ -1,0 +1,178 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import * as tls from '@pulumi/tls';
+import { IConstruct } from 'constructs';
+import { Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
+import { ValidationError } from '../core/validation';
+
+/** Args of `GeneratedSecrets`. */
+export interface GeneratedSecretsArgs {
+  /** The cdk8s App (or any scope) whose generated Secrets are made; its charts must have been resolved first. */
+  readonly app: IConstruct;
+  /**
+   * The values of `SecretValue.input`, by its `env` name, e.g. `config.requireSecret('dockerhubToken')`.
+   *
+   * @default - none; the constructor throws if the app declares an input
+   */
+  readonly inputs?: Record<string, pulumi.Input<string>>;
+}
+
+// The alphabets of `SecretValue.hex` and `.alphanumeric`/`.password`, each mapped to its own random resource.
+const HEX = '0123456789abcdef';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * The Pulumi secret source: every generated `Secret` of a cdk8s app, made from Pulumi resources, in every
+ * namespace it is needed. It reproduces `LocalSecretStore`, with the Pulumi state in place of the state file:
+ * each random value, key or certificate is one resource (`random`, `tls`), made once and kept, and values derived
+ * from it follow it when it is replaced.
+ *
+ * Resolve the app's charts (`chart.toJson()`, or `app.synthYaml()`) before constructing it: resolving is what
+ * shares Secrets into the namespaces of the pods that read them, so `Secret.namespaces` is only complete afterwards.
+ *
+ * Each Secret becomes a `kubernetes:core/v1:Secret` child with the declared name, namespace, type and annotations,
+ * the label `app.kubernetes.io/managed-by: dockyard`, and its values in `stringData`, all marked secret.
+ */
+export class GeneratedSecrets extends pulumi.ComponentResource {
+  /** The Kubernetes Secrets: each generated Secret once per namespace, in declaration order. */
+  public readonly secrets: k8s.core.v1.Secret[];
+  /** Every produced value, by `<namespace>/<secret>/<key>` of its declaring Secret. */
+  private readonly values = new Map<string, pulumi.Output<string>>();
+
+  public constructor(name: string, args: GeneratedSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before `super` so that a bad app registers nothing, not even the component.
+    const declared = Secret.allIn(args.app);
+    check(declared, args.inputs ?? {});
+    super('dockyard:pulumi:GeneratedSecrets', name, {}, opts);
+
+    // A RandomPassword per password key, for an htpasswd line is made from its `bcryptHash`.
+    const passwords = new Map<string, random.RandomPassword>();
+    const valueOf = (key: SecretKey): pulumi.Output<string> => {
+      const id = idOf(key);
+      if (!this.values.has(id)) {
+        this.values.set(id, pulumi.secret(produce(recipeOf(key), id)));
+      }
+      return this.values.get(id)!;
+    };
+    const produce = (value: SecretValue, id: string): pulumi.Input<string> => {
+      const opt = { parent: this };
+      switch (value.kind) {
+        case SecretValueKind.RANDOM: {
+          if (value.alphabet === HEX) {
+            return new random.RandomId(`${name}-${id}`, { byteLength: value.length! / 2 }, opt).hex;
+          }
+          const mixed = value.mixedClasses ? { minUpper: 1, minLower: 1, minNumeric: 1 } : {};
+          const password = new random.RandomPassword(`${name}-${id}`,
+            { length: value.length!, special: false, upper: true, lower: true, numeric: true, ...mixed }, opt);
+          passwords.set(id, password);
+          return password.result;
+        }
+        case SecretValueKind.COPY:
+          return valueOf(value.sources.value);
+        case SecretValueKind.TEMPLATE: {
+          const names = Object.keys(value.sources);
+          return pulumi.all(names.map((n) => valueOf(value.sources[n]))).apply((vs) =>
+            value.template!.replace(/\{([A-Za-z0-9_]+)\}/g, (_, n: string) => vs[names.indexOf(n)]));
+        }
+        case SecretValueKind.RSA_PRIVATE_KEY:
+          return new tls.PrivateKey(`${name}-${id}`, { algorithm: 'RSA', rsaBits: value.bits! }, opt).privateKeyPem;
+        case SecretValueKind.CERTIFICATE:
+          return new tls.SelfSignedCert(`${name}-${id}`, {
+            privateKeyPem: valueOf(value.sources.key),
+            subject: { commonName: value.commonName! },
+            validityPeriodHours: value.days! * 24,
+            isCaCertificate: true,
+            allowedUses: ['cert_signing', 'digital_signature'],
+          }, opt).certPem;
+        case SecretValueKind.HTPASSWD:
+          valueOf(value.sources.password); // makes the source's RandomPassword if no Secret made it yet
+          return pulumi.interpolate`${value.user}:${passwords.get(idOf(value.sources.password))!.bcryptHash}`;
+        case SecretValueKind.DOCKER_CONFIG_JSON:
+          return pulumi.all(value.entries!.map((_, i) => valueOf(value.sources[String(i)]))).apply((pws) => JSON.stringify({
+            auths: Object.fromEntries(value.entries!.map(({ registry, username }, i) =>
+              [registry, { username, password: pws[i], auth: Buffer.from(`${username}:${pws[i]}`).toString('base64') }])),
+          }));
+        case SecretValueKind.INPUT:
+          return args.inputs![value.env!];
+      }
+    };
+
+    this.secrets = declared.flatMap((secret) => {
+      const stringData = Object.fromEntries(Object.keys(secret.values).sort().map((k) => [k, valueOf(secret.key(k))]));
+      const annotations = Object.keys(secret.annotations).length > 0 ? { ...secret.annotations } : undefined;
+      return secret.namespaces.map((namespace) => new k8s.core.v1.Secret(`${name}-${namespace}/${secret.secretName}`, {
+        metadata: { name: secret.secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations },
+        type: secret.type,
+        stringData,
+      }, { parent: this }));
+    });
+    this.registerOutputs({ secretNames: declared.flatMap((s) => s.namespaces.map((ns) => `${ns}/${s.secretName}`)) });
+  }
+
+  /**
+   * The value of a key of a generated Secret of the app, marked secret, for other components such as node files.
+   *
+   * @throws if the key is not one of a Secret this component made
+   */
+  public value(key: SecretKey): pulumi.Output<string> {
+    const value = key.secret.generated ? this.values.get(idOf(key)) : undefined;
+    if (value === undefined) {
+      throw new ValidationError(`secret key ${key} is not a key of a generated Secret of this app`);
+    }
+    return value;
+  }
+}
+
+/** The id of a generated value, as in the local store: `<namespace>/<secret>/<key>` of its declaring Secret. */
+function idOf(key: SecretKey): string {
+  return `${key.secret.namespace}/${key.secret.secretName}/${key.key}`;
+}
+
+function recipeOf(key: SecretKey): SecretValue {
+  return (key.secret as Secret).values[key.key];
+}
+
+/**
+ * Throw for any value that cannot be made from Pulumi resources, then for missing inputs, before anything is
+ * registered. It walks the sources too, for a source may be declared outside the app.
+ */
+function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>): void {
+  const missing = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (key: SecretKey): void => {
+    if (seen.has(idOf(key))) {
+      return;
+    }
+    seen.add(idOf(key));
+    const value = recipeOf(key);
+    if (value.kind === SecretValueKind.RANDOM && value.alphabet === HEX && value.length! % 2 !== 0) {
+      throw new ValidationError(`invalid secret value ${key}: SecretValue.hex(${value.length}) needs an even length, ` +
+        'for it is made by random.RandomId from length/2 bytes');
+    }
+    if (value.kind === SecretValueKind.RANDOM && value.alphabet !== HEX && value.alphabet !== ALPHANUMERIC) {
+      throw new ValidationError(`invalid secret value ${key}: random alphabet ${JSON.stringify(value.alphabet)} is not supported`);
+    }
+    const source = value.kind === SecretValueKind.HTPASSWD ? recipeOf(value.sources.password) : undefined;
+    if (source !== undefined && (source.kind !== SecretValueKind.RANDOM || source.alphabet !== ALPHANUMERIC)) {
+      throw new ValidationError(`invalid secret value ${key}: the htpasswd source ${value.sources.password} must be ` +
+        'SecretValue.alphanumeric or .password, for the bcrypt hash is the bcryptHash of its random.RandomPassword');
+    }
+    const input = value.kind === SecretValueKind.INPUT ? inputs[value.env!] : undefined;
+    if (value.kind === SecretValueKind.INPUT && (input === undefined || input === '')) {
+      missing.add(`${value.env} (${value.description})`);
+    }
+    Object.values(value.sources).forEach(visit);
+  };
+  secrets.forEach((s) => Object.keys(s.values).forEach((k) => visit(s.key(k))));
+  // Two Secrets rendered to one namespace and name would be two resources fighting over one object.
+  const names = secrets.flatMap((s) => s.namespaces.map((ns) => `${ns}/${s.secretName}`));
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) {
+    throw new ValidationError(`duplicate generated Secret ${duplicate}: two Secrets would be made with that namespace and name`);
+  }
+  if (missing.size > 0) {
+    throw new ValidationError(`missing secret inputs: ${[...missing].join(', ')}; pass them in GeneratedSecretsArgs.inputs, ` +
+      'e.g. from config.requireSecret; nothing was created');
+  }
+}

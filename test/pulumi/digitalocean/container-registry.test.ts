@@ -1,0 +1,65 @@
+import * as pulumi from '@pulumi/pulumi';
+import type * as Module from '../../../lib/pulumi/digitalocean/container-registry';
+import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+
+let m: typeof Module;
+
+beforeAll(async () => {
+  await setup();
+  // Pulumi provider modules must load after setMocks.
+  m = await import('../../../lib/pulumi/digitalocean/container-registry');
+});
+
+describe('ContainerRegistry', () => {
+  test('defaults: a basic registry and read-only Docker credentials for it', async () => {
+    const docr = new m.ContainerRegistry('docr', {}, { transformations: [recordParent] });
+    const json = await get(docr.dockerConfigJson);
+    await settled();
+
+    expect(one('docr', T.registry).inputs).toEqual({ subscriptionTierSlug: 'basic' });
+    expect(one('docr', T.credentials).inputs).toEqual({ registryName: 'docr-registry-a1b2c3', write: false });
+
+    expect(docr.serverUrl).toBe('registry.digitalocean.com');
+    expect(await get(docr.registryName)).toBe('docr-registry-a1b2c3');
+    expect(await get(docr.endpoint)).toBe('registry.digitalocean.com/docr-registry-a1b2c3');
+    // the provider's Docker config, verbatim: usable as `.dockerconfigjson`
+    expect(Object.keys(JSON.parse(json).auths)).toEqual(['registry.digitalocean.com']);
+    expect(await pulumi.isSecret(docr.dockerConfigJson)).toBe(true);
+    expect(expectParent('docr', docr)).toEqual([T.credentials, T.registry].sort());
+  });
+
+  test('a named professional registry in a region, with push credentials that expire', async () => {
+    const docr = new m.ContainerRegistry('docrw', {
+      registryName: 'dockyard', subscriptionTier: 'professional', region: 'fra1', write: true, expirySeconds: 3600,
+    }, { transformations: [recordParent] });
+    await get(docr.dockerConfigJson);
+    await settled();
+    expect(one('docrw', T.registry).inputs).toEqual({ name: 'dockyard', subscriptionTierSlug: 'professional', region: 'fra1' });
+    expect(one('docrw', T.credentials).inputs).toEqual({ registryName: 'dockyard', write: true, expirySeconds: 3600 });
+    expect(await get(docr.endpoint)).toBe('registry.digitalocean.com/dockyard');
+    expectParent('docrw', docr);
+  });
+
+  test('an existing registry: credentials only', async () => {
+    const docr = new m.ContainerRegistry('docrx', { createRegistry: false, registryName: 'existing' }, { transformations: [recordParent] });
+    await get(docr.dockerConfigJson);
+    await settled();
+    expect(childrenOf('docrx').map((r) => r.type)).toEqual([T.credentials]);
+    expect(one('docrx', T.credentials).inputs).toEqual({ registryName: 'existing', write: false });
+    expect(await get(docr.registryName)).toBe('existing');
+    expect(await pulumi.isSecret(docr.dockerConfigJson)).toBe(true);
+    expectParent('docrx', docr);
+  });
+
+  test.each<[string, Module.ContainerRegistryArgs, string]>([
+    ['an unknown tier', { subscriptionTier: 'enterprise' }, 'invalid subscriptionTier "enterprise": must be one of starter, basic, professional'],
+    ['an existing registry without its name', { createRegistry: false }, 'invalid registryName undefined: is required when createRegistry is false'],
+    ['a bad registry name', { registryName: 'My_Registry' }, 'invalid registryName "My_Registry"'],
+    ['a zero expiry', { expirySeconds: 0 }, 'invalid expirySeconds 0: must be an integer from 1 to 1576799999'],
+    ['a too long expiry', { expirySeconds: 1576800000 }, 'invalid expirySeconds 1576800000'],
+  ])('rejects %s before registering anything', (_what, args, message) => {
+    const before = registered.length;
+    expect(() => new m.ContainerRegistry('bad', args)).toThrow(message);
+    expect(registered.length).toBe(before);
+  });
+});

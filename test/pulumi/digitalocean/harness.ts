@@ -1,0 +1,215 @@
+/**
+ * Pulumi mocks for the DigitalOcean components: a fake provider that computes the outputs DigitalOcean would
+ * (host, password, keys, kubeconfig…), and records of every resource, invoke and parent.
+ *
+ * Call `setup()` in `beforeAll` and import the components after it: Pulumi provider modules must load after
+ * `setMocks`.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+/** A resource the mock monitor saw. */
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs with secrets unwrapped. */
+  readonly inputs: any;
+  /** Whether any input arrived as a secret. */
+  readonly secretInputs: boolean;
+}
+
+/** An invoke the mock monitor saw. */
+export interface Invoked {
+  readonly token: string;
+  readonly inputs: any;
+}
+
+export const registered: Registered[] = [];
+export const invoked: Invoked[] = [];
+/** The parent of each resource, by `type::name`, seen by a transformation passed to the component. */
+export const parents = new Map<string, pulumi.Resource | undefined>();
+
+/** Pass as `transformations` in a component's options: children inherit it and report their parent. */
+export const recordParent: pulumi.ResourceTransformation = (a) => {
+  parents.set(`${a.type}::${a.name}`, a.opts.parent);
+  return undefined;
+};
+
+const SECRET_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+
+function containsSecret(v: any): boolean {
+  if (Array.isArray(v)) {
+    return v.some(containsSecret);
+  }
+  if (v !== null && typeof v === 'object') {
+    return v[SECRET_KEY] === SECRET_SIG || Object.values(v).some(containsSecret);
+  }
+  return false;
+}
+
+/** Secret inputs reach the monitor wrapped in a signature object; unwrap them for deep assertions. */
+export function unwrap(v: any): any {
+  if (Array.isArray(v)) {
+    return v.map(unwrap);
+  }
+  if (v !== null && typeof v === 'object') {
+    if (v[SECRET_KEY] === SECRET_SIG) {
+      return unwrap(v.value);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  }
+  return v;
+}
+
+/** What DigitalOcean would compute for a resource; names stand in for Pulumi's auto-naming suffix. */
+function fakeOutputs(type: string, name: string, inputs: any): Record<string, unknown> {
+  const autoName = inputs.name ?? `${name}-a1b2c3`;
+  switch (type) {
+    case 'digitalocean:index/databaseCluster:DatabaseCluster': {
+      const pg = inputs.engine === 'pg';
+      return {
+        name: autoName,
+        host: `${autoName}.db.ondigitalocean.com`,
+        privateHost: `private-${autoName}.db.ondigitalocean.com`,
+        port: pg ? 25060 : 25061,
+        user: pg ? 'doadmin' : 'default',
+        password: `password(${name})`,
+        uri: `uri(${name})`,
+        privateUri: `private-uri(${name})`,
+        database: pg ? 'defaultdb' : '',
+        clusterUrn: `do:dbaas:${name}`,
+      };
+    }
+    case 'digitalocean:index/databaseUser:DatabaseUser':
+      return { password: `password(${name})`, role: 'normal' };
+    case 'digitalocean:index/spacesBucket:SpacesBucket':
+      return {
+        name: autoName,
+        bucketDomainName: `${autoName}.${inputs.region}.digitaloceanspaces.com`,
+        endpoint: `${inputs.region}.digitaloceanspaces.com`,
+        bucketUrn: `do:space:${autoName}`,
+      };
+    case 'digitalocean:index/spacesKey:SpacesKey':
+      return { name: autoName, accessKey: `access-key(${name})`, secretKey: `secret-key(${name})`, createdAt: '2026-08-01T00:00:00Z' };
+    case 'digitalocean:index/vpc:Vpc':
+      return { name: autoName, vpcUrn: `do:vpc:${name}`, default: false };
+    case 'digitalocean:index/kubernetesCluster:KubernetesCluster':
+      return {
+        name: autoName,
+        endpoint: `https://${name}.k8s.ondigitalocean.com`,
+        // what the state holds after creation: the kubeconfig of the last refresh
+        kubeConfigs: [{ rawConfig: `stale-kubeconfig(${autoName})`, token: 'stale-token' }],
+        clusterUrn: `do:kubernetes:${name}`,
+      };
+    case 'digitalocean:index/containerRegistry:ContainerRegistry':
+      return { name: autoName, serverUrl: 'registry.digitalocean.com', endpoint: `registry.digitalocean.com/${autoName}` };
+    case 'digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials': {
+      const auth = Buffer.from(`token-${inputs.registryName}:token-${inputs.registryName}`).toString('base64');
+      return { dockerCredentials: JSON.stringify({ auths: { 'registry.digitalocean.com': { auth } } }), credentialExpirationTime: '2076-01-01T00:00:00Z' };
+    }
+    // the generated credentials: stand-ins for @pulumi/random and @pulumi/tls, unique per resource
+    case 'random:index/randomPassword:RandomPassword':
+      return { result: `Rnd${name.replace(/[^A-Za-z0-9]/g, '')}1`.slice(0, inputs.length ?? 32), bcryptHash: `$2a$10$hash.of.${name}` };
+    case 'random:index/randomId:RandomId':
+      return { hex: Buffer.from(name).toString('hex').padEnd(2 * inputs.byteLength, '0').slice(0, 2 * inputs.byteLength) };
+    case 'tls:index/privateKey:PrivateKey':
+      return { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\n${name}\n-----END RSA PRIVATE KEY-----\n` };
+    case 'tls:index/selfSignedCert:SelfSignedCert':
+      return { certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` };
+    default:
+      return {};
+  }
+}
+
+/** What DigitalOcean would answer to an invoke. */
+function fakeCall(token: string, inputs: any): Record<string, unknown> {
+  switch (token) {
+    case 'digitalocean:index/getKubernetesCluster:getKubernetesCluster':
+      return {
+        id: `cluster-id(${inputs.name})`,
+        name: inputs.name,
+        region: 'fra1',
+        vpcUuid: `vpc-id(${inputs.name})`,
+        endpoint: `https://${inputs.name}.k8s.ondigitalocean.com`,
+        kubeConfigs: [{ rawConfig: `fresh-kubeconfig(${inputs.name})`, token: 'fresh-token', expiresAt: '2026-08-08T00:00:00Z' }],
+      };
+    case 'digitalocean:index/getKubernetesVersions:getKubernetesVersions':
+      return { id: 'versions', latestVersion: `${inputs.versionPrefix}9-do.0`, validVersions: [`${inputs.versionPrefix}9-do.0`, `${inputs.versionPrefix}8-do.1`] };
+    default:
+      return inputs;
+  }
+}
+
+/** Install the mocks; call once per test file, before importing any component. */
+export async function setup(): Promise<void> {
+  await pulumi.runtime.setMocks({
+    newResource: (a) => {
+      registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs) });
+      return { id: `${a.name}-id`, state: { ...a.inputs, ...fakeOutputs(a.type, a.name, a.inputs) } };
+    },
+    call: (a) => {
+      invoked.push({ token: a.token, inputs: unwrap(a.inputs) });
+      return fakeCall(a.token, a.inputs);
+    },
+  }, 'dockyard', 'test', false);
+}
+
+/** The value of an Output. */
+export function get<T>(out: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => out.apply((v) => {
+    resolve(v);
+    return v;
+  }));
+}
+
+/** Wait until no resource has been registered for a while: every child of the components built so far is in. */
+export async function settled(quietMs = 50): Promise<void> {
+  let count = -1;
+  while (count !== registered.length + invoked.length) {
+    count = registered.length + invoked.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}
+
+/** The resources registered with a name starting with `prefix` (the component name). */
+export function childrenOf(prefix: string): Registered[] {
+  return registered.filter((r) => r.name.startsWith(`${prefix}-`));
+}
+
+/** The one resource of `type` whose name starts with `prefix`. */
+export function one(prefix: string, type: string): Registered {
+  const found = childrenOf(prefix).filter((r) => r.type === type);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type} under ${prefix}, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/** Check that each resource of the component `prefix` has `component` as its parent, and return their types. */
+export function expectParent(prefix: string, component: pulumi.Resource): string[] {
+  const children = childrenOf(prefix);
+  for (const child of children) {
+    const key = `${child.type}::${child.name}`;
+    if (!parents.has(key)) {
+      throw new Error(`${key} was not seen by the component's transformation, so it is not its child`);
+    }
+    if (parents.get(key) !== component) {
+      throw new Error(`${key} has another parent than its component`);
+    }
+  }
+  return children.map((c) => c.type).sort();
+}
+
+export const T = {
+  cluster: 'digitalocean:index/databaseCluster:DatabaseCluster',
+  db: 'digitalocean:index/databaseDb:DatabaseDb',
+  user: 'digitalocean:index/databaseUser:DatabaseUser',
+  firewall: 'digitalocean:index/databaseFirewall:DatabaseFirewall',
+  bucket: 'digitalocean:index/spacesBucket:SpacesBucket',
+  key: 'digitalocean:index/spacesKey:SpacesKey',
+  vpc: 'digitalocean:index/vpc:Vpc',
+  doks: 'digitalocean:index/kubernetesCluster:KubernetesCluster',
+  registry: 'digitalocean:index/containerRegistry:ContainerRegistry',
+  credentials: 'digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials',
+  k8sProvider: 'pulumi:providers:kubernetes',
+} as const;

@@ -1,0 +1,124 @@
+import * as pulumi from '@pulumi/pulumi';
+import { ValidationError } from '../../../lib/core/validation';
+import type * as Module from '../../../lib/pulumi/digitalocean/managed-postgres';
+import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+
+let m: typeof Module;
+
+beforeAll(async () => {
+  await setup();
+  // Pulumi provider modules must load after setMocks.
+  m = await import('../../../lib/pulumi/digitalocean/managed-postgres');
+});
+
+describe('connectionLimit', () => {
+  test.each([
+    ['db-s-1vcpu-1gb', 22],
+    ['db-s-1vcpu-2gb', 47],
+    ['db-s-2vcpu-2gb', 47],
+    ['db-s-2vcpu-4gb', 97],
+    ['db-s-4vcpu-8gb', 197],
+    ['db-s-6vcpu-16gb', 397],
+    ['db-s-8vcpu-32gb', 797],
+    ['db-s-16vcpu-64gb', 1597],
+  ])('%s gives 25 per GB minus 3 reserved: %i', (size, limit) => {
+    expect(m.connectionLimit(size)).toBe(limit);
+  });
+
+  test.each(['s-1vcpu-1gb', 'db-s-1vcpu-1GB', 'gd-2vcpu-8gb', 'db-s-0vcpu-1gb', 'db-s-1vcpu-0gb', 'db-s-1vcpu-512mb', ''])('rejects the unknown slug %p', (size) => {
+    expect(() => m.connectionLimit(size)).toThrow(ValidationError);
+    expect(() => m.connectionLimit(size)).toThrow(`invalid size ${JSON.stringify(size)}: must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb`);
+  });
+});
+
+describe('ManagedPostgres', () => {
+  test('defaults: a single smallest pg 17 node, one database and role each, a k8s-only firewall', async () => {
+    const pg = new m.ManagedPostgres('pg', {
+      region: 'fra1',
+      kubernetesClusterId: 'doks-123',
+      databases: [{ name: 'registry', user: 'harbor' }, { name: 'drone', user: 'drone' }],
+    }, { transformations: [recordParent] });
+    expect(await get(pg.host)).toBe('private-pg-cluster-a1b2c3.db.ondigitalocean.com');
+    await settled();
+
+    const cluster = one('pg', T.cluster);
+    expect(cluster.name).toBe('pg-cluster');
+    expect(cluster.inputs).toEqual({ engine: 'pg', version: '17', size: 'db-s-1vcpu-1gb', nodeCount: 1, region: 'fra1' });
+
+    const dbs = childrenOf('pg').filter((r) => r.type === T.db);
+    expect(dbs.map((d) => [d.name, d.inputs])).toEqual([
+      ['pg-db-registry', { clusterId: 'pg-cluster-id', name: 'registry' }],
+      ['pg-db-drone', { clusterId: 'pg-cluster-id', name: 'drone' }],
+    ]);
+    const users = childrenOf('pg').filter((r) => r.type === T.user);
+    expect(users.map((u) => [u.name, u.inputs])).toEqual([
+      ['pg-user-harbor', { clusterId: 'pg-cluster-id', name: 'harbor' }],
+      ['pg-user-drone', { clusterId: 'pg-cluster-id', name: 'drone' }],
+    ]);
+
+    const firewall = one('pg', T.firewall);
+    expect(firewall.inputs).toEqual({ clusterId: 'pg-cluster-id', rules: [{ type: 'k8s', value: 'doks-123' }] });
+
+    expect(pg.port).toBe(25060);
+    expect(pg.connectionLimit).toBe(22);
+    expect(await get(pg.clusterId)).toBe('pg-cluster-id');
+    expect(Object.keys(pg.passwords).sort()).toEqual(['drone', 'harbor']);
+    expect(await get(pg.passwords.harbor)).toBe('password(pg-user-harbor)');
+    expect(await get(pg.passwords.drone)).toBe('password(pg-user-drone)');
+    expect(await pulumi.isSecret(pg.passwords.harbor)).toBe(true);
+    expect(await pulumi.isSecret(pg.passwords.drone)).toBe(true);
+    expect(await pulumi.isSecret(pg.host)).toBe(false);
+
+    expect(expectParent('pg', pg)).toEqual([T.db, T.db, T.cluster, T.firewall, T.user, T.user].sort());
+  });
+
+  test('size, node count, version, VPC and a cluster id Output reach the resources; the limit follows the size', async () => {
+    const doksId = pulumi.output('doks-from-output');
+    const pg = new m.ManagedPostgres('pgbig', {
+      region: 'ams3',
+      kubernetesClusterId: doksId,
+      databases: [{ name: 'registry', user: 'harbor' }, { name: 'notary', user: 'harbor' }],
+      size: 'db-s-2vcpu-4gb',
+      nodeCount: 2,
+      version: '16',
+      privateNetworkUuid: pulumi.output('vpc-1'),
+      clusterName: 'dockyard-pg',
+      tags: ['dockyard'],
+    }, { transformations: [recordParent] });
+    await get(pg.host);
+    await settled();
+
+    expect(one('pgbig', T.cluster).inputs).toEqual({
+      name: 'dockyard-pg', engine: 'pg', version: '16', size: 'db-s-2vcpu-4gb', nodeCount: 2, region: 'ams3',
+      privateNetworkUuid: 'vpc-1', tags: ['dockyard'],
+    });
+    expect(one('pgbig', T.firewall).inputs.rules).toEqual([{ type: 'k8s', value: 'doks-from-output' }]);
+    // one role shared by two databases is created once
+    expect(childrenOf('pgbig').filter((r) => r.type === T.user).map((u) => u.inputs.name)).toEqual(['harbor']);
+    expect(childrenOf('pgbig').filter((r) => r.type === T.db).map((d) => d.inputs.name)).toEqual(['registry', 'notary']);
+    expect(Object.keys(pg.passwords)).toEqual(['harbor']);
+    expect(pg.connectionLimit).toBe(97);
+    expect(await get(pg.host)).toBe('private-dockyard-pg.db.ondigitalocean.com');
+    expectParent('pgbig', pg);
+  });
+
+  const base = { region: 'nyc3', kubernetesClusterId: 'doks', databases: [{ name: 'drone', user: 'drone' }] };
+  test.each<[string, Partial<Module.ManagedPostgresArgs>, string]>([
+    ['a standby on the smallest size', { nodeCount: 2 }, 'invalid nodeCount 2: must be 1 with size "db-s-1vcpu-1gb"'],
+    ['more than 3 nodes', { size: 'db-s-2vcpu-4gb', nodeCount: 4 }, 'invalid nodeCount 4: must be an integer from 1 to 3'],
+    ['0 nodes', { nodeCount: 0 }, 'invalid nodeCount 0'],
+    ['an unknown size', { size: 'db-s-1vcpu-3gb-x' }, 'invalid size "db-s-1vcpu-3gb-x"'],
+    ['a version that is not a major', { version: 'latest' }, 'invalid version "latest": must be a PostgreSQL major version'],
+    ['a bad region', { region: 'NYC3' }, 'invalid region "NYC3"'],
+    ['no database', { databases: [] }, 'invalid databases []: must not be empty'],
+    ['a database twice', { databases: [{ name: 'a', user: 'a' }, { name: 'a', user: 'b' }] }, 'invalid databases ["a","a"]: must not repeat "a"'],
+    ['a database name that needs quoting', { databases: [{ name: 'Drone-DB', user: 'drone' }] }, 'invalid databases[].name "Drone-DB": must be a PostgreSQL identifier'],
+    ['a bad role name', { databases: [{ name: 'drone', user: '1drone' }] }, 'invalid databases[].user "1drone"'],
+    ['the default database', { databases: [{ name: 'defaultdb', user: 'drone' }] }, 'invalid databases[].name "defaultdb": must not be DigitalOcean\'s default database'],
+    ['the admin role', { databases: [{ name: 'drone', user: 'doadmin' }] }, 'invalid databases[].user "doadmin": must not be DigitalOcean\'s admin role'],
+  ])('rejects %s before registering anything', (_what, override, message) => {
+    const before = registered.length;
+    expect(() => new m.ManagedPostgres('bad', { ...base, ...override })).toThrow(message);
+    expect(registered.length).toBe(before);
+  });
+});

@@ -1,0 +1,60 @@
+import * as pulumi from '@pulumi/pulumi';
+import type * as Module from '../../../lib/pulumi/digitalocean/managed-valkey';
+import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+
+let m: typeof Module;
+
+beforeAll(async () => {
+  await setup();
+  // Pulumi provider modules must load after setMocks.
+  m = await import('../../../lib/pulumi/digitalocean/managed-valkey');
+});
+
+describe('ManagedValkey', () => {
+  test('defaults: a single smallest valkey 8 node behind a k8s-only firewall, TLS port, default user', async () => {
+    const cache = new m.ManagedValkey('cache', { region: 'fra1', kubernetesClusterId: 'doks-123' }, { transformations: [recordParent] });
+    expect(await get(cache.host)).toBe('private-cache-cluster-a1b2c3.db.ondigitalocean.com');
+    await settled();
+
+    const cluster = one('cache', T.cluster);
+    expect(cluster.inputs).toEqual({ engine: 'valkey', version: '8', size: 'db-s-1vcpu-1gb', nodeCount: 1, region: 'fra1' });
+    expect(one('cache', T.firewall).inputs).toEqual({ clusterId: 'cache-cluster-id', rules: [{ type: 'k8s', value: 'doks-123' }] });
+    // no database or user resources: Valkey is used as its `default` user
+    expect(childrenOf('cache').filter((r) => r.type === T.db || r.type === T.user)).toEqual([]);
+
+    expect(cache.port).toBe(25061);
+    expect(cache.username).toBe('default');
+    expect(await get(cache.password)).toBe('password(cache-cluster)');
+    expect(await pulumi.isSecret(cache.password)).toBe(true);
+    expect(await get(cache.clusterId)).toBe('cache-cluster-id');
+    expect(expectParent('cache', cache)).toEqual([T.cluster, T.firewall].sort());
+  });
+
+  test('size, node count, VPC and a cluster id Output reach the resources', async () => {
+    const cache = new m.ManagedValkey('cache2', {
+      region: 'ams3',
+      kubernetesClusterId: pulumi.output('doks-out'),
+      size: 'db-s-1vcpu-2gb',
+      nodeCount: 2,
+      privateNetworkUuid: 'vpc-9',
+      clusterName: 'dockyard-cache',
+    }, { transformations: [recordParent] });
+    await get(cache.host);
+    await settled();
+    expect(one('cache2', T.cluster).inputs).toEqual({
+      name: 'dockyard-cache', engine: 'valkey', version: '8', size: 'db-s-1vcpu-2gb', nodeCount: 2, region: 'ams3', privateNetworkUuid: 'vpc-9',
+    });
+    expect(one('cache2', T.firewall).inputs.rules).toEqual([{ type: 'k8s', value: 'doks-out' }]);
+    expectParent('cache2', cache);
+  });
+
+  test.each<[string, Partial<Module.ManagedValkeyArgs>, string]>([
+    ['a standby on the smallest size', { nodeCount: 2 }, 'invalid nodeCount 2: must be 1 with size "db-s-1vcpu-1gb"'],
+    ['an unknown size', { size: 'cache-1gb' }, 'invalid size "cache-1gb"'],
+    ['a non-major version', { version: '8.0' }, 'invalid version "8.0": must be a Valkey major version'],
+  ])('rejects %s before registering anything', (_what, override, message) => {
+    const before = registered.length;
+    expect(() => new m.ManagedValkey('bad', { region: 'nyc3', kubernetesClusterId: 'doks', ...override })).toThrow(message);
+    expect(registered.length).toBe(before);
+  });
+});

@@ -1,0 +1,69 @@
+import * as pulumi from '@pulumi/pulumi';
+import type * as Module from '../../../lib/pulumi/digitalocean/spaces';
+import { expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+
+let m: typeof Module;
+
+beforeAll(async () => {
+  await setup();
+  // Pulumi provider modules must load after setMocks.
+  m = await import('../../../lib/pulumi/digitalocean/spaces');
+});
+
+describe('SpacesBucket', () => {
+  test('a private bucket that aborts incomplete uploads after 1 day, and a readwrite key for it only', async () => {
+    const store = new m.SpacesBucket('store', { region: 'fra1' }, { transformations: [recordParent] });
+    expect(await get(store.bucket)).toBe('store-bucket-a1b2c3');
+    await settled();
+
+    const bucket = one('store', T.bucket);
+    expect(bucket.inputs).toEqual({
+      region: 'fra1',
+      acl: 'private',
+      forceDestroy: false,
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: 1 }],
+    });
+    const key = one('store', T.key);
+    // the grant names the bucket the component created, and no other
+    expect(key.inputs).toEqual({ grants: [{ bucket: 'store-bucket-a1b2c3', permission: 'readwrite' }] });
+
+    expect(store.region).toBe('fra1');
+    expect(store.endpoint).toBe('https://fra1.digitaloceanspaces.com');
+    expect(await get(store.accessKey)).toBe('access-key(store-key)');
+    expect(await get(store.secretKey)).toBe('secret-key(store-key)');
+    expect(await pulumi.isSecret(store.accessKey)).toBe(true);
+    expect(await pulumi.isSecret(store.secretKey)).toBe(true);
+    expect(await pulumi.isSecret(store.bucket)).toBe(false);
+    expect(expectParent('store', store)).toEqual([T.bucket, T.key].sort());
+  });
+
+  test('a named bucket and key, a longer abort window and force-destroy', async () => {
+    const store = new m.SpacesBucket('named', {
+      region: 'nyc3', bucketName: 'dockyard-registry', abortIncompleteMultipartUploadDays: 7, forceDestroy: true, keyName: 'harbor',
+    }, { transformations: [recordParent] });
+    expect(await get(store.bucket)).toBe('dockyard-registry');
+    await settled();
+    expect(one('named', T.bucket).inputs).toEqual({
+      name: 'dockyard-registry',
+      region: 'nyc3',
+      acl: 'private',
+      forceDestroy: true,
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: 7 }],
+    });
+    expect(one('named', T.key).inputs).toEqual({ name: 'harbor', grants: [{ bucket: 'dockyard-registry', permission: 'readwrite' }] });
+    expect(store.endpoint).toBe('https://nyc3.digitaloceanspaces.com');
+    expectParent('named', store);
+  });
+
+  test.each<[string, Partial<Module.SpacesBucketArgs>, string]>([
+    ['a region without Spaces', { region: 'nyc1' }, 'invalid region "nyc1": must be a region with Spaces: ams3, atl1'],
+    ['a bucket name with upper case', { bucketName: 'Dockyard' }, 'invalid bucketName "Dockyard"'],
+    ['a too short bucket name', { bucketName: 'ab' }, 'invalid bucketName "ab"'],
+    ['0 days', { abortIncompleteMultipartUploadDays: 0 }, 'invalid abortIncompleteMultipartUploadDays 0: must be an integer of at least 1'],
+    ['fractional days', { abortIncompleteMultipartUploadDays: 1.5 }, 'invalid abortIncompleteMultipartUploadDays 1.5'],
+  ])('rejects %s before registering anything', (_what, override, message) => {
+    const before = registered.length;
+    expect(() => new m.SpacesBucket('bad', { region: 'fra1', ...override })).toThrow(message);
+    expect(registered.length).toBe(before);
+  });
+});

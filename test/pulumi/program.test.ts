@@ -1,0 +1,102 @@
+import { get, registered, settled, setup, T } from './digitalocean/harness';
+import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
+
+/**
+ * The DigitalOcean program under Pulumi mocks: what `pulumi up` would register, without an account or the CLI.
+ */
+describe('the DigitalOcean program', () => {
+  let outputs: any;
+  const settings = { ...DIGITALOCEAN_EXAMPLE, containerRegistry: true };
+  const k8sResources = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
+  const secrets = () => k8sResources().filter((r) => r.type === 'kubernetes:core/v1:Secret');
+  const objects = () => k8sResources().filter((r) => r.type !== 'kubernetes:core/v1:Secret');
+  const find = (kind: string, name: string) => objects().find((r) => r.inputs.kind === kind && r.inputs.metadata.name === name)!.inputs;
+  const env = (deployment: any, container = 0) => Object.fromEntries(deployment.spec.template.spec.containers[container].env.map((e: any) => [e.name, e]));
+
+  beforeAll(async () => {
+    await setup();
+    const { deployDigitalOcean } = await import('../../apps/digitalocean/program');
+    outputs = deployDigitalOcean(settings, 'github-oauth-client-secret');
+    await settled(100);
+  }, 60_000);
+
+  test('provisions managed PostgreSQL and Valkey, admitting only the Kubernetes cluster', () => {
+    const clusters = registered.filter((r) => r.type === T.cluster);
+    expect(clusters.map((c) => `${c.inputs.engine}:${c.inputs.size}:${c.inputs.region}`).sort()).toEqual(['pg:db-s-1vcpu-1gb:fra1', 'valkey:db-s-1vcpu-1gb:fra1']);
+    expect(clusters.find((c) => c.inputs.engine === 'pg')!.inputs.version).toMatch(/^1[67]$/);
+    const firewalls = registered.filter((r) => r.type === T.firewall);
+    expect(firewalls).toHaveLength(2);
+    const doks = registered.find((r) => r.type === 'digitalocean:index/kubernetesCluster:KubernetesCluster')!;
+    for (const fw of firewalls) {
+      expect(fw.inputs.rules).toEqual([{ type: 'k8s', value: `${doks.name}-id` }]);
+    }
+    expect(registered.filter((r) => r.type === T.db).map((d) => d.inputs.name).sort()).toEqual(['drone', 'registry']);
+    expect(registered.filter((r) => r.type === T.user).map((d) => d.inputs.name).sort()).toEqual(['drone', 'harbor']);
+  });
+
+  test('provisions the Spaces bucket with an abort rule, its scoped key, and the container registry', () => {
+    const bucket = registered.find((r) => r.type === T.bucket)!;
+    expect(bucket.inputs.name).toBe('example-harbor');
+    expect(bucket.inputs.lifecycleRules[0]).toMatchObject({ enabled: true, abortIncompleteMultipartUploadDays: 1 });
+    expect(registered.find((r) => r.type === T.key)!.inputs.grants).toEqual([{ bucket: 'example-harbor', permission: 'readwrite' }]);
+    expect(registered.some((r) => r.type === 'digitalocean:index/containerRegistry:ContainerRegistry')).toBe(true);
+  });
+
+  test('creates every Secret the charts read, and each one secret-wrapped', () => {
+    const created = new Set(secrets().map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`));
+    const referenced = new Set<string>();
+    for (const o of objects()) {
+      const ns = o.inputs.metadata.namespace;
+      const pod = o.inputs.spec?.template?.spec;
+      if (pod) {
+        for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+          (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).forEach((e: any) => referenced.add(`${ns}/${e.valueFrom.secretKeyRef.name}`));
+        }
+        (pod.volumes ?? []).filter((v: any) => v.secret).forEach((v: any) => referenced.add(`${ns}/${v.secret.secretName}`));
+        (pod.volumes ?? []).flatMap((v: any) => v.projected?.sources ?? []).forEach((s: any) => referenced.add(`${ns}/${s.secret.name}`));
+        (pod.imagePullSecrets ?? []).forEach((s: any) => referenced.add(`${ns}/${s.name}`));
+      }
+      (o.inputs.imagePullSecrets ?? []).forEach((s: any) => referenced.add(`${ns}/${s.name}`));
+      (o.inputs.rules ?? []).flatMap((r: any) => r.resourceNames ?? []).forEach((n: string) => referenced.add(`${ns}/${n}`));
+    }
+    expect(referenced.size).toBeGreaterThan(15);
+    expect([...referenced].filter((r) => !created.has(r))).toEqual([]);
+    expect(secrets().filter((s) => !s.secretInputs).map((s) => s.inputs.metadata.name)).toEqual([]);
+  });
+
+  test('registers every object of the Harbor and Drone charts, with no credential in any of them', async () => {
+    const { App } = await import('cdk8s');
+    const { digitalOceanCharts } = await import('../../apps/digitalocean/charts');
+    const app = new App();
+    const expected = digitalOceanCharts(app, { ...settings, postgresConnectionLimit: 22 }).toJson();
+    const key = (o: any) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(objects().map((r) => key(r.inputs)).sort()).toEqual(expected.map(key).sort());
+    const values = secrets().flatMap((s) => Object.values(s.inputs.stringData) as string[]).filter((v) => typeof v === 'string' && v.length >= 8);
+    expect(values.length).toBeGreaterThan(20);
+    const text = JSON.stringify(objects().map((o) => o.inputs));
+    expect(values.filter((v) => text.includes(v))).toEqual([]);
+  });
+
+  test('wires Harbor to the managed services: sslmode=require on 25060, rediss on 25061 as default, the Spaces endpoint', () => {
+    const core = env(find('Deployment', 'harbor-core'));
+    const pg = registered.find((r) => r.type === T.cluster && r.inputs.engine === 'pg')!;
+    expect(core.POSTGRESQL_HOST.value).toBe(`private-${pg.inputs.name ?? `${pg.name}-a1b2c3`}.db.ondigitalocean.com`);
+    expect(core.POSTGRESQL_PORT.value).toBe('25060');
+    expect(core.POSTGRESQL_SSLMODE.value).toBe('require');
+    expect(core._REDIS_URL_CORE.value).toMatch(/^rediss:\/\/default:\$\(REDIS_PASSWORD\)@private-.*\.db\.ondigitalocean\.com:25061\/0/);
+    const registryConfig = find('ConfigMap', 'harbor-registry').data['config.yml'];
+    expect(registryConfig).toContain('regionendpoint: https://fra1.digitaloceanspaces.com');
+  });
+
+  test('sizes each Harbor pod\'s pool from the database size: 22 connections, three quarters for two pods', () => {
+    expect(env(find('Deployment', 'harbor-core')).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('8');
+    expect(env(find('Deployment', 'drone')).DRONE_DATABASE_MAX_CONNECTIONS.value).toBe('4');
+  });
+
+  test('reports the URLs, the registry host and how to read the admin password', async () => {
+    expect(outputs.harborUrl).toBe('https://harbor.example.com');
+    expect(outputs.droneUrl).toBe('https://drone.example.com');
+    expect(await get(outputs.registryHost)).toMatch(/^registry\.digitalocean\.com\//);
+    expect(outputs.adminPasswordCommand).toContain('harbor-core');
+  });
+});
