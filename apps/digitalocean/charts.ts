@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, GitProvider, Harbor, HarborExposure,
+  DatabaseGrants, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, GitProvider, Harbor, HarborExposure,
   HarborStorage, ImageRelocation, Images, IngressTls, ISecret, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
@@ -18,6 +18,7 @@ export const PROVIDED_SECRETS = {
   valkey: { namespace: 'harbor', name: 'harbor-valkey', key: 'password' },
   spaces: { namespace: 'harbor', name: 'harbor-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
   oauth: { namespace: 'dockyard', name: 'drone-oauth', key: 'client-secret' },
+  postgresAdmin: { namespace: 'dockyard', name: 'postgres-admin', key: 'password' },
   docr: { namespace: 'dockyard', name: 'docr-pull', key: '.dockerconfigjson' },
 };
 
@@ -101,6 +102,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     admin: config.admin,
     ingress: { className: 'nginx', tls },
   });
+  // DigitalOcean creates users without privileges: grant them their databases before Harbor and Drone migrate
+  const grants = new DatabaseGrants(chart, 'DatabaseGrants', {
+    host: PLACEHOLDERS.postgresHost, port: 25060, adminUser: 'doadmin',
+    adminPassword: provided('PostgresAdmin', P.postgresAdmin, 'the managed doadmin password').key(P.postgresAdmin.key),
+    grants: [{ database: 'registry', user: 'harbor' }, { database: 'drone', user: 'drone' }],
+  });
   const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
   new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });
   const pull = new PullSecret(chart, 'PullSecret', {
@@ -122,7 +129,9 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   } else {
     // Drone pulls through Harbor's proxy cache; Harbor from upstream (its data services are managed)
     Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
+    // Harbor, and the grants it needs to start, from upstream
     Images.relocate(harbor, ImageRelocation.upstream());
+    Images.relocate(grants, ImageRelocation.upstream());
   }
   return chart;
 }

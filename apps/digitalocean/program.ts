@@ -46,6 +46,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, githubClientS
     { ...P.valkey, stringData: { [P.valkey.key]: valkey.password } },
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
     { ...P.oauth, stringData: { [P.oauth.key]: pulumi.secret(githubClientSecret) } },
+    { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
     ...(registry ? [{
       ...P.docr,
       type: 'kubernetes.io/dockerconfigjson',

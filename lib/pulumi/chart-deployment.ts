@@ -55,10 +55,11 @@ export class ChartDeployment extends pulumi.ComponentResource {
   public readonly objects: any[];
 
   public constructor(name: string, args: ChartDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('dockyard:pulumi:ChartDeployment', name, {}, opts);
-    // resolving the charts settles which namespaces need which generated Secret
-    this.objects = args.app.charts.flatMap((chart) => chart.toJson());
+    // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing
+    const objects = args.app.charts.flatMap((chart) => chart.toJson());
     checkProvided(args.app, args.secrets);
+    super('dockyard:pulumi:ChartDeployment', name, {}, opts);
+    this.objects = objects;
 
     const isNamespace = (o: any) => o.kind === 'Namespace';
     const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });

@@ -91,6 +91,8 @@ export class ManagedPostgres extends pulumi.ComponentResource {
   public readonly passwords: Readonly<Record<string, pulumi.Output<string>>>;
   /** The connections clients can open in total (`connectionLimit(size)`); share it among the roles. */
   public readonly connectionLimit: number;
+  /** The `doadmin` role's password, which can grant the users their databases (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
 
   public constructor(name: string, args: ManagedPostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
@@ -135,6 +137,7 @@ export class ManagedPostgres extends pulumi.ComponentResource {
 
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;
+    this.adminPassword = pulumi.secret(cluster.password);
     this.port = POSTGRES_PORT;
     this.passwords = passwords;
     this.connectionLimit = connectionLimit(size);
