@@ -1,0 +1,23 @@
+import { readSettings } from '../../apps/digitalocean/config';
+
+describe('DigitalOcean program settings', () => {
+  const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', githubClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
+  const read = (extra: Record<string, string> = {}) => readSettings((k) => ({ ...base, ...extra })[k]);
+
+  test('applies the smallest sensible defaults', () => {
+    expect(read()).toEqual({
+      region: 'fra1', domain: 'example.com', postgresSize: 'db-s-1vcpu-1gb', valkeySize: 'db-s-1vcpu-1gb', bucket: 'acme-harbor',
+      clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, githubClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
+    });
+    expect(read({ containerRegistry: 'true', nodeCount: '3', region: 'nyc3', clusterName: 'prod' })).toMatchObject({
+      containerRegistry: true, nodeCount: 3, region: 'nyc3', clusterName: 'prod',
+    });
+  });
+
+  test('fails on missing or bad settings, naming the config key', () => {
+    expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('invalid domain undefined: must be set: pulumi config set domain <value>');
+    expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');
+    expect(() => read({ nodeCount: '0' })).toThrow('invalid nodeCount "0": must be a whole number of at least 1');
+    expect(() => read({ domain: 'Example.com' })).toThrow(/invalid domain "Example.com"/);
+  });
+});
