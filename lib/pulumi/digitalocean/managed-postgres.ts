@@ -1,7 +1,8 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkUniqueList, invalid } from '../../core/validation';
-import { checkDatabaseNodes, checkRegion, databaseMemoryGb, SMALLEST_DATABASE_SIZE } from './database-size';
+import { databaseMemoryGb } from './database-size';
+import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
 
 /** DigitalOcean managed PostgreSQL listens on 25060 with TLS required (do.md §2.1); pools use 25061. */
 export const POSTGRES_PORT = 25060;
@@ -26,11 +27,7 @@ export interface ManagedPostgresDatabase {
 }
 
 /** Args of a `ManagedPostgres`. */
-export interface ManagedPostgresArgs {
-  /** The region, e.g. `nyc3`; the same as the Kubernetes cluster's so its nodes reach the private host. */
-  readonly region: pulumi.Input<string>;
-  /** The id of the DOKS cluster allowed through the database firewall (its only trusted source). */
-  readonly kubernetesClusterId: pulumi.Input<string>;
+export interface ManagedPostgresArgs extends ManagedDatabaseArgs {
   /** The databases to create, each with its role. */
   readonly databases: readonly ManagedPostgresDatabase[];
   /**
@@ -39,37 +36,6 @@ export interface ManagedPostgresArgs {
    * @default '17'
    */
   readonly version?: string;
-  /**
-   * The size slug. It fixes `connectionLimit`.
-   *
-   * @default 'db-s-1vcpu-1gb'
-   */
-  readonly size?: string;
-  /**
-   * The number of nodes: 1 primary plus up to 2 standbys. More than 1 needs at least `db-s-1vcpu-2gb`.
-   *
-   * @default 1
-   */
-  readonly nodeCount?: number;
-  /**
-   * The VPC to place the cluster in; pass the Kubernetes cluster's VPC (`KubernetesCluster.vpcUuid`) so that
-   * `host` is reachable from its pods.
-   *
-   * @default - the region's default VPC
-   */
-  readonly privateNetworkUuid?: pulumi.Input<string>;
-  /**
-   * The cluster's name in DigitalOcean.
-   *
-   * @default - the component name with a random suffix (Pulumi auto-naming)
-   */
-  readonly clusterName?: string;
-  /**
-   * Tags on the cluster.
-   *
-   * @default - none
-   */
-  readonly tags?: readonly string[];
 }
 
 /**
@@ -95,29 +61,11 @@ export class ManagedPostgres extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string>;
 
   public constructor(name: string, args: ManagedPostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    // check every input before registering anything
-    const size = args.size ?? SMALLEST_DATABASE_SIZE;
-    const nodeCount = args.nodeCount ?? 1;
-    const version = args.version ?? '17';
-    // do.md §2.1: at most 3 nodes per PostgreSQL cluster
-    checkDatabaseNodes(size, nodeCount, 3);
-    checkRegion('region', args.region);
-    if (!/^[1-9]\d*$/.test(version)) {
-      invalid('version', version, 'must be a PostgreSQL major version such as "16" or "17"');
-    }
+    // check every input before registering anything; do.md §2.1: at most 3 nodes per PostgreSQL cluster
+    const settings = databaseSettings('pg', args.version ?? '17', args, 3);
     checkDatabases(args.databases);
     super('dockyard:digitalocean:ManagedPostgres', name, {}, opts);
-
-    const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
-      name: args.clusterName,
-      engine: 'pg',
-      version,
-      size,
-      nodeCount,
-      region: args.region,
-      privateNetworkUuid: args.privateNetworkUuid,
-      tags: args.tags ? [...args.tags] : undefined,
-    }, { parent: this });
+    const cluster = managedCluster(this, name, settings, args);
 
     for (const db of args.databases) {
       new digitalocean.DatabaseDb(`${name}-db-${db.name}`, { clusterId: cluster.id, name: db.name }, { parent: this });
@@ -129,18 +77,12 @@ export class ManagedPostgres extends pulumi.ComponentResource {
       passwords[user] = pulumi.secret(role.password);
     }
 
-    // One DatabaseFirewall owns the whole trusted-source list; a `k8s` rule takes the DOKS cluster id (do.md §1.2).
-    new digitalocean.DatabaseFirewall(`${name}-firewall`, {
-      clusterId: cluster.id,
-      rules: [{ type: 'k8s', value: args.kubernetesClusterId }],
-    }, { parent: this });
-
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;
     this.adminPassword = pulumi.secret(cluster.password);
     this.port = POSTGRES_PORT;
     this.passwords = passwords;
-    this.connectionLimit = connectionLimit(size);
+    this.connectionLimit = connectionLimit(settings.size);
     this.registerOutputs({
       clusterId: this.clusterId,
       host: this.host,

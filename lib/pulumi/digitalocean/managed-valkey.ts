@@ -1,54 +1,17 @@
-import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { invalid } from '../../core/validation';
-import { checkDatabaseNodes, checkRegion, SMALLEST_DATABASE_SIZE } from './database-size';
+import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
 
 /** Valkey accepts only TLS connections, on 25061, while `valkey_ssl` keeps its default `true` (do.md §2.2). */
 export const VALKEY_PORT = 25061;
 
 /** Args of a `ManagedValkey`. */
-export interface ManagedValkeyArgs {
-  /** The region, e.g. `nyc3`; the same as the Kubernetes cluster's so its nodes reach the private host. */
-  readonly region: pulumi.Input<string>;
-  /** The id of the DOKS cluster allowed through the database firewall (its only trusted source). */
-  readonly kubernetesClusterId: pulumi.Input<string>;
+export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
   /**
    * The Valkey version; DigitalOcean currently supports only 8 (do.md §1.1).
    *
    * @default '8'
    */
   readonly version?: string;
-  /**
-   * The size slug.
-   *
-   * @default 'db-s-1vcpu-1gb'
-   */
-  readonly size?: string;
-  /**
-   * The number of nodes. More than 1 needs at least `db-s-1vcpu-2gb`.
-   *
-   * @default 1
-   */
-  readonly nodeCount?: number;
-  /**
-   * The VPC to place the cluster in; pass the Kubernetes cluster's VPC (`KubernetesCluster.vpcUuid`) so that
-   * `host` is reachable from its pods.
-   *
-   * @default - the region's default VPC
-   */
-  readonly privateNetworkUuid?: pulumi.Input<string>;
-  /**
-   * The cluster's name in DigitalOcean.
-   *
-   * @default - the component name with a random suffix (Pulumi auto-naming)
-   */
-  readonly clusterName?: string;
-  /**
-   * Tags on the cluster.
-   *
-   * @default - none
-   */
-  readonly tags?: readonly string[];
 }
 
 /**
@@ -72,31 +35,9 @@ export class ManagedValkey extends pulumi.ComponentResource {
 
   public constructor(name: string, args: ManagedValkeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
-    const size = args.size ?? SMALLEST_DATABASE_SIZE;
-    const nodeCount = args.nodeCount ?? 1;
-    const version = args.version ?? '8';
-    checkDatabaseNodes(size, nodeCount);
-    checkRegion('region', args.region);
-    if (!/^[1-9]\d*$/.test(version)) {
-      invalid('version', version, 'must be a Valkey major version such as "8"');
-    }
+    const settings = databaseSettings('valkey', args.version ?? '8', args);
     super('dockyard:digitalocean:ManagedValkey', name, {}, opts);
-
-    const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
-      name: args.clusterName,
-      engine: 'valkey',
-      version,
-      size,
-      nodeCount,
-      region: args.region,
-      privateNetworkUuid: args.privateNetworkUuid,
-      tags: args.tags ? [...args.tags] : undefined,
-    }, { parent: this });
-
-    new digitalocean.DatabaseFirewall(`${name}-firewall`, {
-      clusterId: cluster.id,
-      rules: [{ type: 'k8s', value: args.kubernetesClusterId }],
-    }, { parent: this });
+    const cluster = managedCluster(this, name, settings, args);
 
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;

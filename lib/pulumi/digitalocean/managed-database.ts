@@ -1,0 +1,88 @@
+import * as digitalocean from '@pulumi/digitalocean';
+import * as pulumi from '@pulumi/pulumi';
+import { invalid } from '../../core/validation';
+import { checkDatabaseNodes, checkRegion, SMALLEST_DATABASE_SIZE } from './database-size';
+
+/** What every managed database cluster takes. */
+export interface ManagedDatabaseArgs {
+  /** The region, e.g. `nyc3`; the same as the Kubernetes cluster's so its nodes reach the private host. */
+  readonly region: pulumi.Input<string>;
+  /** The id of the DOKS cluster allowed through the database firewall (its only trusted source). */
+  readonly kubernetesClusterId: pulumi.Input<string>;
+  /**
+   * The size slug.
+   *
+   * @default 'db-s-1vcpu-1gb'
+   */
+  readonly size?: string;
+  /**
+   * The number of nodes. More than 1 needs at least `db-s-1vcpu-2gb`.
+   *
+   * @default 1
+   */
+  readonly nodeCount?: number;
+  /**
+   * The VPC to place the cluster in; pass the Kubernetes cluster's VPC (`KubernetesCluster.vpcUuid`) so that
+   * `host` is reachable from its pods.
+   *
+   * @default - the region's default VPC
+   */
+  readonly privateNetworkUuid?: pulumi.Input<string>;
+  /**
+   * The cluster's name in DigitalOcean.
+   *
+   * @default - the component name with a random suffix (Pulumi auto-naming)
+   */
+  readonly clusterName?: string;
+  /**
+   * Tags on the cluster.
+   *
+   * @default - none
+   */
+  readonly tags?: readonly string[];
+}
+
+const PRODUCTS: Record<string, string> = { pg: 'PostgreSQL', valkey: 'Valkey' };
+const DEFAULT_VERSIONS: Record<string, string> = { pg: '17', valkey: '8' };
+
+/** The checked engine settings of a managed database. */
+export interface DatabaseSettings {
+  readonly engine: string;
+  readonly version: string;
+  readonly size: string;
+  readonly nodeCount: number;
+}
+
+/** Check the common args before anything is registered; `maxNodes` is the engine's limit. */
+export function databaseSettings(engine: string, version: string, args: ManagedDatabaseArgs, maxNodes?: number): DatabaseSettings {
+  const size = args.size ?? SMALLEST_DATABASE_SIZE;
+  const nodeCount = args.nodeCount ?? 1;
+  checkDatabaseNodes(size, nodeCount, maxNodes);
+  checkRegion('region', args.region);
+  if (!/^[1-9]\d*$/.test(version)) {
+    invalid('version', version, `must be a ${PRODUCTS[engine] ?? engine} major version number such as "${DEFAULT_VERSIONS[engine] ?? '1'}"`);
+  }
+  return { engine, version, size, nodeCount };
+}
+
+/**
+ * A DatabaseCluster and the DatabaseFirewall that owns its whole trusted-source list: one `k8s` rule for the DOKS
+ * cluster (do.md §1.2), so nothing else reaches it.
+ */
+export function managedCluster(parent: pulumi.Resource, name: string, settings: DatabaseSettings, args: ManagedDatabaseArgs): digitalocean.DatabaseCluster {
+  const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
+    name: args.clusterName,
+    engine: settings.engine,
+    version: settings.version,
+    size: settings.size,
+    nodeCount: settings.nodeCount,
+    region: args.region,
+    privateNetworkUuid: args.privateNetworkUuid,
+    tags: args.tags ? [...args.tags] : undefined,
+  }, { parent });
+  new digitalocean.DatabaseFirewall(`${name}-firewall`, {
+    clusterId: cluster.id,
+    rules: [{ type: 'k8s', value: args.kubernetesClusterId }],
+  }, { parent });
+  return cluster;
+}
