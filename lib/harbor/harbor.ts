@@ -79,9 +79,17 @@ export interface HarborProps {
    * @default - generated: 24 letters and digits
    */
   readonly adminPassword?: SecretKey;
-  /** @default 1 */
+  /**
+   * Replicas of core, the API and registry front; each opens database connections.
+   *
+   * @default 1
+   */
   readonly coreReplicas?: number;
-  /** @default 1 */
+  /**
+   * Replicas of the web UI.
+   *
+   * @default 1
+   */
   readonly portalReplicas?: number;
   /**
    * Registry replicas; filesystem storage always runs one.
@@ -89,7 +97,11 @@ export interface HarborProps {
    * @default 1
    */
   readonly registryReplicas?: number;
-  /** @default 1 */
+  /**
+   * Replicas of jobservice; each opens database connections.
+   *
+   * @default 1
+   */
   readonly jobserviceReplicas?: number;
   /**
    * How many jobs each jobservice replica runs at once.
@@ -103,7 +115,11 @@ export interface HarborProps {
    * @default true
    */
   readonly trivy?: boolean;
-  /** @default 1 */
+  /**
+   * Replicas of the Trivy scanner, each with its own cache volume.
+   *
+   * @default 1
+   */
   readonly trivyReplicas?: number;
   /**
    * The size of each Trivy replica's cache volume.
@@ -117,19 +133,47 @@ export interface HarborProps {
    * @default false
    */
   readonly exporter?: boolean;
-  /** @default - 100m/256Mi requested, 1 CPU/1Gi limit */
+  /**
+   * Requests and limits of core.
+   *
+   * @default - 100m/256Mi requested, 1 CPU/1Gi limit
+   */
   readonly coreResources?: Resources;
-  /** @default - 50m/32Mi requested, 500m/128Mi limit */
+  /**
+   * Requests and limits of the portal.
+   *
+   * @default - 50m/32Mi requested, 500m/128Mi limit
+   */
   readonly portalResources?: Resources;
-  /** @default - 100m/128Mi requested, 1 CPU/1Gi limit */
+  /**
+   * Requests and limits of the registry container.
+   *
+   * @default - 100m/128Mi requested, 1 CPU/1Gi limit
+   */
   readonly registryResources?: Resources;
-  /** @default - 50m/64Mi requested, 500m/256Mi limit */
+  /**
+   * Requests and limits of the registryctl container.
+   *
+   * @default - 50m/64Mi requested, 500m/256Mi limit
+   */
   readonly registryctlResources?: Resources;
-  /** @default - 100m/128Mi requested, 1 CPU/512Mi limit */
+  /**
+   * Requests and limits of jobservice.
+   *
+   * @default - 100m/128Mi requested, 1 CPU/512Mi limit
+   */
   readonly jobserviceResources?: Resources;
-  /** @default - 200m/512Mi requested, 1 CPU/1Gi limit */
+  /**
+   * Requests and limits of Trivy.
+   *
+   * @default - 200m/512Mi requested, 1 CPU/1Gi limit
+   */
   readonly trivyResources?: Resources;
-  /** @default - 50m/64Mi requested, 500m/256Mi limit */
+  /**
+   * Requests and limits of the exporter.
+   *
+   * @default - 50m/64Mi requested, 500m/256Mi limit
+   */
   readonly exporterResources?: Resources;
 }
 
