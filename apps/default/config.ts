@@ -1,12 +1,7 @@
-import { checkDnsSubdomain, checkHostname, checkUrl, invalid } from '../../lib';
+import { checkDnsSubdomain, checkHostname } from '../../lib';
+import { checkGitProviderKind, checkGitServer, GitProviderKind } from '../shared/git-provider';
 
-/** The git providers the default stack can log in with. */
-export enum GitProviderKind {
-  GITHUB = 'github',
-  GITLAB = 'gitlab',
-  GITEA = 'gitea',
-  BITBUCKET = 'bitbucket',
-}
+export { GitProviderKind };
 
 /** The settings of the embedded default stack. Every one has a default, so a fresh clone synthesizes as is. */
 export interface DefaultStackConfig {
@@ -50,14 +45,8 @@ export const DEFAULT_CONFIG: DefaultStackConfig = {
 /** Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DefaultStackConfig {
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
-  const provider = pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider) as GitProviderKind;
-  if (!Object.values(GitProviderKind).includes(provider)) {
-    invalid('DOCKYARD_GIT_PROVIDER', provider, `must be one of ${Object.values(GitProviderKind).join(', ')}`);
-  }
-  const gitServer = env.DOCKYARD_GIT_SERVER;
-  if (gitServer !== undefined) {
-    checkUrl('DOCKYARD_GIT_SERVER', gitServer, ['https', 'http']);
-  }
+  const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
+  const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER);
   return {
     host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
     harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),

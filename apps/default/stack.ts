@@ -1,10 +1,11 @@
 import { App } from 'cdk8s';
 import {
-  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, GitProvider, Harbor, HarborExposure, HarborStorage,
+  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, Harbor, HarborExposure, HarborStorage,
   ImageRelocation, Images, IngressTls, Namespace, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
-  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretKey, SecretValue,
+  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue,
 } from '../../lib';
-import { DefaultStackConfig, GitProviderKind } from './config';
+import { gitProviderOf } from '../shared/git-provider';
+import { DefaultStackConfig } from './config';
 import { examplePipeline } from './pipeline';
 
 /** The namespaces of the default stack. */
@@ -28,7 +29,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   });
   const server = new DroneServer(chart, 'Drone', {
     host: config.host,
-    gitProvider: gitProvider(config, oauth.key('client-secret')),
+    gitProvider: gitProviderOf(config.gitProvider, { clientId: config.gitClientId, clientSecret: oauth.key('client-secret'), server: config.gitServer }),
     database: postgres.addDatabase('drone'),
     userFilter: [config.organization, config.admin],
     repositoryFilter: [config.organization],
@@ -110,14 +111,4 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
   return chart;
-}
-
-function gitProvider(config: DefaultStackConfig, clientSecret: SecretKey): GitProvider {
-  const app = { clientId: config.gitClientId, clientSecret, server: config.gitServer };
-  switch (config.gitProvider) {
-    case GitProviderKind.GITHUB: return GitProvider.github(app);
-    case GitProviderKind.GITLAB: return GitProvider.gitlab(app);
-    case GitProviderKind.GITEA: return GitProvider.gitea({ ...app, server: config.gitServer ?? 'https://gitea.example.com' });
-    case GitProviderKind.BITBUCKET: return GitProvider.bitbucketCloud(app);
-  }
 }

@@ -1,9 +1,10 @@
 import { App } from 'cdk8s';
 import {
-  DatabaseGrants, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, GitProvider, Harbor, HarborExposure,
+  DatabaseGrants, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ImageRelocation, Images, IngressTls, ISecret, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
+import { GitProviderKind, gitProviderOf } from '../shared/git-provider';
 
 /** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
 export const PLACEHOLDERS = {
@@ -31,8 +32,16 @@ export interface DigitalOceanChartsConfig {
   readonly bucket: string;
   /** The managed PostgreSQL's usable connections, from its size. */
   readonly postgresConnectionLimit: number;
-  /** The GitHub OAuth app's client ID; its secret is provided as `drone-oauth`. */
-  readonly githubClientId: string;
+  /** The git provider users log in with. */
+  readonly gitProvider: GitProviderKind;
+  /**
+   * The provider's base URL, for self-hosted providers.
+   *
+   * @default - the public service
+   */
+  readonly gitServer?: string;
+  /** The OAuth app's client ID; its secret is provided as `drone-oauth`. */
+  readonly gitClientId: string;
   /** The organisation whose members may log in. */
   readonly organization: string;
   /** The first Drone admin. */
@@ -95,7 +104,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
 
   const server = new DroneServer(chart, 'Drone', {
     host: `drone.${config.domain}`,
-    gitProvider: GitProvider.github({ clientId: config.githubClientId, clientSecret: provided('OAuth', P.oauth, 'the GitHub OAuth app secret').key(P.oauth.key) }),
+    gitProvider: gitProviderOf(config.gitProvider, {
+      clientId: config.gitClientId, server: config.gitServer,
+      clientSecret: provided('OAuth', P.oauth, 'the OAuth app secret of the git provider').key(P.oauth.key),
+    }),
     database: postgres('DroneDatabase', 'drone', 'drone', provided('DroneDatabaseSecret', P.droneDatabase, 'the managed user drone'), 0.2),
     userFilter: [config.organization, config.admin],
     repositoryFilter: [config.organization],

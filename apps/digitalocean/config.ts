@@ -1,4 +1,5 @@
 import { checkDnsSubdomain, invalid } from '../../lib';
+import { checkGitProviderKind, checkGitServer, GitProviderKind } from '../shared/git-provider';
 
 /** The DigitalOcean program's settings: `pulumi config set <key> <value>` in project `dockyard`. */
 export interface DigitalOceanSettings {
@@ -19,8 +20,12 @@ export interface DigitalOceanSettings {
   readonly nodeCount: number;
   /** Whether to create a DigitalOcean Container Registry and pull from it (`containerRegistry`). */
   readonly containerRegistry: boolean;
-  /** The GitHub OAuth app's client ID (`githubClientId`); its secret is `githubClientSecret`, set with `--secret`. */
-  readonly githubClientId: string;
+  /** The git provider users log in with (`gitProvider`): github, gitlab, gitea or bitbucket. */
+  readonly gitProvider: GitProviderKind;
+  /** The provider's base URL, for self-hosted GitLab, Gitea or GitHub Enterprise (`gitServer`). */
+  readonly gitServer?: string;
+  /** The OAuth app's client ID (`gitClientId`); its secret is `gitClientSecret`, set with `--secret`. */
+  readonly gitClientId: string;
   /** The organisation whose members may log in (`organization`) and the first Drone admin (`admin`). */
   readonly organization: string;
   readonly admin: string;
@@ -36,7 +41,8 @@ export const DIGITALOCEAN_EXAMPLE = {
   nodeSize: 's-2vcpu-4gb',
   nodeCount: 2,
   containerRegistry: false,
-  githubClientId: 'replace-with-oauth-client-id',
+  gitProvider: GitProviderKind.GITHUB,
+  gitClientId: 'replace-with-oauth-client-id',
   organization: 'example',
   admin: 'example-admin',
   // what digitalOceanCharts needs beyond the settings: a 1 GB PostgreSQL allows 22 connections
@@ -65,7 +71,9 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     nodeSize: value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!,
     nodeCount,
     containerRegistry: value('containerRegistry', false) === 'true',
-    githubClientId: required('githubClientId'),
+    gitProvider: checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!),
+    gitServer: checkGitServer('gitServer', value('gitServer')),
+    gitClientId: required('gitClientId'),
     organization: required('organization'),
     admin: required('admin'),
   };

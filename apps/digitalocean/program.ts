@@ -21,7 +21,7 @@ export interface DigitalOceanOutputs {
  * that cluster, a Spaces bucket with a key scoped to it, an optional Container Registry, and Harbor and Drone from
  * Dockyard's constructs, deployed with every credential a Pulumi secret.
  */
-export function deployDigitalOcean(settings: DigitalOceanSettings, githubClientSecret: pulumi.Input<string>): DigitalOceanOutputs {
+export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>): DigitalOceanOutputs {
   const registry = settings.containerRegistry ? new ContainerRegistry('registry', { region: settings.region }) : undefined;
   const cluster = settings.clusterName
     ? KubernetesCluster.existing('cluster', { clusterName: settings.clusterName })
@@ -36,7 +36,8 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, githubClientS
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
     domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: postgres.connectionLimit,
-    githubClientId: settings.githubClientId, organization: settings.organization, admin: settings.admin,
+    gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
+    organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry,
   });
   const P = PROVIDED_SECRETS;
@@ -45,7 +46,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, githubClientS
     { ...P.droneDatabase, stringData: { [P.droneDatabase.key]: postgres.passwords.drone } },
     { ...P.valkey, stringData: { [P.valkey.key]: valkey.password } },
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
-    { ...P.oauth, stringData: { [P.oauth.key]: pulumi.secret(githubClientSecret) } },
+    { ...P.oauth, stringData: { [P.oauth.key]: pulumi.secret(gitClientSecret) } },
     { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
     ...(registry ? [{
       ...P.docr,

@@ -1,13 +1,14 @@
 import { readSettings } from '../../apps/digitalocean/config';
 
 describe('DigitalOcean program settings', () => {
-  const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', githubClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
+  const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
   const read = (extra: Record<string, string> = {}) => readSettings((k) => ({ ...base, ...extra })[k]);
 
   test('applies the smallest sensible defaults', () => {
     expect(read()).toEqual({
       region: 'fra1', domain: 'example.com', postgresSize: 'db-s-1vcpu-1gb', valkeySize: 'db-s-1vcpu-1gb', bucket: 'acme-harbor',
-      clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, githubClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
+      clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, gitProvider: 'github', gitServer: undefined,
+      gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
     });
     expect(read({ containerRegistry: 'true', nodeCount: '3', region: 'nyc3', clusterName: 'prod' })).toMatchObject({
       containerRegistry: true, nodeCount: 3, region: 'nyc3', clusterName: 'prod',
@@ -19,5 +20,8 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');
     expect(() => read({ nodeCount: '0' })).toThrow('invalid nodeCount "0": must be a whole number of at least 1');
     expect(() => read({ domain: 'Example.com' })).toThrow(/invalid domain "Example.com"/);
+    expect(() => read({ gitProvider: 'svn' })).toThrow('invalid gitProvider "svn": must be one of github, gitlab, gitea, bitbucket');
+    expect(() => read({ gitServer: 'git.acme.dev' })).toThrow(/invalid gitServer "git.acme.dev"/);
+    expect(read({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' })).toMatchObject({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' });
   });
 });
