@@ -12,6 +12,9 @@ export const PLACEHOLDERS = {
   valkeyHost: 'valkey-host.placeholder.dockyard',
 };
 
+/** The secret input that carries the Container Registry's token, which the Pulumi program supplies. */
+export const DOCR_TOKEN_INPUT = 'DOCKYARD_DOCR_TOKEN';
+
 /** The existing Secrets the charts read, which the Pulumi program creates from the managed services' outputs. */
 export const PROVIDED_SECRETS = {
   harborDatabase: { namespace: 'harbor', name: 'harbor-database', key: 'password' },
@@ -20,7 +23,6 @@ export const PROVIDED_SECRETS = {
   spaces: { namespace: 'harbor', name: 'harbor-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
   oauth: { namespace: 'dockyard', name: 'drone-oauth', key: 'client-secret' },
   postgresAdmin: { namespace: 'dockyard', name: 'postgres-admin', key: 'password' },
-  docr: { namespace: 'dockyard', name: 'docr-pull', key: '.dockerconfigjson' },
 };
 
 /** What the DigitalOcean charts are built from: settings that are known before any resource exists. */
@@ -53,7 +55,8 @@ export interface DigitalOceanChartsConfig {
    */
   readonly certIssuer?: string;
   /**
-   * Whether pipelines get the DigitalOcean Container Registry's credentials, as the pipeline secret `docr-pull`.
+   * Whether build pods and pipelines can pull from the DigitalOcean Container Registry: its token (the secret input
+   * `DOCKYARD_DOCR_TOKEN`) joins the pull secret.
    *
    * @default false
    */
@@ -122,20 +125,20 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   });
   const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
   new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });
-  const pull = new PullSecret(chart, 'PullSecret', {
-    credentials: [RegistryCredential.harborRobot(harbor.host, puller)], namespaces: ['dockyard-builds'],
-  });
+  const credentials = [RegistryCredential.harborRobot(harbor.host, puller)];
+  if (config.containerRegistry) {
+    const docr = new Secret(chart, 'DocrToken', {
+      name: 'docr-token', values: { token: SecretValue.input(DOCR_TOKEN_INPUT, 'a DigitalOcean token that can read the Container Registry') },
+    });
+    credentials.push(RegistryCredential.docr({ token: docr.key('token') }));
+  }
+  const pull = new PullSecret(chart, 'PullSecret', { credentials, namespaces: ['dockyard-builds'] });
   secrets.addSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) } });
   secrets.addSecret('HarborPush', {
     name: 'harbor-push', repos: [`${config.organization}/*`],
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
 
-  if (config.containerRegistry) {
-    // DigitalOcean issues the registry's docker config; the program creates it, annotated for the extension
-    Secret.fromSecretName(chart, 'DocrPull', PROVIDED_SECRETS.docr.name, { namespace: PROVIDED_SECRETS.docr.namespace }).key(PROVIDED_SECRETS.docr.key);
-    secrets.addExistingSecret(PROVIDED_SECRETS.docr.name);
-  }
   if (config.imageMirror) {
     Images.relocate(app, ImageRelocation.registry(config.imageMirror));
   } else {

@@ -3,7 +3,7 @@ import { App } from 'cdk8s';
 import {
   ChartDeployment, ContainerRegistry, KubernetesCluster, ManagedPostgres, ManagedValkey, ProvidedSecret, SpacesBucket,
 } from '../../lib/pulumi';
-import { digitalOceanCharts, PLACEHOLDERS, PROVIDED_SECRETS } from './charts';
+import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS } from './charts';
 import { DigitalOceanSettings } from './config';
 
 /** What `pulumi up` reports. */
@@ -48,16 +48,12 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
     { ...P.oauth, stringData: { [P.oauth.key]: pulumi.secret(gitClientSecret) } },
     { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
-    ...(registry ? [{
-      ...P.docr,
-      type: 'kubernetes.io/dockerconfigjson',
-      annotations: { 'X-Drone-Repos': `${settings.organization}/*`, 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' },
-      stringData: { [P.docr.key]: registry.dockerConfigJson },
-    }] : []),
   ];
   const deployment = new ChartDeployment('platform', {
     app,
     secrets,
+    // DOCR's docker config logs in with its token as user name and password: the pull secret takes the token
+    inputs: registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {},
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
   }, { providers: { kubernetes: cluster.provider } });
 
@@ -69,4 +65,10 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     kubeconfig: cluster.kubeconfig,
     deployment,
   };
+}
+
+/** The token in a DOCR `.dockerconfigjson`, whose `auth` is base64 of `<token>:<token>`. */
+function docrToken(dockerConfigJson: string): string {
+  const auth = Buffer.from(JSON.parse(dockerConfigJson).auths['registry.digitalocean.com'].auth, 'base64').toString();
+  return auth.slice(auth.indexOf(':') + 1);
 }

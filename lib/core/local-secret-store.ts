@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { SecretFile } from './output-file';
-import { Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
+import { renderDockerConfig, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { toYaml } from './yaml';
 import { selfSignedCertificatePem } from './x509';
 
@@ -76,12 +76,7 @@ export class LocalSecretStore {
             () => selfSignedCertificatePem(key, { commonName: value.commonName!, days: value.days! }));
         }
         case SecretValueKind.DOCKER_CONFIG_JSON:
-          return JSON.stringify({
-            auths: Object.fromEntries(value.entries!.map(({ registry, username }, i) => {
-              const password = valueOf(value.sources[String(i)]);
-              return [registry, { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') }];
-            })),
-          });
+          return renderDockerConfig(value, Object.fromEntries(Object.entries(value.sources).map(([name, key]) => [name, valueOf(key)])));
         case SecretValueKind.INPUT:
           values[stateKey] ??= process.env[value.env!] ?? '';
           if (values[stateKey] === '') {

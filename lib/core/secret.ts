@@ -74,10 +74,34 @@ export enum SecretValueKind {
 export interface DockerConfigEntry {
   /** The key clients look the registry up by. */
   readonly registry: string;
-  /** The user name. */
-  readonly username: string;
+  /**
+   * The user name.
+   *
+   * @default - the value of `usernameFrom`
+   */
+  readonly username?: string;
+  /**
+   * A key whose value is the user name, for registries such as DigitalOcean's that log in with a token as both.
+   *
+   * @default - `username`
+   */
+  readonly usernameFrom?: SecretKey;
   /** The password or token: a key of a generated Secret, or an input. */
   readonly password: SecretKey;
+}
+
+/**
+ * The text of a `DOCKER_CONFIG_JSON` value, given the values of its sources by name: the one rendering every
+ * secret source shares.
+ */
+export function renderDockerConfig(value: SecretValue, sources: Record<string, string>): string {
+  return JSON.stringify({
+    auths: Object.fromEntries(value.entries!.map(({ registry, username }, i) => {
+      const user = username ?? sources[`username${i}`];
+      const password = sources[String(i)];
+      return [registry, { username: user, password, auth: Buffer.from(`${user}:${password}`).toString('base64') }];
+    })),
+  });
 }
 
 /** Options of `SecretValue.selfSignedCertificate`. */
@@ -213,11 +237,18 @@ export class SecretValue {
       if (typeof e.registry !== 'string' || !/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*)?$/.test(e.registry)) {
         invalid('registry', e.registry, 'must be a registry host such as "harbor.example.com", "host:5000" or "https://index.docker.io/v1/"');
       }
-      if (typeof e.username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(e.username)) {
+      if ((e.username === undefined) === (e.usernameFrom === undefined)) {
+        invalid('username', e.username, 'must be given either as username or as usernameFrom, not both');
+      }
+      if (e.username !== undefined && (typeof e.username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(e.username))) {
         invalid('username', e.username, 'must be a non-empty name without ":", whitespace or control characters');
       }
       requireGenerated('dockerConfigJson', e.password);
       sources[String(i)] = e.password;
+      if (e.usernameFrom) {
+        requireGenerated('dockerConfigJson', e.usernameFrom);
+        sources[`username${i}`] = e.usernameFrom;
+      }
     });
     checkUniqueList('registry', entries.map((e) => e.registry));
     return new SecretValue(SecretValueKind.DOCKER_CONFIG_JSON, { entries: entries.map(({ registry, username }) => ({ registry, username })), sources });
@@ -242,7 +273,7 @@ export class SecretValue {
   /** Whether a random value must mix upper case, lower case and digits. */
   public readonly mixedClasses?: boolean;
   /** The registries and user names of a docker config; the passwords are `sources`, by index. */
-  public readonly entries?: ReadonlyArray<{ readonly registry: string; readonly username: string }>;
+  public readonly entries?: ReadonlyArray<{ readonly registry: string; readonly username?: string }>;
   /** The environment variable an input is read from. */
   public readonly env?: string;
   /** What an input is. */
@@ -270,7 +301,7 @@ export class SecretValue {
     public readonly kind: SecretValueKind,
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
-      mixedClasses?: boolean; entries?: { registry: string; username: string }[]; env?: string; description?: string;
+      mixedClasses?: boolean; entries?: { registry: string; username?: string }[]; env?: string; description?: string;
       sources?: Record<string, SecretKey>;
     },
   ) {

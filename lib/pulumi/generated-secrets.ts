@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import * as tls from '@pulumi/tls';
 import { IConstruct } from 'constructs';
-import { Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
+import { renderDockerConfig, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
 import { ValidationError } from '../core/validation';
 
 /** Args of `GeneratedSecrets`. */
@@ -88,11 +88,10 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
         case SecretValueKind.HTPASSWD:
           valueOf(value.sources.password); // makes the source's RandomPassword if no Secret made it yet
           return pulumi.interpolate`${value.user}:${passwords.get(idOf(value.sources.password))!.bcryptHash}`;
-        case SecretValueKind.DOCKER_CONFIG_JSON:
-          return pulumi.all(value.entries!.map((_, i) => valueOf(value.sources[String(i)]))).apply((pws) => JSON.stringify({
-            auths: Object.fromEntries(value.entries!.map(({ registry, username }, i) =>
-              [registry, { username, password: pws[i], auth: Buffer.from(`${username}:${pws[i]}`).toString('base64') }])),
-          }));
+        case SecretValueKind.DOCKER_CONFIG_JSON: {
+          const sources = Object.fromEntries(Object.entries(value.sources).map(([name, key]) => [name, valueOf(key)]));
+          return pulumi.all(sources).apply((values) => renderDockerConfig(value, values));
+        }
         case SecretValueKind.INPUT:
           return args.inputs![value.env!];
       }

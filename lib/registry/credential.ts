@@ -25,6 +25,12 @@ export interface DockerHubCredentialOptions {
   readonly token: SecretKey;
 }
 
+/** Options of `RegistryCredential.docr`. */
+export interface DocrCredentialOptions {
+  /** A DigitalOcean API token with access to the registry. */
+  readonly token: SecretKey;
+}
+
 /** Options of `RegistryCredential.basic`. */
 export interface BasicCredentialOptions {
   /** The registry host, e.g. `registry.example.com:5000`. */
@@ -61,6 +67,14 @@ export class RegistryCredential {
     return new RegistryCredential('docker.io', options.username, options.token);
   }
 
+  /**
+   * The DigitalOcean Container Registry, with an API token (read scope to pull) that DOCR takes as both user name
+   * and password; the Pulumi program's `ContainerRegistry` issues one.
+   */
+  public static docr(options: DocrCredentialOptions): RegistryCredential {
+    return new RegistryCredential('registry.digitalocean.com', undefined, options.token, options.token);
+  }
+
   /** Any registry with a user name and password. */
   public static basic(options: BasicCredentialOptions): RegistryCredential {
     return new RegistryCredential(options.registry, options.username, options.password);
@@ -71,13 +85,15 @@ export class RegistryCredential {
 
   private constructor(
     registry: string,
-    /** The user name. */
-    public readonly username: string,
+    /** The user name, unless it is a secret (`usernameFrom`). */
+    public readonly username: string | undefined,
     /** The password or token. */
     public readonly password: SecretKey,
+    /** The key holding the user name, for registries that log in with a token as the user name too. */
+    public readonly usernameFrom?: SecretKey,
   ) {
     this.registry = normalizeRegistry(registry);
-    if (typeof username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(username)) {
+    if (usernameFrom === undefined && (typeof username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(username))) {
       invalid('username', username, 'must be a non-empty name without ":", whitespace or control characters');
     }
   }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { OutputFile, SecretFile, SecretValue } from '../core';
+import { invalid, OutputFile, SecretFile, SecretValue } from '../core';
 import { RegistryCredential } from './credential';
 import { containerdHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
@@ -41,6 +41,9 @@ export class NodeMirrorFiles extends Construct {
     const credential = props.credential;
     if (credential) {
       // the password is a placeholder the secret source fills in; it is a token of letters, digits, "-" and "_"
+      if (credential.username === undefined) {
+        invalid('credential', credential.registry, 'must have a plain user name: registries.yaml is rendered around it');
+      }
       const withAuth = rke2Registries(props.mirrors, { [credential.registry]: { username: credential.username, password: 'PASSWORD_PLACEHOLDER' } });
       new SecretFile(this, 'Rke2WithAuth', {
         path: `${dir}/rke2/registries.local.yaml`,

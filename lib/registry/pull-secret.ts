@@ -62,7 +62,9 @@ export class PullSecret extends Construct {
       namespace: namespaceOf(this, props.namespace),
       type: 'kubernetes.io/dockerconfigjson',
       values: {
-        '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({ registry: c.registry, username: c.username, password: c.password }))),
+        '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({
+          registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password,
+        }))),
       },
     });
     this.dockerConfig = this.secret.key('.dockerconfigjson');

@@ -40,6 +40,11 @@ describe('the DigitalOcean program', () => {
     expect(bucket.inputs.lifecycleRules[0]).toMatchObject({ enabled: true, abortIncompleteMultipartUploadDays: 1 });
     expect(registered.find((r) => r.type === T.key)!.inputs.grants).toEqual([{ bucket: 'example-harbor', permission: 'readwrite' }]);
     expect(registered.some((r) => r.type === 'digitalocean:index/containerRegistry:ContainerRegistry')).toBe(true);
+    // the registry's token joins the pull secret of the build namespace, logging in as DOCR expects
+    const pull = secrets().find((s) => s.inputs.metadata.name === 'registry-credentials' && s.inputs.metadata.namespace === 'dockyard-builds')!;
+    const auths = JSON.parse(pull.inputs.stringData['.dockerconfigjson']).auths;
+    expect(Object.keys(auths)).toEqual(['harbor.example.com', 'registry.digitalocean.com']);
+    expect(Buffer.from(auths['registry.digitalocean.com'].auth, 'base64').toString()).toMatch(/^token-(.+):token-\1$/);
   });
 
   test('creates every Secret the charts read, and each one secret-wrapped', () => {

@@ -1,5 +1,9 @@
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
 import {
-  DroneSecretsExtension, Image, ImageRelocation, Images, normalizeRegistry, Postgres, PullSecret, RegistryCredential, Secret, SecretValue,
+  DroneSecretsExtension, Image, ImageRelocation, Images, LocalSecretStore, normalizeRegistry, Postgres, PullSecret, RegistryCredential, Secret,
+  SecretValue,
 } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -16,6 +20,22 @@ describe('RegistryCredential', () => {
     expect(RegistryCredential.dockerHub({ username: 'acme', token: key() }).registry).toBe('https://index.docker.io/v1/');
     expect(RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$ci', secret: key() }))
       .toMatchObject({ registry: 'harbor.example.com', username: 'robot$ci' });
+  });
+
+  test('DOCR logs in with its token as user name and password', () => {
+    const chart = testChart('platform');
+    const token = new Secret(chart, 'T', { name: 't', values: { token: SecretValue.input('DOCKYARD_TEST_DOCR', 'a DO token') } }).key('token');
+    new PullSecret(chart, 'Pull', { credentials: [RegistryCredential.docr({ token })] });
+    chart.toJson();
+    process.env.DOCKYARD_TEST_DOCR = 'dop_v1_abc';
+    const statePath = path.join(os.tmpdir(), `dockyard-docr-${process.pid}.json`);
+    const docs = parseAllDocuments(new LocalSecretStore({ statePath }).render(chart)).map((d) => d.toJS());
+    delete process.env.DOCKYARD_TEST_DOCR;
+    const auths = JSON.parse(docs.find((d: any) => d.metadata.name === 'registry-credentials').stringData['.dockerconfigjson']).auths;
+    expect(auths).toEqual({ 'registry.digitalocean.com': { username: 'dop_v1_abc', password: 'dop_v1_abc', auth: Buffer.from('dop_v1_abc:dop_v1_abc').toString('base64') } });
+    expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', username: 'u', usernameFrom: token, password: token }]))
+      .toThrow('invalid username "u": must be given either as username or as usernameFrom, not both');
+    expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', password: token }])).toThrow(/must be given either as username or as usernameFrom/);
   });
 
   test('fails on bad hosts and user names', () => {
