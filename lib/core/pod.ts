@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { EnvVars } from './env';
+import { escapeEnvLiteral, EnvVars } from './env';
 import { Image, Images } from './image';
 import { intOrString, quantity } from './k8s';
 import type { k8s } from './k8s';
@@ -9,6 +9,7 @@ import { containerSecurityContext, podSecurityContext, RunAs } from './security'
 
 /** Liveness, readiness and optional startup probes of a container. */
 export interface Probes {
+  // an exec handler's command is literal, like a container's: Kubernetes expands it too, and podTemplate escapes it
   readonly startup?: k8s.Probe;
   readonly liveness: k8s.Probe;
   readonly readiness: k8s.Probe;
@@ -45,7 +46,9 @@ export interface Mount {
 export interface ContainerSpec {
   readonly name: string;
   readonly image: Image;
+  /** Literal: every `$` is escaped, so Kubernetes' `$(NAME)` expansion never applies (see `escapeEnvLiteral`). */
   readonly command?: string[];
+  /** Literal, like `command`. */
   readonly args?: string[];
   /** Container ports by name. */
   readonly ports?: Record<string, number>;
@@ -122,18 +125,24 @@ function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
     name: spec.name,
     image: Lazy.any({ produce: () => Images.resolve(scope, spec.image).reference }),
     imagePullPolicy: 'IfNotPresent',
-    command: spec.command,
-    args: spec.args,
+    // Kubernetes expands $(NAME) in these and in exec probes, as in env values: they are literal
+    command: spec.command?.map(escapeEnvLiteral),
+    args: spec.args?.map(escapeEnvLiteral),
     ports: spec.ports && Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort, protocol: 'TCP' })),
     // rendered at synth time: clients may add variables after the workload is defined
     env: spec.env && Lazy.any({ produce: () => spec.env!._toKube() }),
     volumeMounts: spec.mounts?.map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly, subPath: m.subPath })),
-    startupProbe: spec.probes?.startup,
-    livenessProbe: spec.probes?.liveness,
-    readinessProbe: spec.probes?.readiness,
+    startupProbe: literalProbe(spec.probes?.startup),
+    livenessProbe: literalProbe(spec.probes?.liveness),
+    readinessProbe: literalProbe(spec.probes?.readiness),
     resources: spec.resources._toKube(),
     securityContext: containerSecurityContext(!spec.writableRootFilesystem),
   };
+}
+
+/** `probe` with its exec command escaped, since the kubelet expands it like a container's command. */
+function literalProbe(probe: k8s.Probe | undefined): k8s.Probe | undefined {
+  return probe?.exec?.command ? { ...probe, exec: { ...probe.exec, command: probe.exec.command.map(escapeEnvLiteral) } } : probe;
 }
 
 /** An emptyDir volume for a writable path under a read-only root filesystem. */

@@ -66,7 +66,7 @@ export function componentPlacement(scope: Construct, ctx: HarborContext, compone
 /** Add the Redis URL variable `name` for database `db`, with the password expanded from a secret-fed variable. */
 export function redisEnv(env: EnvVars, ctx: HarborContext, name: string, db: number, query?: string): void {
   const password = bindRedisPassword(env, ctx.redis);
-  env.value(name, redisUrl(ctx.redis, password, { database: db, query }));
+  env.interpolate(name, redisUrl(ctx.redis, password, { database: db, query }));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { NetworkPeer, SecretKey } from '../core';
-import { EnvVars } from '../core/env';
+import { EnvPart, envTemplate, EnvVars } from '../core/env';
 
 /**
  * A Redis-compatible server as its clients see it: Harbor's components consume this.
@@ -47,8 +47,12 @@ export function bindRedisPassword(env: EnvVars, redis: IRedis, name = 'REDIS_PAS
   return name;
 }
 
-/** A `redis://` or `rediss://` URL whose password is `$(passwordVar)`. */
-export function redisUrl(redis: IRedis, passwordVar: string, options: RedisUrlOptions): string {
+/**
+ * A `redis://` or `rediss://` URL whose password is a reference to `passwordVar`, for `EnvVars.interpolate`: it
+ * renders as `$(passwordVar)`, and every other part is literal.
+ */
+export function redisUrl(redis: IRedis, passwordVar: string, options: RedisUrlOptions): EnvPart[] {
   const scheme = redis.tls ? 'rediss' : 'redis';
-  return `${scheme}://${redis.username ?? ''}:$(${passwordVar})@${redis.host}:${redis.port}/${options.database}${options.query ? `?${options.query}` : ''}`;
+  const query = options.query ? `?${options.query}` : '';
+  return envTemplate`${scheme}://${redis.username ?? ''}:${EnvVars.ref(passwordVar)}@${redis.host}:${redis.port}/${options.database}${query}`;
 }
