@@ -4,7 +4,7 @@ import {
   Resources, Secret, SecretKey, SecretValue,
 } from '../core';
 import { deployment } from '../core/deployment';
-import { EnvVars } from '../core/env';
+import { envTemplate, EnvVars } from '../core/env';
 import { HttpIngress } from '../core/ingress';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
@@ -125,6 +125,8 @@ export interface DroneServerProps {
 
 const PORT = 8080;
 const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// a repository namespace may be a nested GitLab group, `acme/platform`, matched against the repository's full path
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 /**
  * The Drone CI server: one replica on port 8080 as a non-root user, state in PostgreSQL, every secret from a Secret.
@@ -188,7 +190,7 @@ export class DroneServer extends Construct implements IDroneServer {
       env.value('DRONE_USER_FILTER', accounts('userFilter', props.userFilter));
     }
     if (props.repositoryFilter) {
-      env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter));
+      env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter, NAMESPACE));
     }
     if (props.admin !== undefined) {
       if (!ACCOUNT.test(props.admin)) {
@@ -254,20 +256,18 @@ const DATABASE_CA_DIR = '/etc/drone/database-ca';
 function bindDatabase(env: EnvVars, db: IPostgresDatabase): void {
   env.value('DRONE_DATABASE_DRIVER', 'postgres');
   env.secret('DRONE_DATABASE_PASSWORD', db.password);
-  const parts = [
-    `host=${db.host}`, `port=${db.port}`, `dbname=${db.databaseName}`, `user=${db.user}`,
-    // quoted, so a password with spaces survives; it must not contain ' or \
-    'password=\'$(DRONE_DATABASE_PASSWORD)\'', `sslmode=${db.sslMode}`,
-    ...(db.caCertificate ? [`sslrootcert=${DATABASE_CA_DIR}/ca.crt`] : []),
-  ];
-  env.value('DRONE_DATABASE_DATASOURCE', parts.join(' '));
+  // quoted, so a password with spaces survives; it must not contain ' or \
+  const password = EnvVars.ref('DRONE_DATABASE_PASSWORD');
+  const caCert = db.caCertificate ? ` sslrootcert=${DATABASE_CA_DIR}/ca.crt` : '';
+  env.interpolate('DRONE_DATABASE_DATASOURCE',
+    envTemplate`host=${db.host} port=${db.port} dbname=${db.databaseName} user=${db.user} password='${password}' sslmode=${db.sslMode}${caCert}`);
   if (db.connectionLimit !== undefined) {
     env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(db.connectionLimit));
   }
 }
 
-function accounts(prop: string, values: string[]): string {
+function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
   checkUniqueList(prop, values);
-  values.forEach((v) => ACCOUNT.test(v) || invalid(prop, values, `${JSON.stringify(v)} must be a git provider user or organisation`));
+  values.forEach((v) => pattern.test(v) || invalid(prop, values, `${JSON.stringify(v)} must be a git provider user or organisation`));
   return values.join(',');
 }
