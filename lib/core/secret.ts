@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, ValidationError } from './validation';
+import { yamlDoubleQuoted } from './yaml';
 
 /**
  * A Kubernetes Secret that holds credentials, referenced by name.
@@ -104,6 +105,104 @@ export function renderDockerConfig(value: SecretValue, sources: Record<string, s
   });
 }
 
+/** A template placeholder: `{name}`, the name of letters, digits and "_". */
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * How `SecretValue.template` escapes each value it substitutes: one rule per sink, chosen for the text the
+ * placeholders stand in. A value is escaped where it is spliced, so no credential can end a string, add a key or
+ * change a URL's host, whatever characters it holds.
+ */
+export class TemplateEscape {
+  /**
+   * The value as it is. Only for placeholders whose source is a random value (`SecretValue.hex`, `.alphanumeric`,
+   * `.password`, or a `copyOf` one), whose letters and digits need escaping in no sink; `SecretValue.template`
+   * refuses it over any other source.
+   */
+  public static readonly NONE = new TemplateEscape('none', (value) => value);
+
+  /**
+   * Percent-encoding of the value (`encodeURIComponent`): every character but the unreserved `A-Z a-z 0-9 - . _ ~`
+   * and `! ' ( ) *` becomes `%XX` of its UTF-8 bytes, so `@ : / ? # [ ] % & = +` and spaces cannot end the
+   * component. For a placeholder in a URL's user info, such as `postgres://app:{password}@db/app` (RFC 3986
+   * §3.2.1: `userinfo = *( unreserved / pct-encoded / sub-delims / ":" )`), a path segment or a query value;
+   * libpq, Go's `net/url` and WHATWG URL parsers decode it back. A value with a lone UTF-16 surrogate cannot be
+   * encoded and fails the render.
+   */
+  public static readonly URL = new TemplateEscape('url', (value) => encodeURIComponent(value));
+
+  /**
+   * A YAML double-quoted scalar, quotes included, that reads back as exactly the value: `abc #def` stays a
+   * string and no newline can start a key. The placeholder stands where a whole scalar goes, e.g.
+   * `password: {password}` or `- {token}`, never inside quotes.
+   */
+  public static readonly YAML = new TemplateEscape('yaml', (value) => yamlDoubleQuoted(value));
+
+  /**
+   * A JSON string literal, quotes included (`JSON.stringify`). The placeholder stands where a whole JSON value
+   * goes, e.g. `{"password": {password}}`, never inside quotes.
+   */
+  public static readonly JSON = new TemplateEscape('json', (value) => JSON.stringify(value));
+
+  private constructor(
+    /** The escape's name, e.g. `url`, for a secret store's description of a recipe. */
+    public readonly name: string,
+    private readonly escapeValue: (value: string) => string,
+  ) {}
+
+  /** The text that stands for `value` in the template. */
+  public encode(value: string): string {
+    return this.escapeValue(value);
+  }
+
+  public toString(): string {
+    return `TemplateEscape.${this.name.toUpperCase()}`;
+  }
+}
+
+/** Options of `SecretValue.template`. */
+export interface TemplateOptions {
+  /**
+   * How each substituted value is escaped, for the text the placeholders stand in: `TemplateEscape.URL` in a
+   * URL or DSN, `.YAML` for a YAML scalar, `.JSON` for a JSON string.
+   *
+   * @default TemplateEscape.NONE - allowed only when every placeholder's source is a random value
+   */
+  readonly escape?: TemplateEscape;
+}
+
+/**
+ * The text of a `TEMPLATE` value, given the values of its sources by placeholder name: the one rendering every
+ * secret source shares. Each `{name}` is replaced in one pass by the value of `sources[name]`, escaped with
+ * `value.escape`; a substituted value that itself holds `{x}` is not substituted again.
+ *
+ * @throws if a placeholder has no source value, if a value cannot be escaped (a lone surrogate for
+ * `TemplateEscape.URL`), or if a `TemplateEscape.NONE` value holds other than letters and digits (a random value
+ * edited in the store). Errors name the placeholder, never the value.
+ */
+export function renderTemplate(value: SecretValue, sources: Record<string, string>): string {
+  if (value.kind !== SecretValueKind.TEMPLATE) {
+    throw new Error(`renderTemplate needs a ${SecretValueKind.TEMPLATE} value, not ${value.kind}`);
+  }
+  const escape = value.escape ?? TemplateEscape.NONE;
+  return value.template!.replace(PLACEHOLDER, (_, name: string) => {
+    const source = Object.prototype.hasOwnProperty.call(sources, name) ? sources[name] : undefined;
+    if (typeof source !== 'string') {
+      throw new Error(`template placeholder {${name}} has no source value`);
+    }
+    if (escape === TemplateEscape.NONE && !/^[A-Za-z0-9]*$/.test(source)) {
+      throw new Error(`template placeholder {${name}} is spliced raw (${escape}), but its value has characters other than ` +
+        'letters and digits (the value is not shown); its source must be a random value');
+    }
+    try {
+      return escape.encode(source);
+    } catch (e) {
+      throw new Error(`template placeholder {${name}}: its value cannot be escaped with ${escape} ` +
+        `(${(e as Error).name}; the value is not shown)`);
+    }
+  });
+}
+
 /** Options of `SecretValue.selfSignedCertificate`. */
 export interface SelfSignedCertificateOptions {
   /** The certificate's subject (and issuer) common name, e.g. `harbor-token-ca`. At most 64 characters. */
@@ -149,20 +248,43 @@ export class SecretValue {
   }
 
   /**
-   * A text assembled from generated keys, e.g. a DSN: `{password}` is replaced by the value of `keys.password`.
+   * A text assembled from generated keys, e.g. a DSN: `{password}` is replaced by the value of `keys.password`,
+   * escaped for the text around it with `options.escape`:
    *
-   * @param template the text with `{name}` placeholders
+   * ```ts
+   * SecretValue.template('postgres://app:{password}@db/app', { password }, { escape: TemplateEscape.URL })
+   * ```
+   *
+   * Without an escape the values are spliced raw, which only random sources allow (`SecretValue.hex`,
+   * `.alphanumeric`, `.password`, or a `copyOf` one): their letters and digits need no escaping anywhere. An
+   * operator's input or any other source needs the escape of its sink.
+   *
+   * @param template the text with `{name}` placeholders (letters, digits and "_")
    * @param keys the generated keys to substitute, by placeholder name
+   * @param options how the substituted values are escaped
    */
-  public static template(template: string, keys: Record<string, SecretKey>): SecretValue {
-    const names = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+  public static template(template: string, keys: Record<string, SecretKey>, options: TemplateOptions = {}): SecretValue {
+    const escape = options.escape ?? TemplateEscape.NONE;
+    if (!(escape instanceof TemplateEscape)) {
+      invalid('escape', escape, 'must be TemplateEscape.NONE, .URL, .YAML or .JSON');
+    }
+    const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
     for (const name of names) {
       if (!(name in keys)) {
         invalid('template', template, `placeholder {${name}} needs a key; got ${JSON.stringify(Object.keys(keys))}`);
       }
     }
     Object.values(keys).forEach((k) => requireGenerated('template', k));
-    return new SecretValue(SecretValueKind.TEMPLATE, { template, sources: keys });
+    if (escape === TemplateEscape.NONE) {
+      for (const name of new Set(names)) {
+        if (!isRandom(keys[name])) {
+          invalid('template', template, `placeholder {${name}} is spliced raw (TemplateEscape.NONE), which only a random source ` +
+            `(SecretValue.hex, .alphanumeric, .password, or a copyOf one) allows, and ${keys[name]} is not; ` +
+            'pass the escape of the text around it, e.g. { escape: TemplateEscape.URL } in a URL, .YAML or .JSON');
+        }
+      }
+    }
+    return new SecretValue(SecretValueKind.TEMPLATE, { template, sources: keys, escape });
   }
 
   /**
@@ -282,6 +404,8 @@ export class SecretValue {
   public readonly length?: number;
   /** The text of a template value. */
   public readonly template?: string;
+  /** How a template value escapes what it substitutes. */
+  public readonly escape?: TemplateEscape;
   /** The modulus length of an RSA private key. */
   public readonly bits?: number;
   /** The subject common name of a certificate. */
@@ -302,7 +426,7 @@ export class SecretValue {
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
       mixedClasses?: boolean; entries?: { registry: string; username?: string }[]; env?: string; description?: string;
-      sources?: Record<string, SecretKey>;
+      sources?: Record<string, SecretKey>; escape?: TemplateEscape;
     },
   ) {
     this.alphabet = options.alphabet;
@@ -312,6 +436,7 @@ export class SecretValue {
     this.description = options.description;
     this.length = options.length;
     this.template = options.template;
+    this.escape = options.escape;
     this.bits = options.bits;
     this.commonName = options.commonName;
     this.days = options.days;
@@ -325,6 +450,15 @@ const RSA_BITS = [2048, 3072, 4096];
 /** The recipe of a key of a generated Secret (checked by `requireGenerated` first). */
 function generatedValue(key: SecretKey): SecretValue | undefined {
   return (key.secret as Secret).values[key.key];
+}
+
+/** Whether `key` holds random letters or digits, itself or through copies: a value no sink needs escaped. */
+function isRandom(key: SecretKey): boolean {
+  const value = generatedValue(key);
+  if (value?.kind === SecretValueKind.COPY) {
+    return isRandom(value.sources.value);
+  }
+  return value?.kind === SecretValueKind.RANDOM && /^[A-Za-z0-9]+$/.test(value.alphabet ?? '');
 }
 
 function requireGenerated(factory: string, key: SecretKey): void {

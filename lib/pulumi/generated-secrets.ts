@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import * as tls from '@pulumi/tls';
 import { IConstruct } from 'constructs';
-import { renderDockerConfig, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
+import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
 import { ValidationError } from '../core/validation';
 
 /** Args of `GeneratedSecrets`. */
@@ -71,9 +71,8 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
         case SecretValueKind.COPY:
           return valueOf(value.sources.value);
         case SecretValueKind.TEMPLATE: {
-          const names = Object.keys(value.sources);
-          return pulumi.all(names.map((n) => valueOf(value.sources[n]))).apply((vs) =>
-            value.template!.replace(/\{([A-Za-z0-9_]+)\}/g, (_, n: string) => vs[names.indexOf(n)]));
+          const sources = Object.fromEntries(Object.entries(value.sources).map(([n, key]) => [n, valueOf(key)]));
+          return pulumi.all(sources).apply((values) => renderTemplate(value, values));
         }
         case SecretValueKind.RSA_PRIVATE_KEY:
           return new tls.PrivateKey(`${name}-${id}`, { algorithm: 'RSA', rsaBits: value.bits! }, opt).privateKeyPem;

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { invalid, OutputFile, SecretFile, SecretValue } from '../core';
+import { invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
 import { RegistryCredential } from './credential';
 import { containerdHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
@@ -9,7 +9,8 @@ export interface NodeMirrorFilesProps {
   readonly mirrors: MirrorSpec[];
   /**
    * The login for the mirror host, when its project is private. It goes only into `registries.local.yaml`, a
-   * git-ignored file rendered by the secret source.
+   * git-ignored file rendered by the secret source, with the password (and a user name from a key, as DOCR's)
+   * written as YAML double-quoted scalars.
    *
    * @default - anonymous pulls from the mirror
    */
@@ -40,15 +41,40 @@ export class NodeMirrorFiles extends Construct {
     });
     const credential = props.credential;
     if (credential) {
-      // the password is a placeholder the secret source fills in; it is a token of letters, digits, "-" and "_"
-      if (credential.username === undefined) {
-        invalid('credential', credential.registry, 'must have a plain user name: registries.yaml is rendered around it');
-      }
-      const withAuth = rke2Registries(props.mirrors, { [credential.registry]: { username: credential.username, password: 'PASSWORD_PLACEHOLDER' } });
-      new SecretFile(this, 'Rke2WithAuth', {
-        path: `${dir}/rke2/registries.local.yaml`,
-        value: SecretValue.template(withAuth.replace('PASSWORD_PLACEHOLDER', '{password}'), { password: credential.password }),
-      });
+      new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential) });
     }
   }
+}
+
+/** Stand-ins for the login in the rendered YAML, each then swapped for a `{name}` placeholder. */
+const STAND_IN = { username: 'DOCKYARD_USERNAME_PLACEHOLDER', password: 'DOCKYARD_PASSWORD_PLACEHOLDER' };
+
+/**
+ * `registries.yaml` with the login, as a template the secret source renders: the password (and a user name that
+ * is a secret, such as DOCR's token) is a placeholder in a scalar's place, filled in as a YAML double-quoted
+ * scalar (`TemplateEscape.YAML`), so any value, `abc #def`, `yes`, `123456` or one with a newline, reads back as
+ * itself. A plain user name is written by the YAML writer, quoted where needed.
+ */
+function registriesWithAuth(mirrors: MirrorSpec[], credential: RegistryCredential): SecretValue {
+  const secretUser = credential.usernameFrom !== undefined;
+  const auth = { username: secretUser ? STAND_IN.username : credential.username!, password: STAND_IN.password };
+  let template = rke2Registries(mirrors, { [credential.registry]: auth });
+  const sources: Record<string, SecretKey> = { password: credential.password };
+  if (secretUser) {
+    sources.username = credential.usernameFrom!;
+  }
+  for (const name of Object.keys(sources) as (keyof typeof STAND_IN)[]) {
+    // the stand-in as the whole value of its own key, so a user name spelling it is never taken for it
+    const line = new RegExp(`^( +${name}: )${STAND_IN[name]}$`, 'm');
+    if (!line.test(template)) {
+      throw new Error(`registries.yaml has no "${name}: ${STAND_IN[name]}" line to put the placeholder on`);
+    }
+    template = template.replace(line, `$1{${name}}`);
+  }
+  // a plain user name is literal text: "{x}" in it would be read as a placeholder
+  const placeholders = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+  if (placeholders.length !== Object.keys(sources).length) {
+    invalid('credential.username', credential.username, 'must not contain "{name}", which the registries.local.yaml template would read as a placeholder');
+  }
+  return SecretValue.template(template, sources, { escape: TemplateEscape.YAML });
 }

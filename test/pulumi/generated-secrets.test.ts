@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { DockyardChart, Secret, SecretValue } from '../../lib';
+import { DockyardChart, Secret, SecretValue, TemplateEscape } from '../../lib';
 import type { GeneratedSecrets as GeneratedSecretsType } from '../../lib/pulumi/generated-secrets';
 
 /** A resource the mock monitor saw. */
@@ -75,7 +75,7 @@ function platform() {
     name: 'app',
     annotations: { 'X-Drone-Repos': 'org/*' },
     values: {
-      dsn: SecretValue.template('postgres://app:{pw}@db/app', { pw: db.key('password') }),
+      dsn: SecretValue.template('postgres://app:{pw}@db/app', { pw: db.key('password') }, { escape: TemplateEscape.URL }),
       copy: SecretValue.copyOf(db.key('plain')),
       htpasswd: SecretValue.htpasswd('admin', db.key('plain')),
       'tls.crt': SecretValue.selfSignedCertificate(tlsKey.key('tls.key'), { commonName: 'token-ca', days: 10 }),
@@ -183,7 +183,7 @@ describe('GeneratedSecrets', () => {
     expect(await stringData('ci', 'token-key')).toEqual({ 'tls.key': 'key(gs-ci/token-key/tls.key)' });
     expect(await stringData('ci', 'app')).toEqual({
       copy: 'pw(gs-ci/db/plain)',
-      dsn: 'postgres://app:pw(gs-ci/db/password)@db/app',
+      dsn: 'postgres://app:pw(gs-ci%2Fdb%2Fpassword)@db/app', // the URL escape encodes the fake value's "/"
       htpasswd: 'admin:$2a$10$hash(gs-ci/db/plain)',
       hub: 'hub-token',
       'tls.crt': 'cert(gs-ci/app/tls.crt)',
@@ -218,6 +218,31 @@ describe('GeneratedSecrets', () => {
     expect(await get(gs.value(ctx.db.key('plain')))).toBe('pw(gs-ci/db/plain)');
     const other = new Secret(new DockyardChart(new App(), 'x'), 'S', { name: 'other', values: { v: SecretValue.hex(16) } });
     expect(() => gs.value(other.key('v'))).toThrow(/default\/other#v is not a key of a generated Secret of this app/);
+  });
+});
+
+describe('GeneratedSecrets templates', () => {
+  test('render each value with the template\'s escape, as the local store does', async () => {
+    const app = new App();
+    const chart = new DockyardChart(app, 'c', { namespace: 'ns' });
+    const input = new Secret(chart, 'In', { name: 'in', values: { pw: SecretValue.input('DOCKYARD_DB_PASSWORD', 'a database password') } });
+    const out = new Secret(chart, 'Out', {
+      name: 'out',
+      values: {
+        url: SecretValue.template('postgres://app:{pw}@db.example.com:5432/app', { pw: input.key('pw') }, { escape: TemplateEscape.URL }),
+        yaml: SecretValue.template('password: {pw}\n', { pw: input.key('pw') }, { escape: TemplateEscape.YAML }),
+        json: SecretValue.template('{"password":{pw}}', { pw: input.key('pw') }, { escape: TemplateEscape.JSON }),
+      },
+    });
+    chart.toJson();
+    const password = 'p@ss:w/rd#1% {pw}';
+    const gs = new GeneratedSecrets('templates', { app, inputs: { DOCKYARD_DB_PASSWORD: password } });
+    const url = await get(gs.value(out.key('url')));
+    expect(url).toBe('postgres://app:p%40ss%3Aw%2Frd%231%25%20%7Bpw%7D@db.example.com:5432/app');
+    expect(decodeURIComponent(new URL(url).password)).toBe(password);
+    expect(new URL(url).host).toBe('db.example.com:5432');
+    expect(await get(gs.value(out.key('yaml')))).toBe('password: "p@ss:w/rd#1% {pw}"\n');
+    expect(JSON.parse(await get(gs.value(out.key('json'))))).toEqual({ password });
   });
 });
 

@@ -1,7 +1,15 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
+import { LocalSecretStore, OutputFile, renderTemplate, Secret, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../../lib/core';
 import { ValidationError } from '../../lib/core/validation';
+import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
+import { RegistryCredential } from '../../lib/registry/credential';
 import { containerdHosts, MirrorSpec, rke2Registries, tomlString } from '../../lib/registry/node-mirrors';
+import { testChart } from '../util';
 
 const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
 const GHCR: MirrorSpec = { upstream: 'ghcr.io', endpoint: 'https://harbor.example.com', project: 'ghcr' };
@@ -211,8 +219,9 @@ describe('validation', () => {
   });
 
   test.each(['DockerHub', 'docker hub', '-hub', 'hub-', 'a..b', 'a/b', '', 'a'.repeat(256)])('refuses project %j', (project) => {
-    expect(() => rke2Registries([bad({ project })])).toThrow(
-      `invalid mirrors[0].project ${JSON.stringify(project)}: must be a Harbor project name`);
+    // a long value is shortened in the message
+    const shown = project.length > 200 ? `${JSON.stringify(`${project.slice(0, 64)}…`)} (${project.length} characters)` : JSON.stringify(project);
+    expect(() => rke2Registries([bad({ project })])).toThrow(`invalid mirrors[0].project ${shown}: must be a Harbor project name`);
   });
 
   test('names the mirror index and uses "mirror" for containerdHosts', () => {
@@ -251,5 +260,97 @@ describe('validation', () => {
       'invalid auth["harbor.example.com"].password "": must be a non-empty string');
     const missing = { 'harbor.example.com': { username: 'u' } } as unknown as Record<string, typeof ROBOT>;
     expect(() => rke2Registries([HUB], missing)).toThrow('invalid auth["harbor.example.com"].password "undefined"');
+  });
+});
+
+describe('NodeMirrorFiles', () => {
+  /** The node mirror files of a chart whose mirror login is `credential(token)`, `token` an operator's input. */
+  function files(credential: (token: SecretKey) => RegistryCredential = (token) => RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token })) {
+    const chart = testChart('ns');
+    const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_MIRROR_TOKEN', 'the mirror token') } }).key('token');
+    new NodeMirrorFiles(chart, 'Mirrors', { mirrors: [HUB], credential: credential(token) });
+    const [local, ...more] = SecretFile.allIn(chart);
+    expect(more).toEqual([]);
+    const plain = OutputFile.allIn(chart).find((f) => f.path === 'nodes/rke2/registries.yaml')!;
+    return { local, plain, render: (sources: Record<string, string>) => renderTemplate(local.value, sources) };
+  }
+
+  const mirrorsOnly = { 'docker.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'dockerhub/$1' } } };
+
+  test('registries.local.yaml is registries.yaml plus the login, the password YAML-escaped where it is spliced', () => {
+    const { local, plain, render } = files();
+    expect(local.path).toBe('nodes/rke2/registries.local.yaml');
+    expect(local.value.escape).toBe(TemplateEscape.YAML);
+    expect(plain.content()).toBe(rke2Registries([HUB]));
+    expect(render({ password: 'Abc123' })).toBe(rke2Registries([HUB], { 'harbor.example.com': { username: 'robot$nodes', password: 'Abc123' } })
+      .replace('password: Abc123', 'password: "Abc123"'));
+    expect(render({ password: 'Abc123' }).split('\n').slice(-6)).toEqual([
+      'configs:', '  harbor.example.com:', '    auth:', '      username: robot$nodes', '      password: "Abc123"', '',
+    ]);
+  });
+
+  test.each(['abc #def', 'yes', '123456', '"x\ny: z"', 'x\ny: z', '{password}', 'DOCKYARD_PASSWORD_PLACEHOLDER'])(
+    'registries.local.yaml reads back the password %j exactly, with no key added', (password) => {
+      const doc = parseYaml(files().render({ password }));
+      expect(doc).toEqual({ mirrors: mirrorsOnly, configs: { 'harbor.example.com': { auth: { username: 'robot$nodes', password } } } });
+    });
+
+  test('the local store writes registries.local.yaml that reads back the passwords of issue 8', () => {
+    const saved = process.env.DOCKYARD_MIRROR_TOKEN;
+    try {
+      for (const password of ['abc #def', 'yes', '123456', '"x\ny: z"']) {
+        process.env.DOCKYARD_MIRROR_TOKEN = password;
+        const statePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-mirrors-')), 'secrets.json');
+        const chart = testChart('ns');
+        const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_MIRROR_TOKEN', 'the mirror token') } });
+        new NodeMirrorFiles(chart, 'Mirrors', {
+          mirrors: [HUB], credential: RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token.key('token') }),
+        });
+        const written = new LocalSecretStore({ statePath }).renderAll(chart).files;
+        expect(written.map((f) => f.path)).toEqual(['nodes/rke2/registries.local.yaml']);
+        expect(parseYaml(written[0].content)).toEqual({ mirrors: mirrorsOnly, configs: { 'harbor.example.com': { auth: { username: 'robot$nodes', password } } } });
+      }
+    } finally {
+      if (saved === undefined) {
+        delete process.env.DOCKYARD_MIRROR_TOKEN;
+      } else {
+        process.env.DOCKYARD_MIRROR_TOKEN = saved;
+      }
+    }
+  });
+
+  test('registries.local.yaml reads back any password and any user name exactly', () => {
+    const password = fc.oneof(
+      fc.constantFrom('abc #def', 'yes', '123456', '"x\ny: z"', 'null', '~', '- a', '[x]', '{a: 1}', '&a *b !c |d >e %f @g'),
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+    );
+    // a plain user name has no ":", whitespace or control character, and no "{name}"; YAML-special characters it may have
+    const username = fc.string({ unit: fc.constantFrom(...'robt$#"\'&*!|>%@[]{},?-~1'.split('')), minLength: 1 })
+      .filter((u) => !/\{[A-Za-z0-9_]+\}/.test(u));
+    fc.assert(fc.property(username, password, (user, pw) => {
+      const { render } = files((token) => RegistryCredential.basic({ registry: 'harbor.example.com', username: user, password: token }));
+      expect(parseYaml(render({ password: pw }))).toEqual({ mirrors: mirrorsOnly, configs: { 'harbor.example.com': { auth: { username: user, password: pw } } } });
+    }), { numRuns: 1000 });
+  });
+
+  test('a user name from a key, as DOCR\'s token, is YAML-escaped too', () => {
+    const chart = testChart('ns');
+    const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_DO_TOKEN', 'a DO token') } }).key('token');
+    new NodeMirrorFiles(chart, 'Mirrors', {
+      mirrors: [{ upstream: 'docker.io', endpoint: 'https://registry.digitalocean.com' }], credential: RegistryCredential.docr({ token }),
+    });
+    const [local] = SecretFile.allIn(chart);
+    expect(Object.keys(local.value.sources).sort()).toEqual(['password', 'username']);
+    const doc = parseYaml(renderTemplate(local.value, { username: 'yes #x', password: 'yes #x' }));
+    expect(doc.configs).toEqual({ 'registry.digitalocean.com': { auth: { username: 'yes #x', password: 'yes #x' } } });
+  });
+
+  test('a plain user name is literal: one spelling a stand-in stays itself, one with "{name}" is refused', () => {
+    const named = (username: string) => files((token) => RegistryCredential.basic({ registry: 'harbor.example.com', username, password: token }));
+    expect(parseYaml(named('DOCKYARD_PASSWORD_PLACEHOLDER').render({ password: 'pw' })).configs['harbor.example.com'].auth)
+      .toEqual({ username: 'DOCKYARD_PASSWORD_PLACEHOLDER', password: 'pw' });
+    expect(() => named('robot{password}')).toThrow(
+      'invalid credential.username "robot{password}": must not contain "{name}", which the registries.local.yaml template would read as a placeholder');
   });
 });
