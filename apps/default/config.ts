@@ -1,5 +1,7 @@
-import { checkDnsSubdomain, checkHostname } from '../../lib';
-import { checkGitProviderKind, checkGitServer, GitProviderKind } from '../shared/git-provider';
+import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath } from '../../lib';
+import {
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
+} from '../shared/git-provider';
 
 export { GitProviderKind };
 
@@ -11,7 +13,10 @@ export interface DefaultStackConfig {
   readonly harborHost: string;
   /** The git provider (`DOCKYARD_GIT_PROVIDER`). */
   readonly gitProvider: GitProviderKind;
-  /** The git provider's base URL, for self-hosted GitHub, GitLab or Gitea (`DOCKYARD_GIT_SERVER`). */
+  /**
+   * The git provider's base URL without a trailing slash (`DOCKYARD_GIT_SERVER`): GitHub Enterprise or a
+   * self-managed GitLab, optional; a Gitea server, required; never for Bitbucket Cloud.
+   */
   readonly gitServer?: string;
   /** The OAuth client ID; the client secret goes in the Secret `drone-oauth` (`DOCKYARD_GIT_CLIENT_ID`). */
   readonly gitClientId: string;
@@ -28,7 +33,15 @@ export interface DefaultStackConfig {
    * `registry.example.com/mirror`); then nothing pulls from Docker Hub, not even through Harbor.
    */
   readonly imageMirror?: string;
+  /** The local secret state file of `LocalSecretStore` (`DOCKYARD_STATE`). */
+  readonly statePath: string;
 }
+
+/** The default local secret state file. */
+export const DEFAULT_STATE_PATH = '.dockyard/secrets.json';
+
+/** The cdk8s output directory when neither the App nor the cdk8s CLI (`CDK8S_OUTDIR`) sets one: `output` of cdk8s.yaml. */
+export const DEFAULT_OUTDIR = 'dist';
 
 /** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
 export const DEFAULT_CONFIG: DefaultStackConfig = {
@@ -40,23 +53,95 @@ export const DEFAULT_CONFIG: DefaultStackConfig = {
   admin: 'example-admin',
   ingressClassName: 'nginx',
   certIssuer: 'letsencrypt',
+  statePath: DEFAULT_STATE_PATH,
 };
 
+/** One `DOCKYARD_*` variable, as the README's table lists it (Markdown). */
+export interface ConfigVariable {
+  /** The variable's name. */
+  readonly name: string;
+  /** The default, or what happens without the variable. */
+  readonly default: string;
+  /** What the variable sets. */
+  readonly meaning: string;
+  /** The values it accepts; for a bad one the synth fails naming the variable, the value and this. */
+  readonly allowed: string;
+}
+
+const DNS_SUBDOMAIN = 'a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
+const HOST_NAME = 'a lower-case DNS host name, without scheme or path';
+
+/** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'DOCKYARD_HOST', default: '`drone.example.com`', meaning: 'public host name of Drone', allowed: HOST_NAME },
+  { name: 'DOCKYARD_HARBOR_HOST', default: '`harbor.example.com`', meaning: 'public host name of Harbor', allowed: HOST_NAME },
+  {
+    name: 'DOCKYARD_GIT_PROVIDER', default: '`github`', meaning: 'the git provider users log in with',
+    allowed: `one of ${Object.values(GitProviderKind).join(', ')}`,
+  },
+  {
+    name: 'DOCKYARD_GIT_SERVER', default: 'the public service (none for `gitea`)', meaning: 'base URL of a self-hosted provider',
+    allowed: 'github (GitHub Enterprise) and gitlab (self-managed): optional; gitea: required; bitbucket (Cloud only): must be unset. ' +
+      'An https URL: a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"; a trailing "/" is dropped',
+  },
+  {
+    name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`)',
+    allowed: 'an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"',
+  },
+  {
+    name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in and whose repositories sync',
+    allowed: gitAccountRules('organization'),
+  },
+  { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first Drone admin', allowed: gitAccountRules('user') },
+  { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of Drone\'s Ingress', allowed: DNS_SUBDOMAIN },
+  {
+    name: 'DOCKYARD_CERT_ISSUER', default: '`letsencrypt`', meaning: 'cert-manager ClusterIssuer of Drone\'s and Harbor\'s certificates',
+    allowed: DNS_SUBDOMAIN,
+  },
+  {
+    name: 'DOCKYARD_IMAGE_MIRROR', default: 'none: Docker Hub images through Harbor\'s proxy cache',
+    meaning: 'registry that mirrors every image, for air-gapped clusters (see `dockyard-images`)',
+    allowed: 'a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
+      'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"',
+  },
+  {
+    name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``, meaning: 'the local secret state (see [Credentials](#credentials-back-up-restore-rotate))',
+    allowed: `the path of a file, relative or absolute, such as "${DEFAULT_STATE_PATH}", outside the output directory "${DEFAULT_OUTDIR}"; ` +
+      'not an existing directory, not ending with "/"',
+  },
+  {
+    name: 'DOCKYARD_ROTATE', default: 'none', meaning: 'generated secrets to rotate on purpose in this synth',
+    allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`',
+  },
+  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1`' },
+];
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /**
+   * The cdk8s output directory, which the state file must stay out of.
+   *
+   * @default - `CDK8S_OUTDIR` of `env` (set by the cdk8s CLI), else "dist", as cdk8s's App does
+   */
+  readonly outdir?: string;
+}
+
 /** Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): DefaultStackConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): DefaultStackConfig {
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
+  const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
-  const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER);
   return {
     host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
     harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),
     gitProvider: provider,
-    gitServer,
-    gitClientId: pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId),
-    organization: pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization),
-    admin: pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin),
+    gitServer: checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER'),
+    gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
+    organization: checkGitAccountOf('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, 'organization'),
+    admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),
     ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
-    imageMirror: env.DOCKYARD_IMAGE_MIRROR,
+    imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkRegistryPrefix('DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
+    statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
   };
 }

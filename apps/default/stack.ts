@@ -2,9 +2,9 @@ import { App } from 'cdk8s';
 import {
   DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, Harbor, HarborExposure, HarborStorage,
   ImageRelocation, Images, IngressTls, Namespace, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
-  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue,
+  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
-import { gitProviderOf } from '../shared/git-provider';
+import { droneFilters, gitProviderOf } from '../shared/git-provider';
 import { DefaultStackConfig } from './config';
 import { examplePipeline } from './pipeline';
 
@@ -31,8 +31,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     host: config.host,
     gitProvider: gitProviderOf(config.gitProvider, { clientId: config.gitClientId, clientSecret: oauth.key('client-secret'), server: config.gitServer }),
     database: postgres.addDatabase('drone'),
-    userFilter: [config.organization, config.admin],
-    repositoryFilter: [config.organization],
+    ...droneFilters(config.organization, config.admin),
     admin: config.admin,
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
   });
@@ -54,7 +53,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     values: {
       password: SecretValue.copyOf(demoDb.password),
       url: SecretValue.template(`postgres://${demoDb.user}:{password}@${demoDb.host}:${demoDb.port}/${demoDb.databaseName}?sslmode=disable`,
-        { password: demoDb.password }),
+        { password: demoDb.password }, { escape: TemplateEscape.URL }),
     },
   });
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });

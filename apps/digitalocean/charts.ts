@@ -4,7 +4,7 @@ import {
   HarborStorage, ImageRelocation, Images, IngressTls, ISecret, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
-import { GitProviderKind, gitProviderOf } from '../shared/git-provider';
+import { droneFilters, GitProviderKind, gitProviderOf } from '../shared/git-provider';
 
 /** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
 export const PLACEHOLDERS = {
@@ -112,8 +112,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
       clientSecret: provided('OAuth', P.oauth, 'the OAuth app secret of the git provider').key(P.oauth.key),
     }),
     database: postgres('DroneDatabase', 'drone', 'drone', provided('DroneDatabaseSecret', P.droneDatabase, 'the managed user drone'), 0.2),
-    userFilter: [config.organization, config.admin],
-    repositoryFilter: [config.organization],
+    ...droneFilters(config.organization, config.admin),
     admin: config.admin,
     ingress: { className: 'nginx', tls },
   });

@@ -1,5 +1,7 @@
 import { checkDnsSubdomain, invalid } from '../../lib';
-import { checkGitProviderKind, checkGitServer, GitProviderKind } from '../shared/git-provider';
+import {
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
+} from '../shared/git-provider';
 
 /** The DigitalOcean program's settings: `pulumi config set <key> <value>` in project `dockyard`. */
 export interface DigitalOceanSettings {
@@ -61,6 +63,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   if (!/^[a-z]{3}\d$/.test(region)) {
     invalid('region', region, 'must be a DigitalOcean region slug such as "fra1" or "nyc3"');
   }
+  const gitProvider = checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!);
   return {
     region,
     domain: checkDnsSubdomain('domain', required('domain')),
@@ -71,10 +74,10 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     nodeSize: value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!,
     nodeCount,
     containerRegistry: value('containerRegistry', false) === 'true',
-    gitProvider: checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!),
-    gitServer: checkGitServer('gitServer', value('gitServer')),
-    gitClientId: required('gitClientId'),
-    organization: required('organization'),
-    admin: required('admin'),
+    gitProvider,
+    gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),
+    gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
+    organization: checkGitAccountOf('organization', required('organization'), gitProvider, 'organization'),
+    admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),
   };
 }

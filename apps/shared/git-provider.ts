@@ -1,4 +1,6 @@
-import { checkUrl, GitProvider, invalid, SecretKey } from '../../lib';
+import {
+  checkGitAccount, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, GitAccountRole, gitAccountRule, GitProvider, invalid, SecretKey,
+} from '../../lib';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
 export enum GitProviderKind {
@@ -10,18 +12,51 @@ export enum GitProviderKind {
 
 /** Check a provider name from configuration (`prop` names the setting in errors). */
 export function checkGitProviderKind(prop: string, value: string): GitProviderKind {
-  if (!Object.values(GitProviderKind).includes(value as GitProviderKind)) {
-    invalid(prop, value, `must be one of ${Object.values(GitProviderKind).join(', ')}`);
-  }
-  return value as GitProviderKind;
+  return checkOneOf(prop, value, Object.values(GitProviderKind));
 }
 
-/** Check an optional self-hosted provider URL from configuration. */
-export function checkGitServer(prop: string, value: string | undefined): string | undefined {
-  if (value !== undefined) {
-    checkUrl(prop, value, ['https', 'http']);
+/**
+ * Check the provider's base URL from configuration and return it without a trailing slash.
+ *
+ * - github: optional, a GitHub Enterprise Server (Drone then calls `<server>/api/v3`);
+ * - gitlab: optional, a self-managed GitLab;
+ * - gitea: required, for Gitea has no public default (Drone's `DRONE_GITEA_SERVER` has none);
+ * - bitbucket: must be unset: Drone's bitbucket provider is Bitbucket Cloud only, with no server setting (a Bitbucket
+ *   Server or Data Center is Drone's separate "stash" provider, which takes a private key instead of an OAuth app).
+ *
+ * @param prop the setting's name, e.g. `DOCKYARD_GIT_SERVER`
+ * @param provider the configured provider, named `providerProp` in errors
+ */
+export function checkGitServer(prop: string, value: string | undefined, provider: GitProviderKind, providerProp: string): string | undefined {
+  const which = `${providerProp} ${JSON.stringify(provider)}`;
+  if (provider === GitProviderKind.BITBUCKET) {
+    if (value !== undefined) {
+      invalid(prop, value, `must be unset for ${which}: that is Bitbucket Cloud, which has no server setting`);
+    }
+    return undefined;
   }
-  return value;
+  if (value === undefined) {
+    if (provider === GitProviderKind.GITEA) {
+      invalid(prop, value, `must be set for ${which}: the https base URL of the Gitea server, such as "https://gitea.example.com"`);
+    }
+    return undefined;
+  }
+  return checkHttpsBaseUrl(prop, value);
+}
+
+/** Check an OAuth client ID from configuration. */
+export function checkGitClientId(prop: string, value: string): string {
+  return checkOAuthClientId(prop, value);
+}
+
+/** Check an organisation (GitLab: a group, possibly nested) or a login at `provider` from configuration. */
+export function checkGitAccountOf(prop: string, value: string, provider: GitProviderKind, role: GitAccountRole): string {
+  return checkGitAccount(prop, value, provider, role);
+}
+
+/** The allowed-values text of an organisation or login at each provider, for documentation. */
+export function gitAccountRules(role: GitAccountRole): string {
+  return Object.values(GitProviderKind).map((p) => `${p}: ${gitAccountRule(p, role).replace(/^must be /, '')}`).join('; ');
 }
 
 /** The `GitProvider` of a configured kind; Gitea has no public default, so it needs `server`. */
@@ -29,7 +64,28 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
   switch (kind) {
     case GitProviderKind.GITHUB: return GitProvider.github(app);
     case GitProviderKind.GITLAB: return GitProvider.gitlab(app);
-    case GitProviderKind.GITEA: return GitProvider.gitea({ ...app, server: app.server ?? 'https://gitea.example.com' });
-    case GitProviderKind.BITBUCKET: return GitProvider.bitbucketCloud(app);
+    case GitProviderKind.GITEA:
+      return GitProvider.gitea({ ...app, server: app.server ?? invalid('server', undefined, 'must be set for the gitea provider') });
+    case GitProviderKind.BITBUCKET:
+      if (app.server !== undefined) {
+        invalid('server', app.server, 'must be unset for the bitbucket provider: that is Bitbucket Cloud, which has no server setting');
+      }
+      return GitProvider.bitbucketCloud({ clientId: app.clientId, clientSecret: app.clientSecret });
   }
+}
+
+/**
+ * Drone's user and repository filters for an organisation and an admin.
+ *
+ * - A nested GitLab group `acme/platform` is matched two ways upstream: repositories by their full namespace
+ *   (`DRONE_REPOSITORY_FILTER`, compared with the repository's namespace in harness v2.28.2
+ *   `service/repo/repo.go`), and memberships by the group's own path, `platform` (go-scm
+ *   `scm/driver/gitlab/org.go` `convertOrganization` sets `Name: from.Path`).
+ * - The admin may be the organisation itself (a personal account); Drone compares names in lower case
+ *   (`service/admission/membership.go`), so the list holds each name once, whatever its case.
+ */
+export function droneFilters(organization: string, admin: string): { userFilter: string[]; repositoryFilter: string[] } {
+  const group = organization.split('/').pop()!;
+  const userFilter = group.toLowerCase() === admin.toLowerCase() ? [group] : [group, admin];
+  return { userFilter, repositoryFilter: [organization] };
 }

@@ -1,19 +1,69 @@
 /**
  * Input checks shared by every construct. Each throws a `ValidationError` naming the prop, the bad value and
  * what is allowed, so a bad stack fails at synth time, before anything is written.
+ *
+ * The message is always one line: `invalid <prop> <value>: <allowed>`. The value is JSON-quoted, with line breaks,
+ * C1 controls and invisible or bidirectional formatting characters escaped, and shortened (with its length) when
+ * long; a secret value is never shown (`invalidSecret`).
  */
 
-/** An invalid prop value, raised while the construct tree is built. */
+import * as fs from 'fs';
+import { isIPv4, isIPv6 } from 'net';
+import * as path from 'path';
+
+/** An invalid prop value, raised while the construct tree is built. Its message is a single line. */
 export class ValidationError extends Error {
-  public constructor(message: string) {
+  public constructor(
+    message: string,
+    /** The prop or setting whose value is invalid, when the error comes from `invalid` or `invalidSecret`. */
+    public readonly prop?: string,
+    /** What the prop allows, when the error comes from `invalid` or `invalidSecret`. */
+    public readonly allowed?: string,
+  ) {
     super(message);
     this.name = 'ValidationError';
   }
 }
 
+/** Values whose JSON form is longer than this are shortened in messages. */
+export const MAX_SHOWN_VALUE_LENGTH = 200;
+/** How many characters of a shortened value are shown. */
+const SHOWN_PREFIX = 64;
+
+/**
+ * Characters that JSON.stringify leaves as they are but that break or disguise a line in a terminal or log: DEL
+ * and the C1 controls (NEL, U+0085, is a line break), soft hyphen, zero-width and bidirectional formatting marks,
+ * the line and paragraph separators, and the byte-order mark.
+ */
+const UNSAFE_IN_LINE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+/** A value as messages show it: JSON on one line, shortened with its length when longer than 200 characters. */
+export function describeValue(value: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    json = String(value);
+  }
+  if (json.length > MAX_SHOWN_VALUE_LENGTH) {
+    if (typeof value === 'string') {
+      const chars = Array.from(value);
+      json = `${JSON.stringify(`${chars.slice(0, SHOWN_PREFIX).join('')}…`)} (${chars.length} characters)`;
+    } else {
+      json = `${json.slice(0, SHOWN_PREFIX)}… (${json.length} characters of JSON)`;
+    }
+  }
+  return json.replace(UNSAFE_IN_LINE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Throw a `ValidationError` for `prop` with its bad `value` and a description of what is `allowed`. */
 export function invalid(prop: string, value: unknown, allowed: string): never {
-  throw new ValidationError(`invalid ${prop} ${JSON.stringify(value)}: ${allowed}`);
+  throw new ValidationError(`invalid ${prop} ${describeValue(value)}: ${allowed}`, prop, allowed);
+}
+
+/** Throw a `ValidationError` for a secret `prop` without showing its value. */
+export function invalidSecret(prop: string, allowed: string): never {
+  throw new ValidationError(`invalid ${prop} <redacted>: ${allowed}`, prop, allowed);
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -104,4 +154,231 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
     seen.add(v);
   }
   return values;
+}
+
+/** Check that `value` is one of `allowed`, e.g. an enum's values from configuration. */
+export function checkOneOf<T extends string>(prop: string, value: string, allowed: readonly T[], note?: string): T {
+  if (!allowed.includes(value as T)) {
+    invalid(prop, value, `must be one of ${allowed.join(', ')}${note ? ` (${note})` : ''}`);
+  }
+  return value as T;
+}
+
+/** A DNS host name: lower-case labels, and a last label that is not all digits (RFC 3696 §2: then it is an IP). */
+function isDnsName(value: string): boolean {
+  const labels = value.split('.');
+  return value.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]);
+}
+
+/**
+ * Check a server address: a lower-case DNS host name, an IPv4 address, or an IPv6 address without brackets or zone,
+ * as libpq's `host` and `PGHOST` take them.
+ */
+export function checkHost(prop: string, value: string): string {
+  const valid = typeof value === 'string' && (isDnsName(value) || isIPv4(value) || (isIPv6(value) && !value.includes('%')));
+  if (!valid) {
+    invalid(prop, value, 'must be a lower-case DNS host name or an IP address, without scheme, port or path');
+  }
+  return value;
+}
+
+/**
+ * The characters of an OAuth client ID: RFC 6749 allows any printable ASCII (VSCHAR), but every provider issues
+ * tokens of URL-safe characters (RFC 3986 "unreserved"): GitHub `Iv1.8a61f9b3a7aba766` or `Ov23li…`, GitLab 64 hex
+ * digits, Gitea a UUID, Bitbucket a key of letters and digits. Anything else (quotes, `$(`, spaces, URLs) is a
+ * mistake, and would be interpolated into Drone's environment.
+ */
+const OAUTH_CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
+
+/** Check an OAuth client ID (`DRONE_<PROVIDER>_CLIENT_ID`). It is not a secret, so it is shown in errors. */
+export function checkOAuthClientId(prop: string, value: string): string {
+  if (typeof value !== 'string' || !OAUTH_CLIENT_ID.test(value)) {
+    invalid(prop, value, 'must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
+  }
+  return value;
+}
+
+const URL_PATH_SEGMENT = /^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/;
+
+/**
+ * Check the base URL of a server such as a self-hosted git provider, and return it without a trailing slash.
+ *
+ * Only https: Drone sends the OAuth client secret and users' access tokens there, and sends users' browsers there
+ * to log in. The host is a lower-case DNS name with an optional port; a path is allowed (GitLab under a relative
+ * URL root) but no credentials, query, fragment or `$`. The string is checked as written, not as WHATWG URL
+ * parsing would repair it. Without the trailing slash, `https://github.com/` is still recognised by Drone as the
+ * public GitHub (harness/harness cmd/drone-server/config/config.go compares the server to "https://github.com"
+ * and otherwise appends "/api/v3").
+ */
+export function checkHttpsBaseUrl(prop: string, value: string): string {
+  const rule = 'must be an https base URL such as "https://git.example.com" or "https://example.com/gitlab": ' +
+    'a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"';
+  const match = typeof value === 'string' ? /^https:\/\/([^/:?#@]+)(?::(\d{1,5}))?((?:\/[^/?#]+)*)\/?$/.exec(value) : null;
+  const host = match?.[1] ?? '';
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
+  const segments = (match?.[3] ?? '').split('/').slice(1);
+  const valid = match !== null && isDnsName(host) && (port === undefined || (port >= 1 && port <= 65535)) &&
+    segments.every((s) => URL_PATH_SEGMENT.test(s) && s !== '.' && s !== '..');
+  if (!valid) {
+    invalid(prop, value, rule);
+  }
+  return value.replace(/\/$/, '');
+}
+
+/** What a git provider account is used as. */
+export type GitAccountRole = 'organization' | 'user';
+
+interface GitAccountRule {
+  /** One name, or one segment of a nested path. */
+  readonly pattern: RegExp;
+  readonly max: number;
+  /** Whether organisations may be nested groups `a/b`. */
+  readonly nested?: boolean;
+  readonly organization: string;
+  readonly user: string;
+}
+
+/**
+ * The account names each provider issues. None allows a comma (Drone splits DRONE_USER_FILTER and
+ * DRONE_REPOSITORY_FILTER on commas: envconfig `[]string` fields in cmd/drone-server/config/config.go of
+ * harness/harness v2.28.2, whose DRONE_USER_CREATE is split on "," and ":" too), whitespace, quotes or `$`.
+ * Drone compares them case-insensitively (service/admission/membership.go lower-cases the filter and the logins).
+ */
+const GIT_ACCOUNT_RULES: Record<string, GitAccountRule> = {
+  // github.com/join: "Username may only contain alphanumeric characters or single hyphens, and cannot begin or end
+  // with a hyphen", at most 39 characters; organisations share the namespace and the rule
+  github: {
+    pattern: /^[A-Za-z0-9](?:-?[A-Za-z0-9])*$/,
+    max: 39,
+    organization: 'must be a GitHub organisation or user: 1 to 39 letters, digits or single hyphens, not starting or ending with a hyphen',
+    user: 'must be a GitHub login: 1 to 39 letters, digits or single hyphens, not starting or ending with a hyphen',
+  },
+  // docs.gitlab.com/user/reserved_names: slugs of letters, digits, "_", "." and "-", starting with a letter or digit,
+  // no consecutive special characters, not ending in ".", ".git" or ".atom" (older accounts may end in "-" or "_");
+  // paths are at most 255 characters. Subgroups nest as "a/b" (go-scm's GitLab driver gives a repository's
+  // namespace as the group's full_path, which DRONE_REPOSITORY_FILTER matches)
+  gitlab: {
+    pattern: /^[A-Za-z0-9](?:[._-]?[A-Za-z0-9])*[-_]?$/,
+    max: 255,
+    nested: true,
+    organization: 'must be a GitLab group or user path: "/"-separated segments of letters, digits, "_", "." and "-", each starting ' +
+      'with a letter or digit, without consecutive special characters, not ending in ".", ".git" or ".atom"; at most 255 characters',
+    user: 'must be a GitLab username: letters, digits, "_", "." and "-", starting with a letter or digit, ' +
+      'without consecutive special characters, not ending in ".", ".git" or ".atom"; at most 255 characters',
+  },
+  // go-gitea/gitea modules/validation/helpers.go: ^[\da-zA-Z][-.\w]*$ without [-._]{2,} or a trailing [-._];
+  // services/forms: MaxSize(40) for user and organisation names
+  gitea: {
+    pattern: /^[A-Za-z0-9](?:[._-]?[A-Za-z0-9])*$/,
+    max: 40,
+    organization: 'must be a Gitea organisation or user: 1 to 40 letters, digits, "-", "_" and ".", starting and ending ' +
+      'with a letter or digit, without consecutive special characters',
+    user: 'must be a Gitea username: 1 to 40 letters, digits, "-", "_" and ".", starting and ending with a letter or digit, ' +
+      'without consecutive special characters',
+  },
+  // Bitbucket Cloud workspace IDs (and the usernames that share their namespace): lower-case letters, digits, "-"
+  // and "_"; go-scm's Bitbucket driver reports a workspace by that ID. Bitbucket documents no length limit: 255 is ours
+  bitbucket: {
+    pattern: /^[a-z0-9][a-z0-9_-]*$/,
+    max: 255,
+    organization: 'must be a Bitbucket workspace ID: 1 to 255 lower-case letters, digits, "-" and "_", starting with a letter or digit',
+    user: 'must be a Bitbucket username: 1 to 255 lower-case letters, digits, "-" and "_", starting with a letter or digit',
+  },
+};
+
+/**
+ * Check an account name at a git provider (`github`, `gitlab`, `gitea` or `bitbucket`): an organisation (GitLab:
+ * a group, possibly nested) or a user's login.
+ */
+export function checkGitAccount(prop: string, value: string, provider: string, role: GitAccountRole): string {
+  const rule = GIT_ACCOUNT_RULES[provider];
+  if (!rule) {
+    invalid(prop, value, `cannot be checked for the unknown git provider ${JSON.stringify(provider)}`);
+  }
+  const segments = typeof value === 'string' ? (rule.nested && role === 'organization' ? value.split('/') : [value]) : [];
+  const valid = typeof value === 'string' && value.length <= rule.max &&
+    segments.every((s) => rule.pattern.test(s) && !/\.(git|atom)$/i.test(s));
+  if (!valid) {
+    invalid(prop, value, rule[role]);
+  }
+  return value;
+}
+
+/** The allowed-values text of `checkGitAccount` for a provider and role, for documentation. */
+export function gitAccountRule(provider: string, role: GitAccountRole): string {
+  return GIT_ACCOUNT_RULES[provider]?.[role] ?? '';
+}
+
+/** A path component of a repository in the distribution reference grammar (distribution/reference regexp.go). */
+const REPOSITORY_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/**
+ * Check a registry prefix `host[:port][/path]` that images are relocated under, e.g. `registry.example.com/mirror`.
+ *
+ * The host must contain a "." or a port, or be `localhost`: otherwise container runtimes read it as a Docker Hub
+ * user (distribution/reference splitDockerDomain), and `mirror/library/postgres` would be pulled from Docker Hub.
+ * A whole reference is at most 255 characters (reference.NameTotalLengthMax).
+ */
+export function checkRegistryPrefix(prop: string, value: string): string {
+  const rule = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
+    'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"';
+  const [hostPort, ...segments] = typeof value === 'string' ? value.split('/') : [''];
+  const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(hostPort);
+  const host = match?.[1] ?? '';
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
+  const valid = match !== null && value.length <= 255 &&
+    host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
+    (host.includes('.') || host === 'localhost' || port !== undefined) &&
+    (port === undefined || (port >= 1 && port <= 65535)) &&
+    segments.every((s) => REPOSITORY_PATH_COMPONENT.test(s));
+  if (!valid) {
+    invalid(prop, value, rule);
+  }
+  return value;
+}
+
+/** `p` made absolute with symbolic links of its existing ancestors resolved, so two spellings of a path compare equal. */
+function realPath(p: string): string {
+  const absolute = path.resolve(p);
+  let existing = absolute;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync.native(existing), ...rest);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) {
+        return absolute;
+      }
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/**
+ * Check the path of a local state file such as `LocalSecretStore`'s: a relative or absolute path of a file, not
+ * ending with "/" or naming "." or "..", without NUL, not an existing directory, and outside `outdir` (the cdk8s
+ * output directory, which synth rewrites and which is often published or committed).
+ */
+export function checkStatePath(prop: string, value: string, outdir: string): string {
+  const rule = 'must be the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
+    `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`;
+  if (typeof value !== 'string' || value === '' || value.includes('\0') || value.endsWith('/') || /(^|\/)\.\.?$/.test(value)) {
+    invalid(prop, value, rule);
+  }
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(value, { throwIfNoEntry: false });
+  } catch (e) {
+    invalid(prop, value, `cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${rule}`);
+  }
+  if (stat?.isDirectory()) {
+    invalid(prop, value, `is a directory; ${rule}`);
+  }
+  const relative = path.relative(realPath(outdir), realPath(value));
+  if (relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))) {
+    invalid(prop, value, `is inside the output directory; ${rule}`);
+  }
+  return value;
 }

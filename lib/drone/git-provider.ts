@@ -1,4 +1,4 @@
-import { checkUrl, invalid, SecretKey } from '../core';
+import { checkHttpsBaseUrl, checkOAuthClientId, invalid, SecretKey } from '../core';
 import { EnvVars } from '../core/env';
 
 /** An OAuth application registered with a git provider. */
@@ -43,27 +43,34 @@ export class GitProvider {
 
   /** A Gitea server. */
   public static gitea(props: GiteaProps): GitProvider {
+    if (props.server === undefined) {
+      invalid('server', undefined, 'must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
+    }
     return new GitProvider('GITEA', props, props.server);
   }
 
   /** Bitbucket Cloud. */
   public static bitbucketCloud(props: OAuthAppProps): GitProvider {
+    const server = (props as { server?: unknown }).server;
+    if (server !== undefined) {
+      // a JavaScript caller's server would otherwise be dropped silently
+      invalid('server', server, 'must be unset: Bitbucket Cloud has no server setting');
+    }
     return new GitProvider('BITBUCKET', props, undefined);
   }
+
+  /** The provider's base URL without a trailing slash, if configurable. */
+  public readonly server: string | undefined;
 
   private constructor(
     /** The provider's segment of Drone's variable names, e.g. `GITHUB`. */
     public readonly kind: string,
     private readonly app: OAuthAppProps,
-    /** The provider's base URL, if configurable. */
-    public readonly server: string | undefined,
+    server: string | undefined,
   ) {
-    if (!app.clientId || /\s/.test(app.clientId)) {
-      invalid('clientId', app.clientId, 'must be a non-empty OAuth client ID without spaces');
-    }
-    if (server !== undefined) {
-      checkUrl('server', server, ['https', 'http']);
-    }
+    checkOAuthClientId('clientId', app.clientId);
+    // https only: Drone sends the OAuth client secret and users' access tokens there
+    this.server = server === undefined ? undefined : checkHttpsBaseUrl('server', server);
   }
 
   /** @internal */

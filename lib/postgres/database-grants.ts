@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Resources, SecretKey } from '../core';
+import { checkHost, checkOneOf, checkPort, Resources, SecretKey } from '../core';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -10,7 +10,7 @@ import { Postgres } from './postgres';
 
 /** Props of a `DatabaseGrants`. */
 export interface DatabaseGrantsProps {
-  /** The server's host. */
+  /** The server's host: a DNS name or an IP address. */
   readonly host: string;
   /** The server's port. */
   readonly port: number;
@@ -21,7 +21,7 @@ export interface DatabaseGrantsProps {
   /** Each database and the role that must be able to create its tables. */
   readonly grants: { readonly database: string; readonly user: string }[];
   /**
-   * How the connection is secured, as libpq's `sslmode`.
+   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`.
    *
    * @default "require"
    */
@@ -39,6 +39,12 @@ export interface DatabaseGrantsProps {
    */
   readonly namespace?: string;
 }
+
+/**
+ * The values of libpq's `sslmode` (PostgreSQL docs, "Protection Provided in Different Modes"), which `psql` reads
+ * from `PGSSLMODE`.
+ */
+export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 /** Grant each role everything on its database and its `public` schema; idempotent, values only as psql variables. */
 export function grantScript(grants: DatabaseGrantsProps['grants']): string {
@@ -68,17 +74,21 @@ export class DatabaseGrants extends Construct {
     super(scope, id);
     props.grants.forEach((g) => { checkIdentifier('database', g.database); checkIdentifier('user', g.user); });
     checkIdentifier('adminUser', props.adminUser);
+    // each reaches the Job's environment as a literal
+    const host = checkHost('host', props.host);
+    const port = checkPort('port', props.port);
+    const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
     const image = Postgres.IMAGE;
     const { name, namespace, labels, selector } = placement(this, {
       app: 'postgres', component: 'grants', name: props.name, defaultName: 'database-grants', namespace: props.namespace, version: image.tag,
     });
     kube(this, 'Script', 'ConfigMap', { metadata: { name, namespace, labels }, data: { 'grant.sh': grantScript(props.grants) } });
     const env = new EnvVars(namespace);
-    env.value('PGHOST', props.host);
-    env.value('PGPORT', String(props.port));
+    env.value('PGHOST', host);
+    env.value('PGPORT', String(port));
     env.value('PGUSER', props.adminUser);
     env.secret('PGPASSWORD', props.adminPassword);
-    env.value('PGSSLMODE', props.sslMode ?? 'require');
+    env.value('PGSSLMODE', sslMode);
     env.value('PGCONNECT_TIMEOUT', '10');
     const template = podTemplate(this, labels, {
       namespace,

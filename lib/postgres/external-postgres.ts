@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { checkHostname, checkInteger, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
 import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
 export interface ExternalPostgresProps {
-  /** The server's host name, e.g. a managed cluster's private host. */
+  /** The server's host name or IP address, e.g. a managed cluster's private host. */
   readonly host: string;
   /**
    * The server's port.
@@ -55,12 +55,15 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
-    this.host = checkHostname('host', props.host);
+    // host, databaseName, user and sslMode reach clients' environments as literals (Drone's DSN, Harbor's POSTGRESQL_*)
+    this.host = checkHost('host', props.host);
     this.port = checkPort('port', props.port ?? 5432);
     this.databaseName = checkIdentifier('databaseName', props.databaseName);
     this.user = checkIdentifier('user', props.user);
     this.password = props.password;
-    this.sslMode = props.sslMode ?? SslMode.REQUIRE;
+    // SslMode's values: what lib/pq, Drone's driver, supports ("disable", "require", "verify-ca", "verify-full"),
+    // checked for JavaScript callers
+    this.sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));
     this.caCertificate = props.caCertificate;
     this.connectionLimit = props.connectionLimit === undefined ? undefined : checkInteger('connectionLimit', props.connectionLimit, 1);
     if ((this.sslMode === SslMode.VERIFY_CA || this.sslMode === SslMode.VERIFY_FULL) && !this.caCertificate) {

@@ -1,4 +1,4 @@
-import { checkHostname, IImageRelocation, Image, invalid } from '../core';
+import { checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid } from '../core';
 
 /** Options of `ImageRelocation.registry`. */
 export interface RegistryRelocationOptions {
@@ -19,11 +19,7 @@ export class ImageRelocation implements IImageRelocation {
    * the images `dockyard-images` lists there first.
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
-    const [host, ...path] = (prefix ?? '').split('/');
-    checkHostname('prefix', host, { allowPort: true });
-    if (path.some((p) => !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(p))) {
-      invalid('prefix', prefix, 'must be a registry host with an optional path of lower-case segments');
-    }
+    checkRegistryPrefix('prefix', prefix);
     return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry}` : prefix));
   }
 

@@ -1,27 +1,328 @@
-import { DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import fc from 'fast-check';
+import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
+import { ValidationError } from '../../lib';
+
+/** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
+function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
+  try {
+    loadConfig(env, options);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    const message = (e as Error).message;
+    expect(message).not.toMatch(/[\r\n\u2028\u2029\u0085]/);
+    return message;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not fail`);
+}
+
+const GITHUB_ORG = 'must be a GitHub organisation or user: 1 to 39 letters, digits or single hyphens, not starting or ending with a hyphen';
+const GITHUB_USER = 'must be a GitHub login: 1 to 39 letters, digits or single hyphens, not starting or ending with a hyphen';
+const GITLAB_ORG = 'must be a GitLab group or user path: "/"-separated segments of letters, digits, "_", "." and "-", each starting with ' +
+  'a letter or digit, without consecutive special characters, not ending in ".", ".git" or ".atom"; at most 255 characters';
+const GITLAB_USER = 'must be a GitLab username: letters, digits, "_", "." and "-", starting with a letter or digit, ' +
+  'without consecutive special characters, not ending in ".", ".git" or ".atom"; at most 255 characters';
+const GITEA_ORG = 'must be a Gitea organisation or user: 1 to 40 letters, digits, "-", "_" and ".", starting and ending with a letter or digit, ' +
+  'without consecutive special characters';
+const BITBUCKET_ORG = 'must be a Bitbucket workspace ID: 1 to 255 lower-case letters, digits, "-" and "_", starting with a letter or digit';
+const CLIENT_ID = 'must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"';
+const SERVER = 'must be an https base URL such as "https://git.example.com" or "https://example.com/gitlab": ' +
+  'a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"';
+const MIRROR = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
+  'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"';
+const HOST = 'must be a lower-case DNS host name, without scheme or path';
+const SUBDOMAIN = 'must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
+const stateRule = (outdir: string) => 'must be the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
+  `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`;
+
+const LONG = 'a'.repeat(300);
+const LONG_SHOWN = shown(LONG);
 
 describe('default stack configuration', () => {
   test('defaults let a fresh clone synthesize', () => {
     expect(loadConfig({})).toEqual({ ...DEFAULT_CONFIG, gitServer: undefined, imageMirror: undefined });
+    expect(DEFAULT_CONFIG.statePath).toBe('.dockyard/secrets.json');
   });
 
   test('reads DOCKYARD_* variables', () => {
     const config = loadConfig({
       DOCKYARD_HOST: 'ci.acme.dev', DOCKYARD_HARBOR_HOST: 'registry.acme.dev', DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: 'https://git.acme.dev',
       DOCKYARD_GIT_CLIENT_ID: 'cid', DOCKYARD_ORG: 'acme', DOCKYARD_ADMIN: 'alice', DOCKYARD_INGRESS_CLASS: 'traefik', DOCKYARD_CERT_ISSUER: 'acme-ca',
+      DOCKYARD_IMAGE_MIRROR: 'registry.acme.dev:5000/mirror', DOCKYARD_STATE: 'state/secrets.json',
     });
     expect(config).toEqual({
       host: 'ci.acme.dev', harborHost: 'registry.acme.dev', gitProvider: GitProviderKind.GITEA, gitServer: 'https://git.acme.dev', gitClientId: 'cid',
-      organization: 'acme', admin: 'alice', ingressClassName: 'traefik', certIssuer: 'acme-ca', imageMirror: undefined,
+      organization: 'acme', admin: 'alice', ingressClassName: 'traefik', certIssuer: 'acme-ca', imageMirror: 'registry.acme.dev:5000/mirror',
+      statePath: 'state/secrets.json',
     });
   });
 
-  test('fails on bad values, naming the variable', () => {
-    expect(() => loadConfig({ DOCKYARD_GIT_PROVIDER: 'svn' })).toThrow('invalid DOCKYARD_GIT_PROVIDER "svn": must be one of github, gitlab, gitea, bitbucket');
-    expect(() => loadConfig({ DOCKYARD_HOST: 'https://ci' })).toThrow(/invalid DOCKYARD_HOST "https:\/\/ci"/);
-    expect(() => loadConfig({ DOCKYARD_HARBOR_HOST: 'Harbor' })).toThrow(/invalid DOCKYARD_HARBOR_HOST "Harbor"/);
-    expect(() => loadConfig({ DOCKYARD_GIT_SERVER: 'git.acme.dev' })).toThrow(/invalid DOCKYARD_GIT_SERVER "git.acme.dev"/);
-    expect(() => loadConfig({ DOCKYARD_INGRESS_CLASS: 'Nginx!' })).toThrow(/invalid DOCKYARD_INGRESS_CLASS "Nginx!"/);
-    expect(() => loadConfig({ DOCKYARD_CERT_ISSUER: '' })).toThrow(/invalid DOCKYARD_CERT_ISSUER ""/);
+  describe('accepts realistic values', () => {
+    test('GitHub with a GitHub App client ID, an upper-case login and GitHub Enterprise', () => {
+      expect(loadConfig({
+        DOCKYARD_GIT_CLIENT_ID: 'Iv1.8a61f9b3a7aba766', DOCKYARD_ORG: 'Acme-Corp', DOCKYARD_ADMIN: 'Alice-1', DOCKYARD_GIT_SERVER: 'https://github.acme.corp',
+      })).toMatchObject({ gitProvider: 'github', gitClientId: 'Iv1.8a61f9b3a7aba766', organization: 'Acme-Corp', admin: 'Alice-1', gitServer: 'https://github.acme.corp' });
+      expect(loadConfig({ DOCKYARD_GIT_CLIENT_ID: 'Ov23liAbCdEf0123456789', DOCKYARD_ORG: 'a'.repeat(39) }).organization).toHaveLength(39);
+    });
+
+    test('a GitHub Enterprise URL loses its trailing slash, so Drone recognises github.com and appends /api/v3 once', () => {
+      expect(loadConfig({ DOCKYARD_GIT_SERVER: 'https://github.acme.corp/' }).gitServer).toBe('https://github.acme.corp');
+      expect(loadConfig({ DOCKYARD_GIT_SERVER: 'https://github.com/' }).gitServer).toBe('https://github.com');
+    });
+
+    test('GitLab with a 64-hex application ID, nested groups, dotted names and a relative URL root', () => {
+      const id = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+      expect(loadConfig({
+        DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_CLIENT_ID: id, DOCKYARD_ORG: 'acme/platform/ci-tools', DOCKYARD_ADMIN: 'alice.smith_',
+        DOCKYARD_GIT_SERVER: 'https://code.acme.dev:8443/gitlab/',
+      })).toMatchObject({
+        gitProvider: 'gitlab', gitClientId: id, organization: 'acme/platform/ci-tools', admin: 'alice.smith_', gitServer: 'https://code.acme.dev:8443/gitlab',
+      });
+      expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitlab' }).gitServer).toBeUndefined();
+    });
+
+    test('Gitea with a UUID client ID', () => {
+      expect(loadConfig({
+        DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: 'https://gitea.acme.dev', DOCKYARD_GIT_CLIENT_ID: '3f2b1c9e-8d4a-4e6b-9c1d-2a7e5f0b6c3d',
+        DOCKYARD_ORG: 'acme.dev', DOCKYARD_ADMIN: 'alice_s',
+      })).toMatchObject({ gitServer: 'https://gitea.acme.dev', organization: 'acme.dev', admin: 'alice_s' });
+    });
+
+    test('Bitbucket Cloud with an OAuth consumer key and a workspace ID', () => {
+      expect(loadConfig({
+        DOCKYARD_GIT_PROVIDER: 'bitbucket', DOCKYARD_GIT_CLIENT_ID: 'Xq7mK2pL9vR4tY8wZ3', DOCKYARD_ORG: 'acme_ci-2', DOCKYARD_ADMIN: 'alice-s',
+      })).toMatchObject({ gitProvider: 'bitbucket', gitServer: undefined, organization: 'acme_ci-2' });
+    });
+
+    test('image mirrors and state paths', () => {
+      for (const mirror of ['registry.acme.dev', 'localhost:5000', 'registry.acme.dev/mirror/team__a/b-c.d', '10.0.0.5:5000/mirror']) {
+        expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: mirror }).imageMirror).toBe(mirror);
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-config-'));
+      expect(loadConfig({ DOCKYARD_STATE: path.join(dir, 'secrets.json') }, { outdir: path.join(dir, 'dist') }).statePath).toBe(path.join(dir, 'secrets.json'));
+      expect(loadConfig({ DOCKYARD_STATE: '../secrets.json' }).statePath).toBe('../secrets.json');
+    });
+  });
+
+  describe('fails with one line naming the variable, the value and what is allowed', () => {
+    test('DOCKYARD_GIT_PROVIDER', () => {
+      expect(failure({ DOCKYARD_GIT_PROVIDER: 'svn' })).toBe('invalid DOCKYARD_GIT_PROVIDER "svn": must be one of github, gitlab, gitea, bitbucket');
+      expect(failure({ DOCKYARD_GIT_PROVIDER: 'GitHub' })).toBe('invalid DOCKYARD_GIT_PROVIDER "GitHub": must be one of github, gitlab, gitea, bitbucket');
+    });
+
+    test.each([
+      ['DOCKYARD_HOST', 'https://ci'], ['DOCKYARD_HOST', 'a..example.com'], ['DOCKYARD_HOST', 'ci.example.com.'], ['DOCKYARD_HOST', 'CI.example.com'],
+      ['DOCKYARD_HOST', '$(DRONE_DATABASE_PASSWORD)'], ['DOCKYARD_HARBOR_HOST', 'Harbor'], ['DOCKYARD_HARBOR_HOST', 'harbor.example.com:443'],
+    ])('%s %j', (name, value) => {
+      expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: ${HOST}`);
+    });
+
+    test('DOCKYARD_HOST of 300 characters is shortened in the message', () => {
+      expect(failure({ DOCKYARD_HOST: LONG })).toBe(`invalid DOCKYARD_HOST ${LONG_SHOWN}: ${HOST}`);
+    });
+
+    test.each([
+      ['DOCKYARD_INGRESS_CLASS', 'Nginx!'], ['DOCKYARD_INGRESS_CLASS', 'a..b'], ['DOCKYARD_CERT_ISSUER', ''], ['DOCKYARD_CERT_ISSUER', 'letsencrypt.'],
+      ['DOCKYARD_CERT_ISSUER', '$(DRONE_DATABASE_PASSWORD)'],
+    ])('%s %j', (name, value) => {
+      expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: ${SUBDOMAIN}`);
+    });
+
+    describe('DOCKYARD_ORG and DOCKYARD_ADMIN', () => {
+      test.each([
+        ['300 characters', LONG, LONG_SHOWN],
+        ['a dotted host', 'a..example.com', '"a..example.com"'],
+        ['a trailing dot', 'acme.', '"acme."'],
+        ['a variable reference', '$(DRONE_DATABASE_PASSWORD)', '"$(DRONE_DATABASE_PASSWORD)"'],
+        ['a comma', 'acme,evil', '"acme,evil"'],
+        ['a space', 'acme corp', '"acme corp"'],
+        ['quotes', '"acme"', '"\\"acme\\""'],
+        ['a backtick', '`id`', '"`id`"'],
+        ['unicode', 'acmé', '"acmé"'],
+        ['a newline', 'acme\nevil', '"acme\\nevil"'],
+        ['a double hyphen', 'ac--me', '"ac--me"'],
+        ['a leading hyphen', '-acme', '"-acme"'],
+        ['40 characters', 'a'.repeat(40), `"${'a'.repeat(40)}"`],
+        ['a nested group', 'acme/ci', '"acme/ci"'],
+        ['nothing', '', '""'],
+      ])('GitHub: %s', (_, value, shown) => {
+        expect(failure({ DOCKYARD_ORG: value })).toBe(`invalid DOCKYARD_ORG ${shown}: ${GITHUB_ORG}`);
+        expect(failure({ DOCKYARD_ADMIN: value })).toBe(`invalid DOCKYARD_ADMIN ${shown}: ${GITHUB_USER}`);
+      });
+
+      test.each([
+        ['300 characters', LONG], ['a dotted host', 'a..example.com'], ['a trailing dot', 'acme.'], ['a variable reference', '$(DRONE_DATABASE_PASSWORD)'],
+        ['a comma', 'acme,evil'], ['quotes', "'acme'"], ['a backtick', 'ac`me'], ['unicode', 'acmé'], ['.git', 'acme.git'], ['.atom', 'acme.atom'],
+        ['a leading dot', '.acme'], ['a leading hyphen', '-acme'], ['an empty subgroup', 'acme//ci'], ['a trailing slash', 'acme/'],
+        ['consecutive special characters', 'ac.-me'],
+      ])('GitLab: %s', (_, value) => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ORG: value })).toBe(`invalid DOCKYARD_ORG ${shown(value)}: ${GITLAB_ORG}`);
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ADMIN: value })).toBe(`invalid DOCKYARD_ADMIN ${shown(value)}: ${GITLAB_USER}`);
+      });
+
+      test('GitLab logins are never nested', () => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ADMIN: 'acme/alice' })).toBe(`invalid DOCKYARD_ADMIN "acme/alice": ${GITLAB_USER}`);
+      });
+
+      test.each([
+        ['41 characters', 'a'.repeat(41)], ['a dotted host', 'a..example.com'], ['a trailing dot', 'acme.'], ['a trailing underscore', 'acme_'],
+        ['a variable reference', '$(DRONE_DATABASE_PASSWORD)'], ['unicode', 'acmé'],
+      ])('Gitea: %s', (_, value) => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: 'https://gitea.acme.dev', DOCKYARD_ORG: value }))
+          .toBe(`invalid DOCKYARD_ORG ${JSON.stringify(value)}: ${GITEA_ORG}`);
+      });
+
+      test.each([
+        ['upper case', 'Acme'], ['a dot', 'acme.dev'], ['a trailing dot', 'acme.'], ['a variable reference', '$(DRONE_DATABASE_PASSWORD)'], ['300 characters', LONG],
+      ])('Bitbucket: %s', (_, value) => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'bitbucket', DOCKYARD_ORG: value })).toBe(`invalid DOCKYARD_ORG ${shown(value)}: ${BITBUCKET_ORG}`);
+      });
+    });
+
+    test.each([
+      ['a variable reference', '$(DRONE_DATABASE_PASSWORD)'], ['quotes', '"Iv1.abc"'], ['a backtick', 'Iv1.`id`'], ['unicode', 'Iv1.ä'],
+      ['a URL', 'https://github.com/settings/apps/acme'], ['a space', 'Iv1 abc'], ['a comma', 'a,b'], ['nothing', ''], ['256 characters', 'a'.repeat(256)],
+    ])('DOCKYARD_GIT_CLIENT_ID: %s', (_, value) => {
+      expect(failure({ DOCKYARD_GIT_CLIENT_ID: value })).toBe(`invalid DOCKYARD_GIT_CLIENT_ID ${shown(value)}: ${CLIENT_ID}`);
+    });
+
+    describe('DOCKYARD_GIT_SERVER', () => {
+      test('gitea without a server', () => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitea' })).toBe('invalid DOCKYARD_GIT_SERVER undefined: must be set for DOCKYARD_GIT_PROVIDER "gitea": ' +
+          'the https base URL of the Gitea server, such as "https://gitea.example.com"');
+      });
+
+      test('bitbucket with a server', () => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'bitbucket', DOCKYARD_GIT_SERVER: 'https://bitbucket.acme.dev' }))
+          .toBe('invalid DOCKYARD_GIT_SERVER "https://bitbucket.acme.dev": must be unset for DOCKYARD_GIT_PROVIDER "bitbucket": ' +
+            'that is Bitbucket Cloud, which has no server setting');
+      });
+
+      test.each([
+        ['no scheme', 'git.acme.dev'], ['http', 'http://git.acme.dev'], ['a query', 'https://git.acme.dev/?a=b'], ['a fragment', 'https://git.acme.dev/#x'],
+        ['credentials', 'https://u:p@git.acme.dev'], ['a user', 'https://u@git.acme.dev'], ['a dollar', 'https://git.acme.dev/$(DRONE_DATABASE_PASSWORD)'],
+        ['a dollar in the host', 'https://$(HOST)'], ['an upper-case host', 'https://Git.acme.dev'], ['a dotted host', 'https://a..example.com'],
+        ['a trailing dot', 'https://git.acme.dev.'], ['a bad port', 'https://git.acme.dev:0'], ['a space', 'https://git.acme.dev/a b'],
+        ['a comma', 'https://git.acme.dev/a,b'], ['a quote', 'https://git.acme.dev/"'], ['unicode', 'https://gït.acme.dev'], ['a dot segment', 'https://git.acme.dev/../x'],
+        ['a double slash', 'https://git.acme.dev//x'], ['nothing', ''],
+      ])('%s', (_, value) => {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: value })).toBe(`invalid DOCKYARD_GIT_SERVER ${JSON.stringify(value)}: ${SERVER}`);
+      });
+    });
+
+    test.each([
+      ['upper case', 'Registry.acme.dev/mirror'], ['an upper-case path', 'registry.acme.dev/Mirror'], ['a scheme', 'https://registry.acme.dev/mirror'],
+      ['a host without a dot', 'mirror/library'], ['a trailing slash', 'registry.acme.dev/'], ['a variable reference', 'registry.acme.dev/$(X)'],
+      ['a tag', 'registry.acme.dev/mirror:1'], ['nothing', ''], ['a space', 'registry.acme.dev /m'], ['300 characters', `r.io/${LONG}`],
+    ])('DOCKYARD_IMAGE_MIRROR: %s', (_, value) => {
+      expect(failure({ DOCKYARD_IMAGE_MIRROR: value })).toBe(`invalid DOCKYARD_IMAGE_MIRROR ${shown(value)}: ${MIRROR}`);
+    });
+
+    describe('DOCKYARD_STATE', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-'));
+      const outdir = path.join(dir, 'dist');
+      fs.mkdirSync(outdir);
+
+      test.each([['nothing', ''], ['a trailing slash', 'state/'], ['a NUL', 'a\0b'], ['a dot', '.'], ['a parent', 'state/..']])('%s', (_, value) => {
+        expect(failure({ DOCKYARD_STATE: value }, { outdir })).toBe(`invalid DOCKYARD_STATE ${JSON.stringify(value)}: ${stateRule(outdir)}`);
+      });
+
+      test('an existing directory', () => {
+        expect(failure({ DOCKYARD_STATE: dir }, { outdir })).toBe(`invalid DOCKYARD_STATE ${JSON.stringify(dir)}: is a directory; ${stateRule(outdir)}`);
+      });
+
+      test('inside the output directory, however spelled', () => {
+        for (const value of [path.join(outdir, 'secrets.json'), path.join(outdir, 'sub', 'secrets.json'), `${dir}/x/../dist/secrets.json`]) {
+          expect(failure({ DOCKYARD_STATE: value }, { outdir })).toBe(`invalid DOCKYARD_STATE ${JSON.stringify(value)}: is inside the output directory; ${stateRule(outdir)}`);
+        }
+        expect(failure({ DOCKYARD_STATE: 'dist/secrets.json' })).toBe(`invalid DOCKYARD_STATE "dist/secrets.json": is inside the output directory; ${stateRule('dist')}`);
+        expect(failure({ DOCKYARD_STATE: 'out/secrets.json', CDK8S_OUTDIR: 'out' }))
+          .toBe(`invalid DOCKYARD_STATE "out/secrets.json": is inside the output directory; ${stateRule('out')}`);
+        // a sibling that merely starts with the output directory's name is outside it
+        expect(loadConfig({ DOCKYARD_STATE: 'dist-state/secrets.json' }).statePath).toBe('dist-state/secrets.json');
+      });
+
+      test('under a file', () => {
+        const file = path.join(dir, 'file');
+        fs.writeFileSync(file, '');
+        expect(failure({ DOCKYARD_STATE: `${file}/secrets.json` }, { outdir }))
+          .toBe(`invalid DOCKYARD_STATE ${JSON.stringify(`${file}/secrets.json`)}: cannot be reached (ENOTDIR); ${stateRule(outdir)}`);
+      });
+    });
+  });
+
+  test('no accepted organisation, login, client ID or server contains "$(", ",", whitespace or a quote', () => {
+    // mostly characters that some provider allows, so that many values pass, mixed with the dangerous ones
+    const piece = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom('a', 'Z', '0', '9', 'q') },
+      { weight: 3, arbitrary: fc.constantFrom('-', '.', '_', '/', '~', '%2F', ':8443') },
+      { weight: 2, arbitrary: fc.constantFrom('$(', '$', '(', ')', ',', ' ', '\t', '\n', '"', "'", '`', 'é', '\u2028', '\u00a0', '@', '?', '#') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 3, unit: 'binary' }) },
+    );
+    const text = fc.array(piece, { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+    const field = fc.constantFrom('DOCKYARD_ORG', 'DOCKYARD_ADMIN', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_SERVER_PATH');
+    const forbidden = /\$\(|,|\s|["'`]/u;
+    const counts = { accepted: 0, rejected: 0 };
+    fc.assert(fc.property(fc.constantFrom(...Object.values(GitProviderKind)), field, text, (provider, name, value) => {
+      const env: NodeJS.ProcessEnv = { DOCKYARD_GIT_PROVIDER: provider, DOCKYARD_GIT_SERVER: provider === 'gitea' ? 'https://gitea.acme.dev' : undefined };
+      if (name === 'DOCKYARD_GIT_SERVER') {
+        env.DOCKYARD_GIT_SERVER = `https://${value}`;
+      } else if (name === 'DOCKYARD_GIT_SERVER_PATH') {
+        env.DOCKYARD_GIT_SERVER = `https://git.acme.dev/${value}`;
+      } else {
+        env[name] = value;
+      }
+      let config;
+      try {
+        config = loadConfig(env);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError);
+        counts.rejected++;
+        return;
+      }
+      counts.accepted++;
+      for (const accepted of [config.organization, config.admin, config.gitClientId, config.gitServer ?? '']) {
+        expect(accepted).not.toMatch(forbidden);
+      }
+    }), { numRuns: 5000 });
+    // the property is not vacuous: a fair share of the values pass
+    expect(counts.accepted).toBeGreaterThan(500);
+    expect(counts.rejected).toBeGreaterThan(500);
+  });
+
+  test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
+    expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
+      'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
+      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG',
+    ]);
+    for (const v of CONFIG_VARIABLES) {
+      expect(v.default).not.toBe('');
+      expect(v.meaning).not.toBe('');
+      expect(v.allowed).not.toBe('');
+      expect(`${v.default}${v.meaning}${v.allowed}`).not.toMatch(/[\n|]/);
+    }
+    // each variable's table text is what its errors say is allowed
+    const allowed = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.allowed]));
+    const bad: Record<string, string> = {
+      DOCKYARD_HOST: 'X', DOCKYARD_HARBOR_HOST: 'X', DOCKYARD_GIT_PROVIDER: 'X', DOCKYARD_GIT_CLIENT_ID: 'X Y', DOCKYARD_INGRESS_CLASS: 'X',
+      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: '',
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: must be ${allowed[name]}`);
+    }
+    for (const provider of Object.values(GitProviderKind)) {
+      const env = { DOCKYARD_GIT_PROVIDER: provider, DOCKYARD_GIT_SERVER: provider === 'gitea' ? 'https://gitea.acme.dev' : undefined };
+      expect(allowed.DOCKYARD_ORG).toContain(`${provider}: ${failure({ ...env, DOCKYARD_ORG: '$(' }).replace(/^invalid DOCKYARD_ORG "\$\(": must be /, '')}`);
+      expect(allowed.DOCKYARD_ADMIN).toContain(`${provider}: ${failure({ ...env, DOCKYARD_ADMIN: '$(' }).replace(/^invalid DOCKYARD_ADMIN "\$\(": must be /, '')}`);
+    }
+    expect(failure({ DOCKYARD_GIT_SERVER: 'x' })).toBe(`invalid DOCKYARD_GIT_SERVER "x": ${SERVER}`);
+    expect(allowed.DOCKYARD_GIT_SERVER).toContain('An https URL: a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"');
   });
 });
+
+/** A string as the messages show it: JSON, shortened with its length past 200 characters. */
+function shown(value: string): string {
+  return JSON.stringify(value).length > 200 ? `${JSON.stringify(`${value.slice(0, 64)}…`)} (${value.length} characters)` : JSON.stringify(value);
+}

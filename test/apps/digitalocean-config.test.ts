@@ -24,4 +24,18 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ gitServer: 'git.acme.dev' })).toThrow(/invalid gitServer "git.acme.dev"/);
     expect(read({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' })).toMatchObject({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' });
   });
+
+  test('checks the git settings as the default stack does, naming the config key', () => {
+    expect(() => read({ gitClientId: '$(DRONE_DATABASE_PASSWORD)' }))
+      .toThrow('invalid gitClientId "$(DRONE_DATABASE_PASSWORD)": must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
+    expect(() => read({ organization: 'acme,evil' })).toThrow(/^invalid organization "acme,evil": must be a GitHub organisation or user: /);
+    expect(() => read({ admin: 'a'.repeat(40) })).toThrow(/^invalid admin "a{40}": must be a GitHub login: /);
+    expect(() => read({ gitProvider: 'gitea' })).toThrow('invalid gitServer undefined: must be set for gitProvider "gitea": ' +
+      'the https base URL of the Gitea server, such as "https://gitea.example.com"');
+    expect(() => read({ gitProvider: 'bitbucket', gitServer: 'https://bitbucket.org' }))
+      .toThrow('invalid gitServer "https://bitbucket.org": must be unset for gitProvider "bitbucket": that is Bitbucket Cloud, which has no server setting');
+    expect(() => read({ gitServer: 'http://github.acme.corp' })).toThrow(/^invalid gitServer "http:\/\/github.acme.corp": must be an https base URL/);
+    expect(read({ gitProvider: 'gitlab', organization: 'acme/platform', gitServer: 'https://git.acme.dev/' }))
+      .toMatchObject({ organization: 'acme/platform', gitServer: 'https://git.acme.dev' });
+  });
 });

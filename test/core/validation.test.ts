@@ -1,6 +1,22 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkHostname, checkInteger, checkPort, checkUniqueList, checkUrl, parseQuantity, ValidationError,
+  checkDnsLabel, checkDnsSubdomain, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
+  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describeValue, invalid, invalidSecret, parseQuantity, ValidationError,
 } from '../../lib';
+
+/** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as Error).message).not.toMatch(/[\r\n\u2028\u2029\u0085]/);
+    return (e as Error).message;
+  }
+  throw new Error('did not throw');
+}
 
 describe('validation helpers', () => {
   test('accept valid values and return them', () => {
@@ -69,5 +85,99 @@ describe('validation helpers', () => {
       expect((e as Error).message).not.toMatch(/\.$/);
     }
     expect.assertions(2);
+  });
+
+  describe('messages', () => {
+    test('carry the prop and what is allowed, on one line', () => {
+      try {
+        invalid('host', 'a\nb', 'must be a host');
+      } catch (e) {
+        expect(e).toMatchObject({ name: 'ValidationError', message: 'invalid host "a\\nb": must be a host', prop: 'host', allowed: 'must be a host' });
+      }
+      expect.assertions(1);
+    });
+
+    test('redact secret values', () => {
+      expect(message(() => invalidSecret('password', 'must not contain "\'"'))).toBe('invalid password <redacted>: must not contain "\'"');
+    });
+
+    test('escape characters that break or disguise a line', () => {
+      expect(describeValue('a\u2028b\u2029c\u0085d\u202ee\r\n')).toBe('"a\\u2028b\\u2029c\\u0085d\\u202ee\\r\\n"');
+      expect(message(() => invalid('org', 'x\u2028y', 'must be z'))).toBe('invalid org "x\\u2028y": must be z');
+    });
+
+    test('shorten values longer than 200 characters, with their length', () => {
+      expect(describeValue('a'.repeat(198))).toBe(`"${'a'.repeat(198)}"`);
+      expect(describeValue('a'.repeat(199))).toBe(`"${'a'.repeat(64)}…" (199 characters)`);
+      expect(describeValue('😀'.repeat(300))).toBe(`"${'😀'.repeat(64)}…" (300 characters)`);
+      expect(describeValue(Array(100).fill('ab'))).toMatch(/^\["ab","ab",.*… \(501 characters of JSON\)$/);
+      expect(message(() => checkDnsLabel('name', 'x'.repeat(1000)))).toBe(`invalid name "${'x'.repeat(64)}…" (1000 characters): ` +
+        'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    });
+
+    test('show undefined and unserialisable values', () => {
+      expect(describeValue(undefined)).toBe('undefined');
+      expect(describeValue(10n)).toBe('10');
+    });
+  });
+
+  test('checkOneOf', () => {
+    expect(checkOneOf('sslMode', 'require', ['disable', 'require'])).toBe('require');
+    expect(message(() => checkOneOf('sslMode', 'on', ['disable', 'require'], 'libpq sslmode'))).toBe('invalid sslMode "on": must be one of disable, require (libpq sslmode)');
+  });
+
+  test('checkHost takes DNS names and IP addresses', () => {
+    for (const host of ['db.example.com', 'postgres', '10.0.0.5', 'fd00::5', '::1']) {
+      expect(checkHost('host', host)).toBe(host);
+    }
+    for (const host of ['Db.example.com', 'db.example.com.', 'a..b', 'db:5432', 'postgres://db', '[fd00::5]', 'fe80::1%eth0', '999.1.1.1', '1.2.3', '$(PGHOST)', '']) {
+      expect(message(() => checkHost('host', host))).toBe(`invalid host ${JSON.stringify(host)}: must be a lower-case DNS host name or an IP address, without scheme, port or path`);
+    }
+  });
+
+  test('checkOAuthClientId', () => {
+    for (const id of ['Iv1.8a61f9b3a7aba766', 'Ov23liAbC', 'a'.repeat(64), '3f2b1c9e-8d4a-4e6b-9c1d-2a7e5f0b6c3d', 'key~1_2']) {
+      expect(checkOAuthClientId('clientId', id)).toBe(id);
+    }
+    for (const id of ['', 'a b', '$(X)', '"x"', 'https://x', 'ä', 'a'.repeat(256)]) {
+      expect(message(() => checkOAuthClientId('clientId', id))).toMatch(/^invalid clientId .*: must be an OAuth client ID: 1 to 255 letters, digits, "\.", "_", "~" or "-"$/);
+    }
+  });
+
+  test('checkHttpsBaseUrl returns the URL without a trailing slash', () => {
+    expect(checkHttpsBaseUrl('server', 'https://git.example.com/')).toBe('https://git.example.com');
+    expect(checkHttpsBaseUrl('server', 'https://git.example.com:8443/a/b%20c/')).toBe('https://git.example.com:8443/a/b%20c');
+    for (const url of ['http://git.example.com', 'https://git.example.com?x', 'https://git.example.com/#', 'https://u@git.example.com', 'https://git.example.com/$x',
+      'https://git.example.com:65536', 'HTTPS://git.example.com', 'https:/git.example.com', 'https://git.example.com\\x', 'https://git.example.com/%zz', ' https://x.io']) {
+      expect(message(() => checkHttpsBaseUrl('server', url))).toMatch(/^invalid server .*: must be an https base URL such as /);
+    }
+  });
+
+  test('checkGitAccount', () => {
+    expect(checkGitAccount('org', 'a/b/c', 'gitlab', 'organization')).toBe('a/b/c');
+    expect(message(() => checkGitAccount('org', 'a/b', 'gitea', 'organization'))).toMatch(/^invalid org "a\/b": must be a Gitea organisation or user/);
+    expect(message(() => checkGitAccount('org', 'acme', 'svn', 'organization'))).toBe('invalid org "acme": cannot be checked for the unknown git provider "svn"');
+  });
+
+  test('checkRegistryPrefix', () => {
+    for (const prefix of ['registry.example.com', 'registry.example.com:5000/a/b__c/d---e', 'localhost/mirror', 'mirror:5000']) {
+      expect(checkRegistryPrefix('prefix', prefix)).toBe(prefix);
+    }
+    for (const prefix of ['mirror', 'mirror/x', 'Registry.example.com', 'r.example.com/A', 'r.example.com/a_-b', 'r.example.com/-a', 'https://r.example.com', 'r.example.com:0', '']) {
+      expect(message(() => checkRegistryPrefix('prefix', prefix))).toMatch(/^invalid prefix .*: must be a registry host with an optional :port and path, without scheme/);
+    }
+  });
+
+  test('checkStatePath', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-validation-'));
+    const outdir = path.join(dir, 'out');
+    fs.mkdirSync(outdir);
+    fs.symlinkSync(outdir, path.join(dir, 'link'));
+    expect(checkStatePath('statePath', path.join(dir, 'state.json'), outdir)).toBe(path.join(dir, 'state.json'));
+    expect(checkStatePath('statePath', path.join(dir, 'new', 'state.json'), outdir)).toBe(path.join(dir, 'new', 'state.json'));
+    expect(message(() => checkStatePath('statePath', path.join(dir, 'link', 'state.json'), outdir))).toMatch(/^invalid statePath ".*": is inside the output directory; /);
+    expect(message(() => checkStatePath('statePath', outdir, outdir))).toMatch(/^invalid statePath ".*": is a directory; /);
+    expect(message(() => checkStatePath('statePath', '', outdir))).toBe(`invalid statePath "": must be the path of a file, relative or absolute, such as ` +
+      `".dockyard/secrets.json", outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`);
   });
 });

@@ -152,7 +152,7 @@ describe('DroneServer', () => {
     expect(() => droneServer(chart(), { name: 'Drone' })).toThrow(/invalid name "Drone"/);
     expect(() => droneServer(chart(), { ingress: { tls: IngressTls.certManager('Bad Issuer') } })).toThrow(/invalid issuer "Bad Issuer"/);
     const secret = Secret.fromSecretName(testChart(), 'S', 's').key('k');
-    expect(() => GitProvider.github({ clientId: '', clientSecret: secret })).toThrow('invalid clientId "": must be a non-empty OAuth client ID without spaces');
+    expect(() => GitProvider.github({ clientId: '', clientSecret: secret })).toThrow('invalid clientId "": must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
     expect(() => GitProvider.gitea({ clientId: 'x', clientSecret: secret, server: 'gitea.example.com' })).toThrow(/invalid server "gitea.example.com"/);
   });
 

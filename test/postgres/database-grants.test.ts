@@ -31,4 +31,28 @@ describe('DatabaseGrants', () => {
     expect(() => new DatabaseGrants(chart, 'A', { ...base, grants: [{ database: 'Reg;', user: 'harbor' }] })).toThrow(/invalid database "Reg;"/);
     expect(() => new DatabaseGrants(chart, 'B', { ...base, adminUser: 'do admin', grants: [] })).toThrow(/invalid adminUser "do admin"/);
   });
+
+  test('fails on a host, port or sslmode that is not one, naming the prop', () => {
+    const chart = testChart('ci');
+    const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+    const base = { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, grants: [] };
+    const HOST = 'must be a lower-case DNS host name or an IP address, without scheme, port or path';
+    expect(() => new DatabaseGrants(chart, 'A', { ...base, host: '$(PGPASSWORD)' })).toThrow(`invalid host "$(PGPASSWORD)": ${HOST}`);
+    expect(() => new DatabaseGrants(chart, 'B', { ...base, host: 'db.example.com:25060' })).toThrow(`invalid host "db.example.com:25060": ${HOST}`);
+    expect(() => new DatabaseGrants(chart, 'C', { ...base, host: 'a..example.com' })).toThrow(`invalid host "a..example.com": ${HOST}`);
+    expect(() => new DatabaseGrants(chart, 'D', { ...base, port: 0 })).toThrow('invalid port 0: must be an integer from 1 to 65535');
+    expect(() => new DatabaseGrants(chart, 'E', { ...base, sslMode: 'required' }))
+      .toThrow('invalid sslMode "required": must be one of disable, allow, prefer, require, verify-ca, verify-full (libpq sslmode)');
+    expect(() => new DatabaseGrants(chart, 'F', { ...base, sslMode: 'require $(PGPASSWORD)' })).toThrow(/^invalid sslMode "require \$\(PGPASSWORD\)"/);
+  });
+
+  test('takes IP addresses and every libpq sslmode', () => {
+    for (const [i, [host, sslMode]] of [['10.0.0.5', 'verify-full'], ['fd00::5', 'prefer'], ['db-1.internal', 'allow']].entries()) {
+      const chart = testChart('ci');
+      const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+      new DatabaseGrants(chart, `G${i}`, { host, port: 5432, adminUser: 'doadmin', adminPassword, grants: [], sslMode });
+      const env = envOf(container(find(synth(chart), 'Job', 'database-grants')));
+      expect([env.PGHOST.value, env.PGSSLMODE.value]).toEqual([host, sslMode]);
+    }
+  });
 });

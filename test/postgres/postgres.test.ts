@@ -115,5 +115,11 @@ describe('ExternalPostgres', () => {
       .toThrow('invalid caCertificate undefined: must be set when sslMode is "verify-full"');
     expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 })).toThrow(/invalid connectionLimit 0/);
     expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/invalid databaseName "a b"/);
+    expect(() => new ExternalPostgres(chart, 'F', { ...base, host: '$(DRONE_DATABASE_PASSWORD)' }))
+      .toThrow('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path');
+    expect(() => new ExternalPostgres(chart, 'G', { ...base, sslMode: 'prefer' as SslMode }))
+      .toThrow('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full');
+    expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' })).toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier/);
+    expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
   });
 });

@@ -137,9 +137,13 @@ describe('ImageRelocation', () => {
   });
 
   test('fails on bad targets', () => {
-    expect(() => ImageRelocation.registry('https://mirror')).toThrow(/invalid prefix "https:"/);
-    expect(() => ImageRelocation.registry('mirror.example.com/Team'))
-      .toThrow('invalid prefix "mirror.example.com/Team": must be a registry host with an optional path of lower-case segments');
+    const rule = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
+      'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"';
+    expect(() => ImageRelocation.registry('https://mirror')).toThrow(`invalid prefix "https://mirror": ${rule}`);
+    expect(() => ImageRelocation.registry('mirror.example.com/Team')).toThrow(`invalid prefix "mirror.example.com/Team": ${rule}`);
+    // a host without "." or port would be read as a Docker Hub user by container runtimes
+    expect(() => ImageRelocation.registry('mirror/team')).toThrow(`invalid prefix "mirror/team": ${rule}`);
+    expect(ImageRelocation.registry('mirror.example.com/a__b').relocate(Image.of('nginx:1.27')).reference).toBe('mirror.example.com/a__b/library/nginx:1.27');
     expect(() => ImageRelocation.proxyCache('harbor.example.com', 'Docker Hub')).toThrow(/invalid project "Docker Hub"/);
   });
 });
