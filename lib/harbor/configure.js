@@ -26,7 +26,7 @@
 // Applied in that order: projects may use the registries, robots the projects.
 //
 // Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
-// request bodies are never logged and every message goes through redact().
+// request bodies are never logged and every line goes through the Redactor (see Redaction).
 
 const fs = require('node:fs');
 
@@ -48,22 +48,323 @@ class TransientError extends Error {}
 /** Harbor answered and refused, or holds state the config cannot converge: retrying will not help. */
 class HarborError extends Error {}
 
-// Every secret value known to the process; all output is scrubbed of them, as a last line of
-// defence should Harbor ever echo one back in an error body.
-const secrets = [];
+// ---------------------------------------------------------------------------------------------
+// Redaction. Every secret value known to the process (the admin password, the Basic credential
+// built from it, registry access secrets, the declared robot secrets and the random secrets Harbor
+// generates for new robots) is scrubbed from everything the script prints: log lines, excerpts of
+// Harbor's answers, error messages and stack traces. It is a last line of defence should Harbor,
+// a proxy or Node itself ever echo one back.
+//
+// A secret is matched in any of the forms it may take on the way back:
+//   - raw, or with its whitespace runs collapsed to one space (excerpts flatten whitespace);
+//   - JSON-escaped, once or several times over (\" \\ \/ \n, \uXXXX in either case: JSON.stringify,
+//     Go's encoding/json which also escapes < > & U+2028 U+2029, ASCII-only encoders);
+//   - URL-encoded (%XX in either case, "+" for a space, %25XX when encoded again);
+//   - base64 and base64url of the secret, raw or JSON-escaped: of the secret alone, and the part of
+//     its encoding that does not depend on what surrounds it, so that it is also found inside a
+//     longer blob such as the Basic credential of any user name or an encoded JSON document.
+// Matching is per character, so a mix of these (a JSON-escaped secret in a URL) is found too;
+// ASCII letters and digits are only matched as themselves (no encoder escapes them).
+// Every match of every form is masked, overlapping ones merged into a single marker, so the
+// order of the secrets does not matter (they are still tried longest first).
+//
+// Secrets shorter than MIN_SECRET_CHARS are not masked: masking 1 to 3 characters would mangle
+// every message (an "a" would hide every "a"), and such a value can be guessed anyway. Robot
+// secrets are at least 8 bytes (Harbor's rule, checked below), the generated admin password 24
+// characters; a user-supplied admin password that short still has its Basic credential masked.
+//
+// Excerpts of answers are redacted before whitespace is flattened, again after, and only then
+// cut, so no secret can straddle the cut. As a further guard, an answer, or an excerpt, that ends
+// with the first MIN_SECRET_CHARS or more characters of a (literal) form of a secret has that
+// tail masked: it is what is left when Harbor or a proxy cut a secret short.
 
-function redact(text) {
-  let out = String(text);
-  for (const secret of secrets) {
-    if (secret) {
-      out = out.split(secret).join('[REDACTED]');
-    }
-  }
-  return out;
+const REDACTED = '[REDACTED]';
+const MIN_SECRET_CHARS = 4;
+// Every repetition is bounded, so that no answer, however long and odd, takes more than linear
+// time: a backslash may be escaped up to 4 times over (16 backslashes), a % encoded 3 times.
+const MAX_ESCAPES = 16;
+const PERCENT = `%(?:25){0,3}`;
+// One backslash, raw or URL-encoded.
+const BACKSLASH = `(?:\\\\|${PERCENT}5[cC])`;
+// JSON's two-character escapes; \b and \f are also written as \u0008 and \u000c by some encoders.
+const JSON_SHORT_ESCAPES = { '"': '"', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+function anyCaseHex(hex) {
+  return hex.replace(/[a-f]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
+function percentEncoded(ch) {
+  return [...Buffer.from(ch, 'utf8')].map((b) => `${PERCENT}${anyCaseHex(b.toString(16).padStart(2, '0'))}`).join('');
+}
+
+/** The ways one character (a code point) may be written back: raw, JSON-escaped, URL-encoded. */
+function charAlternatives(ch) {
+  if (/^[A-Za-z0-9]$/.test(ch)) {
+    return [ch];
+  }
+  const alternatives = [];
+  if (ch === '\\') {
+    alternatives.push(BACKSLASH);
+  } else {
+    alternatives.push(escapeRegExp(ch));
+    const short = JSON_SHORT_ESCAPES[ch];
+    if (short) {
+      // the escaped " or / may have been URL-encoded after the backslash
+      const escaped = /[a-z]/.test(short) ? short : `(?:${escapeRegExp(short)}|${percentEncoded(short)})`;
+      alternatives.push(`${BACKSLASH}{1,${MAX_ESCAPES}}${escaped}`);
+    }
+    let units = '';
+    for (let i = 0; i < ch.length; i++) {
+      units += `${BACKSLASH}{1,${MAX_ESCAPES}}u${anyCaseHex(ch.charCodeAt(i).toString(16).padStart(4, '0'))}`;
+    }
+    alternatives.push(units);
+  }
+  alternatives.push(percentEncoded(ch));
+  if (ch === ' ') {
+    alternatives.push('\\+');
+  }
+  return alternatives;
+}
+
+/**
+ * A regular expression source matching `form` written in any of the ways above. A run of
+ * whitespace inside the form matches any run of whitespace or escaped whitespace (flattening
+ * turns it into one space; other code may re-indent it); it always follows a character of the
+ * form, so a long run in the text is not scanned from every position. A run of n whitespace
+ * characters at either end matches 0 to n of them, as trimming may have dropped them, or 1 to n
+ * when the rest is too short to be matched on its own. A run of n backslashes matches n to 16n.
+ */
+function formPattern(form) {
+  const chars = [...form];
+  const isSpace = (ch) => /^\s$/.test(ch);
+  const core = form.trim();
+  const optionalEdges = [...core].length >= MIN_SECRET_CHARS;
+  let source = '';
+  for (let i = 0; i < chars.length;) {
+    let j = i;
+    if (isSpace(chars[i])) {
+      const escaped = new Set();
+      while (j < chars.length && isSpace(chars[j])) {
+        charAlternatives(chars[j]).slice(1).forEach((a) => escaped.add(a));
+        j++;
+      }
+      const edge = i === 0 || j === chars.length;
+      const count = !edge ? '+' : `{${optionalEdges ? 0 : 1},${j - i}}`;
+      source += `(?:\\s|${[...escaped].join('|')})${count}`;
+    } else if (chars[i] === '\\') {
+      while (j < chars.length && chars[j] === '\\') {
+        j++;
+      }
+      source += `${BACKSLASH}{${j - i},${(j - i) * MAX_ESCAPES}}`;
+    } else {
+      const alternatives = charAlternatives(chars[i]);
+      source += alternatives.length === 1 ? alternatives[0] : `(?:${alternatives.join('|')})`;
+      j++;
+    }
+    i = j;
+  }
+  return source;
+}
+
+/**
+ * The base64 and base64url forms of a secret, raw or JSON-escaped (inside an encoded JSON
+ * document): the whole encoding (padded and not), and for each of the three byte alignments it
+ * may have inside a longer blob, the characters that depend on the secret's bytes alone.
+ */
+function base64Forms(value) {
+  const json = JSON.stringify(value).slice(1, -1);
+  return [...new Set([value, json].flatMap(base64Encodings))];
+}
+
+function base64Encodings(value) {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    if (offset === 0) {
+      forms.push(encoded, encoded.replace(/=+$/, ''));
+    }
+    // the first characters mix in the preceding bytes, the last ones the following bytes
+    const start = offset === 0 ? 0 : offset + 1;
+    const rest = (offset + bytes.length) % 3;
+    const end = encoded.length - (rest === 0 ? 0 : rest === 1 ? 3 : 2);
+    forms.push(encoded.slice(start, end));
+  }
+  return [...forms, ...forms.map((f) => f.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''))];
+}
+
+/** JSON string escaping the way various encoders write it, without the quotes. */
+function jsonForms(value) {
+  const plain = JSON.stringify(value).slice(1, -1);
+  const forms = new Set();
+  for (const slash of [false, true]) {
+    for (const html of [false, true]) {
+      for (const unicode of [null, 'lower', 'upper']) {
+        let form = slash ? plain.replace(/\//g, '\\/') : plain;
+        if (html) {
+          form = form.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+        }
+        if (unicode) {
+          form = form.replace(/[^\x00-\x7f]/g, (c) => {
+            const hex = `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+            return unicode === 'upper' ? hex.toUpperCase().replace('\\U', '\\u') : hex;
+          });
+        }
+        forms.add(form);
+      }
+    }
+  }
+  return [...forms];
+}
+
+/** The literal forms of a secret, used to spot a secret cut short at the end of an excerpt. */
+function literalForms(value) {
+  const forms = new Set();
+  for (const base of [value, ...base64Forms(value)]) {
+    const flat = base.replace(/\s+/g, ' ');
+    for (const form of new Set([base, flat, flat.trim()])) {
+      [form, ...jsonForms(form)].forEach((f) => forms.add(f));
+      // a string with a lone surrogate cannot be URL-encoded (nor come from the environment)
+      if (form.isWellFormed()) {
+        const url = encodeURIComponent(form);
+        [url, url.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()), url.replace(/%20/g, '+')].forEach((f) => forms.add(f));
+      }
+    }
+  }
+  // as excerpts show them: an escaped form keeps the secret's spaces, which flattening collapses
+  for (const form of [...forms]) {
+    forms.add(form.replace(/\s+/g, ' '));
+    forms.add(form.replace(/\s+/g, ' ').trim());
+  }
+  return [...forms].filter((f) => [...f].length >= MIN_SECRET_CHARS);
+}
+
+/** Scrubs a set of secret values from text; pure apart from the values it is given. */
+class Redactor {
+  constructor(values = []) {
+    /** @type {Set<string>} */
+    this.values = new Set();
+    /** @type {{ length: number, pattern: RegExp }[]} */
+    this.patterns = [];
+    /** @type {string[]} */
+    this.forms = [];
+    this.add(...values);
+  }
+
+  /** Adds secret values; empty, non-string and too short values are ignored (see above). */
+  add(...values) {
+    for (const value of values) {
+      if (typeof value !== 'string' || this.values.has(value) || [...value].length < MIN_SECRET_CHARS) {
+        continue;
+      }
+      this.values.add(value);
+      const bases = new Set([value, ...base64Forms(value)]);
+      for (const base of bases) {
+        if ([...base].length >= MIN_SECRET_CHARS) {
+          this.patterns.push({ length: base.length, pattern: new RegExp(formPattern(base), 'g') });
+        }
+      }
+      this.forms.push(...literalForms(value));
+    }
+    // longest first, so a secret containing another is tried whole first
+    this.patterns.sort((a, b) => b.length - a.length);
+    this.forms = [...new Set(this.forms)].sort((a, b) => b.length - a.length);
+    return this;
+  }
+
+  /** `text` with every match of every secret form replaced by REDACTED. */
+  redact(text) {
+    const input = String(text);
+    const spans = [];
+    for (const { pattern } of this.patterns) {
+      pattern.lastIndex = 0;
+      let match;
+      while ((match = pattern.exec(input)) !== null) {
+        if (match[0].length > 0) {
+          spans.push([match.index, match.index + match[0].length]);
+        }
+        // restart just after the start, not the end: overlapping matches are masked as well
+        pattern.lastIndex = match.index + 1;
+      }
+    }
+    if (spans.length === 0) {
+      return input;
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let at = 0;
+    for (let i = 0; i < spans.length;) {
+      const start = spans[i][0];
+      let end = spans[i][1];
+      for (i++; i < spans.length && spans[i][0] <= end; i++) {
+        end = Math.max(end, spans[i][1]);
+      }
+      out += input.slice(at, start) + REDACTED;
+      at = end;
+    }
+    return out + input.slice(at);
+  }
+
+  /**
+   * The start of `text` for an error message: redacted, whitespace flattened, redacted again, cut
+   * to `limit` characters (never inside a marker or a surrogate pair), and with a tail that could
+   * be the start of a secret masked, both before (a server or proxy may have cut the text) and
+   * after the cut.
+   */
+  excerpt(text, limit) {
+    const body = this.maskSecretPrefix(String(text === undefined || text === null ? '' : text).replace(/\s+$/, ''));
+    const flat = this.redact(this.redact(body).replace(/\s+/g, ' ').trim());
+    let kept = flat;
+    const cut = flat.length > limit;
+    if (cut) {
+      let end = limit;
+      const marker = flat.lastIndexOf(REDACTED, end - 1);
+      if (marker >= 0 && marker + REDACTED.length > end) {
+        end = marker + REDACTED.length;
+      } else if (/[\ud800-\udbff]/.test(flat[end - 1])) {
+        end--;
+      }
+      kept = flat.slice(0, end);
+    }
+    // re-checked after the cut
+    kept = this.maskSecretPrefix(this.redact(kept));
+    return cut ? `${kept}…` : kept;
+  }
+
+  /** Masks a tail of MIN_SECRET_CHARS or more characters that begins a form of a secret. */
+  maskSecretPrefix(text) {
+    if (text.endsWith(REDACTED)) {
+      return text;
+    }
+    let start = text.length;
+    const last = text.charCodeAt(text.length - 1);
+    for (const form of this.forms) {
+      for (let length = Math.min(form.length, text.length); length >= MIN_SECRET_CHARS && text.length - length < start; length--) {
+        if (form.charCodeAt(length - 1) === last && text.endsWith(form.slice(0, length))) {
+          start = text.length - length;
+          break;
+        }
+      }
+    }
+    return start === text.length ? text : text.slice(0, start) + REDACTED;
+  }
+}
+
+// The secrets of this run; main adds them as it learns them.
+const redactor = new Redactor();
+
 function log(line) {
-  process.stdout.write(`${redact(line)}\n`);
+  process.stdout.write(`${redactor.redact(line)}\n`);
+}
+
+/** The line printed for the error that ends the run: the message, or the stack of a bug. */
+function describeFailure(err, scrubber = redactor) {
+  const expected = err instanceof ConfigError || err instanceof HarborError;
+  return `error: ${scrubber.redact(expected ? err.message : (err && err.stack) || err)}\n`;
 }
 
 function sleep(ms) {
@@ -388,12 +689,10 @@ function query(pairs) {
   return `q=${encodeURIComponent(expression)}`;
 }
 
+/** The start of an answer's body for an error message, redacted before it is cut. */
 function excerpt(text) {
-  const flat = String(text || '').replace(/\s+/g, ' ').trim();
-  if (!flat) {
-    return '';
-  }
-  return `: ${flat.length > BODY_EXCERPT_CHARS ? `${flat.slice(0, BODY_EXCERPT_CHARS)}…` : flat}`;
+  const quoted = redactor.excerpt(text, BODY_EXCERPT_CHARS);
+  return quoted ? `: ${quoted}` : '';
 }
 
 function networkProblem(err) {
@@ -663,7 +962,9 @@ async function ensureRobot(ctx, robot, projectIds) {
       disable: false,
       permissions: robot.permissions,
     });
-    // The answer carries a random secret generated by Harbor: dropped unread, the declared one follows.
+    // The answer carries a random secret generated by Harbor: not used, the declared one follows,
+    // but masked from now on, as it is valid until then.
+    redactor.add(res.data && res.data.secret);
     id = res.data && res.data.id;
     if (!Number.isSafeInteger(id)) {
       throw new HarborError(`${label}: created, but Harbor did not tell its id`);
@@ -693,14 +994,13 @@ async function ensureRobot(ctx, robot, projectIds) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
+  // before anything can fail: an error message may quote a setting
+  redactor.add(process.env.HARBOR_ADMIN_PASSWORD);
   const settings = readSettings(process.env);
-  secrets.push(settings.adminSecret);
   const config = readConfig(settings.configFile);
   const values = resolveSecrets(config, process.env);
   const authorization = `Basic ${Buffer.from(`${settings.username}:${settings.adminSecret}`).toString('base64')}`;
-  secrets.push(...values.values(), authorization.slice('Basic '.length));
-  // longest first, so a secret containing another is scrubbed whole
-  secrets.sort((a, b) => b.length - a.length);
+  redactor.add(...values.values(), authorization.slice('Basic '.length));
 
   const ctx = { ...settings, authorization, secrets: values };
   log(`waiting for Harbor at ${settings.base}`);
@@ -721,13 +1021,24 @@ async function main() {
   log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots`);
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (err) => {
-    const expected = err instanceof ConfigError || err instanceof HarborError;
-    process.stderr.write(`error: ${redact(expected ? err.message : (err && err.stack) || err)}\n`);
-    process.exitCode = 1;
-  },
-);
+// The redaction is exported for the tests, which require this file; the Job runs it with node.
+module.exports = { Redactor, REDACTED, MIN_SECRET_CHARS, BODY_EXCERPT_CHARS, describeFailure, ConfigError, HarborError };
+
+if (require.main === module) {
+  // whatever escapes main is printed redacted too, instead of by Node as it is
+  const fatal = (err) => {
+    process.stderr.write(describeFailure(err));
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  main().then(
+    () => {
+      process.exitCode = 0;
+    },
+    (err) => {
+      process.stderr.write(describeFailure(err));
+      process.exitCode = 1;
+    },
+  );
+}

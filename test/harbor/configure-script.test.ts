@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FakeHarbor } from './fake-harbor';
+import { FakeHarbor, secretEchoes } from './fake-harbor';
 
 const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
 
@@ -13,7 +13,28 @@ const SECRETS = {
   ROBOT_DEPLOYER_SECRET: 'Deployer9Secret',
   ROBOT_PULLER_SECRET: 'Puller8SecretX',
 };
-const ALL_SECRETS = [ADMIN_PASSWORD, ...Object.values(SECRETS)];
+
+/**
+ * The echoes of `secrets` (see secretEchoes) found in `output`, as "<secret #>.<form>" names. With
+ * `prefixes`, the first 4 characters of a form (whitespace flattened or not) count too: what is
+ * left of a secret cut short. Forms whose start is not secret material (a base64 blob starting
+ * with the user name) are only looked for whole.
+ */
+function leaks(output: string, secrets: string[], options: { username?: string; prefixes?: boolean } = {}): string[] {
+  const found: string[] = [];
+  secrets.forEach((secret, i) => {
+    for (const [name, form] of Object.entries(secretEchoes(secret, options.username))) {
+      const checks = [form];
+      if (options.prefixes && name !== 'basic' && name !== 'base64Embedded') {
+        checks.push(form.slice(0, 4), form.replace(/\s+/g, ' ').trim().slice(0, 4));
+      }
+      if (checks.some((c) => c.length >= 4 && output.includes(c))) {
+        found.push(`${i}.${name}`);
+      }
+    }
+  });
+  return found;
+}
 
 function pushPull(namespace: string) {
   return {
@@ -121,9 +142,13 @@ function run(cfg: unknown = config(), env: Record<string, string | undefined> = 
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      // whatever the outcome, no secret value may ever be printed
-      for (const secret of ALL_SECRETS) {
-        expect(output).not.toContain(secret);
+      // whatever the outcome, no secret value may ever be printed, in any form
+      const secrets = [fullEnv.HARBOR_ADMIN_PASSWORD, ...Object.keys(SECRETS).map((name) => fullEnv[name])].filter((v) => v && v.length >= 4);
+      try {
+        expect(leaks(output, secrets, { username: fullEnv.HARBOR_USERNAME })).toEqual([]);
+      } catch (err) {
+        reject(err);
+        return;
       }
       resolve({ code, stdout, stderr, output });
     });
@@ -342,5 +367,127 @@ describe('configure.js failures', () => {
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
+  });
+});
+
+describe('configure.js redaction of secrets Harbor echoes back', () => {
+  // Every character that JSON escaping, whitespace flattening or URL encoding changes: quote,
+  // backslash, slash, newline, tab, runs of spaces, non-ASCII (an emoji is two UTF-16 units),
+  // and the < > & U+2028 that Go's encoding/json escapes. Robot secrets still meet Harbor's rule.
+  const NASTY = {
+    admin: 'Kq7"ad\\min/ Pä\n\tw<rd>&✓',
+    robot: 'Rz4"ro\\bot/ été\r\n  X9 😀',
+    registry: 'Gv2"to\\ken/\t€ & <b>\u2028end',
+  };
+  const NASTY_ENV = { HARBOR_ADMIN_PASSWORD: NASTY.admin, ROBOT_CI_PUSH_SECRET: NASTY.robot, REGISTRY_DOCKERHUB_SECRET: NASTY.registry };
+  const ALL_NASTY = Object.values(NASTY);
+  const PATCH_ROBOT = /^\/api\/v2\.0\/robots\/\d+$/;
+  const REGISTRIES = /^\/api\/v2\.0\/registries$/;
+  const FORMS = Object.keys(secretEchoes('x'));
+
+  beforeEach(async () => {
+    await harbor.close();
+    harbor = await FakeHarbor.start({ password: NASTY.admin });
+  });
+
+  // Harbor (or a proxy) may quote a secret back in any encoding; each must be masked, and the
+  // error must still say what failed. One run per form, as the first failure ends the run.
+  test.each(FORMS)('an error answer echoing the secrets as %s is quoted without them', async (form) => {
+    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
+      body: `refusing ${secretEchoes(NASTY.robot)[form]} for ${secretEchoes(NASTY.admin)[form]}`,
+    });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: refusing /);
+    expect(result.stderr).toContain('[REDACTED]');
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // The excerpt is cut at 300 characters: a secret starting just before the cut must not leave
+  // its first characters behind (the old code cut first and redacted what was left).
+  test.each([
+    [290, 'raw'], [296, 'raw'], [299, 'raw'], [300, 'raw'],
+    [290, 'jsonAscii'], [296, 'jsonAscii'], [299, 'jsonTwice'],
+    [296, 'url'], [299, 'urlLower'],
+    [290, 'base64'], [296, 'base64'], [299, 'base64url'],
+  ])('a secret starting at offset %i of an answer cut at 300 characters, as %s, leaves no fragment', async (offset, form) => {
+    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `${'.'.repeat(offset)}${secretEchoes(NASTY.robot)[form]} tail` });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    // the dots up to the secret, the marker (not cut in half) when it starts before the cut, then the ellipsis
+    const marker = offset < 300 ? '\\[REDACTED\\]' : '';
+    expect(result.stderr).toMatch(new RegExp(`^error: PATCH /api/v2\\.0/robots/\\d+ answered 400 Bad Request: \\.{${offset}}${marker}…\n$`));
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // An answer that a server or proxy cut short ends with the start of a secret: that tail is
+  // masked too, even though the script itself did not cut anything.
+  test.each(['raw', 'json', 'jsonSlash', 'url', 'base64'])('an answer ending in the first characters of a secret as %s masks them', async (form) => {
+    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `refused: ${secretEchoes(NASTY.robot)[form].slice(0, 12)}` });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: refused: \[REDACTED\]\n$/);
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // A validation error quoting the request document inside its JSON message escapes the secret
+  // twice (\\\" and \\\\).
+  test('an answer quoting the request body inside JSON is quoted without the registry secret', async () => {
+    harbor.failNext('POST', REGISTRIES, 422, 1, {
+      body: (req) => JSON.stringify({ errors: [{ code: 'UNPROCESSABLE_ENTITY', message: `invalid registry ${req.text}` }] }),
+    });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: POST \/api\/v2\.0\/registries answered 422 Unprocessable Entity: \{"errors":\[\{"code":"UNPROCESSABLE_ENTITY","message":"invalid registry/);
+    expect(result.stderr).toContain('[REDACTED]');
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // The Authorization header is the base64 of "admin:<password>": echoed back, it is masked whole.
+  test('an answer echoing the Authorization header is quoted without the credential', async () => {
+    harbor.failNext('GET', REGISTRIES, 401, 1, { body: (req) => `{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials: ${req.authorization}"}]}` });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('answered 401 Unauthorized: {"errors":[{"code":"UNAUTHORIZED","message":"bad credentials: Basic [REDACTED]"}]} (check HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD)');
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // Transient errors are logged to stdout while the script retries: those lines are redacted too.
+  test('a retried 503 echoing secrets is logged without them, and the run goes on', async () => {
+    harbor.failNext('GET', REGISTRIES, 503, 1, { body: (req) => `upstream:\n${NASTY.robot}\n${req.authorization}` });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('registry dockerhub: Harbor not ready (GET /api/v2.0/registries?q=name%3Ddockerhub answered 503: '
+      + 'upstream: [REDACTED] Basic [REDACTED]); retrying every 10ms');
+    expect(result.stdout).toContain('done:');
+    expect(harbor.robot('ci-push')!.secret).toBe(NASTY.robot);
+  });
+
+  // A redirect's Location is quoted whole in the error (not cut): URL-encoded secrets in it are masked.
+  test('a redirect to a URL carrying the credentials is reported without them', async () => {
+    harbor.failNext('GET', REGISTRIES, 302, 1, {
+      headers: (req) => ({ location: `https://sso.example/login?password=${encodeURIComponent(NASTY.admin)}&basic=${req.authorization}` }),
+    });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('answered 302, redirecting to https://sso.example/login?password=[REDACTED]&basic=Basic [REDACTED]; set HARBOR_URL');
+    expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
+  });
+
+  // Harbor answers a robot's creation with a random secret of its own, valid until the declared
+  // one is set: when setting it fails, that secret is still live and must not be printed.
+  test('the secret Harbor generates for a new robot is masked as well', async () => {
+    let generated = '';
+    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
+      body: () => {
+        generated = harbor.robot('ci-push')!.secret;
+        return `robot still has secret ${generated}, rotate it`;
+      },
+    });
+    const result = await run(config(), NASTY_ENV);
+    expect(result.code).toBe(1);
+    expect(generated).toMatch(/^Generated\d+Secret$/);
+    expect(result.stderr).toContain('Bad Request: robot still has secret [REDACTED], rotate it');
+    expect(result.output).not.toContain(generated);
   });
 });

@@ -65,6 +65,31 @@ export interface FakeHarborOptions {
   readonly password?: string;
 }
 
+/** What an injected failure can echo back: the request as the fake received it. */
+export interface EchoedRequest {
+  readonly method: string;
+  /** Path with the raw (still encoded) query string. */
+  readonly path: string;
+  /** The request body exactly as sent (JSON text), '' when none. */
+  readonly text: string;
+  /** The Authorization header as sent, '' when none. */
+  readonly authorization: string;
+}
+
+export interface FailureOptions {
+  /** The request takes effect first, as when an answer is lost on the way. */
+  readonly applied?: boolean;
+  /** The message of Harbor's usual JSON error body; default "injected failure". */
+  readonly message?: string;
+  /**
+   * Answer this text verbatim instead of Harbor's JSON error body, e.g. one that echoes a secret
+   * back in some encoding; a function builds it from the request.
+   */
+  readonly body?: string | ((req: EchoedRequest) => string);
+  /** Extra response headers (e.g. a Location for a 3xx); a function builds them from the request. */
+  readonly headers?: Record<string, string> | ((req: EchoedRequest) => Record<string, string>);
+}
+
 interface InjectedFailure {
   method: string;
   path: RegExp;
@@ -72,6 +97,8 @@ interface InjectedFailure {
   remaining: number;
   applied: boolean;
   message: string;
+  body?: FailureOptions['body'];
+  headers?: FailureOptions['headers'];
 }
 
 const ROBOT_PREFIX = 'robot$';
@@ -178,9 +205,19 @@ export class FakeHarbor {
   /**
    * Answer `status` to the next `times` requests matching `method` and `path` (the path without
    * query); with `applied`, the request takes effect first, as when an answer is lost on the way.
+   * The answer is Harbor's JSON error with `message`, or `body` verbatim (text/plain).
    */
-  public failNext(method: string, path: RegExp, status: number, times = 1, options: { applied?: boolean; message?: string } = {}): void {
-    this.failures.push({ method, path, status, remaining: times, applied: options.applied ?? false, message: options.message ?? 'injected failure' });
+  public failNext(method: string, path: RegExp, status: number, times = 1, options: FailureOptions = {}): void {
+    this.failures.push({
+      method,
+      path,
+      status,
+      remaining: times,
+      applied: options.applied ?? false,
+      message: options.message ?? 'injected failure',
+      body: options.body,
+      headers: options.headers,
+    });
   }
 
   public addRegistry(registry: Omit<FakeRegistry, 'id' | 'insecure' | 'description'> & Partial<FakeRegistry>): FakeRegistry {
@@ -238,7 +275,8 @@ export class FakeHarbor {
       if (typeof body === 'string') {
         fail(400, 'invalid JSON body');
       }
-      const result = this.route(req, method, new URL(path, 'http://fake'), body);
+      const echo: EchoedRequest = { method, path, text, authorization: req.headers.authorization ?? '' };
+      const result = this.route(req, method, new URL(path, 'http://fake'), body, echo);
       res.writeHead(result.status, {
         'content-type': typeof result.body === 'string' ? 'text/plain' : 'application/json',
         ...result.headers,
@@ -251,7 +289,7 @@ export class FakeHarbor {
     }
   }
 
-  private route(req: http.IncomingMessage, method: string, url: URL, body: any): { status: number; body?: unknown; headers?: Record<string, string> } {
+  private route(req: http.IncomingMessage, method: string, url: URL, body: any, echo: EchoedRequest): { status: number; body?: unknown; headers?: Record<string, string> } {
     const path = url.pathname;
     if (method === 'GET' && path === '/api/v2.0/ping') {
       if (this.pingFailures > 0) {
@@ -265,6 +303,12 @@ export class FakeHarbor {
       failure.remaining--;
       if (failure.applied) {
         this.authorizedRoute(req, method, url, body);
+      }
+      if (failure.body !== undefined || failure.headers !== undefined) {
+        const text = typeof failure.body === 'function' ? failure.body(echo) : failure.body;
+        const headers = typeof failure.headers === 'function' ? failure.headers(echo) : failure.headers;
+        // a string body is sent as text/plain, verbatim
+        return { status: failure.status, body: text ?? '', headers };
       }
       fail(failure.status, failure.message);
     }
@@ -474,4 +518,47 @@ export class FakeHarbor {
     r.secret = body.secret;
     return { status: 200, body: { secret: '' } };
   }
+}
+
+function unicodeEscape(c: string, upper = false): string {
+  const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+  return `\\u${upper ? hex.toUpperCase() : hex}`;
+}
+
+/**
+ * The ways a server may echo a secret back in an answer, by name, for failures to send and for
+ * tests to look for. Every one must be redacted by the script.
+ */
+export function secretEchoes(secret: string, username = 'admin'): Record<string, string> {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const flat = secret.replace(/\s+/g, ' ');
+  const url = encodeURIComponent(secret);
+  return {
+    raw: secret,
+    // JSON.stringify
+    json,
+    // PHP and some Java encoders escape "/"
+    jsonSlash: json.replace(/\//g, '\\/'),
+    // ensure_ascii style encoders, in both cases (JSON escapes use UTF-16 units)
+    jsonAscii: json.replace(/[^\x00-\x7f]/g, (c) => unicodeEscape(c)),
+    jsonAsciiUpper: json.replace(/[^\x00-\x7f]/g, (c) => unicodeEscape(c, true)),
+    // Go's encoding/json, which is what Harbor uses
+    jsonGo: json.replace(/[<>&\u2028\u2029]/g, (c) => unicodeEscape(c)),
+    // an answer quoting a JSON document inside a JSON string
+    jsonTwice: JSON.stringify(json).slice(1, -1),
+    flattened: flat,
+    flattenedTrimmed: flat.trim(),
+    // whitespace doubled, or turned into other whitespace, before the script flattens it
+    respaced: secret.replace(/\s+/g, '\n \t'),
+    url,
+    urlLower: url.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    form: url.replace(/%20/g, '+'),
+    urlTwice: encodeURIComponent(url),
+    urlOfJson: encodeURIComponent(json),
+    base64: Buffer.from(secret, 'utf8').toString('base64'),
+    base64url: Buffer.from(secret, 'utf8').toString('base64url'),
+    // the Basic credential, and the secret behind some other prefix in a base64 blob
+    basic: Buffer.from(`${username}:${secret}`, 'utf8').toString('base64'),
+    base64Embedded: Buffer.from(`{"user":"x","password":"${json}"}`, 'utf8').toString('base64'),
+  };
 }
