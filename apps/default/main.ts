@@ -1,9 +1,13 @@
 import { App } from 'cdk8s';
-import { LocalSecretStore, printRequiredSecrets, synthesize } from '../../lib';
+import { LocalSecretStore, printRequiredSecrets, runSynth, synthesize } from '../../lib';
 import { loadConfig } from './config';
 import { defaultStack } from './stack';
 
-const app = new App();
-defaultStack(app, loadConfig());
-synthesize(app, new LocalSecretStore({ statePath: process.env.DOCKYARD_STATE }));
-printRequiredSecrets(app);
+// `npm run synth` runs this file directly; `cdk8s synth` runs it too, after emptying the output directory itself
+runSynth(() => {
+  const config = loadConfig();
+  const app = new App();
+  defaultStack(app, config);
+  synthesize(app, new LocalSecretStore({ statePath: config.statePath }));
+  printRequiredSecrets(app);
+});

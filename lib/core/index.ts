@@ -10,5 +10,6 @@ export * from './resources';
 export * from './output-file';
 export * from './secret';
 export * from './synth';
-export { toYaml } from './yaml';
+export { toYaml, yamlDoubleQuoted } from './yaml';
 export * from './validation';
+export { SecretStateError } from './secret-files';

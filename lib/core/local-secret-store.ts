@@ -1,26 +1,57 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { SecretFile } from './output-file';
-import { renderDockerConfig, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
+import {
+  keyRecordText, loadKeyRecord, loadState, SecretStateError, stateText, withMutex, writeAtomically,
+} from './secret-files';
+import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
+import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { toYaml } from './yaml';
 import { selfSignedCertificatePem } from './x509';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
   /**
-   * The JSON file that keeps generated values between synths. Keep it out of git; losing it rotates every credential.
+   * The JSON file that keeps generated values between synths (mode 0600). Keep it out of git and back it up:
+   * it is the only copy of every credential's value.
    *
    * @default ".dockyard/secrets.json"
    */
   readonly statePath?: string;
+  /**
+   * The key record: which credentials exist and how each is made, without values. Commit it. A synth fails when
+   * the state lacks a key the record lists, instead of silently making a new credential.
+   *
+   * @default - `<state name>.lock.json` beside the state, or beside the `.dockyard` folder that holds it (which is
+   * git-ignored): `secrets.lock.json` for the default state
+   */
+  readonly lockPath?: string;
+  /**
+   * Keys to make anew on this synth, on purpose: `all`, `<namespace>/<secret>` (every kept key of that Secret) or
+   * `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
+   * docker configs) follow. An input is read again from its environment variable.
+   *
+   * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
+   */
+  readonly rotate?: string[];
+  /**
+   * How long a synth waits for another synth that holds the same state.
+   *
+   * @default 30000
+   */
+  readonly lockTimeoutMs?: number;
 }
 
-interface State {
-  readonly version: 1;
-  readonly values: Record<string, string>;
+/** What a render produced: the Secrets' manifest and every `SecretFile`. */
+export interface RenderedSecrets {
+  /** The generated Secrets as a multi-document YAML manifest. */
+  readonly manifest: string;
+  /** Each `SecretFile`, by its path below the output directory. */
+  readonly files: { path: string; content: string }[];
 }
+
+const ROTATE_ALL = 'all';
 
 /**
  * The secret source of the embedded default stack.
@@ -29,15 +60,35 @@ interface State {
  * reused on every later synth, so credentials never churn. The Secrets are rendered to their own manifest, apart
  * from the main manifests, which stay free of credentials and byte-identical between synths.
  *
+ * Credentials rotate only on purpose. A committed key record lists every kept key with its recipe; a synth whose
+ * state lacks a recorded key, keeps a value that does not fit its recipe, or whose recipe or input changed, fails
+ * and names the keys and the two ways out: restore the state, or rotate those keys (`rotate`, `DOCKYARD_ROTATE`).
+ * Synths sharing a state are serialised by a lock file beside it.
+ *
  * RSA keys are kept like random values. Certificates and htpasswd lines are derived from other values but still
  * kept, for they embed a random serial, salt and timestamp: each is saved with a `<key>#inputs` entry, the SHA-256
  * of what it was made from, and is made again only when that changes (a rotated key or password, a new user).
  */
 export class LocalSecretStore {
-  private readonly statePath: string;
+  /** The state file. */
+  public readonly statePath: string;
+  /** The key record. */
+  public readonly lockPath: string;
+  private readonly rotate: readonly string[];
+  private readonly lockTimeoutMs: number;
 
   public constructor(props: LocalSecretStoreProps = {}) {
-    this.statePath = props.statePath ?? path.join('.dockyard', 'secrets.json');
+    const statePath = props.statePath ?? path.join('.dockyard', 'secrets.json');
+    if (typeof statePath !== 'string' || statePath.trim() === '' || statePath.endsWith('/') || statePath.includes('\0')) {
+      throw new SecretStateError(`invalid statePath ${JSON.stringify(statePath)}: must be the path of a file, e.g. ".dockyard/secrets.json"`);
+    }
+    this.statePath = statePath;
+    this.lockPath = props.lockPath ?? defaultLockPath(statePath);
+    if (path.resolve(this.lockPath) === path.resolve(statePath)) {
+      throw new SecretStateError(`invalid lockPath ${JSON.stringify(this.lockPath)}: must differ from the state file`);
+    }
+    this.rotate = props.rotate ?? (process.env.DOCKYARD_ROTATE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    this.lockTimeoutMs = props.lockTimeoutMs ?? 30000;
   }
 
   /**
@@ -50,58 +101,140 @@ export class LocalSecretStore {
   }
 
   /** Render the Secrets' manifest and every `SecretFile` below `scope`, such as node registry credentials. */
-  public renderAll(scope: IConstruct): { manifest: string; files: { path: string; content: string }[] } {
-    const state = this.load();
-    const values = { ...state.values };
-    const missing: string[] = [];
+  public renderAll(scope: IConstruct): RenderedSecrets {
+    return this.transaction(scope, () => undefined);
+  }
+
+  /**
+   * Render as `renderAll` does, then run `write` with the result while still holding the state's lock, so two
+   * synths never interleave: the state, the key record and what `write` writes always come from one run. The state
+   * and the record are saved before `write` runs; nothing is saved when rendering fails.
+   */
+  public transaction(scope: IConstruct, write: (rendered: RenderedSecrets) => void): RenderedSecrets {
+    return withMutex(`${this.statePath}.mutex`, this.lockTimeoutMs, () => {
+      const rendered = this.renderLocked(scope);
+      write(rendered);
+      return rendered;
+    });
+  }
+
+  /** Write a manifest from `render`, or another credential file, to `file`, readable only by its owner. */
+  public writeManifest(file: string, manifest: string): void {
+    writeAtomically(file, manifest);
+  }
+
+  private renderLocked(scope: IConstruct): RenderedSecrets {
+    const loaded = loadState(this.statePath);
+    const record = loadKeyRecord(this.lockPath);
+    const kept = loaded?.values ?? {};
+    const values: Record<string, string> = { ...kept };
+    const secrets = Secret.allIn(scope);
+    const files = SecretFile.allIn(scope);
+    checkUnique(secrets);
+
+    // every root, by its state key: what the record lists and what rotation may name
+    const roots = new Map<string, SecretValue>();
+    for (const secret of secrets) {
+      for (const [k, v] of Object.entries(secret.values)) {
+        if (isRoot(v)) {
+          roots.set(stateKeyOf(secret, k), v);
+        }
+      }
+    }
+    files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
+    const rotating = this.rotation(roots);
+
+    const lost: string[] = [];
+    const problems: string[] = [];
+    const unusable: string[] = [];
+    const inputs: string[] = [];
+    const made: string[] = [];
+    for (const [stateKey, value] of roots) {
+      const recorded = record?.keys[stateKey];
+      if (rotating.has(stateKey)) {
+        continue;
+      }
+      if (!(stateKey in kept)) {
+        if (recorded !== undefined) {
+          lost.push(stateKey);
+        }
+        continue;
+      }
+      const given = value.kind === SecretValueKind.INPUT ? process.env[value.env!] ?? '' : '';
+      const why = recorded !== undefined && recorded !== recipeOf(value) ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
+        : misfit(value, kept[stateKey]) ?? (given !== '' && given !== kept[stateKey]
+          ? `is an input whose variable ${value.env} now holds a different value; the kept one stays until you rotate the key` : undefined);
+      if (why !== undefined) {
+        problems.push(`${stateKey} ${why}`);
+        unusable.push(stateKey);
+      }
+    }
+    if (lost.length > 0) {
+      throw new SecretStateError(`the secret state ${this.statePath} lacks ${count(lost, 'key')} that ${this.lockPath} records: ` +
+        `${list(lost)}. Nothing was written. Restore ${this.statePath} from your backup, or make them anew on purpose with ` +
+        `DOCKYARD_ROTATE=${lost.length === roots.size ? ROTATE_ALL : lost.join(',')} (this rotates those credentials; see the README, "Credentials")`);
+    }
+    if (problems.length > 0) {
+      throw new SecretStateError(`the secret state ${this.statePath} has ${count(problems, 'key')} that cannot be used: ${list(problems)}. ` +
+        `Nothing was written. Restore ${this.statePath} from your backup, or rotate on purpose with DOCKYARD_ROTATE=` +
+        `${unusable.join(',')} (see the README, "Credentials")`);
+    }
+
     const valueOf = (key: SecretKey): string => {
       const secret = key.secret as Secret;
-      return produce(secret.values[key.key], `${secret.namespace}/${secret.secretName}/${key.key}`);
+      return produce(secret.values[key.key], stateKeyOf(secret, key.key));
+    };
+    rotating.forEach((k) => delete values[k]);
+    const keepRoot = (stateKey: string, make: () => string): string => {
+      if (values[stateKey] === undefined) {
+        values[stateKey] = make();
+        made.push(stateKey);
+      }
+      return values[stateKey];
     };
     const produce = (value: SecretValue, stateKey: string): string => {
       switch (value.kind) {
         case SecretValueKind.RANDOM:
-          values[stateKey] ??= random(value.alphabet!, value.length!, value.mixedClasses ?? false);
-          return values[stateKey];
+          return keepRoot(stateKey, () => random(value.alphabet!, value.length!, value.mixedClasses ?? false));
+        case SecretValueKind.RSA_PRIVATE_KEY:
+          return keepRoot(stateKey, () => rsaPrivateKey(value.bits!));
+        case SecretValueKind.INPUT:
+          return keepRoot(stateKey, () => {
+            const given = process.env[value.env!] ?? '';
+            if (given === '') {
+              inputs.push(`${value.env} (${value.description})`);
+            }
+            return given;
+          });
         case SecretValueKind.COPY:
           return valueOf(value.sources.value);
         case SecretValueKind.TEMPLATE:
-          return value.template!.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => valueOf(value.sources[name]));
-        case SecretValueKind.RSA_PRIVATE_KEY:
-          values[stateKey] ??= rsaPrivateKey(value.bits!);
-          return values[stateKey];
+          return renderTemplate(value, mapValues(value.sources, valueOf));
+        case SecretValueKind.DOCKER_CONFIG_JSON:
+          return renderDockerConfig(value, mapValues(value.sources, valueOf));
         case SecretValueKind.CERTIFICATE: {
           const key = valueOf(value.sources.key);
-          return derive(stateKey, [value.commonName, value.days, key],
+          return derive(value, stateKey, [value.commonName, value.days, key],
             () => selfSignedCertificatePem(key, { commonName: value.commonName!, days: value.days! }));
         }
-        case SecretValueKind.DOCKER_CONFIG_JSON:
-          return renderDockerConfig(value, Object.fromEntries(Object.entries(value.sources).map(([name, key]) => [name, valueOf(key)])));
-        case SecretValueKind.INPUT:
-          values[stateKey] ??= process.env[value.env!] ?? '';
-          if (values[stateKey] === '') {
-            delete values[stateKey];
-            missing.push(`${value.env} (${value.description})`);
-          }
-          return values[stateKey] ?? '';
         case SecretValueKind.HTPASSWD: {
           const password = valueOf(value.sources.password);
-          return derive(stateKey, [value.user, password], () => `${value.user}:${bcrypt().hashSync(password, 10)}`);
+          return derive(value, stateKey, [value.user, password], () => `${value.user}:${bcrypt().hashSync(password, 10)}`);
         }
       }
     };
-    /** The kept value at `stateKey` if it was made from `inputs`, else a new one from `make`. */
-    const derive = (stateKey: string, inputs: unknown[], make: () => string): string => {
-      const fingerprint = createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
-      if (values[stateKey] === undefined || values[`${stateKey}#inputs`] !== fingerprint) {
+    /** The kept value at `stateKey` if it was made from `from` and still reads, else a new one from `make`. */
+    const derive = (value: SecretValue, stateKey: string, from: unknown[], make: () => string): string => {
+      const fingerprint = createHash('sha256').update(JSON.stringify(from)).digest('hex');
+      if (values[stateKey] === undefined || values[`${stateKey}#inputs`] !== fingerprint || derivedMisfit(value, values[stateKey]) !== undefined) {
         values[stateKey] = make();
         values[`${stateKey}#inputs`] = fingerprint;
       }
       return values[stateKey];
     };
-    const docs = Secret.allIn(scope).flatMap((secret) => {
-      const data = Object.fromEntries(Object.keys(secret.values).sort()
-        .map((k) => [k, produce(secret.values[k], `${secret.namespace}/${secret.secretName}/${k}`)]));
+
+    const docs = secrets.flatMap((secret) => {
+      const data = Object.fromEntries(Object.keys(secret.values).sort().map((k) => [k, produce(secret.values[k], stateKeyOf(secret, k))]));
       return secret.namespaces.map((namespace) => ({
         apiVersion: 'v1',
         kind: 'Secret',
@@ -115,36 +248,103 @@ export class LocalSecretStore {
         stringData: data,
       }));
     });
-    const files = SecretFile.allIn(scope).map((f) => ({ path: f.path, content: produce(f.value, `file:${f.path}`) }));
-    if (missing.length > 0) {
-      throw new Error(`missing secret inputs: set ${[...new Set(missing)].join(', ')} and synth again; nothing was written`);
+    const rendered = files.map((f) => ({ path: f.path, content: produce(f.value, `file:${f.path}`) }));
+    if (inputs.length > 0) {
+      throw new SecretStateError(`missing secret inputs: set ${[...new Set(inputs)].join(', ')} and synth again; nothing was written`);
     }
-    if (JSON.stringify(values) !== JSON.stringify(state.values)) {
-      this.save({ version: 1, values });
+    checkCopies(secrets);
+
+    // the record lists exactly the roots declared now; the state keeps values of undeclared keys, so a construct
+    // removed and added back finds its credentials again
+    const nextRecord = { keys: Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) };
+    if (loaded === undefined || stateText({ values }) !== stateText(loaded)) {
+      writeAtomically(this.statePath, stateText({ values }));
     }
+    if (record === undefined || keyRecordText(nextRecord) !== keyRecordText(record)) {
+      writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
+    }
+    report(made, rotating, this.lockPath);
     const header = `# Generated by Dockyard from ${this.statePath}. Holds credentials: never commit it.\n`;
-    return { manifest: header + toYaml(docs), files };
+    return { manifest: header + toYaml(docs), files: rendered };
   }
 
-  /** Write a manifest from `render`, or another credential file, to `file`, readable only by its owner. */
-  public writeManifest(file: string, manifest: string): void {
-    writePrivate(file, manifest);
-  }
-
-  private load(): State {
-    if (!fs.existsSync(this.statePath)) {
-      return { version: 1, values: {} };
+  /** The state keys to make anew, from `rotate`; an entry that names no kept key fails, listing what may be named. */
+  private rotation(roots: Map<string, SecretValue>): Set<string> {
+    const out = new Set<string>();
+    for (const entry of this.rotate) {
+      const hits = entry === ROTATE_ALL ? [...roots.keys()]
+        : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
+      if (hits.length === 0) {
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", <namespace>/<secret> or ` +
+          `<namespace>/<secret>/<key> of a kept key, e.g. ${list([...roots.keys()].sort(), 3)}`);
+      }
+      hits.forEach((k) => out.add(k));
     }
-    const state = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as State;
-    if (state.version !== 1 || typeof state.values !== 'object') {
-      throw new Error(`unsupported secret state in ${this.statePath}: expected version 1`);
-    }
-    return state;
+    return out;
   }
+}
 
-  private save(state: State): void {
-    const sorted = Object.fromEntries(Object.entries(state.values).sort(([a], [b]) => a.localeCompare(b)));
-    writePrivate(this.statePath, JSON.stringify({ version: 1, values: sorted }, undefined, 2) + '\n');
+/** `secrets.lock.json` beside a state in `.dockyard/secrets.json`; `<name>.lock.json` beside any other state. */
+function defaultLockPath(statePath: string): string {
+  const dir = path.dirname(statePath);
+  const name = `${path.basename(statePath).replace(/\.json$/, '')}.lock.json`;
+  return path.join(path.basename(dir) === '.dockyard' ? path.dirname(dir) : dir, name);
+}
+
+function stateKeyOf(secret: Secret, key: string): string {
+  return `${secret.namespace}/${secret.secretName}/${key}`;
+}
+
+function mapValues(sources: Readonly<Record<string, SecretKey>>, f: (k: SecretKey) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(sources).map(([name, key]) => [name, f(key)]));
+}
+
+function count(items: unknown[], noun: string): string {
+  return `${items.length} ${noun}${items.length === 1 ? '' : 's'}`;
+}
+
+/** A list for a one-line message: the first few, then how many more. */
+function list(items: string[], max = 5): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Two generated Secrets of one name in one namespace would share values and emit conflicting documents. */
+function checkUnique(secrets: Secret[]): void {
+  const seen = new Map<string, Secret>();
+  for (const s of secrets) {
+    const id = `${s.namespace}/${s.secretName}`;
+    const other = seen.get(id);
+    if (other) {
+      throw new SecretStateError(`generated Secret ${id} is declared twice, at ${other.node.path} and ${s.node.path}: give each its own name`);
+    }
+    seen.set(id, s);
+  }
+}
+
+/** A copy shared into a namespace must not collide with another generated Secret of that name there. */
+function checkCopies(secrets: Secret[]): void {
+  const owner = new Map<string, Secret>();
+  for (const s of secrets) {
+    for (const ns of s.namespaces) {
+      const id = `${ns}/${s.secretName}`;
+      const other = owner.get(id);
+      if (other && other !== s) {
+        throw new SecretStateError(`generated Secrets ${other.node.path} and ${s.node.path} would both be written as ${id}: give each its own name`);
+      }
+      owner.set(id, s);
+    }
+  }
+}
+
+/** Tell the operator, on stderr, which credentials this synth made: never silently. */
+function report(made: string[], rotating: Set<string>, lockPath: string): void {
+  const rotated = made.filter((k) => rotating.has(k));
+  const created = made.filter((k) => !rotating.has(k));
+  if (rotated.length > 0) {
+    process.stderr.write(`dockyard: rotated ${count(rotated, 'key')} on purpose: ${list(rotated, 10)}\n`);
+  }
+  if (created.length > 0) {
+    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${lockPath}: ${list(created, 10)}\n`);
   }
 }
 
@@ -173,12 +373,4 @@ function random(alphabet: string, length: number, mixedClasses: boolean): string
     }
   }
   return out;
-}
-
-/** Write a file only its owner can read, atomically, so a crash never leaves half a credential file. */
-function writePrivate(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content, { mode: 0o600 });
-  fs.renameSync(tmp, file);
 }

@@ -4,38 +4,101 @@ import { App } from 'cdk8s';
 import { LocalSecretStore } from './local-secret-store';
 import { OutputFile } from './output-file';
 import { Secret } from './secret';
+import { SecretStateError } from './secret-files';
 import { toYaml } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
 export const SECRETS_FILE = 'secrets.local.yaml';
+
+/** Whether `file` is `dir` or lies below it, after resolving both. */
+function inside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
 
 /**
  * Synthesize `app` into its output directory, as `cdk8s synth` expects: one `<chart id>.k8s.yaml` per chart, every
  * `OutputFile`, and, from `secrets`, the generated Secrets (`secrets.local.yaml`) and every `SecretFile`, readable
  * only by their owner. Returns the paths written.
  *
- * Everything is rendered before anything is written, so a failure writes nothing. The charts are resolved first,
- * because resolving them settles which namespaces need a copy of which Secret. It stands in for `App.synth()`:
- * `Chart.toJson()` still validates and resolves every construct, but the YAML writer is several times faster.
+ * Everything is rendered before anything is written, so a failure writes nothing and the previous output,
+ * generated Secrets included, stays as it was. The new output is written to a sibling folder and then swapped in
+ * whole, so a reader never sees half of one synth and half of another, and files a stack no longer makes are gone.
+ * The charts are resolved first, because resolving them settles which namespaces need a copy of which Secret.
+ * It stands in for `App.synth()`: `Chart.toJson()` still validates and resolves every construct, but the YAML
+ * writer is several times faster.
+ *
+ * The secret state and its key record must live outside the output directory, which every synth replaces.
  */
 export function synthesize(app: App, secrets: LocalSecretStore): string[] {
+  for (const [what, file] of [['state', secrets.statePath], ['key record', secrets.lockPath]]) {
+    if (inside(file, app.outdir)) {
+      throw new SecretStateError(`invalid secret ${what} ${JSON.stringify(file)}: it lies inside the output directory ${app.outdir}, ` +
+        'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
+    }
+  }
   const manifests = app.charts.map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) }));
   const outputs = OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }));
-  const rendered = secrets.renderAll(app);
-  const out = (p: string) => path.join(app.outdir, p);
-  for (const file of [...manifests, ...outputs]) {
-    fs.mkdirSync(path.dirname(out(file.path)), { recursive: true });
-    fs.writeFileSync(out(file.path), file.content);
+  let written: string[] = [];
+  secrets.transaction(app, (rendered) => {
+    const files = [
+      ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
+      ...[{ path: SECRETS_FILE, content: rendered.manifest }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
+    ];
+    replaceDirectory(app.outdir, (staging) => files.forEach((f) => {
+      fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
+      fs.writeFileSync(path.join(staging, f.path), f.content, { mode: f.mode });
+    }));
+    written = files.map((f) => path.join(app.outdir, f.path));
+  });
+  return written;
+}
+
+/**
+ * Fill a fresh sibling of `dir` with `fill`, then put it in `dir`'s place. Until the swap `dir` is untouched; a
+ * failure removes the sibling and leaves `dir` as it was.
+ */
+function replaceDirectory(dir: string, fill: (staging: string) => void): void {
+  const parent = path.dirname(path.resolve(dir));
+  const base = path.basename(path.resolve(dir));
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, `.${base}.new-`));
+  const old = `${staging.replace(/\.new-/, '.old-')}`;
+  try {
+    fill(staging);
+    fs.chmodSync(staging, 0o755);
+    if (fs.existsSync(dir)) {
+      fs.renameSync(dir, old);
+    }
+    fs.renameSync(staging, dir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(old, { recursive: true, force: true });
   }
-  for (const file of [{ path: SECRETS_FILE, content: rendered.manifest }, ...rendered.files]) {
-    secrets.writeManifest(out(file.path), file.content);
-  }
-  return [...manifests, ...outputs, { path: SECRETS_FILE }, ...rendered.files].map((f) => out(f.path));
 }
 
 /** Tell the operator, on stderr, which existing Secrets the app reads and must be created before applying. */
 export function printRequiredSecrets(app: App): void {
   for (const s of Secret.requiredIn(app)) {
     process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')}): ${s.description ?? ''}\n`);
+  }
+}
+
+/**
+ * Run a synth entry point: any failure prints one line, `dockyard: error: <message>`, on stderr and exits with
+ * status 1, without a stack trace (set `DOCKYARD_DEBUG=1` to see it). Dockyard's messages name the prop, variable
+ * or file, and never quote a credential.
+ */
+export function runSynth(main: () => void): void {
+  try {
+    main();
+  } catch (err: any) {
+    const message = String(err?.message ?? err).replace(/\s*\n\s*/g, ' ');
+    const known = err?.name === 'ValidationError' || err?.name === 'SecretStateError';
+    process.stderr.write(`dockyard: error: ${message}${known || process.env.DOCKYARD_DEBUG ? '' : ' (set DOCKYARD_DEBUG=1 for the stack trace)'}\n`);
+    if (process.env.DOCKYARD_DEBUG) {
+      process.stderr.write(`${err?.stack ?? ''}\n`);
+    }
+    process.exitCode = 1;
   }
 }

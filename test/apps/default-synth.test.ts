@@ -6,6 +6,11 @@ import { parseAllDocuments } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** This process's environment without any `DOCKYARD_*` variable, as a new user's shell has it. */
+function withoutDockyard(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_')));
+}
+
 /**
  * The default stack end to end, as `npm run synth` runs it: compiled JavaScript through the cdk8s CLI, with the
  * local secret state persisting between runs.
@@ -78,11 +83,130 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     }
   });
 
-  test('a lost state draws new credentials but leaves the main manifests unchanged', () => {
-    const before = synth(path.join(work, 'dist3'));
+  test('cdk8s synth with a lost state fails, naming the keys, and draws nothing', () => {
+    synth(path.join(work, 'dist3'));
+    const kept = fs.readFileSync(state, 'utf8');
     fs.rmSync(state);
-    const after = synth(path.join(work, 'dist4'));
-    expect(after.main).toBe(before.main);
-    expect(after.secrets).not.toBe(before.secrets);
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade',
+      '--app', `${process.execPath} ${main}`, '--output', path.join(work, 'dist4')], { cwd: ROOT, encoding: 'utf8',
+      env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`dockyard: error: the secret state ${state} lacks 19 keys`);
+    expect(fs.existsSync(state)).toBe(false);
+    fs.writeFileSync(state, kept, { mode: 0o600 });
+  });
+});
+
+/**
+ * `npm run synth` as a new user runs it, in a project folder of their own: the compiled entry point with the default
+ * state (`.dockyard/secrets.json`), key record (`secrets.lock.json`) and output directory (`dist/`).
+ */
+describe('npm run synth: credential continuity end to end', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-npm-synth-'));
+  const project = path.join(work, 'project');
+  const main = path.join(work, 'build', 'apps', 'default', 'main.js');
+  const run = (env: Record<string, string> = {}, cwd = project) => spawnSync(process.execPath, [main], {
+    cwd, encoding: 'utf8', env: { ...withoutDockyard(), ...env, NODE_PATH: path.join(ROOT, 'node_modules') },
+  });
+  const read = (f: string) => fs.readFileSync(path.join(project, f), 'utf8');
+  const secretValues = (manifest: string) => Object.fromEntries(parseAllDocuments(manifest).map((d) => d.toJS())
+    .flatMap((s) => Object.entries(s.stringData as Record<string, string>).map(([k, v]) => [`${s.metadata.namespace}/${s.metadata.name}/${k}`, v])));
+
+  beforeAll(() => {
+    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'),
+      '--outDir', path.join(work, 'build')], { encoding: 'utf8' });
+    expect(tsc.stdout).toBe('');
+    fs.mkdirSync(project);
+  });
+
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('delete the state: the synth fails with the way out and keeps the previous Secrets; restore it: byte-identical', () => {
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/^dockyard: generated 19 new keys, recorded in secrets\.lock\.json: /m);
+    const manifests = read('dist/dockyard.k8s.yaml');
+    const secrets = read('dist/secrets.local.yaml');
+    const record = read('secrets.lock.json');
+    expect(record).not.toContain(Object.values(secretValues(secrets))[0]);
+    const backup = read('.dockyard/secrets.json');
+
+    fs.rmSync(path.join(project, '.dockyard', 'secrets.json'));
+    const lost = run();
+    expect(lost.status).toBe(1);
+    // one line, no stack trace, naming the keys, the state, the record and both ways out
+    expect(lost.stderr.trim().split('\n')).toHaveLength(1);
+    expect(lost.stderr).toMatch(/^dockyard: error: the secret state \.dockyard\/secrets\.json lacks 19 keys that secrets\.lock\.json records: /);
+    expect(lost.stderr).toContain('Restore .dockyard/secrets.json from your backup, or make them anew on purpose with DOCKYARD_ROTATE=all');
+    expect(lost.stderr).not.toMatch(/\n\s+at /);
+    expect(read('dist/secrets.local.yaml')).toBe(secrets);
+    expect(read('dist/dockyard.k8s.yaml')).toBe(manifests);
+    expect(fs.existsSync(path.join(project, '.dockyard', 'secrets.json'))).toBe(false);
+
+    fs.writeFileSync(path.join(project, '.dockyard', 'secrets.json'), backup, { mode: 0o600 });
+    const restored = run();
+    expect(restored.status).toBe(0);
+    expect(restored.stderr).not.toContain('generated');
+    expect(read('dist/secrets.local.yaml')).toBe(secrets);
+    expect(read('dist/dockyard.k8s.yaml')).toBe(manifests);
+    expect(read('secrets.lock.json')).toBe(record);
+  });
+
+  test('rotating one key changes only that key and what derives from it', () => {
+    const before = secretValues(read('dist/secrets.local.yaml'));
+    const manifests = read('dist/dockyard.k8s.yaml');
+    const rotated = run({ DOCKYARD_ROTATE: 'harbor/harbor-robot-puller/secret' });
+    expect(rotated.status).toBe(0);
+    expect(rotated.stderr).toContain('dockyard: rotated 1 key on purpose: harbor/harbor-robot-puller/secret');
+    const after = secretValues(read('dist/secrets.local.yaml'));
+    const changed = Object.keys(before).filter((k) => before[k] !== after[k]).sort();
+    // the robot's secret, and the docker configs and node mirror login made from it: nothing else
+    expect(changed).toEqual([
+      'demo/registry-credentials/.dockerconfigjson', 'dockyard-builds/registry-credentials/.dockerconfigjson',
+      'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard/harbor-pull/.dockerconfigjson',
+      'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller-docker/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
+    ]);
+    expect(read('dist/nodes/rke2/registries.local.yaml')).toContain(after['harbor/harbor-robot-puller/secret']);
+    // the configuration Job's name carries a hash of the declared state, not of values: unchanged manifests
+    expect(read('dist/dockyard.k8s.yaml')).toBe(manifests);
+  });
+
+  test('two synths at once on a fresh state agree on every value', async () => {
+    const fresh = path.join(work, 'fresh');
+    fs.mkdirSync(fresh);
+    const start = (out: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = require('child_process').spawn(process.execPath, [main], {
+        cwd: fresh, env: { ...withoutDockyard(), CDK8S_OUTDIR: out, NODE_PATH: path.join(ROOT, 'node_modules') },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d; });
+      child.on('exit', (code: number | null) => resolve({ code, stderr }));
+    });
+    const [a, b] = await Promise.all([start('dist-a'), start('dist-b')]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    // one of them made the keys, the other waited for its lock and found them
+    expect([a.stderr, b.stderr].filter((e) => e.includes('generated 19 new keys'))).toHaveLength(1);
+    const va = secretValues(fs.readFileSync(path.join(fresh, 'dist-a', 'secrets.local.yaml'), 'utf8'));
+    const vb = secretValues(fs.readFileSync(path.join(fresh, 'dist-b', 'secrets.local.yaml'), 'utf8'));
+    expect(va).toEqual(vb);
+    const kept = JSON.parse(fs.readFileSync(path.join(fresh, '.dockyard', 'secrets.json'), 'utf8')).values;
+    expect(kept['dockyard/postgres-drone/password']).toBe(va['dockyard/postgres-drone/password']);
+    expect(fs.readdirSync(fresh).sort()).toEqual(['.dockyard', 'dist-a', 'dist-b', 'secrets.lock.json']);
+    expect(fs.readdirSync(path.join(fresh, '.dockyard'))).toEqual(['secrets.json']);
+  });
+
+  test('a bad variable fails in one line naming it, and writes nothing', () => {
+    const before = read('dist/secrets.local.yaml');
+    const bad = run({ DOCKYARD_HOST: 'Not A Host' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_HOST "Not A Host": must be a lower-case DNS host name, without scheme or path\n');
+    expect(read('dist/secrets.local.yaml')).toBe(before);
+  });
+
+  test('a state inside the output directory is refused', () => {
+    const bad = run({ DOCKYARD_STATE: 'dist/state.json' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^dockyard: error: invalid (secret state|DOCKYARD_STATE) "dist\/state\.json": .*inside the output directory/);
+    expect(fs.existsSync(path.join(project, 'dist', 'state.json'))).toBe(false);
   });
 });

@@ -1,0 +1,306 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
+import { withMutex, writeAtomically } from '../../lib/core/secret-files';
+
+/**
+ * Credentials are data: a synth never makes a credential anew by accident. Each test here is one of the ordinary
+ * mistakes of issue 8 that used to rotate, churn or leak credentials silently.
+ */
+
+function workdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-continuity-'));
+}
+
+/** A small stack with a random password, a key, a copy, a URL template, an htpasswd line and an input. */
+function stack(options: { recipe?: SecretValue; extra?: boolean; input?: boolean } = {}) {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new DockyardChart(app, 'test', { namespace: 'platform' });
+  const db = new Secret(chart, 'Db', { name: 'db', values: { password: options.recipe ?? SecretValue.alphanumeric(32) } });
+  new Secret(chart, 'Keys', { name: 'keys', values: { rpc: SecretValue.hex(32), signing: SecretValue.rsaPrivateKey(2048) } });
+  new Secret(chart, 'App', {
+    name: 'app',
+    values: {
+      password: SecretValue.copyOf(db.key('password')),
+      htpasswd: SecretValue.htpasswd('app', db.key('password')),
+    },
+  });
+  if (options.extra) {
+    new Secret(chart, 'Later', { name: 'later', values: { token: SecretValue.hex(16) } });
+  }
+  if (options.input) {
+    new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_CONTINUITY_TOKEN', 'a Docker Hub token') } });
+  }
+  return app;
+}
+
+function values(manifest: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const doc of parseAllDocuments(manifest).map((d) => d.toJS())) {
+    for (const [k, v] of Object.entries(doc.stringData as Record<string, string>)) {
+      out[`${doc.metadata.namespace}/${doc.metadata.name}/${k}`] = v;
+    }
+  }
+  return out;
+}
+
+function editState(statePath: string, edit: (state: any) => void): void {
+  const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+  edit(state);
+  fs.writeFileSync(statePath, JSON.stringify(state));
+}
+
+/** Capture what `fn` writes to stderr. */
+function stderrOf(fn: () => void): string {
+  const write = process.stderr.write;
+  let out = '';
+  process.stderr.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as any;
+  try {
+    fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return out;
+}
+
+/** The error `fn` throws, which must be one line that never quotes a kept value. */
+function failure(fn: () => unknown, secrets: string[] = []): string {
+  try {
+    fn();
+  } catch (err: any) {
+    expect(err.message).not.toContain('\n');
+    for (const s of secrets) {
+      expect(err.message).not.toContain(s);
+    }
+    return err.message;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('the key record', () => {
+  test('the first synth of a fresh state generates every key, records each recipe without values, and reports it', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, '.dockyard', 'secrets.json');
+    let manifest = '';
+    const said = stderrOf(() => { manifest = new LocalSecretStore({ statePath }).render(stack()); });
+    // a state in a `.dockyard` folder (git-ignored) has its record beside the folder, to be committed
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.lock.json'), 'utf8'));
+    expect(record.keys).toEqual({
+      'platform/db/password': 'alphanumeric(32)',
+      'platform/keys/rpc': 'hex(32)',
+      'platform/keys/signing': 'rsaPrivateKey(2048)',
+    });
+    for (const v of Object.values(values(manifest))) {
+      expect(fs.readFileSync(path.join(dir, 'secrets.lock.json'), 'utf8')).not.toContain(v.slice(0, 16));
+    }
+    expect(said).toContain('dockyard: generated 3 new keys, recorded in');
+    // a second synth makes nothing and says nothing
+    expect(stderrOf(() => new LocalSecretStore({ statePath }).render(stack()))).toBe('');
+  });
+
+  test('a deleted state fails, naming the keys, the state file and both ways out, and writes nothing', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    fs.rmSync(statePath);
+    const message = failure(() => new LocalSecretStore({ statePath }).render(stack()), Object.values(before));
+    expect(message).toBe(`the secret state ${statePath} lacks 3 keys that ${path.join(dir, 'state.lock.json')} records: ` +
+      'platform/db/password, platform/keys/rpc, platform/keys/signing. Nothing was written. ' +
+      `Restore ${statePath} from your backup, or make them anew on purpose with DOCKYARD_ROTATE=all ` +
+      '(this rotates those credentials; see the README, "Credentials")');
+    expect(fs.existsSync(statePath)).toBe(false);
+  });
+
+  test.each([
+    ['values is null', (s: any) => { s.values = null; }, /is not a version 1 secret state with a "values" object/],
+    ['values is an array', (s: any) => { s.values = []; }, /is not a version 1 secret state with a "values" object/],
+    ['a key is missing', (s: any) => { delete s.values['platform/keys/rpc']; }, /lacks 1 key that .* records: platform\/keys\/rpc\. .*DOCKYARD_ROTATE=platform\/keys\/rpc /],
+    ['a value is null', (s: any) => { s.values['platform/keys/rpc'] = null; }, /platform\/keys\/rpc is null, not a string/],
+    ['a value is a number', (s: any) => { s.values['platform/keys/rpc'] = 12345; }, /platform\/keys\/rpc is a number, not a string/],
+    ['a value is empty', (s: any) => { s.values['platform/db/password'] = ''; }, /platform\/db\/password has 0 characters, not 32/],
+    ['a value is an object', (s: any) => { s.values['platform/db/password'] = { a: 1 }; }, /platform\/db\/password is an object, not a string/],
+    ['a value is too short', (s: any) => { s.values['platform/db/password'] = 'abc'; }, /platform\/db\/password has 3 characters, not 32/],
+    ['a value leaves the alphabet', (s: any) => { s.values['platform/keys/rpc'] = 'Z'.repeat(32); }, /platform\/keys\/rpc has characters outside hex\(32\)'s alphabet/],
+    ['a key is broken', (s: any) => { s.values['platform/keys/signing'] = '-----BEGIN RSA PRIVATE KEY-----\nMIIBroken\n-----END RSA PRIVATE KEY-----\n'; },
+      /platform\/keys\/signing is not a readable PEM private key/],
+    ['a key is of another size', (s: any) => { s.values['platform/keys/signing'] = OTHER_KEY; }, /platform\/keys\/signing is not a 2048-bit RSA key/],
+    ['the version is another', (s: any) => { s.version = 2; }, /is not a version 1 secret state/],
+  ])('a state where %s fails naming the key and the file, never the value, and is left as it was', (_, edit, expected) => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    editState(statePath, edit);
+    const edited = fs.readFileSync(statePath, 'utf8');
+    const message = failure(() => new LocalSecretStore({ statePath }).render(stack()), Object.values(before));
+    expect(message).toMatch(expected);
+    expect(message).toContain(statePath);
+    expect(message).not.toMatch(/DECODER|routines/);
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(edited);
+  });
+
+  test('a truncated state is named and none of its content is printed', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    const text = fs.readFileSync(statePath, 'utf8');
+    for (const cut of [10, Math.floor(text.length / 2), text.length - 3]) {
+      fs.writeFileSync(statePath, text.slice(0, cut));
+      const message = failure(() => new LocalSecretStore({ statePath }).render(stack()), Object.values(before).map((v) => v.slice(0, 12)));
+      expect(message).toBe(`the secret state ${statePath} is not valid JSON (truncated or edited?); restore it from your backup. ` +
+        'Its content is not shown, for it may hold credentials');
+    }
+  });
+
+  test('a changed recipe fails until the key is rotated on purpose', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    new LocalSecretStore({ statePath }).render(stack({ recipe: SecretValue.hex(16) }));
+    expect(failure(() => new LocalSecretStore({ statePath }).render(stack({ recipe: SecretValue.alphanumeric(64) }))))
+      .toMatch(/platform\/db\/password was made as hex\(16\) and is now declared as alphanumeric\(64\).*DOCKYARD_ROTATE=platform\/db\/password /);
+    const after = values(new LocalSecretStore({ statePath, rotate: ['platform/db/password'] }).render(stack({ recipe: SecretValue.alphanumeric(64) })));
+    expect(after['platform/db/password']).toMatch(/^[A-Za-z0-9]{64}$/);
+  });
+
+  test('a key added later is generated and recorded; a key removed leaves the record, not the state', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const first = values(new LocalSecretStore({ statePath }).render(stack()));
+    const second = values(new LocalSecretStore({ statePath }).render(stack({ extra: true })));
+    expect(second['platform/later/token']).toMatch(/^[0-9a-f]{16}$/);
+    expect(second['platform/db/password']).toBe(first['platform/db/password']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys['platform/later/token']).toBe('hex(16)');
+    new LocalSecretStore({ statePath }).render(stack());
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys['platform/later/token']).toBeUndefined();
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ extra: true })))['platform/later/token']).toBe(second['platform/later/token']);
+  });
+
+  test('two generated Secrets of one name fail instead of sharing values', () => {
+    const app = stack();
+    new Secret(app.charts[0], 'Again', { name: 'db', values: { password: SecretValue.hex(16) } });
+    expect(failure(() => new LocalSecretStore({ statePath: path.join(workdir(), 's.json') }).render(app)))
+      .toBe('generated Secret platform/db is declared twice, at test/Db and test/Again: give each its own name');
+  });
+});
+
+describe('rotation on purpose', () => {
+  test('rotating one key changes only it and what derives from it', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    let after: Record<string, string> = {};
+    const said = stderrOf(() => { after = values(new LocalSecretStore({ statePath, rotate: ['platform/db/password'] }).render(stack())); });
+    expect(said).toBe('dockyard: rotated 1 key on purpose: platform/db/password\n');
+    const changed = Object.keys(before).filter((k) => before[k] !== after[k]).sort();
+    expect(changed).toEqual(['platform/app/htpasswd', 'platform/app/password', 'platform/db/password']);
+    expect(after['platform/app/password']).toBe(after['platform/db/password']);
+    // the next synth keeps the rotated values
+    expect(values(new LocalSecretStore({ statePath }).render(stack()))).toEqual(after);
+  });
+
+  test('a Secret name rotates each of its kept keys; "all" rotates everything; DOCKYARD_ROTATE is the default', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    const keys = values(new LocalSecretStore({ statePath, rotate: ['platform/keys'] }).render(stack()));
+    expect(keys['platform/keys/rpc']).not.toBe(before['platform/keys/rpc']);
+    expect(keys['platform/keys/signing']).not.toBe(before['platform/keys/signing']);
+    expect(keys['platform/db/password']).toBe(before['platform/db/password']);
+    process.env.DOCKYARD_ROTATE = 'all';
+    try {
+      const all = values(new LocalSecretStore({ statePath }).render(stack()));
+      expect(Object.keys(all).filter((k) => all[k] === keys[k])).toEqual([]);
+    } finally {
+      delete process.env.DOCKYARD_ROTATE;
+    }
+  });
+
+  test('a deleted state comes back only through DOCKYARD_ROTATE=all', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    new LocalSecretStore({ statePath }).render(stack());
+    fs.rmSync(statePath);
+    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(/lacks 3 keys/);
+    expect(Object.keys(values(new LocalSecretStore({ statePath, rotate: ['all'] }).render(stack())))).toHaveLength(5);
+  });
+
+  test('an entry that names no kept key fails, listing what may be named', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/app/password'] }).render(stack())))
+      .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
+        'of a kept key, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
+    expect(fs.existsSync(statePath)).toBe(false);
+  });
+});
+
+describe('secret inputs', () => {
+  afterEach(() => delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN);
+
+  test('a changed input fails, naming the input and how to accept it; rotating takes the new value', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'dckr_pat_first';
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe('dckr_pat_first');
+    // unset, or set to the same value: the kept one is used
+    delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN;
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe('dckr_pat_first');
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'dckr_pat_second';
+    const message = failure(() => new LocalSecretStore({ statePath }).render(stack({ input: true })), ['dckr_pat_first', 'dckr_pat_second']);
+    expect(message).toMatch(/platform\/hub\/token is an input whose variable DOCKYARD_TEST_CONTINUITY_TOKEN now holds a different value; .*DOCKYARD_ROTATE=platform\/hub\/token /);
+    const rotated = values(new LocalSecretStore({ statePath, rotate: ['platform/hub/token'] }).render(stack({ input: true })));
+    expect(rotated['platform/hub/token']).toBe('dckr_pat_second');
+  });
+});
+
+describe('files and locks', () => {
+  test('a state inside the output directory is refused before anything is written', () => {
+    const dir = workdir();
+    const app = stack();
+    (app as any).outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, 'dist', 'state.json');
+    expect(failure(() => synthesize(app, new LocalSecretStore({ statePath }))))
+      .toBe(`invalid secret state ${JSON.stringify(statePath)}: it lies inside the output directory ${path.join(dir, 'dist')}, ` +
+        'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
+    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+  });
+
+  test('an empty or directory state path fails naming it', () => {
+    expect(failure(() => new LocalSecretStore({ statePath: '' })))
+      .toBe('invalid statePath "": must be the path of a file, e.g. ".dockyard/secrets.json"');
+    const dir = workdir();
+    expect(failure(() => new LocalSecretStore({ statePath: dir }).render(stack())))
+      .toBe(`cannot read the secret state ${dir}: it is a directory`);
+  });
+
+  test('a state readable by others is made private again, with a warning', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    new LocalSecretStore({ statePath }).render(stack());
+    fs.chmodSync(statePath, 0o644);
+    const said = stderrOf(() => new LocalSecretStore({ statePath }).render(stack()));
+    expect(said).toBe(`dockyard: warning: ${statePath} was readable by others (mode 0644); it is now 0600\n`);
+    expect(fs.statSync(statePath).mode & 0o777).toBe(0o600);
+  });
+
+  test('an atomic write removes its temporary file when it fails', () => {
+    const dir = workdir();
+    fs.mkdirSync(path.join(dir, 'target'));
+    expect(() => writeAtomically(path.join(dir, 'target'), 'x')).toThrow();
+    expect(fs.readdirSync(dir)).toEqual(['target']);
+  });
+
+  test('a synth waits for a live holder of the state lock and takes over a dead one', () => {
+    const dir = workdir();
+    const mutex = path.join(dir, 'state.json.mutex');
+    // held by this (live) process: a second taker times out, naming the holder
+    fs.writeFileSync(mutex, `${process.pid}@${os.hostname()}\n`);
+    expect(failure(() => withMutex(mutex, 200, () => 1))).toBe(`another synth (${process.pid}@${os.hostname()}) holds ${mutex}; ` +
+      'wait for it to finish, or remove the file if no synth is running');
+    // held by a process that has exited
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    fs.writeFileSync(mutex, `${dead}@${os.hostname()}\n`);
+    expect(withMutex(mutex, 200, () => 42)).toBe(42);
+    expect(fs.existsSync(mutex)).toBe(false);
+  });
+});
+
+/** A readable 1024-bit RSA key: the wrong size for a 2048-bit recipe. */
+const OTHER_KEY = require('crypto').generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
