@@ -58,9 +58,11 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
  * Fill a fresh sibling of `dir` with `fill`, then put it in `dir`'s place. Until the swap `dir` is untouched; a
  * failure removes the sibling and leaves `dir` as it was.
  */
-function replaceDirectory(dir: string, fill: (staging: string) => void): void {
-  const parent = path.dirname(path.resolve(dir));
-  const base = path.basename(path.resolve(dir));
+function replaceDirectory(link: string, fill: (staging: string) => void): void {
+  // an output directory that is a symbolic link (into a GitOps checkout, say) keeps its link: its target is swapped
+  const dir = fs.existsSync(link) ? fs.realpathSync(link) : path.resolve(link);
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${base}.new-`));
   const old = `${staging.replace(/\.new-/, '.old-')}`;

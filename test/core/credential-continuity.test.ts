@@ -304,3 +304,45 @@ describe('files and locks', () => {
 
 /** A readable 1024-bit RSA key: the wrong size for a 2048-bit recipe. */
 const OTHER_KEY = require('crypto').generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
+
+describe('synthesize: the output directory', () => {
+  function app(outdir: string) {
+    const a = stack();
+    (a as any).outdir = outdir;
+    return a;
+  }
+
+  test('is replaced whole: files a stack no longer makes are gone, and no staging folder is left', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, '.dockyard', 'secrets.json');
+    synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'kind: Namespace\n');
+    const written = synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    expect(fs.readdirSync(outdir).sort()).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+    expect(written).toEqual([path.join(outdir, 'test.k8s.yaml'), path.join(outdir, 'secrets.local.yaml')]);
+    expect(fs.statSync(path.join(outdir, 'secrets.local.yaml')).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.dockyard', 'dist', 'secrets.lock.json']);
+  });
+
+  test('a failed synth leaves the previous output as it was', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, 'state.json');
+    synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    fs.rmSync(statePath);
+    expect(() => synthesize(app(outdir), new LocalSecretStore({ statePath }))).toThrow(/lacks 3 keys/);
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.lock.json']);
+  });
+
+  test('an output directory that is a symbolic link stays a link to the new output', () => {
+    const dir = workdir();
+    fs.mkdirSync(path.join(dir, 'gitops'));
+    fs.symlinkSync(path.join(dir, 'gitops'), path.join(dir, 'dist'));
+    synthesize(app(path.join(dir, 'dist')), new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+    expect(fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(path.join(dir, 'gitops')).sort()).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+  });
+});
