@@ -11,9 +11,13 @@ export const PIPELINE_IMAGES = {
 /**
  * The demo repository's `.drone.yml`: it pulls its step images with the `harbor-pull` pipeline secret, pushes
  * with `harbor-push`, and migrates with `demo-database`, none of whose values the repository ever holds.
+ *
+ * @param runnerLabels the labels of the runner that runs the pipelines: every pipeline gets them as its `node:`,
+ * which the server matches exactly against runner labels (harness v2.28.2 `scheduler/queue/queue.go:266-276`)
  */
-export function examplePipeline(scope: IConstruct, harborHost: string): string {
+export function examplePipeline(scope: IConstruct, harborHost: string, runnerLabels: Readonly<Record<string, string>> = {}): string {
   const image = (i: Image) => Images.resolve(scope, i).reference;
+  const node = Object.keys(runnerLabels).length > 0 ? { node: { ...runnerLabels } } : {};
   const secret = (name: string, path: string, key: string) => ({ kind: 'secret', name, get: { path, name: key } });
   return toYaml([
     secret('harbor_pull', 'harbor-pull', '.dockerconfigjson'),
@@ -23,6 +27,7 @@ export function examplePipeline(scope: IConstruct, harborHost: string): string {
       kind: 'pipeline',
       type: 'kubernetes',
       name: 'build',
+      ...node,
       image_pull_secrets: ['harbor_pull'],
       steps: [
         { name: 'test', image: image(PIPELINE_IMAGES.test), commands: ['go test ./...'] },
@@ -43,6 +48,7 @@ export function examplePipeline(scope: IConstruct, harborHost: string): string {
       kind: 'pipeline',
       type: 'kubernetes',
       name: 'migrate',
+      ...node,
       depends_on: ['build'],
       image_pull_secrets: ['harbor_pull'],
       trigger: { event: ['promote'] },

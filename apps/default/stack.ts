@@ -57,6 +57,8 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     },
   });
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });
+  // the deploy identity for push, tag, promote, rollback, cron and custom builds; pull requests of the demo run in
+  // the build namespace as its `default` ServiceAccount
   runner.addPolicy({
     name: 'demo-deploy', repos: [repo], namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
   });
@@ -95,6 +97,8 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     // build pods and the demo app run under their namespaces' default ServiceAccounts
     namespaces: [NAMESPACES.builds, NAMESPACES.deploys, NAMESPACES.app],
   });
+  // and deploy pods under the deploy identity, which Kubernetes gives only its own pull secrets
+  deployer.addImagePullSecret(pull.secret);
   secrets.addSecret('HarborPull', {
     name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
   });
@@ -102,7 +106,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: 'dockerhub' }],
     credential: pullCredential,
   });
-  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host) });
+  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, runner.labels) });
   secrets.addSecret('HarborPush', {
     name: 'harbor-push',
     repos: [`${config.organization}/*`],

@@ -81,11 +81,16 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     Secret.fromSecretName(chart, id, s.name, { namespace: s.namespace, description });
   const P = PROVIDED_SECRETS;
   const tls = IngressTls.certManager(config.certIssuer ?? 'letsencrypt');
-  const postgres = (id: string, databaseName: string, user: string, password: ISecret, share: number) =>
-    new ExternalPostgres(chart, id, {
+  // every role's connection limit, plus one connection kept for doadmin, fits the cluster's (22 on 1 GB, do.md §2.1)
+  const databases: ExternalPostgres[] = [];
+  const postgres = (id: string, databaseName: string, user: string, password: ISecret, share: number) => {
+    const db = new ExternalPostgres(chart, id, {
       host: PLACEHOLDERS.postgresHost, port: 25060, databaseName, user, password: password.key('password'), sslMode: SslMode.REQUIRE,
-      connectionLimit: Math.floor(config.postgresConnectionLimit * share),
+      connectionLimit: Math.floor(config.postgresConnectionLimit * share), maxConnections: config.postgresConnectionLimit,
     });
+    databases.push(db);
+    return db;
+  };
 
   const spaces = provided('SpacesSecret', P.spaces, 'the bucket-scoped Spaces key');
 
@@ -116,11 +121,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     admin: config.admin,
     ingress: { className: 'nginx', tls },
   });
-  // DigitalOcean creates users without privileges: grant them their databases before Harbor and Drone migrate
+  // DigitalOcean creates users without privileges: the reconciler grants them their databases before Harbor and
+  // Drone migrate, and sets their connection limits; DigitalOcean keeps their passwords
   const grants = new DatabaseGrants(chart, 'DatabaseGrants', {
-    host: PLACEHOLDERS.postgresHost, port: 25060, adminUser: 'doadmin',
+    host: PLACEHOLDERS.postgresHost, port: 25060, adminUser: 'doadmin', adminDatabase: 'defaultdb',
     adminPassword: provided('PostgresAdmin', P.postgresAdmin, 'the managed doadmin password').key(P.postgresAdmin.key),
-    grants: [{ database: 'registry', user: 'harbor' }, { database: 'drone', user: 'drone' }],
+    databases,
   });
   const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
   new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });

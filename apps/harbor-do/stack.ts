@@ -4,7 +4,7 @@ import {
   ProxyUpstream, Secret, SslMode,
 } from '../../lib';
 
-/** Harbor on DigitalOcean's managed PostgreSQL (25 connections), TLS-only Valkey and Spaces, as plain manifests. */
+/** Harbor on DigitalOcean's managed PostgreSQL (1 GB: 22 connections), TLS-only Valkey and Spaces, as plain manifests. */
 export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardChart {
   if (imageMirror) {
     Images.relocate(app, ImageRelocation.registry(imageMirror));
@@ -19,7 +19,8 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardCh
     externalUrl: 'https://registry.example.com',
     database: new ExternalPostgres(chart, 'Database', {
       host: 'private-harbor-db-do-user-0-0.b.db.ondigitalocean.com', port: 25060, databaseName: 'registry', user: 'harbor',
-      password: db.key('password'), sslMode: SslMode.REQUIRE, connectionLimit: 25,
+      // a 1 GB cluster allows 22 connections (25 per GB, 3 reserved: do.md §2.1); one is kept for doadmin
+      password: db.key('password'), sslMode: SslMode.REQUIRE, maxConnections: 22, connectionLimit: 21,
     }),
     redis: new ExternalRedis(chart, 'Valkey', {
       host: 'private-harbor-valkey-do-user-0-0.b.db.ondigitalocean.com', port: 25061, username: 'default', password: valkey.key('password'),

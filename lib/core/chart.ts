@@ -1,5 +1,6 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { annotateChecksums } from './checksum';
 import { checkDnsLabel } from './validation';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
@@ -7,7 +8,9 @@ const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
 const CLUSTER_KINDS = [...FIRST_KINDS, 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'IngressClass', 'PriorityClass'];
 
 /**
- * A cdk8s chart that lists Namespaces first and keeps cluster-scoped objects free of a namespace.
+ * A cdk8s chart that lists Namespaces first, keeps cluster-scoped objects free of a namespace, and marks every pod
+ * template with a checksum of the ConfigMaps and Secrets its pods read (`CHECKSUM_ANNOTATION`), so a change to
+ * them rolls exactly those pods.
  *
  * `kubectl apply -f` creates objects in file order, so on a fresh cluster a namespace must precede what lives in it.
  */
@@ -23,6 +26,8 @@ export class DockyardChart extends Chart {
     for (const o of objects.filter((x) => CLUSTER_KINDS.includes(x.kind))) {
       delete o.metadata.namespace;
     }
+    // a changed ConfigMap or Secret rolls exactly the pods that read it
+    annotateChecksums(this, objects);
     return objects;
   }
 }

@@ -13,3 +13,4 @@ export * from './synth';
 export { toYaml, yamlDoubleQuoted } from './yaml';
 export * from './validation';
 export { SecretStateError } from './secret-files';
+export { CHECKSUM_ANNOTATION, secretDigest } from './checksum';

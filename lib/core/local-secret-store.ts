@@ -1,6 +1,7 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'crypto';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
+import { DigestSource, withDigests } from './checksum';
 import { SecretFile } from './output-file';
 import {
   keyRecordText, loadKeyRecord, loadState, SecretStateError, stateText, withMutex, writeAtomically,
@@ -52,6 +53,8 @@ export interface RenderedSecrets {
 }
 
 const ROTATE_ALL = 'all';
+/** The state entry that keys the digests of values (`secretDigest`, pod checksums). */
+const DIGEST_KEY = '#digest-key';
 
 /**
  * The secret source of the embedded default stack.
@@ -102,18 +105,28 @@ export class LocalSecretStore {
 
   /** Render the Secrets' manifest and every `SecretFile` below `scope`, such as node registry credentials. */
   public renderAll(scope: IConstruct): RenderedSecrets {
-    return this.transaction(scope, () => undefined);
+    return this.transaction(scope, () => undefined, () => undefined);
   }
 
   /**
-   * Render as `renderAll` does, then run `write` with the result while still holding the state's lock, so two
-   * synths never interleave: the state, the key record and what `write` writes always come from one run. The state
-   * and the record are saved before `write` runs; nothing is saved when rendering fails.
+   * One synth, holding the state's lock throughout, so two synths never interleave: the state, the key record and
+   * what `write` writes always come from one run.
+   *
+   * 1. Every value is produced: kept, or made where the rules allow (nothing is saved yet).
+   * 2. `resolve` runs with the values' digests available to `secretDigest` and the pod checksums, and resolves the
+   *    charts, which settles the namespaces every Secret is copied to.
+   * 3. The Secrets are rendered, then the state and the key record are saved.
+   * 4. `write` runs with what `resolve` returned and the rendered Secrets.
+   *
+   * A failure in steps 1 to 3 saves and writes nothing.
    */
-  public transaction(scope: IConstruct, write: (rendered: RenderedSecrets) => void): RenderedSecrets {
+  public transaction<R>(scope: IConstruct, resolve: () => R, write: (resolved: R, secrets: RenderedSecrets) => void): RenderedSecrets {
     return withMutex(`${this.statePath}.mutex`, this.lockTimeoutMs, () => {
-      const rendered = this.renderLocked(scope);
-      write(rendered);
+      const session = this.open(scope);
+      const resolved = withDigests(scope, session.digest, resolve);
+      const rendered = session.render();
+      session.save();
+      write(resolved, rendered);
       return rendered;
     });
   }
@@ -123,7 +136,7 @@ export class LocalSecretStore {
     writeAtomically(file, manifest);
   }
 
-  private renderLocked(scope: IConstruct): RenderedSecrets {
+  private open(scope: IConstruct): { digest: DigestSource; render: () => RenderedSecrets; save: () => void } {
     const loaded = loadState(this.statePath);
     const record = loadKeyRecord(this.lockPath);
     const kept = loaded?.values ?? {};
@@ -233,9 +246,25 @@ export class LocalSecretStore {
       return values[stateKey];
     };
 
-    const docs = secrets.flatMap((secret) => {
-      const data = Object.fromEntries(Object.keys(secret.values).sort().map((k) => [k, produce(secret.values[k], stateKeyOf(secret, k))]));
-      return secret.namespaces.map((namespace) => ({
+    // every value now, before the charts resolve: pod checksums and Job names need their digests
+    const data = new Map(secrets.map((secret) => [secret, Object.fromEntries(Object.keys(secret.values).sort()
+      .map((k) => [k, produce(secret.values[k], stateKeyOf(secret, k))]))]));
+    const rendered = files.map((f) => ({ path: f.path, content: produce(f.value, `file:${f.path}`) }));
+    if (inputs.length > 0) {
+      throw new SecretStateError(`missing secret inputs: set ${[...new Set(inputs)].join(', ')} and synth again; nothing was written`);
+    }
+    // the digest key is kept with the values: a digest in a committed manifest then reveals nothing of a value
+    values[DIGEST_KEY] ??= randomBytes(32).toString('hex');
+    const digestKey = values[DIGEST_KEY];
+    const byStateKey = new Map(secrets.flatMap((secret) => Object.entries(data.get(secret)!).map(([k, v]) => [stateKeyOf(secret, k), v])));
+    const digest: DigestSource = (stateKey) => {
+      const value = byStateKey.get(stateKey);
+      return value === undefined ? undefined : createHmac('sha256', digestKey).update(stateKey).update('\0').update(value).digest('hex').slice(0, 32);
+    };
+
+    const render = (): RenderedSecrets => {
+      checkCopies(secrets);
+      const docs = secrets.flatMap((secret) => secret.namespaces.map((namespace) => ({
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {
@@ -245,27 +274,25 @@ export class LocalSecretStore {
           ...(Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
         },
         type: secret.type,
-        stringData: data,
-      }));
-    });
-    const rendered = files.map((f) => ({ path: f.path, content: produce(f.value, `file:${f.path}`) }));
-    if (inputs.length > 0) {
-      throw new SecretStateError(`missing secret inputs: set ${[...new Set(inputs)].join(', ')} and synth again; nothing was written`);
-    }
-    checkCopies(secrets);
+        stringData: data.get(secret)!,
+      })));
+      const header = `# Generated by Dockyard from ${this.statePath}. Holds credentials: never commit it.\n`;
+      return { manifest: header + toYaml(docs), files: rendered };
+    };
 
     // the record lists exactly the roots declared now; the state keeps values of undeclared keys, so a construct
     // removed and added back finds its credentials again
-    const nextRecord = { keys: Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) };
-    if (loaded === undefined || stateText({ values }) !== stateText(loaded)) {
-      writeAtomically(this.statePath, stateText({ values }));
-    }
-    if (record === undefined || keyRecordText(nextRecord) !== keyRecordText(record)) {
-      writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
-    }
-    report(made, rotating, this.lockPath);
-    const header = `# Generated by Dockyard from ${this.statePath}. Holds credentials: never commit it.\n`;
-    return { manifest: header + toYaml(docs), files: rendered };
+    const save = () => {
+      const nextRecord = { keys: Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) };
+      if (loaded === undefined || stateText({ values }) !== stateText(loaded)) {
+        writeAtomically(this.statePath, stateText({ values }));
+      }
+      if (record === undefined || keyRecordText(nextRecord) !== keyRecordText(record)) {
+        writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
+      }
+      report(made, rotating, this.lockPath);
+    };
+    return { digest, render, save };
   }
 
   /** The state keys to make anew, from `rotate`; an entry that names no kept key fails, listing what may be named. */

@@ -37,10 +37,12 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }
   }
-  const manifests = app.charts.map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) }));
-  const outputs = OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }));
   let written: string[] = [];
-  secrets.transaction(app, (rendered) => {
+  secrets.transaction(app, () => ({
+    // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
+    manifests: app.charts.map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) })),
+    outputs: OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })),
+  }), ({ manifests, outputs }, rendered) => {
     const files = [
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: rendered.manifest }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),

@@ -1,6 +1,8 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkUniqueList, componentLabels, invalid, namespaceOf } from '../core';
-import { NamespacedAccess, PolicyRule, serviceAccount } from '../core/rbac';
+import { checkDnsLabel, checkUniqueList, componentLabels, invalid, ISecret, namespaceOf } from '../core';
+import { kube } from '../core/k8s';
+import { NamespacedAccess, PolicyRule } from '../core/rbac';
 
 /** One grant of a deploy identity. */
 export class DeployPermission {
@@ -61,6 +63,15 @@ export interface DeployAccessProps {
    * @default DeployAccess.DEFAULT_PERMISSIONS
    */
   readonly permissions?: DeployPermission[];
+  /**
+   * Pull secrets of the ServiceAccount, copied into its namespace. A build pod that runs as this account names no
+   * pull secret of its own unless its pipeline sets `image_pull_secrets` (the runner sets only those,
+   * drone-runner-kube v1.0.0-rc.5 `engine/convert.go:32`), and Kubernetes then adds the account's: without them it
+   * cannot pull from a private registry or proxy cache that the namespace's `default` account can.
+   *
+   * @default - none; add them with `addImagePullSecret`
+   */
+  readonly imagePullSecrets?: ISecret[];
 }
 
 /**
@@ -83,6 +94,8 @@ export class DeployAccess extends Construct {
   /** The ServiceAccount's namespace. */
   public readonly serviceAccountNamespace: string;
 
+  private readonly pullSecrets: ISecret[] = [];
+
   public constructor(scope: Construct, id: string, props: DeployAccessProps) {
     super(scope, id);
     const name = checkDnsLabel('name', props.name ?? 'deployer');
@@ -95,11 +108,24 @@ export class DeployAccess extends Construct {
       invalid('permissions', permissions, 'must grant at least one permission');
     }
     // pipeline pods that run as this account need its token: the account exists for nothing else
-    serviceAccount(this, 'ServiceAccount', { name, namespace: this.serviceAccountNamespace, labels }, true);
+    kube(this, 'ServiceAccount', 'ServiceAccount', {
+      metadata: { name, namespace: this.serviceAccountNamespace, labels },
+      automountServiceAccountToken: true,
+      imagePullSecrets: Lazy.any({
+        produce: () => (this.pullSecrets.length > 0 ? [...new Set(this.pullSecrets.map((s) => s.secretName))].sort().map((n) => ({ name: n })) : undefined),
+      }),
+    });
     new NamespacedAccess(this, 'Access', {
       name, namespace, labels,
       rules: permissions.map((p) => p._toRule()),
       serviceAccount: { name, namespace: this.serviceAccountNamespace },
     });
+    (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
+  }
+
+  /** Give the ServiceAccount a pull secret, copied into its namespace (an existing Secret must already be there). */
+  public addImagePullSecret(secret: ISecret): void {
+    secret.shareWith(this.serviceAccountNamespace);
+    this.pullSecrets.push(secret);
   }
 }

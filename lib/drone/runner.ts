@@ -1,12 +1,12 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, Namespace, NetworkPeer, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { kube } from '../core/k8s';
+import { kube, quantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
@@ -59,12 +59,29 @@ export interface DroneKubeRunnerProps {
    */
   readonly buildPodSecurity?: PodSecurityLevel;
   /**
-   * The requests and limits of a pipeline container whose step sets none, by a LimitRange in each build namespace,
-   * so one build cannot starve a node.
+   * What a pipeline's pod requests and each of its steps may use. The requests are the whole pod's
+   * (`DRONE_RESOURCE_REQUEST_CPU/MEMORY`, unless the pipeline sets `resources.requests`): the runner splits them
+   * across the pod's containers and always sets them, so a LimitRange's `defaultRequest` never applies
+   * (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:644-711`). The limits are those of a step that
+   * sets none, by a LimitRange `default` in each build namespace, so one build cannot starve a node; a step may set
+   * its own `resources.limits` up to `buildMaxCpu` and `buildMaxMemory`. The requests must not exceed the limits,
+   * so that no container's share of them exceeds its default limit.
    *
-   * @default - 100m/128Mi requested, 2 CPU/4Gi limit
+   * @default - 100m/128Mi requested per pipeline, 2 CPU/4Gi limit per step
    */
   readonly buildResources?: Resources;
+  /**
+   * The most CPU any one step may set as its limit (LimitRange `max`); at least `buildResources.cpuLimit`.
+   *
+   * @default "4"
+   */
+  readonly buildMaxCpu?: string;
+  /**
+   * The most memory any one step may set as its limit (LimitRange `max`); at least `buildResources.memoryLimit`.
+   *
+   * @default "8Gi"
+   */
+  readonly buildMaxMemory?: string;
   /**
    * How many pipelines this runner runs at once.
    *
@@ -84,19 +101,31 @@ export interface DroneKubeRunnerProps {
    */
   readonly tmate?: boolean;
   /**
-   * Only run pipelines of these repositories (globs, `*` not crossing `/`); others fail.
+   * The runner's labels (`DRONE_RUNNER_LABELS`): it then gets only the pipelines whose `node:` equals them exactly,
+   * and no other runner gets those (harness v2.28.2 `scheduler/queue/queue.go:196-199,266-276`). This is how a
+   * dedicated runner is routed; generate the pipelines' `node:` from `labels`. Keys and values are letters, digits,
+   * ".", "_", "-" and "/".
+   *
+   * @default - none: the runner gets only pipelines without `node:`
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
+   * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`). The server hands any pipeline to any runner whose
+   * labels match, so a runner with `limitRepos` needs `labels`, and the repositories' pipelines a matching `node:`.
    *
    * @default - every repository
    */
   readonly limitRepos?: string[];
   /**
-   * Only run pipelines for these events; others fail.
+   * Only run pipelines for these events; others fail (a guard, like `limitRepos`).
    *
    * @default - every event
    */
   readonly limitEvents?: PipelineEvent[];
   /**
-   * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner.
+   * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner; others fail
+   * (a guard, like `limitRepos`).
    *
    * @default false
    */
@@ -152,6 +181,22 @@ export interface RunnerPolicyProps {
    */
   readonly serviceAccountName?: string;
   /**
+   * The build events the policy applies to (`match.event`). For every other event, the repositories' pipelines are
+   * pinned to the default build namespace and its `default` ServiceAccount, so that a pipeline cannot pick the
+   * policy's namespace or ServiceAccount itself for, say, a pull request (only when the policy pins a ServiceAccount
+   * or a namespace other than the default build namespace).
+   *
+   * @default - push, tag, promote, rollback, cron and custom: every event but pull_request
+   */
+  readonly events?: PipelineEvent[];
+  /**
+   * Allow `PipelineEvent.PULL_REQUEST` in `events`: pull requests, which may come from forks, then run with the
+   * policy's ServiceAccount.
+   *
+   * @default false
+   */
+  readonly allowPullRequests?: boolean;
+  /**
    * Refuse the namespace to every other repository that asks for it in its pipeline (`DRONE_NAMESPACE_RULES_FILE`).
    *
    * @default true
@@ -171,8 +216,13 @@ const CONFIG_DIR = '/etc/drone-runner';
 export class DroneKubeRunner extends Construct {
   /** The default image. */
   public static readonly IMAGE = Image.of('docker.io/drone/drone-runner-kube:1.0.0-rc.5');
-  /** The default clone image, pinned instead of the runner's `drone/git:latest`. */
-  public static readonly CLONE_IMAGE = Image.of('docker.io/drone/git:1.2.1');
+  /**
+   * The default clone image, pinned instead of the runner's moving `drone/git:latest`: 1.2.0 is the newest tag that
+   * clones as root, like pipeline steps, so steps never hit git's dubious-ownership check (1.2.1 runs as UID 1000
+   * and `sudo chown`s the workspace; upstream reverted to root in drone/drone-git 3ccd783, after its last tag).
+   * It is published for linux amd64, arm64 and arm (`docker/manifest.tmpl`).
+   */
+  public static readonly CLONE_IMAGE = Image.of('docker.io/drone/git:1.2.0');
   /** The runner's default placeholder image. */
   public static readonly PLACEHOLDER_IMAGE = Image.of('docker.io/drone/placeholder:1');
 
@@ -182,6 +232,8 @@ export class DroneKubeRunner extends Construct {
   public readonly buildNamespaces: readonly string[];
   /** The runner's pods, as a NetworkPolicy peer. */
   public readonly peer: NetworkPeer;
+  /** The runner's labels: the `node:` of the pipelines it gets, empty for none. */
+  public readonly labels: Readonly<Record<string, string>>;
 
   private readonly policies: object[] = [];
   private readonly namespaceRules: Record<string, string[]> = {};
@@ -201,7 +253,16 @@ export class DroneKubeRunner extends Construct {
     }
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
 
-    const buildLimits = (props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' }))._toKube();
+    const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
+    const buildMax = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
+    if (parseQuantity('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
+      invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${JSON.stringify(buildResources.cpuLimit)}`);
+    }
+    if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {
+      invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${JSON.stringify(buildResources.memoryLimit)}`);
+    }
+    const buildLimits = buildResources._toKube();
+    this.labels = runnerLabels(props.labels ?? {});
     const builds = new Construct(this, 'Builds');
     for (const ns of this.buildNamespaces) {
       const scope_ = new Construct(builds, ns);
@@ -219,7 +280,8 @@ export class DroneKubeRunner extends Construct {
       });
       kube(scope_, 'LimitRange', 'LimitRange', {
         metadata: { name: `${name}-builds`, namespace: ns, labels },
-        spec: { limits: [{ type: 'Container', default: buildLimits.limits, defaultRequest: buildLimits.requests }] },
+        // no defaultRequest: the runner sets every container's requests itself
+        spec: { limits: [{ type: 'Container', default: buildLimits.limits, max: { cpu: quantity(buildMax.cpu), memory: quantity(buildMax.memory) } }] },
       });
       // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
       new PodFirewall(scope_, 'NetworkPolicy', { name: `${name}-builds`, namespace: ns, podLabels: {} });
@@ -232,6 +294,13 @@ export class DroneKubeRunner extends Construct {
     env.value('DRONE_RPC_PROTO', props.server.rpcProtocol);
     env.secret('DRONE_RPC_SECRET', props.server.rpcSecret);
     env.value('DRONE_RUNNER_CAPACITY', String(capacity));
+    if (Object.keys(this.labels).length > 0) {
+      env.value('DRONE_RUNNER_LABELS', Object.entries(this.labels).map(([k, v]) => `${k}:${v}`).join(','));
+    }
+    // the whole pod's requests, split across its containers; no DRONE_RESOURCE_LIMIT_*: the runner would cap every
+    // step's own limit at it (compiler.go:683-692), where the LimitRange's max refuses a step above it visibly
+    env.value('DRONE_RESOURCE_REQUEST_CPU', String(Math.ceil(parseQuantity('cpuRequest', buildResources.cpuRequest) * 1000)));
+    env.value('DRONE_RESOURCE_REQUEST_MEMORY', String(Math.ceil(parseQuantity('memoryRequest', buildResources.memoryRequest))));
     env.value('DRONE_NAMESPACE_DEFAULT', this.buildNamespace);
     env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
     env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
@@ -246,6 +315,10 @@ export class DroneKubeRunner extends Construct {
     }
     if (props.limitRepos) {
       env.value('DRONE_LIMIT_REPOS', accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos']);
+      if (Object.keys(this.labels).length === 0) {
+        invalid('limitRepos', props.limitRepos, 'needs labels: the server hands any pipeline to any runner with matching labels, ' +
+          'and this runner fails those of other repositories; route them with labels and a matching node: in their pipelines');
+      }
     }
     if (props.limitEvents) {
       env.value('DRONE_LIMIT_EVENTS', checkUniqueList('limitEvents', props.limitEvents).join(','));
@@ -287,11 +360,17 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Pin the pipelines of some repositories to a build namespace and ServiceAccount. Policies override the pipeline's
-   * own choice; the first that matches wins, in the order they are added.
+   * Pin the pipelines of some repositories, for some events, to a build namespace and ServiceAccount. Policies
+   * override the pipeline's own choice; the first that matches wins, in the order they are added
+   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`). Unless the policy covers every event, a second
+   * policy follows it that pins the same repositories' other events to the default build namespace and its
+   * `default` ServiceAccount: a pull request never runs with a deploy identity.
    */
   public addPolicy(props: RunnerPolicyProps): void {
     const name = checkDnsLabel('name', props.name);
+    if (name === 'default') {
+      invalid('name', name, 'must not be "default": the runner applies a policy of that name to every pipeline no other policy matches');
+    }
     const namespace = props.namespace ?? this.buildNamespace;
     const exclusive = props.exclusive ?? true;
     if (!this.buildNamespaces.includes(namespace)) {
@@ -300,17 +379,45 @@ export class DroneKubeRunner extends Construct {
     if (exclusive && namespace === this.buildNamespace) {
       invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
     }
-    if (this.policies.some((p: any) => p.name === name)) {
-      invalid('name', name, 'must be unique among the runner\'s policies');
+    const access = accessAnnotations({ repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests });
+    const repos = access['X-Drone-Repos'].split(',');
+    const events = access['X-Drone-Events'].split(',');
+    const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
+    const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    // only a policy that grants a namespace or ServiceAccount needs its other events pinned back
+    const guard = !allEvents && (serviceAccount !== undefined || namespace !== this.buildNamespace);
+    const otherEvents = `${name}-other-events`;
+    for (const n of guard ? [name, otherEvents] : [name]) {
+      if (this.policies.some((p: any) => p.name === n)) {
+        invalid('name', name, 'must be unique among the runner\'s policies');
+      }
     }
-    const repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
-    const serviceAccount = props.serviceAccountName && checkDnsLabel('serviceAccountName', props.serviceAccountName);
     // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind
     this.policies.push({
-      kind: 'policy', name, match: { repo: repos }, metadata: { namespace }, ...(serviceAccount ? { service_account: serviceAccount } : {}),
+      kind: 'policy', name, match: { repo: repos, ...(allEvents ? {} : { event: events }) }, metadata: { namespace },
+      ...(serviceAccount ? { service_account: serviceAccount } : {}),
     });
+    if (guard) {
+      // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
+      // service_account_name apply, and the namespace rules admit these repositories to `namespace`
+      this.policies.push({
+        kind: 'policy', name: otherEvents, match: { repo: repos }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
+      });
+    }
     if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
     }
   }
+}
+
+const LABEL = /^[A-Za-z0-9._/-]+$/;
+
+/** Runner labels, checked for the `key:value,…` syntax of `DRONE_RUNNER_LABELS`. */
+function runnerLabels(labels: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL.test(key) || !LABEL.test(value)) {
+      invalid('labels', labels, `${JSON.stringify(key)}: ${JSON.stringify(value)} must be letters, digits, ".", "_", "-" and "/"`);
+    }
+  }
+  return { ...labels };
 }

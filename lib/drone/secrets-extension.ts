@@ -1,3 +1,4 @@
+import { JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   checkDnsSubdomain, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
@@ -37,12 +38,21 @@ export interface DroneSecretsExtensionProps {
    */
   readonly namespace?: string;
   /**
-   * The extension image. Upstream publishes only the moving `latest` and per-architecture tags, all built from its
-   * final 2019 commit; pin a digest or a mirrored tag here for production.
+   * The extension image. Upstream publishes only the moving multi-arch `latest` and the per-architecture tags
+   * `linux-amd64`, `linux-arm64` and `linux-arm`, all built from its final 2019 commit and never tagged
+   * (drone/drone-kubernetes-secrets `docker/manifest.tmpl`, `.drone.yml`); pin a digest or a mirrored tag here for
+   * production, and set `nodeSelector` to match its architecture.
    *
    * @default DroneSecretsExtension.IMAGE
    */
   readonly image?: Image;
+  /**
+   * The node selector of the extension's pod. The default image is amd64 only, so the default keeps the pod off
+   * arm64 nodes, where it would fail with "exec format error".
+   *
+   * @default - `{ "kubernetes.io/arch": "amd64" }`, the architecture of DroneSecretsExtension.IMAGE
+   */
+  readonly nodeSelector?: Record<string, string>;
   /**
    * Requests and limits.
    *
@@ -74,7 +84,7 @@ const PORT = 3000;
  * Its Role grants `get` on only the Secrets declared with `addSecret` or `addExistingSecret`.
  */
 export class DroneSecretsExtension extends Construct implements IDroneSecretsExtension {
-  /** The default image: upstream's amd64 build; see `image`. */
+  /** The default image: upstream's pinned amd64 build, as no multi-arch reference but the moving `latest` exists; see `image`. */
   public static readonly IMAGE = Image.of('docker.io/drone/kubernetes-secrets:linux-amd64');
 
   public readonly endpoint: string;
@@ -108,7 +118,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
       rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: this.secretNames }],
       serviceAccount: { name, namespace: this.namespace },
     });
-    deployment(this, 'Resource', {
+    const workload = deployment(this, 'Resource', {
       name, namespace: this.namespace, labels, selector,
       serviceAccountName: name,
       // it reads Secrets through the API; note it loads the token once at start-up
@@ -124,6 +134,10 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
         resources: props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' }),
       }],
     });
+    const nodeSelector = props.nodeSelector ?? { 'kubernetes.io/arch': 'amd64' };
+    if (Object.keys(nodeSelector).length > 0) {
+      workload.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', nodeSelector));
+    }
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
   }

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
+  checkHostname, checkInteger, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -92,9 +92,10 @@ export interface DroneServerProps {
    */
   readonly databaseSecret?: SecretKey;
   /**
-   * Only members of these users or organisations can log in (`DRONE_USER_FILTER`).
+   * Only these users and members of these organisations can register (`DRONE_USER_FILTER`). With a filter, the
+   * filter is the gate: registration is open to whoever passes it (see `registrationClosed`).
    *
-   * @default - anyone with an account at the git provider
+   * @default - no filter: registration is closed, and only the admin and users an admin creates can log in
    */
   readonly userFilter?: string[];
   /**
@@ -104,9 +105,12 @@ export interface DroneServerProps {
    */
   readonly repositoryFilter?: string[];
   /**
-   * Whether only admins can register users.
+   * Whether only admins can register users (`DRONE_REGISTRATION_CLOSED`). Drone admits a new user only if both the
+   * user filter and open registration admit them (harness v2.28.2 `cmd/drone-server/inject_plugin.go:47-49`), and
+   * closed registration refuses every new user, members of the filter included (`plugin/admission/open.go:41-46`).
+   * So `true` together with `userFilter` is refused as contradictory.
    *
-   * @default true
+   * @default - false when `userFilter` is set (the filter gates registration), true otherwise
    */
   readonly registrationClosed?: boolean;
   /**
@@ -115,6 +119,14 @@ export interface DroneServerProps {
    * @default - no admin: with closed registration nobody can log in, so set one
    */
   readonly admin?: string;
+  /**
+   * The most connections Drone opens to its database (`DRONE_DATABASE_MAX_CONNECTIONS`). Drone's own default, 0,
+   * is an unlimited pool (harness v2.28.2 `store/shared/db/conn.go:38`); idle connections stay at Go's default of 2,
+   * as Drone 2.28 has no setting for them. At most the database's `connectionLimit`.
+   *
+   * @default - the database's `connectionLimit`, or DroneServer.DEFAULT_MAX_CONNECTIONS when it has none
+   */
+  readonly maxConnections?: number;
   /**
    * Expose the web UI through an Ingress.
    *
@@ -137,6 +149,8 @@ const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$
 export class DroneServer extends Construct implements IDroneServer {
   /** The default image. */
   public static readonly IMAGE = Image.of('docker.io/drone/drone:2.28.2');
+  /** The connection pool size when neither `maxConnections` nor the database's `connectionLimit` is set. */
+  public static readonly DEFAULT_MAX_CONNECTIONS = 20;
 
   public readonly namespace: string;
   public readonly rpcHost: string;
@@ -183,9 +197,13 @@ export class DroneServer extends Construct implements IDroneServer {
     env.secret('DRONE_RPC_SECRET', this.rpcSecret);
     env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
     env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
-    bindDatabase(env, props.database);
+    bindDatabase(env, props.database, props.maxConnections);
     props.gitProvider._bind(env);
-    env.value('DRONE_REGISTRATION_CLOSED', String(props.registrationClosed ?? true));
+    if (props.userFilter && props.registrationClosed) {
+      invalid('registrationClosed', props.registrationClosed, 'must not be true when userFilter is set: closed registration refuses ' +
+        'every new user, members of the filter included; the filter alone gates registration');
+    }
+    env.value('DRONE_REGISTRATION_CLOSED', String(props.registrationClosed ?? props.userFilter === undefined));
     if (props.userFilter) {
       env.value('DRONE_USER_FILTER', accounts('userFilter', props.userFilter));
     }
@@ -253,7 +271,7 @@ export class DroneServer extends Construct implements IDroneServer {
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
 /** The libpq key/value DSN, with the password expanded by Kubernetes from a secret-fed variable. */
-function bindDatabase(env: EnvVars, db: IPostgresDatabase): void {
+function bindDatabase(env: EnvVars, db: IPostgresDatabase, maxConnections?: number): void {
   env.value('DRONE_DATABASE_DRIVER', 'postgres');
   env.secret('DRONE_DATABASE_PASSWORD', db.password);
   // quoted, so a password with spaces survives; it must not contain ' or \
@@ -261,9 +279,13 @@ function bindDatabase(env: EnvVars, db: IPostgresDatabase): void {
   const caCert = db.caCertificate ? ` sslrootcert=${DATABASE_CA_DIR}/ca.crt` : '';
   env.interpolate('DRONE_DATABASE_DATASOURCE',
     envTemplate`host=${db.host} port=${db.port} dbname=${db.databaseName} user=${db.user} password='${password}' sslmode=${db.sslMode}${caCert}`);
-  if (db.connectionLimit !== undefined) {
-    env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(db.connectionLimit));
+  // always bounded: Drone's default pool is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
+  const limit = db.connectionLimit !== undefined && db.connectionLimit >= 1 ? db.connectionLimit : undefined;
+  const pool = checkInteger('maxConnections', maxConnections ?? limit ?? DroneServer.DEFAULT_MAX_CONNECTIONS, 1);
+  if (limit !== undefined && pool > limit) {
+    invalid('maxConnections', pool, `must be at most the database's connectionLimit ${limit}: the role refuses further connections`);
   }
+  env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(pool));
 }
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {

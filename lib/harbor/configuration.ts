@@ -9,9 +9,29 @@ export enum RegistryType {
   GOOGLE_GCR = 'google-gcr',
   AWS_ECR = 'aws-ecr',
   AZURE_ACR = 'azure-acr',
+  /**
+   * Quay's own adapter. Harbor 2.15 no longer permits it for proxy caches, so `ProxyUpstream.of` refuses it: proxy
+   * quay.io as `DOCKER_REGISTRY` with URL `https://quay.io`.
+   *
+   * @deprecated Harbor retired the adapter from its proxy-cache and replication lists (goharbor/harbor#22198, #22237).
+   */
   QUAY = 'quay',
   JFROG_ARTIFACTORY = 'jfrog-artifactory',
 }
+
+/**
+ * The registry types a proxy-cache project may front: Harbor's own default of `PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE`
+ * (goharbor/harbor v2.15.1 make/photon/prepare/templates/core/env.jinja:42, and harbor-helm 1.19.1
+ * templates/core/core-cm.yaml:56), which core renders. Core reads the variable alone, with no built-in default
+ * (src/lib/config/systemconfig.go:107), and refuses a proxy-cache project of any other type with 400 "unsupported
+ * registry type" (src/server/v2.0/handler/project.go:808-815). Quay was dropped from it in #22237.
+ */
+export const PROXY_CACHE_TYPES: readonly string[] = [
+  'docker-hub', 'harbor', 'azure-acr', 'ali-acr', 'aws-ecr', 'google-gcr', 'docker-registry', 'github-ghcr', 'jfrog-artifactory',
+];
+
+/** Harbor's limit on a registry endpoint's name (goharbor/harbor v2.15.1 src/controller/registry/controller.go:92). */
+export const MAX_REGISTRY_NAME = 64;
 
 /** Options of a proxied upstream's credentials. */
 export interface UpstreamCredentials {
@@ -39,8 +59,14 @@ export class ProxyUpstream {
     return new ProxyUpstream(RegistryType.DOCKER_HUB, 'https://hub.docker.com', credentials);
   }
 
-  /** Any other registry Harbor can proxy, by type and URL. */
+  /**
+   * Any other registry Harbor can proxy, by type and URL. The type must be one Harbor permits for proxy caches
+   * (`PROXY_CACHE_TYPES`); a Quay registry is proxied as `RegistryType.DOCKER_REGISTRY`.
+   */
   public static of(type: RegistryType, url: string, credentials: UpstreamCredentials = {}): ProxyUpstream {
+    if (!PROXY_CACHE_TYPES.includes(type)) {
+      invalid('type', type, `must be a registry type Harbor permits for proxy caches: ${PROXY_CACHE_TYPES.join(', ')}; proxy Quay as "docker-registry"`);
+    }
     if (!/^https?:\/\/[^/\s]+/.test(url ?? '')) {
       invalid('url', url, 'must be an http or https URL of the upstream registry');
     }
@@ -119,6 +145,15 @@ export interface RobotOptions {
 export function checkHarborName(prop: string, name: string): string {
   if (typeof name !== 'string' || name.length > 255 || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) {
     invalid(prop, name, 'must be lower-case letters and digits, separated by single ".", "_" or "-"');
+  }
+  return name;
+}
+
+/** A proxy cache's registry endpoint name: a Harbor name of at most 64 characters. */
+export function checkRegistryName(prop: string, name: string): string {
+  checkHarborName(prop, name);
+  if (name.length > MAX_REGISTRY_NAME) {
+    invalid(prop, name, `must be at most ${MAX_REGISTRY_NAME} characters: Harbor names the proxy cache's registry endpoint after it`);
   }
   return name;
 }

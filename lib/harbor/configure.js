@@ -21,9 +21,14 @@
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
 //                  storageLimit: -1 (creation only), metadata: {} (string values) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
-//                  description: "", duration: -1, permissions: [{ kind, namespace, access: [{ resource, action }] }],
+//                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
 // Applied in that order: projects may use the registries, robots the projects.
+//
+// A failing item does not stop the independent ones: each failure is printed as it happens,
+// the items that need it (a proxy project its registry, a robot its projects) are skipped, and
+// the run ends with a line naming every item not applied. Bad credentials, a wrong HARBOR_URL
+// or Harbor itself staying unreachable stop the run at once.
 //
 // Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
 // request bodies are never logged and every line goes through the Redactor (see Redaction).
@@ -34,19 +39,37 @@ const API = '/api/v2.0';
 // Harbor's own rule for project and robot names; also keeps names free of the "," and "="
 // that delimit the q= query syntax.
 const HARBOR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+// Harbor refuses registry names over 64 characters (goharbor/harbor v2.15.1 src/controller/registry/controller.go:92).
+const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// Harbor's isValidDuration: -1 (never expires) or 1 to 2^31-2 days (src/server/v2.0/handler/robot.go:423).
+const MAX_ROBOT_DURATION = 2 ** 31 - 2;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
 const REQUEST_TIMEOUT_MS = 30000;
 const BODY_EXCERPT_CHARS = 300;
 const RETRY_LOG_EVERY_MS = 30000;
+// The longest pause between retries of an upstream registry Harbor found unhealthy.
+const MAX_BACKOFF_MS = 60000;
+// Harbor's answer when the health check it runs on every registry create and update fails: a 400, though the
+// upstream may only be down for a moment (goharbor/harbor v2.15.1 src/controller/registry/controller.go:100-107).
+const UNHEALTHY_REGISTRY = 'the registry is unhealthy';
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
-/** Harbor is not reachable or not ready yet: worth retrying until the deadline. */
-class TransientError extends Error {}
+/**
+ * Harbor is not reachable or not ready yet, or an upstream registry is down: worth retrying until the deadline.
+ * `upstream` marks the latter, which is retried with backoff and, past the deadline, fails only its own item.
+ */
+class TransientError extends Error {
+  constructor(message, upstream = false) {
+    super(message);
+    this.upstream = upstream;
+  }
+}
 /** Harbor answered and refused, or holds state the config cannot converge: retrying will not help. */
 class HarborError extends Error {}
+/** Nothing else can succeed either (bad credentials, wrong HARBOR_URL, Harbor gone): the run stops at once. */
+class FatalError extends HarborError {}
 
 // ---------------------------------------------------------------------------------------------
 // Redaction. Every secret value known to the process (the admin password, the Basic credential
@@ -525,7 +548,7 @@ function validateRegistry(raw, index) {
   checkObject(raw, where, ['name', 'type', 'url', 'insecure', 'accessKey', 'accessSecretEnv', 'description']);
   const name = field(raw, 'name', where, 'string');
   if (!REGISTRY_NAME.test(name)) {
-    throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be 1-255 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   }
   where = `registry ${name}`;
   const url = field(raw, 'url', where, 'string');
@@ -599,8 +622,8 @@ function validateRobot(raw, index) {
   const label = level === 'project' ? `${project}+${name}` : name;
   where = `robot ${label}`;
   const duration = field(raw, 'duration', where, 'integer', -1);
-  if (duration < -1) {
-    throw new ConfigError(`${where}: duration must be -1 (never expires), 0 (Harbor's default) or a number of days`);
+  if (duration !== -1 && (duration < 1 || duration > MAX_ROBOT_DURATION)) {
+    throw new ConfigError(`${where}: duration must be -1 (never expires) or a number of days from 1 to ${MAX_ROBOT_DURATION}, got ${duration}`);
   }
   const permissions = field(raw, 'permissions', where, 'array').map((p, i) => validatePermission(p, `${where}: permissions[${i}]`));
   if (permissions.length === 0) {
@@ -742,7 +765,13 @@ async function call(ctx, method, path, body, options = {}) {
     throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`);
   }
   if (res.status >= 300 && res.status < 400) {
-    throw new HarborError(`${target} answered ${res.status}, redirecting to ${res.headers.get('location')}; set HARBOR_URL to the address Harbor serves its API on`);
+    throw new FatalError(`${target} answered ${res.status}, redirecting to ${res.headers.get('location')}; set HARBOR_URL to the address Harbor serves its API on`);
+  }
+  if (options.upstreamDown && options.upstreamDown(res.status, text)) {
+    throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`, true);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new FatalError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status]}`);
   }
   if (res.status >= 400) {
     throw new HarborError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status] || ''}`);
@@ -759,14 +788,17 @@ async function call(ctx, method, path, body, options = {}) {
 }
 
 /**
- * Runs `step` until it succeeds, retrying transient failures (Harbor unreachable, 502/503/504)
- * for up to HARBOR_WAIT_SECONDS. Steps re-read state before writing, so re-running one after a
- * write whose answer was lost does not duplicate anything.
+ * Runs `step` until it succeeds, retrying transient failures for up to HARBOR_WAIT_SECONDS: Harbor
+ * unreachable or answering 502/503/504 every HARBOR_RETRY_INTERVAL_MS, an upstream registry Harbor
+ * found unhealthy with a doubling pause (up to MAX_BACKOFF_MS). Steps re-read state before writing,
+ * so re-running one after a write whose answer was lost does not duplicate anything. Past the
+ * deadline an unreachable Harbor ends the run; an unhealthy upstream fails only this step.
  */
 async function retrying(ctx, what, step) {
   const deadline = Date.now() + ctx.waitSeconds * 1000;
   let lastMessage;
   let lastLoggedAt = 0;
+  let backoff = ctx.retryIntervalMs;
   for (;;) {
     try {
       return await step();
@@ -774,18 +806,30 @@ async function retrying(ctx, what, step) {
       if (!(err instanceof TransientError)) {
         throw err;
       }
-      if (Date.now() + ctx.retryIntervalMs > deadline) {
-        throw new HarborError(`${what}: Harbor still not ready after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
+      const pause = err.upstream ? backoff : ctx.retryIntervalMs;
+      if (Date.now() + pause > deadline) {
+        if (err.upstream) {
+          throw new HarborError(`${what}: the upstream registry is still unhealthy after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
+        }
+        throw new FatalError(`${what}: Harbor still not ready after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
       }
       // one line per new symptom, then a reminder now and then, rather than a line per attempt
-      if (err.message !== lastMessage || Date.now() - lastLoggedAt >= RETRY_LOG_EVERY_MS) {
+      if (err.upstream) {
+        log(`${what}: upstream registry unhealthy (${err.message}); retrying in ${pause}ms`);
+        backoff = Math.min(backoff * 2, Math.max(MAX_BACKOFF_MS, ctx.retryIntervalMs));
+      } else if (err.message !== lastMessage || Date.now() - lastLoggedAt >= RETRY_LOG_EVERY_MS) {
         log(`${what}: Harbor not ready (${err.message}); retrying every ${ctx.retryIntervalMs}ms`);
         lastMessage = err.message;
         lastLoggedAt = Date.now();
       }
-      await sleep(ctx.retryIntervalMs);
+      await sleep(pause);
     }
   }
+}
+
+/** Whether an answer to a registry create or update is Harbor's failed upstream health check. */
+function upstreamDown(status, text) {
+  return status === 400 && String(text).includes(UNHEALTHY_REGISTRY);
 }
 
 /** The single element of a list answer accepted by `matches`; undefined when none. */
@@ -823,7 +867,7 @@ async function ensureRegistry(ctx, registry) {
     if (registry.accessKey) {
       body.credential = { type: 'basic', access_key: registry.accessKey, access_secret: accessSecret };
     }
-    const res = await call(ctx, 'POST', '/registries', body);
+    const res = await call(ctx, 'POST', '/registries', body, { upstreamDown });
     const match = /\/registries\/(\d+)\/?$/.exec(res.headers.get('location') || '');
     const id = match ? Number(match[1]) : (await findRegistry(ctx, registry.name) || {}).id;
     if (!Number.isSafeInteger(id)) {
@@ -844,7 +888,7 @@ async function ensureRegistry(ctx, registry) {
     access_key: registry.accessKey || '',
     access_secret: accessSecret,
     insecure: registry.insecure,
-  });
+  }, { upstreamDown });
   log(`${label}: updated`);
   return existing.id;
 }
@@ -922,8 +966,7 @@ function robotDifferences(existing, robot) {
   if ((existing.description || '') !== robot.description) {
     changed.push('description');
   }
-  // 0 asks for Harbor's default duration, which Harbor stores as the resolved number of days
-  if (robot.duration !== 0 && existing.duration !== robot.duration) {
+  if (existing.duration !== robot.duration) {
     changed.push('duration');
   }
   if (existing.disable) {
@@ -1007,22 +1050,65 @@ async function main() {
   await retrying(ctx, 'ping', () => call(ctx, 'GET', '/ping', undefined, { auth: false }));
   log('Harbor is up');
 
+  // An item that fails does not stop the others: only those that need it are skipped, and the run
+  // fails at the end, naming every item not applied. A FatalError still stops the run at once.
+  const notApplied = [];
+  const apply = async (label, step) => {
+    try {
+      return await retrying(ctx, label, step);
+    } catch (err) {
+      if (!(err instanceof HarborError) || err instanceof FatalError) {
+        throw err;
+      }
+      process.stderr.write(describeFailure(err.message.startsWith(`${label}:`) ? err : new HarborError(`${label}: ${err.message}`)));
+      notApplied.push(`${label} (failed)`);
+      return undefined;
+    }
+  };
+  const skip = (label, missing) => {
+    log(`${label}: skipped, ${missing} was not applied`);
+    notApplied.push(`${label} (${missing} not applied)`);
+  };
+
   const registryIds = new Map();
   for (const registry of config.registries) {
-    registryIds.set(registry.name, await retrying(ctx, `registry ${registry.name}`, () => ensureRegistry(ctx, registry)));
+    const id = await apply(`registry ${registry.name}`, () => ensureRegistry(ctx, registry));
+    if (id !== undefined) {
+      registryIds.set(registry.name, id);
+    }
   }
   const projectIds = new Map();
+  const declaredProjects = new Set(config.projects.map((p) => p.name));
   for (const project of config.projects) {
-    projectIds.set(project.name, await retrying(ctx, `project ${project.name}`, () => ensureProject(ctx, project, registryIds)));
+    const label = `project ${project.name}`;
+    if (project.registry && !registryIds.has(project.registry)) {
+      skip(label, `registry ${project.registry}`);
+      continue;
+    }
+    const id = await apply(label, () => ensureProject(ctx, project, registryIds));
+    if (id !== undefined) {
+      projectIds.set(project.name, id);
+    }
   }
   for (const robot of config.robots) {
-    await retrying(ctx, `robot ${robot.label}`, () => ensureRobot(ctx, robot, projectIds));
+    const label = `robot ${robot.label}`;
+    const needed = [robot.project, ...robot.permissions.filter((p) => p.kind === 'project').map((p) => p.namespace)];
+    const missing = needed.find((name) => name && declaredProjects.has(name) && !projectIds.has(name));
+    if (missing) {
+      skip(label, `project ${missing}`);
+      continue;
+    }
+    await apply(label, () => ensureRobot(ctx, robot, projectIds));
+  }
+  const total = config.registries.length + config.projects.length + config.robots.length;
+  if (notApplied.length > 0) {
+    throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
   log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.
-module.exports = { Redactor, REDACTED, MIN_SECRET_CHARS, BODY_EXCERPT_CHARS, describeFailure, ConfigError, HarborError };
+module.exports = { Redactor, REDACTED, MIN_SECRET_CHARS, BODY_EXCERPT_CHARS, describeFailure, ConfigError, HarborError, FatalError };
 
 if (require.main === module) {
   // whatever escapes main is printed redacted too, instead of by Node as it is

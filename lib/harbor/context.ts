@@ -17,6 +17,12 @@ import { HarborStorage } from './storage';
 export const REDIS_DB = { core: 0, jobservice: 1, registry: 2, trivy: 5 };
 /** The UID and GID of every Harbor image's user (harbor, scanner, nginx). */
 const HARBOR_USER = { user: 10000, group: 10000 };
+/**
+ * The port and path every component serves Prometheus metrics on when metrics are on, and the name of that port on
+ * its Service, as harbor-helm 1.19.1 sets them (values.yaml `metrics.{core,registry,jobservice,exporter}`, port 8001,
+ * path /metrics; `harbor.metricsPortName` "http-metrics" in templates/_helpers.tpl:574).
+ */
+export const METRICS = { port: 8001, path: '/metrics', portName: 'http-metrics' };
 /** Where the CA bundles of the database and Redis are mounted; Go adds the directory to its trust store. */
 const CA_DIR = '/etc/harbor-ca';
 
@@ -38,6 +44,8 @@ export interface HarborContext {
   readonly peer: NetworkPeer;
   /** Core and portal also admit the ingress controller or Gateway. */
   readonly proxyPeer?: NetworkPeer;
+  /** The Prometheus pods admitted to the metrics ports; undefined when metrics are off. */
+  readonly scrapers?: readonly NetworkPeer[];
 }
 
 /** The name of a component's objects, e.g. `harbor-core`. */
@@ -124,6 +132,8 @@ export interface ComponentSpec {
   readonly servicePorts: Record<string, number>;
   /** Container ports other Harbor pods may reach. */
   readonly peerPorts: number[];
+  /** The container port serving metrics, which the scrapers may reach. */
+  readonly metricsPort?: number;
   /** Whether users' traffic reaches it through the ingress controller or Gateway. */
   readonly public?: boolean;
   readonly recreate?: boolean;
@@ -158,6 +168,11 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
     firewall.allow(ctx.peer, port);
     if (spec.public && ctx.proxyPeer) {
       firewall.allow(ctx.proxyPeer, port);
+    }
+  }
+  if (spec.metricsPort !== undefined) {
+    for (const scraper of ctx.scrapers ?? []) {
+      firewall.allow(scraper, spec.metricsPort);
     }
   }
   return where;

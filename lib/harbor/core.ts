@@ -4,11 +4,11 @@ import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { componentName, componentUrl, databaseEnv, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, componentUrl, databaseEnv, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { PROXY_CACHE_TYPES } from './configuration';
 import { REGISTRY_USER } from './credentials';
 
-/** The registry types a proxy-cache project may front, and those replication may use, as Harbor's chart sets them. */
-const PROXY_CACHE_TYPES = 'docker-hub,harbor,azure-acr,ali-acr,aws-ecr,google-gcr,docker-registry,github-ghcr,jfrog-artifactory';
+/** The registry types replication may use, as Harbor's chart sets them. */
 const REPLICATION_TYPES = 'ali-acr,aws-ecr,azure-acr,docker-hub,docker-registry,github-ghcr,google-gcr,harbor,huawei-SWR,jfrog-artifactory,tencent-tcr,volcengine-cr';
 
 /**
@@ -45,9 +45,19 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');
   redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');
   redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30');
-  env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES);
+  env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES.join(','));
   env.value('REPLICATION_ADAPTER_WHITELIST', REPLICATION_TYPES);
   env.value('QUOTA_UPDATE_PROVIDER', 'db');
+  const metrics = ctx.scrapers !== undefined;
+  if (metrics) {
+    // harbor-helm 1.19.1 templates/core/core-cm.yaml:58-63
+    env.value('METRIC_ENABLE', 'true');
+    env.value('METRIC_PATH', METRICS.path);
+    env.value('METRIC_PORT', String(METRICS.port));
+    env.value('METRIC_NAMESPACE', 'harbor');
+    env.value('METRIC_SUBSYSTEM', 'core');
+  }
+  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
   const trust = trustMounts(env, ctx);
 
   kube(scope, 'Config', 'ConfigMap', {
@@ -60,14 +70,15 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     replicas: props.replicas,
     public: true,
     gracePeriodSec: 120,
-    servicePorts: { http: 80 },
+    servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],
+    metricsPort: metrics ? METRICS.port : undefined,
     containers: [{
       name: 'core',
       image: harborImage(ctx, 'harbor-core'),
       // the stock entrypoint rewrites the CA bundle in the image, which a read-only root filesystem forbids
       command: ['/harbor/harbor_core'],
-      ports: { http: 8080 },
+      ports: { http: 8080, ...metricsPorts },
       env,
       mounts: [
         { volume: 'config', path: '/etc/core/app.conf', subPath: 'app.conf', readOnly: true },

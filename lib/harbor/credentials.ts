@@ -17,10 +17,12 @@ export class HarborCredentials extends Construct {
   public readonly secretKey: SecretKey;
   /** The CSRF key: exactly 32 characters, shared by every core replica. */
   public readonly csrfKey: SecretKey;
-  /** The RSA key core signs registry tokens with, shared by every core replica. */
+  /**
+   * The RSA key core signs registry tokens with, shared by every core replica. No certificate of it is rendered:
+   * the registry authenticates core with htpasswd, not tokens, and core reads only the key
+   * (goharbor/harbor v2.15.1 src/lib/config/config.go:35, `/etc/core/private_key.pem`).
+   */
   public readonly tokenKey: SecretKey;
-  /** A self-signed certificate of the token key, for clients that verify Harbor's tokens. */
-  public readonly tokenCertificate: SecretKey;
   /** The password of the `admin` user, used at first start and by the configuration Job. */
   public readonly adminPassword: SecretKey;
   /** The registry's `http.secret`, shared by its replicas. */
@@ -49,11 +51,6 @@ export class HarborCredentials extends Construct {
     this.csrfKey = core.key('csrf-key');
     this.tokenKey = core.key('token-key');
     this.adminPassword = props.adminPassword ?? core.key('admin-password');
-    this.tokenCertificate = new Secret(this, 'TokenCertificate', {
-      name: `${name}-token-certificate`,
-      namespace,
-      values: { 'tls.crt': SecretValue.selfSignedCertificate(this.tokenKey, { commonName: 'harbor-token-ca' }) },
-    }).key('tls.crt');
     this.jobserviceSecret = new Secret(this, 'Jobservice', {
       name: `${name}-jobservice`, namespace, values: { secret: SecretValue.alphanumeric(16) },
     }).key('secret');

@@ -3,14 +3,14 @@ import { Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { componentName, databaseEnv, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, databaseEnv, METRICS, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { JOB_NAMESPACE } from './jobservice';
 
 /** The Prometheus exporter: metrics from the database, jobservice's queue and core's health API, on :8001/metrics. */
 export function defineExporter(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
   const env = new EnvVars(ctx.namespace);
-  env.value('HARBOR_EXPORTER_PORT', '8001');
-  env.value('HARBOR_EXPORTER_METRICS_PATH', '/metrics');
+  env.value('HARBOR_EXPORTER_PORT', String(METRICS.port));
+  env.value('HARBOR_EXPORTER_METRICS_PATH', METRICS.path);
   env.value('HARBOR_EXPORTER_METRICS_ENABLED', 'true');
   env.value('HARBOR_EXPORTER_CACHE_TIME', '23');
   env.value('HARBOR_EXPORTER_CACHE_CLEAN_INTERVAL', '14400');
@@ -27,17 +27,18 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
   return defineComponent(scope, ctx, {
     component: 'exporter',
     replicas: props.replicas,
-    servicePorts: { metrics: 8001 },
-    peerPorts: [8001],
+    servicePorts: { [METRICS.portName]: METRICS.port },
+    peerPorts: [METRICS.port],
+    metricsPort: METRICS.port,
     containers: [{
       name: 'exporter',
       image: harborImage(ctx, 'harbor-exporter'),
       command: ['/harbor/harbor_exporter'],
       args: ['-log-level', ctx.logLevel],
-      ports: { metrics: 8001 },
+      ports: { [METRICS.portName]: METRICS.port },
       env,
       mounts: trust.mounts,
-      probes: probesOf(httpGet('/', 'metrics'), 120),
+      probes: probesOf(httpGet('/', METRICS.portName), 120),
       resources: resourcesOr(props.resources, ['50m', '500m', '64Mi', '256Mi']),
     }],
     volumes: trust.volumes,

@@ -1,13 +1,14 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkInteger, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { checkDnsLabel } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
-import { checkHarborName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
+import { checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
 import { ConfigureJob } from './configure-job';
 import { connectionBudget } from './connection-budget';
-import { HarborContext, componentName } from './context';
+import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
@@ -24,6 +25,34 @@ export enum HarborLogLevel {
   INFO = 'info',
   WARNING = 'warning',
   ERROR = 'error',
+}
+
+/** Options of Harbor's Prometheus metrics. */
+export interface HarborMetricsOptions {
+  /**
+   * The Prometheus pods that scrape Harbor, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
+   * metrics port (8001, `/metrics`) of core, jobservice, the registry and the exporter, and to nothing else.
+   */
+  readonly scrapers: NetworkPeer[];
+  /**
+   * Whether to render a `monitoring.coreos.com/v1` ServiceMonitor for the Prometheus operator, selecting the
+   * `http-metrics` port of Harbor's Services as harbor-helm does; the cluster needs the operator's CRDs.
+   *
+   * @default false
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * Labels added to the ServiceMonitor, e.g. the `release` label a Prometheus selects its monitors by.
+   *
+   * @default - Harbor's own labels only
+   */
+  readonly serviceMonitorLabels?: Record<string, string>;
+  /**
+   * The ServiceMonitor's scrape interval, such as "30s".
+   *
+   * @default - the Prometheus scrape interval
+   */
+  readonly interval?: string;
 }
 
 /** Props of a `Harbor`. */
@@ -130,9 +159,17 @@ export interface HarborProps {
   /**
    * Whether to run the Prometheus exporter (one replica, which opens database connections too).
    *
-   * @default false
+   * @default - true when `metrics` is set, else false
    */
   readonly exporter?: boolean;
+  /**
+   * Prometheus metrics: core, jobservice and the registry serve them on port 8001, the exporter runs, and the
+   * scrapers are admitted to those ports; optionally a ServiceMonitor.
+   *
+   * @default - no metrics: core, jobservice and the registry serve none, and no pod outside Harbor reaches the
+   * exporter
+   */
+  readonly metrics?: HarborMetricsOptions;
   /**
    * Requests and limits of core.
    *
@@ -247,8 +284,23 @@ export class Harbor extends Construct {
       registry: replicas('registryReplicas', props.registryReplicas),
       jobservice: replicas('jobserviceReplicas', props.jobserviceReplicas),
       trivy: replicas('trivyReplicas', props.trivyReplicas),
-      exporter: props.exporter ? 1 : 0,
+      exporter: (props.exporter ?? props.metrics !== undefined) ? 1 : 0,
     };
+    const metrics = props.metrics;
+    if (metrics) {
+      if (props.exporter === false) {
+        invalid('exporter', false, 'must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
+      }
+      if (!Array.isArray(metrics.scrapers) || metrics.scrapers.length === 0) {
+        invalid('metrics.scrapers', metrics.scrapers, 'must admit at least one Prometheus, e.g. NetworkPeer.namespace("monitoring")');
+      }
+      if (metrics.interval !== undefined && !/^[1-9][0-9]*(ms|s|m|h)$/.test(metrics.interval)) {
+        invalid('metrics.interval', metrics.interval, 'must be a Prometheus duration such as "30s" or "1m"');
+      }
+      if (!metrics.serviceMonitor && (metrics.interval !== undefined || metrics.serviceMonitorLabels !== undefined)) {
+        invalid('metrics.serviceMonitor', metrics.serviceMonitor ?? false, 'must be true to set interval or serviceMonitorLabels');
+      }
+    }
     this.maxOpenConns = connectionBudget({
       connectionLimit: props.database.connectionLimit,
       replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
@@ -279,6 +331,7 @@ export class Harbor extends Construct {
       withTrivy: props.trivy ?? true,
       peer: NetworkPeer.pods(this.namespace, { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name }),
       proxyPeer: props.exposure?.proxyPeer,
+      scrapers: metrics ? [...metrics.scrapers] : undefined,
     };
     const ctx = this.ctx;
 
@@ -297,7 +350,7 @@ export class Harbor extends Construct {
         replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
       }));
     }
-    if (props.exporter) {
+    if (counts.exporter > 0) {
       const exporter = defineExporter(new Construct(this, 'Exporter'), ctx, { replicas: 1, resources: props.exporterResources });
       databaseClients.push(exporter);
       redisClients.push(exporter);
@@ -308,6 +361,21 @@ export class Harbor extends Construct {
     this.tlsSecretName = props.exposure?._render(this, {
       name, namespace: this.namespace, labels: portal.labels, host: url.hostname, core: core.name, portal: portal.name,
     });
+    if (metrics?.serviceMonitor) {
+      // as harbor-helm 1.19.1 templates/metrics/metrics-svcmon.yaml: every Service of this Harbor with an
+      // http-metrics port (core, jobservice, registry, exporter)
+      const instance = { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name };
+      new ApiObject(this, 'ServiceMonitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name, namespace: this.namespace, labels: { ...instance, ...metrics.serviceMonitorLabels } },
+        spec: {
+          jobLabel: 'app.kubernetes.io/name',
+          endpoints: [{ port: METRICS.portName, path: METRICS.path, honorLabels: true, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
+          selector: { matchLabels: instance },
+        },
+      });
+    }
     this.job = new ConfigureJob(this, 'Configure', ctx, () => ({ registries: this.registries, projects: this.projects, robots: this.robots }));
   }
 
@@ -333,7 +401,7 @@ export class Harbor extends Construct {
    * as `<host>/<name>/<upstream path>`. Public by default, so nodes can pull through it anonymously.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
-    const registry = checkHarborName('name', name);
+    const registry = checkRegistryName('name', name);
     const { username, password } = options.upstream.credentials;
     const secretEnv = password ? `UPSTREAM_${this.registries.length}_PASSWORD` : null;
     this.declareProject(name, { public: true, ...options }, registry);

@@ -5,7 +5,7 @@ import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
-import { componentName, componentUrl, defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, componentUrl, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
 
 /** Jobservice's queue namespace in Redis, which the exporter reads too. */
@@ -16,7 +16,7 @@ export const JOB_NAMESPACE = 'harbor_job_service_namespace';
  * `JOB_SERVICE_POOL_REDIS_URL` overrides from a Secret. Job logs go to the database (and stdout), never to a volume
  * that replicas would have to share.
  */
-export function jobserviceConfig(workers: number): string {
+export function jobserviceConfig(workers: number, metrics = false): string {
   return toYaml([{
     protocol: 'http',
     port: 8080,
@@ -27,7 +27,8 @@ export function jobserviceConfig(workers: number): string {
     },
     job_loggers: [{ name: 'DB', level: 'INFO', sweeper: { duration: 14 } }, { name: 'STD_OUTPUT', level: 'INFO' }],
     loggers: [{ name: 'STD_OUTPUT', level: 'INFO' }],
-    metric: { enabled: false, path: '/metrics', port: 8001 },
+    // harbor-helm 1.19.1 templates/jobservice/jobservice-cm.yaml:46-49
+    metric: { enabled: metrics, path: METRICS.path, port: METRICS.port },
     reaper: { max_update_hours: 24, max_dangling_hours: 168 },
   }]);
 }
@@ -48,19 +49,27 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   env.value('REGISTRY_HTTP_CLIENT_TIMEOUT', '30');
   env.value('LOG_LEVEL', ctx.logLevel);
   redisEnv(env, ctx, 'JOB_SERVICE_POOL_REDIS_URL', REDIS_DB.jobservice);
+  const metrics = ctx.scrapers !== undefined;
+  if (metrics) {
+    // harbor-helm 1.19.1 templates/jobservice/jobservice-cm-env.yaml:26-28
+    env.value('METRIC_NAMESPACE', 'harbor');
+    env.value('METRIC_SUBSYSTEM', 'jobservice');
+  }
+  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
   const trust = trustMounts(env, ctx);
-  kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers) } });
+  kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers, metrics) } });
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,
     gracePeriodSec: 120,
-    servicePorts: { http: 80 },
+    servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],
+    metricsPort: metrics ? METRICS.port : undefined,
     containers: [{
       name: 'jobservice',
       image: harborImage(ctx, 'harbor-jobservice'),
       command: ['/harbor/harbor_jobservice', '-c', '/etc/jobservice/config.yml'],
-      ports: { http: 8080 },
+      ports: { http: 8080, ...metricsPorts },
       env,
       mounts: [{ volume: 'config', path: '/etc/jobservice/config.yml', subPath: 'config.yml', readOnly: true }, ...trust.mounts!],
       probes: probesOf(httpGet('/api/v1/stats', 'http'), 300),

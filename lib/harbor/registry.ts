@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Resources } from '../core';
+import { invalid, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { kube, quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
@@ -7,7 +7,7 @@ import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
-import { componentName, defineComponent, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
+import { componentName, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
 const CONFIG = '/etc/registry/config.yml';
@@ -16,7 +16,7 @@ const CONFIG = '/etc/registry/config.yml';
  * The registry's `config.yml`. It holds no credential: the HTTP secret, the Redis password and the S3 keys come
  * from Secrets as `REGISTRY_*` variables, which distribution matches to config fields case-insensitively.
  */
-export function registryConfig(storage: HarborStorage, redis: IRedis): string {
+export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = false): string {
   return toYaml([{
     version: 0.1,
     log: { level: 'info', fields: { service: 'registry' } },
@@ -35,11 +35,53 @@ export function registryConfig(storage: HarborStorage, redis: IRedis): string {
       dialtimeout: '10s',
       pool: { maxidle: 100, maxactive: 500, idletimeout: '60s' },
     },
-    http: { addr: ':5000', relativeurls: false, debug: { addr: 'localhost:5001' } },
+    http: {
+      addr: ':5000',
+      relativeurls: false,
+      // the debug server carries the metrics (harbor-helm 1.19.1 templates/registry/registry-cm.yaml:200-206)
+      debug: metrics ? { addr: `:${METRICS.port}`, prometheus: { enabled: true, path: METRICS.path } } : { addr: 'localhost:5001' },
+    },
     auth: { htpasswd: { realm: 'harbor-registry-basic-realm', path: '/etc/registry/passwd' } },
     validation: { disabled: true },
     compatibility: { schema1: { enabled: true } },
   }]);
+}
+
+/**
+ * The first Harbor release whose registry logs in to Redis with an ACL user name. Before it, goharbor/distribution
+ * release/2.8 has no `username` in its Redis settings (configuration/configuration.go:167-180), so the registry sends
+ * the password alone, which Redis checks against the `default` user (goharbor/harbor#18892: WRONGPASS). Harbor 2.15.0
+ * writes `redis.username` into the registry's config (goharbor/harbor v2.15.1 commit a8343d3, #22770,
+ * make/photon/prepare/templates/registry/config.yml.jinja:42) and pins distribution v2.8.3-harbor.1-rc.1 (Makefile:119,
+ * #22772); harbor-helm 1.19.1 renders it too (templates/registry/registry-cm.yaml:179).
+ */
+const REGISTRY_REDIS_ACL_SINCE = [2, 15, 0];
+
+/** Whether Harbor `version` ("x.y.z") is at least `since`. */
+function atLeast(version: string, since: number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < since.length; i++) {
+    if (parts[i] !== since[i]) {
+      return parts[i] > since[i];
+    }
+  }
+  return true;
+}
+
+/**
+ * The Redis user name the registry logs in with, or undefined for password-only AUTH (the `default` user). Registries
+ * older than 2.15.0 cannot send a user name, so any other ACL user is refused at synth rather than failing with
+ * WRONGPASS at run time.
+ */
+export function registryRedisUsername(version: string, redis: IRedis): string | undefined {
+  const username = redis.username;
+  if (username === undefined || atLeast(version, REGISTRY_REDIS_ACL_SINCE)) {
+    return username;
+  }
+  if (username !== 'default') {
+    invalid('redis.username', username, `must be "default" (or unset) with Harbor ${version}: its registry logs in to Redis with the password alone; Harbor 2.15.0 and later accept other ACL users`);
+  }
+  return undefined;
 }
 
 /** The variables both registry containers read: the HTTP secret, Redis credentials and storage keys. */
@@ -47,8 +89,9 @@ export function registryEnv(ctx: HarborContext): EnvVars {
   const env = new EnvVars(ctx.namespace);
   env.secret('REGISTRY_HTTP_SECRET', ctx.credentials.registryHttpSecret);
   env.secret('REGISTRY_REDIS_PASSWORD', ctx.redis.password);
-  if (ctx.redis.username) {
-    env.value('REGISTRY_REDIS_USERNAME', ctx.redis.username);
+  const username = registryRedisUsername(ctx.version, ctx.redis);
+  if (username) {
+    env.value('REGISTRY_REDIS_USERNAME', username);
   }
   if (ctx.redis.tls) {
     env.value('REGISTRY_REDIS_ENABLETLS', 'true');
@@ -71,7 +114,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },
     data: {
-      'config.yml': registryConfig(ctx.storage, ctx.redis),
+      'config.yml': registryConfig(ctx.storage, ctx.redis, ctx.scrapers !== undefined),
       'ctl-config.yml': toYaml([{ protocol: 'http', port: 8080, log_level: ctx.logLevel, registry_config: CONFIG }]),
     },
   });
@@ -87,6 +130,8 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   }
   const dataMount: ContainerSpec['mounts'] = volume ? [{ volume: 'data', path: REGISTRY_DATA }] : [];
   const configMount = { volume: 'config', path: CONFIG, subPath: 'config.yml', readOnly: true };
+  const metrics = ctx.scrapers !== undefined;
+  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
   const env = registryEnv(ctx);
   const trust = trustMounts(env, ctx);
   const controllerEnv = registryEnv(ctx);
@@ -99,14 +144,15 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
     replicas: volume ? 1 : props.replicas,
     recreate: volume !== undefined,
     gracePeriodSec: 120,
-    servicePorts: { registry: 5000, controller: 8080 },
+    servicePorts: { registry: 5000, controller: 8080, ...metricsPorts },
     peerPorts: [5000, 8080],
+    metricsPort: metrics ? METRICS.port : undefined,
     containers: [
       {
         name: 'registry',
         image: harborImage(ctx, 'registry-photon'),
         command: ['/usr/bin/registry_DO_NOT_USE_GC', 'serve', CONFIG],
-        ports: { registry: 5000 },
+        ports: { registry: 5000, ...metricsPorts },
         env,
         mounts: [...dataMount, configMount, { volume: 'htpasswd', path: '/etc/registry/passwd', subPath: 'passwd', readOnly: true }, ...trust.mounts!],
         probes: probesOf(httpGet('/', 'registry'), 120),

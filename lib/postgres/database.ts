@@ -34,7 +34,10 @@ export interface IPostgresDatabase {
   readonly sslMode: SslMode;
   /** The CA bundle that verifies the server, if any. */
   readonly caCertificate?: SecretKey;
-  /** The most connections the role may open, if limited. */
+  /**
+   * The most connections the role may open: its `CONNECTION LIMIT`, which clients size their pools by. Dockyard's
+   * databases always have one.
+   */
   readonly connectionLimit?: number;
   /** The construct that runs the server in the cluster, if Dockyard runs it. */
   readonly server?: IConstruct;
@@ -48,4 +51,26 @@ export function checkIdentifier(prop: string, value: string): string {
     invalid(prop, value, 'must be a PostgreSQL identifier: 1 to 63 lower-case letters, digits and "_", not starting with a digit');
   }
   return value;
+}
+
+/**
+ * The share of a server's connections a database gets when it sets no `connectionLimit`: a quarter of what
+ * `maxConnections` leaves after the reserved connections (at least 1). PostgreSQL's default `max_connections` of 100
+ * with 3 reserved for superusers gives 24.
+ */
+export function defaultConnectionLimit(maxConnections: number, reservedConnections: number): number {
+  return Math.max(1, Math.floor((maxConnections - reservedConnections) / 4));
+}
+
+/**
+ * Fail unless the connection limits of a server's databases, plus its reserved connections, fit its
+ * `max_connections` (PostgreSQL docs, "Connections and Authentication": `max_connections` counts every connection,
+ * `superuser_reserved_connections` of them are kept for superusers; CREATE ROLE: `CONNECTION LIMIT`). One line
+ * names the server, the sum and the limit.
+ */
+export function checkConnectionBudget(server: string, connectionLimit: number, sum: number, reserved: number, maxConnections: number): void {
+  if (sum + reserved > maxConnections) {
+    invalid('connectionLimit', connectionLimit, `the connection limits of the databases on ${server} sum to ${sum}, ` +
+      `which with ${reserved} reserved connections exceeds its maxConnections ${maxConnections}`);
+  }
 }

@@ -1,6 +1,6 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
-import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
+import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
 export interface ExternalPostgresProps {
@@ -31,12 +31,31 @@ export interface ExternalPostgresProps {
    */
   readonly caCertificate?: SecretKey;
   /**
-   * The most connections the role may open, e.g. a managed plan's limit.
+   * The most connections the role may open, as its `CONNECTION LIMIT` (applied by a `PostgresReconciler`) and the
+   * size of its clients' pools. The limits of all databases on the server, plus `reservedConnections`, must fit
+   * `maxConnections`.
    *
-   * @default - unlimited
+   * @default - a quarter of what `maxConnections` leaves after `reservedConnections` (`defaultConnectionLimit`)
    */
   readonly connectionLimit?: number;
+  /**
+   * The connections the server lets clients open: its `max_connections` less what the provider keeps. For a
+   * DigitalOcean cluster, 25 per GB of RAM less 3 reserved for maintenance: 22 for `db-s-1vcpu-1gb`
+   * (`ManagedPostgres.connectionLimit`).
+   *
+   * @default 100, PostgreSQL's default max_connections
+   */
+  readonly maxConnections?: number;
+  /**
+   * The connections kept for the admin role (the reconciler Job, an operator's psql) out of `maxConnections`.
+   *
+   * @default 1
+   */
+  readonly reservedConnections?: number;
 }
+
+/** The connection budget of each external server (`host:port`) of an app, as its databases are defined. */
+const budgets = new WeakMap<IConstruct, Map<string, { maxConnections: number; reserved: number; sum: number }>>();
 
 /**
  * A database on a PostgreSQL server that Dockyard does not run: a managed service or an existing server.
@@ -51,7 +70,9 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
   public readonly password: SecretKey;
   public readonly sslMode: SslMode;
   public readonly caCertificate?: SecretKey;
-  public readonly connectionLimit?: number;
+  public readonly connectionLimit: number;
+  /** The connections the server lets clients open. */
+  public readonly maxConnections: number;
 
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
@@ -65,7 +86,21 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     // checked for JavaScript callers
     this.sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));
     this.caCertificate = props.caCertificate;
-    this.connectionLimit = props.connectionLimit === undefined ? undefined : checkInteger('connectionLimit', props.connectionLimit, 1);
+    this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, 2);
+    const reserved = checkInteger('reservedConnections', props.reservedConnections ?? 1, 0, this.maxConnections - 1);
+    this.connectionLimit = props.connectionLimit === undefined
+      ? defaultConnectionLimit(this.maxConnections, reserved) : checkInteger('connectionLimit', props.connectionLimit, 1);
+    // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication")
+    const server = `${this.host}:${this.port}`;
+    const servers = budgets.get(this.node.root) ?? new Map();
+    budgets.set(this.node.root, servers);
+    const budget = servers.get(server) ?? { maxConnections: this.maxConnections, reserved, sum: 0 };
+    if (budget.maxConnections !== this.maxConnections || budget.reserved !== reserved) {
+      invalid('maxConnections', this.maxConnections, `must be the same for every database on ${server}, as must reservedConnections: ` +
+        `${budget.maxConnections} and ${budget.reserved} there`);
+    }
+    checkConnectionBudget(server, this.connectionLimit, budget.sum + this.connectionLimit, reserved, this.maxConnections);
+    servers.set(server, { ...budget, sum: budget.sum + this.connectionLimit });
     if ((this.sslMode === SslMode.VERIFY_CA || this.sslMode === SslMode.VERIFY_FULL) && !this.caCertificate) {
       invalid('caCertificate', undefined, `must be set when sslMode is "${this.sslMode}"`);
     }

@@ -11,13 +11,15 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
-import { checkIdentifier, IPostgresDatabase, SslMode } from './database';
-import { InitDatabase, renderInitScript } from './init-script';
+import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
+import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
+import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
 export interface PostgresProps {
   /**
-   * The name of the StatefulSet, Service and related objects.
+   * The name of the StatefulSet, Service and related objects: at most 27 characters, for the reconciler Job's
+   * name `<name>-reconcile-<hashes>`.
    *
    * @default "postgres"
    */
@@ -47,9 +49,10 @@ export interface PostgresProps {
    */
   readonly storageClassName?: string;
   /**
-   * The server's `max_connections`. The connection limits of all databases must fit within it.
+   * The server's `max_connections`. The connection limits of all databases, plus the 3 connections PostgreSQL
+   * reserves for superusers (`superuser_reserved_connections`), must fit within it.
    *
-   * @default 100
+   * @default 100, PostgreSQL's default
    */
   readonly maxConnections?: number;
   /**
@@ -69,23 +72,28 @@ export interface PostgresDatabaseOptions {
    */
   readonly user?: string;
   /**
-   * The most connections the role may open.
+   * The most connections the role may open: its `CONNECTION LIMIT`, and the size of its clients' pools.
    *
-   * @default - no limit of its own
+   * @default - a quarter of what `maxConnections` leaves after the 3 superuser connections: 24 of the default 100
    */
   readonly connectionLimit?: number;
 }
 
 const PORT = 5432;
 const DATA = '/var/lib/postgresql/data';
-// postgres reserves this many of max_connections for superusers
+// PostgreSQL reserves this many of max_connections for superusers (superuser_reserved_connections, default 3);
+// the reconciler connects as the superuser, so it uses them too
 const SUPERUSER_RESERVED = 3;
+/** The longest name whose reconciler Job name, `<name>-reconcile-<8 hex>-<16 hex>`, fits 63 characters. */
+const MAX_NAME = 27;
 
 /**
  * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.
  *
- * Each client gets its own database and role from `addDatabase`, created by an init script on first start, with
- * a generated password. A NetworkPolicy admits only clients that were granted access and denies all egress.
+ * Each client gets its own database and role from `addDatabase`, with a generated password and a connection
+ * limit. A `PostgresReconciler` Job creates and updates them whenever they or a password change; the same script
+ * also runs from `/docker-entrypoint-initdb.d` on the first start of an empty data directory, so clients find
+ * their databases at once. A NetworkPolicy admits only clients that were granted access and denies all egress.
  */
 export class Postgres extends Construct {
   /** The default image. */
@@ -103,7 +111,10 @@ export class Postgres extends Construct {
   public readonly superuserPassword: SecretKey;
 
   private readonly maxConnections: number;
-  private readonly databases: InitDatabase[] = [];
+  /** The Job that creates and updates the databases and roles. */
+  public readonly reconciler: PostgresReconciler;
+
+  private readonly databases: ReconciledDatabase[] = [];
   private readonly env: EnvVars;
   private readonly firewall: PodFirewall;
 
@@ -116,6 +127,9 @@ export class Postgres extends Construct {
     this.serviceName = name;
     this.namespace = namespace;
     this.host = `${name}.${this.namespace}.svc`;
+    if (name.length > MAX_NAME) {
+      invalid('name', name, `must be at most ${MAX_NAME} characters, for the reconciler Job's name`);
+    }
     this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, SUPERUSER_RESERVED + 2, 10000);
     const storageSize = props.storageSize ?? '10Gi';
     parseQuantity('storageSize', storageSize);
@@ -134,7 +148,7 @@ export class Postgres extends Construct {
 
     kube(this, 'InitScript', 'ConfigMap', {
       metadata: { name: `${name}-init`, namespace: this.namespace, labels },
-      data: { '10-dockyard-databases.sh': Lazy.any({ produce: () => renderInitScript(this.databases) }) },
+      data: { '10-dockyard-databases.sh': Lazy.any({ produce: () => renderReconcileScript(this.databases, 'postgres') }) },
     });
 
     const service = clusterService(this, 'Service', {
@@ -175,6 +189,13 @@ export class Postgres extends Construct {
     this.firewall = new PodFirewall(this, 'NetworkPolicy', {
       name, namespace: this.namespace, podLabels: selector, denyEgress: true,
     });
+    // over TCP as the superuser, whom the official image's pg_hba admits with a password (scram-sha-256)
+    this.reconciler = new PostgresReconciler(this, 'Reconciler', {
+      name: `${name}-reconcile`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
+      adminUser: 'postgres', adminPassword: this.superuserPassword, adminDatabase: 'postgres',
+      serverPeer: NetworkPeer.pods(this.namespace, selector),
+    });
+    this.firewall.allow(this.reconciler.peer, PORT);
   }
 
   /**
@@ -191,13 +212,10 @@ export class Postgres extends Construct {
     if (this.databases.some((d) => d.database === databaseName || d.user === user)) {
       invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${JSON.stringify(user)}`);
     }
-    const connectionLimit = options.connectionLimit === undefined ? undefined : checkInteger('connectionLimit', options.connectionLimit, 1);
-    const budget = this.maxConnections - SUPERUSER_RESERVED;
-    const committed = this.databases.reduce((sum, d) => sum + Math.max(d.connectionLimit, 0), 0) + (connectionLimit ?? 0);
-    if (committed > budget) {
-      invalid('connectionLimit', connectionLimit, `the databases of ${this.serviceName} would need ${committed} connections, ` +
-        `but maxConnections ${this.maxConnections} leaves ${budget} for clients`);
-    }
+    const connectionLimit = options.connectionLimit === undefined
+      ? defaultConnectionLimit(this.maxConnections, SUPERUSER_RESERVED) : checkInteger('connectionLimit', options.connectionLimit, 1);
+    const sum = this.databases.reduce((total, d) => total + d.connectionLimit, 0) + connectionLimit;
+    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, sum, SUPERUSER_RESERVED, this.maxConnections);
     const password = new Secret(this, `Database-${databaseName}`, {
       name: `${this.serviceName}-${databaseName.replace(/_/g, '-')}`,
       namespace: this.namespace,
@@ -205,9 +223,9 @@ export class Postgres extends Construct {
     }).key('password');
     const passwordEnv = `DOCKYARD_DB_${databaseName.toUpperCase()}_PASSWORD`;
     this.env.secret(passwordEnv, password);
-    this.databases.push({ database: databaseName, user, passwordEnv, connectionLimit: connectionLimit ?? -1 });
+    this.databases.push({ database: databaseName, user, passwordEnv, connectionLimit });
     const firewall = this.firewall;
-    return {
+    const db: IPostgresDatabase = {
       host: this.host,
       port: PORT,
       databaseName,
@@ -218,6 +236,8 @@ export class Postgres extends Construct {
       server: this,
       grantConnect: (peer: NetworkPeer) => firewall.allow(peer, PORT),
     };
+    this.reconciler.addDatabase(db);
+    return db;
   }
 
   /** Admit `peer` to the server, e.g. a migration job. Clients of `addDatabase` use the database's `grantConnect`. */

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
+import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum, withDigests } from '../core/checksum';
 import { Secret } from '../core/secret';
 import { GeneratedSecrets } from './generated-secrets';
 
@@ -55,8 +56,9 @@ export class ChartDeployment extends pulumi.ComponentResource {
   public readonly objects: any[];
 
   public constructor(name: string, args: ChartDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing
-    const objects = args.app.charts.flatMap((chart) => chart.toJson());
+    // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
+    // The generated values are Outputs, so pod checksums wait for their digests (finished below)
+    const objects = withDigests(args.app, (stateKey) => DEFERRED_DIGEST + stateKey, () => args.app.charts.flatMap((chart) => chart.toJson()));
     checkProvided(args.app, args.secrets);
     super('dockyard:pulumi:ChartDeployment', name, {}, opts);
     this.objects = objects;
@@ -71,10 +73,28 @@ export class ChartDeployment extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [namespaces] }));
     this.secrets = [...generated.secrets, ...provided];
 
-    const objs = substitute(this.objects.filter((o) => !isNamespace(o)), args.substitutions ?? {});
+    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated), args.substitutions ?? {});
     new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
+}
+
+/** The objects with each deferred pod checksum turned into an Output over the generated values' digests. */
+function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
+  return objects.map((o) => {
+    const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+    const deferred = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+    if (typeof deferred !== 'string' || !deferred.startsWith(DEFERRED_CHECKSUM)) {
+      return o;
+    }
+    const keys = [...new Set([...deferred.matchAll(new RegExp(`${DEFERRED_DIGEST}([^,="]+)`, 'g'))].map((m) => m[1]))];
+    const checksum = pulumi.all(keys.map((k) => generated.digest(k))).apply((digests) =>
+      finishChecksum(deferred, (k) => digests[keys.indexOf(k)]));
+    const copy = JSON.parse(JSON.stringify(o));
+    const target = copy.kind === 'CronJob' ? copy.spec.jobTemplate.spec.template : copy.spec.template;
+    target.metadata.annotations[CHECKSUM_ANNOTATION] = checksum;
+    return copy;
+  });
 }
 
 /** Every Secret the charts read must be provided, with every key they read. */
@@ -94,6 +114,9 @@ function checkProvided(app: App, secrets: ProvidedSecret[]): void {
  * themselves stay plain, so the ConfigGroup can name and type them before the values are known.
  */
 function substitute(value: any, substitutions: Record<string, pulumi.Input<string>>): any {
+  if (pulumi.Output.isInstance(value)) {
+    return value; // a finished checksum
+  }
   if (typeof value === 'string') {
     const found = Object.keys(substitutions).filter((p) => value.includes(p));
     if (found.length === 0) {

@@ -1,3 +1,4 @@
+import { createHmac } from 'crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -39,12 +40,15 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
   public readonly secrets: k8s.core.v1.Secret[];
   /** Every produced value, by `<namespace>/<secret>/<key>` of its declaring Secret. */
   private readonly values = new Map<string, pulumi.Output<string>>();
+  private digestKey?: pulumi.Output<string>;
+  private readonly name: string;
 
   public constructor(name: string, args: GeneratedSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before `super` so that a bad app registers nothing, not even the component.
     const declared = Secret.allIn(args.app);
     check(declared, args.inputs ?? {});
     super('dockyard:pulumi:GeneratedSecrets', name, {}, opts);
+    this.name = name;
 
     // A RandomPassword per password key, for an htpasswd line is made from its `bcryptHash`.
     const passwords = new Map<string, random.RandomPassword>();
@@ -106,6 +110,23 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
       }, { parent: this }));
     });
     this.registerOutputs({ secretNames: declared.flatMap((s) => s.namespaces.map((ns) => `${ns}/${s.secretName}`)) });
+  }
+
+  /**
+   * The digest of a generated value by `<namespace>/<secret>/<key>`: an HMAC-SHA256 under a random key that is
+   * itself a Pulumi resource, so it changes exactly when the value does and reveals nothing of it. Pod checksums
+   * (`CHECKSUM_ANNOTATION`) are made from it.
+   *
+   * @throws if no generated value has that id
+   */
+  public digest(id: string): pulumi.Output<string> {
+    const value = this.values.get(id);
+    if (value === undefined) {
+      throw new ValidationError(`secret key ${id} is not a key of a generated Secret of this app`);
+    }
+    this.digestKey ??= new random.RandomId(`${this.name}-digest-key`, { byteLength: 32 }, { parent: this }).hex;
+    return pulumi.all([this.digestKey, value]).apply(([key, v]) =>
+      createHmac('sha256', key).update(id).update('\0').update(v).digest('hex').slice(0, 32));
   }
 
   /**

@@ -13,9 +13,9 @@ describe('default stack relocation and pull secrets', () => {
     }
     const runner = find(stack.objects, 'Deployment', 'drone-runner');
     const env = envOf(container(runner));
-    expect(env.DRONE_IMAGE_CLONE.value).toBe(`${proxy}drone/git:1.2.1`);
+    expect(env.DRONE_IMAGE_CLONE.value).toBe(`${proxy}drone/git:1.2.0`);
     expect(env.DRONE_IMAGE_PLACEHOLDER.value).toBe(`${proxy}drone/placeholder:1`);
-    expect(runner.metadata.annotations['dockyard.dev/images']).toBe(`${proxy}drone/git:1.2.1,${proxy}drone/placeholder:1`);
+    expect(runner.metadata.annotations['dockyard.dev/images']).toBe(`${proxy}drone/git:1.2.0,${proxy}drone/placeholder:1`);
   });
 
   test('Harbor and the data services it needs keep pulling from upstream', () => {

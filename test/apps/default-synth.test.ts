@@ -58,7 +58,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       'dockyard/postgres-demo', 'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
       'dockyard/registry-credentials',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
-      'harbor/harbor-robot-drone-docker', 'harbor/harbor-robot-puller', 'harbor/harbor-robot-puller-docker', 'harbor/harbor-token-certificate',
+      'harbor/harbor-robot-drone-docker', 'harbor/harbor-robot-puller', 'harbor/harbor-robot-puller-docker',
       'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests

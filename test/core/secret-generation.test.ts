@@ -245,6 +245,8 @@ describe('LocalSecretStore generating keys, certificates and htpasswd lines', ()
       generate.mockRestore();
     }
     expect(Object.keys(readState(statePath))).toEqual([
+      // keys the digests of values for pod checksums (lib/core/checksum.ts)
+      '#digest-key',
       'harbor/harbor-core/tls.key',
       'harbor/harbor-token-cert/tls.crt',
       'harbor/harbor-token-cert/tls.crt#inputs',

@@ -254,13 +254,14 @@ describe('toYaml properties', () => {
   // double-quoted style (7.3.1): one line, every escape a YAML escape (5.7), so the scalar means the same in block
   // and flow context (7.4) and as an implicit key
   test('yamlDoubleQuoted reads back exactly when spliced into a template', () => {
-    fc.assert(fc.property(anyString, (s) => {
+    fc.assert(fc.property(anyString.filter((s) => s !== 'fixed K'), (s) => {
       const q = yamlDoubleQuoted(s);
       expect(q).not.toMatch(/[\n\r\u0085\u2028\u2029]/);
       const templates: [string, unknown][] = [
         [q, s],
         [`a:\n  password: ${q}\n  next: x\n`, { a: { password: s, next: 'x' } }],
-        [`- [${q}, ${q}]\n- {k: ${q}, ${q}: v}\n`, [[s, s], { k: s, [s]: 'v' }]],
+        // the fixed key is one no generated string can equal (it has a space and an upper-case letter after it)
+        [`- [${q}, ${q}]\n- {"fixed K": ${q}, ${q}: v}\n`, [[s, s], { 'fixed K': s, [s]: 'v' }]],
         [`${q}: x\n`, { [s]: 'x' }],
       ];
       for (const [text, expected] of templates) {

@@ -1,4 +1,4 @@
-import { DeployAccess, DeployPermission } from '../../lib';
+import { DeployAccess, DeployPermission, Secret, SecretValue } from '../../lib';
 import { find, synth, testChart } from '../util';
 
 describe('DeployAccess', () => {
@@ -17,6 +17,19 @@ describe('DeployAccess', () => {
     expect(role.rules.find((r: any) => r.resources.includes('pods')).verbs).toEqual(['get', 'list', 'watch']);
     expect(find(objects, 'RoleBinding', 'deployer').subjects).toEqual([{ kind: 'ServiceAccount', name: 'deployer', namespace: 'deploys' }]);
     expect(find(objects, 'ServiceAccount', 'deployer').automountServiceAccountToken).toBe(true);
+  });
+
+  test('pulls with the pull secrets it is given: Kubernetes adds only the ServiceAccount\'s own to its pods', () => {
+    const chart = testChart('ci');
+    const pull = new Secret(chart, 'Pull', { name: 'registry-credentials', type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': SecretValue.hex(16) } });
+    const other = new Secret(chart, 'Other', { name: 'other-registry', type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': SecretValue.hex(16) } });
+    const access = new DeployAccess(chart, 'Deploy', { namespace: 'app-prod', serviceAccountNamespace: 'deploys', imagePullSecrets: [pull] });
+    access.addImagePullSecret(other);
+    access.addImagePullSecret(pull);
+    expect(find(synth(chart), 'ServiceAccount', 'deployer').imagePullSecrets).toEqual([{ name: 'other-registry' }, { name: 'registry-credentials' }]);
+    const bare = testChart('ci');
+    new DeployAccess(bare, 'Deploy', { namespace: 'app-prod' });
+    expect(find(synth(bare), 'ServiceAccount', 'deployer').imagePullSecrets).toBeUndefined();
   });
 
   test('grants exactly the permissions given', () => {

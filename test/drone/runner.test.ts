@@ -33,7 +33,7 @@ describe('DroneKubeRunner', () => {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'drone-runner', namespace: 'ci' }]);
       expect(find(objects, 'Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
       expect(find(objects, 'LimitRange', 'drone-runner-builds', ns).spec.limits).toEqual([
-        { type: 'Container', default: { cpu: '2', memory: '4Gi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } },
+        { type: 'Container', default: { cpu: '2', memory: '4Gi' }, max: { cpu: '4', memory: '8Gi' } },
       ]);
       const deny = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
       expect(deny.spec).toEqual({ podSelector: { matchLabels: {} }, policyTypes: ['Ingress'], ingress: [] });
@@ -91,9 +91,17 @@ describe('DroneKubeRunner', () => {
     runner.addPolicy({ name: 'big-builds', repos: ['acme/monorepo'], exclusive: false });
     const objects = synth(chart);
     const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
+    const events = ['push', 'tag', 'promote', 'rollback', 'cron', 'custom'];
     expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
-      { kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' },
-      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'] }, metadata: { namespace: 'ci-builds' } },
+      {
+        kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'], event: events },
+        metadata: { namespace: 'deploy' }, service_account: 'deployer',
+      },
+      {
+        kind: 'policy', name: 'app-deploy-other-events', match: { repo: ['acme/app', 'acme/web'] },
+        metadata: { namespace: 'ci-builds' }, service_account: 'default',
+      },
+      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' } },
     ]);
     expect(parse(config['namespace-rules.yaml'])).toEqual({ deploy: ['acme/app', 'acme/web'] });
     const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));
@@ -105,7 +113,7 @@ describe('DroneKubeRunner', () => {
   test('renders limits', () => {
     const chart = testChart('ci');
     new DroneKubeRunner(chart, 'Runner', {
-      server: droneServer(chart), limitRepos: ['acme/*'], limitEvents: [PipelineEvent.PUSH, PipelineEvent.TAG], limitTrusted: true, capacity: 3, tmate: true,
+      server: droneServer(chart), labels: { pool: 'acme' }, limitRepos: ['acme/*'], limitEvents: [PipelineEvent.PUSH, PipelineEvent.TAG], limitTrusted: true, capacity: 3, tmate: true,
     });
     const env = envOf(container(find(synth(chart), 'Deployment', 'drone-runner')));
     expect(env.DRONE_LIMIT_REPOS.value).toBe('acme/*');
@@ -125,6 +133,11 @@ describe('DroneKubeRunner', () => {
     expect(() => make({ extraBuildNamespaces: ['ci-builds'] })).toThrow(/invalid extraBuildNamespaces \["ci-builds","ci-builds"\]: must not repeat "ci-builds"/);
     expect(() => make({ capacity: 0 })).toThrow('invalid capacity 0: must be an integer from 1 to 1000');
     expect(() => make({ limitRepos: ['not a repo'] })).toThrow(/invalid repos \["not a repo"\]/);
+    expect(() => make({ limitRepos: ['acme/*'] })).toThrow('invalid limitRepos ["acme/*"]: needs labels: the server hands any pipeline');
+    expect(() => make({ labels: { 'pool': 'a,b' } })).toThrow('invalid labels {"pool":"a,b"}: "pool": "a,b" must be letters, digits');
+    expect(() => make({ labels: { 'po:ol': 'a' } })).toThrow(/invalid labels .*"po:ol": "a" must be letters/);
+    expect(() => make({ buildMaxMemory: '2Gi' })).toThrow('invalid buildMaxMemory "2Gi": must be at least buildResources.memoryLimit "4Gi"');
+    expect(() => make({ buildMaxCpu: '1' })).toThrow('invalid buildMaxCpu "1": must be at least buildResources.cpuLimit "2"');
     expect(() => make({ gracePeriodSec: -1 })).toThrow(/invalid gracePeriodSec -1/);
     const runner = make({ extraBuildNamespaces: ['deploy'] });
     expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'prod' }))
@@ -134,5 +147,12 @@ describe('DroneKubeRunner', () => {
     runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' });
     expect(() => runner.addPolicy({ name: 'p', repos: ['a/c'], namespace: 'deploy' })).toThrow('invalid name "p": must be unique among the runner\'s policies');
     expect(() => runner.addPolicy({ name: 'q', repos: [], namespace: 'deploy' })).toThrow('invalid repos []: must not be empty');
+    expect(() => runner.addPolicy({ name: 'q', repos: ['a/q'], namespace: 'deploy', events: [PipelineEvent.PULL_REQUEST] }))
+      .toThrow('invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true');
+    expect(() => runner.addPolicy({ name: 'default', repos: ['a/q'], namespace: 'deploy' }))
+      .toThrow('invalid name "default": must not be "default"');
+    // the other-events policy's name is taken too
+    expect(() => runner.addPolicy({ name: 'p-other-events', repos: ['a/q'], namespace: 'deploy' }))
+      .toThrow('invalid name "p-other-events": must be unique');
   });
 });

@@ -40,7 +40,7 @@ describe('Harbor configuration in code', () => {
   test('runs a Job that reaches only core, with the admin password and robot secrets from Secrets', () => {
     const { chart } = configured();
     const objects = synth(chart);
-    const job = objects.find((o) => o.kind === 'Job');
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
     expect(job.metadata.name).toMatch(/^harbor-configure-[0-9a-f]{8}$/);
     expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
@@ -57,7 +57,7 @@ describe('Harbor configuration in code', () => {
     const a = configured();
     const b = configured();
     b.harbor.addProject('more');
-    const name = (chart: typeof a.chart) => synth(chart).find((o) => o.kind === 'Job').metadata.name;
+    const name = (chart: typeof a.chart) => synth(chart).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-')).metadata.name;
     expect(name(a.chart)).toBe(name(configured().chart));
     expect(name(b.chart)).not.toBe(name(a.chart));
   });
@@ -97,12 +97,59 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/invalid name "Bad"/);
     expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
     expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
-    expect(() => ProxyUpstream.of(RegistryType.QUAY, 'quay.io')).toThrow('invalid url "quay.io": must be an http or https URL of the upstream registry');
+    expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'quay.io')).toThrow('invalid url "quay.io": must be an http or https URL of the upstream registry');
     expect(() => HarborExposure.httpRoute({ gatewayName: 'Gw', gatewayNamespace: 'gw' })).toThrow(/invalid gatewayName "Gw"/);
     expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'GW' })).toThrow(/invalid gatewayNamespace "GW"/);
     expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'gw', sectionName: 'Web' })).toThrow(/invalid sectionName "Web"/);
     // robots may use the project Harbor creates itself
     expect(harbor.addRobot('puller', { permissions: [RobotPermission.pull('library')] }).username).toBe('robot$puller');
+  });
+});
+
+describe('Harbor proxy-cache types and registry names, as Harbor accepts them', () => {
+  // goharbor/harbor v2.15.1: core permits exactly PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE, with no built-in default
+  // (src/lib/config/systemconfig.go:107), and answers 400 "unsupported registry type" to a proxy-cache project of any
+  // other type (src/server/v2.0/handler/project.go:808-815); the installer's and harbor-helm 1.19.1's list
+  // (make/photon/prepare/templates/core/env.jinja:42, templates/core/core-cm.yaml:56) has no "quay" since #22237.
+  const UPSTREAM_DEFAULT = 'docker-hub,harbor,azure-acr,ali-acr,aws-ecr,google-gcr,docker-registry,github-ghcr,jfrog-artifactory';
+
+  test('every registry type a proxy cache can be declared with is one core permits', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    const accepted: string[] = [];
+    for (const type of Object.values(RegistryType)) {
+      try {
+        harbor.addProxyCache(`p-${type}`, { upstream: ProxyUpstream.of(type, 'https://registry.example.com') });
+        accepted.push(type);
+      } catch (err) {
+        expect(String(err)).toMatch(/invalid type/);
+      }
+    }
+    const permitted = envOf(container(find(synth(chart), 'Deployment', 'harbor-core'))).PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE.value;
+    expect(permitted).toBe(UPSTREAM_DEFAULT);
+    expect(accepted.filter((t) => !permitted.split(',').includes(t))).toEqual([]);
+    expect(accepted).toContain(RegistryType.DOCKER_REGISTRY);
+  });
+
+  test('refuses a Quay proxy cache at synth, pointing at docker-registry', () => {
+    expect(() => ProxyUpstream.of(RegistryType.QUAY, 'https://quay.io')).toThrow(
+      'invalid type "quay": must be a registry type Harbor permits for proxy caches: '
+      + 'docker-hub, harbor, azure-acr, ali-acr, aws-ecr, google-gcr, docker-registry, github-ghcr, jfrog-artifactory; proxy Quay as "docker-registry"');
+    // the way to proxy quay.io
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProxyCache('quay', { upstream: ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'https://quay.io') });
+    expect(harbor.proxyCacheRelocation('quay').relocate(Image.of('quay.io/org/app:1')).reference).toBe('harbor.example.com/quay/org/app:1');
+  });
+
+  test('refuses a proxy cache named longer than a registry endpoint may be', () => {
+    // src/controller/registry/controller.go:92: "the max length of name is 64"
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProxyCache('a'.repeat(64), { upstream: ProxyUpstream.dockerHub() });
+    const name = 'b'.repeat(65);
+    expect(() => harbor.addProxyCache(name, { upstream: ProxyUpstream.dockerHub() })).toThrow(
+      `invalid name "${name}": must be at most 64 characters: Harbor names the proxy cache's registry endpoint after it`);
   });
 });
 

@@ -291,6 +291,56 @@ describe('configure.js waiting and retrying', () => {
     expect(result.stdout).toContain('robot ci-push: unchanged');
   });
 
+  // Harbor health-checks the upstream on every registry create and update and answers 400 "the registry is unhealthy"
+  // when it is down (goharbor/harbor v2.15.1 src/controller/registry/controller.go:100-107, called by Create and
+  // Update at :82 and :125): a brief upstream outage, so retried with backoff.
+  const UNHEALTHY = { message: 'the registry is unhealthy' };
+
+  test('retries a registry create while Harbor finds the upstream unhealthy, backing off', async () => {
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 3, UNHEALTHY);
+    const result = await run(config(), { HARBOR_RETRY_INTERVAL_MS: '10' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const retries = lines(result.stdout).filter((l) => l.includes('upstream registry unhealthy'));
+    expect(retries.map((l) => /retrying in (\d+)ms$/.exec(l)![1])).toEqual(['10', '20', '40']);
+    expect(retries[0]).toBe('registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries answered 400: '
+      + '{"errors":[{"code":"400","message":"the registry is unhealthy"}]}); retrying in 10ms');
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(5);
+    expect(harbor.registry('dockerhub')).toBeDefined();
+    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+  });
+
+  test('retries a registry update while Harbor finds the upstream unhealthy', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 2, UNHEALTHY);
+    const result = await run();
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).filter((l) => l.startsWith('registry dockerhub: upstream registry unhealthy'))).toHaveLength(2);
+    expect(result.stdout).toContain('registry dockerhub: updated');
+  });
+
+  test('an upstream still unhealthy at the deadline fails its registry and project only', async () => {
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: registry dockerhub: the upstream registry is still unhealthy after 0s (HARBOR_WAIT_SECONDS): '
+      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
+      'error: registry quay: the upstream registry is still unhealthy after 0s (HARBOR_WAIT_SECONDS): '
+      + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
+      'error: 3 of 7 items not applied: registry dockerhub (failed), registry quay (failed), project dockerhub (registry dockerhub not applied)',
+    ]);
+    expect(result.stdout).toContain('robot library+puller: secret set');
+  });
+
+  test('another 400 of a registry create is not retried', async () => {
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: registry dockerhub: POST /api/v2.0/registries answered 400 Bad Request');
+    expect(result.stdout).not.toContain('retrying');
+  });
+
   test('gives up once HARBOR_WAIT_SECONDS has passed', async () => {
     harbor.pingFailures = 1000;
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
@@ -347,6 +397,20 @@ describe('configure.js failures', () => {
     undeclared.projects[0].registry = 'ghcr';
     expect((await run(undeclared)).stderr).toContain('project dockerhub: registry "ghcr" is not declared under "registries"');
 
+    // Harbor's isValidDuration: -1 or 1 to 2^31-2 (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:423)
+    const zero = config();
+    zero.robots[0].duration = 0;
+    expect((await run(zero)).stderr).toBe('error: robot ci-push: duration must be -1 (never expires) or a number of days from 1 to 2147483646, got 0\n');
+    const huge = config();
+    huge.robots[0].duration = 2 ** 31 - 1;
+    expect((await run(huge)).stderr).toContain('robot ci-push: duration must be -1 (never expires) or a number of days from 1 to 2147483646, got 2147483647');
+
+    // Harbor caps registry names at 64 (src/controller/registry/controller.go:92)
+    const long = config();
+    long.registries[1].name = 'q'.repeat(65);
+    long.projects = [];
+    expect((await run(long)).stderr).toBe(`error: registry ${'q'.repeat(65)}: name "${'q'.repeat(65)}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit\n`);
+
     const foreign = config();
     foreign.robots[1].permissions[0].namespace = 'library';
     expect((await run(foreign)).stderr).toContain('robot apps+deployer: a project-level robot needs exactly one permission of kind "project" with namespace "apps"');
@@ -359,14 +423,69 @@ describe('configure.js failures', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('registry dockerhub: created');
     expect(result.stderr).toMatch(/^error: project dockerhub: exists in Harbor with no registry \(not a proxy cache\) but the configuration declares registry "dockerhub" \(id \d+\)/);
-    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('POST /api/v2.0/projects'))).toEqual([]);
+    const dockerhub = harbor.project('dockerhub')!.project_id;
+    expect(harbor.writes().filter((w) => w === `PUT /api/v2.0/projects/${dockerhub}`)).toEqual([]);
+  });
+
+  test('a failing project does not stop the items that do not need it; the run fails at the end, naming what was not applied', async () => {
+    // Harbor refuses a proxy-cache project whose registry type core does not permit (goharbor/harbor v2.15.1
+    // src/server/v2.0/handler/project.go:808-815); the robots after it used to be skipped with it
+    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 400, 1, { message: 'unsupported registry type docker-hub' });
+    const cfg = config();
+    // a robot that needs the failing project, and one that needs the registry's project only through it
+    cfg.robots.push({
+      name: 'hub-puller', level: 'system', project: null, duration: -1,
+      permissions: [{ kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] }],
+      secretEnv: 'ROBOT_PULLER_SECRET',
+    });
+    const result = await run(cfg);
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)).toEqual([
+      `waiting for Harbor at ${harbor.url}`,
+      'Harbor is up',
+      'registry dockerhub: created',
+      'registry quay: created',
+      'project apps: created',
+      'robot ci-push: created',
+      'robot ci-push: secret set',
+      'robot apps+deployer: created',
+      'robot apps+deployer: secret set',
+      'robot library+puller: created',
+      'robot library+puller: secret set',
+      'robot hub-puller: skipped, project dockerhub was not applied',
+    ]);
+    expect(lines(result.stderr)).toEqual([
+      'error: project dockerhub: POST /api/v2.0/projects answered 400 Bad Request: {"errors":[{"code":"400","message":"unsupported registry type docker-hub"}]}',
+      'error: 2 of 8 items not applied: project dockerhub (failed), robot hub-puller (project dockerhub not applied)',
+    ]);
+    expect(harbor.project('dockerhub')).toBeUndefined();
+    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(harbor.robot('hub-puller')).toBeUndefined();
+  });
+
+  test('a failing registry skips only its proxy-cache project', async () => {
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 409, 1, { message: 'conflict' });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('project dockerhub: skipped, registry dockerhub was not applied');
+    expect(result.stdout).toContain('registry quay: created');
+    expect(result.stdout).toContain('project apps: created');
+    expect(result.stdout).toContain('robot library+puller: secret set');
+    expect(lines(result.stderr).pop()).toBe('error: 2 of 7 items not applied: registry dockerhub (failed), project dockerhub (registry dockerhub not applied)');
+  });
+
+  test('bad credentials stop the run at once instead of failing every item', async () => {
+    const result = await run(config(), { HARBOR_ADMIN_PASSWORD: 'Wrong-Passw0rd' });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(harbor.requests.filter((r) => r.path !== '/api/v2.0/ping')).toHaveLength(1);
   });
 
   test('an error answer is quoted without any secret Harbor echoes back', async () => {
     harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: `secret ${SECRETS.ROBOT_CI_PUSH_SECRET} refused` });
     const result = await run();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
+    expect(result.stderr).toMatch(/^error: robot ci-push: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
   });
 });
 
@@ -384,6 +503,8 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   const PATCH_ROBOT = /^\/api\/v2\.0\/robots\/\d+$/;
   const REGISTRIES = /^\/api\/v2\.0\/registries$/;
   const FORMS = Object.keys(secretEchoes('x'));
+  // the last line of a run where only robot ci-push failed: the other items were still applied
+  const CI_PUSH_NOT_APPLIED = 'error: 1 of 7 items not applied: robot ci-push \\(failed\\)\n';
 
   beforeEach(async () => {
     await harbor.close();
@@ -391,14 +512,14 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   });
 
   // Harbor (or a proxy) may quote a secret back in any encoding; each must be masked, and the
-  // error must still say what failed. One run per form, as the first failure ends the run.
+  // error must still say what failed. One run per form.
   test.each(FORMS)('an error answer echoing the secrets as %s is quoted without them', async (form) => {
     harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
       body: `refusing ${secretEchoes(NASTY.robot)[form]} for ${secretEchoes(NASTY.admin)[form]}`,
     });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: refusing /);
+    expect(result.stderr).toMatch(/^error: robot ci-push: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: refusing /);
     expect(result.stderr).toContain('[REDACTED]');
     expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
   });
@@ -416,7 +537,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
     expect(result.code).toBe(1);
     // the dots up to the secret, the marker (not cut in half) when it starts before the cut, then the ellipsis
     const marker = offset < 300 ? '\\[REDACTED\\]' : '';
-    expect(result.stderr).toMatch(new RegExp(`^error: PATCH /api/v2\\.0/robots/\\d+ answered 400 Bad Request: \\.{${offset}}${marker}…\n$`));
+    expect(result.stderr).toMatch(new RegExp(`^error: robot ci-push: PATCH /api/v2\\.0/robots/\\d+ answered 400 Bad Request: \\.{${offset}}${marker}…\n${CI_PUSH_NOT_APPLIED}$`));
     expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
   });
 
@@ -426,7 +547,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
     harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `refused: ${secretEchoes(NASTY.robot)[form].slice(0, 12)}` });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: refused: \[REDACTED\]\n$/);
+    expect(result.stderr).toMatch(new RegExp(`^error: robot ci-push: PATCH /api/v2\\.0/robots/\\d+ answered 400 Bad Request: refused: \\[REDACTED\\]\n${CI_PUSH_NOT_APPLIED}$`));
     expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
   });
 
@@ -438,7 +559,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
     });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: POST \/api\/v2\.0\/registries answered 422 Unprocessable Entity: \{"errors":\[\{"code":"UNPROCESSABLE_ENTITY","message":"invalid registry/);
+    expect(result.stderr).toMatch(/^error: registry dockerhub: POST \/api\/v2\.0\/registries answered 422 Unprocessable Entity: \{"errors":\[\{"code":"UNPROCESSABLE_ENTITY","message":"invalid registry/);
     expect(result.stderr).toContain('[REDACTED]');
     expect(leaks(result.output, ALL_NASTY, { prefixes: true })).toEqual([]);
   });

@@ -103,7 +103,13 @@ interface InjectedFailure {
 
 const ROBOT_PREFIX = 'robot$';
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const DEFAULT_ROBOT_DURATION = 30;
+
+/** Harbor's isValidDuration (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:423). */
+function checkDuration(d: unknown): void {
+  if (!(d === -1 || (typeof d === 'number' && Number.isInteger(d) && d > 0 && d < 2 ** 31 - 1))) {
+    fail(400, `bad request error duration input: ${d}, duration must be either -1(Never) or a positive integer`);
+  }
+}
 
 class HttpError extends Error {
   constructor(public readonly status: number, message: string) {
@@ -359,6 +365,8 @@ export class FakeHarbor {
   private createRegistry(body: any) {
     onlyFields(body, ['name', 'type', 'url', 'insecure', 'description', 'credential'], 'registry');
     if (!body.name || !body.type || !body.url) fail(400, 'name, type and url are required');
+    // src/controller/registry/controller.go:92
+    if (body.name.length > 64) fail(400, 'the max length of name is 64');
     if (this.registry(body.name)) fail(409, `registry ${body.name} already exists`);
     if (body.credential !== undefined) onlyFields(body.credential, ['type', 'access_key', 'access_secret'], 'credential');
     const stored = this.addRegistry({
@@ -468,6 +476,7 @@ export class FakeHarbor {
     onlyFields(body, ['name', 'description', 'level', 'duration', 'disable', 'permissions', 'secret'], 'robot');
     if (!NAME.test(body.name ?? '')) fail(400, 'robot name is not in lower case or contains illegal characters');
     if (body.level !== 'system' && body.level !== 'project') fail(400, `bad request error level input: ${body.level}`);
+    checkDuration(body.duration);
     const permissions = this.checkPermissions(body.level, body.permissions);
     let name = body.name;
     let projectId = 0;
@@ -484,7 +493,7 @@ export class FakeHarbor {
       level: body.level,
       project_id: projectId,
       description: body.description ?? '',
-      duration: body.duration === 0 || body.duration === undefined ? DEFAULT_ROBOT_DURATION : body.duration,
+      duration: body.duration,
       disable: Boolean(body.disable),
       permissions,
       // like Harbor, a secret in the request is ignored
@@ -502,9 +511,10 @@ export class FakeHarbor {
     const r = this.robots.get(id) ?? fail(404, `robot ${id} not found`);
     if (body === null || typeof body !== 'object') fail(400, 'body must be a JSON object');
     if (body.level !== r.level || body.name !== `${ROBOT_PREFIX}${r.name}`) fail(400, 'cannot update the level or name of robot');
+    checkDuration(body.duration);
     r.permissions = this.checkPermissions(body.level, body.permissions);
     r.description = body.description ?? '';
-    r.duration = body.duration === 0 ? DEFAULT_ROBOT_DURATION : body.duration;
+    r.duration = body.duration;
     r.disable = Boolean(body.disable);
     return { status: 200 };
   }

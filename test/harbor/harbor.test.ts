@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import {
-  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, Postgres, RobotPermission, Secret,
+  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, NetworkPeer, Postgres, RobotPermission, Secret,
   SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
@@ -99,7 +99,11 @@ describe('Harbor components', () => {
     expect(secrets['harbor-core']['secret-key'].length).toBe(16);
     expect(secrets['harbor-core']['csrf-key'].length).toBe(32);
     expect(secrets['harbor-core']['token-key'].kind).toBe(SecretValueKind.RSA_PRIVATE_KEY);
-    expect(secrets['harbor-token-certificate']['tls.crt'].kind).toBe(SecretValueKind.CERTIFICATE);
+    // one source of the token key: core reads only /etc/core/private_key.pem (goharbor/harbor v2.15.1
+    // src/lib/config/config.go:35), and the registry authenticates core with htpasswd
+    // (make/photon/prepare/templates/registry/config.yml.jinja `auth: htpasswd`), so no certificate is generated
+    expect(secrets['harbor-token-certificate']).toBeUndefined();
+    expect(Object.values(secrets).flatMap((v) => Object.values(v)).filter((v: any) => v.kind === SecretValueKind.CERTIFICATE)).toEqual([]);
     expect(secrets['harbor-registry-htpasswd'].htpasswd.kind).toBe(SecretValueKind.HTPASSWD);
     expect(secrets['harbor-registry-htpasswd'].htpasswd.user).toBe('harbor_registry_user');
     expect(secrets['harbor-core']['admin-password'].mixedClasses).toBe(true);
@@ -202,6 +206,39 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
     expect(core.POSTGRESQL_PORT.value).toBe('25060');
   });
 
+  test('gives the registry the Redis ACL user only where its Harbor release can send one', () => {
+    // goharbor/distribution release/2.8 has no Redis username (configuration/configuration.go:167-180): the registry
+    // of Harbor < 2.15.0 sends the password alone, checked against the "default" user (goharbor/harbor#18892,
+    // WRONGPASS). Harbor 2.15.0 renders redis.username for the registry (v2.15.1 commit a8343d3, #22770,
+    // make/photon/prepare/templates/registry/config.yml.jinja:42) and pins distribution v2.8.3-harbor.1-rc.1
+    // (Makefile:119); harbor-helm 1.19.1 renders it too (templates/registry/registry-cm.yaml:179).
+    const acl = (chart: ReturnType<typeof testChart>, username: string) => new ExternalRedis(chart, 'AclValkey', {
+      host: 'valkey.internal', port: 6379, username, password: Secret.fromSecretName(chart, 'AclPw', 'acl').key('password'),
+    });
+    const registryEnvOf = (chart: ReturnType<typeof testChart>) => {
+      const objects = synth(chart);
+      return ['registry', 'registryctl'].map((c) => envOf(container(find(objects, 'Deployment', 'harbor-registry'), c)));
+    };
+
+    const old = testChart('harbor');
+    expect(() => managedHarbor(old, { version: '2.14.2', redis: acl(old, 'harbor') })).toThrow(
+      'invalid redis.username "harbor": must be "default" (or unset) with Harbor 2.14.2: its registry logs in to Redis with the password alone; '
+      + 'Harbor 2.15.0 and later accept other ACL users');
+
+    const oldDefault = testChart('harbor');
+    managedHarbor(oldDefault, { version: '2.14.2', redis: acl(oldDefault, 'default') });
+    for (const env of registryEnvOf(oldDefault)) {
+      expect(env.REGISTRY_REDIS_USERNAME).toBeUndefined();
+      expect(env.REGISTRY_REDIS_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'acl', key: 'password' });
+    }
+
+    const current = testChart('harbor');
+    managedHarbor(current, { redis: acl(current, 'harbor') });
+    for (const env of registryEnvOf(current)) {
+      expect(env.REGISTRY_REDIS_USERNAME.value).toBe('harbor');
+    }
+  });
+
   test('mounts a private Redis CA into every Redis client, the registry containers included', () => {
     const chart = testChart('harbor');
     const ca = Secret.fromSecretName(chart, 'Ca', 'valkey-ca');
@@ -258,13 +295,107 @@ describe('Harbor connection budget', () => {
   test('uses 100 per pod when the database sets no limit', () => {
     const chart = testChart('harbor');
     const pg = new Postgres(chart, 'Pg');
-    expect(inClusterHarbor(chart, { database: pg.addDatabase('other') }).maxOpenConns).toBe(100);
+    // Dockyard's databases always have a limit now (a share of max_connections): a database from elsewhere may not
+    expect(inClusterHarbor(chart, { database: { ...pg.addDatabase('other'), connectionLimit: undefined } }).maxOpenConns).toBe(100);
   });
 
   test('fails at synth time when the limit cannot be met', () => {
     expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
       .toThrow('invalid database.connectionLimit 25: must give each of the 7 pods that connect (4 core + 3 jobservice) at least 4 connections, ' +
         'i.e. be at least 28; raise the limit or lower the replicas');
+  });
+});
+
+describe('Harbor metrics', () => {
+  // harbor-helm 1.19.1: with metrics.enabled, core, jobservice, the registry and the exporter serve /metrics on 8001
+  // (values.yaml `metrics`), their Services name that port "http-metrics" (templates/_helpers.tpl:574,
+  // templates/{core,jobservice,registry,exporter}/*-svc.yaml), and templates/metrics/metrics-svcmon.yaml selects that
+  // port on every Service of the release.
+  const PROM = NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+  const COMPONENTS = ['harbor-core', 'harbor-jobservice', 'harbor-registry', 'harbor-exporter'];
+  const scraperRules = (objects: any[], name: string) => find(objects, 'NetworkPolicy', name).spec.ingress
+    .filter((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === 'monitoring');
+
+  test('without metrics, nothing outside Harbor reaches the exporter, and no ServiceMonitor is rendered', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { exporter: true });
+    const objects = synth(chart);
+    for (const name of COMPONENTS) {
+      expect(scraperRules(objects, name)).toEqual([]);
+    }
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).METRIC_ENABLE).toBeUndefined();
+  });
+
+  test('admits the scrapers to the metrics port of core, jobservice, the registry and the exporter, and nowhere else', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { metrics: { scrapers: [PROM] } });
+    const objects = synth(chart);
+    for (const name of COMPONENTS) {
+      expect(scraperRules(objects, name)).toEqual([{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        ports: [{ protocol: 'TCP', port: 8001 }],
+      }]);
+      const service = find(objects, 'Service', name);
+      expect(service.spec.ports).toContainEqual({ name: 'http-metrics', port: 8001, targetPort: 'http-metrics', protocol: 'TCP' });
+    }
+    for (const name of ['harbor-portal', 'harbor-trivy']) {
+      expect(scraperRules(objects, name)).toEqual([]);
+    }
+    // the exporter runs when metrics are on
+    expect(find(objects, 'Deployment', 'harbor-exporter')).toBeDefined();
+  });
+
+  test('turns on the metrics of core, jobservice and the registry as harbor-helm does', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { metrics: { scrapers: [PROM] } });
+    const objects = synth(chart);
+    const core = envOf(container(find(objects, 'Deployment', 'harbor-core')));
+    // templates/core/core-cm.yaml:58-63
+    expect(Object.fromEntries(['METRIC_ENABLE', 'METRIC_PATH', 'METRIC_PORT', 'METRIC_NAMESPACE', 'METRIC_SUBSYSTEM'].map((k) => [k, core[k].value])))
+      .toEqual({ METRIC_ENABLE: 'true', METRIC_PATH: '/metrics', METRIC_PORT: '8001', METRIC_NAMESPACE: 'harbor', METRIC_SUBSYSTEM: 'core' });
+    expect(container(find(objects, 'Deployment', 'harbor-core')).ports).toContainEqual(expect.objectContaining({ name: 'http-metrics', containerPort: 8001 }));
+    // templates/jobservice/jobservice-cm.yaml:46-49
+    expect(parse(find(objects, 'ConfigMap', 'harbor-jobservice').data['config.yml']).metric).toEqual({ enabled: true, path: '/metrics', port: 8001 });
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-jobservice'))).METRIC_SUBSYSTEM.value).toBe('jobservice');
+    // templates/registry/registry-cm.yaml:200-206: the debug server on :8001 with prometheus
+    expect(parse(find(objects, 'ConfigMap', 'harbor-registry').data['config.yml']).http.debug).toEqual({ addr: ':8001', prometheus: { enabled: true, path: '/metrics' } });
+    expect(container(find(objects, 'Deployment', 'harbor-registry'), 'registry').ports).toContainEqual(expect.objectContaining({ name: 'http-metrics', containerPort: 8001 }));
+  });
+
+  test('renders a ServiceMonitor of every http-metrics port of this Harbor on request', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { metrics: { scrapers: [PROM], serviceMonitor: true, interval: '30s', serviceMonitorLabels: { release: 'kube-prometheus-stack' } } });
+    const objects = synth(chart);
+    const monitor = find(objects, 'ServiceMonitor', 'harbor');
+    expect(monitor).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: {
+        name: 'harbor', namespace: 'harbor',
+        labels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': 'harbor', 'release': 'kube-prometheus-stack' },
+      },
+      spec: {
+        jobLabel: 'app.kubernetes.io/name',
+        endpoints: [{ port: 'http-metrics', path: '/metrics', honorLabels: true, interval: '30s' }],
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': 'harbor' } },
+      },
+    });
+    // it selects exactly the Services with a metrics port
+    const selected = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === 'harbor'
+      && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v)
+      && o.spec.ports.some((p: any) => p.name === 'http-metrics'));
+    expect(selected.map((o) => o.metadata.name).sort()).toEqual([...COMPONENTS].sort());
+  });
+
+  test('refuses metrics it cannot deliver', () => {
+    const bad = (metrics: any, extra: object = {}) => () => inClusterHarbor(testChart('harbor'), { metrics, ...extra });
+    expect(bad({ scrapers: [] })).toThrow('invalid metrics.scrapers []: must admit at least one Prometheus, e.g. NetworkPeer.namespace("monitoring")');
+    expect(bad({ scrapers: [PROM] }, { exporter: false })).toThrow(
+      'invalid exporter false: must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
+    expect(bad({ scrapers: [PROM], serviceMonitor: true, interval: '30 seconds' })).toThrow(
+      'invalid metrics.interval "30 seconds": must be a Prometheus duration such as "30s" or "1m"');
+    expect(bad({ scrapers: [PROM], interval: '30s' })).toThrow('invalid metrics.serviceMonitor false: must be true to set interval or serviceMonitorLabels');
   });
 });
 
@@ -308,7 +439,10 @@ describe('Harbor exposure and network', () => {
     for (const name of ['harbor-registry', 'harbor-jobservice', 'harbor-trivy']) {
       expect(namespaces(name)).not.toContain('ingress-nginx');
     }
-    const components = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component']);
+    // Harbor's pods among each data service's clients (the data service may admit its own tooling too)
+    const components = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress
+      .filter((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'] === 'harbor')
+      .map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/component']);
     expect(components('postgres')).toEqual(['core', 'jobservice']);
     expect(components('redis')).toEqual(['core', 'registry', 'jobservice', 'trivy']);
   });

@@ -2,44 +2,88 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { grantScript } from '../../lib';
+import { DatabaseGrants, ExternalPostgres, Secret } from '../../lib';
+import { find, synth, testChart } from '../util';
 import { PostgresServer } from './postgres-server';
 
 /**
- * The grant script against a real PostgreSQL set up like a DigitalOcean cluster: an admin that is not a superuser
- * created the databases and the users, and the users have no privilege.
+ * The managed path of the reconciler (`DatabaseGrants`), as rendered, against a real PostgreSQL set up like a
+ * DigitalOcean cluster: an admin that is not a superuser (CREATEDB, CREATEROLE) created `defaultdb`, the
+ * databases and the users, and the users have no privilege (DigitalOcean: "additional permissions must be managed
+ * manually", do.md §1.2). The provider keeps the passwords; the reconciler sets limits and grants.
  */
-describe('DatabaseGrants script against a real server', () => {
+describe('DatabaseGrants against a real server', () => {
   let server: PostgresServer;
+  let dir: string;
   const su = 'superuser-password';
+  const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
 
   beforeAll(async () => {
     server = await PostgresServer.start(su);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-grants-'));
     expect(server.psql('postgres', su, 'postgres', "CREATE ROLE doadmin LOGIN CREATEDB CREATEROLE PASSWORD 'admin-password'").status).toBe(0);
-    for (const sql of ["CREATE ROLE harbor LOGIN PASSWORD 'harbor-password'", 'CREATE DATABASE registry']) {
+    for (const sql of ['CREATE DATABASE defaultdb', "CREATE ROLE harbor LOGIN PASSWORD 'harbor-password'", 'CREATE DATABASE registry']) {
       const r = server.psql('doadmin', 'admin-password', 'postgres', sql);
       expect(r.stderr).toBe('');
     }
   });
 
-  afterAll(() => server?.stop());
+  afterAll(() => {
+    server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-  test('a new user cannot create tables until the script grants it its database', () => {
+  /** The rendered script, run as the Job runs it, with the admin's libpq settings pointed at the test server. */
+  const run = () => {
+    const chart = testChart('ci');
+    const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
+    const databases = [
+      new ExternalPostgres(chart, 'Harbor', { host: 'db.example.com', databaseName: 'registry', user: 'harbor', password, maxConnections: 22, connectionLimit: 16 }),
+      // a database the provider has not created: the reconciler creates it and its role, without a password
+      new ExternalPostgres(chart, 'Drone', { host: 'db.example.com', databaseName: 'drone', user: 'drone', password, maxConnections: 22, connectionLimit: 4 }),
+    ];
+    new DatabaseGrants(chart, 'DatabaseGrants', {
+      host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases,
+    });
+    const script = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(script, find(synth(chart), 'ConfigMap', 'database-grants').data['reconcile.sh']);
+    const result = spawnSync('/bin/bash', [script], {
+      encoding: 'utf8', env: { ...cleanEnv(), ...server.env('doadmin', 'admin-password'), PGSSLMODE: 'disable' },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return result.stdout;
+  };
+
+  test('a new user cannot create tables until the reconciler grants it its database; a re-run changes nothing', () => {
     const before = server.psql('harbor', 'harbor-password', 'registry', 'CREATE TABLE t (id int)');
     expect(before.status).not.toBe(0);
     expect(before.stderr).toMatch(/permission denied for schema public/);
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-grants-'));
-    const script = path.join(dir, 'grant.sh');
-    fs.writeFileSync(script, grantScript([{ database: 'registry', user: 'harbor' }]), { mode: 0o555 });
-    const env = { ...process.env, ...server.env('doadmin', 'admin-password'), PGSSLMODE: 'disable' };
-    for (let run = 0; run < 2; run++) {
-      const result = spawnSync('/bin/bash', [script], { encoding: 'utf8', env });
-      expect(result.stderr).toBe('');
-      expect(result.status).toBe(0);
-    }
+    expect(run().trim().split('\n')).toEqual([
+      'dockyard: role harbor: connection limit -1 -> 16',
+      'dockyard: revoked PUBLIC\'s privileges on registry',
+      'dockyard: granted harbor all on database registry',
+      'dockyard: granted harbor all on schema public of registry',
+      'dockyard: created role drone',
+      'dockyard: created database drone',
+      'dockyard: revoked PUBLIC\'s privileges on drone',
+      'dockyard: granted drone all on database drone',
+      'dockyard: granted drone all on schema public of drone',
+    ]);
+    expect(run()).toBe('');
+
     const after = server.psql('harbor', 'harbor-password', 'registry', 'CREATE TABLE t (id int); SELECT current_user');
     expect(after.stderr).toBe('');
     expect(after.stdout.trim().split('\n')).toEqual(['CREATE TABLE', 'harbor']);
+    // the admin, not a superuser, keeps ownership; the password stays the provider's
+    const owners = server.psql('postgres', su, 'postgres',
+      "SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname IN ('drone', 'registry') ORDER BY 1");
+    expect(owners.stdout.trim().split('\n')).toEqual(['drone:doadmin', 'registry:doadmin']);
+    const limits = server.psql('postgres', su, 'postgres', "SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('drone', 'harbor') ORDER BY 1");
+    expect(limits.stdout.trim().split('\n')).toEqual(['drone=4', 'harbor=16']);
+    // the role reaches only its own database
+    const other = server.psql('harbor', 'harbor-password', 'drone', 'SELECT 1');
+    expect(other.stderr).toMatch(/permission denied for database "drone"/);
   });
 });

@@ -9,7 +9,10 @@ import { PostgresServer } from './postgres-server';
 
 /**
  * The rendered init script, run against a real PostgreSQL the way the official image runs it: executed, with the
- * pod's environment (passwords from the generated Secrets) and libpq pointed at the server.
+ * pod's environment (passwords from the generated Secrets) and libpq pointed at the server. The official image
+ * runs executable `*.sh` files of /docker-entrypoint-initdb.d, and only when PGDATA is empty (docker-library/postgres
+ * docker-entrypoint.sh, `docker_process_init_files`); it is the reconciler's script, so later changes come from the
+ * reconciler Job (postgres-reconciler.integ.test.ts).
  */
 describe('Postgres init script against a real server', () => {
   let server: PostgresServer;
@@ -54,9 +57,11 @@ describe('Postgres init script against a real server', () => {
     expect(owners.stdout.trim().split('\n')).toEqual(['drone:drone', 'registry:harbor']);
   });
 
+  // PostgreSQL docs, CREATE ROLE: CONNECTION LIMIT; a database without one of its own gets the default share,
+  // (max_connections 100 - superuser_reserved_connections 3) / 4 = 24, never -1 (unlimited)
   test('applies connection limits', () => {
     const limits = server.psql('postgres', superuser, 'postgres', "SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('drone', 'harbor') ORDER BY 1");
-    expect(limits.stdout.trim().split('\n')).toEqual(['drone=-1', 'harbor=25']);
+    expect(limits.stdout.trim().split('\n')).toEqual(['drone=24', 'harbor=25']);
   });
 
   test('Drone\'s role connects to its own database and can create tables there', () => {

@@ -11,16 +11,29 @@ describe('DatabaseGrants', () => {
     return synth(chart);
   };
 
-  test('runs the grant script as a retried Job with libpq settings and the password from a Secret', () => {
+  const jobOf = (objects: any[]) => {
+    const jobs = objects.filter((o) => o.kind === 'Job');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].metadata.name).toMatch(/^database-grants-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    return jobs[0];
+  };
+
+  // DigitalOcean (do.md §1.2): the API creates users with the "normal" role and no privileges, "additional
+  // permissions must be managed manually"; the admin is doadmin, the default database defaultdb, the port 25060
+  test('runs the reconciler as a retried Job with libpq settings and the password from a Secret', () => {
     const objects = build();
-    const job = find(objects, 'Job', 'database-grants');
+    const job = jobOf(objects);
     expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
     const env = envOf(container(job));
     expect([env.PGHOST.value, env.PGPORT.value, env.PGUSER.value, env.PGSSLMODE.value]).toEqual(['db.example.com', '25060', 'doadmin', 'require']);
     expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pg-admin', key: 'password' });
-    const script = find(objects, 'ConfigMap', 'database-grants').data['grant.sh'];
-    expect(script).toContain('grant registry harbor\ngrant drone drone\n');
-    expect(script).not.toMatch(/password/i);
+    expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pg-admin', key: 'password' });
+    const script = find(objects, 'ConfigMap', 'database-grants').data['reconcile.sh'];
+    // the managed admin connects to DigitalOcean's defaultdb; the provider keeps the roles' passwords
+    expect(script).toContain("--dbname 'defaultdb'");
+    expect(script).toContain("SELECT format('GRANT ALL ON DATABASE %I TO %I', 'registry', 'harbor')");
+    expect(script).toContain("SELECT format('GRANT ALL ON SCHEMA public TO %I', 'drone')");
+    expect(script).not.toContain('set_password \'');
     expect(find(objects, 'NetworkPolicy', 'database-grants').spec.ingress).toEqual([]);
   });
 
@@ -28,7 +41,7 @@ describe('DatabaseGrants', () => {
     const chart = testChart('ci');
     const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
     const base = { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword };
-    expect(() => new DatabaseGrants(chart, 'A', { ...base, grants: [{ database: 'Reg;', user: 'harbor' }] })).toThrow(/invalid database "Reg;"/);
+    expect(() => new DatabaseGrants(chart, 'A', { ...base, grants: [{ database: 'Reg;', user: 'harbor' }] })).toThrow(/invalid databaseName "Reg;"/);
     expect(() => new DatabaseGrants(chart, 'B', { ...base, adminUser: 'do admin', grants: [] })).toThrow(/invalid adminUser "do admin"/);
   });
 
@@ -51,7 +64,7 @@ describe('DatabaseGrants', () => {
       const chart = testChart('ci');
       const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
       new DatabaseGrants(chart, `G${i}`, { host, port: 5432, adminUser: 'doadmin', adminPassword, grants: [], sslMode });
-      const env = envOf(container(find(synth(chart), 'Job', 'database-grants')));
+      const env = envOf(container(jobOf(synth(chart))));
       expect([env.PGHOST.value, env.PGSSLMODE.value]).toEqual([host, sslMode]);
     }
   });

@@ -35,7 +35,10 @@ describe('Postgres', () => {
     expect(Secret.allIn(chart).map((s) => s.secretName)).toEqual(['postgres-superuser']);
   });
 
-  test('addDatabase adds a role password Secret, an env var and a line of the init script, without secrets in the ConfigMap', () => {
+  // docker-library/postgres docker-entrypoint.sh runs /docker-entrypoint-initdb.d only when PGDATA is empty
+  // (docker_setup_db/docker_process_init_files behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`): the first start runs
+  // the reconciler's script there, and the reconciler Job applies every later change
+  test('addDatabase adds a role password Secret, an env var and the database to the reconciler\'s script, without secrets in ConfigMaps', () => {
     const { chart, postgres } = build();
     const db = postgres.addDatabase('drone', { connectionLimit: 10 });
     expect(db).toMatchObject({ host: 'postgres.data.svc', port: 5432, databaseName: 'drone', user: 'drone', sslMode: SslMode.DISABLE, connectionLimit: 10 });
@@ -44,23 +47,34 @@ describe('Postgres', () => {
     const env = envOf(container(find(objects, 'StatefulSet', 'postgres')));
     expect(env.DOCKYARD_DB_DRONE_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
     const script = find(objects, 'ConfigMap', 'postgres-init').data['10-dockyard-databases.sh'];
-    expect(script).toContain('create_database drone drone "$DOCKYARD_DB_DRONE_PASSWORD" 10');
-    expect(script).toContain("psql_admin -c 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC'");
+    expect(script).toBe(find(objects, 'ConfigMap', 'postgres-reconcile').data['reconcile.sh']);
+    expect(script).toContain("set_password 'drone' 'drone' \"$DOCKYARD_DB_DRONE_PASSWORD\"");
+    expect(script).toContain("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', 'drone', :'password', 10)");
+    expect(script).toContain("REVOKE CONNECT ON DATABASE %I FROM PUBLIC");
+    const job = objects.find((o: any) => o.kind === 'Job');
+    expect(job.metadata.name).toMatch(/^postgres-reconcile-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    expect(envOf(container(job)).DOCKYARD_DB_DRONE_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
+    expect(envOf(container(job)).PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-superuser', key: 'password' });
     const init = find(objects, 'StatefulSet', 'postgres').spec.template.spec.volumes.find((v: any) => v.name === 'init');
     expect(init.configMap.defaultMode).toBe(0o555);
   });
 
-  test('admits only granted clients and denies all egress', () => {
+  test('admits only granted clients and its reconciler, and denies all egress', () => {
     const { chart, postgres } = build();
     const db = postgres.addDatabase('app');
     const policy = () => find(synth(chart), 'NetworkPolicy', 'postgres');
-    expect(policy().spec.ingress).toEqual([]);
+    const reconciler = {
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } }, podSelector: { matchLabels: postgres.reconciler.peer.labels } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    };
+    expect(policy().spec.ingress).toEqual([reconciler]);
     expect(policy().spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy().spec.egress).toEqual([]);
     db.grantConnect(NetworkPeer.pods('apps', { app: 'x' }));
     db.grantConnect(NetworkPeer.pods('apps', { app: 'x' }));
     postgres.grantConnect(NetworkPeer.namespace('jobs'));
     expect(policy().spec.ingress).toEqual([
+      reconciler,
       {
         from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } }, podSelector: { matchLabels: { app: 'x' } } }],
         ports: [{ protocol: 'TCP', port: 5432 }],
@@ -79,11 +93,16 @@ describe('Postgres', () => {
     expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/invalid user "1x"/);
   });
 
-  test('fails when connection limits exceed what max_connections leaves for clients', () => {
+  // PostgreSQL docs, "Connections and Authentication": max_connections counts every connection and
+  // superuser_reserved_connections (default 3) of them are kept for superusers; CREATE ROLE: CONNECTION LIMIT
+  test('fails when connection limits and the superuser reserve exceed max_connections, in one line naming the server', () => {
     const { postgres } = build();
     postgres.addDatabase('a', { connectionLimit: 40 });
-    expect(() => postgres.addDatabase('b', { connectionLimit: 8 }))
-      .toThrow('invalid connectionLimit 8: the databases of postgres would need 48 connections, but maxConnections 50 leaves 47 for clients');
+    expect(() => postgres.addDatabase('b', { connectionLimit: 8 })).toThrow('invalid connectionLimit 8: the connection limits of the databases on ' +
+      'postgres.data.svc:5432 sum to 48, which with 3 reserved connections exceeds its maxConnections 50');
+    // a database without a limit gets a quarter of what max_connections leaves: (50 - 3) / 4 = 11, and 40 + 11 > 47
+    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51, which with 3 reserved connections exceeds its maxConnections 50$/);
+    expect(postgres.addDatabase('d', { connectionLimit: 7 }).connectionLimit).toBe(7);
     expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow('invalid connectionLimit 0: must be an integer of at least 1');
   });
 
@@ -92,6 +111,12 @@ describe('Postgres', () => {
     expect(() => new Postgres(chart, 'A', { name: 'Pg' })).toThrow(/invalid name "Pg"/);
     expect(() => new Postgres(chart, 'B', { storageSize: '10GB' })).toThrow(/invalid storageSize "10GB"/);
     expect(() => new Postgres(chart, 'C', { maxConnections: 2 })).toThrow('invalid maxConnections 2: must be an integer from 5 to 10000');
+    expect(() => new Postgres(chart, 'D', { name: 'a'.repeat(28) })).toThrow(`invalid name "${'a'.repeat(28)}": must be at most 27 characters, for the reconciler Job's name`);
+  });
+
+  test('gives a database without a limit a quarter of what max_connections leaves: 24 of the default 100', () => {
+    const postgres = new Postgres(testChart('data'), 'Postgres');
+    expect(postgres.addDatabase('drone').connectionLimit).toBe(24);
   });
 });
 
@@ -114,6 +139,9 @@ describe('ExternalPostgres', () => {
     expect(() => new ExternalPostgres(chart, 'C', { ...base, sslMode: SslMode.VERIFY_FULL }))
       .toThrow('invalid caCertificate undefined: must be set when sslMode is "verify-full"');
     expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 })).toThrow(/invalid connectionLimit 0/);
+    expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 })).toThrow('invalid maxConnections 1: must be an integer of at least 2');
+    expect(() => new ExternalPostgres(chart, 'K', { ...base, maxConnections: 22, reservedConnections: 22 }))
+      .toThrow('invalid reservedConnections 22: must be an integer from 0 to 21');
     expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/invalid databaseName "a b"/);
     expect(() => new ExternalPostgres(chart, 'F', { ...base, host: '$(DRONE_DATABASE_PASSWORD)' }))
       .toThrow('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path');
@@ -121,5 +149,46 @@ describe('ExternalPostgres', () => {
       .toThrow('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full');
     expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' })).toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier/);
     expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
+  });
+});
+
+describe('ExternalPostgres connection budget', () => {
+  const base = (chart: ReturnType<typeof testChart>) => ({
+    host: 'db.example.com', port: 25060,
+    password: ((chart.node.tryFindChild('Pw') as ReturnType<typeof Secret.fromSecretName>) ?? Secret.fromSecretName(chart, 'Pw', 'db')).key('password'),
+  });
+
+  // DigitalOcean "Manage Connection Pools" (do.md §2.1): 25 connections per GB of RAM, 3 reserved for maintenance,
+  // so db-s-1vcpu-1gb allows 22; one more is kept for doadmin (reservedConnections)
+  test('fails when the databases on one server over-commit its connections, in one line naming the server, the sum and the limit', () => {
+    const chart = testChart();
+    new ExternalPostgres(chart, 'Harbor', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
+    expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
+      .toThrow('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22, ' +
+        'which with 1 reserved connections exceeds its maxConnections 22');
+    expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
+    // another server has its own budget
+    expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
+      .connectionLimit).toBe(21);
+  });
+
+  test('fails on one database over the limit, as harbor-do had (25 on a 1 GB cluster)', () => {
+    const chart = testChart();
+    expect(() => new ExternalPostgres(chart, 'Db', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 25 }))
+      .toThrow('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25, ' +
+        'which with 1 reserved connections exceeds its maxConnections 22');
+  });
+
+  test('fails when databases on one server disagree on its maxConnections', () => {
+    const chart = testChart();
+    new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
+    expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
+      .toThrow('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: 22 and 1 there');
+  });
+
+  test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {
+    const chart = testChart();
+    const db = new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a' });
+    expect([db.maxConnections, db.connectionLimit]).toEqual([100, 24]);
   });
 });

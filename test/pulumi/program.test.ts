@@ -104,4 +104,14 @@ describe('the DigitalOcean program', () => {
     expect(await get(outputs.registryHost)).toMatch(/^registry\.digitalocean\.com\//);
     expect(outputs.adminPasswordCommand).toContain('harbor-core');
   });
+  test('every workload carries a finished pod checksum, made from the generated values\' digests (lib/core/checksum.ts)', () => {
+    const workloads = objects().filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.inputs.kind));
+    expect(workloads.length).toBeGreaterThan(5);
+    for (const w of workloads) {
+      const checksum = w.inputs.spec.template.metadata?.annotations?.['dockyard.dev/inputs-checksum'];
+      expect([w.inputs.metadata.name, checksum]).toEqual([w.inputs.metadata.name, expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    }
+    // the digest key is a Pulumi resource of its own, made once and kept in the state like every other value
+    expect(registered.filter((r) => r.type === 'random:index/randomId:RandomId' && r.name.endsWith('-digest-key'))).toHaveLength(1);
+  });
 });

@@ -1,0 +1,189 @@
+import { createHash } from 'crypto';
+import { Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Secret, SecretKey } from './secret';
+
+/**
+ * Digests that let day-two changes reach running pods.
+ *
+ * Kubernetes restarts a workload's pods only when its pod template changes; a changed ConfigMap or Secret that the
+ * pods mount or read does not change the template, so the pods keep the old content until someone restarts them
+ * (harbor-helm solves this with `checksum/configmap` and `checksum/secret` pod annotations). Dockyard puts one
+ * annotation, `dockyard.dev/inputs-checksum`, on every Deployment, StatefulSet and DaemonSet pod template (and
+ * CronJob job template): a SHA-256 over the content of every ConfigMap the pod reads and a digest of every Secret
+ * key it reads. A change rolls exactly the pods that read what changed.
+ *
+ * A generated Secret's value lives outside the main manifests, so its digest comes from the secret source: an
+ * HMAC-SHA256 of the value under a random key kept with the values (so a digest in a committed manifest reveals
+ * nothing, not even of a short value). Without a secret source (a chart resolved on its own) and for Secrets
+ * Dockyard does not generate, a key contributes its name only: such a change needs a restart, e.g.
+ * `kubectl rollout restart`.
+ *
+ * Jobs get no annotation: their pod template is immutable, so a Job that must run again on a change carries the
+ * digest in its name instead (`secretDigest`).
+ */
+
+/** The pod template annotation whose value changes exactly when an input of the pod changes. */
+export const CHECKSUM_ANNOTATION = 'dockyard.dev/inputs-checksum';
+
+/** The digest of one generated value, by `<namespace>/<secret>/<key>` of its declaring Secret. */
+export type DigestSource = (stateKey: string) => string | undefined;
+
+/**
+ * A digest known only at deploy time (Pulumi: an Output): a source returns `DEFERRED_DIGEST + stateKey`, and the
+ * checksum is then written as `DEFERRED_CHECKSUM` + its parts, for the deployer to finish with `finishChecksum`.
+ *
+ * @internal
+ */
+export const DEFERRED_DIGEST = 'deferred-digest:';
+/** @internal */
+export const DEFERRED_CHECKSUM = 'deferred-checksum:';
+
+const sources = new WeakMap<IConstruct, DigestSource>();
+
+/**
+ * Use `source` for the digests of generated values below `root` while `fn` runs: a secret source calls this around
+ * resolving the charts, once it knows every value.
+ *
+ * @internal
+ */
+export function withDigests<T>(root: IConstruct, source: DigestSource, fn: () => T): T {
+  sources.set(root.node.root, source);
+  try {
+    return fn();
+  } finally {
+    sources.delete(root.node.root);
+  }
+}
+
+function sha256(parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) {
+    hash.update(p).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** The digest of one key of a Secret, as it stands in a checksum: the source's digest, or the name alone. */
+function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: string, name: string, key: string): string {
+  const stateKey = secret ? `${secret.namespace}/${secret.secretName}/${key}` : `${namespace}/${name}/${key}`;
+  const digest = secret ? sources.get(root.node.root)?.(stateKey) : undefined;
+  return `${stateKey}=${digest ?? '-'}`;
+}
+
+/** The checksum of sorted, distinct parts, or a deferred one when a part waits for a deploy-time digest. */
+function checksumOf(parts: string[]): string {
+  const unique = [...new Set(parts)].sort();
+  return unique.some((p) => p.includes(DEFERRED_DIGEST)) ? DEFERRED_CHECKSUM + JSON.stringify(unique) : sha256(unique);
+}
+
+/**
+ * Finish a deferred checksum once every digest is known: the same SHA-256 a secret source that knows its values
+ * writes at synth.
+ *
+ * @internal
+ */
+export function finishChecksum(deferred: string, digestOf: (stateKey: string) => string): string {
+  const parts = (JSON.parse(deferred.slice(DEFERRED_CHECKSUM.length)) as string[])
+    .map((p) => p.replace(new RegExp(`${DEFERRED_DIGEST}([^,=]+)`, 'g'), (_, key: string) => digestOf(key)));
+  return sha256(parts);
+}
+
+/**
+ * A 16-hex digest of the values of `keys`, resolved at synth, that changes exactly when one of them changes and
+ * reveals nothing of them. Use it in the name of a Job that must run again when a credential changes, e.g. a
+ * database reconciler.
+ */
+export function secretDigest(scope: IConstruct, keys: SecretKey[]): string {
+  return Lazy.any({
+    // a deploy-time digest cannot name an object: such a Job name counts the keys' names only
+    produce: () => sha256(keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined,
+      k.secret.namespace, k.secret.secretName, k.key).replace(new RegExp(`${DEFERRED_DIGEST}.*$`), '-'))).slice(0, 16),
+  }) as unknown as string;
+}
+
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+/**
+ * Set `CHECKSUM_ANNOTATION` on the pod template of every workload among `objects` (one chart's resolved objects),
+ * over the ConfigMaps among `objects` and the Secrets below `scope` that the pod reads.
+ *
+ * @internal
+ */
+export function annotateChecksums(scope: IConstruct, objects: any[]): void {
+  const configMaps = new Map<string, any>();
+  for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
+    configMaps.set(`${o.metadata.namespace}/${o.metadata.name}`, { data: o.data ?? {}, binaryData: o.binaryData ?? {} });
+  }
+  const secrets = Secret.allIn(scope.node.root);
+  const secretNamed = (namespace: string, name: string) => secrets.find((s) => s.secretName === name && s.namespaces.includes(namespace));
+  for (const o of objects) {
+    const template = WORKLOADS.includes(o.kind) ? o.spec?.template
+      : o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : undefined;
+    if (!template?.spec) {
+      continue;
+    }
+    const namespace = o.metadata.namespace;
+    const parts = inputsOf(template.spec).map((input) => {
+      if (input.kind === 'configMap') {
+        const content = configMaps.get(`${namespace}/${input.name}`);
+        return `configmap:${input.name}=${content ? sha256([JSON.stringify(content)]) : '-'}`;
+      }
+      const secret = secretNamed(namespace, input.name);
+      const keys = input.key !== undefined ? [input.key] : secret ? Object.keys(secret.values).sort() : ['*'];
+      return `secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k)).join(',')}`;
+    });
+    if (parts.length === 0) {
+      continue;
+    }
+    template.metadata = template.metadata ?? {};
+    template.metadata.annotations = { ...template.metadata.annotations, [CHECKSUM_ANNOTATION]: checksumOf(parts) };
+  }
+}
+
+interface Input {
+  readonly kind: 'configMap' | 'secret';
+  readonly name: string;
+  /** One key read through `valueFrom`, or undefined for the whole object. */
+  readonly key?: string;
+}
+
+/** Every ConfigMap and Secret a pod spec reads: volumes, projected sources, env and envFrom of every container. */
+function inputsOf(spec: any): Input[] {
+  const out: Input[] = [];
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap) {
+      out.push({ kind: 'configMap', name: v.configMap.name });
+    }
+    if (v.secret) {
+      out.push({ kind: 'secret', name: v.secret.secretName });
+    }
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap) {
+        out.push({ kind: 'configMap', name: s.configMap.name });
+      }
+      if (s.secret) {
+        out.push({ kind: 'secret', name: s.secret.name });
+      }
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const e of c.envFrom ?? []) {
+      if (e.configMapRef) {
+        out.push({ kind: 'configMap', name: e.configMapRef.name });
+      }
+      if (e.secretRef) {
+        out.push({ kind: 'secret', name: e.secretRef.name });
+      }
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef) {
+        out.push({ kind: 'configMap', name: e.valueFrom.configMapKeyRef.name });
+      }
+      if (e.valueFrom?.secretKeyRef) {
+        out.push({ kind: 'secret', name: e.valueFrom.secretKeyRef.name, key: e.valueFrom.secretKeyRef.key });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'crypto';
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkHost, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
+import { secretDigest } from '../core/checksum';
+import { EnvVars } from '../core/env';
+import { intOrString, kube } from '../core/k8s';
+import { placement } from '../core/placement';
+import { emptyDir, podTemplate } from '../core/pod';
+import { checkIdentifier, IPostgresDatabase } from './database';
+import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
+
+/**
+ * The values of libpq's `sslmode` (PostgreSQL docs, "Protection Provided in Different Modes"), which `psql` reads
+ * from `PGSSLMODE`.
+ */
+export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/** The image of the reconciler's psql: the official PostgreSQL image, as the in-cluster server runs. */
+export const RECONCILER_IMAGE = Image.of('docker.io/library/postgres:17.9-bookworm');
+
+/** Room the Job's name leaves for its two suffixes: `-` + 8 hex of the desired state, `-` + 16 hex of the passwords. */
+const MAX_NAME = 63 - 9 - 17;
+
+/** Props of a `PostgresReconciler`. */
+export interface PostgresReconcilerProps {
+  /** The server's host: a DNS name or an IP address. */
+  readonly host: string;
+  /** The server's port. */
+  readonly port: number;
+  /**
+   * The admin role: a superuser, or a role with CREATEDB and CREATEROLE such as DigitalOcean's `doadmin`.
+   *
+   * @default "postgres"
+   */
+  readonly adminUser?: string;
+  /** The admin role's password. */
+  readonly adminPassword: SecretKey;
+  /**
+   * The database the admin connects to first, e.g. DigitalOcean's `defaultdb`.
+   *
+   * @default "postgres"
+   */
+  readonly adminDatabase?: string;
+  /**
+   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`.
+   *
+   * @default "require"
+   */
+  readonly sslMode?: string;
+  /**
+   * The pods of the server, when it runs in the cluster: besides DNS, the Job's only egress.
+   *
+   * @default - any address on `port`, for a server outside the cluster whose address is not known at synth
+   */
+  readonly serverPeer?: NetworkPeer;
+  /**
+   * The name of the Job (before its hash suffixes) and of its ConfigMap and NetworkPolicy: at most 37 characters.
+   *
+   * @default "postgres-reconcile"
+   */
+  readonly name?: string;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Options of `PostgresReconciler.addDatabase`. */
+export interface ReconcileOptions {
+  /**
+   * Whether the reconciler sets the role's password from the database's `password`. Turn it off where the
+   * provider owns the password (DigitalOcean generates it) or the Secret lives in a namespace the Job is not in.
+   *
+   * @default true
+   */
+  readonly setPassword?: boolean;
+}
+
+/**
+ * The one PostgreSQL reconciler, for the in-cluster `Postgres` and for managed servers: a Job that creates missing
+ * roles and databases, sets every role's password and `CONNECTION LIMIT`, and grants each role its database
+ * (owner with a superuser admin; `GRANT ALL` on the database and its `public` schema with a managed admin).
+ *
+ * Its SQL is idempotent and prints one line per change. It runs until the server answers (restarted by the Job),
+ * and again whenever the desired state or a password changes: the Job's name carries a hash of its script and a
+ * digest of the passwords' Secrets, and finished Jobs are removed after a day (`ttlSecondsAfterFinished`).
+ * Its pod is hardened, and its NetworkPolicy admits nothing in and lets it reach only DNS and the server.
+ */
+export class PostgresReconciler extends Construct {
+  /** The name of the Job before its hash suffixes. */
+  public readonly name: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The Job's pods, e.g. to admit them through the server's NetworkPolicy. */
+  public readonly peer: NetworkPeer;
+
+  private readonly databases: ReconciledDatabase[] = [];
+  private readonly passwords: SecretKey[] = [];
+  private readonly env: EnvVars;
+  private readonly adminDatabase: string;
+
+  public constructor(scope: Construct, id: string, props: PostgresReconcilerProps) {
+    super(scope, id);
+    const adminUser = checkIdentifier('adminUser', props.adminUser ?? 'postgres');
+    this.adminDatabase = checkIdentifier('adminDatabase', props.adminDatabase ?? 'postgres');
+    // each reaches the Job's environment as a literal
+    const host = checkHost('host', props.host);
+    const port = checkPort('port', props.port);
+    const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
+    if (props.name !== undefined && props.name.length > MAX_NAME) {
+      invalid('name', props.name, `must be at most ${MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
+    }
+    const image = RECONCILER_IMAGE;
+    const { name, namespace, labels, selector, peer } = placement(this, {
+      app: 'postgres', component: 'reconcile', name: props.name, defaultName: 'postgres-reconcile', namespace: props.namespace, version: image.tag,
+    });
+    this.name = name;
+    this.namespace = namespace;
+    this.peer = peer;
+    const script = () => renderReconcileScript(this.databases, this.adminDatabase);
+    kube(this, 'Script', 'ConfigMap', { metadata: { name, namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) } });
+
+    this.env = new EnvVars(namespace);
+    this.env.value('PGHOST', host);
+    this.env.value('PGPORT', String(port));
+    this.env.value('PGUSER', adminUser);
+    this.env.secret('PGPASSWORD', props.adminPassword);
+    this.env.value('PGSSLMODE', sslMode);
+    this.env.value('PGCONNECT_TIMEOUT', '10');
+    const template = podTemplate(this, labels, {
+      namespace,
+      // the postgres user of the official Debian image
+      runAs: { user: 999, group: 999 },
+      containers: [{
+        name: 'reconcile',
+        image,
+        command: ['/bin/bash', '/scripts/reconcile.sh'],
+        env: this.env,
+        mounts: [{ volume: 'scripts', path: '/scripts', readOnly: true }, { volume: 'tmp', path: '/tmp' }],
+        resources: Resources.of({ cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
+      }],
+      volumes: [{ name: 'scripts', configMap: { name } }, emptyDir('tmp', '16Mi')],
+    });
+    const stateHash = () => createHash('sha256').update(script()).digest('hex').slice(0, 8);
+    // secretDigest is a token that resolves at synth: produced here, inside this name's own token
+    const digest = () => { const d: unknown = secretDigest(this, this.passwords); return String(d instanceof Lazy ? d.produce() : d); };
+    kube(this, 'Resource', 'Job', {
+      metadata: {
+        name: Lazy.any({ produce: () => `${name}-${stateHash()}-${digest()}` }),
+        namespace,
+        labels,
+      },
+      spec: {
+        // the pod restarts until the server answers: Kubernetes' back-off caps at 6 minutes, so this is hours
+        backoffLimit: 30,
+        ttlSecondsAfterFinished: 86400,
+        template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
+      },
+    });
+    // nothing calls in; out, only DNS and the server
+    const dns = { ports: [{ protocol: 'UDP', port: intOrString(53) }, { protocol: 'TCP', port: intOrString(53) }] };
+    const to = props.serverPeer ? [props.serverPeer._toKube()] : [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+    const server = { to, ports: [{ protocol: 'TCP', port: intOrString(port) }] };
+    kube(this, 'NetworkPolicy', 'NetworkPolicy', {
+      metadata: { name, namespace, labels },
+      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [dns, server] },
+    });
+  }
+
+  /**
+   * Reconcile `db`: its role with its connection limit (-1 when it has none) and, unless turned off, its password;
+   * its database, owned by or granted to the role.
+   */
+  public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
+    this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
+  }
+
+  /** @internal */
+  public addRole(spec: Omit<ReconciledDatabase, 'passwordEnv'>, password?: SecretKey): void {
+    checkIdentifier('databaseName', spec.database);
+    checkIdentifier('user', spec.user);
+    if (this.databases.some((d) => d.database === spec.database)) {
+      invalid('databaseName', spec.database, `must be reconciled once by ${this.name}`);
+    }
+    const same = this.databases.find((d) => d.user === spec.user);
+    if (same && same.connectionLimit !== spec.connectionLimit) {
+      invalid('connectionLimit', spec.connectionLimit, `must be the same for every database of role ${spec.user}: ${same.connectionLimit} on ${same.database}`);
+    }
+    let passwordEnv: string | undefined;
+    if (password) {
+      passwordEnv = `DOCKYARD_DB_${spec.database.toUpperCase()}_PASSWORD`;
+      this.env.secret(passwordEnv, password);
+      this.passwords.push(password);
+    }
+    this.databases.push({ ...spec, passwordEnv });
+  }
+}

@@ -1,0 +1,93 @@
+// The default stack's Drone settings, evaluated by upstream's rules (models in test/drone/upstream.ts, each citing
+// its source): who can log in, which identity a pipeline runs as, whether its pods can pull, where it is routed.
+import { App } from 'cdk8s';
+import { parse, parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG } from '../../apps/default/config';
+import { examplePipeline } from '../../apps/default/pipeline';
+import { defaultStack } from '../../apps/default/stack';
+import { registryHost } from '../../lib';
+import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes } from '../drone/upstream';
+import { EXAMPLE_STACKS } from '../stacks';
+import { container, envOf, find } from '../util';
+
+const stack = EXAMPLE_STACKS.find((s) => s.name === 'default')!.synth();
+const org = DEFAULT_CONFIG.organization;
+const demo = `${org}/demo`;
+
+function values(workload: any): Record<string, string> {
+  return Object.fromEntries(Object.entries(envOf(container(workload))).filter(([, v]) => v.value !== undefined).map(([k, v]) => [k, v.value]));
+}
+
+const server = values(find(stack.objects, 'Deployment', 'drone'));
+const runner = values(find(stack.objects, 'Deployment', 'drone-runner'));
+const config = find(stack.objects, 'ConfigMap', 'drone-runner-config').data;
+const policies = parsePolicies(config['policies.yaml']);
+const rules = parse(config['namespace-rules.yaml']) as Record<string, string[]>;
+const deployAccounts = stack.objects
+  .filter((o) => o.kind === 'ServiceAccount' && o.metadata.labels?.['app.kubernetes.io/component'] === 'deploy-access')
+  .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+
+describe('default stack: Drone behaves as intended by upstream\'s rules', () => {
+  test('a member of the organisation can log in, an outsider cannot', () => {
+    // harness v2.28.2 cmd/drone-server/inject_plugin.go:47-49, plugin/admission/account.go:38-72, open.go:38-49
+    expect(droneAdmits(server, { login: 'some-member', orgs: [org] })).toBe(true);
+    expect(droneAdmits(server, { login: DEFAULT_CONFIG.admin, orgs: [] })).toBe(true);
+    expect(droneAdmits(server, { login: 'outsider', orgs: ['elsewhere'] })).toBe(false);
+  });
+
+  test('a pull-request pipeline of the demo repository gets no deploy ServiceAccount', () => {
+    // drone-runner-kube v1.0.0-rc.5 engine/policy/match.go:12-24 (first match wins), policy.go:104-107, compiler.go:212-259,636-638
+    expect(deployAccounts).toEqual(['dockyard-deploy/deployer']);
+    const deploy = placeBuild(runner, policies, rules, { repo: demo, event: 'promote' });
+    expect(deploy).toEqual({ namespace: 'dockyard-deploy', serviceAccountName: 'deployer' });
+    for (const asks of [{}, { namespace: 'dockyard-deploy', serviceAccountName: 'deployer' }, { serviceAccountName: 'deployer' }]) {
+      const pr = placeBuild(runner, policies, rules, { repo: demo, event: 'pull_request' }, asks);
+      expect(pr).toEqual({ namespace: 'dockyard-builds', serviceAccountName: 'default' });
+    }
+  });
+
+  test('every ServiceAccount a build pod can run under can pull the images of the proxy registry', () => {
+    // the runner sets pod pull secrets only from fetched image_pull_secrets (drone-runner-kube engine/convert.go:32);
+    // Kubernetes adds a ServiceAccount's imagePullSecrets to a pod that names none
+    const accounts = new Set<string>([`${runner.DRONE_NAMESPACE_DEFAULT}/default`]);
+    for (const p of policies) {
+      accounts.add(`${p.metadata?.namespace ?? runner.DRONE_NAMESPACE_DEFAULT}/${p.service_account ?? 'default'}`);
+    }
+    expect([...accounts].sort()).toEqual(['dockyard-builds/default', 'dockyard-deploy/deployer']);
+    // the build pods' own images (clone, placeholder) come from the proxy registry, like the pipeline's steps
+    const registry = registryHost(runner.DRONE_IMAGE_CLONE);
+    expect(registry).toBe(DEFAULT_CONFIG.harborHost);
+    for (const account of accounts) {
+      const [namespace, name] = account.split('/');
+      const sa = find(stack.objects, 'ServiceAccount', name, namespace);
+      const pullSecrets: string[] = (sa.imagePullSecrets ?? []).map((s: any) => s.name);
+      const covered = pullSecrets.some((secretName) => {
+        const secret = stack.secrets.find((s) => s.metadata.namespace === namespace && s.metadata.name === secretName);
+        const docker = secret && JSON.parse(secret.stringData?.['.dockerconfigjson'] ?? Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString());
+        return Object.keys(docker?.auths ?? {}).some((host) => registryHost(host) === registry);
+      });
+      expect({ account, covered }).toEqual({ account, covered: true });
+    }
+  });
+
+  test('every pipeline of the demo is routed to the stack\'s runner', () => {
+    // harness v2.28.2 scheduler/queue/queue.go:196-199,266-276; trigger/trigger.go:402 (stage labels = node:)
+    const app = new App();
+    const chart = defaultStack(app, DEFAULT_CONFIG);
+    const labels = parseRunnerLabels(values(find(chart.toJson(), 'Deployment', 'drone-runner')).DRONE_RUNNER_LABELS);
+    const pipelines = parseAllDocuments(examplePipeline(chart, DEFAULT_CONFIG.harborHost, labels)).map((d) => d.toJS())
+      .filter((d) => d.kind === 'pipeline');
+    expect(pipelines.length).toBeGreaterThan(0);
+    for (const p of pipelines) {
+      expect(schedulerRoutes(p.node ?? {}, labels)).toBe(true);
+    }
+    // a dedicated runner's labels become every pipeline's node:
+    const dedicated = parseAllDocuments(examplePipeline(chart, DEFAULT_CONFIG.harborHost, { pool: 'demo' })).map((d) => d.toJS())
+      .filter((d) => d.kind === 'pipeline');
+    expect(dedicated.every((p) => schedulerRoutes(p.node, { pool: 'demo' }) && !schedulerRoutes(p.node, {}))).toBe(true);
+  });
+
+  test('Drone\'s connection pool is bounded by its database\'s budget', () => {
+    expect(Number(server.DRONE_DATABASE_MAX_CONNECTIONS)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,222 @@
+// Behaviour that renders as valid YAML but would be silently wrong (issue 9): each test evaluates the rendered
+// settings with a model of the upstream code it cites (test/drone/upstream.ts).
+import { parse } from 'yaml';
+import {
+  DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, Image, PipelineEvent, Resources, Secret,
+  SslMode,
+} from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
+import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes } from './upstream';
+
+/** A container's literal env values. */
+function values(workload: any): Record<string, string> {
+  return Object.fromEntries(Object.entries(envOf(container(workload))).filter(([, v]) => v.value !== undefined).map(([k, v]) => [k, v.value]));
+}
+
+describe('item 1: who can log in (harness v2.28.2 plugin/admission)', () => {
+  const bob = { login: 'bob', orgs: ['acme'] };
+  const mallory = { login: 'mallory', orgs: ['evil'] };
+
+  test('with a user filter, registration is open and the filter gates it: members get in, outsiders do not', () => {
+    const chart = testChart('ci');
+    droneServer(chart, { userFilter: ['acme', 'alice'], admin: 'alice' });
+    const env = values(find(synth(chart), 'Deployment', 'drone'));
+    expect(droneAdmits(env, bob)).toBe(true);
+    expect(droneAdmits(env, { login: 'Alice', orgs: [] })).toBe(true);
+    expect(droneAdmits(env, mallory)).toBe(false);
+    // what the old default rendered: closed registration refuses the member too (open.go:45-47)
+    expect(droneAdmits({ ...env, DRONE_REGISTRATION_CLOSED: 'true' }, bob)).toBe(false);
+  });
+
+  test('without a filter, registration stays closed: nobody registers on their own', () => {
+    const chart = testChart('ci');
+    droneServer(chart, { admin: 'alice' });
+    const env = values(find(synth(chart), 'Deployment', 'drone'));
+    expect(env.DRONE_REGISTRATION_CLOSED).toBe('true');
+    expect(droneAdmits(env, bob)).toBe(false);
+  });
+
+  test('refuses closed registration together with a filter, which would lock out every member', () => {
+    expect(() => droneServer(testChart('ci'), { userFilter: ['acme'], registrationClosed: true }))
+      .toThrow('invalid registrationClosed true: must not be true when userFilter is set');
+    // an explicit open registration without a filter is the caller's choice
+    const chart = testChart('ci');
+    droneServer(chart, { registrationClosed: false });
+    expect(droneAdmits(values(find(synth(chart), 'Deployment', 'drone')), mallory)).toBe(true);
+  });
+});
+
+/** A runner with a deploy identity pinned to `acme/app`, and its rendered config. */
+function deployRunner(policy: { events?: PipelineEvent[]; allowPullRequests?: boolean } = {}) {
+  const chart = testChart('ci');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
+  const deployer = new DeployAccess(chart, 'Deploy', { namespace: 'app', serviceAccountNamespace: 'deploy' });
+  runner.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: deployer.serviceAccountName, ...policy });
+  const objects = synth(chart);
+  const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
+  return {
+    env: values(find(objects, 'Deployment', 'drone-runner')),
+    policies: parsePolicies(config['policies.yaml']),
+    rules: parse(config['namespace-rules.yaml']) as Record<string, string[]>,
+  };
+}
+
+describe('item 2: event-scoped policies (drone-runner-kube v1.0.0-rc.5 engine/policy, engine/compiler)', () => {
+  test('a push runs with the deploy identity, a pull request never, even when its pipeline asks for it', () => {
+    const { env, policies, rules } = deployRunner();
+    expect(placeBuild(env, policies, rules, { repo: 'acme/app', event: 'push' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(placeBuild(env, policies, rules, { repo: 'acme/app', event: 'promote' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    const pr = { repo: 'acme/app', event: 'pull_request' };
+    expect(placeBuild(env, policies, rules, pr)).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    // the namespace rules admit acme/app to `deploy`; only the other-events policy pins it back
+    expect(placeBuild(env, policies, rules, pr, { namespace: 'deploy', serviceAccountName: 'deployer' }))
+      .toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    // another repository cannot pick the namespace at all
+    expect(placeBuild(env, policies, rules, { repo: 'acme/other', event: 'push' }, { namespace: 'deploy', serviceAccountName: 'deployer' }))
+      .toEqual({ refused: 'linter: pipeline restricted from using configured namespace' });
+  });
+
+  test('the old policy, matching every event, gave pull requests the deploy identity', () => {
+    const { env, policies, rules } = deployRunner();
+    const old = [{ name: 'app-deploy', match: { repo: ['acme/app'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' }];
+    expect(placeBuild(env, old, rules, { repo: 'acme/app', event: 'pull_request' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(policies).not.toEqual(old);
+  });
+
+  test('pull requests get the deploy identity only by the named opt-in', () => {
+    const { env, policies, rules } = deployRunner({
+      events: [PipelineEvent.PUSH, PipelineEvent.PULL_REQUEST], allowPullRequests: true,
+    });
+    expect(placeBuild(env, policies, rules, { repo: 'acme/app', event: 'pull_request' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(placeBuild(env, policies, rules, { repo: 'acme/app', event: 'tag' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+  });
+});
+
+describe('item 4: dedicated runners are routed by labels (harness v2.28.2 scheduler/queue/queue.go:196-199,266-276)', () => {
+  test('a labelled runner gets exactly the pipelines whose node: equals its labels, and the general runner none of them', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    new DroneKubeRunner(chart, 'General', { server, name: 'drone-runner' });
+    const deploy = new DroneKubeRunner(chart, 'Deploy', {
+      server, name: 'drone-runner-deploy', buildNamespace: 'ci-deploy-builds', labels: { pool: 'deploy' }, limitRepos: ['acme/app'],
+    });
+    const objects = synth(chart);
+    const general = parseRunnerLabels(values(find(objects, 'Deployment', 'drone-runner')).DRONE_RUNNER_LABELS);
+    const dedicated = parseRunnerLabels(values(find(objects, 'Deployment', 'drone-runner-deploy')).DRONE_RUNNER_LABELS);
+    expect(dedicated).toEqual({ pool: 'deploy' });
+    expect(deploy.labels).toEqual(dedicated);
+    const routed = { ...deploy.labels };
+    expect(schedulerRoutes(routed, dedicated)).toBe(true);
+    expect(schedulerRoutes(routed, general)).toBe(false);
+    expect(schedulerRoutes({}, general)).toBe(true);
+    expect(schedulerRoutes({}, dedicated)).toBe(false);
+    // a pipeline with more labels than the runner's is not routed to it either: the maps must be equal
+    expect(schedulerRoutes({ pool: 'deploy', arch: 'arm64' }, dedicated)).toBe(false);
+  });
+});
+
+describe('item 5: build resources (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:640-711)', () => {
+  /** Per-container requests as the runner computes them for a pod of `steps` containers with no step limits. */
+  function containerRequests(env: Record<string, string>, steps: number): { cpu: number; memory: number }[] {
+    const cpu = Number(env.DRONE_RESOURCE_REQUEST_CPU ?? 100);
+    const memory = Number(env.DRONE_RESOURCE_REQUEST_MEMORY ?? 104857600);
+    const split = (amount: number, unit: number) => Array.from({ length: steps }, (_, i) => {
+      const div = Math.floor(amount / (steps * unit)) * unit;
+      const rem = amount % (steps * unit);
+      return div + (i < rem / unit ? unit : 0);
+    });
+    const cpus = split(cpu, 1);
+    const mems = split(memory, 4 * 1024 * 1024);
+    // minimums 1m and 4MB (command/daemon/config.go:76-77)
+    return cpus.map((c, i) => ({ cpu: Math.max(c, 1), memory: Math.max(mems[i], 4 * 1024 * 1024) }));
+  }
+
+  test('the runner sets pod requests that fit under the LimitRange default, and steps may go up to its max', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', {
+      server: droneServer(chart),
+      buildResources: Resources.of({ cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '4Gi' }),
+      buildMaxMemory: '16Gi',
+    });
+    const objects = synth(chart);
+    const env = values(find(objects, 'Deployment', 'drone-runner'));
+    expect(env.DRONE_RESOURCE_REQUEST_CPU).toBe('500');
+    expect(env.DRONE_RESOURCE_REQUEST_MEMORY).toBe(String(2 ** 30));
+    // a DRONE_RESOURCE_LIMIT_* would cap every step's own limit (compiler.go:683-692)
+    expect(env.DRONE_RESOURCE_LIMIT_MEMORY).toBeUndefined();
+    const [limits] = find(objects, 'LimitRange', 'drone-runner-builds', 'ci-builds').spec.limits;
+    // the runner always sets requests, so a defaultRequest would never apply
+    expect(limits).toEqual({ type: 'Container', default: { cpu: '2', memory: '4Gi' }, max: { cpu: '4', memory: '16Gi' } });
+    for (const steps of [1, 2, 5]) {
+      for (const r of containerRequests(env, steps)) {
+        expect(r.cpu).toBeLessThanOrEqual(2000);
+        expect(r.memory).toBeLessThanOrEqual(4 * 2 ** 30);
+      }
+    }
+  });
+
+  test('refuses requests above the default limit and a max below it', () => {
+    const make = (props: object) => {
+      const chart = testChart('ci');
+      return new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+    };
+    expect(() => make({ buildResources: Resources.of({ cpuRequest: '3', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '4Gi' }) }))
+      .toThrow('invalid cpuLimit "2": must be at least cpuRequest "3"');
+    expect(() => make({ buildMaxMemory: '1Gi' })).toThrow('invalid buildMaxMemory "1Gi": must be at least buildResources.memoryLimit "4Gi"');
+  });
+});
+
+describe('item 6: images', () => {
+  test('clones with drone/git 1.2.0, the newest tag that runs as root like pipeline steps', () => {
+    // drone/drone-git: v1.2.1's docker/Dockerfile.linux.amd64 has `USER drone:drone` (UID 1000) and posix/clone
+    // `sudo chown`s the workspace; v1.2.0's has no USER; the revert to root (3ccd783) came after the last tag
+    expect(DroneKubeRunner.CLONE_IMAGE.reference).toBe('docker.io/drone/git:1.2.0');
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    expect(values(find(synth(chart), 'Deployment', 'drone-runner')).DRONE_IMAGE_CLONE).toBe('docker.io/drone/git:1.2.0');
+  });
+
+  test('keeps the amd64-only secrets extension on amd64 nodes', () => {
+    // drone/drone-kubernetes-secrets has no git tag: its only multi-arch reference is the moving `latest`
+    // (docker/manifest.tmpl), so the pinned default is the linux-amd64 build
+    expect(DroneSecretsExtension.IMAGE.reference).toBe('docker.io/drone/kubernetes-secrets:linux-amd64');
+    const chart = testChart('ci');
+    new DroneSecretsExtension(chart, 'Secrets');
+    expect(find(synth(chart), 'Deployment', 'drone-secrets').spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
+    const arm = testChart('ci');
+    new DroneSecretsExtension(arm, 'Secrets', { image: Image.of('registry.example.com/drone/kubernetes-secrets:linux-arm64'), nodeSelector: { 'kubernetes.io/arch': 'arm64' } });
+    expect(find(synth(arm), 'Deployment', 'drone-secrets').spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64' });
+  });
+});
+
+describe('item 7: Drone\'s connection pool (harness v2.28.2 store/shared/db/conn.go:38)', () => {
+  function managed(chart: any, connectionLimit?: number) {
+    const creds = Secret.fromSecretName(chart, 'Db', 'managed-db');
+    return new ExternalPostgres(chart, 'Managed', {
+      host: 'db.example.com', port: 25060, databaseName: 'drone', user: 'drone', password: creds.key('password'), sslMode: SslMode.REQUIRE,
+      connectionLimit,
+    });
+  }
+
+  test('is always bounded: by the database\'s connection limit, else by maxConnections or its default', () => {
+    const limited = testChart('ci');
+    droneServer(limited, { database: managed(limited, 15) });
+    expect(values(find(synth(limited), 'Deployment', 'drone')).DRONE_DATABASE_MAX_CONNECTIONS).toBe('15');
+    const unlimited = testChart('ci');
+    // a database without a connection limit (some may default one): 0, Drone's default, would be database/sql's unlimited pool
+    droneServer(unlimited, { database: Object.create(managed(unlimited), { connectionLimit: { value: undefined } }) });
+    expect(values(find(synth(unlimited), 'Deployment', 'drone')).DRONE_DATABASE_MAX_CONNECTIONS).toBe('20');
+    const chosen = testChart('ci');
+    droneServer(chosen, { database: managed(chosen, 15), maxConnections: 8 });
+    expect(values(find(synth(chosen), 'Deployment', 'drone')).DRONE_DATABASE_MAX_CONNECTIONS).toBe('8');
+  });
+
+  test('refuses a pool larger than the database allows, or none', () => {
+    const a = testChart('ci');
+    expect(() => droneServer(a, { database: managed(a, 15), maxConnections: 16 }))
+      .toThrow('invalid maxConnections 16: must be at most the database\'s connectionLimit 15');
+    const b = testChart('ci');
+    expect(() => droneServer(b, { database: managed(b, 15), maxConnections: 0 })).toThrow('invalid maxConnections 0: must be an integer of at least 1');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Small models of upstream Drone behaviour, each a transcription of the cited source, for tests that evaluate the
+ * rendered configuration the way Drone itself would.
+ *
+ * Versions: harness/harness v2.28.2 (the server), drone-runners/drone-runner-kube v1.0.0-rc.5 (the runner),
+ * drone/runner-go v1.12.0 (its go.mod), Kubernetes' LimitRanger admission plugin.
+ */
+import { parseAllDocuments } from 'yaml';
+
+/** A user logging in to Drone for the first time (`user.ID == 0`), with the organisations the git provider lists. */
+export interface NewUser {
+  readonly login: string;
+  readonly orgs: string[];
+}
+
+/**
+ * Whether Drone admits a new user, from the server's env.
+ *
+ * - `cmd/drone-server/inject_plugin.go:47-49`: `admission.Combine(Membership(orgs, Users.Filter), Open(Registration.Closed), …)`;
+ *   Combine refuses on the first refusal.
+ * - `plugin/admission/account.go:38-72`: an empty filter admits; else the login or one of the user's organisations
+ *   must be in it, case-insensitively.
+ * - `plugin/admission/open.go:38-49`: closed registration refuses every new user.
+ * - `cmd/drone-server/config/config.go:273,299`: `DRONE_REGISTRATION_CLOSED` (bool), `DRONE_USER_FILTER` (comma list).
+ */
+export function droneAdmits(env: Record<string, string | undefined>, user: NewUser): boolean {
+  const filter = (env.DRONE_USER_FILTER ?? '').split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== '');
+  const member = filter.length === 0 || filter.includes(user.login.toLowerCase()) || user.orgs.some((o) => filter.includes(o.toLowerCase()));
+  const closed = env.DRONE_REGISTRATION_CLOSED === 'true';
+  return member && !closed;
+}
+
+/**
+ * The `*`/`?` glob of doublestar's `Match`, which runner-go conditions and the namespace linter use: `*` and `?` do
+ * not cross `/`.
+ */
+function globMatch(pattern: string, value: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/** A runner-go condition as YAML spells it: a string, a list, or `{ include, exclude }` (`manifest/cond.go:93-117`). */
+function conditionMatches(condition: unknown, value: string): boolean {
+  let include: string[] = [];
+  let exclude: string[] = [];
+  if (typeof condition === 'string') {
+    include = [condition];
+  } else if (Array.isArray(condition)) {
+    include = condition;
+  } else if (condition && typeof condition === 'object') {
+    include = (condition as any).include ?? [];
+    exclude = (condition as any).exclude ?? [];
+  }
+  // manifest/cond.go:57-68: an exclusion wins; no inclusions means every value
+  if (exclude.some((p) => globMatch(p, value))) {
+    return false;
+  }
+  return include.length === 0 || include.some((p) => globMatch(p, value));
+}
+
+/** What the runner matches policies against (`engine/compiler/compiler.go:344-353`). */
+export interface BuildMatch {
+  readonly repo: string;
+  readonly event: string;
+  readonly branch?: string;
+}
+
+/** A rendered runner policy. */
+export interface RunnerPolicy {
+  readonly name: string;
+  readonly match?: Record<string, unknown>;
+  readonly metadata?: { namespace?: string };
+  readonly service_account?: string;
+}
+
+/** The runner's policy file: one YAML document per policy (`engine/policy/parser.go:25-41`). */
+export function parsePolicies(yaml: string): RunnerPolicy[] {
+  return parseAllDocuments(yaml).map((d) => d.toJS()).filter((p) => p !== null);
+}
+
+/**
+ * The policy the runner applies (`engine/policy/match.go:12-24`): the first whose conditions all match
+ * (`manifest/cond.go:38-47`), else one named `default`, else none.
+ */
+export function matchPolicy(policies: RunnerPolicy[], build: BuildMatch): RunnerPolicy | undefined {
+  const values: Record<string, string> = { repo: build.repo, event: build.event, branch: build.branch ?? 'main' };
+  const first = policies.find((p) => Object.entries(p.match ?? {}).every(([key, cond]) => conditionMatches(cond, values[key] ?? '')));
+  return first ?? policies.find((p) => p.name === 'default');
+}
+
+/** What a pipeline asks for itself. */
+export interface PipelineRequest {
+  readonly namespace?: string;
+  readonly serviceAccountName?: string;
+}
+
+/** Where a build pod lands and what it runs as, or the linter's refusal. */
+export type BuildPlacement = { namespace: string; serviceAccountName: string } | { refused: string };
+
+/**
+ * The namespace and ServiceAccount of a pipeline's pod:
+ *
+ * - the namespace rules linter refuses a `metadata.namespace` whose rule the repository does not match
+ *   (`engine/linter/linter.go:207-224`);
+ * - the pipeline's own namespace and `service_account_name` (`engine/compiler/compiler.go:212-221`), else
+ *   `DRONE_NAMESPACE_DEFAULT` (233-235) and `DRONE_SERVICE_ACCOUNT_DEFAULT` (256-259);
+ * - then the matching policy overrides both (`compiler.go:636-638`, `engine/policy/policy.go:56-107`);
+ * - an empty ServiceAccount is the namespace's `default` (Kubernetes).
+ */
+export function placeBuild(
+  env: Record<string, string | undefined>, policies: RunnerPolicy[], namespaceRules: Record<string, string[]>,
+  build: BuildMatch, pipeline: PipelineRequest = {},
+): BuildPlacement {
+  if (pipeline.namespace && namespaceRules[pipeline.namespace] && !namespaceRules[pipeline.namespace].some((p) => globMatch(p, build.repo))) {
+    return { refused: 'linter: pipeline restricted from using configured namespace' };
+  }
+  let namespace = pipeline.namespace || env.DRONE_NAMESPACE_DEFAULT || 'default';
+  let serviceAccountName = pipeline.serviceAccountName || env.DRONE_SERVICE_ACCOUNT_DEFAULT || '';
+  const policy = matchPolicy(policies, build);
+  if (policy?.metadata?.namespace) {
+    namespace = policy.metadata.namespace;
+  }
+  if (policy?.service_account) {
+    serviceAccountName = policy.service_account;
+  }
+  return { namespace, serviceAccountName: serviceAccountName || 'default' };
+}
+
+/**
+ * Whether the server hands a stage with `node:` labels to a runner with `DRONE_RUNNER_LABELS`
+ * (`scheduler/queue/queue.go:196-199` and `checkLabels`, 266-276): both empty, or exactly the same map.
+ */
+export function schedulerRoutes(stageLabels: Record<string, string>, runnerLabels: Record<string, string>): boolean {
+  const a = Object.entries(stageLabels);
+  if (a.length === 0 && Object.keys(runnerLabels).length === 0) {
+    return true;
+  }
+  return a.length === Object.keys(runnerLabels).length && a.every(([k, v]) => runnerLabels[k] === v);
+}
+
+/** `DRONE_RUNNER_LABELS` as envconfig decodes a map: `key:value` pairs separated by `,`. */
+export function parseRunnerLabels(value: string | undefined): Record<string, string> {
+  if (!value) {
+    return {};
+  }
+  return Object.fromEntries(value.split(',').map((pair) => {
+    const [key, ...rest] = pair.split(':');
+    return [key, rest.join(':')];
+  }));
+}

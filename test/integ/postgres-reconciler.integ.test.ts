@@ -1,0 +1,204 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { DockyardChart, LocalSecretStore, Postgres, sqlIdentifier, sqlLiteral } from '../../lib';
+import { PostgresServer } from './postgres-server';
+import { containerOf, mountedFile, Rendered, resolveCommand, resolveEnv } from './rendered';
+
+/**
+ * The reconciler Job of the in-cluster Postgres, as rendered, against a real PostgreSQL: its script runs the way the
+ * Job's container runs it (its command, its mounted ConfigMap, its resolved environment with the generated Secrets'
+ * values), with only host and port swapped for the test server's. The stack is synthesized again and again with
+ * one local secret state, as an operator would, so passwords persist unless rotated on purpose.
+ *
+ * Upstream: the official image runs /docker-entrypoint-initdb.d only when PGDATA is empty (docker-library/postgres
+ * docker-entrypoint.sh, `if [ -z "$DATABASE_ALREADY_EXISTS" ]`), so a database added later, a changed password or a
+ * changed limit reaches the server only through this Job. PostgreSQL docs, CREATE ROLE / ALTER ROLE:
+ * `CONNECTION LIMIT` caps a role's concurrent connections; `rolconnlimit` in pg_roles shows it.
+ */
+
+const NS = 'data';
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+
+interface Synth {
+  readonly rendered: Rendered;
+  readonly job: any;
+}
+
+/** Synthesize the stack with `databases` (name: [user, limit]) on the state at `statePath`, rotating `rotate`. */
+function synthStack(statePath: string, databases: Record<string, [string, number]>, rotate: string[] = []): Synth {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new DockyardChart(app, 'data', { namespace: NS });
+  const postgres = new Postgres(chart, 'Postgres');
+  for (const [name, [user, connectionLimit]] of Object.entries(databases)) {
+    postgres.addDatabase(name, { user, connectionLimit });
+  }
+  let objects: any[] = [];
+  const secrets = new LocalSecretStore({ statePath, rotate }).transaction(app, () => chart.toJson(), (resolved) => { objects = resolved; });
+  const rendered = { objects, secrets: parseAllDocuments(secrets.manifest).map((d) => d.toJS()).filter((s) => s) };
+  const jobs = objects.filter((o) => o.kind === 'Job');
+  expect(jobs).toHaveLength(1);
+  return { rendered, job: jobs[0] };
+}
+
+describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
+  let server: PostgresServer;
+  let dir: string;
+  let statePath: string;
+  let superuser: string;
+
+  /** Run the Job's command with its file and environment, against the test server. */
+  const reconcile = ({ rendered, job }: Synth) => {
+    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+    const file = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
+    const env = resolveEnv(rendered, job, 'reconcile');
+    // the Service's cluster DNS name and port, swapped for the test server's
+    expect(env.PGHOST).toBe(`postgres.${NS}.svc`);
+    const result = spawnSync(shell, [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...env, PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return { stdout: result.stdout, env };
+  };
+  const su = (sql: string, database = 'postgres') => {
+    const r = server.psql('postgres', superuser, database, sql);
+    expect(r.stderr).toBe('');
+    return r.stdout.trim();
+  };
+  /** Everything the reconciler may change: roles (with their password verifiers), databases, their ACLs. */
+  const snapshot = () => [
+    su("SELECT rolname, rolconnlimit, rolpassword, rolcanlogin, rolsuper FROM pg_authid WHERE rolname IN ('drone', 'harbor') ORDER BY 1"),
+    su('SELECT datname, pg_get_userbyid(datdba), datacl FROM pg_database ORDER BY 1'),
+    su("SELECT nspacl FROM pg_namespace WHERE nspname = 'public'", 'drone'),
+    su("SELECT nspacl FROM pg_namespace WHERE nspname = 'public'", 'registry'),
+  ];
+
+  let v1: { stdout: string; env: Record<string, string> };
+  let v2: { stdout: string; env: Record<string, string> };
+  let v2synth: Synth;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-'));
+    statePath = path.join(dir, 'state.json');
+    const first = synthStack(statePath, { drone: ['drone', 10] });
+    superuser = resolveEnv(first.rendered, first.job, 'reconcile').PGPASSWORD;
+    server = await PostgresServer.start(superuser);
+    v1 = reconcile(first);
+    // later: a second database, Drone's password rotated and its limit raised
+    v2synth = synthStack(statePath, { drone: ['drone', 12], registry: ['harbor', 15] }, [`${NS}/postgres-drone/password`]);
+    expect(v2synth.job.metadata.name).not.toBe(first.job.metadata.name);
+    v2 = reconcile(v2synth);
+  });
+
+  afterAll(() => {
+    server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the first run creates the role and its database, and reports each change', () => {
+    expect(v1.stdout.trim().split('\n')).toEqual([
+      'dockyard: revoked PUBLIC\'s CONNECT on postgres',
+      'dockyard: created role drone',
+      'dockyard: created database drone',
+      'dockyard: revoked PUBLIC\'s privileges on drone',
+    ]);
+  });
+
+  test('the second run adds the new database, the changed limit and the rotated password, and only those', () => {
+    expect(v2.stdout.trim().split('\n')).toEqual([
+      'dockyard: role drone: connection limit 10 -> 12',
+      'dockyard: created role harbor',
+      'dockyard: created database registry',
+      'dockyard: revoked PUBLIC\'s privileges on registry',
+      'dockyard: role drone: set its password',
+    ]);
+    expect(su("SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('drone', 'harbor') ORDER BY 1").split('\n'))
+      .toEqual(['drone=12', 'harbor=15']);
+    expect(su("SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname IN ('drone', 'registry') ORDER BY 1").split('\n'))
+      .toEqual(['drone:drone', 'registry:harbor']);
+  });
+
+  test('every role logs in with its current password and creates tables in its database; the old password is refused', () => {
+    const drone = server.psql('drone', v2.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone', 'CREATE TABLE builds (id int); SELECT current_user');
+    expect(drone.stderr).toBe('');
+    expect(drone.stdout.trim().split('\n')).toEqual(['CREATE TABLE', 'drone']);
+    const harbor = server.psql('harbor', v2.env.DOCKYARD_DB_REGISTRY_PASSWORD, 'registry', 'CREATE TABLE artifacts (id int); SELECT current_user');
+    expect(harbor.stderr).toBe('');
+    expect(harbor.stdout.trim().split('\n')).toEqual(['CREATE TABLE', 'harbor']);
+    expect(v1.env.DOCKYARD_DB_DRONE_PASSWORD).not.toBe(v2.env.DOCKYARD_DB_DRONE_PASSWORD);
+    const old = server.psql('drone', v1.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone', 'SELECT 1');
+    expect(old.status).not.toBe(0);
+    expect(old.stderr).toMatch(/password authentication failed for user "drone"/);
+  });
+
+  test('each role reaches only its own database', () => {
+    for (const [user, password, others] of [
+      ['drone', v2.env.DOCKYARD_DB_DRONE_PASSWORD, ['registry', 'postgres']],
+      ['harbor', v2.env.DOCKYARD_DB_REGISTRY_PASSWORD, ['drone', 'postgres']],
+    ] as const) {
+      for (const db of others) {
+        const r = server.psql(user, password, db, 'SELECT 1');
+        expect({ user, db, status: r.status }).toEqual({ user, db, status: 2 });
+        expect(r.stderr).toMatch(/permission denied for database/);
+      }
+    }
+  });
+
+  test('a third run changes nothing: it reports nothing, and roles, password verifiers, databases and ACLs stay as they were', () => {
+    const before = snapshot();
+    const again = reconcile(v2synth);
+    expect(again.stdout).toBe('');
+    expect(snapshot()).toEqual(before);
+  });
+
+  test('the same script, run as the official image\'s first-start init script, builds the same state', () => {
+    // docker-entrypoint.sh runs executable *.sh files in /docker-entrypoint-initdb.d; here against a fresh database
+    const sts = v2synth.rendered.objects.find((o) => o.kind === 'StatefulSet');
+    const init = mountedFile(v2synth.rendered, sts, 'postgres', '/docker-entrypoint-initdb.d/10-dockyard-databases.sh');
+    expect(init).toBe(mountedFile(v2synth.rendered, v2synth.job, 'reconcile', '/scripts/reconcile.sh'));
+    expect(containerOf(sts, 'postgres').env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['DOCKYARD_DB_DRONE_PASSWORD', 'DOCKYARD_DB_REGISTRY_PASSWORD']));
+  });
+});
+
+describe('SQL quoting against a real PostgreSQL', () => {
+  let server: PostgresServer;
+  const su = 'superuser-password';
+
+  beforeAll(async () => {
+    server = await PostgresServer.start(su);
+  });
+  afterAll(() => server?.stop());
+
+  // what psql and the server read: the hex of each quoted literal's value, and of each quoted identifier's name
+  const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0') && Buffer.byteLength(s) <= 63);
+  const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+
+  test('a literal reads back exactly, through psql and with either standard_conforming_strings', () => {
+    const samples = fc.sample(text, 200);
+    for (const conforming of ['on', 'off']) {
+      const sql = `SET standard_conforming_strings = ${conforming};\n` +
+        samples.map((s) => `SELECT encode(convert_to(${sqlLiteral(s)}, 'UTF8'), 'hex');`).join('\n');
+      const r = spawnSync('psql', ['--no-psqlrc', '-XAtq', '-v', 'ON_ERROR_STOP=1', '--dbname', 'postgres'], {
+        encoding: 'utf8', input: sql, env: { ...cleanEnv(), ...server.env('postgres', su) }, timeout: 60_000,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim().split('\n')).toEqual(samples.map(hex));
+    }
+  });
+
+  test('an identifier names exactly the text it quotes', () => {
+    const samples = [...new Set(fc.sample(text, 100))];
+    const sql = samples.map((s, i) => `CREATE TEMP VIEW v${i} AS SELECT 1 AS ${sqlIdentifier(s)};\n` +
+      `SELECT encode(convert_to(attname::text, 'UTF8'), 'hex') FROM pg_attribute WHERE attrelid = 'v${i}'::regclass;`).join('\n');
+    const r = spawnSync('psql', ['--no-psqlrc', '-XAtq', '-v', 'ON_ERROR_STOP=1', '--dbname', 'postgres'], {
+      encoding: 'utf8', input: sql, env: { ...cleanEnv(), ...server.env('postgres', su) }, timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(samples.map(hex));
+  });
+});

@@ -1,0 +1,155 @@
+import { App } from 'cdk8s';
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DockyardChart, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, shellWord, sqlIdentifier, sqlLiteral } from '../../lib';
+import { container, envOf, find, synth, testChart } from '../util';
+
+/** Read a quoted SQL identifier back as PostgreSQL's lexer does ("Identifiers and Key Words"). */
+function readIdentifier(quoted: string): string {
+  expect(quoted).toMatch(/^"(?:[^"]|"")*"$/s);
+  return quoted.slice(1, -1).replace(/""/g, '"');
+}
+
+/** Read a quoted SQL literal back as PostgreSQL's lexer does ("String Constants", escape strings). */
+function readLiteral(quoted: string): string {
+  if (quoted.startsWith("E'")) {
+    expect(quoted).toMatch(/^E'(?:[^'\\]|''|\\\\)*'$/s);
+    return quoted.slice(2, -1).replace(/''|\\\\/g, (m) => m[0]);
+  }
+  expect(quoted).toMatch(/^'(?:[^'\\]|'')*'$/s);
+  return quoted.slice(1, -1).replace(/''/g, "'");
+}
+
+const text = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0'));
+
+// PostgreSQL docs, "Lexical Structure": a quoted identifier doubles its ", a string constant doubles its ', and an
+// escape string E'...' reads \\ as one backslash (standard_conforming_strings decides only plain '...' strings)
+describe('SQL and shell quoting', () => {
+  test('an identifier reads back exactly, with every " doubled and nothing outside the quotes', () => {
+    fc.assert(fc.property(text, (s) => readIdentifier(sqlIdentifier(s)) === s));
+  });
+
+  test('a literal reads back exactly, whatever standard_conforming_strings is: backslashes only in E strings', () => {
+    fc.assert(fc.property(text, (s) => readLiteral(sqlLiteral(s)) === s));
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral('a\\b\'')).toBe("E'a\\\\b'''");
+  });
+
+  test('a shell word is one single-quoted word that reads back exactly', () => {
+    fc.assert(fc.property(text, (s) => {
+      const w = shellWord(s);
+      // outside '...' only the \' sequence appears
+      expect(w).toMatch(/^'(?:[^']|'\\'')*'$/s);
+      return w.slice(1, -1).split("'\\''").join("'") === s;
+    }));
+  });
+
+  test('NUL is refused, since PostgreSQL text cannot hold it', () => {
+    expect(() => sqlLiteral('a\0')).toThrow('PostgreSQL text cannot contain NUL');
+    expect(() => sqlIdentifier('a\0')).toThrow('PostgreSQL text cannot contain NUL');
+    expect(() => shellWord('a\0')).toThrow('PostgreSQL text cannot contain NUL');
+  });
+});
+
+describe('PostgresReconciler', () => {
+  const admin = (chart: ReturnType<typeof testChart>) => Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+
+  // Kubernetes docs, "Network Policies": with Egress in policyTypes, only the listed egress is allowed; an empty
+  // ingress list admits nothing
+  test('its pod may reach only DNS and the server, and nothing may reach it', () => {
+    const chart = testChart('data');
+    const postgres = new Postgres(chart, 'Postgres');
+    postgres.addDatabase('drone');
+    const policy = find(synth(chart), 'NetworkPolicy', 'postgres-reconcile');
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress).toEqual([]);
+    expect(policy.spec.egress).toEqual([
+      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } }, podSelector: { matchLabels: {
+          'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/instance': 'postgres', 'app.kubernetes.io/component': 'database',
+        } } }],
+        ports: [{ protocol: 'TCP', port: 5432 }],
+      },
+    ]);
+  });
+
+  test('a managed server, whose address is unknown at synth, is reached on its port only', () => {
+    const chart = testChart('ci');
+    new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: admin(chart) });
+    const policy = find(synth(chart), 'NetworkPolicy', 'postgres-reconcile');
+    expect(policy.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 25060 }] });
+  });
+
+  // Kubernetes docs, "Jobs": with restartPolicy OnFailure the pod's container restarts with an exponential back-off
+  // capped at six minutes, up to backoffLimit; "TTL mechanism for finished Jobs": ttlSecondsAfterFinished deletes it
+  test('runs as a hardened, retried Job that is removed a day after it finishes', () => {
+    const chart = testChart('ci');
+    new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: admin(chart) });
+    const job = synth(chart).find((o) => o.kind === 'Job');
+    expect(job.spec).toMatchObject({ backoffLimit: 30, ttlSecondsAfterFinished: 86400 });
+    expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
+    const c = container(job);
+    expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.command).toEqual(['/bin/bash', '/scripts/reconcile.sh']);
+  });
+
+  /** The Job's name in a synth with the local secret store on `statePath`, rotating `rotate`. */
+  function jobName(statePath: string, databases: Record<string, number>, rotate: string[] = []): string {
+    const app = new App({ outdir: '/nonexistent' });
+    const chart = new DockyardChart(app, 'test', { namespace: 'data' });
+    const postgres = new Postgres(chart, 'Postgres');
+    for (const [name, connectionLimit] of Object.entries(databases)) {
+      postgres.addDatabase(name, { connectionLimit });
+    }
+    let objects: any[] = [];
+    new LocalSecretStore({ statePath, rotate }).transaction(app, () => chart.toJson(), (resolved) => { objects = resolved; });
+    return objects.find((o) => o.kind === 'Job').metadata.name;
+  }
+
+  // Kubernetes docs, "Jobs": a Job's pod template is immutable, so a changed Job must be a new Job (a new name)
+  test('is named by its desired state and its passwords\' digests, so a change of either runs it again', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-'));
+    const statePath = path.join(dir, 'state.json');
+    const state = (name: string) => name.slice(0, -17);
+    const digest = (name: string) => name.slice(-16);
+    const first = jobName(statePath, { drone: 10 });
+    expect(first).toMatch(/^postgres-reconcile-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    expect(jobName(statePath, { drone: 10 })).toBe(first);
+    // a connection limit: the state hash changes, the digest of the passwords does not
+    const limit = jobName(statePath, { drone: 11 });
+    expect(state(limit)).not.toBe(state(first));
+    expect(digest(limit)).toBe(digest(first));
+    // a second database: both change
+    const added = jobName(statePath, { drone: 10, demo: 5 });
+    expect(state(added)).not.toBe(state(first));
+    expect(digest(added)).not.toBe(digest(first));
+    // a new password: only the digest changes
+    const rotated = jobName(statePath, { drone: 10, demo: 5 }, ['data/postgres-drone/password']);
+    expect(state(rotated)).toBe(state(added));
+    expect(digest(rotated)).not.toBe(digest(added));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('fails on bad props and duplicate databases, naming the prop', () => {
+    const chart = testChart('ci');
+    const base = { host: 'db.example.com', port: 25060, adminPassword: admin(chart) };
+    expect(() => new PostgresReconciler(chart, 'A', { ...base, name: 'a'.repeat(38) }))
+      .toThrow(`invalid name "${'a'.repeat(38)}": must be at most 37 characters, leaving the Job's name room for its hash suffixes`);
+    expect(() => new PostgresReconciler(chart, 'B', { ...base, adminDatabase: 'Default DB' })).toThrow(/^invalid adminDatabase "Default DB": must be a PostgreSQL identifier/);
+    expect(() => new PostgresReconciler(chart, 'C', { ...base, sslMode: 'on' })).toThrow(/^invalid sslMode "on": must be one of disable/);
+    expect(() => new PostgresReconciler(chart, 'D', { ...base, host: 'db.example.com:1' })).toThrow(/^invalid host "db.example.com:1"/);
+    expect(() => new PostgresReconciler(chart, 'F', { ...base, adminUser: 'do admin' })).toThrow(/^invalid adminUser "do admin": must be a PostgreSQL identifier/);
+    expect(() => new PostgresReconciler(chart, 'G', { ...base, port: 0 })).toThrow('invalid port 0: must be an integer from 1 to 65535');
+    const r = new PostgresReconciler(chart, 'E', { ...base, name: 'e', serverPeer: NetworkPeer.namespace('x') });
+    r.addRole({ database: 'a', user: 'shared', connectionLimit: 5 });
+    expect(() => r.addRole({ database: 'a', user: 'other', connectionLimit: 5 })).toThrow('invalid databaseName "a": must be reconciled once by e');
+    expect(() => r.addRole({ database: 'b', user: 'shared', connectionLimit: 6 }))
+      .toThrow('invalid connectionLimit 6: must be the same for every database of role shared: 5 on a');
+    expect(envOf(container(synth(chart).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-')))).PGSSLMODE.value).toBe('require');
+  });
+});
