@@ -90,16 +90,21 @@ export function finishChecksum(deferred: string, digestOf: (stateKey: string) =>
 }
 
 /**
- * A 16-hex digest of the values of `keys`, resolved at synth, that changes exactly when one of them changes and
- * reveals nothing of them. Use it in the name of a Job that must run again when a credential changes, e.g. a
- * database reconciler.
+ * A 16-hex digest of the values of `keys` that changes exactly when one of them changes and reveals nothing of
+ * them. Use it in the name of a Job that must run again when a credential changes, e.g. a database reconciler.
+ *
+ * It returns a token that resolves at synth, once the secret source knows the values; inside another token's
+ * `produce` (a Job name built from several parts), use `secretDigestNow`.
  */
 export function secretDigest(scope: IConstruct, keys: SecretKey[]): string {
-  return Lazy.any({
-    // a deploy-time digest cannot name an object: such a Job name counts the keys' names only
-    produce: () => sha256(keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined,
-      k.secret.namespace, k.secret.secretName, k.key).replace(new RegExp(`${DEFERRED_DIGEST}.*$`), '-'))).slice(0, 16),
-  }) as unknown as string;
+  return Lazy.any({ produce: () => secretDigestNow(scope, keys) }) as unknown as string;
+}
+
+/** `secretDigest`, computed at once: call it only while the charts resolve, e.g. in a `Lazy` of a Job's name. */
+export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): string {
+  // a deploy-time digest cannot name an object: such a Job name counts the keys' names only
+  return sha256(keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined,
+    k.secret.namespace, k.secret.secretName, k.key).replace(new RegExp(`${DEFERRED_DIGEST}.*$`), '-'))).slice(0, 16);
 }
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHost, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
-import { secretDigest } from '../core/checksum';
+import { secretDigestNow } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
 import { placement } from '../core/placement';
@@ -146,7 +146,7 @@ export class PostgresReconciler extends Construct {
     });
     const stateHash = () => createHash('sha256').update(script()).digest('hex').slice(0, 8);
     // secretDigest is a token that resolves at synth: produced here, inside this name's own token
-    const digest = () => { const d: unknown = secretDigest(this, this.passwords); return String(d instanceof Lazy ? d.produce() : d); };
+    const digest = () => secretDigestNow(this, this.passwords);
     kube(this, 'Resource', 'Job', {
       metadata: {
         name: Lazy.any({ produce: () => `${name}-${stateHash()}-${digest()}` }),
