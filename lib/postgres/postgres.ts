@@ -1,4 +1,3 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
@@ -6,13 +5,12 @@ import {
 } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
-import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
-import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
+import { ReconciledDatabase } from './reconcile-script';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
@@ -91,9 +89,11 @@ const MAX_NAME = 27;
  * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.
  *
  * Each client gets its own database and role from `addDatabase`, with a generated password and a connection
- * limit. A `PostgresReconciler` Job creates and updates them whenever they or a password change; the same script
- * also runs from `/docker-entrypoint-initdb.d` on the first start of an empty data directory, so clients find
- * their databases at once. A NetworkPolicy admits only clients that were granted access and denies all egress.
+ * limit. A `PostgresReconciler` Job creates and updates them whenever they or a password change, retrying until the
+ * server answers; on a fresh install clients wait (crash-loop briefly) until it has run. There is no first-start
+ * init script: the official image runs one only on an empty data directory, and it would put every client's
+ * password in the server's environment, so adding a database or rotating a password would restart the server. A
+ * NetworkPolicy admits only clients that were granted access and denies all egress.
  */
 export class Postgres extends Construct {
   /** The default image. */
@@ -146,11 +146,6 @@ export class Postgres extends Construct {
     // a subdirectory, because the volume's root may hold lost+found
     this.env.value('PGDATA', `${DATA}/pgdata`);
 
-    kube(this, 'InitScript', 'ConfigMap', {
-      metadata: { name: `${name}-init`, namespace: this.namespace, labels },
-      data: { '10-dockyard-databases.sh': Lazy.any({ produce: () => renderReconcileScript(this.databases, 'postgres') }) },
-    });
-
     const service = clusterService(this, 'Service', {
       name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
     });
@@ -172,17 +167,14 @@ export class Postgres extends Construct {
           { volume: 'data', path: DATA },
           { volume: 'run', path: '/var/run/postgresql' },
           { volume: 'tmp', path: '/tmp' },
-          { volume: 'init', path: '/docker-entrypoint-initdb.d', readOnly: true },
         ],
-        // TCP, not the socket: the first-start server listens only on the socket until init scripts finish
+        // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes
         probes: probesOf({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`, '--username=postgres'] } }, 300),
         resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
       }],
       volumes: [
         emptyDir('run', '16Mi'),
         emptyDir('tmp', '256Mi'),
-        // executable, so the entrypoint runs it in its own shell instead of sourcing it
-        { name: 'init', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
       ],
     });
 
@@ -221,9 +213,7 @@ export class Postgres extends Construct {
       namespace: this.namespace,
       values: { password: SecretValue.alphanumeric(32) },
     }).key('password');
-    const passwordEnv = `DOCKYARD_DB_${databaseName.toUpperCase()}_PASSWORD`;
-    this.env.secret(passwordEnv, password);
-    this.databases.push({ database: databaseName, user, passwordEnv, connectionLimit });
+    this.databases.push({ database: databaseName, user, connectionLimit });
     const firewall = this.firewall;
     const db: IPostgresDatabase = {
       host: this.host,

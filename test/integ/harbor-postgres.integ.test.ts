@@ -6,16 +6,15 @@ import { Postgres } from '../../lib';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
 import { PostgresServer } from './postgres-server';
-import { configMapKey, containerOf, mountedFile, objectOf, render, Rendered, resolveEnv, secretKey } from './rendered';
+import { configMapKey, mountedFile, objectOf, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
 
 /**
- * The in-cluster PostgreSQL of a Harbor, as rendered: its init scripts run against a real server with the pod's
- * resolved environment, then Harbor core (and the exporter) connect exactly as they would from their own resolved
+ * The in-cluster PostgreSQL of a Harbor, as rendered: its reconciler Job's command runs against a real server with
+ * the Job's resolved environment, then Harbor core (and the exporter) connect exactly as they would from their own resolved
  * environment, only host and port swapped for the test server's.
  */
 
 const NS = 'harbor';
-const INIT_DIR = '/docker-entrypoint-initdb.d';
 
 /** The calling process's environment without libpq variables, so only what a test passes steers psql. */
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
@@ -70,32 +69,23 @@ describe('Harbor on the in-cluster Postgres, as rendered, against a real Postgre
     rendered = render(chart);
 
     const sts = objectOf(rendered, 'StatefulSet', 'postgres', NS);
-    const pgEnv = resolveEnv(rendered, sts, 'postgres');
-    superuser = pgEnv.POSTGRES_PASSWORD;
-    dronePassword = pgEnv.DOCKYARD_DB_DRONE_PASSWORD;
+    superuser = resolveEnv(rendered, sts, 'postgres').POSTGRES_PASSWORD;
+    const job = rendered.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('postgres-reconcile-'));
+    const jobEnv = resolveEnv(rendered, job, 'reconcile');
+    dronePassword = secretKey(rendered, NS, 'postgres-drone', 'password');
     coreEnv = resolveEnv(rendered, objectOf(rendered, 'Deployment', 'harbor-core', NS), 'core');
     exporterEnv = resolveEnv(rendered, objectOf(rendered, 'Deployment', 'harbor-exporter', NS), 'exporter');
 
-    // the init scripts as the pod sees them, run in name order as the official image's entrypoint does
-    const initMount = containerOf(sts, 'postgres').volumeMounts.find((m: any) => m.mountPath === INIT_DIR);
-    const initVolume = sts.spec.template.spec.volumes.find((v: any) => v.name === initMount.name);
-    // executable, so the entrypoint runs each script rather than sourcing it
-    expect(initVolume.configMap.defaultMode & 0o111).toBe(0o111);
-    const names = Object.keys(objectOf(rendered, 'ConfigMap', initVolume.configMap.name, NS).data).sort();
-    expect(names.length).toBeGreaterThan(0);
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-pg-'));
-
     server = await PostgresServer.start(superuser);
-    for (const name of names) {
-      const script = path.join(scratch, name);
-      fs.writeFileSync(script, mountedFile(rendered, sts, 'postgres', `${INIT_DIR}/${name}`), { mode: 0o555 });
-      // the pod's environment; libpq pointed at the test server over TCP as the superuser
-      const result = spawnSync(script, [], {
-        encoding: 'utf8', timeout: 60_000,
-        env: { ...cleanEnv(), ...pgEnv, PGHOST: '127.0.0.1', PGPORT: String(server.port), PGPASSWORD: superuser },
-      });
-      expect({ name, status: result.status, stderr: result.stderr }).toEqual({ name, status: 0, stderr: '' });
-    }
+    // the reconciler Job's command, with its mounted script and environment; only host and port are the test server's
+    const [shell, file] = resolveCommand(rendered, job, 'reconcile');
+    const script = path.join(scratch, path.basename(file));
+    fs.writeFileSync(script, mountedFile(rendered, job, 'reconcile', file));
+    const result = spawnSync(shell, [script], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...jobEnv, PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   afterAll(() => {
@@ -112,8 +102,8 @@ describe('Harbor on the in-cluster Postgres, as rendered, against a real Postgre
     expect(coreEnv.POSTGRESQL_SSLMODE).toBe('disable');
     expect(coreEnv.POSTGRESQL_PASSWORD).toBe(secretKey(rendered, NS, 'postgres-registry', 'password'));
     expect(coreEnv.POSTGRESQL_PASSWORD).toMatch(/^[A-Za-z0-9]{32}$/);
-    // the script reaches the password only through the variable the server pod gets from the same Secret
-    expect(configMapKey(rendered, NS, 'postgres-init', '10-dockyard-databases.sh')).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
+    // the script reaches the password only through the variable the Job gets from the same Secret
+    expect(configMapKey(rendered, NS, 'postgres-reconcile', 'reconcile.sh')).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
     expect(JSON.stringify(rendered.objects)).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
   });
 

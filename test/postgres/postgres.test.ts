@@ -22,7 +22,7 @@ describe('Postgres', () => {
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
     expect(c.args).toEqual(['postgres', '-c', 'max_connections=50']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp', '/docker-entrypoint-initdb.d']);
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp']);
     expect(c.readinessProbe.exec.command).toEqual(['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres']);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(300);
   });
@@ -36,18 +36,18 @@ describe('Postgres', () => {
   });
 
   // docker-library/postgres docker-entrypoint.sh runs /docker-entrypoint-initdb.d only when PGDATA is empty
-  // (docker_setup_db/docker_process_init_files behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`): the first start runs
-  // the reconciler's script there, and the reconciler Job applies every later change
-  test('addDatabase adds a role password Secret, an env var and the database to the reconciler\'s script, without secrets in ConfigMaps', () => {
+  // (docker_setup_db/docker_process_init_files behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`), so Dockyard uses no
+  // init script: the reconciler Job applies the first state and every later change
+  test('addDatabase adds a role password Secret and the database to the reconciler\'s script, never to the server, without secrets in ConfigMaps', () => {
     const { chart, postgres } = build();
     const db = postgres.addDatabase('drone', { connectionLimit: 10 });
     expect(db).toMatchObject({ host: 'postgres.data.svc', port: 5432, databaseName: 'drone', user: 'drone', sslMode: SslMode.DISABLE, connectionLimit: 10 });
     expect(db.password.toString()).toBe('data/postgres-drone#password');
     const objects = synth(chart);
-    const env = envOf(container(find(objects, 'StatefulSet', 'postgres')));
-    expect(env.DOCKYARD_DB_DRONE_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
-    const script = find(objects, 'ConfigMap', 'postgres-init').data['10-dockyard-databases.sh'];
-    expect(script).toBe(find(objects, 'ConfigMap', 'postgres-reconcile').data['reconcile.sh']);
+    // the server never holds a client password, so a new database or a rotated password does not restart it
+    expect(Object.keys(envOf(container(find(objects, 'StatefulSet', 'postgres'))))).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA']);
+    expect(objects.filter((o: any) => o.kind === 'ConfigMap').map((o: any) => o.metadata.name)).toEqual(['postgres-reconcile']);
+    const script = find(objects, 'ConfigMap', 'postgres-reconcile').data['reconcile.sh'];
     expect(script).toContain("set_password 'drone' 'drone' \"$DOCKYARD_DB_DRONE_PASSWORD\"");
     expect(script).toContain("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', 'drone', :'password', 10)");
     expect(script).toContain("REVOKE CONNECT ON DATABASE %I FROM PUBLIC");
@@ -55,8 +55,6 @@ describe('Postgres', () => {
     expect(job.metadata.name).toMatch(/^postgres-reconcile-[0-9a-f]{8}-[0-9a-f]{16}$/);
     expect(envOf(container(job)).DOCKYARD_DB_DRONE_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
     expect(envOf(container(job)).PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-superuser', key: 'password' });
-    const init = find(objects, 'StatefulSet', 'postgres').spec.template.spec.volumes.find((v: any) => v.name === 'init');
-    expect(init.configMap.defaultMode).toBe(0o555);
   });
 
   test('admits only granted clients and its reconciler, and denies all egress', () => {

@@ -1,0 +1,50 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CONFIG_VARIABLES } from '../../apps/default/config';
+
+/** The README's row for a variable: name, default, meaning and what is allowed, as the errors say it. */
+export function readmeRow(v: (typeof CONFIG_VARIABLES)[number]): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return `| \`${v.name}\` | ${cell(v.default)} | ${cell(v.meaning)} | ${cell(v.allowed)} |`;
+}
+
+describe('README: the DOCKYARD_* variables', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+
+  test.each(CONFIG_VARIABLES.map((v) => [v.name, v]))('%s has its row, with the rule its error message states', (_, v) => {
+    expect(readme).toContain(`${readmeRow(v)}\n`);
+  });
+
+  test('the table lists no variable the stack does not read', () => {
+    const documented = [...readme.matchAll(/^\| `(DOCKYARD_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(CONFIG_VARIABLES.map((v) => v.name).sort());
+  });
+});
+
+/**
+ * The README's Drone examples, read as a user copies them: the database grant admits the namespace the migration
+ * pipeline runs in, and that pipeline can pull its image (drone-runner-kube sets pod pull secrets only from the
+ * pipeline's `image_pull_secrets`: engine/convert.go of v1.0.0-rc.5).
+ */
+describe('README: the Drone examples fit together', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+
+  test('the migration pipeline declares a pull secret it fetches, and runs on deploy events only', () => {
+    const block = /```yaml\n(kind: secret\nname: db_password[\s\S]*?)```/.exec(readme)![1];
+    const docs = parseAllDocuments(block).map((d) => d.toJS());
+    const pipeline = docs.find((d) => d.kind === 'pipeline');
+    const declared = docs.filter((d) => d.kind === 'secret').map((d) => d.name);
+    expect(pipeline.image_pull_secrets.length).toBeGreaterThan(0);
+    for (const name of pipeline.image_pull_secrets) {
+      expect(declared).toContain(name);
+    }
+    expect(pipeline.trigger.event).not.toContain('pull_request');
+  });
+
+  test('the database grant admits the namespace the runner example pins the deploy pipeline to', () => {
+    const granted = /appDb\.grantConnect\(NetworkPeer\.namespace\('([^']+)'\)\)/.exec(readme)![1];
+    const policy = /runner\.addPolicy\(\{[^}]*namespace: '([^']+)'/.exec(readme)![1];
+    expect(granted).toBe(policy);
+  });
+});
