@@ -236,6 +236,12 @@ export class DroneKubeRunner extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
 
   private readonly policies: object[] = [];
+  /**
+   * The `<name>-other-events` guards, rendered after every policy: the runner applies the first policy that
+   * matches, and a guard matches every event of its repositories, so a guard before a later policy for the same
+   * repositories would hide it.
+   */
+  private readonly guards: object[] = [];
   private readonly namespaceRules: Record<string, string[]> = {};
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
@@ -330,7 +336,7 @@ export class DroneKubeRunner extends Construct {
     kube(this, 'Config', 'ConfigMap', {
       metadata: { name: `${name}-config`, namespace, labels },
       data: {
-        'policies.yaml': Lazy.any({ produce: () => toYaml(this.policies) }),
+        'policies.yaml': Lazy.any({ produce: () => toYaml([...this.policies, ...this.guards]) }),
         'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules]) }),
       },
     });
@@ -362,9 +368,10 @@ export class DroneKubeRunner extends Construct {
   /**
    * Pin the pipelines of some repositories, for some events, to a build namespace and ServiceAccount. Policies
    * override the pipeline's own choice; the first that matches wins, in the order they are added
-   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`). Unless the policy covers every event, a second
-   * policy follows it that pins the same repositories' other events to the default build namespace and its
-   * `default` ServiceAccount: a pull request never runs with a deploy identity.
+   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`). Unless the policy covers every event, a guard
+   * pins the same repositories' other events to the default build namespace and its `default` ServiceAccount, so a
+   * pull request never runs with a deploy identity. Guards are rendered after every policy, so two policies for one
+   * repository and different events (push to deploy, promote to release) both apply.
    */
   public addPolicy(props: RunnerPolicyProps): void {
     const name = checkDnsLabel('name', props.name);
@@ -388,7 +395,7 @@ export class DroneKubeRunner extends Construct {
     const guard = !allEvents && (serviceAccount !== undefined || namespace !== this.buildNamespace);
     const otherEvents = `${name}-other-events`;
     for (const n of guard ? [name, otherEvents] : [name]) {
-      if (this.policies.some((p: any) => p.name === n)) {
+      if ([...this.policies, ...this.guards].some((p: any) => p.name === n)) {
         invalid('name', name, 'must be unique among the runner\'s policies');
       }
     }
@@ -400,7 +407,7 @@ export class DroneKubeRunner extends Construct {
     if (guard) {
       // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
       // service_account_name apply, and the namespace rules admit these repositories to `namespace`
-      this.policies.push({
+      this.guards.push({
         kind: 'policy', name: otherEvents, match: { repo: repos }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
       });
     }

@@ -28,7 +28,8 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
     component: 'exporter',
     replicas: props.replicas,
     servicePorts: { [METRICS.portName]: METRICS.port },
-    peerPorts: [METRICS.port],
+    // no Harbor component calls the exporter: only the metrics scrapers are admitted
+    peerPorts: [],
     metricsPort: METRICS.port,
     containers: [{
       name: 'exporter',

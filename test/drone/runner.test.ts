@@ -97,11 +97,12 @@ describe('DroneKubeRunner', () => {
         kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'], event: events },
         metadata: { namespace: 'deploy' }, service_account: 'deployer',
       },
+      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' } },
+      // guards come after every policy: the first match wins
       {
         kind: 'policy', name: 'app-deploy-other-events', match: { repo: ['acme/app', 'acme/web'] },
         metadata: { namespace: 'ci-builds' }, service_account: 'default',
       },
-      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' } },
     ]);
     expect(parse(config['namespace-rules.yaml'])).toEqual({ deploy: ['acme/app', 'acme/web'] });
     const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));

@@ -85,7 +85,11 @@ export function parsePolicies(yaml: string): RunnerPolicy[] {
  */
 export function matchPolicy(policies: RunnerPolicy[], build: BuildMatch): RunnerPolicy | undefined {
   const values: Record<string, string> = { repo: build.repo, event: build.event, branch: build.branch ?? 'main' };
-  const first = policies.find((p) => Object.entries(p.match ?? {}).every(([key, cond]) => conditionMatches(cond, values[key] ?? '')));
+  // runner-go's manifest.Conditions decodes only these fields; go-yaml ignores any other key, so a misspelt or
+  // unknown condition matches everything (the unsafe side, which the model must reproduce)
+  const known = ['action', 'cron', 'ref', 'repo', 'instance', 'target', 'event', 'branch'];
+  const first = policies.find((p) => Object.entries(p.match ?? {})
+    .every(([key, cond]) => !known.includes(key) || conditionMatches(cond, values[key] ?? '')));
   return first ?? policies.find((p) => p.name === 'default');
 }
 

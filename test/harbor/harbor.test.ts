@@ -342,8 +342,9 @@ describe('Harbor metrics', () => {
     for (const name of ['harbor-portal', 'harbor-trivy']) {
       expect(scraperRules(objects, name)).toEqual([]);
     }
-    // the exporter runs when metrics are on
+    // the exporter runs when metrics are on, and admits the scrapers only: no Harbor component calls it
     expect(find(objects, 'Deployment', 'harbor-exporter')).toBeDefined();
+    expect(find(objects, 'NetworkPolicy', 'harbor-exporter').spec.ingress).toEqual(scraperRules(objects, 'harbor-exporter'));
   });
 
   test('turns on the metrics of core, jobservice and the registry as harbor-helm does', () => {
