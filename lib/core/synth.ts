@@ -3,18 +3,13 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { LocalSecretStore } from './local-secret-store';
 import { OutputFile } from './output-file';
+import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
 import { toYaml } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
 export const SECRETS_FILE = 'secrets.local.yaml';
-
-/** Whether `file` is `dir` or lies below it, after resolving both. */
-function inside(file: string, dir: string): boolean {
-  const rel = path.relative(path.resolve(dir), path.resolve(file));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /**
  * Synthesize `app` into its output directory, as `cdk8s synth` expects: one `<chart id>.k8s.yaml` per chart, every
@@ -32,7 +27,7 @@ function inside(file: string, dir: string): boolean {
  */
 export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   for (const [what, file] of [['state', secrets.statePath], ['key record', secrets.lockPath]]) {
-    if (inside(file, app.outdir)) {
+    if (isInside(file, app.outdir)) {
       throw new SecretStateError(`invalid secret ${what} ${JSON.stringify(file)}: it lies inside the output directory ${app.outdir}, ` +
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }

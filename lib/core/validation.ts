@@ -9,7 +9,7 @@
 
 import * as fs from 'fs';
 import { isIPv4, isIPv6 } from 'net';
-import * as path from 'path';
+import { isInside } from './paths';
 
 /** An invalid prop value, raised while the construct tree is built. Its message is a single line. */
 export class ValidationError extends Error {
@@ -337,25 +337,6 @@ export function checkRegistryPrefix(prop: string, value: string): string {
   return value;
 }
 
-/** `p` made absolute with symbolic links of its existing ancestors resolved, so two spellings of a path compare equal. */
-function realPath(p: string): string {
-  const absolute = path.resolve(p);
-  let existing = absolute;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync.native(existing), ...rest);
-    } catch {
-      const parent = path.dirname(existing);
-      if (parent === existing) {
-        return absolute;
-      }
-      rest.unshift(path.basename(existing));
-      existing = parent;
-    }
-  }
-}
-
 /**
  * Check the path of a local state file such as `LocalSecretStore`'s: a relative or absolute path of a file, not
  * ending with "/" or naming "." or "..", without NUL, not an existing directory, and outside `outdir` (the cdk8s
@@ -376,8 +357,7 @@ export function checkStatePath(prop: string, value: string, outdir: string): str
   if (stat?.isDirectory()) {
     invalid(prop, value, `is a directory; ${rule}`);
   }
-  const relative = path.relative(realPath(outdir), realPath(value));
-  if (relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))) {
+  if (isInside(value, outdir)) {
     invalid(prop, value, `is inside the output directory; ${rule}`);
   }
   return value;

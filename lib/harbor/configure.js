@@ -12,7 +12,11 @@
 //   HARBOR_USERNAME           default "admin"
 //   HARBOR_ADMIN_PASSWORD     required
 //   CONFIG_FILE               path of the JSON configuration (holds no secrets, only env var names)
-//   HARBOR_WAIT_SECONDS       how long to retry while Harbor is unreachable or answers 502/503/504; default 900
+//   HARBOR_WAIT_SECONDS       the run's retry budget, default 900: how long, counted from the start of the run, it
+//                             keeps retrying while Harbor is unreachable or answers 502/503/504 (the first ping
+//                             included) and while upstream registries are unhealthy. One budget for the whole run,
+//                             not one per item, so the run always ends, and prints what it did not apply, well within
+//                             the Job's activeDeadlineSeconds (3600, see configure-job.ts)
 //   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
 //   plus every variable named by accessSecretEnv / secretEnv in the configuration.
 //
@@ -29,6 +33,13 @@
 // the items that need it (a proxy project its registry, a robot its projects) are skipped, and
 // the run ends with a line naming every item not applied. Bad credentials, a wrong HARBOR_URL
 // or Harbor itself staying unreachable stop the run at once.
+//
+// Upstream registries Harbor finds unhealthy (see UNHEALTHY_REGISTRY) are tried once, then every
+// project and robot that does not need them is applied, and only then are they retried, all in the
+// same rounds with one backoff, until the run's budget runs out; the items that need one are
+// applied as soon as it is. A registry that already exists in Harbor does not hold up its
+// proxy-cache project and robots even when its update fails: they exist already, and a robot
+// secret rotated in the cluster must reach Harbor (the pull Secrets carry the new one already).
 //
 // Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
 // request bodies are never logged and every line goes through the Redactor (see Redaction).
@@ -51,14 +62,20 @@ const RETRY_LOG_EVERY_MS = 30000;
 // The longest pause between retries of an upstream registry Harbor found unhealthy.
 const MAX_BACKOFF_MS = 60000;
 // Harbor's answer when the health check it runs on every registry create and update fails: a 400, though the
-// upstream may only be down for a moment (goharbor/harbor v2.15.1 src/controller/registry/controller.go:100-107).
+// upstream may only be down for a moment (goharbor/harbor v2.15.1 src/controller/registry/controller.go:100-107,
+// called by Update at :124-126 as well). Bad upstream credentials give the same answer: the native (docker-registry)
+// adapter's HealthCheck pings with the credentials and reports any failure, a 401 included, as unhealthy
+// (src/pkg/reg/adapter/native/adapter.go, HealthCheck). So a typo in a registry's credentials is retried like an
+// outage and costs the run's retry budget (HARBOR_WAIT_SECONDS) before it is reported; the other items are applied
+// first all the same.
 const UNHEALTHY_REGISTRY = 'the registry is unhealthy';
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
 /**
- * Harbor is not reachable or not ready yet, or an upstream registry is down: worth retrying until the deadline.
- * `upstream` marks the latter, which is retried with backoff and, past the deadline, fails only its own item.
+ * Harbor is not reachable or not ready yet, or an upstream registry is down: worth retrying until the run's deadline.
+ * `upstream` marks the latter, which main retries with backoff once the other items are applied and which, past the
+ * deadline, fails only its own item.
  */
 class TransientError extends Error {
   constructor(message, upstream = false) {
@@ -788,41 +805,34 @@ async function call(ctx, method, path, body, options = {}) {
 }
 
 /**
- * Runs `step` until it succeeds, retrying transient failures for up to HARBOR_WAIT_SECONDS: Harbor
- * unreachable or answering 502/503/504 every HARBOR_RETRY_INTERVAL_MS, an upstream registry Harbor
- * found unhealthy with a doubling pause (up to MAX_BACKOFF_MS). Steps re-read state before writing,
- * so re-running one after a write whose answer was lost does not duplicate anything. Past the
- * deadline an unreachable Harbor ends the run; an unhealthy upstream fails only this step.
+ * Runs `step` until it succeeds, retrying while Harbor is unreachable or answers 502/503/504, every
+ * HARBOR_RETRY_INTERVAL_MS, until the run's deadline (HARBOR_WAIT_SECONDS from the start of the run, shared by
+ * every step and the first ping). Steps re-read state before writing, so re-running one after a write whose answer
+ * was lost does not duplicate anything. Past the deadline an unreachable Harbor ends the run.
+ *
+ * An upstream registry Harbor found unhealthy is not retried here: its TransientError is thrown on at once, for main
+ * to retry once the items that do not need that registry are applied (see retryUnhealthyRegistries).
  */
 async function retrying(ctx, what, step) {
-  const deadline = Date.now() + ctx.waitSeconds * 1000;
   let lastMessage;
   let lastLoggedAt = 0;
-  let backoff = ctx.retryIntervalMs;
   for (;;) {
     try {
       return await step();
     } catch (err) {
-      if (!(err instanceof TransientError)) {
+      if (!(err instanceof TransientError) || err.upstream) {
         throw err;
       }
-      const pause = err.upstream ? backoff : ctx.retryIntervalMs;
-      if (Date.now() + pause > deadline) {
-        if (err.upstream) {
-          throw new HarborError(`${what}: the upstream registry is still unhealthy after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
-        }
+      if (Date.now() + ctx.retryIntervalMs > ctx.deadline) {
         throw new FatalError(`${what}: Harbor still not ready after ${ctx.waitSeconds}s (HARBOR_WAIT_SECONDS): ${err.message}`);
       }
       // one line per new symptom, then a reminder now and then, rather than a line per attempt
-      if (err.upstream) {
-        log(`${what}: upstream registry unhealthy (${err.message}); retrying in ${pause}ms`);
-        backoff = Math.min(backoff * 2, Math.max(MAX_BACKOFF_MS, ctx.retryIntervalMs));
-      } else if (err.message !== lastMessage || Date.now() - lastLoggedAt >= RETRY_LOG_EVERY_MS) {
+      if (err.message !== lastMessage || Date.now() - lastLoggedAt >= RETRY_LOG_EVERY_MS) {
         log(`${what}: Harbor not ready (${err.message}); retrying every ${ctx.retryIntervalMs}ms`);
         lastMessage = err.message;
         lastLoggedAt = Date.now();
       }
-      await sleep(pause);
+      await sleep(ctx.retryIntervalMs);
     }
   }
 }
@@ -852,7 +862,49 @@ function findRegistry(ctx, name) {
   return findOne(ctx, `/registries?${query([['name', name]])}`, (r) => r.name === name, `registry ${name}`);
 }
 
-async function ensureRegistry(ctx, registry) {
+/** A URL as Harbor stores it: trimmed, without trailing "/", host in lower case (lib.ValidateHTTPURL in validate). */
+function normalizeUrl(raw) {
+  const text = String(raw || '').trim().replace(/\/+$/, '');
+  try {
+    const url = new URL(text);
+    return `${url.protocol}//${url.host.toLowerCase()}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * What differs between a registry as Harbor lists it and as declared, among the fields the update sends. Harbor
+ * answers GET /registries and GET /registries/{id} alike (convertRegistry, goharbor/harbor v2.15.1
+ * src/server/v2.0/handler/replication.go): name, type, url, insecure, description and a credential with its type
+ * and access_key, and access_secret only as "*****" when one is stored; an access key is only stored with a
+ * credential (src/pkg/reg/manager.go toDaoModel). The secret itself cannot be compared.
+ */
+function registryDifferences(existing, registry) {
+  const changed = [];
+  if ((existing.description || '') !== registry.description) {
+    changed.push('description');
+  }
+  if (normalizeUrl(existing.url) !== normalizeUrl(registry.url)) {
+    changed.push('url');
+  }
+  if (Boolean(existing.insecure) !== registry.insecure) {
+    changed.push('insecure');
+  }
+  const credential = existing.credential || {};
+  if ((credential.access_key || '') !== (registry.accessKey || '')) {
+    changed.push('access_key');
+  } else if (registry.accessKey && (credential.type || 'basic') !== 'basic') {
+    changed.push('credential_type');
+  }
+  return changed;
+}
+
+/**
+ * Creates or updates a registry endpoint and returns its id. For one that already exists, `exists` is called with
+ * its id before the update is attempted, so that its dependents can go ahead even if the update fails.
+ */
+async function ensureRegistry(ctx, registry, exists = () => {}) {
   const label = `registry ${registry.name}`;
   const accessSecret = registry.accessSecretEnv ? ctx.secrets.get(registry.accessSecretEnv) : '';
   const existing = await findRegistry(ctx, registry.name);
@@ -877,9 +929,18 @@ async function ensureRegistry(ctx, registry) {
     return id;
   }
   if (existing.type !== registry.type) {
+    // not handed on: a proxy-cache project created now would be bound to the wrong kind of upstream for good
     throw new HarborError(`${label}: exists in Harbor with type "${existing.type}" but the configuration declares "${registry.type}"; Harbor cannot change a registry's type, so delete it in Harbor (and the projects using it) or rename it in the configuration`);
   }
-  // Always written: the stored access_secret comes back masked and cannot be compared.
+  exists(existing.id);
+  const changed = registryDifferences(existing, registry);
+  // Every update makes Harbor health-check the upstream, so an endpoint that already matches is left alone.
+  // Unless it has an access secret: Harbor shows it as "*****", and it may have been rotated (the Job re-runs
+  // when it is), so it is written again.
+  if (changed.length === 0 && !registry.accessKey) {
+    log(`${label}: unchanged`);
+    return existing.id;
+  }
   await call(ctx, 'PUT', `/registries/${existing.id}`, {
     name: registry.name,
     description: registry.description,
@@ -889,7 +950,7 @@ async function ensureRegistry(ctx, registry) {
     access_secret: accessSecret,
     insecure: registry.insecure,
   }, { upstreamDown });
-  log(`${label}: updated`);
+  log(`${label}: updated${changed.length > 0 ? ` (${changed.join(', ')})` : ''}`);
   return existing.id;
 }
 
@@ -1045,7 +1106,8 @@ async function main() {
   const authorization = `Basic ${Buffer.from(`${settings.username}:${settings.adminSecret}`).toString('base64')}`;
   redactor.add(...values.values(), authorization.slice('Basic '.length));
 
-  const ctx = { ...settings, authorization, secrets: values };
+  // one retry budget for the whole run, counted from here, so the Job is never killed before the summary
+  const ctx = { ...settings, authorization, secrets: values, deadline: Date.now() + settings.waitSeconds * 1000 };
   log(`waiting for Harbor at ${settings.base}`);
   await retrying(ctx, 'ping', () => call(ctx, 'GET', '/ping', undefined, { auth: false }));
   log('Harbor is up');
@@ -1053,16 +1115,23 @@ async function main() {
   // An item that fails does not stop the others: only those that need it are skipped, and the run
   // fails at the end, naming every item not applied. A FatalError still stops the run at once.
   const notApplied = [];
-  const apply = async (label, step) => {
+  const failed = (label, err) => {
+    process.stderr.write(describeFailure(err.message.startsWith(`${label}:`) ? err : new HarborError(`${label}: ${err.message}`)));
+    notApplied.push(`${label} (failed)`);
+  };
+  /** `{ value }` when `step` succeeded, `{ unhealthy }` when Harbor found an upstream unhealthy, else `{}`. */
+  const attempt = async (label, step) => {
     try {
-      return await retrying(ctx, label, step);
+      return { value: await retrying(ctx, label, step) };
     } catch (err) {
+      if (err instanceof TransientError && err.upstream) {
+        return { unhealthy: err };
+      }
       if (!(err instanceof HarborError) || err instanceof FatalError) {
         throw err;
       }
-      process.stderr.write(describeFailure(err.message.startsWith(`${label}:`) ? err : new HarborError(`${label}: ${err.message}`)));
-      notApplied.push(`${label} (failed)`);
-      return undefined;
+      failed(label, err);
+      return {};
     }
   };
   const skip = (label, missing) => {
@@ -1070,36 +1139,96 @@ async function main() {
     notApplied.push(`${label} (${missing} not applied)`);
   };
 
+  // Registries: the id of every one that exists in Harbor, even if its update failed; the ones whose
+  // upstream Harbor found unhealthy, with the last answer, to retry later.
   const registryIds = new Map();
-  for (const registry of config.registries) {
-    const id = await apply(`registry ${registry.name}`, () => ensureRegistry(ctx, registry));
-    if (id !== undefined) {
-      registryIds.set(registry.name, id);
+  const unhealthy = new Map();
+  const tryRegistry = async (registry, retryingIn) => {
+    const label = `registry ${registry.name}`;
+    const result = await attempt(label, () => ensureRegistry(ctx, registry, (id) => registryIds.set(registry.name, id)));
+    unhealthy.delete(registry.name);
+    if (result.value !== undefined) {
+      registryIds.set(registry.name, result.value);
+    } else if (result.unhealthy) {
+      unhealthy.set(registry.name, result.unhealthy);
+      const then = retryingIn === undefined ? 'retrying after the items that do not need it'
+        : Date.now() + retryingIn <= ctx.deadline ? `retrying in ${retryingIn}ms` : 'giving up';
+      log(`${label}: upstream registry unhealthy (${result.unhealthy.message}); ${then}`);
     }
-  }
+  };
+
+  // Projects and robots are applied as soon as what they need is: `final` skips those still waiting.
   const projectIds = new Map();
+  const projectsDone = new Set();
+  const robotsDone = new Set();
   const declaredProjects = new Set(config.projects.map((p) => p.name));
-  for (const project of config.projects) {
-    const label = `project ${project.name}`;
-    if (project.registry && !registryIds.has(project.registry)) {
-      skip(label, `registry ${project.registry}`);
-      continue;
+  const applyReady = async (final) => {
+    for (const project of config.projects) {
+      const label = `project ${project.name}`;
+      if (projectsDone.has(project.name)) {
+        continue;
+      }
+      if (project.registry && !registryIds.has(project.registry)) {
+        if (!final && unhealthy.has(project.registry)) {
+          continue;
+        }
+        projectsDone.add(project.name);
+        skip(label, `registry ${project.registry}`);
+        continue;
+      }
+      projectsDone.add(project.name);
+      const { value } = await attempt(label, () => ensureProject(ctx, project, registryIds));
+      if (value !== undefined) {
+        projectIds.set(project.name, value);
+      }
     }
-    const id = await apply(label, () => ensureProject(ctx, project, registryIds));
-    if (id !== undefined) {
-      projectIds.set(project.name, id);
+    for (const robot of config.robots) {
+      const label = `robot ${robot.label}`;
+      if (robotsDone.has(robot.label)) {
+        continue;
+      }
+      const needed = [robot.project, ...robot.permissions.filter((p) => p.kind === 'project').map((p) => p.namespace)]
+        .filter((name) => name && declaredProjects.has(name) && !projectIds.has(name));
+      const missing = needed.find((name) => projectsDone.has(name));
+      if (!missing && needed.length > 0 && !final) {
+        continue;
+      }
+      robotsDone.add(robot.label);
+      if (missing || needed.length > 0) {
+        skip(label, `project ${missing || needed[0]}`);
+        continue;
+      }
+      await attempt(label, () => ensureRobot(ctx, robot, projectIds));
     }
+  };
+
+  // First pass: each registry once, then everything that does not wait for an unhealthy upstream.
+  for (const registry of config.registries) {
+    await tryRegistry(registry);
   }
-  for (const robot of config.robots) {
-    const label = `robot ${robot.label}`;
-    const needed = [robot.project, ...robot.permissions.filter((p) => p.kind === 'project').map((p) => p.namespace)];
-    const missing = needed.find((name) => name && declaredProjects.has(name) && !projectIds.has(name));
-    if (missing) {
-      skip(label, `project ${missing}`);
-      continue;
-    }
-    await apply(label, () => ensureRobot(ctx, robot, projectIds));
+  await applyReady(false);
+
+  // Then the unhealthy upstreams, in rounds sharing one backoff, with what is left of the run's budget; the
+  // items that need a registry are applied as soon as it is.
+  if (unhealthy.size > 0) {
+    const left = Math.max(0, Math.floor((ctx.deadline - Date.now()) / 1000));
+    log(`retrying ${unhealthy.size} registr${unhealthy.size === 1 ? 'y' : 'ies'} whose upstream Harbor found unhealthy (${[...unhealthy.keys()].join(', ')}) for up to ${left}s, what is left of HARBOR_WAIT_SECONDS (${ctx.waitSeconds}s)`);
   }
+  let pause = ctx.retryIntervalMs;
+  while (unhealthy.size > 0 && Date.now() + pause <= ctx.deadline) {
+    await sleep(pause);
+    pause = Math.min(pause * 2, Math.max(MAX_BACKOFF_MS, ctx.retryIntervalMs));
+    for (const registry of config.registries.filter((r) => unhealthy.has(r.name))) {
+      await tryRegistry(registry, pause);
+    }
+    await applyReady(false);
+  }
+  for (const registry of config.registries.filter((r) => unhealthy.has(r.name))) {
+    failed(`registry ${registry.name}`, new HarborError(`registry ${registry.name}: the upstream registry was still unhealthy when the run's retry budget ran out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds}): ${unhealthy.get(registry.name).message}`));
+  }
+  unhealthy.clear();
+  await applyReady(true);
+
   const total = config.registries.length + config.projects.length + config.robots.length;
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);

@@ -92,8 +92,7 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
 /**
  * The reconciler's script: the SQL of `renderReconcileSql` through psql, then each role's password, set only when
  * it does not already log in, so a re-run changes nothing. It holds no secret: passwords are read from the
- * environment variables each database names. libpq's `PG*` variables (or, in the official image's first start,
- * its socket and `POSTGRES_USER`) say where and as whom to connect.
+ * environment variables each database names. libpq's `PG*` variables say where and as whom to connect.
  */
 export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string): string {
   if (databases.some((d) => d.passwordEnv !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(d.passwordEnv))) {
@@ -107,11 +106,18 @@ set -euo pipefail
 for variable in ${withPassword.map((d) => d.passwordEnv).join(' ')}; do
   [ -n "\${!variable:-}" ] || { echo "dockyard: $variable must hold a role's password" >&2; exit 1; }
 done
-export PGUSER="\${PGUSER:-\${POSTGRES_USER:-postgres}}"
+export PGUSER="\${PGUSER:-postgres}"
 
 psql_admin() {
-  psql --no-psqlrc --quiet --tuples-only --no-align -v ON_ERROR_STOP=1 --dbname ${shellWord(adminDatabase)} "$@"
+  PGOPTIONS="\${DOCKYARD_ADMIN_PGOPTIONS:-}" psql --no-psqlrc --quiet --tuples-only --no-align -v ON_ERROR_STOP=1 --dbname ${shellWord(adminDatabase)} "$@"
 }
+
+# statements that carry a password (CREATE/ALTER ROLE ... PASSWORD) must not reach the server's log: a failing one is
+# logged with its text (log_min_error_statement), and log_statement or log_min_duration_statement may log any. A
+# superuser may turn these off for its own session (they are superuser-only settings); a managed admin cannot.
+if [ "$(psql_admin -c 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" = "t" ]; then
+  DOCKYARD_ADMIN_PGOPTIONS="-c log_min_error_statement=panic -c log_statement=none -c log_min_duration_statement=-1"
+fi
 
 psql_admin <<'${SQL_END}'
 ${renderReconcileSql(databases, adminDatabase)}${SQL_END}
@@ -120,9 +126,16 @@ ${renderReconcileSql(databases, adminDatabase)}${SQL_END}
 # change it even when the password is the same
 set_password() {
   local role="$1" database="$2" password="$3"
-  if PGPASSWORD="$password" psql --no-psqlrc --quiet --no-password --username "$role" --dbname "$database" -c 'SELECT 1' >/dev/null 2>&1; then
+  local failure
+  if failure=$(PGPASSWORD="$password" psql --no-psqlrc --quiet --no-password --username "$role" --dbname "$database" -c 'SELECT 1' 2>&1 >/dev/null); then
     return 0
   fi
+  # only a refused password (SQLSTATE 28P01) means the password differs: a role at its connection limit, or any
+  # other refusal, must not re-set it (a re-set re-salts the stored verifier, so a re-run would change something)
+  case "$failure" in
+    *"password authentication failed"*) ;;
+    *) echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
+  esac
   DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
 \\getenv password DOCKYARD_PASSWORD
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \\gexec

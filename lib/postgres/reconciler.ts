@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkHost, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, Image, Images, invalid, NetworkPeer, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
@@ -99,6 +99,8 @@ export class PostgresReconciler extends Construct {
 
   private readonly databases: ReconciledDatabase[] = [];
   private readonly passwords: SecretKey[] = [];
+  /** The Secret key of each role's password, by role. */
+  private readonly rolePasswords = new Map<string, string>();
   private readonly env: EnvVars;
   private readonly adminDatabase: string;
 
@@ -144,7 +146,10 @@ export class PostgresReconciler extends Construct {
       }],
       volumes: [{ name: 'scripts', configMap: { name } }, emptyDir('tmp', '16Mi')],
     });
-    const stateHash = () => createHash('sha256').update(script()).digest('hex').slice(0, 8);
+    // a Job's pod template is immutable: everything in it that can change (the script, the relocated image, the
+    // literal settings) names the Job, so a change makes a new Job instead of a refused apply
+    const stateHash = () => createHash('sha256').update(script()).update(Images.resolve(this, image).reference)
+      .update(JSON.stringify([host, port, adminUser, sslMode, this.adminDatabase])).digest('hex').slice(0, 8);
     // secretDigest is a token that resolves at synth: produced here, inside this name's own token
     const digest = () => secretDigestNow(this, this.passwords);
     kube(this, 'Resource', 'Job', {
@@ -154,9 +159,12 @@ export class PostgresReconciler extends Construct {
         labels,
       },
       spec: {
-        // the pod restarts until the server answers: Kubernetes' back-off caps at 6 minutes, so this is hours
+        // the pod restarts until the server answers: the kubelet's restart back-off caps at 5 minutes, so this is
+        // hours
         backoffLimit: 30,
-        ttlSecondsAfterFinished: 86400,
+        // soon gone once finished, so that applying an earlier state again (a revert, a restored secret state)
+        // makes its Job anew instead of finding it completed; a re-run of the same state changes nothing
+        ttlSecondsAfterFinished: 600,
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
       },
     });
@@ -185,12 +193,20 @@ export class PostgresReconciler extends Construct {
     if (this.databases.some((d) => d.database === spec.database)) {
       invalid('databaseName', spec.database, `must be reconciled once by ${this.name}`);
     }
+    // it is spliced into SQL as a number
+    checkInteger('connectionLimit', spec.connectionLimit, -1);
     const same = this.databases.find((d) => d.user === spec.user);
     if (same && same.connectionLimit !== spec.connectionLimit) {
       invalid('connectionLimit', spec.connectionLimit, `must be the same for every database of role ${spec.user}: ${same.connectionLimit} on ${same.database}`);
     }
+    // a role has one password: two Secrets for it would set it back and forth on every run
+    const kept = this.rolePasswords.get(spec.user);
+    if (password && kept !== undefined && kept !== password.toString()) {
+      invalid('password', password.toString(), `must be the same Secret key for every database of role ${spec.user}: ${kept}`);
+    }
     let passwordEnv: string | undefined;
-    if (password) {
+    if (password && kept === undefined) {
+      this.rolePasswords.set(spec.user, password.toString());
       passwordEnv = `DOCKYARD_DB_${spec.database.toUpperCase()}_PASSWORD`;
       this.env.secret(passwordEnv, password);
       this.passwords.push(password);

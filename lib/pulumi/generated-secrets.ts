@@ -124,7 +124,8 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     if (value === undefined) {
       throw new ValidationError(`secret key ${id} is not a key of a generated Secret of this app`);
     }
-    this.digestKey ??= new random.RandomId(`${this.name}-digest-key`, { byteLength: 32 }, { parent: this }).hex;
+    // RandomBytes marks its result secret in the Pulumi state (RandomId does not): the key must stay unknown
+    this.digestKey ??= new random.RandomBytes(`${this.name}-digest-key`, { length: 32 }, { parent: this }).hex;
     return pulumi.all([this.digestKey, value]).apply(([key, v]) =>
       createHmac('sha256', key).update(id).update('\0').update(v).digest('hex').slice(0, 32));
   }

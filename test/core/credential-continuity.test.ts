@@ -345,4 +345,14 @@ describe('synthesize: the output directory', () => {
     expect(fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink()).toBe(true);
     expect(fs.readdirSync(path.join(dir, 'gitops')).sort()).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
   });
+
+  test('a state reached through the link target is inside the output directory too, and refused', () => {
+    const dir = workdir();
+    fs.mkdirSync(path.join(dir, 'gitops'));
+    fs.symlinkSync(path.join(dir, 'gitops'), path.join(dir, 'dist'));
+    const statePath = path.join(dir, 'gitops', 'state.json');
+    expect(() => synthesize(app(path.join(dir, 'dist')), new LocalSecretStore({ statePath })))
+      .toThrow(`invalid secret state ${JSON.stringify(statePath)}: it lies inside the output directory`);
+    expect(fs.readdirSync(path.join(dir, 'gitops'))).toEqual([]);
+  });
 });

@@ -229,11 +229,14 @@ describe('configure.js against a fresh Harbor', () => {
     expect(second.stdout).toContain('robot ci-push: unchanged');
     expect(second.stdout).toContain('robot ci-push: secret set');
     expect(second.stdout).toContain('registry dockerhub: updated');
+    // an anonymous endpoint that matches is not written: every update makes Harbor health-check the upstream
+    // (goharbor/harbor v2.15.1 src/controller/registry/controller.go:124-126)
+    expect(second.stdout).toContain('registry quay: unchanged');
     const writes = harbor.writes();
     expect(writes.filter((w) => w.startsWith('POST'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('PUT /api/v2.0/robots'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PATCH'))).toHaveLength(3);
-    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toHaveLength(2);
+    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toEqual([`PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}`]);
     // the registry update is flat and carries the secret again, since Harbor only shows "*****"
     const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/registries/${harbor.registry('dockerhub')!.id}`)!;
     expect(put.body).toEqual({
@@ -298,14 +301,17 @@ describe('configure.js waiting and retrying', () => {
 
   test('retries a registry create while Harbor finds the upstream unhealthy, backing off', async () => {
     harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 3, UNHEALTHY);
-    const result = await run(config(), { HARBOR_RETRY_INTERVAL_MS: '10' });
+    const cfg = config();
+    cfg.registries = cfg.registries.filter((r: any) => r.name === 'dockerhub');
+    const result = await run(cfg, { HARBOR_RETRY_INTERVAL_MS: '10' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const retries = lines(result.stdout).filter((l) => l.includes('upstream registry unhealthy'));
-    expect(retries.map((l) => /retrying in (\d+)ms$/.exec(l)![1])).toEqual(['10', '20', '40']);
     expect(retries[0]).toBe('registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries answered 400: '
-      + '{"errors":[{"code":"400","message":"the registry is unhealthy"}]}); retrying in 10ms');
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(5);
+      + '{"errors":[{"code":"400","message":"the registry is unhealthy"}]}); retrying after the items that do not need it');
+    // the first retry comes 10ms after the first pass, then the pause doubles
+    expect(retries.slice(1).map((l) => /retrying in (\d+)ms$/.exec(l)![1])).toEqual(['20', '40']);
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(4);
     expect(harbor.registry('dockerhub')).toBeDefined();
     expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
   });
@@ -324,13 +330,96 @@ describe('configure.js waiting and retrying', () => {
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
-      'error: registry dockerhub: the upstream registry is still unhealthy after 0s (HARBOR_WAIT_SECONDS): '
+      'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=0): '
       + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
-      'error: registry quay: the upstream registry is still unhealthy after 0s (HARBOR_WAIT_SECONDS): '
+      'error: registry quay: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=0): '
       + 'POST /api/v2.0/registries answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}',
       'error: 3 of 7 items not applied: registry dockerhub (failed), registry quay (failed), project dockerhub (registry dockerhub not applied)',
     ]);
     expect(result.stdout).toContain('robot library+puller: secret set');
+  });
+
+  // Harbor health-checks the upstream on every registry update too (goharbor/harbor v2.15.1
+  // src/controller/registry/controller.go:100-107, Update at :124-126), so an existing registry's PUT can fail for as
+  // long as the upstream is down. The registry, its proxy-cache project and the robots on that project exist all the
+  // same: a robot secret rotated in the cluster must still be set in Harbor, or every pull with the new one gets 401.
+  test('an existing registry whose update stays unhealthy still lets its project and robots be applied, and the run fails naming it', async () => {
+    const cfg = config();
+    cfg.robots.push({
+      name: 'hub-puller', level: 'system', project: null, duration: -1,
+      permissions: [{ kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] }],
+      secretEnv: 'ROBOT_PULLER_SECRET',
+    });
+    expect((await run(cfg)).code).toBe(0);
+    const project = { ...harbor.project('dockerhub')! };
+    const hubPuller = harbor.robot('hub-puller')!;
+    harbor.requests.length = 0;
+    harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 1000, UNHEALTHY);
+
+    const rotated = 'Rotated-Puller-2026';
+    const result = await run(cfg, { ROBOT_PULLER_SECRET: rotated, HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '50' });
+    expect(result.code).toBe(1);
+    expect(result.output).not.toContain(rotated);
+    // the rotated secret is set, on the robot of the proxy-cache project too
+    expect(harbor.writes()).toContain(`PATCH /api/v2.0/robots/${hubPuller.id}`);
+    expect(harbor.robot('hub-puller')!.secret).toBe(rotated);
+    expect(harbor.robot('library+puller')!.secret).toBe(rotated);
+    expect(result.stdout).toContain('project dockerhub: unchanged');
+    expect(result.stdout).toContain('robot hub-puller: secret set');
+    expect(harbor.project('dockerhub')).toEqual(project);
+    // the matching anonymous endpoint is not written at all, the one with a secret is retried until the budget runs out
+    expect(result.stdout).toContain('registry quay: unchanged');
+    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/registries/')).every((w) => w === `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}`)).toBe(true);
+    expect(lines(result.stderr)).toEqual([
+      'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): '
+      + `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id} answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}`,
+      'error: 1 of 8 items not applied: registry dockerhub (failed)',
+    ]);
+  });
+
+  // Same upstream health check on create (controller.go:100-107, Create at :82); bad upstream credentials give the
+  // same 400 (the native adapter's HealthCheck reports a failed ping as unhealthy). With several upstreams down the
+  // run must not spend HARBOR_WAIT_SECONDS on each in turn, nor before the items that do not need them: the Job
+  // (activeDeadlineSeconds 3600) would kill it before the robots and before it prints what it did not apply.
+  test('several upstreams unhealthy past the budget: the independent items are applied first, the run ends within one budget and names what it did not apply', async () => {
+    const cfg = config();
+    for (const name of ['ghcr', 'gcr', 'ecr']) {
+      cfg.registries.push({ name, type: 'docker-registry', url: `https://${name}.example` });
+      cfg.projects.push({ name: `${name}-cache`, public: true, registry: name });
+    }
+    cfg.robots.push({
+      name: 'cache-puller', level: 'system', project: null, duration: -1,
+      permissions: [{ kind: 'project', namespace: 'ghcr-cache', access: [{ resource: 'repository', action: 'pull' }] }],
+      secretEnv: 'ROBOT_PULLER_SECRET',
+    });
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
+    // the first ping wait counts against the same budget
+    harbor.pingFailures = 3;
+    const budgetMs = 2000;
+    const started = Date.now();
+    const result = await run(cfg, { HARBOR_WAIT_SECONDS: String(budgetMs / 1000), HARBOR_RETRY_INTERVAL_MS: '100' });
+    const elapsed = Date.now() - started;
+    expect(result.code).toBe(1);
+    // one budget for the run: per registry, 5 of them would take over 10s
+    expect(elapsed).toBeLessThan(budgetMs + 1500);
+
+    const out = lines(result.stdout);
+    const firstRetry = out.findIndex((l) => l.startsWith('retrying 5 registries whose upstream Harbor found unhealthy'));
+    expect(firstRetry).toBeGreaterThan(0);
+    for (const applied of ['project apps: created', 'robot ci-push: secret set', 'robot apps+deployer: secret set', 'robot library+puller: secret set']) {
+      expect(out.indexOf(applied)).toBeGreaterThan(0);
+      expect(out.indexOf(applied)).toBeLessThan(firstRetry);
+    }
+    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(harbor.robot('cache-puller')).toBeUndefined();
+    // every registry retried in the same rounds, not one after the other
+    const posts = harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries').map((r) => r.body.name);
+    for (const name of ['dockerhub', 'quay', 'ghcr', 'gcr', 'ecr']) {
+      expect(posts.filter((n) => n === name).length).toBe(posts.filter((n) => n === 'dockerhub').length);
+    }
+    expect(lines(result.stderr).pop()).toBe('error: 10 of 14 items not applied: registry dockerhub (failed), registry quay (failed), registry ghcr (failed), '
+      + 'registry gcr (failed), registry ecr (failed), project dockerhub (registry dockerhub not applied), project ghcr-cache (registry ghcr not applied), '
+      + 'project gcr-cache (registry gcr not applied), project ecr-cache (registry ecr not applied), robot cache-puller (project ghcr-cache not applied)');
   });
 
   test('another 400 of a registry create is not retried', async () => {

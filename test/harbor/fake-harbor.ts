@@ -353,10 +353,13 @@ export class FakeHarbor {
     const list = [...this.registries.values()].filter((r) => q.name === undefined || r.name === q.name);
     return {
       status: 200,
+      // like Harbor's convertRegistry (goharbor/harbor v2.15.1 src/server/v2.0/handler/replication.go): the stored
+      // secret is never returned, only "*****" when there is one; no access key, no credential fields
       body: list.map((r) => ({
         ...r,
-        // Harbor never returns the stored secret
-        credential: { type: r.credential?.type ?? '', access_key: r.credential?.access_key ?? '', access_secret: '*****' },
+        credential: r.credential?.access_key
+          ? { type: r.credential.type || 'basic', access_key: r.credential.access_key, ...(r.credential.access_secret ? { access_secret: '*****' } : {}) }
+          : {},
         status: 'healthy',
       })),
     };
@@ -387,10 +390,12 @@ export class FakeHarbor {
     if (body.description !== undefined) r.description = body.description;
     if (body.url !== undefined) r.url = body.url;
     if (body.insecure !== undefined) r.insecure = body.insecure;
-    r.credential = r.credential ?? { type: '', access_key: '', access_secret: '' };
-    if (body.credential_type !== undefined) r.credential.type = body.credential_type;
-    if (body.access_key !== undefined) r.credential.access_key = body.access_key;
-    if (body.access_secret !== undefined) r.credential.access_secret = body.access_secret;
+    const credential = { type: '', access_key: '', access_secret: '', ...r.credential };
+    if (body.credential_type !== undefined) credential.type = body.credential_type;
+    if (body.access_key !== undefined) credential.access_key = body.access_key;
+    if (body.access_secret !== undefined) credential.access_secret = body.access_secret;
+    // Harbor only stores a credential that has an access key (src/pkg/reg/manager.go toDaoModel)
+    r.credential = credential.access_key ? credential : undefined;
     return { status: 200 };
   }
 

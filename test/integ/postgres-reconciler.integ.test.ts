@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -90,6 +90,10 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     v1synth = first;
     superuser = resolveEnv(first.rendered, first.job, 'reconcile').PGPASSWORD;
     server = await PostgresServer.start(superuser);
+    // a server that logs every statement, as an operator may configure it: the reconciler's statements that carry
+    // a password must still stay out of the log (test below)
+    su("ALTER SYSTEM SET log_statement = 'all'");
+    su('SELECT pg_reload_conf()');
     v1 = reconcile(first);
     // later: a second database, Drone's password rotated and its limit raised
     v2synth = synthStack(statePath, { drone: ['drone', 12], registry: ['harbor', 15] }, [`${NS}/postgres-drone/password`]);
@@ -156,6 +160,37 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     const again = reconcile(v2synth);
     expect(again.stdout).toBe('');
     expect(snapshot()).toEqual(before);
+  });
+
+  test('no password reaches the server log, although it logs every statement', () => {
+    // PostgreSQL docs, CREATE ROLE: the password "can be logged"; the reconciler turns statement logging off for
+    // its superuser session (PGOPTIONS), which only a superuser may do
+    const log = server.log();
+    expect(log).toContain('LOG:  statement: SELECT rolsuper FROM pg_roles'); // the server does log statements
+    for (const pw of [v1.env.DOCKYARD_DB_DRONE_PASSWORD, v2.env.DOCKYARD_DB_DRONE_PASSWORD, v2.env.DOCKYARD_DB_REGISTRY_PASSWORD]) {
+      expect(log).not.toContain(pw);
+    }
+  });
+
+  test('a role at its connection limit keeps its password: only a refused password (28P01) is set again', async () => {
+    // PostgreSQL refuses a role's connection beyond its CONNECTION LIMIT with "too many connections for role"
+    // (SQLSTATE 53300), which says nothing about the password; a pool sized to the limit makes this the normal case
+    const before = snapshot();
+    const limit = Number(su("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'drone'"));
+    const held = Array.from({ length: limit }, () => spawn('psql', ['--no-psqlrc', '-XAt', '-c', 'SELECT pg_sleep(30)'], {
+      env: { ...cleanEnv(), PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'drone', PGPASSWORD: v2.env.DOCKYARD_DB_DRONE_PASSWORD, PGDATABASE: 'drone' },
+    }));
+    try {
+      for (let i = 0; i < 100 && Number(su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'drone'")) < limit; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(Number(su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'drone'"))).toBe(limit);
+      const run = reconcile(v2synth);
+      expect(run.stdout).toBe('dockyard: warning: role drone: could not log in to check its password; left as it is\n');
+      expect(snapshot()).toEqual(before);
+    } finally {
+      held.forEach((p) => p.kill());
+    }
   });
 
   test('the server holds no client password: adding a database or rotating one never restarts it', () => {

@@ -60,6 +60,11 @@ export class PostgresServer {
     });
   }
 
+  /** What the server has logged so far. */
+  public log(): string {
+    return fs.readFileSync(path.join(this.dir, 'log'), 'utf8');
+  }
+
   /** Stop the server and remove its files. */
   public stop(): void {
     run([path.join(this.bin, 'pg_ctl'), '-D', this.data, '-m', 'immediate', 'stop']);

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DockyardChart, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, shellWord, sqlIdentifier, sqlLiteral } from '../../lib';
+import {
+  DockyardChart, ImageRelocation, Images, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, shellWord, sqlIdentifier, sqlLiteral,
+} from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
 /** Read a quoted SQL identifier back as PostgreSQL's lexer does ("Identifiers and Key Words"). */
@@ -85,11 +87,11 @@ describe('PostgresReconciler', () => {
 
   // Kubernetes docs, "Jobs": with restartPolicy OnFailure the pod's container restarts with an exponential back-off
   // capped at six minutes, up to backoffLimit; "TTL mechanism for finished Jobs": ttlSecondsAfterFinished deletes it
-  test('runs as a hardened, retried Job that is removed a day after it finishes', () => {
+  test('runs as a hardened, retried Job that is removed ten minutes after it finishes', () => {
     const chart = testChart('ci');
     new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: admin(chart) });
     const job = synth(chart).find((o) => o.kind === 'Job');
-    expect(job.spec).toMatchObject({ backoffLimit: 30, ttlSecondsAfterFinished: 86400 });
+    expect(job.spec).toMatchObject({ backoffLimit: 30, ttlSecondsAfterFinished: 600 });
     expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
     const c = container(job);
@@ -151,5 +153,38 @@ describe('PostgresReconciler', () => {
     expect(() => r.addRole({ database: 'b', user: 'shared', connectionLimit: 6 }))
       .toThrow('invalid connectionLimit 6: must be the same for every database of role shared: 5 on a');
     expect(envOf(container(synth(chart).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-')))).PGSSLMODE.value).toBe('require');
+    // the limit is spliced into SQL as a number
+    expect(() => r.addRole({ database: 'c', user: 'third', connectionLimit: 2.5 })).toThrow('invalid connectionLimit 2.5: must be an integer of at least -1');
+    // one role, one password: two Secrets would set it back and forth on every run
+    const pa = Secret.fromSecretName(chart, 'Pa', 'pa').key('password');
+    r.addRole({ database: 'd', user: 'owner', connectionLimit: 5 }, pa);
+    r.addRole({ database: 'e', user: 'owner', connectionLimit: 5 }, pa);
+    expect(() => r.addRole({ database: 'f', user: 'owner', connectionLimit: 5 }, Secret.fromSecretName(chart, 'Pb', 'pb').key('password')))
+      .toThrow('invalid password "ci/pb#password": must be the same Secret key for every database of role owner: ci/pa#password');
+  });
+
+  test('a role shared by two databases gets its password set once', () => {
+    const chart = testChart('ci');
+    const r = new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword: admin(chart) });
+    const pw = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
+    r.addRole({ database: 'a', user: 'owner', connectionLimit: 5 }, pw);
+    r.addRole({ database: 'b', user: 'owner', connectionLimit: 5 }, pw);
+    const script = synth(chart).find((o) => o.kind === 'ConfigMap').data['reconcile.sh'];
+    expect(script.match(/^set_password /gm)).toHaveLength(1);
+  });
+
+  // Kubernetes: a Job's spec.template is immutable, so anything in it that changes must change the Job's name
+  test('a relocated image names a new Job, rather than an apply the API server refuses', () => {
+    const build = (relocate: boolean) => {
+      const chart = testChart('ci');
+      new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword: admin(chart) });
+      if (relocate) {
+        Images.relocate(chart, ImageRelocation.registry('mirror.example.com/dockyard'));
+      }
+      return synth(chart).find((o) => o.kind === 'Job');
+    };
+    const [plain, moved] = [build(false), build(true)];
+    expect(container(moved).image).not.toBe(container(plain).image);
+    expect(moved.metadata.name).not.toBe(plain.metadata.name);
   });
 });

@@ -112,6 +112,6 @@ describe('the DigitalOcean program', () => {
       expect([w.inputs.metadata.name, checksum]).toEqual([w.inputs.metadata.name, expect.stringMatching(/^[0-9a-f]{64}$/)]);
     }
     // the digest key is a Pulumi resource of its own, made once and kept in the state like every other value
-    expect(registered.filter((r) => r.type === 'random:index/randomId:RandomId' && r.name.endsWith('-digest-key'))).toHaveLength(1);
+    expect(registered.filter((r) => r.type === 'random:index/randomBytes:RandomBytes' && r.name.endsWith('-digest-key'))).toHaveLength(1);
   });
 });

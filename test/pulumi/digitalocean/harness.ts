@@ -112,6 +112,8 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
       return { result: `Rnd${name.replace(/[^A-Za-z0-9]/g, '')}1`.slice(0, inputs.length ?? 32), bcryptHash: `$2a$10$hash.of.${name}` };
     case 'random:index/randomId:RandomId':
       return { hex: Buffer.from(name).toString('hex').padEnd(2 * inputs.byteLength, '0').slice(0, 2 * inputs.byteLength) };
+    case 'random:index/randomBytes:RandomBytes':
+      return { hex: Buffer.from(name).toString('hex').padEnd(2 * inputs.length, '0').slice(0, 2 * inputs.length) };
     case 'tls:index/privateKey:PrivateKey':
       return { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\n${name}\n-----END RSA PRIVATE KEY-----\n` };
     case 'tls:index/selfSignedCert:SelfSignedCert':
