@@ -55,7 +55,8 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     // DOCR's docker config logs in with its token as user name and password: the pull secret takes the token
     inputs: registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {},
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
-  }, { providers: { kubernetes: cluster.provider } });
+    // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail
+  }, { providers: { kubernetes: cluster.provider }, dependsOn: [postgres] });
 
   return {
     harborUrl: `https://harbor.${settings.domain}`,
