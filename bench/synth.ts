@@ -1,5 +1,11 @@
-// Synth benchmark: the default stack against a one-Deployment cdk8s-plus floor, each run as compiled JavaScript,
-// directly with node and through `cdk8s synth`. Prints the median of 5 runs after one warm-up.
+// Synth benchmark, in one run on this machine:
+// 1. the README's synth command, `npm run synth` end to end (the fast build of scripts/build-synth.js, then the
+//    synth), after a clean build and with nothing changed, beside the previous command (tsc over everything, then
+//    node) and the cdk8s TypeScript template's `cdk8s synth` of a one-Deployment app (bench/template/, as
+//    `cdk8s init typescript-app` generates it), with the ratio;
+// 2. the default stack against a one-Deployment cdk8s-plus floor, each run as compiled JavaScript, directly with
+//    node and through `cdk8s synth`.
+// Prints the median of 5 runs after one warm-up.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -7,21 +13,32 @@ import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = 5;
+const TARGET_RATIO = 1.3;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-bench-'));
 const env = { ...process.env, DOCKYARD_STATE: path.join(work, 'state.json') };
 const cli = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function median(command: string[]): number {
+interface RunOptions {
+  cwd?: string;
+  /** runs before each run, untimed */
+  before?: () => void;
+  extraEnv?: NodeJS.ProcessEnv;
+}
+
+function median(command: string[], options: RunOptions = {}): number {
   const times: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const outdir = path.join(work, `out-${i}`);
+    options.before?.();
     const start = process.hrtime.bigint();
     const result = spawnSync(command[0], command.slice(1).map((a) => a.replace('{out}', outdir)), {
-      cwd: ROOT, env: { ...env, CDK8S_OUTDIR: outdir }, encoding: 'utf8',
+      cwd: options.cwd ?? ROOT, env: { ...env, CDK8S_OUTDIR: outdir, ...options.extraEnv }, encoding: 'utf8',
     });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) {
-      throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
+      throw new Error(`${command.join(' ')} failed: ${result.stderr}${result.stdout}`);
     }
     if (i > 0) {
       times.push(ms);
@@ -30,6 +47,51 @@ function median(command: string[]): number {
   return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)];
 }
 
+const ms = (t: number) => `${t.toFixed(0).padStart(7)} ms`;
+
+// 1. The README's synth command against the cdk8s TypeScript template.
+const cacheFile = path.join(ROOT, 'build', '.synth-build.json');
+const clean = median([npm, 'run', 'synth'], { before: () => fs.rmSync(cacheFile, { force: true }) });
+const unchanged = median([npm, 'run', 'synth']);
+
+// the previous `npm run synth`: tsc over everything (here into a scratch outDir, so build/ is left alone), then node
+const previousOut = path.join(work, 'previous-build');
+const previous = median(['sh', '-c', `"${process.execPath}" "${tsc}" -p tsconfig.json --outDir "${previousOut}" && ` +
+  `"${process.execPath}" "${path.join(previousOut, 'apps', 'default', 'main.js')}"`], { extraEnv: { NODE_PATH: path.join(ROOT, 'node_modules') } });
+
+// the template as generated: main.ts, tsconfig.json and cdk8s.yaml, in a project folder of its own
+const template = path.join(work, 'template');
+fs.mkdirSync(template);
+for (const f of ['main.ts', 'tsconfig.json', 'cdk8s.yaml']) {
+  fs.copyFileSync(path.join(ROOT, 'bench', 'template', f), path.join(template, f));
+}
+fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(template, 'node_modules'), 'dir');
+const templateApp = /^app:\s*(.*)$/m.exec(fs.readFileSync(path.join(template, 'cdk8s.yaml'), 'utf8'))?.[1].trim();
+let tsNode: string | undefined;
+try {
+  tsNode = require.resolve('ts-node/register', { paths: [ROOT] });
+} catch {
+  tsNode = undefined;
+}
+// `npx ts-node main.ts` type-checks main.ts and runs it; without ts-node, tsc (same checks, with the template's
+// tsconfig.json) and then node stand in for it
+const app = tsNode
+  ? `"${process.execPath}" -r "${tsNode}" main.ts`
+  : `"${process.execPath}" "${tsc}" && "${process.execPath}" main.js`;
+const how = tsNode ? 'node -r ts-node/register main.ts' : 'tsc && node main.js, as ts-node is not installed';
+const templateMs = median([process.execPath, cli, 'synth', '--no-check-upgrade', '--app', app, '--output', '{out}'], { cwd: template });
+
+console.log(`README synth command vs the cdk8s TypeScript template (one cdk8s-plus-27 Deployment), median of ${RUNS} runs`);
+console.log(`  npm run synth, clean build (every file compiled)        ${ms(clean)}`);
+console.log(`  npm run synth, nothing changed since the last synth     ${ms(unchanged)}`);
+console.log(`  previous npm run synth (tsc over everything, then node) ${ms(previous)}`);
+console.log(`  template: cdk8s synth                                   ${ms(templateMs)}`);
+console.log(`    (its cdk8s.yaml runs \`${templateApp}\`; emulated with ${how})`);
+console.log(`  ratio npm run synth / template: clean build ${(clean / templateMs).toFixed(2)}, nothing changed ` +
+  `${(unchanged / templateMs).toFixed(2)} (target <= ${TARGET_RATIO})`);
+console.log();
+
+// 2. The default stack against the floor, as compiled JavaScript (built by `npm run bench`).
 const stack = path.join(ROOT, 'build', 'apps', 'default', 'main.js');
 const floor = path.join(ROOT, 'build', 'bench', 'floor', 'main.js');
 const rows = [

@@ -2,7 +2,9 @@
 'use strict';
 // Lists every container image the synthesized manifests use, one reference per line, sorted and
 // unique (like Rancher's rancher-images.txt), so the list can be fed to a mirroring tool for an
-// air-gapped registry. Nothing but images goes to stdout; diagnostics go to stderr.
+// air-gapped registry. With --pairs, lists `<source> <destination>` for each image relocated to a
+// mirror instead, from the images.pairs.txt synth writes. Nothing but images goes to stdout;
+// diagnostics go to stderr.
 
 const fs = require('fs');
 const path = require('path');
@@ -13,12 +15,20 @@ const path = require('path');
 // schema, and report its errors.
 const YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
 
-const USAGE = `Usage: dockyard-images [--help] <file-or-dir>...
+const USAGE = `Usage: dockyard-images [--help] [--pairs] <file-or-dir>...
 
 Prints every container image used by the given Kubernetes manifests and Drone pipelines,
 one per line, sorted and unique. Directories are searched recursively for *.yaml and *.yml
 files, except *.local.yaml (generated Secrets, never workloads). Default: dist
+
+  --pairs  print "<source> <destination>" instead, sorted and unique, for exactly the images
+           of those manifests that synth relocated to a mirror (ImageRelocation.registry), as
+           recorded in images.pairs.txt beside them: the input of a copy loop such as
+           while read -r src dst; do crane copy "$src" "$dst"; done
 `;
+
+// Written at synth beside the manifests when images are relocated to a mirror: `<source> <destination>` lines.
+const PAIRS_FILE = 'images.pairs.txt';
 
 // Where each workload kind keeps its pod spec.
 const POD_SPEC = {
@@ -37,7 +47,10 @@ const IMAGES_ANNOTATION = 'dockyard.dev/images';
 
 class UserError extends Error {}
 
-/** The YAML files to read for one argument: a file as given, or a directory's YAML files in sorted order. */
+/**
+ * The files to read for one argument: a file as given, or a directory's YAML files and images.pairs.txt files in
+ * sorted order.
+ */
 function filesOf(arg) {
   let stat;
   try {
@@ -51,7 +64,7 @@ function filesOf(arg) {
     const full = path.join(arg, name);
     if (fs.statSync(full).isDirectory()) {
       files.push(...filesOf(full));
-    } else if (/\.ya?ml$/.test(name) && !/\.local\.ya?ml$/.test(name)) {
+    } else if ((/\.ya?ml$/.test(name) && !/\.local\.ya?ml$/.test(name)) || name === PAIRS_FILE) {
       // *.local.yaml hold the generated credentials (Secrets only): no images, so don't even parse them
       files.push(full);
     }
@@ -100,23 +113,51 @@ function list(value) {
   return Array.isArray(value) ? value : [];
 }
 
+/** The `[source, destination]` pairs of an images.pairs.txt file; throws naming the file and line on a bad line. */
+function loadPairs(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').flatMap((line, i) => {
+    if (line.trim() === '') return [];
+    const fields = line.trim().split(/\s+/);
+    if (fields.length !== 2) throw new UserError(`${file}:${i + 1}: expected "<source> <destination>", got ${JSON.stringify(line)}`);
+    return [fields];
+  });
+}
+
+function isPairsFile(file) {
+  return path.basename(file) === PAIRS_FILE || file.endsWith('.pairs.txt');
+}
+
 function main(argv) {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const unknown = argv.find((arg) => arg.startsWith('-'));
+  const pairsMode = argv.includes('--pairs');
+  const options = argv.filter((arg) => arg !== '--pairs');
+  const unknown = options.find((arg) => arg.startsWith('-'));
   if (unknown) throw new UserError(`unknown option: ${unknown} (see --help)`);
 
-  const args = argv.length > 0 ? argv : ['dist'];
-  const files = args.flatMap(filesOf);
+  const args = options.length > 0 ? options : ['dist'];
+  const all = args.flatMap(filesOf);
+  const files = all.filter((file) => !isPairsFile(file));
   const images = new Set(files.flatMap((file) => loadDocuments(file).flatMap(imagesOf)));
   if (images.size === 0) {
     const read = files.length > 0 ? `read ${files.join(', ')}` : 'no *.yaml or *.yml files';
     throw new UserError(`no container images found in ${args.join(', ')} (${read})`);
   }
+  let lines = [...images];
+  if (pairsMode) {
+    const pairFiles = all.filter(isPairsFile);
+    if (pairFiles.length === 0) {
+      throw new UserError(`no ${PAIRS_FILE} in ${args.join(', ')}: synth writes it beside the manifests when images are relocated ` +
+        'to a mirror, e.g. Images.relocateAll(app, ImageRelocation.registry(...))');
+    }
+    // only images the manifests really use: a pair whose destination no manifest names was not relocated here
+    lines = pairFiles.flatMap(loadPairs).filter(([, destination]) => images.has(destination)).map((pair) => pair.join(' '));
+  }
   // plain code-unit order, so the list is byte-identical whatever the locale
-  process.stdout.write([...images].sort().join('\n') + '\n');
+  const sorted = [...new Set(lines)].sort();
+  process.stdout.write(sorted.length > 0 ? sorted.join('\n') + '\n' : '');
   return 0;
 }
 

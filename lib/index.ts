@@ -4,3 +4,4 @@ export * from './drone';
 export * from './redis';
 export * from './harbor';
 export * from './registry';
+export * from './diagram';

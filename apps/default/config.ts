@@ -1,4 +1,4 @@
-import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath } from '../../lib';
+import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid } from '../../lib';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
@@ -33,6 +33,12 @@ export interface DefaultStackConfig {
    * `registry.example.com/mirror`); then nothing pulls from Docker Hub, not even through Harbor.
    */
   readonly imageMirror?: string;
+  /**
+   * The user name of the mirror's login, if it needs one (`DOCKYARD_IMAGE_MIRROR_USER`); its password or token is
+   * the input `DOCKYARD_IMAGE_MIRROR_PASSWORD`, read at the first synth into the secret state. The login joins the
+   * pull secret and the pipelines' `harbor-pull`.
+   */
+  readonly imageMirrorUser?: string;
   /** The local secret state file of `LocalSecretStore` (`DOCKYARD_STATE`). */
   readonly statePath: string;
 }
@@ -70,6 +76,7 @@ export interface ConfigVariable {
 
 const DNS_SUBDOMAIN = 'a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
 const HOST_NAME = 'a lower-case DNS host name, without scheme or path';
+const MIRROR_USER = 'a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
@@ -105,6 +112,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"',
   },
   {
+    name: 'DOCKYARD_IMAGE_MIRROR_USER', default: 'none: the mirror is pulled from anonymously',
+    meaning: 'user name of the mirror\'s login; its password or token is read from `DOCKYARD_IMAGE_MIRROR_PASSWORD` at the first synth ' +
+      'and kept in the secret state, and the login goes into the pull secret and the pipelines\' `harbor-pull`',
+    allowed: MIRROR_USER,
+  },
+  {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``, meaning: 'the local secret state (see [Credentials](#credentials-back-up-restore-rotate))',
     allowed: `the path of a file, relative or absolute, such as "${DEFAULT_STATE_PATH}", outside the output directory "${DEFAULT_OUTDIR}"; ` +
       'not an existing directory, not ending with "/"',
@@ -126,6 +139,13 @@ export interface LoadConfigOptions {
   readonly outdir?: string;
 }
 
+function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
+  if (env.DOCKYARD_IMAGE_MIRROR === undefined || !/^[^\s:\p{Cc}]+$/u.test(user)) {
+    invalid('DOCKYARD_IMAGE_MIRROR_USER', user, `must be ${MIRROR_USER}`);
+  }
+  return user;
+}
+
 /** Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): DefaultStackConfig {
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
@@ -142,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkRegistryPrefix('DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
+    imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
   };
 }

@@ -1,7 +1,10 @@
 import { IConstruct } from 'constructs';
 import { Image, Images, toYaml } from '../../lib';
 
-/** The step images of the example pipeline; relocated like the platform's own, so builds pull through Harbor too. */
+/**
+ * The step images of the example pipeline; relocated like the platform's own, so builds pull through Harbor too, or
+ * from the air-gap mirror (and are listed in `images.pairs.txt`).
+ */
 export const PIPELINE_IMAGES = {
   test: Image.of('docker.io/library/golang:1.23.4'),
   publish: Image.of('docker.io/plugins/kaniko:1.10.6'),

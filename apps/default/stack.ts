@@ -73,16 +73,31 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     storage: HarborStorage.filesystem(),
     exposure: HarborExposure.ingress({ className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) }),
   });
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
+  // air-gapped (a mirror), nothing pulls through Harbor: no Docker Hub proxy cache, and no node mirror files
+  const proxy = config.imageMirror ? undefined : 'dockerhub';
+  if (proxy) {
+    harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub(), public: false });
+  }
   harbor.addProject('apps');
   const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'Drone pipelines push images' });
   const puller = harbor.addRobot('puller', {
-    permissions: [RobotPermission.pull('dockerhub'), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
+    permissions: [...(proxy ? [RobotPermission.pull(proxy)] : []), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
   });
 
+  const credentials = [];
   if (config.imageMirror) {
-    // air-gapped: every image, Harbor's included, from the pre-mirrored registry
-    Images.relocate(app, ImageRelocation.registry(config.imageMirror));
+    // air-gapped: every image, Harbor's and its data services' included, from the pre-mirrored registry, overriding
+    // any relocation below; its login, if it needs one, joins the pull secret and the pipelines' `harbor-pull`
+    Images.relocateAll(app, ImageRelocation.registry(config.imageMirror));
+    if (config.imageMirrorUser) {
+      const mirrorPassword = new Secret(chart, 'ImageMirrorPassword', {
+        name: 'image-mirror-password',
+        values: { password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`) },
+      });
+      credentials.push(RegistryCredential.basic({
+        registry: config.imageMirror.replace(/\/.*$/, ''), username: config.imageMirrorUser, password: mirrorPassword.key('password'),
+      }));
+    }
   } else {
     // everything but Harbor and the data services it needs pulls Docker Hub images through Harbor's proxy cache,
     // and every pod that does gets the pull secret on its own
@@ -93,7 +108,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   }
   const pullCredential = RegistryCredential.harborRobot(harbor.host, puller);
   const pull = new PullSecret(chart, 'PullSecret', {
-    credentials: [pullCredential],
+    credentials: [pullCredential, ...credentials],
     // build pods and the demo app run under their namespaces' default ServiceAccounts
     namespaces: [NAMESPACES.builds, NAMESPACES.deploys, NAMESPACES.app],
   });
@@ -102,10 +117,12 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   secrets.addSecret('HarborPull', {
     name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
   });
-  new NodeMirrorFiles(chart, 'NodeMirrors', {
-    mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: 'dockerhub' }],
-    credential: pullCredential,
-  });
+  if (proxy) {
+    new NodeMirrorFiles(chart, 'NodeMirrors', {
+      mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: proxy }],
+      credential: pullCredential,
+    });
+  }
   new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, runner.labels) });
   secrets.addSecret('HarborPush', {
     name: 'harbor-push',

@@ -31,6 +31,35 @@ export interface DigitalOceanSettings {
   /** The organisation whose members may log in (`organization`) and the first Drone admin (`admin`). */
   readonly organization: string;
   readonly admin: string;
+  /**
+   * Whether the program installs ingress-nginx, cert-manager and a Let's Encrypt ClusterIssuer (`installIngress`).
+   * Existing stacks that installed them by hand set neither this nor `acmeEmail`, and keep them as they are.
+   *
+   * @default - true when `acmeEmail` is set
+   */
+  readonly installIngress?: boolean;
+  /** The e-mail address of the Let's Encrypt account (`acmeEmail`); required when `installIngress` is on. */
+  readonly acmeEmail?: string;
+  /**
+   * Whether the ClusterIssuer uses Let's Encrypt's staging directory (`acmeStaging`): untrusted certificates with
+   * high rate limits, for trying a stack out.
+   *
+   * @default false
+   */
+  readonly acmeStaging?: boolean;
+  /**
+   * Whether the program creates the A records `harbor.<domain>` and `drone.<domain>` in DigitalOcean DNS, pointing
+   * at the ingress-nginx Load Balancer (`dnsRecords`).
+   *
+   * @default false
+   */
+  readonly dnsRecords?: boolean;
+  /**
+   * The DigitalOcean domain that holds the records (`dnsDomain`): `domain` itself or a parent of it.
+   *
+   * @default - `domain`
+   */
+  readonly dnsDomain?: string;
 }
 
 /** The settings of the example in tests and docs; a real stack sets at least domain, bucket and the GitHub app. */
@@ -64,9 +93,22 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     invalid('region', region, 'must be a DigitalOcean region slug such as "fra1" or "nyc3"');
   }
   const gitProvider = checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!);
+  const domain = checkDnsSubdomain('domain', required('domain'));
+  const acmeEmail = value('acmeEmail');
+  const installIngress = flag('installIngress', value('installIngress', acmeEmail !== undefined));
+  if (installIngress && acmeEmail === undefined) {
+    invalid('acmeEmail', undefined, 'must be set when installIngress is on: pulumi config set acmeEmail <address>');
+  }
+  if (acmeEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(acmeEmail)) {
+    invalid('acmeEmail', acmeEmail, 'must be an e-mail address');
+  }
+  const dnsDomain = value('dnsDomain') === undefined ? undefined : checkDnsSubdomain('dnsDomain', value('dnsDomain')!);
+  if (dnsDomain !== undefined && domain !== dnsDomain && !domain.endsWith(`.${dnsDomain}`)) {
+    invalid('dnsDomain', dnsDomain, `must be the domain ${domain} or a parent of it`);
+  }
   return {
     region,
-    domain: checkDnsSubdomain('domain', required('domain')),
+    domain,
     postgresSize: value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!,
     valkeySize: value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!,
     bucket: required('bucket'),
@@ -79,5 +121,18 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
     organization: checkGitAccountOf('organization', required('organization'), gitProvider, 'organization'),
     admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),
+    installIngress,
+    acmeEmail,
+    acmeStaging: flag('acmeStaging', value('acmeStaging', false)),
+    dnsRecords: flag('dnsRecords', value('dnsRecords', false)),
+    dnsDomain,
   };
+}
+
+/** A boolean setting: `true` or `false`. */
+function flag(key: keyof DigitalOceanSettings, text: string | undefined): boolean {
+  if (text !== 'true' && text !== 'false') {
+    invalid(key, text, 'must be true or false');
+  }
+  return text === 'true';
 }

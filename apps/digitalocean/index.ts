@@ -11,3 +11,5 @@ export const droneUrl = outputs.droneUrl;
 export const registryHost = outputs.registryHost;
 export const adminPasswordCommand = outputs.adminPasswordCommand;
 export const kubeconfig = outputs.kubeconfig;
+export const loadBalancerIp = outputs.loadBalancerIp;
+export const nextSteps = outputs.nextSteps;

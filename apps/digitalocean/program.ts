@@ -1,7 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import {
-  ChartDeployment, ContainerRegistry, KubernetesCluster, ManagedPostgres, ManagedValkey, ProvidedSecret, SpacesBucket,
+  ChartDeployment, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING,
+  ManagedPostgres, ManagedValkey, ProvidedSecret, SpacesBucket,
 } from '../../lib/pulumi';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS } from './charts';
 import { DigitalOceanSettings } from './config';
@@ -14,7 +15,18 @@ export interface DigitalOceanOutputs {
   readonly adminPasswordCommand: string;
   readonly kubeconfig: pulumi.Output<string>;
   readonly deployment: ChartDeployment;
+  /** The ingress Load Balancer's IPv4 address, when the program installs ingress-nginx or manages DNS. */
+  readonly loadBalancerIp?: pulumi.Output<string>;
+  /** What to do after `pulumi up`: where DNS must point, what to open, how to log in. */
+  readonly nextSteps: pulumi.Output<string>;
+  /** ingress-nginx, cert-manager and the ClusterIssuer, when `installIngress` is on. */
+  readonly ingress?: IngressStack;
+  /** The A records of Harbor and Drone, when `dnsRecords` is on. */
+  readonly dns?: DnsRecords;
 }
+
+/** The cert-manager ClusterIssuer the Harbor and Drone Ingresses name, and the one `installIngress` creates. */
+export const CERT_ISSUER = 'letsencrypt';
 
 /**
  * The DigitalOcean program: a DOKS cluster (or an existing one), managed PostgreSQL and Valkey that admit only
@@ -33,12 +45,26 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const valkey = new ManagedValkey('valkey', { ...network, size: settings.valkeySize });
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
 
+  const k8sOpts = { providers: { kubernetes: cluster.provider } };
+  // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
+  const ingress = settings.installIngress ? new IngressStack('ingress', {
+    acmeEmail: settings.acmeEmail!, issuerName: CERT_ISSUER, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
+    loadBalancerName: `dockyard-${pulumi.getStack()}`.replace(/[^A-Za-z0-9.-]/g, '-').replace(/-+$/, ''),
+  }, k8sOpts) : undefined;
+  // without installIngress, the controller the README asks for: release ingress-nginx in namespace ingress-nginx
+  const loadBalancerIp = ingress?.loadBalancerIp
+    ?? (settings.dnsRecords ? ingressLoadBalancerIp('ingress-controller', 'ingress-nginx/ingress-nginx-controller', { provider: cluster.provider }) : undefined);
+  const hosts = [`harbor.${settings.domain}`, `drone.${settings.domain}`];
+  const dns = settings.dnsRecords
+    ? new DnsRecords('dns', { dnsDomain: settings.dnsDomain ?? settings.domain, hosts, ip: loadBalancerIp! })
+    : undefined;
+
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
     domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: postgres.connectionLimit,
     gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
-    containerRegistry: settings.containerRegistry,
+    containerRegistry: settings.containerRegistry, certIssuer: CERT_ISSUER,
   });
   const P = PROVIDED_SECRETS;
   const secrets: ProvidedSecret[] = [
@@ -56,15 +82,30 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     inputs: registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {},
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail
-  }, { providers: { kubernetes: cluster.provider }, dependsOn: [postgres] });
+  }, { ...k8sOpts, dependsOn: [postgres, ...(ingress ? [ingress] : [])] });
+
+  const adminPasswordCommand = 'kubectl -n harbor get secret harbor-core -o jsonpath="{.data.admin-password}" | base64 -d';
+  const dnsStep = (ip: string | undefined) => dns
+    ? `DNS: ${hosts.join(' and ')} are A records at ${ip} in the DigitalOcean domain ${settings.dnsDomain ?? settings.domain}`
+    : `DNS: point ${hosts.join(' and ')} (A records) at ${ip ?? 'the ingress load balancer: kubectl -n ingress-nginx get svc ingress-nginx-controller'}`;
+  const nextSteps = pulumi.output(loadBalancerIp).apply((ip) => [
+    dnsStep(ip),
+    `Harbor: open https://${hosts[0]} and log in as admin with the password of: pulumi stack output adminPasswordCommand (run it with the kubeconfig)`,
+    `Drone: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
+    `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
+  ].join('\n'));
 
   return {
     harborUrl: `https://harbor.${settings.domain}`,
     droneUrl: `https://drone.${settings.domain}`,
     registryHost: registry ? registry.endpoint : pulumi.output(`harbor.${settings.domain}`),
-    adminPasswordCommand: 'kubectl -n harbor get secret harbor-core -o jsonpath="{.data.admin-password}" | base64 -d',
+    adminPasswordCommand,
     kubeconfig: cluster.kubeconfig,
     deployment,
+    loadBalancerIp,
+    nextSteps,
+    ingress,
+    dns,
   };
 }
 

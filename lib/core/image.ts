@@ -1,4 +1,5 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { OutputFile } from './output-file';
 import type { ISecret } from './secret';
 import { invalid, ValidationError } from './validation';
 
@@ -67,6 +68,14 @@ export class Image {
 export interface IImageRelocation {
   /** The image to pull instead of `image`. */
   relocate(image: Image): Image;
+  /**
+   * Whether relocated images must be copied to their destination before anything can pull them (a mirror, as
+   * opposed to a pull-through proxy cache). Synth then lists every image it relocated, as `<source> <destination>`
+   * lines, in `images.pairs.txt` (what `dockyard-images --pairs` prints).
+   *
+   * @default false
+   */
+  readonly mirror?: boolean;
 }
 
 /** A registry host that images below a scope must never be pulled from: a registry cannot pull itself from itself. */
@@ -75,9 +84,27 @@ interface Guard {
   readonly reason: string;
 }
 
-const relocations = new WeakMap<IConstruct, IImageRelocation>();
+/** One relocation set on a scope, in the order the calls were made. */
+interface Relocation {
+  readonly scope: IConstruct;
+  readonly relocation: IImageRelocation;
+  readonly override: boolean;
+  readonly order: number;
+}
+
+/** The file, beside the manifests, of the images relocated to a mirror: `<source> <destination>` lines. */
+export const IMAGE_PAIRS_FILE = 'images.pairs.txt';
+const PAIRS_ID = 'DockyardImagePairs';
+
+let calls = 0;
+const relocations = new WeakMap<IConstruct, Relocation>();
+const overrides = new WeakMap<IConstruct, Relocation>();
 const guards = new WeakMap<IConstruct, Guard[]>();
 const pullSecrets = new WeakMap<IConstruct, Map<string, ISecret>>();
+/** Per root: source → destination of every image relocated to a mirror. */
+const pairs = new WeakMap<IConstruct, Map<string, string>>();
+/** Per root: the warnings already printed. */
+const warned = new WeakMap<IConstruct, Set<string>>();
 
 /** The host part a kubelet matches pull secrets by: Docker Hub's many names become `index.docker.io`. */
 export function registryHost(registryOrKey: string): string {
@@ -85,17 +112,63 @@ export function registryHost(registryOrKey: string): string {
   return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'index.docker.io' : host;
 }
 
+/** A relocation as warnings name it: its `toString()` (e.g. `ImageRelocation.registry("…")`), if it has its own. */
+function describe(relocation: IImageRelocation): string {
+  const text = typeof relocation.toString === 'function' && relocation.toString !== Object.prototype.toString ? String(relocation) : '';
+  return text || 'a custom IImageRelocation';
+}
+
+function scopeName(scope: IConstruct): string {
+  return scope.node.path === '' ? 'the app root' : `"${scope.node.path}"`;
+}
+
+function call(entry: Relocation): string {
+  return `Images.${entry.override ? 'relocateAll' : 'relocate'}(${scopeName(entry.scope)}, ${describe(entry.relocation)})`;
+}
+
+/** Print a warning once per `key` (by default the message) and root. */
+function warn(root: IConstruct, message: string, key = message): void {
+  const seen = warned.get(root) ?? new Set<string>();
+  if (!seen.has(key)) {
+    seen.add(key);
+    warned.set(root, seen);
+    process.stderr.write(`dockyard: warning: ${message}\n`);
+  }
+}
+
 /**
  * The single hook that decides where images are pulled from, and which pull secret a pod needs for them.
  *
  * A relocation set on a scope applies, at synth time, to every container image of every Dockyard construct below
- * it; the nearest scope's relocation wins. A pod whose images come from a registry that a `PullSecret` covers
- * gets that Secret, copied into its namespace, as an image pull secret.
+ * it: with `relocate`, the nearest scope's relocation wins, so a subtree can be exempted from a relocation set
+ * above it; with `relocateAll`, the relocation overrides every relocation set at or below its scope, the stacks'
+ * own included. A relocation that another shadows or overwrites, where they disagree about an image, is reported
+ * on stderr at synth. A pod whose images come from a registry that a `PullSecret` covers gets that Secret, copied
+ * into its namespace, as an image pull secret.
  */
 export class Images {
-  /** Pull every image below `scope` as `relocation` says. */
+  /**
+   * Pull every image below `scope` as `relocation` says, unless a relocation set on a scope nearer the image, or
+   * `relocateAll` on any scope above it, says otherwise. Setting one on a scope replaces the one set there before.
+   *
+   * A relocation set after one on a scope below (e.g. on the app after building a stack that relocates its own
+   * chart) is shadowed there: synth warns, once per pair, naming the scope and both relocations.
+   */
   public static relocate(scope: IConstruct, relocation: IImageRelocation): void {
-    relocations.set(scope, relocation);
+    Images.set(relocations, { scope, relocation, override: false, order: ++calls });
+  }
+
+  /**
+   * Pull every image below `scope` as `relocation` says, overriding every relocation set at or below `scope` with
+   * `relocate` (e.g. a stack's own proxy-cache relocation and its exemptions for Harbor and its data services).
+   * The one call that moves a whole app to an air-gap mirror:
+   * `Images.relocateAll(app, ImageRelocation.registry('registry.example.com/mirror'))`.
+   *
+   * If `relocateAll` is set on several scopes above an image, the outermost wins and synth warns. Guards still
+   * apply: a relocation that makes Harbor pull its own images through itself is refused.
+   */
+  public static relocateAll(scope: IConstruct, relocation: IImageRelocation): void {
+    Images.set(overrides, { scope, relocation, override: true, order: ++calls });
   }
 
   /**
@@ -111,15 +184,52 @@ export class Images {
   /** The image that a container defined at `scope` really pulls. */
   public static resolve(scope: IConstruct, image: Image): Image {
     const path = [...scope.node.scopes];
-    const owner = [...path].reverse().find((s) => relocations.has(s));
-    const resolved = owner ? relocations.get(owner)!.relocate(image) : image;
+    const outermost = path.filter((s) => overrides.has(s)).map((s) => overrides.get(s)!);
+    const nearest = [...path].reverse().filter((s) => relocations.has(s)).map((s) => relocations.get(s)!);
+    let winner: Relocation | undefined;
+    let shadowed: Relocation[] = [];
+    if (outermost.length > 0) {
+      // relocateAll overrides the plain relocations set before it on purpose; another relocateAll below it, or a
+      // plain relocation set after it, is shadowed
+      [winner, ...shadowed] = outermost;
+      shadowed = [...shadowed, ...nearest.filter((s) => s.order > winner!.order)];
+    } else if (nearest.length > 0) {
+      // nearest wins: exemptions set after the relocation above them are the design, later relocations above are not
+      [winner, ...shadowed] = nearest;
+      shadowed = shadowed.filter((s) => s.order > winner!.order);
+    }
+    const resolved = winner ? winner.relocation.relocate(image) : image;
+    const root = scope.node.root;
+    for (const s of shadowed) {
+      const instead = s.relocation.relocate(image);
+      if (instead.reference !== resolved.reference) {
+        warn(root, `image relocation ${call(s)} is shadowed below ${scopeName(winner!.scope)} by ${call(winner!)} ` +
+          `(e.g. ${image.reference} becomes ${resolved.reference}, not ${instead.reference}); ` +
+          'use Images.relocateAll to override the relocations below a scope', `${call(s)} ${s.order} ${call(winner!)} ${winner!.order}`);
+      }
+    }
     for (const guard of path.flatMap((s) => guards.get(s) ?? [])) {
       if (registryHost(resolved.registry) === guard.host) {
         throw new ValidationError(`invalid relocation of ${image.reference} to ${resolved.reference} for ${scope.node.path}: ` +
-          `${guard.reason}; relocate it with ImageRelocation.upstream() or to a pre-mirrored registry`);
+          `${guard.reason}; relocate it with ImageRelocation.upstream() or to a pre-mirrored registry on another host` +
+          `${winner?.override ? ` (${call(winner)} overrides any relocation below it)` : ''}`);
       }
     }
+    if (winner?.relocation.mirror && resolved.reference !== image.reference) {
+      const byRoot = pairs.get(root) ?? new Map<string, string>();
+      byRoot.set(image.reference, resolved.reference);
+      pairs.set(root, byRoot);
+    }
     return resolved;
+  }
+
+  /**
+   * The images relocated to a mirror so far below `scope`'s root, as sorted `<source> <destination>` lines: what
+   * synth writes to `images.pairs.txt` once every manifest and output file is resolved.
+   */
+  public static relocatedPairs(scope: IConstruct): string[] {
+    return [...(pairs.get(scope.node.root) ?? new Map<string, string>())].map(([from, to]) => `${from} ${to}`)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** Make `secret` the pull secret of every pod below the app's root whose images come from `registries`. */
@@ -140,6 +250,35 @@ export class Images {
   /** The pull secret, if any, for an image pulled by a pod defined at `scope`. */
   public static pullSecretFor(scope: IConstruct, image: Image): ISecret | undefined {
     return pullSecrets.get(scope.node.root)?.get(registryHost(image.registry));
+  }
+
+  private static set(slots: WeakMap<IConstruct, Relocation>, entry: Relocation): void {
+    const previous = slots.get(entry.scope);
+    const same = previous !== undefined && (previous.relocation === entry.relocation ||
+      (describe(entry.relocation) !== 'a custom IImageRelocation' && describe(previous.relocation) === describe(entry.relocation)));
+    if (previous && !same) {
+      warn(entry.scope.node.root, `image relocation ${call(previous)} is overwritten by ${call(entry)}; ` +
+        'only the last relocation set on a scope applies');
+    }
+    if (!same) {
+      // setting the same relocation again changes nothing, not even its place in the order
+      slots.set(entry.scope, entry);
+    }
+    if (entry.relocation.mirror) {
+      // the list of images to copy to the mirror, written beside the manifests once everything else is resolved
+      const root = entry.scope.node.root as Construct;
+      if (!root.node.tryFindChild(PAIRS_ID)) {
+        const file: OutputFile = new OutputFile(root, PAIRS_ID, {
+          path: IMAGE_PAIRS_FILE,
+          content: () => {
+            // output files such as example pipelines resolve their images only now
+            OutputFile.allIn(root).filter((f) => f !== file).forEach((f) => f.content());
+            const lines = Images.relocatedPairs(root);
+            return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+          },
+        });
+      }
+    }
   }
 
   private constructor() {}

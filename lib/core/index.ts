@@ -1,4 +1,5 @@
 export * from './chart';
+export { ServiceExposure, type HttpRouteOptions } from './exposure';
 export * from './image';
 export { IngressTls } from './ingress';
 export type { CertManagerOptions, IngressOptions } from './ingress';

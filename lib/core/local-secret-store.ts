@@ -49,7 +49,12 @@ export interface RenderedSecrets {
   /** The generated Secrets as a multi-document YAML manifest. */
   readonly manifest: string;
   /** Each `SecretFile`, by its path below the output directory. */
-  readonly files: { path: string; content: string }[];
+  readonly files: {
+    /** The file's path below the output directory. */
+    path: string;
+    /** The file's content. */
+    content: string;
+  }[];
 }
 
 const ROTATE_ALL = 'all';

@@ -41,11 +41,17 @@ export class SecretKey {
   }
 
   /** The `secretKeyRef` selector for a pod in `namespace`, sharing the Secret there if needed. */
-  public selectorFor(namespace: string): { name: string; key: string } {
+  public selectorFor(namespace: string): {
+    /** The Secret's name. */
+    name: string;
+    /** The key in the Secret. */
+    key: string;
+  } {
     this.secret.shareWith(namespace);
     return { name: this.secret.secretName, key: this.key };
   }
 
+  /** `<namespace>/<secret>#<key>`, for messages. */
   public toString(): string {
     return `${this.secret.namespace}/${this.secret.secretName}#${this.key}`;
   }
@@ -155,6 +161,7 @@ export class TemplateEscape {
     return this.escapeValue(value);
   }
 
+  /** `TemplateEscape.<NAME>`, for messages. */
   public toString(): string {
     return `TemplateEscape.${this.name.toUpperCase()}`;
   }
@@ -395,7 +402,12 @@ export class SecretValue {
   /** Whether a random value must mix upper case, lower case and digits. */
   public readonly mixedClasses?: boolean;
   /** The registries and user names of a docker config; the passwords are `sources`, by index. */
-  public readonly entries?: ReadonlyArray<{ readonly registry: string; readonly username?: string }>;
+  public readonly entries?: ReadonlyArray<{
+    /** The registry, as clients look it up. */
+    readonly registry: string;
+    /** The user name, if the registry has one. */
+    readonly username?: string;
+  }>;
   /** The environment variable an input is read from. */
   public readonly env?: string;
   /** What an input is. */
@@ -571,7 +583,10 @@ export interface RequiredSecret {
   readonly secretName: string;
   /** The keys consumers read. */
   readonly keys: string[];
-  /** What it holds, if described. */
+  /**
+   * What it holds, if described.
+   * @default none
+   */
   readonly description?: string;
 }
 

@@ -85,7 +85,13 @@ export function checkDnsSubdomain(prop: string, value: string): string {
 }
 
 /** Check a fully qualified host name, optionally followed by `:port` when `allowPort` is set. */
-export function checkHostname(prop: string, value: string, options: { allowPort?: boolean } = {}): string {
+export function checkHostname(prop: string, value: string, options: {
+  /**
+   * Whether `:port` may follow the host.
+   * @default false
+   */
+  allowPort?: boolean;
+} = {}): string {
   const match = typeof value === 'string' ? /^([^:]+)(?::(\d+))?$/.exec(value) : null;
   const host = match?.[1] ?? '';
   const validHost = host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));
@@ -142,7 +148,13 @@ export function checkInteger(prop: string, value: number, min: number, max: numb
 }
 
 /** Check that a list is not empty and holds no duplicates. */
-export function checkUniqueList<T>(prop: string, values: readonly T[], options: { allowEmpty?: boolean } = {}): readonly T[] {
+export function checkUniqueList<T>(prop: string, values: readonly T[], options: {
+  /**
+   * Whether the list may be empty.
+   * @default false
+   */
+  allowEmpty?: boolean;
+} = {}): readonly T[] {
   if (!options.allowEmpty && values.length === 0) {
     invalid(prop, values, 'must not be empty');
   }

@@ -291,9 +291,9 @@ export class DroneKubeRunner extends Construct {
       });
       // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
       new PodFirewall(scope_, 'NetworkPolicy', { name: `${name}-builds`, namespace: ns, podLabels: {} });
-      props.server.grantRpc(NetworkPeer.namespace(ns));
+      props.server.grantConnect(NetworkPeer.namespace(ns));
     }
-    props.server.grantRpc(this.peer);
+    props.server.grantConnect(this.peer);
 
     const env = new EnvVars(namespace);
     env.value('DRONE_RPC_HOST', props.server.rpcHost);

@@ -1,11 +1,10 @@
 import { Construct, IConstruct } from 'constructs';
 import {
   checkHostname, checkInteger, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
-  Resources, Secret, SecretKey, SecretValue,
+  Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { envTemplate, EnvVars } from '../core/env';
-import { HttpIngress } from '../core/ingress';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
@@ -24,7 +23,16 @@ export interface IDroneServer extends IConstruct {
   readonly rpcProtocol: string;
   /** The secret shared by the server and its runners. */
   readonly rpcSecret: SecretKey;
-  /** Admit `peer` to the server's port. */
+  /**
+   * Admit `peer` to the server's HTTP port, 8080, which serves the web UI, the API, webhooks and runners' RPC alike:
+   * for runners, build pods and any other in-cluster client.
+   */
+  grantConnect(peer: NetworkPeer): void;
+  /**
+   * Admit `peer` to the server's HTTP port.
+   *
+   * @deprecated the port is plain HTTP, not only RPC: use `grantConnect`, which does the same
+   */
   grantRpc(peer: NetworkPeer): void;
 }
 
@@ -128,9 +136,18 @@ export interface DroneServerProps {
    */
   readonly maxConnections?: number;
   /**
+   * How users and git provider webhooks reach the server: `ServiceExposure.ingress(...)` or
+   * `ServiceExposure.httpRoute(...)`, for `host` (without its port) and every path, to the Service's port 8080.
+   * The server's NetworkPolicy admits the ingress controller's namespace or the Gateway's pods to port 8080.
+   *
+   * @default - not exposed: route to the Service yourself
+   */
+  readonly exposure?: ServiceExposure;
+  /**
    * Expose the web UI through an Ingress.
    *
    * @default - no Ingress
+   * @deprecated use `exposure: ServiceExposure.ingress(...)`, which renders the same Ingress
    */
   readonly ingress?: IngressOptions;
 }
@@ -162,7 +179,7 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly peer: NetworkPeer;
   /** The public URL of the web UI. */
   public readonly url: string;
-  /** The TLS Secret of the Ingress, if it has one. */
+  /** The TLS Secret of the Ingress, if it has one (never for an HTTPRoute: TLS terminates at the Gateway). */
   public readonly tlsSecretName?: string;
 
   private readonly firewall: PodFirewall;
@@ -253,18 +270,26 @@ export class DroneServer extends Construct implements IDroneServer {
 
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
     props.database.grantConnect(this.peer);
-    if (props.ingress) {
-      const ingress = new HttpIngress(this, 'Ingress', {
-        ...props.ingress, name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''),
-        routes: [{ path: '/', serviceName: name, servicePort: 'http' }],
+    if (props.exposure && props.ingress) {
+      invalid('ingress', props.ingress, 'must not be set together with exposure: use exposure alone');
+    }
+    const exposure = props.exposure ?? (props.ingress && ServiceExposure.ingress(props.ingress));
+    if (exposure) {
+      this.tlsSecretName = exposure._render(this, {
+        name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''),
+        backends: [{ serviceName: name, portName: 'http', port: PORT, paths: ['/'] }],
       });
-      this.firewall.allow(NetworkPeer.namespace(props.ingress.controllerNamespace ?? 'ingress-nginx'), PORT);
-      this.tlsSecretName = ingress.tlsSecretName;
+      this.firewall.allow(exposure.proxyPeer, PORT);
     }
   }
 
-  public grantRpc(peer: NetworkPeer): void {
+  public grantConnect(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);
+  }
+
+  /** @deprecated the port is plain HTTP, not only RPC: use `grantConnect`, which does the same */
+  public grantRpc(peer: NetworkPeer): void {
+    this.grantConnect(peer);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkInteger, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { ServiceExposure } from '../core/exposure';
 import { checkDnsLabel } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
@@ -12,7 +13,6 @@ import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
-import { HarborExposure } from './exposure';
 import { defineJobservice } from './jobservice';
 import { definePortal } from './portal';
 import { defineRegistry } from './registry';
@@ -66,11 +66,13 @@ export interface HarborProps {
   /** Where images are stored. */
   readonly storage: HarborStorage;
   /**
-   * How users reach Harbor.
+   * How users reach Harbor: the API, token service and registry (`/api/`, `/service/`, `/v2/`, `/c/`) route to core,
+   * the rest to the portal. An Ingress gets annotations for unlimited body size, no buffering and long timeouts on
+   * ingress-nginx (the exposure's `annotations` override them).
    *
    * @default - no Ingress or route: route to the core and portal Services yourself
    */
-  readonly exposure?: HarborExposure;
+  readonly exposure?: ServiceExposure;
   /**
    * Whether clients reach Harbor over TLS; when true, `externalUrl` must be https, or `docker login` loops on 401
    * behind a TLS-terminating proxy.
@@ -230,6 +232,15 @@ export interface HarborRobot {
 // fewer pooled connections per pod than this and Harbor stalls under load
 const MIN_CONNECTIONS_PER_POD = 4;
 
+/** Annotations that let large image layers through ingress-nginx: no body limit, no buffering, long timeouts. */
+const LARGE_UPLOADS = {
+  'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+  'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
+  'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+  'nginx.ingress.kubernetes.io/proxy-read-timeout': '900',
+  'nginx.ingress.kubernetes.io/proxy-send-timeout': '900',
+};
+
 /**
  * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
  *
@@ -358,8 +369,11 @@ export class Harbor extends Construct {
     databaseClients.forEach((c) => props.database.grantConnect(c.peer));
     redisClients.forEach((c) => props.redis.grantConnect(c.peer));
 
+    const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
     this.tlsSecretName = props.exposure?._render(this, {
-      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, core: core.name, portal: portal.name,
+      name, namespace: this.namespace, labels: portal.labels, host: url.hostname,
+      backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, ['/'])],
+      ingressAnnotations: LARGE_UPLOADS,
     });
     if (metrics?.serviceMonitor) {
       // as harbor-helm 1.19.1 templates/metrics/metrics-svcmon.yaml: every Service of this Harbor with an

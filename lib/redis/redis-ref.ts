@@ -14,13 +14,22 @@ export interface IRedis {
   readonly port: number;
   /** Whether clients connect with TLS (`rediss://`). */
   readonly tls: boolean;
-  /** The ACL user clients log in as, if any. */
+  /**
+   * The ACL user clients log in as, if any.
+   * @default none: clients log in with the password only (the `default` user)
+   */
   readonly username?: string;
   /** The password. */
   readonly password: SecretKey;
-  /** A CA bundle that verifies the server, if its certificate is not publicly trusted. */
+  /**
+   * A CA bundle that verifies the server, if its certificate is not publicly trusted.
+   * @default none: the system's trusted CAs
+   */
   readonly caCertificate?: SecretKey;
-  /** The construct that runs the server in the cluster, if Dockyard runs it. */
+  /**
+   * The construct that runs the server in the cluster, if Dockyard runs it.
+   * @default none: a server outside Dockyard
+   */
   readonly server?: IConstruct;
   /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
   grantConnect(peer: NetworkPeer): void;

@@ -43,7 +43,9 @@ export interface BasicCredentialOptions {
 
 /** A Harbor robot account, as `Harbor.addRobot` returns it. */
 export interface RobotAccount {
+  /** The robot's full user name, such as `robot$ci`. */
   readonly username: string;
+  /** The robot's secret (its password). */
   readonly secret: SecretKey;
 }
 

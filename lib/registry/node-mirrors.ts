@@ -211,7 +211,12 @@ export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, Mirr
  * @returns `path`, relative to the `certs.d` directory (`<upstream>/hosts.toml`, such as `docker.io/hosts.toml` or
  *   `registry.example.com:5000/hosts.toml`), and the file `content`
  */
-export function containerdHosts(mirror: MirrorSpec): { path: string; content: string } {
+export function containerdHosts(mirror: MirrorSpec): {
+  /** The file's path, relative to the `certs.d` directory. */
+  path: string;
+  /** The file's content. */
+  content: string;
+} {
   const m = checkMirror('mirror', mirror);
   const server = m.upstream === 'docker.io' ? DOCKER_HUB_SERVER : `https://${m.upstream}`;
   const host = m.project === undefined ? m.endpoint : `${m.endpoint}/v2/${m.project}`;

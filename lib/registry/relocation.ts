@@ -16,11 +16,13 @@ export class ImageRelocation implements IImageRelocation {
   /**
    * Every image from a private registry or mirror, e.g. `registry.example.com/mirror`: `postgres:17` becomes
    * `registry.example.com/mirror/library/postgres:17`. Tags and digests are kept. For air-gapped clusters, mirror
-   * the images `dockyard-images` lists there first.
+   * the images there first: synth writes them to `images.pairs.txt` as `<source> <destination>` lines, which
+   * `dockyard-images --pairs` prints. Pass it to `Images.relocateAll` to override the relocations a stack sets itself.
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
     checkRegistryPrefix('prefix', prefix);
-    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry}` : prefix));
+    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry}` : prefix),
+      `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true);
   }
 
   /**
@@ -37,17 +39,28 @@ export class ImageRelocation implements IImageRelocation {
       invalid('project', project, 'must be a registry project name: lower-case letters and digits separated by ".", "_" or "-"');
     }
     checkHostname('upstream', upstream, { allowPort: true });
-    return new ImageRelocation((image) => (image.registry === upstream ? image.withRegistry(`${host}/${project}`) : image));
+    return new ImageRelocation((image) => (image.registry === upstream ? image.withRegistry(`${host}/${project}`) : image),
+      `ImageRelocation.proxyCache(${JSON.stringify(host)}, ${JSON.stringify(project)}, ${JSON.stringify(upstream)})`);
   }
 
   /** Keep pulling from each image's own registry: exempts a subtree from a relocation set above it. */
   public static upstream(): ImageRelocation {
-    return new ImageRelocation((image) => image);
+    return new ImageRelocation((image) => image, 'ImageRelocation.upstream()');
   }
 
-  private constructor(private readonly rewrite: (image: Image) => Image) {}
+  private constructor(
+    private readonly rewrite: (image: Image) => Image,
+    private readonly description: string,
+    /** Whether images must be copied to the destination first: true for `registry`, false for a proxy cache or upstream. */
+    public readonly mirror = false,
+  ) {}
 
   public relocate(image: Image): Image {
     return this.rewrite(image);
+  }
+
+  /** How the relocation was made, e.g. `ImageRelocation.registry("registry.example.com/mirror")`, as warnings name it. */
+  public toString(): string {
+    return this.description;
   }
 }

@@ -295,7 +295,7 @@ describe('default stack configuration', () => {
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
       'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
-      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG',
+      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {
       expect(v.default).not.toBe('');

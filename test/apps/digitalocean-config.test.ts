@@ -9,6 +9,8 @@ describe('DigitalOcean program settings', () => {
       region: 'fra1', domain: 'example.com', postgresSize: 'db-s-1vcpu-1gb', valkeySize: 'db-s-1vcpu-1gb', bucket: 'acme-harbor',
       clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, gitProvider: 'github', gitServer: undefined,
       gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
+      // an existing stack installs no ingress and no DNS records (no acmeEmail)
+      installIngress: false, acmeEmail: undefined, acmeStaging: false, dnsRecords: false, dnsDomain: undefined,
     });
     expect(read({ containerRegistry: 'true', nodeCount: '3', region: 'nyc3', clusterName: 'prod' })).toMatchObject({
       containerRegistry: true, nodeCount: 3, region: 'nyc3', clusterName: 'prod',

@@ -221,8 +221,50 @@ spec:
   test('--help prints usage and succeeds', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: dockyard-images \[--help\] <file-or-dir>\.\.\./);
+    expect(result.stdout).toMatch(/^Usage: dockyard-images \[--help\] \[--pairs\] <file-or-dir>\.\.\./);
     expect(result.stderr).toBe('');
+  });
+
+  test('--pairs prints "<source> <destination>" from images.pairs.txt for the images the manifests use, sorted and unique', () => {
+    const pairs = [
+      'docker.io/library/postgres:17 reg.example/library/postgres:17',
+      'docker.io/drone/git:1.6 reg.example/drone/git:1.6',
+      'docker.io/library/postgres:17 reg.example/library/postgres:17',
+      '',
+      'docker.io/gone/image:1 reg.example/gone/image:1', // no manifest uses it: not relocated here
+    ].join('\n');
+    const root = tree({ ...FIXTURES, 'images.pairs.txt': pairs, 'nested/images.pairs.txt': 'docker.io/tools/wait:2   reg.example/tools/wait:2\n' });
+    const result = run(['--pairs', root]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe([
+      'docker.io/drone/git:1.6 reg.example/drone/git:1.6',
+      'docker.io/library/postgres:17 reg.example/library/postgres:17',
+      'docker.io/tools/wait:2 reg.example/tools/wait:2',
+    ].join('\n') + '\n');
+    // the plain list ignores the pairs files
+    expect(run([root]).stdout).toBe(ALL_IMAGES.join('\n') + '\n');
+    // a pairs file can be named explicitly beside a manifest
+    expect(run([path.join(root, 'jobs.yml'), path.join(root, 'images.pairs.txt'), '--pairs']).stdout)
+      .toBe('docker.io/library/postgres:17 reg.example/library/postgres:17\n');
+  });
+
+  test('--pairs prints nothing when no image of the manifests was relocated', () => {
+    const result = run(['--pairs', tree({ 'jobs.yml': JOBS, 'images.pairs.txt': '' })]);
+    expect([result.status, result.stdout, result.stderr]).toEqual([0, '', '']);
+  });
+
+  test('--pairs fails without images.pairs.txt, or on a malformed line, naming the file', () => {
+    const bare = tree({ 'jobs.yml': JOBS });
+    const missing = run(['--pairs', bare]);
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain(`no images.pairs.txt in ${bare}: synth writes it beside the manifests when images are relocated to a mirror`);
+
+    const root = tree({ 'jobs.yml': JOBS, 'images.pairs.txt': 'a b\nonly-one\n' });
+    const broken = run(['--pairs', root]);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`${path.join(root, 'images.pairs.txt')}:2: expected "<source> <destination>", got "only-one"`);
   });
 
   test('rejects unknown options', () => {

@@ -1,4 +1,4 @@
-import { Image, Images } from '../../lib';
+import { Image, ImageRelocation, Images, OutputFile } from '../../lib';
 import { Postgres } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -38,6 +38,16 @@ describe('Images.relocate', () => {
     Images.relocate(chart, { relocate: (image) => image.withRegistry('mirror.example.com/hub') });
     const objects = synth(chart);
     expect(container(find(objects, 'StatefulSet', 'a')).image).toBe('mirror.example.com/hub/library/postgres:17.9-bookworm');
+  });
+
+  test('relocateAll overrides the relocations set before it at or below its scope; synth lists the images it mirrored', () => {
+    const chart = testChart();
+    const db = new Postgres(chart, 'A', { name: 'a' });
+    Images.relocate(db, ImageRelocation.upstream());
+    Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    expect(container(find(synth(chart), 'StatefulSet', 'a')).image).toBe('mirror.example.com/hub/library/postgres:17.9-bookworm');
+    expect(Images.relocatedPairs(chart)).toContain(`${Postgres.IMAGE.reference} mirror.example.com/hub/library/postgres:17.9-bookworm`);
+    expect(chart.node.root.node.tryFindChild('DockyardImagePairs')).toBeInstanceOf(OutputFile);
   });
 
   test('leaves images alone without a rewrite', () => {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { LocalSecretStore, synthesize } from '../../lib';
+import { Image, LocalSecretStore, synthesize } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 
 const MIRROR = 'mirror.example.com/airgap';
@@ -41,5 +41,17 @@ describe.each(EXAMPLE_STACKS)('image relocation of the $name stack', ({ build })
     const listed = spawnSync(process.execPath, [path.join(ROOT, 'bin/dockyard-images.js'), outdir], { encoding: 'utf8' });
     expect(listed.status).toBe(0);
     expect(listed.stdout.trim().split('\n')).toEqual(images);
+  });
+
+  test('dockyard-images --pairs pairs every image with the original it was relocated from', () => {
+    const listed = spawnSync(process.execPath, [path.join(ROOT, 'bin/dockyard-images.js'), '--pairs', outdir], { encoding: 'utf8' });
+    expect(listed.stderr).toBe('');
+    expect(listed.status).toBe(0);
+    const pairs = listed.stdout.trim().split('\n').map((line) => line.split(' '));
+    expect(pairs.map(([, destination]) => destination).sort()).toEqual(images);
+    for (const [source, destination] of pairs) {
+      expect(Image.of(source).registry).not.toBe(MIRROR.split('/')[0]);
+      expect(destination).toBe(Image.of(source).withRegistry(MIRROR).reference);
+    }
   });
 });

@@ -1,5 +1,7 @@
 export * from './container-registry';
 export * from './database-size';
+export * from './dns-records';
+export * from './ingress-stack';
 export * from './kubernetes-cluster';
 export * from './managed-database';
 export * from './managed-postgres';

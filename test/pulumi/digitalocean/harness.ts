@@ -61,6 +61,9 @@ export function unwrap(v: any): any {
   return v;
 }
 
+/** The address the fake DigitalOcean Load Balancer of a LoadBalancer Service gets (TEST-NET-3). */
+export const LOAD_BALANCER_IP = '203.0.113.10';
+
 /** What DigitalOcean would compute for a resource; names stand in for Pulumi's auto-naming suffix. */
 function fakeOutputs(type: string, name: string, inputs: any): Record<string, unknown> {
   const autoName = inputs.name ?? `${name}-a1b2c3`;
@@ -103,6 +106,13 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
       };
     case 'digitalocean:index/containerRegistry:ContainerRegistry':
       return { name: autoName, serverUrl: 'registry.digitalocean.com', endpoint: `registry.digitalocean.com/${autoName}` };
+    case 'digitalocean:index/dnsRecord:DnsRecord':
+      return { fqdn: `${inputs.name}.${inputs.domain}` };
+    // a Helm release reports where it went; the ingress controller's Service, read after it, its Load Balancer
+    case 'kubernetes:helm.sh/v3:Release':
+      return { status: { name: inputs.name ?? name, namespace: inputs.namespace ?? 'default', chart: inputs.chart, version: inputs.version, status: 'deployed', revision: 1 } };
+    case 'kubernetes:core/v1:Service':
+      return { status: { loadBalancer: { ingress: [{ ip: LOAD_BALANCER_IP }] } } };
     case 'digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials': {
       const auth = Buffer.from(`token-${inputs.registryName}:token-${inputs.registryName}`).toString('base64');
       return { dockerCredentials: JSON.stringify({ auths: { 'registry.digitalocean.com': { auth } } }), credentialExpirationTime: '2076-01-01T00:00:00Z' };
@@ -142,18 +152,34 @@ function fakeCall(token: string, inputs: any): Record<string, unknown> {
   }
 }
 
+/** Options of `setup`. */
+export interface SetupOptions {
+  /**
+   * Mock `pulumi preview` of a fresh stack: every resource is still to be created, so providers report only its
+   * inputs, and its ID and every computed output (hosts, passwords, keys, statuses) stay unknown; a read reports
+   * nothing either, as the engine skips a read whose ID is unknown.
+   *
+   * @default false
+   */
+  readonly preview?: boolean;
+}
+
 /** Install the mocks; call once per test file, before importing any component. */
-export async function setup(): Promise<void> {
+export async function setup(options: SetupOptions = {}): Promise<void> {
+  const preview = options.preview ?? false;
   await pulumi.runtime.setMocks({
     newResource: (a) => {
       registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs) });
+      if (preview) {
+        return { id: undefined, state: a.inputs };
+      }
       return { id: `${a.name}-id`, state: { ...a.inputs, ...fakeOutputs(a.type, a.name, a.inputs) } };
     },
     call: (a) => {
       invoked.push({ token: a.token, inputs: unwrap(a.inputs) });
       return fakeCall(a.token, a.inputs);
     },
-  }, 'dockyard', 'test', false);
+  }, 'dockyard', 'test', preview);
 }
 
 /** The value of an Output. */
@@ -214,4 +240,9 @@ export const T = {
   registry: 'digitalocean:index/containerRegistry:ContainerRegistry',
   credentials: 'digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials',
   k8sProvider: 'pulumi:providers:kubernetes',
+  release: 'kubernetes:helm.sh/v3:Release',
+  clusterIssuer: 'kubernetes:cert-manager.io/v1:ClusterIssuer',
+  namespace: 'kubernetes:core/v1:Namespace',
+  service: 'kubernetes:core/v1:Service',
+  dnsRecord: 'digitalocean:index/dnsRecord:DnsRecord',
 } as const;

@@ -1,0 +1,150 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { isIPv4 } from 'net';
+import { HttpIngress, IngressOptions } from './ingress';
+import { NetworkPeer } from './network';
+import { checkDnsLabel, checkDnsSubdomain, invalid } from './validation';
+
+/** Options of `ServiceExposure.httpRoute`. */
+export interface HttpRouteOptions {
+  /** The Gateway the route attaches to. */
+  readonly gatewayName: string;
+  /** The Gateway's namespace, whose pods the NetworkPolicies admit. */
+  readonly gatewayNamespace: string;
+  /**
+   * The Gateway listener to attach to.
+   *
+   * @default - every listener that admits the route
+   */
+  readonly sectionName?: string;
+  /**
+   * The labels of the Gateway's proxy pods, to admit only them rather than the whole `gatewayNamespace`.
+   *
+   * @default - every pod in `gatewayNamespace`
+   */
+  readonly gatewayPodLabels?: Record<string, string>;
+}
+
+/** @internal One Service port and the path prefixes routed to it. */
+export interface ExposedBackend {
+  readonly serviceName: string;
+  /** The port's name, which an Ingress refers to. */
+  readonly portName: string;
+  /** The port's number, which an HTTPRoute refers to. */
+  readonly port: number;
+  /** Path prefixes, each starting with "/". */
+  readonly paths: readonly string[];
+}
+
+/** @internal What `ServiceExposure._render` routes. */
+export interface ExposureTarget {
+  /** The name of the Ingress or HTTPRoute. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  /** The public host name, without port. */
+  readonly host: string;
+  /** The backends, in order; on an Ingress the longest prefix wins. */
+  readonly backends: readonly ExposedBackend[];
+  /** Ingress annotations the application needs; the user's `annotations` override them. */
+  readonly ingressAnnotations?: Record<string, string>;
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  const validPrefix = prefix === undefined || (prefix.length <= 253 && prefix.split('.').every((l) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(l) && l.length <= 63));
+  return validPrefix && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+function checkPodLabels(prop: string, labels: Record<string, string>): Record<string, string> {
+  const entries = labels && typeof labels === 'object' ? Object.entries(labels) : [];
+  if (entries.length === 0) {
+    invalid(prop, labels, 'must not be empty: omit it to admit every pod of the namespace');
+  }
+  for (const [key, value] of entries) {
+    if (!isLabelKey(key) || typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
+      invalid(prop, labels, `${JSON.stringify(key)} must be a label key with a label value: at most 63 letters, digits, "-", "_" ` +
+        'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
+    }
+  }
+  return labels;
+}
+
+/**
+ * How users reach a web application: an Ingress, or a Gateway API `HTTPRoute` (gateway.networking.k8s.io/v1)
+ * attached to an existing Gateway. The same for every construct that takes an `exposure`: Harbor and DroneServer.
+ */
+export class ServiceExposure {
+  /** An Ingress for the application's host; the application may add annotations it needs, which `annotations` override. */
+  public static ingress(options: IngressOptions = {}): ServiceExposure {
+    return new ServiceExposure(options, undefined);
+  }
+
+  /**
+   * A Gateway API `HTTPRoute` (gateway.networking.k8s.io/v1) attached to an existing Gateway, for the application's
+   * host. TLS terminates at the Gateway's listener.
+   */
+  public static httpRoute(options: HttpRouteOptions): ServiceExposure {
+    checkDnsSubdomain('gatewayName', options.gatewayName);
+    checkDnsLabel('gatewayNamespace', options.gatewayNamespace);
+    if (options.sectionName !== undefined) {
+      checkDnsSubdomain('sectionName', options.sectionName);
+    }
+    if (options.gatewayPodLabels !== undefined) {
+      checkPodLabels('gatewayPodLabels', options.gatewayPodLabels);
+    }
+    return new ServiceExposure(undefined, options);
+  }
+
+  private constructor(
+    /** The Ingress options, for an Ingress. */
+    public readonly ingress: IngressOptions | undefined,
+    /** The route options, for an HTTPRoute. */
+    public readonly route: HttpRouteOptions | undefined,
+  ) {}
+
+  /**
+   * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the ingress
+   * controller's namespace for an Ingress; the Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
+   */
+  public get proxyPeer(): NetworkPeer {
+    if (this.route) {
+      return this.route.gatewayPodLabels
+        ? NetworkPeer.pods(this.route.gatewayNamespace, this.route.gatewayPodLabels)
+        : NetworkPeer.namespace(this.route.gatewayNamespace);
+    }
+    return NetworkPeer.namespace(this.ingress!.controllerNamespace ?? 'ingress-nginx');
+  }
+
+  /** @internal Render the Ingress (id `Ingress`) or HTTPRoute (id `HttpRoute`); returns the TLS Secret an Ingress reads, if any. */
+  public _render(scope: Construct, target: ExposureTarget): string | undefined {
+    if (this.ingress) {
+      return new HttpIngress(scope, 'Ingress', {
+        ...this.ingress, annotations: { ...target.ingressAnnotations, ...this.ingress.annotations },
+        name: target.name, namespace: target.namespace, labels: target.labels, host: target.host,
+        routes: target.backends.flatMap((b) => b.paths.map((path) => ({ path, serviceName: b.serviceName, servicePort: b.portName }))),
+      }).tlsSecretName;
+    }
+    const route = this.route!;
+    if (isIPv4(target.host)) {
+      invalid('host', target.host, 'must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    }
+    new ApiObject(scope, 'HttpRoute', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: target.name, namespace: target.namespace, labels: target.labels },
+      spec: {
+        parentRefs: [{ name: route.gatewayName, namespace: route.gatewayNamespace, ...(route.sectionName ? { sectionName: route.sectionName } : {}) }],
+        hostnames: [target.host],
+        rules: target.backends.map((b) => ({
+          matches: b.paths.map((value) => ({ path: { type: 'PathPrefix', value } })),
+          backendRefs: [{ name: b.serviceName, port: b.port }],
+        })),
+      },
+    });
+    return undefined;
+  }
+}

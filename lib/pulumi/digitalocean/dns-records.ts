@@ -1,0 +1,65 @@
+import * as digitalocean from '@pulumi/digitalocean';
+import * as pulumi from '@pulumi/pulumi';
+import { checkDnsSubdomain, checkInteger, invalid } from '../../core/validation';
+
+/** Args of `DnsRecords`. */
+export interface DnsRecordsArgs {
+  /**
+   * The domain in DigitalOcean DNS that holds the records (`doctl compute domain list`), e.g. `example.com`. Its
+   * name servers must be DigitalOcean's for the records to resolve.
+   */
+  readonly dnsDomain: string;
+  /** The fully qualified host names, each `dnsDomain` or inside it, e.g. `harbor.example.com`. */
+  readonly hosts: string[];
+  /** The IPv4 address every host points at, e.g. the ingress Load Balancer's. */
+  readonly ip: pulumi.Input<string>;
+  /**
+   * The records' time to live, in seconds; DigitalOcean accepts 30 or more.
+   *
+   * @default 300
+   */
+  readonly ttl?: number;
+}
+
+/**
+ * One `A` record in a DigitalOcean domain for each host, all pointing at one address, such as `harbor` and `drone`
+ * in `example.com` at the ingress Load Balancer. The address may stay unknown until the Load Balancer exists.
+ */
+export class DnsRecords extends pulumi.ComponentResource {
+  /** The records, in the order of `hosts`. */
+  public readonly records: digitalocean.DnsRecord[];
+  /** The fully qualified names of the records. */
+  public readonly fqdns: pulumi.Output<string>[];
+
+  public constructor(name: string, args: DnsRecordsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // check every input before registering anything
+    const domain = checkDnsSubdomain('dnsDomain', args.dnsDomain);
+    if (args.hosts.length === 0) {
+      invalid('hosts', args.hosts, 'must name at least one host');
+    }
+    const names = args.hosts.map((h) => recordName(checkDnsSubdomain('hosts', h), domain));
+    if (new Set(names).size !== names.length) {
+      invalid('hosts', args.hosts, 'must not repeat a host');
+    }
+    const ttl = args.ttl ?? 300;
+    checkInteger('ttl', ttl, 30, 2147483647);
+    super('dockyard:digitalocean:DnsRecords', name, {}, opts);
+
+    this.records = names.map((record) => new digitalocean.DnsRecord(`${name}-${record === '@' ? 'apex' : record.replace(/\./g, '-')}`, {
+      domain, type: 'A', name: record, value: args.ip, ttl,
+    }, { parent: this }));
+    this.fqdns = this.records.map((r) => r.fqdn);
+    this.registerOutputs({ fqdns: this.fqdns });
+  }
+}
+
+/** The record name of `host` relative to `domain`: `harbor` for `harbor.example.com` in `example.com`, `@` for the apex. */
+export function recordName(host: string, domain: string): string {
+  if (host === domain) {
+    return '@';
+  }
+  if (!host.endsWith(`.${domain}`)) {
+    invalid('hosts', host, `must be ${domain} or a name inside it`);
+  }
+  return host.slice(0, -domain.length - 1);
+}

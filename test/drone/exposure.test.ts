@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { HarborExposure, IngressTls, NetworkPeer, ServiceExposure } from '../../lib';
+import { find, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
+
+const CRDS = process.env.DOCKYARD_K8S_CRDS ?? path.resolve(__dirname, '../../../shared/k8s-crds');
+
+/** Closes every object schema, as the policy suite does, so a misspelt field is an error. */
+function closeObjects(node: any): void {
+  if (Array.isArray(node)) return node.forEach(closeObjects);
+  if (!node || typeof node !== 'object') return;
+  if (node.properties && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
+    node.additionalProperties = false;
+  }
+  Object.values(node).forEach(closeObjects);
+}
+
+let compiled: ValidateFunction | undefined;
+
+/** The HTTPRoute v1 schema of the Gateway API v1.6.1 standard-channel CRD, closed; compiled once. */
+function httpRouteValidator(): ValidateFunction {
+  if (compiled) return compiled;
+  const file = path.join(CRDS, 'gateway-api-v1.6.1', 'httproutes.yaml');
+  const crd = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
+  const schema = crd.spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema;
+  closeObjects(schema);
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('date-time', { type: 'string', validate: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i });
+  return (compiled = ajv.compile(schema));
+}
+
+/**
+ * Structural errors against the CRD schema, plus the CEL rules (`x-kubernetes-validations`) that apply to the fields
+ * Dockyard sets, evaluated here by hand: a Service backendRef needs a port; PathPrefix values are clean absolute
+ * paths; parentRefs are distinct; at most 128 matches in all.
+ */
+function httpRouteErrors(route: any): string[] {
+  const validate = httpRouteValidator();
+  const errors = validate(route) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  for (const rule of route.spec.rules ?? []) {
+    for (const ref of rule.backendRefs ?? []) {
+      if ((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.port === undefined) errors.push(`backendRef ${ref.name}: no port`);
+    }
+    for (const m of rule.matches ?? []) {
+      const v: string = m.path?.value ?? '/';
+      const clean = v.startsWith('/') && !/\/\/|\/\.\/|\/\.\.\/|%2f|#/i.test(v) && !/\/\.\.?$/.test(v)
+        && /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/.test(v);
+      if (!clean) errors.push(`path ${v}: not a clean absolute path`);
+    }
+  }
+  const keys = (route.spec.parentRefs ?? []).map((p: any) => JSON.stringify([p.group, p.kind, p.namespace, p.name, p.sectionName, p.port]));
+  if (new Set(keys).size !== keys.length) errors.push('parentRefs: not distinct');
+  if ((route.spec.rules ?? []).reduce((n: number, r: any) => n + (r.matches?.length ?? 1), 0) > 128) errors.push('rules: more than 128 matches');
+  return errors;
+}
+
+const gateway = { gatewayName: 'public', gatewayNamespace: 'gateways' };
+const port8080 = (from: any) => ({ from: [from], ports: [{ protocol: 'TCP', port: 8080 }] });
+
+describe('DroneServer exposure', () => {
+  test('attaches an HTTPRoute to a Gateway, valid against Gateway API v1.6.1, instead of an Ingress', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart, { host: 'drone.example.com:8443', exposure: ServiceExposure.httpRoute({ ...gateway, sectionName: 'https' }) });
+    const objects = synth(chart);
+    const route = find(objects, 'HTTPRoute', 'drone', 'ci');
+    expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(route.spec).toEqual({
+      parentRefs: [{ name: 'public', namespace: 'gateways', sectionName: 'https' }],
+      hostnames: ['drone.example.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'drone', port: 8080 }] }],
+    });
+    expect(find(objects, 'Service', 'drone').spec.ports.map((p: any) => p.port)).toContain(route.spec.rules[0].backendRefs[0].port);
+    expect(httpRouteErrors(route)).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    expect(server.tlsSecretName).toBeUndefined();
+    expect(find(objects, 'NetworkPolicy', 'drone').spec.ingress).toEqual([
+      port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } } }),
+    ]);
+  });
+
+  test('admits only the Gateway pods with gatewayPodLabels', () => {
+    const chart = testChart('ci');
+    const labels = { 'gateway.networking.k8s.io/gateway-name': 'public' };
+    droneServer(chart, { exposure: ServiceExposure.httpRoute({ ...gateway, gatewayPodLabels: labels }) });
+    const objects = synth(chart);
+    expect(find(objects, 'HTTPRoute', 'drone').spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateways' }]);
+    expect(httpRouteErrors(find(objects, 'HTTPRoute', 'drone'))).toEqual([]);
+    expect(find(objects, 'NetworkPolicy', 'drone').spec.ingress).toEqual([
+      port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } }, podSelector: { matchLabels: labels } }),
+    ]);
+  });
+
+  test('the schema check catches a broken HTTPRoute', () => {
+    const chart = testChart('ci');
+    droneServer(chart, { exposure: ServiceExposure.httpRoute(gateway) });
+    const route = find(synth(chart), 'HTTPRoute', 'drone');
+    const broken = { ...route, spec: { ...route.spec, hostnames: ['Drone'], rules: [{ backendRefs: [{ name: 'drone' }], matches: [{ path: { type: 'PathPrefix', value: '//x' } }] }], extra: 1 } };
+    expect(httpRouteErrors(broken)).toEqual(expect.arrayContaining([
+      '/spec must NOT have additional properties', expect.stringMatching(/^\/spec\/hostnames\/0 must match pattern/),
+      'backendRef drone: no port', 'path //x: not a clean absolute path',
+    ]));
+  });
+
+  test('ServiceExposure.ingress renders what the deprecated ingress prop renders', () => {
+    const options = { className: 'nginx', tls: IngressTls.certManager('letsencrypt'), controllerNamespace: 'ingress', annotations: { a: 'b' } };
+    const viaProp = testChart('ci');
+    const a = droneServer(viaProp, { ingress: options });
+    const viaExposure = testChart('ci');
+    const b = droneServer(viaExposure, { exposure: ServiceExposure.ingress(options) });
+    expect(synth(viaExposure)).toEqual(synth(viaProp));
+    expect(b.tlsSecretName).toBe('drone-tls');
+    expect(a.tlsSecretName).toBe('drone-tls');
+    expect(find(synth(viaExposure), 'Ingress', 'drone').metadata.annotations).toEqual({ 'a': 'b', 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(viaExposure.node.findChild('Drone').node.tryFindChild('Ingress')).toBeDefined();
+  });
+
+  test('HarborExposure is ServiceExposure', () => {
+    expect(HarborExposure).toBe(ServiceExposure);
+    expect(HarborExposure.httpRoute(gateway)).toBeInstanceOf(ServiceExposure);
+  });
+
+  test('grantConnect admits a client to 8080, and the deprecated grantRpc does the same', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    server.grantConnect(NetworkPeer.namespace('builds'));
+    server.grantRpc(NetworkPeer.namespace('builds'));
+    server.grantRpc(NetworkPeer.pods('ci', { app: 'runner' }));
+    expect(find(synth(chart), 'NetworkPolicy', 'drone').spec.ingress).toEqual([
+      port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'builds' } } }),
+      port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { app: 'runner' } } }),
+    ]);
+  });
+
+  test('fails on bad gateway props with one-line messages', () => {
+    expect(() => ServiceExposure.httpRoute({ gatewayName: 'Public', gatewayNamespace: 'gateways' }))
+      .toThrow('invalid gatewayName "Public": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels');
+    expect(() => ServiceExposure.httpRoute({ gatewayName: 'public', gatewayNamespace: 'gate.ways' }))
+      .toThrow('invalid gatewayNamespace "gate.ways": must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    expect(() => ServiceExposure.httpRoute({ ...gateway, sectionName: 'HTTPS' }))
+      .toThrow('invalid sectionName "HTTPS": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels');
+    expect(() => ServiceExposure.httpRoute({ ...gateway, gatewayPodLabels: {} }))
+      .toThrow('invalid gatewayPodLabels {}: must not be empty: omit it to admit every pod of the namespace');
+    expect(() => ServiceExposure.httpRoute({ ...gateway, gatewayPodLabels: { app: 'a b' } }))
+      .toThrow('invalid gatewayPodLabels {"app":"a b"}: "app" must be a label key with a label value: at most 63 letters, digits, "-", "_" ' +
+        'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
+    expect(() => droneServer(testChart('ci'), { host: '10.0.0.1', exposure: ServiceExposure.httpRoute(gateway) }))
+      .toThrow('invalid host "10.0.0.1": must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    expect(() => droneServer(testChart('ci'), { ingress: { className: 'nginx' }, exposure: ServiceExposure.httpRoute(gateway) }))
+      .toThrow('invalid ingress {"className":"nginx"}: must not be set together with exposure: use exposure alone');
+    for (const bad of [{ gatewayName: '', gatewayNamespace: 'gw' }, { gatewayName: 'gw', gatewayNamespace: '' }]) {
+      expect(() => ServiceExposure.httpRoute(bad)).toThrow(/^invalid gateway(Name|Namespace) "": [^\n]+$/);
+    }
+  });
+});

@@ -1,0 +1,284 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG, DefaultStackConfig, loadConfig } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { Image, ImageRelocation, Images, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { container, find, synth, testChart } from '../util';
+
+const MIRROR = 'mirror.example.com/airgap';
+const ROOT = path.resolve(__dirname, '../..');
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+
+/** What a synth wrote, and what it said on stderr. */
+interface Synthesized {
+  readonly outdir: string;
+  readonly stderr: string;
+  readonly docs: any[];
+  readonly secrets: any[];
+  readonly files: string[];
+}
+
+/** Build an app with `build`, synthesize it to a fresh directory, and capture stderr meanwhile. */
+function synthApp(build: (app: App) => void, env: Record<string, string> = {}): Synthesized {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-relocate-all-'));
+  roots.push(root);
+  const outdir = path.join(root, 'dist');
+  const { stderr } = capture(() => withEnv(env, () => {
+    const app = new App({ outdir });
+    build(app);
+    synthesize(app, new LocalSecretStore({ statePath: path.join(root, 'state.json') }));
+  }));
+  const files = (fs.readdirSync(outdir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(outdir, f)).isFile()).sort();
+  const load = (f: string) => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map((d) => d.toJS()).filter(Boolean);
+  return {
+    outdir,
+    stderr: stderr.replace(/^dockyard: generated .*\n/gm, ''),
+    docs: files.filter((f) => /\.ya?ml$/.test(f) && !f.includes('.local.')).flatMap(load),
+    secrets: load('secrets.local.yaml'),
+    files,
+  };
+}
+
+function capture<T>(run: () => T): { value: T; stderr: string } {
+  const lines: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    return { value: run(), stderr: lines.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function withEnv<T>(env: Record<string, string>, run: () => T): T {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return run();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  }
+}
+
+/** Every image the output names: pod containers, the runner's build images, and pipeline steps. */
+function imagesOf(docs: any[]): string[] {
+  const images = docs.flatMap((d: any) => {
+    const pod = d?.spec?.template?.spec ?? d?.spec?.jobTemplate?.spec?.template?.spec;
+    const containers = pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => c.image) : [];
+    const annotated = (d?.metadata?.annotations?.['dockyard.dev/images'] ?? '').split(',').filter(Boolean);
+    const steps = d?.kind === 'pipeline' ? d.steps.map((s: any) => s.image) : [];
+    return [...containers, ...annotated, ...steps];
+  });
+  return [...new Set<string>(images)].sort();
+}
+
+function dockyardImages(args: string[]) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin/dockyard-images.js'), ...args], { encoding: 'utf8' });
+}
+
+const defaults = (overrides: Partial<DefaultStackConfig> = {}): DefaultStackConfig => ({ ...DEFAULT_CONFIG, ...overrides });
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockyard: warning:'));
+
+describe('Images.relocateAll: one call relocates a whole stack', () => {
+  const relocated = synthApp((app) => {
+    defaultStack(app, defaults());
+    Images.relocateAll(app, ImageRelocation.registry(MIRROR));
+  });
+  const original = synthApp((app) => {
+    defaultStack(app, defaults());
+    Images.relocateAll(app, ImageRelocation.upstream());
+  });
+  const images = imagesOf(relocated.docs);
+
+  test('after defaultStack(), every image of the manifests, pipelines and build pods comes from the mirror, Harbor\'s included', () => {
+    expect(images.length).toBeGreaterThan(15);
+    expect(images.filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
+    expect(images).toContain(`${MIRROR}/goharbor/harbor-core:v2.15.1`);
+    const pipelines = relocated.docs.filter((d) => d.kind === 'pipeline');
+    expect(pipelines.length).toBeGreaterThan(0);
+    expect(pipelines.flatMap((p) => p.steps.map((s: any) => s.image)).filter((i: string) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
+    const runner = find(relocated.docs.filter((d) => d.metadata), 'Deployment', 'drone-runner');
+    const annotated = runner.metadata.annotations['dockyard.dev/images'].split(',');
+    expect(annotated).toEqual([`${MIRROR}/drone/git:1.2.0`, `${MIRROR}/drone/placeholder:1`]);
+    // overriding the stack's own relocations is what relocateAll is for: no warning
+    expect(warnings(relocated.stderr)).toEqual([]);
+  });
+
+  test('the original images are those of the same stack relocated nowhere, Harbor\'s own on Docker Hub', () => {
+    const originals = imagesOf(original.docs);
+    expect(originals.length).toBe(images.length);
+    expect(originals.every((i) => i.startsWith('docker.io/'))).toBe(true);
+    expect(original.files).not.toContain('images.pairs.txt');
+  });
+
+  test('images.pairs.txt and dockyard-images --pairs list exactly the relocated images, source before destination', () => {
+    const originals = imagesOf(original.docs);
+    const listed = dockyardImages(['--pairs', relocated.outdir]);
+    expect(listed.stderr).toBe('');
+    expect(listed.status).toBe(0);
+    const pairs = listed.stdout.trimEnd().split('\n').map((l) => l.split(' '));
+    expect(pairs.map(([source]) => source)).toEqual(originals);
+    expect(pairs.map(([, destination]) => destination).sort()).toEqual(images);
+    for (const [source, destination] of pairs) {
+      expect(destination).toBe(Image.of(source).withRegistry(MIRROR).reference);
+    }
+    expect(fs.readFileSync(path.join(relocated.outdir, 'images.pairs.txt'), 'utf8')).toBe(listed.stdout);
+    // the plain list is still the post-relocation references
+    expect(dockyardImages([relocated.outdir]).stdout.trimEnd().split('\n')).toEqual(images);
+  });
+
+  test('Harbor\'s self-pull guard still refuses to pull Harbor through itself, whatever relocateAll says', () => {
+    for (const relocation of [(h: string) => ImageRelocation.proxyCache(h, 'dockerhub'), (h: string) => ImageRelocation.registry(`${h}/mirror`)]) {
+      const app = new App({ outdir: '/nonexistent' });
+      const chart = defaultStack(app, defaults());
+      Images.relocateAll(app, relocation('harbor.example.com'));
+      expect(() => capture(() => chart.toJson())).toThrow(/Harbor at harbor\.example\.com (cannot pull its own images through itself|needs to start); .*\(Images\.relocateAll\(the app root, .*\) overrides any relocation below it\)/);
+    }
+  });
+});
+
+describe('relocations that another shadows or overwrites warn at synth', () => {
+  test('a relocation set on the app after the stack relocated its chart warns, naming the scopes and both relocations', () => {
+    const { stderr, docs } = synthApp((app) => {
+      defaultStack(app, defaults());
+      Images.relocate(app, ImageRelocation.registry(MIRROR));
+    });
+    expect(imagesOf(docs).some((i) => i.startsWith(`${MIRROR}/`))).toBe(false);
+    const mirror = `Images.relocate(the app root, ImageRelocation.registry("${MIRROR}"))`;
+    // one line per pair of relocations, naming the first image they disagree about
+    const lines = warnings(stderr);
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain(`dockyard: warning: image relocation ${mirror} is shadowed below "dockyard" by ` +
+      'Images.relocate("dockyard", ImageRelocation.proxyCache("harbor.example.com", "dockerhub", "docker.io")) ' +
+      `(e.g. docker.io/drone/drone:2.28.2 becomes harbor.example.com/dockerhub/drone/drone:2.28.2, not ${MIRROR}/drone/drone:2.28.2); ` +
+      'use Images.relocateAll to override the relocations below a scope');
+    for (const scope of ['dockyard/Harbor', 'dockyard/Postgres', 'dockyard/Redis']) {
+      expect(lines.filter((l) => l.startsWith(`dockyard: warning: image relocation ${mirror} is shadowed below "${scope}" by ` +
+        `Images.relocate("${scope}", ImageRelocation.upstream()) (e.g. docker.io/`))).toHaveLength(1);
+    }
+  });
+
+  test('relocating the returned chart overwrites the stack\'s relocation and is shadowed by its exemptions: both warn', () => {
+    const { stderr } = synthApp((app) => {
+      const chart = defaultStack(app, defaults());
+      Images.relocate(chart, ImageRelocation.registry(MIRROR));
+    });
+    const lines = warnings(stderr);
+    expect(lines).toContain('dockyard: warning: image relocation Images.relocate("dockyard", ImageRelocation.proxyCache("harbor.example.com", ' +
+      `"dockerhub", "docker.io")) is overwritten by Images.relocate("dockyard", ImageRelocation.registry("${MIRROR}")); ` +
+      'only the last relocation set on a scope applies');
+    expect(lines.filter((l) => l.includes('is shadowed below "dockyard/Harbor" by Images.relocate("dockyard/Harbor", ImageRelocation.upstream())'))).toHaveLength(1);
+    expect(lines).toHaveLength(4);
+  });
+
+  test('of two relocateAll above an image the outermost wins, and the inner one warns', () => {
+    const chart = testChart();
+    new Postgres(chart, 'A', { name: 'a' });
+    Images.relocateAll(chart, ImageRelocation.registry('inner.example.com/m'));
+    Images.relocateAll(chart.node.root, ImageRelocation.registry(MIRROR));
+    const { value: objects, stderr } = capture(() => synth(chart));
+    expect(container(find(objects, 'StatefulSet', 'a')).image).toBe(`${MIRROR}/library/postgres:17.9-bookworm`);
+    expect(warnings(stderr)).toEqual([expect.stringContaining('image relocation Images.relocateAll("test", ImageRelocation.registry("inner.example.com/m")) ' +
+      `is shadowed below the app root by Images.relocateAll(the app root, ImageRelocation.registry("${MIRROR}"))`)]);
+  });
+
+  test('a relocation set after relocateAll, that relocateAll overrides, warns; agreeing or exempting relocations do not', () => {
+    const chart = testChart();
+    const db = new Postgres(chart, 'A', { name: 'a' });
+    Images.relocateAll(chart, ImageRelocation.registry(MIRROR));
+    Images.relocate(db, ImageRelocation.upstream());
+    expect(warnings(capture(() => synth(chart)).stderr)).toEqual([expect.stringContaining(
+      'image relocation Images.relocate("test/A", ImageRelocation.upstream()) is shadowed below "test" by Images.relocateAll("test", ')]);
+
+    const quiet = testChart();
+    const other = new Postgres(quiet, 'A', { name: 'a' });
+    Images.relocate(quiet, ImageRelocation.registry(MIRROR));
+    new Postgres(quiet, 'B', { name: 'b' });
+    Images.relocate(other, ImageRelocation.upstream());       // an exemption set after the relocation above: the design
+    Images.relocate(quiet, ImageRelocation.registry(MIRROR)); // overwritten by the same relocation
+    Images.relocate(quiet.node.root, ImageRelocation.registry(MIRROR));
+    const { value: objects, stderr } = capture(() => synth(quiet));
+    expect(container(find(objects, 'StatefulSet', 'a')).image).toBe(Postgres.IMAGE.reference);
+    expect(container(find(objects, 'StatefulSet', 'b')).image).toBe(`${MIRROR}/library/postgres:17.9-bookworm`);
+    // the app root's relocation, set last, agrees with the chart's about b, but not with a's exemption about a
+    expect(warnings(stderr)).toEqual([`dockyard: warning: image relocation Images.relocate(the app root, ImageRelocation.registry("${MIRROR}")) ` +
+      'is shadowed below "test/A" by Images.relocate("test/A", ImageRelocation.upstream()) (e.g. docker.io/library/postgres:17.9-bookworm ' +
+      `becomes docker.io/library/postgres:17.9-bookworm, not ${MIRROR}/library/postgres:17.9-bookworm); ` +
+      'use Images.relocateAll to override the relocations below a scope']);
+  });
+
+  test('the default stack on its own, with or without a mirror, warns about nothing', () => {
+    expect(warnings(synthApp((app) => defaultStack(app, defaults())).stderr)).toEqual([]);
+    expect(warnings(synthApp((app) => defaultStack(app, defaults({ imageMirror: MIRROR }))).stderr)).toEqual([]);
+  });
+});
+
+describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
+  const mirrored = synthApp((app) => defaultStack(app, defaults({ imageMirror: MIRROR })));
+  const harborConfig = (docs: any[]) => JSON.parse(find(docs.filter((d) => d.metadata), 'ConfigMap', 'harbor-configure').data['config.json']);
+
+  test('declares no Docker Hub proxy cache and writes no node mirror files, only the pairs to copy', () => {
+    const config = harborConfig(mirrored.docs);
+    expect(config.registries).toEqual([]);
+    expect(config.projects.map((p: any) => p.name)).toEqual(['apps']);
+    expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['apps']);
+    expect(mirrored.files).toEqual(['dockyard.k8s.yaml', 'images.pairs.txt', 'pipelines/demo.drone.yml', 'secrets.local.yaml']);
+    expect(mirrored.files.some((f) => f.includes('hosts.toml'))).toBe(false);
+    expect(imagesOf(mirrored.docs).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
+    const pairs = dockyardImages(['--pairs', mirrored.outdir]).stdout.trimEnd().split('\n');
+    expect(pairs.map((l) => l.split(' ')[1]).sort()).toEqual(imagesOf(mirrored.docs));
+  });
+
+  test('the proxy mode still proxies Docker Hub and writes the node mirror files', () => {
+    const proxied = synthApp((app) => defaultStack(app, defaults()));
+    expect(harborConfig(proxied.docs).projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
+    expect(proxied.files).toContain('nodes/containerd/certs.d/docker.io/hosts.toml');
+    expect(proxied.files).not.toContain('images.pairs.txt');
+  });
+
+  test('without DOCKYARD_IMAGE_MIRROR_USER the mirror is pulled anonymously: the pull secret holds Harbor only', () => {
+    const pull = mirrored.secrets.find((s) => s.metadata.name === 'harbor-pull');
+    expect(Object.keys(JSON.parse(pull.stringData['.dockerconfigjson']).auths)).toEqual(['harbor.example.com']);
+  });
+
+  test('a mirror login joins the pull secret, every pod pulling from the mirror, and the pipelines\' image_pull_secrets', () => {
+    const withLogin = synthApp((app) => defaultStack(app, defaults({ imageMirror: MIRROR, imageMirrorUser: 'mirror-bot' })),
+      { DOCKYARD_IMAGE_MIRROR_PASSWORD: 'mirror-token-123' });
+    const auths = (s: any, key: string) => JSON.parse(s.stringData[key]).auths;
+    const expected = Buffer.from('mirror-bot:mirror-token-123').toString('base64');
+    const pull = withLogin.secrets.find((s) => s.metadata.name === 'harbor-pull');
+    expect(Object.keys(auths(pull, '.dockerconfigjson'))).toEqual(['harbor.example.com', 'mirror.example.com']);
+    expect(auths(pull, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
+    const credentials = withLogin.secrets.filter((s) => s.metadata.name === 'registry-credentials');
+    expect(credentials.map((s) => s.metadata.namespace).sort()).toEqual(['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'harbor']);
+    for (const s of credentials) {
+      expect(auths(s, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
+    }
+    const pods = withLogin.docs.filter((d) => d.spec?.template?.spec).map((w) => w.spec.template.spec);
+    expect(pods.length).toBeGreaterThan(5);
+    for (const pod of pods) {
+      expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    }
+    for (const pipeline of withLogin.docs.filter((d) => d.kind === 'pipeline')) {
+      expect(pipeline.image_pull_secrets).toEqual(['harbor_pull']);
+    }
+    expect(withLogin.docs.filter((d) => d.kind === 'secret').map((d) => d.get.path)).toContain('harbor-pull');
+  });
+
+  test('DOCKYARD_IMAGE_MIRROR_USER is read only with a mirror, and must be a user name', () => {
+    expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'mirror-bot' }).imageMirrorUser).toBe('mirror-bot');
+    expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR }).imageMirrorUser).toBeUndefined();
+    const rule = 'must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR_USER: 'mirror-bot' })).toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "mirror-bot": ${rule}`);
+    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'a:b' })).toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "a:b": ${rule}`);
+  });
+});
