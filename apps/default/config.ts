@@ -31,12 +31,16 @@ export interface DefaultStackConfig {
   /**
    * A registry that mirrors every image, for air-gapped clusters (`DOCKYARD_IMAGE_MIRROR`, e.g.
    * `registry.example.com/mirror`); then nothing pulls from Docker Hub, not even through Harbor.
+   *
+   * @default - no mirror: Docker Hub images are pulled through Harbor's proxy cache
    */
   readonly imageMirror?: string;
   /**
    * The user name of the mirror's login, if it needs one (`DOCKYARD_IMAGE_MIRROR_USER`); its password or token is
    * the input `DOCKYARD_IMAGE_MIRROR_PASSWORD`, read at the first synth into the secret state. The login joins the
    * pull secret and the pipelines' `harbor-pull`.
+   *
+   * @default - the mirror is pulled from anonymously
    */
   readonly imageMirrorUser?: string;
   /** The local secret state file of `LocalSecretStore` (`DOCKYARD_STATE`). */

@@ -31,7 +31,7 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     host: config.host,
     gitProvider: gitProviderOf(config.gitProvider, { clientId: config.gitClientId, clientSecret: oauth.key('client-secret'), server: config.gitServer }),
     database: postgres.addDatabase('drone'),
-    ...droneFilters(config.organization, config.admin),
+    ...droneFilters(config.organization, config.admin, 'DOCKYARD_ORG'),
     admin: config.admin,
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
   });

@@ -38,7 +38,11 @@ export interface DigitalOceanSettings {
    * @default - true when `acmeEmail` is set
    */
   readonly installIngress?: boolean;
-  /** The e-mail address of the Let's Encrypt account (`acmeEmail`); required when `installIngress` is on. */
+  /**
+   * The e-mail address of the Let's Encrypt account (`acmeEmail`); required when `installIngress` is on.
+   *
+   * @default - none: no ingress, cert-manager or issuer is installed unless `installIngress` says so
+   */
   readonly acmeEmail?: string;
   /**
    * Whether the ClusterIssuer uses Let's Encrypt's staging directory (`acmeStaging`): untrusted certificates with

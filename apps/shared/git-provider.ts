@@ -77,15 +77,20 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
 /**
  * Drone's user and repository filters for an organisation and an admin.
  *
- * - A nested GitLab group `acme/platform` is matched two ways upstream: repositories by their full namespace
- *   (`DRONE_REPOSITORY_FILTER`, compared with the repository's namespace in harness v2.28.2
- *   `service/repo/repo.go`), and memberships by the group's own path, `platform` (go-scm
- *   `scm/driver/gitlab/org.go` `convertOrganization` sets `Name: from.Path`).
+ * - A nested GitLab group `acme/platform` cannot gate log-in: Drone's user filter checks the names of the user's
+ *   groups (harness v2.28.2 `service/admission/membership.go`), and go-scm names a GitLab group by its own path only
+ *   (`scm/driver/gitlab/org.go` `convertOrganization` sets `Name: from.Path`), so a member of any group called
+ *   `platform` would pass, and registration is open when a filter is set. A nested group is refused.
  * - The admin may be the organisation itself (a personal account); Drone compares names in lower case
  *   (`service/admission/membership.go`), so the list holds each name once, whatever its case.
+ *
+ * @param prop the setting that holds the organisation, named in errors
  */
-export function droneFilters(organization: string, admin: string): { userFilter: string[]; repositoryFilter: string[] } {
-  const group = organization.split('/').pop()!;
-  const userFilter = group.toLowerCase() === admin.toLowerCase() ? [group] : [group, admin];
+export function droneFilters(organization: string, admin: string, prop = 'organization'): { userFilter: string[]; repositoryFilter: string[] } {
+  if (organization.includes('/')) {
+    invalid(prop, organization, 'must be a top-level group: Drone matches a nested GitLab group by its last path segment only, ' +
+      'which any group of that name passes');
+  }
+  const userFilter = organization.toLowerCase() === admin.toLowerCase() ? [organization] : [organization, admin];
   return { userFilter, repositoryFilter: [organization] };
 }

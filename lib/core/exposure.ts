@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { isIPv4 } from 'net';
 import { HttpIngress, IngressOptions } from './ingress';
 import { NetworkPeer } from './network';
-import { checkDnsLabel, checkDnsSubdomain, invalid } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkLabels, invalid } from './validation';
 
 /** Options of `ServiceExposure.httpRoute`. */
 export interface HttpRouteOptions {
@@ -50,29 +50,6 @@ export interface ExposureTarget {
   readonly ingressAnnotations?: Record<string, string>;
 }
 
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-function isLabelKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
-  const validPrefix = prefix === undefined || (prefix.length <= 253 && prefix.split('.').every((l) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(l) && l.length <= 63));
-  return validPrefix && name.length <= 63 && LABEL_NAME.test(name);
-}
-
-function checkPodLabels(prop: string, labels: Record<string, string>): Record<string, string> {
-  const entries = labels && typeof labels === 'object' ? Object.entries(labels) : [];
-  if (entries.length === 0) {
-    invalid(prop, labels, 'must not be empty: omit it to admit every pod of the namespace');
-  }
-  for (const [key, value] of entries) {
-    if (!isLabelKey(key) || typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
-      invalid(prop, labels, `${JSON.stringify(key)} must be a label key with a label value: at most 63 letters, digits, "-", "_" ` +
-        'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
-    }
-  }
-  return labels;
-}
-
 /**
  * How users reach a web application: an Ingress, or a Gateway API `HTTPRoute` (gateway.networking.k8s.io/v1)
  * attached to an existing Gateway. The same for every construct that takes an `exposure`: Harbor and DroneServer.
@@ -94,7 +71,10 @@ export class ServiceExposure {
       checkDnsSubdomain('sectionName', options.sectionName);
     }
     if (options.gatewayPodLabels !== undefined) {
-      checkPodLabels('gatewayPodLabels', options.gatewayPodLabels);
+      if (Object.keys(options.gatewayPodLabels ?? {}).length === 0) {
+        invalid('gatewayPodLabels', options.gatewayPodLabels, 'must not be empty: omit it to admit every pod of the namespace');
+      }
+      checkLabels('gatewayPodLabels', options.gatewayPodLabels);
     }
     return new ServiceExposure(undefined, options);
   }

@@ -1,5 +1,4 @@
-import { Construct, IConstruct } from 'constructs';
-import { OutputFile } from './output-file';
+import { IConstruct } from 'constructs';
 import type { ISecret } from './secret';
 import { invalid, ValidationError } from './validation';
 
@@ -94,7 +93,6 @@ interface Relocation {
 
 /** The file, beside the manifests, of the images relocated to a mirror: `<source> <destination>` lines. */
 export const IMAGE_PAIRS_FILE = 'images.pairs.txt';
-const PAIRS_ID = 'DockyardImagePairs';
 
 let calls = 0;
 const relocations = new WeakMap<IConstruct, Relocation>();
@@ -102,7 +100,10 @@ const overrides = new WeakMap<IConstruct, Relocation>();
 const guards = new WeakMap<IConstruct, Guard[]>();
 const pullSecrets = new WeakMap<IConstruct, Map<string, ISecret>>();
 /** Per root: source → destination of every image relocated to a mirror. */
-const pairs = new WeakMap<IConstruct, Map<string, string>>();
+// `<source> <destination>` lines by app root: one source relocated to two mirrors (two subtrees) is two lines
+const pairs = new WeakMap<IConstruct, Set<string>>();
+/** The app roots that set a mirror relocation: their synth writes `images.pairs.txt`, even when empty. */
+const mirrored = new WeakSet<IConstruct>();
 /** Per root: the warnings already printed. */
 const warned = new WeakMap<IConstruct, Set<string>>();
 
@@ -216,8 +217,8 @@ export class Images {
       }
     }
     if (winner?.relocation.mirror && resolved.reference !== image.reference) {
-      const byRoot = pairs.get(root) ?? new Map<string, string>();
-      byRoot.set(image.reference, resolved.reference);
+      const byRoot = pairs.get(root) ?? new Set<string>();
+      byRoot.add(`${image.reference} ${resolved.reference}`);
       pairs.set(root, byRoot);
     }
     return resolved;
@@ -228,8 +229,12 @@ export class Images {
    * synth writes to `images.pairs.txt` once every manifest and output file is resolved.
    */
   public static relocatedPairs(scope: IConstruct): string[] {
-    return [...(pairs.get(scope.node.root) ?? new Map<string, string>())].map(([from, to]) => `${from} ${to}`)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...(pairs.get(scope.node.root) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Whether a mirror relocation (`ImageRelocation.registry`) is set anywhere below `scope`'s root. */
+  public static mirrored(scope: IConstruct): boolean {
+    return mirrored.has(scope.node.root);
   }
 
   /** Make `secret` the pull secret of every pod below the app's root whose images come from `registries`. */
@@ -265,19 +270,8 @@ export class Images {
       slots.set(entry.scope, entry);
     }
     if (entry.relocation.mirror) {
-      // the list of images to copy to the mirror, written beside the manifests once everything else is resolved
-      const root = entry.scope.node.root as Construct;
-      if (!root.node.tryFindChild(PAIRS_ID)) {
-        const file: OutputFile = new OutputFile(root, PAIRS_ID, {
-          path: IMAGE_PAIRS_FILE,
-          content: () => {
-            // output files such as example pipelines resolve their images only now
-            OutputFile.allIn(root).filter((f) => f !== file).forEach((f) => f.content());
-            const lines = Images.relocatedPairs(root);
-            return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-          },
-        });
-      }
+      // synthesize writes the list of images to copy to the mirror once everything is resolved
+      mirrored.add(entry.scope.node.root);
     }
   }
 

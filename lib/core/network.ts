@@ -2,13 +2,13 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
-import { checkDnsLabel } from './validation';
+import { checkDnsLabel, checkLabels } from './validation';
 
 /** A set of pods that a NetworkPolicy admits traffic from. */
 export class NetworkPeer {
   /** The pods with `labels` in `namespace`. */
   public static pods(namespace: string, labels: Record<string, string>): NetworkPeer {
-    return new NetworkPeer(checkDnsLabel('namespace', namespace), { ...labels });
+    return new NetworkPeer(checkDnsLabel('namespace', namespace), { ...checkLabels('labels', labels) });
   }
 
   /** Every pod in `namespace`. */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { LocalSecretStore } from './local-secret-store';
+import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
@@ -36,7 +37,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   secrets.transaction(app, () => ({
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     manifests: app.charts.map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) })),
-    outputs: OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })),
+    outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
   }), ({ manifests, outputs }, rendered) => {
     const files = [
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
@@ -49,6 +50,18 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     written = files.map((f) => path.join(app.outdir, f.path));
   });
   return written;
+}
+
+/**
+ * `outputs` and, when a mirror relocation is set, `images.pairs.txt`: the `<source> <destination>` lines of every
+ * image relocated to the mirror, complete only now that every manifest and output file has resolved its images.
+ */
+function withImagePairs(app: App, outputs: { path: string; content: string }[]): { path: string; content: string }[] {
+  if (!Images.mirrored(app)) {
+    return outputs;
+  }
+  const lines = Images.relocatedPairs(app);
+  return [...outputs, { path: IMAGE_PAIRS_FILE, content: lines.length > 0 ? `${lines.join('\n')}\n` : '' }];
 }
 
 /**

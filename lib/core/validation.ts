@@ -374,3 +374,27 @@ export function checkStatePath(prop: string, value: string, outdir: string): str
   }
   return value;
 }
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Whether `key` is a Kubernetes label key: a name, optionally prefixed by a DNS subdomain and "/". */
+function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  const validPrefix = prefix === undefined || (prefix.length <= 253 && prefix.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)));
+  return validPrefix && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/**
+ * Check Kubernetes labels (k8s.io/apimachinery `validation.IsQualifiedName` for keys, `IsValidLabelValue` for
+ * values), so a bad one fails at synth instead of at `kubectl apply`.
+ */
+export function checkLabels(prop: string, labels: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(labels && typeof labels === 'object' ? labels : {})) {
+    if (!isLabelKey(key) || typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
+      invalid(prop, labels, `${JSON.stringify(key)} must be a label key with a label value: at most 63 letters, digits, "-", "_" ` +
+        'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
+    }
+  }
+  return labels;
+}

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkInteger, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkLabels, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { ServiceExposure } from '../core/exposure';
 import { checkDnsLabel } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
@@ -382,7 +382,8 @@ export class Harbor extends Construct {
       new ApiObject(this, 'ServiceMonitor', {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
-        metadata: { name, namespace: this.namespace, labels: { ...instance, ...metrics.serviceMonitorLabels } },
+        // the user's labels (a Prometheus' serviceMonitorSelector) never replace the ones that name this Harbor
+        metadata: { name, namespace: this.namespace, labels: { ...checkLabels('metrics.serviceMonitorLabels', metrics.serviceMonitorLabels ?? {}), ...instance } },
         spec: {
           jobLabel: 'app.kubernetes.io/name',
           endpoints: [{ port: METRICS.portName, path: METRICS.path, honorLabels: true, ...(metrics.interval ? { interval: metrics.interval } : {}) }],

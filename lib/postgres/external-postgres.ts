@@ -16,7 +16,11 @@ export interface ExternalPostgresProps {
   readonly databaseName: string;
   /** The role to log in as. */
   readonly user: string;
-  /** The role's password, in a Secret. */
+  /**
+   * The role's password, in a Secret. Clients build their connection strings inside the pod from it (Kubernetes
+   * `$(VAR)` expansion, which escapes nothing), so it must not contain `'`, `\`, `@`, `:`, `/`, `#`, `%` or
+   * whitespace; generated and DigitalOcean passwords are letters and digits.
+   */
   readonly password: SecretKey;
   /**
    * How the connection is secured.

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
-  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describeValue, invalid, invalidSecret, parseQuantity, ValidationError,
+  checkDnsLabel, checkDnsSubdomain, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
+  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describeValue, invalid, invalidSecret, NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -179,5 +179,15 @@ describe('validation helpers', () => {
     expect(message(() => checkStatePath('statePath', outdir, outdir))).toMatch(/^invalid statePath ".*": is a directory; /);
     expect(message(() => checkStatePath('statePath', '', outdir))).toBe(`invalid statePath "": must be the path of a file, relative or absolute, such as ` +
       `".dockyard/secrets.json", outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`);
+  });
+});
+
+describe('checkLabels', () => {
+  // k8s.io/apimachinery pkg/util/validation: IsQualifiedName (keys) and IsValidLabelValue (values)
+  test('accepts qualified keys and label values, and names the prop and the bad key otherwise', () => {
+    expect(checkLabels('labels', { 'app.kubernetes.io/name': 'x', release: 'kube-prometheus-stack', empty: '' })).toBeDefined();
+    expect(() => checkLabels('labels', { 'Bad Key': 'x' })).toThrow(/^invalid labels \{"Bad Key":"x"\}: "Bad Key" must be a label key with a label value/);
+    expect(() => checkLabels('labels', { ok: '-x' })).toThrow(/^invalid labels \{"ok":"-x"\}: "ok" must be a label key/);
+    expect(() => NetworkPeer.pods('ns', { 'a/b/c': 'x' })).toThrow(/^invalid labels/);
   });
 });

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, DefaultStackConfig, loadConfig } from '../../apps/defau
 import { defaultStack } from '../../apps/default/stack';
 import { Image, ImageRelocation, Images, LocalSecretStore, Postgres, synthesize } from '../../lib';
 import { container, find, synth, testChart } from '../util';
+import { imagesOf } from './images-of';
 
 const MIRROR = 'mirror.example.com/airgap';
 const ROOT = path.resolve(__dirname, '../..');
@@ -67,18 +68,6 @@ function withEnv<T>(env: Record<string, string>, run: () => T): T {
       if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
   }
-}
-
-/** Every image the output names: pod containers, the runner's build images, and pipeline steps. */
-function imagesOf(docs: any[]): string[] {
-  const images = docs.flatMap((d: any) => {
-    const pod = d?.spec?.template?.spec ?? d?.spec?.jobTemplate?.spec?.template?.spec;
-    const containers = pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => c.image) : [];
-    const annotated = (d?.metadata?.annotations?.['dockyard.dev/images'] ?? '').split(',').filter(Boolean);
-    const steps = d?.kind === 'pipeline' ? d.steps.map((s: any) => s.image) : [];
-    return [...containers, ...annotated, ...steps];
-  });
-  return [...new Set<string>(images)].sort();
 }
 
 function dockyardImages(args: string[]) {

@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { Image, LocalSecretStore, synthesize } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
+import { imagesOf } from './images-of';
 
 const MIRROR = 'mirror.example.com/airgap';
 const ROOT = path.resolve(__dirname, '../..');
@@ -14,14 +15,7 @@ const ROOT = path.resolve(__dirname, '../..');
 function imagesIn(outdir: string): string[] {
   const files = (fs.readdirSync(outdir, { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f) && !f.includes('.local.'));
   const docs = files.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map((d) => d.toJS()));
-  const images = docs.flatMap((d: any) => {
-    const pod = d?.spec?.template?.spec ?? d?.spec?.jobTemplate?.spec?.template?.spec;
-    const containers = pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => c.image) : [];
-    const annotated = (d?.metadata?.annotations?.['dockyard.dev/images'] ?? '').split(',').filter(Boolean);
-    const steps = d?.kind === 'pipeline' ? d.steps.map((s: any) => s.image) : [];
-    return [...containers, ...annotated, ...steps];
-  });
-  return [...new Set(images)].sort();
+  return imagesOf(docs);
 }
 
 describe.each(EXAMPLE_STACKS)('image relocation of the $name stack', ({ build }) => {

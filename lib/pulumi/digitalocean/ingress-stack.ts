@@ -4,8 +4,11 @@ import { invalid } from '../../core/validation';
 
 /** A Helm chart pinned by repository and version. */
 export interface PinnedChart {
+  /** The chart's name in its repository, also the Helm release's name. */
   readonly chart: string;
+  /** The exact chart version. */
   readonly version: string;
+  /** The Helm repository URL. */
   readonly repo: string;
 }
 
@@ -135,41 +138,36 @@ export class IngressStack extends pulumi.ComponentResource {
       metadata: { name: ns, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
     }, { parent: this });
 
-    const ingressNs = namespace('ingress-namespace', ingressNamespace);
-    this.ingressNginx = new k8s.helm.v3.Release(`${name}-ingress-nginx`, {
-      name: INGRESS_NGINX_CHART.chart,
-      chart: INGRESS_NGINX_CHART.chart,
-      version: args.ingressNginxVersion ?? INGRESS_NGINX_CHART.version,
-      repositoryOpts: { repo: INGRESS_NGINX_CHART.repo },
-      namespace: ingressNs.metadata.name,
-      timeout,
-      values: {
-        controller: {
-          ingressClass: ingressClassName,
-          ingressClassResource: { name: ingressClassName, enabled: true, default: false },
-          // Ingresses get the Load Balancer's address in their status, which Pulumi waits for
-          publishService: { enabled: true },
-          service: {
-            type: 'LoadBalancer',
-            // plain TCP on 80 and 443 to every node: no PROXY protocol, whose hairpin breaks cert-manager's
-            // in-cluster HTTP-01 self-check
-            annotations: args.loadBalancerName ? { [DO_LOAD_BALANCER_NAME_ANNOTATION]: args.loadBalancerName } : {},
-          },
+    // each chart pinned, in a namespace of its own
+    // the Pulumi names of the namespaces are kept as first released ("ingress-namespace"): a new name would replace them
+    const release = (id: string, namespaceId: string, pinned: PinnedChart, version: string | undefined, ns: string, values: Record<string, unknown>) =>
+      new k8s.helm.v3.Release(`${name}-${id}`, {
+        name: pinned.chart,
+        chart: pinned.chart,
+        version: version ?? pinned.version,
+        repositoryOpts: { repo: pinned.repo },
+        namespace: namespace(namespaceId, ns).metadata.name,
+        timeout,
+        values,
+      }, { parent: this });
+
+    this.ingressNginx = release('ingress-nginx', 'ingress-namespace', INGRESS_NGINX_CHART, args.ingressNginxVersion, ingressNamespace, {
+      controller: {
+        ingressClass: ingressClassName,
+        ingressClassResource: { name: ingressClassName, enabled: true, default: false },
+        // Ingresses get the Load Balancer's address in their status, which Pulumi waits for
+        publishService: { enabled: true },
+        service: {
+          type: 'LoadBalancer',
+          // plain TCP on 80 and 443 to every node: no PROXY protocol, whose hairpin breaks cert-manager's
+          // in-cluster HTTP-01 self-check
+          annotations: args.loadBalancerName ? { [DO_LOAD_BALANCER_NAME_ANNOTATION]: args.loadBalancerName } : {},
         },
       },
-    }, { parent: this });
-
-    const certNs = namespace('cert-manager-namespace', certManagerNamespace);
-    this.certManager = new k8s.helm.v3.Release(`${name}-cert-manager`, {
-      name: CERT_MANAGER_CHART.chart,
-      chart: CERT_MANAGER_CHART.chart,
-      version: args.certManagerVersion ?? CERT_MANAGER_CHART.version,
-      repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
-      namespace: certNs.metadata.name,
-      timeout,
-      // `crds.enabled` replaces the deprecated `installCRDs`; `crds.keep` leaves certificates alone on uninstall
-      values: { crds: { enabled: true, keep: true } },
-    }, { parent: this });
+    });
+    // `crds.enabled` replaces the deprecated `installCRDs`; `crds.keep` leaves certificates alone on uninstall
+    this.certManager = release('cert-manager', 'cert-manager-namespace', CERT_MANAGER_CHART, args.certManagerVersion, certManagerNamespace,
+      { crds: { enabled: true, keep: true } });
 
     // the release waits for the webhook (startupapicheck), so the API server accepts the issuer right after it
     this.clusterIssuer = new k8s.apiextensions.CustomResource(`${name}-cluster-issuer`, {
