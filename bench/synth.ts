@@ -48,6 +48,8 @@ function median(command: string[], options: RunOptions = {}): number {
 }
 
 const ms = (t: number) => `${t.toFixed(0).padStart(7)} ms`;
+/** A path as one single-quoted shell word, whatever it holds: these commands go through `sh -c`. */
+const sh = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
 // 1. The README's synth command against the cdk8s TypeScript template.
 const cacheFile = path.join(ROOT, 'build', '.synth-build.json');
@@ -56,8 +58,8 @@ const unchanged = median([npm, 'run', 'synth']);
 
 // the previous `npm run synth`: tsc over everything (here into a scratch outDir, so build/ is left alone), then node
 const previousOut = path.join(work, 'previous-build');
-const previous = median(['sh', '-c', `"${process.execPath}" "${tsc}" -p tsconfig.json --outDir "${previousOut}" && ` +
-  `"${process.execPath}" "${path.join(previousOut, 'apps', 'default', 'main.js')}"`], { extraEnv: { NODE_PATH: path.join(ROOT, 'node_modules') } });
+const previous = median(['sh', '-c', `${sh(process.execPath)} ${sh(tsc)} -p tsconfig.json --outDir ${sh(previousOut)} && ` +
+  `${sh(process.execPath)} ${sh(path.join(previousOut, 'apps', 'default', 'main.js'))}`], { extraEnv: { NODE_PATH: path.join(ROOT, 'node_modules') } });
 
 // the template as generated: main.ts, tsconfig.json and cdk8s.yaml, in a project folder of its own
 const template = path.join(work, 'template');
@@ -76,8 +78,8 @@ try {
 // `npx ts-node main.ts` type-checks main.ts and runs it; without ts-node, tsc (same checks, with the template's
 // tsconfig.json) and then node stand in for it
 const app = tsNode
-  ? `"${process.execPath}" -r "${tsNode}" main.ts`
-  : `"${process.execPath}" "${tsc}" && "${process.execPath}" main.js`;
+  ? `${sh(process.execPath)} -r ${sh(tsNode)} main.ts`
+  : `${sh(process.execPath)} ${sh(tsc)} && ${sh(process.execPath)} main.js`;
 const how = tsNode ? 'node -r ts-node/register main.ts' : 'tsc && node main.js, as ts-node is not installed';
 const templateMs = median([process.execPath, cli, 'synth', '--no-check-upgrade', '--app', app, '--output', '{out}'], { cwd: template });
 
