@@ -1,4 +1,4 @@
-import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid } from '../../lib';
+import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES } from '../../lib';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
@@ -62,7 +62,7 @@ export const DEFAULT_CONFIG: DefaultStackConfig = {
   organization: 'example',
   admin: 'example-admin',
   ingressClassName: 'nginx',
-  certIssuer: 'letsencrypt',
+  certIssuer: LETS_ENCRYPT_ISSUER,
   statePath: DEFAULT_STATE_PATH,
 };
 
@@ -78,8 +78,7 @@ export interface ConfigVariable {
   readonly allowed: string;
 }
 
-const DNS_SUBDOMAIN = 'a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
-const HOST_NAME = 'a lower-case DNS host name, without scheme or path';
+const { dnsSubdomain: DNS_SUBDOMAIN, hostName: HOST_NAME } = VALIDATION_RULES;
 const MIRROR_USER = 'a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
@@ -93,11 +92,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_GIT_SERVER', default: 'the public service (none for `gitea`)', meaning: 'base URL of a self-hosted provider',
     allowed: 'github (GitHub Enterprise) and gitlab (self-managed): optional; gitea: required; bitbucket (Cloud only): must be unset. ' +
-      'An https URL: a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"; a trailing "/" is dropped',
+      `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped`,
   },
   {
     name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`)',
-    allowed: 'an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"',
+    allowed: VALIDATION_RULES.oauthClientId,
   },
   {
     name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in and whose repositories sync',
@@ -112,8 +111,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_IMAGE_MIRROR', default: 'none: Docker Hub images through Harbor\'s proxy cache',
     meaning: 'registry that mirrors every image, for air-gapped clusters (see `dockyard-images`)',
-    allowed: 'a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
-      'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"',
+    allowed: VALIDATION_RULES.registryPrefix,
   },
   {
     name: 'DOCKYARD_IMAGE_MIRROR_USER', default: 'none: the mirror is pulled from anonymously',
@@ -123,8 +121,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``, meaning: 'the local secret state (see [Credentials](#credentials-back-up-restore-rotate))',
-    allowed: `the path of a file, relative or absolute, such as "${DEFAULT_STATE_PATH}", outside the output directory "${DEFAULT_OUTDIR}"; ` +
-      'not an existing directory, not ending with "/"',
+    allowed: VALIDATION_RULES.statePath(DEFAULT_OUTDIR),
   },
   {
     name: 'DOCKYARD_ROTATE', default: 'none', meaning: 'generated secrets to rotate on purpose in this synth',

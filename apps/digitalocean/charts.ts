@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
   DatabaseGrants, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
-  HarborStorage, ImageRelocation, Images, IngressTls, ISecret, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
+  HarborStorage, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from '../shared/git-provider';
@@ -80,7 +80,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const provided = (id: string, s: { namespace: string; name: string }, description: string) =>
     Secret.fromSecretName(chart, id, s.name, { namespace: s.namespace, description });
   const P = PROVIDED_SECRETS;
-  const tls = IngressTls.certManager(config.certIssuer ?? 'letsencrypt');
+  const tls = IngressTls.certManager(config.certIssuer ?? LETS_ENCRYPT_ISSUER);
   // every role's connection limit, plus one connection kept for doadmin, fits the cluster's (22 on 1 GB, do.md §2.1)
   const databases: ExternalPostgres[] = [];
   const postgres = (id: string, databaseName: string, user: string, password: ISecret, share: number) => {

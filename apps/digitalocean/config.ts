@@ -1,4 +1,4 @@
-import { checkDnsSubdomain, invalid } from '../../lib';
+import { checkDnsSubdomain, checkEmail, invalid } from '../../lib';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
 } from '../shared/git-provider';
@@ -103,9 +103,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   if (installIngress && acmeEmail === undefined) {
     invalid('acmeEmail', undefined, 'must be set when installIngress is on: pulumi config set acmeEmail <address>');
   }
-  if (acmeEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(acmeEmail)) {
-    invalid('acmeEmail', acmeEmail, 'must be an e-mail address');
-  }
+  if (acmeEmail !== undefined) checkEmail('acmeEmail', acmeEmail);
   const dnsDomain = value('dnsDomain') === undefined ? undefined : checkDnsSubdomain('dnsDomain', value('dnsDomain')!);
   if (dnsDomain !== undefined && domain !== dnsDomain && !domain.endsWith(`.${dnsDomain}`)) {
     invalid('dnsDomain', dnsDomain, `must be the domain ${domain} or a parent of it`);

@@ -1,9 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
+import { LETS_ENCRYPT_ISSUER } from '../../lib';
+import { ChartDeployment, ProvidedSecret } from '../../lib/pulumi';
 import {
-  ChartDeployment, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING,
-  ManagedPostgres, ManagedValkey, ProvidedSecret, SpacesBucket,
-} from '../../lib/pulumi';
+  ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
+  ManagedValkey, SpacesBucket,
+} from '../../lib/pulumi/digitalocean';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS } from './charts';
 import { DigitalOceanSettings } from './config';
 
@@ -26,7 +28,7 @@ export interface DigitalOceanOutputs {
 }
 
 /** The cert-manager ClusterIssuer the Harbor and Drone Ingresses name, and the one `installIngress` creates. */
-export const CERT_ISSUER = 'letsencrypt';
+export const CERT_ISSUER = LETS_ENCRYPT_ISSUER;
 
 /**
  * The DigitalOcean program: a DOKS cluster (or an existing one), managed PostgreSQL and Valkey that admit only

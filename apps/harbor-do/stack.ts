@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, ImageRelocation, Images, IngressTls, Namespace,
+  DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, ImageRelocation, Images, IngressTls, LETS_ENCRYPT_ISSUER, Namespace,
   ProxyUpstream, Secret, SslMode,
 } from '../../lib';
 
@@ -26,7 +26,7 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardCh
       host: 'private-harbor-valkey-do-user-0-0.b.db.ondigitalocean.com', port: 25061, username: 'default', password: valkey.key('password'),
     }),
     storage: HarborStorage.spaces({ region: 'fra1', bucket: 'example-harbor', accessKey: spaces.key('access-key'), secretKey: spaces.key('secret-key') }),
-    exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+    exposure: HarborExposure.ingress({ className: 'nginx', tls: IngressTls.certManager(LETS_ENCRYPT_ISSUER) }),
     portalReplicas: 2,
     registryReplicas: 2,
   });

@@ -1,7 +1,7 @@
 export * from './chart';
 export { ServiceExposure, type HttpRouteOptions } from './exposure';
 export * from './image';
-export { IngressTls } from './ingress';
+export { IngressTls, LETS_ENCRYPT_ISSUER } from './ingress';
 export type { CertManagerOptions, IngressOptions } from './ingress';
 export * from './labels';
 export * from './local-secret-store';

@@ -2,6 +2,12 @@ import { Construct } from 'constructs';
 import { kube } from './k8s';
 import { checkDnsSubdomain, checkHostname } from './validation';
 
+/**
+ * The name Dockyard gives the Let's Encrypt ClusterIssuer wherever it chooses one: the DigitalOcean program's
+ * `IngressStack`, and the example stacks' certificates.
+ */
+export const LETS_ENCRYPT_ISSUER = 'letsencrypt';
+
 /** How an Ingress gets its TLS certificate. */
 export class IngressTls {
   /** Use an existing `kubernetes.io/tls` Secret in the Ingress's namespace. */

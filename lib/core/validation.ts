@@ -68,10 +68,34 @@ export function invalidSecret(prop: string, allowed: string): never {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * What the checkers below accept, in words. Their errors end with `must be <rule>`, and tables of settings (the
+ * README's `DOCKYARD_*` variables) quote the same text, so the two cannot drift apart.
+ */
+export const VALIDATION_RULES = {
+  /** `checkDnsLabel` */
+  dnsLabel: 'a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+  /** `checkDnsSubdomain` */
+  dnsSubdomain: 'a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels',
+  /** `checkHostname` without a port */
+  hostName: 'a lower-case DNS host name, without scheme or path',
+  /** `checkOAuthClientId` */
+  oauthClientId: 'an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"',
+  /** `checkHttpsBaseUrl` */
+  httpsBaseUrl: 'an https base URL such as "https://git.example.com" or "https://example.com/gitlab": ' +
+    'a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"',
+  /** `checkRegistryPrefix` */
+  registryPrefix: 'a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
+    'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"',
+  /** `checkStatePath`, for the output directory `outdir` */
+  statePath: (outdir: string) => 'the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
+    `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`,
+} as const;
+
 /** Check an RFC 1123 DNS label (names of Namespaces, Services and most objects' name segments). */
 export function checkDnsLabel(prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
-    invalid(prop, value, 'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    invalid(prop, value, `must be ${VALIDATION_RULES.dnsLabel}`);
   }
   return value;
 }
@@ -79,7 +103,7 @@ export function checkDnsLabel(prop: string, value: string): string {
 /** Check an RFC 1123 DNS subdomain (names of Secrets, ConfigMaps, Deployments and other objects). */
 export function checkDnsSubdomain(prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 253 || !value.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l))) {
-    invalid(prop, value, 'must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels');
+    invalid(prop, value, `must be ${VALIDATION_RULES.dnsSubdomain}`);
   }
   return value;
 }
@@ -97,7 +121,7 @@ export function checkHostname(prop: string, value: string, options: {
   const validHost = host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
   if (!match || !validHost || !validPort) {
-    invalid(prop, value, `must be a lower-case DNS host name${options.allowPort ? ', optionally with :port' : ''}, without scheme or path`);
+    invalid(prop, value, `must be ${options.allowPort ? 'a lower-case DNS host name, optionally with :port, without scheme or path' : VALIDATION_RULES.hostName}`);
   }
   return value;
 }
@@ -132,6 +156,17 @@ export function checkUrl(prop: string, value: string, schemes: readonly string[]
     invalid(prop, value, 'must not embed credentials; pass them as a secret reference');
   }
   return url;
+}
+
+/**
+ * Check an e-mail address: one `@` between a local part and a domain with a dot, no spaces. The ACME account of
+ * Let's Encrypt takes any such address; this catches typos and an empty value, not deliverability.
+ */
+export function checkEmail(prop: string, value: string): string {
+  if (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+    invalid(prop, value, 'must be an e-mail address');
+  }
+  return value;
 }
 
 /** Check a TCP port number. */
@@ -205,7 +240,7 @@ const OAUTH_CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
 /** Check an OAuth client ID (`DRONE_<PROVIDER>_CLIENT_ID`). It is not a secret, so it is shown in errors. */
 export function checkOAuthClientId(prop: string, value: string): string {
   if (typeof value !== 'string' || !OAUTH_CLIENT_ID.test(value)) {
-    invalid(prop, value, 'must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
+    invalid(prop, value, `must be ${VALIDATION_RULES.oauthClientId}`);
   }
   return value;
 }
@@ -223,8 +258,7 @@ const URL_PATH_SEGMENT = /^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/;
  * and otherwise appends "/api/v3").
  */
 export function checkHttpsBaseUrl(prop: string, value: string): string {
-  const rule = 'must be an https base URL such as "https://git.example.com" or "https://example.com/gitlab": ' +
-    'a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"';
+  const rule = `must be ${VALIDATION_RULES.httpsBaseUrl}`;
   const match = typeof value === 'string' ? /^https:\/\/([^/:?#@]+)(?::(\d{1,5}))?((?:\/[^/?#]+)*)\/?$/.exec(value) : null;
   const host = match?.[1] ?? '';
   const port = match?.[2] === undefined ? undefined : Number(match[2]);
@@ -332,8 +366,7 @@ const REPOSITORY_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
  * A whole reference is at most 255 characters (reference.NameTotalLengthMax).
  */
 export function checkRegistryPrefix(prop: string, value: string): string {
-  const rule = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
-    'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"';
+  const rule = `must be ${VALIDATION_RULES.registryPrefix}`;
   const [hostPort, ...segments] = typeof value === 'string' ? value.split('/') : [''];
   const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(hostPort);
   const host = match?.[1] ?? '';
@@ -355,8 +388,7 @@ export function checkRegistryPrefix(prop: string, value: string): string {
  * output directory, which synth rewrites and which is often published or committed).
  */
 export function checkStatePath(prop: string, value: string, outdir: string): string {
-  const rule = 'must be the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
-    `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`;
+  const rule = `must be ${VALIDATION_RULES.statePath(outdir)}`;
   if (typeof value !== 'string' || value === '' || value.includes('\0') || value.endsWith('/') || /(^|\/)\.\.?$/.test(value)) {
     invalid(prop, value, rule);
   }

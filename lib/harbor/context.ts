@@ -23,6 +23,14 @@ const HARBOR_USER = { user: 10000, group: 10000 };
  * path /metrics; `harbor.metricsPortName` "http-metrics" in templates/_helpers.tpl:574).
  */
 export const METRICS = { port: 8001, path: '/metrics', portName: 'http-metrics' };
+
+/**
+ * The metrics port of a component, by name, when metrics are on (the Harbor's `metrics` prop), else none: spread into
+ * the container's and the Service's ports. `defineComponent` admits the scrapers to a Service port of this name.
+ */
+export function metricsPortsOf(ctx: HarborContext): Record<string, number> {
+  return ctx.scrapers !== undefined ? { [METRICS.portName]: METRICS.port } : {};
+}
 /** Where the CA bundles of the database and Redis are mounted; Go adds the directory to its trust store. */
 const CA_DIR = '/etc/harbor-ca';
 
@@ -132,8 +140,6 @@ export interface ComponentSpec {
   readonly servicePorts: Record<string, number>;
   /** Container ports other Harbor pods may reach. */
   readonly peerPorts: number[];
-  /** The container port serving metrics, which the scrapers may reach. */
-  readonly metricsPort?: number;
   /** Whether users' traffic reaches it through the ingress controller or Gateway. */
   readonly public?: boolean;
   readonly recreate?: boolean;
@@ -170,9 +176,10 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
       firewall.allow(ctx.proxyPeer, port);
     }
   }
-  if (spec.metricsPort !== undefined) {
+  // the scrapers reach the metrics port of every component that serves one, and nothing else
+  if (spec.servicePorts[METRICS.portName] !== undefined) {
     for (const scraper of ctx.scrapers ?? []) {
-      firewall.allow(scraper, spec.metricsPort);
+      firewall.allow(scraper, METRICS.port);
     }
   }
   return where;

@@ -4,7 +4,7 @@ import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { componentName, componentUrl, databaseEnv, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, componentUrl, databaseEnv, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { PROXY_CACHE_TYPES } from './configuration';
 import { REGISTRY_USER } from './credentials';
 
@@ -57,7 +57,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     env.value('METRIC_NAMESPACE', 'harbor');
     env.value('METRIC_SUBSYSTEM', 'core');
   }
-  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
+  const metricsPorts = metricsPortsOf(ctx);
   const trust = trustMounts(env, ctx);
 
   kube(scope, 'Config', 'ConfigMap', {
@@ -72,7 +72,6 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     gracePeriodSec: 120,
     servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],
-    metricsPort: metrics ? METRICS.port : undefined,
     containers: [{
       name: 'core',
       image: harborImage(ctx, 'harbor-core'),

@@ -30,7 +30,6 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
     servicePorts: { [METRICS.portName]: METRICS.port },
     // no Harbor component calls the exporter: only the metrics scrapers are admitted
     peerPorts: [],
-    metricsPort: METRICS.port,
     containers: [{
       name: 'exporter',
       image: harborImage(ctx, 'harbor-exporter'),

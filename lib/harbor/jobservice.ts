@@ -5,7 +5,7 @@ import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
-import { componentName, componentUrl, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
+import { componentName, componentUrl, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
 
 /** Jobservice's queue namespace in Redis, which the exporter reads too. */
@@ -55,7 +55,7 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
     env.value('METRIC_NAMESPACE', 'harbor');
     env.value('METRIC_SUBSYSTEM', 'jobservice');
   }
-  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
+  const metricsPorts = metricsPortsOf(ctx);
   const trust = trustMounts(env, ctx);
   kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers, metrics) } });
   return defineComponent(scope, ctx, {
@@ -64,7 +64,6 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
     gracePeriodSec: 120,
     servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],
-    metricsPort: metrics ? METRICS.port : undefined,
     containers: [{
       name: 'jobservice',
       image: harborImage(ctx, 'harbor-jobservice'),

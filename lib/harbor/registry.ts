@@ -7,7 +7,7 @@ import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
-import { componentName, defineComponent, METRICS, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
+import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
 const CONFIG = '/etc/registry/config.yml';
@@ -130,8 +130,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   }
   const dataMount: ContainerSpec['mounts'] = volume ? [{ volume: 'data', path: REGISTRY_DATA }] : [];
   const configMount = { volume: 'config', path: CONFIG, subPath: 'config.yml', readOnly: true };
-  const metrics = ctx.scrapers !== undefined;
-  const metricsPorts: Record<string, number> = metrics ? { [METRICS.portName]: METRICS.port } : {};
+  const metricsPorts = metricsPortsOf(ctx);
   const env = registryEnv(ctx);
   const trust = trustMounts(env, ctx);
   const controllerEnv = registryEnv(ctx);
@@ -146,7 +145,6 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
     gracePeriodSec: 120,
     servicePorts: { registry: 5000, controller: 8080, ...metricsPorts },
     peerPorts: [5000, 8080],
-    metricsPort: metrics ? METRICS.port : undefined,
     containers: [
       {
         name: 'registry',

@@ -1,4 +1,8 @@
-// Pulumi components. Kept apart from `lib/index.ts`, so cdk8s-only users never load Pulumi.
+// Pulumi components, the entry point `dockyard/pulumi`. Kept apart from `lib/index.ts`, so cdk8s-only users never
+// load (or install) Pulumi; the DigitalOcean components are a further entry point, `dockyard/pulumi/digitalocean`.
+import { requirePeers } from './peer-dependencies';
+
+requirePeers('dockyard/pulumi', ['@pulumi/pulumi', '@pulumi/kubernetes', '@pulumi/random', '@pulumi/tls']);
+
 export * from './chart-deployment';
 export * from './generated-secrets';
-export * from './digitalocean';

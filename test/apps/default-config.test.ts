@@ -318,7 +318,7 @@ describe('default stack configuration', () => {
       expect(allowed.DOCKYARD_ADMIN).toContain(`${provider}: ${failure({ ...env, DOCKYARD_ADMIN: '$(' }).replace(/^invalid DOCKYARD_ADMIN "\$\(": must be /, '')}`);
     }
     expect(failure({ DOCKYARD_GIT_SERVER: 'x' })).toBe(`invalid DOCKYARD_GIT_SERVER "x": ${SERVER}`);
-    expect(allowed.DOCKYARD_GIT_SERVER).toContain('An https URL: a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"');
+    expect(allowed.DOCKYARD_GIT_SERVER).toContain(SERVER.replace(/^must be /, ''));
   });
 });
 

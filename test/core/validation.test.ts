@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
+  checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describeValue, invalid, invalidSecret, NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
@@ -67,6 +67,10 @@ describe('validation helpers', () => {
 
   test('fails on out-of-range integers and ports', () => {
     expect(() => checkPort('port', 0)).toThrow('invalid port 0: must be an integer from 1 to 65535');
+    expect(checkEmail('acmeEmail', 'ops@example.com')).toBe('ops@example.com');
+    for (const bad of ['', 'ops', 'ops@example', 'ops @example.com', 'a@b@c.io']) {
+      expect(() => checkEmail('acmeEmail', bad)).toThrow(`invalid acmeEmail ${JSON.stringify(bad)}: must be an e-mail address`);
+    }
     expect(() => checkPort('port', 1.5)).toThrow(/invalid port 1.5/);
     expect(() => checkInteger('capacity', 0, 1)).toThrow('invalid capacity 0: must be an integer of at least 1');
   });

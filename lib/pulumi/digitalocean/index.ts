@@ -1,3 +1,9 @@
+// DigitalOcean components, the entry point `dockyard/pulumi/digitalocean`: apart from `dockyard/pulumi`, so Pulumi
+// users on another cloud need not install @pulumi/digitalocean.
+import { requirePeers } from '../peer-dependencies';
+
+requirePeers('dockyard/pulumi/digitalocean', ['@pulumi/pulumi', '@pulumi/kubernetes', '@pulumi/digitalocean']);
+
 export * from './container-registry';
 export * from './database-size';
 export * from './dns-records';

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { invalid } from '../../core/validation';
+import { LETS_ENCRYPT_ISSUER } from '../../core/ingress';
+import { checkDnsLabel, checkDnsSubdomain, checkEmail, checkInteger, checkUrl, invalid } from '../../core/validation';
 
 /** A Helm chart pinned by repository and version. */
 export interface PinnedChart {
@@ -115,21 +116,16 @@ export class IngressStack extends pulumi.ComponentResource {
   public constructor(name: string, args: IngressStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
     checkEmail('acmeEmail', args.acmeEmail);
-    const issuerName = checkName('issuerName', args.issuerName ?? 'letsencrypt');
-    const ingressClassName = checkName('ingressClassName', args.ingressClassName ?? 'nginx');
-    const ingressNamespace = checkName('ingressNamespace', args.ingressNamespace ?? 'ingress-nginx');
-    const certManagerNamespace = checkName('certManagerNamespace', args.certManagerNamespace ?? 'cert-manager');
+    const issuerName = checkDnsSubdomain('issuerName', args.issuerName ?? LETS_ENCRYPT_ISSUER);
+    const ingressClassName = checkDnsSubdomain('ingressClassName', args.ingressClassName ?? 'nginx');
+    const ingressNamespace = checkDnsLabel('ingressNamespace', args.ingressNamespace ?? 'ingress-nginx');
+    const certManagerNamespace = checkDnsLabel('certManagerNamespace', args.certManagerNamespace ?? 'cert-manager');
     const acmeServer = args.acmeServer ?? LETS_ENCRYPT_PRODUCTION;
-    if (!/^https:\/\/\S+$/.test(acmeServer)) {
-      invalid('acmeServer', acmeServer, 'must be an https:// ACME directory URL');
-    }
+    checkUrl('acmeServer', acmeServer, ['https']);
     if (args.loadBalancerName !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,253}[A-Za-z0-9.])?$/.test(args.loadBalancerName)) {
       invalid('loadBalancerName', args.loadBalancerName, 'must start with a letter or digit and hold only letters, digits, "." and "-", not ending in "-"');
     }
-    const timeout = args.timeoutSeconds ?? 600;
-    if (!Number.isInteger(timeout) || timeout < 60) {
-      invalid('timeoutSeconds', timeout, 'must be a whole number of at least 60');
-    }
+    const timeout = checkInteger('timeoutSeconds', args.timeoutSeconds ?? 600, 60);
     super('dockyard:digitalocean:IngressStack', name, {}, opts);
     this.issuerName = issuerName;
     this.ingressClassName = ingressClassName;
@@ -203,18 +199,4 @@ export function ingressLoadBalancerIp(name: string, id: pulumi.Input<string>, op
     }
     return ip;
   });
-}
-
-function checkEmail(prop: string, value: string): string {
-  if (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    invalid(prop, value, 'must be an e-mail address');
-  }
-  return value;
-}
-
-function checkName(prop: string, value: string): string {
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) {
-    invalid(prop, value, 'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-"');
-  }
-  return value;
 }
