@@ -4,7 +4,10 @@
 //    node) and the cdk8s TypeScript template's `cdk8s synth` of a one-Deployment app (bench/template/, as
 //    `cdk8s init typescript-app` generates it), with the ratio;
 // 2. the default stack against a one-Deployment cdk8s-plus floor, each run as compiled JavaScript, directly with
-//    node and through `cdk8s synth`.
+//    node and through `cdk8s synth`;
+// 3. apps/teams with 100 and 1,000 teams beside the same floor: the growth from 100 to 1,000 teams (linear is 10x
+//    the per-team part: the issue's bound is time(1000)/time(100) <= 8), 1,000 teams against 6x the floor, and the
+//    largest object at 1,000 teams against the 256 KiB that client-side `kubectl apply` can store.
 // Prints the median of 5 runs after one warm-up.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -105,4 +108,32 @@ console.log(`median of ${RUNS} runs, ms      default stack    floor    overhead`
 for (const [name, ours, base] of rows) {
   console.log(`${name.padEnd(28)} ${ours.toFixed(0).padStart(13)} ${base.toFixed(0).padStart(8)} ${((ours / base - 1) * 100).toFixed(1).padStart(10)}%`);
 }
+console.log();
+
+// 3. Many teams: apps/teams, compiled, with DOCKYARD_TEAMS teams, each size with a state of its own.
+const teamsApp = path.join(ROOT, 'build', 'apps', 'teams', 'main.js');
+const teamsRun = (teams: number) => median([process.execPath, teamsApp], {
+  extraEnv: { DOCKYARD_TEAMS: String(teams), DOCKYARD_STATE: path.join(work, `teams-${teams}`, 'state.json') },
+});
+const floorMs = median([process.execPath, floor]);
+const t100 = teamsRun(100);
+const t1000 = teamsRun(1000);
+// the output of the last 1,000-team run: every object's JSON size, as kubectl would send it
+const YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s', { paths: [ROOT] }))] }));
+let largest = { bytes: 0, name: '' };
+const lastOut = path.join(work, `out-${RUNS}`);
+for (const file of fs.readdirSync(lastOut).filter((f) => f.endsWith('.yaml'))) {
+  for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(lastOut, file), 'utf8'))) {
+    const object = doc.toJS();
+    const bytes = Buffer.byteLength(JSON.stringify(object));
+    if (bytes > largest.bytes) largest = { bytes, name: `${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name}` };
+  }
+}
+const verdict = (ok: boolean) => (ok ? 'ok' : 'OVER');
+console.log(`apps/teams, compiled, run with node, median of ${RUNS} runs`);
+console.log(`  floor (one Deployment)      ${ms(floorMs)}`);
+console.log(`  100 teams                   ${ms(t100)}`);
+console.log(`  1,000 teams                 ${ms(t1000)}   ${(t1000 / floorMs).toFixed(2)}x the floor (target <= 6: ${verdict(t1000 <= 6 * floorMs)})`);
+console.log(`  time(1000) / time(100)      ${(t1000 / t100).toFixed(2).padStart(7)}      (target <= 8: ${verdict(t1000 / t100 <= 8)})`);
+console.log(`  largest object at 1,000     ${(largest.bytes / 1024).toFixed(1).padStart(7)} KiB  ${largest.name} (target <= 256 KiB: ${verdict(largest.bytes <= 256 * 1024)})`);
 fs.rmSync(work, { recursive: true, force: true });

@@ -5,3 +5,4 @@ export * from './redis';
 export * from './harbor';
 export * from './registry';
 export * from './diagram';
+export * from './team';

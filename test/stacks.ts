@@ -8,6 +8,7 @@ import { defaultStack } from '../apps/default/stack';
 import { digitalOceanCharts } from '../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../apps/digitalocean/config';
 import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
+import { teamsStack } from '../apps/teams/stack';
 import { LocalSecretStore, Secret } from '../lib';
 
 /** One example stack, synthesized in memory the way its entry point does. */
@@ -24,7 +25,7 @@ export interface ExampleStack {
 }
 
 /** Synthesize the stack `build` defines, with its generated Secrets from a fresh local state. */
-function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
+export function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-stack-')) });
   const chart = build(app);
   // resolve the charts first, as `synthesize` does: that settles where each Secret is needed
@@ -47,6 +48,7 @@ const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'default': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, imageMirror }),
   'harbor-do': (app, imageMirror) => harborOnDigitalOcean(app, imageMirror),
   'digitalocean': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror }),
+  'teams': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, imageMirror, teams: 3 }),
 };
 
 /** Every example stack under apps/ that `cdk8s synth` produces. */

@@ -18,6 +18,22 @@ export const NAMESPACES = { platform: 'dockyard', registry: 'harbor', builds: 'd
  * identity, without anyone handling the raw values.
  */
 export function defaultStack(app: App, config: DefaultStackConfig): DockyardChart {
+  return defaultPlatform(app, config).chart;
+}
+
+/** The shared parts of the default stack that other stacks build on, such as `apps/teams`. */
+export interface DefaultPlatform {
+  readonly chart: DockyardChart;
+  readonly server: DroneServer;
+  readonly runner: DroneKubeRunner;
+  readonly secretsExtension: DroneSecretsExtension;
+  readonly harbor: Harbor;
+  /** Harbor's Docker Hub proxy-cache project, unless the stack pulls from a mirror. */
+  readonly proxyCache?: string;
+}
+
+/** The default stack, and its shared parts. */
+export function defaultPlatform(app: App, config: DefaultStackConfig): DefaultPlatform {
   const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
   new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
   new Namespace(chart, 'RegistryNamespace', { name: NAMESPACES.registry });
@@ -47,6 +63,8 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
   const repo = `${config.organization}/demo`;
   const demoDb = postgres.addDatabase('demo', { connectionLimit: 20 });
   demoDb.grantConnect(NetworkPeer.namespace(NAMESPACES.deploys));
+  // build pods reach only DNS and the internet unless declared: its migrations reach PostgreSQL from the deploy namespace
+  runner.allowBuildEgress(NetworkPeer.namespace(NAMESPACES.platform), [postgres.port], { namespaces: [NAMESPACES.deploys] });
   secrets.addSecret('DemoDatabase', {
     name: 'demo-database',
     repos: [repo],
@@ -65,14 +83,18 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
 
   // Harbor, whose robot account lets every pipeline of the organisation push to the `apps` project
   const redis = new Redis(chart, 'Redis', { namespace: NAMESPACES.registry });
+  const harborExposure = HarborExposure.ingress({ className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) });
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: NAMESPACES.registry,
     externalUrl: `https://${config.harborHost}`,
     database: postgres.addDatabase('registry', { user: 'harbor', connectionLimit: 40 }),
     redis,
     storage: HarborStorage.filesystem(),
-    exposure: HarborExposure.ingress({ className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) }),
+    exposure: harborExposure,
   });
+  // pipelines push to Harbor at its public host name, which in the cluster often ends at the ingress controller's pods
+  // (kube-proxy sends traffic for a load balancer's address straight there), outside the build pods' internet rule
+  runner.allowBuildEgress(harborExposure.proxyPeer, [443]);
   // air-gapped (a mirror), nothing pulls through Harbor: no Docker Hub proxy cache, and no node mirror files
   const proxy = config.imageMirror ? undefined : 'dockerhub';
   if (proxy) {
@@ -130,5 +152,5 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
     events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
-  return chart;
+  return { chart, server, runner, secretsExtension: secrets, harbor, proxyCache: proxy };
 }

@@ -95,6 +95,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const spaces = provided('SpacesSecret', P.spaces, 'the bucket-scoped Spaces key');
 
   // Harbor gets most of the managed database's connections, Drone a fifth
+  const harborExposure = HarborExposure.ingress({ className: 'nginx', tls });
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: 'harbor',
     externalUrl: `https://harbor.${config.domain}`,
@@ -104,7 +105,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
       password: provided('ValkeySecret', P.valkey, 'the managed Valkey password').key(P.valkey.key),
     }),
     storage: HarborStorage.spaces({ region: config.region, bucket: config.bucket, accessKey: spaces.key(P.spaces.accessKey), secretKey: spaces.key(P.spaces.secretKey) }),
-    exposure: HarborExposure.ingress({ className: 'nginx', tls }),
+    exposure: harborExposure,
   });
   harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
   const puller = harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
@@ -129,7 +130,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     databases,
   });
   const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
-  new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });
+  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });
+  // pipelines push to Harbor at its public host name: DOKS sends in-cluster traffic for the load balancer's address
+  // straight to the ingress-nginx pods, which the build pods' internet rule leaves out
+  runner.allowBuildEgress(harborExposure.proxyPeer, [443]);
   const credentials = [RegistryCredential.harborRobot(harbor.host, puller)];
   if (config.containerRegistry) {
     const docr = new Secret(chart, 'DocrToken', {

@@ -77,10 +77,32 @@ export interface IImageRelocation {
   readonly mirror?: boolean;
 }
 
+/** Options of `Images.usePullSecret`. */
+export interface PullSecretUseOptions {
+  /**
+   * Whether the Secret is the app-wide pull secret of its registries: a Dockyard pod pulling from one of them, in a
+   * namespace that lists no pull secret for that registry (`Images.usePullSecretIn`), gets it. At most one pull
+   * secret per registry is app-wide; one that is not applies only in the namespaces it is listed in.
+   *
+   * @default true
+   */
+  readonly appWide?: boolean;
+}
+
 /** A registry host that images below a scope must never be pulled from: a registry cannot pull itself from itself. */
 interface Guard {
   readonly host: string;
   readonly reason: string;
+}
+
+/** A pull secret as `Images.usePullSecret` registered it: where it applies, and for which registries. */
+interface PullSecretUse {
+  readonly secret: ISecret;
+  /** The registry hosts it holds a login for, as a kubelet matches them (`registryHost`). */
+  readonly hosts: Set<string>;
+  readonly appWide: boolean;
+  /** The namespaces it was listed in with `usePullSecretIn`, where it outranks the app-wide one. */
+  readonly namespaces: Set<string>;
 }
 
 /** One relocation set on a scope, in the order the calls were made. */
@@ -98,7 +120,8 @@ let calls = 0;
 const relocations = new WeakMap<IConstruct, Relocation>();
 const overrides = new WeakMap<IConstruct, Relocation>();
 const guards = new WeakMap<IConstruct, Guard[]>();
-const pullSecrets = new WeakMap<IConstruct, Map<string, ISecret>>();
+/** Per root: every pull secret registered with `Images.usePullSecret`, in the order of the calls. */
+const pullSecrets = new WeakMap<IConstruct, PullSecretUse[]>();
 /** Per root: source → destination of every image relocated to a mirror. */
 // `<source> <destination>` lines by app root: one source relocated to two mirrors (two subtrees) is two lines
 const pairs = new WeakMap<IConstruct, Set<string>>();
@@ -137,6 +160,20 @@ function warn(root: IConstruct, message: string, key = message): void {
   }
 }
 
+/** A Secret as pull-secret errors name it: `"<namespace>/<name>"`. */
+function describeSecret(secret: ISecret): string {
+  return JSON.stringify(`${secret.namespace}/${secret.secretName}`);
+}
+
+/** Refuse listing `secret` in `namespace` when another pull secret for `host` is listed there already. */
+function checkListed(uses: PullSecretUse[], secret: ISecret, host: string, namespace: string): void {
+  const other = uses.find((u) => u.secret !== secret && u.hosts.has(host) && u.namespaces.has(namespace));
+  if (other) {
+    invalid('namespaces', namespace, `must list one pull secret per registry: ${describeSecret(other.secret)} and ${describeSecret(secret)} ` +
+      `would both apply to registry ${JSON.stringify(host)} in namespace ${JSON.stringify(namespace)}`);
+  }
+}
+
 /**
  * The single hook that decides where images are pulled from, and which pull secret a pod needs for them.
  *
@@ -144,8 +181,8 @@ function warn(root: IConstruct, message: string, key = message): void {
  * it: with `relocate`, the nearest scope's relocation wins, so a subtree can be exempted from a relocation set
  * above it; with `relocateAll`, the relocation overrides every relocation set at or below its scope, the stacks'
  * own included. A relocation that another shadows or overwrites, where they disagree about an image, is reported
- * on stderr at synth. A pod whose images come from a registry that a `PullSecret` covers gets that Secret, copied
- * into its namespace, as an image pull secret.
+ * on stderr at synth. A pod gets, for each registry its images come from, the pull secret that applies to that
+ * registry in its namespace (`pullSecretsFor`), copied into the namespace, as an image pull secret.
  */
 export class Images {
   /**
@@ -237,24 +274,111 @@ export class Images {
     return mirrored.has(scope.node.root);
   }
 
-  /** Make `secret` the pull secret of every pod below the app's root whose images come from `registries`. */
-  public static usePullSecret(scope: IConstruct, registries: string[], secret: ISecret): void {
+  /**
+   * Register `secret` as a pull secret of `registries` for the pods below the app's root. Which pull secret a pod
+   * gets is decided per registry of its images and per namespace (see `pullSecretsFor`): the one listed in the
+   * pod's namespace with `usePullSecretIn`, else the app-wide one (`options.appWide`, the default), else none.
+   * Two app-wide pull secrets for one registry are refused: both would apply in every namespace that lists neither.
+   * Registering the same Secret again adds registries to it.
+   */
+  public static usePullSecret(scope: IConstruct, registries: string[], secret: ISecret, options: PullSecretUseOptions = {}): void {
     const root = scope.node.root;
-    const byHost = pullSecrets.get(root) ?? new Map<string, ISecret>();
-    for (const host of registries.map(registryHost)) {
-      const existing = byHost.get(host);
-      if (existing && existing !== secret) {
-        throw new ValidationError(`invalid pull secret ${JSON.stringify(secret.secretName)}: registry ${JSON.stringify(host)} is already ` +
-          `covered by ${JSON.stringify(existing.secretName)}; merge them into one PullSecret`);
-      }
-      byHost.set(host, secret);
+    const uses = pullSecrets.get(root) ?? [];
+    pullSecrets.set(root, uses);
+    const appWide = options.appWide ?? true;
+    let use = uses.find((u) => u.secret === secret);
+    if (use && use.appWide !== appWide) {
+      invalid('appWide', appWide, `must stay ${use.appWide} for pull secret ${describeSecret(secret)}, as it was registered first`);
     }
-    pullSecrets.set(root, byHost);
+    const hosts = registries.map(registryHost);
+    for (const host of hosts) {
+      const other = uses.find((u) => u.secret !== secret && u.hosts.has(host) && u.appWide && appWide);
+      if (other) {
+        invalid('appWide', true, `must be false for all but one pull secret per registry: ${describeSecret(other.secret)} and ` +
+          `${describeSecret(secret)} would both apply to registry ${JSON.stringify(host)} in every namespace that lists neither`);
+      }
+      for (const namespace of use?.namespaces ?? []) {
+        checkListed(uses, secret, host, namespace);
+      }
+    }
+    if (!use) {
+      use = { secret, hosts: new Set(), appWide, namespaces: new Set() };
+      uses.push(use);
+    }
+    hosts.forEach((h) => use!.hosts.add(h));
   }
 
-  /** The pull secret, if any, for an image pulled by a pod defined at `scope`. */
-  public static pullSecretFor(scope: IConstruct, image: Image): ISecret | undefined {
-    return pullSecrets.get(scope.node.root)?.get(registryHost(image.registry));
+  /**
+   * List `secret`, registered with `usePullSecret`, in `namespace`: there it is the pull secret of its registries,
+   * ahead of the app-wide one. Two pull secrets listed in one namespace for one registry are refused, for a
+   * kubelet tries every login that matches an image (pkg/credentialprovider/keyring.go) and a pod would silently
+   * pull with whichever works.
+   */
+  public static usePullSecretIn(scope: IConstruct, secret: ISecret, namespace: string): void {
+    const uses = pullSecrets.get(scope.node.root) ?? [];
+    const use = uses.find((u) => u.secret === secret);
+    if (!use) {
+      throw new ValidationError(`invalid pull secret ${describeSecret(secret)}: register it with Images.usePullSecret before listing it in a namespace`);
+    }
+    for (const host of use.hosts) {
+      checkListed(uses, secret, host, namespace);
+    }
+    const clash = uses.find((u) => u.secret !== secret && u.secret.secretName === secret.secretName && u.namespaces.has(namespace));
+    if (clash) {
+      invalid('namespaces', namespace, `must not list two pull secrets of one name: ${describeSecret(clash.secret)} and ` +
+        `${describeSecret(secret)} would both be copied into namespace ${JSON.stringify(namespace)} as ${JSON.stringify(secret.secretName)}`);
+    }
+    use.namespaces.add(namespace);
+  }
+
+  /**
+   * The pull secrets a pod in `namespace` needs for `images` (as they resolve), shared into `namespace`, sorted by
+   * name. For each registry of the images, the pull secret listed in `namespace` for it, else its app-wide pull
+   * secret, else none: a pull secret never reaches a pod that pulls from none of its registries. A kubelet unions
+   * the logins of every pull secret a pod names (pkg/credentialprovider/secrets/secrets.go), so one per registry
+   * suffices; the ServiceAccount admission plugin adds the account's own only to pods that name none
+   * (plugin/pkg/admission/serviceaccount/admission.go), so a pod's list must be complete.
+   */
+  public static pullSecretsFor(scope: IConstruct, namespace: string, images: Image[]): ISecret[] {
+    const uses = pullSecrets.get(scope.node.root) ?? [];
+    const byName = new Map<string, ISecret>();
+    for (const host of [...new Set(images.map((i) => registryHost(i.registry)))].sort()) {
+      const use = uses.find((u) => u.hosts.has(host) && u.namespaces.has(namespace)) ?? uses.find((u) => u.hosts.has(host) && u.appWide);
+      const same = use && byName.get(use.secret.secretName);
+      if (use && same && same !== use.secret) {
+        throw new ValidationError(`invalid pull secrets of namespace ${JSON.stringify(namespace)}: a pod of ${scopeName(scope)} needs both ` +
+          `${describeSecret(same)} and ${describeSecret(use.secret)}, which would be copied there as ${JSON.stringify(same.secretName)}; give them different names`);
+      }
+      if (use) {
+        byName.set(use.secret.secretName, use.secret);
+      }
+    }
+    const secrets = [...byName.values()].sort((a, b) => (a.secretName < b.secretName ? -1 : a.secretName > b.secretName ? 1 : 0));
+    secrets.forEach((s) => s.shareWith(namespace));
+    return secrets;
+  }
+
+  /**
+   * The app-wide pull secret, if any, for an image pulled by a pod defined at `scope`, or with `namespace` the one
+   * that applies there (not shared into it).
+   *
+   * @deprecated use `pullSecretsFor`, which knows the pod's namespace. Without `namespace` this fails when a pull
+   * secret for the image's registry is listed in some namespace, for then the namespace decides.
+   */
+  public static pullSecretFor(scope: IConstruct, image: Image, namespace?: string): ISecret | undefined {
+    const host = registryHost(image.registry);
+    const uses = (pullSecrets.get(scope.node.root) ?? []).filter((u) => u.hosts.has(host));
+    const appWide = uses.find((u) => u.appWide);
+    if (namespace !== undefined) {
+      return (uses.find((u) => u.namespaces.has(namespace)) ?? appWide)?.secret;
+    }
+    const listed = uses.filter((u) => u !== appWide && u.namespaces.size > 0);
+    if (listed.length > 0) {
+      throw new ValidationError(`invalid pull secret lookup for ${image.reference} by ${scopeName(scope)}: registry ${JSON.stringify(host)} has ` +
+        `pull secrets for particular namespaces (${listed.map((u) => describeSecret(u.secret)).join(', ')}), so the pod's namespace decides; ` +
+        'use Images.pullSecretsFor(scope, namespace, images)');
+    }
+    return appWide?.secret;
   }
 
   private static set(slots: WeakMap<IConstruct, Relocation>, entry: Relocation): void {

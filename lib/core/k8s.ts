@@ -23,6 +23,7 @@ interface Kinds {
   NetworkPolicy: k8s.KubeNetworkPolicyProps;
   PersistentVolumeClaim: k8s.KubePersistentVolumeClaimProps;
   PodDisruptionBudget: k8s.KubePodDisruptionBudgetProps;
+  ResourceQuota: k8s.KubeResourceQuotaProps;
   Role: k8s.KubeRoleProps;
   RoleBinding: k8s.KubeRoleBindingProps;
   Service: k8s.KubeServiceProps;
@@ -41,6 +42,7 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
   NetworkPolicy: 'networking.k8s.io/v1',
   PersistentVolumeClaim: 'v1',
   PodDisruptionBudget: 'policy/v1',
+  ResourceQuota: 'v1',
   Role: 'rbac.authorization.k8s.io/v1',
   RoleBinding: 'rbac.authorization.k8s.io/v1',
   Service: 'v1',

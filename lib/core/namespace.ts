@@ -1,6 +1,7 @@
-import { Construct } from 'constructs';
+import { Chart, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { kube } from './k8s';
-import { checkDnsLabel } from './validation';
+import { checkDnsLabel, checkLabels, invalid } from './validation';
 
 /** A Pod Security Standards level, enforced on a namespace by the Pod Security admission controller. */
 export enum PodSecurityLevel {
@@ -22,6 +23,30 @@ export interface NamespaceProps {
    * @default PodSecurityLevel.RESTRICTED
    */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Further labels of the namespace, e.g. for NetworkPolicies elsewhere to select it (`NetworkPeer.namespaces`).
+   * The Pod Security labels are set from `podSecurity` and cannot be given here, nor can `kubernetes.io/metadata.name`,
+   * which the API server sets to the name.
+   *
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** Labels a `Namespace` sets itself, or the API server does. */
+const RESERVED_LABEL = /^(pod-security\.kubernetes\.io\/|kubernetes\.io\/metadata\.name$)/;
+
+/**
+ * Check labels for a `Namespace`: Kubernetes labels (`checkLabels`), none of which is a Pod Security label (those
+ * come from `podSecurity`) or `kubernetes.io/metadata.name` (the API server sets it to the name).
+ */
+export function checkNamespaceLabels(prop: string, labels: Record<string, string>): Record<string, string> {
+  checkLabels(prop, labels);
+  const reserved = Object.keys(labels).find((k) => RESERVED_LABEL.test(k));
+  if (reserved !== undefined) {
+    invalid(prop, labels, `must not set ${JSON.stringify(reserved)}: the Pod Security labels come from podSecurity, and the API server sets the name label`);
+  }
+  return labels;
 }
 
 /** A namespace with Pod Security admission labels. */
@@ -33,10 +58,12 @@ export class Namespace extends Construct {
     super(scope, id);
     this.name = checkDnsLabel('name', props.name);
     const level = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    const labels = checkNamespaceLabels('labels', props.labels ?? {});
     kube(this, 'Resource', 'Namespace', {
       metadata: {
         name: this.name,
         labels: {
+          ...labels,
           'app.kubernetes.io/managed-by': 'dockyard',
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/enforce-version': 'latest',
@@ -45,5 +72,45 @@ export class Namespace extends Construct {
         },
       },
     });
+  }
+}
+
+/**
+ * The `default` ServiceAccount of a namespace, which every pod that names no ServiceAccount runs as. It is rendered
+ * only with what Dockyard sets on it (pull secrets, token automount), and `kubectl apply` merges that into the account
+ * Kubernetes created. There is one per namespace and chart, shared by everything that configures it.
+ */
+export class DefaultServiceAccount extends Construct {
+  /** The `default` ServiceAccount of `namespace` in the chart of `scope`, defined on first use. */
+  public static of(scope: IConstruct, namespace: string): DefaultServiceAccount {
+    const chart = Chart.of(scope);
+    const id = `DefaultServiceAccount-${checkDnsLabel('namespace', namespace)}`;
+    return (chart.node.tryFindChild(id) as DefaultServiceAccount | undefined) ?? new DefaultServiceAccount(chart, id, namespace);
+  }
+
+  private readonly pullSecrets = new Set<string>();
+  private automountToken?: boolean;
+
+  private constructor(scope: Construct, id: string, namespace: string) {
+    super(scope, id);
+    kube(this, 'Resource', 'ServiceAccount', {
+      metadata: { name: 'default', namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
+      imagePullSecrets: Lazy.any({ produce: () => (this.pullSecrets.size > 0 ? [...this.pullSecrets].sort().map((name) => ({ name })) : undefined) }),
+      automountServiceAccountToken: Lazy.any({ produce: () => this.automountToken }),
+    });
+  }
+
+  /** Let every pod that runs as the account pull with the Secret `name` (of type `kubernetes.io/dockerconfigjson`). */
+  public addImagePullSecret(name: string): void {
+    this.pullSecrets.add(name);
+  }
+
+  /**
+   * Mount no API token into pods that run as the account and do not ask for one themselves: Kubernetes mounts it
+   * unless the pod or its ServiceAccount says `automountServiceAccountToken: false`, and the pod's own setting wins
+   * (plugin/pkg/admission/serviceaccount/admission.go `shouldAutomount`).
+   */
+  public disableTokenAutomount(): void {
+    this.automountToken = false;
   }
 }

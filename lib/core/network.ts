@@ -1,35 +1,83 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { isIPv4, isIPv6 } from 'net';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
-import { checkDnsLabel, checkLabels } from './validation';
+import { checkDnsLabel, checkLabels, invalid } from './validation';
 
-/** A set of pods that a NetworkPolicy admits traffic from. */
+/**
+ * A set of pods or addresses that a NetworkPolicy admits traffic from, or lets pods send traffic to.
+ *
+ * Kubernetes reads a peer with both a namespace and a pod selector as "these pods in these namespaces" (one
+ * `NetworkPolicyPeer`, networking/v1 `types.go`); every peer here is rendered that way.
+ */
 export class NetworkPeer {
   /** The pods with `labels` in `namespace`. */
   public static pods(namespace: string, labels: Record<string, string>): NetworkPeer {
-    return new NetworkPeer(checkDnsLabel('namespace', namespace), { ...checkLabels('labels', labels) });
+    const ns = checkDnsLabel('namespace', namespace);
+    const pods = { ...checkLabels('labels', labels) };
+    return new NetworkPeer(ns, pods, { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } }, podSelector: { matchLabels: { ...pods } } });
   }
 
   /** Every pod in `namespace`. */
   public static namespace(namespace: string): NetworkPeer {
-    return new NetworkPeer(checkDnsLabel('namespace', namespace), undefined);
+    const ns = checkDnsLabel('namespace', namespace);
+    return new NetworkPeer(ns, undefined, { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } });
+  }
+
+  /**
+   * Every pod in every namespace that carries all of `labels`, e.g. the build namespaces of a Drone runner
+   * (`DroneKubeRunner.buildPeer`). Whoever may label namespaces (a cluster-scoped permission) can join the set.
+   */
+  public static namespaces(labels: Record<string, string>): NetworkPeer {
+    const matchLabels = { ...checkLabels('labels', labels) };
+    if (Object.keys(matchLabels).length === 0) {
+      invalid('labels', labels, 'must not be empty: an empty namespace selector matches every namespace');
+    }
+    return new NetworkPeer(undefined, undefined, { namespaceSelector: { matchLabels } });
+  }
+
+  /**
+   * The addresses in `cidr` but not in any of `except`: for traffic to or from outside the cluster. Pod addresses
+   * change, so select pods with `pods` or `namespace` instead; whether an ipBlock matches pod addresses at all is
+   * up to the network plugin (networking/v1 `types.go`, `NetworkPolicyPeer.ipBlock`).
+   *
+   * @param cidr an IPv4 or IPv6 CIDR such as "203.0.113.0/24", with no bits set after the prefix
+   * @param except CIDRs inside `cidr` and smaller than it, which Kubernetes requires of every except
+   */
+  public static ipBlock(cidr: string, except: readonly string[] = []): NetworkPeer {
+    const outer = parseCidr('cidr', cidr);
+    for (const e of except) {
+      const inner = parseCidr('except', e);
+      if (!cidrContains(outer, inner) || inner.prefix === outer.prefix) {
+        // kubernetes/kubernetes pkg/apis/networking/validation/validation.go ValidateIPBlock: "must be a strict subset of `cidr`"
+        invalid('except', e, `must lie strictly inside the cidr ${JSON.stringify(cidr)}: Kubernetes refuses an except outside it or equal to it`);
+      }
+    }
+    return new NetworkPeer(undefined, undefined, { ipBlock: { cidr, ...(except.length > 0 ? { except: [...except] } : {}) } });
   }
 
   private constructor(
-    /** The namespace of the pods. */
-    public readonly namespace: string,
-    /** The labels of the pods, or undefined for all pods of the namespace. */
+    /** The namespace of the pods, when the peer is pods of one namespace (`pods`, `namespace`). */
+    public readonly namespace: string | undefined,
+    /** The labels of the pods, or undefined for all pods of the namespace or namespaces, and for an ipBlock. */
     public readonly labels: Readonly<Record<string, string>> | undefined,
+    private readonly peer: k8s.NetworkPolicyPeer,
   ) {}
 
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
-    return {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } },
-      podSelector: this.labels ? { matchLabels: { ...this.labels } } : undefined,
-    };
+    return JSON.parse(JSON.stringify(this.peer));
   }
+}
+
+/** The label the API server sets on every namespace to its name (Kubernetes 1.22+). */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** A port a NetworkPolicy rule admits. */
+export interface NetworkPort {
+  readonly protocol: 'TCP' | 'UDP';
+  readonly port: number;
 }
 
 /** Where a NetworkPolicy applies. */
@@ -38,34 +86,128 @@ export interface PodFirewallProps {
   readonly namespace: string;
   /** The pods it protects. */
   readonly podLabels: Record<string, string>;
-  /** Deny all egress, for servers that never open connections. */
+  /**
+   * Govern egress too: deny every connection the pods open except what `allowEgress` admits (nothing, for servers
+   * that never open connections).
+   */
   readonly denyEgress?: boolean;
+  /**
+   * Govern ingress: deny all of it except what `allow` admits. False makes an egress-only policy (with
+   * `denyEgress`), which leaves ingress to the namespace's other policies.
+   */
+  readonly ingress?: boolean;
 }
 
 /**
- * A NetworkPolicy that denies all ingress to a set of pods except what `allow` admits.
+ * A NetworkPolicy that denies all ingress to a set of pods except what `allow` admits, and with `denyEgress` all
+ * egress except what `allowEgress` admits.
  *
- * Rules are rendered at synth time, so clients can be granted access after the server is defined.
+ * Rules are rendered at synth time, so clients can be granted access after the server is defined. Kubernetes
+ * admits the union of every rule of every policy that selects a pod (networking/v1 `types.go`, `NetworkPolicySpec`).
  */
 export class PodFirewall extends Construct {
   private readonly rules = new Map<string, k8s.NetworkPolicyIngressRule>();
+  private readonly egressRules = new Map<string, k8s.NetworkPolicyEgressRule>();
+  private readonly governsIngress: boolean;
+  private readonly governsEgress: boolean;
 
   public constructor(scope: Construct, id: string, props: PodFirewallProps) {
     super(scope, id);
+    const ingress = props.ingress ?? true;
+    this.governsIngress = ingress;
+    this.governsEgress = props.denyEgress ?? false;
+    if (!ingress && !this.governsEgress) {
+      throw new Error(`PodFirewall ${props.namespace}/${props.name}: a policy that governs neither ingress nor egress does nothing`);
+    }
     kube(this, 'Resource', 'NetworkPolicy', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         podSelector: { matchLabels: props.podLabels },
-        policyTypes: props.denyEgress ? ['Ingress', 'Egress'] : ['Ingress'],
-        ingress: Lazy.any({ produce: () => [...this.rules.values()] }),
-        egress: props.denyEgress ? [] : undefined,
+        policyTypes: [...(ingress ? ['Ingress'] : []), ...(this.governsEgress ? ['Egress'] : [])],
+        ingress: ingress ? Lazy.any({ produce: () => [...this.rules.values()] }) : undefined,
+        egress: this.governsEgress ? Lazy.any({ produce: () => [...this.egressRules.values()] }) : undefined,
       },
     });
   }
 
   /** Admit TCP traffic from `peer` to `port`. */
   public allow(peer: NetworkPeer, port: number): void {
-    const rule = { from: [peer._toKube()], ports: [{ protocol: 'TCP', port: intOrString(port) }] };
+    this.allowFrom([peer], [{ protocol: 'TCP', port }]);
+  }
+
+  /** Admit traffic from `peers` to `ports`; no ports means every port and protocol. */
+  public allowFrom(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): void {
+    if (!this.governsIngress) {
+      throw new Error(`PodFirewall ${this.node.path}: allowFrom needs a policy that governs ingress`);
+    }
+    const rule: k8s.NetworkPolicyIngressRule = { from: peers.map((p) => p._toKube()), ...portsOf(ports) };
     this.rules.set(JSON.stringify(rule), rule);
   }
+
+  /** Let the pods open connections to `peers` on `ports`; no ports means every port and protocol. */
+  public allowEgress(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): void {
+    if (!this.governsEgress) {
+      throw new Error(`PodFirewall ${this.node.path}: allowEgress needs denyEgress, or the policy leaves egress open anyway`);
+    }
+    const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
+    this.egressRules.set(JSON.stringify(rule), rule);
+  }
+}
+
+/** A rule's `ports`, left out for every port and protocol. */
+function portsOf(ports: readonly NetworkPort[]): { ports?: k8s.NetworkPolicyPort[] } {
+  return ports.length > 0 ? { ports: ports.map((p) => ({ protocol: p.protocol, port: intOrString(p.port) })) } : {};
+}
+
+/** A parsed CIDR. */
+export interface Cidr {
+  readonly family: 4 | 6;
+  /** The network address as a number. */
+  readonly base: bigint;
+  readonly prefix: number;
+}
+
+const CIDR_RULE = 'must be a CIDR such as "203.0.113.0/24" or "2001:db8::/32": an IPv4 or IPv6 address in plain notation ' +
+  'and a prefix length, with no address bits set after the prefix';
+
+/**
+ * Check and parse a CIDR as Kubernetes' strict validation accepts it (no IPv4 leading zeros, no IPv6 zone or
+ * dotted tail), and with the host bits zero, so the rendered block means exactly what it says.
+ */
+export function parseCidr(prop: string, value: string): Cidr {
+  const match = typeof value === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(value) : null;
+  const address = match ? parseAddress(match[1]) : undefined;
+  const prefix = match ? Number(match[2]) : NaN;
+  if (!address || !(prefix <= (address.family === 4 ? 32 : 128)) || String(prefix) !== match![2]) {
+    return invalid(prop, value, CIDR_RULE);
+  }
+  const bits = address.family === 4 ? 32 : 128;
+  const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+  if ((address.value & hostMask) !== 0n) {
+    invalid(prop, value, CIDR_RULE);
+  }
+  return { family: address.family, base: address.value, prefix };
+}
+
+/** Whether `inner` lies inside `outer` (or is it). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== inner.family || inner.prefix < outer.prefix) {
+    return false;
+  }
+  const bits = outer.family === 4 ? 32 : 128;
+  return (inner.base >> BigInt(bits - outer.prefix)) === (outer.base >> BigInt(bits - outer.prefix));
+}
+
+function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
+  if (isIPv4(text)) {
+    return { family: 4, value: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
+  }
+  if (!isIPv6(text) || text.includes('.') || text.includes('%')) {
+    return undefined;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
 }

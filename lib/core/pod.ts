@@ -109,15 +109,10 @@ export function podTemplate(scope: IConstruct, labels: Record<string, string>, s
 
 /** The pull secrets the pod's images need, copied into its namespace; undefined when none. */
 function imagePullSecrets(scope: IConstruct, spec: PodSpec): k8s.LocalObjectReference[] | undefined {
-  const names = new Set<string>();
-  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-    const secret = Images.pullSecretFor(scope, Images.resolve(scope, c.image));
-    if (secret) {
-      secret.shareWith(spec.namespace);
-      names.add(secret.secretName);
-    }
-  }
-  return names.size > 0 ? [...names].sort().map((name) => ({ name })) : undefined;
+  // per registry, the pull secret that applies in the pod's namespace (Images.pullSecretsFor copies it there)
+  const images = [...(spec.initContainers ?? []), ...spec.containers].map((c) => Images.resolve(scope, c.image));
+  const secrets = Images.pullSecretsFor(scope, spec.namespace, images);
+  return secrets.length > 0 ? secrets.map((s) => ({ name: s.secretName })) : undefined;
 }
 
 function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { LocalSecretStore } from './local-secret-store';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile } from './output-file';
@@ -18,7 +19,8 @@ export const SECRETS_FILE = 'secrets.local.yaml';
  * only by their owner. Returns the paths written.
  *
  * Everything is rendered before anything is written, so a failure writes nothing and the previous output,
- * generated Secrets included, stays as it was. The new output is written to a sibling folder and then swapped in
+ * generated Secrets included, stays as it was: an object too large for any cluster (`DockyardChart.toJson` checks
+ * every object's size) fails the synth there. The new output is written to a sibling folder and then swapped in
  * whole, so a reader never sees half of one synth and half of another, and files a stack no longer makes are gone.
  * The charts are resolved first, because resolving them settles which namespaces need a copy of which Secret.
  * It stands in for `App.synth()`: `Chart.toJson()` still validates and resolves every construct, but the YAML
@@ -36,7 +38,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   let written: string[] = [];
   secrets.transaction(app, () => ({
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
-    manifests: app.charts.map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) })),
+    manifests: chartsOf(app).map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) })),
     outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
   }), ({ manifests, outputs }, rendered) => {
     const files = [
@@ -50,6 +52,27 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     written = files.map((f) => path.join(app.outdir, f.path));
   });
   return written;
+}
+
+/**
+ * The app's charts in the order `App.charts` gives them. That getter builds a dependency graph of the whole app,
+ * with every construct's path; without dependencies and nested charts its order is the construct tree's
+ * pre-order, taken here directly.
+ */
+function chartsOf(app: App): Chart[] {
+  const charts: Chart[] = [];
+  let ordered = false;
+  const visit = (c: IConstruct, inChart: boolean): void => {
+    if (c.node.dependencies.length > 0) ordered = true;
+    const chart = Chart.isChart(c);
+    if (chart) {
+      if (inChart) ordered = true;
+      charts.push(c);
+    }
+    for (const child of c.node.children) visit(child, inChart || chart);
+  };
+  visit(app, false);
+  return ordered ? app.charts : charts;
 }
 
 /**

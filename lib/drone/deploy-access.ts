@@ -95,6 +95,9 @@ export class DeployAccess extends Construct {
   public readonly serviceAccountNamespace: string;
 
   private readonly pullSecrets: ISecret[] = [];
+  private readonly rules: PolicyRule[];
+  private readonly labels: Record<string, string>;
+  private readonly namespaces: string[] = [];
 
   public constructor(scope: Construct, id: string, props: DeployAccessProps) {
     super(scope, id);
@@ -115,12 +118,34 @@ export class DeployAccess extends Construct {
         produce: () => (this.pullSecrets.length > 0 ? [...new Set(this.pullSecrets.map((s) => s.secretName))].sort().map((n) => ({ name: n })) : undefined),
       }),
     });
+    this.rules = permissions.map((p) => p._toRule());
+    this.labels = labels;
+    this.namespaces.push(namespace);
     new NamespacedAccess(this, 'Access', {
-      name, namespace, labels,
-      rules: permissions.map((p) => p._toRule()),
-      serviceAccount: { name, namespace: this.serviceAccountNamespace },
+      name, namespace, labels, rules: this.rules, serviceAccount: { name, namespace: this.serviceAccountNamespace },
     });
     (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
+  }
+
+  /** Every namespace the identity may change: `namespace`, then those added with `addNamespace`. */
+  public get targetNamespaces(): readonly string[] {
+    return [...this.namespaces];
+  }
+
+  /**
+   * Let the same identity change another namespace too, with the same permissions: a Role and RoleBinding there.
+   * A team whose app spans several namespaces gets one deploy identity for all of them, and none other.
+   */
+  public addNamespace(namespace: string): void {
+    checkDnsLabel('namespace', namespace);
+    if (this.namespaces.includes(namespace)) {
+      invalid('namespace', namespace, `must be added once: the identity already reaches ${this.namespaces.join(', ')}`);
+    }
+    this.namespaces.push(namespace);
+    new NamespacedAccess(this, `Access-${namespace}`, {
+      name: this.serviceAccountName, namespace, labels: this.labels, rules: this.rules,
+      serviceAccount: { name: this.serviceAccountName, namespace: this.serviceAccountNamespace },
+    });
   }
 
   /** Give the ServiceAccount a pull secret, copied into its namespace (an existing Secret must already be there). */

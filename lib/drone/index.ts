@@ -4,3 +4,5 @@ export * from './pipeline-secret';
 export * from './runner';
 export * from './secrets-extension';
 export * from './server';
+export type { BuildEgressOptions, BuildEgressProps } from './build-egress';
+export type { BuildNamespaceOptions } from './build-namespace';

@@ -2,11 +2,17 @@ import { invalid, checkUniqueList } from '../core';
 
 /** A Drone build event, as the secrets extension's `X-Drone-Events` annotation names it. */
 export enum PipelineEvent {
+  /** Builds of commits pushed to a branch. */
   PUSH = 'push',
+  /** Builds of a tag pushed to the repository. */
   TAG = 'tag',
+  /** Builds that promote an earlier build to an environment: `drone build promote`. */
   PROMOTE = 'promote',
+  /** Builds that roll an environment back to an earlier build: `drone build rollback`. */
   ROLLBACK = 'rollback',
+  /** Builds started by one of the repository's cron jobs. */
   CRON = 'cron',
+  /** Builds started by hand from the UI or the API: `drone build create`. */
   CUSTOM = 'custom',
   /** Builds of pull requests, which may come from forks: never given a secret unless asked. */
   PULL_REQUEST = 'pull_request',

@@ -1,17 +1,19 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, Namespace, NetworkPeer, parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkPort, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { kube, quantity } from '../core/k8s';
+import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
-import { NamespacedAccess, serviceAccount } from '../core/rbac';
+import { serviceAccount } from '../core/rbac';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from './build-egress';
+import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from './build-namespace';
 import { accessAnnotations, PipelineEvent } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
 import { IDroneServer } from './server';
@@ -40,13 +42,15 @@ export interface DroneKubeRunnerProps {
    */
   readonly buildNamespace?: string;
   /**
-   * Further namespaces pipelines may run in, e.g. ones that policies pin deploy repositories to.
+   * Further namespaces pipelines may run in, e.g. ones that policies pin deploy repositories to; the same as
+   * calling `addBuildNamespace` for each.
    *
    * @default - none
    */
   readonly extraBuildNamespaces?: string[];
   /**
-   * Whether to define the build namespaces, rather than use existing ones.
+   * Whether to define the build namespaces, rather than use existing ones. Existing ones lack the runner's
+   * `buildNamespaceLabels` unless you set them.
    *
    * @default true
    */
@@ -58,6 +62,13 @@ export interface DroneKubeRunnerProps {
    * @default PodSecurityLevel.BASELINE
    */
   readonly buildPodSecurity?: PodSecurityLevel;
+  /**
+   * Where build pods may open connections to: DNS and the internet outside the cluster's private ranges, and what
+   * `allowBuildEgress` declares.
+   *
+   * @default - the cluster DNS, and the internet without the private, shared and link-local ranges
+   */
+  readonly buildEgress?: BuildEgressProps;
   /**
    * What a pipeline's pod requests and each of its steps may use. The requests are the whole pod's
    * (`DRONE_RESOURCE_REQUEST_CPU/MEMORY`, unless the pipeline sets `resources.requests`): the runner splits them
@@ -211,7 +222,9 @@ const CONFIG_DIR = '/etc/drone-runner';
  * The Drone Kubernetes runner: it polls the server and runs each pipeline as a pod in a build namespace.
  *
  * It gets a Role with the upstream verbs in every build namespace, and policies pin namespaces and
- * ServiceAccounts per repository. Build namespaces admit no ingress.
+ * ServiceAccounts per repository. Build namespaces admit no ingress, let their pods reach only DNS, the internet
+ * outside the cluster's ranges and what is declared (`allowBuildEgress`), and mount no API token into pods that run
+ * as their `default` ServiceAccount.
  */
 export class DroneKubeRunner extends Construct {
   /** The default image. */
@@ -225,15 +238,33 @@ export class DroneKubeRunner extends Construct {
   public static readonly CLONE_IMAGE = Image.of('docker.io/drone/git:1.2.0');
   /** The runner's default placeholder image. */
   public static readonly PLACEHOLDER_IMAGE = Image.of('docker.io/drone/placeholder:1');
+  /**
+   * The cluster DNS pods, which build pods may query by default: CoreDNS keeps kube-dns's label `k8s-app: kube-dns`
+   * for compatibility (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base, and kubeadm's
+   * cmd/kubeadm/app/phases/addons/dns/manifests.go). Where the DNS pods differ, set `buildEgress.dns`.
+   */
+  public static readonly CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
+  /** The label key that names the runner on its build namespaces; `buildNamespaceLabels` holds it with its value. */
+  public static readonly BUILD_NAMESPACE_LABEL = 'dockyard.dev/drone-runner';
+  /** The label key that holds the runner's own namespace on its build namespaces. */
+  public static readonly BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL = 'dockyard.dev/drone-runner-namespace';
 
   /** The namespace pipelines run in by default. */
   public readonly buildNamespace: string;
-  /** Every namespace pipelines may run in. */
-  public readonly buildNamespaces: readonly string[];
   /** The runner's pods, as a NetworkPolicy peer. */
   public readonly peer: NetworkPeer;
   /** The runner's labels: the `node:` of the pipelines it gets, empty for none. */
   public readonly labels: Readonly<Record<string, string>>;
+  /**
+   * The labels the runner puts on the build namespaces it creates (`dockyard.dev/drone-runner: <name>` and
+   * `dockyard.dev/drone-runner-namespace: <namespace>`), so that policies elsewhere can select them as a group.
+   */
+  public readonly buildNamespaceLabels: Readonly<Record<string, string>>;
+  /**
+   * Every pod of the build namespaces the runner creates, as a NetworkPolicy peer (by `buildNamespaceLabels`), e.g.
+   * to admit builds to an in-cluster service with one rule however many build namespaces there are.
+   */
+  public readonly buildPeer: NetworkPeer;
 
   private readonly policies: object[] = [];
   /**
@@ -243,6 +274,12 @@ export class DroneKubeRunner extends Construct {
    */
   private readonly guards: object[] = [];
   private readonly namespaceRules: Record<string, string[]> = {};
+  private readonly namespace: string;
+  private readonly builds: Construct;
+  private readonly buildContext: BuildNamespaceContext;
+  private readonly buildScopes = new Map<string, BuildNamespace>();
+  /** Egress declared for every build namespace, so that namespaces added later get it too. */
+  private readonly sharedEgress: BuildEgressRule[] = [];
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
@@ -251,10 +288,11 @@ export class DroneKubeRunner extends Construct {
       app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
     });
     this.peer = peer;
+    this.namespace = namespace;
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
     const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
-    this.buildNamespaces = checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
-    if (this.buildNamespaces.includes(namespace)) {
+    checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
+    if ([this.buildNamespace, ...extra].includes(namespace)) {
       invalid('buildNamespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
     }
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
@@ -267,32 +305,21 @@ export class DroneKubeRunner extends Construct {
     if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {
       invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${JSON.stringify(buildResources.memoryLimit)}`);
     }
-    const buildLimits = buildResources._toKube();
     this.labels = runnerLabels(props.labels ?? {});
-    const builds = new Construct(this, 'Builds');
-    for (const ns of this.buildNamespaces) {
-      const scope_ = new Construct(builds, ns);
-      if (props.createBuildNamespaces ?? true) {
-        new Namespace(scope_, 'Namespace', { name: ns, podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE });
-      }
-      // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
-      new NamespacedAccess(scope_, 'Access', {
-        name, namespace: ns, labels,
-        rules: [
-          { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
-          { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
-        ],
-        serviceAccount: { name, namespace },
-      });
-      kube(scope_, 'LimitRange', 'LimitRange', {
-        metadata: { name: `${name}-builds`, namespace: ns, labels },
-        // no defaultRequest: the runner sets every container's requests itself
-        spec: { limits: [{ type: 'Container', default: buildLimits.limits, max: { cpu: quantity(buildMax.cpu), memory: quantity(buildMax.memory) } }] },
-      });
-      // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
-      new PodFirewall(scope_, 'NetworkPolicy', { name: `${name}-builds`, namespace: ns, podLabels: {} });
-      props.server.grantConnect(NetworkPeer.namespace(ns));
-    }
+    this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
+    this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
+    this.buildContext = {
+      name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
+      podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE,
+      create: props.createBuildNamespaces ?? true,
+      limits: buildResources._toKube().limits,
+      max: buildMax,
+      egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
+    };
+    this.builds = new Construct(this, 'Builds');
+    [this.buildNamespace, ...extra].forEach((ns) => this.addBuildNamespace(ns));
+    // build pods need nothing of the server: they clone from the git provider and talk among themselves over
+    // localhost; only the runner polls the server, so only it is admitted
     props.server.grantConnect(this.peer);
 
     const env = new EnvVars(namespace);
@@ -363,6 +390,61 @@ export class DroneKubeRunner extends Construct {
     });
     // the runner serves only its health check: admit nothing
     new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+  }
+
+  /** Every namespace pipelines may run in: the default build namespace first, then the others in the order added. */
+  public get buildNamespaces(): readonly string[] {
+    return [...this.buildScopes.keys()];
+  }
+
+  /**
+   * Let pipelines run in `namespace` too, with everything a build namespace gets: the Namespace with its Pod
+   * Security level and `buildNamespaceLabels` (unless `create` is false), the runner's Role and RoleBinding there, the
+   * LimitRange, a NetworkPolicy that admits no ingress, the egress policy (`buildEgress` and what
+   * `allowBuildEgress` declared for every build namespace), and a `default` ServiceAccount that mounts no API token.
+   * Policies may then pin repositories to it (`addPolicy`).
+   */
+  public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
+    checkDnsLabel('namespace', namespace);
+    if (namespace === this.namespace) {
+      invalid('namespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
+    }
+    if (this.buildScopes.has(namespace)) {
+      invalid('namespace', namespace, `must not already be a build namespace of the runner: ${this.buildNamespaces.join(', ')}`);
+    }
+    checkBuildNamespaceOptions(this.buildContext, options);
+    const scope = new BuildNamespace(this.builds, namespace, this.buildContext, options);
+    this.buildScopes.set(namespace, scope);
+    this.sharedEgress.forEach((rule) => scope.allowEgress(rule));
+  }
+
+  /**
+   * Let build pods open TCP connections to `peer` on `ports`, e.g. to an in-cluster git server or registry, or
+   * `NetworkPeer.ipBlock` for a private address outside the cluster. The peer's own NetworkPolicy must admit the
+   * build namespaces too (`NetworkPeer.namespace`, or `buildPeer` for all of them).
+   *
+   * @param options `namespaces`: only these build namespaces, e.g. a team's namespace that reaches its own service
+   */
+  public allowBuildEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
+    if (!Array.isArray(ports) || ports.length === 0) {
+      invalid('ports', ports, 'must list at least one port: builds reach only what they need');
+    }
+    checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
+    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
+    if (options.namespaces === undefined) {
+      this.sharedEgress.push(rule);
+      this.buildScopes.forEach((scope) => scope.allowEgress(rule));
+      return;
+    }
+    if (options.namespaces.length === 0) {
+      invalid('namespaces', options.namespaces, 'must not be empty: leave it out for every build namespace');
+    }
+    for (const ns of checkUniqueList('namespaces', options.namespaces)) {
+      if (!this.buildScopes.has(ns)) {
+        invalid('namespaces', ns, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
+      }
+    }
+    options.namespaces.forEach((ns) => this.buildScopes.get(ns)!.allowEgress(rule));
   }
 
   /**

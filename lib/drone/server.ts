@@ -25,7 +25,9 @@ export interface IDroneServer extends IConstruct {
   readonly rpcSecret: SecretKey;
   /**
    * Admit `peer` to the server's HTTP port, 8080, which serves the web UI, the API, webhooks and runners' RPC alike:
-   * for runners, build pods and any other in-cluster client.
+   * for runners and any other in-cluster client. Build pods are not admitted: they clone from the git provider and
+   * reach Drone, if at all, at its public URL (`DRONE_SYSTEM_HOST`); to admit them, grant `runner.buildPeer` and
+   * declare the egress with `runner.allowBuildEgress`.
    */
   grantConnect(peer: NetworkPeer): void;
   /**

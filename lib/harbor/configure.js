@@ -14,7 +14,8 @@
 //   CONFIG_FILE               path of the JSON configuration (holds no secrets, only env var names)
 //   HARBOR_WAIT_SECONDS       the run's retry budget, default 900: how long, counted from the start of the run, it
 //                             keeps retrying while Harbor is unreachable or answers 502/503/504 (the first ping
-//                             included) and while upstream registries are unhealthy. One budget for the whole run,
+//                             included), while upstream registries are unhealthy and while projects other Jobs create
+//                             are missing (see Chunks). One budget for the whole run,
 //                             not one per item, so the run always ends, and prints what it did not apply, well within
 //                             the Job's activeDeadlineSeconds (3600, see configure-job.ts)
 //   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
@@ -28,6 +29,11 @@
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
 // Applied in that order: projects may use the registries, robots the projects.
+//
+// Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
+// (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
+// Harbor's "library"): it must exist in Harbor, and until it does (another Job creating it) the robot waits, in the
+// same rounds and backoff as the items behind an unhealthy upstream, within HARBOR_WAIT_SECONDS; then it fails.
 //
 // A failing item does not stop the independent ones: each failure is printed as it happens,
 // the items that need it (a proxy project its registry, a robot its projects) are skipped, and
@@ -1162,7 +1168,27 @@ async function main() {
   const projectsDone = new Set();
   const robotsDone = new Set();
   const declaredProjects = new Set(config.projects.map((p) => p.name));
+  // Projects robots name that this configuration does not declare: "library", or one that another configuration's
+  // Job, running at the same time, creates (see Chunks above). Looked up once a round until found; `absent` holds
+  // the ones not found yet, whose robots wait like the items behind an unhealthy upstream.
+  const absent = new Set();
+  let checked;
+  const lookUp = async (name) => {
+    if (!checked.has(name)) {
+      const found = await findProject(ctx, name);
+      checked.add(name);
+      if (found) {
+        projectIds.set(name, found.project_id);
+        absent.delete(name);
+      } else if (!absent.has(name)) {
+        absent.add(name);
+        log(`project ${name}: not in Harbor yet and not declared here (another configuration's Job creates it); its robots wait for it`);
+      }
+    }
+    return projectIds.has(name);
+  };
   const applyReady = async (final) => {
+    checked = new Set();
     for (const project of config.projects) {
       const label = `project ${project.name}`;
       if (projectsDone.has(project.name)) {
@@ -1193,9 +1219,30 @@ async function main() {
       if (!missing && needed.length > 0 && !final) {
         continue;
       }
-      robotsDone.add(robot.label);
       if (missing || needed.length > 0) {
+        robotsDone.add(robot.label);
         skip(label, `project ${missing || needed[0]}`);
+        continue;
+      }
+      const foreign = [robot.project, ...robot.permissions.filter((p) => p.kind === 'project' && p.namespace !== '*').map((p) => p.namespace)]
+        .filter((name) => name && !declaredProjects.has(name));
+      const wait = await attempt(label, async () => {
+        for (const name of foreign) {
+          if (!(await lookUp(name))) {
+            return name;
+          }
+        }
+        return null;
+      });
+      if (wait.value && !final) {
+        continue;
+      }
+      robotsDone.add(robot.label);
+      if (wait.value === undefined) {
+        continue;
+      }
+      if (wait.value) {
+        failed(label, new HarborError(`${label}: project ${wait.value} does not exist in Harbor; it is not declared in this configuration, and no other configuration's Job created it before the run's retry budget ran out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds})`));
         continue;
       }
       await attempt(label, () => ensureRobot(ctx, robot, projectIds));
@@ -1215,7 +1262,7 @@ async function main() {
     log(`retrying ${unhealthy.size} registr${unhealthy.size === 1 ? 'y' : 'ies'} whose upstream Harbor found unhealthy (${[...unhealthy.keys()].join(', ')}) for up to ${left}s, what is left of HARBOR_WAIT_SECONDS (${ctx.waitSeconds}s)`);
   }
   let pause = ctx.retryIntervalMs;
-  while (unhealthy.size > 0 && Date.now() + pause <= ctx.deadline) {
+  while ((unhealthy.size > 0 || absent.size > 0) && Date.now() + pause <= ctx.deadline) {
     await sleep(pause);
     pause = Math.min(pause * 2, Math.max(MAX_BACKOFF_MS, ctx.retryIntervalMs));
     for (const registry of config.registries.filter((r) => unhealthy.has(r.name))) {

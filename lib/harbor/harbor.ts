@@ -7,7 +7,7 @@ import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
 import { checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
-import { ConfigureJob } from './configure-job';
+import { ConfigureJobs } from './configure-job';
 import { connectionBudget } from './connection-budget';
 import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
@@ -21,9 +21,13 @@ import { defineTrivy } from './trivy';
 
 /** How much Harbor's components log. */
 export enum HarborLogLevel {
+  /** Everything, including debugging detail. */
   DEBUG = 'debug',
+  /** Informational messages, warnings and errors. */
   INFO = 'info',
+  /** Warnings and errors only. */
   WARNING = 'warning',
+  /** Errors only. */
   ERROR = 'error',
 }
 
@@ -247,7 +251,7 @@ const LARGE_UPLOADS = {
  * Every credential is generated once by the secret source; every URL that embeds one is expanded inside the pods
  * from secret-fed variables, and no ConfigMap holds a secret. Each pod's database pool comes from the database's
  * connection limit. Job logs go to the database, so no volume is ever shared. Projects, proxy caches and robot
- * accounts are declared in code and applied by an idempotent Job.
+ * accounts are declared in code and applied by idempotent Jobs, one per chunk of projects and robots.
  */
 export class Harbor extends Construct {
   /** The Harbor version Dockyard renders by default. */
@@ -267,10 +271,9 @@ export class Harbor extends Construct {
   public readonly maxOpenConns: number;
 
   private readonly ctx: HarborContext;
-  private readonly registries: object[] = [];
-  private readonly projects: object[] = [];
-  private readonly robots: object[] = [];
-  private readonly job: ConfigureJob;
+  private readonly projectNames = new Set<string>();
+  private readonly robotNames = new Set<string>();
+  private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
 
   public constructor(scope: Construct, id: string, props: HarborProps) {
@@ -391,7 +394,7 @@ export class Harbor extends Construct {
         },
       });
     }
-    this.job = new ConfigureJob(this, 'Configure', ctx, () => ({ registries: this.registries, projects: this.projects, robots: this.robots }));
+    this.configuration = new ConfigureJobs(this, 'Configure', ctx);
   }
 
   /**
@@ -408,7 +411,7 @@ export class Harbor extends Construct {
 
   /** Declare a project, created by the configuration Job if missing. */
   public addProject(name: string, options: ProjectOptions = {}): void {
-    this.declareProject(name, options, null);
+    this.configuration.addProject(name, this.declareProject(name, options, null));
   }
 
   /**
@@ -418,16 +421,13 @@ export class Harbor extends Construct {
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
     const registry = checkRegistryName('name', name);
     const { username, password } = options.upstream.credentials;
-    const secretEnv = password ? `UPSTREAM_${this.registries.length}_PASSWORD` : null;
-    this.declareProject(name, { public: true, ...options }, registry);
+    const project = this.declareProject(name, { public: true, ...options }, registry);
     this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);
-    if (password) {
-      this.job.addSecretEnv(secretEnv!, password);
-    }
-    this.registries.push({
+    // each configuration chunk names the password's variable (accessSecretEnv)
+    this.configuration.addProject(name, project, {
       name: registry, type: options.upstream.type, url: options.upstream.url, insecure: false,
-      accessKey: username ?? null, accessSecretEnv: secretEnv, description: 'managed by Dockyard',
-    });
+      accessKey: username ?? null, accessSecretEnv: null, description: 'managed by Dockyard',
+    }, password);
   }
 
   /**
@@ -436,12 +436,12 @@ export class Harbor extends Construct {
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
     checkHarborName('name', name);
-    if (this.robots.some((r: any) => r.name === name)) {
+    if (this.robotNames.has(name)) {
       invalid('name', name, 'must be unique among the robots of this Harbor');
     }
-    const known = (project: string) => project === 'library' || this.projects.some((p: any) => p.name === project);
-    const secretEnv = `ROBOT_${this.robots.length}_SECRET`;
-    const state = robotState(name, options, secretEnv, known);
+    const known = (project: string) => project === 'library' || this.projectNames.has(project);
+    // each configuration chunk names the secret's variable (secretEnv)
+    const state = robotState(name, options, '', known);
     const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
     const id = new Construct(this, `Robot-${name}`);
     const secret = new Secret(id, 'Secret', {
@@ -454,16 +454,19 @@ export class Harbor extends Construct {
       type: 'kubernetes.io/dockerconfigjson',
       values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: this.host, username, password: secret }]) },
     }).key('.dockerconfigjson');
-    this.job.addSecretEnv(secretEnv, secret);
-    this.robots.push(state);
+    this.robotNames.add(name);
+    // the robot is applied with the project its first permission names, where it can
+    this.configuration.addRobot(name, state, options.permissions[0].project, secret);
     return { username, secret, dockerConfig };
   }
 
-  private declareProject(name: string, options: ProjectOptions, registry: string | null): void {
+  private declareProject(name: string, options: ProjectOptions, registry: string | null): object {
     checkHarborName('name', name);
-    if (name === 'library' || this.projects.some((p: any) => p.name === name)) {
+    if (name === 'library' || this.projectNames.has(name)) {
       invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
     }
-    this.projects.push(projectState(name, options, registry));
+    const state = projectState(name, options, registry);
+    this.projectNames.add(name);
+    return state;
   }
 }

@@ -148,7 +148,12 @@ export class HarborStorage {
 
   private constructor(
     /** The volume, for filesystem storage. */
-    public readonly volume?: { readonly size: string; readonly storageClassName?: string },
+    public readonly volume?: {
+      /** The size of the registry's PersistentVolumeClaim, a Kubernetes quantity such as `"50Gi"`. */
+      readonly size: string;
+      /** The StorageClass of the claim; unset, the cluster's default StorageClass. */
+      readonly storageClassName?: string;
+    },
     /** The bucket, for S3 storage. */
     public readonly s3?: S3StorageOptions,
   ) {}

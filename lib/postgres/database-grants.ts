@@ -31,7 +31,12 @@ export interface DatabaseGrantsProps {
    *
    * @default - none
    */
-  readonly grants?: { readonly database: string; readonly user: string }[];
+  readonly grants?: {
+    /** The database, created if it is missing. */
+    readonly database: string;
+    /** The role that gets every privilege on the database and its `public` schema, created if it is missing. */
+    readonly user: string;
+  }[];
   /**
    * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`.
    *

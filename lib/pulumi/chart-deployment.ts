@@ -7,11 +7,17 @@ import { GeneratedSecrets } from './generated-secrets';
 
 /** An existing Secret the charts read, created by the program from Outputs (a managed password, a Spaces key). */
 export interface ProvidedSecret {
+  /** The namespace of the Secret, as the charts name it. */
   readonly namespace: string;
+  /** The name of the Secret, as the charts name it. */
   readonly name: string;
   /** Every key the charts read, with its value. */
   readonly stringData: Record<string, pulumi.Input<string>>;
-  /** @default "Opaque" */
+  /**
+   * The Secret's Kubernetes `type`, e.g. `kubernetes.io/tls`.
+   *
+   * @default "Opaque"
+   */
   readonly type?: string;
   /**
    * Annotations, e.g. a Drone pipeline secret's `X-Drone-Repos` and `X-Drone-Events`.

@@ -1,7 +1,5 @@
-import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue } from '../core';
-import { kube } from '../core/k8s';
+import { checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue } from '../core';
 import { RegistryCredential } from './credential';
 
 /** Props of a `PullSecret`. */
@@ -15,28 +13,52 @@ export interface PullSecretProps {
    */
   readonly name?: string;
   /**
-   * The namespace the Secret is defined in.
+   * The namespace the Secret is defined in. It is rendered there even if no pod there pulls from its registries.
    *
-   * @default - the chart's namespace
+   * @default - the chart's namespace for an app-wide pull secret; the first of `namespaces` for one that is not
    */
   readonly namespace?: string;
   /**
-   * Namespaces whose `default` ServiceAccount pulls with this Secret, so every pod there can pull from the
-   * registries. Dockyard's own workloads need not be listed: a pod whose images come from one of the registries
-   * gets the Secret on its own.
+   * Namespaces where this is the pull secret of its registries: their `default` ServiceAccount pulls with it, so
+   * every pod there can pull from the registries, and a Dockyard pod there that pulls from one of them gets it
+   * rather than the registry's app-wide pull secret. Another pull secret for one of the same registries may not be
+   * listed in the same namespace. Dockyard's own workloads need not be listed: the app-wide pull secret reaches
+   * them wherever they run.
    *
    * @default - none
    */
   readonly namespaces?: string[];
+  /**
+   * Whether this is the app-wide pull secret of its registries: a Dockyard pod pulling from one of them, in a
+   * namespace where no pull secret for that registry is listed, gets it. At most one pull secret per registry may
+   * be app-wide; set `false` for a team's own login, which then applies only in the namespaces it lists.
+   *
+   * @default true
+   */
+  readonly appWide?: boolean;
 }
 
 /**
- * A `kubernetes.io/dockerconfigjson` Secret for several registries, copied into every namespace that needs it.
+ * A `kubernetes.io/dockerconfigjson` Secret for one or more registries, copied into every namespace that needs it.
  *
  * Each entry has the `auth` kubelet reads (base64 of `user:password`); hosts are normalised and Docker Hub is keyed
- * as `https://index.docker.io/v1/`. Every Dockyard pod whose images come from one of the registries (for example
- * after `Images.relocate`) gets it as an image pull secret, and namespaces listed in `namespaces` get it on their
- * `default` ServiceAccount.
+ * as `https://index.docker.io/v1/`.
+ *
+ * **Which pull secret applies where.** Per registry and namespace, at most one pull secret applies: the one that
+ * lists the namespace (`namespaces`, `addNamespace`), else the registry's app-wide one (`appWide`, the default),
+ * else none. So each team can have its own robot login for the same Harbor in its own namespaces, while the
+ * platform's app-wide login serves every other namespace. Two pull secrets that would both apply to one registry
+ * in one namespace are refused: a kubelet tries every login that matches an image, in turn
+ * (pkg/credentialprovider/keyring.go, pkg/kubelet/kuberuntime/kuberuntime_image.go), so a pod could silently pull
+ * with another team's login.
+ *
+ * **Which pods get it.** A Dockyard pod gets, per registry its images come from (for example after
+ * `Images.relocate`), the pull secret that applies there, copied into its namespace; a pod that pulls from none of
+ * a pull secret's registries never gets it, so no Secret reaches a namespace only because it also holds a login
+ * the namespace's pods need. A pull secret that covers several registries is copied whole, with every login it
+ * holds: give a login its own PullSecret to keep it out of the namespaces that pull only from the others.
+ * Namespaces listed in `namespaces` get the Secret on their `default` ServiceAccount, which Kubernetes hands to
+ * every pod there that names no pull secret of its own (plugin/pkg/admission/serviceaccount/admission.go).
  */
 export class PullSecret extends Construct {
   /** The Secret. */
@@ -45,6 +67,9 @@ export class PullSecret extends Construct {
   public readonly dockerConfig: SecretKey;
   /** The registries it covers, as keyed in the document. */
   public readonly registries: readonly string[];
+  /** Whether it is the app-wide pull secret of its registries. */
+  public readonly appWide: boolean;
+  private readonly listed = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: PullSecretProps) {
     super(scope, id);
@@ -57,9 +82,17 @@ export class PullSecret extends Construct {
       invalid('credentials', repeated, 'must name each registry once: a .dockerconfigjson holds one login per registry');
     }
     this.registries = registries;
+    this.appWide = props.appWide ?? true;
+    const namespaces = props.namespaces ?? [];
+    if (!this.appWide && props.namespace === undefined && namespaces.length === 0) {
+      invalid('namespaces', namespaces, 'must name at least one namespace when appWide is false, for such a pull secret applies only ' +
+        'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
+    }
+    // a team's login lives in the team's namespace, not in the chart's, whose pods may never use it
+    const home = props.namespace ?? (this.appWide ? undefined : checkDnsLabel('namespaces', namespaces[0]));
     this.secret = new Secret(this, 'Resource', {
       name: checkDnsSubdomain('name', props.name ?? 'registry-credentials'),
-      namespace: namespaceOf(this, props.namespace),
+      namespace: namespaceOf(this, home),
       type: 'kubernetes.io/dockerconfigjson',
       values: {
         '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({
@@ -68,40 +101,25 @@ export class PullSecret extends Construct {
       },
     });
     this.dockerConfig = this.secret.key('.dockerconfigjson');
-    Images.usePullSecret(this, registries, this.secret);
-    (props.namespaces ?? []).forEach((ns) => this.addNamespace(ns));
+    Images.usePullSecret(this, registries, this.secret, { appWide: this.appWide });
+    namespaces.forEach((ns) => this.addNamespace(ns));
   }
 
-  /** Copy the Secret into `namespace` and make it the pull secret of the namespace's `default` ServiceAccount. */
+  /** The namespaces it is listed in, in name order. */
+  public get namespaces(): string[] {
+    return [...this.listed].sort();
+  }
+
+  /**
+   * List `namespace`: copy the Secret there, make it the pull secret of the namespace's `default` ServiceAccount,
+   * and the pull secret of its registries for Dockyard pods there, ahead of the app-wide one. Fails if another
+   * pull secret for one of its registries, or another of its name, is listed there.
+   */
   public addNamespace(namespace: string): void {
     checkDnsLabel('namespaces', namespace);
+    Images.usePullSecretIn(this, this.secret, namespace);
+    this.listed.add(namespace);
     this.secret.shareWith(namespace);
-    DefaultServiceAccount.of(this, namespace).add(this.secret.secretName);
-  }
-}
-
-/**
- * The `default` ServiceAccount of a namespace, rendered only with `imagePullSecrets`: `kubectl apply` merges that
- * into the account Kubernetes created. One per namespace and chart, shared by every pull secret.
- */
-class DefaultServiceAccount extends Construct {
-  public static of(scope: Construct, namespace: string): DefaultServiceAccount {
-    const chart = Chart.of(scope);
-    const id = `DefaultServiceAccount-${namespace}`;
-    return (chart.node.tryFindChild(id) as DefaultServiceAccount | undefined) ?? new DefaultServiceAccount(chart, id, namespace);
-  }
-
-  private readonly names = new Set<string>();
-
-  private constructor(scope: Construct, id: string, namespace: string) {
-    super(scope, id);
-    kube(this, 'Resource', 'ServiceAccount', {
-      metadata: { name: 'default', namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
-      imagePullSecrets: Lazy.any({ produce: () => [...this.names].sort().map((name) => ({ name })) }),
-    });
-  }
-
-  public add(name: string): void {
-    this.names.add(name);
+    DefaultServiceAccount.of(this, namespace).addImagePullSecret(this.secret.secretName);
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Image, ImageRelocation, Images } from '../../lib';
+import { Image, ImageRelocation, Images, Secret, SecretValue } from '../../lib';
 import { Postgres } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -71,5 +71,71 @@ describe('Images.relocate', () => {
     const chart = testChart();
     new Postgres(chart, 'A', { name: 'a' });
     expect(container(find(synth(chart), 'StatefulSet', 'a')).image).toBe(Postgres.IMAGE.reference);
+  });
+});
+
+describe('Images pull secrets', () => {
+  // one per registry and namespace: a kubelet unions every pull secret a pod names and tries each matching login
+  // (kubernetes pkg/credentialprovider/secrets/secrets.go, pkg/credentialprovider/keyring.go), and the ServiceAccount
+  // admission plugin adds the account's own only to a pod that names none
+  // (plugin/pkg/admission/serviceaccount/admission.go), so a pod's own list must be complete
+  const setup = () => {
+    const chart = testChart('platform');
+    const secret = (name: string, namespace?: string) => new Secret(chart, name, { name, namespace, values: { '.dockerconfigjson': SecretValue.password(20) } });
+    return { chart, secret };
+  };
+
+  test('a pod gets the listed pull secret of each registry in its namespace, else the app-wide one, sorted and shared there', () => {
+    const { chart, secret } = setup();
+    const wide = secret('wide');
+    const hub = secret('hub');
+    const team = secret('team', 'team-a');
+    Images.usePullSecret(chart, ['harbor.example.com'], wide);
+    Images.usePullSecret(chart, ['https://index.docker.io/v1/'], hub);
+    Images.usePullSecret(chart, ['harbor.example.com'], team, { appWide: false });
+    Images.usePullSecretIn(chart, team, 'team-a');
+    const images = [Image.of('nginx:1.27'), Image.of('harbor.example.com/apps/app:1'), Image.of('harbor.example.com/apps/other:1')];
+    expect(Images.pullSecretsFor(chart, 'team-a', images)).toEqual([hub, team]);
+    expect(Images.pullSecretsFor(chart, 'apps', images)).toEqual([hub, wide]);
+    expect(Images.pullSecretsFor(chart, 'apps', [Image.of('quay.io/org/app:1')])).toEqual([]);
+    expect([wide.namespaces, hub.namespaces, team.namespaces]).toEqual([['platform', 'apps'], ['platform', 'apps', 'team-a'], ['team-a']]);
+    // registering a Secret again adds registries to it
+    Images.usePullSecret(chart, ['ghcr.io'], team, { appWide: false });
+    expect(Images.pullSecretsFor(chart, 'team-a', [Image.of('ghcr.io/org/app:1')])).toEqual([team]);
+  });
+
+  test('the deprecated pullSecretFor picks by namespace, and without one only while no namespace lists a pull secret', () => {
+    const { chart, secret } = setup();
+    const wide = secret('wide');
+    const team = secret('team', 'team-a');
+    const image = Image.of('harbor.example.com/apps/app:1');
+    Images.usePullSecret(chart, ['harbor.example.com'], wide);
+    Images.usePullSecret(chart, ['harbor.example.com'], team, { appWide: false });
+    expect(Images.pullSecretFor(chart, image)).toBe(wide);
+    Images.usePullSecretIn(chart, team, 'team-a');
+    expect(Images.pullSecretFor(chart, image, 'team-a')).toBe(team);
+    expect(Images.pullSecretFor(chart, image, 'apps')).toBe(wide);
+    expect(team.namespaces).toEqual(['team-a']);
+    expect(() => Images.pullSecretFor(chart, image)).toThrow('invalid pull secret lookup for harbor.example.com/apps/app:1 by "test": ' +
+      'registry "harbor.example.com" has pull secrets for particular namespaces ("team-a/team"), so the pod\'s namespace decides; ' +
+      'use Images.pullSecretsFor(scope, namespace, images)');
+  });
+
+  test('fails on a pull secret listed before it is registered, re-registered otherwise, or given a registry listed elsewhere', () => {
+    const { chart, secret } = setup();
+    const a = secret('a', 'team-a');
+    const b = secret('b', 'team-a');
+    expect(() => Images.usePullSecretIn(chart, a, 'team-a'))
+      .toThrow('invalid pull secret "team-a/a": register it with Images.usePullSecret before listing it in a namespace');
+    Images.usePullSecret(chart, ['ghcr.io'], a, { appWide: false });
+    expect(() => Images.usePullSecret(chart, ['quay.io'], a))
+      .toThrow('invalid appWide true: must stay false for pull secret "team-a/a", as it was registered first');
+    Images.usePullSecret(chart, ['quay.io'], b, { appWide: false });
+    Images.usePullSecretIn(chart, a, 'team-a');
+    Images.usePullSecretIn(chart, b, 'team-a');
+    expect(() => Images.usePullSecret(chart, ['quay.io'], a, { appWide: false }))
+      .toThrow('invalid namespaces "team-a": must list one pull secret per registry: "team-a/b" and "team-a/a" ' +
+        'would both apply to registry "quay.io" in namespace "team-a"');
+    expect(Images.pullSecretsFor(chart, 'team-a', [Image.of('quay.io/org/app:1')])).toEqual([b]);
   });
 });

@@ -1,5 +1,8 @@
 import { parse, parseAllDocuments } from 'yaml';
-import { DroneKubeRunner, DroneSecretsExtension, PipelineEvent, PodSecurityLevel, Resources } from '../../lib';
+import {
+  DeployAccess, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, NetworkPeer, PipelineEvent, PodSecurityLevel, PullSecret,
+  RegistryCredential, Resources, Secret, SecretValue,
+} from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
@@ -37,6 +40,9 @@ describe('DroneKubeRunner', () => {
       ]);
       const deny = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
       expect(deny.spec).toEqual({ podSelector: { matchLabels: {} }, policyTypes: ['Ingress'], ingress: [] });
+      const egress = find(objects, 'NetworkPolicy', 'drone-runner-builds-egress', ns);
+      expect([egress.spec.podSelector, egress.spec.policyTypes, egress.spec.egress.length]).toEqual([{ matchLabels: {} }, ['Egress'], 2]);
+      expect(find(objects, 'ServiceAccount', 'default', ns).automountServiceAccountToken).toBe(false);
     }
     expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
     const pod = find(objects, 'Deployment', 'drone-runner').spec.template.spec;
@@ -45,13 +51,15 @@ describe('DroneKubeRunner', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(3600);
   });
 
-  test('admits the runner and build pods to the server, and nothing to the runner', () => {
+  test('admits only the runner to the server: build pods never call it, and nothing to the runner', () => {
+    // a pipeline clones from the git provider's URL (drone/runner-go v1.12.0 environ/environ.go:47 DRONE_REMOTE_URL,
+    // drone/drone-git v1.2.0 posix/clone-commit:10 `git remote add origin ${DRONE_REMOTE_URL}`), its steps share one
+    // pod, and only the runner carries state and logs to the server over RPC
     const chart = testChart('ci');
-    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
     const objects = synth(chart);
     const froms = find(objects, 'NetworkPolicy', 'drone').spec.ingress.map((r: any) => r.from[0]);
     expect(froms).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci-builds' } } },
       {
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
         podSelector: { matchLabels: { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/instance': 'drone-runner', 'app.kubernetes.io/component': 'runner' } },
@@ -156,4 +164,133 @@ describe('DroneKubeRunner', () => {
     expect(() => runner.addPolicy({ name: 'p-other-events', repos: ['a/q'], namespace: 'deploy' }))
       .toThrow('invalid name "p-other-events": must be unique');
   });
+});
+
+/** The runner of a fresh chart in `ci`. */
+function runnerIn(props: Partial<DroneKubeRunnerProps> = {}) {
+  const chart = testChart('ci');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+  return { chart, runner };
+}
+
+describe('build namespaces added after construction', () => {
+  test('get exactly what a namespace given to the constructor gets', () => {
+    const given = runnerIn({ extraBuildNamespaces: ['deploy', 'team-a'] });
+    const added = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    added.runner.addBuildNamespace('team-a');
+    expect(synth(added.chart)).toEqual(synth(given.chart));
+    expect(added.runner.buildNamespaces).toEqual(['ci-builds', 'deploy', 'team-a']);
+    // and policies may pin repositories there
+    added.runner.addPolicy({ name: 'team-a', repos: ['acme/a'], namespace: 'team-a' });
+    expect(parse(find(synth(added.chart), 'ConfigMap', 'drone-runner-config').data['namespace-rules.yaml'])).toEqual({ 'team-a': ['acme/a'] });
+  });
+
+  test('take their own Pod Security level, labels, or an existing namespace', () => {
+    const { chart, runner } = runnerIn();
+    runner.addBuildNamespace('hardened', { podSecurity: PodSecurityLevel.RESTRICTED, labels: { team: 'a' } });
+    runner.addBuildNamespace('existing', { create: false });
+    const objects = synth(chart);
+    expect(find(objects, 'Namespace', 'hardened').metadata.labels).toEqual({
+      'team': 'a',
+      'dockyard.dev/drone-runner': 'drone-runner',
+      'dockyard.dev/drone-runner-namespace': 'ci',
+      'app.kubernetes.io/managed-by': 'dockyard',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+    });
+    expect(objects.filter((o) => o.kind === 'Namespace' && o.metadata.name === 'existing')).toEqual([]);
+    for (const kind of ['Role', 'RoleBinding', 'LimitRange', 'NetworkPolicy']) {
+      expect(objects.filter((o) => o.kind === kind && o.metadata.namespace === 'existing').length).toBeGreaterThan(0);
+    }
+    expect(find(objects, 'ServiceAccount', 'default', 'existing').automountServiceAccountToken).toBe(false);
+    // the runner's createBuildNamespaces is the default
+    const other = runnerIn({ createBuildNamespaces: false });
+    other.runner.addBuildNamespace('later');
+    expect(synth(other.chart).filter((o) => o.kind === 'Namespace')).toEqual([]);
+  });
+
+  test('carry the runner\'s labels, by which one peer selects them all', () => {
+    const { chart, runner } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    runner.addBuildNamespace('team-a');
+    expect(runner.buildNamespaceLabels).toEqual({ 'dockyard.dev/drone-runner': 'drone-runner', 'dockyard.dev/drone-runner-namespace': 'ci' });
+    expect(runner.buildPeer._toKube()).toEqual({ namespaceSelector: { matchLabels: runner.buildNamespaceLabels } });
+    const namespaces = synth(chart).filter((o) => o.kind === 'Namespace');
+    expect(namespaces.map((n) => n.metadata.name)).toEqual(['ci-builds', 'deploy', 'team-a']);
+    for (const n of namespaces) {
+      expect(n.metadata.labels).toMatchObject(runner.buildNamespaceLabels);
+    }
+  });
+
+  test('refuses bad namespaces and options', () => {
+    const { runner } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    expect(() => runner.addBuildNamespace('Team_A')).toThrow(/invalid namespace "Team_A": must be a DNS-1123 label/);
+    expect(() => runner.addBuildNamespace('deploy')).toThrow('invalid namespace "deploy": must not already be a build namespace of the runner: ci-builds, deploy');
+    expect(() => runner.addBuildNamespace('ci')).toThrow('invalid namespace "ci": must differ from the runner\'s own namespace');
+    expect(() => runner.addBuildNamespace('a', { create: false, podSecurity: PodSecurityLevel.RESTRICTED }))
+      .toThrow('invalid podSecurity "restricted": must not be set when create is false');
+    expect(() => runner.addBuildNamespace('b', { create: false, labels: { team: 'b' } }))
+      .toThrow('invalid labels {"team":"b"}: must not be set when create is false');
+    expect(() => runner.addBuildNamespace('c', { labels: { 'dockyard.dev/drone-runner': 'other' } }))
+      .toThrow('invalid labels {"dockyard.dev/drone-runner":"other"}: must not set "dockyard.dev/drone-runner": the runner sets it');
+    expect(() => runner.addBuildNamespace('d', { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }))
+      .toThrow('invalid labels {"pod-security.kubernetes.io/enforce":"privileged"}: must not set "pod-security.kubernetes.io/enforce"');
+    // nothing of a refused namespace is left behind
+    expect(runner.buildNamespaces).toEqual(['ci-builds', 'deploy']);
+  });
+});
+
+/**
+ * Whether Kubernetes mounts an API token into a pod (kubernetes/kubernetes plugin/pkg/admission/serviceaccount/
+ * admission.go `shouldAutomount`): the pod's own setting wins, then its ServiceAccount's, else true.
+ */
+function tokenMounted(pod: { automountServiceAccountToken?: boolean }, account: { automountServiceAccountToken?: boolean }): boolean {
+  return pod.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true;
+}
+
+describe('build pods get no API token unless they run as an identity that needs one', () => {
+  // drone-runner-kube v1.0.0-rc.5 engine/convert.go:15-37 (toPod) sets serviceAccountName and never
+  // automountServiceAccountToken, so a pipeline pod leaves the choice to its ServiceAccount
+  const pipelinePod = {};
+
+  test('the default ServiceAccount of every build namespace mounts none; a deploy identity still does', () => {
+    const { chart } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    new DeployAccess(chart, 'Deploy', { namespace: 'app', serviceAccountNamespace: 'deploy' });
+    const objects = synth(chart);
+    for (const ns of ['ci-builds', 'deploy']) {
+      expect(tokenMounted(pipelinePod, find(objects, 'ServiceAccount', 'default', ns))).toBe(false);
+    }
+    expect(tokenMounted(pipelinePod, find(objects, 'ServiceAccount', 'deployer', 'deploy'))).toBe(true);
+    // what Kubernetes would do without the runner's account
+    expect(tokenMounted(pipelinePod, {})).toBe(true);
+  });
+
+  test('shares the default ServiceAccount with a pull secret, whichever comes first', () => {
+    const pull = (chart: any) => new PullSecret(chart, 'Pull', {
+      credentials: [RegistryCredential.basic({
+        registry: 'registry.example.com', username: 'ci', password: new Secret(chart, 'Pw', { name: 'pw', values: { pw: SecretValue.hex(32) } }).key('pw'),
+      })],
+      namespaces: ['ci-builds'],
+    });
+    const runnerFirst = runnerIn();
+    pull(runnerFirst.chart);
+    const pullFirst = testChart('ci');
+    pull(pullFirst);
+    new DroneKubeRunner(pullFirst, 'Runner', { server: droneServer(pullFirst) });
+    for (const chart of [runnerFirst.chart, pullFirst]) {
+      const account = find(synth(chart), 'ServiceAccount', 'default', 'ci-builds');
+      expect([account.imagePullSecrets, account.automountServiceAccountToken]).toEqual([[{ name: 'registry-credentials' }], false]);
+    }
+  });
+});
+
+test('NetworkPeer.namespaces and buildPeer admit the build namespaces to a service with one rule', () => {
+  const { chart, runner } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+  runner.addBuildNamespace('team-a');
+  const secrets = new DroneSecretsExtension(chart, 'Secrets');
+  secrets.grantAccess(runner.buildPeer);
+  const rules = find(synth(chart), 'NetworkPolicy', 'drone-secrets').spec.ingress;
+  expect(rules.map((r: any) => r.from)).toEqual([[{ namespaceSelector: { matchLabels: runner.buildNamespaceLabels } }]]);
+  expect(() => NetworkPeer.namespaces({})).toThrow('invalid labels {}: must not be empty: an empty namespace selector matches every namespace');
 });

@@ -153,3 +153,15 @@ export function parseRunnerLabels(value: string | undefined): Record<string, str
     return [key, rest.join(':')];
   }));
 }
+
+/**
+ * Whether the Kubernetes secrets extension hands a Secret to a build (drone/drone-kubernetes-secrets
+ * `plugin/plugin.go` Find: the build's event must match `X-Drone-Events` and the repository slug `X-Drone-Repos`;
+ * `plugin/util.go` splits both on commas; `plugin/match.go`: no patterns match everything, otherwise Go's
+ * `path.Match`, case-insensitively, whose `*` does not cross `/`).
+ */
+export function secretReadable(annotations: Record<string, string | undefined>, build: { repo: string; event: string }): boolean {
+  const patterns = (value: string | undefined) => (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const matches = (name: string, list: string[]) => list.length === 0 || list.some((p) => globMatch(p.toLowerCase(), name.toLowerCase()));
+  return matches(build.event, patterns(annotations['X-Drone-Events'])) && matches(build.repo, patterns(annotations['X-Drone-Repos']));
+}

@@ -34,7 +34,14 @@ describe('Harbor configuration in code', () => {
         { kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] },
       ],
     }]);
-    expect(find(objects, 'ConfigMap', 'harbor-configure').data['configure.js']).toBe(require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8'));
+    // one item a line, so that a diff shows what changed
+    expect(find(objects, 'ConfigMap', 'harbor-configure').data['config.json'].split('\n').slice(0, 4)).toEqual([
+      '{', '  "registries": [', `    ${JSON.stringify(config.registries[0])}`, '  ],',
+    ]);
+    // the script is shared by every chunk's Job, in a ConfigMap of its own
+    expect(find(objects, 'ConfigMap', 'harbor-configure-script').data).toEqual({
+      'configure.js': require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8'),
+    });
   });
 
   test('runs a Job that reaches only core, with the admin password and robot secrets from Secrets', () => {
@@ -50,6 +57,22 @@ describe('Harbor configuration in code', () => {
     expect(env.HARBOR_ADMIN_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-core', key: 'admin-password' });
     expect(env.ROBOT_0_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'harbor-robot-ci', key: 'secret' });
     expect(env.UPSTREAM_0_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
+    expect(Object.keys(env)).toEqual(['HARBOR_URL', 'HARBOR_ADMIN_PASSWORD', 'CONFIG_FILE', 'UPSTREAM_0_PASSWORD', 'ROBOT_0_SECRET']);
+    // the shared script and the chunk's own state, side by side where the script reads them
+    expect(job.spec.template.spec.volumes).toEqual([{
+      name: 'config', projected: { sources: [{ configMap: { name: 'harbor-configure-script' } }, { configMap: { name: 'harbor-configure' } }] },
+    }]);
+    expect(container(job).volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/harbor-configure', readOnly: true }]);
+    expect(container(job).command).toEqual(['node', '/etc/harbor-configure/configure.js']);
+    expect(env.CONFIG_FILE.value).toBe('/etc/harbor-configure/config.json');
+    // a Job runs to completion: no probes (the policy suite asks none of Jobs), but requests and limits
+    expect(container(job).livenessProbe).toBeUndefined();
+    expect(container(job).resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    // one NetworkPolicy for every configuration pod, admitting nothing
+    const policy = find(objects, 'NetworkPolicy', 'harbor-configure');
+    expect(policy.spec.podSelector.matchLabels).toMatchObject({ 'app.kubernetes.io/component': 'configure' });
+    expect(job.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.ingress).toEqual([]);
     expect(objects.filter((o) => ['Role', 'RoleBinding'].includes(o.kind) && o.metadata.namespace === 'harbor')).toEqual([]);
   });
 

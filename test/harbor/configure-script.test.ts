@@ -105,8 +105,11 @@ afterEach(async () => {
 
 let runs = 0;
 
-/** Run the script against the fake with a fresh config file; a minimal environment, nothing inherited. */
-function run(cfg: unknown = config(), env: Record<string, string | undefined> = {}): Promise<RunResult> {
+/**
+ * Run the script against the fake with a fresh config file; a minimal environment, nothing inherited. `watch` sees
+ * the standard output so far each time it grows.
+ */
+function run(cfg: unknown = config(), env: Record<string, string | undefined> = {}, watch?: (stdout: string) => void): Promise<RunResult> {
   const file = path.join(tmp, `config-${runs++}.json`);
   fs.writeFileSync(file, JSON.stringify(cfg));
   const fullEnv: Record<string, string> = {};
@@ -133,6 +136,7 @@ function run(cfg: unknown = config(), env: Record<string, string | undefined> = 
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
       output += chunk;
+      watch?.(stdout);
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -436,6 +440,90 @@ describe('configure.js waiting and retrying', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: ping: Harbor still not ready after 0s \(HARBOR_WAIT_SECONDS\): GET \/api\/v2\.0\/ping answered 503/);
     expect(harbor.requests).toHaveLength(1);
+  });
+});
+
+// Dockyard splits a large configuration over several Jobs that run at the same time (lib/harbor/configure-job.ts): a
+// robot's permissions may name a project that another chunk's Job creates, such as the shared "dockerhub" proxy cache.
+// Harbor refuses such a robot while the project does not exist: it resolves each permission's project by name
+// (goharbor/harbor v2.15.1 src/controller/robot/controller.go: Create at :99 calls createPermission at :140, whose
+// toScope at :361-379 calls the project manager's Get, which answers the NotFound "project %s not found" of
+// src/pkg/project/dao/dao.go:153, a 404), and the transaction middleware rolls back the robot row it wrote first, as
+// it does for any answer that is not a success (src/server/middleware/transaction/transaction.go:62-63, installed for
+// every write in src/core/middlewares/middlewares.go:97). The fake answers the same 404 and creates nothing.
+describe('configure.js chunks run in parallel', () => {
+  const pull = (namespace: string) => ({ kind: 'project', namespace, access: [{ resource: 'repository', action: 'pull' }] });
+  /** The first chunk: the Docker Hub proxy cache. */
+  const first = () => ({ registries: [config().registries[0]], projects: [config().projects[0]], robots: [] });
+  /** Another chunk: a team's project, a robot on it alone, and one that also pulls from the first chunk's proxy cache. */
+  const team = () => ({
+    registries: [],
+    projects: [{ name: 'team-b', public: false, registry: null, storageLimit: -1, metadata: {} }],
+    robots: [
+      { name: 'team-b-push', level: 'system', project: null, duration: -1, permissions: [pushPull('team-b')], secretEnv: 'ROBOT_DEPLOYER_SECRET' },
+      { name: 'team-b-pull', level: 'system', project: null, duration: -1, permissions: [pull('team-b'), pull('dockerhub')], secretEnv: 'ROBOT_PULLER_SECRET' },
+    ],
+  });
+  const WAITING = 'project dockerhub: not in Harbor yet and not declared here (another configuration\'s Job creates it); its robots wait for it';
+
+  test('a robot whose project another chunk creates waits for it, with the chunk\'s other items applied first', async () => {
+    let started: Promise<RunResult> | undefined;
+    let pushBeforeFirst: boolean | undefined;
+    const waiting = run(team(), { HARBOR_RETRY_INTERVAL_MS: '20', HARBOR_WAIT_SECONDS: '10' }, (stdout) => {
+      // the first chunk's Job starts only once this one waits for its project
+      if (!started && stdout.includes(WAITING)) {
+        pushBeforeFirst = harbor.robot('team-b-push')?.secret === SECRETS.ROBOT_DEPLOYER_SECRET;
+        started = run(first());
+      }
+    });
+    const result = await waiting;
+    expect(started).toBeDefined();
+    expect((await started!).code).toBe(0);
+    expect(pushBeforeFirst).toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = lines(result.stdout);
+    expect(out.slice(0, 7)).toEqual([
+      `waiting for Harbor at ${harbor.url}`,
+      'Harbor is up',
+      'project team-b: created',
+      'robot team-b-push: created',
+      'robot team-b-push: secret set',
+      WAITING,
+      'robot team-b-pull: created',
+    ]);
+    expect(out.slice(7)).toEqual(['robot team-b-pull: secret set', 'done: 0 registries, 1 projects, 2 robots']);
+    expect(harbor.robot('team-b-pull')).toMatchObject({ secret: SECRETS.ROBOT_PULLER_SECRET });
+    expect(harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
+    // it looked the project up until it was there, and never asked Harbor for the robot before
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(2);
+    expect(harbor.requests.filter((r) => r.path === '/api/v2.0/projects?q=name%3Ddockerhub').length).toBeGreaterThan(2);
+  });
+
+  test('chunks started together converge, even when the first one waits for its upstream', async () => {
+    // the first chunk's proxy cache comes late: Harbor finds Docker Hub unhealthy five times, for 50+100+...+800 ms
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 5, { message: 'the registry is unhealthy' });
+    const [a, b] = await Promise.all([
+      run(first(), { HARBOR_RETRY_INTERVAL_MS: '50', HARBOR_WAIT_SECONDS: '10' }),
+      run(team(), { HARBOR_RETRY_INTERVAL_MS: '20', HARBOR_WAIT_SECONDS: '10' }),
+    ]);
+    expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+    expect(b.stdout).toContain(WAITING);
+    expect(harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
+    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+  });
+
+  test('a project no chunk creates fails its robots when the budget runs out, and nothing else', async () => {
+    const result = await run(team(), { HARBOR_RETRY_INTERVAL_MS: '20', HARBOR_WAIT_SECONDS: '1' });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: robot team-b-pull: project dockerhub does not exist in Harbor; it is not declared in this configuration, and no other '
+      + 'configuration\'s Job created it before the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1)',
+      'error: 1 of 3 items not applied: robot team-b-pull (failed)',
+    ]);
+    expect(harbor.robot('team-b-push')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
+    expect(harbor.robot('team-b-pull')).toBeUndefined();
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(1);
   });
 });
 

@@ -58,7 +58,7 @@ describe('the DigitalOcean program', () => {
           (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).forEach((e: any) => referenced.add(`${ns}/${e.valueFrom.secretKeyRef.name}`));
         }
         (pod.volumes ?? []).filter((v: any) => v.secret).forEach((v: any) => referenced.add(`${ns}/${v.secret.secretName}`));
-        (pod.volumes ?? []).flatMap((v: any) => v.projected?.sources ?? []).forEach((s: any) => referenced.add(`${ns}/${s.secret.name}`));
+        (pod.volumes ?? []).flatMap((v: any) => v.projected?.sources ?? []).filter((s: any) => s.secret).forEach((s: any) => referenced.add(`${ns}/${s.secret.name}`));
         (pod.imagePullSecrets ?? []).forEach((s: any) => referenced.add(`${ns}/${s.name}`));
       }
       (o.inputs.imagePullSecrets ?? []).forEach((s: any) => referenced.add(`${ns}/${s.name}`));

@@ -102,7 +102,7 @@ describe('PullSecret', () => {
     expect(s.values['.dockerconfigjson'].sources.value).toBe(pull.dockerConfig);
   });
 
-  test('fails on duplicate or missing registries and overlapping pull secrets', () => {
+  test('fails on duplicate or missing registries, two app-wide pull secrets for one registry, and bad namespaces', () => {
     const chart = testChart('platform');
     const k = new Secret(chart, 'K', { name: 'k', values: { a: SecretValue.password(20), b: SecretValue.password(20) } });
     const cred = (registry: string, key: string) => RegistryCredential.basic({ registry, username: 'u', password: k.key(key) });
@@ -110,9 +110,16 @@ describe('PullSecret', () => {
     expect(() => new PullSecret(chart, 'B', { credentials: [cred('docker.io', 'a'), cred('index.docker.io', 'b')] }))
       .toThrow('invalid credentials "https://index.docker.io/v1/": must name each registry once: a .dockerconfigjson holds one login per registry');
     new PullSecret(chart, 'C', { name: 'c', credentials: [cred('ghcr.io', 'a')] });
+    // both would apply wherever neither is listed: refused, naming both, the registry and where
     expect(() => new PullSecret(chart, 'D', { name: 'd', credentials: [cred('ghcr.io', 'b')] }))
-      .toThrow('invalid pull secret "d": registry "ghcr.io" is already covered by "c"; merge them into one PullSecret');
+      .toThrow('invalid appWide true: must be false for all but one pull secret per registry: "platform/c" and "platform/d" ' +
+        'would both apply to registry "ghcr.io" in every namespace that lists neither');
     expect(() => new PullSecret(chart, 'E', { name: 'e', credentials: [cred('quay.io', 'a')], namespaces: ['Apps'] })).toThrow(/invalid namespaces "Apps"/);
+    expect(() => new PullSecret(chart, 'F', { name: 'f', credentials: [cred('quay.io', 'a')], appWide: false }))
+      .toThrow('invalid namespaces []: must name at least one namespace when appWide is false, for such a pull secret applies only ' +
+        'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
+    expect(() => new PullSecret(chart, 'G', { name: 'g', credentials: [cred('quay.io', 'a')], appWide: false, namespaces: ['Team A'] }))
+      .toThrow(/^invalid namespaces "Team A": must be a DNS-1123 label/);
   });
 });
 

@@ -47,9 +47,13 @@ const DEFAULT_VERSIONS: Record<string, string> = { pg: '17', valkey: '8' };
 
 /** The checked engine settings of a managed database. */
 export interface DatabaseSettings {
+  /** The DigitalOcean engine slug, e.g. `pg` or `valkey`. */
   readonly engine: string;
+  /** The engine's major version, a whole number such as `"17"`. */
   readonly version: string;
+  /** The size slug of each node: `ManagedDatabaseArgs.size`, or `db-s-1vcpu-1gb` when it is unset. */
   readonly size: string;
+  /** The number of nodes: `ManagedDatabaseArgs.nodeCount`, or 1 when it is unset. */
   readonly nodeCount: number;
 }
 

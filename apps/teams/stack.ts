@@ -1,0 +1,35 @@
+import { App } from 'cdk8s';
+import { DockyardChart, TeamPlatform } from '../../lib';
+import { defaultPlatform } from '../default/stack';
+import { TeamsConfig } from './config';
+
+/** The name of example team `i` (1-based): `team-0001`, …, sorted as numbered. */
+export function teamName(i: number): string {
+  return `team-${String(i).padStart(4, '0')}`;
+}
+
+/**
+ * The default platform with `config.teams` application teams onboarded onto it. Each team owns the repositories
+ * `<organization>/<team>-*`, an app namespace named after it, a build namespace `<team>-builds` on the shared
+ * runner, a Harbor project with 20 GiB, and pulls through the platform's Docker Hub proxy cache. The first team
+ * shows the options: a second app namespace (`<team>-staging`) and a smaller quota.
+ */
+export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
+  const platform = defaultPlatform(app, config);
+  const teams = new TeamPlatform(platform.chart, 'Teams', {
+    server: platform.server,
+    runner: platform.runner,
+    secretsExtension: platform.secretsExtension,
+    harbor: platform.harbor,
+    sharedProjects: platform.proxyCache ? [platform.proxyCache] : [],
+  });
+  for (let i = 1; i <= config.teams; i++) {
+    const name = teamName(i);
+    teams.addTeam({
+      name,
+      repos: [`${config.organization}/${name}-*`],
+      ...(i === 1 ? { namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 } } : {}),
+    });
+  }
+  return platform.chart;
+}

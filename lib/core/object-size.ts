@@ -1,0 +1,134 @@
+import { IConstruct } from 'constructs';
+import { ValidationError } from './validation';
+
+/**
+ * Size limits of the objects a cluster accepts, checked on every object a chart renders (`DockyardChart.toJson`),
+ * so a stack that no cluster could take fails at synth time, before anything is written.
+ *
+ * - Over 1 MiB of JSON, an object fails the synth: the API server refuses ConfigMap and Secret data over 1 MiB
+ *   (kubernetes pkg/apis/core/validation/validation.go, `ValidateConfigMap` and `ValidateSecret`:
+ *   `totalSize > core.MaxSecretSize`, with `MaxSecretSize = 1 * 1024 * 1024` in pkg/apis/core/types.go) and etcd
+ *   refuses requests over its `--max-request-bytes` (1.5 MiB by default). Dockyard allows 1 MiB for every kind:
+ *   the data limit is below the JSON size whatever the kind, and etcd's limit leaves little room above it.
+ * - Client-side `kubectl apply` stores the whole object, as JSON, in the annotation
+ *   `kubectl.kubernetes.io/last-applied-configuration` (kubectl pkg/util/apply.go, `GetModifiedConfiguration`),
+ *   and the API server refuses an object whose annotations total over 256 KiB (apimachinery
+ *   pkg/api/validation/objectmeta.go: `TotalAnnotationSizeLimitB = 256 * (1 << 10)`, summed over the keys' and
+ *   values' bytes by `ValidateAnnotationsSize`). Such an object applies with `kubectl apply --server-side` (or
+ *   `kubectl create` and `kubectl replace`), which stores no such annotation, so it gets a warning, not an error.
+ * - Annotations over 256 KiB on their own fail the synth: no apply mode can send them.
+ *
+ * Sizes are measured as kubectl sends them: Go's `encoding/json` through `json.NewEncoder` (apimachinery
+ * pkg/apis/meta/v1/unstructured/helpers.go, `UnstructuredJSONScheme`, and pkg/util/json/json.go), which escapes
+ * `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026` (HTML escaping is on by default) and U+2028, U+2029 as
+ * `\u2028`, `\u2029`, and ends the text with a line break. Key order differs from JavaScript's (Go sorts map
+ * keys), the length does not.
+ */
+
+/** The most bytes of JSON an object may have. */
+export const MAX_OBJECT_BYTES = 1024 * 1024;
+/** The most bytes an object's annotations may total, keys and values (`TotalAnnotationSizeLimitB`). */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+/** The annotation in which client-side `kubectl apply` keeps the object it applied (`v1.LastAppliedConfigAnnotation`). */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+// the characters Go's encoding/json writes as a 6-byte \uXXXX escape where JSON.stringify writes them raw: 1 byte
+// for <, > and &, 3 bytes for U+2028 and U+2029. They can only stand inside strings, keys included.
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+
+/** The bytes of `json` (JSON.stringify's text) as Go's `json.Encoder` writes the same value, without its final line break. */
+export function goJsonBytes(json: string): number {
+  let bytes = Buffer.byteLength(json, 'utf8');
+  GO_ESCAPED.lastIndex = 0;
+  for (let m = GO_ESCAPED.exec(json); m !== null; m = GO_ESCAPED.exec(json)) {
+    bytes += m[0] === '\u2028' || m[0] === '\u2029' ? 3 : 5;
+  }
+  return bytes;
+}
+
+/** The bytes annotations take against `TotalAnnotationSizeLimitB`: each key's and value's UTF-8 length. */
+function annotationBytes(annotations: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    if (k !== LAST_APPLIED_ANNOTATION) {
+      bytes += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(String(v ?? ''), 'utf8');
+    }
+  }
+  return bytes;
+}
+
+/** The sizes the limits apply to, in bytes. */
+export interface ObjectSize {
+  /** The object's JSON, as kubectl sends it. */
+  readonly json: number;
+  /** Its annotations, as the API server counts them. */
+  readonly annotations: number;
+  /** Its annotations once client-side `kubectl apply` has added the last-applied one. */
+  readonly annotationsWhenApplied: number;
+}
+
+/** The sizes of one rendered object (plain JSON data). */
+export function objectSize(object: any): ObjectSize {
+  const annotations = object?.metadata?.annotations ?? {};
+  const own = annotationBytes(annotations);
+  // kubectl leaves a previous last-applied annotation out of the object it serializes into the new one
+  const last = annotations[LAST_APPLIED_ANNOTATION];
+  const json = goJsonBytes(JSON.stringify(last === undefined ? object : withoutLastApplied(object)));
+  // the annotation's value is the object's JSON with the encoder's final line break
+  return { json, annotations: own, annotationsWhenApplied: own + LAST_APPLIED_ANNOTATION.length + json + 1 };
+}
+
+function withoutLastApplied(object: any): any {
+  const { [LAST_APPLIED_ANNOTATION]: _, ...annotations } = object.metadata.annotations;
+  return { ...object, metadata: { ...object.metadata, annotations } };
+}
+
+/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. */
+function nameOf(object: any): string {
+  const ns = object?.metadata?.namespace;
+  return `${object?.kind} ${ns ? `${ns}/` : ''}${object?.metadata?.name}`;
+}
+
+/** A size as messages show it: KiB with one decimal below 1 MiB, MiB with two above. */
+export function formatBytes(bytes: number): string {
+  return bytes < MAX_OBJECT_BYTES ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / MAX_OBJECT_BYTES).toFixed(2)} MiB`;
+}
+
+/** Per app root: the warnings already printed, so a chart resolved twice warns once. */
+const warned = new WeakMap<IConstruct, Set<string>>();
+
+function warn(scope: IConstruct, message: string): void {
+  const root = scope.node.root;
+  const seen = warned.get(root) ?? new Set<string>();
+  if (!seen.has(message)) {
+    seen.add(message);
+    warned.set(root, seen);
+    process.stderr.write(`dockyard: warning: ${message}\n`);
+  }
+}
+
+/**
+ * Check the rendered `objects` of a chart below `scope` against the limits above: throw a `ValidationError` for the
+ * first object no cluster accepts, and print one warning on stderr (once per app) for each object that client-side
+ * `kubectl apply` cannot apply.
+ */
+export function checkObjectSizes(scope: IConstruct, objects: readonly any[]): void {
+  for (const object of objects) {
+    const size = objectSize(object);
+    const what = nameOf(object);
+    if (size.json > MAX_OBJECT_BYTES) {
+      const allowed = `at most ${MAX_OBJECT_BYTES} bytes (1 MiB) of JSON: no apply mode can send it (the API server refuses ` +
+        'ConfigMap and Secret data over 1 MiB, etcd requests over 1.5 MiB); split it into smaller objects';
+      throw new ValidationError(`invalid ${what}: it is ${size.json} bytes (${formatBytes(size.json)}) of JSON, must be ${allowed}`, what, allowed);
+    }
+    if (size.annotations > MAX_ANNOTATIONS_BYTES) {
+      const allowed = `at most ${MAX_ANNOTATIONS_BYTES} bytes (256 KiB) in all, keys and values: the API server refuses more in any apply mode`;
+      throw new ValidationError(`invalid ${what}: its annotations are ${size.annotations} bytes (${formatBytes(size.annotations)}), ` +
+        `must be ${allowed}`, `${what} annotations`, allowed);
+    }
+    if (size.annotationsWhenApplied > MAX_ANNOTATIONS_BYTES) {
+      warn(scope, `${what} is ${formatBytes(size.json)}: past 256 KiB with its annotations once client-side kubectl apply stores ` +
+        `it in ${LAST_APPLIED_ANNOTATION}, which the API server refuses; apply it with kubectl apply --server-side`);
+    }
+  }
+}

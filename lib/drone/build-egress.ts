@@ -1,0 +1,115 @@
+import { checkUniqueList, invalid, NetworkPeer } from '../core';
+import { NetworkPort, parseCidr } from '../core/network';
+
+/**
+ * Where build pods may open connections to, beside what `DroneKubeRunner.allowBuildEgress` declares.
+ *
+ * Build pods run untrusted code from pull requests. Each build namespace gets an egress NetworkPolicy that admits
+ * DNS and the internet, and nothing of the cluster: the internet rule excludes the private, shared and link-local
+ * ranges in which pods, Services, nodes and the cloud's metadata endpoint live. NetworkPolicies match a connection
+ * after a Service's address has been translated to an endpoint (for most network plugins), so what counts is where
+ * the traffic ends up: the API server's endpoints, not its Service's ClusterIP.
+ */
+export interface BuildEgressProps {
+  /**
+   * The DNS servers build pods query, admitted on UDP and TCP port 53. With NodeLocal DNSCache, add its address,
+   * e.g. `NetworkPeer.ipBlock('169.254.20.10/32')`, which lies in the link-local range the internet rule excludes.
+   *
+   * An empty list admits no DNS server.
+   *
+   * @default [DroneKubeRunner.CLUSTER_DNS]: the cluster DNS pods in kube-system
+   */
+  readonly dns?: NetworkPeer[];
+  /**
+   * Public addresses of the Kubernetes API server, taken out of the internet rule. A managed cluster's API
+   * endpoint is often a public address (and Service DNAT sends in-cluster traffic for `kubernetes.default` there),
+   * so without this build pods could reach it; declare it. Private endpoints are excluded already.
+   *
+   * @default - none
+   */
+  readonly apiServerCidrs?: string[];
+  /**
+   * Further public addresses of the cluster taken out of the internet rule: nodes' public addresses (their NodePorts
+   * and kubelets), or the global pod and Service ranges of an IPv6 cluster.
+   *
+   * @default - none
+   */
+  readonly excludedCidrs?: string[];
+  /**
+   * Whether build pods may reach the internet at all; false leaves DNS and what is declared, e.g. for an
+   * air-gapped cluster whose builds reach only its mirror.
+   *
+   * @default true
+   */
+  readonly internet?: boolean;
+}
+
+/** Options of `DroneKubeRunner.allowBuildEgress`. */
+export interface BuildEgressOptions {
+  /**
+   * The build namespaces whose pods may open these connections, e.g. a team's namespace that reaches its own
+   * service. Each must be a build namespace of the runner when the call is made.
+   *
+   * @default - every build namespace, including those added later
+   */
+  readonly namespaces?: string[];
+}
+
+/**
+ * The ranges no build pod may reach through the IPv4 internet rule: where a cluster keeps its pods, Services and
+ * nodes, and the cloud metadata endpoint.
+ */
+export const PRIVATE_IPV4_RANGES: readonly string[] = [
+  // RFC 1918: pod, Service and node networks, and with them the API server's ClusterIP and the platform's databases
+  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16',
+  // RFC 6598 shared address space, which some clusters use for pods (e.g. EKS custom networking on a secondary CIDR)
+  '100.64.0.0/10',
+  // RFC 3927 link-local: the cloud metadata endpoint 169.254.169.254, which hands out node credentials
+  '169.254.0.0/16',
+  // loopback
+  '127.0.0.0/8',
+];
+
+/** The same for IPv6: unique local addresses (RFC 4193, also AWS's and GCP's metadata endpoints) and link-local. */
+export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10'];
+
+const UDP_TCP_53: readonly NetworkPort[] = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
+
+/** An egress rule of the build namespaces' policy. */
+export interface BuildEgressRule {
+  readonly peers: readonly NetworkPeer[];
+  readonly ports: readonly NetworkPort[];
+}
+
+/** The rules every build namespace gets: DNS, then the internet without the cluster's ranges. */
+export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer): BuildEgressRule[] {
+  const excluded = [
+    ...checkUniqueList('buildEgress.apiServerCidrs', props.apiServerCidrs ?? [], { allowEmpty: true }).map((c) => publicCidr('buildEgress.apiServerCidrs', c)),
+    ...checkUniqueList('buildEgress.excludedCidrs', props.excludedCidrs ?? [], { allowEmpty: true }).map((c) => publicCidr('buildEgress.excludedCidrs', c)),
+  ];
+  const dns = props.dns ?? [clusterDns];
+  const rules: BuildEgressRule[] = dns.length > 0 ? [{ peers: dns, ports: UDP_TCP_53 }] : [];
+  if (props.internet ?? true) {
+    const of = (family: 4 | 6) => excluded.filter((c) => c.family === family).map((c) => c.text);
+    rules.push({
+      peers: [
+        NetworkPeer.ipBlock('0.0.0.0/0', [...PRIVATE_IPV4_RANGES, ...of(4)]),
+        NetworkPeer.ipBlock('::/0', [...PRIVATE_IPV6_RANGES, ...of(6)]),
+      ],
+      // every port and protocol: builds fetch from anywhere on the internet (https, ssh, git, package registries)
+      ports: [],
+    });
+  } else if (excluded.length > 0) {
+    invalid('buildEgress.internet', false, 'must be true to set apiServerCidrs or excludedCidrs, which are taken out of the internet rule');
+  }
+  return rules;
+}
+
+/** A CIDR to take out of `0.0.0.0/0` or `::/0`, which Kubernetes allows only for a strictly smaller block. */
+function publicCidr(prop: string, value: string): { family: 4 | 6; text: string } {
+  const cidr = parseCidr(prop, value);
+  if (cidr.prefix === 0) {
+    invalid(prop, value, 'must be smaller than the whole address space: to cut builds off the internet, set internet: false');
+  }
+  return { family: cidr.family, text: value };
+}

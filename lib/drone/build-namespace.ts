@@ -1,0 +1,115 @@
+import { Construct } from 'constructs';
+import { checkNamespaceLabels, DefaultServiceAccount, invalid, Namespace, PodSecurityLevel } from '../core';
+import { kube, quantity } from '../core/k8s';
+import type { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { NamespacedAccess } from '../core/rbac';
+import { BuildEgressRule } from './build-egress';
+
+/** Options of `DroneKubeRunner.addBuildNamespace`. */
+export interface BuildNamespaceOptions {
+  /**
+   * The Pod Security level enforced in the namespace, when the runner creates it.
+   *
+   * @default - the runner's `buildPodSecurity`
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Whether to define the Namespace, rather than use an existing one.
+   *
+   * @default - the runner's `createBuildNamespaces`
+   */
+  readonly create?: boolean;
+  /**
+   * Further labels of the Namespace, when the runner creates it. The runner's own
+   * (`DroneKubeRunner.buildNamespaceLabels`) are always set and cannot be given here.
+   *
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** What every build namespace of one runner shares. */
+export interface BuildNamespaceContext {
+  /** The name of the runner's Role, RoleBinding, LimitRange and NetworkPolicies. */
+  readonly name: string;
+  /** The runner's ServiceAccount. */
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  /** The labels of the objects. */
+  readonly labels: Record<string, string>;
+  /** The labels that mark a namespace as one of the runner's build namespaces. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly podSecurity: PodSecurityLevel;
+  readonly create: boolean;
+  /** The default limits of a step. */
+  readonly limits: k8s.ResourceRequirements['limits'];
+  /** The most a step may set as its limits. */
+  readonly max: { readonly cpu: string; readonly memory: string };
+  /** The egress every build namespace gets before what is declared. */
+  readonly egress: readonly BuildEgressRule[];
+}
+
+/** Check the options of a build namespace before anything of it is defined. */
+export function checkBuildNamespaceOptions(context: BuildNamespaceContext, options: BuildNamespaceOptions): void {
+  const create = options.create ?? context.create;
+  if (!create && options.podSecurity !== undefined) {
+    invalid('podSecurity', options.podSecurity, 'must not be set when create is false: it is enforced by the Namespace the runner would create');
+  }
+  if (!create && options.labels !== undefined) {
+    invalid('labels', options.labels, 'must not be set when create is false: they are labels of the Namespace the runner would create');
+  }
+  checkNamespaceLabels('labels', options.labels ?? {});
+  const own = Object.keys(options.labels ?? {}).find((k) => k in context.namespaceLabels);
+  if (own !== undefined) {
+    invalid('labels', options.labels, `must not set ${JSON.stringify(own)}: the runner sets it to mark its build namespaces`);
+  }
+}
+
+/**
+ * One build namespace of a runner, its options checked with `checkBuildNamespaceOptions` first: the Namespace
+ * (unless it exists), the runner's Role and RoleBinding there, a LimitRange, a NetworkPolicy that admits no ingress
+ * and one that admits only the declared egress, and a `default` ServiceAccount that mounts no API token.
+ */
+export class BuildNamespace extends Construct {
+  private readonly egress: PodFirewall;
+
+  public constructor(scope: Construct, namespace: string, context: BuildNamespaceContext, options: BuildNamespaceOptions = {}) {
+    super(scope, namespace);
+    const create = options.create ?? context.create;
+    if (create) {
+      new Namespace(this, 'Namespace', {
+        name: namespace, podSecurity: options.podSecurity ?? context.podSecurity, labels: { ...options.labels, ...context.namespaceLabels },
+      });
+    }
+    // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
+    new NamespacedAccess(this, 'Access', {
+      name: context.name, namespace, labels: context.labels,
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
+      ],
+      serviceAccount: context.serviceAccount,
+    });
+    kube(this, 'LimitRange', 'LimitRange', {
+      metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },
+      // no defaultRequest: the runner sets every container's requests itself
+      spec: { limits: [{ type: 'Container', default: context.limits, max: { cpu: quantity(context.max.cpu), memory: quantity(context.max.memory) } }] },
+    });
+    // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
+    new PodFirewall(this, 'NetworkPolicy', { name: `${context.name}-builds`, namespace, podLabels: {} });
+    // nor do build pods need anything of the cluster beyond DNS and what is declared: a pipeline clones from the
+    // git provider's URL (runner-go v1.12.0 environ/environ.go:47 DRONE_REMOTE_URL, drone/drone-git v1.2.0
+    // posix/clone-commit:10), never from Drone, and the runner itself carries logs and state to the server
+    this.egress = new PodFirewall(this, 'EgressPolicy', { name: `${context.name}-builds-egress`, namespace, podLabels: {}, ingress: false, denyEgress: true });
+    context.egress.forEach((rule) => this.allowEgress(rule));
+    // the runner sets no automountServiceAccountToken on pipeline pods (drone-runner-kube v1.0.0-rc.5
+    // engine/convert.go:15-37 toPod), so the ServiceAccount's setting decides; pipelines that need the API run as a
+    // ServiceAccount of their own, which a runner policy pins
+    DefaultServiceAccount.of(this, namespace).disableTokenAutomount();
+  }
+
+  /** Let the namespace's pods open connections to the rule's peers and ports. */
+  public allowEgress(rule: BuildEgressRule): void {
+    this.egress.allowEgress(rule.peers, rule.ports);
+  }
+}

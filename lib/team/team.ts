@@ -1,0 +1,271 @@
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkInteger, checkUniqueList, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
+import { PodFirewall } from '../core/network';
+import {
+  accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer, PipelineEvent,
+} from '../drone';
+import { BuildEgressRule } from '../drone/build-egress';
+import { Harbor, HarborRobot, RobotPermission } from '../harbor';
+import { PullSecret, RegistryCredential } from '../registry';
+import { TeamQuota, TeamQuotaObjects } from './quota';
+
+/** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
+export const TEAM_LABEL = 'dockyard.dev/team';
+/** The label that says what a team namespace is for: `app` (the team's workloads) or `build` (its pipelines). */
+export const TEAM_NAMESPACE_ROLE_LABEL = 'dockyard.dev/team-namespace';
+
+/** The longest team name: its derived names (`<name>-builds`, the runner's `<name>-other-events`) stay DNS labels. */
+export const MAX_TEAM_NAME = 40;
+
+/** Props of a `Team`. */
+export interface TeamProps {
+  /** The team's name: a DNS label of at most 40 characters. It names the Harbor project and prefixes everything else. */
+  readonly name: string;
+  /**
+   * The team's repositories: slugs or globs such as `acme/payments` or `acme/payments-*`, matched as Drone's
+   * secrets extension and runner policies match them (`*` does not cross `/`). Only these get the team's pipeline
+   * secrets, its build namespace and its deploy identity.
+   */
+  readonly repos: string[];
+  /**
+   * The namespaces the team's applications run in, under Pod Security "restricted", each with the quota, default
+   * requests and limits, and a default-deny NetworkPolicy.
+   *
+   * @default - one namespace named after the team
+   */
+  readonly namespaces?: string[];
+  /**
+   * The namespace the team's pipelines run in for every event but pull requests (those run in the runner's default
+   * build namespace, as its `default` ServiceAccount, never with the deploy identity).
+   *
+   * @default "<name>-builds"
+   */
+  readonly buildNamespace?: string;
+  /**
+   * The ResourceQuota and container defaults of each app namespace.
+   *
+   * @default - the `TeamQuota` defaults
+   */
+  readonly quota?: TeamQuota;
+  /**
+   * The storage quota of the team's Harbor project, in GiB.
+   *
+   * @default 20
+   */
+  readonly registryQuotaGiB?: number;
+  /**
+   * What the team's deploy identity may do in its app namespaces.
+   *
+   * @default DeployAccess.DEFAULT_PERMISSIONS
+   */
+  readonly deployPermissions?: DeployPermission[];
+  /**
+   * Give the team a runner of its own (`drone-runner-<name>`, labelled `team: <name>`, limited to its repositories),
+   * whose only build namespace is the team's, pull requests included. Its pipelines route to it with
+   * `node: { team: <name> }`.
+   *
+   * @default false: the platform's shared runner
+   */
+  readonly dedicatedRunner?: boolean;
+}
+
+/** A team's app namespaces and build namespace, checked. */
+export function teamNamespaces(props: TeamProps): { namespaces: readonly string[]; buildNamespace: string } {
+  checkTeamName(props.name);
+  return {
+    namespaces: checkUniqueList('namespaces', (props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n))),
+    buildNamespace: checkDnsLabel('buildNamespace', props.buildNamespace ?? `${props.name}-builds`),
+  };
+}
+
+/** Check a team's name: a DNS label short enough for every name derived from it. */
+function checkTeamName(name: string): string {
+  checkDnsLabel('name', name);
+  if (name.length > MAX_TEAM_NAME) {
+    invalid('name', name, `must be at most ${MAX_TEAM_NAME} characters: it prefixes the team's namespaces, robots, secrets and runner policies`);
+  }
+  return name;
+}
+
+/** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
+export interface TeamContext {
+  /** The Drone server, which a dedicated runner connects to. */
+  readonly server: IDroneServer;
+  /** The shared runner, which gets the team's build namespace and runner policy. */
+  readonly runner: DroneKubeRunner;
+  /** The secrets extension that holds the team's pipeline secrets. */
+  readonly secretsExtension: DroneSecretsExtension;
+  /** The Harbor that holds the team's project and robots. */
+  readonly harbor: Harbor;
+  /** Who may reach the team's applications: the ingress controller or the Gateway. */
+  readonly ingressPeers: readonly NetworkPeer[];
+  /** Harbor projects every team's pull robot may pull from, e.g. the Docker Hub proxy cache. */
+  readonly sharedProjects: readonly string[];
+  /** The egress rules of app namespaces: DNS and the internet without the cluster's ranges. */
+  readonly appEgress: readonly BuildEgressRule[];
+}
+
+/** Props of `Team.addPipelineSecret`. */
+export interface TeamPipelineSecretProps {
+  /** The name within the team: the Secret is `<team>-<name>`, a pipeline's `get.path`. */
+  readonly name: string;
+  /** The keys (a pipeline's `get.name`) and their values. */
+  readonly values: Record<string, SecretValue>;
+  /**
+   * The events whose builds get it.
+   *
+   * @default - every event but pull requests
+   */
+  readonly events?: PipelineEvent[];
+  /**
+   * Give it to pull requests too, which may come from forks.
+   *
+   * @default false
+   */
+  readonly allowPullRequests?: boolean;
+}
+
+/**
+ * One application team on the shared platform (`TeamPlatform.addTeam`): its app namespaces under Pod Security
+ * "restricted" with a quota, default requests and limits and a default-deny NetworkPolicy that admits only the
+ * team's own namespaces and the ingress controller; a build namespace under a runner policy for its repositories;
+ * a deploy identity that reaches only its app namespaces; a Harbor project with a storage quota; a push robot for
+ * its pipelines and a pull robot for its namespaces; and pipeline secrets for its repositories only.
+ *
+ * Teams never see each other's Secrets, namespaces or projects: every grant names the team's repositories,
+ * namespaces or project, and NetworkPolicies select the team's namespaces by `dockyard.dev/team`.
+ */
+export class Team extends Construct {
+  /** The team's name. */
+  public readonly teamName: string;
+  /** Its repositories. */
+  public readonly repos: readonly string[];
+  /** Its app namespaces. */
+  public readonly namespaces: readonly string[];
+  /** The namespace its pipelines run in (but pull requests, on the shared runner). */
+  public readonly buildNamespace: string;
+  /** The runner its pipelines run on: the platform's, or its own with `dedicatedRunner`. */
+  public readonly runner: DroneKubeRunner;
+  /** The deploy identity: a ServiceAccount in the build namespace, bound in every app namespace. */
+  public readonly deployer: DeployAccess;
+  /** The Harbor project. */
+  public readonly project: string;
+  /** The robot the team's pipelines push with (`<team>-harbor-push`, for push, tag and promote builds). */
+  public readonly pushRobot: HarborRobot;
+  /** The robot its namespaces pull with. */
+  public readonly pullRobot: HarborRobot;
+  /** The pull secret `<team>-pull` in the app and build namespaces. */
+  public readonly pullSecret: PullSecret;
+  /** Every pod of the team's app namespaces, as a NetworkPolicy peer, e.g. for a database's `grantConnect`. */
+  public readonly appPeer: NetworkPeer;
+
+  private readonly ctx: TeamContext;
+  private readonly firewalls: PodFirewall[] = [];
+
+  public constructor(scope: Construct, id: string, ctx: TeamContext, props: TeamProps) {
+    super(scope, id);
+    this.ctx = ctx;
+    const name = checkTeamName(props.name);
+    this.teamName = name;
+    this.repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
+    ({ namespaces: this.namespaces, buildNamespace: this.buildNamespace } = teamNamespaces(props));
+    if (this.namespaces.includes(this.buildNamespace)) {
+      invalid('buildNamespace', this.buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
+    }
+    const registryQuota = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
+    const teamLabels = (role: 'app' | 'build') => ({ [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role });
+    const labels = { 'app.kubernetes.io/managed-by': 'dockyard', [TEAM_LABEL]: name };
+    this.appPeer = NetworkPeer.namespaces(teamLabels('app'));
+
+    // the app namespaces: restricted, bounded, closed to everyone but the team and the ingress controller
+    for (const ns of this.namespaces) {
+      const scope_ = new Construct(this, ns);
+      new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels('app') });
+      new TeamQuotaObjects(scope_, 'Quota', ns, labels, props.quota);
+      const firewall = new PodFirewall(scope_, 'NetworkPolicy', { name: 'team-default-deny', namespace: ns, podLabels: {}, denyEgress: true });
+      firewall.allowFrom([this.appPeer, ...ctx.ingressPeers], []);
+      firewall.allowEgress([this.appPeer], []);
+      for (const rule of ctx.appEgress) firewall.allowEgress(rule.peers, rule.ports);
+      this.firewalls.push(firewall);
+    }
+
+    // the deploy identity lives in the build namespace and reaches exactly the app namespaces
+    if (props.dedicatedRunner) {
+      // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
+      // defined here so that it carries the team's labels beside the runner's
+      this.runner = new DroneKubeRunner(this, 'Runner', {
+        server: ctx.server, secretsExtension: ctx.secretsExtension, name: `drone-runner-${name}`,
+        buildNamespace: this.buildNamespace, createBuildNamespaces: false,
+        labels: { team: name }, limitRepos: [...this.repos],
+      });
+      new Namespace(this, 'BuildNamespace', {
+        name: this.buildNamespace, podSecurity: PodSecurityLevel.BASELINE, labels: { ...teamLabels('build'), ...this.runner.buildNamespaceLabels },
+      });
+    } else {
+      this.runner = ctx.runner;
+      ctx.runner.addBuildNamespace(this.buildNamespace, { labels: teamLabels('build') });
+    }
+    this.deployer = new DeployAccess(this, 'Deploy', {
+      name: 'deployer', namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
+    });
+    this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
+    // every event but pull requests runs in the build namespace as the deploy identity; the runner pins the same
+    // repositories' pull requests to its default namespace as `default` (a guard policy), on a dedicated runner
+    // that is the team's own build namespace
+    this.runner.addPolicy({
+      name, repos: [...this.repos], namespace: this.buildNamespace, serviceAccountName: this.deployer.serviceAccountName,
+      exclusive: !props.dedicatedRunner,
+    });
+
+    // Harbor: the project, a robot to push from pipelines and one to pull into the namespaces
+    this.project = name;
+    ctx.harbor.addProject(name, { storageLimitGiB: registryQuota });
+    this.pushRobot = ctx.harbor.addRobot(`${name}-push`, {
+      permissions: [RobotPermission.push(name)], description: `the ${name} team's pipelines push images`,
+    });
+    this.pullRobot = ctx.harbor.addRobot(`${name}-pull`, {
+      permissions: [RobotPermission.pull(name), ...ctx.sharedProjects.map((p) => RobotPermission.pull(p))],
+      description: `the ${name} team's namespaces pull images`,
+    });
+    this.pullSecret = new PullSecret(this, 'PullSecret', {
+      // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
+      name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,
+      credentials: [RegistryCredential.harborRobot(ctx.harbor.host, this.pullRobot)],
+      namespaces: [...this.namespaces, this.buildNamespace],
+    });
+    this.deployer.addImagePullSecret(this.pullSecret.secret);
+
+    // pipeline secrets, for the team's repositories only
+    this.addPipelineSecret('HarborPush', {
+      name: 'harbor-push',
+      events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
+      values: {
+        docker_config: SecretValue.dockerConfigJson([{ registry: ctx.harbor.host, username: this.pushRobot.username, password: this.pushRobot.secret }]),
+      },
+    });
+    this.addPipelineSecret('HarborPull', { name: 'harbor-pull', values: { '.dockerconfigjson': SecretValue.copyOf(this.pullSecret.dockerConfig) } });
+  }
+
+  /**
+   * A pipeline secret for the team's repositories only: the Secret `<team>-<name>` in the secrets extension's
+   * namespace, which no other repository's pipelines can read.
+   */
+  public addPipelineSecret(id: string, props: TeamPipelineSecretProps): Secret {
+    const name = checkDnsLabel('name', props.name);
+    return this.ctx.secretsExtension.addSecret(`${this.teamName}-${id}`, {
+      name: `${this.teamName}-${name}`, repos: [...this.repos], values: props.values, events: props.events,
+      allowPullRequests: props.allowPullRequests,
+    });
+  }
+
+  /**
+   * Let the team's app pods open connections to `peer` on `ports` (TCP), e.g. a database the platform runs for
+   * them; nothing else of the cluster is reachable from them.
+   */
+  public allowEgress(peer: NetworkPeer, ports: number[]): void {
+    if (!Array.isArray(ports) || ports.length === 0) {
+      invalid('ports', ports, 'must list at least one port: apps reach only what they need');
+    }
+    for (const firewall of this.firewalls) firewall.allowEgress([peer], ports.map((port) => ({ protocol: 'TCP' as const, port })));
+  }
+}

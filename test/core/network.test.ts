@@ -1,0 +1,104 @@
+import { NetworkPeer } from '../../lib';
+import { cidrContains, parseCidr, PodFirewall } from '../../lib/core/network';
+import { find, synth, testChart } from '../util';
+
+describe('NetworkPeer', () => {
+  test('renders pods, a namespace, namespaces by label and an ipBlock as Kubernetes peers', () => {
+    expect(NetworkPeer.pods('apps', { app: 'x' })._toKube()).toEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } }, podSelector: { matchLabels: { app: 'x' } },
+    });
+    expect(NetworkPeer.namespace('apps')._toKube()).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } });
+    expect(NetworkPeer.namespaces({ team: 'a' })._toKube()).toEqual({ namespaceSelector: { matchLabels: { team: 'a' } } });
+    expect(NetworkPeer.ipBlock('0.0.0.0/0', ['10.0.0.0/8'])._toKube()).toEqual({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } });
+    expect(NetworkPeer.ipBlock('2001:db8::/32')._toKube()).toEqual({ ipBlock: { cidr: '2001:db8::/32' } });
+    expect([NetworkPeer.pods('apps', { app: 'x' }).namespace, NetworkPeer.namespaces({ team: 'a' }).namespace]).toEqual(['apps', undefined]);
+  });
+
+  test('hands out copies, so a caller cannot change a peer', () => {
+    const peer = NetworkPeer.namespaces({ team: 'a' });
+    (peer._toKube().namespaceSelector!.matchLabels as any).team = 'b';
+    expect(peer._toKube()).toEqual({ namespaceSelector: { matchLabels: { team: 'a' } } });
+  });
+
+  test('refuses bad selectors and blocks', () => {
+    expect(() => NetworkPeer.namespaces({})).toThrow('invalid labels {}: must not be empty: an empty namespace selector matches every namespace');
+    expect(() => NetworkPeer.namespaces({ 'a b': 'c' })).toThrow(/invalid labels \{"a b":"c"\}: "a b" must be a label key/);
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/33')).toThrow('invalid cidr "10.0.0.0/33": must be a CIDR such as "203.0.113.0/24"');
+    expect(() => NetworkPeer.ipBlock('10.0.0.1/8')).toThrow('invalid cidr "10.0.0.1/8": must be a CIDR');
+    expect(() => NetworkPeer.ipBlock('010.0.0.0/8')).toThrow('invalid cidr "010.0.0.0/8": must be a CIDR');
+    expect(() => NetworkPeer.ipBlock('fe80::/10%eth0')).toThrow(/invalid cidr "fe80::\/10%eth0"/);
+    expect(() => NetworkPeer.ipBlock('::ffff:10.0.0.0/104')).toThrow(/invalid cidr "::ffff:10.0.0.0\/104"/);
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/08')).toThrow(/invalid cidr "10.0.0.0\/08"/);
+    // kubernetes/kubernetes pkg/apis/networking/validation/validation.go ValidateIPBlock: an except must be a strict subset
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/8', ['192.168.0.0/16']))
+      .toThrow('invalid except "192.168.0.0/16": must lie strictly inside the cidr "10.0.0.0/8"');
+    expect(() => NetworkPeer.ipBlock('10.0.0.0/8', ['10.0.0.0/8'])).toThrow('invalid except "10.0.0.0/8": must lie strictly inside');
+    expect(() => NetworkPeer.ipBlock('0.0.0.0/0', ['fc00::/7'])).toThrow('invalid except "fc00::/7": must lie strictly inside');
+  });
+});
+
+describe('CIDRs', () => {
+  test('parse IPv4 and IPv6 and compare by containment', () => {
+    expect(parseCidr('c', '10.0.0.0/8')).toEqual({ family: 4, base: 10n << 24n, prefix: 8 });
+    expect(parseCidr('c', '::/0')).toEqual({ family: 6, base: 0n, prefix: 0 });
+    expect(parseCidr('c', 'fe80::/10')).toEqual({ family: 6, base: 0xfe80n << 112n, prefix: 10 });
+    expect(parseCidr('c', '2001:db8::1/128').base).toBe((0x20010db8n << 96n) + 1n);
+    const inside = (a: string, b: string) => cidrContains(parseCidr('a', a), parseCidr('b', b));
+    expect(inside('0.0.0.0/0', '169.254.0.0/16')).toBe(true);
+    expect(inside('172.16.0.0/12', '172.31.255.0/24')).toBe(true);
+    expect(inside('172.16.0.0/12', '172.32.0.0/24')).toBe(false);
+    expect(inside('10.0.0.0/24', '10.0.0.0/8')).toBe(false);
+    expect(inside('::/0', '0.0.0.0/0')).toBe(false);
+  });
+});
+
+describe('PodFirewall', () => {
+  test('an egress-only policy admits exactly the declared egress, deduplicated', () => {
+    const chart = testChart('ci');
+    const firewall = new PodFirewall(chart, 'Egress', { name: 'out', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    firewall.allowEgress([NetworkPeer.namespace('db')], [{ protocol: 'TCP', port: 5432 }]);
+    firewall.allowEgress([NetworkPeer.namespace('db')], [{ protocol: 'TCP', port: 5432 }]);
+    firewall.allowEgress([NetworkPeer.ipBlock('0.0.0.0/0', ['10.0.0.0/8'])], []);
+    expect(find(synth(chart), 'NetworkPolicy', 'out').spec).toEqual({
+      podSelector: { matchLabels: {} },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] },
+      ],
+    });
+  });
+
+  test('keeps the policies of existing callers as they were', () => {
+    const chart = testChart('ci');
+    new PodFirewall(chart, 'Db', { name: 'db', namespace: 'ci', podLabels: { app: 'db' }, denyEgress: true }).allow(NetworkPeer.namespace('apps'), 5432);
+    new PodFirewall(chart, 'Web', { name: 'web', namespace: 'ci', podLabels: { app: 'web' } });
+    const objects = synth(chart);
+    expect(find(objects, 'NetworkPolicy', 'db').spec).toEqual({
+      podSelector: { matchLabels: { app: 'db' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }],
+      egress: [],
+    });
+    expect(find(objects, 'NetworkPolicy', 'web').spec).toEqual({ podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [] });
+  });
+
+  test('admits several peers on every port with allowFrom', () => {
+    const chart = testChart('ci');
+    new PodFirewall(chart, 'Team', { name: 'team', namespace: 'ci', podLabels: {} })
+      .allowFrom([NetworkPeer.namespaces({ team: 'a' }), NetworkPeer.namespace('ingress-nginx')], []);
+    expect(find(synth(chart), 'NetworkPolicy', 'team').spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { team: 'a' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+    }]);
+  });
+
+  test('refuses rules in a direction the policy does not govern', () => {
+    const chart = testChart('ci');
+    expect(() => new PodFirewall(chart, 'None', { name: 'none', namespace: 'ci', podLabels: {}, ingress: false }))
+      .toThrow('PodFirewall ci/none: a policy that governs neither ingress nor egress does nothing');
+    const open = new PodFirewall(chart, 'Open', { name: 'open', namespace: 'ci', podLabels: {} });
+    expect(() => open.allowEgress([NetworkPeer.namespace('db')], [])).toThrow('allowEgress needs denyEgress');
+    const out = new PodFirewall(chart, 'Out', { name: 'out', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    expect(() => out.allow(NetworkPeer.namespace('db'), 80)).toThrow('allowFrom needs a policy that governs ingress');
+  });
+});

@@ -1,0 +1,269 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { DockyardChart, Harbor, LocalSecretStore, Namespace, ProxyUpstream, RobotPermission, Secret, toYaml } from '../../lib';
+import { withDigests } from '../../lib/core/checksum';
+import { CHUNK_MAX_PROJECTS, CHUNK_MAX_SECRETS } from '../../lib/harbor/configure-job';
+import {
+  checkImagesPinned, checkNoPlaintextCredentials, checkPodSecurityRestricted, checkReadOnlyRootFs, checkReferences, checkResourcesAndProbes, validateSchema,
+} from '../policy/checks';
+import { container, envOf, find, synth, testChart } from '../util';
+import { inClusterHarbor } from './fixtures';
+
+// The Harbor configuration split over chunks (lib/harbor/configure-job.ts): each chunk a ConfigMap with its part of
+// the declared state and a Job with only its own secrets, the script in one shared ConfigMap.
+
+const KiB = 1024;
+
+/** A Harbor with a Docker Hub proxy cache and `teams` teams, each a project and two robots, as lib/team declares them. */
+function platform(teams: readonly string[], options: { chart?: ReturnType<typeof testChart> } = {}) {
+  const chart = options.chart ?? testChart('harbor');
+  const harbor = inClusterHarbor(chart);
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  teams.forEach((team) => addTeam(harbor, team));
+  return { chart, harbor };
+}
+
+function addTeam(harbor: Harbor, team: string): void {
+  harbor.addProject(team, { storageLimitGiB: 50 });
+  harbor.addRobot(`${team}-push`, { permissions: [RobotPermission.push(team)], description: `the ${team} team's pipelines push images` });
+  harbor.addRobot(`${team}-pull`, {
+    permissions: [RobotPermission.pull(team), RobotPermission.pull('dockerhub')], description: `the ${team} team's namespaces pull images`,
+  });
+}
+
+const teamNames = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `team-${String(from + i).padStart(4, '0')}`);
+
+const configMaps = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?$/.test(o.metadata.name));
+const jobs = (objects: any[]) => objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+const stateOf = (configMap: any) => JSON.parse(configMap.data['config.json']);
+/** Chunk name → the names it declares, sorted. */
+const membership = (objects: any[]) => Object.fromEntries(configMaps(objects).map((c) => {
+  const s = stateOf(c);
+  return [c.metadata.name, [...s.registries.map((r: any) => `registry ${r.name}`), ...s.projects.map((p: any) => `project ${p.name}`),
+    ...s.robots.map((r: any) => `robot ${r.name}`)].sort()];
+}));
+/** The Job that mounts ConfigMap `name`. */
+const jobOf = (objects: any[], name: string) => {
+  const hit = jobs(objects).filter((j) => j.spec.template.spec.volumes[0].projected.sources[1].configMap.name === name);
+  expect(hit).toHaveLength(1);
+  return hit[0];
+};
+
+/** Bytes of JSON as kubectl sends an object: Go's encoder writes <, > and & as 6-byte escapes. */
+const jsonBytes = (o: any) => {
+  const text = JSON.stringify(o);
+  return Buffer.byteLength(text, 'utf8') + 5 * (text.match(/[<>&]/g) ?? []).length;
+};
+
+describe('the default stack', () => {
+  test('renders one chunk, under the names a single Job had: no ConfigMap is left behind on upgrade', () => {
+    const objects = defaultStack(new App({ outdir: '/nonexistent' }), DEFAULT_CONFIG).toJson();
+    const configure = objects.filter((o: any) => o.metadata?.name?.startsWith('harbor-configure'));
+    expect(configure.map((o: any) => `${o.kind} ${o.metadata.name.replace(/-[0-9a-f]{8}$/, '-<hash>')}`).sort()).toEqual([
+      'ConfigMap harbor-configure', 'ConfigMap harbor-configure-script', 'Job harbor-configure-<hash>', 'NetworkPolicy harbor-configure',
+    ]);
+    const state = stateOf(find(objects, 'ConfigMap', 'harbor-configure'));
+    expect(state.projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
+    expect(state.robots.map((r: any) => r.secretEnv)).toEqual(['ROBOT_0_SECRET', 'ROBOT_1_SECRET']);
+  });
+});
+
+describe('chunks', () => {
+  // Issue 11: with one ConfigMap and one Job for everything, 1,000 teams made a ConfigMap over 1 MiB and a Job with
+  // 2,000+ variables. Now nothing grows with the number of projects and robots.
+  test('with 1,000 projects and 2,000 robots, every object is under 64 KiB and no Job has over 120 variables', () => {
+    const teams = teamNames(1000);
+    const { chart } = platform(teams);
+    const objects = synth(chart);
+
+    const tooLarge = objects.filter((o) => jsonBytes(o) >= 64 * KiB || Buffer.byteLength(toYaml([o])) >= 64 * KiB).map((o) => `${o.kind} ${o.metadata.name}`);
+    expect(tooLarge).toEqual([]);
+    const env = jobs(objects).map((j) => container(j).env.length);
+    expect(Math.max(...env)).toBeLessThanOrEqual(CHUNK_MAX_SECRETS + 3);
+    expect(Math.max(...env)).toBeLessThanOrEqual(120);
+
+    // every declared item in exactly one chunk, with its registry; one Job a chunk
+    const chunks = configMaps(objects);
+    expect(chunks.length).toBeGreaterThan(20);
+    expect(jobs(objects)).toHaveLength(chunks.length);
+    const states = chunks.map(stateOf);
+    expect(states.flatMap((s) => s.projects.map((p: any) => p.name)).sort()).toEqual(['dockerhub', ...teams].sort());
+    expect(states.flatMap((s) => s.robots.map((r: any) => r.name)).sort()).toEqual(teams.flatMap((t) => [`${t}-pull`, `${t}-push`]).sort());
+    expect(states.every((s) => s.projects.length <= CHUNK_MAX_PROJECTS && s.robots.length <= CHUNK_MAX_SECRETS)).toBe(true);
+    // the proxy cache and its registry endpoint are in the first chunk, which keeps the name the single Job had
+    expect(stateOf(find(objects, 'ConfigMap', 'harbor-configure')).registries.map((r: any) => r.name)).toEqual(['dockerhub']);
+    expect(stateOf(find(objects, 'ConfigMap', 'harbor-configure')).projects.map((p: any) => p.name)).toEqual(['dockerhub']);
+
+    // each Job reads exactly the secrets of its own robots, under the variables its state names
+    for (const chunk of chunks) {
+      const vars = envOf(container(jobOf(objects, chunk.metadata.name)));
+      const state = stateOf(chunk);
+      expect(Object.keys(vars).sort()).toEqual(['CONFIG_FILE', 'HARBOR_ADMIN_PASSWORD', 'HARBOR_URL', ...state.robots.map((r: any) => r.secretEnv)].sort());
+      for (const robot of state.robots) {
+        expect(vars[robot.secretEnv].valueFrom.secretKeyRef).toEqual({ name: `harbor-robot-${robot.name}`, key: 'secret' });
+      }
+    }
+    // a team's robots go with its project, so its Job applies them right after creating it
+    const home = new Map(states.flatMap((s, i) => s.projects.map((p: any) => [p.name, i] as const)));
+    states.forEach((s, i) => s.robots.forEach((r: any) => expect(home.get(r.permissions[0].namespace)).toBe(i)));
+  });
+
+  test('a single project with more robots than a Job may read is split too', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProject('shared');
+    for (let i = 0; i < 250; i++) {
+      harbor.addRobot(`bot-${i}`, { permissions: [RobotPermission.pull('shared')] });
+    }
+    const objects = synth(chart);
+    const states = configMaps(objects).map(stateOf);
+    expect(states.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...states.map((s) => s.robots.length))).toBeLessThanOrEqual(CHUNK_MAX_SECRETS);
+    expect(states.flatMap((s) => s.robots)).toHaveLength(250);
+    // the robots in other chunks than the project's wait for it (lib/harbor/configure.js, "Chunks")
+    expect(states.filter((s) => s.projects.length === 0).length).toBeGreaterThan(0);
+  });
+
+  test('same declarations, byte-identical output', () => {
+    const a = synth(platform(teamNames(300)).chart);
+    const b = synth(platform(teamNames(300)).chart);
+    expect(toYaml(b)).toBe(toYaml(a));
+  });
+
+  test('which chunk holds what depends on the names only, not on the order they are declared in', () => {
+    const teams = teamNames(300);
+    const shuffled = [...teams].sort((x, y) => (x.split('').reverse().join('') < y.split('').reverse().join('') ? -1 : 1));
+    expect(shuffled).not.toEqual(teams);
+    const a = synth(platform(teams).chart);
+    const b = synth(platform(shuffled).chart);
+    expect(membership(b)).toEqual(membership(a));
+    // and the Jobs come in the same order
+    expect(configMaps(b).map((c) => c.metadata.name)).toEqual(configMaps(a).map((c) => c.metadata.name));
+  });
+
+  // Sorted order would move every chunk after a new name, declaration order every chunk after an inserted or removed
+  // one: chunks by hash (configure-job.ts, ChunkTrie) change only where the new team falls.
+  test.each([
+    ['appended', (teams: string[], added: string) => [...teams, added]],
+    ['inserted in the middle', (teams: string[], added: string) => [...teams.slice(0, 150), added, ...teams.slice(150)]],
+    ['inserted first', (teams: string[], added: string) => [added, ...teams]],
+  ])('a team %s changes one chunk and its Job, or splits it in two', (_, place) => {
+    const teams = teamNames(300);
+    const before = synth(platform(teams).chart);
+    for (const added of ['team-0300', 'aaa', 'zzz-new', 'team-0150x']) {
+      const after = synth(platform(place(teams, added)).chart);
+      const old = new Map(configMaps(before).map((c) => [c.metadata.name, c.data['config.json']]));
+      const changed = configMaps(after).filter((c) => old.get(c.metadata.name) !== c.data['config.json']).map((c) => c.metadata.name);
+      expect(changed.length === 1 || changed.length === 2).toBe(true);
+      // the rest are byte for byte the same, and so are their Jobs
+      const jobNames = (objects: any[]) => new Set(jobs(objects).map((j) => j.metadata.name));
+      const kept = jobNames(before);
+      const newJobs = [...jobNames(after)].filter((n) => !kept.has(n));
+      expect(newJobs).toHaveLength(changed.length);
+      // a split leaves no ConfigMap behind: its first half keeps the name
+      const names = new Set(configMaps(after).map((c) => c.metadata.name));
+      expect(configMaps(before).filter((c) => !names.has(c.metadata.name))).toEqual([]);
+    }
+  });
+
+  test('teams added one at a time: each changes one chunk, or splits one, and none is ever left behind', () => {
+    const { chart, harbor } = platform([]);
+    let before = new Map(configMaps(synth(chart)).map((c) => [c.metadata.name, c.data['config.json']]));
+    let splits = 0;
+    for (const team of teamNames(120)) {
+      addTeam(harbor, team);
+      const after = new Map(configMaps(synth(chart)).map((c) => [c.metadata.name, c.data['config.json']]));
+      const changed = [...after].filter(([name, text]) => before.get(name) !== text).map(([name]) => name);
+      expect(changed.length === 1 || (changed.length === 2 && changed.some((n) => !before.has(n)))).toBe(true);
+      expect([...before.keys()].filter((n) => !after.has(n))).toEqual([]);
+      splits += after.size - before.size;
+      before = after;
+    }
+    expect(splits).toBeGreaterThanOrEqual(3);
+  });
+
+  test('rotating one team\'s robot secret runs that chunk\'s Job again, and no other', () => {
+    const { chart, harbor } = platform(teamNames(200));
+    const robotKey = 'harbor/harbor-robot-team-0042-pull/secret';
+    const render = (rotated: boolean) => withDigests(chart, (key) => (key === robotKey && rotated ? 'rotated' : `digest-of-${key}`), () => chart.toJson());
+    const [before, after] = [render(false), render(true)];
+    const changed = jobs(after).map((j) => j.metadata.name).filter((n) => !jobs(before).some((j) => j.metadata.name === n));
+    expect(changed).toHaveLength(1);
+    const env = envOf(container(jobs(after).find((j) => j.metadata.name === changed[0])));
+    expect(Object.values(env).some((e: any) => e.valueFrom?.secretKeyRef?.name === 'harbor-robot-team-0042-pull')).toBe(true);
+    expect(toYaml(configMaps(after))).toBe(toYaml(configMaps(before)));
+    // the admin password is in every Job
+    const admin = `${harbor.adminPassword.secret.namespace}/${harbor.adminPassword.secret.secretName}/${harbor.adminPassword.key}`;
+    const rotatedAdmin = withDigests(chart, (key) => (key === admin ? 'rotated' : `digest-of-${key}`), () => chart.toJson());
+    expect(jobs(rotatedAdmin).filter((j) => jobs(before).some((b) => b.metadata.name === j.metadata.name))).toEqual([]);
+  });
+
+  test('an upstream password is read by the Job of its proxy cache only', () => {
+    const chart = testChart('harbor');
+    const token = Secret.fromSecretName(chart, 'HubToken', 'dockerhub-token').key('token');
+    const { harbor } = platform(teamNames(200), { chart });
+    harbor.addProxyCache('hub2', { upstream: ProxyUpstream.dockerHub({ username: 'acme', password: token }) });
+    const objects = synth(chart);
+    const readers = jobs(objects).filter((j) => container(j).env.some((e: any) => e.valueFrom?.secretKeyRef?.name === 'dockerhub-token'));
+    expect(readers).toHaveLength(1);
+    const name = readers[0].spec.template.spec.volumes[0].projected.sources[1].configMap.name;
+    const registry = stateOf(find(objects, 'ConfigMap', name)).registries.find((r: any) => r.name === 'hub2');
+    expect(envOf(container(readers[0]))[registry.accessSecretEnv].valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
+  });
+
+  test('every chunk\'s Job mounts the shared script, is covered by the one NetworkPolicy and runs as the single Job did', () => {
+    const objects = synth(platform(teamNames(200)).chart);
+    const policy = find(objects, 'NetworkPolicy', 'harbor-configure');
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('harbor-configure'))).toHaveLength(1);
+    for (const job of jobs(objects)) {
+      expect(job.metadata.name).toMatch(/^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/);
+      const labels = job.spec.template.metadata.labels;
+      expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v)).toBe(true);
+      expect(job.spec.template.spec.volumes[0].projected.sources[0]).toEqual({ configMap: { name: 'harbor-configure-script' } });
+      expect(job.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 3600, template: { spec: { restartPolicy: 'OnFailure', automountServiceAccountToken: false } } });
+    }
+    expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'harbor-configure-script')).toHaveLength(1);
+  });
+});
+
+describe('the policy suite over a Harbor of many chunks', () => {
+  test('every check passes, and every configuration pod has its NetworkPolicy', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-chunks-')) });
+    const chart = new DockyardChart(app, 'harbor', { namespace: 'harbor' });
+    new Namespace(chart, 'Namespace', { name: 'harbor' });
+    platform(teamNames(300), { chart });
+    const objects = chart.toJson();
+    // the store says on stderr which keys it generated: 611 of them here
+    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let rendered: string;
+    try {
+      rendered = new LocalSecretStore({ statePath: path.join(app.outdir, 'state.json') }).render(app);
+    } finally {
+      quiet.mockRestore();
+    }
+    const secrets = parseAllDocuments(rendered).map((d) => d.toJS());
+    try {
+      expect(configMaps(objects).length).toBeGreaterThan(5);
+      // as test/policy/suite.ts: schemas and references over the generated Secrets too, the rest over the manifests
+      const all = [...objects, ...secrets];
+      const tls = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => i.spec.tls.map((t: any) => ({ namespace: 'harbor', name: t.secretName })));
+      expect(validateSchema(all, '1.27.0')).toEqual([]);
+      expect(validateSchema(all, '1.36.0')).toEqual([]);
+      expect(checkReferences(all, { externalSecrets: tls })).toEqual([]);
+      for (const check of [checkPodSecurityRestricted, checkNoPlaintextCredentials, checkImagesPinned, checkResourcesAndProbes, checkReadOnlyRootFs]) {
+        expect(check(objects)).toEqual([]);
+      }
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+      const unguarded = jobs(objects).filter((j) => !policies.some((p) =>
+        Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => j.spec.template.metadata.labels[k] === v)));
+      expect(unguarded).toEqual([]);
+    } finally {
+      fs.rmSync(app.outdir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import type { ExampleStack } from '../stacks';
+import {
+  checkImagesPinned, checkNoPlaintextCredentials, checkPodSecurityRestricted, checkReadOnlyRootFs, checkReferences, checkResourcesAndProbes,
+  validateSchema,
+} from './checks';
+
+/**
+ * The policy suite: every check over every object of a stack, inside the caller's `describe`; `synth` builds the
+ * stack (twice, for the determinism check).
+ */
+export function policySuite(synth: () => ExampleStack): void {
+  const stack = synth();
+  const all = [...stack.objects, ...stack.secrets];
+
+  test('has objects to check', () => {
+    expect(stack.objects.length).toBeGreaterThan(20);
+  });
+
+  test('validates strictly against Kubernetes 1.27', () => {
+    expect(validateSchema(all, '1.27.0')).toEqual([]);
+  });
+
+  test('validates strictly against Kubernetes 1.36', () => {
+    expect(validateSchema(all, '1.36.0')).toEqual([]);
+  });
+
+  test('passes Pod Security restricted', () => {
+    expect(checkPodSecurityRestricted(stack.objects)).toEqual([]);
+  });
+
+  test('resolves every reference: Secrets and their keys, ConfigMaps, ServiceAccounts, PVCs, Roles, selectors and ports', () => {
+    expect(checkReferences(all, { externalSecrets: stack.externalSecrets })).toEqual([]);
+  });
+
+  test('holds no credential in plaintext in the main manifests', () => {
+    expect(checkNoPlaintextCredentials(stack.objects)).toEqual([]);
+  });
+
+  test('pins every image', () => {
+    expect(checkImagesPinned(stack.objects)).toEqual([]);
+  });
+
+  test('gives every container requests, limits and probes', () => {
+    expect(checkResourcesAndProbes(stack.objects)).toEqual([]);
+  });
+
+  test('runs every container with a read-only root filesystem', () => {
+    expect(checkReadOnlyRootFs(stack.objects)).toEqual([]);
+  });
+
+  test('synthesizes byte-identical YAML twice', () => {
+    expect(synth().yaml).toBe(stack.yaml);
+  });
+
+  test('grants no cluster-wide RBAC and no wildcard', () => {
+    expect(stack.objects.filter((o) => ['ClusterRole', 'ClusterRoleBinding'].includes(o.kind))).toEqual([]);
+    const rules = stack.objects.filter((o) => o.kind === 'Role').flatMap((r) => r.rules);
+    expect(rules.filter((r) => [...r.apiGroups, ...r.resources, ...r.verbs].includes('*'))).toEqual([]);
+  });
+
+  test('gives every pod a NetworkPolicy', () => {
+    const policies = stack.objects.filter((o) => o.kind === 'NetworkPolicy');
+    const unguarded = stack.objects.filter((o) => o.spec?.template?.metadata?.labels).filter((w) => !policies.some((p) =>
+      p.metadata.namespace === w.metadata.namespace
+      && Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => w.spec.template.metadata.labels[k] === v)));
+    expect(unguarded.map((w) => w.metadata.name)).toEqual([]);
+  });
+}

@@ -1,0 +1,174 @@
+// Teams never see each other's Secrets, namespaces or projects, and build pods reach nothing of the platform: the
+// example stack apps/teams (the default platform plus 3 teams) evaluated the way each upstream program reads it.
+// - NetworkPolicies: ./network-model.ts (Kubernetes NetworkPolicy semantics);
+// - runner policies and namespace rules: placeBuild of ../drone/upstream.ts (drone-runner-kube v1.0.0-rc.5);
+// - pipeline secrets: secretReadable of ../drone/upstream.ts (drone/drone-kubernetes-secrets plugin/plugin.go);
+// - RBAC: a RoleBinding grants its Role's rules in its own namespace to its subjects (rbac.authorization.k8s.io/v1);
+// - robots: the desired state the Harbor configure Jobs apply (lib/harbor/configure.js).
+import { App } from 'cdk8s';
+import { DEFAULT_CONFIG } from '../../apps/default/config';
+import { NAMESPACES } from '../../apps/default/stack';
+import { teamName, teamsStack } from '../../apps/teams/stack';
+import { synthStack } from '../stacks';
+import { parsePolicies, placeBuild, secretReadable } from '../drone/upstream';
+import { connectionAllowed, Endpoint } from './network-model';
+
+const stack = synthStack('teams', (app: App) => teamsStack(app, { ...DEFAULT_CONFIG, teams: 3 }));
+const objects = stack.objects;
+const TEAMS = [1, 2, 3].map(teamName);
+const ORG = DEFAULT_CONFIG.organization;
+const appNamespaces = (team: string) => (team === TEAMS[0] ? [team, `${team}-staging`] : [team]);
+const buildNamespace = (team: string) => `${team}-builds`;
+const ownNamespaces = (team: string) => [...appNamespaces(team), buildNamespace(team)];
+
+let podIp = 10;
+const pod = (namespace: string, podLabels: Record<string, string> = { app: 'x' }): Endpoint => ({ namespace, podLabels, ip: `10.244.1.${podIp++}` });
+const workloadPod = (kind: string, name: string): Endpoint => {
+  const w = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!w) throw new Error(`no ${kind} ${name}`);
+  return pod(w.metadata.namespace, w.spec.template.metadata.labels);
+};
+
+describe('network: team apps', () => {
+  test.each(TEAMS)('%s: its app pods admit its own namespaces and the ingress controller, and no other team, build or platform pod', (team) => {
+    const target = pod(appNamespaces(team)[0]);
+    for (const ns of appNamespaces(team)) expect(connectionAllowed(objects, pod(ns), target, 8080)).toBe(true);
+    expect(connectionAllowed(objects, pod('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }), target, 8080)).toBe(true);
+    for (const other of TEAMS.filter((t) => t !== team)) {
+      for (const ns of ownNamespaces(other)) expect(connectionAllowed(objects, pod(ns), target, 8080)).toBe(false);
+    }
+    expect(connectionAllowed(objects, pod(buildNamespace(team)), target, 8080)).toBe(false);
+    expect(connectionAllowed(objects, pod(NAMESPACES.platform), target, 8080)).toBe(false);
+    expect(connectionAllowed(objects, pod(NAMESPACES.builds), target, 8080)).toBe(false);
+  });
+
+  test.each(TEAMS)('%s: its app pods reach DNS and the internet, and neither the platform\'s database nor other teams', (team) => {
+    const from = pod(appNamespaces(team)[0]);
+    expect(connectionAllowed(objects, from, pod('kube-system', { 'k8s-app': 'kube-dns' }), 53, 'UDP')).toBe(true);
+    expect(connectionAllowed(objects, from, { ip: '151.101.1.69' }, 443)).toBe(true);
+    expect(connectionAllowed(objects, from, workloadPod('StatefulSet', 'postgres'), 5432)).toBe(false);
+    expect(connectionAllowed(objects, from, { ip: '169.254.169.254' }, 80)).toBe(false);
+    for (const other of TEAMS.filter((t) => t !== team)) expect(connectionAllowed(objects, from, pod(other), 8080)).toBe(false);
+  });
+});
+
+describe('network: build pods', () => {
+  const buildNamespaces = [NAMESPACES.builds, NAMESPACES.deploys, ...TEAMS.map(buildNamespace)];
+
+  test.each(buildNamespaces)('%s: reaches DNS and the internet', (ns) => {
+    const from = pod(ns);
+    expect(connectionAllowed(objects, from, pod('kube-system', { 'k8s-app': 'kube-dns' }), 53, 'UDP')).toBe(true);
+    expect(connectionAllowed(objects, from, pod('kube-system', { 'k8s-app': 'kube-dns' }), 53, 'TCP')).toBe(true);
+    expect(connectionAllowed(objects, from, { ip: '140.82.112.3' }, 443)).toBe(true); // a git server on the internet
+  });
+
+  test.each(buildNamespaces)('%s: reaches no metadata endpoint, API server, platform service or other namespace', (ns) => {
+    const from = pod(ns);
+    expect(connectionAllowed(objects, from, { ip: '169.254.169.254' }, 80)).toBe(false);
+    expect(connectionAllowed(objects, from, { ip: '10.96.0.1' }, 443)).toBe(false); // the kubernetes Service's ClusterIP
+    expect(connectionAllowed(objects, from, { ip: '10.0.0.2' }, 6443)).toBe(false); // a private API server endpoint
+    // the demo's deploy pipeline runs its migrations: the default stack declares that one path, and only for it
+    expect(connectionAllowed(objects, from, workloadPod('StatefulSet', 'postgres'), 5432)).toBe(ns === NAMESPACES.deploys);
+    expect(connectionAllowed(objects, from, workloadPod('Deployment', 'drone'), 8080)).toBe(false);
+    expect(connectionAllowed(objects, from, workloadPod('Deployment', 'drone-secrets'), 3000)).toBe(false);
+    for (const team of TEAMS) {
+      for (const other of ownNamespaces(team).filter((n) => n !== ns)) expect(connectionAllowed(objects, from, pod(other), 8080)).toBe(false);
+    }
+  });
+});
+
+describe('RBAC', () => {
+  const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+  const roles = objects.filter((o) => o.kind === 'Role');
+
+  test.each(TEAMS)('%s: its deploy identity is bound in exactly its app namespaces, and reads no Secret', (team) => {
+    const mine = bindings.filter((b) => b.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.namespace === buildNamespace(team) && s.name === 'deployer'));
+    expect(mine.map((b) => b.metadata.namespace).sort()).toEqual([...appNamespaces(team)].sort());
+    for (const binding of mine) {
+      const role = roles.find((r) => r.metadata.namespace === binding.metadata.namespace && r.metadata.name === binding.roleRef.name);
+      expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
+    }
+  });
+
+  test.each(TEAMS)('%s: nothing in its namespaces is granted to another team\'s accounts', (team) => {
+    for (const binding of bindings.filter((b) => ownNamespaces(team).includes(b.metadata.namespace))) {
+      for (const subject of binding.subjects) {
+        const foreign = TEAMS.filter((t) => t !== team).some((t) => ownNamespaces(t).includes(subject.namespace));
+        expect(foreign).toBe(false);
+      }
+    }
+  });
+});
+
+describe('runner policies (drone-runner-kube)', () => {
+  const runnerConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'drone-runner-config');
+  const policies = parsePolicies(runnerConfig.data['policies.yaml']);
+  const rules = parsePolicies(runnerConfig.data['namespace-rules.yaml'])[0] as unknown as Record<string, string[]>;
+  const env = { DRONE_NAMESPACE_DEFAULT: NAMESPACES.builds };
+  const place = (repo: string, event: string, pipeline = {}) => placeBuild(env, policies, rules, { repo, event }, pipeline);
+
+  test.each(TEAMS)('%s: pushes deploy as its identity in its build namespace; pull requests run in the pool as default', (team) => {
+    const repo = `${ORG}/${team}-api`;
+    for (const event of ['push', 'tag', 'promote', 'rollback', 'cron', 'custom']) {
+      expect(place(repo, event)).toEqual({ namespace: buildNamespace(team), serviceAccountName: 'deployer' });
+    }
+    expect(place(repo, 'pull_request', { serviceAccountName: 'deployer', namespace: buildNamespace(team) }))
+      .toEqual({ namespace: NAMESPACES.builds, serviceAccountName: 'default' });
+  });
+
+  test.each(TEAMS)('%s: another team\'s pipeline cannot run in its build namespace', (team) => {
+    for (const other of TEAMS.filter((t) => t !== team)) {
+      const repo = `${ORG}/${other}-api`;
+      expect(place(repo, 'pull_request', { namespace: buildNamespace(team) })).toHaveProperty('refused');
+      expect(place(repo, 'push', { namespace: buildNamespace(team) })).toHaveProperty('refused');
+    }
+    // a repository of no team neither
+    expect(place(`${ORG}/unrelated`, 'push', { namespace: buildNamespace(team), serviceAccountName: 'deployer' })).toHaveProperty('refused');
+  });
+});
+
+describe('pipeline secrets (drone-kubernetes-secrets)', () => {
+  const pipelineSecrets = stack.secrets.filter((s) => s.metadata.annotations?.['X-Drone-Repos'] !== undefined);
+
+  test.each(TEAMS)('%s: its secrets reach its repositories only, and never their pull requests', (team) => {
+    const mine = pipelineSecrets.filter((s) => s.metadata.name.startsWith(`${team}-`));
+    expect(mine.map((s) => s.metadata.name).sort()).toEqual([`${team}-harbor-pull`, `${team}-harbor-push`]);
+    for (const secret of mine) {
+      const annotations = secret.metadata.annotations;
+      expect(secretReadable(annotations, { repo: `${ORG}/${team}-api`, event: 'push' })).toBe(true);
+      expect(secretReadable(annotations, { repo: `${ORG}/${team}-api`, event: 'pull_request' })).toBe(false);
+      for (const other of TEAMS.filter((t) => t !== team)) {
+        for (const event of ['push', 'tag', 'promote', 'pull_request', 'custom']) {
+          expect(secretReadable(annotations, { repo: `${ORG}/${other}-api`, event })).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe('Harbor projects and pull secrets', () => {
+  const states = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'harbor' && o.data?.['config.json'])
+    .map((c) => JSON.parse(c.data['config.json']));
+  const robots = states.flatMap((s) => s.robots ?? []);
+
+  test.each(TEAMS)('%s: its robots reach its own project (and the shared proxy cache) only', (team) => {
+    const push = robots.find((r) => r.name === `${team}-push`);
+    const pull = robots.find((r) => r.name === `${team}-pull`);
+    expect(push.permissions.map((p: any) => p.namespace)).toEqual([team]);
+    expect(pull.permissions.map((p: any) => p.namespace).sort()).toEqual(['dockerhub', team].sort());
+    for (const robot of robots.filter((r) => !r.name.startsWith(`${team}-`))) {
+      expect(robot.permissions.map((p: any) => p.namespace)).not.toContain(team);
+    }
+  });
+
+  test.each(TEAMS)('%s: its pull secret is in its namespaces only, and its default accounts pull with nothing else', (team) => {
+    const copies = [...objects, ...stack.secrets].filter((o) => o.kind === 'Secret' && o.metadata.name === `${team}-pull`);
+    expect(copies.map((s) => s.metadata.namespace).sort()).toEqual([...ownNamespaces(team)].sort());
+    for (const ns of ownNamespaces(team)) {
+      const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === ns && o.metadata.name === 'default');
+      const names = (account?.imagePullSecrets ?? []).map((s: any) => s.name);
+      expect(names).toContain(`${team}-pull`);
+      expect(names.filter((n: string) => TEAMS.some((t) => t !== team && n.startsWith(`${t}-`)))).toEqual([]);
+    }
+  });
+});

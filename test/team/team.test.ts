@@ -1,0 +1,156 @@
+import { App } from 'cdk8s';
+import {
+  DockyardChart, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
+  SecretValue, TeamPlatform, TeamPlatformProps,
+} from '../../lib';
+import { droneServer } from '../drone/fixtures';
+import { find } from '../util';
+
+/** A small platform: Drone with a runner and the secrets extension, Harbor, and a TeamPlatform over them. */
+function platform(props: Partial<TeamPlatformProps> = {}) {
+  const app = new App();
+  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+  new Namespace(chart, 'Namespace', { name: 'ci' });
+  const server = droneServer(chart);
+  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+  const postgres = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' });
+  const harbor = new Harbor(chart, 'Harbor', {
+    namespace: 'harbor', externalUrl: 'https://harbor.example.com', database: postgres.addDatabase('registry', { user: 'harbor' }),
+    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+  });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  const teams = new TeamPlatform(chart, 'Teams', { server, runner, secretsExtension, harbor, sharedProjects: ['dockerhub'], ...props });
+  return { app, chart, teams, runner, harbor, secretsExtension, objects: () => chart.toJson() };
+}
+
+describe('Team', () => {
+  test('an app namespace: restricted, labelled, with a quota, container defaults and a default-deny policy', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments-*'] });
+    const objects = p.objects();
+    const ns = find(objects, 'Namespace', 'payments');
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted', 'dockyard.dev/team': 'payments', 'dockyard.dev/team-namespace': 'app',
+    });
+    expect(find(objects, 'ResourceQuota', 'team-quota', 'payments').spec.hard).toEqual({
+      'requests.cpu': '4', 'limits.cpu': '8', 'requests.memory': '8Gi', 'limits.memory': '16Gi',
+      'requests.storage': '50Gi', 'persistentvolumeclaims': '10', 'pods': '50',
+    });
+    expect(find(objects, 'LimitRange', 'team-defaults', 'payments').spec.limits).toEqual([{
+      type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' },
+    }]);
+    const policy = find(objects, 'NetworkPolicy', 'team-default-deny', 'payments');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: {} });
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress).toEqual([{
+      from: [
+        { namespaceSelector: { matchLabels: { 'dockyard.dev/team': 'payments', 'dockyard.dev/team-namespace': 'app' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      ],
+    }]);
+  });
+
+  test('quota and container defaults follow the props, limits twice the requests in their own unit', () => {
+    const p = platform();
+    p.teams.addTeam({
+      name: 'web', repos: ['acme/web'],
+      quota: { cpu: '1500m', memory: '3Gi', pods: 12, storage: '5Gi', persistentVolumeClaims: 2,
+        containerDefaults: Resources.of({ cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '64Mi', memoryLimit: '256Mi' }) },
+    });
+    const objects = p.objects();
+    expect(find(objects, 'ResourceQuota', 'team-quota', 'web').spec.hard).toEqual({
+      'requests.cpu': '1500m', 'limits.cpu': '3000m', 'requests.memory': '3Gi', 'limits.memory': '6Gi',
+      'requests.storage': '5Gi', 'persistentvolumeclaims': '2', 'pods': '12',
+    });
+    expect(find(objects, 'LimitRange', 'team-defaults', 'web').spec.limits[0].defaultRequest).toEqual({ cpu: '50m', memory: '64Mi' });
+  });
+
+  test('the deploy identity lives in the build namespace and is bound in each app namespace', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'shop', repos: ['acme/shop'], namespaces: ['shop', 'shop-staging'] });
+    const objects = p.objects();
+    expect(team.buildNamespace).toBe('shop-builds');
+    expect(team.deployer.targetNamespaces).toEqual(['shop', 'shop-staging']);
+    expect(find(objects, 'ServiceAccount', 'deployer', 'shop-builds').imagePullSecrets).toEqual([{ name: 'shop-pull' }]);
+    for (const ns of ['shop', 'shop-staging']) {
+      expect(find(objects, 'RoleBinding', 'deployer', ns).subjects).toEqual([{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop-builds' }]);
+    }
+  });
+
+  test('Harbor: a project with the storage quota, a push robot and a pull robot', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'data', repos: ['acme/data-*'], registryQuotaGiB: 5 });
+    const states = p.objects().filter((o) => o.kind === 'ConfigMap' && o.data?.['config.json']).map((c) => JSON.parse(c.data['config.json']));
+    const project = states.flatMap((s) => s.projects).find((x: any) => x.name === 'data');
+    expect(project).toMatchObject({ name: 'data', storageLimit: 5 * 2 ** 30 });
+    expect(team.pushRobot.username).toBe('robot$data-push');
+    expect(team.pullRobot.username).toBe('robot$data-pull');
+  });
+
+  test('addPipelineSecret names the Secret after the team and gives it to the team\'s repositories only', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'ml', repos: ['acme/ml-*', 'acme/models'] });
+    const secret = team.addPipelineSecret('Token', { name: 'hf-token', values: { token: SecretValue.password(20) } });
+    expect(secret.secretName).toBe('ml-hf-token');
+    const rendered = p.app.synthYaml();
+    expect(rendered).not.toContain('ml-hf-token\n  annotations'); // generated Secrets are not in the manifests
+    expect(secret.annotations).toEqual({ 'X-Drone-Repos': 'acme/ml-*,acme/models', 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' });
+  });
+
+  test('allowEgress opens one declared destination to the app pods', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'api', repos: ['acme/api'] });
+    team.allowEgress(NetworkPeer.pods('ci', { 'app.kubernetes.io/name': 'postgres' }), [5432]);
+    const egress = find(p.objects(), 'NetworkPolicy', 'team-default-deny', 'api').spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgres' } } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
+  });
+
+  test('a dedicated runner: its own runner, limited to the team, whose build namespace carries both label sets', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
+    const objects = p.objects();
+    expect(team.runner).not.toBe(p.runner);
+    const deployment = find(objects, 'Deployment', 'drone-runner-infra', 'ci');
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ DRONE_NAMESPACE_DEFAULT: 'infra-builds', DRONE_RUNNER_LABELS: 'team:infra', DRONE_LIMIT_REPOS: 'acme/infra' });
+    expect(find(objects, 'Namespace', 'infra-builds').metadata.labels).toMatchObject({
+      'dockyard.dev/team': 'infra', 'dockyard.dev/team-namespace': 'build', 'dockyard.dev/drone-runner': 'drone-runner-infra',
+    });
+    expect(p.runner.buildNamespaces).not.toContain('infra-builds');
+  });
+
+  test.each<[string, () => void, string]>([
+    ['a name that is no DNS label', () => platform().teams.addTeam({ name: 'Team_A', repos: ['acme/a'] }), 'invalid name "Team_A": must be a DNS-1123 label'],
+    ['a name over 40 characters', () => platform().teams.addTeam({ name: 'a'.repeat(41), repos: ['acme/a'] }), `invalid name "${'a'.repeat(41)}": must be at most 40 characters`],
+    ['no repositories', () => platform().teams.addTeam({ name: 'a', repos: [] }), 'invalid repos'],
+    ['a build namespace among the app namespaces', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'a' }),
+      'invalid buildNamespace "a": must not be one of the app namespaces'],
+    ['a zero CPU quota', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu: '0' } }), 'invalid quota.cpu "0": must be a Kubernetes quantity above zero'],
+    ['a quota that is no quantity', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: 'lots' } }), 'invalid quota.memory "lots"'],
+    ['a registry quota of 0', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], registryQuotaGiB: 0 }), 'invalid registryQuotaGiB 0'],
+    ['egress without ports', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), []), 'invalid ports []'],
+  ])('refuses %s', (_what, act, message) => {
+    expect(act).toThrow(message);
+  });
+
+  test('refuses a second team of the same name, and a namespace of another team, naming it', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    expect(() => p.teams.addTeam({ name: 'a', repos: ['acme/b'] })).toThrow('invalid name "a": must be unique among the teams');
+    expect(() => p.teams.addTeam({ name: 'b', repos: ['acme/b'], namespaces: ['a-builds'] }))
+      .toThrow('invalid namespaces "a-builds": must belong to one team: it is already "a"\'s');
+  });
+
+  test('teams keep their objects when another is added: construct IDs are the team names', () => {
+    const names = (teams: string[]) => {
+      const p = platform();
+      teams.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+      return p.objects().filter((o) => o.metadata.namespace === 'b').map((o) => JSON.stringify(o)).sort();
+    };
+    expect(names(['a', 'b'])).toEqual(names(['b', 'a', 'c']));
+  });
+});
