@@ -120,8 +120,30 @@ let calls = 0;
 const relocations = new WeakMap<IConstruct, Relocation>();
 const overrides = new WeakMap<IConstruct, Relocation>();
 const guards = new WeakMap<IConstruct, Guard[]>();
-/** Per root: every pull secret registered with `Images.usePullSecret`, in the order of the calls. */
-const pullSecrets = new WeakMap<IConstruct, PullSecretUse[]>();
+/**
+ * Every pull secret registered with `Images.usePullSecret` below one app root, indexed so that a thousand teams'
+ * pull secrets are looked up in constant time: by Secret, by registry and namespace where listed, by registry
+ * where app-wide, and by namespace and name.
+ */
+class PullSecretIndex {
+  public readonly uses: PullSecretUse[] = [];
+  public readonly bySecret = new Map<ISecret, PullSecretUse>();
+  public readonly listed = new Map<string, PullSecretUse>();
+  public readonly appWide = new Map<string, PullSecretUse>();
+  public readonly named = new Map<string, PullSecretUse>();
+
+  public static of(scope: IConstruct): PullSecretIndex {
+    const root = scope.node.root;
+    const index = pullSecrets.get(root) ?? new PullSecretIndex();
+    pullSecrets.set(root, index);
+    return index;
+  }
+}
+
+const inNamespace = (host: string, namespace: string) => `${host}\n${namespace}`;
+
+/** Per root: the pull secrets registered with `Images.usePullSecret`. */
+const pullSecrets = new WeakMap<IConstruct, PullSecretIndex>();
 /** Per root: source → destination of every image relocated to a mirror. */
 // `<source> <destination>` lines by app root: one source relocated to two mirrors (two subtrees) is two lines
 const pairs = new WeakMap<IConstruct, Set<string>>();
@@ -166,9 +188,9 @@ function describeSecret(secret: ISecret): string {
 }
 
 /** Refuse listing `secret` in `namespace` when another pull secret for `host` is listed there already. */
-function checkListed(uses: PullSecretUse[], secret: ISecret, host: string, namespace: string): void {
-  const other = uses.find((u) => u.secret !== secret && u.hosts.has(host) && u.namespaces.has(namespace));
-  if (other) {
+function checkListed(index: PullSecretIndex, secret: ISecret, host: string, namespace: string): void {
+  const other = index.listed.get(inNamespace(host, namespace));
+  if (other && other.secret !== secret) {
     invalid('namespaces', namespace, `must list one pull secret per registry: ${describeSecret(other.secret)} and ${describeSecret(secret)} ` +
       `would both apply to registry ${JSON.stringify(host)} in namespace ${JSON.stringify(namespace)}`);
   }
@@ -282,30 +304,33 @@ export class Images {
    * Registering the same Secret again adds registries to it.
    */
   public static usePullSecret(scope: IConstruct, registries: string[], secret: ISecret, options: PullSecretUseOptions = {}): void {
-    const root = scope.node.root;
-    const uses = pullSecrets.get(root) ?? [];
-    pullSecrets.set(root, uses);
+    const index = PullSecretIndex.of(scope);
     const appWide = options.appWide ?? true;
-    let use = uses.find((u) => u.secret === secret);
+    let use = index.bySecret.get(secret);
     if (use && use.appWide !== appWide) {
       invalid('appWide', appWide, `must stay ${use.appWide} for pull secret ${describeSecret(secret)}, as it was registered first`);
     }
     const hosts = registries.map(registryHost);
     for (const host of hosts) {
-      const other = uses.find((u) => u.secret !== secret && u.hosts.has(host) && u.appWide && appWide);
-      if (other) {
+      const other = appWide ? index.appWide.get(host) : undefined;
+      if (other && other.secret !== secret) {
         invalid('appWide', true, `must be false for all but one pull secret per registry: ${describeSecret(other.secret)} and ` +
           `${describeSecret(secret)} would both apply to registry ${JSON.stringify(host)} in every namespace that lists neither`);
       }
       for (const namespace of use?.namespaces ?? []) {
-        checkListed(uses, secret, host, namespace);
+        checkListed(index, secret, host, namespace);
       }
     }
     if (!use) {
       use = { secret, hosts: new Set(), appWide, namespaces: new Set() };
-      uses.push(use);
+      index.uses.push(use);
+      index.bySecret.set(secret, use);
     }
-    hosts.forEach((h) => use!.hosts.add(h));
+    for (const host of hosts) {
+      use.hosts.add(host);
+      if (appWide) index.appWide.set(host, use);
+      use.namespaces.forEach((namespace) => index.listed.set(inNamespace(host, namespace), use!));
+    }
   }
 
   /**
@@ -315,20 +340,22 @@ export class Images {
    * pull with whichever works.
    */
   public static usePullSecretIn(scope: IConstruct, secret: ISecret, namespace: string): void {
-    const uses = pullSecrets.get(scope.node.root) ?? [];
-    const use = uses.find((u) => u.secret === secret);
+    const index = PullSecretIndex.of(scope);
+    const use = index.bySecret.get(secret);
     if (!use) {
       throw new ValidationError(`invalid pull secret ${describeSecret(secret)}: register it with Images.usePullSecret before listing it in a namespace`);
     }
     for (const host of use.hosts) {
-      checkListed(uses, secret, host, namespace);
+      checkListed(index, secret, host, namespace);
     }
-    const clash = uses.find((u) => u.secret !== secret && u.secret.secretName === secret.secretName && u.namespaces.has(namespace));
-    if (clash) {
+    const clash = index.named.get(`${namespace}\n${secret.secretName}`);
+    if (clash && clash.secret !== secret) {
       invalid('namespaces', namespace, `must not list two pull secrets of one name: ${describeSecret(clash.secret)} and ` +
         `${describeSecret(secret)} would both be copied into namespace ${JSON.stringify(namespace)} as ${JSON.stringify(secret.secretName)}`);
     }
     use.namespaces.add(namespace);
+    use.hosts.forEach((host) => index.listed.set(inNamespace(host, namespace), use));
+    index.named.set(`${namespace}\n${secret.secretName}`, use);
   }
 
   /**
@@ -340,10 +367,10 @@ export class Images {
    * (plugin/pkg/admission/serviceaccount/admission.go), so a pod's list must be complete.
    */
   public static pullSecretsFor(scope: IConstruct, namespace: string, images: Image[]): ISecret[] {
-    const uses = pullSecrets.get(scope.node.root) ?? [];
+    const index = PullSecretIndex.of(scope);
     const byName = new Map<string, ISecret>();
     for (const host of [...new Set(images.map((i) => registryHost(i.registry)))].sort()) {
-      const use = uses.find((u) => u.hosts.has(host) && u.namespaces.has(namespace)) ?? uses.find((u) => u.hosts.has(host) && u.appWide);
+      const use = index.listed.get(inNamespace(host, namespace)) ?? index.appWide.get(host);
       const same = use && byName.get(use.secret.secretName);
       if (use && same && same !== use.secret) {
         throw new ValidationError(`invalid pull secrets of namespace ${JSON.stringify(namespace)}: a pod of ${scopeName(scope)} needs both ` +
@@ -367,7 +394,7 @@ export class Images {
    */
   public static pullSecretFor(scope: IConstruct, image: Image, namespace?: string): ISecret | undefined {
     const host = registryHost(image.registry);
-    const uses = (pullSecrets.get(scope.node.root) ?? []).filter((u) => u.hosts.has(host));
+    const uses = PullSecretIndex.of(scope).uses.filter((u) => u.hosts.has(host));
     const appWide = uses.find((u) => u.appWide);
     if (namespace !== undefined) {
       return (uses.find((u) => u.namespaces.has(namespace)) ?? appWide)?.secret;

@@ -68,7 +68,7 @@ export function checkBuildNamespaceOptions(context: BuildNamespaceContext, optio
 /**
  * One build namespace of a runner, its options checked with `checkBuildNamespaceOptions` first: the Namespace
  * (unless it exists), the runner's Role and RoleBinding there, a LimitRange, a NetworkPolicy that admits no ingress
- * and one that admits only the declared egress, and a `default` ServiceAccount that mounts no API token.
+ * and only the declared egress, and a `default` ServiceAccount that mounts no API token.
  */
 export class BuildNamespace extends Construct {
   private readonly egress: PodFirewall;
@@ -95,12 +95,12 @@ export class BuildNamespace extends Construct {
       // no defaultRequest: the runner sets every container's requests itself
       spec: { limits: [{ type: 'Container', default: context.limits, max: { cpu: quantity(context.max.cpu), memory: quantity(context.max.memory) } }] },
     });
-    // steps of a pipeline share one pod and talk over localhost: nothing needs to reach build pods
-    new PodFirewall(this, 'NetworkPolicy', { name: `${context.name}-builds`, namespace, podLabels: {} });
-    // nor do build pods need anything of the cluster beyond DNS and what is declared: a pipeline clones from the
-    // git provider's URL (runner-go v1.12.0 environ/environ.go:47 DRONE_REMOTE_URL, drone/drone-git v1.2.0
-    // posix/clone-commit:10), never from Drone, and the runner itself carries logs and state to the server
-    this.egress = new PodFirewall(this, 'EgressPolicy', { name: `${context.name}-builds-egress`, namespace, podLabels: {}, ingress: false, denyEgress: true });
+    // one policy for both directions (one object per namespace, which counts at a thousand teams): steps of a
+    // pipeline share one pod and talk over localhost, so nothing needs to reach build pods; nor do build pods need
+    // anything of the cluster beyond DNS and what is declared: a pipeline clones from the git provider's URL
+    // (runner-go v1.12.0 environ/environ.go:47 DRONE_REMOTE_URL, drone/drone-git v1.2.0 posix/clone-commit:10),
+    // never from Drone, and the runner itself carries logs and state to the server
+    this.egress = new PodFirewall(this, 'NetworkPolicy', { name: `${context.name}-builds`, namespace, podLabels: {}, denyEgress: true });
     context.egress.forEach((rule) => this.allowEgress(rule));
     // the runner sets no automountServiceAccountToken on pipeline pods (drone-runner-kube v1.0.0-rc.5
     // engine/convert.go:15-37 toPod), so the ServiceAccount's setting decides; pipelines that need the API run as a

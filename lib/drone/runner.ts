@@ -268,11 +268,12 @@ export class DroneKubeRunner extends Construct {
 
   private readonly policies: object[] = [];
   /**
-   * The `<name>-other-events` guards, rendered after every policy: the runner applies the first policy that
-   * matches, and a guard matches every event of its repositories, so a guard before a later policy for the same
-   * repositories would hide it.
+   * The repositories of the `other-events` guard, rendered after every policy: the runner applies the first policy
+   * that matches, and the guard matches every event of its repositories, so a guard before a later policy for the
+   * same repositories would hide it.
    */
-  private readonly guards: object[] = [];
+  private readonly guardedRepos = new Set<string>();
+  private readonly policyNames = new Set<string>([OTHER_EVENTS]);
   private readonly namespaceRules: Record<string, string[]> = {};
   private readonly namespace: string;
   private readonly builds: Construct;
@@ -360,12 +361,15 @@ export class DroneKubeRunner extends Construct {
       env.value('DRONE_LIMIT_TRUSTED', 'true');
     }
 
+    // two ConfigMaps, each bounded by its own part of the configuration (a policy per team, a rule per build
+    // namespace), projected into one directory
     kube(this, 'Config', 'ConfigMap', {
       metadata: { name: `${name}-config`, namespace, labels },
-      data: {
-        'policies.yaml': Lazy.any({ produce: () => toYaml([...this.policies, ...this.guards]) }),
-        'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules]) }),
-      },
+      data: { 'policies.yaml': Lazy.any({ produce: () => toYaml([...this.policies, ...this.guard()]) }) },
+    });
+    kube(this, 'NamespaceRules', 'ConfigMap', {
+      metadata: { name: `${name}-namespace-rules`, namespace, labels },
+      data: { 'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules]) }) },
     });
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
     deployment(this, 'Resource', {
@@ -386,7 +390,10 @@ export class DroneKubeRunner extends Construct {
         probes: probesOf(httpGet('/healthz', 'http'), 60),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
       }],
-      volumes: [{ name: 'config', configMap: { name: `${name}-config` } }],
+      volumes: [{
+        name: 'config',
+        projected: { sources: [{ configMap: { name: `${name}-config` } }, { configMap: { name: `${name}-namespace-rules` } }] },
+      }],
     });
     // the runner serves only its health check: admit nothing
     new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
@@ -451,9 +458,10 @@ export class DroneKubeRunner extends Construct {
    * Pin the pipelines of some repositories, for some events, to a build namespace and ServiceAccount. Policies
    * override the pipeline's own choice; the first that matches wins, in the order they are added
    * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`). Unless the policy covers every event, a guard
-   * pins the same repositories' other events to the default build namespace and its `default` ServiceAccount, so a
-   * pull request never runs with a deploy identity. Guards are rendered after every policy, so two policies for one
-   * repository and different events (push to deploy, promote to release) both apply.
+   * (the policy `other-events`, one for all policies) pins the same repositories' other events to the default build
+   * namespace and its `default` ServiceAccount, so a pull request never runs with a deploy identity. The guard is
+   * rendered after every policy, so two policies for one repository and different events (push to deploy, promote
+   * to release) both apply.
    */
   public addPolicy(props: RunnerPolicyProps): void {
     const name = checkDnsLabel('name', props.name);
@@ -462,7 +470,7 @@ export class DroneKubeRunner extends Construct {
     }
     const namespace = props.namespace ?? this.buildNamespace;
     const exclusive = props.exclusive ?? true;
-    if (!this.buildNamespaces.includes(namespace)) {
+    if (!this.buildScopes.has(namespace)) {
       invalid('namespace', namespace, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
     }
     if (exclusive && namespace === this.buildNamespace) {
@@ -475,29 +483,42 @@ export class DroneKubeRunner extends Construct {
     const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
     // only a policy that grants a namespace or ServiceAccount needs its other events pinned back
     const guard = !allEvents && (serviceAccount !== undefined || namespace !== this.buildNamespace);
-    const otherEvents = `${name}-other-events`;
-    for (const n of guard ? [name, otherEvents] : [name]) {
-      if ([...this.policies, ...this.guards].some((p: any) => p.name === n)) {
-        invalid('name', name, 'must be unique among the runner\'s policies');
-      }
+    if (this.policyNames.has(name)) {
+      invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
     }
+    this.policyNames.add(name);
+    // every event but pull requests, the default, as runner-go's exclusion (manifest/cond.go), which is shorter
+    const allButPullRequests = !allEvents && events.length === Object.values(PipelineEvent).length - 1 && !events.includes(PipelineEvent.PULL_REQUEST);
+    const event = allEvents ? {} : { event: allButPullRequests ? { exclude: [PipelineEvent.PULL_REQUEST] } : events };
     // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind
     this.policies.push({
-      kind: 'policy', name, match: { repo: repos, ...(allEvents ? {} : { event: events }) }, metadata: { namespace },
+      kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace },
       ...(serviceAccount ? { service_account: serviceAccount } : {}),
     });
     if (guard) {
       // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
       // service_account_name apply, and the namespace rules admit these repositories to `namespace`
-      this.guards.push({
-        kind: 'policy', name: otherEvents, match: { repo: repos }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
-      });
+      repos.forEach((r) => this.guardedRepos.add(r));
     }
     if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
     }
   }
+
+  /**
+   * The guard, rendered after every policy: every repository of a policy that does not cover every event, for
+   * any event, pinned to the default build namespace as its `default` ServiceAccount. One document for all of
+   * them, as the runner applies the first policy that matches and every guard would pin to the same place.
+   */
+  private guard(): object[] {
+    return this.guardedRepos.size === 0 ? [] : [{
+      kind: 'policy', name: OTHER_EVENTS, match: { repo: [...this.guardedRepos] }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
+    }];
+  }
 }
+
+/** The name of the runner's guard policy. */
+const OTHER_EVENTS = 'other-events';
 
 const LABEL = /^[A-Za-z0-9._/-]+$/;
 

@@ -93,6 +93,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
   public readonly namespace: string;
 
   private readonly secretNames: string[] = [];
+  private readonly secretNameSet = new Set<string>();
   private readonly firewall: PodFirewall;
 
   public constructor(scope: Construct, id: string, props: DroneSecretsExtensionProps = {}) {
@@ -151,6 +152,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     this.checkUnique(props.name);
     const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
     this.secretNames.push(secret.secretName);
+    this.secretNameSet.add(secret.secretName);
     return secret;
   }
 
@@ -161,6 +163,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
   public addExistingSecret(secretName: string): void {
     this.checkUnique(checkDnsSubdomain('secretName', secretName));
     this.secretNames.push(secretName);
+    this.secretNameSet.add(secretName);
   }
 
   public grantAccess(peer: NetworkPeer): void {
@@ -168,7 +171,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
   }
 
   private checkUnique(secretName: string): void {
-    if (this.secretNames.includes(secretName)) {
+    if (this.secretNameSet.has(secretName)) {
       invalid('name', secretName, 'must be unique among the pipeline secrets of this extension');
     }
   }

@@ -227,8 +227,9 @@ export interface HarborRobot {
   /** The robot's secret, generated once and set on the robot by the configuration Job. */
   readonly secret: SecretKey;
   /**
-   * A `.dockerconfigjson` for Harbor's host, in a `kubernetes.io/dockerconfigjson` Secret: a pull (or push)
-   * credential. Use it from another namespace and the Secret is copied there.
+   * A `.dockerconfigjson` for Harbor's host, in a `kubernetes.io/dockerconfigjson` Secret
+   * (`harbor-robot-<name>-docker`): a pull (or push) credential. Use it from another namespace and the Secret is
+   * copied there. The Secret is defined when this is first read, so read it while defining the stack.
    */
   readonly dockerConfig: SecretKey;
 }
@@ -448,16 +449,26 @@ export class Harbor extends Construct {
       name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
     }).key('secret');
     const username = `robot$${name}`;
-    const dockerConfig = new Secret(id, 'DockerConfig', {
-      name: `${objectName}-docker`,
-      namespace: this.namespace,
-      type: 'kubernetes.io/dockerconfigjson',
-      values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: this.host, username, password: secret }]) },
-    }).key('.dockerconfigjson');
     this.robotNames.add(name);
     // the robot is applied with the project its first permission names, where it can
     this.configuration.addRobot(name, state, options.permissions[0].project, secret);
-    return { username, secret, dockerConfig };
+    const host = this.host;
+    const namespace = this.namespace;
+    let dockerConfig: SecretKey | undefined;
+    return {
+      username,
+      secret,
+      // defined when first read: a thousand teams' robots need no Secret they never use
+      get dockerConfig(): SecretKey {
+        dockerConfig ??= new Secret(id, 'DockerConfig', {
+          name: `${objectName}-docker`,
+          namespace,
+          type: 'kubernetes.io/dockerconfigjson',
+          values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: host, username, password: secret }]) },
+        }).key('.dockerconfigjson');
+        return dockerConfig;
+      },
+    };
   }
 
   private declareProject(name: string, options: ProjectOptions, registry: string | null): object {

@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { examplePipeline } from '../../apps/default/pipeline';
 import { defaultStack } from '../../apps/default/stack';
 import { registryHost } from '../../lib';
-import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes } from '../drone/upstream';
+import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
 
@@ -20,7 +20,7 @@ function values(workload: any): Record<string, string> {
 
 const server = values(find(stack.objects, 'Deployment', 'drone'));
 const runner = values(find(stack.objects, 'Deployment', 'drone-runner'));
-const config = find(stack.objects, 'ConfigMap', 'drone-runner-config').data;
+const config = runnerConfigFiles(stack.objects);
 const policies = parsePolicies(config['policies.yaml']);
 const rules = parse(config['namespace-rules.yaml']) as Record<string, string[]>;
 const deployAccounts = stack.objects

@@ -58,7 +58,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       'dockyard/postgres-demo', 'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
       'dockyard/registry-credentials',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
-      'harbor/harbor-robot-drone-docker', 'harbor/harbor-robot-puller', 'harbor/harbor-robot-puller-docker',
+      'harbor/harbor-robot-puller',
       'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests
@@ -164,7 +164,7 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(changed).toEqual([
       'demo/registry-credentials/.dockerconfigjson', 'dockyard-builds/registry-credentials/.dockerconfigjson',
       'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard/harbor-pull/.dockerconfigjson',
-      'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller-docker/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
+      'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
     ]);
     expect(read('dist/nodes/rke2/registries.local.yaml')).toContain(after['harbor/harbor-robot-puller/secret']);
     // the main manifests change in one place: the configuration Job that sets the robot's secret in Harbor is named

@@ -271,7 +271,7 @@ describe('the cluster DNS peer', () => {
     // kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base: the Deployment's pods and the kube-dns
     // Service's selector are `k8s-app: kube-dns`, in kube-system, on UDP and TCP port 53
     const { objects } = twoNamespaces();
-    const dns = find(objects, 'NetworkPolicy', 'drone-runner-builds-egress', 'deploy').spec.egress[0];
+    const dns = find(objects, 'NetworkPolicy', 'drone-runner-builds', 'deploy').spec.egress[0];
     expect(dns).toEqual({
       to: [{ namespaceSelector: { matchLabels: { [NAME]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
       ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],

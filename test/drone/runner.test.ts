@@ -1,3 +1,4 @@
+import { runnerConfigFiles } from './upstream';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   DeployAccess, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, NetworkPeer, PipelineEvent, PodSecurityLevel, PullSecret,
@@ -38,10 +39,11 @@ describe('DroneKubeRunner', () => {
       expect(find(objects, 'LimitRange', 'drone-runner-builds', ns).spec.limits).toEqual([
         { type: 'Container', default: { cpu: '2', memory: '4Gi' }, max: { cpu: '4', memory: '8Gi' } },
       ]);
-      const deny = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
-      expect(deny.spec).toEqual({ podSelector: { matchLabels: {} }, policyTypes: ['Ingress'], ingress: [] });
-      const egress = find(objects, 'NetworkPolicy', 'drone-runner-builds-egress', ns);
-      expect([egress.spec.podSelector, egress.spec.policyTypes, egress.spec.egress.length]).toEqual([{ matchLabels: {} }, ['Egress'], 2]);
+      // one policy: no ingress, and egress to DNS and the internet only
+      const policy = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
+      expect([policy.spec.podSelector, policy.spec.policyTypes, policy.spec.ingress, policy.spec.egress.length])
+        .toEqual([{ matchLabels: {} }, ['Ingress', 'Egress'], [], 2]);
+      expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns)).toHaveLength(1);
       expect(find(objects, 'ServiceAccount', 'default', ns).automountServiceAccountToken).toBe(false);
     }
     expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
@@ -98,20 +100,25 @@ describe('DroneKubeRunner', () => {
     runner.addPolicy({ name: 'app-deploy', repos: ['acme/app', 'acme/web'], namespace: 'deploy', serviceAccountName: 'deployer' });
     runner.addPolicy({ name: 'big-builds', repos: ['acme/monorepo'], exclusive: false });
     const objects = synth(chart);
-    const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
-    const events = ['push', 'tag', 'promote', 'rollback', 'cron', 'custom'];
+    const config = runnerConfigFiles(objects);
+    // every event but pull requests, the default, as runner-go's exclusion (manifest/cond.go:57-68)
+    const events = { exclude: ['pull_request'] };
     expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
       {
         kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'], event: events },
         metadata: { namespace: 'deploy' }, service_account: 'deployer',
       },
       { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' } },
-      // guards come after every policy: the first match wins
+      // one guard, after every policy: the first match wins
       {
-        kind: 'policy', name: 'app-deploy-other-events', match: { repo: ['acme/app', 'acme/web'] },
+        kind: 'policy', name: 'other-events', match: { repo: ['acme/app', 'acme/web'] },
         metadata: { namespace: 'ci-builds' }, service_account: 'default',
       },
     ]);
+    // two ConfigMaps, projected into one directory
+    expect(find(objects, 'Deployment', 'drone-runner').spec.template.spec.volumes).toEqual([{
+      name: 'config', projected: { sources: [{ configMap: { name: 'drone-runner-config' } }, { configMap: { name: 'drone-runner-namespace-rules' } }] },
+    }]);
     expect(parse(config['namespace-rules.yaml'])).toEqual({ deploy: ['acme/app', 'acme/web'] });
     const env = envOf(container(find(objects, 'Deployment', 'drone-runner')));
     expect(env.DRONE_POLICY_FILE.value).toBe('/etc/drone-runner/policies.yaml');
@@ -160,9 +167,9 @@ describe('DroneKubeRunner', () => {
       .toThrow('invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true');
     expect(() => runner.addPolicy({ name: 'default', repos: ['a/q'], namespace: 'deploy' }))
       .toThrow('invalid name "default": must not be "default"');
-    // the other-events policy's name is taken too
-    expect(() => runner.addPolicy({ name: 'p-other-events', repos: ['a/q'], namespace: 'deploy' }))
-      .toThrow('invalid name "p-other-events": must be unique');
+    // the guard's name is taken too
+    expect(() => runner.addPolicy({ name: 'other-events', repos: ['a/q'], namespace: 'deploy' }))
+      .toThrow('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard');
   });
 });
 
@@ -182,7 +189,7 @@ describe('build namespaces added after construction', () => {
     expect(added.runner.buildNamespaces).toEqual(['ci-builds', 'deploy', 'team-a']);
     // and policies may pin repositories there
     added.runner.addPolicy({ name: 'team-a', repos: ['acme/a'], namespace: 'team-a' });
-    expect(parse(find(synth(added.chart), 'ConfigMap', 'drone-runner-config').data['namespace-rules.yaml'])).toEqual({ 'team-a': ['acme/a'] });
+    expect(parse(runnerConfigFiles(synth(added.chart))['namespace-rules.yaml'])).toEqual({ 'team-a': ['acme/a'] });
   });
 
   test('take their own Pod Security level, labels, or an existing namespace', () => {

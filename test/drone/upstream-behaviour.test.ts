@@ -7,7 +7,7 @@ import {
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
-import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes } from './upstream';
+import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from './upstream';
 
 /** A container's literal env values. */
 function values(workload: any): Record<string, string> {
@@ -54,7 +54,7 @@ function deployRunner(policy: { events?: PipelineEvent[]; allowPullRequests?: bo
   const deployer = new DeployAccess(chart, 'Deploy', { namespace: 'app', serviceAccountNamespace: 'deploy' });
   runner.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: deployer.serviceAccountName, ...policy });
   const objects = synth(chart);
-  const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
+  const config = runnerConfigFiles(objects);
   return {
     env: values(find(objects, 'Deployment', 'drone-runner')),
     policies: parsePolicies(config['policies.yaml']),
@@ -104,7 +104,7 @@ describe('item 2: event-scoped policies (drone-runner-kube v1.0.0-rc.5 engine/po
       ];
       (releaseFirst ? [...add].reverse() : add).forEach((f) => f());
       const objects = synth(chart);
-      const config = find(objects, 'ConfigMap', 'drone-runner-config').data;
+      const config = runnerConfigFiles(objects);
       const env = values(find(objects, 'Deployment', 'drone-runner'));
       const policies = parsePolicies(config['policies.yaml']);
       const rules = parse(config['namespace-rules.yaml']) as Record<string, string[]>;

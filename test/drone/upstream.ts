@@ -165,3 +165,15 @@ export function secretReadable(annotations: Record<string, string | undefined>, 
   const matches = (name: string, list: string[]) => list.length === 0 || list.some((p) => globMatch(p.toLowerCase(), name.toLowerCase()));
   return matches(build.event, patterns(annotations['X-Drone-Events'])) && matches(build.repo, patterns(annotations['X-Drone-Repos']));
 }
+
+/**
+ * The runner's configuration directory as its pod sees it: the files of every ConfigMap its `config` volume
+ * projects (Kubernetes projected volumes merge their sources' keys into one directory).
+ */
+export function runnerConfigFiles(objects: any[], runner = 'drone-runner'): Record<string, string> {
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === runner);
+  const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === 'config');
+  const names: string[] = volume.projected ? volume.projected.sources.map((s: any) => s.configMap.name) : [volume.configMap.name];
+  return Object.assign({}, ...names.map((n) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === n
+    && o.metadata.namespace === deployment.metadata.namespace).data));
+}

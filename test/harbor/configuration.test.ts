@@ -89,6 +89,9 @@ describe('Harbor configuration in code', () => {
     const { chart, robot } = configured();
     expect(robot.username).toBe('robot$ci');
     expect(robot.secret.toString()).toBe('harbor/harbor-robot-ci#secret');
+    // defined when first read: a robot whose docker config nobody reads has no such Secret
+    expect(Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci-docker')).toBeUndefined();
+    expect(robot.dockerConfig.toString()).toBe('harbor/harbor-robot-ci-docker#.dockerconfigjson');
     const docker = Secret.allIn(chart).find((s) => s.secretName === 'harbor-robot-ci-docker')!;
     expect(docker.type).toBe('kubernetes.io/dockerconfigjson');
     const value = docker.values['.dockerconfigjson'];

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { NAMESPACES } from '../../apps/default/stack';
 import { teamName, teamsStack } from '../../apps/teams/stack';
 import { synthStack } from '../stacks';
-import { parsePolicies, placeBuild, secretReadable } from '../drone/upstream';
+import { parsePolicies, placeBuild, secretReadable, runnerConfigFiles } from '../drone/upstream';
 import { connectionAllowed, Endpoint } from './network-model';
 
 const stack = synthStack('teams', (app: App) => teamsStack(app, { ...DEFAULT_CONFIG, teams: 3 }));
@@ -101,9 +101,9 @@ describe('RBAC', () => {
 });
 
 describe('runner policies (drone-runner-kube)', () => {
-  const runnerConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'drone-runner-config');
-  const policies = parsePolicies(runnerConfig.data['policies.yaml']);
-  const rules = parsePolicies(runnerConfig.data['namespace-rules.yaml'])[0] as unknown as Record<string, string[]>;
+  const runnerConfig = runnerConfigFiles(objects);
+  const policies = parsePolicies(runnerConfig['policies.yaml']);
+  const rules = parsePolicies(runnerConfig['namespace-rules.yaml'])[0] as unknown as Record<string, string[]>;
   const env = { DRONE_NAMESPACE_DEFAULT: NAMESPACES.builds };
   const place = (repo: string, event: string, pipeline = {}) => placeBuild(env, policies, rules, { repo, event }, pipeline);
 
