@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES } from '../../lib';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
@@ -45,6 +46,35 @@ export interface DefaultStackConfig {
   readonly imageMirrorUser?: string;
   /** The local secret state file of `LocalSecretStore` (`DOCKYARD_STATE`). */
   readonly statePath: string;
+  /**
+   * The Kubernetes API server endpoint that deploy pipelines reach (`DOCKYARD_API_SERVER`): build pods reach only
+   * DNS and the internet outside the cluster's ranges unless declared.
+   *
+   * @default - none: deploy pipelines cannot reach the API server
+   */
+  readonly apiServer?: ApiServerEndpoint;
+}
+
+/** An API server endpoint: an IP address and a port. */
+export interface ApiServerEndpoint {
+  /** The address, as a one-address CIDR (`/32` or `/128`). */
+  readonly cidr: string;
+  /** The port. */
+  readonly port: number;
+}
+
+const API_SERVER_RULE = 'an https URL of an IP address and an optional port, such as "https://10.0.0.1:6443" or "https://[fd00::1]": ' +
+  'an address of `kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated)';
+
+/** `https://<IP>[:port]` as the endpoint it names. */
+function checkApiServer(value: string): ApiServerEndpoint {
+  const match = /^https:\/\/(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+))(?::(\d{1,5}))?\/?$/.exec(value);
+  const address = match ? (match[1] ?? match[2]) : undefined;
+  const port = match?.[3] === undefined ? 443 : Number(match[3]);
+  if (!match || !(isIP(address!) === (match[1] ? 6 : 4)) || port < 1 || port > 65535) {
+    invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}`);
+  }
+  return { cidr: `${address!.toLowerCase()}/${match[1] ? 128 : 32}`, port };
 }
 
 /** The default local secret state file. */
@@ -127,6 +157,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_ROTATE', default: 'none', meaning: 'generated secrets to rotate on purpose in this synth',
     allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`',
   },
+  {
+    name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',
+    meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy` (build pods reach nothing of the cluster unless declared)',
+    allowed: API_SERVER_RULE,
+  },
   { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1`' },
 ];
 
@@ -165,5 +200,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkRegistryPrefix('DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
+    apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : checkApiServer(env.DOCKYARD_API_SERVER),
   };
 }

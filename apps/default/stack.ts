@@ -32,8 +32,21 @@ export interface DefaultPlatform {
   readonly proxyCache?: string;
 }
 
+/** Options of `defaultPlatform`. */
+export interface DefaultPlatformOptions {
+  /**
+   * The repositories whose pipelines get the platform's own `harbor-push` (push to the `apps` project) and
+   * `harbor-pull` pipeline secrets. A stack with teams limits them to the platform's own repositories: each team
+   * pushes to its own project with its own robot.
+   *
+   * @default - every repository of the organisation, `<organization>/*`
+   */
+  readonly sharedPipelineRepos?: string[];
+}
+
 /** The default stack, and its shared parts. */
-export function defaultPlatform(app: App, config: DefaultStackConfig): DefaultPlatform {
+export function defaultPlatform(app: App, config: DefaultStackConfig, options: DefaultPlatformOptions = {}): DefaultPlatform {
+  const sharedRepos = options.sharedPipelineRepos ?? [`${config.organization}/*`];
   const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
   new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
   new Namespace(chart, 'RegistryNamespace', { name: NAMESPACES.registry });
@@ -65,6 +78,10 @@ export function defaultPlatform(app: App, config: DefaultStackConfig): DefaultPl
   demoDb.grantConnect(NetworkPeer.namespace(NAMESPACES.deploys));
   // build pods reach only DNS and the internet unless declared: its migrations reach PostgreSQL from the deploy namespace
   runner.allowBuildEgress(NetworkPeer.namespace(NAMESPACES.platform), [postgres.port], { namespaces: [NAMESPACES.deploys] });
+  // and its rollout reaches the API server, where one is declared
+  if (config.apiServer) {
+    runner.allowBuildEgress(NetworkPeer.ipBlock(config.apiServer.cidr), [config.apiServer.port], { namespaces: [NAMESPACES.deploys] });
+  }
   secrets.addSecret('DemoDatabase', {
     name: 'demo-database',
     repos: [repo],
@@ -137,7 +154,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig): DefaultPl
   // and deploy pods under the deploy identity, which Kubernetes gives only its own pull secrets
   deployer.addImagePullSecret(pull.secret);
   secrets.addSecret('HarborPull', {
-    name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
+    name: 'harbor-pull', repos: sharedRepos, values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
   });
   if (proxy) {
     new NodeMirrorFiles(chart, 'NodeMirrors', {
@@ -148,7 +165,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig): DefaultPl
   new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, runner.labels) });
   secrets.addSecret('HarborPush', {
     name: 'harbor-push',
-    repos: [`${config.organization}/*`],
+    repos: sharedRepos,
     events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });

@@ -15,7 +15,8 @@ export function teamName(i: number): string {
  * shows the options: a second app namespace (`<team>-staging`) and a smaller quota.
  */
 export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
-  const platform = defaultPlatform(app, config);
+  // the platform's own push and pull secrets go to its demo only: a team pushes to its own project, never to `apps`
+  const platform = defaultPlatform(app, config, { sharedPipelineRepos: [`${config.organization}/demo`] });
   const teams = new TeamPlatform(platform.chart, 'Teams', {
     server: platform.server,
     runner: platform.runner,

@@ -49,6 +49,21 @@ export function checkNamespaceLabels(prop: string, labels: Record<string, string
   return labels;
 }
 
+/** Per app root: the Namespaces defined, by name, with the construct path that defines each. */
+const definedNamespaces = new WeakMap<IConstruct, Map<string, string>>();
+
+function namespacesOf(scope: IConstruct): Map<string, string> {
+  const root = scope.node.root;
+  const map = definedNamespaces.get(root) ?? new Map<string, string>();
+  definedNamespaces.set(root, map);
+  return map;
+}
+
+/** Whether a `Namespace` of this name is defined in the app of `scope`. */
+export function isNamespaceDefined(scope: IConstruct, name: string): boolean {
+  return namespacesOf(scope).has(name);
+}
+
 /** A namespace with Pod Security admission labels. */
 export class Namespace extends Construct {
   /** The namespace's name. */
@@ -57,6 +72,14 @@ export class Namespace extends Construct {
   public constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
     this.name = checkDnsLabel('name', props.name);
+    // one definition per app: a second Namespace of the same name would relabel the first (its Pod Security level,
+    // its team), and whoever defined it second would take over a namespace that is someone else's
+    const defined = namespacesOf(this);
+    const first = defined.get(this.name);
+    if (first !== undefined) {
+      invalid('name', this.name, `must be defined once in an app: ${first} defines namespace ${JSON.stringify(this.name)} already`);
+    }
+    defined.set(this.name, this.node.path);
     const level = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
     const labels = checkNamespaceLabels('labels', props.labels ?? {});
     kube(this, 'Resource', 'Namespace', {

@@ -89,11 +89,15 @@ export interface PodFirewallProps {
   /**
    * Govern egress too: deny every connection the pods open except what `allowEgress` admits (nothing, for servers
    * that never open connections).
+   *
+   * @default false
    */
   readonly denyEgress?: boolean;
   /**
    * Govern ingress: deny all of it except what `allow` admits. False makes an egress-only policy (with
    * `denyEgress`), which leaves ingress to the namespace's other policies.
+   *
+   * @default true
    */
   readonly ingress?: boolean;
 }

@@ -365,7 +365,10 @@ export class DroneKubeRunner extends Construct {
     // namespace), projected into one directory
     kube(this, 'Config', 'ConfigMap', {
       metadata: { name: `${name}-config`, namespace, labels },
-      data: { 'policies.yaml': Lazy.any({ produce: () => toYaml([...this.policies, ...this.guard()]) }) },
+      // one JSON document per policy (JSON is YAML; the runner decodes the file document by document with
+      // buildkite/yaml, engine/policy/parser.go): a third of the block style's size, which at a thousand teams keeps
+      // the file under the 256 KiB that client-side kubectl apply can store
+      data: { 'policies.yaml': Lazy.any({ produce: () => [...this.policies, ...this.guard()].map((p) => JSON.stringify(p)).join('\n---\n') + '\n' }) },
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
       metadata: { name: `${name}-namespace-rules`, namespace, labels },
@@ -487,9 +490,8 @@ export class DroneKubeRunner extends Construct {
       invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
     }
     this.policyNames.add(name);
-    // every event but pull requests, the default, as runner-go's exclusion (manifest/cond.go), which is shorter
-    const allButPullRequests = !allEvents && events.length === Object.values(PipelineEvent).length - 1 && !events.includes(PipelineEvent.PULL_REQUEST);
-    const event = allEvents ? {} : { event: allButPullRequests ? { exclude: [PipelineEvent.PULL_REQUEST] } : events };
+    // the events as a list of what is allowed, never as an exclusion: an event Drone adds later gets no identity
+    const event = allEvents ? {} : { event: events };
     // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind
     this.policies.push({
       kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace },

@@ -36,6 +36,13 @@ export interface TeamQuota {
    */
   readonly persistentVolumeClaims?: number;
   /**
+   * The most Services of type LoadBalancer (each a cloud load balancer, billed), and of type NodePort (a port on
+   * every node, past the ingress controller and the namespace's NetworkPolicy's intent).
+   *
+   * @default 0 of each: apps are reached through the ingress controller or Gateway
+   */
+  readonly externalServices?: number;
+  /**
    * Each container's requests and limits when it sets none (a LimitRange's `defaultRequest` and `default`). A quota
    * on requests and limits makes the API server refuse a pod that sets none (kubernetes/kubernetes
    * plugin/pkg/admission/resourcequota, "must specify limits.cpu"), and the LimitRanger admission plugin, which
@@ -54,6 +61,17 @@ export class TeamQuotaObjects extends Construct {
     super(scope, id);
     const cpu = checked('quota.cpu', quota.cpu ?? '4');
     const memory = checked('quota.memory', quota.memory ?? '8Gi');
+    const external = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
+    // a default above the quota would have every container that sets nothing refused
+    const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
+    for (const [prop, value, most] of [
+      ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, twice(cpu)],
+      ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, twice(memory)],
+    ] as const) {
+      if (parseQuantity(`quota.containerDefaults.${prop}`, value) > parseQuantity('quota', String(most))) {
+        invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
+      }
+    }
     kube(this, 'ResourceQuota', 'ResourceQuota', {
       metadata: { name: 'team-quota', namespace, labels },
       spec: {
@@ -65,10 +83,12 @@ export class TeamQuotaObjects extends Construct {
           'requests.storage': quantity(checked('quota.storage', quota.storage ?? '50Gi')),
           'persistentvolumeclaims': quantity(String(checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0))),
           'pods': quantity(String(checkInteger('quota.pods', quota.pods ?? 50, 1))),
+          'services.loadbalancers': quantity(String(external)),
+          'services.nodeports': quantity(String(external)),
         },
       },
     });
-    const defaults = (quota.containerDefaults ?? DEFAULT_CONTAINER)._toKube();
+    const defaults = container._toKube();
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: 'team-defaults', namespace, labels },
       spec: { limits: [{ type: 'Container', default: defaults.limits, defaultRequest: defaults.requests }] },
@@ -76,18 +96,20 @@ export class TeamQuotaObjects extends Construct {
   }
 }
 
-/** A quantity that parses, and is more than zero. */
+/** A quantity that parses, is more than zero and less than 1e15 in its unit. */
 function checked(prop: string, value: string): string {
-  if (parseQuantity(prop, value) <= 0) {
+  if (parseQuantity(prop, value) <= 0 || Number(/^(\d*\.?\d+)/.exec(value)?.[1]) >= 1e15) {
     invalid(prop, value, 'must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
   }
   return value;
 }
 
-/** Twice a quantity, in its own unit: "8Gi" gives "16Gi", "500m" gives "1000m". */
+/** Twice a quantity, in its own unit: "8Gi" gives "16Gi", "500m" gives "1000m", "0.5" gives "1". */
 function twice(value: string): k8sQuantity {
   const [, number, unit] = /^(\d*\.?\d+)(.*)$/.exec(value)!;
-  return quantity(`${Number(number) * 2}${unit}`);
+  // doubling adds at most one digit before the point and keeps those after it: no exponent notation below 1e21
+  const doubled = (Number(number) * 2).toFixed(number.includes('.') ? number.split('.')[1].length : 0).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return quantity(`${doubled}${unit}`);
 }
 
 type k8sQuantity = ReturnType<typeof quantity>;

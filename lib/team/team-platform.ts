@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { invalid, NetworkPeer } from '../core';
+import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
 import { DroneKubeRunner, DroneSecretsExtension, IDroneServer } from '../drone';
 import { baseEgressRules, BuildEgressProps } from '../drone/build-egress';
 import { Harbor } from '../harbor';
+import { RepoOwners } from './repo-overlap';
 import { Team, teamNamespaces, TeamProps } from './team';
 
 /** Props of a `TeamPlatform`. */
@@ -29,6 +30,22 @@ export interface TeamPlatformProps {
    */
   readonly sharedProjects?: string[];
   /**
+   * The Kubernetes API server's endpoints, which the teams' deploy pipelines reach from their build namespaces (and
+   * nothing else of the cluster does): e.g. `NetworkPeer.ipBlock('10.0.0.1/32')` for a private endpoint, or the
+   * public address of a managed cluster's. NetworkPolicies match after the `kubernetes` Service's address is
+   * translated (for most network plugins), so name the endpoints (`kubectl get endpoints kubernetes`), not the
+   * Service's ClusterIP.
+   *
+   * @default - none: deploy pipelines cannot reach the API server until it is declared
+   */
+  readonly apiServer?: NetworkPeer;
+  /**
+   * The API server endpoints' port.
+   *
+   * @default 443
+   */
+  readonly apiServerPort?: number;
+  /**
    * Where the teams' app pods may open connections to, beside their own namespaces and what `Team.allowEgress`
    * declares: by default the cluster DNS and the internet outside the cluster's private, shared and link-local
    * ranges, as for build pods.
@@ -48,12 +65,16 @@ export class TeamPlatform extends Construct {
   private readonly appEgress: ReturnType<typeof baseEgressRules>;
   private readonly byName = new Map<string, Team>();
   private readonly claimed = new Map<string, string>();
+  private readonly repoOwners = new RepoOwners();
+  private readonly apiServerPort: number;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
     this.props = props;
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
+    checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
     this.appEgress = baseEgressRules(props.appEgress ?? {}, DroneKubeRunner.CLUSTER_DNS);
+    this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
   }
 
   /** The teams, in the order they were added. */
@@ -71,10 +92,28 @@ export class TeamPlatform extends Construct {
     }
     // checked before anything is defined, so a clash names both teams
     const { namespaces, buildNamespace } = teamNamespaces(props);
-    for (const ns of [...namespaces, buildNamespace]) {
+    // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
+    // extension gives a secret to every repository that matches
+    for (const repo of props.repos ?? []) {
+      if (/[*?[]/.test(repo.split('/')[0] ?? '')) {
+        invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name');
+      }
+      const clash = this.repoOwners.find(repo);
+      if (clash !== undefined) {
+        invalid('repos', repo, `must not overlap another team's repositories: it can match the same repository as ${JSON.stringify(clash.repo)} of team ${JSON.stringify(clash.owner)}`);
+      }
+    }
+    const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
+    for (const [prop, ns] of [...namespaces.map((n) => ['namespaces', n]), ['buildNamespace', buildNamespace]]) {
       const owner = this.claimed.get(ns);
       if (owner !== undefined) {
-        invalid('namespaces', ns, `must belong to one team: it is already ${JSON.stringify(owner)}'s`);
+        invalid(prop, ns, `must belong to one team: it is already ${JSON.stringify(owner)}'s`);
+      }
+      if (ns === 'default' || ns.startsWith('kube-') || ingress.has(ns)) {
+        invalid(prop, ns, 'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s');
+      }
+      if (isNamespaceDefined(this, ns)) {
+        invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
       }
     }
     const team = new Team(this, props.name, {
@@ -82,6 +121,11 @@ export class TeamPlatform extends Construct {
       ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
     }, props);
     [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
+    team.repos.forEach((repo) => this.repoOwners.add(repo, team.teamName));
+    if (this.props.apiServer) {
+      // the deploy identity's pipelines talk to the API server; pull requests run elsewhere (or as `default`)
+      team.runner.allowBuildEgress(this.props.apiServer, [this.apiServerPort], { namespaces: [team.buildNamespace] });
+    }
     this.byName.set(team.teamName, team);
     return team;
   }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkUniqueList, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
+import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
 import {
   accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer, PipelineEvent,
@@ -14,7 +14,7 @@ export const TEAM_LABEL = 'dockyard.dev/team';
 /** The label that says what a team namespace is for: `app` (the team's workloads) or `build` (its pipelines). */
 export const TEAM_NAMESPACE_ROLE_LABEL = 'dockyard.dev/team-namespace';
 
-/** The longest team name: its derived names (`<name>-builds`, the runner's `<name>-other-events`) stay DNS labels. */
+/** The longest team name: its derived names (`<name>-builds`, `<name>-harbor-push`) stay DNS labels with room to spare. */
 export const MAX_TEAM_NAME = 40;
 
 /** Props of a `Team`. */
@@ -87,6 +87,23 @@ function checkTeamName(name: string): string {
   return name;
 }
 
+/**
+ * What a team's deploy identity may never manage in its own namespaces, for each undoes the team's boundaries: the
+ * Namespace itself (its labels choose the team and the Pod Security level; a Role in namespace X that grants
+ * `namespaces` lets its holder change namespace X, as the API server reads `/api/v1/namespaces/X` as a request in
+ * X), its ResourceQuota and LimitRange, and its NetworkPolicies.
+ */
+const TEAM_BOUNDARIES = ['/namespaces', '/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'];
+
+function checkDeployPermissions(permissions: readonly DeployPermission[]): void {
+  for (const p of permissions) {
+    const crossing = p.resources.map((r) => `${p.apiGroup}/${r}`).find((r) => TEAM_BOUNDARIES.includes(r));
+    if (crossing !== undefined) {
+      invalid('deployPermissions', crossing, `must not include ${TEAM_BOUNDARIES.join(', ')}: they hold the team's isolation and quota`);
+    }
+  }
+}
+
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
 export interface TeamContext {
   /** The Drone server, which a dedicated runner connects to. */
@@ -154,7 +171,7 @@ export class Team extends Construct {
   public readonly pushRobot: HarborRobot;
   /** The robot its namespaces pull with. */
   public readonly pullRobot: HarborRobot;
-  /** The pull secret `<team>-pull` in the app and build namespaces. */
+  /** The pull secret `<team>-pull`: on the app namespaces' `default` accounts and on the deploy identity. */
   public readonly pullSecret: PullSecret;
   /** Every pod of the team's app namespaces, as a NetworkPolicy peer, e.g. for a database's `grantConnect`. */
   public readonly appPeer: NetworkPeer;
@@ -173,6 +190,7 @@ export class Team extends Construct {
       invalid('buildNamespace', this.buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
     }
     const registryQuota = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
+    checkDeployPermissions(props.deployPermissions ?? []);
     const teamLabels = (role: 'app' | 'build') => ({ [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role });
     const labels = { 'app.kubernetes.io/managed-by': 'dockyard', [TEAM_LABEL]: name };
     this.appPeer = NetworkPeer.namespaces(teamLabels('app'));
@@ -231,7 +249,9 @@ export class Team extends Construct {
       // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
       name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,
       credentials: [RegistryCredential.harborRobot(ctx.harbor.host, this.pullRobot)],
-      namespaces: [...this.namespaces, this.buildNamespace],
+      // not the build namespace's `default` account: pull requests may run as it there (on a dedicated runner), and a
+      // fork must not pull the team's images; the deploy identity gets the secret instead, which copies it there
+      namespaces: [...this.namespaces],
     });
     this.deployer.addImagePullSecret(this.pullSecret.secret);
 
@@ -266,6 +286,7 @@ export class Team extends Construct {
     if (!Array.isArray(ports) || ports.length === 0) {
       invalid('ports', ports, 'must list at least one port: apps reach only what they need');
     }
+    checkUniqueList('ports', ports).forEach((port) => checkPort('ports', port));
     for (const firewall of this.firewalls) firewall.allowEgress([peer], ports.map((port) => ({ protocol: 'TCP' as const, port })));
   }
 }

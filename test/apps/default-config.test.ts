@@ -295,7 +295,7 @@ describe('default stack configuration', () => {
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
       'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
-      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG',
+      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_API_SERVER', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {
       expect(v.default).not.toBe('');
@@ -307,7 +307,7 @@ describe('default stack configuration', () => {
     const allowed = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.allowed]));
     const bad: Record<string, string> = {
       DOCKYARD_HOST: 'X', DOCKYARD_HARBOR_HOST: 'X', DOCKYARD_GIT_PROVIDER: 'X', DOCKYARD_GIT_CLIENT_ID: 'X Y', DOCKYARD_INGRESS_CLASS: 'X',
-      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: '',
+      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: '', DOCKYARD_API_SERVER: 'X',
     };
     for (const [name, value] of Object.entries(bad)) {
       expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: must be ${allowed[name]}`);
@@ -326,3 +326,29 @@ describe('default stack configuration', () => {
 function shown(value: string): string {
   return JSON.stringify(value).length > 200 ? `${JSON.stringify(`${value.slice(0, 64)}…`)} (${value.length} characters)` : JSON.stringify(value);
 }
+
+describe('DOCKYARD_API_SERVER', () => {
+  test.each([
+    ['https://10.0.0.1:6443', { cidr: '10.0.0.1/32', port: 6443 }],
+    ['https://203.0.113.10', { cidr: '203.0.113.10/32', port: 443 }],
+    ['https://[FD00::1]:443/', { cidr: 'fd00::1/128', port: 443 }],
+  ])('%s is the endpoint %j', (value, endpoint) => {
+    expect(loadConfig({ DOCKYARD_API_SERVER: value }).apiServer).toEqual(endpoint);
+  });
+
+  test.each(['https://k8s.example.com', 'http://10.0.0.1', '10.0.0.1', 'https://10.0.0.1:0', 'https://10.0.0.256', 'https://[10.0.0.1]', 'https://fd00::1'])(
+    'refuses %j in one line', (value) => {
+      expect(() => loadConfig({ DOCKYARD_API_SERVER: value })).toThrow(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be an https URL of an IP address`);
+    });
+
+  test('lets the deploy namespace, and no other build namespace, reach it', () => {
+    const { App } = require('cdk8s');
+    const { defaultStack } = require('../../apps/default/stack');
+    const app = new App();
+    const objects = defaultStack(app, { ...loadConfig({}), apiServer: { cidr: '10.0.0.1/32', port: 6443 } }).toJson();
+    const rule = { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] };
+    const egress = (ns: string) => objects.find((o: any) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && o.spec.egress).spec.egress;
+    expect(egress('dockyard-deploy')).toContainEqual(rule);
+    expect(egress('dockyard-builds')).not.toContainEqual(rule);
+  });
+});

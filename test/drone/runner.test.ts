@@ -101,8 +101,8 @@ describe('DroneKubeRunner', () => {
     runner.addPolicy({ name: 'big-builds', repos: ['acme/monorepo'], exclusive: false });
     const objects = synth(chart);
     const config = runnerConfigFiles(objects);
-    // every event but pull requests, the default, as runner-go's exclusion (manifest/cond.go:57-68)
-    const events = { exclude: ['pull_request'] };
+    // every event but pull requests, the default, listed
+    const events = ['push', 'tag', 'promote', 'rollback', 'cron', 'custom'];
     expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
       {
         kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'], event: events },

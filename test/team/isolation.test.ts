@@ -11,7 +11,7 @@ import { NAMESPACES } from '../../apps/default/stack';
 import { teamName, teamsStack } from '../../apps/teams/stack';
 import { synthStack } from '../stacks';
 import { parsePolicies, placeBuild, secretReadable, runnerConfigFiles } from '../drone/upstream';
-import { connectionAllowed, Endpoint } from './network-model';
+import { connectionAllowed, egressAdmits, Endpoint, ingressAdmits } from './network-model';
 
 const stack = synthStack('teams', (app: App) => teamsStack(app, { ...DEFAULT_CONFIG, teams: 3 }));
 const objects = stack.objects;
@@ -35,9 +35,14 @@ describe('network: team apps', () => {
     for (const ns of appNamespaces(team)) expect(connectionAllowed(objects, pod(ns), target, 8080)).toBe(true);
     expect(connectionAllowed(objects, pod('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }), target, 8080)).toBe(true);
     for (const other of TEAMS.filter((t) => t !== team)) {
-      for (const ns of ownNamespaces(other)) expect(connectionAllowed(objects, pod(ns), target, 8080)).toBe(false);
+      for (const ns of ownNamespaces(other)) {
+        // each end refuses on its own: the target's ingress, and the other team's egress
+        expect(ingressAdmits(objects, pod(ns), target, 8080)).toBe(false);
+        expect(egressAdmits(objects, pod(ns), target, 8080)).toBe(false);
+      }
     }
-    expect(connectionAllowed(objects, pod(buildNamespace(team)), target, 8080)).toBe(false);
+    expect(ingressAdmits(objects, pod(buildNamespace(team)), target, 8080)).toBe(false);
+    expect(egressAdmits(objects, pod(buildNamespace(team)), target, 8080)).toBe(false);
     expect(connectionAllowed(objects, pod(NAMESPACES.platform), target, 8080)).toBe(false);
     expect(connectionAllowed(objects, pod(NAMESPACES.builds), target, 8080)).toBe(false);
   });
@@ -72,7 +77,11 @@ describe('network: build pods', () => {
     expect(connectionAllowed(objects, from, workloadPod('Deployment', 'drone'), 8080)).toBe(false);
     expect(connectionAllowed(objects, from, workloadPod('Deployment', 'drone-secrets'), 3000)).toBe(false);
     for (const team of TEAMS) {
-      for (const other of ownNamespaces(team).filter((n) => n !== ns)) expect(connectionAllowed(objects, from, pod(other), 8080)).toBe(false);
+      // the build pods' own egress refuses, whatever the other namespace admits
+      for (const other of ownNamespaces(team).filter((n) => n !== ns)) expect(egressAdmits(objects, from, pod(other), 8080)).toBe(false);
+    }
+    for (const [what, to, port] of [['metadata', { ip: '169.254.169.254' }, 80], ['API Service', { ip: '10.96.0.1' }, 443]] as const) {
+      expect([what, egressAdmits(objects, from, to, port)]).toEqual([what, false]);
     }
   });
 });
@@ -130,6 +139,13 @@ describe('runner policies (drone-runner-kube)', () => {
 describe('pipeline secrets (drone-kubernetes-secrets)', () => {
   const pipelineSecrets = stack.secrets.filter((s) => s.metadata.annotations?.['X-Drone-Repos'] !== undefined);
 
+  test.each(TEAMS)('%s: of all pipeline secrets, its repositories read only its own', (team) => {
+    for (const event of ['push', 'tag', 'promote', 'rollback', 'cron', 'custom', 'pull_request']) {
+      const readable = pipelineSecrets.filter((s) => secretReadable(s.metadata.annotations, { repo: `${ORG}/${team}-api`, event }));
+      expect(readable.map((s) => s.metadata.name).filter((n: string) => !n.startsWith(`${team}-`))).toEqual([]);
+    }
+  });
+
   test.each(TEAMS)('%s: its secrets reach its repositories only, and never their pull requests', (team) => {
     const mine = pipelineSecrets.filter((s) => s.metadata.name.startsWith(`${team}-`));
     expect(mine.map((s) => s.metadata.name).sort()).toEqual([`${team}-harbor-pull`, `${team}-harbor-push`]);
@@ -161,14 +177,17 @@ describe('Harbor projects and pull secrets', () => {
     }
   });
 
-  test.each(TEAMS)('%s: its pull secret is in its namespaces only, and its default accounts pull with nothing else', (team) => {
+  test.each(TEAMS)('%s: its pull secret is in its namespaces only, on its apps\' accounts and its deploy identity', (team) => {
     const copies = [...objects, ...stack.secrets].filter((o) => o.kind === 'Secret' && o.metadata.name === `${team}-pull`);
     expect(copies.map((s) => s.metadata.namespace).sort()).toEqual([...ownNamespaces(team)].sort());
-    for (const ns of ownNamespaces(team)) {
-      const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === ns && o.metadata.name === 'default');
-      const names = (account?.imagePullSecrets ?? []).map((s: any) => s.name);
-      expect(names).toContain(`${team}-pull`);
-      expect(names.filter((n: string) => TEAMS.some((t) => t !== team && n.startsWith(`${t}-`)))).toEqual([]);
+    const pullsWith = (ns: string, account: string) => (objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === ns
+      && o.metadata.name === account)?.imagePullSecrets ?? []).map((s: any) => s.name);
+    for (const ns of appNamespaces(team)) {
+      expect(pullsWith(ns, 'default')).toContain(`${team}-pull`);
+      expect(pullsWith(ns, 'default').filter((n: string) => TEAMS.some((t) => t !== team && n.startsWith(`${t}-`)))).toEqual([]);
     }
+    expect(pullsWith(buildNamespace(team), 'deployer')).toEqual([`${team}-pull`]);
+    // pull requests may run as the build namespace's `default` (on a dedicated runner): it pulls with no team login
+    expect(pullsWith(buildNamespace(team), 'default')).toEqual([]);
   });
 });

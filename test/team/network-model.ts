@@ -55,7 +55,16 @@ function peerMatches(peer: any, policyNamespace: string, end: Endpoint, nsLabels
 }
 
 function portMatches(ports: any[] | undefined, port: number, protocol: string): boolean {
-  return !ports || ports.length === 0 || ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || Number(p.port) === port));
+  for (const p of ports ?? []) {
+    // named ports and ranges would need the pods' container ports: a test that meets one must model it first
+    if (typeof p.port === 'string' || p.endPort !== undefined) throw new Error(`unmodelled port ${JSON.stringify(p)}`);
+  }
+  return !ports || ports.length === 0 || ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port));
+}
+
+/** `policyTypes` as the API server defaults it: Ingress, and Egress when the policy has egress rules. */
+function policyTypes(policy: any): string[] {
+  return policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? ['Egress'] : [])];
 }
 
 function admits(
@@ -64,7 +73,7 @@ function admits(
 ): boolean {
   if (self.namespace === undefined) return true; // outside the cluster: not governed
   const governing = policies.filter((p) => p.metadata.namespace === self.namespace && selects(p.spec.podSelector, self.podLabels ?? {})
-    && (p.spec.policyTypes ?? ['Ingress']).includes(direction));
+    && policyTypes(p).includes(direction));
   if (governing.length === 0) return true;
   const field = direction === 'Ingress' ? 'ingress' : 'egress';
   const peers = direction === 'Ingress' ? 'from' : 'to';
@@ -73,9 +82,17 @@ function admits(
     && (!rule[peers] || rule[peers].length === 0 || rule[peers].some((peer: any) => peerMatches(peer, p.metadata.namespace, other, nsLabels)))));
 }
 
-/** Whether the policies among `objects` let `from` open a connection to `to` on `port`. */
+/** Whether the policies that govern `from` let it open a connection to `to` on `port` (its egress alone). */
+export function egressAdmits(objects: any[], from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
+  return admits(objects.filter((o) => o.kind === 'NetworkPolicy'), 'Egress', from, to, port, protocol, namespaceLabels(objects));
+}
+
+/** Whether the policies that govern `to` admit a connection from `from` on `port` (its ingress alone). */
+export function ingressAdmits(objects: any[], from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
+  return admits(objects.filter((o) => o.kind === 'NetworkPolicy'), 'Ingress', to, from, port, protocol, namespaceLabels(objects));
+}
+
+/** Whether the policies among `objects` let `from` open a connection to `to` on `port`: both ends must admit it. */
 export function connectionAllowed(objects: any[], from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
-  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  const nsLabels = namespaceLabels(objects);
-  return admits(policies, 'Egress', from, to, port, protocol, nsLabels) && admits(policies, 'Ingress', to, from, port, protocol, nsLabels);
+  return egressAdmits(objects, from, to, port, protocol) && ingressAdmits(objects, from, to, port, protocol);
 }

@@ -1,8 +1,9 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
+  DeployPermission, DockyardChart, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
   SecretValue, TeamPlatform, TeamPlatformProps,
 } from '../../lib';
+import { reposOverlap } from '../../lib/team/repo-overlap';
 import { droneServer } from '../drone/fixtures';
 import { find } from '../util';
 
@@ -35,7 +36,7 @@ describe('Team', () => {
     });
     expect(find(objects, 'ResourceQuota', 'team-quota', 'payments').spec.hard).toEqual({
       'requests.cpu': '4', 'limits.cpu': '8', 'requests.memory': '8Gi', 'limits.memory': '16Gi',
-      'requests.storage': '50Gi', 'persistentvolumeclaims': '10', 'pods': '50',
+      'requests.storage': '50Gi', 'persistentvolumeclaims': '10', 'pods': '50', 'services.loadbalancers': '0', 'services.nodeports': '0',
     });
     expect(find(objects, 'LimitRange', 'team-defaults', 'payments').spec.limits).toEqual([{
       type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' },
@@ -51,17 +52,25 @@ describe('Team', () => {
     }]);
   });
 
+  test('limits are twice the requests in decimal notation', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'half', repos: ['acme/half'], quota: { cpu: '0.5', memory: '1.25Gi',
+      containerDefaults: Resources.of({ cpuRequest: '10m', cpuLimit: '50m', memoryRequest: '16Mi', memoryLimit: '32Mi' }) } });
+    const hard = find(p.objects(), 'ResourceQuota', 'team-quota', 'half').spec.hard;
+    expect([hard['limits.cpu'], hard['limits.memory']]).toEqual(['1', '2.5Gi']);
+  });
+
   test('quota and container defaults follow the props, limits twice the requests in their own unit', () => {
     const p = platform();
     p.teams.addTeam({
       name: 'web', repos: ['acme/web'],
-      quota: { cpu: '1500m', memory: '3Gi', pods: 12, storage: '5Gi', persistentVolumeClaims: 2,
+      quota: { cpu: '1500m', memory: '3Gi', pods: 12, storage: '5Gi', persistentVolumeClaims: 2, externalServices: 0,
         containerDefaults: Resources.of({ cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '64Mi', memoryLimit: '256Mi' }) },
     });
     const objects = p.objects();
     expect(find(objects, 'ResourceQuota', 'team-quota', 'web').spec.hard).toEqual({
       'requests.cpu': '1500m', 'limits.cpu': '3000m', 'requests.memory': '3Gi', 'limits.memory': '6Gi',
-      'requests.storage': '5Gi', 'persistentvolumeclaims': '2', 'pods': '12',
+      'requests.storage': '5Gi', 'persistentvolumeclaims': '2', 'pods': '12', 'services.loadbalancers': '0', 'services.nodeports': '0',
     });
     expect(find(objects, 'LimitRange', 'team-defaults', 'web').spec.limits[0].defaultRequest).toEqual({ cpu: '50m', memory: '64Mi' });
   });
@@ -98,6 +107,16 @@ describe('Team', () => {
     expect(secret.annotations).toEqual({ 'X-Drone-Repos': 'acme/ml-*,acme/models', 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' });
   });
 
+  test('apiServer lets each team\'s build namespace, and nothing else, reach the API server', () => {
+    const p = platform({ apiServer: NetworkPeer.ipBlock('10.0.0.1/32'), apiServerPort: 6443 });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    const objects = p.objects();
+    const rule = { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] };
+    expect(find(objects, 'NetworkPolicy', 'drone-runner-builds', 'a-builds').spec.egress).toContainEqual(rule);
+    expect(find(objects, 'NetworkPolicy', 'drone-runner-builds', 'ci-builds').spec.egress).not.toContainEqual(rule);
+    expect(find(objects, 'NetworkPolicy', 'team-default-deny', 'a').spec.egress).not.toContainEqual(rule);
+  });
+
   test('allowEgress opens one declared destination to the app pods', () => {
     const p = platform();
     const team = p.teams.addTeam({ name: 'api', repos: ['acme/api'] });
@@ -131,8 +150,36 @@ describe('Team', () => {
       'invalid buildNamespace "a": must not be one of the app namespaces'],
     ['a zero CPU quota', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu: '0' } }), 'invalid quota.cpu "0": must be a Kubernetes quantity above zero'],
     ['a quota that is no quantity', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: 'lots' } }), 'invalid quota.memory "lots"'],
+    ['container defaults above the quota', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], quota: { cpu: '200m', containerDefaults: Resources.of({ cpuRequest: '250m', cpuLimit: '400m', memoryRequest: '64Mi', memoryLimit: '128Mi' }) },
+    }), 'invalid quota.containerDefaults.cpuRequest "250m": must fit the namespace\'s quota of 200m'],
+    ['a negative number of external Services', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { externalServices: -1 } }),
+      'invalid quota.externalServices -1'],
+    ['an absurd quota', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: '1000000000000000Gi' } }),
+      'invalid quota.memory "1000000000000000Gi": must be a Kubernetes quantity above zero'],
     ['a registry quota of 0', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], registryQuotaGiB: 0 }), 'invalid registryQuotaGiB 0'],
     ['egress without ports', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), []), 'invalid ports []'],
+    ['a port out of range', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), [70000]),
+      'invalid ports 70000: must be an integer from 1 to 65535'],
+    ['a port twice', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), [5432, 5432]),
+      'invalid ports'],
+    ['a shared project twice', () => platform({ sharedProjects: ['dockerhub', 'dockerhub'] }), 'invalid sharedProjects'],
+    ['the namespace "default"', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], namespaces: ['default'] }),
+      'invalid namespaces "default": must be a namespace of the team\'s own, not "default", a "kube-" system namespace'],
+    ['a kube- namespace as build namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'kube-system' }),
+      'invalid buildNamespace "kube-system"'],
+    ['the ingress controller\'s namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], namespaces: ['ingress-nginx'] }),
+      'invalid namespaces "ingress-nginx"'],
+    ['a namespace the platform defines', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], namespaces: ['ci'] }),
+      'invalid namespaces "ci": must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already'],
+    ['the runner\'s build namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'ci-builds' }),
+      'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own'],
+    ['a deploy identity that may relabel its namespace', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'namespaces'])],
+    }), 'invalid deployPermissions "/namespaces": must not include'],
+    ['a deploy identity that may drop its NetworkPolicies', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])],
+    }), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
   });
@@ -152,5 +199,33 @@ describe('Team', () => {
       return p.objects().filter((o) => o.metadata.namespace === 'b').map((o) => JSON.stringify(o)).sort();
     };
     expect(names(['a', 'b'])).toEqual(names(['b', 'a', 'c']));
+  });
+});
+
+describe('repositories belong to one team', () => {
+  test.each<[string, string, boolean]>([
+    ['acme/pay', 'acme/pay', true],
+    ['acme/pay', 'ACME/Pay', true], // the secrets extension matches case-insensitively
+    ['acme/pay-*', 'acme/pay-ops-api', true],
+    ['acme/pay-*', 'acme/pay-ops-*', true], // the README's own naming: team pay would take team pay-ops's repositories
+    ['acme/pay-*', 'acme/payroll', false],
+    ['acme/web-*', 'acme/api-*', false],
+    ['acme/*-api', 'acme/*-web', false],
+    ['acme/*', 'other/*', false],
+    ['acme/a?', 'acme/ab', true],
+    ['acme/[ab]x', 'acme/bx', true],
+    ['acme/[ab]x', 'acme/cx', false],
+  ])('%s and %s overlap: %s', (a, b, overlap) => {
+    expect(reposOverlap(a, b)).toBe(overlap);
+    expect(reposOverlap(b, a)).toBe(overlap);
+  });
+
+  test('a team whose repositories can match another team\'s is refused, naming both', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+    expect(() => p.teams.addTeam({ name: 'pay-ops', repos: ['acme/pay-ops-*'] }))
+      .toThrow('invalid repos "acme/pay-ops-*": must not overlap another team\'s repositories: it can match the same repository as "acme/pay-*" of team "pay"');
+    expect(() => p.teams.addTeam({ name: 'any', repos: ['*/pay'] })).toThrow('invalid repos "*/pay": must name its owner literally');
+    p.teams.addTeam({ name: 'payroll', repos: ['acme/payroll', 'acme/payroll-*'] });
   });
 });
