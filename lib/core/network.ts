@@ -67,7 +67,8 @@ export class NetworkPeer {
 
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
-    return JSON.parse(JSON.stringify(this.peer));
+    // shared, not copied (a thousand teams' rules name the same few peers): frozen, so no rule can change another's
+    return deepFreeze(this.peer);
   }
 }
 
@@ -214,4 +215,13 @@ function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefine
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
   return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+}
+
+/** `value`, with it and everything below it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    Object.values(value as object).forEach(deepFreeze);
+  }
+  return value;
 }

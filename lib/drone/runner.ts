@@ -8,7 +8,7 @@ import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
-import { toYaml } from '../core/yaml';
+import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
@@ -365,10 +365,10 @@ export class DroneKubeRunner extends Construct {
     // namespace), projected into one directory
     kube(this, 'Config', 'ConfigMap', {
       metadata: { name: `${name}-config`, namespace, labels },
-      // one JSON document per policy (JSON is YAML; the runner decodes the file document by document with
-      // buildkite/yaml, engine/policy/parser.go): a third of the block style's size, which at a thousand teams keeps
-      // the file under the 256 KiB that client-side kubectl apply can store
-      data: { 'policies.yaml': Lazy.any({ produce: () => [...this.policies, ...this.guard()].map((p) => JSON.stringify(p)).join('\n---\n') + '\n' }) },
+      // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
+      // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
+      // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
+      data: { 'policies.yaml': Lazy.any({ produce: () => [...this.policies, ...this.guard()].map((p) => toFlowYaml(p)).join('\n---\n') + '\n' }) },
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
       metadata: { name: `${name}-namespace-rules`, namespace, labels },

@@ -14,9 +14,9 @@ describe('NetworkPeer', () => {
     expect([NetworkPeer.pods('apps', { app: 'x' }).namespace, NetworkPeer.namespaces({ team: 'a' }).namespace]).toEqual(['apps', undefined]);
   });
 
-  test('hands out copies, so a caller cannot change a peer', () => {
+  test('hands out a frozen peer, so a caller cannot change it for every rule that names it', () => {
     const peer = NetworkPeer.namespaces({ team: 'a' });
-    (peer._toKube().namespaceSelector!.matchLabels as any).team = 'b';
+    expect(() => { (peer._toKube().namespaceSelector!.matchLabels as any).team = 'b'; }).toThrow(TypeError);
     expect(peer._toKube()).toEqual({ namespaceSelector: { matchLabels: { team: 'a' } } });
   });
 

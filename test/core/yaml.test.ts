@@ -5,7 +5,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { toYaml } from '../../lib';
-import { yamlDoubleQuoted } from '../../lib/core/yaml';
+import { toFlowYaml, yamlDoubleQuoted } from '../../lib/core/yaml';
 import { EXAMPLE_STACKS } from '../stacks';
 
 const roundTrip = (docs: unknown[]) => parseAllDocuments(toYaml(docs)).map((d) => d.toJS());
@@ -249,6 +249,25 @@ describe('toYaml properties', () => {
     fc.assert(fc.property(fc.array(value, { maxLength: 4 }), (docs) => {
       expectRoundTrip(docs);
     }), { numRuns: 1000 });
+  });
+
+  // flow style (7.4): the same data as one line, as the runner's policy file holds it
+  test('toFlowYaml: 1,000 values read back as one-line documents, under YAML 1.2 and 1.1', () => {
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('array'), tie('object')),
+      leaf: fc.oneof(anyString, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null)),
+      array: fc.array(tie('value'), { maxLength: 4 }),
+      object: fc.dictionary(fc.oneof(anyString, fc.constantFrom('a', 'b', 'name')), tie('value'), { maxKeys: 4 }),
+    }));
+    fc.assert(fc.property(fc.array(value, { maxLength: 4 }), (docs) => {
+      const lines = docs.map((d) => toFlowYaml(d));
+      lines.forEach((l) => expect(l).not.toMatch(/\n/));
+      const { v12, v11 } = readBoth(lines.join('\n---\n') + '\n');
+      expect(v12).toEqual(docs);
+      expect(v11).toEqual(docs);
+    }), { numRuns: 1000 });
+    expect(toFlowYaml({ kind: 'policy', match: { repo: ['acme/a-*'], event: ['push', 'tag'] }, n: null }))
+      .toBe('{kind: policy, match: {repo: ["acme/a-*"], event: [push, tag]}, "n": null}'); // YAML 1.1 reads a plain n as false
   });
 
   // double-quoted style (7.3.1): one line, every escape a YAML escape (5.7), so the scalar means the same in block
