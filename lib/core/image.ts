@@ -58,6 +58,7 @@ export class Image {
     return new Image(registry, this.repository, this.tag, this.digest);
   }
 
+  /** The reference, e.g. `docker.io/library/postgres:17.9-bookworm`. */
   public toString(): string {
     return this.reference;
   }

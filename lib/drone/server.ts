@@ -40,6 +40,7 @@ export interface IDroneServer extends IConstruct {
 
 /** The scheme users reach Drone's web UI with. */
 export enum ServerProtocol {
+  /** The default: users, webhooks and runners reach the server over TLS. */
   HTTPS = 'https',
   /** Only for local trials: cookies and OAuth then travel unencrypted. */
   HTTP = 'http',

@@ -2,12 +2,19 @@ import { checkInteger, checkUniqueList, invalid, SecretKey } from '../core';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
 export enum RegistryType {
+  /** Docker Hub (`https://hub.docker.com`). */
   DOCKER_HUB = 'docker-hub',
+  /** Another Harbor. */
   HARBOR = 'harbor',
+  /** Any registry that speaks the distribution (OCI) API, e.g. quay.io or a self-hosted registry. */
   DOCKER_REGISTRY = 'docker-registry',
+  /** GitHub's container registry (`https://ghcr.io`). */
   GITHUB_GHCR = 'github-ghcr',
+  /** Google's Container or Artifact Registry. */
   GOOGLE_GCR = 'google-gcr',
+  /** Amazon ECR, with an access key. */
   AWS_ECR = 'aws-ecr',
+  /** Azure Container Registry. */
   AZURE_ACR = 'azure-acr',
   /**
    * Quay's own adapter. Harbor 2.15 no longer permits it for proxy caches, so `ProxyUpstream.of` refuses it: proxy
@@ -16,6 +23,7 @@ export enum RegistryType {
    * @deprecated Harbor retired the adapter from its proxy-cache and replication lists (goharbor/harbor#22198, #22237).
    */
   QUAY = 'quay',
+  /** JFrog Artifactory. */
   JFROG_ARTIFACTORY = 'jfrog-artifactory',
 }
 
@@ -160,8 +168,11 @@ export function checkRegistryName(prop: string, name: string): string {
 
 /** One registry endpoint, project and robot as the configuration Job reads them: names of variables, never values. */
 export interface DesiredState {
+  /** Harbor registry endpoints (the upstreams of proxy caches), as the API's registry objects. */
   readonly registries: object[];
+  /** Projects, as the API's project objects. */
   readonly projects: object[];
+  /** Robot accounts, as the API's robot objects, each naming the variable that holds its secret. */
   readonly robots: object[];
 }
 
