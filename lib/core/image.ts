@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import type { ISecret } from './secret';
 import { invalid, ValidationError } from './validation';
+import { warnOnce } from './warn';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -150,8 +151,6 @@ const pullSecrets = new WeakMap<IConstruct, PullSecretIndex>();
 const pairs = new WeakMap<IConstruct, Set<string>>();
 /** The app roots that set a mirror relocation: their synth writes `images.pairs.txt`, even when empty. */
 const mirrored = new WeakSet<IConstruct>();
-/** Per root: the warnings already printed. */
-const warned = new WeakMap<IConstruct, Set<string>>();
 
 /** The host part a kubelet matches pull secrets by: Docker Hub's many names become `index.docker.io`. */
 export function registryHost(registryOrKey: string): string {
@@ -171,16 +170,6 @@ function scopeName(scope: IConstruct): string {
 
 function call(entry: Relocation): string {
   return `Images.${entry.override ? 'relocateAll' : 'relocate'}(${scopeName(entry.scope)}, ${describe(entry.relocation)})`;
-}
-
-/** Print a warning once per `key` (by default the message) and root. */
-function warn(root: IConstruct, message: string, key = message): void {
-  const seen = warned.get(root) ?? new Set<string>();
-  if (!seen.has(key)) {
-    seen.add(key);
-    warned.set(root, seen);
-    process.stderr.write(`dockyard: warning: ${message}\n`);
-  }
 }
 
 /** A Secret as pull-secret errors name it: `"<namespace>/<name>"`. */
@@ -264,7 +253,7 @@ export class Images {
     for (const s of shadowed) {
       const instead = s.relocation.relocate(image);
       if (instead.reference !== resolved.reference) {
-        warn(root, `image relocation ${call(s)} is shadowed below ${scopeName(winner!.scope)} by ${call(winner!)} ` +
+        warnOnce(root, `image relocation ${call(s)} is shadowed below ${scopeName(winner!.scope)} by ${call(winner!)} ` +
           `(e.g. ${image.reference} becomes ${resolved.reference}, not ${instead.reference}); ` +
           'use Images.relocateAll to override the relocations below a scope', `${call(s)} ${s.order} ${call(winner!)} ${winner!.order}`);
       }
@@ -414,7 +403,7 @@ export class Images {
     const same = previous !== undefined && (previous.relocation === entry.relocation ||
       (describe(entry.relocation) !== 'a custom IImageRelocation' && describe(previous.relocation) === describe(entry.relocation)));
     if (previous && !same) {
-      warn(entry.scope.node.root, `image relocation ${call(previous)} is overwritten by ${call(entry)}; ` +
+      warnOnce(entry.scope.node.root, `image relocation ${call(previous)} is overwritten by ${call(entry)}; ` +
         'only the last relocation set on a scope applies');
     }
     if (!same) {

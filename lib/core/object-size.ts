@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from './validation';
+import { warnOnce } from './warn';
 
 /**
  * Size limits of the objects a cluster accepts, checked on every object a chart renders (`DockyardChart.toJson`),
@@ -115,18 +116,6 @@ export function formatBytes(bytes: number): string {
   return bytes < MAX_OBJECT_BYTES ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / MAX_OBJECT_BYTES).toFixed(2)} MiB`;
 }
 
-/** Per app root: the warnings already printed, so a chart resolved twice warns once. */
-const warned = new WeakMap<IConstruct, Set<string>>();
-
-function warn(scope: IConstruct, message: string): void {
-  const root = scope.node.root;
-  const seen = warned.get(root) ?? new Set<string>();
-  if (!seen.has(message)) {
-    seen.add(message);
-    warned.set(root, seen);
-    process.stderr.write(`dockyard: warning: ${message}\n`);
-  }
-}
 
 /**
  * Check the rendered `objects` of a chart below `scope` against the limits above: throw a `ValidationError` for the
@@ -151,7 +140,7 @@ export function checkObjectSizes(scope: IConstruct, objects: readonly any[]): vo
         `must be ${allowed}`, `${what} annotations`, allowed);
     }
     if (size.annotationsWhenApplied > MAX_ANNOTATIONS_BYTES) {
-      warn(scope, `${what} is ${formatBytes(size.json)}: past 256 KiB with its annotations once client-side kubectl apply stores ` +
+      warnOnce(scope, `${what} is ${formatBytes(size.json)}: past 256 KiB with its annotations once client-side kubectl apply stores ` +
         `it in ${LAST_APPLIED_ANNOTATION}, which the API server refuses; apply it with kubectl apply --server-side`);
     }
   }

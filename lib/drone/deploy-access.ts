@@ -37,8 +37,11 @@ export class DeployPermission {
   }
 }
 
-// grants that hand out more than they name: running commands in pods, minting tokens, impersonation
-const ESCALATING = ['/pods/exec', '/pods/attach', '/pods/portforward', '/serviceaccounts/token', '/serviceaccounts', '/nodes/proxy'];
+// grants that hand out more than they name: running commands in pods, minting tokens, impersonation, and the
+// namespace itself: the API server reads /api/v1/namespaces/X as a request in namespace X (k8s.io/apiserver
+// pkg/endpoints/request/requestinfo.go), so a Role there granting `namespaces` lets its holder relabel X, its Pod
+// Security level included
+const ESCALATING = ['/pods/exec', '/pods/attach', '/pods/portforward', '/serviceaccounts/token', '/serviceaccounts', '/nodes/proxy', '/namespaces'];
 
 /** Props of a `DeployAccess`. */
 export interface DeployAccessProps {

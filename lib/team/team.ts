@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
+import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
 import {
   accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer, PipelineEvent,
@@ -88,12 +88,11 @@ function checkTeamName(name: string): string {
 }
 
 /**
- * What a team's deploy identity may never manage in its own namespaces, for each undoes the team's boundaries: the
- * Namespace itself (its labels choose the team and the Pod Security level; a Role in namespace X that grants
- * `namespaces` lets its holder change namespace X, as the API server reads `/api/v1/namespaces/X` as a request in
- * X), its ResourceQuota and LimitRange, and its NetworkPolicies.
+ * What a team's deploy identity may never manage in its own namespaces, for each undoes the team's boundaries: its
+ * ResourceQuota and LimitRange, and its NetworkPolicies. (The Namespace itself no deploy identity may manage:
+ * `DeployPermission` refuses it.)
  */
-const TEAM_BOUNDARIES = ['/namespaces', '/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'];
+const TEAM_BOUNDARIES = ['/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'];
 
 function checkDeployPermissions(permissions: readonly DeployPermission[]): void {
   for (const p of permissions) {
@@ -192,7 +191,7 @@ export class Team extends Construct {
     const registryQuota = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
     checkDeployPermissions(props.deployPermissions ?? []);
     const teamLabels = (role: 'app' | 'build') => ({ [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role });
-    const labels = { 'app.kubernetes.io/managed-by': 'dockyard', [TEAM_LABEL]: name };
+    const labels = { ...componentLabels({ name: 'dockyard', instance: name, component: 'team' }), [TEAM_LABEL]: name };
     this.appPeer = NetworkPeer.namespaces(teamLabels('app'));
 
     // the app namespaces: restricted, bounded, closed to everyone but the team and the ingress controller

@@ -46,6 +46,8 @@ describe('DeployAccess', () => {
       .toThrow('invalid resources ["roles"]: must not include roles: they let a deploy escalate its own privileges');
     expect(() => DeployPermission.manage('', ['pods/exec'])).toThrow(/must not include pods\/exec/);
     expect(() => DeployPermission.read('', ['serviceaccounts/token'])).toThrow(/must not include serviceaccounts\/token/);
+    // a Role in namespace X that grants namespaces can change X itself (k8s.io/apiserver requestinfo.go)
+    expect(() => DeployPermission.manage('', ['namespaces'])).toThrow('invalid resources ["namespaces"]: must not include namespaces');
     expect(() => new DeployAccess(chart, 'W', { namespace: 'x', permissions: [DeployPermission.read('apps', ['*'])] }))
       .toThrow('invalid rules.resources ["*"]: must name each item; wildcards are refused');
     expect(() => new DeployAccess(chart, 'E', { namespace: 'y', permissions: [] })).toThrow('invalid permissions []: must grant at least one permission');

@@ -176,7 +176,10 @@ describe('Team', () => {
       'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own'],
     ['a deploy identity that may relabel its namespace', () => platform().teams.addTeam({
       name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'namespaces'])],
-    }), 'invalid deployPermissions "/namespaces": must not include'],
+    }), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let a deploy escalate its own privileges'],
+    ['a deploy identity that may lift its quota', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['resourcequotas'])],
+    }), 'invalid deployPermissions "/resourcequotas": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
     ['a deploy identity that may drop its NetworkPolicies', () => platform().teams.addTeam({
       name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])],
     }), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
@@ -227,5 +230,25 @@ describe('repositories belong to one team', () => {
       .toThrow('invalid repos "acme/pay-ops-*": must not overlap another team\'s repositories: it can match the same repository as "acme/pay-*" of team "pay"');
     expect(() => p.teams.addTeam({ name: 'any', repos: ['*/pay'] })).toThrow('invalid repos "*/pay": must name its owner literally');
     p.teams.addTeam({ name: 'payroll', repos: ['acme/payroll', 'acme/payroll-*'] });
+  });
+});
+
+describe('the team quota names resources the API server counts', () => {
+  // kubernetes/kubernetes pkg/apis/core/types.go: ResourceRequestsCPU "requests.cpu", ResourceLimitsCPU "limits.cpu",
+  // ResourceRequestsMemory "requests.memory", ResourceLimitsMemory "limits.memory", ResourceRequestsStorage
+  // "requests.storage", ResourcePersistentVolumeClaims "persistentvolumeclaims", ResourcePods "pods",
+  // ResourceServicesLoadBalancers "services.loadbalancers", ResourceServicesNodePorts "services.nodeports". A
+  // misspelt key is accepted by the schema and limits nothing, so every key must be one of these.
+  const STANDARD_QUOTA_RESOURCES = [
+    'requests.cpu', 'limits.cpu', 'requests.memory', 'limits.memory', 'requests.storage', 'persistentvolumeclaims', 'pods',
+    'services.loadbalancers', 'services.nodeports',
+  ];
+
+  test('every key of the ResourceQuota is a standard quota resource', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'q', repos: ['acme/q'] });
+    const hard = find(p.objects(), 'ResourceQuota', 'team-quota', 'q').spec.hard;
+    expect(Object.keys(hard).filter((k) => !STANDARD_QUOTA_RESOURCES.includes(k))).toEqual([]);
+    expect(Object.keys(hard).length).toBe(STANDARD_QUOTA_RESOURCES.length);
   });
 });
