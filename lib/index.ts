@@ -1,5 +1,6 @@
 export * from './core';
 export * from './postgres';
+export * from './ci';
 export * from './drone';
 export * from './redis';
 export * from './harbor';

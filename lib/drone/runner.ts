@@ -12,9 +12,10 @@ import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
-import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from './build-egress';
-import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from './build-namespace';
-import { accessAnnotations, PipelineEvent } from './pipeline-secret';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
+import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
+import { PipelineEvent } from '../ci/events';
+import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
 import { IDroneServer } from './server';
 
@@ -311,6 +312,11 @@ export class DroneKubeRunner extends Construct {
     this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
     this.buildContext = {
       name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
+      // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
+      ],
       podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE,
       create: props.createBuildNamespaces ?? true,
       limits: buildResources._toKube().limits,

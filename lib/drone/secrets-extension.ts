@@ -11,7 +11,8 @@ import { placement } from '../core/placement';
 import { probesOf, tcpSocket } from '../core/pod';
 import { NamespacedAccess, serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
-import { accessAnnotations, PipelineAccess } from './pipeline-secret';
+import { PipelineAccess } from '../ci/events';
+import { accessAnnotations } from './pipeline-secret';
 
 /** A Drone secrets extension, as a runner sees it. */
 export interface IDroneSecretsExtension extends IConstruct {

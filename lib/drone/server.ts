@@ -11,7 +11,7 @@ import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
-import { GitProvider } from './git-provider';
+import { GitProvider } from '../ci/git-provider';
 
 /** A Drone server, as runners and extensions see it. */
 export interface IDroneServer extends IConstruct {

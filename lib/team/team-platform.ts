@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
 import { DroneKubeRunner, DroneSecretsExtension, IDroneServer } from '../drone';
-import { baseEgressRules, BuildEgressProps } from '../drone/build-egress';
+import { baseEgressRules, BuildEgressProps } from '../ci/build-egress';
 import { Harbor } from '../harbor';
 import { RepoOwners } from './repo-overlap';
 import { Team, teamNamespaces, TeamProps } from './team';

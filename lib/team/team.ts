@@ -1,10 +1,9 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
-import {
-  accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer, PipelineEvent,
-} from '../drone';
-import { BuildEgressRule } from '../drone/build-egress';
+import { PipelineEvent } from '../ci';
+import { accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer } from '../drone';
+import { BuildEgressRule } from '../ci/build-egress';
 import { Harbor, HarborRobot, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
 import { TeamQuota, TeamQuotaObjects } from './quota';

@@ -3,7 +3,7 @@ import { checkNamespaceLabels, DefaultServiceAccount, invalid, Namespace, PodSec
 import { kube, quantity } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
-import { NamespacedAccess } from '../core/rbac';
+import { NamespacedAccess, PolicyRule } from '../core/rbac';
 import { BuildEgressRule } from './build-egress';
 
 /** Options of `DroneKubeRunner.addBuildNamespace`. */
@@ -33,8 +33,13 @@ export interface BuildNamespaceOptions {
 export interface BuildNamespaceContext {
   /** The name of the runner's Role, RoleBinding, LimitRange and NetworkPolicies. */
   readonly name: string;
-  /** The runner's ServiceAccount. */
+  /** The runner's or agent's ServiceAccount. */
   readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  /**
+   * The rules of its Role in every build namespace: exactly what the engine's runner or agent calls, which differs
+   * between engines (see `DroneKubeRunner` and `WoodpeckerAgent`).
+   */
+  readonly rules: readonly PolicyRule[];
   /** The labels of the objects. */
   readonly labels: Record<string, string>;
   /** The labels that mark a namespace as one of the runner's build namespaces. */
@@ -81,14 +86,8 @@ export class BuildNamespace extends Construct {
         name: namespace, podSecurity: options.podSecurity ?? context.podSecurity, labels: { ...options.labels, ...context.namespaceLabels },
       });
     }
-    // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
     new NamespacedAccess(this, 'Access', {
-      name: context.name, namespace, labels: context.labels,
-      rules: [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
-        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
-      ],
-      serviceAccount: context.serviceAccount,
+      name: context.name, namespace, labels: context.labels, rules: [...context.rules], serviceAccount: context.serviceAccount,
     });
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },

@@ -26,9 +26,11 @@ export interface GiteaProps extends OAuthAppProps {
 }
 
 /**
- * The git provider Drone logs users in with and syncs repositories from. A Drone server has exactly one.
+ * The git provider (a Woodpecker "forge") that the CI server logs users in with and syncs repositories from. A
+ * server has exactly one.
  *
- * The OAuth redirect URL to register with the provider is `<proto>://<host>/login`.
+ * The OAuth redirect URL to register with the provider is `<proto>://<host>/login` for Drone, and
+ * `<proto>://<host>/authorize` for Woodpecker.
  */
 export class GitProvider {
   /** GitHub or GitHub Enterprise. */
@@ -61,19 +63,25 @@ export class GitProvider {
 
   /** The provider's base URL without a trailing slash, if configurable. */
   public readonly server: string | undefined;
+  /** The OAuth client ID. */
+  public readonly clientId: string;
+  /** The OAuth client secret. */
+  public readonly clientSecret: SecretKey;
 
   private constructor(
-    /** The provider's segment of Drone's variable names, e.g. `GITHUB`. */
+    /** The provider's segment of the engines' variable names, e.g. `GITHUB`. */
     public readonly kind: string,
     private readonly app: OAuthAppProps,
     server: string | undefined,
   ) {
     checkOAuthClientId('clientId', app.clientId);
+    this.clientId = app.clientId;
+    this.clientSecret = app.clientSecret;
     // https only: Drone sends the OAuth client secret and users' access tokens there
     this.server = server === undefined ? undefined : checkHttpsBaseUrl('server', server);
   }
 
-  /** @internal */
+  /** The Drone server's variables of the provider. @internal */
   public _bind(env: EnvVars): void {
     if (this.server !== undefined) {
       env.value(`DRONE_${this.kind}_SERVER`, this.server);

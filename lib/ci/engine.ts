@@ -1,0 +1,82 @@
+import { IConstruct } from 'constructs';
+import { NetworkPeer, SecretValue } from '../core';
+import { BuildEgressOptions } from './build-egress';
+import { BuildNamespaceOptions } from './build-namespace';
+import { PipelineAccess } from './events';
+import { PipelineGrants } from './grants';
+
+/** The CI engines Dockyard deploys. */
+export enum CiEngineKind {
+  /** Drone 2.x with its Kubernetes runner and the Kubernetes secrets extension. */
+  DRONE = 'drone',
+  /** Woodpecker 3.x with its Kubernetes backend. */
+  WOODPECKER = 'woodpecker',
+}
+
+/** Props of `ICiEngine.addPipelineSecret`. */
+export interface CiSecretProps extends PipelineAccess {
+  /** The name pipelines reference the secret by (a DNS label, as it names a Kubernetes Secret too). */
+  readonly name: string;
+  /** Its keys and values. */
+  readonly values: Record<string, SecretValue>;
+}
+
+/** Props of `ICiEngine.addRoute`. */
+export interface CiRouteProps extends PipelineAccess {
+  /** The route's name (a DNS label). */
+  readonly name: string;
+  /** The build namespace the pipelines run in: one of the engine's `buildNamespaces`. */
+  readonly namespace: string;
+  /**
+   * The ServiceAccount, in `namespace`, that the pipelines run as: a deploy identity (`DeployAccess`).
+   *
+   * @default - the namespace's `default` ServiceAccount, which mounts no API token
+   */
+  readonly serviceAccountName?: string;
+}
+
+/** Props of `ICiEngine.addImagePullSecret`. */
+export interface CiPullSecretProps {
+  /** The name pipelines reference it by (Drone's `image_pull_secrets`). */
+  readonly name: string;
+  /** The Docker config JSON to pull with, e.g. `SecretValue.copyOf(pullSecret.dockerConfig)`. */
+  readonly dockerConfig: SecretValue;
+  /** The repositories whose pipelines pull with it. */
+  readonly repos: string[];
+}
+
+/**
+ * A CI engine: its server, the runners or agents that run pipelines as pods in build namespaces, and how pipelines
+ * get secrets, deploy identities and pull secrets. The stacks, `TeamPlatform` and the DigitalOcean program use only
+ * this, so the engine is one choice (`DroneCi` or `WoodpeckerCi`). Each engine maps the grants to its own mechanism,
+ * least-privilege, and refuses at synth what it cannot express.
+ */
+export interface ICiEngine extends IConstruct {
+  /** Which engine. */
+  readonly kind: CiEngineKind;
+  /** The public URL of the web UI. */
+  readonly url: string;
+  /** The namespace of the engine's own pods. */
+  readonly namespace: string;
+  /** The default build namespace: where pipelines run that no route claims. */
+  readonly buildNamespace: string;
+  /** Every build namespace, the default first. */
+  readonly buildNamespaces: readonly string[];
+  /** The labels every build namespace carries, for NetworkPolicies that admit builds by namespace selector. */
+  readonly buildNamespaceLabels: Readonly<Record<string, string>>;
+  /** The pods of every build namespace, for NetworkPolicies of services that builds reach. */
+  readonly buildPeer: NetworkPeer;
+  /** What the engine grants pipelines, for checking typed pipelines (`Pipeline`). */
+  readonly grants: PipelineGrants;
+
+  /** Let pipelines run in `namespace` too, with everything a build namespace gets. */
+  addBuildNamespace(namespace: string, options?: BuildNamespaceOptions): void;
+  /** Let build pods open TCP connections to `peer` on `ports`, in every build namespace or some. */
+  allowBuildEgress(peer: NetworkPeer, ports: number[], options?: BuildEgressOptions): void;
+  /** A secret that pipelines of some repositories get, for some events. */
+  addPipelineSecret(id: string, props: CiSecretProps): void;
+  /** Run the pipelines of some repositories, for some events, in a build namespace, optionally as a deploy identity. */
+  addRoute(props: CiRouteProps): void;
+  /** An image pull secret for the step images of some repositories' pipelines. */
+  addImagePullSecret(id: string, props: CiPullSecretProps): void;
+}

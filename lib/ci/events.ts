@@ -1,0 +1,84 @@
+import { checkUniqueList, invalid } from '../core';
+
+/**
+ * A build event, named as Drone names it. Each engine maps it to its own: Woodpecker calls `PROMOTE` and `ROLLBACK`
+ * both `deployment`, and `CUSTOM` `manual` (`WoodpeckerCi.eventName`).
+ */
+export enum PipelineEvent {
+  /** Builds of commits pushed to a branch. */
+  PUSH = 'push',
+  /** Builds of a tag pushed to the repository. */
+  TAG = 'tag',
+  /** Builds that promote an earlier build to an environment: `drone build promote`, a Woodpecker deployment. */
+  PROMOTE = 'promote',
+  /** Builds that roll an environment back to an earlier build: `drone build rollback`, a Woodpecker deployment. */
+  ROLLBACK = 'rollback',
+  /** Builds started by one of the repository's cron jobs. */
+  CRON = 'cron',
+  /** Builds started by hand from the UI or the API: `drone build create`, a Woodpecker manual pipeline. */
+  CUSTOM = 'custom',
+  /** Builds of pull requests, which may come from forks: never given a secret unless asked. */
+  PULL_REQUEST = 'pull_request',
+}
+
+/** Who may read a pipeline secret, or run under a route. */
+export interface PipelineAccess {
+  /** Repository slugs or globs, e.g. `acme/api` or `acme/*`, matched case-insensitively. */
+  readonly repos: string[];
+  /**
+   * The events whose builds get the secret.
+   *
+   * @default - push, tag, promote, rollback, cron and custom: every event but pull_request
+   */
+  readonly events?: PipelineEvent[];
+  /**
+   * Allow `PipelineEvent.PULL_REQUEST` in `events`. Pull requests may come from forks, and run code nobody on the
+   * team has reviewed.
+   *
+   * @default false
+   */
+  readonly allowPullRequests?: boolean;
+}
+
+/** Every event but pull requests: what a secret or a route gets unless it says otherwise. */
+export const DEFAULT_EVENTS: readonly PipelineEvent[] = Object.freeze(
+  Object.values(PipelineEvent).filter((e) => e !== PipelineEvent.PULL_REQUEST));
+
+const REPO_GLOB = /^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/;
+
+/** Whether a repository pattern is a glob rather than one repository. */
+export function isRepoGlob(repo: string): boolean {
+  return /[*?]/.test(repo);
+}
+
+/** What a `PipelineAccess` grants, checked and with its events defaulted. */
+export interface GrantedAccess {
+  /** The repositories, slugs or globs. */
+  readonly repos: string[];
+  /** The events. */
+  readonly events: PipelineEvent[];
+}
+
+/** `access` checked, with its events defaulted: the repositories and events it grants. */
+export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
+  checkUniqueList('repos', access.repos);
+  if (access.repos.length === 0) {
+    invalid('repos', access.repos, 'must list at least one repository: an "owner/name" slug or glob');
+  }
+  for (const repo of access.repos) {
+    if (!REPO_GLOB.test(repo)) {
+      invalid('repos', access.repos, `${JSON.stringify(repo)} must be an "owner/name" slug or glob`);
+    }
+  }
+  const events = access.events ?? [...DEFAULT_EVENTS];
+  checkUniqueList('events', events);
+  for (const event of events) {
+    if (!Object.values(PipelineEvent).includes(event)) {
+      invalid('events', events, `${JSON.stringify(event)} must be one of ${Object.values(PipelineEvent).join(', ')}`);
+    }
+  }
+  if (events.includes(PipelineEvent.PULL_REQUEST) && !access.allowPullRequests) {
+    invalid('events', events, 'must not include pull_request unless allowPullRequests is true: pull requests may come from forks');
+  }
+  return { repos: [...access.repos], events: [...events] };
+}
