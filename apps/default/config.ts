@@ -1,5 +1,6 @@
 import { isIP } from 'net';
-import { checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES } from '../../lib';
+import { CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES } from '../../lib';
+import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
@@ -8,7 +9,9 @@ export { GitProviderKind };
 
 /** The settings of the embedded default stack. Every one has a default, so a fresh clone synthesizes as is. */
 export interface DefaultStackConfig {
-  /** The public host name of Drone (`DOCKYARD_HOST`). */
+  /** The CI engine (`DOCKYARD_CI`). */
+  readonly ci: CiEngineKind;
+  /** The public host name of the CI server (`DOCKYARD_HOST`). */
   readonly host: string;
   /** The public host name of Harbor (`DOCKYARD_HARBOR_HOST`). */
   readonly harborHost: string;
@@ -85,6 +88,7 @@ export const DEFAULT_OUTDIR = 'dist';
 
 /** The defaults: placeholders that synthesize, to be replaced before a real deployment. */
 export const DEFAULT_CONFIG: DefaultStackConfig = {
+  ci: CiEngineKind.DRONE,
   host: 'drone.example.com',
   harborHost: 'harbor.example.com',
   gitProvider: GitProviderKind.GITHUB,
@@ -113,7 +117,8 @@ const MIRROR_USER = 'a user name without ":", whitespace or control characters, 
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
-  { name: 'DOCKYARD_HOST', default: '`drone.example.com`', meaning: 'public host name of Drone', allowed: HOST_NAME },
+  { name: 'DOCKYARD_CI', default: '`drone`', meaning: 'the CI engine: Drone, or Woodpecker (see [CI engines](#ci-engines-drone-and-woodpecker))', allowed: `one of ${CI_ENGINES.join(', ')}` },
+  { name: 'DOCKYARD_HOST', default: '`drone.example.com`', meaning: 'public host name of the CI server', allowed: HOST_NAME },
   { name: 'DOCKYARD_HARBOR_HOST', default: '`harbor.example.com`', meaning: 'public host name of Harbor', allowed: HOST_NAME },
   {
     name: 'DOCKYARD_GIT_PROVIDER', default: '`github`', meaning: 'the git provider users log in with',
@@ -125,17 +130,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped`,
   },
   {
-    name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`)',
+    name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`, or `woodpecker-oauth` with Woodpecker)',
     allowed: VALIDATION_RULES.oauthClientId,
   },
   {
     name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in and whose repositories sync',
     allowed: gitAccountRules('organization'),
   },
-  { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first Drone admin', allowed: gitAccountRules('user') },
-  { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of Drone\'s Ingress', allowed: DNS_SUBDOMAIN },
+  { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin', allowed: gitAccountRules('user') },
+  { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses', allowed: DNS_SUBDOMAIN },
   {
-    name: 'DOCKYARD_CERT_ISSUER', default: '`letsencrypt`', meaning: 'cert-manager ClusterIssuer of Drone\'s and Harbor\'s certificates',
+    name: 'DOCKYARD_CERT_ISSUER', default: '`letsencrypt`', meaning: 'cert-manager ClusterIssuer of the CI server\'s and Harbor\'s certificates',
     allowed: DNS_SUBDOMAIN,
   },
   {
@@ -188,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
   return {
+    ci: checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci)),
     host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
     harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),
     gitProvider: provider,

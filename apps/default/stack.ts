@@ -1,10 +1,10 @@
 import { App } from 'cdk8s';
 import {
-  DeployAccess, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, Harbor, HarborExposure, HarborStorage,
-  ImageRelocation, Images, IngressTls, Namespace, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
+  DeployAccess, DockyardChart, Harbor, HarborExposure, HarborStorage,
+  ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
   PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
-import { droneFilters, gitProviderOf } from '../shared/git-provider';
+import { ciEngine, oauthCallbackPath, oauthSecretName } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
 import { examplePipeline } from './pipeline';
 
@@ -24,9 +24,8 @@ export function defaultStack(app: App, config: DefaultStackConfig): DockyardChar
 /** The shared parts of the default stack that other stacks build on, such as `apps/teams`. */
 export interface DefaultPlatform {
   readonly chart: DockyardChart;
-  readonly server: DroneServer;
-  readonly runner: DroneKubeRunner;
-  readonly secretsExtension: DroneSecretsExtension;
+  /** The CI engine, Drone or Woodpecker (`DOCKYARD_CI`). */
+  readonly ci: ICiEngine;
   readonly harbor: Harbor;
   /** Harbor's Docker Hub proxy-cache project, unless the stack pulls from a mirror. */
   readonly proxyCache?: string;
@@ -53,21 +52,21 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   new Namespace(chart, 'AppNamespace', { name: NAMESPACES.app });
 
   const postgres = new Postgres(chart, 'Postgres');
-  const oauth = Secret.fromSecretName(chart, 'OAuth', 'drone-oauth', {
-    description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}/login`,
+  const oauth = Secret.fromSecretName(chart, 'OAuth', oauthSecretName(config.ci), {
+    description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${oauthCallbackPath(config.ci)}`,
   });
-  const server = new DroneServer(chart, 'Drone', {
+  const ci = ciEngine(chart, {
+    engine: config.ci,
     host: config.host,
-    gitProvider: gitProviderOf(config.gitProvider, { clientId: config.gitClientId, clientSecret: oauth.key('client-secret'), server: config.gitServer }),
-    database: postgres.addDatabase('drone'),
-    ...droneFilters(config.organization, config.admin, 'DOCKYARD_ORG'),
+    gitProvider: config.gitProvider,
+    gitServer: config.gitServer,
+    gitClientId: config.gitClientId,
+    oauth,
+    organization: config.organization,
+    organizationProp: 'DOCKYARD_ORG',
     admin: config.admin,
+    database: (name) => postgres.addDatabase(name),
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
-  });
-  const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
-  const runner = new DroneKubeRunner(chart, 'Runner', {
-    server,
-    secretsExtension: secrets,
     buildNamespace: NAMESPACES.builds,
     extraBuildNamespaces: [NAMESPACES.deploys],
   });
@@ -77,12 +76,12 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const demoDb = postgres.addDatabase('demo', { connectionLimit: 20 });
   demoDb.grantConnect(NetworkPeer.namespace(NAMESPACES.deploys));
   // build pods reach only DNS and the internet unless declared: its migrations reach PostgreSQL from the deploy namespace
-  runner.allowBuildEgress(NetworkPeer.namespace(NAMESPACES.platform), [postgres.port], { namespaces: [NAMESPACES.deploys] });
+  ci.allowBuildEgress(NetworkPeer.namespace(NAMESPACES.platform), [postgres.port], { namespaces: [NAMESPACES.deploys] });
   // and its rollout reaches the API server, where one is declared
   if (config.apiServer) {
-    runner.allowBuildEgress(NetworkPeer.ipBlock(config.apiServer.cidr), [config.apiServer.port], { namespaces: [NAMESPACES.deploys] });
+    ci.allowBuildEgress(NetworkPeer.ipBlock(config.apiServer.cidr), [config.apiServer.port], { namespaces: [NAMESPACES.deploys] });
   }
-  secrets.addSecret('DemoDatabase', {
+  ci.addPipelineSecret('DemoDatabase', {
     name: 'demo-database',
     repos: [repo],
     values: {
@@ -94,7 +93,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });
   // the deploy identity for push, tag, promote, rollback, cron and custom builds; pull requests of the demo run in
   // the build namespace as its `default` ServiceAccount
-  runner.addPolicy({
+  ci.addRoute({
     name: 'demo-deploy', repos: [repo], namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
   });
 
@@ -111,7 +110,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   });
   // pipelines push to Harbor at its public host name, which in the cluster often ends at the ingress controller's pods
   // (kube-proxy sends traffic for a load balancer's address straight there), outside the build pods' internet rule
-  runner.allowBuildEgress(harborExposure.proxyPeer, [443]);
+  ci.allowBuildEgress(harborExposure.proxyPeer, [443]);
   // air-gapped (a mirror), nothing pulls through Harbor: no Docker Hub proxy cache, and no node mirror files
   const proxy = config.imageMirror ? undefined : 'dockerhub';
   if (proxy) {
@@ -153,21 +152,19 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   });
   // and deploy pods under the deploy identity, which Kubernetes gives only its own pull secrets
   deployer.addImagePullSecret(pull.secret);
-  secrets.addSecret('HarborPull', {
-    name: 'harbor-pull', repos: sharedRepos, values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) },
-  });
+  ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: sharedRepos, dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
   if (proxy) {
     new NodeMirrorFiles(chart, 'NodeMirrors', {
       mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: proxy }],
       credential: pullCredential,
     });
   }
-  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, runner.labels) });
-  secrets.addSecret('HarborPush', {
+  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, ci.pipelineLabels()) });
+  ci.addPipelineSecret('HarborPush', {
     name: 'harbor-push',
     repos: sharedRepos,
     events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
-  return { chart, server, runner, secretsExtension: secrets, harbor, proxyCache: proxy };
+  return { chart, ci, harbor, proxyCache: proxy };
 }

@@ -1,10 +1,11 @@
 import { App } from 'cdk8s';
 import {
-  DatabaseGrants, DockyardChart, DroneKubeRunner, DroneSecretsExtension, DroneServer, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
+  CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
-import { droneFilters, GitProviderKind, gitProviderOf } from '../shared/git-provider';
+import { ciEngine, oauthSecretName } from '../shared/ci-engine';
+import { GitProviderKind } from '../shared/git-provider';
 
 /** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
 export const PLACEHOLDERS = {
@@ -18,12 +19,18 @@ export const DOCR_TOKEN_INPUT = 'DOCKYARD_DOCR_TOKEN';
 /** The existing Secrets the charts read, which the Pulumi program creates from the managed services' outputs. */
 export const PROVIDED_SECRETS = {
   harborDatabase: { namespace: 'harbor', name: 'harbor-database', key: 'password' },
-  droneDatabase: { namespace: 'dockyard', name: 'drone-database', key: 'password' },
   valkey: { namespace: 'harbor', name: 'harbor-valkey', key: 'password' },
   spaces: { namespace: 'harbor', name: 'harbor-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
-  oauth: { namespace: 'dockyard', name: 'drone-oauth', key: 'client-secret' },
   postgresAdmin: { namespace: 'dockyard', name: 'postgres-admin', key: 'password' },
 };
+
+/** The provided Secrets of the CI engine: its database user's password, and its OAuth app's secret. */
+export function providedCiSecrets(engine: CiEngineKind) {
+  return {
+    database: { namespace: 'dockyard', name: `${engine}-database`, key: 'password' },
+    oauth: { namespace: 'dockyard', name: oauthSecretName(engine), key: 'client-secret' },
+  };
+}
 
 /** What the DigitalOcean charts are built from: settings that are known before any resource exists. */
 export interface DigitalOceanChartsConfig {
@@ -34,6 +41,12 @@ export interface DigitalOceanChartsConfig {
   readonly bucket: string;
   /** The managed PostgreSQL's usable connections, from its size. */
   readonly postgresConnectionLimit: number;
+  /**
+   * The CI engine, served at `<engine>.<domain>`.
+   *
+   * @default CiEngineKind.DRONE
+   */
+  readonly ciEngine?: CiEngineKind;
   /** The git provider users log in with. */
   readonly gitProvider: GitProviderKind;
   /**
@@ -111,16 +124,21 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const puller = harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
   const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('library')] });
 
-  const server = new DroneServer(chart, 'Drone', {
-    host: `drone.${config.domain}`,
-    gitProvider: gitProviderOf(config.gitProvider, {
-      clientId: config.gitClientId, server: config.gitServer,
-      clientSecret: provided('OAuth', P.oauth, 'the OAuth app secret of the git provider').key(P.oauth.key),
-    }),
-    database: postgres('DroneDatabase', 'drone', 'drone', provided('DroneDatabaseSecret', P.droneDatabase, 'the managed user drone'), 0.2),
-    ...droneFilters(config.organization, config.admin),
+  const engine = config.ciEngine ?? CiEngineKind.DRONE;
+  const C = providedCiSecrets(engine);
+  const engineId = engine === CiEngineKind.DRONE ? 'Drone' : 'Woodpecker';
+  const ci = ciEngine(chart, {
+    engine,
+    host: `${engine}.${config.domain}`,
+    gitProvider: config.gitProvider,
+    gitServer: config.gitServer,
+    gitClientId: config.gitClientId,
+    oauth: provided('OAuth', C.oauth, 'the OAuth app secret of the git provider'),
+    organization: config.organization,
     admin: config.admin,
+    database: (name) => postgres(`${engineId}Database`, name, name, provided(`${engineId}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
     ingress: { className: 'nginx', tls },
+    buildNamespace: 'dockyard-builds',
   });
   // DigitalOcean creates users without privileges: the reconciler grants them their databases before Harbor and
   // Drone migrate, and sets their connection limits; DigitalOcean keeps their passwords
@@ -129,11 +147,9 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     adminPassword: provided('PostgresAdmin', P.postgresAdmin, 'the managed doadmin password').key(P.postgresAdmin.key),
     databases,
   });
-  const secrets = new DroneSecretsExtension(chart, 'SecretsExtension');
-  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension: secrets, buildNamespace: 'dockyard-builds' });
   // pipelines push to Harbor at its public host name: DOKS sends in-cluster traffic for the load balancer's address
   // straight to the ingress-nginx pods, which the build pods' internet rule leaves out
-  runner.allowBuildEgress(harborExposure.proxyPeer, [443]);
+  ci.allowBuildEgress(harborExposure.proxyPeer, [443]);
   const credentials = [RegistryCredential.harborRobot(harbor.host, puller)];
   if (config.containerRegistry) {
     const docr = new Secret(chart, 'DocrToken', {
@@ -142,8 +158,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     credentials.push(RegistryCredential.docr({ token: docr.key('token') }));
   }
   const pull = new PullSecret(chart, 'PullSecret', { credentials, namespaces: ['dockyard-builds'] });
-  secrets.addSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], values: { '.dockerconfigjson': SecretValue.copyOf(pull.dockerConfig) } });
-  secrets.addSecret('HarborPush', {
+  ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
+  ci.addPipelineSecret('HarborPush', {
     name: 'harbor-push', repos: [`${config.organization}/*`],
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });

@@ -1,4 +1,5 @@
-import { checkDnsSubdomain, checkEmail, invalid } from '../../lib';
+import { CiEngineKind, checkDnsSubdomain, checkEmail, invalid } from '../../lib';
+import { checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
 } from '../shared/git-provider';
@@ -22,13 +23,15 @@ export interface DigitalOceanSettings {
   readonly nodeCount: number;
   /** Whether to create a DigitalOcean Container Registry and pull from it (`containerRegistry`). */
   readonly containerRegistry: boolean;
+  /** The CI engine (`ciEngine`): drone or woodpecker, served at `<engine>.<domain>`. */
+  readonly ciEngine: CiEngineKind;
   /** The git provider users log in with (`gitProvider`): github, gitlab, gitea or bitbucket. */
   readonly gitProvider: GitProviderKind;
   /** The provider's base URL, for self-hosted GitLab, Gitea or GitHub Enterprise (`gitServer`). */
   readonly gitServer?: string;
   /** The OAuth app's client ID (`gitClientId`); its secret is `gitClientSecret`, set with `--secret`. */
   readonly gitClientId: string;
-  /** The organisation whose members may log in (`organization`) and the first Drone admin (`admin`). */
+  /** The organisation whose members may log in (`organization`) and the first CI admin (`admin`). */
   readonly organization: string;
   readonly admin: string;
   /**
@@ -76,6 +79,7 @@ export const DIGITALOCEAN_EXAMPLE = {
   nodeSize: 's-2vcpu-4gb',
   nodeCount: 2,
   containerRegistry: false,
+  ciEngine: CiEngineKind.DRONE,
   gitProvider: GitProviderKind.GITHUB,
   gitClientId: 'replace-with-oauth-client-id',
   organization: 'example',
@@ -118,6 +122,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     nodeSize: value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!,
     nodeCount,
     containerRegistry: value('containerRegistry', false) === 'true',
+    ciEngine: checkCiEngine('ciEngine', value('ciEngine', DIGITALOCEAN_EXAMPLE.ciEngine)!),
     gitProvider,
     gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),

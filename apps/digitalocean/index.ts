@@ -7,6 +7,7 @@ const config = new pulumi.Config();
 const outputs = deployDigitalOcean(readSettings((key) => config.get(key) || undefined), config.requireSecret('gitClientSecret'));
 
 export const harborUrl = outputs.harborUrl;
+export const ciUrl = outputs.ciUrl;
 export const droneUrl = outputs.droneUrl;
 export const registryHost = outputs.registryHost;
 export const adminPasswordCommand = outputs.adminPasswordCommand;

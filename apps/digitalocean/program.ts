@@ -1,18 +1,25 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { LETS_ENCRYPT_ISSUER } from '../../lib';
+import { CiEngineKind, LETS_ENCRYPT_ISSUER } from '../../lib';
 import { ChartDeployment, ProvidedSecret } from '../../lib/pulumi';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
-import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS } from './charts';
+import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings } from './config';
 
 /** What `pulumi up` reports. */
 export interface DigitalOceanOutputs {
   readonly harborUrl: string;
-  readonly droneUrl: string;
+  /** The CI server's URL, `https://<ciEngine>.<domain>`. */
+  readonly ciUrl: string;
+  /**
+   * The Drone server's URL, with `ciEngine` drone.
+   *
+   * @default - none with Woodpecker
+   */
+  readonly droneUrl?: string;
   readonly registryHost: pulumi.Output<string>;
   readonly adminPasswordCommand: string;
   readonly kubeconfig: pulumi.Output<string>;
@@ -36,13 +43,15 @@ export const CERT_ISSUER = LETS_ENCRYPT_ISSUER;
  * Dockyard's constructs, deployed with every credential a Pulumi secret.
  */
 export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>): DigitalOceanOutputs {
+  const engine = settings.ciEngine;
+  const ciHost = `${engine}.${settings.domain}`;
   const registry = settings.containerRegistry ? new ContainerRegistry('registry', { region: settings.region }) : undefined;
   const cluster = settings.clusterName
     ? KubernetesCluster.existing('cluster', { clusterName: settings.clusterName })
     : KubernetesCluster.create('cluster', { region: settings.region, nodeSize: settings.nodeSize, nodeCount: settings.nodeCount });
   const network = { region: settings.region, kubernetesClusterId: cluster.clusterId, privateNetworkUuid: cluster.vpcUuid };
   const postgres = new ManagedPostgres('postgres', {
-    ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: 'drone', user: 'drone' }],
+    ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: engine, user: engine }],
   });
   const valkey = new ManagedValkey('valkey', { ...network, size: settings.valkeySize });
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
@@ -56,7 +65,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   // without installIngress, the controller the README asks for: release ingress-nginx in namespace ingress-nginx
   const loadBalancerIp = ingress?.loadBalancerIp
     ?? (settings.dnsRecords ? ingressLoadBalancerIp('ingress-controller', 'ingress-nginx/ingress-nginx-controller', { provider: cluster.provider }) : undefined);
-  const hosts = [`harbor.${settings.domain}`, `drone.${settings.domain}`];
+  const hosts = [`harbor.${settings.domain}`, ciHost];
   const dns = settings.dnsRecords
     ? new DnsRecords('dns', { dnsDomain: settings.dnsDomain ?? settings.domain, hosts, ip: loadBalancerIp! })
     : undefined;
@@ -64,17 +73,18 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
     domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: postgres.connectionLimit,
-    gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
+    ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry, certIssuer: CERT_ISSUER,
   });
   const P = PROVIDED_SECRETS;
+  const C = providedCiSecrets(engine);
   const secrets: ProvidedSecret[] = [
     { ...P.harborDatabase, stringData: { [P.harborDatabase.key]: postgres.passwords.harbor } },
-    { ...P.droneDatabase, stringData: { [P.droneDatabase.key]: postgres.passwords.drone } },
+    { ...C.database, stringData: { [C.database.key]: postgres.passwords[engine] } },
     { ...P.valkey, stringData: { [P.valkey.key]: valkey.password } },
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
-    { ...P.oauth, stringData: { [P.oauth.key]: pulumi.secret(gitClientSecret) } },
+    { ...C.oauth, stringData: { [C.oauth.key]: pulumi.secret(gitClientSecret) } },
     { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
   ];
   const deployment = new ChartDeployment('platform', {
@@ -93,13 +103,14 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const nextSteps = pulumi.output(loadBalancerIp).apply((ip) => [
     dnsStep(ip),
     `Harbor: open https://${hosts[0]} and log in as admin with the password of: pulumi stack output adminPasswordCommand (run it with the kubeconfig)`,
-    `Drone: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
+    `${engine === CiEngineKind.DRONE ? 'Drone' : 'Woodpecker'}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 
   return {
     harborUrl: `https://harbor.${settings.domain}`,
-    droneUrl: `https://drone.${settings.domain}`,
+    ciUrl: `https://${ciHost}`,
+    ...(engine === CiEngineKind.DRONE ? { droneUrl: `https://${ciHost}` } : {}),
     registryHost: registry ? registry.endpoint : pulumi.output(`harbor.${settings.domain}`),
     adminPasswordCommand,
     kubeconfig: cluster.kubeconfig,

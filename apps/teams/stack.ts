@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { DockyardChart, TeamPlatform } from '../../lib';
+import { CiEngineKind, DockyardChart, DroneCi, invalid, TeamPlatform } from '../../lib';
 import { defaultPlatform } from '../default/stack';
 import { TeamsConfig } from './config';
 
@@ -17,10 +17,14 @@ export function teamName(i: number): string {
 export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
   // the platform's own push and pull secrets go to its demo only: a team pushes to its own project, never to `apps`
   const platform = defaultPlatform(app, config, { sharedPipelineRepos: [`${config.organization}/demo`] });
+  const ci = platform.ci;
+  if (!(ci instanceof DroneCi)) {
+    return invalid('DOCKYARD_CI', ci.kind, `must be ${CiEngineKind.DRONE} for apps/teams: teams own repositories by glob, which Woodpecker cannot route`);
+  }
   const teams = new TeamPlatform(platform.chart, 'Teams', {
-    server: platform.server,
-    runner: platform.runner,
-    secretsExtension: platform.secretsExtension,
+    server: ci.server,
+    runner: ci.runner,
+    secretsExtension: ci.secretsExtension,
     harbor: platform.harbor,
     sharedProjects: platform.proxyCache ? [platform.proxyCache] : [],
   });

@@ -3,3 +3,4 @@ export * from './pipeline-secret';
 export * from './runner';
 export * from './secrets-extension';
 export * from './server';
+export * from './drone-ci';

@@ -53,6 +53,7 @@ describe('default stack configuration', () => {
       DOCKYARD_IMAGE_MIRROR: 'registry.acme.dev:5000/mirror', DOCKYARD_STATE: 'state/secrets.json',
     });
     expect(config).toEqual({
+      ci: 'drone', apiServer: undefined, imageMirrorUser: undefined,
       host: 'ci.acme.dev', harborHost: 'registry.acme.dev', gitProvider: GitProviderKind.GITEA, gitServer: 'https://git.acme.dev', gitClientId: 'cid',
       organization: 'acme', admin: 'alice', ingressClassName: 'traefik', certIssuer: 'acme-ca', imageMirror: 'registry.acme.dev:5000/mirror',
       statePath: 'state/secrets.json',
@@ -294,7 +295,7 @@ describe('default stack configuration', () => {
 
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
-      'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
+      'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
       'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_API_SERVER', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {

@@ -7,7 +7,7 @@ describe('DigitalOcean program settings', () => {
   test('applies the smallest sensible defaults', () => {
     expect(read()).toEqual({
       region: 'fra1', domain: 'example.com', postgresSize: 'db-s-1vcpu-1gb', valkeySize: 'db-s-1vcpu-1gb', bucket: 'acme-harbor',
-      clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, gitProvider: 'github', gitServer: undefined,
+      clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, ciEngine: 'drone', gitProvider: 'github', gitServer: undefined,
       gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
       // an existing stack installs no ingress and no DNS records (no acmeEmail)
       installIngress: false, acmeEmail: undefined, acmeStaging: false, dnsRecords: false, dnsDomain: undefined,
@@ -22,6 +22,8 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');
     expect(() => read({ nodeCount: '0' })).toThrow('invalid nodeCount "0": must be a whole number of at least 1');
     expect(() => read({ domain: 'Example.com' })).toThrow(/invalid domain "Example.com"/);
+    expect(() => read({ ciEngine: 'jenkins' })).toThrow('invalid ciEngine "jenkins": must be one of drone, woodpecker');
+    expect(read({ ciEngine: 'woodpecker' })).toMatchObject({ ciEngine: 'woodpecker' });
     expect(() => read({ gitProvider: 'svn' })).toThrow('invalid gitProvider "svn": must be one of github, gitlab, gitea, bitbucket');
     expect(() => read({ gitServer: 'git.acme.dev' })).toThrow(/invalid gitServer "git.acme.dev"/);
     expect(read({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' })).toMatchObject({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' });

@@ -1,0 +1,80 @@
+import { Construct } from 'constructs';
+import {
+  CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, invalid, IPostgresDatabase, ISecret,
+} from '../../lib';
+import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
+
+/** The engines a stack can be synthesized with (`DOCKYARD_CI`, the Pulumi config key `ciEngine`). */
+export const CI_ENGINES: readonly CiEngineKind[] = Object.values(CiEngineKind);
+
+/** `value` as a CI engine, or a one-line error naming `prop`. */
+export function checkCiEngine(prop: string, value: string): CiEngineKind {
+  if (!(CI_ENGINES as string[]).includes(value)) {
+    invalid(prop, value, `must be one of ${CI_ENGINES.join(', ')}`);
+  }
+  return value as CiEngineKind;
+}
+
+/** The name of the Secret that holds the OAuth client secret, per engine: each engine's OAuth app has its own callback. */
+export function oauthSecretName(engine: CiEngineKind): string {
+  return engine === CiEngineKind.DRONE ? 'drone-oauth' : 'woodpecker-oauth';
+}
+
+/** The OAuth callback path to register with the git provider, per engine. */
+export function oauthCallbackPath(engine: CiEngineKind): string {
+  // Drone: harness v2.28.2 handler/web/web.go mounts login at /login; Woodpecker: server/router/router.go /authorize
+  return engine === CiEngineKind.DRONE ? '/login' : '/authorize';
+}
+
+/** What every stack's CI engine is built from. */
+export interface CiEngineSettings {
+  /** Which engine. */
+  readonly engine: CiEngineKind;
+  /** The public host name of the CI server. */
+  readonly host: string;
+  /** The git provider. */
+  readonly gitProvider: GitProviderKind;
+  /** The git provider's base URL, for self-hosted providers. */
+  readonly gitServer?: string;
+  /** The OAuth client ID. */
+  readonly gitClientId: string;
+  /** The OAuth client secret's Secret (key `client-secret`). */
+  readonly oauth: ISecret;
+  /** The organisation whose members may log in. */
+  readonly organization: string;
+  /** The first admin. */
+  readonly admin: string;
+  /** The engine's database, by the name it is created under. */
+  readonly database: (name: string) => IPostgresDatabase;
+  /** The Ingress. */
+  readonly ingress: IngressOptions;
+  /** The default build namespace. */
+  readonly buildNamespace: string;
+  /** Further build namespaces. */
+  readonly extraBuildNamespaces?: string[];
+  /** The name prefix a setting is reported under, e.g. `DOCKYARD_ORG`. */
+  readonly organizationProp?: string;
+}
+
+/** The stack's CI engine, with the same settings whichever engine it is. */
+export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngine {
+  const gitProvider = gitProviderOf(settings.gitProvider, {
+    clientId: settings.gitClientId, clientSecret: settings.oauth.key('client-secret'), server: settings.gitServer,
+  });
+  if (settings.engine === CiEngineKind.DRONE) {
+    const server = new DroneServer(scope, 'Drone', {
+      host: settings.host,
+      gitProvider,
+      database: settings.database('drone'),
+      ...droneFilters(settings.organization, settings.admin, settings.organizationProp),
+      admin: settings.admin,
+      ingress: settings.ingress,
+    });
+    const secretsExtension = new DroneSecretsExtension(scope, 'SecretsExtension');
+    const runner = new DroneKubeRunner(scope, 'Runner', {
+      server, secretsExtension, buildNamespace: settings.buildNamespace, extraBuildNamespaces: settings.extraBuildNamespaces,
+    });
+    return new DroneCi(scope, 'Ci', { server, runner, secretsExtension });
+  }
+  return invalid('engine', settings.engine, `must be ${CiEngineKind.DRONE}: ${settings.engine} is not wired yet`);
+}
