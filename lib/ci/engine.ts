@@ -3,7 +3,7 @@ import { NetworkPeer, SecretValue } from '../core';
 import { BuildEgressOptions } from './build-egress';
 import { BuildNamespaceOptions } from './build-namespace';
 import { PipelineAccess } from './events';
-import { PipelineGrants } from './grants';
+import { PipelineGrants, RouteGrant } from './grants';
 
 /** The CI engines Dockyard deploys. */
 export enum CiEngineKind {
@@ -79,4 +79,12 @@ export interface ICiEngine extends IConstruct {
   addRoute(props: CiRouteProps): void;
   /** An image pull secret for the step images of some repositories' pipelines. */
   addImagePullSecret(id: string, props: CiPullSecretProps): void;
+  /**
+   * The labels a pipeline must carry for the runner or agent that serves it to take it: Drone's `node` (the runner's
+   * labels), Woodpecker's workflow `labels` (the route's agents, so that the pool agent never takes a routed
+   * pipeline).
+   *
+   * @param route the route the pipeline runs under, if any
+   */
+  pipelineLabels(route?: RouteGrant): Readonly<Record<string, string>>;
 }
