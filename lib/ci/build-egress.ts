@@ -68,10 +68,25 @@ export const PRIVATE_IPV4_RANGES: readonly string[] = [
   '169.254.0.0/16',
   // loopback
   '127.0.0.0/8',
+  // Azure's WireServer, a public address on every Azure VM's host that serves the VM's goal state, extension settings
+  // and certificates (Alibaba's metadata endpoint 100.100.100.200 lies in the shared range above)
+  '168.63.129.16/32',
 ];
 
-/** The same for IPv6: unique local addresses (RFC 4193, also AWS's and GCP's metadata endpoints) and link-local. */
-export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10'];
+/** An IPv4 block as the NAT64 well-known prefix 64:ff9b::/96 embeds it (RFC 6052 section 2.2). */
+function nat64(cidr: string): string {
+  const [address, prefix] = cidr.split('/');
+  const [a, b, c, d] = address.split('.').map(Number);
+  const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
+  return `64:ff9b::${hex(a, b)}:${hex(c, d)}/${96 + Number(prefix)}`;
+}
+
+/**
+ * The same for IPv6: unique local addresses (RFC 4193, also AWS's and GCP's metadata endpoints), link-local, the
+ * local-use NAT64 prefix (RFC 8215), and every IPv4 range above as the well-known NAT64 prefix embeds it: on an
+ * IPv6-only cluster with NAT64, 64:ff9b::a9fe:a9fe is the metadata endpoint 169.254.169.254.
+ */
+export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10', '64:ff9b:1::/48', ...PRIVATE_IPV4_RANGES.map(nat64)];
 
 const UDP_TCP_53: readonly NetworkPort[] = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
 

@@ -110,8 +110,12 @@ const PRIVATE_V4: [string, number][] = [
   ['100.64.0.0', 10], // RFC 6598
   ['169.254.0.0', 16], // link-local: cloud metadata
   ['127.0.0.0', 8],
+  ['168.63.129.16', 32], // Azure's WireServer
 ];
 const PRIVATE_V6: [bigint, number][] = [[0xfcn << 120n, 7], [0xfe80n << 112n, 10]];
+/** The NAT64 prefixes: the well-known one (RFC 6052), in which each IPv4 range above is embedded, and local use (RFC 8215). */
+const NAT64_WELL_KNOWN = 0x64ff9bn << 96n;
+const NAT64_LOCAL: [bigint, number] = [0x64ff9b0001n << 80n, 48];
 
 const v4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 const v4Number = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
@@ -127,6 +131,8 @@ describe('build pods reach nothing of the cluster unless declared', () => {
     const denied: [string, Destination][] = [
       ['the metadata endpoint', { ip: '169.254.169.254', port: 80, protocol: 'TCP' }],
       ['the metadata endpoint over IPv6 (AWS)', { ip: 'fd00:ec2::254', port: 80, protocol: 'TCP' }],
+      ['the metadata endpoint through NAT64', { ip: '64:ff9b::a9fe:a9fe', port: 80, protocol: 'TCP' }],
+      ['Azure\'s WireServer', { ip: '168.63.129.16', port: 80, protocol: 'TCP' }],
       ['the API server Service, before translation', { ip: '10.96.0.1', port: 443, protocol: 'TCP' }],
       ['a private API server endpoint', { ip: '172.16.0.10', port: 6443, protocol: 'TCP' }],
       ['a node\'s kubelet', { ip: '192.168.1.10', port: 10250, protocol: 'TCP' }],
@@ -151,6 +157,7 @@ describe('build pods reach nothing of the cluster unless declared', () => {
       ['a public git server over https', { ip: '140.82.121.4', port: 443, protocol: 'TCP' }],
       ['a public git server over ssh', { ip: '140.82.121.4', port: 22, protocol: 'TCP' }],
       ['a public IPv6 registry', { ip: '2606:4700::6810:84e5', port: 443, protocol: 'TCP' }],
+      ['a public IPv4 git server through NAT64', { ip: '64:ff9b::8c52:7904', port: 443, protocol: 'TCP' }],
     ];
     for (const [what, destination] of allowed) {
       expect([what, egressAllowed(objects, source, destination)]).toEqual([what, true]);
@@ -168,6 +175,14 @@ describe('build pods reach nothing of the cluster unless declared', () => {
     const inRange = fc.constantFrom(...PRIVATE_V6).chain(([base, prefix]) =>
       fc.bigInt({ min: 0n, max: (1n << BigInt(128 - prefix)) - 1n }).map((offset) => v6(base + offset)));
     fc.assert(fc.property(fc.constantFrom(...BUILD_NAMESPACES), inRange, anyPort, (ns, ip, port) =>
+      !egressAllowed(objects, { namespace: ns, ...BUILD_POD }, { ip, ...port })));
+  });
+
+  test('no private IPv4 range embedded in a NAT64 prefix, on any port: an IPv6-only cluster reaches IPv4 through it', () => {
+    const embedded = fc.constantFrom(...PRIVATE_V4).chain(([base, prefix]) =>
+      fc.integer({ min: 0, max: 2 ** (32 - prefix) - 1 }).map((offset) => v6(NAT64_WELL_KNOWN + BigInt(v4Number(base) + offset))));
+    const local = fc.bigInt({ min: 0n, max: (1n << 80n) - 1n }).map((offset) => v6(NAT64_LOCAL[0] + offset));
+    fc.assert(fc.property(fc.constantFrom(...BUILD_NAMESPACES), fc.oneof(embedded, local), anyPort, (ns, ip, port) =>
       !egressAllowed(objects, { namespace: ns, ...BUILD_POD }, { ip, ...port })));
   });
 
