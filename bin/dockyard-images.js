@@ -106,6 +106,13 @@ function imagesOf(doc) {
     for (const step of [...list(doc.steps), ...list(doc.services)]) add(step?.image);
     add(doc.clone?.image);
   }
+  // Woodpecker workflows (.woodpecker/*.yaml) have no kind; their steps, services and clone steps are a list or a
+  // map (woodpecker v3.17.0 pipeline/frontend/yaml/types/container_list.go:29-60 accepts both)
+  if (doc.kind === undefined && doc.steps && typeof doc.steps === 'object') {
+    for (const group of [doc.steps, doc.services, doc.clone]) {
+      for (const step of Object.values(group ?? {})) add(step?.image);
+    }
+  }
   return images;
 }
 

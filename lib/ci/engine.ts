@@ -35,14 +35,15 @@ export interface CiRouteProps extends PipelineAccess {
   readonly serviceAccountName?: string;
 }
 
-/** Props of `ICiEngine.addImagePullSecret`. */
-export interface CiPullSecretProps {
+/**
+ * Props of `ICiEngine.addImagePullSecret`: the repositories (and on Drone the events) whose pipelines pull their step
+ * images with it. Pull requests get it only with `allowPullRequests`, as it is a login a fork could print.
+ */
+export interface CiPullSecretProps extends PipelineAccess {
   /** The name pipelines reference it by (Drone's `image_pull_secrets`). */
   readonly name: string;
   /** The Docker config JSON to pull with, e.g. `SecretValue.copyOf(pullSecret.dockerConfig)`. */
   readonly dockerConfig: SecretValue;
-  /** The repositories whose pipelines pull with it. */
-  readonly repos: string[];
 }
 
 /**

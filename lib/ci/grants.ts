@@ -36,6 +36,8 @@ export interface PullSecretGrant {
   readonly name: string;
   /** The repositories, slugs or globs. */
   readonly repos: readonly string[];
+  /** The events. */
+  readonly events: readonly PipelineEvent[];
 }
 
 /**
@@ -80,8 +82,8 @@ export class PipelineGrants {
   }
 
   /** Record a pull secret. */
-  public addPullSecret(name: string, repos: readonly string[]): PullSecretGrant {
-    const grant: PullSecretGrant = { name, repos: [...checkPipelineAccess({ repos: [...repos] }).repos] };
+  public addPullSecret(name: string, access: PipelineAccess): PullSecretGrant {
+    const grant: PullSecretGrant = { name, ...checkPipelineAccess(access) };
     this.pullGrants.set(name, grant);
     return grant;
   }

@@ -5,3 +5,4 @@ export { PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from './build-egress';
 export type { BuildEgressOptions, BuildEgressProps } from './build-egress';
 export type { BuildNamespaceOptions } from './build-namespace';
 export * from './git-provider';
+export * from './pipeline';

@@ -88,8 +88,11 @@ export class DroneCi extends Construct implements ICiEngine {
   }
 
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    this.secretsExtension.addSecret(id, { name: props.name, repos: props.repos, values: { '.dockerconfigjson': props.dockerConfig } });
-    this.grants.addPullSecret(props.name, props.repos);
+    this.secretsExtension.addSecret(id, {
+      name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
+      values: { '.dockerconfigjson': props.dockerConfig },
+    });
+    this.grants.addPullSecret(props.name, props);
   }
 
   /** The runner's labels: Drone sends a pipeline only to a runner whose labels equal its `node` (harness v2.28.2 `scheduler/queue/queue.go:266-276`). */

@@ -167,6 +167,15 @@ spec:
       ['daemonset', 'deployment', 'job', 'pod', 'replicaset', 'statefulset'].map((name) => `reg.example/${name}:1`));
   });
 
+  test('lists the step, service and clone images of Woodpecker workflows, whose steps are a list or a map', () => {
+    // woodpecker v3.17.0 pipeline/frontend/yaml/types/container_list.go:29-60: steps as a map or a sequence
+    const asList = 'when: [{ event: push }]\nsteps:\n  - { name: test, image: reg.example/wp/list:1 }\nservices:\n  - { name: db, image: reg.example/wp/service:1 }\n';
+    const asMap = 'steps:\n  build: { image: reg.example/wp/map:1 }\nclone:\n  git: { image: reg.example/wp/clone:1 }\n';
+    const result = run([tree({ '.woodpecker/a.yaml': asList, '.woodpecker/b.yaml': asMap, 'plain.yaml': 'steps: not-a-workflow\n' })]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n')).toEqual(['reg.example/wp/clone:1', 'reg.example/wp/list:1', 'reg.example/wp/map:1', 'reg.example/wp/service:1']);
+  });
+
   test('merges several file and directory arguments', () => {
     const root = tree(FIXTURES);
     const result = run([path.join(root, 'jobs.yml'), path.join(root, 'examples'), path.join(root, 'nested')]);

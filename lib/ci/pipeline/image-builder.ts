@@ -1,0 +1,133 @@
+import { checkInteger, Image, invalid } from '../../core';
+import { shellQuote } from './shell';
+
+/**
+ * The commit variable both engines set in every step: drone/runner-go v1.12.0 `environ/environ.go:167`
+ * (`CI_COMMIT_SHA`, with `DRONE_COMMIT_SHA`, from `environ.Build`, which drone-runner-kube v1.0.0-rc.5 gives every
+ * step, `engine/compiler/compiler.go:293-300,359`), and Woodpecker v3.17.0
+ * `pipeline/frontend/metadata/environment.go:95`.
+ */
+export const COMMIT_SHA_VARIABLE = 'CI_COMMIT_SHA';
+
+/** A Docker tag (distribution/reference `tag`): a word character, then up to 127 word characters, "." and "-". */
+const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
+
+/** A tag that `Step.buildImage` pushes the image under. */
+export class ImageTag {
+  /** A fixed tag, e.g. `latest` or `1.2.3`. */
+  public static of(tag: string): ImageTag {
+    if (typeof tag !== 'string' || !DOCKER_TAG.test(tag)) {
+      invalid('tag', tag, 'must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"');
+    }
+    return new ImageTag(tag, undefined);
+  }
+
+  /**
+   * The first `length` hex digits of the commit being built, taken at run time from `CI_COMMIT_SHA`, which both
+   * engines set.
+   *
+   * @param length how many hex digits, 7 to 40
+   */
+  public static commitSha(length: number = 8): ImageTag {
+    return new ImageTag(undefined, checkInteger('length', length, 7, 40));
+  }
+
+  private constructor(
+    /** The fixed tag, if any. */
+    private readonly fixed: string | undefined,
+    /** The number of hex digits of the commit, if not fixed. */
+    private readonly shaLength: number | undefined,
+  ) {}
+
+  /** The tag as it reads in errors and comparisons: the fixed tag, or `${CI_COMMIT_SHA:0:<n>}`. */
+  public toString(): string {
+    return this.fixed ?? `\${${COMMIT_SHA_VARIABLE}:0:${this.shaLength}}`;
+  }
+
+  /**
+   * `--destination=<repository>:<tag>` as one shell word. A fixed tag is single-quoted whole; the commit's digits
+   * come from a POSIX `printf '%.<n>s'` of the variable (no `${v:0:n}`, which POSIX sh lacks), double-quoted so the
+   * shell expands it as one word.
+   *
+   * @internal
+   */
+  public _destinationWord(repository: string): string {
+    return this.fixed !== undefined
+      ? shellQuote(`--destination=${repository}:${this.fixed}`)
+      : `${shellQuote(`--destination=${repository}:`)}"$(printf '%.${this.shaLength}s' "$${COMMIT_SHA_VARIABLE}")"`;
+  }
+}
+
+/** What `ImageBuilder` needs to build and push one image. */
+export interface ImageBuildSpec {
+  /** The repository to push to, e.g. `harbor.example.com/apps/demo`. */
+  readonly repository: string;
+  /** The tags. */
+  readonly tags: readonly ImageTag[];
+  /** The build context, relative to the repository's root. */
+  readonly context: string;
+  /** The Dockerfile, relative to the repository's root or to the context. */
+  readonly dockerfile: string;
+  /** The environment variable that holds the Docker config JSON. */
+  readonly dockerConfigVariable: string;
+}
+
+/**
+ * The tool that `Step.buildImage` runs: an image with a shell and a daemonless image builder. The step is a plain
+ * step with commands on either engine, not a plugin, so that it renders the same on both and every argument is
+ * quoted by us.
+ */
+export class ImageBuilder {
+  /**
+   * The default Kaniko image: a `-debug` variant, which has the busybox shell that commands need
+   * (osscontainertools/kaniko v1.28.3 `deploy/Dockerfile:150-161` links `/bin/sh` to `/busybox/sh`). The tag scheme
+   * `v<version>-debug` is the fork's release workflow's (`.github/workflows/images.yaml:54-58,201-203`).
+   * PLACEHOLDER: the pinned fork and tag are being decided separately; this is the one place to change them.
+   */
+  public static readonly KANIKO_IMAGE = Image.of('ghcr.io/osscontainertools/kaniko:v1.28.3-debug');
+
+  /**
+   * Kaniko, from an image that has its executor at `/kaniko/executor` and a shell. It reads registry logins from
+   * `/kaniko/.docker/config.json`: its image sets `DOCKER_CONFIG=/kaniko/.docker/` (osscontainertools/kaniko v1.28.3
+   * `deploy/Dockerfile:82-84`). It resolves relative `--context` and `--dockerfile` against the directory it starts
+   * in, the step's workspace, before anything else (`cmd/executor/cmd/root.go:220-225,540-565`).
+   *
+   * @param image a Kaniko `-debug` image (the plain executor image has no shell)
+   */
+  public static kaniko(image: Image): ImageBuilder {
+    return new ImageBuilder(image, '/kaniko/executor', '/kaniko/.docker/config.json');
+  }
+
+  /** A maintained Kaniko fork, pinned: `ImageBuilder.kaniko(ImageBuilder.KANIKO_IMAGE)`. */
+  public static readonly DEFAULT = ImageBuilder.kaniko(ImageBuilder.KANIKO_IMAGE);
+
+  private constructor(
+    /** The image the step runs. */
+    public readonly image: Image,
+    /** The executor's path in the image. */
+    private readonly executor: string,
+    /** Where the executor reads the Docker config JSON. */
+    private readonly configPath: string,
+  ) {}
+
+  /**
+   * The step's commands: write the Docker config from its variable, then build and push once with every tag.
+   * Every argument is one shell word, quoted (`shellQuote`).
+   *
+   * @internal
+   */
+  public _commands(spec: ImageBuildSpec): string[] {
+    const dir = this.configPath.replace(/\/[^/]*$/, '');
+    return [
+      `mkdir -p ${shellQuote(dir)}`,
+      // printf, not echo: some shells' echo (dash's) interprets backslashes, which JSON may hold
+      `printf '%s' "$${spec.dockerConfigVariable}" > ${shellQuote(this.configPath)}`,
+      [
+        shellQuote(this.executor),
+        shellQuote(`--context=${spec.context}`),
+        shellQuote(`--dockerfile=${spec.dockerfile}`),
+        ...spec.tags.map((t) => t._destinationWord(spec.repository)),
+      ].join(' '),
+    ];
+  }
+}

@@ -1,0 +1,192 @@
+import { IConstruct } from 'constructs';
+import { Images, invalid } from '../../core';
+import { CiEngineKind, ICiEngine } from '../engine';
+import { PipelineEvent } from '../events';
+import { repoMatches, RouteGrant } from '../grants';
+import { Pipeline } from './pipeline';
+import { compare, DeployIdentity, Step } from './step';
+
+/** A step as it renders: checked against the grants, its image relocated, its events those it really runs on. */
+export interface PlannedStep {
+  /** The step. */
+  readonly step: Step;
+  /** The image reference to pull, relocated. */
+  readonly image: string;
+}
+
+/** A pipeline as it renders. */
+export interface PlannedPipeline {
+  /** The pipeline. */
+  readonly pipeline: Pipeline;
+  /** The labels that route it to its runner or agent (`ICiEngine.pipelineLabels`). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The identity its deploy steps run as, if it has any. */
+  readonly identity?: DeployIdentity;
+  /** Its steps. */
+  readonly steps: readonly PlannedStep[];
+}
+
+/**
+ * The events a pipeline or step with `events` really runs on under `kind`. Woodpecker has one `deployment` event
+ * for both promote and rollback (v3.17.0 `pipeline/frontend/metadata/const.go:27`), so a Woodpecker pipeline for
+ * either runs on both.
+ */
+export function effectiveEvents(kind: CiEngineKind, events: readonly PipelineEvent[]): PipelineEvent[] {
+  const deployment = [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK];
+  const widened = kind === CiEngineKind.WOODPECKER && events.some((e) => deployment.includes(e))
+    ? [...events, ...deployment] : [...events];
+  return Object.values(PipelineEvent).filter((e) => widened.includes(e));
+}
+
+const WOODPECKER_DEPLOYMENT_NOTE = ' (Woodpecker runs promote and rollback pipelines alike, on its deployment event)';
+
+function list(values: readonly string[]): string {
+  return values.length === 0 ? 'none' : values.join(', ');
+}
+
+/** `<name> is not among <names>`, or that there are none. */
+function notAmong(name: string, names: Iterable<string>): string {
+  const sorted = [...names].sort(compare);
+  return sorted.length === 0 ? 'it declares none' : `${name} is not among ${sorted.join(', ')}`;
+}
+
+function describeRoute(route: RouteGrant | undefined): string {
+  return route ? `route ${route.name}` : 'no route';
+}
+
+function identityOf(route: RouteGrant): string {
+  return `${route.namespace}/${route.serviceAccountName ?? 'default'}`;
+}
+
+/** Equal label sets, whatever the order of their keys. */
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a).sort(compare);
+  const kb = Object.keys(b).sort(compare);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+/**
+ * Check `pipelines` of `repo` against what `engine` grants, and resolve what they render to. Fails on the first
+ * mismatch with one line naming the pipeline, the step and what is wrong. Images are resolved at `scope`, where
+ * the file is defined, and must come out as the engine's build images do.
+ */
+export function planPipelines(scope: IConstruct, engine: ICiEngine, repo: string, pipelines: readonly Pipeline[]): PlannedPipeline[] {
+  checkDependencies(repo, pipelines);
+  return pipelines.map((p) => planPipeline(scope, engine, repo, p));
+}
+
+function checkDependencies(repo: string, pipelines: readonly Pipeline[]): void {
+  const names = pipelines.map((p) => p.name);
+  const byName = new Map(pipelines.map((p) => [p.name, p]));
+  for (const p of pipelines) {
+    const unknown = p.dependsOn.filter((d) => !byName.has(d));
+    if (unknown.length > 0) {
+      invalid(`pipelines.${p.name}.dependsOn`, p.dependsOn, `must name pipelines of ${repo}: ${unknown.map((u) => JSON.stringify(u)).join(', ')} ` +
+        `${unknown.length === 1 ? 'is' : 'are'} not among ${list(names)}`);
+    }
+  }
+  // a cycle never runs: each engine waits for a dependency that waits in turn
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    if (path.includes(name)) {
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      const first = byName.get(cycle[0])!;
+      invalid(`pipelines.${first.name}.dependsOn`, first.dependsOn, `must not form a cycle: ${cycle.join(' -> ')}`);
+    }
+    if (done.has(name)) return;
+    byName.get(name)!.dependsOn.forEach((d) => visit(d, [...path, name]));
+    done.add(name);
+  };
+  names.forEach((n) => visit(n, []));
+}
+
+function planPipeline(scope: IConstruct, engine: ICiEngine, repo: string, pipeline: Pipeline): PlannedPipeline {
+  const grants = engine.grants;
+  const at = `pipelines.${pipeline.name}`;
+  if (pipeline.steps.length === 0) {
+    invalid(`${at}.steps`, [], 'must hold at least one step: add them with addStep');
+  }
+
+  if (pipeline.pullSecret !== undefined) {
+    const grant = grants.pullSecrets.get(pipeline.pullSecret);
+    if (!grant) {
+      invalid(`${at}.pullSecret`, pipeline.pullSecret,
+        `must name a pull secret the engine declares (addImagePullSecret): ${notAmong(pipeline.pullSecret, grants.pullSecrets.keys())}`);
+    }
+    if (!grant.repos.some((r) => repoMatches(r, repo))) {
+      invalid(`${at}.pullSecret`, pipeline.pullSecret, `must be granted to ${repo}: pull secret ${grant.name} is granted to ${list(grant.repos)}`);
+    }
+    const missing = pipeline.events.find((e) => !grant.events.includes(e));
+    if (missing !== undefined) {
+      invalid(`${at}.pullSecret`, pipeline.pullSecret,
+        `must be granted for every event of the pipeline: pull secret ${grant.name} is not granted for ${missing} (it is for ${list(grant.events)})`);
+    }
+  }
+
+  // one set of labels per pipeline (Drone's node:, Woodpecker's labels:): every event must route to the same
+  const events = effectiveEvents(engine.kind, pipeline.events);
+  const routes = events.map((e) => ({ event: e, route: grants.routesFor(repo, e)[0] }));
+  const labels = routes.map((r) => ({ ...r, labels: engine.pipelineLabels(r.route) }));
+  const other = labels.find((l) => !sameLabels(l.labels, labels[0].labels));
+  if (other) {
+    const first = labels[0];
+    invalid(`${at}.events`, pipeline.events, 'must all run under the same runner labels, as a pipeline names one set: ' +
+      `${first.event} runs under ${describeRoute(first.route)} (${JSON.stringify(first.labels)}), ` +
+      `${other.event} under ${describeRoute(other.route)} (${JSON.stringify(other.labels)}); split the pipeline by event`);
+  }
+
+  const steps = pipeline.steps.map((step) => planStep(scope, engine, repo, pipeline, step));
+  const identity = pipeline.steps.find((s) => s.identity)?.identity;
+  return { pipeline, labels: labels[0].labels, identity, steps };
+}
+
+function planStep(scope: IConstruct, engine: ICiEngine, repo: string, pipeline: Pipeline, step: Step): PlannedStep {
+  const grants = engine.grants;
+  const at = `pipelines.${pipeline.name}.steps.${step.name}`;
+  const declared = step.events ?? pipeline.events;
+  const events = effectiveEvents(engine.kind, declared);
+  const note = (missing: PipelineEvent[]) => (missing.some((e) => !declared.includes(e)) ? WOODPECKER_DEPLOYMENT_NOTE : '');
+
+  // the image as the pipeline's file pulls it must be the image as the engine's own build pods would: both are
+  // pulled in the same build namespaces, with the same pull secrets, from the same mirror
+  const image = Images.resolve(scope, step.image).reference;
+  const platform = Images.resolve(engine, step.image).reference;
+  if (image !== platform) {
+    invalid(`${at}.image`, step.image.reference, `must be relocated as the engine relocates its build images: below ${JSON.stringify(engine.node.path)} ` +
+      `it becomes ${platform}, where the pipelines are defined ${image}; define RepositoryPipelines below the scope of the engine's relocation`);
+  }
+
+  for (const [env, ref] of Object.entries(step.secrets)) {
+    const prop = `${at}.secrets.${env}`;
+    const grant = grants.secrets.get(ref.secretName);
+    if (!grant) {
+      invalid(prop, ref.toString(),
+        `must name a pipeline secret the engine declares (addPipelineSecret): ${notAmong(ref.secretName, grants.secrets.keys())}`);
+    }
+    if (!grant.keys.includes(ref.key)) {
+      invalid(prop, ref.toString(), `must name a key of secret ${grant.name}, which holds ${list(grant.keys)}`);
+    }
+    if (!grant.repos.some((r) => repoMatches(r, repo))) {
+      invalid(prop, ref.toString(), `must be granted to ${repo}: secret ${grant.name} is granted to ${list(grant.repos)}`);
+    }
+    const missing = events.filter((e) => !grant.events.includes(e));
+    if (missing.length > 0) {
+      invalid(prop, ref.toString(), `must be granted for every event the step runs on: secret ${grant.name} is granted for ` +
+        `${list(grant.events)}, not ${missing.join(', ')}${note(missing)}`);
+    }
+  }
+
+  if (step.identity) {
+    const identity = `${step.identity.serviceAccountNamespace}/${step.identity.serviceAccountName}`;
+    for (const event of events) {
+      const route = grants.routesFor(repo, event)[0];
+      const matches = route !== undefined && route.namespace === step.identity.serviceAccountNamespace &&
+        route.serviceAccountName === step.identity.serviceAccountName;
+      if (!matches) {
+        invalid(`${at}.identity`, identity, `must be the identity the platform runs ${repo}'s ${event} pipelines as: ` +
+          `${route ? `route ${route.name} runs them as ${identityOf(route)}` : 'no route covers them (addRoute)'}${note([event])}`);
+      }
+    }
+  }
+  return { step, image };
+}

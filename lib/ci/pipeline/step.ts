@@ -1,0 +1,257 @@
+import { checkDnsLabel, checkDnsSubdomain, checkUniqueList, Image, invalid } from '../../core';
+import { PipelineEvent } from '../events';
+import { ImageBuilder, ImageTag } from './image-builder';
+import { SecretRef } from './secret-ref';
+
+/** Props of `Step.run`. */
+export interface RunStepProps {
+  /** The image the step runs; relocated like the platform's own images at synth. */
+  readonly image: Image;
+  /**
+   * Shell commands, run in order by the image's `/bin/sh`, as written: the engines' own `${…}` substitution never
+   * applies to them (`$` and `\` are escaped for it), so use shell variables such as `$CI_COMMIT_SHA`.
+   */
+  readonly commands: string[];
+  /**
+   * Plain environment variables, by name.
+   *
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * Environment variables whose values come from pipeline secrets, by name.
+   *
+   * @default - none
+   */
+  readonly secrets?: Record<string, SecretRef>;
+  /**
+   * The events the step runs on: a subset of its pipeline's.
+   *
+   * @default - every event of its pipeline
+   */
+  readonly events?: PipelineEvent[];
+}
+
+/**
+ * A deploy identity: the ServiceAccount a deploy step runs as. A `DeployAccess` is one; the platform must route the
+ * repository's pipelines to it (`ICiEngine.addRoute`) for every event the step runs on.
+ */
+export interface DeployIdentity {
+  /** The ServiceAccount's name. */
+  readonly serviceAccountName: string;
+  /** The ServiceAccount's namespace: the build namespace the route runs the pipeline in. */
+  readonly serviceAccountNamespace: string;
+}
+
+/** Props of `Step.deploy`. */
+export interface DeployStepProps extends RunStepProps {
+  /** The identity the step deploys as, e.g. a `DeployAccess`. */
+  readonly identity: DeployIdentity;
+}
+
+/** Props of `Step.buildImage`. */
+export interface BuildImageStepProps {
+  /** The repository to push to, with its registry host, e.g. `harbor.example.com/apps/demo`. */
+  readonly repository: string;
+  /**
+   * The tags to push.
+   *
+   * @default - [ImageTag.commitSha()]: the first 8 hex digits of the commit
+   */
+  readonly tags?: ImageTag[];
+  /**
+   * The build context, relative to the repository's root.
+   *
+   * @default "."
+   */
+  readonly context?: string;
+  /**
+   * The Dockerfile, relative to the repository's root (or, failing that, to the context).
+   *
+   * @default "Dockerfile"
+   */
+  readonly dockerfile?: string;
+  /** The Docker config JSON with a login for the repository's registry. */
+  readonly dockerConfig: SecretRef;
+  /**
+   * The builder.
+   *
+   * @default ImageBuilder.DEFAULT
+   */
+  readonly builder?: ImageBuilder;
+  /**
+   * The events the step runs on: a subset of its pipeline's.
+   *
+   * @default - every event of its pipeline
+   */
+  readonly events?: PipelineEvent[];
+}
+
+/** The variable `Step.buildImage` passes the Docker config JSON in. */
+export const DOCKER_CONFIG_VARIABLE = 'DOCKER_CONFIG_JSON';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Both engines set variables with these prefixes in every step; a step's own would shadow theirs. */
+const RESERVED_ENV_PREFIXES = ['CI_', 'DRONE_'];
+
+/** A step of a `Pipeline`: a container that runs shell commands. */
+export class Step {
+  /** A step that runs `commands` in `image`. */
+  public static run(name: string, props: RunStepProps): Step {
+    return new Step(name, props, undefined);
+  }
+
+  /**
+   * A step that deploys: it runs as `identity`, which the platform must grant the repository for every event the
+   * step runs on. Never on pull requests.
+   */
+  public static deploy(name: string, props: DeployStepProps): Step {
+    const identity = props.identity;
+    if (!identity || typeof identity !== 'object') {
+      invalid('identity', identity, 'must be a deploy identity with serviceAccountName and serviceAccountNamespace, e.g. a DeployAccess');
+    }
+    checkDnsSubdomain('identity.serviceAccountName', identity.serviceAccountName);
+    checkDnsLabel('identity.serviceAccountNamespace', identity.serviceAccountNamespace);
+    if (props.events?.includes(PipelineEvent.PULL_REQUEST)) {
+      invalid('events', props.events, 'must not include pull_request for a deploy step: pull requests may come from forks');
+    }
+    return new Step(name, props, { serviceAccountName: identity.serviceAccountName, serviceAccountNamespace: identity.serviceAccountNamespace });
+  }
+
+  /**
+   * A step that builds an image from the repository's Dockerfile and pushes it, with a daemonless builder: a plain
+   * step on either engine, whose commands write the Docker config from `dockerConfig` where the builder reads it and
+   * run the builder with every argument quoted.
+   */
+  public static buildImage(name: string, props: BuildImageStepProps): Step {
+    const repository = checkRepository(props.repository);
+    const tags = props.tags ?? [ImageTag.commitSha()];
+    checkUniqueList('tags', tags.map((t) => (t instanceof ImageTag ? t.toString() : t)));
+    const context = checkPathArgument('context', props.context ?? '.');
+    const dockerfile = checkPathArgument('dockerfile', props.dockerfile ?? 'Dockerfile');
+    if (!(props.dockerConfig instanceof SecretRef)) {
+      invalid('dockerConfig', props.dockerConfig, 'must be a SecretRef to a Docker config JSON');
+    }
+    const builder = props.builder ?? ImageBuilder.DEFAULT;
+    if (!(builder instanceof ImageBuilder)) {
+      invalid('builder', builder, 'must be an ImageBuilder, e.g. ImageBuilder.kaniko(image)');
+    }
+    return new Step(name, {
+      image: builder.image,
+      commands: builder._commands({ repository, tags, context, dockerfile, dockerConfigVariable: DOCKER_CONFIG_VARIABLE }),
+      secrets: { [DOCKER_CONFIG_VARIABLE]: props.dockerConfig },
+      events: props.events,
+    }, undefined);
+  }
+
+  /** The step's name, unique in its pipeline. */
+  public readonly name: string;
+  /** The image, as given (it is relocated at synth). */
+  public readonly image: Image;
+  /** The shell commands. */
+  public readonly commands: readonly string[];
+  /** The plain environment variables. */
+  public readonly env: Readonly<Record<string, string>>;
+  /** The secret environment variables. */
+  public readonly secrets: Readonly<Record<string, SecretRef>>;
+  /** The events the step runs on, if it names them; otherwise every event of its pipeline. */
+  public readonly events?: readonly PipelineEvent[];
+  /** The identity a deploy step runs as. */
+  public readonly identity?: DeployIdentity;
+
+  private constructor(name: string, props: RunStepProps, identity: DeployIdentity | undefined) {
+    this.name = checkDnsLabel('name', name);
+    if (!(props.image instanceof Image)) {
+      invalid('image', props.image, 'must be an Image, e.g. Image.of("docker.io/library/golang:1.23.4")');
+    }
+    this.image = props.image;
+    this.commands = checkCommands(props.commands);
+    const env = props.env ?? {};
+    const secrets = props.secrets ?? {};
+    for (const [prop, names] of [['env', Object.keys(env)], ['secrets', Object.keys(secrets)]] as const) {
+      names.forEach((n) => checkEnvName(prop, n));
+    }
+    for (const [n, v] of Object.entries(env)) {
+      if (typeof v !== 'string' || v.includes('\0')) {
+        invalid(`env.${n}`, v, 'must be a string without NUL characters');
+      }
+    }
+    for (const [n, ref] of Object.entries(secrets)) {
+      if (!(ref instanceof SecretRef)) {
+        invalid(`secrets.${n}`, ref, 'must be a SecretRef, e.g. SecretRef.of("demo-database", "url")');
+      }
+      if (n in env) {
+        invalid('secrets', Object.keys(secrets), `must not repeat ${JSON.stringify(n)}, which env sets too`);
+      }
+    }
+    // sorted, so that the rendered file does not depend on the order the props were written in
+    this.env = Object.fromEntries(Object.entries(env).sort(([a], [b]) => compare(a, b)));
+    this.secrets = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => compare(a, b)));
+    if (props.events !== undefined) {
+      this.events = [...checkEvents('events', props.events)];
+    }
+    this.identity = identity;
+  }
+}
+
+/** Check a list of events: not empty, no repeats, each a `PipelineEvent`. */
+export function checkEvents(prop: string, events: readonly PipelineEvent[]): readonly PipelineEvent[] {
+  if (!Array.isArray(events)) {
+    invalid(prop, events, 'must be a list of events');
+  }
+  checkUniqueList(prop, events);
+  const known = Object.values(PipelineEvent) as string[];
+  for (const e of events) {
+    if (!known.includes(e)) {
+      invalid(prop, events, `${JSON.stringify(e)} must be one of ${known.join(', ')}`);
+    }
+  }
+  return events;
+}
+
+/** Code-unit order, the same in every locale. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function checkCommands(commands: string[]): readonly string[] {
+  if (!Array.isArray(commands) || commands.length === 0) {
+    invalid('commands', commands, 'must list at least one command');
+  }
+  for (const c of commands) {
+    if (typeof c !== 'string' || c.trim() === '' || c.includes('\0')) {
+      invalid('commands', commands, `${JSON.stringify(c)} must be a command: not blank, without NUL characters`);
+    }
+  }
+  return [...commands];
+}
+
+function checkEnvName(prop: string, name: string): void {
+  if (!ENV_NAME.test(name)) {
+    invalid(prop, name, 'must be an environment variable name: a letter or "_", then letters, digits and "_"');
+  }
+  const reserved = RESERVED_ENV_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
+  if (reserved) {
+    invalid(prop, name, `must not start with ${reserved}: both engines set such variables in every step`);
+  }
+}
+
+function checkRepository(repository: string): string {
+  let image: Image | undefined;
+  try {
+    image = Image.of(`${repository}:tag`);
+  } catch {
+    image = undefined;
+  }
+  if (typeof repository !== 'string' || !image || image.reference !== `${repository}:tag`) {
+    invalid('repository', repository, 'must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"');
+  }
+  return repository;
+}
+
+function checkPathArgument(prop: string, value: string): string {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    invalid(prop, value, 'must be a non-empty path without NUL characters');
+  }
+  return value;
+}
