@@ -7,3 +7,4 @@ export * from './harbor';
 export * from './registry';
 export * from './diagram';
 export * from './team';
+export * from './woodpecker';

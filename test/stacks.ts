@@ -3,13 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_CONFIG } from '../apps/default/config';
+import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../apps/default/config';
 import { defaultStack } from '../apps/default/stack';
 import { digitalOceanCharts } from '../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../apps/digitalocean/config';
 import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
 import { teamsStack } from '../apps/teams/stack';
-import { LocalSecretStore, Secret } from '../lib';
+import { CiEngineKind, LocalSecretStore, Secret } from '../lib';
 
 /** One example stack, synthesized in memory the way its entry point does. */
 export interface ExampleStack {
@@ -46,8 +46,10 @@ export function synthStack(name: string, build: (app: App) => Chart): ExampleSta
 /** How each example stack is built; `imageMirror` relocates every image to an air-gap mirror. */
 const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'default': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, imageMirror }),
+  'default-woodpecker': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, imageMirror }),
   'harbor-do': (app, imageMirror) => harborOnDigitalOcean(app, imageMirror),
   'digitalocean': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror }),
+  'digitalocean-woodpecker': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, imageMirror }),
   'teams': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, imageMirror, teams: 3 }),
 };
 

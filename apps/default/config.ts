@@ -80,6 +80,9 @@ function checkApiServer(value: string): ApiServerEndpoint {
   return { cidr: `${address!.toLowerCase()}/${match[1] ? 128 : 32}`, port };
 }
 
+/** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
+export const WOODPECKER_HOST = 'woodpecker.example.com';
+
 /** The default local secret state file. */
 export const DEFAULT_STATE_PATH = '.dockyard/secrets.json';
 
@@ -118,7 +121,7 @@ const MIRROR_USER = 'a user name without ":", whitespace or control characters, 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'DOCKYARD_CI', default: '`drone`', meaning: 'the CI engine: Drone, or Woodpecker (see [CI engines](#ci-engines-drone-and-woodpecker))', allowed: `one of ${CI_ENGINES.join(', ')}` },
-  { name: 'DOCKYARD_HOST', default: '`drone.example.com`', meaning: 'public host name of the CI server', allowed: HOST_NAME },
+  { name: 'DOCKYARD_HOST', default: '`drone.example.com`, or `woodpecker.example.com`', meaning: 'public host name of the CI server', allowed: HOST_NAME },
   { name: 'DOCKYARD_HARBOR_HOST', default: '`harbor.example.com`', meaning: 'public host name of Harbor', allowed: HOST_NAME },
   {
     name: 'DOCKYARD_GIT_PROVIDER', default: '`github`', meaning: 'the git provider users log in with',
@@ -192,9 +195,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
+  const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
   return {
-    ci: checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci)),
-    host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', DEFAULT_CONFIG.host)),
+    ci,
+    host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host)),
     harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),
     gitProvider: provider,
     gitServer: checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER'),

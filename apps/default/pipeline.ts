@@ -1,66 +1,48 @@
-import { IConstruct } from 'constructs';
-import { Image, Images, toYaml } from '../../lib';
+import { DeployIdentity, Image, Pipeline, PipelineEvent, SecretRef, Step } from '../../lib';
 
 /**
- * The step images of the example pipeline; relocated like the platform's own, so builds pull through Harbor too, or
- * from the air-gap mirror (and are listed in `images.pairs.txt`).
+ * The step images of the example pipelines; relocated like the platform's own, so builds pull through Harbor too, or
+ * from the air-gap mirror (and are listed in `images.pairs.txt`). The image build runs `ImageBuilder.DEFAULT`.
  */
 export const PIPELINE_IMAGES = {
   test: Image.of('docker.io/library/golang:1.23.4'),
-  publish: Image.of('docker.io/plugins/kaniko:1.10.6'),
   migrate: Image.of('docker.io/library/postgres:17.9-bookworm'),
 };
 
+/** The events the demo's pipelines run on, and so the events its route, secrets and deploy identity are granted for. */
+export const DEMO_EVENTS = {
+  build: [PipelineEvent.PUSH, PipelineEvent.TAG],
+  deploy: [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK],
+};
+
 /**
- * The demo repository's `.drone.yml`: it pulls its step images with the `harbor-pull` pipeline secret, pushes
- * with `harbor-push`, and migrates with `demo-database`, none of whose values the repository ever holds.
- *
- * @param runnerLabels the labels of the runner that runs the pipelines: every pipeline gets them as its `node:`,
- * which the server matches exactly against runner labels (harness v2.28.2 `scheduler/queue/queue.go:266-276`)
+ * The demo repository's pipelines, for either engine: `build` tests and pushes an image to Harbor's `apps` project
+ * with `harbor-push`; `deploy` migrates the database with `demo-database` as the deploy identity. Every step image is
+ * pulled with `harbor-pull`. The repository never holds any of those values; `RepositoryPipelines` checks at synth that
+ * the platform grants each of them to the demo for these events.
  */
-export function examplePipeline(scope: IConstruct, harborHost: string, runnerLabels: Readonly<Record<string, string>> = {}): string {
-  const image = (i: Image) => Images.resolve(scope, i).reference;
-  const node = Object.keys(runnerLabels).length > 0 ? { node: { ...runnerLabels } } : {};
-  const secret = (name: string, path: string, key: string) => ({ kind: 'secret', name, get: { path, name: key } });
-  return toYaml([
-    secret('harbor_pull', 'harbor-pull', '.dockerconfigjson'),
-    secret('docker_config', 'harbor-push', 'docker_config'),
-    secret('database_url', 'demo-database', 'url'),
-    {
-      kind: 'pipeline',
-      type: 'kubernetes',
+export function demoPipelines(harborHost: string, deployer: DeployIdentity): Pipeline[] {
+  return [
+    new Pipeline({
       name: 'build',
-      ...node,
-      image_pull_secrets: ['harbor_pull'],
+      events: DEMO_EVENTS.build,
+      pullSecret: 'harbor-pull',
       steps: [
-        { name: 'test', image: image(PIPELINE_IMAGES.test), commands: ['go test ./...'] },
-        {
-          name: 'publish',
-          image: image(PIPELINE_IMAGES.publish),
-          settings: {
-            registry: harborHost,
-            repo: `${harborHost}/apps/demo`,
-            tags: '${DRONE_COMMIT_SHA:0:8}',
-            config: { from_secret: 'docker_config' },
-          },
-          when: { event: ['push', 'tag'] },
-        },
+        Step.run('test', { image: PIPELINE_IMAGES.test, commands: ['go test ./...'] }),
+        Step.buildImage('publish', { repository: `${harborHost}/apps/demo`, dockerConfig: SecretRef.of('harbor-push', 'docker_config') }),
       ],
-    },
-    {
-      kind: 'pipeline',
-      type: 'kubernetes',
-      name: 'migrate',
-      ...node,
-      depends_on: ['build'],
-      image_pull_secrets: ['harbor_pull'],
-      trigger: { event: ['promote'] },
-      steps: [{
-        name: 'migrate',
-        image: image(PIPELINE_IMAGES.migrate),
-        environment: { DATABASE_URL: { from_secret: 'database_url' } },
+    }),
+    new Pipeline({
+      name: 'deploy',
+      events: DEMO_EVENTS.deploy,
+      dependsOn: ['build'],
+      pullSecret: 'harbor-pull',
+      steps: [Step.deploy('migrate', {
+        identity: deployer,
+        image: PIPELINE_IMAGES.migrate,
+        secrets: { DATABASE_URL: SecretRef.of('demo-database', 'url') },
         commands: ['psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f migrations.sql'],
-      }],
-    },
-  ]);
+      })],
+    }),
+  ];
 }

@@ -1,15 +1,17 @@
 import { App } from 'cdk8s';
 import {
-  DeployAccess, DockyardChart, Harbor, HarborExposure, HarborStorage,
-  ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, OutputFile, PipelineEvent, Postgres, ProxyUpstream,
-  PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
+  CiEngineKind, DeployAccess, DockyardChart, Harbor, HarborExposure, HarborStorage,
+  ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
+  PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
 import { ciEngine, oauthCallbackPath, oauthSecretName } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
-import { examplePipeline } from './pipeline';
+import { DEMO_EVENTS, demoPipelines } from './pipeline';
 
 /** The namespaces of the default stack. */
-export const NAMESPACES = { platform: 'dockyard', registry: 'harbor', builds: 'dockyard-builds', deploys: 'dockyard-deploy', app: 'demo' };
+export const NAMESPACES = {
+  platform: 'dockyard', registry: 'harbor', builds: 'dockyard-builds', publish: 'dockyard-publish', deploys: 'dockyard-deploy', app: 'demo',
+};
 
 /**
  * The embedded default stack: everything in-cluster. PostgreSQL, the Drone server, its Kubernetes runner and the
@@ -45,7 +47,10 @@ export interface DefaultPlatformOptions {
 
 /** The default stack, and its shared parts. */
 export function defaultPlatform(app: App, config: DefaultStackConfig, options: DefaultPlatformOptions = {}): DefaultPlatform {
-  const sharedRepos = options.sharedPipelineRepos ?? [`${config.organization}/*`];
+  // Woodpecker routes, and so grants, by exact repository only (WoodpeckerCi): there the platform's push and pull
+  // secrets serve the demo
+  const sharedRepos = options.sharedPipelineRepos
+    ?? [config.ci === CiEngineKind.WOODPECKER ? `${config.organization}/demo` : `${config.organization}/*`];
   const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
   new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
   new Namespace(chart, 'RegistryNamespace', { name: NAMESPACES.registry });
@@ -68,7 +73,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     database: (name) => postgres.addDatabase(name),
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
     buildNamespace: NAMESPACES.builds,
-    extraBuildNamespaces: [NAMESPACES.deploys],
+    extraBuildNamespaces: [NAMESPACES.publish, NAMESPACES.deploys],
   });
 
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
@@ -84,6 +89,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   ci.addPipelineSecret('DemoDatabase', {
     name: 'demo-database',
     repos: [repo],
+    events: DEMO_EVENTS.deploy,
     values: {
       password: SecretValue.copyOf(demoDb.password),
       url: SecretValue.template(`postgres://${demoDb.user}:{password}@${demoDb.host}:${demoDb.port}/${demoDb.databaseName}?sslmode=disable`,
@@ -91,10 +97,12 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     },
   });
   const deployer = new DeployAccess(chart, 'DemoDeploy', { namespace: NAMESPACES.app, serviceAccountNamespace: NAMESPACES.deploys });
-  // the deploy identity for push, tag, promote, rollback, cron and custom builds; pull requests of the demo run in
-  // the build namespace as its `default` ServiceAccount
+  // each of the demo's grant sets in a namespace of its own, as Woodpecker hands a namespace's Secrets to every
+  // pipeline that runs there: builds that push run in dockyard-publish, deploys as the deploy identity in
+  // dockyard-deploy; every other build of the demo (pull requests, cron, custom) in the pool, with neither
+  ci.addRoute({ name: 'demo-build', repos: [repo], events: DEMO_EVENTS.build, namespace: NAMESPACES.publish });
   ci.addRoute({
-    name: 'demo-deploy', repos: [repo], namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
+    name: 'demo-deploy', repos: [repo], events: DEMO_EVENTS.deploy, namespace: NAMESPACES.deploys, serviceAccountName: deployer.serviceAccountName,
   });
 
   // Harbor, whose robot account lets every pipeline of the organisation push to the `apps` project
@@ -148,7 +156,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const pull = new PullSecret(chart, 'PullSecret', {
     credentials: [pullCredential, ...credentials],
     // build pods and the demo app run under their namespaces' default ServiceAccounts
-    namespaces: [NAMESPACES.builds, NAMESPACES.deploys, NAMESPACES.app],
+    namespaces: [NAMESPACES.builds, NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app],
   });
   // and deploy pods under the deploy identity, which Kubernetes gives only its own pull secrets
   deployer.addImagePullSecret(pull.secret);
@@ -159,11 +167,13 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
       credential: pullCredential,
     });
   }
-  new OutputFile(chart, 'ExamplePipeline', { path: 'pipelines/demo.drone.yml', content: () => examplePipeline(chart, harbor.host, ci.pipelineLabels()) });
+  // the demo's pipelines, checked against what the platform grants it, in dist/pipelines/ (.drone.yml, or a
+  // .woodpecker/ folder of workflows)
+  new RepositoryPipelines(chart, 'ExamplePipeline', { engine: ci, repo, pipelines: demoPipelines(harbor.host, deployer) });
   ci.addPipelineSecret('HarborPush', {
     name: 'harbor-push',
     repos: sharedRepos,
-    events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
+    events: DEMO_EVENTS.build,
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
   return { chart, ci, harbor, proxyCache: proxy };

@@ -159,10 +159,15 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   }
   const pull = new PullSecret(chart, 'PullSecret', { credentials, namespaces: ['dockyard-builds'] });
   ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
-  ci.addPipelineSecret('HarborPush', {
-    name: 'harbor-push', repos: [`${config.organization}/*`],
-    values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
-  });
+  const pushLogin = SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]);
+  if (engine === CiEngineKind.DRONE) {
+    // every pipeline of the organisation may push to `library`, through the secrets extension
+    ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: [`${config.organization}/*`], values: { docker_config: pushLogin } });
+  } else {
+    // Woodpecker grants secrets only to exact repositories, each through a route of its own (WoodpeckerCi): the
+    // push login is kept in the platform's namespace, for the routes a user adds (`ci.addRoute`, `ci.addPipelineSecret`)
+    new Secret(chart, 'HarborPush', { name: 'harbor-push', values: { docker_config: pushLogin } });
+  }
 
   if (config.imageMirror) {
     Images.relocate(app, ImageRelocation.registry(config.imageMirror));

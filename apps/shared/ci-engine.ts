@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, invalid, IPostgresDatabase, ISecret,
+  WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
 
@@ -76,5 +77,15 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     });
     return new DroneCi(scope, 'Ci', { server, runner, secretsExtension });
   }
-  return invalid('engine', settings.engine, `must be ${CiEngineKind.DRONE}: ${settings.engine} is not wired yet`);
+  // Woodpecker's WOODPECKER_ORGS and WOODPECKER_ADMIN: members of the organisation log in, the admin administers
+  return new WoodpeckerCi(scope, 'Woodpecker', {
+    host: settings.host,
+    gitProvider,
+    database: settings.database('woodpecker'),
+    orgs: [settings.organization],
+    admins: [settings.admin],
+    ingress: settings.ingress,
+    buildNamespace: settings.buildNamespace,
+    extraBuildNamespaces: settings.extraBuildNamespaces,
+  });
 }

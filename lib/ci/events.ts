@@ -21,6 +21,29 @@ export enum PipelineEvent {
   PULL_REQUEST = 'pull_request',
 }
 
+/**
+ * Woodpecker's name of each event (woodpecker v3.17.0 `pipeline/frontend/metadata/const.go:21-29`, which
+ * `server/model/const.go:26-34` repeats): promote and rollback are both a `deployment`, a custom build is `manual`.
+ */
+const WOODPECKER_EVENT_NAMES: Readonly<Record<PipelineEvent, string>> = {
+  [PipelineEvent.PUSH]: 'push',
+  [PipelineEvent.TAG]: 'tag',
+  [PipelineEvent.PROMOTE]: 'deployment',
+  [PipelineEvent.ROLLBACK]: 'deployment',
+  [PipelineEvent.CRON]: 'cron',
+  [PipelineEvent.CUSTOM]: 'manual',
+  [PipelineEvent.PULL_REQUEST]: 'pull_request',
+};
+
+/** The Woodpecker event of an event, e.g. `deployment` for `PipelineEvent.PROMOTE`. */
+export function woodpeckerEventName(event: PipelineEvent): string {
+  const name = Object.prototype.hasOwnProperty.call(WOODPECKER_EVENT_NAMES, event) ? WOODPECKER_EVENT_NAMES[event] : undefined;
+  if (name === undefined) {
+    invalid('event', event, `must be one of ${Object.values(PipelineEvent).join(', ')}`);
+  }
+  return name;
+}
+
 /** Who may read a pipeline secret, or run under a route. */
 export interface PipelineAccess {
   /** Repository slugs or globs, e.g. `acme/api` or `acme/*`, matched case-insensitively. */

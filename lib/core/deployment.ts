@@ -66,7 +66,9 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
       volumeClaimTemplates: Object.entries(spec.claims).map(([name, claim]) => ({
-        metadata: { name, labels: spec.labels },
+        // the selector's labels only: the API server refuses any change to volumeClaimTemplates, and the full set
+        // carries app.kubernetes.io/version, which every image upgrade changes
+        metadata: { name, labels: spec.selector },
         spec: {
           accessModes: ['ReadWriteOnce'],
           storageClassName: claim.storageClassName,

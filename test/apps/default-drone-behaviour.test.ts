@@ -3,12 +3,13 @@
 import { App } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
-import { examplePipeline } from '../../apps/default/pipeline';
+import { demoPipelines } from '../../apps/default/pipeline';
 import { defaultStack } from '../../apps/default/stack';
-import { registryHost } from '../../lib';
+import { DroneCi, DroneKubeRunner, DroneSecretsExtension, RepositoryPipelines, registryHost, SecretValue } from '../../lib';
+import { droneServer } from '../drone/fixtures';
 import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
 import { EXAMPLE_STACKS } from '../stacks';
-import { container, envOf, find } from '../util';
+import { container, envOf, find, testChart } from '../util';
 
 const stack = EXAMPLE_STACKS.find((s) => s.name === 'default')!.synth();
 const org = DEFAULT_CONFIG.organization;
@@ -53,7 +54,7 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
     for (const p of policies) {
       accounts.add(`${p.metadata?.namespace ?? runner.DRONE_NAMESPACE_DEFAULT}/${p.service_account ?? 'default'}`);
     }
-    expect([...accounts].sort()).toEqual(['dockyard-builds/default', 'dockyard-deploy/deployer']);
+    expect([...accounts].sort()).toEqual(['dockyard-builds/default', 'dockyard-deploy/deployer', 'dockyard-publish/default']);
     // the build pods' own images (clone, placeholder) come from the proxy registry, like the pipeline's steps
     const registry = registryHost(runner.DRONE_IMAGE_CLONE);
     expect(registry).toBe(DEFAULT_CONFIG.harborHost);
@@ -75,15 +76,26 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
     const app = new App();
     const chart = defaultStack(app, DEFAULT_CONFIG);
     const labels = parseRunnerLabels(values(find(chart.toJson(), 'Deployment', 'drone-runner')).DRONE_RUNNER_LABELS);
-    const pipelines = parseAllDocuments(examplePipeline(chart, DEFAULT_CONFIG.harborHost, labels)).map((d) => d.toJS())
-      .filter((d) => d.kind === 'pipeline');
-    expect(pipelines.length).toBeGreaterThan(0);
+    const example = chart.node.findChild('ExamplePipeline') as RepositoryPipelines;
+    const pipelines = example.render().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS())).filter((d) => d.kind === 'pipeline');
+    expect(pipelines.map((p) => p.name)).toEqual(['build', 'deploy']);
     for (const p of pipelines) {
       expect(schedulerRoutes(p.node ?? {}, labels)).toBe(true);
     }
     // a dedicated runner's labels become every pipeline's node:
-    const dedicated = parseAllDocuments(examplePipeline(chart, DEFAULT_CONFIG.harborHost, { pool: 'demo' })).map((d) => d.toJS())
-      .filter((d) => d.kind === 'pipeline');
+    const ciChart = testChart('ci');
+    const server = droneServer(ciChart);
+    const secretsExtension = new DroneSecretsExtension(ciChart, 'DedicatedSecrets');
+    const runner = new DroneKubeRunner(ciChart, 'DedicatedRunner', { server, secretsExtension, labels: { pool: 'demo' }, extraBuildNamespaces: ['deploys'] });
+    const engine = new DroneCi(ciChart, 'DedicatedCi', { server, runner, secretsExtension });
+    engine.addPipelineSecret('Push', { name: 'harbor-push', repos: ['example/*'], values: { docker_config: SecretValue.input('PUSH', 'a login') } });
+    engine.addPipelineSecret('Db', { name: 'demo-database', repos: ['example/demo'], values: { url: SecretValue.input('URL', 'a URL') } });
+    engine.addImagePullSecret('Pull', { name: 'harbor-pull', repos: ['example/*'], dockerConfig: SecretValue.input('PULL', 'a login') });
+    engine.addRoute({ name: 'deploy', repos: ['example/demo'], namespace: 'deploys', serviceAccountName: 'deployer' });
+    const files = new RepositoryPipelines(ciChart, 'Dedicated', {
+      engine, repo: 'example/demo', pipelines: demoPipelines('harbor.example.com', { serviceAccountName: 'deployer', serviceAccountNamespace: 'deploys' }),
+    }).render();
+    const dedicated = files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS())).filter((d) => d.kind === 'pipeline');
     expect(dedicated.every((p) => schedulerRoutes(p.node, { pool: 'demo' }) && !schedulerRoutes(p.node, {}))).toBe(true);
   });
 

@@ -54,7 +54,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     const secrets = parseAllDocuments(first.secrets).map((d) => d.toJS());
     expect(secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual([
       'demo/registry-credentials', 'dockyard-builds/registry-credentials', 'dockyard-deploy/registry-credentials',
-      'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-pull', 'dockyard/harbor-push',
+      'dockyard-publish/registry-credentials', 'dockyard/demo-database', 'dockyard/drone-credentials', 'dockyard/drone-secrets-token', 'dockyard/harbor-pull', 'dockyard/harbor-push',
       'dockyard/postgres-demo', 'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
       'dockyard/registry-credentials',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
@@ -163,7 +163,8 @@ describe('npm run synth: credential continuity end to end', () => {
     // the robot's secret, and the docker configs and node mirror login made from it: nothing else
     expect(changed).toEqual([
       'demo/registry-credentials/.dockerconfigjson', 'dockyard-builds/registry-credentials/.dockerconfigjson',
-      'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard/harbor-pull/.dockerconfigjson',
+      'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard-publish/registry-credentials/.dockerconfigjson',
+      'dockyard/harbor-pull/.dockerconfigjson',
       'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
     ]);
     expect(read('dist/nodes/rke2/registries.local.yaml')).toContain(after['harbor/harbor-robot-puller/secret']);

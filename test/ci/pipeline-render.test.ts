@@ -213,12 +213,12 @@ describe('step images are relocated and listed like the platform\'s own', () => 
     const images = files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS())).flatMap((d) => (d.steps ?? []).map((s: any) => s.image));
     expect([...new Set(images)].sort()).toEqual([
       'mirror.example.com/ci/library/golang:1.23.4', 'mirror.example.com/ci/library/postgres:17.9-bookworm',
-      'mirror.example.com/ci/osscontainertools/kaniko:v1.28.3-debug',
+      'mirror.example.com/ci/martizih/kaniko:v1.28.3-debug',
     ]);
     expect(Images.relocatedPairs(app)).toEqual([
       'docker.io/library/golang:1.23.4 mirror.example.com/ci/library/golang:1.23.4',
       'docker.io/library/postgres:17.9-bookworm mirror.example.com/ci/library/postgres:17.9-bookworm',
-      `${ImageBuilder.KANIKO_IMAGE.reference} mirror.example.com/ci/osscontainertools/kaniko:v1.28.3-debug`,
+      `${ImageBuilder.KANIKO_IMAGE.reference} mirror.example.com/ci/martizih/kaniko:v1.28.3-debug`,
     ]);
   });
 
@@ -226,7 +226,8 @@ describe('step images are relocated and listed like the platform\'s own', () => 
     const { files } = render(DRONE, demoPipelines(), (p) => Images.relocate(p.chart, ImageRelocation.proxyCache('harbor.example.com', 'dockerhub')));
     const steps = parseAllDocuments(files[0].content).map((d) => d.toJS()).filter((d) => d.kind === 'pipeline').flatMap((d) => d.steps);
     expect(steps.map((s: any) => s.image)).toEqual([
-      'harbor.example.com/dockerhub/library/golang:1.23.4', ImageBuilder.KANIKO_IMAGE.reference, 'harbor.example.com/dockerhub/library/postgres:17.9-bookworm',
+      'harbor.example.com/dockerhub/library/golang:1.23.4', 'harbor.example.com/dockerhub/martizih/kaniko:v1.28.3-debug',
+      'harbor.example.com/dockerhub/library/postgres:17.9-bookworm',
     ]);
   });
 

@@ -159,7 +159,7 @@ describe('dockyard-diagram CLI', () => {
     const dir = tempDir({ 'dockyard.k8s.yaml': stack.yaml, 'secrets.local.yaml': secretsYaml });
     const first = await cli([dir]);
     expect(first).toMatchObject({ status: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^dockyard-diagram: wrote .*platform\.dot and .*platform\.svg: 5 namespaces, \d+ workloads/);
+    expect(first.stdout).toMatch(/^dockyard-diagram: wrote .*platform\.dot and .*platform\.svg: 6 namespaces, \d+ workloads/);
     const fileDot = fs.readFileSync(path.join(dir, 'platform.dot'), 'utf8');
     const fileSvg = fs.readFileSync(path.join(dir, 'platform.svg'), 'utf8');
     // the YAML holds the same objects as the stack in memory

@@ -82,7 +82,7 @@ describe('the default stack with teams\' own logins for the same Harbor', () => 
     expect(Object.fromEntries(pullSecretNames.map((n) => [n, where(n)]))).toEqual({
       // its home, Drone's namespace, whose pods pull from Harbor; the listed build, deploy and demo namespaces; and
       // the namespace of the one Dockyard pod that pulls from Harbor where no team is listed
-      'registry-credentials': ['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'shared'],
+      'registry-credentials': ['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'dockyard-publish', 'shared'],
       'team-a-pull': ['team-a', 'team-a-builds'],
       'team-b-pull': ['team-b'],
       'team-c-pull': ['team-c'],
@@ -135,6 +135,7 @@ describe('the default stack with teams\' own logins for the same Harbor', () => 
       'demo': ['registry-credentials'],
       'dockyard-builds': ['registry-credentials'],
       'dockyard-deploy': ['registry-credentials'],
+      'dockyard-publish': ['registry-credentials'],
       'team-a': ['team-a-pull'],
       'team-a-builds': ['team-a-pull'],
       'team-b': ['team-b-pull'],

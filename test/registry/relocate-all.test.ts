@@ -248,7 +248,7 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     expect(Object.keys(auths(pull, '.dockerconfigjson'))).toEqual(['harbor.example.com', 'mirror.example.com']);
     expect(auths(pull, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
     const credentials = withLogin.secrets.filter((s) => s.metadata.name === 'registry-credentials');
-    expect(credentials.map((s) => s.metadata.namespace).sort()).toEqual(['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'harbor']);
+    expect(credentials.map((s) => s.metadata.namespace).sort()).toEqual(['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'dockyard-publish', 'harbor']);
     for (const s of credentials) {
       expect(auths(s, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
     }
@@ -258,7 +258,7 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
       expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     }
     for (const pipeline of withLogin.docs.filter((d) => d.kind === 'pipeline')) {
-      expect(pipeline.image_pull_secrets).toEqual(['harbor_pull']);
+      expect(pipeline.image_pull_secrets).toEqual(['harbor_pull_dockerconfigjson']);
     }
     expect(withLogin.docs.filter((d) => d.kind === 'secret').map((d) => d.get.path)).toContain('harbor-pull');
   });

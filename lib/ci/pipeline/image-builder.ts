@@ -82,9 +82,18 @@ export class ImageBuilder {
    * The default Kaniko image: a `-debug` variant, which has the busybox shell that commands need
    * (osscontainertools/kaniko v1.28.3 `deploy/Dockerfile:150-161` links `/bin/sh` to `/busybox/sh`). The tag scheme
    * `v<version>-debug` is the fork's release workflow's (`.github/workflows/images.yaml:54-58,201-203`).
-   * PLACEHOLDER: the pinned fork and tag are being decided separately; this is the one place to change them.
+   *
+   * Why this builder: Google archived Kaniko on 2025-06-03; osscontainertools/kaniko is its maintained community
+   * fork (a patch release every two weeks; v1.28.3 of 2026-08-13), with public, pinnable, signed images, and the base
+   * of Woodpecker's own Kaniko plugin. It builds without privileges, as root, so build namespaces stay at Pod
+   * Security baseline; BuildKit rootless and Buildah need seccomp and AppArmor unconfined or CAP_SYS_ADMIN, which only
+   * privileged allows. Chainguard's fork publishes no pinnable images without a subscription.
+   *
+   * Pulled from Docker Hub's copy, `martizih/kaniko`, which the fork's release workflow pushes with the same tags
+   * (`images.yaml:206-228`): through Harbor's Docker Hub proxy cache like every other step image, where the
+   * canonical `ghcr.io/osscontainertools/kaniko` would bypass it.
    */
-  public static readonly KANIKO_IMAGE = Image.of('ghcr.io/osscontainertools/kaniko:v1.28.3-debug');
+  public static readonly KANIKO_IMAGE = Image.of('docker.io/martizih/kaniko:v1.28.3-debug');
 
   /**
    * Kaniko, from an image that has its executor at `/kaniko/executor` and a shell. It reads registry logins from

@@ -1,27 +1,13 @@
 import { toYaml } from '../../core/yaml';
-import { PipelineEvent } from '../events';
+import { PipelineEvent, woodpeckerEventName } from '../events';
 import { Pipeline } from './pipeline';
 import { PlannedPipeline } from './plan';
 import { escapeSubstitutionDeep } from './shell';
 import { compare } from './step';
 
-/**
- * Woodpecker's name of each event (v3.17.0 `pipeline/frontend/metadata/const.go:21-29`): promote and rollback are
- * both a `deployment`, a custom build is `manual`.
- */
-const WOODPECKER_EVENTS: Record<PipelineEvent, string> = {
-  [PipelineEvent.PUSH]: 'push',
-  [PipelineEvent.TAG]: 'tag',
-  [PipelineEvent.PROMOTE]: 'deployment',
-  [PipelineEvent.ROLLBACK]: 'deployment',
-  [PipelineEvent.CRON]: 'cron',
-  [PipelineEvent.CUSTOM]: 'manual',
-  [PipelineEvent.PULL_REQUEST]: 'pull_request',
-};
-
 /** `events` as Woodpecker names them, without repeats, in the order of `PipelineEvent`. */
 export function woodpeckerEvents(events: readonly PipelineEvent[]): string[] {
-  return [...new Set(Object.values(PipelineEvent).filter((e) => events.includes(e)).map((e) => WOODPECKER_EVENTS[e]))];
+  return [...new Set(Object.values(PipelineEvent).filter((e) => events.includes(e)).map(woodpeckerEventName))];
 }
 
 /**

@@ -5,8 +5,11 @@ import type { Container, K8sObject, StringMap } from './types';
 
 /** Env names whose value is a secret in itself: any literal is a leak. */
 const SECRET_ENV = /PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY/i;
-/** Names of who logs in, not how: `REGISTRY_CREDENTIAL_USERNAME` is not a secret. */
-const IDENTITY_ENV = /_USER(NAME)?$/i;
+/**
+ * Names of who logs in, not how: `REGISTRY_CREDENTIAL_USERNAME` is not a secret; nor are the names of Secrets and
+ * switches about them (Woodpecker's `WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES` and `..._ALLOW_NATIVE_SECRETS`).
+ */
+const IDENTITY_ENV = /_USER(NAME)?$|_SECRET_NAMES$|_ALLOW_NATIVE_SECRETS$/i;
 /** Env names holding connection strings: leaks only if they embed a literal credential. */
 const CONNECTION_ENV = /DSN|DATASOURCE|_URI$|_URL$/i;
 const SECRET_CONFIG_KEY = /pass(word)?|secret|token|credential|private.?key|api.?key|dsn/i;

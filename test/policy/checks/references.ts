@@ -163,8 +163,19 @@ class ReferenceChecker {
     const selector = obj.kind === 'NetworkPolicy' ? spec?.podSelector : spec?.selector;
     if (obj.kind === 'NetworkPolicy' && (!selector || isEmptySelector(selector))) return []; // {} means every pod
     if (selector && this.podsSelectedBy(ns, selector).length) return [];
+    // a CI engine's build namespace holds the pods its runner or agent creates at run time, which no manifest lists:
+    // Woodpecker's pipeline services, for one (lib/woodpecker/builds.ts)
+    if (obj.kind === 'NetworkPolicy' && isBuildNamespace(this.inventory.get('Namespace', '', ns))) return [];
     return [['refs/selector', `selector ${JSON.stringify(selector ?? null)} matches no pod template in namespace ${ns}`]];
   }
+}
+
+/** The labels that mark a CI engine's build namespace (`DroneKubeRunner.BUILD_NAMESPACE_LABEL`, `WoodpeckerBuildNamespaces.BUILD_NAMESPACE_LABEL`). */
+const BUILD_NAMESPACE_LABELS = ['dockyard.dev/drone-runner', 'dockyard.dev/woodpecker-agent'];
+
+function isBuildNamespace(namespace: K8sObject | undefined): boolean {
+  const labels = namespace?.metadata?.labels ?? {};
+  return BUILD_NAMESPACE_LABELS.some((l) => l in labels);
 }
 
 /** Every cross-object reference must resolve within `objects` (or to something declared external). */

@@ -1,0 +1,314 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
+} from '../core';
+import { statefulSet } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { kube } from '../core/k8s';
+import type { k8s } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
+import { httpGet, probesOf } from '../core/pod';
+import { WoodpeckerBuildNamespaces } from './builds';
+import { renderAgentLabels } from './labels';
+import { IWoodpeckerServer } from './server';
+
+/** The settings of a `WoodpeckerAgent` that a `WoodpeckerCi` lets its caller override for all its agents. */
+export interface WoodpeckerAgentOptions {
+  /**
+   * The agent image.
+   *
+   * @default WoodpeckerAgent.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * Requests and limits of the agent container (not of the pipelines).
+   *
+   * @default - 20m/48Mi requested, 500m/256Mi limit
+   */
+  readonly resources?: Resources;
+  /**
+   * The image of the init container that makes a step's working directory when the step runs as a non-root user
+   * (`WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE`, upstream the moving `busybox:stable-musl`); relocated like the
+   * agent's own.
+   *
+   * @default WoodpeckerAgent.PERMISSION_INIT_IMAGE
+   */
+  readonly permissionInitImage?: Image;
+  /**
+   * How long a stopping agent may take, in seconds. An agent cancels its running workflows on SIGTERM
+   * (`agent/runner.go:106-111`) and deletes their pods, each within `WOODPECKER_BACKEND_K8S_STOP_TIMEOUT` (20 s).
+   *
+   * @default 60
+   */
+  readonly gracePeriodSec?: number;
+  /**
+   * The size of the volume that keeps the agent's ID (`/etc/woodpecker/agent.conf`), so a restarted agent is the
+   * same agent to the server instead of a new one beside a stale one (woodpecker-ci/helm#163).
+   *
+   * @default "1Gi"
+   */
+  readonly configVolumeSize?: string;
+  /**
+   * The StorageClass of that volume.
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly configStorageClassName?: string;
+  /**
+   * The size of each workflow's workspace volume (`WOODPECKER_BACKEND_K8S_VOLUME_SIZE`).
+   *
+   * @default "10G", Woodpecker's default
+   */
+  readonly workspaceSize?: string;
+  /**
+   * The StorageClass of the workspace volumes (`WOODPECKER_BACKEND_K8S_STORAGE_CLASS`).
+   *
+   * @default - the cluster's default StorageClass
+   */
+  readonly workspaceStorageClassName?: string;
+  /**
+   * Whether workspace volumes are ReadWriteMany (`WOODPECKER_BACKEND_K8S_STORAGE_RWX`, Woodpecker's default true).
+   * Most managed clusters' default StorageClass offers only ReadWriteOnce, on which a ReadWriteMany claim stays
+   * Pending; with ReadWriteOnce, steps that run in parallel on different nodes wait for the volume
+   * (woodpecker-ci/woodpecker#3344).
+   *
+   * @default false
+   */
+  readonly workspaceReadWriteMany?: boolean;
+  /**
+   * Whether step pods run with `runAsNonRoot` (`WOODPECKER_BACKEND_K8S_SECCTX_NONROOT`): the kubelet then refuses
+   * every image that runs as root, image builders such as kaniko included. It sets nothing else of the restricted
+   * profile (`pipeline/backend/kubernetes/pod.go:580-648`).
+   *
+   * @default false
+   */
+  readonly runAsNonRoot?: boolean;
+}
+
+/** Props of a `WoodpeckerAgent`. */
+export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
+  /** The server the agent takes pipelines from. */
+  readonly server: IWoodpeckerServer;
+  /** The build namespaces; the agent runs in their agents' namespace, as the ServiceAccount of its backend namespace. */
+  readonly builds: WoodpeckerBuildNamespaces;
+  /**
+   * The name of the StatefulSet and related objects: at most 52 characters.
+   *
+   * @default "woodpecker-agent"
+   */
+  readonly name?: string;
+  /**
+   * The namespace the agent runs pipelines in (`WOODPECKER_BACKEND_K8S_NAMESPACE`): one of the build namespaces.
+   *
+   * @default - the default build namespace
+   */
+  readonly backendNamespace?: string;
+  /**
+   * The agent's labels (`WOODPECKER_AGENT_LABELS`). The agent takes a pipeline only if each of the pipeline's labels
+   * is among them with the same value or `*`, and each of them written `!key` is among the pipeline's with the same
+   * value (`server/scheduler/filter.go:28-87`). The agent's own `repo` is `*` unless set here (`agent.go:234`).
+   *
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * How many workflows the agent runs at once (`WOODPECKER_MAX_WORKFLOWS`).
+   *
+   * @default 1, Woodpecker's default
+   */
+  readonly maxWorkflows?: number;
+  /**
+   * Image pull secrets, in the backend namespace, that every step pod of the agent lists
+   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`); more can be added with `addPullSecretName`.
+   *
+   * @default - none
+   */
+  readonly pullSecretNames?: string[];
+  /**
+   * Let steps read Kubernetes Secrets of the backend namespace by name (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`):
+   * every pipeline the agent takes can then read every Secret there.
+   *
+   * @default false
+   */
+  readonly allowNativeSecrets?: boolean;
+  /**
+   * Let steps pick the ServiceAccount their pod runs as (`WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP`):
+   * any ServiceAccount of the backend namespace.
+   *
+   * @default false
+   */
+  readonly serviceAccountNameAllowFromStep?: boolean;
+}
+
+const HEALTH_PORT = 3000;
+const CONFIG_DIR = '/etc/woodpecker';
+/** A StatefulSet's pods carry `controller-revision-hash: <name>-<hash of up to 10 characters>`, at most 63. */
+const MAX_NAME = 52;
+
+/**
+ * A Woodpecker agent with the Kubernetes backend: it takes pipelines from the server over gRPC and runs each step as a
+ * pod in its backend namespace, as the ServiceAccount that `WoodpeckerBuildNamespaces` binds to exactly the calls the
+ * backend makes there.
+ *
+ * A StatefulSet of one, whose small volume keeps the agent's ID across restarts. It runs as UID/GID 1000 (the image
+ * has no user of its own and needs only its config directory writable), with a read-only root. Its NetworkPolicy
+ * admits nothing in; it reaches the server's gRPC port, which admits it, and the Kubernetes API.
+ */
+export class WoodpeckerAgent extends Construct {
+  /** The default image. */
+  public static readonly IMAGE = Image.of('docker.io/woodpeckerci/woodpecker-agent:v3.17.0');
+  /** The default permission-init image: busybox pinned, instead of Woodpecker's moving `busybox:stable-musl`. */
+  public static readonly PERMISSION_INIT_IMAGE = Image.of('docker.io/library/busybox:1.37.0-musl');
+
+  /** The StatefulSet's name. */
+  public readonly name: string;
+  /** The namespace the agent runs in. */
+  public readonly namespace: string;
+  /** The namespace its pipelines run in. */
+  public readonly backendNamespace: string;
+  /** The agent's labels, as given. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** The agent's pods, as a NetworkPolicy peer. */
+  public readonly peer: NetworkPeer;
+
+  private readonly env: EnvVars;
+  private readonly pullSecretNames = new Set<string>();
+  private nativeSecrets: boolean;
+  private rendered = false;
+
+  public constructor(scope: Construct, id: string, props: WoodpeckerAgentProps) {
+    super(scope, id);
+    const image = props.image ?? WoodpeckerAgent.IMAGE;
+    const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
+    const builds = props.builds;
+    // no version label: the StatefulSet copies its labels into the volume claim template, which Kubernetes never
+    // lets change, so an image upgrade would be refused
+    const { name, namespace, labels, selector, peer } = placement(this, {
+      app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
+    });
+    if (name.length > MAX_NAME) {
+      invalid('name', name, `must be at most ${MAX_NAME} characters: a StatefulSet labels its pods with its name and a hash, in 63`);
+    }
+    this.name = name;
+    this.namespace = namespace;
+    this.peer = peer;
+    this.backendNamespace = props.backendNamespace ?? builds.buildNamespace;
+    const account = builds.serviceAccountName(this.backendNamespace);
+    this.labels = { ...props.labels };
+    (props.pullSecretNames ?? []).forEach((n) => this.addPullSecretName(n));
+    this.nativeSecrets = props.allowNativeSecrets ?? false;
+
+    const env = new EnvVars(namespace);
+    this.env = env;
+    // cmd/agent/core/flags.go:27-32 (default localhost:9000) and :33-43
+    env.value('WOODPECKER_SERVER', props.server.grpcAddress);
+    env.secret('WOODPECKER_AGENT_SECRET', props.server.agentSecret);
+    // flags.go:122-127: "auto-detect" otherwise
+    env.value('WOODPECKER_BACKEND', 'kubernetes');
+    env.value('WOODPECKER_MAX_WORKFLOWS', String(checkInteger('maxWorkflows', props.maxWorkflows ?? 1, 1, 1000)));
+    // flags.go:99-110: the health endpoint's defaults, pinned to the probed port
+    env.value('WOODPECKER_HEALTHCHECK_ADDR', `:${HEALTH_PORT}`);
+    // flags.go:72-77: the agent's ID, kept on the volume (cmd/agent/core/config.go:33-80)
+    env.value('WOODPECKER_AGENT_CONFIG_FILE', `${CONFIG_DIR}/agent.conf`);
+    if (Object.keys(this.labels).length > 0) {
+      env.value('WOODPECKER_AGENT_LABELS', renderAgentLabels(this.labels));
+    }
+    // pipeline/backend/kubernetes/flags.go:22-27
+    env.value('WOODPECKER_BACKEND_K8S_NAMESPACE', this.backendNamespace);
+    const workspaceSize = props.workspaceSize ?? '10G';
+    parseQuantity('workspaceSize', workspaceSize);
+    // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
+    env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
+    if (props.workspaceStorageClassName !== undefined) {
+      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', checkDnsSubdomain('workspaceStorageClassName', props.workspaceStorageClassName));
+    }
+    env.value('WOODPECKER_BACKEND_K8S_STORAGE_RWX', String(props.workspaceReadWriteMany ?? false));
+    // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes
+    // kept for the platform; labels, annotations, node selectors and affinity stay off by default (:58-111)
+    env.value('WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', 'false');
+    if (props.runAsNonRoot) {
+      env.value('WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', 'true');
+    }
+    // flags.go:149-154; the init container is pulled Always (pod.go:322-326), so it must be reachable
+    env.image('WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE', this, initImage);
+    if (props.serviceAccountNameAllowFromStep) {
+      // flags.go:131-136; pod.go:199-202
+      env.value('WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP', 'true');
+    }
+    // what is added later (pull secrets, native secrets) is rendered once the tree is complete: validations run
+    // before any object is resolved (DockyardChart.toJson, cdk8s App._synthChart)
+    this.node.addValidation({ validate: () => { this.renderLate(); return []; } });
+
+    const configSize = props.configVolumeSize ?? '1Gi';
+    parseQuantity('configVolumeSize', configSize);
+    const sts = statefulSet(this, 'Resource', {
+      name, namespace, labels, selector,
+      serviceName: name,
+      claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
+      serviceAccountName: account,
+      automountToken: true,
+      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 60, 0),
+      // the image sets no user (docker/Dockerfile.agent.multiarch); the volume is the group's through fsGroup
+      runAs: { user: 1000, group: 1000 },
+      containers: [{
+        name: 'agent',
+        image,
+        ports: { http: HEALTH_PORT },
+        env,
+        mounts: [{ volume: 'config', path: CONFIG_DIR }],
+        // cmd/agent/core/health.go:35-47: 200 unless a workflow overran its timeout by an hour (agent/state.go:62-73)
+        probes: probesOf(httpGet('/healthz', 'http'), 60),
+        resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),
+      }],
+    });
+    // the image the step pods run, for image lists and mirroring
+    sts.metadata.addAnnotation('dockyard.dev/images', Lazy.any({ produce: () => Images.resolve(this, initImage).reference }));
+    // the StatefulSet's governing Service, headless and without ports: the agent serves nothing but its health check
+    // (the API's field is clusterIP, which kube() renders as written; the generated type spells it clusterIp)
+    kube(this, 'Service', 'Service', { metadata: { name, namespace, labels }, spec: { clusterIP: 'None', selector } as k8s.ServiceSpec });
+    // the agent serves only its health check: admit nothing
+    new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+    props.server.grantGrpc(this.peer);
+  }
+
+  /** Let every step pod of the agent pull with the Secret `name` of the backend namespace. */
+  public addPullSecretName(name: string): void {
+    this.checkOpen('pullSecretNames', name);
+    checkDnsSubdomain('pullSecretNames', name);
+    this.pullSecretNames.add(name);
+  }
+
+  /** Let the agent's steps read Kubernetes Secrets of its backend namespace (see `allowNativeSecrets`). */
+  public allowNativeSecrets(): void {
+    this.checkOpen('allowNativeSecrets', true);
+    this.nativeSecrets = true;
+  }
+
+  /** Whether the agent's steps may read Kubernetes Secrets of its backend namespace. */
+  public get nativeSecretsAllowed(): boolean {
+    return this.nativeSecrets;
+  }
+
+  private checkOpen(prop: string, value: unknown): void {
+    if (this.rendered) {
+      invalid(prop, value, 'must be set before the chart is synthesized');
+    }
+  }
+
+  private renderLate(): void {
+    if (this.rendered) {
+      return;
+    }
+    this.rendered = true;
+    if (this.pullSecretNames.size > 0) {
+      // pipeline/backend/kubernetes/flags.go:117-124, a list split on "," (urfave/cli v3.10.1 flag.go:231-240)
+      this.env.value('WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES', [...checkUniqueList('pullSecretNames', [...this.pullSecretNames])].sort().join(','));
+    }
+    if (this.nativeSecrets) {
+      // flags.go:125-130; secrets.go:52-96
+      this.env.value('WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS', 'true');
+    }
+  }
+}

@@ -1,0 +1,253 @@
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkPort, checkUniqueList, invalid, NetworkPeer, parseQuantity, PodSecurityLevel } from '../core';
+import { kube, quantity } from '../core/k8s';
+import { placement } from '../core/placement';
+import { PolicyRule, serviceAccount } from '../core/rbac';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
+import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
+
+/** The build namespace settings a `WoodpeckerCi` passes through. */
+export interface WoodpeckerBuildOptions {
+  /**
+   * Whether to define the build namespaces, rather than use existing ones. Existing ones lack
+   * `buildNamespaceLabels` unless you set them.
+   *
+   * @default true
+   */
+  readonly createBuildNamespaces?: boolean;
+  /**
+   * The Pod Security level enforced in created build namespaces. Baseline lets image builders such as kaniko run
+   * as root while refusing privileged pods and host access; restricted violations are still warned about. Restricted
+   * refuses every step whose `backend_options.kubernetes.securityContext` does not set a seccomp profile, non-root
+   * and dropped capabilities itself: the backend sets none of them (`pipeline/backend/kubernetes/pod.go:580-733`).
+   *
+   * @default PodSecurityLevel.BASELINE
+   */
+  readonly buildPodSecurity?: PodSecurityLevel;
+  /**
+   * Where build pods may open connections to: DNS and the internet outside the cluster's private ranges, and what
+   * `allowBuildEgress` declares. Pods of one namespace may also reach the pipeline services (`services:`) there.
+   *
+   * @default - the cluster DNS, and the internet without the private, shared and link-local ranges
+   */
+  readonly buildEgress?: BuildEgressProps;
+  /**
+   * The CPU limit of a step that sets none (LimitRange `default`). Woodpecker sets no requests or limits of its own
+   * (`pipeline/backend/kubernetes/pod.go` takes them from the step's `backend_options` only), and a LimitRange
+   * without `defaultRequest` makes the default limit the request too, so this is also what such a step requests.
+   *
+   * @default "1"
+   */
+  readonly buildCpuLimit?: string;
+  /**
+   * The memory limit, and so the request, of a step that sets none (LimitRange `default`).
+   *
+   * @default "2Gi"
+   */
+  readonly buildMemoryLimit?: string;
+  /**
+   * The most CPU any one step may set as its limit (LimitRange `max`); at least `buildCpuLimit`.
+   *
+   * @default "4"
+   */
+  readonly buildMaxCpu?: string;
+  /**
+   * The most memory any one step may set as its limit (LimitRange `max`); at least `buildMemoryLimit`.
+   *
+   * @default "8Gi"
+   */
+  readonly buildMaxMemory?: string;
+}
+
+/** Props of `WoodpeckerBuildNamespaces`. */
+export interface WoodpeckerBuildNamespacesProps extends WoodpeckerBuildOptions {
+  /**
+   * The name of the Roles, RoleBindings, LimitRanges and NetworkPolicies in the build namespaces, and the prefix of
+   * the agents' ServiceAccounts.
+   *
+   * @default "woodpecker-agent"
+   */
+  readonly name?: string;
+  /**
+   * The namespace the agents run in, where their ServiceAccounts live.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The default build namespace, where agents run pipelines unless they say otherwise.
+   *
+   * @default - "<namespace>-builds"
+   */
+  readonly buildNamespace?: string;
+}
+
+/**
+ * The build namespaces of a set of Woodpecker agents (each agent's `WOODPECKER_BACKEND_K8S_NAMESPACE`), with what
+ * every one gets from `BuildNamespace`: the Namespace (unless it exists), a Role with exactly what the Kubernetes
+ * backend calls, a LimitRange, a NetworkPolicy that admits no ingress and only the declared egress, and a `default`
+ * ServiceAccount that mounts no API token.
+ *
+ * The agents that serve one namespace run as one ServiceAccount (`serviceAccountName`), the only subject of that
+ * namespace's RoleBinding, so an agent can act in its own backend namespace and in no other.
+ *
+ * Unlike Drone's, Woodpecker's steps run one pod each, and a pipeline's `services:` are pods the steps reach over
+ * the network through a headless Service (`pipeline/backend/kubernetes/service.go:34-56`): each namespace's pods may
+ * reach its service pods (those with the backend's `service` label, `pod.go:140-142`), and nothing else of it.
+ */
+export class WoodpeckerBuildNamespaces extends Construct {
+  /**
+   * What the v3.17.0 Kubernetes backend calls in its namespace, and nothing more (woodpecker-ci/helm 3.6.5
+   * `charts/woodpecker/charts/agent/templates/role.yaml:46-55` grants the same):
+   *
+   * - pods: create (`pipeline/backend/kubernetes/pod.go:764`), delete (`pod.go:775`), get (`kubernetes.go:352,368`),
+   *   list and watch (the pod informers, `kubernetes.go:336,441`);
+   * - pods/log: get (`kubernetes.go:468-474`);
+   * - persistentvolumeclaims: create and delete (`volume.go:86,96`), the workflow's workspace;
+   * - secrets: create and delete (`secrets.go:291,305,322,360`), a step's secrets and registry logins;
+   * - services: create and delete (`service.go:77,88`), the workflow's headless Service.
+   *
+   * Namespaces are never touched: `WOODPECKER_BACKEND_K8S_NAMESPACE_PER_ORGANIZATION` stays off.
+   */
+  public static readonly AGENT_RULES: readonly PolicyRule[] = Object.freeze([
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims', 'secrets', 'services'], verbs: ['create', 'delete'] },
+  ]);
+  /**
+   * The cluster DNS pods, which build pods may query by default: CoreDNS keeps kube-dns's label `k8s-app: kube-dns`
+   * (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base). Where the DNS pods differ, set
+   * `buildEgress.dns`.
+   */
+  public static readonly CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
+  /** The label key that names the agents' set on its build namespaces. */
+  public static readonly BUILD_NAMESPACE_LABEL = 'dockyard.dev/woodpecker-agent';
+  /** The label key that holds the agents' own namespace on their build namespaces. */
+  public static readonly BUILD_NAMESPACE_AGENT_NAMESPACE_LABEL = 'dockyard.dev/woodpecker-agent-namespace';
+
+  /** The namespace the agents run in. */
+  public readonly namespace: string;
+  /** The default build namespace. */
+  public readonly buildNamespace: string;
+  /** The labels every created build namespace carries. */
+  public readonly buildNamespaceLabels: Readonly<Record<string, string>>;
+  /** Every pod of the created build namespaces, as a NetworkPolicy peer (by `buildNamespaceLabels`). */
+  public readonly buildPeer: NetworkPeer;
+
+  private readonly name: string;
+  private readonly labels: Record<string, string>;
+  private readonly context: BuildNamespaceContext;
+  private readonly scopes = new Map<string, BuildNamespace>();
+  private readonly sharedEgress: BuildEgressRule[] = [];
+
+  public constructor(scope: Construct, id: string, props: WoodpeckerBuildNamespacesProps = {}) {
+    super(scope, id);
+    const { name, namespace, labels } = placement(this, {
+      app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: props.namespace,
+    });
+    this.name = name;
+    this.namespace = namespace;
+    this.labels = labels;
+    this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
+    const limits = { cpu: props.buildCpuLimit ?? '1', memory: props.buildMemoryLimit ?? '2Gi' };
+    const max = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
+    if (parseQuantity('buildMaxCpu', max.cpu) < parseQuantity('buildCpuLimit', limits.cpu)) {
+      invalid('buildMaxCpu', max.cpu, `must be at least buildCpuLimit ${JSON.stringify(limits.cpu)}`);
+    }
+    if (parseQuantity('buildMaxMemory', max.memory) < parseQuantity('buildMemoryLimit', limits.memory)) {
+      invalid('buildMaxMemory', max.memory, `must be at least buildMemoryLimit ${JSON.stringify(limits.memory)}`);
+    }
+    this.buildNamespaceLabels = {
+      [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_LABEL]: name, [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_AGENT_NAMESPACE_LABEL]: namespace,
+    };
+    this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
+    this.context = {
+      name, labels, namespaceLabels: this.buildNamespaceLabels,
+      // replaced per namespace: each namespace's agents have their own ServiceAccount
+      serviceAccount: { name, namespace },
+      rules: WoodpeckerBuildNamespaces.AGENT_RULES,
+      podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE,
+      create: props.createBuildNamespaces ?? true,
+      limits: { cpu: quantity(limits.cpu), memory: quantity(limits.memory) },
+      max,
+      egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
+    };
+    this.addBuildNamespace(this.buildNamespace);
+  }
+
+  /** Every build namespace: the default first, then the others in the order added. */
+  public get buildNamespaces(): readonly string[] {
+    return [...this.scopes.keys()];
+  }
+
+  /**
+   * The ServiceAccount, in the agents' namespace, that the agents serving `namespace` run as: the subject of the
+   * Role there.
+   */
+  public serviceAccountName(namespace: string): string {
+    if (!this.scopes.has(namespace)) {
+      invalid('backendNamespace', namespace, `must be one of the build namespaces: ${this.buildNamespaces.join(', ')}`);
+    }
+    return `${this.name}-${namespace}`;
+  }
+
+  /**
+   * Let agents run pipelines in `namespace` too, with everything a build namespace gets (see the class), the
+   * egress declared for every build namespace included.
+   */
+  public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
+    checkDnsLabel('namespace', namespace);
+    if (namespace === this.namespace) {
+      invalid('namespace', namespace, 'must differ from the agents\' own namespace, so pipelines cannot reach their Secrets');
+    }
+    if (this.scopes.has(namespace)) {
+      invalid('namespace', namespace, `must not already be a build namespace: ${this.buildNamespaces.join(', ')}`);
+    }
+    checkBuildNamespaceOptions(this.context, options);
+    const account = `${this.name}-${namespace}`;
+    serviceAccount(this, `ServiceAccount-${namespace}`, { name: account, namespace: this.namespace, labels: this.labels });
+    const scope = new BuildNamespace(this, namespace, { ...this.context, serviceAccount: { name: account, namespace: this.namespace } }, options);
+    this.scopes.set(namespace, scope);
+    // a pipeline's steps reach its services pod to pod (service.go:34-56): let the namespace's pods connect to its
+    // service pods, which the backend labels `service` (pod.go:140-142; pipelines cannot set pod labels while
+    // WOODPECKER_BACKEND_K8S_POD_LABELS_ALLOW_FROM_STEP is off, pod.go:115-134)
+    scope.allowEgress({ peers: [NetworkPeer.namespace(namespace)], ports: [] });
+    kube(this, `Services-${namespace}`, 'NetworkPolicy', {
+      metadata: { name: `${this.name}-services`, namespace, labels: this.labels },
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'service', operator: 'Exists' }] },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: {} }] }],
+      },
+    });
+    this.sharedEgress.forEach((rule) => scope.allowEgress(rule));
+  }
+
+  /**
+   * Let build pods open TCP connections to `peer` on `ports`, e.g. to an in-cluster git server or registry. The
+   * peer's own NetworkPolicy must admit the build namespaces too (`buildPeer` for all of them).
+   *
+   * @param options `namespaces`: only these build namespaces
+   */
+  public allowBuildEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
+    if (!Array.isArray(ports) || ports.length === 0) {
+      invalid('ports', ports, 'must list at least one port: builds reach only what they need');
+    }
+    checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
+    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
+    if (options.namespaces === undefined) {
+      this.sharedEgress.push(rule);
+      this.scopes.forEach((scope) => scope.allowEgress(rule));
+      return;
+    }
+    if (options.namespaces.length === 0) {
+      invalid('namespaces', options.namespaces, 'must not be empty: leave it out for every build namespace');
+    }
+    for (const ns of checkUniqueList('namespaces', options.namespaces)) {
+      if (!this.scopes.has(ns)) {
+        invalid('namespaces', ns, `must be one of the build namespaces: ${this.buildNamespaces.join(', ')}`);
+      }
+    }
+    options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));
+  }
+}

@@ -1,0 +1,309 @@
+import { Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import {
+  checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
+  SecretKey, SecretValue, ServiceExposure,
+} from '../core';
+import { deployment } from '../core/deployment';
+import { EnvVars } from '../core/env';
+import { intOrString, kube } from '../core/k8s';
+import { PodFirewall } from '../core/network';
+import { placement } from '../core/placement';
+import { httpGet, probesOf } from '../core/pod';
+import { serviceAccount } from '../core/rbac';
+import { GitProvider } from '../ci/git-provider';
+import { IPostgresDatabase } from '../postgres';
+import { bindDatabase, DEFAULT_MAX_CONNECTIONS } from './datasource';
+import { bindForge, forgeName } from './forge';
+
+/** A Woodpecker server, as agents and other clients see it. */
+export interface IWoodpeckerServer extends IConstruct {
+  /** The namespace the server runs in. */
+  readonly namespace: string;
+  /** The public URL of the web UI (`WOODPECKER_HOST`). */
+  readonly url: string;
+  /** `host:port` of the server's gRPC port, for agents' `WOODPECKER_SERVER`. */
+  readonly grpcAddress: string;
+  /** The secret agents authenticate with (`WOODPECKER_AGENT_SECRET`). */
+  readonly agentSecret: SecretKey;
+  /** The server's pods, as a NetworkPolicy peer. */
+  readonly peer: NetworkPeer;
+  /**
+   * Admit `peer` to the server's gRPC port, 9000, and to nothing else: for agents. The port hands out pipelines,
+   * with their secrets, to whoever holds the agent secret, so no one else is admitted.
+   */
+  grantGrpc(peer: NetworkPeer): void;
+  /**
+   * Admit `peer` to the server's HTTP port, 8000, which serves the web UI, the API and webhooks: for in-cluster
+   * clients. Build pods are not admitted: they clone from the git provider and reach Woodpecker, if at all, at its
+   * public URL.
+   */
+  grantConnect(peer: NetworkPeer): void;
+}
+
+/** The scheme users reach Woodpecker's web UI with. */
+export enum WoodpeckerProtocol {
+  /** The default: users and webhooks reach the server over TLS. */
+  HTTPS = 'https',
+  /** Only for local trials: cookies and OAuth then travel unencrypted. */
+  HTTP = 'http',
+}
+
+/** The settings of a `WoodpeckerServer` that a `WoodpeckerCi` lets its caller override. */
+export interface WoodpeckerServerOptions {
+  /**
+   * The name of the Deployment, Service and related objects.
+   *
+   * @default "woodpecker"
+   */
+  readonly name?: string;
+  /**
+   * The server image.
+   *
+   * @default WoodpeckerServer.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * Requests and limits of the server container.
+   *
+   * @default - 100m/128Mi requested, 1 CPU/512Mi limit
+   */
+  readonly resources?: Resources;
+  /**
+   * The secret agents authenticate with.
+   *
+   * @default - generated once: 64 random hex characters
+   */
+  readonly agentSecret?: SecretKey;
+  /**
+   * The key that signs the gRPC tokens agents hold. Fixed, so that a restarted server keeps its agents: without it
+   * Woodpecker makes a new one on every start (`cmd/server/setup.go:133-139`).
+   *
+   * @default - generated once: 64 random hex characters
+   */
+  readonly grpcSecret?: SecretKey;
+  /**
+   * The most connections Woodpecker opens to its database (`WOODPECKER_DATABASE_MAX_CONNECTIONS`, Woodpecker's
+   * default 100). At most the database's `connectionLimit`.
+   *
+   * @default - the database's `connectionLimit`, or 20 when it has none
+   */
+  readonly maxConnections?: number;
+  /**
+   * The image that clones the repository in every pipeline (`WOODPECKER_DEFAULT_CLONE_PLUGIN`); relocated like the
+   * server's own. Woodpecker trusts it with the git credentials (`cmd/server/setup.go:200-202`).
+   *
+   * @default WoodpeckerServer.CLONE_IMAGE
+   */
+  readonly cloneImage?: Image;
+}
+
+/** Props of a `WoodpeckerServer`. */
+export interface WoodpeckerServerProps extends WoodpeckerServerOptions {
+  /** The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. */
+  readonly host: string;
+  /**
+   * The scheme of the public URL.
+   *
+   * @default WoodpeckerProtocol.HTTPS
+   */
+  readonly protocol?: WoodpeckerProtocol;
+  /** The git provider (Woodpecker's forge) users log in with. */
+  readonly gitProvider: GitProvider;
+  /** The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). */
+  readonly database: IPostgresDatabase;
+  /**
+   * The namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Git provider logins that are admins (`WOODPECKER_ADMIN`); they may log in even with closed registration.
+   *
+   * @default - none: make an admin in the database, or open registration
+   */
+  readonly admins?: string[];
+  /**
+   * Only members of these organisations may log in (`WOODPECKER_ORGS`), admins included
+   * (`server/api/login.go:138-163`).
+   *
+   * @default - no organisation filter
+   */
+  readonly orgs?: string[];
+  /**
+   * Whether users may register themselves on first login (`WOODPECKER_OPEN`); otherwise only admins are created on
+   * login (`server/api/login.go:189-195`) and admins add everyone else.
+   *
+   * @default false
+   */
+  readonly open?: boolean;
+  /**
+   * How users and git provider webhooks reach the server: `ServiceExposure.ingress(...)` or
+   * `ServiceExposure.httpRoute(...)`, for `host` (without its port) and every path, to the Service's port 8000.
+   * The server's NetworkPolicy admits the ingress controller's namespace or the Gateway's pods to port 8000 only;
+   * the gRPC port stays for agents.
+   *
+   * @default - not exposed: route to the Service yourself
+   */
+  readonly exposure?: ServiceExposure;
+  /**
+   * Expose the web UI through an Ingress: the same as `exposure: ServiceExposure.ingress(ingress)`.
+   *
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
+}
+
+const HTTP_PORT = 8000;
+const GRPC_PORT = 9000;
+
+/**
+ * The Woodpecker CI server: one replica of the rootless image, state in PostgreSQL, every credential from a Secret.
+ *
+ * Port 8000 serves the web UI, API and webhooks; port 9000 serves agents over gRPC (plain HTTP/2, so its Service
+ * port says `appProtocol: kubernetes.io/h2c`) and admits only peers granted with `grantGrpc`. The replica count is
+ * fixed at 1 with the Recreate strategy: the server keeps its queue in memory (`cmd/server/setup.go:109-114`).
+ * The admin UI's version check, which fetches woodpecker-ci.org from admins' browsers, and agents registered by
+ * users, which would bypass Dockyard's agents, are off.
+ */
+export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
+  /** The default image: the rootless server, which runs as UID/GID 1000 (`docker/Dockerfile.server.multiarch.rootless`). */
+  public static readonly IMAGE = Image.of('docker.io/woodpeckerci/woodpecker-server:v3.17.0');
+  /** The default clone image, Woodpecker v3.17.0's own default (`shared/constant/constant.go:30`), pinned here to be relocated. */
+  public static readonly CLONE_IMAGE = Image.of('docker.io/woodpeckerci/plugin-git:2.9.2');
+  /** The connection pool size when neither `maxConnections` nor the database's `connectionLimit` is set. */
+  public static readonly DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_CONNECTIONS;
+
+  /** The namespace the server runs in. */
+  public readonly namespace: string;
+  /** The public URL of the web UI. */
+  public readonly url: string;
+  /** `<service>.<namespace>.svc:9000`, for agents. */
+  public readonly grpcAddress: string;
+  /** The secret agents authenticate with. */
+  public readonly agentSecret: SecretKey;
+  /** The server's pods, as a NetworkPolicy peer. */
+  public readonly peer: NetworkPeer;
+  /** The Service's name. */
+  public readonly serviceName: string;
+  /** The TLS Secret of the Ingress, if it has one (never for an HTTPRoute: TLS terminates at the Gateway). */
+  public readonly tlsSecretName?: string;
+
+  private readonly firewall: PodFirewall;
+
+  public constructor(scope: Construct, id: string, props: WoodpeckerServerProps) {
+    super(scope, id);
+    const image = props.image ?? WoodpeckerServer.IMAGE;
+    const cloneImage = props.cloneImage ?? WoodpeckerServer.CLONE_IMAGE;
+    const { name, namespace, labels, selector, peer } = placement(this, {
+      app: 'woodpecker', component: 'server', name: props.name, defaultName: 'woodpecker', namespace: props.namespace, version: image.tag,
+    });
+    this.namespace = namespace;
+    this.peer = peer;
+    this.serviceName = name;
+    this.grpcAddress = `${name}.${namespace}.svc:${GRPC_PORT}`;
+    const host = checkHostname('host', props.host, { allowPort: true });
+    // checked for JavaScript callers, who may pass Drone's ServerProtocol, whose values are the same
+    const protocol = checkOneOf('protocol', props.protocol ?? WoodpeckerProtocol.HTTPS, Object.values(WoodpeckerProtocol));
+    this.url = `${protocol}://${host}`;
+
+    const generated = new Secret(this, 'Secrets', {
+      name: `${name}-credentials`,
+      namespace,
+      values: { 'agent-secret': SecretValue.hex(64), 'grpc-secret': SecretValue.hex(64) },
+    });
+    this.agentSecret = props.agentSecret ?? generated.key('agent-secret');
+
+    const env = new EnvVars(namespace);
+    // cmd/server/flags.go:66-70, checked for "<scheme>://" at start (cmd/server/server.go:83-93)
+    env.value('WOODPECKER_HOST', this.url);
+    // cmd/server/flags.go:71-76 and :119-124, the defaults, pinned to the ports the Service targets
+    env.value('WOODPECKER_SERVER_ADDR', `:${HTTP_PORT}`);
+    env.value('WOODPECKER_GRPC_ADDR', `:${GRPC_PORT}`);
+    env.secret('WOODPECKER_AGENT_SECRET', this.agentSecret);
+    env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated.key('grpc-secret'));
+    const database = bindDatabase(this, env, { name, namespace, database: props.database, maxConnections: props.maxConnections });
+    bindForge(env, props.gitProvider);
+    const forge = forgeName(props.gitProvider);
+    if (props.admins !== undefined) {
+      checkUniqueList('admins', props.admins).forEach((a) => checkGitAccount('admins', a, forge, 'user'));
+      env.value('WOODPECKER_ADMIN', props.admins.join(','));
+    }
+    if (props.orgs !== undefined) {
+      checkUniqueList('orgs', props.orgs).forEach((o) => checkGitAccount('orgs', o, forge, 'organization'));
+      env.value('WOODPECKER_ORGS', props.orgs.join(','));
+    }
+    if (props.open !== undefined && typeof props.open !== 'boolean') {
+      invalid('open', props.open, 'must be true or false');
+    }
+    env.value('WOODPECKER_OPEN', String(props.open ?? false));
+    // cmd/server/flags.go:413-417: the admin UI otherwise fetches https://woodpecker-ci.org/version.json
+    // (web/src/compositions/useVersion.ts:24,47)
+    env.value('WOODPECKER_DISABLE_VERSION_CHECK', 'true');
+    // cmd/server/flags.go:290-294: agents registered by users with their own tokens
+    env.value('WOODPECKER_DISABLE_USER_AGENT_REGISTRATION', 'true');
+    // cmd/server/flags.go:204-210; setup.go:200-202 adds it to the plugins trusted with git credentials, so a
+    // relocated reference clones private repositories too
+    env.image('WOODPECKER_DEFAULT_CLONE_PLUGIN', this, cloneImage);
+
+    serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
+    deployment(this, 'Resource', {
+      name, namespace, labels, selector, recreate: true,
+      // the image pipelines clone with, for image lists and mirroring
+      annotations: { 'dockyard.dev/images': Lazy.any({ produce: () => Images.resolve(this, cloneImage).reference }) },
+      serviceAccountName: name,
+      // the rootless image's user (docker/Dockerfile.server.multiarch.rootless:3-4,24)
+      runAs: { user: 1000, group: 1000 },
+      containers: [{
+        name: 'server',
+        image,
+        ports: { http: HTTP_PORT, grpc: GRPC_PORT },
+        env,
+        // nothing else is writable: with PostgreSQL and the database log store the server writes no file (its only
+        // writes are the file log store and the sqlite database, server/services/log/file/file.go:46 and
+        // cmd/server/setup.go:72-76), so the read-only root needs no volume
+        mounts: database.mounts.length > 0 ? database.mounts : undefined,
+        // server/router/router.go:69 and server/api/z.go:37-43: 204 once the database answers a ping
+        probes: probesOf(httpGet('/healthz', 'http')),
+        resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+      }],
+      volumes: database.volumes.length > 0 ? database.volumes : undefined,
+    });
+    kube(this, 'Service', 'Service', {
+      metadata: { name, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'http', port: HTTP_PORT, targetPort: intOrString('http'), protocol: 'TCP' },
+          // gRPC over cleartext HTTP/2, for proxies and meshes that would otherwise speak HTTP/1.1 to it
+          // (woodpecker-ci/helm#473)
+          { name: 'grpc', port: GRPC_PORT, targetPort: intOrString('grpc'), protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+        ],
+      },
+    });
+
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+    props.database.grantConnect(this.peer);
+    if (props.exposure && props.ingress) {
+      invalid('ingress', props.ingress, 'must not be set together with exposure: use exposure alone');
+    }
+    const exposure = props.exposure ?? (props.ingress && ServiceExposure.ingress(props.ingress));
+    if (exposure) {
+      this.tlsSecretName = exposure._render(this, {
+        name, namespace, labels, host: host.replace(/:\d+$/, ''),
+        backends: [{ serviceName: name, portName: 'http', port: HTTP_PORT, paths: ['/'] }],
+      });
+      this.firewall.allow(exposure.proxyPeer, HTTP_PORT);
+    }
+  }
+
+  public grantGrpc(peer: NetworkPeer): void {
+    this.firewall.allow(peer, GRPC_PORT);
+  }
+
+  public grantConnect(peer: NetworkPeer): void {
+    this.firewall.allow(peer, HTTP_PORT);
+  }
+}

@@ -1,0 +1,415 @@
+import { Construct } from 'constructs';
+import { checkDnsLabel, IngressOptions, invalid, NetworkPeer, Secret, ServiceExposure } from '../core';
+import { BuildEgressOptions } from '../ci/build-egress';
+import { BuildNamespaceOptions } from '../ci/build-namespace';
+import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
+import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent } from '../ci/events';
+import { GitProvider } from '../ci/git-provider';
+import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
+import { IPostgresDatabase } from '../postgres';
+import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
+import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
+import { woodpeckerEventOf, woodpeckerEventsOf } from './events';
+import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
+import { pairKey, RoutedPair, routeAgentName } from './routes';
+import { WoodpeckerProtocol, WoodpeckerServer, WoodpeckerServerOptions } from './server';
+
+/** Props of a `WoodpeckerCi`. */
+export interface WoodpeckerCiProps extends WoodpeckerBuildOptions {
+  /** The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. */
+  readonly host: string;
+  /**
+   * The scheme of the public URL.
+   *
+   * @default WoodpeckerProtocol.HTTPS
+   */
+  readonly protocol?: WoodpeckerProtocol;
+  /** The git provider users log in with. */
+  readonly gitProvider: GitProvider;
+  /** The PostgreSQL database Woodpecker stores its state in, e.g. `postgres.addDatabase('woodpecker')`. */
+  readonly database: IPostgresDatabase;
+  /**
+   * Git provider logins that are admins (`WOODPECKER_ADMIN`).
+   *
+   * @default - none
+   */
+  readonly admins?: string[];
+  /**
+   * Only members of these organisations may log in (`WOODPECKER_ORGS`).
+   *
+   * @default - no organisation filter
+   */
+  readonly orgs?: string[];
+  /**
+   * Whether users may register themselves on first login (`WOODPECKER_OPEN`).
+   *
+   * @default false
+   */
+  readonly open?: boolean;
+  /**
+   * How users and webhooks reach the server (see `WoodpeckerServerProps.exposure`).
+   *
+   * @default - not exposed
+   */
+  readonly exposure?: ServiceExposure;
+  /**
+   * Expose the web UI through an Ingress: the same as `exposure: ServiceExposure.ingress(ingress)`.
+   *
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
+  /**
+   * The namespace of the server and the agents.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Where pipelines run that no route claims: the pool agent's backend namespace.
+   *
+   * @default - "<namespace>-builds"
+   */
+  readonly buildNamespace?: string;
+  /**
+   * Further build namespaces, e.g. for routes; the same as calling `addBuildNamespace` for each.
+   *
+   * @default - none
+   */
+  readonly extraBuildNamespaces?: string[];
+  /**
+   * How many workflows the pool agent runs at once; each route's agents run one at a time.
+   *
+   * @default 10
+   */
+  readonly capacity?: number;
+  /**
+   * Settings of the server.
+   *
+   * @default - the server's defaults, named "woodpecker"
+   */
+  readonly server?: WoodpeckerServerOptions;
+  /**
+   * Settings of every agent: the pool agent and the routes' agents.
+   *
+   * @default - the agents' defaults
+   */
+  readonly agent?: WoodpeckerAgentOptions;
+}
+
+/** A pipeline secret as the engine places it. */
+interface PlacedSecret {
+  readonly name: string;
+  readonly secret: Secret;
+  readonly repos: readonly string[];
+  /** The Woodpecker events. */
+  readonly events: readonly string[];
+}
+
+/** A pull secret, in every build namespace. */
+interface PlacedPullSecret {
+  readonly name: string;
+  readonly secret: Secret;
+  /** The repositories the caller granted it to, slugs or globs. */
+  readonly repos: readonly string[];
+  /** The events the caller granted it to. */
+  readonly events: readonly PipelineEvent[];
+  /** Those events as Woodpecker names them. */
+  readonly woodpeckerEvents: readonly string[];
+}
+
+/** A route's agent. */
+interface RouteAgent extends RoutedPair {
+  readonly agent: WoodpeckerAgent;
+}
+
+/**
+ * Woodpecker CI as a Dockyard CI engine: the server, a pool agent for every pipeline no route claims, and one agent
+ * per repository and event of each route.
+ *
+ * Routing rests on labels that pipelines cannot forge. The server sets each task's `repo` to the repository's full
+ * name and `woodpecker-ci.org/event` to its event, over whatever the pipeline says (`server/model/task.go:57-66`,
+ * `pipeline/frontend/builder/builder.go:187-206`), and an agent takes a task only if each of the task's labels
+ * (the internal ones aside) is among the agent's with the same value or `*`, and each agent label written `!key`
+ * is on the task with the same value (`server/scheduler/filter.go:28-87`). So a route's agent carries
+ * `repo=<repository>`, `dockyard.dev/route=<route>` and `!woodpecker-ci.org/event=<event>`, and runs in the route's
+ * namespace; the route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent
+ * lacks, so it never takes them, and another repository's or event's pipeline never matches the route's agents.
+ *
+ * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
+ * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). Pull secrets are in every
+ * build namespace and listed by every agent, so on Woodpecker they serve every pipeline.
+ */
+export class WoodpeckerCi extends Construct implements ICiEngine {
+  /** The pipeline label that routes a pipeline to a route's agents. */
+  public static readonly ROUTE_LABEL = ROUTE_LABEL;
+
+  /** The Woodpecker name of a Dockyard event, for pipelines' `when: event:`: promote and rollback are `deployment`. */
+  public static eventName(event: PipelineEvent): string {
+    return woodpeckerEventOf(event);
+  }
+
+  /** Which engine. */
+  public readonly kind = CiEngineKind.WOODPECKER;
+  /** The public URL of the web UI. */
+  public readonly url: string;
+  /** The namespace of the server and the agents. */
+  public readonly namespace: string;
+  /** The default build namespace. */
+  public readonly buildNamespace: string;
+  /** What the engine grants pipelines. */
+  public readonly grants = new PipelineGrants();
+  /** The server. */
+  public readonly server: WoodpeckerServer;
+  /** The build namespaces and the agents' access to them. */
+  public readonly builds: WoodpeckerBuildNamespaces;
+  /** The pool agent, which runs every pipeline no route claims in the default build namespace. */
+  public readonly poolAgent: WoodpeckerAgent;
+
+  private readonly agentOptions: WoodpeckerAgentOptions;
+  private readonly routeScope: Construct;
+  private readonly secretScope: Construct;
+  private readonly routeAgents: RouteAgent[] = [];
+  private readonly secrets: PlacedSecret[] = [];
+  private readonly pullSecrets: PlacedPullSecret[] = [];
+  private finalized = false;
+
+  public constructor(scope: Construct, id: string, props: WoodpeckerCiProps) {
+    super(scope, id);
+    this.server = new WoodpeckerServer(this, 'Server', {
+      ...props.server,
+      host: props.host, protocol: props.protocol, gitProvider: props.gitProvider, database: props.database, namespace: props.namespace,
+      admins: props.admins, orgs: props.orgs, open: props.open, exposure: props.exposure, ingress: props.ingress,
+    });
+    this.url = this.server.url;
+    this.namespace = this.server.namespace;
+    this.builds = new WoodpeckerBuildNamespaces(this, 'Builds', {
+      name: `${this.server.serviceName}-agent`, namespace: this.namespace, buildNamespace: props.buildNamespace,
+      createBuildNamespaces: props.createBuildNamespaces, buildPodSecurity: props.buildPodSecurity, buildEgress: props.buildEgress,
+      buildCpuLimit: props.buildCpuLimit, buildMemoryLimit: props.buildMemoryLimit, buildMaxCpu: props.buildMaxCpu, buildMaxMemory: props.buildMaxMemory,
+    });
+    this.buildNamespace = this.builds.buildNamespace;
+    (props.extraBuildNamespaces ?? []).forEach((ns) => this.builds.addBuildNamespace(checkDnsLabel('extraBuildNamespaces', ns)));
+    this.agentOptions = { ...props.agent };
+    this.poolAgent = new WoodpeckerAgent(this, 'Agent', {
+      ...this.agentOptions, server: this.server, builds: this.builds, name: `${this.server.serviceName}-agent`,
+      // every repository, as the agent's default is (cmd/agent/core/agent.go:234), said explicitly; no route label,
+      // so it never takes a routed pipeline
+      labels: { [REPO_LABEL]: '*' },
+      maxWorkflows: props.capacity ?? 10,
+    });
+    this.routeScope = new Construct(this, 'Routes');
+    this.secretScope = new Construct(this, 'Secrets');
+    // routes and secrets may come in any order: they are placed, and checked against each other, once the tree is
+    // complete (validations run before any object is resolved), before the agents render their environments
+    this.node.addValidation({ validate: () => { this.finalize(); return []; } });
+  }
+
+  /** Every build namespace, the default first. */
+  public get buildNamespaces(): readonly string[] {
+    return this.builds.buildNamespaces;
+  }
+
+  /** The labels every created build namespace carries. */
+  public get buildNamespaceLabels(): Readonly<Record<string, string>> {
+    return this.builds.buildNamespaceLabels;
+  }
+
+  /** Every pod of the created build namespaces, as a NetworkPolicy peer. */
+  public get buildPeer(): NetworkPeer {
+    return this.builds.buildPeer;
+  }
+
+  /** Let pipelines run in `namespace` too (see `WoodpeckerBuildNamespaces.addBuildNamespace`); routes may then use it. */
+  public addBuildNamespace(namespace: string, options?: BuildNamespaceOptions): void {
+    this.checkOpen('namespace', namespace);
+    this.builds.addBuildNamespace(namespace, options);
+  }
+
+  /** Let build pods open TCP connections to `peer` on `ports`, in every build namespace or some. */
+  public allowBuildEgress(peer: NetworkPeer, ports: number[], options?: BuildEgressOptions): void {
+    this.builds.allowBuildEgress(peer, ports, options);
+  }
+
+  /**
+   * Run the pipelines of some repositories, for some events, in a build namespace, optionally letting their steps run
+   * as a ServiceAccount there (`backend_options.kubernetes.serviceAccountName`; a step may then pick any
+   * ServiceAccount of the namespace, so routes into one namespace must name the same one). Each repository and event
+   * gets an agent of its own; the pipelines must carry `pipelineLabels(route)`.
+   *
+   * Repositories are exact slugs, spelled as the git provider spells the full name: Woodpecker compares the agent's
+   * `repo` label to it exactly (`server/scheduler/filter.go:61-70`), so a pipeline of a differently spelled one waits
+   * for an agent forever. Promote and rollback go together, as Woodpecker's `deployment`.
+   */
+  public addRoute(props: CiRouteProps): void {
+    const name = checkDnsLabel('name', props.name);
+    this.checkOpen('name', name);
+    if (this.grants.routes.has(name)) {
+      invalid('name', name, 'must be unique among the engine\'s routes');
+    }
+    const { repos, events } = this.exactAccess(props);
+    const namespace = props.namespace;
+    if (!this.buildNamespaces.includes(namespace)) {
+      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
+    }
+    const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    const other = [...this.grants.routes.values()].find((r) => r.namespace === namespace && r.serviceAccountName !== undefined
+      && account !== undefined && r.serviceAccountName !== account);
+    if (other) {
+      invalid('serviceAccountName', account, `must be ${JSON.stringify(other.serviceAccountName)}, the ServiceAccount of route ` +
+        `${JSON.stringify(other.name)} in namespace ${JSON.stringify(namespace)}: Woodpecker lets a step pick any ServiceAccount of its ` +
+        'namespace (pipeline/backend/kubernetes/pod.go:199-202), so either route\'s pipelines could run as the other\'s');
+    }
+    const wevents = woodpeckerEventsOf(events);
+    const pairs: RoutedPair[] = repos.flatMap((repo) => wevents.map((event) => ({ route: name, repo, event, namespace })));
+    for (const pair of pairs) {
+      const taken = this.routeAgents.find((a) => pairKey(a.repo, a.event) === pairKey(pair.repo, pair.event));
+      if (taken) {
+        invalid('repos', repos, `${JSON.stringify(pair.repo)} with event ${JSON.stringify(pair.event)} is routed by route ` +
+          `${JSON.stringify(taken.route)} already: Woodpecker gives a repository's event to one agent`);
+      }
+    }
+    const prefix = this.server.serviceName;
+    pairs.forEach((pair) => routeAgentName(prefix, pair));
+    this.grants.addRoute(name, namespace, account, props);
+    for (const pair of pairs) {
+      const agentName = routeAgentName(prefix, pair);
+      const agent = new WoodpeckerAgent(this.routeScope, agentName, {
+        ...this.agentOptions, server: this.server, builds: this.builds, name: agentName, backendNamespace: namespace,
+        labels: { [REPO_LABEL]: pair.repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
+        serviceAccountNameAllowFromStep: account !== undefined,
+      });
+      this.routeAgents.push({ ...pair, agent });
+    }
+  }
+
+  /**
+   * A secret that pipelines of some repositories get, for some events: a Kubernetes Secret named `name` in the
+   * namespace of each route that serves them, which their steps read with `backend_options.kubernetes.secrets`.
+   * Every repository and event must be routed, and a route namespace that gets the Secret must serve only
+   * repositories and events it is granted to, for every pipeline there could read it; both are checked at synth,
+   * as routes may be added later.
+   */
+  public addPipelineSecret(id: string, props: CiSecretProps): void {
+    const name = this.checkSecretName(props.name);
+    const { repos, events } = this.exactAccess(props);
+    const wevents = woodpeckerEventsOf(events);
+    // the Secret's home is the engine's namespace, so its values keep their identity when routes change; it is
+    // copied into the route namespaces at synth
+    const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
+    this.grants.addSecret(name, Object.keys(props.values), props);
+    this.secrets.push({ name, secret, repos, events: wevents });
+  }
+
+  /**
+   * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name` in every build namespace, listed
+   * by every agent (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). On Woodpecker the kubelet pulls every step image of
+   * every agent with it, whatever `repos` and `events` say, so the grant records every repository's every event;
+   * no step can read it, except where an agent lets steps read the namespace's Secrets (a pipeline secret's route):
+   * the repositories and events of such agents must be among `repos` and `events` (checked at synth).
+   */
+  public addImagePullSecret(id: string, props: CiPullSecretProps): void {
+    const name = this.checkSecretName(props.name);
+    // kubelet pulls with it; no step can read it, so it serves every event of the repositories, pull requests too
+    const asked = checkPipelineAccess(props);
+    this.grants.addPullSecret(name, { repos: props.repos, events: Object.values(PipelineEvent), allowPullRequests: true });
+    const secret = new Secret(this.secretScope, id, {
+      name, namespace: this.buildNamespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
+    });
+    this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
+      woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventOf))] });
+  }
+
+  /**
+   * The labels a pipeline must carry to run under `route`: `dockyard.dev/route: <route>`, which only the route's
+   * agents have; none for the pool agent.
+   */
+  public pipelineLabels(route?: RouteGrant): Readonly<Record<string, string>> {
+    if (route === undefined) {
+      return {};
+    }
+    if (!this.grants.routes.has(route.name)) {
+      invalid('route', route.name, `must be a route of this engine: ${[...this.grants.routes.keys()].join(', ') || 'none yet'}`);
+    }
+    return { [ROUTE_LABEL]: route.name };
+  }
+
+  /** The repositories and events of `access`, checked, with repositories as exact slugs. */
+  private exactAccess(access: PipelineAccess): { repos: string[]; events: PipelineEvent[] } {
+    const checked = checkPipelineAccess(access);
+    const glob = checked.repos.find(isRepoGlob);
+    if (glob !== undefined) {
+      invalid('repos', checked.repos, `${JSON.stringify(glob)} must be an exact "owner/name" slug: Woodpecker routes by exact ` +
+        'repository (an agent\'s repo label matches one repository, or every one with "*")');
+    }
+    return checked;
+  }
+
+  private checkSecretName(value: string): string {
+    const name = checkDnsLabel('name', value);
+    this.checkOpen('name', name);
+    if (name.startsWith('wp-')) {
+      // pipeline/backend/kubernetes/pod.go:40, secrets.go:251-253,345-351, service.go:30-31
+      invalid('name', name, 'must not start with "wp-": the Kubernetes backend names its own pods, Services and Secrets so');
+    }
+    if (this.secrets.some((s) => s.name === name) || this.pullSecrets.some((s) => s.name === name)) {
+      invalid('name', name, 'must be unique among the engine\'s pipeline and pull secrets: each is a Secret of that name');
+    }
+    return name;
+  }
+
+  private checkOpen(prop: string, value: unknown): void {
+    if (this.finalized) {
+      invalid(prop, value, 'must be added before the chart is synthesized: routes and secrets are placed then');
+    }
+  }
+
+  /** Place the secrets and check them against the routes; once, when the tree is complete. */
+  private finalize(): void {
+    if (this.finalized) {
+      return;
+    }
+    this.finalized = true;
+    const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
+    for (const s of this.secrets) {
+      const granted = new Set(s.repos.flatMap((repo) => s.events.map((event) => pairKey(repo, event))));
+      const readers = s.repos.flatMap((repo) => s.events.map((event) => {
+        const agent = byPair.get(pairKey(repo, event));
+        if (!agent) {
+          invalid('repos', s.repos, `${JSON.stringify(repo)} with event ${JSON.stringify(event)} has no route, so pipeline secret ` +
+            `${JSON.stringify(s.name)} cannot reach it: on Woodpecker a pipeline secret is a Secret of a route's namespace; add a route for them`);
+        }
+        return agent;
+      }));
+      const namespaces = [...new Set(readers.map((a) => a.namespace))];
+      for (const namespace of namespaces) {
+        if (namespace === this.buildNamespace) {
+          invalid('repos', s.repos, `must be routed to another namespace than ${JSON.stringify(namespace)}, the default build namespace, ` +
+            `where the pool agent runs every repository's pipelines: pipeline secret ${JSON.stringify(s.name)} would lie there`);
+        }
+        const stranger = this.routeAgents.find((a) => a.namespace === namespace && !granted.has(pairKey(a.repo, a.event)));
+        if (stranger) {
+          invalid('repos', s.repos, `must include every repository and event namespace ${JSON.stringify(namespace)} runs: route ` +
+            `${JSON.stringify(stranger.route)} runs ${JSON.stringify(stranger.repo)} with event ${JSON.stringify(stranger.event)} there, ` +
+            `which pipeline secret ${JSON.stringify(s.name)} is not granted to and could read`);
+        }
+      }
+      namespaces.forEach((ns) => s.secret.shareWith(ns));
+      readers.forEach((a) => a.agent.allowNativeSecrets());
+    }
+    const agents = [this.poolAgent, ...this.routeAgents.map((a) => a.agent)];
+    for (const p of this.pullSecrets) {
+      const reader = this.routeAgents.find((a) => a.agent.nativeSecretsAllowed && !p.repos.some((r) => repoMatches(r, a.repo)));
+      if (reader) {
+        invalid('repos', p.repos, `must include ${JSON.stringify(reader.repo)}: its pipelines may read the Secrets of namespace ` +
+          `${JSON.stringify(reader.namespace)} (a pipeline secret's route), pull secret ${JSON.stringify(p.name)} among them`);
+      }
+      const eventReader = this.routeAgents.find((a) => a.agent.nativeSecretsAllowed && !p.woodpeckerEvents.includes(a.event));
+      if (eventReader) {
+        invalid('events', p.events, `must include Woodpecker's ${JSON.stringify(eventReader.event)}: ${JSON.stringify(eventReader.repo)}'s pipelines of ` +
+          `that event may read the Secrets of namespace ${JSON.stringify(eventReader.namespace)}, pull secret ${JSON.stringify(p.name)} among them`);
+      }
+      this.buildNamespaces.forEach((ns) => p.secret.shareWith(ns));
+      agents.forEach((a) => a.addPullSecretName(p.name));
+    }
+  }
+}

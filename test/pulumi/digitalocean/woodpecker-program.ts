@@ -1,0 +1,57 @@
+import { get, registered, settled, setup, T } from './harness';
+import { DIGITALOCEAN_EXAMPLE } from '../../../apps/digitalocean/config';
+import { CiEngineKind } from '../../../lib';
+
+/**
+ * The DigitalOcean program with `ciEngine: woodpecker`, under Pulumi mocks: the same managed services and Harbor, with
+ * Woodpecker where Drone was, its database and user on the managed PostgreSQL, and every Secret it reads provided.
+ */
+/** The tests, in preview mode or not: one mode per test file, as Pulumi's mocks are set once per process. */
+export function describeWoodpeckerProgram(preview: boolean): void {
+describe(`the DigitalOcean program with Woodpecker${preview ? ', in a preview' : ''}`, () => {
+  let outputs: any;
+  const settings = { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, dnsRecords: true, installIngress: true, acmeEmail: 'ops@example.com' };
+  const k8s = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.inputs.kind);
+  const secrets = () => k8s().filter((r) => r.type === 'kubernetes:core/v1:Secret');
+  const key = (o: any) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+  beforeAll(async () => {
+    await setup({ preview });
+    const { deployDigitalOcean } = await import('../../../apps/digitalocean/program');
+    outputs = deployDigitalOcean(settings, 'github-oauth-client-secret');
+    await settled(100);
+  }, 60_000);
+
+  test('creates the woodpecker database and user beside Harbor\'s, and none for Drone', () => {
+    expect(registered.filter((r) => r.type === T.db).map((d) => d.inputs.name).sort()).toEqual(['registry', 'woodpecker']);
+    expect(registered.filter((r) => r.type === T.user).map((d) => d.inputs.name).sort()).toEqual(['harbor', 'woodpecker']);
+  });
+
+  test('registers every object of the charts: the Woodpecker server and agent, no Drone', async () => {
+    const { App } = await import('cdk8s');
+    const { digitalOceanCharts } = await import('../../../apps/digitalocean/charts');
+    const expected = digitalOceanCharts(new App(), { ...settings, postgresConnectionLimit: 22 }).toJson();
+    const seen = new Set(k8s().map((r) => key(r.inputs)));
+    expect(expected.map(key).filter((k) => !seen.has(k))).toEqual([]);
+    expect(expected.map(key)).toEqual(expect.arrayContaining(['Deployment dockyard/woodpecker', 'StatefulSet dockyard/woodpecker-agent']));
+    expect(expected.map(key).filter((k) => /drone/.test(k))).toEqual([]);
+  });
+
+  test('provides the Secrets Woodpecker reads, secret-wrapped: its database password and the OAuth app secret', () => {
+    const provided = secrets().filter((s) => ['woodpecker-database', 'woodpecker-oauth'].includes(s.inputs.metadata.name));
+    expect(provided.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort())
+      .toEqual(['dockyard/woodpecker-database', 'dockyard/woodpecker-oauth']);
+    expect(provided.every((s) => s.secretInputs)).toBe(true);
+  });
+
+  test('serves Woodpecker at woodpecker.<domain>, with its A record, and says how to log in', async () => {
+    expect(outputs.ciUrl).toBe('https://woodpecker.example.com');
+    expect(outputs.droneUrl).toBeUndefined();
+    expect(registered.filter((r) => r.type === T.dnsRecord).map((r) => r.inputs.name).sort()).toEqual(['harbor', 'woodpecker']);
+    // in a preview the steps wait for the Load Balancer's address, which is unknown
+    if (!preview) {
+      expect(await get(outputs.nextSteps)).toContain('Woodpecker: open https://woodpecker.example.com and log in with github as example-admin');
+    }
+  });
+});
+}

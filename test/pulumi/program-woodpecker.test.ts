@@ -1,0 +1,3 @@
+import { describeWoodpeckerProgram } from './digitalocean/woodpecker-program';
+
+describeWoodpeckerProgram(false);

@@ -1,0 +1,305 @@
+// Routing, pipeline secrets and pull secrets of WoodpeckerCi, evaluated with a transcription of Woodpecker v3.17.0's
+// scheduler filter (test/woodpecker/upstream.ts): which agent takes which pipeline, in which namespace, and which
+// Secrets its steps can read there.
+import { PipelineEvent, Secret, SecretValue } from '../../lib';
+import { WoodpeckerCi } from '../../lib/woodpecker';
+import { container, synth, testChart } from '../util';
+import { woodpeckerCi } from './fixtures';
+import { agentFilterLabels, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
+
+const DEPLOY_EVENTS = [PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK];
+
+/** An engine with the route `release` of acme/api (push and deployments) into `deploy`, and its secret. */
+function engine() {
+  const chart = testChart('ci');
+  const ci = woodpeckerCi(chart);
+  const source = new Secret(chart, 'Source', { name: 'source', values: { token: SecretValue.hex(32) } });
+  ci.addRoute({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
+  ci.addPipelineSecret('Token', { name: 'deploy-token', repos: ['acme/api'], events: DEPLOY_EVENTS, values: { token: SecretValue.copyOf(source.key('token')) } });
+  ci.addImagePullSecret('Pull', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.copyOf(source.key('token')) });
+  return { chart, ci };
+}
+
+/** Every agent as the scheduler sees it: its filter labels, backend namespace and switches. */
+function agentsOf(objects: any[]) {
+  return objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent').map((sts) => {
+    const env = literalEnv(container(sts));
+    return {
+      name: sts.metadata.name as string,
+      filter: agentFilterLabels(env, `${sts.metadata.name}-0`),
+      namespace: env.WOODPECKER_BACKEND_K8S_NAMESPACE,
+      nativeSecrets: env.WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS === 'true',
+      accountFromStep: env.WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP === 'true',
+      pullSecrets: env.WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES,
+      labels: env.WOODPECKER_AGENT_LABELS,
+    };
+  });
+}
+
+describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
+  const { chart, ci } = engine();
+  const objects = synth(chart);
+  const agents = agentsOf(objects);
+  const route = ci.grants.routes.get('release')!;
+  const routed = ci.pipelineLabels(route);
+  const takers = (w: Workflow) => agents.filter((a) => agentTakes(taskLabels(w), a.filter)).map((a) => a.name);
+  const agent = (name: string) => agents.find((a) => a.name === name)!;
+  const secretNamespaces = Secret.allIn(chart).find((s) => s.secretName === 'deploy-token')!.namespaces;
+
+  test('has a pool agent and one agent per repository and Woodpecker event of the route', () => {
+    expect(agents.map((a) => [a.name, a.namespace])).toEqual([
+      ['woodpecker-agent', 'ci-builds'],
+      ['woodpecker-release-push-c7198fbc', 'deploy'],
+      ['woodpecker-release-deploy-c7198fbc', 'deploy'],
+    ]);
+    expect(agents.map((a) => a.labels)).toEqual([
+      'repo=*',
+      '!woodpecker-ci.org/event=push,dockyard.dev/route=release,repo=acme/api',
+      '!woodpecker-ci.org/event=deployment,dockyard.dev/route=release,repo=acme/api',
+    ]);
+    expect(agent('woodpecker-release-push-c7198fbc').filter).toMatchObject({
+      'repo': 'acme/api', 'dockyard.dev/route': 'release', '!woodpecker-ci.org/event': 'push',
+    });
+    expect(routed).toEqual({ 'dockyard.dev/route': 'release' });
+    expect(ci.pipelineLabels()).toEqual({});
+  });
+
+  test('the route\'s pipelines run on the route\'s agents in its namespace, with the secret readable and the ServiceAccount selectable', () => {
+    expect(takers({ repo: 'acme/api', event: 'push', labels: routed })).toEqual(['woodpecker-release-push-c7198fbc']);
+    expect(takers({ repo: 'acme/api', event: 'deployment', labels: routed })).toEqual(['woodpecker-release-deploy-c7198fbc']);
+    for (const name of ['woodpecker-release-push-c7198fbc', 'woodpecker-release-deploy-c7198fbc']) {
+      expect(agent(name)).toMatchObject({ namespace: 'deploy', nativeSecrets: true, accountFromStep: true });
+    }
+    expect(secretNamespaces).toEqual(['ci', 'deploy']);
+  });
+
+  test('a pull request of the routed repository never gets the route\'s namespace, ServiceAccount or secret', () => {
+    // with the route's label, no agent takes it (the route's agents require their event, filter.go:77-87); it waits
+    expect(takers({ repo: 'acme/api', event: 'pull_request', labels: routed })).toEqual([]);
+    // without it, only the pool takes it, in the default build namespace, where the secret is not
+    expect(takers({ repo: 'acme/api', event: 'pull_request' })).toEqual(['woodpecker-agent']);
+    expect(agent('woodpecker-agent')).toMatchObject({ namespace: 'ci-builds', nativeSecrets: false, accountFromStep: false });
+    expect(secretNamespaces).not.toContain('ci-builds');
+    // a pull request that copies the internal labels gains nothing: the server drops and stamps them
+    // (builder.go:187-206, task.go:57-66)
+    expect(takers({ repo: 'acme/api', event: 'pull_request', labels: { ...routed, 'woodpecker-ci.org/event': 'push', '!woodpecker-ci.org/event': 'push' } }))
+      .toEqual([]);
+  });
+
+  test('another repository never gets the route, whatever labels its pipeline claims', () => {
+    expect(takers({ repo: 'acme/web', event: 'push', labels: routed })).toEqual([]);
+    expect(takers({ repo: 'acme/web', event: 'push', labels: { ...routed, repo: 'acme/api' } })).toEqual([]);
+    expect(takers({ repo: 'acme/web', event: 'push' })).toEqual(['woodpecker-agent']);
+  });
+
+  test('the pool agent never takes a routed pipeline', () => {
+    for (const event of ['push', 'tag', 'deployment', 'cron', 'manual', 'pull_request']) {
+      for (const repo of ['acme/api', 'acme/web']) {
+        expect(takers({ repo, event, labels: routed })).not.toContain('woodpecker-agent');
+      }
+    }
+  });
+
+  test('a routed repository\'s unlabelled pipeline of a routed event runs on the pool or the route, both within the grant', () => {
+    // the route's agent has every label such a task carries (filter.go:45-72): extra agent labels do not matter
+    expect(takers({ repo: 'acme/api', event: 'push' })).toEqual(['woodpecker-agent', 'woodpecker-release-push-c7198fbc']);
+    expect(ci.grants.routesFor('acme/api', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['release']);
+  });
+
+  test('every agent lists the pull secret, which lies in every build namespace', () => {
+    expect(agents.map((a) => a.pullSecrets)).toEqual(['harbor', 'harbor', 'harbor']);
+    const pull = Secret.allIn(chart).find((s) => s.secretName === 'harbor')!;
+    expect(pull.namespaces).toEqual(['ci-builds', 'deploy']);
+    expect(pull.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(Object.keys(pull.values)).toEqual(['.dockerconfigjson']);
+  });
+
+  test('records the grants', () => {
+    expect(ci.grants.secrets.get('deploy-token')).toEqual({ name: 'deploy-token', keys: ['token'], repos: ['acme/api'], events: DEPLOY_EVENTS });
+    expect(route).toEqual({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
+    // the kubelet pulls every step image of every agent with it: every event, pull requests included
+    expect(ci.grants.pullSecrets.get('harbor')).toEqual({ name: 'harbor', repos: ['acme/*'], events: Object.values(PipelineEvent) });
+  });
+});
+
+describe('WoodpeckerCi', () => {
+  test('is the Woodpecker engine, with its URL, namespaces and build peer', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart);
+    expect(ci.kind).toBe('woodpecker');
+    expect(ci.url).toBe('https://ci.example.com');
+    expect(ci.namespace).toBe('ci');
+    expect(ci.buildNamespace).toBe('ci-builds');
+    expect(ci.buildNamespaces).toEqual(['ci-builds', 'deploy']);
+    expect(ci.buildNamespaceLabels).toEqual({ 'dockyard.dev/woodpecker-agent': 'woodpecker-agent', 'dockyard.dev/woodpecker-agent-namespace': 'ci' });
+    expect(ci.buildPeer._toKube()).toEqual({ namespaceSelector: { matchLabels: ci.buildNamespaceLabels } });
+    ci.addBuildNamespace('later');
+    expect(ci.buildNamespaces).toEqual(['ci-builds', 'deploy', 'later']);
+    // the pool agent runs ten workflows at once
+    const pool = synth(chart).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'woodpecker-agent');
+    expect(literalEnv(container(pool)).WOODPECKER_MAX_WORKFLOWS).toBe('10');
+  });
+
+  test('names each Dockyard event as Woodpecker does (server/model/const.go:26-34)', () => {
+    expect(Object.values(PipelineEvent).map((e) => [e, WoodpeckerCi.eventName(e)])).toEqual([
+      ['push', 'push'], ['tag', 'tag'], ['promote', 'deployment'], ['rollback', 'deployment'], ['cron', 'cron'], ['custom', 'manual'],
+      ['pull_request', 'pull_request'],
+    ]);
+  });
+
+  test('renders the same whether secrets come before or after their routes, and twice the same', () => {
+    const build = (secretFirst: boolean) => {
+      const chart = testChart('ci');
+      const ci = woodpeckerCi(chart);
+      const source = new Secret(chart, 'Source', { name: 'source', values: { token: SecretValue.hex(32) } });
+      const secret = () => ci.addPipelineSecret('Token', { name: 't', repos: ['acme/api'], values: { token: SecretValue.copyOf(source.key('token')) } });
+      const route = () => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy' });
+      if (secretFirst) {
+        secret(); route();
+      } else {
+        route(); secret();
+      }
+      return { yaml: JSON.stringify(synth(chart)), namespaces: Secret.allIn(chart).find((s) => s.secretName === 't')!.namespaces };
+    };
+    const a = build(true);
+    const b = build(false);
+    expect(a.yaml).toBe(b.yaml);
+    expect(a.namespaces).toEqual(['ci', 'deploy']);
+    expect(build(true).yaml).toBe(a.yaml);
+  });
+
+  test('switches native secrets on only for the agents of the repositories and events a secret is granted to', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart);
+    ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH, PipelineEvent.TAG] });
+    ci.addBuildNamespace('later-ns');
+    ci.addRoute({ name: 'other', repos: ['acme/web'], namespace: 'later-ns', events: [PipelineEvent.PUSH] });
+    ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH, PipelineEvent.TAG], values: { v: SecretValue.hex(16) } });
+    const agents = agentsOf(synth(chart));
+    expect(agents.map((a) => [a.name, a.nativeSecrets, a.accountFromStep])).toEqual([
+      ['woodpecker-agent', false, false],
+      ['woodpecker-r-push-c7198fbc', true, false],
+      ['woodpecker-r-tag-c7198fbc', true, false],
+      ['woodpecker-other-push-86f279ce', false, false],
+    ]);
+  });
+
+  describe('refuses what Woodpecker cannot express, with one line naming the prop', () => {
+    const value = { v: SecretValue.hex(16) };
+    const cases: [string, (ci: WoodpeckerCi) => void, string][] = [
+      ['a route by glob', (ci) => ci.addRoute({ name: 'r', repos: ['acme/*'], namespace: 'deploy' }),
+        'invalid repos ["acme/*"]: "acme/*" must be an exact "owner/name" slug: Woodpecker routes by exact repository'],
+      ['a secret by glob', (ci) => ci.addPipelineSecret('S', { name: 's', repos: ['acme/a?i'], values: value }), '"acme/a?i" must be an exact "owner/name" slug'],
+      ['promote without rollback', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PROMOTE] }),
+        'invalid events ["promote"]: must list promote and rollback together or neither'],
+      ['a route outside the build namespaces', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'prod' }),
+        'invalid namespace "prod": must be one of the engine\'s build namespaces: ci-builds, deploy'],
+      ['a repository and event routed twice', (ci) => {
+        ci.addRoute({ name: 'a', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addRoute({ name: 'b', repos: ['Acme/API'], namespace: 'deploy', events: [PipelineEvent.TAG, PipelineEvent.PUSH] });
+      }, '"Acme/API" with event "push" is routed by route "a" already'],
+      ['a route name twice', (ci) => {
+        ci.addRoute({ name: 'a', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addRoute({ name: 'a', repos: ['acme/web'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+      }, 'invalid name "a": must be unique among the engine\'s routes'],
+      ['two ServiceAccounts in one namespace', (ci) => {
+        ci.addRoute({ name: 'a', repos: ['acme/api'], namespace: 'deploy', serviceAccountName: 'api' });
+        ci.addRoute({ name: 'b', repos: ['acme/web'], namespace: 'deploy', serviceAccountName: 'web' });
+      }, 'invalid serviceAccountName "web": must be "api", the ServiceAccount of route "a" in namespace "deploy"'],
+      ['a long route name', (ci) => ci.addRoute({ name: 'r'.repeat(30), repos: ['acme/api'], namespace: 'deploy' }),
+        'must be at most 25 characters: it names the route\'s agents'],
+      ['a pull request route without consent', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PULL_REQUEST] }),
+        'must not include pull_request unless allowPullRequests is true'],
+      ['a secret named like the backend\'s objects', (ci) => ci.addPipelineSecret('S', { name: 'wp-token', repos: ['acme/api'], values: value }),
+        'invalid name "wp-token": must not start with "wp-"'],
+      ['a secret name twice', (ci) => {
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], values: value });
+        ci.addImagePullSecret('P', { name: 's', repos: ['acme/api'], dockerConfig: SecretValue.hex(16) });
+      }, 'invalid name "s": must be unique among the engine\'s pipeline and pull secrets'],
+      ['a route name', (ci) => ci.addRoute({ name: 'Release', repos: ['acme/api'], namespace: 'deploy' }), 'invalid name "Release": must be a DNS-1123 label'],
+      ['a ServiceAccount name', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', serviceAccountName: 'Deployer' }),
+        'invalid serviceAccountName "Deployer"'],
+      ['a secret name', (ci) => ci.addPipelineSecret('S', { name: 'my_token', repos: ['acme/api'], values: value }), 'invalid name "my_token"'],
+      ['a pull secret name', (ci) => ci.addImagePullSecret('P', { name: 'wp-pull', repos: ['acme/api'], dockerConfig: SecretValue.hex(16) }),
+        'invalid name "wp-pull": must not start with "wp-"'],
+      ['an unknown event', () => WoodpeckerCi.eventName('release' as PipelineEvent), 'invalid event "release": must be one of push, tag'],
+      ['an unknown route\'s labels', (ci) => ci.pipelineLabels({ name: 'x', repos: [], events: [], namespace: 'deploy' }),
+        'invalid route "x": must be a route of this engine'],
+    ];
+    test.each(cases)('%s', (_, act, message) => {
+      const ci = woodpeckerCi(testChart('ci'));
+      let error: Error | undefined;
+      try {
+        act(ci);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toContain(message);
+      expect(error?.message.split('\n')).toHaveLength(1);
+    });
+  });
+
+  describe('refuses at synth a secret that would reach a pipeline it is not granted to', () => {
+    const value = { v: SecretValue.hex(16) };
+    const cases: [string, (ci: WoodpeckerCi) => void, string][] = [
+      ['an unrouted repository and event', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH, PipelineEvent.TAG], values: value });
+      }, 'invalid repos ["acme/api"]: "acme/api" with event "tag" has no route, so pipeline secret "s" cannot reach it'],
+      ['a namespace that also runs another repository', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api', 'acme/web'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH], values: value });
+      }, 'route "r" runs "acme/web" with event "push" there, which pipeline secret "s" is not granted to and could read'],
+      ['a namespace that also runs another event', (ci) => {
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH], values: value });
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH, PipelineEvent.CRON] });
+      }, 'route "r" runs "acme/api" with event "cron" there'],
+      ['the default build namespace', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'ci-builds', events: [PipelineEvent.PUSH] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH], values: value });
+      }, 'must be routed to another namespace than "ci-builds", the default build namespace'],
+      ['a pull secret that a secret\'s route could read', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PUSH], values: value });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['other/*'], dockerConfig: SecretValue.hex(16) });
+      }, 'invalid repos ["other/*"]: must include "acme/api": its pipelines may read the Secrets of namespace "deploy"'],
+      ['a pull secret that a secret\'s route could read for another event', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.CRON] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.CRON], values: value });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.PUSH], dockerConfig: SecretValue.hex(16) });
+      }, 'invalid events ["push"]: must include Woodpecker\'s "cron": "acme/api"\'s pipelines of that event may read the Secrets of namespace "deploy"'],
+    ];
+    test.each(cases)('%s', (_, act, message) => {
+      const chart = testChart('ci');
+      const ci = woodpeckerCi(chart);
+      act(ci);
+      let error: Error | undefined;
+      try {
+        synth(chart);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toContain(message);
+      expect(error?.message.split('\n')).toHaveLength(1);
+    });
+  });
+
+  test('refuses bad engine props with one line', () => {
+    expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['Deploy'] })).toThrow('invalid extraBuildNamespaces "Deploy"');
+    expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['ci-builds'] }))
+      .toThrow('invalid namespace "ci-builds": must not already be a build namespace');
+    expect(() => woodpeckerCi(testChart('ci'), { capacity: 0 })).toThrow('invalid maxWorkflows 0');
+    expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'ci' })).toThrow('invalid namespace "ci": must differ from the agents\' own namespace');
+  });
+
+  test('refuses routes and secrets added after the chart was synthesized', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart);
+    synth(chart);
+    expect(() => ci.addRoute({ name: 'late', repos: ['acme/api'], namespace: 'deploy' }))
+      .toThrow('invalid name "late": must be added before the chart is synthesized');
+    expect(() => ci.addPipelineSecret('S', { name: 'late', repos: ['acme/api'], values: { v: SecretValue.hex(16) } }))
+      .toThrow('invalid name "late": must be added before the chart is synthesized');
+    expect(() => ci.addBuildNamespace('late')).toThrow('invalid namespace "late": must be added before the chart is synthesized');
+  });
+});

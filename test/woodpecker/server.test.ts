@@ -1,0 +1,262 @@
+// The server, pinned to woodpecker-ci/woodpecker v3.17.0: every variable, port and probe cites the source that reads
+// it. Paths below are in that repository unless they name another.
+import {
+  ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, renderTemplate, Secret, SecretValue, ServiceExposure, SslMode, TemplateEscape,
+} from '../../lib';
+import { WoodpeckerProtocol, WoodpeckerServer } from '../../lib/woodpecker';
+import { container, envOf, find, synth, testChart } from '../util';
+import { github, woodpeckerServer } from './fixtures';
+import { literalEnv } from './upstream';
+
+const deploymentOf = (objects: any[]) => find(objects, 'Deployment', 'woodpecker', 'ci');
+
+describe('WoodpeckerServer', () => {
+  test('runs one replica of the pinned rootless image, Recreate, on 8000 and 9000 with /healthz probes', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const objects = synth(chart);
+    const deploy = deploymentOf(objects);
+    expect(deploy.spec.replicas).toBe(1);
+    // the queue is in memory (cmd/server/setup.go:109-114): a second server would never see the first one's tasks
+    expect(deploy.spec.strategy).toEqual({ type: 'Recreate' });
+    const c = container(deploy);
+    expect(c.image).toBe('docker.io/woodpeckerci/woodpecker-server:v3.17.0');
+    // cmd/server/flags.go:71-76 (:8000) and :119-124 (:9000)
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }, { name: 'grpc', containerPort: 9000, protocol: 'TCP' }]);
+    // server/router/router.go:69 base.GET("/healthz", api.Health); server/api/z.go:37-43 pings the database
+    for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    }
+  });
+
+  test('passes Pod Security restricted as UID/GID 1000, the rootless image\'s user, with a read-only root and no volume', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const pod = deploymentOf(synth(chart)).spec.template.spec;
+    // docker/Dockerfile.server.multiarch.rootless:3-4 (useradd -u 1000 -g 1000 woodpecker) and :24 (USER woodpecker)
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = pod.containers[0];
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    // with PostgreSQL and the database log store nothing is written: the sqlite file (cmd/server/setup.go:72-76)
+    // and the file log store (server/services/log/file/file.go:46) are the server's only writes
+    expect(pod.volumes).toBeUndefined();
+    expect(c.volumeMounts).toBeUndefined();
+  });
+
+  test('sets the server, access and pipeline environment from its upstream flags', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart, { admins: ['alice', 'bob'], orgs: ['acme'] });
+    const env = literalEnv(container(deploymentOf(synth(chart))));
+    expect(env).toEqual({
+      // cmd/server/flags.go:66-70; server.go:83-93 requires "<scheme>://"
+      WOODPECKER_HOST: 'https://ci.example.com',
+      WOODPECKER_SERVER_ADDR: ':8000',
+      WOODPECKER_GRPC_ADDR: ':9000',
+      // flags.go:360-366 (default sqlite3); server/store/datastore/init.go:27
+      WOODPECKER_DATABASE_DRIVER: 'postgres',
+      // flags.go:42-47 (default 100): the database's connection limit, a quarter of 97
+      WOODPECKER_DATABASE_MAX_CONNECTIONS: '24',
+      // flags.go:561-565 and :478-507; server/services/setup.go:144-150
+      WOODPECKER_GITHUB: 'true',
+      WOODPECKER_GITHUB_URL: 'https://github.com',
+      WOODPECKER_GITHUB_CLIENT: 'abc123',
+      // flags.go:149-164: comma lists
+      WOODPECKER_ADMIN: 'alice,bob',
+      WOODPECKER_ORGS: 'acme',
+      // flags.go:173-177; server/api/login.go:189-195
+      WOODPECKER_OPEN: 'false',
+      // flags.go:413-417; web/src/compositions/useVersion.ts:24 fetches https://woodpecker-ci.org/version.json
+      WOODPECKER_DISABLE_VERSION_CHECK: 'true',
+      // flags.go:290-294
+      WOODPECKER_DISABLE_USER_AGENT_REGISTRATION: 'true',
+      // flags.go:204-210 (constant.DefaultClonePlugin, shared/constant/constant.go:30)
+      WOODPECKER_DEFAULT_CLONE_PLUGIN: 'docker.io/woodpeckerci/plugin-git:2.9.2',
+    });
+  });
+
+  test('reads every credential from a Secret, generating the agent and gRPC secrets once', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const c = container(deploymentOf(synth(chart)));
+    const env = envOf(c);
+    // cmd/server/flags.go:279-289 and :125-136
+    expect(env.WOODPECKER_AGENT_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-credentials', key: 'agent-secret' });
+    expect(env.WOODPECKER_GRPC_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-credentials', key: 'grpc-secret' });
+    // flags.go:508-532
+    expect(env.WOODPECKER_GITHUB_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-oauth', key: 'client-secret' });
+    // flags.go:367-379
+    expect(env.WOODPECKER_DATABASE_DATASOURCE.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-database', key: 'datasource' });
+    const generated = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-credentials')!;
+    expect(Object.entries(generated.values).map(([k, v]) => `${k}:${v.kind}:${v.length}`)).toEqual(['agent-secret:random:64', 'grpc-secret:random:64']);
+    // nothing that looks like a credential is a literal
+    for (const e of c.env) {
+      if (/SECRET|PASSWORD|DATASOURCE|TOKEN/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
+    }
+  });
+
+  test('keeps the gRPC secret fixed: without it the server makes a new one on every start and drops its agents', () => {
+    // cmd/server/setup.go:133-139 setupGrpcSecret and grpc_server.go:37-43
+    const chart = testChart('ci');
+    const given = Secret.fromSecretName(chart, 'Grpc', 'grpc').key('secret');
+    const agent = Secret.fromSecretName(chart, 'Agent', 'agent').key('secret');
+    woodpeckerServer(chart, { grpcSecret: given, agentSecret: agent });
+    const env = envOf(container(deploymentOf(synth(chart))));
+    expect(env.WOODPECKER_GRPC_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'grpc', key: 'secret' });
+    expect(env.WOODPECKER_AGENT_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'agent', key: 'secret' });
+  });
+
+  test('renders the datasource as a postgres:// URL with the password percent-encoded and sslmode set', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const value = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-database')!.values.datasource;
+    expect(value.template).toBe('postgres://woodpecker:{password}@postgres.data.svc:5432/woodpecker?sslmode=disable');
+    expect(value.escape).toBe(TemplateEscape.URL);
+    expect(value.sources.password.toString()).toBe('data/postgres-woodpecker#password');
+    // what the secret source renders for a password with URL-special characters: the userinfo ends at no "@",
+    // ":" or "/" of it, and Go's url.Parse (lib/pq v1.12.3 connector.go:1115-1137, xorm parseURL) decodes it back
+    const password = 'p@ss:w/rd?#%&= +\'$(X)';
+    const url = renderTemplate(value, { password });
+    expect(url).toBe('postgres://woodpecker:p%40ss%3Aw%2Frd%3F%23%25%26%3D%20%2B\'%24(X)@postgres.data.svc:5432/woodpecker?sslmode=disable');
+    expect(decodeURIComponent(new URL(url).password)).toBe(password);
+    expect(new URL(url).host).toBe('postgres.data.svc:5432');
+  });
+
+  test('with an existing password Secret, leaves the password out of the URL and passes it as PGPASSWORD', () => {
+    // lib/pq v1.12.3 connector.go:286 (Password env:"PGPASSWORD"), read by newConfig (:552) before the DSN (:555),
+    // whose URL has no password (convertURL accrues only what is set, :1127-1137)
+    const chart = testChart('ci');
+    const db = new ExternalPostgres(chart, 'Db', {
+      host: 'db.example.com', port: 25060, databaseName: 'woodpecker', user: 'woodpecker', password: Secret.fromSecretName(chart, 'Pw', 'db').key('password'),
+      caCertificate: Secret.fromSecretName(chart, 'Ca', 'db-ca').key('ca.crt'), sslMode: SslMode.VERIFY_FULL, connectionLimit: 8,
+    });
+    new WoodpeckerServer(chart, 'Woodpecker', { host: 'ci.example.com', gitProvider: github(chart), database: db });
+    const deploy = deploymentOf(synth(chart));
+    const c = container(deploy);
+    const env = envOf(c);
+    expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'db', key: 'password' });
+    expect(env.WOODPECKER_DATABASE_DATASOURCE.value)
+      .toBe('postgres://woodpecker@db.example.com:25060/woodpecker?sslmode=verify-full&sslrootcert=%2Fetc%2Fwoodpecker%2Fdatabase-ca%2Fca.crt');
+    // PGPASSWORD precedes nothing that expands it, and is the only PG* variable: lib/pq fails on unsupported ones
+    // (connector.go:667-686)
+    expect(c.env.map((e: any) => e.name).filter((n: string) => n.startsWith('PG'))).toEqual(['PGPASSWORD']);
+    expect(env.WOODPECKER_DATABASE_MAX_CONNECTIONS.value).toBe('8');
+    expect(c.volumeMounts).toEqual([{ name: 'database-ca', mountPath: '/etc/woodpecker/database-ca', readOnly: true }]);
+    expect(deploy.spec.template.spec.volumes).toEqual([{ name: 'database-ca', secret: { secretName: 'db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }]);
+    expect(Secret.allIn(chart).some((s) => s.secretName === 'woodpecker-database')).toBe(false);
+  });
+
+  test('brackets an IPv6 database host in the URL', () => {
+    const chart = testChart('ci');
+    const password = new Secret(chart, 'Pw', { name: 'pw', values: { password: SecretValue.alphanumeric(32) } }).key('password');
+    const db = new ExternalPostgres(chart, 'Db', { host: 'fd00::5', databaseName: 'woodpecker', user: 'woodpecker', password, sslMode: SslMode.DISABLE });
+    new WoodpeckerServer(chart, 'Woodpecker', { host: 'ci.example.com', gitProvider: github(chart), database: db });
+    const value = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-database')!.values.datasource;
+    expect(value.template).toBe('postgres://woodpecker:{password}@[fd00::5]:5432/woodpecker?sslmode=disable');
+    expect(new URL(renderTemplate(value, { password: 'x' })).hostname).toBe('[fd00::5]');
+  });
+
+  test('sets each forge\'s variables; Bitbucket Cloud has no URL', () => {
+    const cases: [string, (s: any) => GitProvider, Record<string, string>][] = [
+      ['gitlab', (s) => GitProvider.gitlab({ clientId: 'id', clientSecret: s, server: 'https://git.example.com' }),
+        { WOODPECKER_GITLAB: 'true', WOODPECKER_GITLAB_URL: 'https://git.example.com', WOODPECKER_GITLAB_CLIENT: 'id' }],
+      ['gitea', (s) => GitProvider.gitea({ clientId: 'id', clientSecret: s, server: 'https://gitea.example.com' }),
+        { WOODPECKER_GITEA: 'true', WOODPECKER_GITEA_URL: 'https://gitea.example.com', WOODPECKER_GITEA_CLIENT: 'id' }],
+      // server/services/setup.go:167-168 sets no URL for Bitbucket, and bitbucket.Opts has none (server/forge/setup/setup.go:56-68)
+      ['bitbucket', (s) => GitProvider.bitbucketCloud({ clientId: 'id', clientSecret: s }),
+        { WOODPECKER_BITBUCKET: 'true', WOODPECKER_BITBUCKET_CLIENT: 'id' }],
+    ];
+    for (const [kind, provider, expected] of cases) {
+      const chart = testChart('ci');
+      woodpeckerServer(chart, { gitProvider: provider(Secret.fromSecretName(chart, 'O', 'oauth').key('s')) });
+      const c = container(deploymentOf(synth(chart)));
+      const forge = Object.fromEntries(Object.entries(literalEnv(c)).filter(([k]) => k.startsWith(`WOODPECKER_${kind.toUpperCase()}`)));
+      expect(forge).toEqual(expected);
+      expect(envOf(c)[`WOODPECKER_${kind.toUpperCase()}_SECRET`].valueFrom.secretKeyRef).toEqual({ name: 'oauth', key: 's' });
+    }
+  });
+
+  test('exposes port 8000 only; 9000 carries appProtocol h2c and admits only peers granted gRPC', () => {
+    const chart = testChart('ci');
+    const server = woodpeckerServer(chart, { exposure: ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }) });
+    server.grantGrpc(NetworkPeer.pods('ci', { agent: 'a' }));
+    server.grantConnect(NetworkPeer.pods('ops', { app: 'dashboard' }));
+    const objects = synth(chart);
+    expect(find(objects, 'Service', 'woodpecker').spec.ports).toEqual([
+      { name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' },
+      // woodpecker-ci/helm 3.6.5 charts/woodpecker/charts/server/templates/service.yaml (helm#473)
+      { name: 'grpc', port: 9000, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+    ]);
+    const ingress = find(objects, 'Ingress', 'woodpecker');
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => p.backend.service.port)).toEqual([{ name: 'http' }]);
+    const policy = find(objects, 'NetworkPolicy', 'woodpecker', 'ci');
+    const byPort = (port: number) => policy.spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === port)).flatMap((r: any) => r.from);
+    expect(byPort(9000)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { agent: 'a' } } }]);
+    expect(byPort(8000)).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } }, podSelector: { matchLabels: { app: 'dashboard' } } },
+    ]);
+    expect(policy.spec.ingress.every((r: any) => r.ports.length === 1)).toBe(true);
+    expect(server.grpcAddress).toBe('woodpecker.ci.svc:9000');
+    expect(server.url).toBe('https://ci.example.com');
+  });
+
+  test('admits itself to its database', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const policy = find(synth(chart), 'NetworkPolicy', 'postgres', 'data');
+    expect(policy.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/instance': 'woodpecker', 'app.kubernetes.io/name': 'woodpecker' } } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
+  });
+
+  test('relocates the server and clone images, and lists the clone image on the Deployment', () => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart, { cloneImage: Image.of('registry.example.com/ci/plugin-git:2.9.2'), image: Image.of('registry.example.com/ci/server:v3.17.0') });
+    const deploy = deploymentOf(synth(chart));
+    expect(container(deploy).image).toBe('registry.example.com/ci/server:v3.17.0');
+    expect(literalEnv(container(deploy)).WOODPECKER_DEFAULT_CLONE_PLUGIN).toBe('registry.example.com/ci/plugin-git:2.9.2');
+    expect(deploy.metadata.annotations['dockyard.dev/images']).toBe('registry.example.com/ci/plugin-git:2.9.2');
+  });
+
+  test('uses the http scheme only when asked', () => {
+    const chart = testChart('ci');
+    const server = woodpeckerServer(chart, { protocol: WoodpeckerProtocol.HTTP, host: 'localhost:8000' });
+    expect(server.url).toBe('http://localhost:8000');
+    expect(literalEnv(container(deploymentOf(synth(chart)))).WOODPECKER_HOST).toBe('http://localhost:8000');
+  });
+
+  describe('refuses bad input with one line naming the prop', () => {
+    const cases: [string, (chart: any) => void, string][] = [
+      ['host', (c) => woodpeckerServer(c, { host: 'https://ci.example.com' }), 'invalid host "https://ci.example.com"'],
+      ['protocol', (c) => woodpeckerServer(c, { protocol: 'ftp' as WoodpeckerProtocol }), 'invalid protocol "ftp": must be one of https, http'],
+      ['admins', (c) => woodpeckerServer(c, { admins: ['al ice'] }), 'invalid admins "al ice": must be a GitHub login'],
+      ['admins twice', (c) => woodpeckerServer(c, { admins: ['alice', 'alice'] }), 'invalid admins'],
+      ['orgs', (c) => woodpeckerServer(c, { orgs: ['acme,evil'] }), 'invalid orgs "acme,evil": must be a GitHub organisation'],
+      ['open', (c) => woodpeckerServer(c, { open: 'yes' as unknown as boolean }), 'invalid open "yes": must be true or false'],
+      ['maxConnections', (c) => woodpeckerServer(c, { maxConnections: 25 }), 'invalid maxConnections 25: must be at most the database\'s connectionLimit 24'],
+      ['maxConnections zero', (c) => woodpeckerServer(c, { maxConnections: 0 }), 'invalid maxConnections 0'],
+      ['ingress with exposure', (c) => woodpeckerServer(c, { ingress: {}, exposure: ServiceExposure.ingress() }),
+        'invalid ingress {}: must not be set together with exposure'],
+      ['name', (c) => woodpeckerServer(c, { name: 'Woodpecker' }), 'invalid name "Woodpecker"'],
+    ];
+    test.each(cases)('%s', (_, make, message) => {
+      let error: Error | undefined;
+      try {
+        make(testChart('ci'));
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toContain(message);
+      expect(error?.message.split('\n')).toHaveLength(1);
+    });
+  });
+});
