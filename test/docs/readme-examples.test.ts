@@ -25,6 +25,8 @@ const PRELUDE: Record<string, string> = {
   secretsExtension: `import('${LIB}').DroneSecretsExtension`,
   harbor: `import('${LIB}').Harbor`,
   puller: `import('${LIB}').HarborRobot`,
+  ci: `import('${LIB}').ICiEngine`,
+  deployer: `import('${LIB}').DeployAccess`,
 };
 
 /** Names the examples use that come from elsewhere than the package root. */
