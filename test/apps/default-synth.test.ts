@@ -20,10 +20,10 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
   const state = path.join(work, 'state', 'secrets.json');
   const main = path.join(work, 'build', 'apps', 'default', 'main.js');
 
-  const synth = (outdir: string) => {
+  const synth = (outdir: string, env: NodeJS.ProcessEnv = {}) => {
     const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade',
       '--app', `${process.execPath} ${main}`, '--output', outdir], { cwd: ROOT, encoding: 'utf8', // the build lives outside the repo, so point module resolution back at it
-      env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
+      env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules'), ...env } });
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
     return {
@@ -78,6 +78,29 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     expect(first.mode('nodes/rke2/registries.local.yaml')).toBe(0o600);
     for (const f of first.files.filter((name: string) => !name.includes('.local.'))) {
       for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
+        expect(first.read(f)).not.toContain(value);
+      }
+    }
+  });
+
+  test('with DOCKYARD_CI=woodpecker: Woodpecker instead of Drone, byte-identical across runs, its pipelines per workflow', () => {
+    const env = { DOCKYARD_CI: 'woodpecker', DOCKYARD_STATE: path.join(work, 'woodpecker', 'secrets.json') };
+    const first = synth(path.join(work, 'wp1'), env);
+    const second = synth(path.join(work, 'wp2'), env);
+    expect(second.main).toBe(first.main);
+    expect(second.secrets).toBe(first.secrets);
+    expect(first.files).toEqual([
+      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml',
+      'pipelines/demo.woodpecker/build.yaml', 'pipelines/demo.woodpecker/deploy.yaml', 'secrets.local.yaml',
+    ]);
+    const kinds = parseAllDocuments(first.main).map((d) => d.toJS()).map((o) => `${o.kind} ${o.metadata.name}`);
+    expect(kinds).toEqual(expect.arrayContaining(['Deployment woodpecker', 'StatefulSet woodpecker-agent']));
+    expect(kinds.filter((k) => /drone/.test(k))).toEqual([]);
+    expect(first.stderr).toContain('create Secret dockyard/woodpecker-oauth (keys: client-secret): the OAuth client secret of the github app ' +
+      'whose callback is https://woodpecker.example.com/authorize');
+    const secrets = parseAllDocuments(first.secrets).map((d) => d.toJS());
+    for (const f of first.files.filter((name: string) => !name.includes('.local.'))) {
+      for (const value of secrets.flatMap((s) => Object.values(s.stringData ?? {}) as string[])) {
         expect(first.read(f)).not.toContain(value);
       }
     }
