@@ -125,7 +125,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub(), public: false });
   }
   harbor.addProject('apps');
-  const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'Drone pipelines push images' });
+  const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'CI pipelines push images' });
   const puller = harbor.addRobot('puller', {
     permissions: [...(proxy ? [RobotPermission.pull(proxy)] : []), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
   });

@@ -166,7 +166,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   } else {
     // Woodpecker grants secrets only to exact repositories, each through a route of its own (WoodpeckerCi): the
     // push login is kept in the platform's namespace, for the routes a user adds (`ci.addRoute`, `ci.addPipelineSecret`)
-    new Secret(chart, 'HarborPush', { name: 'harbor-push', values: { docker_config: pushLogin } });
+    new Secret(chart, 'HarborPush', { name: 'harbor-push-login', values: { docker_config: pushLogin } });
   }
 
   if (config.imageMirror) {

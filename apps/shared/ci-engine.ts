@@ -77,15 +77,31 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     });
     return new DroneCi(scope, 'Ci', { server, runner, secretsExtension });
   }
-  // Woodpecker's WOODPECKER_ORGS and WOODPECKER_ADMIN: members of the organisation log in, the admin administers
   return new WoodpeckerCi(scope, 'Woodpecker', {
     host: settings.host,
     gitProvider,
     database: settings.database('woodpecker'),
-    orgs: [settings.organization],
-    admins: [settings.admin],
+    ...woodpeckerAccess(settings.organization, settings.admin),
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
   });
+}
+
+/**
+ * Who may log in to Woodpecker and whose repositories it builds, as Drone's filters allow (`droneFilters`).
+ *
+ * - An organisation: members register themselves on first login (`WOODPECKER_OPEN`), and only members
+ *   (`WOODPECKER_ORGS`, checked before anything else, admins included: woodpecker v3.17.0 `server/api/login.go:138-163`);
+ *   the admin must be a member too.
+ * - A personal account (the admin itself): registration stays closed and only the admin, whom `WOODPECKER_ADMIN` lets
+ *   register (`login.go:189-195`), logs in; an organisation filter would refuse everyone, as a user is no organisation.
+ *
+ * Either way only the organisation's (or the account's) repositories may be activated (`WOODPECKER_REPO_OWNERS`).
+ */
+export function woodpeckerAccess(organization: string, admin: string): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
+  if (organization.toLowerCase() === admin.toLowerCase()) {
+    return { open: false, admins: [admin], repoOwners: [organization] };
+  }
+  return { open: true, orgs: [organization], admins: [admin], repoOwners: [organization] };
 }

@@ -48,6 +48,13 @@ export interface BuildNamespaceContext {
   readonly create: boolean;
   /** The default limits of a step. */
   readonly limits: k8s.ResourceRequirements['limits'];
+  /**
+   * The default requests of a step, for engines that set none themselves (Woodpecker): without them Kubernetes
+   * requests the default limits, and a few steps fill a node.
+   *
+   * @default - none: the runner sets every container's requests (Drone)
+   */
+  readonly defaultRequest?: k8s.ResourceRequirements['requests'];
   /** The most a step may set as its limits. */
   readonly max: { readonly cpu: string; readonly memory: string };
   /** The egress every build namespace gets before what is declared. */
@@ -91,8 +98,13 @@ export class BuildNamespace extends Construct {
     });
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },
-      // no defaultRequest: the runner sets every container's requests itself
-      spec: { limits: [{ type: 'Container', default: context.limits, max: { cpu: quantity(context.max.cpu), memory: quantity(context.max.memory) } }] },
+      spec: {
+        limits: [{
+          type: 'Container', default: context.limits,
+          ...(context.defaultRequest ? { defaultRequest: context.defaultRequest } : {}),
+          max: { cpu: quantity(context.max.cpu), memory: quantity(context.max.memory) },
+        }],
+      },
     });
     // one policy for both directions (one object per namespace, which counts at a thousand teams): steps of a
     // pipeline share one pod and talk over localhost, so nothing needs to reach build pods; nor do build pods need

@@ -169,6 +169,10 @@ export class WoodpeckerBuildNamespaces extends Construct {
       podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE,
       create: props.createBuildNamespaces ?? true,
       limits: { cpu: quantity(limits.cpu), memory: quantity(limits.memory) },
+      // the backend sets only the requests a step's backend_options ask for (woodpecker v3.17.0
+      // pipeline/backend/kubernetes/pod.go:481-496 resourceRequirements), so without a default every step, clone and
+      // service pod would request its full default limit
+      defaultRequest: { cpu: quantity('100m'), memory: quantity('128Mi') },
       max,
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
     };

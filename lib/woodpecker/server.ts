@@ -139,6 +139,14 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions {
    */
   readonly open?: boolean;
   /**
+   * Only repositories of these owners may be activated (`WOODPECKER_REPO_OWNERS`, woodpecker v3.17.0
+   * `cmd/server/flags.go:165-172`, checked in `server/api/repo.go` on activation): otherwise any user may activate
+   * a repository of any owner they administer, and its pipelines run on the pool agent in the cluster.
+   *
+   * @default - repositories of any owner
+   */
+  readonly repoOwners?: string[];
+  /**
    * How users and git provider webhooks reach the server: `ServiceExposure.ingress(...)` or
    * `ServiceExposure.httpRoute(...)`, for `host` (without its port) and every path, to the Service's port 8000.
    * The server's NetworkPolicy admits the ingress controller's namespace or the Gateway's pods to port 8000 only;
@@ -208,12 +216,13 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     const protocol = checkOneOf('protocol', props.protocol ?? WoodpeckerProtocol.HTTPS, Object.values(WoodpeckerProtocol));
     this.url = `${protocol}://${host}`;
 
-    const generated = new Secret(this, 'Secrets', {
-      name: `${name}-credentials`,
-      namespace,
-      values: { 'agent-secret': SecretValue.hex(64), 'grpc-secret': SecretValue.hex(64) },
-    });
-    this.agentSecret = props.agentSecret ?? generated.key('agent-secret');
+    // only the keys not given: a generated value nobody reads would still sit in the secret state
+    const missing: Record<string, SecretValue> = {
+      ...(props.agentSecret ? {} : { 'agent-secret': SecretValue.hex(64) }),
+      ...(props.grpcSecret ? {} : { 'grpc-secret': SecretValue.hex(64) }),
+    };
+    const generated = Object.keys(missing).length > 0 ? new Secret(this, 'Secrets', { name: `${name}-credentials`, namespace, values: missing }) : undefined;
+    this.agentSecret = props.agentSecret ?? generated!.key('agent-secret');
 
     const env = new EnvVars(namespace);
     // cmd/server/flags.go:66-70, checked for "<scheme>://" at start (cmd/server/server.go:83-93)
@@ -222,7 +231,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     env.value('WOODPECKER_SERVER_ADDR', `:${HTTP_PORT}`);
     env.value('WOODPECKER_GRPC_ADDR', `:${GRPC_PORT}`);
     env.secret('WOODPECKER_AGENT_SECRET', this.agentSecret);
-    env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated.key('grpc-secret'));
+    env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated!.key('grpc-secret'));
     const database = bindDatabase(this, env, { name, namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
     const forge = forgeName(props.gitProvider);
@@ -238,6 +247,10 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       invalid('open', props.open, 'must be true or false');
     }
     env.value('WOODPECKER_OPEN', String(props.open ?? false));
+    if (props.repoOwners !== undefined) {
+      checkUniqueList('repoOwners', props.repoOwners).forEach((o) => checkGitAccount('repoOwners', o, forge, 'organization'));
+      env.value('WOODPECKER_REPO_OWNERS', props.repoOwners.join(','));
+    }
     // cmd/server/flags.go:413-417: the admin UI otherwise fetches https://woodpecker-ci.org/version.json
     // (web/src/compositions/useVersion.ts:24,47)
     env.value('WOODPECKER_DISABLE_VERSION_CHECK', 'true');

@@ -47,6 +47,12 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions {
    */
   readonly open?: boolean;
   /**
+   * Only repositories of these owners may be activated (`WOODPECKER_REPO_OWNERS`).
+   *
+   * @default - repositories of any owner
+   */
+  readonly repoOwners?: string[];
+  /**
    * How users and webhooks reach the server (see `WoodpeckerServerProps.exposure`).
    *
    * @default - not exposed
@@ -178,7 +184,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.server = new WoodpeckerServer(this, 'Server', {
       ...props.server,
       host: props.host, protocol: props.protocol, gitProvider: props.gitProvider, database: props.database, namespace: props.namespace,
-      admins: props.admins, orgs: props.orgs, open: props.open, exposure: props.exposure, ingress: props.ingress,
+      admins: props.admins, orgs: props.orgs, open: props.open, repoOwners: props.repoOwners, exposure: props.exposure, ingress: props.ingress,
     });
     this.url = this.server.url;
     this.namespace = this.server.namespace;
@@ -303,7 +309,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   /**
    * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name` in every build namespace, listed
    * by every agent (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). On Woodpecker the kubelet pulls every step image of
-   * every agent with it, whatever `repos` and `events` say, so the grant records every repository's every event;
+   * every agent with it, whatever `repos` and `events` say, so the grant records `repos` for every event;
    * no step can read it, except where an agent lets steps read the namespace's Secrets (a pipeline secret's route):
    * the repositories and events of such agents must be among `repos` and `events` (checked at synth).
    */

@@ -210,11 +210,12 @@ describe('WoodpeckerBuildNamespaces', () => {
       'pod-security.kubernetes.io/enforce': PodSecurityLevel.BASELINE,
       'dockyard.dev/woodpecker-agent': 'woodpecker-agent', 'dockyard.dev/woodpecker-agent-namespace': 'ci',
     });
-    // Woodpecker sets no resources of its own (pod.go takes them from backend_options only), and a LimitRange
+    // Woodpecker sets no resources of its own (pod.go:481-496 takes them from backend_options only), and a LimitRange
     // without defaultRequest makes the default limit the request (k8s.io/kubernetes pkg/apis/core/v1/defaults.go
-    // SetDefaults_LimitRangeItem)
-    expect(find(objects, 'LimitRange', 'woodpecker-agent-builds', 'deploy').spec.limits)
-      .toEqual([{ type: 'Container', default: { cpu: '1', memory: '2Gi' }, max: { cpu: '4', memory: '8Gi' } }]);
+    // SetDefaults_LimitRangeItem): so a small defaultRequest, or ten steps would request ten CPUs
+    expect(find(objects, 'LimitRange', 'woodpecker-agent-builds', 'deploy').spec.limits).toEqual([{
+      type: 'Container', default: { cpu: '1', memory: '2Gi' }, defaultRequest: { cpu: '100m', memory: '128Mi' }, max: { cpu: '4', memory: '8Gi' },
+    }]);
     expect(find(objects, 'ServiceAccount', 'default', 'deploy').automountServiceAccountToken).toBe(false);
     const policy = find(objects, 'NetworkPolicy', 'woodpecker-agent-builds', 'deploy');
     expect(policy.spec.ingress).toEqual([]);

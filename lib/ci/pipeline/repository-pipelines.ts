@@ -81,6 +81,9 @@ export class RepositoryPipelines extends Construct {
     // Woodpecker's files are known only once the pipelines are: one OutputFile per pipeline, made as each is added
     if (!woodpecker) {
       new OutputFile(this, 'File', { path: this.path, content: () => this.render()[0].content });
+    } else {
+      // with no pipeline there is no file to render, and so nothing that would check: check at synth all the same
+      this.node.addValidation({ validate: () => (this.list.length === 0 ? this.render() && [] : []) });
     }
     (props.pipelines ?? []).forEach((p) => this.addPipeline(p));
   }

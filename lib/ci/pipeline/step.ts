@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkDnsSubdomain, checkUniqueList, Image, invalid } from '../../core';
+import { checkDnsLabel, checkUniqueList, Image, invalid } from '../../core';
 import { PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
 import { SecretRef } from './secret-ref';
@@ -110,7 +110,8 @@ export class Step {
     if (!identity || typeof identity !== 'object') {
       invalid('identity', identity, 'must be a deploy identity with serviceAccountName and serviceAccountNamespace, e.g. a DeployAccess');
     }
-    checkDnsSubdomain('identity.serviceAccountName', identity.serviceAccountName);
+    // a DNS label, as both engines' routes take it (DroneKubeRunner.addPolicy, WoodpeckerCi.addRoute)
+    checkDnsLabel('identity.serviceAccountName', identity.serviceAccountName);
     checkDnsLabel('identity.serviceAccountNamespace', identity.serviceAccountNamespace);
     if (props.events?.includes(PipelineEvent.PULL_REQUEST)) {
       invalid('events', props.events, 'must not include pull_request for a deploy step: pull requests may come from forks');

@@ -1,0 +1,75 @@
+// The stacks' engine choice: who may log in to Woodpecker, whose repositories it builds, and what the shared
+// settings turn into for each engine.
+import { App } from 'cdk8s';
+import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { checkCiEngine, woodpeckerAccess } from '../../apps/shared/ci-engine';
+import { CiEngineKind, Pipeline, PipelineEvent, RepositoryPipelines, Step } from '../../lib';
+import { EXAMPLE_STACKS } from '../stacks';
+import { container, envOf, find } from '../util';
+
+describe('woodpeckerAccess', () => {
+  // woodpecker v3.17.0 server/api/login.go:138-163 refuses anyone outside WOODPECKER_ORGS, admins included, and
+  // :189-195 registers a new user only with WOODPECKER_OPEN or when WOODPECKER_ADMIN names them
+  test('an organisation: its members register themselves, only they log in, only its repositories are activated', () => {
+    expect(woodpeckerAccess('acme', 'alice')).toEqual({ open: true, orgs: ['acme'], admins: ['alice'], repoOwners: ['acme'] });
+  });
+
+  test('a personal account: registration stays closed and only the admin, whom an organisation filter would refuse, registers', () => {
+    expect(woodpeckerAccess('alice', 'Alice')).toEqual({ open: false, admins: ['Alice'], repoOwners: ['alice'] });
+  });
+
+  test('DOCKYARD_CI accepts the two engines and names the variable otherwise', () => {
+    expect(checkCiEngine('DOCKYARD_CI', 'woodpecker')).toBe(CiEngineKind.WOODPECKER);
+    expect(() => checkCiEngine('DOCKYARD_CI', 'Drone')).toThrow('invalid DOCKYARD_CI "Drone": must be one of drone, woodpecker');
+  });
+});
+
+describe('the default stack with Woodpecker', () => {
+  const app = new App();
+  const chart = defaultStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST });
+  const objects = chart.toJson();
+  const server = envOf(container(find(objects, 'Deployment', 'woodpecker')));
+
+  test('lets the organisation\'s members in, and builds only its repositories', () => {
+    expect(server.WOODPECKER_OPEN.value).toBe('true');
+    expect(server.WOODPECKER_ORGS.value).toBe(DEFAULT_CONFIG.organization);
+    expect(server.WOODPECKER_ADMIN.value).toBe(DEFAULT_CONFIG.admin);
+    // cmd/server/flags.go:165-172, checked when a repository is activated
+    expect(server.WOODPECKER_REPO_OWNERS.value).toBe(DEFAULT_CONFIG.organization);
+    expect(server.WOODPECKER_HOST.value).toBe(`https://${WOODPECKER_HOST}`);
+  });
+
+  test('runs the demo\'s pushing builds and its deploys in namespaces of their own, with their secrets only there', () => {
+    // native secrets are read from the step's own namespace (pipeline/backend/kubernetes/secrets.go): each pipeline
+    // secret is copied into exactly the namespace of the route granted it, never into the pool
+    const { secrets } = EXAMPLE_STACKS.find((s) => s.name === 'default-woodpecker')!.synth();
+    const placed = secrets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).filter((k) => /harbor-push|demo-database/.test(k)).sort();
+    expect(placed).toEqual(['dockyard-deploy/demo-database', 'dockyard-publish/harbor-push', 'dockyard/demo-database', 'dockyard/harbor-push']);
+    const agents = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith('woodpecker-'))
+      .map((s) => ({ name: s.metadata.name, env: envOf(container(s)) }))
+      .map(({ name, env }) => [name, env.WOODPECKER_BACKEND_K8S_NAMESPACE.value, env.WOODPECKER_AGENT_LABELS?.value ?? '']);
+    expect(agents.map(([, ns, labels]) => [ns, labels.split(',').filter((l: string) => !l.startsWith('repo=*')).sort().join(',')]).sort()).toEqual([
+      ['dockyard-builds', ''],
+      ['dockyard-deploy', '!woodpecker-ci.org/event=deployment,dockyard.dev/route=demo-deploy,repo=example/demo'],
+      ['dockyard-publish', '!woodpecker-ci.org/event=push,dockyard.dev/route=demo-build,repo=example/demo'],
+      ['dockyard-publish', '!woodpecker-ci.org/event=tag,dockyard.dev/route=demo-build,repo=example/demo'],
+    ]);
+  });
+});
+
+describe('RepositoryPipelines on Woodpecker', () => {
+  test('with no pipeline, fails at synth as on Drone, though it has no file to write', () => {
+    const app = new App();
+    const chart = defaultStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST });
+    const ci = (chart.node.findChild('ExamplePipeline') as RepositoryPipelines).engine;
+    new RepositoryPipelines(chart, 'Empty', { engine: ci, repo: 'example/empty' });
+    expect(() => chart.toJson()).toThrow('invalid pipelines []: must hold at least one pipeline of example/empty: add them with addPipeline');
+  });
+
+  test('a deploy identity whose name is no DNS label is refused where it is given, as the routes refuse it', () => {
+    expect(() => Step.deploy('migrate', { identity: { serviceAccountName: 'deploy.er', serviceAccountNamespace: 'deploys' }, image: undefined as any, commands: ['true'] }))
+      .toThrow(/^invalid identity.serviceAccountName "deploy.er"/);
+    expect(new Pipeline({ name: 'ok', events: [PipelineEvent.PUSH] }).name).toBe('ok');
+  });
+});
