@@ -51,6 +51,7 @@ const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'digitalocean': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror }),
   'digitalocean-woodpecker': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, imageMirror }),
   'teams': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, imageMirror, teams: 3 }),
+  'teams-woodpecker': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, imageMirror, teams: 3 }),
 };
 
 /** Every example stack under apps/ that `cdk8s synth` produces. */

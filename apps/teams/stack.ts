@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { CiEngineKind, DockyardChart, DroneCi, invalid, TeamPlatform } from '../../lib';
+import { CiEngineKind, DockyardChart, TeamPlatform } from '../../lib';
 import { defaultPlatform } from '../default/stack';
 import { TeamsConfig } from './config';
 
@@ -10,21 +10,15 @@ export function teamName(i: number): string {
 
 /**
  * The default platform with `config.teams` application teams onboarded onto it. Each team owns the repositories
- * `<organization>/<team>-*`, an app namespace named after it, a build namespace `<team>-builds` on the shared
+ * `<organization>/<team>-*` (on Woodpecker, which routes exact repositories, `<organization>/<team>-app`), an app namespace named after it, a build namespace `<team>-builds` on the shared
  * runner, a Harbor project with 20 GiB, and pulls through the platform's Docker Hub proxy cache. The first team
  * shows the options: a second app namespace (`<team>-staging`) and a smaller quota.
  */
 export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
   // the platform's own push and pull secrets go to its demo only: a team pushes to its own project, never to `apps`
   const platform = defaultPlatform(app, config, { sharedPipelineRepos: [`${config.organization}/demo`] });
-  const ci = platform.ci;
-  if (!(ci instanceof DroneCi)) {
-    return invalid('DOCKYARD_CI', ci.kind, `must be ${CiEngineKind.DRONE} for apps/teams: teams own repositories by glob, which Woodpecker cannot route`);
-  }
   const teams = new TeamPlatform(platform.chart, 'Teams', {
-    server: ci.server,
-    runner: ci.runner,
-    secretsExtension: ci.secretsExtension,
+    ci: platform.ci,
     harbor: platform.harbor,
     sharedProjects: platform.proxyCache ? [platform.proxyCache] : [],
   });
@@ -32,7 +26,8 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
     const name = teamName(i);
     teams.addTeam({
       name,
-      repos: [`${config.organization}/${name}-*`],
+      // Woodpecker routes exact repositories only (WoodpeckerCi): there each team owns one, `<team>-app`
+      repos: [config.ci === CiEngineKind.WOODPECKER ? `${config.organization}/${name}-app` : `${config.organization}/${name}-*`],
       ...(i === 1 ? { namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 } } : {}),
     });
   }

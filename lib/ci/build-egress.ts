@@ -17,7 +17,7 @@ export interface BuildEgressProps {
    *
    * An empty list admits no DNS server.
    *
-   * @default [DroneKubeRunner.CLUSTER_DNS]: the cluster DNS pods in kube-system
+   * @default [CLUSTER_DNS]: the cluster DNS pods in kube-system
    */
   readonly dns?: NetworkPeer[];
   /**
@@ -88,6 +88,9 @@ function nat64(cidr: string): string {
  */
 export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10', '64:ff9b:1::/48', ...PRIVATE_IPV4_RANGES.map(nat64)];
 
+/** The cluster DNS pods: CoreDNS keeps kube-dns's `k8s-app` label in kube-system. */
+export const CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
+
 const UDP_TCP_53: readonly NetworkPort[] = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
 
 /** An egress rule of the build namespaces' policy. */
@@ -97,7 +100,7 @@ export interface BuildEgressRule {
 }
 
 /** The rules every build namespace gets: DNS, then the internet without the cluster's ranges. */
-export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer): BuildEgressRule[] {
+export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer = CLUSTER_DNS): BuildEgressRule[] {
   const excluded = [
     ...checkUniqueList('buildEgress.apiServerCidrs', props.apiServerCidrs ?? [], { allowEmpty: true }).map((c) => publicCidr('buildEgress.apiServerCidrs', c)),
     ...checkUniqueList('buildEgress.excludedCidrs', props.excludedCidrs ?? [], { allowEmpty: true }).map((c) => publicCidr('buildEgress.excludedCidrs', c)),

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { NetworkPeer, SecretValue } from '../core';
+import { ISecret, NetworkPeer, SecretValue } from '../core';
 import { BuildEgressOptions } from './build-egress';
 import { BuildNamespaceOptions } from './build-namespace';
 import { PipelineAccess } from './events';
@@ -74,8 +74,8 @@ export interface ICiEngine extends IConstruct {
   addBuildNamespace(namespace: string, options?: BuildNamespaceOptions): void;
   /** Let build pods open TCP connections to `peer` on `ports`, in every build namespace or some. */
   allowBuildEgress(peer: NetworkPeer, ports: number[], options?: BuildEgressOptions): void;
-  /** A secret that pipelines of some repositories get, for some events. */
-  addPipelineSecret(id: string, props: CiSecretProps): void;
+  /** A secret that pipelines of some repositories get, for some events: the Secret that holds it. */
+  addPipelineSecret(id: string, props: CiSecretProps): ISecret;
   /** Run the pipelines of some repositories, for some events, in a build namespace, optionally as a deploy identity. */
   addRoute(props: CiRouteProps): void;
   /** An image pull secret for the step images of some repositories' pipelines. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { NetworkPeer } from '../core';
+import { NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -77,9 +77,10 @@ export class DroneCi extends Construct implements ICiEngine {
     this.runner.allowBuildEgress(peer, ports, options);
   }
 
-  public addPipelineSecret(id: string, props: CiSecretProps): void {
-    this.secretsExtension.addSecret(id, props);
+  public addPipelineSecret(id: string, props: CiSecretProps): Secret {
+    const secret = this.secretsExtension.addSecret(id, props);
     this.grants.addSecret(props.name, Object.keys(props.values), props);
+    return secret;
   }
 
   public addRoute(props: CiRouteProps): void {

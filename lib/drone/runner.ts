@@ -12,7 +12,7 @@ import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
-import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule, CLUSTER_DNS } from '../ci/build-egress';
 import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
 import { PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
@@ -244,7 +244,7 @@ export class DroneKubeRunner extends Construct {
    * for compatibility (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base, and kubeadm's
    * cmd/kubeadm/app/phases/addons/dns/manifests.go). Where the DNS pods differ, set `buildEgress.dns`.
    */
-  public static readonly CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
+  public static readonly CLUSTER_DNS = CLUSTER_DNS;
   /** The label key that names the runner on its build namespaces; `buildNamespaceLabels` holds it with its value. */
   public static readonly BUILD_NAMESPACE_LABEL = 'dockyard.dev/drone-runner';
   /** The label key that holds the runner's own namespace on its build namespaces. */
@@ -266,6 +266,8 @@ export class DroneKubeRunner extends Construct {
    * to admit builds to an in-cluster service with one rule however many build namespaces there are.
    */
   public readonly buildPeer: NetworkPeer;
+  /** The Pod Security level of the build namespaces it creates (`buildPodSecurity`). */
+  public readonly buildPodSecurity: PodSecurityLevel;
 
   private readonly policies: object[] = [];
   /**
@@ -310,6 +312,7 @@ export class DroneKubeRunner extends Construct {
     this.labels = runnerLabels(props.labels ?? {});
     this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
     this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
+    this.buildPodSecurity = props.buildPodSecurity ?? PodSecurityLevel.BASELINE;
     this.buildContext = {
       name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
       // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
@@ -317,7 +320,7 @@ export class DroneKubeRunner extends Construct {
         { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
         { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'create', 'delete', 'list', 'watch', 'update'] },
       ],
-      podSecurity: props.buildPodSecurity ?? PodSecurityLevel.BASELINE,
+      podSecurity: this.buildPodSecurity,
       create: props.createBuildNamespaces ?? true,
       limits: buildResources._toKube().limits,
       max: buildMax,

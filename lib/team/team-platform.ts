@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
-import { DroneKubeRunner, DroneSecretsExtension, IDroneServer } from '../drone';
+import { ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps } from '../ci/build-egress';
 import { Harbor } from '../harbor';
 import { RepoOwners } from './repo-overlap';
@@ -8,12 +8,11 @@ import { Team, teamNamespaces, TeamProps } from './team';
 
 /** Props of a `TeamPlatform`. */
 export interface TeamPlatformProps {
-  /** The Drone server, for teams with a dedicated runner. */
-  readonly server: IDroneServer;
-  /** The shared runner: teams' build namespaces and runner policies are added to it. */
-  readonly runner: DroneKubeRunner;
-  /** The secrets extension that holds the teams' pipeline secrets. */
-  readonly secretsExtension: DroneSecretsExtension;
+  /**
+   * The CI engine: teams' build namespaces, routes and pipeline secrets are added to it. On Woodpecker a team's
+   * repositories must be exact (`owner/name`), as its agents match one repository each.
+   */
+  readonly ci: ICiEngine;
   /** The Harbor that holds the teams' projects and robots. */
   readonly harbor: Harbor;
   /**
@@ -73,7 +72,7 @@ export class TeamPlatform extends Construct {
     this.props = props;
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
-    this.appEgress = baseEgressRules(props.appEgress ?? {}, DroneKubeRunner.CLUSTER_DNS);
+    this.appEgress = baseEgressRules(props.appEgress ?? {});
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
   }
 
@@ -117,14 +116,14 @@ export class TeamPlatform extends Construct {
       }
     }
     const team = new Team(this, props.name, {
-      server: this.props.server, runner: this.props.runner, secretsExtension: this.props.secretsExtension, harbor: this.props.harbor,
+      ci: this.props.ci, harbor: this.props.harbor,
       ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
     }, props);
     [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
     team.repos.forEach((repo) => this.repoOwners.add(repo, team.teamName));
     if (this.props.apiServer) {
       // the deploy identity's pipelines talk to the API server; pull requests run elsewhere (or as `default`)
-      team.runner.allowBuildEgress(this.props.apiServer, [this.apiServerPort], { namespaces: [team.buildNamespace] });
+      team.ci.allowBuildEgress(this.props.apiServer, [this.apiServerPort], { namespaces: [team.buildNamespace] });
     }
     this.byName.set(team.teamName, team);
     return team;

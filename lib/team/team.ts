@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, Namespace, NetworkPeer, PodSecurityLevel, Secret, SecretValue } from '../core';
+import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
-import { PipelineEvent } from '../ci';
-import { accessAnnotations, DeployAccess, DeployPermission, DroneKubeRunner, DroneSecretsExtension, IDroneServer } from '../drone';
+import { checkPipelineAccess, ICiEngine, PipelineEvent } from '../ci';
+import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
 import { Harbor, HarborRobot, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
@@ -104,12 +104,8 @@ function checkDeployPermissions(permissions: readonly DeployPermission[]): void 
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
 export interface TeamContext {
-  /** The Drone server, which a dedicated runner connects to. */
-  readonly server: IDroneServer;
-  /** The shared runner, which gets the team's build namespace and runner policy. */
-  readonly runner: DroneKubeRunner;
-  /** The secrets extension that holds the team's pipeline secrets. */
-  readonly secretsExtension: DroneSecretsExtension;
+  /** The CI engine, which gets the team's build namespace, route and pipeline secrets. */
+  readonly ci: ICiEngine;
   /** The Harbor that holds the team's project and robots. */
   readonly harbor: Harbor;
   /** Who may reach the team's applications: the ingress controller or the Gateway. */
@@ -159,8 +155,8 @@ export class Team extends Construct {
   public readonly namespaces: readonly string[];
   /** The namespace its pipelines run in (but pull requests, on the shared runner). */
   public readonly buildNamespace: string;
-  /** The runner its pipelines run on: the platform's, or its own with `dedicatedRunner`. */
-  public readonly runner: DroneKubeRunner;
+  /** The CI engine its pipelines run on: the platform's, or one with its own Drone runner (`dedicatedRunner`). */
+  public readonly ci: ICiEngine;
   /** The deploy identity: a ServiceAccount in the build namespace, bound in every app namespace. */
   public readonly deployer: DeployAccess;
   /** The Harbor project. */
@@ -182,7 +178,7 @@ export class Team extends Construct {
     this.ctx = ctx;
     const name = checkTeamName(props.name);
     this.teamName = name;
-    this.repos = accessAnnotations({ repos: props.repos })['X-Drone-Repos'].split(',');
+    this.repos = checkPipelineAccess({ repos: props.repos }).repos;
     ({ namespaces: this.namespaces, buildNamespace: this.buildNamespace } = teamNamespaces(props));
     if (this.namespaces.includes(this.buildNamespace)) {
       invalid('buildNamespace', this.buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
@@ -206,32 +202,40 @@ export class Team extends Construct {
     }
 
     // the deploy identity lives in the build namespace and reaches exactly the app namespaces
+    let dedicated: DroneKubeRunner | undefined;
     if (props.dedicatedRunner) {
+      if (!(ctx.ci instanceof DroneCi)) {
+        invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
+      }
       // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
       // defined here so that it carries the team's labels beside the runner's
-      this.runner = new DroneKubeRunner(this, 'Runner', {
-        server: ctx.server, secretsExtension: ctx.secretsExtension, name: `drone-runner-${name}`,
+      dedicated = new DroneKubeRunner(this, 'Runner', {
+        server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`,
         buildNamespace: this.buildNamespace, createBuildNamespaces: false,
-        labels: { team: name }, limitRepos: [...this.repos],
+        labels: { team: name }, limitRepos: [...this.repos], buildPodSecurity: ctx.ci.runner.buildPodSecurity,
       });
       new Namespace(this, 'BuildNamespace', {
-        name: this.buildNamespace, podSecurity: PodSecurityLevel.BASELINE, labels: { ...teamLabels('build'), ...this.runner.buildNamespaceLabels },
+        name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels('build'), ...dedicated.buildNamespaceLabels },
       });
+      this.ci = new DroneCi(this, 'Ci', { server: ctx.ci.server, runner: dedicated, secretsExtension: ctx.ci.secretsExtension });
     } else {
-      this.runner = ctx.runner;
-      ctx.runner.addBuildNamespace(this.buildNamespace, { labels: teamLabels('build') });
+      this.ci = ctx.ci;
+      ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels('build') });
     }
     this.deployer = new DeployAccess(this, 'Deploy', {
       name: 'deployer', namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
-    // every event but pull requests runs in the build namespace as the deploy identity; the runner pins the same
-    // repositories' pull requests to its default namespace as `default` (a guard policy), on a dedicated runner
-    // that is the team's own build namespace
-    this.runner.addPolicy({
-      name, repos: [...this.repos], namespace: this.buildNamespace, serviceAccountName: this.deployer.serviceAccountName,
-      exclusive: !props.dedicatedRunner,
-    });
+    // every event but pull requests runs in the build namespace as the deploy identity; the shared Drone runner pins
+    // the same repositories' pull requests to its default namespace as `default` (a guard policy), and on a dedicated
+    // runner that is the team's own build namespace; on Woodpecker, pull requests never reach the route's agents
+    const route = { name, repos: [...this.repos], namespace: this.buildNamespace, serviceAccountName: this.deployer.serviceAccountName };
+    if (dedicated) {
+      dedicated.addPolicy({ ...route, exclusive: false });
+      this.ci.grants.addRoute(name, this.buildNamespace, route.serviceAccountName, route);
+    } else {
+      this.ci.addRoute(route);
+    }
 
     // Harbor: the project, a robot to push from pipelines and one to pull into the namespaces
     this.project = name;
@@ -256,21 +260,24 @@ export class Team extends Construct {
     // pipeline secrets, for the team's repositories only
     this.addPipelineSecret('HarborPush', {
       name: 'harbor-push',
-      events: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PROMOTE],
+      // the team's own robot, pushing to the team's own project, for every event its route runs (all but pull
+      // requests): on Woodpecker a namespace's Secrets reach every pipeline that runs there, so the two must agree
       values: {
         docker_config: SecretValue.dockerConfigJson([{ registry: ctx.harbor.host, username: this.pushRobot.username, password: this.pushRobot.secret }]),
       },
     });
-    this.addPipelineSecret('HarborPull', { name: 'harbor-pull', values: { '.dockerconfigjson': SecretValue.copyOf(this.pullSecret.dockerConfig) } });
+    // the team's pull login for its pipelines' step images: a pipeline secret on Drone, a pull secret of the team's
+    // build namespace on Woodpecker
+    ctx.ci.addImagePullSecret(`${name}-HarborPull`, { name: `${name}-harbor-pull`, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
   }
 
   /**
-   * A pipeline secret for the team's repositories only: the Secret `<team>-<name>` in the secrets extension's
-   * namespace, which no other repository's pipelines can read.
+   * A pipeline secret for the team's repositories only: the Secret `<team>-<name>`, which no other repository's
+   * pipelines can read (Drone's secrets extension, or Woodpecker's route namespaces).
    */
-  public addPipelineSecret(id: string, props: TeamPipelineSecretProps): Secret {
+  public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     const name = checkDnsLabel('name', props.name);
-    return this.ctx.secretsExtension.addSecret(`${this.teamName}-${id}`, {
+    return this.ctx.ci.addPipelineSecret(`${this.teamName}-${id}`, {
       name: `${this.teamName}-${name}`, repos: [...this.repos], values: props.values, events: props.events,
       allowPullRequests: props.allowPullRequests,
     });

@@ -3,7 +3,7 @@ import { checkDnsLabel, checkPort, checkUniqueList, invalid, NetworkPeer, parseQ
 import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
-import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
+import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
 import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
@@ -119,7 +119,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
    * (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base). Where the DNS pods differ, set
    * `buildEgress.dns`.
    */
-  public static readonly CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
+  public static readonly CLUSTER_DNS = CLUSTER_DNS;
   /** The label key that names the agents' set on its build namespaces. */
   public static readonly BUILD_NAMESPACE_LABEL = 'dockyard.dev/woodpecker-agent';
   /** The label key that holds the agents' own namespace on their build namespaces. */

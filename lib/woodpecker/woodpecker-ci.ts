@@ -295,7 +295,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * repositories and events it is granted to, for every pipeline there could read it; both are checked at synth,
    * as routes may be added later.
    */
-  public addPipelineSecret(id: string, props: CiSecretProps): void {
+  public addPipelineSecret(id: string, props: CiSecretProps): Secret {
     const name = this.checkSecretName(props.name);
     const { repos, events } = this.exactAccess(props);
     const wevents = woodpeckerEventsOf(events);
@@ -304,14 +304,15 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
     this.grants.addSecret(name, Object.keys(props.values), props);
     this.secrets.push({ name, secret, repos, events: wevents });
+    return secret;
   }
 
   /**
-   * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name` in every build namespace, listed
-   * by every agent (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). On Woodpecker the kubelet pulls every step image of
-   * every agent with it, whatever `repos` and `events` say, so the grant records `repos` for every event;
-   * no step can read it, except where an agent lets steps read the namespace's Secrets (a pipeline secret's route):
-   * the repositories and events of such agents must be among `repos` and `events` (checked at synth).
+   * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name`, copied at synth into each build
+   * namespace whose agents all run repositories of `repos` (the pool only for a pattern of every repository), and listed by those agents
+   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). The kubelet pulls every step image of such an agent with it, for
+   * every event, so the grant records `repos` for every event; no step can read it, except where an agent lets steps
+   * read the namespace's Secrets (a pipeline secret's route), which get it only for `events`.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
     const name = this.checkSecretName(props.name);
@@ -319,7 +320,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const asked = checkPipelineAccess(props);
     this.grants.addPullSecret(name, { repos: props.repos, events: Object.values(PipelineEvent), allowPullRequests: true });
     const secret = new Secret(this.secretScope, id, {
-      name, namespace: this.buildNamespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
+      name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
     });
     this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
       woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventOf))] });
@@ -402,20 +403,22 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       namespaces.forEach((ns) => s.secret.shareWith(ns));
       readers.forEach((a) => a.agent.allowNativeSecrets());
     }
-    const agents = [this.poolAgent, ...this.routeAgents.map((a) => a.agent)];
     for (const p of this.pullSecrets) {
-      const reader = this.routeAgents.find((a) => a.agent.nativeSecretsAllowed && !p.repos.some((r) => repoMatches(r, a.repo)));
-      if (reader) {
-        invalid('repos', p.repos, `must include ${JSON.stringify(reader.repo)}: its pipelines may read the Secrets of namespace ` +
-          `${JSON.stringify(reader.namespace)} (a pipeline secret's route), pull secret ${JSON.stringify(p.name)} among them`);
+      // the kubelet pulls every step image of a namespace's agents with it, and a login to a registry project is
+      // access to that project: only namespaces whose agents all run repositories of `repos` get it (the pool runs
+      // every repository, so only a pull secret for every one, "*/*"; its pods pull with what their ServiceAccount
+      // lists otherwise, which Kubernetes adds only to pods that list no pull secret of their own)
+      const everyRepo = p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*'));
+      const granted = (repo: string) => p.repos.some((r) => repoMatches(r, repo));
+      const namespaces = new Set<string>(everyRepo ? [this.buildNamespace] : []);
+      for (const a of this.routeAgents) namespaces.add(a.namespace);
+      for (const a of this.routeAgents) {
+        // and where steps may read the namespace's Secrets (a pipeline secret's route), only for the events asked
+        if (!granted(a.repo) || (a.agent.nativeSecretsAllowed && !p.woodpeckerEvents.includes(a.event))) namespaces.delete(a.namespace);
       }
-      const eventReader = this.routeAgents.find((a) => a.agent.nativeSecretsAllowed && !p.woodpeckerEvents.includes(a.event));
-      if (eventReader) {
-        invalid('events', p.events, `must include Woodpecker's ${JSON.stringify(eventReader.event)}: ${JSON.stringify(eventReader.repo)}'s pipelines of ` +
-          `that event may read the Secrets of namespace ${JSON.stringify(eventReader.namespace)}, pull secret ${JSON.stringify(p.name)} among them`);
-      }
-      this.buildNamespaces.forEach((ns) => p.secret.shareWith(ns));
-      agents.forEach((a) => a.addPullSecretName(p.name));
+      namespaces.forEach((ns) => p.secret.shareWith(ns));
+      if (namespaces.has(this.buildNamespace)) this.poolAgent.addPullSecretName(p.name);
+      this.routeAgents.filter((a) => namespaces.has(a.namespace)).forEach((a) => a.agent.addPullSecretName(p.name));
     }
   }
 }

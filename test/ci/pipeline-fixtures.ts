@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine, Image, NetworkPeer, Pipeline, PipelineEvent, PipelineGrants,
-  RouteGrant, SecretRef, Step,
+  ISecret, RouteGrant, Secret, SecretRef, Step,
 } from '../../lib';
 
 /**
@@ -31,8 +31,9 @@ export class FakeEngine extends Construct implements ICiEngine {
     throw new Error('not in the fake');
   }
 
-  public addPipelineSecret(_id: string, props: CiSecretProps): void {
+  public addPipelineSecret(id: string, props: CiSecretProps): ISecret {
     this.grants.addSecret(props.name, Object.keys(props.values), props);
+    return Secret.fromSecretName(this, id, props.name);
   }
 
   public addRoute(props: CiRouteProps): void {

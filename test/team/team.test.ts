@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
-  DeployPermission, DockyardChart, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
-  SecretValue, TeamPlatform, TeamPlatformProps,
+  DeployPermission, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
+  Secret, SecretValue, TeamPlatform, TeamPlatformProps,
 } from '../../lib';
 import { reposOverlap } from '../../lib/team/repo-overlap';
 import { droneServer } from '../drone/fixtures';
@@ -21,8 +21,9 @@ function platform(props: Partial<TeamPlatformProps> = {}) {
     redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
   });
   harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
-  const teams = new TeamPlatform(chart, 'Teams', { server, runner, secretsExtension, harbor, sharedProjects: ['dockerhub'], ...props });
-  return { app, chart, teams, runner, harbor, secretsExtension, objects: () => chart.toJson() };
+  const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+  const teams = new TeamPlatform(chart, 'Teams', { ci, harbor, sharedProjects: ['dockerhub'], ...props });
+  return { app, chart, teams, ci, runner, harbor, secretsExtension, objects: () => chart.toJson() };
 }
 
 describe('Team', () => {
@@ -104,7 +105,7 @@ describe('Team', () => {
     expect(secret.secretName).toBe('ml-hf-token');
     const rendered = p.app.synthYaml();
     expect(rendered).not.toContain('ml-hf-token\n  annotations'); // generated Secrets are not in the manifests
-    expect(secret.annotations).toEqual({ 'X-Drone-Repos': 'acme/ml-*,acme/models', 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' });
+    expect((secret as Secret).annotations).toEqual({ 'X-Drone-Repos': 'acme/ml-*,acme/models', 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' });
   });
 
   test('apiServer lets each team\'s build namespace, and nothing else, reach the API server', () => {
@@ -132,7 +133,8 @@ describe('Team', () => {
     const p = platform();
     const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
     const objects = p.objects();
-    expect(team.runner).not.toBe(p.runner);
+    expect(team.ci).not.toBe(p.ci);
+    expect((team.ci as DroneCi).runner).not.toBe(p.runner);
     const deployment = find(objects, 'Deployment', 'drone-runner-infra', 'ci');
     const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({ DRONE_NAMESPACE_DEFAULT: 'infra-builds', DRONE_RUNNER_LABELS: 'team:infra', DRONE_LIMIT_REPOS: 'acme/infra' });
