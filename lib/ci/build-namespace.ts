@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { checkNamespaceLabels, DefaultServiceAccount, invalid, Namespace, PodSecurityLevel } from '../core';
+import { checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, invalid, Namespace, NetworkPeer, PodSecurityLevel } from '../core';
 import { kube, quantity } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess, PolicyRule } from '../core/rbac';
-import { BuildEgressRule } from './build-egress';
+import { BuildEgressOptions, BuildEgressRule } from './build-egress';
 
 /** Options of `DroneKubeRunner.addBuildNamespace`. */
 export interface BuildNamespaceOptions {
@@ -122,5 +122,61 @@ export class BuildNamespace extends Construct {
   /** Let the namespace's pods open connections to the rule's peers and ports. */
   public allowEgress(rule: BuildEgressRule): void {
     this.egress.allowEgress(rule.peers, rule.ports);
+  }
+}
+
+/**
+ * The build namespaces of one runner or agent set, in the order added, and the egress declared for all of them or
+ * some: a namespace added later gets what was declared for every namespace. Drone's runner and Woodpecker's agents
+ * share it, so both engines admit build traffic the same way.
+ */
+export class BuildNamespaceSet {
+  private readonly scopes = new Map<string, BuildNamespace>();
+  /** Egress declared for every build namespace, so that namespaces added later get it too. */
+  private readonly shared: BuildEgressRule[] = [];
+
+  /** @param owner how errors name the set, e.g. "the runner's build namespaces" */
+  public constructor(private readonly owner: string) {}
+
+  /** The namespaces, in the order added. */
+  public get names(): string[] {
+    return [...this.scopes.keys()];
+  }
+
+  /** Whether `namespace` is one of them. */
+  public has(namespace: string): boolean {
+    return this.scopes.has(namespace);
+  }
+
+  /** Add a namespace's objects, with the egress declared for every namespace so far. */
+  public add(namespace: string, scope: BuildNamespace): void {
+    this.scopes.set(namespace, scope);
+    this.shared.forEach((rule) => scope.allowEgress(rule));
+  }
+
+  /**
+   * Let build pods open TCP connections to `peer` on `ports`: in every namespace, those added later included, or
+   * only in `options.namespaces`, each of which must be one of them already.
+   */
+  public allowEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
+    if (!Array.isArray(ports) || ports.length === 0) {
+      invalid('ports', ports, 'must list at least one port: builds reach only what they need');
+    }
+    checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
+    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
+    if (options.namespaces === undefined) {
+      this.shared.push(rule);
+      this.scopes.forEach((scope) => scope.allowEgress(rule));
+      return;
+    }
+    if (options.namespaces.length === 0) {
+      invalid('namespaces', options.namespaces, 'must not be empty: leave it out for every build namespace');
+    }
+    for (const ns of checkUniqueList('namespaces', options.namespaces)) {
+      if (!this.scopes.has(ns)) {
+        invalid('namespaces', ns, `must be one of ${this.owner}: ${this.names.join(', ')}`);
+      }
+    }
+    options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));
   }
 }

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkPort, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -12,8 +12,8 @@ import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
-import { baseEgressRules, BuildEgressOptions, BuildEgressProps, BuildEgressRule, CLUSTER_DNS } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS } from '../ci/build-egress';
+import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceSet, checkBuildNamespaceOptions } from '../ci/build-namespace';
 import { PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
@@ -281,9 +281,7 @@ export class DroneKubeRunner extends Construct {
   private readonly namespace: string;
   private readonly builds: Construct;
   private readonly buildContext: BuildNamespaceContext;
-  private readonly buildScopes = new Map<string, BuildNamespace>();
-  /** Egress declared for every build namespace, so that namespaces added later get it too. */
-  private readonly sharedEgress: BuildEgressRule[] = [];
+  private readonly buildScopes = new BuildNamespaceSet('the runner\'s build namespaces');
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
@@ -413,7 +411,7 @@ export class DroneKubeRunner extends Construct {
 
   /** Every namespace pipelines may run in: the default build namespace first, then the others in the order added. */
   public get buildNamespaces(): readonly string[] {
-    return [...this.buildScopes.keys()];
+    return this.buildScopes.names;
   }
 
   /**
@@ -432,9 +430,7 @@ export class DroneKubeRunner extends Construct {
       invalid('namespace', namespace, `must not already be a build namespace of the runner: ${this.buildNamespaces.join(', ')}`);
     }
     checkBuildNamespaceOptions(this.buildContext, options);
-    const scope = new BuildNamespace(this.builds, namespace, this.buildContext, options);
-    this.buildScopes.set(namespace, scope);
-    this.sharedEgress.forEach((rule) => scope.allowEgress(rule));
+    this.buildScopes.add(namespace, new BuildNamespace(this.builds, namespace, this.buildContext, options));
   }
 
   /**
@@ -445,25 +441,7 @@ export class DroneKubeRunner extends Construct {
    * @param options `namespaces`: only these build namespaces, e.g. a team's namespace that reaches its own service
    */
   public allowBuildEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
-    if (!Array.isArray(ports) || ports.length === 0) {
-      invalid('ports', ports, 'must list at least one port: builds reach only what they need');
-    }
-    checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
-    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
-    if (options.namespaces === undefined) {
-      this.sharedEgress.push(rule);
-      this.buildScopes.forEach((scope) => scope.allowEgress(rule));
-      return;
-    }
-    if (options.namespaces.length === 0) {
-      invalid('namespaces', options.namespaces, 'must not be empty: leave it out for every build namespace');
-    }
-    for (const ns of checkUniqueList('namespaces', options.namespaces)) {
-      if (!this.buildScopes.has(ns)) {
-        invalid('namespaces', ns, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
-      }
-    }
-    options.namespaces.forEach((ns) => this.buildScopes.get(ns)!.allowEgress(rule));
+    this.buildScopes.allowEgress(peer, ports, options);
   }
 
   /**

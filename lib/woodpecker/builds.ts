@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkPort, checkUniqueList, invalid, NetworkPeer, parseQuantity, PodSecurityLevel } from '../core';
+import { checkDnsLabel, invalid, NetworkPeer, parseQuantity, PodSecurityLevel } from '../core';
 import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
-import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, BuildEgressRule } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, checkBuildNamespaceOptions } from '../ci/build-namespace';
+import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
+import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceSet, checkBuildNamespaceOptions } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
 export interface WoodpeckerBuildOptions {
@@ -137,8 +137,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
   private readonly name: string;
   private readonly labels: Record<string, string>;
   private readonly context: BuildNamespaceContext;
-  private readonly scopes = new Map<string, BuildNamespace>();
-  private readonly sharedEgress: BuildEgressRule[] = [];
+  private readonly scopes = new BuildNamespaceSet('the build namespaces');
 
   public constructor(scope: Construct, id: string, props: WoodpeckerBuildNamespacesProps = {}) {
     super(scope, id);
@@ -181,7 +180,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
 
   /** Every build namespace: the default first, then the others in the order added. */
   public get buildNamespaces(): readonly string[] {
-    return [...this.scopes.keys()];
+    return this.scopes.names;
   }
 
   /**
@@ -211,7 +210,6 @@ export class WoodpeckerBuildNamespaces extends Construct {
     const account = `${this.name}-${namespace}`;
     serviceAccount(this, `ServiceAccount-${namespace}`, { name: account, namespace: this.namespace, labels: this.labels });
     const scope = new BuildNamespace(this, namespace, { ...this.context, serviceAccount: { name: account, namespace: this.namespace } }, options);
-    this.scopes.set(namespace, scope);
     // a pipeline's steps reach its services pod to pod (service.go:34-56): let the namespace's pods connect to its
     // service pods, which the backend labels `service` (pod.go:140-142; pipelines cannot set pod labels while
     // WOODPECKER_BACKEND_K8S_POD_LABELS_ALLOW_FROM_STEP is off, pod.go:115-134)
@@ -224,7 +222,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
         ingress: [{ from: [{ podSelector: {} }] }],
       },
     });
-    this.sharedEgress.forEach((rule) => scope.allowEgress(rule));
+    this.scopes.add(namespace, scope);
   }
 
   /**
@@ -234,24 +232,6 @@ export class WoodpeckerBuildNamespaces extends Construct {
    * @param options `namespaces`: only these build namespaces
    */
   public allowBuildEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
-    if (!Array.isArray(ports) || ports.length === 0) {
-      invalid('ports', ports, 'must list at least one port: builds reach only what they need');
-    }
-    checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
-    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
-    if (options.namespaces === undefined) {
-      this.sharedEgress.push(rule);
-      this.scopes.forEach((scope) => scope.allowEgress(rule));
-      return;
-    }
-    if (options.namespaces.length === 0) {
-      invalid('namespaces', options.namespaces, 'must not be empty: leave it out for every build namespace');
-    }
-    for (const ns of checkUniqueList('namespaces', options.namespaces)) {
-      if (!this.scopes.has(ns)) {
-        invalid('namespaces', ns, `must be one of the build namespaces: ${this.buildNamespaces.join(', ')}`);
-      }
-    }
-    options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));
+    this.scopes.allowEgress(peer, ports, options);
   }
 }
