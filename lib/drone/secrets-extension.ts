@@ -12,6 +12,7 @@ import { probesOf, tcpSocket } from '../core/pod';
 import { NamespacedAccess, serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { PipelineAccess } from '../ci/events';
+import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { accessAnnotations } from './pipeline-secret';
 
 /** A Drone secrets extension, as a runner sees it. */
@@ -142,6 +143,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     }
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
+    this.node.addValidation({ validate: () => { refuseProvidedSecretNames(this, this.namespace, this.secretNames); return []; } });
   }
 
   /**

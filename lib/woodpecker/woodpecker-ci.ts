@@ -6,6 +6,7 @@ import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent } from '../ci/events';
 import { GitProvider } from '../ci/git-provider';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
+import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { IPostgresDatabase } from '../postgres';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
@@ -376,6 +377,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       return;
     }
     this.finalized = true;
+    refuseProvidedSecretNames(this, this.namespace, [...this.secrets, ...this.pullSecrets].map((s) => s.name));
     const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
     for (const s of this.secrets) {
       const granted = new Set(s.repos.flatMap((repo) => s.events.map((event) => pairKey(repo, event))));

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { checkCiEngine, woodpeckerAccess } from '../../apps/shared/ci-engine';
-import { CiEngineKind, Pipeline, PipelineEvent, RepositoryPipelines, Step } from '../../lib';
+import { CiEngineKind, Pipeline, PipelineEvent, RepositoryPipelines, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
 
@@ -71,5 +71,17 @@ describe('RepositoryPipelines on Woodpecker', () => {
     expect(() => Step.deploy('migrate', { identity: { serviceAccountName: 'deploy.er', serviceAccountNamespace: 'deploys' }, image: undefined as any, commands: ['true'] }))
       .toThrow(/^invalid identity.serviceAccountName "deploy.er"/);
     expect(new Pipeline({ name: 'ok', events: [PipelineEvent.PUSH] }).name).toBe('ok');
+  });
+});
+
+describe('pipeline secrets never take the name of a Secret the stack expects to be provided', () => {
+  test.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('on %s, the OAuth app\'s Secret is refused as a pipeline secret name', (ci) => {
+    const app = new App();
+    const chart = defaultStack(app, { ...DEFAULT_CONFIG, ci, host: ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host });
+    const engine = (chart.node.findChild('ExamplePipeline') as RepositoryPipelines).engine;
+    const oauth = `${ci}-oauth`;
+    engine.addPipelineSecret('Clash', { name: oauth, repos: ['example/demo'], events: [PipelineEvent.PUSH, PipelineEvent.TAG], values: { v: SecretValue.hex(16) } });
+    expect(() => chart.toJson()).toThrow(`invalid name "${oauth}": must not be the name of a Secret the stack expects to be provided in namespace dockyard: ` +
+      'the pipeline secret would overwrite it');
   });
 });
