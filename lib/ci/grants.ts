@@ -103,6 +103,13 @@ export class PipelineGrants {
  * `*` and `?` never match a `/`. Character classes are not supported by our patterns (`checkPipelineAccess`).
  */
 export function repoMatches(pattern: string, repo: string): boolean {
-  const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  let re = COMPILED.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    COMPILED.set(pattern, re);
+  }
   return re.test(repo.toLowerCase());
 }
+
+/** Each pattern's RegExp, compiled once: a thousand teams' pipelines check every pattern (no `g` flag, so no state). */
+const COMPILED = new Map<string, RegExp>();

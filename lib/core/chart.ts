@@ -1,7 +1,8 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { annotateChecksums } from './checksum';
-import { checkObjectSizes } from './object-size';
+import { annotateChecksums, annotateWorkloads, hasPodTemplate } from './checksum';
+import { checkObjectSizes, surelyFits } from './object-size';
+import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel } from './validation';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
@@ -26,12 +27,117 @@ export class DockyardChart extends Chart {
   }
 
   public toJson(): any[] {
-    const rank = (o: any) => (FIRST_KINDS.includes(o.kind) ? 0 : 1);
-    // Array.prototype.sort is stable, so the construct order holds within each rank.
-    const objects = this.renderObjects().sort((a, b) => rank(a) - rank(b));
-    for (const o of objects.filter((x) => CLUSTER_KINDS.includes(x.kind))) {
-      delete o.metadata.namespace;
+    return this.finish(this.renderObjects(this.collect()));
+  }
+
+  /**
+   * `toYamlChunks(this.toJson())`, the manifest `synthesize` writes, made object by object: each object's YAML is
+   * written as soon as it is rendered, so a thousand teams' objects (tens of megabytes, which the garbage
+   * collector would copy and mark) never all live at once. The bytes, errors and warnings are those of
+   * `toJson`: objects are rendered in the same order; what `toJson` does after rendering touches each object apart
+   * from the others, so it is done to each at once, except to those it could change or stop on (workloads, which
+   * get checksums over every ConfigMap; objects that may be too large; anything not shaped as rendered objects
+   * are; a document toYaml refuses), which are kept and finished at the end, as `toJson` would, in its order.
+   * A subclass that renders itself, or a chart with dependencies, goes through `toJson`.
+   *
+   * @param constructs the chart's constructs without those of nested charts, in pre-order, if the caller has just
+   * walked the tree (and nothing can have changed it since) and found no construct with dependencies
+   * @internal
+   */
+  public _toYamlChunks(constructs?: readonly IConstruct[]): Buffer[] {
+    if (this.toJson !== DockyardChart.prototype.toJson) {
+      return toYamlChunks(this.toJson());
     }
+    const collected = this.collect(constructs);
+    if (collected.dependencies) {
+      return toYamlChunks(this.finish(this.renderObjects(collected)));
+    }
+    this.checkValid(collected);
+    // the documents in their final order, by rank: runs of documents written one after another, and kept objects
+    const streams: [YamlStream, YamlStream] = [new YamlStream(), new YamlStream()];
+    const parts: [Part[], Part[]] = [[], []];
+    const kept: any[] = [];
+    const configMaps: any[] = [];
+    for (const apiObject of collected.found) {
+      const o = apiObject.toJson();
+      const shaped = o !== null && typeof o === 'object' && typeof o.kind === 'string';
+      const rank = shaped && FIRST_KINDS.includes(o.kind) ? 0 : 1;
+      const list = parts[rank];
+      if (shaped && o.kind === 'ConfigMap') {
+        configMaps.push(o);
+      }
+      if (!shaped || ((CLUSTER_KINDS.includes(o.kind) || o.kind === 'ConfigMap') && !isObject(o.metadata))) {
+        kept.push(o);
+        list.push({ kept: o });
+        continue;
+      }
+      if (CLUSTER_KINDS.includes(o.kind)) {
+        delete o.metadata.namespace;
+      }
+      if (hasPodTemplate(o) || !surelyFits(o)) {
+        kept.push(o);
+        list.push({ kept: o });
+        continue;
+      }
+      const stream = streams[rank];
+      const from = stream.mark();
+      let to: YamlMark;
+      try {
+        to = stream.write(o);
+      } catch {
+        // toYaml refuses it: toJson would finish every object first, and toYaml then throw on the first such
+        kept.push(o);
+        list.push({ kept: o });
+        continue;
+      }
+      const last = list[list.length - 1];
+      // the last document of this rank was the last written to its stream: one run of bytes
+      if (last !== undefined && 'to' in last && last.to === from) {
+        last.to = to;
+      } else {
+        list.push({ rank, from, to });
+      }
+    }
+    // what toJson does after rendering, to the kept objects, in its order: first every namespace (here again where
+    // it was already removed), then the checksums, the sizes and the YAML; the written objects pass each step as
+    // they are, the ConfigMaps among them included
+    for (const o of kept) {
+      if (CLUSTER_KINDS.includes(o.kind)) {
+        delete o.metadata.namespace;
+      }
+    }
+    const keptInOrder = [...parts[0], ...parts[1]].filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
+    annotateWorkloads(this, keptInOrder, configMaps);
+    checkObjectSizes(this, keptInOrder);
+    const late = new YamlStream();
+    const out: Buffer[] = [];
+    for (const part of [...parts[0], ...parts[1]]) {
+      if ('kept' in part) {
+        const from = late.mark();
+        out.push(...late.slices(from, late.write(part.kept)));
+      } else {
+        out.push(...streams[part.rank].slices(part.from, part.to));
+      }
+    }
+    // the first document has no `---` line before it
+    if (out.length > 0) {
+      out[0] = out[0].subarray(4);
+    }
+    return out.filter((b) => b.length > 0);
+  }
+
+  /** What `toJson` does to the rendered objects: Namespaces first, cluster objects without a namespace, checksums, sizes. */
+  private finish(rendered: any[]): any[] {
+    // the first kinds, then the rest, each in construct order
+    const first: any[] = [];
+    const rest: any[] = [];
+    for (const o of rendered) {
+      (FIRST_KINDS.includes(o.kind) ? first : rest).push(o);
+      if (CLUSTER_KINDS.includes(o.kind)) {
+        delete o.metadata.namespace;
+      }
+    }
+    const objects = first.concat(rest);
     // a changed ConfigMap or Secret rolls exactly the pods that read it
     annotateChecksums(this, objects);
     // last, on the objects exactly as they are written
@@ -40,34 +146,68 @@ export class DockyardChart extends Chart {
   }
 
   /**
+   * The chart's ApiObjects in construct order, and whether any construct has dependencies. Constructs'
+   * validations run here, and their errors are thrown by `checkValid`.
+   *
+   * @param constructs the chart's constructs without those of nested charts, in pre-order, already walked and
+   * found without dependencies
+   */
+  private collect(constructs?: readonly IConstruct[]): Collected {
+    const found: ApiObject[] = [];
+    const errors: string[] = [];
+    let dependencies = false;
+    const take = (c: IConstruct): void => {
+      for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
+      if (c instanceof ApiObject) found.push(c);
+    };
+    const visit = (c: IConstruct): void => {
+      // a nested chart renders its own objects (cdk8s includes an object only in its closest chart)
+      if (c !== this && Chart.isChart(c)) return;
+      if (c.node.dependencies.length > 0) dependencies = true;
+      take(c);
+      for (const child of c.node.children) visit(child);
+    };
+    if (constructs === undefined) {
+      visit(this);
+    } else {
+      constructs.forEach(take);
+    }
+    return { found, errors, dependencies };
+  }
+
+  private checkValid(collected: Collected): void {
+    if (collected.errors.length > 0) {
+      // cdk8s's own message (App._synthChart)
+      throw new Error(`Validation failed with the following errors:\n  ${collected.errors.join('\n  ')}`);
+    }
+  }
+
+  /**
    * The chart's objects, in construct order, as `Chart.toJson` renders them: cdk8s orders them by a dependency graph
    * of the whole chart, built (with every construct's path) on each call, which at a thousand teams costs more than
    * rendering. Without dependencies that order is the construct tree's pre-order, so it is taken directly; a chart
    * with dependencies (`addDependency`) goes through cdk8s. Constructs' validations run either way.
    */
-  private renderObjects(): any[] {
-    const found: ApiObject[] = [];
-    const errors: string[] = [];
-    let dependencies = false;
-    const visit = (c: IConstruct): void => {
-      // a nested chart renders its own objects (cdk8s includes an object only in its closest chart)
-      if (c !== this && Chart.isChart(c)) return;
-      if (c.node.dependencies.length > 0) dependencies = true;
-      for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
-      if (c instanceof ApiObject) found.push(c);
-      for (const child of c.node.children) visit(child);
-    };
-    visit(this);
-    if (dependencies) {
+  private renderObjects(collected: Collected): any[] {
+    if (collected.dependencies) {
       return super.toJson();
     }
-    if (errors.length > 0) {
-      // cdk8s's own message (App._synthChart)
-      throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-    }
-    return found.map((o) => o.toJson());
+    this.checkValid(collected);
+    return collected.found.map((o) => o.toJson());
   }
 }
+
+/** What `DockyardChart.collect` finds. */
+interface Collected {
+  readonly found: ApiObject[];
+  readonly errors: string[];
+  readonly dependencies: boolean;
+}
+
+/** Documents in the order they are written: a run of them in a stream, or one object kept to be written at the end. */
+type Part = { rank: 0 | 1; from: YamlMark; to: YamlMark } | { kept: any };
+
+const isObject = (value: unknown): boolean => value !== null && typeof value === 'object';
 
 /**
  * The namespace of objects defined at `scope`: the explicit one, else the chart's, else `default`.

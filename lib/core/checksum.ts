@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Secret, SecretKey } from './secret';
+import { generatedSecretNamed, Secret, SecretKey } from './secret';
 
 /**
  * Digests that let day-two changes reach running pods.
@@ -89,6 +89,9 @@ export function finishChecksum(deferred: string, digestOf: (stateKey: string) =>
   return sha256(parts);
 }
 
+/** A deploy-time digest and what follows it, in a key's part. */
+const DEFERRED_TAIL = new RegExp(`${DEFERRED_DIGEST}.*$`);
+
 /**
  * A 16-hex digest of the values of `keys` that changes exactly when one of them changes and reveals nothing of
  * them. Use it in the name of a Job that must run again when a credential changes, e.g. a database reconciler.
@@ -104,7 +107,7 @@ export function secretDigest(scope: IConstruct, keys: SecretKey[]): string {
 export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): string {
   // a deploy-time digest cannot name an object: such a Job name counts the keys' names only
   return sha256(keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined,
-    k.secret.namespace, k.secret.secretName, k.key).replace(new RegExp(`${DEFERRED_DIGEST}.*$`), '-'))).slice(0, 16);
+    k.secret.namespace, k.secret.secretName, k.key).replace(DEFERRED_TAIL, '-'))).slice(0, 16);
 }
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
@@ -116,12 +119,31 @@ const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
  * @internal
  */
 export function annotateChecksums(scope: IConstruct, objects: any[]): void {
-  const configMaps = new Map<string, any>();
-  for (const o of objects.filter((x) => x.kind === 'ConfigMap')) {
-    configMaps.set(`${o.metadata.namespace}/${o.metadata.name}`, { data: o.data ?? {}, binaryData: o.binaryData ?? {} });
+  annotateWorkloads(scope, objects, objects.filter((x) => x.kind === 'ConfigMap'));
+}
+
+/**
+ * Whether `annotateChecksums` may annotate `object`: a workload or CronJob, which has a pod template.
+ *
+ * @internal
+ */
+export function hasPodTemplate(object: any): boolean {
+  return WORKLOADS.includes(object.kind) || object.kind === 'CronJob';
+}
+
+/**
+ * `annotateChecksums` of `objects`, over `configMaps`: the ConfigMaps among all of the chart's objects, in their
+ * order (a later one of the same name replaces an earlier one).
+ *
+ * @internal
+ */
+export function annotateWorkloads(scope: IConstruct, objects: readonly any[], configMaps: readonly any[]): void {
+  const contents = new Map<string, any>();
+  for (const o of configMaps) {
+    contents.set(`${o.metadata.namespace}/${o.metadata.name}`, { data: o.data ?? {}, binaryData: o.binaryData ?? {} });
   }
-  const secrets = Secret.allIn(scope.node.root);
-  const secretNamed = (namespace: string, name: string) => secrets.find((s) => s.secretName === name && s.namespaces.includes(namespace));
+  // the app's first generated Secret of that name in that namespace, in construct order
+  const secretNamed = (namespace: string, name: string): Secret | undefined => generatedSecretNamed(scope, name, namespace);
   for (const o of objects) {
     const template = WORKLOADS.includes(o.kind) ? o.spec?.template
       : o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : undefined;
@@ -131,7 +153,7 @@ export function annotateChecksums(scope: IConstruct, objects: any[]): void {
     const namespace = o.metadata.namespace;
     const parts = inputsOf(template.spec).map((input) => {
       if (input.kind === 'configMap') {
-        const content = configMaps.get(`${namespace}/${input.name}`);
+        const content = contents.get(`${namespace}/${input.name}`);
         return `configmap:${input.name}=${content ? sha256([JSON.stringify(content)]) : '-'}`;
       }
       const secret = secretNamed(namespace, input.name);

@@ -66,23 +66,62 @@ export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: 
  */
 class KubeObject extends ApiObject {
   public toJson(): any {
-    const self = this as unknown as { props: object; patches: unknown[] };
-    if (self.patches.length > 0 || App.of(this).resolvers.length !== 3 || process.env.CDK8S_DISABLE_SORT) {
+    const self = this as unknown as { props: Record<string, unknown>; patches: unknown[] };
+    // the app is the root (App.of walks up to it)
+    if (self.patches.length > 0 || (this.node.root as App).resolvers.length !== 3 || process.env.CDK8S_DISABLE_SORT) {
       return super.toJson();
     }
     try {
-      // the metadata as ApiObjectMetadataDefinition.toJson renders it: empty maps and lists dropped
-      const meta = this.metadata as unknown as Record<string, any>;
-      const metadata = render({
-        ...meta._additionalAttributes, name: meta.name, namespace: meta.namespace, annotations: meta.annotations,
-        finalizers: meta.finalizers, ownerReferences: meta.ownerReferences, labels: meta.labels,
-      }, true);
-      const { apiVersion, kind, metadata: _, ...rest } = render({ ...self.props, metadata: undefined });
-      return metadata === undefined ? { apiVersion, kind, ...rest } : { apiVersion, kind, metadata, ...rest };
+      const metadata = renderMetadata(this.metadata as unknown as Record<string, any>);
+      // apiVersion, kind and metadata first, then the other keys sorted; each value rendered in sorted key order
+      // (as one render of the whole object would), so Lazy values are produced in the same order
+      const props = self.props;
+      const out: Record<string, unknown> = { apiVersion: undefined, kind: undefined };
+      if (metadata !== undefined) out.metadata = metadata;
+      for (const key of sortedKeys(props)) {
+        if (key === 'metadata') continue;
+        const v = render(props[key]);
+        if (v !== undefined || key === 'apiVersion' || key === 'kind') out[key] = v;
+      }
+      return out;
     } catch (e) {
       throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
     }
   }
+}
+
+/** The fields of ApiObjectMetadataDefinition that its toJson writes over the additional attributes. */
+const METADATA_FIELDS = ['name', 'namespace', 'annotations', 'finalizers', 'ownerReferences', 'labels'];
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+/**
+ * The metadata as ApiObjectMetadataDefinition.toJson renders it, empty maps and lists dropped: `render` of
+ * `{ ...meta._additionalAttributes, name: meta.name, namespace: ..., labels: meta.labels }`, without building
+ * that object (the attributes are a dictionary-mode object, slow to copy): the same keys, sorted, and the same
+ * value for each.
+ */
+function renderMetadata(meta: Record<string, any>): any {
+  const extra: Record<string, unknown> = meta._additionalAttributes;
+  if (hasOwn(extra, 'resolve') || hasOwn(extra, 'constructor')) {
+    // a map that would itself read as a token or a class instance: as written
+    const { name, namespace, annotations, finalizers, ownerReferences, labels } = meta;
+    return render({ ...extra, name, namespace, annotations, finalizers, ownerReferences, labels }, true);
+  }
+  const keys = Object.keys(extra);
+  for (const field of METADATA_FIELDS) {
+    if (!keys.includes(field)) keys.push(field);
+  }
+  sortKeys(keys);
+  const out: Record<string, unknown> = {};
+  let empty = true;
+  for (const key of keys) {
+    const v = render(METADATA_FIELDS.includes(key) ? meta[key] : extra[key], true);
+    if (v !== undefined) {
+      out[key] = v;
+      empty = false;
+    }
+  }
+  return empty ? undefined : out;
 }
 
 /**
@@ -91,22 +130,51 @@ class KubeObject extends ApiObject {
  */
 function render(value: any, dropEmpty = false): any {
   if (value === null || value === undefined) return undefined;
+  const type = typeof value;
+  // no resolver applies to a string, number or boolean: none is a Lazy, and their prototypes have neither `resolve`
+  // nor `value`; most values are one of these
+  if (type === 'string' || type === 'number' || type === 'boolean') return value;
   if (value instanceof Lazy) return render(value.produce(), dropEmpty);
   if (typeof value.resolve === 'function') return render(value.resolve(), dropEmpty);
   if (value.constructor !== Object && (typeof value.value === 'number' || typeof value.value === 'string')) return render({ value: value.value }, dropEmpty);
-  if (typeof value !== 'object') return value;
+  if (type !== 'object') return value;
   if (Array.isArray(value)) return dropEmpty && value.length === 0 ? undefined : value.map((v) => render(v, dropEmpty));
   if (value.constructor.name !== 'Object') throw new Error(`can't render non-simple object of type '${value.constructor.name}'`);
   const out: Record<string, unknown> = {};
   let empty = true;
-  for (const key of Object.keys(value).sort()) {
-    const v = render(value[key], dropEmpty);
-    if (v !== null && v !== undefined) {
+  for (const key of sortedKeys(value)) {
+    const item = value[key];
+    // a string renders as itself: the commonest value, without a call
+    const v = typeof item === 'string' ? item : render(item, dropEmpty);
+    if (v !== undefined) {
       out[key] = v;
       empty = false;
     }
   }
   return dropEmpty && empty ? undefined : out;
+}
+
+/**
+ * `Object.keys(value).sort()`: an insertion sort for the few keys most objects have, which beats the generic sort
+ * there (the order is the same: keys are distinct strings, compared by UTF-16 code units either way).
+ */
+function sortedKeys(value: object): string[] {
+  return sortKeys(Object.keys(value));
+}
+
+/** Sort `keys`, distinct strings, in place, as `keys.sort()` does. */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** A resource quantity such as `512Mi`, rendered as written. */

@@ -146,8 +146,11 @@ export class LocalSecretStore {
     const record = loadKeyRecord(this.lockPath);
     const kept = loaded?.values ?? {};
     const values: Record<string, string> = { ...kept };
-    const secrets = Secret.allIn(scope);
-    const files = SecretFile.allIn(scope);
+    // Secret.allIn and SecretFile.allIn, from one walk of the tree: the caller's, if it has just walked it
+    const all = walked.get(scope) ?? scope.node.findAll();
+    walked.delete(scope);
+    const secrets = all.filter((c): c is Secret => c instanceof Secret);
+    const files = all.filter((c): c is SecretFile => c instanceof SecretFile);
     checkUnique(secrets);
 
     // every root, by its state key: what the record lists and what rotation may name
@@ -210,7 +213,18 @@ export class LocalSecretStore {
       }
       return values[stateKey];
     };
+    // each value once: a state key names one declared value, whose value does not change once produced (a copy,
+    // such as a team's pull secret handed to its pipelines, is produced again otherwise)
+    const produced = new Map<string, string>();
     const produce = (value: SecretValue, stateKey: string): string => {
+      let v = produced.get(stateKey);
+      if (v === undefined) {
+        v = produceOnce(value, stateKey);
+        produced.set(stateKey, v);
+      }
+      return v;
+    };
+    const produceOnce = (value: SecretValue, stateKey: string): string => {
       switch (value.kind) {
         case SecretValueKind.RANDOM:
           return keepRoot(stateKey, () => random(value.alphabet!, value.length!, value.mixedClasses ?? false));
@@ -268,8 +282,10 @@ export class LocalSecretStore {
     };
 
     const render = (): RenderedSecrets => {
-      checkCopies(secrets);
-      const docs = secrets.flatMap((secret) => secret.namespaces.map((namespace) => ({
+      // each Secret's namespaces, settled now that the charts are resolved
+      const namespaces = secrets.map((secret) => secret.namespaces);
+      checkCopies(secrets, namespaces);
+      const docs = secrets.flatMap((secret, i) => namespaces[i].map((namespace) => ({
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {
@@ -289,10 +305,12 @@ export class LocalSecretStore {
     // removed and added back finds its credentials again
     const save = () => {
       const nextRecord = { keys: Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) };
-      if (loaded === undefined || stateText({ values }) !== stateText(loaded)) {
+      // each file is written only when its text would change: the texts list the same sorted entries exactly when
+      // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
+      if (loaded === undefined || !sameEntries(values, loaded.values)) {
         writeAtomically(this.statePath, stateText({ values }));
       }
-      if (record === undefined || keyRecordText(nextRecord) !== keyRecordText(record)) {
+      if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
       report(made, rotating, this.lockPath);
@@ -316,11 +334,44 @@ export class LocalSecretStore {
   }
 }
 
+/** Walks of a tree (`findAll`) that the next `open` of its root takes instead of walking it again. */
+const walked = new WeakMap<IConstruct, IConstruct[]>();
+
+/**
+ * Run `fn`, in which the next secret store to open `scope` (`transaction`, `render`) takes `constructs` as
+ * `scope.node.findAll()`: for a caller that has just walked the tree, and runs nothing that could add to it
+ * before the store opens.
+ *
+ * @internal
+ */
+export function withWalkedTree<T>(scope: IConstruct, constructs: IConstruct[], fn: () => T): T {
+  walked.set(scope, constructs);
+  try {
+    return fn();
+  } finally {
+    walked.delete(scope);
+  }
+}
+
 /** `secrets.lock.json` beside a state in `.dockyard/secrets.json`; `<name>.lock.json` beside any other state. */
 function defaultLockPath(statePath: string): string {
   const dir = path.dirname(statePath);
   const name = `${path.basename(statePath).replace(/\.json$/, '')}.lock.json`;
   return path.join(path.basename(dir) === '.dockyard' ? path.dirname(dir) : dir, name);
+}
+
+/** Whether `a` and `b` have the same own keys, each with the same value. */
+function sameEntries(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) {
+    return false;
+  }
+  for (const k of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function stateKeyOf(secret: Secret, key: string): string {
@@ -354,10 +405,11 @@ function checkUnique(secrets: Secret[]): void {
 }
 
 /** A copy shared into a namespace must not collide with another generated Secret of that name there. */
-function checkCopies(secrets: Secret[]): void {
+function checkCopies(secrets: Secret[], namespaces: string[][]): void {
   const owner = new Map<string, Secret>();
-  for (const s of secrets) {
-    for (const ns of s.namespaces) {
+  for (let i = 0; i < secrets.length; i++) {
+    const s = secrets[i];
+    for (const ns of namespaces[i]) {
       const id = `${ns}/${s.secretName}`;
       const other = owner.get(id);
       if (other && other !== s) {

@@ -65,10 +65,17 @@ export class NetworkPeer {
     private readonly peer: k8s.NetworkPolicyPeer,
   ) {}
 
+  private json?: string;
+
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
     // shared, not copied (a thousand teams' rules name the same few peers): frozen, so no rule can change another's
     return deepFreeze(this.peer);
+  }
+
+  /** `JSON.stringify(this._toKube())`, made once: a peer never changes. @internal */
+  public _json(): string {
+    return (this.json ??= JSON.stringify(this._toKube()));
   }
 }
 
@@ -146,7 +153,7 @@ export class PodFirewall extends Construct {
       throw new Error(`PodFirewall ${this.node.path}: allowFrom needs a policy that governs ingress`);
     }
     const rule: k8s.NetworkPolicyIngressRule = { from: peers.map((p) => p._toKube()), ...portsOf(ports) };
-    this.rules.set(JSON.stringify(rule), rule);
+    this.rules.set(ruleKey('from', peers, rule), rule);
   }
 
   /** Let the pods open connections to `peers` on `ports`; no ports means every port and protocol. */
@@ -155,8 +162,17 @@ export class PodFirewall extends Construct {
       throw new Error(`PodFirewall ${this.node.path}: allowEgress needs denyEgress, or the policy leaves egress open anyway`);
     }
     const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
-    this.egressRules.set(JSON.stringify(rule), rule);
+    this.egressRules.set(ruleKey('to', peers, rule), rule);
   }
+}
+
+/**
+ * `JSON.stringify(rule)`, which tells identical rules apart, from each peer's JSON made once: the peers, `field`,
+ * come first in a rule and `ports`, if any, after them.
+ */
+function ruleKey(field: 'from' | 'to', peers: readonly NetworkPeer[], rule: { ports?: k8s.NetworkPolicyPort[] }): string {
+  const ports = rule.ports === undefined ? '' : `,"ports":${JSON.stringify(rule.ports)}`;
+  return `{"${field}":[${peers.map((p) => p._json()).join(',')}]${ports}}`;
 }
 
 /** A rule's `ports`, left out for every port and protocol. */

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { recordInstance, instancesIn } from './instances';
 import { SecretValue } from './secret';
 import { invalid } from './validation';
 
@@ -24,7 +25,7 @@ export interface OutputFileProps {
 export class OutputFile extends Construct {
   /** Every output file below `scope`. */
   public static allIn(scope: IConstruct): OutputFile[] {
-    return scope.node.findAll().filter((c): c is OutputFile => c instanceof OutputFile);
+    return instancesIn(scope, OutputFile);
   }
 
   /** The path below the output directory. */
@@ -34,6 +35,7 @@ export class OutputFile extends Construct {
 
   public constructor(scope: Construct, id: string, props: OutputFileProps) {
     super(scope, id);
+    recordInstance(OutputFile, this);
     this.path = checkPath('path', props.path, /^[\w./-]+$/, 'must be a relative path of letters, digits, ".", "_", "-" and "/"');
     if (/\.local\.[a-z]+$/.test(this.path)) {
       invalid('path', this.path, 'must not end with .local.<ext>, which is kept for files with credentials');
@@ -54,7 +56,7 @@ export interface SecretFileProps {
 export class SecretFile extends Construct {
   /** Every secret file below `scope`. */
   public static allIn(scope: IConstruct): SecretFile[] {
-    return scope.node.findAll().filter((c): c is SecretFile => c instanceof SecretFile);
+    return instancesIn(scope, SecretFile);
   }
 
   /** The path below the output directory. */
@@ -64,6 +66,7 @@ export class SecretFile extends Construct {
 
   public constructor(scope: Construct, id: string, props: SecretFileProps) {
     super(scope, id);
+    recordInstance(SecretFile, this);
     this.path = checkPath('path', props.path, /^[\w./-]+\.local\.[a-z]+$/, 'must be a relative path ending with .local.<ext>, which git ignores');
     this.value = props.value;
   }

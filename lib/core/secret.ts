@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
+import { firstInstance, instancesIn, recordInstance } from './instances';
 import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, ValidationError } from './validation';
 import { yamlDoubleQuoted } from './yaml';
 
@@ -529,8 +530,7 @@ export class Secret extends Construct implements ISecret {
 
   /** Every existing Secret referred to below `scope`: the ones a user must create before applying. */
   public static requiredIn(scope: IConstruct): RequiredSecret[] {
-    return scope.node.findAll()
-      .filter((c): c is ExistingSecret => c instanceof ExistingSecret)
+    return instancesIn(scope, ExistingSecret)
       .map((s) => ({ namespace: s.namespace, secretName: s.secretName, keys: [...s.keys].sort(), description: s.description }));
   }
 
@@ -548,6 +548,7 @@ export class Secret extends Construct implements ISecret {
   public constructor(scope: Construct, id: string, props: SecretProps) {
     super(scope, id);
     this.secretName = checkDnsSubdomain('name', props.name);
+    recordByName(this);
     this.namespace = namespaceOf(this, props.namespace);
     if (Object.keys(props.values).length === 0) {
       invalid('values', props.values, 'must define at least one key');
@@ -573,6 +574,35 @@ export class Secret extends Construct implements ISecret {
   public shareWith(namespace: string): void {
     this.copies.add(namespace);
   }
+}
+
+/** Per app root, its generated Secrets by name, in the order they were made. */
+const secretsByName = new WeakMap<IConstruct, Map<string, Secret[]>>();
+
+function recordByName(secret: Secret): void {
+  const root = secret.node.root;
+  let byName = secretsByName.get(root);
+  if (byName === undefined) {
+    byName = new Map();
+    secretsByName.set(root, byName);
+  }
+  const named = byName.get(secret.secretName);
+  if (named === undefined) {
+    byName.set(secret.secretName, [secret]);
+  } else {
+    named.push(secret);
+  }
+}
+
+/**
+ * The generated Secret `name` that is rendered in `namespace`, the first in the app of `scope` in tree order:
+ * `Secret.allIn(scope.node.root).find(...)`, without walking the tree.
+ *
+ * @internal
+ */
+export function generatedSecretNamed(scope: IConstruct, name: string, namespace: string): Secret | undefined {
+  const root = scope.node.root;
+  return firstInstance(root, Secret, secretsByName.get(root)?.get(name) ?? [], (s) => s.secretName === name && s.namespaces.includes(namespace));
 }
 
 /** An existing Secret that a stack reads and a user must provide. */
@@ -615,6 +645,7 @@ class ExistingSecret extends Construct implements ISecret {
 
   public constructor(scope: Construct, id: string, public readonly secretName: string, options: ExistingSecretOptions) {
     super(scope, id);
+    recordInstance(ExistingSecret, this);
     checkDnsSubdomain('secretName', secretName);
     this.namespace = namespaceOf(this, options.namespace);
     this.description = options.description;

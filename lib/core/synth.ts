@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { LocalSecretStore } from './local-secret-store';
+import { DockyardChart } from './chart';
+import { LocalSecretStore, withWalkedTree } from './local-secret-store';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
-import { toYaml } from './yaml';
+import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
 export const SECRETS_FILE = 'secrets.local.yaml';
@@ -36,9 +37,17 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     }
   }
   let written: string[] = [];
-  secrets.transaction(app, () => ({
+  // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
+  // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
+  const walk = walkApp(app);
+  const transaction = () => secrets.transaction(app, () => ({
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
-    manifests: chartsOf(app).map((chart) => ({ path: `${chart.node.id}.k8s.yaml`, content: toYaml(chart.toJson()) })),
+    // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
+    // DockyardChart's written object by object
+    manifests: (walk === undefined ? chartsOf(app) : walk.charts).map((chart, i) => ({
+      path: `${chart.node.id}.k8s.yaml`,
+      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : toYamlChunks(chart.toJson()),
+    })),
     outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
   }), ({ manifests, outputs }, rendered) => {
     const files = [
@@ -47,11 +56,78 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     ];
     replaceDirectory(app.outdir, (staging) => files.forEach((f) => {
       fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
-      fs.writeFileSync(path.join(staging, f.path), f.content, { mode: f.mode });
+      writeFile(path.join(staging, f.path), f.content, f.mode);
     }));
     written = files.map((f) => path.join(app.outdir, f.path));
   });
+  if (walk === undefined) {
+    transaction();
+  } else {
+    withWalkedTree(app, walk.all, transaction);
+  }
   return written;
+}
+
+/** One walk of the app: every construct in pre-order, its charts in order, and each chart's own constructs. */
+interface AppWalk {
+  /** `app.node.findAll()`. */
+  readonly all: IConstruct[];
+  /** `chartsOf(app)`, when its order is the tree's. */
+  readonly charts: Chart[];
+  /** Each chart and the constructs below it but not below a nested chart, in pre-order. */
+  readonly own: Map<Chart, IConstruct[]>;
+}
+
+/**
+ * Walk `app` once for `synthesize`; undefined when `chartsOf` would defer to `app.charts` (dependencies, nested
+ * charts), or when the walk fails: then everything walks again at its own time, and fails there as before.
+ */
+function walkApp(app: App): AppWalk | undefined {
+  const all: IConstruct[] = [];
+  const charts: Chart[] = [];
+  const own = new Map<Chart, IConstruct[]>();
+  let ordered = false;
+  const visit = (c: IConstruct, owner: Chart | undefined): void => {
+    all.push(c);
+    if (c.node.dependencies.length > 0) ordered = true;
+    if (Chart.isChart(c)) {
+      if (owner !== undefined) ordered = true;
+      charts.push(c);
+      own.set(c, []);
+      owner = c;
+    }
+    own.get(owner!)?.push(c);
+    for (const child of c.node.children) visit(child, owner);
+  };
+  try {
+    visit(app, undefined);
+  } catch {
+    return undefined;
+  }
+  return ordered ? undefined : { all, charts, own };
+}
+
+/** Whether `chart` is a DockyardChart (`instanceof` is true of every cdk8s Chart: Chart.isChart). */
+function isDockyardChart(chart: Chart): chart is DockyardChart {
+  return DockyardChart.prototype.isPrototypeOf(chart);
+}
+
+/** Write `content`, a string or its UTF-8 in pieces, to a new file `file` of `mode` (as `fs.writeFileSync` does). */
+function writeFile(file: string, content: string | readonly Buffer[], mode: number): void {
+  if (typeof content === 'string') {
+    fs.writeFileSync(file, content, { mode });
+    return;
+  }
+  const fd = fs.openSync(file, 'w', mode);
+  try {
+    for (const chunk of content) {
+      for (let done = 0; done < chunk.length;) {
+        done += fs.writeSync(fd, chunk, done, chunk.length - done);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -193,6 +193,20 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
   if (!options.allowEmpty && values.length === 0) {
     invalid(prop, values, 'must not be empty');
   }
+  // the first value equal (SameValueZero, as a Set compares) to one before it; most lists are short enough to
+  // compare pairwise, without a Set
+  if (values.length <= 16) {
+    for (let i = 1; i < values.length; i++) {
+      const v = values[i];
+      for (let j = 0; j < i; j++) {
+        const w = values[j];
+        if (v === w || (v !== v && w !== w)) {
+          invalid(prop, values, `must not repeat ${JSON.stringify(v)}`);
+        }
+      }
+    }
+    return values;
+  }
   const seen = new Set<T>();
   for (const v of values) {
     if (seen.has(v)) {
@@ -409,8 +423,23 @@ export function checkStatePath(prop: string, value: string, outdir: string): str
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+// Label keys repeat across objects (`app.kubernetes.io/name`, a team's label): each valid one is checked once.
+const LABEL_KEYS = new Set<string>();
+const LABEL_KEYS_KEPT = 10000;
+
 /** Whether `key` is a Kubernetes label key: a name, optionally prefixed by a DNS subdomain and "/". */
 function isLabelKey(key: string): boolean {
+  if (LABEL_KEYS.has(key)) {
+    return true;
+  }
+  const valid = checkLabelKey(key);
+  if (valid && LABEL_KEYS.size < LABEL_KEYS_KEPT) {
+    LABEL_KEYS.add(key);
+  }
+  return valid;
+}
+
+function checkLabelKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
   const validPrefix = prefix === undefined || (prefix.length <= 253 && prefix.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)));

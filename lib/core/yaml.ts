@@ -40,7 +40,13 @@ export function yamlDoubleQuoted(s: string): string {
  * `._`, `e5` which YAML 1.1 float patterns match), are quoted.
  */
 function str(s: string): string {
-  return PLAIN.test(s) && !RESERVED.test(s) && !NUMBER_LIKE.test(s) ? s : yamlDoubleQuoted(s);
+  if (!PLAIN.test(s) || (s.length <= 5 && RESERVED.test(s))) {
+    return yamlDoubleQuoted(s);
+  }
+  // of the characters a plain scalar starts with, NUMBER_LIKE needs `.`, `e`, `i` or `n` (either case) first; the
+  // reserved words are at most five characters long
+  const first = s.charCodeAt(0) | 0x20;
+  return (first === 0x2e || first === 0x65 || first === 0x69 || first === 0x6e) && NUMBER_LIKE.test(s) ? yamlDoubleQuoted(s) : s;
 }
 
 /** A scalar as YAML: plain where unambiguous, else double-quoted. */
@@ -109,59 +115,324 @@ function defined(obj: Record<string, unknown>): [string, unknown][] {
   return all;
 }
 
-function node(value: unknown, indent: string): string {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      return '[]';
-    }
-    return '\n' + value.map((item) => `${indent}- ${inline(item, indent + '  ')}`).join('\n');
+// The block writer writes UTF-8 into buffers and the text is decoded once at the end, if at all (a synth writes the
+// bytes to a file as they are: `toYamlChunks`, `YamlStream`). Building the whole text by concatenation makes a
+// rope of millions of tiny pieces, which costs more to flatten (and to keep through garbage collections) than
+// writing the bytes; and every level returning its text to be spliced into its parent's copies it once per level.
+// The writer's state is module-wide: one document is written at a time, and nothing it calls writes YAML.
+const CHUNK_BYTES = 1 << 20;
+/** The first buffer of `toYaml`, reused: its text is decoded before it returns. */
+const scratch: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+/** The buffers filled so far, the one being filled, and the position in it. */
+let chunks: Buffer[] = [];
+let buf: Buffer = scratch;
+let pos = 0;
+/** Whether anything but ASCII was written, so the text must be decoded as UTF-8 rather than as single bytes. */
+let wide = false;
+
+// Pieces are gathered into a short string and encoded a few kilobytes at a time: one native call per batch, and
+// only small ropes, flattened while they are young.
+let pending = '';
+const BATCH = 4096;
+
+/** Append `s`. */
+function put(s: string): void {
+  pending += s;
+  if (pending.length > BATCH) {
+    flush();
   }
-  if (typeof value === 'object' && value !== null) {
-    const list = defined(value as Record<string, unknown>);
-    return list.length === 0 ? '{}' : '\n' + entries(list, indent);
-  }
-  if (typeof value === 'string') {
-    return literalBlock(value, indent) ?? str(value);
-  }
-  return scalar(value);
 }
 
-/** A value after `key: ` or `- `: nested collections start on the next line, sequence items continue inline. */
-function inline(item: unknown, indent: string): string {
-  if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
-    const list = defined(item as Record<string, unknown>);
-    // the first entry shares the dash's line
-    return list.length === 0 ? '{}' : entries(list, indent).slice(indent.length);
+/** Positions in what is pending (in UTF-16 units) of the `YamlStream` being written, settled when it is encoded. */
+let marks: PendingMark[] = [];
+
+/** Encode what is pending into the current buffer, or a new one where it does not fit. */
+function flush(): void {
+  const n = pending.length;
+  if (pos + 3 * n > buf.length) {
+    chunks.push(buf.subarray(0, pos));
+    buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 3 * n));
+    pos = 0;
   }
-  const rendered = node(item, indent);
-  return rendered.charCodeAt(0) === 0x0a ? rendered.slice(1 + indent.length) : rendered;
+  const bytes = buf.write(pending, pos, 'utf8');
+  // more bytes than UTF-16 units: something beyond ASCII
+  if (bytes !== n) {
+    wide = true;
+  }
+  for (const m of marks) {
+    m.mark.chunk = chunks.length;
+    m.mark.pos = pos + (bytes === n ? m.at : Buffer.byteLength(pending.slice(0, m.at), 'utf8'));
+  }
+  marks = [];
+  pos += bytes;
+  pending = '';
+}
+
+/** `value` after `key:`: a space and a scalar, or a line break and the block of a non-empty collection. */
+function afterKey(value: unknown, indent: string): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      put(' []');
+    } else {
+      put('\n');
+      sequence(value, indent, false);
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    if (!mapping(value as Record<string, unknown>, indent, '\n')) {
+      put(' {}');
+    }
+  } else {
+    put(' ');
+    put(typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value));
+  }
+}
+
+/** `value` after `- `: a scalar, or a collection whose first entry or item shares the dash's line. */
+function afterDash(value: unknown, indent: string): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      put('[]');
+    } else {
+      sequence(value, indent, true);
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    if (!mapping(value as Record<string, unknown>, indent, undefined)) {
+      put('{}');
+    }
+  } else {
+    put(typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value));
+  }
+}
+
+/** The items of a non-empty list at `indent`; `inline`: the first item continues the current line. */
+function sequence(items: readonly unknown[], indent: string, inline: boolean): void {
+  const inner = indent + '  ';
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) {
+      put('\n');
+    }
+    if (i > 0 || !inline) {
+      put(indent);
+    }
+    put('- ');
+    afterDash(items[i], inner);
+  }
 }
 
 // An implicit key may be at most 1024 characters long (YAML 1.2 section 7.4.2 and 8.2.2; libyaml's limit too):
 // a longer one is written as an explicit `? key` entry.
 const MAX_IMPLICIT_KEY = 1000;
 
-function entries(list: [string, unknown][], indent: string): string {
+/**
+ * The entries of a map at `indent`, in insertion order, undefined values left out as in JSON. `lead` is written
+ * before the first entry, which then starts at `indent` (after a key: a line break); without it the first entry
+ * continues the current line (after a dash). Returns whether any entry was written: if none, nothing was.
+ */
+function mapping(obj: Record<string, unknown>, indent: string, lead: string | undefined): boolean {
   const inner = indent + '  ';
-  let out = '';
-  for (let i = 0; i < list.length; i++) {
-    const [k, v] = list[i];
-    const key = str(k);
-    const rendered = node(v, inner);
-    const head = key.length > MAX_IMPLICIT_KEY ? `? ${key}\n${indent}:` : `${key}:`;
-    out += `${i ? '\n' : ''}${indent}${head}${rendered.charCodeAt(0) === 0x0a ? '' : ' '}${rendered}`;
+  let first = true;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (v === undefined) {
+      continue;
+    }
+    if (!first) {
+      put('\n');
+      put(indent);
+    } else if (lead !== undefined) {
+      put(lead);
+      put(indent);
+    }
+    first = false;
+    const key = keyText(k);
+    if (key.length > MAX_IMPLICIT_KEY) {
+      put('? ');
+      put(key);
+      put('\n');
+      put(indent);
+    } else {
+      put(key);
+    }
+    put(':');
+    afterKey(v, inner);
   }
-  return out;
+  return !first;
+}
+
+// Keys repeat across documents (`metadata`, `name`, label keys), so each is checked once. Bounded, for a stream
+// with keys of its own in every document.
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_SIZE = 10000;
+
+/** A key as `str` writes it. */
+function keyText(k: string): string {
+  let written = KEY_CACHE.get(k);
+  if (written === undefined) {
+    written = str(k);
+    if (KEY_CACHE.size < KEY_CACHE_SIZE) {
+      KEY_CACHE.set(k, written);
+    }
+  }
+  return written;
+}
+
+/** Write `docs` into `first` and the buffers after it; returns every buffer, each cut to what it holds. */
+function write(docs: readonly unknown[], first: Buffer): { chunks: Buffer[]; wide: boolean } {
+  chunks = [];
+  buf = first;
+  pos = 0;
+  wide = false;
+  try {
+    for (let i = 0; i < docs.length; i++) {
+      if (i > 0) {
+        put('---\n');
+      }
+      // a top-level collection starts at the first column, as after a dash
+      afterDash(docs[i], '');
+      put('\n');
+    }
+    flush();
+    chunks.push(buf.subarray(0, pos));
+    return { chunks, wide };
+  } finally {
+    chunks = [];
+    buf = scratch;
+    pos = 0;
+    pending = '';
+  }
 }
 
 /** Documents as one multi-document YAML stream. */
 export function toYaml(docs: readonly unknown[]): string {
-  let out = '';
-  for (let i = 0; i < docs.length; i++) {
-    const doc = node(docs[i], '');
-    out += `${i ? '---\n' : ''}${doc.charCodeAt(0) === 0x0a ? doc.slice(1) : doc}\n`;
+  const written = write(docs, scratch);
+  const bytes = written.chunks.length === 1 ? written.chunks[0] : Buffer.concat(written.chunks);
+  return bytes.toString(written.wide ? 'utf8' : 'latin1');
+}
+
+/**
+ * `toYaml`'s text as UTF-8, in the buffers it was written to: for a file, without a string in between.
+ *
+ * @internal
+ */
+export function toYamlChunks(docs: readonly unknown[]): Buffer[] {
+  return write(docs, Buffer.allocUnsafe(CHUNK_BYTES)).chunks;
+}
+
+/**
+ * The scalar writers of `toYaml`, for a test that checks its block writer against a plain recursive one.
+ *
+ * @internal
+ */
+export const YAML_SCALARS = { str, scalar, literalBlock } as const;
+
+/** A position in a `YamlStream`: after a document. @internal */
+export interface YamlMark {
+  /** The buffer, by index. */
+  readonly chunk: number;
+  /** The byte in it. */
+  readonly pos: number;
+}
+
+/** A mark whose place is known once the text before it is encoded: `at` UTF-16 units into what is pending. */
+interface PendingMark {
+  readonly mark: { chunk: number; pos: number };
+  readonly at: number;
+}
+
+/**
+ * `toYamlChunks` written one document at a time, into buffers of its own: a manifest too large to hold as objects
+ * until the last is rendered (`DockyardChart`) writes each object as it renders it, and puts the documents in
+ * their final order at the end. Each document is written with the `---` line that separates it from one before;
+ * whoever joins them leaves out the first document's. Text is encoded a few kilobytes at a time, as toYaml's is,
+ * not a document at a time: a mark is settled when the text before it is, and `slices` settles every one.
+ *
+ * @internal
+ */
+export class YamlStream {
+  private chunks: Buffer[] = [];
+  private buf?: Buffer;
+  private pos = 0;
+  private pending = '';
+  private marks: PendingMark[] = [];
+  private last: YamlMark = { chunk: 0, pos: 0 };
+
+  /**
+   * Write `doc` after a `---` line; returns where it ends, where it began being the previous mark. A document that
+   * cannot be written (toYaml throws) leaves nothing behind: the stream is as it was, and the error is thrown.
+   */
+  public write(doc: unknown): YamlMark {
+    const before = { count: this.chunks.length, buf: this.buf, pos: this.pos, pending: this.pending, marks: this.marks.slice() };
+    this.enter();
+    try {
+      put('---\n');
+      afterDash(doc, '');
+      put('\n');
+      const mark = { chunk: -1, pos: -1 };
+      marks.push({ mark, at: pending.length });
+      this.last = mark;
+    } catch (e) {
+      // an earlier mark settled on the way is pending again, for its text is pending again
+      before.marks.forEach((m) => { m.mark.chunk = -1; m.mark.pos = -1; });
+      chunks.length = before.count;
+      buf = before.buf ?? buf;
+      pos = before.pos;
+      pending = before.pending;
+      marks = before.marks;
+      throw e;
+    } finally {
+      this.leave();
+    }
+    return this.last;
   }
-  return out;
+
+  /** The position after the last document written. */
+  public mark(): YamlMark {
+    return this.last;
+  }
+
+  /** The bytes written between two marks, as slices of the stream's buffers (none empty). */
+  public slices(from: YamlMark, to: YamlMark): Buffer[] {
+    if (this.pending !== '' || this.marks.length > 0) {
+      this.enter();
+      try {
+        flush();
+      } finally {
+        this.leave();
+      }
+    }
+    const out: Buffer[] = [];
+    for (let i = from.chunk; i <= to.chunk; i++) {
+      const chunk = i < this.chunks.length ? this.chunks[i] : this.buf!;
+      const slice = chunk.subarray(i === from.chunk ? from.pos : 0, i === to.chunk ? to.pos : chunk.length);
+      if (slice.length > 0) {
+        out.push(slice);
+      }
+    }
+    return out;
+  }
+
+  /** Make the writer's state this stream's. */
+  private enter(): void {
+    chunks = this.chunks;
+    buf = this.buf ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    pos = this.pos;
+    pending = this.pending;
+    marks = this.marks;
+  }
+
+  /** Keep the writer's state in this stream, and leave the writer as toYaml expects it. */
+  private leave(): void {
+    this.chunks = chunks;
+    this.buf = buf;
+    this.pos = pos;
+    this.pending = pending;
+    this.marks = marks;
+    chunks = [];
+    buf = scratch;
+    pos = 0;
+    pending = '';
+    marks = [];
+  }
 }
 
 /**

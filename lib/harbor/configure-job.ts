@@ -209,6 +209,7 @@ export class ConfigureJobs extends Construct {
   private readonly slots: ConfigureJob[] = [];
   // "library" is Harbor's own project; robots that name it or a proxy cache first go with the first chunks
   private readonly firstUnits = new Set(['library']);
+  private readonly unitHashes = new Map<string, string>();
   private readonly script: string;
   private readonly scriptName: string;
   private layout?: ConfigureChunk[];
@@ -266,7 +267,13 @@ export class ConfigureJobs extends Construct {
   }
 
   private unitKey(project: string): string {
-    return `${this.firstUnits.has(project) ? '0' : '1'}${bits(`project:${project}`, HASH_BITS)}`;
+    // a team's project and both its robots share the project's hash: made once
+    let hash = this.unitHashes.get(project);
+    if (hash === undefined) {
+      hash = bits(`project:${project}`, HASH_BITS);
+      this.unitHashes.set(project, hash);
+    }
+    return `${this.firstUnits.has(project) ? '0' : '1'}${hash}`;
   }
 }
 
