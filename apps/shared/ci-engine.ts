@@ -23,7 +23,7 @@ export function oauthSecretName(engine: CiEngineKind): string {
 
 /** The OAuth callback path to register with the git provider, per engine. */
 export function oauthCallbackPath(engine: CiEngineKind): string {
-  // Drone: harness v2.28.2 handler/web/web.go mounts login at /login; Woodpecker: server/router/router.go /authorize
+  // Drone: harness v2.28.2 handler/web/web.go:115 handles /login; Woodpecker v3.17.0 server/router/router.go:61 /authorize
   return engine === CiEngineKind.DRONE ? '/login' : '/authorize';
 }
 
@@ -35,7 +35,11 @@ export interface CiEngineSettings {
   readonly host: string;
   /** The git provider. */
   readonly gitProvider: GitProviderKind;
-  /** The git provider's base URL, for self-hosted providers. */
+  /**
+   * The git provider's base URL, for self-hosted providers.
+   *
+   * @default - the public service
+   */
   readonly gitServer?: string;
   /** The OAuth client ID. */
   readonly gitClientId: string;
@@ -51,9 +55,17 @@ export interface CiEngineSettings {
   readonly ingress: IngressOptions;
   /** The default build namespace. */
   readonly buildNamespace: string;
-  /** Further build namespaces. */
+  /**
+   * Further build namespaces.
+   *
+   * @default - none
+   */
   readonly extraBuildNamespaces?: string[];
-  /** The name prefix a setting is reported under, e.g. `DOCKYARD_ORG`. */
+  /**
+   * The setting the organisation is reported under in errors, e.g. `DOCKYARD_ORG`.
+   *
+   * @default "organization"
+   */
   readonly organizationProp?: string;
 }
 

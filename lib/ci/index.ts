@@ -5,4 +5,5 @@ export { CLUSTER_DNS, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from './build-e
 export type { BuildEgressOptions, BuildEgressProps } from './build-egress';
 export type { BuildNamespaceOptions } from './build-namespace';
 export * from './git-provider';
+export * from './server-protocol';
 export * from './pipeline';

@@ -12,6 +12,7 @@ import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
 import { GitProvider } from '../ci/git-provider';
+import { ServerProtocol } from '../ci/server-protocol';
 
 /** A Drone server, as runners and extensions see it. */
 export interface IDroneServer extends IConstruct {
@@ -36,14 +37,6 @@ export interface IDroneServer extends IConstruct {
    * @deprecated the port is plain HTTP, not only RPC: use `grantConnect`, which does the same
    */
   grantRpc(peer: NetworkPeer): void;
-}
-
-/** The scheme users reach Drone's web UI with. */
-export enum ServerProtocol {
-  /** The default: users, webhooks and runners reach the server over TLS. */
-  HTTPS = 'https',
-  /** Only for local trials: cookies and OAuth then travel unencrypted. */
-  HTTP = 'http',
 }
 
 /** Props of a `DroneServer`. */

@@ -1,9 +1,6 @@
 import { PipelineEvent, woodpeckerEventName } from '../ci/events';
 import { invalid } from '../core';
 
-/** The Woodpecker event of a Dockyard event, e.g. `deployment` for `PipelineEvent.PROMOTE`. */
-export const woodpeckerEventOf = woodpeckerEventName;
-
 /**
  * The Woodpecker events of a grant's checked events, each once, in the order of `events`. Promotions and rollbacks
  * are one Woodpecker event, so a grant must name both or neither: granting one would grant the other.
@@ -14,5 +11,5 @@ export function woodpeckerEventsOf(events: readonly PipelineEvent[]): string[] {
     invalid('events', events, 'must list promote and rollback together or neither: Woodpecker has one event, deployment, for both, ' +
       'so granting one would grant the other');
   }
-  return [...new Set(events.map(woodpeckerEventOf))];
+  return [...new Set(events.map(woodpeckerEventName))];
 }

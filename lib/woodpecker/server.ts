@@ -12,6 +12,7 @@ import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { GitProvider } from '../ci/git-provider';
+import { ServerProtocol } from '../ci/server-protocol';
 import { IPostgresDatabase } from '../postgres';
 import { bindDatabase, DEFAULT_MAX_CONNECTIONS } from './datasource';
 import { bindForge, forgeName } from './forge';
@@ -39,14 +40,6 @@ export interface IWoodpeckerServer extends IConstruct {
    * public URL.
    */
   grantConnect(peer: NetworkPeer): void;
-}
-
-/** The scheme users reach Woodpecker's web UI with. */
-export enum WoodpeckerProtocol {
-  /** The default: users and webhooks reach the server over TLS. */
-  HTTPS = 'https',
-  /** Only for local trials: cookies and OAuth then travel unencrypted. */
-  HTTP = 'http',
 }
 
 /** The settings of a `WoodpeckerServer` that a `WoodpeckerCi` lets its caller override. */
@@ -98,22 +91,22 @@ export interface WoodpeckerServerOptions {
   readonly cloneImage?: Image;
 }
 
-/** Props of a `WoodpeckerServer`. */
-export interface WoodpeckerServerProps extends WoodpeckerServerOptions {
+/** What a `WoodpeckerServer` and a `WoodpeckerCi` are both given: who reaches the server, and who may use it. */
+export interface WoodpeckerServerSettings {
   /** The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. */
   readonly host: string;
   /**
    * The scheme of the public URL.
    *
-   * @default WoodpeckerProtocol.HTTPS
+   * @default ServerProtocol.HTTPS
    */
-  readonly protocol?: WoodpeckerProtocol;
+  readonly protocol?: ServerProtocol;
   /** The git provider (Woodpecker's forge) users log in with. */
   readonly gitProvider: GitProvider;
   /** The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). */
   readonly database: IPostgresDatabase;
   /**
-   * The namespace.
+   * The namespace of the server (with `WoodpeckerCi`, of its agents too).
    *
    * @default - the chart's namespace
    */
@@ -162,6 +155,9 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions {
    */
   readonly ingress?: IngressOptions;
 }
+
+/** Props of a `WoodpeckerServer`. */
+export interface WoodpeckerServerProps extends WoodpeckerServerOptions, WoodpeckerServerSettings {}
 
 const HTTP_PORT = 8000;
 const GRPC_PORT = 9000;
@@ -212,8 +208,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     this.serviceName = name;
     this.grpcAddress = `${name}.${namespace}.svc:${GRPC_PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
-    // checked for JavaScript callers, who may pass Drone's ServerProtocol, whose values are the same
-    const protocol = checkOneOf('protocol', props.protocol ?? WoodpeckerProtocol.HTTPS, Object.values(WoodpeckerProtocol));
+    // checked for JavaScript callers
+    const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;
 
     // only the keys not given: a generated value nobody reads would still sit in the secret state

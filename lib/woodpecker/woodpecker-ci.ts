@@ -1,76 +1,20 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, IngressOptions, invalid, NetworkPeer, Secret, ServiceExposure } from '../core';
+import { checkDnsLabel, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
-import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent } from '../ci/events';
-import { GitProvider } from '../ci/git-provider';
+import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
-import { IPostgresDatabase } from '../postgres';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { woodpeckerEventOf, woodpeckerEventsOf } from './events';
+import { woodpeckerEventsOf } from './events';
 import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
-import { WoodpeckerProtocol, WoodpeckerServer, WoodpeckerServerOptions } from './server';
+import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
 
-/** Props of a `WoodpeckerCi`. */
-export interface WoodpeckerCiProps extends WoodpeckerBuildOptions {
-  /** The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. */
-  readonly host: string;
-  /**
-   * The scheme of the public URL.
-   *
-   * @default WoodpeckerProtocol.HTTPS
-   */
-  readonly protocol?: WoodpeckerProtocol;
-  /** The git provider users log in with. */
-  readonly gitProvider: GitProvider;
-  /** The PostgreSQL database Woodpecker stores its state in, e.g. `postgres.addDatabase('woodpecker')`. */
-  readonly database: IPostgresDatabase;
-  /**
-   * Git provider logins that are admins (`WOODPECKER_ADMIN`).
-   *
-   * @default - none
-   */
-  readonly admins?: string[];
-  /**
-   * Only members of these organisations may log in (`WOODPECKER_ORGS`).
-   *
-   * @default - no organisation filter
-   */
-  readonly orgs?: string[];
-  /**
-   * Whether users may register themselves on first login (`WOODPECKER_OPEN`).
-   *
-   * @default false
-   */
-  readonly open?: boolean;
-  /**
-   * Only repositories of these owners may be activated (`WOODPECKER_REPO_OWNERS`).
-   *
-   * @default - repositories of any owner
-   */
-  readonly repoOwners?: string[];
-  /**
-   * How users and webhooks reach the server (see `WoodpeckerServerProps.exposure`).
-   *
-   * @default - not exposed
-   */
-  readonly exposure?: ServiceExposure;
-  /**
-   * Expose the web UI through an Ingress: the same as `exposure: ServiceExposure.ingress(ingress)`.
-   *
-   * @default - no Ingress
-   */
-  readonly ingress?: IngressOptions;
-  /**
-   * The namespace of the server and the agents.
-   *
-   * @default - the chart's namespace
-   */
-  readonly namespace?: string;
+/** Props of a `WoodpeckerCi`: the server's settings, its build namespaces' and the agents'. */
+export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerServerSettings {
   /**
    * Where pipelines run that no route claims: the pool agent's backend namespace.
    *
@@ -152,7 +96,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   /** The Woodpecker name of a Dockyard event, for pipelines' `when: event:`: promote and rollback are `deployment`. */
   public static eventName(event: PipelineEvent): string {
-    return woodpeckerEventOf(event);
+    return woodpeckerEventName(event);
   }
 
   /** Which engine. */
@@ -324,7 +268,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
     });
     this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
-      woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventOf))] });
+      woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventName))] });
   }
 
   /**

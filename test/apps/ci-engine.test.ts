@@ -3,7 +3,7 @@
 import { App } from 'cdk8s';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { checkCiEngine, woodpeckerAccess } from '../../apps/shared/ci-engine';
+import { checkCiEngine, oauthCallbackPath, oauthSecretName, woodpeckerAccess } from '../../apps/shared/ci-engine';
 import { CiEngineKind, Pipeline, PipelineEvent, RepositoryPipelines, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
@@ -17,6 +17,14 @@ describe('woodpeckerAccess', () => {
 
   test('a personal account: registration stays closed and only the admin, whom an organisation filter would refuse, registers', () => {
     expect(woodpeckerAccess('alice', 'Alice')).toEqual({ open: false, admins: ['Alice'], repoOwners: ['alice'] });
+  });
+
+  test('the OAuth callback each engine serves, which the printed instructions name', () => {
+    // harness v2.28.2 handler/web/web.go:115 handles "/login"; woodpecker v3.17.0 server/router/router.go:61 groups
+    // the OAuth flow under "/authorize"
+    expect(oauthCallbackPath(CiEngineKind.DRONE)).toBe('/login');
+    expect(oauthCallbackPath(CiEngineKind.WOODPECKER)).toBe('/authorize');
+    expect([CiEngineKind.DRONE, CiEngineKind.WOODPECKER].map(oauthSecretName)).toEqual(['drone-oauth', 'woodpecker-oauth']);
   });
 
   test('DOCKYARD_CI accepts the two engines and names the variable otherwise', () => {

@@ -3,7 +3,8 @@
 import {
   ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, renderTemplate, Secret, SecretValue, ServiceExposure, SslMode, TemplateEscape,
 } from '../../lib';
-import { WoodpeckerProtocol, WoodpeckerServer } from '../../lib/woodpecker';
+import { ServerProtocol } from '../../lib/ci';
+import { WoodpeckerServer } from '../../lib/woodpecker';
 import { container, envOf, find, synth, testChart } from '../util';
 import { github, woodpeckerServer } from './fixtures';
 import { literalEnv } from './upstream';
@@ -229,7 +230,7 @@ describe('WoodpeckerServer', () => {
 
   test('uses the http scheme only when asked', () => {
     const chart = testChart('ci');
-    const server = woodpeckerServer(chart, { protocol: WoodpeckerProtocol.HTTP, host: 'localhost:8000' });
+    const server = woodpeckerServer(chart, { protocol: ServerProtocol.HTTP, host: 'localhost:8000' });
     expect(server.url).toBe('http://localhost:8000');
     expect(literalEnv(container(deploymentOf(synth(chart)))).WOODPECKER_HOST).toBe('http://localhost:8000');
   });
@@ -237,7 +238,7 @@ describe('WoodpeckerServer', () => {
   describe('refuses bad input with one line naming the prop', () => {
     const cases: [string, (chart: any) => void, string][] = [
       ['host', (c) => woodpeckerServer(c, { host: 'https://ci.example.com' }), 'invalid host "https://ci.example.com"'],
-      ['protocol', (c) => woodpeckerServer(c, { protocol: 'ftp' as WoodpeckerProtocol }), 'invalid protocol "ftp": must be one of https, http'],
+      ['protocol', (c) => woodpeckerServer(c, { protocol: 'ftp' as ServerProtocol }), 'invalid protocol "ftp": must be one of https, http'],
       ['admins', (c) => woodpeckerServer(c, { admins: ['al ice'] }), 'invalid admins "al ice": must be a GitHub login'],
       ['admins twice', (c) => woodpeckerServer(c, { admins: ['alice', 'alice'] }), 'invalid admins'],
       ['orgs', (c) => woodpeckerServer(c, { orgs: ['acme,evil'] }), 'invalid orgs "acme,evil": must be a GitHub organisation'],
