@@ -30,3 +30,28 @@ export function container(workload: any, name?: string): any {
 export function envOf(c: any): Record<string, any> {
   return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
 }
+
+/** What is written on stderr while `fn` runs (and nothing reaches the terminal). */
+export function stderrOf(fn: () => void): string {
+  let out = '';
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+/** The error `fn` throws; fails the test if it throws nothing. */
+export function thrown(fn: () => void): Error {
+  try {
+    fn();
+  } catch (err: any) {
+    return err;
+  }
+  throw new Error('expected an error, none was thrown');
+}

@@ -193,7 +193,8 @@ const CIDR_RULE = 'must be a CIDR such as "203.0.113.0/24" or "2001:db8::/32": a
 
 /**
  * Check and parse a CIDR as Kubernetes' strict validation accepts it (no IPv4 leading zeros, no IPv6 zone or
- * dotted tail), and with the host bits zero, so the rendered block means exactly what it says.
+ * dotted tail, no IPv4-mapped IPv6 address), and with the host bits zero, so the rendered block means exactly
+ * what it says.
  */
 export function parseCidr(prop: string, value: string): Cidr {
   const match = typeof value === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(value) : null;
@@ -230,7 +231,10 @@ function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefine
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+  const value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  // an IPv4-mapped address (::ffff:0:0/96) in hex, as refused in its dotted spelling above: Kubernetes' strict IP
+  // validation refuses both (KEP-4858, keps/sig-network/4858-ip-cidr-validation), and a policy means IPv4 by them
+  return value >> 32n === 0xffffn ? undefined : { family: 6, value };
 }
 
 /** `value`, with it and everything below it frozen. */

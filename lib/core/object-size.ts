@@ -3,8 +3,9 @@ import { ValidationError } from './validation';
 import { warnOnce } from './warn';
 
 /**
- * Size limits of the objects a cluster accepts, checked on every object a chart renders (`DockyardChart.toJson`),
- * so a stack that no cluster could take fails at synth time, before anything is written.
+ * Size limits of the objects a cluster accepts, checked on every object a chart renders (`DockyardChart.toJson`)
+ * and on every Secret `LocalSecretStore` renders into `secrets.local.yaml` (applied the same way), so a stack that
+ * no cluster could take fails at synth time, before anything is written.
  *
  * - Over 1 MiB of JSON, an object fails the synth: the API server refuses ConfigMap and Secret data over 1 MiB
  *   (kubernetes pkg/apis/core/validation/validation.go, `ValidateConfigMap` and `ValidateSecret`:
@@ -129,9 +130,9 @@ export function formatBytes(bytes: number): string {
 
 
 /**
- * Check the rendered `objects` of a chart below `scope` against the limits above: throw a `ValidationError` for the
- * first object no cluster accepts, and print one warning on stderr (once per app) for each object that client-side
- * `kubectl apply` cannot apply.
+ * Check rendered `objects` (a chart's, or the generated Secrets) below `scope` against the limits above: throw a
+ * `ValidationError` for the first object no cluster accepts, and print one warning on stderr (once per app) for
+ * each object that client-side `kubectl apply` cannot apply.
  */
 export function checkObjectSizes(scope: IConstruct, objects: readonly any[]): void {
   for (const object of objects) {

@@ -21,7 +21,7 @@ export const SECRETS_FILE = 'secrets.local.yaml';
  *
  * Everything is rendered before anything is written, so a failure writes nothing and the previous output,
  * generated Secrets included, stays as it was: an object too large for any cluster (`DockyardChart.toJson` checks
- * every object's size) fails the synth there. The new output is written to a sibling folder and then swapped in
+ * every object's size, `LocalSecretStore` every generated Secret's) fails the synth there. The new output is written to a sibling folder and then swapped in
  * whole, so a reader never sees half of one synth and half of another, and files a stack no longer makes are gone.
  * The charts are resolved first, because resolving them settles which namespaces need a copy of which Secret.
  * It stands in for `App.synth()`: `Chart.toJson()` still validates and resolves every construct, but the YAML

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
-import { ValidationError } from '../../lib';
+import { NetworkPeer, ValidationError } from '../../lib';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -329,18 +329,96 @@ function shown(value: string): string {
 }
 
 describe('DOCKYARD_API_SERVER', () => {
+  const allowed = CONFIG_VARIABLES.find((v) => v.name === 'DOCKYARD_API_SERVER')!.allowed;
+
   test.each([
     ['https://10.0.0.1:6443', { cidr: '10.0.0.1/32', port: 6443 }],
     ['https://203.0.113.10', { cidr: '203.0.113.10/32', port: 443 }],
+    ['https://203.0.113.10/', { cidr: '203.0.113.10/32', port: 443 }],
+    ['https://10.0.0.1:1', { cidr: '10.0.0.1/32', port: 1 }],
+    ['https://10.0.0.1:65535', { cidr: '10.0.0.1/32', port: 65535 }],
+    ['https://[fd00::1]', { cidr: 'fd00::1/128', port: 443 }],
     ['https://[FD00::1]:443/', { cidr: 'fd00::1/128', port: 443 }],
+    // spelled out, or compressed elsewhere: the CIDR is the canonical spelling (RFC 5952 section 4, as Go's
+    // net/netip prints it and KEP-4858 asks of IPv6 values: lower case, no leading zeros, the longest zero run as ::)
+    ['https://[2001:0DB8:0000:0000:0000:0000:0000:0001]:6443', { cidr: '2001:db8::1/128', port: 6443 }],
+    ['https://[fd00:0:0:0:0:0:0:1]', { cidr: 'fd00::1/128', port: 443 }],
+    ['https://[2001:db8:0::0:1]', { cidr: '2001:db8::1/128', port: 443 }],
+    ['https://[2001:db8:0:1:0:0:0:1]', { cidr: '2001:db8:0:1::1/128', port: 443 }], // the longest run
+    ['https://[2001:db8:0:0:1:0:0:1]', { cidr: '2001:db8::1:0:0:1/128', port: 443 }], // the first of equal runs
+    ['https://[2001:db8:0:1:1:1:1:1]', { cidr: '2001:db8:0:1:1:1:1:1/128', port: 443 }], // one zero group stays
+    ['https://[0:0:0:0:0:0:0:1]', { cidr: '::1/128', port: 443 }],
+    ['https://[fd00:0:0:0:0:0:0:0]:6443', { cidr: 'fd00::/128', port: 6443 }],
   ])('%s is the endpoint %j', (value, endpoint) => {
     expect(loadConfig({ DOCKYARD_API_SERVER: value }).apiServer).toEqual(endpoint);
   });
 
-  test.each(['https://k8s.example.com', 'http://10.0.0.1', '10.0.0.1', 'https://10.0.0.1:0', 'https://10.0.0.256', 'https://[10.0.0.1]', 'https://fd00::1'])(
-    'refuses %j in one line', (value) => {
-      expect(() => loadConfig({ DOCKYARD_API_SERVER: value })).toThrow(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be an https URL of an IP address`);
-    });
+  test.each([
+    ['a host name', 'https://k8s.example.com'],
+    ['another scheme', 'http://10.0.0.1'],
+    ['no scheme', '10.0.0.1'],
+    ['port 0', 'https://10.0.0.1:0'],
+    ['port 65536', 'https://10.0.0.1:65536'],
+    ['an empty port', 'https://10.0.0.1:'],
+    ['an octet over 255', 'https://10.0.0.256'],
+    ['an IPv4 leading zero', 'https://010.0.0.1'],
+    ['IPv4 between brackets', 'https://[10.0.0.1]'],
+    ['IPv6 without brackets', 'https://fd00::1'],
+    ['a zone id', 'https://[fe80::1%eth0]'],
+    ['a URL-escaped zone id', 'https://[fe80::1%25eth0]:6443'],
+    ['an IPv4-mapped address with a dotted tail', 'https://[::ffff:10.0.0.1]'],
+    ['a dotted IPv4 tail', 'https://[64:ff9b::192.0.2.1]'],
+    ['a path', 'https://10.0.0.1:6443/api'],
+    ['a user', 'https://admin@10.0.0.1'],
+    ['a query', 'https://10.0.0.1?x=1'],
+    ['empty brackets', 'https://[]'],
+    ['garbage', 'https://[zz::1]'],
+    ['garbage', '$(rm -rf /)'],
+    ['empty', ''],
+  ])('refuses %s, %j, in one line naming the variable, the value and the rule', (_, value) => {
+    expect(failure({ DOCKYARD_API_SERVER: value })).toBe(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be ${allowed}`);
+  });
+
+  // the one rule: the address is valid here exactly when NetworkPeer.ipBlock takes the CIDR it becomes, and the CIDR
+  // rendered is canonical (what WHATWG's URL serializer, an independent RFC 5952 printer, makes of the same host)
+  test('accepts exactly what NetworkPeer.ipBlock accepts, and renders the canonical CIDR', () => {
+    const ipBlockTakes = (cidr: string) => {
+      try {
+        NetworkPeer.ipBlock(cidr);
+        return true;
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError);
+        return false;
+      }
+    };
+    const counts = { accepted: 0, rejected: 0 };
+    const host = fc.oneof(
+      fc.ipV4().map((a) => ({ text: a, bits: 32 })),
+      fc.ipV6().map((a) => ({ text: `[${a}]`, bits: 128 })),
+      // the same addresses in upper case and spelled out in full: not canonical
+      fc.ipV6().map((a) => ({ text: `[${spelledOut(a).toUpperCase()}]`, bits: 128 })),
+      fc.constantFrom('[::ffff:a00:1]', '[::ffff:10.0.0.1]', '[fe80::1%eth0]', '[1:2:3:4:5:6:7:8:9]', '[::1::]', '01.2.3.4')
+        .map((text) => ({ text, bits: text.startsWith('[') ? 128 : 32 })),
+    );
+    fc.assert(fc.property(host, ({ text, bits }) => {
+      const address = text.replace(/^\[|\]$/g, '');
+      const accepted = ipBlockTakes(`${address}/${bits}`);
+      const config = () => loadConfig({ DOCKYARD_API_SERVER: `https://${text}:6443` }).apiServer!;
+      if (!accepted) {
+        counts.rejected++;
+        expect(config).toThrow(ValidationError);
+        return;
+      }
+      counts.accepted++;
+      const { cidr } = config();
+      expect(ipBlockTakes(cidr)).toBe(true);
+      expect(cidr).toBe(`${new URL(`https://${text}`).hostname.replace(/^\[|\]$/g, '')}/${bits}`);
+      // canonical: its own spelling gives it back
+      expect(loadConfig({ DOCKYARD_API_SERVER: `https://${bits === 128 ? `[${cidr.split('/')[0]}]` : cidr.split('/')[0]}` }).apiServer!.cidr).toBe(cidr);
+    }), { numRuns: 2000 });
+    expect(counts.accepted).toBeGreaterThan(500);
+    expect(counts.rejected).toBeGreaterThan(100);
+  });
 
   test('lets the deploy namespace, and no other build namespace, reach it', () => {
     const { App } = require('cdk8s');
@@ -352,4 +430,24 @@ describe('DOCKYARD_API_SERVER', () => {
     expect(egress('dockyard-deploy')).toContainEqual(rule);
     expect(egress('dockyard-builds')).not.toContainEqual(rule);
   });
+  test('a non-canonical IPv6 value reaches the NetworkPolicy canonical', () => {
+    const { App } = require('cdk8s');
+    const { defaultStack } = require('../../apps/default/stack');
+    const config = loadConfig({ DOCKYARD_API_SERVER: 'https://[2001:DB8:0:0:0:0:0:A]:6443' });
+    const objects = defaultStack(new App(), config).toJson();
+    const egress = objects.find((o: any) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'dockyard-deploy' && o.spec.egress).spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '2001:db8::a/128' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
+  });
 });
+
+/** An IPv6 address with all eight groups written out in four digits (a dotted IPv4 tail is kept as it is). */
+function spelledOut(address: string): string {
+  if (address.includes('.')) {
+    return address;
+  }
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => g.padStart(4, '0')).join(':');
+}

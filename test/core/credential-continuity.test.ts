@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
 import { withMutex, writeAtomically } from '../../lib/core/secret-files';
+import { stderrOf } from '../util';
 
 /**
  * Credentials are data: a synth never makes a credential anew by accident. Each test here is one of the ordinary
@@ -52,22 +53,6 @@ function editState(statePath: string, edit: (state: any) => void): void {
   const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
   edit(state);
   fs.writeFileSync(statePath, JSON.stringify(state));
-}
-
-/** Capture what `fn` writes to stderr. */
-function stderrOf(fn: () => void): string {
-  const write = process.stderr.write;
-  let out = '';
-  process.stderr.write = ((chunk: string) => {
-    out += chunk;
-    return true;
-  }) as any;
-  try {
-    fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return out;
 }
 
 /** The error `fn` throws, which must be one line that never quotes a kept value. */

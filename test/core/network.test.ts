@@ -28,6 +28,10 @@ describe('NetworkPeer', () => {
     expect(() => NetworkPeer.ipBlock('010.0.0.0/8')).toThrow('invalid cidr "010.0.0.0/8": must be a CIDR');
     expect(() => NetworkPeer.ipBlock('fe80::/10%eth0')).toThrow(/invalid cidr "fe80::\/10%eth0"/);
     expect(() => NetworkPeer.ipBlock('::ffff:10.0.0.0/104')).toThrow(/invalid cidr "::ffff:10.0.0.0\/104"/);
+    // the same IPv4-mapped block in hex: KEP-4858 (kubernetes/enhancements keps/sig-network/4858-ip-cidr-validation)
+    // refuses IPv4-mapped addresses in either spelling
+    expect(() => NetworkPeer.ipBlock('::ffff:a00:0/104')).toThrow(/invalid cidr "::ffff:a00:0\/104"/);
+    expect(NetworkPeer.ipBlock('::fffe:a00:0/104')._toKube()).toEqual({ ipBlock: { cidr: '::fffe:a00:0/104' } });
     expect(() => NetworkPeer.ipBlock('10.0.0.0/08')).toThrow(/invalid cidr "10.0.0.0\/08"/);
     // kubernetes/kubernetes pkg/apis/networking/validation/validation.go ValidateIPBlock: an except must be a strict subset
     expect(() => NetworkPeer.ipBlock('10.0.0.0/8', ['192.168.0.0/16']))

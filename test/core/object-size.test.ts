@@ -9,34 +9,13 @@ import { kube } from '../../lib/core/k8s';
 import {
   goJsonBytes, LAST_APPLIED_ANNOTATION, MAX_ANNOTATIONS_BYTES, MAX_OBJECT_BYTES, objectSize,
 } from '../../lib/core/object-size';
+import { stderrOf, thrown } from '../util';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
 
-/** What the synth writes on stderr while `fn` runs. */
-function stderrOf(fn: () => void): string {
-  let out = '';
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    fn();
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
-
 /** The message `fn` throws. */
-function failure(fn: () => void): string {
-  try {
-    fn();
-  } catch (err: any) {
-    return err.message;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (fn: () => void): string => thrown(fn).message;
 
 function chartIn(app = new App({ outdir: '/nonexistent' })): DockyardChart {
   return new DockyardChart(app, 'test', { namespace: 'harbor' });
