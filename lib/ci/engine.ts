@@ -21,7 +21,10 @@ export interface CiSecretProps extends PipelineAccess {
   readonly values: Record<string, SecretValue>;
 }
 
-/** Props of `ICiEngine.addRoute`. */
+/**
+ * Props of `ICiEngine.addRoute`. Both engines route repositories by their exact spelling (`routeMatches`), so `repos`
+ * must be written in the forge's case; secrets match in any case.
+ */
 export interface CiRouteProps extends PipelineAccess {
   /** The route's name (a DNS label). */
   readonly name: string;
@@ -44,6 +47,50 @@ export interface CiPullSecretProps extends PipelineAccess {
   readonly name: string;
   /** The Docker config JSON to pull with, e.g. `SecretValue.copyOf(pullSecret.dockerConfig)`. */
   readonly dockerConfig: SecretValue;
+}
+
+/**
+ * A pipeline or pull secret as `ICiEngine.checkAdditions` checks it: what `addPipelineSecret` or
+ * `addImagePullSecret` would be given, but the values, which no check reads.
+ */
+export interface CiSecretAddition extends PipelineAccess {
+  /** The construct ID it would be added under. */
+  readonly id: string;
+  /** The name pipelines would reference it by. */
+  readonly name: string;
+}
+
+/**
+ * What a caller is about to add to a CI engine for one purpose, in the order it adds them, for
+ * `ICiEngine.checkAdditions`.
+ */
+export interface CiAdditions {
+  /**
+   * Build namespaces the caller adds first (`addBuildNamespace`), so that the routes may run there. They are not
+   * checked here: `addBuildNamespace` checks everything before it changes anything, so it goes first and its
+   * refusal leaves the engine as it was.
+   *
+   * @default - none
+   */
+  readonly buildNamespaces?: readonly string[];
+  /**
+   * Routes, as `addRoute` would be given them.
+   *
+   * @default - none
+   */
+  readonly routes?: readonly CiRouteProps[];
+  /**
+   * Pipeline secrets (`addPipelineSecret`).
+   *
+   * @default - none
+   */
+  readonly pipelineSecrets?: readonly CiSecretAddition[];
+  /**
+   * Pull secrets (`addImagePullSecret`).
+   *
+   * @default - none
+   */
+  readonly pullSecrets?: readonly CiSecretAddition[];
 }
 
 /**
@@ -88,4 +135,11 @@ export interface ICiEngine extends IConstruct {
    * @param route the route the pipeline runs under, if any
    */
   pipelineLabels(route?: RouteGrant): Readonly<Record<string, string>>;
+  /**
+   * Check, changing nothing, that `additions` could be added in their order: throw the one-line error of the first
+   * `addRoute`, `addPipelineSecret` or `addImagePullSecret` call that would refuse them. A caller that adds several
+   * things for one purpose (`TeamPlatform.addTeam`) checks them all first, so that a refusal leaves the engine as
+   * it was; an engine without it is checked only by its `add*` calls.
+   */
+  checkAdditions?(additions: CiAdditions): void;
 }

@@ -46,7 +46,12 @@ export function woodpeckerEventName(event: PipelineEvent): string {
 
 /** Who may read a pipeline secret, or run under a route. */
 export interface PipelineAccess {
-  /** Repository slugs or globs, e.g. `acme/api` or `acme/*`, matched case-insensitively. */
+  /**
+   * Repository slugs or globs, e.g. `acme/api` or `acme/*`, in the forge's exact case. Secrets and pull secrets match
+   * them in any case (Drone's secrets extension lower-cases both sides), routes only in their exact case (Drone's
+   * runner policies, Woodpecker's route agents): a pattern in the wrong case gets its secrets in the default build
+   * namespace instead of its route, which typed pipelines refuse (`RepositoryPipelines`).
+   */
   readonly repos: string[];
   /**
    * The events whose builds get the secret.

@@ -6,7 +6,7 @@ export interface SecretGrant {
   readonly name: string;
   /** The keys it holds. */
   readonly keys: readonly string[];
-  /** The repositories, slugs or globs. */
+  /** The repositories, slugs or globs, matched in any case (`repoMatches`). */
   readonly repos: readonly string[];
   /** The events. */
   readonly events: readonly PipelineEvent[];
@@ -16,7 +16,7 @@ export interface SecretGrant {
 export interface RouteGrant {
   /** The route's name. */
   readonly name: string;
-  /** The repositories, slugs or globs. */
+  /** The repositories, slugs or globs, which the engine matches in their exact case (`routeMatches`). */
   readonly repos: readonly string[];
   /** The events. */
   readonly events: readonly PipelineEvent[];
@@ -44,11 +44,17 @@ export interface PullSecretGrant {
  * What a CI engine grants pipelines: secrets, routes (build namespaces and deploy identities) and pull secrets, each
  * to some repositories and events. Both engines record here what they configure, so that a typed pipeline can be
  * checked at synth against what the platform really grants (`Pipeline.render`).
+ *
+ * Secrets and pull secrets are granted to repositories in any case (`repoMatches`), routes only in their exact case
+ * (`routeMatches`): Drone's secrets extension lower-cases both sides, its runner policies do not, and Woodpecker's
+ * route agents compare the repository's name exactly. Both engines route case-sensitively, so one matcher serves them.
  */
 export class PipelineGrants {
   private readonly secretGrants = new Map<string, SecretGrant>();
   private readonly routeGrants = new Map<string, RouteGrant>();
   private readonly pullGrants = new Map<string, PullSecretGrant>();
+  /** The routes by the literal beginnings of their patterns, exact and lower-cased; rebuilt after `addRoute`. */
+  private routeIndex?: { readonly exact: RouteIndex; readonly ignoringCase: RouteIndex };
 
   /** Every secret granted, by name. */
   public get secrets(): ReadonlyMap<string, SecretGrant> {
@@ -78,6 +84,7 @@ export class PipelineGrants {
     const { repos, events } = checkPipelineAccess(access);
     const grant: RouteGrant = { name, repos, events, namespace, ...(serviceAccountName ? { serviceAccountName } : {}) };
     this.routeGrants.set(name, grant);
+    this.routeIndex = undefined;
     return grant;
   }
 
@@ -89,18 +96,72 @@ export class PipelineGrants {
   }
 
   /**
-   * The routes that apply to a repository's pipelines for an event: the first is the one the engine applies (Drone
-   * applies the first policy that matches; Woodpecker routes each repository and event to one agent).
+   * The routes that apply to a repository's pipelines for an event, the repository spelled as the forge spells it:
+   * the first is the one the engine applies (Drone applies the first policy that matches; Woodpecker routes each
+   * repository and event to one agent). Patterns match only in their exact case (`routeMatches`).
    */
   public routesFor(repo: string, event: PipelineEvent): RouteGrant[] {
-    return [...this.routeGrants.values()].filter((r) => r.events.includes(event) && r.repos.some((p) => repoMatches(p, repo)));
+    return this.indexes().exact.lookup(repo, event);
+  }
+
+  /**
+   * The routes whose patterns match a repository for an event ignoring case: the routes the platform meant for it
+   * where a pattern and the repository's spelling differ only in case. Where the first differs from `routesFor`'s
+   * first, the engine runs the repository's pipelines elsewhere than its secrets' grants suppose.
+   */
+  public routesIgnoringCase(repo: string, event: PipelineEvent): RouteGrant[] {
+    return this.indexes().ignoringCase.lookup(repo.toLowerCase(), event);
+  }
+
+  private indexes(): { readonly exact: RouteIndex; readonly ignoringCase: RouteIndex } {
+    if (this.routeIndex === undefined) {
+      const routes = [...this.routeGrants.values()];
+      this.routeIndex = { exact: new RouteIndex(routes, (p) => p), ignoringCase: new RouteIndex(routes, (p) => p.toLowerCase()) };
+    }
+    return this.routeIndex;
   }
 }
 
 /**
- * Whether a repository pattern matches a repository, as the Drone secrets extension and runner policies match them:
- * Go's `path.Match`, case-insensitively (drone-kubernetes-secrets `plugin/match.go:12-19`, which lower-cases both), where
- * `*` and `?` never match a `/`. Character classes are not supported by our patterns (`checkPipelineAccess`).
+ * Routes by the literal beginnings of their patterns (up to the first wildcard). `routesFor` runs for every pipeline
+ * and event against every team's route, a thousand and more: a lookup lists only the patterns whose beginning the
+ * repository starts with, one Map lookup per beginning of the repository's name, and tests those alone.
+ */
+class RouteIndex {
+  private readonly byPrefix = new Map<string, { order: number; route: RouteGrant; pattern: string }[]>();
+  private longest = 0;
+
+  public constructor(routes: readonly RouteGrant[], spell: (pattern: string) => string) {
+    routes.forEach((route, order) => route.repos.forEach((repo) => {
+      const pattern = spell(repo);
+      const wildcard = pattern.search(/[*?]/);
+      const prefix = wildcard < 0 ? pattern : pattern.slice(0, wildcard);
+      const bucket = this.byPrefix.get(prefix) ?? [];
+      bucket.push({ order, route, pattern });
+      this.byPrefix.set(prefix, bucket);
+      this.longest = Math.max(this.longest, prefix.length);
+    }));
+  }
+
+  /** The routes for `event` with a pattern that matches `repo`, spelled as the index spells patterns, in order. */
+  public lookup(repo: string, event: PipelineEvent): RouteGrant[] {
+    const hits = new Map<number, RouteGrant>();
+    for (let end = 0; end <= Math.min(repo.length, this.longest); end++) {
+      for (const entry of this.byPrefix.get(repo.slice(0, end)) ?? []) {
+        if (!hits.has(entry.order) && entry.route.events.includes(event) && routeMatches(entry.pattern, repo)) {
+          hits.set(entry.order, entry.route);
+        }
+      }
+    }
+    return [...hits.entries()].sort(([a], [b]) => a - b).map(([, route]) => route);
+  }
+}
+
+/**
+ * Whether a repository pattern matches a repository, as the Drone secrets extension matches them: Go's `path.Match`,
+ * case-insensitively (drone-kubernetes-secrets `plugin/match.go:12-24`, which lower-cases both), where `*` and `?`
+ * never match a `/`. Character classes are not supported by our patterns (`checkPipelineAccess`). Routes match
+ * otherwise: `routeMatches`.
  */
 export function repoMatches(pattern: string, repo: string): boolean {
   let re = COMPILED.get(pattern);
@@ -113,3 +174,74 @@ export function repoMatches(pattern: string, repo: string): boolean {
 
 /** Each pattern's RegExp, compiled once: a thousand teams' pipelines check every pattern (no `g` flag, so no state). */
 const COMPILED = new Map<string, RegExp>();
+
+/**
+ * Whether a route's repository pattern matches a repository as the engines route it: case-sensitively, both.
+ *
+ * - Drone: the runner applies the first policy whose `match.repo` includes the build's repository
+ *   (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-16`, matched against `args.Repo.Slug` in
+ *   `engine/compiler/compiler.go:344-353`), by runner-go v1.12.0 `manifest/cond.go:72-79`, whose `filepath` is
+ *   bmatcuk/doublestar v1.1.1's `Match` (`cond.go:7`), which compares runes exactly. The slug is the forge's own
+ *   spelling, `owner + "/" + name` (harness v2.28.2 `service/repo/util.go:30`, `service/syncer/util.go:31`; go-scm
+ *   v1.42.2 `scm/driver/github/repo.go:263-264`).
+ * - Woodpecker: a route's agent carries `repo=<slug>`, and the server's filter takes a task only if its `repo`
+ *   label, the repository's full name as the forge spells it, equals it (v3.17.0 `server/model/task.go:64`,
+ *   `server/scheduler/filter.go:61-70`). Woodpecker routes take exact slugs, so this is equality.
+ *
+ * doublestar is not `path.Match`: a part that is exactly `**` matches any number of `/`-separated parts
+ * (`doublestar.go:149-162`), and a run of three or more `*` ending a part must match at least one character
+ * (`doublestar.go:343-357,448-453`), so `acme/app***` routes `acme/apps` but not `acme/app`. Patterns and repositories
+ * as `checkPipelineAccess` and `RepositoryPipelines` admit them: letters, digits, `.`, `_`, `-`, `*`, `?` and `/`,
+ * never ending in `/`.
+ */
+export function routeMatches(pattern: string, repo: string): boolean {
+  let compiled = ROUTE_PATTERNS.get(pattern);
+  if (compiled === undefined) {
+    compiled = compileRoutePattern(pattern);
+    ROUTE_PATTERNS.set(pattern, compiled);
+  }
+  if (!repo.startsWith(compiled.prefix)) {
+    return false;
+  }
+  return compiled.re === undefined ? repo.length === compiled.prefix.length : compiled.re.test(repo);
+}
+
+/** A route pattern, compiled: its literal beginning, which every repository it matches starts with, and the rest. */
+interface RoutePattern {
+  /** The pattern up to its first wildcard: the whole pattern when it has none. */
+  readonly prefix: string;
+  /** The whole pattern, unless it has no wildcard and only equality matches. */
+  readonly re?: RegExp;
+}
+
+/** Each route pattern compiled once, in either case (`routesIgnoringCase` compiles the lower-cased one). */
+const ROUTE_PATTERNS = new Map<string, RoutePattern>();
+
+function compileRoutePattern(pattern: string): RoutePattern {
+  const wildcard = pattern.search(/[*?]/);
+  if (wildcard < 0) {
+    return { prefix: pattern };
+  }
+  const parts = pattern.split('/');
+  let source = '';
+  let separator = false;
+  parts.forEach((part, i) => {
+    if (separator) {
+      source += '/';
+    }
+    if (part === '**') {
+      // doublestar.go:149-162: the rest of the name, at least one part, when last; else any number of whole parts,
+      // each with its own separator
+      source += i === parts.length - 1 ? '.*' : '(?:[^/]*/)*';
+      separator = false;
+      return;
+    }
+    source += part.replace(/\*+|\?|[^*?]/g, (token, at: number) => {
+      if (token === '?') return '[^/]';
+      if (token.startsWith('*')) return token.length >= 3 && at + token.length === part.length ? '[^/]+' : '[^/]*';
+      return token.replace(/[.+^${}()|[\]\\-]/g, '\\$&');
+    });
+    separator = true;
+  });
+  return { prefix: pattern.slice(0, wildcard), re: new RegExp(`^${source}$`) };
+}

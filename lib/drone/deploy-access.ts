@@ -92,6 +92,17 @@ export class DeployAccess extends Construct {
     DeployPermission.read('', ['pods', 'pods/log', 'events']),
   ];
 
+  /**
+   * Check a deploy identity's permissions as `DeployAccess` does, for callers that take them under a prop of their
+   * own: at least one.
+   */
+  public static checkPermissions(prop: string, permissions: readonly DeployPermission[]): readonly DeployPermission[] {
+    if (permissions.length === 0) {
+      invalid(prop, permissions, 'must grant at least one permission');
+    }
+    return permissions;
+  }
+
   /** The ServiceAccount's name. */
   public readonly serviceAccountName: string;
   /** The ServiceAccount's namespace. */
@@ -109,10 +120,7 @@ export class DeployAccess extends Construct {
     this.serviceAccountName = name;
     this.serviceAccountNamespace = namespaceOf(this, props.serviceAccountNamespace ?? namespace, 'serviceAccountNamespace');
     const labels = componentLabels({ name: 'dockyard', instance: name, component: 'deploy-access' });
-    const permissions = props.permissions ?? DeployAccess.DEFAULT_PERMISSIONS;
-    if (permissions.length === 0) {
-      invalid('permissions', permissions, 'must grant at least one permission');
-    }
+    const permissions = DeployAccess.checkPermissions('permissions', props.permissions ?? DeployAccess.DEFAULT_PERMISSIONS);
     // pipeline pods that run as this account need its token: the account exists for nothing else
     kube(this, 'ServiceAccount', 'ServiceAccount', {
       metadata: { name, namespace: this.serviceAccountNamespace, labels },

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { NetworkPeer, Secret } from '../core';
+import { checkDnsLabel, checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
-import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
+import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { PipelineGrants, RouteGrant } from '../ci/grants';
+import { accessAnnotations } from './pipeline-secret';
 import { DroneKubeRunner } from './runner';
 import { DroneSecretsExtension } from './secrets-extension';
 import { DroneServer } from './server';
@@ -21,6 +22,11 @@ export interface DroneCiProps {
 /**
  * Drone as an `ICiEngine`: the server, its Kubernetes runner and the secrets extension, with each grant mapped to
  * Drone's own mechanism.
+ *
+ * Repository patterns match differently in the two: the secrets extension lower-cases pattern and repository
+ * (`repoMatches`), the runner's policies compare them exactly (`routeMatches`), against the slug as the forge
+ * spells it. A route pattern in another case than the forge's leaves the repository's pipelines in the default
+ * build namespace, with their secrets; `grants` models both, so typed pipelines refuse it.
  *
  * - A pipeline secret is a Secret that the extension serves, annotated with `X-Drone-Repos` and `X-Drone-Events`
  *   (repository globs allowed), which the server asks for on behalf of each build.
@@ -78,17 +84,20 @@ export class DroneCi extends Construct implements ICiEngine {
   }
 
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
+    this.checkSecret(id, props.name);
     const secret = this.secretsExtension.addSecret(id, props);
     this.grants.addSecret(props.name, Object.keys(props.values), props);
     return secret;
   }
 
   public addRoute(props: CiRouteProps): void {
+    this.checkRoute(props);
     this.runner.addPolicy(props);
     this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
   }
 
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
+    this.checkSecret(id, props.name);
     this.secretsExtension.addSecret(id, {
       name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
       values: { '.dockerconfigjson': props.dockerConfig },
@@ -99,5 +108,56 @@ export class DroneCi extends Construct implements ICiEngine {
   /** The runner's labels: Drone sends a pipeline only to a runner whose labels equal its `node` (harness v2.28.2 `scheduler/queue/queue.go:266-276`). */
   public pipelineLabels(_route?: RouteGrant): Readonly<Record<string, string>> {
     return this.runner.labels;
+  }
+
+  /**
+   * Check, changing nothing, that `additions` could be added in their order: each route's and secret's name, ID,
+   * repositories and events, against the engine's and the additions' own. What only the runner or the secrets
+   * extension knows (policies and secrets added to them directly, the runner's reserved policy names) their own
+   * `add*` calls check.
+   */
+  public checkAdditions(additions: CiAdditions): void {
+    const routes = new Set<string>();
+    for (const route of additions.routes ?? []) {
+      routes.add(this.checkRoute(route, routes));
+    }
+    const names = new Set<string>();
+    const ids = new Set<string>();
+    for (const secret of [...additions.pipelineSecrets ?? [], ...additions.pullSecrets ?? []]) {
+      this.checkSecret(secret.id, secret.name, names, ids);
+      accessAnnotations(secret);
+      names.add(secret.name);
+      ids.add(secret.id);
+    }
+  }
+
+  /**
+   * A route's name, repositories and events as the runner's policy takes them (`DroneKubeRunner.addPolicy`), and its
+   * name once among the engine's routes and `batch`: the grants hold routes by name.
+   */
+  private checkRoute(props: CiRouteProps, batch?: ReadonlySet<string>): string {
+    const name = checkDnsLabel('name', props.name);
+    if (this.grants.routes.has(name) || batch?.has(name)) {
+      invalid('name', name, 'must be unique among the engine\'s routes');
+    }
+    if (props.serviceAccountName !== undefined) {
+      checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    }
+    accessAnnotations(props);
+    return name;
+  }
+
+  /**
+   * A secret's name once among the engine's pipeline and pull secrets and `names` (each is a Secret of the extension,
+   * and the grants hold them by name), and its construct ID once among the extension's and `ids`.
+   */
+  private checkSecret(id: string, name: string, names?: ReadonlySet<string>, ids?: ReadonlySet<string>): void {
+    checkDnsSubdomain('name', name);
+    if (this.grants.secrets.has(name) || this.grants.pullSecrets.has(name) || names?.has(name)) {
+      invalid('name', name, 'must be unique among the engine\'s pipeline and pull secrets: each is a Secret of that name');
+    }
+    if (this.secretsExtension.node.tryFindChild(id) !== undefined || ids?.has(id)) {
+      invalid('id', id, 'must be unique among the secrets extension\'s children: it is the construct ID of each secret');
+    }
   }
 }

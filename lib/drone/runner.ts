@@ -123,7 +123,8 @@ export interface DroneKubeRunnerProps {
   readonly labels?: Record<string, string>;
   /**
    * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
-   * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`). The server hands any pipeline to any runner whose
+   * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`, matched case-sensitively: Go's `filepath.Match` in
+   * drone-runner-kube v1.0.0-rc.5 `internal/match/match.go:39-50`, so write them in the forge's case). The server hands any pipeline to any runner whose
    * labels match, so a runner with `limitRepos` needs `labels`, and the repositories' pipelines a matching `node:`.
    *
    * @default - every repository
@@ -178,7 +179,12 @@ export interface DroneKubeRunnerProps {
 export interface RunnerPolicyProps {
   /** The policy's name. */
   readonly name: string;
-  /** The repositories it applies to: slugs or globs. */
+  /**
+   * The repositories it applies to: slugs or globs, in the forge's exact case. The runner matches them
+   * case-sensitively against the slug as the forge spells it (runner-go v1.12.0 `manifest/cond.go:72-79`, with
+   * bmatcuk/doublestar v1.1.1), where the secrets extension matches any case: `acme/app` does not route `Acme/App`,
+   * whose pipelines then run in the default build namespace, with their secrets.
+   */
   readonly repos: string[];
   /**
    * The build namespace their pipelines are forced into.
@@ -452,6 +458,11 @@ export class DroneKubeRunner extends Construct {
    * namespace and its `default` ServiceAccount, so a pull request never runs with a deploy identity. The guard is
    * rendered after every policy, so two policies for one repository and different events (push to deploy, promote
    * to release) both apply.
+   *
+   * Repositories match case-sensitively (`RunnerPolicyProps.repos`). The runner's glob is doublestar's, not the
+   * secrets extension's `path.Match`, and the two differ on two forms, which are refused so that a policy and the
+   * secrets granted to the same patterns cover the same repositories: a part that is exactly `**` (it then matches
+   * across `/`, e.g. GitLab subgroups), and a part ending in three or more `*` (it then needs a character there).
    */
   public addPolicy(props: RunnerPolicyProps): void {
     const name = checkDnsLabel('name', props.name);
@@ -468,6 +479,14 @@ export class DroneKubeRunner extends Construct {
     }
     const access = accessAnnotations({ repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests });
     const repos = access['X-Drone-Repos'].split(',');
+    // doublestar v1.1.1 doublestar.go:149-162 (a whole "**" part) and 343-357,448-453 (a trailing "***"), where Go's
+    // path.Match reads every run of "*" as one that never crosses "/"
+    const divergent = repos.find((r) => r.split('/').some((part) => part === '**' || part.endsWith('***')));
+    if (divergent !== undefined) {
+      invalid('repos', props.repos, `${JSON.stringify(divergent)} must not have a part that is "**" or ends in three or more "*": the runner ` +
+        'matches those otherwise than the secrets extension (doublestar, not path.Match), so the policy and the secrets would cover ' +
+        'different repositories; write one "*"');
+    }
     const events = access['X-Drone-Events'].split(',');
     const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
     const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);

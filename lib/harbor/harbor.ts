@@ -436,13 +436,8 @@ export class Harbor extends Construct {
    * the configuration Job; `dockerConfig` is a ready pull or push credential.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
-    checkHarborName('name', name);
-    if (this.robotNames.has(name)) {
-      invalid('name', name, 'must be unique among the robots of this Harbor');
-    }
-    const known = (project: string) => project === 'library' || this.projectNames.has(project);
     // each configuration chunk names the secret's variable (secretEnv)
-    const state = robotState(name, options, '', known);
+    const state = this.robotStateOf(name, options, []);
     const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
     const id = new Construct(this, `Robot-${name}`);
     const secret = new Secret(id, 'Secret', {
@@ -471,13 +466,45 @@ export class Harbor extends Construct {
     };
   }
 
+  /**
+   * Check, declaring nothing, what `addProject` would refuse: for callers that declare several things at once and
+   * must refuse before they change anything.
+   */
+  public checkProject(name: string, options: ProjectOptions = {}): void {
+    this.projectStateOf(name, options, null);
+  }
+
+  /**
+   * Check, declaring nothing, what `addRobot` would refuse.
+   *
+   * @param projects projects the caller declares first (`addProject`), which the robot's permissions may name
+   */
+  public checkRobot(name: string, options: RobotOptions, projects: readonly string[] = []): void {
+    this.robotStateOf(name, options, projects);
+  }
+
   private declareProject(name: string, options: ProjectOptions, registry: string | null): object {
+    const state = this.projectStateOf(name, options, registry);
+    this.projectNames.add(name);
+    return state;
+  }
+
+  /** The state of a project not yet declared, checked. */
+  private projectStateOf(name: string, options: ProjectOptions, registry: string | null): object {
     checkHarborName('name', name);
     if (name === 'library' || this.projectNames.has(name)) {
       invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
     }
-    const state = projectState(name, options, registry);
-    this.projectNames.add(name);
-    return state;
+    return projectState(name, options, registry);
+  }
+
+  /** The state of a robot not yet declared, checked; its permissions may name `projects` too. */
+  private robotStateOf(name: string, options: RobotOptions, projects: readonly string[]): object {
+    checkHarborName('name', name);
+    if (this.robotNames.has(name)) {
+      invalid('name', name, 'must be unique among the robots of this Harbor');
+    }
+    const known = (project: string) => project === 'library' || this.projectNames.has(project) || projects.includes(project);
+    return robotState(name, options, '', known);
   }
 }

@@ -55,40 +55,72 @@ export interface TeamQuota {
 
 const DEFAULT_CONTAINER = Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' });
 
+/** A team namespace's quota, checked: what its ResourceQuota and LimitRange hold. */
+export interface CheckedTeamQuota {
+  /** `requests.cpu`. */
+  readonly cpu: string;
+  /** `requests.memory`. */
+  readonly memory: string;
+  /** `requests.storage`. */
+  readonly storage: string;
+  /** `persistentvolumeclaims`. */
+  readonly persistentVolumeClaims: number;
+  /** `pods`. */
+  readonly pods: number;
+  /** `services.loadbalancers` and `services.nodeports`. */
+  readonly externalServices: number;
+  /** Each container's default requests and limits. */
+  readonly containerDefaults: Resources;
+}
+
+/**
+ * Check a team namespace's quota, defining nothing: `TeamQuotaObjects` takes it so, and a team checks it before it
+ * defines anything, so that a refused quota leaves the app as it was.
+ */
+export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
+  const cpu = checked('quota.cpu', quota.cpu ?? '4');
+  const memory = checked('quota.memory', quota.memory ?? '8Gi');
+  const externalServices = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
+  // a default above the quota would have every container that sets nothing refused
+  const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
+  for (const [prop, value, most] of [
+    ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, twice(cpu)],
+    ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, twice(memory)],
+  ] as const) {
+    if (parseQuantity(`quota.containerDefaults.${prop}`, value) > parseQuantity('quota', String(most))) {
+      invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
+    }
+  }
+  return {
+    cpu, memory, externalServices, containerDefaults: container,
+    storage: checked('quota.storage', quota.storage ?? '50Gi'),
+    persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
+    pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
+  };
+}
+
 /** A ResourceQuota and a LimitRange for one team namespace. */
 export class TeamQuotaObjects extends Construct {
   public constructor(scope: Construct, id: string, namespace: string, labels: Record<string, string>, quota: TeamQuota = {}) {
     super(scope, id);
-    const cpu = checked('quota.cpu', quota.cpu ?? '4');
-    const memory = checked('quota.memory', quota.memory ?? '8Gi');
-    const external = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
-    // a default above the quota would have every container that sets nothing refused
-    const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
-    for (const [prop, value, most] of [
-      ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, twice(cpu)],
-      ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, twice(memory)],
-    ] as const) {
-      if (parseQuantity(`quota.containerDefaults.${prop}`, value) > parseQuantity('quota', String(most))) {
-        invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
-      }
-    }
+    const q = checkTeamQuota(quota);
     kube(this, 'ResourceQuota', 'ResourceQuota', {
       metadata: { name: 'team-quota', namespace, labels },
       spec: {
         hard: {
-          'requests.cpu': quantity(cpu),
-          'limits.cpu': twice(cpu),
-          'requests.memory': quantity(memory),
-          'limits.memory': twice(memory),
-          'requests.storage': quantity(checked('quota.storage', quota.storage ?? '50Gi')),
-          'persistentvolumeclaims': quantity(String(checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0))),
-          'pods': quantity(String(checkInteger('quota.pods', quota.pods ?? 50, 1))),
-          'services.loadbalancers': quantity(String(external)),
-          'services.nodeports': quantity(String(external)),
+          'requests.cpu': quantity(q.cpu),
+          'limits.cpu': twice(q.cpu),
+          'requests.memory': quantity(q.memory),
+          'limits.memory': twice(q.memory),
+          'requests.storage': quantity(q.storage),
+          'persistentvolumeclaims': quantity(String(q.persistentVolumeClaims)),
+          'pods': quantity(String(q.pods)),
+          'services.loadbalancers': quantity(String(q.externalServices)),
+          'services.nodeports': quantity(String(q.externalServices)),
         },
       },
     });
-    const defaults = container._toKube();
+    const defaults = q.containerDefaults._toKube();
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: 'team-defaults', namespace, labels },
       spec: { limits: [{ type: 'Container', default: defaults.limits, defaultRequest: defaults.requests }] },

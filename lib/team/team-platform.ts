@@ -83,7 +83,8 @@ export class TeamPlatform extends Construct {
 
   /**
    * Onboard a team: its construct ID is its name, so a team keeps its objects when others are added or removed.
-   * Team names, and every namespace of every team, are unique.
+   * Team names, and every namespace of every team, are unique. A team that is refused leaves the app exactly as it
+   * was, its name free: a program may go on, or retry it with fixed props.
    */
   public addTeam(props: TeamProps): Team {
     if (this.byName.has(props.name)) {
@@ -115,10 +116,19 @@ export class TeamPlatform extends Construct {
         invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
       }
     }
-    const team = new Team(this, props.name, {
-      ci: this.props.ci, harbor: this.props.harbor,
-      ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
-    }, props);
+    // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
+    // it was and its name free for a retry; should anything still throw halfway, its construct at least goes
+    const existing = this.node.tryFindChild(props.name);
+    let team: Team;
+    try {
+      team = new Team(this, props.name, {
+        ci: this.props.ci, harbor: this.props.harbor,
+        ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
+      }, props);
+    } catch (e) {
+      if (existing === undefined) this.node.tryRemoveChild(props.name);
+      throw e;
+    }
     [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
     team.repos.forEach((repo) => this.repoOwners.add(repo, team.teamName));
     if (this.props.apiServer) {

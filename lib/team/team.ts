@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
-import { checkPipelineAccess, ICiEngine, PipelineEvent } from '../ci';
+import { checkPipelineAccess, CiRouteProps, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
-import { Harbor, HarborRobot, RobotPermission } from '../harbor';
+import { Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
-import { TeamQuota, TeamQuotaObjects } from './quota';
+import { checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -21,9 +21,11 @@ export interface TeamProps {
   /** The team's name: a DNS label of at most 40 characters. It names the Harbor project and prefixes everything else. */
   readonly name: string;
   /**
-   * The team's repositories: slugs or globs such as `acme/payments` or `acme/payments-*`, matched as Drone's
-   * secrets extension and runner policies match them (`*` does not cross `/`). Only these get the team's pipeline
-   * secrets, its build namespace and its deploy identity.
+   * The team's repositories: slugs or globs such as `acme/payments` or `acme/payments-*`, in the forge's exact case
+   * (`*` does not cross `/`). Only these get the team's pipeline secrets, its build namespace and its deploy identity.
+   * Drone's secrets extension matches them in any case, but its runner policies (and Woodpecker's route agents) only
+   * in the exact case, so a pattern in the wrong case gets the team's secrets in the default build namespace instead
+   * of the team's: typed pipelines refuse that (`RepositoryPipelines`).
    */
   readonly repos: string[];
   /**
@@ -93,13 +95,99 @@ function checkTeamName(name: string): string {
  */
 const TEAM_BOUNDARIES = ['/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'];
 
-function checkDeployPermissions(permissions: readonly DeployPermission[]): void {
+function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
   for (const p of permissions) {
     const crossing = p.resources.map((r) => `${p.apiGroup}/${r}`).find((r) => TEAM_BOUNDARIES.includes(r));
     if (crossing !== undefined) {
       invalid('deployPermissions', crossing, `must not include ${TEAM_BOUNDARIES.join(', ')}: they hold the team's isolation and quota`);
     }
   }
+}
+
+/** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
+const DEPLOYER = 'deployer';
+
+/** The labels of a team namespace: the team's, and what the namespace is for. */
+function teamLabels(name: string, role: 'app' | 'build'): Record<string, string> {
+  return { [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role };
+}
+
+/** A team's props, checked, and what it asks of the CI engine. */
+interface TeamPlan {
+  readonly name: string;
+  readonly repos: readonly string[];
+  readonly namespaces: readonly string[];
+  readonly buildNamespace: string;
+  readonly registryQuotaGiB: number;
+  /** The route of every event but pull requests: into the build namespace, as the deploy identity. */
+  readonly route: CiRouteProps;
+}
+
+/** The construct ID and name a team's secret gets on the engine: both prefixed with the team's name. */
+function teamSecret(team: string, id: string, name: string): { readonly id: string; readonly name: string } {
+  return { id: `${team}-${id}`, name: `${team}-${name}` };
+}
+
+/** The pipeline secret with the team's push login (`Team.addPipelineSecret`). */
+const PUSH_SECRET = { id: 'HarborPush', name: 'harbor-push' };
+/** The pull secret with the team's pull login, for its pipelines' step images. */
+const PULL_SECRET = { id: 'HarborPull', name: 'harbor-pull' };
+
+/** A Harbor robot of a team: its name and options. */
+interface TeamRobot {
+  readonly name: string;
+  readonly options: RobotOptions;
+}
+
+/** The team's push robot: pushes to its own project. */
+function pushRobotOf(team: string): TeamRobot {
+  return { name: `${team}-push`, options: { permissions: [RobotPermission.push(team)], description: `the ${team} team's pipelines push images` } };
+}
+
+/** The team's pull robot: pulls from its own project and the shared ones. */
+function pullRobotOf(team: string, sharedProjects: readonly string[]): TeamRobot {
+  return {
+    name: `${team}-pull`,
+    options: {
+      permissions: [RobotPermission.pull(team), ...sharedProjects.map((p) => RobotPermission.pull(p))],
+      description: `the ${team} team's namespaces pull images`,
+    },
+  };
+}
+
+/**
+ * Check a team against the engine and Harbor it is built on, changing nothing: every refusal of `new Team` comes
+ * from here but one, the engine's `addBuildNamespace` (a namespace it has already, e.g. one it was given with
+ * `create: false`), which refuses before it changes anything and so comes first. A team that is refused therefore
+ * leaves the app, the engine and Harbor as they were, and its name free. Each check is the one its construct or
+ * `add*` call runs, run ahead: O(the team's size), never O(the number of teams).
+ */
+function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
+  const name = checkTeamName(props.name);
+  const repos = checkPipelineAccess({ repos: props.repos }).repos;
+  const { namespaces, buildNamespace } = teamNamespaces(props);
+  if (namespaces.includes(buildNamespace)) {
+    invalid('buildNamespace', buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
+  }
+  const registryQuotaGiB = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
+  checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions ?? DeployAccess.DEFAULT_PERMISSIONS));
+  checkTeamQuota(props.quota);
+  if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
+    invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
+  }
+  const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER };
+  // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine
+  ctx.ci.checkAdditions?.({
+    buildNamespaces: props.dedicatedRunner ? [] : [buildNamespace],
+    routes: props.dedicatedRunner ? [] : [route],
+    pipelineSecrets: [{ ...teamSecret(name, PUSH_SECRET.id, PUSH_SECRET.name), repos: [...repos] }],
+    pullSecrets: [{ ...teamSecret(name, PULL_SECRET.id, PULL_SECRET.name), repos: [...repos] }],
+  });
+  ctx.harbor.checkProject(name, { storageLimitGiB: registryQuotaGiB });
+  for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
+    ctx.harbor.checkRobot(robot.name, robot.options, [name]);
+  }
+  return { name, repos, namespaces, buildNamespace, registryQuotaGiB, route };
 }
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
@@ -174,25 +262,31 @@ export class Team extends Construct {
   private readonly firewalls: PodFirewall[] = [];
 
   public constructor(scope: Construct, id: string, ctx: TeamContext, props: TeamProps) {
+    // everything that can refuse the team is checked before its construct exists
+    const plan = checkTeam(ctx, props);
     super(scope, id);
     this.ctx = ctx;
-    const name = checkTeamName(props.name);
+    const name = plan.name;
     this.teamName = name;
-    this.repos = checkPipelineAccess({ repos: props.repos }).repos;
-    ({ namespaces: this.namespaces, buildNamespace: this.buildNamespace } = teamNamespaces(props));
-    if (this.namespaces.includes(this.buildNamespace)) {
-      invalid('buildNamespace', this.buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
+    this.repos = plan.repos;
+    this.namespaces = plan.namespaces;
+    this.buildNamespace = plan.buildNamespace;
+    if (!props.dedicatedRunner) {
+      // the one step that may still refuse (see `checkTeam`), before anything else changes; the construct goes too
+      try {
+        ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels(name, 'build') });
+      } catch (e) {
+        scope.node.tryRemoveChild(id);
+        throw e;
+      }
     }
-    const registryQuota = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
-    checkDeployPermissions(props.deployPermissions ?? []);
-    const teamLabels = (role: 'app' | 'build') => ({ [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role });
     const labels = { ...componentLabels({ name: 'dockyard', instance: name, component: 'team' }), [TEAM_LABEL]: name };
-    this.appPeer = NetworkPeer.namespaces(teamLabels('app'));
+    this.appPeer = NetworkPeer.namespaces(teamLabels(name, 'app'));
 
     // the app namespaces: restricted, bounded, closed to everyone but the team and the ingress controller
     for (const ns of this.namespaces) {
       const scope_ = new Construct(this, ns);
-      new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels('app') });
+      new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels(name, 'app') });
       new TeamQuotaObjects(scope_, 'Quota', ns, labels, props.quota);
       const firewall = new PodFirewall(scope_, 'NetworkPolicy', { name: 'team-default-deny', namespace: ns, podLabels: {}, denyEgress: true });
       firewall.allowFrom([this.appPeer, ...ctx.ingressPeers], []);
@@ -203,10 +297,7 @@ export class Team extends Construct {
 
     // the deploy identity lives in the build namespace and reaches exactly the app namespaces
     let dedicated: DroneKubeRunner | undefined;
-    if (props.dedicatedRunner) {
-      if (!(ctx.ci instanceof DroneCi)) {
-        invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
-      }
+    if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
       // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
       // defined here so that it carries the team's labels beside the runner's
       dedicated = new DroneKubeRunner(this, 'Runner', {
@@ -215,21 +306,20 @@ export class Team extends Construct {
         labels: { team: name }, limitRepos: [...this.repos], buildPodSecurity: ctx.ci.runner.buildPodSecurity,
       });
       new Namespace(this, 'BuildNamespace', {
-        name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels('build'), ...dedicated.buildNamespaceLabels },
+        name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
       });
       this.ci = new DroneCi(this, 'Ci', { server: ctx.ci.server, runner: dedicated, secretsExtension: ctx.ci.secretsExtension });
     } else {
       this.ci = ctx.ci;
-      ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels('build') });
     }
     this.deployer = new DeployAccess(this, 'Deploy', {
-      name: 'deployer', namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
+      name: DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
     // every event but pull requests runs in the build namespace as the deploy identity; the shared Drone runner pins
     // the same repositories' pull requests to its default namespace as `default` (a guard policy), and on a dedicated
     // runner that is the team's own build namespace; on Woodpecker, pull requests never reach the route's agents
-    const route = { name, repos: [...this.repos], namespace: this.buildNamespace, serviceAccountName: this.deployer.serviceAccountName };
+    const route = plan.route;
     if (dedicated) {
       dedicated.addPolicy({ ...route, exclusive: false });
       this.ci.grants.addRoute(name, this.buildNamespace, route.serviceAccountName, route);
@@ -239,14 +329,10 @@ export class Team extends Construct {
 
     // Harbor: the project, a robot to push from pipelines and one to pull into the namespaces
     this.project = name;
-    ctx.harbor.addProject(name, { storageLimitGiB: registryQuota });
-    this.pushRobot = ctx.harbor.addRobot(`${name}-push`, {
-      permissions: [RobotPermission.push(name)], description: `the ${name} team's pipelines push images`,
-    });
-    this.pullRobot = ctx.harbor.addRobot(`${name}-pull`, {
-      permissions: [RobotPermission.pull(name), ...ctx.sharedProjects.map((p) => RobotPermission.pull(p))],
-      description: `the ${name} team's namespaces pull images`,
-    });
+    ctx.harbor.addProject(name, { storageLimitGiB: plan.registryQuotaGiB });
+    const [push, pull] = [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)];
+    this.pushRobot = ctx.harbor.addRobot(push.name, push.options);
+    this.pullRobot = ctx.harbor.addRobot(pull.name, pull.options);
     this.pullSecret = new PullSecret(this, 'PullSecret', {
       // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
       name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,
@@ -258,8 +344,8 @@ export class Team extends Construct {
     this.deployer.addImagePullSecret(this.pullSecret.secret);
 
     // pipeline secrets, for the team's repositories only
-    this.addPipelineSecret('HarborPush', {
-      name: 'harbor-push',
+    this.addPipelineSecret(PUSH_SECRET.id, {
+      name: PUSH_SECRET.name,
       // the team's own robot, pushing to the team's own project, for every event its route runs (all but pull
       // requests): on Woodpecker a namespace's Secrets reach every pipeline that runs there, so the two must agree
       values: {
@@ -268,7 +354,8 @@ export class Team extends Construct {
     });
     // the team's pull login for its pipelines' step images: a pipeline secret on Drone, a pull secret of the team's
     // build namespace on Woodpecker
-    ctx.ci.addImagePullSecret(`${name}-HarborPull`, { name: `${name}-harbor-pull`, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
+    const pullLogin = teamSecret(name, PULL_SECRET.id, PULL_SECRET.name);
+    ctx.ci.addImagePullSecret(pullLogin.id, { name: pullLogin.name, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
   }
 
   /**
@@ -276,9 +363,9 @@ export class Team extends Construct {
    * pipelines can read (Drone's secrets extension, or Woodpecker's route namespaces).
    */
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
-    const name = checkDnsLabel('name', props.name);
-    return this.ctx.ci.addPipelineSecret(`${this.teamName}-${id}`, {
-      name: `${this.teamName}-${name}`, repos: [...this.repos], values: props.values, events: props.events,
+    const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
+    return this.ctx.ci.addPipelineSecret(secret.id, {
+      name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
       allowPullRequests: props.allowPullRequests,
     });
   }

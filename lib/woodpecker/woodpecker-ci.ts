@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
-import { CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
+import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
@@ -73,6 +73,49 @@ interface RouteAgent extends RoutedPair {
   readonly agent: WoodpeckerAgent;
 }
 
+/** A route, checked: what `addRoute` adds. */
+interface CheckedRoute {
+  readonly name: string;
+  readonly namespace: string;
+  readonly account?: string;
+  readonly pairs: readonly RoutedPair[];
+}
+
+/**
+ * What the engine holds, or what a batch of additions adds before each of its parts (`checkAdditions`), indexed so
+ * that each check is one lookup however many routes and secrets there are.
+ */
+class Claims {
+  /** Route names. */
+  public readonly routes = new Set<string>();
+  /** The ServiceAccount of each build namespace's routes, with the first route that named it. */
+  public readonly accounts = new Map<string, { readonly route: string; readonly account: string }>();
+  /** The route of each repository and event (`pairKey`). */
+  public readonly pairs = new Map<string, RoutedPair>();
+  /** Pipeline and pull secret names. */
+  public readonly secretNames = new Set<string>();
+  /** Pipeline and pull secret construct IDs. */
+  public readonly secretIds = new Set<string>();
+
+  /** @param namespaces build namespaces added before (a batch's) */
+  public constructor(public readonly namespaces: ReadonlySet<string> = new Set()) {}
+
+  /** Record a checked route. */
+  public addRoute(route: CheckedRoute): void {
+    this.routes.add(route.name);
+    if (route.account !== undefined && !this.accounts.has(route.namespace)) {
+      this.accounts.set(route.namespace, { route: route.name, account: route.account });
+    }
+    route.pairs.forEach((pair) => this.pairs.set(pairKey(pair.repo, pair.event), pair));
+  }
+
+  /** Record a checked secret. */
+  public addSecret(id: string, name: string): void {
+    this.secretIds.add(id);
+    this.secretNames.add(name);
+  }
+}
+
 /**
  * Woodpecker CI as a Dockyard CI engine: the server, a pool agent for every pipeline no route claims, and one agent
  * per repository and event of each route.
@@ -120,6 +163,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly routeScope: Construct;
   private readonly secretScope: Construct;
   private readonly routeAgents: RouteAgent[] = [];
+  /** The routes' and secrets' names, ServiceAccounts and repositories, for the checks. */
+  private readonly claims = new Claims();
   private readonly secrets: PlacedSecret[] = [];
   private readonly pullSecrets: PlacedPullSecret[] = [];
   private finalized = false;
@@ -192,36 +237,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * for an agent forever. Promote and rollback go together, as Woodpecker's `deployment`.
    */
   public addRoute(props: CiRouteProps): void {
-    const name = checkDnsLabel('name', props.name);
-    this.checkOpen('name', name);
-    if (this.grants.routes.has(name)) {
-      invalid('name', name, 'must be unique among the engine\'s routes');
-    }
-    const { repos, events } = this.exactAccess(props);
-    const namespace = props.namespace;
-    if (!this.buildNamespaces.includes(namespace)) {
-      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
-    }
-    const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
-    const other = [...this.grants.routes.values()].find((r) => r.namespace === namespace && r.serviceAccountName !== undefined
-      && account !== undefined && r.serviceAccountName !== account);
-    if (other) {
-      invalid('serviceAccountName', account, `must be ${JSON.stringify(other.serviceAccountName)}, the ServiceAccount of route ` +
-        `${JSON.stringify(other.name)} in namespace ${JSON.stringify(namespace)}: Woodpecker lets a step pick any ServiceAccount of its ` +
-        'namespace (pipeline/backend/kubernetes/pod.go:199-202), so either route\'s pipelines could run as the other\'s');
-    }
-    const wevents = woodpeckerEventsOf(events);
-    const pairs: RoutedPair[] = repos.flatMap((repo) => wevents.map((event) => ({ route: name, repo, event, namespace })));
-    for (const pair of pairs) {
-      const taken = this.routeAgents.find((a) => pairKey(a.repo, a.event) === pairKey(pair.repo, pair.event));
-      if (taken) {
-        invalid('repos', repos, `${JSON.stringify(pair.repo)} with event ${JSON.stringify(pair.event)} is routed by route ` +
-          `${JSON.stringify(taken.route)} already: Woodpecker gives a repository's event to one agent`);
-      }
-    }
+    const route = this.checkRoute(props);
+    const { name, namespace, account, pairs } = route;
     const prefix = this.server.serviceName;
-    pairs.forEach((pair) => routeAgentName(prefix, pair));
     this.grants.addRoute(name, namespace, account, props);
+    this.claims.addRoute(route);
     for (const pair of pairs) {
       const agentName = routeAgentName(prefix, pair);
       const agent = new WoodpeckerAgent(this.routeScope, agentName, {
@@ -241,13 +261,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * as routes may be added later.
    */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
-    const name = this.checkSecretName(props.name);
+    const name = this.checkSecret(id, props.name);
     const { repos, events } = this.exactAccess(props);
     const wevents = woodpeckerEventsOf(events);
     // the Secret's home is the engine's namespace, so its values keep their identity when routes change; it is
     // copied into the route namespaces at synth
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
     this.grants.addSecret(name, Object.keys(props.values), props);
+    this.claims.addSecret(id, name);
     this.secrets.push({ name, secret, repos, events: wevents });
     return secret;
   }
@@ -260,15 +281,36 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * read the namespace's Secrets (a pipeline secret's route), which get it only for `events`.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    const name = this.checkSecretName(props.name);
+    const name = this.checkSecret(id, props.name);
     // kubelet pulls with it; no step can read it, so it serves every event of the repositories, pull requests too
     const asked = checkPipelineAccess(props);
     this.grants.addPullSecret(name, { repos: props.repos, events: Object.values(PipelineEvent), allowPullRequests: true });
     const secret = new Secret(this.secretScope, id, {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
     });
+    this.claims.addSecret(id, name);
     this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
       woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventName))] });
+  }
+
+  /**
+   * Check, changing nothing, that `additions` could be added in their order: the checks of `addRoute`,
+   * `addPipelineSecret` and `addImagePullSecret`, each against what the engine holds and what the additions add
+   * before it (their build namespaces first).
+   */
+  public checkAdditions(additions: CiAdditions): void {
+    const batch = new Claims(new Set(additions.buildNamespaces ?? []));
+    (additions.routes ?? []).forEach((route) => batch.addRoute(this.checkRoute(route, batch)));
+    for (const secret of additions.pipelineSecrets ?? []) {
+      const name = this.checkSecret(secret.id, secret.name, batch);
+      this.exactAccess(secret);
+      batch.addSecret(secret.id, name);
+    }
+    for (const secret of additions.pullSecrets ?? []) {
+      const name = this.checkSecret(secret.id, secret.name, batch);
+      checkPipelineAccess(secret);
+      batch.addSecret(secret.id, name);
+    }
   }
 
   /**
@@ -296,15 +338,56 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     return checked;
   }
 
-  private checkSecretName(value: string): string {
+  /**
+   * What `addRoute` refuses, against the engine's routes and those of `batch`: the route, checked. A route's
+   * namespace must be a build namespace already, or one of the batch's.
+   */
+  private checkRoute(props: CiRouteProps, batch?: Claims): CheckedRoute {
+    const name = checkDnsLabel('name', props.name);
+    this.checkOpen('name', name);
+    if (this.grants.routes.has(name) || batch?.routes.has(name)) {
+      invalid('name', name, 'must be unique among the engine\'s routes');
+    }
+    const { repos, events } = this.exactAccess(props);
+    const namespace = props.namespace;
+    if (!batch?.namespaces.has(namespace) && !this.buildNamespaces.includes(namespace)) {
+      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
+    }
+    const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    // the routes of a namespace that name a ServiceAccount all name the same one, so the first stands for them all
+    const other = account === undefined ? undefined : this.claims.accounts.get(namespace) ?? batch?.accounts.get(namespace);
+    if (other !== undefined && other.account !== account) {
+      invalid('serviceAccountName', account, `must be ${JSON.stringify(other.account)}, the ServiceAccount of route ` +
+        `${JSON.stringify(other.route)} in namespace ${JSON.stringify(namespace)}: Woodpecker lets a step pick any ServiceAccount of its ` +
+        'namespace (pipeline/backend/kubernetes/pod.go:199-202), so either route\'s pipelines could run as the other\'s');
+    }
+    const wevents = woodpeckerEventsOf(events);
+    const pairs: RoutedPair[] = repos.flatMap((repo) => wevents.map((event) => ({ route: name, repo, event, namespace })));
+    for (const pair of pairs) {
+      const key = pairKey(pair.repo, pair.event);
+      const taken = this.claims.pairs.get(key) ?? batch?.pairs.get(key);
+      if (taken) {
+        invalid('repos', repos, `${JSON.stringify(pair.repo)} with event ${JSON.stringify(pair.event)} is routed by route ` +
+          `${JSON.stringify(taken.route)} already: Woodpecker gives a repository's event to one agent`);
+      }
+    }
+    pairs.forEach((pair) => routeAgentName(this.server.serviceName, pair));
+    return { name, namespace, account, pairs };
+  }
+
+  /** What `addPipelineSecret` and `addImagePullSecret` refuse of a secret's ID and name, against the engine's and `batch`'s: the name. */
+  private checkSecret(id: string, value: string, batch?: Claims): string {
     const name = checkDnsLabel('name', value);
     this.checkOpen('name', name);
     if (name.startsWith('wp-')) {
       // pipeline/backend/kubernetes/pod.go:40, secrets.go:251-253,345-351, service.go:30-31
       invalid('name', name, 'must not start with "wp-": the Kubernetes backend names its own pods, Services and Secrets so');
     }
-    if (this.secrets.some((s) => s.name === name) || this.pullSecrets.some((s) => s.name === name)) {
+    if (this.claims.secretNames.has(name) || batch?.secretNames.has(name)) {
       invalid('name', name, 'must be unique among the engine\'s pipeline and pull secrets: each is a Secret of that name');
+    }
+    if (this.secretScope.node.tryFindChild(id) !== undefined || batch?.secretIds.has(id)) {
+      invalid('id', id, 'must be unique among the engine\'s pipeline and pull secrets: it is the construct ID of each');
     }
     return name;
   }

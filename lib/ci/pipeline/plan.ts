@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { Images, invalid } from '../../core';
 import { CiEngineKind, ICiEngine } from '../engine';
 import { PipelineEvent } from '../events';
-import { repoMatches, RouteGrant } from '../grants';
+import { PipelineGrants, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
 import { compare, DeployIdentity, Step } from './step';
 
@@ -50,6 +50,77 @@ function notAmong(name: string, names: Iterable<string>): string {
   return sorted.length === 0 ? 'it declares none' : `${name} is not among ${sorted.join(', ')}`;
 }
 
+/**
+ * Why a route that matches a repository only in another case does not apply, per engine: both route by the
+ * repository's exact spelling (`routeMatches`), while Drone's secrets extension grants in any case (`repoMatches`).
+ */
+const EXACT_CASE: Readonly<Record<CiEngineKind, string>> = {
+  [CiEngineKind.DRONE]: 'Drone runner policies match repositories case-sensitively, where the secrets extension matches any case',
+  [CiEngineKind.WOODPECKER]: 'Woodpecker route agents take a repository only by its exact name',
+};
+
+/** How a route that matches only in another case was missed: the route meant, and the route that applies instead. */
+interface CaseMiss {
+  /** The first route whose patterns match the repository ignoring case. */
+  readonly meant: RouteGrant;
+  /** Its first pattern that matches ignoring case. */
+  readonly pattern: string;
+  /** The route the engine applies, if any. */
+  readonly route?: RouteGrant;
+}
+
+/** The route `repo`'s `event` pipelines run under, and the one meant for them if case alone keeps it from applying. */
+interface Routing {
+  /** The route the engine applies. */
+  readonly route?: RouteGrant;
+  /** The route meant, when case alone keeps it from applying. */
+  readonly miss?: CaseMiss;
+}
+
+/**
+ * The routing of each event of a repository, looked up once per event, as the engine matches routes and ignoring
+ * case: every secret, pull secret and identity of the repository's pipelines is checked against it.
+ */
+class RoutingOf {
+  private readonly byEvent = new Map<PipelineEvent, Routing>();
+
+  public constructor(private readonly grants: PipelineGrants, private readonly repo: string) {}
+
+  public get(event: PipelineEvent): Routing {
+    let routing = this.byEvent.get(event);
+    if (routing === undefined) {
+      const route = this.grants.routesFor(this.repo, event)[0];
+      const meant = this.grants.routesIgnoringCase(this.repo, event)[0];
+      const pattern = meant?.repos.find((p) => routeMatches(p.toLowerCase(), this.repo.toLowerCase()));
+      routing = meant !== undefined && meant !== route && pattern !== undefined ? { route, miss: { meant, pattern, route } } : { route };
+      this.byEvent.set(event, routing);
+    }
+    return routing;
+  }
+}
+
+/** `; route X matches <repo> only ignoring case ("x"), and <why>…`, for a message that already says what is wrong. */
+function caseMissNote(kind: CiEngineKind, repo: string, miss: CaseMiss): string {
+  return `; route ${miss.meant.name} matches ${repo} only ignoring case (${JSON.stringify(miss.pattern)}), and ${EXACT_CASE[kind]}: ` +
+    'write repositories and their patterns in the forge\'s exact case';
+}
+
+/**
+ * Refuse a credential (`prop`, `value`) of a pipeline whose route, for one of `events`, is missed by case: its
+ * grant reaches the repository in any case, but the pipeline would run under another route, or none.
+ */
+function refuseCaseMiss(engine: ICiEngine, routing: RoutingOf, repo: string, events: readonly PipelineEvent[], prop: string, value: unknown): void {
+  for (const event of events) {
+    const { miss } = routing.get(event);
+    if (miss) {
+      const where = miss.route ? `under route ${miss.route.name} in ${miss.route.namespace}` : `in the default build namespace ${engine.buildNamespace}`;
+      invalid(prop, value, `must reach ${repo}'s ${event} pipelines under the route meant for them, not ${where}: route ${miss.meant.name} ` +
+        `(namespace ${miss.meant.namespace}) matches ${repo} only ignoring case (${JSON.stringify(miss.pattern)}), and ${EXACT_CASE[engine.kind]}; ` +
+        'write repositories and their patterns in the forge\'s exact case');
+    }
+  }
+}
+
 function describeRoute(route: RouteGrant | undefined): string {
   return route ? `route ${route.name}` : 'no route';
 }
@@ -72,7 +143,8 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
  */
 export function planPipelines(scope: IConstruct, engine: ICiEngine, repo: string, pipelines: readonly Pipeline[]): PlannedPipeline[] {
   checkDependencies(repo, pipelines);
-  return pipelines.map((p) => planPipeline(scope, engine, repo, p));
+  const routing = new RoutingOf(engine.grants, repo);
+  return pipelines.map((p) => planPipeline(scope, engine, routing, repo, p));
 }
 
 function checkDependencies(repo: string, pipelines: readonly Pipeline[]): void {
@@ -100,7 +172,7 @@ function checkDependencies(repo: string, pipelines: readonly Pipeline[]): void {
   names.forEach((n) => visit(n, []));
 }
 
-function planPipeline(scope: IConstruct, engine: ICiEngine, repo: string, pipeline: Pipeline): PlannedPipeline {
+function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo: string, pipeline: Pipeline): PlannedPipeline {
   const grants = engine.grants;
   const at = `pipelines.${pipeline.name}`;
   if (pipeline.steps.length === 0) {
@@ -125,7 +197,11 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, repo: string, pipeli
 
   // one set of labels per pipeline (Drone's node:, Woodpecker's labels:): every event must route to the same
   const events = effectiveEvents(engine.kind, pipeline.events);
-  const routes = events.map((e) => ({ event: e, route: grants.routesFor(repo, e)[0] }));
+  if (pipeline.pullSecret !== undefined) {
+    // granted in any case, pulled wherever the engine really runs the pipeline
+    refuseCaseMiss(engine, routing, repo, events, `${at}.pullSecret`, pipeline.pullSecret);
+  }
+  const routes = events.map((e) => ({ event: e, route: routing.get(e).route }));
   const labels = routes.map((r) => ({ ...r, labels: engine.pipelineLabels(r.route) }));
   const other = labels.find((l) => !sameLabels(l.labels, labels[0].labels));
   if (other) {
@@ -135,12 +211,12 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, repo: string, pipeli
       `${other.event} under ${describeRoute(other.route)} (${JSON.stringify(other.labels)}); split the pipeline by event`);
   }
 
-  const steps = pipeline.steps.map((step) => planStep(scope, engine, repo, pipeline, step));
+  const steps = pipeline.steps.map((step) => planStep(scope, engine, routing, repo, pipeline, step));
   const identity = pipeline.steps.find((s) => s.identity)?.identity;
   return { pipeline, labels: labels[0].labels, identity, steps };
 }
 
-function planStep(scope: IConstruct, engine: ICiEngine, repo: string, pipeline: Pipeline, step: Step): PlannedStep {
+function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo: string, pipeline: Pipeline, step: Step): PlannedStep {
   const grants = engine.grants;
   const at = `pipelines.${pipeline.name}.steps.${step.name}`;
   const declared = step.events ?? pipeline.events;
@@ -174,17 +250,20 @@ function planStep(scope: IConstruct, engine: ICiEngine, repo: string, pipeline: 
       invalid(prop, ref.toString(), `must be granted for every event the step runs on: secret ${grant.name} is granted for ` +
         `${list(grant.events)}, not ${missing.join(', ')}${note(missing)}`);
     }
+    // granted in any case, handed over wherever the engine really runs the pipeline
+    refuseCaseMiss(engine, routing, repo, events, prop, ref.toString());
   }
 
   if (step.identity) {
     const identity = `${step.identity.serviceAccountNamespace}/${step.identity.serviceAccountName}`;
     for (const event of events) {
-      const route = grants.routesFor(repo, event)[0];
+      const { route, miss } = routing.get(event);
       const matches = route !== undefined && route.namespace === step.identity.serviceAccountNamespace &&
         route.serviceAccountName === step.identity.serviceAccountName;
       if (!matches) {
         invalid(`${at}.identity`, identity, `must be the identity the platform runs ${repo}'s ${event} pipelines as: ` +
-          `${route ? `route ${route.name} runs them as ${identityOf(route)}` : 'no route covers them (addRoute)'}${note([event])}`);
+          `${route ? `route ${route.name} runs them as ${identityOf(route)}` : 'no route covers them (addRoute)'}${note([event])}` +
+          `${miss ? caseMissNote(engine.kind, repo, miss) : ''}`);
       }
     }
   }

@@ -1,0 +1,235 @@
+// How repository patterns match, as each upstream program matches them: secrets in any case (Drone's secrets
+// extension), routes in the exact case (Drone's runner policies, Woodpecker's route agents). Each matcher is checked
+// against a line-by-line port of the upstream function, on patterns fast-check draws (FC_SEED fixes them in CI).
+import fc from 'fast-check';
+import { PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
+
+const { PUSH, PULL_REQUEST } = PipelineEvent;
+
+/**
+ * Go's `path.Match` without character classes and escapes, which our patterns never hold: golang/go
+ * `src/path/match.go` (`Match`, `scanChunk`, `matchChunk`; commit 18d13db, the same algorithm as in Go 1.11, with
+ * which drone-kubernetes-secrets is built, `.drone.yml`). `*` matches any run of non-`/` characters, `?` one.
+ */
+function goPathMatch(pattern: string, name: string): boolean {
+  const matchChunk = (chunk: string, s: string): string | undefined => {
+    for (const c of chunk) {
+      if (s.length === 0) return undefined;
+      if (c === '?' ? s[0] === '/' : c !== s[0]) return undefined;
+      s = s.slice(1);
+    }
+    return s;
+  };
+  pattern: while (pattern.length > 0) {
+    // scanChunk: the stars, then the chunk up to the next star
+    const stars = /^\**/.exec(pattern)![0].length;
+    const star = stars > 0;
+    pattern = pattern.slice(stars);
+    const end = pattern.indexOf('*') < 0 ? pattern.length : pattern.indexOf('*');
+    const chunk = pattern.slice(0, end);
+    pattern = pattern.slice(end);
+    if (star && chunk === '') {
+      // trailing * matches rest of string unless it has a /
+      return !name.includes('/');
+    }
+    const t = matchChunk(chunk, name);
+    if (t !== undefined && (t.length === 0 || pattern.length > 0)) {
+      name = t;
+      continue;
+    }
+    if (star) {
+      for (let i = 0; i < name.length && name[i] !== '/'; i++) {
+        const rest = matchChunk(chunk, name.slice(i + 1));
+        if (rest !== undefined) {
+          if (pattern.length === 0 && rest.length > 0) continue;
+          name = rest;
+          continue pattern;
+        }
+      }
+    }
+    return false;
+  }
+  return name.length === 0;
+}
+
+/**
+ * drone-kubernetes-secrets `plugin/match.go:12-24` (commit e0cacbf, the only line of the repository; no tags): no
+ * patterns match everything, else `path.Match` of the lower-cased pattern against the lower-cased slug.
+ */
+function secretsExtensionMatch(pattern: string, slug: string): boolean {
+  return goPathMatch(pattern.toLowerCase(), slug.toLowerCase());
+}
+
+/**
+ * bmatcuk/doublestar v1.1.1 `Match` (`doublestar.go:91-93`), which runner-go v1.12.0 `manifest/cond.go:7,72-79`
+ * imports as `filepath` and drone-runner-kube v1.0.0-rc.5 pins (go.mod): `splitPathOnSeparator` (15-42) and
+ * `doMatching` (137-174) over `/`-separated parts, `matchComponent` (313-455) within one, runes compared exactly.
+ * Without escapes, classes and `{…}`, which our patterns never hold.
+ */
+function doublestarMatch(pattern: string, name: string): boolean {
+  const split = (path: string): string[] => {
+    if (!path.includes('/')) return [path];
+    const parts: string[] = [];
+    for (let start = 0; start < path.length;) {
+      let end = path.indexOf('/', start);
+      if (end === -1) end = path.length;
+      parts.push(path.slice(start, end));
+      start = end + 1;
+    }
+    return parts;
+  };
+  const matchComponent = (p: string, n: string): boolean => {
+    if (p.length === 0 && n.length === 0) return true;
+    if (p.length === 0) return false;
+    if (n.length === 0 && p !== '*') return false;
+    let pi = 0;
+    let ni = 0;
+    while (pi < p.length && ni < n.length) {
+      if (p[pi] === '*') {
+        pi++;
+        if (pi >= p.length) return true; // a star at the end of a pattern will always match the rest of the path
+        for (; ni < n.length; ni++) {
+          if (matchComponent(p.slice(pi), n.slice(ni))) return true;
+        }
+        return false;
+      } else if (p[pi] === '?' || p[pi] === n[ni]) {
+        pi++;
+        ni++;
+      } else {
+        return false;
+      }
+    }
+    if (pi >= p.length && ni >= n.length) return true;
+    // Go's precedence: (name exhausted && rest == "*") || rest == "**"
+    return (ni >= n.length && p.slice(pi) === '*') || p.slice(pi) === '**';
+  };
+  const doMatching = (ps: string[], ns: string[]): boolean => {
+    if (ps.length === 0 && ns.length === 0) return true;
+    if (ps.length === 0 || ns.length === 0) return false;
+    let pi = 0;
+    let ni = 0;
+    while (pi < ps.length && ni < ns.length) {
+      if (ps[pi] === '**') {
+        if (++pi >= ps.length) return true;
+        for (; ni < ns.length; ni++) {
+          if (doMatching(ps.slice(pi), ns.slice(ni))) return true;
+        }
+        return false;
+      }
+      if (!matchComponent(ps[pi], ns[ni])) return false;
+      pi++;
+      ni++;
+    }
+    return pi >= ps.length && ni >= ns.length;
+  };
+  return doMatching(split(pattern), split(name));
+}
+
+/** A string of `chars`, at most `max` long. */
+const stringOf = (chars: string[], max: number) => fc.array(fc.constantFrom(...chars), { maxLength: max }).map((a) => a.join(''));
+/** Any pattern or name over a small alphabet with both cases, wildcards and separators, not ending in `/`. */
+const anyPattern = stringOf(['a', 'A', 'b', '-', '.', '*', '*', '?', '/'], 9).filter((s) => !s.endsWith('/'));
+const anyName = stringOf(['a', 'A', 'b', 'B', '-', '.', '/'], 8).filter((s) => !s.endsWith('/'));
+/**
+ * A name near `pattern`, so that about half the pairs match: each wildcard filled in (now and then across a `/`),
+ * each letter now and then in the other case.
+ */
+const nameNear = (pattern: string) => fc.tuple(...[...pattern].map((c) => {
+  if (c === '*') return stringOf(['a', 'b', 'B', '-', '/'], 2);
+  if (c === '?') return fc.constantFrom('a', 'B', '/');
+  return fc.constantFrom(c, c, c, c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+})).map((cs) => cs.join(''));
+/** A pattern and a name, either of any shape or near the pattern. */
+const pairs = anyPattern.chain((p) => fc.tuple(fc.constant(p), fc.oneof(anyName, nameNear(p).filter((n) => !n.endsWith('/')))));
+/** What Dockyard admits: `owner/name` slugs (RepositoryPipelines) and one-`/` patterns (checkPipelineAccess). */
+const part = (chars: string[]) => stringOf(chars, 5).filter((s) => s.length > 0);
+const slug = fc.tuple(part(['a', 'A', 'b', 'B', '-']), part(['a', 'A', 'b', 'B', '-'])).map(([o, n]) => `${o}/${n}`);
+const glob = fc.tuple(part(['a', 'A', 'b', '-', '*', '?']), part(['a', 'A', 'b', '-', '*', '?'])).map(([o, n]) => `${o}/${n}`);
+/** Dockyard's patterns without the two forms `DroneKubeRunner.addPolicy` refuses. */
+const policyGlob = glob.filter((p) => p.split('/').every((s) => s !== '**' && !s.endsWith('***')));
+
+describe('repoMatches: as the secrets extension grants, in any case', () => {
+  test('agrees with Go\'s path.Match of both lower-cased, on any pattern and name', () => {
+    fc.assert(fc.property(pairs, ([p, n]) => repoMatches(p, n) === secretsExtensionMatch(p, n)), { numRuns: 5000 });
+  });
+
+  test('ignores case on either side, and never lets a wildcard cross "/"', () => {
+    expect(repoMatches('acme/app', 'Acme/App')).toBe(true);
+    expect(repoMatches('ACME/*', 'acme/app')).toBe(true);
+    expect(repoMatches('acme/*', 'acme/sub/app')).toBe(false);
+    expect(repoMatches('acme/app***', 'acme/app')).toBe(true);
+  });
+});
+
+describe('routeMatches: as the engines route, in the exact case', () => {
+  test('agrees with doublestar v1.1.1 Match, the runner\'s policy matcher, on any pattern and name', () => {
+    fc.assert(fc.property(pairs, ([p, n]) => routeMatches(p, n) === doublestarMatch(p, n)), { numRuns: 5000 });
+  });
+
+  test('is the secrets extension\'s match exactly when the case agrees, on what Dockyard admits but the two refused forms', () => {
+    fc.assert(fc.property(policyGlob, slug, (p, n) => {
+      expect(routeMatches(p, n)).toBe(goPathMatch(p, n));
+      // ignoring case, the runner and the extension agree: case is the only difference left
+      expect(routeMatches(p.toLowerCase(), n.toLowerCase())).toBe(repoMatches(p, n));
+    }), { numRuns: 5000 });
+  });
+
+  test('differs from the secrets extension by case, and by doublestar\'s two forms', () => {
+    // runner-go v1.12.0 manifest/cond.go:72-79 → doublestar.go:440-446: runes compared as they are
+    expect(routeMatches('acme/app', 'Acme/App')).toBe(false);
+    expect(routeMatches('acme/*', 'Acme/app')).toBe(false);
+    expect(routeMatches('Acme/*', 'Acme/app')).toBe(true);
+    // doublestar.go:149-162: a whole "**" part crosses "/" (a GitLab subgroup's slug), where path.Match does not
+    expect(routeMatches('acme/**', 'acme/sub/app')).toBe(true);
+    expect(repoMatches('acme/**', 'acme/sub/app')).toBe(false);
+    // doublestar.go:343-357,448-453: a trailing run of three stars needs a character, where path.Match needs none
+    expect(routeMatches('acme/app***', 'acme/app')).toBe(false);
+    expect(routeMatches('acme/app***', 'acme/apps')).toBe(true);
+    expect(routeMatches('acme/app**', 'acme/app')).toBe(true);
+  });
+});
+
+describe('PipelineGrants.routesFor: the route the engine applies', () => {
+  const grants = new PipelineGrants();
+  grants.addRoute('upper', 'upper-builds', undefined, { repos: ['Acme/Tools-*'] });
+  grants.addRoute('app', 'app-builds', 'deployer', { repos: ['acme/app'] });
+  grants.addRoute('prs', 'pr-builds', undefined, { repos: ['acme/app'], events: [PULL_REQUEST], allowPullRequests: true });
+
+  test('matches each route\'s patterns in their exact case, and keeps the order routes were added in', () => {
+    expect(grants.routesFor('acme/app', PUSH).map((r) => r.name)).toEqual(['app']);
+    expect(grants.routesFor('Acme/App', PUSH)).toEqual([]);
+    expect(grants.routesFor('Acme/Tools-ci', PUSH).map((r) => r.name)).toEqual(['upper']);
+    expect(grants.routesFor('acme/tools-ci', PUSH)).toEqual([]);
+    expect(grants.routesFor('acme/app', PULL_REQUEST).map((r) => r.name)).toEqual(['prs']);
+  });
+
+  test('routesIgnoringCase finds the routes meant for a repository spelled in another case', () => {
+    expect(grants.routesIgnoringCase('Acme/App', PUSH).map((r) => r.name)).toEqual(['app']);
+    expect(grants.routesIgnoringCase('ACME/TOOLS-CI', PUSH).map((r) => r.name)).toEqual(['upper']);
+    expect(grants.routesIgnoringCase('acme/other', PUSH)).toEqual([]);
+  });
+
+  test('sees routes added after a lookup, and a route added again under its name keeps its place, as a Map does', () => {
+    const g = new PipelineGrants();
+    g.addRoute('first', 'a', undefined, { repos: ['acme/*'] });
+    expect(g.routesFor('acme/app', PUSH).map((r) => r.name)).toEqual(['first']);
+    g.addRoute('second', 'b', undefined, { repos: ['acme/app'] });
+    expect(g.routesFor('acme/app', PUSH).map((r) => r.name)).toEqual(['first', 'second']);
+    g.addRoute('first', 'c', undefined, { repos: ['other/*'] });
+    expect(g.routesFor('acme/app', PUSH).map((r) => r.name)).toEqual(['second']);
+    g.addRoute('first', 'd', undefined, { repos: ['acme/ap?'] });
+    expect(g.routesFor('acme/app', PUSH).map((r) => [r.name, r.namespace])).toEqual([['first', 'd'], ['second', 'b']]);
+  });
+
+  test('is the first route in order whose patterns routeMatches, for any routes and repository', () => {
+    fc.assert(fc.property(fc.array(fc.array(glob, { minLength: 1, maxLength: 3 }), { maxLength: 6 }), slug, (routes, repo) => {
+      const g = new PipelineGrants();
+      routes.forEach((repos, i) => g.addRoute(`r${i}`, 'ns', undefined, { repos: [...new Set(repos)] }));
+      const expected = routes.map((repos, i) => ({ repos, name: `r${i}` })).filter((r) => r.repos.some((p) => doublestarMatch(p, repo)));
+      expect(g.routesFor(repo, PUSH).map((r) => r.name)).toEqual(expected.map((r) => r.name));
+      const ignoring = routes.map((repos, i) => ({ repos, name: `r${i}` }))
+        .filter((r) => r.repos.some((p) => doublestarMatch(p.toLowerCase(), repo.toLowerCase())));
+      expect(g.routesIgnoringCase(repo, PUSH).map((r) => r.name)).toEqual(ignoring.map((r) => r.name));
+    }), { numRuns: 1000 });
+  });
+});

@@ -1,0 +1,220 @@
+// TeamPlatform.addTeam is atomic: a call that is refused (one `invalid` line) leaves the app exactly as if it had never
+// been made. A program that catches the refusal and goes on, adding other teams and retrying the refused team's name
+// with fixed props, synthesizes the same bytes (manifests and generated Secrets) as one that never made the call.
+// Each case below is refused after the first change today's Team made (a Namespace, the team's construct, a build
+// namespace, a route, a Harbor project or robot), on Drone and on Woodpecker.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import {
+  DeployPermission, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, LocalSecretStore, Namespace,
+  Postgres, ProxyUpstream, Redis, RobotPermission, SecretValue, synthesize, TeamPlatform, TeamPlatformProps, TeamProps, WoodpeckerCi,
+} from '../../lib';
+import { droneServer } from '../drone/fixtures';
+import { github } from '../woodpecker/fixtures';
+
+type Engine = 'drone' | 'woodpecker';
+
+/** A small platform on either engine: the CI engine, Harbor with a Docker Hub proxy cache, and a TeamPlatform over them. */
+interface Platform {
+  readonly app: App;
+  readonly ci: ICiEngine;
+  readonly harbor: Harbor;
+  readonly teams: TeamPlatform;
+}
+
+function platform(engine: Engine, props: Partial<TeamPlatformProps> = {}): Platform {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-')) });
+  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+  new Namespace(chart, 'Namespace', { name: 'ci' });
+  let ci: ICiEngine;
+  if (engine === 'drone') {
+    const server = droneServer(chart);
+    const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+    ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+  } else {
+    const postgres = new Postgres(chart, 'Postgres');
+    ci = new WoodpeckerCi(chart, 'Ci', { host: 'ci.example.com', gitProvider: github(chart), database: postgres.addDatabase('woodpecker') });
+  }
+  const harbor = new Harbor(chart, 'Harbor', {
+    namespace: 'harbor', externalUrl: 'https://harbor.example.com',
+    database: new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' }).addDatabase('registry', { user: 'harbor' }),
+    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+  });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  const teams = new TeamPlatform(chart, 'Teams', { ci, harbor, sharedProjects: ['dockerhub'], ...props });
+  return { app, ci, harbor, teams };
+}
+
+/** Every file `synthesize` writes for `app`, by path, its generated Secrets drawn from (or saved to) `statePath`. */
+function output(app: App, statePath: string): Record<string, string> {
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true); // "generated N new keys"
+  try {
+    synthesize(app, new LocalSecretStore({ statePath, rotate: [] }));
+  } finally {
+    stderr.mockRestore();
+  }
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) walk(file);
+    else files[path.relative(app.outdir, file)] = fs.readFileSync(file, 'utf8');
+  });
+  walk(app.outdir);
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+  return files;
+}
+
+const ALPHA: TeamProps = { name: 'alpha', repos: ['acme/alpha'] };
+const OMEGA: TeamProps = { name: 'omega', repos: ['acme/omega'] };
+const WEB: TeamProps = { name: 'web', repos: ['acme/web'] };
+
+/** One refused call, and what both programs do around it. */
+interface Case {
+  readonly engines: readonly Engine[];
+  /** Platform props of both programs. */
+  readonly props?: Partial<TeamPlatformProps>;
+  /** What both programs do first. */
+  readonly before?: (p: Platform) => void;
+  /** The refused call. */
+  readonly bad: (p: Platform) => unknown;
+  /** The one line it is refused with. */
+  readonly error: RegExp;
+  /** What both programs do next: by default, add another team and retry the refused team's name with fixed props. */
+  readonly after?: (p: Platform) => void;
+}
+
+const BOTH: readonly Engine[] = ['drone', 'woodpecker'];
+const addAlpha = (p: Platform) => p.teams.addTeam(ALPHA);
+const retryWeb = (p: Platform) => {
+  p.teams.addTeam(OMEGA);
+  p.teams.addTeam(WEB);
+};
+
+const CASES: Record<string, Case> = {
+  // TeamQuotaObjects refused it after the app namespace was defined
+  'an invalid quota': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, quota: { cpu: '0' } }),
+    error: /^invalid quota\.cpu "0": must be a Kubernetes quantity above zero[^\n]*$/,
+  },
+  'container defaults above the quota': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, quota: { cpu: '50m' } }),
+    error: /^invalid quota\.containerDefaults\.cpuRequest "100m": must fit the namespace's quota of 50m$/,
+  },
+  // DeployAccess refused it after the namespaces and the build namespace were added
+  'no deploy permissions': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, deployPermissions: [] }),
+    error: /^invalid deployPermissions \[\]: must grant at least one permission$/,
+  },
+  // refused before anything but the team's construct, whose name a retry then found taken
+  'deploy permissions that cross the team\'s boundaries': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, deployPermissions: [DeployPermission.manage('', ['resourcequotas'])] }),
+    error: /^invalid deployPermissions "\/resourcequotas": must not include [^\n]*$/,
+  },
+  // the dedicated runner had admitted itself to the Drone server and the secrets extension
+  'no deploy permissions, on a dedicated runner': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true, deployPermissions: [] }),
+    error: /^invalid deployPermissions \[\]: must grant at least one permission$/,
+    after: (p) => {
+      p.teams.addTeam(OMEGA);
+      p.teams.addTeam({ ...WEB, dedicatedRunner: true });
+    },
+  },
+  'a dedicated runner on Woodpecker': {
+    engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true }),
+    error: /^invalid dedicatedRunner true: must be false on woodpecker[^\n]*$/,
+  },
+  // WoodpeckerCi.addRoute refused them after the build namespace was added
+  'repository globs on Woodpecker': {
+    engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ ...WEB, repos: ['acme/web-*'] }),
+    error: /^invalid repos \["acme\/web-\*"\]: "acme\/web-\*" must be an exact "owner\/name" slug[^\n]*$/,
+  },
+  'a name too long for Woodpecker\'s route agents': {
+    engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ name: 'a-team-name-too-long-for-it', repos: ['acme/long'] }),
+    error: /^invalid name "a-team-name-too-long-for-it": must be at most 25 characters: it names the route's agents[^\n]*$/,
+  },
+  // WoodpeckerCi.addPipelineSecret refused it after the route and the Harbor project and robots
+  'a name Woodpecker\'s backend keeps for its own Secrets': {
+    engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ name: 'wp-web', repos: ['acme/wp-web'] }),
+    error: /^invalid name "wp-web-harbor-push": must not start with "wp-"[^\n]*$/,
+  },
+  // the engine refused the team's own pipeline secret after the route and the Harbor project and robots
+  'a pipeline secret name another team took': {
+    engines: BOTH,
+    before: (p) => {
+      addAlpha(p);
+      p.teams.addTeam({ name: 'shop', repos: ['acme/shop'] }).addPipelineSecret('Web', { name: 'web-harbor-push', values: { token: SecretValue.hex(16) } });
+    },
+    bad: (p) => p.teams.addTeam({ name: 'shop-web', repos: ['acme/shop-web'] }),
+    error: /^invalid name "shop-web-harbor-push": must be unique among the [^\n]*$/,
+  },
+  // the engine refused it after the app namespaces were defined
+  'a build namespace the engine has already': {
+    engines: BOTH,
+    before: (p) => {
+      p.ci.addBuildNamespace('shared-builds', { create: false });
+      addAlpha(p);
+    },
+    bad: (p) => p.teams.addTeam({ ...WEB, buildNamespace: 'shared-builds' }),
+    error: /^invalid namespace "shared-builds": must not already be a build namespace[^\n]*$/,
+  },
+  // Harbor refused these after the namespaces, the build namespace and the route
+  'a Harbor project name taken': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'dockerhub', repos: ['acme/dockerhub'] }),
+    error: /^invalid name "dockerhub": must be unique among the projects of this Harbor[^\n]*$/,
+  },
+  'a Harbor robot name taken': {
+    engines: BOTH,
+    before: (p) => {
+      addAlpha(p);
+      p.harbor.addRobot('web-push', { permissions: [RobotPermission.pull('library')] });
+    },
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^invalid name "web-push": must be unique among the robots of this Harbor$/,
+    after: (p) => p.teams.addTeam(OMEGA),
+  },
+  'a name Harbor does not allow': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'web--app', repos: ['acme/web-app'] }),
+    error: /^invalid name "web--app": must be lower-case letters and digits, separated by single "\.", "_" or "-"$/,
+  },
+  // Harbor refused the pull robot after the project and the push robot; the program declares the project and retries
+  'a shared project Harbor does not have yet': {
+    engines: BOTH, props: { sharedProjects: ['tools'] }, before: () => undefined,
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^invalid permissions "tools": must name "library" or a project added with addProject or addProxyCache$/,
+    after: (p) => {
+      p.harbor.addProject('tools');
+      addAlpha(p);
+      retryWeb(p);
+    },
+  },
+};
+
+describe('a refused addTeam leaves the app as it was', () => {
+  const runs = Object.entries(CASES).flatMap(([what, c]) => c.engines.map((engine) => [what, engine, c] as const));
+  // one secret state per engine, for both programs of every case: equal Secrets get equal values, and the platform's
+  // keys (an RSA key among them) are made once
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-state-'));
+  afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  test.each(runs)('%s (%s)', (_what, engine, c) => {
+    const program = (refused: boolean) => {
+      const p = platform(engine, c.props);
+      (c.before ?? addAlpha)(p);
+      if (refused) {
+        expect(() => c.bad(p)).toThrow(c.error);
+      }
+      (c.after ?? retryWeb)(p);
+      return p.app;
+    };
+    const statePath = path.join(stateDir, `${engine}.json`);
+    const withRefusal = output(program(true), statePath);
+    const without = output(program(false), statePath);
+    expect(Object.keys(withRefusal).sort()).toEqual(Object.keys(without).sort());
+    for (const file of Object.keys(without)) {
+      expect([file, withRefusal[file]]).toEqual([file, without[file]]);
+    }
+  });
+});
