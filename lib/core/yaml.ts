@@ -168,22 +168,67 @@ function flush(): void {
   pending = '';
 }
 
+// Every piece `put` appends is a leaf of the rope that `flush` encodes, and flattening a rope costs per leaf as much
+// as per character: the writer appends few, long pieces. Indentation, a line break with the indentation after it
+// (and a dash), and each key with its colon (and space) are strings made once and kept; a mapping's scalar entry is
+// three pieces (the line break, the key, the value), and a list item's dash shares its line break.
+
+/** `s` as one sequential string, not a rope of the pieces it was made from: a kept piece is then one leaf. */
+function sequential(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** By length: the indentation, and a line break before it, and a line break, it and a dash. */
+const INDENTS: string[] = [];
+const BREAKS: string[] = [];
+const DASHES: string[] = [];
+
+/** The indentation `length` spaces deep. */
+function indentOf(length: number): string {
+  let indent = INDENTS[length];
+  if (indent === undefined) {
+    indent = INDENTS[length] = sequential(' '.repeat(length));
+    BREAKS[length] = sequential(`\n${indent}`);
+    DASHES[length] = sequential(`\n${indent}- `);
+  }
+  return indent;
+}
+
+/** The indentation two spaces deeper than `indent`. */
+function deeper(indent: string): string {
+  return indentOf(indent.length + 2);
+}
+
+/** A line break and `indent`. */
+function lineBreak(indent: string): string {
+  return BREAKS[indent.length] ?? (indentOf(indent.length), BREAKS[indent.length]);
+}
+
+/** A line break, `indent` and a dash and space. */
+function dashLine(indent: string): string {
+  return DASHES[indent.length] ?? (indentOf(indent.length), DASHES[indent.length]);
+}
+
+/** A scalar as it follows `key: ` or `- `: a literal block for text that fits one, else a plain or quoted scalar. */
+function scalarAt(value: unknown, indent: string): string {
+  return typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value);
+}
+
 /** `value` after `key:`: a space and a scalar, or a line break and the block of a non-empty collection. */
 function afterKey(value: unknown, indent: string): void {
   if (Array.isArray(value)) {
     if (value.length === 0) {
       put(' []');
     } else {
-      put('\n');
       sequence(value, indent, false);
     }
   } else if (typeof value === 'object' && value !== null) {
-    if (!mapping(value as Record<string, unknown>, indent, '\n')) {
+    if (!mapping(value as Record<string, unknown>, indent, true)) {
       put(' {}');
     }
   } else {
     put(' ');
-    put(typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value));
+    put(scalarAt(value, indent));
   }
 }
 
@@ -196,25 +241,22 @@ function afterDash(value: unknown, indent: string): void {
       sequence(value, indent, true);
     }
   } else if (typeof value === 'object' && value !== null) {
-    if (!mapping(value as Record<string, unknown>, indent, undefined)) {
+    if (!mapping(value as Record<string, unknown>, indent, false)) {
       put('{}');
     }
   } else {
-    put(typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value));
+    put(scalarAt(value, indent));
   }
 }
 
-/** The items of a non-empty list at `indent`; `inline`: the first item continues the current line. */
+/**
+ * The items of a non-empty list at `indent`, each on a line of its own; `inline`: the first item continues the
+ * current line (after a dash), else it starts on the next.
+ */
 function sequence(items: readonly unknown[], indent: string, inline: boolean): void {
-  const inner = indent + '  ';
+  const inner = deeper(indent);
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) {
-      put('\n');
-    }
-    if (i > 0 || !inline) {
-      put(indent);
-    }
-    put('- ');
+    put(i === 0 && inline ? '- ' : dashLine(indent));
     afterDash(items[i], inner);
   }
 }
@@ -224,56 +266,64 @@ function sequence(items: readonly unknown[], indent: string, inline: boolean): v
 const MAX_IMPLICIT_KEY = 1000;
 
 /**
- * The entries of a map at `indent`, in insertion order, undefined values left out as in JSON. `lead` is written
- * before the first entry, which then starts at `indent` (after a key: a line break); without it the first entry
- * continues the current line (after a dash). Returns whether any entry was written: if none, nothing was.
+ * The entries of a map at `indent`, in insertion order, undefined values left out as in JSON. `onNextLine`: the
+ * first entry starts on the next line (after a key), else it continues the current line (after a dash). Returns
+ * whether any entry was written: if none, nothing was.
  */
-function mapping(obj: Record<string, unknown>, indent: string, lead: string | undefined): boolean {
-  const inner = indent + '  ';
+function mapping(obj: Record<string, unknown>, indent: string, onNextLine: boolean): boolean {
+  const inner = deeper(indent);
   let first = true;
   for (const k of Object.keys(obj)) {
     const v = obj[k];
     if (v === undefined) {
       continue;
     }
-    if (!first) {
-      put('\n');
-      put(indent);
-    } else if (lead !== undefined) {
-      put(lead);
-      put(indent);
+    if (!first || onNextLine) {
+      put(lineBreak(indent));
     }
     first = false;
-    const key = keyText(k);
-    if (key.length > MAX_IMPLICIT_KEY) {
+    const key = keyOf(k);
+    if (key.text.length > MAX_IMPLICIT_KEY) {
       put('? ');
-      put(key);
-      put('\n');
-      put(indent);
+      put(key.text);
+      put(lineBreak(indent));
+      put(':');
+      afterKey(v, inner);
+    } else if (typeof v !== 'object' || v === null) {
+      put(key.colonSpace);
+      put(scalarAt(v, inner));
     } else {
-      put(key);
+      put(key.colon);
+      afterKey(v, inner);
     }
-    put(':');
-    afterKey(v, inner);
   }
   return !first;
 }
 
+/** A key as `str` writes it, and with the colon (and space) that follow it. */
+interface KeyText {
+  readonly text: string;
+  readonly colon: string;
+  readonly colonSpace: string;
+}
+
 // Keys repeat across documents (`metadata`, `name`, label keys), so each is checked once. Bounded, for a stream
 // with keys of its own in every document.
-const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE = new Map<string, KeyText>();
 const KEY_CACHE_SIZE = 10000;
 
-/** A key as `str` writes it. */
-function keyText(k: string): string {
-  let written = KEY_CACHE.get(k);
-  if (written === undefined) {
-    written = str(k);
+/** A key as `str` writes it, with its colon. */
+function keyOf(k: string): KeyText {
+  let key = KEY_CACHE.get(k);
+  if (key === undefined) {
+    const text = str(k);
+    // (V8 copies a short concatenation, most keys', into one string; a long one stays two leaves)
+    key = { text, colon: `${text}:`, colonSpace: `${text}: ` };
     if (KEY_CACHE.size < KEY_CACHE_SIZE) {
-      KEY_CACHE.set(k, written);
+      KEY_CACHE.set(k, key);
     }
   }
-  return written;
+  return key;
 }
 
 /** Write `docs` into `first` and the buffers after it; returns every buffer, each cut to what it holds. */
