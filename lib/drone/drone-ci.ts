@@ -112,14 +112,15 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /**
    * Check, changing nothing, that `additions` could be added in their order: each route's and secret's name, ID,
-   * repositories and events, against the engine's and the additions' own. What only the runner or the secrets
-   * extension knows (policies and secrets added to them directly, the runner's reserved policy names) their own
-   * `add*` calls check.
+   * repositories and events, against the engine's and the additions' own, and against what only the runner or the
+   * secrets extension knows: policies and secrets added to them directly, and the runner's reserved policy names. A
+   * route may name one of the additions' build namespaces.
    */
   public checkAdditions(additions: CiAdditions): void {
+    const namespaces = new Set(additions.buildNamespaces ?? []);
     const routes = new Set<string>();
     for (const route of additions.routes ?? []) {
-      routes.add(this.checkRoute(route, routes));
+      routes.add(this.checkRoute(route, namespaces, routes));
     }
     const names = new Set<string>();
     const ids = new Set<string>();
@@ -132,10 +133,10 @@ export class DroneCi extends Construct implements ICiEngine {
   }
 
   /**
-   * A route's name, repositories and events as the runner's policy takes them (`DroneKubeRunner.addPolicy`), and its
-   * name once among the engine's routes and `batch`: the grants hold routes by name.
+   * A route's name once among the engine's routes and `batch` (the grants hold routes by name), and everything else
+   * the runner's policy checks (`DroneKubeRunner.checkPolicy`), its namespace one of the runner's or of `pending`.
    */
-  private checkRoute(props: CiRouteProps, batch?: ReadonlySet<string>): string {
+  private checkRoute(props: CiRouteProps, pending: ReadonlySet<string> = new Set(), batch?: ReadonlySet<string>): string {
     const name = checkDnsLabel('name', props.name);
     if (this.grants.routes.has(name) || batch?.has(name)) {
       invalid('name', name, 'must be unique among the engine\'s routes');
@@ -144,12 +145,14 @@ export class DroneCi extends Construct implements ICiEngine {
       checkDnsLabel('serviceAccountName', props.serviceAccountName);
     }
     accessAnnotations(props);
+    this.runner.checkPolicy(props, pending);
     return name;
   }
 
   /**
    * A secret's name once among the engine's pipeline and pull secrets and `names` (each is a Secret of the extension,
-   * and the grants hold them by name), and its construct ID once among the extension's and `ids`.
+   * and the grants hold them by name), its construct ID once among the extension's and `ids`, and its name once
+   * among the Secrets the extension reads, those added to it directly included.
    */
   private checkSecret(id: string, name: string, names?: ReadonlySet<string>, ids?: ReadonlySet<string>): void {
     checkDnsSubdomain('name', name);
@@ -159,5 +162,6 @@ export class DroneCi extends Construct implements ICiEngine {
     if (this.secretsExtension.node.tryFindChild(id) !== undefined || ids?.has(id)) {
       invalid('id', id, 'must be unique among the secrets extension\'s children: it is the construct ID of each secret');
     }
+    this.secretsExtension.checkSecret(name);
   }
 }

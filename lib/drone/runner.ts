@@ -465,36 +465,9 @@ export class DroneKubeRunner extends Construct {
    * across `/`, e.g. GitLab subgroups), and a part ending in three or more `*` (it then needs a character there).
    */
   public addPolicy(props: RunnerPolicyProps): void {
-    const name = checkDnsLabel('name', props.name);
-    if (name === 'default') {
-      invalid('name', name, 'must not be "default": the runner applies a policy of that name to every pipeline no other policy matches');
-    }
-    const namespace = props.namespace ?? this.buildNamespace;
-    const exclusive = props.exclusive ?? true;
-    if (!this.buildScopes.has(namespace)) {
-      invalid('namespace', namespace, `must be one of the runner's build namespaces: ${this.buildNamespaces.join(', ')}`);
-    }
-    if (exclusive && namespace === this.buildNamespace) {
-      invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
-    }
-    const access = accessAnnotations({ repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests });
-    const repos = access['X-Drone-Repos'].split(',');
-    // doublestar v1.1.1 doublestar.go:149-162 (a whole "**" part) and 343-357,448-453 (a trailing "***"), where Go's
-    // path.Match reads every run of "*" as one that never crosses "/"
-    const divergent = repos.find((r) => r.split('/').some((part) => part === '**' || part.endsWith('***')));
-    if (divergent !== undefined) {
-      invalid('repos', props.repos, `${JSON.stringify(divergent)} must not have a part that is "**" or ends in three or more "*": the runner ` +
-        'matches those otherwise than the secrets extension (doublestar, not path.Match), so the policy and the secrets would cover ' +
-        'different repositories; write one "*"');
-    }
-    const events = access['X-Drone-Events'].split(',');
-    const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
-    const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
+    const { name, namespace, serviceAccount, repos, events, allEvents, exclusive } = this.policyOf(props, new Set());
     // only a policy that grants a namespace or ServiceAccount needs its other events pinned back
     const guard = !allEvents && (serviceAccount !== undefined || namespace !== this.buildNamespace);
-    if (this.policyNames.has(name)) {
-      invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
-    }
     this.policyNames.add(name);
     // the events as a list of what is allowed, never as an exclusion: an event Drone adds later gets no identity
     const event = allEvents ? {} : { event: events };
@@ -514,6 +487,45 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
+   * Check `props` as the first policy of a runner not made yet, whose default build namespace is `buildNamespace`
+   * (a team's dedicated runner): the checks `addPolicy` will run there, defining nothing.
+   */
+  public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string): void {
+    checkedPolicy(props, {
+      buildNamespace, hasBuildNamespace: (namespace) => namespace === buildNamespace, buildNamespaces: () => [buildNamespace],
+      policyNames: new Set([OTHER_EVENTS]),
+    });
+  }
+
+  /**
+   * Check, changing nothing, that `addPolicy(props)` would be accepted once `pendingNamespaces` are build namespaces
+   * too: throw the one-line error it would throw. A caller that adds the policy's namespace first, and would have to
+   * undo it on a refusal (`DroneCi.checkAdditions` for `TeamPlatform.addTeam`), checks the policy before.
+   *
+   * @param props the policy, as `addPolicy` would be given it
+   * @param pendingNamespaces build namespaces the caller adds before the policy (`addBuildNamespace`), which the
+   *   policy may name as if they were the runner's; they are not checked themselves (`addBuildNamespace` checks them).
+   *   `@default` - none: only the runner's build namespaces
+   */
+  public checkPolicy(props: RunnerPolicyProps, pendingNamespaces: ReadonlySet<string> = new Set()): void {
+    this.policyOf(props, pendingNamespaces);
+  }
+
+  /**
+   * Every check of `addPolicy`, in its order, against the runner's build namespaces and `pending`, changing nothing:
+   * the policy as `addPolicy` renders it.
+   */
+  private policyOf(props: RunnerPolicyProps, pending: ReadonlySet<string>): CheckedPolicy {
+    return checkedPolicy(props, {
+      buildNamespace: this.buildNamespace,
+      hasBuildNamespace: (namespace) => pending.has(namespace) || this.buildScopes.has(namespace),
+      buildNamespaces: () => this.buildNamespaces,
+      policyNames: this.policyNames,
+    });
+  }
+
+
+  /**
    * The guard, rendered after every policy: every repository of a policy that does not cover every event, for
    * any event, pinned to the default build namespace as its `default` ServiceAccount. One document for all of
    * them, as the runner applies the first policy that matches and every guard would pin to the same place.
@@ -523,6 +535,65 @@ export class DroneKubeRunner extends Construct {
       kind: 'policy', name: OTHER_EVENTS, match: { repo: [...this.guardedRepos] }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
     }];
   }
+}
+
+/** What a policy is checked against: the runner's build namespaces and policy names. */
+interface PolicyContext {
+  readonly buildNamespace: string;
+  hasBuildNamespace(namespace: string): boolean;
+  /** For the error message. */
+  buildNamespaces(): readonly string[];
+  readonly policyNames: ReadonlySet<string>;
+}
+
+/**
+ * `props` checked as `addPolicy` checks them, on a runner as `runner` describes it; defines nothing. One function for
+ * a runner's own policies (`addPolicy`, `checkPolicy`) and for the first policy of a runner yet to be made
+ * (`DroneKubeRunner.checkFirstPolicy`).
+ */
+function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): CheckedPolicy {
+  const name = checkDnsLabel('name', props.name);
+  if (name === 'default') {
+    invalid('name', name, 'must not be "default": the runner applies a policy of that name to every pipeline no other policy matches');
+  }
+  const namespace = props.namespace ?? runner.buildNamespace;
+  const exclusive = props.exclusive ?? true;
+  if (!runner.hasBuildNamespace(namespace)) {
+    invalid('namespace', namespace, `must be one of the runner's build namespaces: ${runner.buildNamespaces().join(', ')}`);
+  }
+  if (exclusive && namespace === runner.buildNamespace) {
+    invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');
+  }
+  const access = accessAnnotations({ repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests });
+  const repos = access['X-Drone-Repos'].split(',');
+  // doublestar v1.1.1 doublestar.go:149-162 (a whole "**" part) and 343-357,448-453 (a trailing "***"), where Go's
+  // path.Match reads every run of "*" as one that never crosses "/"
+  const divergent = repos.find((r) => r.split('/').some((part) => part === '**' || part.endsWith('***')));
+  if (divergent !== undefined) {
+    invalid('repos', props.repos, `${JSON.stringify(divergent)} must not have a part that is "**" or ends in three or more "*": the runner ` +
+      'matches those otherwise than the secrets extension (doublestar, not path.Match), so the policy and the secrets would cover ' +
+      'different repositories; write one "*"');
+  }
+  const events = access['X-Drone-Events'].split(',');
+  const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
+  const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
+  if (runner.policyNames.has(name)) {
+    invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
+  }
+  return { name, namespace, serviceAccount, repos, events, allEvents, exclusive };
+}
+
+/** A policy as `checkedPolicy` checks it: what `addPolicy` renders. */
+interface CheckedPolicy {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount?: string;
+  /** The repository patterns, as the runner matches them. */
+  readonly repos: string[];
+  readonly events: string[];
+  /** Whether the events are every event, so that the policy matches without `match.event` and needs no guard. */
+  readonly allEvents: boolean;
+  readonly exclusive: boolean;
 }
 
 /** The name of the runner's guard policy. */

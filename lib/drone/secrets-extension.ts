@@ -169,6 +169,16 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     this.secretNameSet.add(secretName);
   }
 
+  /**
+   * Check, changing nothing, that a Secret named `name` could be added (`addSecret`, `addExistingSecret`): throw the
+   * one-line error they would throw for a name the extension reads already. A caller that adds a secret after other
+   * things, and would have to undo them on a refusal (`DroneCi.checkAdditions` for `TeamPlatform.addTeam`), checks
+   * the name before.
+   */
+  public checkSecret(name: string): void {
+    this.checkUnique(name);
+  }
+
   public grantAccess(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);
   }

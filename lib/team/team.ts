@@ -170,12 +170,19 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     invalid('buildNamespace', buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
   }
   const registryQuotaGiB = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
-  checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions ?? DeployAccess.DEFAULT_PERMISSIONS));
+  // the default permissions hold (DeployAccess and a test check them once): a thousand teams take them
+  if (props.deployPermissions !== undefined) {
+    checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
+  }
   checkTeamQuota(props.quota);
   if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
   const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER };
+  if (props.dedicatedRunner) {
+    // the route goes to the team's own runner, as its first policy
+    DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace);
+  }
   // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine
   ctx.ci.checkAdditions?.({
     buildNamespaces: props.dedicatedRunner ? [] : [buildNamespace],

@@ -183,6 +183,11 @@ export class WoodpeckerBuildNamespaces extends Construct {
     return this.scopes.names;
   }
 
+  /** Whether `namespace` is one of the build namespaces: one lookup, however many there are. */
+  public has(namespace: string): boolean {
+    return this.scopes.has(namespace);
+  }
+
   /**
    * The ServiceAccount, in the agents' namespace, that the agents serving `namespace` run as: the subject of the
    * Role there.

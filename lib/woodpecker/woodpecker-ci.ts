@@ -350,7 +350,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
     const { repos, events } = this.exactAccess(props);
     const namespace = props.namespace;
-    if (!batch?.namespaces.has(namespace) && !this.buildNamespaces.includes(namespace)) {
+    if (!batch?.namespaces.has(namespace) && !this.builds.has(namespace)) {
       invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
     }
     const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);

@@ -1,8 +1,8 @@
 import { runnerConfigFiles } from './upstream';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  DeployAccess, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, NetworkPeer, PipelineEvent, PodSecurityLevel, PullSecret,
-  RegistryCredential, Resources, Secret, SecretValue,
+  DeployAccess, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, NetworkPeer, PipelineEvent, PodSecurityLevel, PullSecret,
+  RegistryCredential, Resources, RunnerPolicyProps, Secret, SecretValue,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
@@ -300,4 +300,81 @@ test('NetworkPeer.namespaces and buildPeer admit the build namespaces to a servi
   const rules = find(synth(chart), 'NetworkPolicy', 'drone-secrets').spec.ingress;
   expect(rules.map((r: any) => r.from)).toEqual([[{ namespaceSelector: { matchLabels: runner.buildNamespaceLabels } }]]);
   expect(() => NetworkPeer.namespaces({})).toThrow('invalid labels {}: must not be empty: an empty namespace selector matches every namespace');
+});
+
+describe('checkPolicy', () => {
+  /** The message `f` throws, or undefined. */
+  const refusal = (f: () => unknown): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  test('refuses with the one line addPolicy throws, and changes nothing', () => {
+    const { chart, runner } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    runner.addPolicy({ name: 'taken', repos: ['acme/taken'], namespace: 'deploy' });
+    const before = synth(chart);
+    const cases: [RunnerPolicyProps, string][] = [
+      [{ name: 'default', repos: ['a/b'], namespace: 'deploy' },
+        'invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'],
+      [{ name: 'other-events', repos: ['a/b'], namespace: 'deploy' },
+        'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard'],
+      [{ name: 'taken', repos: ['a/b'], namespace: 'deploy' },
+        'invalid name "taken": must be unique among the runner\'s policies, and not "other-events", the name of the guard'],
+      [{ name: 'p', repos: ['a/b'], namespace: 'prod' }, 'invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+      [{ name: 'p', repos: ['a/b'] },
+        'invalid namespace "ci-builds": must not be the default build namespace when exclusive: every repository runs there'],
+      [{ name: 'p', repos: ['a/**'], namespace: 'deploy' }, 'invalid repos ["a/**"]: "a/**" must not have a part that is "**" or ends in three or ' +
+        'more "*": the runner matches those otherwise than the secrets extension (doublestar, not path.Match), so the policy and the ' +
+        'secrets would cover different repositories; write one "*"'],
+    ];
+    for (const [props, message] of cases) {
+      // the same line from both, a single line naming the prop and the value
+      expect([props.name, refusal(() => runner.checkPolicy(props))]).toEqual([props.name, message]);
+      expect([props.name, refusal(() => runner.addPolicy(props))]).toEqual([props.name, message]);
+    }
+    expect(synth(chart)).toEqual(before);
+    // an accepted check reserves nothing: the policy is added afterwards
+    runner.checkPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' });
+    expect(synth(chart)).toEqual(before);
+    runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' });
+  });
+
+  test('takes pending namespaces as the runner\'s', () => {
+    const { runner } = runnerIn();
+    const policy = { name: 'team-a', repos: ['acme/a'], namespace: 'team-a-builds' };
+    expect(() => runner.checkPolicy(policy)).toThrow(new Error('invalid namespace "team-a-builds": must be one of the runner\'s build namespaces: ci-builds'));
+    expect(() => runner.checkPolicy(policy, new Set(['other-builds']))).toThrow(/^invalid namespace "team-a-builds"/);
+    runner.checkPolicy(policy, new Set(['team-a-builds']));
+    // and what the pending namespace becomes, addPolicy takes
+    runner.addBuildNamespace('team-a-builds');
+    runner.addPolicy(policy);
+  });
+});
+
+describe('DroneCi.checkAdditions checks routes against the runner\'s policies', () => {
+  test('a policy added to the runner directly, the reserved names, and the additions\' own build namespaces', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['legacy-builds'] });
+    const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+    runner.addPolicy({ name: 'legacy', repos: ['acme/legacy'], namespace: 'legacy-builds' });
+    const route = (name: string) => ({ name, repos: [`acme/${name}`], namespace: `${name}-builds`, serviceAccountName: 'deployer' });
+    const additions = (name: string) => ({ buildNamespaces: [`${name}-builds`], routes: [route(name)] });
+    expect(() => ci.checkAdditions(additions('legacy')))
+      .toThrow(new Error('invalid name "legacy": must be unique among the runner\'s policies, and not "other-events", the name of the guard'));
+    expect(() => ci.checkAdditions(additions('other-events')))
+      .toThrow(new Error('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard'));
+    expect(() => ci.checkAdditions(additions('default')))
+      .toThrow(new Error('invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'));
+    // the route's namespace is one of the additions', or the runner's
+    ci.checkAdditions(additions('web'));
+    expect(() => ci.checkAdditions({ routes: [route('web')] }))
+      .toThrow(new Error('invalid namespace "web-builds": must be one of the runner\'s build namespaces: ci-builds, legacy-builds'));
+    ci.checkAdditions({ routes: [{ ...route('web'), namespace: 'legacy-builds' }] });
+  });
 });

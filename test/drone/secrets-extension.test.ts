@@ -1,5 +1,6 @@
-import { DroneSecretsExtension, PipelineEvent, Postgres, SecretValue } from '../../lib';
+import { DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, Postgres, SecretValue } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
 
 describe('DroneSecretsExtension', () => {
   test('runs the extension on 3000 as non-root with a TCP probe and a generated key', () => {
@@ -59,5 +60,38 @@ describe('DroneSecretsExtension', () => {
     ext.addSecret('D', { name: 'd', repos: ['a/b'], values });
     expect(() => ext.addSecret('D2', { name: 'd', repos: ['a/b'], values })).toThrow('invalid name "d": must be unique among the pipeline secrets of this extension');
     expect(() => ext.addExistingSecret('Bad')).toThrow(/invalid secretName "Bad"/);
+  });
+});
+
+describe('checkSecret', () => {
+  test('refuses a name the extension reads already with the one line addSecret throws, and reserves nothing', () => {
+    const chart = testChart('ci');
+    const ext = new DroneSecretsExtension(chart, 'Secrets');
+    const values = { v: SecretValue.hex(16) };
+    ext.addSecret('D', { name: 'd', repos: ['a/b'], values });
+    ext.addExistingSecret('e');
+    const before = synth(chart);
+    expect(() => ext.checkSecret('d')).toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension'));
+    expect(() => ext.checkSecret('e')).toThrow(new Error('invalid name "e": must be unique among the pipeline secrets of this extension'));
+    // the same rule as addSecret's and addExistingSecret's, no second one
+    expect(() => ext.addExistingSecret('d')).toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension'));
+    ext.checkSecret('f');
+    expect(synth(chart)).toEqual(before);
+    ext.addSecret('F', { name: 'f', repos: ['a/b'], values });
+  });
+
+  test('DroneCi.checkAdditions checks secret names against the Secrets added to the extension directly', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+    const ci = new DroneCi(chart, 'Ci', { server, runner: new DroneKubeRunner(chart, 'Runner', { server, secretsExtension }), secretsExtension });
+    secretsExtension.addSecret('Legacy', { name: 'web-harbor-push', repos: ['acme/legacy'], values: { v: SecretValue.hex(16) } });
+    secretsExtension.addExistingSecret('web-harbor-pull');
+    const secret = (name: string) => ({ id: name, name, repos: ['acme/web'] });
+    expect(() => ci.checkAdditions({ pipelineSecrets: [secret('web-harbor-push')] }))
+      .toThrow(new Error('invalid name "web-harbor-push": must be unique among the pipeline secrets of this extension'));
+    expect(() => ci.checkAdditions({ pullSecrets: [secret('web-harbor-pull')] }))
+      .toThrow(new Error('invalid name "web-harbor-pull": must be unique among the pipeline secrets of this extension'));
+    ci.checkAdditions({ pipelineSecrets: [secret('web-token')], pullSecrets: [secret('web-pull')] });
   });
 });

@@ -88,6 +88,9 @@ interface Case {
 
 const BOTH: readonly Engine[] = ['drone', 'woodpecker'];
 const addAlpha = (p: Platform) => p.teams.addTeam(ALPHA);
+/** The Drone engine of a Drone platform, whose runner and secrets extension a program may also use directly. */
+const drone = (p: Platform) => p.ci as DroneCi;
+const addOmega = (p: Platform) => p.teams.addTeam(OMEGA);
 const retryWeb = (p: Platform) => {
   p.teams.addTeam(OMEGA);
   p.teams.addTeam(WEB);
@@ -150,6 +153,60 @@ const CASES: Record<string, Case> = {
     bad: (p) => p.teams.addTeam({ name: 'shop-web', repos: ['acme/shop-web'] }),
     error: /^invalid name "shop-web-harbor-push": must be unique among the [^\n]*$/,
   },
+  // DroneKubeRunner.addPolicy refused these after the team's build namespace was added
+  'a name the runner keeps for its guard policy': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'] }),
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+  },
+  'a name the runner applies to unmatched pipelines': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'] }),
+    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches$/,
+  },
+  // the same, on a team's dedicated runner: its first policy, which that runner's addPolicy refused after the runner
+  // and its build namespace were defined
+  'a dedicated runner\'s guard policy name': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'], dedicatedRunner: true }),
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+  },
+  'a dedicated runner\'s default policy name': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'], dedicatedRunner: true }),
+    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches$/,
+  },
+  'a repository pattern a dedicated runner matches otherwise than the secrets extension': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, repos: ['acme/web***'], dedicatedRunner: true }),
+    error: /^invalid repos \["acme\/web\*\*\*"\]: "acme\/web\*\*\*" must not have a part that is "\*\*"[^\n]*$/,
+  },
+  'a policy name taken by a policy added to the runner directly': {
+    engines: ['drone'],
+    before: (p) => {
+      addAlpha(p);
+      drone(p).runner.addPolicy({ name: 'web', repos: ['acme/legacy'], exclusive: false });
+    },
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+    after: addOmega,
+  },
+  // DroneSecretsExtension.addSecret refused these after the route and the Harbor project and robots
+  'a secret name taken by a secret added to the secrets extension directly': {
+    engines: ['drone'],
+    before: (p) => {
+      addAlpha(p);
+      drone(p).secretsExtension.addSecret('Legacy', { name: 'web-harbor-push', repos: ['acme/legacy'], values: { token: SecretValue.hex(16) } });
+    },
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^invalid name "web-harbor-push": must be unique among the pipeline secrets of this extension$/,
+    after: addOmega,
+  },
+  'a secret name taken by an existing Secret the secrets extension reads': {
+    engines: ['drone'],
+    before: (p) => {
+      addAlpha(p);
+      drone(p).secretsExtension.addExistingSecret('web-harbor-pull');
+    },
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^invalid name "web-harbor-pull": must be unique among the pipeline secrets of this extension$/,
+    after: addOmega,
+  },
   // the engine refused it after the app namespaces were defined
   'a build namespace the engine has already': {
     engines: BOTH,
@@ -173,7 +230,7 @@ const CASES: Record<string, Case> = {
     },
     bad: (p) => p.teams.addTeam(WEB),
     error: /^invalid name "web-push": must be unique among the robots of this Harbor$/,
-    after: (p) => p.teams.addTeam(OMEGA),
+    after: addOmega,
   },
   'a name Harbor does not allow': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'web--app', repos: ['acme/web-app'] }),

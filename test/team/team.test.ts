@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  DeployPermission, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
+  DeployAccess, DeployPermission, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, NetworkPeer, Postgres, ProxyUpstream, Redis, Resources,
   Secret, SecretValue, TeamPlatform, TeamPlatformProps,
 } from '../../lib';
 import { reposOverlap } from '../../lib/team/repo-overlap';
@@ -187,6 +187,14 @@ describe('Team', () => {
     }), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
+  });
+
+  test('the default deploy permissions stay inside the team\'s boundaries (a team taking them skips the check)', () => {
+    // what checkTeamBoundaries refuses: the quota, the container defaults and the NetworkPolicies of the team
+    const crossing = DeployAccess.DEFAULT_PERMISSIONS.flatMap((p) => p.resources.map((r) => `${p.apiGroup}/${r}`))
+      .filter((r) => ['/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'].includes(r));
+    expect(crossing).toEqual([]);
+    expect(DeployAccess.DEFAULT_PERMISSIONS.length).toBeGreaterThan(0);
   });
 
   test('refuses a second team of the same name, and a namespace of another team, naming it', () => {
