@@ -1,6 +1,5 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isIPv4, isIPv6 } from 'net';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
 import { checkDnsLabel, checkLabels, invalid } from './validation';
@@ -220,11 +219,28 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return (inner.base >> BigInt(bits - outer.prefix)) === (outer.base >> BigInt(bits - outer.prefix));
 }
 
+// An IPv4 address without leading zeros, and an IPv6 address of hex groups in plain notation (no zone, no dotted
+// tail): what Kubernetes' strict validation accepts. Checked here rather than with `net.isIPv4`/`isIPv6`, which take
+// zones and dotted tails (refused afterwards anyway) and compile a large pattern on first use, a noticeable part of a
+// synth that parses a runner's dozens of build egress blocks once.
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6_GROUPS = /^(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?$/;
+
+/** Whether `text` is IPv6 in plain notation: eight groups, or fewer around one `::`. */
+function isPlainIPv6(text: string): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2 || !halves.every((h) => IPV6_GROUPS.test(h))) {
+    return false;
+  }
+  const groups = halves.reduce((n, h) => n + (h === '' ? 0 : h.split(':').length), 0);
+  return halves.length === 1 ? groups === 8 : groups <= 7;
+}
+
 function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
-  if (isIPv4(text)) {
+  if (IPV4.test(text)) {
     return { family: 4, value: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
   }
-  if (!isIPv6(text) || text.includes('.') || text.includes('%')) {
+  if (!isPlainIPv6(text)) {
     return undefined;
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];

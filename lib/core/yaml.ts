@@ -40,13 +40,18 @@ export function yamlDoubleQuoted(s: string): string {
  * `._`, `e5` which YAML 1.1 float patterns match), are quoted.
  */
 function str(s: string): string {
+  return isPlain(s) ? s : yamlDoubleQuoted(s);
+}
+
+/** Whether `str` writes `s` plain, as it is. */
+function isPlain(s: string): boolean {
   if (!PLAIN.test(s) || (s.length <= 5 && RESERVED.test(s))) {
-    return yamlDoubleQuoted(s);
+    return false;
   }
   // of the characters a plain scalar starts with, NUMBER_LIKE needs `.`, `e`, `i` or `n` (either case) first; the
   // reserved words are at most five characters long
   const first = s.charCodeAt(0) | 0x20;
-  return (first === 0x2e || first === 0x65 || first === 0x69 || first === 0x6e) && NUMBER_LIKE.test(s) ? yamlDoubleQuoted(s) : s;
+  return !((first === 0x2e || first === 0x65 || first === 0x69 || first === 0x6e) && NUMBER_LIKE.test(s));
 }
 
 /** A scalar as YAML: plain where unambiguous, else double-quoted. */
@@ -211,7 +216,11 @@ function dashLine(indent: string): string {
 
 /** A scalar as it follows `key: ` or `- `: a literal block for text that fits one, else a plain or quoted scalar. */
 function scalarAt(value: unknown, indent: string): string {
-  return typeof value === 'string' ? literalBlock(value, indent) ?? str(value) : scalar(value);
+  if (typeof value !== 'string') {
+    return scalar(value);
+  }
+  // a plain scalar holds no line break, so it is never a literal block: most strings are settled by one test
+  return isPlain(value) ? value : literalBlock(value, indent) ?? yamlDoubleQuoted(value);
 }
 
 /** `value` after `key:`: a space and a scalar, or a line break and the block of a non-empty collection. */

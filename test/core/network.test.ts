@@ -1,6 +1,8 @@
 import { NetworkPeer } from '../../lib';
 import { cidrContains, parseCidr, PodFirewall } from '../../lib/core/network';
 import { find, synth, testChart } from '../util';
+import fc from 'fast-check';
+import { isIPv4, isIPv6 } from 'net';
 
 describe('NetworkPeer', () => {
   test('renders pods, a namespace, namespaces by label and an ipBlock as Kubernetes peers', () => {
@@ -104,5 +106,42 @@ describe('PodFirewall', () => {
     expect(() => open.allowEgress([NetworkPeer.namespace('db')], [])).toThrow('allowEgress needs denyEgress');
     const out = new PodFirewall(chart, 'Out', { name: 'out', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
     expect(() => out.allow(NetworkPeer.namespace('db'), 80)).toThrow('allowFrom needs a policy that governs ingress');
+  });
+});
+
+describe('addresses', () => {
+  // parseCidr reads addresses itself; its rule is Node's (net.isIPv4, net.isIPv6, themselves RFC 4291 section 2.2
+  // and dotted decimal without leading zeros) minus what Kubernetes' strict validation refuses: IPv6 zones, dotted
+  // tails and IPv4-mapped addresses (KEP-4858)
+  // IPv4-mapped: ::ffff:0:0/96, told by the WHATWG URL serializer's canonical form (its own zero compression)
+  const mapped = (text: string) => /^\[::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}\]$/.test(new URL(`http://[${text}]`).hostname);
+  const strictlyValid = (text: string) => isIPv4(text) || (isIPv6(text) && !text.includes('.') && !text.includes('%') && !mapped(text));
+  const parses = (text: string) => {
+    try {
+      parseCidr('cidr', `${text}/${text.includes(':') ? 128 : 32}`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const group = fc.oneof(fc.constant('0'), fc.constant('ffff'), fc.stringMatching(/^[0-9a-fA-F]{1,5}$/));
+  const ipv6ish = fc.array(fc.oneof(group, fc.constant(''), fc.constant('1.2.3.4'), fc.constant('1%eth0')), { minLength: 1, maxLength: 10 })
+    .map((parts) => parts.join(':'));
+  const ipv4ish = fc.array(fc.oneof(fc.nat(300).map(String), fc.constant('010'), fc.constant('')), { minLength: 3, maxLength: 5 })
+    .map((parts) => parts.join('.'));
+
+  test('accepts exactly what Node accepts, less zones, dotted tails and IPv4-mapped addresses', () => {
+    fc.assert(fc.property(fc.oneof(ipv6ish, ipv4ish), (text) => {
+      expect(parses(text)).toBe(strictlyValid(text));
+    }), { numRuns: 5000 });
+  });
+
+  test('worked examples', () => {
+    for (const ok of ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '0.0.0.0', '255.255.255.255']) {
+      expect([ok, parses(ok)]).toEqual([ok, true]);
+    }
+    for (const bad of ['1:2:3:4:5:6:7', '1::2::3', ':1::', '1::2:', '00001::', '1:2:3:4:5:6:7:8:9', '256.0.0.1', '01.2.3.4', '1.2.3', '::ffff:a00:1']) {
+      expect([bad, parses(bad)]).toEqual([bad, false]);
+    }
   });
 });
