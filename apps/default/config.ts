@@ -69,7 +69,7 @@ export interface ApiServerEndpoint {
 }
 
 const API_SERVER_RULE = 'an https URL of an IP address and an optional port (1 to 65535), such as "https://10.0.0.1:6443" or ' +
-  '"https://[fd00::1]", the address in plain notation (no IPv6 zone, no dotted IPv4 tail): an address of ' +
+  '"https://[fd00::1]", the address in plain notation (no IPv6 zone, no dotted IPv4 tail, not IPv4-mapped): an address of ' +
   '`kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated)';
 
 /**

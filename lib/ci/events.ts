@@ -102,7 +102,7 @@ export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
     }
   }
   // the default events need no check (most grants take them: a thousand teams' grants are checked per team)
-  if (access.events === undefined) {
+  if (access.events === undefined || access.events === null) {
     return { repos: [...access.repos], events: [...DEFAULT_EVENTS] };
   }
   const events = access.events;

@@ -284,7 +284,8 @@ export class DroneKubeRunner extends Construct {
   private readonly guardedRepos = new Set<string>();
   private readonly policyNames = new Set<string>([OTHER_EVENTS]);
   private readonly namespaceRules: Record<string, string[]> = {};
-  private readonly namespace: string;
+  /** The namespace the runner runs in, beside the server and the secrets extension. */
+  public readonly namespace: string;
   private readonly builds: Construct;
   private readonly buildContext: BuildNamespaceContext;
   private readonly buildScopes = new BuildNamespaceSet('the runner\'s build namespaces');

@@ -74,6 +74,10 @@ export class TeamPlatform extends Construct {
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
     this.appEgress = baseEgressRules(props.appEgress ?? {});
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
+    // checked here, as every team's build egress to it is added after the team itself
+    if (props.apiServer !== undefined && !(props.apiServer instanceof NetworkPeer)) {
+      invalid('apiServer', props.apiServer, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
+    }
   }
 
   /** The teams, in the order they were added. */

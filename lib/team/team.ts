@@ -179,8 +179,12 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
   const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER };
-  if (props.dedicatedRunner) {
-    // the route goes to the team's own runner, as its first policy
+  if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
+    // the team's own runner runs in the shared runner's namespace (DroneKubeRunner refuses a build namespace there),
+    // and the route goes to it as its first policy
+    if (buildNamespace === ctx.ci.runner.namespace) {
+      invalid('buildNamespace', buildNamespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
+    }
     DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace);
   }
   // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine
@@ -308,7 +312,8 @@ export class Team extends Construct {
       // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
       // defined here so that it carries the team's labels beside the runner's
       dedicated = new DroneKubeRunner(this, 'Runner', {
-        server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`,
+        // beside the shared runner, the server and the secrets extension (as `checkTeam` expects it)
+        server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`, namespace: ctx.ci.runner.namespace,
         buildNamespace: this.buildNamespace, createBuildNamespaces: false,
         labels: { team: name }, limitRepos: [...this.repos], buildPodSecurity: ctx.ci.runner.buildPodSecurity,
       });

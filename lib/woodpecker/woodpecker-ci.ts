@@ -363,8 +363,15 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
     const wevents = woodpeckerEventsOf(events);
     const pairs: RoutedPair[] = repos.flatMap((repo) => wevents.map((event) => ({ route: name, repo, event, namespace })));
+    const own = new Set<string>();
     for (const pair of pairs) {
       const key = pairKey(pair.repo, pair.event);
+      if (own.has(key)) {
+        // two of the route's repositories would share an agent, whose name holds the repository in lower case
+        invalid('repos', repos, `${JSON.stringify(pair.repo)} must not name another of the route's repositories in another case: ` +
+          'each repository gets route agents named after it in lower case');
+      }
+      own.add(key);
       const taken = this.claims.pairs.get(key) ?? batch?.pairs.get(key);
       if (taken) {
         invalid('repos', repos, `${JSON.stringify(pair.repo)} with event ${JSON.stringify(pair.event)} is routed by route ` +

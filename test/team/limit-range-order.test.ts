@@ -151,7 +151,8 @@ function resourceQuota(pod: Pod, hard: ResourceList): string[] {
     required.filter((r) => !(r in usage)).forEach((r) => missing.set(r, [...missing.get(r) ?? [], c.name]));
   }
   if (missing.size > 0) {
-    return [`must specify ${[...missing.keys()].sort().map((r) => `${r} for: ${missing.get(r)!.join(',')}`).join('; ')}`];
+    // the container names as a sorted set lists them (sets.String.List)
+    return [`must specify ${[...missing.keys()].sort().map((r) => `${r} for: ${[...new Set(missing.get(r))].sort().join(',')}`).join('; ')}`];
   }
   // the pod's usage: its containers' sum (init containers run one at a time, before them: the larger of the two)
   const sum: Record<string, number> = {};
@@ -212,8 +213,8 @@ describe('team namespaces admit pods that set no resources: LimitRanger fills wh
     expect(Object.keys(quota.spec.hard).filter((r) => VALIDATION_SET.includes(r)).sort())
       .toEqual(['limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
     expect(resourceQuota(structuredClone(BARE), quota.spec.hard)).toEqual([
-      'must specify limits.cpu for: app,sidecar,migrate; limits.memory for: app,sidecar,migrate; ' +
-      'requests.cpu for: app,sidecar,migrate; requests.memory for: app,sidecar,migrate',
+      'must specify limits.cpu for: app,migrate,sidecar; limits.memory for: app,migrate,sidecar; ' +
+      'requests.cpu for: app,migrate,sidecar; requests.memory for: app,migrate,sidecar',
     ]);
 
     const { errors, pod } = admit(BARE, limitRange, quota);
@@ -239,8 +240,8 @@ describe('what would refuse them: the model can fail', () => {
   test('ResourceQuota before LimitRanger refuses the bare pod', () => {
     const { quota, limitRange } = rendered();
     expect(admit(BARE, limitRange, quota, [...ADMISSION_ORDER].reverse()).errors).toEqual([
-      'must specify limits.cpu for: app,sidecar,migrate; limits.memory for: app,sidecar,migrate; ' +
-      'requests.cpu for: app,sidecar,migrate; requests.memory for: app,sidecar,migrate',
+      'must specify limits.cpu for: app,migrate,sidecar; limits.memory for: app,migrate,sidecar; ' +
+      'requests.cpu for: app,migrate,sidecar; requests.memory for: app,migrate,sidecar',
     ]);
   });
 
@@ -249,7 +250,7 @@ describe('what would refuse them: the model can fail', () => {
     const item = limitRange.spec.limits[0];
     const cpuOnly = { spec: { limits: [{ type: 'Container', default: { cpu: item.default.cpu }, defaultRequest: { cpu: item.defaultRequest.cpu } }] } };
     expect(admit(BARE, cpuOnly, quota).errors).toEqual([
-      'must specify limits.memory for: app,sidecar,migrate; requests.memory for: app,sidecar,migrate',
+      'must specify limits.memory for: app,migrate,sidecar; requests.memory for: app,migrate,sidecar',
     ]);
   });
 
@@ -257,7 +258,7 @@ describe('what would refuse them: the model can fail', () => {
     const { quota, limitRange } = rendered();
     const withoutLimits = { spec: { limits: [{ type: 'Container', defaultRequest: limitRange.spec.limits[0].defaultRequest }] } };
     expect(admit(BARE, withoutLimits, quota).errors).toEqual([
-      'must specify limits.cpu for: app,sidecar,migrate; limits.memory for: app,sidecar,migrate',
+      'must specify limits.cpu for: app,migrate,sidecar; limits.memory for: app,migrate,sidecar',
     ]);
     // a quota on ephemeral storage counts it, but demands it of no container (pods.go: "do not add more resources
     // to this list!" of validationSet)

@@ -24,10 +24,12 @@ interface Platform {
   readonly teams: TeamPlatform;
 }
 
-function platform(engine: Engine, props: Partial<TeamPlatformProps> = {}): Platform {
+function platform(engine: Engine, props: Partial<TeamPlatformProps> = {}, definesCiNamespace = true): Platform {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-')) });
   const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
-  new Namespace(chart, 'Namespace', { name: 'ci' });
+  if (definesCiNamespace) {
+    new Namespace(chart, 'Namespace', { name: 'ci' });
+  }
   let ci: ICiEngine;
   if (engine === 'drone') {
     const server = droneServer(chart);
@@ -76,6 +78,8 @@ interface Case {
   readonly engines: readonly Engine[];
   /** Platform props of both programs. */
   readonly props?: Partial<TeamPlatformProps>;
+  /** Whether the platform defines its namespace "ci" (else it exists outside the app). */
+  readonly definesCiNamespace?: boolean;
   /** What both programs do first. */
   readonly before?: (p: Platform) => void;
   /** The refused call. */
@@ -128,6 +132,21 @@ const CASES: Record<string, Case> = {
   'a dedicated runner on Woodpecker': {
     engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true }),
     error: /^invalid dedicatedRunner true: must be false on woodpecker[^\n]*$/,
+  },
+  // DroneKubeRunner's constructor refused it after the app namespace was defined
+  'a dedicated runner\'s build namespace in the runner\'s own namespace': {
+    engines: ['drone'], definesCiNamespace: false,
+    bad: (p) => p.teams.addTeam({ ...WEB, buildNamespace: 'ci', dedicatedRunner: true }),
+    error: /^invalid buildNamespace "ci": must differ from the runner's own namespace, so pipelines cannot reach its Secrets$/,
+    after: (p) => {
+      addOmega(p);
+      p.teams.addTeam({ ...WEB, dedicatedRunner: true });
+    },
+  },
+  // WoodpeckerCi.addRoute refused it after the first route agent was defined (a constructs error, not one line)
+  'two repositories that differ only in case on Woodpecker': {
+    engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ ...WEB, repos: ['acme/Web', 'acme/web'] }),
+    error: /^invalid repos \["acme\/Web","acme\/web"\]: "acme\/web" must not name another of the route's repositories in another case[^\n]*$/,
   },
   // WoodpeckerCi.addRoute refused them after the build namespace was added
   'repository globs on Woodpecker': {
@@ -258,7 +277,7 @@ describe('a refused addTeam leaves the app as it was', () => {
 
   test.each(runs)('%s (%s)', (_what, engine, c) => {
     const program = (refused: boolean) => {
-      const p = platform(engine, c.props);
+      const p = platform(engine, c.props, c.definesCiNamespace);
       (c.before ?? addAlpha)(p);
       if (refused) {
         expect(() => c.bad(p)).toThrow(c.error);

@@ -176,6 +176,8 @@ describe('Team', () => {
       'invalid namespaces "ci": must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already'],
     ['the runner\'s build namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'ci-builds' }),
       'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own'],
+    ['an API server that is not a NetworkPeer (from JavaScript)', () => platform({ apiServer: '10.0.0.1/32' as any }),
+      'invalid apiServer "10.0.0.1/32": must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")'],
     ['a deploy identity that may relabel its namespace', () => platform().teams.addTeam({
       name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'namespaces'])],
     }), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let a deploy escalate its own privileges'],
