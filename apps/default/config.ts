@@ -1,7 +1,7 @@
 import {
-  CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, ValidationError, VALIDATION_RULES,
+  CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES,
 } from '../../lib';
-import { Cidr, parseCidr } from '../../lib/core/network';
+import { formatCidr, parseAddress } from '../../lib/core/network';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
@@ -73,60 +73,19 @@ const API_SERVER_RULE = 'an https URL of an IP address and an optional port (1 t
   '`kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated)';
 
 /**
- * `https://<IP>[:port]` as the endpoint it names. The address is checked by the rule `NetworkPeer.ipBlock` applies
- * to the CIDR it becomes (`parseCidr`), so a value accepted here cannot fail there with another message, and the
- * CIDR is rendered in canonical form, whatever the spelling: a NetworkPolicy then says exactly what the API server
- * would print back (see `canonicalAddress`).
+ * `https://<IP>[:port]` as the endpoint it names. The address is read as `NetworkPeer.ipBlock` reads the address of
+ * a CIDR (`parseAddress`), so a value accepted here cannot fail there with another message, and the CIDR is in
+ * canonical form (`formatCidr`), whatever the spelling.
  */
 function checkApiServer(value: string): ApiServerEndpoint {
   const match = typeof value === 'string' ? /^https:\/\/(?:\[([^\]]*)\]|([^/:[\]]*))(?::(\d{1,5}))?\/?$/.exec(value) : null;
-  const bits = match?.[1] !== undefined ? 128 : 32;
-  const address = match ? addressOf(match[1] ?? match[2], bits) : undefined;
+  const family = match?.[1] !== undefined ? 6 : 4;
+  const address = match ? parseAddress(match[1] ?? match[2]) : undefined;
   const port = match?.[3] === undefined ? 443 : Number(match[3]);
-  if (!address || port < 1 || port > 65535) {
+  if (!address || address.family !== family || port < 1 || port > 65535) {
     invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}`);
   }
-  return { cidr: `${canonicalAddress(address)}/${bits}`, port };
-}
-
-/**
- * `text`, an IPv6 address between brackets (`bits` 128) or an IPv4 one (32), parsed as `NetworkPeer.ipBlock` parses
- * the one-address CIDR `<text>/<bits>`; undefined where that refuses it, or it is of the other family.
- */
-function addressOf(text: string, bits: 32 | 128): Cidr | undefined {
-  try {
-    const cidr = parseCidr('DOCKYARD_API_SERVER', `${text}/${bits}`);
-    return cidr.family === (bits === 32 ? 4 : 6) ? cidr : undefined;
-  } catch (e) {
-    // parseCidr's own message names the CIDR, not the URL: the caller states the rule of the variable instead
-    if (e instanceof ValidationError) {
-      return undefined;
-    }
-    throw e;
-  }
-}
-
-/**
- * An address in canonical text: IPv4 in dotted decimal; IPv6 as RFC 5952 section 4 has it, which is how Go's
- * `net/netip` `Addr.String` prints it and the form Kubernetes asks for (KEP-4858, kubernetes/enhancements
- * keps/sig-network/4858-ip-cidr-validation: "should be in RFC 5952 canonical format"): lower-case hex without
- * leading zeros, the longest run of two or more zero groups (the first of equal runs) written `::`. (An IPv4-mapped
- * address, which Go prints with a dotted tail, never gets here: `parseCidr` refuses it in either spelling.)
- */
-function canonicalAddress(address: Cidr): string {
-  if (address.family === 4) {
-    return [24, 16, 8, 0].map((shift) => String(Number((address.base >> BigInt(shift)) & 0xffn))).join('.');
-  }
-  const groups = [112, 96, 80, 64, 48, 32, 16, 0].map((shift) => Number((address.base >> BigInt(shift)) & 0xffffn));
-  let best = { at: -1, length: 1 };
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > best.length) best = { at: i, length: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
-  return best.at < 0 ? hex(groups) : `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.length))}`;
+  return { cidr: formatCidr({ family, base: address.value, prefix: family === 4 ? 32 : 128 }), port };
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */

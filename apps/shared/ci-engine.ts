@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, invalid, IPostgresDatabase, ISecret,
+  CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, IPostgresDatabase, ISecret,
   WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
@@ -10,10 +10,7 @@ export const CI_ENGINES: readonly CiEngineKind[] = Object.values(CiEngineKind);
 
 /** `value` as a CI engine, or a one-line error naming `prop`. */
 export function checkCiEngine(prop: string, value: string): CiEngineKind {
-  if (!(CI_ENGINES as string[]).includes(value)) {
-    invalid(prop, value, `must be one of ${CI_ENGINES.join(', ')}`);
-  }
-  return value as CiEngineKind;
+  return checkOneOf(prop, value, CI_ENGINES);
 }
 
 /** The name of the Secret that holds the OAuth client secret, per engine: each engine's OAuth app has its own callback. */

@@ -82,6 +82,20 @@ export function isRepoGlob(repo: string): boolean {
   return /[*?]/.test(repo);
 }
 
+/** Check a list of events: not empty, no repeats, each a `PipelineEvent`. */
+export function checkEvents(prop: string, events: readonly PipelineEvent[]): readonly PipelineEvent[] {
+  if (!Array.isArray(events)) {
+    invalid(prop, events, 'must be a list of events');
+  }
+  checkUniqueList(prop, events);
+  for (const event of events) {
+    if (!EVENTS.has(event)) {
+      invalid(prop, events, `${JSON.stringify(event)} must be one of ${[...EVENTS].join(', ')}`);
+    }
+  }
+  return events;
+}
+
 /** What a `PipelineAccess` grants, checked and with its events defaulted. */
 export interface GrantedAccess {
   /** The repositories, slugs or globs. */
@@ -105,13 +119,7 @@ export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
   if (access.events === undefined || access.events === null) {
     return { repos: [...access.repos], events: [...DEFAULT_EVENTS] };
   }
-  const events = access.events;
-  checkUniqueList('events', events);
-  for (const event of events) {
-    if (!EVENTS.has(event)) {
-      invalid('events', events, `${JSON.stringify(event)} must be one of ${[...EVENTS].join(', ')}`);
-    }
-  }
+  const events = checkEvents('events', access.events);
   if (events.includes(PipelineEvent.PULL_REQUEST) && !access.allowPullRequests) {
     invalid('events', events, 'must not include pull_request unless allowPullRequests is true: pull requests may come from forks');
   }

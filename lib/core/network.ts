@@ -53,7 +53,9 @@ export class NetworkPeer {
         invalid('except', e, `must lie strictly inside the cidr ${JSON.stringify(cidr)}: Kubernetes refuses an except outside it or equal to it`);
       }
     }
-    return new NetworkPeer(undefined, undefined, { ipBlock: { cidr, ...(except.length > 0 ? { except: [...except] } : {}) } });
+    // rendered canonical, as the API server will print them back (a spelling of its own would read as a change)
+    const excepts = except.map((e) => formatCidr(parseCidr('except', e)));
+    return new NetworkPeer(undefined, undefined, { ipBlock: { cidr: formatCidr(outer), ...(except.length > 0 ? { except: excepts } : {}) } });
   }
 
   private constructor(
@@ -210,6 +212,29 @@ export function parseCidr(prop: string, value: string): Cidr {
   return { family: address.family, base: address.value, prefix };
 }
 
+/**
+ * A CIDR in canonical text: IPv4 in dotted decimal; IPv6 as RFC 5952 section 4 has it, which is how Go's `net/netip`
+ * prints it and the form Kubernetes asks for (KEP-4858, kubernetes/enhancements keps/sig-network/4858-ip-cidr-validation:
+ * "should be in RFC 5952 canonical format"): lower-case hex without leading zeros, the longest run of two or more
+ * zero groups (the first of equal runs) written `::`. (An IPv4-mapped address, which Go prints with a dotted tail,
+ * never gets here: `parseCidr` refuses it in either spelling.)
+ */
+export function formatCidr(cidr: Cidr): string {
+  if (cidr.family === 4) {
+    return `${[24, 16, 8, 0].map((shift) => String(Number((cidr.base >> BigInt(shift)) & 0xffn))).join('.')}/${cidr.prefix}`;
+  }
+  const groups = [112, 96, 80, 64, 48, 32, 16, 0].map((shift) => Number((cidr.base >> BigInt(shift)) & 0xffffn));
+  let best = { at: -1, length: 1 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.length) best = { at: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  return `${best.at < 0 ? hex(groups) : `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.length))}`}/${cidr.prefix}`;
+}
+
 /** Whether `inner` lies inside `outer` (or is it). */
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   if (outer.family !== inner.family || inner.prefix < outer.prefix) {
@@ -236,7 +261,11 @@ function isPlainIPv6(text: string): boolean {
   return halves.length === 1 ? groups === 8 : groups <= 7;
 }
 
-function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
+/**
+ * An IPv4 or IPv6 address in plain notation, as `parseCidr` reads the address of a CIDR; undefined for anything
+ * else (an IPv6 zone or dotted tail, an IPv4-mapped address, IPv4 leading zeros).
+ */
+export function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
   if (IPV4.test(text)) {
     return { family: 4, value: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
   }

@@ -44,7 +44,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
-    manifests: (walk === undefined ? chartsOf(app) : walk.charts).map((chart, i) => ({
+    manifests: (walk?.charts ?? app.charts).map((chart, i) => ({
       path: `${chart.node.id}.k8s.yaml`,
       content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : toYamlChunks(chart.toJson()),
     })),
@@ -72,15 +72,16 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
 interface AppWalk {
   /** `app.node.findAll()`. */
   readonly all: IConstruct[];
-  /** `chartsOf(app)`, when its order is the tree's. */
+  /** The charts, in the tree's pre-order, which is `app.charts`' order when no construct has dependencies and no chart nests. */
   readonly charts: Chart[];
   /** Each chart and the constructs below it but not below a nested chart, in pre-order. */
   readonly own: Map<Chart, IConstruct[]>;
 }
 
 /**
- * Walk `app` once for `synthesize`; undefined when `chartsOf` would defer to `app.charts` (dependencies, nested
- * charts), or when the walk fails: then everything walks again at its own time, and fails there as before.
+ * Walk `app` once for `synthesize`; undefined where the charts' order is not the tree's (dependencies, nested
+ * charts: then `app.charts` orders them), or when the walk fails: then everything walks again at its own time, and
+ * fails there as before.
  */
 function walkApp(app: App): AppWalk | undefined {
   const all: IConstruct[] = [];
@@ -128,27 +129,6 @@ function writeFile(file: string, content: string | readonly Buffer[], mode: numb
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/**
- * The app's charts in the order `App.charts` gives them. That getter builds a dependency graph of the whole app,
- * with every construct's path; without dependencies and nested charts its order is the construct tree's
- * pre-order, taken here directly.
- */
-function chartsOf(app: App): Chart[] {
-  const charts: Chart[] = [];
-  let ordered = false;
-  const visit = (c: IConstruct, inChart: boolean): void => {
-    if (c.node.dependencies.length > 0) ordered = true;
-    const chart = Chart.isChart(c);
-    if (chart) {
-      if (inChart) ordered = true;
-      charts.push(c);
-    }
-    for (const child of c.node.children) visit(child, inChart || chart);
-  };
-  visit(app, false);
-  return ordered ? app.charts : charts;
 }
 
 /**

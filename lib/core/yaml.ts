@@ -223,37 +223,26 @@ function scalarAt(value: unknown, indent: string): string {
   return isPlain(value) ? value : literalBlock(value, indent) ?? yamlDoubleQuoted(value);
 }
 
-/** `value` after `key:`: a space and a scalar, or a line break and the block of a non-empty collection. */
-function afterKey(value: unknown, indent: string): void {
+/**
+ * `value` after `key:` (`afterKey`) or after `- `. A scalar stays on the line (after a key, past a space); a non-empty
+ * collection's block starts on the next line after a key, and on the dash's line after a dash; an empty one is
+ * written `[]` or `{}` in flow style.
+ */
+function valueAfter(value: unknown, indent: string, afterKey: boolean): void {
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      put(' []');
+      put(afterKey ? ' []' : '[]');
     } else {
-      sequence(value, indent, false);
+      sequence(value, indent, !afterKey);
     }
   } else if (typeof value === 'object' && value !== null) {
-    if (!mapping(value as Record<string, unknown>, indent, true)) {
-      put(' {}');
+    if (!mapping(value as Record<string, unknown>, indent, afterKey)) {
+      put(afterKey ? ' {}' : '{}');
     }
   } else {
-    put(' ');
-    put(scalarAt(value, indent));
-  }
-}
-
-/** `value` after `- `: a scalar, or a collection whose first entry or item shares the dash's line. */
-function afterDash(value: unknown, indent: string): void {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      put('[]');
-    } else {
-      sequence(value, indent, true);
+    if (afterKey) {
+      put(' ');
     }
-  } else if (typeof value === 'object' && value !== null) {
-    if (!mapping(value as Record<string, unknown>, indent, false)) {
-      put('{}');
-    }
-  } else {
     put(scalarAt(value, indent));
   }
 }
@@ -266,7 +255,7 @@ function sequence(items: readonly unknown[], indent: string, inline: boolean): v
   const inner = deeper(indent);
   for (let i = 0; i < items.length; i++) {
     put(i === 0 && inline ? '- ' : dashLine(indent));
-    afterDash(items[i], inner);
+    valueAfter(items[i], inner, false);
   }
 }
 
@@ -297,13 +286,13 @@ function mapping(obj: Record<string, unknown>, indent: string, onNextLine: boole
       put(key.text);
       put(lineBreak(indent));
       put(':');
-      afterKey(v, inner);
+      valueAfter(v, inner, true);
     } else if (typeof v !== 'object' || v === null) {
       put(key.colonSpace);
       put(scalarAt(v, inner));
     } else {
       put(key.colon);
-      afterKey(v, inner);
+      valueAfter(v, inner, true);
     }
   }
   return !first;
@@ -347,7 +336,7 @@ function write(docs: readonly unknown[], first: Buffer): { chunks: Buffer[]; wid
         put('---\n');
       }
       // a top-level collection starts at the first column, as after a dash
-      afterDash(docs[i], '');
+      valueAfter(docs[i], '', false);
       put('\n');
     }
     flush();
@@ -424,7 +413,7 @@ export class YamlStream {
     this.enter();
     try {
       put('---\n');
-      afterDash(doc, '');
+      valueAfter(doc, '', false);
       put('\n');
       const mark = { chunk: -1, pos: -1 };
       marks.push({ mark, at: pending.length });

@@ -8,6 +8,7 @@ import { accessAnnotations } from './pipeline-secret';
 import { DroneKubeRunner } from './runner';
 import { DroneSecretsExtension } from './secrets-extension';
 import { DroneServer } from './server';
+import { PULL_SECRET_KEY } from '../ci/pipeline/drone';
 
 /** Props of a `DroneCi`. */
 export interface DroneCiProps {
@@ -39,9 +40,13 @@ export interface DroneCiProps {
  * It defines no objects of its own: the three parts render what they render without it.
  */
 export class DroneCi extends Construct implements ICiEngine {
+  /** The engine: Drone. */
   public readonly kind = CiEngineKind.DRONE;
+  /** The server's public URL. */
   public readonly url: string;
+  /** The server's namespace. */
   public readonly namespace: string;
+  /** What the engine grants pipelines: secrets, routes and pull secrets, which typed pipelines are checked against. */
   public readonly grants = new PipelineGrants();
   /** The Drone server. */
   public readonly server: DroneServer;
@@ -59,30 +64,37 @@ export class DroneCi extends Construct implements ICiEngine {
     this.namespace = props.server.namespace;
   }
 
+  /** The runner's default build namespace. */
   public get buildNamespace(): string {
     return this.runner.buildNamespace;
   }
 
+  /** The runner's build namespaces, the default first. */
   public get buildNamespaces(): readonly string[] {
     return this.runner.buildNamespaces;
   }
 
+  /** The labels of the runner's build namespaces. */
   public get buildNamespaceLabels(): Readonly<Record<string, string>> {
     return this.runner.buildNamespaceLabels;
   }
 
+  /** Every pod of the runner's build namespaces, as a NetworkPolicy peer. */
   public get buildPeer(): NetworkPeer {
     return this.runner.buildPeer;
   }
 
+  /** Let pipelines run in `namespace` too (`DroneKubeRunner.addBuildNamespace`); routes may then use it. */
   public addBuildNamespace(namespace: string, options?: BuildNamespaceOptions): void {
     this.runner.addBuildNamespace(namespace, options);
   }
 
+  /** Let build pods reach `peer` on `ports` (`DroneKubeRunner.allowBuildEgress`). */
   public allowBuildEgress(peer: NetworkPeer, ports: number[], options?: BuildEgressOptions): void {
     this.runner.allowBuildEgress(peer, ports, options);
   }
 
+  /** A Secret the secrets extension serves to the granted repositories and events. */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
     this.checkSecret(id, props.name);
     const secret = this.secretsExtension.addSecret(id, props);
@@ -90,17 +102,19 @@ export class DroneCi extends Construct implements ICiEngine {
     return secret;
   }
 
+  /** A runner policy that pins the repositories' pipelines, for its events, to a namespace and ServiceAccount. */
   public addRoute(props: CiRouteProps): void {
     this.checkRoute(props);
     this.runner.addPolicy(props);
     this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
   }
 
+  /** A pipeline secret holding `.dockerconfigjson`, which pipelines list in `image_pull_secrets`. */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
     this.checkSecret(id, props.name);
     this.secretsExtension.addSecret(id, {
       name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
-      values: { '.dockerconfigjson': props.dockerConfig },
+      values: { [PULL_SECRET_KEY]: props.dockerConfig },
     });
     this.grants.addPullSecret(props.name, props);
   }

@@ -301,9 +301,7 @@ export class DroneKubeRunner extends Construct {
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
     const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
     checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
-    if ([this.buildNamespace, ...extra].includes(namespace)) {
-      invalid('buildNamespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
-    }
+    [this.buildNamespace, ...extra].forEach((n) => DroneKubeRunner.checkBuildNamespace('buildNamespace', n, namespace));
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
 
     const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
@@ -430,9 +428,7 @@ export class DroneKubeRunner extends Construct {
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
     checkDnsLabel('namespace', namespace);
-    if (namespace === this.namespace) {
-      invalid('namespace', namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
-    }
+    DroneKubeRunner.checkBuildNamespace('namespace', namespace, this.namespace);
     if (this.buildScopes.has(namespace)) {
       invalid('namespace', namespace, `must not already be a build namespace of the runner: ${this.buildNamespaces.join(', ')}`);
     }
@@ -484,6 +480,16 @@ export class DroneKubeRunner extends Construct {
     }
     if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
+    }
+  }
+
+  /**
+   * Refuse a build namespace (the prop `prop`) that is the runner's own namespace `runnerNamespace`, where its
+   * Secrets are: e.g. for a runner not made yet, such as a team's dedicated one.
+   */
+  public static checkBuildNamespace(prop: string, namespace: string, runnerNamespace: string): void {
+    if (namespace === runnerNamespace) {
+      invalid(prop, namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
     }
   }
 

@@ -96,6 +96,8 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
 
   private readonly secretNames: string[] = [];
   private readonly secretNameSet = new Set<string>();
+  /** The names of the Secrets it generates (`addSecret`), not of those it only reads. */
+  private readonly generatedNames: string[] = [];
   private readonly firewall: PodFirewall;
 
   public constructor(scope: Construct, id: string, props: DroneSecretsExtensionProps = {}) {
@@ -143,7 +145,8 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     }
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
-    this.node.addValidation({ validate: () => { refuseProvidedSecretNames(this, this.namespace, this.secretNames); return []; } });
+    // only the Secrets it generates: one added with addExistingSecret is the user's, and may well be listed as provided
+    this.node.addValidation({ validate: () => { refuseProvidedSecretNames(this, this.namespace, this.generatedNames); return []; } });
   }
 
   /**
@@ -156,6 +159,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
     this.secretNames.push(secret.secretName);
     this.secretNameSet.add(secret.secretName);
+    this.generatedNames.push(secret.secretName);
     return secret;
   }
 

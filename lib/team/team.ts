@@ -182,9 +182,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
     // the team's own runner runs in the shared runner's namespace (DroneKubeRunner refuses a build namespace there),
     // and the route goes to it as its first policy
-    if (buildNamespace === ctx.ci.runner.namespace) {
-      invalid('buildNamespace', buildNamespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
-    }
+    DroneKubeRunner.checkBuildNamespace('buildNamespace', buildNamespace, ctx.ci.runner.namespace);
     DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace);
   }
   // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine

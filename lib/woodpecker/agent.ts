@@ -183,10 +183,9 @@ export class WoodpeckerAgent extends Construct {
     const image = props.image ?? WoodpeckerAgent.IMAGE;
     const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
     const builds = props.builds;
-    // no version label: the StatefulSet copies its labels into the volume claim template, which Kubernetes never
-    // lets change, so an image upgrade would be refused
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
+      version: image.tag,
     });
     if (name.length > MAX_NAME) {
       invalid('name', name, `must be at most ${MAX_NAME} characters: a StatefulSet labels its pods with its name and a hash, in 63`);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, invalid, NetworkPeer, Secret } from '../core';
+import { checkDnsLabel, checkInteger, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -130,8 +130,9 @@ class Claims {
  * lacks, so it never takes them, and another repository's or event's pipeline never matches the route's agents.
  *
  * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
- * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). Pull secrets are in every
- * build namespace and listed by every agent, so on Woodpecker they serve every pipeline.
+ * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). A pull secret goes only to
+ * the build namespaces whose agents all run repositories it is granted to, and is listed by those agents: an agent
+ * lists its pull secrets on every step pod it starts.
  */
 export class WoodpeckerCi extends Construct implements ICiEngine {
   /** The pipeline label that routes a pipeline to a route's agents. */
@@ -191,7 +192,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       // every repository, as the agent's default is (cmd/agent/core/agent.go:234), said explicitly; no route label,
       // so it never takes a routed pipeline
       labels: { [REPO_LABEL]: '*' },
-      maxWorkflows: props.capacity ?? 10,
+      maxWorkflows: checkInteger('capacity', props.capacity ?? 10, 1, 1000),
     });
     this.routeScope = new Construct(this, 'Routes');
     this.secretScope = new Construct(this, 'Secrets');

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { checkCiEngine, oauthCallbackPath, oauthSecretName, woodpeckerAccess } from '../../apps/shared/ci-engine';
-import { CiEngineKind, Pipeline, PipelineEvent, RepositoryPipelines, SecretValue, Step } from '../../lib';
+import { CiEngineKind, DroneCi, Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
 
@@ -91,5 +91,16 @@ describe('pipeline secrets never take the name of a Secret the stack expects to 
     engine.addPipelineSecret('Clash', { name: oauth, repos: ['example/demo'], events: [PipelineEvent.PUSH, PipelineEvent.TAG], values: { v: SecretValue.hex(16) } });
     expect(() => chart.toJson()).toThrow(`invalid name "${oauth}": must not be the name of a Secret the stack expects to be provided in namespace dockyard: ` +
       'the pipeline secret would overwrite it');
+  });
+
+  test('on drone, a provided Secret the secrets extension only reads (addExistingSecret) is not refused', () => {
+    const app = new App();
+    const chart = defaultStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.DRONE });
+    const engine = (chart.node.findChild('ExamplePipeline') as RepositoryPipelines).engine as DroneCi;
+    // made by External Secrets, say: listed as provided, and read by the extension, never generated
+    Secret.fromSecretName(chart, 'ExternalToken', 'external-token', { namespace: 'dockyard' });
+    engine.secretsExtension.addExistingSecret('external-token');
+    expect(() => chart.toJson()).not.toThrow();
+    expect(Secret.requiredIn(app).map((r) => `${r.namespace}/${r.secretName}`)).toContain('dockyard/external-token');
   });
 });

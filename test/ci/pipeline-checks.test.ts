@@ -180,6 +180,9 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['a repeated tag', () => Step.buildImage('publish', {
     repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: [ImageTag.commitSha(), ImageTag.commitSha(8)],
   }), 'invalid tags ["${CI_COMMIT_SHA:0:8}","${CI_COMMIT_SHA:0:8}"]: must not repeat "${CI_COMMIT_SHA:0:8}"'],
+  ['a tag that is not an ImageTag (from JavaScript)', () => Step.buildImage('publish', {
+    repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: ['latest' as any],
+  }), 'invalid tags "latest": must be an ImageTag: ImageTag.of("v1") or ImageTag.commitSha()'],
   ['a bad tag', () => ImageTag.of('-latest'), 'invalid tag "-latest": must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"'],
   ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."'],
 ];

@@ -136,6 +136,13 @@ describe('addresses', () => {
     }), { numRuns: 5000 });
   });
 
+  test('ipBlock renders its CIDRs canonical (RFC 5952, as KEP-4858 asks and the API server prints them back)', () => {
+    expect(NetworkPeer.ipBlock('2001:0DB8:0:0::/32', ['2001:db8:0:0:0:0:0:0/48'])._toKube())
+      .toEqual({ ipBlock: { cidr: '2001:db8::/32', except: ['2001:db8::/48'] } });
+    expect(NetworkPeer.ipBlock('fd00:0:0:1:0:0:0:0/64')._toKube()).toEqual({ ipBlock: { cidr: 'fd00:0:0:1::/64' } });
+    expect(NetworkPeer.ipBlock('10.0.0.0/8')._toKube()).toEqual({ ipBlock: { cidr: '10.0.0.0/8' } });
+  });
+
   test('worked examples', () => {
     for (const ok of ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '0.0.0.0', '255.255.255.255']) {
       expect([ok, parses(ok)]).toEqual([ok, true]);

@@ -18,6 +18,10 @@ describe('Postgres', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({
       accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '20Gi' } },
     });
+    // the claim template carries the selector's labels only, never the version: the API server refuses a change to
+    // it (kubernetes pkg/apis/apps/validation/validation.go, ValidateStatefulSetUpdate), so an image upgrade applies
+    expect(sts.spec.volumeClaimTemplates[0].metadata.labels).toEqual(sts.spec.selector.matchLabels);
+    expect(sts.metadata.labels['app.kubernetes.io/version']).toBeDefined();
     const c = container(sts);
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
     expect(c.args).toEqual(['postgres', '-c', 'max_connections=50']);

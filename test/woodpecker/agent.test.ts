@@ -33,8 +33,12 @@ describe('WoodpeckerAgent', () => {
       metadata: expect.objectContaining({ name: 'config' }),
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     })]);
-    // Kubernetes refuses any change to a claim template: no version label in it, so an upgrade applies
+    // Kubernetes refuses any change to a StatefulSet's spec but replicas, template, updateStrategy, ordinals,
+    // persistentVolumeClaimRetentionPolicy and minReadySeconds (kubernetes pkg/apis/apps/validation/validation.go,
+    // ValidateStatefulSetUpdate, "updates to statefulset spec for fields other than ... are forbidden"): the claim
+    // template carries no version label, so an upgrade applies, while the StatefulSet and its pods do
     expect(sts.spec.volumeClaimTemplates[0].metadata.labels['app.kubernetes.io/version']).toBeUndefined();
+    expect(sts.metadata.labels['app.kubernetes.io/version']).toBe(WoodpeckerAgent.IMAGE.tag);
     // an agent cancels its workflows on SIGTERM (agent/runner.go:106-111) and then deletes their pods
     expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
   });

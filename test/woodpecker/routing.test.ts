@@ -295,7 +295,9 @@ describe('WoodpeckerCi', () => {
     expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['Deploy'] })).toThrow('invalid extraBuildNamespaces "Deploy"');
     expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['ci-builds'] }))
       .toThrow('invalid namespace "ci-builds": must not already be a build namespace');
-    expect(() => woodpeckerCi(testChart('ci'), { capacity: 0 })).toThrow('invalid maxWorkflows 0');
+    // the engine's prop is named, not the agent's it becomes
+    expect(() => woodpeckerCi(testChart('ci'), { capacity: 0 })).toThrow('invalid capacity 0');
+    expect(() => woodpeckerCi(testChart('ci'), { capacity: 1001 })).toThrow('invalid capacity 1001');
     expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'ci' })).toThrow('invalid namespace "ci": must differ from the agents\' own namespace');
   });
 

@@ -1,6 +1,6 @@
 import { checkDnsLabel, checkDnsSubdomain, checkUniqueList, invalid } from '../../core';
-import { PipelineEvent } from '../events';
-import { checkEvents, Step } from './step';
+import { checkEvents, PipelineEvent } from '../events';
+import { Step } from './step';
 
 /** Props of a `Pipeline`. */
 export interface PipelineProps {

@@ -1,5 +1,5 @@
 import { checkDnsLabel, checkUniqueList, Image, invalid } from '../../core';
-import { PipelineEvent } from '../events';
+import { checkEvents, PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
 import { SecretRef } from './secret-ref';
 
@@ -127,7 +127,11 @@ export class Step {
   public static buildImage(name: string, props: BuildImageStepProps): Step {
     const repository = checkRepository(props.repository);
     const tags = props.tags ?? [ImageTag.commitSha()];
-    checkUniqueList('tags', tags.map((t) => (t instanceof ImageTag ? t.toString() : t)));
+    const notTag = tags.find((t) => !(t instanceof ImageTag));
+    if (notTag !== undefined) {
+      invalid('tags', notTag, 'must be an ImageTag: ImageTag.of("v1") or ImageTag.commitSha()');
+    }
+    checkUniqueList('tags', tags.map((t) => t.toString()));
     const context = checkPathArgument('context', props.context ?? '.');
     const dockerfile = checkPathArgument('dockerfile', props.dockerfile ?? 'Dockerfile');
     if (!(props.dockerConfig instanceof SecretRef)) {
@@ -193,21 +197,6 @@ export class Step {
     }
     this.identity = identity;
   }
-}
-
-/** Check a list of events: not empty, no repeats, each a `PipelineEvent`. */
-export function checkEvents(prop: string, events: readonly PipelineEvent[]): readonly PipelineEvent[] {
-  if (!Array.isArray(events)) {
-    invalid(prop, events, 'must be a list of events');
-  }
-  checkUniqueList(prop, events);
-  const known = Object.values(PipelineEvent) as string[];
-  for (const e of events) {
-    if (!known.includes(e)) {
-      invalid(prop, events, `${JSON.stringify(e)} must be one of ${known.join(', ')}`);
-    }
-  }
-  return events;
 }
 
 /** Code-unit order, the same in every locale. */
