@@ -30,19 +30,25 @@ interface RunOptions {
   extraEnv?: NodeJS.ProcessEnv;
 }
 
+/** Run `command` once, with `{out}` in its arguments and `CDK8S_OUTDIR` set to `outdir`; returns its wall time in ms. */
+function timeOnce(command: string[], outdir: string, options: RunOptions): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1).map((a) => a.replace('{out}', outdir)), {
+    cwd: options.cwd ?? ROOT, env: { ...env, CDK8S_OUTDIR: outdir, ...options.extraEnv }, encoding: 'utf8',
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`${command.join(' ')} failed: ${result.stderr}${result.stdout}`);
+  }
+  return ms;
+}
+
+/** The median time of `RUNS` runs of `command`, after one warm-up run; run `i` writes to `<work>/out-<i>`. */
 function median(command: string[], options: RunOptions = {}): number {
   const times: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
-    const outdir = path.join(work, `out-${i}`);
     options.before?.();
-    const start = process.hrtime.bigint();
-    const result = spawnSync(command[0], command.slice(1).map((a) => a.replace('{out}', outdir)), {
-      cwd: options.cwd ?? ROOT, env: { ...env, CDK8S_OUTDIR: outdir, ...options.extraEnv }, encoding: 'utf8',
-    });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.status !== 0) {
-      throw new Error(`${command.join(' ')} failed: ${result.stderr}${result.stdout}`);
-    }
+    const ms = timeOnce(command, path.join(work, `out-${i}`), options);
     if (i > 0) {
       times.push(ms);
     }
@@ -57,18 +63,7 @@ function median(command: string[], options: RunOptions = {}): number {
 function interleaved(commands: [string[], RunOptions][], runs: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i <= runs; i++) {
-    const times = commands.map(([command, options], j) => {
-      const outdir = path.join(work, `round-${i}-${j}`);
-      const start = process.hrtime.bigint();
-      const result = spawnSync(command[0], command.slice(1), {
-        cwd: options.cwd ?? ROOT, env: { ...env, CDK8S_OUTDIR: outdir, ...options.extraEnv }, encoding: 'utf8',
-      });
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (result.status !== 0) {
-        throw new Error(`${command.join(' ')} failed: ${result.stderr}${result.stdout}`);
-      }
-      return ms;
-    });
+    const times = commands.map(([command, options], j) => timeOnce(command, path.join(work, `round-${i}-${j}`), options));
     if (i > 0) {
       out.push(times);
     }

@@ -4,7 +4,7 @@ import {
   HarborStorage, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
-import { ciEngine, oauthSecretName } from '../shared/ci-engine';
+import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { GitProviderKind } from '../shared/git-provider';
 
 /** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
@@ -27,8 +27,8 @@ export const PROVIDED_SECRETS = {
 /** The provided Secrets of the CI engine: its database user's password, and its OAuth app's secret. */
 export function providedCiSecrets(engine: CiEngineKind) {
   return {
-    database: { namespace: 'dockyard', name: `${engine}-database`, key: 'password' },
-    oauth: { namespace: 'dockyard', name: oauthSecretName(engine), key: 'client-secret' },
+    database: { namespace: 'dockyard', name: `${ciEngineFacts(engine).databaseName}-database`, key: 'password' },
+    oauth: { namespace: 'dockyard', name: ciEngineFacts(engine).oauthSecretName, key: 'client-secret' },
   };
 }
 
@@ -55,11 +55,11 @@ export interface DigitalOceanChartsConfig {
    * @default - the public service
    */
   readonly gitServer?: string;
-  /** The OAuth app's client ID; its secret is provided as `drone-oauth`. */
+  /** The OAuth app's client ID; its secret is provided as `<engine>-oauth` (`providedCiSecrets`). */
   readonly gitClientId: string;
   /** The organisation whose members may log in. */
   readonly organization: string;
-  /** The first Drone admin. */
+  /** The first CI admin. */
   readonly admin: string;
   /**
    * The cert-manager ClusterIssuer.
@@ -122,11 +122,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   });
   harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
   const puller = harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
-  const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('library')] });
 
   const engine = config.ciEngine ?? CiEngineKind.DRONE;
   const C = providedCiSecrets(engine);
-  const engineId = engine === CiEngineKind.DRONE ? 'Drone' : 'Woodpecker';
+  const { title } = ciEngineFacts(engine);
   const ci = ciEngine(chart, {
     engine,
     host: `${engine}.${config.domain}`,
@@ -136,7 +135,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     oauth: provided('OAuth', C.oauth, 'the OAuth app secret of the git provider'),
     organization: config.organization,
     admin: config.admin,
-    database: (name) => postgres(`${engineId}Database`, name, name, provided(`${engineId}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
+    database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
     ingress: { className: 'nginx', tls },
     buildNamespace: 'dockyard-builds',
   });
@@ -159,14 +158,14 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   }
   const pull = new PullSecret(chart, 'PullSecret', { credentials, namespaces: ['dockyard-builds'] });
   ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
-  const pushLogin = SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]);
   if (engine === CiEngineKind.DRONE) {
-    // every pipeline of the organisation may push to `library`, through the secrets extension
+    // every pipeline of the organisation may push to `library`: the secrets extension reads `harbor-push` by name
+    // (its Role names it). Woodpecker grants a secret only to exact repositories, through a route of their own
+    // (WoodpeckerCi.addPipelineSecret), and its steps read only their own namespace's Secrets: with no repository
+    // known here, a push login would have no reader, so neither it nor its robot is defined
+    const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('library')] });
+    const pushLogin = SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]);
     ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: [`${config.organization}/*`], values: { docker_config: pushLogin } });
-  } else {
-    // Woodpecker grants secrets only to exact repositories, each through a route of its own (WoodpeckerCi): the
-    // push login is kept in the platform's namespace, for the routes a user adds (`ci.addRoute`, `ci.addPipelineSecret`)
-    new Secret(chart, 'HarborPush', { name: 'harbor-push-login', values: { docker_config: pushLogin } });
   }
 
   if (config.imageMirror) {

@@ -6,6 +6,7 @@ import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
+import { ciEngineFacts } from '../shared/ci-engine';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings } from './config';
 
@@ -44,6 +45,8 @@ export const CERT_ISSUER = LETS_ENCRYPT_ISSUER;
  */
 export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>): DigitalOceanOutputs {
   const engine = settings.ciEngine;
+  // the CI engine's database and its managed user share one name, which the charts connect as
+  const { title, databaseName } = ciEngineFacts(engine);
   const ciHost = `${engine}.${settings.domain}`;
   const registry = settings.containerRegistry ? new ContainerRegistry('registry', { region: settings.region }) : undefined;
   const cluster = settings.clusterName
@@ -51,7 +54,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     : KubernetesCluster.create('cluster', { region: settings.region, nodeSize: settings.nodeSize, nodeCount: settings.nodeCount });
   const network = { region: settings.region, kubernetesClusterId: cluster.clusterId, privateNetworkUuid: cluster.vpcUuid };
   const postgres = new ManagedPostgres('postgres', {
-    ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: engine, user: engine }],
+    ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: databaseName, user: databaseName }],
   });
   const valkey = new ManagedValkey('valkey', { ...network, size: settings.valkeySize });
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
@@ -81,7 +84,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const C = providedCiSecrets(engine);
   const secrets: ProvidedSecret[] = [
     { ...P.harborDatabase, stringData: { [P.harborDatabase.key]: postgres.passwords.harbor } },
-    { ...C.database, stringData: { [C.database.key]: postgres.passwords[engine] } },
+    { ...C.database, stringData: { [C.database.key]: postgres.passwords[databaseName] } },
     { ...P.valkey, stringData: { [P.valkey.key]: valkey.password } },
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
     { ...C.oauth, stringData: { [C.oauth.key]: pulumi.secret(gitClientSecret) } },
@@ -103,7 +106,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const nextSteps = pulumi.output(loadBalancerIp).apply((ip) => [
     dnsStep(ip),
     `Harbor: open https://${hosts[0]} and log in as admin with the password of: pulumi stack output adminPasswordCommand (run it with the kubeconfig)`,
-    `${engine === CiEngineKind.DRONE ? 'Drone' : 'Woodpecker'}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
+    `${title}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 

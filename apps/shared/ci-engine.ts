@@ -13,15 +13,41 @@ export function checkCiEngine(prop: string, value: string): CiEngineKind {
   return checkOneOf(prop, value, CI_ENGINES);
 }
 
+/** What the stacks derive from the engine choice, each fact in one place. */
+export interface CiEngineFacts {
+  /** The engine's name in prose and in construct IDs, e.g. `Drone`. */
+  readonly title: string;
+  /** The engine's database; on a managed server (DigitalOcean), its user too. */
+  readonly databaseName: string;
+  /** The Secret that holds the OAuth client secret: each engine's OAuth app has its own callback. */
+  readonly oauthSecretName: string;
+  /** The OAuth callback path to register with the git provider. */
+  readonly oauthCallbackPath: string;
+}
+
+// a Record over the enum: a new engine fails to compile until it has every fact
+const CI_ENGINE_FACTS: Readonly<Record<CiEngineKind, CiEngineFacts>> = {
+  // harness v2.28.2 handler/web/web.go:115 handles /login
+  [CiEngineKind.DRONE]: { title: 'Drone', databaseName: 'drone', oauthSecretName: 'drone-oauth', oauthCallbackPath: '/login' },
+  // woodpecker v3.17.0 server/router/router.go:61 groups the OAuth flow under /authorize
+  [CiEngineKind.WOODPECKER]: {
+    title: 'Woodpecker', databaseName: 'woodpecker', oauthSecretName: 'woodpecker-oauth', oauthCallbackPath: '/authorize',
+  },
+};
+
+/** The facts of `engine`: its title, database, OAuth Secret and callback. */
+export function ciEngineFacts(engine: CiEngineKind): CiEngineFacts {
+  return CI_ENGINE_FACTS[engine];
+}
+
 /** The name of the Secret that holds the OAuth client secret, per engine: each engine's OAuth app has its own callback. */
 export function oauthSecretName(engine: CiEngineKind): string {
-  return engine === CiEngineKind.DRONE ? 'drone-oauth' : 'woodpecker-oauth';
+  return ciEngineFacts(engine).oauthSecretName;
 }
 
 /** The OAuth callback path to register with the git provider, per engine. */
 export function oauthCallbackPath(engine: CiEngineKind): string {
-  // Drone: harness v2.28.2 handler/web/web.go:115 handles /login; Woodpecker v3.17.0 server/router/router.go:61 /authorize
-  return engine === CiEngineKind.DRONE ? '/login' : '/authorize';
+  return ciEngineFacts(engine).oauthCallbackPath;
 }
 
 /** What every stack's CI engine is built from. */
@@ -46,7 +72,7 @@ export interface CiEngineSettings {
   readonly organization: string;
   /** The first admin. */
   readonly admin: string;
-  /** The engine's database, by the name it is created under. */
+  /** The engine's database, by the name it is created under (`ciEngineFacts(engine).databaseName`). */
   readonly database: (name: string) => IPostgresDatabase;
   /** The Ingress. */
   readonly ingress: IngressOptions;
@@ -71,11 +97,12 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
   const gitProvider = gitProviderOf(settings.gitProvider, {
     clientId: settings.gitClientId, clientSecret: settings.oauth.key('client-secret'), server: settings.gitServer,
   });
+  const database = settings.database(ciEngineFacts(settings.engine).databaseName);
   if (settings.engine === CiEngineKind.DRONE) {
     const server = new DroneServer(scope, 'Drone', {
       host: settings.host,
       gitProvider,
-      database: settings.database('drone'),
+      database,
       ...droneFilters(settings.organization, settings.admin, settings.organizationProp),
       admin: settings.admin,
       ingress: settings.ingress,
@@ -89,7 +116,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
   return new WoodpeckerCi(scope, 'Woodpecker', {
     host: settings.host,
     gitProvider,
-    database: settings.database('woodpecker'),
+    database,
     ...woodpeckerAccess(settings.organization, settings.admin),
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,

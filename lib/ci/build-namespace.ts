@@ -1,5 +1,7 @@
-import { Construct } from 'constructs';
-import { checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, invalid, Namespace, NetworkPeer, PodSecurityLevel } from '../core';
+import { Construct, IConstruct } from 'constructs';
+import {
+  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, isNamespaceDefined, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+} from '../core';
 import { kube, quantity } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -61,8 +63,35 @@ export interface BuildNamespaceContext {
   readonly egress: readonly BuildEgressRule[];
 }
 
+/**
+ * Whose build namespaces a `BuildNamespaceSet` holds, as its checks name the owner: a runner or a set of agents, whose
+ * own namespace holds their Secrets and so is never one of them. Each engine words it for its own part, so that its
+ * errors read as they always have.
+ */
+export interface BuildNamespaceOwner {
+  /** The namespace the runner or the agents run in. */
+  readonly namespace: string;
+  /** The build namespaces as errors name them, e.g. "the runner's build namespaces". */
+  readonly namespaces: string;
+  /** One of the build namespaces as errors name it, e.g. "a build namespace of the runner". */
+  readonly member: string;
+  /** `namespace` as errors name it, with why it is refused, e.g. "the runner's own namespace, so pipelines cannot reach its Secrets". */
+  readonly home: string;
+}
+
+/**
+ * Refuse `namespace` (the prop `prop`) as a build namespace if it is the owner's own namespace: pipelines there could
+ * read the Secrets of the runner or agents. `BuildNamespaceSet.add` runs it; so does a caller that checks a build
+ * namespace of an owner not made yet (`DroneKubeRunner.checkBuildNamespace`).
+ */
+export function checkNotOwnNamespace(prop: string, namespace: string, owner: BuildNamespaceOwner): void {
+  if (namespace === owner.namespace) {
+    invalid(prop, namespace, `must differ from ${owner.home}`);
+  }
+}
+
 /** Check the options of a build namespace before anything of it is defined. */
-export function checkBuildNamespaceOptions(context: BuildNamespaceContext, options: BuildNamespaceOptions): void {
+function checkBuildNamespaceOptions(context: BuildNamespaceContext, options: BuildNamespaceOptions): void {
   const create = options.create ?? context.create;
   if (!create && options.podSecurity !== undefined) {
     invalid('podSecurity', options.podSecurity, 'must not be set when create is false: it is enforced by the Namespace the runner would create');
@@ -78,7 +107,7 @@ export function checkBuildNamespaceOptions(context: BuildNamespaceContext, optio
 }
 
 /**
- * One build namespace of a runner, its options checked with `checkBuildNamespaceOptions` first: the Namespace
+ * One build namespace of a runner, its name and options checked first by `BuildNamespaceSet.add`: the Namespace
  * (unless it exists), the runner's Role and RoleBinding there, a LimitRange, a NetworkPolicy that admits no ingress
  * and only the declared egress, and a `default` ServiceAccount that mounts no API token.
  */
@@ -128,15 +157,19 @@ export class BuildNamespace extends Construct {
 /**
  * The build namespaces of one runner or agent set, in the order added, and the egress declared for all of them or
  * some: a namespace added later gets what was declared for every namespace. Drone's runner and Woodpecker's agents
- * share it, so both engines admit build traffic the same way.
+ * share it, so both engines check, add and admit build namespaces the same way.
  */
 export class BuildNamespaceSet {
   private readonly scopes = new Map<string, BuildNamespace>();
   /** Egress declared for every build namespace, so that namespaces added later get it too. */
   private readonly shared: BuildEgressRule[] = [];
 
-  /** @param owner how errors name the set, e.g. "the runner's build namespaces" */
-  public constructor(private readonly owner: string) {}
+  /**
+   * @param owner whose build namespaces they are, as errors name it
+   * @param context what every build namespace of the owner shares, which the options of each are checked against
+   * @param app a construct of the app, whose Namespaces a build namespace to be created must not be one of
+   */
+  public constructor(private readonly owner: BuildNamespaceOwner, private readonly context: BuildNamespaceContext, private readonly app: IConstruct) {}
 
   /** The namespaces, in the order added. */
   public get names(): string[] {
@@ -148,10 +181,33 @@ export class BuildNamespaceSet {
     return this.scopes.has(namespace);
   }
 
-  /** Add a namespace's objects, with the egress declared for every namespace so far. */
-  public add(namespace: string, scope: BuildNamespace): void {
+  /**
+   * Add a build namespace. Every check comes first: `namespace` is a DNS label, not the owner's own namespace
+   * (`checkNotOwnNamespace`), not one of the set already, and, if it is to be created, not a Namespace the app defines
+   * already; and `options` fit the context (`create` false leaves nothing to label or enforce; the owner's own labels
+   * are its). Only then does `define` define the namespace's
+   * objects, so a refusal leaves everything as it was. The namespace then gets the egress declared for every
+   * namespace so far, after what `define` gave it.
+   *
+   * @param define defines the namespace's objects from the set's context, with whatever the engine adds there; called
+   *   once, after the checks
+   * @returns what `define` returned
+   */
+  public add(namespace: string, options: BuildNamespaceOptions, define: (context: BuildNamespaceContext) => BuildNamespace): BuildNamespace {
+    checkDnsLabel('namespace', namespace);
+    checkNotOwnNamespace('namespace', namespace, this.owner);
+    if (this.scopes.has(namespace)) {
+      invalid('namespace', namespace, `must not already be ${this.owner.member}: ${this.names.join(', ')}`);
+    }
+    checkBuildNamespaceOptions(this.context, options);
+    // `Namespace` refuses a second definition too, but only once `define` has begun defining the namespace's objects
+    if ((options.create ?? this.context.create) && isNamespaceDefined(this.app, namespace)) {
+      invalid('namespace', namespace, 'must not be a Namespace the app defines already: add it with create: false to build in it');
+    }
+    const scope = define(this.context);
     this.scopes.set(namespace, scope);
     this.shared.forEach((rule) => scope.allowEgress(rule));
+    return scope;
   }
 
   /**
@@ -174,7 +230,7 @@ export class BuildNamespaceSet {
     }
     for (const ns of checkUniqueList('namespaces', options.namespaces)) {
       if (!this.scopes.has(ns)) {
-        invalid('namespaces', ns, `must be one of ${this.owner}: ${this.names.join(', ')}`);
+        invalid('namespaces', ns, `must be one of ${this.owner.namespaces}: ${this.names.join(', ')}`);
       }
     }
     options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));

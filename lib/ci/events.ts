@@ -21,27 +21,47 @@ export enum PipelineEvent {
   PULL_REQUEST = 'pull_request',
 }
 
-/**
- * Woodpecker's name of each event (woodpecker v3.17.0 `pipeline/frontend/metadata/const.go:21-29`, which
- * `server/model/const.go:26-34` repeats): promote and rollback are both a `deployment`, a custom build is `manual`.
- */
-const WOODPECKER_EVENT_NAMES: Readonly<Record<PipelineEvent, string>> = {
-  [PipelineEvent.PUSH]: 'push',
-  [PipelineEvent.TAG]: 'tag',
-  [PipelineEvent.PROMOTE]: 'deployment',
-  [PipelineEvent.ROLLBACK]: 'deployment',
-  [PipelineEvent.CRON]: 'cron',
-  [PipelineEvent.CUSTOM]: 'manual',
-  [PipelineEvent.PULL_REQUEST]: 'pull_request',
-};
+/** One of Woodpecker's events, with the Dockyard events it stands for. */
+export interface WoodpeckerEvent {
+  /** Woodpecker's name of it, e.g. `deployment`. */
+  readonly name: string;
+  /** The Dockyard events Woodpecker runs as it, in the order of `PipelineEvent`. */
+  readonly events: readonly PipelineEvent[];
+  /** Its name in object names, which allow no "_", e.g. `pr` in a route agent's (`routeAgentName`). */
+  readonly short: string;
+}
 
-/** The Woodpecker event of an event, e.g. `deployment` for `PipelineEvent.PROMOTE`. */
-export function woodpeckerEventName(event: PipelineEvent): string {
-  const name = Object.prototype.hasOwnProperty.call(WOODPECKER_EVENT_NAMES, event) ? WOODPECKER_EVENT_NAMES[event] : undefined;
-  if (name === undefined) {
+/**
+ * Woodpecker's events for Dockyard's (woodpecker v3.17.0 `pipeline/frontend/metadata/const.go:21-29`, which
+ * `server/model/const.go:26-34` repeats), in the order of `PipelineEvent`, each event in one of them: promote and
+ * rollback are both a `deployment`, a custom build is `manual`. The one table of Woodpecker event names: pipelines'
+ * `when: event:`, the route agents' labels and names, and the checks of grants and typed pipelines all read it.
+ */
+export const WOODPECKER_EVENTS: readonly WoodpeckerEvent[] = Object.freeze([
+  { name: 'push', events: [PipelineEvent.PUSH], short: 'push' },
+  { name: 'tag', events: [PipelineEvent.TAG], short: 'tag' },
+  { name: 'deployment', events: [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK], short: 'deploy' },
+  { name: 'cron', events: [PipelineEvent.CRON], short: 'cron' },
+  { name: 'manual', events: [PipelineEvent.CUSTOM], short: 'manual' },
+  { name: 'pull_request', events: [PipelineEvent.PULL_REQUEST], short: 'pr' },
+]);
+
+/** Each event's entry of `WOODPECKER_EVENTS`: one lookup per event. */
+const WOODPECKER_EVENT_OF: ReadonlyMap<string, WoodpeckerEvent> = new Map(
+  WOODPECKER_EVENTS.flatMap((w) => w.events.map((event) => [event, w] as const)));
+
+/** The Woodpecker event of an event, e.g. `deployment` for `PipelineEvent.PROMOTE`, with the events it stands for. */
+export function woodpeckerEvent(event: PipelineEvent): WoodpeckerEvent {
+  const found = WOODPECKER_EVENT_OF.get(event);
+  if (found === undefined) {
     invalid('event', event, `must be one of ${Object.values(PipelineEvent).join(', ')}`);
   }
-  return name;
+  return found;
+}
+
+/** The Woodpecker name of an event, e.g. `deployment` for `PipelineEvent.PROMOTE`. */
+export function woodpeckerEventName(event: PipelineEvent): string {
+  return woodpeckerEvent(event).name;
 }
 
 /** Who may read a pipeline secret, or run under a route. */

@@ -1,4 +1,6 @@
+import { escapeRegExp } from '../core/text';
 import { checkPipelineAccess, PipelineAccess, PipelineEvent } from './events';
+import { RepoPatternIndex } from './repo-pattern-index';
 
 /** A pipeline secret as the platform grants it: its keys, to which repositories, for which events. */
 export interface SecretGrant {
@@ -123,34 +125,23 @@ export class PipelineGrants {
 }
 
 /**
- * Routes by the literal beginnings of their patterns (up to the first wildcard). `routesFor` runs for every pipeline
- * and event against every team's route, a thousand and more: a lookup lists only the patterns whose beginning the
- * repository starts with, one Map lookup per beginning of the repository's name, and tests those alone.
+ * Routes by the literal beginnings of their patterns (`RepoPatternIndex`). `routesFor` runs for every pipeline and
+ * event against every team's route, a thousand and more: a lookup tests only the patterns whose beginning the
+ * repository starts with.
  */
 class RouteIndex {
-  private readonly byPrefix = new Map<string, { order: number; route: RouteGrant; pattern: string }[]>();
-  private longest = 0;
+  private readonly patterns = new RepoPatternIndex<{ readonly order: number; readonly route: RouteGrant }>();
 
   public constructor(routes: readonly RouteGrant[], spell: (pattern: string) => string) {
-    routes.forEach((route, order) => route.repos.forEach((repo) => {
-      const pattern = spell(repo);
-      const wildcard = pattern.search(/[*?]/);
-      const prefix = wildcard < 0 ? pattern : pattern.slice(0, wildcard);
-      const bucket = this.byPrefix.get(prefix) ?? [];
-      bucket.push({ order, route, pattern });
-      this.byPrefix.set(prefix, bucket);
-      this.longest = Math.max(this.longest, prefix.length);
-    }));
+    routes.forEach((route, order) => route.repos.forEach((repo) => this.patterns.add(spell(repo), { order, route })));
   }
 
   /** The routes for `event` with a pattern that matches `repo`, spelled as the index spells patterns, in order. */
   public lookup(repo: string, event: PipelineEvent): RouteGrant[] {
     const hits = new Map<number, RouteGrant>();
-    for (let end = 0; end <= Math.min(repo.length, this.longest); end++) {
-      for (const entry of this.byPrefix.get(repo.slice(0, end)) ?? []) {
-        if (!hits.has(entry.order) && entry.route.events.includes(event) && routeMatches(entry.pattern, repo)) {
-          hits.set(entry.order, entry.route);
-        }
+    for (const { pattern, value: { order, route } } of this.patterns.candidatesFor(repo)) {
+      if (!hits.has(order) && route.events.includes(event) && routeMatches(pattern, repo)) {
+        hits.set(order, route);
       }
     }
     return [...hits.entries()].sort(([a], [b]) => a - b).map(([, route]) => route);
@@ -166,7 +157,8 @@ class RouteIndex {
 export function repoMatches(pattern: string, repo: string): boolean {
   let re = COMPILED.get(pattern);
   if (re === undefined) {
-    re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const source = pattern.toLowerCase().replace(/\*|\?|[^*?]+/g, (token) => (token === '*' ? '[^/]*' : token === '?' ? '[^/]' : escapeRegExp(token)));
+    re = new RegExp(`^${source}$`);
     COMPILED.set(pattern, re);
   }
   return re.test(repo.toLowerCase());
@@ -239,7 +231,7 @@ function compileRoutePattern(pattern: string): RoutePattern {
     source += part.replace(/\*+|\?|[^*?]/g, (token, at: number) => {
       if (token === '?') return '[^/]';
       if (token.startsWith('*')) return token.length >= 3 && at + token.length === part.length ? '[^/]+' : '[^/]*';
-      return token.replace(/[.+^${}()|[\]\\-]/g, '\\$&');
+      return escapeRegExp(token);
     });
     separator = true;
   });

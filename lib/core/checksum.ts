@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { generatedSecretNamed, Secret, SecretKey } from './secret';
+import { firstInstance } from './instances';
+import { Secret, SecretKey } from './secret';
 
 /**
  * Digests that let day-two changes reach running pods.
@@ -213,4 +214,15 @@ function inputsOf(spec: any): Input[] {
     }
   }
   return out;
+}
+
+/**
+ * The generated Secret `name` that is rendered in `namespace`, the first in the app of `scope` in tree order:
+ * `Secret.allIn(scope.node.root).find(...)`, without walking the tree.
+ *
+ * @internal
+ */
+export function generatedSecretNamed(scope: IConstruct, name: string, namespace: string): Secret | undefined {
+  // Secrets are recorded by name as they are made (Secret's constructor), so this is one lookup
+  return firstInstance(scope, Secret, name, (s) => s.namespaces.includes(namespace));
 }

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube, quantity } from './k8s';
 import { podTemplate, PodSpec } from './pod';
+import { invalid } from './validation';
 
 /** What a `deployment` runs. */
 export interface DeploymentSpec extends PodSpec {
@@ -52,8 +53,31 @@ export interface StatefulSetSpec extends DeploymentSpec {
   readonly claims: Record<string, { readonly size: string; readonly storageClassName?: string }>;
 }
 
+/**
+ * The longest StatefulSet name whose pods the API server accepts: 63 - "-" - 10. The StatefulSet controller labels
+ * each pod `controller-revision-hash: <ControllerRevision name>` (kubernetes/kubernetes
+ * pkg/controller/statefulset/stateful_set_utils.go `setPodRevision`; the key is kubernetes/api v0.33.0
+ * apps/v1/types.go:27-28), that name is `<StatefulSet name>-<hash>`, cut only past 223 characters
+ * (pkg/controller/history/controller_history.go `ControllerRevisionName`), and the hash is the decimal of an FNV-32
+ * sum, at most 10 digits, re-lettered one for one (`HashControllerRevision`; kubernetes/apimachinery v0.33.0
+ * pkg/util/rand/rand.go:119-126 `SafeEncodeString`). A label value is at most 63 characters
+ * (pkg/util/validation/validation.go:157-168), so a longer name makes a StatefulSet whose pods are never created
+ * (kubernetes/kubernetes#64023).
+ */
+export const MAX_STATEFUL_SET_NAME = 52;
+
+/** Check the name of a StatefulSet (`MAX_STATEFUL_SET_NAME`), the prop `prop`: for constructs that check it before they define anything. */
+export function checkStatefulSetName(prop: string, name: string): string {
+  if (name.length > MAX_STATEFUL_SET_NAME) {
+    invalid(prop, name, `must be at most ${MAX_STATEFUL_SET_NAME} characters: a StatefulSet's pods carry the label ` +
+      '"controller-revision-hash: <name>-<hash of up to 10 characters>", and label values are at most 63');
+  }
+  return name;
+}
+
 /** A StatefulSet of one hardened pod template, each replica with its own volumes. */
 export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec): ApiObject {
+  checkStatefulSetName('name', spec.name);
   const replicas = spec.replicas ?? 1;
   if (replicas > 1) {
     disruptionBudget(scope, spec);

@@ -40,7 +40,7 @@ export type EnvPart = string | EnvRef;
  * Tagged template for `EnvVars.interpolate`: the template's text and every interpolated string or number are literal;
  * only `EnvRef`s (from `EnvVars.ref`) become references.
  *
- * @example envTemplate`host=${host} password='${EnvVars.ref('DRONE_DATABASE_PASSWORD')}'`
+ * @example envTemplate`redis://:${EnvVars.ref('REDIS_PASSWORD')}@${host}:6379`
  */
 export function envTemplate(strings: TemplateStringsArray, ...values: Array<string | number | EnvRef>): EnvPart[] {
   const parts: EnvPart[] = [strings[0]];

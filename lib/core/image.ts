@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import type { ISecret } from './secret';
 import { invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
+import { compare } from './text';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -278,7 +279,7 @@ export class Images {
    * synth writes to `images.pairs.txt` once every manifest and output file is resolved.
    */
   public static relocatedPairs(scope: IConstruct): string[] {
-    return [...(pairs.get(scope.node.root) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...(pairs.get(scope.node.root) ?? [])].sort(compare);
   }
 
   /** Whether a mirror relocation (`ImageRelocation.registry`) is set anywhere below `scope`'s root. */

@@ -9,21 +9,39 @@ import { IConstruct } from 'constructs';
 /** Per root, the constructs of each kind, in the order they were made. */
 const byRoot = new WeakMap<IConstruct, Map<Function, IConstruct[]>>();
 
+/** Per root, the constructs of each kind recorded with a name, by name, in the order they were made. */
+const byName = new WeakMap<IConstruct, Map<Function, Map<string, IConstruct[]>>>();
+
 /**
- * Record `construct` as one of `kind`: call it from the constructor of `kind`, so every instance is recorded.
+ * Record `construct` as one of `kind`: call it from the constructor of `kind`, so every instance is recorded. With
+ * a `name`, `firstInstance` finds it by that name in one lookup, however many of its kind the app holds.
  *
  * @internal
  */
-export function recordInstance(kind: Function, construct: IConstruct): void {
+export function recordInstance(kind: Function, construct: IConstruct, name?: string): void {
   const root = construct.node.root;
-  let kinds = byRoot.get(root);
-  if (kinds === undefined) {
-    kinds = new Map();
-    byRoot.set(root, kinds);
+  append(entryOf(byRoot, root, () => new Map<Function, IConstruct[]>()), kind, construct);
+  if (name !== undefined) {
+    const kinds = entryOf(byName, root, () => new Map<Function, Map<string, IConstruct[]>>());
+    append(entryOf(kinds, kind, () => new Map<string, IConstruct[]>()), name, construct);
   }
-  const list = kinds.get(kind);
+}
+
+/** `map.get(key)`, set to `make()` first if absent. */
+function entryOf<K extends object, V>(map: Map<K, V> | WeakMap<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Append `construct` to the list of `key`. */
+function append<K>(lists: Map<K, IConstruct[]>, key: K, construct: IConstruct): void {
+  const list = lists.get(key);
   if (list === undefined) {
-    kinds.set(kind, [construct]);
+    lists.set(key, [construct]);
   } else {
     list.push(construct);
   }
@@ -47,14 +65,17 @@ export function instancesIn<T extends IConstruct>(scope: IConstruct, kind: abstr
 }
 
 /**
- * The recorded instances of `kind` below `root` that `match`, the first of them in the tree's pre-order:
- * `root.node.findAll().find((c) => c instanceof kind && match(c))`, without walking the tree.
+ * The first instance of `kind` recorded with `name` in the app of `scope` that `match`es, in the tree's pre-order:
+ * `scope.node.root.node.findAll().find((c) => c instanceof kind && <its name is name> && match(c))`, without
+ * walking the tree: only the instances of that name are looked at.
  *
  * @internal
  */
-export function firstInstance<T extends IConstruct>(root: IConstruct, kind: abstract new (...args: any[]) => T,
-  candidates: readonly T[], match: (c: T) => boolean): T | undefined {
-  return inTreeOrder(candidates.filter((c) => c instanceof kind && reaches(root, c) && match(c)))[0];
+export function firstInstance<T extends IConstruct>(scope: IConstruct, kind: abstract new (...args: any[]) => T,
+  name: string, match: (c: T) => boolean): T | undefined {
+  const root = scope.node.root;
+  const named = byName.get(root)?.get(kind)?.get(name) ?? [];
+  return inTreeOrder(named.filter((c): c is T => c instanceof kind && reaches(root, c) && match(c)))[0];
 }
 
 /** Whether `scope.node.findAll()` includes `c`: `scope` is `c` or an ancestor, and every link between them holds. */

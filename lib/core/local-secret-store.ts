@@ -10,6 +10,7 @@ import {
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { toYaml } from './yaml';
+import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
 
 /** Props of a `LocalSecretStore`. */
@@ -149,8 +150,7 @@ export class LocalSecretStore {
     const kept = loaded?.values ?? {};
     const values: Record<string, string> = { ...kept };
     // Secret.allIn and SecretFile.allIn, from one walk of the tree: the caller's, if it has just walked it
-    const all = walked.get(scope) ?? scope.node.findAll();
-    walked.delete(scope);
+    const all = takeWalkedTree(scope) ?? scope.node.findAll();
     const secrets = all.filter((c): c is Secret => c instanceof Secret);
     const files = all.filter((c): c is SecretFile => c instanceof SecretFile);
     checkUnique(secrets);
@@ -336,25 +336,6 @@ export class LocalSecretStore {
       hits.forEach((k) => out.add(k));
     }
     return out;
-  }
-}
-
-/** Walks of a tree (`findAll`) that the next `open` of its root takes instead of walking it again. */
-const walked = new WeakMap<IConstruct, IConstruct[]>();
-
-/**
- * Run `fn`, in which the next secret store to open `scope` (`transaction`, `render`) takes `constructs` as
- * `scope.node.findAll()`: for a caller that has just walked the tree, and runs nothing that could add to it
- * before the store opens.
- *
- * @internal
- */
-export function withWalkedTree<T>(scope: IConstruct, constructs: IConstruct[], fn: () => T): T {
-  walked.set(scope, constructs);
-  try {
-    return fn();
-  } finally {
-    walked.delete(scope);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { compare } from './text';
 
 /**
  * The files a local secret store keeps: the state (values, git-ignored, mode 0600), the key record (which keys
@@ -85,7 +86,7 @@ export function loadKeyRecord(file: string): KeyRecord | undefined {
 }
 
 function sorted(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compare(a, b)));
 }
 
 /** The text of a state file: sorted, so an unchanged state is byte-identical. */

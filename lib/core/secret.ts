@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
-import { firstInstance, instancesIn, recordInstance } from './instances';
+import { instancesIn, recordInstance } from './instances';
 import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, ValidationError } from './validation';
 import { yamlDoubleQuoted } from './yaml';
 
@@ -548,7 +548,8 @@ export class Secret extends Construct implements ISecret {
   public constructor(scope: Construct, id: string, props: SecretProps) {
     super(scope, id);
     this.secretName = checkDnsSubdomain('name', props.name);
-    recordByName(this);
+    // by name, for `generatedSecretNamed`
+    recordInstance(Secret, this, this.secretName);
     this.namespace = namespaceOf(this, props.namespace);
     if (Object.keys(props.values).length === 0) {
       invalid('values', props.values, 'must define at least one key');
@@ -574,35 +575,6 @@ export class Secret extends Construct implements ISecret {
   public shareWith(namespace: string): void {
     this.copies.add(namespace);
   }
-}
-
-/** Per app root, its generated Secrets by name, in the order they were made. */
-const secretsByName = new WeakMap<IConstruct, Map<string, Secret[]>>();
-
-function recordByName(secret: Secret): void {
-  const root = secret.node.root;
-  let byName = secretsByName.get(root);
-  if (byName === undefined) {
-    byName = new Map();
-    secretsByName.set(root, byName);
-  }
-  const named = byName.get(secret.secretName);
-  if (named === undefined) {
-    byName.set(secret.secretName, [secret]);
-  } else {
-    named.push(secret);
-  }
-}
-
-/**
- * The generated Secret `name` that is rendered in `namespace`, the first in the app of `scope` in tree order:
- * `Secret.allIn(scope.node.root).find(...)`, without walking the tree.
- *
- * @internal
- */
-export function generatedSecretNamed(scope: IConstruct, name: string, namespace: string): Secret | undefined {
-  const root = scope.node.root;
-  return firstInstance(root, Secret, secretsByName.get(root)?.get(name) ?? [], (s) => s.secretName === name && s.namespaces.includes(namespace));
 }
 
 /** An existing Secret that a stack reads and a user must provide. */

@@ -1,4 +1,5 @@
-import { LabelSelector, NAMESPACE_NAME_LABEL, compare, pinnedNamespaces, selectorMatches, selectorText } from './selector';
+import { compare } from '../core/text';
+import { LabelSelector, NAMESPACE_NAME_LABEL, pinnedNamespaces, selectorMatches, selectorText } from './selector';
 
 /** The workload kinds drawn as nodes, and where each keeps its pod template. */
 const POD_TEMPLATE: Record<string, (o: any) => any> = {
@@ -240,7 +241,10 @@ function portText(p: any): string {
   return `${p.port}${p.endPort !== undefined && p.endPort !== null ? `-${p.endPort}` : ''}${suffix}`;
 }
 
-/** Numbers in numeric order, then names. */
+/**
+ * Numbers in numeric order, then names: not `compare`'s code-unit order, which would put `8080` before `80` and `9`
+ * after `53`, as a reader of the diagram would not expect.
+ */
 function comparePorts(a: string, b: string): number {
   const na = parseInt(a, 10);
   const nb = parseInt(b, 10);

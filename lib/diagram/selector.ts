@@ -1,3 +1,5 @@
+import { compare } from '../core/text';
+
 /** One requirement of a label selector: `key` `operator` (`In`, `NotIn`, `Exists`, `DoesNotExist`) `values`. */
 export interface LabelSelectorRequirement {
   /** The label key. */
@@ -77,9 +79,4 @@ export function selectorText(selector: LabelSelector): string {
     }
   }
   return parts.length > 0 ? parts.join(', ') : 'all';
-}
-
-/** Plain code-unit order, so output is the same whatever the locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

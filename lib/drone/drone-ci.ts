@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
+import { checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -147,20 +147,17 @@ export class DroneCi extends Construct implements ICiEngine {
   }
 
   /**
-   * A route's name once among the engine's routes and `batch` (the grants hold routes by name), and everything else
-   * the runner's policy checks (`DroneKubeRunner.checkPolicy`), its namespace one of the runner's or of `pending`.
+   * A route's name once among the engine's routes and `batch` (the grants hold routes by name), then everything the
+   * runner checks of the route's policy, in its order (`DroneKubeRunner.checkPolicy`: the name, the namespace, one of
+   * the runner's or of `pending`, the repositories and events, the ServiceAccount): the route's name.
    */
   private checkRoute(props: CiRouteProps, pending: ReadonlySet<string> = new Set(), batch?: ReadonlySet<string>): string {
-    const name = checkDnsLabel('name', props.name);
-    if (this.grants.routes.has(name) || batch?.has(name)) {
-      invalid('name', name, 'must be unique among the engine\'s routes');
+    // only a name the engine accepted before can be taken, so a malformed one passes here and the runner refuses it
+    if (this.grants.routes.has(props.name) || batch?.has(props.name)) {
+      invalid('name', props.name, 'must be unique among the engine\'s routes');
     }
-    if (props.serviceAccountName !== undefined) {
-      checkDnsLabel('serviceAccountName', props.serviceAccountName);
-    }
-    accessAnnotations(props);
     this.runner.checkPolicy(props, pending);
-    return name;
+    return props.name;
   }
 
   /**

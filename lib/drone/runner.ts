@@ -13,7 +13,9 @@ import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceSet, checkBuildNamespaceOptions } from '../ci/build-namespace';
+import {
+  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace,
+} from '../ci/build-namespace';
 import { PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
@@ -287,8 +289,7 @@ export class DroneKubeRunner extends Construct {
   /** The namespace the runner runs in, beside the server and the secrets extension. */
   public readonly namespace: string;
   private readonly builds: Construct;
-  private readonly buildContext: BuildNamespaceContext;
-  private readonly buildScopes = new BuildNamespaceSet('the runner\'s build namespaces');
+  private readonly buildScopes: BuildNamespaceSet;
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
@@ -316,7 +317,7 @@ export class DroneKubeRunner extends Construct {
     this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
     this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
     this.buildPodSecurity = props.buildPodSecurity ?? PodSecurityLevel.BASELINE;
-    this.buildContext = {
+    const buildContext: BuildNamespaceContext = {
       name, labels, serviceAccount: { name, namespace }, namespaceLabels: this.buildNamespaceLabels,
       // the exact rules of the upstream manifests: pipeline secrets and pods, whose images the runner swaps in
       rules: [
@@ -329,6 +330,7 @@ export class DroneKubeRunner extends Construct {
       max: buildMax,
       egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
     };
+    this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');
     [this.buildNamespace, ...extra].forEach((ns) => this.addBuildNamespace(ns));
     // build pods need nothing of the server: they clone from the git provider and talk among themselves over
@@ -424,16 +426,11 @@ export class DroneKubeRunner extends Construct {
    * Security level and `buildNamespaceLabels` (unless `create` is false), the runner's Role and RoleBinding there, the
    * LimitRange, a NetworkPolicy that admits no ingress, the egress policy (`buildEgress` and what
    * `allowBuildEgress` declared for every build namespace), and a `default` ServiceAccount that mounts no API token.
-   * Policies may then pin repositories to it (`addPolicy`).
+   * Policies may then pin repositories to it (`addPolicy`). Every check runs before anything is defined
+   * (`BuildNamespaceSet.add`), so a refusal changes nothing.
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
-    checkDnsLabel('namespace', namespace);
-    DroneKubeRunner.checkBuildNamespace('namespace', namespace, this.namespace);
-    if (this.buildScopes.has(namespace)) {
-      invalid('namespace', namespace, `must not already be a build namespace of the runner: ${this.buildNamespaces.join(', ')}`);
-    }
-    checkBuildNamespaceOptions(this.buildContext, options);
-    this.buildScopes.add(namespace, new BuildNamespace(this.builds, namespace, this.buildContext, options));
+    this.buildScopes.add(namespace, options, (context) => new BuildNamespace(this.builds, namespace, context, options));
   }
 
   /**
@@ -488,9 +485,7 @@ export class DroneKubeRunner extends Construct {
    * Secrets are: e.g. for a runner not made yet, such as a team's dedicated one.
    */
   public static checkBuildNamespace(prop: string, namespace: string, runnerNamespace: string): void {
-    if (namespace === runnerNamespace) {
-      invalid(prop, namespace, 'must differ from the runner\'s own namespace, so pipelines cannot reach its Secrets');
-    }
+    checkNotOwnNamespace(prop, namespace, runnerOwner(runnerNamespace));
   }
 
   /**
@@ -601,6 +596,14 @@ interface CheckedPolicy {
   /** Whether the events are every event, so that the policy matches without `match.event` and needs no guard. */
   readonly allEvents: boolean;
   readonly exclusive: boolean;
+}
+
+/** A runner in `namespace` as the owner of its build namespaces, as errors name it. */
+function runnerOwner(namespace: string): BuildNamespaceOwner {
+  return {
+    namespace, namespaces: 'the runner\'s build namespaces', member: 'a build namespace of the runner',
+    home: 'the runner\'s own namespace, so pipelines cannot reach its Secrets',
+  };
 }
 
 /** The name of the runner's guard policy. */

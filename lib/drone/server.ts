@@ -1,16 +1,17 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkInteger, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
+  checkHostname, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
-import { envTemplate, EnvVars } from '../core/env';
+import { EnvVars } from '../core/env';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
+import { bindDatasource, connectionPoolSize, DatasourceBinding } from '../postgres/datasource';
 import { GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 
@@ -51,7 +52,11 @@ export interface DroneServerProps {
   readonly protocol?: ServerProtocol;
   /** The git provider users log in with. */
   readonly gitProvider: GitProvider;
-  /** The PostgreSQL database Drone stores its state in. */
+  /**
+   * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
+   * would change (SCRAM, see `bindDatabase`): Drone reads it from `PGPASSWORD`, and `DRONE_DATABASE_DATASOURCE` is a
+   * `postgres://` URL without it.
+   */
   readonly database: IPostgresDatabase;
   /**
    * The name of the Deployment, Service and related objects.
@@ -210,7 +215,7 @@ export class DroneServer extends Construct implements IDroneServer {
     env.secret('DRONE_RPC_SECRET', this.rpcSecret);
     env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
     env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
-    bindDatabase(env, props.database, props.maxConnections);
+    const database = bindDatabase(env, this.namespace, props.database, props.maxConnections);
     props.gitProvider._bind(env);
     if (props.userFilter && props.registrationClosed) {
       invalid('registrationClosed', props.registrationClosed, 'must not be true when userFilter is set: closed registration refuses ' +
@@ -245,7 +250,7 @@ export class DroneServer extends Construct implements IDroneServer {
           // XDG_CACHE_HOME of the image: the autocert and template cache
           { volume: 'data', path: '/data' },
           { volume: 'tmp', path: '/tmp' },
-          ...(props.database.caCertificate ? [{ volume: 'database-ca', path: DATABASE_CA_DIR, readOnly: true }] : []),
+          ...database.mounts,
         ],
         probes: probesOf(httpGet('/healthz', 'http')),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
@@ -253,13 +258,7 @@ export class DroneServer extends Construct implements IDroneServer {
       volumes: [
         emptyDir('data', '256Mi'),
         emptyDir('tmp', '256Mi'),
-        ...(props.database.caCertificate ? [{
-          name: 'database-ca',
-          secret: {
-            secretName: props.database.caCertificate.selectorFor(this.namespace).name,
-            items: [{ key: props.database.caCertificate.key, path: 'ca.crt' }],
-          },
-        }] : []),
+        ...database.volumes,
       ],
     });
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
@@ -291,22 +290,27 @@ export class DroneServer extends Construct implements IDroneServer {
 
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
-/** The libpq key/value DSN, with the password expanded by Kubernetes from a secret-fed variable. */
-function bindDatabase(env: EnvVars, db: IPostgresDatabase, maxConnections?: number): void {
+/**
+ * Drone's database settings: a `postgres://` URL without a password, and the password in `PGPASSWORD` from its
+ * Secret, whatever Secret it is (`bindDatasource`, shared with Woodpecker); so no password is ever spliced into a
+ * DSN, and a password may hold any character except those SASLprep would change (SCRAM): lib/pq does not SASLprep a
+ * password (lib/pq v1.1.0 `conn.go:1134` hands it to `scram.NewClient` as it is) while the server does, so a
+ * password with, say, a no-break space or a ligature fails a SCRAM login.
+ *
+ * Drone 2.28.2 hands `DRONE_DATABASE_DATASOURCE` unchanged to `sql.Open` (harness v2.28.2
+ * `cmd/drone-server/config/config.go:119`, `store/shared/db/conn.go:22-23`) with lib/pq v1.1.0 (`go.mod:44`). That
+ * lib/pq reads `PGPASSWORD` raw, below the DSN's settings (lib/pq v1.1.0 `conn.go:1798-1829` `parseEnviron`, applied
+ * before the DSN in `connector.go:56-69`), but cannot read every password back from the DSN: a URL's password is
+ * re-escaped for " ", "'" and "\" only (`url.go:43-47`), and an unquoted value ends at any Unicode white space
+ * (`conn.go:453-465`), so a tab or a no-break space breaks it; and the value of an existing Secret cannot be escaped
+ * at all. The URL itself needs no Secret: it holds no credential.
+ */
+function bindDatabase(env: EnvVars, namespace: string, db: IPostgresDatabase, maxConnections?: number): DatasourceBinding {
   env.value('DRONE_DATABASE_DRIVER', 'postgres');
-  env.secret('DRONE_DATABASE_PASSWORD', db.password);
-  // quoted, so a password with spaces survives; it must not contain ' or \
-  const password = EnvVars.ref('DRONE_DATABASE_PASSWORD');
-  const caCert = db.caCertificate ? ` sslrootcert=${DATABASE_CA_DIR}/ca.crt` : '';
-  env.interpolate('DRONE_DATABASE_DATASOURCE',
-    envTemplate`host=${db.host} port=${db.port} dbname=${db.databaseName} user=${db.user} password='${password}' sslmode=${db.sslMode}${caCert}`);
+  const binding = bindDatasource(env, { namespace, database: db, variable: 'DRONE_DATABASE_DATASOURCE', caDirectory: DATABASE_CA_DIR });
   // always bounded: Drone's default pool is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
-  const limit = db.connectionLimit !== undefined && db.connectionLimit >= 1 ? db.connectionLimit : undefined;
-  const pool = checkInteger('maxConnections', maxConnections ?? limit ?? DroneServer.DEFAULT_MAX_CONNECTIONS, 1);
-  if (limit !== undefined && pool > limit) {
-    invalid('maxConnections', pool, `must be at most the database's connectionLimit ${limit}: the role refuses further connections`);
-  }
-  env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(pool));
+  env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(connectionPoolSize(db, maxConnections, DroneServer.DEFAULT_MAX_CONNECTIONS)));
+  return binding;
 }
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {

@@ -7,7 +7,7 @@ import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
 import { checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
-import { ConfigureJobs } from './configure-job';
+import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
 import { connectionBudget } from './connection-budget';
 import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
@@ -247,6 +247,13 @@ const LARGE_UPLOADS = {
 };
 
 /**
+ * The longest `name`: what the name of a configure Job adds (`CONFIGURE_JOB_SUFFIX`) is the most any derived name
+ * that must stay within 63 characters adds. (Trivy's StatefulSet, `<name>-trivy`, would allow 46:
+ * `MAX_STATEFUL_SET_NAME` in lib/core/deployment.ts.)
+ */
+const MAX_HARBOR_NAME = 63 - CONFIGURE_JOB_SUFFIX;
+
+/**
  * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
  *
  * Every credential is generated once by the secret source; every URL that embeds one is expanded inside the pods
@@ -280,6 +287,11 @@ export class Harbor extends Construct {
   public constructor(scope: Construct, id: string, props: HarborProps) {
     super(scope, id);
     const name = checkDnsLabel('name', props.name ?? 'harbor');
+    // checked here, under this prop, rather than as the first derived name that fails
+    if (name.length > MAX_HARBOR_NAME) {
+      invalid('name', name, `must be at most ${MAX_HARBOR_NAME} characters: it prefixes every object's name, the longest ` +
+        'a configure Job\'s, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most 63');
+    }
     this.namespace = namespaceOf(this, props.namespace);
     const tls = props.tls ?? true;
     const url = checkUrl('externalUrl', props.externalUrl, tls ? ['https'] : ['https', 'http']);

@@ -10,6 +10,7 @@
  * mirrors give the same bytes whatever their order.
  */
 
+import { compare } from '../core/text';
 import { checkHostname, invalid } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
@@ -116,11 +117,6 @@ function checkMirrors(mirrors: readonly MirrorSpec[]): CheckedMirror[] {
     return c;
   });
   return checked.sort((a, b) => compare(a.upstream, b.upstream));
-}
-
-/** Locale-independent string order, so output does not depend on the machine. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Check credentials keyed by mirror host; returned as entries sorted by host. */

@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../core/text';
+
 /**
  * Whether two repository patterns, as Drone matches them, can name the same repository. The runner applies the
  * first policy that matches (drone-runner-kube engine/policy/match.go), and the secrets extension hands a secret to
@@ -34,61 +36,7 @@ function globMatches(pattern: string, name: string): boolean {
       if (end < 0) return false; // a malformed class matches nothing in Go (ErrBadPattern)
       source += `[${pattern.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
       i = end;
-    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
+    } else source += escapeRegExp(c);
   }
   return new RegExp(`^${source}$`).test(name);
-}
-
-/** The literal beginning of a pattern, lower-cased: up to its first wildcard, or all of it. */
-function literalHead(pattern: string): string {
-  const p = pattern.toLowerCase();
-  const i = p.search(/[*?[]/);
-  return i < 0 ? p : p.slice(0, i);
-}
-
-/**
- * Repository patterns and who owns them, indexed by their literal beginnings: two patterns can only overlap when
- * one's beginning is a prefix of the other's, so a new pattern is compared with those few, not with every team's.
- */
-export class RepoOwners {
-  private readonly byHead = new Map<string, { repo: string; owner: string }[]>();
-  /** The distinct beginnings, sorted, for the range of those that start with a given one. */
-  private readonly heads: string[] = [];
-
-  /** An owner's pattern that can match a repository `repo` can match, if any. */
-  public find(repo: string): { repo: string; owner: string } | undefined {
-    const head = literalHead(repo);
-    const candidates: { repo: string; owner: string }[] = [];
-    // beginnings that are prefixes of this one
-    for (let n = 0; n <= head.length; n++) candidates.push(...(this.byHead.get(head.slice(0, n)) ?? []));
-    // beginnings that this one is a prefix of
-    for (let i = lowerBound(this.heads, head); i < this.heads.length && this.heads[i].startsWith(head); i++) {
-      if (this.heads[i] !== head) candidates.push(...this.byHead.get(this.heads[i])!);
-    }
-    return candidates.find((c) => reposOverlap(repo, c.repo));
-  }
-
-  /** Record `owner`'s pattern `repo`. */
-  public add(repo: string, owner: string): void {
-    const head = literalHead(repo);
-    const list = this.byHead.get(head);
-    if (list) {
-      list.push({ repo, owner });
-      return;
-    }
-    this.byHead.set(head, [{ repo, owner }]);
-    this.heads.splice(lowerBound(this.heads, head), 0, head);
-  }
-}
-
-/** The first index of the sorted `items` whose item is not below `item`. */
-function lowerBound(items: readonly string[], item: string): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (items[mid] < item) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

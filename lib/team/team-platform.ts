@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
 import { ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps } from '../ci/build-egress';
+import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
-import { RepoOwners } from './repo-overlap';
+import { reposOverlap } from './repo-overlap';
 import { Team, teamNamespaces, TeamProps } from './team';
 
 /** Props of a `TeamPlatform`. */
@@ -64,7 +65,8 @@ export class TeamPlatform extends Construct {
   private readonly appEgress: ReturnType<typeof baseEgressRules>;
   private readonly byName = new Map<string, Team>();
   private readonly claimed = new Map<string, string>();
-  private readonly repoOwners = new RepoOwners();
+  /** Every team's repository patterns, lower-cased as `reposOverlap` compares them, with the pattern and its team. */
+  private readonly repoOwners = new RepoPatternIndex<{ readonly repo: string; readonly owner: string }>();
   private readonly apiServerPort: number;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
@@ -102,7 +104,7 @@ export class TeamPlatform extends Construct {
       if (/[*?[]/.test(repo.split('/')[0] ?? '')) {
         invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name');
       }
-      const clash = this.repoOwners.find(repo);
+      const clash = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).find((c) => reposOverlap(repo, c.value.repo))?.value;
       if (clash !== undefined) {
         invalid('repos', repo, `must not overlap another team's repositories: it can match the same repository as ${JSON.stringify(clash.repo)} of team ${JSON.stringify(clash.owner)}`);
       }
@@ -121,7 +123,9 @@ export class TeamPlatform extends Construct {
       }
     }
     // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
-    // it was and its name free for a retry; should anything still throw halfway, its construct at least goes
+    // it was and its name free for a retry; should anything still throw halfway (the engine refusing its build
+    // namespace, say), its construct at least goes: here, the one place that removes a half-built team (unless the
+    // name was another construct's already, which then stays)
     const existing = this.node.tryFindChild(props.name);
     let team: Team;
     try {
@@ -134,7 +138,7 @@ export class TeamPlatform extends Construct {
       throw e;
     }
     [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
-    team.repos.forEach((repo) => this.repoOwners.add(repo, team.teamName));
+    team.repos.forEach((repo) => this.repoOwners.add(repo.toLowerCase(), { repo, owner: team.teamName }));
     if (this.props.apiServer) {
       // the deploy identity's pipelines talk to the API server; pull requests run elsewhere (or as `default`)
       team.ci.allowBuildEgress(this.props.apiServer, [this.apiServerPort], { namespaces: [team.buildNamespace] });

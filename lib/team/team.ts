@@ -270,6 +270,11 @@ export class Team extends Construct {
   private readonly ctx: TeamContext;
   private readonly firewalls: PodFirewall[] = [];
 
+  /**
+   * Teams are made by `TeamPlatform.addTeam`, which also keeps teams from sharing repositories or namespaces and takes
+   * back a team refused halfway (the engine refusing its build namespace). Made directly, a refused team may leave its
+   * half-built construct behind: remove it with `scope.node.tryRemoveChild(id)`.
+   */
   public constructor(scope: Construct, id: string, ctx: TeamContext, props: TeamProps) {
     // everything that can refuse the team is checked before its construct exists
     const plan = checkTeam(ctx, props);
@@ -281,13 +286,9 @@ export class Team extends Construct {
     this.namespaces = plan.namespaces;
     this.buildNamespace = plan.buildNamespace;
     if (!props.dedicatedRunner) {
-      // the one step that may still refuse (see `checkTeam`), before anything else changes; the construct goes too
-      try {
-        ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels(name, 'build') });
-      } catch (e) {
-        scope.node.tryRemoveChild(id);
-        throw e;
-      }
+      // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
+      // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
+      ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels(name, 'build') });
     }
     const labels = { ...componentLabels({ name: 'dockyard', instance: name, component: 'team' }), [TEAM_LABEL]: name };
     this.appPeer = NetworkPeer.namespaces(teamLabels(name, 'app'));

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import {
   checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
 } from '../core';
-import { statefulSet } from '../core/deployment';
+import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import type { k8s } from '../core/k8s';
@@ -94,7 +94,8 @@ export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
   /** The build namespaces; the agent runs in their agents' namespace, as the ServiceAccount of its backend namespace. */
   readonly builds: WoodpeckerBuildNamespaces;
   /**
-   * The name of the StatefulSet and related objects: at most 52 characters.
+   * The name of the StatefulSet and related objects: at most 52 characters, since the StatefulSet controller labels
+   * each pod `controller-revision-hash: <name>-<hash of up to 10 characters>` and label values are at most 63.
    *
    * @default "woodpecker-agent"
    */
@@ -144,8 +145,6 @@ export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
 
 const HEALTH_PORT = 3000;
 const CONFIG_DIR = '/etc/woodpecker';
-/** A StatefulSet's pods carry `controller-revision-hash: <name>-<hash of up to 10 characters>`, at most 63. */
-const MAX_NAME = 52;
 
 /**
  * A Woodpecker agent with the Kubernetes backend: it takes pipelines from the server over gRPC and runs each step as a
@@ -187,10 +186,8 @@ export class WoodpeckerAgent extends Construct {
       app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
       version: image.tag,
     });
-    if (name.length > MAX_NAME) {
-      invalid('name', name, `must be at most ${MAX_NAME} characters: a StatefulSet labels its pods with its name and a hash, in 63`);
-    }
-    this.name = name;
+    // checked before anything else is defined (statefulSet() below checks it again, as it does for every StatefulSet)
+    this.name = checkStatefulSetName('name', name);
     this.namespace = namespace;
     this.peer = peer;
     this.backendNamespace = props.backendNamespace ?? builds.buildNamespace;

@@ -4,7 +4,7 @@ import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
 import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceSet, checkBuildNamespaceOptions } from '../ci/build-namespace';
+import { BuildNamespace, BuildNamespaceOptions, BuildNamespaceSet } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
 export interface WoodpeckerBuildOptions {
@@ -136,8 +136,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
 
   private readonly name: string;
   private readonly labels: Record<string, string>;
-  private readonly context: BuildNamespaceContext;
-  private readonly scopes = new BuildNamespaceSet('the build namespaces');
+  private readonly scopes: BuildNamespaceSet;
 
   public constructor(scope: Construct, id: string, props: WoodpeckerBuildNamespacesProps = {}) {
     super(scope, id);
@@ -160,7 +159,10 @@ export class WoodpeckerBuildNamespaces extends Construct {
       [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_LABEL]: name, [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_AGENT_NAMESPACE_LABEL]: namespace,
     };
     this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
-    this.context = {
+    this.scopes = new BuildNamespaceSet({
+      namespace, namespaces: 'the build namespaces', member: 'a build namespace',
+      home: 'the agents\' own namespace, so pipelines cannot reach their Secrets',
+    }, {
       name, labels, namespaceLabels: this.buildNamespaceLabels,
       // replaced per namespace: each namespace's agents have their own ServiceAccount
       serviceAccount: { name, namespace },
@@ -174,7 +176,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
       defaultRequest: { cpu: quantity('100m'), memory: quantity('128Mi') },
       max,
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
-    };
+    }, this);
     this.addBuildNamespace(this.buildNamespace);
   }
 
@@ -201,33 +203,28 @@ export class WoodpeckerBuildNamespaces extends Construct {
 
   /**
    * Let agents run pipelines in `namespace` too, with everything a build namespace gets (see the class), the
-   * egress declared for every build namespace included.
+   * egress declared for every build namespace included. Every check runs before anything is defined
+   * (`BuildNamespaceSet.add`), so a refusal changes nothing.
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
-    checkDnsLabel('namespace', namespace);
-    if (namespace === this.namespace) {
-      invalid('namespace', namespace, 'must differ from the agents\' own namespace, so pipelines cannot reach their Secrets');
-    }
-    if (this.scopes.has(namespace)) {
-      invalid('namespace', namespace, `must not already be a build namespace: ${this.buildNamespaces.join(', ')}`);
-    }
-    checkBuildNamespaceOptions(this.context, options);
-    const account = `${this.name}-${namespace}`;
-    serviceAccount(this, `ServiceAccount-${namespace}`, { name: account, namespace: this.namespace, labels: this.labels });
-    const scope = new BuildNamespace(this, namespace, { ...this.context, serviceAccount: { name: account, namespace: this.namespace } }, options);
-    // a pipeline's steps reach its services pod to pod (service.go:34-56): let the namespace's pods connect to its
-    // service pods, which the backend labels `service` (pod.go:140-142; pipelines cannot set pod labels while
-    // WOODPECKER_BACKEND_K8S_POD_LABELS_ALLOW_FROM_STEP is off, pod.go:115-134)
-    scope.allowEgress({ peers: [NetworkPeer.namespace(namespace)], ports: [] });
-    kube(this, `Services-${namespace}`, 'NetworkPolicy', {
-      metadata: { name: `${this.name}-services`, namespace, labels: this.labels },
-      spec: {
-        podSelector: { matchExpressions: [{ key: 'service', operator: 'Exists' }] },
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: {} }] }],
-      },
+    this.scopes.add(namespace, options, (context) => {
+      const account = `${this.name}-${namespace}`;
+      serviceAccount(this, `ServiceAccount-${namespace}`, { name: account, namespace: this.namespace, labels: this.labels });
+      const scope = new BuildNamespace(this, namespace, { ...context, serviceAccount: { name: account, namespace: this.namespace } }, options);
+      // a pipeline's steps reach its services pod to pod (service.go:34-56): let the namespace's pods connect to its
+      // service pods, which the backend labels `service` (pod.go:140-142; pipelines cannot set pod labels while
+      // WOODPECKER_BACKEND_K8S_POD_LABELS_ALLOW_FROM_STEP is off, pod.go:115-134)
+      scope.allowEgress({ peers: [NetworkPeer.namespace(namespace)], ports: [] });
+      kube(this, `Services-${namespace}`, 'NetworkPolicy', {
+        metadata: { name: `${this.name}-services`, namespace, labels: this.labels },
+        spec: {
+          podSelector: { matchExpressions: [{ key: 'service', operator: 'Exists' }] },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ podSelector: {} }] }],
+        },
+      });
+      return scope;
     });
-    this.scopes.add(namespace, scope);
   }
 
   /**

@@ -1,5 +1,7 @@
 import { createHash } from 'crypto';
+import { WOODPECKER_EVENTS } from '../ci/events';
 import { invalid } from '../core';
+import { MAX_STATEFUL_SET_NAME } from '../core/deployment';
 
 /** One agent of a route: it takes the pipelines of one repository for one Woodpecker event. */
 export interface RoutedPair {
@@ -18,13 +20,11 @@ export function pairKey(repo: string, event: string): string {
   return `${repo.toLowerCase()} ${event}`;
 }
 
-/** Short event names for object names, which allow no "_". */
-const SHORT_EVENTS: Record<string, string> = {
-  push: 'push', tag: 'tag', deployment: 'deploy', cron: 'cron', manual: 'manual', pull_request: 'pr',
-};
-const LONGEST_EVENT = Math.max(...Object.values(SHORT_EVENTS).map((e) => e.length));
-/** The longest StatefulSet name (`WoodpeckerAgent`). */
-const MAX_AGENT_NAME = 52;
+/** The short name of each Woodpecker event, for object names, which allow no "_" (`WOODPECKER_EVENTS`). */
+const SHORT_EVENTS: ReadonlyMap<string, string> = new Map(WOODPECKER_EVENTS.map((w) => [w.name, w.short]));
+const LONGEST_EVENT = Math.max(...WOODPECKER_EVENTS.map((w) => w.short.length));
+/** The longest agent name: a StatefulSet's (`WoodpeckerAgent`), with its upstream reason in lib/core/deployment.ts. */
+const MAX_AGENT_NAME = MAX_STATEFUL_SET_NAME;
 
 /**
  * The name of a route's agent: `<prefix>-<route>-<event>-<8 hex of the repository>`, readable in `kubectl get` and
@@ -37,5 +37,5 @@ export function routeAgentName(prefix: string, pair: RoutedPair): string {
       `"${prefix}-<name>-<event>-<hash>", StatefulSets of at most ${MAX_AGENT_NAME}`);
   }
   const hash = createHash('sha256').update(pair.repo.toLowerCase()).digest('hex').slice(0, 8);
-  return `${prefix}-${pair.route}-${SHORT_EVENTS[pair.event]}-${hash}`;
+  return `${prefix}-${pair.route}-${SHORT_EVENTS.get(pair.event)}-${hash}`;
 }

@@ -119,7 +119,12 @@ export interface WoodpeckerServerSettings {
   readonly admins?: string[];
   /**
    * Only members of these organisations may log in (`WOODPECKER_ORGS`), admins included
-   * (`server/api/login.go:138-163`).
+   * (`server/api/login.go:138-163`). Woodpecker compares each, ignoring case, with what the forge lists for the user
+   * (`server/services/permissions/orgs.go:24-47`): GitHub organisation logins, Gitea and Forgejo organisation names,
+   * Bitbucket workspace slugs. For GitLab it is the groups, subgroups included, in which the user is at least
+   * Developer, by their display name, never their path (`server/forge/gitlab/gitlab.go:190-210`): give the name
+   * GitLab shows for the group (for the subgroup at `acme/platform`, e.g. `Platform`); a path with "/" can never
+   * match and is refused. A name is not unique: any group of that name in which the user is Developer admits them.
    *
    * @default - no organisation filter
    */
@@ -161,6 +166,32 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions, Woodpeck
 
 const HTTP_PORT = 8000;
 const GRPC_PORT = 9000;
+
+/**
+ * A GitLab group's display name: a letter, digit, emoji or "_", then letters, digits, emoji, "_", ".", dashes, spaces
+ * and parentheses (gitlab-org/gitlab `lib/gitlab/regex.rb` `group_name_regex`, Ruby's `\p{Alnum}` written as letters,
+ * marks and decimal digits), at most 255 characters. No "/" and no ",", so a name is one item of `WOODPECKER_ORGS`.
+ */
+const GITLAB_GROUP_NAME = /^[\p{L}\p{M}\p{Nd}\u{00A9}-\u{1F9FF}_][\p{L}\p{M}\p{Nd}\p{Pd}\u{00A9}-\u{1F9FF}_(). ]*$/u;
+
+/**
+ * Check a `WOODPECKER_ORGS` entry for GitLab. Woodpecker v3.17.0 takes the user's groups from GitLab's group list
+ * (`server/forge/gitlab/gitlab.go:190-197`: GitLab's `GET /groups` with `all_available=false` and
+ * `min_access_level` Developer, which lists subgroups too, as `top_level_only` is not set) and
+ * compares each group's `Name` (:202-210), lower-cased, with the lower-cased entries (`permissions/orgs.go:24-47`):
+ * a path such as `acme/platform` never equals a name, which holds no "/". The entries are trimmed
+ * (`cmd/server/flags.go:157-164`), so a name must not end in a space either.
+ */
+function checkGitLabGroupName(prop: string, value: string): void {
+  if (typeof value === 'string' && value.includes('/')) {
+    invalid(prop, value, 'must be a GitLab group\'s name as GitLab shows it, not its path: Woodpecker compares the names of the groups ' +
+      'the user is at least Developer in, and a name holds no "/"');
+  }
+  if (typeof value !== 'string' || value.length > 255 || !GITLAB_GROUP_NAME.test(value) || value.endsWith(' ')) {
+    invalid(prop, value, 'must be a GitLab group\'s name: a letter, digit, emoji or "_", then letters, digits, emoji, "_", ".", ' +
+      'dashes, spaces and parentheses, not ending in a space; at most 255 characters');
+  }
+}
 
 /**
  * The Woodpecker CI server: one replica of the rootless image, state in PostgreSQL, every credential from a Secret.
@@ -228,7 +259,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     env.value('WOODPECKER_GRPC_ADDR', `:${GRPC_PORT}`);
     env.secret('WOODPECKER_AGENT_SECRET', this.agentSecret);
     env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated!.key('grpc-secret'));
-    const database = bindDatabase(this, env, { name, namespace, database: props.database, maxConnections: props.maxConnections });
+    const database = bindDatabase(env, { namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
     const forge = forgeName(props.gitProvider);
     if (props.admins !== undefined) {
@@ -236,7 +267,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       env.value('WOODPECKER_ADMIN', props.admins.join(','));
     }
     if (props.orgs !== undefined) {
-      checkUniqueList('orgs', props.orgs).forEach((o) => checkGitAccount('orgs', o, forge, 'organization'));
+      checkUniqueList('orgs', props.orgs).forEach((o) => (forge === 'gitlab' ? checkGitLabGroupName('orgs', o) : checkGitAccount('orgs', o, forge, 'organization')));
       env.value('WOODPECKER_ORGS', props.orgs.join(','));
     }
     if (props.open !== undefined && typeof props.open !== 'boolean') {

@@ -8,7 +8,7 @@ import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { woodpeckerEventsOf } from './events';
+import { woodpeckerEventsOf, woodpeckerNamesOf } from './events';
 import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
 import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
@@ -45,6 +45,30 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    * @default - the agents' defaults
    */
   readonly agent?: WoodpeckerAgentOptions;
+}
+
+/**
+ * Every setting of the server, which `WoodpeckerCiProps` takes and hands on as is (`passOn`). Typed by the settings'
+ * keys, so that a setting added to `WoodpeckerServerSettings` fails to compile here until it is listed, rather than
+ * be silently dropped.
+ */
+const SERVER_SETTINGS: Readonly<Record<keyof WoodpeckerServerSettings, true>> = {
+  host: true, protocol: true, gitProvider: true, database: true, namespace: true, admins: true, orgs: true, open: true,
+  repoOwners: true, exposure: true, ingress: true,
+};
+
+/** Every build namespace setting, which `WoodpeckerCiProps` takes and hands on as is (`passOn`); typed like `SERVER_SETTINGS`. */
+const BUILD_OPTIONS: Readonly<Record<keyof WoodpeckerBuildOptions, true>> = {
+  createBuildNamespaces: true, buildPodSecurity: true, buildEgress: true, buildCpuLimit: true, buildMemoryLimit: true,
+  buildMaxCpu: true, buildMaxMemory: true,
+};
+
+/**
+ * The props of `props` that `keys` lists, each one present even when undefined, so that it overrides a value spread
+ * before it as a prop written out by hand would.
+ */
+function passOn<T extends object, K extends keyof T>(props: T, keys: Readonly<Record<K, true>>): Pick<T, K> {
+  return Object.fromEntries((Object.keys(keys) as K[]).map((key) => [key, props[key]])) as Pick<T, K>;
 }
 
 /** A pipeline secret as the engine places it. */
@@ -172,17 +196,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   public constructor(scope: Construct, id: string, props: WoodpeckerCiProps) {
     super(scope, id);
-    this.server = new WoodpeckerServer(this, 'Server', {
-      ...props.server,
-      host: props.host, protocol: props.protocol, gitProvider: props.gitProvider, database: props.database, namespace: props.namespace,
-      admins: props.admins, orgs: props.orgs, open: props.open, repoOwners: props.repoOwners, exposure: props.exposure, ingress: props.ingress,
-    });
+    this.server = new WoodpeckerServer(this, 'Server', { ...props.server, ...passOn(props, SERVER_SETTINGS) });
     this.url = this.server.url;
     this.namespace = this.server.namespace;
     this.builds = new WoodpeckerBuildNamespaces(this, 'Builds', {
-      name: `${this.server.serviceName}-agent`, namespace: this.namespace, buildNamespace: props.buildNamespace,
-      createBuildNamespaces: props.createBuildNamespaces, buildPodSecurity: props.buildPodSecurity, buildEgress: props.buildEgress,
-      buildCpuLimit: props.buildCpuLimit, buildMemoryLimit: props.buildMemoryLimit, buildMaxCpu: props.buildMaxCpu, buildMaxMemory: props.buildMaxMemory,
+      ...passOn(props, BUILD_OPTIONS), name: `${this.server.serviceName}-agent`, namespace: this.namespace, buildNamespace: props.buildNamespace,
     });
     this.buildNamespace = this.builds.buildNamespace;
     (props.extraBuildNamespaces ?? []).forEach((ns) => this.builds.addBuildNamespace(checkDnsLabel('extraBuildNamespaces', ns)));
@@ -291,7 +309,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     });
     this.claims.addSecret(id, name);
     this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
-      woodpeckerEvents: [...new Set(asked.events.map(woodpeckerEventName))] });
+      woodpeckerEvents: woodpeckerNamesOf(asked.events) });
   }
 
   /**

@@ -3,7 +3,9 @@
 import { App } from 'cdk8s';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { checkCiEngine, oauthCallbackPath, oauthSecretName, woodpeckerAccess } from '../../apps/shared/ci-engine';
+import { digitalOceanCharts, providedCiSecrets } from '../../apps/digitalocean/charts';
+import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
+import { CI_ENGINES, checkCiEngine, ciEngineFacts, oauthCallbackPath, oauthSecretName, woodpeckerAccess } from '../../apps/shared/ci-engine';
 import { CiEngineKind, DroneCi, Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
@@ -25,11 +27,39 @@ describe('woodpeckerAccess', () => {
     expect(oauthCallbackPath(CiEngineKind.DRONE)).toBe('/login');
     expect(oauthCallbackPath(CiEngineKind.WOODPECKER)).toBe('/authorize');
     expect([CiEngineKind.DRONE, CiEngineKind.WOODPECKER].map(oauthSecretName)).toEqual(['drone-oauth', 'woodpecker-oauth']);
+    // the names the stacks print and connect with; an existing stack's database keeps its name
+    expect(CI_ENGINES.map((e) => [ciEngineFacts(e).title, ciEngineFacts(e).databaseName])).toEqual([['Drone', 'drone'], ['Woodpecker', 'woodpecker']]);
   });
 
   test('DOCKYARD_CI accepts the two engines and names the variable otherwise', () => {
     expect(checkCiEngine('DOCKYARD_CI', 'woodpecker')).toBe(CiEngineKind.WOODPECKER);
     expect(() => checkCiEngine('DOCKYARD_CI', 'Drone')).toThrow('invalid DOCKYARD_CI "Drone": must be one of drone, woodpecker');
+  });
+});
+
+describe.each(CI_ENGINES)('the DigitalOcean charts with %s', (engine) => {
+  const { title, databaseName: db } = ciEngineFacts(engine);
+  const app = new App();
+  const chart = digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, ciEngine: engine });
+  const objects = chart.toJson();
+
+  test('connect the server to the database named in ciEngineFacts, as the user of that name the program creates', () => {
+    const env = envOf(container(find(objects, 'Deployment', engine)));
+    const datasource = env[`${engine.toUpperCase()}_DATABASE_DATASOURCE`].value;
+    // a libpq keyword string or a URL, whichever the engine's construct writes: the user and database it names
+    const url = /^postgres(?:ql)?:\/\/([^:@/]+)(?::[^@]*)?@[^/]+\/([^?]+)/.exec(datasource);
+    const named = url ? { user: url[1], dbname: url[2] } : { user: /\buser=(\S+)/.exec(datasource)?.[1], dbname: /\bdbname=(\S+)/.exec(datasource)?.[1] };
+    expect(named).toEqual({ user: db, dbname: db });
+    const refs = Object.values(env).map((e: any) => e.valueFrom?.secretKeyRef?.name).filter(Boolean);
+    expect(refs).toContain(providedCiSecrets(engine).database.name);
+    expect(providedCiSecrets(engine).database.name).toBe(`${db}-database`);
+    const grants = find(objects, 'ConfigMap', 'database-grants').data['reconcile.sh'];
+    expect(grants).toContain(`-- database ${db}, role ${db}\n`);
+  });
+
+  test('name the database\'s constructs after the engine\'s title, as before', () => {
+    expect(chart.node.tryFindChild(`${title}Database`)).toBeDefined();
+    expect(chart.node.tryFindChild(`${title}DatabaseSecret`)).toBeDefined();
   });
 });
 

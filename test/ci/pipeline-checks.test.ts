@@ -1,9 +1,11 @@
 // Every way a typed pipeline can disagree with what the platform grants, or with itself, fails with one exact line
 // that names the pipeline, the step and what is wrong.
 import { Chart } from 'cdk8s';
+import fc from 'fast-check';
 import {
   CiEngineKind, ImageRelocation, Images, ImageTag, OutputFile, Pipeline, PipelineEvent, RepositoryPipelines, SecretRef, Step,
 } from '../../lib';
+import { COMMIT_SHA_VARIABLE } from '../../lib/ci/pipeline/image-builder';
 import { demoPipelines, DEPLOYER, FakeEngine, IMAGES, platform, REPO } from './pipeline-fixtures';
 
 const { DRONE, WOODPECKER } = CiEngineKind;
@@ -168,6 +170,8 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
     const { chart, engine } = platform(WOODPECKER);
     new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO }).render();
   }, 'invalid pipelines []: must hold at least one pipeline of acme/demo: add them with addPipeline'],
+  // CI_COMMIT_SHA: drone/runner-go v1.12.0 environ/environ.go:167 and woodpecker v3.17.0
+  // pipeline/frontend/metadata/environment.go:95; the names both engines set are tested below (ENGINE_STEP_ENV)
   ['an env name the engines reserve', () => Step.run('test', { image: IMAGES.go, commands: ['true'], env: { CI_COMMIT_SHA: 'x' } }),
     'invalid env "CI_COMMIT_SHA": must not start with CI_: both engines set such variables in every step'],
   ['a variable both plain and secret', () => Step.run('test', {
@@ -183,6 +187,7 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['a tag that is not an ImageTag (from JavaScript)', () => Step.buildImage('publish', {
     repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: ['latest' as any],
   }), 'invalid tags "latest": must be an ImageTag: ImageTag.of("v1") or ImageTag.commitSha()'],
+  // the tag grammar is distribution/reference's TagRegexp, tested below (DISTRIBUTION_TAG)
   ['a bad tag', () => ImageTag.of('-latest'), 'invalid tag "-latest": must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"'],
   ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."'],
 ];
@@ -196,5 +201,86 @@ describe('pipelines refuse bad input when built, with one exact line', () => {
       message = (e as Error).message;
     }
     expect(message).toBe(error);
+  });
+});
+
+/**
+ * Variables the engines set in a commands step, transcribed (a sample of each source's names, every prefix present):
+ * - Drone: drone/runner-go v1.12.0 environ/environ.go `System` :25-34, `Repo` :38-63, `Stage` :67-95, `Step` :99-104,
+ *   `Build` :125-197 (CI_COMMIT_SHA :167, DRONE_COMMIT_SHA :131, DRONE_TAG :192), merged into every step by
+ *   drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:293-302,408-410;
+ * - Woodpecker: v3.17.0 pipeline/frontend/metadata/environment.go `Environ` :36-173 (CI_COMMIT_SHA :95), copied into
+ *   every step by pipeline/frontend/yaml/compiler/option.go:78 and convert.go:89-93 (CI_WORKSPACE), plus
+ *   pipeline/runtime/step.go:99-107. Its DRONE_* names (metadata/drone_compatibility.go:19-72) are set only in plugin
+ *   steps (runtime/step.go:94-97), never in the commands steps Dockyard renders.
+ */
+const ENGINE_STEP_ENV: Record<CiEngineKind, readonly string[]> = {
+  [DRONE]: [
+    'DRONE_SYSTEM_HOST', 'DRONE_REPO', 'DRONE_REPO_OWNER', 'DRONE_STAGE_NAME', 'DRONE_STEP_NAME', 'DRONE_BRANCH', 'DRONE_COMMIT',
+    'DRONE_COMMIT_SHA', 'DRONE_COMMIT_AFTER', 'DRONE_BUILD_NUMBER', 'DRONE_BUILD_EVENT', 'DRONE_TAG', 'DRONE_PULL_REQUEST',
+    'CI_REPO', 'CI_REPO_NAME', 'CI_BUILD_NUMBER', 'CI_BUILD_EVENT', 'CI_COMMIT_SHA', 'CI_COMMIT_REF', 'CI_COMMIT_BRANCH',
+  ],
+  [WOODPECKER]: [
+    'CI_SYSTEM_NAME', 'CI_FORGE_TYPE', 'CI_REPO', 'CI_REPO_OWNER', 'CI_PIPELINE_NUMBER', 'CI_PIPELINE_EVENT', 'CI_WORKFLOW_NAME',
+    'CI_STEP_NAME', 'CI_COMMIT_SHA', 'CI_COMMIT_REF', 'CI_COMMIT_BRANCH', 'CI_COMMIT_TAG', 'CI_PREV_COMMIT_SHA', 'CI_WORKSPACE',
+    'CI_PIPELINE_STATUS', 'CI_STEP_STARTED',
+  ],
+};
+
+describe('step variables the engines set', () => {
+  test.each([DRONE, WOODPECKER])('%s: a step may not set any of them, in any case', (kind) => {
+    for (const name of ENGINE_STEP_ENV[kind]) {
+      for (const spelled of [name, name.toLowerCase()]) {
+        expect(() => Step.run('test', { image: IMAGES.go, commands: ['true'], env: { [spelled]: 'x' } }))
+          .toThrow(new RegExp(`^invalid env "${spelled}": must not start with (CI|DRONE)_: `));
+      }
+    }
+  });
+
+  test('the bare CI and DRONE, which the engines set too, are refused; a name that only begins with them is not', () => {
+    const env = (name: string) => () => Step.run('test', { image: IMAGES.go, commands: ['true'], env: { [name]: 'x' } });
+    // runner-go v1.12.0 environ/environ.go:27-28 sets CI and DRONE; woodpecker v3.17.0 metadata/environment.go:40 sets CI
+    expect(env('CI')).toThrow(/^invalid env "CI": must not be CI: both engines set it in every step$/);
+    expect(env('drone')).toThrow(/^invalid env "drone": must not be DRONE: Drone sets it in every step$/);
+    // DRONE_* only Drone sets in a commands step (Woodpecker in plugin steps only: pipeline/runtime/step.go:94-97)
+    expect(env('DRONE_TAG')).toThrow(/^invalid env "DRONE_TAG": must not start with DRONE_: Drone sets such variables in every step$/);
+    expect(env('CIRCLE')).not.toThrow();
+    expect(env('DRONES')).not.toThrow();
+  });
+
+  test('the image build reads the commit from the one name both engines set in a commands step', () => {
+    const both = ENGINE_STEP_ENV[DRONE].filter((n) => ENGINE_STEP_ENV[WOODPECKER].includes(n) && n.includes('COMMIT_SHA'));
+    expect(both).toEqual([COMMIT_SHA_VARIABLE]);
+    // Woodpecker's DRONE_COMMIT_SHA exists only in plugin steps: a build reading it would tag with an empty string
+    expect(ENGINE_STEP_ENV[WOODPECKER]).not.toContain('DRONE_COMMIT_SHA');
+  });
+});
+
+/**
+ * distribution/reference's tag grammar, transcribed: `TagRegexp = match(`[\w][\w.-]{0,127}`)`, goharbor/distribution
+ * v2.7.1 reference/regexp.go:37 (grammar comment reference/reference.go:15), anchored as `anchoredTagRegexp` uses it.
+ */
+const DISTRIBUTION_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+describe('ImageTag.of', () => {
+  const accepts = (tag: string) => {
+    try {
+      ImageTag.of(tag);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test('accepts exactly the tags distribution/reference accepts, at the edges', () => {
+    for (const tag of ['latest', '_x', '1', 'v1.2.3-rc.1_a', 'a'.repeat(128), 'a'.repeat(129), '-latest', '.x', 'a+b', 'a:b', 'a/b', '', 'é']) {
+      expect([tag, accepts(tag)]).toEqual([tag, DISTRIBUTION_TAG.test(tag)]);
+    }
+  });
+
+  test('the same on arbitrary strings', () => {
+    fc.assert(fc.property(fc.stringMatching(/^[\w.+:/é-]{0,130}$/), (tag) => {
+      expect(accepts(tag)).toBe(DISTRIBUTION_TAG.test(tag));
+    }), { numRuns: 300 });
   });
 });

@@ -1,6 +1,9 @@
 // What a step runs is exactly what was written, through both sinks: the engine's substitution of the whole file
-// (drone/envsubst v1.0.3, ported below) and the step's POSIX shell (/bin/sh here: dash; busybox ash in Kaniko's
-// debug image, which reads single quotes the same way, POSIX.1-2017 XCU 2.2.2).
+// (drone/envsubst v1.0.3, ported below; Woodpecker v3.17.0 uses the same, pipeline/frontend/metadata/substitution.go:21-25)
+// and the step's POSIX shell: both engines run commands with /bin/sh (Woodpecker pipeline/backend/common/script.go:31,
+// drone-runner-kube v1.0.0-rc.5 engine/compiler/script.go:53). Here that is dash; in Kaniko's -debug image it is
+// busybox ash (osscontainertools/kaniko v1.28.3 deploy/Dockerfile:61 busybox:musl, :156-161 /bin/sh -> /busybox/sh),
+// which reads single quotes the same way (POSIX.1-2017 XCU 2.2.2).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -161,6 +164,17 @@ describe('through the engine\'s substitution', () => {
   });
 });
 
+/**
+ * The commit variables each engine gives a commands step, transcribed: Drone sets CI_COMMIT_SHA, DRONE_COMMIT and
+ * DRONE_COMMIT_SHA (drone/runner-go v1.12.0 environ/environ.go:167,130-131, in every step through drone-runner-kube
+ * v1.0.0-rc.5 engine/compiler/compiler.go:293-302,408-410); Woodpecker v3.17.0 sets CI_COMMIT_SHA
+ * (pipeline/frontend/metadata/environment.go:95, every step through yaml/compiler/convert.go:89-91) and its DRONE_*
+ * copies only in plugin steps (pipeline/runtime/step.go:94-97), which an image build is not.
+ */
+function commitEnv(kind: CiEngineKind, sha: string): Record<string, string> {
+  return kind === CiEngineKind.DRONE ? { CI_COMMIT_SHA: sha, DRONE_COMMIT: sha, DRONE_COMMIT_SHA: sha } : { CI_COMMIT_SHA: sha };
+}
+
 describe('an image build, end to end', () => {
   const sha = '0123456789abcdef0123456789abcdef01234567';
   const tag = fc.stringMatching(/^[\w][\w.-]{0,20}$/);
@@ -172,13 +186,15 @@ describe('an image build, end to end', () => {
         repository: 'harbor.example.com/apps/demo', context, dockerfile, tags: [...fixed.map((t) => ImageTag.of(t)), ImageTag.commitSha(digits)],
         dockerConfig: SecretRef.of('harbor-push', 'docker_config'),
       });
-      const [doc] = asEngineReads(kind, [new Pipeline({ name: 'p', events: [PipelineEvent.PUSH], steps: [step] })], { CI_COMMIT_SHA: 'from-the-engine' })
+      const [doc] = asEngineReads(kind, [new Pipeline({ name: 'p', events: [PipelineEvent.PUSH], steps: [step] })], commitEnv(kind, 'from-the-engine'))
         .filter((d) => d.steps);
       const executor = doc.steps[0].commands[2] as string;
+      // the -debug image's executor (deploy/Dockerfile:122, its ENTRYPOINT :124)
       expect(executor.startsWith("'/kaniko/executor' ")).toBe(true);
-      // the executor's arguments as the shell passes them, with printf standing in for the executor
+      // the executor's arguments as the shell passes them, with printf standing in for the executor, in the
+      // environment the engine gives the step: the commit must come from a variable both engines set
       const out = execFileSync('/bin/sh', ['-c', executor.replace(/^'\/kaniko\/executor'/, "printf '%s\\0'")],
-        { env: { PATH: process.env.PATH, CI_COMMIT_SHA: sha }, encoding: 'utf8' });
+        { env: { PATH: process.env.PATH, ...commitEnv(kind, sha) }, encoding: 'utf8' });
       expect(out.split('\0').slice(0, -1)).toEqual([
         `--context=${context}`, `--dockerfile=${dockerfile}`,
         ...fixed.map((t) => `--destination=harbor.example.com/apps/demo:${t}`), `--destination=harbor.example.com/apps/demo:${sha.slice(0, digits)}`,
@@ -193,16 +209,22 @@ describe('an image build, end to end', () => {
     try {
       const file = path.join(dir, 'config.json');
       const config = '{"auths":{"harbor.example.com":{"auth":"YTpi\\\\n$x\'"}}}\n';
-      const write = (doc.steps[0].commands[1] as string).replace(shellQuote('/kaniko/.docker/config.json'), shellQuote(file));
+      // where Kaniko reads registry logins: $DOCKER_CONFIG/config.json (docker/cli config.Load, as kaniko's own
+      // cmd/executor/cmd/login.go:76 calls it; README.md:680), with DOCKER_CONFIG=/kaniko/.docker/ set by the image
+      // (osscontainertools/kaniko v1.28.3 deploy/Dockerfile:84, inherited by the -debug stage :150)
+      const kanikoConfig = path.posix.join('/kaniko/.docker/', 'config.json');
+      const commands = doc.steps[0].commands as string[];
+      expect(commands[0]).toBe(`mkdir -p ${shellQuote(path.posix.dirname(kanikoConfig))}`);
+      expect(commands[1].endsWith(` > ${shellQuote(kanikoConfig)}`)).toBe(true);
+      const write = commands[1].replace(shellQuote(kanikoConfig), shellQuote(file));
       execFileSync('/bin/sh', ['-c', write], { env: { PATH: process.env.PATH, DOCKER_CONFIG_JSON: config } });
       expect(fs.readFileSync(file, 'utf8')).toBe(config);
-      expect(doc.steps[0].commands[0]).toBe("mkdir -p '/kaniko/.docker'");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('the commit tag needs no bash: POSIX sh gives the first digits', () => {
-    expect(throughShell([ImageTag.commitSha(9)._destinationWord('r.example.com/a')], { CI_COMMIT_SHA: sha })).toEqual([`--destination=r.example.com/a:${sha.slice(0, 9)}`]);
+  test.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('%s: the commit tag needs no bash: POSIX sh gives the first digits', (kind) => {
+    expect(throughShell([ImageTag.commitSha(9)._destinationWord('r.example.com/a')], commitEnv(kind, sha))).toEqual([`--destination=r.example.com/a:${sha.slice(0, 9)}`]);
   });
 });

@@ -8,6 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import {
   CiEngineKind, ImageBuilder, ImageRelocation, Images, ImageTag, OutputFile, Pipeline, PipelineEvent, RepositoryPipelines, SecretRef, Step,
 } from '../../lib';
+import { shellQuote } from '../../lib/ci/pipeline/shell';
 import { demoPipelines, DEPLOYER, IMAGES, platform, REPO } from './pipeline-fixtures';
 
 const { DRONE, WOODPECKER } = CiEngineKind;
@@ -52,7 +53,8 @@ describe('Drone', () => {
         {
           name: 'publish', image: ImageBuilder.KANIKO_IMAGE.reference,
           environment: { DOCKER_CONFIG_JSON: { from_secret: 'harbor_push_docker_config' } },
-          // as written in the file: "$$" is the engine's escape for "$" (pipeline-quoting.test.ts runs it through)
+          // as written in the file: "$$" is the engine's escape for "$" (pipeline-quoting.test.ts runs it through).
+          // Kaniko's paths and CI_COMMIT_SHA are upstream's: see 'the Kaniko step runs what the -debug image holds'
           commands: [
             'mkdir -p \'/kaniko/.docker\'',
             'printf \'%s\' "$$DOCKER_CONFIG_JSON" > \'/kaniko/.docker/config.json\'',
@@ -129,6 +131,8 @@ describe('Woodpecker', () => {
         },
         {
           name: 'publish', image: ImageBuilder.KANIKO_IMAGE.reference,
+          // CI_COMMIT_SHA: woodpecker v3.17.0 pipeline/frontend/metadata/environment.go:95, in every step
+          // (yaml/compiler/convert.go:89-91); Kaniko's paths: see 'the Kaniko step runs what the -debug image holds'
           commands: [
             'mkdir -p \'/kaniko/.docker\'',
             'printf \'%s\' "$$DOCKER_CONFIG_JSON" > \'/kaniko/.docker/config.json\'',
@@ -261,6 +265,28 @@ describe('image builds', () => {
     expect(step.secrets).toEqual({ DOCKER_CONFIG_JSON: SecretRef.of('harbor-push', 'docker_config') });
     expect(step.commands[2]).toBe("'/kaniko/executor' '--context=app dir' '--dockerfile=it'\\''s/Dockerfile' " +
       "'--destination=harbor.example.com/apps/demo:latest' '--destination=harbor.example.com/apps/demo:'\"$(printf '%.12s' \"$CI_COMMIT_SHA\")\"");
+  });
+
+  /**
+   * What the default builder's image holds, transcribed from osscontainertools/kaniko v1.28.3: the executor at
+   * /kaniko/executor (deploy/Dockerfile:122, the ENTRYPOINT :124) and DOCKER_CONFIG=/kaniko/.docker/ (:84), both in
+   * the kaniko-debug stage, which builds on them (:150) and adds busybox with /bin/sh -> /busybox/sh (:156-161), the
+   * shell both engines run commands with (woodpecker v3.17.0 pipeline/backend/common/script.go:31, drone-runner-kube
+   * v1.0.0-rc.5 engine/compiler/script.go:53). The release workflow tags that stage `v<version>-debug`
+   * (.github/workflows/images.yaml:54-58, :201-203; :226-227 for the Docker Hub copy, `<DOCKERHUB_ORG>/kaniko`, :15).
+   */
+  const KANIKO_DEBUG = { executor: '/kaniko/executor', dockerConfig: '/kaniko/.docker/', tag: /^v\d+\.\d+\.\d+-debug$/ };
+
+  test('the Kaniko step runs what the -debug image holds: its executor, its shell, the config where DOCKER_CONFIG points', () => {
+    const step = Step.buildImage('publish', { repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config') });
+    expect(step.image).toBe(ImageBuilder.KANIKO_IMAGE);
+    expect(ImageBuilder.KANIKO_IMAGE.reference).toMatch(/^docker\.io\/martizih\/kaniko:/);
+    expect(ImageBuilder.KANIKO_IMAGE.tag).toMatch(KANIKO_DEBUG.tag);
+    // docker/cli's config.Load reads <DOCKER_CONFIG>/config.json (kaniko cmd/executor/cmd/login.go:76, README.md:680)
+    const config = path.posix.join(KANIKO_DEBUG.dockerConfig, 'config.json');
+    expect(step.commands[0]).toBe(`mkdir -p ${shellQuote(path.posix.dirname(config))}`);
+    expect(step.commands[1]).toBe(`printf '%s' "$DOCKER_CONFIG_JSON" > ${shellQuote(config)}`);
+    expect(step.commands[2].startsWith(`${shellQuote(KANIKO_DEBUG.executor)} `)).toBe(true);
   });
 
   test('a deploy step keeps its identity only as its names', () => {

@@ -250,26 +250,26 @@ describe('Drone', () => {
     const clientSecret = Secret.fromSecretName(chart, 'OAuth2', 'drone-oauth').key('client-secret');
     const gitProvider = GitProvider.github({ clientId: 'abc123', clientSecret });
     // GitProvider's validation rejects such an ID; the sink must hold on its own, so bypass it
-    Object.assign(gitProvider, { app: { clientId: '$(DRONE_DATABASE_PASSWORD)', clientSecret } });
+    Object.assign(gitProvider, { app: { clientId: '$(PGPASSWORD)', clientSecret } });
     droneServer(chart, { gitProvider });
     const c = container(find(synth(chart), 'Deployment', 'drone'));
-    expect(envOf(c).DRONE_GITHUB_CLIENT_ID.value).toBe('$$(DRONE_DATABASE_PASSWORD)');
-    expect(kubeletEnv(c.env).get('DRONE_GITHUB_CLIENT_ID')).toBe('$(DRONE_DATABASE_PASSWORD)');
+    expect(envOf(c).DRONE_GITHUB_CLIENT_ID.value).toBe('$$(PGPASSWORD)');
+    expect(kubeletEnv(c.env).get('DRONE_GITHUB_CLIENT_ID')).toBe('$(PGPASSWORD)');
   });
 
-  test('the DSN refers to the password variable while a host or sslmode with $ stays literal', () => {
+  test('the datasource holds no variable reference, and a $ in a database setting stays literal', () => {
     const chart = testChart('ci');
     const creds = Secret.fromSecretName(chart, 'Db', 'db');
-    // bypasses ExternalPostgres' validation: the escaping must hold whatever a database reports
+    // bypasses ExternalPostgres' validation: the escaping must hold whatever a database reports; the password is in
+    // PGPASSWORD, and the URL percent-encodes the `$` of the database name and sslmode (lib/postgres/datasource.ts)
     const database: IPostgresDatabase = {
-      host: 'db$(DRONE_DATABASE_PASSWORD).example.com', port: 5432, databaseName: 'drone', user: 'drone',
+      host: 'db.example.com', port: 5432, databaseName: 'drone$(PGPASSWORD)', user: 'drone',
       password: creds.key('password'), sslMode: 'require$' as SslMode, grantConnect: () => undefined,
     };
     droneServer(chart, { database });
     const c = container(find(synth(chart), 'Deployment', 'drone'));
-    expect(envOf(c).DRONE_DATABASE_DATASOURCE.value).toBe('host=db$$(DRONE_DATABASE_PASSWORD).example.com port=5432 dbname=drone ' +
-      'user=drone password=\'$(DRONE_DATABASE_PASSWORD)\' sslmode=require$$');
-    expect(kubeletEnv(c.env).get('DRONE_DATABASE_DATASOURCE')).toBe('host=db$(DRONE_DATABASE_PASSWORD).example.com port=5432 ' +
-      'dbname=drone user=drone password=\'pa$$word\' sslmode=require$');
+    const url = 'postgres://drone@db.example.com:5432/drone%24(PGPASSWORD)?sslmode=require%24';
+    expect(envOf(c).DRONE_DATABASE_DATASOURCE.value).toBe(url);
+    expect(kubeletEnv(c.env).get('DRONE_DATABASE_DATASOURCE')).toBe(url);
   });
 });

@@ -2,9 +2,9 @@
 // record kept as they are made (lib/core/instances.ts), not by walking the tree: they must give what walking the
 // tree gives, `scope.node.findAll()` filtered by kind, in its order, whatever order the constructs were made in.
 import { App, Chart } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct, IConstruct, Node } from 'constructs';
 import { OutputFile, Secret, SecretFile, SecretValue } from '../../lib';
-import { generatedSecretNamed } from '../../lib/core/secret';
+import { generatedSecretNamed } from '../../lib/core/checksum';
 
 const walked = <T extends IConstruct>(scope: IConstruct, kind: abstract new (...args: any[]) => T): T[] => scope.node.findAll().filter((c): c is T => c instanceof kind);
 
@@ -74,5 +74,28 @@ describe('constructs found from the record kept as they are made', () => {
     expect(generatedSecretNamed(chart, 'db', 'apps')).toBe(s3);
     expect(find('apps', 'db')).toBe(s3);
     expect(s1.namespace).toBe('apps');
+  });
+
+  test('a Secret is found by name in one lookup, among many, without walking the tree', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c', { namespace: 'apps' });
+    // more than instancesIn's few, made against tree order (scopes s0..s39, their Secrets from s39 down), one name twice
+    const scopes = [...Array(40).keys()].map((i) => new Construct(chart, `s${i}`));
+    const secrets = [...scopes].reverse().map((scope, j) => new Secret(scope, 'S', { name: `db${(39 - j) % 39}`, values: { p: SecretValue.alphanumeric(16) } }));
+    const findAll = jest.spyOn(Node.prototype, 'findAll');
+    try {
+      expect(generatedSecretNamed(chart, 'db7', 'apps')).toBe(secrets.find((s) => s.node.scope!.node.id === 's7'));
+      // db0 is s39's and s0's: s0 comes first in the tree, though its Secret was made last
+      expect(generatedSecretNamed(chart, 'db0', 'apps')).toBe(secrets.find((s) => s.node.scope!.node.id === 's0'));
+      expect(generatedSecretNamed(chart, 'db7', 'other')).toBeUndefined();
+      expect(generatedSecretNamed(chart, 'none', 'apps')).toBeUndefined();
+      expect(findAll).not.toHaveBeenCalled();
+    } finally {
+      findAll.mockRestore();
+    }
+    // the same answers as the walk, for every name
+    for (let i = 0; i < 40; i++) {
+      expect(generatedSecretNamed(app, `db${i}`, 'apps')).toBe(Secret.allIn(app).find((s) => s.secretName === `db${i}`));
+    }
   });
 });

@@ -1,5 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import {
-  DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, Secret, ServerProtocol, SslMode,
+  CHECKSUM_ANNOTATION, DockyardChart, DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, IPostgresDatabase, LocalSecretStore,
+  NetworkPeer, Secret, ServerProtocol, SslMode, synthesize,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
@@ -48,20 +54,55 @@ describe('DroneServer', () => {
     expect(env.DRONE_COOKIE_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'drone-credentials', key: 'cookie-secret' });
     expect(env.DRONE_DATABASE_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'drone-credentials', key: 'database-secret' });
     expect(env.DRONE_GITHUB_CLIENT_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'drone-oauth', key: 'client-secret' });
-    expect(env.DRONE_DATABASE_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
+    expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-drone', key: 'password' });
     const generated = Secret.allIn(chart).find((s) => s.secretName === 'drone-credentials')!;
     expect(Object.entries(generated.values).map(([k, v]) => `${k}:${v.length}`)).toEqual(['rpc-secret:32', 'cookie-secret:32', 'database-secret:32']);
   });
 
-  test('assembles the DSN from the database with the password expanded from a secret variable', () => {
+  test('the datasource is a postgres:// URL without the password, which Drone reads from PGPASSWORD', () => {
+    // Drone 2.28.2 opens DRONE_DATABASE_DATASOURCE with lib/pq v1.1.0 (harness v2.28.2 store/shared/db/conn.go:22-23,
+    // go.mod:44), which reads PGPASSWORD below the DSN's settings (lib/pq v1.1.0 conn.go:1828, connector.go:56-69) but
+    // loses a password with white space other than " " from a URL (url.go:43-47, conn.go:453-465): see
+    // test/postgres/datasource.test.ts, which runs the URL through a port of that lib/pq
     const chart = testChart('ci');
     droneServer(chart);
     const c = container(find(synth(chart), 'Deployment', 'drone'));
-    const names = c.env.map((e: any) => e.name);
-    expect(names.indexOf('DRONE_DATABASE_PASSWORD')).toBeLessThan(names.indexOf('DRONE_DATABASE_DATASOURCE'));
-    expect(envOf(c).DRONE_DATABASE_DATASOURCE.value)
-      .toBe('host=postgres.ci.svc port=5432 dbname=drone user=drone password=\'$(DRONE_DATABASE_PASSWORD)\' sslmode=disable');
-    expect(envOf(c).DRONE_DATABASE_DRIVER.value).toBe('postgres');
+    const env = envOf(c);
+    expect(env.DRONE_DATABASE_DRIVER.value).toBe('postgres');
+    expect(env.DRONE_DATABASE_DATASOURCE).toEqual({
+      name: 'DRONE_DATABASE_DATASOURCE', value: 'postgres://drone@postgres.ci.svc:5432/drone?sslmode=disable',
+    });
+    expect(env.PGPASSWORD).toEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-drone', key: 'password' } } });
+    // no credential is a literal, none is spliced into another value by $(NAME), and PGPASSWORD is the only PG*
+    // variable: lib/pq v1.1.0 panics on some others (conn.go:1807-1809)
+    for (const e of c.env) {
+      expect({ name: e.name, reference: /\$\(/.test(e.value ?? '') }).toEqual({ name: e.name, reference: false });
+      if (/SECRET|PASSWORD|TOKEN/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
+    }
+    expect(c.env.map((e: any) => e.name).filter((n: string) => n.startsWith('PG'))).toEqual(['PGPASSWORD']);
+    expect(env.DRONE_DATABASE_PASSWORD).toBeUndefined();
+    // the URL holds no credential, so no Secret holds it
+    expect(Secret.allIn(chart).map((s) => s.secretName)).not.toContain('drone-database');
+  });
+
+  test('rolls the server when a generated database password changes: the pod reads it from the Secret', () => {
+    // the inputs checksum covers every secretKeyRef of the pod (lib/core/checksum.ts, test/core/checksum.test.ts),
+    // with a digest of a generated value; of an existing Secret only the name, so its rotation needs a restart
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-drone-db-'));
+    try {
+      const checksum = (rotate: string[] = []) => {
+        const app = new App({ outdir: path.join(dir, 'dist') });
+        droneServer(new DockyardChart(app, 'test', { namespace: 'ci' }));
+        synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }));
+        const objects = parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'test.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+        return find(objects, 'Deployment', 'drone').spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+      };
+      const before = checksum();
+      expect(checksum()).toBe(before);
+      expect(checksum(['ci/postgres-drone/password'])).not.toBe(before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('uses an external database with TLS, a CA bundle and a connection limit', () => {
@@ -74,12 +115,24 @@ describe('DroneServer', () => {
     droneServer(chart, { database });
     const deploy = find(synth(chart), 'Deployment', 'drone');
     const env = envOf(container(deploy));
-    expect(env.DRONE_DATABASE_DATASOURCE.value).toBe('host=db.example.com port=25060 dbname=drone user=drone ' +
-      'password=\'$(DRONE_DATABASE_PASSWORD)\' sslmode=verify-full sslrootcert=/etc/drone/database-ca/ca.crt');
+    expect(env.DRONE_DATABASE_DATASOURCE.value)
+      .toBe('postgres://drone@db.example.com:25060/drone?sslmode=verify-full&sslrootcert=%2Fetc%2Fdrone%2Fdatabase-ca%2Fca.crt');
+    expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'managed-db', key: 'password' });
     expect(env.DRONE_DATABASE_MAX_CONNECTIONS.value).toBe('10');
+    expect(container(deploy).volumeMounts).toContainEqual({ name: 'database-ca', mountPath: '/etc/drone/database-ca', readOnly: true });
     expect(deploy.spec.template.spec.volumes).toContainEqual({
       name: 'database-ca', secret: { secretName: 'managed-db', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
     });
+  });
+
+  test('refuses, in one line, a database host that a URL cannot carry', () => {
+    // IPostgresDatabase may come from anywhere; ExternalPostgres checks the host itself
+    const chart = testChart('ci');
+    const database: IPostgresDatabase = {
+      host: 'db$(PGPASSWORD).example.com', port: 5432, databaseName: 'drone', user: 'drone',
+      password: Secret.fromSecretName(chart, 'Db', 'db').key('password'), sslMode: SslMode.REQUIRE, grantConnect: () => undefined,
+    };
+    expect(() => droneServer(chart, { database })).toThrow(/^invalid database\.host "db\$\(PGPASSWORD\)\.example\.com": must be a lower-case DNS host name/);
   });
 
   test('wires each git provider', () => {

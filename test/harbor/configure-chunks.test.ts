@@ -129,6 +129,22 @@ describe('chunks', () => {
     expect(states.filter((s) => s.projects.length === 0).length).toBeGreaterThan(0);
   });
 
+  test('a split that deep makes long chunk indexes: a Harbor name that leaves their Jobs no room is refused, naming it', () => {
+    // robots split below their project's 41 key bits, so their chunks' indexes take 11 hex digits and more; a Job's
+    // name is a label value of its pods (kubernetes pkg/registry/batch/job/strategy.go generateSelector): at most 63
+    const build = (name: string) => {
+      const chart = testChart('harbor');
+      const harbor = inClusterHarbor(chart, { name });
+      harbor.addProject('shared');
+      for (let i = 0; i < 250; i++) harbor.addRobot(`bot-${i}`, { permissions: [RobotPermission.pull('shared')] });
+      return synth(chart).filter((o) => o.kind === 'Job').map((o) => o.metadata.name as string);
+    };
+    const jobs = build('harbor');
+    expect(Math.max(...jobs.map((n) => n.length))).toBeLessThanOrEqual(63);
+    expect(Math.max(...jobs.map((n) => n.length))).toBeGreaterThan('harbor-configure-ffff-12345678'.length);
+    expect(() => build('h'.repeat(39))).toThrow(/invalid name "h{39}": is too long for the configure Job of chunk h{39}-configure-[0-9a-f]+: a Job's name labels its pods, so is at most 63 characters; a project with this many robots needs a Harbor name of at most \d+/);
+  });
+
   test('same declarations, byte-identical output', () => {
     const a = synth(platform(teamNames(300)).chart);
     const b = synth(platform(teamNames(300)).chart);

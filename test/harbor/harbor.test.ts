@@ -471,6 +471,26 @@ describe('Harbor validation', () => {
     expect(make({ name: 'Harbor' })).toThrow(/invalid name "Harbor"/);
   });
 
+  test('a name too long for the names derived from it is refused under name, up front', () => {
+    // the longest is a configure Job's, "<name>-configure-<chunk index, up to 4 hex>-<8 hex>", which the API server
+    // copies into its pods' job-name label (kubernetes pkg/registry/batch/job/strategy.go generateSelector): at most 63
+    const make = (props: object) => () => inClusterHarbor(testChart('harbor'), props);
+    expect(make({ name: 'h'.repeat(39) })).not.toThrow();
+    expect(make({ name: 'h'.repeat(40) })).toThrow(`invalid name "${'h'.repeat(40)}": must be at most 39 characters: it prefixes ` +
+      'every object\'s name, the longest a configure Job\'s, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most 63');
+  });
+
+  test('with the longest name, every configure Job\'s name fits a label value, however many chunks the projects take', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart, { name: 'h'.repeat(39) });
+    // enough projects for several chunks (CHUNK_MAX_PROJECTS each)
+    for (let i = 0; i < 400; i++) harbor.addProject(`p${i}`);
+    const jobs = synth(chart).filter((o) => o.kind === 'Job').map((o) => o.metadata.name as string);
+    expect(jobs.length).toBeGreaterThan(4);
+    expect(jobs.some((n) => /-configure-[0-9a-f]+-[0-9a-f]{8}$/.test(n))).toBe(true);
+    for (const name of jobs) expect(name.length).toBeLessThanOrEqual(63);
+  });
+
   test('allows http only when TLS is explicitly off', () => {
     const harbor = inClusterHarbor(testChart('harbor'), { externalUrl: 'http://harbor.local:8080', tls: false });
     expect(harbor.url).toBe('http://harbor.local:8080');

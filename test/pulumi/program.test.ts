@@ -69,6 +69,17 @@ describe('the DigitalOcean program', () => {
     expect(secrets().filter((s) => !s.secretInputs).map((s) => s.inputs.metadata.name)).toEqual([]);
   });
 
+  test('defines the push login harbor-push, which the secrets extension reads, and its robot', () => {
+    // drone/drone-kubernetes-secrets plugin/plugin.go:46 (master e0cacbf) gets the Secret a pipeline names
+    // (`get.path`) from the extension's own namespace, so the Secret must be there and its Role must name it
+    const push = secrets().filter((s) => s.inputs.metadata.name === 'harbor-push');
+    expect(push.map((s) => s.inputs.metadata.namespace)).toEqual(['dockyard']);
+    const auths = JSON.parse(push[0].inputs.stringData.docker_config).auths;
+    expect(Buffer.from(auths['harbor.example.com'].auth, 'base64').toString()).toMatch(/^robot\$drone:.{8,}$/);
+    expect(find('Role', 'drone-secrets').rules[0].resourceNames).toContain('harbor-push');
+    expect(secrets().filter((s) => s.inputs.metadata.name === 'harbor-robot-drone').map((s) => s.inputs.metadata.namespace)).toEqual(['harbor']);
+  });
+
   test('registers every object of the Harbor and Drone charts, with no credential in any of them', async () => {
     const { App } = await import('cdk8s');
     const { digitalOceanCharts } = await import('../../apps/digitalocean/charts');
@@ -103,6 +114,8 @@ describe('the DigitalOcean program', () => {
     expect(outputs.droneUrl).toBe('https://drone.example.com');
     expect(await get(outputs.registryHost)).toMatch(/^registry\.digitalocean\.com\//);
     expect(outputs.adminPasswordCommand).toContain('harbor-core');
+    // the engine's title (ciEngineFacts), as the Woodpecker program says "Woodpecker: open"
+    expect(await get(outputs.nextSteps)).toContain('Drone: open https://drone.example.com and log in with github as example-admin');
   });
   test('every workload carries a finished pod checksum, made from the generated values\' digests (lib/core/checksum.ts)', () => {
     const workloads = objects().filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.inputs.kind));

@@ -1,7 +1,13 @@
 // The server, pinned to woodpecker-ci/woodpecker v3.17.0: every variable, port and probe cites the source that reads
 // it. Paths below are in that repository unless they name another.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import {
-  ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, renderTemplate, Secret, SecretValue, ServiceExposure, SslMode, TemplateEscape,
+  CHECKSUM_ANNOTATION, DockyardChart, ExternalPostgres, GitProvider, Image, IngressTls, LocalSecretStore, NetworkPeer, Secret, SecretValue,
+  ServiceExposure, SslMode, synthesize,
 } from '../../lib';
 import { ServerProtocol } from '../../lib/ci';
 import { WoodpeckerServer } from '../../lib/woodpecker';
@@ -62,6 +68,8 @@ describe('WoodpeckerServer', () => {
       WOODPECKER_GRPC_ADDR: ':9000',
       // flags.go:360-366 (default sqlite3); server/store/datastore/init.go:27
       WOODPECKER_DATABASE_DRIVER: 'postgres',
+      // flags.go:367-379: without the password, which lib/pq reads from PGPASSWORD (lib/pq v1.12.3 connector.go:286,552-555)
+      WOODPECKER_DATABASE_DATASOURCE: 'postgres://woodpecker@postgres.data.svc:5432/woodpecker?sslmode=disable',
       // flags.go:42-47 (default 100): the database's connection limit, a quarter of 97
       WOODPECKER_DATABASE_MAX_CONNECTIONS: '24',
       // flags.go:561-565 and :478-507; server/services/setup.go:144-150
@@ -92,13 +100,15 @@ describe('WoodpeckerServer', () => {
     expect(env.WOODPECKER_GRPC_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-credentials', key: 'grpc-secret' });
     // flags.go:508-532
     expect(env.WOODPECKER_GITHUB_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-oauth', key: 'client-secret' });
-    // flags.go:367-379
-    expect(env.WOODPECKER_DATABASE_DATASOURCE.valueFrom.secretKeyRef).toEqual({ name: 'woodpecker-database', key: 'datasource' });
+    // flags.go:367-379: the datasource holds no credential; lib/pq reads the password from PGPASSWORD
+    // (lib/pq v1.12.3 connector.go:286,552-555)
+    expect(env.WOODPECKER_DATABASE_DATASOURCE.value).toBe('postgres://woodpecker@postgres.data.svc:5432/woodpecker?sslmode=disable');
+    expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-woodpecker', key: 'password' });
     const generated = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-credentials')!;
     expect(Object.entries(generated.values).map(([k, v]) => `${k}:${v.kind}:${v.length}`)).toEqual(['agent-secret:random:64', 'grpc-secret:random:64']);
     // nothing that looks like a credential is a literal
     for (const e of c.env) {
-      if (/SECRET|PASSWORD|DATASOURCE|TOKEN/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
+      if (/SECRET|PASSWORD|TOKEN/.test(e.name)) expect({ name: e.name, value: e.value }).toEqual({ name: e.name, value: undefined });
     }
   });
 
@@ -113,20 +123,26 @@ describe('WoodpeckerServer', () => {
     expect(env.WOODPECKER_AGENT_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'agent', key: 'secret' });
   });
 
-  test('renders the datasource as a postgres:// URL with the password percent-encoded and sslmode set', () => {
-    const chart = testChart('ci');
-    woodpeckerServer(chart);
-    const value = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-database')!.values.datasource;
-    expect(value.template).toBe('postgres://woodpecker:{password}@postgres.data.svc:5432/woodpecker?sslmode=disable');
-    expect(value.escape).toBe(TemplateEscape.URL);
-    expect(value.sources.password.toString()).toBe('data/postgres-woodpecker#password');
-    // what the secret source renders for a password with URL-special characters: the userinfo ends at no "@",
-    // ":" or "/" of it, and Go's url.Parse (lib/pq v1.12.3 connector.go:1115-1137, xorm parseURL) decodes it back
-    const password = 'p@ss:w/rd?#%&= +\'$(X)';
-    const url = renderTemplate(value, { password });
-    expect(url).toBe('postgres://woodpecker:p%40ss%3Aw%2Frd%3F%23%25%26%3D%20%2B\'%24(X)@postgres.data.svc:5432/woodpecker?sslmode=disable');
-    expect(decodeURIComponent(new URL(url).password)).toBe(password);
-    expect(new URL(url).host).toBe('postgres.data.svc:5432');
+  test('rolls the server when a generated database password changes: the pod reads it from the Secret', () => {
+    // the inputs checksum covers every secretKeyRef of the pod, PGPASSWORD's included, with a digest of a generated
+    // value (lib/core/checksum.ts keyDigest, test/core/checksum.test.ts); as DroneServer's (test/drone/server.test.ts)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-woodpecker-db-'));
+    try {
+      const checksum = (rotate: string[] = []) => {
+        const app = new App({ outdir: path.join(dir, 'dist') });
+        woodpeckerServer(new DockyardChart(app, 'test', { namespace: 'ci' }));
+        synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }));
+        const objects = parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'test.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+        const deploy = deploymentOf(objects);
+        expect(envOf(container(deploy)).PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-woodpecker', key: 'password' });
+        return deploy.spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+      };
+      const before = checksum();
+      expect(checksum()).toBe(before);
+      expect(checksum(['data/postgres-woodpecker/password'])).not.toBe(before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('with an existing password Secret, leaves the password out of the URL and passes it as PGPASSWORD', () => {
@@ -158,9 +174,9 @@ describe('WoodpeckerServer', () => {
     const password = new Secret(chart, 'Pw', { name: 'pw', values: { password: SecretValue.alphanumeric(32) } }).key('password');
     const db = new ExternalPostgres(chart, 'Db', { host: 'fd00::5', databaseName: 'woodpecker', user: 'woodpecker', password, sslMode: SslMode.DISABLE });
     new WoodpeckerServer(chart, 'Woodpecker', { host: 'ci.example.com', gitProvider: github(chart), database: db });
-    const value = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-database')!.values.datasource;
-    expect(value.template).toBe('postgres://woodpecker:{password}@[fd00::5]:5432/woodpecker?sslmode=disable');
-    expect(new URL(renderTemplate(value, { password: 'x' })).hostname).toBe('[fd00::5]');
+    const url = envOf(container(deploymentOf(synth(chart)))).WOODPECKER_DATABASE_DATASOURCE.value;
+    expect(url).toBe('postgres://woodpecker@[fd00::5]:5432/woodpecker?sslmode=disable');
+    expect(new URL(url).hostname).toBe('[fd00::5]');
   });
 
   test('sets each forge\'s variables; Bitbucket Cloud has no URL', () => {

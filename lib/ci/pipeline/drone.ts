@@ -2,7 +2,7 @@ import { toYaml } from '../../core/yaml';
 import { PlannedPipeline } from './plan';
 import { SecretRef } from './secret-ref';
 import { escapeSubstitutionDeep } from './shell';
-import { compare } from './step';
+import { compare } from '../../core/text';
 
 /**
  * The key a pull secret's Docker config JSON is stored under: the data key of a `kubernetes.io/dockerconfigjson`

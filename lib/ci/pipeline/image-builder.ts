@@ -3,13 +3,19 @@ import { shellQuote } from './shell';
 
 /**
  * The commit variable both engines set in every step: drone/runner-go v1.12.0 `environ/environ.go:167`
- * (`CI_COMMIT_SHA`, with `DRONE_COMMIT_SHA`, from `environ.Build`, which drone-runner-kube v1.0.0-rc.5 gives every
- * step, `engine/compiler/compiler.go:293-300,359`), and Woodpecker v3.17.0
- * `pipeline/frontend/metadata/environment.go:95`.
+ * (`CI_COMMIT_SHA`, with `DRONE_COMMIT_SHA` at :131, from `environ.Build`, which drone-runner-kube v1.0.0-rc.5 merges
+ * into every step's environment, `engine/compiler/compiler.go:293-302,408-410`), and Woodpecker v3.17.0
+ * `pipeline/frontend/metadata/environment.go:95` (copied into every step by `pipeline/frontend/yaml/compiler/option.go:78`
+ * and `convert.go:89-91`). Woodpecker sets `DRONE_COMMIT_SHA` only in plugin steps
+ * (`pipeline/runtime/step.go:94-97`, `pipeline/frontend/metadata/drone_compatibility.go:36`), and this step runs
+ * commands, so `CI_COMMIT_SHA` is the one name both give it.
  */
 export const COMMIT_SHA_VARIABLE = 'CI_COMMIT_SHA';
 
-/** A Docker tag (distribution/reference `tag`): a word character, then up to 127 word characters, "." and "-". */
+/**
+ * A Docker tag: a word character, then up to 127 word characters, "." and "-" (distribution/reference `TagRegexp`,
+ * goharbor/distribution v2.7.1 `reference/regexp.go:37`, `reference/reference.go:15`).
+ */
 const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
 
 /** A tag that `Step.buildImage` pushes the image under. */
@@ -89,7 +95,8 @@ export class ImageBuilder {
    * Security baseline; BuildKit rootless and Buildah need seccomp and AppArmor unconfined or CAP_SYS_ADMIN, which only
    * privileged allows. Chainguard's fork publishes no pinnable images without a subscription.
    *
-   * Pulled from Docker Hub's copy, `martizih/kaniko`, which the fork's release workflow pushes with the same tags
+   * Pulled from Docker Hub's copy, `martizih/kaniko` (the workflow's `${DOCKERHUB_ORG}/kaniko`, `images.yaml:15`, an
+   * organisation set outside the repository), which the fork's release workflow pushes with the same tags
    * (`images.yaml:206-228`): through Harbor's Docker Hub proxy cache like every other step image, where the
    * canonical `ghcr.io/osscontainertools/kaniko` would bypass it.
    */

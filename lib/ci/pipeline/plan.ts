@@ -1,10 +1,11 @@
 import { IConstruct } from 'constructs';
 import { Images, invalid } from '../../core';
 import { CiEngineKind, ICiEngine } from '../engine';
-import { PipelineEvent } from '../events';
+import { PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
-import { compare, DeployIdentity, Step } from './step';
+import { compare } from '../../core/text';
+import { DeployIdentity, Step } from './step';
 
 /** A step as it renders: checked against the grants, its image relocated, its events those it really runs on. */
 export interface PlannedStep {
@@ -28,13 +29,11 @@ export interface PlannedPipeline {
 
 /**
  * The events a pipeline or step with `events` really runs on under `kind`. Woodpecker has one `deployment` event
- * for both promote and rollback (v3.17.0 `pipeline/frontend/metadata/const.go:27`), so a Woodpecker pipeline for
- * either runs on both.
+ * for both promote and rollback (v3.17.0 `pipeline/frontend/metadata/const.go:27`, `WOODPECKER_EVENTS`), so a
+ * Woodpecker pipeline for either runs on both.
  */
 export function effectiveEvents(kind: CiEngineKind, events: readonly PipelineEvent[]): PipelineEvent[] {
-  const deployment = [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK];
-  const widened = kind === CiEngineKind.WOODPECKER && events.some((e) => deployment.includes(e))
-    ? [...events, ...deployment] : [...events];
+  const widened = kind === CiEngineKind.WOODPECKER ? events.flatMap((e) => woodpeckerEvent(e).events) : events;
   return Object.values(PipelineEvent).filter((e) => widened.includes(e));
 }
 

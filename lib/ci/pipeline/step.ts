@@ -1,4 +1,5 @@
 import { checkDnsLabel, checkUniqueList, Image, invalid } from '../../core';
+import { compare } from '../../core/text';
 import { checkEvents, PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
 import { SecretRef } from './secret-ref';
@@ -91,8 +92,20 @@ export interface BuildImageStepProps {
 export const DOCKER_CONFIG_VARIABLE = 'DOCKER_CONFIG_JSON';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Both engines set variables with these prefixes in every step; a step's own would shadow theirs. */
-const RESERVED_ENV_PREFIXES = ['CI_', 'DRONE_'];
+/**
+ * What the engines set in every commands step, which a step's own variable would shadow, and why: `CI_*` both
+ * (drone/runner-go v1.12.0 environ/environ.go; woodpecker v3.17.0 pipeline/frontend/metadata/environment.go), `DRONE_*`
+ * Drone (Woodpecker only in plugin steps: pipeline/runtime/step.go:94-97), and the bare `CI` (both: environ.go:27,
+ * environment.go:40) and `DRONE` (environ.go:28).
+ */
+const RESERVED_ENV_PREFIXES: readonly (readonly [string, string])[] = [
+  ['CI_', 'both engines set such variables in every step'],
+  ['DRONE_', 'Drone sets such variables in every step'],
+];
+const RESERVED_ENV_NAMES: Readonly<Record<string, string>> = {
+  CI: 'both engines set it in every step',
+  DRONE: 'Drone sets it in every step',
+};
 
 /** A step of a `Pipeline`: a container that runs shell commands. */
 export class Step {
@@ -199,10 +212,6 @@ export class Step {
   }
 }
 
-/** Code-unit order, the same in every locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function checkCommands(commands: string[]): readonly string[] {
   if (!Array.isArray(commands) || commands.length === 0) {
@@ -220,9 +229,13 @@ function checkEnvName(prop: string, name: string): void {
   if (!ENV_NAME.test(name)) {
     invalid(prop, name, 'must be an environment variable name: a letter or "_", then letters, digits and "_"');
   }
-  const reserved = RESERVED_ENV_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
+  const upper = name.toUpperCase();
+  if (Object.prototype.hasOwnProperty.call(RESERVED_ENV_NAMES, upper)) {
+    invalid(prop, name, `must not be ${upper}: ${RESERVED_ENV_NAMES[upper]}`);
+  }
+  const reserved = RESERVED_ENV_PREFIXES.find(([prefix]) => upper.startsWith(prefix));
   if (reserved) {
-    invalid(prop, name, `must not start with ${reserved}: both engines set such variables in every step`);
+    invalid(prop, name, `must not start with ${reserved[0]}: ${reserved[1]}`);
   }
 }
 

@@ -3,7 +3,7 @@ import { PipelineEvent, woodpeckerEventName } from '../events';
 import { Pipeline } from './pipeline';
 import { PlannedPipeline } from './plan';
 import { escapeSubstitutionDeep } from './shell';
-import { compare } from './step';
+import { compare } from '../../core/text';
 
 /** `events` as Woodpecker names them, without repeats, in the order of `PipelineEvent`. */
 export function woodpeckerEvents(events: readonly PipelineEvent[]): string[] {

@@ -44,6 +44,20 @@ describe(`the DigitalOcean program with Woodpecker${preview ? ', in a preview' :
     expect(provided.every((s) => s.secretInputs)).toBe(true);
   });
 
+  test('defines no push login, nor its robot: no Woodpecker step could read it', () => {
+    // woodpecker v3.17.0 runs a step's pod in the agent's namespace (pipeline/backend/kubernetes/pod.go:99,
+    // kubernetes.go:86-91) and refers to native secrets by name only (LocalObjectReference, secrets.go:119,135): a
+    // Secret in the server's namespace reaches no step; WoodpeckerCi copies pipeline secrets into routes, and the
+    // stack grants none, as it knows no exact repository. The Drone program defines both (program.test.ts)
+    const names = secrets().map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`);
+    expect(names).toEqual(expect.arrayContaining(['harbor/harbor-robot-puller', 'dockyard/harbor-pull']));
+    expect(names.filter((n) => /harbor-push|robot-drone/.test(n))).toEqual([]);
+    const robots = k8s().filter((r) => r.inputs.kind === 'ConfigMap').flatMap((r) => Object.values(r.inputs.data ?? {}) as unknown[])
+      .filter((text): text is string => typeof text === 'string' && text.includes('"robots"'));
+    expect(robots).toHaveLength(1);
+    expect(JSON.parse(robots[0]).robots.map((r: any) => r.name)).toEqual(['puller']);
+  });
+
   test('serves Woodpecker at woodpecker.<domain>, with its A record, and says how to log in', async () => {
     expect(outputs.ciUrl).toBe('https://woodpecker.example.com');
     expect(outputs.droneUrl).toBeUndefined();

@@ -1,0 +1,108 @@
+import { isIPv6 } from 'net';
+import { checkHost, checkInteger, checkPort, invalid } from '../core';
+import { EnvVars } from '../core/env';
+import type { k8s } from '../core/k8s';
+import type { Mount } from '../core/pod';
+import { IPostgresDatabase } from './database';
+
+/**
+ * The `postgres://` URL of `database`, without a password, with `sslmode` always set and `sslrootcert` when given
+ * (the path of the database's CA bundle as the client sees it, e.g. `/etc/drone/database-ca/ca.crt`). Every
+ * component is escaped for its place: the user, the database name and the query values are percent-encoded
+ * (`encodeURIComponent`), an IPv6 host is bracketed, and a host that a URL cannot carry as it is (anything but a DNS
+ * name or an IP address) is refused.
+ *
+ * Both PostgreSQL clients Dockyard configures parse it with percent-decoding: libpq (PostgreSQL 15 docs, "Connection
+ * URIs": "percent-encoding may be used to include symbols with special meaning in any of the URI parts"; REL_15
+ * `src/interfaces/libpq/fe-connect.c` `conninfo_uri_parse_options` decodes with `conninfo_uri_decode`) and lib/pq
+ * (v1.1.0 `url.go:32-76` and v1.12.3 `connector.go:1115-1157` both parse it with Go's `net/url`, which decodes
+ * the user info, the path and the query). `sslmode` is always set because lib/pq defaults to `require`, libpq to
+ * `prefer` (lib/pq v1.12.3 `connector.go:304-309`).
+ *
+ * @internal
+ */
+export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string): string {
+  // Go's net/url allows percent-encoding in a host only for non-ASCII bytes, so a host is checked, not escaped
+  const host = checkHost('database.host', database.host);
+  const port = checkPort('database.port', database.port);
+  const query = [`sslmode=${encodeURIComponent(database.sslMode)}`];
+  if (sslRootCert !== undefined) {
+    query.push(`sslrootcert=${encodeURIComponent(sslRootCert)}`);
+  }
+  return `postgres://${encodeURIComponent(database.user)}@${isIPv6(host) ? `[${host}]` : host}:${port}/${encodeURIComponent(database.databaseName)}?${query.join('&')}`;
+}
+
+/** What a server's pod needs beside its environment to reach its database. @internal */
+export interface DatasourceBinding {
+  /** The container's mount of the CA bundle, when the database has one. */
+  readonly mounts: Mount[];
+  /** The pod's volume of the CA bundle, when the database has one. */
+  readonly volumes: k8s.Volume[];
+}
+
+/** What `bindDatasource` binds. @internal */
+export interface DatasourceBindingProps {
+  /** The server's namespace. */
+  readonly namespace: string;
+  /** The database. */
+  readonly database: IPostgresDatabase;
+  /** The variable the server reads the URL from, e.g. `DRONE_DATABASE_DATASOURCE`. */
+  readonly variable: string;
+  /** The directory the pod mounts the database's CA bundle in, as `ca.crt`, when it has one. */
+  readonly caDirectory: string;
+}
+
+/**
+ * Bind a server's database into `env`, the same way for Drone and Woodpecker and for any password Secret: `variable`
+ * is `postgresUrl`, a plain value without a password, and the password is `PGPASSWORD` from its Secret. No password
+ * is ever spliced into a URL or a DSN, so none needs escaping, not even the value of an existing Secret, which
+ * Dockyard cannot escape. Both drivers read `PGPASSWORD` raw, below the URL's settings: lib/pq v1.1.0, Drone's
+ * (`conn.go:1798-1829` `parseEnviron`, applied before the DSN in `connector.go:56-69`), and lib/pq v1.12.3,
+ * Woodpecker's (`connector.go:286` `env:"PGPASSWORD"`, read by `newConfig` at `:552` before the DSN at `:555`; a URL
+ * without a password sets none, `convertURL` `:1127-1137`), as libpq does.
+ *
+ * The pod reads the password from a Secret (`secretKeyRef`), so its inputs checksum rolls it when a generated
+ * password changes (lib/core/checksum.ts); a change of an existing Secret needs a restart.
+ *
+ * Why not the password in the URL: lib/pq up to v1.9.0 turns a URL into `key=value` text escaping only " ", "'" and
+ * "\" (v1.1.0 `url.go:43-47`), and its parser ends an unquoted value at any Unicode white space (`conn.go:453-465`),
+ * so a password with a tab, a newline or a no-break space fails there; and one form for both engines is simpler.
+ *
+ * What no form fixes: lib/pq does not SASLprep a password for SCRAM (v1.1.0 `conn.go:1134`, v1.12.3 `conn.go:1368`
+ * hand it to `scram.NewClient` as it is) while the server does, so a password that SASLprep would change (a no-break
+ * space, a ligature) fails a SCRAM login.
+ *
+ * @internal
+ */
+export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): DatasourceBinding {
+  const db = props.database;
+  const sslRootCert = db.caCertificate ? `${props.caDirectory}/ca.crt` : undefined;
+  env.secret('PGPASSWORD', db.password);
+  env.value(props.variable, postgresUrl(db, sslRootCert));
+  if (!db.caCertificate) {
+    return { mounts: [], volumes: [] };
+  }
+  return {
+    mounts: [{ volume: 'database-ca', path: props.caDirectory, readOnly: true }],
+    volumes: [{
+      name: 'database-ca',
+      secret: { secretName: db.caCertificate.selectorFor(props.namespace).name, items: [{ key: db.caCertificate.key, path: 'ca.crt' }] },
+    }],
+  };
+}
+
+/**
+ * A server's connection pool size: `maxConnections`, else the database's `connectionLimit`, else `fallback`; at most
+ * the `connectionLimit`, which the role enforces by refusing further connections. Always bounded, because Drone's
+ * and Woodpecker's own defaults are unlimited or 100.
+ *
+ * @internal
+ */
+export function connectionPoolSize(database: IPostgresDatabase, maxConnections: number | undefined, fallback: number): number {
+  const limit = database.connectionLimit !== undefined && database.connectionLimit >= 1 ? database.connectionLimit : undefined;
+  const pool = checkInteger('maxConnections', maxConnections ?? limit ?? fallback, 1);
+  if (limit !== undefined && pool > limit) {
+    invalid('maxConnections', pool, `must be at most the database's connectionLimit ${limit}: the role refuses further connections`);
+  }
+  return pool;
+}

@@ -1,0 +1,76 @@
+// The StatefulSet name limit, from the label the StatefulSet controller puts on every pod. Upstream sources:
+// - kubernetes/api v0.33.0 apps/v1/types.go:27-28: StatefulSetRevisionLabel = "controller-revision-hash";
+// - kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go `setPodRevision`: the label's value is the
+//   ControllerRevision's name, which pkg/controller/history/controller_history.go `ControllerRevisionName` makes
+//   `<StatefulSet name>-<hash>` (the name cut only past 223), from `HashControllerRevision`:
+//   `rand.SafeEncodeString(fmt.Sprint(hf.Sum32()))`, the decimal of an FNV-32 sum;
+// - kubernetes/apimachinery v0.33.0 pkg/util/rand/rand.go:83 (alphabet) and :119-126 (SafeEncodeString, one
+//   character out per character in) and pkg/util/validation/validation.go:157-168 (label values: at most 63);
+// - what happens past it: kubernetes/kubernetes#64023 ("StatefulSet with long name can not create pods": the pod is
+//   refused with `metadata.labels: Invalid value: "<name>-58d5fbb889": must be no more than 63 characters`).
+import { MAX_STATEFUL_SET_NAME, statefulSet } from '../../lib/core/deployment';
+import { Image } from '../../lib/core/image';
+import { Resources } from '../../lib/core/resources';
+import { find, synth, testChart } from '../util';
+
+/** rand.go:83 `alphanums`. */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+/** validation.go:157-158 `LabelValueMaxLength`. */
+const LABEL_VALUE_MAX_LENGTH = 63;
+
+/** rand.go:119-126 `SafeEncodeString`, line by line. */
+function safeEncodeString(s: string): string {
+  return Array.from(s).map((r) => ALPHANUMS[r.codePointAt(0)! % ALPHANUMS.length]).join('');
+}
+
+/** controller_history.go `HashControllerRevision` for a given FNV-32 sum. */
+function revisionHash(sum32: number): string {
+  return safeEncodeString(String(sum32));
+}
+
+/** controller_history.go `ControllerRevisionName`: the value of the pod's `controller-revision-hash` label. */
+function controllerRevisionName(prefix: string, hash: string): string {
+  return `${prefix.length > 223 ? prefix.slice(0, 223) : prefix}-${hash}`;
+}
+
+const render = (name: string) => {
+  const chart = testChart('data');
+  statefulSet(chart, 'Resource', {
+    name, namespace: 'data', labels: { app: 'a' }, selector: { app: 'a' }, serviceName: 'a', claims: { data: { size: '1Gi' } },
+    runAs: { user: 1000, group: 1000 },
+    containers: [{ name: 'c', image: Image.of('docker.io/library/busybox:1.37.0'), resources: Resources.of({ cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '32Mi' }) }],
+  });
+  return find(synth(chart), 'StatefulSet', name, 'data');
+};
+
+describe('statefulSet', () => {
+  test('the model\'s hashes look like those of upstream\'s bug reports: at most 10 characters of the alphabet', () => {
+    // the longest sum, 4294967295, has 10 digits, and each digit becomes one character
+    expect(revisionHash(0xffffffff)).toHaveLength(10);
+    expect(revisionHash(0)).toHaveLength(1);
+    // hashes seen in the refused labels of kubernetes/kubernetes#64023 and #78655
+    for (const seen of ['58d5fbb889', '79f4d9797c']) {
+      expect(seen).toMatch(new RegExp(`^[${ALPHANUMS}]{1,10}$`));
+    }
+  });
+
+  test('allows exactly the names whose pods get a valid controller-revision-hash label', () => {
+    const longestHash = revisionHash(0xffffffff);
+    // the longest allowed name, with the longest hash, still makes a valid label value...
+    expect(controllerRevisionName('a'.repeat(MAX_STATEFUL_SET_NAME), longestHash).length).toBeLessThanOrEqual(LABEL_VALUE_MAX_LENGTH);
+    // ...and one more character would not: the limit is not lower than it needs to be
+    expect(controllerRevisionName('a'.repeat(MAX_STATEFUL_SET_NAME + 1), longestHash).length).toBeGreaterThan(LABEL_VALUE_MAX_LENGTH);
+  });
+
+  test('renders a name of the longest allowed length, and the label upstream makes from it fits', () => {
+    const name = 'a'.repeat(MAX_STATEFUL_SET_NAME);
+    const sts = render(name);
+    expect(controllerRevisionName(sts.metadata.name, revisionHash(0xffffffff)).length).toBeLessThanOrEqual(LABEL_VALUE_MAX_LENGTH);
+  });
+
+  test('refuses one character more, with one line naming the prop', () => {
+    const name = 'a'.repeat(MAX_STATEFUL_SET_NAME + 1);
+    expect(() => render(name)).toThrow(`invalid name "${name}": must be at most 52 characters: a StatefulSet's pods carry the label ` +
+      '"controller-revision-hash: <name>-<hash of up to 10 characters>", and label values are at most 63');
+  });
+});

@@ -1,0 +1,69 @@
+// lib/core/text.ts: the one RegExp escape (grants' repository matchers, the team overlap check) and the one
+// locale-independent string order (diagram, pipeline renderers, node mirrors). Properties on strings fast-check draws.
+import fc from 'fast-check';
+import { compare, escapeRegExp } from '../../lib/core/text';
+
+/** Every character that means something in a RegExp outside a class, `-` and `/`, and a few plain ones. */
+const META = [...'^$\\.*+?()[]{}|-/', 'a', 'Z', '0', '\n', ' '];
+/** Strings rich in metacharacters, and strings of any UTF-16 code units (lone surrogates included). */
+const texts = fc.oneof(fc.string({ unit: fc.constantFrom(...META), maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }));
+/** A text and another of the same length: one code unit changed, or any other string of its length. */
+const textAndOther = texts.filter((s) => s.length > 0).chain((s) => fc.tuple(
+  fc.constant(s),
+  fc.oneof(
+    fc.tuple(fc.nat(s.length - 1), fc.oneof(fc.constantFrom(...META), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })))
+      .map(([i, c]) => s.slice(0, i) + c[0] + s.slice(i + 1)),
+    fc.string({ unit: fc.constantFrom(...META), minLength: s.length, maxLength: s.length }),
+  ),
+)).filter(([s, t]) => s !== t);
+
+describe('escapeRegExp', () => {
+  test('the escaped text matches exactly the text, with and without the u flag', () => {
+    fc.assert(fc.property(texts, (s) => {
+      for (const flags of ['', 'u']) {
+        expect(new RegExp(`^${escapeRegExp(s)}$`, flags).test(s)).toBe(true);
+      }
+    }), { numRuns: 2000 });
+  });
+
+  test('and no other string of the same length', () => {
+    fc.assert(fc.property(textAndOther, ([s, t]) => {
+      for (const flags of ['', 'u']) {
+        expect(new RegExp(`^${escapeRegExp(s)}$`, flags).test(t)).toBe(false);
+      }
+    }), { numRuns: 2000 });
+  });
+
+  test('escapes each syntax character alone, and quantifies and groups as one atom when wrapped', () => {
+    expect(escapeRegExp('^$\\.*+?()[]{}|')).toBe('\\^\\$\\\\\\.\\*\\+\\?\\(\\)\\[\\]\\{\\}\\|');
+    expect(escapeRegExp('a-b/c')).toBe('a-b/c');
+    fc.assert(fc.property(texts, (s) => {
+      const twice = new RegExp(`^(?:${escapeRegExp(s)}){2}$`);
+      expect(twice.test(s + s)).toBe(true);
+      expect(twice.test(s)).toBe(s === '');
+    }), { numRuns: 500 });
+  });
+});
+
+describe('compare', () => {
+  /** UTF-16 code-unit order, one unit at a time: the order `compare` promises, written out. */
+  const byCodeUnits = (a: string, b: string): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.charCodeAt(i) - b.charCodeAt(i);
+    }
+    return a.length - b.length;
+  };
+
+  test('is UTF-16 code-unit order', () => {
+    fc.assert(fc.property(texts, texts, (a, b) => {
+      expect(Math.sign(compare(a, b))).toBe(Math.sign(byCodeUnits(a, b)));
+    }), { numRuns: 2000 });
+  });
+
+  test('whatever the locale: upper case before lower, astral characters by their surrogates', () => {
+    expect(['b', 'a', 'B', 'A'].sort(compare)).toEqual(['A', 'B', 'a', 'b']);
+    // U+1F600 is the surrogates D83D DE00, below U+FF61; code-point order would put it last
+    expect(['\uFF61', '\u{1F600}'].sort(compare)).toEqual(['\u{1F600}', '\uFF61']);
+    expect(compare('x', 'x')).toBe(0);
+  });
+});

@@ -1,0 +1,64 @@
+// DroneCi checks a route in one place besides its own name rule: a route is a runner policy, so every other refusal
+// is the runner's (`DroneKubeRunner.checkPolicy`), with the runner's message, whether the route is checked ahead
+// (`checkAdditions`) or added (`addRoute`), and a refused route leaves the engine and the runner as they were.
+import { CiRouteProps, DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent } from '../../lib';
+import { VALIDATION_RULES } from '../../lib/core/validation';
+import { find, synth, testChart, thrown } from '../util';
+import { droneServer } from './fixtures';
+
+function engine() {
+  const chart = testChart('ci');
+  const server = droneServer(chart);
+  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['deploy'] });
+  const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+  ci.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'deploy', serviceAccountName: 'deployer' });
+  return { chart, runner, ci };
+}
+
+const ROUTE: CiRouteProps = { name: 'web', repos: ['acme/web'], namespace: 'deploy', serviceAccountName: 'deployer' };
+
+describe('DroneCi routes', () => {
+  const refusals: [string, CiRouteProps, string][] = [
+    ['a name that is not a DNS label', { ...ROUTE, name: 'Web' }, `invalid name "Web": must be ${VALIDATION_RULES.dnsLabel}`],
+    ['the runner\'s reserved name', { ...ROUTE, name: 'other-events' },
+      'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard'],
+    ['a namespace that is no build namespace', { ...ROUTE, namespace: 'elsewhere' },
+      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+    ['a ServiceAccount name that is not a DNS label', { ...ROUTE, serviceAccountName: 'Deploy_er' },
+      `invalid serviceAccountName "Deploy_er": must be ${VALIDATION_RULES.dnsLabel}`],
+    ['a repository that is no slug', { ...ROUTE, repos: ['web'] }, 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob'],
+    ['pull requests not allowed', { ...ROUTE, events: [PipelineEvent.PULL_REQUEST] },
+      'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks'],
+    // two faults: the runner's order decides which one is named, as it does for a policy added to it directly
+    ['a bad ServiceAccount name in a namespace that is no build namespace', { ...ROUTE, namespace: 'elsewhere', serviceAccountName: 'Deploy_er' },
+      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+  ];
+
+  test.each(refusals)('refuse %s with the runner\'s one line, checked ahead or added, changing nothing', (_what, route, message) => {
+    const { chart, runner, ci } = engine();
+    expect(thrown(() => runner.checkPolicy(route)).message).toBe(message);
+    expect(thrown(() => ci.checkAdditions({ routes: [route] })).message).toBe(message);
+    expect(thrown(() => ci.addRoute(route)).message).toBe(message);
+    expect([...ci.grants.routes.keys()]).toEqual(['api']);
+    expect(find(synth(chart), 'ConfigMap', 'drone-runner-config').data['policies.yaml']).not.toMatch(/web|Web/);
+  });
+
+  test('refuse a name the engine has, in its own words, before the runner would name its policy', () => {
+    const { ci } = engine();
+    const message = 'invalid name "api": must be unique among the engine\'s routes';
+    expect(thrown(() => ci.addRoute({ ...ROUTE, name: 'api' })).message).toBe(message);
+    expect(thrown(() => ci.checkAdditions({ routes: [{ ...ROUTE, name: 'api' }] })).message).toBe(message);
+    // and one the additions have already
+    expect(thrown(() => ci.checkAdditions({ routes: [ROUTE, { ...ROUTE, repos: ['acme/other'] }] })).message)
+      .toBe('invalid name "web": must be unique among the engine\'s routes');
+  });
+
+  test('accept what the runner accepts: the route becomes its policy', () => {
+    const { chart, ci } = engine();
+    ci.checkAdditions({ routes: [ROUTE] });
+    ci.addRoute(ROUTE);
+    expect([...ci.grants.routes.keys()]).toEqual(['api', 'web']);
+    expect(find(synth(chart), 'ConfigMap', 'drone-runner-config').data['policies.yaml']).toContain('name: web');
+  });
+});

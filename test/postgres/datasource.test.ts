@@ -1,0 +1,201 @@
+import fc from 'fast-check';
+import { ExternalPostgres, IPostgresDatabase, Secret, SslMode } from '../../lib';
+import { connectionPoolSize, postgresUrl } from '../../lib/postgres/datasource';
+import { testChart, thrown } from '../util';
+import { newConnectorOptions, parseOpts, parseURL } from './lib-pq-v1.1.0';
+import { convertURL, fromDSN, newConfig } from './lib-pq-v1.12.3';
+
+/**
+ * The `postgres://` URL Drone and Woodpecker get their database from (`postgresUrl`, shared by both through
+ * `bindDatasource` in lib/postgres/datasource.ts), without a password, and what their drivers, lib/pq v1.1.0
+ * (Drone's) and v1.12.3 (Woodpecker's), read back from it and from `PGPASSWORD`.
+ *
+ * Upstream: libpq decodes every part of a URI (PostgreSQL 15 docs, "Connection URIs"; fe-connect.c
+ * `conninfo_uri_parse_options` stores the user and the password with `uri_decode`); lib/pq parses it with Go's
+ * net/url, which decodes the user info, path and query (v1.1.0 `url.go:32-76`, v1.12.3 `connector.go:1115-1157`).
+ * lib/pq v1.1.0 then re-escapes only " ", "'" and "\" unquoted (`url.go:43-47`), and its key/value parser ends an
+ * unquoted value at any white space (`conn.go:453-465`); v1.10.0 quotes the values (commit b9bb726). Both read
+ * `PGPASSWORD` below the URL's settings (v1.1.0 `connector.go:56-69`, v1.12.3 `connector.go:552-555`).
+ */
+
+const database = (over: Partial<IPostgresDatabase> = {}): IPostgresDatabase => ({
+  host: 'db.example.com', port: 5432, databaseName: 'app', user: 'app', sslMode: SslMode.REQUIRE,
+  password: Secret.fromSecretName(testChart('ci'), 'P', 'p').key('password'), grantConnect: () => undefined, ...over,
+});
+
+/** Any text a password can be: every code point but NUL (which neither env variables nor PostgreSQL hold). */
+const anyPassword = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((s) => !s.includes('\0'));
+/** Any user or database name, beyond what ExternalPostgres admits: the URL escapes them whatever they are. */
+const anyText = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0'));
+const dnsLabel = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+const anyHost = fc.oneof(
+  // a DNS name whose last label starts with a letter, as checkHost demands
+  fc.tuple(fc.array(dnsLabel, { maxLength: 3 }), fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/)).map(([l, top]) => [...l, top].join('.')),
+  fc.ipV4(),
+  fc.ipV6(),
+);
+const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);
+
+/**
+ * lib/pq's TestParseOpts table, the same in both versions (v1.1.0 `conn_test.go:1399-1428`, v1.12.3
+ * `connector_test.go:125-155`): a key/value string and the settings it gives, or the error it fails with. v1.1.0's
+ * test checks only that those fail; its messages are v1.12.3's (v1.1.0 `conn.go:443,457,470`, v1.12.3
+ * `connector.go:749,763,776`).
+ */
+const TEST_PARSE_OPTS: [string, Record<string, string> | string][] = [
+  ['dbname=hello user=goodbye', { dbname: 'hello', user: 'goodbye' }],
+  ['dbname=hello user=goodbye  ', { dbname: 'hello', user: 'goodbye' }],
+  ['dbname = hello user=goodbye', { dbname: 'hello', user: 'goodbye' }],
+  ['dbname=hello user =goodbye', { dbname: 'hello', user: 'goodbye' }],
+  ['dbname=hello user= goodbye', { dbname: 'hello', user: 'goodbye' }],
+  ['host=localhost password=\'correct horse battery staple\'', { host: 'localhost', password: 'correct horse battery staple' }],
+  ['dbname=データベース password=パスワード', { dbname: 'データベース', password: 'パスワード' }],
+  ['dbname=hello user=\'\'', { dbname: 'hello', user: '' }],
+  ['user=\'\' dbname=hello', { dbname: 'hello', user: '' }],
+  ['dbname=hello user=   ', { dbname: 'hello', user: '' }],
+  ['user= password=foo', { user: 'password=foo' }],
+  ['user=a\\ \\\'\\\\b', { user: 'a \'\\b' }],
+  ['user=\'a \\\'b\'', { user: 'a \'b' }],
+  ['user=x\\', 'missing character after backslash'],
+  ['postgre://marko@internet', 'missing "="'],
+  ['dbname user=goodbye', 'missing "="'],
+  ['user=foo blah', 'missing "="'],
+  ['user=foo blah   ', 'missing "="'],
+  ['dbname=hello user=\'unterminated', 'unterminated quoted string'],
+];
+
+/** Each case of `TEST_PARSE_OPTS` gives `parse` its settings, or fails with its error. */
+function agreesWithTestParseOpts(parse: (dsn: string, o: Record<string, string>) => void): void {
+  for (const [dsn, expected] of TEST_PARSE_OPTS) {
+    if (typeof expected === 'string') {
+      expect(() => parse(dsn, {})).toThrow(expected);
+    } else {
+      const o = {};
+      parse(dsn, o);
+      expect([dsn, o]).toEqual([dsn, expected]);
+    }
+  }
+}
+
+describe('postgresUrl', () => {
+  test('renders user, host, port, database and sslmode, and sslrootcert when given, each escaped for its place', () => {
+    expect(postgresUrl(database())).toBe('postgres://app@db.example.com:5432/app?sslmode=require');
+    expect(postgresUrl(database({ sslMode: SslMode.VERIFY_FULL }), '/etc/x/database-ca/ca.crt'))
+      .toBe('postgres://app@db.example.com:5432/app?sslmode=verify-full&sslrootcert=%2Fetc%2Fx%2Fdatabase-ca%2Fca.crt');
+    // an IPv6 host is bracketed, or its colons would read as a port (RFC 3986 §3.2.2)
+    expect(postgresUrl(database({ host: 'fd00::1', port: 25060 }))).toBe('postgres://app@[fd00::1]:25060/app?sslmode=require');
+    // a database that did not come through ExternalPostgres' checks is still escaped
+    expect(postgresUrl(database({ user: 'a@b:c', databaseName: 'd/b?x', sslMode: 'require&x=$(Y)' as SslMode })))
+      .toBe('postgres://a%40b%3Ac@db.example.com:5432/d%2Fb%3Fx?sslmode=require%26x%3D%24(Y)');
+  });
+
+  test('refuses, in one line, a host a URL cannot carry and a bad port', () => {
+    // Go's net/url refuses percent-encoded ASCII in a host, so it cannot be escaped
+    expect(thrown(() => postgresUrl(database({ host: 'db$(PGPASSWORD).example.com' }))).message)
+      .toBe('invalid database.host "db$(PGPASSWORD).example.com": must be a lower-case DNS host name or an IP address, without scheme, port or path');
+    expect(thrown(() => postgresUrl(database({ host: 'user@db' }))).message).toMatch(/^invalid database.host "user@db": /);
+    expect(thrown(() => postgresUrl(database({ port: 0 }))).message).toBe('invalid database.port 0: must be an integer from 1 to 65535');
+  });
+
+  test('property: for any user, host and database, the URL parses back to each of them, and holds no password', () => {
+    fc.assert(fc.property(anyText, anyHost, anyText, fc.integer({ min: 1, max: 65535 }), fc.boolean(), (user, host, databaseName, port, ca) => {
+      const url = new URL(postgresUrl(database({ host, port, user, databaseName }), ca ? '/etc/x/ca.crt' : undefined));
+      expect(url.password).toBe('');
+      expect(decodeURIComponent(url.username)).toBe(user);
+      // WHATWG URL writes an IPv6 host canonically; Go's net/url, lib/pq's parser, keeps it as written
+      expect(url.hostname).toBe(host.includes(':') ? new URL(`http://[${host}]`).hostname : host);
+      expect(url.port).toBe(String(port));
+      expect(decodeURIComponent(url.pathname.slice(1))).toBe(databaseName);
+      expect(url.searchParams.get('sslmode')).toBe('require');
+      expect(url.searchParams.get('sslrootcert')).toBe(ca ? '/etc/x/ca.crt' : null);
+    }));
+  });
+});
+
+describe('lib/pq v1.1.0, Drone\'s driver, as ported in lib-pq-v1.1.0.ts', () => {
+  test('the port agrees with lib/pq v1.1.0\'s own tests', () => {
+    // conn_test.go:1399-1428 TestParseOpts
+    agreesWithTestParseOpts(parseOpts);
+    // url_test.go TestSimpleParseURL, TestIPv6LoopbackParseURL, TestFullParseURL, TestMinimalURL
+    expect(parseURL('postgres://hostname.remote')).toBe('host=hostname.remote');
+    expect(parseURL('postgres://[::1]:1234')).toBe('host=::1 port=1234');
+    expect(parseURL('postgres://username:top%20secret@hostname.remote:1234/database'))
+      .toBe('dbname=database host=hostname.remote password=top\\ secret port=1234 user=username');
+    expect(parseURL('postgres://')).toBe('');
+  });
+
+  test('a password in the URL survives spaces, quotes and backslashes, but not other white space: why no password is in it', () => {
+    const url = (password: string) => `postgres://drone:${encodeURIComponent(password)}@db.example.com:5432/drone?sslmode=require`;
+    expect(newConnectorOptions(url('a b\'c\\d@é'), {}).password).toBe('a b\'c\\d@é');
+    // url.go:43 leaves a tab unescaped, and conn.go:454 ends the value at it: "b" then reads as a key without "="
+    expect(() => newConnectorOptions(url('a\tb'), {})).toThrow('missing "=" after "b"');
+    // a no-break space is white space to Go's unicode.IsSpace too
+    expect(() => newConnectorOptions(url('a\u00a0b'), {})).toThrow('missing "="');
+    // ... while PGPASSWORD is read raw, below the URL's settings (conn.go:1828, connector.go:56-69)
+    expect(newConnectorOptions('postgres://drone@db.example.com:5432/drone?sslmode=require', { PGPASSWORD: 'a\tb\u00a0c' }).password).toBe('a\tb\u00a0c');
+  });
+
+  test('the former key/value DSN with the password spliced between quotes broke on a quote or a backslash', () => {
+    const dsn = (password: string) => `host=db port=5432 dbname=drone user=drone password='${password}' sslmode=require`;
+    expect(newConnectorOptions(dsn('ab cd'), {}).password).toBe('ab cd');
+    // conn.go:472-480: "\" escapes the next character, "'" ends the value
+    expect(newConnectorOptions(dsn('a\\b'), {}).password).toBe('ab');
+    expect(() => newConnectorOptions(dsn('it\'s'), {})).toThrow('missing "="');
+  });
+
+  test('property: Drone\'s datasource and PGPASSWORD give lib/pq v1.1.0 every password, user, host and database as they are', () => {
+    fc.assert(fc.property(anyPassword, identifier, anyHost, identifier, fc.boolean(), (password, user, host, databaseName, ca) => {
+      const url = postgresUrl(database({ host, user, databaseName, sslMode: SslMode.VERIFY_CA }), ca ? '/etc/drone/database-ca/ca.crt' : undefined);
+      expect(newConnectorOptions(url, { PGPASSWORD: password })).toEqual({
+        host, port: '5432', user, password, dbname: databaseName, sslmode: 'verify-ca',
+        ...(ca ? { sslrootcert: '/etc/drone/database-ca/ca.crt' } : {}),
+      });
+    }));
+  });
+});
+
+describe('lib/pq v1.12.3, Woodpecker\'s driver, as ported in lib-pq-v1.12.3.ts', () => {
+  test('the port agrees with lib/pq v1.12.3\'s own tests', () => {
+    // connector_test.go:119-172 TestParseOpts
+    agreesWithTestParseOpts(fromDSN);
+    // :296-325 TestParseURL
+    expect(convertURL('postgres://')).toBe('');
+    expect(convertURL('postgres://hostname.remote')).toBe('host=\'hostname.remote\'');
+    expect(convertURL('postgres://[::1]:1234')).toBe('host=\'::1\' port=\'1234\'');
+    expect(convertURL('postgres://username:top%20secret@hostname.remote:1234/database'))
+      .toBe('dbname=\'database\' host=\'hostname.remote\' password=\'top secret\' port=\'1234\' user=\'username\'');
+    expect(convertURL('postgres://localhost/a%2Fb')).toBe('dbname=\'a/b\' host=\'localhost\'');
+    expect(() => convertURL('http://hostname.remote')).toThrow('invalid connection protocol: http');
+    // :327-474 TestNewConfig, the cases of one host
+    const defaults = { host: 'localhost', port: '5432' };
+    expect(newConfig('user=u port=1 host=example.com', {})).toEqual({ host: 'example.com', port: '1', user: 'u' });
+    expect(newConfig('', { PGUSER: 'u', PGPORT: '1', PGHOST: 'example.com' })).toEqual({ host: 'example.com', port: '1', user: 'u' });
+    expect(newConfig('database=db', {})).toEqual({ ...defaults, dbname: 'db' });
+    expect(newConfig('postgres://u@example.com:1/db', {})).toEqual({ dbname: 'db', host: 'example.com', port: '1', user: 'u' });
+    expect(newConfig('postgres://u:pw@example.com:1/db?opt=val&sslmode=require', {}))
+      .toEqual({ dbname: 'db', host: 'example.com', opt: 'val', password: 'pw', port: '1', sslmode: 'require', user: 'u' });
+    expect(() => newConfig('', { PGREALM: 'abc' })).toThrow('pq: environment variable $PGREALM is not supported');
+  });
+
+  test('PGPASSWORD is read raw, below the URL\'s settings: a URL without a password sets none, one with a password wins', () => {
+    // connector.go:552 fromEnv, then :555 fromDSN; convertURL accrues no empty value (:1127-1131)
+    const url = 'postgres://woodpecker@db.example.com:5432/woodpecker?sslmode=require';
+    expect(newConfig(url, { PGPASSWORD: 'a\tb\u00a0c\'d\\e f' }).password).toBe('a\tb\u00a0c\'d\\e f');
+    expect(newConfig('postgres://woodpecker:x@db.example.com:5432/woodpecker', { PGPASSWORD: 'y' }).password).toBe('x');
+  });
+});
+
+describe('connectionPoolSize', () => {
+  test('takes maxConnections, else the connection limit, else the fallback, and never exceeds the limit', () => {
+    const chart = testChart('ci');
+    const db = new ExternalPostgres(chart, 'Db', {
+      host: 'db.example.com', databaseName: 'app', user: 'app', password: Secret.fromSecretName(chart, 'P', 'p').key('password'), connectionLimit: 10,
+    });
+    expect(connectionPoolSize(db, undefined, 20)).toBe(10);
+    expect(connectionPoolSize(db, 4, 20)).toBe(4);
+    expect(connectionPoolSize(database({ connectionLimit: undefined }), undefined, 20)).toBe(20);
+    expect(thrown(() => connectionPoolSize(db, 11, 20)).message)
+      .toBe('invalid maxConnections 11: must be at most the database\'s connectionLimit 10: the role refuses further connections');
+    expect(thrown(() => connectionPoolSize(db, 0, 20)).message).toBe('invalid maxConnections 0: must be an integer of at least 1');
+  });
+});
