@@ -4,7 +4,7 @@ import {
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
   PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
-import { ciEngine, oauthCallbackPath, oauthSecretName } from '../shared/ci-engine';
+import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
 import { DEMO_EVENTS, demoPipelines } from './pipeline';
 
@@ -57,8 +57,9 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   new Namespace(chart, 'AppNamespace', { name: NAMESPACES.app });
 
   const postgres = new Postgres(chart, 'Postgres');
-  const oauth = Secret.fromSecretName(chart, 'OAuth', oauthSecretName(config.ci), {
-    description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${oauthCallbackPath(config.ci)}`,
+  const facts = ciEngineFacts(config.ci);
+  const oauth = Secret.fromSecretName(chart, 'OAuth', facts.oauthSecretName, {
+    description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${facts.oauthCallbackPath}`,
   });
   const ci = ciEngine(chart, {
     engine: config.ci,

@@ -40,16 +40,6 @@ export function ciEngineFacts(engine: CiEngineKind): CiEngineFacts {
   return CI_ENGINE_FACTS[engine];
 }
 
-/** The name of the Secret that holds the OAuth client secret, per engine: each engine's OAuth app has its own callback. */
-export function oauthSecretName(engine: CiEngineKind): string {
-  return ciEngineFacts(engine).oauthSecretName;
-}
-
-/** The OAuth callback path to register with the git provider, per engine. */
-export function oauthCallbackPath(engine: CiEngineKind): string {
-  return ciEngineFacts(engine).oauthCallbackPath;
-}
-
 /** What every stack's CI engine is built from. */
 export interface CiEngineSettings {
   /** Which engine. */

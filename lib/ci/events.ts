@@ -64,6 +64,11 @@ export function woodpeckerEventName(event: PipelineEvent): string {
   return woodpeckerEvent(event).name;
 }
 
+/** The Woodpecker events of `events`, each once, in the order of `events`: what a `when: event:`, an agent label or a grant names. */
+export function woodpeckerNamesOf(events: readonly PipelineEvent[]): string[] {
+  return [...new Set(events.map(woodpeckerEventName))];
+}
+
 /** Who may read a pipeline secret, or run under a route. */
 export interface PipelineAccess {
   /**

@@ -1,6 +1,6 @@
 import { escapeRegExp } from '../core/text';
 import { checkPipelineAccess, PipelineAccess, PipelineEvent } from './events';
-import { RepoPatternIndex } from './repo-pattern-index';
+import { literalBeginning, RepoPatternIndex } from './repo-pattern-index';
 
 /** A pipeline secret as the platform grants it: its keys, to which repositories, for which events. */
 export interface SecretGrant {
@@ -210,9 +210,9 @@ interface RoutePattern {
 const ROUTE_PATTERNS = new Map<string, RoutePattern>();
 
 function compileRoutePattern(pattern: string): RoutePattern {
-  const wildcard = pattern.search(/[*?]/);
-  if (wildcard < 0) {
-    return { prefix: pattern };
+  const prefix = literalBeginning(pattern);
+  if (prefix === pattern) {
+    return { prefix };
   }
   const parts = pattern.split('/');
   let source = '';
@@ -235,5 +235,5 @@ function compileRoutePattern(pattern: string): RoutePattern {
     });
     separator = true;
   });
-  return { prefix: pattern.slice(0, wildcard), re: new RegExp(`^${source}$`) };
+  return { prefix, re: new RegExp(`^${source}$`) };
 }

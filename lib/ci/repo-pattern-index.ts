@@ -78,8 +78,11 @@ export class RepoPatternIndex<T> {
   }
 }
 
-/** A pattern's literal beginning: up to its first wildcard (`*`, `?` or `[`), or all of it. */
-function literalBeginning(pattern: string): string {
+/**
+ * A pattern's literal beginning: up to its first wildcard (`*`, `?` or `[`), or all of it. (Route patterns never hold
+ * `[`: `checkPipelineAccess` refuses it.)
+ */
+export function literalBeginning(pattern: string): string {
   const wildcard = pattern.search(/[*?[]/);
   return wildcard < 0 ? pattern : pattern.slice(0, wildcard);
 }

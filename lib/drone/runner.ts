@@ -302,7 +302,7 @@ export class DroneKubeRunner extends Construct {
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
     const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
     checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
-    [this.buildNamespace, ...extra].forEach((n) => DroneKubeRunner.checkBuildNamespace('buildNamespace', n, namespace));
+    [this.buildNamespace, ...extra].forEach((n, i) => DroneKubeRunner.checkBuildNamespace(i === 0 ? 'buildNamespace' : 'extraBuildNamespaces', n, namespace));
     const capacity = checkInteger('capacity', props.capacity ?? 10, 1, 1000);
 
     const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });

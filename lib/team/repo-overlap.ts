@@ -1,4 +1,5 @@
 import { escapeRegExp } from '../core/text';
+import { literalBeginning } from '../ci/repo-pattern-index';
 
 /**
  * Whether two repository patterns, as Drone matches them, can name the same repository. The runner applies the
@@ -17,9 +18,8 @@ export function reposOverlap(a: string, b: string): boolean {
   if (!wild(p) && !wild(q)) return p === q;
   if (!wild(p)) return globMatches(q, p);
   if (!wild(q)) return globMatches(p, q);
-  const head = (s: string) => s.slice(0, s.search(/[*?[]/));
   const tail = (s: string) => s.slice(Math.max(s.lastIndexOf('*'), s.lastIndexOf('?'), s.lastIndexOf(']')) + 1);
-  const [hp, hq, tp, tq] = [head(p), head(q), tail(p), tail(q)];
+  const [hp, hq, tp, tq] = [literalBeginning(p), literalBeginning(q), tail(p), tail(q)];
   const compatible = (x: string, y: string, at: 'start' | 'end') => (at === 'start' ? x.startsWith(y) || y.startsWith(x) : x.endsWith(y) || y.endsWith(x));
   return compatible(hp, hq, 'start') && compatible(tp, tq, 'end');
 }

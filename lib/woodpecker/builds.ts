@@ -4,7 +4,7 @@ import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
 import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceOptions, BuildNamespaceSet } from '../ci/build-namespace';
+import { BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
 export interface WoodpeckerBuildOptions {
@@ -147,6 +147,12 @@ export class WoodpeckerBuildNamespaces extends Construct {
     this.namespace = namespace;
     this.labels = labels;
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
+    this.owner = {
+      namespace, namespaces: 'the build namespaces', member: 'a build namespace',
+      home: 'the agents\' own namespace, so pipelines cannot reach their Secrets',
+    };
+    // under its own prop, before `addBuildNamespace` below would refuse it as `namespace`
+    this.checkBuildNamespace('buildNamespace', this.buildNamespace);
     const limits = { cpu: props.buildCpuLimit ?? '1', memory: props.buildMemoryLimit ?? '2Gi' };
     const max = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
     if (parseQuantity('buildMaxCpu', max.cpu) < parseQuantity('buildCpuLimit', limits.cpu)) {
@@ -159,10 +165,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
       [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_LABEL]: name, [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_AGENT_NAMESPACE_LABEL]: namespace,
     };
     this.buildPeer = NetworkPeer.namespaces(this.buildNamespaceLabels);
-    this.scopes = new BuildNamespaceSet({
-      namespace, namespaces: 'the build namespaces', member: 'a build namespace',
-      home: 'the agents\' own namespace, so pipelines cannot reach their Secrets',
-    }, {
+    this.scopes = new BuildNamespaceSet(this.owner, {
       name, labels, namespaceLabels: this.buildNamespaceLabels,
       // replaced per namespace: each namespace's agents have their own ServiceAccount
       serviceAccount: { name, namespace },
@@ -200,6 +203,17 @@ export class WoodpeckerBuildNamespaces extends Construct {
     }
     return `${this.name}-${namespace}`;
   }
+
+  /**
+   * Refuse `namespace`, the prop `prop`, as a build namespace if it is the agents' own namespace (as
+   * `addBuildNamespace` does, under `namespace`): for a caller that checks a namespace it adds later.
+   */
+  public checkBuildNamespace(prop: string, namespace: string): void {
+    checkNotOwnNamespace(prop, namespace, this.owner);
+  }
+
+  /** The agents as errors about their build namespaces name them. */
+  private readonly owner: BuildNamespaceOwner;
 
   /**
    * Let agents run pipelines in `namespace` too, with everything a build namespace gets (see the class), the

@@ -1,10 +1,5 @@
-import { PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
+import { PipelineEvent, WOODPECKER_EVENTS, woodpeckerNamesOf } from '../ci/events';
 import { invalid } from '../core';
-
-/** The Woodpecker events of `events`, each once, in the order of `events`: what an agent label or a grant names. */
-export function woodpeckerNamesOf(events: readonly PipelineEvent[]): string[] {
-  return [...new Set(events.map(woodpeckerEventName))];
-}
 
 /**
  * The Woodpecker events of a grant's checked events, each once, in the order of `events`. Promotions and rollbacks

@@ -8,7 +8,8 @@ import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { woodpeckerEventsOf, woodpeckerNamesOf } from './events';
+import { woodpeckerNamesOf } from '../ci/events';
+import { woodpeckerEventsOf } from './events';
 import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
 import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
@@ -203,7 +204,10 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       ...passOn(props, BUILD_OPTIONS), name: `${this.server.serviceName}-agent`, namespace: this.namespace, buildNamespace: props.buildNamespace,
     });
     this.buildNamespace = this.builds.buildNamespace;
-    (props.extraBuildNamespaces ?? []).forEach((ns) => this.builds.addBuildNamespace(checkDnsLabel('extraBuildNamespaces', ns)));
+    (props.extraBuildNamespaces ?? []).forEach((ns) => {
+      this.builds.checkBuildNamespace('extraBuildNamespaces', checkDnsLabel('extraBuildNamespaces', ns));
+      this.builds.addBuildNamespace(ns);
+    });
     this.agentOptions = { ...props.agent };
     this.poolAgent = new WoodpeckerAgent(this, 'Agent', {
       ...this.agentOptions, server: this.server, builds: this.builds, name: `${this.server.serviceName}-agent`,

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { digitalOceanCharts, providedCiSecrets } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
-import { CI_ENGINES, checkCiEngine, ciEngineFacts, oauthCallbackPath, oauthSecretName, woodpeckerAccess } from '../../apps/shared/ci-engine';
+import { CI_ENGINES, checkCiEngine, ciEngineFacts, woodpeckerAccess } from '../../apps/shared/ci-engine';
 import { CiEngineKind, DroneCi, Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
@@ -24,9 +24,9 @@ describe('woodpeckerAccess', () => {
   test('the OAuth callback each engine serves, which the printed instructions name', () => {
     // harness v2.28.2 handler/web/web.go:115 handles "/login"; woodpecker v3.17.0 server/router/router.go:61 groups
     // the OAuth flow under "/authorize"
-    expect(oauthCallbackPath(CiEngineKind.DRONE)).toBe('/login');
-    expect(oauthCallbackPath(CiEngineKind.WOODPECKER)).toBe('/authorize');
-    expect([CiEngineKind.DRONE, CiEngineKind.WOODPECKER].map(oauthSecretName)).toEqual(['drone-oauth', 'woodpecker-oauth']);
+    expect(ciEngineFacts(CiEngineKind.DRONE).oauthCallbackPath).toBe('/login');
+    expect(ciEngineFacts(CiEngineKind.WOODPECKER).oauthCallbackPath).toBe('/authorize');
+    expect([CiEngineKind.DRONE, CiEngineKind.WOODPECKER].map((e) => ciEngineFacts(e).oauthSecretName)).toEqual(['drone-oauth', 'woodpecker-oauth']);
     // the names the stacks print and connect with; an existing stack's database keeps its name
     expect(CI_ENGINES.map((e) => [ciEngineFacts(e).title, ciEngineFacts(e).databaseName])).toEqual([['Drone', 'drone'], ['Woodpecker', 'woodpecker']]);
   });

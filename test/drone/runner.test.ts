@@ -146,6 +146,7 @@ describe('DroneKubeRunner', () => {
     };
     expect(() => make({ buildNamespace: 'drone-' })).toThrow(/invalid buildNamespace "drone-": must be a DNS-1123 label/);
     expect(() => make({ buildNamespace: 'ci' })).toThrow('invalid buildNamespace "ci": must differ from the runner\'s own namespace');
+    expect(() => make({ extraBuildNamespaces: ['ci'] })).toThrow('invalid extraBuildNamespaces "ci": must differ from the runner\'s own namespace');
     expect(() => make({ extraBuildNamespaces: ['ci-builds'] })).toThrow(/invalid extraBuildNamespaces \["ci-builds","ci-builds"\]: must not repeat "ci-builds"/);
     expect(() => make({ capacity: 0 })).toThrow('invalid capacity 0: must be an integer from 1 to 1000');
     expect(() => make({ limitRepos: ['not a repo'] })).toThrow(/invalid repos \["not a repo"\]/);

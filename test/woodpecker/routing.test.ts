@@ -298,7 +298,8 @@ describe('WoodpeckerCi', () => {
     // the engine's prop is named, not the agent's it becomes
     expect(() => woodpeckerCi(testChart('ci'), { capacity: 0 })).toThrow('invalid capacity 0');
     expect(() => woodpeckerCi(testChart('ci'), { capacity: 1001 })).toThrow('invalid capacity 1001');
-    expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'ci' })).toThrow('invalid namespace "ci": must differ from the agents\' own namespace');
+    expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'ci' })).toThrow('invalid buildNamespace "ci": must differ from the agents\' own namespace');
+    expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['ci'] })).toThrow('invalid extraBuildNamespaces "ci": must differ from the agents\' own namespace');
   });
 
   test('refuses routes and secrets added after the chart was synthesized', () => {

@@ -70,6 +70,8 @@ describe('WoodpeckerServer orgs with GitLab', () => {
   test('refuses what no GitLab group name can be, with one line naming the prop', () => {
     const rule = 'must be a GitLab group\'s name: a letter, digit, emoji or "_", then letters, digits, emoji, "_", ".", dashes, spaces ' +
       'and parentheses, not ending in a space; at most 255 characters';
+    // GitLab's own rule for a group's name: gitlab-org/gitlab lib/gitlab/regex.rb `group_name_regex` (a letter, digit,
+    // emoji or "_" first; then also ".", dashes, spaces and parentheses) and the group model's 255-character limit.
     // "," would split the entry in two (flags.go:157-164); a trailing space is trimmed away before the comparison
     for (const bad of ['acme,evil', 'platform ', ' platform', '-x', '.x', 'a+b', 'a'.repeat(256)]) {
       let message: string | undefined;

@@ -1,5 +1,5 @@
 import { toYaml } from '../../core/yaml';
-import { PipelineEvent, woodpeckerEventName } from '../events';
+import { PipelineEvent, woodpeckerNamesOf } from '../events';
 import { Pipeline } from './pipeline';
 import { PlannedPipeline } from './plan';
 import { escapeSubstitutionDeep } from './shell';
@@ -7,7 +7,7 @@ import { compare } from '../../core/text';
 
 /** `events` as Woodpecker names them, without repeats, in the order of `PipelineEvent`. */
 export function woodpeckerEvents(events: readonly PipelineEvent[]): string[] {
-  return [...new Set(Object.values(PipelineEvent).filter((e) => events.includes(e)).map(woodpeckerEventName))];
+  return woodpeckerNamesOf(Object.values(PipelineEvent).filter((e) => events.includes(e)));
 }
 
 /**
