@@ -53,7 +53,12 @@ function median(command: string[], options: RunOptions = {}): number {
       times.push(ms);
     }
   }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+  return mid(times);
+}
+
+/** The median of `values` (the upper one of an even count). */
+function mid(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 /**
@@ -141,7 +146,6 @@ const teamsCommand = (teams: number): [string[], RunOptions] => [[process.execPa
   extraEnv: { DOCKYARD_TEAMS: String(teams), DOCKYARD_STATE: path.join(work, `teams-${teams}`, 'state.json') },
 }];
 const rounds = interleaved([[[process.execPath, floor], {}], teamsCommand(100), teamsCommand(1000)], TEAM_RUNS);
-const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const floorMs = mid(rounds.map((r) => r[0]));
 const t100 = mid(rounds.map((r) => r[1]));
 const t1000 = mid(rounds.map((r) => r[2]));

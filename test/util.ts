@@ -1,5 +1,9 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { DockyardChart } from '../lib';
+import { parseAllDocuments } from 'yaml';
+import { DockyardChart, LocalSecretStore, synthesize } from '../lib';
 
 /** A chart in namespace `ns` of a fresh app. */
 export function testChart(namespace = 'test'): DockyardChart {
@@ -54,4 +58,22 @@ export function thrown(fn: () => void): Error {
     return err;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/**
+ * Synths of one chart through `synthesize` and a `LocalSecretStore` that keeps its state between them, as
+ * `npm run synth` does: `run(rotate)` builds the chart (namespace `ci`) with `build`, synthesizes it, rotating the
+ * given state keys, and returns its objects. Then `done()` removes the state and output.
+ */
+export function repeatedSynths(build: (chart: DockyardChart) => void): { run: (rotate?: string[]) => any[]; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-synths-'));
+  return {
+    run: (rotate = []) => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      build(new DockyardChart(app, 'test', { namespace: 'ci' }));
+      synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }));
+      return parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'test.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    },
+    done: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

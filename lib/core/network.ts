@@ -53,7 +53,8 @@ export class NetworkPeer {
         invalid('except', e, `must lie strictly inside the cidr ${JSON.stringify(cidr)}: Kubernetes refuses an except outside it or equal to it`);
       }
     }
-    // rendered canonical, as the API server will print them back (a spelling of its own would read as a change)
+    // rendered canonical: the API server stores ipBlock as sent but warns on a non-canonical IPv6 CIDR (KEP-4858,
+    // "API Warnings"), and one spelling keeps diffs of the manifest quiet
     const excepts = except.map((e) => formatCidr(parseCidr('except', e)));
     return new NetworkPeer(undefined, undefined, { ipBlock: { cidr: formatCidr(outer), ...(except.length > 0 ? { except: excepts } : {}) } });
   }

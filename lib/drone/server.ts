@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
+  checkHostname, checkOneOf, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -54,8 +54,8 @@ export interface DroneServerProps {
   readonly gitProvider: GitProvider;
   /**
    * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
-   * would change (SCRAM, see `bindDatabase`): Drone reads it from `PGPASSWORD`, and `DRONE_DATABASE_DATASOURCE` is a
-   * `postgres://` URL without it.
+   * would change (SCRAM: see the README, "Credential and security model"): Drone reads it from `PGPASSWORD`, and
+   * `DRONE_DATABASE_DATASOURCE` is a `postgres://` URL without it.
    */
   readonly database: IPostgresDatabase;
   /**
@@ -196,7 +196,8 @@ export class DroneServer extends Construct implements IDroneServer {
     this.serviceName = name;
     this.rpcHost = `${name}.${this.namespace}.svc:${PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
-    const protocol = props.protocol ?? ServerProtocol.HTTPS;
+    // checked for JavaScript callers, as WoodpeckerServer does
+    const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;
 
     const generated = new Secret(this, 'Secrets', {

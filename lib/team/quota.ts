@@ -59,8 +59,12 @@ const DEFAULT_CONTAINER = Resources.of({ cpuRequest: '100m', cpuLimit: '500m', m
 export interface CheckedTeamQuota {
   /** `requests.cpu`. */
   readonly cpu: string;
+  /** `limits.cpu`: twice the requests, so that a container may burst past its request. */
+  readonly cpuLimit: k8sQuantity;
   /** `requests.memory`. */
   readonly memory: string;
+  /** `limits.memory`: twice the requests. */
+  readonly memoryLimit: k8sQuantity;
   /** `requests.storage`. */
   readonly storage: string;
   /** `persistentvolumeclaims`. */
@@ -74,52 +78,44 @@ export interface CheckedTeamQuota {
 }
 
 /**
- * Check a team namespace's quota, defining nothing: `TeamQuotaObjects` takes it so, and a team checks it before it
- * defines anything, so that a refused quota leaves the app as it was.
+ * Check a team namespace's quota, defining nothing: a team checks it before it defines anything, so that a refused
+ * quota leaves the app as it was, and gives `TeamQuotaObjects` what this returns.
  */
-export function checkTeamQuota(quota?: TeamQuota): CheckedTeamQuota {
-  // most teams take the defaults: checked once (a thousand teams check their quota twice each)
-  return quota === undefined ? (DEFAULT_QUOTA ??= Object.freeze(checkQuota({}))) : checkQuota(quota);
-}
-
-/** The default quota, checked, once asked for. */
-let DEFAULT_QUOTA: CheckedTeamQuota | undefined;
-
-function checkQuota(quota: TeamQuota): CheckedTeamQuota {
+export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
   const cpu = checked('quota.cpu', quota.cpu ?? '4');
   const memory = checked('quota.memory', quota.memory ?? '8Gi');
+  const [cpuLimit, memoryLimit] = [twice(cpu), twice(memory)];
   const externalServices = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
   // a default above the quota would have every container that sets nothing refused
   const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
   for (const [prop, value, most] of [
-    ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, twice(cpu)],
-    ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, twice(memory)],
+    ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, cpuLimit],
+    ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, memoryLimit],
   ] as const) {
     if (parseQuantity(`quota.containerDefaults.${prop}`, value) > parseQuantity('quota', String(most))) {
       invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
     }
   }
   return {
-    cpu, memory, externalServices, containerDefaults: container,
+    cpu, cpuLimit, memory, memoryLimit, externalServices, containerDefaults: container,
     storage: checked('quota.storage', quota.storage ?? '50Gi'),
     persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
     pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
   };
 }
 
-/** A ResourceQuota and a LimitRange for one team namespace. */
+/** A ResourceQuota and a LimitRange for one team namespace, from its quota checked by `checkTeamQuota`. */
 export class TeamQuotaObjects extends Construct {
-  public constructor(scope: Construct, id: string, namespace: string, labels: Record<string, string>, quota?: TeamQuota) {
+  public constructor(scope: Construct, id: string, namespace: string, labels: Record<string, string>, q: CheckedTeamQuota) {
     super(scope, id);
-    const q = checkTeamQuota(quota);
     kube(this, 'ResourceQuota', 'ResourceQuota', {
       metadata: { name: 'team-quota', namespace, labels },
       spec: {
         hard: {
           'requests.cpu': quantity(q.cpu),
-          'limits.cpu': twice(q.cpu),
+          'limits.cpu': q.cpuLimit,
           'requests.memory': quantity(q.memory),
-          'limits.memory': twice(q.memory),
+          'limits.memory': q.memoryLimit,
           'requests.storage': quantity(q.storage),
           'persistentvolumeclaims': quantity(String(q.persistentVolumeClaims)),
           'pods': quantity(String(q.pods)),
@@ -146,18 +142,6 @@ function checked(prop: string, value: string): string {
 
 /** Twice a quantity, in its own unit: "8Gi" gives "16Gi", "500m" gives "1000m", "0.5" gives "1". */
 function twice(value: string): k8sQuantity {
-  // a thousand teams' quotas double the same few values
-  let doubled = TWICE.get(value);
-  if (doubled === undefined) {
-    doubled = doubleQuantity(value);
-    TWICE.set(value, doubled);
-  }
-  return doubled;
-}
-
-const TWICE = new Map<string, k8sQuantity>();
-
-function doubleQuantity(value: string): k8sQuantity {
   const [, number, unit] = /^(\d*\.?\d+)(.*)$/.exec(value)!;
   // doubling adds at most one digit before the point and keeps those after it: no exponent notation below 1e21
   const doubled = (Number(number) * 2).toFixed(number.includes('.') ? number.split('.')[1].length : 0).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');

@@ -6,7 +6,7 @@ import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../dro
 import { BuildEgressRule } from '../ci/build-egress';
 import { Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
-import { checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
+import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -119,6 +119,8 @@ interface TeamPlan {
   readonly namespaces: readonly string[];
   readonly buildNamespace: string;
   readonly registryQuotaGiB: number;
+  /** The quota of each app namespace. */
+  readonly quota: CheckedTeamQuota;
   /** The route of every event but pull requests: into the build namespace, as the deploy identity. */
   readonly route: CiRouteProps;
 }
@@ -174,7 +176,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   if (props.deployPermissions !== undefined) {
     checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
   }
-  checkTeamQuota(props.quota);
+  const quota = checkTeamQuota(props.quota);
   if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
@@ -196,7 +198,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
     ctx.harbor.checkRobot(robot.name, robot.options, [name]);
   }
-  return { name, repos, namespaces, buildNamespace, registryQuotaGiB, route };
+  return { name, repos, namespaces, buildNamespace, registryQuotaGiB, quota, route };
 }
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
@@ -297,7 +299,7 @@ export class Team extends Construct {
     for (const ns of this.namespaces) {
       const scope_ = new Construct(this, ns);
       new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels(name, 'app') });
-      new TeamQuotaObjects(scope_, 'Quota', ns, labels, props.quota);
+      new TeamQuotaObjects(scope_, 'Quota', ns, labels, plan.quota);
       const firewall = new PodFirewall(scope_, 'NetworkPolicy', { name: 'team-default-deny', namespace: ns, podLabels: {}, denyEgress: true });
       firewall.allowFrom([this.appPeer, ...ctx.ingressPeers], []);
       firewall.allowEgress([this.appPeer], []);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, invalid, NetworkPeer, Secret } from '../core';
+import { checkDnsLabel, checkInteger, checkUniqueList, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -204,10 +204,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       ...passOn(props, BUILD_OPTIONS), name: `${this.server.serviceName}-agent`, namespace: this.namespace, buildNamespace: props.buildNamespace,
     });
     this.buildNamespace = this.builds.buildNamespace;
-    (props.extraBuildNamespaces ?? []).forEach((ns) => {
-      this.builds.checkBuildNamespace('extraBuildNamespaces', checkDnsLabel('extraBuildNamespaces', ns));
-      this.builds.addBuildNamespace(ns);
-    });
+    // under the engine's prop, as DroneKubeRunner does, before `addBuildNamespace` would refuse them as `namespace`
+    const extra = (props.extraBuildNamespaces ?? []).map((ns) => checkDnsLabel('extraBuildNamespaces', ns));
+    checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
+    extra.forEach((ns) => this.builds.checkBuildNamespace('extraBuildNamespaces', ns));
+    extra.forEach((ns) => this.builds.addBuildNamespace(ns));
     this.agentOptions = { ...props.agent };
     this.poolAgent = new WoodpeckerAgent(this, 'Agent', {
       ...this.agentOptions, server: this.server, builds: this.builds, name: `${this.server.serviceName}-agent`,
@@ -284,9 +285,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * as routes may be added later.
    */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
-    const name = this.checkSecret(id, props.name);
-    const { repos, events } = this.exactAccess(props);
-    const wevents = woodpeckerEventsOf(events);
+    const { name, repos, wevents } = this.checkPipelineSecret(id, props);
     // the Secret's home is the engine's namespace, so its values keep their identity when routes change; it is
     // copied into the route namespaces at synth
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
@@ -304,9 +303,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * read the namespace's Secrets (a pipeline secret's route), which get it only for `events`.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    const name = this.checkSecret(id, props.name);
+    const { name, asked } = this.checkPullSecret(id, props);
     // kubelet pulls with it; no step can read it, so it serves every event of the repositories, pull requests too
-    const asked = checkPipelineAccess(props);
     this.grants.addPullSecret(name, { repos: props.repos, events: Object.values(PipelineEvent), allowPullRequests: true });
     const secret = new Secret(this.secretScope, id, {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
@@ -325,15 +323,23 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const batch = new Claims(new Set(additions.buildNamespaces ?? []));
     (additions.routes ?? []).forEach((route) => batch.addRoute(this.checkRoute(route, batch)));
     for (const secret of additions.pipelineSecrets ?? []) {
-      const name = this.checkSecret(secret.id, secret.name, batch);
-      this.exactAccess(secret);
-      batch.addSecret(secret.id, name);
+      batch.addSecret(secret.id, this.checkPipelineSecret(secret.id, secret, batch).name);
     }
     for (const secret of additions.pullSecrets ?? []) {
-      const name = this.checkSecret(secret.id, secret.name, batch);
-      checkPipelineAccess(secret);
-      batch.addSecret(secret.id, name);
+      batch.addSecret(secret.id, this.checkPullSecret(secret.id, secret, batch).name);
     }
+  }
+
+  /** Every check of `addPipelineSecret`, changing nothing (`batch`: against what a batch of additions adds too). */
+  private checkPipelineSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: Claims) {
+    const name = this.checkSecret(id, props.name, batch);
+    const { repos, events } = this.exactAccess(props);
+    return { name, repos, wevents: woodpeckerEventsOf(events) };
+  }
+
+  /** Every check of `addImagePullSecret`, changing nothing (`batch`: as `checkPipelineSecret`'s). */
+  private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: Claims) {
+    return { name: this.checkSecret(id, props.name, batch), asked: checkPipelineAccess(props) };
   }
 
   /**

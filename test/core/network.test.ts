@@ -136,7 +136,7 @@ describe('addresses', () => {
     }), { numRuns: 5000 });
   });
 
-  test('ipBlock renders its CIDRs canonical (RFC 5952, as KEP-4858 asks and the API server prints them back)', () => {
+  test('ipBlock renders its CIDRs canonical (RFC 5952, as KEP-4858 asks: the API server warns on other IPv6 spellings)', () => {
     expect(NetworkPeer.ipBlock('2001:0DB8:0:0::/32', ['2001:db8:0:0:0:0:0:0/48'])._toKube())
       .toEqual({ ipBlock: { cidr: '2001:db8::/32', except: ['2001:db8::/48'] } });
     expect(NetworkPeer.ipBlock('fd00:0:0:1:0:0:0:0/64')._toKube()).toEqual({ ipBlock: { cidr: 'fd00:0:0:1::/64' } });

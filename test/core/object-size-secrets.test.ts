@@ -7,6 +7,7 @@ import { DockyardChart, LocalSecretStore, runSynth, Secret, SecretValue, synthes
 import { kube } from '../../lib/core/k8s';
 import { MAX_ANNOTATIONS_BYTES, MAX_OBJECT_BYTES, objectSize } from '../../lib/core/object-size';
 import { stderrOf, thrown } from '../util';
+import { escapeRegExp } from '../../lib/core/text';
 
 // The Secrets of dist/secrets.local.yaml are applied like the charts' objects (`kubectl apply -f`, README
 // "Object sizes"), so the limits of lib/core/object-size.ts hold for them too: over 1 MiB of JSON no apply mode can
@@ -17,8 +18,14 @@ import { stderrOf, thrown } from '../util';
 
 const KiB = 1024;
 
+/** The temporary directories the tests made, removed after them. */
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-secret-size-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-secret-size-'));
+  made.push(dir);
+  return dir;
 }
 
 /** An app whose chart holds a ConfigMap and a small generated Secret, plus what `extra` adds. */
@@ -161,7 +168,3 @@ describe('object sizes: the generated Secrets of secrets.local.yaml', () => {
         'in all, keys and values: the API server refuses more in any apply mode');
   });
 });
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -1,13 +1,8 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import {
-  CHECKSUM_ANNOTATION, DockyardChart, DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, IPostgresDatabase, LocalSecretStore,
-  NetworkPeer, Secret, ServerProtocol, SslMode, synthesize,
+  CHECKSUM_ANNOTATION, DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, IPostgresDatabase, NetworkPeer, Secret, ServerProtocol,
+  SslMode,
 } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
 describe('DroneServer', () => {
@@ -88,20 +83,15 @@ describe('DroneServer', () => {
   test('rolls the server when a generated database password changes: the pod reads it from the Secret', () => {
     // the inputs checksum covers every secretKeyRef of the pod (lib/core/checksum.ts, test/core/checksum.test.ts),
     // with a digest of a generated value; of an existing Secret only the name, so its rotation needs a restart
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-drone-db-'));
+    const synths = repeatedSynths((chart) => droneServer(chart));
     try {
-      const checksum = (rotate: string[] = []) => {
-        const app = new App({ outdir: path.join(dir, 'dist') });
-        droneServer(new DockyardChart(app, 'test', { namespace: 'ci' }));
-        synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }));
-        const objects = parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'test.k8s.yaml'), 'utf8')).map((d) => d.toJS());
-        return find(objects, 'Deployment', 'drone').spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
-      };
+      const checksum = (rotate: string[] = []) =>
+        find(synths.run(rotate), 'Deployment', 'drone').spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
       const before = checksum();
       expect(checksum()).toBe(before);
       expect(checksum(['ci/postgres-drone/password'])).not.toBe(before);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      synths.done();
     }
   });
 
@@ -205,6 +195,8 @@ describe('DroneServer', () => {
     expect(() => droneServer(chart(), { userFilter: ['a,b'] })).toThrow('invalid userFilter ["a,b"]: "a,b" must be a git provider user or organisation');
     expect(() => droneServer(chart(), { repositoryFilter: ['x', 'x'] })).toThrow(/invalid repositoryFilter \["x","x"\]: must not repeat "x"/);
     expect(() => droneServer(chart(), { admin: 'a b' })).toThrow('invalid admin "a b": must be a git provider login');
+    // DRONE_SERVER_PROTO is the scheme of the server URL (harness v2.28.2 cmd/drone-server/config/config.go:256), http or https
+    expect(() => droneServer(chart(), { protocol: 'ftp' as ServerProtocol })).toThrow(/^invalid protocol "ftp": must be one of https, http/);
     expect(() => droneServer(chart(), { name: 'Drone' })).toThrow(/invalid name "Drone"/);
     expect(() => droneServer(chart(), { ingress: { tls: IngressTls.certManager('Bad Issuer') } })).toThrow(/invalid issuer "Bad Issuer"/);
     const secret = Secret.fromSecretName(testChart(), 'S', 's').key('k');

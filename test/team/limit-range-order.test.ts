@@ -1,5 +1,5 @@
 import { Resources } from '../../lib';
-import { TeamQuota, TeamQuotaObjects } from '../../lib/team/quota';
+import { checkTeamQuota, TeamQuota, TeamQuotaObjects } from '../../lib/team/quota';
 import { parseQuantity } from '../../lib/core/validation';
 import { find, testChart } from '../util';
 
@@ -195,7 +195,7 @@ const BARE: Pod = {
 /** The team namespace's rendered ResourceQuota and LimitRange. */
 function rendered(quota?: TeamQuota): { quota: any; limitRange: any } {
   const chart = testChart('payments');
-  new TeamQuotaObjects(chart, 'Quota', 'payments', { 'dockyard.dev/team': 'payments' }, quota);
+  new TeamQuotaObjects(chart, 'Quota', 'payments', { 'dockyard.dev/team': 'payments' }, checkTeamQuota(quota));
   const objects = chart.toJson();
   return { quota: find(objects, 'ResourceQuota', 'team-quota', 'payments'), limitRange: find(objects, 'LimitRange', 'team-defaults', 'payments') };
 }

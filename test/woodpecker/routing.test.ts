@@ -194,6 +194,12 @@ describe('WoodpeckerCi', () => {
       ['a secret by glob', (ci) => ci.addPipelineSecret('S', { name: 's', repos: ['acme/a?i'], values: value }), '"acme/a?i" must be an exact "owner/name" slug'],
       ['promote without rollback', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PROMOTE] }),
         'invalid events ["promote"]: must list promote and rollback together or neither'],
+      // checkAdditions runs addPipelineSecret's checks, this one included, before anything is added
+      ['a secret for promote without rollback, checked ahead', (ci) => ci.checkAdditions({
+        pipelineSecrets: [{ id: 'S', name: 's', repos: ['acme/api'], events: [PipelineEvent.PROMOTE] }],
+      }), 'invalid events ["promote"]: must list promote and rollback together or neither'],
+      ['a secret for promote without rollback', (ci) => ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PROMOTE], values: value }),
+        'invalid events ["promote"]: must list promote and rollback together or neither'],
       ['a route outside the build namespaces', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'prod' }),
         'invalid namespace "prod": must be one of the engine\'s build namespaces: ci-builds, deploy'],
       ['a repository and event routed twice', (ci) => {
@@ -294,7 +300,12 @@ describe('WoodpeckerCi', () => {
   test('refuses bad engine props with one line', () => {
     expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['Deploy'] })).toThrow('invalid extraBuildNamespaces "Deploy"');
     expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['ci-builds'] }))
-      .toThrow('invalid namespace "ci-builds": must not already be a build namespace');
+      .toThrow('invalid extraBuildNamespaces ["ci-builds","ci-builds"]: must not repeat "ci-builds"');
+    expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['deploy', 'deploy'] }))
+      .toThrow('invalid extraBuildNamespaces ["ci-builds","deploy","deploy"]: must not repeat "deploy"');
+    // a build namespace added later, by its own call, is refused under that call's prop
+    const later = woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['deploy'] });
+    expect(() => later.addBuildNamespace('deploy')).toThrow('invalid namespace "deploy": must not already be a build namespace');
     // the engine's prop is named, not the agent's it becomes
     expect(() => woodpeckerCi(testChart('ci'), { capacity: 0 })).toThrow('invalid capacity 0');
     expect(() => woodpeckerCi(testChart('ci'), { capacity: 1001 })).toThrow('invalid capacity 1001');

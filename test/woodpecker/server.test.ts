@@ -1,17 +1,11 @@
 // The server, pinned to woodpecker-ci/woodpecker v3.17.0: every variable, port and probe cites the source that reads
 // it. Paths below are in that repository unless they name another.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import {
-  CHECKSUM_ANNOTATION, DockyardChart, ExternalPostgres, GitProvider, Image, IngressTls, LocalSecretStore, NetworkPeer, Secret, SecretValue,
-  ServiceExposure, SslMode, synthesize,
+  CHECKSUM_ANNOTATION, ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, Secret, SecretValue, ServiceExposure, SslMode,
 } from '../../lib';
 import { ServerProtocol } from '../../lib/ci';
 import { WoodpeckerServer } from '../../lib/woodpecker';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
 import { github, woodpeckerServer } from './fixtures';
 import { literalEnv } from './upstream';
 
@@ -126,14 +120,10 @@ describe('WoodpeckerServer', () => {
   test('rolls the server when a generated database password changes: the pod reads it from the Secret', () => {
     // the inputs checksum covers every secretKeyRef of the pod, PGPASSWORD's included, with a digest of a generated
     // value (lib/core/checksum.ts keyDigest, test/core/checksum.test.ts); as DroneServer's (test/drone/server.test.ts)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-woodpecker-db-'));
+    const synths = repeatedSynths((chart) => woodpeckerServer(chart));
     try {
       const checksum = (rotate: string[] = []) => {
-        const app = new App({ outdir: path.join(dir, 'dist') });
-        woodpeckerServer(new DockyardChart(app, 'test', { namespace: 'ci' }));
-        synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }));
-        const objects = parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'test.k8s.yaml'), 'utf8')).map((d) => d.toJS());
-        const deploy = deploymentOf(objects);
+        const deploy = deploymentOf(synths.run(rotate));
         expect(envOf(container(deploy)).PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'postgres-woodpecker', key: 'password' });
         return deploy.spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
       };
@@ -141,7 +131,7 @@ describe('WoodpeckerServer', () => {
       expect(checksum()).toBe(before);
       expect(checksum(['data/postgres-woodpecker/password'])).not.toBe(before);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      synths.done();
     }
   });
 
