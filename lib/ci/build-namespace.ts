@@ -191,23 +191,36 @@ export class BuildNamespaceSet {
    *
    * @param define defines the namespace's objects from the set's context, with whatever the engine adds there; called
    *   once, after the checks
+   * @param prop the prop that gave `namespace`, which refusals of it name: a constructor's `buildNamespace` or
+   *   `extraBuildNamespaces`, or `namespace` for one added later
    * @returns what `define` returned
    */
-  public add(namespace: string, options: BuildNamespaceOptions, define: (context: BuildNamespaceContext) => BuildNamespace): BuildNamespace {
-    checkDnsLabel('namespace', namespace);
-    checkNotOwnNamespace('namespace', namespace, this.owner);
-    if (this.scopes.has(namespace)) {
-      invalid('namespace', namespace, `must not already be ${this.owner.member}: ${this.names.join(', ')}`);
-    }
-    checkBuildNamespaceOptions(this.context, options);
-    // `Namespace` refuses a second definition too, but only once `define` has begun defining the namespace's objects
-    if ((options.create ?? this.context.create) && isNamespaceDefined(this.app, namespace)) {
-      invalid('namespace', namespace, 'must not be a Namespace the app defines already: add it with create: false to build in it');
-    }
+  public add(namespace: string, options: BuildNamespaceOptions, define: (context: BuildNamespaceContext) => BuildNamespace, prop = 'namespace'): BuildNamespace {
+    this.check(prop, namespace, options);
     const scope = define(this.context);
     this.scopes.set(namespace, scope);
     this.shared.forEach((rule) => scope.allowEgress(rule));
     return scope;
+  }
+
+  /**
+   * Every check `add` runs, in its order, changing nothing: refusals of `namespace` name the prop `prop`. For a caller
+   * that checks a namespace of a constructor prop before adding it (`WoodpeckerBuildNamespaces.checkBuildNamespace`).
+   */
+  public check(prop: string, namespace: string, options: BuildNamespaceOptions = {}): void {
+    checkDnsLabel(prop, namespace);
+    checkNotOwnNamespace(prop, namespace, this.owner);
+    if (this.scopes.has(namespace)) {
+      invalid(prop, namespace, `must not already be ${this.owner.member}: ${this.names.join(', ')}`);
+    }
+    checkBuildNamespaceOptions(this.context, options);
+    // `Namespace` refuses a second definition too, but only once `define` has begun defining the namespace's objects
+    if ((options.create ?? this.context.create) && isNamespaceDefined(this.app, namespace)) {
+      // a namespace added later can be added again without creating it; a constructor's are created unless
+      // createBuildNamespaces is false
+      invalid(prop, namespace, 'must not be a Namespace the app defines already: ' +
+        (prop === 'namespace' ? 'add it with create: false to build in it' : 'set createBuildNamespaces to false to build in namespaces that exist'));
+    }
   }
 
   /**

@@ -75,6 +75,30 @@ export function checkStatefulSetName(prop: string, name: string): string {
   return name;
 }
 
+/**
+ * The longest Job name the API server accepts. Before it validates a Job, it labels the Job's pod template with the
+ * Job's name, as `job-name` and `batch.kubernetes.io/job-name` (kubernetes/kubernetes
+ * pkg/registry/batch/job/strategy.go `generateSelector`), and a label value is at most 63 characters
+ * (kubernetes/apimachinery v0.33.0 pkg/util/validation/validation.go:157-168 `IsValidLabelValue`), so a Job with a
+ * longer name is refused.
+ */
+export const MAX_JOB_NAME = 63;
+
+/**
+ * What Dockyard's Jobs add to their names for what they apply: `-<8 hex>` of its hash. A Job's pod template is
+ * immutable, so a change names a new Job instead of being refused.
+ */
+export const JOB_HASH_SUFFIX = '-'.length + 8;
+
+/**
+ * The longest name a Job's name may start with when the rest is the caller's own `suffix` characters and the
+ * `-<8 hex>` hash (`JOB_HASH_SUFFIX`): what `MAX_JOB_NAME` leaves. Each caller counts its own suffix, e.g.
+ * `-configure-<chunk>`.
+ */
+export function maxJobNamePrefix(suffix: number): number {
+  return MAX_JOB_NAME - JOB_HASH_SUFFIX - suffix;
+}
+
 /** A StatefulSet of one hardened pod template, each replica with its own volumes. */
 export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec): ApiObject {
   checkStatefulSetName('name', spec.name);

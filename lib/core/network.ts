@@ -46,16 +46,16 @@ export class NetworkPeer {
    */
   public static ipBlock(cidr: string, except: readonly string[] = []): NetworkPeer {
     const outer = parseCidr('cidr', cidr);
-    for (const e of except) {
+    const excepts = except.map((e) => {
       const inner = parseCidr('except', e);
       if (!cidrContains(outer, inner) || inner.prefix === outer.prefix) {
         // kubernetes/kubernetes pkg/apis/networking/validation/validation.go ValidateIPBlock: "must be a strict subset of `cidr`"
         invalid('except', e, `must lie strictly inside the cidr ${JSON.stringify(cidr)}: Kubernetes refuses an except outside it or equal to it`);
       }
-    }
-    // rendered canonical: the API server stores ipBlock as sent but warns on a non-canonical IPv6 CIDR (KEP-4858,
-    // "API Warnings"), and one spelling keeps diffs of the manifest quiet
-    const excepts = except.map((e) => formatCidr(parseCidr('except', e)));
+      // rendered canonical: the API server stores ipBlock as sent but warns on a non-canonical IPv6 CIDR (KEP-4858,
+      // "API Warnings"), and one spelling keeps diffs of the manifest quiet
+      return formatCidr(inner);
+    });
     return new NetworkPeer(undefined, undefined, { ipBlock: { cidr: formatCidr(outer), ...(except.length > 0 ? { except: excepts } : {}) } });
   }
 

@@ -161,18 +161,15 @@ export class DroneCi extends Construct implements ICiEngine {
   }
 
   /**
-   * A secret's name once among the engine's pipeline and pull secrets and `names` (each is a Secret of the extension,
-   * and the grants hold them by name), its construct ID once among the extension's and `ids`, and its name once
-   * among the Secrets the extension reads, those added to it directly included.
+   * A secret's name once among the Secrets the extension reads and `names`: the engine's pipeline and pull secrets
+   * are Secrets of the extension, so its check covers them (and the grants, which hold them by name), and those added
+   * to it directly too. Then its construct ID once among the extension's children and `ids`.
    */
   private checkSecret(id: string, name: string, names?: ReadonlySet<string>, ids?: ReadonlySet<string>): void {
     checkDnsSubdomain('name', name);
-    if (this.grants.secrets.has(name) || this.grants.pullSecrets.has(name) || names?.has(name)) {
-      invalid('name', name, 'must be unique among the engine\'s pipeline and pull secrets: each is a Secret of that name');
-    }
+    this.secretsExtension.checkSecret(name, names);
     if (this.secretsExtension.node.tryFindChild(id) !== undefined || ids?.has(id)) {
       invalid('id', id, 'must be unique among the secrets extension\'s children: it is the construct ID of each secret');
     }
-    this.secretsExtension.checkSecret(name);
   }
 }

@@ -332,7 +332,9 @@ export class DroneKubeRunner extends Construct {
     };
     this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');
-    [this.buildNamespace, ...extra].forEach((ns) => this.addBuildNamespace(ns));
+    // under the props that gave them, as the checks above: e.g. a Namespace the app defines already
+    this.addBuildScope('buildNamespace', this.buildNamespace, {});
+    extra.forEach((ns) => this.addBuildScope('extraBuildNamespaces', ns, {}));
     // build pods need nothing of the server: they clone from the git provider and talk among themselves over
     // localhost; only the runner polls the server, so only it is admitted
     props.server.grantConnect(this.peer);
@@ -430,7 +432,12 @@ export class DroneKubeRunner extends Construct {
    * (`BuildNamespaceSet.add`), so a refusal changes nothing.
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
-    this.buildScopes.add(namespace, options, (context) => new BuildNamespace(this.builds, namespace, context, options));
+    this.addBuildScope('namespace', namespace, options);
+  }
+
+  /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
+  private addBuildScope(prop: string, namespace: string, options: BuildNamespaceOptions): void {
+    this.buildScopes.add(namespace, options, (context) => new BuildNamespace(this.builds, namespace, context, options), prop);
   }
 
   /**

@@ -178,17 +178,20 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * one-line error they would throw for a name the extension reads already. A caller that adds a secret after other
    * things, and would have to undo them on a refusal (`DroneCi.checkAdditions` for `TeamPlatform.addTeam`), checks
    * the name before.
+   *
+   * @param pending names the caller adds before this one, refused as if the extension read them already
+   *   `@default` - none
    */
-  public checkSecret(name: string): void {
-    this.checkUnique(name);
+  public checkSecret(name: string, pending?: ReadonlySet<string>): void {
+    this.checkUnique(name, pending);
   }
 
   public grantAccess(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);
   }
 
-  private checkUnique(secretName: string): void {
-    if (this.secretNameSet.has(secretName)) {
+  private checkUnique(secretName: string, pending?: ReadonlySet<string>): void {
+    if (this.secretNameSet.has(secretName) || pending?.has(secretName)) {
       invalid('name', secretName, 'must be unique among the pipeline secrets of this extension');
     }
   }

@@ -11,7 +11,7 @@ import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
-import { bindDatasource, connectionPoolSize, DatasourceBinding } from '../postgres/datasource';
+import { bindDatasource } from '../postgres/datasource';
 import { GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 
@@ -55,7 +55,8 @@ export interface DroneServerProps {
   /**
    * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
    * would change (SCRAM: see the README, "Credential and security model"): Drone reads it from `PGPASSWORD`, and
-   * `DRONE_DATABASE_DATASOURCE` is a `postgres://` URL without it.
+   * `DRONE_DATABASE_DATASOURCE` is a `postgres://` URL without it. Its user and database name must be non-empty and
+   * hold no NUL or white space but " ", which Drone's lib/pq v1.1.0 cannot read back from that URL.
    */
   readonly database: IPostgresDatabase;
   /**
@@ -216,7 +217,11 @@ export class DroneServer extends Construct implements IDroneServer {
     env.secret('DRONE_RPC_SECRET', this.rpcSecret);
     env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
     env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
-    const database = bindDatabase(env, this.namespace, props.database, props.maxConnections);
+    // always bounded: Drone's default pool is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
+    const database = bindDatasource(env, {
+      namespace: this.namespace, database: props.database, prefix: 'DRONE', caDirectory: DATABASE_CA_DIR,
+      maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
+    });
     props.gitProvider._bind(env);
     if (props.userFilter && props.registrationClosed) {
       invalid('registrationClosed', props.registrationClosed, 'must not be true when userFilter is set: closed registration refuses ' +
@@ -289,14 +294,13 @@ export class DroneServer extends Construct implements IDroneServer {
   }
 }
 
-const DATABASE_CA_DIR = '/etc/drone/database-ca';
-
 /**
- * Drone's database settings: a `postgres://` URL without a password, and the password in `PGPASSWORD` from its
- * Secret, whatever Secret it is (`bindDatasource`, shared with Woodpecker); so no password is ever spliced into a
- * DSN, and a password may hold any character except those SASLprep would change (SCRAM): lib/pq does not SASLprep a
- * password (lib/pq v1.1.0 `conn.go:1134` hands it to `scram.NewClient` as it is) while the server does, so a
- * password with, say, a no-break space or a ligature fails a SCRAM login.
+ * Where Drone's pod mounts the database's CA bundle, when it has one. Drone's database settings are
+ * `bindDatasource`'s, shared with Woodpecker: a `postgres://` URL without a password, and the password in
+ * `PGPASSWORD` from its Secret, whatever Secret it is; so no password is ever spliced into a DSN, and a password may
+ * hold any character except those SASLprep would change (SCRAM): lib/pq does not SASLprep a password (lib/pq v1.1.0
+ * `conn.go:1134` hands it to `scram.NewClient` as it is) while the server does, so a password with, say, a no-break
+ * space or a ligature fails a SCRAM login.
  *
  * Drone 2.28.2 hands `DRONE_DATABASE_DATASOURCE` unchanged to `sql.Open` (harness v2.28.2
  * `cmd/drone-server/config/config.go:119`, `store/shared/db/conn.go:22-23`) with lib/pq v1.1.0 (`go.mod:44`). That
@@ -304,15 +308,10 @@ const DATABASE_CA_DIR = '/etc/drone/database-ca';
  * before the DSN in `connector.go:56-69`), but cannot read every password back from the DSN: a URL's password is
  * re-escaped for " ", "'" and "\" only (`url.go:43-47`), and an unquoted value ends at any Unicode white space
  * (`conn.go:453-465`), so a tab or a no-break space breaks it; and the value of an existing Secret cannot be escaped
- * at all. The URL itself needs no Secret: it holds no credential.
+ * at all. The URL itself needs no Secret: it holds no credential. The same re-escaping is why `bindDatasource`
+ * refuses a user or database name with white space other than " ".
  */
-function bindDatabase(env: EnvVars, namespace: string, db: IPostgresDatabase, maxConnections?: number): DatasourceBinding {
-  env.value('DRONE_DATABASE_DRIVER', 'postgres');
-  const binding = bindDatasource(env, { namespace, database: db, variable: 'DRONE_DATABASE_DATASOURCE', caDirectory: DATABASE_CA_DIR });
-  // always bounded: Drone's default pool is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
-  env.value('DRONE_DATABASE_MAX_CONNECTIONS', String(connectionPoolSize(db, maxConnections, DroneServer.DEFAULT_MAX_CONNECTIONS)));
-  return binding;
-}
+const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
   checkUniqueList(prop, values);

@@ -5,6 +5,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, invalid, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
+import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -24,17 +25,16 @@ export const CHUNK_MAX_PROJECTS = 50;
 /**
  * The hex digits of a chunk's index that Harbor's `name` leaves room for in its Job's name: indexes below 2^16, a trie
  * up to 15 levels deep, which holds hundreds of thousands of projects. A project with more robots than one chunk
- * holds splits deeper (its robots share its key's first 41 bits); `chunks()` refuses a Job name that then outgrows 63.
+ * holds splits deeper (its robots share its key's first 41 bits); `chunks()` refuses a Job name that then outgrows
+ * `MAX_JOB_NAME`.
  */
 const CHUNK_INDEX_DIGITS = 4;
 
 /**
- * What a configure Job's name adds to Harbor's `name`, at most: `-configure[-<chunk index, hex>]-<8 hex>`. The API
- * server labels a Job's pods with its name (`job-name` and `batch.kubernetes.io/job-name`: kubernetes
- * pkg/registry/batch/job/strategy.go `generateSelector`), and a label value is at most 63 characters
- * (apimachinery pkg/util/validation/validation.go `IsValidLabelValue`), so Harbor's name leaves room for it.
+ * What a configure Job's name adds to Harbor's `name` before its `-<8 hex>` hash, at most:
+ * `-configure[-<chunk index, hex>]`. Harbor's name leaves room for it: `maxJobNamePrefix(CONFIGURE_JOB_SUFFIX)`.
  */
-export const CONFIGURE_JOB_SUFFIX = '-configure-'.length + CHUNK_INDEX_DIGITS + '-'.length + 8;
+export const CONFIGURE_JOB_SUFFIX = '-configure-'.length + CHUNK_INDEX_DIGITS;
 /**
  * The most secrets (robot secrets, upstream registry passwords) one chunk's Job reads: one variable each, plus the
  * three every Job has, so no Job has more than 103 variables.
@@ -264,10 +264,11 @@ export class ConfigureJobs extends Construct {
       const base = componentName(this.ctx, 'configure');
       this.layout = this.trie.chunks().map(({ index, entries }) => {
         const name = index === 1n ? base : `${base}-${index.toString(16)}`;
-        // the Job's name adds "-<8 hex>"
-        if (name.length + 9 > 63) {
+        // what this chunk's name adds to Harbor's, before the Job's "-<8 hex>"
+        const suffix = name.length - this.ctx.name.length;
+        if (this.ctx.name.length > maxJobNamePrefix(suffix)) {
           invalid('name', this.ctx.name, `is too long for the configure Job of chunk ${name}: a Job's name labels its pods, so is at ` +
-            `most 63 characters; a project with this many robots needs a Harbor name of at most ${63 - 9 - (name.length - this.ctx.name.length)}`);
+            `most ${MAX_JOB_NAME} characters; a project with this many robots needs a Harbor name of at most ${maxJobNamePrefix(suffix)}`);
         }
         return render(name, entries);
       });

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkInteger, checkLabels, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { checkDnsLabel } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
@@ -247,11 +248,11 @@ const LARGE_UPLOADS = {
 };
 
 /**
- * The longest `name`: what the name of a configure Job adds (`CONFIGURE_JOB_SUFFIX`) is the most any derived name
- * that must stay within 63 characters adds. (Trivy's StatefulSet, `<name>-trivy`, would allow 46:
- * `MAX_STATEFUL_SET_NAME` in lib/core/deployment.ts.)
+ * The longest `name`: what the name of a configure Job adds (`CONFIGURE_JOB_SUFFIX` and its `-<8 hex>`) is the most
+ * any derived name that must stay within 63 characters adds (`MAX_JOB_NAME` in lib/core/deployment.ts). (Trivy's
+ * StatefulSet, `<name>-trivy`, would allow 46: `MAX_STATEFUL_SET_NAME` there.)
  */
-const MAX_HARBOR_NAME = 63 - CONFIGURE_JOB_SUFFIX;
+const MAX_HARBOR_NAME = maxJobNamePrefix(CONFIGURE_JOB_SUFFIX);
 
 /**
  * Harbor, built natively: core, portal, registry with registryctl, jobservice, Trivy and an optional exporter.
@@ -290,7 +291,7 @@ export class Harbor extends Construct {
     // checked here, under this prop, rather than as the first derived name that fails
     if (name.length > MAX_HARBOR_NAME) {
       invalid('name', name, `must be at most ${MAX_HARBOR_NAME} characters: it prefixes every object's name, the longest ` +
-        'a configure Job\'s, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most 63');
+        `a configure Job's, "<name>-configure-<chunk>-<hash>", which labels its pods and so is at most ${MAX_JOB_NAME}`);
     }
     this.namespace = namespaceOf(this, props.namespace);
     const tls = props.tls ?? true;

@@ -40,29 +40,43 @@ export interface DatasourceBinding {
   readonly volumes: k8s.Volume[];
 }
 
-/** What `bindDatasource` binds. @internal */
+/** What `bindDatasource` binds: one engine's database settings. @internal */
 export interface DatasourceBindingProps {
   /** The server's namespace. */
   readonly namespace: string;
   /** The database. */
   readonly database: IPostgresDatabase;
-  /** The variable the server reads the URL from, e.g. `DRONE_DATABASE_DATASOURCE`. */
-  readonly variable: string;
+  /**
+   * The prefix of the engine's variables: `DRONE` gives `DRONE_DATABASE_DRIVER`, `DRONE_DATABASE_DATASOURCE` and
+   * `DRONE_DATABASE_MAX_CONNECTIONS`.
+   */
+  readonly prefix: string;
   /** The directory the pod mounts the database's CA bundle in, as `ca.crt`, when it has one. */
   readonly caDirectory: string;
+  /**
+   * The most connections the server opens: the engine's `maxConnections` prop.
+   *
+   * @default - the database's `connectionLimit`, or `defaultMaxConnections` (`connectionPoolSize`)
+   */
+  readonly maxConnections?: number;
+  /** The engine's pool size when neither `maxConnections` nor the database's `connectionLimit` is set. */
+  readonly defaultMaxConnections: number;
 }
 
 /**
- * Bind a server's database into `env`, the same way for Drone and Woodpecker and for any password Secret: `variable`
- * is `postgresUrl`, a plain value without a password, and the password is `PGPASSWORD` from its Secret. No password
- * is ever spliced into a URL or a DSN, so none needs escaping, not even the value of an existing Secret, which
- * Dockyard cannot escape. Both drivers read `PGPASSWORD` raw, below the URL's settings: lib/pq v1.1.0, Drone's
- * (`conn.go:1798-1829` `parseEnviron`, applied before the DSN in `connector.go:56-69`), and lib/pq v1.12.3,
- * Woodpecker's (`connector.go:286` `env:"PGPASSWORD"`, read by `newConfig` at `:552` before the DSN at `:555`; a URL
- * without a password sets none, `convertURL` `:1127-1137`), as libpq does.
+ * Bind a server's database into `env`, the same way for Drone and Woodpecker and for any password Secret, as the
+ * variables `<prefix>_DATABASE_DRIVER` (`postgres`), `PGPASSWORD`, `<prefix>_DATABASE_DATASOURCE` and
+ * `<prefix>_DATABASE_MAX_CONNECTIONS`, in that order. The datasource is `postgresUrl`, a plain value without a
+ * password, and the password is `PGPASSWORD` from its Secret. No password is ever spliced into a URL or a DSN, so
+ * none needs escaping, not even the value of an existing Secret, which Dockyard cannot escape. Both drivers read
+ * `PGPASSWORD` raw, below the URL's settings: lib/pq v1.1.0, Drone's (`conn.go:1798-1829` `parseEnviron`, applied
+ * before the DSN in `connector.go:56-69`), and lib/pq v1.12.3, Woodpecker's (`connector.go:286` `env:"PGPASSWORD"`,
+ * read by `newConfig` at `:552` before the DSN at `:555`; a URL without a password sets none, `convertURL`
+ * `:1127-1137`), as libpq does. The user and the database name are checked first (`checkLibPqName`).
  *
  * The pod reads the password from a Secret (`secretKeyRef`), so its inputs checksum rolls it when a generated
- * password changes (lib/core/checksum.ts); a change of an existing Secret needs a restart.
+ * password changes (lib/core/checksum.ts); a change of an existing Secret needs a restart. The pool size is always
+ * bounded (`connectionPoolSize`).
  *
  * Why not the password in the URL: lib/pq up to v1.9.0 turns a URL into `key=value` text escaping only " ", "'" and
  * "\" (v1.1.0 `url.go:43-47`), and its parser ends an unquoted value at any Unicode white space (`conn.go:453-465`),
@@ -76,9 +90,13 @@ export interface DatasourceBindingProps {
  */
 export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): DatasourceBinding {
   const db = props.database;
+  checkLibPqName('database.user', db.user);
+  checkLibPqName('database.databaseName', db.databaseName);
   const sslRootCert = db.caCertificate ? `${props.caDirectory}/ca.crt` : undefined;
+  env.value(`${props.prefix}_DATABASE_DRIVER`, 'postgres');
   env.secret('PGPASSWORD', db.password);
-  env.value(props.variable, postgresUrl(db, sslRootCert));
+  env.value(`${props.prefix}_DATABASE_DATASOURCE`, postgresUrl(db, sslRootCert));
+  env.value(`${props.prefix}_DATABASE_MAX_CONNECTIONS`, String(connectionPoolSize(db, props.maxConnections, props.defaultMaxConnections)));
   if (!db.caCertificate) {
     return { mounts: [], volumes: [] };
   }
@@ -89,6 +107,40 @@ export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): Dat
       secret: { secretName: db.caCertificate.selectorFor(props.namespace).name, items: [{ key: db.caCertificate.key, path: 'ca.crt' }] },
     }],
   };
+}
+
+/** What `checkLibPqName` allows, for its error messages. */
+const LIB_PQ_NAME = 'must be a non-empty string of valid Unicode without NUL or white space other than " ": Drone\'s lib/pq v1.1.0 ' +
+  'cuts a URL\'s value at white space it does not escape, and lib/pq drops an empty one and ends one at NUL';
+
+/**
+ * Check a user or database name that lib/pq reads from the datasource URL: fail, naming `prop`, unless both driver
+ * versions carry it to the server unchanged. `postgresUrl` percent-encodes it, and Go's `net/url` decodes it, but
+ * then:
+ *
+ * - lib/pq v1.1.0, Drone's, turns the URL back into `key=value` text escaping only " ", "'" and "\" (`url.go:43-47`),
+ *   and its parser ends an unquoted value at any white space of Go's `unicode.IsSpace`, the Unicode White_Space
+ *   property (`conn.go:453-465`; the scanner `:380-409`), so a tab, a line break or a no-break space cuts the name
+ *   or fails the parse; " " alone gets through, escaped. v1.12.3 quotes the value (`connector.go:1126-1131`) and
+ *   keeps it.
+ * - Both versions drop an empty value (v1.1.0 `url.go:44-48`, v1.12.3 `connector.go:1127-1131`), so the driver would
+ *   fall back to `PGUSER` or the OS user, `PGDATABASE` or the user.
+ * - Both send the name as a C string in the startup message (v1.1.0 `conn.go:1076-1077` and `buf.go:68-70`, v1.12.3
+ *   `conn.go:1219-1226` and `buf.go:71-73`), which a NUL ends.
+ * - A lone UTF-16 surrogate has no UTF-8 form: `encodeURIComponent` throws on it.
+ *
+ * Dockyard's own databases are PostgreSQL identifiers already (`checkIdentifier`); this guards an `IPostgresDatabase`
+ * implemented elsewhere, e.g. for a managed database. `IPostgresDatabase` types a name as a plain string, used as it
+ * is: a deploy-time placeholder (`ChartDeployment`'s `substitutions`) is a plain string too, checked as one (what
+ * replaces it is not), and anything but a string (say a cdk8s `Lazy` passed as `any`) would render as
+ * `[object Object]`, so it is refused.
+ */
+function checkLibPqName(prop: string, value: string): void {
+  // " " is the one white space url.go escapes; with the "u" flag a lone surrogate matches the range and a pair does
+  // not: a lone one has no UTF-8 to send
+  if (typeof value !== 'string' || value === '' || /(?! )\p{White_Space}|[\0\ud800-\udfff]/u.test(value)) {
+    invalid(prop, value, LIB_PQ_NAME);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
-import { PostgresReconciler } from './reconciler';
+import { MAX_RECONCILER_NAME, PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
 export interface PostgresProps {
@@ -82,8 +82,10 @@ const DATA = '/var/lib/postgresql/data';
 // PostgreSQL reserves this many of max_connections for superusers (superuser_reserved_connections, default 3);
 // the reconciler connects as the superuser, so it uses them too
 const SUPERUSER_RESERVED = 3;
-/** The longest name whose reconciler Job name, `<name>-reconcile-<8 hex>-<16 hex>`, fits 63 characters. */
-const MAX_NAME = 27;
+// the reconciler is named `<name>-reconcile`, so its Job `<name>-reconcile-<8 hex>-<16 hex>`
+const RECONCILER_SUFFIX = '-reconcile';
+/** The longest name whose reconciler's name, `<name>-reconcile`, fits `MAX_RECONCILER_NAME`: 27. */
+const MAX_NAME = MAX_RECONCILER_NAME - RECONCILER_SUFFIX.length;
 
 /**
  * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.
@@ -183,7 +185,7 @@ export class Postgres extends Construct {
     });
     // over TCP as the superuser, whom the official image's pg_hba admits with a password (scram-sha-256)
     this.reconciler = new PostgresReconciler(this, 'Reconciler', {
-      name: `${name}-reconcile`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
+      name: `${name}${RECONCILER_SUFFIX}`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
       adminUser: 'postgres', adminPassword: this.superuserPassword, adminDatabase: 'postgres',
       serverPeer: NetworkPeer.pods(this.namespace, selector),
     });

@@ -3,6 +3,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, Image, Images, invalid, NetworkPeer, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
+import { maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
 import { placement } from '../core/placement';
@@ -19,8 +20,12 @@ export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify
 /** The image of the reconciler's psql: the official PostgreSQL image, as the in-cluster server runs. */
 export const RECONCILER_IMAGE = Image.of('docker.io/library/postgres:17.9-bookworm');
 
-/** Room the Job's name leaves for its two suffixes: `-` + 8 hex of the desired state, `-` + 16 hex of the passwords. */
-const MAX_NAME = 63 - 9 - 17;
+/**
+ * The longest `name` of a `PostgresReconciler`: 37. Its Job's name, `<name>-<8 hex>-<16 hex>`, adds the `-<8 hex>` hash
+ * of the desired state and `-<16 hex>` of the passwords' digest, and labels the Job's pods, so it is at most
+ * `MAX_JOB_NAME` (lib/core/deployment.ts).
+ */
+export const MAX_RECONCILER_NAME = maxJobNamePrefix('-'.length + 16);
 
 /** Props of a `PostgresReconciler`. */
 export interface PostgresReconcilerProps {
@@ -112,8 +117,8 @@ export class PostgresReconciler extends Construct {
     const host = checkHost('host', props.host);
     const port = checkPort('port', props.port);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
-    if (props.name !== undefined && props.name.length > MAX_NAME) {
-      invalid('name', props.name, `must be at most ${MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
+    if (props.name !== undefined && props.name.length > MAX_RECONCILER_NAME) {
+      invalid('name', props.name, `must be at most ${MAX_RECONCILER_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }
     const image = RECONCILER_IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {

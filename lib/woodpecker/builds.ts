@@ -151,8 +151,8 @@ export class WoodpeckerBuildNamespaces extends Construct {
       namespace, namespaces: 'the build namespaces', member: 'a build namespace',
       home: 'the agents\' own namespace, so pipelines cannot reach their Secrets',
     };
-    // under its own prop, before `addBuildNamespace` below would refuse it as `namespace`
-    this.checkBuildNamespace('buildNamespace', this.buildNamespace);
+    // under its own prop, before the limits, as Drone's runner checks it; `addScope` below checks it under that prop too
+    checkNotOwnNamespace('buildNamespace', this.buildNamespace, this.owner);
     const limits = { cpu: props.buildCpuLimit ?? '1', memory: props.buildMemoryLimit ?? '2Gi' };
     const max = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
     if (parseQuantity('buildMaxCpu', max.cpu) < parseQuantity('buildCpuLimit', limits.cpu)) {
@@ -180,7 +180,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
       max,
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
     }, this);
-    this.addBuildNamespace(this.buildNamespace);
+    this.addScope('buildNamespace', this.buildNamespace, {});
   }
 
   /** Every build namespace: the default first, then the others in the order added. */
@@ -205,11 +205,13 @@ export class WoodpeckerBuildNamespaces extends Construct {
   }
 
   /**
-   * Refuse `namespace`, the prop `prop`, as a build namespace if it is the agents' own namespace (as
-   * `addBuildNamespace` does, under `namespace`): for a caller that checks a namespace it adds later.
+   * Refuse `namespace`, the prop `prop`, as a build namespace with what `addBuildNamespace(namespace)` would refuse
+   * under `namespace` (`BuildNamespaceSet.check`): a malformed name, the agents' own namespace, one of the build
+   * namespaces, or a Namespace the app defines already while build namespaces are created. For a caller that checks
+   * a namespace of its own props before adding it, changing nothing.
    */
   public checkBuildNamespace(prop: string, namespace: string): void {
-    checkNotOwnNamespace(prop, namespace, this.owner);
+    this.scopes.check(prop, namespace);
   }
 
   /** The agents as errors about their build namespaces name them. */
@@ -221,6 +223,11 @@ export class WoodpeckerBuildNamespaces extends Construct {
    * (`BuildNamespaceSet.add`), so a refusal changes nothing.
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
+    this.addScope('namespace', namespace, options);
+  }
+
+  /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
+  private addScope(prop: string, namespace: string, options: BuildNamespaceOptions): void {
     this.scopes.add(namespace, options, (context) => {
       const account = `${this.name}-${namespace}`;
       serviceAccount(this, `ServiceAccount-${namespace}`, { name: account, namespace: this.namespace, labels: this.labels });
@@ -238,7 +245,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
         },
       });
       return scope;
-    });
+    }, prop);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { EnvVars } from '../core/env';
 import { IPostgresDatabase } from '../postgres';
-import { bindDatasource, connectionPoolSize, DatasourceBinding } from '../postgres/datasource';
+import { bindDatasource, DatasourceBinding } from '../postgres/datasource';
 
 /** Where the server finds the database's CA bundle, when it has one. */
 export const DATABASE_CA_DIR = '/etc/woodpecker/database-ca';
@@ -34,16 +34,15 @@ export interface DatabaseBindingProps {
  * password needs escaping.
  *
  * `sslmode` is always set: lib/pq's default is `require`, not libpq's `prefer` (`connector.go:304-309`), which an
- * in-cluster server without TLS refuses.
+ * in-cluster server without TLS refuses. `WOODPECKER_DATABASE_DRIVER` is `postgres`, and
+ * `WOODPECKER_DATABASE_MAX_CONNECTIONS` the pool size. The user and database name are checked as Drone's are, for
+ * one rule in both engines, though v1.12.3 alone would carry any white space (it quotes the values, `:1126-1131`).
  */
 export function bindDatabase(env: EnvVars, props: DatabaseBindingProps): DatasourceBinding {
-  env.value('WOODPECKER_DATABASE_DRIVER', 'postgres');
-  const binding = bindDatasource(env, {
-    namespace: props.namespace, database: props.database, variable: 'WOODPECKER_DATABASE_DATASOURCE', caDirectory: DATABASE_CA_DIR,
-  });
   // always bounded: Woodpecker's default pool is 100 connections (cmd/server/flags.go:42-47), and the role's
   // CONNECTION LIMIT refuses what exceeds it
-  const pool = connectionPoolSize(props.database, props.maxConnections, DEFAULT_MAX_CONNECTIONS);
-  env.value('WOODPECKER_DATABASE_MAX_CONNECTIONS', String(pool));
-  return binding;
+  return bindDatasource(env, {
+    namespace: props.namespace, database: props.database, prefix: 'WOODPECKER', caDirectory: DATABASE_CA_DIR,
+    maxConnections: props.maxConnections, defaultMaxConnections: DEFAULT_MAX_CONNECTIONS,
+  });
 }

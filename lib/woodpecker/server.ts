@@ -42,6 +42,16 @@ export interface IWoodpeckerServer extends IConstruct {
   grantConnect(peer: NetworkPeer): void;
 }
 
+/**
+ * The scheme users reach Woodpecker's web UI with: the name it had before both servers shared `ServerProtocol`, kept
+ * for code written against it.
+ *
+ * @deprecated use ServerProtocol
+ */
+export const WoodpeckerProtocol = ServerProtocol;
+/** @deprecated use ServerProtocol */
+export type WoodpeckerProtocol = ServerProtocol;
+
 /** The settings of a `WoodpeckerServer` that a `WoodpeckerCi` lets its caller override. */
 export interface WoodpeckerServerOptions {
   /**
@@ -103,7 +113,12 @@ export interface WoodpeckerServerSettings {
   readonly protocol?: ServerProtocol;
   /** The git provider (Woodpecker's forge) users log in with. */
   readonly gitProvider: GitProvider;
-  /** The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). */
+  /**
+   * The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). Its
+   * password may hold any character except those SASLprep would change: Woodpecker reads it from `PGPASSWORD`. Its
+   * user and database name must be non-empty and hold no NUL or white space but " ", the rule Drone's database
+   * needs, kept the same for both engines.
+   */
   readonly database: IPostgresDatabase;
   /**
    * The namespace of the server (with `WoodpeckerCi`, of its agents too).

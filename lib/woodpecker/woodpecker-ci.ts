@@ -98,46 +98,69 @@ interface RouteAgent extends RoutedPair {
   readonly agent: WoodpeckerAgent;
 }
 
+/** A repository and event of a route, with the name of the agent that takes it (`routeAgentName`). */
+interface NamedPair extends RoutedPair {
+  readonly agentName: string;
+}
+
 /** A route, checked: what `addRoute` adds. */
 interface CheckedRoute {
   readonly name: string;
   readonly namespace: string;
   readonly account?: string;
-  readonly pairs: readonly RoutedPair[];
+  readonly pairs: readonly NamedPair[];
 }
 
 /**
- * What the engine holds, or what a batch of additions adds before each of its parts (`checkAdditions`), indexed so
- * that each check is one lookup however many routes and secrets there are.
+ * What the engine's checks look up of the routes and secrets it holds that nothing else indexes, so that each check
+ * is one lookup however many there are. Route names are the grants' keys, and secret IDs the secret scope's children.
  */
 class Claims {
-  /** Route names. */
-  public readonly routes = new Set<string>();
   /** The ServiceAccount of each build namespace's routes, with the first route that named it. */
   public readonly accounts = new Map<string, { readonly route: string; readonly account: string }>();
   /** The route of each repository and event (`pairKey`). */
   public readonly pairs = new Map<string, RoutedPair>();
   /** Pipeline and pull secret names. */
   public readonly secretNames = new Set<string>();
-  /** Pipeline and pull secret construct IDs. */
-  public readonly secretIds = new Set<string>();
-
-  /** @param namespaces build namespaces added before (a batch's) */
-  public constructor(public readonly namespaces: ReadonlySet<string> = new Set()) {}
 
   /** Record a checked route. */
   public addRoute(route: CheckedRoute): void {
-    this.routes.add(route.name);
     if (route.account !== undefined && !this.accounts.has(route.namespace)) {
       this.accounts.set(route.namespace, { route: route.name, account: route.account });
     }
     route.pairs.forEach((pair) => this.pairs.set(pairKey(pair.repo, pair.event), pair));
   }
 
-  /** Record a checked secret. */
-  public addSecret(id: string, name: string): void {
-    this.secretIds.add(id);
+  /** Record a checked secret's name. */
+  public addSecret(name: string): void {
     this.secretNames.add(name);
+  }
+}
+
+/**
+ * What a batch of additions adds before each of its parts (`checkAdditions`): the claims, and what the engine finds
+ * in its grants, secret scope and build namespaces once they are added.
+ */
+class BatchClaims extends Claims {
+  /** Route names. */
+  public readonly routes = new Set<string>();
+  /** Pipeline and pull secret construct IDs. */
+  public readonly secretIds = new Set<string>();
+
+  /** @param namespaces the batch's build namespaces, added before its routes */
+  public constructor(public readonly namespaces: ReadonlySet<string>) {
+    super();
+  }
+
+  public override addRoute(route: CheckedRoute): void {
+    super.addRoute(route);
+    this.routes.add(route.name);
+  }
+
+  /** Record a checked secret: its name and construct ID. */
+  public addSecretOf(id: string, name: string): void {
+    this.addSecret(name);
+    this.secretIds.add(id);
   }
 }
 
@@ -189,7 +212,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly routeScope: Construct;
   private readonly secretScope: Construct;
   private readonly routeAgents: RouteAgent[] = [];
-  /** The routes' and secrets' names, ServiceAccounts and repositories, for the checks. */
+  /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
   private readonly claims = new Claims();
   private readonly secrets: PlacedSecret[] = [];
   private readonly pullSecrets: PlacedPullSecret[] = [];
@@ -263,11 +286,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   public addRoute(props: CiRouteProps): void {
     const route = this.checkRoute(props);
     const { name, namespace, account, pairs } = route;
-    const prefix = this.server.serviceName;
     this.grants.addRoute(name, namespace, account, props);
     this.claims.addRoute(route);
-    for (const pair of pairs) {
-      const agentName = routeAgentName(prefix, pair);
+    for (const { agentName, ...pair } of pairs) {
       const agent = new WoodpeckerAgent(this.routeScope, agentName, {
         ...this.agentOptions, server: this.server, builds: this.builds, name: agentName, backendNamespace: namespace,
         labels: { [REPO_LABEL]: pair.repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
@@ -290,7 +311,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // copied into the route namespaces at synth
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
     this.grants.addSecret(name, Object.keys(props.values), props);
-    this.claims.addSecret(id, name);
+    this.claims.addSecret(name);
     this.secrets.push({ name, secret, repos, events: wevents });
     return secret;
   }
@@ -309,7 +330,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const secret = new Secret(this.secretScope, id, {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
     });
-    this.claims.addSecret(id, name);
+    this.claims.addSecret(name);
     this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
       woodpeckerEvents: woodpeckerNamesOf(asked.events) });
   }
@@ -320,25 +341,25 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * before it (their build namespaces first).
    */
   public checkAdditions(additions: CiAdditions): void {
-    const batch = new Claims(new Set(additions.buildNamespaces ?? []));
+    const batch = new BatchClaims(new Set(additions.buildNamespaces ?? []));
     (additions.routes ?? []).forEach((route) => batch.addRoute(this.checkRoute(route, batch)));
     for (const secret of additions.pipelineSecrets ?? []) {
-      batch.addSecret(secret.id, this.checkPipelineSecret(secret.id, secret, batch).name);
+      batch.addSecretOf(secret.id, this.checkPipelineSecret(secret.id, secret, batch).name);
     }
     for (const secret of additions.pullSecrets ?? []) {
-      batch.addSecret(secret.id, this.checkPullSecret(secret.id, secret, batch).name);
+      batch.addSecretOf(secret.id, this.checkPullSecret(secret.id, secret, batch).name);
     }
   }
 
   /** Every check of `addPipelineSecret`, changing nothing (`batch`: against what a batch of additions adds too). */
-  private checkPipelineSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: Claims) {
+  private checkPipelineSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: BatchClaims) {
     const name = this.checkSecret(id, props.name, batch);
     const { repos, events } = this.exactAccess(props);
     return { name, repos, wevents: woodpeckerEventsOf(events) };
   }
 
   /** Every check of `addImagePullSecret`, changing nothing (`batch`: as `checkPipelineSecret`'s). */
-  private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: Claims) {
+  private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: BatchClaims) {
     return { name: this.checkSecret(id, props.name, batch), asked: checkPipelineAccess(props) };
   }
 
@@ -371,7 +392,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * What `addRoute` refuses, against the engine's routes and those of `batch`: the route, checked. A route's
    * namespace must be a build namespace already, or one of the batch's.
    */
-  private checkRoute(props: CiRouteProps, batch?: Claims): CheckedRoute {
+  private checkRoute(props: CiRouteProps, batch?: BatchClaims): CheckedRoute {
     const name = checkDnsLabel('name', props.name);
     this.checkOpen('name', name);
     if (this.grants.routes.has(name) || batch?.routes.has(name)) {
@@ -407,12 +428,13 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
           `${JSON.stringify(taken.route)} already: Woodpecker gives a repository's event to one agent`);
       }
     }
-    pairs.forEach((pair) => routeAgentName(this.server.serviceName, pair));
-    return { name, namespace, account, pairs };
+    // the agents' names, which refuse a route name too long for them; `addRoute` names its agents with them
+    const named = pairs.map((pair) => ({ ...pair, agentName: routeAgentName(this.server.serviceName, pair) }));
+    return { name, namespace, account, pairs: named };
   }
 
   /** What `addPipelineSecret` and `addImagePullSecret` refuse of a secret's ID and name, against the engine's and `batch`'s: the name. */
-  private checkSecret(id: string, value: string, batch?: Claims): string {
+  private checkSecret(id: string, value: string, batch?: BatchClaims): string {
     const name = checkDnsLabel('name', value);
     this.checkOpen('name', name);
     if (name.startsWith('wp-')) {

@@ -7,6 +7,7 @@ import { BuildNamespaceOptions } from '../../lib/ci/build-namespace';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { WoodpeckerBuildNamespaces } from '../../lib/woodpecker';
 import { droneServer } from '../drone/fixtures';
+import { woodpeckerCi } from '../woodpecker/fixtures';
 import { find, synth, testChart, thrown } from '../util';
 
 /** One engine's build namespaces in namespace `ci`, with `deploy` added after the default `ci-builds`. */
@@ -117,4 +118,66 @@ test('DroneKubeRunner.checkBuildNamespace refuses the runner\'s own namespace as
   expect(thrown(() => DroneKubeRunner.checkBuildNamespace('buildNamespace', 'ci', 'ci')).message)
     .toBe(`invalid buildNamespace "ci": ${ENGINES[0].own}`);
   expect(() => DroneKubeRunner.checkBuildNamespace('buildNamespace', 'ci-builds', 'ci')).not.toThrow();
+});
+
+/** Each engine made in a chart whose app defines the Namespace `taken` first, with its build namespace props. */
+const CONSTRUCTORS: readonly { readonly engine: string; make(chart: Chart, props: ConstructorProps): unknown }[] = [
+  { engine: 'DroneKubeRunner', make: (chart, props) => new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props }) },
+  { engine: 'WoodpeckerCi', make: (chart, props) => woodpeckerCi(chart, props) },
+];
+
+/** The constructor props that give build namespaces, which both engines take. */
+interface ConstructorProps {
+  readonly buildNamespace?: string;
+  readonly extraBuildNamespaces?: string[];
+  readonly createBuildNamespaces?: boolean;
+}
+
+describe.each(CONSTRUCTORS)('$engine refuses a build namespace of its props that the app defines already', (e) => {
+  const refusal = (prop: string) => `invalid ${prop} "taken": must not be a Namespace the app defines already: ` +
+    'set createBuildNamespaces to false to build in namespaces that exist';
+  const appWithTaken = () => {
+    const chart = testChart('ci');
+    new Namespace(chart, 'Taken', { name: 'taken' });
+    return chart;
+  };
+
+  test.each([
+    ['extraBuildNamespaces', { extraBuildNamespaces: ['deploy', 'taken'] }],
+    ['buildNamespace', { buildNamespace: 'taken', extraBuildNamespaces: [] }],
+  ])('under %s, the prop that gave it', (prop, props) => {
+    expect(thrown(() => e.make(appWithTaken(), props)).message).toBe(refusal(prop));
+  });
+
+  test('and builds in it when it creates no build namespaces', () => {
+    const chart = appWithTaken();
+    e.make(chart, { buildNamespace: 'taken', extraBuildNamespaces: ['deploy'], createBuildNamespaces: false });
+    const objects = synth(chart);
+    // the app's own Namespace only: the engine defined none, and set up its builds there
+    expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['taken']);
+    expect(objects.filter((o) => o.kind === 'LimitRange').map((o) => o.metadata.namespace)).toEqual(['taken', 'deploy']);
+  });
+});
+
+test('WoodpeckerBuildNamespaces refuses a default build namespace the app defines already under buildNamespace', () => {
+  const chart = testChart('ci');
+  new Namespace(chart, 'Taken', { name: 'taken' });
+  expect(thrown(() => new WoodpeckerBuildNamespaces(chart, 'Builds', { buildNamespace: 'taken' })).message)
+    .toBe('invalid buildNamespace "taken": must not be a Namespace the app defines already: set createBuildNamespaces to false to build in namespaces that exist');
+});
+
+test('WoodpeckerBuildNamespaces.checkBuildNamespace refuses under the prop it is given what addBuildNamespace refuses, defining nothing', () => {
+  const chart = testChart('ci');
+  const builds = new WoodpeckerBuildNamespaces(chart, 'Builds');
+  new Namespace(chart, 'Taken', { name: 'taken' });
+  const before = tree(chart);
+  expect(thrown(() => builds.checkBuildNamespace('extraBuildNamespaces', 'taken')).message)
+    .toBe('invalid extraBuildNamespaces "taken": must not be a Namespace the app defines already: set createBuildNamespaces to false to build in namespaces that exist');
+  expect(thrown(() => builds.checkBuildNamespace('extraBuildNamespaces', 'ci')).message)
+    .toBe(`invalid extraBuildNamespaces "ci": ${ENGINES[1].own}`);
+  expect(thrown(() => builds.checkBuildNamespace('extraBuildNamespaces', 'ci-builds')).message)
+    .toBe(`invalid extraBuildNamespaces "ci-builds": must not already be a build namespace: ci-builds`);
+  builds.checkBuildNamespace('extraBuildNamespaces', 'free');
+  expect(tree(chart)).toEqual(before);
+  expect(builds.buildNamespaces).toEqual(['ci-builds']);
 });

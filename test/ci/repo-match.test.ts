@@ -2,7 +2,11 @@
 // extension), routes in the exact case (Drone's runner policies, Woodpecker's route agents). Each matcher is checked
 // against a line-by-line port of the upstream function, on patterns fast-check draws (FC_SEED fixes them in CI).
 import fc from 'fast-check';
-import { PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
+import { DroneCi, DroneKubeRunner, DroneSecretsExtension, ICiEngine, PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
+import { escapeRegExp } from '../../lib/core/text';
+import { droneServer } from '../drone/fixtures';
+import { testChart, thrown } from '../util';
+import { woodpeckerCi } from '../woodpecker/fixtures';
 
 const { PUSH, PULL_REQUEST } = PipelineEvent;
 
@@ -231,5 +235,32 @@ describe('PipelineGrants.routesFor: the route the engine applies', () => {
         .filter((r) => r.repos.some((p) => doublestarMatch(p.toLowerCase(), repo.toLowerCase())));
       expect(g.routesIgnoringCase(repo, PUSH).map((r) => r.name)).toEqual(ignoring.map((r) => r.name));
     }), { numRuns: 1000 });
+  });
+});
+
+describe('the engines route no pattern that routeMatches reads as doublestar does and path.Match does not', () => {
+  // routeMatches models doublestar's "**" part and trailing "***" for fidelity to the runner (the exported function
+  // and PipelineGrants take any pattern checkPipelineAccess admits, which these are), but no engine lets a route hold
+  // one: Drone's runner refuses both forms in every policy (DroneKubeRunner.addPolicy), Woodpecker every glob
+  const engines: [string, () => ICiEngine, (pattern: string) => string][] = [
+    ['DroneCi', () => {
+      const chart = testChart('ci');
+      const server = droneServer(chart);
+      const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+      const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['deploy'] });
+      return new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+    }, (p) => `invalid repos [${JSON.stringify(p)}]: ${JSON.stringify(p)} must not have a part that is "**" or ends in three or more "*"`],
+    ['WoodpeckerCi', () => woodpeckerCi(testChart('ci')),
+      (p) => `invalid repos [${JSON.stringify(p)}]: ${JSON.stringify(p)} must be an exact "owner/name" slug`],
+  ];
+
+  describe.each(engines)('%s', (_engine, make, refusal) => {
+    test.each(['acme/**', '**/app', 'acme/app***'])('refuses %s at addRoute and checkAdditions, granting nothing', (pattern) => {
+      const ci = make();
+      const route = { name: 'web', repos: [pattern], namespace: 'deploy' };
+      expect(thrown(() => ci.checkAdditions!({ routes: [route] })).message).toMatch(new RegExp(`^${escapeRegExp(refusal(pattern))}`));
+      expect(thrown(() => ci.addRoute(route)).message).toMatch(new RegExp(`^${escapeRegExp(refusal(pattern))}`));
+      expect(ci.grants.routes.size).toBe(0);
+    });
   });
 });

@@ -8,7 +8,8 @@
 //   character out per character in) and pkg/util/validation/validation.go:157-168 (label values: at most 63);
 // - what happens past it: kubernetes/kubernetes#64023 ("StatefulSet with long name can not create pods": the pod is
 //   refused with `metadata.labels: Invalid value: "<name>-58d5fbb889": must be no more than 63 characters`).
-import { MAX_STATEFUL_SET_NAME, statefulSet } from '../../lib/core/deployment';
+import fc from 'fast-check';
+import { JOB_HASH_SUFFIX, MAX_JOB_NAME, MAX_STATEFUL_SET_NAME, maxJobNamePrefix, statefulSet } from '../../lib/core/deployment';
 import { Image } from '../../lib/core/image';
 import { Resources } from '../../lib/core/resources';
 import { find, synth, testChart } from '../util';
@@ -72,5 +73,45 @@ describe('statefulSet', () => {
     const name = 'a'.repeat(MAX_STATEFUL_SET_NAME + 1);
     expect(() => render(name)).toThrow(`invalid name "${name}": must be at most 52 characters: a StatefulSet's pods carry the label ` +
       '"controller-revision-hash: <name>-<hash of up to 10 characters>", and label values are at most 63');
+  });
+});
+
+// The Job name limit, from the labels the API server puts on every pod of a Job. Upstream sources:
+// - kubernetes/kubernetes pkg/registry/batch/job/strategy.go `generateSelector`: unless the Job selects its pods
+//   itself (manualSelector), the pod template gets `job-name` and `batch.kubernetes.io/job-name`, both the Job's name;
+// - kubernetes/apimachinery v0.33.0 pkg/util/validation/validation.go:157-168 `IsValidLabelValue`: at most 63
+//   characters of `(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?`.
+
+/** validation.go `labelValueFmt`, anchored as `labelValueRegexp` is. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** validation.go `IsValidLabelValue`: whether it returns no errors. */
+function isValidLabelValue(value: string): boolean {
+  return value.length <= LABEL_VALUE_MAX_LENGTH && LABEL_VALUE.test(value);
+}
+
+describe('Job names', () => {
+  const hex8 = fc.stringMatching(/^[0-9a-f]{8}$/);
+
+  test('the longest Job name is the longest label value', () => {
+    expect(MAX_JOB_NAME).toBe(LABEL_VALUE_MAX_LENGTH);
+    expect(JOB_HASH_SUFFIX).toBe('-12345678'.length);
+  });
+
+  test('a name of exactly maxJobNamePrefix(n), then n characters and "-<8 hex>", makes valid pod labels; one more does not', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: MAX_JOB_NAME - JOB_HASH_SUFFIX - 1 }), hex8, (n, hash) => {
+      const room = maxJobNamePrefix(n);
+      const job = (prefix: number) => `${'a'.repeat(prefix)}${'-b'.repeat(n).slice(0, n)}-${hash}`;
+      expect(job(room)).toHaveLength(MAX_JOB_NAME);
+      expect(isValidLabelValue(job(room))).toBe(true);
+      expect(isValidLabelValue(job(room + 1))).toBe(false);
+    }));
+  });
+
+  test('the callers\' limits: a configure Job leaves Harbor 39, a reconciler Job 37', () => {
+    // "-configure-<4 hex>" before the hash (lib/harbor/configure-job.ts), "-<16 hex>" after it (lib/postgres/reconciler.ts)
+    expect(maxJobNamePrefix('-configure-ffff'.length)).toBe(39);
+    expect(maxJobNamePrefix('-0123456789abcdef'.length)).toBe(37);
+    expect(maxJobNamePrefix(0)).toBe(54);
   });
 });

@@ -1,7 +1,7 @@
 // DroneCi checks a route in one place besides its own name rule: a route is a runner policy, so every other refusal
 // is the runner's (`DroneKubeRunner.checkPolicy`), with the runner's message, whether the route is checked ahead
 // (`checkAdditions`) or added (`addRoute`), and a refused route leaves the engine and the runner as they were.
-import { CiRouteProps, DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent } from '../../lib';
+import { CiRouteProps, DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, SecretValue } from '../../lib';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { find, synth, testChart, thrown } from '../util';
 import { droneServer } from './fixtures';
@@ -60,5 +60,40 @@ describe('DroneCi routes', () => {
     ci.addRoute(ROUTE);
     expect([...ci.grants.routes.keys()]).toEqual(['api', 'web']);
     expect(find(synth(chart), 'ConfigMap', 'drone-runner-config').data['policies.yaml']).toContain('name: web');
+  });
+});
+
+describe('DroneCi secrets', () => {
+  // the engine's secrets are Secrets of the extension, so one check, the extension's, refuses a name taken by either
+  const taken = (name: string) => `invalid name "${name}": must be unique among the pipeline secrets of this extension`;
+  const values = { token: SecretValue.hex(16) };
+  const dockerConfig = SecretValue.input('PULL', 'a login');
+
+  test('refuse a name the engine has, added or checked ahead, with the extension\'s one line, changing nothing', () => {
+    const { chart, ci } = engine();
+    ci.addPipelineSecret('Api', { name: 'token', repos: ['acme/api'], values });
+    ci.addImagePullSecret('Pull', { name: 'pull', repos: ['acme/api'], dockerConfig });
+    const before = synth(chart);
+    for (const name of ['token', 'pull']) {
+      expect(thrown(() => ci.addPipelineSecret('Other', { name, repos: ['acme/web'], values })).message).toBe(taken(name));
+      expect(thrown(() => ci.addImagePullSecret('Other', { name, repos: ['acme/web'], dockerConfig })).message).toBe(taken(name));
+      expect(thrown(() => ci.checkAdditions({ pipelineSecrets: [{ id: 'Other', name, repos: ['acme/web'] }] })).message).toBe(taken(name));
+      expect(thrown(() => ci.checkAdditions({ pullSecrets: [{ id: 'Other', name, repos: ['acme/web'] }] })).message).toBe(taken(name));
+    }
+    expect([...ci.grants.secrets.keys()]).toEqual(['token']);
+    expect([...ci.grants.pullSecrets.keys()]).toEqual(['pull']);
+    expect(synth(chart)).toEqual(before);
+  });
+
+  test('refuse a name the additions have already in the same words, and an ID taken by the engine or them in the engine\'s', () => {
+    const { ci } = engine();
+    ci.addPipelineSecret('Api', { name: 'token', repos: ['acme/api'], values });
+    const secret = (id: string, name: string) => ({ id, name, repos: ['acme/web'] });
+    expect(thrown(() => ci.checkAdditions({ pipelineSecrets: [secret('A', 'web')], pullSecrets: [secret('B', 'web')] })).message).toBe(taken('web'));
+    expect(thrown(() => ci.checkAdditions({ pullSecrets: [secret('Api', 'web')] })).message)
+      .toBe('invalid id "Api": must be unique among the secrets extension\'s children: it is the construct ID of each secret');
+    expect(thrown(() => ci.checkAdditions({ pipelineSecrets: [secret('A', 'web')], pullSecrets: [secret('A', 'web-pull')] })).message)
+      .toBe('invalid id "A": must be unique among the secrets extension\'s children: it is the construct ID of each secret');
+    ci.checkAdditions({ pipelineSecrets: [secret('A', 'web')], pullSecrets: [secret('B', 'web-pull')] });
   });
 });

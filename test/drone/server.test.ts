@@ -125,6 +125,21 @@ describe('DroneServer', () => {
     expect(() => droneServer(chart, { database })).toThrow(/^invalid database\.host "db\$\(PGPASSWORD\)\.example\.com": must be a lower-case DNS host name/);
   });
 
+  test('refuses, in one line naming the prop, a database user or name that Drone\'s lib/pq v1.1.0 cannot read from the URL', () => {
+    // lib/pq v1.1.0 url.go:43-47 escapes only " ", "'" and "\\", and conn.go:453-465 ends a value at other white space;
+    // an IPostgresDatabase implemented elsewhere is not held to checkIdentifier as ExternalPostgres is
+    const db = (chart: ReturnType<typeof testChart>, user: string, databaseName: string): IPostgresDatabase => ({
+      host: 'db.example.com', port: 5432, databaseName, user,
+      password: Secret.fromSecretName(chart, 'Db', 'db').key('password'), sslMode: SslMode.REQUIRE, grantConnect: () => undefined,
+    });
+    const userChart = testChart('ci');
+    expect(() => droneServer(userChart, { database: db(userChart, 'drone\tci', 'drone') }))
+      .toThrow(/^invalid database\.user "drone\\tci": must be a non-empty string of valid Unicode without NUL or white space other than " ": /);
+    const nameChart = testChart('ci');
+    expect(() => droneServer(nameChart, { database: db(nameChart, 'drone', 'drone\u00a0db') }))
+      .toThrow(/^invalid database\.databaseName "drone\u00a0db": must be a non-empty string of valid Unicode without NUL/);
+  });
+
   test('wires each git provider', () => {
     const cases: [GitProvider, Record<string, string>][] = [];
     const chart = testChart('ci');

@@ -1,6 +1,9 @@
+import { Lazy } from 'cdk8s';
 import fc from 'fast-check';
 import { ExternalPostgres, IPostgresDatabase, Secret, SslMode } from '../../lib';
-import { connectionPoolSize, postgresUrl } from '../../lib/postgres/datasource';
+import { EnvVars } from '../../lib/core/env';
+import { describeValue } from '../../lib/core/validation';
+import { bindDatasource, connectionPoolSize, DatasourceBindingProps, postgresUrl } from '../../lib/postgres/datasource';
 import { testChart, thrown } from '../util';
 import { newConnectorOptions, parseOpts, parseURL } from './lib-pq-v1.1.0';
 import { convertURL, fromDSN, newConfig } from './lib-pq-v1.12.3';
@@ -37,8 +40,8 @@ const anyHost = fc.oneof(
 const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);
 
 /**
- * lib/pq's TestParseOpts table, the same in both versions (v1.1.0 `conn_test.go:1399-1428`, v1.12.3
- * `connector_test.go:125-155`): a key/value string and the settings it gives, or the error it fails with. v1.1.0's
+ * lib/pq's TestParseOpts table, the same in both versions (v1.1.0 `conn_test.go:1393-1444`, v1.12.3
+ * `connector_test.go:119-171`): a key/value string and the settings it gives, or the error it fails with. v1.1.0's
  * test checks only that those fail; its messages are v1.12.3's (v1.1.0 `conn.go:443,457,470`, v1.12.3
  * `connector.go:749,763,776`).
  */
@@ -114,9 +117,9 @@ describe('postgresUrl', () => {
 
 describe('lib/pq v1.1.0, Drone\'s driver, as ported in lib-pq-v1.1.0.ts', () => {
   test('the port agrees with lib/pq v1.1.0\'s own tests', () => {
-    // conn_test.go:1399-1428 TestParseOpts
+    // conn_test.go:1393-1444 TestParseOpts
     agreesWithTestParseOpts(parseOpts);
-    // url_test.go TestSimpleParseURL, TestIPv6LoopbackParseURL, TestFullParseURL, TestMinimalURL
+    // url_test.go:7-17 TestSimpleParseURL, :19-29 TestIPv6LoopbackParseURL, :31-41 TestFullParseURL, :57-66 TestMinimalURL
     expect(parseURL('postgres://hostname.remote')).toBe('host=hostname.remote');
     expect(parseURL('postgres://[::1]:1234')).toBe('host=::1 port=1234');
     expect(parseURL('postgres://username:top%20secret@hostname.remote:1234/database'))
@@ -156,7 +159,7 @@ describe('lib/pq v1.1.0, Drone\'s driver, as ported in lib-pq-v1.1.0.ts', () => 
 
 describe('lib/pq v1.12.3, Woodpecker\'s driver, as ported in lib-pq-v1.12.3.ts', () => {
   test('the port agrees with lib/pq v1.12.3\'s own tests', () => {
-    // connector_test.go:119-172 TestParseOpts
+    // connector_test.go:119-171 TestParseOpts
     agreesWithTestParseOpts(fromDSN);
     // :296-325 TestParseURL
     expect(convertURL('postgres://')).toBe('');
@@ -182,6 +185,115 @@ describe('lib/pq v1.12.3, Woodpecker\'s driver, as ported in lib-pq-v1.12.3.ts',
     const url = 'postgres://woodpecker@db.example.com:5432/woodpecker?sslmode=require';
     expect(newConfig(url, { PGPASSWORD: 'a\tb\u00a0c\'d\\e f' }).password).toBe('a\tb\u00a0c\'d\\e f');
     expect(newConfig('postgres://woodpecker:x@db.example.com:5432/woodpecker', { PGPASSWORD: 'y' }).password).toBe('x');
+  });
+});
+
+/** What `bindDatasource` says a user or database name must be. */
+const LIB_PQ_NAME = 'must be a non-empty string of valid Unicode without NUL or white space other than " ": Drone\'s lib/pq v1.1.0 ' +
+  'cuts a URL\'s value at white space it does not escape, and lib/pq drops an empty one and ends one at NUL';
+
+/** `bindDatasource` of `db` under the prefix `X` into a fresh environment: the variables it sets, and its binding. */
+function bind(db: IPostgresDatabase, over: Partial<DatasourceBindingProps> = {}) {
+  const env = new EnvVars('ci');
+  const binding = bindDatasource(env, { namespace: 'ci', database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20, ...over });
+  return { env: env._toKube(), binding };
+}
+
+/**
+ * Whether lib/pq v1.1.0, Drone's driver, as ported, gets `name` through unchanged as both the user and the database
+ * of the URL: it must have a UTF-8 form (`encodeURIComponent` throws on a lone surrogate), survive `ParseURL`'s
+ * unquoted values (`url.go:43-48`, which also drops an empty one) and `parseOpts`' scanner, which ends a value at white
+ * space (`conn.go:453-465`), and hold no NUL, which ends it as a C string in the startup message (`conn.go:1076-1077`,
+ * `buf.go:68-70`).
+ */
+function v110Carries(name: string): boolean {
+  try {
+    encodeURIComponent(name);
+  } catch {
+    return false;
+  }
+  let read: Record<string, string>;
+  try {
+    read = newConnectorOptions(postgresUrl(database({ user: name, databaseName: name })), {});
+  } catch (e: any) {
+    // a value cut at white space leaves its rest to be read as a key
+    expect(e.message).toMatch(/^missing /);
+    return false;
+  }
+  return read.user === name && read.dbname === name && !name.includes('\0');
+}
+
+/**
+ * User and database names rich in what lib/pq v1.1.0 cannot carry: Unicode white space in Latin-1 and beyond, NUL,
+ * a lone surrogate, the empty name; beside characters that look alike but are not white space (U+001F, U+180E, U+200B,
+ * U+FEFF) and those url.go does escape.
+ */
+const NAME_CHARS = [
+  'a', '_', 'é', '密', '😀', '\'', '\\', '=', '%', ' ', '\t', '\n', '\v', '\f', '\r', '\u0085', '\u00a0', '\u1680', '\u2003', '\u2028',
+  '\u202f', '\u3000', '\0', '\ud800', '\u001f', '\u180e', '\u200b', '\ufeff',
+];
+const anyName = fc.oneof(fc.string({ unit: fc.constantFrom(...NAME_CHARS), maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 12 }));
+
+describe('bindDatasource', () => {
+  test('sets the engine\'s driver, PGPASSWORD, datasource and pool size under its prefix, in that order, and mounts the CA bundle', () => {
+    const chart = testChart('ci');
+    const ca = Secret.fromSecretName(chart, 'Ca', 'db-ca').key('ca.crt');
+    const { env, binding } = bind(database({ caCertificate: ca, connectionLimit: 9 }), { maxConnections: 7 });
+    expect(env).toEqual([
+      { name: 'X_DATABASE_DRIVER', value: 'postgres' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'p', key: 'password' } } },
+      { name: 'X_DATABASE_DATASOURCE', value: 'postgres://app@db.example.com:5432/app?sslmode=require&sslrootcert=%2Fetc%2Fx%2Fdatabase-ca%2Fca.crt' },
+      { name: 'X_DATABASE_MAX_CONNECTIONS', value: '7' },
+    ]);
+    expect(binding).toEqual({
+      mounts: [{ volume: 'database-ca', path: '/etc/x/database-ca', readOnly: true }],
+      volumes: [{ name: 'database-ca', secret: { secretName: 'db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
+    });
+    // without a CA bundle nothing is mounted, and the pool falls back to the engine's default
+    const plain = bind(database({ connectionLimit: undefined }));
+    expect(plain.binding).toEqual({ mounts: [], volumes: [] });
+    expect(plain.env.find((e) => e.name === 'X_DATABASE_MAX_CONNECTIONS')?.value).toBe('20');
+  });
+
+  test('refuses, in one line naming the prop, a user lib/pq cannot carry: white space but " ", empty, NUL, no UTF-8, not a string', () => {
+    expect(thrown(() => bind(database({ user: 'ci\tuser' }))).message).toBe(`invalid database.user "ci\\tuser": ${LIB_PQ_NAME}`);
+    expect(thrown(() => bind(database({ user: 'ci user\n' }))).message).toBe(`invalid database.user "ci user\\n": ${LIB_PQ_NAME}`);
+    expect(thrown(() => bind(database({ user: '' }))).message).toBe(`invalid database.user "": ${LIB_PQ_NAME}`);
+    expect(thrown(() => bind(database({ user: 'a\0b' }))).message).toBe(`invalid database.user "a\\u0000b": ${LIB_PQ_NAME}`);
+    expect(thrown(() => bind(database({ user: 'a\ud800' }))).message).toBe(`invalid database.user "a\\ud800": ${LIB_PQ_NAME}`);
+    // a cdk8s Lazy passed as `any` would render as "[object Object]"
+    const lazy = Lazy.any({ produce: () => 'app' });
+    expect(thrown(() => bind(database({ user: lazy }))).message).toBe(`invalid database.user {"producer":{}}: ${LIB_PQ_NAME}`);
+  });
+
+  test('refuses, in one line naming the prop, a database name lib/pq cannot carry', () => {
+    // U+00A0 is white space to Go's unicode.IsSpace, and shown as it is
+    expect(thrown(() => bind(database({ databaseName: 'ci\u00a0db' }))).message).toBe(`invalid database.databaseName "ci\u00a0db": ${LIB_PQ_NAME}`);
+    // U+2028 is escaped in the message, which stays one line
+    expect(thrown(() => bind(database({ databaseName: 'ci\u2028db' }))).message).toBe(`invalid database.databaseName "ci\\u2028db": ${LIB_PQ_NAME}`);
+    expect(thrown(() => bind(database({ databaseName: '' }))).message).toBe(`invalid database.databaseName "": ${LIB_PQ_NAME}`);
+    // the user is checked first
+    expect(thrown(() => bind(database({ user: '\t', databaseName: '\t' }))).message).toBe(`invalid database.user "\\t": ${LIB_PQ_NAME}`);
+    // " " is the one white space lib/pq v1.1.0 escapes (url.go:43), so it passes
+    expect(bind(database({ user: 'a b', databaseName: ' ' })).env.find((e) => e.name === 'X_DATABASE_DATASOURCE')?.value)
+      .toBe('postgres://a%20b@db.example.com:5432/%20?sslmode=require');
+  });
+
+  test('property: the names it accepts reach both lib/pq ports unchanged; those it refuses, lib/pq v1.1.0 cannot carry', () => {
+    fc.assert(fc.property(anyName, anyName, (user, databaseName) => {
+      const db = database({ user, databaseName });
+      const badUser = !v110Carries(user);
+      if (badUser || !v110Carries(databaseName)) {
+        // one line naming the first name Drone's driver would change
+        const [prop, name] = badUser ? ['database.user', user] : ['database.databaseName', databaseName];
+        expect(thrown(() => bind(db)).message).toBe(`invalid ${prop} ${describeValue(name)}: ${LIB_PQ_NAME}`);
+        return;
+      }
+      const url = bind(db).env.find((e) => e.name === 'X_DATABASE_DATASOURCE')!.value!;
+      expect(url).toBe(postgresUrl(db));
+      expect(newConnectorOptions(url, {})).toMatchObject({ user, dbname: databaseName });
+      expect(newConfig(url, {})).toMatchObject({ user, dbname: databaseName });
+    }), { numRuns: 300 });
   });
 });
 

@@ -9,10 +9,10 @@ import { environSettings, scanConninfo, urlConninfo } from './lib-pq-common';
  *   a `postgres://` URL through `ParseURL`, then `parseOpts` over the DSN, each overriding what came before.
  * - `parseURL`: `url.go:32-76`, writing each value escaped but unquoted (`url.go:43-48`).
  * - `parseOpts`: `conn.go:414-488`, whose error for a missing "=" ends in a stray `"` (`conn.go:443`).
- * - `parseEnviron`: `conn.go:1798-1860`, for the variables Dockyard may set.
+ * - `parseEnviron`: `conn.go:1798-1866`, for the variables Dockyard may set.
  *
  * `test/postgres/datasource.test.ts` checks the port against lib/pq v1.1.0's own cases (`conn_test.go:1393-1444`
- * `TestParseOpts`, `url_test.go`).
+ * `TestParseOpts`, `url_test.go:7-41,57-66`).
  */
 
 /** lib/pq v1.1.0 `conn.go:414-488` `parseOpts`: the settings of a libpq key/value string, or an error. */
@@ -26,8 +26,8 @@ export function parseURL(url: string): string {
   return urlConninfo(url, (v) => v.replace(/[ '\\]/g, (c) => `\\${c}`));
 }
 
-/** lib/pq v1.1.0 `conn.go:1798-1860` `parseEnviron`, for the libpq variables Dockyard sets. */
-export function parseEnviron(env: Record<string, string>): Record<string, string> {
+/** lib/pq v1.1.0 `conn.go:1798-1866` `parseEnviron`, for the libpq variables Dockyard sets. */
+function parseEnviron(env: Record<string, string>): Record<string, string> {
   return environSettings(env);
 }
 

@@ -9,12 +9,12 @@ import { environSettings, scanConninfo, urlConninfo } from './lib-pq-common';
  * - `newConfig`: lib/pq v1.12.3 `connector.go:544-558`: the defaults (host `localhost`, port 5432), then `fromEnv`,
  *   then `fromDSN`, each overriding what came before; the settings as `postgres` keys (the struct tags of `Config`,
  *   `connector.go:233-452`), as `Config.tomap` would list them.
- * - `fromEnv`: `connector.go:667-691`, for the variables Dockyard may set, and the ones it refuses.
+ * - `fromEnv`: `connector.go:667-688`, for the variables Dockyard may set, and the ones it refuses.
  * - `fromDSN`: `connector.go:693-794`: a URL through `convertURL` first, then the key/value scanner, whose error for a
  *   missing "=" has no stray `"` (`connector.go:749`), then `setFromTag`.
  * - `convertURL`: `connector.go:1115-1157`, writing each value quoted (`connector.go:1126-1131`).
  *
- * `test/postgres/datasource.test.ts` checks the port against lib/pq v1.12.3's own cases (`connector_test.go:119-172`
+ * `test/postgres/datasource.test.ts` checks the port against lib/pq v1.12.3's own cases (`connector_test.go:119-171`
  * `TestParseOpts`, `:296-325` `TestParseURL`, `:327-474` `TestNewConfig`).
  */
 
@@ -33,8 +33,8 @@ export function fromDSN(dsn: string, o: Record<string, string>): void {
   for (const [k, v] of Object.entries(opt)) o[k === 'database' ? 'dbname' : k] = v;
 }
 
-/** lib/pq v1.12.3 `connector.go:667-691` `fromEnv`, for the libpq variables Dockyard may set. */
-export function fromEnv(env: Record<string, string>): Record<string, string> {
+/** lib/pq v1.12.3 `connector.go:667-688` `fromEnv`, for the libpq variables Dockyard may set. */
+function fromEnv(env: Record<string, string>): Record<string, string> {
   // :675-679
   const refused = ['PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGREALM', 'PGGSSENCMODE', 'PGGSSDELEGATION', 'PGGSSLIB',
     'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGSSLCERTMODE', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGREQUIREPEER'];

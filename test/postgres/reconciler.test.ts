@@ -163,6 +163,17 @@ describe('PostgresReconciler', () => {
       .toThrow('invalid password "ci/pb#password": must be the same Secret key for every database of role owner: ci/pa#password');
   });
 
+  test('the longest names, a reconciler\'s 37 and a Postgres\'s 27, make Job names of exactly 63: their pods\' job-name label', () => {
+    // the API server copies a Job's name into its pods' job-name labels (kubernetes pkg/registry/batch/job/strategy.go
+    // generateSelector), and a label value is at most 63 (MAX_JOB_NAME in lib/core/deployment.ts)
+    const chart = testChart('ci');
+    new PostgresReconciler(chart, 'A', { host: 'db.example.com', port: 25060, adminPassword: admin(chart), name: 'r'.repeat(37) });
+    new Postgres(chart, 'B', { name: 'p'.repeat(27) });
+    const jobs = synth(chart).filter((o) => o.kind === 'Job').map((o) => o.metadata.name as string);
+    expect(jobs).toEqual([expect.stringMatching(/^r{37}-[0-9a-f]{8}-[0-9a-f]{16}$/), expect.stringMatching(/^p{27}-reconcile-[0-9a-f]{8}-[0-9a-f]{16}$/)]);
+    for (const name of jobs) expect(name).toHaveLength(63);
+  });
+
   test('a role shared by two databases gets its password set once', () => {
     const chart = testChart('ci');
     const r = new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword: admin(chart) });

@@ -1,28 +1,87 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, Postgres, ProxyUpstream, Redis, TeamPlatform,
-  TeamPlatformProps,
+  DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
+  TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { droneServer } from '../drone/fixtures';
+import { github } from '../woodpecker/fixtures';
+
+/** The CI engine a `platform` runs. */
+export type Engine = 'drone' | 'woodpecker';
+
+/** How a `platform` is built, besides its TeamPlatform's props. */
+export interface PlatformOptions {
+  /**
+   * The CI engine: Drone with a runner and the secrets extension, or Woodpecker with its own Postgres.
+   *
+   * @default "drone"
+   */
+  readonly engine?: Engine;
+  /**
+   * Whether the chart defines the namespace `ci` (else it exists outside the app).
+   *
+   * @default true
+   */
+  readonly definesCiNamespace?: boolean;
+  /**
+   * The app's output directory.
+   *
+   * @default - cdk8s's: `CDK8S_OUTDIR`, else `dist`
+   */
+  readonly outdir?: string;
+}
+
+/** A platform on either engine. */
+export interface Platform {
+  readonly app: App;
+  readonly chart: DockyardChart;
+  readonly teams: TeamPlatform;
+  readonly ci: ICiEngine;
+  readonly harbor: Harbor;
+  readonly objects: () => any[];
+}
+
+/** A platform on Drone, whose runner and secrets extension a test may also use directly. */
+export interface DronePlatform extends Platform {
+  readonly ci: DroneCi;
+  readonly runner: DroneKubeRunner;
+  readonly secretsExtension: DroneSecretsExtension;
+}
 
 /**
- * A small platform: Drone with a runner and the secrets extension, Harbor with the proxy cache `dockerhub` that every
- * team shares, and a TeamPlatform over them (`props` over those defaults), in the namespace `ci`.
+ * A small platform: the CI engine (by default Drone with a runner and the secrets extension), Harbor with the proxy
+ * cache `dockerhub` that every team shares, and a TeamPlatform over them (`props` over those defaults), in the
+ * namespace `ci`.
  */
-export function platform(props: Partial<TeamPlatformProps> = {}) {
-  const app = new App();
+export function platform(props?: Partial<TeamPlatformProps>, options?: PlatformOptions & { readonly engine?: 'drone' }): DronePlatform;
+export function platform(props: Partial<TeamPlatformProps> | undefined, options: PlatformOptions): Platform;
+export function platform(props: Partial<TeamPlatformProps> = {}, options: PlatformOptions = {}): Platform | DronePlatform {
+  const app = new App({ outdir: options.outdir });
   const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
-  new Namespace(chart, 'Namespace', { name: 'ci' });
-  const server = droneServer(chart);
-  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+  if (options.definesCiNamespace ?? true) {
+    new Namespace(chart, 'Namespace', { name: 'ci' });
+  }
+  // Woodpecker's engine comes before Harbor, Drone's (server, runner and secrets extension aside) after it
+  const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart) : undefined;
+  const woodpecker = drone ? undefined : new WoodpeckerCi(chart, 'Ci', {
+    host: 'ci.example.com', gitProvider: github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker'),
+  });
   const postgres = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' });
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: 'harbor', externalUrl: 'https://harbor.example.com', database: postgres.addDatabase('registry', { user: 'harbor' }),
     redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
   });
   harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
-  const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+  const ci = drone ? new DroneCi(chart, 'Ci', drone) : woodpecker!;
   const teams = new TeamPlatform(chart, 'Teams', { ci, harbor, sharedProjects: ['dockerhub'], ...props });
-  return { app, chart, teams, ci, runner, harbor, secretsExtension, objects: () => chart.toJson() };
+  const base = { app, chart, teams, ci, harbor, objects: () => chart.toJson() };
+  return drone ? { ...base, ci: ci as DroneCi, runner: drone.runner, secretsExtension: drone.secretsExtension } : base;
+}
+
+/** Drone's server, and the runner and secrets extension its DroneCi uses. */
+function droneParts(chart: DockyardChart) {
+  const server = droneServer(chart);
+  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+  return { server, runner, secretsExtension };
 }

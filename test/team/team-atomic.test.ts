@@ -7,48 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import {
-  DeployPermission, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, LocalSecretStore, Namespace,
-  Postgres, ProxyUpstream, Redis, RobotPermission, SecretValue, synthesize, TeamPlatform, TeamPlatformProps, TeamProps, WoodpeckerCi,
-} from '../../lib';
-import { droneServer } from '../drone/fixtures';
-import { github } from '../woodpecker/fixtures';
-
-type Engine = 'drone' | 'woodpecker';
-
-/** A small platform on either engine: the CI engine, Harbor with a Docker Hub proxy cache, and a TeamPlatform over them. */
-interface Platform {
-  readonly app: App;
-  readonly ci: ICiEngine;
-  readonly harbor: Harbor;
-  readonly teams: TeamPlatform;
-}
-
-function platform(engine: Engine, props: Partial<TeamPlatformProps> = {}, definesCiNamespace = true): Platform {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-')) });
-  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
-  if (definesCiNamespace) {
-    new Namespace(chart, 'Namespace', { name: 'ci' });
-  }
-  let ci: ICiEngine;
-  if (engine === 'drone') {
-    const server = droneServer(chart);
-    const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-    const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
-    ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
-  } else {
-    const postgres = new Postgres(chart, 'Postgres');
-    ci = new WoodpeckerCi(chart, 'Ci', { host: 'ci.example.com', gitProvider: github(chart), database: postgres.addDatabase('woodpecker') });
-  }
-  const harbor = new Harbor(chart, 'Harbor', {
-    namespace: 'harbor', externalUrl: 'https://harbor.example.com',
-    database: new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' }).addDatabase('registry', { user: 'harbor' }),
-    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
-  });
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
-  const teams = new TeamPlatform(chart, 'Teams', { ci, harbor, sharedProjects: ['dockerhub'], ...props });
-  return { app, ci, harbor, teams };
-}
+import { DeployPermission, DroneCi, LocalSecretStore, RobotPermission, SecretValue, synthesize, TeamPlatformProps, TeamProps } from '../../lib';
+import { Engine, platform, Platform } from './fixtures';
 
 /** Every file `synthesize` writes for `app`, by path, its generated Secrets drawn from (or saved to) `statePath`. */
 function output(app: App, statePath: string): Record<string, string> {
@@ -277,7 +237,9 @@ describe('a refused addTeam leaves the app as it was', () => {
 
   test.each(runs)('%s (%s)', (_what, engine, c) => {
     const program = (refused: boolean) => {
-      const p = platform(engine, c.props, c.definesCiNamespace);
+      // an output directory of its own, which `output` reads and removes
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-'));
+      const p = platform(c.props, { engine, definesCiNamespace: c.definesCiNamespace, outdir });
       (c.before ?? addAlpha)(p);
       if (refused) {
         expect(() => c.bad(p)).toThrow(c.error);

@@ -68,6 +68,23 @@ describe('the Woodpecker datasource', () => {
     });
   });
 
+  test('refuses, in one line naming the prop, a database user or name that Drone\'s lib/pq v1.1.0 cannot carry, one rule for both engines', () => {
+    // bindDatasource's check (lib/postgres/datasource.ts); an IPostgresDatabase implemented elsewhere is not held to
+    // checkIdentifier as ExternalPostgres is
+    const db = (chart: ReturnType<typeof testChart>, user: string, databaseName: string) => ({
+      host: 'db.example.com', port: 5432, databaseName, user,
+      password: Secret.fromSecretName(chart, 'Db', 'db').key('password'), sslMode: SslMode.REQUIRE, grantConnect: () => undefined,
+    });
+    const server = (user: string, databaseName: string) => () => {
+      const chart = testChart('ci');
+      new WoodpeckerServer(chart, 'Woodpecker', { host: 'ci.example.com', gitProvider: github(chart), database: db(chart, user, databaseName) });
+    };
+    expect(server('wood\npecker', 'woodpecker'))
+      .toThrow(/^invalid database\.user "wood\\npecker": must be a non-empty string of valid Unicode without NUL or white space other than " ": /);
+    expect(server('woodpecker', ''))
+      .toThrow(/^invalid database\.databaseName "": must be a non-empty string of valid Unicode without NUL/);
+  });
+
   test('property: the datasource and PGPASSWORD give lib/pq v1.12.3 every password, user, host and database as they are', () => {
     // any text but NUL, which neither env variables nor PostgreSQL hold
     const anyText = (max: number) => fc.string({ unit: 'binary', minLength: 1, maxLength: max }).filter((s) => !s.includes('\0'));

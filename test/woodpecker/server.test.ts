@@ -4,7 +4,7 @@ import {
   CHECKSUM_ANNOTATION, ExternalPostgres, GitProvider, Image, IngressTls, NetworkPeer, Secret, SecretValue, ServiceExposure, SslMode,
 } from '../../lib';
 import { ServerProtocol } from '../../lib/ci';
-import { WoodpeckerServer } from '../../lib/woodpecker';
+import { WoodpeckerProtocol, WoodpeckerServer } from '../../lib/woodpecker';
 import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
 import { github, woodpeckerServer } from './fixtures';
 import { literalEnv } from './upstream';
@@ -239,6 +239,14 @@ describe('WoodpeckerServer', () => {
     const server = woodpeckerServer(chart, { protocol: ServerProtocol.HTTP, host: 'localhost:8000' });
     expect(server.url).toBe('http://localhost:8000');
     expect(literalEnv(container(deploymentOf(synth(chart)))).WOODPECKER_HOST).toBe('http://localhost:8000');
+  });
+
+  test('takes the deprecated WoodpeckerProtocol, which is ServerProtocol itself', () => {
+    expect(WoodpeckerProtocol).toBe(ServerProtocol);
+    // a value typed by the old name is the shared enum's, and renders the same
+    const protocol: WoodpeckerProtocol = WoodpeckerProtocol.HTTP;
+    const chart = testChart('ci');
+    expect(woodpeckerServer(chart, { protocol, host: 'localhost:8000' }).url).toBe('http://localhost:8000');
   });
 
   describe('refuses bad input with one line naming the prop', () => {
