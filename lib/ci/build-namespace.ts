@@ -155,6 +155,12 @@ export class BuildNamespace extends Construct {
 }
 
 /**
+ * The prop of a build namespace added after construction (`addBuildNamespace(namespace, options)`), which can be added
+ * again with `create: false`; any other prop is a constructor's (`buildNamespace`, `extraBuildNamespaces`).
+ */
+const ADDED_LATER = 'namespace';
+
+/**
  * The build namespaces of one runner or agent set, in the order added, and the egress declared for all of them or
  * some: a namespace added later gets what was declared for every namespace. Drone's runner and Woodpecker's agents
  * share it, so both engines check, add and admit build namespaces the same way.
@@ -195,7 +201,7 @@ export class BuildNamespaceSet {
    *   `extraBuildNamespaces`, or `namespace` for one added later
    * @returns what `define` returned
    */
-  public add(namespace: string, options: BuildNamespaceOptions, define: (context: BuildNamespaceContext) => BuildNamespace, prop = 'namespace'): BuildNamespace {
+  public add(namespace: string, options: BuildNamespaceOptions, define: (context: BuildNamespaceContext) => BuildNamespace, prop = ADDED_LATER): BuildNamespace {
     this.check(prop, namespace, options);
     const scope = define(this.context);
     this.scopes.set(namespace, scope);
@@ -206,6 +212,11 @@ export class BuildNamespaceSet {
   /**
    * Every check `add` runs, in its order, changing nothing: refusals of `namespace` name the prop `prop`. For a caller
    * that checks a namespace of a constructor prop before adding it (`WoodpeckerBuildNamespaces.checkBuildNamespace`).
+   *
+   * @param prop the prop that gave `namespace`: `namespace` for one added later (`addBuildNamespace`), else a
+   *   constructor's, whose namespaces are created unless `createBuildNamespaces` is false
+   * @param options the options it is added with
+   *   `@default` - none: the set's defaults
    */
   public check(prop: string, namespace: string, options: BuildNamespaceOptions = {}): void {
     checkDnsLabel(prop, namespace);
@@ -216,10 +227,8 @@ export class BuildNamespaceSet {
     checkBuildNamespaceOptions(this.context, options);
     // `Namespace` refuses a second definition too, but only once `define` has begun defining the namespace's objects
     if ((options.create ?? this.context.create) && isNamespaceDefined(this.app, namespace)) {
-      // a namespace added later can be added again without creating it; a constructor's are created unless
-      // createBuildNamespaces is false
-      invalid(prop, namespace, 'must not be a Namespace the app defines already: ' +
-        (prop === 'namespace' ? 'add it with create: false to build in it' : 'set createBuildNamespaces to false to build in namespaces that exist'));
+      invalid(prop, namespace, `must not be a Namespace the app defines already: ${prop === ADDED_LATER
+        ? 'add it with create: false to build in it' : 'set createBuildNamespaces to false to build in namespaces that exist'}`);
     }
   }
 

@@ -217,7 +217,10 @@ export class DroneServer extends Construct implements IDroneServer {
     env.secret('DRONE_RPC_SECRET', this.rpcSecret);
     env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
     env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
-    // always bounded: Drone's default pool is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
+    // Drone 2.28.2 hands DRONE_DATABASE_DATASOURCE unchanged to sql.Open (harness v2.28.2
+    // cmd/drone-server/config/config.go:119, store/shared/db/conn.go:22-23) with lib/pq v1.1.0 (go.mod:44): the URL
+    // without a password, the password in PGPASSWORD (bindDatasource says why). The pool is always bounded: Drone's
+    // default is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
     const database = bindDatasource(env, {
       namespace: this.namespace, database: props.database, prefix: 'DRONE', caDirectory: DATABASE_CA_DIR,
       maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
@@ -294,23 +297,7 @@ export class DroneServer extends Construct implements IDroneServer {
   }
 }
 
-/**
- * Where Drone's pod mounts the database's CA bundle, when it has one. Drone's database settings are
- * `bindDatasource`'s, shared with Woodpecker: a `postgres://` URL without a password, and the password in
- * `PGPASSWORD` from its Secret, whatever Secret it is; so no password is ever spliced into a DSN, and a password may
- * hold any character except those SASLprep would change (SCRAM): lib/pq does not SASLprep a password (lib/pq v1.1.0
- * `conn.go:1134` hands it to `scram.NewClient` as it is) while the server does, so a password with, say, a no-break
- * space or a ligature fails a SCRAM login.
- *
- * Drone 2.28.2 hands `DRONE_DATABASE_DATASOURCE` unchanged to `sql.Open` (harness v2.28.2
- * `cmd/drone-server/config/config.go:119`, `store/shared/db/conn.go:22-23`) with lib/pq v1.1.0 (`go.mod:44`). That
- * lib/pq reads `PGPASSWORD` raw, below the DSN's settings (lib/pq v1.1.0 `conn.go:1798-1829` `parseEnviron`, applied
- * before the DSN in `connector.go:56-69`), but cannot read every password back from the DSN: a URL's password is
- * re-escaped for " ", "'" and "\" only (`url.go:43-47`), and an unquoted value ends at any Unicode white space
- * (`conn.go:453-465`), so a tab or a no-break space breaks it; and the value of an existing Secret cannot be escaped
- * at all. The URL itself needs no Secret: it holds no credential. The same re-escaping is why `bindDatasource`
- * refuses a user or database name with white space other than " ".
- */
+/** Where Drone's pod mounts the database's CA bundle, when it has one. */
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {

@@ -11,7 +11,7 @@ import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
-import { MAX_RECONCILER_NAME, PostgresReconciler } from './reconciler';
+import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
 export interface PostgresProps {
@@ -84,8 +84,8 @@ const DATA = '/var/lib/postgresql/data';
 const SUPERUSER_RESERVED = 3;
 // the reconciler is named `<name>-reconcile`, so its Job `<name>-reconcile-<8 hex>-<16 hex>`
 const RECONCILER_SUFFIX = '-reconcile';
-/** The longest name whose reconciler's name, `<name>-reconcile`, fits `MAX_RECONCILER_NAME`: 27. */
-const MAX_NAME = MAX_RECONCILER_NAME - RECONCILER_SUFFIX.length;
+/** The longest name whose reconciler's name, `<name>-reconcile`, fits `PostgresReconciler.MAX_NAME`: 27. */
+const MAX_NAME = PostgresReconciler.MAX_NAME - RECONCILER_SUFFIX.length;
 
 /**
  * PostgreSQL in the cluster: a single-replica StatefulSet of the official image with a persistent volume.

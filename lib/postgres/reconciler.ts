@@ -20,13 +20,6 @@ export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify
 /** The image of the reconciler's psql: the official PostgreSQL image, as the in-cluster server runs. */
 export const RECONCILER_IMAGE = Image.of('docker.io/library/postgres:17.9-bookworm');
 
-/**
- * The longest `name` of a `PostgresReconciler`: 37. Its Job's name, `<name>-<8 hex>-<16 hex>`, adds the `-<8 hex>` hash
- * of the desired state and `-<16 hex>` of the passwords' digest, and labels the Job's pods, so it is at most
- * `MAX_JOB_NAME` (lib/core/deployment.ts).
- */
-export const MAX_RECONCILER_NAME = maxJobNamePrefix('-'.length + 16);
-
 /** Props of a `PostgresReconciler`. */
 export interface PostgresReconcilerProps {
   /** The server's host: a DNS name or an IP address. */
@@ -95,6 +88,13 @@ export interface ReconcileOptions {
  * Its pod is hardened, and its NetworkPolicy admits nothing in and lets it reach only DNS and the server.
  */
 export class PostgresReconciler extends Construct {
+  /**
+   * The longest `name`: 37. The Job's name, `<name>-<8 hex>-<16 hex>`, adds the `-<8 hex>` hash of the desired state
+   * and `-<16 hex>` of the passwords' digest, and labels the Job's pods, so it is at most `MAX_JOB_NAME`
+   * (lib/core/deployment.ts).
+   */
+  public static readonly MAX_NAME = maxJobNamePrefix('-'.length + 16);
+
   /** The name of the Job before its hash suffixes. */
   public readonly name: string;
   /** The namespace. */
@@ -117,8 +117,8 @@ export class PostgresReconciler extends Construct {
     const host = checkHost('host', props.host);
     const port = checkPort('port', props.port);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
-    if (props.name !== undefined && props.name.length > MAX_RECONCILER_NAME) {
-      invalid('name', props.name, `must be at most ${MAX_RECONCILER_NAME} characters, leaving the Job's name room for its hash suffixes`);
+    if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
+      invalid('name', props.name, `must be at most ${PostgresReconciler.MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }
     const image = RECONCILER_IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {

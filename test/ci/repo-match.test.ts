@@ -2,9 +2,9 @@
 // extension), routes in the exact case (Drone's runner policies, Woodpecker's route agents). Each matcher is checked
 // against a line-by-line port of the upstream function, on patterns fast-check draws (FC_SEED fixes them in CI).
 import fc from 'fast-check';
-import { DroneCi, DroneKubeRunner, DroneSecretsExtension, ICiEngine, PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
+import { ICiEngine, PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
 import { escapeRegExp } from '../../lib/core/text';
-import { droneServer } from '../drone/fixtures';
+import { droneCi } from '../drone/fixtures';
 import { testChart, thrown } from '../util';
 import { woodpeckerCi } from '../woodpecker/fixtures';
 
@@ -243,13 +243,7 @@ describe('the engines route no pattern that routeMatches reads as doublestar doe
   // and PipelineGrants take any pattern checkPipelineAccess admits, which these are), but no engine lets a route hold
   // one: Drone's runner refuses both forms in every policy (DroneKubeRunner.addPolicy), Woodpecker every glob
   const engines: [string, () => ICiEngine, (pattern: string) => string][] = [
-    ['DroneCi', () => {
-      const chart = testChart('ci');
-      const server = droneServer(chart);
-      const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-      const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['deploy'] });
-      return new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
-    }, (p) => `invalid repos [${JSON.stringify(p)}]: ${JSON.stringify(p)} must not have a part that is "**" or ends in three or more "*"`],
+    ['DroneCi', () => droneCi(testChart('ci'), { extraBuildNamespaces: ['deploy'] }).ci, (p) => `invalid repos [${JSON.stringify(p)}]: ${JSON.stringify(p)} must not have a part that is "**" or ends in three or more "*"`],
     ['WoodpeckerCi', () => woodpeckerCi(testChart('ci')),
       (p) => `invalid repos [${JSON.stringify(p)}]: ${JSON.stringify(p)} must be an exact "owner/name" slug`],
   ];

@@ -10,8 +10,10 @@
 //   refused with `metadata.labels: Invalid value: "<name>-58d5fbb889": must be no more than 63 characters`).
 import fc from 'fast-check';
 import { JOB_HASH_SUFFIX, MAX_JOB_NAME, MAX_STATEFUL_SET_NAME, maxJobNamePrefix, statefulSet } from '../../lib/core/deployment';
+import { CONFIGURE_JOB_SUFFIX } from '../../lib/harbor/configure-job';
 import { Image } from '../../lib/core/image';
 import { Resources } from '../../lib/core/resources';
+import { PostgresReconciler } from '../../lib/postgres/reconciler';
 import { find, synth, testChart } from '../util';
 
 /** rand.go:83 `alphanums`. */
@@ -111,7 +113,9 @@ describe('Job names', () => {
   test('the callers\' limits: a configure Job leaves Harbor 39, a reconciler Job 37', () => {
     // "-configure-<4 hex>" before the hash (lib/harbor/configure-job.ts), "-<16 hex>" after it (lib/postgres/reconciler.ts)
     expect(maxJobNamePrefix('-configure-ffff'.length)).toBe(39);
+    expect(maxJobNamePrefix(CONFIGURE_JOB_SUFFIX)).toBe(39);
     expect(maxJobNamePrefix('-0123456789abcdef'.length)).toBe(37);
+    expect(PostgresReconciler.MAX_NAME).toBe(37);
     expect(maxJobNamePrefix(0)).toBe(54);
   });
 });

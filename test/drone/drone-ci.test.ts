@@ -1,17 +1,14 @@
 // DroneCi checks a route in one place besides its own name rule: a route is a runner policy, so every other refusal
 // is the runner's (`DroneKubeRunner.checkPolicy`), with the runner's message, whether the route is checked ahead
 // (`checkAdditions`) or added (`addRoute`), and a refused route leaves the engine and the runner as they were.
-import { CiRouteProps, DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, SecretValue } from '../../lib';
+import { CiRouteProps, PipelineEvent, SecretValue } from '../../lib';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { find, synth, testChart, thrown } from '../util';
-import { droneServer } from './fixtures';
+import { droneCi } from './fixtures';
 
 function engine() {
   const chart = testChart('ci');
-  const server = droneServer(chart);
-  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['deploy'] });
-  const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+  const { ci, runner } = droneCi(chart, { extraBuildNamespaces: ['deploy'] });
   ci.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'deploy', serviceAccountName: 'deployer' });
   return { chart, runner, ci };
 }

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { DroneServer, DroneServerProps, GitProvider, Postgres, Secret } from '../../lib';
+import { DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, DroneServer, DroneServerProps, GitProvider, Postgres, Secret } from '../../lib';
 
 /** A Drone server on an in-cluster Postgres, for tests of the server and its satellites. */
 export function droneServer(chart: Chart, props: Partial<DroneServerProps> = {}): DroneServer {
@@ -11,4 +11,12 @@ export function droneServer(chart: Chart, props: Partial<DroneServerProps> = {})
     database: postgres.addDatabase('drone'),
     ...props,
   });
+}
+
+/** A DroneCi on `droneServer`, with its secrets extension and a runner of `runner` props. */
+export function droneCi(chart: Chart, runner: Partial<DroneKubeRunnerProps> = {}): { ci: DroneCi; runner: DroneKubeRunner } {
+  const server = droneServer(chart);
+  const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+  const kubeRunner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, ...runner });
+  return { ci: new DroneCi(chart, 'Ci', { server, runner: kubeRunner, secretsExtension }), runner: kubeRunner };
 }
