@@ -128,22 +128,23 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   harbor.addProject('apps');
   const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('apps')], description: 'CI pipelines push images' });
   const puller = harbor.addRobot('puller', {
-    permissions: [...(proxy ? [RobotPermission.pull(proxy)] : []), RobotPermission.pull('apps')], description: 'nodes and pods pull images',
+    permissions: [...(proxy ? [RobotPermission.pull(proxy)] : []), RobotPermission.pull('apps')], description: 'pods pull images',
   });
 
-  const credentials = [];
+  let mirrorCredential: RegistryCredential | undefined;
   if (config.imageMirror) {
     // air-gapped: every image, Harbor's and its data services' included, from the pre-mirrored registry, overriding
-    // any relocation below; its login, if it needs one, joins the pull secret and the pipelines' `harbor-pull`
+    // any relocation below; its login, if it needs one, gets a pull secret of its own and joins the pipelines'
+    // `harbor-pull`
     Images.relocateAll(app, ImageRelocation.registry(config.imageMirror));
     if (config.imageMirrorUser) {
       const mirrorPassword = new Secret(chart, 'ImageMirrorPassword', {
         name: 'image-mirror-password',
         values: { password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`) },
       });
-      credentials.push(RegistryCredential.basic({
+      mirrorCredential = RegistryCredential.basic({
         registry: config.imageMirror.replace(/\/.*$/, ''), username: config.imageMirrorUser, password: mirrorPassword.key('password'),
-      }));
+      });
     }
   } else {
     // everything but Harbor and the data services it needs pulls Docker Hub images through Harbor's proxy cache,
@@ -154,18 +155,30 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     }
   }
   const pullCredential = RegistryCredential.harborRobot(harbor.host, puller);
-  const pull = new PullSecret(chart, 'PullSecret', {
-    credentials: [pullCredential, ...credentials],
-    // build pods and the demo app run under their namespaces' default ServiceAccounts
-    namespaces: [NAMESPACES.builds, NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app],
-  });
+  // build pods and the demo app run under their namespaces' default ServiceAccounts
+  const listed = [NAMESPACES.builds, NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app];
+  // Harbor's login and the mirror's in separate pull secrets: a pod gets a pull secret whole, so one holding both
+  // would bring the platform's Harbor robot to every pod pulling from the mirror, teams' namespaces included
+  // (Images.pullSecretsFor refuses that)
+  const pulls = [new PullSecret(chart, 'PullSecret', { credentials: [pullCredential], namespaces: listed })];
+  if (mirrorCredential) {
+    pulls.push(new PullSecret(chart, 'MirrorPullSecret', { name: 'image-mirror-credentials', credentials: [mirrorCredential], namespaces: listed }));
+  }
   // and deploy pods under the deploy identity, which Kubernetes gives only its own pull secrets
-  deployer.addImagePullSecret(pull.secret);
-  ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: sharedRepos, dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
+  pulls.forEach((p) => deployer.addImagePullSecret(p.secret));
+  // pipelines name one pull secret for their step images: both logins in one document
+  const pipelineLogins = [pullCredential, ...(mirrorCredential ? [mirrorCredential] : [])]
+    .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
+  ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: sharedRepos, dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
   if (proxy) {
+    // the nodes' own robot, which may pull only through the proxy cache: the node's login serves every pod on the
+    // node that pulls from Harbor without a login of its own, so it must not reach the platform's `apps` project
+    const nodePuller = harbor.addRobot('node-puller', {
+      permissions: [RobotPermission.pull(proxy)], description: 'nodes pull Docker Hub images through the proxy cache',
+    });
     new NodeMirrorFiles(chart, 'NodeMirrors', {
       mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: proxy }],
-      credential: pullCredential,
+      credential: RegistryCredential.harborRobot(harbor.host, nodePuller),
     });
   }
   // the demo's pipelines, checked against what the platform grants it, in dist/pipelines/ (.drone.yml, or a

@@ -1,5 +1,5 @@
 import { checkUniqueList, invalid, NetworkPeer } from '../core';
-import { NetworkPort, parseCidr } from '../core/network';
+import { Cidr, cidrContains, NetworkPort, parseCidr } from '../core/network';
 
 /**
  * Where build pods may open connections to, beside what `DroneKubeRunner.allowBuildEgress` declares.
@@ -121,6 +121,29 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
     invalid('buildEgress.internet', false, 'must be true to set apiServerCidrs or excludedCidrs, which are taken out of the internet rule');
   }
   return rules;
+}
+
+/** `props` with its lists copied: what an engine keeps of its `buildEgress`, which the caller's object cannot change. */
+export function copyBuildEgress(props: BuildEgressProps): BuildEgressProps {
+  const { dns, apiServerCidrs, excludedCidrs } = props;
+  return {
+    ...props, ...(dns && { dns: [...dns] }), ...(apiServerCidrs && { apiServerCidrs: [...apiServerCidrs] }),
+    ...(excludedCidrs && { excludedCidrs: [...excludedCidrs] }),
+  };
+}
+
+/**
+ * Whether the internet rule of `props` (`baseEgressRules`) lets through some address of `cidr`: there is one
+ * (`internet` is not false), and no range it leaves out (the private ones, `apiServerCidrs`, `excludedCidrs`) holds
+ * the whole block. A block that straddles ranges counts as let through. Checked by `TeamPlatform` for a public API
+ * server endpoint; `props` must have passed `baseEgressRules`.
+ */
+export function internetRuleReaches(props: BuildEgressProps, cidr: Cidr): boolean {
+  if (props.internet === false) {
+    return false;
+  }
+  const excluded = [...(cidr.family === 4 ? PRIVATE_IPV4_RANGES : PRIVATE_IPV6_RANGES), ...(props.apiServerCidrs ?? []), ...(props.excludedCidrs ?? [])];
+  return !excluded.some((range) => cidrContains(parseCidr('buildEgress', range), cidr));
 }
 
 /** A CIDR to take out of `0.0.0.0/0` or `::/0`, which Kubernetes allows only for a strictly smaller block. */

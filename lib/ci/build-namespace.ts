@@ -169,6 +169,8 @@ export class BuildNamespaceSet {
   private readonly scopes = new Map<string, BuildNamespace>();
   /** Egress declared for every build namespace, so that namespaces added later get it too. */
   private readonly shared: BuildEgressRule[] = [];
+  /** Sets that get the egress declared for every namespace of this one too, now and later (`shareEgressWith`). */
+  private readonly sharers: BuildNamespaceSet[] = [];
 
   /**
    * @param owner whose build namespaces they are, as errors name it
@@ -243,8 +245,7 @@ export class BuildNamespaceSet {
     checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
     const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
     if (options.namespaces === undefined) {
-      this.shared.push(rule);
-      this.scopes.forEach((scope) => scope.allowEgress(rule));
+      this.allowSharedEgress(rule);
       return;
     }
     if (options.namespaces.length === 0) {
@@ -256,5 +257,32 @@ export class BuildNamespaceSet {
       }
     }
     options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));
+  }
+
+  /**
+   * Give every namespace of `other`, those added later included, the egress declared for every namespace of this
+   * set: what was declared so far, and what is declared later. For builds that stand in for this set's, e.g. a team's
+   * dedicated Drone runner beside the shared one, whose builds must reach the registry and git server the shared
+   * builds reach. Egress declared for named namespaces stays with those.
+   */
+  public shareEgressWith(other: BuildNamespaceSet): void {
+    if (other.reaches(this)) {
+      invalid('runner', other.context.name,
+        'must not be this runner, nor one that shares its build egress with this one (directly or through others): sharing would go round in a circle');
+    }
+    this.sharers.push(other);
+    this.shared.forEach((rule) => other.allowSharedEgress(rule));
+  }
+
+  /** Whether `set` is this set or gets this set's shared egress, directly or through others. */
+  private reaches(set: BuildNamespaceSet): boolean {
+    return set === this || this.sharers.some((s) => s.reaches(set));
+  }
+
+  /** A rule for every namespace, those added later and those of the sets it is shared with included. */
+  private allowSharedEgress(rule: BuildEgressRule): void {
+    this.shared.push(rule);
+    this.scopes.forEach((scope) => scope.allowEgress(rule));
+    this.sharers.forEach((s) => s.allowSharedEgress(rule));
   }
 }

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { ISecret, NetworkPeer, SecretValue } from '../core';
-import { BuildEgressOptions } from './build-egress';
+import { BuildEgressOptions, BuildEgressProps } from './build-egress';
 import { BuildNamespaceOptions } from './build-namespace';
 import { PipelineAccess } from './events';
 import { PipelineGrants, RouteGrant } from './grants';
@@ -114,6 +114,13 @@ export interface ICiEngine extends IConstruct {
   readonly buildNamespaceLabels: Readonly<Record<string, string>>;
   /** The pods of every build namespace, for NetworkPolicies of services that builds reach. */
   readonly buildPeer: NetworkPeer;
+  /**
+   * The build egress settings (`buildEgress`) every build namespace's egress policy starts from, for checks of what
+   * builds can reach: `TeamPlatform` refuses a public `apiServer` that builds could reach through the internet rule.
+   *
+   * @default - unknown: such checks are skipped
+   */
+  readonly buildEgress?: BuildEgressProps;
   /** What the engine grants pipelines, for checking typed pipelines (`Pipeline`). */
   readonly grants: PipelineGrants;
 

@@ -188,6 +188,21 @@ function checkListed(index: PullSecretIndex, secret: ISecret, host: string, name
 }
 
 /**
+ * Refuse `use`, chosen in `namespace` for `host`, when it also holds a login for a registry where another pull
+ * secret applies there: it is copied whole, so the namespace would hold two logins for that registry.
+ */
+function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, namespace: string, scope: IConstruct): void {
+  for (const other of [...use.hosts].sort()) {
+    const applies = index.listed.get(inNamespace(other, namespace)) ?? index.appWide.get(other);
+    if (applies && applies !== use) {
+      throw new ValidationError(`invalid pull secrets of namespace ${JSON.stringify(namespace)}: a pod of ${scopeName(scope)} pulls from ` +
+        `${JSON.stringify(host)} with ${describeSecret(use.secret)}, which also holds a login for registry ${JSON.stringify(other)}, where ` +
+        `${describeSecret(applies.secret)} applies in that namespace; give the login for ${JSON.stringify(host)} a PullSecret of its own`);
+    }
+  }
+}
+
+/**
  * The single hook that decides where images are pulled from, and which pull secret a pod needs for them.
  *
  * A relocation set on a scope applies, at synth time, to every container image of every Dockyard construct below
@@ -356,6 +371,10 @@ export class Images {
    * the logins of every pull secret a pod names (pkg/credentialprovider/secrets/secrets.go), so one per registry
    * suffices; the ServiceAccount admission plugin adds the account's own only to pods that name none
    * (plugin/pkg/admission/serviceaccount/admission.go), so a pod's list must be complete.
+   *
+   * A chosen pull secret is copied whole, so one that also holds a login for a registry where another pull secret
+   * applies in `namespace` is refused: it would bring a second login for that registry (say the platform's Harbor
+   * robot into a team's namespace, beside the team's own), which the kubelet would try too.
    */
   public static pullSecretsFor(scope: IConstruct, namespace: string, images: Image[]): ISecret[] {
     const index = PullSecretIndex.of(scope);
@@ -368,6 +387,7 @@ export class Images {
           `${describeSecret(same)} and ${describeSecret(use.secret)}, which would be copied there as ${JSON.stringify(same.secretName)}; give them different names`);
       }
       if (use) {
+        checkWhole(index, use, host, namespace, scope);
         byName.set(use.secret.secretName, use.secret);
       }
     }

@@ -4,19 +4,20 @@ import { warnOnce } from './warn';
 
 /**
  * Size limits of the objects a cluster accepts, checked on every object a chart renders (`DockyardChart.toJson`)
- * and on every Secret `LocalSecretStore` renders into `secrets.local.yaml` (applied the same way), so a stack that
- * no cluster could take fails at synth time, before anything is written.
+ * and on every Secret `LocalSecretStore` renders into `secrets.local.yaml` (applied the same way), so a stack too
+ * large for a cluster fails at synth time, before anything is written.
  *
- * - Over 1 MiB of JSON, an object fails the synth: the API server refuses ConfigMap and Secret data over 1 MiB
- *   (kubernetes pkg/apis/core/validation/validation.go, `ValidateConfigMap` and `ValidateSecret`:
- *   `totalSize > core.MaxSecretSize`, with `MaxSecretSize = 1 * 1024 * 1024` in pkg/apis/core/types.go) and etcd
- *   refuses requests over its `--max-request-bytes` (1.5 MiB by default). Dockyard allows 1 MiB for every kind:
- *   the data limit is below the JSON size whatever the kind, and etcd's limit leaves little room above it.
- * - Client-side `kubectl apply` stores the whole object, as JSON, in the annotation
- *   `kubectl.kubernetes.io/last-applied-configuration` (kubectl pkg/util/apply.go, `GetModifiedConfiguration`),
- *   and the API server refuses an object whose annotations total over 256 KiB (apimachinery
- *   pkg/api/validation/objectmeta.go: `TotalAnnotationSizeLimitB = 256 * (1 << 10)`, summed over the keys' and
- *   values' bytes by `ValidateAnnotationsSize`). Such an object applies with `kubectl apply --server-side` (or
+ * - Over 1 MiB of JSON, an object fails the synth. That is Dockyard's one limit for every kind, the simplest safe
+ *   one: the API server refuses a ConfigMap's or Secret's data over 1 MiB (kubernetes
+ *   pkg/apis/core/validation/validation.go, `ValidateConfigMap` and `ValidateSecret`: `totalSize >
+ *   core.MaxSecretSize`, with `MaxSecretSize = 1 * 1024 * 1024` in pkg/apis/core/types.go), which the JSON, always
+ *   larger than the data, reaches first; other kinds are bounded by etcd's `--max-request-bytes` (1.5 MiB by
+ *   default), not far above, so an object between the two might apply but Dockyard refuses it.
+ * - Client-side `kubectl apply` stores the whole object, as JSON (with an empty `"annotations":{}` if it had none),
+ *   in the annotation `kubectl.kubernetes.io/last-applied-configuration` (kubectl pkg/util/apply.go,
+ *   `GetModifiedConfiguration`), and the API server refuses an object whose annotations total over 256 KiB
+ *   (apimachinery pkg/api/validation/objectmeta.go: `TotalAnnotationSizeLimitB = 256 * (1 << 10)`, summed over the
+ *   keys' and values' bytes by `ValidateAnnotationsSize`). Such an object applies with `kubectl apply --server-side` (or
  *   `kubectl create` and `kubectl replace`), which stores no such annotation, so it gets a warning, not an error.
  * - Annotations over 256 KiB on their own fail the synth: no apply mode can send them.
  *
@@ -98,6 +99,8 @@ function jsonBytesAtMost(value: any): number {
  * @internal
  */
 export function surelyFits(object: any): boolean {
+  // the empty annotations field kubectl adds to an object without annotations (at most 30 bytes, where its own
+  // annotations count nothing) fits easily in the half of the limit the bound leaves
   return 2 * jsonBytesAtMost(object) + LAST_APPLIED_ANNOTATION.length + 1 <= MAX_ANNOTATIONS_BYTES;
 }
 
@@ -108,8 +111,27 @@ export function objectSize(object: any): ObjectSize {
   // kubectl leaves a previous last-applied annotation out of the object it serializes into the new one
   const last = annotations[LAST_APPLIED_ANNOTATION];
   const json = goJsonBytes(JSON.stringify(last === undefined ? object : withoutLastApplied(object)));
-  // the annotation's value is the object's JSON with the encoder's final line break
-  return { json, annotations: own, annotationsWhenApplied: own + LAST_APPLIED_ANNOTATION.length + json + 1 };
+  // the annotation's value is the object's JSON, with the annotations field kubectl adds when there is none, and the
+  // encoder's final line break
+  const stored = json + emptyAnnotationsBytes(object, json);
+  return { json, annotations: own, annotationsWhenApplied: own + LAST_APPLIED_ANNOTATION.length + stored + 1 };
+}
+
+/**
+ * The bytes an empty `"annotations":{}` adds to the JSON (`json` bytes) of an object without annotations, as
+ * kubectl serializes it into the last-applied annotation: `GetModifiedConfiguration` (kubernetes/kubectl v0.36.3,
+ * pkg/util/apply.go lines 83-93) replaces missing annotations with an empty map and sets it before encoding, and
+ * `Unstructured.SetAnnotations` (kubernetes/apimachinery v0.36.3, pkg/apis/meta/v1/unstructured/unstructured.go
+ * lines 417-423) removes the field only for a nil map, so the empty one is written: 17 bytes (`,"annotations":{}`)
+ * for any object with a name.
+ */
+function emptyAnnotationsBytes(object: any, json: number): number {
+  const metadata = object?.metadata;
+  if (metadata?.annotations != null) return 0;
+  if (metadata !== null && typeof metadata === 'object') {
+    return goJsonBytes(JSON.stringify({ ...metadata, annotations: {} })) - goJsonBytes(JSON.stringify(metadata));
+  }
+  return goJsonBytes(JSON.stringify({ ...object, metadata: { annotations: {} } })) - json;
 }
 
 function withoutLastApplied(object: any): any {
@@ -140,8 +162,8 @@ export function checkObjectSizes(scope: IConstruct, objects: readonly any[]): vo
     const size = objectSize(object);
     const what = nameOf(object);
     if (size.json > MAX_OBJECT_BYTES) {
-      const allowed = `at most ${MAX_OBJECT_BYTES} bytes (1 MiB) of JSON: no apply mode can send it (the API server refuses ` +
-        'ConfigMap and Secret data over 1 MiB, etcd requests over 1.5 MiB); split it into smaller objects';
+      const allowed = `at most ${MAX_OBJECT_BYTES} bytes (1 MiB) of JSON, Dockyard's limit for every kind: the API server's ` +
+        'for a ConfigMap\'s or Secret\'s data, near etcd\'s request limit (1.5 MiB by default) for other kinds; split it into smaller objects';
       throw new ValidationError(`invalid ${what}: it is ${size.json} bytes (${formatBytes(size.json)}) of JSON, must be ${allowed}`, what, allowed);
     }
     if (size.annotations > MAX_ANNOTATIONS_BYTES) {

@@ -15,6 +15,16 @@ export interface PolicyRule {
   readonly resourceNames?: string[];
 }
 
+// RBAC reads `*/<subresource>` in `resources` as that subresource of every resource, so `*/exec` is `pods/exec`
+// (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go, `ResourceMatches`)
+/**
+ * Whether an item of a rule's `field` is a wildcard to RBAC: `*` anywhere, and in `resources` also a star followed by
+ * a slash and a subresource, which grants that subresource of every resource.
+ */
+export function isWildcard(field: 'apiGroups' | 'resources' | 'verbs' | 'resourceNames', item: string): boolean {
+  return item === '*' || (field === 'resources' && item.startsWith('*/'));
+}
+
 /** What a `NamespacedAccess` grants, and to whom. */
 export interface NamespacedAccessProps {
   /** The Role's and RoleBinding's name. */
@@ -33,7 +43,7 @@ export class NamespacedAccess extends Construct {
     super(scope, id);
     for (const rule of props.rules) {
       for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames'] as const) {
-        if (rule[field]?.includes('*')) {
+        if (rule[field]?.some((item) => isWildcard(field, item))) {
           invalid(`rules.${field}`, rule[field], 'must name each item; wildcards are refused');
         }
       }

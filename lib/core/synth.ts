@@ -20,10 +20,14 @@ export const SECRETS_FILE = 'secrets.local.yaml';
  * `OutputFile`, and, from `secrets`, the generated Secrets (`secrets.local.yaml`) and every `SecretFile`, readable
  * only by their owner. Returns the paths written.
  *
- * Everything is rendered before anything is written, so a failure writes nothing and the previous output,
- * generated Secrets included, stays as it was: an object too large for any cluster (`DockyardChart.toJson` checks
- * every object's size, `LocalSecretStore` every generated Secret's) fails the synth there. The new output is written to a sibling folder and then swapped in
- * whole, so a reader never sees half of one synth and half of another, and files a stack no longer makes are gone.
+ * Everything is rendered before anything is written, so a failure while rendering writes nothing and the previous
+ * output, generated Secrets included, stays as it was: an object too large for a cluster (`DockyardChart.toJson`
+ * checks every object's size, `LocalSecretStore` every generated Secret's) fails the synth there. Then the secret
+ * state and its key record are saved, and the new output is written to a sibling folder and swapped in whole, so a
+ * reader never sees half of one synth and half of another, and files a stack no longer makes are gone. A failure
+ * while writing or swapping (a full disk, say) leaves the previous output in place but the state already holding
+ * any value made in this synth; the next synth keeps that value and writes it out. One interrupted between the two
+ * renames of the swap leaves the previous output beside it, and the next synth puts it back before anything else.
  * The charts are resolved first, because resolving them settles which namespaces need a copy of which Secret.
  * It stands in for `App.synth()`: `Chart.toJson()` still validates and resolves every construct, but the YAML
  * writer is several times faster.
@@ -145,26 +149,74 @@ function withImagePairs(app: App, outputs: { path: string; content: string }[]):
 }
 
 /**
- * Fill a fresh sibling of `dir` with `fill`, then put it in `dir`'s place. Until the swap `dir` is untouched; a
- * failure removes the sibling and leaves `dir` as it was.
+ * Fill a fresh sibling of `dir`, `.<dir>.new-XXXXXX`, with `fill`, then put it in `dir`'s place, moving `dir` to
+ * `.<dir>.old-XXXXXX` for the moment between the two renames. Until the swap `dir` is untouched; a failure removes
+ * the sibling and leaves `dir` as it was. What an interrupted synth left (a process killed while writing, or
+ * between the renames) is cleared first: see `recoverSiblings`.
  */
 function replaceDirectory(link: string, fill: (staging: string) => void): void {
-  // an output directory that is a symbolic link (into a GitOps checkout, say) keeps its link: its target is swapped
-  const dir = fs.existsSync(link) ? fs.realpathSync(link) : path.resolve(link);
+  const dir = outputPath(link);
   const parent = path.dirname(dir);
   const base = path.basename(dir);
   fs.mkdirSync(parent, { recursive: true });
+  recoverSiblings(dir);
   const staging = fs.mkdtempSync(path.join(parent, `.${base}.new-`));
-  const old = `${staging.replace(/\.new-/, '.old-')}`;
+  // only the folder's own name changes: the parent's path may hold ".new-" too
+  const old = path.join(parent, path.basename(staging).replace('.new-', '.old-'));
   try {
     fill(staging);
     fs.chmodSync(staging, 0o755);
-    if (fs.existsSync(dir)) {
+    const previous = fs.existsSync(dir);
+    if (previous) {
       fs.renameSync(dir, old);
     }
-    fs.renameSync(staging, dir);
+    try {
+      fs.renameSync(staging, dir);
+    } catch (err) {
+      if (previous) fs.renameSync(old, dir); // the previous output back, before the finally removes `old`
+      throw err;
+    }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The directory an output path names: a symbolic link (into a GitOps checkout, say) keeps its link and its target
+ * is swapped, even when an interrupted synth moved the target away and left the link dangling.
+ */
+function outputPath(link: string): string {
+  if (fs.existsSync(link)) return fs.realpathSync(link);
+  try {
+    return path.resolve(path.dirname(path.resolve(link)), fs.readlinkSync(link));
+  } catch {
+    return path.resolve(link); // not a link, or nothing there
+  }
+}
+
+/** The staging and previous-output siblings `replaceDirectory` makes for `dir`: `mkdtemp`'s six random characters. */
+function siblingsOf(dir: string, kind: 'new' | 'old'): string[] {
+  const prefix = `.${path.basename(dir)}.${kind}-`;
+  return fs.readdirSync(path.dirname(dir))
+    .filter((name) => name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length)))
+    .map((name) => path.join(path.dirname(dir), name));
+}
+
+/**
+ * Clear what an interrupted `replaceDirectory` left beside `dir`: its staging folders (half-written, generated
+ * Secrets among them) are removed; when `dir` itself is gone (killed between the two renames), the newest previous
+ * output is put back; any other previous output is removed, as the finished swap would have.
+ */
+function recoverSiblings(dir: string): void {
+  for (const staging of siblingsOf(dir, 'new')) {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const olds = siblingsOf(dir, 'old').sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (olds.length > 0 && !fs.existsSync(dir)) {
+    fs.renameSync(olds.shift()!, dir);
+  }
+  for (const old of olds) {
     fs.rmSync(old, { recursive: true, force: true });
   }
 }

@@ -25,9 +25,11 @@ export class DeployPermission {
     public readonly verbs: string[],
   ) {
     checkUniqueList('resources', resources);
-    const escalating = resources.filter((r) => ESCALATING.includes(`${apiGroup}/${r}`) || apiGroup === 'rbac.authorization.k8s.io');
-    if (escalating.length > 0) {
-      invalid('resources', resources, `must not include ${escalating.join(', ')}: they let a deploy escalate its own privileges`);
+    const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r) }))
+      .filter((r): r is { resource: string; reason: string } => r.reason !== undefined);
+    if (refused.length > 0) {
+      const reasons = [...new Set(refused.map((r) => r.reason))].join('; ');
+      invalid('resources', resources, `must not include ${refused.map((r) => r.resource).join(', ')}: ${reasons}`);
     }
   }
 
@@ -37,11 +39,41 @@ export class DeployPermission {
   }
 }
 
-// grants that hand out more than they name: running commands in pods, minting tokens, impersonation, and the
-// namespace itself: the API server reads /api/v1/namespaces/X as a request in namespace X (k8s.io/apiserver
-// pkg/endpoints/request/requestinfo.go), so a Role there granting `namespaces` lets its holder relabel X, its Pod
-// Security level included
-const ESCALATING = ['/pods/exec', '/pods/attach', '/pods/portforward', '/serviceaccounts/token', '/serviceaccounts', '/nodes/proxy', '/namespaces'];
+const ESCALATES = 'they let a deploy escalate its own privileges';
+const REDIRECTS = 'they point a Service at any address, another team\'s pods or 169.254.169.254 included, and the ingress controller forwards there (CVE-2021-25740)';
+
+// grants that hand out more than they name, by `apiGroup/resource`: running commands in pods (an ephemeral container
+// is exec by another name), minting tokens, impersonation, and the namespace itself: the API server reads
+// /api/v1/namespaces/X as a request in namespace X (k8s.io/apiserver pkg/endpoints/request/requestinfo.go), so a Role
+// there granting `namespaces` lets its holder relabel X, its Pod Security level included. Endpoints and
+// EndpointSlices let a Service of the team's point at any address, which the ingress controller then forwards to
+// (CVE-2021-25740): Kubernetes' own `edit` role stopped granting write on Endpoints for that reason in 1.22
+// (kubernetes/kubernetes#103704); Endpoints are mirrored into EndpointSlices, so both are refused
+const REFUSED: ReadonlyMap<string, string> = new Map([
+  ['/pods/exec', ESCALATES],
+  ['/pods/attach', ESCALATES],
+  ['/pods/portforward', ESCALATES],
+  ['/pods/ephemeralcontainers', 'they run commands in any pod of the namespace, as pods/exec does'],
+  ['/serviceaccounts/token', ESCALATES],
+  ['/serviceaccounts', ESCALATES],
+  ['/nodes/proxy', ESCALATES],
+  ['/namespaces', ESCALATES],
+  ['/endpoints', REDIRECTS],
+  ['discovery.k8s.io/endpointslices', REDIRECTS],
+]);
+
+/** Why a deploy identity may not have `resource` of `apiGroup`, or `undefined` when it may. */
+function refusal(apiGroup: string, resource: string): string | undefined {
+  if (apiGroup === 'rbac.authorization.k8s.io') {
+    return ESCALATES;
+  }
+  // RBAC reads `*/<subresource>` as that subresource of every resource, pods/exec included
+  // (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go, `ResourceMatches`)
+  if (resource.startsWith('*/')) {
+    return `RBAC reads ${resource} as that subresource of every resource (*/exec is pods/exec): name the resource`;
+  }
+  return REFUSED.get(`${apiGroup}/${resource}`);
+}
 
 /** Props of a `DeployAccess`. */
 export interface DeployAccessProps {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
-import { BuildEgressOptions } from '../ci/build-egress';
+import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { PipelineGrants, RouteGrant } from '../ci/grants';
@@ -82,6 +82,11 @@ export class DroneCi extends Construct implements ICiEngine {
   /** Every pod of the runner's build namespaces, as a NetworkPolicy peer. */
   public get buildPeer(): NetworkPeer {
     return this.runner.buildPeer;
+  }
+
+  /** The build egress settings every build namespace of the runner starts from (`DroneKubeRunner.buildEgress`). */
+  public get buildEgress(): BuildEgressProps {
+    return this.runner.buildEgress;
   }
 
   /** Let pipelines run in `namespace` too (`DroneKubeRunner.addBuildNamespace`); routes may then use it. */

@@ -12,7 +12,7 @@ import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
-import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS } from '../ci/build-egress';
+import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, copyBuildEgress } from '../ci/build-egress';
 import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace,
 } from '../ci/build-namespace';
@@ -276,6 +276,12 @@ export class DroneKubeRunner extends Construct {
   public readonly buildPeer: NetworkPeer;
   /** The Pod Security level of the build namespaces it creates (`buildPodSecurity`). */
   public readonly buildPodSecurity: PodSecurityLevel;
+  /**
+   * The `buildEgress` it was given (`{}` for the defaults), which the egress policy of every build namespace starts
+   * from: for a runner that stands in for this one (a team's dedicated runner) to take the same, and for checks of
+   * what builds can reach (`TeamPlatform`'s `apiServer`). A copy: changing the object given changes nothing here.
+   */
+  public readonly buildEgress: BuildEgressProps;
 
   private readonly policies: object[] = [];
   /**
@@ -330,6 +336,7 @@ export class DroneKubeRunner extends Construct {
       max: buildMax,
       egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
     };
+    this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
     this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');
     // under the props that gave them, as the checks above: e.g. a Namespace the app defines already
@@ -449,6 +456,17 @@ export class DroneKubeRunner extends Construct {
    */
   public allowBuildEgress(peer: NetworkPeer, ports: number[], options: BuildEgressOptions = {}): void {
     this.buildScopes.allowEgress(peer, ports, options);
+  }
+
+  /**
+   * Give `runner`'s build namespaces, those it adds later included, the egress declared here for every build
+   * namespace (`allowBuildEgress` without `namespaces`): what was declared so far, and what is declared later. For
+   * a runner that stands in for this one, such as a team's dedicated runner, whose builds must reach the registry
+   * or git server this runner's builds reach. Egress declared for named namespaces stays with those, and
+   * `buildEgress` is `runner`'s own: make it with this runner's.
+   */
+  public shareBuildEgressWith(runner: DroneKubeRunner): void {
+    this.buildScopes.shareEgressWith(runner.buildScopes);
   }
 
   /**

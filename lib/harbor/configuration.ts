@@ -104,7 +104,8 @@ export interface ProjectOptions {
    */
   readonly public?: boolean;
   /**
-   * The project's storage quota, in GiB.
+   * The project's storage quota, in GiB. Set at creation and kept in line on every run of the configuration Job,
+   * changes included: an existing project's quota is updated, or made unlimited again when this is removed.
    *
    * @default - unlimited
    */

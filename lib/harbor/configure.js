@@ -24,7 +24,8 @@
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
 //   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
-//                  storageLimit: -1 (creation only), metadata: {} (string values) }]
+//                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run),
+//                  metadata: {} (string values) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
@@ -44,8 +45,9 @@
 // project and robot that does not need them is applied, and only then are they retried, all in the
 // same rounds with one backoff, until the run's budget runs out; the items that need one are
 // applied as soon as it is. A registry that already exists in Harbor does not hold up its
-// proxy-cache project and robots even when its update fails: they exist already, and a robot
-// secret rotated in the cluster must reach Harbor (the pull Secrets carry the new one already).
+// proxy-cache project and robots even when its update fails, nor does a project that exists its
+// robots: they exist already, and a robot secret rotated in the cluster must reach Harbor (the
+// pull Secrets carry the new one already).
 //
 // Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
 // request bodies are never logged and every line goes through the Redactor (see Redaction).
@@ -974,7 +976,24 @@ function describeRegistry(id, registryNames) {
   return registryNames.has(id) ? `registry "${registryNames.get(id)}" (id ${id})` : `registry id ${id}`;
 }
 
-async function ensureProject(ctx, project, registryIds) {
+/**
+ * The storage quota Harbor keeps for a project; undefined when it keeps none. Harbor creates it with the project, from
+ * its storage_limit (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:231-239), and none at all while
+ * quota_per_project_enable is off (:128-143). GET /quotas filters on reference and reference_id (the project id as a
+ * string) and answers [{ id, ref, hard: { storage }, used, ... }] (src/server/v2.0/handler/quota.go:56-90,
+ * src/pkg/quota/dao/util.go:66-72, api/v2.0/swagger.yaml '/quotas' and definitions Quota, ResourceList).
+ */
+async function findProjectQuota(ctx, projectId, label) {
+  const path = `/quotas?reference=project&reference_id=${projectId}`;
+  return findOne(ctx, path, (q) => !q.ref || q.ref.id === projectId, `${label}: quota`);
+}
+
+/**
+ * Creates or updates a project and returns its id. For one that already exists with the declared registry, `exists`
+ * is called with its id before the update is attempted, so that its robots can go ahead even if the update fails
+ * (a rotated robot secret must reach Harbor all the same).
+ */
+async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   const label = `project ${project.name}`;
   const registryId = project.registry ? registryIds.get(project.registry) : null;
   const metadata = { ...project.metadata, public: String(project.public) };
@@ -1002,14 +1021,25 @@ async function ensureProject(ctx, project, registryIds) {
     const names = new Map([...registryIds].map(([name, id]) => [id, name]));
     throw new HarborError(`${label}: exists in Harbor with ${describeRegistry(existingRegistryId, names)} but the configuration declares ${describeRegistry(registryId, names)}; Harbor only sets a project's registry when creating it, so delete project ${project.name} in Harbor or rename it in the configuration`);
   }
+  exists(existing.project_id);
   const current = existing.metadata || {};
   const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
-  if (changed.length === 0) {
-    log(`${label}: unchanged`);
-  } else {
-    await call(ctx, 'PUT', `/projects/${existing.project_id}`, { metadata });
-    log(`${label}: updated (${changed.join(', ')})`);
+  // Harbor's UpdateProject ignores storage_limit (src/server/v2.0/handler/project.go:545-602): a project's limit is
+  // the hard storage of its quota, changed through PUT /quotas/{id} with { hard: { storage } }, -1 for unlimited
+  // (src/server/v2.0/handler/quota.go:92-122, src/lib/quota_storage_limit.go:23-35).
+  const quota = await findProjectQuota(ctx, existing.project_id, label);
+  if (!quota && project.storageLimit !== -1) {
+    throw new HarborError(`${label}: Harbor keeps no storage quota for it (none is made while quota_per_project_enable is off), so its storageLimit of ${project.storageLimit} bytes cannot be applied; turn per-project quotas on in Harbor, or declare no storage limit`);
   }
+  const quotaChanged = Boolean(quota) && (quota.hard || {}).storage !== project.storageLimit;
+  if (changed.length > 0) {
+    await call(ctx, 'PUT', `/projects/${existing.project_id}`, { metadata });
+  }
+  if (quotaChanged) {
+    await call(ctx, 'PUT', `/quotas/${quota.id}`, { hard: { storage: project.storageLimit } });
+    changed.push('storage_limit');
+  }
+  log(changed.length === 0 ? `${label}: unchanged` : `${label}: updated (${changed.join(', ')})`);
   return existing.project_id;
 }
 
@@ -1203,7 +1233,7 @@ async function main() {
         continue;
       }
       projectsDone.add(project.name);
-      const { value } = await attempt(label, () => ensureProject(ctx, project, registryIds));
+      const { value } = await attempt(label, () => ensureProject(ctx, project, registryIds, (id) => projectIds.set(project.name, id)));
       if (value !== undefined) {
         projectIds.set(project.name, value);
       }

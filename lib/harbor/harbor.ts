@@ -423,7 +423,10 @@ export class Harbor extends Construct {
     return ImageRelocation.proxyCache(this.host, project, upstream);
   }
 
-  /** Declare a project, created by the configuration Job if missing. */
+  /**
+   * Declare a project, created by the configuration Job if missing. The Job never deletes a project: one removed from
+   * the code stays in Harbor, images included, until deleted there by hand.
+   */
   public addProject(name: string, options: ProjectOptions = {}): void {
     this.configuration.addProject(name, this.declareProject(name, options, null));
   }
@@ -446,7 +449,8 @@ export class Harbor extends Construct {
 
   /**
    * Declare a system robot account with project permissions. Its secret is generated once and set on the robot by
-   * the configuration Job; `dockerConfig` is a ready pull or push credential.
+   * the configuration Job; `dockerConfig` is a ready pull or push credential. The Job never deletes or disables a
+   * robot: one removed from the code keeps its permissions and secret in Harbor until deleted there by hand.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
     // each configuration chunk names the secret's variable (secretEnv)

@@ -12,6 +12,12 @@ export interface NodeMirrorFilesProps {
    * git-ignored file rendered by the secret source, with the password (and a user name from a key, as DOCR's)
    * written as YAML double-quoted scalars.
    *
+   * The login is node-wide: containerd's CRI plugin uses `configs.<host>.auth` for every pull from that host that
+   * arrives without credentials of its own, so any pod on the node (one naming no pull secret, or one that does
+   * not exist) pulls from the mirror host with it, from any project the login may read, not only through the
+   * mirrors. Give it a robot that may pull only the proxy-cache project(s) the mirrors name, never the login pods
+   * use for private projects.
+   *
    * @default - anonymous pulls from the mirror
    */
   readonly credential?: RegistryCredential;

@@ -56,7 +56,10 @@ export interface PullSecretProps {
  * `Images.relocate`), the pull secret that applies there, copied into its namespace; a pod that pulls from none of
  * a pull secret's registries never gets it, so no Secret reaches a namespace only because it also holds a login
  * the namespace's pods need. A pull secret that covers several registries is copied whole, with every login it
- * holds: give a login its own PullSecret to keep it out of the namespaces that pull only from the others.
+ * holds: give a login its own PullSecret to keep it out of the namespaces that pull only from the others. So a
+ * pod is refused at synth when a pull secret it gets also holds a login for a registry where another pull secret
+ * applies in its namespace (an app-wide Secret with Harbor's and a mirror's logins, in a namespace that lists a
+ * team's own Harbor login): the namespace would hold two logins for that registry, one of them not its own.
  * Namespaces listed in `namespaces` get the Secret on their `default` ServiceAccount, which Kubernetes hands to
  * every pod there that names no pull secret of its own (plugin/pkg/admission/serviceaccount/admission.go).
  */

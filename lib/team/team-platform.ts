@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
-import { ICiEngine } from '../ci';
-import { baseEgressRules, BuildEgressProps } from '../ci/build-egress';
+import { parseCidr } from '../core/network';
+import { CiEngineKind, ICiEngine } from '../ci';
+import { baseEgressRules, BuildEgressProps, internetRuleReaches } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
@@ -30,10 +31,21 @@ export interface TeamPlatformProps {
    */
   readonly sharedProjects?: string[];
   /**
-   * The Kubernetes API server's endpoints, which the teams' deploy pipelines reach from their build namespaces (and
-   * nothing else of the cluster does): e.g. `NetworkPeer.ipBlock('10.0.0.1/32')` for a private endpoint, or the
-   * public address of a managed cluster's. NetworkPolicies match after the `kubernetes` Service's address is
-   * translated (for most network plugins), so name the endpoints (`kubectl get endpoints kubernetes`), not the
+   * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
+   * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
+   * On a dedicated runner (`TeamProps.dedicatedRunner`) the team's pull requests, forks' included, run there too (as
+   * `default`, which mounts no API token), so they reach the endpoints as well: a known limit.
+   *
+   * Every other build and app pod is kept from the endpoints only by the internet rule of its egress, which leaves
+   * out the private, shared and link-local ranges (10/8, 172.16/12, 192.168/16, 100.64/10, …): a private endpoint is
+   * out of reach already, unless a rule of their own admits it (`Team.allowEgress`, `allowBuildEgress`). A public one (an ipBlock the internet rule would let through) the platform takes out of the
+   * app pods' internet rule itself (added to `appEgress.apiServerCidrs`), and it refuses an engine whose build
+   * egress lets it through: add it to `buildEgress.apiServerCidrs` of the Drone runner (a team's dedicated runner
+   * takes the shared one's) or of `WoodpeckerCi`. A peer that is not an ipBlock is not checked, nor an engine that
+   * does not tell its build egress (`ICiEngine.buildEgress`).
+   *
+   * NetworkPolicies match after the `kubernetes` Service's address is translated (for most network plugins), so
+   * name the endpoints (`kubectl get endpoints kubernetes`), e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`, not the
    * Service's ClusterIP.
    *
    * @default - none: deploy pipelines cannot reach the API server until it is declared
@@ -48,7 +60,7 @@ export interface TeamPlatformProps {
   /**
    * Where the teams' app pods may open connections to, beside their own namespaces and what `Team.allowEgress`
    * declares: by default the cluster DNS and the internet outside the cluster's private, shared and link-local
-   * ranges, as for build pods.
+   * ranges, as for build pods. A public `apiServer` is added to its `apiServerCidrs`.
    *
    * @default - the runner's default build egress
    */
@@ -74,11 +86,28 @@ export class TeamPlatform extends Construct {
     this.props = props;
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
-    this.appEgress = baseEgressRules(props.appEgress ?? {});
+    const appEgress = props.appEgress ?? {};
+    this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     // checked here, as every team's build egress to it is added after the team itself
     if (props.apiServer !== undefined && !(props.apiServer instanceof NetworkPeer)) {
       invalid('apiServer', props.apiServer, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
+    }
+    const apiServer = props.apiServer?._toKube().ipBlock?.cidr;
+    if (apiServer !== undefined) {
+      // only the team's build namespaces are let through to it: every other pod's internet rule must leave it out
+      const cidr = parseCidr('apiServer', apiServer);
+      if (cidr.prefix === 0) {
+        invalid('apiServer', apiServer, 'must be the API server\'s endpoints, not the whole address space');
+      }
+      if (props.ci.buildEgress !== undefined && internetRuleReaches(props.ci.buildEgress, cidr)) {
+        const where = props.ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
+        invalid('apiServer', apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
+          `forks included, reaches the API server: add it to ${where} buildEgress.apiServerCidrs`);
+      }
+      if (internetRuleReaches(appEgress, cidr)) {
+        this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), apiServer] });
+      }
     }
   }
 

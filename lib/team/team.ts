@@ -49,7 +49,8 @@ export interface TeamProps {
    */
   readonly quota?: TeamQuota;
   /**
-   * The storage quota of the team's Harbor project, in GiB.
+   * The storage quota of the team's Harbor project, in GiB. A change is applied to the existing project by the next
+   * run of the Harbor configuration Job.
    *
    * @default 20
    */
@@ -63,7 +64,10 @@ export interface TeamProps {
   /**
    * Give the team a runner of its own (`drone-runner-<name>`, labelled `team: <name>`, limited to its repositories),
    * whose only build namespace is the team's, pull requests included. Its pipelines route to it with
-   * `node: { team: <name> }`.
+   * `node: { team: <name> }`. Its builds get the shared runner's build egress: its `buildEgress`, and every rule
+   * `allowBuildEgress` declares there for all build namespaces, before or after. The shared runner's `buildPeer` does
+   * not select the team's build namespace (the team's `ci.buildPeer` does): a service that admits builds by it must
+   * admit the team's too.
    *
    * @default false: the platform's shared runner
    */
@@ -89,17 +93,24 @@ function checkTeamName(name: string): string {
 }
 
 /**
- * What a team's deploy identity may never manage in its own namespaces, for each undoes the team's boundaries: its
- * ResourceQuota and LimitRange, and its NetworkPolicies. (The Namespace itself no deploy identity may manage:
- * `DeployPermission` refuses it.)
+ * What a team's deploy identity may never manage in its own namespaces, by `apiGroup/resource`, for each undoes the
+ * team's boundaries: its ResourceQuota and LimitRange, and its NetworkPolicies, including those of the common CNIs,
+ * whose allow rules add to the team's default deny (Cilium's, and Calico's through its CRDs or its API server).
+ * Subresources are refused with their resource: quota admission enforces `status.hard` of a ResourceQuota, which
+ * `resourcequotas/status` writes. Cluster-scoped policies (`adminnetworkpolicies`, Cilium's and Calico's global ones)
+ * a namespaced Role cannot grant. (The Namespace itself no deploy identity may manage: `DeployPermission` refuses it.)
  */
-const TEAM_BOUNDARIES = ['/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'];
+const TEAM_BOUNDARIES = [
+  '/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies', 'cilium.io/ciliumnetworkpolicies',
+  'crd.projectcalico.org/networkpolicies', 'projectcalico.org/networkpolicies',
+];
 
 function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
   for (const p of permissions) {
-    const crossing = p.resources.map((r) => `${p.apiGroup}/${r}`).find((r) => TEAM_BOUNDARIES.includes(r));
+    const crossing = p.resources.find((r) => TEAM_BOUNDARIES.includes(`${p.apiGroup}/${r.split('/')[0]}`));
     if (crossing !== undefined) {
-      invalid('deployPermissions', crossing, `must not include ${TEAM_BOUNDARIES.join(', ')}: they hold the team's isolation and quota`);
+      invalid('deployPermissions', `${p.apiGroup}/${crossing}`,
+        `must not include ${TEAM_BOUNDARIES.join(', ')}, or their subresources: they hold the team's isolation and quota`);
     }
   }
 }
@@ -260,7 +271,7 @@ export class Team extends Construct {
   public readonly deployer: DeployAccess;
   /** The Harbor project. */
   public readonly project: string;
-  /** The robot the team's pipelines push with (`<team>-harbor-push`, for push, tag and promote builds). */
+  /** The robot the team's pipelines push with (`<team>-push`, for push, tag and promote builds). */
   public readonly pushRobot: HarborRobot;
   /** The robot its namespaces pull with. */
   public readonly pullRobot: HarborRobot;
@@ -317,7 +328,11 @@ export class Team extends Construct {
         server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`, namespace: ctx.ci.runner.namespace,
         buildNamespace: this.buildNamespace, createBuildNamespaces: false,
         labels: { team: name }, limitRepos: [...this.repos], buildPodSecurity: ctx.ci.runner.buildPodSecurity,
+        // the shared builds' egress: pull requests from forks run here, and must reach no more than in the shared pool
+        // (the API server's public address, NodeLocal DNS, an air gap), nor less (the registry, the git server)
+        buildEgress: ctx.ci.runner.buildEgress,
       });
+      ctx.ci.runner.shareBuildEgressWith(dedicated);
       new Namespace(this, 'BuildNamespace', {
         name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
       });

@@ -3,7 +3,7 @@ import { checkDnsLabel, invalid, NetworkPeer, parseQuantity, PodSecurityLevel } 
 import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
-import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
+import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, copyBuildEgress } from '../ci/build-egress';
 import { BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
@@ -133,6 +133,12 @@ export class WoodpeckerBuildNamespaces extends Construct {
   public readonly buildNamespaceLabels: Readonly<Record<string, string>>;
   /** Every pod of the created build namespaces, as a NetworkPolicy peer (by `buildNamespaceLabels`). */
   public readonly buildPeer: NetworkPeer;
+  /**
+   * The `buildEgress` it was given (`{}` for the defaults), which the egress policy of every build namespace starts
+   * from, for checks of what builds can reach (`TeamPlatform`'s `apiServer`). A copy: changing the object given
+   * changes nothing here.
+   */
+  public readonly buildEgress: BuildEgressProps;
 
   private readonly name: string;
   private readonly labels: Record<string, string>;
@@ -180,6 +186,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
       max,
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
     }, this);
+    this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
     this.addScope('buildNamespace', this.buildNamespace, {});
   }
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkUniqueList, invalid, NetworkPeer, Secret } from '../core';
-import { BuildEgressOptions } from '../ci/build-egress';
+import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, woodpeckerEventName } from '../ci/events';
@@ -260,6 +260,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   /** Every pod of the created build namespaces, as a NetworkPolicy peer. */
   public get buildPeer(): NetworkPeer {
     return this.builds.buildPeer;
+  }
+
+  /** The build egress settings every build namespace starts from (`WoodpeckerBuildNamespaces.buildEgress`). */
+  public get buildEgress(): BuildEgressProps {
+    return this.builds.buildEgress;
   }
 
   /** Let pipelines run in `namespace` too (see `WoodpeckerBuildNamespaces.addBuildNamespace`); routes may then use it. */

@@ -58,7 +58,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       'dockyard/postgres-demo', 'dockyard/postgres-drone', 'dockyard/postgres-registry', 'dockyard/postgres-superuser',
       'dockyard/registry-credentials',
       'harbor/harbor-core', 'harbor/harbor-jobservice', 'harbor/harbor-registry', 'harbor/harbor-registry-htpasswd', 'harbor/harbor-robot-drone',
-      'harbor/harbor-robot-puller',
+      'harbor/harbor-robot-node-puller', 'harbor/harbor-robot-puller',
       'harbor/postgres-registry', 'harbor/redis-config', 'harbor/redis-password',
     ]);
     // no generated value appears in the main manifests
@@ -73,8 +73,10 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml',
       'pipelines/demo.drone.yml', 'secrets.local.yaml',
     ]);
-    const puller = secrets.find((s) => s.metadata.name === 'harbor-robot-puller').stringData.secret;
-    expect(first.read('nodes/rke2/registries.local.yaml')).toContain(puller);
+    // the nodes' own robot, which may pull only through the proxy cache, never the pods' `puller`
+    const robotSecret = (name: string) => secrets.find((s) => s.metadata.name === name).stringData.secret;
+    expect(first.read('nodes/rke2/registries.local.yaml')).toContain(robotSecret('harbor-robot-node-puller'));
+    expect(first.read('nodes/rke2/registries.local.yaml')).not.toContain(robotSecret('harbor-robot-puller'));
     expect(first.mode('nodes/rke2/registries.local.yaml')).toBe(0o600);
     for (const f of first.files.filter((name: string) => !name.includes('.local.'))) {
       for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
@@ -114,7 +116,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       '--app', `${process.execPath} ${main}`, '--output', path.join(work, 'dist4')], { cwd: ROOT, encoding: 'utf8',
       env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain(`dockyard: error: the secret state ${state} lacks 19 keys`);
+    expect(result.stderr).toContain(`dockyard: error: the secret state ${state} lacks 20 keys`);
     expect(fs.existsSync(state)).toBe(false);
     fs.writeFileSync(state, kept, { mode: 0o600 });
   });
@@ -147,7 +149,7 @@ describe('npm run synth: credential continuity end to end', () => {
   test('delete the state: the synth fails with the way out and keeps the previous Secrets; restore it: byte-identical', () => {
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/^dockyard: generated 19 new keys, recorded in secrets\.lock\.json: /m);
+    expect(first.stderr).toMatch(/^dockyard: generated 20 new keys, recorded in secrets\.lock\.json: /m);
     const manifests = read('dist/dockyard.k8s.yaml');
     const secrets = read('dist/secrets.local.yaml');
     const record = read('secrets.lock.json');
@@ -159,7 +161,7 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(lost.status).toBe(1);
     // one line, no stack trace, naming the keys, the state, the record and both ways out
     expect(lost.stderr.trim().split('\n')).toHaveLength(1);
-    expect(lost.stderr).toMatch(/^dockyard: error: the secret state \.dockyard\/secrets\.json lacks 19 keys that secrets\.lock\.json records: /);
+    expect(lost.stderr).toMatch(/^dockyard: error: the secret state \.dockyard\/secrets\.json lacks 20 keys that secrets\.lock\.json records: /);
     expect(lost.stderr).toContain('Restore .dockyard/secrets.json from your backup, or make them anew on purpose with DOCKYARD_ROTATE=all');
     expect(lost.stderr).not.toMatch(/\n\s+at /);
     expect(read('dist/secrets.local.yaml')).toBe(secrets);
@@ -183,14 +185,14 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(rotated.stderr).toContain('dockyard: rotated 1 key on purpose: harbor/harbor-robot-puller/secret');
     const after = secretValues(read('dist/secrets.local.yaml'));
     const changed = Object.keys(before).filter((k) => before[k] !== after[k]).sort();
-    // the robot's secret, and the docker configs and node mirror login made from it: nothing else
+    // the robot's secret, and the docker configs made from it: nothing else (the nodes log in with a robot of their own)
     expect(changed).toEqual([
       'demo/registry-credentials/.dockerconfigjson', 'dockyard-builds/registry-credentials/.dockerconfigjson',
       'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard-publish/registry-credentials/.dockerconfigjson',
       'dockyard/harbor-pull/.dockerconfigjson',
       'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
     ]);
-    expect(read('dist/nodes/rke2/registries.local.yaml')).toContain(after['harbor/harbor-robot-puller/secret']);
+    expect(read('dist/nodes/rke2/registries.local.yaml')).not.toContain(after['harbor/harbor-robot-puller/secret']);
     // the main manifests change in one place: the configuration Job that sets the robot's secret in Harbor is named
     // after a digest of the secrets it sets, so applying them runs it again (lib/harbor/configure-job.ts)
     const lines = (text: string) => text.split('\n');
@@ -214,7 +216,7 @@ describe('npm run synth: credential continuity end to end', () => {
     const [a, b] = await Promise.all([start('dist-a'), start('dist-b')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     // one of them made the keys, the other waited for its lock and found them
-    expect([a.stderr, b.stderr].filter((e) => e.includes('generated 19 new keys'))).toHaveLength(1);
+    expect([a.stderr, b.stderr].filter((e) => e.includes('generated 20 new keys'))).toHaveLength(1);
     const va = secretValues(fs.readFileSync(path.join(fresh, 'dist-a', 'secrets.local.yaml'), 'utf8'));
     const vb = secretValues(fs.readFileSync(path.join(fresh, 'dist-b', 'secrets.local.yaml'), 'utf8'));
     expect(va).toEqual(vb);

@@ -3,7 +3,9 @@
 // than the YAML's shape.
 import fc from 'fast-check';
 import { BlockList, isIPv4 } from 'net';
-import { DroneKubeRunner, DroneKubeRunnerProps, NetworkPeer } from '../../lib';
+import { BuildEgressProps, DroneKubeRunner, DroneKubeRunnerProps, NetworkPeer } from '../../lib';
+import { internetRuleReaches } from '../../lib/ci/build-egress';
+import { parseCidr } from '../../lib/core/network';
 import { find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
@@ -265,6 +267,85 @@ describe('declared egress', () => {
     expect(egressAllowed(objects, source, { ip: '169.254.169.254', port: 53, protocol: 'UDP' })).toBe(false);
     const none = twoNamespaces({ buildEgress: { dns: [] } }).objects;
     expect(egressAllowed(none, source, { ...pod('kube-system', KUBE_DNS, '10.244.0.3'), port: 53, protocol: 'UDP' })).toBe(false);
+  });
+});
+
+/** Whether a build pod of `ns` may open a connection to `ip` on TCP port 443. */
+const reaches = (objects: any[], ns: string, ip: string) => egressAllowed(objects, { namespace: ns, ...BUILD_POD }, { ip, port: 443, protocol: 'TCP' });
+
+describe('build egress shared with another runner', () => {
+  /** A shared runner (`ci-builds`, `deploy`) and a team's runner (`team-builds`) in one chart. */
+  function twoRunners() {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    const shared = new DroneKubeRunner(chart, 'Runner', { server, extraBuildNamespaces: ['deploy'] });
+    const team = new DroneKubeRunner(chart, 'Team', { server, name: 'drone-runner-team', buildNamespace: 'team-builds' });
+    return { chart, shared, team };
+  }
+
+  test('the other runner\'s namespaces get what is declared for every namespace, before and after, and not for named ones', () => {
+    const { chart, shared, team } = twoRunners();
+    shared.allowBuildEgress(NetworkPeer.ipBlock('10.20.0.5/32'), [443]);
+    shared.shareBuildEgressWith(team);
+    shared.allowBuildEgress(NetworkPeer.ipBlock('10.20.0.6/32'), [443]);
+    shared.allowBuildEgress(NetworkPeer.ipBlock('10.20.0.7/32'), [443], { namespaces: ['deploy'] });
+    team.addBuildNamespace('team-extra');
+    team.allowBuildEgress(NetworkPeer.ipBlock('10.20.0.8/32'), [443]);
+    const objects = synth(chart);
+    for (const ns of ['team-builds', 'team-extra']) {
+      expect([5, 6, 7, 8].map((n) => reaches(objects, ns, `10.20.0.${n}`))).toEqual([true, true, false, true]);
+    }
+    // nothing flows back: the team's own declarations stay with its runner
+    expect([5, 6, 7, 8].map((n) => reaches(objects, 'ci-builds', `10.20.0.${n}`))).toEqual([true, true, false, false]);
+    expect([5, 6, 7, 8].map((n) => reaches(objects, 'deploy', `10.20.0.${n}`))).toEqual([true, true, true, false]);
+  });
+
+  test('buildEgress is what the runner was given, a copy', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    const given = { apiServerCidrs: ['203.0.113.10/32'], internet: true };
+    const runner = new DroneKubeRunner(chart, 'Runner', { server, buildEgress: given });
+    given.apiServerCidrs.push('203.0.113.11/32');
+    expect(runner.buildEgress).toEqual({ apiServerCidrs: ['203.0.113.10/32'], internet: true });
+    expect(new DroneKubeRunner(chart, 'Other', { server, name: 'other', buildNamespace: 'other-builds' }).buildEgress).toEqual({});
+  });
+
+  test('refuses to share in a circle', () => {
+    const { shared, team } = twoRunners();
+    expect(() => shared.shareBuildEgressWith(shared)).toThrow(/^invalid runner "drone-runner": must not be this runner, nor one that shares its build egress with this one/);
+    shared.shareBuildEgressWith(team);
+    expect(() => team.shareBuildEgressWith(shared)).toThrow(/^invalid runner "drone-runner": must not be this runner, nor one that shares its build egress with this one/);
+  });
+});
+
+describe('internetRuleReaches', () => {
+  // the property: for any IPv4 address, the check says what the rendered internet rule admits
+  const edges = (cidr: string) => {
+    const [base, prefix] = cidr.split('/');
+    const first = v4Number(base);
+    const last = first + 2 ** (32 - Number(prefix)) - 1;
+    return [first - 1, first, last, last + 1].filter((n) => n >= 0 && n <= 0xffffffff);
+  };
+  test.each<[string, BuildEgressProps]>([
+    ['the defaults', {}],
+    ['apiServerCidrs and excludedCidrs', { apiServerCidrs: ['203.0.113.10/32'], excludedCidrs: ['198.51.100.0/24', '2001:db8::/64'] }],
+    ['no internet', { internet: false }],
+  ])('agrees with the rendered rule: %s', (_, buildEgress) => {
+    const { objects } = twoNamespaces({ buildEgress });
+    const listed = [...PRIVATE_V4.map(([a, p]) => `${a}/${p}`), ...(buildEgress.apiServerCidrs ?? []), ...(buildEgress.excludedCidrs ?? [])].filter((c) => !c.includes(':'));
+    const address = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...listed.flatMap(edges)));
+    fc.assert(fc.property(address, (n) => {
+      const ip = v4(n);
+      expect(internetRuleReaches(buildEgress, parseCidr('cidr', `${ip}/32`))).toBe(reaches(objects, 'ci-builds', ip));
+    }));
+  });
+
+  test('a block counts as let through unless one excluded range holds all of it', () => {
+    expect(internetRuleReaches({}, parseCidr('cidr', '10.0.0.0/7'))).toBe(true); // 11/8 is public
+    expect(internetRuleReaches({}, parseCidr('cidr', '10.1.0.0/16'))).toBe(false);
+    expect(internetRuleReaches({ excludedCidrs: ['203.0.113.0/24'] }, parseCidr('cidr', '203.0.113.8/29'))).toBe(false);
+    expect(internetRuleReaches({}, parseCidr('cidr', 'fd00::1/128'))).toBe(false);
+    expect(internetRuleReaches({}, parseCidr('cidr', '2001:db8::1/128'))).toBe(true);
   });
 });
 

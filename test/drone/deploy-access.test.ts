@@ -53,4 +53,35 @@ describe('DeployAccess', () => {
     expect(() => new DeployAccess(chart, 'E', { namespace: 'y', permissions: [] })).toThrow('invalid permissions []: must grant at least one permission');
     expect(() => new DeployAccess(chart, 'N', { namespace: 'Prod' })).toThrow(/invalid namespace "Prod"/);
   });
+
+  // RBAC reads `*/<subresource>` as that subresource of every resource: kubernetes/kubernetes
+  // pkg/apis/rbac/v1/evaluation_helpers.go@03bf11a309fd1369f5c2dc7f3b31d63a97a14d66 lines 57-83 (`ResourceMatches`)
+  test.each(['*/exec', '*/attach', '*/portforward', '*/token', '*/ephemeralcontainers'])('refuses %s: a subresource of every resource', (resource) => {
+    expect(() => DeployPermission.manage('', [resource])).toThrow(
+      `invalid resources ["${resource}"]: must not include ${resource}: RBAC reads ${resource} as that subresource of every resource (*/exec is pods/exec): name the resource`);
+    expect(() => DeployPermission.read('apps', ['deployments', resource])).toThrow(`must not include ${resource}: RBAC reads`);
+  });
+
+  test('refuses ephemeral containers (exec by another name), and Endpoints and EndpointSlices (CVE-2021-25740)', () => {
+    expect(() => DeployPermission.manage('', ['pods', 'pods/ephemeralcontainers'])).toThrow(
+      'invalid resources ["pods","pods/ephemeralcontainers"]: must not include pods/ephemeralcontainers: they run commands in any pod of the namespace, as pods/exec does');
+    const redirects = 'they point a Service at any address, another team\'s pods or 169.254.169.254 included, and the ingress controller forwards there (CVE-2021-25740)';
+    expect(() => DeployPermission.manage('', ['services', 'endpoints'])).toThrow(
+      `invalid resources ["services","endpoints"]: must not include endpoints: ${redirects}`);
+    expect(() => DeployPermission.manage('discovery.k8s.io', ['endpointslices'])).toThrow(
+      `invalid resources ["endpointslices"]: must not include endpointslices: ${redirects}`);
+    // several reasons: each once, in order
+    expect(() => DeployPermission.manage('', ['endpoints', 'pods/exec', '*/token'])).toThrow(
+      `must not include endpoints, pods/exec, */token: ${redirects}; they let a deploy escalate its own privileges; RBAC reads */token`);
+  });
+
+  test('the default permissions grant none of the refused resources', () => {
+    const granted = DeployAccess.DEFAULT_PERMISSIONS.flatMap((p) => p.resources.map((r) => `${p.apiGroup}/${r}`));
+    expect(granted).toEqual(expect.arrayContaining(['apps/deployments', '/services', '/pods/log']));
+    for (const refused of ['/pods/exec', '/pods/attach', '/pods/portforward', '/pods/ephemeralcontainers', '/serviceaccounts/token',
+      '/serviceaccounts', '/endpoints', 'discovery.k8s.io/endpointslices', '/namespaces', '/secrets']) {
+      expect(granted).not.toContain(refused);
+    }
+    expect(granted.filter((r) => r.split('/')[1] === '*' || r.includes('/*/'))).toEqual([]);
+  });
 });

@@ -69,7 +69,7 @@ describe('the default stack', () => {
     ]);
     const state = stateOf(find(objects, 'ConfigMap', 'harbor-configure'));
     expect(state.projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
-    expect(state.robots.map((r: any) => r.secretEnv)).toEqual(['ROBOT_0_SECRET', 'ROBOT_1_SECRET']);
+    expect(state.robots.map((r: any) => r.secretEnv)).toEqual(['ROBOT_0_SECRET', 'ROBOT_1_SECRET', 'ROBOT_2_SECRET']);
   });
 });
 

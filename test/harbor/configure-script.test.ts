@@ -198,7 +198,10 @@ describe('configure.js against a fresh Harbor', () => {
     const apps = harbor.project('apps')!;
     expect(apps.registry_id).toBeUndefined();
     expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true' });
-    expect(apps.storage_limit).toBe(10737418240);
+    // Harbor makes the project's quota from the storage_limit of the creation request
+    expect(harbor.requests.find((r) => r.method === 'POST' && r.body?.project_name === 'apps')!.body.storage_limit).toBe(10737418240);
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
+    expect(harbor.quota('dockerhub')!.hard).toEqual({ storage: -1 });
 
     const ciPush = harbor.robot('ci-push')!;
     expect(ciPush).toMatchObject({ level: 'system', project_id: 0, description: 'CI pushes', duration: -1, disable: false });
@@ -239,6 +242,7 @@ describe('configure.js against a fresh Harbor', () => {
     const writes = harbor.writes();
     expect(writes.filter((w) => w.startsWith('POST'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('PUT /api/v2.0/robots'))).toEqual([]);
+    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/quotas'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PATCH'))).toHaveLength(3);
     expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toEqual([`PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}`]);
     // the registry update is flat and carries the secret again, since Harbor only shows "*****"
@@ -273,6 +277,101 @@ describe('configure.js against a fresh Harbor', () => {
     // the robot update sends back what Harbor listed, prefix included, with the declared fields
     const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/robots/${ciPush.id}`)!;
     expect(put.body).toMatchObject({ id: ciPush.id, name: 'robot$ci-push', level: 'system', description: 'CI pushes', duration: -1, disable: false });
+  });
+});
+
+// A project's storage limit is the hard storage of its quota. Harbor makes the quota when it creates the project, from
+// the request's storage_limit (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:231-239), but its
+// UpdateProject never reads storage_limit (same file, :545-602), so a changed limit is applied through the quota API:
+// GET /api/v2.0/quotas?reference=project&reference_id=<project id> (src/server/v2.0/handler/quota.go:56-90, exact
+// filters in src/pkg/quota/dao/util.go:66-72) and PUT /api/v2.0/quotas/{id} with { "hard": { "storage": <bytes> } }
+// (quota.go:92-122; QuotaUpdateReq in api/v2.0/swagger.yaml), -1 being unlimited (src/lib/quota_storage_limit.go:23-35).
+// While quota_per_project_enable is off Harbor makes no quota at all (project.go:128-143).
+describe('configure.js and project storage limits', () => {
+  const GIB = 2 ** 30;
+  const withLimit = (bytes: number) => {
+    const cfg = config();
+    cfg.projects.find((p: any) => p.name === 'apps').storageLimit = bytes;
+    return cfg;
+  };
+  const quotaWrites = () => harbor.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/api/v2.0/quotas'));
+
+  test('a changed storage limit is applied to the existing project\'s quota on the next run', async () => {
+    expect((await run()).code).toBe(0);
+    const apps = harbor.project('apps')!;
+    const quotaId = harbor.quota('apps')!.id;
+    expect(quotaId).not.toBe(apps.project_id);
+    harbor.requests.length = 0;
+
+    const result = await run(withLimit(20 * GIB));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('project apps: updated (storage_limit)\n');
+    expect(result.stdout).toContain('project dockerhub: unchanged\n');
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
+    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain(`GET /api/v2.0/quotas?reference=project&reference_id=${apps.project_id}`);
+    expect(quotaWrites().map((r) => [r.path, r.body])).toEqual([[`/api/v2.0/quotas/${quotaId}`, { hard: { storage: 20 * GIB } }]]);
+    // the project itself is not written: Harbor would ignore a storage_limit there
+    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/projects'))).toEqual([]);
+
+    // back to unlimited: -1, as the configuration encodes it (lib/harbor/configuration.ts projectState)
+    const unlimited = await run(withLimit(-1));
+    expect(unlimited.code).toBe(0);
+    expect(unlimited.stdout).toContain('project apps: updated (storage_limit)\n');
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: -1 });
+  });
+
+  test('an unchanged storage limit makes no quota write', async () => {
+    expect((await run(withLimit(20 * GIB))).code).toBe(0);
+    harbor.requests.length = 0;
+    const result = await run(withLimit(20 * GIB));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('project apps: unchanged\n');
+    expect(quotaWrites()).toEqual([]);
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
+  });
+
+  test('a quota changed by hand in Harbor is set back, together with drifted metadata, in one line', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.quota('apps')!.hard.storage = 5 * GIB;
+    harbor.project('apps')!.metadata.public = 'true';
+    const result = await run();
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).filter((l) => l.startsWith('project apps:'))).toEqual(['project apps: updated (public, storage_limit)']);
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
+    expect(harbor.project('apps')!.metadata.public).toBe('false');
+  });
+
+  test('a quota write that hits a transient error is retried', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.failNext('PUT', /^\/api\/v2\.0\/quotas\/\d+$/, 503, 2);
+    const result = await run(withLimit(30 * GIB));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/project apps: Harbor not ready \(PUT \/api\/v2\.0\/quotas\/\d+ answered 503/);
+    expect(result.stdout).toContain('project apps: updated (storage_limit)\n');
+    expect(quotaWrites()).toHaveLength(3);
+    expect(harbor.quota('apps')!.hard).toEqual({ storage: 30 * GIB });
+  });
+
+  test('a project Harbor keeps no quota for fails when a limit is declared, and passes when none is', async () => {
+    harbor.quotaPerProject = false;
+    expect((await run()).code).toBe(0);
+    expect(harbor.quota('apps')).toBeUndefined();
+
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('project apps: Harbor keeps no storage quota for it (none is made while quota_per_project_enable is off), '
+      + 'so its storageLimit of 10737418240 bytes cannot be applied; turn per-project quotas on in Harbor, or declare no storage limit');
+    expect(result.stderr).toContain('1 of 7 items not applied: project apps (failed)');
+    // the project exists: its robots are not held up by it, so a rotated secret still reaches Harbor
+    expect(result.stdout).toContain('robot apps+deployer: secret set\n');
+    // the unlimited proxy cache has no quota either, and needs none
+    expect(result.stdout).toContain('project dockerhub: unchanged\n');
+    expect(quotaWrites()).toEqual([]);
+
+    const unlimited = await run(withLimit(-1));
+    expect(unlimited.code).toBe(0);
+    expect(unlimited.stdout).toContain('project apps: unchanged\n');
   });
 });
 

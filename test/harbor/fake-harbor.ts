@@ -7,7 +7,8 @@ import { AddressInfo } from 'net';
  * fields are refused) so that a script sending the wrong shape fails loudly instead of being
  * silently ignored, and it mimics the Harbor behaviours the script must cope with: masked
  * registry secrets, "robot$" name prefixes, reordered robot permissions, Harbor's double
- * unescaping of q=, and its robot secret rule.
+ * unescaping of q=, its robot secret rule, and project storage limits kept as quotas apart from
+ * the project (listed and changed only through /quotas).
  */
 
 export interface RecordedRequest {
@@ -27,12 +28,26 @@ export interface FakeRegistry {
   credential?: { type: string; access_key: string; access_secret: string };
 }
 
+/**
+ * As Harbor's project listing shows it (goharbor/harbor v2.15.1 api/v2.0/swagger.yaml, definition Project): no
+ * storage_limit, which only the creation request takes (ProjectReq); the limit lives in the project's quota.
+ */
 export interface FakeProject {
   project_id: number;
   name: string;
   registry_id?: number;
   metadata: Record<string, string>;
-  storage_limit: number;
+}
+
+/**
+ * A project's quota as Harbor stores it (goharbor/harbor v2.15.1 src/pkg/quota/dao/model.go): the reference id is the
+ * project id as a string (src/controller/quota/util.go:29-46); `hard.storage` is the limit in bytes, -1 unlimited.
+ */
+export interface FakeQuota {
+  id: number;
+  reference: 'project';
+  reference_id: string;
+  hard: Record<string, number>;
 }
 
 export interface FakeAccess {
@@ -111,6 +126,13 @@ function checkDuration(d: unknown): void {
   }
 }
 
+/** Harbor's ValidateQuotaLimit: -1 (unlimited) or 1 to 1024 TiB (goharbor/harbor v2.15.1 src/lib/quota_storage_limit.go:23-35). */
+function checkQuotaLimit(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(400, `invalid quota limit ${JSON.stringify(value)}`);
+  if (value <= 0 && value !== -1) fail(400, `invalid non-positive value for quota limit, value=${value}`);
+  if (value > 2 ** 50) fail(400, `exceeded 1024TB, which is 1125899906842624 Bytes, value=${value}`);
+}
+
 class HttpError extends Error {
   constructor(public readonly status: number, message: string) {
     super(message);
@@ -182,13 +204,21 @@ export class FakeHarbor {
   public readonly registries = new Map<number, FakeRegistry>();
   public readonly projects = new Map<number, FakeProject>();
   public readonly robots = new Map<number, FakeRobot>();
+  public readonly quotas = new Map<number, FakeQuota>();
   /** How many of the next pings answer 503. */
   public pingFailures = 0;
+  /**
+   * Harbor's quota_per_project_enable (default true): while off, a created project gets no quota at all and its
+   * storage_limit is ignored (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143).
+   */
+  public quotaPerProject = true;
   private readonly failures: InjectedFailure[] = [];
   private readonly username: string;
   private readonly password: string;
   private readonly server: http.Server;
   private nextId = 1;
+  // apart from the other ids, so that a quota id is never also the id of its project
+  private nextQuotaId = 1001;
 
   private constructor(options: FakeHarborOptions) {
     this.username = options.username ?? 'admin';
@@ -232,15 +262,19 @@ export class FakeHarbor {
     return stored;
   }
 
-  public addProject(project: { name: string; public?: boolean; registryId?: number; metadata?: Record<string, string> }): FakeProject {
+  /** A project, with a quota of `storageLimit` bytes (default -1, unlimited), or none when it is null. */
+  public addProject(project: { name: string; public?: boolean; registryId?: number; metadata?: Record<string, string>; storageLimit?: number | null }): FakeProject {
     const stored: FakeProject = {
       project_id: this.nextId++,
       name: project.name,
       registry_id: project.registryId,
       metadata: { ...project.metadata, public: String(project.public ?? false) },
-      storage_limit: -1,
     };
     this.projects.set(stored.project_id, stored);
+    if (project.storageLimit !== null) {
+      const quota: FakeQuota = { id: this.nextQuotaId++, reference: 'project', reference_id: String(stored.project_id), hard: { storage: project.storageLimit ?? -1 } };
+      this.quotas.set(quota.id, quota);
+    }
     return stored;
   }
 
@@ -250,6 +284,12 @@ export class FakeHarbor {
 
   public project(name: string): FakeProject | undefined {
     return [...this.projects.values()].find((p) => p.name === name);
+  }
+
+  /** The quota of a project, by the project's name. */
+  public quota(projectName: string): FakeQuota | undefined {
+    const project = this.project(projectName);
+    return project && [...this.quotas.values()].find((q) => q.reference_id === String(project.project_id));
   }
 
   /** A robot by its stored name ("ci-push", "apps+deployer"). */
@@ -338,6 +378,10 @@ export class FakeHarbor {
       if (method === 'POST') return this.createProject(body);
     } else if ((m = /^\/api\/v2\.0\/projects\/(\d+)$/.exec(path)) && method === 'PUT') {
       return this.updateProject(Number(m[1]), body);
+    } else if (path === '/api/v2.0/quotas' && method === 'GET') {
+      return this.listQuotas(url);
+    } else if ((m = /^\/api\/v2\.0\/quotas\/(\d+)$/.exec(path)) && method === 'PUT') {
+      return this.updateQuota(Number(m[1]), body);
     } else if (path === '/api/v2.0/robots') {
       if (method === 'GET') return this.listRobots(url);
       if (method === 'POST') return this.createRobot(body);
@@ -415,16 +459,20 @@ export class FakeHarbor {
       if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
     }
     if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
+    // project.go:831-836 validates a given limit; :128-143 makes none or 0 the default (-1), or drops it with the quota
+    if (body.storage_limit !== undefined && body.storage_limit !== null) checkQuotaLimit(body.storage_limit);
     const stored = this.addProject({
       name: body.project_name,
       public: body.public ?? metadata.public === 'true',
       registryId: body.registry_id,
       metadata,
+      storageLimit: this.quotaPerProject ? (body.storage_limit || -1) : null,
     });
-    stored.storage_limit = body.storage_limit ?? -1;
     return { status: 201, headers: { location: `/api/v2.0/projects/${stored.project_id}` } };
   }
 
+  // Harbor's UpdateProject reads no storage_limit (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:545-602);
+  // the fake refuses it rather than ignore it, so that a script relying on it fails here.
   private updateProject(id: number, body: any) {
     onlyFields(body, ['metadata'], 'project update');
     const p = this.projects.get(id) ?? fail(404, `project ${id} not found`);
@@ -432,6 +480,49 @@ export class FakeHarbor {
       if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
       p.metadata[key] = value;
     }
+    return { status: 200 };
+  }
+
+  /**
+   * ListQuotas (goharbor/harbor v2.15.1 src/server/v2.0/handler/quota.go:56-90): exact filters on reference and
+   * reference_id, an empty one ignored (src/pkg/quota/dao/util.go:66-72); each quota as model.Quota.ToSwagger
+   * (src/server/v2.0/handler/model/quota.go:35-64) with the project reference object (driver/project/project.go:78-82).
+   */
+  private listQuotas(url: URL) {
+    const reference = url.searchParams.get('reference') ?? '';
+    const referenceId = url.searchParams.get('reference_id') ?? '';
+    const list = [...this.quotas.values()].filter((q) => (reference === '' || q.reference === reference) && (referenceId === '' || q.reference_id === referenceId));
+    return {
+      status: 200,
+      body: list.map((q) => {
+        const project = this.projects.get(Number(q.reference_id));
+        return {
+          id: q.id,
+          ref: project ? { id: project.project_id, name: project.name, owner_name: this.username } : {},
+          hard: { ...q.hard },
+          used: { storage: 0 },
+          creation_time: '2025-01-01T00:00:00.000Z',
+          update_time: '2025-01-01T00:00:00.000Z',
+        };
+      }),
+    };
+  }
+
+  /**
+   * UpdateQuota (goharbor/harbor v2.15.1 src/server/v2.0/handler/quota.go:92-122): the body is QuotaUpdateReq
+   * { hard } (api/v2.0/swagger.yaml), refused when empty; the project driver takes exactly the storage resource
+   * (src/controller/quota/driver/project/project.go:85-107); the whole hard list is replaced.
+   */
+  private updateQuota(id: number, body: any) {
+    onlyFields(body, ['hard'], 'quota update');
+    if (body.hard === null || typeof body.hard !== 'object' || Object.keys(body.hard).length === 0) fail(400, 'hard required in body');
+    const quota = this.quotas.get(id) ?? fail(404, `quota ${id} not found`);
+    for (const [resource, value] of Object.entries(body.hard)) {
+      if (resource !== 'storage') fail(400, `resource ${resource} not support`);
+      checkQuotaLimit(value);
+    }
+    if (!('storage' in body.hard)) fail(400, 'resource storage not found');
+    quota.hard = { ...body.hard };
     return { status: 200 };
   }
 

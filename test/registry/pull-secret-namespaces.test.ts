@@ -7,11 +7,13 @@
 //   to one keyring, a `.dockerconfigjson` holding one auth per registry key, and pkg/credentialprovider/keyring.go
 //   (Lookup) returns every credential that matches the image, which pkg/kubelet/kuberuntime/kuberuntime_image.go
 //   (PullImage) tries in turn until one works: two logins for one registry in one namespace would both be tried.
+import fc from 'fast-check';
 import { Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
 import { find, synth, testChart } from '../util';
 
 const HARBOR = 'harbor.example.com';
 const GITLAB = 'registry.gitlab.com';
+const MIRROR = 'mirror.example.com';
 
 /** A chart whose pods pull Docker Hub images through Harbor's proxy cache, and logins to make pull secrets of. */
 function platform() {
@@ -107,5 +109,92 @@ describe('pull secrets per namespace', () => {
     expect(() => Images.pullSecretsFor(chart, 'team-a', [Image.of(`${HARBOR}/apps/app:1`), Image.of('nginx:1.27')]))
       .toThrow('invalid pull secrets of namespace "team-a": a pod of "test" needs both "team-a/pull" and "platform/pull", ' +
         'which would be copied there as "pull"; give them different names');
+  });
+
+  test('a pull secret that also holds a login for a registry another pull secret serves in the namespace is refused', () => {
+    const { chart, robot } = platform();
+    const key = new Secret(chart, 'MirrorKey', { name: 'mirror-key', values: { token: SecretValue.password(24) } }).key('token');
+    const mirrorLogin = RegistryCredential.basic({ registry: MIRROR, username: 'mirror-bot', password: key });
+    // the app-wide Secret holds the platform's Harbor robot and the mirror's login; team-a has its own Harbor robot
+    const shared = new PullSecret(chart, 'Platform', { credentials: [robot('platform', 'platform'), mirrorLogin] });
+    const a = new PullSecret(chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
+    const harborImage = Image.of(`${HARBOR}/apps/app:1`);
+    const mirrorImage = Image.of(`${MIRROR}/library/nginx:1.27`);
+    const refusal = 'invalid pull secrets of namespace "team-a": a pod of "test" pulls from "mirror.example.com" with "platform/registry-credentials", ' +
+      'which also holds a login for registry "harbor.example.com", where "team-a/team-a-pull" applies in that namespace; ' +
+      'give the login for "mirror.example.com" a PullSecret of its own';
+    // copying it whole would put the platform's Harbor robot in team-a, beside team-a's own, whether or not the pod
+    // also pulls from Harbor
+    expect(() => Images.pullSecretsFor(chart, 'team-a', [mirrorImage])).toThrow(refusal);
+    expect(() => Images.pullSecretsFor(chart, 'team-a', [harborImage, mirrorImage])).toThrow(refusal);
+    expect(shared.secret.namespaces).toEqual(['platform']);
+    // where no other Harbor login applies, the app-wide one serves both registries; team-a's Harbor pods get theirs
+    expect(Images.pullSecretsFor(chart, 'elsewhere', [harborImage, mirrorImage])).toEqual([shared.secret]);
+    expect(Images.pullSecretsFor(chart, 'team-a', [harborImage])).toEqual([a.secret]);
+
+    // the mirror's login in a pull secret of its own: team-a gets it and its own Harbor login, never the platform's
+    const fixed = platform();
+    const fixedKey = new Secret(fixed.chart, 'MirrorKey', { name: 'mirror-key', values: { token: SecretValue.password(24) } }).key('token');
+    const platformPull = new PullSecret(fixed.chart, 'Platform', { credentials: [fixed.robot('platform', 'platform')] });
+    const mirrorPull = new PullSecret(fixed.chart, 'Mirror', {
+      name: 'image-mirror-credentials', credentials: [RegistryCredential.basic({ registry: MIRROR, username: 'mirror-bot', password: fixedKey })],
+    });
+    const teamA = new PullSecret(fixed.chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [fixed.robot('team-a', 'a')], namespaces: ['team-a'] });
+    expect(Images.pullSecretsFor(fixed.chart, 'team-a', [harborImage, mirrorImage])).toEqual([mirrorPull.secret, teamA.secret]);
+    expect(platformPull.secret.namespaces).toEqual(['platform']);
+  });
+
+  test('property: whatever a pod is given, each registry\'s login in its namespace comes from the one pull secret that applies there', () => {
+    const hosts = [HARBOR, GITLAB, MIRROR, 'index.docker.io'];
+    const namespaces = ['ns-a', 'ns-b'];
+    // each pull secret: the registries it holds, whether it is app-wide, and the namespaces it lists
+    const secretSpec = fc.record({
+      hosts: fc.subarray(hosts, { minLength: 1 }),
+      appWide: fc.boolean(),
+      listed: fc.subarray(namespaces),
+    });
+    const pod = fc.record({ namespace: fc.constantFrom(...namespaces, 'elsewhere'), hosts: fc.subarray(hosts, { minLength: 1 }) });
+    fc.assert(fc.property(fc.array(secretSpec, { maxLength: 4 }), fc.array(pod, { minLength: 1, maxLength: 4 }), (specs, pods) => {
+      const chart = testChart();
+      const keys = new Secret(chart, 'Keys', { name: 'keys', values: { k: SecretValue.password(24) } });
+      // the model: per registry, the secret listed in a namespace and the app-wide one, as PullSecret accepts them
+      const listedIn = new Map<string, number>();
+      const appWide = new Map<string, number>();
+      const made: PullSecret[] = [];
+      specs.forEach((spec, i) => {
+        const collides = spec.hosts.some((h) => (spec.appWide && appWide.has(h)) || spec.listed.some((ns) => listedIn.has(`${h} ${ns}`)));
+        if (collides || (!spec.appWide && spec.listed.length === 0)) {
+          return; // refused at construction: covered above
+        }
+        made[i] = new PullSecret(chart, `P${i}`, {
+          name: `pull-${i}`, appWide: spec.appWide, namespaces: spec.listed,
+          credentials: spec.hosts.map((h) => RegistryCredential.basic({ registry: h, username: `user-${i}`, password: keys.key('k') })),
+        });
+        spec.hosts.forEach((h) => {
+          if (spec.appWide) appWide.set(h, i);
+          spec.listed.forEach((ns) => listedIn.set(`${h} ${ns}`, i));
+        });
+      });
+      const applies = (h: string, ns: string) => listedIn.get(`${h} ${ns}`) ?? appWide.get(h);
+      for (const p of pods) {
+        const images = p.hosts.map((h) => Image.of(`${h}/org/app:1`));
+        let given: number[];
+        try {
+          given = Images.pullSecretsFor(chart, p.namespace, images).map((s) => made.findIndex((m) => m?.secret === s));
+        } catch (e) {
+          // refused only when a secret it would get holds a registry where another applies
+          expect(String(e)).toContain(`invalid pull secrets of namespace "${p.namespace}"`);
+          const chosen = new Set(p.hosts.map((h) => applies(h, p.namespace)).filter((i) => i !== undefined) as number[]);
+          expect([...chosen].some((i) => specs[i].hosts.some((h) => applies(h, p.namespace) !== i))).toBe(true);
+          continue;
+        }
+        // every registry the pod pulls from, where a pull secret applies, is covered by that one
+        expect(new Set(given)).toEqual(new Set(p.hosts.map((h) => applies(h, p.namespace)).filter((i) => i !== undefined)));
+        // and no secret it gets holds a login for a registry another serves there
+        for (const i of given) {
+          expect(specs[i].hosts.filter((h) => applies(h, p.namespace) !== i)).toEqual([]);
+        }
+      }
+    }));
   });
 });

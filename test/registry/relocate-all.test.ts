@@ -234,12 +234,35 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     expect(proxied.files).not.toContain('images.pairs.txt');
   });
 
+  // containerd's CRI plugin logs in with `configs.<host>.auth` whenever the kubelet passes no credentials for the
+  // pull (containerd/containerd v1.7.29, pkg/cri/server/image_pull.go lines 479-481: `if auth == nil &&
+  // config.Auth != nil`; docs/cri/registry.md lines 123-125), so the node's login serves every pod on the node:
+  // its robot may pull only through the proxy cache, never the platform's `apps` project
+  test('the node mirror login is a robot of its own that may pull only the proxy-cache project', () => {
+    const proxied = synthApp((app) => defaultStack(app, defaults()));
+    const config = harborConfig(proxied.docs);
+    const local = parseAllDocuments(fs.readFileSync(path.join(proxied.outdir, 'nodes/rke2/registries.local.yaml'), 'utf8'))[0].toJS();
+    const username: string = local.configs['harbor.example.com'].auth.username;
+    expect(username).toBe('robot$node-puller');
+    const robot = config.robots.find((r: any) => `robot$${r.name}` === username);
+    const proxyCaches = config.projects.filter((p: any) => p.registry !== null).map((p: any) => p.name);
+    expect(proxyCaches).toEqual(['dockerhub']);
+    expect(robot.permissions.map((p: any) => p.namespace)).toEqual(proxyCaches);
+    expect(robot.permissions.flatMap((p: any) => p.access.map((a: any) => a.action))).toEqual(['pull']);
+    // not the pods' login, which may pull `apps` too
+    const pull = proxied.secrets.find((s) => s.metadata.name === 'registry-credentials');
+    expect(JSON.parse(pull.stringData['.dockerconfigjson']).auths['harbor.example.com'].username).toBe('robot$puller');
+    expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['dockerhub', 'apps']);
+    const nodeSecret = proxied.secrets.find((s) => s.metadata.name === 'harbor-robot-node-puller').stringData.secret;
+    expect(local.configs['harbor.example.com'].auth.password).toBe(nodeSecret);
+  });
+
   test('without DOCKYARD_IMAGE_MIRROR_USER the mirror is pulled anonymously: the pull secret holds Harbor only', () => {
     const pull = mirrored.secrets.find((s) => s.metadata.name === 'harbor-pull');
     expect(Object.keys(JSON.parse(pull.stringData['.dockerconfigjson']).auths)).toEqual(['harbor.example.com']);
   });
 
-  test('a mirror login joins the pull secret, every pod pulling from the mirror, and the pipelines\' image_pull_secrets', () => {
+  test('a mirror login gets a pull secret of its own, for every pod pulling from the mirror, and joins the pipelines\' image_pull_secrets', () => {
     const withLogin = synthApp((app) => defaultStack(app, defaults({ imageMirror: MIRROR, imageMirrorUser: 'mirror-bot' })),
       { DOCKYARD_IMAGE_MIRROR_PASSWORD: 'mirror-token-123' });
     const auths = (s: any, key: string) => JSON.parse(s.stringData[key]).auths;
@@ -247,15 +270,30 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     const pull = withLogin.secrets.find((s) => s.metadata.name === 'harbor-pull');
     expect(Object.keys(auths(pull, '.dockerconfigjson'))).toEqual(['harbor.example.com', 'mirror.example.com']);
     expect(auths(pull, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
-    const credentials = withLogin.secrets.filter((s) => s.metadata.name === 'registry-credentials');
-    expect(credentials.map((s) => s.metadata.namespace).sort()).toEqual(['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'dockyard-publish', 'harbor']);
-    for (const s of credentials) {
+    const listed = ['demo', 'dockyard', 'dockyard-builds', 'dockyard-deploy', 'dockyard-publish'];
+    // the mirror's login apart from Harbor's: a pod pulling from the mirror never gets the platform's Harbor robot
+    const mirror = withLogin.secrets.filter((s) => s.metadata.name === 'image-mirror-credentials');
+    expect(mirror.map((s) => s.metadata.namespace).sort()).toEqual([...listed, 'harbor'].sort());
+    for (const s of mirror) {
+      expect(Object.keys(auths(s, '.dockerconfigjson'))).toEqual(['mirror.example.com']);
       expect(auths(s, '.dockerconfigjson')['mirror.example.com'].auth).toBe(expected);
+    }
+    const harbor = withLogin.secrets.filter((s) => s.metadata.name === 'registry-credentials');
+    expect(harbor.map((s) => s.metadata.namespace).sort()).toEqual(listed);
+    for (const s of harbor) {
+      expect(Object.keys(auths(s, '.dockerconfigjson'))).toEqual(['harbor.example.com']);
     }
     const pods = withLogin.docs.filter((d) => d.spec?.template?.spec).map((w) => w.spec.template.spec);
     expect(pods.length).toBeGreaterThan(5);
     for (const pod of pods) {
-      expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+      expect(pod.imagePullSecrets).toEqual([{ name: 'image-mirror-credentials' }]);
+    }
+    // the listed namespaces' default accounts, and the deploy identity, pull with both
+    const accounts = withLogin.docs.filter((d) => d.kind === 'ServiceAccount' && d.imagePullSecrets);
+    expect(accounts.map((a) => `${a.metadata.namespace}/${a.metadata.name}`).sort())
+      .toEqual(['demo/default', 'dockyard-builds/default', 'dockyard-deploy/default', 'dockyard-deploy/deployer', 'dockyard-publish/default']);
+    for (const a of accounts) {
+      expect(a.imagePullSecrets.map((s: any) => s.name).sort()).toEqual(['image-mirror-credentials', 'registry-credentials']);
     }
     for (const pipeline of withLogin.docs.filter((d) => d.kind === 'pipeline')) {
       expect(pipeline.image_pull_secrets).toEqual(['harbor_pull_dockerconfigjson']);

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
+  BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
   TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { droneServer } from '../drone/fixtures';
@@ -23,6 +23,12 @@ export interface PlatformOptions {
    * @default true
    */
   readonly definesCiNamespace?: boolean;
+  /**
+   * The build egress of the engine's build namespaces: the Drone runner's, or WoodpeckerCi's `buildEgress`.
+   *
+   * @default - the defaults
+   */
+  readonly buildEgress?: BuildEgressProps;
   /**
    * The app's output directory.
    *
@@ -62,9 +68,10 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
     new Namespace(chart, 'Namespace', { name: 'ci' });
   }
   // Woodpecker's engine comes before Harbor, Drone's (server, runner and secrets extension aside) after it
-  const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart) : undefined;
+  const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart, options.buildEgress) : undefined;
   const woodpecker = drone ? undefined : new WoodpeckerCi(chart, 'Ci', {
     host: 'ci.example.com', gitProvider: github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker'),
+    buildEgress: options.buildEgress,
   });
   const postgres = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' });
   const harbor = new Harbor(chart, 'Harbor', {
@@ -79,9 +86,9 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
 }
 
 /** Drone's server, and the runner and secrets extension its DroneCi uses. */
-function droneParts(chart: DockyardChart) {
+function droneParts(chart: DockyardChart, buildEgress?: BuildEgressProps) {
   const server = droneServer(chart);
   const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, buildEgress });
   return { server, runner, secretsExtension };
 }

@@ -90,7 +90,9 @@ describe('RBAC', () => {
   const bindings = objects.filter((o) => o.kind === 'RoleBinding');
   const roles = objects.filter((o) => o.kind === 'Role');
 
-  test.each(TEAMS)('%s: its deploy identity is bound in exactly its app namespaces, and reads no Secret', (team) => {
+  // no grant on Secrets; it still reaches every Secret of its own app namespaces through the pods it deploys (a
+  // workload may mount any Secret of its namespace), which the README says
+  test.each(TEAMS)('%s: its deploy identity is bound in exactly its app namespaces, and no Role of it names Secrets', (team) => {
     const mine = bindings.filter((b) => b.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.namespace === buildNamespace(team) && s.name === 'deployer'));
     expect(mine.map((b) => b.metadata.namespace).sort()).toEqual([...appNamespaces(team)].sort());
     for (const binding of mine) {
@@ -167,11 +169,15 @@ describe('Harbor projects and pull secrets', () => {
     .map((c) => JSON.parse(c.data['config.json']));
   const robots = states.flatMap((s) => s.robots ?? []);
 
-  test.each(TEAMS)('%s: its robots reach its own project (and the shared proxy cache) only', (team) => {
+  test.each(TEAMS)('%s: its push robot pulls and pushes its own project only, its pull robot pulls its own and the shared proxy cache only', (team) => {
     const push = robots.find((r) => r.name === `${team}-push`);
     const pull = robots.find((r) => r.name === `${team}-pull`);
-    expect(push.permissions.map((p: any) => p.namespace)).toEqual([team]);
-    expect(pull.permissions.map((p: any) => p.namespace).sort()).toEqual(['dockerhub', team].sort());
+    const grant = (project: string, actions: string[]) => ({
+      kind: 'project', namespace: project, access: actions.map((action) => ({ resource: 'repository', action })),
+    });
+    expect(push.permissions).toEqual([grant(team, ['pull', 'push'])]);
+    expect([...pull.permissions].sort((a: any, b: any) => a.namespace.localeCompare(b.namespace)))
+      .toEqual([grant('dockerhub', ['pull']), grant(team, ['pull'])].sort((a, b) => a.namespace.localeCompare(b.namespace)));
     for (const robot of robots.filter((r) => !r.name.startsWith(`${team}-`))) {
       expect(robot.permissions.map((p: any) => p.namespace)).not.toContain(team);
     }

@@ -62,9 +62,15 @@ function portMatches(ports: any[] | undefined, port: number, protocol: string): 
   return !ports || ports.length === 0 || ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port));
 }
 
-/** `policyTypes` as the API server defaults it: Ingress, and Egress when the policy has egress rules. */
-function policyTypes(policy: any): string[] {
-  return policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? ['Egress'] : [])];
+/**
+ * `policyTypes` as the API server defaults it: when absent or empty, Ingress, and Egress when the policy has at
+ * least one egress rule (kubernetes/kubernetes pkg/apis/networking/v1/defaults.go, `SetDefaults_NetworkPolicy`:
+ * `len(obj.Spec.PolicyTypes) == 0` and `len(obj.Spec.Egress) != 0`).
+ */
+export function policyTypes(policy: any): string[] {
+  const types: string[] | undefined = policy.spec.policyTypes;
+  if (types !== undefined && types.length > 0) return types;
+  return ['Ingress', ...((policy.spec.egress ?? []).length > 0 ? ['Egress'] : [])];
 }
 
 function admits(

@@ -73,6 +73,11 @@ describe('Team', () => {
     expect(project).toMatchObject({ name: 'data', storageLimit: 5 * 2 ** 30 });
     expect(team.pushRobot.username).toBe('robot$data-push');
     expect(team.pullRobot.username).toBe('robot$data-pull');
+    const robots = states.flatMap((s) => s.robots ?? []);
+    const permissions = (name: string) => robots.find((r: any) => r.name === name).permissions
+      .map((x: any) => `${x.kind} ${x.namespace}: ${x.access.map((a: any) => `${a.resource}:${a.action}`).join(',')}`);
+    expect(permissions('data-push')).toEqual(['project data: repository:pull,repository:push']);
+    expect(permissions('data-pull')).toEqual(['project data: repository:pull', 'project dockerhub: repository:pull']);
   });
 
   test('addPipelineSecret names the Secret after the team and gives it to the team\'s repositories only', () => {
@@ -164,15 +169,36 @@ describe('Team', () => {
     ['a deploy identity that may drop its NetworkPolicies', () => platform().teams.addTeam({
       name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])],
     }), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
+    // subresources go with their resource: quota admission enforces a ResourceQuota's status.hard
+    ['a deploy identity that may write its quota\'s status', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'resourcequotas/status'])],
+    }), 'invalid deployPermissions "/resourcequotas/status": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies, '
+      + 'cilium.io/ciliumnetworkpolicies, crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, or their subresources: '
+      + 'they hold the team\'s isolation and quota'],
+    ['a deploy identity that may write a NetworkPolicy\'s status', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies/status'])],
+    }), 'invalid deployPermissions "networking.k8s.io/networkpolicies/status"'],
+    // the CNIs' own policies add allow rules beside the team's default deny
+    ['a deploy identity that may add Cilium policies', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('cilium.io', ['ciliumnetworkpolicies'])],
+    }), 'invalid deployPermissions "cilium.io/ciliumnetworkpolicies"'],
+    ['a deploy identity that may add Calico policies (CRDs)', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('crd.projectcalico.org', ['networkpolicies'])],
+    }), 'invalid deployPermissions "crd.projectcalico.org/networkpolicies"'],
+    ['a deploy identity that may add Calico policies (API server)', () => platform().teams.addTeam({
+      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.read('apps', ['deployments']), DeployPermission.manage('projectcalico.org', ['networkpolicies'])],
+    }), 'invalid deployPermissions "projectcalico.org/networkpolicies"'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
   });
 
   test('the default deploy permissions stay inside the team\'s boundaries (a team taking them skips the check)', () => {
-    // what checkTeamBoundaries refuses: the quota, the container defaults and the NetworkPolicies of the team
-    const crossing = DeployAccess.DEFAULT_PERMISSIONS.flatMap((p) => p.resources.map((r) => `${p.apiGroup}/${r}`))
-      .filter((r) => ['/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies'].includes(r));
-    expect(crossing).toEqual([]);
+    // given explicitly, they go through checkTeamBoundaries: the team is added, with exactly those rules
+    const p = platform();
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'], deployPermissions: [...DeployAccess.DEFAULT_PERMISSIONS] });
+    expect(find(p.objects(), 'Role', 'deployer', 'a').rules).toEqual(DeployAccess.DEFAULT_PERMISSIONS.map((d) => ({
+      apiGroups: [d.apiGroup], resources: d.resources, verbs: d.verbs,
+    })));
     expect(DeployAccess.DEFAULT_PERMISSIONS.length).toBeGreaterThan(0);
   });
 
