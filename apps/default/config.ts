@@ -175,7 +175,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',
-    meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy` (build pods reach nothing of the cluster unless declared)',
+    meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy`, and in `apps/teams` every team\'s from its build ' +
+      'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',
     allowed: API_SERVER_RULE,
   },
   { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1`' },

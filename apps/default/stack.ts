@@ -4,6 +4,8 @@ import {
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
   PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
+import { internetRuleReaches } from '../../lib/ci/build-egress';
+import { parseCidr } from '../../lib/core/network';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
 import { DEMO_EVENTS, demoPipelines } from './pipeline';
@@ -75,6 +77,10 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
     buildNamespace: NAMESPACES.builds,
     extraBuildNamespaces: [NAMESPACES.publish, NAMESPACES.deploys],
+    // a public API server endpoint is taken out of every build's internet rule: only the deploy namespace reaches it
+    // (below); a private one is out of the internet rule already
+    buildEgress: config.apiServer && internetRuleReaches({}, parseCidr('DOCKYARD_API_SERVER', config.apiServer.cidr))
+      ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
   });
 
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
@@ -158,8 +164,8 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   // build pods and the demo app run under their namespaces' default ServiceAccounts
   const listed = [NAMESPACES.builds, NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app];
   // Harbor's login and the mirror's in separate pull secrets: a pod gets a pull secret whole, so one holding both
-  // would bring the platform's Harbor robot to every pod pulling from the mirror, teams' namespaces included
-  // (Images.pullSecretsFor refuses that)
+  // would bring the platform's Harbor robot to every namespace with a pod that pulls from the mirror only (Harbor's
+  // own included), and into a namespace where another Harbor login applies, which Images.pullSecretsFor refuses
   const pulls = [new PullSecret(chart, 'PullSecret', { credentials: [pullCredential], namespaces: listed })];
   if (mirrorCredential) {
     pulls.push(new PullSecret(chart, 'MirrorPullSecret', { name: 'image-mirror-credentials', credentials: [mirrorCredential], namespaces: listed }));

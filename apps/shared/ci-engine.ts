@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, IPostgresDatabase, ISecret,
+  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, IPostgresDatabase, ISecret,
   WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
@@ -80,6 +80,12 @@ export interface CiEngineSettings {
    * @default "organization"
    */
   readonly organizationProp?: string;
+  /**
+   * The build pods' egress: the Drone runner's, or Woodpecker's.
+   *
+   * @default - the defaults: DNS and the internet without the cluster's private ranges
+   */
+  readonly buildEgress?: BuildEgressProps;
 }
 
 /** The stack's CI engine, with the same settings whichever engine it is. */
@@ -100,6 +106,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     const secretsExtension = new DroneSecretsExtension(scope, 'SecretsExtension');
     const runner = new DroneKubeRunner(scope, 'Runner', {
       server, secretsExtension, buildNamespace: settings.buildNamespace, extraBuildNamespaces: settings.extraBuildNamespaces,
+      buildEgress: settings.buildEgress,
     });
     return new DroneCi(scope, 'Ci', { server, runner, secretsExtension });
   }
@@ -111,6 +118,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
+    buildEgress: settings.buildEgress,
   });
 }
 

@@ -1,5 +1,5 @@
 import { checkUniqueList, invalid, NetworkPeer } from '../core';
-import { Cidr, cidrContains, NetworkPort, parseCidr } from '../core/network';
+import { Cidr, cidrContains, formatCidr, NetworkPort, parseCidr } from '../core/network';
 
 /**
  * Where build pods may open connections to, beside what `DroneKubeRunner.allowBuildEgress` declares.
@@ -73,12 +73,16 @@ export const PRIVATE_IPV4_RANGES: readonly string[] = [
   '168.63.129.16/32',
 ];
 
-/** An IPv4 block as the NAT64 well-known prefix 64:ff9b::/96 embeds it (RFC 6052 section 2.2). */
+/** The NAT64 well-known prefix, 64:ff9b::/96 (RFC 6052 section 2.1). */
+const NAT64_PREFIX = 0x64ff9bn << 96n;
+
+/**
+ * An IPv4 block as the NAT64 well-known prefix embeds it (RFC 6052 section 2.2), in the canonical form every CIDR
+ * is written in (`formatCidr`: `0.0.1.0/24` is `64:ff9b::100/120`).
+ */
 function nat64(cidr: string): string {
-  const [address, prefix] = cidr.split('/');
-  const [a, b, c, d] = address.split('.').map(Number);
-  const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
-  return `64:ff9b::${hex(a, b)}:${hex(c, d)}/${96 + Number(prefix)}`;
+  const v4 = parseCidr('buildEgress', cidr);
+  return formatCidr({ family: 6, base: NAT64_PREFIX + v4.base, prefix: 96 + v4.prefix });
 }
 
 /**
@@ -108,11 +112,10 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
   const dns = props.dns ?? [clusterDns];
   const rules: BuildEgressRule[] = dns.length > 0 ? [{ peers: dns, ports: UDP_TCP_53 }] : [];
   if (props.internet ?? true) {
-    const of = (family: 4 | 6) => excluded.filter((c) => c.family === family).map((c) => c.text);
     rules.push({
       peers: [
-        NetworkPeer.ipBlock('0.0.0.0/0', [...PRIVATE_IPV4_RANGES, ...of(4)]),
-        NetworkPeer.ipBlock('::/0', [...PRIVATE_IPV6_RANGES, ...of(6)]),
+        NetworkPeer.ipBlock('0.0.0.0/0', excludedRanges(excluded, 4)),
+        NetworkPeer.ipBlock('::/0', excludedRanges(excluded, 6)),
       ],
       // every port and protocol: builds fetch from anywhere on the internet (https, ssh, git, package registries)
       ports: [],
@@ -121,6 +124,17 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
     invalid('buildEgress.internet', false, 'must be true to set apiServerCidrs or excludedCidrs, which are taken out of the internet rule');
   }
   return rules;
+}
+
+/**
+ * What the internet rule of one family leaves out: the private ranges and the declared blocks, and for IPv6 also the
+ * declared IPv4 blocks in their NAT64 form, as the private ones are (on an IPv6-only cluster with NAT64, a public
+ * IPv4 API server is reached at 64:ff9b::<address>).
+ */
+function excludedRanges(declared: readonly { family: 4 | 6; text: string }[], family: 4 | 6): string[] {
+  const of = (f: 4 | 6) => declared.filter((c) => c.family === f).map((c) => c.text);
+  // a block declared in both forms, or in both lists, is one exception: `NetworkPeer.ipBlock` writes each once
+  return family === 4 ? [...PRIVATE_IPV4_RANGES, ...of(4)] : [...PRIVATE_IPV6_RANGES, ...of(6), ...of(4).map(nat64)];
 }
 
 /** `props` with its lists copied: what an engine keeps of its `buildEgress`, which the caller's object cannot change. */
@@ -142,8 +156,8 @@ export function internetRuleReaches(props: BuildEgressProps, cidr: Cidr): boolea
   if (props.internet === false) {
     return false;
   }
-  const excluded = [...(cidr.family === 4 ? PRIVATE_IPV4_RANGES : PRIVATE_IPV6_RANGES), ...(props.apiServerCidrs ?? []), ...(props.excludedCidrs ?? [])];
-  return !excluded.some((range) => cidrContains(parseCidr('buildEgress', range), cidr));
+  const declared = [...(props.apiServerCidrs ?? []), ...(props.excludedCidrs ?? [])].map((text) => ({ family: parseCidr('buildEgress', text).family, text }));
+  return !excludedRanges(declared, cidr.family).some((range) => cidrContains(parseCidr('buildEgress', range), cidr));
 }
 
 /** A CIDR to take out of `0.0.0.0/0` or `::/0`, which Kubernetes allows only for a strictly smaller block. */

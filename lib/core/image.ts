@@ -397,6 +397,32 @@ export class Images {
   }
 
   /**
+   * Refuse a list of pull secrets that holds two logins for one registry, by the registries each was registered for
+   * with `usePullSecret` (one not registered is not known, and not checked): a ServiceAccount's list becomes the
+   * list of every pod that names none (kubernetes/kubernetes plugin/pkg/admission/serviceaccount/admission.go), and
+   * a kubelet looks up every login that matches an image (pkg/credentialprovider/keyring.go, `Lookup`) and tries
+   * each in turn (pkg/kubelet/kuberuntime/kuberuntime_image.go, `PullImage`), so a pod would silently pull with
+   * whichever works.
+   *
+   * @param prop the prop the list was given under, for the message
+   * @internal
+   */
+  public static _checkOneLoginPerRegistry(scope: IConstruct, prop: string, secrets: readonly ISecret[]): void {
+    const index = PullSecretIndex.of(scope);
+    const byHost = new Map<string, ISecret>();
+    for (const secret of secrets) {
+      for (const host of [...(index.bySecret.get(secret)?.hosts ?? [])].sort()) {
+        const other = byHost.get(host);
+        if (other !== undefined && other !== secret) {
+          invalid(prop, secrets.map((s) => s.secretName), `must hold one login per registry: ${describeSecret(other)} and ${describeSecret(secret)} ` +
+            `both log in to ${JSON.stringify(host)}, and a kubelet tries both`);
+        }
+        byHost.set(host, secret);
+      }
+    }
+  }
+
+  /**
    * The app-wide pull secret, if any, for an image pulled by a pod defined at `scope`, or with `namespace` the one
    * that applies there (not shared into it).
    *

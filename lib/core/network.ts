@@ -56,7 +56,8 @@ export class NetworkPeer {
       // "API Warnings"), and one spelling keeps diffs of the manifest quiet
       return formatCidr(inner);
     });
-    return new NetworkPeer(undefined, undefined, { ipBlock: { cidr: formatCidr(outer), ...(except.length > 0 ? { except: excepts } : {}) } });
+    // each once, as written canonically: two spellings of one block are one exception
+    return new NetworkPeer(undefined, undefined, { ipBlock: { cidr: formatCidr(outer), ...(except.length > 0 ? { except: [...new Set(excepts)] } : {}) } });
   }
 
   private constructor(

@@ -18,8 +18,9 @@ export interface PolicyRule {
 // RBAC reads `*/<subresource>` in `resources` as that subresource of every resource, so `*/exec` is `pods/exec`
 // (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go, `ResourceMatches`)
 /**
- * Whether an item of a rule's `field` is a wildcard to RBAC: `*` anywhere, and in `resources` also a star followed by
- * a slash and a subresource, which grants that subresource of every resource.
+ * Whether an item of a rule's `field` is a wildcard Dockyard refuses: `*` anywhere (RBAC reads it as "all" in API
+ * groups, resources and verbs, and compares it literally in resource names, where it is refused as well), and in
+ * `resources` also a star followed by a slash and a subresource, which grants that subresource of every resource.
  */
 export function isWildcard(field: 'apiGroups' | 'resources' | 'verbs' | 'resourceNames', item: string): boolean {
   return item === '*' || (field === 'resources' && item.startsWith('*/'));

@@ -10,6 +10,7 @@ import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
+import { ValidationError } from './validation';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -27,7 +28,8 @@ export const SECRETS_FILE = 'secrets.local.yaml';
  * reader never sees half of one synth and half of another, and files a stack no longer makes are gone. A failure
  * while writing or swapping (a full disk, say) leaves the previous output in place but the state already holding
  * any value made in this synth; the next synth keeps that value and writes it out. One interrupted between the two
- * renames of the swap leaves the previous output beside it, and the next synth puts it back before anything else.
+ * renames of the swap leaves the previous output beside it, and the next synth that gets as far as writing puts it
+ * back before it swaps.
  * The charts are resolved first, because resolving them settles which namespaces need a copy of which Secret.
  * It stands in for `App.synth()`: `Chart.toJson()` still validates and resolves every construct, but the YAML
  * writer is several times faster.
@@ -41,6 +43,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }
   }
+  // an output path no synth can write fails before anything is made or saved
+  outputPath(app.outdir);
   let written: string[] = [];
   // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
@@ -151,7 +155,8 @@ function withImagePairs(app: App, outputs: { path: string; content: string }[]):
 /**
  * Fill a fresh sibling of `dir`, `.<dir>.new-XXXXXX`, with `fill`, then put it in `dir`'s place, moving `dir` to
  * `.<dir>.old-XXXXXX` for the moment between the two renames. Until the swap `dir` is untouched; a failure removes
- * the sibling and leaves `dir` as it was. What an interrupted synth left (a process killed while writing, or
+ * the sibling and leaves `dir` as it was, unless the previous output cannot be put back either: then it stays in
+ * `.<dir>.old-XXXXXX`, which the error names. What an interrupted synth left (a process killed while writing, or
  * between the renames) is cleared first: see `recoverSiblings`.
  */
 function replaceDirectory(link: string, fill: (staging: string) => void): void {
@@ -163,6 +168,8 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
   const staging = fs.mkdtempSync(path.join(parent, `.${base}.new-`));
   // only the folder's own name changes: the parent's path may hold ".new-" too
   const old = path.join(parent, path.basename(staging).replace('.new-', '.old-'));
+  // whether `old` holds the only copy of the previous output: then it stays, for the next synth to put back
+  let keepOld = false;
   try {
     fill(staging);
     fs.chmodSync(staging, 0o755);
@@ -172,13 +179,21 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
     }
     try {
       fs.renameSync(staging, dir);
-    } catch (err) {
-      if (previous) fs.renameSync(old, dir); // the previous output back, before the finally removes `old`
+    } catch (err: any) {
+      if (previous) {
+        try {
+          fs.renameSync(old, dir); // the previous output back, before the finally removes `old`
+        } catch {
+          keepOld = true;
+          throw new Error(`${err?.message ?? err}; the previous output could not be put back either and is kept in ${old} ` +
+            `(the next synth puts it back if ${dir} is missing, and otherwise removes it: copy it out first if you need it)`);
+        }
+      }
       throw err;
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
-    fs.rmSync(old, { recursive: true, force: true });
+    if (!keepOld) fs.rmSync(old, { recursive: true, force: true });
   }
 }
 
@@ -188,11 +203,27 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
  */
 function outputPath(link: string): string {
   if (fs.existsSync(link)) return fs.realpathSync(link);
-  try {
-    return path.resolve(path.dirname(path.resolve(link)), fs.readlinkSync(link));
-  } catch {
-    return path.resolve(link); // not a link, or nothing there
+  // a dangling link, followed as the kernel follows it: a relative target from the link's real folder (its parent
+  // may be a link itself, and `..` then leaves the real one), and a link to a link on to the last; past Linux's 40
+  // links (MAXSYMLINKS, include/linux/namei.h) the kernel fails with ELOOP, and so does this
+  let at = path.resolve(link);
+  for (let hops = 0; hops <= 40; hops++) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(at);
+    } catch (err: any) {
+      if (err?.code === 'EINVAL' || err?.code === 'ENOENT') {
+        return at; // not a link, or nothing there
+      }
+      // a loop among the links of a folder above it (ELOOP), a file where a folder must be (ENOTDIR), …
+      throw new ValidationError(`invalid output directory ${JSON.stringify(link)}: ${err?.code ?? 'it cannot be read'} at ${at}; ` +
+        'point it at a directory, or at nothing');
+    }
+    const folder = path.dirname(at);
+    at = path.resolve(fs.existsSync(folder) ? fs.realpathSync(folder) : folder, target);
   }
+  throw new ValidationError(`invalid output directory ${JSON.stringify(link)}: its symbolic links form a loop (more than 40 to follow); ` +
+    'point it at a directory, or at nothing');
 }
 
 /** The staging and previous-output siblings `replaceDirectory` makes for `dir`: `mkdtemp`'s six random characters. */

@@ -1,8 +1,8 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkUniqueList, componentLabels, invalid, ISecret, namespaceOf } from '../core';
+import { checkDnsLabel, checkUniqueList, componentLabels, Images, invalid, ISecret, namespaceOf } from '../core';
 import { kube } from '../core/k8s';
-import { NamespacedAccess, PolicyRule } from '../core/rbac';
+import { isWildcard, NamespacedAccess, PolicyRule } from '../core/rbac';
 
 /** One grant of a deploy identity. */
 export class DeployPermission {
@@ -24,6 +24,9 @@ export class DeployPermission {
     /** The verbs. */
     public readonly verbs: string[],
   ) {
+    if (isWildcard('apiGroups', apiGroup)) {
+      invalid('apiGroup', apiGroup, 'must name one API group ("" for the core group): a wildcard grants every group, RBAC\'s included');
+    }
     checkUniqueList('resources', resources);
     const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r) }))
       .filter((r): r is { resource: string; reason: string } => r.reason !== undefined);
@@ -62,6 +65,11 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ['discovery.k8s.io/endpointslices', REDIRECTS],
 ]);
 
+// resources refused with every subresource: `namespaces/status` writes the namespace's labels (the status strategy
+// resets only the spec: kubernetes/kubernetes pkg/registry/core/namespace/strategy.go, `PrepareForUpdate`),
+// `namespaces/finalize` empties its finalizers, and `serviceaccounts/<sub>` acts for the account
+const REFUSED_WITH_SUBRESOURCES: ReadonlySet<string> = new Set(['/serviceaccounts', '/namespaces', '/endpoints', 'discovery.k8s.io/endpointslices']);
+
 /** Why a deploy identity may not have `resource` of `apiGroup`, or `undefined` when it may. */
 function refusal(apiGroup: string, resource: string): string | undefined {
   if (apiGroup === 'rbac.authorization.k8s.io') {
@@ -72,7 +80,11 @@ function refusal(apiGroup: string, resource: string): string | undefined {
   if (resource.startsWith('*/')) {
     return `RBAC reads ${resource} as that subresource of every resource (*/exec is pods/exec): name the resource`;
   }
-  return REFUSED.get(`${apiGroup}/${resource}`);
+  if (isWildcard('resources', resource)) {
+    return 'a wildcard grants every resource of the group: name each one';
+  }
+  const base = `${apiGroup}/${resource.split('/')[0]}`;
+  return REFUSED.get(`${apiGroup}/${resource}`) ?? (REFUSED_WITH_SUBRESOURCES.has(base) ? REFUSED.get(base) : undefined);
 }
 
 /** Props of a `DeployAccess`. */
@@ -103,6 +115,9 @@ export interface DeployAccessProps {
    * pull secret of its own unless its pipeline sets `image_pull_secrets` (the runner sets only those,
    * drone-runner-kube v1.0.0-rc.5 `engine/convert.go:32`), and Kubernetes then adds the account's: without them it
    * cannot pull from a private registry or proxy cache that the namespace's `default` account can.
+   *
+   * At most one login per registry, among the pull secrets registered with `Images.usePullSecret` (a `PullSecret`
+   * is): two would both be tried by the kubelet, and the synth fails naming this prop.
    *
    * @default - none; add them with `addImagePullSecret`
    */
@@ -168,6 +183,11 @@ export class DeployAccess extends Construct {
       name, namespace, labels, rules: this.rules, serviceAccount: { name, namespace: this.serviceAccountNamespace },
     });
     (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
+    // at synth, once every pull secret is registered: the account's list is its pods', one login per registry
+    this.node.addValidation({ validate: () => {
+      Images._checkOneLoginPerRegistry(this, 'imagePullSecrets', this.pullSecrets);
+      return [];
+    } });
   }
 
   /** Every namespace the identity may change: `namespace`, then those added with `addNamespace`. */
@@ -191,7 +211,10 @@ export class DeployAccess extends Construct {
     });
   }
 
-  /** Give the ServiceAccount a pull secret, copied into its namespace (an existing Secret must already be there). */
+  /**
+   * Give the ServiceAccount a pull secret, copied into its namespace (an existing Secret must already be there). The
+   * synth fails if two of its pull secrets log in to one registry (`imagePullSecrets`).
+   */
   public addImagePullSecret(secret: ISecret): void {
     secret.shareWith(this.serviceAccountNamespace);
     this.pullSecrets.push(secret);

@@ -177,6 +177,73 @@ export interface DroneKubeRunnerProps {
   readonly resources?: Resources;
 }
 
+/**
+ * The props of a `DroneKubeRunner` that decide how its pipelines run and which it refuses, beside `buildPodSecurity`
+ * and `buildEgress` (`DroneKubeRunner.buildSettings`). Each is the prop of the same name.
+ */
+export interface DroneRunnerBuildSettings {
+  /**
+   * The runner image.
+   *
+   * @default DroneKubeRunner.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * The image that clones the repository.
+   *
+   * @default DroneKubeRunner.CLONE_IMAGE
+   */
+  readonly cloneImage?: Image;
+  /**
+   * The image every step starts from.
+   *
+   * @default DroneKubeRunner.PLACEHOLDER_IMAGE
+   */
+  readonly placeholderImage?: Image;
+  /**
+   * A pipeline's requests and a step's default limits.
+   *
+   * @default - 100m/128Mi requested per pipeline, 2 CPU/4Gi limit per step
+   */
+  readonly buildResources?: Resources;
+  /**
+   * The most CPU one step may set as its limit.
+   *
+   * @default "4"
+   */
+  readonly buildMaxCpu?: string;
+  /**
+   * The most memory one step may set as its limit.
+   *
+   * @default "8Gi"
+   */
+  readonly buildMaxMemory?: string;
+  /**
+   * Whether remote debugging sessions with tmate are allowed.
+   *
+   * @default false
+   */
+  readonly tmate?: boolean;
+  /**
+   * How long a stopping runner waits for running pipelines, in seconds.
+   *
+   * @default 3600
+   */
+  readonly gracePeriodSec?: number;
+  /**
+   * Only run pipelines for these events; others fail.
+   *
+   * @default - every event
+   */
+  readonly limitEvents?: PipelineEvent[];
+  /**
+   * Only run pipelines of repositories an admin marked trusted.
+   *
+   * @default false
+   */
+  readonly limitTrusted?: boolean;
+}
+
 /** Props of `DroneKubeRunner.addPolicy`. */
 export interface RunnerPolicyProps {
   /** The policy's name. */
@@ -282,6 +349,12 @@ export class DroneKubeRunner extends Construct {
    * what builds can reach (`TeamPlatform`'s `apiServer`). A copy: changing the object given changes nothing here.
    */
   public readonly buildEgress: BuildEgressProps;
+  /**
+   * What its pipelines run with and which it refuses, as given (an unset prop stays unset): for a runner that stands
+   * in for this one (a team's dedicated runner) to run pipelines as this one does, e.g. with a mirrored clone image
+   * in an air gap, or only trusted repositories'. Not its own placement (name, namespace, labels, `limitRepos`).
+   */
+  public readonly buildSettings: DroneRunnerBuildSettings;
 
   private readonly policies: object[] = [];
   /**
@@ -337,6 +410,14 @@ export class DroneKubeRunner extends Construct {
       egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
     };
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
+    const {
+      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, tmate, gracePeriodSec, limitEvents,
+      limitTrusted,
+    } = props;
+    this.buildSettings = {
+      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, tmate, gracePeriodSec,
+      limitEvents: limitEvents && [...limitEvents], limitTrusted,
+    };
     this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');
     // under the props that gave them, as the checks above: e.g. a Namespace the app defines already

@@ -104,8 +104,9 @@ export interface ProjectOptions {
    */
   readonly public?: boolean;
   /**
-   * The project's storage quota, in GiB. Set at creation and kept in line on every run of the configuration Job,
-   * changes included: an existing project's quota is updated, or made unlimited again when this is removed.
+   * The project's storage quota, in GiB, at most 1048576 (Harbor's 1024 TB). Set at creation and kept in line on
+   * every run of the configuration Job, changes included: an existing project's quota is updated, or made unlimited
+   * again when this is removed (a quota set by hand in Harbor is set back too).
    *
    * @default - unlimited
    */
@@ -177,9 +178,20 @@ export interface DesiredState {
   readonly robots: object[];
 }
 
+/**
+ * The largest storage quota Harbor takes, in GiB: 1024 TB, 2^50 bytes (goharbor/harbor v2.15.1
+ * src/lib/quota_storage_limit.go:23-35, `ValidateQuotaLimit`, which creating a project and updating a quota call).
+ */
+export const MAX_STORAGE_LIMIT_GIB = 2 ** 20;
+
+/** Check a storage quota in GiB, given under `prop`: a whole number from 1 to Harbor's largest. */
+export function checkStorageLimitGiB(prop: string, value: number): number {
+  return checkInteger(prop, value, 1, MAX_STORAGE_LIMIT_GIB);
+}
+
 /** The JSON project of a declared project. */
 export function projectState(name: string, options: ProjectOptions, registry: string | null): object {
-  const limit = options.storageLimitGiB === undefined ? -1 : checkInteger('storageLimitGiB', options.storageLimitGiB, 1) * 2 ** 30;
+  const limit = options.storageLimitGiB === undefined ? -1 : checkStorageLimitGiB('storageLimitGiB', options.storageLimitGiB) * 2 ** 30;
   return { name, public: options.public ?? false, registry, storageLimit: limit, metadata: {} };
 }
 

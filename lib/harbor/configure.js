@@ -989,9 +989,9 @@ async function findProjectQuota(ctx, projectId, label) {
 }
 
 /**
- * Creates or updates a project and returns its id. For one that already exists with the declared registry, `exists`
- * is called with its id before the update is attempted, so that its robots can go ahead even if the update fails
- * (a rotated robot secret must reach Harbor all the same).
+ * Creates or updates a project and returns its id. Once the project exists (created now, or already there with the
+ * declared registry), `exists` is called with its id before its quota or other settings are applied, so that its
+ * robots can go ahead even if that fails (a rotated robot secret must reach Harbor all the same).
  */
 async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   const label = `project ${project.name}`;
@@ -1013,7 +1013,15 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
     if (!created) {
       throw new HarborError(`${label}: created, but Harbor does not list it`);
     }
+    // Harbor drops storage_limit without a word while quota_per_project_enable is off (project.go:128-143): the
+    // quota is checked, and set where it differs, as on every run. The project exists, so its robots go ahead
+    // whatever the quota does.
     log(`${label}: created`);
+    exists(created.project_id);
+    const fixed = await applyQuota(ctx, created.project_id, project, label);
+    if (fixed) {
+      log(`${label}: updated (${fixed})`);
+    }
     return created.project_id;
   }
   const existingRegistryId = existing.registry_id || null;
@@ -1024,23 +1032,40 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   exists(existing.project_id);
   const current = existing.metadata || {};
   const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
-  // Harbor's UpdateProject ignores storage_limit (src/server/v2.0/handler/project.go:545-602): a project's limit is
-  // the hard storage of its quota, changed through PUT /quotas/{id} with { hard: { storage } }, -1 for unlimited
-  // (src/server/v2.0/handler/quota.go:92-122, src/lib/quota_storage_limit.go:23-35).
-  const quota = await findProjectQuota(ctx, existing.project_id, label);
-  if (!quota && project.storageLimit !== -1) {
-    throw new HarborError(`${label}: Harbor keeps no storage quota for it (none is made while quota_per_project_enable is off), so its storageLimit of ${project.storageLimit} bytes cannot be applied; turn per-project quotas on in Harbor, or declare no storage limit`);
-  }
-  const quotaChanged = Boolean(quota) && (quota.hard || {}).storage !== project.storageLimit;
+  // the metadata first: a quota that cannot be applied stops the run, but not the project's other settings
   if (changed.length > 0) {
     await call(ctx, 'PUT', `/projects/${existing.project_id}`, { metadata });
   }
-  if (quotaChanged) {
-    await call(ctx, 'PUT', `/quotas/${quota.id}`, { hard: { storage: project.storageLimit } });
-    changed.push('storage_limit');
+  // Harbor's UpdateProject ignores storage_limit (src/server/v2.0/handler/project.go:545-602): a project's limit is
+  // the hard storage of its quota, changed through PUT /quotas/{id} with { hard: { storage } }, -1 for unlimited
+  // (src/server/v2.0/handler/quota.go:92-122, src/lib/quota_storage_limit.go:23-35).
+  const fixed = await applyQuota(ctx, existing.project_id, project, label);
+  if (fixed) {
+    changed.push(fixed);
   }
   log(changed.length === 0 ? `${label}: unchanged` : `${label}: updated (${changed.join(', ')})`);
   return existing.project_id;
+}
+
+/**
+ * Set the project's storage quota to the declared limit where it differs; returns what changed, for the log
+ * (`storage_limit <old> -> <new>`: sizes, no secrets), or undefined. Fails when Harbor keeps no quota for the project
+ * but a limit is declared, which Harbor could then not enforce.
+ */
+async function applyQuota(ctx, projectId, project, label) {
+  const quota = await findProjectQuota(ctx, projectId, label);
+  if (!quota) {
+    if (project.storageLimit !== -1) {
+      throw new HarborError(`${label}: Harbor keeps no storage quota for it (none is made while quota_per_project_enable is off), so its storageLimit of ${project.storageLimit} bytes cannot be applied; turn per-project quotas on in Harbor, or declare no storage limit`);
+    }
+    return undefined;
+  }
+  const before = (quota.hard || {}).storage;
+  if (before === project.storageLimit) {
+    return undefined;
+  }
+  await call(ctx, 'PUT', `/quotas/${quota.id}`, { hard: { storage: project.storageLimit } });
+  return `storage_limit ${before === undefined ? 'none' : before} -> ${project.storageLimit}`;
 }
 
 // ---------------------------------------------------------------------------------------------

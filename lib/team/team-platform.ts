@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
-import { parseCidr } from '../core/network';
+import { cidrContains, parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
-import { baseEgressRules, BuildEgressProps, internetRuleReaches } from '../ci/build-egress';
+import { baseEgressRules, BuildEgressProps, internetRuleReaches, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
 import { Team, teamNamespaces, TeamProps } from './team';
+
+/** The shortest prefix of an `apiServer` block, by family: 16 addresses. */
+const MAX_API_SERVER_PREFIX = { 4: 28, 6: 124 } as const;
 
 /** Props of a `TeamPlatform`. */
 export interface TeamPlatformProps {
@@ -38,7 +41,8 @@ export interface TeamPlatformProps {
    *
    * Every other build and app pod is kept from the endpoints only by the internet rule of its egress, which leaves
    * out the private, shared and link-local ranges (10/8, 172.16/12, 192.168/16, 100.64/10, …): a private endpoint is
-   * out of reach already, unless a rule of their own admits it (`Team.allowEgress`, `allowBuildEgress`). A public one (an ipBlock the internet rule would let through) the platform takes out of the
+   * out of reach already, unless a rule of their own admits it (`Team.allowEgress`, `allowBuildEgress`, which are not
+   * checked against it, whether the endpoints are private or public). A public one (an ipBlock the internet rule would let through) the platform takes out of the
    * app pods' internet rule itself (added to `appEgress.apiServerCidrs`), and it refuses an engine whose build
    * egress lets it through: add it to `buildEgress.apiServerCidrs` of the Drone runner (a team's dedicated runner
    * takes the shared one's) or of `WoodpeckerCi`. A peer that is not an ipBlock is not checked, nor an engine that
@@ -46,11 +50,22 @@ export interface TeamPlatformProps {
    *
    * NetworkPolicies match after the `kubernetes` Service's address is translated (for most network plugins), so
    * name the endpoints (`kubectl get endpoints kubernetes`), e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`, not the
-   * Service's ClusterIP.
+   * Service's ClusterIP. An ipBlock is at most 16 addresses (a /28, or /124 for IPv6) and holds no private range:
+   * every team's builds reach the whole block.
+   *
+   * For endpoints in several blocks (a control plane across zones, such as EKS's endpoints in two subnets), use
+   * `apiServers`.
    *
    * @default - none: deploy pipelines cannot reach the API server until it is declared
    */
   readonly apiServer?: NetworkPeer;
+  /**
+   * The API server's endpoints, when they are more than one block: each is checked and reached as `apiServer` is.
+   * Set this or `apiServer`, not both.
+   *
+   * @default - `apiServer`, if set
+   */
+  readonly apiServers?: NetworkPeer[];
   /**
    * The API server endpoints' port.
    *
@@ -80,6 +95,8 @@ export class TeamPlatform extends Construct {
   /** Every team's repository patterns, lower-cased as `reposOverlap` compares them, with the pattern and its team. */
   private readonly repoOwners = new RepoPatternIndex<{ readonly repo: string; readonly owner: string }>();
   private readonly apiServerPort: number;
+  /** The API server's endpoints (`apiServers`, or `apiServer`), which every team's build namespace reaches. */
+  private readonly apiServers: readonly NetworkPeer[];
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
@@ -90,26 +107,29 @@ export class TeamPlatform extends Construct {
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     // checked here, as every team's build egress to it is added after the team itself
-    if (props.apiServer !== undefined && !(props.apiServer instanceof NetworkPeer)) {
-      invalid('apiServer', props.apiServer, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
+    if (props.apiServer !== undefined && props.apiServers !== undefined) {
+      invalid('apiServers', props.apiServers.map((p) => p?._toKube?.().ipBlock?.cidr ?? 'a peer'), 'must not be set together with apiServer: list every endpoint in apiServers');
     }
-    const apiServer = props.apiServer?._toKube().ipBlock?.cidr;
-    if (apiServer !== undefined) {
-      // only the team's build namespaces are let through to it: every other pod's internet rule must leave it out
-      const cidr = parseCidr('apiServer', apiServer);
-      if (cidr.prefix === 0) {
-        invalid('apiServer', apiServer, 'must be the API server\'s endpoints, not the whole address space');
+    const [prop, endpoints] = props.apiServers !== undefined ? ['apiServers', props.apiServers] : ['apiServer', props.apiServer ? [props.apiServer] : []];
+    for (const endpoint of endpoints) {
+      if (!(endpoint instanceof NetworkPeer)) {
+        invalid(prop, endpoint, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
       }
-      if (props.ci.buildEgress !== undefined && internetRuleReaches(props.ci.buildEgress, cidr)) {
-        const where = props.ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
-        invalid('apiServer', apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
-          `forks included, reaches the API server: add it to ${where} buildEgress.apiServerCidrs`);
+    }
+    this.apiServers = [...endpoints];
+    const publicBlocks: string[] = [];
+    for (const apiServer of endpoints.map((e) => e._toKube().ipBlock?.cidr).filter((c): c is string => c !== undefined)) {
+      checkApiServerBlock(prop, apiServer, props.ci);
+      if (internetRuleReaches(appEgress, parseCidr(prop, apiServer))) {
+        publicBlocks.push(apiServer);
       }
-      if (internetRuleReaches(appEgress, cidr)) {
-        this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), apiServer] });
-      }
+    }
+    if (publicBlocks.length > 0) {
+      // only the team's build namespaces are let through to them: every other pod's internet rule must leave them out
+      this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), ...publicBlocks] });
     }
   }
+
 
   /** The teams, in the order they were added. */
   public get teams(): readonly Team[] {
@@ -168,11 +188,37 @@ export class TeamPlatform extends Construct {
     }
     [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
     team.repos.forEach((repo) => this.repoOwners.add(repo.toLowerCase(), { repo, owner: team.teamName }));
-    if (this.props.apiServer) {
+    for (const endpoint of this.apiServers) {
       // the deploy identity's pipelines talk to the API server; pull requests run elsewhere (or as `default`)
-      team.ci.allowBuildEgress(this.props.apiServer, [this.apiServerPort], { namespaces: [team.buildNamespace] });
+      team.ci.allowBuildEgress(endpoint, [this.apiServerPort], { namespaces: [team.buildNamespace] });
     }
     this.byName.set(team.teamName, team);
     return team;
+  }
+}
+
+/**
+ * Check one block of the API server's endpoints, given under `prop`: every team's build namespace is let through
+ * to the whole block on the API server's port, so it is a few addresses (endpoints of a highly available control
+ * plane), never a share of the pod, Service or node networks, and the engine's builds must not reach it otherwise.
+ */
+function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): void {
+  const cidr = parseCidr(prop, apiServer);
+  if (cidr.prefix === 0) {
+    invalid(prop, apiServer, 'must be the API server\'s endpoints, not the whole address space');
+  }
+  if (cidr.prefix < MAX_API_SERVER_PREFIX[cidr.family]) {
+    invalid(prop, apiServer, `must be the API server's endpoints, at most 16 addresses (/${MAX_API_SERVER_PREFIX[4]}, or ` +
+      `/${MAX_API_SERVER_PREFIX[6]} for IPv6): every team's builds reach the whole block; list blocks apart in apiServers`);
+  }
+  // within 16 addresses, in practice Azure's WireServer (168.63.129.16/32)
+  const held = (cidr.family === 4 ? PRIVATE_IPV4_RANGES : PRIVATE_IPV6_RANGES).find((r) => cidrContains(cidr, parseCidr(prop, r)));
+  if (held !== undefined) {
+    invalid(prop, apiServer, `must be the API server's endpoints: it holds ${held}, which no build may reach`);
+  }
+  if (ci.buildEgress !== undefined && internetRuleReaches(ci.buildEgress, cidr)) {
+    const where = ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
+    invalid(prop, apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
+      `forks included, reaches the API server: add it to ${where} buildEgress.apiServerCidrs`);
   }
 }

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
+import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
 import { checkPipelineAccess, CiRouteProps, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
-import { Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
+import { checkStorageLimitGiB, Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
 import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
 
@@ -13,7 +13,7 @@ export const TEAM_LABEL = 'dockyard.dev/team';
 /** The label that says what a team namespace is for: `app` (the team's workloads) or `build` (its pipelines). */
 export const TEAM_NAMESPACE_ROLE_LABEL = 'dockyard.dev/team-namespace';
 
-/** The longest team name: its derived names (`<name>-builds`, `<name>-harbor-push`) stay DNS labels with room to spare. */
+/** The longest team name: its derived names (`<name>-builds`, `drone-runner-<name>`, its robots' names) stay DNS labels with room to spare. */
 export const MAX_TEAM_NAME = 40;
 
 /** Props of a `Team`. */
@@ -49,8 +49,8 @@ export interface TeamProps {
    */
   readonly quota?: TeamQuota;
   /**
-   * The storage quota of the team's Harbor project, in GiB. A change is applied to the existing project by the next
-   * run of the Harbor configuration Job.
+   * The storage quota of the team's Harbor project, in GiB, at most 1048576 (Harbor's 1024 TB). A change is applied
+   * to the existing project by the next run of the Harbor configuration Job.
    *
    * @default 20
    */
@@ -94,15 +94,18 @@ function checkTeamName(name: string): string {
 
 /**
  * What a team's deploy identity may never manage in its own namespaces, by `apiGroup/resource`, for each undoes the
- * team's boundaries: its ResourceQuota and LimitRange, and its NetworkPolicies, including those of the common CNIs,
- * whose allow rules add to the team's default deny (Cilium's, and Calico's through its CRDs or its API server).
- * Subresources are refused with their resource: quota admission enforces `status.hard` of a ResourceQuota, which
- * `resourcequotas/status` writes. Cluster-scoped policies (`adminnetworkpolicies`, Cilium's and Calico's global ones)
- * a namespaced Role cannot grant. (The Namespace itself no deploy identity may manage: `DeployPermission` refuses it.)
+ * team's boundaries: its ResourceQuota and LimitRange, and its NetworkPolicies, including the namespaced policies of
+ * Cilium, Calico (through its CRDs or its API server) and Antrea, whose allow rules add to the team's default deny
+ * (Antrea's tiers are even enforced before it), and Cilium's redirect and Envoy configurations, which send other
+ * pods' traffic to the team's. Subresources are refused with their resource: quota admission enforces `status.hard`
+ * of a ResourceQuota, which `resourcequotas/status` writes. Cluster-scoped policies (`adminnetworkpolicies`, Cilium's,
+ * Calico's and Antrea's cluster-wide ones) a namespaced Role cannot grant. Other CNIs' CRDs are not listed: grant
+ * none of them. (The Namespace itself no deploy identity may manage: `DeployPermission` refuses it.)
  */
 const TEAM_BOUNDARIES = [
   '/resourcequotas', '/limitranges', 'networking.k8s.io/networkpolicies', 'cilium.io/ciliumnetworkpolicies',
-  'crd.projectcalico.org/networkpolicies', 'projectcalico.org/networkpolicies',
+  'cilium.io/ciliumlocalredirectpolicies', 'cilium.io/ciliumenvoyconfigs', 'crd.projectcalico.org/networkpolicies',
+  'projectcalico.org/networkpolicies', 'crd.antrea.io/networkpolicies',
 ];
 
 function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
@@ -182,7 +185,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   if (namespaces.includes(buildNamespace)) {
     invalid('buildNamespace', buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
   }
-  const registryQuotaGiB = checkInteger('registryQuotaGiB', props.registryQuotaGiB ?? 20, 1);
+  const registryQuotaGiB = checkStorageLimitGiB('registryQuotaGiB', props.registryQuotaGiB ?? 20);
   // the default permissions hold (DeployAccess and a test check them once): a thousand teams take them
   if (props.deployPermissions !== undefined) {
     checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
@@ -324,6 +327,8 @@ export class Team extends Construct {
       // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
       // defined here so that it carries the team's labels beside the runner's
       dedicated = new DroneKubeRunner(this, 'Runner', {
+        // the shared runner's images, build limits, guards and the like: its pipelines run as the shared pool's do
+        ...ctx.ci.runner.buildSettings,
         // beside the shared runner, the server and the secrets extension (as `checkTeam` expects it)
         server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`, namespace: ctx.ci.runner.namespace,
         buildNamespace: this.buildNamespace, createBuildNamespaces: false,

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -160,6 +161,11 @@ export class WoodpeckerAgent extends Construct {
   public static readonly IMAGE = Image.of('docker.io/woodpeckerci/woodpecker-agent:v3.17.0');
   /** The default permission-init image: busybox pinned, instead of Woodpecker's moving `busybox:stable-musl`. */
   public static readonly PERMISSION_INIT_IMAGE = Image.of('docker.io/library/busybox:1.37.0-musl');
+  /**
+   * The pod label that names the server an agent serves (a digest of its gRPC address), by which the server's
+   * NetworkPolicy admits its own agents, and no other engine's in the same namespace.
+   */
+  public static readonly SERVER_LABEL = 'dockyard.dev/woodpecker-server';
 
   /** The StatefulSet's name. */
   public readonly name: string;
@@ -239,8 +245,11 @@ export class WoodpeckerAgent extends Construct {
 
     const configSize = props.configVolumeSize ?? '1Gi';
     parseQuantity('configVolumeSize', configSize);
+    // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
+    // label, not a selector's: a StatefulSet's selector cannot change)
+    const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: createHash('sha256').update(props.server.grpcAddress).digest('hex').slice(0, 16) };
     const sts = statefulSet(this, 'Resource', {
-      name, namespace, labels, selector,
+      name, namespace, labels: { ...labels, ...serverLabel }, selector,
       serviceName: name,
       claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
       serviceAccountName: account,
@@ -266,7 +275,12 @@ export class WoodpeckerAgent extends Construct {
     kube(this, 'Service', 'Service', { metadata: { name, namespace, labels }, spec: { clusterIP: 'None', selector } as k8s.ServiceSpec });
     // the agent serves only its health check: admit nothing
     new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
-    props.server.grantGrpc(this.peer);
+    // the server's agents in this namespace by one rule, not one per agent: a platform with many routes has many
+    // agents, and the server's NetworkPolicy must not grow with them (five rules a team passed the 256 KiB
+    // client-side apply stores near 180 teams, and 1 MiB near 680)
+    props.server.grantGrpc(NetworkPeer.pods(namespace, {
+      'app.kubernetes.io/name': selector['app.kubernetes.io/name'], 'app.kubernetes.io/component': selector['app.kubernetes.io/component'], ...serverLabel,
+    }));
   }
 
   /** Let every step pod of the agent pull with the Secret `name` of the backend namespace. */

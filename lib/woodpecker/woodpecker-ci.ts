@@ -5,6 +5,7 @@ import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
+import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
@@ -323,7 +324,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   /**
    * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name`, copied at synth into each build
-   * namespace whose agents all run repositories of `repos` (the pool only for a pattern of every repository), and listed by those agents
+   * namespace whose agents all run repositories of `repos` (the pool's build namespace only for a pattern of every
+   * repository, `*`/`*`, and only if every route agent there is served too), and listed by those agents
    * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). The kubelet pulls every step image of such an agent with it, for
    * every event, so the grant records `repos` for every event; no step can read it, except where an agent lets steps
    * read the namespace's Secrets (a pipeline secret's route), which get it only for `events`.
@@ -469,6 +471,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.finalized = true;
     refuseProvidedSecretNames(this, this.namespace, [...this.secrets, ...this.pullSecrets].map((s) => s.name));
     const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
+    // the route agents by namespace, in the order of the namespaces' first agents: each check below looks at one
+    // namespace's agents, not at every route's (a thousand teams have thousands of them)
+    const byNamespace = new Map<string, RouteAgent[]>();
+    for (const a of this.routeAgents) {
+      const list = byNamespace.get(a.namespace);
+      if (list === undefined) byNamespace.set(a.namespace, [a]);
+      else list.push(a);
+    }
     for (const s of this.secrets) {
       const granted = new Set(s.repos.flatMap((repo) => s.events.map((event) => pairKey(repo, event))));
       const readers = s.repos.flatMap((repo) => s.events.map((event) => {
@@ -485,7 +495,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
           invalid('repos', s.repos, `must be routed to another namespace than ${JSON.stringify(namespace)}, the default build namespace, ` +
             `where the pool agent runs every repository's pipelines: pipeline secret ${JSON.stringify(s.name)} would lie there`);
         }
-        const stranger = this.routeAgents.find((a) => a.namespace === namespace && !granted.has(pairKey(a.repo, a.event)));
+        const stranger = (byNamespace.get(namespace) ?? []).find((a) => !granted.has(pairKey(a.repo, a.event)));
         if (stranger) {
           invalid('repos', s.repos, `must include every repository and event namespace ${JSON.stringify(namespace)} runs: route ` +
             `${JSON.stringify(stranger.route)} runs ${JSON.stringify(stranger.repo)} with event ${JSON.stringify(stranger.event)} there, ` +
@@ -495,22 +505,57 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       namespaces.forEach((ns) => s.secret.shareWith(ns));
       readers.forEach((a) => a.agent.allowNativeSecrets());
     }
-    for (const p of this.pullSecrets) {
-      // the kubelet pulls every step image of a namespace's agents with it, and a login to a registry project is
-      // access to that project: only namespaces whose agents all run repositories of `repos` get it (the pool runs
-      // every repository, so only a pull secret for every one, "*/*"; its pods pull with what their ServiceAccount
-      // lists otherwise, which Kubernetes adds only to pods that list no pull secret of their own)
-      const everyRepo = p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*'));
-      const granted = (repo: string) => p.repos.some((r) => repoMatches(r, repo));
-      const namespaces = new Set<string>(everyRepo ? [this.buildNamespace] : []);
-      for (const a of this.routeAgents) namespaces.add(a.namespace);
-      for (const a of this.routeAgents) {
-        // and where steps may read the namespace's Secrets (a pipeline secret's route), only for the events asked
-        if (!granted(a.repo) || (a.agent.nativeSecretsAllowed && !p.woodpeckerEvents.includes(a.event))) namespaces.delete(a.namespace);
-      }
+    // the kubelet pulls every step image of a namespace's agents with it, and a login to a registry project is
+    // access to that project: only namespaces whose agents all run repositories of `repos` get it (the pool runs
+    // every repository, so only a pull secret for every one, "*/*"; its pods pull with what their ServiceAccount
+    // lists otherwise, which Kubernetes adds only to pods that list no pull secret of their own)
+    const namespacesOf = this.pullSecretNamespaces(byNamespace);
+    this.pullSecrets.forEach((p, i) => {
+      const namespaces = namespacesOf[i];
       namespaces.forEach((ns) => p.secret.shareWith(ns));
-      if (namespaces.has(this.buildNamespace)) this.poolAgent.addPullSecretName(p.name);
-      this.routeAgents.filter((a) => namespaces.has(a.namespace)).forEach((a) => a.agent.addPullSecretName(p.name));
+      if (namespaces.includes(this.buildNamespace)) this.poolAgent.addPullSecretName(p.name);
+      for (const ns of namespaces) (byNamespace.get(ns) ?? []).forEach((a) => a.agent.addPullSecretName(p.name));
+    });
+  }
+
+  /**
+   * The namespaces each pull secret goes to, by its index: the build namespace (where the pool runs every
+   * repository) for a pull secret of every repository only, first, then the other route namespaces in the order of
+   * their first agents, those whose agents all run
+   * repositories the secret is for, and where steps may read the namespace's Secrets (a pipeline secret's route),
+   * only for the events it is for. The secrets that may serve each agent come from an index of their repository
+   * patterns, so the work grows with the agents and what serves them, not with agents times secrets.
+   */
+  private pullSecretNamespaces(byNamespace: ReadonlyMap<string, readonly RouteAgent[]>): string[][] {
+    const patterns = new RepoPatternIndex<number>();
+    this.pullSecrets.forEach((p, i) => p.repos.forEach((r) => patterns.add(r.toLowerCase(), i)));
+    const everyRepo = this.pullSecrets.map((p) => p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*')));
+    /** The pull secrets that may go where agent `a` runs. */
+    const serving = (a: RouteAgent): Set<number> => new Set(patterns.candidatesFor(a.repo.toLowerCase())
+      // repoMatches compares in any case, so the lower-cased pattern the index holds matches as the given one
+      .filter((c) => repoMatches(c.pattern, a.repo))
+      .map((c) => c.value)
+      .filter((i) => !(a.agent.nativeSecretsAllowed && !this.pullSecrets[i].woodpeckerEvents.includes(a.event))));
+    /** The pull secrets that may go to a namespace: those serving every agent of it. */
+    const servingAll = (agents: readonly RouteAgent[]): Set<number> => {
+      let out = serving(agents[0]);
+      for (const a of agents.slice(1)) {
+        const next = serving(a);
+        out = new Set([...out].filter((i) => next.has(i)));
+      }
+      return out;
+    };
+    const out = this.pullSecrets.map((_, i) => (everyRepo[i] ? [this.buildNamespace] : []));
+    for (const [ns, agents] of byNamespace) {
+      const fits = servingAll(agents);
+      if (ns === this.buildNamespace) {
+        // the pool runs every repository there, so only a pull secret for every one, and only if it also serves
+        // the route agents there; a route's own secret never, whatever the route agents in that namespace run
+        out.forEach((list, i) => { if (everyRepo[i] && !fits.has(i)) list.splice(list.indexOf(ns), 1); });
+        continue;
+      }
+      for (const i of fits) out[i].push(ns);
     }
+    return out;
   }
 }

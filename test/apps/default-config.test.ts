@@ -430,6 +430,33 @@ describe('DOCKYARD_API_SERVER', () => {
     expect(egress('dockyard-deploy')).toContainEqual(rule);
     expect(egress('dockyard-builds')).not.toContainEqual(rule);
   });
+  test.each(['drone', 'woodpecker'])('on %s, a public endpoint is taken out of every build\'s internet rule, and the deploy namespace alone reaches it', (ci) => {
+    const { App } = require('cdk8s');
+    const { defaultStack } = require('../../apps/default/stack');
+    const config = loadConfig({ DOCKYARD_CI: ci, DOCKYARD_API_SERVER: 'https://203.0.113.10:6443' });
+    const objects = defaultStack(new App(), config).toJson();
+    const egress = (ns: string) => objects.find((o: any) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && o.spec.egress).spec.egress;
+    for (const ns of ['dockyard-builds', 'dockyard-publish', 'dockyard-deploy']) {
+      const internet = egress(ns).flatMap((r: any) => r.to ?? []).find((t: any) => t.ipBlock?.cidr === '0.0.0.0/0').ipBlock;
+      expect([ns, internet.except]).toEqual([ns, expect.arrayContaining(['203.0.113.10/32'])]);
+    }
+    const rule = { to: [{ ipBlock: { cidr: '203.0.113.10/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] };
+    expect(egress('dockyard-deploy')).toContainEqual(rule);
+    expect(egress('dockyard-builds')).not.toContainEqual(rule);
+  });
+
+  test('apps/teams: every team\'s build namespace reaches the declared endpoint', () => {
+    const { App } = require('cdk8s');
+    const { teamsStack } = require('../../apps/teams/stack');
+    const config = loadConfig({ DOCKYARD_API_SERVER: 'https://203.0.113.10:6443' });
+    const objects = teamsStack(new App(), { ...config, teams: 2 }).toJson();
+    const rule = { to: [{ ipBlock: { cidr: '203.0.113.10/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] };
+    for (const ns of ['team-0001-builds', 'team-0002-builds']) {
+      const rules = objects.filter((o: any) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && o.spec.egress).flatMap((p: any) => p.spec.egress);
+      expect(rules).toContainEqual(rule);
+    }
+  });
+
   test('a non-canonical IPv6 value reaches the NetworkPolicy canonical', () => {
     const { App } = require('cdk8s');
     const { defaultStack } = require('../../apps/default/stack');

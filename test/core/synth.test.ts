@@ -41,6 +41,15 @@ function synthInto(outdir: string, statePath: string, note?: string): string[] {
   return written;
 }
 
+/** A work directory with one synth done into its `dist`, from its `state.json`. */
+function synthedOnce(): { dir: string; outdir: string; statePath: string } {
+  const dir = workdir();
+  const outdir = path.join(dir, 'dist');
+  const statePath = path.join(dir, 'state.json');
+  synthInto(outdir, statePath);
+  return { dir, outdir, statePath };
+}
+
 describe('synthesize: the staging folders', () => {
   test('an output directory below a folder whose name holds ".new-" is written', () => {
     const dir = workdir();
@@ -56,10 +65,7 @@ describe('synthesize: the staging folders', () => {
   });
 
   test('a staging folder an interrupted synth left is removed, secrets and all; other folders are not', () => {
-    const dir = workdir();
-    const outdir = path.join(dir, 'dist');
-    const statePath = path.join(dir, 'state.json');
-    synthInto(outdir, statePath);
+    const { dir, outdir, statePath } = synthedOnce();
     // a synth killed while writing: its half-filled staging folder, with the generated Secrets
     const stale = path.join(dir, '.dist.new-Ab3xYz');
     fs.mkdirSync(stale);
@@ -74,10 +80,7 @@ describe('synthesize: the staging folders', () => {
   });
 
   test('a synth interrupted between the renames: the previous output is put back first, and then replaced', () => {
-    const dir = workdir();
-    const outdir = path.join(dir, 'dist');
-    const statePath = path.join(dir, 'state.json');
-    synthInto(outdir, statePath);
+    const { dir, outdir, statePath } = synthedOnce();
     const previous = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
     // killed after moving the output aside, before moving the staging folder in; an older leftover beside it
     fs.renameSync(outdir, path.join(dir, '.dist.old-Qw12er'));
@@ -102,10 +105,7 @@ describe('synthesize: the staging folders', () => {
   });
 
   test('the newest previous output is the one put back', () => {
-    const dir = workdir();
-    const outdir = path.join(dir, 'dist');
-    const statePath = path.join(dir, 'state.json');
-    synthInto(outdir, statePath);
+    const { dir, outdir, statePath } = synthedOnce();
     fs.renameSync(outdir, path.join(dir, '.dist.old-Newest'));
     fs.mkdirSync(path.join(dir, '.dist.old-Oldest'));
     const past = new Date(Date.now() - 3600_000);
@@ -123,6 +123,74 @@ describe('synthesize: the staging folders', () => {
     }
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+  });
+
+  test('a synth killed after the swap, before removing the previous output: the next removes it and keeps its own', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    fs.mkdirSync(path.join(dir, '.dist.old-Ab3xYz'));
+    fs.writeFileSync(path.join(dir, '.dist.old-Ab3xYz', 'test.k8s.yaml'), 'previous\n');
+    synthInto(outdir, statePath, 'two');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  test('when neither the swap nor putting the previous output back works, the previous output is kept beside', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const renameSync = jest.requireActual('fs').renameSync;
+    mockRename = (from, to) => {
+      if (String(from).includes('.dist.new-') || String(from).includes('.dist.old-')) throw new Error('EIO');
+      renameSync(from, to);
+    };
+    try {
+      expect(() => synthInto(outdir, statePath, 'two')).toThrow(/^EIO; the previous output could not be put back either and is kept in .*\.dist\.old-\w{6} \(the next synth puts it back if .*dist is missing, and otherwise removes it: copy it out first if you need it\)$/);
+    } finally {
+      mockRename = undefined;
+    }
+    const kept = fs.readdirSync(dir).filter((n) => n.startsWith('.dist.old-'));
+    expect(kept).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dir, kept[0], 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+    // the next synth puts it back, then swaps
+    synthInto(outdir, statePath, 'three');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: three');
+  });
+
+  test('a dangling output link whose folder is a link is followed from the real folder, and through a link to a link', () => {
+    const dir = workdir();
+    // proj -> real/proj, and proj/dist -> ../gitops, which is real/gitops
+    fs.mkdirSync(path.join(dir, 'real', 'proj'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'real', 'gitops'));
+    fs.symlinkSync(path.join(dir, 'real', 'proj'), path.join(dir, 'proj'));
+    fs.symlinkSync(path.join('..', 'gitops'), path.join(dir, 'proj', 'dist'));
+    // and a link to that link
+    fs.symlinkSync(path.join(dir, 'proj', 'dist'), path.join(dir, 'out'));
+    const statePath = path.join(dir, 'state.json');
+    synthInto(path.join(dir, 'proj', 'dist'), statePath);
+    fs.renameSync(path.join(dir, 'real', 'gitops'), path.join(dir, 'real', '.gitops.old-Ab3xYz'));
+    synthInto(path.join(dir, 'out'), statePath, 'two');
+    expect(fs.readFileSync(path.join(dir, 'real', 'gitops', 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+    expect(fs.readdirSync(path.join(dir, 'real')).sort()).toEqual(['gitops', 'proj']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['out', 'proj', 'real', 'state.json', 'state.lock.json']);
+  });
+
+  test('an output path whose links form a loop fails in one line, before any state is saved', () => {
+    const dir = workdir();
+    fs.symlinkSync(path.join(dir, 'b'), path.join(dir, 'a'));
+    fs.symlinkSync(path.join(dir, 'a'), path.join(dir, 'b'));
+    const outdir = path.join(dir, 'a');
+    expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(
+      `invalid output directory ${JSON.stringify(outdir)}: its symbolic links form a loop (more than 40 to follow); point it at a directory, or at nothing`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a', 'b']);
+  });
+
+  test('an output path below a folder whose links form a loop fails in one line, before any state is saved', () => {
+    const dir = workdir();
+    fs.symlinkSync(path.join(dir, 'l2'), path.join(dir, 'l1'));
+    fs.symlinkSync(path.join(dir, 'l1'), path.join(dir, 'l2'));
+    const outdir = path.join(dir, 'l1', 'dist');
+    expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(
+      `invalid output directory ${JSON.stringify(outdir)}: ELOOP at ${outdir}; point it at a directory, or at nothing`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['l1', 'l2']);
   });
 
   test('an output link left dangling by an interrupted swap gets its target back, and stays a link', () => {

@@ -244,7 +244,24 @@ describe('declared egress', () => {
       expect(egressAllowed(closed, { namespace: ns, ...BUILD_POD }, endpoint)).toBe(false);
       expect(egressAllowed(closed, { namespace: ns, ...BUILD_POD }, v6endpoint)).toBe(false);
       expect(egressAllowed(closed, { namespace: ns, ...BUILD_POD }, { ...endpoint, ip: '203.0.113.11' })).toBe(true);
+      // on an IPv6-only cluster with NAT64 the IPv4 endpoint is 64:ff9b::cb00:710a (RFC 6052 section 2.2)
+      expect(egressAllowed(closed, { namespace: ns, ...BUILD_POD }, { ...endpoint, ip: '64:ff9b::cb00:710a' })).toBe(false);
+      expect(egressAllowed(closed, { namespace: ns, ...BUILD_POD }, { ...endpoint, ip: '64:ff9b::cb00:710b' })).toBe(true);
     }
+  });
+
+  test('a declared IPv4 block takes its NAT64 form out of the IPv6 rule, written canonically (RFC 5952)', () => {
+    const { objects } = twoNamespaces({ buildEgress: { excludedCidrs: ['198.51.100.0/24', '0.0.1.0/24'] } });
+    const v6rule = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => (p.spec.egress ?? []).flatMap((r: any) => r.to ?? []))
+      .find((peer: any) => peer.ipBlock?.cidr === '::/0').ipBlock;
+    expect(v6rule.except.slice(-2)).toEqual(['64:ff9b::c633:6400/120', '64:ff9b::100/120']);
+    expect(internetRuleReaches({ excludedCidrs: ['198.51.100.0/24'] }, parseCidr('cidr', '64:ff9b::c633:6401/128'))).toBe(false);
+    // a block declared in both forms, spelled otherwise, is one exception
+    const twice = twoNamespaces({ buildEgress: { apiServerCidrs: ['203.0.113.10/32'], excludedCidrs: ['64:FF9B::CB00:710A/128'] } }).objects;
+    const except = twice.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => (p.spec.egress ?? []).flatMap((r: any) => r.to ?? []))
+      .find((peer: any) => peer.ipBlock?.cidr === '::/0').ipBlock.except;
+    expect(except.filter((e: string) => e === '64:ff9b::cb00:710a/128')).toHaveLength(1);
+    expect(internetRuleReaches({ excludedCidrs: ['198.51.100.0/24'] }, parseCidr('cidr', '64:ff9b::c633:6501/128'))).toBe(true);
   });
 
   test('excludedCidrs takes nodes\' public addresses out; internet: false leaves DNS and what is declared', () => {

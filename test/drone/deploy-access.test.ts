@@ -48,8 +48,11 @@ describe('DeployAccess', () => {
     expect(() => DeployPermission.read('', ['serviceaccounts/token'])).toThrow(/must not include serviceaccounts\/token/);
     // a Role in namespace X that grants namespaces can change X itself (k8s.io/apiserver requestinfo.go)
     expect(() => DeployPermission.manage('', ['namespaces'])).toThrow('invalid resources ["namespaces"]: must not include namespaces');
-    expect(() => new DeployAccess(chart, 'W', { namespace: 'x', permissions: [DeployPermission.read('apps', ['*'])] }))
-      .toThrow('invalid rules.resources ["*"]: must name each item; wildcards are refused');
+    // refused where it is given, so a Team that takes it is refused before it defines anything
+    expect(() => DeployPermission.read('apps', ['*'])).toThrow(
+      'invalid resources ["*"]: must not include *: a wildcard grants every resource of the group: name each one');
+    expect(() => DeployPermission.manage('*', ['deployments'])).toThrow(
+      'invalid apiGroup "*": must name one API group ("" for the core group): a wildcard grants every group, RBAC\'s included');
     expect(() => new DeployAccess(chart, 'E', { namespace: 'y', permissions: [] })).toThrow('invalid permissions []: must grant at least one permission');
     expect(() => new DeployAccess(chart, 'N', { namespace: 'Prod' })).toThrow(/invalid namespace "Prod"/);
   });
@@ -73,6 +76,19 @@ describe('DeployAccess', () => {
     // several reasons: each once, in order
     expect(() => DeployPermission.manage('', ['endpoints', 'pods/exec', '*/token'])).toThrow(
       `must not include endpoints, pods/exec, */token: ${redirects}; they let a deploy escalate its own privileges; RBAC reads */token`);
+  });
+
+  // a subresource of the namespace is a request in that namespace too, and the status strategy keeps the labels the
+  // update writes: kubernetes/kubernetes pkg/registry/core/namespace/strategy.go (`namespaceStatusStrategy.
+  // PrepareForUpdate` resets only the spec), so namespaces/status would let a deploy lower its Pod Security level
+  test.each(['namespaces/status', 'namespaces/finalize', 'serviceaccounts/token', 'serviceaccounts/status'])('refuses %s with its resource', (resource) => {
+    expect(() => DeployPermission.manage('', [resource])).toThrow(
+      `invalid resources ["${resource}"]: must not include ${resource}: they let a deploy escalate its own privileges`);
+  });
+
+  test('a subresource of a resource refused alone is let through', () => {
+    // pods are readable (the defaults), only pods/exec and its kind are refused
+    expect(DeployPermission.read('', ['pods', 'pods/log', 'pods/status']).resources).toEqual(['pods', 'pods/log', 'pods/status']);
   });
 
   test('the default permissions grant none of the refused resources', () => {

@@ -114,7 +114,10 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addProject('Apps')).toThrow('invalid name "Apps": must be lower-case letters and digits, separated by single ".", "_" or "-"');
     expect(() => harbor.addProject('apps')).toThrow('invalid name "apps": must be unique among the projects of this Harbor, and not "library", which Harbor creates');
     expect(() => harbor.addProject('library')).toThrow(/invalid name "library"/);
-    expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow('invalid storageLimitGiB 0: must be an integer of at least 1');
+    expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow('invalid storageLimitGiB 0: must be an integer from 1 to 1048576');
+    // Harbor refuses more than 1024 TB (goharbor/harbor v2.15.1 src/lib/quota_storage_limit.go:23-35)
+    expect(() => harbor.addProject('y', { storageLimitGiB: 2 ** 20 + 1 })).toThrow('invalid storageLimitGiB 1048577: must be an integer from 1 to 1048576');
+    expect(() => harbor.addProject('z', { storageLimitGiB: 2 ** 20 })).not.toThrow();
     expect(() => harbor.addRobot('ci', { permissions: [RobotPermission.pull('apps')] })).toThrow('invalid name "ci": must be unique among the robots of this Harbor');
     expect(() => harbor.addRobot('r1', { permissions: [] })).toThrow('invalid permissions []: must grant at least one project permission');
     expect(() => harbor.addRobot('r2', { permissions: [RobotPermission.pull('nope')] }))

@@ -306,7 +306,8 @@ describe('configure.js and project storage limits', () => {
     const result = await run(withLimit(20 * GIB));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('project apps: updated (storage_limit)\n');
+    // the log names the old and the new limit, which are no secrets
+    expect(result.stdout).toContain(`project apps: updated (storage_limit ${10 * GIB} -> ${20 * GIB})\n`);
     expect(result.stdout).toContain('project dockerhub: unchanged\n');
     expect(harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
     expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain(`GET /api/v2.0/quotas?reference=project&reference_id=${apps.project_id}`);
@@ -317,7 +318,7 @@ describe('configure.js and project storage limits', () => {
     // back to unlimited: -1, as the configuration encodes it (lib/harbor/configuration.ts projectState)
     const unlimited = await run(withLimit(-1));
     expect(unlimited.code).toBe(0);
-    expect(unlimited.stdout).toContain('project apps: updated (storage_limit)\n');
+    expect(unlimited.stdout).toContain(`project apps: updated (storage_limit ${20 * GIB} -> -1)\n`);
     expect(harbor.quota('apps')!.hard).toEqual({ storage: -1 });
   });
 
@@ -337,7 +338,7 @@ describe('configure.js and project storage limits', () => {
     harbor.project('apps')!.metadata.public = 'true';
     const result = await run();
     expect(result.code).toBe(0);
-    expect(lines(result.stdout).filter((l) => l.startsWith('project apps:'))).toEqual(['project apps: updated (public, storage_limit)']);
+    expect(lines(result.stdout).filter((l) => l.startsWith('project apps:'))).toEqual([`project apps: updated (public, storage_limit ${5 * GIB} -> ${10 * GIB})`]);
     expect(harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
     expect(harbor.project('apps')!.metadata.public).toBe('false');
   });
@@ -348,14 +349,21 @@ describe('configure.js and project storage limits', () => {
     const result = await run(withLimit(30 * GIB));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/project apps: Harbor not ready \(PUT \/api\/v2\.0\/quotas\/\d+ answered 503/);
-    expect(result.stdout).toContain('project apps: updated (storage_limit)\n');
+    expect(result.stdout).toContain(`project apps: updated (storage_limit ${10 * GIB} -> ${30 * GIB})\n`);
     expect(quotaWrites()).toHaveLength(3);
     expect(harbor.quota('apps')!.hard).toEqual({ storage: 30 * GIB });
   });
 
-  test('a project Harbor keeps no quota for fails when a limit is declared, and passes when none is', async () => {
+  // Harbor creates no quota, and drops storage_limit without an error, while quota_per_project_enable is off
+  // (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143): the first run fails as every later one does
+  test('a project Harbor keeps no quota for fails when a limit is declared, from its creation, and passes when none is', async () => {
     harbor.quotaPerProject = false;
-    expect((await run()).code).toBe(0);
+    const first = await run();
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('project apps: created\n');
+    expect(first.stderr).toContain('project apps: Harbor keeps no storage quota for it');
+    // created, so its robots go ahead
+    expect(first.stdout).toContain('robot apps+deployer: created\n');
     expect(harbor.quota('apps')).toBeUndefined();
 
     const result = await run();
@@ -372,6 +380,16 @@ describe('configure.js and project storage limits', () => {
     const unlimited = await run(withLimit(-1));
     expect(unlimited.code).toBe(0);
     expect(unlimited.stdout).toContain('project apps: unchanged\n');
+  });
+
+  test('drifted metadata is set back even when the declared quota cannot be applied', async () => {
+    harbor.quotaPerProject = false;
+    await run();
+    harbor.project('apps')!.metadata.public = 'true';
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(harbor.project('apps')!.metadata.public).toBe('false');
+    expect(result.stderr).toContain('project apps: Harbor keeps no storage quota for it');
   });
 });
 

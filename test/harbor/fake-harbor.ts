@@ -459,7 +459,8 @@ export class FakeHarbor {
       if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
     }
     if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
-    // project.go:831-836 validates a given limit; :128-143 makes none or 0 the default (-1), or drops it with the quota
+    // project.go:831-836 validates a given limit; :128-143 makes none or 0 Harbor's storage_per_project (-1 unless an
+    // admin set it, as here), or drops it with the quota
     if (body.storage_limit !== undefined && body.storage_limit !== null) checkQuotaLimit(body.storage_limit);
     const stored = this.addProject({
       name: body.project_name,

@@ -6,9 +6,10 @@ import {
 
 /**
  * The policy suite: every check over every object of a stack, inside the caller's `describe`; `synth` builds the
- * stack (twice, for the determinism check).
+ * stack anew on each call (twice, for the determinism check). Returns the stack the checks ran on, for the caller's
+ * own tests.
  */
-export function policySuite(synth: () => ExampleStack): void {
+export function policySuite(synth: () => ExampleStack): ExampleStack {
   const stack = synth();
   const all = [...stack.objects, ...stack.secrets];
 
@@ -65,4 +66,5 @@ export function policySuite(synth: () => ExampleStack): void {
       && Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => w.spec.template.metadata.labels[k] === v)));
     expect(unguarded.map((w) => w.metadata.name)).toEqual([]);
   });
+  return stack;
 }

@@ -8,7 +8,7 @@
 //   (Lookup) returns every credential that matches the image, which pkg/kubelet/kuberuntime/kuberuntime_image.go
 //   (PullImage) tries in turn until one works: two logins for one registry in one namespace would both be tried.
 import fc from 'fast-check';
-import { Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
+import { DeployAccess, Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
 import { find, synth, testChart } from '../util';
 
 const HARBOR = 'harbor.example.com';
@@ -196,5 +196,27 @@ describe('pull secrets per namespace', () => {
         }
       }
     }));
+  });
+});
+
+// a ServiceAccount's pull secrets become the list of every pod that names none (admission.go above), and the kubelet
+// tries every login of that list that matches an image (keyring.go above)
+describe('a deploy identity\'s pull secrets', () => {
+  test('two logins for one registry are refused at synth, naming the prop', () => {
+    const { chart, robot, gitlab } = platform();
+    const shared = new PullSecret(chart, 'Platform', { credentials: [robot('platform', 'platform'), gitlab] });
+    const team = new PullSecret(chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
+    new DeployAccess(chart, 'Deploy', { namespace: 'team-a', serviceAccountNamespace: 'team-a-builds', imagePullSecrets: [team.secret, shared.secret] });
+    expect(() => synth(chart)).toThrow('invalid imagePullSecrets ["team-a-pull","registry-credentials"]: must hold one login per registry: '
+      + '"team-a/team-a-pull" and "platform/registry-credentials" both log in to "harbor.example.com", and a kubelet tries both');
+  });
+
+  test('one login per registry passes, and the account lists them', () => {
+    const { chart, robot, gitlab } = platform();
+    const gitlabOnly = new PullSecret(chart, 'GitLab', { name: 'gitlab-pull', appWide: false, credentials: [gitlab], namespaces: ['team-a'] });
+    const team = new PullSecret(chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
+    const deploy = new DeployAccess(chart, 'Deploy', { namespace: 'team-a', serviceAccountNamespace: 'team-a-builds', imagePullSecrets: [team.secret] });
+    deploy.addImagePullSecret(gitlabOnly.secret);
+    expect(find(synth(chart), 'ServiceAccount', 'deployer', 'team-a-builds').imagePullSecrets).toEqual([{ name: 'gitlab-pull' }, { name: 'team-a-pull' }]);
   });
 });

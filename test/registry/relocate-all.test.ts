@@ -248,13 +248,34 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     const proxyCaches = config.projects.filter((p: any) => p.registry !== null).map((p: any) => p.name);
     expect(proxyCaches).toEqual(['dockerhub']);
     expect(robot.permissions.map((p: any) => p.namespace)).toEqual(proxyCaches);
-    expect(robot.permissions.flatMap((p: any) => p.access.map((a: any) => a.action))).toEqual(['pull']);
+    expect(robot.permissions.flatMap((p: any) => p.access.map((a: any) => `${a.resource}:${a.action}`))).toEqual(['repository:pull']);
     // not the pods' login, which may pull `apps` too
     const pull = proxied.secrets.find((s) => s.metadata.name === 'registry-credentials');
     expect(JSON.parse(pull.stringData['.dockerconfigjson']).auths['harbor.example.com'].username).toBe('robot$puller');
     expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['dockerhub', 'apps']);
     const nodeSecret = proxied.secrets.find((s) => s.metadata.name === 'harbor-robot-node-puller').stringData.secret;
     expect(local.configs['harbor.example.com'].auth.password).toBe(nodeSecret);
+  });
+
+  test('rotating the node robot\'s secret changes the node files\' login, and nothing of the pods\' logins', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-relocate-all-'));
+    roots.push(root);
+    const outdir = path.join(root, 'dist');
+    const synthOnce = (rotate: string[]) => capture(() => {
+      const app = new App({ outdir });
+      defaultStack(app, defaults());
+      synthesize(app, new LocalSecretStore({ statePath: path.join(root, 'state.json'), rotate }));
+    });
+    const read = (f: string) => fs.readFileSync(path.join(outdir, f), 'utf8');
+    synthOnce([]);
+    const [nodes, containerd, secrets] = [read('nodes/rke2/registries.local.yaml'), read('nodes/containerd/certs.d/docker.io/hosts.toml'), read('secrets.local.yaml')];
+    synthOnce(['harbor/harbor-robot-node-puller/secret']);
+    expect(read('nodes/rke2/registries.local.yaml')).not.toBe(nodes);
+    const password = (text: string) => parseAllDocuments(text)[0].toJS().configs['harbor.example.com'].auth.password;
+    expect(password(read('nodes/rke2/registries.local.yaml'))).not.toBe(password(nodes));
+    expect(read('nodes/containerd/certs.d/docker.io/hosts.toml')).toBe(containerd);
+    const pullLogin = (text: string) => parseAllDocuments(text).map((d) => d.toJS()).find((d: any) => d?.metadata?.name === 'registry-credentials').stringData;
+    expect(pullLogin(read('secrets.local.yaml'))).toEqual(pullLogin(secrets));
   });
 
   test('without DOCKYARD_IMAGE_MIRROR_USER the mirror is pulled anonymously: the pull secret holds Harbor only', () => {

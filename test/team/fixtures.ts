@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
+  BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
   TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { droneServer } from '../drone/fixtures';
@@ -29,6 +29,12 @@ export interface PlatformOptions {
    * @default - the defaults
    */
   readonly buildEgress?: BuildEgressProps;
+  /**
+   * More props of the shared Drone runner.
+   *
+   * @default - none
+   */
+  readonly runner?: Partial<DroneKubeRunnerProps>;
   /**
    * The app's output directory.
    *
@@ -68,7 +74,7 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
     new Namespace(chart, 'Namespace', { name: 'ci' });
   }
   // Woodpecker's engine comes before Harbor, Drone's (server, runner and secrets extension aside) after it
-  const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart, options.buildEgress) : undefined;
+  const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart, options.buildEgress, options.runner) : undefined;
   const woodpecker = drone ? undefined : new WoodpeckerCi(chart, 'Ci', {
     host: 'ci.example.com', gitProvider: github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker'),
     buildEgress: options.buildEgress,
@@ -86,9 +92,9 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
 }
 
 /** Drone's server, and the runner and secrets extension its DroneCi uses. */
-function droneParts(chart: DockyardChart, buildEgress?: BuildEgressProps) {
+function droneParts(chart: DockyardChart, buildEgress?: BuildEgressProps, more: Partial<DroneKubeRunnerProps> = {}) {
   const server = droneServer(chart);
   const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
-  const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, buildEgress });
+  const runner = new DroneKubeRunner(chart, 'Runner', { ...more, server, secretsExtension, buildEgress });
   return { server, runner, secretsExtension };
 }

@@ -1,7 +1,7 @@
 // What a team's build and app pods can reach beyond their own namespaces: a dedicated runner's builds get the shared
 // runner's build egress, and a public API server is reachable from the teams' build namespaces only. Evaluated with
 // ./network-model.ts (Kubernetes NetworkPolicy semantics) on the rendered policies.
-import { NetworkPeer, PRIVATE_IPV4_RANGES } from '../../lib';
+import { Image, NetworkPeer, PipelineEvent, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES, Resources } from '../../lib';
 import { find } from '../util';
 import { platform } from './fixtures';
 import { connectionAllowed, Endpoint } from './network-model';
@@ -49,6 +49,31 @@ describe('a dedicated runner\'s builds', () => {
     expect(connectionAllowed(objects, pod('infra-builds'), pod('cache'), 8080)).toBe(false);
   });
 
+  test('it runs pipelines as the shared runner does: its images, build limits, tmate and grace period', () => {
+    const p = platform({}, { runner: {
+      image: Image.of('mirror.example.com/drone/drone-runner-kube:1.0.0-rc.5'), cloneImage: Image.of('mirror.example.com/drone/git:1.2.0'),
+      placeholderImage: Image.of('mirror.example.com/drone/placeholder:1'), buildMaxCpu: '6', buildMaxMemory: '12Gi',
+      buildResources: Resources.of({ cpuRequest: '200m', cpuLimit: '3', memoryRequest: '256Mi', memoryLimit: '6Gi' }), tmate: true, gracePeriodSec: 600,
+      limitEvents: [PipelineEvent.PUSH, PipelineEvent.TAG, PipelineEvent.PULL_REQUEST], limitTrusted: true,
+    } });
+    p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
+    const objects = p.objects();
+    const runner = (name: string) => find(objects, 'Deployment', name, 'ci').spec.template.spec;
+    const env = (name: string) => Object.fromEntries(runner(name).containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+    const shared = env('drone-runner');
+    const dedicated = env('drone-runner-infra');
+    for (const key of ['DRONE_IMAGE_CLONE', 'DRONE_IMAGE_PLACEHOLDER', 'DRONE_TMATE_ENABLED', 'DRONE_RESOURCE_REQUEST_CPU', 'DRONE_RESOURCE_REQUEST_MEMORY',
+      'DRONE_LIMIT_EVENTS', 'DRONE_LIMIT_TRUSTED']) {
+      expect([key, dedicated[key]]).toEqual([key, shared[key]]);
+    }
+    expect(dedicated.DRONE_IMAGE_CLONE).toBe('mirror.example.com/drone/git:1.2.0');
+    expect([dedicated.DRONE_LIMIT_TRUSTED, dedicated.DRONE_LIMIT_EVENTS]).toEqual(['true', 'push,tag,pull_request']);
+    expect(runner('drone-runner-infra').containers[0].image).toBe('mirror.example.com/drone/drone-runner-kube:1.0.0-rc.5');
+    expect(runner('drone-runner-infra').terminationGracePeriodSeconds).toBe(600);
+    expect(find(objects, 'LimitRange', 'drone-runner-infra-builds', 'infra-builds').spec)
+      .toEqual(find(objects, 'LimitRange', 'drone-runner-builds', 'ci-builds').spec);
+  });
+
   test('a shared runner without the internet: the dedicated runner\'s builds have none either', () => {
     const p = platform({}, { buildEgress: { internet: false } });
     p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
@@ -58,10 +83,10 @@ describe('a dedicated runner\'s builds', () => {
   });
 });
 
-/** What the IPv4 internet rule of the app namespace `ns` leaves out. */
-function appInternetExcept(objects: any[], ns: string): string[] {
+/** What the internet rule of the app namespace `ns` leaves out, of IPv4 (or of IPv6). */
+function appInternetExcept(objects: any[], ns: string, all = '0.0.0.0/0'): string[] {
   const rules = find(objects, 'NetworkPolicy', 'team-default-deny', ns).spec.egress;
-  return rules.find((r: any) => r.to?.[0]?.ipBlock?.cidr === '0.0.0.0/0').to[0].ipBlock.except;
+  return rules.find((r: any) => r.to?.[0]?.ipBlock?.cidr === '0.0.0.0/0').to.find((t: any) => t.ipBlock.cidr === all).ipBlock.except;
 }
 
 describe('TeamPlatform apiServer', () => {
@@ -82,6 +107,41 @@ describe('TeamPlatform apiServer', () => {
       expect(connectionAllowed(objects, pod(ns), { ip: '140.82.112.3' }, 443)).toBe(true); // the rest of the internet
     }
     // taken out of the app pods' internet rule, after the private ranges
+    expect(appInternetExcept(objects, 'a')).toEqual([...PRIVATE_IPV4_RANGES, `${PUBLIC_API}/32`]);
+  });
+
+  // on an IPv6-only cluster with NAT64 (RFC 6052 section 2.2), 64:ff9b::cb00:710a is 203.0.113.10: it is left out of
+  // the IPv6 internet rule too, of app pods and of builds, as the private ranges are
+  test('a public IPv4 endpoint is left out of the IPv6 internet rules in its NAT64 form', () => {
+    const p = platform({ apiServer }, { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    const objects = p.objects();
+    expect(appInternetExcept(objects, 'a', '::/0')).toEqual([...PRIVATE_IPV6_RANGES, '64:ff9b::cb00:710a/128']);
+    const builds = find(objects, 'NetworkPolicy', 'drone-runner-builds', 'a-builds').spec.egress;
+    const v6 = builds.flatMap((r: any) => r.to ?? []).find((t: any) => t.ipBlock?.cidr === '::/0');
+    expect(v6.ipBlock.except).toEqual([...PRIVATE_IPV6_RANGES, '64:ff9b::cb00:710a/128']);
+  });
+
+  test('a public IPv6 endpoint is left out of the app pods\' IPv6 internet rule', () => {
+    const p = platform({ apiServer: NetworkPeer.ipBlock('2001:db8:1::10/128') }, { buildEgress: { apiServerCidrs: ['2001:db8:1::/64'] } });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    const objects = p.objects();
+    expect(appInternetExcept(objects, 'a', '::/0')).toEqual([...PRIVATE_IPV6_RANGES, '2001:db8:1::10/128']);
+    expect(appInternetExcept(objects, 'a')).toEqual(PRIVATE_IPV4_RANGES);
+  });
+
+  // EKS's endpoints are ENIs in two or more subnets of different zones (`kubectl get endpoints kubernetes`)
+  test('apiServers: endpoints in several blocks, each reached from every team\'s build namespace, and checked', () => {
+    const p = platform({ apiServers: [NetworkPeer.ipBlock('10.0.1.20/32'), NetworkPeer.ipBlock('10.0.2.30/32'), apiServer] },
+      { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } });
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
+    const objects = p.objects();
+    for (const ip of ['10.0.1.20', '10.0.2.30', PUBLIC_API]) {
+      expect([ip, connectionAllowed(objects, pod('a-builds'), { ip }, 443)]).toEqual([ip, true]);
+      expect([ip, connectionAllowed(objects, pod('a'), { ip }, 443)]).toEqual([ip, false]);
+      expect([ip, connectionAllowed(objects, pod('ci-builds'), { ip }, 443)]).toEqual([ip, false]);
+    }
+    expect(connectionAllowed(objects, pod('a-builds'), { ip: '10.0.1.21' }, 443)).toBe(false);
     expect(appInternetExcept(objects, 'a')).toEqual([...PRIVATE_IPV4_RANGES, `${PUBLIC_API}/32`]);
   });
 
@@ -111,6 +171,23 @@ describe('TeamPlatform apiServer', () => {
       'included, reaches the API server: add it to WoodpeckerCi\'s buildEgress.apiServerCidrs'],
     ['the whole address space', () => platform({ apiServer: NetworkPeer.ipBlock('0.0.0.0/0') }),
       'invalid apiServer "0.0.0.0/0": must be the API server\'s endpoints, not the whole address space'],
+    // every team's builds would reach the whole block on the API server's port: half of 10/8, all of it, the metadata
+    // endpoint's range
+    ['a block inside a private range, over 16 addresses', () => platform({ apiServer: NetworkPeer.ipBlock('10.0.0.0/9') }),
+      'invalid apiServer "10.0.0.0/9": must be the API server\'s endpoints, at most 16 addresses (/28, or /124 for IPv6): every team\'s builds reach the whole block'],
+    ['a block that holds a private range', () => platform({ apiServer: NetworkPeer.ipBlock('8.0.0.0/5') }, { buildEgress: { apiServerCidrs: ['8.0.0.0/5'] } }),
+      'invalid apiServer "8.0.0.0/5": must be the API server\'s endpoints, at most 16 addresses'],
+    ['an IPv6 block of 32 addresses', () => platform({ apiServer: NetworkPeer.ipBlock('fd00::/123') }),
+      'invalid apiServer "fd00::/123": must be the API server\'s endpoints, at most 16 addresses (/28, or /124 for IPv6)'],
+    ['apiServer and apiServers both', () => platform({ apiServer, apiServers: [NetworkPeer.ipBlock('10.0.0.1/32')] }),
+      'invalid apiServers ["10.0.0.1/32"]: must not be set together with apiServer: list every endpoint in apiServers'],
+    ['one of apiServers that the build egress lets through', () => platform({ apiServers: [NetworkPeer.ipBlock('10.0.0.1/32'), apiServer] }),
+      `invalid apiServers "${PUBLIC_API}/32": must be left out of the build pods' internet rule`],
+    ['one of apiServers that is no NetworkPeer (from JavaScript)', () => platform({ apiServers: ['10.0.0.1/32' as any] }),
+      'invalid apiServers "10.0.0.1/32": must be a NetworkPeer'],
+    // a /28 that holds Azure's WireServer, a private /32
+    ['a small block that holds a private address', () => platform({ apiServer: NetworkPeer.ipBlock('168.63.129.16/28') }),
+      'invalid apiServer "168.63.129.16/28": must be the API server\'s endpoints: it holds 168.63.129.16/32, which no build may reach'],
   ])('refuses %s', (_, make, message) => {
     expect(make).toThrow(message);
     expect(() => make()).toThrow(/^[^\n]*$/);

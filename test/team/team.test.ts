@@ -126,6 +126,9 @@ describe('Team', () => {
     expect(p.runner.buildNamespaces).not.toContain('infra-builds');
   });
 
+  /** Add a team whose deploy identity has the permissions `make` makes (made in the test: some are refused at once). */
+  const withPermissions = (make: () => DeployPermission[]) => () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], deployPermissions: make() });
+
   test.each<[string, () => void, string]>([
     ['a name that is no DNS label', () => platform().teams.addTeam({ name: 'Team_A', repos: ['acme/a'] }), 'invalid name "Team_A": must be a DNS-1123 label'],
     ['a name over 40 characters', () => platform().teams.addTeam({ name: 'a'.repeat(41), repos: ['acme/a'] }), `invalid name "${'a'.repeat(41)}": must be at most 40 characters`],
@@ -142,6 +145,8 @@ describe('Team', () => {
     ['an absurd quota', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: '1000000000000000Gi' } }),
       'invalid quota.memory "1000000000000000Gi": must be a Kubernetes quantity above zero'],
     ['a registry quota of 0', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], registryQuotaGiB: 0 }), 'invalid registryQuotaGiB 0'],
+    ['a registry quota over Harbor\'s 1024 TB', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], registryQuotaGiB: 2 ** 20 + 1 }),
+      'invalid registryQuotaGiB 1048577: must be an integer from 1 to 1048576'],
     ['egress without ports', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), []), 'invalid ports []'],
     ['a port out of range', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), [70000]),
       'invalid ports 70000: must be an integer from 1 to 65535'],
@@ -160,34 +165,26 @@ describe('Team', () => {
       'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own'],
     ['an API server that is not a NetworkPeer (from JavaScript)', () => platform({ apiServer: '10.0.0.1/32' as any }),
       'invalid apiServer "10.0.0.1/32": must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")'],
-    ['a deploy identity that may relabel its namespace', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'namespaces'])],
-    }), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let a deploy escalate its own privileges'],
-    ['a deploy identity that may lift its quota', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['resourcequotas'])],
-    }), 'invalid deployPermissions "/resourcequotas": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
-    ['a deploy identity that may drop its NetworkPolicies', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])],
-    }), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
+    ['a deploy identity that may relabel its namespace', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'namespaces'])]), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let a deploy escalate its own privileges'],
+    ['a deploy identity that may lift its quota', withPermissions(() => [DeployPermission.manage('', ['resourcequotas'])]), 'invalid deployPermissions "/resourcequotas": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
+    ['a deploy identity that may drop its NetworkPolicies', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
     // subresources go with their resource: quota admission enforces a ResourceQuota's status.hard
-    ['a deploy identity that may write its quota\'s status', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('', ['configmaps', 'resourcequotas/status'])],
-    }), 'invalid deployPermissions "/resourcequotas/status": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies, '
-      + 'cilium.io/ciliumnetworkpolicies, crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, or their subresources: '
+    ['a deploy identity that may write its quota\'s status', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'resourcequotas/status'])]), 'invalid deployPermissions "/resourcequotas/status": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies, '
+      + 'cilium.io/ciliumnetworkpolicies, cilium.io/ciliumlocalredirectpolicies, cilium.io/ciliumenvoyconfigs, '
+      + 'crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, crd.antrea.io/networkpolicies, or their subresources: '
       + 'they hold the team\'s isolation and quota'],
-    ['a deploy identity that may write a NetworkPolicy\'s status', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies/status'])],
-    }), 'invalid deployPermissions "networking.k8s.io/networkpolicies/status"'],
+    ['a deploy identity that may write a NetworkPolicy\'s status', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies/status'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies/status"'],
     // the CNIs' own policies add allow rules beside the team's default deny
-    ['a deploy identity that may add Cilium policies', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('cilium.io', ['ciliumnetworkpolicies'])],
-    }), 'invalid deployPermissions "cilium.io/ciliumnetworkpolicies"'],
-    ['a deploy identity that may add Calico policies (CRDs)', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.manage('crd.projectcalico.org', ['networkpolicies'])],
-    }), 'invalid deployPermissions "crd.projectcalico.org/networkpolicies"'],
-    ['a deploy identity that may add Calico policies (API server)', () => platform().teams.addTeam({
-      name: 'a', repos: ['acme/a'], deployPermissions: [DeployPermission.read('apps', ['deployments']), DeployPermission.manage('projectcalico.org', ['networkpolicies'])],
-    }), 'invalid deployPermissions "projectcalico.org/networkpolicies"'],
+    ['a deploy identity that may add Cilium policies', withPermissions(() => [DeployPermission.manage('cilium.io', ['ciliumnetworkpolicies'])]), 'invalid deployPermissions "cilium.io/ciliumnetworkpolicies"'],
+    ['a deploy identity that may add Calico policies (CRDs)', withPermissions(() => [DeployPermission.manage('crd.projectcalico.org', ['networkpolicies'])]), 'invalid deployPermissions "crd.projectcalico.org/networkpolicies"'],
+    ['a deploy identity that may add Calico policies (API server)', withPermissions(() => [DeployPermission.read('apps', ['deployments']), DeployPermission.manage('projectcalico.org', ['networkpolicies'])]), 'invalid deployPermissions "projectcalico.org/networkpolicies"'],
+    // Antrea's tiers are enforced before NetworkPolicies (antrea docs/antrea-network-policy.md); a local redirect
+    // policy sends every pod's traffic for an address to the team's pods (cilium Documentation/network/kubernetes/local-redirect-policy.rst)
+    ['a deploy identity that may add Antrea policies', withPermissions(() => [DeployPermission.manage('crd.antrea.io', ['networkpolicies'])]), 'invalid deployPermissions "crd.antrea.io/networkpolicies"'],
+    ['a deploy identity that may redirect others\' traffic (Cilium)', withPermissions(() => [DeployPermission.manage('cilium.io', ['ciliumlocalredirectpolicies'])]), 'invalid deployPermissions "cilium.io/ciliumlocalredirectpolicies"'],
+    ['a deploy identity that may add Envoy configurations (Cilium)', withPermissions(() => [DeployPermission.manage('cilium.io', ['ciliumenvoyconfigs'])]), 'invalid deployPermissions "cilium.io/ciliumenvoyconfigs"'],
+    // a wildcard is refused where the permission is made: the team is never started
+    ['a deploy identity with a wildcard API group', withPermissions(() => [DeployPermission.manage('*', ['deployments'])]), 'invalid apiGroup "*": must name one API group'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
   });

@@ -1,7 +1,8 @@
 // Agents and their build namespaces, pinned to woodpecker-ci/woodpecker v3.17.0 (paths are in that repository unless
 // they name another): every variable, port, probe and RBAC rule cites the source that reads or calls it.
-import { Images, Image, NetworkPeer, PodSecurityLevel, Resources, Secret } from '../../lib';
-import { WoodpeckerAgent, WoodpeckerAgentProps, WoodpeckerBuildNamespaces } from '../../lib/woodpecker';
+import { createHash } from 'crypto';
+import { GitProvider, Images, Image, NetworkPeer, PodSecurityLevel, Postgres, Resources, Secret } from '../../lib';
+import { WoodpeckerAgent, WoodpeckerAgentProps, WoodpeckerBuildNamespaces, WoodpeckerServer } from '../../lib/woodpecker';
 import { container, envOf, find, synth, testChart } from '../util';
 import { woodpeckerServer } from './fixtures';
 import { agentFilterLabels, literalEnv } from './upstream';
@@ -129,16 +130,41 @@ describe('WoodpeckerAgent', () => {
     expect(container(sts).image).toBe('mirror.example.com/hub/woodpeckerci/woodpecker-agent:v3.17.0');
   });
 
-  test('admits nothing in, and is the only peer the server admits to its gRPC port', () => {
-    const { chart } = setup();
+  test('admits nothing in, and the agents are the only peers the server admits to its gRPC port, by one rule however many', () => {
+    const { chart, server: woodpecker, builds } = setup();
+    // a second agent, as a platform with routes has many: the server's policy does not grow with them
+    new WoodpeckerAgent(chart, 'Agent2', { server: woodpecker, builds, name: 'woodpecker-agent-2' });
     const objects = synth(chart);
     expect(find(objects, 'NetworkPolicy', 'woodpecker-agent', 'ci').spec).toMatchObject({ ingress: [], policyTypes: ['Ingress'] });
     const server = find(objects, 'NetworkPolicy', 'woodpecker', 'ci');
+    const digest = createHash('sha256').update(woodpecker.grpcAddress).digest('hex').slice(0, 16);
     expect(server.spec.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
-        podSelector: { matchLabels: { 'app.kubernetes.io/component': 'agent', 'app.kubernetes.io/instance': 'woodpecker-agent', 'app.kubernetes.io/name': 'woodpecker' } } }],
+        podSelector: { matchLabels: { 'app.kubernetes.io/component': 'agent', 'app.kubernetes.io/name': 'woodpecker', [WoodpeckerAgent.SERVER_LABEL]: digest } } }],
       ports: [{ protocol: 'TCP', port: 9000 }],
     }]);
+    // the selector matches every agent's pods
+    for (const name of ['woodpecker-agent', 'woodpecker-agent-2']) {
+      expect(find(objects, 'StatefulSet', name, 'ci').spec.template.metadata.labels).toMatchObject(server.spec.ingress[0].from[0].podSelector.matchLabels);
+    }
+  });
+
+  test('another server\'s agents in the same namespace are not admitted to this one\'s gRPC port', () => {
+    const { chart, builds } = setup();
+    const other = new WoodpeckerServer(chart, 'Other', {
+      name: 'woodpecker-b', host: 'ci-b.example.com',
+      gitProvider: GitProvider.github({ clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'OAuthB', 'woodpecker-b-oauth').key('client-secret') }),
+      database: new Postgres(chart, 'PostgresB', { name: 'postgres-b', namespace: 'data' }).addDatabase('woodpecker'),
+    });
+    new WoodpeckerAgent(chart, 'OtherAgent', { server: other, builds, name: 'woodpecker-b-agent' });
+    const objects = synth(chart);
+    const admitted = (policy: string) => find(objects, 'NetworkPolicy', policy, 'ci').spec.ingress[0].from[0].podSelector.matchLabels;
+    const podLabels = (sts: string) => find(objects, 'StatefulSet', sts, 'ci').spec.template.metadata.labels;
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    expect(matches(admitted('woodpecker'), podLabels('woodpecker-agent'))).toBe(true);
+    expect(matches(admitted('woodpecker'), podLabels('woodpecker-b-agent'))).toBe(false);
+    expect(matches(admitted('woodpecker-b'), podLabels('woodpecker-b-agent'))).toBe(true);
+    expect(matches(admitted('woodpecker-b'), podLabels('woodpecker-agent'))).toBe(false);
   });
 
   test('shares the server\'s agent secret into its namespace when the server runs elsewhere', () => {

@@ -116,6 +116,18 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
     expect(Object.keys(pull.values)).toEqual(['.dockerconfigjson']);
   });
 
+  test('a route in the pool\'s namespace does not bring a pull secret there that is not for every repository', () => {
+    // the pool agent runs every repository's pipelines in ci-builds, pull requests included
+    const scope = testChart('ci');
+    const pool = woodpeckerCi(scope);
+    pool.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'ci-builds', events: [PipelineEvent.PUSH] });
+    const robot = new Secret(scope, 'Robot', { name: 'robot', values: { token: SecretValue.hex(32) } });
+    pool.addImagePullSecret('Harbor', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.dockerConfigJson([{ registry: 'harbor.example.com', username: 'robot$ci', password: robot.key('token') }]) });
+    const placed = agentsOf(synth(scope));
+    expect(placed.map((a) => [a.name, a.pullSecrets])).toEqual(placed.map((a) => [a.name, undefined]));
+    expect(Secret.allIn(scope).find((s) => s.secretName === 'harbor')!.namespaces).toEqual(['ci']);
+  });
+
   test('records the grants', () => {
     expect(ci.grants.secrets.get('deploy-token')).toEqual({ name: 'deploy-token', keys: ['token'], repos: ['acme/api'], events: DEPLOY_EVENTS });
     expect(route).toEqual({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
