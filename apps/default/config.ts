@@ -1,6 +1,7 @@
 import {
   CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES,
 } from '../../lib';
+import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
 import { formatCidr, parseAddress } from '../../lib/core/network';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import {
@@ -85,7 +86,14 @@ function checkApiServer(value: string): ApiServerEndpoint {
   if (!address || address.family !== family || port < 1 || port > 65535) {
     invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}`);
   }
-  return { cidr: formatCidr({ family, base: address.value, prefix: family === 4 ? 32 : 128 }), port };
+  const cidr = { family, base: address.value, prefix: family === 4 ? 32 : 128 } as const;
+  // no endpoint is loopback or link-local (Kubernetes' ValidateEndpointIP), and such an address would open the
+  // cloud's metadata endpoint, say, to deploy pipelines
+  const range = nonEndpointRangeOf(cidr);
+  if (range !== undefined) {
+    invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}; not in ${range} (loopback, link-local or the cloud's host services), where no endpoint lies`);
+  }
+  return { cidr: formatCidr(cidr), port };
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */

@@ -92,6 +92,25 @@ function nat64(cidr: string): string {
  */
 export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10', '64:ff9b:1::/48', ...PRIVATE_IPV4_RANGES.map(nat64)];
 
+/**
+ * Ranges no Kubernetes endpoint lies in, so no API server endpoint either: `ValidateEndpointIP`
+ * (kubernetes/kubernetes pkg/apis/core/validation/validation.go) refuses loopback, link-local and link-local
+ * multicast addresses in Endpoints and EndpointSlices; with Azure's WireServer, and the IPv4 ones as NAT64 embeds
+ * them. A block declared as the API server's that overlaps one would open it (the metadata endpoint, say).
+ */
+export const NON_ENDPOINT_RANGES: readonly string[] = [
+  '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/24', '168.63.129.16/32', '::1/128', 'fe80::/10', 'ff02::/16',
+  ...['127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/24', '168.63.129.16/32'].map(nat64),
+];
+
+/** The range of `NON_ENDPOINT_RANGES` that `cidr` overlaps (holds, or lies in, or is), if any. */
+export function nonEndpointRangeOf(cidr: Cidr): string | undefined {
+  return NON_ENDPOINT_RANGES.find((text) => {
+    const range = parseCidr('range', text);
+    return cidrContains(range, cidr) || cidrContains(cidr, range);
+  });
+}
+
 /** The cluster DNS pods: CoreDNS keeps kube-dns's `k8s-app` label in kube-system. */
 export const CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dns' });
 

@@ -10,7 +10,7 @@ import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
-import { ValidationError } from './validation';
+import { describeValue, ValidationError } from './validation';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -202,7 +202,15 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
  * is swapped, even when an interrupted synth moved the target away and left the link dangling.
  */
 function outputPath(link: string): string {
-  if (fs.existsSync(link)) return fs.realpathSync(link);
+  if (fs.existsSync(link)) {
+    const real = fs.realpathSync(link);
+    // a file there would be swapped out and removed with the previous output
+    if (!fs.statSync(real).isDirectory()) {
+      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(real)} is a file, not a directory; ` +
+        'point it at a directory, or at nothing');
+    }
+    return real;
+  }
   // a dangling link, followed as the kernel follows it: a relative target from the link's real folder (its parent
   // may be a link itself, and `..` then leaves the real one), and a link to a link on to the last; past Linux's 40
   // links (MAXSYMLINKS, include/linux/namei.h) the kernel fails with ELOOP, and so does this
@@ -215,14 +223,15 @@ function outputPath(link: string): string {
       if (err?.code === 'EINVAL' || err?.code === 'ENOENT') {
         return at; // not a link, or nothing there
       }
-      // a loop among the links of a folder above it (ELOOP), a file where a folder must be (ENOTDIR), …
-      throw new ValidationError(`invalid output directory ${JSON.stringify(link)}: ${err?.code ?? 'it cannot be read'} at ${at}; ` +
-        'point it at a directory, or at nothing');
+      // a loop among the links of a folder above it (ELOOP), a file where a folder must be (ENOTDIR), a folder it
+      // may not read (EACCES), …
+      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(at)} cannot be read (${err?.code ?? 'error'}); ` +
+        'point it at a directory you can write, or at nothing');
     }
     const folder = path.dirname(at);
     at = path.resolve(fs.existsSync(folder) ? fs.realpathSync(folder) : folder, target);
   }
-  throw new ValidationError(`invalid output directory ${JSON.stringify(link)}: its symbolic links form a loop (more than 40 to follow); ` +
+  throw new ValidationError(`invalid output directory ${describeValue(link)}: its symbolic links form a loop (more than 40 to follow); ` +
     'point it at a directory, or at nothing');
 }
 

@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
-import { cidrContains, parseCidr } from '../core/network';
+import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
-import { baseEgressRules, BuildEgressProps, internetRuleReaches, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from '../ci/build-egress';
+import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
 import { Team, teamNamespaces, TeamProps } from './team';
 
-/** The shortest prefix of an `apiServer` block, by family: 16 addresses. */
-const MAX_API_SERVER_PREFIX = { 4: 28, 6: 124 } as const;
+/** The least prefix length of an `apiServer` block, by family: 16 addresses at most. */
+const MIN_API_SERVER_PREFIX_LENGTH = { 4: 28, 6: 124 } as const;
 
 /** Props of a `TeamPlatform`. */
 export interface TeamPlatformProps {
@@ -42,16 +42,16 @@ export interface TeamPlatformProps {
    * Every other build and app pod is kept from the endpoints only by the internet rule of its egress, which leaves
    * out the private, shared and link-local ranges (10/8, 172.16/12, 192.168/16, 100.64/10, …): a private endpoint is
    * out of reach already, unless a rule of their own admits it (`Team.allowEgress`, `allowBuildEgress`, which are not
-   * checked against it, whether the endpoints are private or public). A public one (an ipBlock the internet rule would let through) the platform takes out of the
-   * app pods' internet rule itself (added to `appEgress.apiServerCidrs`), and it refuses an engine whose build
-   * egress lets it through: add it to `buildEgress.apiServerCidrs` of the Drone runner (a team's dedicated runner
-   * takes the shared one's) or of `WoodpeckerCi`. A peer that is not an ipBlock is not checked, nor an engine that
-   * does not tell its build egress (`ICiEngine.buildEgress`).
+   * checked against it, whether the endpoints are private or public). A public one (an ipBlock the internet rule
+   * would let through) the platform takes out of the app pods' internet rule itself (added to
+   * `appEgress.apiServerCidrs`), and it refuses an engine whose build egress lets it through: add it to
+   * `buildEgress.apiServerCidrs` of the Drone runner (a team's dedicated runner takes the shared one's) or of
+   * `WoodpeckerCi`. An engine that does not tell its build egress (`ICiEngine.buildEgress`) is not checked.
    *
    * NetworkPolicies match after the `kubernetes` Service's address is translated (for most network plugins), so
    * name the endpoints (`kubectl get endpoints kubernetes`), e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`, not the
-   * Service's ClusterIP. An ipBlock is at most 16 addresses (a /28, or /124 for IPv6) and holds no private range:
-   * every team's builds reach the whole block.
+   * Service's ClusterIP. It must be an ipBlock of at most 16 addresses (a /28, or /124 for IPv6), clear of loopback
+   * and link-local ranges, where no endpoint lies: every team's builds reach the whole block.
    *
    * For endpoints in several blocks (a control plane across zones, such as EKS's endpoints in two subnets), use
    * `apiServers`.
@@ -75,7 +75,7 @@ export interface TeamPlatformProps {
   /**
    * Where the teams' app pods may open connections to, beside their own namespaces and what `Team.allowEgress`
    * declares: by default the cluster DNS and the internet outside the cluster's private, shared and link-local
-   * ranges, as for build pods. A public `apiServer` is added to its `apiServerCidrs`.
+   * ranges, as for build pods. A public `apiServer` (or block of `apiServers`) is added to its `apiServerCidrs`.
    *
    * @default - the runner's default build egress
    */
@@ -107,18 +107,30 @@ export class TeamPlatform extends Construct {
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     // checked here, as every team's build egress to it is added after the team itself
-    if (props.apiServer !== undefined && props.apiServers !== undefined) {
-      invalid('apiServers', props.apiServers.map((p) => p?._toKube?.().ipBlock?.cidr ?? 'a peer'), 'must not be set together with apiServer: list every endpoint in apiServers');
+    if (props.apiServers != null && !Array.isArray(props.apiServers)) {
+      invalid('apiServers', props.apiServers, 'must be a list of NetworkPeer.ipBlock, e.g. [NetworkPeer.ipBlock("10.0.1.20/32")]');
     }
-    const [prop, endpoints] = props.apiServers !== undefined ? ['apiServers', props.apiServers] : ['apiServer', props.apiServer ? [props.apiServer] : []];
-    for (const endpoint of endpoints) {
-      if (!(endpoint instanceof NetworkPeer)) {
-        invalid(prop, endpoint, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
+    if (props.apiServer != null && props.apiServers != null) {
+      invalid('apiServers', props.apiServers.map(describePeer), 'must not be set together with apiServer: list every endpoint in apiServers');
+    }
+    const [prop, endpoints] = props.apiServers != null ? ['apiServers', props.apiServers] : ['apiServer', props.apiServer != null ? [props.apiServer] : []];
+    // the endpoints' addresses, as `kubectl get endpoints kubernetes` lists them: a peer of pods or namespaces would
+    // open those pods to every team's builds, and the API server is no pod they select (a host-network static pod,
+    // or outside the cluster)
+    const blocks = endpoints.map((endpoint) => {
+      const cidr = endpoint instanceof NetworkPeer ? endpoint._toKube().ipBlock?.cidr : undefined;
+      if (cidr === undefined) {
+        invalid(prop, describePeer(endpoint), 'must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl get endpoints kubernetes), ' +
+          'e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
       }
+      return cidr;
+    });
+    if (props.apiServers != null) {
+      checkUniqueList(prop, blocks);
     }
     this.apiServers = [...endpoints];
     const publicBlocks: string[] = [];
-    for (const apiServer of endpoints.map((e) => e._toKube().ipBlock?.cidr).filter((c): c is string => c !== undefined)) {
+    for (const apiServer of blocks) {
       checkApiServerBlock(prop, apiServer, props.ci);
       if (internetRuleReaches(appEgress, parseCidr(prop, apiServer))) {
         publicBlocks.push(apiServer);
@@ -129,7 +141,6 @@ export class TeamPlatform extends Construct {
       this.appEgress = baseEgressRules({ ...appEgress, apiServerCidrs: [...(appEgress.apiServerCidrs ?? []), ...publicBlocks] });
     }
   }
-
 
   /** The teams, in the order they were added. */
   public get teams(): readonly Team[] {
@@ -207,18 +218,23 @@ function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): vo
   if (cidr.prefix === 0) {
     invalid(prop, apiServer, 'must be the API server\'s endpoints, not the whole address space');
   }
-  if (cidr.prefix < MAX_API_SERVER_PREFIX[cidr.family]) {
-    invalid(prop, apiServer, `must be the API server's endpoints, at most 16 addresses (/${MAX_API_SERVER_PREFIX[4]}, or ` +
-      `/${MAX_API_SERVER_PREFIX[6]} for IPv6): every team's builds reach the whole block; list blocks apart in apiServers`);
+  if (cidr.prefix < MIN_API_SERVER_PREFIX_LENGTH[cidr.family]) {
+    invalid(prop, apiServer, `must be the API server's endpoints, at most 16 addresses (/${MIN_API_SERVER_PREFIX_LENGTH[4]}, or ` +
+      `/${MIN_API_SERVER_PREFIX_LENGTH[6]} for IPv6): every team's builds reach the whole block; list blocks apart in apiServers`);
   }
-  // within 16 addresses, in practice Azure's WireServer (168.63.129.16/32)
-  const held = (cidr.family === 4 ? PRIVATE_IPV4_RANGES : PRIVATE_IPV6_RANGES).find((r) => cidrContains(cidr, parseCidr(prop, r)));
-  if (held !== undefined) {
-    invalid(prop, apiServer, `must be the API server's endpoints: it holds ${held}, which no build may reach`);
+  const range = nonEndpointRangeOf(cidr);
+  if (range !== undefined) {
+    invalid(prop, apiServer, `must be the API server's endpoints: it overlaps ${range} (loopback, link-local or the cloud's host ` +
+      'services), where no endpoint lies and no build may reach');
   }
   if (ci.buildEgress !== undefined && internetRuleReaches(ci.buildEgress, cidr)) {
     const where = ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';
     invalid(prop, apiServer, 'must be left out of the build pods\' internet rule, or every build, pull requests from ' +
       `forks included, reaches the API server: add it to ${where} buildEgress.apiServerCidrs`);
   }
+}
+
+/** A peer as an error message shows it: its Kubernetes form, or the value itself when it is no NetworkPeer. */
+function describePeer(peer: unknown): unknown {
+  return peer instanceof NetworkPeer ? peer._toKube() : peer;
 }

@@ -4,6 +4,8 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
 import { NetworkPeer, ValidationError } from '../../lib';
+import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
+import { parseCidr } from '../../lib/core/network';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -347,7 +349,7 @@ describe('DOCKYARD_API_SERVER', () => {
     ['https://[2001:db8:0:1:0:0:0:1]', { cidr: '2001:db8:0:1::1/128', port: 443 }], // the longest run
     ['https://[2001:db8:0:0:1:0:0:1]', { cidr: '2001:db8::1:0:0:1/128', port: 443 }], // the first of equal runs
     ['https://[2001:db8:0:1:1:1:1:1]', { cidr: '2001:db8:0:1:1:1:1:1/128', port: 443 }], // one zero group stays
-    ['https://[0:0:0:0:0:0:0:1]', { cidr: '::1/128', port: 443 }],
+    ['https://[0:0:0:0:0:0:0:2]', { cidr: '::2/128', port: 443 }],
     ['https://[fd00:0:0:0:0:0:0:0]:6443', { cidr: 'fd00::/128', port: 6443 }],
   ])('%s is the endpoint %j', (value, endpoint) => {
     expect(loadConfig({ DOCKYARD_API_SERVER: value }).apiServer).toEqual(endpoint);
@@ -379,9 +381,21 @@ describe('DOCKYARD_API_SERVER', () => {
     expect(failure({ DOCKYARD_API_SERVER: value })).toBe(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be ${allowed}`);
   });
 
-  // the one rule: the address is valid here exactly when NetworkPeer.ipBlock takes the CIDR it becomes, and the CIDR
-  // rendered is canonical (what WHATWG's URL serializer, an independent RFC 5952 printer, makes of the same host)
-  test('accepts exactly what NetworkPeer.ipBlock accepts, and renders the canonical CIDR', () => {
+  // no Endpoints address is loopback, link-local or link-local multicast (kubernetes/kubernetes
+  // pkg/apis/core/validation/validation.go, ValidateEndpointIP), and such a value would open the metadata endpoint
+  test.each([
+    ['https://169.254.169.254:80', '169.254.0.0/16'], ['https://127.0.0.1', '127.0.0.0/8'], ['https://[::1]', '::1/128'],
+    ['https://[fe80::1]', 'fe80::/10'], ['https://168.63.129.16', '168.63.129.16/32'], ['https://[64:ff9b::a9fe:a9fe]', '64:ff9b::a9fe:0/112'],
+  ])('refuses %s, where no endpoint lies', (value, range) => {
+    expect(() => loadConfig({ DOCKYARD_API_SERVER: value })).toThrow(
+      `invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be ${'an https URL'}`);
+    expect(() => loadConfig({ DOCKYARD_API_SERVER: value })).toThrow(`; not in ${range} (loopback, link-local or the cloud's host services), where no endpoint lies`);
+  });
+
+  // the one rule: the address is valid here exactly when NetworkPeer.ipBlock takes the CIDR it becomes and it lies
+  // in no range where no endpoint lies, and the CIDR rendered is canonical (what WHATWG's URL serializer, an
+  // independent RFC 5952 printer, makes of the same host)
+  test('accepts exactly what NetworkPeer.ipBlock accepts outside the non-endpoint ranges, and renders the canonical CIDR', () => {
     const ipBlockTakes = (cidr: string) => {
       try {
         NetworkPeer.ipBlock(cidr);
@@ -402,7 +416,7 @@ describe('DOCKYARD_API_SERVER', () => {
     );
     fc.assert(fc.property(host, ({ text, bits }) => {
       const address = text.replace(/^\[|\]$/g, '');
-      const accepted = ipBlockTakes(`${address}/${bits}`);
+      const accepted = ipBlockTakes(`${address}/${bits}`) && nonEndpointRangeOf(parseCidr('cidr', NetworkPeer.ipBlock(`${address}/${bits}`)._toKube().ipBlock!.cidr)) === undefined;
       const config = () => loadConfig({ DOCKYARD_API_SERVER: `https://${text}:6443` }).apiServer!;
       if (!accepted) {
         counts.rejected++;

@@ -189,8 +189,20 @@ describe('synthesize: the staging folders', () => {
     fs.symlinkSync(path.join(dir, 'l1'), path.join(dir, 'l2'));
     const outdir = path.join(dir, 'l1', 'dist');
     expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(
-      `invalid output directory ${JSON.stringify(outdir)}: ELOOP at ${outdir}; point it at a directory, or at nothing`);
+      `invalid output directory ${JSON.stringify(outdir)}: ${JSON.stringify(outdir)} cannot be read (ELOOP); point it at a directory you can write, or at nothing`);
     expect(fs.readdirSync(dir).sort()).toEqual(['l1', 'l2']);
+  });
+
+  test('an output path that is a file, or a link to one, fails in one line, and the file stays', () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    fs.symlinkSync(path.join(dir, 'notes.txt'), path.join(dir, 'dist'));
+    for (const outdir of [path.join(dir, 'notes.txt'), path.join(dir, 'dist')]) {
+      expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(
+        `invalid output directory ${JSON.stringify(outdir)}: ${JSON.stringify(path.join(dir, 'notes.txt'))} is a file, not a directory; point it at a directory, or at nothing`);
+    }
+    expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'notes.txt']);
   });
 
   test('an output link left dangling by an interrupted swap gets its target back, and stays a link', () => {
