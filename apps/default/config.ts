@@ -71,7 +71,8 @@ export interface ApiServerEndpoint {
 
 const API_SERVER_RULE = 'an https URL of an IP address and an optional port (1 to 65535), such as "https://10.0.0.1:6443" or ' +
   '"https://[fd00::1]", the address in plain notation (no IPv6 zone, no dotted IPv4 tail, not IPv4-mapped): an address of ' +
-  '`kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated)';
+  '`kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated), outside the ' +
+  'unspecified, loopback, link-local and multicast ranges and the clouds\' metadata and host addresses';
 
 /**
  * `https://<IP>[:port]` as the endpoint it names. The address is read as `NetworkPeer.ipBlock` reads the address of
@@ -91,7 +92,8 @@ function checkApiServer(value: string): ApiServerEndpoint {
   // cloud's metadata endpoint, say, to deploy pipelines
   const range = nonEndpointRangeOf(cidr);
   if (range !== undefined) {
-    invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}; not in ${range} (loopback, link-local or the cloud's host services), where no endpoint lies`);
+    invalid('DOCKYARD_API_SERVER', value, `must be an address outside ${range} (unspecified, loopback, link-local, multicast or a cloud's ` +
+      'metadata or host services), where no API server lies');
   }
   return { cidr: formatCidr(cidr), port };
 }

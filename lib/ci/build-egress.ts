@@ -93,14 +93,17 @@ function nat64(cidr: string): string {
 export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10', '64:ff9b:1::/48', ...PRIVATE_IPV4_RANGES.map(nat64)];
 
 /**
- * Ranges no Kubernetes endpoint lies in, so no API server endpoint either: `ValidateEndpointIP`
- * (kubernetes/kubernetes pkg/apis/core/validation/validation.go) refuses loopback, link-local and link-local
- * multicast addresses in Endpoints and EndpointSlices; with Azure's WireServer, and the IPv4 ones as NAT64 embeds
- * them. A block declared as the API server's that overlaps one would open it (the metadata endpoint, say).
+ * Ranges where no API server's endpoint lies, and that a block declared as its endpoints must not open to builds:
+ * what `ValidateEndpointIP` (kubernetes/kubernetes pkg/apis/core/validation/validation.go) refuses in Endpoints and
+ * EndpointSlices (unspecified, loopback, link-local and link-local multicast addresses, here all multicast), the
+ * clouds' instance metadata endpoints outside the link-local range (AWS's and GCP's over IPv6, Alibaba's) and
+ * Azure's WireServer, the IPv4 ones as the well-known NAT64 prefix embeds them, and the local-use NAT64 prefix
+ * (RFC 8215), whose embedding is the network's own.
  */
 export const NON_ENDPOINT_RANGES: readonly string[] = [
-  '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/24', '168.63.129.16/32', '::1/128', 'fe80::/10', 'ff02::/16',
-  ...['127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/24', '168.63.129.16/32'].map(nat64),
+  '0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '100.100.100.200/32', '168.63.129.16/32',
+  '::/128', '::1/128', 'fe80::/10', 'ff00::/8', 'fd00:ec2::254/128', 'fd20:ce::254/128', '64:ff9b:1::/48',
+  ...['0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '100.100.100.200/32', '168.63.129.16/32'].map(nat64),
 ];
 
 /** The range of `NON_ENDPOINT_RANGES` that `cidr` overlaps (holds, or lies in, or is), if any. */

@@ -43,7 +43,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }
   }
-  // an output path no synth can write fails before anything is made or saved
+  // an output path that is a file, a link loop or unreadable fails before anything is made or saved (a folder it
+  // may not write fails when the output is written, after the state is saved)
   outputPath(app.outdir);
   let written: string[] = [];
   // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
@@ -206,7 +207,7 @@ function outputPath(link: string): string {
     const real = fs.realpathSync(link);
     // a file there would be swapped out and removed with the previous output
     if (!fs.statSync(real).isDirectory()) {
-      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(real)} is a file, not a directory; ` +
+      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(real)} is not a directory; ` +
         'point it at a directory, or at nothing');
     }
     return real;

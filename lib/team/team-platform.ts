@@ -224,8 +224,8 @@ function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): vo
   }
   const range = nonEndpointRangeOf(cidr);
   if (range !== undefined) {
-    invalid(prop, apiServer, `must be the API server's endpoints: it overlaps ${range} (loopback, link-local or the cloud's host ` +
-      'services), where no endpoint lies and no build may reach');
+    invalid(prop, apiServer, `must be the API server's endpoints: it overlaps ${range} (unspecified, loopback, link-local, multicast ` +
+      'or a cloud\'s metadata or host services), where no API server lies and no build may reach');
   }
   if (ci.buildEgress !== undefined && internetRuleReaches(ci.buildEgress, cidr)) {
     const where = ci.kind === CiEngineKind.WOODPECKER ? 'WoodpeckerCi\'s' : 'the Drone runner\'s';

@@ -199,7 +199,7 @@ describe('synthesize: the staging folders', () => {
     fs.symlinkSync(path.join(dir, 'notes.txt'), path.join(dir, 'dist'));
     for (const outdir of [path.join(dir, 'notes.txt'), path.join(dir, 'dist')]) {
       expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(
-        `invalid output directory ${JSON.stringify(outdir)}: ${JSON.stringify(path.join(dir, 'notes.txt'))} is a file, not a directory; point it at a directory, or at nothing`);
+        `invalid output directory ${JSON.stringify(outdir)}: ${JSON.stringify(path.join(dir, 'notes.txt'))} is not a directory; point it at a directory, or at nothing`);
     }
     expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'notes.txt']);

@@ -182,8 +182,8 @@ describe('TeamPlatform apiServer', () => {
     ['apiServer and apiServers both', () => platform({ apiServer, apiServers: [NetworkPeer.ipBlock('10.0.0.1/32')] }),
       'invalid apiServers [{"ipBlock":{"cidr":"10.0.0.1/32"}}]: must not be set together with apiServer: list every endpoint in apiServers'],
     ['the same endpoint twice', () => platform({ apiServers: [NetworkPeer.ipBlock('10.0.0.1/32'), NetworkPeer.ipBlock('10.0.0.1/32')] }),
-      'invalid apiServers'],
-    ['an empty apiServers (omit it for none)', () => platform({ apiServers: [] }), 'invalid apiServers []'],
+      'invalid apiServers ["10.0.0.1/32","10.0.0.1/32"]: must not repeat "10.0.0.1/32"'],
+    ['an empty apiServers (omit it for none)', () => platform({ apiServers: [] }), 'invalid apiServers []: must not be empty'],
     ['apiServers that is no list (from JavaScript)', () => platform({ apiServers: '10.0.0.1/32' as any }),
       'invalid apiServers "10.0.0.1/32": must be a list of NetworkPeer.ipBlock'],
     // the API server is no pod a selector finds (a host-network static pod, or outside the cluster), and such a peer
@@ -194,7 +194,7 @@ describe('TeamPlatform apiServer', () => {
     // no Endpoints address is loopback or link-local (kubernetes/kubernetes pkg/apis/core/validation/validation.go,
     // ValidateEndpointIP): such a block would open the metadata endpoint
     ['the metadata endpoint', () => platform({ apiServer: NetworkPeer.ipBlock('169.254.169.254/32'), apiServerPort: 80 }),
-      'invalid apiServer "169.254.169.254/32": must be the API server\'s endpoints: it overlaps 169.254.0.0/16 (loopback, link-local or the cloud\'s host services)'],
+      'invalid apiServer "169.254.169.254/32": must be the API server\'s endpoints: it overlaps 169.254.0.0/16 (unspecified, loopback, link-local, multicast or a cloud\'s metadata or host services)'],
     ['loopback over IPv6', () => platform({ apiServer: NetworkPeer.ipBlock('::1/128') }), 'invalid apiServer "::1/128": must be the API server\'s endpoints: it overlaps ::1/128'],
     ['the metadata endpoint through NAT64', () => platform({ apiServer: NetworkPeer.ipBlock('64:ff9b::a9fe:a9fe/128') }),
       'invalid apiServer "64:ff9b::a9fe:a9fe/128": must be the API server\'s endpoints: it overlaps 64:ff9b::a9fe:0/112'],
@@ -204,7 +204,7 @@ describe('TeamPlatform apiServer', () => {
       'invalid apiServers "10.0.0.1/32": must be a NetworkPeer'],
     // a /28 that holds Azure's WireServer, a private /32
     ['a small block that holds a private address', () => platform({ apiServer: NetworkPeer.ipBlock('168.63.129.16/28') }),
-      'invalid apiServer "168.63.129.16/28": must be the API server\'s endpoints: it overlaps 168.63.129.16/32 (loopback, link-local or the cloud\'s host services), where no endpoint lies and no build may reach'],
+      'invalid apiServer "168.63.129.16/28": must be the API server\'s endpoints: it overlaps 168.63.129.16/32 (unspecified, loopback, link-local, multicast or a cloud\'s metadata or host services), where no API server lies and no build may reach'],
   ])('refuses %s', (_, make, message) => {
     expect(make).toThrow(message);
     expect(() => make()).toThrow(/^[^\n]*$/);
