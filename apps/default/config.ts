@@ -176,7 +176,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: MIRROR_USER,
   },
   {
-    name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``, meaning: 'the local secret state (see [Credentials](#credentials-back-up-restore-rotate))',
+    name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
+    meaning: 'the local secret state, and with it the key record beside it (see [Credentials](#credentials-back-up-restore-rotate)); '
+      + 'a path where neither exists starts a new state, and the synth says so',
     allowed: VALIDATION_RULES.statePath(DEFAULT_OUTDIR),
   },
   {
@@ -189,7 +191,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',
     allowed: API_SERVER_RULE,
   },
-  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1`' },
+  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1` (any value that is not empty)' },
 ];
 
 /** Options of `loadConfig`. */

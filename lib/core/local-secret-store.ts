@@ -319,6 +319,12 @@ export class LocalSecretStore {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
       report(made, rotating, this.lockPath);
+      if (loaded === undefined && record === undefined && made.length > 0) {
+        // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
+        // user who meant an existing state sees it before applying credentials that would replace every one
+        process.stderr.write(`dockyard: ${this.statePath} and ${this.lockPath} did not exist: this synth started a new secret state. ` +
+          'If you meant an existing one, check DOCKYARD_STATE (the key record follows it) before applying dist/\n');
+      }
     };
     return { digest, render, save };
   }

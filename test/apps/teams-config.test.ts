@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { loadTeamsConfig, MAX_TEAMS, TEAMS_STATE_PATH } from '../../apps/teams/config';
 import { teamName, teamsStack } from '../../apps/teams/stack';
 import { CiEngineKind } from '../../lib';
 import { MAX_OBJECT_BYTES, objectSize } from '../../lib/core/object-size';
+import { synthStack } from '../stacks';
 
 describe('apps/teams configuration', () => {
   test('3 teams and a state of its own by default; DOCKYARD_TEAMS and DOCKYARD_STATE override them', () => {
@@ -20,13 +20,14 @@ describe('apps/teams configuration', () => {
     expect(loadTeamsConfig({ DOCKYARD_TEAMS: '4500' }).teams).toBe(4500);
   });
 
-  // every object that grows from 2 to 3 teams, grown linearly to MAX_TEAMS, stays within the 1 MiB every object may
-  // have (teams past the first are alike, so each adds the same); Harbor's configuration chunks are left out: they
-  // split before they reach their bound (test/harbor/configure-chunks.test.ts)
+  // every object that grows from 2 to 3 teams, generated Secrets included, grown linearly to MAX_TEAMS, stays within
+  // the 1 MiB every object may have (teams past the first are alike, so each adds the same); Harbor's configuration
+  // chunks are left out: they split before they reach their bound (test/harbor/configure-chunks.test.ts)
   test.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('on %s, no object grows past 1 MiB by MAX_TEAMS teams', (ci) => {
     const sizes = (teams: number) => {
-      const chart = teamsStack(new App(), { ...DEFAULT_CONFIG, ...(ci === CiEngineKind.WOODPECKER ? { ci, host: WOODPECKER_HOST } : {}), teams });
-      return new Map(chart.toJson().map((o) => [`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, objectSize(o).json]));
+      const stack = synthStack(`teams-${teams}`, (app) => teamsStack(app, { ...DEFAULT_CONFIG, ...(ci === CiEngineKind.WOODPECKER ? { ci, host: WOODPECKER_HOST } : {}), teams }));
+      expect(stack.secrets.length).toBeGreaterThan(10);
+      return new Map([...stack.objects, ...stack.secrets].map((o) => [`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, objectSize(o).json]));
     };
     const [two, three] = [sizes(2), sizes(3)];
     const growing = [...three].filter(([key, size]) => !/\/harbor-configure(-|$)/.test(key) && two.has(key) && size > two.get(key)!)

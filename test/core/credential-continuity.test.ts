@@ -86,6 +86,9 @@ describe('the key record', () => {
       expect(fs.readFileSync(path.join(dir, 'secrets.lock.json'), 'utf8')).not.toContain(v.slice(0, 16));
     }
     expect(said).toContain('dockyard: generated 3 new keys, recorded in');
+    // a new state is said to be new: a mistyped DOCKYARD_STATE would otherwise replace every credential quietly
+    expect(said).toContain(`dockyard: ${statePath} and ${path.join(dir, 'secrets.lock.json')} did not exist: this synth started a new secret state. `
+      + 'If you meant an existing one, check DOCKYARD_STATE (the key record follows it) before applying dist/\n');
     // a second synth makes nothing and says nothing
     expect(stderrOf(() => new LocalSecretStore({ statePath }).render(stack()))).toBe('');
   });
