@@ -156,7 +156,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in and whose repositories sync',
-    allowed: gitAccountRules('organization'),
+    allowed: `${gitAccountRules('organization')}; the stacks take a top-level GitLab group only (both engines match a group by its own ` +
+      'name, so a nested group would let in any group of that name)',
   },
   { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin', allowed: gitAccountRules('user') },
   { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses', allowed: DNS_SUBDOMAIN },

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
-  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, IPostgresDatabase, ISecret,
-  WoodpeckerCi,
+  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, invalid,
+  IPostgresDatabase, ISecret, WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
 
@@ -114,7 +114,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     host: settings.host,
     gitProvider,
     database,
-    ...woodpeckerAccess(settings.organization, settings.admin),
+    ...woodpeckerAccess(settings.organization, settings.admin, settings.organizationProp),
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
@@ -132,8 +132,14 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
  *   register (`login.go:189-195`), logs in; an organisation filter would refuse everyone, as a user is no organisation.
  *
  * Either way only the organisation's (or the account's) repositories may be activated (`WOODPECKER_REPO_OWNERS`).
+ *
+ * @param prop the setting that holds the organisation, named in errors
  */
-export function woodpeckerAccess(organization: string, admin: string): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
+export function woodpeckerAccess(organization: string, admin: string, prop = 'organization'): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
+  // WoodpeckerServer refuses a path in `orgs` too, naming its own prop: refused here under the setting the user gave
+  if (organization.includes('/')) {
+    invalid(prop, organization, 'must be a top-level group: Woodpecker compares the names of the user\'s GitLab groups, and a name holds no "/"');
+  }
   if (organization.toLowerCase() === admin.toLowerCase()) {
     return { open: false, admins: [admin], repoOwners: [organization] };
   }

@@ -21,6 +21,16 @@ describe('woodpeckerAccess', () => {
     expect(woodpeckerAccess('alice', 'Alice')).toEqual({ open: false, admins: ['Alice'], repoOwners: ['alice'] });
   });
 
+  // woodpecker v3.17.0 server/forge/gitlab/gitlab.go compares the names of the user's groups, which hold no "/"
+  // (lib/woodpecker/server.ts checkGitLabGroupName): a nested group is refused under the setting the user gave
+  test('a nested GitLab group is refused, naming the setting, in one line', () => {
+    expect(() => woodpeckerAccess('acme/platform', 'alice', 'DOCKYARD_ORG')).toThrow(
+      'invalid DOCKYARD_ORG "acme/platform": must be a top-level group: Woodpecker compares the names of the user\'s GitLab groups, and a name holds no "/"');
+    const { loadConfig } = require('../../apps/default/config');
+    const config = loadConfig({ DOCKYARD_CI: 'woodpecker', DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ORG: 'acme/platform' });
+    expect(() => defaultStack(new App(), config)).toThrow(/^invalid DOCKYARD_ORG "acme\/platform": must be a top-level group: Woodpecker/);
+  });
+
   test('the OAuth callback each engine serves, which the printed instructions name', () => {
     // harness v2.28.2 handler/web/web.go:115 handles "/login"; woodpecker v3.17.0 server/router/router.go:61 groups
     // the OAuth flow under "/authorize"
