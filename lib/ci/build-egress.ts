@@ -100,11 +100,11 @@ export const PRIVATE_IPV6_RANGES: readonly string[] = ['fc00::/7', 'fe80::/10', 
  * Azure's WireServer, the IPv4 ones as the well-known NAT64 prefix embeds them, and the local-use NAT64 prefix
  * (RFC 8215), whose embedding is the network's own.
  */
-export const NON_ENDPOINT_RANGES: readonly string[] = [
-  '0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '100.100.100.200/32', '168.63.129.16/32',
-  '::/128', '::1/128', 'fe80::/10', 'ff00::/8', 'fd00:ec2::254/128', 'fd20:ce::254/128', '64:ff9b:1::/48',
-  ...['0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '100.100.100.200/32', '168.63.129.16/32'].map(nat64),
-];
+export const NON_ENDPOINT_RANGES: readonly string[] = (() => {
+  const ipv4 = ['0.0.0.0/32', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '100.100.100.200/32', '168.63.129.16/32'];
+  const ipv6 = ['::/128', '::1/128', 'fe80::/10', 'ff00::/8', 'fd00:ec2::254/128', 'fd20:ce::254/128', '64:ff9b:1::/48'];
+  return [...ipv4, ...ipv6, ...ipv4.map(nat64)];
+})();
 
 /** The range of `NON_ENDPOINT_RANGES` that `cidr` overlaps (holds, or lies in, or is), if any. */
 export function nonEndpointRangeOf(cidr: Cidr): string | undefined {

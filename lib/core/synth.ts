@@ -186,8 +186,8 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
           fs.renameSync(old, dir); // the previous output back, before the finally removes `old`
         } catch {
           keepOld = true;
-          throw new Error(`${err?.message ?? err}; the previous output could not be put back either and is kept in ${old} ` +
-            `(the next synth puts it back if ${dir} is missing, and otherwise removes it: copy it out first if you need it)`);
+          throw new Error(`${err?.message ?? err}; the previous output could not be put back either and is kept in ${describeValue(old)} ` +
+            `(the next synth puts it back if ${describeValue(dir)} is missing, and otherwise removes it: copy it out first if you need it)`);
         }
       }
       throw err;

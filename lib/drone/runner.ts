@@ -21,8 +21,8 @@ import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
 import { IDroneServer } from './server';
 
-/** Props of a `DroneKubeRunner`. */
-export interface DroneKubeRunnerProps {
+/** Props of a `DroneKubeRunner`: where it runs and what it takes, and how its pipelines run (`DroneRunnerBuildSettings`). */
+export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
   /** The server the runner polls for pipelines. */
   readonly server: IDroneServer;
   /**
@@ -73,6 +73,68 @@ export interface DroneKubeRunnerProps {
    */
   readonly buildEgress?: BuildEgressProps;
   /**
+   * How many pipelines this runner runs at once.
+   *
+   * @default 10
+   */
+  readonly capacity?: number;
+  /**
+   * The secrets extension pipelines read secrets from.
+   *
+   * @default - none: pipelines get only secrets stored in Drone
+   */
+  readonly secretsExtension?: IDroneSecretsExtension;
+  /**
+   * The runner's labels (`DRONE_RUNNER_LABELS`): it then gets only the pipelines whose `node:` equals them exactly,
+   * and no other runner gets those (harness v2.28.2 `scheduler/queue/queue.go:196-199,266-276`). This is how a
+   * dedicated runner is routed; generate the pipelines' `node:` from `labels`. Keys and values are letters, digits,
+   * ".", "_", "-" and "/".
+   *
+   * @default - none: the runner gets only pipelines without `node:`
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
+   * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`, matched case-sensitively: Go's `filepath.Match` in
+   * drone-runner-kube v1.0.0-rc.5 `internal/match/match.go:39-50`, so write them in the forge's case). The server hands any pipeline to any runner whose
+   * labels match, so a runner with `limitRepos` needs `labels`, and the repositories' pipelines a matching `node:`.
+   *
+   * @default - every repository
+   */
+  readonly limitRepos?: string[];
+  /**
+   * Requests and limits of the runner container (not of the pipelines).
+   *
+   * @default - 100m/64Mi requested, 500m/256Mi limit
+   */
+  readonly resources?: Resources;
+}
+
+/**
+ * The props of a `DroneKubeRunner` that decide how its pipelines run and which it refuses, beside `buildPodSecurity`
+ * and `buildEgress`: what a runner that stands in for another (a team's dedicated runner) takes over from it
+ * (`DroneKubeRunner.buildSettings`).
+ */
+export interface DroneRunnerBuildSettings {
+  /**
+   * The runner image.
+   *
+   * @default DroneKubeRunner.IMAGE
+   */
+  readonly image?: Image;
+  /**
+   * The image that clones the repository in every pipeline (`DRONE_IMAGE_CLONE`); relocated like the runner's own.
+   *
+   * @default DroneKubeRunner.CLONE_IMAGE
+   */
+  readonly cloneImage?: Image;
+  /**
+   * The image every step starts from until the runner swaps in the step's image (`DRONE_IMAGE_PLACEHOLDER`).
+   *
+   * @default DroneKubeRunner.PLACEHOLDER_IMAGE
+   */
+  readonly placeholderImage?: Image;
+  /**
    * What a pipeline's pod requests and each of its steps may use. The requests are the whole pod's
    * (`DRONE_RESOURCE_REQUEST_CPU/MEMORY`, unless the pipeline sets `resources.requests`): the runner splits them
    * across the pod's containers and always sets them, so a LimitRange's `defaultRequest` never applies
@@ -97,41 +159,17 @@ export interface DroneKubeRunnerProps {
    */
   readonly buildMaxMemory?: string;
   /**
-   * How many pipelines this runner runs at once.
-   *
-   * @default 10
-   */
-  readonly capacity?: number;
-  /**
-   * The secrets extension pipelines read secrets from.
-   *
-   * @default - none: pipelines get only secrets stored in Drone
-   */
-  readonly secretsExtension?: IDroneSecretsExtension;
-  /**
    * Whether remote debugging sessions with tmate are allowed.
    *
    * @default false
    */
   readonly tmate?: boolean;
   /**
-   * The runner's labels (`DRONE_RUNNER_LABELS`): it then gets only the pipelines whose `node:` equals them exactly,
-   * and no other runner gets those (harness v2.28.2 `scheduler/queue/queue.go:196-199,266-276`). This is how a
-   * dedicated runner is routed; generate the pipelines' `node:` from `labels`. Keys and values are letters, digits,
-   * ".", "_", "-" and "/".
+   * How long a stopping runner waits for running pipelines, in seconds.
    *
-   * @default - none: the runner gets only pipelines without `node:`
+   * @default 3600
    */
-  readonly labels?: Record<string, string>;
-  /**
-   * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
-   * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`, matched case-sensitively: Go's `filepath.Match` in
-   * drone-runner-kube v1.0.0-rc.5 `internal/match/match.go:39-50`, so write them in the forge's case). The server hands any pipeline to any runner whose
-   * labels match, so a runner with `limitRepos` needs `labels`, and the repositories' pipelines a matching `node:`.
-   *
-   * @default - every repository
-   */
-  readonly limitRepos?: string[];
+  readonly gracePeriodSec?: number;
   /**
    * Only run pipelines for these events; others fail (a guard, like `limitRepos`).
    *
@@ -141,103 +179,6 @@ export interface DroneKubeRunnerProps {
   /**
    * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner; others fail
    * (a guard, like `limitRepos`).
-   *
-   * @default false
-   */
-  readonly limitTrusted?: boolean;
-  /**
-   * How long a stopping runner waits for running pipelines, in seconds.
-   *
-   * @default 3600
-   */
-  readonly gracePeriodSec?: number;
-  /**
-   * The runner image.
-   *
-   * @default DroneKubeRunner.IMAGE
-   */
-  readonly image?: Image;
-  /**
-   * The image that clones the repository in every pipeline (`DRONE_IMAGE_CLONE`); relocated like the runner's own.
-   *
-   * @default DroneKubeRunner.CLONE_IMAGE
-   */
-  readonly cloneImage?: Image;
-  /**
-   * The image every step starts from until the runner swaps in the step's image (`DRONE_IMAGE_PLACEHOLDER`).
-   *
-   * @default DroneKubeRunner.PLACEHOLDER_IMAGE
-   */
-  readonly placeholderImage?: Image;
-  /**
-   * Requests and limits of the runner container (not of the pipelines).
-   *
-   * @default - 100m/64Mi requested, 500m/256Mi limit
-   */
-  readonly resources?: Resources;
-}
-
-/**
- * The props of a `DroneKubeRunner` that decide how its pipelines run and which it refuses, beside `buildPodSecurity`
- * and `buildEgress` (`DroneKubeRunner.buildSettings`). Each is the prop of the same name.
- */
-export interface DroneRunnerBuildSettings {
-  /**
-   * The runner image.
-   *
-   * @default DroneKubeRunner.IMAGE
-   */
-  readonly image?: Image;
-  /**
-   * The image that clones the repository.
-   *
-   * @default DroneKubeRunner.CLONE_IMAGE
-   */
-  readonly cloneImage?: Image;
-  /**
-   * The image every step starts from.
-   *
-   * @default DroneKubeRunner.PLACEHOLDER_IMAGE
-   */
-  readonly placeholderImage?: Image;
-  /**
-   * A pipeline's requests and a step's default limits.
-   *
-   * @default - 100m/128Mi requested per pipeline, 2 CPU/4Gi limit per step
-   */
-  readonly buildResources?: Resources;
-  /**
-   * The most CPU one step may set as its limit.
-   *
-   * @default "4"
-   */
-  readonly buildMaxCpu?: string;
-  /**
-   * The most memory one step may set as its limit.
-   *
-   * @default "8Gi"
-   */
-  readonly buildMaxMemory?: string;
-  /**
-   * Whether remote debugging sessions with tmate are allowed.
-   *
-   * @default false
-   */
-  readonly tmate?: boolean;
-  /**
-   * How long a stopping runner waits for running pipelines, in seconds.
-   *
-   * @default 3600
-   */
-  readonly gracePeriodSec?: number;
-  /**
-   * Only run pipelines for these events; others fail.
-   *
-   * @default - every event
-   */
-  readonly limitEvents?: PipelineEvent[];
-  /**
-   * Only run pipelines of repositories an admin marked trusted.
    *
    * @default false
    */

@@ -521,9 +521,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   /**
    * The namespaces each pull secret goes to, by its index: the build namespace (where the pool runs every
    * repository) for a pull secret of every repository only, first, then the other route namespaces in the order of
-   * their first agents, those whose agents all run
-   * repositories the secret is for, and where steps may read the namespace's Secrets (a pipeline secret's route),
-   * only for the events it is for. The secrets that may serve each agent come from an index of their repository
+   * their first agents, those whose agents all run repositories the secret is for, and where steps may read the
+   * namespace's Secrets (a pipeline secret's route), only for the events it is for. The secrets that may serve each agent come from an index of their repository
    * patterns, so the work grows with the agents and what serves them, not with agents times secrets.
    */
   private pullSecretNamespaces(byNamespace: ReadonlyMap<string, readonly RouteAgent[]>): string[][] {

@@ -142,7 +142,7 @@ describe('synthesize: the staging folders', () => {
       renameSync(from, to);
     };
     try {
-      expect(() => synthInto(outdir, statePath, 'two')).toThrow(/^EIO; the previous output could not be put back either and is kept in .*\.dist\.old-\w{6} \(the next synth puts it back if .*dist is missing, and otherwise removes it: copy it out first if you need it\)$/);
+      expect(() => synthInto(outdir, statePath, 'two')).toThrow(/^EIO; the previous output could not be put back either and is kept in ".*\.dist\.old-\w{6}" \(the next synth puts it back if ".*dist" is missing, and otherwise removes it: copy it out first if you need it\)$/);
     } finally {
       mockRename = undefined;
     }
