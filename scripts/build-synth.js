@@ -215,7 +215,7 @@ if (require.main === module) {
   try {
     build(parseArgs(process.argv.slice(2)));
   } catch (e) {
-    if (!(e instanceof UserError) || process.env.DOCKYARD_DEBUG === '1') throw e;
+    if (!(e instanceof UserError) || process.env.DOCKYARD_DEBUG) throw e;
     process.stderr.write(`build-synth: ${e.message}\n`);
     process.exitCode = 1;
   }

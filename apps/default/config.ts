@@ -4,6 +4,8 @@ import {
 import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
 import { formatCidr, parseAddress } from '../../lib/core/network';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
+import { MAX_TEAMS } from '../shared/limits';
+import { stackEnv } from '../shared/variables';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
@@ -177,6 +179,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: MIRROR_USER,
   },
   {
+    name: 'DOCKYARD_IMAGE_MIRROR_PASSWORD', default: 'none: needed at the first synth when `DOCKYARD_IMAGE_MIRROR_USER` is set',
+    meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password` is rotated, ' +
+      'then kept in the secret state; a different value later fails the synth until that key is rotated',
+    allowed: 'any value that is not empty; read only with DOCKYARD_IMAGE_MIRROR_USER set',
+  },
+  {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
     meaning: 'the local secret state, and with it the key record beside it (see [Credentials](#credentials-back-up-restore-rotate)); '
       + 'a path where neither exists starts a new state, and the synth says so',
@@ -192,8 +200,23 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',
     allowed: API_SERVER_RULE,
   },
+  {
+    name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it',
+    allowed: `a whole number from 0 to ${MAX_TEAMS}`,
+  },
   { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1` (any value that is not empty)' },
 ];
+
+/** The names of `CONFIG_VARIABLES`. */
+export const CONFIG_VARIABLE_NAMES: readonly string[] = CONFIG_VARIABLES.map((v) => v.name);
+
+/**
+ * The stacks' environment: `env` without empty `DOCKYARD_*` values (an empty value is the variable unset), and
+ * without `DOCKYARD_*` variables no stack reads, each of which `warn` is told of (`stackEnv`).
+ */
+export function readStackEnv(env: NodeJS.ProcessEnv, warn?: (message: string) => void): NodeJS.ProcessEnv {
+  return stackEnv(env, CONFIG_VARIABLE_NAMES, warn);
+}
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {
@@ -203,6 +226,12 @@ export interface LoadConfigOptions {
    * @default - `CDK8S_OUTDIR` of `env` (set by the cdk8s CLI), else "dist", as cdk8s's App does
    */
   readonly outdir?: string;
+  /**
+   * Told of each `DOCKYARD_*` variable no stack reads, which is ignored.
+   *
+   * @default - a `dockyard: warning:` line on stderr
+   */
+  readonly warn?: (message: string) => void;
 }
 
 function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
@@ -212,8 +241,12 @@ function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
   return user;
 }
 
-/** Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): DefaultStackConfig {
+/**
+ * Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. An empty value is
+ * the variable unset; a `DOCKYARD_*` variable no stack reads gets a warning (`readStackEnv`).
+ */
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): DefaultStackConfig {
+  const env = readStackEnv(given, options.warn);
   const pick = (name: string, fallback: string) => env[name] ?? fallback;
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));

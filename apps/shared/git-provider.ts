@@ -1,5 +1,5 @@
 import {
-  checkGitAccount, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, GitAccountRole, gitAccountRule, GitProvider, invalid, SecretKey,
+  checkGitAccount, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, GitAccountRole, gitAccountRule, GitProvider, invalid, missing, SecretKey,
 } from '../../lib';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
@@ -37,7 +37,7 @@ export function checkGitServer(prop: string, value: string | undefined, provider
   }
   if (value === undefined) {
     if (provider === GitProviderKind.GITEA) {
-      invalid(prop, value, `must be set for ${which}: the https base URL of the Gitea server, such as "https://gitea.example.com"`);
+      missing(prop, `must be set for ${which}: the https base URL of the Gitea server, such as "https://gitea.example.com"`);
     }
     return undefined;
   }

@@ -1,5 +1,8 @@
 import { invalid } from '../../lib';
-import { DEFAULT_OUTDIR, DefaultStackConfig, loadConfig } from '../default/config';
+import { DEFAULT_OUTDIR, DefaultStackConfig, loadConfig, readStackEnv } from '../default/config';
+import { MAX_TEAMS } from '../shared/limits';
+
+export { MAX_TEAMS };
 
 /** The settings of the multi-team example: the default stack's, and how many teams to onboard. */
 export interface TeamsConfig extends DefaultStackConfig {
@@ -7,21 +10,16 @@ export interface TeamsConfig extends DefaultStackConfig {
   readonly teams: number;
 }
 
-/**
- * The most teams the example onboards. On Drone, the runner's policy file (ConfigMap `drone-runner-config`, which
- * the runner reads as one file) grows by about 227 bytes per team and passes the 1 MiB every object may have near
- * 4,630 teams (994.0 KiB at 4,500); past that a stack needs dedicated runners, each with its teams' policies.
- */
-export const MAX_TEAMS = 4500;
-
 /** The secret state of this example, apart from the default stack's. */
 export const TEAMS_STATE_PATH = '.dockyard/teams-secrets.json';
 
 /**
- * Read `DOCKYARD_TEAMS` (default 3) and the default stack's `DOCKYARD_*` variables; the secret state defaults to
- * `.dockyard/teams-secrets.json`, so the example never adds keys to the default stack's state.
+ * Read `DOCKYARD_TEAMS` (default 3) and the default stack's `DOCKYARD_*` variables, empty ones as unset; the secret
+ * state defaults to `.dockyard/teams-secrets.json`, so the example never adds keys to the default stack's state.
  */
-export function loadTeamsConfig(env: NodeJS.ProcessEnv = process.env, outdir = env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR): TeamsConfig {
+export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir = given.CDK8S_OUTDIR ?? DEFAULT_OUTDIR,
+  warn?: (message: string) => void): TeamsConfig {
+  const env = readStackEnv(given, warn);
   const text = env.DOCKYARD_TEAMS ?? '3';
   if (!/^\d{1,5}$/.test(text) || Number(text) > MAX_TEAMS) {
     invalid('DOCKYARD_TEAMS', text, `must be a whole number from 0 to ${MAX_TEAMS}`);

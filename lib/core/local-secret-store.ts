@@ -12,6 +12,7 @@ import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, Sec
 import { toYaml } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
+import { describeValue } from './validation';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -318,12 +319,13 @@ export class LocalSecretStore {
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
-      report(made, rotating, this.lockPath);
+      report(made, rotating, this.lockPath, roots);
       if (loaded === undefined && record === undefined && made.length > 0) {
         // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
         // user who meant an existing state sees it before applying credentials that would replace every one
-        process.stderr.write(`dockyard: ${this.statePath} and ${this.lockPath} did not exist: this synth started a new secret state. ` +
-          'If you meant an existing one, check DOCKYARD_STATE (the key record follows it) before applying dist/\n');
+        process.stderr.write(`dockyard: ${describeValue(this.statePath)} and ${describeValue(this.lockPath)} did not exist: this synth ` +
+          'started a new secret state. If you meant an existing one, check the state path (DOCKYARD_STATE in the example stacks; the key ' +
+          'record follows it) before applying the new Secrets\n');
       }
     };
     return { digest, render, save };
@@ -412,15 +414,25 @@ function checkCopies(secrets: Secret[], namespaces: string[][]): void {
   }
 }
 
-/** Tell the operator, on stderr, which credentials this synth made: never silently. */
-function report(made: string[], rotating: Set<string>, lockPath: string): void {
+/**
+ * Tell the operator, on stderr, which credentials this synth made: never silently. A rotated key that encrypts data
+ * kept elsewhere (`SecretValue.encrypting`) gets a warning line of its own, whatever else was rotated with it.
+ */
+function report(made: string[], rotating: Set<string>, lockPath: string, roots: ReadonlyMap<string, SecretValue>): void {
   const rotated = made.filter((k) => rotating.has(k));
   const created = made.filter((k) => !rotating.has(k));
   if (rotated.length > 0) {
     process.stderr.write(`dockyard: rotated ${count(rotated, 'key')} on purpose: ${list(rotated, 10)}\n`);
   }
+  for (const key of rotated) {
+    const encrypts = roots.get(key)?.encrypts;
+    if (encrypts !== undefined) {
+      process.stderr.write(`dockyard: warning: rotated ${key}, which encrypts ${encrypts}: what it encrypted can no longer be read; ` +
+        'restore the previous state to undo this before applying (see the README, "Credentials")\n');
+    }
+  }
   if (created.length > 0) {
-    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${lockPath}: ${list(created, 10)}\n`);
+    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${describeValue(lockPath)}: ${list(created, 10)}\n`);
   }
 }
 

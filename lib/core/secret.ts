@@ -398,6 +398,11 @@ export class SecretValue {
     return new SecretValue(SecretValueKind.INPUT, { env, description });
   }
 
+  /**
+   * What the value encrypts that is kept elsewhere, e.g. in a database (`encrypting`): rotating it loses that data,
+   * and a synth that rotates it warns.
+   */
+  public readonly encrypts?: string;
   /** The characters a random value is drawn from. */
   public readonly alphabet?: string;
   /** Whether a random value must mix upper case, lower case and digits. */
@@ -439,9 +444,10 @@ export class SecretValue {
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
       mixedClasses?: boolean; entries?: { registry: string; username?: string }[]; env?: string; description?: string;
-      sources?: Record<string, SecretKey>; escape?: TemplateEscape;
+      sources?: Record<string, SecretKey>; escape?: TemplateEscape; encrypts?: string;
     },
   ) {
+    this.encrypts = options.encrypts;
     this.alphabet = options.alphabet;
     this.mixedClasses = options.mixedClasses;
     this.entries = options.entries;
@@ -456,6 +462,33 @@ export class SecretValue {
     this.user = options.user;
     this.sources = options.sources ?? {};
   }
+
+  /**
+   * This value, marked as a key that encrypts data kept elsewhere, such as Drone's `DRONE_DATABASE_SECRET`, which
+   * encrypts the secrets Drone stores in PostgreSQL. Rotating it loses that data, so a synth that rotates it (by
+   * name or with `DOCKYARD_ROTATE=all`) prints a warning that names the key and `data`. The value and its recipe in
+   * the key record are the same as without the mark.
+   *
+   * ```ts
+   * SecretValue.hex(32).encrypting('the repository and organisation secrets Drone stores in PostgreSQL')
+   * ```
+   *
+   * @param data what the value encrypts: one line, at most 200 characters
+   */
+  public encrypting(data: string): SecretValue {
+    if (typeof data !== 'string' || data.trim() === '' || data.length > 200 || /\p{Cc}/u.test(data)) {
+      invalid('data', data, 'must be a description of what the value encrypts: 1 to 200 characters on one line');
+    }
+    // only a value kept in the state is rotated by name: one made from others follows them
+    if (this.kind !== SecretValueKind.RANDOM && this.kind !== SecretValueKind.RSA_PRIVATE_KEY && this.kind !== SecretValueKind.INPUT) {
+      invalid('encrypting', this.kind, 'must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
+    }
+    return new SecretValue(this.kind, {
+      alphabet: this.alphabet, length: this.length, mixedClasses: this.mixedClasses, bits: this.bits, env: this.env, description: this.description,
+      encrypts: data,
+    });
+  }
+
 }
 
 const RSA_BITS = [2048, 3072, 4096];

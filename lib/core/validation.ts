@@ -2,7 +2,7 @@
  * Input checks shared by every construct. Each throws a `ValidationError` naming the prop, the bad value and
  * what is allowed, so a bad stack fails at synth time, before anything is written.
  *
- * The message is always one line: `invalid <prop> <value>: <allowed>`. The value is JSON-quoted, with line breaks,
+ * The message is always one line: `invalid <prop> <value>: <allowed>`, or `missing <prop>: <allowed>`. The value is JSON-quoted, with line breaks,
  * C1 controls and invisible or bidirectional formatting characters escaped, and shortened (with its length) when
  * long; a secret value is never shown (`invalidSecret`).
  */
@@ -59,6 +59,14 @@ export function describeValue(value: unknown): string {
 /** Throw a `ValidationError` for `prop` with its bad `value` and a description of what is `allowed`. */
 export function invalid(prop: string, value: unknown, allowed: string): never {
   throw new ValidationError(`invalid ${prop} ${describeValue(value)}: ${allowed}`, prop, allowed);
+}
+
+/**
+ * Throw a `ValidationError` for `prop`, which is unset but needed: `missing <prop>: <allowed>` (an unset value is
+ * not shown as the word `undefined`).
+ */
+export function missing(prop: string, allowed: string): never {
+  throw new ValidationError(`missing ${prop}: ${allowed}`, prop, allowed);
 }
 
 /** Throw a `ValidationError` for a secret `prop` without showing its value. */
@@ -403,7 +411,7 @@ export function checkRegistryPrefix(prop: string, value: string): string {
  */
 export function checkStatePath(prop: string, value: string, outdir: string): string {
   const rule = `must be ${VALIDATION_RULES.statePath(outdir)}`;
-  if (typeof value !== 'string' || value === '' || value.includes('\0') || value.endsWith('/') || /(^|\/)\.\.?$/.test(value)) {
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0') || value.endsWith('/') || /(^|\/)\.\.?$/.test(value)) {
     invalid(prop, value, rule);
   }
   let stat: fs.Stats | undefined;

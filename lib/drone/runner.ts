@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, missing, NetworkPeer, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -537,12 +537,13 @@ export class DroneKubeRunner extends Construct {
 
   /**
    * Check `props` as the first policy of a runner not made yet, whose default build namespace is `buildNamespace`
-   * (a team's dedicated runner): the checks `addPolicy` will run there, defining nothing.
+   * and whose `limitEvents` are `limitEvents` (a team's dedicated runner): the checks `addPolicy` will run there,
+   * defining nothing.
    */
-  public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string): void {
+  public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string, limitEvents?: readonly PipelineEvent[]): void {
     checkedPolicy(props, {
       buildNamespace, hasBuildNamespace: (namespace) => namespace === buildNamespace, buildNamespaces: () => [buildNamespace],
-      policyNames: new Set([OTHER_EVENTS]),
+      policyNames: new Set([OTHER_EVENTS]), limitEvents,
     });
   }
 
@@ -570,6 +571,7 @@ export class DroneKubeRunner extends Construct {
       hasBuildNamespace: (namespace) => pending.has(namespace) || this.buildScopes.has(namespace),
       buildNamespaces: () => this.buildNamespaces,
       policyNames: this.policyNames,
+      limitEvents: this.buildSettings.limitEvents,
     });
   }
 
@@ -593,6 +595,8 @@ interface PolicyContext {
   /** For the error message. */
   buildNamespaces(): readonly string[];
   readonly policyNames: ReadonlySet<string>;
+  /** The runner's `limitEvents`, if it has any. */
+  readonly limitEvents?: readonly PipelineEvent[];
 }
 
 /**
@@ -624,12 +628,34 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
       'different repositories; write one "*"');
   }
   const events = access['X-Drone-Events'].split(',');
+  if (runner.limitEvents !== undefined) {
+    checkWithinLimit(props.events, events, runner.limitEvents);
+  }
   const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
   const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
   if (runner.policyNames.has(name)) {
     invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
   }
   return { name, namespace, serviceAccount, repos, events, allEvents, exclusive };
+}
+
+/**
+ * Refuse a policy whose events a runner with `limitEvents` would fail: the runner fails every pipeline whose event is
+ * not among them, whatever the policy (drone-runner-kube v1.0.0-rc.5 `command/daemon/daemon.go` passes
+ * `config.Limit.Events` to runner-go's `match.Func`, and runner-go `pipeline/runtime/runner.go` fails a pipeline
+ * the match refuses). Events given explicitly must all be among them, for each one outside would only ever fail;
+ * the default events, every event but pull requests, must include one of them, so that the policy can apply at all.
+ */
+function checkWithinLimit(given: readonly PipelineEvent[] | undefined, events: readonly string[], limitEvents: readonly PipelineEvent[]): void {
+  const limit = `the runner's limitEvents ${limitEvents.join(', ')}: the runner fails every pipeline of another event`;
+  if (given !== undefined) {
+    const outside = events.filter((e) => !limitEvents.includes(e as PipelineEvent));
+    if (outside.length > 0) {
+      invalid('events', given, `${outside.join(', ')} must be among ${limit}`);
+    }
+  } else if (!events.some((e) => limitEvents.includes(e as PipelineEvent))) {
+    missing('events', `must be given: none of the default events (${events.join(', ')}) is among ${limit}`);
+  }
 }
 
 /** A policy as `checkedPolicy` checks it: what `addPolicy` renders. */

@@ -15,6 +15,13 @@ import { bindDatasource } from '../postgres/datasource';
 import { GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 
+/**
+ * What `DRONE_DATABASE_SECRET` encrypts: the server seals the repository and organisation secrets it stores with
+ * AES-GCM under that key (Drone's docs, `server/storage/encryption.md`; the key must be 32 characters, `encrypt.go:38`
+ * of drone 2.28.2), so a new key cannot read them.
+ */
+const DATABASE_SECRET_ENCRYPTS = 'the repository and organisation secrets Drone stores in PostgreSQL';
+
 /** A Drone server, as runners and extensions see it. */
 export interface IDroneServer extends IConstruct {
   /** The namespace the server runs in. */
@@ -204,7 +211,7 @@ export class DroneServer extends Construct implements IDroneServer {
     const generated = new Secret(this, 'Secrets', {
       name: `${name}-credentials`,
       namespace: this.namespace,
-      values: { 'rpc-secret': SecretValue.hex(32), 'cookie-secret': SecretValue.hex(32), 'database-secret': SecretValue.hex(32) },
+      values: { 'rpc-secret': SecretValue.hex(32), 'cookie-secret': SecretValue.hex(32), 'database-secret': SecretValue.hex(32).encrypting(DATABASE_SECRET_ENCRYPTS) },
     });
     this.rpcSecret = props.rpcSecret ?? generated.key('rpc-secret');
 

@@ -40,7 +40,8 @@ export class HarborCredentials extends Construct {
       namespace,
       values: {
         'secret': SecretValue.alphanumeric(16),
-        'secret-key': SecretValue.alphanumeric(16),
+        // core's secretkey: the AES key of ReversibleEncrypt (src/common/utils/encrypt.go), over the stored endpoint credentials
+        'secret-key': SecretValue.alphanumeric(16).encrypting('the registry and proxy-cache endpoint credentials Harbor stores in PostgreSQL'),
         'csrf-key': SecretValue.alphanumeric(32),
         'token-key': SecretValue.rsaPrivateKey(4096),
         'admin-password': SecretValue.password(24),

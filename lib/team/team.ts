@@ -199,7 +199,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     // the team's own runner runs in the shared runner's namespace (DroneKubeRunner refuses a build namespace there),
     // and the route goes to it as its first policy
     DroneKubeRunner.checkBuildNamespace('buildNamespace', buildNamespace, ctx.ci.runner.namespace);
-    DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace);
+    DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace, ctx.ci.runner.buildSettings.limitEvents);
   }
   // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine
   ctx.ci.checkAdditions?.({

@@ -126,7 +126,7 @@ describe('default stack configuration', () => {
     });
 
     test.each([
-      ['DOCKYARD_INGRESS_CLASS', 'Nginx!'], ['DOCKYARD_INGRESS_CLASS', 'a..b'], ['DOCKYARD_CERT_ISSUER', ''], ['DOCKYARD_CERT_ISSUER', 'letsencrypt.'],
+      ['DOCKYARD_INGRESS_CLASS', 'Nginx!'], ['DOCKYARD_INGRESS_CLASS', 'a..b'], ['DOCKYARD_CERT_ISSUER', ' '], ['DOCKYARD_CERT_ISSUER', 'letsencrypt.'],
       ['DOCKYARD_CERT_ISSUER', '$(DRONE_DATABASE_PASSWORD)'],
     ])('%s %j', (name, value) => {
       expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: ${SUBDOMAIN}`);
@@ -148,7 +148,7 @@ describe('default stack configuration', () => {
         ['a leading hyphen', '-acme', '"-acme"'],
         ['40 characters', 'a'.repeat(40), `"${'a'.repeat(40)}"`],
         ['a nested group', 'acme/ci', '"acme/ci"'],
-        ['nothing', '', '""'],
+        ['a blank', ' ', '" "'],
       ])('GitHub: %s', (_, value, shown) => {
         expect(failure({ DOCKYARD_ORG: value })).toBe(`invalid DOCKYARD_ORG ${shown}: ${GITHUB_ORG}`);
         expect(failure({ DOCKYARD_ADMIN: value })).toBe(`invalid DOCKYARD_ADMIN ${shown}: ${GITHUB_USER}`);
@@ -185,14 +185,14 @@ describe('default stack configuration', () => {
 
     test.each([
       ['a variable reference', '$(DRONE_DATABASE_PASSWORD)'], ['quotes', '"Iv1.abc"'], ['a backtick', 'Iv1.`id`'], ['unicode', 'Iv1.ä'],
-      ['a URL', 'https://github.com/settings/apps/acme'], ['a space', 'Iv1 abc'], ['a comma', 'a,b'], ['nothing', ''], ['256 characters', 'a'.repeat(256)],
+      ['a URL', 'https://github.com/settings/apps/acme'], ['a space', 'Iv1 abc'], ['a comma', 'a,b'], ['a blank', ' '], ['256 characters', 'a'.repeat(256)],
     ])('DOCKYARD_GIT_CLIENT_ID: %s', (_, value) => {
       expect(failure({ DOCKYARD_GIT_CLIENT_ID: value })).toBe(`invalid DOCKYARD_GIT_CLIENT_ID ${shown(value)}: ${CLIENT_ID}`);
     });
 
     describe('DOCKYARD_GIT_SERVER', () => {
       test('gitea without a server', () => {
-        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitea' })).toBe('invalid DOCKYARD_GIT_SERVER undefined: must be set for DOCKYARD_GIT_PROVIDER "gitea": ' +
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitea' })).toBe('missing DOCKYARD_GIT_SERVER: must be set for DOCKYARD_GIT_PROVIDER "gitea": ' +
           'the https base URL of the Gitea server, such as "https://gitea.example.com"');
       });
 
@@ -208,7 +208,7 @@ describe('default stack configuration', () => {
         ['a dollar in the host', 'https://$(HOST)'], ['an upper-case host', 'https://Git.acme.dev'], ['a dotted host', 'https://a..example.com'],
         ['a trailing dot', 'https://git.acme.dev.'], ['a bad port', 'https://git.acme.dev:0'], ['a space', 'https://git.acme.dev/a b'],
         ['a comma', 'https://git.acme.dev/a,b'], ['a quote', 'https://git.acme.dev/"'], ['unicode', 'https://gït.acme.dev'], ['a dot segment', 'https://git.acme.dev/../x'],
-        ['a double slash', 'https://git.acme.dev//x'], ['nothing', ''],
+        ['a double slash', 'https://git.acme.dev//x'], ['a blank', ' '],
       ])('%s', (_, value) => {
         expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: value })).toBe(`invalid DOCKYARD_GIT_SERVER ${JSON.stringify(value)}: ${SERVER}`);
       });
@@ -217,7 +217,7 @@ describe('default stack configuration', () => {
     test.each([
       ['upper case', 'Registry.acme.dev/mirror'], ['an upper-case path', 'registry.acme.dev/Mirror'], ['a scheme', 'https://registry.acme.dev/mirror'],
       ['a host without a dot', 'mirror/library'], ['a trailing slash', 'registry.acme.dev/'], ['a variable reference', 'registry.acme.dev/$(X)'],
-      ['a tag', 'registry.acme.dev/mirror:1'], ['nothing', ''], ['a space', 'registry.acme.dev /m'], ['300 characters', `r.io/${LONG}`],
+      ['a tag', 'registry.acme.dev/mirror:1'], ['a blank', ' '], ['a space', 'registry.acme.dev /m'], ['300 characters', `r.io/${LONG}`],
     ])('DOCKYARD_IMAGE_MIRROR: %s', (_, value) => {
       expect(failure({ DOCKYARD_IMAGE_MIRROR: value })).toBe(`invalid DOCKYARD_IMAGE_MIRROR ${shown(value)}: ${MIRROR}`);
     });
@@ -227,8 +227,12 @@ describe('default stack configuration', () => {
       const outdir = path.join(dir, 'dist');
       fs.mkdirSync(outdir);
 
-      test.each([['nothing', ''], ['a trailing slash', 'state/'], ['a NUL', 'a\0b'], ['a dot', '.'], ['a parent', 'state/..']])('%s', (_, value) => {
+      test.each([['blanks', ' '], ['a trailing slash', 'state/'], ['a NUL', 'a\0b'], ['a dot', '.'], ['a parent', 'state/..']])('%s', (_, value) => {
         expect(failure({ DOCKYARD_STATE: value }, { outdir })).toBe(`invalid DOCKYARD_STATE ${JSON.stringify(value)}: ${stateRule(outdir)}`);
+      });
+
+      test('empty is unset: the default state', () => {
+        expect(loadConfig({ DOCKYARD_STATE: '' }, { outdir }).statePath).toBe(DEFAULT_CONFIG.statePath);
       });
 
       test('an existing directory', () => {
@@ -297,7 +301,8 @@ describe('default stack configuration', () => {
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
       'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
-      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_API_SERVER', 'DOCKYARD_DEBUG',
+      'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_PASSWORD', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_API_SERVER',
+      'DOCKYARD_TEAMS', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {
       expect(v.default).not.toBe('');
@@ -309,7 +314,7 @@ describe('default stack configuration', () => {
     const allowed = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.allowed]));
     const bad: Record<string, string> = {
       DOCKYARD_HOST: 'X', DOCKYARD_HARBOR_HOST: 'X', DOCKYARD_GIT_PROVIDER: 'X', DOCKYARD_GIT_CLIENT_ID: 'X Y', DOCKYARD_INGRESS_CLASS: 'X',
-      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: '', DOCKYARD_API_SERVER: 'X',
+      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: 'state/', DOCKYARD_API_SERVER: 'X',
     };
     for (const [name, value] of Object.entries(bad)) {
       expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: must be ${allowed[name]}`);
@@ -375,7 +380,7 @@ describe('DOCKYARD_API_SERVER', () => {
     ['empty brackets', 'https://[]'],
     ['garbage', 'https://[zz::1]'],
     ['garbage', '$(rm -rf /)'],
-    ['empty', ''],
+    ['a blank', ' '],
   ])('refuses %s, %j, in one line naming the variable, the value and the rule', (_, value) => {
     expect(failure({ DOCKYARD_API_SERVER: value })).toBe(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be ${allowed}`);
   });

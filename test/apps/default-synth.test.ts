@@ -149,7 +149,7 @@ describe('npm run synth: credential continuity end to end', () => {
   test('delete the state: the synth fails with the way out and keeps the previous Secrets; restore it: byte-identical', () => {
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/^dockyard: generated 20 new keys, recorded in secrets\.lock\.json: /m);
+    expect(first.stderr).toMatch(/^dockyard: generated 20 new keys, recorded in "secrets\.lock\.json": /m);
     const manifests = read('dist/dockyard.k8s.yaml');
     const secrets = read('dist/secrets.local.yaml');
     const record = read('secrets.lock.json');

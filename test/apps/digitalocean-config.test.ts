@@ -34,7 +34,7 @@ describe('DigitalOcean program settings', () => {
       .toThrow('invalid gitClientId "$(DRONE_DATABASE_PASSWORD)": must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
     expect(() => read({ organization: 'acme,evil' })).toThrow(/^invalid organization "acme,evil": must be a GitHub organisation or user: /);
     expect(() => read({ admin: 'a'.repeat(40) })).toThrow(/^invalid admin "a{40}": must be a GitHub login: /);
-    expect(() => read({ gitProvider: 'gitea' })).toThrow('invalid gitServer undefined: must be set for gitProvider "gitea": ' +
+    expect(() => read({ gitProvider: 'gitea' })).toThrow('missing gitServer: must be set for gitProvider "gitea": ' +
       'the https base URL of the Gitea server, such as "https://gitea.example.com"');
     expect(() => read({ gitProvider: 'bitbucket', gitServer: 'https://bitbucket.org' }))
       .toThrow('invalid gitServer "https://bitbucket.org": must be unset for gitProvider "bitbucket": that is Bitbucket Cloud, which has no server setting');

@@ -48,3 +48,31 @@ describe('README: the Drone examples fit together', () => {
     expect(granted).toBe(policy);
   });
 });
+
+/**
+ * The rotation table's "data loss" rows are exactly the keys of the default stack, on either engine, that encrypt
+ * data kept elsewhere (`SecretValue.encrypting`), the keys whose rotation prints a warning.
+ */
+describe('README: the rotation table', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+
+  test('marks data loss on exactly the keys that warn when rotated', () => {
+    const { App } = require('cdk8s') as typeof import('cdk8s');
+    const { Secret } = require('../../lib') as typeof import('../../lib');
+    const { defaultStack } = require('../../apps/default/stack') as typeof import('../../apps/default/stack');
+    const { DEFAULT_CONFIG } = require('../../apps/default/config') as typeof import('../../apps/default/config');
+    const encrypting = new Set<string>();
+    for (const ci of ['drone', 'woodpecker'] as const) {
+      const app = new App({ outdir: '/nonexistent' });
+      defaultStack(app, { ...DEFAULT_CONFIG, ci: ci as any });
+      for (const s of app.node.findAll().filter((c): c is InstanceType<typeof Secret> => c instanceof Secret)) {
+        for (const [key, value] of Object.entries(s.values)) {
+          if (value.encrypts !== undefined) encrypting.add(`${s.namespace}/${s.secretName}/${key}`);
+        }
+      }
+    }
+    const lossRows = [...readme.matchAll(/^\| `([^`]+)` \|[^\n]*\*\*data loss\*\*/gm)].map((m) => m[1]);
+    expect(lossRows.sort()).toEqual([...encrypting].sort());
+    expect(lossRows).toEqual(expect.arrayContaining(['dockyard/drone-credentials/database-secret', 'harbor/harbor-core/secret-key']));
+  });
+});

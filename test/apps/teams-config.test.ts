@@ -39,7 +39,7 @@ describe('apps/teams configuration', () => {
     }
   });
 
-  test.each(['', '-1', '3.5', 'many', ' 3', '4501', '4700', '5000', '1e3'])('refuses DOCKYARD_TEAMS=%j in one line', (value) => {
+  test.each(['-1', '3.5', 'many', ' 3', '4501', '4700', '5000', '1e3'])('refuses DOCKYARD_TEAMS=%j in one line', (value) => {
     expect(() => loadTeamsConfig({ DOCKYARD_TEAMS: value }))
       .toThrow(`invalid DOCKYARD_TEAMS ${JSON.stringify(value)}: must be a whole number from 0 to 4500`);
   });

@@ -87,8 +87,9 @@ describe('the key record', () => {
     }
     expect(said).toContain('dockyard: generated 3 new keys, recorded in');
     // a new state is said to be new: a mistyped DOCKYARD_STATE would otherwise replace every credential quietly
-    expect(said).toContain(`dockyard: ${statePath} and ${path.join(dir, 'secrets.lock.json')} did not exist: this synth started a new secret state. `
-      + 'If you meant an existing one, check DOCKYARD_STATE (the key record follows it) before applying dist/\n');
+    expect(said).toContain(`dockyard: ${JSON.stringify(statePath)} and ${JSON.stringify(path.join(dir, 'secrets.lock.json'))} did not exist: this synth `
+      + 'started a new secret state. If you meant an existing one, check the state path (DOCKYARD_STATE in the example stacks; the key record '
+      + 'follows it) before applying the new Secrets\n');
     // a second synth makes nothing and says nothing
     expect(stderrOf(() => new LocalSecretStore({ statePath }).render(stack()))).toBe('');
   });
@@ -210,6 +211,38 @@ describe('rotation on purpose', () => {
     fs.rmSync(statePath);
     expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(/lacks 3 keys/);
     expect(Object.keys(values(new LocalSecretStore({ statePath, rotate: ['all'] }).render(stack())))).toHaveLength(5);
+  });
+
+  test('rotating a key that encrypts stored data warns, naming the key and the data; the mark changes neither value nor record', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const encrypting = SecretValue.hex(32).encrypting('the secrets the app stores in its database');
+    const lockPath = path.join(path.dirname(statePath), 'state.lock.json');
+    const plain = values(new LocalSecretStore({ statePath }).render(stack({ recipe: SecretValue.hex(32) })));
+    const record = fs.readFileSync(lockPath, 'utf8');
+    // the mark is not part of the recipe: the kept value stays, and the record is unchanged
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ recipe: encrypting })))).toEqual(plain);
+    expect(fs.readFileSync(lockPath, 'utf8')).toBe(record);
+    const warning = 'dockyard: warning: rotated platform/db/password, which encrypts the secrets the app stores in its database: what it ' +
+      'encrypted can no longer be read; restore the previous state to undo this before applying (see the README, "Credentials")\n';
+    expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['platform/db'] }).render(stack({ recipe: encrypting }))))
+      .toBe(`dockyard: rotated 1 key on purpose: platform/db/password\n${warning}`);
+    // "all" names it too; another key rotated alone does not warn
+    expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['all'] }).render(stack({ recipe: encrypting })))).toContain(warning);
+    expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['platform/keys/rpc'] }).render(stack({ recipe: encrypting }))))
+      .toBe('dockyard: rotated 1 key on purpose: platform/keys/rpc\n');
+  });
+
+  test('encrypting marks only a kept value, with a one-line description', () => {
+    const app = stack();
+    const chart = app.node.findChild('test') as DockyardChart;
+    const db = chart.node.findChild('Db') as Secret;
+    expect(SecretValue.input('DOCKYARD_X', 'x').encrypting('data').encrypts).toBe('data');
+    expect(SecretValue.rsaPrivateKey(2048).encrypting('data').bits).toBe(2048);
+    expect(failure(() => SecretValue.copyOf(db.key('password')).encrypting('data')))
+      .toBe('invalid encrypting "copy": must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
+    for (const bad of ['', ' ', 'a\nb', 'x'.repeat(201)]) {
+      expect(failure(() => SecretValue.hex(32).encrypting(bad))).toMatch(/^invalid data .*: must be a description of what the value encrypts: 1 to 200 characters on one line$/);
+    }
   });
 
   test('an entry that names no kept key fails, listing what may be named', () => {

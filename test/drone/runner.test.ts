@@ -139,6 +139,34 @@ describe('DroneKubeRunner', () => {
     expect(env.DRONE_TMATE_ENABLED.value).toBe('true');
   });
 
+  // drone-runner-kube v1.0.0-rc.5 command/daemon/daemon.go passes DRONE_LIMIT_EVENTS to runner-go's match.Func, and
+  // runner-go pipeline/runtime/runner.go fails every pipeline the match refuses, whatever policy would place it
+  test('with limitEvents, a policy\'s events must be among them, and its default events must include one of them', () => {
+    const chart = testChart('ci');
+    const runner = new DroneKubeRunner(chart, 'Runner', {
+      server: droneServer(chart), extraBuildNamespaces: ['deploy'], limitEvents: [PipelineEvent.PUSH, PipelineEvent.PROMOTE],
+    });
+    expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy', events: [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK, PipelineEvent.TAG] }))
+      .toThrow('invalid events ["promote","rollback","tag"]: rollback, tag must be among the runner\'s limitEvents push, promote: the runner fails ' +
+        'every pipeline of another event');
+    expect(() => runner.checkPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy', events: [PipelineEvent.TAG] }))
+      .toThrow(/^invalid events \["tag"\]: tag must be among/);
+    // within the limit, explicitly or by default (the default events push and promote of it apply)
+    runner.addPolicy({ name: 'deploy', repos: ['a/b'], namespace: 'deploy', events: [PipelineEvent.PROMOTE] });
+    runner.addPolicy({ name: 'builds', repos: ['a/c'], namespace: 'deploy' });
+    const only = testChart('ci');
+    const prOnly = new DroneKubeRunner(only, 'Runner', {
+      server: droneServer(only), extraBuildNamespaces: ['deploy'], limitEvents: [PipelineEvent.PULL_REQUEST],
+    });
+    expect(() => prOnly.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' }))
+      .toThrow('missing events: must be given: none of the default events (push, tag, promote, rollback, cron, custom) is among the runner\'s ' +
+        'limitEvents pull_request: the runner fails every pipeline of another event');
+    // a runner yet to be made, as a team's dedicated runner is checked
+    expect(() => DroneKubeRunner.checkFirstPolicy({ name: 'p', repos: ['a/b'], exclusive: false }, 'team-builds', [PipelineEvent.PULL_REQUEST]))
+      .toThrow(/^missing events: must be given: none of the default events/);
+    DroneKubeRunner.checkFirstPolicy({ name: 'p', repos: ['a/b'], exclusive: false }, 'team-builds', [PipelineEvent.PUSH]);
+  });
+
   test('fails on bad props and policies', () => {
     const make = (props: object = {}) => {
       const chart = testChart('ci');

@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DeployPermission, DroneCi, LocalSecretStore, RobotPermission, SecretValue, synthesize, TeamPlatformProps, TeamProps } from '../../lib';
+import {
+  DeployPermission, DroneCi, DroneKubeRunnerProps, LocalSecretStore, PipelineEvent, RobotPermission, SecretValue, synthesize, TeamPlatformProps, TeamProps,
+} from '../../lib';
 import { Engine, platform, Platform } from './fixtures';
 
 /** Every file `synthesize` writes for `app`, by path, its generated Secrets drawn from (or saved to) `statePath`. */
@@ -40,6 +42,8 @@ interface Case {
   readonly props?: Partial<TeamPlatformProps>;
   /** Whether the platform defines its namespace "ci" (else it exists outside the app). */
   readonly definesCiNamespace?: boolean;
+  /** More props of the shared Drone runner. */
+  readonly runner?: Partial<DroneKubeRunnerProps>;
   /** What both programs do first. */
   readonly before?: (p: Platform) => void;
   /** The refused call. */
@@ -74,6 +78,18 @@ const CASES: Record<string, Case> = {
   'no deploy permissions': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, deployPermissions: [] }),
     error: /^invalid deployPermissions \[\]: must grant at least one permission$/,
+  },
+  // a team's route takes the default events, none of which the shared runner (and so a dedicated one) runs: every
+  // team is refused, on the shared runner or on a dedicated one
+  'runners whose limitEvents run none of a route\'s events (shared)': {
+    engines: ['drone'], runner: { limitEvents: [PipelineEvent.PULL_REQUEST] }, before: () => undefined, after: () => undefined,
+    bad: (p) => p.teams.addTeam(WEB),
+    error: /^missing events: must be given: none of the default events \(push, tag, promote, rollback, cron, custom\) is among the runner's limitEvents pull_request[^\n]*$/,
+  },
+  'runners whose limitEvents run none of a route\'s events (dedicated)': {
+    engines: ['drone'], runner: { limitEvents: [PipelineEvent.PULL_REQUEST] }, before: () => undefined, after: () => undefined,
+    bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true }),
+    error: /^missing events: must be given: none of the default events \(push, tag, promote, rollback, cron, custom\) is among the runner's limitEvents pull_request[^\n]*$/,
   },
   // refused before anything but the team's construct, whose name a retry then found taken
   'deploy permissions that cross the team\'s boundaries': {
@@ -239,7 +255,7 @@ describe('a refused addTeam leaves the app as it was', () => {
     const program = (refused: boolean) => {
       // an output directory of its own, which `output` reads and removes
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-atomic-'));
-      const p = platform(c.props, { engine, definesCiNamespace: c.definesCiNamespace, outdir });
+      const p = platform(c.props, { engine, definesCiNamespace: c.definesCiNamespace, outdir, runner: c.runner });
       (c.before ?? addAlpha)(p);
       if (refused) {
         expect(() => c.bad(p)).toThrow(c.error);
