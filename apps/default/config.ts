@@ -180,7 +180,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_IMAGE_MIRROR_PASSWORD', default: 'none: needed at the first synth when `DOCKYARD_IMAGE_MIRROR_USER` is set',
-    meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password` is rotated, ' +
+    meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password/password` is rotated, ' +
       'then kept in the secret state; a different value later fails the synth until that key is rotated',
     allowed: 'any value that is not empty; read only with DOCKYARD_IMAGE_MIRROR_USER set',
   },

@@ -1,4 +1,4 @@
-import { CiEngineKind, checkDnsSubdomain, checkEmail, invalid } from '../../lib';
+import { CiEngineKind, checkDnsSubdomain, checkEmail, invalid, missing } from '../../lib';
 import { checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
@@ -91,7 +91,7 @@ export const DIGITALOCEAN_EXAMPLE = {
 /** Read and check the settings from a getter such as `pulumi.Config.get`. */
 export function readSettings(get: (key: string) => string | undefined): DigitalOceanSettings {
   const value = (key: keyof DigitalOceanSettings, fallback?: string | number | boolean) => get(key) ?? (fallback === undefined ? undefined : String(fallback));
-  const required = (key: keyof DigitalOceanSettings) => value(key) ?? invalid(key, undefined, `must be set: pulumi config set ${key} <value>`);
+  const required = (key: keyof DigitalOceanSettings) => value(key) ?? missing(key, `must be set: pulumi config set ${key} <value>`);
   const nodeCount = Number(value('nodeCount', DIGITALOCEAN_EXAMPLE.nodeCount));
   if (!Number.isInteger(nodeCount) || nodeCount < 1) {
     invalid('nodeCount', value('nodeCount'), 'must be a whole number of at least 1');
@@ -105,7 +105,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const acmeEmail = value('acmeEmail');
   const installIngress = flag('installIngress', value('installIngress', acmeEmail !== undefined));
   if (installIngress && acmeEmail === undefined) {
-    invalid('acmeEmail', undefined, 'must be set when installIngress is on: pulumi config set acmeEmail <address>');
+    missing('acmeEmail', 'must be set when installIngress is on: pulumi config set acmeEmail <address>');
   }
   if (acmeEmail !== undefined) checkEmail('acmeEmail', acmeEmail);
   const dnsDomain = value('dnsDomain') === undefined ? undefined : checkDnsSubdomain('dnsDomain', value('dnsDomain')!);

@@ -65,7 +65,7 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
     case GitProviderKind.GITHUB: return GitProvider.github(app);
     case GitProviderKind.GITLAB: return GitProvider.gitlab(app);
     case GitProviderKind.GITEA:
-      return GitProvider.gitea({ ...app, server: app.server ?? invalid('server', undefined, 'must be set for the gitea provider') });
+      return GitProvider.gitea({ ...app, server: app.server ?? missing('server', 'must be set for the gitea provider') });
     case GitProviderKind.BITBUCKET:
       if (app.server !== undefined) {
         invalid('server', app.server, 'must be unset for the bitbucket provider: that is Bitbucket Cloud, which has no server setting');

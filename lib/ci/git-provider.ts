@@ -1,4 +1,4 @@
-import { checkHttpsBaseUrl, checkOAuthClientId, invalid, SecretKey } from '../core';
+import { checkHttpsBaseUrl, checkOAuthClientId, invalid, missing, SecretKey } from '../core';
 import { EnvVars } from '../core/env';
 
 /** An OAuth application registered with a git provider. */
@@ -46,7 +46,7 @@ export class GitProvider {
   /** A Gitea server. */
   public static gitea(props: GiteaProps): GitProvider {
     if (props.server === undefined) {
-      invalid('server', undefined, 'must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
+      missing('server', 'must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
     }
     return new GitProvider('GITEA', props, props.server);
   }

@@ -12,7 +12,7 @@ import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, Sec
 import { toYaml } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
-import { describeValue } from './validation';
+import { describePath } from './validation';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -323,7 +323,7 @@ export class LocalSecretStore {
       if (loaded === undefined && record === undefined && made.length > 0) {
         // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
         // user who meant an existing state sees it before applying credentials that would replace every one
-        process.stderr.write(`dockyard: ${describeValue(this.statePath)} and ${describeValue(this.lockPath)} did not exist: this synth ` +
+        process.stderr.write(`dockyard: ${describePath(this.statePath)} and ${describePath(this.lockPath)} did not exist: this synth ` +
           'started a new secret state. If you meant an existing one, check the state path (DOCKYARD_STATE in the example stacks; the key ' +
           'record follows it) before applying the new Secrets\n');
       }
@@ -432,7 +432,7 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
     }
   }
   if (created.length > 0) {
-    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${describeValue(lockPath)}: ${list(created, 10)}\n`);
+    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${describePath(lockPath)}: ${list(created, 10)}\n`);
   }
 }
 

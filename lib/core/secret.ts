@@ -483,10 +483,9 @@ export class SecretValue {
     if (this.kind !== SecretValueKind.RANDOM && this.kind !== SecretValueKind.RSA_PRIVATE_KEY && this.kind !== SecretValueKind.INPUT) {
       invalid('encrypting', this.kind, 'must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
     }
-    return new SecretValue(this.kind, {
-      alphabet: this.alphabet, length: this.length, mixedClasses: this.mixedClasses, bits: this.bits, env: this.env, description: this.description,
-      encrypts: data,
-    });
+    // every field as it is (a field added later comes along), with the lists copied
+    const { kind, entries, sources, ...fields } = this as SecretValue;
+    return new SecretValue(kind, { ...fields, entries: entries?.map((e) => ({ ...e })), sources: { ...sources }, encrypts: data });
   }
 
 }

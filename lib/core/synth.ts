@@ -10,7 +10,7 @@ import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
-import { describeValue, ValidationError } from './validation';
+import { describePath, describeValue, ValidationError } from './validation';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -186,8 +186,8 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
           fs.renameSync(old, dir); // the previous output back, before the finally removes `old`
         } catch {
           keepOld = true;
-          throw new Error(`${err?.message ?? err}; the previous output could not be put back either and is kept in ${describeValue(old)} ` +
-            `(the next synth puts it back if ${describeValue(dir)} is missing, and otherwise removes it: copy it out first if you need it)`);
+          throw new Error(`${err?.message ?? err}; the previous output could not be put back either and is kept in ${describePath(old)} ` +
+            `(the next synth puts it back if ${describePath(dir)} is missing, and otherwise removes it: copy it out first if you need it)`);
         }
       }
       throw err;
@@ -207,7 +207,7 @@ function outputPath(link: string): string {
     const real = fs.realpathSync(link);
     // a file there would be swapped out and removed with the previous output
     if (!fs.statSync(real).isDirectory()) {
-      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(real)} is not a directory; ` +
+      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describePath(real)} is not a directory; ` +
         'point it at a directory, or at nothing');
     }
     return real;
@@ -226,7 +226,7 @@ function outputPath(link: string): string {
       }
       // a loop among the links of a folder above it (ELOOP), a file where a folder must be (ENOTDIR), a folder it
       // may not read (EACCES), …
-      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describeValue(at)} cannot be read (${err?.code ?? 'error'}); ` +
+      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describePath(at)} cannot be read (${err?.code ?? 'error'}); ` +
         'point it at a directory you can write, or at nothing');
     }
     const folder = path.dirname(at);

@@ -37,15 +37,18 @@ const SHOWN_PREFIX = 64;
  */
 const UNSAFE_IN_LINE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
-/** A value as messages show it: JSON on one line, shortened with its length when longer than 200 characters. */
-export function describeValue(value: unknown): string {
+/**
+ * A value as messages show it: JSON on one line, shortened with its length when longer than `maxLength` characters
+ * (default 200).
+ */
+export function describeValue(value: unknown, maxLength: number = MAX_SHOWN_VALUE_LENGTH): string {
   let json: string;
   try {
     json = JSON.stringify(value) ?? String(value);
   } catch {
     json = String(value);
   }
-  if (json.length > MAX_SHOWN_VALUE_LENGTH) {
+  if (json.length > maxLength) {
     if (typeof value === 'string') {
       const chars = Array.from(value);
       json = `${JSON.stringify(`${chars.slice(0, SHOWN_PREFIX).join('')}…`)} (${chars.length} characters)`;
@@ -54,6 +57,14 @@ export function describeValue(value: unknown): string {
     }
   }
   return json.replace(UNSAFE_IN_LINE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A file path as messages show it: quoted and escaped as `describeValue` does, never shortened, for a message that
+ * names a path is there to name it whole.
+ */
+export function describePath(file: string): string {
+  return describeValue(file, Infinity);
 }
 
 /** Throw a `ValidationError` for `prop` with its bad `value` and a description of what is `allowed`. */

@@ -642,8 +642,8 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
 /**
  * Refuse a policy whose events a runner with `limitEvents` would fail: the runner fails every pipeline whose event is
  * not among them, whatever the policy (drone-runner-kube v1.0.0-rc.5 `command/daemon/daemon.go` passes
- * `config.Limit.Events` to runner-go's `match.Func`, and runner-go `pipeline/runtime/runner.go` fails a pipeline
- * the match refuses). Events given explicitly must all be among them, for each one outside would only ever fail;
+ * `config.Limit.Events` to its own `internal/match/match.go`, and runner-go v1.12.0 `pipeline/runtime/runner.go`
+ * fails a stage the match refuses, "insufficient permission", before any policy applies). Events given explicitly must all be among them, for each one outside would only ever fail;
  * the default events, every event but pull requests, must include one of them, so that the policy can apply at all.
  */
 function checkWithinLimit(given: readonly PipelineEvent[] | undefined, events: readonly string[], limitEvents: readonly PipelineEvent[]): void {

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, invalid, missing, NetworkPeer, SecretKey } from '../core';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
@@ -106,7 +106,7 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     checkConnectionBudget(server, this.connectionLimit, budget.sum + this.connectionLimit, reserved, this.maxConnections);
     servers.set(server, { ...budget, sum: budget.sum + this.connectionLimit });
     if ((this.sslMode === SslMode.VERIFY_CA || this.sslMode === SslMode.VERIFY_FULL) && !this.caCertificate) {
-      invalid('caCertificate', undefined, `must be set when sslMode is "${this.sslMode}"`);
+      missing('caCertificate', `must be set when sslMode is "${this.sslMode}"`);
     }
   }
 

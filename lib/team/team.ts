@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
-import { checkPipelineAccess, CiRouteProps, ICiEngine, PipelineEvent } from '../ci';
+import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
 import { checkStorageLimitGiB, Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
@@ -172,6 +172,19 @@ function pullRobotOf(team: string, sharedProjects: readonly string[]): TeamRobot
 }
 
 /**
+ * Refuse a team on a Drone runner whose `limitEvents` hold none of the events a team's route runs (every event but
+ * pull requests): the runner, or the team's dedicated runner, which takes them, would fail every pipeline the route
+ * places (see `DroneKubeRunner.addPolicy`). Named as the runner's prop, which the platform sets: a team has no
+ * events to give.
+ */
+function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, team: string): void {
+  if (limitEvents !== undefined && !DEFAULT_EVENTS.some((e) => limitEvents.includes(e))) {
+    invalid('limitEvents', limitEvents, `of the platform's Drone runner must include one of the events a team's route runs ` +
+      `(${DEFAULT_EVENTS.join(', ')}): the runner would fail every pipeline of team ${JSON.stringify(team)}`);
+  }
+}
+
+/**
  * Check a team against the engine and Harbor it is built on, changing nothing: every refusal of `new Team` comes
  * from here but one, the engine's `addBuildNamespace` (a namespace it has already, e.g. one it was given with
  * `create: false`), which refuses before it changes anything and so comes first. A team that is refused therefore
@@ -195,6 +208,9 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
   const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER };
+  if (ctx.ci instanceof DroneCi) {
+    checkRunnerEvents(ctx.ci.runner.buildSettings.limitEvents, name);
+  }
   if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
     // the team's own runner runs in the shared runner's namespace (DroneKubeRunner refuses a build namespace there),
     // and the route goes to it as its first policy

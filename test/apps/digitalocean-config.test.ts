@@ -18,7 +18,7 @@ describe('DigitalOcean program settings', () => {
   });
 
   test('fails on missing or bad settings, naming the config key', () => {
-    expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('invalid domain undefined: must be set: pulumi config set domain <value>');
+    expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('missing domain: must be set: pulumi config set domain <value>');
     expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');
     expect(() => read({ nodeCount: '0' })).toThrow('invalid nodeCount "0": must be a whole number of at least 1');
     expect(() => read({ domain: 'Example.com' })).toThrow(/invalid domain "Example.com"/);

@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { loadTeamsConfig, TEAMS_STATE_PATH } from '../../apps/teams/config';
 import { closest, OTHER_VARIABLES, stackEnv } from '../../apps/shared/variables';
@@ -27,11 +31,11 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     const secret = 'dckr_pat_0123456789abcdef';
     const found = warnings({ DOCKYARD_STAT: secret, DOCKYARD_ROTATION: 'all', DOCKYARD_API: 'https://10.0.0.1', DOCKYARD_ZZZ_UNRELATED: 'x', DOCKYARD_EMPTY: '' });
     expect(found).toEqual([
-      'DOCKYARD_API is not a variable any Dockyard stack reads, and is ignored (did you mean DOCKYARD_API_SERVER?); the stacks\' variables are in the README\'s configuration table',
-      'DOCKYARD_EMPTY is not a variable any Dockyard stack reads, and is ignored; the stacks\' variables are in the README\'s configuration table',
-      'DOCKYARD_ROTATION is not a variable any Dockyard stack reads, and is ignored (did you mean DOCKYARD_ROTATE?); the stacks\' variables are in the README\'s configuration table',
-      'DOCKYARD_STAT is not a variable any Dockyard stack reads, and is ignored (did you mean DOCKYARD_STATE?); the stacks\' variables are in the README\'s configuration table',
-      'DOCKYARD_ZZZ_UNRELATED is not a variable any Dockyard stack reads, and is ignored; the stacks\' variables are in the README\'s configuration table',
+      'DOCKYARD_API is not a variable of any Dockyard stack, and this one ignores it (did you mean DOCKYARD_API_SERVER?); the stacks\' variables are in the README\'s configuration table',
+      'DOCKYARD_EMPTY is not a variable of any Dockyard stack, and this one ignores it; the stacks\' variables are in the README\'s configuration table',
+      'DOCKYARD_ROTATION is not a variable of any Dockyard stack, and this one ignores it (did you mean DOCKYARD_ROTATE?); the stacks\' variables are in the README\'s configuration table',
+      'DOCKYARD_STAT is not a variable of any Dockyard stack, and this one ignores it (did you mean DOCKYARD_STATE?); the stacks\' variables are in the README\'s configuration table',
+      'DOCKYARD_ZZZ_UNRELATED is not a variable of any Dockyard stack, and this one ignores it; the stacks\' variables are in the README\'s configuration table',
     ]);
     expect(found.join('\n')).not.toContain(secret);
     // ignored: a misspelled state does not move the state
@@ -53,17 +57,75 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     expect(out).toEqual([expect.stringMatching(/^DOCKYARD_TEAM is not a variable .*\(did you mean DOCKYARD_TEAMS\?\)/)]);
   });
 
-  test('closest: a few edits for the length, else a shared beginning', () => {
-    const known = ['DOCKYARD_CI', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_API_SERVER'];
-    expect(closest('DOCKYARD_API', known)).toBe('DOCKYARD_API_SERVER');
-    expect(closest('DOCKYARD_ROTATION', known)).toBe('DOCKYARD_ROTATE');
-    expect(closest('DOCKYARD_C', known)).toBe('DOCKYARD_CI');
-    expect(closest('DOCKYARD_XY', known)).toBeUndefined();
-    expect(closest('DOCKYARD_STATES', known)).toBe('DOCKYARD_STATE');
-    expect(closest('DOCKYARD_SATE', known)).toBe('DOCKYARD_STATE');
-    expect(closest('DOCKYARD_ROTTAE', known)).toBe('DOCKYARD_ROTATE');
-    expect(closest('DOCKYARD_API_SERVER_URL', known)).toBe('DOCKYARD_API_SERVER');
-    expect(closest('DOCKYARD_AP', known)).toBeUndefined();
-    expect(closest('DOCKYARD_HOSTNAME_X', known)).toBeUndefined();
+  // the names a user mistypes, with the suggestion each should get (none where two would fit, or where the only near
+  // name would put a credential into the manifests)
+  test.each([
+    ['DOCKYARD_STATES', 'DOCKYARD_STATE'], ['DOCKYARD_SATE', 'DOCKYARD_STATE'], ['DOCKYARD_HOTS', 'DOCKYARD_HOST'], ['DOCKYARD_AMDIN', 'DOCKYARD_ADMIN'],
+    ['DOCKYARD_DEBGU', 'DOCKYARD_DEBUG'], ['DOCKYARD_ROTTAE', 'DOCKYARD_ROTATE'], ['DOCKYARD_ROTATION', 'DOCKYARD_ROTATE'], ['DOCKYARD_API', 'DOCKYARD_API_SERVER'],
+    ['DOCKYARD_API_SERVER_URL', 'DOCKYARD_API_SERVER'], ['DOCKYARD_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_USER'], ['DOCKYARD_ISSUER', 'DOCKYARD_CERT_ISSUER'],
+    ['DOCKYARD_CI_ENGINE', 'DOCKYARD_CI'], ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
+    ['DOCKYARD_MIRROR_PASSWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_TOKEN', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
+    ['DOCKYARD_IMAGE_MIRROR_PASS', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['dockyard_state', 'DOCKYARD_STATE'],
+    // ties and credentials: no suggestion
+    ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
+  ])('%s: %s', (name, expected) => {
+    const out: string[] = [];
+    stackEnv({ [name]: 'x' }, CONFIG_VARIABLE_NAMES, (m) => out.push(m));
+    expect(out).toHaveLength(1);
+    expect(/\(did you mean (\w+)\?\)/.exec(out[0])?.[1]).toBe(expected);
+  });
+
+  test('a client secret is pointed at its Secret, never at the client ID variable; a name that would split the line is escaped', () => {
+    const out: string[] = [];
+    stackEnv({ DOCKYARD_GIT_CLIENT_SECRET: 'ghs_0123456789', 'DOCKYARD_X\ndockyard: error: fake': 'x' }, CONFIG_VARIABLE_NAMES, (m) => out.push(m));
+    expect(out).toEqual([
+      'DOCKYARD_GIT_CLIENT_SECRET is not a variable of any Dockyard stack, and this one ignores it (the OAuth client secret is never a variable: it goes ' +
+        'in the Secret drone-oauth, or woodpecker-oauth with Woodpecker); the stacks\' variables are in the README\'s configuration table',
+      '"DOCKYARD_X\\ndockyard: error: fake" is not a variable of any Dockyard stack, and this one ignores it; the stacks\' variables are in the ' +
+        'README\'s configuration table',
+    ]);
+    expect(out.join('')).not.toContain('ghs_');
+  });
+
+  test('closest compares the parts after DOCKYARD_', () => {
+    expect(closest('DOCKYARD_C', ['DOCKYARD_CI', 'DOCKYARD_STATE'])).toBe('DOCKYARD_CI');
+    expect(closest('DOCKYARD_STAT', ['DOCKYARD_STATE', 'DOCKYARD_STATS'])).toBeUndefined();
+  });
+});
+
+/**
+ * The compiled entry points, as `npm run synth` and `npm run synth:harbor-do` run them: the warning reaches stderr as
+ * one `dockyard: warning:` line, and harbor-do checks DOCKYARD_STATE as the other stacks do.
+ */
+describe('the entry points', () => {
+  const ROOT = path.resolve(__dirname, '../..');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-variables-'));
+  const build = path.join(work, 'build');
+  beforeAll(() => {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-synth.js'), '--outDir', build, '--no-cache',
+      'apps/default/main.ts', 'apps/harbor-do/main.ts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  const run = (app: string, env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [path.join(build, 'apps', app, 'main.js')], {
+    cwd: work, encoding: 'utf8',
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKYARD_'))), NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+  });
+
+  test('npm run synth warns of a mistyped variable on stderr, and synthesizes', () => {
+    const result = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_ROTATION: 'all', CDK8S_OUTDIR: path.join(work, 'dist') });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('dockyard: warning: DOCKYARD_ROTATION is not a variable of any Dockyard stack, and this one ignores it ' +
+      '(did you mean DOCKYARD_ROTATE?); the stacks\' variables are in the README\'s configuration table');
+  });
+
+  test('harbor-do refuses a blank DOCKYARD_STATE naming it, and takes its default for an empty one', () => {
+    const blank = run('harbor-do', { DOCKYARD_STATE: ' ', CDK8S_OUTDIR: path.join(work, 'dist-harbor-do') });
+    expect(blank.status).toBe(1);
+    expect(blank.stderr).toMatch(/^dockyard: error: invalid DOCKYARD_STATE " ": must be the path of a file/);
+    const empty = run('harbor-do', { DOCKYARD_STATE: '', CDK8S_OUTDIR: path.join(work, 'dist-harbor-do') });
+    expect(empty.status).toBe(0);
+    expect(fs.existsSync(path.join(work, '.dockyard', 'harbor-do-secrets.json'))).toBe(true);
   });
 });

@@ -238,6 +238,10 @@ describe('rotation on purpose', () => {
     const db = chart.node.findChild('Db') as Secret;
     expect(SecretValue.input('DOCKYARD_X', 'x').encrypting('data').encrypts).toBe('data');
     expect(SecretValue.rsaPrivateKey(2048).encrypting('data').bits).toBe(2048);
+    // every field of the value comes along, and only `encrypts` is added
+    for (const value of [SecretValue.hex(32), SecretValue.alphanumeric(20), SecretValue.password(24), SecretValue.rsaPrivateKey(2048), SecretValue.input('DOCKYARD_X', 'x')]) {
+      expect({ ...value.encrypting('data') }).toEqual({ ...value, encrypts: 'data' });
+    }
     expect(failure(() => SecretValue.copyOf(db.key('password')).encrypting('data')))
       .toBe('invalid encrypting "copy": must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
     for (const bad of ['', ' ', 'a\nb', 'x'.repeat(201)]) {

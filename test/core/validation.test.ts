@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
-  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describeValue, invalid, invalidSecret, NetworkPeer, parseQuantity, ValidationError,
+  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, missing, NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -117,6 +117,16 @@ describe('validation helpers', () => {
       expect(describeValue(Array(100).fill('ab'))).toMatch(/^\["ab","ab",.*… \(501 characters of JSON\)$/);
       expect(message(() => checkDnsLabel('name', 'x'.repeat(1000)))).toBe(`invalid name "${'x'.repeat(64)}…" (1000 characters): ` +
         'must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    });
+
+    test('paths are quoted and escaped but never shortened: a message that names a file names all of it', () => {
+      const deep = `/tmp/${'deeper/'.repeat(40)}secrets.json`;
+      expect(describePath(deep)).toBe(JSON.stringify(deep));
+      expect(describePath('/tmp/a\nb')).toBe('"/tmp/a\\nb"');
+    });
+
+    test('a missing setting reads "missing", never "undefined"', () => {
+      expect(message(() => missing('server', 'must be set'))).toBe('missing server: must be set');
     });
 
     test('show undefined and unserialisable values', () => {

@@ -41,7 +41,7 @@ describe('GitProvider validation', () => {
 
   test('Gitea needs a server and Bitbucket Cloud takes none', () => {
     expect(() => GitProvider.gitea({ clientId: 'id', clientSecret: secret() } as any))
-      .toThrow('invalid server undefined: must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
+      .toThrow('missing server: must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
     expect(() => GitProvider.bitbucketCloud({ clientId: 'id', clientSecret: secret(), server: 'https://bitbucket.acme.dev' } as any))
       .toThrow('invalid server "https://bitbucket.acme.dev": must be unset: Bitbucket Cloud has no server setting');
   });

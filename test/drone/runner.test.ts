@@ -139,8 +139,8 @@ describe('DroneKubeRunner', () => {
     expect(env.DRONE_TMATE_ENABLED.value).toBe('true');
   });
 
-  // drone-runner-kube v1.0.0-rc.5 command/daemon/daemon.go passes DRONE_LIMIT_EVENTS to runner-go's match.Func, and
-  // runner-go pipeline/runtime/runner.go fails every pipeline the match refuses, whatever policy would place it
+  // drone-runner-kube v1.0.0-rc.5 command/daemon/daemon.go passes DRONE_LIMIT_EVENTS to its internal/match/match.go,
+  // and runner-go v1.12.0 pipeline/runtime/runner.go fails every stage the match refuses, whatever policy would place it
   test('with limitEvents, a policy\'s events must be among them, and its default events must include one of them', () => {
     const chart = testChart('ci');
     const runner = new DroneKubeRunner(chart, 'Runner', {

@@ -139,7 +139,7 @@ describe('ExternalPostgres', () => {
     expect(() => new ExternalPostgres(chart, 'A', { ...base, host: 'postgres://db' })).toThrow(/invalid host "postgres:\/\/db"/);
     expect(() => new ExternalPostgres(chart, 'B', { ...base, port: 70000 })).toThrow(/invalid port 70000/);
     expect(() => new ExternalPostgres(chart, 'C', { ...base, sslMode: SslMode.VERIFY_FULL }))
-      .toThrow('invalid caCertificate undefined: must be set when sslMode is "verify-full"');
+      .toThrow('missing caCertificate: must be set when sslMode is "verify-full"');
     expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 })).toThrow(/invalid connectionLimit 0/);
     expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 })).toThrow('invalid maxConnections 1: must be an integer of at least 2');
     expect(() => new ExternalPostgres(chart, 'K', { ...base, maxConnections: 22, reservedConnections: 22 }))

@@ -72,7 +72,7 @@ describe('the DigitalOcean settings of ingress and DNS', () => {
   });
 
   test('installIngress needs acmeEmail; dnsDomain must hold domain; flags are true or false', () => {
-    expect(() => read({ installIngress: 'true' })).toThrow('invalid acmeEmail undefined: must be set when installIngress is on');
+    expect(() => read({ installIngress: 'true' })).toThrow('missing acmeEmail: must be set when installIngress is on');
     expect(() => read({ acmeEmail: 'nobody' })).toThrow('invalid acmeEmail "nobody"');
     expect(() => read({ dnsDomain: 'example.org' })).toThrow('invalid dnsDomain "example.org": must be the domain ci.example.com or a parent of it');
     expect(read({ dnsDomain: 'example.com', dnsRecords: 'true' })).toMatchObject({ dnsDomain: 'example.com', dnsRecords: true });
