@@ -87,7 +87,10 @@ function checkApiServer(value: string): ApiServerEndpoint {
   const address = match ? parseAddress(match[1] ?? match[2]) : undefined;
   const port = match?.[3] === undefined ? 443 : Number(match[3]);
   if (!address || address.family !== family || port < 1 || port > 65535) {
-    invalid('DOCKYARD_API_SERVER', value, `must be ${API_SERVER_RULE}`);
+    // the commonest slip, an address without the scheme, named before the rule
+    const bare = typeof value === 'string' && !value.includes('://') &&
+      [value, value.replace(/^\[(.*)\](?::\d+)?$/, '$1'), value.replace(/^([^:]*):\d+$/, '$1')].some((a) => parseAddress(a) !== undefined);
+    invalid('DOCKYARD_API_SERVER', value, `${bare ? 'lacks "https://" in front; ' : ''}must be ${API_SERVER_RULE}`);
   }
   const cidr = { family, base: address.value, prefix: family === 4 ? 32 : 128 } as const;
   // no endpoint is loopback or link-local (Kubernetes' ValidateEndpointIP), and such an address would open the
@@ -235,10 +238,24 @@ export interface LoadConfigOptions {
 }
 
 function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
-  if (env.DOCKYARD_IMAGE_MIRROR === undefined || !/^[^\s:\p{Cc}]+$/u.test(user)) {
+  if (env.DOCKYARD_IMAGE_MIRROR === undefined) {
+    invalid('DOCKYARD_IMAGE_MIRROR_USER', user, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
+  }
+  if (!/^[^\s:\p{Cc}]+$/u.test(user)) {
     invalid('DOCKYARD_IMAGE_MIRROR_USER', user, `must be ${MIRROR_USER}`);
   }
   return user;
+}
+
+/**
+ * A mirror password without a mirror user is read by nothing (the mirror is pulled from anonymously): warn, rather
+ * than let it look used.
+ */
+function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string) => void = (m) => process.stderr.write(`dockyard: warning: ${m}\n`)): void {
+  if (env.DOCKYARD_IMAGE_MIRROR_PASSWORD !== undefined && env.DOCKYARD_IMAGE_MIRROR_USER === undefined) {
+    warn('DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled from ' +
+      'anonymously; set DOCKYARD_IMAGE_MIRROR_USER to log in');
+  }
 }
 
 /**
@@ -251,6 +268,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
+  warnUnusedMirrorPassword(env, options.warn);
   return {
     ci,
     host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host)),

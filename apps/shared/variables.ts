@@ -11,6 +11,7 @@
  */
 
 import { describeValue } from '../../lib';
+import { editDistance } from '../../lib/core/text';
 
 const PREFIX = 'DOCKYARD_';
 
@@ -53,22 +54,33 @@ function shownName(name: string): string {
 }
 
 /**
- * What the warning adds for `name`: where a credential belongs when the name says it is one, else the known name a
- * typo could have made it (`closest`).
+ * What the warning adds for `name`: where a client secret belongs, else the known name a typo could have made it
+ * (`closest`, over every known name). A name that says, even misspelt, that it holds a credential is only ever
+ * pointed at a variable that holds one: a suggestion of another would put the credential into the manifests or an
+ * error message.
  */
 function hint(name: string, known: readonly string[]): string {
   const upper = name.toUpperCase();
-  if (/CLIENT_?SECRET$/.test(upper)) {
+  if (/CLIENT_?(?:SEC|SCR|SER|CRED)/.test(upper)) {
     return ' (the OAuth client secret is never a variable: it goes in the Secret drone-oauth, or woodpecker-oauth with Woodpecker)';
   }
-  // a credential is suggested only a variable that holds one: never one whose value lands in the manifests
-  const candidates = SECRET_NAME.test(upper) ? known.filter((k) => SECRET_NAME.test(k)) : known.filter((k) => !SECRET_NAME.test(k));
-  const near = closest(upper, candidates);
+  const all = [...known, ...OTHER_VARIABLES];
+  const near = closest(upper, isCredentialName(upper) ? all.filter(isCredentialName) : all);
   return near === undefined ? '' : ` (did you mean ${near}?)`;
 }
 
-/** A name that says its value is a credential. */
-const SECRET_NAME = /(?:SECRET|TOKEN|PASS|PASSWORD|PASSWD|PWD|KEY|PAT)$/;
+/** Words that say a value is a credential. */
+const CREDENTIAL_WORDS = ['SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'PASSWORD', 'PASSWORDS', 'PASSWD', 'PASSPHRASE', 'PASS', 'PWD', 'PW', 'PAT',
+  'KEY', 'KEYS', 'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'AUTH', 'BEARER', 'APIKEY', 'LOGIN'];
+
+/**
+ * Whether a word of `name` after `DOCKYARD_` is, or ends in, a credential word, or is one misspelt (an edit for a
+ * word of up to five letters, two for a longer one): `PASWORD`, `SECERT`, `ADMINPASS`.
+ */
+export function isCredentialName(name: string): boolean {
+  return name.slice(PREFIX.length).split('_').some((word) => CREDENTIAL_WORDS.some((c) =>
+    word.endsWith(c) || (word.length >= 4 && editDistance(word, c) <= (c.length <= 5 ? 1 : 2))));
+}
 
 function printWarning(message: string): void {
   process.stderr.write(`dockyard: warning: ${message}\n`);
@@ -77,29 +89,45 @@ function printWarning(message: string): void {
 /**
  * The known name a typo could have made `name`, comparing the parts after `DOCKYARD_`, or undefined when there is
  * none or no single one:
- * - the nearest by edit distance (insertions, deletions, substitutions and swaps of neighbours), when that is at most
- *   a third of the shorter part, and at least 1 (`DOCKYARD_STAT`, `DOCKYARD_HOTS`);
- * - else the one whose words (split on `_`) hold all of the name's words in order, each equal or beginning the
- *   other (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`), or of which the name's words hold all but
- *   one extra word (`DOCKYARD_CI_ENGINE`);
+ * - the nearest by edit distance (insertions, deletions, substitutions and swaps of neighbours): with as many words,
+ *   at most a third of each differing word (at least 1), else at most a third of the shorter part (`DOCKYARD_STAT`,
+ *   `DOCKYARD_HOTS`, `DOCKYARD_GIT_CLIENTID`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`);
+ * - else the one whose words (split on `_`) hold all of the name's words in order, each equal, beginning the other
+ *   or begun by it (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`); or with the same words in another
+ *   order (`DOCKYARD_HOST_HARBOR`); else the one that the name's words hold with one more word at the end
+ *   (`DOCKYARD_CI_ENGINE`, `DOCKYARD_API_SERVER_URL`; never one more in front: `DOCKYARD_GIT_HOST` is not a host);
  * - else the one sharing the longest beginning with it, of five characters or more (`DOCKYARD_ROTATION`).
  * A tie at any step gives no suggestion: a wrong one is worse than none.
  */
 export function closest(name: string, known: readonly string[]): string | undefined {
   const rest = name.slice(PREFIX.length);
-  const parts = known.map((k) => ({ name: k, rest: k.slice(PREFIX.length) }));
-  const edits = parts.map((k) => ({ ...k, score: editDistance(rest, k.rest) }))
-    .filter((k) => k.score <= Math.max(1, Math.floor(Math.min(rest.length, k.rest.length) / 3)));
-  const byEdits = unique(edits, (a, b) => a.score - b.score);
-  if (byEdits !== undefined || edits.length > 0) return byEdits;
   const words = rest.split('_').filter((w) => w !== '');
-  const byWords = parts.filter((k) => {
-    const theirs = k.rest.split('_');
-    return wordsWithin(words, theirs) || (words.length - theirs.length <= 1 && wordsWithin(theirs, words));
-  });
-  if (byWords.length > 0) return byWords.length === 1 ? byWords[0].name : undefined;
+  const parts = known.map((k) => ({ name: k, rest: k.slice(PREFIX.length), words: k.slice(PREFIX.length).split('_') }));
+  const edits = parts.map((k) => ({ ...k, score: editDistance(rest, k.rest) })).filter((k) => near(words, k.words, rest, k.rest, k.score));
+  if (edits.length > 0) return unique(edits, (a, b) => a.score - b.score);
+  for (const fits of [
+    (k: typeof parts[number]) => wordsWithin(words, k.words) || sameWords(words, k.words),
+    (k: typeof parts[number]) => words.length === k.words.length + 1 && wordsWithin(k.words, words.slice(0, -1)),
+  ]) {
+    const byWords = parts.filter(fits);
+    if (byWords.length > 0) return byWords.length === 1 ? byWords[0].name : undefined;
+  }
   const shared = parts.map((k) => ({ ...k, score: -commonPrefix(rest, k.rest) })).filter((k) => k.score <= -5);
   return unique(shared, (a, b) => a.score - b.score);
+}
+
+/** Whether `distance` between two names is a typo's: per word when they have as many words, else over the whole. */
+function near(words: readonly string[], theirs: readonly string[], rest: string, other: string, distance: number): boolean {
+  const limit = (a: string, b: string) => Math.max(1, Math.floor(Math.min(a.length, b.length) / 3));
+  if (words.length === theirs.length) {
+    return words.every((w, i) => editDistance(w, theirs[i]) <= limit(w, theirs[i]));
+  }
+  return distance <= limit(rest, other);
+}
+
+/** Whether two lists hold the same words, in any order. */
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.length > 1 && [...a].sort().join('_') === [...b].sort().join('_');
 }
 
 /** The name of the single best of `items` by `order`, or undefined when there is none or a tie. */
@@ -123,20 +151,4 @@ function commonPrefix(a: string, b: string): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
-}
-
-/** The optimal string alignment distance: Levenshtein's, with a swap of neighbouring characters as one edit. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
 }

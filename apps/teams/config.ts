@@ -1,5 +1,6 @@
-import { invalid } from '../../lib';
-import { DEFAULT_OUTDIR, DefaultStackConfig, loadConfig, readStackEnv } from '../default/config';
+import * as fs from 'fs';
+import { invalid, missing } from '../../lib';
+import { DEFAULT_CONFIG, DEFAULT_OUTDIR, DefaultStackConfig, loadConfig, readStackEnv } from '../default/config';
 import { MAX_TEAMS } from '../shared/limits';
 
 export { MAX_TEAMS };
@@ -10,12 +11,18 @@ export interface TeamsConfig extends DefaultStackConfig {
   readonly teams: number;
 }
 
-/** The secret state of this example, apart from the default stack's. */
-export const TEAMS_STATE_PATH = '.dockyard/teams-secrets.json';
+/**
+ * The secret state this example kept apart from the default stack's before it shared it: a stack that still has it
+ * must say which of the two it means (`loadTeamsConfig`).
+ */
+export const LEGACY_TEAMS_STATE_PATH = '.dockyard/teams-secrets.json';
 
 /**
- * Read `DOCKYARD_TEAMS` (default 3) and the default stack's `DOCKYARD_*` variables, empty ones as unset; the secret
- * state defaults to `.dockyard/teams-secrets.json`, so the example never adds keys to the default stack's state.
+ * Read `DOCKYARD_TEAMS` (default 3) and the default stack's `DOCKYARD_*` variables, empty ones as unset. The secret
+ * state is the default stack's (`.dockyard/secrets.json`): the example is that platform plus teams, so its platform
+ * Secrets are the ones `npm run synth` made, and applying `dist-teams/` over `dist/` rotates nothing. With its own
+ * state (as before), every platform credential differed from `dist/`'s, the data-loss keys included. Where that
+ * state is still there and `DOCKYARD_STATE` is unset, the synth fails naming both, rather than pick one.
  */
 export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir = given.CDK8S_OUTDIR ?? DEFAULT_OUTDIR,
   warn?: (message: string) => void): TeamsConfig {
@@ -24,5 +31,10 @@ export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir =
   if (!/^\d{1,5}$/.test(text) || Number(text) > MAX_TEAMS) {
     invalid('DOCKYARD_TEAMS', text, `must be a whole number from 0 to ${MAX_TEAMS}`);
   }
-  return { ...loadConfig({ ...env, DOCKYARD_STATE: env.DOCKYARD_STATE ?? TEAMS_STATE_PATH }, { outdir }), teams: Number(text) };
+  if (env.DOCKYARD_STATE === undefined && fs.existsSync(LEGACY_TEAMS_STATE_PATH)) {
+    missing('DOCKYARD_STATE', `must be set: ${LEGACY_TEAMS_STATE_PATH} is there, the state this example kept apart before it took the default ` +
+      `stack's (${DEFAULT_CONFIG.statePath}); set DOCKYARD_STATE=${LEGACY_TEAMS_STATE_PATH} to go on with the platform you applied from ` +
+      `dist-teams/, or DOCKYARD_STATE=${DEFAULT_CONFIG.statePath} for the one from dist/ (and delete the other when it is no longer applied)`);
+  }
+  return { ...loadConfig(env, { outdir, warn }), teams: Number(text) };
 }

@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { ISecret, NetworkPeer, SecretValue } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from './build-egress';
 import { BuildNamespaceOptions } from './build-namespace';
-import { PipelineAccess } from './events';
+import { PipelineAccess, PipelineEvent } from './events';
 import { PipelineGrants, RouteGrant } from './grants';
 
 /** The CI engines Dockyard deploys. */
@@ -121,6 +121,13 @@ export interface ICiEngine extends IConstruct {
    * @default - unknown: such checks are skipped
    */
   readonly buildEgress?: BuildEgressProps;
+  /**
+   * The only events the engine runs pipelines for (Drone's runner `limitEvents`): a pipeline of another event fails,
+   * so typed pipelines (`RepositoryPipelines`) refuse one at synth.
+   *
+   * @default - every event
+   */
+  readonly limitEvents?: readonly PipelineEvent[];
   /** What the engine grants pipelines, for checking typed pipelines (`Pipeline`). */
   readonly grants: PipelineGrants;
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { compare } from './text';
+import { describePath } from './validation';
 
 /**
  * The files a local secret store keeps: the state (values, git-ignored, mode 0600), the key record (which keys
@@ -36,17 +37,17 @@ function readJson(file: string, what: string): Record<string, unknown> | undefin
     if (err.code === 'ENOENT') {
       return undefined;
     }
-    throw new SecretStateError(`cannot read the ${what} ${file}: ${err.code === 'EISDIR' ? 'it is a directory' : err.code ?? 'unreadable'}`);
+    throw new SecretStateError(`cannot read the ${what} ${describePath(file)}: ${err.code === 'EISDIR' ? 'it is a directory' : err.code ?? 'unreadable'}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // Node's SyntaxError quotes the text around the fault, which may be a password or a key: never pass it on
-    throw new SecretStateError(`the ${what} ${file} is not valid JSON (truncated or edited?); restore it from your backup. Its content is not shown, for it may hold credentials`);
+    throw new SecretStateError(`the ${what} ${describePath(file)} is not valid JSON (truncated or edited?); restore it from your backup. Its content is not shown, for it may hold credentials`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SecretStateError(`the ${what} ${file} does not hold a JSON object; restore it from your backup`);
+    throw new SecretStateError(`the ${what} ${describePath(file)} does not hold a JSON object; restore it from your backup`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -55,7 +56,7 @@ function readJson(file: string, what: string): Record<string, unknown> | undefin
 function stringMap(raw: Record<string, unknown>, field: string, file: string, what: string): Record<string, string> {
   const map = raw[field];
   if (raw.version !== 1 || typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new SecretStateError(`the ${what} ${file} is not a version 1 ${what} with a "${field}" object; restore it from your backup`);
+    throw new SecretStateError(`the ${what} ${describePath(file)} is not a version 1 ${what} with a "${field}" object; restore it from your backup`);
   }
   return map as Record<string, string>;
 }
@@ -79,7 +80,7 @@ export function loadKeyRecord(file: string): KeyRecord | undefined {
   const keys = stringMap(raw, 'keys', file, 'key record');
   for (const [k, v] of Object.entries(keys)) {
     if (typeof v !== 'string') {
-      throw new SecretStateError(`the key record ${file} has a recipe for ${JSON.stringify(k)} that is not a string; restore it from git`);
+      throw new SecretStateError(`the key record ${describePath(file)} has a recipe for ${JSON.stringify(k)} that is not a string; restore it from git`);
     }
   }
   return { keys: { ...keys } };
@@ -109,7 +110,7 @@ function tightenMode(file: string): void {
   const mode = fs.statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     fs.chmodSync(file, 0o600);
-    process.stderr.write(`dockyard: warning: ${file} was readable by others (mode ${mode.toString(8).padStart(4, '0')}); it is now 0600\n`);
+    process.stderr.write(`dockyard: warning: ${describePath(file)} was readable by others (mode ${mode.toString(8).padStart(4, '0')}); it is now 0600\n`);
   }
 }
 
@@ -155,7 +156,7 @@ export function withMutex<T>(file: string, timeoutMs: number, fn: () => T): T {
       break;
     } catch (err: any) {
       if (err.code !== 'EEXIST') {
-        throw new SecretStateError(`cannot create the synth lock ${file}: ${err.code ?? 'error'}`);
+        throw new SecretStateError(`cannot create the synth lock ${describePath(file)}: ${err.code ?? 'error'}`);
       }
     }
     let holder = '';
@@ -170,7 +171,7 @@ export function withMutex<T>(file: string, timeoutMs: number, fn: () => T): T {
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new SecretStateError(`another synth (${holder.trim() || 'unknown'}) holds ${file}; wait for it to finish, ` +
+      throw new SecretStateError(`another synth (${holder.trim() || 'unknown'}) holds ${describePath(file)}; wait for it to finish, ` +
         'or remove the file if no synth is running');
     }
     Atomics.wait(sleeper, 0, 0, 50);

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
-import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, ValidationError } from './validation';
+import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, missing, ValidationError } from './validation';
 import { yamlDoubleQuoted } from './yaml';
 
 /**
@@ -367,7 +367,10 @@ export class SecretValue {
       if (typeof e.registry !== 'string' || !/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*)?$/.test(e.registry)) {
         invalid('registry', e.registry, 'must be a registry host such as "harbor.example.com", "host:5000" or "https://index.docker.io/v1/"');
       }
-      if ((e.username === undefined) === (e.usernameFrom === undefined)) {
+      if (e.username === undefined && e.usernameFrom === undefined) {
+        missing('username', 'must be given, as username or as usernameFrom');
+      }
+      if (e.username !== undefined && e.usernameFrom !== undefined) {
         invalid('username', e.username, 'must be given either as username or as usernameFrom, not both');
       }
       if (e.username !== undefined && (typeof e.username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(e.username))) {
@@ -403,6 +406,11 @@ export class SecretValue {
    * and a synth that rotates it warns.
    */
   public readonly encrypts?: string;
+  /**
+   * How to change the value in its consumer first, for a value the consumer reads only on its first start
+   * (`readOnFirstStart`): a synth that rotates it warns.
+   */
+  public readonly firstStartChange?: string;
   /** The characters a random value is drawn from. */
   public readonly alphabet?: string;
   /** Whether a random value must mix upper case, lower case and digits. */
@@ -444,10 +452,11 @@ export class SecretValue {
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
       mixedClasses?: boolean; entries?: { registry: string; username?: string }[]; env?: string; description?: string;
-      sources?: Record<string, SecretKey>; escape?: TemplateEscape; encrypts?: string;
+      sources?: Record<string, SecretKey>; escape?: TemplateEscape; encrypts?: string; firstStartChange?: string;
     },
   ) {
     this.encrypts = options.encrypts;
+    this.firstStartChange = options.firstStartChange;
     this.alphabet = options.alphabet;
     this.mixedClasses = options.mixedClasses;
     this.entries = options.entries;
@@ -476,16 +485,34 @@ export class SecretValue {
    * @param data what the value encrypts: one line, at most 200 characters
    */
   public encrypting(data: string): SecretValue {
-    if (typeof data !== 'string' || data.trim() === '' || data.length > 200 || /\p{Cc}/u.test(data)) {
-      invalid('data', data, 'must be a description of what the value encrypts: 1 to 200 characters on one line');
+    return this.marked('encrypting', data, { encrypts: data });
+  }
+
+  /**
+   * This value, marked as one its consumer reads only on its first start, such as a database's superuser password
+   * or Harbor's admin password: rotating it in the state alone leaves the consumer on the old value (and whatever
+   * logs in with it locked out), so a synth that rotates it prints a warning that names the key and `change`, how to
+   * change the value in the consumer first. The value and its recipe in the key record are the same as without the
+   * mark.
+   *
+   * @param change how to set the new value in the consumer before applying: one line, at most 200 characters
+   */
+  public readOnFirstStart(change: string): SecretValue {
+    return this.marked('readOnFirstStart', change, { firstStartChange: change });
+  }
+
+  /** This value with `mark` added, every other field as it is (a field added later comes along), the lists copied. */
+  private marked(method: string, text: string, mark: { encrypts?: string; firstStartChange?: string }): SecretValue {
+    if (typeof text !== 'string' || text.trim() === '' || text.length > 200 || /\p{Cc}/u.test(text)) {
+      invalid(method === 'encrypting' ? 'data' : 'change', text, `must be a description of ${method === 'encrypting' ? 'what the value encrypts' : 'how to change the value first'}: ` +
+        '1 to 200 characters on one line');
     }
     // only a value kept in the state is rotated by name: one made from others follows them
     if (this.kind !== SecretValueKind.RANDOM && this.kind !== SecretValueKind.RSA_PRIVATE_KEY && this.kind !== SecretValueKind.INPUT) {
-      invalid('encrypting', this.kind, 'must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
+      invalid(method, this.kind, 'must mark a value kept in the secret state: SecretValue.hex, .alphanumeric, .password, .rsaPrivateKey or .input');
     }
-    // every field as it is (a field added later comes along), with the lists copied
     const { kind, entries, sources, ...fields } = this as SecretValue;
-    return new SecretValue(kind, { ...fields, entries: entries?.map((e) => ({ ...e })), sources: { ...sources }, encrypts: data });
+    return new SecretValue(kind, { ...fields, entries: entries?.map((e) => ({ ...e })), sources: { ...sources }, ...mark });
   }
 
 }

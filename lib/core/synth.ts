@@ -10,7 +10,7 @@ import { OutputFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
-import { describePath, describeValue, ValidationError } from './validation';
+import { describePath, ValidationError } from './validation';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -39,7 +39,7 @@ export const SECRETS_FILE = 'secrets.local.yaml';
 export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   for (const [what, file] of [['state', secrets.statePath], ['key record', secrets.lockPath]]) {
     if (isInside(file, app.outdir)) {
-      throw new SecretStateError(`invalid secret ${what} ${JSON.stringify(file)}: it lies inside the output directory ${app.outdir}, ` +
+      throw new SecretStateError(`invalid secret ${what} ${describePath(file)}: it lies inside the output directory ${describePath(app.outdir)}, ` +
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }
   }
@@ -207,7 +207,7 @@ function outputPath(link: string): string {
     const real = fs.realpathSync(link);
     // a file there would be swapped out and removed with the previous output
     if (!fs.statSync(real).isDirectory()) {
-      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describePath(real)} is not a directory; ` +
+      throw new ValidationError(`invalid output directory ${describePath(link)}: ${describePath(real)} is not a directory; ` +
         'point it at a directory, or at nothing');
     }
     return real;
@@ -226,13 +226,13 @@ function outputPath(link: string): string {
       }
       // a loop among the links of a folder above it (ELOOP), a file where a folder must be (ENOTDIR), a folder it
       // may not read (EACCES), …
-      throw new ValidationError(`invalid output directory ${describeValue(link)}: ${describePath(at)} cannot be read (${err?.code ?? 'error'}); ` +
+      throw new ValidationError(`invalid output directory ${describePath(link)}: ${describePath(at)} cannot be read (${err?.code ?? 'error'}); ` +
         'point it at a directory you can write, or at nothing');
     }
     const folder = path.dirname(at);
     at = path.resolve(fs.existsSync(folder) ? fs.realpathSync(folder) : folder, target);
   }
-  throw new ValidationError(`invalid output directory ${describeValue(link)}: its symbolic links form a loop (more than 40 to follow); ` +
+  throw new ValidationError(`invalid output directory ${describePath(link)}: its symbolic links form a loop (more than 40 to follow); ` +
     'point it at a directory, or at nothing');
 }
 

@@ -72,6 +72,11 @@ export function invalid(prop: string, value: unknown, allowed: string): never {
   throw new ValidationError(`invalid ${prop} ${describeValue(value)}: ${allowed}`, prop, allowed);
 }
 
+/** `invalid` for a path: the value is shown whole (`describePath`), for a message that names a path names all of it. */
+export function invalidPath(prop: string, value: string, allowed: string): never {
+  throw new ValidationError(`invalid ${prop} ${describePath(value)}: ${allowed}`, prop, allowed);
+}
+
 /**
  * Throw a `ValidationError` for `prop`, which is unset but needed: `missing <prop>: <allowed>` (an unset value is
  * not shown as the word `undefined`).
@@ -423,19 +428,19 @@ export function checkRegistryPrefix(prop: string, value: string): string {
 export function checkStatePath(prop: string, value: string, outdir: string): string {
   const rule = `must be ${VALIDATION_RULES.statePath(outdir)}`;
   if (typeof value !== 'string' || value.trim() === '' || value.includes('\0') || value.endsWith('/') || /(^|\/)\.\.?$/.test(value)) {
-    invalid(prop, value, rule);
+    invalidPath(prop, value, rule);
   }
   let stat: fs.Stats | undefined;
   try {
     stat = fs.statSync(value, { throwIfNoEntry: false });
   } catch (e) {
-    invalid(prop, value, `cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${rule}`);
+    invalidPath(prop, value, `cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${rule}`);
   }
   if (stat?.isDirectory()) {
-    invalid(prop, value, `is a directory; ${rule}`);
+    invalidPath(prop, value, `is a directory; ${rule}`);
   }
   if (isInside(value, outdir)) {
-    invalid(prop, value, `is inside the output directory; ${rule}`);
+    invalidPath(prop, value, `is inside the output directory; ${rule}`);
   }
   return value;
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
+import { PipelineEvent } from '../ci/events';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { PipelineGrants, RouteGrant } from '../ci/grants';
 import { accessAnnotations } from './pipeline-secret';
@@ -87,6 +88,11 @@ export class DroneCi extends Construct implements ICiEngine {
   /** The build egress settings every build namespace of the runner starts from (`DroneKubeRunner.buildEgress`). */
   public get buildEgress(): BuildEgressProps {
     return this.runner.buildEgress;
+  }
+
+  /** The runner's `limitEvents`, if it has any: the runner fails a pipeline of any other event. */
+  public get limitEvents(): readonly PipelineEvent[] | undefined {
+    return this.runner.buildSettings.limitEvents;
   }
 
   /** Let pipelines run in `namespace` too (`DroneKubeRunner.addBuildNamespace`); routes may then use it. */

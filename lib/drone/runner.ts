@@ -16,7 +16,7 @@ import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, cop
 import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace,
 } from '../ci/build-namespace';
-import { PipelineEvent } from '../ci/events';
+import { checkEvents, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
 import { IDroneServer } from './server';
@@ -400,7 +400,7 @@ export class DroneKubeRunner extends Construct {
       }
     }
     if (props.limitEvents) {
-      env.value('DRONE_LIMIT_EVENTS', checkUniqueList('limitEvents', props.limitEvents).join(','));
+      env.value('DRONE_LIMIT_EVENTS', checkEvents('limitEvents', props.limitEvents).join(','));
     }
     if (props.limitTrusted) {
       env.value('DRONE_LIMIT_TRUSTED', 'true');

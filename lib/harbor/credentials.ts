@@ -44,7 +44,8 @@ export class HarborCredentials extends Construct {
         'secret-key': SecretValue.alphanumeric(16).encrypting('the registry and proxy-cache endpoint credentials Harbor stores in PostgreSQL'),
         'csrf-key': SecretValue.alphanumeric(32),
         'token-key': SecretValue.rsaPrivateKey(4096),
-        'admin-password': SecretValue.password(24),
+        // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (src/core/main.go updateInitPassword: an empty salt)
+        'admin-password': SecretValue.password(24).readOnFirstStart('change the admin password in Harbor first (its UI or API) to the new value'),
       },
     });
     this.coreSecret = core.key('secret');

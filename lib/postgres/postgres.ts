@@ -139,7 +139,9 @@ export class Postgres extends Construct {
     this.superuserPassword = new Secret(this, 'Superuser', {
       name: `${name}-superuser`,
       namespace: this.namespace,
-      values: { password: SecretValue.alphanumeric(32) },
+      // the image's entrypoint sets POSTGRES_PASSWORD only while it initialises an empty data directory
+      // (docker-library/postgres docker-entrypoint.sh: docker_setup_db runs only without DATABASE_ALREADY_EXISTS)
+      values: { password: SecretValue.alphanumeric(32).readOnFirstStart(`set it in PostgreSQL first: ALTER ROLE postgres PASSWORD '<the new value>' in psql`) },
     }).key('password');
 
     this.env = new EnvVars(this.namespace);

@@ -179,8 +179,8 @@ function pullRobotOf(team: string, sharedProjects: readonly string[]): TeamRobot
  */
 function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, team: string): void {
   if (limitEvents !== undefined && !DEFAULT_EVENTS.some((e) => limitEvents.includes(e))) {
-    invalid('limitEvents', limitEvents, `of the platform's Drone runner must include one of the events a team's route runs ` +
-      `(${DEFAULT_EVENTS.join(', ')}): the runner would fail every pipeline of team ${JSON.stringify(team)}`);
+    invalid('limitEvents', limitEvents, `must include one of the events a team's route runs (${DEFAULT_EVENTS.join(', ')}) on the ` +
+      `platform's Drone runner (a team's dedicated runner takes them too): it would fail every pipeline of team ${JSON.stringify(team)}`);
   }
 }
 

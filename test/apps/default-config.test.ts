@@ -362,7 +362,6 @@ describe('DOCKYARD_API_SERVER', () => {
   test.each([
     ['a host name', 'https://k8s.example.com'],
     ['another scheme', 'http://10.0.0.1'],
-    ['no scheme', '10.0.0.1'],
     ['port 0', 'https://10.0.0.1:0'],
     ['port 65536', 'https://10.0.0.1:65536'],
     ['an empty port', 'https://10.0.0.1:'],

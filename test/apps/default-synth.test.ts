@@ -116,7 +116,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       '--app', `${process.execPath} ${main}`, '--output', path.join(work, 'dist4')], { cwd: ROOT, encoding: 'utf8',
       env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain(`dockyard: error: the secret state ${state} lacks 20 keys`);
+    expect(result.stderr).toContain(`dockyard: error: the secret state ${JSON.stringify(state)} lacks 20 keys`);
     expect(fs.existsSync(state)).toBe(false);
     fs.writeFileSync(state, kept, { mode: 0o600 });
   });
@@ -161,8 +161,10 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(lost.status).toBe(1);
     // one line, no stack trace, naming the keys, the state, the record and both ways out
     expect(lost.stderr.trim().split('\n')).toHaveLength(1);
-    expect(lost.stderr).toMatch(/^dockyard: error: the secret state \.dockyard\/secrets\.json lacks 20 keys that secrets\.lock\.json records: /);
-    expect(lost.stderr).toContain('Restore .dockyard/secrets.json from your backup, or make them anew on purpose with DOCKYARD_ROTATE=all');
+    expect(lost.stderr).toMatch(/^dockyard: error: the secret state "\.dockyard\/secrets\.json" lacks 20 keys that "secrets\.lock\.json" records: /);
+    expect(lost.stderr).toContain('Restore the state from your backup, or rebuild it from the cluster\'s Secrets, or make them anew on purpose with ' +
+      'DOCKYARD_ROTATE=all (this rotates those credentials, and loses what dockyard/drone-credentials/database-secret and ' +
+      'harbor/harbor-core/secret-key encrypt; see the README, "Credentials")');
     expect(lost.stderr).not.toMatch(/\n\s+at /);
     expect(read('dist/secrets.local.yaml')).toBe(secrets);
     expect(read('dist/dockyard.k8s.yaml')).toBe(manifests);

@@ -51,28 +51,35 @@ describe('README: the Drone examples fit together', () => {
 
 /**
  * The rotation table's "data loss" rows are exactly the keys of the default stack, on either engine, that encrypt
- * data kept elsewhere (`SecretValue.encrypting`), the keys whose rotation prints a warning.
+ * data kept elsewhere (`SecretValue.encrypting`), and its "reads it only on its first start" rows those its consumer
+ * reads once (`SecretValue.readOnFirstStart`): the keys whose rotation prints a warning.
  */
 describe('README: the rotation table', () => {
   const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
 
-  test('marks data loss on exactly the keys that warn when rotated', () => {
+  test('marks data loss and first-start keys on exactly the keys that warn when rotated', () => {
     const { App } = require('cdk8s') as typeof import('cdk8s');
     const { Secret } = require('../../lib') as typeof import('../../lib');
     const { defaultStack } = require('../../apps/default/stack') as typeof import('../../apps/default/stack');
     const { DEFAULT_CONFIG } = require('../../apps/default/config') as typeof import('../../apps/default/config');
     const encrypting = new Set<string>();
+    const firstStart = new Set<string>();
     for (const ci of ['drone', 'woodpecker'] as const) {
       const app = new App({ outdir: '/nonexistent' });
       defaultStack(app, { ...DEFAULT_CONFIG, ci: ci as any });
       for (const s of app.node.findAll().filter((c): c is InstanceType<typeof Secret> => c instanceof Secret)) {
         for (const [key, value] of Object.entries(s.values)) {
           if (value.encrypts !== undefined) encrypting.add(`${s.namespace}/${s.secretName}/${key}`);
+          if (value.firstStartChange !== undefined) firstStart.add(`${s.namespace}/${s.secretName}/${key}`);
         }
       }
     }
     const lossRows = [...readme.matchAll(/^\| `([^`]+)` \|[^\n]*\*\*data loss\*\*/gm)].map((m) => m[1]);
     expect(lossRows.sort()).toEqual([...encrypting].sort());
     expect(lossRows).toEqual(expect.arrayContaining(['dockyard/drone-credentials/database-secret', 'harbor/harbor-core/secret-key']));
+    // and the rows whose consumer reads the value only on its first start, the keys that warn how to change it first
+    const firstStartRows = [...readme.matchAll(/^\| `([^`]+)` \|[^\n]*reads it only on its first start/gm)].map((m) => m[1]);
+    expect(firstStartRows.sort()).toEqual([...firstStart].sort());
+    expect(firstStartRows).toEqual(expect.arrayContaining(['dockyard/postgres-superuser/password', 'harbor/harbor-core/admin-password']));
   });
 });

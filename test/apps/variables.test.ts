@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
-import { loadTeamsConfig, TEAMS_STATE_PATH } from '../../apps/teams/config';
+import { loadTeamsConfig } from '../../apps/teams/config';
 import { closest, OTHER_VARIABLES, stackEnv } from '../../apps/shared/variables';
 
 /** `loadConfig(env)` with its warnings collected. */
@@ -23,7 +23,7 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     expect(() => loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: '' })).toThrow(/^missing DOCKYARD_GIT_SERVER: must be set for DOCKYARD_GIT_PROVIDER "gitea"/);
     // apps/teams: an empty state and team count are their defaults
     const teams = loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '' }, 'dist-teams', () => { throw new Error('no warning expected'); });
-    expect(teams.statePath).toBe(TEAMS_STATE_PATH);
+    expect(teams.statePath).toBe(DEFAULT_CONFIG.statePath);
     expect(teams.teams).toBe(3);
   });
 
@@ -66,8 +66,12 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     ['DOCKYARD_CI_ENGINE', 'DOCKYARD_CI'], ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
     ['DOCKYARD_MIRROR_PASSWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_TOKEN', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_IMAGE_MIRROR_PASS', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['dockyard_state', 'DOCKYARD_STATE'],
-    // ties and credentials: no suggestion
+    ['DOCKYARD_IMAGE_MIRROR_PASWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_SECERT', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
+    ['DOCKYARD_HOST_HARBOR', 'DOCKYARD_HARBOR_HOST'], ['DOCKYARD_NO_INSTAL', 'DOCKYARD_NO_INSTALL'],
+    // ties, another word in front, a whole word swapped, and credentials with no credential variable near: no suggestion
     ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
+    ['DOCKYARD_GIT_HOST', undefined], ['DOCKYARD_REGISTRY_HOST', undefined], ['DOCKYARD_IMAGE_MIRROR_URL', 'DOCKYARD_IMAGE_MIRROR'],
+    ['DOCKYARD_ADMIN_PW', undefined], ['DOCKYARD_ADMIN_PASSWROD', undefined], ['DOCKYARD_STATE_PASSPHRASE', undefined], ['DOCKYARD_GIT_SERVER_TOKN', undefined],
   ])('%s: %s', (name, expected) => {
     const out: string[] = [];
     stackEnv({ [name]: 'x' }, CONFIG_VARIABLE_NAMES, (m) => out.push(m));
@@ -85,6 +89,19 @@ describe('the stacks\' DOCKYARD_* environment', () => {
         'README\'s configuration table',
     ]);
     expect(out.join('')).not.toContain('ghs_');
+  });
+
+  test('the mirror\'s variables say which one is missing; a bare API server address is told it lacks https://', () => {
+    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR_USER: 'bob' })).toThrow('invalid DOCKYARD_IMAGE_MIRROR_USER "bob": DOCKYARD_IMAGE_MIRROR is not set, ' +
+      'and the login is for the mirror; must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set');
+    const said: string[] = [];
+    loadConfig({ DOCKYARD_IMAGE_MIRROR: 'registry.acme.dev/mirror', DOCKYARD_IMAGE_MIRROR_PASSWORD: 'dckr_pat_x' }, { warn: (m) => said.push(m) });
+    expect(said).toEqual(['DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled ' +
+      'from anonymously; set DOCKYARD_IMAGE_MIRROR_USER to log in']);
+    for (const bare of ['10.0.0.1:6443', '10.0.0.1', '[fd00::1]:6443', 'fd00::1']) {
+      expect(() => loadConfig({ DOCKYARD_API_SERVER: bare })).toThrow(`invalid DOCKYARD_API_SERVER ${JSON.stringify(bare)}: lacks "https://" in front; must be an https URL`);
+    }
+    expect(() => loadConfig({ DOCKYARD_API_SERVER: 'http://10.0.0.1' })).toThrow(/^invalid DOCKYARD_API_SERVER "http:\/\/10\.0\.0\.1": must be an https URL/);
   });
 
   test('closest compares the parts after DOCKYARD_', () => {

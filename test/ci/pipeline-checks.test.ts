@@ -32,6 +32,11 @@ const build = (s: Setup) => s.pipelines[0];
 
 // [engine, what is wrong, the change, the one line]
 const GRANT_MISMATCHES: [CiEngineKind, string, (s: Setup) => void, string][] = [
+  // drone-runner-kube v1.0.0-rc.5 internal/match/match.go with runner-go v1.12.0 pipeline/runtime/runner.go: a runner
+  // fails every pipeline whose event its DRONE_LIMIT_EVENTS leave out
+  [DRONE, 'an event the runner\'s limitEvents leave out', (s) => { s.engine.limitEvents = [PUSH, PROMOTE, PipelineEvent.ROLLBACK]; },
+    'invalid pipelines.build.events ["push","custom"]: custom must be among the runner\'s limitEvents push, promote, rollback: the runner fails ' +
+    'every pipeline of another event'],
   [DRONE, 'a secret the engine does not declare', (s) => build(s).addStep(step(IMAGES.go, { secrets: { TOKEN: SecretRef.of('nope', 'token') } })),
     'invalid pipelines.build.steps.extra.secrets.TOKEN "nope/token": must name a pipeline secret the engine declares (addPipelineSecret): ' +
     'nope is not among demo-database, harbor-push'],

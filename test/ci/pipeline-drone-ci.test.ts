@@ -11,12 +11,12 @@ import { IMAGES } from './pipeline-fixtures';
 
 const REPO = 'acme/demo';
 
-function droneDemo() {
+function droneDemo(limitEvents?: PipelineEvent[]) {
   const chart = testChart('ci');
   const server = droneServer(chart);
   const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
   const runner = new DroneKubeRunner(chart, 'Runner', {
-    server, secretsExtension, buildNamespace: 'builds', extraBuildNamespaces: ['deploys'], labels: { pool: 'demo' },
+    server, secretsExtension, buildNamespace: 'builds', extraBuildNamespaces: ['deploys'], labels: { pool: 'demo' }, limitEvents,
   });
   const engine = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
   const deployer = new DeployAccess(chart, 'Deployer', { namespace: 'demo', serviceAccountNamespace: 'deploys' });
@@ -49,6 +49,16 @@ function droneDemo() {
   const repo = new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO, pipelines });
   return { chart, repo };
 }
+
+// the runner fails a pipeline whose event its DRONE_LIMIT_EVENTS leave out (drone-runner-kube v1.0.0-rc.5
+// internal/match/match.go, runner-go v1.12.0 pipeline/runtime/runner.go): the demo's pull-request builds on a runner
+// limited to push, tag, promote and rollback are refused at synth, naming the event
+test('a pipeline event the runner\'s limitEvents leave out is refused', () => {
+  const { PUSH, TAG, PROMOTE, ROLLBACK } = PipelineEvent;
+  expect(() => droneDemo([PUSH, TAG, PROMOTE, ROLLBACK]).repo.render()).toThrow('invalid pipelines.build.events ["push","tag","pull_request"]: ' +
+    'pull_request must be among the runner\'s limitEvents push, tag, promote, rollback: the runner fails every pipeline of another event');
+  expect(droneDemo([PUSH, TAG, PROMOTE, ROLLBACK, PipelineEvent.PULL_REQUEST]).repo.render()).toHaveLength(1);
+});
 
 describe('RepositoryPipelines with DroneCi', () => {
   const { chart, repo } = droneDemo();

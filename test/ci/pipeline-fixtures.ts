@@ -18,6 +18,8 @@ export class FakeEngine extends Construct implements ICiEngine {
   public readonly buildNamespaceLabels = { 'dockyard.dev/ci': 'fake' };
   public readonly buildPeer = NetworkPeer.namespaces({ 'dockyard.dev/ci': 'fake' });
   public readonly grants = new PipelineGrants();
+  /** The runner's limitEvents, set by a test. */
+  public limitEvents?: PipelineEvent[];
 
   public constructor(scope: Construct, id: string, public readonly kind: CiEngineKind) {
     super(scope, id);

@@ -94,16 +94,26 @@ describe('the key record', () => {
     expect(stderrOf(() => new LocalSecretStore({ statePath }).render(stack()))).toBe('');
   });
 
+  test('a new state beside another one is a warning that names it: a mistyped state path, most likely', () => {
+    const dir = workdir();
+    new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }).render(stack());
+    fs.writeFileSync(path.join(dir, 'notes.json'), '{"not": "a state"}');
+    const typo = path.join(dir, 'secret.json');
+    const said = stderrOf(() => new LocalSecretStore({ statePath: typo }).render(stack()));
+    expect(said).toContain(`dockyard: warning: ${JSON.stringify(typo)} and ${JSON.stringify(path.join(dir, 'secret.lock.json'))} did not exist: ` +
+      `this synth started a new secret state, beside ${JSON.stringify(path.join(dir, 'secrets.json'))}. If you meant an existing one`);
+  });
+
   test('a deleted state fails, naming the keys, the state file and both ways out, and writes nothing', () => {
     const dir = workdir();
     const statePath = path.join(dir, 'state.json');
     const before = values(new LocalSecretStore({ statePath }).render(stack()));
     fs.rmSync(statePath);
     const message = failure(() => new LocalSecretStore({ statePath }).render(stack()), Object.values(before));
-    expect(message).toBe(`the secret state ${statePath} lacks 3 keys that ${path.join(dir, 'state.lock.json')} records: ` +
-      'platform/db/password, platform/keys/rpc, platform/keys/signing. Nothing was written. ' +
-      `Restore ${statePath} from your backup, or make them anew on purpose with DOCKYARD_ROTATE=all ` +
-      '(this rotates those credentials; see the README, "Credentials")');
+    expect(message).toBe(`the secret state ${JSON.stringify(statePath)} lacks 3 keys that ${JSON.stringify(path.join(dir, 'state.lock.json'))} ` +
+      'records: platform/db/password, platform/keys/rpc, platform/keys/signing. Nothing was written. Restore the state from your backup, or ' +
+      'rebuild it from the cluster\'s Secrets, or make them anew on purpose with DOCKYARD_ROTATE=all (this rotates those credentials; see the ' +
+      'README, "Credentials")');
     expect(fs.existsSync(statePath)).toBe(false);
   });
 
@@ -140,7 +150,7 @@ describe('the key record', () => {
     for (const cut of [10, Math.floor(text.length / 2), text.length - 3]) {
       fs.writeFileSync(statePath, text.slice(0, cut));
       const message = failure(() => new LocalSecretStore({ statePath }).render(stack()), Object.values(before).map((v) => v.slice(0, 12)));
-      expect(message).toBe(`the secret state ${statePath} is not valid JSON (truncated or edited?); restore it from your backup. ` +
+      expect(message).toBe(`the secret state ${JSON.stringify(statePath)} is not valid JSON (truncated or edited?); restore it from your backup. ` +
         'Its content is not shown, for it may hold credentials');
     }
   });
@@ -154,17 +164,34 @@ describe('the key record', () => {
     expect(after['platform/db/password']).toMatch(/^[A-Za-z0-9]{64}$/);
   });
 
-  test('a key added later is generated and recorded; a key removed leaves the record, not the state', () => {
+  test('a key added later is generated and recorded; a key removed stays in the state and on the record', () => {
     const dir = workdir();
     const statePath = path.join(dir, 'state.json');
+    const lock = () => JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys;
     const first = values(new LocalSecretStore({ statePath }).render(stack()));
     const second = values(new LocalSecretStore({ statePath }).render(stack({ extra: true })));
     expect(second['platform/later/token']).toMatch(/^[0-9a-f]{16}$/);
     expect(second['platform/db/password']).toBe(first['platform/db/password']);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys['platform/later/token']).toBe('hex(16)');
+    expect(lock()['platform/later/token']).toBe('hex(16)');
+    // removed: the record keeps it as the state keeps its value, and it comes back as it was
     new LocalSecretStore({ statePath }).render(stack());
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys['platform/later/token']).toBeUndefined();
+    expect(lock()['platform/later/token']).toBe('hex(16)');
     expect(values(new LocalSecretStore({ statePath }).render(stack({ extra: true })))['platform/later/token']).toBe(second['platform/later/token']);
+  });
+
+  // two apps on one state (the default stack on Drone and on Woodpecker, or an app of the user's own beside it): a
+  // synth of one used to rewrite the record with its keys only, so the other's lost keys were made anew without a word
+  test('a synth keeps on the record the keys another app recorded, so their loss still fails that app', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    new LocalSecretStore({ statePath }).render(stack({ extra: true }));
+    // the other app, without the Secret `later`, synthesizes last
+    new LocalSecretStore({ statePath }).render(stack());
+    editState(statePath, (state) => { delete state.values['platform/later/token']; });
+    expect(failure(() => new LocalSecretStore({ statePath }).render(stack({ extra: true }))))
+      .toMatch(/^the secret state .* lacks 1 key that .* records: platform\/later\/token\. Nothing was written\./);
+    // the other app itself, which does not declare it, goes on
+    new LocalSecretStore({ statePath }).render(stack());
   });
 
   test('two generated Secrets of one name fail instead of sharing values', () => {
@@ -222,14 +249,35 @@ describe('rotation on purpose', () => {
     // the mark is not part of the recipe: the kept value stays, and the record is unchanged
     expect(values(new LocalSecretStore({ statePath }).render(stack({ recipe: encrypting })))).toEqual(plain);
     expect(fs.readFileSync(lockPath, 'utf8')).toBe(record);
-    const warning = 'dockyard: warning: rotated platform/db/password, which encrypts the secrets the app stores in its database: what it ' +
-      'encrypted can no longer be read; restore the previous state to undo this before applying (see the README, "Credentials")\n';
+    const warning = 'dockyard: warning: rotated platform/db/password, which encrypts the secrets the app stores in its database: once ' +
+      'applied, what it encrypted can no longer be read; the cluster keeps the old value until you apply, so restoring the state from your ' +
+      'backup still undoes this (see the README, "Credentials")\n';
     expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['platform/db'] }).render(stack({ recipe: encrypting }))))
       .toBe(`dockyard: rotated 1 key on purpose: platform/db/password\n${warning}`);
     // "all" names it too; another key rotated alone does not warn
     expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['all'] }).render(stack({ recipe: encrypting })))).toContain(warning);
     expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['platform/keys/rpc'] }).render(stack({ recipe: encrypting }))))
       .toBe('dockyard: rotated 1 key on purpose: platform/keys/rpc\n');
+  });
+
+  test('rotating a key its consumer reads only on its first start warns how to change it there first', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const firstStart = SecretValue.alphanumeric(32).readOnFirstStart('run ALTER ROLE app PASSWORD in psql first');
+    new LocalSecretStore({ statePath }).render(stack({ recipe: firstStart }));
+    expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['platform/db/password'] }).render(stack({ recipe: firstStart }))))
+      .toBe('dockyard: rotated 1 key on purpose: platform/db/password\ndockyard: warning: rotated platform/db/password, which its consumer ' +
+        'reads only on its first start: before applying, run ALTER ROLE app PASSWORD in psql first, or what logs in with it is locked out ' +
+        '(see the README, "Credentials")\n');
+    expect(failure(() => SecretValue.hex(32).readOnFirstStart(''))).toMatch(/^invalid change "": must be a description of how to change the value first/);
+    expect(failure(() => SecretValue.template('{a}', { a: (stack().charts[0].node.findChild('Db') as Secret).key('password') }).readOnFirstStart('x')))
+      .toMatch(/^invalid readOnFirstStart "template": must mark a value kept in the secret state/);
+  });
+
+  test('a rotation lists every key it rotated, however many', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    new LocalSecretStore({ statePath }).render(stack());
+    expect(stderrOf(() => new LocalSecretStore({ statePath, rotate: ['all'] }).render(stack())))
+      .toBe('dockyard: rotated 3 keys on purpose: platform/db/password, platform/keys/rpc, platform/keys/signing\n');
   });
 
   test('encrypting marks only a kept value, with a one-line description', () => {
@@ -270,7 +318,9 @@ describe('secret inputs', () => {
     expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe('dckr_pat_first');
     process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'dckr_pat_second';
     const message = failure(() => new LocalSecretStore({ statePath }).render(stack({ input: true })), ['dckr_pat_first', 'dckr_pat_second']);
-    expect(message).toMatch(/platform\/hub\/token is an input whose variable DOCKYARD_TEST_CONTINUITY_TOKEN now holds a different value; .*DOCKYARD_ROTATE=platform\/hub\/token /);
+    expect(message).toMatch(/platform\/hub\/token is an input whose variable DOCKYARD_TEST_CONTINUITY_TOKEN now holds a different value: unset /);
+    expect(message).toContain('DOCKYARD_TEST_CONTINUITY_TOKEN (or set it back) to go on with the kept one, or rotate the key to take the new one');
+    expect(message).toContain('DOCKYARD_ROTATE=platform/hub/token ');
     const rotated = values(new LocalSecretStore({ statePath, rotate: ['platform/hub/token'] }).render(stack({ input: true })));
     expect(rotated['platform/hub/token']).toBe('dckr_pat_second');
   });
@@ -283,7 +333,7 @@ describe('files and locks', () => {
     (app as any).outdir = path.join(dir, 'dist');
     const statePath = path.join(dir, 'dist', 'state.json');
     expect(failure(() => synthesize(app, new LocalSecretStore({ statePath }))))
-      .toBe(`invalid secret state ${JSON.stringify(statePath)}: it lies inside the output directory ${path.join(dir, 'dist')}, ` +
+      .toBe(`invalid secret state ${JSON.stringify(statePath)}: it lies inside the output directory ${JSON.stringify(path.join(dir, 'dist'))}, ` +
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
   });
@@ -293,7 +343,7 @@ describe('files and locks', () => {
       .toBe('invalid statePath "": must be the path of a file, e.g. ".dockyard/secrets.json"');
     const dir = workdir();
     expect(failure(() => new LocalSecretStore({ statePath: dir }).render(stack())))
-      .toBe(`cannot read the secret state ${dir}: it is a directory`);
+      .toBe(`cannot read the secret state ${JSON.stringify(dir)}: it is a directory`);
   });
 
   test('a state readable by others is made private again, with a warning', () => {
@@ -301,7 +351,7 @@ describe('files and locks', () => {
     new LocalSecretStore({ statePath }).render(stack());
     fs.chmodSync(statePath, 0o644);
     const said = stderrOf(() => new LocalSecretStore({ statePath }).render(stack()));
-    expect(said).toBe(`dockyard: warning: ${statePath} was readable by others (mode 0644); it is now 0600\n`);
+    expect(said).toBe(`dockyard: warning: ${JSON.stringify(statePath)} was readable by others (mode 0644); it is now 0600\n`);
     expect(fs.statSync(statePath).mode & 0o777).toBe(0o600);
   });
 
@@ -317,7 +367,7 @@ describe('files and locks', () => {
     const mutex = path.join(dir, 'state.json.mutex');
     // held by this (live) process: a second taker times out, naming the holder
     fs.writeFileSync(mutex, `${process.pid}@${os.hostname()}\n`);
-    expect(failure(() => withMutex(mutex, 200, () => 1))).toBe(`another synth (${process.pid}@${os.hostname()}) holds ${mutex}; ` +
+    expect(failure(() => withMutex(mutex, 200, () => 1))).toBe(`another synth (${process.pid}@${os.hostname()}) holds ${JSON.stringify(mutex)}; ` +
       'wait for it to finish, or remove the file if no synth is running');
     // held by a process that has exited
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;

@@ -77,7 +77,7 @@ describe('LocalSecretStore', () => {
     const statePath = tempState();
     fs.mkdirSync(path.dirname(statePath), { recursive: true });
     fs.writeFileSync(statePath, JSON.stringify({ version: 2, values: {} }));
-    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${statePath} is not a version 1 secret state with a "values" object; restore it from your backup`);
+    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${JSON.stringify(statePath)} is not a version 1 secret state with a "values" object; restore it from your backup`);
     expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).version).toBe(2);
   });
 });

@@ -1,7 +1,8 @@
-// lib/core/text.ts: the one RegExp escape (grants' repository matchers, the team overlap check) and the one
-// locale-independent string order (diagram, pipeline renderers, node mirrors). Properties on strings fast-check draws.
+// lib/core/text.ts: the one RegExp escape (grants' repository matchers, the team overlap check), the one
+// locale-independent string order (diagram, pipeline renderers, node mirrors) and the one edit distance (typo hints).
+// Properties on strings fast-check draws.
 import fc from 'fast-check';
-import { compare, escapeRegExp } from '../../lib/core/text';
+import { compare, editDistance, escapeRegExp } from '../../lib/core/text';
 
 /** Every character that means something in a RegExp outside a class, `-` and `/`, and a few plain ones. */
 const META = [...'^$\\.*+?()[]{}|-/', 'a', 'Z', '0', '\n', ' '];
@@ -65,5 +66,17 @@ describe('compare', () => {
     // U+1F600 is the surrogates D83D DE00, below U+FF61; code-point order would put it last
     expect(['\uFF61', '\u{1F600}'].sort(compare)).toEqual(['\u{1F600}', '\uFF61']);
     expect(compare('x', 'x')).toBe(0);
+  });
+});
+
+describe('editDistance', () => {
+  test('counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {
+    expect(editDistance('secrets.json', 'secrets.json')).toBe(0);
+    expect(editDistance('secret.json', 'secrets.json')).toBe(1);
+    expect(editDistance('HOTS', 'HOST')).toBe(1);
+    expect(editDistance('STAT', 'STATE')).toBe(1);
+    expect(editDistance('ROTATION', 'ROTATE')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('ca', 'abc')).toBe(3); // optimal string alignment: a swapped pair is not edited again
   });
 });

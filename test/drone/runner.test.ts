@@ -184,6 +184,8 @@ describe('DroneKubeRunner', () => {
     expect(() => make({ buildMaxMemory: '2Gi' })).toThrow('invalid buildMaxMemory "2Gi": must be at least buildResources.memoryLimit "4Gi"');
     expect(() => make({ buildMaxCpu: '1' })).toThrow('invalid buildMaxCpu "1": must be at least buildResources.cpuLimit "2"');
     expect(() => make({ gracePeriodSec: -1 })).toThrow(/invalid gracePeriodSec -1/);
+    expect(() => make({ limitEvents: ['Push'] })).toThrow('invalid limitEvents ["Push"]: "Push" must be one of push, tag, promote, rollback, cron, custom, pull_request');
+    expect(() => make({ limitEvents: [PipelineEvent.PUSH, PipelineEvent.PUSH] })).toThrow(/^invalid limitEvents \["push","push"\]: must not repeat "push"/);
     const runner = make({ extraBuildNamespaces: ['deploy'] });
     expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'prod' }))
       .toThrow('invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy');

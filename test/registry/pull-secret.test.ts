@@ -35,7 +35,7 @@ describe('RegistryCredential', () => {
     expect(auths).toEqual({ 'registry.digitalocean.com': { username: 'dop_v1_abc', password: 'dop_v1_abc', auth: Buffer.from('dop_v1_abc:dop_v1_abc').toString('base64') } });
     expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', username: 'u', usernameFrom: token, password: token }]))
       .toThrow('invalid username "u": must be given either as username or as usernameFrom, not both');
-    expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', password: token }])).toThrow(/must be given either as username or as usernameFrom/);
+    expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', password: token }])).toThrow('missing username: must be given, as username or as usernameFrom');
   });
 
   test('fails on bad hosts and user names', () => {

@@ -84,12 +84,12 @@ const CASES: Record<string, Case> = {
   'runners whose limitEvents run none of a route\'s events (shared)': {
     engines: ['drone'], runner: { limitEvents: [PipelineEvent.PULL_REQUEST] }, before: () => undefined, after: () => undefined,
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid limitEvents \["pull_request"\]: of the platform's Drone runner must include one of the events a team's route runs \(push, tag, promote, rollback, cron, custom\): the runner would fail every pipeline of team "web"$/,
+    error: /^invalid limitEvents \["pull_request"\]: must include one of the events a team's route runs \(push, tag, promote, rollback, cron, custom\) on the platform's Drone runner \(a team's dedicated runner takes them too\): it would fail every pipeline of team "web"$/,
   },
   'runners whose limitEvents run none of a route\'s events (dedicated)': {
     engines: ['drone'], runner: { limitEvents: [PipelineEvent.PULL_REQUEST] }, before: () => undefined, after: () => undefined,
     bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true }),
-    error: /^invalid limitEvents \["pull_request"\]: of the platform's Drone runner must include one of the events a team's route runs \(push, tag, promote, rollback, cron, custom\): the runner would fail every pipeline of team "web"$/,
+    error: /^invalid limitEvents \["pull_request"\]: must include one of the events a team's route runs \(push, tag, promote, rollback, cron, custom\) on the platform's Drone runner \(a team's dedicated runner takes them too\): it would fail every pipeline of team "web"$/,
   },
   // refused before anything but the team's construct, whose name a retry then found taken
   'deploy permissions that cross the team\'s boundaries': {

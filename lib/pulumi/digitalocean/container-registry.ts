@@ -1,6 +1,6 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger, invalid } from '../../core/validation';
+import { checkInteger, invalid, missing } from '../../core/validation';
 
 /** The host of DigitalOcean Container Registry, the `auths` key of its Docker config (do.md §1.6). */
 export const DOCR_SERVER = 'registry.digitalocean.com';
@@ -77,7 +77,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
       invalid('registryName', args.registryName, 'must be at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
     }
     if (!create && args.registryName === undefined) {
-      invalid('registryName', args.registryName, 'is required when createRegistry is false');
+      missing('registryName', 'is required when createRegistry is false');
     }
     if (args.expirySeconds !== undefined) {
       // do.md §1.6: expiry must be > 0 and < 1576800000

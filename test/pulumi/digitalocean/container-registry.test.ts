@@ -53,7 +53,7 @@ describe('ContainerRegistry', () => {
 
   test.each<[string, Module.ContainerRegistryArgs, string]>([
     ['an unknown tier', { subscriptionTier: 'enterprise' }, 'invalid subscriptionTier "enterprise": must be one of starter, basic, professional'],
-    ['an existing registry without its name', { createRegistry: false }, 'invalid registryName undefined: is required when createRegistry is false'],
+    ['an existing registry without its name', { createRegistry: false }, 'missing registryName: is required when createRegistry is false'],
     ['a bad registry name', { registryName: 'My_Registry' }, 'invalid registryName "My_Registry"'],
     ['a zero expiry', { expirySeconds: 0 }, 'invalid expirySeconds 0: must be an integer from 1 to 1576799999'],
     ['a too long expiry', { expirySeconds: 1576800000 }, 'invalid expirySeconds 1576800000'],
