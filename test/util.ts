@@ -77,3 +77,19 @@ export function repeatedSynths(build: (chart: DockyardChart) => void): { run: (r
     done: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * `fn` run in an empty working folder, for code whose defaults depend on what the working folder holds (apps/teams's
+ * state: a clone may hold the state it kept before).
+ */
+export function inEmptyFolder<T>(fn: () => T): T {
+  const cwd = process.cwd();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-teams-cwd-'));
+  try {
+    process.chdir(dir);
+    return fn();
+  } finally {
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -65,21 +65,26 @@ function hint(name: string, known: readonly string[]): string {
     return ' (the OAuth client secret is never a variable: it goes in the Secret drone-oauth, or woodpecker-oauth with Woodpecker)';
   }
   const all = [...known, ...OTHER_VARIABLES];
-  const near = closest(upper, isCredentialName(upper) ? all.filter(isCredentialName) : all);
+  const words = new Set(all.filter((k) => !isCredentialName(k, [])).flatMap((k) => k.slice(PREFIX.length).split('_')));
+  const near = closest(upper, isCredentialName(upper, [...words]) ? all.filter((k) => isCredentialName(k, [])) : all);
   return near === undefined ? '' : ` (did you mean ${near}?)`;
 }
 
 /** Words that say a value is a credential. */
 const CREDENTIAL_WORDS = ['SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'PASSWORD', 'PASSWORDS', 'PASSWD', 'PASSPHRASE', 'PASS', 'PWD', 'PW', 'PAT',
-  'KEY', 'KEYS', 'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'AUTH', 'BEARER', 'APIKEY', 'LOGIN'];
+  'KEY', 'KEYS', 'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'AUTH', 'BEARER', 'APIKEY'];
 
 /**
- * Whether a word of `name` after `DOCKYARD_` is, or ends in, a credential word, or is one misspelt (an edit for a
- * word of up to five letters, two for a longer one): `PASWORD`, `SECERT`, `ADMINPASS`.
+ * Whether a word of `name` after `DOCKYARD_` says it holds a credential: a credential word; one ending in a credential
+ * word of four letters or more after two or more letters (`ADMINPASS`, `DBPASSWORD`; not `OAUTH`); or a credential
+ * word of five letters or more misspelt (one edit, two from six letters: `TOKN`, `PASWORD`, `SECERT`), unless the
+ * word is within an edit of one of `knownWords`, the words of the variables that hold no credential (`SERER` is
+ * `SERVER` misspelt, not `SECRET`; `CRET` is `CERT`).
  */
-export function isCredentialName(name: string): boolean {
-  return name.slice(PREFIX.length).split('_').some((word) => CREDENTIAL_WORDS.some((c) =>
-    word.endsWith(c) || (word.length >= 4 && editDistance(word, c) <= (c.length <= 5 ? 1 : 2))));
+export function isCredentialName(name: string, knownWords: readonly string[]): boolean {
+  return name.slice(PREFIX.length).split('_').some((word) => CREDENTIAL_WORDS.some((c) => word === c ||
+    (c.length >= 4 && word.length >= c.length + 2 && word.endsWith(c)) ||
+    (c.length >= 5 && editDistance(word, c) <= (c.length >= 6 ? 2 : 1) && !knownWords.some((k) => editDistance(word, k) <= 1))));
 }
 
 function printWarning(message: string): void {
@@ -95,7 +100,8 @@ function printWarning(message: string): void {
  * - else the one whose words (split on `_`) hold all of the name's words in order, each equal, beginning the other
  *   or begun by it (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`); or with the same words in another
  *   order (`DOCKYARD_HOST_HARBOR`); else the one that the name's words hold with one more word at the end
- *   (`DOCKYARD_CI_ENGINE`, `DOCKYARD_API_SERVER_URL`; never one more in front: `DOCKYARD_GIT_HOST` is not a host);
+ *   (`DOCKYARD_CI_ENGINE`, `DOCKYARD_API_SERVER_URL`), a word no known name has (`DOCKYARD_CI_HOST` is no `DOCKYARD_CI`),
+ *   never one more in front (`DOCKYARD_GIT_HOST` is not a host);
  * - else the one sharing the longest beginning with it, of five characters or more (`DOCKYARD_ROTATION`).
  * A tie at any step gives no suggestion: a wrong one is worse than none.
  */
@@ -107,7 +113,8 @@ export function closest(name: string, known: readonly string[]): string | undefi
   if (edits.length > 0) return unique(edits, (a, b) => a.score - b.score);
   for (const fits of [
     (k: typeof parts[number]) => wordsWithin(words, k.words) || sameWords(words, k.words),
-    (k: typeof parts[number]) => words.length === k.words.length + 1 && wordsWithin(k.words, words.slice(0, -1)),
+    (k: typeof parts[number]) => words.length === k.words.length + 1 && wordsWithin(k.words, words.slice(0, -1)) &&
+      !parts.some((other) => other.words.includes(words[words.length - 1])),
   ]) {
     const byWords = parts.filter(fits);
     if (byWords.length > 0) return byWords.length === 1 ? byWords[0].name : undefined;

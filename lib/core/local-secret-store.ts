@@ -34,8 +34,8 @@ export interface LocalSecretStoreProps {
    */
   readonly lockPath?: string;
   /**
-   * Keys to make anew on this synth, on purpose: `all`, `<namespace>/<secret>` (every kept key of that Secret) or
-   * `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
+   * Keys to make anew on this synth, on purpose: `all`, `lost` (every key the record lists and the state lacks, after
+   * a partial loss), `<namespace>/<secret>` (every kept key of that Secret) or `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
    * docker configs) follow. An input is read again from its environment variable.
    *
    * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
@@ -63,6 +63,10 @@ export interface RenderedSecrets {
 }
 
 const ROTATE_ALL = 'all';
+/** The `DOCKYARD_ROTATE` entry for every declared key the record lists and the state lacks (a lost or partial state). */
+const ROTATE_LOST = 'lost';
+/** Up to how many lost keys the way out lists by name before it offers `lost`. */
+const MAX_NAMED_LOST = 10;
 /** The state entry that keys the digests of values (`secretDigest`, pod checksums). */
 const DIGEST_KEY = '#digest-key';
 
@@ -158,7 +162,7 @@ export class LocalSecretStore {
     const files = all.filter((c): c is SecretFile => c instanceof SecretFile);
     checkUnique(secrets);
 
-    // every root, by its state key: what the record lists and what rotation may name
+    // every root, by its state key: what this synth writes on the record and what rotation may name
     const roots = new Map<string, SecretValue>();
     for (const secret of secrets) {
       for (const [k, v] of Object.entries(secret.values)) {
@@ -168,7 +172,7 @@ export class LocalSecretStore {
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
-    const rotating = this.rotation(roots);
+    const rotating = this.rotation(roots, (k) => !(k in kept) && record?.keys[k] !== undefined);
 
     const lost: string[] = [];
     const problems: string[] = [];
@@ -201,7 +205,8 @@ export class LocalSecretStore {
       const encrypting = lost.filter((k) => roots.get(k)!.encrypts !== undefined);
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} lacks ${count(lost, 'key')} that ${describePath(this.lockPath)} ` +
         `records: ${list(lost)}. Nothing was written. Restore the state from your backup, or rebuild it from the cluster's Secrets, or make ` +
-        `them anew on purpose with DOCKYARD_ROTATE=${lost.length === roots.size ? ROTATE_ALL : lost.join(',')} (this rotates those credentials` +
+        `them anew on purpose with DOCKYARD_ROTATE=${lost.length === roots.size ? ROTATE_ALL : lost.length <= MAX_NAMED_LOST ? lost.join(',') : ROTATE_LOST} ` +
+        `(this rotates those credentials` +
         `${encrypting.length > 0 ? `, and loses what ${encrypting.join(' and ')} encrypt${encrypting.length > 1 ? '' : 's'}` : ''}; ` +
         'see the README, "Credentials")');
     }
@@ -345,15 +350,23 @@ export class LocalSecretStore {
     return { digest, render, save };
   }
 
-  /** The state keys to make anew, from `rotate`; an entry that names no kept key fails, listing what may be named. */
-  private rotation(roots: Map<string, SecretValue>): Set<string> {
+  /**
+   * The state keys to make anew, from `rotate`: `all`, `lost` (every declared key the record lists and the state
+   * lacks), a Secret or a key. An entry that names no declared key fails, listing what may be named.
+   */
+  private rotation(roots: Map<string, SecretValue>, isLost: (stateKey: string) => boolean): Set<string> {
     const out = new Set<string>();
     for (const entry of this.rotate) {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
-        : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
+        : entry === ROTATE_LOST ? [...roots.keys()].filter(isLost)
+          : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
+      if (hits.length === 0 && entry === ROTATE_LOST) {
+        throw new SecretStateError('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there ' +
+          'is nothing to make anew; unset it');
+      }
       if (hits.length === 0) {
-        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", <namespace>/<secret> or ` +
-          `<namespace>/<secret>/<key> of a kept key, e.g. ${list([...roots.keys()].sort(), 3)}`);
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", <namespace>/<secret> or ` +
+          `<namespace>/<secret>/<key> of a key this stack declares and keeps, e.g. ${list([...roots.keys()].sort(), 3)}`);
       }
       hits.forEach((k) => out.add(k));
     }

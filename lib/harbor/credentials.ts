@@ -41,10 +41,12 @@ export class HarborCredentials extends Construct {
       values: {
         'secret': SecretValue.alphanumeric(16),
         // core's secretkey: the AES key of ReversibleEncrypt (src/common/utils/encrypt.go), over the stored endpoint credentials
-        'secret-key': SecretValue.alphanumeric(16).encrypting('the registry and proxy-cache endpoint credentials Harbor stores in PostgreSQL'),
+        // and the password-type settings (v2.15.1 src/pkg/config/db/db.go:75)
+        'secret-key': SecretValue.alphanumeric(16).encrypting('the endpoint credentials and the password settings (LDAP, email, OIDC) Harbor stores in PostgreSQL'),
         'csrf-key': SecretValue.alphanumeric(32),
         'token-key': SecretValue.rsaPrivateKey(4096),
-        // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (src/core/main.go updateInitPassword: an empty salt)
+        // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (goharbor/harbor v2.15.1 src/core/main.go:94-111,
+        // updateInitPassword: an empty salt; otherwise it logs that the setting is ignored)
         'admin-password': SecretValue.password(24).readOnFirstStart('change the admin password in Harbor first (its UI or API) to the new value'),
       },
     });

@@ -139,9 +139,9 @@ export class Postgres extends Construct {
     this.superuserPassword = new Secret(this, 'Superuser', {
       name: `${name}-superuser`,
       namespace: this.namespace,
-      // the image's entrypoint sets POSTGRES_PASSWORD only while it initialises an empty data directory
-      // (docker-library/postgres docker-entrypoint.sh: docker_setup_db runs only without DATABASE_ALREADY_EXISTS)
-      values: { password: SecretValue.alphanumeric(32).readOnFirstStart(`set it in PostgreSQL first: ALTER ROLE postgres PASSWORD '<the new value>' in psql`) },
+      // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
+      // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357)
+      values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set it in PostgreSQL first, with \\password postgres in psql (which keeps it out of the history and the logs)') },
     }).key('password');
 
     this.env = new EnvVars(this.namespace);

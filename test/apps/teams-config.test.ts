@@ -1,39 +1,32 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { LEGACY_TEAMS_STATE_PATH, loadTeamsConfig, MAX_TEAMS } from '../../apps/teams/config';
 import { teamName, teamsStack } from '../../apps/teams/stack';
 import { CiEngineKind } from '../../lib';
 import { MAX_OBJECT_BYTES, objectSize } from '../../lib/core/object-size';
 import { synthStack } from '../stacks';
+import { inEmptyFolder } from '../util';
 
 describe('apps/teams configuration', () => {
   test('3 teams and the default stack\'s state by default; DOCKYARD_TEAMS and DOCKYARD_STATE override them', () => {
     // the same platform as `npm run synth`, so the same platform credentials: dist-teams/ applied over dist/ rotates nothing
-    expect(loadTeamsConfig({})).toMatchObject({ teams: 3, statePath: DEFAULT_CONFIG.statePath, organization: 'example' });
+    expect(inEmptyFolder(() => loadTeamsConfig({}))).toMatchObject({ teams: 3, statePath: DEFAULT_CONFIG.statePath, organization: 'example' });
     expect(loadTeamsConfig({ DOCKYARD_TEAMS: '1000', DOCKYARD_STATE: 'state/teams.json' })).toMatchObject({ teams: 1000, statePath: 'state/teams.json' });
     expect(loadTeamsConfig({ DOCKYARD_TEAMS: '0' }).teams).toBe(0);
     expect([1, 42, 1000].map(teamName)).toEqual(['team-0001', 'team-0042', 'team-1000']);
   });
 
   test('the state it kept apart before is never picked silently: the synth fails naming DOCKYARD_STATE and both states', () => {
-    const cwd = process.cwd();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-teams-legacy-'));
-    try {
-      process.chdir(dir);
+    inEmptyFolder(() => {
       fs.mkdirSync('.dockyard');
       fs.writeFileSync(LEGACY_TEAMS_STATE_PATH, '{}');
       expect(() => loadTeamsConfig({})).toThrow('missing DOCKYARD_STATE: must be set: .dockyard/teams-secrets.json is there, the state this example ' +
-        'kept apart before it took the default stack\'s (.dockyard/secrets.json); set DOCKYARD_STATE=.dockyard/teams-secrets.json to go on with the ' +
-        'platform you applied from dist-teams/, or DOCKYARD_STATE=.dockyard/secrets.json for the one from dist/ (and delete the other when it is no ' +
-        'longer applied)');
+        'kept apart before it took the default stack\'s (.dockyard/secrets.json); if your cluster runs dist-teams/, back up .dockyard/secrets.json ' +
+        'and secrets.lock.json and move .dockyard/teams-secrets.json and teams-secrets.lock.json in their place (npm run synth reads that state ' +
+        'too), else set DOCKYARD_STATE=.dockyard/secrets.json and delete .dockyard/teams-secrets.json once nothing applies it');
       expect(loadTeamsConfig({ DOCKYARD_STATE: LEGACY_TEAMS_STATE_PATH }).statePath).toBe(LEGACY_TEAMS_STATE_PATH);
       expect(loadTeamsConfig({ DOCKYARD_STATE: '.dockyard/secrets.json' }).statePath).toBe('.dockyard/secrets.json');
-    } finally {
-      process.chdir(cwd);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   // on Drone the runner's one policy file (ConfigMap drone-runner-config) grows by about 227 bytes per team: 994.0 KiB

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { loadTeamsConfig } from '../../apps/teams/config';
+import { inEmptyFolder } from '../util';
 import { closest, OTHER_VARIABLES, stackEnv } from '../../apps/shared/variables';
 
 /** `loadConfig(env)` with its warnings collected. */
@@ -22,7 +23,7 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     // gitea needs a server: empty is as missing as unset
     expect(() => loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: '' })).toThrow(/^missing DOCKYARD_GIT_SERVER: must be set for DOCKYARD_GIT_PROVIDER "gitea"/);
     // apps/teams: an empty state and team count are their defaults
-    const teams = loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '' }, 'dist-teams', () => { throw new Error('no warning expected'); });
+    const teams = inEmptyFolder(() => loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '' }, 'dist-teams', () => { throw new Error('no warning expected'); }));
     expect(teams.statePath).toBe(DEFAULT_CONFIG.statePath);
     expect(teams.teams).toBe(3);
   });

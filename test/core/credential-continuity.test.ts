@@ -300,9 +300,27 @@ describe('rotation on purpose', () => {
   test('an entry that names no kept key fails, listing what may be named', () => {
     const statePath = path.join(workdir(), 'state.json');
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/app/password'] }).render(stack())))
-      .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
-        'of a kept key, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
+      .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", "lost", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
+        'of a key this stack declares and keeps, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
     expect(fs.existsSync(statePath)).toBe(false);
+  });
+
+  // the way out of a partial loss must be runnable: at 4,500 teams a list of the lost keys passed 128 KiB, more than
+  // one environment string may hold on Linux, so past ten keys the error offers `lost`
+  test('"lost" makes anew exactly the recorded keys the state lacks; the error offers it past ten keys; with none lost it fails', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const many = (app: App) => {
+      for (let i = 0; i < 12; i++) new Secret(app.charts[0], `Team${i}`, { name: `team-${i}`, values: { token: SecretValue.hex(16) } });
+      return app;
+    };
+    const before = values(new LocalSecretStore({ statePath }).render(many(stack())));
+    editState(statePath, (state) => { for (let i = 0; i < 12; i++) delete state.values[`platform/team-${i}/token`]; });
+    expect(failure(() => new LocalSecretStore({ statePath }).render(many(stack())))).toMatch(/make them anew on purpose with DOCKYARD_ROTATE=lost \(this rotates/);
+    const after = values(new LocalSecretStore({ statePath, rotate: ['lost'] }).render(many(stack())));
+    const changed = Object.keys(before).filter((k) => before[k] !== after[k]).sort();
+    expect(changed).toEqual(Array.from({ length: 12 }, (_, i) => `platform/team-${i}/token`).sort());
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['lost'] }).render(many(stack()))))
+      .toBe('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there is nothing to make anew; unset it');
   });
 });
 

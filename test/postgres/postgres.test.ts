@@ -1,5 +1,6 @@
 import { NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
+import { HarborCredentials } from '../../lib/harbor/credentials';
 import { container, envOf, find, synth, testChart } from '../util';
 
 describe('Postgres', () => {
@@ -192,5 +193,19 @@ describe('ExternalPostgres connection budget', () => {
     const chart = testChart();
     const db = new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a' });
     expect([db.maxConnections, db.connectionLimit]).toEqual([100, 24]);
+  });
+});
+
+// A rotation of a key its consumer reads only on its first start warns how to change it there first
+// (SecretValue.readOnFirstStart). The postgres image hands POSTGRES_PASSWORD to initdb only while the data directory
+// is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357); Harbor core sets
+// HARBOR_ADMIN_PASSWORD only while the admin's salt is empty (goharbor/harbor v2.15.1 src/core/main.go:94-111).
+describe('keys read only on the first start', () => {
+  test('the superuser password and Harbor\'s admin password are marked, and say how to change them first', () => {
+    const chart = testChart('dockyard');
+    const superuser = new Postgres(chart, 'Postgres', {}).superuserPassword;
+    expect((superuser.secret as Secret).values[superuser.key].firstStartChange).toMatch(/\\password postgres in psql/);
+    const admin = new HarborCredentials(chart, 'Harbor', { name: 'harbor', namespace: 'harbor' }).adminPassword;
+    expect((admin.secret as Secret).values[admin.key].firstStartChange).toMatch(/change the admin password in Harbor first/);
   });
 });
