@@ -80,11 +80,12 @@ export function repeatedSynths(build: (chart: DockyardChart) => void): { run: (r
 
 /**
  * `fn` run in an empty working folder, for code whose defaults depend on what the working folder holds (apps/teams's
- * state: a clone may hold the state it kept before).
+ * state: a clone may hold the state it kept before). `fn` must be synchronous: the folder is restored when it
+ * returns. (Jest's default workers are processes, each with a working folder of its own.)
  */
 export function inEmptyFolder<T>(fn: () => T): T {
   const cwd = process.cwd();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-teams-cwd-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-cwd-'));
   try {
     process.chdir(dir);
     return fn();

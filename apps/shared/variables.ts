@@ -66,25 +66,37 @@ function hint(name: string, known: readonly string[]): string {
   }
   const all = [...known, ...OTHER_VARIABLES];
   const words = new Set(all.filter((k) => !isCredentialName(k, [])).flatMap((k) => k.slice(PREFIX.length).split('_')));
-  const near = closest(upper, isCredentialName(upper, [...words]) ? all.filter((k) => isCredentialName(k, [])) : all);
+  if (!isCredentialName(upper, [...words])) {
+    const near = closest(upper, all);
+    return near === undefined ? '' : ` (did you mean ${near}?)`;
+  }
+  // a credential: a credential variable a typo away, or the one whose other words it has (..._TOKEN for ..._PASSWORD)
+  const credentials = all.filter((k) => isCredentialName(k, []));
+  const mine = upper.slice(PREFIX.length).split('_');
+  const sameButOne = credentials.filter((k) => {
+    const theirs = k.slice(PREFIX.length).split('_');
+    return theirs.length === mine.length && theirs.filter((w, i) => w !== mine[i]).length === 1;
+  });
+  const near = closest(upper, credentials) ?? (sameButOne.length === 1 ? sameButOne[0] : undefined);
   return near === undefined ? '' : ` (did you mean ${near}?)`;
 }
 
 /** Words that say a value is a credential. */
 const CREDENTIAL_WORDS = ['SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'PASSWORD', 'PASSWORDS', 'PASSWD', 'PASSPHRASE', 'PASS', 'PWD', 'PW', 'PAT',
-  'KEY', 'KEYS', 'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'AUTH', 'BEARER', 'APIKEY'];
+  'KEY', 'KEYS', 'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'AUTH', 'BEARER', 'APIKEY', 'LOGIN'];
 
 /**
  * Whether a word of `name` after `DOCKYARD_` says it holds a credential: a credential word; one ending in a credential
- * word of four letters or more after two or more letters (`ADMINPASS`, `DBPASSWORD`; not `OAUTH`); or a credential
- * word of five letters or more misspelt (one edit, two from six letters: `TOKN`, `PASWORD`, `SECERT`), unless the
- * word is within an edit of one of `knownWords`, the words of the variables that hold no credential (`SERER` is
- * `SERVER` misspelt, not `SECRET`; `CRET` is `CERT`).
+ * word after two or more letters (`ADMINPASS`, `SSHKEY`, `DBPASSWORD`; not `OAUTH`); or, from four letters, a
+ * credential word misspelt (one edit, two from six letters: `PWRD`, `TOKN`, `PASWORD`, `SECERT`), unless the word
+ * is within an edit of one of `knownWords`, the words of the variables that hold no credential (`SERER` is `SERVER`
+ * misspelt, not `SECRET`; `CRET` is `CERT`; `CASS` is `CLASS`). A name taken for a credential wrongly only loses its
+ * hint; one missed could be pointed at a variable that is printed.
  */
 export function isCredentialName(name: string, knownWords: readonly string[]): boolean {
   return name.slice(PREFIX.length).split('_').some((word) => CREDENTIAL_WORDS.some((c) => word === c ||
-    (c.length >= 4 && word.length >= c.length + 2 && word.endsWith(c)) ||
-    (c.length >= 5 && editDistance(word, c) <= (c.length >= 6 ? 2 : 1) && !knownWords.some((k) => editDistance(word, k) <= 1))));
+    (word.length >= c.length + 2 && word.endsWith(c)) ||
+    (word.length >= 4 && editDistance(word, c) <= (c.length >= 6 ? 2 : 1) && !knownWords.some((k) => editDistance(word, k) <= 1))));
 }
 
 function printWarning(message: string): void {
@@ -94,42 +106,43 @@ function printWarning(message: string): void {
 /**
  * The known name a typo could have made `name`, comparing the parts after `DOCKYARD_`, or undefined when there is
  * none or no single one:
- * - the nearest by edit distance (insertions, deletions, substitutions and swaps of neighbours): with as many words,
- *   at most a third of each differing word (at least 1), else at most a third of the shorter part (`DOCKYARD_STAT`,
- *   `DOCKYARD_HOTS`, `DOCKYARD_GIT_CLIENTID`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`);
+ * - the nearest by edit distance (insertions, deletions, substitutions and swaps of neighbours) of those a typo apart
+ *   (`near`: `DOCKYARD_STAT`, `DOCKYARD_HOTS`, `DOCKYARD_GIT_CLIENTID`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`);
  * - else the one whose words (split on `_`) hold all of the name's words in order, each equal, beginning the other
- *   or begun by it (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`); or with the same words in another
- *   order (`DOCKYARD_HOST_HARBOR`); else the one that the name's words hold with one more word at the end
- *   (`DOCKYARD_CI_ENGINE`, `DOCKYARD_API_SERVER_URL`), a word no known name has (`DOCKYARD_CI_HOST` is no `DOCKYARD_CI`),
- *   never one more in front (`DOCKYARD_GIT_HOST` is not a host);
- * - else the one sharing the longest beginning with it, of five characters or more (`DOCKYARD_ROTATION`).
+ *   or begun by it (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`), or with the same words in another
+ *   order (`DOCKYARD_HOST_HARBOR`);
+ * - else the one with the same words but one, which begins as the known word does for four characters or more
+ *   (`DOCKYARD_ROTATION`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`).
+ * A name with a word more than a known one gets nothing (`DOCKYARD_API_SERVER_URL`, `DOCKYARD_GIT_HOST`): the word
+ * may be what makes it another setting, or a credential (`DOCKYARD_TEAMS_JWT` is no team count).
  * A tie at any step gives no suggestion: a wrong one is worse than none.
  */
 export function closest(name: string, known: readonly string[]): string | undefined {
   const rest = name.slice(PREFIX.length);
   const words = rest.split('_').filter((w) => w !== '');
   const parts = known.map((k) => ({ name: k, rest: k.slice(PREFIX.length), words: k.slice(PREFIX.length).split('_') }));
-  const edits = parts.map((k) => ({ ...k, score: editDistance(rest, k.rest) })).filter((k) => near(words, k.words, rest, k.rest, k.score));
+  const edits = parts.map((k) => ({ ...k, score: editDistance(rest, k.rest) })).filter((k) => near(words, k.words, rest, k.rest));
   if (edits.length > 0) return unique(edits, (a, b) => a.score - b.score);
-  for (const fits of [
-    (k: typeof parts[number]) => wordsWithin(words, k.words) || sameWords(words, k.words),
-    (k: typeof parts[number]) => words.length === k.words.length + 1 && wordsWithin(k.words, words.slice(0, -1)) &&
-      !parts.some((other) => other.words.includes(words[words.length - 1])),
-  ]) {
-    const byWords = parts.filter(fits);
-    if (byWords.length > 0) return byWords.length === 1 ? byWords[0].name : undefined;
-  }
-  const shared = parts.map((k) => ({ ...k, score: -commonPrefix(rest, k.rest) })).filter((k) => k.score <= -5);
+  const byWords = parts.filter((k) => wordsWithin(words, k.words) || sameWords(words, k.words));
+  if (byWords.length > 0) return byWords.length === 1 ? byWords[0].name : undefined;
+  // one word differs, and begins as the known one does for four characters or more
+  const shared = parts.filter((k) => k.words.length === words.length && k.words.filter((w, i) => w !== words[i]).length === 1)
+    .map((k) => ({ ...k, score: -Math.max(...k.words.map((w, i) => (w === words[i] ? 0 : commonPrefix(w, words[i])))) }))
+    .filter((k) => k.score <= -4);
   return unique(shared, (a, b) => a.score - b.score);
 }
 
-/** Whether `distance` between two names is a typo's: per word when they have as many words, else over the whole. */
-function near(words: readonly string[], theirs: readonly string[], rest: string, other: string, distance: number): boolean {
+/**
+ * Whether two names are a typo apart: with as many words, each word within a third of its length (at least 1);
+ * else only an underscore more or less, and an edit at most (`DOCKYARD_GIT_CLIENTID`), never a short word more
+ * (`DOCKYARD_API_SERVER_CA`).
+ */
+function near(words: readonly string[], theirs: readonly string[], rest: string, other: string): boolean {
   const limit = (a: string, b: string) => Math.max(1, Math.floor(Math.min(a.length, b.length) / 3));
   if (words.length === theirs.length) {
     return words.every((w, i) => editDistance(w, theirs[i]) <= limit(w, theirs[i]));
   }
-  return distance <= limit(rest, other);
+  return editDistance(rest.replace(/_/g, ''), other.replace(/_/g, '')) <= 1;
 }
 
 /** Whether two lists hold the same words, in any order. */

@@ -172,7 +172,7 @@ export class LocalSecretStore {
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
-    const rotating = this.rotation(roots, (k) => !(k in kept) && record?.keys[k] !== undefined);
+    const rotating = this.rotation(roots, (k) => !(k in kept) && record?.keys[k] !== undefined, (k) => record?.keys[k] !== undefined);
 
     const lost: string[] = [];
     const problems: string[] = [];
@@ -354,7 +354,7 @@ export class LocalSecretStore {
    * The state keys to make anew, from `rotate`: `all`, `lost` (every declared key the record lists and the state
    * lacks), a Secret or a key. An entry that names no declared key fails, listing what may be named.
    */
-  private rotation(roots: Map<string, SecretValue>, isLost: (stateKey: string) => boolean): Set<string> {
+  private rotation(roots: Map<string, SecretValue>, isLost: (stateKey: string) => boolean, isRecorded: (stateKey: string) => boolean): Set<string> {
     const out = new Set<string>();
     for (const entry of this.rotate) {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
@@ -364,9 +364,13 @@ export class LocalSecretStore {
         throw new SecretStateError('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there ' +
           'is nothing to make anew; unset it');
       }
+      if (hits.length === 0 && isRecorded(entry)) {
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: the key record lists it, but this stack does not ` +
+          'declare it (another stack on the same state does, or did): rotate it with the stack that declares it');
+      }
       if (hits.length === 0) {
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", <namespace>/<secret> or ` +
-          `<namespace>/<secret>/<key> of a key this stack declares and keeps, e.g. ${list([...roots.keys()].sort(), 3)}`);
+          `<namespace>/<secret>/<key> of a key this stack declares, e.g. ${list([...roots.keys()].sort(), 3)}`);
       }
       hits.forEach((k) => out.add(k));
     }

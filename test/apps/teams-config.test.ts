@@ -7,12 +7,15 @@ import { MAX_OBJECT_BYTES, objectSize } from '../../lib/core/object-size';
 import { synthStack } from '../stacks';
 import { inEmptyFolder } from '../util';
 
+// a state named outright: the default one depends on what the working folder holds (inEmptyFolder tests it)
+const STATE = { DOCKYARD_STATE: 'state/teams.json' };
+
 describe('apps/teams configuration', () => {
   test('3 teams and the default stack\'s state by default; DOCKYARD_TEAMS and DOCKYARD_STATE override them', () => {
     // the same platform as `npm run synth`, so the same platform credentials: dist-teams/ applied over dist/ rotates nothing
     expect(inEmptyFolder(() => loadTeamsConfig({}))).toMatchObject({ teams: 3, statePath: DEFAULT_CONFIG.statePath, organization: 'example' });
     expect(loadTeamsConfig({ DOCKYARD_TEAMS: '1000', DOCKYARD_STATE: 'state/teams.json' })).toMatchObject({ teams: 1000, statePath: 'state/teams.json' });
-    expect(loadTeamsConfig({ DOCKYARD_TEAMS: '0' }).teams).toBe(0);
+    expect(loadTeamsConfig({ ...STATE, DOCKYARD_TEAMS: '0' }).teams).toBe(0);
     expect([1, 42, 1000].map(teamName)).toEqual(['team-0001', 'team-0042', 'team-1000']);
   });
 
@@ -33,7 +36,7 @@ describe('apps/teams configuration', () => {
   // at 4,500 teams (synthesized once), over the 1 MiB every object may have near 4,630, where 4,700 fails the synth
   test('at most 4,500 teams', () => {
     expect(MAX_TEAMS).toBe(4500);
-    expect(loadTeamsConfig({ DOCKYARD_TEAMS: '4500' }).teams).toBe(4500);
+    expect(loadTeamsConfig({ ...STATE, DOCKYARD_TEAMS: '4500' }).teams).toBe(4500);
   });
 
   // every object that grows from 2 to 3 teams, generated Secrets included, grown linearly to MAX_TEAMS, stays within
@@ -56,12 +59,12 @@ describe('apps/teams configuration', () => {
   });
 
   test.each(['-1', '3.5', 'many', ' 3', '4501', '4700', '5000', '1e3'])('refuses DOCKYARD_TEAMS=%j in one line', (value) => {
-    expect(() => loadTeamsConfig({ DOCKYARD_TEAMS: value }))
+    expect(() => loadTeamsConfig({ ...STATE, DOCKYARD_TEAMS: value }))
       .toThrow(`invalid DOCKYARD_TEAMS ${JSON.stringify(value)}: must be a whole number from 0 to 4500`);
   });
 
   test('the default stack\'s variables are checked as there', () => {
-    expect(() => loadTeamsConfig({ DOCKYARD_ORG: 'acme,evil' })).toThrow(/^invalid DOCKYARD_ORG "acme,evil"/);
+    expect(() => loadTeamsConfig({ ...STATE, DOCKYARD_ORG: 'acme,evil' })).toThrow(/^invalid DOCKYARD_ORG "acme,evil"/);
     expect(() => loadTeamsConfig({ DOCKYARD_STATE: 'dist/state.json' }, 'dist')).toThrow(/^invalid DOCKYARD_STATE "dist\/state.json": is inside the output directory/);
   });
 });

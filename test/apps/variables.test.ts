@@ -54,7 +54,7 @@ describe('the stacks\' DOCKYARD_* environment', () => {
 
   test('apps/teams warns once, not once for itself and once for the default stack\'s reader', () => {
     const out: string[] = [];
-    loadTeamsConfig({ DOCKYARD_TEAM: '5' }, 'dist-teams', (m) => out.push(m));
+    loadTeamsConfig({ DOCKYARD_TEAM: '5', DOCKYARD_STATE: 'state/teams.json' }, 'dist-teams', (m) => out.push(m));
     expect(out).toEqual([expect.stringMatching(/^DOCKYARD_TEAM is not a variable .*\(did you mean DOCKYARD_TEAMS\?\)/)]);
   });
 
@@ -63,16 +63,19 @@ describe('the stacks\' DOCKYARD_* environment', () => {
   test.each([
     ['DOCKYARD_STATES', 'DOCKYARD_STATE'], ['DOCKYARD_SATE', 'DOCKYARD_STATE'], ['DOCKYARD_HOTS', 'DOCKYARD_HOST'], ['DOCKYARD_AMDIN', 'DOCKYARD_ADMIN'],
     ['DOCKYARD_DEBGU', 'DOCKYARD_DEBUG'], ['DOCKYARD_ROTTAE', 'DOCKYARD_ROTATE'], ['DOCKYARD_ROTATION', 'DOCKYARD_ROTATE'], ['DOCKYARD_API', 'DOCKYARD_API_SERVER'],
-    ['DOCKYARD_API_SERVER_URL', 'DOCKYARD_API_SERVER'], ['DOCKYARD_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_USER'], ['DOCKYARD_ISSUER', 'DOCKYARD_CERT_ISSUER'],
-    ['DOCKYARD_CI_ENGINE', 'DOCKYARD_CI'], ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
+    ['DOCKYARD_API_SERVER_URL', undefined], ['DOCKYARD_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_USER'], ['DOCKYARD_ISSUER', 'DOCKYARD_CERT_ISSUER'],
+    ['DOCKYARD_CI_ENGINE', undefined], ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
     ['DOCKYARD_MIRROR_PASSWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_TOKEN', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_IMAGE_MIRROR_PASS', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['dockyard_state', 'DOCKYARD_STATE'],
     ['DOCKYARD_IMAGE_MIRROR_PASWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_SECERT', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_HOST_HARBOR', 'DOCKYARD_HARBOR_HOST'], ['DOCKYARD_NO_INSTAL', 'DOCKYARD_NO_INSTALL'],
     // ties, another word in front, a whole word swapped, and credentials with no credential variable near: no suggestion
     ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
-    ['DOCKYARD_GIT_HOST', undefined], ['DOCKYARD_REGISTRY_HOST', undefined], ['DOCKYARD_IMAGE_MIRROR_URL', 'DOCKYARD_IMAGE_MIRROR'],
+    ['DOCKYARD_GIT_HOST', undefined], ['DOCKYARD_REGISTRY_HOST', undefined], ['DOCKYARD_IMAGE_MIRROR_URL', undefined], ['DOCKYARD_TEAMS_JWT', undefined], ['DOCKYARD_DEBUG_PASSCODE', undefined],
     ['DOCKYARD_ADMIN_PW', undefined], ['DOCKYARD_ADMIN_PASSWROD', undefined], ['DOCKYARD_STATE_PASSPHRASE', undefined], ['DOCKYARD_GIT_SERVER_TOKN', undefined],
+    ['DOCKYARD_STATE_SECRETKEY', undefined], ['DOCKYARD_GIT_SERVER_SSHKEY', undefined], ['DOCKYARD_API_SERVER_PRIVKEY', undefined],
+    ['DOCKYARD_ADMIN_PASSKEY', undefined], ['DOCKYARD_ADMIN_PWRD', undefined], ['DOCKYARD_IMAGE_MIRROR_ACCESSKEY', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
+    ['DOCKYARD_IMAGE_MIRROR_LOGIN', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_GIT_SERER', 'DOCKYARD_GIT_SERVER'], ['DOCKYARD_INGRESS_CASS', 'DOCKYARD_INGRESS_CLASS'],
   ])('%s: %s', (name, expected) => {
     const out: string[] = [];
     stackEnv({ [name]: 'x' }, CONFIG_VARIABLE_NAMES, (m) => out.push(m));

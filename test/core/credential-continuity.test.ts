@@ -190,8 +190,11 @@ describe('the key record', () => {
     editState(statePath, (state) => { delete state.values['platform/later/token']; });
     expect(failure(() => new LocalSecretStore({ statePath }).render(stack({ extra: true }))))
       .toMatch(/^the secret state .* lacks 1 key that .* records: platform\/later\/token\. Nothing was written\./);
-    // the other app itself, which does not declare it, goes on
+    // the other app itself, which does not declare it, goes on, and cannot rotate it
     new LocalSecretStore({ statePath }).render(stack());
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/later/token'] }).render(stack())))
+      .toBe('invalid DOCKYARD_ROTATE entry "platform/later/token": the key record lists it, but this stack does not declare it (another stack ' +
+        'on the same state does, or did): rotate it with the stack that declares it');
   });
 
   test('two generated Secrets of one name fail instead of sharing values', () => {
@@ -301,7 +304,7 @@ describe('rotation on purpose', () => {
     const statePath = path.join(workdir(), 'state.json');
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/app/password'] }).render(stack())))
       .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", "lost", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
-        'of a key this stack declares and keeps, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
+        'of a key this stack declares, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
     expect(fs.existsSync(statePath)).toBe(false);
   });
 
