@@ -195,7 +195,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_ROTATE', default: 'none', meaning: 'generated secrets to rotate on purpose in this synth',
-    allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`, or `lost` (the keys the record lists and the state lacks)',
+    allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`, or `lost` (the keys the record lists and the state lacks), or `unusable` (the kept keys that cannot be used)',
   },
   {
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',

@@ -35,7 +35,8 @@ export interface LocalSecretStoreProps {
   readonly lockPath?: string;
   /**
    * Keys to make anew on this synth, on purpose: `all`, `lost` (every key the record lists and the state lacks, after
-   * a partial loss), `<namespace>/<secret>` (every kept key of that Secret) or `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
+   * a partial loss), `unusable` (every key the state holds but cannot use: a changed recipe, a damaged value, a changed
+   * input), `<namespace>/<secret>` (every kept key of that Secret) or `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
    * docker configs) follow. An input is read again from its environment variable.
    *
    * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
@@ -65,7 +66,9 @@ export interface RenderedSecrets {
 const ROTATE_ALL = 'all';
 /** The `DOCKYARD_ROTATE` entry for every declared key the record lists and the state lacks (a lost or partial state). */
 const ROTATE_LOST = 'lost';
-/** Up to how many lost keys the way out lists by name before it offers `lost`. */
+/** The `DOCKYARD_ROTATE` entry for every declared key the state holds but cannot use (`unfit`). */
+const ROTATE_UNUSABLE = 'unusable';
+/** Up to how many lost or unusable keys the way out lists by name before it offers `lost` or `unusable`. */
 const MAX_NAMED_LOST = 10;
 /** The state entry that keys the digests of values (`secretDigest`, pod checksums). */
 const DIGEST_KEY = '#digest-key';
@@ -172,7 +175,21 @@ export class LocalSecretStore {
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
-    const rotating = this.rotation(roots, (k) => !(k in kept) && record?.keys[k] !== undefined, (k) => record?.keys[k] !== undefined);
+    // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
+    // an input whose variable now holds another value
+    const unfit = (stateKey: string, value: SecretValue): string | undefined => {
+      const recorded = record?.keys[stateKey];
+      const given = value.kind === SecretValueKind.INPUT ? process.env[value.env!] ?? '' : '';
+      return recorded !== undefined && recorded !== recipeOf(value) ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
+        : misfit(value, kept[stateKey]) ?? (given !== '' && given !== kept[stateKey]
+          ? `is an input whose variable ${value.env} now holds a different value: unset ${value.env} (or set it back) to go on with the kept ` +
+            'one, or rotate the key to take the new one' : undefined);
+    };
+    const rotating = this.rotation(roots, {
+      lost: (k) => !(k in kept) && record?.keys[k] !== undefined,
+      unusable: (k) => k in kept && unfit(k, roots.get(k)!) !== undefined,
+      recorded: (k) => record?.keys[k] !== undefined,
+    });
 
     const lost: string[] = [];
     const problems: string[] = [];
@@ -190,11 +207,7 @@ export class LocalSecretStore {
         }
         continue;
       }
-      const given = value.kind === SecretValueKind.INPUT ? process.env[value.env!] ?? '' : '';
-      const why = recorded !== undefined && recorded !== recipeOf(value) ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
-        : misfit(value, kept[stateKey]) ?? (given !== '' && given !== kept[stateKey]
-          ? `is an input whose variable ${value.env} now holds a different value: unset ${value.env} (or set it back) to go on with the kept ` +
-            'one, or rotate the key to take the new one' : undefined);
+      const why = unfit(stateKey, value);
       if (why !== undefined) {
         problems.push(`${stateKey} ${why}`);
         unusable.push(stateKey);
@@ -213,7 +226,7 @@ export class LocalSecretStore {
     if (problems.length > 0) {
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} has ${count(problems, 'key')} that cannot be used: ` +
         `${list(problems)}. Nothing was written. Restore the state from your backup, or rotate on purpose with DOCKYARD_ROTATE=` +
-        `${unusable.join(',')} (see the README, "Credentials")`);
+        `${unusable.length <= MAX_NAMED_LOST ? unusable.join(',') : ROTATE_UNUSABLE} (see the README, "Credentials")`);
     }
 
     const valueOf = (key: SecretKey): string => {
@@ -352,24 +365,30 @@ export class LocalSecretStore {
 
   /**
    * The state keys to make anew, from `rotate`: `all`, `lost` (every declared key the record lists and the state
-   * lacks), a Secret or a key. An entry that names no declared key fails, listing what may be named.
+   * lacks), `unusable` (every declared key the state holds but cannot use), a Secret or a key. An entry that names no
+   * declared key fails, listing what may be named.
    */
-  private rotation(roots: Map<string, SecretValue>, isLost: (stateKey: string) => boolean, isRecorded: (stateKey: string) => boolean): Set<string> {
+  private rotation(roots: Map<string, SecretValue>, is: { lost(k: string): boolean; unusable(k: string): boolean; recorded(k: string): boolean }): Set<string> {
     const out = new Set<string>();
     for (const entry of this.rotate) {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
-        : entry === ROTATE_LOST ? [...roots.keys()].filter(isLost)
-          : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
+        : entry === ROTATE_LOST ? [...roots.keys()].filter(is.lost)
+          : entry === ROTATE_UNUSABLE ? [...roots.keys()].filter(is.unusable)
+            : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
       if (hits.length === 0 && entry === ROTATE_LOST) {
         throw new SecretStateError('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there ' +
           'is nothing to make anew; unset it');
       }
-      if (hits.length === 0 && isRecorded(entry)) {
+      if (hits.length === 0 && entry === ROTATE_UNUSABLE) {
+        throw new SecretStateError('invalid DOCKYARD_ROTATE entry "unusable": every key of this stack that the state holds can be used, so there ' +
+          'is nothing to make anew; unset it');
+      }
+      if (hits.length === 0 && is.recorded(entry)) {
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: the key record lists it, but this stack does not ` +
           'declare it (another stack on the same state does, or did): rotate it with the stack that declares it');
       }
       if (hits.length === 0) {
-        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", <namespace>/<secret> or ` +
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
           `<namespace>/<secret>/<key> of a key this stack declares, e.g. ${list([...roots.keys()].sort(), 3)}`);
       }
       hits.forEach((k) => out.add(k));

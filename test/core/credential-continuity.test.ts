@@ -303,7 +303,7 @@ describe('rotation on purpose', () => {
   test('an entry that names no kept key fails, listing what may be named', () => {
     const statePath = path.join(workdir(), 'state.json');
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/app/password'] }).render(stack())))
-      .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", "lost", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
+      .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", "lost", "unusable", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
         'of a key this stack declares, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
     expect(fs.existsSync(statePath)).toBe(false);
   });
@@ -324,6 +324,22 @@ describe('rotation on purpose', () => {
     expect(changed).toEqual(Array.from({ length: 12 }, (_, i) => `platform/team-${i}/token`).sort());
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['lost'] }).render(many(stack()))))
       .toBe('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there is nothing to make anew; unset it');
+  });
+
+  test('"unusable" makes anew exactly the kept keys that cannot be used; the error offers it past ten keys; with none it fails', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const many = (app: App, length: number) => {
+      for (let i = 0; i < 12; i++) new Secret(app.charts[0], `Team${i}`, { name: `team-${i}`, values: { token: SecretValue.hex(length) } });
+      return app;
+    };
+    const before = values(new LocalSecretStore({ statePath }).render(many(stack(), 16)));
+    // a new recipe for every team's key, as a library upgrade might bring
+    expect(failure(() => new LocalSecretStore({ statePath }).render(many(stack(), 32))))
+      .toMatch(/rotate on purpose with DOCKYARD_ROTATE=unusable \(see the README/);
+    const after = values(new LocalSecretStore({ statePath, rotate: ['unusable'] }).render(many(stack(), 32)));
+    expect(Object.keys(before).filter((k) => before[k] !== after[k]).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `platform/team-${i}/token`).sort());
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['unusable'] }).render(many(stack(), 32))))
+      .toBe('invalid DOCKYARD_ROTATE entry "unusable": every key of this stack that the state holds can be used, so there is nothing to make anew; unset it');
   });
 });
 
