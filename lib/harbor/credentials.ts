@@ -47,7 +47,7 @@ export class HarborCredentials extends Construct {
         'token-key': SecretValue.rsaPrivateKey(4096),
         // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (goharbor/harbor v2.15.1 src/core/main.go:94-111,
         // updateInitPassword: an empty salt; otherwise it logs that the setting is ignored)
-        'admin-password': SecretValue.password(24).readOnFirstStart('change the admin password in Harbor first (its UI or API) to the new value'),
+        'admin-password': SecretValue.password(24).readOnFirstStart('change the admin password in Harbor (its UI or API) to the new value'),
       },
     });
     this.coreSecret = core.key('secret');

@@ -141,7 +141,7 @@ export class Postgres extends Construct {
       namespace: this.namespace,
       // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
       // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357)
-      values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set it in PostgreSQL first, with \\password postgres in psql (which keeps it out of the history and the logs)') },
+      values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set the new value in PostgreSQL with \\password postgres in psql (which keeps it out of the history and the logs)') },
     }).key('password');
 
     this.env = new EnvVars(this.namespace);

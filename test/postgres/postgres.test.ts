@@ -206,6 +206,6 @@ describe('keys read only on the first start', () => {
     const superuser = new Postgres(chart, 'Postgres', {}).superuserPassword;
     expect((superuser.secret as Secret).values[superuser.key].firstStartChange).toMatch(/\\password postgres in psql/);
     const admin = new HarborCredentials(chart, 'Harbor', { name: 'harbor', namespace: 'harbor' }).adminPassword;
-    expect((admin.secret as Secret).values[admin.key].firstStartChange).toMatch(/change the admin password in Harbor first/);
+    expect((admin.secret as Secret).values[admin.key].firstStartChange).toMatch(/change the admin password in Harbor \(its UI or API\) to the new value/);
   });
 });
