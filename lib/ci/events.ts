@@ -150,3 +150,24 @@ export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
   }
   return { repos: [...access.repos], events: [...events] };
 }
+
+/**
+ * What a Drone runner with `limitEvents` does with a pipeline of another event: it fails it, whatever policy would
+ * place it (drone-runner-kube v1.0.0-rc.5 `command/daemon/daemon.go` passes `config.Limit.Events` to its own
+ * `internal/match/match.go`, and runner-go v1.12.0 `pipeline/runtime/runner.go` fails a stage the match refuses,
+ * "insufficient permission", before any policy applies). The rule as messages state it.
+ */
+export function limitEventsRule(limitEvents: readonly PipelineEvent[]): string {
+  return `the runner's limitEvents ${limitEvents.join(', ')}: the runner fails every pipeline of another event`;
+}
+
+/**
+ * Refuse `events` (given as `given` under `prop`) of which any is outside a runner's `limitEvents` (`limitEventsRule`):
+ * a policy or pipeline for such an event could only ever fail.
+ */
+export function checkWithinLimitEvents(prop: string, given: unknown, events: readonly string[], limitEvents: readonly PipelineEvent[]): void {
+  const outside = events.filter((e) => !limitEvents.includes(e as PipelineEvent));
+  if (outside.length > 0) {
+    invalid(prop, given, `${outside.join(', ')} must be among ${limitEventsRule(limitEvents)}`);
+  }
+}

@@ -36,8 +36,8 @@ export interface LocalSecretStoreProps {
   /**
    * Keys to make anew on this synth, on purpose: `all`, `lost` (every key the record lists and the state lacks, after
    * a partial loss), `unusable` (every key the state holds but cannot use: a changed recipe, a damaged value, a changed
-   * input), `<namespace>/<secret>` (every kept key of that Secret) or `<namespace>/<secret>/<key>`. Values derived from them (copies, templates, certificates, htpasswd lines,
-   * docker configs) follow. An input is read again from its environment variable.
+   * input), `<namespace>/<secret>` (every kept key of that Secret) or `<namespace>/<secret>/<key>`. Values derived
+   * from them (copies, templates, certificates, htpasswd lines, docker configs) follow. An input is read again from its environment variable.
    *
    * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
    */
@@ -351,8 +351,8 @@ export class LocalSecretStore {
       report(made, rotating, this.lockPath, roots);
       if (loaded === undefined && record === undefined && made.length > 0) {
         // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
-        // user who meant an existing state sees it before applying credentials that would replace every one
-        // a state file beside it makes a typo likely: then it is a warning, naming what is there
+        // user who meant an existing state sees it before applying credentials that would replace every one; a
+        // like-named state beside it makes a typo likely, so then it is a warning that names it
         const beside = otherStates(this.statePath);
         process.stderr.write(`dockyard: ${beside.length > 0 ? 'warning: ' : ''}${describePath(this.statePath)} and ${describePath(this.lockPath)} ` +
           `did not exist: this synth started a new secret state${beside.length > 0 ? `, beside ${beside.map(describePath).join(', ')}` : ''}. ` +

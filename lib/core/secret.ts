@@ -485,7 +485,7 @@ export class SecretValue {
    * @param data what the value encrypts: one line, at most 200 characters
    */
   public encrypting(data: string): SecretValue {
-    return this.marked('encrypting', data, { encrypts: data });
+    return this.marked('encrypting', 'data', 'what the value encrypts', data, { encrypts: data });
   }
 
   /**
@@ -498,14 +498,16 @@ export class SecretValue {
    * @param change how to set the new value in the consumer before applying: one line, at most 200 characters
    */
   public readOnFirstStart(change: string): SecretValue {
-    return this.marked('readOnFirstStart', change, { firstStartChange: change });
+    return this.marked('readOnFirstStart', 'change', 'how to change the value first', change, { firstStartChange: change });
   }
 
-  /** This value with `mark` added, every other field as it is (a field added later comes along), the lists copied. */
-  private marked(method: string, text: string, mark: { encrypts?: string; firstStartChange?: string }): SecretValue {
+  /**
+   * This value with `mark` added by `method`, whose description `text` (the parameter `prop`, of `what`) is checked;
+   * every other field as it is (a field added later comes along), the lists copied.
+   */
+  private marked(method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string }): SecretValue {
     if (typeof text !== 'string' || text.trim() === '' || text.length > 200 || /\p{Cc}/u.test(text)) {
-      invalid(method === 'encrypting' ? 'data' : 'change', text, `must be a description of ${method === 'encrypting' ? 'what the value encrypts' : 'how to change the value first'}: ` +
-        '1 to 200 characters on one line');
+      invalid(prop, text, `must be a description of ${what}: 1 to 200 characters on one line`);
     }
     // only a value kept in the state is rotated by name: one made from others follows them
     if (this.kind !== SecretValueKind.RANDOM && this.kind !== SecretValueKind.RSA_PRIVATE_KEY && this.kind !== SecretValueKind.INPUT) {
@@ -514,7 +516,6 @@ export class SecretValue {
     const { kind, entries, sources, ...fields } = this as SecretValue;
     return new SecretValue(kind, { ...fields, entries: entries?.map((e) => ({ ...e })), sources: { ...sources }, ...mark });
   }
-
 }
 
 const RSA_BITS = [2048, 3072, 4096];

@@ -2,9 +2,10 @@
  * Input checks shared by every construct. Each throws a `ValidationError` naming the prop, the bad value and
  * what is allowed, so a bad stack fails at synth time, before anything is written.
  *
- * The message is always one line: `invalid <prop> <value>: <allowed>`, or `missing <prop>: <allowed>`. The value is JSON-quoted, with line breaks,
- * C1 controls and invisible or bidirectional formatting characters escaped, and shortened (with its length) when
- * long; a secret value is never shown (`invalidSecret`).
+ * The message is always one line: `invalid <prop> <value>: <allowed>`, or `missing <prop>: <allowed>`. The value is
+ * JSON-quoted, with line breaks, C1 controls and invisible or bidirectional formatting characters escaped, and
+ * shortened (with its length) when long, a path never (`describePath`); a secret value is never shown
+ * (`invalidSecret`).
  */
 
 import * as fs from 'fs';

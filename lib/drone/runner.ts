@@ -16,7 +16,7 @@ import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, cop
 import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace,
 } from '../ci/build-namespace';
-import { checkEvents, PipelineEvent } from '../ci/events';
+import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
 import { IDroneServer } from './server';
@@ -640,21 +640,15 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
 }
 
 /**
- * Refuse a policy whose events a runner with `limitEvents` would fail: the runner fails every pipeline whose event is
- * not among them, whatever the policy (drone-runner-kube v1.0.0-rc.5 `command/daemon/daemon.go` passes
- * `config.Limit.Events` to its own `internal/match/match.go`, and runner-go v1.12.0 `pipeline/runtime/runner.go`
- * fails a stage the match refuses, "insufficient permission", before any policy applies). Events given explicitly must all be among them, for each one outside would only ever fail;
- * the default events, every event but pull requests, must include one of them, so that the policy can apply at all.
+ * Refuse a policy whose events a runner with `limitEvents` would fail (`limitEventsRule`). Events given explicitly
+ * must all be among them, for each one outside would only ever fail; the default events, every event but pull
+ * requests, must include one of them, so that the policy can apply at all.
  */
 function checkWithinLimit(given: readonly PipelineEvent[] | undefined, events: readonly string[], limitEvents: readonly PipelineEvent[]): void {
-  const limit = `the runner's limitEvents ${limitEvents.join(', ')}: the runner fails every pipeline of another event`;
   if (given !== undefined) {
-    const outside = events.filter((e) => !limitEvents.includes(e as PipelineEvent));
-    if (outside.length > 0) {
-      invalid('events', given, `${outside.join(', ')} must be among ${limit}`);
-    }
+    checkWithinLimitEvents('events', given, events, limitEvents);
   } else if (!events.some((e) => limitEvents.includes(e as PipelineEvent))) {
-    missing('events', `must be given: none of the default events (${events.join(', ')}) is among ${limit}`);
+    missing('events', `must be given: none of the default events (${events.join(', ')}) is among ${limitEventsRule(limitEvents)}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { Images, invalid } from '../../core';
 import { CiEngineKind, ICiEngine } from '../engine';
-import { PipelineEvent, woodpeckerEvent } from '../events';
+import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
 import { compare } from '../../core/text';
@@ -200,12 +200,8 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, 
     // granted in any case, pulled wherever the engine really runs the pipeline
     refuseCaseMiss(engine, routing, repo, events, `${at}.pullSecret`, pipeline.pullSecret);
   }
-  // the runner fails every pipeline whose event its limitEvents leave out (drone-runner-kube v1.0.0-rc.5
-  // internal/match/match.go, runner-go v1.12.0 pipeline/runtime/runner.go), whatever else would place it
-  const outside = engine.limitEvents === undefined ? [] : events.filter((e) => !engine.limitEvents!.includes(e));
-  if (outside.length > 0) {
-    invalid(`${at}.events`, pipeline.events, `${outside.join(', ')} must be among the runner's limitEvents ${engine.limitEvents!.join(', ')}: ` +
-      'the runner fails every pipeline of another event');
+  if (engine.limitEvents !== undefined) {
+    checkWithinLimitEvents(`${at}.events`, pipeline.events, events, engine.limitEvents);
   }
   const routes = events.map((e) => ({ event: e, route: routing.get(e).route }));
   const labels = routes.map((r) => ({ ...r, labels: engine.pipelineLabels(r.route) }));
