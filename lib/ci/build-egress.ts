@@ -119,10 +119,18 @@ export const CLUSTER_DNS = NetworkPeer.pods('kube-system', { 'k8s-app': 'kube-dn
 
 const UDP_TCP_53: readonly NetworkPort[] = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
 
-/** An egress rule of the build namespaces' policy. */
+/**
+ * An egress rule of the build namespaces' policy. Each is made frozen (`buildEgressRule`): it is shared by every build
+ * namespace, whose policies then share the rule they render (`PodFirewall.allowEgress`).
+ */
 export interface BuildEgressRule {
   readonly peers: readonly NetworkPeer[];
   readonly ports: readonly NetworkPort[];
+}
+
+/** A `BuildEgressRule`, frozen with its lists. */
+export function buildEgressRule(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): BuildEgressRule {
+  return Object.freeze({ peers: Object.freeze([...peers]), ports: Object.freeze(ports.map((p) => Object.freeze({ ...p }))) });
 }
 
 /** The rules every build namespace gets: DNS, then the internet without the cluster's ranges. */
@@ -132,16 +140,13 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
     ...checkUniqueList('buildEgress.excludedCidrs', props.excludedCidrs ?? [], { allowEmpty: true }).map((c) => publicCidr('buildEgress.excludedCidrs', c)),
   ];
   const dns = props.dns ?? [clusterDns];
-  const rules: BuildEgressRule[] = dns.length > 0 ? [{ peers: dns, ports: UDP_TCP_53 }] : [];
+  const rules: BuildEgressRule[] = dns.length > 0 ? [buildEgressRule(dns, UDP_TCP_53)] : [];
   if (props.internet ?? true) {
-    rules.push({
-      peers: [
-        NetworkPeer.ipBlock('0.0.0.0/0', excludedRanges(excluded, 4)),
-        NetworkPeer.ipBlock('::/0', excludedRanges(excluded, 6)),
-      ],
-      // every port and protocol: builds fetch from anywhere on the internet (https, ssh, git, package registries)
-      ports: [],
-    });
+    rules.push(buildEgressRule([
+      NetworkPeer.ipBlock('0.0.0.0/0', excludedRanges(excluded, 4)),
+      NetworkPeer.ipBlock('::/0', excludedRanges(excluded, 6)),
+    // every port and protocol: builds fetch from anywhere on the internet (https, ssh, git, package registries)
+    ], []));
   } else if (excluded.length > 0) {
     invalid('buildEgress.internet', false, 'must be true to set apiServerCidrs or excludedCidrs, which are taken out of the internet rule');
   }

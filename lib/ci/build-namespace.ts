@@ -6,7 +6,7 @@ import { kube, quantity } from '../core/k8s';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess, PolicyRule } from '../core/rbac';
-import { BuildEgressOptions, BuildEgressRule } from './build-egress';
+import { BuildEgressOptions, BuildEgressRule, buildEgressRule } from './build-egress';
 
 /** Options of `DroneKubeRunner.addBuildNamespace`. */
 export interface BuildNamespaceOptions {
@@ -243,7 +243,7 @@ export class BuildNamespaceSet {
       invalid('ports', ports, 'must list at least one port: builds reach only what they need');
     }
     checkUniqueList('ports', ports).forEach((p) => checkPort('ports', p));
-    const rule: BuildEgressRule = { peers: [peer], ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) };
+    const rule = buildEgressRule([peer], ports.map((port) => ({ protocol: 'TCP' as const, port })));
     if (options.namespaces === undefined) {
       this.allowSharedEgress(rule);
       return;

@@ -164,9 +164,34 @@ export class PodFirewall extends Construct {
     if (!this.governsEgress) {
       throw new Error(`PodFirewall ${this.node.path}: allowEgress needs denyEgress, or the policy leaves egress open anyway`);
     }
-    const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
-    this.egressRules.set(ruleKey('to', peers, rule), rule);
+    const { key, rule } = egressRule(peers, ports);
+    this.egressRules.set(key, rule);
   }
+}
+
+/**
+ * Egress rules made, by their frozen peers and ports lists: a runner's build egress is the same few lists for every
+ * build namespace (a thousand at a thousand teams), so each rule is made once and shared, frozen as its peers are.
+ */
+const EGRESS_RULES = new WeakMap<readonly NetworkPeer[], WeakMap<readonly NetworkPort[], { key: string; rule: k8s.NetworkPolicyEgressRule }>>();
+
+/** The egress rule to `peers` on `ports`, and its key: made once for the same two lists if both are frozen. */
+function egressRule(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): { key: string; rule: k8s.NetworkPolicyEgressRule } {
+  if (!Object.isFrozen(peers) || !Object.isFrozen(ports)) {
+    const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
+    return { key: ruleKey('to', peers, rule), rule };
+  }
+  let byPorts = EGRESS_RULES.get(peers);
+  if (byPorts === undefined) {
+    EGRESS_RULES.set(peers, byPorts = new WeakMap());
+  }
+  let made = byPorts.get(ports);
+  if (made === undefined) {
+    const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
+    made = { key: ruleKey('to', peers, rule), rule: deepFreeze(rule) };
+    byPorts.set(ports, made);
+  }
+  return made;
 }
 
 /**

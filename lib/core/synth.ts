@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DockyardChart } from './chart';
-import { LocalSecretStore } from './local-secret-store';
+import { LocalSecretStore, manifestBytes } from './local-secret-store';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile } from './output-file';
@@ -62,7 +62,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   }), ({ manifests, outputs }, rendered) => {
     const files = [
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
-      ...[{ path: SECRETS_FILE, content: rendered.manifest }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
+      ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
     replaceDirectory(app.outdir, (staging) => files.forEach((f) => {
       fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });

@@ -159,12 +159,25 @@ const SUFFIX: Record<string, number> = {
 
 /** Check a Kubernetes resource quantity such as `250m`, `1.5` or `512Mi`, and return its numeric value. */
 export function parseQuantity(prop: string, value: string): number {
+  // the same few quantities are checked for every team and container: each is parsed once
+  const known = typeof value === 'string' ? QUANTITIES.get(value) : undefined;
+  if (known !== undefined) {
+    return known;
+  }
   const match = typeof value === 'string' ? QUANTITY.exec(value) : null;
   if (!match) {
     invalid(prop, value, 'must be a Kubernetes quantity such as "250m", "2", "512Mi" or "10Gi"');
   }
-  return Number(match[1]) * SUFFIX[match[3] ?? ''];
+  const parsed = Number(match[1]) * SUFFIX[match[3] ?? ''];
+  if (QUANTITIES.size < MAX_QUANTITIES) {
+    QUANTITIES.set(value, parsed);
+  }
+  return parsed;
 }
+
+/** Quantities parsed so far, by their text; bounded, for a program that checks endlessly many. */
+const QUANTITIES = new Map<string, number>();
+const MAX_QUANTITIES = 1000;
 
 /** Check a URL whose scheme is one of `schemes`. */
 export function checkUrl(prop: string, value: string, schemes: readonly string[]): URL {

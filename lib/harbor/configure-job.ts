@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Lazy } from 'cdk8s';
@@ -226,6 +226,8 @@ export class ConfigureJobs extends Construct {
   private readonly firstUnits = new Set(['library']);
   private readonly unitHashes = new Map<string, string>();
   private readonly script: string;
+  /** The script hashed, which every chunk's Job name hashes first: each copies it rather than hash 60 KB again. */
+  private readonly scriptHash: Hash;
   private readonly scriptName: string;
   private layout?: ConfigureChunk[];
 
@@ -233,6 +235,7 @@ export class ConfigureJobs extends Construct {
     super(scope, id);
     const { namespace, labels, selector } = componentPlacement(this, ctx, 'configure');
     this.script = fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8');
+    this.scriptHash = createHash('sha256').update(this.script);
     this.scriptName = componentName(ctx, 'configure-script');
     kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': this.script } });
     // the Jobs call out to core; nothing calls in
@@ -286,7 +289,7 @@ export class ConfigureJobs extends Construct {
   private addSlots(): void {
     while (this.slots.length < this.trie.size) {
       const i = this.slots.length;
-      this.slots.push(new ConfigureJob(this, `Chunk${i}`, this.ctx, { script: this.script, scriptName: this.scriptName, chunk: () => this.chunks()[i] }));
+      this.slots.push(new ConfigureJob(this, `Chunk${i}`, this.ctx, { scriptHash: this.scriptHash, scriptName: this.scriptName, chunk: () => this.chunks()[i] }));
     }
   }
 
@@ -327,7 +330,8 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
 
 /** What a chunk's Job is built from. */
 interface ConfigureJobProps {
-  readonly script: string;
+  /** The hash of the script, never digested itself: each Job's name copies it. */
+  readonly scriptHash: Hash;
   readonly scriptName: string;
   /** The chunk it applies, known once every item is declared. */
   readonly chunk: () => ConfigureChunk;
@@ -362,7 +366,7 @@ class ConfigureJob extends Construct {
       return vars;
     });
     // a Job's pod template is immutable, so what it applies, and the digest of the secrets it sets, name it
-    const hash = () => createHash('sha256').update(props.script).update(config()).update(secretDigestNow(this, keys()))
+    const hash = () => props.scriptHash.copy().update(config()).update(secretDigestNow(this, keys()))
       .digest('hex').slice(0, 8);
     kube(this, 'Config', 'ConfigMap', {
       metadata: { name: Lazy.any({ produce: name }), namespace, labels },

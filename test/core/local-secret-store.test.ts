@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, Secret, SecretValue } from '../../lib';
+import { manifestBytes } from '../../lib/core/local-secret-store';
 import { testChart } from '../util';
 
 function tempState(): string {
@@ -53,6 +54,23 @@ describe('LocalSecretStore', () => {
     const second = new LocalSecretStore({ statePath }).render(stack());
     expect(second).toBe(first);
     expect(fs.readFileSync(statePath, 'utf8')).toBe(stateAfterFirst);
+  });
+
+  test('keeps the manifest as the UTF-8 a synth writes, which decodes to the manifest, text beyond ASCII included', () => {
+    const chart = stack();
+    new Secret(chart, 'Greeting', { name: 'greeting', values: { text: SecretValue.input('DOCKYARD_TEST_GREETING', 'a greeting') } });
+    process.env.DOCKYARD_TEST_GREETING = 'grüß dich, 世界';
+    try {
+      const rendered = new LocalSecretStore({ statePath: tempState() }).renderAll(chart);
+      const bytes = manifestBytes(rendered);
+      expect(Array.isArray(bytes)).toBe(true);
+      expect(Buffer.concat(bytes as Buffer[]).equals(Buffer.from(rendered.manifest, 'utf8'))).toBe(true);
+      expect(docs(rendered.manifest).find((d) => d.metadata.name === 'greeting').stringData.text).toBe('grüß dich, 世界');
+      // a RenderedSecrets made elsewhere is written from its string
+      expect(manifestBytes({ manifest: 'a: b\n', files: [] })).toBe('a: b\n');
+    } finally {
+      delete process.env.DOCKYARD_TEST_GREETING;
+    }
   });
 
   test('a fresh state draws different values', () => {

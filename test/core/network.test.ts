@@ -98,6 +98,30 @@ describe('PodFirewall', () => {
     }]);
   });
 
+  test('shares the rule of the same frozen lists between policies, and reads lists that may change at each call', () => {
+    const chart = testChart('ci');
+    const a = new PodFirewall(chart, 'A', { name: 'a', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    const b = new PodFirewall(chart, 'B', { name: 'b', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    // a runner's build egress: the same frozen rule for every build namespace
+    const peers = Object.freeze([NetworkPeer.namespace('git')]);
+    const ports = Object.freeze([Object.freeze({ protocol: 'TCP' as const, port: 443 })]);
+    a.allowEgress(peers, ports);
+    b.allowEgress(peers, ports);
+    // a caller's own array, changed between two calls: each policy gets what the array held when it was called
+    const mutable = [{ protocol: 'TCP' as const, port: 80 }];
+    a.allowEgress([NetworkPeer.namespace('web')], mutable);
+    mutable[0] = { protocol: 'TCP', port: 8080 };
+    b.allowEgress([NetworkPeer.namespace('web')], mutable);
+    const git = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'git' } } }], ports: [{ protocol: 'TCP', port: 443 }] };
+    const web = (port: number) => ({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web' } } }], ports: [{ protocol: 'TCP', port }] });
+    const objects = synth(chart);
+    expect(find(objects, 'NetworkPolicy', 'a').spec.egress).toEqual([git, web(80)]);
+    expect(find(objects, 'NetworkPolicy', 'b').spec.egress).toEqual([git, web(8080)]);
+    // the rendered rules are the policy's own: changing one leaves the other policy's as it was
+    find(objects, 'NetworkPolicy', 'a').spec.egress[0].ports[0].port = 1;
+    expect(find(synth(chart), 'NetworkPolicy', 'b').spec.egress[0]).toEqual(git);
+  });
+
   test('refuses rules in a direction the policy does not govern', () => {
     const chart = testChart('ci');
     expect(() => new PodFirewall(chart, 'None', { name: 'none', namespace: 'ci', podLabels: {}, ingress: false }))

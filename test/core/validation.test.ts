@@ -56,6 +56,10 @@ describe('validation helpers', () => {
 
   test('fails on a bad quantity', () => {
     expect(() => parseQuantity('memoryLimit', '1GB')).toThrow('invalid memoryLimit "1GB": must be a Kubernetes quantity');
+    // a refused value is refused again, with the prop of each call (parsed quantities are kept; refused ones are not)
+    expect(() => parseQuantity('cpu', '1GB')).toThrow('invalid cpu "1GB": must be a Kubernetes quantity');
+    expect(parseQuantity('memory', '512Mi')).toBe(512 * 2 ** 20);
+    expect(parseQuantity('memoryLimit', '512Mi')).toBe(512 * 2 ** 20);
     expect(() => parseQuantity('cpuLimit', '')).toThrow(/invalid cpuLimit/);
   });
 
