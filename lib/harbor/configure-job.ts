@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'crypto';
+import { sha256 } from '../core/hash';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Lazy } from 'cdk8s';
@@ -91,13 +92,15 @@ export interface ConfigureChunk {
   readonly secrets: ReadonlyArray<readonly [string, SecretKey]>;
 }
 
+/** The first `count` bits (at most 48) of the SHA-256 of `text`, as a string of `0` and `1`. */
 function bits(text: string, count: number): string {
-  const digest = createHash('sha256').update(text).digest();
-  let out = '';
-  for (let i = 0; out.length < count; i++) {
-    out += digest[i].toString(2).padStart(8, '0');
-  }
-  return out.slice(0, count);
+  const bytes = Math.ceil(count / 8);
+  return sha256(text).readUIntBE(0, bytes).toString(2).padStart(bytes * 8, '0').slice(0, count);
+}
+
+/** Bit `depth` of an entry's key: 0 or 1. */
+function keyBit(entry: Entry, depth: number): 0 | 1 {
+  return entry.key.charCodeAt(depth) === 0x31 ? 1 : 0;
 }
 
 function bytesOf(value: object): number {
@@ -146,7 +149,7 @@ class ChunkTrie {
   public add(entry: Entry): void {
     let node = this.root;
     while (node.children) {
-      const bit = Number(entry.key[node.depth]);
+      const bit = keyBit(entry, node.depth);
       const child = node.children[bit];
       if (!child) {
         node.children[bit] = leaf(node.depth + 1, node.index * 2n + BigInt(bit), [entry]);
@@ -186,7 +189,7 @@ class ChunkTrie {
     }
     const halves: [Entry[], Entry[]] = [[], []];
     // in declaration order, which each half keeps
-    node.entries!.forEach((e) => halves[Number(e.key[node.depth])].push(e));
+    node.entries!.forEach((e) => halves[keyBit(e, node.depth)].push(e));
     node.entries = undefined;
     node.children = [undefined, undefined];
     for (const bit of [0, 1]) {
