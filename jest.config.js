@@ -7,5 +7,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/fast-check-setup.ts'],
+  // one temporary folder a run, removed at its end
+  globalSetup: '<rootDir>/test/tmp-setup.js',
+  globalTeardown: '<rootDir>/test/tmp-teardown.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

@@ -88,9 +88,13 @@ export const DIGITALOCEAN_EXAMPLE = {
   postgresConnectionLimit: 22,
 };
 
-/** Read and check the settings from a getter such as `pulumi.Config.get`. */
+/**
+ * Read and check the settings from a getter such as `pulumi.Config.get`. A setting set to the empty string is unset,
+ * as an empty `DOCKYARD_*` variable is for the default stack (`pulumi config set region ""` takes the default).
+ */
 export function readSettings(get: (key: string) => string | undefined): DigitalOceanSettings {
-  const value = (key: keyof DigitalOceanSettings, fallback?: string | number | boolean) => get(key) ?? (fallback === undefined ? undefined : String(fallback));
+  const value = (key: keyof DigitalOceanSettings, fallback?: string | number | boolean) =>
+    (get(key) || undefined) ?? (fallback === undefined ? undefined : String(fallback));
   const required = (key: keyof DigitalOceanSettings) => value(key) ?? missing(key, `must be set: pulumi config set ${key} <value>`);
   const nodeCount = Number(value('nodeCount', DIGITALOCEAN_EXAMPLE.nodeCount));
   if (!Number.isInteger(nodeCount) || nodeCount < 1) {

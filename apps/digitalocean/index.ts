@@ -4,7 +4,7 @@ import { readSettings } from './config';
 import { deployDigitalOcean } from './program';
 
 const config = new pulumi.Config();
-const outputs = deployDigitalOcean(readSettings((key) => config.get(key) || undefined), config.requireSecret('gitClientSecret'));
+const outputs = deployDigitalOcean(readSettings((key) => config.get(key)), config.requireSecret('gitClientSecret'));
 
 export const harborUrl = outputs.harborUrl;
 export const ciUrl = outputs.ciUrl;

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DockyardChart } from './chart';
+import { debugRequested } from './debug';
 import { LocalSecretStore, manifestBytes } from './local-secret-store';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
@@ -280,8 +281,9 @@ export function runSynth(main: () => void): void {
   } catch (err: any) {
     const message = String(err?.message ?? err).replace(/\s*\n\s*/g, ' ');
     const known = err?.name === 'ValidationError' || err?.name === 'SecretStateError';
-    process.stderr.write(`dockyard: error: ${message}${known || process.env.DOCKYARD_DEBUG ? '' : ' (set DOCKYARD_DEBUG=1 for the stack trace)'}\n`);
-    if (process.env.DOCKYARD_DEBUG) {
+    const debug = debugRequested();
+    process.stderr.write(`dockyard: error: ${message}${known || debug ? '' : ' (set DOCKYARD_DEBUG=1 for the stack trace)'}\n`);
+    if (debug) {
       process.stderr.write(`${err?.stack ?? ''}\n`);
     }
     process.exitCode = 1;

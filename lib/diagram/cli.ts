@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { debugRequested } from '../core/debug';
 import { toDot } from './dot';
 import { DiagramInputError, loadObjects, manifestFiles } from './manifests';
 import { platformGraph } from './model';
@@ -30,7 +31,7 @@ export async function runDiagramCli(argv: readonly string[], io: CliIo = PROCESS
   try {
     return await main(argv, io);
   } catch (e) {
-    const message = e instanceof DiagramInputError ? e.message : process.env.DOCKYARD_DEBUG ? (e as Error).stack : (e as Error).message;
+    const message = e instanceof DiagramInputError ? e.message : debugRequested() ? (e as Error).stack : (e as Error).message;
     io.stderr(`dockyard-diagram: ${message}\n`);
     return 1;
   }

@@ -17,6 +17,11 @@ describe('DigitalOcean program settings', () => {
     });
   });
 
+  test('reads a setting set to the empty string as unset, as the default stack reads an empty variable', () => {
+    expect(read({ region: '', nodeCount: '', ciEngine: '', clusterName: '' })).toEqual(read());
+    expect(() => read({ domain: '' })).toThrow('missing domain: must be set: pulumi config set domain <value>');
+  });
+
   test('fails on missing or bad settings, naming the config key', () => {
     expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('missing domain: must be set: pulumi config set domain <value>');
     expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');

@@ -1,3 +1,5 @@
+import * as os from 'os';
+import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, Resources, Secret } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
@@ -27,7 +29,7 @@ describe('Redis (in-cluster Valkey)', () => {
     expect(JSON.stringify(container(sts).args)).not.toMatch(/requirepass|\$\(/);
     expect(envOf(container(sts)).REDISCLI_AUTH.valueFrom.secretKeyRef).toEqual({ name: 'redis-password', key: 'password' });
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'config', secret: { secretName: 'redis-config' } });
-    const secrets = parseAllDocuments(new LocalSecretStore({ statePath: `/tmp/dockyard-redis-${process.pid}.json` }).render(chart)).map((d) => d.toJS());
+    const secrets = parseAllDocuments(new LocalSecretStore({ statePath: path.join(os.tmpdir(), `dockyard-redis-${process.pid}.json`) }).render(chart)).map((d) => d.toJS());
     const password = secrets.find((s) => s.metadata.name === 'redis-password').stringData.password;
     expect(secrets.find((s) => s.metadata.name === 'redis-config').stringData['valkey.conf']).toBe(`requirepass ${password}\n`);
     expect(redis.password.toString()).toBe('cache/redis-password#password');
