@@ -211,11 +211,20 @@ function build({ entries, outDir, cache: useCache = true }) {
 
 module.exports = { build };
 
+/**
+ * Whether DOCKYARD_DEBUG asks for stack traces: the rule of lib/core/debug.ts (anything but empty, 0, false, no, off),
+ * which this script cannot import: it runs before the library is compiled.
+ */
+function debugRequested() {
+  const value = process.env.DOCKYARD_DEBUG ?? '';
+  return !['', '0', 'false', 'no', 'off'].includes(value.toLowerCase());
+}
+
 if (require.main === module) {
   try {
     build(parseArgs(process.argv.slice(2)));
   } catch (e) {
-    if (!(e instanceof UserError) || process.env.DOCKYARD_DEBUG) throw e;
+    if (!(e instanceof UserError) || debugRequested()) throw e;
     process.stderr.write(`build-synth: ${e.message}\n`);
     process.exitCode = 1;
   }

@@ -207,7 +207,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it',
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
   },
-  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1` (any value but empty, `0` or `false`)' },
+  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1` (any value but empty, `0`, `false`, `no` or `off`)' },
 ];
 
 /** The names of `CONFIG_VARIABLES`. */

@@ -1,8 +1,12 @@
+/** The values of `DOCKYARD_DEBUG` that leave stack traces off, in lower case. */
+const OFF = ['', '0', 'false', 'no', 'off'];
+
 /**
- * Whether `DOCKYARD_DEBUG` asks for stack traces: set to anything but the empty string, `0` or `false` (in any
- * case), as command-line tools commonly read a switch, so that `DOCKYARD_DEBUG=0` turns it off rather than on.
+ * Whether `DOCKYARD_DEBUG` asks for stack traces: set to anything but the empty string, `0`, `false`, `no` or `off`
+ * (in any case), as command-line tools commonly read a switch, so that `DOCKYARD_DEBUG=0` turns it off rather than on.
+ * scripts/build-synth.js, which runs before this is compiled, reads it by the same rule.
  */
 export function debugRequested(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.DOCKYARD_DEBUG ?? '';
-  return value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+  return !OFF.includes(value.toLowerCase());
 }

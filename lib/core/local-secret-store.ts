@@ -10,6 +10,7 @@ import {
 } from './secret-files';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
+import { keepManifestBytes } from './secret-manifest';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
@@ -61,19 +62,6 @@ export interface RenderedSecrets {
     /** The file's content. */
     content: string;
   }[];
-}
-
-/** The manifest of each `RenderedSecrets` a store made, as UTF-8: what `manifestBytes` returns. */
-const MANIFEST_BYTES = new WeakMap<RenderedSecrets, readonly Buffer[]>();
-
-/**
- * The manifest of `rendered` as the UTF-8 a file holds: the buffers it was written to, for a store's own render, or
- * else the string.
- *
- * @internal
- */
-export function manifestBytes(rendered: RenderedSecrets): string | readonly Buffer[] {
-  return MANIFEST_BYTES.get(rendered) ?? rendered.manifest;
 }
 
 const ROTATE_ALL = 'all';
@@ -354,7 +342,7 @@ export class LocalSecretStore {
         },
         files: rendered,
       };
-      MANIFEST_BYTES.set(result, chunks);
+      keepManifestBytes(result, chunks);
       return result;
     };
 
@@ -382,6 +370,12 @@ export class LocalSecretStore {
           `did not exist: this synth started a new secret state${beside.length > 0 ? `, beside ${beside.map(describePath).join(', ')}` : ''}. ` +
           'If you meant an existing one, check the state path (DOCKYARD_STATE in the example stacks; the key record follows it) before ' +
           'applying the new Secrets\n');
+      } else if (loaded !== undefined && record === undefined) {
+        // a state restored, or pointed at, without its record: the record that guards its keys against loss starts
+        // anew from what this synth declares, which a restore meant to keep
+        process.stderr.write(`dockyard: warning: the key record ${describePath(this.lockPath)} did not exist beside the state ` +
+          `${describePath(this.statePath)}: this synth started a new one, from this stack's keys. If you restored the state from a ` +
+          'backup, restore its key record beside it too (it lists the keys of every stack on the state, and guards them against loss)\n');
       }
     };
     return { digest, render, save };

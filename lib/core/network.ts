@@ -175,9 +175,12 @@ export class PodFirewall extends Construct {
  */
 const EGRESS_RULES = new WeakMap<readonly NetworkPeer[], WeakMap<readonly NetworkPort[], { key: string; rule: k8s.NetworkPolicyEgressRule }>>();
 
-/** The egress rule to `peers` on `ports`, and its key: made once for the same two lists if both are frozen. */
+/**
+ * The egress rule to `peers` on `ports`, and its key: made once for the same two lists if both, and every port, are
+ * frozen (a peer never changes).
+ */
 function egressRule(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): { key: string; rule: k8s.NetworkPolicyEgressRule } {
-  if (!Object.isFrozen(peers) || !Object.isFrozen(ports)) {
+  if (!Object.isFrozen(peers) || !Object.isFrozen(ports) || !ports.every((p) => Object.isFrozen(p))) {
     const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
     return { key: ruleKey('to', peers, rule), rule };
   }

@@ -39,16 +39,35 @@ const SHOWN_PREFIX = 64;
 const UNSAFE_IN_LINE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
 /**
+ * The user information of a URL (`scheme://<userinfo>@host`), in JSON text: a password or a token there (a git
+ * server given as `https://user:token@host`, say) must not reach a message that quotes the URL.
+ */
+const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#"\s]*)@/g;
+/** User information that holds no credential: a template's placeholders (`app:{password}`, `{user}`). */
+const PLACEHOLDER_USERINFO = /^(?:[^:]*:\{[A-Za-z0-9_]+\}|\{[A-Za-z0-9_]+\})$/;
+
+/** `text` with the user information of every URL in it redacted, but for a template's placeholders. */
+function redactUserInfo(text: string): string {
+  return text.replace(URL_USERINFO, (whole, scheme: string, info: string) => (PLACEHOLDER_USERINFO.test(info) ? whole : `${scheme}<redacted>@`));
+}
+
+/**
  * A value as messages show it: JSON on one line, shortened with its length when longer than `maxLength` characters
- * (default 200).
+ * (default 200), the user information of any URL in it redacted (`https://<redacted>@host`), unless it is a
+ * template's placeholders (`postgres://app:{password}@db`).
  */
 export function describeValue(value: unknown, maxLength: number = MAX_SHOWN_VALUE_LENGTH): string {
+  // a string is redacted before it may be shortened, and everything else in its JSON
+  if (typeof value === 'string') {
+    value = redactUserInfo(value);
+  }
   let json: string;
   try {
     json = JSON.stringify(value) ?? String(value);
   } catch {
     json = String(value);
   }
+  json = redactUserInfo(json);
   if (json.length > maxLength) {
     if (typeof value === 'string') {
       const chars = Array.from(value);

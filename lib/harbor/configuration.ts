@@ -176,6 +176,12 @@ export interface DesiredState {
   readonly projects: object[];
   /** Robot accounts, as the API's robot objects, each naming the variable that holds its secret. */
   readonly robots: object[];
+  /**
+   * The names of system-level robots to delete (`Harbor.retireRobot`).
+   *
+   * @default - none: `config.json` then has no `retiredRobots` key
+   */
+  readonly retiredRobots?: string[];
 }
 
 /**

@@ -67,6 +67,8 @@ interface Entry {
   readonly robot?: object;
   /** The registry's password or the robot's secret. */
   readonly secret?: SecretKey;
+  /** A retired robot's name. */
+  readonly retired?: string;
   readonly bytes: number;
 }
 
@@ -202,10 +204,14 @@ class ChunkTrie {
   }
 }
 
-/** The text of `config.json`: one item a line, so that a diff shows what changed. */
+/**
+ * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots` is written only when
+ * there are any, so a chunk without retired robots reads as it did before they existed.
+ */
 export function configText(state: DesiredState): string {
-  const list = (items: object[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}\n}\n`;
+  const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
+  const retired = state.retiredRobots !== undefined && state.retiredRobots.length > 0 ? `,\n  "retiredRobots": ${list(state.retiredRobots)}` : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}\n}\n`;
 }
 
 /**
@@ -264,6 +270,14 @@ export class ConfigureJobs extends Construct {
     this.add({ key, robot, secret, bytes: bytesOf({ ...robot, secretEnv: 'ROBOT_999_SECRET' }) });
   }
 
+  /**
+   * Declare a system-level robot to delete (`Harbor.retireRobot`). It goes in the chunk its name falls in, as a robot
+   * of that name would: one chunk's Job runs again.
+   */
+  public retireRobot(name: string): void {
+    this.add({ key: `${this.unitKey(name)}1${bits(`robot:${name}`, HASH_BITS)}`, retired: name, bytes: bytesOf([name]) });
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
     if (!this.layout) {
@@ -309,9 +323,12 @@ export class ConfigureJobs extends Construct {
 
 /** A chunk's state and secrets, with variables numbered within the chunk. */
 function render(name: string, entries: readonly Entry[]): ConfigureChunk {
-  const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
+  const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[], retiredRobots: [] as string[] };
   const secrets: Array<readonly [string, SecretKey]> = [];
   for (const e of entries) {
+    if (e.retired !== undefined) {
+      state.retiredRobots.push(e.retired);
+    }
     if (e.registry) {
       const env = e.secret ? `UPSTREAM_${state.registries.length}_PASSWORD` : null;
       state.registries.push({ ...e.registry, accessSecretEnv: env });
@@ -328,7 +345,9 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
       secrets.push([env, e.secret!]);
     }
   }
-  return { name, state, secrets };
+  // no key for none: the chunk's config.json stays as it was before retired robots existed
+  const { retiredRobots, ...declared } = state;
+  return { name, state: retiredRobots.length > 0 ? state : declared, secrets };
 }
 
 /** What a chunk's Job is built from. */

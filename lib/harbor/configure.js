@@ -29,7 +29,13 @@
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
-// Applied in that order: projects may use the registries, robots the projects.
+//   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
+// Applied in that order: projects may use the registries, robots the projects; retired robots last.
+//
+// Retired robots: a robot that leaves the configuration keeps its permissions and its secret, which never expires,
+// so leaving it out is not enough to revoke it: the configuration names it under retiredRobots, and the run deletes
+// it (DELETE /robots/{id}, goharbor/harbor src/server/v2.0/handler/robot.go DeleteRobot), which ends every login
+// with its secret. One already gone is reported and left alone, so the step stays idempotent.
 //
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
@@ -557,7 +563,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -565,7 +571,17 @@ function validateConfig(raw) {
   unique(projects, (p) => p.name, 'project');
   const robots = field(raw, 'robots', 'configuration', 'array', []).map(validateRobot);
   unique(robots, (r) => r.label, 'robot');
-  return { registries, projects, robots };
+  const retiredRobots = field(raw, 'retiredRobots', 'configuration', 'array', []).map((name, i) => {
+    if (typeof name !== 'string' || !HARBOR_NAME.test(name)) {
+      throw new ConfigError(`retiredRobots[${i}]: ${JSON.stringify(name)} must be a robot name: lower-case letters and digits separated by ".", "_" or "-"`);
+    }
+    if (robots.some((r) => r.label === name)) {
+      throw new ConfigError(`retiredRobots[${i}]: robot ${name} is declared under "robots" too; a robot is either declared or retired`);
+    }
+    return name;
+  });
+  unique(retiredRobots, (name) => name, 'retired robot');
+  return { registries, projects, robots, retiredRobots };
 }
 
 function validateRegistry(raw, index) {
@@ -1156,6 +1172,21 @@ async function ensureRobot(ctx, robot, projectIds) {
   log(`${label}: secret set`);
 }
 
+/** Delete the system-level robot `name` if Harbor has it (see Retired robots); true if it was there. */
+async function retireRobot(ctx, name) {
+  const label = `robot ${name}`;
+  // Harbor stores names without its "robot$" prefix but answers with it (as in ensureRobot)
+  const existing = await findOne(ctx, `/robots?${query([['name', name]])}`,
+    (r) => typeof r.name === 'string' && r.name.endsWith(name) && (!r.level || r.level === 'system'), label);
+  if (!existing) {
+    log(`${label}: retired, not in Harbor`);
+    return false;
+  }
+  await call(ctx, 'DELETE', `/robots/${existing.id}`);
+  log(`${label}: deleted (retired)`);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -1330,12 +1361,16 @@ async function main() {
   }
   unhealthy.clear();
   await applyReady(true);
+  for (const name of config.retiredRobots) {
+    await attempt(`robot ${name}`, () => retireRobot(ctx, name));
+  }
 
-  const total = config.registries.length + config.projects.length + config.robots.length;
+  const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length;
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
-  log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots`);
+  const retired = config.retiredRobots.length > 0 ? `, ${config.retiredRobots.length} retired robots` : '';
+  log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${retired}`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.

@@ -282,6 +282,7 @@ export class Harbor extends Construct {
   private readonly ctx: HarborContext;
   private readonly projectNames = new Set<string>();
   private readonly robotNames = new Set<string>();
+  private readonly retiredRobotNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
 
@@ -484,6 +485,33 @@ export class Harbor extends Construct {
   }
 
   /**
+   * Retire the robot `robot$<name>`, declared before and no longer: the configuration Jobs delete it from Harbor, which
+   * ends every login with its secret. A robot that leaves the code without this keeps its permissions and its secret,
+   * which never expires (the Jobs never delete what they were not told to). Keep the call while any Harbor the stack
+   * configures may still have the robot; deleting one already gone does nothing. Its secret stays in the secret
+   * state until you remove its entry (see the README, "Credentials"). A name declared with `addRobot` in the same
+   * Harbor is refused, as `addRobot` refuses a retired one: a robot comes back by dropping this call.
+   *
+   * @param name the robot's name without Harbor's `robot$` prefix, as given to `addRobot`
+   */
+  public retireRobot(name: string): void {
+    this.checkRetireRobot(name);
+    this.retiredRobotNames.add(name);
+    this.configuration.retireRobot(name);
+  }
+
+  /** Check, retiring nothing, what `retireRobot` would refuse. */
+  public checkRetireRobot(name: string): void {
+    checkHarborName('name', name);
+    if (this.robotNames.has(name)) {
+      invalid('name', name, 'must not be a robot this Harbor declares (addRobot): a robot is either declared or retired');
+    }
+    if (this.retiredRobotNames.has(name)) {
+      invalid('name', name, 'must be retired once: retireRobot was called with it already');
+    }
+  }
+
+  /**
    * Check, declaring nothing, what `addProject` would refuse: for callers that declare several things at once and
    * must refuse before they change anything.
    */
@@ -520,6 +548,10 @@ export class Harbor extends Construct {
     checkHarborName('name', name);
     if (this.robotNames.has(name)) {
       invalid('name', name, 'must be unique among the robots of this Harbor');
+    }
+    if (this.retiredRobotNames.has(name)) {
+      invalid('name', name, 'must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; ' +
+        'drop the retireRobot call to declare it again');
     }
     const known = (project: string) => project === 'library' || this.projectNames.has(project) || projects.includes(project);
     return robotState(name, options, '', known);

@@ -6,7 +6,7 @@ import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRang
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
-import { Team, teamNamespaces, TeamProps } from './team';
+import { checkTeamName, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
 
 /** The least prefix length of an `apiServer` block, by family: 16 addresses at most. */
 const MIN_API_SERVER_PREFIX_LENGTH = { 4: 28, 6: 124 } as const;
@@ -91,6 +91,7 @@ export class TeamPlatform extends Construct {
   private readonly ingressPeers: readonly NetworkPeer[];
   private readonly appEgress: ReturnType<typeof baseEgressRules>;
   private readonly byName = new Map<string, Team>();
+  private readonly retired = new Set<string>();
   private readonly claimed = new Map<string, string>();
   /** Every team's repository patterns, lower-cased as `reposOverlap` compares them, with the pattern and its team. */
   private readonly repoOwners = new RepoPatternIndex<{ readonly repo: string; readonly owner: string }>();
@@ -156,6 +157,9 @@ export class TeamPlatform extends Construct {
     if (this.byName.has(props.name)) {
       invalid('name', props.name, 'must be unique among the teams');
     }
+    if (this.retired.has(props.name)) {
+      invalid('name', props.name, 'must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
+    }
     // checked before anything is defined, so a clash names both teams
     const { namespaces, buildNamespace } = teamNamespaces(props);
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
@@ -205,6 +209,40 @@ export class TeamPlatform extends Construct {
     }
     this.byName.set(team.teamName, team);
     return team;
+  }
+
+  /**
+   * Retire a team that has left, once its `addTeam` call is gone: its push and pull robots (`robot$<name>-push`,
+   * `robot$<name>-pull`) are deleted from Harbor by the configuration Jobs (`Harbor.retireRobot`), so copies of their
+   * secrets (in old pull Secrets, pipelines' logs, backups) log in no more. Without this they keep their permissions
+   * and secrets, which never expire.
+   *
+   * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
+   * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
+   * manifests, which a GitOps tool with pruning, or `kubectl apply --prune`, removes from the cluster. Keep the call
+   * while any Harbor the stack configures may still have the robots; a name retired here cannot be onboarded in the
+   * same app.
+   *
+   * @param name the team's name, as given to `addTeam`
+   */
+  public retireTeam(name: string): void {
+    checkTeamName(name);
+    if (this.byName.has(name)) {
+      invalid('name', name, 'must not be a team of this platform (addTeam): a team is either onboarded or retired');
+    }
+    if (this.retired.has(name)) {
+      invalid('name', name, 'must be retired once: retireTeam was called with it already');
+    }
+    const robots = teamRobotNames(name);
+    // every check first, so a refusal retires nothing
+    robots.forEach((robot) => this.props.harbor.checkRetireRobot(robot));
+    robots.forEach((robot) => this.props.harbor.retireRobot(robot));
+    this.retired.add(name);
+  }
+
+  /** The teams retired, in the order retired. */
+  public get retiredTeams(): readonly string[] {
+    return [...this.retired];
   }
 }
 

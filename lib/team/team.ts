@@ -84,7 +84,7 @@ export function teamNamespaces(props: TeamProps): { namespaces: readonly string[
 }
 
 /** Check a team's name: a DNS label short enough for every name derived from it. */
-function checkTeamName(name: string): string {
+export function checkTeamName(name: string): string {
   checkDnsLabel('name', name);
   if (name.length > MAX_TEAM_NAME) {
     invalid('name', name, `must be at most ${MAX_TEAM_NAME} characters: it prefixes the team's namespaces, robots, secrets and runner policies`);
@@ -158,6 +158,11 @@ interface TeamRobot {
 /** The team's push robot: pushes to its own project. */
 function pushRobotOf(team: string): TeamRobot {
   return { name: `${team}-push`, options: { permissions: [RobotPermission.push(team)], description: `the ${team} team's pipelines push images` } };
+}
+
+/** The names of a team's robots, push and pull, without Harbor's `robot$` prefix. */
+export function teamRobotNames(team: string): string[] {
+  return [pushRobotOf(team).name, pullRobotOf(team, []).name];
 }
 
 /** The team's pull robot: pulls from its own project and the shared ones. */

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
-import { NetworkPeer, ValidationError } from '../../lib';
+import { describeValue, NetworkPeer, ValidationError } from '../../lib';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -210,7 +210,7 @@ describe('default stack configuration', () => {
         ['a comma', 'https://git.acme.dev/a,b'], ['a quote', 'https://git.acme.dev/"'], ['unicode', 'https://gït.acme.dev'], ['a dot segment', 'https://git.acme.dev/../x'],
         ['a double slash', 'https://git.acme.dev//x'], ['a blank', ' '],
       ])('%s', (_, value) => {
-        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: value })).toBe(`invalid DOCKYARD_GIT_SERVER ${JSON.stringify(value)}: ${SERVER}`);
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: value })).toBe(`invalid DOCKYARD_GIT_SERVER ${describeValue(value)}: ${SERVER}`);
       });
     });
 
@@ -381,7 +381,7 @@ describe('DOCKYARD_API_SERVER', () => {
     ['garbage', '$(rm -rf /)'],
     ['a blank', ' '],
   ])('refuses %s, %j, in one line naming the variable, the value and the rule', (_, value) => {
-    expect(failure({ DOCKYARD_API_SERVER: value })).toBe(`invalid DOCKYARD_API_SERVER ${JSON.stringify(value)}: must be ${allowed}`);
+    expect(failure({ DOCKYARD_API_SERVER: value })).toBe(`invalid DOCKYARD_API_SERVER ${describeValue(value)}: must be ${allowed}`);
   });
 
   // no Endpoints address is loopback, link-local or link-local multicast (kubernetes/kubernetes

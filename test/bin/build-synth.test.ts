@@ -49,6 +49,21 @@ describe('scripts/build-synth.js', () => {
     }
   });
 
+  test('a bad option is one line, and DOCKYARD_DEBUG reads as lib/core/debug.ts reads it: 0, false, no and off keep the stack trace off', () => {
+    const withDebug = (value: string | undefined) => spawnSync(process.execPath, [SCRIPT, '--bogus'], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKYARD_DEBUG: value },
+    });
+    for (const off of [undefined, '', '0', 'false', 'FALSE', 'no', 'off']) {
+      const result = withDebug(off);
+      expect(result.status).toBe(1);
+      expect(result.stderr.split('\n')[0]).toBe('build-synth: unknown option --bogus');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    const traced = withDebug('1');
+    expect(traced.status).toBe(1);
+    expect(traced.stderr).toMatch(/unknown option --bogus[\s\S]*\n\s+at /);
+  });
+
   test('does not compile the Pulumi program, nor read it', () => {
     for (const list of [filesIn(fastOut), first.visited, first.compiled]) {
       expect(list.filter((f) => /^(lib[/\\]pulumi|apps[/\\]digitalocean)([/\\]|$)/.test(f))).toEqual([]);

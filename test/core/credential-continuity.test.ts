@@ -104,6 +104,23 @@ describe('the key record', () => {
       `this synth started a new secret state, beside ${JSON.stringify(path.join(dir, 'secrets.json'))}. If you meant an existing one`);
   });
 
+  test('a state without its key record (a backup restored alone) warns, keeps every value and starts a new record', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const lockPath = path.join(dir, 'state.lock.json');
+    const before = new LocalSecretStore({ statePath }).render(stack());
+    fs.rmSync(lockPath);
+    let after = '';
+    const said = stderrOf(() => { after = new LocalSecretStore({ statePath }).render(stack()); });
+    expect(said).toBe(`dockyard: warning: the key record ${JSON.stringify(lockPath)} did not exist beside the state ${JSON.stringify(statePath)}: ` +
+      'this synth started a new one, from this stack\'s keys. If you restored the state from a backup, restore its key record beside it too ' +
+      '(it lists the keys of every stack on the state, and guards them against loss)\n');
+    expect(after).toBe(before);
+    expect(Object.keys(JSON.parse(fs.readFileSync(lockPath, 'utf8')).keys)).toHaveLength(3);
+    // with its record back, nothing more is said
+    expect(stderrOf(() => new LocalSecretStore({ statePath }).render(stack()))).toBe('');
+  });
+
   test('a deleted state fails, naming the keys, the state file and both ways out, and writes nothing', () => {
     const dir = workdir();
     const statePath = path.join(dir, 'state.json');

@@ -25,11 +25,11 @@ function failureWith(value: string | undefined): string {
 }
 
 describe('DOCKYARD_DEBUG', () => {
-  test('is on for any value but the empty string, 0 or false', () => {
-    for (const on of ['1', 'true', 'yes', 'TRUE', '2', 'on']) {
+  test('is on for any value but the empty string, 0, false, no or off', () => {
+    for (const on of ['1', 'true', 'yes', 'TRUE', '2', 'on', 'debug']) {
       expect(debugRequested({ DOCKYARD_DEBUG: on })).toBe(true);
     }
-    for (const off of [undefined, '', '0', 'false', 'False', 'FALSE']) {
+    for (const off of [undefined, '', '0', 'false', 'False', 'FALSE', 'no', 'off', 'Off']) {
       expect(debugRequested({ DOCKYARD_DEBUG: off })).toBe(false);
     }
   });

@@ -10,8 +10,8 @@ describe('sha256', () => {
     expect(sha256('abc').toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     // the module itself, which `import * as` only reads through
     const module: { hash?: unknown } = require('crypto');
+    // Node 20.12 and later have it; before, the first property already runs the fallback
     const oneShot = module.hash;
-    expect(typeof oneShot).toBe('function');
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
       expect(sha256(text).equals(reference(text))).toBe(true);
     }));

@@ -107,6 +107,16 @@ describe('PodFirewall', () => {
     const ports = Object.freeze([Object.freeze({ protocol: 'TCP' as const, port: 443 })]);
     a.allowEgress(peers, ports);
     b.allowEgress(peers, ports);
+    const ruleOf = (firewall: PodFirewall) => [...(firewall as any).egressRules.values()][0];
+    expect(ruleOf(b)).toBe(ruleOf(a));
+    // a frozen list of ports that are not frozen themselves is read at each call, as a list that may change
+    const port = { protocol: 'TCP' as const, port: 9000 };
+    const c = new PodFirewall(chart, 'C', { name: 'c', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    c.allowEgress(peers, Object.freeze([port]));
+    port.port = 9001;
+    const d = new PodFirewall(chart, 'D', { name: 'd', namespace: 'ci', podLabels: {}, ingress: false, denyEgress: true });
+    d.allowEgress(peers, Object.freeze([port]));
+    expect(ruleOf(c)).not.toBe(ruleOf(d));
     // a caller's own array, changed between two calls: each policy gets what the array held when it was called
     const mutable = [{ protocol: 'TCP' as const, port: 80 }];
     a.allowEgress([NetworkPeer.namespace('web')], mutable);
@@ -117,6 +127,7 @@ describe('PodFirewall', () => {
     const objects = synth(chart);
     expect(find(objects, 'NetworkPolicy', 'a').spec.egress).toEqual([git, web(80)]);
     expect(find(objects, 'NetworkPolicy', 'b').spec.egress).toEqual([git, web(8080)]);
+    expect(find(objects, 'NetworkPolicy', 'd').spec.egress).toEqual([{ ...git, ports: [{ protocol: 'TCP', port: 9001 }] }]);
     // the rendered rules are the policy's own: changing one leaves the other policy's as it was
     find(objects, 'NetworkPolicy', 'a').spec.egress[0].ports[0].port = 1;
     expect(find(synth(chart), 'NetworkPolicy', 'b').spec.egress[0]).toEqual(git);

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, checkOAuthClientId, checkOneOf, checkPort,
+  checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, missing, NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
@@ -107,6 +108,27 @@ describe('validation helpers', () => {
 
     test('redact secret values', () => {
       expect(message(() => invalidSecret('password', 'must not contain "\'"'))).toBe('invalid password <redacted>: must not contain "\'"');
+    });
+
+    test('redact the user information of URLs: a git server given with a token names the server, never the token', () => {
+      expect(message(() => checkHttpsBaseUrl('DOCKYARD_GIT_SERVER', 'https://bob:S3cretTok@git.example.com')))
+        .toBe(`invalid DOCKYARD_GIT_SERVER "https://<redacted>@git.example.com": must be ${VALIDATION_RULES.httpsBaseUrl}`);
+      expect(describeValue('http://TOKEN@host/a@b')).toBe('"http://<redacted>@host/a@b"');
+      // a path, a query or a mail address holds no user information
+      expect(describeValue('https://host/a@b?c=d@e')).toBe('"https://host/a@b?c=d@e"');
+      expect(describeValue('mailto:a@b')).toBe('"mailto:a@b"');
+      // a template's placeholders are no credential: the message about them shows them
+      expect(describeValue('postgres://app:{pw}@db/app')).toBe('"postgres://app:{pw}@db/app"');
+      expect(describeValue('https://{user}@h')).toBe('"https://{user}@h"');
+      expect(describeValue('https://{user}:secret@h')).toBe('"https://<redacted>@h"');
+      // nested, and in a value long enough to be shortened
+      expect(describeValue({ url: 'git://u:p@h' })).toBe('{"url":"git://<redacted>@h"}');
+      expect(describeValue(`https://u:${'p'.repeat(300)}@h`)).toBe('"https://<redacted>@h"');
+      fc.assert(fc.property(fc.string({ minLength: 6, maxLength: 40 }).filter((p) => !/[/?#"\s\\]/.test(p) && !p.includes('redacted') && !/\{\w+\}$/.test(p)),
+        fc.constantFrom('', 'alice:', 'x-token-auth:'), (secret, user) => {
+          const shown = describeValue(`https://${user}${secret}@git.example.com/group`);
+          expect(shown).toBe('"https://<redacted>@git.example.com/group"');
+        }));
     });
 
     test('escape characters that break or disguise a line', () => {

@@ -1,4 +1,4 @@
-import { GitProvider, Secret } from '../../lib';
+import { describeValue, GitProvider, Secret } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
@@ -36,7 +36,7 @@ describe('GitProvider validation', () => {
     'http://gitlab.acme.dev', 'https://gitlab.acme.dev?x=1', 'https://gitlab.acme.dev#x', 'https://root:pw@gitlab.acme.dev', 'https://gitlab.acme.dev/$(X)',
     'gitlab.acme.dev', 'https://GitLab.acme.dev', 'https://gitlab.acme.dev.',
   ])('fails on server %j', (server) => {
-    expect(() => GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server })).toThrow(`invalid server ${JSON.stringify(server)}: ${SERVER}`);
+    expect(() => GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server })).toThrow(`invalid server ${describeValue(server)}: ${SERVER}`);
   });
 
   test('Gitea needs a server and Bitbucket Cloud takes none', () => {

@@ -280,6 +280,72 @@ describe('configure.js against a fresh Harbor', () => {
   });
 });
 
+// A robot that leaves the configuration keeps its permissions and its secret, which never expires: the Jobs delete
+// only robots the configuration retires. Harbor's DeleteRobot (goharbor/harbor src/server/v2.0/handler/robot.go) looks
+// the robot up by id first (404 for an unknown one) and deletes it, which ends every login with its secret.
+describe('configure.js and retired robots', () => {
+  /** The configuration without `ci-push`, which it retires instead. */
+  const retiring = () => {
+    const cfg = config();
+    cfg.robots = cfg.robots.filter((r: any) => r.name !== 'ci-push');
+    cfg.retiredRobots = ['ci-push'];
+    return cfg;
+  };
+
+  test('deletes a retired robot that Harbor has, and leaves the others', async () => {
+    expect((await run()).code).toBe(0);
+    const ciPush = harbor.robot('ci-push')!;
+    harbor.requests.length = 0;
+    const result = await run(retiring(), { ROBOT_CI_PUSH_SECRET: undefined });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).slice(-2)).toEqual(['robot ci-push: deleted (retired)', 'done: 2 registries, 2 projects, 2 robots, 1 retired robots']);
+    expect(harbor.robot('ci-push')).toBeUndefined();
+    expect(harbor.robot('apps+deployer')).toBeDefined();
+    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([`DELETE /api/v2.0/robots/${ciPush.id}`]);
+    // looked up by its exact name, as a declared system robot is
+    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/robots?q=name%3Dci-push');
+  });
+
+  test('a robot already gone is reported and left alone: the step is idempotent', async () => {
+    expect((await run()).code).toBe(0);
+    expect((await run(retiring())).code).toBe(0);
+    harbor.requests.length = 0;
+    const again = await run(retiring());
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('robot ci-push: retired, not in Harbor');
+    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
+    // a project robot of the same name is not a system robot, and is never deleted for it
+    expect(harbor.robot('apps+deployer')).toBeDefined();
+  });
+
+  test('a retired robot whose delete fails is named at the end, after everything else is applied', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 500, 1, { message: 'database is locked' });
+    const result = await run(retiring());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('robot apps+deployer: secret set');
+    expect(result.stderr).toMatch(/robot ci-push: DELETE \/api\/v2\.0\/robots\/\d+ answered 500/);
+    expect(result.stderr).toContain('1 of 7 items not applied: robot ci-push (failed)');
+  });
+
+  test('an invalid list of retired robots fails before any request', async () => {
+    const both = retiring();
+    both.robots = config().robots;
+    expect((await run(both)).stderr).toBe('error: retiredRobots[0]: robot ci-push is declared under "robots" too; a robot is either declared or retired\n');
+    const bad = retiring();
+    bad.retiredRobots = ['CI-Push'];
+    expect((await run(bad)).stderr).toBe('error: retiredRobots[0]: "CI-Push" must be a robot name: lower-case letters and digits separated by ".", "_" or "-"\n');
+    const twice = retiring();
+    twice.retiredRobots = ['old', 'old'];
+    expect((await run(twice)).stderr).toBe('error: retired robot old is declared twice\n');
+    const notList = retiring();
+    notList.retiredRobots = 'ci-push';
+    expect((await run(notList)).code).toBe(1);
+    expect(harbor.requests).toEqual([]);
+  });
+});
+
 // A project's storage limit is the hard storage of its quota. Harbor makes the quota when it creates the project, from
 // the request's storage_limit (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:231-239), but its
 // UpdateProject never reads storage_limit (same file, :545-602), so a changed limit is applied through the quota API:

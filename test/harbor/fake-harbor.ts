@@ -388,6 +388,7 @@ export class FakeHarbor {
     } else if ((m = /^\/api\/v2\.0\/robots\/(\d+)$/.exec(path))) {
       if (method === 'PUT') return this.updateRobot(Number(m[1]), body);
       if (method === 'PATCH') return this.refreshSecret(Number(m[1]), body);
+      if (method === 'DELETE') return this.deleteRobot(Number(m[1]), body);
     }
     return fail(404, `no route for ${method} ${path}`);
   }
@@ -613,6 +614,17 @@ export class FakeHarbor {
     r.description = body.description ?? '';
     r.duration = body.duration;
     r.disable = Boolean(body.disable);
+    return { status: 200 };
+  }
+
+  /**
+   * As Harbor's DeleteRobot (goharbor/harbor src/server/v2.0/handler/robot.go): the robot is looked up first, so an
+   * unknown id is a 404, and a deleted robot's secret logs in no more. No body is taken.
+   */
+  private deleteRobot(id: number, body: any) {
+    if (body !== undefined) fail(400, 'DELETE takes no body');
+    if (!this.robots.has(id)) fail(404, `robot ${id} not found`);
+    this.robots.delete(id);
     return { status: 200 };
   }
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { LocalSecretStore, OutputFile, renderTemplate, Secret, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../../lib/core';
-import { ValidationError } from '../../lib/core/validation';
+import { describeValue, ValidationError } from '../../lib/core/validation';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { RegistryCredential } from '../../lib/registry/credential';
 import { containerdHosts, MirrorSpec, rke2Registries, tomlString } from '../../lib/registry/node-mirrors';
@@ -211,7 +211,7 @@ describe('validation', () => {
     'https://harbor.example.com?x=1', 'https://harbor.example.com#x', 'https://user:pw@harbor.example.com', 'https://', '',
   ])('refuses endpoint %j', (endpoint) => {
     expect(() => rke2Registries([bad({ endpoint })])).toThrow(
-      `invalid mirrors[0].endpoint ${JSON.stringify(endpoint)}: must be an https (or http) URL of the mirror host`);
+      `invalid mirrors[0].endpoint ${describeValue(endpoint)}: must be an https (or http) URL of the mirror host`);
   });
 
   test.each(['https://Harbor.example.com', 'https://harbor_1.example.com', 'https://harbor.example.com:0'])('refuses endpoint host in %j', (endpoint) => {

@@ -1,0 +1,79 @@
+// Offboarding: a team that leaves is retired (TeamPlatform.retireTeam), and its robots are deleted from Harbor by the
+// configuration Jobs (Harbor.retireRobot; the Job's side is in test/harbor/configure-script.test.ts, "retired
+// robots"). A robot left out of the code without it keeps its permissions and a secret that never expires.
+import { RobotPermission } from '../../lib';
+import { platform } from './fixtures';
+
+/** The robots the configuration chunks of `objects` retire, and the robots they declare. */
+function harborState(objects: any[]): { retired: string[]; declared: string[]; keyless: number } {
+  const chunks = objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?$/.test(o.metadata.name))
+    .map((c) => JSON.parse(c.data['config.json']));
+  return {
+    retired: chunks.flatMap((s) => s.retiredRobots ?? []).sort(),
+    declared: chunks.flatMap((s) => s.robots.map((r: any) => r.name)).sort(),
+    keyless: chunks.filter((s) => !('retiredRobots' in s)).length,
+  };
+}
+
+describe('retiring a team', () => {
+  test('retires its push and pull robots, and nothing of the other teams', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    p.teams.retireTeam('payments');
+    expect(p.teams.retiredTeams).toEqual(['payments']);
+    const state = harborState(p.objects());
+    expect(state.retired).toEqual(['payments-pull', 'payments-push']);
+    expect(state.declared).toEqual(expect.arrayContaining(['web-pull', 'web-push']));
+    expect(state.declared).not.toEqual(expect.arrayContaining(['payments-push']));
+  });
+
+  test('a chunk without retired robots has no retiredRobots key: its config.json reads as before', () => {
+    const p = platform();
+    for (const name of ['a', 'b', 'c']) p.teams.addTeam({ name, repos: [`acme/${name}`] });
+    expect(harborState(p.objects()).keyless).toBeGreaterThan(0);
+    const before = p.objects().filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('harbor-configure'));
+    p.teams.retireTeam('gone');
+    const after = p.objects().filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('harbor-configure'));
+    // the one chunk the names fall in changes (or a new one starts); the others stay byte for byte
+    const changed = after.filter((c) => JSON.stringify(c) !== JSON.stringify(before.find((b) => b.metadata.name === c.metadata.name)));
+    expect(changed.length).toBeGreaterThanOrEqual(1);
+    expect(changed.length).toBeLessThanOrEqual(2);
+    expect(changed.every((c) => 'retiredRobots' in JSON.parse(c.data['config.json']))).toBe(true);
+  });
+
+  test('refuses a team that is onboarded, retired twice, or onboarded after it is retired, changing nothing', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    expect(() => p.teams.retireTeam('web')).toThrow('invalid name "web": must not be a team of this platform (addTeam): a team is either onboarded or retired');
+    p.teams.retireTeam('old');
+    expect(() => p.teams.retireTeam('old')).toThrow('invalid name "old": must be retired once: retireTeam was called with it already');
+    expect(() => p.teams.addTeam({ name: 'old', repos: ['acme/old'] }))
+      .toThrow('invalid name "old": must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
+    expect(() => p.teams.retireTeam('Bad_Name')).toThrow(/^invalid name "Bad_Name": /);
+    expect(p.teams.retiredTeams).toEqual(['old']);
+    expect(harborState(p.objects()).retired).toEqual(['old-pull', 'old-push']);
+  });
+
+  test('a robot declared outside the teams under a team robot\'s name is refused before anything is retired', () => {
+    const p = platform();
+    p.harbor.addRobot('legacy-pull', { permissions: [RobotPermission.pull('dockerhub')] });
+    expect(() => p.teams.retireTeam('legacy'))
+      .toThrow('invalid name "legacy-pull": must not be a robot this Harbor declares (addRobot): a robot is either declared or retired');
+    expect(p.teams.retiredTeams).toEqual([]);
+    expect(harborState(p.objects()).retired).toEqual([]);
+  });
+});
+
+describe('retiring a Harbor robot', () => {
+  test('refuses a declared robot, one retired twice, a retired one declared again, and a bad name', () => {
+    const p = platform();
+    p.harbor.addRobot('ci', { permissions: [RobotPermission.pull('dockerhub')] });
+    expect(() => p.harbor.retireRobot('ci')).toThrow('invalid name "ci": must not be a robot this Harbor declares (addRobot)');
+    p.harbor.retireRobot('old-ci');
+    expect(() => p.harbor.retireRobot('old-ci')).toThrow('invalid name "old-ci": must be retired once: retireRobot was called with it already');
+    expect(() => p.harbor.addRobot('old-ci', { permissions: [RobotPermission.pull('dockerhub')] }))
+      .toThrow('invalid name "old-ci": must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; drop the retireRobot call to declare it again');
+    expect(() => p.harbor.retireRobot('Old CI')).toThrow(/^invalid name "Old CI": /);
+    expect(harborState(p.objects()).retired).toEqual(['old-ci']);
+  });
+});
