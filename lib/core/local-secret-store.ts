@@ -373,7 +373,7 @@ export class LocalSecretStore {
       } else if (loaded !== undefined && record === undefined) {
         // a state restored, or pointed at, without its record: the record that guards its keys against loss starts
         // anew from what this synth declares, which a restore meant to keep
-        process.stderr.write(`dockyard: warning: the key record ${describePath(this.lockPath)} did not exist beside the state ` +
+        process.stderr.write(`dockyard: warning: the key record ${describePath(this.lockPath)} did not exist for the state ` +
           `${describePath(this.statePath)}: this synth started a new one, from this stack's keys. If you restored the state from a ` +
           'backup, restore its key record beside it too (it lists the keys of every stack on the state, and guards them against loss)\n');
       }

@@ -39,16 +39,44 @@ const SHOWN_PREFIX = 64;
 const UNSAFE_IN_LINE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
 /**
- * The user information of a URL (`scheme://<userinfo>@host`), in JSON text: a password or a token there (a git
- * server given as `https://user:token@host`, say) must not reach a message that quotes the URL.
+ * A URL from its scheme to the next whitespace: in a string as it is, in JSON text up to the quote that ends the
+ * string (an escaped character is part of it). A password or a token in its user information (a git server given as
+ * `https://user:token@host`, say) must not reach a message that quotes it.
  */
-const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#"\s]*)@/g;
+const URL_IN_TEXT = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)(\S*)/g;
+const URL_IN_JSON = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)((?:[^\s"\\]|\\.)*)/g;
 /** User information that holds no credential: a template's placeholders (`app:{password}`, `{user}`). */
 const PLACEHOLDER_USERINFO = /^(?:[^:]*:\{[A-Za-z0-9_]+\}|\{[A-Za-z0-9_]+\})$/;
+/** An authority that can be a host, with an optional port: a name or an address in brackets. */
+const PLAUSIBLE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?$/;
+/** A host name with a dot, and an optional port, as it follows the `@` of user information. */
+const DOTTED_HOST = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)/;
 
-/** `text` with the user information of every URL in it redacted, but for a template's placeholders. */
-function redactUserInfo(text: string): string {
-  return text.replace(URL_USERINFO, (whole, scheme: string, info: string) => (PLACEHOLDER_USERINFO.test(info) ? whole : `${scheme}<redacted>@`));
+/**
+ * `text` with the user information of every URL in it redacted, but for a template's placeholders. It ends at the
+ * authority's last `@`. An `@` only past a `/`, `?` or `#` is a path's or a query's, unless what precedes them cannot
+ * be a host, or is a name without a dot while a dotted host name follows the `@`: then it is a password or token
+ * holding one of them, which no URL parser reads as user information, but which the user meant as one
+ * (`https://user:pa/ss@host`, `https://abc/def@git.example.com`). Where it cannot tell, it redacts.
+ */
+function redactUserInfo(text: string, pattern: RegExp): string {
+  return text.replace(pattern, (whole, scheme: string, rest: string) => {
+    const delimiter = rest.search(/[/?#]/);
+    const authority = delimiter < 0 ? rest : rest.slice(0, delimiter);
+    let end = authority.lastIndexOf('@');
+    const host = authority.slice(end + 1);
+    const last = rest.lastIndexOf('@');
+    // an "@" past the authority: a path's or a query's, if the authority ends in a host that reads as one (a dotted
+    // name or an address, or a plain name where no dotted name follows that "@"); else a credential's
+    const hostReadsAsOne = PLAUSIBLE_HOST.test(host) && (host.includes('.') || host.startsWith('[') || !DOTTED_HOST.test(rest.slice(last + 1)));
+    if (last > end && !hostReadsAsOne) {
+      end = last;
+    }
+    if (end < 0) {
+      return whole;
+    }
+    return PLACEHOLDER_USERINFO.test(rest.slice(0, end)) ? whole : `${scheme}<redacted>@${rest.slice(end + 1)}`;
+  });
 }
 
 /**
@@ -59,7 +87,7 @@ function redactUserInfo(text: string): string {
 export function describeValue(value: unknown, maxLength: number = MAX_SHOWN_VALUE_LENGTH): string {
   // a string is redacted before it may be shortened, and everything else in its JSON
   if (typeof value === 'string') {
-    value = redactUserInfo(value);
+    value = redactUserInfo(value, URL_IN_TEXT);
   }
   let json: string;
   try {
@@ -67,7 +95,7 @@ export function describeValue(value: unknown, maxLength: number = MAX_SHOWN_VALU
   } catch {
     json = String(value);
   }
-  json = redactUserInfo(json);
+  json = redactUserInfo(json, URL_IN_JSON);
   if (json.length > maxLength) {
     if (typeof value === 'string') {
       const chars = Array.from(value);

@@ -271,8 +271,9 @@ export class ConfigureJobs extends Construct {
   }
 
   /**
-   * Declare a system-level robot to delete (`Harbor.retireRobot`). It goes in the chunk its name falls in, as a robot
-   * of that name would: one chunk's Job runs again.
+   * Declare a system-level robot to delete (`Harbor.retireRobot`). It goes in the chunk its own name's hash falls in
+   * (a declared robot goes with the project of its first permission instead, which a retired one no longer names):
+   * one chunk's Job runs again. Harbor refuses to declare and retire one name, so no two Jobs disagree about a robot.
    */
   public retireRobot(name: string): void {
     this.add({ key: `${this.unitKey(name)}1${bits(`robot:${name}`, HASH_BITS)}`, retired: name, bytes: bytesOf([name]) });

@@ -98,7 +98,13 @@ class TransientError extends Error {
   }
 }
 /** Harbor answered and refused, or holds state the config cannot converge: retrying will not help. */
-class HarborError extends Error {}
+class HarborError extends Error {
+  /** @param status Harbor's HTTP status, when it answered with an error */
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
 /** Nothing else can succeed either (bad credentials, wrong HARBOR_URL, Harbor gone): the run stops at once. */
 class FatalError extends HarborError {}
 
@@ -815,7 +821,7 @@ async function call(ctx, method, path, body, options = {}) {
     throw new FatalError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status]}`);
   }
   if (res.status >= 400) {
-    throw new HarborError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status] || ''}`);
+    throw new HarborError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status] || ''}`, res.status);
   }
   let data;
   if (text) {
@@ -1175,14 +1181,33 @@ async function ensureRobot(ctx, robot, projectIds) {
 /** Delete the system-level robot `name` if Harbor has it (see Retired robots); true if it was there. */
 async function retireRobot(ctx, name) {
   const label = `robot ${name}`;
-  // Harbor stores names without its "robot$" prefix but answers with it (as in ensureRobot)
+  // Harbor matches q=name= exactly (goharbor/harbor src/lib/q/builder.go: "~" marks a fuzzy match) and, without a
+  // Level, lists system robots only (src/server/v2.0/handler/robot.go ListRobot); it answers with its "robot$"
+  // prefix (configurable). Checked here too, as a delete must never reach another robot: the name ends the
+  // answer's, after a prefix with no "+" (a project robot's "<project>+"), and nothing of a robot name before it.
   const existing = await findOne(ctx, `/robots?${query([['name', name]])}`,
-    (r) => typeof r.name === 'string' && r.name.endsWith(name) && (!r.level || r.level === 'system'), label);
+    (r) => typeof r.name === 'string' && r.name.endsWith(name) && (!r.level || r.level === 'system') && !r.name.slice(0, -name.length).includes('+'),
+    label);
   if (!existing) {
     log(`${label}: retired, not in Harbor`);
     return false;
   }
-  await call(ctx, 'DELETE', `/robots/${existing.id}`);
+  const prefix = existing.name.slice(0, existing.name.length - name.length);
+  if (prefix !== '' && /[a-z0-9._-]$/.test(prefix)) {
+    // "robot$old-ci" would end with "ci" too: a prefix that could be part of a name leaves it unclear which robot this is
+    throw new HarborError(`${label}: Harbor lists ${JSON.stringify(existing.name)}, which may be another robot whose name ends in ${JSON.stringify(name)}: ` +
+      'not deleted; check the robot_name_prefix setting, and delete the robot by hand if it is this one');
+  }
+  try {
+    await call(ctx, 'DELETE', `/robots/${existing.id}`);
+  } catch (err) {
+    // gone since it was listed (DeleteRobot looks it up first and answers 404): what the step wants
+    if (err instanceof HarborError && err.status === 404) {
+      log(`${label}: retired, not in Harbor`);
+      return false;
+    }
+    throw err;
+  }
   log(`${label}: deleted (retired)`);
   return true;
 }

@@ -112,7 +112,7 @@ describe('the key record', () => {
     fs.rmSync(lockPath);
     let after = '';
     const said = stderrOf(() => { after = new LocalSecretStore({ statePath }).render(stack()); });
-    expect(said).toBe(`dockyard: warning: the key record ${JSON.stringify(lockPath)} did not exist beside the state ${JSON.stringify(statePath)}: ` +
+    expect(said).toBe(`dockyard: warning: the key record ${JSON.stringify(lockPath)} did not exist for the state ${JSON.stringify(statePath)}: ` +
       'this synth started a new one, from this stack\'s keys. If you restored the state from a backup, restore its key record beside it too ' +
       '(it lists the keys of every stack on the state, and guards them against loss)\n');
     expect(after).toBe(before);

@@ -124,7 +124,19 @@ describe('validation helpers', () => {
       // nested, and in a value long enough to be shortened
       expect(describeValue({ url: 'git://u:p@h' })).toBe('{"url":"git://<redacted>@h"}');
       expect(describeValue(`https://u:${'p'.repeat(300)}@h`)).toBe('"https://<redacted>@h"');
-      fc.assert(fc.property(fc.string({ minLength: 6, maxLength: 40 }).filter((p) => !/[/?#"\s\\]/.test(p) && !p.includes('redacted') && !/\{\w+\}$/.test(p)),
+      // a password holding "/", "?", "#" or a quote, which no URL parser reads as one, but the user meant as one
+      for (const c of ['/', '?', '#', '"', '@']) {
+        expect(describeValue(`https://user:pa${c}ss@host`)).toBe('"https://<redacted>@host"');
+        expect(describeValue({ url: `https://user:pa${c}ss@host` })).toBe('{"url":"https://<redacted>@host"}');
+      }
+      expect(describeValue('https://host:8443/a@b')).toBe('"https://host:8443/a@b"');
+      expect(describeValue('https://[fd00::1]:6443/a@b')).toBe('"https://[fd00::1]:6443/a@b"');
+      expect(describeValue('https://abc/def+ghi=@git.example.com')).toBe('"https://<redacted>@git.example.com"');
+      // a token whose start reads as a dotted host or a host and port, then a path, is taken for one: shown
+      expect(describeValue('https://a.b/c@git.example.com')).toBe('"https://a.b/c@git.example.com"');
+      const readsAsHost = (p: string) => /^(?:[A-Za-z0-9-]*\.[A-Za-z0-9.-]*|[A-Za-z0-9.-]+:\d+)(?:[/?#]|$)/.test(p);
+      fc.assert(fc.property(fc.string({ minLength: 6, maxLength: 40 }).filter((p) => !/[\s\\]/.test(p) && !p.includes('redacted') &&
+        !/\{\w+\}$/.test(p) && !readsAsHost(p)),
         fc.constantFrom('', 'alice:', 'x-token-auth:'), (secret, user) => {
           const shown = describeValue(`https://${user}${secret}@git.example.com/group`);
           expect(shown).toBe('"https://<redacted>@git.example.com/group"');

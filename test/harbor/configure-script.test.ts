@@ -315,8 +315,52 @@ describe('configure.js and retired robots', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('robot ci-push: retired, not in Harbor');
     expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
-    // a project robot of the same name is not a system robot, and is never deleted for it
-    expect(harbor.robot('apps+deployer')).toBeDefined();
+  });
+
+  test('only the robot of exactly that name is deleted: not a project robot of the name, nor a name ending in it', async () => {
+    const withNeighbours = config();
+    withNeighbours.robots.push(
+      { ...withNeighbours.robots[0], name: 'old-ci-push', secretEnv: 'ROBOT_CI_PUSH_SECRET' },
+      {
+        name: 'ci-push', level: 'project', project: 'apps', duration: -1, secretEnv: 'ROBOT_CI_PUSH_SECRET',
+        permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }],
+      },
+    );
+    expect((await run(withNeighbours)).code).toBe(0);
+    const cfg = retiring();
+    cfg.robots.push(...withNeighbours.robots.slice(-2));
+    const result = await run(cfg);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('robot ci-push: deleted (retired)');
+    expect(harbor.robot('ci-push')).toBeUndefined();
+    expect(harbor.robot('old-ci-push')).toBeDefined();
+    expect(harbor.robot('apps+ci-push')).toBeDefined();
+  });
+
+  test('a name that may end another robot\'s, under a robot_name_prefix ending in a name character, is not deleted but named', async () => {
+    harbor.robotPrefix = 'bot-';
+    expect((await run()).code).toBe(0);
+    const result = await run(retiring());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('robot ci-push: Harbor lists "bot-ci-push", which may be another robot whose name ends in "ci-push": not deleted; ' +
+      'check the robot_name_prefix setting, and delete the robot by hand if it is this one');
+    expect(harbor.robot('ci-push')).toBeDefined();
+    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
+  });
+
+  test('a robot gone between its lookup and its delete (a 404) counts as retired; a 503 is retried', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 404, 1, { message: 'robot not found', applied: true });
+    const gone = await run(retiring());
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toContain('robot ci-push: retired, not in Harbor');
+    expect(harbor.robot('ci-push')).toBeUndefined();
+    expect((await run()).code).toBe(0);
+    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 503, 2);
+    const retried = await run(retiring());
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toContain('robot ci-push: deleted (retired)');
+    expect(harbor.robot('ci-push')).toBeUndefined();
   });
 
   test('a retired robot whose delete fails is named at the end, after everything else is applied', async () => {
@@ -341,7 +385,10 @@ describe('configure.js and retired robots', () => {
     expect((await run(twice)).stderr).toBe('error: retired robot old is declared twice\n');
     const notList = retiring();
     notList.retiredRobots = 'ci-push';
-    expect((await run(notList)).code).toBe(1);
+    const result = await run(notList);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: configuration: field "retiredRobots" must be an array, got "ci-push"\n');
+    expect(lines(result.stderr)).toHaveLength(1);
     expect(harbor.requests).toEqual([]);
   });
 });

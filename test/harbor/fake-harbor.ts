@@ -212,6 +212,8 @@ export class FakeHarbor {
    * storage_limit is ignored (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143).
    */
   public quotaPerProject = true;
+  /** Harbor's robot_name_prefix (default "robot$", src/lib/config/metadata/metadatalist.go), on every robot name it answers with. */
+  public robotPrefix = ROBOT_PREFIX;
   private readonly failures: InjectedFailure[] = [];
   private readonly username: string;
   private readonly password: string;
@@ -531,7 +533,7 @@ export class FakeHarbor {
   private toSwagger(r: FakeRobot) {
     return {
       id: r.id,
-      name: `${ROBOT_PREFIX}${r.name}`,
+      name: `${this.robotPrefix}${r.name}`,
       level: r.level,
       description: r.description,
       duration: r.duration,
@@ -601,14 +603,14 @@ export class FakeHarbor {
     return {
       status: 201,
       headers: { location: `/api/v2.0/robots/${stored.id}` },
-      body: { id: stored.id, name: `${ROBOT_PREFIX}${name}`, secret, creation_time: '2025-01-01T00:00:00.000Z', expires_at: -1 },
+      body: { id: stored.id, name: `${this.robotPrefix}${name}`, secret, creation_time: '2025-01-01T00:00:00.000Z', expires_at: -1 },
     };
   }
 
   private updateRobot(id: number, body: any) {
     const r = this.robots.get(id) ?? fail(404, `robot ${id} not found`);
     if (body === null || typeof body !== 'object') fail(400, 'body must be a JSON object');
-    if (body.level !== r.level || body.name !== `${ROBOT_PREFIX}${r.name}`) fail(400, 'cannot update the level or name of robot');
+    if (body.level !== r.level || body.name !== `${this.robotPrefix}${r.name}`) fail(400, 'cannot update the level or name of robot');
     checkDuration(body.duration);
     r.permissions = this.checkPermissions(body.level, body.permissions);
     r.description = body.description ?? '';

@@ -65,6 +65,14 @@ describe('retiring a team', () => {
 });
 
 describe('retiring a Harbor robot', () => {
+  test('a robot of a team\'s name retired in Harbor refuses the team, through the checks it runs before it defines anything', () => {
+    const p = platform();
+    p.harbor.retireRobot('zed-push');
+    expect(() => p.teams.addTeam({ name: 'zed', repos: ['acme/zed'] })).toThrow('invalid name "zed-push": must not be a robot this Harbor retires');
+    expect(p.teams.teams).toEqual([]);
+    expect(p.teams.node.tryFindChild('zed')).toBeUndefined();
+  });
+
   test('refuses a declared robot, one retired twice, a retired one declared again, and a bad name', () => {
     const p = platform();
     p.harbor.addRobot('ci', { permissions: [RobotPermission.pull('dockerhub')] });
