@@ -180,9 +180,12 @@ const EGRESS_RULES = new WeakMap<readonly NetworkPeer[], WeakMap<readonly Networ
  * frozen (a peer never changes).
  */
 function egressRule(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]): { key: string; rule: k8s.NetworkPolicyEgressRule } {
-  if (!Object.isFrozen(peers) || !Object.isFrozen(ports) || !ports.every((p) => Object.isFrozen(p))) {
+  const make = () => {
     const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
     return { key: ruleKey('to', peers, rule), rule };
+  };
+  if (!Object.isFrozen(peers) || !Object.isFrozen(ports) || !ports.every((p) => Object.isFrozen(p))) {
+    return make();
   }
   let byPorts = EGRESS_RULES.get(peers);
   if (byPorts === undefined) {
@@ -190,8 +193,8 @@ function egressRule(peers: readonly NetworkPeer[], ports: readonly NetworkPort[]
   }
   let made = byPorts.get(ports);
   if (made === undefined) {
-    const rule: k8s.NetworkPolicyEgressRule = { to: peers.map((p) => p._toKube()), ...portsOf(ports) };
-    made = { key: ruleKey('to', peers, rule), rule: deepFreeze(rule) };
+    made = make();
+    deepFreeze(made.rule);
     byPorts.set(ports, made);
   }
   return made;

@@ -324,11 +324,12 @@ export class ConfigureJobs extends Construct {
 
 /** A chunk's state and secrets, with variables numbered within the chunk. */
 function render(name: string, entries: readonly Entry[]): ConfigureChunk {
-  const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[], retiredRobots: [] as string[] };
+  const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
+  const retiredRobots: string[] = [];
   const secrets: Array<readonly [string, SecretKey]> = [];
   for (const e of entries) {
     if (e.retired !== undefined) {
-      state.retiredRobots.push(e.retired);
+      retiredRobots.push(e.retired);
     }
     if (e.registry) {
       const env = e.secret ? `UPSTREAM_${state.registries.length}_PASSWORD` : null;
@@ -347,8 +348,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
     }
   }
   // no key for none: the chunk's config.json stays as it was before retired robots existed
-  const { retiredRobots, ...declared } = state;
-  return { name, state: retiredRobots.length > 0 ? state : declared, secrets };
+  return { name, state: retiredRobots.length > 0 ? { ...state, retiredRobots } : state, secrets };
 }
 
 /** What a chunk's Job is built from. */
