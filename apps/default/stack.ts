@@ -4,8 +4,6 @@ import {
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
   PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
-import { internetRuleReaches } from '../../lib/ci/build-egress';
-import { parseCidr } from '../../lib/core/network';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
 import { DEMO_EVENTS, demoPipelines } from './pipeline';
@@ -77,10 +75,9 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
     buildNamespace: NAMESPACES.builds,
     extraBuildNamespaces: [NAMESPACES.publish, NAMESPACES.deploys],
-    // a public API server endpoint is taken out of every build's internet rule: only the deploy namespace reaches it
-    // (below); a private one is out of the internet rule already
-    buildEgress: config.apiServer && internetRuleReaches({}, parseCidr('DOCKYARD_API_SERVER', config.apiServer.cidr))
-      ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
+    // the API server's endpoint is taken out of every build's internet rule (a private one is out already): only
+    // the deploy namespace reaches it (below)
+    buildEgress: config.apiServer ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
   });
 
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials

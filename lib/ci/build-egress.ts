@@ -23,7 +23,8 @@ export interface BuildEgressProps {
   /**
    * Public addresses of the Kubernetes API server, taken out of the internet rule. A managed cluster's API
    * endpoint is often a public address (and Service DNAT sends in-cluster traffic for `kubernetes.default` there),
-   * so without this build pods could reach it; declare it. Private endpoints are excluded already.
+   * so without this build pods could reach it; declare it. A block inside a private range is accepted and changes
+   * nothing, as those ranges are excluded already: a stack may declare its endpoint without knowing which it is.
    *
    * @default - none
    */
@@ -159,9 +160,24 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
  * IPv4 API server is reached at 64:ff9b::<address>).
  */
 function excludedRanges(declared: readonly { family: 4 | 6; text: string }[], family: 4 | 6): string[] {
-  const of = (f: 4 | 6) => declared.filter((c) => c.family === f).map((c) => c.text);
+  // a declared block inside a private range is left out already: a stack may declare its API server's endpoint
+  // whether it is public or private, and the rule reads the same as without it
+  const of = (f: 4 | 6) => declared.filter((c) => c.family === f && !insidePrivateRange(c)).map((c) => c.text);
   // a block declared in both forms, or in both lists, is one exception: `NetworkPeer.ipBlock` writes each once
   return family === 4 ? [...PRIVATE_IPV4_RANGES, ...of(4)] : [...PRIVATE_IPV6_RANGES, ...of(6), ...of(4).map(nat64)];
+}
+
+/** The private ranges, parsed once: IPv4, then IPv6. */
+let privateRanges: { 4: Cidr[]; 6: Cidr[] } | undefined;
+
+/** Whether a private range of its family holds the whole of `block`. */
+function insidePrivateRange(block: { family: 4 | 6; text: string }): boolean {
+  privateRanges ??= {
+    4: PRIVATE_IPV4_RANGES.map((r) => parseCidr('range', r)),
+    6: PRIVATE_IPV6_RANGES.map((r) => parseCidr('range', r)),
+  };
+  const cidr = parseCidr('buildEgress', block.text);
+  return privateRanges[block.family].some((range) => cidrContains(range, cidr));
 }
 
 /** `props` with its lists copied: what an engine keeps of its `buildEgress`, which the caller's object cannot change. */

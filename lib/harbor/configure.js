@@ -1386,15 +1386,20 @@ async function main() {
   }
   unhealthy.clear();
   await applyReady(true);
+  // counted apart in the summary: a retirement stays declared after its robot is gone, so most runs find none
+  let deleted = 0;
+  let absentRetired = 0;
   for (const name of config.retiredRobots) {
-    await attempt(`robot ${name}`, () => retireRobot(ctx, name));
+    const outcome = await attempt(`robot ${name}`, () => retireRobot(ctx, name));
+    if (outcome.value === true) deleted++;
+    if (outcome.value === false) absentRetired++;
   }
 
   const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length;
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
-  const retired = config.retiredRobots.length > 0 ? `, ${config.retiredRobots.length} retired robots` : '';
+  const retired = config.retiredRobots.length > 0 ? `, ${config.retiredRobots.length} retired robots (${deleted} deleted, ${absentRetired} already gone)` : '';
   log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${retired}`);
 }
 

@@ -250,6 +250,18 @@ describe('declared egress', () => {
     }
   });
 
+  test('a private API server endpoint declared in apiServerCidrs changes nothing: the private ranges are out already', () => {
+    const policies = (objects: any[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
+    const without = policies(twoNamespaces().objects);
+    // an endpoint in RFC 1918 space, one in the shared range, and one in a unique local IPv6 block (and its NAT64 form)
+    const declared = policies(twoNamespaces({ buildEgress: { apiServerCidrs: ['10.0.0.1/32', '100.64.3.0/28', 'fd00::1/128', '64:ff9b::a00:1/128'] } }).objects);
+    expect(declared).toEqual(without);
+    // a block that holds a private range is not inside one: it is taken out as declared
+    const wide = policies(twoNamespaces({ buildEgress: { apiServerCidrs: ['8.0.0.0/5'] } }).objects);
+    const v4except = wide.flatMap((p) => (p.spec.egress ?? []).flatMap((r: any) => r.to ?? [])).find((peer: any) => peer.ipBlock?.cidr === '0.0.0.0/0').ipBlock.except;
+    expect(v4except).toContain('8.0.0.0/5');
+  });
+
   test('a declared IPv4 block takes its NAT64 form out of the IPv6 rule, written canonically (RFC 5952)', () => {
     const { objects } = twoNamespaces({ buildEgress: { excludedCidrs: ['198.51.100.0/24', '0.0.1.0/24'] } });
     const v6rule = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => (p.spec.egress ?? []).flatMap((r: any) => r.to ?? []))

@@ -299,7 +299,7 @@ describe('configure.js and retired robots', () => {
     const result = await run(retiring(), { ROBOT_CI_PUSH_SECRET: undefined });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(lines(result.stdout).slice(-2)).toEqual(['robot ci-push: deleted (retired)', 'done: 2 registries, 2 projects, 2 robots, 1 retired robots']);
+    expect(lines(result.stdout).slice(-2)).toEqual(['robot ci-push: deleted (retired)', 'done: 2 registries, 2 projects, 2 robots, 1 retired robots (1 deleted, 0 already gone)']);
     expect(harbor.robot('ci-push')).toBeUndefined();
     expect(harbor.robot('apps+deployer')).toBeDefined();
     expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([`DELETE /api/v2.0/robots/${ciPush.id}`]);
@@ -314,6 +314,8 @@ describe('configure.js and retired robots', () => {
     const again = await run(retiring());
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('robot ci-push: retired, not in Harbor');
+    // the summary tells a deletion from a robot that was already gone
+    expect(lines(again.stdout).slice(-1)).toEqual(['done: 2 registries, 2 projects, 2 robots, 1 retired robots (0 deleted, 1 already gone)']);
     expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
   });
 
