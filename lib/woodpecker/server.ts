@@ -99,6 +99,23 @@ export interface WoodpeckerServerOptions {
    * @default WoodpeckerServer.CLONE_IMAGE
    */
   readonly cloneImage?: Image;
+  /**
+   * Prometheus metrics, served on a port of their own (9001, `/metrics`) that only `scrapers` reach. The web port's
+   * own `/metrics` stays off: it answers 404 without `WOODPECKER_PROMETHEUS_AUTH_TOKEN`, and would be as public as
+   * the web UI with one.
+   *
+   * @default - no metrics port: the server serves no metrics, and no pod reaches it but the web and gRPC clients
+   */
+  readonly metrics?: WoodpeckerMetricsOptions;
+}
+
+/** Options of the Woodpecker server's Prometheus metrics. */
+export interface WoodpeckerMetricsOptions {
+  /**
+   * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
+   * metrics port and to nothing else.
+   */
+  readonly scrapers: NetworkPeer[];
 }
 
 /** What a `WoodpeckerServer` and a `WoodpeckerCi` are both given: who reaches the server, and who may use it. */
@@ -181,6 +198,8 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions, Woodpeck
 
 const HTTP_PORT = 8000;
 const GRPC_PORT = 9000;
+/** The metrics port, Woodpecker's Helm chart's (docs/docs/30-administration/05-installation/20-helm-chart.md: 9001, no authentication). */
+const METRICS_PORT = 9001;
 
 /**
  * A GitLab group's display name: a letter, digit, emoji or "_", then letters, digits, emoji, "_", ".", dashes, spaces
@@ -206,6 +225,17 @@ function checkGitLabGroupName(prop: string, value: string): void {
     invalid(prop, value, 'must be a GitLab group\'s name: a letter, digit, emoji or "_", then letters, digits, emoji, "_", ".", ' +
       'dashes, spaces and parentheses, not ending in a space; at most 255 characters');
   }
+}
+
+/** The scrapers of `metrics`, checked; none when metrics are off. */
+function checkScrapers(metrics: WoodpeckerMetricsOptions | undefined): NetworkPeer[] {
+  if (metrics === undefined) {
+    return [];
+  }
+  if (!Array.isArray(metrics.scrapers) || metrics.scrapers.length === 0 || !metrics.scrapers.every((p) => p instanceof NetworkPeer)) {
+    invalid('metrics.scrapers', metrics.scrapers, 'must admit at least one Prometheus, e.g. [NetworkPeer.namespace("monitoring")]');
+  }
+  return [...metrics.scrapers];
 }
 
 /**
@@ -301,6 +331,12 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // cmd/server/flags.go:204-210; setup.go:200-202 adds it to the plugins trusted with git credentials, so a
     // relocated reference clones private repositories too
     env.image('WOODPECKER_DEFAULT_CLONE_PLUGIN', this, cloneImage);
+    const scrapers = checkScrapers(props.metrics);
+    if (scrapers.length > 0) {
+      // cmd/server/flags.go:137-141 and server.go:301-325: a second HTTP server with GET /metrics alone, no token
+      env.value('WOODPECKER_METRICS_SERVER_ADDR', `:${METRICS_PORT}`);
+    }
+    const metricsPorts: Record<string, number> = scrapers.length > 0 ? { metrics: METRICS_PORT } : {};
 
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
     deployment(this, 'Resource', {
@@ -313,7 +349,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       containers: [{
         name: 'server',
         image,
-        ports: { http: HTTP_PORT, grpc: GRPC_PORT },
+        ports: { http: HTTP_PORT, grpc: GRPC_PORT, ...metricsPorts },
         env,
         // nothing else is writable: with PostgreSQL and the database log store the server writes no file (its only
         // writes are the file log store and the sqlite database, server/services/log/file/file.go:46 and
@@ -335,11 +371,13 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
           // gRPC over cleartext HTTP/2, for proxies and meshes that would otherwise speak HTTP/1.1 to it
           // (woodpecker-ci/helm#473)
           { name: 'grpc', port: GRPC_PORT, targetPort: intOrString('grpc'), protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+          ...Object.entries(metricsPorts).map(([portName, port]) => ({ name: portName, port, targetPort: intOrString(portName), protocol: 'TCP' })),
         ],
       },
     });
 
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
+    scrapers.forEach((scraper) => this.firewall.allow(scraper, METRICS_PORT));
     props.database.grantConnect(this.peer);
     if (props.exposure && props.ingress) {
       invalid('ingress', props.ingress, 'must not be set together with exposure: use exposure alone');

@@ -6,7 +6,8 @@ import {
 import { ServerProtocol } from '../../lib/ci';
 import { WoodpeckerProtocol, WoodpeckerServer } from '../../lib/woodpecker';
 import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
-import { github, woodpeckerServer } from './fixtures';
+import { ingressAdmits } from '../team/network-model';
+import { github, woodpeckerCi, woodpeckerServer } from './fixtures';
 import { literalEnv } from './upstream';
 
 const deploymentOf = (objects: any[]) => find(objects, 'Deployment', 'woodpecker', 'ci');
@@ -212,6 +213,68 @@ describe('WoodpeckerServer', () => {
     expect(policy.spec.ingress.every((r: any) => r.ports.length === 1)).toBe(true);
     expect(server.grpcAddress).toBe('woodpecker.ci.svc:9000');
     expect(server.url).toBe('https://ci.example.com');
+  });
+
+  describe('metrics', () => {
+    // cmd/server/flags.go:137-141 (WOODPECKER_METRICS_SERVER_ADDR, empty by default) and server.go:301-325: set, it
+    // starts a second HTTP server whose only route is GET /metrics, with no token; Woodpecker's Helm chart serves it
+    // on 9001 (docs/docs/30-administration/05-installation/20-helm-chart.md). The web port's own /metrics
+    // (server/router/router.go:67) answers 404 while WOODPECKER_PROMETHEUS_AUTH_TOKEN is unset
+    // (server/api/metrics/prometheus.go:36-40), so it is left unset: it would make metrics as public as the web UI.
+    const PROM = NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+    const prometheus = { ip: '10.1.0.9', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } };
+    const serverPod = { ip: '10.1.0.2', namespace: 'ci', podLabels: { 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/instance': 'woodpecker', 'app.kubernetes.io/component': 'server' } };
+
+    test('off by default: no metrics server, port or rule, and no token that would open the web port\'s /metrics', () => {
+      const chart = testChart('ci');
+      woodpeckerServer(chart);
+      const objects = synth(chart);
+      const c = container(deploymentOf(objects));
+      expect(envOf(c).WOODPECKER_METRICS_SERVER_ADDR).toBeUndefined();
+      expect(envOf(c).WOODPECKER_PROMETHEUS_AUTH_TOKEN).toBeUndefined();
+      expect(c.ports.map((p: any) => p.name)).toEqual(['http', 'grpc']);
+      expect(ingressAdmits(objects, prometheus, serverPod, 9001)).toBe(false);
+    });
+
+    test('serves /metrics on 9001, which the scrapers reach and nothing else does', () => {
+      const chart = testChart('ci');
+      woodpeckerServer(chart, {
+        metrics: { scrapers: [PROM] },
+        exposure: ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
+      });
+      const objects = synth(chart);
+      const deploy = deploymentOf(objects);
+      const c = container(deploy);
+      expect(literalEnv(c).WOODPECKER_METRICS_SERVER_ADDR).toBe(':9001');
+      expect(envOf(c).WOODPECKER_PROMETHEUS_AUTH_TOKEN).toBeUndefined();
+      expect(c.ports).toContainEqual({ name: 'metrics', containerPort: 9001, protocol: 'TCP' });
+      expect(find(objects, 'Service', 'woodpecker').spec.ports).toContainEqual({ name: 'metrics', port: 9001, targetPort: 'metrics', protocol: 'TCP' });
+      // the pod's labels are the ones the policy selects
+      expect(deploy.spec.template.metadata.labels).toMatchObject(serverPod.podLabels);
+      expect(ingressAdmits(objects, prometheus, serverPod, 9001)).toBe(true);
+      // the scrapers reach nothing else of the server, and nobody else reaches the metrics port
+      expect(ingressAdmits(objects, prometheus, serverPod, 8000)).toBe(false);
+      expect(ingressAdmits(objects, prometheus, serverPod, 9000)).toBe(false);
+      expect(ingressAdmits(objects, { ip: '10.1.0.3', namespace: 'ingress-nginx', podLabels: {} }, serverPod, 9001)).toBe(false);
+      expect(ingressAdmits(objects, { ip: '10.1.0.4', namespace: 'monitoring', podLabels: { app: 'grafana' } }, serverPod, 9001)).toBe(false);
+      // the Ingress routes the web port only
+      expect(find(objects, 'Ingress', 'woodpecker').spec.rules[0].http.paths.map((p: any) => p.backend.service.port)).toEqual([{ name: 'http' }]);
+    });
+
+    test('WoodpeckerCi passes the server\'s metrics on', () => {
+      const chart = testChart('ci');
+      woodpeckerCi(chart, { server: { metrics: { scrapers: [PROM] } } });
+      expect(literalEnv(container(deploymentOf(synth(chart)))).WOODPECKER_METRICS_SERVER_ADDR).toBe(':9001');
+    });
+
+    test.each([
+      ['no scrapers', { scrapers: [] }],
+      ['a missing list', {}],
+      ['a peer that is not a NetworkPeer', { scrapers: ['monitoring'] }],
+    ])('refuses %s in one line', (_, metrics) => {
+      expect(() => woodpeckerServer(testChart('ci'), { metrics: metrics as any })).toThrow(
+        /^invalid metrics\.scrapers .*: must admit at least one Prometheus, e\.g\. \[NetworkPeer\.namespace\("monitoring"\)\]$/);
+    });
   });
 
   test('admits itself to its database', () => {
