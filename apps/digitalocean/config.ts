@@ -1,4 +1,11 @@
-import { CiEngineKind, checkDnsSubdomain, checkEmail, invalid, missing } from '../../lib';
+import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, invalid, missing } from '../../lib';
+// the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
+// that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
+import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
+import { checkDatabaseSize } from '../../lib/pulumi/digitalocean/database-size';
+import { checkDropletSize } from '../../lib/pulumi/digitalocean/droplet-size';
+import { checkKubernetesVersion } from '../../lib/pulumi/digitalocean/kubernetes-version';
+import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digitalocean/spaces-rules';
 import { checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
@@ -18,6 +25,13 @@ export interface DigitalOceanSettings {
   readonly bucket: string;
   /** An existing DOKS cluster to deploy to, instead of creating one (`clusterName`). */
   readonly clusterName?: string;
+  /**
+   * The DOKS version of a created cluster (`kubernetesVersion`), e.g. `1.34.1-do.0`: set it to upgrade the cluster
+   * with `pulumi up`; never lower it.
+   *
+   * @default - the newest version DigitalOcean offers when the cluster is created, not managed from then on
+   */
+  readonly kubernetesVersion?: string;
   /** The node size and count of a created cluster (`nodeSize`, `nodeCount`). */
   readonly nodeSize: string;
   readonly nodeCount: number;
@@ -100,10 +114,10 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   if (!Number.isInteger(nodeCount) || nodeCount < 1) {
     invalid('nodeCount', value('nodeCount'), 'must be a whole number of at least 1');
   }
-  const region = value('region', DIGITALOCEAN_EXAMPLE.region)!;
-  if (!/^[a-z]{3}\d$/.test(region)) {
-    invalid('region', region, 'must be a DigitalOcean region slug such as "fra1" or "nyc3"');
-  }
+  // the Spaces bucket, the cluster and the databases all live in `region`, and a registry too when there is one
+  const region = checkSpacesRegion('region', value('region', DIGITALOCEAN_EXAMPLE.region)!);
+  const containerRegistry = flag('containerRegistry', value('containerRegistry', false));
+  if (containerRegistry) checkRegistryRegion('region', region);
   const gitProvider = checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!);
   const domain = checkDnsSubdomain('domain', required('domain'));
   const acmeEmail = value('acmeEmail');
@@ -116,16 +130,21 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   if (dnsDomain !== undefined && domain !== dnsDomain && !domain.endsWith(`.${dnsDomain}`)) {
     invalid('dnsDomain', dnsDomain, `must be the domain ${domain} or a parent of it`);
   }
+  if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
+    invalid('kubernetesVersion', value('kubernetesVersion'), 'must not be set with clusterName: the program creates no cluster then, and upgrades none');
+  }
   return {
     region,
     domain,
-    postgresSize: value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!,
-    valkeySize: value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!,
-    bucket: required('bucket'),
-    clusterName: value('clusterName'),
-    nodeSize: value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!,
+    postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!),
+    valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!),
+    bucket: checkSpacesBucketName('bucket', required('bucket')),
+    // DOKS names are lower-case letters, digits and "-", as a DNS label
+    clusterName: value('clusterName') === undefined ? undefined : checkDnsLabel('clusterName', value('clusterName')!),
+    kubernetesVersion: value('kubernetesVersion') === undefined ? undefined : checkKubernetesVersion('kubernetesVersion', value('kubernetesVersion')!),
+    nodeSize: checkDropletSize('nodeSize', value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!),
     nodeCount,
-    containerRegistry: value('containerRegistry', false) === 'true',
+    containerRegistry,
     ciEngine: checkCiEngine('ciEngine', value('ciEngine', DIGITALOCEAN_EXAMPLE.ciEngine)!),
     gitProvider,
     gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),

@@ -51,7 +51,9 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const registry = settings.containerRegistry ? new ContainerRegistry('registry', { region: settings.region }) : undefined;
   const cluster = settings.clusterName
     ? KubernetesCluster.existing('cluster', { clusterName: settings.clusterName })
-    : KubernetesCluster.create('cluster', { region: settings.region, nodeSize: settings.nodeSize, nodeCount: settings.nodeCount });
+    : KubernetesCluster.create('cluster', {
+      region: settings.region, version: settings.kubernetesVersion, nodeSize: settings.nodeSize, nodeCount: settings.nodeCount,
+    });
   const network = { region: settings.region, kubernetesClusterId: cluster.clusterId, privateNetworkUuid: cluster.vpcUuid };
   const postgres = new ManagedPostgres('postgres', {
     ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: databaseName, user: databaseName }],

@@ -64,7 +64,12 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
       switch (value.kind) {
         case SecretValueKind.RANDOM: {
           if (value.alphabet === HEX) {
-            return new random.RandomId(`${name}-${id}`, { byteLength: value.length! / 2 }, opt).hex;
+            // RandomId marks none of its outputs secret (@pulumi/random randomId.js, unlike randomBytes.js): without
+            // this they sit in the state in plaintext. Its id, the value in base64url, still does; RandomBytes would
+            // not, but moving to it makes every hex value anew (Drone's database-secret among them), so that is
+            // left to a deliberate rotation (README, "DigitalOcean": Credentials in the Pulumi state)
+            return new random.RandomId(`${name}-${id}`, { byteLength: value.length! / 2 },
+              { ...opt, additionalSecretOutputs: ['hex', 'b64Std', 'b64Url', 'dec'] }).hex;
           }
           const mixed = value.mixedClasses ? { minUpper: 1, minLower: 1, minNumeric: 1 } : {};
           const password = new random.RandomPassword(`${name}-${id}`,

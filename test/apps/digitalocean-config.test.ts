@@ -3,6 +3,16 @@ import { readSettings } from '../../apps/digitalocean/config';
 describe('DigitalOcean program settings', () => {
   const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
   const read = (extra: Record<string, string> = {}) => readSettings((k) => ({ ...base, ...extra })[k]);
+  /** The whole message of the error reading `extra` throws. */
+  const failure = (extra: Record<string, string>): string => {
+    try {
+      read(extra);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error(`no error for ${JSON.stringify(extra)}`);
+  };
+  const SPACES = 'must be a region with Spaces: ams3, atl1, blr1, fra1, lon1, nyc3, sfo2, sfo3, sgp1, syd1, tor1';
 
   test('applies the smallest sensible defaults', () => {
     expect(read()).toEqual({
@@ -24,7 +34,7 @@ describe('DigitalOcean program settings', () => {
 
   test('fails on missing or bad settings, naming the config key', () => {
     expect(() => readSettings((k) => ({ ...base, domain: undefined } as any)[k])).toThrow('missing domain: must be set: pulumi config set domain <value>');
-    expect(() => read({ region: 'Frankfurt' })).toThrow('invalid region "Frankfurt": must be a DigitalOcean region slug such as "fra1" or "nyc3"');
+    expect(() => read({ region: 'Frankfurt' })).toThrow(`invalid region "Frankfurt": ${SPACES}`);
     expect(() => read({ nodeCount: '0' })).toThrow('invalid nodeCount "0": must be a whole number of at least 1');
     expect(() => read({ domain: 'Example.com' })).toThrow(/invalid domain "Example.com"/);
     expect(() => read({ ciEngine: 'jenkins' })).toThrow('invalid ciEngine "jenkins": must be one of drone, woodpecker');
@@ -32,6 +42,55 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ gitProvider: 'svn' })).toThrow('invalid gitProvider "svn": must be one of github, gitlab, gitea, bitbucket');
     expect(() => read({ gitServer: 'git.acme.dev' })).toThrow(/invalid gitServer "git.acme.dev"/);
     expect(read({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' })).toMatchObject({ gitProvider: 'gitlab', gitServer: 'https://git.acme.dev' });
+  });
+
+  test('refuses up front, naming the config key, what a component would refuse naming its prop', () => {
+    // the program puts the bucket, the cluster and both databases in `region`: every one must have Spaces
+    expect(failure({ region: 'nyc1' })).toBe(`invalid region "nyc1": ${SPACES}`);
+    const dbSize = 'must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb, such as "db-s-1vcpu-1gb" or "db-s-2vcpu-4gb"';
+    expect(failure({ postgresSize: 'db-s-1vcpu-3gbx' })).toBe(`invalid postgresSize "db-s-1vcpu-3gbx": ${dbSize}`);
+    expect(failure({ valkeySize: 'big' })).toBe(`invalid valkeySize "big": ${dbSize}`);
+    expect(read({ postgresSize: 'db-s-2vcpu-4gb', valkeySize: 'db-s-1vcpu-2gb' })).toMatchObject({ postgresSize: 'db-s-2vcpu-4gb', valkeySize: 'db-s-1vcpu-2gb' });
+    expect(failure({ bucket: 'Acme_Harbor' }))
+      .toBe('invalid bucket "Acme_Harbor": must be 3 to 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+    expect(failure({ bucket: 'ab' })).toMatch(/^invalid bucket "ab": must be 3 to 63 /);
+  });
+
+  test('checks nodeSize is a Droplet size slug, and no more', () => {
+    const allowed = 'must be a DigitalOcean Droplet size slug in lower case, such as "s-2vcpu-4gb", "c-2" or "g-4vcpu-16gb"';
+    expect(failure({ nodeSize: 'S-2vcpu-4gb' })).toBe(`invalid nodeSize "S-2vcpu-4gb": ${allowed}`);
+    expect(failure({ nodeSize: 's-2vcpu 4gb' })).toBe(`invalid nodeSize "s-2vcpu 4gb": ${allowed}`);
+    expect(failure({ nodeSize: 'large' })).toBe(`invalid nodeSize "large": ${allowed}`);
+    for (const nodeSize of ['g-4vcpu-16gb', 'c-2', 'so1_5-2vcpu-16gb', 's-4vcpu-8gb-amd']) {
+      expect(read({ nodeSize })).toMatchObject({ nodeSize });
+    }
+  });
+
+  test('clusterName is a DOKS cluster name', () => {
+    expect(read({ clusterName: 'prod-1' })).toMatchObject({ clusterName: 'prod-1' });
+    expect(failure({ clusterName: 'Prod Cluster' })).toMatch(/^invalid clusterName "Prod Cluster": must be /);
+  });
+
+  test('kubernetesVersion is a DOKS version slug, for a created cluster only', () => {
+    expect(read()).toMatchObject({ kubernetesVersion: undefined });
+    expect(read({ kubernetesVersion: '1.34.1-do.0' })).toMatchObject({ kubernetesVersion: '1.34.1-do.0' });
+    expect(failure({ kubernetesVersion: '1.34' })).toBe('invalid kubernetesVersion "1.34": must be a DOKS version slug such as "1.34.1-do.0", ' +
+      'from `doctl kubernetes options versions`');
+    expect(failure({ kubernetesVersion: '1.34.1-do.0', clusterName: 'prod' })).toBe('invalid kubernetesVersion "1.34.1-do.0": must not be set with ' +
+      'clusterName: the program creates no cluster then, and upgrades none');
+  });
+
+  test('containerRegistry is true or false, and a registry only goes to a region that has one', () => {
+    expect(failure({ containerRegistry: 'yes' })).toBe('invalid containerRegistry "yes": must be true or false');
+    expect(failure({ containerRegistry: 'True' })).toBe('invalid containerRegistry "True": must be true or false');
+    expect(read({ containerRegistry: 'false' })).toMatchObject({ containerRegistry: false });
+    // tor1 has Spaces but no registry (DOCR_REGIONS: the DO API's POST /v2/registries region enum)
+    expect(read({ region: 'tor1' })).toMatchObject({ region: 'tor1', containerRegistry: false });
+    expect(failure({ region: 'tor1', containerRegistry: 'true' }))
+      .toBe('invalid region "tor1": must be a region with DigitalOcean Container Registry: ams3, blr1, fra1, nyc3, sfo2, sfo3, sgp1, syd1');
+    for (const region of ['ams3', 'blr1', 'fra1', 'nyc3', 'sfo2', 'sfo3', 'sgp1', 'syd1']) {
+      expect(read({ region, containerRegistry: 'true' })).toMatchObject({ region, containerRegistry: true });
+    }
   });
 
   test('checks the git settings as the default stack does, naming the config key', () => {

@@ -13,8 +13,11 @@ interface Registered {
 const registered: Registered[] = [];
 /** The parent of each child, seen by a transformation the component passes on to its children. */
 const parents = new Map<string, pulumi.Resource | undefined>();
+/** The options each resource was registered with, by `<type>::<name>`: mocks see inputs only. */
+const options = new Map<string, pulumi.CustomResourceOptions>();
 const recordParent: pulumi.ResourceTransformation = (a) => {
   parents.set(`${a.type}::${a.name}`, a.opts.parent);
+  options.set(`${a.type}::${a.name}`, a.opts);
   return undefined;
 };
 
@@ -157,6 +160,9 @@ describe('GeneratedSecrets', () => {
   test('maps random values to RandomId and RandomPassword', () => {
     const byName = (name: string) => mine.find((r) => r.name === name)!.inputs;
     expect(byName('gs-ci/db/key')).toEqual({ byteLength: 16 });
+    // @pulumi/random randomId.js registers no additionalSecretOutputs (randomBytes.js:107 and randomPassword.js:129
+    // do): each of its forms of the value is marked secret here, so none is stored in plaintext in the state
+    expect(options.get('random:index/randomId:RandomId::gs-ci/db/key')!.additionalSecretOutputs).toEqual(['hex', 'b64Std', 'b64Url', 'dec']);
     expect(byName('gs-ci/db/plain')).toEqual({ length: 32, special: false, upper: true, lower: true, numeric: true });
     expect(byName('gs-ci/db/password')).toEqual({
       length: 24, special: false, upper: true, lower: true, numeric: true, minUpper: 1, minLower: 1, minNumeric: 1,

@@ -58,7 +58,7 @@ describe('the DigitalOcean program with installIngress and dnsRecords', () => {
 
 describe('the DigitalOcean settings of ingress and DNS', () => {
   const base: Record<string, string> = {
-    domain: 'ci.example.com', bucket: 'b', gitClientId: 'Iv1.0123456789abcdef', organization: 'acme', admin: 'alice',
+    domain: 'ci.example.com', bucket: 'acme-ci', gitClientId: 'Iv1.0123456789abcdef', organization: 'acme', admin: 'alice',
   };
   const read = (extra: Record<string, string>) => readSettings((k) => ({ ...base, ...extra })[k]);
 

@@ -6,7 +6,7 @@ import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
  */
 describe('the DigitalOcean program', () => {
   let outputs: any;
-  const settings = { ...DIGITALOCEAN_EXAMPLE, containerRegistry: true };
+  const settings = { ...DIGITALOCEAN_EXAMPLE, containerRegistry: true, kubernetesVersion: '1.34.1-do.0' };
   const k8sResources = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
   const secrets = () => k8sResources().filter((r) => r.type === 'kubernetes:core/v1:Secret');
   const objects = () => k8sResources().filter((r) => r.type !== 'kubernetes:core/v1:Secret');
@@ -27,6 +27,8 @@ describe('the DigitalOcean program', () => {
     const firewalls = registered.filter((r) => r.type === T.firewall);
     expect(firewalls).toHaveLength(2);
     const doks = registered.find((r) => r.type === 'digitalocean:index/kubernetesCluster:KubernetesCluster')!;
+    // the kubernetesVersion setting, as it is
+    expect(doks.inputs.version).toBe('1.34.1-do.0');
     for (const fw of firewalls) {
       expect(fw.inputs.rules).toEqual([{ type: 'k8s', value: `${doks.name}-id` }]);
     }

@@ -1,6 +1,8 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkInteger, invalid, missing } from '../../core/validation';
+import { checkRegistryRegion } from './container-registry-regions';
+import { protectsData } from './data-protection';
 
 /** The host of DigitalOcean Container Registry, the `auths` key of its Docker config (do.md §1.6). */
 export const DOCR_SERVER = 'registry.digitalocean.com';
@@ -31,7 +33,7 @@ export interface ContainerRegistryArgs {
    */
   readonly subscriptionTier?: string;
   /**
-   * The region of a created registry, e.g. `fra1`.
+   * The region of a created registry, e.g. `fra1`; one of `DOCR_REGIONS`.
    *
    * @default - chosen by DigitalOcean
    */
@@ -55,6 +57,9 @@ export interface ContainerRegistryArgs {
  *
  * `dockerConfigJson` is the full `{"auths":{"registry.digitalocean.com":{"auth":"…"}}}` document, usable
  * verbatim as the `.dockerconfigjson` key of a `kubernetes.io/dockerconfigjson` Secret (do.md §1.6, §3.1).
+ *
+ * The registry it creates is protected (Pulumi refuses to delete it, images and all) unless the options say
+ * `protect: false`.
  */
 export class ContainerRegistry extends pulumi.ComponentResource {
   /** The registry's name. */
@@ -76,6 +81,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     if (args.registryName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.registryName)) {
       invalid('registryName', args.registryName, 'must be at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
     }
+    if (args.region !== undefined) checkRegistryRegion('region', args.region);
     if (!create && args.registryName === undefined) {
       missing('registryName', 'is required when createRegistry is false');
     }
@@ -91,7 +97,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         name: args.registryName,
         subscriptionTierSlug: tier,
         region: args.region,
-      }, { parent: this });
+      // its images: turning the registry off in a program would delete them with it
+      }, { parent: this, protect: protectsData(opts) });
       registryName = registry.name;
     } else {
       registryName = pulumi.output(args.registryName!);

@@ -17,13 +17,22 @@ export const SMALLEST_DATABASE_SIZE = 'db-s-1vcpu-1gb';
 // RAM and connection limits aren't known here.
 const DATABASE_SIZE = /^db-s-([1-9]\d*)vcpu-([1-9]\d*)gb$/;
 
+/**
+ * Check a managed-database size slug such as `db-s-2vcpu-4gb`, naming `prop` (e.g. `size`, or a config key such as
+ * `postgresSize`) if it is any other slug.
+ *
+ * @returns the slug
+ */
+export function checkDatabaseSize(prop: string, size: string): string {
+  if (typeof size !== 'string' || !DATABASE_SIZE.test(size)) {
+    invalid(prop, size, 'must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb, such as "db-s-1vcpu-1gb" or "db-s-2vcpu-4gb"');
+  }
+  return size;
+}
+
 /** The RAM in GB of a managed-database size slug such as `db-s-2vcpu-4gb`; throws on any other slug. */
 export function databaseMemoryGb(size: string): number {
-  const match = typeof size === 'string' ? DATABASE_SIZE.exec(size) : null;
-  if (!match) {
-    invalid('size', size, 'must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb, such as "db-s-1vcpu-1gb" or "db-s-2vcpu-4gb"');
-  }
-  return Number(match[2]);
+  return Number(DATABASE_SIZE.exec(checkDatabaseSize('size', size))![2]);
 }
 
 /**

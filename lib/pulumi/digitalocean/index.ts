@@ -5,11 +5,15 @@ import { requirePeers } from '../peer-dependencies';
 requirePeers('dockyard/pulumi/digitalocean', ['@pulumi/pulumi', '@pulumi/kubernetes', '@pulumi/digitalocean']);
 
 export * from './container-registry';
+export * from './container-registry-regions';
 export * from './database-size';
 export * from './dns-records';
+export * from './droplet-size';
 export * from './ingress-stack';
 export * from './kubernetes-cluster';
+export * from './kubernetes-version';
 export * from './managed-database';
 export * from './managed-postgres';
 export * from './managed-valkey';
 export * from './spaces';
+export * from './spaces-rules';

@@ -2,14 +2,10 @@ import * as digitalocean from '@pulumi/digitalocean';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { checkInteger, invalid } from '../../core/validation';
+import { protectsData } from './data-protection';
 import { checkRegion } from './database-size';
-
-/**
- * The DOKS minor version a created cluster runs unless `version` or `versionPrefix` says otherwise; the
- * cluster gets that minor's latest patch (`getKubernetesVersions({ versionPrefix }).latestVersion`, the pattern
- * do.md §1.5 recommends). Check `doctl kubernetes options versions` for the minors DigitalOcean still offers.
- */
-export const DEFAULT_KUBERNETES_VERSION_PREFIX = '1.33.';
+import { checkDropletSize } from './droplet-size';
+import { checkKubernetesVersion, checkKubernetesVersionPrefix } from './kubernetes-version';
 
 /** The default node size: 2 vCPU, 4 GB; Harbor, Trivy and CI runners make 2 GB nodes tight (do.md §6). */
 export const DEFAULT_NODE_SIZE = 's-2vcpu-4gb';
@@ -19,17 +15,21 @@ export interface KubernetesClusterCreateArgs {
   /** The region of the cluster and its VPC, e.g. `nyc3`; managed databases must share it. */
   readonly region: string;
   /**
-   * The exact DOKS version slug, e.g. `1.33.1-do.0`. Can only go up in place; a lower version replaces the
-   * cluster.
+   * The exact DOKS version slug, e.g. `1.34.1-do.0`: the cluster is upgraded in place to it when it changes. It can
+   * only go up: DigitalOcean replaces a cluster given a lower version (terraform-provider-digitalocean
+   * `resource_kubernetes_cluster.go`, CustomizeDiff), which the cluster's protection then refuses.
    *
-   * @default - the latest patch matching `versionPrefix`
+   * @default - the newest version DigitalOcean offers when the cluster is created, and from then on whatever it
+   * runs: the version is not managed (`ignoreChanges`), so no later `pulumi up` upgrades, or replaces, the cluster
+   * because DigitalOcean's offer moved or the cluster was upgraded outside Pulumi
    */
   readonly version?: pulumi.Input<string>;
   /**
-   * The version prefix whose latest patch the cluster runs, when `version` isn't given. A newer patch released
-   * by DigitalOcean upgrades the cluster in place on the next `pulumi up`.
+   * A minor version whose latest patch the cluster runs, e.g. `1.34.`, when `version` isn't given: a newer patch
+   * upgrades the cluster in place on the next `pulumi up`. Raise it to upgrade the minor; never lower it, and never
+   * leave it below a version the cluster was upgraded to outside Pulumi (that would replace the cluster).
    *
-   * @default DEFAULT_KUBERNETES_VERSION_PREFIX ('1.33.')
+   * @default - none: see `version`
    */
   readonly versionPrefix?: string;
   /**
@@ -118,6 +118,10 @@ type ClusterSource =
  * API token on each use (doctl's exec credential plugin); or create a ServiceAccount with a
  * `kubernetes.io/service-account-token` Secret in the cluster and build a kubeconfig from the cluster's
  * endpoint, CA certificate and that token, which stays valid until the Secret is deleted.
+ *
+ * **Protection.** A created cluster and its VPC are protected (Pulumi refuses to delete or replace them, as a
+ * change of `nodeSize` or a lower version would) unless the options say `protect: false`. The node size of a created
+ * cluster is therefore fixed: DigitalOcean cannot change it in place.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
   /** Create a DOKS cluster in a new VPC. */
@@ -157,17 +161,22 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     let data: pulumi.Output<digitalocean.GetKubernetesClusterResult>;
     if (source.kind === 'create') {
       const args = source.args;
-      const vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.vpcIpRange }, { parent: this });
+      // the VPC and the cluster hold the workloads: a replacement of either starts an empty cluster
+      const protect = protectsData(opts);
+      const vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.vpcIpRange }, { parent: this, protect });
+      // a version nobody chose is read once, at creation: re-read on every run it would follow DigitalOcean's offer
+      // (and replace a cluster upgraded past it outside Pulumi), so it is left out of the diff from then on
+      const unmanagedVersion = args.version === undefined && args.versionPrefix === undefined;
       const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
         name: args.clusterName,
         region: args.region,
-        version: args.version ?? latestVersion(args.versionPrefix ?? DEFAULT_KUBERNETES_VERSION_PREFIX, this),
+        version: args.version ?? latestVersion(args.versionPrefix, this),
         vpcUuid: vpc.id,
         nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
         registryIntegration: args.registryIntegration ?? false,
         ha: args.ha ?? false,
         tags: args.tags ? [...args.tags] : undefined,
-      }, { parent: this, dependsOn: args.registry ? [args.registry] : [] });
+      }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ...(unmanagedVersion ? { ignoreChanges: ['version'] } : {}) });
 
       // The data source rather than `cluster.kubeConfigs`: the resource's kubeconfig is only renewed by a
       // refresh, the data source's on every run. Reading `cluster.name` makes it wait until the cluster exists.
@@ -218,21 +227,26 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
     invalid('versionPrefix', args.versionPrefix, 'must not be set together with version');
   }
   if (args.versionPrefix !== undefined) {
-    checkVersionPrefix(args.versionPrefix);
+    checkKubernetesVersionPrefix('versionPrefix', args.versionPrefix);
+  }
+  if (typeof args.version === 'string') {
+    checkKubernetesVersion('version', args.version);
+  }
+  if (args.nodeSize !== undefined) {
+    checkDropletSize('nodeSize', args.nodeSize);
   }
 }
 
-function checkVersionPrefix(prefix: string): void {
-  if (!/^1\.\d+\.$/.test(prefix)) {
-    invalid('versionPrefix', prefix, 'must be a Kubernetes minor version followed by a dot, such as "1.33."');
-  }
-}
 
-/** The latest DOKS version matching `prefix`, failing clearly when DigitalOcean no longer offers that minor. */
-function latestVersion(prefix: string, parent: pulumi.Resource): pulumi.Output<string> {
-  return digitalocean.getKubernetesVersionsOutput({ versionPrefix: prefix }, { parent }).apply((v) => {
+/**
+ * The latest DOKS version, of the minor `prefix` if given (the pattern do.md §1.5 recommends), failing clearly when
+ * DigitalOcean no longer offers that minor.
+ */
+function latestVersion(prefix: string | undefined, parent: pulumi.Resource): pulumi.Output<string> {
+  return digitalocean.getKubernetesVersionsOutput(prefix === undefined ? {} : { versionPrefix: prefix }, { parent }).apply((v) => {
     if (!v.latestVersion) {
-      throw new Error(`DigitalOcean offers no Kubernetes version matching versionPrefix "${prefix}"; pick one from \`doctl kubernetes options versions\``);
+      throw new Error(prefix === undefined ? 'DigitalOcean offers no Kubernetes version'
+        : `DigitalOcean offers no Kubernetes version matching versionPrefix "${prefix}"; pick one from \`doctl kubernetes options versions\``);
     }
     return v.latestVersion;
   });

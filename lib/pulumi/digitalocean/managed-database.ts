@@ -51,14 +51,23 @@ export interface DatabaseSettings {
   readonly engine: string;
   /** The engine's major version, a whole number such as `"17"`. */
   readonly version: string;
+  /**
+   * Whether the caller chose the version. A default is applied at creation only: a later Dockyard with another
+   * default must not upgrade a running database's major version.
+   */
+  readonly versionChosen: boolean;
   /** The size slug of each node: `ManagedDatabaseArgs.size`, or `db-s-1vcpu-1gb` when it is unset. */
   readonly size: string;
   /** The number of nodes: `ManagedDatabaseArgs.nodeCount`, or 1 when it is unset. */
   readonly nodeCount: number;
 }
 
-/** Check the common args before anything is registered; `maxNodes` is the engine's limit. */
-export function databaseSettings(engine: string, version: string, args: ManagedDatabaseArgs, maxNodes?: number): DatabaseSettings {
+/**
+ * Check the common args before anything is registered; `chosen` is the caller's version, if any, and `maxNodes` the
+ * engine's limit.
+ */
+export function databaseSettings(engine: string, chosen: string | undefined, args: ManagedDatabaseArgs, maxNodes?: number): DatabaseSettings {
+  const version = chosen ?? DEFAULT_VERSIONS[engine];
   const size = args.size ?? SMALLEST_DATABASE_SIZE;
   const nodeCount = args.nodeCount ?? 1;
   checkDatabaseNodes(size, nodeCount, maxNodes);
@@ -66,14 +75,16 @@ export function databaseSettings(engine: string, version: string, args: ManagedD
   if (!/^[1-9]\d*$/.test(version)) {
     invalid('version', version, `must be a ${PRODUCTS[engine] ?? engine} major version number such as "${DEFAULT_VERSIONS[engine] ?? '1'}"`);
   }
-  return { engine, version, size, nodeCount };
+  return { engine, version, versionChosen: chosen !== undefined, size, nodeCount };
 }
 
 /**
  * A DatabaseCluster and the DatabaseFirewall that owns its whole trusted-source list: one `k8s` rule for the DOKS
- * cluster (do.md §1.2), so nothing else reaches it.
+ * cluster (do.md §1.2), so nothing else reaches it. The cluster is protected when `protect` is (`protectsData`):
+ * a new VPC, for one, replaces it (`private_network_uuid` is ForceNew).
  */
-export function managedCluster(parent: pulumi.Resource, name: string, settings: DatabaseSettings, args: ManagedDatabaseArgs): digitalocean.DatabaseCluster {
+export function managedCluster(parent: pulumi.Resource, name: string, settings: DatabaseSettings, args: ManagedDatabaseArgs,
+  protect: boolean): digitalocean.DatabaseCluster {
   const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
     name: args.clusterName,
     engine: settings.engine,
@@ -83,7 +94,7 @@ export function managedCluster(parent: pulumi.Resource, name: string, settings: 
     region: args.region,
     privateNetworkUuid: args.privateNetworkUuid,
     tags: args.tags ? [...args.tags] : undefined,
-  }, { parent });
+  }, { parent, protect, ...(settings.versionChosen ? {} : { ignoreChanges: ['version'] }) });
   new digitalocean.DatabaseFirewall(`${name}-firewall`, {
     clusterId: cluster.id,
     rules: [{ type: 'k8s', value: args.kubernetesClusterId }],

@@ -1,6 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkUniqueList, invalid } from '../../core/validation';
+import { protectsData } from './data-protection';
 import { databaseMemoryGb } from './database-size';
 import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
 
@@ -31,9 +32,10 @@ export interface ManagedPostgresArgs extends ManagedDatabaseArgs {
   /** The databases to create, each with its role. */
   readonly databases: readonly ManagedPostgresDatabase[];
   /**
-   * The PostgreSQL major version.
+   * The PostgreSQL major version. Raising it upgrades the cluster's major version in place.
    *
-   * @default '17'
+   * @default - '17' when the cluster is created, and from then on whatever it runs: a Dockyard release with a newer
+   * default never upgrades a running cluster
    */
   readonly version?: string;
 }
@@ -45,6 +47,10 @@ export interface ManagedPostgresArgs extends ManagedDatabaseArgs {
  * New roles get the `normal` role (do.md §1.2); DigitalOcean grants them no privileges on the databases, so the
  * application's schema owner must be set up afterwards (e.g. `GRANT ALL ON DATABASE registry TO harbor`).
  * Clients connect with `sslmode=require`.
+ *
+ * The cluster is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`, and a
+ * database taken out of `databases` stays in the cluster with its role (`retainOnDelete`). A defaulted `version` is not managed
+ * after creation.
  */
 export class ManagedPostgres extends pulumi.ComponentResource {
   /** The DatabaseCluster's id. */
@@ -62,17 +68,20 @@ export class ManagedPostgres extends pulumi.ComponentResource {
 
   public constructor(name: string, args: ManagedPostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything; do.md §2.1: at most 3 nodes per PostgreSQL cluster
-    const settings = databaseSettings('pg', args.version ?? '17', args, 3);
+    const settings = databaseSettings('pg', args.version, args, 3);
     checkDatabases(args.databases);
     super('dockyard:digitalocean:ManagedPostgres', name, {}, opts);
-    const cluster = managedCluster(this, name, settings, args);
+    const cluster = managedCluster(this, name, settings, args, protectsData(opts));
 
     for (const db of args.databases) {
-      new digitalocean.DatabaseDb(`${name}-db-${db.name}`, { clusterId: cluster.id, name: db.name }, { parent: this });
+      // a database taken out of the program (another CI engine, say) stays in the cluster with its data, as the
+      // in-cluster reconciler never drops one: dropping it is a deliberate act in DigitalOcean
+      new digitalocean.DatabaseDb(`${name}-db-${db.name}`, { clusterId: cluster.id, name: db.name }, { parent: this, retainOnDelete: true });
     }
     const passwords: Record<string, pulumi.Output<string>> = {};
     for (const user of new Set(args.databases.map((db) => db.user))) {
-      const role = new digitalocean.DatabaseUser(`${name}-user-${user}`, { clusterId: cluster.id, name: user }, { parent: this });
+      // kept with its database: the role owns the tables it made, and its password is in the apps' Secrets
+      const role = new digitalocean.DatabaseUser(`${name}-user-${user}`, { clusterId: cluster.id, name: user }, { parent: this, retainOnDelete: true });
       // the provider marks `password` secret only in the engine (additionalSecretOutputs); make it explicit
       passwords[user] = pulumi.secret(role.password);
     }
@@ -89,6 +98,7 @@ export class ManagedPostgres extends pulumi.ComponentResource {
       port: this.port,
       passwords: this.passwords,
       connectionLimit: this.connectionLimit,
+      adminPassword: this.adminPassword,
     });
   }
 }

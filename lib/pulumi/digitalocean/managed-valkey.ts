@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { protectsData } from './data-protection';
 import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
 
 /** Valkey accepts only TLS connections, on 25061, while `valkey_ssl` keeps its default `true` (do.md §2.2). */
@@ -9,7 +10,7 @@ export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
   /**
    * The Valkey version; DigitalOcean currently supports only 8 (do.md §1.1).
    *
-   * @default '8'
+   * @default - '8' when the cluster is created, and from then on whatever it runs
    */
   readonly version?: string;
 }
@@ -20,6 +21,8 @@ export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
  * DigitalOcean discontinued managed Redis on 30 June 2025 in favour of Valkey (do.md §1.1, §7). Clients must use
  * TLS (`rediss://`); the certificate is from Let's Encrypt, so the public CA bundle verifies it. Harbor needs
  * chart ≥ 1.17 with `redis.external.tlsOptions.enable: true` (do.md §2.2).
+ *
+ * The cluster is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`.
  */
 export class ManagedValkey extends pulumi.ComponentResource {
   /** The DatabaseCluster's id. */
@@ -35,9 +38,9 @@ export class ManagedValkey extends pulumi.ComponentResource {
 
   public constructor(name: string, args: ManagedValkeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
-    const settings = databaseSettings('valkey', args.version ?? '8', args);
+    const settings = databaseSettings('valkey', args.version, args);
     super('dockyard:digitalocean:ManagedValkey', name, {}, opts);
-    const cluster = managedCluster(this, name, settings, args);
+    const cluster = managedCluster(this, name, settings, args, protectsData(opts));
 
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;

@@ -1,12 +1,8 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger, invalid } from '../../core/validation';
-
-/**
- * The regions with Spaces, as the provider validates them (TF `spaces_entities.go` `SpacesRegions`, do.md §1.4).
- * Note `nyc3`, not `nyc1`.
- */
-export const SPACES_REGIONS: readonly string[] = ['ams3', 'atl1', 'blr1', 'fra1', 'lon1', 'nyc3', 'sfo2', 'sfo3', 'sgp1', 'syd1', 'tor1'];
+import { checkInteger } from '../../core/validation';
+import { protectsData } from './data-protection';
+import { checkSpacesBucketName, checkSpacesRegion } from './spaces-rules';
 
 /** Args of a `SpacesBucket`. */
 export interface SpacesBucketArgs {
@@ -46,6 +42,8 @@ export interface SpacesBucketArgs {
  * Bucket operations use the S3 API, so the `digitalocean` provider this component runs with needs Spaces keys
  * (`spacesAccessId`/`spacesSecretKey`, or `SPACES_ACCESS_KEY_ID`/`SPACES_SECRET_ACCESS_KEY`); the API token
  * alone is enough for the `SpacesKey` (do.md §1.4, §7).
+ *
+ * The bucket is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`.
  */
 export class SpacesBucket extends pulumi.ComponentResource {
   /** The bucket's name. */
@@ -61,12 +59,8 @@ export class SpacesBucket extends pulumi.ComponentResource {
 
   public constructor(name: string, args: SpacesBucketArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
-    if (!SPACES_REGIONS.includes(args.region)) {
-      invalid('region', args.region, `must be a region with Spaces: ${SPACES_REGIONS.join(', ')}`);
-    }
-    if (args.bucketName !== undefined && !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(args.bucketName)) {
-      invalid('bucketName', args.bucketName, 'must be 3 to 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
-    }
+    checkSpacesRegion('region', args.region);
+    if (args.bucketName !== undefined) checkSpacesBucketName('bucketName', args.bucketName);
     const abortDays = checkInteger('abortIncompleteMultipartUploadDays', args.abortIncompleteMultipartUploadDays ?? 1, 1);
     super('dockyard:digitalocean:SpacesBucket', name, {}, opts);
 
@@ -78,7 +72,8 @@ export class SpacesBucket extends pulumi.ComponentResource {
       // An abort-only rule: the SDK doc asks for `expiration` or `noncurrentVersionExpiration`, but the provider
       // doesn't enforce it and sends just AbortIncompleteMultipartUpload (TF resource_spaces_bucket.go).
       lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: abortDays }],
-    }, { parent: this });
+    // Harbor's images: a replacement or removal of the bucket would take them with it
+    }, { parent: this, protect: protectsData(opts) });
 
     // `readwrite` on this bucket only; created with the API token (do.md §1.4)
     const key = new digitalocean.SpacesKey(`${name}-key`, {

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as Module from '../../../lib/pulumi/digitalocean/container-registry';
-import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -57,9 +57,23 @@ describe('ContainerRegistry', () => {
     ['a bad registry name', { registryName: 'My_Registry' }, 'invalid registryName "My_Registry"'],
     ['a zero expiry', { expirySeconds: 0 }, 'invalid expirySeconds 0: must be an integer from 1 to 1576799999'],
     ['a too long expiry', { expirySeconds: 1576800000 }, 'invalid expirySeconds 1576800000'],
+    // Spaces is in tor1, the registry isn't (DOCR_REGIONS)
+    ['a region without a registry', { region: 'tor1' },
+      'invalid region "tor1": must be a region with DigitalOcean Container Registry: ams3, blr1, fra1, nyc3, sfo2, sfo3, sgp1, syd1'],
   ])('rejects %s before registering anything', (_what, args, message) => {
     const before = registered.length;
     expect(() => new m.ContainerRegistry('bad', args)).toThrow(message);
     expect(registered.length).toBe(before);
+  });
+});
+
+describe('ContainerRegistry protection', () => {
+  test('its registry is protected unless the options say protect: false', async () => {
+    new m.ContainerRegistry('crsafe', {}, { transformations: [recordParent] });
+    await settled();
+    expect(options.get(`${T.registry}::crsafe-registry`)!.protect).toBe(true);
+    new m.ContainerRegistry('crloose', {}, { transformations: [recordParent], protect: false });
+    await settled();
+    expect(options.get(`${T.registry}::crloose-registry`)!.protect).toBe(false);
   });
 });

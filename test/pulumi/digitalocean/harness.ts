@@ -27,10 +27,13 @@ export const registered: Registered[] = [];
 export const invoked: Invoked[] = [];
 /** The parent of each resource, by `type::name`, seen by a transformation passed to the component. */
 export const parents = new Map<string, pulumi.Resource | undefined>();
+/** The options of each resource, by `type::name`, seen by that transformation: mocks see inputs only. */
+export const options = new Map<string, pulumi.CustomResourceOptions>();
 
 /** Pass as `transformations` in a component's options: children inherit it and report their parent. */
 export const recordParent: pulumi.ResourceTransformation = (a) => {
   parents.set(`${a.type}::${a.name}`, a.opts.parent);
+  options.set(`${a.type}::${a.name}`, a.opts);
   return undefined;
 };
 
@@ -146,7 +149,9 @@ function fakeCall(token: string, inputs: any): Record<string, unknown> {
         kubeConfigs: [{ rawConfig: `fresh-kubeconfig(${inputs.name})`, token: 'fresh-token', expiresAt: '2026-08-08T00:00:00Z' }],
       };
     case 'digitalocean:index/getKubernetesVersions:getKubernetesVersions':
-      return { id: 'versions', latestVersion: `${inputs.versionPrefix}9-do.0`, validVersions: [`${inputs.versionPrefix}9-do.0`, `${inputs.versionPrefix}8-do.1`] };
+      // without a prefix, the newest version on offer
+      const prefix = inputs.versionPrefix ?? '1.35.';
+      return { id: 'versions', latestVersion: `${prefix}9-do.0`, validVersions: [`${prefix}9-do.0`, `${prefix}8-do.1`] };
     default:
       return inputs;
   }

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as Module from '../../../lib/pulumi/digitalocean/kubernetes-cluster';
-import { childrenOf, expectParent, get, invoked, one, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, invoked, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -14,7 +14,7 @@ const CLUSTER_LOOKUP = 'digitalocean:index/getKubernetesCluster:getKubernetesClu
 const VERSIONS = 'digitalocean:index/getKubernetesVersions:getKubernetesVersions';
 
 describe('KubernetesCluster.create', () => {
-  test('defaults: a VPC and a cluster in it with 2 s-2vcpu-4gb nodes on the latest 1.33 patch', async () => {
+  test('defaults: a VPC and a cluster in it with 2 s-2vcpu-4gb nodes on the newest version offered', async () => {
     const doks = m.KubernetesCluster.create('doks', { region: 'fra1' }, { transformations: [recordParent] });
     const kubeconfig = await get(doks.kubeconfig);
     await settled();
@@ -22,13 +22,13 @@ describe('KubernetesCluster.create', () => {
     expect(one('doks', T.vpc).inputs).toEqual({ region: 'fra1' });
     expect(one('doks', T.doks).inputs).toEqual({
       region: 'fra1',
-      version: '1.33.9-do.0',
+      version: '1.35.9-do.0',
       vpcUuid: 'doks-vpc-id',
       nodePool: { name: 'default', size: 's-2vcpu-4gb', nodeCount: 2 },
       registryIntegration: false,
       ha: false,
     });
-    expect(invoked.filter((i) => i.token === VERSIONS).map((i) => i.inputs)).toContainEqual({ versionPrefix: '1.33.' });
+    expect(invoked.filter((i) => i.token === VERSIONS).map((i) => i.inputs)).toContainEqual({});
 
     expect(doks.created).toBe(true);
     expect(await get(doks.clusterId)).toBe('doks-cluster-id');
@@ -83,11 +83,45 @@ describe('KubernetesCluster.create', () => {
     expect(one('doks3', T.doks).inputs.version).toBe('1.34.9-do.0');
   });
 
+  // terraform-provider-digitalocean (401992a): `digitalocean/kubernetes/kubernetes.go` marks a node pool's `size`
+  // ForceNew and `resource_kubernetes_cluster.go` uses that schema for the cluster's `node_pool`, and its
+  // CustomizeDiff forces a new cluster for a lower `version`: either replaces the cluster, and every workload with it
+  describe('protection', () => {
+    const optionsOf = (name: string, type: string) => options.get(`${type}::${name}`)!;
+
+    test('the cluster and its VPC are protected; a version nobody chose is read at creation only', async () => {
+      const doks = m.KubernetesCluster.create('doks4', { region: 'fra1' }, { transformations: [recordParent] });
+      await get(doks.kubeconfig);
+      expect(optionsOf('doks4-cluster', T.doks)).toMatchObject({ protect: true, ignoreChanges: ['version'] });
+      expect(optionsOf('doks4-vpc', T.vpc).protect).toBe(true);
+      // the provider is no data: a new token must be able to update it
+      expect(optionsOf('doks4-provider', T.k8sProvider).protect).toBeUndefined();
+    });
+
+    test('a chosen version or prefix is managed: raising it upgrades the cluster', async () => {
+      for (const [id, args] of [['doks5', { version: '1.34.1-do.0' }], ['doks6', { versionPrefix: '1.34.' }]] as const) {
+        const doks = m.KubernetesCluster.create(id, { region: 'fra1', ...args }, { transformations: [recordParent] });
+        await get(doks.kubeconfig);
+        expect(optionsOf(`${id}-cluster`, T.doks).ignoreChanges).toBeUndefined();
+        expect(optionsOf(`${id}-cluster`, T.doks).protect).toBe(true);
+      }
+    });
+
+    test('protect: false in the options leaves them unprotected, e.g. for a throw-away stack', async () => {
+      const doks = m.KubernetesCluster.create('doks7', { region: 'fra1' }, { transformations: [recordParent], protect: false });
+      await get(doks.kubeconfig);
+      expect(optionsOf('doks7-cluster', T.doks).protect).toBe(false);
+      expect(optionsOf('doks7-vpc', T.vpc).protect).toBe(false);
+    });
+  });
+
   test.each<[string, Partial<Module.KubernetesClusterCreateArgs>, string]>([
     ['no node', { nodeCount: 0 }, 'invalid nodeCount 0: must be an integer of at least 1'],
     ['both version and prefix', { version: '1.33.1-do.0', versionPrefix: '1.33.' }, 'invalid versionPrefix "1.33.": must not be set together with version'],
     ['a prefix without the dot', { versionPrefix: '1.33' }, 'invalid versionPrefix "1.33": must be a Kubernetes minor version followed by a dot'],
     ['a bad region', { region: 'frankfurt' }, 'invalid region "frankfurt"'],
+    ['a version that is not a DOKS slug', { version: '1.34' }, 'invalid version "1.34": must be a DOKS version slug such as "1.34.1-do.0"'],
+    ['a node size that is no Droplet size', { nodeSize: '4GB' }, 'invalid nodeSize "4GB": must be a DigitalOcean Droplet size slug'],
   ])('rejects %s before registering anything', (_what, override, message) => {
     const before = registered.length;
     expect(() => m.KubernetesCluster.create('bad', { region: 'fra1', ...override })).toThrow(message);

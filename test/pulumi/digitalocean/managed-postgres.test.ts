@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { ValidationError } from '../../../lib/core/validation';
 import type * as Module from '../../../lib/pulumi/digitalocean/managed-postgres';
-import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -70,6 +70,31 @@ describe('ManagedPostgres', () => {
     expect(await pulumi.isSecret(pg.host)).toBe(false);
 
     expect(expectParent('pg', pg)).toEqual([T.db, T.db, T.cluster, T.firewall, T.user, T.user].sort());
+  });
+
+  // terraform-provider-digitalocean (401992a) `database/resource_database_cluster.go`: `private_network_uuid` is
+  // ForceNew, so a new VPC replaces the cluster and its data; `version` is updatable (an in-place major upgrade)
+  test('the cluster is protected, its defaulted version read at creation only, and a removed database kept', async () => {
+    const pg = new m.ManagedPostgres('pgsafe', { region: 'fra1', kubernetesClusterId: 'doks-123', databases: [{ name: 'drone', user: 'drone' }] },
+      { transformations: [recordParent] });
+    await get(pg.host);
+    await settled();
+    expect(options.get(`${T.cluster}::pgsafe-cluster`)).toMatchObject({ protect: true, ignoreChanges: ['version'] });
+    // taken out of the program (another CI engine), the database stays in the cluster with its data
+    expect(options.get(`${T.db}::pgsafe-db-drone`)).toMatchObject({ retainOnDelete: true });
+    expect(options.get(`${T.db}::pgsafe-db-drone`)!.protect).toBeUndefined();
+    // and so does its role, which owns the tables (terraform-provider-digitalocean database/resource_database_user.go
+    // deletes a user outright)
+    expect(options.get(`${T.user}::pgsafe-user-drone`)).toMatchObject({ retainOnDelete: true });
+    expect(options.get(`${T.user}::pgsafe-user-drone`)!.protect).toBeUndefined();
+    // the firewall holds no data
+    expect(options.get(`${T.firewall}::pgsafe-firewall`)!.protect).toBeUndefined();
+
+    const chosen = new m.ManagedPostgres('pgchosen', { region: 'fra1', kubernetesClusterId: 'doks-123', databases: [{ name: 'a', user: 'a' }], version: '16' },
+      { transformations: [recordParent], protect: false });
+    await get(chosen.host);
+    expect(options.get(`${T.cluster}::pgchosen-cluster`)!.ignoreChanges).toBeUndefined();
+    expect(options.get(`${T.cluster}::pgchosen-cluster`)!.protect).toBe(false);
   });
 
   test('size, node count, version, VPC and a cluster id Output reach the resources; the limit follows the size', async () => {

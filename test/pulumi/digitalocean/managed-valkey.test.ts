@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as Module from '../../../lib/pulumi/digitalocean/managed-valkey';
-import { childrenOf, expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -56,5 +56,17 @@ describe('ManagedValkey', () => {
     const before = registered.length;
     expect(() => new m.ManagedValkey('bad', { region: 'nyc3', kubernetesClusterId: 'doks', ...override })).toThrow(message);
     expect(registered.length).toBe(before);
+  });
+});
+
+describe('ManagedValkey protection', () => {
+  test('its cluster is protected unless the options say protect: false', async () => {
+    new m.ManagedValkey('vksafe', { region: 'fra1', kubernetesClusterId: 'doks-123' }, { transformations: [recordParent] });
+    await settled();
+    expect(options.get(`${T.cluster}::vksafe-cluster`)!.protect).toBe(true);
+    expect(options.get(`${T.cluster}::vksafe-cluster`)!.ignoreChanges).toEqual(['version']);
+    new m.ManagedValkey('vkloose', { region: 'fra1', kubernetesClusterId: 'doks-123' }, { transformations: [recordParent], protect: false });
+    await settled();
+    expect(options.get(`${T.cluster}::vkloose-cluster`)!.protect).toBe(false);
   });
 });

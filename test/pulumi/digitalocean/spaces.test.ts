@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as Module from '../../../lib/pulumi/digitalocean/spaces';
-import { expectParent, get, one, recordParent, registered, settled, setup, T } from './harness';
+import { expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -65,5 +65,16 @@ describe('SpacesBucket', () => {
     const before = registered.length;
     expect(() => new m.SpacesBucket('bad', { region: 'fra1', ...override })).toThrow(message);
     expect(registered.length).toBe(before);
+  });
+});
+
+describe('SpacesBucket protection', () => {
+  test('its bucket is protected unless the options say protect: false', async () => {
+    new m.SpacesBucket('sbsafe', { region: 'fra1' }, { transformations: [recordParent] });
+    await settled();
+    expect(options.get(`${T.bucket}::sbsafe-bucket`)!.protect).toBe(true);
+    new m.SpacesBucket('sbloose', { region: 'fra1' }, { transformations: [recordParent], protect: false });
+    await settled();
+    expect(options.get(`${T.bucket}::sbloose-bucket`)!.protect).toBe(false);
   });
 });
