@@ -30,6 +30,7 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardCh
     portalReplicas: 2,
     registryReplicas: 2,
   });
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  // private, as every project: pull through it with a robot's login (a pull secret, or the nodes' mirror files)
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
   return chart;
 }

@@ -148,7 +148,8 @@ export function baseEgressRules(props: BuildEgressProps, clusterDns: NetworkPeer
       NetworkPeer.ipBlock('::/0', excludedRanges(excluded, 6)),
     // every port and protocol: builds fetch from anywhere on the internet (https, ssh, git, package registries)
     ], []));
-  } else if (excluded.length > 0) {
+  } else if (excluded.some((c) => !insidePrivateRange(c))) {
+    // (a private block changes nothing here either)
     invalid('buildEgress.internet', false, 'must be true to set apiServerCidrs or excludedCidrs, which are taken out of the internet rule');
   }
   return rules;

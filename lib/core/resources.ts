@@ -1,10 +1,10 @@
 import { quantity } from './k8s';
 import type { k8s } from './k8s';
-import { invalid, parseQuantity } from './validation';
+import { invalid, parseCpu, parseQuantity } from './validation';
 
 /** CPU and memory requests and limits of one container. */
 export interface ResourcesProps {
-  /** CPU request, e.g. `100m`. */
+  /** CPU request, in cores or millicores, e.g. `100m` (a decimal-SI multiplier such as `M` is refused: `100M` is 100 million cores). */
   readonly cpuRequest: string;
   /** CPU limit; at least the request. */
   readonly cpuLimit: string;
@@ -31,9 +31,11 @@ export class Resources {
   public readonly memoryLimit: string;
 
   private constructor(props: ResourcesProps) {
-    for (const [kind, request, limit] of [['cpu', props.cpuRequest, props.cpuLimit], ['memory', props.memoryRequest, props.memoryLimit]]) {
-      const requested = parseQuantity(`${kind}Request`, request);
-      const limited = parseQuantity(`${kind}Limit`, limit);
+    for (const [kind, request, limit, parse] of [
+      ['cpu', props.cpuRequest, props.cpuLimit, parseCpu], ['memory', props.memoryRequest, props.memoryLimit, parseQuantity],
+    ] as const) {
+      const requested = parse(`${kind}Request`, request);
+      const limited = parse(`${kind}Limit`, limit);
       if (requested <= 0) {
         invalid(`${kind}Request`, request, 'must be greater than zero');
       }

@@ -267,7 +267,8 @@ function recoverSiblings(dir: string): void {
 /** Tell the operator, on stderr, which existing Secrets the app reads and must be created before applying. */
 export function printRequiredSecrets(app: App): void {
   for (const s of Secret.requiredIn(app)) {
-    process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')}): ${s.description ?? ''}\n`);
+    const description = s.description ? `: ${s.description}` : '';
+    process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')})${description}\n`);
   }
 }
 

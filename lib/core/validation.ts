@@ -164,9 +164,17 @@ export const VALIDATION_RULES = {
     `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`,
 } as const;
 
+/**
+ * Whether `value` is an RFC 1123 DNS label (`VALIDATION_RULES.dnsLabel`), for a checker whose own rule narrows it,
+ * such as a shorter limit; `checkDnsLabel` is the check itself.
+ */
+export function isDnsLabel(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value);
+}
+
 /** Check an RFC 1123 DNS label (names of Namespaces, Services and most objects' name segments). */
 export function checkDnsLabel(prop: string, value: string): string {
-  if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     invalid(prop, value, `must be ${VALIDATION_RULES.dnsLabel}`);
   }
   return value;
@@ -225,6 +233,32 @@ export function parseQuantity(prop: string, value: string): number {
 /** Quantities parsed so far, by their text; bounded, for a program that checks endlessly many. */
 const QUANTITIES = new Map<string, number>();
 const MAX_QUANTITIES = 1000;
+
+/** The multipliers of quantities, in words: on a CPU quantity each means that many thousand, million... cores. */
+const CPU_MULTIPLIER_WORDS: Record<string, string> = {
+  k: 'thousand', M: 'million', G: 'billion', T: 'trillion', P: 'quadrillion', E: 'quintillion',
+};
+/** The binary multipliers, as powers of 1024. */
+const CPU_BINARY_POWERS: Record<string, string> = { Ki: '1024', Mi: '1024²', Gi: '1024³', Ti: '1024⁴', Pi: '1024⁵', Ei: '1024⁶' };
+
+/**
+ * Check a CPU quantity, in cores, such as `2`, `0.5` or `250m`, and return its value in cores (`parseQuantity`).
+ * A multiplier above one (k, M, G, T, P, E, and the binary Ki to Ei) is refused: Kubernetes takes "500M" as 500
+ * million cores, and no container or namespace needs a thousand. "M" is most likely "m" (millicores) in the wrong
+ * case, and is told so.
+ */
+export function parseCpu(prop: string, value: string): number {
+  const parsed = parseQuantity(prop, value);
+  const [, number, multiplier] = /^(.*?)(k|[KMGTPE]i|[MGTPE])$/.exec(value) ?? [];
+  if (multiplier !== undefined) {
+    const word = CPU_MULTIPLIER_WORDS[multiplier];
+    const meaning = word !== undefined ? `"${multiplier}" multiplies by a ${word}, so this is ${number} ${word} cores`
+      : `"${multiplier}" multiplies by ${CPU_BINARY_POWERS[multiplier]}, so this is ${number} × ${CPU_BINARY_POWERS[multiplier]} cores`;
+    invalid(prop, value, `${meaning}; CPU is given in cores ("2", "0.5") or millicores ("250m")` +
+      `${multiplier === 'M' ? `: did you mean "${number}m" (millicores)?` : ''}`);
+  }
+  return parsed;
+}
 
 /** Check a URL whose scheme is one of `schemes`. */
 export function checkUrl(prop: string, value: string, schemes: readonly string[]): URL {

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, missing, NetworkPeer, parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -327,7 +327,7 @@ export class DroneKubeRunner extends Construct {
 
     const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
     const buildMax = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
-    if (parseQuantity('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
+    if (parseCpu('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
       invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${JSON.stringify(buildResources.cpuLimit)}`);
     }
     if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {

@@ -434,12 +434,14 @@ export class Harbor extends Construct {
 
   /**
    * Declare a pull-through proxy-cache project of an upstream registry, e.g. Docker Hub; images are then pulled
-   * as `<host>/<name>/<upstream path>`. Public by default, so nodes can pull through it anonymously.
+   * as `<host>/<name>/<upstream path>`. Private unless `public` says otherwise, as any project: a public one lets
+   * anyone who reaches Harbor pull the upstream through it, on the platform's upstream quota and credentials. Nodes
+   * pull with a robot's credentials (the node mirror files), pods with a pull secret.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
     const registry = checkRegistryName('name', name);
     const { username, password } = options.upstream.credentials;
-    const project = this.declareProject(name, { public: true, ...options }, registry);
+    const project = this.declareProject(name, options, registry);
     this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);
     // each configuration chunk names the password's variable (accessSecretEnv)
     this.configuration.addProject(name, project, {

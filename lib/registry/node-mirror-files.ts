@@ -18,7 +18,8 @@ export interface NodeMirrorFilesProps {
    * mirrors. Give it a robot that may pull only the proxy-cache project(s) the mirrors name, never the login pods
    * use for private projects.
    *
-   * @default - anonymous pulls from the mirror
+   * @default - anonymous pulls from the mirror, which only a public project serves (`Harbor.addProxyCache` makes
+   * a private one unless told `public: true`): from a private one, containerd falls back to the upstream
    */
   readonly credential?: RegistryCredential;
   /**

@@ -1,18 +1,20 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
 import { kube, quantity } from '../core/k8s';
-import { checkInteger, invalid, parseQuantity } from '../core/validation';
+import { checkInteger, invalid, parseCpu, parseQuantity } from '../core/validation';
 
 /** What all pods of one team namespace may request and use together (a ResourceQuota). */
 export interface TeamQuota {
   /**
-   * CPU the namespace's containers may request in total (`requests.cpu`), and twice that as their limits.
+   * CPU the namespace's containers may request in total (`requests.cpu`), and twice that as their limits: cores or
+   * millicores, such as "4" or "1500m" (a decimal-SI multiplier such as "M" is refused: "500M" is 500 million cores).
    *
    * @default "4"
    */
   readonly cpu?: string;
   /**
    * Memory the namespace's containers may request in total (`requests.memory`); their limits may add up to twice it.
+   * A number without a suffix is bytes: "8Gi" or "8192Mi", not "8192".
    *
    * @default "8Gi"
    */
@@ -82,18 +84,22 @@ export interface CheckedTeamQuota {
  * quota leaves the app as it was, and gives `TeamQuotaObjects` what this returns.
  */
 export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
-  const cpu = checked('quota.cpu', quota.cpu ?? '4');
+  const cpu = checked('quota.cpu', quota.cpu ?? '4', parseCpu);
   const memory = checked('quota.memory', quota.memory ?? '8Gi');
   const [cpuLimit, memoryLimit] = [twice(cpu), twice(memory)];
   const externalServices = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
   // a default above the quota would have every container that sets nothing refused
   const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
-  for (const [prop, value, most] of [
-    ['cpuRequest', container.cpuRequest, cpu], ['cpuLimit', container.cpuLimit, cpuLimit],
-    ['memoryRequest', container.memoryRequest, memory], ['memoryLimit', container.memoryLimit, memoryLimit],
+  for (const [prop, value, most, quotaProp, bound] of [
+    ['cpuRequest', container.cpuRequest, cpu, 'quota.cpu', 'request'], ['cpuLimit', container.cpuLimit, cpuLimit, 'quota.cpu', 'limit'],
+    ['memoryRequest', container.memoryRequest, memory, 'quota.memory', 'request'], ['memoryLimit', container.memoryLimit, memoryLimit, 'quota.memory', 'limit'],
   ] as const) {
     if (parseQuantity(`quota.containerDefaults.${prop}`, value) > parseQuantity('quota', String(most))) {
-      invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
+      if (quota.containerDefaults !== undefined) {
+        invalid(`quota.containerDefaults.${prop}`, value, `must fit the namespace's quota of ${most}`);
+      }
+      // the defaults are Dockyard's, not the user's: the quota they set is what is wrong, often for a missing unit
+      belowDefault(quotaProp, quotaProp === 'quota.cpu' ? cpu : memory, bound, String(most), value);
     }
   }
   return {
@@ -132,9 +138,32 @@ export class TeamQuotaObjects extends Construct {
   }
 }
 
-/** A quantity that parses, is more than zero and less than 1e15 in its unit. */
-function checked(prop: string, value: string): string {
-  if (parseQuantity(prop, value) <= 0 || Number(/^(\d*\.?\d+)/.exec(value)?.[1]) >= 1e15) {
+/**
+ * Refuse `quota.cpu` or `quota.memory`, `value`, whose request (or limit, twice it: `namespaceBound`) is below
+ * Dockyard's default container request (or limit), `containerBound`. A bare memory number is bytes: under 1Mi of
+ * them is a forgotten unit, and the Mi or Gi form that fits the defaults is suggested.
+ */
+function belowDefault(prop: 'quota.cpu' | 'quota.memory', value: string, bound: 'request' | 'limit', namespaceBound: string, containerBound: string): never {
+  const memory = prop === 'quota.memory';
+  const inUnit = (q: string) => (/^[\d.]+$/.test(q) ? `${q} ${memory ? 'bytes' : 'cores'}` : q);
+  const what = bound === 'request' ? inUnit(value) : `twice it, ${inUnit(namespaceBound)} (the namespace's limits.${memory ? 'memory' : 'cpu'}),`;
+  let hint = '';
+  if (memory && /^[\d.]+$/.test(value)) {
+    const unit = parseQuantity(prop, value) < 2 ** 20 ? ['Mi', 'Gi'].find((u) => fitsDefaultMemory(`${value}${u}`)) : undefined;
+    hint = `; a quantity without a suffix is bytes${unit === undefined ? '' : `: did you mean "${value}${unit}"?`}`;
+  }
+  invalid(prop, value, `${what} is below the default container ${bound} of ${containerBound} (quota.containerDefaults)${hint}`);
+}
+
+/** Whether a memory quota holds Dockyard's default container request, and twice it the default limit. */
+function fitsDefaultMemory(memory: string): boolean {
+  const bytes = parseQuantity('quota.memory', memory);
+  return bytes >= parseQuantity('memoryRequest', DEFAULT_CONTAINER.memoryRequest) && 2 * bytes >= parseQuantity('memoryLimit', DEFAULT_CONTAINER.memoryLimit);
+}
+
+/** A quantity that parses with `parse` (`parseCpu` for CPU), is more than zero and less than 1e15 in its unit. */
+function checked(prop: string, value: string, parse: (prop: string, value: string) => number = parseQuantity): string {
+  if (parse(prop, value) <= 0 || Number(/^(\d*\.?\d+)/.exec(value)?.[1]) >= 1e15) {
     invalid(prop, value, 'must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
   }
   return value;

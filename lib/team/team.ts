@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, invalid, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
+import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
@@ -83,11 +83,14 @@ export function teamNamespaces(props: TeamProps): { namespaces: readonly string[
   };
 }
 
-/** Check a team's name: a DNS label short enough for every name derived from it. */
+/**
+ * Check a team's name: a DNS label short enough for every name derived from it. One rule, in one message, for both
+ * limits: a name told only that it is no DNS label ("at most 63") would fail again over 40.
+ */
 export function checkTeamName(name: string): string {
-  checkDnsLabel('name', name);
-  if (name.length > MAX_TEAM_NAME) {
-    invalid('name', name, `must be at most ${MAX_TEAM_NAME} characters: it prefixes the team's namespaces, robots, secrets and runner policies`);
+  if (!isDnsLabel(name) || name.length > MAX_TEAM_NAME) {
+    invalid('name', name, `must be a team name: at most ${MAX_TEAM_NAME} lower-case letters, digits and "-", starting and ending with a letter ` +
+      'or digit (it prefixes the team\'s namespaces, robots, secrets and runner policies)');
   }
   return name;
 }

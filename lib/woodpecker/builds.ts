@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, invalid, NetworkPeer, parseQuantity, PodSecurityLevel } from '../core';
+import { checkDnsLabel, invalid, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel } from '../core';
 import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
@@ -161,7 +161,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
     checkNotOwnNamespace('buildNamespace', this.buildNamespace, this.owner);
     const limits = { cpu: props.buildCpuLimit ?? '1', memory: props.buildMemoryLimit ?? '2Gi' };
     const max = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
-    if (parseQuantity('buildMaxCpu', max.cpu) < parseQuantity('buildCpuLimit', limits.cpu)) {
+    if (parseCpu('buildMaxCpu', max.cpu) < parseCpu('buildCpuLimit', limits.cpu)) {
       invalid('buildMaxCpu', max.cpu, `must be at least buildCpuLimit ${JSON.stringify(limits.cpu)}`);
     }
     if (parseQuantity('buildMaxMemory', max.memory) < parseQuantity('buildMemoryLimit', limits.memory)) {

@@ -101,8 +101,8 @@ export interface WoodpeckerServerOptions {
   readonly cloneImage?: Image;
   /**
    * Prometheus metrics, served on a port of their own (9001, `/metrics`) that only `scrapers` reach. The web port's
-   * own `/metrics` stays off: it answers 404 without `WOODPECKER_PROMETHEUS_AUTH_TOKEN`, and would be as public as
-   * the web UI with one.
+   * own `/metrics` stays off: it answers 404 without `WOODPECKER_PROMETHEUS_AUTH_TOKEN`, and with one it would be
+   * reachable through the Ingress, guarded by that token alone.
    *
    * @default - no metrics port: the server serves no metrics, and no pod reaches it but the web and gRPC clients
    */
@@ -233,7 +233,8 @@ function checkScrapers(metrics: WoodpeckerMetricsOptions | undefined): NetworkPe
     return [];
   }
   if (!Array.isArray(metrics.scrapers) || metrics.scrapers.length === 0 || !metrics.scrapers.every((p) => p instanceof NetworkPeer)) {
-    invalid('metrics.scrapers', metrics.scrapers, 'must admit at least one Prometheus, e.g. [NetworkPeer.namespace("monitoring")]');
+    invalid('metrics.scrapers', metrics.scrapers, 'must be a non-empty list of NetworkPeer, the Prometheus pods admitted, e.g. ' +
+      '[NetworkPeer.namespace("monitoring")]');
   }
   return [...metrics.scrapers];
 }

@@ -23,4 +23,15 @@ describe('Resources', () => {
     expect(() => Resources.of({ cpuRequest: '1', cpuLimit: '1', memoryRequest: '64MB', memoryLimit: '1Gi' }))
       .toThrow(/invalid memoryRequest "64MB"/);
   });
+
+  test('fails on a CPU quantity with a decimal-SI multiplier, whatever the container', () => {
+    // Kubernetes reads "1G" CPU as a billion cores: the likely intent is millicores
+    expect(() => Resources.of({ cpuRequest: '100m', cpuLimit: '1G', memoryRequest: '64Mi', memoryLimit: '1Gi' })).toThrow(new Error(
+      'invalid cpuLimit "1G": "G" multiplies by a billion, so this is 1 billion cores; CPU is given in cores ("2", "0.5") or millicores ("250m")'));
+    expect(() => Resources.of({ cpuRequest: '100M', cpuLimit: '2', memoryRequest: '64Mi', memoryLimit: '1Gi' })).toThrow(new Error(
+      'invalid cpuRequest "100M": "M" multiplies by a million, so this is 100 million cores; CPU is given in cores ("2", "0.5") or millicores ("250m"): ' +
+      'did you mean "100m" (millicores)?'));
+    // memory keeps them: 1G is a gigabyte
+    expect(Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '64M', memoryLimit: '1G' }).memoryLimit).toBe('1G');
+  });
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
+import { DockyardChart, LocalSecretStore, printRequiredSecrets, Secret, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
 
@@ -217,5 +217,21 @@ describe('synthesize: the staging folders', () => {
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'gitops', 'test.k8s.yaml'), 'utf8')).toContain('note: two');
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'gitops', 'state.json', 'state.lock.json']);
+  });
+});
+
+describe('printRequiredSecrets', () => {
+  test('prints each Secret to create with its keys, and its description only when it has one', () => {
+    const app = new App({ outdir: path.join(workdir(), 'dist') });
+    const chart = new DockyardChart(app, 'test', { namespace: 'platform' });
+    Secret.fromSecretName(chart, 'OAuth', 'drone-oauth', { description: 'the OAuth client secret' }).key('client-secret');
+    const token = Secret.fromSecretName(chart, 'Token', 'api-token');
+    token.key('token');
+    token.key('id');
+    expect(stderrOf(() => printRequiredSecrets(app)).split('\n').sort()).toEqual([
+      '',
+      'dockyard: create Secret platform/api-token (keys: id, token)',
+      'dockyard: create Secret platform/drone-oauth (keys: client-secret): the OAuth client secret',
+    ]);
   });
 });

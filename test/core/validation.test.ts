@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
-  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, missing, NetworkPeer, parseQuantity, ValidationError,
+  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, missing, NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -41,6 +41,11 @@ describe('validation helpers', () => {
     expect(() => checkDnsLabel('name', 'Drone_1')).toThrow('invalid name "Drone_1": must be a DNS-1123 label');
     expect(() => checkDnsLabel('name', 'a'.repeat(64))).toThrow(/invalid name/);
     expect(() => checkDnsLabel('name', 'drone-')).toThrow(/starting and ending with a letter or digit/);
+  });
+
+  test('isDnsLabel accepts what checkDnsLabel accepts, and nothing else', () => {
+    expect(['a', 'drone-1', 'a'.repeat(63)].map(isDnsLabel)).toEqual([true, true, true]);
+    expect(['', 'Drone_1', 'drone-', '-a', 'a.b', 'a'.repeat(64), 7, undefined].map(isDnsLabel)).toEqual(Array(8).fill(false));
   });
 
   test('fails on a bad DNS subdomain', () => {

@@ -413,6 +413,8 @@ describe('validation', () => {
     expect(make({ apiServerCidrs: ['203.0.113.0/24', '203.0.113.0/24'] })).toThrow('invalid buildEgress.apiServerCidrs ["203.0.113.0/24","203.0.113.0/24"]: must not repeat');
     expect(make({ excludedCidrs: ['2001:db8::1/64'] })).toThrow('invalid buildEgress.excludedCidrs "2001:db8::1/64": must be a CIDR');
     expect(make({ internet: false, apiServerCidrs: ['203.0.113.0/24'] })).toThrow('invalid buildEgress.internet false: must be true to set apiServerCidrs or excludedCidrs');
+    // a private block changes nothing, without an internet rule too
+    expect(make({ internet: false, apiServerCidrs: ['10.0.0.1/32'] })).not.toThrow();
   });
 
   test('refuses bad declarations', () => {

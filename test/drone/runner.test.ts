@@ -183,6 +183,8 @@ describe('DroneKubeRunner', () => {
     expect(() => make({ labels: { 'po:ol': 'a' } })).toThrow(/invalid labels .*"po:ol": "a" must be letters/);
     expect(() => make({ buildMaxMemory: '2Gi' })).toThrow('invalid buildMaxMemory "2Gi": must be at least buildResources.memoryLimit "4Gi"');
     expect(() => make({ buildMaxCpu: '1' })).toThrow('invalid buildMaxCpu "1": must be at least buildResources.cpuLimit "2"');
+    // a CPU quantity, read as Resources reads one: "4M" is 4 million cores
+    expect(() => make({ buildMaxCpu: '4M' })).toThrow('invalid buildMaxCpu "4M": "M" multiplies by a million, so this is 4 million cores');
     expect(() => make({ gracePeriodSec: -1 })).toThrow(/invalid gracePeriodSec -1/);
     expect(() => make({ limitEvents: ['Push'] })).toThrow('invalid limitEvents ["Push"]: "Push" must be one of push, tag, promote, rollback, cron, custom, pull_request');
     expect(() => make({ limitEvents: [PipelineEvent.PUSH, PipelineEvent.PUSH] })).toThrow(/^invalid limitEvents \["push","push"\]: must not repeat "push"/);

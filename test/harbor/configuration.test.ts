@@ -15,6 +15,13 @@ describe('Harbor configuration in code', () => {
     return { chart, harbor, robot };
   };
 
+  test('a proxy cache declared public is public', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart).addProxyCache('hub', { upstream: ProxyUpstream.dockerHub(), public: true });
+    const config = JSON.parse(find(synth(chart), 'ConfigMap', 'harbor-configure').data['config.json']);
+    expect(config.projects.find((p: any) => p.name === 'hub').public).toBe(true);
+  });
+
   test('renders the declared state as JSON without secrets, naming variables instead', () => {
     const { chart } = configured();
     const objects = synth(chart);
@@ -23,8 +30,9 @@ describe('Harbor configuration in code', () => {
       name: 'dockerhub', type: 'docker-hub', url: 'https://hub.docker.com', insecure: false,
       accessKey: 'acme', accessSecretEnv: 'UPSTREAM_0_PASSWORD', description: 'managed by Dockyard',
     }]);
+    // a proxy cache is private unless declared public, as any project (ProjectOptions.public)
     expect(config.projects).toEqual([
-      { name: 'dockerhub', public: true, registry: 'dockerhub', storageLimit: -1, metadata: {} },
+      { name: 'dockerhub', public: false, registry: 'dockerhub', storageLimit: -1, metadata: {} },
       { name: 'apps', public: false, registry: null, storageLimit: 100 * 2 ** 30, metadata: {} },
     ]);
     expect(config.robots).toEqual([{

@@ -70,9 +70,10 @@ const CASES: Record<string, Case> = {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, quota: { cpu: '0' } }),
     error: /^invalid quota\.cpu "0": must be a Kubernetes quantity above zero[^\n]*$/,
   },
-  'container defaults above the quota': {
+  // the container defaults are Dockyard's: the quota is named
+  'a quota below the default container request': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, quota: { cpu: '50m' } }),
-    error: /^invalid quota\.containerDefaults\.cpuRequest "100m": must fit the namespace's quota of 50m$/,
+    error: /^invalid quota\.cpu "50m": 50m is below the default container request of 100m \(quota\.containerDefaults\)$/,
   },
   // DeployAccess refused it after the namespaces and the build namespace were added
   'no deploy permissions': {

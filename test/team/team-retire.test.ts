@@ -49,7 +49,10 @@ describe('retiring a team', () => {
     expect(() => p.teams.retireTeam('old')).toThrow('invalid name "old": must be retired once: retireTeam was called with it already');
     expect(() => p.teams.addTeam({ name: 'old', repos: ['acme/old'] }))
       .toThrow('invalid name "old": must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
-    expect(() => p.teams.retireTeam('Bad_Name')).toThrow(/^invalid name "Bad_Name": /);
+    for (const name of ['Billing', 'a'.repeat(41)]) {
+      expect(() => p.teams.retireTeam(name)).toThrow(new RegExp(`^invalid name "${name}": must be a team name: at most 40 lower-case letters, digits and "-", ` +
+        'starting and ending with a letter or digit \\(it prefixes the team\'s namespaces, robots, secrets and runner policies\\)$'));
+    }
     expect(p.teams.retiredTeams).toEqual(['old']);
     expect(harborState(p.objects()).retired).toEqual(['old-pull', 'old-push']);
   });

@@ -3,6 +3,10 @@ import { reposOverlap } from '../../lib/team/repo-overlap';
 import { find } from '../util';
 import { platform } from './fixtures';
 
+/** What a team name must be, as `addTeam` and `retireTeam` say it: both limits in one line. */
+const TEAM_NAME_RULE = 'must be a team name: at most 40 lower-case letters, digits and "-", starting and ending with a letter or digit ' +
+  '(it prefixes the team\'s namespaces, robots, secrets and runner policies)';
+
 describe('Team', () => {
   test('an app namespace: restricted, labelled, with a quota, container defaults and a default-deny policy', () => {
     const p = platform();
@@ -130,8 +134,9 @@ describe('Team', () => {
   const withPermissions = (make: () => DeployPermission[]) => () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], deployPermissions: make() });
 
   test.each<[string, () => void, string]>([
-    ['a name that is no DNS label', () => platform().teams.addTeam({ name: 'Team_A', repos: ['acme/a'] }), 'invalid name "Team_A": must be a DNS-1123 label'],
-    ['a name over 40 characters', () => platform().teams.addTeam({ name: 'a'.repeat(41), repos: ['acme/a'] }), `invalid name "${'a'.repeat(41)}": must be at most 40 characters`],
+    ['a name that is no DNS label', () => platform().teams.addTeam({ name: 'Payments_Team', repos: ['acme/a'] }), `invalid name "Payments_Team": ${TEAM_NAME_RULE}`],
+    ['a name over 40 characters', () => platform().teams.addTeam({ name: 'a'.repeat(41), repos: ['acme/a'] }), `invalid name "${'a'.repeat(41)}": ${TEAM_NAME_RULE}`],
+    ['a name ending in "-"', () => platform().teams.addTeam({ name: 'payments-', repos: ['acme/a'] }), `invalid name "payments-": ${TEAM_NAME_RULE}`],
     ['no repositories', () => platform().teams.addTeam({ name: 'a', repos: [] }), 'invalid repos'],
     ['a build namespace among the app namespaces', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'a' }),
       'invalid buildNamespace "a": must not be one of the app namespaces'],

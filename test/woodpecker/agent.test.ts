@@ -284,6 +284,11 @@ describe('WoodpeckerBuildNamespaces', () => {
     expect(() => builds.allowBuildEgress(NetworkPeer.namespace('x'), [70000])).toThrow('invalid ports 70000');
     expect(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'B', { buildMaxCpu: '500m' }))
       .toThrow('invalid buildMaxCpu "500m": must be at least buildCpuLimit "1"');
+    // CPU quantities, read as Resources reads one: "2M" is 2 million cores
+    expect(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'B', { buildCpuLimit: '2M' }))
+      .toThrow('invalid buildCpuLimit "2M": "M" multiplies by a million, so this is 2 million cores');
+    expect(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'B', { buildMaxCpu: '8Ki' }))
+      .toThrow('invalid buildMaxCpu "8Ki": "Ki" multiplies by 1024, so this is 8 × 1024 cores');
     expect(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'B', { buildMemoryLimit: '16Gi' }))
       .toThrow('invalid buildMaxMemory "8Gi": must be at least buildMemoryLimit "16Gi"');
     expect(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'B', { buildNamespace: 'Builds' })).toThrow('invalid buildNamespace "Builds"');

@@ -273,7 +273,7 @@ describe('WoodpeckerServer', () => {
       ['a peer that is not a NetworkPeer', { scrapers: ['monitoring'] }],
     ])('refuses %s in one line', (_, metrics) => {
       expect(() => woodpeckerServer(testChart('ci'), { metrics: metrics as any })).toThrow(
-        /^invalid metrics\.scrapers .*: must admit at least one Prometheus, e\.g\. \[NetworkPeer\.namespace\("monitoring"\)\]$/);
+        /^invalid metrics\.scrapers .*: must be a non-empty list of NetworkPeer, the Prometheus pods admitted, e\.g\. \[NetworkPeer\.namespace\("monitoring"\)\]$/);
     });
   });
 

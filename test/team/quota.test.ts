@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { Resources, ValidationError } from '../../lib';
+import { checkTeamQuota } from '../../lib/team/quota';
+import { find } from '../util';
+import { platform } from './fixtures';
+
+/** The message of what `act` throws, which must be a ValidationError. */
+function refusal(act: () => unknown): string {
+  try {
+    act();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return (e as Error).message;
+  }
+  throw new Error('not refused');
+}
+
+describe('team quota below the default container resources', () => {
+  // Without containerDefaults the defaults are Dockyard's (100m/500m CPU, 128Mi/512Mi memory): the quota the user
+  // set is named, with its value, not the containerDefaults they never set.
+  test.each<[string, { cpu?: string; memory?: string }, string]>([
+    ['memory as a bare number, meant in Mi', { cpu: '4', memory: '8192' },
+      'invalid quota.memory "8192": 8192 bytes is below the default container request of 128Mi (quota.containerDefaults); '
+      + 'a quantity without a suffix is bytes: did you mean "8192Mi"?'],
+    // 8Mi would not hold the defaults either: the form suggested is one that does
+    ['memory as a bare number, meant in Gi', { memory: '8' },
+      'invalid quota.memory "8": 8 bytes is below the default container request of 128Mi (quota.containerDefaults); '
+      + 'a quantity without a suffix is bytes: did you mean "8Gi"?'],
+    // a megabyte and more of bytes may be meant: no unit is guessed
+    ['memory as a bare number of bytes', { memory: '100000000' },
+      'invalid quota.memory "100000000": 100000000 bytes is below the default container request of 128Mi (quota.containerDefaults); '
+      + 'a quantity without a suffix is bytes'],
+    ['memory whose limits fall below the default limit', { memory: '200Mi' },
+      'invalid quota.memory "200Mi": twice it, 400Mi (the namespace\'s limits.memory), is below the default container limit of 512Mi (quota.containerDefaults)'],
+    ['CPU below the default request', { cpu: '50m' },
+      'invalid quota.cpu "50m": 50m is below the default container request of 100m (quota.containerDefaults)'],
+    ['CPU whose limits fall below the default limit', { cpu: '0.2' },
+      'invalid quota.cpu "0.2": twice it, 0.4 cores (the namespace\'s limits.cpu), is below the default container limit of 500m (quota.containerDefaults)'],
+  ])('names the quota: %s', (_what, quota, message) => {
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { ...quota, pods: 50 } }))).toBe(message);
+  });
+
+  test('containerDefaults set by the user are named, as before', () => {
+    const containerDefaults = Resources.of({ cpuRequest: '50m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '128Mi' });
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: '8192', containerDefaults } })))
+      .toBe('invalid quota.containerDefaults.memoryRequest "64Mi": must fit the namespace\'s quota of 8192');
+  });
+
+  test('the smallest quota that holds the defaults is accepted, and rendered as given', () => {
+    // 100m requested and 500m limited fit 250m (limits 500m); 128Mi and 512Mi fit 256Mi (limits 512Mi)
+    const p = platform();
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu: '250m', memory: '256Mi' } });
+    const hard = find(p.objects(), 'ResourceQuota', 'team-quota', 'a').spec.hard;
+    expect([hard['requests.cpu'], hard['limits.cpu'], hard['requests.memory'], hard['limits.memory']]).toEqual(['250m', '500m', '256Mi', '512Mi']);
+  });
+
+  test('a bare memory number under 1Mi is refused naming quota.memory, and the form suggested is accepted', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 20 - 1 }), (n) => {
+      const message = refusal(() => checkTeamQuota({ memory: String(n) }));
+      const suggested = /^invalid quota\.memory "\d+": .*did you mean "(\d+(?:Mi|Gi))"\?$/.exec(message)?.[1];
+      expect(suggested).toMatch(new RegExp(`^${n}(Mi|Gi)$`));
+      expect(checkTeamQuota({ memory: suggested }).memory).toBe(suggested);
+    }));
+  });
+});
+
+describe('CPU quantities with a multiplier above one', () => {
+  test.each([
+    ['500M', 'invalid quota.cpu "500M": "M" multiplies by a million, so this is 500 million cores; '
+      + 'CPU is given in cores ("2", "0.5") or millicores ("250m"): did you mean "500m" (millicores)?'],
+    // only "M" is taken for "m" in the wrong case
+    ['2k', 'invalid quota.cpu "2k": "k" multiplies by a thousand, so this is 2 thousand cores; '
+      + 'CPU is given in cores ("2", "0.5") or millicores ("250m")'],
+    ['1.5G', 'invalid quota.cpu "1.5G": "G" multiplies by a billion, so this is 1.5 billion cores; '
+      + 'CPU is given in cores ("2", "0.5") or millicores ("250m")'],
+    ['1Ki', 'invalid quota.cpu "1Ki": "Ki" multiplies by 1024, so this is 1 × 1024 cores; '
+      + 'CPU is given in cores ("2", "0.5") or millicores ("250m")'],
+  ])('refuses quota.cpu %s', (cpu, message) => {
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu } }))).toBe(message);
+  });
+
+  test('refuses them in containerDefaults, where the Resources are made', () => {
+    expect(refusal(() => Resources.of({ cpuRequest: '100M', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '128Mi' })))
+      .toBe('invalid cpuRequest "100M": "M" multiplies by a million, so this is 100 million cores; '
+        + 'CPU is given in cores ("2", "0.5") or millicores ("250m"): did you mean "100m" (millicores)?');
+  });
+
+  test('memory keeps them: 8G is 8 gigabytes', () => {
+    expect(checkTeamQuota({ memory: '8G' }).memory).toBe('8G');
+  });
+});
