@@ -1,8 +1,7 @@
 import {
-  CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid, LETS_ENCRYPT_ISSUER, VALIDATION_RULES,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid,
+  LETS_ENCRYPT_ISSUER, VALIDATION_RULES,
 } from '../../lib';
-import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
-import { formatCidr, parseAddress } from '../../lib/core/network';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
 import { stackEnv } from '../shared/variables';
@@ -61,46 +60,6 @@ export interface DefaultStackConfig {
    * @default - none: deploy pipelines cannot reach the API server
    */
   readonly apiServer?: ApiServerEndpoint;
-}
-
-/** An API server endpoint: an IP address and a port. */
-export interface ApiServerEndpoint {
-  /** The address, as a one-address CIDR (`/32` or `/128`). */
-  readonly cidr: string;
-  /** The port. */
-  readonly port: number;
-}
-
-const API_SERVER_RULE = 'an https URL of an IP address and an optional port (1 to 65535), such as "https://10.0.0.1:6443" or ' +
-  '"https://[fd00::1]", the address in plain notation (no IPv6 zone, no dotted IPv4 tail, not IPv4-mapped): an address of ' +
-  '`kubectl get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated), outside the ' +
-  'unspecified, loopback, link-local and multicast ranges and the clouds\' metadata and host addresses';
-
-/**
- * `https://<IP>[:port]` as the endpoint it names. The address is read as `NetworkPeer.ipBlock` reads the address of
- * a CIDR (`parseAddress`), so a value accepted here cannot fail there with another message, and the CIDR is in
- * canonical form (`formatCidr`), whatever the spelling.
- */
-function checkApiServer(value: string): ApiServerEndpoint {
-  const match = typeof value === 'string' ? /^https:\/\/(?:\[([^\]]*)\]|([^/:[\]]*))(?::(\d{1,5}))?\/?$/.exec(value) : null;
-  const family = match?.[1] !== undefined ? 6 : 4;
-  const address = match ? parseAddress(match[1] ?? match[2]) : undefined;
-  const port = match?.[3] === undefined ? 443 : Number(match[3]);
-  if (!address || address.family !== family || port < 1 || port > 65535) {
-    // the commonest slip, an address without the scheme, named before the rule
-    const bare = typeof value === 'string' && !value.includes('://') &&
-      [value, value.replace(/^\[(.*)\](?::\d+)?$/, '$1'), value.replace(/^([^:]*):\d+$/, '$1')].some((a) => parseAddress(a) !== undefined);
-    invalid('DOCKYARD_API_SERVER', value, `${bare ? 'lacks "https://" in front; ' : ''}must be ${API_SERVER_RULE}`);
-  }
-  const cidr = { family, base: address.value, prefix: family === 4 ? 32 : 128 } as const;
-  // no endpoint is loopback or link-local (Kubernetes' ValidateEndpointIP), and such an address would open the
-  // cloud's metadata endpoint, say, to deploy pipelines
-  const range = nonEndpointRangeOf(cidr);
-  if (range !== undefined) {
-    invalid('DOCKYARD_API_SERVER', value, `must be an address outside ${range} (unspecified, loopback, link-local, multicast or a cloud's ` +
-      'metadata or host services), where no API server lies');
-  }
-  return { cidr: formatCidr(cidr), port };
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
@@ -201,7 +160,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',
     meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy`, and in `apps/teams` every team\'s from its build ' +
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',
-    allowed: API_SERVER_RULE,
+    allowed: API_SERVER_URL_RULE,
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it',
@@ -283,6 +242,6 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkRegistryPrefix('DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
-    apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : checkApiServer(env.DOCKYARD_API_SERVER),
+    apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
   };
 }

@@ -88,7 +88,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   ci.allowBuildEgress(NetworkPeer.namespace(NAMESPACES.platform), [postgres.port], { namespaces: [NAMESPACES.deploys] });
   // and its rollout reaches the API server, where one is declared
   if (config.apiServer) {
-    ci.allowBuildEgress(NetworkPeer.ipBlock(config.apiServer.cidr), [config.apiServer.port], { namespaces: [NAMESPACES.deploys] });
+    ci.allowBuildEgress(config.apiServer.peer, [config.apiServer.port], { namespaces: [NAMESPACES.deploys] });
   }
   ci.addPipelineSecret('DemoDatabase', {
     name: 'demo-database',

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { CiEngineKind, DockyardChart, NetworkPeer, TeamPlatform } from '../../lib';
+import { CiEngineKind, DockyardChart, TeamPlatform } from '../../lib';
 import { defaultPlatform } from '../default/stack';
 import { TeamsConfig } from './config';
 
@@ -23,7 +23,7 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
     sharedProjects: platform.proxyCache ? [platform.proxyCache] : [],
     // DOCKYARD_API_SERVER: every team's deploy pipelines reach it from the team's build namespace, as the demo's do
     // from dockyard-deploy
-    ...(config.apiServer ? { apiServer: NetworkPeer.ipBlock(config.apiServer.cidr), apiServerPort: config.apiServer.port } : {}),
+    ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
   });
   for (let i = 1; i <= config.teams; i++) {
     const name = teamName(i);

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
-import { describeValue, NetworkPeer, ValidationError } from '../../lib';
+import { ApiServerEndpoint, describeValue, NetworkPeer, ValidationError } from '../../lib';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -461,7 +461,7 @@ describe('DOCKYARD_API_SERVER', () => {
     const { App } = require('cdk8s');
     const { defaultStack } = require('../../apps/default/stack');
     const app = new App();
-    const objects = defaultStack(app, { ...loadConfig({}), apiServer: { cidr: '10.0.0.1/32', port: 6443 } }).toJson();
+    const objects = defaultStack(app, { ...loadConfig({}), apiServer: ApiServerEndpoint.fromUrl('https://10.0.0.1:6443') }).toJson();
     const rule = { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] };
     const egress = (ns: string) => objects.find((o: any) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && o.spec.egress).spec.egress;
     expect(egress('dockyard-deploy')).toContainEqual(rule);

@@ -1,0 +1,27 @@
+import { API_SERVER_URL_RULE, ApiServerEndpoint, NetworkPeer } from '../../lib';
+
+// The address rules themselves (plain notation, the ranges where no endpoint lies, Kubernetes' ValidateEndpointIP)
+// are tested through DOCKYARD_API_SERVER in test/apps/default-config.test.ts, which reads the variable with fromUrl.
+describe('ApiServerEndpoint', () => {
+  test('reads an https URL of an address as a one-address block and a port, 443 by default', () => {
+    const v4 = ApiServerEndpoint.fromUrl('https://203.0.113.10:6443');
+    expect([v4.cidr, v4.port]).toEqual(['203.0.113.10/32', 6443]);
+    const v6 = ApiServerEndpoint.fromUrl('https://[2001:DB8:0:0:0:0:0:A]');
+    // canonical (RFC 5952), as NetworkPeer.ipBlock writes it
+    expect([v6.cidr, v6.port]).toEqual(['2001:db8::a/128', 443]);
+  });
+
+  test('its peer is the ipBlock of its address, as a NetworkPolicy matches it after the Service is translated', () => {
+    const api = ApiServerEndpoint.fromUrl('https://10.0.0.1:6443');
+    expect(api.peer._toKube()).toEqual(NetworkPeer.ipBlock('10.0.0.1/32')._toKube());
+    expect(api.peer._toKube()).toEqual({ ipBlock: { cidr: '10.0.0.1/32' } });
+  });
+
+  test('refuses anything else in one line, naming the prop it is given (apiServer by default)', () => {
+    expect(() => ApiServerEndpoint.fromUrl('https://api.example.com')).toThrow(`invalid apiServer "https://api.example.com": must be ${API_SERVER_URL_RULE}`);
+    expect(() => ApiServerEndpoint.fromUrl('10.0.0.1:6443', 'KUBE_API')).toThrow(
+      `invalid KUBE_API "10.0.0.1:6443": lacks "https://" in front; must be ${API_SERVER_URL_RULE}`);
+    expect(() => ApiServerEndpoint.fromUrl('https://169.254.169.254')).toThrow(
+      /^invalid apiServer "https:\/\/169\.254\.169\.254": must be an address outside 169\.254\.0\.0\/16 /);
+  });
+});
