@@ -406,13 +406,25 @@ export class LocalSecretStore {
           'declare it (another stack on the same state does, or did): rotate it with the stack that declares it');
       }
       if (hits.length === 0) {
+        const near = nearestKey(entry, [...roots.keys()]);
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
-          `<namespace>/<secret>/<key> of a key this stack declares, e.g. ${list([...roots.keys()].sort(), 3)}`);
+          `<namespace>/<secret>/<key> of a key this stack declares, ${near !== undefined ? `did you mean ${near}?` : `e.g. ${list([...roots.keys()].sort(), 3)}`}`);
       }
       hits.forEach((k) => out.add(k));
     }
     return out;
   }
+}
+
+/**
+ * The declared key or Secret (`<namespace>/<secret>`) a typo could have made `entry`: the single nearest within two
+ * edits (three from 24 characters), else none. Names only, never values.
+ */
+function nearestKey(entry: string, keys: readonly string[]): string | undefined {
+  const names = [...new Set([...keys, ...keys.map((k) => k.split('/').slice(0, 2).join('/'))])];
+  const limit = entry.length >= 24 ? 3 : 2;
+  const scored = names.map((name) => ({ name, d: editDistance(entry, name) })).filter((c) => c.d <= limit).sort((a, b) => a.d - b.d);
+  return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].name : undefined;
 }
 
 /** `secrets.lock.json` beside a state in `.dockyard/secrets.json`; `<name>.lock.json` beside any other state. */

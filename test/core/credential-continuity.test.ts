@@ -323,6 +323,14 @@ describe('rotation on purpose', () => {
       .toBe('invalid DOCKYARD_ROTATE entry "platform/app/password": must be "all", "lost", "unusable", <namespace>/<secret> or <namespace>/<secret>/<key> ' +
         'of a key this stack declares, e.g. platform/db/password, platform/keys/rpc, platform/keys/signing');
     expect(fs.existsSync(statePath)).toBe(false);
+    // a typo of one key, or of one Secret, is pointed at it
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/db/pasword'] }).render(stack())))
+      .toMatch(/: must be .* of a key this stack declares, did you mean platform\/db\/password\?$/);
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/key'] }).render(stack())))
+      .toMatch(/did you mean platform\/keys\?$/);
+    // two as near: no guess
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/keys/r'] }).render(stack())))
+      .toMatch(/, e\.g\. platform\/db\/password, /);
   });
 
   // the way out of a partial loss must be runnable: at 4,500 teams a list of the lost keys passed 128 KiB, more than
