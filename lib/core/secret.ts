@@ -2,6 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
 import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, missing, ValidationError } from './validation';
+import { tomlString } from './toml';
 import { yamlDoubleQuoted } from './yaml';
 
 /**
@@ -150,6 +151,13 @@ export class TemplateEscape {
    * goes, e.g. `{"password": {password}}`, never inside quotes.
    */
   public static readonly JSON = new TemplateEscape('json', (value) => JSON.stringify(value));
+
+  /**
+   * A TOML basic string, quotes included (`tomlString`): `JSON.stringify`'s escapes, DEL escaped too. The
+   * placeholder stands where a whole TOML value goes, e.g. `password = {password}`; a value with a lone UTF-16
+   * surrogate, which TOML cannot hold, fails the render.
+   */
+  public static readonly TOML = new TemplateEscape('toml', (value) => tomlString(value));
 
   private constructor(
     /** The escape's name, e.g. `url`, for a secret store's description of a recipe. */

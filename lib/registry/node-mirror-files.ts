@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
 import { containerdHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
@@ -8,9 +9,14 @@ export interface NodeMirrorFilesProps {
   /** The registries nodes pull through a mirror, e.g. Docker Hub through Harbor's proxy-cache project. */
   readonly mirrors: MirrorSpec[];
   /**
-   * The login for the mirror host, when its project is private. It goes only into `registries.local.yaml`, a
-   * git-ignored file rendered by the secret source, with the password (and a user name from a key, as DOCR's)
-   * written as YAML double-quoted scalars.
+   * The login for the mirror host, when its project is private. It goes only into files rendered by the secret
+   * source, which stay out of git: `registries.local.yaml` for RKE2 and k3s, with the password (and a user name from
+   * a key, as DOCR's) written as YAML double-quoted scalars, and `containerd/conf.d/dockyard-mirror-auth.local.toml`
+   * for a containerd of your own, with them as TOML basic strings.
+   *
+   * A plain containerd needs that second file: hosts.toml holds no login, and the kubelet hands a pod's pull secret
+   * to containerd only for the registry the image names (`docker.io`), never for the mirror host, so without it
+   * every pull through a private proxy cache is refused and containerd quietly falls back to the upstream.
    *
    * The login is node-wide: containerd's CRI plugin uses `configs.<host>.auth` for every pull from that host that
    * arrives without credentials of its own, so any pod on the node (one naming no pull secret, or one that does
@@ -34,7 +40,8 @@ export interface NodeMirrorFilesProps {
  * Node-side mirror configuration, written beside the manifests:
  * - `nodes/rke2/registries.yaml` for RKE2 (`/etc/rancher/rke2/`) and k3s (`/etc/rancher/k3s/`), and with a
  *   credential `nodes/rke2/registries.local.yaml`, the same plus the login;
- * - `nodes/containerd/certs.d/<registry>/hosts.toml` for containerd's `config_path`.
+ * - `nodes/containerd/certs.d/<registry>/hosts.toml` for containerd's `config_path`, and with a credential
+ *   `nodes/containerd/conf.d/dockyard-mirror-auth.local.toml`, the login as containerd's CRI registry auth.
  */
 export class NodeMirrorFiles extends Construct {
   public constructor(scope: Construct, id: string, props: NodeMirrorFilesProps) {
@@ -49,6 +56,7 @@ export class NodeMirrorFiles extends Construct {
     const credential = props.credential;
     if (credential) {
       new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential) });
+      new SecretFile(this, 'ContainerdAuth', { path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential) });
     }
   }
 }
@@ -84,4 +92,52 @@ function registriesWithAuth(mirrors: MirrorSpec[], credential: RegistryCredentia
     invalid('credential.username', credential.username, 'must not contain "{name}", which the registries.local.yaml template would read as a placeholder');
   }
   return SecretValue.template(template, sources, { escape: TemplateEscape.YAML });
+}
+
+/**
+ * The mirror login as containerd's CRI registry auth, for a containerd of one's own (RKE2 and k3s render theirs from
+ * `registries.yaml`). containerd v2.3.4 `internal/cri/server/images/image_pull.go:105-114`: a pull the kubelet sends
+ * without a login takes `registry.configs."<host>".auth` of the host it goes to, the mirror's included
+ * (`registryHosts`, :496-503, gives hosts.toml's hosts the same credentials); `docs/cri/registry.md` keeps this
+ * supported, deprecated but without a replacement.
+ *
+ * Written in config version 2 under the 1.x plugin name: containerd 2.x migrates a version-2 drop-in to its own
+ * version and plugin (`cmd/containerd/server/config/config.go` LoadConfigWithPlugins, `plugins/cri/images/plugin.go`
+ * configMigration) and merges it deeply, and its default config imports `/etc/containerd/conf.d/*.toml`. containerd
+ * 1.x replaces a plugin's whole section with a drop-in's (v1.7.34 `services/server/config/config.go` mergeConfig),
+ * which would drop the rest of its CRI settings: there the table goes into config.toml itself. The header says both.
+ */
+function containerdAuth(credential: RegistryCredential): SecretValue {
+  const host = credential.registry;
+  const sources: Record<string, SecretKey> = { password: credential.password };
+  let username: string;
+  if (credential.usernameFrom !== undefined) {
+    sources.username = credential.usernameFrom;
+    username = '{username}';
+  } else {
+    if (/\{[A-Za-z0-9_]+\}/.test(credential.username!)) {
+      invalid('credential.username', credential.username, 'must not contain "{name}", which the containerd auth template would read as a placeholder');
+    }
+    username = tomlString(credential.username!);
+  }
+  const header = [
+    `dockyard-mirror-auth.toml: the login containerd uses for the mirror host ${host} (generated by Dockyard; do not edit).`,
+    'CONTAINS REGISTRY CREDENTIALS: keep this file out of git and readable by root only (mode 0600).',
+    'containerd 2.x: install on every node as /etc/containerd/conf.d/dockyard-mirror-auth.toml (the default',
+    'config.toml imports /etc/containerd/conf.d/*.toml; add that imports line if yours has none) and restart containerd.',
+    'containerd 1.x: do not import it (1.x would replace the whole CRI section with this one): copy the table below',
+    'into /etc/containerd/config.toml, under version = 2, and restart containerd.',
+    'It is used for pulls from the mirror host that arrive without a login of their own, through the hosts.toml mirrors.',
+  ];
+  const text = [
+    ...header.map((line) => `# ${line}`),
+    '',
+    'version = 2',
+    '',
+    `[plugins."io.containerd.grpc.v1.cri".registry.configs.${tomlString(host)}.auth]`,
+    `  username = ${username}`,
+    '  password = {password}',
+    '',
+  ].join('\n');
+  return SecretValue.template(text, sources, { escape: TemplateEscape.TOML });
 }

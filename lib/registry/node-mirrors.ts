@@ -11,8 +11,11 @@
  */
 
 import { compare } from '../core/text';
+import { tomlString } from '../core/toml';
 import { checkHostname, invalid } from '../core/validation';
 import { toYaml } from '../core/yaml';
+
+export { tomlString };
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
 export interface MirrorSpec {
@@ -52,7 +55,6 @@ const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** `scheme://host[:port]`, with at most a bare trailing `/`; the host part is checked separately. */
 const ENDPOINT = /^(https?):\/\/([^/?#@\s]+)\/?$/;
 /** A UTF-16 surrogate without its pair, which no UTF-8 file (so no TOML file) can hold. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Docker Hub's real registry API host, which `docker.io` image names are pulled from. */
 const DOCKER_HUB_SERVER = 'https://registry-1.docker.io';
 
@@ -63,18 +65,6 @@ interface CheckedMirror {
   /** The endpoint's `host[:port]`, which keys RKE2 `configs` and credentials. */
   readonly host: string;
   readonly project?: string;
-}
-
-/**
- * A TOML basic string (`"..."`) holding `value` exactly. `JSON.stringify` already writes a valid TOML basic string
- * for well-formed text: its escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u00XX`) are all TOML escapes. Two
- * gaps are closed here: TOML also forbids a raw DEL (U+007F), and it cannot represent a lone surrogate at all.
- */
-export function tomlString(value: string): string {
-  if (typeof value !== 'string' || LONE_SURROGATE.test(value)) {
-    invalid('toml string', value, 'must be a string of well-formed Unicode (no lone surrogates)');
-  }
-  return JSON.stringify(value).replace(/\x7f/g, '\\u007f');
 }
 
 /** Check one mirror spec; `prop` names it in errors, such as `mirrors[0]`. */
@@ -200,8 +190,9 @@ export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, Mirr
  * `capabilities = ["pull", "resolve"]`. With a `project` the host is `<endpoint>/v2/<project>` with
  * `override_path = true`, because that path already includes the `/v2` API prefix.
  *
- * hosts.toml cannot hold credentials: a private mirror's auth comes from the pod's imagePullSecrets (passed through
- * the CRI) or the CRI registry auth config; the header comment says so.
+ * hosts.toml cannot hold credentials: a private mirror's auth comes from the CRI registry auth config (`NodeMirrorFiles`
+ * writes it with a credential), as the kubelet passes a pod's pull secret for the registry the image names only;
+ * the header comment says so.
  *
  * @param mirror the mirror
  * @returns `path`, relative to the `certs.d` directory (`<upstream>/hosts.toml`, such as `docker.io/hosts.toml` or
@@ -225,8 +216,9 @@ export function containerdHosts(mirror: MirrorSpec): {
     'where config_path is the CRI registry config_path: [plugins."io.containerd.grpc.v1.cri".registry] in',
     'containerd 1.x, [plugins."io.containerd.cri.v1.images".registry] in containerd 2.x.',
     'Changes apply without a containerd restart.',
-    'No credentials: hosts.toml cannot hold them. Auth for the mirror comes from the pod\'s imagePullSecrets',
-    '(passed to containerd through the CRI) or from the CRI registry auth config.',
+    'No credentials: hosts.toml cannot hold them. Auth for the mirror host comes from the CRI registry auth config',
+    '(Dockyard\'s conf.d/dockyard-mirror-auth.local.toml): the kubelet passes a pod\'s pull secret for the registry',
+    'the image names, never for the mirror host.',
     `The mirror is tried first; server, the upstream registry itself, is tried last.`,
   ];
   const lines = [

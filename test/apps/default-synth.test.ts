@@ -70,14 +70,17 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
 
     // node mirror files and the example pipeline beside the manifests; the mirror login only in the .local file
     expect(first.files).toEqual([
-      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml',
-      'pipelines/demo.drone.yml', 'secrets.local.yaml',
+      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
+      'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml', 'pipelines/demo.drone.yml', 'secrets.local.yaml',
     ]);
     // the nodes' own robot, which may pull only through the proxy cache, never the pods' `puller`
     const robotSecret = (name: string) => secrets.find((s) => s.metadata.name === name).stringData.secret;
     expect(first.read('nodes/rke2/registries.local.yaml')).toContain(robotSecret('harbor-robot-node-puller'));
     expect(first.read('nodes/rke2/registries.local.yaml')).not.toContain(robotSecret('harbor-robot-puller'));
     expect(first.mode('nodes/rke2/registries.local.yaml')).toBe(0o600);
+    // and for a containerd of one's own, the same login as its CRI registry auth
+    expect(first.read('nodes/containerd/conf.d/dockyard-mirror-auth.local.toml')).toContain(robotSecret('harbor-robot-node-puller'));
+    expect(first.mode('nodes/containerd/conf.d/dockyard-mirror-auth.local.toml')).toBe(0o600);
     for (const f of first.files.filter((name: string) => !name.includes('.local.'))) {
       for (const value of secrets.flatMap((s) => Object.values(s.stringData) as string[])) {
         expect(first.read(f)).not.toContain(value);
@@ -92,8 +95,8 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     expect(second.main).toBe(first.main);
     expect(second.secrets).toBe(first.secrets);
     expect(first.files).toEqual([
-      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml',
-      'pipelines/demo.woodpecker/build.yaml', 'pipelines/demo.woodpecker/deploy.yaml', 'secrets.local.yaml',
+      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
+      'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml', 'pipelines/demo.woodpecker/build.yaml', 'pipelines/demo.woodpecker/deploy.yaml', 'secrets.local.yaml',
     ]);
     const kinds = parseAllDocuments(first.main).map((d) => d.toJS()).map((o) => `${o.kind} ${o.metadata.name}`);
     expect(kinds).toEqual(expect.arrayContaining(['Deployment woodpecker', 'StatefulSet woodpecker-agent']));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -167,8 +168,9 @@ describe('containerdHosts', () => {
     expect(lines).toContain('io.containerd.grpc.v1.cri');
     expect(lines).toContain('io.containerd.cri.v1.images');
     expect(lines).toContain('No credentials');
-    expect(lines).toContain("imagePullSecrets");
     expect(lines).toContain('CRI registry auth config');
+    // the kubelet picks pull secrets by the image's registry: a pod's never reaches the mirror host
+    expect(lines).toContain('dockyard-mirror-auth.local.toml');
     expect(parseToml(content).server).toBe('https://ghcr.io');
   });
 
@@ -269,13 +271,64 @@ describe('NodeMirrorFiles', () => {
     const chart = testChart('ns');
     const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_MIRROR_TOKEN', 'the mirror token') } }).key('token');
     new NodeMirrorFiles(chart, 'Mirrors', { mirrors: [HUB], credential: credential(token) });
-    const [local, ...more] = SecretFile.allIn(chart);
-    expect(more).toEqual([]);
+    const secretFiles = SecretFile.allIn(chart);
+    expect(secretFiles.map((f) => f.path)).toEqual(['nodes/rke2/registries.local.yaml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml']);
+    const [local, containerd] = secretFiles;
     const plain = OutputFile.allIn(chart).find((f) => f.path === 'nodes/rke2/registries.yaml')!;
-    return { local, plain, render: (sources: Record<string, string>) => renderTemplate(local.value, sources) };
+    return {
+      local, plain, containerd,
+      render: (sources: Record<string, string>) => renderTemplate(local.value, sources),
+      renderContainerd: (sources: Record<string, string>) => renderTemplate(containerd.value, sources),
+    };
   }
 
   const mirrorsOnly = { 'docker.io': { endpoint: ['https://harbor.example.com'], rewrite: { '^(.*)$': 'dockerhub/$1' } } };
+
+  /** What containerd reads from dockyard-mirror-auth.local.toml: the 1.x plugin's registry auth, config version 2. */
+  const containerdAuthOf = (username: string, password: string) => ({
+    version: 2,
+    plugins: { 'io.containerd.grpc.v1.cri': { registry: { configs: { 'harbor.example.com': { auth: { username, password } } } } } },
+  });
+
+  // containerd v2.3.4 internal/cri/server/images/image_pull.go:105-114: a pull the kubelet sends without a login
+  // (it sends one only for the registry the image names, docker.io) takes registry.configs."<host>".auth of the host
+  // it goes to, the hosts.toml mirror's included (registryHosts, :496-503); docs/cri/registry.md keeps it supported
+  test('dockyard-mirror-auth.local.toml gives containerd the login for the mirror host, TOML-escaped where it is spliced', () => {
+    const { containerd, renderContainerd } = files();
+    expect(containerd.value.escape).toBe(TemplateEscape.TOML);
+    const text = renderContainerd({ password: 'Abc123' });
+    expect(text.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
+      '', 'version = 2', '', '[plugins."io.containerd.grpc.v1.cri".registry.configs."harbor.example.com".auth]',
+      '  username = "robot$nodes"', '  password = "Abc123"', '',
+    ]);
+    // 1.x replaces a plugin's whole section with an imported file's (v1.7.34 services/server/config/config.go
+    // mergeConfig): the header says to copy the table there, and to import the file on 2.x only
+    expect(text).toContain('containerd 1.x: do not import it');
+    expect(text).toContain('CONTAINS REGISTRY CREDENTIALS');
+  });
+
+  test('every file holding the login is git-ignored by name, wherever the output goes', () => {
+    const { local, containerd } = files();
+    for (const file of [local, containerd]) {
+      // outside dist/, so that only the *.local.* patterns can match: a stack of one's own may write elsewhere
+      const ignored = spawnSync('git', ['check-ignore', '--no-index', '-q', `elsewhere/${file.path}`], { cwd: path.join(__dirname, '..', '..') });
+      expect([file.path, ignored.status]).toEqual([file.path, 0]);
+    }
+  });
+
+  test('dockyard-mirror-auth.local.toml reads back any password and user name exactly', () => {
+    const password = fc.oneof(
+      fc.constantFrom('a"b', 'a\\b', 'x\ny = 1', '[x]', '{password}', '#', '\u007f', 'é€😀'),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xd7ff }).map((c) => String.fromCharCode(c)) }),
+    );
+    fc.assert(fc.property(password, (p) => {
+      expect(parseToml(files().renderContainerd({ password: p }))).toEqual(containerdAuthOf('robot$nodes', p));
+    }));
+    // a plain user name is literal text, TOML-escaped as it is written
+    const quoted = files((token) => RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$a"b\\c', password: token }));
+    expect(parseToml(quoted.renderContainerd({ password: 'p' }))).toEqual(containerdAuthOf('robot$a"b\\c', 'p'));
+  });
 
   test('registries.local.yaml is registries.yaml plus the login, the password YAML-escaped where it is spliced', () => {
     const { local, plain, render } = files();
@@ -307,7 +360,8 @@ describe('NodeMirrorFiles', () => {
           mirrors: [HUB], credential: RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token.key('token') }),
         });
         const written = new LocalSecretStore({ statePath }).renderAll(chart).files;
-        expect(written.map((f) => f.path)).toEqual(['nodes/rke2/registries.local.yaml']);
+        expect(written.map((f) => f.path)).toEqual(['nodes/rke2/registries.local.yaml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml']);
+        expect(parseToml(written[1].content)).toEqual(containerdAuthOf('robot$nodes', password));
         expect(parseYaml(written[0].content)).toEqual({ mirrors: mirrorsOnly, configs: { 'harbor.example.com': { auth: { username: 'robot$nodes', password } } } });
       }
     } finally {
