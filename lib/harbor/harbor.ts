@@ -18,7 +18,7 @@ import { defineJobservice } from './jobservice';
 import { definePortal } from './portal';
 import { defineRegistry } from './registry';
 import { HarborStorage } from './storage';
-import { defineTrivy } from './trivy';
+import { checkTrivy, defineTrivy } from './trivy';
 
 /** How much Harbor's components log. */
 export enum HarborLogLevel {
@@ -163,6 +163,22 @@ export interface HarborProps {
    * @default "5Gi"
    */
   readonly trivyStorageSize?: string;
+  /**
+   * Where Trivy downloads its vulnerability database, an OCI artifact, in order of preference
+   * (`SCANNER_TRIVY_DB_REPOSITORY`): for an air-gapped cluster, your mirror's copy, e.g.
+   * `["registry.example.com/mirror/aquasec/trivy-db:2"]` (copy it with `crane copy mirror.gcr.io/aquasec/trivy-db:2 …`).
+   * The image relocation does not cover it: it is no image of a pod.
+   *
+   * @default - mirror.gcr.io/aquasec/trivy-db, then ghcr.io/aquasecurity/trivy-db
+   */
+  readonly trivyDbRepositories?: string[];
+  /**
+   * The same for Trivy's Java index (`SCANNER_TRIVY_JAVA_DB_REPOSITORY`), e.g.
+   * `["registry.example.com/mirror/aquasec/trivy-java-db:1"]`.
+   *
+   * @default - mirror.gcr.io/aquasec/trivy-java-db, then ghcr.io/aquasecurity/trivy-java-db
+   */
+  readonly trivyJavaDbRepositories?: string[];
   /**
    * Whether to run the Prometheus exporter (one replica, which opens database connections too).
    *
@@ -315,6 +331,7 @@ export class Harbor extends Construct {
       trivy: replicas('trivyReplicas', props.trivyReplicas),
       exporter: (props.exporter ?? props.metrics !== undefined) ? 1 : 0,
     };
+    checkTrivy({ storageSize: props.trivyStorageSize, dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories });
     const metrics = props.metrics;
     if (metrics) {
       if (props.exporter === false) {
@@ -377,6 +394,7 @@ export class Harbor extends Construct {
     if (ctx.withTrivy) {
       redisClients.push(defineTrivy(new Construct(this, 'Trivy'), ctx, {
         replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
+        dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories,
       }));
     }
     if (counts.exporter > 0) {

@@ -497,6 +497,39 @@ describe('Harbor validation', () => {
     expect(harbor.host).toBe('harbor.local:8080');
   });
 
+  // aquasecurity/harbor-scanner-trivy README, "Configuration": SCANNER_TRIVY_DB_REPOSITORY and
+  // SCANNER_TRIVY_JAVA_DB_REPOSITORY are the OCI repositories, comma-separated, Trivy downloads its databases from
+  // (default mirror.gcr.io/aquasec/trivy-db,ghcr.io/aquasecurity/trivy-db)
+  test('downloads Trivy\'s databases from mirror.gcr.io, then ghcr.io, or from the repositories given', () => {
+    const env = (props: object) => {
+      const chart = testChart('harbor');
+      inClusterHarbor(chart, props);
+      return envOf(container(find(synth(chart), 'StatefulSet', 'harbor-trivy')));
+    };
+    const defaults = env({});
+    expect(defaults.SCANNER_TRIVY_DB_REPOSITORY.value).toBe('mirror.gcr.io/aquasec/trivy-db,ghcr.io/aquasecurity/trivy-db');
+    expect(defaults.SCANNER_TRIVY_JAVA_DB_REPOSITORY.value).toBe('mirror.gcr.io/aquasec/trivy-java-db,ghcr.io/aquasecurity/trivy-java-db');
+    const mirrored = env({
+      trivyDbRepositories: ['registry.example.com:5000/mirror/aquasec/trivy-db:2'],
+      trivyJavaDbRepositories: ['registry.example.com:5000/mirror/aquasec/trivy-java-db:1', 'ghcr.io/aquasecurity/trivy-java-db:1'],
+    });
+    expect(mirrored.SCANNER_TRIVY_DB_REPOSITORY.value).toBe('registry.example.com:5000/mirror/aquasec/trivy-db:2');
+    expect(mirrored.SCANNER_TRIVY_JAVA_DB_REPOSITORY.value).toBe('registry.example.com:5000/mirror/aquasec/trivy-java-db:1,ghcr.io/aquasecurity/trivy-java-db:1');
+  });
+
+  test.each([
+    [{ trivyDbRepositories: ['https://registry.example.com/trivy-db'] }, 'invalid trivyDbRepositories "https://registry.example.com/trivy-db": must be an OCI repository'],
+    [{ trivyDbRepositories: ['a.io/x,b.io/y'] }, 'invalid trivyDbRepositories "a.io/x,b.io/y": must be an OCI repository'],
+    [{ trivyJavaDbRepositories: ['trivy-java-db'] }, 'invalid trivyJavaDbRepositories "trivy-java-db": must be an OCI repository'],
+    [{ trivyDbRepositories: [] }, 'invalid trivyDbRepositories []'],
+  ])('refuses Trivy database repositories %j before building anything', (props, message) => {
+    const chart = testChart('harbor');
+    expect(() => inClusterHarbor(chart, props)).toThrow(message);
+    // refused in the constructor before any of Harbor's objects is made
+    const harbor = chart.node.findAll().find((c) => c.node.id === 'Harbor');
+    expect(harbor?.node.children ?? []).toEqual([]);
+  });
+
   test('leaves out Trivy when asked', () => {
     const chart = testChart('harbor');
     inClusterHarbor(chart, { trivy: false });

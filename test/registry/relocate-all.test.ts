@@ -227,6 +227,13 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     expect(pairs.map((l) => l.split(' ')[1]).sort()).toEqual(imagesOf(mirrored.docs));
   });
 
+  test('Trivy downloads its databases from the mirror too: nothing of the stack reaches a public registry', () => {
+    const trivy = find(mirrored.docs.filter((d) => d.metadata), 'StatefulSet', 'harbor-trivy');
+    const env = Object.fromEntries(trivy.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.SCANNER_TRIVY_DB_REPOSITORY).toBe(`${MIRROR}/aquasec/trivy-db:2`);
+    expect(env.SCANNER_TRIVY_JAVA_DB_REPOSITORY).toBe(`${MIRROR}/aquasec/trivy-java-db:1`);
+  });
+
   test('the proxy mode still proxies Docker Hub and writes the node mirror files', () => {
     const proxied = synthApp((app) => defaultStack(app, defaults()));
     expect(harborConfig(proxied.docs).projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
