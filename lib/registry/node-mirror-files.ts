@@ -55,6 +55,11 @@ export class NodeMirrorFiles extends Construct {
     });
     const credential = props.credential;
     if (credential) {
+      // the login is for the mirror host nodes pull from, keyed by its host[:port] in both files
+      const hosts = [...new Set(props.mirrors.map((m) => m.endpoint.replace(/^https?:\/\//, '')))];
+      if (!hosts.includes(credential.registry)) {
+        invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
+      }
       new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential) });
       new SecretFile(this, 'ContainerdAuth', { path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential) });
     }

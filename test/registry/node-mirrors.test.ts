@@ -307,6 +307,11 @@ describe('NodeMirrorFiles', () => {
     expect(text).toContain('CONTAINS REGISTRY CREDENTIALS');
   });
 
+  test('refuses a login for another host than the mirrors\' endpoints, naming credential.registry', () => {
+    expect(() => files((token) => RegistryCredential.basic({ registry: 'harbor.example.com:8443', username: 'robot$nodes', password: token })))
+      .toThrow('invalid credential.registry "harbor.example.com:8443": must be the host[:port] of a mirror endpoint, one of "harbor.example.com"');
+  });
+
   test('every file holding the login is git-ignored by name, wherever the output goes', () => {
     const { local, containerd } = files();
     for (const file of [local, containerd]) {
