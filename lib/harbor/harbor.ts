@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkInteger, checkLabels, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { checkDnsLabel } from '../core/validation';
@@ -337,9 +338,7 @@ export class Harbor extends Construct {
       if (props.exporter === false) {
         invalid('exporter', false, 'must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
       }
-      if (!Array.isArray(metrics.scrapers) || metrics.scrapers.length === 0) {
-        invalid('metrics.scrapers', metrics.scrapers, 'must admit at least one Prometheus, e.g. NetworkPeer.namespace("monitoring")');
-      }
+      checkScrapers('metrics.scrapers', metrics.scrapers);
       if (metrics.interval !== undefined && !/^[1-9][0-9]*(ms|s|m|h)$/.test(metrics.interval)) {
         invalid('metrics.interval', metrics.interval, 'must be a Prometheus duration such as "30s" or "1m"');
       }

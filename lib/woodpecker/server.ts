@@ -7,7 +7,7 @@ import {
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
-import { PodFirewall } from '../core/network';
+import { checkScrapers, PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
@@ -228,15 +228,8 @@ function checkGitLabGroupName(prop: string, value: string): void {
 }
 
 /** The scrapers of `metrics`, checked; none when metrics are off. */
-function checkScrapers(metrics: WoodpeckerMetricsOptions | undefined): NetworkPeer[] {
-  if (metrics === undefined) {
-    return [];
-  }
-  if (!Array.isArray(metrics.scrapers) || metrics.scrapers.length === 0 || !metrics.scrapers.every((p) => p instanceof NetworkPeer)) {
-    invalid('metrics.scrapers', metrics.scrapers, 'must be a non-empty list of NetworkPeer, the Prometheus pods admitted, e.g. ' +
-      '[NetworkPeer.namespace("monitoring")]');
-  }
-  return [...metrics.scrapers];
+function scrapersOf(metrics: WoodpeckerMetricsOptions | undefined): NetworkPeer[] {
+  return metrics === undefined ? [] : checkScrapers('metrics.scrapers', metrics.scrapers);
 }
 
 /**
@@ -332,7 +325,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // cmd/server/flags.go:204-210; setup.go:200-202 adds it to the plugins trusted with git credentials, so a
     // relocated reference clones private repositories too
     env.image('WOODPECKER_DEFAULT_CLONE_PLUGIN', this, cloneImage);
-    const scrapers = checkScrapers(props.metrics);
+    const scrapers = scrapersOf(props.metrics);
     if (scrapers.length > 0) {
       // cmd/server/flags.go:137-141 and server.go:301-325: a second HTTP server with GET /metrics alone, no token
       env.value('WOODPECKER_METRICS_SERVER_ADDR', `:${METRICS_PORT}`);

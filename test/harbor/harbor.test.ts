@@ -391,7 +391,9 @@ describe('Harbor metrics', () => {
 
   test('refuses metrics it cannot deliver', () => {
     const bad = (metrics: any, extra: object = {}) => () => inClusterHarbor(testChart('harbor'), { metrics, ...extra });
-    expect(bad({ scrapers: [] })).toThrow('invalid metrics.scrapers []: must admit at least one Prometheus, e.g. NetworkPeer.namespace("monitoring")');
+    expect(bad({ scrapers: [] })).toThrow('invalid metrics.scrapers []: must be a non-empty list of NetworkPeer, the Prometheus pods admitted, e.g. [NetworkPeer.namespace("monitoring")]');
+    // the metrics ports ask for no token
+    expect(bad({ scrapers: [NetworkPeer.ipBlock('::/0')] })).toThrow('invalid metrics.scrapers "::/0": must not be the whole address space');
     expect(bad({ scrapers: [PROM] }, { exporter: false })).toThrow(
       'invalid exporter false: must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
     expect(bad({ scrapers: [PROM], serviceMonitor: true, interval: '30 seconds' })).toThrow(

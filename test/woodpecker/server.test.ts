@@ -277,6 +277,14 @@ describe('WoodpeckerServer', () => {
     });
   });
 
+  test('refuses scrapers that are the whole address space: the metrics port asks for no token', () => {
+    expect(() => woodpeckerServer(testChart('ci'), { metrics: { scrapers: [NetworkPeer.ipBlock('0.0.0.0/0')] } })).toThrow(
+      'invalid metrics.scrapers "0.0.0.0/0": must not be the whole address space: the metrics port asks for no token, so name the Prometheus pods ' +
+      '(NetworkPeer.pods or .namespace) or the block of its hosts');
+    // a host block is fine
+    expect(() => woodpeckerServer(testChart('ci'), { metrics: { scrapers: [NetworkPeer.ipBlock('203.0.113.0/28')] } })).not.toThrow();
+  });
+
   test('admits itself to its database', () => {
     const chart = testChart('ci');
     woodpeckerServer(chart);
