@@ -69,13 +69,15 @@ export interface DigitalOceanChartsConfig {
   readonly certIssuer?: string;
   /**
    * Whether build pods and pipelines can pull from the DigitalOcean Container Registry: its token (the secret input
-   * `DOCKYARD_DOCR_TOKEN`) joins the pull secret.
+   * `DOCKYARD_DOCR_TOKEN`) gets a pull secret of its own, `docr-credentials`, in the build namespace only, and
+   * joins the pipelines' `harbor-pull`.
    *
    * @default false
    */
   readonly containerRegistry?: boolean;
   /**
-   * A registry that mirrors every image, for air-gapped clusters.
+   * A registry that mirrors every image, for air-gapped clusters: every image is pulled from it
+   * (`Images.relocateAll`), and Harbor has no Docker Hub proxy cache.
    *
    * @default - Drone pulls through Harbor's proxy cache, Harbor and its data services from upstream
    */
@@ -120,8 +122,13 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     storage: HarborStorage.spaces({ region: config.region, bucket: config.bucket, accessKey: spaces.key(P.spaces.accessKey), secretKey: spaces.key(P.spaces.secretKey) }),
     exposure: harborExposure,
   });
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(), public: false });
-  const puller = harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
+  // air-gapped (a mirror), nothing pulls through Harbor, as in the default stack: no Docker Hub proxy cache, and no
+  // robot to pull through it
+  const proxy = config.imageMirror ? undefined : 'dockerhub';
+  if (proxy) {
+    harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub(), public: false });
+  }
+  const puller = proxy ? harbor.addRobot('puller', { permissions: [RobotPermission.pull(proxy)] }) : undefined;
 
   const engine = config.ciEngine ?? CiEngineKind.DRONE;
   const C = providedCiSecrets(engine);
@@ -149,15 +156,32 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // pipelines push to Harbor at its public host name: DOKS sends in-cluster traffic for the load balancer's address
   // straight to the ingress-nginx pods, which the build pods' internet rule leaves out
   ci.allowBuildEgress(harborExposure.proxyPeer, [443]);
-  const credentials = [RegistryCredential.harborRobot(harbor.host, puller)];
+  // Harbor's login and DOCR's in separate pull secrets: a pod gets a pull secret whole, so one holding both would
+  // bring the DOCR token to every namespace with a pod that pulls through Harbor (the CI server's, `dockyard`).
+  // Harbor's is app-wide, for the CI pods that pull through the proxy cache; DOCR's, which no Dockyard pod pulls
+  // from, is defined and listed only in the build namespace, whose pods may
+  const builds = 'dockyard-builds';
+  const harborLogin = puller ? RegistryCredential.harborRobot(harbor.host, puller) : undefined;
+  if (harborLogin) {
+    new PullSecret(chart, 'PullSecret', { credentials: [harborLogin], namespaces: [builds] });
+  }
+  let docrLogin: RegistryCredential | undefined;
   if (config.containerRegistry) {
     const docr = new Secret(chart, 'DocrToken', {
-      name: 'docr-token', values: { token: SecretValue.input(DOCR_TOKEN_INPUT, 'a DigitalOcean token that can read the Container Registry') },
+      name: 'docr-token', namespace: builds,
+      values: { token: SecretValue.input(DOCR_TOKEN_INPUT, 'a DigitalOcean token that can read the Container Registry') },
     });
-    credentials.push(RegistryCredential.docr({ token: docr.key('token') }));
+    docrLogin = RegistryCredential.docr({ token: docr.key('token') });
+    new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [builds], appWide: false });
   }
-  const pull = new PullSecret(chart, 'PullSecret', { credentials, namespaces: ['dockyard-builds'] });
-  ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.copyOf(pull.dockerConfig) });
+  // pipelines name one pull secret for their step images: both logins in one document, which the CI engine keeps in
+  // its own namespace (`dockyard`: Drone's secrets extension reads it there); none when there is neither login
+  // (air-gapped, without DOCR)
+  const pipelineLogins = [harborLogin, docrLogin].filter((c): c is RegistryCredential => c !== undefined)
+    .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
+  if (pipelineLogins.length > 0) {
+    ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
+  }
   if (engine === CiEngineKind.DRONE) {
     // every pipeline of the organisation may push to `library`: the secrets extension reads `harbor-push` by name
     // (its Role names it). Woodpecker grants a secret only to exact repositories, through a route of their own
@@ -169,7 +193,9 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   }
 
   if (config.imageMirror) {
-    Images.relocate(app, ImageRelocation.registry(config.imageMirror));
+    // air-gapped: every image, Harbor's and the grants' included, from the pre-mirrored registry, overriding any
+    // relocation below, as the default stack does
+    Images.relocateAll(app, ImageRelocation.registry(config.imageMirror));
   } else {
     // Drone pulls through Harbor's proxy cache; Harbor from upstream (its data services are managed)
     Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));

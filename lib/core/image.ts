@@ -7,10 +7,21 @@ import { compare } from './text';
 const DOCKER_HUB = 'docker.io';
 
 /**
+ * Docker Hub's other host names, which `Image.of` spells `docker.io` so that a relocation (a Docker Hub proxy cache,
+ * a mirror) matches every Docker Hub image. The docker CLI's normalisation maps the legacy `index.docker.io` to
+ * `docker.io` (distribution/reference v0.6.0 normalize.go:20,31 `legacyDefaultDomain`, `defaultDomain`, and
+ * :143-145). It keeps `registry-1.docker.io`, which the same file (:26) names as Docker Hub's real registry host:
+ * the API host `docker.io` names are pulled from, serving the same repositories, so a name on it is a Docker Hub
+ * name too, as `registryHost` and the pull-secret keys already read it.
+ */
+const DOCKER_HUB_ALIASES: readonly string[] = ['index.docker.io', 'registry-1.docker.io'];
+
+/**
  * A container image reference pinned to an explicit tag or digest.
  *
  * References are normalised to a full `registry/repository:tag` form: a bare Docker Hub name such as `postgres`
- * becomes `docker.io/library/postgres`, so the registry can later be swapped without guessing.
+ * becomes `docker.io/library/postgres`, and Docker Hub's other host names, `index.docker.io` and
+ * `registry-1.docker.io`, become `docker.io`, so the registry can later be swapped without guessing.
  */
 export class Image {
   /**
@@ -24,8 +35,10 @@ export class Image {
     if (!match) {
       invalid('image', reference, 'must be an image reference such as "registry.example.com/team/app:1.2.3"');
     }
-    const registry = match[1] ?? DOCKER_HUB;
+    const registry = match[1] === undefined || DOCKER_HUB_ALIASES.includes(match[1]) ? DOCKER_HUB : match[1];
     const path = match[2];
+    // an official image's one-segment name is under library/ on Docker Hub, whichever host name spelled it
+    // (normalize.go:162-167 adds it once the domain is docker.io)
     const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path;
     return new Image(registry, repository, match[3], match[4]);
   }

@@ -8,11 +8,11 @@ import { LocalSecretStore } from './local-secret-store';
 import { manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
-import { OutputFile } from './output-file';
+import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
-import { describePath, ValidationError } from './validation';
+import { describePath, invalid, ValidationError } from './validation';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -52,6 +52,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
+  checkFilePaths(app, walk?.charts ?? app.charts);
   const transaction = () => secrets.transaction(app, () => ({
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -78,6 +79,42 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     withWalkedTree(app, walk.all, transaction);
   }
   return written;
+}
+
+/**
+ * Refuse two files at one path below the output directory, or a file where another needs a folder, before anything
+ * is saved or written: the second would replace the first (two `NodeMirrorFiles` in one `directory`, say), or the
+ * write would fail half-way. The files synth writes itself, each chart's manifest, `secrets.local.yaml` and, with a
+ * mirror, `images.pairs.txt`, are claimed first, so the message names the `OutputFile` or `SecretFile` to move.
+ * Paths are compared as written with `.` and repeated `/` dropped (`checkPath` refuses `..`).
+ */
+function checkFilePaths(app: App, charts: readonly Chart[]): void {
+  const owners = new Map<string, { path: string; owner: string; ours: boolean }>();
+  const claim = (file: string, owner: string, ours: boolean): void => {
+    const key = path.posix.normalize(file).replace(/\/$/, '');
+    const other = owners.get(key);
+    if (other !== undefined) {
+      invalid('path', file, other.ours && !ours
+        ? `synth writes ${other.owner} there, which ${owner} would overwrite; give ${owner} another path`
+        : `two files would be written there (${other.owner} and ${owner}); give one another path or a directory of its own`);
+    }
+    owners.set(key, { path: file, owner, ours });
+  };
+  charts.forEach((chart) => claim(`${chart.node.id}.k8s.yaml`, `the manifest of chart ${chart.node.path}`, true));
+  claim(SECRETS_FILE, 'the generated Secrets', true);
+  if (Images.mirrored(app)) {
+    claim(IMAGE_PAIRS_FILE, 'the list of images to mirror', true);
+  }
+  [...OutputFile.allIn(app), ...SecretFile.allIn(app)].forEach((f) => claim(f.path, f.node.path, false));
+  for (const [key, { path: file, owner }] of owners) {
+    for (let slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+      const folder = owners.get(key.slice(0, slash));
+      if (folder !== undefined) {
+        invalid('path', file, `${owner} needs a folder ${describePath(folder.path)} for it, where ${folder.owner} would write a file; ` +
+          'give one another path');
+      }
+    }
+  }
 }
 
 /** One walk of the app: every construct in pre-order, its charts in order, and each chart's own constructs. */

@@ -11,6 +11,39 @@ describe('Image', () => {
     expect(image.reference).toBe('docker.io/library/postgres:17.9');
   });
 
+  // distribution/reference v0.6.0 normalize.go:20,31,143-145,162-167: the docker CLI spells the legacy
+  // index.docker.io as docker.io and puts a one-segment name under library/; registry-1.docker.io, Docker Hub's
+  // registry host (:26), is read as Docker Hub too
+  test.each([
+    ['index.docker.io/library/nginx:1', 'docker.io/library/nginx:1'],
+    ['index.docker.io/nginx:1', 'docker.io/library/nginx:1'],
+    ['index.docker.io/drone/drone:2.28.2', 'docker.io/drone/drone:2.28.2'],
+    ['registry-1.docker.io/nginx:1', 'docker.io/library/nginx:1'],
+    ['registry-1.docker.io/library/nginx:1', 'docker.io/library/nginx:1'],
+    ['registry-1.docker.io/bitnami/redis:7.4', 'docker.io/bitnami/redis:7.4'],
+    [`index.docker.io/nginx@sha256:${'b'.repeat(64)}`, `docker.io/library/nginx@sha256:${'b'.repeat(64)}`],
+  ])('spells Docker Hub\'s other host names as docker.io: %s is %s', (given, reference) => {
+    const image = Image.of(given);
+    expect(image.registry).toBe('docker.io');
+    expect(image.reference).toBe(reference);
+    expect(image.reference).toBe(Image.of(reference).reference);
+  });
+
+  test.each([
+    ['index.docker.io:443/nginx:1', 'index.docker.io:443/nginx:1'],
+    ['mirror.index.docker.io/nginx:1', 'mirror.index.docker.io/nginx:1'],
+    ['registry-1.docker.io.example.com/nginx:1', 'registry-1.docker.io.example.com/nginx:1'],
+    ['ghcr.io/nginx:1', 'ghcr.io/nginx:1'],
+  ])('keeps other hosts that only look like Docker Hub\'s, without library/: %s', (given, reference) => {
+    expect(Image.of(given).reference).toBe(reference);
+  });
+
+  test('a Docker Hub proxy cache relocates images named by any of Docker Hub\'s host names', () => {
+    const hub = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub');
+    expect(['nginx:1', 'docker.io/nginx:1', 'index.docker.io/library/nginx:1', 'registry-1.docker.io/nginx:1']
+      .map((r) => hub.relocate(Image.of(r)).reference)).toEqual(Array(4).fill('harbor.example.com/dockerhub/library/nginx:1'));
+  });
+
   test('keeps registries, ports, tags and digests', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(Image.of('registry.example.com:5000/team/app:1.2.3').registry).toBe('registry.example.com:5000');

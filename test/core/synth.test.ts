@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, printRequiredSecrets, Secret, SecretValue, synthesize } from '../../lib';
+import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
 
@@ -217,6 +217,84 @@ describe('synthesize: the staging folders', () => {
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'gitops', 'test.k8s.yaml'), 'utf8')).toContain('note: two');
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'gitops', 'state.json', 'state.lock.json']);
+  });
+});
+
+describe('synthesize: one file per path', () => {
+  /** `build`'s app, its chart holding an `OutputFile` or a `SecretFile` at each of `files`, by id. */
+  function withFiles(outdir: string, files: Record<string, string>): App {
+    const app = build(outdir);
+    const chart = app.charts[0];
+    for (const [id, file] of Object.entries(files)) {
+      if (file.includes('.local.')) {
+        new SecretFile(chart, id, { path: file, value: SecretValue.alphanumeric(16) });
+      } else {
+        new OutputFile(chart, id, { path: file, content: () => `${id}\n` });
+      }
+    }
+    return app;
+  }
+
+  /** Every file below `dir`, by its path there, with its content. */
+  function contents(dir: string): Record<string, string> {
+    return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  }
+
+  test.each<[string, Record<string, string>, string]>([
+    ['two output files', { A: 'nodes/a.txt', B: 'nodes/a.txt' },
+      'invalid path "nodes/a.txt": two files would be written there (test/A and test/B); give one another path or a directory of its own'],
+    ['two output files, one spelled with "./" and "//"', { A: 'nodes/a.txt', B: './nodes//a.txt' },
+      'invalid path "./nodes//a.txt": two files would be written there (test/A and test/B); give one another path or a directory of its own'],
+    ['two secret files', { A: 'nodes/a.local.yaml', B: 'nodes/a.local.yaml' },
+      'invalid path "nodes/a.local.yaml": two files would be written there (test/A and test/B); give one another path or a directory of its own'],
+    ['an output file over a chart\'s manifest', { A: 'test.k8s.yaml' },
+      'invalid path "test.k8s.yaml": synth writes the manifest of chart test there, which test/A would overwrite; give test/A another path'],
+    ['a secret file over the generated Secrets', { A: 'secrets.local.yaml' },
+      'invalid path "secrets.local.yaml": synth writes the generated Secrets there, which test/A would overwrite; give test/A another path'],
+    ['a file where another needs a folder', { A: 'nodes', B: 'nodes/rke2/a.txt' },
+      'invalid path "nodes/rke2/a.txt": test/B needs a folder "nodes" for it, where test/A would write a file; give one another path'],
+    ['a file inside a chart\'s manifest', { A: 'test.k8s.yaml/a.txt' },
+      'invalid path "test.k8s.yaml/a.txt": test/A needs a folder "test.k8s.yaml" for it, where the manifest of chart test would write a file; give one another path'],
+  ])('refused before anything is saved or written: %s', (_, files, message) => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const app = withFiles(outdir, files);
+    expect(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }))).toThrow(message);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('with a mirror relocation, a file over images.pairs.txt fails; without one, that path is free', () => {
+    const dir = workdir();
+    const mirrored = withFiles(path.join(dir, 'dist'), { A: 'images.pairs.txt' });
+    Images.relocate(mirrored, { relocate: (image) => image.withRegistry('mirror.example.com'), mirror: true });
+    expect(() => synthesize(mirrored, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }))).toThrow(
+      'invalid path "images.pairs.txt": synth writes the list of images to mirror there, which test/A would overwrite; give test/A another path');
+    expect(fs.readdirSync(dir)).toEqual([]);
+    let written: string[] = [];
+    stderrOf(() => { written = synthesize(withFiles(path.join(dir, 'dist'), { A: 'images.pairs.txt' }), new LocalSecretStore({ statePath: path.join(dir, 'state.json') })); });
+    expect(written.map((f) => path.relative(path.join(dir, 'dist'), f))).toEqual(['test.k8s.yaml', 'images.pairs.txt', 'secrets.local.yaml']);
+    expect(fs.readFileSync(path.join(dir, 'dist', 'images.pairs.txt'), 'utf8')).toBe('A\n');
+  });
+
+  test('a failing synth leaves the previous output and the secret state as they were', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const output = contents(outdir);
+    const state = fs.readFileSync(statePath, 'utf8');
+    const app = withFiles(outdir, { A: 'nodes/a.txt', Key: 'nodes/key.local.txt', B: 'nodes/a.txt' });
+    expect(() => synthesize(app, new LocalSecretStore({ statePath }))).toThrow('invalid path "nodes/a.txt": two files would be written there (test/A and test/B)');
+    expect(contents(outdir)).toEqual(output);
+    expect(Object.keys(output)).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+  });
+
+  test('files at distinct paths, one a folder\'s neighbour, are all written', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt', B: 'nodes-a.txt', D: 'nodes/a.txt.d/b.txt', Key: 'nodes/a.local.txt' }),
+      new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    expect(Object.keys(contents(outdir))).toEqual(['nodes-a.txt', 'nodes/a.local.txt', 'nodes/a.txt', 'nodes/a.txt.d/b.txt', 'secrets.local.yaml', 'test.k8s.yaml']);
   });
 });
 

@@ -42,11 +42,36 @@ describe('the DigitalOcean program', () => {
     expect(bucket.inputs.lifecycleRules[0]).toMatchObject({ enabled: true, abortIncompleteMultipartUploadDays: 1 });
     expect(registered.find((r) => r.type === T.key)!.inputs.grants).toEqual([{ bucket: 'example-harbor', permission: 'readwrite' }]);
     expect(registered.some((r) => r.type === 'digitalocean:index/containerRegistry:ContainerRegistry')).toBe(true);
-    // the registry's token joins the pull secret of the build namespace, logging in as DOCR expects
-    const pull = secrets().find((s) => s.inputs.metadata.name === 'registry-credentials' && s.inputs.metadata.namespace === 'dockyard-builds')!;
+    // the registry's token gets a pull secret of its own in the build namespace, logging in as DOCR expects
+    const pull = secrets().find((s) => s.inputs.metadata.name === 'docr-credentials' && s.inputs.metadata.namespace === 'dockyard-builds')!;
     const auths = JSON.parse(pull.inputs.stringData['.dockerconfigjson']).auths;
-    expect(Object.keys(auths)).toEqual(['harbor.example.com', 'registry.digitalocean.com']);
+    expect(Object.keys(auths)).toEqual(['registry.digitalocean.com']);
     expect(Buffer.from(auths['registry.digitalocean.com'].auth, 'base64').toString()).toMatch(/^token-(.+):token-\1$/);
+  });
+
+  test('the DOCR token reaches only the build namespace and the pipelines\' harbor-pull; Harbor\'s login goes where pods pull through Harbor', () => {
+    // each Secret holding a registry login (or the raw token), by namespace and name, with the registries it holds
+    const token = /^token-/;
+    const logins = Object.fromEntries(secrets().flatMap((s) => {
+      const values = Object.values(s.inputs.stringData ?? {}) as string[];
+      const registries = values.flatMap((v) => { try { return Object.keys(JSON.parse(v).auths ?? {}); } catch { return []; } });
+      const raw = values.some((v) => token.test(v)) && registries.length === 0;
+      return registries.length > 0 || raw ? [[`${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`, raw ? ['token'] : registries]] : [];
+    }));
+    expect(logins).toEqual({
+      'dockyard/registry-credentials': ['harbor.example.com'],
+      'dockyard-builds/registry-credentials': ['harbor.example.com'],
+      'dockyard-builds/docr-token': ['token'],
+      'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
+      // pipelines name one pull secret for their step images; the secrets extension reads it in its own namespace
+      'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com'],
+      'dockyard/harbor-push': ['harbor.example.com'],
+    });
+    // build pods pull from both with their namespace's default ServiceAccount; the CI server's pods only from Harbor
+    const builds = objects().find((r) => r.inputs.kind === 'ServiceAccount' && r.inputs.metadata.namespace === 'dockyard-builds' && r.inputs.metadata.name === 'default')!;
+    expect(builds.inputs.imagePullSecrets).toEqual([{ name: 'docr-credentials' }, { name: 'registry-credentials' }]);
+    const pulled = objects().flatMap((r) => (r.inputs.spec?.template?.spec?.imagePullSecrets ?? []).map((p: any) => `${r.inputs.metadata.namespace}/${p.name}`));
+    expect([...new Set(pulled)]).toEqual(['dockyard/registry-credentials']);
   });
 
   test('creates every Secret the charts read, and each one secret-wrapped', () => {

@@ -1,0 +1,43 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, LocalSecretStore, synthesize } from '../../lib/core';
+import { ValidationError } from '../../lib/core/validation';
+import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
+import { MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
+
+const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
+const GHCR: MirrorSpec = { upstream: 'ghcr.io', endpoint: 'https://harbor.example.com', project: 'ghcr' };
+
+describe('NodeMirrorFiles at synth', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-mirror-files-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** An app with two NodeMirrorFiles, Docker Hub's in "nodes" and ghcr.io's in `ghcrDirectory`. */
+  function app(ghcrDirectory?: string): App {
+    const a = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(a, 'platform', { namespace: 'platform' });
+    new NodeMirrorFiles(chart, 'Hub', { mirrors: [HUB] });
+    new NodeMirrorFiles(chart, 'Ghcr', { mirrors: [GHCR], directory: ghcrDirectory });
+    return a;
+  }
+
+  test('two in one directory are refused, naming both, before anything is saved or written', () => {
+    expect(() => synthesize(app(), new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }))).toThrow(new ValidationError(
+      'invalid path "nodes/rke2/registries.yaml": two files would be written there (platform/Hub/Rke2 and platform/Ghcr/Rke2); ' +
+      'give one another path or a directory of its own'));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('each in a directory of its own, both are written', () => {
+    const outdir = path.join(dir, 'dist');
+    const written = synthesize(app('nodes-ghcr'), new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }));
+    expect(written.map((f) => path.relative(outdir, f))).toEqual(['platform.k8s.yaml', 'nodes/rke2/registries.yaml',
+      'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes-ghcr/rke2/registries.yaml', 'nodes-ghcr/containerd/certs.d/ghcr.io/hosts.toml',
+      'secrets.local.yaml']);
+    expect(fs.readFileSync(path.join(outdir, 'nodes/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([HUB]));
+    expect(fs.readFileSync(path.join(outdir, 'nodes-ghcr/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([GHCR]));
+  });
+});
