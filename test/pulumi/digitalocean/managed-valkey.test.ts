@@ -22,6 +22,8 @@ describe('ManagedValkey', () => {
     // no database or user resources: Valkey is used as its `default` user
     expect(childrenOf('cache').filter((r) => r.type === T.db || r.type === T.user)).toEqual([]);
 
+    // DigitalOcean's openapi redis_advanced_config.yml (via do.md §2.2): `valkey_ssl` defaults to true, and then
+    // "Caching accepts only SSL connections on port 25061"; the cluster's `user` is `default`
     expect(cache.port).toBe(25061);
     expect(cache.username).toBe('default');
     expect(await get(cache.password)).toBe('password(cache-cluster)');
