@@ -174,12 +174,14 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     docrLogin = RegistryCredential.docr({ token: docr.key('token') });
     new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [builds], appWide: false });
   }
-  // pipelines name one pull secret for their step images: both logins in one document, which the CI engine keeps in
-  // its own namespace (`dockyard`: Drone's secrets extension reads it there); none when there is neither login
-  // (air-gapped, without DOCR)
+  // pipelines name one pull secret for their step images: both logins in one document, which Drone keeps in its own
+  // namespace (`dockyard`: its secrets extension reads it there); none when there is neither login (air-gapped,
+  // without DOCR). Woodpecker lists a pull secret only on the agents of routes whose every repository and event it
+  // is granted to (WoodpeckerCi.addImagePullSecret) and refuses one that reaches none: with no route here, its pool
+  // pulls with what the build namespace's `default` ServiceAccount lists (above)
   const pipelineLogins = [harborLogin, docrLogin].filter((c): c is RegistryCredential => c !== undefined)
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
-  if (pipelineLogins.length > 0) {
+  if (pipelineLogins.length > 0 && engine === CiEngineKind.DRONE) {
     ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
   }
   if (engine === CiEngineKind.DRONE) {

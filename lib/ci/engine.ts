@@ -39,8 +39,9 @@ export interface CiRouteProps extends PipelineAccess {
 }
 
 /**
- * Props of `ICiEngine.addImagePullSecret`: the repositories (and on Drone the events) whose pipelines pull their step
- * images with it. Pull requests get it only with `allowPullRequests`, as it is a login a fork could print.
+ * Props of `ICiEngine.addImagePullSecret`: the repositories and events whose pipelines pull their step images with
+ * it. Pull requests get it only with `allowPullRequests`, as it is a login a fork could print (Drone), or pull
+ * private images with (Woodpecker, whose agents list it on every pod of the events they run).
  */
 export interface CiPullSecretProps extends PipelineAccess {
   /** The name pipelines reference it by (Drone's `image_pull_secrets`). */
@@ -156,4 +157,13 @@ export interface ICiEngine extends IConstruct {
    * it was; an engine without it is checked only by its `add*` calls.
    */
   checkAdditions?(additions: CiAdditions): void;
+  /**
+   * Place what the engine can place only once the app is complete, and record it in `grants`: Woodpecker places its
+   * secrets by its routes, and records where each pull secret went (`PullSecretGrant.namespaces`). Synth does it
+   * before any pipeline file renders; `RepositoryPipelines.render` calls it for a render of its own. Nothing can be
+   * added to the engine after it.
+   *
+   * @default - nothing to place: the grants are complete as they are added (Drone)
+   */
+  settle?(): void;
 }

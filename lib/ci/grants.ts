@@ -40,6 +40,16 @@ export interface PullSecretGrant {
   readonly repos: readonly string[];
   /** The events. */
   readonly events: readonly PipelineEvent[];
+  /**
+   * The build namespaces whose pipelines pull with it, where the engine hands it out by namespace rather than to
+   * each pipeline of `repos` and `events`: Woodpecker's agents list it on every step pod they start, and only the
+   * agents of namespaces that hold it do (`WoodpeckerCi.addImagePullSecret`). A pipeline of `repos` and `events`
+   * gets it only where it runs in one of them.
+   *
+   * @default - wherever a pipeline of `repos` and `events` runs (Drone's secrets extension serves it by repository
+   *   and event)
+   */
+  readonly namespaces?: readonly string[];
 }
 
 /**
@@ -90,9 +100,14 @@ export class PipelineGrants {
     return grant;
   }
 
-  /** Record a pull secret. */
-  public addPullSecret(name: string, access: PipelineAccess): PullSecretGrant {
-    const grant: PullSecretGrant = { name, ...checkPipelineAccess(access) };
+  /**
+   * Record a pull secret, again to narrow it: a later record of a name replaces the earlier.
+   *
+   * @param namespaces where the engine hands it out by namespace (`PullSecretGrant.namespaces`)
+   *   `@default` - wherever a pipeline of its repositories and events runs
+   */
+  public addPullSecret(name: string, access: PipelineAccess, namespaces?: readonly string[]): PullSecretGrant {
+    const grant: PullSecretGrant = { name, ...checkPipelineAccess(access), ...(namespaces ? { namespaces: [...namespaces] } : {}) };
     this.pullGrants.set(name, grant);
     return grant;
   }

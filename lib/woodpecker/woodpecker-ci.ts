@@ -3,13 +3,13 @@ import { checkDnsLabel, checkInteger, checkUniqueList, invalid, NetworkPeer, Sec
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
-import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, woodpeckerEventName } from '../ci/events';
+import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
-import { refuseProvidedSecretNames } from '../ci/secret-names';
+import { refuseProvidedSecrets } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { woodpeckerNamesOf } from '../ci/events';
+import { CopiedSecret } from './copied-secret';
 import { woodpeckerEventsOf } from './events';
 import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
@@ -82,15 +82,15 @@ interface PlacedSecret {
   readonly events: readonly string[];
 }
 
-/** A pull secret, in every build namespace. */
+/** A pull secret as the engine places it. */
 interface PlacedPullSecret {
   readonly name: string;
   readonly secret: Secret;
+  /** What the caller granted it to, for the grant the engine records once it is placed. */
+  readonly access: PipelineAccess;
   /** The repositories the caller granted it to, slugs or globs. */
   readonly repos: readonly string[];
-  /** The events the caller granted it to. */
-  readonly events: readonly PipelineEvent[];
-  /** Those events as Woodpecker names them. */
+  /** The events the caller granted it to, as Woodpecker names them. */
   readonly woodpeckerEvents: readonly string[];
 }
 
@@ -180,8 +180,10 @@ class BatchClaims extends Claims {
  *
  * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
  * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). A pull secret goes only to
- * the build namespaces whose agents all run repositories it is granted to, and is listed by those agents: an agent
- * lists its pull secrets on every step pod it starts.
+ * the build namespaces whose agents all run repositories and events it is granted to, and is listed by those
+ * agents: an agent lists its pull secrets on every step pod it starts, and where it reads native secrets its steps
+ * can read them too. Both are declared in the engine's namespace, which keys their values in the secret state, and
+ * rendered only in the build namespaces they go to (`CopiedSecret`).
  */
 export class WoodpeckerCi extends Construct implements ICiEngine {
   /** The pipeline label that routes a pipeline to a route's agents. */
@@ -245,7 +247,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.secretScope = new Construct(this, 'Secrets');
     // routes and secrets may come in any order: they are placed, and checked against each other, once the tree is
     // complete (validations run before any object is resolved), before the agents render their environments
-    this.node.addValidation({ validate: () => { this.finalize(); return []; } });
+    this.node.addValidation({ validate: () => { this.settle(); return []; } });
   }
 
   /** Every build namespace, the default first. */
@@ -313,9 +315,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
     const { name, repos, wevents } = this.checkPipelineSecret(id, props);
-    // the Secret's home is the engine's namespace, so its values keep their identity when routes change; it is
-    // copied into the route namespaces at synth
-    const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
+    // declared in the engine's namespace, so its values keep their identity when routes change; rendered only in the
+    // route namespaces it goes to at synth
+    const secret = new CopiedSecret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
     this.grants.addSecret(name, Object.keys(props.values), props);
     this.claims.addSecret(name);
     this.secrets.push({ name, secret, repos, events: wevents });
@@ -324,22 +326,26 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   /**
    * An image pull secret: a `kubernetes.io/dockerconfigjson` Secret named `name`, copied at synth into each build
-   * namespace whose agents all run repositories of `repos` (the pool's build namespace only for a pattern of every
-   * repository, `*`/`*`, and only if every route agent there is served too), and listed by those agents
-   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). The kubelet pulls every step image of such an agent with it, for
-   * every event, so the grant records `repos` for every event; no step can read it, except where an agent lets steps
-   * read the namespace's Secrets (a pipeline secret's route), which get it only for `events`.
+   * namespace whose agents all run repositories of `repos` for events of `events` (the pool's build namespace only
+   * for every repository and event: `*`/`*`, pull requests allowed), and listed by those agents
+   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`). The kubelet pulls every step image of such an agent with it, and
+   * where an agent lets steps read the namespace's Secrets (a pipeline secret's route) its steps can read it too:
+   * any Secret of the namespace, by name (`pipeline/backend/kubernetes/secrets.go:56-63,119,135,198-202`). So it
+   * goes only where every pipeline is granted it. One that reaches no agent is refused at synth; the grant records
+   * the namespaces it reaches (`PullSecretGrant.namespaces`), where a typed pipeline must run to pull with it.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
     const { name, asked } = this.checkPullSecret(id, props);
-    // kubelet pulls with it; no step can read it, so it serves every event of the repositories, pull requests too
-    this.grants.addPullSecret(name, { repos: props.repos, events: Object.values(PipelineEvent), allowPullRequests: true });
-    const secret = new Secret(this.secretScope, id, {
+    // in no namespace until it is placed, at synth (`settle`)
+    this.grants.addPullSecret(name, props, []);
+    const secret = new CopiedSecret(this.secretScope, id, {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
     });
     this.claims.addSecret(name);
-    this.pullSecrets.push({ name, secret, repos: asked.repos, events: asked.events,
-      woodpeckerEvents: woodpeckerNamesOf(asked.events) });
+    this.pullSecrets.push({
+      name, secret, access: { repos: asked.repos, events: asked.events, allowPullRequests: props.allowPullRequests },
+      repos: asked.repos, woodpeckerEvents: woodpeckerEventsOf(asked.events),
+    });
   }
 
   /**
@@ -367,7 +373,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   /** Every check of `addImagePullSecret`, changing nothing (`batch`: as `checkPipelineSecret`'s). */
   private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: BatchClaims) {
-    return { name: this.checkSecret(id, props.name, batch), asked: checkPipelineAccess(props) };
+    const name = this.checkSecret(id, props.name, batch);
+    const asked = checkPipelineAccess(props);
+    // a grant of promote alone would reach rollbacks too, on Woodpecker's one deployment event
+    woodpeckerEventsOf(asked.events);
+    return { name, asked };
   }
 
   /**
@@ -463,13 +473,16 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
   }
 
-  /** Place the secrets and check them against the routes; once, when the tree is complete. */
-  private finalize(): void {
+  /**
+   * Place the secrets and check them against the routes, and record in `grants` where each pull secret went; once,
+   * when the tree is complete (synth runs it as a validation, before anything renders), or earlier for a pipeline
+   * rendered by hand (`RepositoryPipelines.render`). No route or secret can be added after it.
+   */
+  public settle(): void {
     if (this.finalized) {
       return;
     }
     this.finalized = true;
-    refuseProvidedSecretNames(this, this.namespace, [...this.secrets, ...this.pullSecrets].map((s) => s.name));
     const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
     // the route agents by namespace, in the order of the namespaces' first agents: each check below looks at one
     // namespace's agents, not at every route's (a thousand teams have thousands of them)
@@ -506,35 +519,49 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       readers.forEach((a) => a.agent.allowNativeSecrets());
     }
     // the kubelet pulls every step image of a namespace's agents with it, and a login to a registry project is
-    // access to that project: only namespaces whose agents all run repositories of `repos` get it (the pool runs
-    // every repository, so only a pull secret for every one, "*/*"; its pods pull with what their ServiceAccount
-    // lists otherwise, which Kubernetes adds only to pods that list no pull secret of their own)
+    // access to that project: only namespaces whose agents all run repositories and events it is granted to get it
+    // (the pool runs every repository and event, so only a pull secret for all of them; its pods pull with what
+    // their ServiceAccount lists otherwise, which Kubernetes adds only to pods that list no pull secret of their own)
     const namespacesOf = this.pullSecretNamespaces(byNamespace);
     this.pullSecrets.forEach((p, i) => {
       const namespaces = namespacesOf[i];
+      if (namespaces.length === 0) {
+        invalid('repos', p.repos, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
+          'agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories and events it is granted ' +
+          'to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); add a route for them');
+      }
       namespaces.forEach((ns) => p.secret.shareWith(ns));
       if (namespaces.includes(this.buildNamespace)) this.poolAgent.addPullSecretName(p.name);
       for (const ns of namespaces) (byNamespace.get(ns) ?? []).forEach((a) => a.agent.addPullSecretName(p.name));
+      // what typed pipelines are checked against: the namespaces whose pipelines pull with it, not every one of its
+      // repositories and events
+      this.grants.addPullSecret(p.name, p.access, namespaces);
     });
+    // a Secret the stack expects the user to provide where one of these is rendered would be overwritten; the
+    // engine's namespace, which declares them, is kept free of their names too
+    refuseProvidedSecrets(this, [...this.secrets, ...this.pullSecrets].map((s) => ({
+      name: s.name, namespaces: [this.namespace, ...s.secret.namespaces],
+    })));
   }
 
   /**
    * The namespaces each pull secret goes to, by its index: the build namespace (where the pool runs every
-   * repository) for a pull secret of every repository only, first, then the other route namespaces in the order of
-   * their first agents, those whose agents all run repositories the secret is for, and where steps may read the
-   * namespace's Secrets (a pipeline secret's route), only for the events it is for. The secrets that may serve each agent come from an index of their repository
-   * patterns, so the work grows with the agents and what serves them, not with agents times secrets.
+   * repository and event) for a pull secret of every repository and event only, first, then the other route
+   * namespaces in the order of their first agents, those whose agents all run repositories and events the secret
+   * is for. The secrets that may serve each agent come from an index of their repository patterns, so the work
+   * grows with the agents and what serves them, not with agents times secrets.
    */
   private pullSecretNamespaces(byNamespace: ReadonlyMap<string, readonly RouteAgent[]>): string[][] {
     const patterns = new RepoPatternIndex<number>();
     this.pullSecrets.forEach((p, i) => p.repos.forEach((r) => patterns.add(r.toLowerCase(), i)));
-    const everyRepo = this.pullSecrets.map((p) => p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*')));
+    const forPool = this.pullSecrets.map((p) => p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*')) &&
+      WOODPECKER_EVENTS.every((w) => p.woodpeckerEvents.includes(w.name)));
     /** The pull secrets that may go where agent `a` runs. */
     const serving = (a: RouteAgent): Set<number> => new Set(patterns.candidatesFor(a.repo.toLowerCase())
       // repoMatches compares in any case, so the lower-cased pattern the index holds matches as the given one
       .filter((c) => repoMatches(c.pattern, a.repo))
       .map((c) => c.value)
-      .filter((i) => !(a.agent.nativeSecretsAllowed && !this.pullSecrets[i].woodpeckerEvents.includes(a.event))));
+      .filter((i) => this.pullSecrets[i].woodpeckerEvents.includes(a.event)));
     /** The pull secrets that may go to a namespace: those serving every agent of it. */
     const servingAll = (agents: readonly RouteAgent[]): Set<number> => {
       let out = serving(agents[0]);
@@ -544,16 +571,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       }
       return out;
     };
-    const out = this.pullSecrets.map((_, i) => (everyRepo[i] ? [this.buildNamespace] : []));
+    const out = this.pullSecrets.map((_, i) => (forPool[i] ? [this.buildNamespace] : []));
     for (const [ns, agents] of byNamespace) {
-      const fits = servingAll(agents);
+      // the pool runs every repository and event in its namespace, so only a pull secret for all of them goes
+      // there (above), which serves every route agent there too; a route's own secret never
       if (ns === this.buildNamespace) {
-        // the pool runs every repository there, so only a pull secret for every one, and only if it also serves
-        // the route agents there; a route's own secret never, whatever the route agents in that namespace run
-        out.forEach((list, i) => { if (everyRepo[i] && !fits.has(i)) list.splice(list.indexOf(ns), 1); });
         continue;
       }
-      for (const i of fits) out[i].push(ns);
+      for (const i of servingAll(agents)) out[i].push(ns);
     }
     return out;
   }

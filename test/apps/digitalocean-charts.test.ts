@@ -57,8 +57,8 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
         'dockyard-builds/registry-credentials': ['harbor.example.com'],
         'dockyard-builds/docr-token': ['token'],
         'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
-        'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com'],
-        ...(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
+        ...(engine === CiEngineKind.DRONE
+          ? { 'dockyard/harbor-pull': ['harbor.example.com', 'registry.digitalocean.com'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
       });
       expect(pullingWith(stack.objects, 'registry-credentials')).toEqual(['dockyard', 'dockyard-builds']);
       expect(pullingWith(stack.objects, 'docr-credentials')).toEqual(['dockyard-builds']);
@@ -89,8 +89,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(loginsOf(stack.secrets)).toEqual({
         'dockyard-builds/docr-token': ['token'],
         'dockyard-builds/docr-credentials': ['registry.digitalocean.com'],
-        'dockyard/harbor-pull': ['registry.digitalocean.com'],
-        ...(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
+        ...(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-pull': ['registry.digitalocean.com'], 'dockyard/harbor-push': ['harbor.example.com'] } : {}),
       });
       expect(pullingWith(stack.objects, 'docr-credentials')).toEqual(['dockyard-builds']);
       expect(pullingWith(stack.objects, 'registry-credentials')).toEqual([]);

@@ -63,6 +63,20 @@ const GRANT_MISMATCHES: [CiEngineKind, string, (s: Setup) => void, string][] = [
     s.engine.grants.addPullSecret('team-pull', { repos: ['other/*'] });
     s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH], pullSecret: 'team-pull', steps: [step()] });
   }, 'invalid pipelines.build.pullSecret "team-pull": must be granted to acme/demo: pull secret team-pull is granted to other/*'],
+  // an engine that hands pull secrets out by namespace (Woodpecker's agents): the demo's pull requests run in the
+  // default build namespace (no route), everything else under demo-deploy in deploys
+  [WOODPECKER, 'a pull secret not in the namespace where the pipeline runs', (s) => {
+    s.engine.grants.addPullSecret('deploy-pull', { repos: ['acme/*'], events: [PULL_REQUEST], allowPullRequests: true }, ['deploys']);
+    s.pipelines[0] = new Pipeline({ name: 'build', events: [PULL_REQUEST], pullSecret: 'deploy-pull', steps: [step()] });
+  }, 'invalid pipelines.build.pullSecret "deploy-pull": must be in the namespace where acme/demo\'s pull_request pipelines run, the default build ' +
+    'namespace builds (no route): pull secret deploy-pull is in deploys only, as it goes only where every agent runs repositories and events ' +
+    'it is granted to, and only the agents there list it'],
+  [WOODPECKER, 'a pull secret not in the namespace of the route the pipeline runs under', (s) => {
+    s.engine.grants.addPullSecret('build-pull', { repos: ['acme/*'] }, ['builds']);
+    s.pipelines[1] = new Pipeline({ name: 'deploy', events: [PROMOTE, PipelineEvent.ROLLBACK], pullSecret: 'build-pull', steps: [step()] });
+  }, 'invalid pipelines.deploy.pullSecret "build-pull": must be in the namespace where acme/demo\'s promote pipelines run, deploys (route ' +
+    'demo-deploy): pull secret build-pull is in builds only, as it goes only where every agent runs repositories and events it is granted to, ' +
+    'and only the agents there list it'],
   [DRONE, 'a pull secret not granted for one of the pipeline\'s events', (s) => {
     s.engine.grants.addPullSecret('push-pull', { repos: ['acme/*'], events: [PUSH] });
     s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH, PipelineEvent.TAG], pullSecret: 'push-pull', steps: [step()] });
@@ -171,6 +185,19 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
     const { chart, engine } = platform(DRONE);
     new RepositoryPipelines(chart, 'Demo', { engine, repo: 'acme/*', pipelines: demoPipelines() });
   }, 'invalid repo "acme/*": must be one repository, "owner/name": letters, digits, ".", "_" and "-", no glob'],
+  // the default paths hold the repository's name without its owner: the second would overwrite the first's files
+  ['two repositories of one name, on Drone', () => {
+    const { chart, engine } = platform(DRONE);
+    new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO, pipelines: demoPipelines() });
+    new RepositoryPipelines(chart, 'LabsDemo', { engine, repo: 'labs/demo', pipelines: demoPipelines() });
+  }, 'invalid path "pipelines/demo.drone.yml": must not be where the pipelines of acme/demo are written already (Platform/Demo), which ' +
+    'those of labs/demo would overwrite: give one of them a path of its own (the default holds the repository\'s name without its owner)'],
+  ['two repositories of one name, on Woodpecker', () => {
+    const { chart, engine } = platform(WOODPECKER);
+    new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO, pipelines: demoPipelines() });
+    new RepositoryPipelines(chart, 'LabsDemo', { engine, repo: 'labs/demo', path: 'pipelines/./demo.woodpecker/' });
+  }, 'invalid path "pipelines/./demo.woodpecker": must not be where the pipelines of acme/demo are written already (Platform/Demo), which ' +
+    'those of labs/demo would overwrite: give one of them a path of its own (the default holds the repository\'s name without its owner)'],
   ['no pipelines at all', () => {
     const { chart, engine } = platform(WOODPECKER);
     new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO }).render();
@@ -196,6 +223,14 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['a bad tag', () => ImageTag.of('-latest'), 'invalid tag "-latest": must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"'],
   ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."'],
 ];
+
+test.each([DRONE, WOODPECKER])('two repositories of one name on %s each get a path of their own with path', (kind) => {
+  const { chart, engine } = platform(kind);
+  const a = new RepositoryPipelines(chart, 'Demo', { engine, repo: REPO, pipelines: demoPipelines() });
+  const b = new RepositoryPipelines(chart, 'LabsDemo', { engine, repo: 'labs/demo', path: `pipelines/labs/${a.path.split('/')[1]}` });
+  expect([a.path, b.path]).toEqual(kind === DRONE
+    ? ['pipelines/demo.drone.yml', 'pipelines/labs/demo.drone.yml'] : ['pipelines/demo.woodpecker', 'pipelines/labs/demo.woodpecker']);
+});
 
 describe('pipelines refuse bad input when built, with one exact line', () => {
   test.each(INPUT_MISTAKES)('%s', (_what, make, error) => {

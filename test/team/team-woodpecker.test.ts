@@ -25,10 +25,12 @@ describe('teams on Woodpecker', () => {
     expect(agents.every((e) => e.WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP.value === 'true')).toBe(true);
   });
 
-  test('a team\'s pipeline secrets lie in its own build namespace only', () => {
+  test('a team\'s pipeline and pull secrets lie in its own build namespace only', () => {
+    // declared in the engine's namespace, which keys their values in the secret state, but rendered only where read
     const where = (name: string) => stack.secrets.filter((s) => s.metadata.name === name).map((s) => s.metadata.namespace).sort();
-    expect(where('team-0001-harbor-push')).toEqual(['dockyard', 'team-0001-builds']);
-    expect(where('team-0002-harbor-push')).toEqual(['dockyard', 'team-0002-builds']);
+    expect(where('team-0001-harbor-push')).toEqual(['team-0001-builds']);
+    expect(where('team-0002-harbor-push')).toEqual(['team-0002-builds']);
+    expect(where('team-0001-harbor-pull')).toEqual(['team-0001-builds']);
   });
 
   test('refuses what Woodpecker cannot express: repository globs, and a dedicated runner', () => {

@@ -1,9 +1,13 @@
 // Routing, pipeline secrets and pull secrets of WoodpeckerCi, evaluated with a transcription of Woodpecker v3.17.0's
 // scheduler filter (test/woodpecker/upstream.ts): which agent takes which pipeline, in which namespace, and which
 // Secrets its steps can read there.
-import { PipelineEvent, Secret, SecretValue } from '../../lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
 import { WoodpeckerCi } from '../../lib/woodpecker';
-import { container, synth, testChart } from '../util';
+import { container, synth, testChart, thrown } from '../util';
 import { woodpeckerCi } from './fixtures';
 import { agentFilterLabels, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
 
@@ -70,7 +74,8 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
     for (const name of ['woodpecker-release-push-c7198fbc', 'woodpecker-release-deploy-c7198fbc']) {
       expect(agent(name)).toMatchObject({ namespace: 'deploy', nativeSecrets: true, accountFromStep: true });
     }
-    expect(secretNamespaces).toEqual(['ci', 'deploy']);
+    // only there: the engine's own namespace declares it (its values' key in the secret state) but holds no copy
+    expect(secretNamespaces).toEqual(['deploy']);
   });
 
   test('a pull request of the routed repository never gets the route\'s namespace, ServiceAccount or secret', () => {
@@ -106,33 +111,36 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
     expect(ci.grants.routesFor('acme/api', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['release']);
   });
 
-  test('the pull secret goes only where every agent runs a repository it is granted to: the route\'s namespace, not the pool', () => {
+  test('the pull secret goes only where every agent runs a repository and event it is granted to: the route\'s namespace, not the pool', () => {
     // the kubelet pulls every step image of an agent with PULL_SECRET_NAMES (pipeline/backend/kubernetes/pod.go), and
     // a login to a registry project is access to it: the pool runs every repository's pipelines, acme/* is not all
     expect(agents.map((a) => a.pullSecrets)).toEqual([undefined, 'harbor', 'harbor']);
     const pull = Secret.allIn(chart).find((s) => s.secretName === 'harbor')!;
-    expect(pull.namespaces).toEqual(['ci', 'deploy']);
+    expect(pull.namespaces).toEqual(['deploy']);
+    expect(pull.namespace).toBe('ci');
     expect(pull.type).toBe('kubernetes.io/dockerconfigjson');
     expect(Object.keys(pull.values)).toEqual(['.dockerconfigjson']);
   });
 
   test('a route in the pool\'s namespace does not bring a pull secret there that is not for every repository', () => {
-    // the pool agent runs every repository's pipelines in ci-builds, pull requests included
+    // the pool agent runs every repository's pipelines in ci-builds, pull requests included: the pull secret would
+    // reach no agent, which is refused
     const scope = testChart('ci');
     const pool = woodpeckerCi(scope);
     pool.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'ci-builds', events: [PipelineEvent.PUSH] });
     const robot = new Secret(scope, 'Robot', { name: 'robot', values: { token: SecretValue.hex(32) } });
     pool.addImagePullSecret('Harbor', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.dockerConfigJson([{ registry: 'harbor.example.com', username: 'robot$ci', password: robot.key('token') }]) });
-    const placed = agentsOf(synth(scope));
-    expect(placed.map((a) => [a.name, a.pullSecrets])).toEqual(placed.map((a) => [a.name, undefined]));
-    expect(Secret.allIn(scope).find((s) => s.secretName === 'harbor')!.namespaces).toEqual(['ci']);
+    expect(() => synth(scope)).toThrow('invalid repos ["acme/*"]: must include a repository and event that an agent runs: pull secret "harbor" reaches no agent');
+    expect(Secret.allIn(scope).find((s) => s.secretName === 'harbor')!.namespaces).toEqual([]);
   });
 
-  test('records the grants', () => {
+  test('records the grants: a pull secret for what was asked, and the namespaces whose agents list it', () => {
     expect(ci.grants.secrets.get('deploy-token')).toEqual({ name: 'deploy-token', keys: ['token'], repos: ['acme/api'], events: DEPLOY_EVENTS });
     expect(route).toEqual({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
-    // the kubelet pulls every step image of every agent with it: every event, pull requests included
-    expect(ci.grants.pullSecrets.get('harbor')).toEqual({ name: 'harbor', repos: ['acme/*'], events: Object.values(PipelineEvent) });
+    // every event but pull requests, the default, and only where its agents run: typed pipelines elsewhere are refused
+    expect(ci.grants.pullSecrets.get('harbor')).toEqual({
+      name: 'harbor', repos: ['acme/*'], events: Object.values(PipelineEvent).filter((e) => e !== PipelineEvent.PULL_REQUEST), namespaces: ['deploy'],
+    });
   });
 });
 
@@ -178,7 +186,7 @@ describe('WoodpeckerCi', () => {
     const a = build(true);
     const b = build(false);
     expect(a.yaml).toBe(b.yaml);
-    expect(a.namespaces).toEqual(['ci', 'deploy']);
+    expect(a.namespaces).toEqual(['deploy']);
     expect(build(true).yaml).toBe(a.yaml);
   });
 
@@ -295,18 +303,101 @@ describe('WoodpeckerCi', () => {
   });
 
   test.each<[string, string[], PipelineEvent[] | undefined, string[]]>([
-    ['runs repositories it is not granted to', ['other/*'], undefined, ['ci']],
-    ['lets steps read Secrets for an event it is not granted to', ['acme/api'], [PipelineEvent.PUSH], ['ci']],
-    ['runs only granted repositories and events', ['acme/*'], [PipelineEvent.CRON], ['ci', 'deploy']],
-    ['is the pool, for a pull secret of every repository', ['*/*'], undefined, ['ci', 'ci-builds', 'deploy']],
-  ])('a pull secret stays out of a namespace whose agents\' pipelines it would serve beyond its grant: one that %s', (_, repos, events, where) => {
+    ['runs only granted repositories and events', ['acme/*'], [PipelineEvent.CRON], ['deploy']],
+    ['runs only granted ones, though the pool does not: the pool runs pull requests too', ['*/*'], undefined, ['deploy']],
+    ['is the pool, for a pull secret of every repository and event', ['*/*'], Object.values(PipelineEvent), ['ci-builds', 'deploy']],
+  ])('a pull secret goes to each namespace whose every agent runs what it is granted to: one that %s', (_, repos, events, where) => {
     const chart = testChart('ci');
     const ci = woodpeckerCi(chart);
     ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.CRON] });
     ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.CRON], values: { v: SecretValue.hex(16) } });
-    ci.addImagePullSecret('P', { name: 'harbor', repos, events, dockerConfig: SecretValue.hex(16) });
-    synth(chart);
+    ci.addImagePullSecret('P', { name: 'harbor', repos, events, allowPullRequests: true, dockerConfig: SecretValue.hex(16) });
+    const agents = agentsOf(synth(chart));
     expect(Secret.allIn(chart).find((s) => s.secretName === 'harbor')!.namespaces).toEqual(where);
+    expect(ci.grants.pullSecrets.get('harbor')!.namespaces).toEqual(where);
+    // every agent of those namespaces lists it, and no other
+    expect(agents.filter((a) => a.pullSecrets === 'harbor').map((a) => a.namespace)).toEqual(agents.map((a) => a.namespace).filter((ns) => where.includes(ns)));
+  });
+
+  describe('refuses at synth a pull secret that reaches no agent, with one line', () => {
+    const noAgent = (repos: string[]) => `invalid repos ${JSON.stringify(repos)}: must include a repository and event that an agent runs: ` +
+      'pull secret "harbor" reaches no agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories ' +
+      'and events it is granted to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); ' +
+      'add a route for them';
+    const cases: [string, (ci: WoodpeckerCi) => void, string][] = [
+      ['a repository no route covers', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/other'], dockerConfig: SecretValue.hex(16) });
+      }, noAgent(['acme/other'])],
+      // a step of an agent with WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS names any Secret of its namespace, pull
+      // secrets included (woodpecker v3.17.0 pipeline/backend/kubernetes/secrets.go:56-63 checks the switch only, and
+      // :119,135,198-202 refer to the Secret by name alone)
+      ['routed events it is not granted to, where steps read the namespace\'s Secrets', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.CRON] });
+        ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.CRON], values: { v: SecretValue.hex(16) } });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.PUSH], dockerConfig: SecretValue.hex(16) });
+      }, noAgent(['acme/api'])],
+      // the kubelet would pull the pull requests' step images with it, and a login to a project is access to it
+      ['routed events it is not granted to, where steps read no Secret', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PULL_REQUEST], allowPullRequests: true });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], dockerConfig: SecretValue.hex(16) });
+      }, noAgent(['acme/api'])],
+      ['a namespace that also runs another repository', (ci) => {
+        ci.addRoute({ name: 'r', repos: ['acme/api', 'labs/web'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.hex(16) });
+      }, noAgent(['acme/*'])],
+      ['every repository but not every event, with no route', (ci) => {
+        ci.addImagePullSecret('P', { name: 'harbor', repos: ['*/*'], dockerConfig: SecretValue.hex(16) });
+      }, noAgent(['*/*'])],
+    ];
+    test.each(cases)('%s', (_, act, message) => {
+      const chart = testChart('ci');
+      const ci = woodpeckerCi(chart);
+      act(ci);
+      const error = thrown(() => synth(chart));
+      expect(error.message).toBe(message);
+    });
+  });
+
+  test('refuses a pull secret for promote without rollback, which would reach rollbacks too', () => {
+    const ci = woodpeckerCi(testChart('ci'));
+    expect(thrown(() => ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.PROMOTE], dockerConfig: SecretValue.hex(16) })).message)
+      .toBe('invalid events ["promote"]: must list promote and rollback together or neither: Woodpecker has one event, deployment, for both, ' +
+        'so granting one would grant the other');
+    expect(thrown(() => ci.checkAdditions({ pullSecrets: [{ id: 'P', name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.ROLLBACK] }] })).message)
+      .toBe('invalid events ["rollback"]: must list promote and rollback together or neither: Woodpecker has one event, deployment, for both, ' +
+        'so granting one would grant the other');
+  });
+
+  test('refuses a pipeline or pull secret named as a Secret the stack expects to be provided where it is copied', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart);
+    Secret.fromSecretName(chart, 'Provided', 'harbor', { namespace: 'deploy' });
+    ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+    ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], dockerConfig: SecretValue.hex(16) });
+    expect(thrown(() => synth(chart)).message).toBe('invalid name "harbor": must not be the name of a Secret the stack expects to be provided ' +
+      'in namespace deploy: the pipeline secret would overwrite it');
+  });
+
+  test('keeps the secret state\'s keys under the engine\'s namespace, and renders the Secrets only where they are copied', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart);
+    ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
+    ci.addPipelineSecret('S', { name: 'token', repos: ['acme/api'], events: [PipelineEvent.PUSH], values: { v: SecretValue.hex(16) } });
+    ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], dockerConfig: SecretValue.hex(16) });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-woodpecker-secrets-'));
+    try {
+      chart.toJson();
+      const statePath = path.join(dir, 'state.json');
+      const rendered = parseAllDocuments(new LocalSecretStore({ statePath }).render(chart.node.root)).map((d) => d.toJS())
+        .filter((d) => ['token', 'harbor'].includes(d.metadata.name)).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
+      expect(rendered).toEqual(['deploy/token', 'deploy/harbor']);
+      // the values' keys are the declaring Secrets' (namespace/name/key), which do not move with their copies
+      const keys = Object.keys(JSON.parse(fs.readFileSync(statePath, 'utf8')).values).filter((k) => /token|harbor/.test(k));
+      expect(keys.sort()).toEqual(['ci/harbor/.dockerconfigjson', 'ci/token/v']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('refuses bad engine props with one line', () => {

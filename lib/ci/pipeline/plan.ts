@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { Images, invalid } from '../../core';
 import { CiEngineKind, ICiEngine } from '../engine';
 import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
-import { PipelineGrants, repoMatches, routeMatches, RouteGrant } from '../grants';
+import { PipelineGrants, PullSecretGrant, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
 import { compare } from '../../core/text';
 import { DeployIdentity, Step } from './step';
@@ -120,6 +120,27 @@ function refuseCaseMiss(engine: ICiEngine, routing: RoutingOf, repo: string, eve
   }
 }
 
+/**
+ * Refuse a pull secret (`prop`) that the engine hands out by namespace (`PullSecretGrant.namespaces`, Woodpecker's
+ * agents) and that is not where one of `events` of `repo` runs: its route's namespace, or the default build
+ * namespace with no route. The agents there list no such pull secret, so the kubelet would pull without it.
+ */
+function refusePullSecretElsewhere(engine: ICiEngine, routing: RoutingOf, repo: string, events: readonly PipelineEvent[], prop: string,
+  grant: PullSecretGrant): void {
+  if (grant.namespaces === undefined) {
+    return;
+  }
+  for (const event of events) {
+    const { route } = routing.get(event);
+    const namespace = route?.namespace ?? engine.buildNamespace;
+    if (!grant.namespaces.includes(namespace)) {
+      invalid(prop, grant.name, `must be in the namespace where ${repo}'s ${event} pipelines run, ` +
+        `${route ? `${namespace} (route ${route.name})` : `the default build namespace ${namespace} (no route)`}: pull secret ${grant.name} is in ` +
+        `${list(grant.namespaces)} only, as it goes only where every agent runs repositories and events it is granted to, and only the agents there list it`);
+    }
+  }
+}
+
 function describeRoute(route: RouteGrant | undefined): string {
   return route ? `route ${route.name}` : 'no route';
 }
@@ -141,6 +162,8 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
  * the file is defined, and must come out as the engine's build images do.
  */
 export function planPipelines(scope: IConstruct, engine: ICiEngine, repo: string, pipelines: readonly Pipeline[]): PlannedPipeline[] {
+  // what the engine places by its routes, pull secrets among them, is in its grants only once it has placed it
+  engine.settle?.();
   checkDependencies(repo, pipelines);
   const routing = new RoutingOf(engine.grants, repo);
   return pipelines.map((p) => planPipeline(scope, engine, routing, repo, p));
@@ -178,6 +201,7 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, 
     invalid(`${at}.steps`, [], 'must hold at least one step: add them with addStep');
   }
 
+  let pullGrant: PullSecretGrant | undefined;
   if (pipeline.pullSecret !== undefined) {
     const grant = grants.pullSecrets.get(pipeline.pullSecret);
     if (!grant) {
@@ -192,13 +216,15 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, 
       invalid(`${at}.pullSecret`, pipeline.pullSecret,
         `must be granted for every event of the pipeline: pull secret ${grant.name} is not granted for ${missing} (it is for ${list(grant.events)})`);
     }
+    pullGrant = grant;
   }
 
   // one set of labels per pipeline (Drone's node:, Woodpecker's labels:): every event must route to the same
   const events = effectiveEvents(engine.kind, pipeline.events);
-  if (pipeline.pullSecret !== undefined) {
+  if (pullGrant !== undefined) {
     // granted in any case, pulled wherever the engine really runs the pipeline
-    refuseCaseMiss(engine, routing, repo, events, `${at}.pullSecret`, pipeline.pullSecret);
+    refuseCaseMiss(engine, routing, repo, events, `${at}.pullSecret`, pullGrant.name);
+    refusePullSecretElsewhere(engine, routing, repo, events, `${at}.pullSecret`, pullGrant);
   }
   if (engine.limitEvents !== undefined) {
     checkWithinLimitEvents(`${at}.events`, pipeline.events, events, engine.limitEvents);

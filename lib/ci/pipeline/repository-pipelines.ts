@@ -1,5 +1,7 @@
+import { posix } from 'path';
 import { Construct } from 'constructs';
 import { invalid, OutputFile } from '../../core';
+import { firstInstance, recordInstance } from '../../core/instances';
 import { CiEngineKind, ICiEngine } from '../engine';
 import { renderDrone } from './drone';
 import { Pipeline } from './pipeline';
@@ -24,7 +26,7 @@ export interface RepositoryPipelinesProps {
    * workflow per pipeline.
    *
    * @default - `pipelines/<name>.drone.yml` (Drone) or `pipelines/<name>.woodpecker` (Woodpecker), `<name>` being
-   * the repository's name without its owner
+   * the repository's name without its owner; two repositories of one name in the app need a path each
    */
   readonly path?: string;
 }
@@ -57,6 +59,9 @@ const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
  *   relocated elsewhere. Both are pulled in the same build namespaces, with the same pull secrets;
  * - dependencies on unknown pipelines, or in a cycle.
  *
+ * Two `RepositoryPipelines` of the app written to one path (`acme/app` and `labs/app` by default) are refused
+ * where the second is made, naming both repositories.
+ *
  * On Woodpecker, promote and rollback are one event (`deployment`), so a pipeline for either is checked for both.
  * Step images are resolved while the files render, so a mirror relocation lists them in `images.pairs.txt`.
  */
@@ -80,6 +85,15 @@ export class RepositoryPipelines extends Construct {
     const name = props.repo.split('/')[1];
     const woodpecker = props.engine.kind === CiEngineKind.WOODPECKER;
     this.path = (props.path ?? (woodpecker ? `pipelines/${name}.woodpecker` : `pipelines/${name}.drone.yml`)).replace(/\/+$/, '');
+    // the second would overwrite the first's files (a Woodpecker folder holds one file per pipeline name, which the
+    // two may share); refused here, naming both repositories, before the file paths are compared at synth
+    const key = posix.normalize(this.path);
+    const other = firstInstance(this, RepositoryPipelines, key, (c) => c !== this);
+    if (other !== undefined) {
+      invalid('path', this.path, `must not be where the pipelines of ${other.repo} are written already (${other.node.path}), which those of ` +
+        `${props.repo} would overwrite: give one of them a path of its own (the default holds the repository's name without its owner)`);
+    }
+    recordInstance(RepositoryPipelines, this, key);
     // Woodpecker's files are known only once the pipelines are: one OutputFile per pipeline, made as each is added
     if (!woodpecker) {
       new OutputFile(this, 'File', { path: this.path, content: () => this.render()[0].content });
