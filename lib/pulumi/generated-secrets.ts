@@ -190,9 +190,12 @@ function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>):
     Object.values(value.sources).forEach(visit);
   };
   secrets.forEach((s) => Object.keys(s.values).forEach((k) => visit(s.key(k))));
-  // Two Secrets rendered to one namespace and name would be two resources fighting over one object.
-  const names = secrets.flatMap((s) => s.namespaces.map((ns) => `${ns}/${s.secretName}`));
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  // Two Secrets rendered to one namespace and name would be two resources fighting over one object; two declared
+  // with one namespace and name would share their values, which are keyed so (a Secret need not be rendered where it
+  // is declared: a Woodpecker pipeline secret goes only to its routes' namespaces)
+  const rendered = secrets.flatMap((s) => s.namespaces.map((ns) => `${ns}/${s.secretName}`));
+  const declared = secrets.map((s) => `${s.namespace}/${s.secretName}`);
+  const duplicate = [rendered, declared].map((ids) => ids.find((n, i) => ids.indexOf(n) !== i)).find((d) => d !== undefined);
   if (duplicate !== undefined) {
     throw new ValidationError(`duplicate generated Secret ${duplicate}: two Secrets would be made with that namespace and name`);
   }

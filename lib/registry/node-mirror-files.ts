@@ -56,7 +56,7 @@ export class NodeMirrorFiles extends Construct {
     const credential = props.credential;
     if (credential) {
       // the login is for the mirror host nodes pull from, keyed by its host[:port] in both files
-      const hosts = [...new Set(props.mirrors.map((m) => m.endpoint.replace(/^https?:\/\//, '')))];
+      const hosts = [...new Set(props.mirrors.map((m) => m.endpoint.replace(/^https?:\/\//, '').replace(/\/$/, '')))];
       if (!hosts.includes(credential.registry)) {
         invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
       }
@@ -133,6 +133,8 @@ function containerdAuth(credential: RegistryCredential): SecretValue {
     'containerd 1.x: do not import it (1.x would replace the whole CRI section with this one): copy the table below',
     'into /etc/containerd/config.toml, under version = 2, and restart containerd.',
     'It is used for pulls from the mirror host that arrive without a login of their own, through the hosts.toml mirrors.',
+    'containerd 2.x reads conf.d only when /etc/containerd/config.toml exists, and with any registry.configs entry it',
+    'pulls in its local mode instead of the transfer service (it logs "Falling back to local image pull mode").',
   ];
   const text = [
     ...header.map((line) => `# ${line}`),

@@ -526,7 +526,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.pullSecrets.forEach((p, i) => {
       const namespaces = namespacesOf[i];
       if (namespaces.length === 0) {
-        invalid('repos', p.repos, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
+        // either may be what misses: the repositories no route runs, or the events the routes run it for
+        invalid('repos and events', { repos: p.repos, events: p.access.events }, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
           'agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories and events it is granted ' +
           'to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); add a route for them');
       }

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { DockyardChart, Secret, SecretValue, TemplateEscape } from '../../lib';
+import { CopiedSecret } from '../../lib/woodpecker/copied-secret';
 import type { GeneratedSecrets as GeneratedSecretsType } from '../../lib/pulumi/generated-secrets';
 
 /** A resource the mock monitor saw. */
@@ -280,6 +281,24 @@ describe('GeneratedSecrets checks before creating anything', () => {
     const before = registered.length;
     expect(() => new GeneratedSecrets('htpasswd', { app }))
       .toThrow(/invalid secret value ns\/h#htpasswd: the htpasswd source ns\/pw#password must be SecretValue.alphanumeric or .password/);
+    expect(registered.length).toBe(before);
+  });
+
+  test('two Secrets rendered to one namespace and name, or declared with one, throw before anything is created', () => {
+    const app = new App();
+    const chart = new DockyardChart(app, 'c', { namespace: 'ns' });
+    new Secret(chart, 'A', { name: 'shared', values: { token: SecretValue.hex(32) } });
+    const other = new DockyardChart(app, 'd', { namespace: 'other' });
+    new Secret(other, 'B', { name: 'shared', values: { token: SecretValue.hex(32) } }).shareWith('ns');
+    const before = registered.length;
+    expect(() => new GeneratedSecrets('dup', { app })).toThrow('duplicate generated Secret ns/shared: two Secrets would be made with that namespace and name');
+    // a Secret rendered only where it is shared (a Woodpecker pipeline secret) still keys its values by the namespace
+    // that declares it: two declared alike would share one value
+    const app2 = new App();
+    const chart2 = new DockyardChart(app2, 'c', { namespace: 'ns' });
+    new Secret(chart2, 'A', { name: 'shared', values: { token: SecretValue.hex(32) } });
+    new CopiedSecret(chart2, 'B', { name: 'shared', values: { token: SecretValue.hex(32) } }).shareWith('deploy');
+    expect(() => new GeneratedSecrets('dup2', { app: app2 })).toThrow('duplicate generated Secret ns/shared: two Secrets would be made with that namespace and name');
     expect(registered.length).toBe(before);
   });
 

@@ -312,6 +312,15 @@ describe('NodeMirrorFiles', () => {
       .toThrow('invalid credential.registry "harbor.example.com:8443": must be the host[:port] of a mirror endpoint, one of "harbor.example.com"');
   });
 
+  test('a mirror endpoint written with a trailing slash takes its host\'s login', () => {
+    const chart = testChart('ns');
+    const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_MIRROR_TOKEN', 'the mirror token') } }).key('token');
+    expect(() => new NodeMirrorFiles(chart, 'Mirrors', {
+      mirrors: [{ ...HUB, endpoint: 'https://harbor.example.com/' }],
+      credential: RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token }),
+    })).not.toThrow();
+  });
+
   test('every file holding the login is git-ignored by name, wherever the output goes', () => {
     const { local, containerd } = files();
     for (const file of [local, containerd]) {

@@ -130,7 +130,8 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
     pool.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'ci-builds', events: [PipelineEvent.PUSH] });
     const robot = new Secret(scope, 'Robot', { name: 'robot', values: { token: SecretValue.hex(32) } });
     pool.addImagePullSecret('Harbor', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.dockerConfigJson([{ registry: 'harbor.example.com', username: 'robot$ci', password: robot.key('token') }]) });
-    expect(() => synth(scope)).toThrow('invalid repos ["acme/*"]: must include a repository and event that an agent runs: pull secret "harbor" reaches no agent');
+    expect(() => synth(scope)).toThrow(`invalid repos and events {"repos":["acme/*"],"events":${JSON.stringify(['push', 'tag', 'promote', 'rollback', 'cron', 'custom'])}}: ` +
+      'must include a repository and event that an agent runs: pull secret "harbor" reaches no agent');
     expect(Secret.allIn(scope).find((s) => s.secretName === 'harbor')!.namespaces).toEqual([]);
   });
 
@@ -320,7 +321,10 @@ describe('WoodpeckerCi', () => {
   });
 
   describe('refuses at synth a pull secret that reaches no agent, with one line', () => {
-    const noAgent = (repos: string[]) => `invalid repos ${JSON.stringify(repos)}: must include a repository and event that an agent runs: ` +
+    // the default events, those a grant without `events` names
+    const DEFAULT = ['push', 'tag', 'promote', 'rollback', 'cron', 'custom'];
+    const noAgent = (repos: string[], events: string[] = DEFAULT) => `invalid repos and events ${JSON.stringify({ repos, events })}: ` +
+      'must include a repository and event that an agent runs: ' +
       'pull secret "harbor" reaches no agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories ' +
       'and events it is granted to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); ' +
       'add a route for them';
@@ -336,7 +340,7 @@ describe('WoodpeckerCi', () => {
         ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.CRON] });
         ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.CRON], values: { v: SecretValue.hex(16) } });
         ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.PUSH], dockerConfig: SecretValue.hex(16) });
-      }, noAgent(['acme/api'])],
+      }, noAgent(['acme/api'], ['push'])],
       // the kubelet would pull the pull requests' step images with it, and a login to a project is access to it
       ['routed events it is not granted to, where steps read no Secret', (ci) => {
         ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PULL_REQUEST], allowPullRequests: true });
