@@ -115,7 +115,10 @@ psql_admin() {
 # statements that carry a password (CREATE/ALTER ROLE ... PASSWORD) must not reach the server's log: a failing one is
 # logged with its text (log_min_error_statement), and log_statement or log_min_duration_statement may log any. A
 # superuser may turn these off for its own session (they are superuser-only settings); a managed admin cannot.
-if [ "$(psql_admin -c 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" = "t" ]; then
+# On a line of its own: set -e ignores a failure inside a substitution within [ ], which would run the rest
+# without these settings; here a failed check ends the run, and the Job tries again.
+superuser=$(psql_admin -c 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')
+if [ "$superuser" = "t" ]; then
   DOCKYARD_ADMIN_PGOPTIONS="-c log_min_error_statement=panic -c log_statement=none -c log_min_duration_statement=-1"
 fi
 

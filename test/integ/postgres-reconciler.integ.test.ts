@@ -172,6 +172,29 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     }
   });
 
+  // bash: `set -e` does not stop on a failed substitution inside `[ ... ]`, so a first connection refused while the
+  // server starts would have run the rest as a non-superuser, without turning statement logging off
+  test('a failed superuser check ends the run, which the Job retries, rather than going on with statement logging on', () => {
+    const { rendered, job } = v2synth;
+    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+    const file = path.join(dir, 'reconcile-flaky.sh');
+    fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
+    // a psql that refuses its first call, as a server not yet answering does, and is the real one after
+    const bin = path.join(dir, 'flaky-bin');
+    const counter = path.join(dir, 'psql-calls');
+    fs.mkdirSync(bin, { recursive: true });
+    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\nif [ ! -e '${counter}' ]; then : > '${counter}'; echo 'psql: error: connection refused' >&2; exit 2; fi\n` +
+      `exec '${realPsql}' "$@"\n`, { mode: 0o755 });
+    const result = spawnSync(shell, [file], {
+      encoding: 'utf8', timeout: 60_000,
+      env: { ...cleanEnv(), ...resolveEnv(rendered, job, 'reconcile'), PGHOST: '127.0.0.1', PGPORT: String(server.port), PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('connection refused');
+    expect(fs.existsSync(counter)).toBe(true);
+  });
+
   test('a role at its connection limit keeps its password: only a refused password (28P01) is set again', async () => {
     // PostgreSQL refuses a role's connection beyond its CONNECTION LIMIT with "too many connections for role"
     // (SQLSTATE 53300), which says nothing about the password; a pool sized to the limit makes this the normal case
