@@ -128,7 +128,13 @@ export class PostgresReconciler extends Construct {
     this.namespace = namespace;
     this.peer = peer;
     const script = () => renderReconcileScript(this.databases, this.adminDatabase);
-    kube(this, 'Script', 'ConfigMap', { metadata: { name, namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) } });
+    // named by its content, as the Job is: a Job still retrying an older state keeps reading its own script (with a
+    // fixed name it would read the new one, whose passwords its environment lacks, and fail), and a new Job's pod
+    // waits for its script rather than running the old one when the ConfigMap is applied after it
+    const scriptName = () => `${name}-${createHash('sha256').update(script()).digest('hex').slice(0, 8)}`;
+    kube(this, 'Script', 'ConfigMap', {
+      metadata: { name: Lazy.any({ produce: scriptName }), namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) },
+    });
 
     this.env = new EnvVars(namespace);
     this.env.value('PGHOST', host);
@@ -149,7 +155,7 @@ export class PostgresReconciler extends Construct {
         mounts: [{ volume: 'scripts', path: '/scripts', readOnly: true }, { volume: 'tmp', path: '/tmp' }],
         resources: Resources.of({ cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
       }],
-      volumes: [{ name: 'scripts', configMap: { name } }, emptyDir('tmp', '16Mi')],
+      volumes: [{ name: 'scripts', configMap: { name: Lazy.any({ produce: scriptName }) } }, emptyDir('tmp', '16Mi')],
     });
     // a Job's pod template is immutable: everything in it that can change (the script, the relocated image, the
     // literal settings) names the Job, so a change makes a new Job instead of a refused apply

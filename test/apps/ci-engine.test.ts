@@ -63,7 +63,7 @@ describe.each(CI_ENGINES)('the DigitalOcean charts with %s', (engine) => {
     const refs = Object.values(env).map((e: any) => e.valueFrom?.secretKeyRef?.name).filter(Boolean);
     expect(refs).toContain(providedCiSecrets(engine).database.name);
     expect(providedCiSecrets(engine).database.name).toBe(`${db}-database`);
-    const grants = find(objects, 'ConfigMap', 'database-grants').data['reconcile.sh'];
+    const grants = objects.find((o: any) => o.kind === 'ConfigMap' && /^database-grants-[0-9a-f]{8}$/.test(o.metadata.name)).data['reconcile.sh'];
     expect(grants).toContain(`-- database ${db}, role ${db}\n`);
   });
 

@@ -28,7 +28,10 @@ describe('DatabaseGrants', () => {
     expect([env.PGHOST.value, env.PGPORT.value, env.PGUSER.value, env.PGSSLMODE.value]).toEqual(['db.example.com', '25060', 'doadmin', 'require']);
     expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pg-admin', key: 'password' });
     expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pg-admin', key: 'password' });
-    const script = find(objects, 'ConfigMap', 'database-grants').data['reconcile.sh'];
+    // the script's ConfigMap is named by its content, and the Job mounts that one
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && /^database-grants-[0-9a-f]{8}$/.test(o.metadata.name));
+    expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name).toBe(configMap.metadata.name);
+    const script = configMap.data['reconcile.sh'];
     // the managed admin connects to DigitalOcean's defaultdb; the provider keeps the roles' passwords
     expect(script).toContain("--dbname 'defaultdb'");
     expect(script).toContain("SELECT format('GRANT ALL ON DATABASE %I TO %I', 'registry', 'harbor')");

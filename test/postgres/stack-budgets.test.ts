@@ -15,7 +15,8 @@ const env = (objects: any[], kind: string, name: string, container: string): Rec
 };
 /** `role=limit` for each role the reconciler's script creates or alters, from the rendered ConfigMap. */
 const limits = (objects: any[], configMap: string): string[] => {
-  const script: string = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap).data['reconcile.sh'];
+  // named by its content: <reconciler>-<hash of the script>
+  const script: string = objects.find((o) => o.kind === 'ConfigMap' && new RegExp(`^${configMap}-[0-9a-f]{8}$`).test(o.metadata.name)).data['reconcile.sh'];
   return [...script.matchAll(/SELECT format\('ALTER ROLE %I CONNECTION LIMIT %s', rolname, (-?\d+)\)[^\n]*\n {2}FROM pg_roles WHERE rolname = '(\w+)'/g)]
     .map((m) => `${m[2]}=${m[1]}`);
 };
