@@ -46,7 +46,11 @@ describe('DatabaseGrants against a real server', () => {
       host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases,
     });
     const script = path.join(dir, 'reconcile.sh');
-    fs.writeFileSync(script, find(synth(chart), 'ConfigMap', 'database-grants').data['reconcile.sh']);
+    // the script the Job mounts: its ConfigMap is named by its content
+    const objects = synth(chart);
+    const job = objects.find((o: any) => o.kind === 'Job');
+    const configMap = job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name;
+    fs.writeFileSync(script, find(objects, 'ConfigMap', configMap).data['reconcile.sh']);
     const result = spawnSync('/bin/bash', [script], {
       encoding: 'utf8', env: { ...cleanEnv(), ...server.env('doadmin', 'admin-password'), PGSSLMODE: 'disable' },
     });

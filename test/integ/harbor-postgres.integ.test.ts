@@ -6,7 +6,7 @@ import { Postgres } from '../../lib';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
 import { PostgresServer } from './postgres-server';
-import { configMapKey, mountedFile, objectOf, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
+import { mountedFile, objectOf, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
 
 /**
  * The in-cluster PostgreSQL of a Harbor, as rendered: its reconciler Job's command runs against a real server with
@@ -103,7 +103,8 @@ describe('Harbor on the in-cluster Postgres, as rendered, against a real Postgre
     expect(coreEnv.POSTGRESQL_PASSWORD).toBe(secretKey(rendered, NS, 'postgres-registry', 'password'));
     expect(coreEnv.POSTGRESQL_PASSWORD).toMatch(/^[A-Za-z0-9]{32}$/);
     // the script reaches the password only through the variable the Job gets from the same Secret
-    expect(configMapKey(rendered, NS, 'postgres-reconcile', 'reconcile.sh')).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
+    const reconcileJob = rendered.objects.find((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('postgres-reconcile-'));
+    expect(mountedFile(rendered, reconcileJob, 'reconcile', '/scripts/reconcile.sh')).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
     expect(JSON.stringify(rendered.objects)).not.toContain(coreEnv.POSTGRESQL_PASSWORD);
   });
 
