@@ -193,7 +193,7 @@ export interface TemplateOptions {
  * `value.escape`; a substituted value that itself holds `{x}` is not substituted again.
  *
  * @throws if a placeholder has no source value, if a value cannot be escaped (a lone surrogate for
- * `TemplateEscape.URL`), or if a `TemplateEscape.NONE` value holds other than letters and digits (a random value
+ * `TemplateEscape.URL` or `.TOML`), or if a `TemplateEscape.NONE` value holds other than letters and digits (a random value
  * edited in the store). Errors name the placeholder, never the value.
  */
 export function renderTemplate(value: SecretValue, sources: Record<string, string>): string {
@@ -282,7 +282,7 @@ export class SecretValue {
   public static template(template: string, keys: Record<string, SecretKey>, options: TemplateOptions = {}): SecretValue {
     const escape = options.escape ?? TemplateEscape.NONE;
     if (!(escape instanceof TemplateEscape)) {
-      invalid('escape', escape, 'must be TemplateEscape.NONE, .URL, .YAML or .JSON');
+      invalid('escape', escape, 'must be TemplateEscape.NONE, .URL, .YAML, .JSON or .TOML');
     }
     const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
     for (const name of names) {
@@ -572,6 +572,15 @@ export interface SecretProps {
    * @default "Opaque"
    */
   readonly type?: string;
+  /**
+   * Whether the Secret is rendered in its own namespace. False for a Secret only the namespaces it is shared with
+   * read (`shareWith`), such as a CI engine's pipeline secret, copied into its routes' build namespaces: its own
+   * namespace still keys its values in the secret state (`<namespace>/<name>/<key>`), so they stay the same
+   * wherever it is shared.
+   *
+   * @default true
+   */
+  readonly renderedInOwnNamespace?: boolean;
 }
 
 /**
@@ -612,6 +621,7 @@ export class Secret extends Construct implements ISecret {
   /** The Secret's type. */
   public readonly type: string;
   private readonly copies = new Set<string>();
+  private readonly renderedInOwnNamespace: boolean;
 
   public constructor(scope: Construct, id: string, props: SecretProps) {
     super(scope, id);
@@ -626,11 +636,16 @@ export class Secret extends Construct implements ISecret {
     this.values = { ...props.values };
     this.annotations = { ...props.annotations };
     this.type = props.type ?? 'Opaque';
+    this.renderedInOwnNamespace = props.renderedInOwnNamespace ?? true;
   }
 
-  /** Every namespace the Secret is rendered in: its own first, then its copies in name order. */
+  /**
+   * Every namespace the Secret is rendered in: its own first (unless `renderedInOwnNamespace` is false and it is not
+   * shared there), then its copies in name order.
+   */
   public get namespaces(): string[] {
-    return [this.namespace, ...[...this.copies].filter((n) => n !== this.namespace).sort()];
+    const own = this.renderedInOwnNamespace || this.copies.has(this.namespace) ? [this.namespace] : [];
+    return [...own, ...[...this.copies].filter((n) => n !== this.namespace).sort()];
   }
 
   public key(key: string): SecretKey {

@@ -58,7 +58,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
     manifests: (walk?.charts ?? app.charts).map((chart, i) => ({
-      path: `${chart.node.id}.k8s.yaml`,
+      path: manifestPath(chart),
       content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : toYamlChunks(chart.toJson()),
     })),
     outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
@@ -100,7 +100,7 @@ function checkFilePaths(app: App, charts: readonly Chart[]): void {
     }
     owners.set(key, { path: file, owner, ours });
   };
-  charts.forEach((chart) => claim(`${chart.node.id}.k8s.yaml`, `the manifest of chart ${chart.node.path}`, true));
+  charts.forEach((chart) => claim(manifestPath(chart), `the manifest of chart ${chart.node.path}`, true));
   claim(SECRETS_FILE, 'the generated Secrets', true);
   if (Images.mirrored(app)) {
     claim(IMAGE_PAIRS_FILE, 'the list of images to mirror', true);
@@ -327,4 +327,9 @@ export function runSynth(main: () => void): void {
     }
     process.exitCode = 1;
   }
+}
+
+/** The file a chart's manifest is written to, as `cdk8s synth` names it: `<chart id>.k8s.yaml`. */
+function manifestPath(chart: Chart): string {
+  return `${chart.node.id}.k8s.yaml`;
 }

@@ -36,7 +36,6 @@ export function checkTrivy(props: { storageSize?: string; dbRepositories?: strin
 export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   replicas: number; storageSize?: string; resources?: Resources; dbRepositories?: string[]; javaDbRepositories?: string[];
 }): Placement {
-  checkTrivy(props);
   const storageSize = props.storageSize ?? '5Gi';
   const env = new EnvVars(ctx.namespace);
   env.value('SCANNER_LOG_LEVEL', ctx.logLevel);

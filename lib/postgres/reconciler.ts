@@ -3,6 +3,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, Image, Images, invalid, NetworkPeer, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
+import { sha256 } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
@@ -131,7 +132,7 @@ export class PostgresReconciler extends Construct {
     // named by its content, as the Job is: a Job still retrying an older state keeps reading its own script (with a
     // fixed name it would read the new one, whose passwords its environment lacks, and fail), and a new Job's pod
     // waits for its script rather than running the old one when the ConfigMap is applied after it
-    const scriptName = () => `${name}-${createHash('sha256').update(script()).digest('hex').slice(0, 8)}`;
+    const scriptName = () => `${name}-${sha256(script()).toString('hex').slice(0, 8)}`;
     kube(this, 'Script', 'ConfigMap', {
       metadata: { name: Lazy.any({ produce: scriptName }), namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) },
     });

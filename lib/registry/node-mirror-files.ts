@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
-import { containerdHosts, MirrorSpec, rke2Registries } from './node-mirrors';
+import { containerdHosts, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
 /** Props of `NodeMirrorFiles`. */
 export interface NodeMirrorFilesProps {
@@ -56,7 +56,12 @@ export class NodeMirrorFiles extends Construct {
     const credential = props.credential;
     if (credential) {
       // the login is for the mirror host nodes pull from, keyed by its host[:port] in both files
-      const hosts = [...new Set(props.mirrors.map((m) => m.endpoint.replace(/^https?:\/\//, '').replace(/\/$/, '')))];
+      // a plain user name is literal text in both files' templates: "{x}" in it would be read as a placeholder
+      if (credential.usernameFrom === undefined && /\{[A-Za-z0-9_]+\}/.test(credential.username!)) {
+        invalid('credential.username', credential.username, 'must not contain "{name}", which the login files\' templates (registries.local.yaml, ' +
+          'dockyard-mirror-auth.local.toml) would read as a placeholder');
+      }
+      const hosts = mirrorEndpointHosts(props.mirrors);
       if (!hosts.includes(credential.registry)) {
         invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
       }
@@ -91,11 +96,6 @@ function registriesWithAuth(mirrors: MirrorSpec[], credential: RegistryCredentia
     }
     template = template.replace(line, `$1{${name}}`);
   }
-  // a plain user name is literal text: "{x}" in it would be read as a placeholder
-  const placeholders = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
-  if (placeholders.length !== Object.keys(sources).length) {
-    invalid('credential.username', credential.username, 'must not contain "{name}", which the registries.local.yaml template would read as a placeholder');
-  }
   return SecretValue.template(template, sources, { escape: TemplateEscape.YAML });
 }
 
@@ -120,9 +120,6 @@ function containerdAuth(credential: RegistryCredential): SecretValue {
     sources.username = credential.usernameFrom;
     username = '{username}';
   } else {
-    if (/\{[A-Za-z0-9_]+\}/.test(credential.username!)) {
-      invalid('credential.username', credential.username, 'must not contain "{name}", which the containerd auth template would read as a placeholder');
-    }
     username = tomlString(credential.username!);
   }
   const header = [

@@ -15,8 +15,6 @@ import { tomlString } from '../core/toml';
 import { checkHostname, invalid } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
-export { tomlString };
-
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
 export interface MirrorSpec {
   /**
@@ -54,7 +52,6 @@ export interface MirrorAuth {
 const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** `scheme://host[:port]`, with at most a bare trailing `/`; the host part is checked separately. */
 const ENDPOINT = /^(https?):\/\/([^/?#@\s]+)\/?$/;
-/** A UTF-16 surrogate without its pair, which no UTF-8 file (so no TOML file) can hold. */
 /** Docker Hub's real registry API host, which `docker.io` image names are pulled from. */
 const DOCKER_HUB_SERVER = 'https://registry-1.docker.io';
 
@@ -109,12 +106,24 @@ function checkMirrors(mirrors: readonly MirrorSpec[]): CheckedMirror[] {
   return checked.sort((a, b) => compare(a.upstream, b.upstream));
 }
 
+/**
+ * The `host[:port]` of each mirror's endpoint, sorted and each once: what keys a mirror login (`rke2Registries`'
+ * `auth`, `NodeMirrorFiles`' `credential.registry`). The mirrors are checked first.
+ */
+export function mirrorEndpointHosts(mirrors: readonly MirrorSpec[]): string[] {
+  return endpointHosts(checkMirrors(mirrors));
+}
+
+function endpointHosts(mirrors: readonly CheckedMirror[]): string[] {
+  return [...new Set(mirrors.map((m) => m.host))].sort(compare);
+}
+
 /** Check credentials keyed by mirror host; returned as entries sorted by host. */
 function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMirror[]): [string, MirrorAuth][] {
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
     invalid('auth', auth, 'must map mirror endpoint hosts to { username, password }');
   }
-  const hosts = [...new Set(mirrors.map((m) => m.host))].sort(compare);
+  const hosts = endpointHosts(mirrors);
   return Object.keys(auth).sort(compare).map((key) => {
     if (!hosts.includes(key)) {
       invalid('auth key', key, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);

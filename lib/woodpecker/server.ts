@@ -227,11 +227,6 @@ function checkGitLabGroupName(prop: string, value: string): void {
   }
 }
 
-/** The scrapers of `metrics`, checked; none when metrics are off. */
-function scrapersOf(metrics: WoodpeckerMetricsOptions | undefined): NetworkPeer[] {
-  return metrics === undefined ? [] : checkScrapers('metrics.scrapers', metrics.scrapers);
-}
-
 /**
  * The Woodpecker CI server: one replica of the rootless image, state in PostgreSQL, every credential from a Secret.
  *
@@ -325,7 +320,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // cmd/server/flags.go:204-210; setup.go:200-202 adds it to the plugins trusted with git credentials, so a
     // relocated reference clones private repositories too
     env.image('WOODPECKER_DEFAULT_CLONE_PLUGIN', this, cloneImage);
-    const scrapers = scrapersOf(props.metrics);
+    const scrapers = props.metrics === undefined ? [] : checkScrapers('metrics.scrapers', props.metrics.scrapers);
     if (scrapers.length > 0) {
       // cmd/server/flags.go:137-141 and server.go:301-325: a second HTTP server with GET /metrics alone, no token
       env.value('WOODPECKER_METRICS_SERVER_ADDR', `:${METRICS_PORT}`);

@@ -9,7 +9,6 @@ import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { CopiedSecret } from './copied-secret';
 import { woodpeckerEventsOf } from './events';
 import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
@@ -86,10 +85,8 @@ interface PlacedSecret {
 interface PlacedPullSecret {
   readonly name: string;
   readonly secret: Secret;
-  /** What the caller granted it to, for the grant the engine records once it is placed. */
+  /** What the caller granted it to (repositories, slugs or globs, and events), for the grant recorded once it is placed. */
   readonly access: PipelineAccess;
-  /** The repositories the caller granted it to, slugs or globs. */
-  readonly repos: readonly string[];
   /** The events the caller granted it to, as Woodpecker names them. */
   readonly woodpeckerEvents: readonly string[];
 }
@@ -183,7 +180,7 @@ class BatchClaims extends Claims {
  * the build namespaces whose agents all run repositories and events it is granted to, and is listed by those
  * agents: an agent lists its pull secrets on every step pod it starts, and where it reads native secrets its steps
  * can read them too. Both are declared in the engine's namespace, which keys their values in the secret state, and
- * rendered only in the build namespaces they go to (`CopiedSecret`).
+ * rendered only in the build namespaces they go to (`renderedInOwnNamespace: false`).
  */
 export class WoodpeckerCi extends Construct implements ICiEngine {
   /** The pipeline label that routes a pipeline to a route's agents. */
@@ -317,7 +314,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const { name, repos, wevents } = this.checkPipelineSecret(id, props);
     // declared in the engine's namespace, so its values keep their identity when routes change; rendered only in the
     // route namespaces it goes to at synth
-    const secret = new CopiedSecret(this.secretScope, id, { name, namespace: this.namespace, values: props.values });
+    const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values, renderedInOwnNamespace: false });
     this.grants.addSecret(name, Object.keys(props.values), props);
     this.claims.addSecret(name);
     this.secrets.push({ name, secret, repos, events: wevents });
@@ -335,16 +332,16 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * the namespaces it reaches (`PullSecretGrant.namespaces`), where a typed pipeline must run to pull with it.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    const { name, asked } = this.checkPullSecret(id, props);
+    const { name, asked, woodpeckerEvents } = this.checkPullSecret(id, props);
     // in no namespace until it is placed, at synth (`settle`)
     this.grants.addPullSecret(name, props, []);
-    const secret = new CopiedSecret(this.secretScope, id, {
+    const secret = new Secret(this.secretScope, id, {
       name, namespace: this.namespace, type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': props.dockerConfig },
+      renderedInOwnNamespace: false,
     });
     this.claims.addSecret(name);
     this.pullSecrets.push({
-      name, secret, access: { repos: asked.repos, events: asked.events, allowPullRequests: props.allowPullRequests },
-      repos: asked.repos, woodpeckerEvents: woodpeckerEventsOf(asked.events),
+      name, secret, access: { repos: asked.repos, events: asked.events, allowPullRequests: props.allowPullRequests }, woodpeckerEvents,
     });
   }
 
@@ -375,9 +372,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: BatchClaims) {
     const name = this.checkSecret(id, props.name, batch);
     const asked = checkPipelineAccess(props);
-    // a grant of promote alone would reach rollbacks too, on Woodpecker's one deployment event
-    woodpeckerEventsOf(asked.events);
-    return { name, asked };
+    // refuses a grant of promote alone, which would reach rollbacks too, on Woodpecker's one deployment event
+    return { name, asked, woodpeckerEvents: woodpeckerEventsOf(asked.events) };
   }
 
   /**
@@ -527,7 +523,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const namespaces = namespacesOf[i];
       if (namespaces.length === 0) {
         // either may be what misses: the repositories no route runs, or the events the routes run it for
-        invalid('repos and events', { repos: p.repos, events: p.access.events }, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
+        invalid('repos and events', { repos: p.access.repos, events: p.access.events }, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
           'agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories and events it is granted ' +
           'to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); add a route for them');
       }
@@ -554,8 +550,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    */
   private pullSecretNamespaces(byNamespace: ReadonlyMap<string, readonly RouteAgent[]>): string[][] {
     const patterns = new RepoPatternIndex<number>();
-    this.pullSecrets.forEach((p, i) => p.repos.forEach((r) => patterns.add(r.toLowerCase(), i)));
-    const forPool = this.pullSecrets.map((p) => p.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*')) &&
+    this.pullSecrets.forEach((p, i) => p.access.repos.forEach((r) => patterns.add(r.toLowerCase(), i)));
+    const forPool = this.pullSecrets.map((p) => p.access.repos.some((r) => repoMatches(r, '*/*') && r.split('/').every((part) => part === '*')) &&
       WOODPECKER_EVENTS.every((w) => p.woodpeckerEvents.includes(w.name)));
     /** The pull secrets that may go where agent `a` runs. */
     const serving = (a: RouteAgent): Set<number> => new Set(patterns.candidatesFor(a.repo.toLowerCase())

@@ -48,6 +48,21 @@ describe('LocalSecretStore', () => {
     expect(pipeline.type).toBe('Opaque');
   });
 
+  test('a Secret not rendered in its own namespace goes only where it is shared, its values keyed by its own', () => {
+    const chart = testChart('platform');
+    const copied = new Secret(chart, 'Copied', { name: 'copied', values: { token: SecretValue.hex(32) }, renderedInOwnNamespace: false });
+    expect(copied.namespaces).toEqual([]);
+    copied.shareWith('deploy');
+    copied.shareWith('builds');
+    expect(copied.namespaces).toEqual(['builds', 'deploy']);
+    copied.shareWith('platform');
+    expect(copied.namespaces).toEqual(['platform', 'builds', 'deploy']);
+    const statePath = tempState();
+    const objects = docs(new LocalSecretStore({ statePath }).render(chart));
+    expect(objects.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['platform/copied', 'builds/copied', 'deploy/copied']);
+    expect(Object.keys(JSON.parse(fs.readFileSync(statePath, 'utf8')).values)).toContain('platform/copied/token');
+  });
+
   test('creates values once and reuses them on every later render', () => {
     const statePath = tempState();
     const first = new LocalSecretStore({ statePath }).render(stack());

@@ -98,7 +98,7 @@ describe('SecretValue.template', () => {
     expect(() => SecretValue.template('x{other}', { pw: random.key('hex') }, { escape: TemplateEscape.URL }))
       .toThrow('invalid template "x{other}": placeholder {other} needs a key; got ["pw"]');
     expect(() => SecretValue.template('x{pw}', { pw: random.key('hex') }, { escape: 'url' as unknown as TemplateEscape }))
-      .toThrow('invalid escape "url": must be TemplateEscape.NONE, .URL, .YAML or .JSON');
+      .toThrow('invalid escape "url": must be TemplateEscape.NONE, .URL, .YAML, .JSON or .TOML');
   });
 });
 

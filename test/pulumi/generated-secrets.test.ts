@@ -1,7 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { DockyardChart, Secret, SecretValue, TemplateEscape } from '../../lib';
-import { CopiedSecret } from '../../lib/woodpecker/copied-secret';
 import type { GeneratedSecrets as GeneratedSecretsType } from '../../lib/pulumi/generated-secrets';
 
 /** A resource the mock monitor saw. */
@@ -297,7 +296,7 @@ describe('GeneratedSecrets checks before creating anything', () => {
     const app2 = new App();
     const chart2 = new DockyardChart(app2, 'c', { namespace: 'ns' });
     new Secret(chart2, 'A', { name: 'shared', values: { token: SecretValue.hex(32) } });
-    new CopiedSecret(chart2, 'B', { name: 'shared', values: { token: SecretValue.hex(32) } }).shareWith('deploy');
+    new Secret(chart2, 'B', { name: 'shared', values: { token: SecretValue.hex(32) }, renderedInOwnNamespace: false }).shareWith('deploy');
     expect(() => new GeneratedSecrets('dup2', { app: app2 })).toThrow('duplicate generated Secret ns/shared: two Secrets would be made with that namespace and name');
     expect(registered.length).toBe(before);
   });

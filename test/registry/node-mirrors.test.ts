@@ -9,7 +9,8 @@ import { LocalSecretStore, OutputFile, renderTemplate, Secret, SecretFile, Secre
 import { describeValue, ValidationError } from '../../lib/core/validation';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { RegistryCredential } from '../../lib/registry/credential';
-import { containerdHosts, MirrorSpec, rke2Registries, tomlString } from '../../lib/registry/node-mirrors';
+import { tomlString } from '../../lib/core/toml';
+import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
 import { testChart } from '../util';
 
 const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
@@ -419,6 +420,7 @@ describe('NodeMirrorFiles', () => {
     expect(parseYaml(named('DOCKYARD_PASSWORD_PLACEHOLDER').render({ password: 'pw' })).configs['harbor.example.com'].auth)
       .toEqual({ username: 'DOCKYARD_PASSWORD_PLACEHOLDER', password: 'pw' });
     expect(() => named('robot{password}')).toThrow(
-      'invalid credential.username "robot{password}": must not contain "{name}", which the registries.local.yaml template would read as a placeholder');
+      'invalid credential.username "robot{password}": must not contain "{name}", which the login files\' templates (registries.local.yaml, ' +
+      'dockyard-mirror-auth.local.toml) would read as a placeholder');
   });
 });
