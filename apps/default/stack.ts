@@ -119,11 +119,6 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     redis,
     storage: HarborStorage.filesystem(),
     exposure: harborExposure,
-    // air-gapped, Trivy's databases come from the mirror too (copied beside the images: README, "Listing images")
-    ...(config.imageMirror ? {
-      trivyDbRepositories: [`${config.imageMirror}/aquasec/trivy-db:2`],
-      trivyJavaDbRepositories: [`${config.imageMirror}/aquasec/trivy-java-db:1`],
-    } : {}),
   });
   // pipelines push to Harbor at its public host name, which in the cluster often ends at the ingress controller's pods
   // (kube-proxy sends traffic for a load balancer's address straight there), outside the build pods' internet rule

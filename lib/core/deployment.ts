@@ -107,7 +107,7 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
     disruptionBudget(scope, spec);
   }
   return kube(scope, id, 'StatefulSet', {
-    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels, annotations: spec.annotations },
     spec: {
       replicas,
       serviceName: spec.serviceName,

@@ -99,7 +99,15 @@ export class EnvVars {
 
   /** An image reference that pods of another workload run, relocated at synth time like `scope`'s own images. */
   public image(name: string, scope: IConstruct, image: Image): void {
-    this.add({ name, value: Lazy.any({ produce: () => escapeEnvLiteral(Images.resolve(scope, image).reference) }) });
+    this.atSynth(name, () => Images.resolve(scope, image).reference);
+  }
+
+  /**
+   * A plain value computed at synth time, once the whole app is built (e.g. from image relocations set after this
+   * construct), and read back literally like `value()`.
+   */
+  public atSynth(name: string, produce: () => string): void {
+    this.add({ name, value: Lazy.any({ produce: () => escapeEnvLiteral(produce()) }) });
   }
 
   /** A value read from the pod's own fields, e.g. `metadata.namespace`. */

@@ -1,3 +1,4 @@
+import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ISecret } from './secret';
 import { invalid, ValidationError } from './validation';
@@ -128,6 +129,12 @@ interface Relocation {
   readonly override: boolean;
   readonly order: number;
 }
+
+/**
+ * The annotation of a workload whose pods pull more than their containers' images (build pods' images, a scanner's
+ * databases): comma-separated references, which `dockyard-images` lists and copies like the containers' images.
+ */
+export const IMAGES_ANNOTATION = 'dockyard.dev/images';
 
 /** The file, beside the manifests, of the images relocated to a mirror: `<source> <destination>` lines. */
 export const IMAGE_PAIRS_FILE = 'images.pairs.txt';
@@ -300,6 +307,15 @@ export class Images {
       pairs.set(root, byRoot);
     }
     return resolved;
+  }
+
+  /**
+   * The `dockyard.dev/images` annotation (`IMAGES_ANNOTATION`) of a workload whose pods pull `images` besides their
+   * containers' images, resolved at synth like `scope`'s own images: `dockyard-images` then lists them, and with a
+   * mirror relocation `images.pairs.txt` holds them for copying.
+   */
+  public static annotation(scope: IConstruct, images: readonly Image[]): Record<string, string> {
+    return { [IMAGES_ANNOTATION]: Lazy.any({ produce: () => images.map((i) => Images.resolve(scope, i).reference).join(',') }) };
   }
 
   /**

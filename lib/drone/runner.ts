@@ -423,7 +423,7 @@ export class DroneKubeRunner extends Construct {
     deployment(this, 'Resource', {
       name, namespace, labels, selector,
       // images the build pods run, for image lists and mirroring
-      annotations: { 'dockyard.dev/images': Lazy.any({ produce: () => buildImages.map((i) => Images.resolve(this, i).reference).join(',') }) },
+      annotations: Images.annotation(this, buildImages),
       serviceAccountName: name,
       automountToken: true,
       terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 3600, 0),

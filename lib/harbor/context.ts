@@ -146,6 +146,8 @@ export interface ComponentSpec {
   readonly gracePeriodSec?: number;
   /** For a StatefulSet: each replica's volumes by name. */
   readonly claims?: Record<string, { readonly size: string }>;
+  /** Annotations of the workload object. */
+  readonly annotations?: Record<string, string>;
 }
 
 /**
@@ -162,6 +164,7 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
     containers: spec.containers.map((c) => ({ ...c, mounts: [...(c.mounts ?? []), { volume: 'tmp', path: '/tmp' }] })),
     volumes: [...(spec.volumes ?? []), emptyDir('tmp', spec.component === 'trivy' ? '2Gi' : '256Mi')],
     terminationGracePeriodSeconds: spec.gracePeriodSec,
+    annotations: spec.annotations,
   };
   if (spec.claims) {
     statefulSet(scope, 'Resource', { ...workload, serviceName: name, claims: spec.claims });

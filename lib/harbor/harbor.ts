@@ -166,18 +166,20 @@ export interface HarborProps {
   readonly trivyStorageSize?: string;
   /**
    * Where Trivy downloads its vulnerability database, an OCI artifact, in order of preference
-   * (`SCANNER_TRIVY_DB_REPOSITORY`): for an air-gapped cluster, your mirror's copy, e.g.
-   * `["registry.example.com/mirror/aquasec/trivy-db:2"]` (copy it with `crane copy mirror.gcr.io/aquasec/trivy-db:2 …`).
-   * The image relocation does not cover it: it is no image of a pod.
+   * (`SCANNER_TRIVY_DB_REPOSITORY`), e.g. `["registry.example.com/mirror/aquasec/trivy-db:2"]`. Not needed for an
+   * image mirror: the default follows Harbor's image relocation (below).
    *
-   * @default - mirror.gcr.io/aquasec/trivy-db, then ghcr.io/aquasecurity/trivy-db
+   * @default - mirror.gcr.io/aquasec/trivy-db, then ghcr.io/aquasecurity/trivy-db; where Harbor's images are
+   * relocated (`Images.relocateAll(app, ImageRelocation.registry(mirror))`), `<mirror>/aquasec/trivy-db:2` alone,
+   * listed in `images.pairs.txt` for copying like the images
    */
   readonly trivyDbRepositories?: string[];
   /**
    * The same for Trivy's Java index (`SCANNER_TRIVY_JAVA_DB_REPOSITORY`), e.g.
    * `["registry.example.com/mirror/aquasec/trivy-java-db:1"]`.
    *
-   * @default - mirror.gcr.io/aquasec/trivy-java-db, then ghcr.io/aquasecurity/trivy-java-db
+   * @default - mirror.gcr.io/aquasec/trivy-java-db, then ghcr.io/aquasecurity/trivy-java-db; relocated like
+   * `trivyDbRepositories`, to `<mirror>/aquasec/trivy-java-db:1`
    */
   readonly trivyJavaDbRepositories?: string[];
   /**

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkUniqueList, invalid, parseQuantity, Resources } from '../core';
+import { checkUniqueList, Image, Images, invalid, parseQuantity, Resources } from '../core';
 import { EnvVars } from '../core/env';
 import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
@@ -7,9 +7,34 @@ import { defineComponent, harborImage, HarborContext, REDIS_DB, redisEnv, resour
 
 const CACHE = '/home/scanner/.cache';
 
-/** Where Trivy downloads its databases unless told otherwise: mirror.gcr.io first, as ghcr.io rate-limits anonymous downloads. */
-const DB_REPOSITORIES = ['mirror.gcr.io/aquasec/trivy-db', 'ghcr.io/aquasecurity/trivy-db'];
-const JAVA_DB_REPOSITORIES = ['mirror.gcr.io/aquasec/trivy-java-db', 'ghcr.io/aquasecurity/trivy-java-db'];
+/**
+ * Where Trivy downloads a database unless told otherwise: mirror.gcr.io first, as ghcr.io rate-limits anonymous
+ * downloads. A repository without a tag gets the database's schema version as its tag (`schema`).
+ */
+interface DatabaseSource {
+  readonly repositories: readonly string[];
+  readonly schema: number;
+}
+const DB: DatabaseSource = { repositories: ['mirror.gcr.io/aquasec/trivy-db', 'ghcr.io/aquasecurity/trivy-db'], schema: 2 };
+const JAVA_DB: DatabaseSource = { repositories: ['mirror.gcr.io/aquasec/trivy-java-db', 'ghcr.io/aquasecurity/trivy-java-db'], schema: 1 };
+
+/** The first default repository of a database, tagged: the one a mirror holds a copy of. */
+function primary(source: DatabaseSource): Image {
+  return Image.of(`${source.repositories[0]}:${source.schema}`);
+}
+
+/**
+ * The repositories Trivy downloads a database from, at synth time: the ones given; else the defaults, relocated like
+ * Harbor's images. A relocation (an air-gapped mirror, `Images.relocateAll`) moves the database with the images: Trivy
+ * then reads the first default's copy there alone (the other default would be a second copy of the same database).
+ */
+function databaseRepositories(scope: Construct, given: string[] | undefined, source: DatabaseSource): string {
+  if (given !== undefined) {
+    return given.join(',');
+  }
+  const resolved = Images.resolve(scope, primary(source));
+  return resolved.reference !== primary(source).reference ? resolved.reference : source.repositories.join(',');
+}
 
 /** An OCI repository, optionally with a tag: `host[:port]/path[:tag]`, no scheme, no digest, no comma. */
 const OCI_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
@@ -46,12 +71,17 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   env.value('SCANNER_TRIVY_SEVERITY', 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL');
   env.value('SCANNER_TRIVY_SECURITY_CHECKS', 'vuln');
   env.value('SCANNER_TRIVY_TIMEOUT', '5m0s');
-  env.value('SCANNER_TRIVY_DB_REPOSITORY', (props.dbRepositories ?? DB_REPOSITORIES).join(','));
-  env.value('SCANNER_TRIVY_JAVA_DB_REPOSITORY', (props.javaDbRepositories ?? JAVA_DB_REPOSITORIES).join(','));
+  env.atSynth('SCANNER_TRIVY_DB_REPOSITORY', () => databaseRepositories(scope, props.dbRepositories, DB));
+  env.atSynth('SCANNER_TRIVY_JAVA_DB_REPOSITORY', () => databaseRepositories(scope, props.javaDbRepositories, JAVA_DB));
   redisEnv(env, ctx, 'SCANNER_REDIS_URL', REDIS_DB.trivy, 'idle_timeout_seconds=30');
   const trust = trustMounts(env, ctx);
+  // the default databases, listed and copied like images (`dockyard-images`, `images.pairs.txt`); repositories given
+  // are the user's to fill
+  const databases = [[props.dbRepositories, DB], [props.javaDbRepositories, JAVA_DB]] as const;
+  const listed = databases.filter(([given]) => given === undefined).map(([, source]) => primary(source));
   return defineComponent(scope, ctx, {
     component: 'trivy',
+    annotations: listed.length > 0 ? Images.annotation(scope, listed) : undefined,
     replicas: props.replicas,
     servicePorts: { 'api-server': 8080 },
     peerPorts: [8080],

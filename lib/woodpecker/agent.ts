@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
@@ -248,8 +247,10 @@ export class WoodpeckerAgent extends Construct {
     // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
     // label, not a selector's: a StatefulSet's selector cannot change)
     const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: createHash('sha256').update(props.server.grpcAddress).digest('hex').slice(0, 16) };
-    const sts = statefulSet(this, 'Resource', {
+    statefulSet(this, 'Resource', {
       name, namespace, labels: { ...labels, ...serverLabel }, selector,
+      // the image the step pods run, for image lists and mirroring
+      annotations: Images.annotation(this, [initImage]),
       serviceName: name,
       claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
       serviceAccountName: account,
@@ -268,8 +269,6 @@ export class WoodpeckerAgent extends Construct {
         resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),
       }],
     });
-    // the image the step pods run, for image lists and mirroring
-    sts.metadata.addAnnotation('dockyard.dev/images', Lazy.any({ produce: () => Images.resolve(this, initImage).reference }));
     // the StatefulSet's governing Service, headless and without ports: the agent serves nothing but its health check
     // (the API's field is clusterIP, which kube() renders as written; the generated type spells it clusterIp)
     kube(this, 'Service', 'Service', { metadata: { name, namespace, labels }, spec: { clusterIP: 'None', selector } as k8s.ServiceSpec });

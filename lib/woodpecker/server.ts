@@ -1,4 +1,3 @@
-import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
@@ -331,7 +330,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     deployment(this, 'Resource', {
       name, namespace, labels, selector, recreate: true,
       // the image pipelines clone with, for image lists and mirroring
-      annotations: { 'dockyard.dev/images': Lazy.any({ produce: () => Images.resolve(this, cloneImage).reference }) },
+      annotations: Images.annotation(this, [cloneImage]),
       serviceAccountName: name,
       // the rootless image's user (docker/Dockerfile.server.multiarch.rootless:3-4,24)
       runAs: { user: 1000, group: 1000 },

@@ -82,6 +82,10 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(loginsOf(stack.secrets)).toEqual(engine === CiEngineKind.DRONE ? { 'dockyard/harbor-push': ['harbor.example.com'] } : {});
       expect(stack.secrets.map((s) => s.metadata.name)).not.toContain('harbor-robot-puller');
       expect(imagesOf(stack.objects).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
+      // Trivy's databases come from the mirror too, as in the default stack
+      const trivy = find(stack.objects, 'StatefulSet', 'harbor-trivy').spec.template.spec.containers[0].env;
+      expect(trivy.filter((e: any) => /^SCANNER_TRIVY_(JAVA_)?DB_REPOSITORY$/.test(e.name)).map((e: any) => e.value))
+        .toEqual([`${MIRROR}/aquasec/trivy-db:2`, `${MIRROR}/aquasec/trivy-java-db:1`]);
     });
 
     test('with the Container Registry: DOCR\'s login alone, in the build namespace and the pipelines\' harbor-pull', () => {

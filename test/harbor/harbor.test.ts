@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import {
-  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, NetworkPeer, Postgres, RobotPermission, Secret,
-  SecretValueKind, SslMode,
+  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
+  RobotPermission, Secret, SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
 import { container, envOf, find, synth, testChart } from '../util';
@@ -517,6 +517,48 @@ describe('Harbor validation', () => {
     });
     expect(mirrored.SCANNER_TRIVY_DB_REPOSITORY.value).toBe('registry.example.com:5000/mirror/aquasec/trivy-db:2');
     expect(mirrored.SCANNER_TRIVY_JAVA_DB_REPOSITORY.value).toBe('registry.example.com:5000/mirror/aquasec/trivy-java-db:1,ghcr.io/aquasecurity/trivy-java-db:1');
+  });
+
+  // Trivy adds the database's schema version as the tag of an untagged repository (aquasecurity/trivy
+  // pkg/flag/db_flags.go, "Adding schema version to the DB repository for backward compatibility"): 2 for the
+  // vulnerability database, 1 for the Java index, the tags a mirror's copies carry
+  test('relocates the default database repositories with Harbor\'s images, set before or after Harbor, and lists them to copy', () => {
+    const relocated = (relocation: ImageRelocation, props: object = {}) => {
+      const chart = testChart('harbor');
+      inClusterHarbor(chart, props);
+      // set after Harbor is built, as the stacks do: the repositories are read at synth
+      Images.relocateAll(chart, relocation);
+      const trivy = find(synth(chart), 'StatefulSet', 'harbor-trivy');
+      const env = envOf(container(trivy));
+      return {
+        db: env.SCANNER_TRIVY_DB_REPOSITORY.value, javaDb: env.SCANNER_TRIVY_JAVA_DB_REPOSITORY.value, pairs: Images.relocatedPairs(chart),
+        // what dockyard-images lists beside the containers' images
+        listed: trivy.metadata.annotations?.['dockyard.dev/images'],
+      };
+    };
+    const mirror = relocated(ImageRelocation.registry('registry.example.com/mirror'));
+    // one copy of each database: the second default would be another copy of the same one
+    expect(mirror.db).toBe('registry.example.com/mirror/aquasec/trivy-db:2');
+    expect(mirror.javaDb).toBe('registry.example.com/mirror/aquasec/trivy-java-db:1');
+    expect(mirror.pairs).toEqual(expect.arrayContaining([
+      'mirror.gcr.io/aquasec/trivy-db:2 registry.example.com/mirror/aquasec/trivy-db:2',
+      'mirror.gcr.io/aquasec/trivy-java-db:1 registry.example.com/mirror/aquasec/trivy-java-db:1',
+    ]));
+    expect(mirror.pairs.filter((p) => p.includes('ghcr.io'))).toEqual([]);
+    expect(mirror.listed).toBe('registry.example.com/mirror/aquasec/trivy-db:2,registry.example.com/mirror/aquasec/trivy-java-db:1');
+    // relocated nowhere: the defaults as they were, fallback included
+    const upstream = relocated(ImageRelocation.upstream());
+    expect(upstream.db).toBe('mirror.gcr.io/aquasec/trivy-db,ghcr.io/aquasecurity/trivy-db');
+    expect(upstream.pairs).toEqual([]);
+    expect(upstream.listed).toBe('mirror.gcr.io/aquasec/trivy-db:2,mirror.gcr.io/aquasec/trivy-java-db:1');
+    // repositories given are used as given, and are nothing to copy
+    const given = relocated(ImageRelocation.registry('registry.example.com/mirror'), { trivyDbRepositories: ['other.example.com/trivy-db:2'] });
+    expect(given.db).toBe('other.example.com/trivy-db:2');
+    expect(given.javaDb).toBe('registry.example.com/mirror/aquasec/trivy-java-db:1');
+    expect(given.pairs.filter((p) => p.includes('/trivy-db'))).toEqual([]);
+    expect(given.listed).toBe('registry.example.com/mirror/aquasec/trivy-java-db:1');
+    const bothGiven = relocated(ImageRelocation.upstream(), { trivyDbRepositories: ['a.example.com/db:2'], trivyJavaDbRepositories: ['a.example.com/java-db:1'] });
+    expect(bothGiven.listed).toBeUndefined();
   });
 
   test.each([
