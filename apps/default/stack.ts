@@ -158,12 +158,28 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     }
   }
   const pullCredential = RegistryCredential.harborRobot(harbor.host, puller);
-  // build pods and the demo app run under their namespaces' default ServiceAccounts
-  const listed = [NAMESPACES.builds, NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app];
+  // the nodes' own robot, which may pull only through the proxy cache: the node's login serves every pod on the
+  // node that pulls from Harbor without a login of its own, so it must not reach the platform's `apps` project
+  const nodePuller = proxy ? harbor.addRobot('node-puller', {
+    permissions: [RobotPermission.pull(proxy)], description: 'nodes pull Docker Hub images through the proxy cache',
+  }) : undefined;
+  // build pods and the demo app run under their namespaces' default ServiceAccounts, which pull with the namespace's
+  // pull secret whatever image a step names (the runner sets a pod's pull secrets from the pipeline's
+  // image_pull_secrets alone: drone-runner-kube engine/convert.go). So the builds' pool, where pull requests (forks
+  // included) run, gets the proxy-only robot, as Dockyard's own pods do (the app-wide pull secret): a pull request
+  // pulls `apps` only with the `harbor-pull` pipeline secret, which it gets only when asked. The namespaces that
+  // push, deploy or run the demo pull `apps` with the puller robot
+  const appNamespaces = [NAMESPACES.publish, NAMESPACES.deploys, NAMESPACES.app];
+  const listed = [NAMESPACES.builds, ...appNamespaces];
+  // one name in every namespace, so that the builds' pool's Secret changes in place, and a kubectl apply without
+  // pruning leaves no stale login there
+  const pulls = [new PullSecret(chart, 'PullSecret', { credentials: [pullCredential], namespaces: appNamespaces, appWide: false })];
+  if (nodePuller) {
+    new PullSecret(chart, 'ProxyPullSecret', { credentials: [RegistryCredential.harborRobot(harbor.host, nodePuller)], namespaces: [NAMESPACES.builds] });
+  }
   // Harbor's login and the mirror's in separate pull secrets: a pod gets a pull secret whole, so one holding both
   // would bring the platform's Harbor robot to every namespace with a pod that pulls from the mirror only (Harbor's
   // own included), and into a namespace where another Harbor login applies, which Images.pullSecretsFor refuses
-  const pulls = [new PullSecret(chart, 'PullSecret', { credentials: [pullCredential], namespaces: listed })];
   if (mirrorCredential) {
     pulls.push(new PullSecret(chart, 'MirrorPullSecret', { name: 'image-mirror-credentials', credentials: [mirrorCredential], namespaces: listed }));
   }
@@ -173,12 +189,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const pipelineLogins = [pullCredential, ...(mirrorCredential ? [mirrorCredential] : [])]
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
   ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: sharedRepos, dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
-  if (proxy) {
-    // the nodes' own robot, which may pull only through the proxy cache: the node's login serves every pod on the
-    // node that pulls from Harbor without a login of its own, so it must not reach the platform's `apps` project
-    const nodePuller = harbor.addRobot('node-puller', {
-      permissions: [RobotPermission.pull(proxy)], description: 'nodes pull Docker Hub images through the proxy cache',
-    });
+  if (proxy && nodePuller) {
     new NodeMirrorFiles(chart, 'NodeMirrors', {
       mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: proxy }],
       credential: RegistryCredential.harborRobot(harbor.host, nodePuller),

@@ -71,6 +71,25 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
     }
   });
 
+  test('a pull request, a fork\'s included, pulls through the proxy cache but cannot pull the platform\'s `apps` project', () => {
+    // a pull request runs in the builds' pool as its default ServiceAccount (above), and Kubernetes hands that account's
+    // imagePullSecrets to its pods (plugin/pkg/admission/serviceaccount/admission.go), whatever image a step names
+    const sa = find(stack.objects, 'ServiceAccount', 'default', 'dockyard-builds');
+    const logins = (sa.imagePullSecrets ?? []).flatMap((ref: any) => {
+      const secret = stack.secrets.find((s) => s.metadata.namespace === 'dockyard-builds' && s.metadata.name === ref.name);
+      return Object.values(JSON.parse(secret!.stringData['.dockerconfigjson']).auths).map((a: any) => a.username);
+    });
+    expect(logins).toEqual(['robot$node-puller']);
+    const configMap = stack.objects.find((o) => o.kind === 'ConfigMap' && o.data?.['config.json'] && o.metadata.namespace === 'harbor');
+    const robots = JSON.parse(configMap.data['config.json']).robots;
+    const permissions = (name: string) => robots.find((r: any) => r.name === name).permissions.map((p: any) => `${p.namespace}:${p.access.map((a: any) => a.action)}`);
+    expect(permissions('node-puller')).toEqual(['dockerhub:pull']);
+    // the puller robot, which may pull `apps`, only where pipelines push or deploy and the demo runs, and in the
+    // pipelines' `harbor-pull`, which the secrets extension hands out only to the events it is granted to
+    expect(stack.secrets.filter((s) => s.stringData?.['.dockerconfigjson']?.includes('robot$puller')).map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort())
+      .toEqual(['demo/registry-credentials', 'dockyard-deploy/registry-credentials', 'dockyard-publish/registry-credentials', 'dockyard/harbor-pull']);
+  });
+
   test('every pipeline of the demo is routed to the stack\'s runner', () => {
     // harness v2.28.2 scheduler/queue/queue.go:196-199,266-276; trigger/trigger.go:402 (stage labels = node:)
     const app = new App();

@@ -190,12 +190,12 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(rotated.stderr).toContain('dockyard: rotated 1 key on purpose: harbor/harbor-robot-puller/secret');
     const after = secretValues(read('dist/secrets.local.yaml'));
     const changed = Object.keys(before).filter((k) => before[k] !== after[k]).sort();
-    // the robot's secret, and the docker configs made from it: nothing else (the nodes log in with a robot of their own)
+    // the robot's secret, and the docker configs made from it: nothing else (the nodes, the builds' pool and
+    // Dockyard's own pods pull with the proxy-only robot)
     expect(changed).toEqual([
-      'demo/registry-credentials/.dockerconfigjson', 'dockyard-builds/registry-credentials/.dockerconfigjson',
+      'demo/registry-credentials/.dockerconfigjson',
       'dockyard-deploy/registry-credentials/.dockerconfigjson', 'dockyard-publish/registry-credentials/.dockerconfigjson',
-      'dockyard/harbor-pull/.dockerconfigjson',
-      'dockyard/registry-credentials/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
+      'dockyard/harbor-pull/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
     ]);
     expect(read('dist/nodes/rke2/registries.local.yaml')).not.toContain(after['harbor/harbor-robot-puller/secret']);
     // the main manifests change in one place: the configuration Job that sets the robot's secret in Harbor is named
