@@ -1,4 +1,5 @@
 import { invalid } from '../core';
+import { rollingPods } from '../core/deployment';
 
 /** The pods that open PostgreSQL connections, and how many each runs. */
 export interface ConnectionBudgetInput {
@@ -13,20 +14,24 @@ export interface ConnectionBudgetInput {
 }
 
 /**
- * Each pod's `maxOpenConns`: the database's connection limit shared evenly by every pod that connects.
+ * Each pod's `maxOpenConns`: the database's connection limit shared evenly by every pod that connects, counting the
+ * pods a rollout adds (`rollingPods`: the connecting Deployments roll without surge, but a single replica's successor
+ * starts while it runs), so that a config change or an upgrade never runs the database out of connections.
  *
  * Harbor's chart defaults to 900 per pod, against managed plans that allow 22. Throws when the limit cannot give
  * every pod at least `minimumPerPod`, naming the components and their replicas.
  */
 export function connectionBudget(input: ConnectionBudgetInput): number {
-  const pods = Object.values(input.replicas).reduce((a, b) => a + b, 0);
+  const replicas = Object.values(input.replicas).reduce((a, b) => a + b, 0);
+  const pods = Object.values(input.replicas).reduce((a, b) => a + rollingPods(b, true), 0);
   if (input.connectionLimit === undefined) {
     return input.unlimitedPerPod;
   }
   const perPod = Math.floor(input.connectionLimit / pods);
   if (perPod < input.minimumPerPod) {
     const who = Object.entries(input.replicas).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(' + ');
-    invalid('database.connectionLimit', input.connectionLimit, `must give each of the ${pods} pods that connect (${who}) at least ` +
+    const rolling = pods > replicas ? `, and ${pods - replicas} more while a single replica rolls` : '';
+    invalid('database.connectionLimit', input.connectionLimit, `must give each of the ${pods} pods that connect (${who}${rolling}) at least ` +
       `${input.minimumPerPod} connections, i.e. be at least ${pods * input.minimumPerPod}; raise the limit or lower the replicas`);
   }
   return perPod;

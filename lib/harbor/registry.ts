@@ -6,7 +6,6 @@ import { Placement } from '../core/placement';
 import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
-import { bindRedisPassword } from '../redis/redis-ref';
 import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
@@ -137,7 +136,6 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   trustMounts(controllerEnv, ctx);
   controllerEnv.secret('CORE_SECRET', ctx.credentials.coreSecret);
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
-  bindRedisPassword(controllerEnv, ctx.redis);
   return defineComponent(scope, ctx, {
     component: 'registry',
     replicas: volume ? 1 : props.replicas,

@@ -237,6 +237,9 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
     for (const env of registryEnvOf(current)) {
       expect(env.REGISTRY_REDIS_USERNAME.value).toBe('harbor');
     }
+    // registryctl opens no Redis connection (goharbor/harbor v2.15.1 src/registryctl reads no Redis setting): it
+    // gets the password only as REGISTRY_REDIS_PASSWORD, for the registry configuration it parses, and no second copy
+    expect(registryEnvOf(current)[1].REDIS_PASSWORD).toBeUndefined();
   });
 
   test('mounts a private Redis CA into every Redis client, the registry containers included', () => {
@@ -279,17 +282,38 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
 });
 
 describe('Harbor connection budget', () => {
-  test('shares the database limit among core, jobservice and exporter pods', () => {
+  // Kubernetes defaults a Deployment's maxSurge to 25%, rounded up (pkg/apis/apps/v1/defaults.go
+  // SetDefaults_Deployment, pkg/controller/deployment/util/deployment_util.go ResolveFenceposts): a rollout runs a new
+  // pod beside the old ones, each opening a pool of its own
+  test('shares the database limit among core, jobservice and exporter pods, counting the pods a rollout adds', () => {
     const chart = testChart('harbor');
     const harbor = managedHarbor(chart, { coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
-    expect(harbor.maxOpenConns).toBe(5);
+    // 2 core and 2 jobservice roll one pod at a time without surge; the single exporter's successor starts beside it
+    expect(harbor.maxOpenConns).toBe(Math.floor(25 / (2 + 2 + 2)));
     const objects = synth(chart);
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('5');
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('5');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('4');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('4');
+    const noSurge = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+    expect(find(objects, 'Deployment', 'harbor-core').spec.strategy).toEqual(noSurge);
+    expect(find(objects, 'Deployment', 'harbor-jobservice').spec.strategy).toEqual(noSurge);
+    // one replica keeps the default: without surge it would stop before its successor is ready
+    expect(find(objects, 'Deployment', 'harbor-exporter').spec.strategy).toBeUndefined();
+    // pods that open no database connection keep the default too
+    expect(find(objects, 'Deployment', 'harbor-portal').spec.strategy).toBeUndefined();
   });
 
-  test('gives each of the 2 default pods 12 of the 25 connections a small managed plan allows', () => {
-    expect(managedHarbor(testChart('harbor')).maxOpenConns).toBe(12);
+  test('gives each of the 2 default pods 6 of the 25 connections a small managed plan allows: 4 pods while they roll', () => {
+    const chart = testChart('harbor');
+    expect(managedHarbor(chart).maxOpenConns).toBe(6);
+    expect(find(synth(chart), 'Deployment', 'harbor-core').spec.strategy).toBeUndefined();
+  });
+
+  test('names the pods a single replica\'s rollout adds when the limit cannot be met', () => {
+    const chart = testChart('harbor');
+    const pg = new Postgres(chart, 'Pg');
+    expect(() => inClusterHarbor(chart, { database: pg.addDatabase('small', { connectionLimit: 12 }) }))
+      .toThrow('invalid database.connectionLimit 12: must give each of the 4 pods that connect (1 core + 1 jobservice, and 2 more while a ' +
+        'single replica rolls) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas');
   });
 
   test('uses 100 per pod when the database sets no limit', () => {

@@ -131,8 +131,9 @@ describe('the DigitalOcean program', () => {
     expect(registryConfig).toContain('regionendpoint: https://fra1.digitaloceanspaces.com');
   });
 
-  test('sizes each Harbor pod\'s pool from the database size: 22 connections, three quarters for two pods', () => {
-    expect(env(find('Deployment', 'harbor-core')).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('8');
+  test('sizes each Harbor pod\'s pool from the database size: 22 connections, three quarters for two pods and their successors', () => {
+    // 16 connections for core and jobservice, one replica each, and the new pod each runs beside the old while it rolls
+    expect(env(find('Deployment', 'harbor-core')).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('4');
     expect(env(find('Deployment', 'drone')).DRONE_DATABASE_MAX_CONNECTIONS.value).toBe('4');
   });
 
