@@ -23,7 +23,11 @@ import { checkTrivy, defineTrivy } from './trivy';
 
 /** How much Harbor's components log. */
 export enum HarborLogLevel {
-  /** Everything, including debugging detail. */
+  /**
+   * Everything, including debugging detail, and with it the Redis URL and password: jobservice and core log it
+   * when they build a pool (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81), as does the Trivy adapter (v0.36.0
+   * pkg/redisx/pool.go:43). Use it briefly, and rotate the Redis password if the logs leave the cluster.
+   */
   DEBUG = 'debug',
   /** Informational messages, warnings and errors. */
   INFO = 'info',

@@ -24,7 +24,13 @@ export interface ExternalRedisProps {
    * @default - none: the password alone authenticates the default user
    */
   readonly username?: string;
-  /** The password, in a Secret. It must be URL-safe, for it is expanded into Redis URLs inside the pods. */
+  /**
+   * The password, in a Secret. Kubernetes expands it into Redis URLs inside the pods (`$(REDIS_PASSWORD)`, unescaped),
+   * so it must not contain `/`, `?`, `#`, `%` or whitespace: with one of them, Harbor's core fails to start,
+   * and its jobservice and Trivy adapter fail printing the whole URL, password included, to their logs
+   * (goharbor/harbor v2.15.1 src/jobservice/config/config.go:175, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go).
+   * Managed services' generated passwords (DigitalOcean's `AVNS_…`) are safe; Dockyard's own are.
+   */
   readonly password: SecretKey;
   /**
    * A CA bundle that verifies the server, when its certificate is not publicly trusted.
