@@ -27,20 +27,21 @@ describe('connection budgets of the example stacks', () => {
     expect(limits(objects, 'postgres-reconcile')).toEqual(['drone=24', 'demo=20', 'harbor=40']);
     const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
     expect(sts.spec.template.spec.containers[0].args).toEqual(['postgres', '-c', 'max_connections=100']);
-    // Drone's pool fits its role's limit; Harbor's core and jobservice share theirs (lib/harbor/context.ts)
+    // Drone's pool fits its role's limit (its server runs one pod, recreated); Harbor's core and jobservice share
+    // theirs with the successor each starts while it rolls (lib/harbor/connection-budget.ts)
     expect(Number(env(objects, 'Deployment', 'drone', 'server').DRONE_DATABASE_MAX_CONNECTIONS)).toBeLessThanOrEqual(24);
-    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('20');
+    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('10');
   });
 
-  test('harbor-do: harbor 21 + 1 for doadmin = 22, all a 1 GB DigitalOcean cluster allows; core and jobservice get 10 each', () => {
+  test('harbor-do: harbor 21 + 1 for doadmin = 22, all a 1 GB DigitalOcean cluster allows; core and jobservice get 5 each, and their successors while they roll', () => {
     const { objects } = stacks['harbor-do'].synth();
-    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('10');
+    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('5');
   });
 
   test('digitalocean: harbor 16 + drone 4 + 1 for doadmin = 21 of the 22 of a 1 GB cluster', () => {
     const { objects } = stacks.digitalocean.synth();
     expect(limits(objects, 'database-grants')).toEqual(['harbor=16', 'drone=4']);
-    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('8');
+    expect(env(objects, 'Deployment', 'harbor-core', 'core').POSTGRESQL_MAX_OPEN_CONNS).toBe('4');
     expect(Number(env(objects, 'Deployment', 'drone', 'server').DRONE_DATABASE_MAX_CONNECTIONS)).toBeLessThanOrEqual(4);
   });
 });
