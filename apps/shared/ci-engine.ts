@@ -94,12 +94,18 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     clientId: settings.gitClientId, clientSecret: settings.oauth.key('client-secret'), server: settings.gitServer,
   });
   const database = settings.database(ciEngineFacts(settings.engine).databaseName);
+  // On GitLab, group membership gates no log-in: go-scm names a group by its last path segment (Drone: a subgroup
+  // `mallory/acme` passes the filter `acme`) and Woodpecker compares groups' display names, which anyone chooses
+  // (v3.17.0 server/forge/gitlab/gitlab.go:202-210), so any GitLab user could register. Registration stays closed
+  // there: the admin adds users (README, "CI engines"); the repository filter still limits what may be activated.
+  const groupGatesLogin = settings.gitProvider !== GitProviderKind.GITLAB;
   if (settings.engine === CiEngineKind.DRONE) {
+    const filters = droneFilters(settings.organization, settings.admin, settings.organizationProp);
     const server = new DroneServer(scope, 'Drone', {
       host: settings.host,
       gitProvider,
       database,
-      ...droneFilters(settings.organization, settings.admin, settings.organizationProp),
+      ...(groupGatesLogin ? filters : { repositoryFilter: filters.repositoryFilter }),
       admin: settings.admin,
       ingress: settings.ingress,
     });
@@ -114,12 +120,17 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     host: settings.host,
     gitProvider,
     database,
-    ...woodpeckerAccess(settings.organization, settings.admin, settings.organizationProp),
+    ...closedUnless(groupGatesLogin, woodpeckerAccess(settings.organization, settings.admin, settings.organizationProp)),
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
     buildEgress: settings.buildEgress,
   });
+}
+
+/** Woodpecker's access with registration closed and no organisation filter, unless `groupGatesLogin`. */
+function closedUnless(groupGatesLogin: boolean, access: ReturnType<typeof woodpeckerAccess>): ReturnType<typeof woodpeckerAccess> {
+  return groupGatesLogin ? access : { open: false, admins: access.admins, repoOwners: access.repoOwners };
 }
 
 /**

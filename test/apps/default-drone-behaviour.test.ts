@@ -5,7 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { demoPipelines } from '../../apps/default/pipeline';
 import { defaultStack } from '../../apps/default/stack';
-import { DroneCi, DroneKubeRunner, DroneSecretsExtension, RepositoryPipelines, registryHost, SecretValue } from '../../lib';
+import { CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, RepositoryPipelines, registryHost, SecretValue } from '../../lib';
 import { droneServer } from '../drone/fixtures';
 import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
 import { EXAMPLE_STACKS } from '../stacks';
@@ -131,5 +131,38 @@ describe('log-in gating with a nested GitLab group', () => {
     const config = { ...DEFAULT_CONFIG, gitProvider: 'gitlab' as any, gitServer: 'https://git.acme.dev', organization: 'acme/platform' };
     expect(() => defaultStack(new App({ outdir: '/nonexistent' }), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
       'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
+  });
+});
+
+describe('log-in on GitLab', () => {
+  // Drone: go-scm v1.42.2 scm/driver/gitlab/org.go names a group by its last path segment (`Name: from.Path`), and
+  // harness v2.28.2 plugin/admission/account.go:59-70 admits a new user in a group of a filtered name, so a subgroup
+  // `mallory/acme`, which any GitLab user can create, passes the filter `acme`. Woodpecker v3.17.0
+  // server/forge/gitlab/gitlab.go:202-210 compares groups' display names, which their owners choose.
+  const gitlab = { ...DEFAULT_CONFIG, gitProvider: 'gitlab' as any, gitServer: 'https://gitlab.com' };
+  const envOfWorkload = (config: typeof DEFAULT_CONFIG, name: string) => {
+    const chart = defaultStack(new App({ outdir: '/nonexistent' }), config);
+    return values(find(chart.toJson(), 'Deployment', name));
+  };
+
+  test('Drone keeps registration closed: a member of a group named like the organisation cannot register', () => {
+    const env = envOfWorkload(gitlab, 'drone');
+    expect(env.DRONE_REGISTRATION_CLOSED).toBe('true');
+    expect(env.DRONE_USER_FILTER).toBeUndefined();
+    expect(env.DRONE_REPOSITORY_FILTER).toBe(org);
+    expect(env.DRONE_USER_CREATE).toContain(`username:${DEFAULT_CONFIG.admin}`);
+    expect(droneAdmits(env, { login: 'mallory', orgs: [org] })).toBe(false);
+    // on GitHub, organisation names are the organisation's own: the filter gates log-in there
+    expect(droneAdmits(server, { login: 'some-member', orgs: [org] })).toBe(true);
+  });
+
+  test('Woodpecker keeps registration closed, without an organisation filter', () => {
+    const env = envOfWorkload({ ...gitlab, ci: CiEngineKind.WOODPECKER }, 'woodpecker');
+    expect(env.WOODPECKER_OPEN).toBe('false');
+    expect(env.WOODPECKER_ORGS).toBeUndefined();
+    expect(env.WOODPECKER_ADMIN).toBe(DEFAULT_CONFIG.admin);
+    expect(env.WOODPECKER_REPO_OWNERS).toBe(org);
+    const github = envOfWorkload({ ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER }, 'woodpecker');
+    expect([github.WOODPECKER_OPEN, github.WOODPECKER_ORGS]).toEqual(['true', org]);
   });
 });
