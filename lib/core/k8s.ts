@@ -5,7 +5,7 @@
  * moving to a newer binding is a one-file change and none of its types appear in Dockyard's API. At run time every
  * object is a plain cdk8s `ApiObject`, which spares each synth from loading the 2.5 MB binding module.
  */
-import { ApiObject, App, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectProps, App, Lazy } from 'cdk8s';
 import type * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Construct } from 'constructs';
 
@@ -50,9 +50,14 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
   StatefulSet: 'apps/v1',
 };
 
-/** Define a Kubernetes object of `kind`; the props are the object's fields beside apiVersion and kind. */
-export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: K, props: Kinds[K]): ApiObject {
-  return new KubeObject(scope, id, { apiVersion: API_VERSIONS[kind], kind, ...(props as object) });
+/**
+ * Define a Kubernetes object of `kind`; the props are the object's fields beside apiVersion and kind.
+ *
+ * @param finish called with the object as it renders, before anything reads it, for what depends on the rendered
+ * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts)
+ */
+export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: K, props: Kinds[K], finish?: (rendered: any) => void): ApiObject {
+  return new KubeObject(scope, id, { apiVersion: API_VERSIONS[kind], kind, ...(props as object) }, finish);
 }
 
 /**
@@ -65,7 +70,17 @@ export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: 
  * Anything else falls back to cdk8s.
  */
 class KubeObject extends ApiObject {
+  public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly finish?: (rendered: any) => void) {
+    super(scope, id, props);
+  }
+
   public toJson(): any {
+    const out = this.renderObject();
+    this.finish?.(out);
+    return out;
+  }
+
+  private renderObject(): any {
     const self = this as unknown as { props: Record<string, unknown>; patches: unknown[] };
     // the app is the root (App.of walks up to it)
     if (self.patches.length > 0 || (this.node.root as App).resolvers.length !== 3 || process.env.CDK8S_DISABLE_SORT) {

@@ -1,11 +1,11 @@
-import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, Image, Images, invalid, NetworkPeer, Resources, SecretKey } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { sha256 } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
+import { templateNamedJob } from '../core/job';
 import { intOrString, kube } from '../core/k8s';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate } from '../core/pod';
@@ -84,13 +84,14 @@ export interface ReconcileOptions {
  * (owner with a superuser admin; `GRANT ALL` on the database and its `public` schema with a managed admin).
  *
  * Its SQL is idempotent and prints one line per change. It runs until the server answers (restarted by the Job),
- * and again whenever the desired state or a password changes: the Job's name carries a hash of its script and a
- * digest of the passwords' Secrets, and finished Jobs are removed after ten minutes (`ttlSecondsAfterFinished`).
+ * and again whenever the desired state or a password changes: the Job's name carries a hash of its pod template as
+ * it renders (`templateNamedJob`: its script's content-named ConfigMap, image, pull secrets, labels and settings) and
+ * a digest of the passwords' Secrets, and finished Jobs are removed after ten minutes (`ttlSecondsAfterFinished`).
  * Its pod is hardened, and its NetworkPolicy admits nothing in and lets it reach only DNS and the server.
  */
 export class PostgresReconciler extends Construct {
   /**
-   * The longest `name`: 37. The Job's name, `<name>-<8 hex>-<16 hex>`, adds the `-<8 hex>` hash of the desired state
+   * The longest `name`: 37. The Job's name, `<name>-<8 hex>-<16 hex>`, adds the `-<8 hex>` hash of its pod template
    * and `-<16 hex>` of the passwords' digest, and labels the Job's pods, so it is at most `MAX_JOB_NAME`
    * (lib/core/deployment.ts).
    */
@@ -158,18 +159,13 @@ export class PostgresReconciler extends Construct {
       }],
       volumes: [{ name: 'scripts', configMap: { name: Lazy.any({ produce: scriptName }) } }, emptyDir('tmp', '16Mi')],
     });
-    // a Job's pod template is immutable: everything in it that can change (the script, the relocated image, the
-    // literal settings) names the Job, so a change makes a new Job instead of a refused apply
-    const stateHash = () => createHash('sha256').update(script()).update(Images.resolve(this, image).reference)
-      .update(JSON.stringify([host, port, adminUser, sslMode, this.adminDatabase])).digest('hex').slice(0, 8);
-    // secretDigest is a token that resolves at synth: produced here, inside this name's own token
-    const digest = () => secretDigestNow(this, this.passwords);
-    kube(this, 'Resource', 'Job', {
-      metadata: {
-        name: Lazy.any({ produce: () => `${name}-${stateHash()}-${digest()}` }),
-        namespace,
-        labels,
-      },
+    // a Job's pod template is immutable: the Job is named by its template as it renders (the script's content-named
+    // ConfigMap, the relocated image, its pull secrets, the labels, the literal settings), so a change makes a new
+    // Job instead of a refused apply; and by a digest of the passwords, which the template only names
+    templateNamedJob(this, 'Resource', {
+      name: (templateHash) => `${name}-${templateHash.slice(0, 8)}-${secretDigestNow(this, this.passwords)}`,
+      namespace,
+      labels,
       spec: {
         // the pod restarts until the server answers: the kubelet's restart back-off caps at 5 minutes, so this is
         // hours

@@ -7,7 +7,13 @@ import { teamsStack } from '../../apps/teams/stack';
 import { kube } from '../../lib/core/k8s';
 import { EXAMPLE_STACKS } from '../stacks';
 
-const cdk8sRendering = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
+// what an object does once rendered (`kube`'s `finish`: a Job named by its pod template, lib/core/job.ts) follows
+// either rendering, so it is applied to cdk8s's too
+const cdk8sRendering = (o: ApiObject) => {
+  const rendered = ApiObject.prototype.toJson.call(o);
+  (o as unknown as { finish?: (rendered: any) => void }).finish?.(rendered);
+  return rendered;
+};
 
 describe('KubeObject renders as cdk8s does', () => {
   const builds: [string, (app: App) => Chart][] = [

@@ -4,6 +4,20 @@ import {
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor } from './fixtures';
 
+/** The one configure Job. */
+const configureJob = (objects: any[]) => {
+  const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+  expect(jobs).toHaveLength(1);
+  return jobs[0];
+};
+/** The ConfigMaps the one configure Job mounts, named by their content: its script and its state. */
+const mounted = (objects: any[]) => {
+  const [script, state] = configureJob(objects).spec.template.spec.volumes[0].projected.sources.map((s: any) => s.configMap.name);
+  return { script: find(objects, 'ConfigMap', script), state: find(objects, 'ConfigMap', state) };
+};
+/** The declared state, as the configure Job reads it. */
+const configOf = (objects: any[]) => JSON.parse(mounted(objects).state.data['config.json']);
+
 describe('Harbor configuration in code', () => {
   const configured = () => {
     const chart = testChart('harbor');
@@ -18,14 +32,14 @@ describe('Harbor configuration in code', () => {
   test('a proxy cache declared public is public', () => {
     const chart = testChart('harbor');
     inClusterHarbor(chart).addProxyCache('hub', { upstream: ProxyUpstream.dockerHub(), public: true });
-    const config = JSON.parse(find(synth(chart), 'ConfigMap', 'harbor-configure').data['config.json']);
+    const config = configOf(synth(chart));
     expect(config.projects.find((p: any) => p.name === 'hub').public).toBe(true);
   });
 
   test('renders the declared state as JSON without secrets, naming variables instead', () => {
     const { chart } = configured();
     const objects = synth(chart);
-    const config = JSON.parse(find(objects, 'ConfigMap', 'harbor-configure').data['config.json']);
+    const config = configOf(objects);
     expect(config.registries).toEqual([{
       name: 'dockerhub', type: 'docker-hub', url: 'https://hub.docker.com', insecure: false,
       accessKey: 'acme', accessSecretEnv: 'UPSTREAM_0_PASSWORD', description: 'managed by Dockyard',
@@ -43,11 +57,11 @@ describe('Harbor configuration in code', () => {
       ],
     }]);
     // one item a line, so that a diff shows what changed
-    expect(find(objects, 'ConfigMap', 'harbor-configure').data['config.json'].split('\n').slice(0, 4)).toEqual([
+    expect(mounted(objects).state.data['config.json'].split('\n').slice(0, 4)).toEqual([
       '{', '  "registries": [', `    ${JSON.stringify(config.registries[0])}`, '  ],',
     ]);
     // the script is shared by every chunk's Job, in a ConfigMap of its own
-    expect(find(objects, 'ConfigMap', 'harbor-configure-script').data).toEqual({
+    expect(mounted(objects).script.data).toEqual({
       'configure.js': require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8'),
     });
   });
@@ -55,7 +69,7 @@ describe('Harbor configuration in code', () => {
   test('runs a Job that reaches only core, with the admin password and robot secrets from Secrets', () => {
     const { chart } = configured();
     const objects = synth(chart);
-    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+    const job = configureJob(objects);
     expect(job.metadata.name).toMatch(/^harbor-configure-[0-9a-f]{8}$/);
     expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
@@ -66,9 +80,10 @@ describe('Harbor configuration in code', () => {
     expect(env.ROBOT_0_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'harbor-robot-ci', key: 'secret' });
     expect(env.UPSTREAM_0_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
     expect(Object.keys(env)).toEqual(['HARBOR_URL', 'HARBOR_ADMIN_PASSWORD', 'CONFIG_FILE', 'UPSTREAM_0_PASSWORD', 'ROBOT_0_SECRET']);
-    // the shared script and the chunk's own state, side by side where the script reads them
+    // the shared script and the chunk's own state, side by side where the script reads them, each named by its content
     expect(job.spec.template.spec.volumes).toEqual([{
-      name: 'config', projected: { sources: [{ configMap: { name: 'harbor-configure-script' } }, { configMap: { name: 'harbor-configure' } }] },
+      name: 'config', projected: { sources: [{ configMap: { name: expect.stringMatching(/^harbor-configure-script-[0-9a-f]{8}$/) } },
+        { configMap: { name: expect.stringMatching(/^harbor-configure-[0-9a-f]{8}$/) } }] },
     }]);
     expect(container(job).volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/harbor-configure', readOnly: true }]);
     expect(container(job).command).toEqual(['node', '/etc/harbor-configure/configure.js']);
@@ -111,7 +126,7 @@ describe('Harbor configuration in code', () => {
     const chart = testChart('harbor');
     const harbor = inClusterHarbor(chart);
     harbor.addProxyCache('ghcr', { upstream: ProxyUpstream.of(RegistryType.GITHUB_GHCR, 'https://ghcr.io'), public: false });
-    const config = JSON.parse(find(synth(chart), 'ConfigMap', 'harbor-configure').data['config.json']);
+    const config = configOf(synth(chart));
     expect(config.registries[0]).toMatchObject({ name: 'ghcr', type: 'github-ghcr', url: 'https://ghcr.io', accessKey: null, accessSecretEnv: null });
     expect(config.projects[0]).toMatchObject({ name: 'ghcr', public: false, registry: 'ghcr' });
   });

@@ -38,13 +38,30 @@ function addTeam(harbor: Harbor, team: string): void {
 
 const teamNames = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `team-${String(from + i).padStart(4, '0')}`);
 
-const configMaps = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?$/.test(o.metadata.name));
+// a chunk's ConfigMap is named by the chunk and its content: `<chunk>-<8 hex>` (the script's is `-script-<8 hex>`)
+const configMaps = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name));
 const jobs = (objects: any[]) => objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
 const stateOf = (configMap: any) => JSON.parse(configMap.data['config.json']);
+/** The chunk a ConfigMap holds: its name without the hash of its content. */
+const chunkOf = (configMap: any): string => configMap.metadata.name.replace(/-[0-9a-f]{8}$/, '');
+/** The ConfigMap of chunk `name`. */
+const chunk = (objects: any[], name: string) => {
+  const hit = configMaps(objects).filter((c) => chunkOf(c) === name);
+  expect(hit).toHaveLength(1);
+  return hit[0];
+};
+/** Chunk name → its config.json. */
+const contents = (objects: any[]) => new Map(configMaps(objects).map((c) => [chunkOf(c), c.data['config.json'] as string]));
+/** The one script ConfigMap. */
+const scriptOf = (objects: any[]) => {
+  const hit = objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure-script-[0-9a-f]{8}$/.test(o.metadata.name));
+  expect(hit).toHaveLength(1);
+  return hit[0];
+};
 /** Chunk name → the names it declares, sorted. */
 const membership = (objects: any[]) => Object.fromEntries(configMaps(objects).map((c) => {
   const s = stateOf(c);
-  return [c.metadata.name, [...s.registries.map((r: any) => `registry ${r.name}`), ...s.projects.map((p: any) => `project ${p.name}`),
+  return [chunkOf(c), [...s.registries.map((r: any) => `registry ${r.name}`), ...s.projects.map((p: any) => `project ${p.name}`),
     ...s.robots.map((r: any) => `robot ${r.name}`)].sort()];
 }));
 /** The Job that mounts ConfigMap `name`. */
@@ -61,13 +78,13 @@ const jsonBytes = (o: any) => {
 };
 
 describe('the default stack', () => {
-  test('renders one chunk, under the names a single Job had: no ConfigMap is left behind on upgrade', () => {
+  test('renders one chunk: its state and the script in ConfigMaps named by their content, and its Job', () => {
     const objects = defaultStack(new App({ outdir: '/nonexistent' }), DEFAULT_CONFIG).toJson();
     const configure = objects.filter((o: any) => o.metadata?.name?.startsWith('harbor-configure'));
     expect(configure.map((o: any) => `${o.kind} ${o.metadata.name.replace(/-[0-9a-f]{8}$/, '-<hash>')}`).sort()).toEqual([
-      'ConfigMap harbor-configure', 'ConfigMap harbor-configure-script', 'Job harbor-configure-<hash>', 'NetworkPolicy harbor-configure',
+      'ConfigMap harbor-configure-<hash>', 'ConfigMap harbor-configure-script-<hash>', 'Job harbor-configure-<hash>', 'NetworkPolicy harbor-configure',
     ]);
-    const state = stateOf(find(objects, 'ConfigMap', 'harbor-configure'));
+    const state = stateOf(chunk(objects, 'harbor-configure'));
     expect(state.projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
     expect(state.robots.map((r: any) => r.secretEnv)).toEqual(['ROBOT_0_SECRET', 'ROBOT_1_SECRET', 'ROBOT_2_SECRET']);
   });
@@ -82,10 +99,9 @@ describe('chunks', () => {
     const objects = synth(chart);
 
     // the script is the same text however many projects there are: under the 256 KiB client-side apply stores
-    const script = (os: any[]) => os.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'harbor-configure-script');
-    expect(script(objects)).toEqual(script(synth(platform(teamNames(1)).chart)));
-    expect(jsonBytes(script(objects))).toBeLessThan(128 * KiB);
-    const tooLarge = objects.filter((o) => o !== script(objects))
+    expect(scriptOf(objects)).toEqual(scriptOf(synth(platform(teamNames(1)).chart)));
+    expect(jsonBytes(scriptOf(objects))).toBeLessThan(128 * KiB);
+    const tooLarge = objects.filter((o) => o !== scriptOf(objects))
       .filter((o) => jsonBytes(o) >= 64 * KiB || Buffer.byteLength(toYaml([o])) >= 64 * KiB).map((o) => `${o.kind} ${o.metadata.name}`);
     expect(tooLarge).toEqual([]);
     const env = jobs(objects).map((j) => container(j).env.length);
@@ -101,8 +117,8 @@ describe('chunks', () => {
     expect(states.flatMap((s) => s.robots.map((r: any) => r.name)).sort()).toEqual(teams.flatMap((t) => [`${t}-pull`, `${t}-push`]).sort());
     expect(states.every((s) => s.projects.length <= CHUNK_MAX_PROJECTS && s.robots.length <= CHUNK_MAX_SECRETS)).toBe(true);
     // the proxy cache and its registry endpoint are in the first chunk, which keeps the name the single Job had
-    expect(stateOf(find(objects, 'ConfigMap', 'harbor-configure')).registries.map((r: any) => r.name)).toEqual(['dockerhub']);
-    expect(stateOf(find(objects, 'ConfigMap', 'harbor-configure')).projects.map((p: any) => p.name)).toEqual(['dockerhub']);
+    expect(stateOf(chunk(objects, 'harbor-configure')).registries.map((r: any) => r.name)).toEqual(['dockerhub']);
+    expect(stateOf(chunk(objects, 'harbor-configure')).projects.map((p: any) => p.name)).toEqual(['dockerhub']);
 
     // each Job reads exactly the secrets of its own robots, under the variables its state names
     for (const chunk of chunks) {
@@ -164,7 +180,7 @@ describe('chunks', () => {
     const b = synth(platform(shuffled).chart);
     expect(membership(b)).toEqual(membership(a));
     // and the Jobs come in the same order
-    expect(configMaps(b).map((c) => c.metadata.name)).toEqual(configMaps(a).map((c) => c.metadata.name));
+    expect(configMaps(b).map(chunkOf)).toEqual(configMaps(a).map(chunkOf));
   });
 
   // Sorted order would move every chunk after a new name, declaration order every chunk after an inserted or removed
@@ -178,27 +194,28 @@ describe('chunks', () => {
     const before = synth(platform(teams).chart);
     for (const added of ['team-0300', 'aaa', 'zzz-new', 'team-0150x']) {
       const after = synth(platform(place(teams, added)).chart);
-      const old = new Map(configMaps(before).map((c) => [c.metadata.name, c.data['config.json']]));
-      const changed = configMaps(after).filter((c) => old.get(c.metadata.name) !== c.data['config.json']).map((c) => c.metadata.name);
+      const old = contents(before);
+      const changed = [...contents(after)].filter(([name, text]) => old.get(name) !== text).map(([name]) => name);
       expect(changed.length === 1 || changed.length === 2).toBe(true);
-      // the rest are byte for byte the same, and so are their Jobs
-      const jobNames = (objects: any[]) => new Set(jobs(objects).map((j) => j.metadata.name));
-      const kept = jobNames(before);
-      const newJobs = [...jobNames(after)].filter((n) => !kept.has(n));
-      expect(newJobs).toHaveLength(changed.length);
-      // a split leaves no ConfigMap behind: its first half keeps the name
-      const names = new Set(configMaps(after).map((c) => c.metadata.name));
-      expect(configMaps(before).filter((c) => !names.has(c.metadata.name))).toEqual([]);
+      // the rest are byte for byte the same, under the same names, and so are their Jobs
+      const names = (objects: any[]) => new Set([...configMaps(objects), ...jobs(objects)].map((o) => `${o.kind} ${o.metadata.name}`));
+      const kept = names(before);
+      const renamed = [...names(after)].filter((n) => !kept.has(n));
+      expect(renamed.filter((n) => n.startsWith('Job ')).length).toBe(changed.length);
+      expect(renamed.filter((n) => n.startsWith('ConfigMap ')).length).toBe(changed.length);
+      // a split leaves no chunk behind: its first half keeps the chunk's name
+      const chunks = contents(after);
+      expect([...old.keys()].filter((name) => !chunks.has(name))).toEqual([]);
     }
   });
 
   test('teams added one at a time: each changes one chunk, or splits one, and none is ever left behind', () => {
     const { chart, harbor } = platform([]);
-    let before = new Map(configMaps(synth(chart)).map((c) => [c.metadata.name, c.data['config.json']]));
+    let before = contents(synth(chart));
     let splits = 0;
     for (const team of teamNames(120)) {
       addTeam(harbor, team);
-      const after = new Map(configMaps(synth(chart)).map((c) => [c.metadata.name, c.data['config.json']]));
+      const after = contents(synth(chart));
       const changed = [...after].filter(([name, text]) => before.get(name) !== text).map(([name]) => name);
       expect(changed.length === 1 || (changed.length === 2 && changed.some((n) => !before.has(n)))).toBe(true);
       expect([...before.keys()].filter((n) => !after.has(n))).toEqual([]);
@@ -239,16 +256,16 @@ describe('chunks', () => {
 
   test('every chunk\'s Job mounts the shared script, is covered by the one NetworkPolicy and runs as the single Job did', () => {
     const objects = synth(platform(teamNames(200)).chart);
+    const script = scriptOf(objects).metadata.name;
     const policy = find(objects, 'NetworkPolicy', 'harbor-configure');
     expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('harbor-configure'))).toHaveLength(1);
     for (const job of jobs(objects)) {
       expect(job.metadata.name).toMatch(/^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/);
       const labels = job.spec.template.metadata.labels;
       expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v)).toBe(true);
-      expect(job.spec.template.spec.volumes[0].projected.sources[0]).toEqual({ configMap: { name: 'harbor-configure-script' } });
+      expect(job.spec.template.spec.volumes[0].projected.sources[0]).toEqual({ configMap: { name: script } });
       expect(job.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 3600, template: { spec: { restartPolicy: 'OnFailure', automountServiceAccountToken: false } } });
     }
-    expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'harbor-configure-script')).toHaveLength(1);
   });
 });
 

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  DockyardChart, ImageRelocation, Images, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, shellWord, sqlIdentifier, sqlLiteral,
+  DockyardChart, ImageRelocation, Images, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, SecretValue, shellWord, sqlIdentifier,
+  sqlLiteral,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
@@ -197,5 +198,28 @@ describe('PostgresReconciler', () => {
     const [plain, moved] = [build(false), build(true)];
     expect(container(moved).image).not.toBe(container(plain).image);
     expect(moved.metadata.name).not.toBe(plain.metadata.name);
+  });
+
+  // the same rule, for the rest of the template: a mirror login added (DOCKYARD_IMAGE_MIRROR_USER) gives the pod an
+  // image pull secret, and a setting reaches it as a literal variable; each names a new Job (lib/core/job.ts)
+  test('a pull secret its pod gets, or a changed setting, names a new Job', () => {
+    const build = (options: { pullSecret?: boolean; port?: number } = {}) => {
+      const chart = testChart('ci');
+      new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: options.port ?? 25060, adminPassword: admin(chart) });
+      if (options.pullSecret) {
+        const login = new Secret(chart, 'Hub', { name: 'hub-login', values: { '.dockerconfigjson': SecretValue.password(20) } });
+        Images.usePullSecret(chart, ['docker.io'], login);
+      }
+      return synth(chart).find((o) => o.kind === 'Job');
+    };
+    const [plain, pulling, port] = [build(), build({ pullSecret: true }), build({ port: 25061 })];
+    expect(plain.spec.template.spec.imagePullSecrets).toBeUndefined();
+    expect(pulling.spec.template.spec.imagePullSecrets).toEqual([{ name: 'hub-login' }]);
+    expect(pulling.metadata.name).not.toBe(plain.metadata.name);
+    expect(envOf(container(port)).PGPORT.value).toBe('25061');
+    expect(port.metadata.name).not.toBe(plain.metadata.name);
+    // the passwords' digest is the same: only the template changed
+    expect(pulling.metadata.name.slice(-16)).toBe(plain.metadata.name.slice(-16));
+    expect(build({ pullSecret: true }).metadata.name).toBe(pulling.metadata.name);
   });
 });

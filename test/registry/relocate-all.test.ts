@@ -214,7 +214,13 @@ describe('relocations that another shadows or overwrites warn at synth', () => {
 
 describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
   const mirrored = synthApp((app) => defaultStack(app, defaults({ imageMirror: MIRROR })));
-  const harborConfig = (docs: any[]) => JSON.parse(find(docs.filter((d) => d.metadata), 'ConfigMap', 'harbor-configure').data['config.json']);
+  // the state of the one configure Job, through the Job: its ConfigMap is named by its content
+  const harborConfig = (docs: any[]) => {
+    const objects = docs.filter((d) => d.metadata);
+    const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+    expect(jobs).toHaveLength(1);
+    return JSON.parse(find(objects, 'ConfigMap', jobs[0].spec.template.spec.volumes[0].projected.sources[1].configMap.name).data['config.json']);
+  };
 
   test('declares no Docker Hub proxy cache and writes no node mirror files, only the pairs to copy', () => {
     const config = harborConfig(mirrored.docs);

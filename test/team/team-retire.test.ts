@@ -6,7 +6,8 @@ import { platform } from './fixtures';
 
 /** The robots the configuration chunks of `objects` retire, and the robots they declare. */
 function harborState(objects: any[]): { retired: string[]; declared: string[]; keyless: number } {
-  const chunks = objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?$/.test(o.metadata.name))
+  // each chunk's ConfigMap is named by the chunk and its content (the script's is harbor-configure-script-<hash>)
+  const chunks = objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name))
     .map((c) => JSON.parse(c.data['config.json']));
   return {
     retired: chunks.flatMap((s) => s.retiredRobots ?? []).sort(),
