@@ -48,6 +48,19 @@ export function stackEnv(env: NodeJS.ProcessEnv, known: readonly string[], warn:
   return out;
 }
 
+/**
+ * Warn of every variable of `env` that another stack reads but this one, `stack`, does not (`read`), set and not
+ * empty, in name order: `DOCKYARD_HARBOR_HOST=registry.acme.dev npm run synth:harbor-do` would otherwise write
+ * `harbor.example.com` without a word. The value is never printed.
+ */
+export function warnUnread(env: NodeJS.ProcessEnv, read: readonly string[], stack: string, warn: (message: string) => void = printWarning): void {
+  const unread = Object.keys(env).filter((name) => name.startsWith(PREFIX) && env[name] !== undefined && env[name] !== '' &&
+    !read.includes(name) && !OTHER_VARIABLES.includes(name)).sort();
+  for (const name of unread) {
+    warn(`${shownName(name)} is not read by ${stack}, which reads only ${read.join(', ')}; it is ignored`);
+  }
+}
+
 /** A variable's name as a warning shows it: as it is when it is a plain name, else quoted and escaped, on one line. */
 function shownName(name: string): string {
   return /^[A-Za-z0-9_]+$/.test(name) ? name : describeValue(name);

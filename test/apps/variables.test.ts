@@ -5,7 +5,7 @@ import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { loadTeamsConfig } from '../../apps/teams/config';
 import { inEmptyFolder } from '../util';
-import { closest, OTHER_VARIABLES, stackEnv } from '../../apps/shared/variables';
+import { closest, OTHER_VARIABLES, stackEnv, warnUnread } from '../../apps/shared/variables';
 
 /** `loadConfig(env)` with its warnings collected. */
 function warnings(env: NodeJS.ProcessEnv): string[] {
@@ -148,5 +148,18 @@ describe('the entry points', () => {
     const empty = run('harbor-do', { DOCKYARD_STATE: '', CDK8S_OUTDIR: path.join(work, 'dist-harbor-do') });
     expect(empty.status).toBe(0);
     expect(fs.existsSync(path.join(work, '.dockyard', 'harbor-do-secrets.json'))).toBe(true);
+  });
+});
+
+describe('a stack that reads fewer variables (apps/harbor-do)', () => {
+  test('warns of each variable another stack reads but it does not, by name, never its value', () => {
+    const out: string[] = [];
+    warnUnread({ DOCKYARD_HARBOR_HOST: 'registry.acme.dev', DOCKYARD_CI: 'woodpecker', DOCKYARD_STATE: 's.json', DOCKYARD_ISSUER: '', HOME: '/root' },
+      ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG'], 'apps/harbor-do', (m) => out.push(m));
+    expect(out).toEqual([
+      'DOCKYARD_CI is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_DEBUG; it is ignored',
+      'DOCKYARD_HARBOR_HOST is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_DEBUG; it is ignored',
+    ]);
+    expect(out.join('\n')).not.toContain('registry.acme.dev');
   });
 });
