@@ -52,6 +52,19 @@ export interface PullSecretGrant {
   readonly namespaces?: readonly string[];
 }
 
+/** What grants a pattern (`GrantedPattern`). */
+export type GrantKind = 'pipeline secret' | 'route' | 'pull secret';
+
+/** One repository pattern of one grant, as `PipelineGrants.patternsNear` lists it. */
+export interface GrantedPattern {
+  /** What grants it. */
+  readonly kind: GrantKind;
+  /** The grant's name. */
+  readonly name: string;
+  /** The pattern, as granted. */
+  readonly repo: string;
+}
+
 /**
  * What a CI engine grants pipelines: secrets, routes (build namespaces and deploy identities) and pull secrets, each
  * to some repositories and events. Both engines record here what they configure, so that a typed pipeline can be
@@ -67,6 +80,11 @@ export class PipelineGrants {
   private readonly pullGrants = new Map<string, PullSecretGrant>();
   /** The routes by the literal beginnings of their patterns, exact and lower-cased; rebuilt after `addRoute`. */
   private routeIndex?: { readonly exact: RouteIndex; readonly ignoringCase: RouteIndex };
+  /**
+   * Every pattern of every grant, lower-cased, by its literal beginning (`patternsNear`); added to as grants are,
+   * so a pattern a later record of its grant dropped stays, and `patternsNear` leaves it out.
+   */
+  private readonly patterns = new RepoPatternIndex<GrantedPattern>();
 
   /** Every secret granted, by name. */
   public get secrets(): ReadonlyMap<string, SecretGrant> {
@@ -87,6 +105,7 @@ export class PipelineGrants {
   public addSecret(name: string, keys: readonly string[], access: PipelineAccess): SecretGrant {
     const { repos, events } = checkPipelineAccess(access);
     const grant: SecretGrant = { name, keys: [...keys].sort(), repos, events };
+    this.indexPatterns('pipeline secret', name, repos, this.secretGrants.get(name));
     this.secretGrants.set(name, grant);
     return grant;
   }
@@ -95,6 +114,7 @@ export class PipelineGrants {
   public addRoute(name: string, namespace: string, serviceAccountName: string | undefined, access: PipelineAccess): RouteGrant {
     const { repos, events } = checkPipelineAccess(access);
     const grant: RouteGrant = { name, repos, events, namespace, ...(serviceAccountName ? { serviceAccountName } : {}) };
+    this.indexPatterns('route', name, repos, this.routeGrants.get(name));
     this.routeGrants.set(name, grant);
     this.routeIndex = undefined;
     return grant;
@@ -108,8 +128,31 @@ export class PipelineGrants {
    */
   public addPullSecret(name: string, access: PipelineAccess, namespaces?: readonly string[]): PullSecretGrant {
     const grant: PullSecretGrant = { name, ...checkPipelineAccess(access), ...(namespaces ? { namespaces: [...namespaces] } : {}) };
+    this.indexPatterns('pull secret', name, grant.repos, this.pullGrants.get(name));
     this.pullGrants.set(name, grant);
     return grant;
+  }
+
+  /**
+   * The patterns of the grants (secrets, routes and pull secrets) that may name a repository `pattern` names too,
+   * compared in any case: those whose literal beginnings do not tell them apart (`RepoPatternIndex.candidatesOverlapping`),
+   * for the caller's own overlap test; each pattern of each grant as it stands, once. A lookup costs the candidates,
+   * not the grants: `TeamPlatform.addTeam` checks every team's patterns, with a thousand teams' grants recorded.
+   */
+  public patternsNear(pattern: string): GrantedPattern[] {
+    const seen = new Set<string>();
+    return this.patterns.candidatesOverlapping(pattern.toLowerCase()).map((c) => c.value).filter((g) => {
+      const key = `${g.kind}\0${g.name}\0${g.repo}`;
+      const current = (g.kind === 'route' ? this.routeGrants : g.kind === 'pull secret' ? this.pullGrants : this.secretGrants).get(g.name);
+      if (seen.has(key) || !current?.repos.includes(g.repo)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  /** Index the patterns of a grant recorded again, or for the first time, that its previous record lacked. */
+  private indexPatterns(kind: GrantKind, name: string, repos: readonly string[], previous: { readonly repos: readonly string[] } | undefined): void {
+    repos.filter((repo) => !previous?.repos.includes(repo)).forEach((repo) => this.patterns.add(repo.toLowerCase(), { kind, name, repo }));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel,
   Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -304,7 +304,9 @@ export class DroneKubeRunner extends Construct {
    * same repositories would hide it.
    */
   private readonly guardedRepos = new Set<string>();
-  private readonly policyNames = new Set<string>([OTHER_EVENTS]);
+  /** Whether a policy pins a ServiceAccount of its own, so that `pull-request-refs` goes first. */
+  private pinsIdentity = false;
+  private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
   private readonly namespaceRules: Record<string, string[]> = {};
   /** The namespace the runner runs in, beside the server and the secrets extension. */
   public readonly namespace: string;
@@ -328,10 +330,10 @@ export class DroneKubeRunner extends Construct {
     const buildResources = props.buildResources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '2', memoryRequest: '128Mi', memoryLimit: '4Gi' });
     const buildMax = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
     if (parseCpu('buildMaxCpu', buildMax.cpu) < parseQuantity('cpuLimit', buildResources.cpuLimit)) {
-      invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${JSON.stringify(buildResources.cpuLimit)}`);
+      invalid('buildMaxCpu', buildMax.cpu, `must be at least buildResources.cpuLimit ${describeValue(buildResources.cpuLimit)}`);
     }
     if (parseQuantity('buildMaxMemory', buildMax.memory) < parseQuantity('memoryLimit', buildResources.memoryLimit)) {
-      invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${JSON.stringify(buildResources.memoryLimit)}`);
+      invalid('buildMaxMemory', buildMax.memory, `must be at least buildResources.memoryLimit ${describeValue(buildResources.memoryLimit)}`);
     }
     this.labels = runnerLabels(props.labels ?? {});
     this.buildNamespaceLabels = { [DroneKubeRunner.BUILD_NAMESPACE_LABEL]: name, [DroneKubeRunner.BUILD_NAMESPACE_RUNNER_NAMESPACE_LABEL]: namespace };
@@ -413,7 +415,7 @@ export class DroneKubeRunner extends Construct {
       // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
       // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
       // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
-      data: { 'policies.yaml': Lazy.any({ produce: () => [...this.policies, ...this.guard()].map((p) => toFlowYaml(p)).join('\n---\n') + '\n' }) },
+      data: { 'policies.yaml': Lazy.any({ produce: () => this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n' }) },
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
       metadata: { name: `${name}-namespace-rules`, namespace, labels },
@@ -500,6 +502,14 @@ export class DroneKubeRunner extends Construct {
    * rendered after every policy, so two policies for one repository and different events (push to deploy, promote
    * to release) both apply.
    *
+   * A pipeline's own `service_account_name` never applies: the runner takes it unless a policy sets one
+   * (`engine/compiler/compiler.go:220,257-259`, `engine/policy/policy.go:101-104`), so every policy sets one (the
+   * namespace's `default` unless `serviceAccountName` is given), and a last policy named `default`, matching every
+   * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount, a first
+   * policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
+   * custom build of it, or a forge deployment: harness v2.28.2 `handler/api/repos/builds/promote.go:65-66` copies
+   * the ref and fork) to the default build namespace as `default`: those run the pull request's code.
+   *
    * Repositories match case-sensitively (`RunnerPolicyProps.repos`). The runner's glob is doublestar's, not the
    * secrets extension's `path.Match`, and the two differ on two forms, which are refused so that a policy and the
    * secrets granted to the same patterns cover the same repositories: a part that is exactly `**` (it then matches
@@ -512,11 +522,14 @@ export class DroneKubeRunner extends Construct {
     this.policyNames.add(name);
     // the events as a list of what is allowed, never as an exclusion: an event Drone adds later gets no identity
     const event = allEvents ? {} : { event: events };
-    // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind
+    // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind. Always a
+    // ServiceAccount: without one the pipeline's own `service_account_name` stays (policy.go:101-104)
     this.policies.push({
-      kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace },
-      ...(serviceAccount ? { service_account: serviceAccount } : {}),
+      kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace }, service_account: serviceAccount ?? DEFAULT_ACCOUNT,
     });
+    if (serviceAccount !== undefined) {
+      this.pinsIdentity = true;
+    }
     if (guard) {
       // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
       // service_account_name apply, and the namespace rules admit these repositories to `namespace`
@@ -543,7 +556,7 @@ export class DroneKubeRunner extends Construct {
   public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string, limitEvents?: readonly PipelineEvent[]): void {
     checkedPolicy(props, {
       buildNamespace, hasBuildNamespace: (namespace) => namespace === buildNamespace, buildNamespaces: () => [buildNamespace],
-      policyNames: new Set([OTHER_EVENTS]), limitEvents,
+      policyNames: new Set(RESERVED_POLICY_NAMES), limitEvents,
     });
   }
 
@@ -577,14 +590,57 @@ export class DroneKubeRunner extends Construct {
 
 
   /**
+   * Every policy in the order the runner tries them (the first that matches applies, `engine/policy/match.go:12-24`):
+   * `pull-request-refs` once a policy pins a ServiceAccount, the policies as added, the `other-events` guard, and
+   * the catch-all `default`.
+   */
+  private renderedPolicies(): object[] {
+    return [...this.pullRequestRefs(), ...this.policies, ...this.guard(), this.catchAll()];
+  }
+
+  /**
+   * The first policy once any policy pins a ServiceAccount: a build of a pull request's ref for any other event than
+   * `pull_request` (a promote, rollback or custom build of it, or a forge deployment of it), of any repository, pinned
+   * to the default build namespace as its `default` ServiceAccount. Drone copies a promoted or rolled-back build's ref
+   * and fork (harness v2.28.2 `handler/api/repos/builds/promote.go:65-66`, `rollback.go:65-66`), and a custom build takes
+   * any ref given as its branch (`create.go:66`, go-scm `scm/util.go:52-58`), so the build runs the pull request's
+   * code, forks' included, under an event a deploy policy matches. The runner matches `match.ref` against the build's
+   * ref (`engine/compiler/compiler.go:344-353`, runner-go v1.12.0 `manifest/cond.go:38-47`), with doublestar v1.1.1,
+   * whose last `**` takes every remaining part (`doublestar.go:149-154`). The refs are those the forges' pull requests
+   * carry in go-scm v1.42.2: `refs/pull/<n>/head` (GitHub, Gitea, Gogs, Gitee), `refs/merge-requests/<n>/head` (GitLab),
+   * `refs/pull-requests/<n>/from` (Bitbucket), and the `refs/pull-request/` of its `IsPullRequest` (`scm/util.go:82-86`).
+   * One document for every repository: a thousand teams' policies would outgrow the ConfigMap with a ref condition each.
+   * The events as an exclusion: an event Drone adds later is pinned too.
+   */
+  private pullRequestRefs(): object[] {
+    return !this.pinsIdentity ? [] : [{
+      kind: 'policy', name: PULL_REQUEST_REFS, match: { event: { exclude: [PipelineEvent.PULL_REQUEST] }, ref: PULL_REQUEST_REF_PATTERNS },
+      metadata: { namespace: this.buildNamespace }, service_account: DEFAULT_ACCOUNT,
+    }];
+  }
+
+  /**
    * The guard, rendered after every policy: every repository of a policy that does not cover every event, for
    * any event, pinned to the default build namespace as its `default` ServiceAccount. One document for all of
    * them, as the runner applies the first policy that matches and every guard would pin to the same place.
    */
   private guard(): object[] {
     return this.guardedRepos.size === 0 ? [] : [{
-      kind: 'policy', name: OTHER_EVENTS, match: { repo: [...this.guardedRepos] }, metadata: { namespace: this.buildNamespace }, service_account: 'default',
+      kind: 'policy', name: OTHER_EVENTS, match: { repo: [...this.guardedRepos] }, metadata: { namespace: this.buildNamespace }, service_account: DEFAULT_ACCOUNT,
     }];
+  }
+
+  /**
+   * The last policy, `default`, without conditions: it matches every pipeline no other policy matched (and the runner
+   * would apply a policy of that name to those wherever it stood, `engine/policy/match.go:18-22`; upstream's own
+   * example ends with one, `engine/policy/testdata/policy.yml`), and sets the ServiceAccount `default`. Without it
+   * such a pipeline runs as its own `service_account_name` (`engine/compiler/compiler.go:220`): a fork's pull request
+   * could name a deploy identity in a namespace the namespace rules let it into. It sets no namespace, so a pipeline
+   * still picks one the namespace rules allow (`engine/linter/linter.go:207-224`); every build namespace's `default`
+   * mounts no API token.
+   */
+  private catchAll(): object {
+    return { kind: 'policy', name: CATCH_ALL, service_account: DEFAULT_ACCOUNT };
   }
 }
 
@@ -623,7 +679,7 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
   // path.Match reads every run of "*" as one that never crosses "/"
   const divergent = repos.find((r) => r.split('/').some((part) => part === '**' || part.endsWith('***')));
   if (divergent !== undefined) {
-    invalid('repos', props.repos, `${JSON.stringify(divergent)} must not have a part that is "**" or ends in three or more "*": the runner ` +
+    invalid('repos', props.repos, `${describeValue(divergent)} must not have a part that is "**" or ends in three or more "*": the runner ` +
       'matches those otherwise than the secrets extension (doublestar, not path.Match), so the policy and the secrets would cover ' +
       'different repositories; write one "*"');
   }
@@ -634,7 +690,7 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
   const allEvents = Object.values(PipelineEvent).every((e) => events.includes(e));
   const serviceAccount = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
   if (runner.policyNames.has(name)) {
-    invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}", the name of the guard`);
+    invalid('name', name, `must be unique among the runner's policies, and not "${OTHER_EVENTS}" or "${PULL_REQUEST_REFS}", the names of the guards`);
   }
   return { name, namespace, serviceAccount, repos, events, allEvents, exclusive };
 }
@@ -675,6 +731,16 @@ function runnerOwner(namespace: string): BuildNamespaceOwner {
 
 /** The name of the runner's guard policy. */
 const OTHER_EVENTS = 'other-events';
+/** The name of the first policy, which pins other events than `pull_request` of a pull request's ref to the pool. */
+const PULL_REQUEST_REFS = 'pull-request-refs';
+/** The guards' names, which `addPolicy` refuses (and `default`, the catch-all's, with a reason of its own). */
+const RESERVED_POLICY_NAMES = [OTHER_EVENTS, PULL_REQUEST_REFS];
+/** The name of the last policy, which the runner applies to every pipeline no other policy matches. */
+const CATCH_ALL = 'default';
+/** The ServiceAccount every build namespace has, which mounts no API token. */
+const DEFAULT_ACCOUNT = 'default';
+/** The refs of pull requests, as go-scm v1.42.2 gives them (`pullRequestRefs`). */
+const PULL_REQUEST_REF_PATTERNS = ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'];
 
 const LABEL = /^[A-Za-z0-9._/-]+$/;
 
@@ -682,7 +748,7 @@ const LABEL = /^[A-Za-z0-9._/-]+$/;
 function runnerLabels(labels: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL.test(key) || !LABEL.test(value)) {
-      invalid('labels', labels, `${JSON.stringify(key)}: ${JSON.stringify(value)} must be letters, digits, ".", "_", "-" and "/"`);
+      invalid('labels', labels, `${describeValue(key)}: ${describeValue(value)} must be letters, digits, ".", "_", "-" and "/"`);
     }
   }
   return { ...labels };

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkPort, checkUniqueList, invalid, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkPort, checkUniqueList, describeValue, invalid, isNamespaceDefined, NetworkPeer } from '../core';
 import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
@@ -170,14 +170,24 @@ export class TeamPlatform extends Construct {
       }
       const clash = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).find((c) => reposOverlap(repo, c.value.repo))?.value;
       if (clash !== undefined) {
-        invalid('repos', repo, `must not overlap another team's repositories: it can match the same repository as ${JSON.stringify(clash.repo)} of team ${JSON.stringify(clash.owner)}`);
+        invalid('repos', repo, `must not overlap another team's repositories: it can match the same repository as ${describeValue(clash.repo)} of team ${describeValue(clash.owner)}`);
+      }
+      // nor the platform's own routes and secrets: a route of the platform's added before the team's comes first in the
+      // runner's policies (the team's pushes would run there, not as its identity), and a secret of the platform's
+      // reaches the team's repositories too (the platform's push login, say). Every team's grants name its own
+      // patterns, which the check above has just found apart from this one, so any grant found here is the platform's
+      const granted = this.props.ci.grants.patternsNear(repo).find((g) => reposOverlap(repo, g.repo));
+      if (granted !== undefined) {
+        invalid('repos', repo, `must not overlap the platform's own grants: team ${describeValue(props.name)}'s pattern can match the same ` +
+          `repository as ${describeValue(granted.repo)} of the ${granted.kind} ${describeValue(granted.name)}, which would apply to the team's ` +
+          'repositories too; narrow one of them');
       }
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
     for (const [prop, ns] of [...namespaces.map((n) => ['namespaces', n]), ['buildNamespace', buildNamespace]]) {
       const owner = this.claimed.get(ns);
       if (owner !== undefined) {
-        invalid(prop, ns, `must belong to one team: it is already ${JSON.stringify(owner)}'s`);
+        invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner)}'s`);
       }
       if (ns === 'default' || ns.startsWith('kube-') || ingress.has(ns)) {
         invalid(prop, ns, 'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s');

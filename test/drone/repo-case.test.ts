@@ -46,7 +46,8 @@ describe('Drone routes a repository only in its exact case, and grants its secre
 
   test('the forge\'s "Acme/Demo" gets the secret, but not the route: it builds in the default namespace, as default', () => {
     expect(secretReadable(annotations, { repo: 'Acme/Demo', event: 'push' })).toBe(true);
-    expect(matchPolicy(policies, { repo: 'Acme/Demo', event: 'push' })).toBeUndefined();
+    // only the catch-all `default`, which sets no namespace (drone-runner-kube v1.0.0-rc.5 engine/policy/match.go:12-24)
+    expect(matchPolicy(policies, { repo: 'Acme/Demo', event: 'push' })?.name).toBe('default');
     expect(placeBuild(env, policies, rules, { repo: 'Acme/Demo', event: 'push' })).toEqual({ namespace: 'builds', serviceAccountName: 'default' });
     // asking for the route's namespace itself, it is refused by the namespace rules, which match case-sensitively too
     // (engine/linter/linter.go:207-224, doublestar.Match)
@@ -59,8 +60,9 @@ describe('Drone routes a repository only in its exact case, and grants its secre
     for (const repo of ['acme/demo', 'Acme/Demo', 'ACME/demo', 'acme/other']) {
       const routed = engine.grants.routesFor(repo, event)[0];
       const policy = matchPolicy(policies, { repo, event });
-      // the guard policy pins a routed repository's other events back; no route, and no policy, for the rest
-      expect(routed?.name).toBe(policy?.name === 'other-events' ? undefined : policy?.name);
+      // the guard policy pins a routed repository's other events back; no route, and only the catch-all policy
+      // `default`, for the rest
+      expect(routed?.name).toBe(policy?.name === 'other-events' || policy?.name === 'default' ? undefined : policy?.name);
     }
   });
 });

@@ -104,16 +104,25 @@ describe('DroneKubeRunner', () => {
     // every event but pull requests, the default, listed
     const events = ['push', 'tag', 'promote', 'rollback', 'cron', 'custom'];
     expect(parseAllDocuments(config['policies.yaml']).map((d) => d.toJS())).toEqual([
+      // first, as a policy pins a ServiceAccount: a pull request's ref under any other event goes to the pool
+      {
+        kind: 'policy', name: 'pull-request-refs',
+        match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'] },
+        metadata: { namespace: 'ci-builds' }, service_account: 'default',
+      },
       {
         kind: 'policy', name: 'app-deploy', match: { repo: ['acme/app', 'acme/web'], event: events },
         metadata: { namespace: 'deploy' }, service_account: 'deployer',
       },
-      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' } },
+      // every policy sets a ServiceAccount, so that the pipeline's own never applies
+      { kind: 'policy', name: 'big-builds', match: { repo: ['acme/monorepo'], event: events }, metadata: { namespace: 'ci-builds' }, service_account: 'default' },
       // one guard, after every policy: the first match wins
       {
         kind: 'policy', name: 'other-events', match: { repo: ['acme/app', 'acme/web'] },
         metadata: { namespace: 'ci-builds' }, service_account: 'default',
       },
+      // and the catch-all for every other pipeline
+      { kind: 'policy', name: 'default', service_account: 'default' },
     ]);
     // two ConfigMaps, projected into one directory
     expect(find(objects, 'Deployment', 'drone-runner').spec.template.spec.volumes).toEqual([{
@@ -202,7 +211,7 @@ describe('DroneKubeRunner', () => {
       .toThrow('invalid name "default": must not be "default"');
     // the guard's name is taken too
     expect(() => runner.addPolicy({ name: 'other-events', repos: ['a/q'], namespace: 'deploy' }))
-      .toThrow('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard');
+      .toThrow('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards');
   });
 });
 
@@ -354,9 +363,9 @@ describe('checkPolicy', () => {
       [{ name: 'default', repos: ['a/b'], namespace: 'deploy' },
         'invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'],
       [{ name: 'other-events', repos: ['a/b'], namespace: 'deploy' },
-        'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard'],
+        'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
       [{ name: 'taken', repos: ['a/b'], namespace: 'deploy' },
-        'invalid name "taken": must be unique among the runner\'s policies, and not "other-events", the name of the guard'],
+        'invalid name "taken": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
       [{ name: 'p', repos: ['a/b'], namespace: 'prod' }, 'invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy'],
       [{ name: 'p', repos: ['a/b'] },
         'invalid namespace "ci-builds": must not be the default build namespace when exclusive: every repository runs there'],
@@ -399,9 +408,9 @@ describe('DroneCi.checkAdditions checks routes against the runner\'s policies', 
     const route = (name: string) => ({ name, repos: [`acme/${name}`], namespace: `${name}-builds`, serviceAccountName: 'deployer' });
     const additions = (name: string) => ({ buildNamespaces: [`${name}-builds`], routes: [route(name)] });
     expect(() => ci.checkAdditions(additions('legacy')))
-      .toThrow(new Error('invalid name "legacy": must be unique among the runner\'s policies, and not "other-events", the name of the guard'));
+      .toThrow(new Error('invalid name "legacy": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'));
     expect(() => ci.checkAdditions(additions('other-events')))
-      .toThrow(new Error('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events", the name of the guard'));
+      .toThrow(new Error('invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'));
     expect(() => ci.checkAdditions(additions('default')))
       .toThrow(new Error('invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches'));
     // the route's namespace is one of the additions', or the runner's

@@ -1,5 +1,6 @@
 // Behaviour that renders as valid YAML but would be silently wrong (issue 9): each test evaluates the rendered
 // settings with a model of the upstream code it cites (test/drone/upstream.ts).
+import fc from 'fast-check';
 import { parse } from 'yaml';
 import {
   DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, Image, PipelineEvent, Resources, Secret,
@@ -7,7 +8,9 @@ import {
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
-import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from './upstream';
+import {
+  BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles,
+} from './upstream';
 
 /** A container's literal env values. */
 function values(workload: any): Record<string, string> {
@@ -123,6 +126,164 @@ describe('item 2: event-scoped policies (drone-runner-kube v1.0.0-rc.5 engine/po
     // the model reproduces it: a misspelt key would hand every repository the deploy identity
     const typo = [{ name: 'x', match: { repos: ['acme/app'] }, metadata: { namespace: 'deploy' }, service_account: 'deployer' }];
     expect(placeBuild({}, typo as any, {}, { repo: 'other/repo', event: 'push' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+});
+
+/** A runner with build namespaces `deploy` and `release`, set up by `setup`, and its rendered config. */
+function placed(setup: (runner: DroneKubeRunner) => void) {
+  const chart = testChart('ci');
+  const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy', 'release'] });
+  setup(runner);
+  const objects = synth(chart);
+  const config = runnerConfigFiles(objects);
+  const env = values(find(objects, 'Deployment', 'drone-runner'));
+  const policies = parsePolicies(config['policies.yaml']);
+  const rules = (parse(config['namespace-rules.yaml']) ?? {}) as Record<string, string[]>;
+  return { policies, place: (build: BuildMatch, pipeline?: PipelineRequest, p = policies) => placeBuild(env, p, rules, build, pipeline) };
+}
+
+// drone-runner-kube v1.0.0-rc.5: the pod runs as the pipeline's own `service_account_name` (engine/compiler/
+// compiler.go:212-221, 256-259) unless the matching policy sets one (compiler.go:636-638, engine/policy/policy.go:101-104);
+// the namespace rules check only the namespace a pipeline asks for (engine/linter/linter.go:207-224)
+describe('a pipeline\'s own service_account_name never applies (drone-runner-kube v1.0.0-rc.5 engine/compiler, engine/policy)', () => {
+  const deployer = { serviceAccountName: 'deployer' };
+
+  test('a deploy identity in the default build namespace: no other repository\'s pull request gets it by asking', () => {
+    const { policies, place } = placed((runner) => runner.addPolicy({ name: 'app', repos: ['acme/app'], serviceAccountName: 'deployer', exclusive: false }));
+    expect(place({ repo: 'acme/other', event: 'pull_request' }, deployer)).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/other', event: 'push' }, deployer)).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/app', event: 'pull_request' }, deployer)).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/app', event: 'push' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'deployer' });
+    // the catch-all `default` is what places acme/other: without it (as rendered before), the pipeline's own choice held
+    expect(policies[policies.length - 1]).toEqual({ kind: 'policy', name: 'default', service_account: 'default' });
+    expect(place({ repo: 'acme/other', event: 'pull_request' }, deployer, policies.slice(0, -1)))
+      .toEqual({ namespace: 'ci-builds', serviceAccountName: 'deployer' });
+  });
+
+  test('a deploy identity in a namespace that is not exclusive: another repository may run there, never as it', () => {
+    const { place } = placed((runner) => runner.addPolicy({
+      name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer', exclusive: false,
+    }));
+    expect(place({ repo: 'acme/other', event: 'pull_request' }, { namespace: 'deploy', ...deployer })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/other', event: 'push' }, { namespace: 'deploy', ...deployer })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/app', event: 'push' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+
+  test('a later policy without a ServiceAccount sets `default`, so a pull request it places cannot ask for the identity', () => {
+    const { policies, place } = placed((runner) => {
+      runner.addPolicy({ name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer' });
+      runner.addPolicy({
+        name: 'tests', repos: ['acme/*'], namespace: 'deploy', events: [PipelineEvent.PULL_REQUEST], allowPullRequests: true, exclusive: false,
+      });
+    });
+    expect(policies.find((p) => p.name === 'tests')?.service_account).toBe('default');
+    expect(place({ repo: 'acme/app', event: 'pull_request' }, deployer)).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/lib', event: 'pull_request' }, deployer)).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    expect(place({ repo: 'acme/app', event: 'push' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    // rendered without a ServiceAccount, as before, the pipeline's own choice held
+    const bare = policies.map((p) => (p.name === 'tests' ? { ...p, service_account: undefined } : p));
+    expect(place({ repo: 'acme/app', event: 'pull_request' }, deployer, bare)).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+
+  test('every policy sets a ServiceAccount, and the runner ends with the catch-all even without policies', () => {
+    const none = placed(() => undefined);
+    expect(none.policies).toEqual([{ kind: 'policy', name: 'default', service_account: 'default' }]);
+    expect(none.place({ repo: 'acme/app', event: 'pull_request' }, { namespace: 'deploy', ...deployer })).toEqual({ namespace: 'deploy', serviceAccountName: 'default' });
+    const some = placed((runner) => {
+      runner.addPolicy({ name: 'big', repos: ['acme/monorepo'], exclusive: false });
+      runner.addPolicy({ name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    });
+    expect(some.policies.map((p) => [p.name, p.service_account]))
+      .toEqual([['pull-request-refs', 'default'], ['big', 'default'], ['app', 'deployer'], ['other-events', 'default'], ['default', 'default']]);
+  });
+
+  test('property: a pipeline runs as `default` or as a ServiceAccount a policy pins for its repository and event, and a pull request\'s code only by opt-in', () => {
+    const repos = ['acme/app', 'acme/web', 'acme/*'];
+    const policy = fc.record({
+      repo: fc.constantFrom(...repos),
+      namespace: fc.constantFrom('ci-builds', 'deploy', 'release'),
+      serviceAccountName: fc.option(fc.constantFrom('deployer', 'releaser'), { nil: undefined }),
+      exclusive: fc.boolean(),
+      events: fc.subarray([PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.CUSTOM, PipelineEvent.PULL_REQUEST], { minLength: 1 }),
+    });
+    const build = fc.record({
+      repo: fc.constantFrom('acme/app', 'acme/web', 'acme/other', 'evil/app'),
+      event: fc.constantFrom('push', 'pull_request', 'promote', 'rollback', 'custom', 'tag', 'cron'),
+      ref: fc.constantFrom('refs/heads/main', 'refs/tags/v1', 'refs/pull/7/head', 'refs/merge-requests/3/head', 'refs/pull-requests/2/from'),
+    });
+    const request = fc.record({
+      namespace: fc.option(fc.constantFrom('ci-builds', 'deploy', 'release'), { nil: undefined }),
+      serviceAccountName: fc.option(fc.constantFrom('deployer', 'releaser'), { nil: undefined }),
+    });
+    fc.assert(fc.property(fc.array(policy, { maxLength: 3 }), fc.array(fc.tuple(build, request), { minLength: 1, maxLength: 8 }), (given, cases) => {
+      const added: typeof given = [];
+      const { place } = placed((runner) => given.forEach((p, i) => {
+        const props = { ...p, name: `p${i}`, repos: [p.repo], allowPullRequests: true, exclusive: p.exclusive && p.namespace !== 'ci-builds' };
+        runner.addPolicy(props);
+        added.push(props);
+      }));
+      for (const [b, pipeline] of cases) {
+        const placement = place(b, pipeline);
+        if ('refused' in placement || placement.serviceAccountName === 'default') continue;
+        // a pinned identity: of a policy for this repository and event
+        const pinned = added.filter((p) => p.serviceAccountName === placement.serviceAccountName && p.events.includes(b.event as PipelineEvent)
+          && (p.repo === b.repo || (p.repo === 'acme/*' && b.repo.startsWith('acme/'))));
+        expect(pinned).not.toEqual([]);
+        // a pull request's ref runs with an identity only as a pull request its policy opts into
+        if (b.ref.startsWith('refs/pull') || b.ref.startsWith('refs/merge-requests/')) {
+          expect(b.event).toBe('pull_request');
+        }
+      }
+    }), { numRuns: 40 });
+  });
+});
+
+describe('a pull request\'s ref under another event runs without the identity (harness v2.28.2 handler/api/repos/builds/promote.go:65-66)', () => {
+  test('a promote, rollback or custom build of a pull request\'s ref, on any forge, runs in the pool as `default`', () => {
+    const { place } = placed((runner) => runner.addPolicy({
+      name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer', events: [PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK, PipelineEvent.CUSTOM],
+    }));
+    const pool = { namespace: 'ci-builds', serviceAccountName: 'default' };
+    // go-scm v1.42.2: GitHub scm/driver/github/pr.go:152, GitLab gitlab/pr.go:169, Bitbucket bitbucket/webhook.go:896
+    for (const ref of ['refs/pull/7/head', 'refs/pull/7/merge', 'refs/merge-requests/3/head', 'refs/pull-requests/2/from', 'refs/pull-request/2/head']) {
+      for (const event of ['promote', 'rollback', 'custom']) {
+        expect(place({ repo: 'acme/app', event, ref }, { namespace: 'deploy', serviceAccountName: 'deployer' })).toEqual(pool);
+      }
+    }
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/heads/main' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/tags/v1.2.0' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    // a branch whose name starts like one is no pull request's ref
+    expect(place({ repo: 'acme/app', event: 'push', ref: 'refs/heads/refs/pull/1' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+
+  test('a pull request itself keeps a policy that opts into pull requests', () => {
+    const { policies, place } = placed((runner) => runner.addPolicy({
+      name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer',
+      events: [PipelineEvent.PULL_REQUEST, PipelineEvent.PUSH, PipelineEvent.PROMOTE], allowPullRequests: true,
+    }));
+    expect(place({ repo: 'acme/app', event: 'pull_request', ref: 'refs/pull/7/head' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/pull/7/head' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    expect(policies[0]).toEqual({
+      kind: 'policy', name: 'pull-request-refs',
+      match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'] },
+      metadata: { namespace: 'ci-builds' }, service_account: 'default',
+    });
+    // without it, a promote of the pull request's build ran as the identity
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/pull/7/head' }, undefined, policies.slice(1)))
+      .toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+
+  test('a runner whose policies pin no ServiceAccount renders no pull-request-refs', () => {
+    const { policies } = placed((runner) => runner.addPolicy({ name: 'big', repos: ['acme/monorepo'], namespace: 'deploy' }));
+    expect(policies.map((p) => p.name)).toEqual(['big', 'other-events', 'default']);
+  });
+
+  test('refuses the guards\' names', () => {
+    const chart = testChart('ci');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
+    expect(() => runner.addPolicy({ name: 'pull-request-refs', repos: ['acme/app'], namespace: 'deploy' })).toThrow(
+      'invalid name "pull-request-refs": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards');
+    expect(() => runner.addPolicy({ name: 'default', repos: ['acme/app'], namespace: 'deploy' })).toThrow('invalid name "default": must not be "default"');
   });
 });
 

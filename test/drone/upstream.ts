@@ -32,7 +32,8 @@ export function droneAdmits(env: Record<string, string | undefined>, user: NewUs
 
 /**
  * The `*`/`?` glob of doublestar's `Match`, which runner-go conditions and the namespace linter use: `*` and `?` do
- * not cross `/`.
+ * not cross `/`. A `**` that ends the pattern takes every remaining part (bmatcuk/doublestar v1.1.1
+ * `doublestar.go:149-154`), as policies' `refs/pull/**` use it.
  */
 function globMatch(pattern: string, value: string): boolean {
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*')
@@ -64,6 +65,12 @@ export interface BuildMatch {
   readonly repo: string;
   readonly event: string;
   readonly branch?: string;
+  /**
+   * The build's ref (`args.Build.Ref`): a promote, rollback or custom build of a pull request keeps the pull
+   * request's (harness v2.28.2 `handler/api/repos/builds/promote.go:65-66`). Default: a pull request's
+   * `refs/pull/1/head` for `pull_request`, else `refs/heads/<branch>` (go-scm v1.42.2 `scm/driver/github/pr.go:152`).
+   */
+  readonly ref?: string;
 }
 
 /** A rendered runner policy. */
@@ -84,7 +91,9 @@ export function parsePolicies(yaml: string): RunnerPolicy[] {
  * (`manifest/cond.go:38-47`), else one named `default`, else none.
  */
 export function matchPolicy(policies: RunnerPolicy[], build: BuildMatch): RunnerPolicy | undefined {
-  const values: Record<string, string> = { repo: build.repo, event: build.event, branch: build.branch ?? 'main' };
+  const branch = build.branch ?? 'main';
+  const ref = build.ref ?? (build.event === 'pull_request' ? 'refs/pull/1/head' : `refs/heads/${branch}`);
+  const values: Record<string, string> = { repo: build.repo, event: build.event, branch, ref };
   // runner-go's manifest.Conditions decodes only these fields; go-yaml ignores any other key, so a misspelt or
   // unknown condition matches everything (the unsafe side, which the model must reproduce)
   const known = ['action', 'cron', 'ref', 'repo', 'instance', 'target', 'event', 'branch'];

@@ -152,7 +152,7 @@ const CASES: Record<string, Case> = {
   // DroneKubeRunner.addPolicy refused these after the team's build namespace was added
   'a name the runner keeps for its guard policy': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'] }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
   },
   'a name the runner applies to unmatched pipelines': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'] }),
@@ -162,7 +162,7 @@ const CASES: Record<string, Case> = {
   // and its build namespace were defined
   'a dedicated runner\'s guard policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'], dedicatedRunner: true }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
   },
   'a dedicated runner\'s default policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'], dedicatedRunner: true }),
@@ -179,7 +179,7 @@ const CASES: Record<string, Case> = {
       drone(p).runner.addPolicy({ name: 'web', repos: ['acme/legacy'], exclusive: false });
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events", the name of the guard$/,
+    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
     after: addOmega,
   },
   // DroneSecretsExtension.addSecret refused these after the route and the Harbor project and robots

@@ -1,4 +1,4 @@
-import { DeployAccess, DeployPermission, DroneCi, NetworkPeer, Resources, Secret, SecretValue } from '../../lib';
+import { DeployAccess, DeployPermission, DroneCi, NetworkPeer, PipelineEvent, Resources, Secret, SecretValue } from '../../lib';
 import { reposOverlap } from '../../lib/team/repo-overlap';
 import { find } from '../util';
 import { platform } from './fixtures';
@@ -247,6 +247,54 @@ describe('repositories belong to one team', () => {
       .toThrow('invalid repos "acme/pay-ops-*": must not overlap another team\'s repositories: it can match the same repository as "acme/pay-*" of team "pay"');
     expect(() => p.teams.addTeam({ name: 'any', repos: ['*/pay'] })).toThrow('invalid repos "*/pay": must name its owner literally');
     p.teams.addTeam({ name: 'payroll', repos: ['acme/payroll', 'acme/payroll-*'] });
+  });
+
+  test('a team whose repositories can match the platform\'s own route is refused, naming the route: the route\'s policy would come first', () => {
+    const p = platform();
+    p.ci.addBuildNamespace('publish');
+    p.ci.addRoute({ name: 'demo-build', repos: ['acme/demo'], namespace: 'publish' });
+    for (const repo of ['acme/demo', 'acme/*', 'acme/de?o', 'Acme/Demo']) {
+      expect(() => p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*', repo] })).toThrow(new Error(
+        `invalid repos ${JSON.stringify(repo)}: must not overlap the platform's own grants: team "pay"'s pattern can match the same repository as ` +
+        '"acme/demo" of the route "demo-build", which would apply to the team\'s repositories too; narrow one of them'));
+    }
+    // a refused team leaves its name free, and patterns the route's cannot meet pass
+    expect(p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*', 'acme/demo-*', 'other/demo'] }).repos).toEqual(['acme/pay-*', 'acme/demo-*', 'other/demo']);
+  });
+
+  test.each<[string, (p: ReturnType<typeof platform>) => void, string]>([
+    ['pipeline secret', (p) => p.ci.addPipelineSecret('Push', { name: 'harbor-push', repos: ['acme/*'], values: { token: SecretValue.input('PUSH', 'a login') } }),
+      'pipeline secret "harbor-push"'],
+    ['pull secret', (p) => p.ci.addImagePullSecret('Pull', { name: 'harbor-pull', repos: ['acme/*'], dockerConfig: SecretValue.input('PULL', 'a login') }),
+      'pull secret "harbor-pull"'],
+  ])('a team whose repositories can match the platform\'s own %s is refused: the secret would reach them', (_, grant, named) => {
+    const p = platform();
+    grant(p);
+    expect(() => p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] })).toThrow(new Error(
+      `invalid repos "acme/pay-*": must not overlap the platform's own grants: team "pay"'s pattern can match the same repository as "acme/*" of the ${named}, ` +
+      'which would apply to the team\'s repositories too; narrow one of them'));
+    p.teams.addTeam({ name: 'pay', repos: ['other/pay-*'] });
+  });
+
+  test('the teams\' own grants are no platform grant: teams apart from one another are accepted, secrets added later included', () => {
+    const p = platform();
+    const pay = p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+    pay.addPipelineSecret('Sentry', { name: 'sentry', values: { token: SecretValue.input('SENTRY', 'a token') } });
+    p.teams.addTeam({ name: 'web', repos: ['acme/web-*'] });
+    // the first team's grants are found as its repositories are: by the team check, which names the team
+    expect(() => p.teams.addTeam({ name: 'pay-ops', repos: ['acme/pay-ops'] })).toThrow('must not overlap another team\'s repositories');
+    // a grant narrowed since (Woodpecker records pull secrets again) counts as it stands
+    p.ci.grants.addPullSecret('wide', { repos: ['other/*'] });
+    p.ci.grants.addPullSecret('wide', { repos: ['other/tools'] });
+    p.teams.addTeam({ name: 'other', repos: ['other/app-*'] });
+    expect(() => p.teams.addTeam({ name: 'tools', repos: ['other/tools'] })).toThrow('as "other/tools" of the pull secret "wide"');
+  });
+
+  test('on Woodpecker too', () => {
+    const p = platform({}, { engine: 'woodpecker' });
+    p.ci.addBuildNamespace('publish');
+    p.ci.addRoute({ name: 'demo-build', repos: ['acme/demo'], events: [PipelineEvent.PUSH], namespace: 'publish' });
+    expect(() => p.teams.addTeam({ name: 'demo', repos: ['acme/demo'] })).toThrow('as "acme/demo" of the route "demo-build"');
   });
 });
 
