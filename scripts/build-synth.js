@@ -212,12 +212,12 @@ function build({ entries, outDir, cache: useCache = true }) {
 module.exports = { build };
 
 /**
- * Whether DOCKYARD_DEBUG asks for stack traces: the rule of lib/core/debug.ts (anything but empty, 0, false, no, off),
- * which this script cannot import: it runs before the library is compiled.
+ * Whether DOCKYARD_DEBUG asks for stack traces: the rule of lib/core/debug.ts (anything but empty, 0, false, no, off,
+ * around whitespace), which this script cannot import: it runs before the library is compiled.
  */
 function debugRequested() {
   const value = process.env.DOCKYARD_DEBUG ?? '';
-  return !['', '0', 'false', 'no', 'off'].includes(value.toLowerCase());
+  return !['', '0', 'false', 'no', 'off'].includes(value.trim().toLowerCase());
 }
 
 if (require.main === module) {

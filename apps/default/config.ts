@@ -1,6 +1,6 @@
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkHostname, checkRegistryPrefix, checkStatePath, invalid,
-  LETS_ENCRYPT_ISSUER, VALIDATION_RULES,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, HostnameOptions, invalid,
+  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
@@ -97,14 +97,23 @@ export interface ConfigVariable {
   readonly allowed: string;
 }
 
-const { dnsSubdomain: DNS_SUBDOMAIN, hostName: HOST_NAME } = VALIDATION_RULES;
+const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDATION_RULES;
+/**
+ * The CI server's and Harbor's hosts: an Ingress rule's host, which may not be an IP address (Kubernetes
+ * `IngressRule.host`: "IPs are not allowed"), and a public name, fully qualified.
+ */
+const PUBLIC_HOST: HostnameOptions = { allowIpAddress: false, fullyQualified: true };
+const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
+const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
+  'Valkey from itself, which it needs running to serve them)';
 const MIRROR_USER = 'a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+const MIRROR_PASSWORD = 'any value that is not empty or whitespace only; read only with DOCKYARD_IMAGE_MIRROR_USER set';
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'DOCKYARD_CI', default: '`drone`', meaning: 'the CI engine: Drone, or Woodpecker (see [CI engines](#ci-engines-drone-and-woodpecker))', allowed: `one of ${CI_ENGINES.join(', ')}` },
-  { name: 'DOCKYARD_HOST', default: '`drone.example.com`, or `woodpecker.example.com`', meaning: 'public host name of the CI server', allowed: HOST_NAME },
-  { name: 'DOCKYARD_HARBOR_HOST', default: '`harbor.example.com`', meaning: 'public host name of Harbor', allowed: HOST_NAME },
+  { name: 'DOCKYARD_HOST', default: '`drone.example.com`, or `woodpecker.example.com`', meaning: 'public host name of the CI server', allowed: PUBLIC_HOST_NAME },
+  { name: 'DOCKYARD_HARBOR_HOST', default: '`harbor.example.com`', meaning: 'public host name of Harbor', allowed: HARBOR_HOST },
   {
     name: 'DOCKYARD_GIT_PROVIDER', default: '`github`', meaning: 'the git provider users log in with',
     allowed: `one of ${Object.values(GitProviderKind).join(', ')}`,
@@ -112,7 +121,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_GIT_SERVER', default: 'the public service (none for `gitea`)', meaning: 'base URL of a self-hosted provider',
     allowed: 'github (GitHub Enterprise) and gitlab (self-managed): optional; gitea: required; bitbucket (Cloud only): must be unset. ' +
-      `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped`,
+      `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped; for github the base URL, not ending in /api/v3, which the CI engines append`,
   },
   {
     name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`, or `woodpecker-oauth` with Woodpecker)',
@@ -132,7 +141,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_IMAGE_MIRROR', default: 'none: Docker Hub images through Harbor\'s proxy cache',
     meaning: 'registry that mirrors every image, for air-gapped clusters (see `dockyard-images`)',
-    allowed: VALIDATION_RULES.registryPrefix,
+    allowed: MIRROR,
   },
   {
     name: 'DOCKYARD_IMAGE_MIRROR_USER', default: 'none: the mirror is pulled from anonymously',
@@ -144,7 +153,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_IMAGE_MIRROR_PASSWORD', default: 'none: needed at the first synth when `DOCKYARD_IMAGE_MIRROR_USER` is set',
     meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password/password` is rotated, ' +
       'then kept in the secret state; a different value later fails the synth until that key is rotated',
-    allowed: 'any value that is not empty; read only with DOCKYARD_IMAGE_MIRROR_USER set',
+    allowed: MIRROR_PASSWORD,
   },
   {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
@@ -166,7 +175,10 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it',
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
   },
-  { name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors', allowed: '`1` (any value but empty, `0`, `false`, `no` or `off`)' },
+  {
+    name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors',
+    allowed: '`1` (any value but empty, `0`, `false`, `no` or `off`, in any case and around whitespace)',
+  },
 ];
 
 /** The names of `CONFIG_VARIABLES`. */
@@ -196,14 +208,43 @@ export interface LoadConfigOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** A host for the CI server or Harbor (`PUBLIC_HOST`), refused with the variable's own `rule`. */
+function checkPublicHost(name: string, value: string, rule: string): string {
+  if (!isHostname(value, PUBLIC_HOST)) {
+    invalid(name, value, `must be ${rule}`);
+  }
+  return value;
+}
+
+function checkMirror(mirror: string, harborHost: string): string {
+  if (!isRegistryPrefix(mirror)) {
+    invalid('DOCKYARD_IMAGE_MIRROR', mirror, `must be ${MIRROR}`);
+  }
+  // the relocation guard would refuse it at synth too (Images.protect), naming an image rather than the variables
+  if (sameRegistryHost(mirror, harborHost)) {
+    invalid('DOCKYARD_IMAGE_MIRROR', mirror, `is on DOCKYARD_HARBOR_HOST ${describeValue(harborHost)}; must be ${MIRROR}`);
+  }
+  return mirror;
+}
+
 function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
+  // "user:password" given as the user: the part after ":" is a credential, and is never shown
+  const shown = user.includes(':') ? `${user.slice(0, user.indexOf(':'))}:<redacted>` : user;
   if (env.DOCKYARD_IMAGE_MIRROR === undefined) {
-    invalid('DOCKYARD_IMAGE_MIRROR_USER', user, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
+    invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
   }
   if (!/^[^\s:\p{Cc}]+$/u.test(user)) {
-    invalid('DOCKYARD_IMAGE_MIRROR_USER', user, `must be ${MIRROR_USER}`);
+    invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `must be ${MIRROR_USER}`);
   }
   return user;
+}
+
+/** A mirror password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */
+function checkMirrorPassword(env: NodeJS.ProcessEnv): void {
+  const password = env.DOCKYARD_IMAGE_MIRROR_PASSWORD;
+  if (password !== undefined && password.trim() === '') {
+    invalidSecret('DOCKYARD_IMAGE_MIRROR_PASSWORD', `must be ${MIRROR_PASSWORD}`);
+  }
 }
 
 /**
@@ -227,11 +268,18 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
+  checkMirrorPassword(env);
   warnUnusedMirrorPassword(env, options.warn);
+  const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),
+    PUBLIC_HOST_NAME);
+  const harborHost = checkPublicHost('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost), HARBOR_HOST);
+  if (harborHost === host) {
+    invalid('DOCKYARD_HARBOR_HOST', harborHost, `is the CI server's host (DOCKYARD_HOST) too; must be ${HARBOR_HOST}`);
+  }
   return {
     ci,
-    host: checkHostname('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host)),
-    harborHost: checkHostname('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost)),
+    host,
+    harborHost,
     gitProvider: provider,
     gitServer: checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER'),
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
@@ -239,7 +287,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),
     ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
-    imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkRegistryPrefix('DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
+    imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkMirror(env.DOCKYARD_IMAGE_MIRROR, harborHost),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),

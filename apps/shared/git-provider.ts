@@ -1,5 +1,6 @@
 import {
-  checkGitAccount, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, GitAccountRole, gitAccountRule, GitProvider, invalid, missing, SecretKey,
+  checkGitAccount, checkGitHubServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
+  invalid, missing, SecretKey,
 } from '../../lib';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
@@ -18,7 +19,8 @@ export function checkGitProviderKind(prop: string, value: string): GitProviderKi
 /**
  * Check the provider's base URL from configuration and return it without a trailing slash.
  *
- * - github: optional, a GitHub Enterprise Server (Drone then calls `<server>/api/v3`);
+ * - github: optional, the base URL of a GitHub Enterprise Server (Drone and Woodpecker then call `<server>/api/v3`,
+ *   so a URL ending in `/api/v3` is refused: `checkGitHubServer`);
  * - gitlab: optional, a self-managed GitLab;
  * - gitea: required, for Gitea has no public default (Drone's `DRONE_GITEA_SERVER` has none);
  * - bitbucket: must be unset: Drone's bitbucket provider is Bitbucket Cloud only, with no server setting (a Bitbucket
@@ -28,7 +30,7 @@ export function checkGitProviderKind(prop: string, value: string): GitProviderKi
  * @param provider the configured provider, named `providerProp` in errors
  */
 export function checkGitServer(prop: string, value: string | undefined, provider: GitProviderKind, providerProp: string): string | undefined {
-  const which = `${providerProp} ${JSON.stringify(provider)}`;
+  const which = `${providerProp} ${describeValue(provider)}`;
   if (provider === GitProviderKind.BITBUCKET) {
     if (value !== undefined) {
       invalid(prop, value, `must be unset for ${which}: that is Bitbucket Cloud, which has no server setting`);
@@ -41,7 +43,7 @@ export function checkGitServer(prop: string, value: string | undefined, provider
     }
     return undefined;
   }
-  return checkHttpsBaseUrl(prop, value);
+  return provider === GitProviderKind.GITHUB ? checkGitHubServer(prop, value) : checkHttpsBaseUrl(prop, value);
 }
 
 /** Check an OAuth client ID from configuration. */

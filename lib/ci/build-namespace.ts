@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, isNamespaceDefined, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, describeValue, isNamespaceDefined, invalid, Namespace, NetworkPeer, PodSecurityLevel,
 } from '../core';
 import { kube, quantity } from '../core/k8s';
 import type { k8s } from '../core/k8s';
@@ -102,7 +102,7 @@ function checkBuildNamespaceOptions(context: BuildNamespaceContext, options: Bui
   checkNamespaceLabels('labels', options.labels ?? {});
   const own = Object.keys(options.labels ?? {}).find((k) => k in context.namespaceLabels);
   if (own !== undefined) {
-    invalid('labels', options.labels, `must not set ${JSON.stringify(own)}: the runner sets it to mark its build namespaces`);
+    invalid('labels', options.labels, `must not set ${describeValue(own)}: the runner sets it to mark its build namespaces`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { checkUniqueList, invalid } from '../core';
+import { checkUniqueList, describeValue, invalid } from '../core';
 
 /**
  * A build event, named as Drone names it. Each engine maps it to its own: Woodpecker calls `PROMOTE` and `ROLLBACK`
@@ -115,7 +115,7 @@ export function checkEvents(prop: string, events: readonly PipelineEvent[]): rea
   checkUniqueList(prop, events);
   for (const event of events) {
     if (!EVENTS.has(event)) {
-      invalid(prop, events, `${JSON.stringify(event)} must be one of ${[...EVENTS].join(', ')}`);
+      invalid(prop, events, `${describeValue(event)} must be one of ${[...EVENTS].join(', ')}`);
     }
   }
   return events;
@@ -137,7 +137,7 @@ export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
   }
   for (const repo of access.repos) {
     if (!REPO_GLOB.test(repo)) {
-      invalid('repos', access.repos, `${JSON.stringify(repo)} must be an "owner/name" slug or glob`);
+      invalid('repos', access.repos, `${describeValue(repo)} must be an "owner/name" slug or glob`);
     }
   }
   // the default events need no check (most grants take them: a thousand teams' grants are checked per team)

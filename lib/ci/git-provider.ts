@@ -1,4 +1,4 @@
-import { checkHttpsBaseUrl, checkOAuthClientId, invalid, missing, SecretKey } from '../core';
+import { checkHttpsBaseUrl, checkOAuthClientId, describeValue, invalid, missing, SecretKey } from '../core';
 import { EnvVars } from '../core/env';
 
 /** An OAuth application registered with a git provider. */
@@ -25,6 +25,26 @@ export interface GiteaProps extends OAuthAppProps {
   readonly server: string;
 }
 
+/** A path that ends in GitHub Enterprise's REST API root, which the engines append to the server themselves. */
+const GITHUB_API_PATH = /\/api\/v3$/i;
+
+/**
+ * Check the URL of a GitHub server (`checkHttpsBaseUrl`) and return it without a trailing slash: the base URL of a
+ * GitHub Enterprise Server, not its API root. Both engines append `/api/v3` to a server other than github.com
+ * themselves (harness/harness v2.28.2 cmd/drone-server/config/config.go:580-589 `configureGithub`;
+ * woodpecker-ci/woodpecker v3.17.0 server/forge/github/github.go:78-81), and Woodpecker sends users' browsers to
+ * `<server>/login/oauth/authorize` (github.go:488-499): `https://github.example.com/api/v3` would call
+ * `/api/v3/api/v3`.
+ */
+export function checkGitHubServer(prop: string, value: string): string {
+  const server = checkHttpsBaseUrl(prop, value);
+  if (GITHUB_API_PATH.test(server)) {
+    invalid(prop, value, `must be the server's base URL, without the /api/v3 that the CI engines append to it: give the base URL, ` +
+      `${describeValue(server.replace(GITHUB_API_PATH, ''))}`);
+  }
+  return server;
+}
+
 /**
  * The git provider (a Woodpecker "forge") that the CI server logs users in with and syncs repositories from. A
  * server has exactly one.
@@ -33,9 +53,9 @@ export interface GiteaProps extends OAuthAppProps {
  * `<proto>://<host>/authorize` for Woodpecker.
  */
 export class GitProvider {
-  /** GitHub or GitHub Enterprise. */
+  /** GitHub or GitHub Enterprise; a server is its base URL (`checkGitHubServer`). */
   public static github(props: GitServerProps): GitProvider {
-    return new GitProvider('GITHUB', props, props.server ?? 'https://github.com');
+    return new GitProvider('GITHUB', props, props.server === undefined ? 'https://github.com' : checkGitHubServer('server', props.server));
   }
 
   /** GitLab.com or a self-managed GitLab. */

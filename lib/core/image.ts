@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ISecret } from './secret';
-import { invalid, ValidationError } from './validation';
+import { describeValue, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { compare } from './text';
 
@@ -179,6 +179,24 @@ export function registryHost(registryOrKey: string): string {
   return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'index.docker.io' : host;
 }
 
+/**
+ * A registry host as the relocation guards compare it (`Images.protect`): `registryHost`, without an explicit `:443`,
+ * https's default port, so that `harbor.example.com:443/library` is Harbor at `harbor.example.com`. Only the guards
+ * compare so: pull secrets keep `registryHost`'s spelling, the port as written.
+ */
+function guardedHost(registryOrHost: string): string {
+  return registryHost(registryOrHost).replace(/:443$/, '');
+}
+
+/**
+ * Whether two registries (`host[:port][/path]`, or a bare host) are on one host as the relocation guards of
+ * `Images.protect` tell: the same `registryHost`, an explicit `:443` dropped. A setting can refuse early, naming
+ * itself, what a guard would refuse at synth (a mirror on Harbor's own host, say).
+ */
+export function sameRegistryHost(a: string, b: string): boolean {
+  return guardedHost(a) === guardedHost(b);
+}
+
 /** A relocation as warnings name it: its `toString()` (e.g. `ImageRelocation.registry("…")`), if it has its own. */
 function describe(relocation: IImageRelocation): string {
   const text = typeof relocation.toString === 'function' && relocation.toString !== Object.prototype.toString ? String(relocation) : '';
@@ -195,7 +213,7 @@ function call(entry: Relocation): string {
 
 /** A Secret as pull-secret errors name it: `"<namespace>/<name>"`. */
 function describeSecret(secret: ISecret): string {
-  return JSON.stringify(`${secret.namespace}/${secret.secretName}`);
+  return describeValue(`${secret.namespace}/${secret.secretName}`);
 }
 
 /** Refuse listing `secret` in `namespace` when another pull secret for `host` is listed there already. */
@@ -203,7 +221,7 @@ function checkListed(index: PullSecretIndex, secret: ISecret, host: string, name
   const other = index.listed.get(inNamespace(host, namespace));
   if (other && other.secret !== secret) {
     invalid('namespaces', namespace, `must list one pull secret per registry: ${describeSecret(other.secret)} and ${describeSecret(secret)} ` +
-      `would both apply to registry ${JSON.stringify(host)} in namespace ${JSON.stringify(namespace)}`);
+      `would both apply to registry ${describeValue(host)} in namespace ${describeValue(namespace)}`);
   }
 }
 
@@ -215,9 +233,9 @@ function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, na
   for (const other of [...use.hosts].sort()) {
     const applies = index.listed.get(inNamespace(other, namespace)) ?? index.appWide.get(other);
     if (applies && applies !== use) {
-      throw new ValidationError(`invalid pull secrets of namespace ${JSON.stringify(namespace)}: a pod of ${scopeName(scope)} pulls from ` +
-        `${JSON.stringify(host)} with ${describeSecret(use.secret)}, which also holds a login for registry ${JSON.stringify(other)}, where ` +
-        `${describeSecret(applies.secret)} applies in that namespace; give the login for ${JSON.stringify(host)} a PullSecret of its own`);
+      throw new ValidationError(`invalid pull secrets of namespace ${describeValue(namespace)}: a pod of ${scopeName(scope)} pulls from ` +
+        `${describeValue(host)} with ${describeSecret(use.secret)}, which also holds a login for registry ${describeValue(other)}, where ` +
+        `${describeSecret(applies.secret)} applies in that namespace; give the login for ${describeValue(host)} a PullSecret of its own`);
     }
   }
 }
@@ -264,7 +282,7 @@ export class Images {
    * @param reason who `host` is, for the error
    */
   public static protect(scope: IConstruct, host: string, reason: string): void {
-    guards.set(scope, [...(guards.get(scope) ?? []), { host: registryHost(host), reason }]);
+    guards.set(scope, [...(guards.get(scope) ?? []), { host: guardedHost(host), reason }]);
   }
 
   /** The image that a container defined at `scope` really pulls. */
@@ -295,7 +313,7 @@ export class Images {
       }
     }
     for (const guard of path.flatMap((s) => guards.get(s) ?? [])) {
-      if (registryHost(resolved.registry) === guard.host) {
+      if (guardedHost(resolved.registry) === guard.host) {
         throw new ValidationError(`invalid relocation of ${image.reference} to ${resolved.reference} for ${scope.node.path}: ` +
           `${guard.reason}; relocate it with ImageRelocation.upstream() or to a pre-mirrored registry on another host` +
           `${winner?.override ? ` (${call(winner)} overrides any relocation below it)` : ''}`);
@@ -350,7 +368,7 @@ export class Images {
       const other = appWide ? index.appWide.get(host) : undefined;
       if (other && other.secret !== secret) {
         invalid('appWide', true, `must be false for all but one pull secret per registry: ${describeSecret(other.secret)} and ` +
-          `${describeSecret(secret)} would both apply to registry ${JSON.stringify(host)} in every namespace that lists neither`);
+          `${describeSecret(secret)} would both apply to registry ${describeValue(host)} in every namespace that lists neither`);
       }
       for (const namespace of use?.namespaces ?? []) {
         checkListed(index, secret, host, namespace);
@@ -386,7 +404,7 @@ export class Images {
     const clash = index.named.get(`${namespace}\n${secret.secretName}`);
     if (clash && clash.secret !== secret) {
       invalid('namespaces', namespace, `must not list two pull secrets of one name: ${describeSecret(clash.secret)} and ` +
-        `${describeSecret(secret)} would both be copied into namespace ${JSON.stringify(namespace)} as ${JSON.stringify(secret.secretName)}`);
+        `${describeSecret(secret)} would both be copied into namespace ${describeValue(namespace)} as ${describeValue(secret.secretName)}`);
     }
     use.namespaces.add(namespace);
     use.hosts.forEach((host) => index.listed.set(inNamespace(host, namespace), use));
@@ -412,8 +430,8 @@ export class Images {
       const use = index.listed.get(inNamespace(host, namespace)) ?? index.appWide.get(host);
       const same = use && byName.get(use.secret.secretName);
       if (use && same && same !== use.secret) {
-        throw new ValidationError(`invalid pull secrets of namespace ${JSON.stringify(namespace)}: a pod of ${scopeName(scope)} needs both ` +
-          `${describeSecret(same)} and ${describeSecret(use.secret)}, which would be copied there as ${JSON.stringify(same.secretName)}; give them different names`);
+        throw new ValidationError(`invalid pull secrets of namespace ${describeValue(namespace)}: a pod of ${scopeName(scope)} needs both ` +
+          `${describeSecret(same)} and ${describeSecret(use.secret)}, which would be copied there as ${describeValue(same.secretName)}; give them different names`);
       }
       if (use) {
         checkWhole(index, use, host, namespace, scope);
@@ -444,7 +462,7 @@ export class Images {
         const other = byHost.get(host);
         if (other !== undefined && other !== secret) {
           invalid(prop, secrets.map((s) => s.secretName), `must hold one login per registry: ${describeSecret(other)} and ${describeSecret(secret)} ` +
-            `both log in to ${JSON.stringify(host)}, and a kubelet tries both`);
+            `both log in to ${describeValue(host)}, and a kubelet tries both`);
         }
         byHost.set(host, secret);
       }
@@ -467,7 +485,7 @@ export class Images {
     }
     const listed = uses.filter((u) => u !== appWide && u.namespaces.size > 0);
     if (listed.length > 0) {
-      throw new ValidationError(`invalid pull secret lookup for ${image.reference} by ${scopeName(scope)}: registry ${JSON.stringify(host)} has ` +
+      throw new ValidationError(`invalid pull secret lookup for ${image.reference} by ${scopeName(scope)}: registry ${describeValue(host)} has ` +
         `pull secrets for particular namespaces (${listed.map((u) => describeSecret(u.secret)).join(', ')}), so the pod's namespace decides; ` +
         'use Images.pullSecretsFor(scope, namespace, images)');
     }

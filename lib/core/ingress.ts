@@ -104,7 +104,8 @@ export class HttpIngress extends Construct {
 
   public constructor(scope: Construct, id: string, props: HttpIngressProps) {
     super(scope, id);
-    checkHostname('host', props.host);
+    // kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1 IngressRule.host: "IPs are not allowed"
+    checkHostname('host', props.host, { allowIpAddress: false });
     this.tlsSecretName = props.tls && (props.tls.secretName ?? `${props.name}-tls`);
     kube(this, 'Resource', 'Ingress', {
       metadata: {

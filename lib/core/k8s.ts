@@ -100,6 +100,11 @@ class KubeObject extends ApiObject {
       }
       return out;
     } catch (e) {
+      // a bad prop found as the object renders (a relocation a guard refuses, say) is the user's, and its one line
+      // says what to change: runSynth prints it as it is, where a wrapped Error would read as a bug
+      if ((e as Error | undefined)?.name === 'ValidationError' || (e as Error | undefined)?.name === 'SecretStateError') {
+        throw e;
+      }
       throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
     }
   }

@@ -15,7 +15,7 @@ import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
 import { editDistance } from './text';
-import { describePath } from './validation';
+import { describePath, describeValue } from './validation';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -101,12 +101,12 @@ export class LocalSecretStore {
   public constructor(props: LocalSecretStoreProps = {}) {
     const statePath = props.statePath ?? path.join('.dockyard', 'secrets.json');
     if (typeof statePath !== 'string' || statePath.trim() === '' || statePath.endsWith('/') || statePath.includes('\0')) {
-      throw new SecretStateError(`invalid statePath ${JSON.stringify(statePath)}: must be the path of a file, e.g. ".dockyard/secrets.json"`);
+      throw new SecretStateError(`invalid statePath ${describePath(statePath)}: must be the path of a file, e.g. ".dockyard/secrets.json"`);
     }
     this.statePath = statePath;
     this.lockPath = props.lockPath ?? defaultLockPath(statePath);
     if (path.resolve(this.lockPath) === path.resolve(statePath)) {
-      throw new SecretStateError(`invalid lockPath ${JSON.stringify(this.lockPath)}: must differ from the state file`);
+      throw new SecretStateError(`invalid lockPath ${describePath(this.lockPath)}: must differ from the state file`);
     }
     this.rotate = props.rotate ?? (process.env.DOCKYARD_ROTATE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     this.lockTimeoutMs = props.lockTimeoutMs ?? 30000;
@@ -402,12 +402,12 @@ export class LocalSecretStore {
           'is nothing to make anew; unset it');
       }
       if (hits.length === 0 && is.recorded(entry)) {
-        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: the key record lists it, but this stack does not ` +
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: the key record lists it, but this stack does not ` +
           'declare it (another stack on the same state does, or did): rotate it with the stack that declares it');
       }
       if (hits.length === 0) {
         const near = nearestKey(entry, [...roots.keys()]);
-        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${JSON.stringify(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
+        throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
           `<namespace>/<secret>/<key> of a key this stack declares, ${near !== undefined ? `did you mean ${near}?` : `e.g. ${list([...roots.keys()].sort(), 3)}`}`);
       }
       hits.forEach((k) => out.add(k));

@@ -1,7 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { kube } from './k8s';
-import { checkDnsLabel, checkLabels, invalid } from './validation';
+import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
 
 /** A Pod Security Standards level, enforced on a namespace by the Pod Security admission controller. */
 export enum PodSecurityLevel {
@@ -44,7 +44,7 @@ export function checkNamespaceLabels(prop: string, labels: Record<string, string
   checkLabels(prop, labels);
   const reserved = Object.keys(labels).find((k) => RESERVED_LABEL.test(k));
   if (reserved !== undefined) {
-    invalid(prop, labels, `must not set ${JSON.stringify(reserved)}: the Pod Security labels come from podSecurity, and the API server sets the name label`);
+    invalid(prop, labels, `must not set ${describeValue(reserved)}: the Pod Security labels come from podSecurity, and the API server sets the name label`);
   }
   return labels;
 }
@@ -77,7 +77,7 @@ export class Namespace extends Construct {
     const defined = namespacesOf(this);
     const first = defined.get(this.name);
     if (first !== undefined) {
-      invalid('name', this.name, `must be defined once in an app: ${first} defines namespace ${JSON.stringify(this.name)} already`);
+      invalid('name', this.name, `must be defined once in an app: ${first} defines namespace ${describeValue(this.name)} already`);
     }
     defined.set(this.name, this.node.path);
     const level = props.podSecurity ?? PodSecurityLevel.RESTRICTED;

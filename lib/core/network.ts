@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
-import { checkDnsLabel, checkLabels, invalid } from './validation';
+import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
 
 /**
  * A set of pods or addresses that a NetworkPolicy admits traffic from, or lets pods send traffic to.
@@ -50,7 +50,7 @@ export class NetworkPeer {
       const inner = parseCidr('except', e);
       if (!cidrContains(outer, inner) || inner.prefix === outer.prefix) {
         // kubernetes/kubernetes pkg/apis/networking/validation/validation.go ValidateIPBlock: "must be a strict subset of `cidr`"
-        invalid('except', e, `must lie strictly inside the cidr ${JSON.stringify(cidr)}: Kubernetes refuses an except outside it or equal to it`);
+        invalid('except', e, `must lie strictly inside the cidr ${describeValue(cidr)}: Kubernetes refuses an except outside it or equal to it`);
       }
       // rendered canonical: the API server stores ipBlock as sent but warns on a non-canonical IPv6 CIDR (KEP-4858,
       // "API Warnings"), and one spelling keeps diffs of the manifest quiet

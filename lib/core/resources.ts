@@ -1,6 +1,6 @@
 import { quantity } from './k8s';
 import type { k8s } from './k8s';
-import { invalid, parseCpu, parseQuantity } from './validation';
+import { describeValue, invalid, missing, parseCpu, parseQuantity } from './validation';
 
 /** CPU and memory requests and limits of one container. */
 export interface ResourcesProps {
@@ -13,6 +13,9 @@ export interface ResourcesProps {
   /** Memory limit; at least the request. */
   readonly memoryLimit: string;
 }
+
+/** The props of `Resources.of`, each required. */
+const RESOURCE_PROPS = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const;
 
 /** Validated requests and limits for a container. Every Dockyard container has both. */
 export class Resources {
@@ -31,6 +34,14 @@ export class Resources {
   public readonly memoryLimit: string;
 
   private constructor(props: ResourcesProps) {
+    // a JavaScript caller's `{ cpu, memory }` would otherwise read as four invalid quantities "undefined"
+    const given: Partial<ResourcesProps> = props ?? {};
+    const unset = RESOURCE_PROPS.find((p) => given[p] === undefined || given[p] === null);
+    if (unset !== undefined) {
+      const unknown = Object.keys(given).filter((k) => !(RESOURCE_PROPS as readonly string[]).includes(k));
+      missing(unset, `must be set: Resources.of takes ${RESOURCE_PROPS.join(', ')}` +
+        `${unknown.length > 0 ? `, not ${unknown.map((k) => describeValue(k)).join(', ')}` : ''}`);
+    }
     for (const [kind, request, limit, parse] of [
       ['cpu', props.cpuRequest, props.cpuLimit, parseCpu], ['memory', props.memoryRequest, props.memoryLimit, parseQuantity],
     ] as const) {
@@ -40,7 +51,7 @@ export class Resources {
         invalid(`${kind}Request`, request, 'must be greater than zero');
       }
       if (limited < requested) {
-        invalid(`${kind}Limit`, limit, `must be at least ${kind}Request ${JSON.stringify(request)}`);
+        invalid(`${kind}Limit`, limit, `must be at least ${kind}Request ${describeValue(request)}`);
       }
     }
     this.cpuRequest = props.cpuRequest;

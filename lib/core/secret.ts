@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
-import { checkDnsSubdomain, checkInteger, checkUniqueList, invalid, missing, ValidationError } from './validation';
+import { checkDnsSubdomain, checkInteger, checkUniqueList, describeValue, invalid, missing, ValidationError } from './validation';
 import { tomlString } from './toml';
 import { yamlDoubleQuoted } from './yaml';
 
@@ -287,7 +287,7 @@ export class SecretValue {
     const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
     for (const name of names) {
       if (!(name in keys)) {
-        invalid('template', template, `placeholder {${name}} needs a key; got ${JSON.stringify(Object.keys(keys))}`);
+        invalid('template', template, `placeholder {${name}} needs a key; got ${describeValue(Object.keys(keys))}`);
       }
     }
     Object.values(keys).forEach((k) => requireGenerated('template', k));
@@ -714,8 +714,8 @@ class ExistingSecret extends Construct implements ISecret {
 
   public shareWith(namespace: string): void {
     if (namespace !== this.namespace) {
-      throw new ValidationError(`invalid secret ${JSON.stringify(`${this.namespace}/${this.secretName}`)}: it is used by pods in namespace ` +
-        `${JSON.stringify(namespace)}, but secretKeyRef cannot cross namespaces; provide the Secret in that namespace`);
+      throw new ValidationError(`invalid secret ${describeValue(`${this.namespace}/${this.secretName}`)}: it is used by pods in namespace ` +
+        `${describeValue(namespace)}, but secretKeyRef cannot cross namespaces; provide the Secret in that namespace`);
     }
   }
 }

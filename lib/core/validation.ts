@@ -5,7 +5,7 @@
  * The message is always one line: `invalid <prop> <value>: <allowed>`, or `missing <prop>: <allowed>`. The value is
  * JSON-quoted, with line breaks, C1 controls and invisible or bidirectional formatting characters escaped, and
  * shortened (with its length) when long, a path never (`describePath`); a secret value is never shown
- * (`invalidSecret`).
+ * (`invalidSecret`), nor the credentials a URL in a value may carry (`describeValue`).
  */
 
 import * as fs from 'fs';
@@ -39,63 +39,139 @@ const SHOWN_PREFIX = 64;
 const UNSAFE_IN_LINE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
 /**
- * A URL from its scheme to the next whitespace: in a string as it is, in JSON text up to the quote that ends the
- * string (an escaped character is part of it). A password or a token in its user information (a git server given as
- * `https://user:token@host`, say) must not reach a message that quotes it.
+ * A URL from its scheme to the next whitespace. A password or a token in its user information (a git server given as
+ * `https://user:token@host`, say), in its query (`?access_token=…`) or in its fragment must not reach a message that
+ * quotes it.
  */
 const URL_IN_TEXT = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)(\S*)/g;
-const URL_IN_JSON = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)((?:[^\s"\\]|\\.)*)/g;
+/** A value that starts as a URL does, with a scheme and `//`: `URL_IN_TEXT` redacts it. */
+const STARTS_WITH_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** A JSON string literal, in the JSON of a value that is not a string: each is redacted as the string it holds. */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
 /** User information that holds no credential: a template's placeholders (`app:{password}`, `{user}`). */
 const PLACEHOLDER_USERINFO = /^(?:[^:]*:\{[A-Za-z0-9_]+\}|\{[A-Za-z0-9_]+\})$/;
 /** An authority that can be a host, with an optional port: a name or an address in brackets. */
 const PLAUSIBLE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?$/;
 /** A host name with a dot, and an optional port, as it follows the `@` of user information. */
 const DOTTED_HOST = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)/;
+/**
+ * A host as it follows the `@` of user information written without a scheme (`user:token@git.example.com`), matched
+ * where `lastIndex` says: a name or an address in brackets, an optional port, then the end, a path, a query, a
+ * fragment or whitespace. An image's digest (`postgres:17@sha256:…`) is no host.
+ */
+const HOST_AFTER_USERINFO = /(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?=[/?#\s]|$)/y;
+/**
+ * A host that starts a value written without a scheme (`git.example.com?token=…`): a name with a dot, an address in
+ * brackets or localhost, an optional port, then the end, a path, a query or a fragment.
+ */
+const LEADING_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\]|localhost)(?::\d{1,5})?(?=[/?#]|$)/;
+
+/** What stands for a credential in a message. */
+const REDACTED = '<redacted>';
 
 /**
- * `text` with the user information of every URL in it redacted, but for a template's placeholders. It ends at the
- * authority's last `@`. An `@` only past a `/`, `?` or `#` is a path's or a query's, unless what precedes them cannot
- * be a host, or is a name without a dot while a dotted host name follows the `@`: then it is a password or token
- * holding one of them, which no URL parser reads as user information, but which the user meant as one
- * (`https://user:pa/ss@host`, `https://abc/def@git.example.com`). Where it cannot tell, it redacts.
+ * `rest`, a URL past its scheme and user information, with its query and its fragment redacted unless empty: either
+ * may carry a token (`?access_token=…`, `#ghp_…`). The query ends at the first `#`; the fragment is all after it.
  */
-function redactUserInfo(text: string, pattern: RegExp): string {
-  return text.replace(pattern, (whole, scheme: string, rest: string) => {
-    const delimiter = rest.search(/[/?#]/);
-    const authority = delimiter < 0 ? rest : rest.slice(0, delimiter);
-    let end = authority.lastIndexOf('@');
-    const host = authority.slice(end + 1);
-    const last = rest.lastIndexOf('@');
-    // an "@" past the authority: a path's or a query's, if the authority ends in a host that reads as one (a dotted
-    // name or an address, or a plain name where no dotted name follows that "@"); else a credential's
-    const hostReadsAsOne = PLAUSIBLE_HOST.test(host) && (host.includes('.') || host.startsWith('[') || !DOTTED_HOST.test(rest.slice(last + 1)));
-    if (last > end && !hostReadsAsOne) {
-      end = last;
+function redactQueryAndFragment(rest: string): string {
+  const start = rest.search(/[?#]/);
+  if (start < 0) {
+    return rest;
+  }
+  const hash = rest.indexOf('#', start);
+  const query = hash < 0 ? rest.slice(start) : rest.slice(start, hash);
+  const fragment = hash < 0 ? '' : rest.slice(hash);
+  const hide = (part: string) => (part.length > 1 ? `${part[0]}${REDACTED}` : part);
+  return `${rest.slice(0, start)}${hide(query)}${hide(fragment)}`;
+}
+
+/**
+ * A URL (`URL_IN_TEXT`'s match) with its user information redacted, but for a template's placeholders, and its query
+ * and fragment (`redactQueryAndFragment`). The user information ends at the authority's last `@`. An `@` only past a
+ * `/`, `?` or `#` is a path's or a query's, unless what precedes them cannot be a host, or is a name without a dot
+ * while a dotted host name follows the `@`: then it is a password or token holding one of them, which no URL parser
+ * reads as user information, but which the user meant as one (`https://user:pa/ss@host`,
+ * `https://abc/def@git.example.com`). Where it cannot tell, it redacts.
+ */
+function redactUrl(_whole: string, scheme: string, rest: string): string {
+  const delimiter = rest.search(/[/?#]/);
+  const authority = delimiter < 0 ? rest : rest.slice(0, delimiter);
+  let end = authority.lastIndexOf('@');
+  const host = authority.slice(end + 1);
+  const last = rest.lastIndexOf('@');
+  // an "@" past the authority: a path's or a query's, if the authority ends in a host that reads as one (a dotted
+  // name or an address, or a plain name where no dotted name follows that "@"); else a credential's
+  const hostReadsAsOne = PLAUSIBLE_HOST.test(host) && (host.includes('.') || host.startsWith('[') || !DOTTED_HOST.test(rest.slice(last + 1)));
+  if (last > end && !hostReadsAsOne) {
+    end = last;
+  }
+  const userInfo = end < 0 ? '' : PLACEHOLDER_USERINFO.test(rest.slice(0, end)) ? rest.slice(0, end + 1) : `${REDACTED}@`;
+  return `${scheme}${userInfo}${redactQueryAndFragment(rest.slice(end + 1))}`;
+}
+
+/**
+ * A value written without a scheme, redacted as a URL would be. One that starts with a host
+ * (`git.example.com?token=…`) has its query and fragment redacted, and an `@` past the host is a path's or a
+ * query's. One that starts with a user and a `:` (`user:token@git.example.com`, `admin:pw@10.0.0.1:6443`) has its
+ * user information redacted up to the last `@` that a host follows, and the query and fragment after that host: a
+ * password may hold any character, whitespace and `@` included. An e-mail address has no `:`, and is shown; a
+ * command (`git clone https://u:token@host`) starts with no user and `:`, and its URL is redacted as any is.
+ */
+function redactSchemeless(value: string): string {
+  if (STARTS_WITH_SCHEME.test(value) || /^mailto:/i.test(value)) {
+    return value;
+  }
+  if (LEADING_HOST.test(value)) {
+    return redactQueryAndFragment(value);
+  }
+  const colon = /^[^\s:]*:/.exec(value)?.[0].length ?? 0;
+  for (let at = value.lastIndexOf('@'); colon > 0 && at >= colon; at = value.lastIndexOf('@', at - 1)) {
+    HOST_AFTER_USERINFO.lastIndex = at + 1;
+    if (HOST_AFTER_USERINFO.test(value)) {
+      return `${REDACTED}@${redactQueryAndFragment(value.slice(at + 1))}`;
     }
-    if (end < 0) {
-      return whole;
-    }
-    return PLACEHOLDER_USERINFO.test(rest.slice(0, end)) ? whole : `${scheme}<redacted>@${rest.slice(end + 1)}`;
-  });
+  }
+  return value;
+}
+
+/**
+ * `text` with the credentials it may hold redacted (`<redacted>`): the user information, query and fragment of
+ * the text itself when it is a URL written without a scheme (`redactSchemeless`), and of every URL in what is left.
+ */
+function redactCredentials(text: string): string {
+  return redactSchemeless(text).replace(URL_IN_TEXT, redactUrl);
 }
 
 /**
  * A value as messages show it: JSON on one line, shortened with its length when longer than `maxLength` characters
- * (default 200), the user information of any URL in it redacted (`https://<redacted>@host`), unless it is a
- * template's placeholders (`postgres://app:{password}@db`).
+ * (default 200), with the credentials a URL in it may carry redacted (`redactCredentials`: `https://<redacted>@host`,
+ * `<redacted>@host` for `user:password@host`, `https://host?<redacted>`), unless they are a template's placeholders
+ * (`postgres://app:{password}@db`). A number JSON cannot write (NaN, Infinity) is shown as JavaScript writes it.
  */
 export function describeValue(value: unknown, maxLength: number = MAX_SHOWN_VALUE_LENGTH): string {
-  // a string is redacted before it may be shortened, and everything else in its JSON
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return String(value);
+  }
+  // a string is redacted before it may be shortened; in the JSON of anything else, every string, keys included
   if (typeof value === 'string') {
-    value = redactUserInfo(value, URL_IN_TEXT);
+    value = redactCredentials(value);
   }
-  let json: string;
+  let json: string | undefined;
   try {
-    json = JSON.stringify(value) ?? String(value);
+    json = JSON.stringify(value);
   } catch {
-    json = String(value);
+    json = undefined;
   }
-  json = redactUserInfo(json, URL_IN_JSON);
+  if (json === undefined) {
+    // a value JSON cannot write (undefined, a BigInt, a cycle): as JavaScript writes it
+    json = redactCredentials(String(value));
+  } else if (typeof value !== 'string') {
+    json = json.replace(JSON_STRING, (literal) => {
+      const text = JSON.parse(literal) as string;
+      const redacted = redactCredentials(text);
+      return redacted === text ? literal : JSON.stringify(redacted);
+    });
+  }
   if (json.length > maxLength) {
     if (typeof value === 'string') {
       const chars = Array.from(value);
@@ -150,7 +226,9 @@ export const VALIDATION_RULES = {
   /** `checkDnsSubdomain` */
   dnsSubdomain: 'a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels',
   /** `checkHostname` without a port */
-  hostName: 'a lower-case DNS host name, without scheme or path',
+  hostName: hostNameRule({}),
+  /** `checkHostname` of a public host name, which an Ingress serves: fully qualified, not an IP address */
+  publicHostName: hostNameRule({ allowIpAddress: false, fullyQualified: true }),
   /** `checkOAuthClientId` */
   oauthClientId: 'an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"',
   /** `checkHttpsBaseUrl` */
@@ -161,7 +239,7 @@ export const VALIDATION_RULES = {
     'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"',
   /** `checkStatePath`, for the output directory `outdir` */
   statePath: (outdir: string) => 'the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
-    `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`,
+    `outside the output directory ${describePath(outdir)}; not an existing directory, not ending with "/"`,
 } as const;
 
 /**
@@ -188,20 +266,51 @@ export function checkDnsSubdomain(prop: string, value: string): string {
   return value;
 }
 
-/** Check a fully qualified host name, optionally followed by `:port` when `allowPort` is set. */
-export function checkHostname(prop: string, value: string, options: {
+/** Options of `checkHostname`. */
+export interface HostnameOptions {
   /**
    * Whether `:port` may follow the host.
    * @default false
    */
-  allowPort?: boolean;
-} = {}): string {
+  readonly allowPort?: boolean;
+  /**
+   * Whether the host may be an IPv4 address: a name whose last label is all digits, which RFC 3696 section 2 reads as
+   * one. The host of an Ingress rule may not be one (Kubernetes `IngressRule.host`: "IPs are not allowed").
+   * @default true
+   */
+  readonly allowIpAddress?: boolean;
+  /**
+   * Whether the name must be fully qualified, of at least two labels (`ci.example.com`, not `ci`), as a public host
+   * name is: a single label resolves, if at all, through the resolver's search domains.
+   * @default false
+   */
+  readonly fullyQualified?: boolean;
+}
+
+/** What `checkHostname` accepts with `options`, in words. */
+function hostNameRule(options: HostnameOptions): string {
+  return `a ${options.fullyQualified ? 'fully qualified ' : ''}lower-case DNS host name${options.fullyQualified ? ' such as "ci.example.com"' : ''}` +
+    `${options.allowIpAddress === false ? ', not an IP address' : ''}${options.allowPort ? ', optionally with :port' : ''}, without scheme or path`;
+}
+
+/**
+ * Whether `value` is a host name as `checkHostname` with `options` takes it, for a checker whose own rule adds to it
+ * (a setting that must also differ from another); `checkHostname` is the check itself.
+ */
+export function isHostname(value: unknown, options: HostnameOptions = {}): value is string {
   const match = typeof value === 'string' ? /^([^:]+)(?::(\d+))?$/.exec(value) : null;
   const host = match?.[1] ?? '';
-  const validHost = host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));
+  const labels = host.split('.');
+  const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
+    (options.allowIpAddress !== false || !/^\d+$/.test(labels[labels.length - 1])) && (!options.fullyQualified || labels.length >= 2);
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
-  if (!match || !validHost || !validPort) {
-    invalid(prop, value, `must be ${options.allowPort ? 'a lower-case DNS host name, optionally with :port, without scheme or path' : VALIDATION_RULES.hostName}`);
+  return match !== null && validHost && validPort;
+}
+
+/** Check a DNS host name, optionally followed by `:port` when `allowPort` is set. */
+export function checkHostname(prop: string, value: string, options: HostnameOptions = {}): string {
+  if (!isHostname(value, options)) {
+    invalid(prop, value, `must be ${hostNameRule(options)}`);
   }
   return value;
 }
@@ -320,7 +429,7 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
       for (let j = 0; j < i; j++) {
         const w = values[j];
         if (v === w || (v !== v && w !== w)) {
-          invalid(prop, values, `must not repeat ${JSON.stringify(v)}`);
+          invalid(prop, values, `must not repeat ${describeValue(v)}`);
         }
       }
     }
@@ -329,7 +438,7 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
   const seen = new Set<T>();
   for (const v of values) {
     if (seen.has(v)) {
-      invalid(prop, values, `must not repeat ${JSON.stringify(v)}`);
+      invalid(prop, values, `must not repeat ${describeValue(v)}`);
     }
     seen.add(v);
   }
@@ -472,7 +581,7 @@ const GIT_ACCOUNT_RULES: Record<string, GitAccountRule> = {
 export function checkGitAccount(prop: string, value: string, provider: string, role: GitAccountRole): string {
   const rule = GIT_ACCOUNT_RULES[provider];
   if (!rule) {
-    invalid(prop, value, `cannot be checked for the unknown git provider ${JSON.stringify(provider)}`);
+    invalid(prop, value, `cannot be checked for the unknown git provider ${describeValue(provider)}`);
   }
   const segments = typeof value === 'string' ? (rule.nested && role === 'organization' ? value.split('/') : [value]) : [];
   const valid = typeof value === 'string' && value.length <= rule.max &&
@@ -499,20 +608,26 @@ const REPOSITORY_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
  * A whole reference is at most 255 characters (reference.NameTotalLengthMax).
  */
 export function checkRegistryPrefix(prop: string, value: string): string {
-  const rule = `must be ${VALIDATION_RULES.registryPrefix}`;
+  if (!isRegistryPrefix(value)) {
+    invalid(prop, value, `must be ${VALIDATION_RULES.registryPrefix}`);
+  }
+  return value;
+}
+
+/**
+ * Whether `value` is a registry prefix as `checkRegistryPrefix` takes it, for a checker whose own rule adds to it (a
+ * mirror that must not be on Harbor's host); `checkRegistryPrefix` is the check itself.
+ */
+export function isRegistryPrefix(value: unknown): value is string {
   const [hostPort, ...segments] = typeof value === 'string' ? value.split('/') : [''];
   const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(hostPort);
   const host = match?.[1] ?? '';
   const port = match?.[2] === undefined ? undefined : Number(match[2]);
-  const valid = match !== null && value.length <= 255 &&
+  return typeof value === 'string' && match !== null && value.length <= 255 &&
     host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
     (host.includes('.') || host === 'localhost' || port !== undefined) &&
     (port === undefined || (port >= 1 && port <= 65535)) &&
     segments.every((s) => REPOSITORY_PATH_COMPONENT.test(s));
-  if (!valid) {
-    invalid(prop, value, rule);
-  }
-  return value;
 }
 
 /**
@@ -572,7 +687,7 @@ function checkLabelKey(key: string): boolean {
 export function checkLabels(prop: string, labels: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(labels && typeof labels === 'object' ? labels : {})) {
     if (!isLabelKey(key) || typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
-      invalid(prop, labels, `${JSON.stringify(key)} must be a label key with a label value: at most 63 letters, digits, "-", "_" ` +
+      invalid(prop, labels, `${describeValue(key)} must be a label key with a label value: at most 63 letters, digits, "-", "_" ` +
         'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
     }
   }

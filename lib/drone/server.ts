@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkOneOf, checkUniqueList, Image, IngressOptions, invalid, NetworkPeer,
+  checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -309,6 +309,6 @@ const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
   checkUniqueList(prop, values);
-  values.forEach((v) => pattern.test(v) || invalid(prop, values, `${JSON.stringify(v)} must be a git provider user or organisation`));
+  values.forEach((v) => pattern.test(v) || invalid(prop, values, `${describeValue(v)} must be a git provider user or organisation`));
   return values.join(',');
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
+  checkInteger, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
   SecretKey, SecretValue,
 } from '../core';
 import { EnvVars } from '../core/env';
@@ -206,7 +206,7 @@ export class Postgres extends Construct {
       invalid('databaseName', databaseName, 'must not be "postgres", which belongs to the superuser');
     }
     if (this.databases.some((d) => d.database === databaseName || d.user === user)) {
-      invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${JSON.stringify(user)}`);
+      invalid('databaseName', databaseName, `must be unique on ${this.serviceName}, and so must its user ${describeValue(user)}`);
     }
     const connectionLimit = options.connectionLimit === undefined
       ? defaultConnectionLimit(this.maxConnections, SUPERUSER_RESERVED) : checkInteger('connectionLimit', options.connectionLimit, 1);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { describeValue, invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
 import { containerdHosts, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
@@ -63,7 +63,7 @@ export class NodeMirrorFiles extends Construct {
       }
       const hosts = mirrorEndpointHosts(props.mirrors);
       if (!hosts.includes(credential.registry)) {
-        invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
+        invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
       }
       new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential) });
       new SecretFile(this, 'ContainerdAuth', { path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential) });

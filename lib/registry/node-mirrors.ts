@@ -12,7 +12,7 @@
 
 import { compare } from '../core/text';
 import { tomlString } from '../core/toml';
-import { checkHostname, invalid } from '../core/validation';
+import { checkHostname, describeValue, invalid } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
@@ -126,7 +126,7 @@ function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMi
   const hosts = endpointHosts(mirrors);
   return Object.keys(auth).sort(compare).map((key) => {
     if (!hosts.includes(key)) {
-      invalid('auth key', key, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => JSON.stringify(h)).join(', ')}`);
+      invalid('auth key', key, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
     }
     const { username, password } = auth[key] ?? ({} as Partial<MirrorAuth>);
     if (typeof username !== 'string' || username === '' || username.includes(':')) {

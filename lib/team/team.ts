@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
+import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
 import { PodFirewall } from '../core/network';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
@@ -188,7 +188,7 @@ function pullRobotOf(team: string, sharedProjects: readonly string[]): TeamRobot
 function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, team: string): void {
   if (limitEvents !== undefined && !DEFAULT_EVENTS.some((e) => limitEvents.includes(e))) {
     invalid('limitEvents', limitEvents, `must include one of the events a team's route runs (${DEFAULT_EVENTS.join(', ')}) on the ` +
-      `platform's Drone runner (a team's dedicated runner takes them too): it would fail every pipeline of team ${JSON.stringify(team)}`);
+      `platform's Drone runner (a team's dedicated runner takes them too): it would fail every pipeline of team ${describeValue(team)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, invalid, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel } from '../core';
+import { checkDnsLabel, describeValue, invalid, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel } from '../core';
 import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
@@ -162,10 +162,10 @@ export class WoodpeckerBuildNamespaces extends Construct {
     const limits = { cpu: props.buildCpuLimit ?? '1', memory: props.buildMemoryLimit ?? '2Gi' };
     const max = { cpu: props.buildMaxCpu ?? '4', memory: props.buildMaxMemory ?? '8Gi' };
     if (parseCpu('buildMaxCpu', max.cpu) < parseCpu('buildCpuLimit', limits.cpu)) {
-      invalid('buildMaxCpu', max.cpu, `must be at least buildCpuLimit ${JSON.stringify(limits.cpu)}`);
+      invalid('buildMaxCpu', max.cpu, `must be at least buildCpuLimit ${describeValue(limits.cpu)}`);
     }
     if (parseQuantity('buildMaxMemory', max.memory) < parseQuantity('buildMemoryLimit', limits.memory)) {
-      invalid('buildMaxMemory', max.memory, `must be at least buildMemoryLimit ${JSON.stringify(limits.memory)}`);
+      invalid('buildMaxMemory', max.memory, `must be at least buildMemoryLimit ${describeValue(limits.memory)}`);
     }
     this.buildNamespaceLabels = {
       [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_LABEL]: name, [WoodpeckerBuildNamespaces.BUILD_NAMESPACE_AGENT_NAMESPACE_LABEL]: namespace,

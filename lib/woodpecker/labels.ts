@@ -1,4 +1,4 @@
-import { invalid } from '../core';
+import { describeValue, invalid } from '../core';
 
 /**
  * The agent label that routes a pipeline to a route's agents: pipelines of a route carry it in their `labels:`
@@ -30,11 +30,11 @@ const RESERVED = ['hostname', 'platform', 'backend', 'org-id'];
 export function renderAgentLabels(labels: Record<string, string>): string {
   for (const [key, value] of Object.entries(labels)) {
     if (!KEY.test(key) || typeof value !== 'string' || !VALUE.test(value)) {
-      invalid('labels', labels, `${JSON.stringify(key)}: ${JSON.stringify(value)} must be a key of letters, digits, ".", "_", "-" and "/" ` +
+      invalid('labels', labels, `${describeValue(key)}: ${describeValue(value)} must be a key of letters, digits, ".", "_", "-" and "/" ` +
         '(with a leading "!" for a label the pipeline must carry) and a value of the same characters, or "*"');
     }
     if (RESERVED.includes(key.replace(/^!/, ''))) {
-      invalid('labels', labels, `must not set ${JSON.stringify(key)}: the agent or the server sets it`);
+      invalid('labels', labels, `must not set ${describeValue(key)}: the agent or the server sets it`);
     }
   }
   return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkUniqueList, invalid, NetworkPeer, Secret } from '../core';
+import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, invalid, NetworkPeer, Secret } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -395,7 +395,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const checked = checkPipelineAccess(access);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
-      invalid('repos', checked.repos, `${JSON.stringify(glob)} must be an exact "owner/name" slug: Woodpecker routes by exact ` +
+      invalid('repos', checked.repos, `${describeValue(glob)} must be an exact "owner/name" slug: Woodpecker routes by exact ` +
         'repository (an agent\'s repo label matches one repository, or every one with "*")');
     }
     return checked;
@@ -420,8 +420,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // the routes of a namespace that name a ServiceAccount all name the same one, so the first stands for them all
     const other = account === undefined ? undefined : this.claims.accounts.get(namespace) ?? batch?.accounts.get(namespace);
     if (other !== undefined && other.account !== account) {
-      invalid('serviceAccountName', account, `must be ${JSON.stringify(other.account)}, the ServiceAccount of route ` +
-        `${JSON.stringify(other.route)} in namespace ${JSON.stringify(namespace)}: Woodpecker lets a step pick any ServiceAccount of its ` +
+      invalid('serviceAccountName', account, `must be ${describeValue(other.account)}, the ServiceAccount of route ` +
+        `${describeValue(other.route)} in namespace ${describeValue(namespace)}: Woodpecker lets a step pick any ServiceAccount of its ` +
         'namespace (pipeline/backend/kubernetes/pod.go:199-202), so either route\'s pipelines could run as the other\'s');
     }
     const wevents = woodpeckerEventsOf(events);
@@ -431,14 +431,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const key = pairKey(pair.repo, pair.event);
       if (own.has(key)) {
         // two of the route's repositories would share an agent, whose name holds the repository in lower case
-        invalid('repos', repos, `${JSON.stringify(pair.repo)} must not name another of the route's repositories in another case: ` +
+        invalid('repos', repos, `${describeValue(pair.repo)} must not name another of the route's repositories in another case: ` +
           'each repository gets route agents named after it in lower case');
       }
       own.add(key);
       const taken = this.claims.pairs.get(key) ?? batch?.pairs.get(key);
       if (taken) {
-        invalid('repos', repos, `${JSON.stringify(pair.repo)} with event ${JSON.stringify(pair.event)} is routed by route ` +
-          `${JSON.stringify(taken.route)} already: Woodpecker gives a repository's event to one agent`);
+        invalid('repos', repos, `${describeValue(pair.repo)} with event ${describeValue(pair.event)} is routed by route ` +
+          `${describeValue(taken.route)} already: Woodpecker gives a repository's event to one agent`);
       }
     }
     // the agents' names, which refuse a route name too long for them; `addRoute` names its agents with them
@@ -493,22 +493,22 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const readers = s.repos.flatMap((repo) => s.events.map((event) => {
         const agent = byPair.get(pairKey(repo, event));
         if (!agent) {
-          invalid('repos', s.repos, `${JSON.stringify(repo)} with event ${JSON.stringify(event)} has no route, so pipeline secret ` +
-            `${JSON.stringify(s.name)} cannot reach it: on Woodpecker a pipeline secret is a Secret of a route's namespace; add a route for them`);
+          invalid('repos', s.repos, `${describeValue(repo)} with event ${describeValue(event)} has no route, so pipeline secret ` +
+            `${describeValue(s.name)} cannot reach it: on Woodpecker a pipeline secret is a Secret of a route's namespace; add a route for them`);
         }
         return agent;
       }));
       const namespaces = [...new Set(readers.map((a) => a.namespace))];
       for (const namespace of namespaces) {
         if (namespace === this.buildNamespace) {
-          invalid('repos', s.repos, `must be routed to another namespace than ${JSON.stringify(namespace)}, the default build namespace, ` +
-            `where the pool agent runs every repository's pipelines: pipeline secret ${JSON.stringify(s.name)} would lie there`);
+          invalid('repos', s.repos, `must be routed to another namespace than ${describeValue(namespace)}, the default build namespace, ` +
+            `where the pool agent runs every repository's pipelines: pipeline secret ${describeValue(s.name)} would lie there`);
         }
         const stranger = (byNamespace.get(namespace) ?? []).find((a) => !granted.has(pairKey(a.repo, a.event)));
         if (stranger) {
-          invalid('repos', s.repos, `must include every repository and event namespace ${JSON.stringify(namespace)} runs: route ` +
-            `${JSON.stringify(stranger.route)} runs ${JSON.stringify(stranger.repo)} with event ${JSON.stringify(stranger.event)} there, ` +
-            `which pipeline secret ${JSON.stringify(s.name)} is not granted to and could read`);
+          invalid('repos', s.repos, `must include every repository and event namespace ${describeValue(namespace)} runs: route ` +
+            `${describeValue(stranger.route)} runs ${describeValue(stranger.repo)} with event ${describeValue(stranger.event)} there, ` +
+            `which pipeline secret ${describeValue(s.name)} is not granted to and could read`);
         }
       }
       namespaces.forEach((ns) => s.secret.shareWith(ns));
@@ -523,7 +523,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const namespaces = namespacesOf[i];
       if (namespaces.length === 0) {
         // either may be what misses: the repositories no route runs, or the events the routes run it for
-        invalid('repos and events', { repos: p.access.repos, events: p.access.events }, `must include a repository and event that an agent runs: pull secret ${JSON.stringify(p.name)} reaches no ` +
+        invalid('repos and events', { repos: p.access.repos, events: p.access.events }, `must include a repository and event that an agent runs: pull secret ${describeValue(p.name)} reaches no ` +
           'agent, as on Woodpecker a pull secret goes only to build namespaces whose every agent runs repositories and events it is granted ' +
           'to (the default build namespace only for every repository and event, "*/*" with pull requests allowed); add a route for them');
       }

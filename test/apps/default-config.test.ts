@@ -32,8 +32,11 @@ const CLIENT_ID = 'must be an OAuth client ID: 1 to 255 letters, digits, ".", "_
 const SERVER = 'must be an https base URL such as "https://git.example.com" or "https://example.com/gitlab": ' +
   'a lower-case DNS host, an optional :port and path, no credentials, query, fragment or "$"';
 const MIRROR = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
-  'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"';
-const HOST = 'must be a lower-case DNS host name, without scheme or path';
+  'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"; ' +
+  'not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and Valkey from itself, which it needs running to serve them)';
+const HOST = 'must be a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address, without scheme or path';
+const HARBOR_HOST = `${HOST}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
+const MIRROR_PASSWORD = 'must be any value that is not empty or whitespace only; read only with DOCKYARD_IMAGE_MIRROR_USER set';
 const SUBDOMAIN = 'must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
 const stateRule = (outdir: string) => 'must be the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
   `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`;
@@ -117,8 +120,44 @@ describe('default stack configuration', () => {
     test.each([
       ['DOCKYARD_HOST', 'https://ci'], ['DOCKYARD_HOST', 'a..example.com'], ['DOCKYARD_HOST', 'ci.example.com.'], ['DOCKYARD_HOST', 'CI.example.com'],
       ['DOCKYARD_HOST', '$(DRONE_DATABASE_PASSWORD)'], ['DOCKYARD_HARBOR_HOST', 'Harbor'], ['DOCKYARD_HARBOR_HOST', 'harbor.example.com:443'],
+      // an Ingress rule's host may not be an IP address (Kubernetes IngressRule.host: "IPs are not allowed"), and a public
+      // host name is fully qualified
+      ['DOCKYARD_HOST', '10.0.0.1'], ['DOCKYARD_HOST', 'drone'], ['DOCKYARD_HARBOR_HOST', '10.0.0.2'], ['DOCKYARD_HARBOR_HOST', 'harbor'],
     ])('%s %j', (name, value) => {
-      expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: ${HOST}`);
+      expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: ${name === 'DOCKYARD_HOST' ? HOST : HARBOR_HOST}`);
+    });
+
+    test.each([
+      ['drone', {}, 'drone.example.com'], ['drone', { DOCKYARD_HOST: 'ci.acme.dev' }, 'ci.acme.dev'], ['woodpecker', {}, 'woodpecker.example.com'],
+    ])('DOCKYARD_HARBOR_HOST equal to the CI server\'s host (%s, %j)', (ci, env, host) => {
+      expect(failure({ DOCKYARD_CI: ci, ...env, DOCKYARD_HARBOR_HOST: host }))
+        .toBe(`invalid DOCKYARD_HARBOR_HOST "${host}": is the CI server's host (DOCKYARD_HOST) too; ${HARBOR_HOST}`);
+    });
+
+    test.each([
+      ['DOCKYARD_GIT_SERVER', 'alice:ghp_SECRETTOKEN123@github.example.com', '"<redacted>@github.example.com"', SERVER],
+      ['DOCKYARD_GIT_SERVER', 'https://github.example.com?token=ghp_SECRETTOKEN123', '"https://github.example.com?<redacted>"', SERVER],
+      ['DOCKYARD_GIT_SERVER', 'https://github.example.com/#ghp_SECRETTOKEN123', '"https://github.example.com/#<redacted>"', SERVER],
+      ['DOCKYARD_HOST', 'user:s3cretpw@drone.example.com', '"<redacted>@drone.example.com"', HOST],
+      ['DOCKYARD_HARBOR_HOST', 'https://u:s3cretpw@harbor.example.com/', '"https://<redacted>@harbor.example.com/"', HARBOR_HOST],
+      ['DOCKYARD_IMAGE_MIRROR', 'u:s3cretpw@registry.example.com/m', '"<redacted>@registry.example.com/m"', MIRROR],
+      ['DOCKYARD_API_SERVER', 'admin:s3cretpw@10.0.0.1:6443', '"<redacted>@10.0.0.1:6443"', `must be ${CONFIG_VARIABLES.find((v) => v.name === 'DOCKYARD_API_SERVER')!.allowed}`],
+    ])('%s given a credential never shows it: %j', (name, value, shownValue, rule) => {
+      const message = failure({ [name]: value });
+      expect(message).toBe(`invalid ${name} ${shownValue}: ${rule}`);
+      expect(message).not.toMatch(/ghp_SECRETTOKEN123|s3cretpw/);
+    });
+
+    test('DOCKYARD_GIT_SERVER of GitHub is the base URL, not its API, which both engines append', () => {
+      for (const ci of ['drone', 'woodpecker']) {
+        for (const server of ['https://github.acme.corp/api/v3', 'https://github.acme.corp/api/v3/', 'https://github.acme.corp/ghe/API/V3']) {
+          expect(failure({ DOCKYARD_CI: ci, DOCKYARD_GIT_SERVER: server })).toBe(`invalid DOCKYARD_GIT_SERVER ${JSON.stringify(server)}: must be the ` +
+            `server's base URL, without the /api/v3 that the CI engines append to it: give the base URL, ${JSON.stringify(server.replace(/\/api\/v3\/?$/i, ''))}`);
+        }
+      }
+      // a path that merely contains it, and GitLab's API root, are other providers' business
+      expect(loadConfig({ DOCKYARD_GIT_SERVER: 'https://github.acme.corp/api/v3x' }).gitServer).toBe('https://github.acme.corp/api/v3x');
+      expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: 'https://code.acme.dev/api/v3' }).gitServer).toBe('https://code.acme.dev/api/v3');
     });
 
     test('DOCKYARD_HOST of 300 characters is shortened in the message', () => {
@@ -220,6 +259,44 @@ describe('default stack configuration', () => {
       ['a tag', 'registry.acme.dev/mirror:1'], ['a blank', ' '], ['a space', 'registry.acme.dev /m'], ['300 characters', `r.io/${LONG}`],
     ])('DOCKYARD_IMAGE_MIRROR: %s', (_, value) => {
       expect(failure({ DOCKYARD_IMAGE_MIRROR: value })).toBe(`invalid DOCKYARD_IMAGE_MIRROR ${shown(value)}: ${MIRROR}`);
+    });
+
+    describe('DOCKYARD_IMAGE_MIRROR on Harbor\'s own host', () => {
+      test.each([
+        [{}, 'harbor.example.com/library', 'harbor.example.com'],
+        [{}, 'harbor.example.com:443/library', 'harbor.example.com'],
+        [{}, 'harbor.example.com', 'harbor.example.com'],
+        [{ DOCKYARD_HARBOR_HOST: 'registry.acme.dev' }, 'registry.acme.dev:443/mirror', 'registry.acme.dev'],
+      ])('%j %j, named with both variables', (env, mirror, harbor) => {
+        expect(failure({ ...env, DOCKYARD_IMAGE_MIRROR: mirror }))
+          .toBe(`invalid DOCKYARD_IMAGE_MIRROR ${JSON.stringify(mirror)}: is on DOCKYARD_HARBOR_HOST ${JSON.stringify(harbor)}; ${MIRROR}`);
+      });
+
+      test('another port, or another host, is another registry', () => {
+        expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: 'harbor.example.com:5000/mirror' }).imageMirror).toBe('harbor.example.com:5000/mirror');
+        expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: 'mirror.harbor.example.com/library' }).imageMirror).toBe('mirror.harbor.example.com/library');
+      });
+    });
+
+    describe('the mirror login', () => {
+      const mirror = 'registry.acme.dev/mirror';
+
+      test('a user given with its password shows the user, never the password', () => {
+        const user = 'must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+        expect(failure({ DOCKYARD_IMAGE_MIRROR: mirror, DOCKYARD_IMAGE_MIRROR_USER: 'bob:s3cretpw' }))
+          .toBe(`invalid DOCKYARD_IMAGE_MIRROR_USER "bob:<redacted>": ${user}`);
+        expect(failure({ DOCKYARD_IMAGE_MIRROR_USER: 'bob:s3cret:pw' }))
+          .toBe(`invalid DOCKYARD_IMAGE_MIRROR_USER "bob:<redacted>": DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; ${user}`);
+        expect(failure({ DOCKYARD_IMAGE_MIRROR: mirror, DOCKYARD_IMAGE_MIRROR_USER: 'bob\n:pw' })).toBe(`invalid DOCKYARD_IMAGE_MIRROR_USER "bob\\n:<redacted>": ${user}`);
+      });
+
+      test('a password of whitespace alone is refused without being shown; one with spaces around it is taken', () => {
+        for (const blank of [' ', '\t', '  \n ']) {
+          expect(failure({ DOCKYARD_IMAGE_MIRROR: mirror, DOCKYARD_IMAGE_MIRROR_USER: 'bob', DOCKYARD_IMAGE_MIRROR_PASSWORD: blank }))
+            .toBe(`invalid DOCKYARD_IMAGE_MIRROR_PASSWORD <redacted>: ${MIRROR_PASSWORD}`);
+        }
+        expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: mirror, DOCKYARD_IMAGE_MIRROR_USER: 'bob', DOCKYARD_IMAGE_MIRROR_PASSWORD: ' pw ' }).imageMirrorUser).toBe('bob');
+      });
     });
 
     describe('DOCKYARD_STATE', () => {

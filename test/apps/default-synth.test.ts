@@ -235,7 +235,8 @@ describe('npm run synth: credential continuity end to end', () => {
     const before = read('dist/secrets.local.yaml');
     const bad = run({ DOCKYARD_HOST: 'Not A Host' });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_HOST "Not A Host": must be a lower-case DNS host name, without scheme or path\n');
+    expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_HOST "Not A Host": must be a fully qualified lower-case DNS host name such as ' +
+      '"ci.example.com", not an IP address, without scheme or path\n');
     expect(read('dist/secrets.local.yaml')).toBe(before);
   });
 

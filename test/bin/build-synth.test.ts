@@ -53,7 +53,7 @@ describe('scripts/build-synth.js', () => {
     const withDebug = (value: string | undefined) => spawnSync(process.execPath, [SCRIPT, '--bogus'], {
       cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKYARD_DEBUG: value },
     });
-    for (const off of [undefined, '', '0', 'false', 'FALSE', 'no', 'off']) {
+    for (const off of [undefined, '', '0', 'false', 'FALSE', 'no', 'off', ' ', ' off ']) {
       const result = withDebug(off);
       expect(result.status).toBe(1);
       expect(result.stderr.split('\n')[0]).toBe('build-synth: unknown option --bogus');

@@ -23,5 +23,10 @@ describe('ApiServerEndpoint', () => {
       `invalid KUBE_API "10.0.0.1:6443": lacks "https://" in front; must be ${API_SERVER_URL_RULE}`);
     expect(() => ApiServerEndpoint.fromUrl('https://169.254.169.254')).toThrow(
       /^invalid apiServer "https:\/\/169\.254\.169\.254": must be an address outside 169\.254\.0\.0\/16 /);
+    // credentials, with a scheme or without, and a token in the query, are never shown
+    for (const [url, shown] of [['https://u:s3cretpw@10.0.0.1', '"https://<redacted>@10.0.0.1"'], ['u:s3cretpw@10.0.0.1', '"<redacted>@10.0.0.1"'],
+      ['https://10.0.0.1?token=s3cretpw', '"https://10.0.0.1?<redacted>"']]) {
+      expect(() => ApiServerEndpoint.fromUrl(url)).toThrow(new Error(`invalid apiServer ${shown}: must be ${API_SERVER_URL_RULE}`));
+    }
   });
 });

@@ -181,6 +181,15 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
     'Woodpecker ignores them for tags; give tag builds a pipeline of their own'],
   ['a branch with a "$"', () => new Pipeline({ name: 'build', events: [PUSH], branches: ['main', '$BRANCH'] }),
     'invalid branches ["main","$BRANCH"]: "$BRANCH" must be a branch glob of letters, digits, ".", "_", "/", "*", "?", "+" and "-"'],
+  // a credential in what is refused is redacted where the message names the value, and where it names the culprit
+  ['a branch that is a URL with a token', () => new Pipeline({ name: 'build', events: [PUSH], branches: ['https://u:ghp_TOKEN@github.com/a?b=c'] }),
+    'invalid branches ["https://<redacted>@github.com/a?<redacted>"]: "https://<redacted>@github.com/a?<redacted>" must be a branch glob of ' +
+    'letters, digits, ".", "_", "/", "*", "?", "+" and "-"'],
+  ['a command with a NUL, holding a token', () => Step.run('test', { image: IMAGES.go, commands: ['git clone https://u:ghp_TOKEN@github.com/a/b\0'] }),
+    'invalid commands ["git clone https://<redacted>@github.com/a/b\\u0000"]: "git clone https://<redacted>@github.com/a/b\\u0000" must be a command: ' +
+    'not blank, without NUL characters'],
+  ['an event that is a URL with a token', () => new Pipeline({ name: 'build', events: ['u:ghp_TOKEN@github.com' as PipelineEvent] }),
+    'invalid events ["<redacted>@github.com"]: "<redacted>@github.com" must be one of push, tag, promote, rollback, cron, custom, pull_request'],
   ['a glob for the repository', () => {
     const { chart, engine } = platform(DRONE);
     new RepositoryPipelines(chart, 'Demo', { engine, repo: 'acme/*', pipelines: demoPipelines() });

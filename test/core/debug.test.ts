@@ -29,7 +29,8 @@ describe('DOCKYARD_DEBUG', () => {
     for (const on of ['1', 'true', 'yes', 'TRUE', '2', 'on', 'debug']) {
       expect(debugRequested({ DOCKYARD_DEBUG: on })).toBe(true);
     }
-    for (const off of [undefined, '', '0', 'false', 'False', 'FALSE', 'no', 'off', 'Off']) {
+    // around whitespace too: DOCKYARD_DEBUG=' ' is as good as empty, not a value that turns traces on
+    for (const off of [undefined, '', '0', 'false', 'False', 'FALSE', 'no', 'off', 'Off', ' ', '\t', ' 0 ', 'off\n']) {
       expect(debugRequested({ DOCKYARD_DEBUG: off })).toBe(false);
     }
   });

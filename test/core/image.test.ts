@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Image, ImageRelocation, Images, Secret, SecretValue } from '../../lib';
+import { Image, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
 import { Postgres } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -98,6 +98,36 @@ describe('Images.relocate', () => {
     expect(Images.relocatedPairs(chart)).toContain(`${Postgres.IMAGE.reference} mirror.example.com/hub/library/postgres:17.9-bookworm`);
     // synthesize writes them to images.pairs.txt (lib/core/synth.ts) for any mirror relocation
     expect(Images.mirrored(chart)).toBe(true);
+  });
+
+  test('a guarded host is guarded however its https port is spelled, and the refusal reaches the caller as the ValidationError it is', () => {
+    for (const mirror of ['harbor.example.com/library', 'harbor.example.com:443/library']) {
+      const chart = testChart();
+      const harbor = new Construct(chart, 'Harbor');
+      new Postgres(harbor, 'A', { name: 'a' });
+      Images.protect(harbor, 'harbor.example.com', 'Harbor at harbor.example.com needs it to start');
+      Images.relocateAll(chart, ImageRelocation.registry(mirror));
+      let error: unknown;
+      try {
+        synth(chart);
+      } catch (e) {
+        error = e;
+      }
+      // as the construct threw it, not wrapped in cdk8s's "Failed serializing construct" Error, which runSynth would
+      // print as an unknown failure with a hint to look at the stack trace
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toBe(`invalid relocation of ${Postgres.IMAGE.reference} to ${mirror}/library/postgres:17.9-bookworm ` +
+        'for test/Harbor/A: Harbor at harbor.example.com needs it to start; relocate it with ImageRelocation.upstream() or to a pre-mirrored registry ' +
+        `on another host (Images.relocateAll("test", ImageRelocation.registry(${JSON.stringify(mirror)})) overrides any relocation below it)`);
+    }
+    // another port is another registry
+    const chart = testChart();
+    new Postgres(chart, 'A', { name: 'a' });
+    Images.protect(chart, 'harbor.example.com', 'Harbor needs it');
+    Images.relocate(chart, ImageRelocation.registry('harbor.example.com:5000/library'));
+    expect(container(find(synth(chart), 'StatefulSet', 'a')).image).toBe('harbor.example.com:5000/library/library/postgres:17.9-bookworm');
+    expect([sameRegistryHost('harbor.example.com:443/x', 'harbor.example.com'), sameRegistryHost('harbor.example.com:5000', 'harbor.example.com')])
+      .toEqual([true, false]);
   });
 
   test('leaves images alone without a rewrite', () => {

@@ -24,6 +24,13 @@ describe('Resources', () => {
       .toThrow(/invalid memoryRequest "64MB"/);
   });
 
+  test('names a prop left out, and the props it was given instead, rather than "invalid cpuRequest undefined"', () => {
+    expect(() => Resources.of({ cpu: '500M', memory: '1Gi' } as any)).toThrow(new Error(
+      'missing cpuRequest: must be set: Resources.of takes cpuRequest, cpuLimit, memoryRequest, memoryLimit, not "cpu", "memory"'));
+    expect(() => Resources.of({ cpuRequest: '1', cpuLimit: '1', memoryRequest: '1Gi' } as any)).toThrow(new Error(
+      'missing memoryLimit: must be set: Resources.of takes cpuRequest, cpuLimit, memoryRequest, memoryLimit'));
+  });
+
   test('fails on a CPU quantity with a decimal-SI multiplier, whatever the container', () => {
     // Kubernetes reads "1G" CPU as a billion cores: the likely intent is millicores
     expect(() => Resources.of({ cpuRequest: '100m', cpuLimit: '1G', memoryRequest: '64Mi', memoryLimit: '1Gi' })).toThrow(new Error(

@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
-  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, missing, NetworkPeer, parseQuantity, ValidationError,
+  checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
+  NetworkPeer, parseQuantity, ValidationError,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -58,6 +59,29 @@ describe('validation helpers', () => {
     expect(() => checkHostname('host', 'CI.example.com')).toThrow(/invalid host/);
     expect(() => checkHostname('host', 'ci.example.com:80')).toThrow(/without scheme or path/);
     expect(() => checkHostname('host', 'ci.example.com:99999', { allowPort: true })).toThrow(/optionally with :port/);
+  });
+
+  test('checkHostname refuses an IP address, or a single label, when told to', () => {
+    // kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1, IngressRule.host: "IPs are not allowed"
+    expect(checkHostname('host', '10.0.0.1')).toBe('10.0.0.1');
+    expect(checkHostname('host', 'drone')).toBe('drone');
+    for (const ip of ['10.0.0.1', '1.2.3', 'a.b.300']) {
+      expect(message(() => checkHostname('host', ip, { allowIpAddress: false })))
+        .toBe(`invalid host ${JSON.stringify(ip)}: must be a lower-case DNS host name, not an IP address, without scheme or path`);
+    }
+    expect(message(() => checkHostname('host', '10.0.0.1:8443', { allowIpAddress: false, allowPort: true })))
+      .toBe('invalid host "10.0.0.1:8443": must be a lower-case DNS host name, not an IP address, optionally with :port, without scheme or path');
+    expect(checkHostname('host', '10x.example.com', { allowIpAddress: false, fullyQualified: true })).toBe('10x.example.com');
+    for (const host of ['drone', '10.0.0.1', 'https://ci.example.com']) {
+      expect(message(() => checkHostname('host', host, { allowIpAddress: false, fullyQualified: true })))
+        .toBe(`invalid host ${JSON.stringify(host)}: must be ${VALIDATION_RULES.publicHostName}`);
+    }
+    expect(VALIDATION_RULES.publicHostName)
+      .toBe('a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address, without scheme or path');
+    // the predicates say what the checks accept
+    expect(['ci.example.com', 'ci', '10.0.0.1', 'CI.example.com'].map((h) => isHostname(h, { allowIpAddress: false, fullyQualified: true })))
+      .toEqual([true, false, false, false]);
+    expect(['registry.example.com/m', 'localhost:5000', 'mirror', 'R.example.com', 7].map((r) => isRegistryPrefix(r))).toEqual([true, true, false, false, false]);
   });
 
   test('fails on a bad quantity', () => {
@@ -119,8 +143,8 @@ describe('validation helpers', () => {
       expect(message(() => checkHttpsBaseUrl('DOCKYARD_GIT_SERVER', 'https://bob:S3cretTok@git.example.com')))
         .toBe(`invalid DOCKYARD_GIT_SERVER "https://<redacted>@git.example.com": must be ${VALIDATION_RULES.httpsBaseUrl}`);
       expect(describeValue('http://TOKEN@host/a@b')).toBe('"http://<redacted>@host/a@b"');
-      // a path, a query or a mail address holds no user information
-      expect(describeValue('https://host/a@b?c=d@e')).toBe('"https://host/a@b?c=d@e"');
+      // a path or a mail address holds no user information; a query may hold a token, and is redacted as a whole
+      expect(describeValue('https://host/a@b?c=d@e')).toBe('"https://host/a@b?<redacted>"');
       expect(describeValue('mailto:a@b')).toBe('"mailto:a@b"');
       // a template's placeholders are no credential: the message about them shows them
       expect(describeValue('postgres://app:{pw}@db/app')).toBe('"postgres://app:{pw}@db/app"');
@@ -146,6 +170,60 @@ describe('validation helpers', () => {
           const shown = describeValue(`https://${user}${secret}@git.example.com/group`);
           expect(shown).toBe('"https://<redacted>@git.example.com/group"');
         }));
+    });
+
+    // the review's cases: each printed its credential before
+    test.each([
+      ['DOCKYARD_GIT_SERVER', 'alice:ghp_SECRETTOKEN123@github.example.com', '"<redacted>@github.example.com"'],
+      ['DOCKYARD_HOST', 'user:s3cretpw@drone.example.com', '"<redacted>@drone.example.com"'],
+      ['DOCKYARD_IMAGE_MIRROR', 'u:s3cretpw@registry.example.com/m', '"<redacted>@registry.example.com/m"'],
+      ['DOCKYARD_API_SERVER', 'admin:s3cretpw@10.0.0.1:6443', '"<redacted>@10.0.0.1:6443"'],
+      ['apiServer', 'u:s3cretpw@10.0.0.1', '"<redacted>@10.0.0.1"'],
+      ['DOCKYARD_GIT_SERVER', 'https://github.example.com?token=ghp_SECRETTOKEN123', '"https://github.example.com?<redacted>"'],
+      ['DOCKYARD_GIT_SERVER', 'https://github.example.com/#ghp_SECRETTOKEN123', '"https://github.example.com/#<redacted>"'],
+      ['DOCKYARD_API_SERVER', 'https://10.0.0.1?token=s3cretpw', '"https://10.0.0.1?<redacted>"'],
+      ['server', 'https://u:s3cretpw@git.example.com/a?b=c#d', '"https://<redacted>@git.example.com/a?<redacted>#<redacted>"'],
+      ['host', 'git.example.com:8443/a?token=s3cretpw', '"git.example.com:8443/a?<redacted>"'],
+      ['host', 'u:s3cret pw@git.example.com', '"<redacted>@git.example.com"'],
+      ['host', 'u:s3cretpw@git.example.com\n', '"<redacted>@git.example.com\\n"'],
+    ])('redact credentials written without a scheme, or in a query or fragment: %s %j', (prop, value, shown) => {
+      expect(message(() => invalid(prop, value, 'must be x'))).toBe(`invalid ${prop} ${shown}: must be x`);
+      expect(message(() => invalid(prop, [value], 'must be x'))).toBe(`invalid ${prop} [${shown}]: must be x`);
+    });
+
+    test('show what holds no credential: an e-mail address, an image digest, an empty query or fragment, a glob', () => {
+      for (const value of ['ops@example.com', 'a@b@c.io', 'postgres:17@sha256:0123456789abcdef', 'registry.example.com/x@sha256:abc',
+        'https://git.example.com/?', 'https://git.example.com/#', 'acme/p-?x', 'git@github.com:acme/repo.git']) {
+        expect(describeValue(value)).toBe(JSON.stringify(value));
+      }
+      // a host with a port, then a path holding an "@", is a host: the "@" is the path's
+      expect(describeValue('registry.example.com:5000/u:p@x')).toBe('"registry.example.com:5000/u:p@x"');
+    });
+
+    test('never show a secret embedded in a URL, with or without a scheme, whole or in a query or fragment', () => {
+      // a URL ends at whitespace; a secret that starts with "@" or "/" would read as the URL's own "@" or path
+      // (`u://x@host` is a URL, `https://localhost?@git.example.com` a password "?" before a host)
+      const secret = fc.string({ minLength: 6, maxLength: 40 }).filter((p) => !/[\s<>]/.test(p) && !/^[@/]/.test(p));
+      const host = fc.constantFrom('github.example.com', 'drone.example.com', 'registry.example.com', '10.0.0.1:6443', '10.0.0.1', 'localhost:5000',
+        '[fd00::1]:6443', 'git.example.com:8443');
+      const path = fc.constantFrom('', '/', '/m', '/group/sub');
+      const user = fc.constantFrom('', 'alice', 'u', 'x-token-auth');
+      const shape = fc.oneof(
+        fc.tuple(user, host, path).map(([u, h, p]) => (s: string) => `${u}:${s}@${h}${p}`),
+        fc.tuple(host, path, fc.constantFrom('token=', 'access_token=', 'private_token=', '')).map(([h, p, n]) => (s: string) => `https://${h}${p}?${n}${s}`),
+        fc.tuple(host, path, fc.constantFrom('token=', '')).map(([h, p, n]) => (s: string) => `${h}${p}?${n}${s}`),
+        fc.tuple(host, path).map(([h, p]) => (s: string) => `https://${h}${p}#${s}`),
+        fc.tuple(host, path).map(([h, p]) => (s: string) => `${h}${p}#${s}`),
+      );
+      const wrap = fc.constantFrom((v: string) => v, (v: string) => [v], (v: string) => ({ server: v }));
+      fc.assert(fc.property(shape, secret, wrap, (make, s, w) => {
+        // what the message shows around any secret: a secret that is part of it proves nothing
+        const visible = `${describeValue(w(make('x')))} ?<redacted>#<redacted>@`;
+        fc.pre(!visible.includes(s));
+        const shown = message(() => invalid('server', w(make(s)), 'must be a URL'));
+        expect(shown).not.toContain(s);
+        expect(shown).not.toContain(JSON.stringify(s).slice(1, -1));
+      }));
     });
 
     test('escape characters that break or disguise a line', () => {
@@ -175,6 +253,16 @@ describe('validation helpers', () => {
     test('show undefined and unserialisable values', () => {
       expect(describeValue(undefined)).toBe('undefined');
       expect(describeValue(10n)).toBe('10');
+    });
+
+    test('show the numbers JSON cannot write as JavaScript writes them, not as null', () => {
+      expect([NaN, Infinity, -Infinity].map((n) => describeValue(n))).toEqual(['NaN', 'Infinity', '-Infinity']);
+      expect(message(() => checkInteger('maxConnections', NaN, 5, 10000))).toBe('invalid maxConnections NaN: must be an integer from 5 to 10000');
+    });
+
+    test('quote a repeated value as the value itself is quoted, credentials redacted', () => {
+      expect(message(() => checkUniqueList('repos', ['https://u:ghp_TOKEN@github.com/a/b', 'https://u:ghp_TOKEN@github.com/a/b'])))
+        .toBe('invalid repos ["https://<redacted>@github.com/a/b","https://<redacted>@github.com/a/b"]: must not repeat "https://<redacted>@github.com/a/b"');
     });
   });
 

@@ -150,6 +150,13 @@ describe('DroneServer exposure', () => {
         'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
     expect(() => droneServer(testChart('ci'), { host: '10.0.0.1', exposure: ServiceExposure.httpRoute(gateway) }))
       .toThrow('invalid host "10.0.0.1": must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    // nor may an Ingress rule's host be one (kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1,
+    // IngressRule.host: "IPs are not allowed"); the server's URL itself may name an address, when nothing exposes it
+    for (const host of ['10.0.0.1', '10.0.0.1:8443']) {
+      expect(() => droneServer(testChart('ci'), { host, ingress: { className: 'nginx' } }))
+        .toThrow(new Error('invalid host "10.0.0.1": must be a lower-case DNS host name, not an IP address, without scheme or path'));
+    }
+    expect(droneServer(testChart('ci'), { host: '10.0.0.1' }).url).toBe('https://10.0.0.1');
     expect(() => droneServer(testChart('ci'), { ingress: { className: 'nginx' }, exposure: ServiceExposure.httpRoute(gateway) }))
       .toThrow('invalid ingress {"className":"nginx"}: must not be set together with exposure: use exposure alone');
     for (const bad of [{ gatewayName: '', gatewayNamespace: 'gw' }, { gatewayName: 'gw', gatewayNamespace: '' }]) {

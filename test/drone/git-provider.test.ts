@@ -39,6 +39,24 @@ describe('GitProvider validation', () => {
     expect(() => GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server })).toThrow(`invalid server ${describeValue(server)}: ${SERVER}`);
   });
 
+  // where the engines call GitHub's API, transcribed: harness/harness v2.28.2 cmd/drone-server/config/config.go:580-589
+  // (configureGithub), woodpecker-ci/woodpecker v3.17.0 server/forge/github/github.go:78-81 (New)
+  const droneGitHubApi = (server: string) => (server === 'https://github.com' ? 'https://api.github.com' : `${server.replace(/\/$/, '')}/api/v3`);
+  const woodpeckerGitHubApi = (url: string) => (url === 'https://github.com' ? 'https://api.github.com/' : `${url.replace(/\/$/, '')}/api/v3/`);
+
+  test('a GitHub server is its base URL: both engines append /api/v3 themselves', () => {
+    for (const server of ['https://github.acme.corp', 'https://github.acme.corp/', 'https://acme.corp/ghe', 'https://acme.corp/api/v3x']) {
+      const taken = GitProvider.github({ clientId: 'id', clientSecret: secret(), server }).server!;
+      expect([droneGitHubApi(taken), woodpeckerGitHubApi(taken)].join(' ')).not.toMatch(/\/api\/v3\/api\/v3/);
+    }
+    for (const server of ['https://github.acme.corp/api/v3', 'https://github.acme.corp/api/v3/', 'https://acme.corp/ghe/Api/V3']) {
+      expect(() => GitProvider.github({ clientId: 'id', clientSecret: secret(), server })).toThrow(new Error(`invalid server ${JSON.stringify(server)}: must be ` +
+        `the server's base URL, without the /api/v3 that the CI engines append to it: give the base URL, ${JSON.stringify(server.replace(/\/api\/v3\/?$/i, ''))}`));
+    }
+    // which is GitHub's alone: another provider's path is its own
+    expect(GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server: 'https://acme.corp/api/v3' }).server).toBe('https://acme.corp/api/v3');
+  });
+
   test('Gitea needs a server and Bitbucket Cloud takes none', () => {
     expect(() => GitProvider.gitea({ clientId: 'id', clientSecret: secret() } as any))
       .toThrow('missing server: must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');

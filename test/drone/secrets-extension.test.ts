@@ -54,6 +54,9 @@ describe('DroneSecretsExtension', () => {
     const ext = new DroneSecretsExtension(chart, 'Secrets');
     const values = { v: SecretValue.hex(16) };
     expect(() => ext.addSecret('A', { name: 'a', repos: ['app'], values })).toThrow('invalid repos ["app"]: "app" must be an "owner/name" slug or glob');
+    // a repository given as a clone URL with a token: the message quotes it twice, redacted both times
+    expect(() => ext.addSecret('T', { name: 't', repos: ['https://u:ghp_TOKEN@github.com/acme/pay'], values })).toThrow(new Error(
+      'invalid repos ["https://<redacted>@github.com/acme/pay"]: "https://<redacted>@github.com/acme/pay" must be an "owner/name" slug or glob'));
     expect(() => ext.addSecret('B', { name: 'b', repos: [], values })).toThrow('invalid repos []: must not be empty');
     expect(() => ext.addSecret('C', { name: 'c', repos: ['a/b'], values, events: [PipelineEvent.PUSH, PipelineEvent.PUSH] }))
       .toThrow(/invalid events \["push","push"\]: must not repeat "push"/);

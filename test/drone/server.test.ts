@@ -208,6 +208,8 @@ describe('DroneServer', () => {
     expect(() => droneServer(chart(), { host: 'https://drone.example.com' })).toThrow(/invalid host "https:\/\/drone.example.com"/);
     expect(() => droneServer(chart(), { userFilter: [] })).toThrow('invalid userFilter []: must not be empty');
     expect(() => droneServer(chart(), { userFilter: ['a,b'] })).toThrow('invalid userFilter ["a,b"]: "a,b" must be a git provider user or organisation');
+    expect(() => droneServer(chart(), { userFilter: ['https://u:ghp_TOKEN@github.com/acme'] })).toThrow(new Error('invalid userFilter ' +
+      '["https://<redacted>@github.com/acme"]: "https://<redacted>@github.com/acme" must be a git provider user or organisation'));
     expect(() => droneServer(chart(), { repositoryFilter: ['x', 'x'] })).toThrow(/invalid repositoryFilter \["x","x"\]: must not repeat "x"/);
     expect(() => droneServer(chart(), { admin: 'a b' })).toThrow('invalid admin "a b": must be a git provider login');
     // DRONE_SERVER_PROTO is the scheme of the server URL (harness v2.28.2 cmd/drone-server/config/config.go:256), http or https

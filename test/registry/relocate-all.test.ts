@@ -348,6 +348,6 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     const rule = 'must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
     expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR_USER: 'mirror-bot' }))
       .toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "mirror-bot": DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; ${rule}`);
-    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'a:b' })).toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "a:b": ${rule}`);
+    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'a:b' })).toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "a:<redacted>": ${rule}`);
   });
 });

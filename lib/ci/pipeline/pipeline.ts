@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkDnsSubdomain, checkUniqueList, invalid } from '../../core';
+import { checkDnsLabel, checkDnsSubdomain, checkUniqueList, describeValue, invalid } from '../../core';
 import { checkEvents, PipelineEvent } from '../events';
 import { Step } from './step';
 
@@ -65,7 +65,7 @@ export class Pipeline {
       checkUniqueList('branches', props.branches);
       for (const b of props.branches) {
         if (typeof b !== 'string' || !BRANCH.test(b)) {
-          invalid('branches', props.branches, `${JSON.stringify(b)} must be a branch glob of letters, digits, ".", "_", "/", "*", "?", "+" and "-"`);
+          invalid('branches', props.branches, `${describeValue(b)} must be a branch glob of letters, digits, ".", "_", "/", "*", "?", "+" and "-"`);
         }
       }
       // the engines disagree on tags: Drone matches the tag's name against the branches (harness v2.28.2
@@ -80,7 +80,7 @@ export class Pipeline {
     const dependsOn = props.dependsOn ?? [];
     checkUniqueList('dependsOn', dependsOn, { allowEmpty: true }).forEach((d) => checkDnsLabel('dependsOn', d));
     if (dependsOn.includes(this.name)) {
-      invalid('dependsOn', dependsOn, `must not name the pipeline itself, ${JSON.stringify(this.name)}`);
+      invalid('dependsOn', dependsOn, `must not name the pipeline itself, ${describeValue(this.name)}`);
     }
     this.dependsOn = [...dependsOn];
     if (props.pullSecret !== undefined) {

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Images, invalid } from '../../core';
+import { describeValue, Images, invalid } from '../../core';
 import { CiEngineKind, ICiEngine } from '../engine';
 import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, PullSecretGrant, repoMatches, routeMatches, RouteGrant } from '../grants';
@@ -100,7 +100,7 @@ class RoutingOf {
 
 /** `; route X matches <repo> only ignoring case ("x"), and <why>…`, for a message that already says what is wrong. */
 function caseMissNote(kind: CiEngineKind, repo: string, miss: CaseMiss): string {
-  return `; route ${miss.meant.name} matches ${repo} only ignoring case (${JSON.stringify(miss.pattern)}), and ${EXACT_CASE[kind]}: ` +
+  return `; route ${miss.meant.name} matches ${repo} only ignoring case (${describeValue(miss.pattern)}), and ${EXACT_CASE[kind]}: ` +
     'write repositories and their patterns in the forge\'s exact case';
 }
 
@@ -114,7 +114,7 @@ function refuseCaseMiss(engine: ICiEngine, routing: RoutingOf, repo: string, eve
     if (miss) {
       const where = miss.route ? `under route ${miss.route.name} in ${miss.route.namespace}` : `in the default build namespace ${engine.buildNamespace}`;
       invalid(prop, value, `must reach ${repo}'s ${event} pipelines under the route meant for them, not ${where}: route ${miss.meant.name} ` +
-        `(namespace ${miss.meant.namespace}) matches ${repo} only ignoring case (${JSON.stringify(miss.pattern)}), and ${EXACT_CASE[engine.kind]}; ` +
+        `(namespace ${miss.meant.namespace}) matches ${repo} only ignoring case (${describeValue(miss.pattern)}), and ${EXACT_CASE[engine.kind]}; ` +
         'write repositories and their patterns in the forge\'s exact case');
     }
   }
@@ -175,7 +175,7 @@ function checkDependencies(repo: string, pipelines: readonly Pipeline[]): void {
   for (const p of pipelines) {
     const unknown = p.dependsOn.filter((d) => !byName.has(d));
     if (unknown.length > 0) {
-      invalid(`pipelines.${p.name}.dependsOn`, p.dependsOn, `must name pipelines of ${repo}: ${unknown.map((u) => JSON.stringify(u)).join(', ')} ` +
+      invalid(`pipelines.${p.name}.dependsOn`, p.dependsOn, `must name pipelines of ${repo}: ${unknown.map((u) => describeValue(u)).join(', ')} ` +
         `${unknown.length === 1 ? 'is' : 'are'} not among ${list(names)}`);
     }
   }
@@ -235,8 +235,8 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, 
   if (other) {
     const first = labels[0];
     invalid(`${at}.events`, pipeline.events, 'must all run under the same runner labels, as a pipeline names one set: ' +
-      `${first.event} runs under ${describeRoute(first.route)} (${JSON.stringify(first.labels)}), ` +
-      `${other.event} under ${describeRoute(other.route)} (${JSON.stringify(other.labels)}); split the pipeline by event`);
+      `${first.event} runs under ${describeRoute(first.route)} (${describeValue(first.labels)}), ` +
+      `${other.event} under ${describeRoute(other.route)} (${describeValue(other.labels)}); split the pipeline by event`);
   }
 
   const steps = pipeline.steps.map((step) => planStep(scope, engine, routing, repo, pipeline, step));
@@ -256,7 +256,7 @@ function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo
   const image = Images.resolve(scope, step.image).reference;
   const platform = Images.resolve(engine, step.image).reference;
   if (image !== platform) {
-    invalid(`${at}.image`, step.image.reference, `must be relocated as the engine relocates its build images: below ${JSON.stringify(engine.node.path)} ` +
+    invalid(`${at}.image`, step.image.reference, `must be relocated as the engine relocates its build images: below ${describeValue(engine.node.path)} ` +
       `it becomes ${platform}, where the pipelines are defined ${image}; define RepositoryPipelines below the scope of the engine's relocation`);
   }
 

@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkUniqueList, Image, invalid } from '../../core';
+import { checkDnsLabel, checkUniqueList, describeValue, Image, invalid } from '../../core';
 import { compare } from '../../core/text';
 import { checkEvents, PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
@@ -199,7 +199,7 @@ export class Step {
         invalid(`secrets.${n}`, ref, 'must be a SecretRef, e.g. SecretRef.of("demo-database", "url")');
       }
       if (n in env) {
-        invalid('secrets', Object.keys(secrets), `must not repeat ${JSON.stringify(n)}, which env sets too`);
+        invalid('secrets', Object.keys(secrets), `must not repeat ${describeValue(n)}, which env sets too`);
       }
     }
     // sorted, so that the rendered file does not depend on the order the props were written in
@@ -219,7 +219,7 @@ function checkCommands(commands: string[]): readonly string[] {
   }
   for (const c of commands) {
     if (typeof c !== 'string' || c.trim() === '' || c.includes('\0')) {
-      invalid('commands', commands, `${JSON.stringify(c)} must be a command: not blank, without NUL characters`);
+      invalid('commands', commands, `${describeValue(c)} must be a command: not blank, without NUL characters`);
     }
   }
   return [...commands];
