@@ -128,11 +128,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: VALIDATION_RULES.oauthClientId,
   },
   {
-    name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in and whose repositories sync',
+    name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in (on GitLab, users the admin adds) and whose repositories sync',
     allowed: `${gitAccountRules('organization')}; the stacks take a top-level GitLab group only (both engines match a group by its own ` +
       'name, so a nested group would let in any group of that name)',
   },
-  { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin', allowed: gitAccountRules('user') },
+  { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin, in the forge\'s exact case', allowed: gitAccountRules('user') },
   { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses', allowed: DNS_SUBDOMAIN },
   {
     name: 'DOCKYARD_CERT_ISSUER', default: '`letsencrypt`', meaning: 'cert-manager ClusterIssuer of the CI server\'s and Harbor\'s certificates',

@@ -80,11 +80,12 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
  * Drone's user and repository filters for an organisation and an admin.
  *
  * - A nested GitLab group `acme/platform` cannot gate log-in: Drone's user filter checks the names of the user's
- *   groups (harness v2.28.2 `service/admission/membership.go`), and go-scm names a GitLab group by its own path only
+ *   groups (harness v2.28.2 `plugin/admission/account.go:59-70`), and go-scm names a GitLab group by its own path only
  *   (`scm/driver/gitlab/org.go` `convertOrganization` sets `Name: from.Path`), so a member of any group called
- *   `platform` would pass, and registration is open when a filter is set. A nested group is refused.
+ *   `platform` would pass, and registration is open when a filter is set. A nested group is refused. (A top-level
+ *   group is no boundary either, as a subgroup `mallory/acme` passes `acme`: `ciEngine` gives GitLab no filter.)
  * - The admin may be the organisation itself (a personal account); Drone compares names in lower case
- *   (`service/admission/membership.go`), so the list holds each name once, whatever its case.
+ *   (`plugin/admission/account.go`), so the list holds each name once, whatever its case.
  *
  * @param prop the setting that holds the organisation, named in errors
  */

@@ -530,7 +530,7 @@ interface GitAccountRule {
  * The account names each provider issues. None allows a comma (Drone splits DRONE_USER_FILTER and
  * DRONE_REPOSITORY_FILTER on commas: envconfig `[]string` fields in cmd/drone-server/config/config.go of
  * harness/harness v2.28.2, whose DRONE_USER_CREATE is split on "," and ":" too), whitespace, quotes or `$`.
- * Drone compares them case-insensitively (service/admission/membership.go lower-cases the filter and the logins).
+ * Drone compares them case-insensitively (harness v2.28.2 plugin/admission/account.go lower-cases the filter and the logins).
  */
 const GIT_ACCOUNT_RULES: Record<string, GitAccountRule> = {
   // github.com/join: "Username may only contain alphanumeric characters or single hyphens, and cannot begin or end

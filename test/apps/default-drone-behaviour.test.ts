@@ -125,7 +125,7 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
 
 describe('log-in gating with a nested GitLab group', () => {
   // go-scm scm/driver/gitlab/org.go convertOrganization names a group by its own path (`Name: from.Path`), and
-  // harness v2.28.2 service/admission/membership.go admits a user who is in a group of a filtered name: with
+  // harness v2.28.2 plugin/admission/account.go:59-70 admits a user who is in a group of a filtered name: with
   // `acme/platform` as the filter's `platform`, a member of `mallory/platform` would pass and register
   test('is refused, naming the variable, instead of admitting members of any group of that name', () => {
     const config = { ...DEFAULT_CONFIG, gitProvider: 'gitlab' as any, gitServer: 'https://git.acme.dev', organization: 'acme/platform' };
