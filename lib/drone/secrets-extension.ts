@@ -165,7 +165,9 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
 
   /**
    * Let the extension read an existing Secret in its namespace, e.g. one made by External Secrets. It must carry
-   * its own `X-Drone-Repos` and `X-Drone-Events` annotations.
+   * its own `X-Drone-Repos` and `X-Drone-Events` annotations: without them the extension serves it to every
+   * repository and every event, pull requests from forks included (drone/drone-kubernetes-secrets `plugin/match.go`
+   * matches an empty annotation as everything, `plugin/util.go`). Dockyard cannot check a Secret it does not render.
    */
   public addExistingSecret(secretName: string): void {
     this.checkUnique(checkDnsSubdomain('secretName', secretName));

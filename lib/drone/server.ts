@@ -79,7 +79,9 @@ export interface DroneServerProps {
    */
   readonly namespace?: string;
   /**
-   * The server image.
+   * The server image. It must be built without the `oss` tag, as the official image is: an OSS build ignores
+   * `userFilter` (harness v2.28.2 `plugin/admission/account_oss.go` admits everyone), and registration, open when a
+   * filter is set, then admits any account of the forge.
    *
    * @default DroneServer.IMAGE
    */
