@@ -57,7 +57,7 @@ export interface DigitalOceanChartsConfig {
   readonly gitServer?: string;
   /** The OAuth app's client ID; its secret is provided as `<engine>-oauth` (`providedCiSecrets`). */
   readonly gitClientId: string;
-  /** The organisation whose members may log in. */
+  /** The organisation whose members may log in (on GitLab, the users the admin adds) and whose repositories sync. */
   readonly organization: string;
   /** The first CI admin. */
   readonly admin: string;

@@ -45,7 +45,10 @@ export interface DigitalOceanSettings {
   readonly gitServer?: string;
   /** The OAuth app's client ID (`gitClientId`); its secret is `gitClientSecret`, set with `--secret`. */
   readonly gitClientId: string;
-  /** The organisation whose members may log in (`organization`) and the first CI admin (`admin`). */
+  /**
+   * The organisation whose members may log in (`organization`; on GitLab, the users the admin adds) and the first
+   * CI admin (`admin`, the forge login in its exact case).
+   */
   readonly organization: string;
   readonly admin: string;
   /**

@@ -108,7 +108,8 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const nextSteps = pulumi.output(loadBalancerIp).apply((ip) => [
     dnsStep(ip),
     `Harbor: open https://${hosts[0]} and log in as admin with the password of: pulumi stack output adminPasswordCommand (run it with the kubeconfig)`,
-    `${title}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin`,
+    `${title}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin` +
+      (settings.gitProvider === 'gitlab' ? ', who adds every other user (on GitLab nobody registers themselves: README, "On GitLab, the admin adds users")' : ''),
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 

@@ -13,12 +13,7 @@ export interface DeploymentSpec extends PodSpec {
   readonly replicas?: number;
   /** Stop the old pod before starting the new one, for singletons that must never run twice. */
   readonly recreate?: boolean;
-  /**
-   * With several replicas, roll one pod at a time without an extra one (`maxSurge: 0`, `maxUnavailable: 1`), so the
-   * pods never outnumber `replicas`: for pods that share a budget such as a database's connections. A single replica
-   * still starts its successor first (see `rollingPods`).
-   */
-  readonly withoutSurge?: boolean;
+
   /** Annotations of the workload object. */
   readonly annotations?: Record<string, string>;
 }
@@ -36,9 +31,7 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels, annotations: spec.annotations },
     spec: {
       replicas,
-      strategy: spec.recreate ? { type: 'Recreate' }
-        : spec.withoutSurge && replicas > 1 ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrString(0), maxUnavailable: intOrString(1) } }
-          : undefined,
+      strategy: spec.recreate ? { type: 'Recreate' } : undefined,
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
     },
@@ -46,13 +39,14 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
 }
 
 /**
- * The most pods a `deployment` of `replicas` runs at once while it rolls. Kubernetes defaults `maxSurge` to 25%
+ * The pods a rolling `deployment` of `replicas` runs at once while it rolls: Kubernetes defaults `maxSurge` to 25%
  * (kubernetes/kubernetes pkg/apis/apps/v1/defaults.go `SetDefaults_Deployment`), rounded up
  * (pkg/controller/deployment/util/deployment_util.go `ResolveFenceposts`): one more pod for one to four replicas.
- * With `withoutSurge`, several replicas never get one; a single replica still does.
+ * (No strategy avoids that extra pod: with `maxSurge: 0` the old pod still runs out its termination grace period
+ * beside its successor, as the controller does not count terminating pods.)
  */
-export function rollingPods(replicas: number, withoutSurge: boolean): number {
-  return replicas === 0 ? 0 : withoutSurge && replicas > 1 ? replicas : replicas + Math.ceil(replicas / 4);
+export function rollingPods(replicas: number): number {
+  return replicas + Math.ceil(replicas / 4);
 }
 
 /** A PodDisruptionBudget that lets one pod of a replicated workload go at a time. */

@@ -503,7 +503,7 @@ export class DroneKubeRunner extends Construct {
    * to release) both apply.
    *
    * A pipeline's own `service_account_name` never applies: the runner takes it unless a policy sets one
-   * (`engine/compiler/compiler.go:220,257-259`, `engine/policy/policy.go:101-104`), so every policy sets one (the
+   * (`engine/compiler/compiler.go:220,257-259`, `engine/policy/policy.go:105-106`), so every policy sets one (the
    * namespace's `default` unless `serviceAccountName` is given), and a last policy named `default`, matching every
    * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount, a first
    * policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
@@ -523,7 +523,7 @@ export class DroneKubeRunner extends Construct {
     // the events as a list of what is allowed, never as an exclusion: an event Drone adds later gets no identity
     const event = allEvents ? {} : { event: events };
     // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind. Always a
-    // ServiceAccount: without one the pipeline's own `service_account_name` stays (policy.go:101-104)
+    // ServiceAccount: without one the pipeline's own `service_account_name` stays (policy.go:105-106)
     this.policies.push({
       kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace }, service_account: serviceAccount ?? DEFAULT_ACCOUNT,
     });

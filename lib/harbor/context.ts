@@ -143,8 +143,6 @@ export interface ComponentSpec {
   /** Whether users' traffic reaches it through the ingress controller or Gateway. */
   readonly public?: boolean;
   readonly recreate?: boolean;
-  /** Whether it opens PostgreSQL connections from the shared budget: it then rolls without surge (`deployment`). */
-  readonly withoutSurge?: boolean;
   readonly gracePeriodSec?: number;
   /** For a StatefulSet: each replica's volumes by name. */
   readonly claims?: Record<string, { readonly size: string }>;
@@ -171,7 +169,7 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
   if (spec.claims) {
     statefulSet(scope, 'Resource', { ...workload, serviceName: name, claims: spec.claims });
   } else {
-    deployment(scope, 'Resource', { ...workload, recreate: spec.recreate, withoutSurge: spec.withoutSurge });
+    deployment(scope, 'Resource', { ...workload, recreate: spec.recreate });
   }
   clusterService(scope, 'Service', { name, namespace, labels, selector, ports: spec.servicePorts });
   const firewall = new PodFirewall(scope, 'NetworkPolicy', { name, namespace, podLabels: selector });

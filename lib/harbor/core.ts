@@ -68,8 +68,6 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   return defineComponent(scope, ctx, {
     component: 'core',
     replicas: props.replicas,
-    // its pods share the database's connections (connectionBudget)
-    withoutSurge: true,
     public: true,
     gracePeriodSec: 120,
     servicePorts: { http: 80, ...metricsPorts },

@@ -27,8 +27,6 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
   return defineComponent(scope, ctx, {
     component: 'exporter',
     replicas: props.replicas,
-    // its pods share the database's connections (connectionBudget)
-    withoutSurge: true,
     servicePorts: { [METRICS.portName]: METRICS.port },
     // no Harbor component calls the exporter: only the metrics scrapers are admitted
     peerPorts: [],

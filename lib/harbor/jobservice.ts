@@ -61,8 +61,6 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,
-    // its pods share the database's connections (connectionBudget)
-    withoutSurge: true,
     gracePeriodSec: 120,
     servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],

@@ -102,6 +102,8 @@ export class TeamPlatform extends Construct {
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
     this.props = props;
+    // addTeam refuses a team overlapping the platform's grants made before it; those made after it, at synth
+    this.node.addValidation({ validate: () => { this.checkLaterPlatformGrants(); return []; } });
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
     const appEgress = props.appEgress ?? {};
@@ -146,6 +148,30 @@ export class TeamPlatform extends Construct {
   /** The teams, in the order they were added. */
   public get teams(): readonly Team[] {
     return [...this.byName.values()];
+  }
+
+  /**
+   * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team) that overlaps a
+   * team's repositories, as `addTeam` does for those made before the team. A team's own grants name exactly its
+   * repositories, which is how they are told apart; a lookup per pattern touches only the teams whose patterns
+   * begin alike.
+   */
+  private checkLaterPlatformGrants(): void {
+    const grants = this.props.ci.grants;
+    const kinds = [['pipeline secret', grants.secrets], ['route', grants.routes], ['pull secret', grants.pullSecrets]] as const;
+    for (const [kind, byName] of kinds) {
+      for (const grant of byName.values()) {
+        for (const repo of grant.repos) {
+          const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value)
+            .find((c) => reposOverlap(repo, c.repo) && !sameList(grant.repos, this.byName.get(c.owner)?.repos ?? []));
+          if (team !== undefined) {
+            invalid('repos', repo, `of the ${kind} ${describeValue(grant.name)} must not overlap the repositories of team ` +
+              `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would apply to the ` +
+              'team\'s repositories too; narrow one of them');
+          }
+        }
+      }
+    }
   }
 
   /**
@@ -285,4 +311,9 @@ function checkApiServerBlock(prop: string, apiServer: string, ci: ICiEngine): vo
 /** A peer as an error message shows it: its Kubernetes form, or the value itself when it is no NetworkPeer. */
 function describePeer(peer: unknown): unknown {
   return peer instanceof NetworkPeer ? peer._toKube() : peer;
+}
+
+/** Whether two lists hold the same strings in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -287,33 +287,27 @@ describe('Harbor connection budget', () => {
   // pod beside the old ones, each opening a pool of its own
   test('shares the database limit among core, jobservice and exporter pods, counting the pods a rollout adds', () => {
     const chart = testChart('harbor');
-    const harbor = managedHarbor(chart, { coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
-    // 2 core and 2 jobservice roll one pod at a time without surge; the single exporter's successor starts beside it
-    expect(harbor.maxOpenConns).toBe(Math.floor(25 / (2 + 2 + 2)));
+    const pg = new Postgres(chart, 'Pg');
+    const harbor = inClusterHarbor(chart, { database: pg.addDatabase('ha', { connectionLimit: 40 }), coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
+    // 2 core, 2 jobservice and an exporter, each Deployment with one more pod while it rolls
+    expect(harbor.maxOpenConns).toBe(Math.floor(40 / (3 + 3 + 2)));
     const objects = synth(chart);
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('4');
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('4');
-    const noSurge = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
-    expect(find(objects, 'Deployment', 'harbor-core').spec.strategy).toEqual(noSurge);
-    expect(find(objects, 'Deployment', 'harbor-jobservice').spec.strategy).toEqual(noSurge);
-    // one replica keeps the default: without surge it would stop before its successor is ready
-    expect(find(objects, 'Deployment', 'harbor-exporter').spec.strategy).toBeUndefined();
-    // pods that open no database connection keep the default too
-    expect(find(objects, 'Deployment', 'harbor-portal').spec.strategy).toBeUndefined();
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('5');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('5');
+    // the default rolling update, whose extra pod the budget counts
+    expect(find(objects, 'Deployment', 'harbor-core').spec.strategy).toBeUndefined();
   });
 
   test('gives each of the 2 default pods 6 of the 25 connections a small managed plan allows: 4 pods while they roll', () => {
-    const chart = testChart('harbor');
-    expect(managedHarbor(chart).maxOpenConns).toBe(6);
-    expect(find(synth(chart), 'Deployment', 'harbor-core').spec.strategy).toBeUndefined();
+    expect(managedHarbor(testChart('harbor')).maxOpenConns).toBe(6);
   });
 
-  test('names the pods a single replica\'s rollout adds when the limit cannot be met', () => {
+  test('names the pods a rollout adds when the limit cannot be met', () => {
     const chart = testChart('harbor');
     const pg = new Postgres(chart, 'Pg');
     expect(() => inClusterHarbor(chart, { database: pg.addDatabase('small', { connectionLimit: 12 }) }))
-      .toThrow('invalid database.connectionLimit 12: must give each of the 4 pods that connect (1 core + 1 jobservice, and 2 more while a ' +
-        'single replica rolls) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas');
+      .toThrow('invalid database.connectionLimit 12: must give each of the 4 pods that connect (1 core + 1 jobservice, and 2 more while ' +
+        'they roll) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas');
   });
 
   test('uses 100 per pod when the database sets no limit', () => {
@@ -325,8 +319,8 @@ describe('Harbor connection budget', () => {
 
   test('fails at synth time when the limit cannot be met', () => {
     expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
-      .toThrow('invalid database.connectionLimit 25: must give each of the 7 pods that connect (4 core + 3 jobservice) at least 4 connections, ' +
-        'i.e. be at least 28; raise the limit or lower the replicas');
+      .toThrow('invalid database.connectionLimit 25: must give each of the 9 pods that connect (4 core + 3 jobservice, and 2 more while ' +
+        'they roll) at least 4 connections, i.e. be at least 36; raise the limit or lower the replicas');
   });
 });
 

@@ -290,6 +290,28 @@ describe('repositories belong to one team', () => {
     expect(() => p.teams.addTeam({ name: 'tools', repos: ['other/tools'] })).toThrow('as "other/tools" of the pull secret "wide"');
   });
 
+  test.each<[string, (p: ReturnType<typeof platform>) => void, string]>([
+    ['pipeline secret', (p) => p.ci.addPipelineSecret('Push', { name: 'harbor-push', repos: ['acme/*'], values: { token: SecretValue.input('PUSH', 'a login') } }),
+      'pipeline secret "harbor-push"'],
+    ['route', (p) => { p.ci.addBuildNamespace('publish'); p.ci.addRoute({ name: 'demo-build', repos: ['acme/pay-api'], namespace: 'publish' }); },
+      'route "demo-build"'],
+  ])('a %s of the platform\'s made after a team it overlaps is refused at synth', (_, grant, named) => {
+    const p = platform();
+    p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+    p.teams.addTeam({ name: 'web', repos: ['other/web'] });
+    grant(p);
+    const repo = named.startsWith('route') ? 'acme/pay-api' : 'acme/*';
+    expect(() => p.objects()).toThrow(new Error(`invalid repos ${JSON.stringify(repo)}: of the ${named} must not overlap the repositories of team "pay": ` +
+      'it can match the same repository as "acme/pay-*", so it would apply to the team\'s repositories too; narrow one of them'));
+  });
+
+  test('a platform grant made after the teams, apart from them, synthesizes', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+    p.ci.addPipelineSecret('Push', { name: 'harbor-push', repos: ['acme/demo'], values: { token: SecretValue.input('PUSH', 'a login') } });
+    expect(p.objects().length).toBeGreaterThan(10);
+  });
+
   test('on Woodpecker too', () => {
     const p = platform({}, { engine: 'woodpecker' });
     p.ci.addBuildNamespace('publish');
