@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, NetworkPeer,
+  checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -135,7 +135,8 @@ export interface DroneServerProps {
   /**
    * The git provider login of the first admin, created at start-up.
    *
-   * @default - no admin: with closed registration nobody can log in, so set one
+   * @default - no admin, which only an open registration allows (a `userFilter`, or `registrationClosed: false`): with
+   * closed registration nobody could log in, so that is refused
    */
   readonly admin?: string;
   /**
@@ -239,7 +240,14 @@ export class DroneServer extends Construct implements IDroneServer {
       invalid('registrationClosed', props.registrationClosed, 'must not be true when userFilter is set: closed registration refuses ' +
         'every new user, members of the filter included; the filter alone gates registration');
     }
-    env.value('DRONE_REGISTRATION_CLOSED', String(props.registrationClosed ?? props.userFilter === undefined));
+    const closed = props.registrationClosed ?? props.userFilter === undefined;
+    // closed, without an admin nobody can ever log in: Drone creates no user but the bootstrapped one
+    // (cmd/drone-server/bootstrap/bootstrap.go) and admits no new one (plugin/admission/open.go:41-46)
+    if (closed && props.admin === undefined) {
+      missing('admin', 'must be set when registration is closed (no userFilter): without it nobody can log in; ' +
+        'give the first admin\'s login, a userFilter, or registrationClosed: false to let any account of the forge register');
+    }
+    env.value('DRONE_REGISTRATION_CLOSED', String(closed));
     if (props.userFilter) {
       env.value('DRONE_USER_FILTER', accounts('userFilter', props.userFilter));
     }

@@ -9,6 +9,7 @@ export function droneServer(chart: Chart, props: Partial<DroneServerProps> = {})
     host: 'drone.example.com',
     gitProvider: GitProvider.github({ clientId: 'abc123', clientSecret: oauth.key('client-secret') }),
     database: postgres.addDatabase('drone'),
+    admin: 'octocat',
     ...props,
   });
 }

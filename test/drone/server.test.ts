@@ -225,3 +225,31 @@ describe('DroneServer', () => {
     expect(DroneServer.IMAGE.tag).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('DroneServer: someone can always log in', () => {
+  // harness v2.28.2: the only user Drone creates itself is DRONE_USER_CREATE's (cmd/drone-server/bootstrap/bootstrap.go),
+  // and closed registration admits no new user (plugin/admission/open.go:41-46)
+  test('refuses closed registration without an admin, naming admin and what would do', () => {
+    const chart = testChart('ci');
+    expect(() => droneServer(chart, { admin: undefined })).toThrow(new Error('missing admin: must be set when registration is closed ' +
+      '(no userFilter): without it nobody can log in; give the first admin\'s login, a userFilter, or registrationClosed: false to let any ' +
+      'account of the forge register'));
+  });
+
+  test('accepts no admin when registration is open: by a filter, or on purpose', () => {
+    const filtered = values(find(synth(withServer({ admin: undefined, userFilter: ['acme'] })), 'Deployment', 'drone'));
+    expect([filtered.DRONE_REGISTRATION_CLOSED, filtered.DRONE_USER_CREATE]).toEqual(['false', undefined]);
+    const open = values(find(synth(withServer({ admin: undefined, registrationClosed: false })), 'Deployment', 'drone'));
+    expect(open.DRONE_REGISTRATION_CLOSED).toBe('false');
+  });
+});
+
+function withServer(props: Parameters<typeof droneServer>[1]) {
+  const chart = testChart('ci');
+  droneServer(chart, props);
+  return chart;
+}
+
+function values(workload: any): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(envOf(container(workload))).map(([k, v]: [string, any]) => [k, v.value]));
+}

@@ -62,7 +62,7 @@ const ENGINES: Engine[] = [
     server: (chart, database) => new DroneServer(chart, 'Drone', {
       host: 'drone.example.com',
       gitProvider: GitProvider.github({ clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'OAuth', 'drone-oauth').key('client-secret') }),
-      database,
+      database, admin: 'octocat',
     }),
   },
   {

@@ -10,7 +10,7 @@ describe('ChartDeployment', () => {
     const app = new App();
     const chart = new DockyardChart(app, 'c', { namespace: 'ci' });
     new DroneServer(chart, 'Drone', {
-      host: 'drone.example.com', database: new Postgres(chart, 'Pg').addDatabase('drone'),
+      host: 'drone.example.com', database: new Postgres(chart, 'Pg').addDatabase('drone'), admin: 'octocat',
       gitProvider: GitProvider.github({ clientId: 'id', clientSecret: Secret.fromSecretName(chart, 'OAuth', 'drone-oauth').key('client-secret') }),
     });
     expect(() => new ChartDeployment('d', { app, secrets: [] })).toThrow('missing provided secrets: ci/drone-oauth (client-secret)');
