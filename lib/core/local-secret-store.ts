@@ -392,7 +392,9 @@ export class LocalSecretStore {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
         : entry === ROTATE_LOST ? [...roots.keys()].filter(is.lost)
           : entry === ROTATE_UNUSABLE ? [...roots.keys()].filter(is.unusable)
-            : [...roots.keys()].filter((k) => k === entry || k.startsWith(`${entry}/`));
+            // a key, or every key of a Secret: a bare namespace is no entry (`harbor` meant for `harbor/harbor-core`
+            // would rotate every credential there, those that lose data included)
+            : [...roots.keys()].filter((k) => k === entry || (isSecretEntry(entry) && k.startsWith(`${entry}/`)));
       if (hits.length === 0 && entry === ROTATE_LOST) {
         throw new SecretStateError('invalid DOCKYARD_ROTATE entry "lost": the state lacks no key of this stack that the record lists, so there ' +
           'is nothing to make anew; unset it');
@@ -406,7 +408,13 @@ export class LocalSecretStore {
           'declare it (another stack on the same state does, or did): rotate it with the stack that declares it');
       }
       if (hits.length === 0) {
-        const near = nearestKey(entry, [...roots.keys()]);
+        const keys = [...roots.keys()];
+        const inNamespace = [...new Set(keys.filter((k) => k.startsWith(`${entry}/`)).map((k) => k.split('/').slice(0, 2).join('/')))].sort();
+        if (inNamespace.length > 0) {
+          throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a namespace rotates nothing, as its Secrets hold ` +
+            `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${list(inNamespace, 3)}`);
+        }
+        const near = [ROTATE_ALL, ROTATE_LOST, ROTATE_UNUSABLE].find((word) => word === entry.toLowerCase()) ?? nearestKey(entry, keys);
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
           `<namespace>/<secret>/<key> of a key this stack declares, ${near !== undefined ? `did you mean ${near}?` : `e.g. ${list([...roots.keys()].sort(), 3)}`}`);
       }
@@ -414,6 +422,11 @@ export class LocalSecretStore {
     }
     return out;
   }
+}
+
+/** Whether a `DOCKYARD_ROTATE` entry names a Secret, `<namespace>/<secret>`, whose every key it rotates. */
+function isSecretEntry(entry: string): boolean {
+  return !entry.startsWith('file:') && entry.split('/').length === 2 && !entry.split('/').includes('');
 }
 
 /**

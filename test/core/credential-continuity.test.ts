@@ -331,6 +331,21 @@ describe('rotation on purpose', () => {
     // two as near: no guess
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform/keys/r'] }).render(stack())))
       .toMatch(/, e\.g\. platform\/db\/password, /);
+    // a word in another case is pointed at the word
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['ALL'] }).render(stack()))).toMatch(/did you mean all\?$/);
+  });
+
+  test('a bare namespace rotates nothing: it is refused, naming its Secrets, and the state stays as it was', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    const state = fs.readFileSync(statePath, 'utf8');
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['platform'] }).render(stack())))
+      .toBe('invalid DOCKYARD_ROTATE entry "platform": a namespace rotates nothing, as its Secrets hold unrelated credentials, some of them ' +
+        'encrypting data: name each Secret or key to rotate, e.g. platform/db, platform/keys');
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    // a Secret still rotates every key of its own, and only those
+    const after = values(new LocalSecretStore({ statePath, rotate: ['platform/keys'] }).render(stack()));
+    expect(Object.keys(after).filter((k) => after[k] !== before[k]).sort()).toEqual(['platform/keys/rpc', 'platform/keys/signing']);
   });
 
   // the way out of a partial loss must be runnable: at 4,500 teams a list of the lost keys passed 128 KiB, more than
