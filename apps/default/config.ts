@@ -121,7 +121,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_GIT_SERVER', default: 'the public service (none for `gitea`)', meaning: 'base URL of a self-hosted provider',
     allowed: 'github (GitHub Enterprise) and gitlab (self-managed): optional; gitea: required; bitbucket (Cloud only): must be unset. ' +
-      `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped; for github the base URL, not ending in /api/v3, which the CI engines append`,
+      `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped; the base URL, not an API root: for github not ending in /api/v3, which the CI engines append, for gitlab not in /api/v4`,
   },
   {
     name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`, or `woodpecker-oauth` with Woodpecker)',

@@ -1,5 +1,5 @@
 import {
-  checkGitAccount, checkGitHubServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
+  checkGitAccount, checkGitHubServer, checkGitLabServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
   invalid, missing, SecretKey,
 } from '../../lib';
 
@@ -21,7 +21,8 @@ export function checkGitProviderKind(prop: string, value: string): GitProviderKi
  *
  * - github: optional, the base URL of a GitHub Enterprise Server (Drone and Woodpecker then call `<server>/api/v3`,
  *   so a URL ending in `/api/v3` is refused: `checkGitHubServer`);
- * - gitlab: optional, a self-managed GitLab;
+ * - gitlab: optional, a self-managed GitLab's base URL (a URL ending in its `/api/v4` API root is refused:
+ *   `checkGitLabServer`);
  * - gitea: required, for Gitea has no public default (Drone's `DRONE_GITEA_SERVER` has none);
  * - bitbucket: must be unset: Drone's bitbucket provider is Bitbucket Cloud only, with no server setting (a Bitbucket
  *   Server or Data Center is Drone's separate "stash" provider, which takes a private key instead of an OAuth app).
@@ -43,7 +44,8 @@ export function checkGitServer(prop: string, value: string | undefined, provider
     }
     return undefined;
   }
-  return provider === GitProviderKind.GITHUB ? checkGitHubServer(prop, value) : checkHttpsBaseUrl(prop, value);
+  return provider === GitProviderKind.GITHUB ? checkGitHubServer(prop, value)
+    : provider === GitProviderKind.GITLAB ? checkGitLabServer(prop, value) : checkHttpsBaseUrl(prop, value);
 }
 
 /** Check an OAuth client ID from configuration. */

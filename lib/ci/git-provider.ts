@@ -27,6 +27,23 @@ export interface GiteaProps extends OAuthAppProps {
 
 /** A path that ends in GitHub Enterprise's REST API root, which the engines append to the server themselves. */
 const GITHUB_API_PATH = /\/api\/v3$/i;
+/** A path that ends in GitLab's REST API root. */
+const GITLAB_API_PATH = /\/api\/v4$/i;
+
+/**
+ * Check the URL of a self-managed GitLab (`checkHttpsBaseUrl`) and return it without a trailing slash: the base URL
+ * GitLab is served at (a relative URL root such as `/gitlab` included), not its API root. Woodpecker sends users'
+ * browsers to `<server>/oauth/authorize` and exchanges codes at `<server>/oauth/token` (woodpecker-ci/woodpecker
+ * v3.17.0 server/forge/gitlab/gitlab.go:96-104), which GitLab serves at its base URL, never under `/api/v4`.
+ */
+export function checkGitLabServer(prop: string, value: string): string {
+  const server = checkHttpsBaseUrl(prop, value);
+  if (GITLAB_API_PATH.test(server)) {
+    invalid(prop, value, `must be GitLab's base URL, without its /api/v4 API root: log-in goes to <server>/oauth/authorize; give ` +
+      `${describeValue(server.replace(GITLAB_API_PATH, ''))}`);
+  }
+  return server;
+}
 
 /**
  * Check the URL of a GitHub server (`checkHttpsBaseUrl`) and return it without a trailing slash: the base URL of a
@@ -58,9 +75,9 @@ export class GitProvider {
     return new GitProvider('GITHUB', props, props.server === undefined ? 'https://github.com' : checkGitHubServer('server', props.server));
   }
 
-  /** GitLab.com or a self-managed GitLab. */
+  /** GitLab.com or a self-managed GitLab; a server is its base URL (`checkGitLabServer`). */
   public static gitlab(props: GitServerProps): GitProvider {
-    return new GitProvider('GITLAB', props, props.server ?? 'https://gitlab.com');
+    return new GitProvider('GITLAB', props, props.server === undefined ? 'https://gitlab.com' : checkGitLabServer('server', props.server));
   }
 
   /** A Gitea server. */

@@ -160,6 +160,15 @@ describe('default stack configuration', () => {
       expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: 'https://code.acme.dev/api/v3' }).gitServer).toBe('https://code.acme.dev/api/v3');
     });
 
+    // woodpecker v3.17.0 server/forge/gitlab/gitlab.go:96-104: log-in goes to <server>/oauth/authorize
+    test('DOCKYARD_GIT_SERVER of GitLab is the base URL, not its /api/v4 API root', () => {
+      for (const server of ['https://gitlab.acme.dev/api/v4', 'https://acme.dev/gitlab/api/v4/']) {
+        expect(failure({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: server })).toBe(`invalid DOCKYARD_GIT_SERVER ${JSON.stringify(server)}: ` +
+          `must be GitLab's base URL, without its /api/v4 API root: log-in goes to <server>/oauth/authorize; give ${JSON.stringify(server.replace(/\/api\/v4\/?$/, ''))}`);
+      }
+      expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: 'https://acme.dev/gitlab/' }).gitServer).toBe('https://acme.dev/gitlab');
+    });
+
     test('DOCKYARD_HOST of 300 characters is shortened in the message', () => {
       expect(failure({ DOCKYARD_HOST: LONG })).toBe(`invalid DOCKYARD_HOST ${LONG_SHOWN}: ${HOST}`);
     });

@@ -57,6 +57,15 @@ describe('GitProvider validation', () => {
     expect(GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server: 'https://acme.corp/api/v3' }).server).toBe('https://acme.corp/api/v3');
   });
 
+  // woodpecker-ci/woodpecker v3.17.0 server/forge/gitlab/gitlab.go:96-104: the OAuth endpoints are <server>/oauth/...
+  test('a GitLab server is its base URL, not its /api/v4 API root', () => {
+    expect(() => GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server: 'https://gitlab.acme.dev/api/v4' })).toThrow(new Error(
+      'invalid server "https://gitlab.acme.dev/api/v4": must be GitLab\'s base URL, without its /api/v4 API root: log-in goes to ' +
+      '<server>/oauth/authorize; give "https://gitlab.acme.dev"'));
+    expect(GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server: 'https://acme.dev/gitlab/' }).server).toBe('https://acme.dev/gitlab');
+    expect(() => GitProvider.gitlab({ clientId: 'id', clientSecret: secret(), server: 'http://gitlab.acme.dev' })).toThrow('invalid server "http://gitlab.acme.dev"');
+  });
+
   test('Gitea needs a server and Bitbucket Cloud takes none', () => {
     expect(() => GitProvider.gitea({ clientId: 'id', clientSecret: secret() } as any))
       .toThrow('missing server: must be set: the https base URL of the Gitea server, such as "https://gitea.example.com"');
