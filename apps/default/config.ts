@@ -152,7 +152,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_IMAGE_MIRROR_PASSWORD', default: 'none: needed at the first synth when `DOCKYARD_IMAGE_MIRROR_USER` is set',
     meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password/password` is rotated, ' +
-      'then kept in the secret state; a different value later fails the synth until that key is rotated',
+      'then kept in the secret state for that user at that mirror; a different value, user or mirror host later fails the synth until that key is rotated',
     allowed: MIRROR_PASSWORD,
   },
   {

@@ -143,7 +143,11 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     if (config.imageMirrorUser) {
       const mirrorPassword = new Secret(chart, 'ImageMirrorPassword', {
         name: 'image-mirror-password',
-        values: { password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`) },
+        // kept for this user at this mirror only: another user name with the kept password would fail every pull
+        values: {
+          password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`)
+            .belongingTo(`${config.imageMirrorUser} at ${config.imageMirror.replace(/\/.*$/, '')}`),
+        },
       });
       mirrorCredential = RegistryCredential.basic({
         registry: config.imageMirror.replace(/\/.*$/, ''), username: config.imageMirrorUser, password: mirrorPassword.key('password'),

@@ -181,7 +181,9 @@ export class LocalSecretStore {
     const unfit = (stateKey: string, value: SecretValue): string | undefined => {
       const recorded = record?.keys[stateKey];
       const given = value.kind === SecretValueKind.INPUT ? process.env[value.env!] ?? '' : '';
-      return recorded !== undefined && recorded !== recipeOf(value) ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
+      // an input recorded before it had an owner takes the one it is declared with (`belongingTo`)
+      const unowned = value.kind === SecretValueKind.INPUT && recorded === `input(${value.env})`;
+      return recorded !== undefined && recorded !== recipeOf(value) && !unowned ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
         : misfit(value, kept[stateKey]) ?? (given !== '' && given !== kept[stateKey]
           ? `is an input whose variable ${value.env} now holds a different value: unset ${value.env} (or set it back) to go on with the kept ` +
             'one, or rotate the key to take the new one' : undefined);

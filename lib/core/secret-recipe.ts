@@ -27,7 +27,7 @@ export function recipeOf(value: SecretValue): string {
     case SecretValueKind.RSA_PRIVATE_KEY:
       return `rsaPrivateKey(${value.bits})`;
     case SecretValueKind.INPUT:
-      return `input(${value.env})`;
+      return `input(${value.env})${value.owner !== undefined ? ` for ${value.owner}` : ''}`;
     default:
       throw new Error(`${value.kind} is not a root value`);
   }

@@ -434,6 +434,8 @@ export class SecretValue {
   public readonly env?: string;
   /** What an input is. */
   public readonly description?: string;
+  /** Whom an input belongs to (`belongingTo`), part of its recipe. */
+  public readonly owner?: string;
   /** The length of a random value. */
   public readonly length?: number;
   /** The text of a template value. */
@@ -460,7 +462,7 @@ export class SecretValue {
     options: {
       alphabet?: string; length?: number; template?: string; bits?: number; commonName?: string; days?: number; user?: string;
       mixedClasses?: boolean; entries?: { registry: string; username?: string }[]; env?: string; description?: string;
-      sources?: Record<string, SecretKey>; escape?: TemplateEscape; encrypts?: string; firstStartChange?: string;
+      sources?: Record<string, SecretKey>; escape?: TemplateEscape; encrypts?: string; firstStartChange?: string; owner?: string;
     },
   ) {
     this.encrypts = options.encrypts;
@@ -470,6 +472,7 @@ export class SecretValue {
     this.entries = options.entries;
     this.env = options.env;
     this.description = options.description;
+    this.owner = options.owner;
     this.length = options.length;
     this.template = options.template;
     this.escape = options.escape;
@@ -510,10 +513,26 @@ export class SecretValue {
   }
 
   /**
+   * This input, kept only for `owner`, such as the user name and registry a password is for
+   * (`SecretValue.input('REGISTRY_PASSWORD', '…').belongingTo('bob at registry.example.com')`). The owner is part of the
+   * value's recipe in the key record, so a later synth that declares it for another owner refuses the kept value,
+   * which would pair one account's password with another's name, until the key is rotated on purpose (which reads the
+   * variable again). A key recorded before it had an owner takes the owner it is declared with.
+   *
+   * @param owner whom the value belongs to: one line, at most 200 characters, nothing secret (the key record shows it)
+   */
+  public belongingTo(owner: string): SecretValue {
+    if (this.kind !== SecretValueKind.INPUT) {
+      invalid('belongingTo', this.kind, 'must mark a value an operator supplies: SecretValue.input');
+    }
+    return this.marked('belongingTo', 'owner', 'whom the value belongs to', owner, { owner });
+  }
+
+  /**
    * This value with `mark` added by `method`, whose description `text` (the parameter `prop`, of `what`) is checked;
    * every other field as it is (a field added later comes along), the lists copied.
    */
-  private marked(method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string }): SecretValue {
+  private marked(method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string; owner?: string }): SecretValue {
     if (typeof text !== 'string' || text.trim() === '' || text.length > 200 || /\p{Cc}/u.test(text)) {
       invalid(prop, text, `must be a description of ${what}: 1 to 200 characters on one line`);
     }

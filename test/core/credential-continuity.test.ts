@@ -401,6 +401,43 @@ describe('secret inputs', () => {
     const rotated = values(new LocalSecretStore({ statePath, rotate: ['platform/hub/token'] }).render(stack({ input: true })));
     expect(rotated['platform/hub/token']).toBe('dckr_pat_second');
   });
+
+  test('an input that belongs to an owner is kept for that owner only: another owner needs a rotation', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const owned = (owner?: string) => {
+      const app = new App({ outdir: '/nonexistent' });
+      const chart = new DockyardChart(app, 'test', { namespace: 'platform' });
+      const input = SecretValue.input('DOCKYARD_TEST_CONTINUITY_TOKEN', 'a registry password');
+      new Secret(chart, 'Mirror', { name: 'mirror', values: { password: owner === undefined ? input : input.belongingTo(owner) } });
+      return app;
+    };
+    const record = () => JSON.parse(fs.readFileSync(path.join(dir, 'state.lock.json'), 'utf8')).keys['platform/mirror/password'];
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'pw-of-bob';
+    // made before inputs had owners: the first synth with one takes it, keeping the value
+    new LocalSecretStore({ statePath }).render(owned());
+    expect(record()).toBe('input(DOCKYARD_TEST_CONTINUITY_TOKEN)');
+    delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN;
+    expect(values(new LocalSecretStore({ statePath }).render(owned('bob at registry.example.com')))['platform/mirror/password']).toBe('pw-of-bob');
+    expect(record()).toBe('input(DOCKYARD_TEST_CONTINUITY_TOKEN) for bob at registry.example.com');
+    // another user with the kept password would fail every pull: refused, nothing written, until rotated
+    const state = fs.readFileSync(statePath, 'utf8');
+    const message = failure(() => new LocalSecretStore({ statePath }).render(owned('alice at registry.example.com')), ['pw-of-bob']);
+    expect(message).toContain('platform/mirror/password was made as input(DOCKYARD_TEST_CONTINUITY_TOKEN) for bob at registry.example.com and is ' +
+      'now declared as input(DOCKYARD_TEST_CONTINUITY_TOKEN) for alice at registry.example.com');
+    expect(message).toContain('DOCKYARD_ROTATE=platform/mirror/password');
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'pw-of-alice';
+    const rotated = values(new LocalSecretStore({ statePath, rotate: ['platform/mirror/password'] }).render(owned('alice at registry.example.com')));
+    expect(rotated['platform/mirror/password']).toBe('pw-of-alice');
+    expect(record()).toBe('input(DOCKYARD_TEST_CONTINUITY_TOKEN) for alice at registry.example.com');
+  });
+
+  test('only an input has an owner, described on one line', () => {
+    expect(failure(() => SecretValue.hex(32).belongingTo('bob'))).toBe('invalid belongingTo "random": must mark a value an operator supplies: SecretValue.input');
+    expect(failure(() => SecretValue.input('X_PASSWORD', 'a password').belongingTo('a\nb')))
+      .toBe('invalid owner "a\\nb": must be a description of whom the value belongs to: 1 to 200 characters on one line');
+  });
 });
 
 describe('files and locks', () => {
