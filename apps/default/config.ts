@@ -106,7 +106,7 @@ const PUBLIC_HOST: HostnameOptions = { allowIpAddress: false, fullyQualified: tr
 const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
-const MIRROR_USER = 'a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+const MIRROR_USER = 'a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
 const MIRROR_PASSWORD = 'any value that is not empty or whitespace only; read only with DOCKYARD_IMAGE_MIRROR_USER set';
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
@@ -233,7 +233,7 @@ function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
   if (env.DOCKYARD_IMAGE_MIRROR === undefined) {
     invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
   }
-  if (!/^[^\s:\p{Cc}]+$/u.test(user)) {
+  if (!/^[^\s:\p{Cc}]+$/u.test(user) || user.length > 255) {
     invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `must be ${MIRROR_USER}`);
   }
   return user;

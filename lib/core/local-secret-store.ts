@@ -411,7 +411,12 @@ export class LocalSecretStore {
       }
       if (hits.length === 0) {
         const keys = [...roots.keys()];
-        const inNamespace = [...new Set(keys.filter((k) => k.startsWith(`${entry}/`)).map((k) => k.split('/').slice(0, 2).join('/')))].sort();
+        const below = keys.filter((k) => k.startsWith(`${entry}/`));
+        if (entry.startsWith('file:') && below.length > 0) {
+          throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a folder rotates nothing: name each file to rotate, ` +
+            `e.g. ${list(below.sort(), 3)}`);
+        }
+        const inNamespace = [...new Set(below.map((k) => k.split('/').slice(0, 2).join('/')))].sort();
         if (inNamespace.length > 0) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a namespace rotates nothing, as its Secrets hold ` +
             `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${list(inNamespace, 3)}`);

@@ -519,22 +519,25 @@ export class SecretValue {
    * which would pair one account's password with another's name, until the key is rotated on purpose (which reads the
    * variable again). A key recorded before it had an owner takes the owner it is declared with.
    *
-   * @param owner whom the value belongs to: one line, at most 200 characters, nothing secret (the key record shows it)
+   * @param owner whom the value belongs to: one line, at most 600 characters (a user name and a host fit), nothing
+   * secret (the key record shows it)
    */
   public belongingTo(owner: string): SecretValue {
     if (this.kind !== SecretValueKind.INPUT) {
       invalid('belongingTo', this.kind, 'must mark a value an operator supplies: SecretValue.input');
     }
-    return this.marked('belongingTo', 'owner', 'whom the value belongs to', owner, { owner });
+    return this.marked('belongingTo', 'owner', 'whom the value belongs to', owner, { owner }, 600);
   }
 
   /**
    * This value with `mark` added by `method`, whose description `text` (the parameter `prop`, of `what`) is checked;
    * every other field as it is (a field added later comes along), the lists copied.
    */
-  private marked(method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string; owner?: string }): SecretValue {
-    if (typeof text !== 'string' || text.trim() === '' || text.length > 200 || /\p{Cc}/u.test(text)) {
-      invalid(prop, text, `must be a description of ${what}: 1 to 200 characters on one line`);
+  private marked(
+    method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string; owner?: string }, max = 200,
+  ): SecretValue {
+    if (typeof text !== 'string' || text.trim() === '' || text.length > max || /\p{Cc}/u.test(text)) {
+      invalid(prop, text, `must be a description of ${what}: 1 to ${max} characters on one line`);
     }
     // only a value kept in the state is rotated by name: one made from others follows them
     if (this.kind !== SecretValueKind.RANDOM && this.kind !== SecretValueKind.RSA_PRIVATE_KEY && this.kind !== SecretValueKind.INPUT) {

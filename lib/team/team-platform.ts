@@ -152,9 +152,9 @@ export class TeamPlatform extends Construct {
 
   /**
    * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team) that overlaps a
-   * team's repositories, as `addTeam` does for those made before the team. A team's own grants name exactly its
-   * repositories, which is how they are told apart; a lookup per pattern touches only the teams whose patterns
-   * begin alike.
+   * team's repositories, as `addTeam` does for those made before the team: even one that lists exactly the team's
+   * repositories (`repos: team.repos`), which would hand the platform's login to the team's pipelines. A team's own
+   * grants are those it made (`Team._grants`); a lookup per pattern touches only the teams whose patterns begin alike.
    */
   private checkLaterPlatformGrants(): void {
     const grants = this.props.ci.grants;
@@ -163,7 +163,7 @@ export class TeamPlatform extends Construct {
       for (const grant of byName.values()) {
         for (const repo of grant.repos) {
           const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value)
-            .find((c) => reposOverlap(repo, c.repo) && !sameList(grant.repos, this.byName.get(c.owner)?.repos ?? []));
+            .find((c) => reposOverlap(repo, c.repo) && !this.byName.get(c.owner)?._grants.has(`${kind}\0${grant.name}`));
           if (team !== undefined) {
             invalid('repos', repo, `of the ${kind} ${describeValue(grant.name)} must not overlap the repositories of team ` +
               `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would apply to the ` +
@@ -313,7 +313,3 @@ function describePeer(peer: unknown): unknown {
   return peer instanceof NetworkPeer ? peer._toKube() : peer;
 }
 
-/** Whether two lists hold the same strings in the same order. */
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}

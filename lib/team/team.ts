@@ -304,6 +304,12 @@ export class Team extends Construct {
   public readonly pullRobot: HarborRobot;
   /** The pull secret `<team>-pull`: on the app namespaces' `default` accounts and on the deploy identity. */
   public readonly pullSecret: PullSecret;
+  /**
+   * The engine's grants this team made, as `<kind>\0<name>` (`GrantKind`): a platform grant is any other.
+   *
+   * @internal
+   */
+  public readonly _grants = new Set<string>();
   /** Every pod of the team's app namespaces, as a NetworkPolicy peer, e.g. for a database's `grantConnect`. */
   public readonly appPeer: NetworkPeer;
 
@@ -377,6 +383,7 @@ export class Team extends Construct {
     // the same repositories' pull requests to its default namespace as `default` (a guard policy), and on a dedicated
     // runner that is the team's own build namespace; on Woodpecker, pull requests never reach the route's agents
     const route = plan.route;
+    this._grants.add(`route\0${route.name}`);
     if (dedicated) {
       dedicated.addPolicy({ ...route, exclusive: false });
       this.ci.grants.addRoute(name, this.buildNamespace, route.serviceAccountName, route);
@@ -412,6 +419,7 @@ export class Team extends Construct {
     // the team's pull login for its pipelines' step images: a pipeline secret on Drone, a pull secret of the team's
     // build namespace on Woodpecker
     const pullLogin = teamSecret(name, PULL_SECRET.id, PULL_SECRET.name);
+    this._grants.add(`pull secret\0${pullLogin.name}`);
     ctx.ci.addImagePullSecret(pullLogin.id, { name: pullLogin.name, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
   }
 
@@ -421,6 +429,7 @@ export class Team extends Construct {
    */
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
+    this._grants.add(`pipeline secret\0${secret.name}`);
     return this.ctx.ci.addPipelineSecret(secret.id, {
       name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
       allowPullRequests: props.allowPullRequests,

@@ -291,7 +291,7 @@ describe('default stack configuration', () => {
       const mirror = 'registry.acme.dev/mirror';
 
       test('a user given with its password shows the user, never the password', () => {
-        const user = 'must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+        const user = 'must be a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
         expect(failure({ DOCKYARD_IMAGE_MIRROR: mirror, DOCKYARD_IMAGE_MIRROR_USER: 'bob:s3cretpw' }))
           .toBe(`invalid DOCKYARD_IMAGE_MIRROR_USER "bob:<redacted>": ${user}`);
         expect(failure({ DOCKYARD_IMAGE_MIRROR_USER: 'bob:s3cret:pw' }))

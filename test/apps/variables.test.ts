@@ -97,7 +97,7 @@ describe('the stacks\' DOCKYARD_* environment', () => {
 
   test('the mirror\'s variables say which one is missing; a bare API server address is told it lacks https://', () => {
     expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR_USER: 'bob' })).toThrow('invalid DOCKYARD_IMAGE_MIRROR_USER "bob": DOCKYARD_IMAGE_MIRROR is not set, ' +
-      'and the login is for the mirror; must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set');
+      'and the login is for the mirror; must be a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set');
     const said: string[] = [];
     loadConfig({ DOCKYARD_IMAGE_MIRROR: 'registry.acme.dev/mirror', DOCKYARD_IMAGE_MIRROR_PASSWORD: 'dckr_pat_x' }, { warn: (m) => said.push(m) });
     expect(said).toEqual(['DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled ' +

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
+import { DockyardChart, LocalSecretStore, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { withMutex, writeAtomically } from '../../lib/core/secret-files';
 import { stderrOf } from '../util';
 
@@ -335,6 +335,25 @@ describe('rotation on purpose', () => {
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['ALL'] }).render(stack()))).toMatch(/did you mean all\?$/);
   });
 
+  test('a file rotates by its own key, never by its folder', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const files = () => {
+      const app = stack();
+      const chart = app.node.findChild('test');
+      new SecretFile(chart, 'A', { path: 'nodes/a.local.txt', value: SecretValue.alphanumeric(16) });
+      new SecretFile(chart, 'B', { path: 'nodes/b.local.txt', value: SecretValue.alphanumeric(16) });
+      return app;
+    };
+    new LocalSecretStore({ statePath }).render(files());
+    const kept = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+    expect(failure(() => new LocalSecretStore({ statePath, rotate: ['file:nodes'] }).render(files())))
+      .toBe('invalid DOCKYARD_ROTATE entry "file:nodes": a folder rotates nothing: name each file to rotate, e.g. file:nodes/a.local.txt, file:nodes/b.local.txt');
+    new LocalSecretStore({ statePath, rotate: ['file:nodes/a.local.txt'] }).render(files());
+    const after = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+    const changed = Object.keys(after.values).filter((k) => after.values[k] !== kept.values[k]);
+    expect(changed).toEqual(['file:nodes/a.local.txt']);
+  });
+
   test('a bare namespace rotates nothing: it is refused, naming its Secrets, and the state stays as it was', () => {
     const statePath = path.join(workdir(), 'state.json');
     const before = values(new LocalSecretStore({ statePath }).render(stack()));
@@ -436,7 +455,7 @@ describe('secret inputs', () => {
   test('only an input has an owner, described on one line', () => {
     expect(failure(() => SecretValue.hex(32).belongingTo('bob'))).toBe('invalid belongingTo "random": must mark a value an operator supplies: SecretValue.input');
     expect(failure(() => SecretValue.input('X_PASSWORD', 'a password').belongingTo('a\nb')))
-      .toBe('invalid owner "a\\nb": must be a description of whom the value belongs to: 1 to 200 characters on one line');
+      .toBe('invalid owner "a\\nb": must be a description of whom the value belongs to: 1 to 600 characters on one line');
   });
 });
 

@@ -345,9 +345,14 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
   test('DOCKYARD_IMAGE_MIRROR_USER is read only with a mirror, and must be a user name', () => {
     expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'mirror-bot' }).imageMirrorUser).toBe('mirror-bot');
     expect(loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR }).imageMirrorUser).toBeUndefined();
-    const rule = 'must be a user name without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+    const rule = 'must be a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
     expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR_USER: 'mirror-bot' }))
       .toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "mirror-bot": DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; ${rule}`);
     expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'a:b' })).toThrow(`invalid DOCKYARD_IMAGE_MIRROR_USER "a:<redacted>": ${rule}`);
+    // the user and the mirror's host are the password's owner in the key record (SecretValue.belongingTo): bounded
+    expect(() => loadConfig({ DOCKYARD_IMAGE_MIRROR: MIRROR, DOCKYARD_IMAGE_MIRROR_USER: 'u'.repeat(256) })).toThrow(/^invalid DOCKYARD_IMAGE_MIRROR_USER "u+…" \(256 characters\): must be a user name of at most 255 characters/);
+    const longest = synthApp((app) => defaultStack(app, defaults({ imageMirror: `${'h'.repeat(63)}.${'m'.repeat(63)}.example.com/m`, imageMirrorUser: 'u'.repeat(255) })),
+      { DOCKYARD_IMAGE_MIRROR_PASSWORD: 'mirror-token-123' });
+    expect(longest.files).toContain('images.pairs.txt');
   });
 });

@@ -305,6 +305,14 @@ describe('repositories belong to one team', () => {
       'it can match the same repository as "acme/pay-*", so it would apply to the team\'s repositories too; narrow one of them'));
   });
 
+  test('a platform grant that lists exactly a team\'s repositories is still the platform\'s: refused at synth', () => {
+    const p = platform();
+    const pay = p.teams.addTeam({ name: 'pay', repos: ['acme/a', 'acme/b'] });
+    pay.addPipelineSecret('Sentry', { name: 'sentry', values: { token: SecretValue.input('SENTRY', 'a token') } });
+    p.ci.addPipelineSecret('Push', { name: 'harbor-push', repos: [...pay.repos], values: { token: SecretValue.input('PUSH', 'a login') } });
+    expect(() => p.objects()).toThrow('invalid repos "acme/a": of the pipeline secret "harbor-push" must not overlap the repositories of team "pay"');
+  });
+
   test('a platform grant made after the teams, apart from them, synthesizes', () => {
     const p = platform();
     p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
