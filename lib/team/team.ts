@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel, SecretValue } from '../core';
+import {
+  checkDnsLabel, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  SecretValue, ValidationError,
+} from '../core';
 import { PodFirewall } from '../core/network';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
@@ -118,6 +121,22 @@ function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
       invalid('deployPermissions', `${p.apiGroup}/${crossing}`,
         `must not include ${TEAM_BOUNDARIES.join(', ')}, or their subresources: they hold the team's isolation and quota`);
     }
+  }
+}
+
+/**
+ * `check()`, whose refusal names the team when it does not already: among a thousand teams, `invalid quota.cpu
+ * "500M"` alone does not say whose quota it is.
+ */
+function inTeam<T>(name: unknown, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    const team = describeValue(name);
+    if (e instanceof ValidationError && !e.message.includes(team)) {
+      throw new ValidationError(`${e.message} (team ${team})`, e.prop, e.allowed);
+    }
+    throw e;
   }
 }
 
@@ -323,7 +342,7 @@ export class Team extends Construct {
    */
   public constructor(scope: Construct, id: string, ctx: TeamContext, props: TeamProps) {
     // everything that can refuse the team is checked before its construct exists
-    const plan = checkTeam(ctx, props);
+    const plan = inTeam(props.name, () => checkTeam(ctx, props));
     super(scope, id);
     this.ctx = ctx;
     const name = plan.name;

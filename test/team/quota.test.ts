@@ -37,13 +37,14 @@ describe('team quota below the default container resources', () => {
     ['CPU whose limits fall below the default limit', { cpu: '0.2' },
       'invalid quota.cpu "0.2": twice it, 0.4 cores (the namespace\'s limits.cpu), is below the default container limit of 500m (quota.containerDefaults)'],
   ])('names the quota: %s', (_what, quota, message) => {
-    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { ...quota, pods: 50 } }))).toBe(message);
+    // among many teams, the refusal names whose quota it is
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { ...quota, pods: 50 } }))).toBe(`${message} (team "a")`);
   });
 
   test('containerDefaults set by the user are named, as before', () => {
     const containerDefaults = Resources.of({ cpuRequest: '50m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '128Mi' });
     expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: '8192', containerDefaults } })))
-      .toBe('invalid quota.containerDefaults.memoryRequest "64Mi": must fit the namespace\'s quota of 8192');
+      .toBe('invalid quota.containerDefaults.memoryRequest "64Mi": must fit the namespace\'s quota of 8192 (team "a")');
   });
 
   test('the smallest quota that holds the defaults is accepted, and rendered as given', () => {
@@ -76,7 +77,7 @@ describe('CPU quantities with a multiplier above one', () => {
     ['1Ki', 'invalid quota.cpu "1Ki": "Ki" multiplies by 1024, so this is 1 × 1024 cores; '
       + 'CPU is given in cores ("2", "0.5") or millicores ("250m")'],
   ])('refuses quota.cpu %s', (cpu, message) => {
-    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu } }))).toBe(message);
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { cpu } }))).toBe(`${message} (team "a")`);
   });
 
   test('refuses them in containerDefaults, where the Resources are made', () => {

@@ -73,12 +73,12 @@ const CASES: Record<string, Case> = {
   // the container defaults are Dockyard's: the quota is named
   'a quota below the default container request': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, quota: { cpu: '50m' } }),
-    error: /^invalid quota\.cpu "50m": 50m is below the default container request of 100m \(quota\.containerDefaults\)$/,
+    error: /^invalid quota\.cpu "50m": 50m is below the default container request of 100m \(quota\.containerDefaults\) \(team "web"\)$/,
   },
   // DeployAccess refused it after the namespaces and the build namespace were added
   'no deploy permissions': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, deployPermissions: [] }),
-    error: /^invalid deployPermissions \[\]: must grant at least one permission$/,
+    error: /^invalid deployPermissions \[\]: must grant at least one permission \(team "web"\)$/,
   },
   // a team's route takes the default events, none of which the shared runner (and so a dedicated one) runs: every
   // team is refused, on the shared runner or on a dedicated one
@@ -100,7 +100,7 @@ const CASES: Record<string, Case> = {
   // the dedicated runner had admitted itself to the Drone server and the secrets extension
   'no deploy permissions, on a dedicated runner': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true, deployPermissions: [] }),
-    error: /^invalid deployPermissions \[\]: must grant at least one permission$/,
+    error: /^invalid deployPermissions \[\]: must grant at least one permission \(team "web"\)$/,
     after: (p) => {
       p.teams.addTeam(OMEGA);
       p.teams.addTeam({ ...WEB, dedicatedRunner: true });
@@ -114,7 +114,7 @@ const CASES: Record<string, Case> = {
   'a dedicated runner\'s build namespace in the runner\'s own namespace': {
     engines: ['drone'], definesCiNamespace: false,
     bad: (p) => p.teams.addTeam({ ...WEB, buildNamespace: 'ci', dedicatedRunner: true }),
-    error: /^invalid buildNamespace "ci": must differ from the runner's own namespace, so pipelines cannot reach its Secrets$/,
+    error: /^invalid buildNamespace "ci": must differ from the runner's own namespace, so pipelines cannot reach its Secrets \(team "web"\)$/,
     after: (p) => {
       addOmega(p);
       p.teams.addTeam({ ...WEB, dedicatedRunner: true });
@@ -190,7 +190,7 @@ const CASES: Record<string, Case> = {
       drone(p).secretsExtension.addSecret('Legacy', { name: 'web-harbor-push', repos: ['acme/legacy'], values: { token: SecretValue.hex(16) } });
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web-harbor-push": must be unique among the pipeline secrets of this extension$/,
+    error: /^invalid name "web-harbor-push": must be unique among the pipeline secrets of this extension \(team "web"\)$/,
     after: addOmega,
   },
   'a secret name taken by an existing Secret the secrets extension reads': {
@@ -200,7 +200,7 @@ const CASES: Record<string, Case> = {
       drone(p).secretsExtension.addExistingSecret('web-harbor-pull');
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web-harbor-pull": must be unique among the pipeline secrets of this extension$/,
+    error: /^invalid name "web-harbor-pull": must be unique among the pipeline secrets of this extension \(team "web"\)$/,
     after: addOmega,
   },
   // the engine refused it after the app namespaces were defined
@@ -225,7 +225,7 @@ const CASES: Record<string, Case> = {
       p.harbor.addRobot('web-push', { permissions: [RobotPermission.pull('library')] });
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web-push": must be unique among the robots of this Harbor$/,
+    error: /^invalid name "web-push": must be unique among the robots of this Harbor \(team "web"\)$/,
     after: addOmega,
   },
   'a name Harbor does not allow': {
@@ -236,7 +236,7 @@ const CASES: Record<string, Case> = {
   'a shared project Harbor does not have yet': {
     engines: BOTH, props: { sharedProjects: ['tools'] }, before: () => undefined,
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid permissions "tools": must name "library" or a project added with addProject or addProxyCache$/,
+    error: /^invalid permissions "tools": must name "library" or a project added with addProject or addProxyCache \(team "web"\)$/,
     after: (p) => {
       p.harbor.addProject('tools');
       addAlpha(p);
