@@ -158,12 +158,19 @@ export class TeamPlatform extends Construct {
    */
   private checkLaterPlatformGrants(): void {
     const grants = this.props.ci.grants;
+    // the teams' own grants, a few per team, skipped whole: only the platform's few are looked up
+    const teamGrants = new Set<string>();
+    for (const team of this.byName.values()) {
+      team._grants.forEach((g) => teamGrants.add(g));
+    }
     const kinds = [['pipeline secret', grants.secrets], ['route', grants.routes], ['pull secret', grants.pullSecrets]] as const;
     for (const [kind, byName] of kinds) {
       for (const grant of byName.values()) {
+        if (teamGrants.has(`${kind}\0${grant.name}`)) {
+          continue;
+        }
         for (const repo of grant.repos) {
-          const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value)
-            .find((c) => reposOverlap(repo, c.repo) && !this.byName.get(c.owner)?._grants.has(`${kind}\0${grant.name}`));
+          const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value).find((c) => reposOverlap(repo, c.repo));
           if (team !== undefined) {
             invalid('repos', repo, `of the ${kind} ${describeValue(grant.name)} must not overlap the repositories of team ` +
               `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would apply to the ` +
