@@ -1,6 +1,6 @@
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, HostnameOptions, invalid,
-  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, sameRegistryHost, VALIDATION_RULES,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, invalid,
+  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
@@ -102,7 +102,6 @@ const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDA
  * The CI server's and Harbor's hosts: an Ingress rule's host, which may not be an IP address (Kubernetes
  * `IngressRule.host`: "IPs are not allowed"), and a public name, fully qualified.
  */
-const PUBLIC_HOST: HostnameOptions = { allowIpAddress: false, fullyQualified: true };
 const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
@@ -208,9 +207,9 @@ export interface LoadConfigOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** A host for the CI server or Harbor (`PUBLIC_HOST`), refused with the variable's own `rule`. */
+/** A host for the CI server or Harbor (`PUBLIC_HOSTNAME_OPTIONS`), refused with the variable's own `rule`. */
 function checkPublicHost(name: string, value: string, rule: string): string {
-  if (!isHostname(value, PUBLIC_HOST)) {
+  if (!isHostname(value, PUBLIC_HOSTNAME_OPTIONS)) {
     invalid(name, value, `must be ${rule}`);
   }
   return value;

@@ -141,16 +141,17 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     // `harbor-pull`
     Images.relocateAll(app, ImageRelocation.registry(config.imageMirror));
     if (config.imageMirrorUser) {
+      const mirrorHost = config.imageMirror.replace(/\/.*$/, '');
       const mirrorPassword = new Secret(chart, 'ImageMirrorPassword', {
         name: 'image-mirror-password',
         // kept for this user at this mirror only: another user name with the kept password would fail every pull
         values: {
           password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`)
-            .belongingTo(`${config.imageMirrorUser} at ${config.imageMirror.replace(/\/.*$/, '')}`),
+            .belongingTo(`${config.imageMirrorUser} at ${mirrorHost}`),
         },
       });
       mirrorCredential = RegistryCredential.basic({
-        registry: config.imageMirror.replace(/\/.*$/, ''), username: config.imageMirrorUser, password: mirrorPassword.key('password'),
+        registry: mirrorHost, username: config.imageMirrorUser, password: mirrorPassword.key('password'),
       });
     }
   } else {
@@ -193,7 +194,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const pipelineLogins = [pullCredential, ...(mirrorCredential ? [mirrorCredential] : [])]
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
   ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: sharedRepos, dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
-  if (proxy && nodePuller) {
+  if (nodePuller) {
     new NodeMirrorFiles(chart, 'NodeMirrors', {
       mirrors: [{ upstream: 'docker.io', endpoint: harbor.url, project: proxy }],
       credential: RegistryCredential.harborRobot(harbor.host, nodePuller),

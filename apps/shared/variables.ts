@@ -52,6 +52,8 @@ export function stackEnv(env: NodeJS.ProcessEnv, known: readonly string[], warn:
  * Warn of every variable of `env` that another stack reads but this one, `stack`, does not (`read`), set and not
  * empty, in name order: `DOCKYARD_HARBOR_HOST=registry.acme.dev npm run synth:harbor-do` would otherwise write
  * `harbor.example.com` without a word. The value is never printed.
+ *
+ * @param warn where each warning goes; the default prints `dockyard: warning: …` on stderr
  */
 export function warnUnread(env: NodeJS.ProcessEnv, read: readonly string[], stack: string, warn: (message: string) => void = printWarning): void {
   const unread = Object.keys(env).filter((name) => name.startsWith(PREFIX) && env[name] !== undefined && env[name] !== '' &&

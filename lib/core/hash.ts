@@ -7,3 +7,8 @@ import * as crypto from 'crypto';
 export function sha256(text: string): Buffer {
   return typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'buffer') : crypto.createHash('sha256').update(text).digest();
 }
+
+/** The first 8 hex digits of `text`'s SHA-256: a name suffix that changes with the content. */
+export function shortHash(text: string): string {
+  return sha256(text).toString('hex').slice(0, 8);
+}

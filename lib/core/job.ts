@@ -14,7 +14,11 @@ export interface TemplateNamedJobProps {
   readonly namespace: string;
   /** The Job's own labels (its pod template has its own). */
   readonly labels: Record<string, string>;
-  /** The Job's spec, its pod template included. */
+  /**
+   * The Job's spec, its pod template included. Without `ttlSecondsAfterFinished`, a finished Job is deleted after ten
+   * minutes (600), so that applying an earlier state again (a reverted change, a restored secret state) makes its Job
+   * anew instead of finding it completed; a re-run of the same state must change nothing.
+   */
   readonly spec: k8s.JobSpec;
 }
 
@@ -37,7 +41,7 @@ const UNRENDERED = 'unrendered-template-named-job';
  */
 export function templateNamedJob(scope: Construct, id: string, props: TemplateNamedJobProps): ApiObject {
   const { namespace, labels, spec } = props;
-  return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec }, (job) => {
+  return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec: { ttlSecondsAfterFinished: 600, ...spec } }, (job) => {
     job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)).toString('hex'));
   });
 }

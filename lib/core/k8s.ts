@@ -8,6 +8,7 @@
 import { ApiObject, ApiObjectProps, App, Lazy } from 'cdk8s';
 import type * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { isUserError } from './validation';
 
 export type { k8s };
 
@@ -102,7 +103,7 @@ class KubeObject extends ApiObject {
     } catch (e) {
       // a bad prop found as the object renders (a relocation a guard refuses, say) is the user's, and its one line
       // says what to change: runSynth prints it as it is, where a wrapped Error would read as a bug
-      if ((e as Error | undefined)?.name === 'ValidationError' || (e as Error | undefined)?.name === 'SecretStateError') {
+      if (isUserError(e)) {
         throw e;
       }
       throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);

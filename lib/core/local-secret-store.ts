@@ -433,7 +433,8 @@ export class LocalSecretStore {
 
 /** Whether a `DOCKYARD_ROTATE` entry names a Secret, `<namespace>/<secret>`, whose every key it rotates. */
 function isSecretEntry(entry: string): boolean {
-  return !entry.startsWith('file:') && entry.split('/').length === 2 && !entry.split('/').includes('');
+  const parts = entry.split('/');
+  return !entry.startsWith('file:') && parts.length === 2 && !parts.includes('');
 }
 
 /**

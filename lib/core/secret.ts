@@ -536,7 +536,8 @@ export class SecretValue {
   private marked(
     method: string, prop: string, what: string, text: string, mark: { encrypts?: string; firstStartChange?: string; owner?: string }, max = 200,
   ): SecretValue {
-    if (typeof text !== 'string' || text.trim() === '' || text.length > max || /\p{Cc}/u.test(text)) {
+    // no control or format characters (a bidirectional override among them): the text reaches messages as it is
+    if (typeof text !== 'string' || text.trim() === '' || text.length > max || /[\p{Cc}\p{Cf}]/u.test(text)) {
       invalid(prop, text, `must be a description of ${what}: 1 to ${max} characters on one line`);
     }
     // only a value kept in the state is rotated by name: one made from others follows them

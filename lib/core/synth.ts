@@ -4,6 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DockyardChart } from './chart';
 import { debugRequested } from './debug';
+import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
 import { manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
@@ -319,7 +320,7 @@ export function runSynth(main: () => void): void {
     main();
   } catch (err: any) {
     const message = String(err?.message ?? err).replace(/\s*\n\s*/g, ' ');
-    const known = err?.name === 'ValidationError' || err?.name === 'SecretStateError';
+    const known = isUserError(err);
     const debug = debugRequested();
     process.stderr.write(`dockyard: error: ${message}${known || debug ? '' : ' (set DOCKYARD_DEBUG=1 for the stack trace)'}\n`);
     if (debug) {

@@ -26,6 +26,15 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * Whether `err` is the user's (a `ValidationError` or a secret state's `SecretStateError`): its one line says what to
+ * change, so it is printed as it is, never wrapped or traced as a bug.
+ */
+export function isUserError(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return name === 'ValidationError' || name === 'SecretStateError';
+}
+
 /** Values whose JSON form is longer than this are shortened in messages. */
 export const MAX_SHOWN_VALUE_LENGTH = 200;
 /** How many characters of a shortened value are shown. */
@@ -216,6 +225,9 @@ export function invalidSecret(prop: string, allowed: string): never {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** A host a public Ingress serves: fully qualified, never an IP address (Ingress rule hosts may not be IPs). */
+export const PUBLIC_HOSTNAME_OPTIONS: HostnameOptions = { allowIpAddress: false, fullyQualified: true };
+
 /**
  * What the checkers below accept, in words. Their errors end with `must be <rule>`, and tables of settings (the
  * README's `DOCKYARD_*` variables) quote the same text, so the two cannot drift apart.
@@ -228,7 +240,7 @@ export const VALIDATION_RULES = {
   /** `checkHostname` without a port */
   hostName: hostNameRule({}),
   /** `checkHostname` of a public host name, which an Ingress serves: fully qualified, not an IP address */
-  publicHostName: hostNameRule({ allowIpAddress: false, fullyQualified: true }),
+  publicHostName: hostNameRule(PUBLIC_HOSTNAME_OPTIONS),
   /** `checkOAuthClientId` */
   oauthClientId: 'an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"',
   /** `checkHttpsBaseUrl` */

@@ -1,4 +1,4 @@
-import { sha256 } from '../core/hash';
+import { sha256, shortHash } from '../core/hash';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Lazy } from 'cdk8s';
@@ -99,9 +99,6 @@ export interface ConfigureChunk {
 }
 
 /** The first 8 hex digits of the SHA-256 of `text`: what a name adds for its content. */
-function hash8(text: string): string {
-  return sha256(text).toString('hex').slice(0, 8);
-}
 
 /** The first `count` bits (at most 48) of the SHA-256 of `text`, as a string of `0` and `1`. */
 function bits(text: string, count: number): string {
@@ -260,7 +257,7 @@ export class ConfigureJobs extends Construct {
     const { namespace, labels, selector } = componentPlacement(this, ctx, 'configure');
     const script = fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8');
     // named by its content, as each chunk's ConfigMap is (see above)
-    this.scriptName = `${componentName(ctx, 'configure-script')}-${hash8(script)}`;
+    this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(script)}`;
     kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': script } });
     // the Jobs call out to core; nothing calls in
     new PodFirewall(this, 'NetworkPolicy', { name: componentName(ctx, 'configure'), namespace, podLabels: selector });
@@ -365,7 +362,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   // no key for none: the chunk's config.json stays as it was before retired robots existed
   const rendered = retiredRobots.length > 0 ? { ...state, retiredRobots } : state;
   const config = configText(rendered);
-  return { name, state: rendered, config, configMap: `${name}-${hash8(config)}`, secrets };
+  return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets };
 }
 
 /** What a chunk's Job is built from. */
@@ -428,16 +425,12 @@ class ConfigureJob extends Construct {
     // a Job's pod template is immutable: the Job is named by its template as it renders (which names the script and
     // the state by their content) and by the digest of the secrets it sets, which the template only names
     templateNamedJob(this, 'Resource', {
-      name: (templateHash) => `${props.chunk().name}-${hash8(`${templateHash}\n${secretDigestNow(this, keys())}`)}`,
+      name: (templateHash) => `${props.chunk().name}-${shortHash(`${templateHash}\n${secretDigestNow(this, keys())}`)}`,
       namespace,
       labels,
       spec: {
         backoffLimit: 6,
         activeDeadlineSeconds: 3600,
-        // soon gone once finished, so that applying an earlier state again (a reverted change, a restored secret
-        // state) makes its Job anew instead of finding it completed, and Harbor keeping what a later Job set; a
-        // re-run of the same state changes nothing
-        ttlSecondsAfterFinished: 600,
         // a failed run is retried by the Job in a new pod
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
       },

@@ -22,15 +22,15 @@ export interface ConnectionBudgetInput {
  * every pod at least `minimumPerPod`, naming the components and their replicas.
  */
 export function connectionBudget(input: ConnectionBudgetInput): number {
-  const counts = Object.values(input.replicas).filter((n) => n > 0);
-  const replicas = counts.reduce((a, b) => a + b, 0);
-  const pods = counts.reduce((a, b) => a + rollingPods(b), 0);
+  const active = Object.entries(input.replicas).filter(([, n]) => n > 0);
+  const replicas = active.reduce((a, [, n]) => a + n, 0);
+  const pods = active.reduce((a, [, n]) => a + rollingPods(n), 0);
   if (input.connectionLimit === undefined) {
     return input.unlimitedPerPod;
   }
   const perPod = Math.floor(input.connectionLimit / pods);
   if (perPod < input.minimumPerPod) {
-    const who = Object.entries(input.replicas).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(' + ');
+    const who = active.map(([c, n]) => `${n} ${c}`).join(' + ');
     invalid('database.connectionLimit', input.connectionLimit, `must give each of the ${pods} pods that connect (${who}, and ` +
       `${pods - replicas} more while they roll) at least ${input.minimumPerPod} connections, i.e. be at least ` +
       `${pods * input.minimumPerPod}; raise the limit or lower the replicas`);

@@ -146,7 +146,11 @@ export interface ComponentSpec {
   readonly gracePeriodSec?: number;
   /** For a StatefulSet: each replica's volumes by name. */
   readonly claims?: Record<string, { readonly size: string }>;
-  /** Annotations of the workload object. */
+  /**
+   * Annotations of the workload object.
+   *
+   * @default - none
+   */
   readonly annotations?: Record<string, string>;
 }
 

@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
-import { sha256 } from '../core/hash';
+import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { templateNamedJob } from '../core/job';
@@ -133,7 +133,7 @@ export class PostgresReconciler extends Construct {
     // named by its content, as the Job is: a Job still retrying an older state keeps reading its own script (with a
     // fixed name it would read the new one, whose passwords its environment lacks, and fail), and a new Job's pod
     // waits for its script rather than running the old one when the ConfigMap is applied after it
-    const scriptName = () => `${name}-${sha256(script()).toString('hex').slice(0, 8)}`;
+    const scriptName = () => `${name}-${shortHash(script())}`;
     kube(this, 'Script', 'ConfigMap', {
       metadata: { name: Lazy.any({ produce: scriptName }), namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) },
     });
@@ -170,9 +170,6 @@ export class PostgresReconciler extends Construct {
         // the pod restarts until the server answers: the kubelet's restart back-off caps at 5 minutes, so this is
         // hours
         backoffLimit: 30,
-        // soon gone once finished, so that applying an earlier state again (a revert, a restored secret state)
-        // makes its Job anew instead of finding it completed; a re-run of the same state changes nothing
-        ttlSecondsAfterFinished: 600,
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
       },
     });

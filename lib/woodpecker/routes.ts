@@ -1,7 +1,7 @@
-import { createHash } from 'crypto';
 import { WOODPECKER_EVENTS } from '../ci/events';
 import { invalid } from '../core';
 import { MAX_STATEFUL_SET_NAME } from '../core/deployment';
+import { shortHash } from '../core/hash';
 
 /** One agent of a route: it takes the pipelines of one repository for one Woodpecker event. */
 export interface RoutedPair {
@@ -36,6 +36,6 @@ export function routeAgentName(prefix: string, pair: RoutedPair): string {
     invalid('name', pair.route, `must be at most ${room} characters: it names the route's agents, ` +
       `"${prefix}-<name>-<event>-<hash>", StatefulSets of at most ${MAX_AGENT_NAME}`);
   }
-  const hash = createHash('sha256').update(pair.repo.toLowerCase()).digest('hex').slice(0, 8);
+  const hash = shortHash(pair.repo.toLowerCase());
   return `${prefix}-${pair.route}-${SHORT_EVENTS.get(pair.event)}-${hash}`;
 }

@@ -456,6 +456,8 @@ describe('secret inputs', () => {
     expect(failure(() => SecretValue.hex(32).belongingTo('bob'))).toBe('invalid belongingTo "random": must mark a value an operator supplies: SecretValue.input');
     expect(failure(() => SecretValue.input('X_PASSWORD', 'a password').belongingTo('a\nb')))
       .toBe('invalid owner "a\\nb": must be a description of whom the value belongs to: 1 to 600 characters on one line');
+    // nor a format character such as a bidirectional override, which would disguise the line it reaches
+    expect(failure(() => SecretValue.input('X_PASSWORD', 'a password').belongingTo('bob\u202e at r'))).toMatch(/^invalid owner .*: must be a description of whom/);
   });
 });
 
