@@ -114,6 +114,11 @@ export interface DroneServerProps {
    * Only these users and members of these organisations can register (`DRONE_USER_FILTER`). With a filter, the
    * filter is the gate: registration is open to whoever passes it (see `registrationClosed`).
    *
+   * Refused with a GitLab provider: Drone admits a new user who is in any group of a listed name (harness v2.28.2
+   * `plugin/admission/account.go:59-70`), and go-scm names a GitLab group by its last path segment
+   * (`scm/driver/gitlab/org.go`, `Name: from.Path`), so a subgroup `mallory/acme`, which any GitLab user can create,
+   * passes the entry `acme`, a user's login included. On GitLab the admin adds users (`drone user add`).
+   *
    * @default - no filter: registration is closed, and only the admin and users an admin creates can log in
    */
   readonly userFilter?: string[];
@@ -236,6 +241,11 @@ export class DroneServer extends Construct implements IDroneServer {
       maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
     });
     props.gitProvider._bind(env);
+    if (props.userFilter !== undefined && props.gitProvider.kind === 'GITLAB') {
+      invalid('userFilter', props.userFilter, 'must be unset with a GitLab provider: Drone names a GitLab group by its last path segment, ' +
+        'so a subgroup of a listed name, which any GitLab user can create (such as "mallory/acme"), would register; leave registration ' +
+        'closed and add users as the admin (drone user add), or set registrationClosed: false to let every account register');
+    }
     if (props.userFilter && props.registrationClosed) {
       invalid('registrationClosed', props.registrationClosed, 'must not be true when userFilter is set: closed registration refuses ' +
         'every new user, members of the filter included; the filter alone gates registration');

@@ -155,7 +155,9 @@ export interface WoodpeckerServerSettings {
    * Bitbucket workspace slugs. For GitLab it is the groups, subgroups included, in which the user is at least
    * Developer, by their display name, never their path (`server/forge/gitlab/gitlab.go:190-210`): give the name
    * GitLab shows for the group (for the subgroup at `acme/platform`, e.g. `Platform`); a path with "/" can never
-   * match and is refused. A name is not unique: any group of that name in which the user is Developer admits them.
+   * match and is refused. A name is not unique: any group of that name in which the user is Developer admits them,
+   * so on GitLab `orgs` only narrows who may log in: with `open: true` it is refused, as any GitLab user could create
+   * a group of a listed name and register.
    *
    * @default - no organisation filter
    */
@@ -301,6 +303,11 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     }
     if (props.orgs !== undefined) {
       checkUniqueList('orgs', props.orgs).forEach((o) => (forge === 'gitlab' ? checkGitLabGroupName('orgs', o) : checkGitAccount('orgs', o, forge, 'organization')));
+      if (forge === 'gitlab' && props.open === true) {
+        invalid('orgs', props.orgs, 'must be unset when open is true with a GitLab provider: Woodpecker compares the display names of the ' +
+          'user\'s GitLab groups, which their owners choose, so any GitLab user who names a group after an entry would register; keep ' +
+          'open false and add users as an admin');
+      }
       env.value('WOODPECKER_ORGS', props.orgs.join(','));
     }
     if (props.open !== undefined && typeof props.open !== 'boolean') {

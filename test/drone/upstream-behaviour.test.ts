@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import {
-  DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, Image, PipelineEvent, Resources, Secret,
+  DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, GitProvider, Image, PipelineEvent, Resources, Secret,
   SslMode,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
@@ -47,6 +47,30 @@ describe('item 1: who can log in (harness v2.28.2 plugin/admission)', () => {
     const chart = testChart('ci');
     droneServer(chart, { registrationClosed: false });
     expect(droneAdmits(values(find(synth(chart), 'Deployment', 'drone')), mallory)).toBe(true);
+  });
+
+  test('refuses a user filter with GitLab, where any user can pass it with a subgroup of a listed name', () => {
+    // go-scm v1.42.2 scm/driver/gitlab/org.go convertOrganization names a group `Name: from.Path`, its last path
+    // segment, and GitLab lists subgroups among a user's groups: mallory's own subgroup `mallory/acme` is "acme",
+    // and account.go:59-70 admits it, so the filter that gates registration on GitHub gates nothing on GitLab.
+    // Entries naming users are no safer: `mallory/alice` passes the entry `alice` the same way
+    const filtered = { DRONE_USER_FILTER: 'acme,alice', DRONE_REGISTRATION_CLOSED: 'false' };
+    expect(droneAdmits(filtered, { login: 'mallory', orgs: ['acme'] })).toBe(true);
+    expect(droneAdmits(filtered, { login: 'mallory', orgs: ['alice'] })).toBe(true);
+    const gitlab = (chart: ReturnType<typeof testChart>) => GitProvider.gitlab({
+      clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'GitLabOAuth', 'gitlab-oauth').key('client-secret'),
+    });
+    const chart = testChart('ci');
+    expect(() => droneServer(chart, { gitProvider: gitlab(chart), userFilter: ['acme', 'alice'] })).toThrow(new Error(
+      'invalid userFilter ["acme","alice"]: must be unset with a GitLab provider: Drone names a GitLab group by its last path segment, ' +
+      'so a subgroup of a listed name, which any GitLab user can create (such as "mallory/acme"), would register; leave registration ' +
+      'closed and add users as the admin (drone user add), or set registrationClosed: false to let every account register'));
+    // without a filter on GitLab, registration stays closed and mallory cannot register
+    const closed = testChart('ci');
+    droneServer(closed, { gitProvider: gitlab(closed) });
+    const env = values(find(synth(closed), 'Deployment', 'drone'));
+    expect(env.DRONE_USER_FILTER).toBeUndefined();
+    expect(droneAdmits(env, { login: 'mallory', orgs: ['acme'] })).toBe(false);
   });
 });
 

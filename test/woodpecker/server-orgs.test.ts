@@ -34,10 +34,10 @@ function admits(woodpeckerOrgs: string, teams: string[]): boolean {
 /** A Developer of the top-level group `acme` and of its subgroup `acme/platform`, which GitLab shows as "Platform Team". */
 const GROUPS: GitLabGroup[] = [{ name: 'ACME', fullPath: 'acme' }, { name: 'Platform Team', fullPath: 'acme/platform' }];
 
-function gitlabServer(orgs: string[]): Record<string, string> {
+function gitlabServer(orgs: string[], open?: boolean): Record<string, string> {
   const chart = testChart('ci');
   const clientSecret = Secret.fromSecretName(chart, 'GitLabOAuth', 'gitlab-oauth').key('client-secret');
-  woodpeckerServer(chart, { gitProvider: GitProvider.gitlab({ clientId: 'id', clientSecret, server: 'https://gitlab.example.com' }), orgs });
+  woodpeckerServer(chart, { gitProvider: GitProvider.gitlab({ clientId: 'id', clientSecret, server: 'https://gitlab.example.com' }), orgs, open });
   return literalEnv(container(find(synth(chart), 'Deployment', 'woodpecker', 'ci')));
 }
 
@@ -65,6 +65,17 @@ describe('WoodpeckerServer orgs with GitLab', () => {
     expect(() => gitlabServer(['acme/platform'])).toThrow(
       'invalid orgs "acme/platform": must be a GitLab group\'s name as GitLab shows it, not its path: Woodpecker compares the names of ' +
       'the groups the user is at least Developer in, and a name holds no "/"');
+  });
+
+  test('refuses orgs with open registration: anyone can name a group after an entry and register', () => {
+    // mallory creates a group whose display name is "ACME" (names are chosen by the group's owner and need not be
+    // unique); login.go:138-163 admits on the name alone, and WOODPECKER_OPEN registers her (login.go:189-195)
+    expect(admits('acme', gitLabTeams([{ name: 'ACME', fullPath: 'mallory-acme' }]))).toBe(true);
+    expect(() => gitlabServer(['acme'], true)).toThrow(new Error('invalid orgs ["acme"]: must be unset when open is true with a GitLab ' +
+      'provider: Woodpecker compares the display names of the user\'s GitLab groups, which their owners choose, so any GitLab user who ' +
+      'names a group after an entry would register; keep open false and add users as an admin'));
+    // closed, orgs only narrows who may log in among the users an admin added
+    expect(gitlabServer(['acme'], false)).toMatchObject({ WOODPECKER_OPEN: 'false', WOODPECKER_ORGS: 'acme' });
   });
 
   test('refuses what no GitLab group name can be, with one line naming the prop', () => {
