@@ -165,6 +165,10 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`, or `lost` (the keys the record lists and the state lacks), or `unusable` (the kept keys that cannot be used)',
   },
   {
+    name: 'DOCKYARD_MOVE', default: 'none', meaning: 'namespaces whose kept secret values follow their Secrets to another namespace, in this synth',
+    allowed: 'comma-separated `<old namespace>=<new namespace>`',
+  },
+  {
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',
     meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy`, and in `apps/teams` every team\'s from its build ' +
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',

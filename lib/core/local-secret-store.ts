@@ -8,6 +8,7 @@ import { SecretFile } from './output-file';
 import {
   keyRecordText, loadKeyRecord, loadState, SecretStateError, stateText, withMutex, writeAtomically,
 } from './secret-files';
+import { movedEntries, movedWithoutValues, parseMoves, SecretMove } from './secret-moves';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { keepManifestBytes } from './secret-manifest';
@@ -43,6 +44,16 @@ export interface LocalSecretStoreProps {
    * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
    */
   readonly rotate?: string[];
+  /**
+   * Namespaces whose kept values follow their Secrets to another namespace, on purpose, as `<old>=<new>`: each
+   * declared key in `<new>` that the state lacks takes the value the state holds for the same Secret and key in
+   * `<old>`, made by the same recipe (and the values derived from it, so certificates stay too). Without it, a Secret
+   * moved to another namespace whose old values the state still holds is refused: its keys would be made anew.
+   * The old keys stay in the state and the record, as every key does.
+   *
+   * @default - the comma-separated `DOCKYARD_MOVE` environment variable, else none
+   */
+  readonly move?: string[];
   /**
    * How long a synth waits for another synth that holds the same state.
    *
@@ -96,6 +107,7 @@ export class LocalSecretStore {
   /** The key record. */
   public readonly lockPath: string;
   private readonly rotate: readonly string[];
+  private readonly moves: readonly SecretMove[];
   private readonly lockTimeoutMs: number;
 
   public constructor(props: LocalSecretStoreProps = {}) {
@@ -109,6 +121,8 @@ export class LocalSecretStore {
       throw new SecretStateError(`invalid lockPath ${describePath(this.lockPath)}: must differ from the state file`);
     }
     this.rotate = props.rotate ?? (process.env.DOCKYARD_ROTATE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    this.moves = parseMoves(props.move ?? (process.env.DOCKYARD_MOVE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      (message) => new SecretStateError(message));
     this.lockTimeoutMs = props.lockTimeoutMs ?? 30000;
   }
 
@@ -158,8 +172,8 @@ export class LocalSecretStore {
   private open(scope: IConstruct): { digest: DigestSource; render: () => RenderedSecrets; save: () => void } {
     const loaded = loadState(this.statePath);
     const record = loadKeyRecord(this.lockPath);
-    const kept = loaded?.values ?? {};
-    const values: Record<string, string> = { ...kept };
+    // copied only when values may be carried over into it (`move`)
+    const kept: Record<string, string> = this.moves.length > 0 ? { ...loaded?.values } : loaded?.values ?? {};
     // Secret.allIn and SecretFile.allIn, from one walk of the tree: the caller's, if it has just walked it
     const all = takeWalkedTree(scope) ?? scope.node.findAll();
     const secrets = all.filter((c): c is Secret => c instanceof Secret);
@@ -176,6 +190,11 @@ export class LocalSecretStore {
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
+    // values that follow their Secrets to another namespace (`move`) count as kept from here on
+    for (const [key, value] of movedEntries(this.moves, roots, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m))) {
+      kept[key] = value;
+    }
+    const values: Record<string, string> = { ...kept };
     // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
     // an input whose variable now holds another value
     const unfit = (stateKey: string, value: SecretValue): string | undefined => {
@@ -225,6 +244,19 @@ export class LocalSecretStore {
         `(this rotates those credentials` +
         `${encrypting.length > 0 ? `, and loses what ${encrypting.join(' and ')} encrypt${encrypting.length > 1 ? '' : 's'}` : ''}; ` +
         'see the README, "Credentials")');
+    }
+    // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
+    const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
+    const moved = movedWithoutValues(fresh, roots, kept);
+    if (moved.length > 0) {
+      const from = [...new Set(moved.map((m) => `${m.from}=${m.key.split('/')[0]}`))];
+      const losing = moved.filter((m) => roots.get(m.key)!.encrypts !== undefined || roots.get(m.key)!.firstStartChange !== undefined);
+      throw new SecretStateError(`this stack declares ${count(moved, 'key')} that the secret state ${describePath(this.statePath)} lacks, while it holds ` +
+        `the same Secrets' keys in another namespace that the stack no longer declares: ${list(moved.map((m) => `${m.key} (kept in ${m.from})`))}. ` +
+        `Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; to make them anew on ` +
+        `purpose, DOCKYARD_ROTATE=${moved.length <= MAX_NAMED_LOST ? moved.map((m) => m.key).join(',') : '<each key>'}` +
+        `${losing.length > 0 ? ` (which loses what ${list(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
+        ' (see the README, "Credentials")');
     }
     if (problems.length > 0) {
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} has ${count(problems, 'key')} that cannot be used: ` +

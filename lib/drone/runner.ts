@@ -549,13 +549,17 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Check `props` as the first policy of a runner not made yet, whose default build namespace is `buildNamespace`
-   * and whose `limitEvents` are `limitEvents` (a team's dedicated runner): the checks `addPolicy` will run there,
-   * defining nothing.
+   * Check `props` as the first policy of a runner not made yet, whose default build namespace is `buildNamespace`,
+   * whose further build namespaces are `extraBuildNamespaces` and whose `limitEvents` are `limitEvents` (a team's
+   * dedicated runner): the checks `addPolicy` will run there, defining nothing.
+   *
+   * @param extraBuildNamespaces the runner's `extraBuildNamespaces`, which the policy may name. `@default` - none
    */
-  public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string, limitEvents?: readonly PipelineEvent[]): void {
+  public static checkFirstPolicy(props: RunnerPolicyProps, buildNamespace: string, limitEvents?: readonly PipelineEvent[],
+    extraBuildNamespaces: readonly string[] = []): void {
+    const namespaces = [buildNamespace, ...extraBuildNamespaces];
     checkedPolicy(props, {
-      buildNamespace, hasBuildNamespace: (namespace) => namespace === buildNamespace, buildNamespaces: () => [buildNamespace],
+      buildNamespace, hasBuildNamespace: (namespace) => namespaces.includes(namespace), buildNamespaces: () => namespaces,
       policyNames: new Set(RESERVED_POLICY_NAMES), limitEvents,
     });
   }

@@ -6,7 +6,7 @@ import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRang
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
-import { checkTeamName, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
+import { checkTeamName, inTeam, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
 
 /** The least prefix length of an `apiServer` block, by family: 16 addresses at most. */
 const MIN_API_SERVER_PREFIX_LENGTH = { 4: 28, 6: 124 } as const;
@@ -36,8 +36,8 @@ export interface TeamPlatformProps {
   /**
    * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
    * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
-   * On a dedicated runner (`TeamProps.dedicatedRunner`) the team's pull requests, forks' included, run there too (as
-   * `default`, which mounts no API token), so they reach the endpoints as well: a known limit.
+   * Pull requests, forks' included, run elsewhere and do not reach the endpoints: in the shared pool, or on a
+   * dedicated runner (`TeamProps.dedicatedRunner`) in the team's `pullRequestNamespace`.
    *
    * Every other build and app pod is kept from the endpoints only by the internet rule of its egress, which leaves
    * out the private, shared and link-local ranges (10/8, 172.16/12, 192.168/16, 100.64/10, …): a private endpoint is
@@ -194,7 +194,12 @@ export class TeamPlatform extends Construct {
       invalid('name', props.name, 'must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
     }
     // checked before anything is defined, so a clash names both teams
-    const { namespaces, buildNamespace } = teamNamespaces(props);
+    const { namespaces, buildNamespace, pullRequestNamespace } = inTeam(props.name, () => teamNamespaces(props));
+    // every namespace of the team, with the prop that gave it
+    const own: [string, string][] = [
+      ...namespaces.map((n): [string, string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
+      ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as [string, string]]),
+    ];
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
     // extension gives a secret to every repository that matches
     for (const repo of props.repos ?? []) {
@@ -217,7 +222,8 @@ export class TeamPlatform extends Construct {
       }
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
-    for (const [prop, ns] of [...namespaces.map((n) => ['namespaces', n]), ['buildNamespace', buildNamespace]]) {
+    // refusals name the team: "it is already "a"'s" alone does not say whose namespace was refused
+    inTeam(props.name, () => own.forEach(([prop, ns]) => {
       const owner = this.claimed.get(ns);
       if (owner !== undefined) {
         invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner)}'s`);
@@ -228,7 +234,7 @@ export class TeamPlatform extends Construct {
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
       }
-    }
+    }));
     // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
     // it was and its name free for a retry; should anything still throw halfway (the engine refusing its build
     // namespace, say), its construct at least goes: here, the one place that removes a half-built team (unless the
@@ -244,10 +250,11 @@ export class TeamPlatform extends Construct {
       if (existing === undefined) this.node.tryRemoveChild(props.name);
       throw e;
     }
-    [...namespaces, buildNamespace].forEach((ns) => this.claimed.set(ns, team.teamName));
+    own.forEach(([, ns]) => this.claimed.set(ns, team.teamName));
     team.repos.forEach((repo) => this.repoOwners.add(repo.toLowerCase(), { repo, owner: team.teamName }));
     for (const endpoint of this.apiServers) {
-      // the deploy identity's pipelines talk to the API server; pull requests run elsewhere (or as `default`)
+      // the deploy identity's pipelines talk to the API server; pull requests run elsewhere: in the shared pool, or
+      // in the pull-request namespace of a dedicated runner, which must never reach it
       team.ci.allowBuildEgress(endpoint, [this.apiServerPort], { namespaces: [team.buildNamespace] });
     }
     this.byName.set(team.teamName, team);

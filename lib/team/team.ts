@@ -13,10 +13,16 @@ import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from '.
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
-/** The label that says what a team namespace is for: `app` (the team's workloads) or `build` (its pipelines). */
+/**
+ * The label that says what a team namespace is for: `app` (the team's workloads), `build` (its pipelines but pull
+ * requests) or `pull-requests` (its pull requests, on a dedicated runner: `TeamProps.pullRequestNamespace`).
+ */
 export const TEAM_NAMESPACE_ROLE_LABEL = 'dockyard.dev/team-namespace';
 
-/** The longest team name: its derived names (`<name>-builds`, `drone-runner-<name>`, its robots' names) stay DNS labels with room to spare. */
+/**
+ * The longest team name: its derived names (`<name>-builds`, `<name>-pull-requests`, `drone-runner-<name>`, its
+ * robots' names) stay DNS labels with room to spare.
+ */
 export const MAX_TEAM_NAME = 40;
 
 /** Props of a `Team`. */
@@ -39,8 +45,9 @@ export interface TeamProps {
    */
   readonly namespaces?: string[];
   /**
-   * The namespace the team's pipelines run in for every event but pull requests (those run in the runner's default
-   * build namespace, as its `default` ServiceAccount, never with the deploy identity).
+   * The namespace the team's pipelines run in for every event but pull requests, with the deploy identity and a copy
+   * of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
+   * ServiceAccount: the shared pool's, or `pullRequestNamespace` on a dedicated runner.
    *
    * @default "<name>-builds"
    */
@@ -66,24 +73,56 @@ export interface TeamProps {
   readonly deployPermissions?: DeployPermission[];
   /**
    * Give the team a runner of its own (`drone-runner-<name>`, labelled `team: <name>`, limited to its repositories),
-   * whose only build namespace is the team's, pull requests included. Its pipelines route to it with
+   * with two build namespaces: the team's `buildNamespace`, for every event but pull requests, and
+   * `pullRequestNamespace`, its default, for pull requests, forks' included. Its pipelines route to it with
    * `node: { team: <name> }`. Its builds get the shared runner's build egress: its `buildEgress`, and every rule
    * `allowBuildEgress` declares there for all build namespaces, before or after. The shared runner's `buildPeer` does
-   * not select the team's build namespace (the team's `ci.buildPeer` does): a service that admits builds by it must
+   * not select the team's build namespaces (the team's `ci.buildPeer` does): a service that admits builds by it must
    * admit the team's too.
    *
    * @default false: the platform's shared runner
    */
   readonly dedicatedRunner?: boolean;
+  /**
+   * On a dedicated runner (`dedicatedRunner: true`, and only there), the namespace the team's pull requests, forks'
+   * included, run in, as its `default` ServiceAccount: the runner's default build namespace. It holds no Secret, no
+   * deploy identity and no egress to the API server (`TeamPlatform`'s `apiServer`), which the team's `buildNamespace`
+   * has: a repository an admin marked trusted may mount Secrets, and a fork's pull request runs with its flag.
+   *
+   * @default "<name>-pull-requests"
+   */
+  readonly pullRequestNamespace?: string;
 }
 
-/** A team's app namespaces and build namespace, checked. */
-export function teamNamespaces(props: TeamProps): { namespaces: readonly string[]; buildNamespace: string } {
+/** A team's namespaces, checked: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
+export interface TeamNamespaces {
+  /** The app namespaces. */
+  readonly namespaces: readonly string[];
+  /** The build namespace. */
+  readonly buildNamespace: string;
+  /**
+   * The pull-request namespace: only on a dedicated runner.
+   *
+   * @default - none: the team is on the shared runner
+   */
+  readonly pullRequestNamespace?: string;
+}
+
+/** A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
+export function teamNamespaces(props: TeamProps): TeamNamespaces {
   checkTeamName(props.name);
-  return {
-    namespaces: checkUniqueList('namespaces', (props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n))),
-    buildNamespace: checkDnsLabel('buildNamespace', props.buildNamespace ?? `${props.name}-builds`),
-  };
+  const namespaces = checkUniqueList('namespaces', (props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n)));
+  const buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${props.name}-builds`);
+  if (!props.dedicatedRunner) {
+    if (props.pullRequestNamespace !== undefined) {
+      // a namespace given and silently not made would look like one the team's pull requests run in
+      invalid('pullRequestNamespace', props.pullRequestNamespace, 'must be set only with dedicatedRunner: true: on the shared runner the ' +
+        'team\'s pull requests run in its default build namespace');
+    }
+    return { namespaces, buildNamespace };
+  }
+  const pullRequestNamespace = checkDnsLabel('pullRequestNamespace', props.pullRequestNamespace ?? `${props.name}-pull-requests`);
+  return { namespaces, buildNamespace, pullRequestNamespace };
 }
 
 /**
@@ -128,7 +167,7 @@ function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
  * `check()`, whose refusal names the team when it does not already: among a thousand teams, `invalid quota.cpu
  * "500M"` alone does not say whose quota it is.
  */
-function inTeam<T>(name: unknown, check: () => T): T {
+export function inTeam<T>(name: unknown, check: () => T): T {
   try {
     return check();
   } catch (e) {
@@ -143,8 +182,8 @@ function inTeam<T>(name: unknown, check: () => T): T {
 /** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
 const DEPLOYER = 'deployer';
 
-/** The labels of a team namespace: the team's, and what the namespace is for. */
-function teamLabels(name: string, role: 'app' | 'build'): Record<string, string> {
+/** The labels of a team namespace: the team's, and what the namespace is for (`TEAM_NAMESPACE_ROLE_LABEL`). */
+function teamLabels(name: string, role: 'app' | 'build' | 'pull-requests'): Record<string, string> {
   return { [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role };
 }
 
@@ -154,6 +193,8 @@ interface TeamPlan {
   readonly repos: readonly string[];
   readonly namespaces: readonly string[];
   readonly buildNamespace: string;
+  /** On a dedicated runner: where pull requests run, its default build namespace. */
+  readonly pullRequestNamespace?: string;
   readonly registryQuotaGiB: number;
   /** The quota of each app namespace. */
   readonly quota: CheckedTeamQuota;
@@ -221,9 +262,17 @@ function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, te
 function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   const name = checkTeamName(props.name);
   const repos = checkPipelineAccess({ repos: props.repos }).repos;
-  const { namespaces, buildNamespace } = teamNamespaces(props);
+  const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);
   if (namespaces.includes(buildNamespace)) {
     invalid('buildNamespace', buildNamespace, 'must not be one of the app namespaces: untrusted builds and the apps they deploy stay apart');
+  }
+  if (pullRequestNamespace !== undefined && namespaces.includes(pullRequestNamespace)) {
+    invalid('pullRequestNamespace', pullRequestNamespace, 'must not be one of the app namespaces: pull requests, forks\' included, and the ' +
+      'team\'s apps stay apart');
+  }
+  if (pullRequestNamespace === buildNamespace) {
+    invalid('pullRequestNamespace', pullRequestNamespace, 'must differ from buildNamespace: pull requests, forks\' included, must not run ' +
+      'beside the deploy identity, the team\'s pull secret and the API server\'s egress');
   }
   const registryQuotaGiB = checkStorageLimitGiB('registryQuotaGiB', props.registryQuotaGiB ?? 20);
   // the default permissions hold (DeployAccess and a test check them once): a thousand teams take them
@@ -238,11 +287,12 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   if (ctx.ci instanceof DroneCi) {
     checkRunnerEvents(ctx.ci.runner.buildSettings.limitEvents, name);
   }
-  if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
+  if (props.dedicatedRunner && ctx.ci instanceof DroneCi && pullRequestNamespace !== undefined) {
     // the team's own runner runs in the shared runner's namespace (DroneKubeRunner refuses a build namespace there),
-    // and the route goes to it as its first policy
+    // its default build namespace the pull requests', and the route goes to it as its first policy
     DroneKubeRunner.checkBuildNamespace('buildNamespace', buildNamespace, ctx.ci.runner.namespace);
-    DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, buildNamespace, ctx.ci.runner.buildSettings.limitEvents);
+    DroneKubeRunner.checkBuildNamespace('pullRequestNamespace', pullRequestNamespace, ctx.ci.runner.namespace);
+    DroneKubeRunner.checkFirstPolicy({ ...route, exclusive: false }, pullRequestNamespace, ctx.ci.runner.buildSettings.limitEvents, [buildNamespace]);
   }
   // a dedicated runner takes the build namespace and the route; the pipeline and pull secrets go to the platform's engine
   ctx.ci.checkAdditions?.({
@@ -255,7 +305,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
     ctx.harbor.checkRobot(robot.name, robot.options, [name]);
   }
-  return { name, repos, namespaces, buildNamespace, registryQuotaGiB, quota, route };
+  return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route };
 }
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
@@ -295,9 +345,10 @@ export interface TeamPipelineSecretProps {
 /**
  * One application team on the shared platform (`TeamPlatform.addTeam`): its app namespaces under Pod Security
  * "restricted" with a quota, default requests and limits and a default-deny NetworkPolicy that admits only the
- * team's own namespaces and the ingress controller; a build namespace under a runner policy for its repositories;
- * a deploy identity that reaches only its app namespaces; a Harbor project with a storage quota; a push robot for
- * its pipelines and a pull robot for its namespaces; and pipeline secrets for its repositories only.
+ * team's own namespaces and the ingress controller; a build namespace under a runner policy for its repositories
+ * (and on a dedicated runner a namespace of its pull requests, `pullRequestNamespace`); a deploy identity that
+ * reaches only its app namespaces; a Harbor project with a storage quota; a push robot for its pipelines and a pull
+ * robot for its namespaces; and pipeline secrets for its repositories only.
  *
  * Teams never see each other's Secrets, namespaces or projects: every grant names the team's repositories,
  * namespaces or project, and NetworkPolicies select the team's namespaces by `dockyard.dev/team`.
@@ -309,8 +360,13 @@ export class Team extends Construct {
   public readonly repos: readonly string[];
   /** Its app namespaces. */
   public readonly namespaces: readonly string[];
-  /** The namespace its pipelines run in (but pull requests, on the shared runner). */
+  /** The namespace its pipelines run in for every event but pull requests, as its deploy identity. */
   public readonly buildNamespace: string;
+  /**
+   * On a dedicated runner, the namespace its pull requests run in, as `default` (`TeamProps.pullRequestNamespace`);
+   * `undefined` on the shared runner, whose default build namespace they run in.
+   */
+  public readonly pullRequestNamespace?: string;
   /** The CI engine its pipelines run on: the platform's, or one with its own Drone runner (`dedicatedRunner`). */
   public readonly ci: ICiEngine;
   /** The deploy identity: a ServiceAccount in the build namespace, bound in every app namespace. */
@@ -350,6 +406,7 @@ export class Team extends Construct {
     this.repos = plan.repos;
     this.namespaces = plan.namespaces;
     this.buildNamespace = plan.buildNamespace;
+    this.pullRequestNamespace = plan.pullRequestNamespace;
     if (!props.dedicatedRunner) {
       // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
       // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
@@ -372,15 +429,19 @@ export class Team extends Construct {
 
     // the deploy identity lives in the build namespace and reaches exactly the app namespaces
     let dedicated: DroneKubeRunner | undefined;
-    if (props.dedicatedRunner && ctx.ci instanceof DroneCi) {
-      // its own runner, in the platform's namespace, whose default build namespace is the team's; the Namespace is
-      // defined here so that it carries the team's labels beside the runner's
+    if (props.dedicatedRunner && ctx.ci instanceof DroneCi && this.pullRequestNamespace !== undefined) {
+      // its own runner, in the platform's namespace, whose default build namespace, where its guards and catch-all
+      // place pull requests (forks' included), is the team's pull-request namespace: never the build namespace, which
+      // holds the deploy identity, a copy of the team's pull secret and the API server's egress, and where a trusted
+      // repository's pipeline, a fork's pull request too, could mount a Secret (drone-runner-kube v1.0.0-rc.5
+      // engine/linter/linter.go:130-198). The Namespaces are defined here so that they carry the team's labels beside
+      // the runner's
       dedicated = new DroneKubeRunner(this, 'Runner', {
         // the shared runner's images, build limits, guards and the like: its pipelines run as the shared pool's do
         ...ctx.ci.runner.buildSettings,
         // beside the shared runner, the server and the secrets extension (as `checkTeam` expects it)
         server: ctx.ci.server, secretsExtension: ctx.ci.secretsExtension, name: `drone-runner-${name}`, namespace: ctx.ci.runner.namespace,
-        buildNamespace: this.buildNamespace, createBuildNamespaces: false,
+        buildNamespace: this.pullRequestNamespace, extraBuildNamespaces: [this.buildNamespace], createBuildNamespaces: false,
         labels: { team: name }, limitRepos: [...this.repos], buildPodSecurity: ctx.ci.runner.buildPodSecurity,
         // the shared builds' egress: pull requests from forks run here, and must reach no more than in the shared pool
         // (the API server's public address, NodeLocal DNS, an air gap), nor less (the registry, the git server)
@@ -390,6 +451,11 @@ export class Team extends Construct {
       new Namespace(this, 'BuildNamespace', {
         name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
       });
+      // its own role: no selector of the team's app (`appPeer`) or build namespaces takes it
+      new Namespace(this, 'PullRequestNamespace', {
+        name: this.pullRequestNamespace, podSecurity: dedicated.buildPodSecurity,
+        labels: { ...teamLabels(name, 'pull-requests'), ...dedicated.buildNamespaceLabels },
+      });
       this.ci = new DroneCi(this, 'Ci', { server: ctx.ci.server, runner: dedicated, secretsExtension: ctx.ci.secretsExtension });
     } else {
       this.ci = ctx.ci;
@@ -398,9 +464,9 @@ export class Team extends Construct {
       name: DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
-    // every event but pull requests runs in the build namespace as the deploy identity; the shared Drone runner pins
-    // the same repositories' pull requests to its default namespace as `default` (a guard policy), and on a dedicated
-    // runner that is the team's own build namespace; on Woodpecker, pull requests never reach the route's agents
+    // every event but pull requests runs in the build namespace as the deploy identity; the Drone runner pins the same
+    // repositories' pull requests to its default namespace as `default` (a guard policy): the shared pool, or on a
+    // dedicated runner the team's pull-request namespace; on Woodpecker, pull requests never reach the route's agents
     const route = plan.route;
     this._grants.add(`route\0${route.name}`);
     if (dedicated) {
@@ -420,8 +486,8 @@ export class Team extends Construct {
       // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
       name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,
       credentials: [RegistryCredential.harborRobot(ctx.harbor.host, this.pullRobot)],
-      // not the build namespace's `default` account: pull requests may run as it there (on a dedicated runner), and a
-      // fork must not pull the team's images; the deploy identity gets the secret instead, which copies it there
+      // not the build namespace's `default` account, nor the pull-request namespace's: a fork's pull request must not
+      // pull the team's images; the deploy identity gets the secret instead, which copies it to the build namespace
       namespaces: [...this.namespaces],
     });
     this.deployer.addImagePullSecret(this.pullSecret.secret);

@@ -155,10 +155,10 @@ describe('a stack that reads fewer variables (apps/harbor-do)', () => {
   test('warns of each variable another stack reads but it does not, by name, never its value', () => {
     const out: string[] = [];
     warnUnread({ DOCKYARD_HARBOR_HOST: 'registry.acme.dev', DOCKYARD_CI: 'woodpecker', DOCKYARD_STATE: 's.json', DOCKYARD_ISSUER: '', HOME: '/root' },
-      ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_DEBUG'], 'apps/harbor-do', (m) => out.push(m));
+      ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE', 'DOCKYARD_DEBUG'], 'apps/harbor-do', (m) => out.push(m));
     expect(out).toEqual([
-      'DOCKYARD_CI is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_DEBUG; it is ignored',
-      'DOCKYARD_HARBOR_HOST is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_DEBUG; it is ignored',
+      'DOCKYARD_CI is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_MOVE, DOCKYARD_DEBUG; it is ignored',
+      'DOCKYARD_HARBOR_HOST is not read by apps/harbor-do, which reads only DOCKYARD_STATE, DOCKYARD_ROTATE, DOCKYARD_MOVE, DOCKYARD_DEBUG; it is ignored',
     ]);
     expect(out.join('\n')).not.toContain('registry.acme.dev');
   });

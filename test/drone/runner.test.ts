@@ -176,6 +176,15 @@ describe('DroneKubeRunner', () => {
     DroneKubeRunner.checkFirstPolicy({ name: 'p', repos: ['a/b'], exclusive: false }, 'team-builds', [PipelineEvent.PUSH]);
   });
 
+  test('checkFirstPolicy: a policy may name the runner-to-be\'s extra build namespaces, and no other', () => {
+    const policy = { name: 'p', repos: ['a/b'], namespace: 'team-builds', serviceAccountName: 'deployer', exclusive: false };
+    DroneKubeRunner.checkFirstPolicy(policy, 'team-pull-requests', undefined, ['team-builds']);
+    expect(() => DroneKubeRunner.checkFirstPolicy(policy, 'team-pull-requests'))
+      .toThrow(new Error('invalid namespace "team-builds": must be one of the runner\'s build namespaces: team-pull-requests'));
+    expect(() => DroneKubeRunner.checkFirstPolicy({ ...policy, namespace: 'other' }, 'team-pull-requests', undefined, ['team-builds']))
+      .toThrow(new Error('invalid namespace "other": must be one of the runner\'s build namespaces: team-pull-requests, team-builds'));
+  });
+
   test('fails on bad props and policies', () => {
     const make = (props: object = {}) => {
       const chart = testChart('ci');

@@ -193,7 +193,8 @@ describe('Harbor projects and pull secrets', () => {
       expect(pullsWith(ns, 'default').filter((n: string) => TEAMS.some((t) => t !== team && n.startsWith(`${t}-`)))).toEqual([]);
     }
     expect(pullsWith(buildNamespace(team), 'deployer')).toEqual([`${team}-pull`]);
-    // pull requests may run as the build namespace's `default` (on a dedicated runner): it pulls with no team login
+    // the build namespace's `default` pulls with no team login: only the deploy identity does (pull requests run
+    // elsewhere: the shared pool, or a dedicated runner's pull-request namespace, test/team/pull-request-namespace.test.ts)
     expect(pullsWith(buildNamespace(team), 'default')).toEqual([]);
   });
 });

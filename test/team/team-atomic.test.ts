@@ -120,6 +120,28 @@ const CASES: Record<string, Case> = {
       p.teams.addTeam({ ...WEB, dedicatedRunner: true });
     },
   },
+  // a dedicated runner's pull-request namespace: refused as its build namespace is, and claimed as every team namespace
+  'a dedicated runner\'s pull-request namespace in the runner\'s own namespace': {
+    engines: ['drone'], definesCiNamespace: false,
+    bad: (p) => p.teams.addTeam({ ...WEB, pullRequestNamespace: 'ci', dedicatedRunner: true }),
+    error: /^invalid pullRequestNamespace "ci": must differ from the runner's own namespace, so pipelines cannot reach its Secrets \(team "web"\)$/,
+    after: (p) => {
+      addOmega(p);
+      p.teams.addTeam({ ...WEB, dedicatedRunner: true });
+    },
+  },
+  'a dedicated runner\'s pull-request namespace another team has': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, pullRequestNamespace: 'alpha-builds', dedicatedRunner: true }),
+    error: /^invalid pullRequestNamespace "alpha-builds": must belong to one team: it is already "alpha"'s \(team "web"\)$/,
+    after: (p) => {
+      addOmega(p);
+      p.teams.addTeam({ ...WEB, dedicatedRunner: true });
+    },
+  },
+  'a pull-request namespace without a dedicated runner': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, pullRequestNamespace: 'web-prs' }),
+    error: /^invalid pullRequestNamespace "web-prs": must be set only with dedicatedRunner: true: [^\n]* \(team "web"\)$/,
+  },
   // WoodpeckerCi.addRoute refused it after the first route agent was defined (a constructs error, not one line)
   'two repositories that differ only in case on Woodpecker': {
     engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ ...WEB, repos: ['acme/Web', 'acme/web'] }),

@@ -30,7 +30,8 @@ describe('a dedicated runner\'s builds', () => {
     return p;
   }
 
-  test.each(['ci-builds', 'infra-builds'])('%s: the shared runner\'s build egress and every rule it declares for all build namespaces', (ns) => {
+  // the team's pull-request namespace too, where its pull requests from forks run as they would in the shared pool
+  test.each(['ci-builds', 'infra-builds', 'infra-pull-requests'])('%s: the shared runner\'s build egress and every rule it declares for all build namespaces', (ns) => {
     const objects = dedicatedPlatform().objects();
     const from = pod(ns);
     expect(connectionAllowed(objects, from, pod(registry.namespace, registry.labels), 5000)).toBe(true);
@@ -47,6 +48,7 @@ describe('a dedicated runner\'s builds', () => {
     const objects = dedicatedPlatform().objects();
     expect(connectionAllowed(objects, pod('ci-builds'), pod('cache'), 8080)).toBe(true);
     expect(connectionAllowed(objects, pod('infra-builds'), pod('cache'), 8080)).toBe(false);
+    expect(connectionAllowed(objects, pod('infra-pull-requests'), pod('cache'), 8080)).toBe(false);
   });
 
   test('it runs pipelines as the shared runner does: its images, build limits, tmate and grace period', () => {
@@ -70,16 +72,19 @@ describe('a dedicated runner\'s builds', () => {
     expect([dedicated.DRONE_LIMIT_TRUSTED, dedicated.DRONE_LIMIT_EVENTS]).toEqual(['true', 'push,tag,pull_request']);
     expect(runner('drone-runner-infra').containers[0].image).toBe('mirror.example.com/drone/drone-runner-kube:1.0.0-rc.5');
     expect(runner('drone-runner-infra').terminationGracePeriodSeconds).toBe(600);
-    expect(find(objects, 'LimitRange', 'drone-runner-infra-builds', 'infra-builds').spec)
-      .toEqual(find(objects, 'LimitRange', 'drone-runner-builds', 'ci-builds').spec);
+    for (const ns of ['infra-builds', 'infra-pull-requests']) {
+      expect(find(objects, 'LimitRange', 'drone-runner-infra-builds', ns).spec).toEqual(find(objects, 'LimitRange', 'drone-runner-builds', 'ci-builds').spec);
+    }
   });
 
   test('a shared runner without the internet: the dedicated runner\'s builds have none either', () => {
     const p = platform({}, { buildEgress: { internet: false } });
     p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
     const objects = p.objects();
-    expect(connectionAllowed(objects, pod('infra-builds'), { ip: '140.82.112.3' }, 443)).toBe(false);
-    expect(connectionAllowed(objects, pod('infra-builds'), pod('kube-system', { 'k8s-app': 'kube-dns' }), 53, 'UDP')).toBe(true);
+    for (const ns of ['infra-builds', 'infra-pull-requests']) {
+      expect([ns, connectionAllowed(objects, pod(ns), { ip: '140.82.112.3' }, 443)]).toEqual([ns, false]);
+      expect([ns, connectionAllowed(objects, pod(ns), pod('kube-system', { 'k8s-app': 'kube-dns' }), 53, 'UDP')]).toEqual([ns, true]);
+    }
   });
 });
 
@@ -100,6 +105,8 @@ describe('TeamPlatform apiServer', () => {
     const api = { ip: PUBLIC_API };
     expect(connectionAllowed(objects, pod('a-builds'), api, 6443)).toBe(true);
     expect(connectionAllowed(objects, pod('b-builds'), api, 6443)).toBe(true);
+    // team b's pull requests, forks' included, run on its dedicated runner in b-pull-requests
+    expect(connectionAllowed(objects, pod('b-pull-requests'), api, 6443)).toBe(false);
     expect(connectionAllowed(objects, pod('a-builds'), api, 443)).toBe(false);
     expect(connectionAllowed(objects, pod('ci-builds'), api, 6443)).toBe(false);
     for (const ns of ['a', 'b']) {

@@ -115,7 +115,7 @@ describe('Team', () => {
     });
   });
 
-  test('a dedicated runner: its own runner, limited to the team, whose build namespace carries both label sets', () => {
+  test('a dedicated runner: its own runner, limited to the team, whose build namespaces carry both label sets', () => {
     const p = platform();
     const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
     const objects = p.objects();
@@ -123,10 +123,12 @@ describe('Team', () => {
     expect((team.ci as DroneCi).runner).not.toBe(p.runner);
     const deployment = find(objects, 'Deployment', 'drone-runner-infra', 'ci');
     const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ DRONE_NAMESPACE_DEFAULT: 'infra-builds', DRONE_RUNNER_LABELS: 'team:infra', DRONE_LIMIT_REPOS: 'acme/infra' });
+    // pull requests run in the team's pull-request namespace, its default (test/team/pull-request-namespace.test.ts)
+    expect(env).toMatchObject({ DRONE_NAMESPACE_DEFAULT: 'infra-pull-requests', DRONE_RUNNER_LABELS: 'team:infra', DRONE_LIMIT_REPOS: 'acme/infra' });
     expect(find(objects, 'Namespace', 'infra-builds').metadata.labels).toMatchObject({
       'dockyard.dev/team': 'infra', 'dockyard.dev/team-namespace': 'build', 'dockyard.dev/drone-runner': 'drone-runner-infra',
     });
+    expect((team.ci as DroneCi).buildNamespaces).toEqual(['infra-pull-requests', 'infra-builds']);
     expect(p.runner.buildNamespaces).not.toContain('infra-builds');
   });
 
