@@ -94,3 +94,14 @@ export function inEmptyFolder<T>(fn: () => T): T {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The values of a generated Secrets manifest, by `<namespace>/<secret>/<key>`. */
+export function secretValues(manifest: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const doc of parseAllDocuments(manifest).map((d) => d.toJS())) {
+    for (const [k, v] of Object.entries(doc.stringData as Record<string, string>)) {
+      out[`${doc.metadata.namespace}/${doc.metadata.name}/${k}`] = v;
+    }
+  }
+  return out;
+}

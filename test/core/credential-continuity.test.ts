@@ -3,10 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { withMutex, writeAtomically } from '../../lib/core/secret-files';
-import { stderrOf } from '../util';
+import { secretValues as values, stderrOf } from '../util';
 
 /**
  * Credentials are data: a synth never makes a credential anew by accident. Each test here is one of the ordinary
@@ -37,16 +36,6 @@ function stack(options: { recipe?: SecretValue; extra?: boolean; input?: boolean
     new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_CONTINUITY_TOKEN', 'a Docker Hub token') } });
   }
   return app;
-}
-
-function values(manifest: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const doc of parseAllDocuments(manifest).map((d) => d.toJS())) {
-    for (const [k, v] of Object.entries(doc.stringData as Record<string, string>)) {
-      out[`${doc.metadata.namespace}/${doc.metadata.name}/${k}`] = v;
-    }
-  }
-  return out;
 }
 
 function editState(statePath: string, edit: (state: any) => void): void {

@@ -2,9 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, Secret, SecretValue } from '../../lib';
-import { stderrOf } from '../util';
+import { secretValues as values, stderrOf } from '../util';
 
 /**
  * A Secret that changes namespace keeps its values only on purpose: the state keys each value by
@@ -25,16 +24,6 @@ function stack(namespace: string, options: { input?: boolean } = {}): App {
     new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.input('DOCKYARD_TEST_MOVE_TOKEN', 'a Docker Hub token') } });
   }
   return app;
-}
-
-function values(manifest: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const doc of parseAllDocuments(manifest).map((d) => d.toJS())) {
-    for (const [k, v] of Object.entries(doc.stringData as Record<string, string>)) {
-      out[`${doc.metadata.namespace}/${doc.metadata.name}/${k}`] = v;
-    }
-  }
-  return out;
 }
 
 /** A state with `stack('harbor')` synthesized once, and its values. */
