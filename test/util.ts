@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { DockyardChart, LocalSecretStore, synthesize } from '../lib';
+import { DockyardChart, LocalSecretStore, synthesize, ValidationError } from '../lib';
 
 /** A chart in namespace `ns` of a fresh app. */
 export function testChart(namespace = 'test'): DockyardChart {
@@ -104,4 +104,16 @@ export function secretValues(manifest: string): Record<string, string> {
     }
   }
   return out;
+}
+
+/** The message of what `act` throws, which must be a one-line ValidationError. */
+export function refusal(act: () => unknown): string {
+  try {
+    act();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as Error).message.split('\n')).toHaveLength(1);
+    return (e as Error).message;
+  }
+  throw new Error('not refused');
 }

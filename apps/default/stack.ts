@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import {
-  CiEngineKind, DeployAccess, DockyardChart, Harbor, HarborExposure, HarborStorage,
+  CiEngineKind, DeployAccess, describeValue, DockyardChart, Harbor, HarborExposure, HarborStorage,
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
-  PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
+  invalid, PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
@@ -79,6 +79,13 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     // the deploy namespace reaches it (below)
     buildEgress: config.apiServer ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
   });
+  // a nested GitLab group is refused by Drone's filters above; Woodpecker takes one (its repository owners are whole
+  // namespace paths), but the grants below name `<organization>/demo`, which routes and secrets take only as an
+  // "owner/name" slug of two parts (PipelineAccess.repos)
+  if (config.organization.includes('/')) {
+    invalid('DOCKYARD_ORG', config.organization, `must be a top-level group in this stack: it grants and routes ${describeValue(`${config.organization}/demo`)}, ` +
+      'and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a project of a nested group is not');
+  }
 
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
   const repo = `${config.organization}/demo`;

@@ -110,6 +110,12 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     `Harbor: open https://${hosts[0]} and log in as admin with the password of: pulumi stack output adminPasswordCommand (run it with the kubeconfig)`,
     `${title}: open https://${hosts[1]} and log in with ${settings.gitProvider} as ${settings.admin}, the first admin` +
       (settings.gitProvider === 'gitlab' ? ', who adds every other user (on GitLab nobody registers themselves: README, "On GitLab, the admin adds users")' : ''),
+    // woodpecker v3.17.0 server/api/repo.go:125 activates a repository with deployments off, and
+    // server/api/pipeline.go:636-639 then refuses every deploy with 403 "repo does not allow deployments"
+    ...(engine === CiEngineKind.WOODPECKER
+      ? ['Repositories: activate them in Woodpecker, and enable "Allow deployments" in each one\'s settings, which activation leaves off: ' +
+        'Woodpecker refuses to deploy them until then']
+      : []),
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 

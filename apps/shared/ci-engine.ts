@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions, invalid,
+  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions,
   IPostgresDatabase, ISecret, WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
@@ -120,17 +120,12 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     host: settings.host,
     gitProvider,
     database,
-    ...closedUnless(groupGatesLogin, woodpeckerAccess(settings.organization, settings.admin, settings.organizationProp)),
+    ...woodpeckerAccess(settings.organization, settings.admin, settings.gitProvider),
     ingress: settings.ingress,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
     buildEgress: settings.buildEgress,
   });
-}
-
-/** Woodpecker's access with registration closed and no organisation filter, unless `groupGatesLogin`. */
-function closedUnless(groupGatesLogin: boolean, access: ReturnType<typeof woodpeckerAccess>): ReturnType<typeof woodpeckerAccess> {
-  return groupGatesLogin ? access : { open: false, admins: access.admins, repoOwners: access.repoOwners };
 }
 
 /**
@@ -141,17 +136,17 @@ function closedUnless(groupGatesLogin: boolean, access: ReturnType<typeof woodpe
  *   the admin must be a member too.
  * - A personal account (the admin itself): registration stays closed and only the admin, whom `WOODPECKER_ADMIN` lets
  *   register (`login.go:189-195`), logs in; an organisation filter would refuse everyone, as a user is no organisation.
+ * - On GitLab, registration stays closed without an organisation filter, as groups gate no log-in there (`ciEngine`):
+ *   the admin adds users.
  *
- * Either way only the organisation's (or the account's) repositories may be activated (`WOODPECKER_REPO_OWNERS`).
- *
- * @param prop the setting that holds the organisation, named in errors
+ * Either way only the organisation's (or the account's) repositories may be activated (`WOODPECKER_REPO_OWNERS`). On
+ * GitLab that is the whole namespace path, compared with the project's (`server/forge/gitlab/convert.go:61-67`,
+ * `server/services/permissions/repo_owners.go:36-38`): a nested group such as `acme/platform` admits exactly the
+ * projects directly in it, and no path can pass for another, so it is taken as it is; the projects of its subgroups
+ * are refused.
  */
-export function woodpeckerAccess(organization: string, admin: string, prop = 'organization'): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
-  // WoodpeckerServer refuses a path in `orgs` too, naming its own prop: refused here under the setting the user gave
-  if (organization.includes('/')) {
-    invalid(prop, organization, 'must be a top-level group: Woodpecker compares the names of the user\'s GitLab groups, and a name holds no "/"');
-  }
-  if (organization.toLowerCase() === admin.toLowerCase()) {
+export function woodpeckerAccess(organization: string, admin: string, gitProvider: GitProviderKind): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
+  if (gitProvider === GitProviderKind.GITLAB || organization.toLowerCase() === admin.toLowerCase()) {
     return { open: false, admins: [admin], repoOwners: [organization] };
   }
   return { open: true, orgs: [organization], admins: [admin], repoOwners: [organization] };

@@ -127,8 +127,11 @@ function printWarning(message: string): void {
  *   or begun by it (`DOCKYARD_MIRROR_USER`, `DOCKYARD_ISSUER`, `DOCKYARD_API`), or with the same words in another
  *   order (`DOCKYARD_HOST_HARBOR`);
  * - else the one with the same words but one, which begins as the known word does for four characters or more
- *   (`DOCKYARD_ROTATION`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`).
- * A name with a word more than a known one gets nothing (`DOCKYARD_API_SERVER_URL`, `DOCKYARD_GIT_HOST`): the word
+ *   (`DOCKYARD_ROTATION`; not `DOCKYARD_IMAGE_MIRROR_URL` for `..._USER`);
+ * - else the known name itself followed by one of `KIND_WORDS`, a word that says only what kind of value the
+ *   variable holds and that no known name has (`DOCKYARD_CI_ENGINE`, as the DigitalOcean program's `ciEngine`;
+ *   `DOCKYARD_HOST_NAME`).
+ * Any other word more than a known name gets nothing (`DOCKYARD_API_SERVER_URL`, `DOCKYARD_GIT_HOST`): the word
  * may be what makes it another setting, or a credential (`DOCKYARD_TEAMS_JWT` is no team count).
  * A tie at any step gives no suggestion: a wrong one is worse than none.
  */
@@ -144,8 +147,21 @@ export function closest(name: string, known: readonly string[]): string | undefi
   const shared = parts.filter((k) => k.words.length === words.length && k.words.filter((w, i) => w !== words[i]).length === 1)
     .map((k) => ({ ...k, score: -Math.max(...k.words.map((w, i) => (w === words[i] ? 0 : commonPrefix(w, words[i])))) }))
     .filter((k) => k.score <= -4);
-  return unique(shared, (a, b) => a.score - b.score);
+  if (shared.length > 0) return unique(shared, (a, b) => a.score - b.score);
+  // a known name and a word that says what kind of value it holds, unless a known name has that word of its own
+  const last = words[words.length - 1];
+  if (words.length > 1 && KIND_WORDS.includes(last) && !parts.some((k) => k.words.includes(last))) {
+    return parts.find((k) => k.rest === words.slice(0, -1).join('_'))?.name;
+  }
+  return undefined;
 }
+
+/**
+ * Words that say only what kind of value a variable holds, which a user may add to its name: `DOCKYARD_CI_ENGINE`
+ * (the DigitalOcean program's config key is `ciEngine`), `DOCKYARD_HOST_NAME`. Not `URL`, `PATH` or `ID`: they may
+ * name another setting of the same thing.
+ */
+const KIND_WORDS: readonly string[] = ['ENGINE', 'KIND', 'TYPE', 'NAME'];
 
 /**
  * Whether two names are a typo apart: with as many words, each word within a third of its length (at least 1);

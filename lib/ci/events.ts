@@ -98,6 +98,8 @@ export const DEFAULT_EVENTS: readonly PipelineEvent[] = Object.freeze(
   Object.values(PipelineEvent).filter((e) => e !== PipelineEvent.PULL_REQUEST));
 
 const REPO_GLOB = /^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/;
+/** What `PipelineAccess.repos` holds, as messages say it. */
+const REPOS_OF = '"owner/name" slugs or globs';
 
 /** Every event, in declaration order. */
 const EVENTS: ReadonlySet<string> = new Set(Object.values(PipelineEvent));
@@ -109,10 +111,7 @@ export function isRepoGlob(repo: string): boolean {
 
 /** Check a list of events: not empty, no repeats, each a `PipelineEvent`. */
 export function checkEvents(prop: string, events: readonly PipelineEvent[]): readonly PipelineEvent[] {
-  if (!Array.isArray(events)) {
-    invalid(prop, events, 'must be a list of events');
-  }
-  checkUniqueList(prop, events);
+  checkUniqueList(prop, events, { of: 'events' });
   for (const event of events) {
     if (!EVENTS.has(event)) {
       invalid(prop, events, `${describeValue(event)} must be one of ${[...EVENTS].join(', ')}`);
@@ -131,7 +130,7 @@ export interface GrantedAccess {
 
 /** `access` checked, with its events defaulted: the repositories and events it grants. */
 export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
-  checkUniqueList('repos', access.repos);
+  checkUniqueList('repos', access.repos, { of: REPOS_OF });
   if (access.repos.length === 0) {
     invalid('repos', access.repos, 'must list at least one repository: an "owner/name" slug or glob');
   }

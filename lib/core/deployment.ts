@@ -63,6 +63,15 @@ export interface StatefulSetSpec extends DeploymentSpec {
   readonly serviceName: string;
   /** Each replica's ReadWriteOnce volumes by name. */
   readonly claims: Record<string, { readonly size: string; readonly storageClassName?: string }>;
+  /**
+   * Delete the replicas' volume claims with the StatefulSet (`persistentVolumeClaimRetentionPolicy` `whenDeleted:
+   * Delete`; a scale-down keeps them), for volumes that hold nothing worth keeping once the workload is gone. On by
+   * default from Kubernetes 1.27 (StatefulSetAutoDeletePVC, GA in 1.32); a cluster without it keeps the claims. An
+   * orphaning delete (`--cascade=orphan`) keeps them too.
+   *
+   * @default false
+   */
+  readonly deleteClaimsWithStatefulSet?: boolean;
 }
 
 /**
@@ -125,6 +134,7 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
       serviceName: spec.serviceName,
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
+      persistentVolumeClaimRetentionPolicy: spec.deleteClaimsWithStatefulSet ? { whenDeleted: 'Delete', whenScaled: 'Retain' } : undefined,
       volumeClaimTemplates: Object.entries(spec.claims).map(([name, claim]) => ({
         // the selector's labels only: the API server refuses any change to volumeClaimTemplates, and the full set
         // carries app.kubernetes.io/version, which every image upgrade changes

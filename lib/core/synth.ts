@@ -19,6 +19,9 @@ import { toYamlChunks } from './yaml';
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
 export const SECRETS_FILE = 'secrets.local.yaml';
 
+/** How many times `synthesize` was called in this process: `runSynth` warns of an entry point that never calls it. */
+let synthesizeCalls = 0;
+
 /**
  * Synthesize `app` into its output directory, as `cdk8s synth` expects: one `<chart id>.k8s.yaml` per chart, every
  * `OutputFile`, and, from `secrets`, the generated Secrets (`secrets.local.yaml`) and every `SecretFile`, readable
@@ -40,6 +43,7 @@ export const SECRETS_FILE = 'secrets.local.yaml';
  * The secret state and its key record must live outside the output directory, which every synth replaces.
  */
 export function synthesize(app: App, secrets: LocalSecretStore): string[] {
+  synthesizeCalls++;
   for (const [what, file] of [['state', secrets.statePath], ['key record', secrets.lockPath]]) {
     if (isInside(file, app.outdir)) {
       throw new SecretStateError(`invalid secret ${what} ${describePath(file)}: it lies inside the output directory ${describePath(app.outdir)}, ` +
@@ -313,11 +317,19 @@ export function printRequiredSecrets(app: App): void {
 /**
  * Run a synth entry point: any failure prints one line, `dockyard: error: <message>`, on stderr and exits with
  * status 1, without a stack trace (set `DOCKYARD_DEBUG=1` to see it). Dockyard's messages name the prop, variable
- * or file, and never quote a credential.
+ * or file, and never quote a credential. An entry point that returns without calling `synthesize(app, …)` has
+ * written nothing: that is printed as one line, `dockyard: warning: …`, and the exit status stays 0.
  */
 export function runSynth(main: () => void): void {
+  const before = synthesizeCalls;
   try {
-    main();
+    const result: unknown = main();
+    // an async entry point synthesizes after it returns: whether it does is not known here
+    const pending = typeof (result as PromiseLike<unknown> | undefined)?.then === 'function';
+    if (!pending && synthesizeCalls === before) {
+      process.stderr.write('dockyard: warning: no app was synthesized: the function given to runSynth returned without calling ' +
+        'synthesize(app, secrets), so nothing was written; call it at the end, after the app is built\n');
+    }
   } catch (err: any) {
     const message = String(err?.message ?? err).replace(/\s*\n\s*/g, ' ');
     const known = isUserError(err);

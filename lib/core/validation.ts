@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import { isIPv4, isIPv6 } from 'net';
 import { isInside } from './paths';
+import { editDistance } from './text';
 
 /** An invalid prop value, raised while the construct tree is built. Its message is a single line. */
 export class ValidationError extends Error {
@@ -223,6 +224,28 @@ export function invalidSecret(prop: string, allowed: string): never {
   throw new ValidationError(`invalid ${prop} <redacted>: ${allowed}`, prop, allowed);
 }
 
+/**
+ * Run `check`, and give a `ValidationError` it throws the subject it is about: ` (<label>)` appended to its message,
+ * e.g. `invalid connectionLimit -1: must be an integer of at least 1 (database "neg")`, its `prop` and `allowed`
+ * kept. A call adding one of many things (a database, a secret, a robot) wraps its checks with it, so the message
+ * says which one was refused. Other errors pass unchanged, as does a message that already contains `named`: an
+ * inner call's context for the same subject is not repeated.
+ *
+ * @param label the subject, a kind and its quoted name: `database ${describeValue(name)}`
+ * @param named the text whose presence in a message means it names the subject already
+ *   `@default` - `label`
+ */
+export function withContext<T>(label: string, check: () => T, named: string = label): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ValidationError && !e.message.includes(named)) {
+      throw new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
+    }
+    throw e;
+  }
+}
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A host a public Ingress serves: fully qualified, never an IP address (Ingress rule hosts may not be IPs). */
@@ -422,14 +445,41 @@ export function checkInteger(prop: string, value: number, min: number, max: numb
   return value;
 }
 
-/** Check that a list is not empty and holds no duplicates. */
-export function checkUniqueList<T>(prop: string, values: readonly T[], options: {
+/**
+ * Check that `value` is a list (an array), first of all: a string, which JavaScript callers and configuration files
+ * give for a list of one, would otherwise be read a character at a time (`repos: "acme/zz-app"` repeating "z").
+ *
+ * @param of what the list holds, for the message: `must be a list of <of>`
+ *   `@default` - the message says `must be a list`
+ */
+export function checkList<T>(prop: string, value: readonly T[], of?: string): readonly T[] {
+  if (!Array.isArray(value)) {
+    const allowed = `must be a list${of ? ` of ${of}` : ''}`;
+    if (value === undefined) {
+      missing(prop, allowed);
+    }
+    invalid(prop, value, allowed);
+  }
+  return value;
+}
+
+/** Options of `checkUniqueList`. */
+export interface UniqueListOptions {
   /**
    * Whether the list may be empty.
    * @default false
    */
-  allowEmpty?: boolean;
-} = {}): readonly T[] {
+  readonly allowEmpty?: boolean;
+  /**
+   * What the list holds, for the message refusing a value that is no list (`checkList`).
+   * @default - the message says `must be a list`
+   */
+  readonly of?: string;
+}
+
+/** Check that `values` is a list (`checkList`), not empty, and holds no duplicates. */
+export function checkUniqueList<T>(prop: string, values: readonly T[], options: UniqueListOptions = {}): readonly T[] {
+  checkList(prop, values, options.of);
   if (!options.allowEmpty && values.length === 0) {
     invalid(prop, values, 'must not be empty');
   }
@@ -455,6 +505,27 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
     seen.add(v);
   }
   return values;
+}
+
+/**
+ * Check that `value` is an object whose keys are all among `known`, the settings of prop `prop`: a misspelt key
+ * (`quota: { memroy: "16Gi" }`) would otherwise be ignored, and its setting silently left at its default. The message
+ * names the key, as `<prop>.<key>`, suggests the nearest known one in any case (within one edit, two for a key of six
+ * characters or more: "gpus" is no typo of "cpu"), and lists them all.
+ */
+export function checkKnownKeys(prop: string, value: object, known: readonly string[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid(prop, value, `must be an object of the settings ${known.join(', ')}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const limit = key.length >= 6 ? 2 : 1;
+      const near = known.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).filter((c) => c.d <= limit)
+        .sort((a, b) => a.d - b.d)[0]?.k;
+      invalid(`${prop}.${key}`, (value as Record<string, unknown>)[key], `${prop} has no setting ${describeValue(key)}` +
+        `${near === undefined ? '' : ` (did you mean ${describeValue(near)}?)`}; its settings are ${known.join(', ')}`);
+    }
+  }
 }
 
 /** Check that `value` is one of `allowed`, e.g. an enum's values from configuration. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, invalid, NetworkPeer, Secret } from '../core';
+import { checkDnsSubdomain, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { PipelineEvent } from '../ci/events';
@@ -107,27 +107,35 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /** A Secret the secrets extension serves to the granted repositories and events. */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
-    this.checkSecret(id, props.name);
-    const secret = this.secretsExtension.addSecret(id, props);
-    this.grants.addSecret(props.name, Object.keys(props.values), props);
-    return secret;
+    return withContext(`secret ${describeValue(props.name)}`, () => {
+      this.checkSecret(id, props.name);
+      const secret = this.secretsExtension.addSecret(id, props);
+      this.grants.addSecret(props.name, Object.keys(props.values), props);
+      return secret;
+    });
   }
 
   /** A runner policy that pins the repositories' pipelines, for its events, to a namespace and ServiceAccount. */
   public addRoute(props: CiRouteProps): void {
-    this.checkRoute(props);
-    this.runner.addPolicy(props);
-    this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
+    withContext(`route ${describeValue(props.name)}`, () => {
+      this.checkRoute(props);
+      this.runner.addPolicy(props);
+      this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
+    });
   }
 
   /** A pipeline secret holding `.dockerconfigjson`, which pipelines list in `image_pull_secrets`. */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    this.checkSecret(id, props.name);
-    this.secretsExtension.addSecret(id, {
-      name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
-      values: { [PULL_SECRET_KEY]: props.dockerConfig },
+    withContext(`pull secret ${describeValue(props.name)}`, () => {
+      this.checkSecret(id, props.name);
+      // checked here, so that what the extension would refuse is named as a pull secret, not as its pipeline secret
+      accessAnnotations(props);
+      this.secretsExtension.addSecret(id, {
+        name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
+        values: { [PULL_SECRET_KEY]: props.dockerConfig },
+      });
+      this.grants.addPullSecret(props.name, props);
     });
-    this.grants.addPullSecret(props.name, props);
   }
 
   /** The runner's labels: Drone sends a pipeline only to a runner whose labels equal its `node` (harness v2.28.2 `scheduler/queue/queue.go:266-276`). */

@@ -1,8 +1,8 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsSubdomain, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
-  SecretValue,
+  checkDnsSubdomain, describeValue, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
+  SecretValue, withContext,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -154,13 +154,15 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * repositories and events. A pipeline reads key `k` with `get: { path: <name>, name: k }`.
    */
   public addSecret(id: string, props: PipelineSecretProps): Secret {
-    const annotations = accessAnnotations(props);
-    this.checkUnique(props.name);
-    const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
-    this.secretNames.push(secret.secretName);
-    this.secretNameSet.add(secret.secretName);
-    this.generatedNames.push(secret.secretName);
-    return secret;
+    return withContext(`secret ${describeValue(props.name)}`, () => {
+      const annotations = accessAnnotations(props);
+      this.checkUnique(props.name);
+      const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
+      this.secretNames.push(secret.secretName);
+      this.secretNameSet.add(secret.secretName);
+      this.generatedNames.push(secret.secretName);
+      return secret;
+    });
   }
 
   /**
@@ -170,7 +172,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * matches an empty annotation as everything, `plugin/util.go`). Dockyard cannot check a Secret it does not render.
    */
   public addExistingSecret(secretName: string): void {
-    this.checkUnique(checkDnsSubdomain('secretName', secretName));
+    withContext(`secret ${describeValue(secretName)}`, () => this.checkUnique(checkDnsSubdomain('secretName', secretName)));
     this.secretNames.push(secretName);
     this.secretNameSet.add(secretName);
   }

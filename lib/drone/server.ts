@@ -328,7 +328,7 @@ export class DroneServer extends Construct implements IDroneServer {
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
 function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
-  checkUniqueList(prop, values);
+  checkUniqueList(prop, values, { of: 'git provider users or organisations' });
   values.forEach((v) => pattern.test(v) || invalid(prop, values, `${describeValue(v)} must be a git provider user or organisation`));
   return values.join(',');
 }

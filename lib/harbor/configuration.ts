@@ -1,4 +1,4 @@
-import { checkInteger, checkUniqueList, invalid, SecretKey } from '../core';
+import { checkInteger, checkList, checkUniqueList, invalid, SecretKey } from '../core';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
 export enum RegistryType {
@@ -203,7 +203,7 @@ export function projectState(name: string, options: ProjectOptions, registry: st
 
 /** The JSON robot of a declared robot: a system robot with project permissions. */
 export function robotState(name: string, options: RobotOptions, secretEnv: string, known: (project: string) => boolean): object {
-  if (options.permissions.length === 0) {
+  if (checkList('permissions', options.permissions, 'project permissions').length === 0) {
     invalid('permissions', options.permissions, 'must grant at least one project permission');
   }
   checkUniqueList('permissions', options.permissions.map((p) => p.project));

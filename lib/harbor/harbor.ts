@@ -4,7 +4,7 @@ import { checkInteger, checkLabels, checkUrl, Images, invalid, namespaceOf, Netw
 import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
-import { checkDnsLabel } from '../core/validation';
+import { checkDnsLabel, describeValue, withContext } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -452,7 +452,7 @@ export class Harbor extends Construct {
    * the code stays in Harbor, images included, until deleted there by hand.
    */
   public addProject(name: string, options: ProjectOptions = {}): void {
-    this.configuration.addProject(name, this.declareProject(name, options, null));
+    withContext(`project ${describeValue(name)}`, () => this.configuration.addProject(name, this.declareProject(name, options, null)));
   }
 
   /**
@@ -462,15 +462,7 @@ export class Harbor extends Construct {
    * pull with a robot's credentials (the node mirror files), pods with a pull secret.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
-    const registry = checkRegistryName('name', name);
-    const { username, password } = options.upstream.credentials;
-    const project = this.declareProject(name, options, registry);
-    this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);
-    // each configuration chunk names the password's variable (accessSecretEnv)
-    this.configuration.addProject(name, project, {
-      name: registry, type: options.upstream.type, url: options.upstream.url, insecure: false,
-      accessKey: username ?? null, accessSecretEnv: null, description: 'managed by Dockyard',
-    }, password);
+    withContext(`proxy cache ${describeValue(name)}`, () => this.declareProxyCache(name, options));
   }
 
   /**
@@ -479,34 +471,7 @@ export class Harbor extends Construct {
    * robot: one removed from the code keeps its permissions and secret in Harbor until deleted there by hand.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
-    // each configuration chunk names the secret's variable (secretEnv)
-    const state = this.robotStateOf(name, options, []);
-    const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
-    const id = new Construct(this, `Robot-${name}`);
-    const secret = new Secret(id, 'Secret', {
-      name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
-    }).key('secret');
-    const username = `robot$${name}`;
-    this.robotNames.add(name);
-    // the robot is applied with the project its first permission names, where it can
-    this.configuration.addRobot(name, state, options.permissions[0].project, secret);
-    const host = this.host;
-    const namespace = this.namespace;
-    let dockerConfig: SecretKey | undefined;
-    return {
-      username,
-      secret,
-      // defined when first read: a thousand teams' robots need no Secret they never use
-      get dockerConfig(): SecretKey {
-        dockerConfig ??= new Secret(id, 'DockerConfig', {
-          name: `${objectName}-docker`,
-          namespace,
-          type: 'kubernetes.io/dockerconfigjson',
-          values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: host, username, password: secret }]) },
-        }).key('.dockerconfigjson');
-        return dockerConfig;
-      },
-    };
+    return withContext(`robot ${describeValue(name)}`, () => this.declareRobot(name, options));
   }
 
   /**
@@ -551,6 +516,51 @@ export class Harbor extends Construct {
    */
   public checkRobot(name: string, options: RobotOptions, projects: readonly string[] = []): void {
     this.robotStateOf(name, options, projects);
+  }
+
+  /** `addProxyCache`, whose errors do not yet name the project. */
+  private declareProxyCache(name: string, options: ProxyCacheOptions): void {
+    const registry = checkRegistryName('name', name);
+    const { username, password } = options.upstream.credentials;
+    const project = this.declareProject(name, options, registry);
+    this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);
+    // each configuration chunk names the password's variable (accessSecretEnv)
+    this.configuration.addProject(name, project, {
+      name: registry, type: options.upstream.type, url: options.upstream.url, insecure: false,
+      accessKey: username ?? null, accessSecretEnv: null, description: 'managed by Dockyard',
+    }, password);
+  }
+
+  /** `addRobot`, whose errors do not yet name the robot. */
+  private declareRobot(name: string, options: RobotOptions): HarborRobot {
+    // each configuration chunk names the secret's variable (secretEnv)
+    const state = this.robotStateOf(name, options, []);
+    const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
+    const id = new Construct(this, `Robot-${name}`);
+    const secret = new Secret(id, 'Secret', {
+      name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
+    }).key('secret');
+    const username = `robot$${name}`;
+    this.robotNames.add(name);
+    // the robot is applied with the project its first permission names, where it can
+    this.configuration.addRobot(name, state, options.permissions[0].project, secret);
+    const host = this.host;
+    const namespace = this.namespace;
+    let dockerConfig: SecretKey | undefined;
+    return {
+      username,
+      secret,
+      // defined when first read: a thousand teams' robots need no Secret they never use
+      get dockerConfig(): SecretKey {
+        dockerConfig ??= new Secret(id, 'DockerConfig', {
+          name: `${objectName}-docker`,
+          namespace,
+          type: 'kubernetes.io/dockerconfigjson',
+          values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: host, username, password: secret }]) },
+        }).key('.dockerconfigjson');
+        return dockerConfig;
+      },
+    };
   }
 
   private declareProject(name: string, options: ProjectOptions, registry: string | null): object {

@@ -41,7 +41,7 @@ const OCI_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([
 
 /** Check a list of database repositories, the value of a comma-separated variable. */
 function checkRepositories(prop: string, value: string[]): string[] {
-  checkUniqueList(prop, value);
+  checkUniqueList(prop, value, { of: 'OCI repositories' });
   for (const repo of value) {
     if (typeof repo !== 'string' || !OCI_REPOSITORY.test(repo)) {
       invalid(prop, repo, 'must be an OCI repository host/path with an optional :tag, such as "registry.example.com/mirror/aquasec/trivy-db:2"');

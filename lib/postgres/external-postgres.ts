@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, invalid, missing, NetworkPeer, SecretKey } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
@@ -80,37 +80,65 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
-    // host, databaseName, user and sslMode reach clients' environments as literals (Drone's DSN, Harbor's POSTGRESQL_*)
-    this.host = checkHost('host', props.host);
-    this.port = checkPort('port', props.port ?? 5432);
-    this.databaseName = checkIdentifier('databaseName', props.databaseName);
-    this.user = checkIdentifier('user', props.user);
+    // every error names the database: a stack declares several, often on one server
+    const checked = withContext(`database ${describeValue(props.databaseName)}`, () => checkExternalPostgres(this, props));
+    this.host = checked.host;
+    this.port = checked.port;
+    this.databaseName = checked.databaseName;
+    this.user = checked.user;
     this.password = props.password;
-    // SslMode's values: what lib/pq, Drone's driver, supports ("disable", "require", "verify-ca", "verify-full"),
-    // checked for JavaScript callers
-    this.sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));
+    this.sslMode = checked.sslMode;
     this.caCertificate = props.caCertificate;
-    this.maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, 2);
-    const reserved = checkInteger('reservedConnections', props.reservedConnections ?? 1, 0, this.maxConnections - 1);
-    this.connectionLimit = props.connectionLimit === undefined
-      ? defaultConnectionLimit(this.maxConnections, reserved) : checkInteger('connectionLimit', props.connectionLimit, 1);
-    // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication")
-    const server = `${this.host}:${this.port}`;
-    const servers = budgets.get(this.node.root) ?? new Map();
-    budgets.set(this.node.root, servers);
-    const budget = servers.get(server) ?? { maxConnections: this.maxConnections, reserved, sum: 0 };
-    if (budget.maxConnections !== this.maxConnections || budget.reserved !== reserved) {
-      invalid('maxConnections', this.maxConnections, `must be the same for every database on ${server}, as must reservedConnections: ` +
-        `${budget.maxConnections} and ${budget.reserved} there`);
-    }
-    checkConnectionBudget(server, this.connectionLimit, budget.sum + this.connectionLimit, reserved, this.maxConnections);
-    servers.set(server, { ...budget, sum: budget.sum + this.connectionLimit });
-    if ((this.sslMode === SslMode.VERIFY_CA || this.sslMode === SslMode.VERIFY_FULL) && !this.caCertificate) {
-      missing('caCertificate', `must be set when sslMode is "${this.sslMode}"`);
-    }
+    this.connectionLimit = checked.connectionLimit;
+    this.maxConnections = checked.maxConnections;
   }
 
   public grantConnect(_peer: NetworkPeer): void {
     // the server is outside the cluster: access is governed by its own firewall
   }
+}
+
+/** The settings of an `ExternalPostgres`, checked and defaulted. */
+interface CheckedExternalPostgres {
+  readonly host: string;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly user: string;
+  readonly sslMode: SslMode;
+  readonly connectionLimit: number;
+  readonly maxConnections: number;
+}
+
+/**
+ * `props` checked, with their defaults, and the database's connections counted against its server's (`budgets`) once
+ * every check has passed.
+ */
+function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps): CheckedExternalPostgres {
+  // host, databaseName, user and sslMode reach clients' environments as literals (Drone's DSN, Harbor's POSTGRESQL_*)
+  const host = checkHost('host', props.host);
+  const port = checkPort('port', props.port ?? 5432);
+  const databaseName = checkIdentifier('databaseName', props.databaseName);
+  const user = checkIdentifier('user', props.user);
+  // SslMode's values: what lib/pq, Drone's driver, supports ("disable", "require", "verify-ca", "verify-full"),
+  // checked for JavaScript callers
+  const sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));
+  const maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, 2);
+  const reserved = checkInteger('reservedConnections', props.reservedConnections ?? 1, 0, maxConnections - 1);
+  const connectionLimit = props.connectionLimit === undefined
+    ? defaultConnectionLimit(maxConnections, reserved) : checkInteger('connectionLimit', props.connectionLimit, 1);
+  // every database on one server shares its connections (PostgreSQL docs, "Connections and Authentication")
+  const server = `${host}:${port}`;
+  const servers = budgets.get(scope.node.root) ?? new Map();
+  budgets.set(scope.node.root, servers);
+  const budget = servers.get(server) ?? { maxConnections, reserved, sum: 0 };
+  if (budget.maxConnections !== maxConnections || budget.reserved !== reserved) {
+    invalid('maxConnections', maxConnections, `must be the same for every database on ${server}, as must reservedConnections: ` +
+      `${budget.maxConnections} and ${budget.reserved} there`);
+  }
+  checkConnectionBudget(server, connectionLimit, budget.sum + connectionLimit, reserved, maxConnections);
+  if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
+    missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
+  }
+  servers.set(server, { ...budget, sum: budget.sum + connectionLimit });
+  return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections };
 }

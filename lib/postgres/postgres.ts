@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   checkInteger, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
-  SecretKey, SecretValue,
+  SecretKey, SecretValue, withContext,
 } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
@@ -200,6 +200,11 @@ export class Postgres extends Construct {
    * @param databaseName the database's name
    */
   public addDatabase(databaseName: string, options: PostgresDatabaseOptions = {}): IPostgresDatabase {
+    return withContext(`database ${describeValue(databaseName)}`, () => this.defineDatabase(databaseName, options));
+  }
+
+  /** `addDatabase`, whose errors do not yet name the database. */
+  private defineDatabase(databaseName: string, options: PostgresDatabaseOptions): IPostgresDatabase {
     checkIdentifier('databaseName', databaseName);
     const user = checkIdentifier('user', options.user ?? databaseName);
     if (databaseName === 'postgres' || user === 'postgres') {

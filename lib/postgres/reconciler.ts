@@ -1,6 +1,8 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey } from '../core';
+import {
+  checkHost, checkInteger, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+} from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
@@ -188,11 +190,17 @@ export class PostgresReconciler extends Construct {
    * its database, owned by or granted to the role.
    */
   public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
+    // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
   }
 
   /** @internal */
   public addRole(spec: Omit<ReconciledDatabase, 'passwordEnv'>, password?: SecretKey): void {
+    withContext(`database ${describeValue(spec.database)}`, () => this.reconcileRole(spec, password));
+  }
+
+  /** `addRole`, whose errors do not yet name the database. */
+  private reconcileRole(spec: Omit<ReconciledDatabase, 'passwordEnv'>, password?: SecretKey): void {
     checkIdentifier('databaseName', spec.database);
     checkIdentifier('user', spec.user);
     if (this.databases.some((d) => d.database === spec.database)) {

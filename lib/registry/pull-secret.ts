@@ -1,6 +1,16 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue } from '../core';
+import {
+  checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, describeValue, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue, withContext,
+} from '../core';
 import { RegistryCredential } from './credential';
+
+/** The Secret's name of a `PullSecret` by default. */
+const DEFAULT_NAME = 'registry-credentials';
+
+/** What errors about a pull secret named `name` say it is about. */
+function labelOf(name: string): string {
+  return `pull secret ${describeValue(name)}`;
+}
 
 /** Props of a `PullSecret`. */
 export interface PullSecretProps {
@@ -76,35 +86,41 @@ export class PullSecret extends Construct {
 
   public constructor(scope: Construct, id: string, props: PullSecretProps) {
     super(scope, id);
-    if (props.credentials.length === 0) {
-      invalid('credentials', props.credentials, 'must name at least one registry');
-    }
-    const registries = props.credentials.map((c) => c.registry);
-    const repeated = registries.find((r, i) => registries.indexOf(r) !== i);
-    if (repeated) {
-      invalid('credentials', repeated, 'must name each registry once: a .dockerconfigjson holds one login per registry');
-    }
-    this.registries = registries;
-    this.appWide = props.appWide ?? true;
-    const namespaces = props.namespaces ?? [];
-    if (!this.appWide && props.namespace === undefined && namespaces.length === 0) {
-      invalid('namespaces', namespaces, 'must name at least one namespace when appWide is false, for such a pull secret applies only ' +
-        'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
-    }
-    // a team's login lives in the team's namespace, not in the chart's, whose pods may never use it
-    const home = props.namespace ?? (this.appWide ? undefined : checkDnsLabel('namespaces', namespaces[0]));
-    this.secret = new Secret(this, 'Resource', {
-      name: checkDnsSubdomain('name', props.name ?? 'registry-credentials'),
-      namespace: namespaceOf(this, home),
-      type: 'kubernetes.io/dockerconfigjson',
-      values: {
-        '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({
-          registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password,
-        }))),
-      },
+    // every error names the pull secret: a platform has one per team
+    const { registries, appWide, secret, namespaces } = withContext(labelOf(props.name ?? DEFAULT_NAME), () => {
+      if (props.credentials.length === 0) {
+        invalid('credentials', props.credentials, 'must name at least one registry');
+      }
+      const registries = props.credentials.map((c) => c.registry);
+      const repeated = registries.find((r, i) => registries.indexOf(r) !== i);
+      if (repeated) {
+        invalid('credentials', repeated, 'must name each registry once: a .dockerconfigjson holds one login per registry');
+      }
+      const appWide = props.appWide ?? true;
+      const namespaces = props.namespaces ?? [];
+      if (!appWide && props.namespace === undefined && namespaces.length === 0) {
+        invalid('namespaces', namespaces, 'must name at least one namespace when appWide is false, for such a pull secret applies only ' +
+          'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
+      }
+      // a team's login lives in the team's namespace, not in the chart's, whose pods may never use it
+      const home = props.namespace ?? (appWide ? undefined : checkDnsLabel('namespaces', namespaces[0]));
+      const secret = new Secret(this, 'Resource', {
+        name: checkDnsSubdomain('name', props.name ?? DEFAULT_NAME),
+        namespace: namespaceOf(this, home),
+        type: 'kubernetes.io/dockerconfigjson',
+        values: {
+          '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({
+            registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password,
+          }))),
+        },
+      });
+      Images.usePullSecret(this, registries, secret, { appWide });
+      return { registries, appWide, secret, namespaces };
     });
+    this.registries = registries;
+    this.appWide = appWide;
+    this.secret = secret;
     this.dockerConfig = this.secret.key('.dockerconfigjson');
-    Images.usePullSecret(this, registries, this.secret, { appWide: this.appWide });
     namespaces.forEach((ns) => this.addNamespace(ns));
   }
 
@@ -119,8 +135,10 @@ export class PullSecret extends Construct {
    * pull secret for one of its registries, or another of its name, is listed there.
    */
   public addNamespace(namespace: string): void {
-    checkDnsLabel('namespaces', namespace);
-    Images.usePullSecretIn(this, this.secret, namespace);
+    withContext(labelOf(this.secret.secretName), () => {
+      checkDnsLabel('namespaces', namespace);
+      Images.usePullSecretIn(this, this.secret, namespace);
+    });
     this.listed.add(namespace);
     this.secret.shareWith(namespace);
     DefaultServiceAccount.of(this, namespace).addImagePullSecret(this.secret.secretName);

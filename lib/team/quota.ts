@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
 import { kube, quantity } from '../core/k8s';
-import { checkInteger, invalid, parseCpu, parseQuantity } from '../core/validation';
+import { checkInteger, checkKnownKeys, invalid, parseCpu, parseQuantity } from '../core/validation';
 
 /** What all pods of one team namespace may request and use together (a ResourceQuota). */
 export interface TeamQuota {
@@ -55,6 +55,9 @@ export interface TeamQuota {
   readonly containerDefaults?: Resources;
 }
 
+/** The settings of a `TeamQuota`, each of its keys: any other is refused, not silently ignored. */
+const QUOTA_KEYS: readonly (keyof TeamQuota)[] = ['cpu', 'memory', 'pods', 'storage', 'persistentVolumeClaims', 'externalServices', 'containerDefaults'];
+
 const DEFAULT_CONTAINER = Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' });
 
 /** A team namespace's quota, checked: what its ResourceQuota and LimitRange hold. */
@@ -84,6 +87,7 @@ export interface CheckedTeamQuota {
  * quota leaves the app as it was, and gives `TeamQuotaObjects` what this returns.
  */
 export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
+  checkKnownKeys('quota', quota, QUOTA_KEYS);
   const cpu = checked('quota.cpu', quota.cpu ?? '4', parseCpu);
   const memory = checked('quota.memory', quota.memory ?? '8Gi');
   const [cpuLimit, memoryLimit] = [twice(cpu), twice(memory)];

@@ -45,7 +45,8 @@ export interface WoodpeckerAgentOptions {
   readonly gracePeriodSec?: number;
   /**
    * The size of the volume that keeps the agent's ID (`/etc/woodpecker/agent.conf`), so a restarted agent is the
-   * same agent to the server instead of a new one beside a stale one (woodpecker-ci/helm#163).
+   * same agent to the server instead of a new one beside a stale one (woodpecker-ci/helm#163). It holds nothing
+   * else (`cmd/agent/core/config.go:27-29`), and goes with the agent's StatefulSet.
    *
    * @default "1Gi"
    */
@@ -151,9 +152,10 @@ const CONFIG_DIR = '/etc/woodpecker';
  * pod in its backend namespace, as the ServiceAccount that `WoodpeckerBuildNamespaces` binds to exactly the calls the
  * backend makes there.
  *
- * A StatefulSet of one, whose small volume keeps the agent's ID across restarts. It runs as UID/GID 1000 (the image
- * has no user of its own and needs only its config directory writable), with a read-only root. Its NetworkPolicy
- * admits nothing in; it reaches the server's gRPC port, which admits it, and the Kubernetes API.
+ * A StatefulSet of one, whose small volume keeps the agent's ID across restarts and is deleted with it. It runs as
+ * UID/GID 1000 (the image has no user of its own and needs only its config directory writable), with a read-only
+ * root. Its NetworkPolicy admits nothing in; it reaches the server's gRPC port, which admits it, and the Kubernetes
+ * API.
  */
 export class WoodpeckerAgent extends Construct {
   /** The default image. */
@@ -253,6 +255,9 @@ export class WoodpeckerAgent extends Construct {
       annotations: Images.annotation(this, [initImage]),
       serviceName: name,
       claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
+      // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
+      // gone: a route change that renames or drops an agent leaves no claim behind
+      deleteClaimsWithStatefulSet: true,
       serviceAccountName: account,
       automountToken: true,
       terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 60, 0),

@@ -144,6 +144,9 @@ export interface WoodpeckerServerSettings {
   readonly namespace?: string;
   /**
    * Git provider logins that are admins (`WOODPECKER_ADMIN`); they may log in even with closed registration.
+   * Admin rights stick: a login makes a user an admin when this list names them, and never takes it back
+   * (woodpecker v3.17.0 `server/api/login.go:278`, `user.Admin = user.Admin || IsAdmin(...)`), so taking a login
+   * off the list demotes nobody: demote the old admin in Settings → Users.
    *
    * @default - none: make an admin in the database, or open registration
    */
@@ -151,7 +154,7 @@ export interface WoodpeckerServerSettings {
   /**
    * Only members of these organisations may log in (`WOODPECKER_ORGS`), admins included
    * (`server/api/login.go:138-163`). Woodpecker compares each, ignoring case, with what the forge lists for the user
-   * (`server/services/permissions/orgs.go:24-47`): GitHub organisation logins, Gitea and Forgejo organisation names,
+   * (`server/services/permissions/orgs.go:24-47`): GitHub organisation logins, Gitea organisation names,
    * Bitbucket workspace slugs. For GitLab it is the groups, subgroups included, in which the user is at least
    * Developer, by their display name, never their path (`server/forge/gitlab/gitlab.go:190-210`): give the name
    * GitLab shows for the group (for the subgroup at `acme/platform`, e.g. `Platform`); a path with "/" can never
@@ -171,8 +174,11 @@ export interface WoodpeckerServerSettings {
   readonly open?: boolean;
   /**
    * Only repositories of these owners may be activated (`WOODPECKER_REPO_OWNERS`, woodpecker v3.17.0
-   * `cmd/server/flags.go:165-172`, checked in `server/api/repo.go` on activation): otherwise any user may activate
-   * a repository of any owner they administer, and its pipelines run on the pool agent in the cluster.
+   * `cmd/server/flags.go:165-172`, checked in `server/api/repo.go:113-116` on activation): otherwise any user may
+   * activate a repository of any owner they administer, and its pipelines run on the pool agent in the cluster.
+   * Each is compared, ignoring case, with the whole owner (`server/services/permissions/repo_owners.go:24-38`), which
+   * on GitLab is the project's full namespace path (`server/forge/gitlab/convert.go:61-67`): `acme/platform` admits
+   * the projects directly in that subgroup, and `acme` none of its subgroups' projects; list each subgroup.
    *
    * @default - repositories of any owner
    */

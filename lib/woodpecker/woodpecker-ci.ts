@@ -287,6 +287,17 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * Repositories are exact slugs, spelled as the git provider spells the full name: Woodpecker compares the agent's
    * `repo` label to it exactly (`server/scheduler/filter.go:61-70`), so a pipeline of a differently spelled one waits
    * for an agent forever. Promote and rollback go together, as Woodpecker's `deployment`.
+   *
+   * A route of `deployment` runs a pull request's code too, forks' included, as the route's ServiceAccount and with
+   * its namespace's Secrets, and nothing here can refuse it: deploying a pull request's pipeline restarts it as a
+   * `deployment` with the pull request's commit and workflow files, and no approval (woodpecker v3.17.0
+   * `server/api/pipeline.go:597-659`, `server/pipeline/restart.go:40-65`); a GitHub `deployment` webhook for the pull
+   * request's commit makes a `deployment` pipeline of its files, as the default branch when the ref is the SHA, with
+   * no approval and whatever "Allow deployments" says (`server/forge/github/parse.go:148-171`,
+   * `server/pipeline/gated.go:32-66`). An agent sees the repository, the event and the pull request's base branch
+   * only (`pipeline/frontend/builder/builder.go:187-206`), where Drone's runner pins a pull request's ref to the pool
+   * (`pull-request-refs`). Never deploy a pull request's pipeline, and keep integrations that create GitHub
+   * deployments off routed repositories.
    */
   public addRoute(props: CiRouteProps): void {
     const route = this.checkRoute(props);

@@ -6,29 +6,50 @@ import { defaultStack } from '../../apps/default/stack';
 import { digitalOceanCharts, providedCiSecrets } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 import { CI_ENGINES, checkCiEngine, ciEngineFacts, woodpeckerAccess } from '../../apps/shared/ci-engine';
+import { GitProviderKind } from '../../apps/shared/git-provider';
 import { CiEngineKind, DroneCi, Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretValue, Step } from '../../lib';
 import { EXAMPLE_STACKS } from '../stacks';
 import { container, envOf, find } from '../util';
+import { gitlabProjectAllowed } from '../woodpecker/upstream';
 
 describe('woodpeckerAccess', () => {
   // woodpecker v3.17.0 server/api/login.go:138-163 refuses anyone outside WOODPECKER_ORGS, admins included, and
   // :189-195 registers a new user only with WOODPECKER_OPEN or when WOODPECKER_ADMIN names them
   test('an organisation: its members register themselves, only they log in, only its repositories are activated', () => {
-    expect(woodpeckerAccess('acme', 'alice')).toEqual({ open: true, orgs: ['acme'], admins: ['alice'], repoOwners: ['acme'] });
+    expect(woodpeckerAccess('acme', 'alice', GitProviderKind.GITHUB)).toEqual({ open: true, orgs: ['acme'], admins: ['alice'], repoOwners: ['acme'] });
   });
 
   test('a personal account: registration stays closed and only the admin, whom an organisation filter would refuse, registers', () => {
-    expect(woodpeckerAccess('alice', 'Alice')).toEqual({ open: false, admins: ['Alice'], repoOwners: ['alice'] });
+    expect(woodpeckerAccess('alice', 'Alice', GitProviderKind.GITHUB)).toEqual({ open: false, admins: ['Alice'], repoOwners: ['alice'] });
   });
 
-  // woodpecker v3.17.0 server/forge/gitlab/gitlab.go compares the names of the user's groups, which hold no "/"
-  // (lib/woodpecker/server.ts checkGitLabGroupName): a nested group is refused under the setting the user gave
-  test('a nested GitLab group is refused, naming the setting, in one line', () => {
-    expect(() => woodpeckerAccess('acme/platform', 'alice', 'DOCKYARD_ORG')).toThrow(
-      'invalid DOCKYARD_ORG "acme/platform": must be a top-level group: Woodpecker compares the names of the user\'s GitLab groups, and a name holds no "/"');
+  // On GitLab, WOODPECKER_REPO_OWNERS is compared with the project's whole namespace path (server/forge/gitlab/
+  // convert.go:61-67, server/services/permissions/repo_owners.go:36-38, server/api/repo.go:113-116): a nested group
+  // names exactly its own projects, so it is taken; WOODPECKER_ORGS, which compares group names, is not rendered there
+  test('a nested GitLab group: registration closed, no organisation filter, and only the projects directly in the group activated', () => {
+    expect(woodpeckerAccess('acme/platform', 'alice', GitProviderKind.GITLAB)).toEqual({ open: false, admins: ['alice'], repoOwners: ['acme/platform'] });
+    // the DigitalOcean program grants no repository on Woodpecker, so it takes the group as it is
+    const config = { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, gitProvider: GitProviderKind.GITLAB, organization: 'acme/platform' };
+    const server = envOf(container(find(digitalOceanCharts(new App(), config).toJson(), 'Deployment', 'woodpecker')));
+    expect([server.WOODPECKER_REPO_OWNERS.value, server.WOODPECKER_ORGS, server.WOODPECKER_OPEN.value]).toEqual(['acme/platform', undefined, 'false']);
+    const owners = server.WOODPECKER_REPO_OWNERS.value;
+    expect(gitlabProjectAllowed(owners, 'acme/platform/api')).toBe(true);
+    expect(gitlabProjectAllowed(owners, 'Acme/Platform/api')).toBe(true);
+    // not a subgroup's project, nor the parent group's, nor another group's subgroup of the same name
+    expect(gitlabProjectAllowed(owners, 'acme/platform/tools/lint')).toBe(false);
+    expect(gitlabProjectAllowed(owners, 'acme/api')).toBe(false);
+    expect(gitlabProjectAllowed(owners, 'mallory/platform/api')).toBe(false);
+    // a top-level group refuses its subgroups' projects: each subgroup must be listed
+    expect(gitlabProjectAllowed('acme', 'acme/platform/api')).toBe(false);
+    expect(gitlabProjectAllowed('acme', 'acme/api')).toBe(true);
+  });
+
+  test('the default stack refuses a nested group with Woodpecker, naming DOCKYARD_ORG: it grants the demo by an "owner/name" slug', () => {
     const { loadConfig } = require('../../apps/default/config');
     const config = loadConfig({ DOCKYARD_CI: 'woodpecker', DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ORG: 'acme/platform' });
-    expect(() => defaultStack(new App(), config)).toThrow(/^invalid DOCKYARD_ORG "acme\/platform": must be a top-level group: Woodpecker/);
+    expect(() => defaultStack(new App(), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a top-level group in this stack: it grants ' +
+      'and routes "acme/platform/demo", and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a ' +
+      'project of a nested group is not');
   });
 
   test('the OAuth callback each engine serves, which the printed instructions name', () => {

@@ -132,6 +132,13 @@ describe('log-in gating with a nested GitLab group', () => {
     expect(() => defaultStack(new App({ outdir: '/nonexistent' }), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
       'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
   });
+
+  test('is refused with Woodpecker too, for the stack grants the demo by an "owner/name" slug', () => {
+    // Woodpecker itself would take it (test/apps/ci-engine.test.ts, on the DigitalOcean program); the demo's
+    // `acme/platform/demo` is no "owner/name" slug
+    const config = { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, gitProvider: 'gitlab' as any, gitServer: 'https://git.acme.dev', organization: 'acme/platform' };
+    expect(() => defaultStack(new App({ outdir: '/nonexistent' }), config)).toThrow(/^invalid DOCKYARD_ORG "acme\/platform": must be a top-level group in this stack/);
+  });
 });
 
 describe('log-in on GitLab', () => {

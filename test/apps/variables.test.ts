@@ -64,13 +64,14 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     ['DOCKYARD_STATES', 'DOCKYARD_STATE'], ['DOCKYARD_SATE', 'DOCKYARD_STATE'], ['DOCKYARD_HOTS', 'DOCKYARD_HOST'], ['DOCKYARD_AMDIN', 'DOCKYARD_ADMIN'],
     ['DOCKYARD_DEBGU', 'DOCKYARD_DEBUG'], ['DOCKYARD_ROTTAE', 'DOCKYARD_ROTATE'], ['DOCKYARD_ROTATION', 'DOCKYARD_ROTATE'], ['DOCKYARD_API', 'DOCKYARD_API_SERVER'],
     ['DOCKYARD_API_SERVER_URL', undefined], ['DOCKYARD_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_USER'], ['DOCKYARD_ISSUER', 'DOCKYARD_CERT_ISSUER'],
-    ['DOCKYARD_CI_ENGINE', undefined], ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
+    ['DOCKYARD_CI_ENGINE', 'DOCKYARD_CI'], ['DOCKYARD_HOST_NAME', 'DOCKYARD_HOST'], ['DOCKYARD_GIT_PROVIDER_TYPE', 'DOCKYARD_GIT_PROVIDER'],
+    ['DOCKYARD_TEAM', 'DOCKYARD_TEAMS'], ['DOCKYARD_ORGANIZATION', 'DOCKYARD_ORG'], ['DOCKYARD_HARBOR', 'DOCKYARD_HARBOR_HOST'],
     ['DOCKYARD_MIRROR_PASSWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_TOKEN', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_IMAGE_MIRROR_PASS', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['dockyard_state', 'DOCKYARD_STATE'],
     ['DOCKYARD_IMAGE_MIRROR_PASWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_SECERT', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_HOST_HARBOR', 'DOCKYARD_HARBOR_HOST'], ['DOCKYARD_NO_INSTAL', 'DOCKYARD_NO_INSTALL'],
     // ties, another word in front, a whole word swapped, and credentials with no credential variable near: no suggestion
-    ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
+    ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_CI_ENGINE_NAME', undefined], ['DOCKYARD_ENGINE', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
     ['DOCKYARD_GIT_HOST', undefined], ['DOCKYARD_REGISTRY_HOST', undefined], ['DOCKYARD_IMAGE_MIRROR_URL', undefined], ['DOCKYARD_TEAMS_JWT', undefined], ['DOCKYARD_DEBUG_PASSCODE', undefined],
     ['DOCKYARD_ADMIN_PW', undefined], ['DOCKYARD_ADMIN_PASSWROD', undefined], ['DOCKYARD_STATE_PASSPHRASE', undefined], ['DOCKYARD_GIT_SERVER_TOKN', undefined],
     ['DOCKYARD_STATE_SECRETKEY', undefined], ['DOCKYARD_GIT_SERVER_SSHKEY', undefined], ['DOCKYARD_API_SERVER_PRIVKEY', undefined],
@@ -111,6 +112,14 @@ describe('the stacks\' DOCKYARD_* environment', () => {
   test('closest compares the parts after DOCKYARD_', () => {
     expect(closest('DOCKYARD_C', ['DOCKYARD_CI', 'DOCKYARD_STATE'])).toBe('DOCKYARD_CI');
     expect(closest('DOCKYARD_STAT', ['DOCKYARD_STATE', 'DOCKYARD_STATS'])).toBeUndefined();
+  });
+
+  test('a known name with a word that says what kind of value it holds is pointed at, unless a known name has that word', () => {
+    expect(closest('DOCKYARD_CI_ENGINE', ['DOCKYARD_CI', 'DOCKYARD_STATE'])).toBe('DOCKYARD_CI');
+    // the word is a setting's own here: DOCKYARD_CI_ENGINE may be another variable than DOCKYARD_CI
+    expect(closest('DOCKYARD_CI_ENGINE', ['DOCKYARD_CI', 'DOCKYARD_ENGINE_VERSION'])).toBeUndefined();
+    // a word that may make another setting is no kind
+    expect(closest('DOCKYARD_API_SERVER_URL', ['DOCKYARD_API_SERVER'])).toBeUndefined();
   });
 });
 

@@ -179,6 +179,8 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['branches on a tag pipeline, which the engines filter differently', () => new Pipeline({ name: 'release', events: [PUSH, TAG], branches: ['main'] }),
     'invalid branches ["main"]: must be left out of a pipeline that runs on tag: Drone matches tag names against them, ' +
     'Woodpecker ignores them for tags; give tag builds a pipeline of their own'],
+  ['branches given as a string, not a list', () => new Pipeline({ name: 'build', events: [PUSH], branches: 'main' as unknown as string[] }),
+    'invalid branches "main": must be a list of branch names or globs'],
   ['a branch with a "$"', () => new Pipeline({ name: 'build', events: [PUSH], branches: ['main', '$BRANCH'] }),
     'invalid branches ["main","$BRANCH"]: "$BRANCH" must be a branch glob of letters, digits, ".", "_", "/", "*", "?", "+" and "-"'],
   // a credential in what is refused is redacted where the message names the value, and where it names the culprit
@@ -228,6 +230,9 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['a tag that is not an ImageTag (from JavaScript)', () => Step.buildImage('publish', {
     repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: ['latest' as any],
   }), 'invalid tags "latest": must be an ImageTag: ImageTag.of("v1") or ImageTag.commitSha()'],
+  ['one ImageTag, not a list of them', () => Step.buildImage('publish', {
+    repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: ImageTag.of('v1') as any,
+  }), 'invalid tags {"fixed":"v1"}: must be a list of ImageTags'],
   // the tag grammar is distribution/reference's TagRegexp, tested below (DISTRIBUTION_TAG)
   ['a bad tag', () => ImageTag.of('-latest'), 'invalid tag "-latest": must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"'],
   ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."'],

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
+import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
 
@@ -311,5 +311,50 @@ describe('printRequiredSecrets', () => {
       'dockyard: create Secret platform/api-token (keys: id, token)',
       'dockyard: create Secret platform/drone-oauth (keys: client-secret): the OAuth client secret',
     ]);
+  });
+});
+
+describe('runSynth: an entry point that synthesizes nothing', () => {
+  const WARNING = 'dockyard: warning: no app was synthesized: the function given to runSynth returned without calling ' +
+    'synthesize(app, secrets), so nothing was written; call it at the end, after the app is built\n';
+
+  /** What `runSynth(main)` prints on stderr, and the exit code it sets. */
+  function run(main: () => void): { stderr: string; exitCode: typeof process.exitCode } {
+    const saved = process.exitCode;
+    process.exitCode = undefined;
+    try {
+      const stderr = stderrOf(() => runSynth(main));
+      return { stderr, exitCode: process.exitCode };
+    } finally {
+      process.exitCode = saved;
+    }
+  }
+
+  test('one that builds an app and never calls synthesize gets one warning line, writes nothing and exits 0', () => {
+    const outdir = path.join(workdir(), 'dist');
+    expect(run(() => { build(outdir); })).toEqual({ stderr: WARNING, exitCode: undefined });
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('one that synthesizes gets no warning', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const { stderr, exitCode } = run(() => { synthesize(build(outdir), new LocalSecretStore({ statePath: path.join(dir, 'state.json') })); });
+    // it reports the new state and keys, and nothing else
+    expect(stderr).toMatch(/^dockyard: generated 1 new key/);
+    expect(stderr).not.toContain('warning');
+    expect(exitCode).toBeUndefined();
+    expect(fs.existsSync(path.join(outdir, 'test.k8s.yaml'))).toBe(true);
+  });
+
+  test('one that fails prints its error, not the warning', () => {
+    const { stderr, exitCode } = run(() => { throw new Error('broken'); });
+    expect(stderr).toMatch(/^dockyard: error: broken\b/);
+    expect(stderr).not.toContain('warning');
+    expect(exitCode).toBe(1);
+  });
+
+  test('an async one is not warned of: it may synthesize after it returns', () => {
+    expect(run((async () => undefined) as () => void)).toEqual({ stderr: '', exitCode: undefined });
   });
 });

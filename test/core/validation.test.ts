@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkList, withContext,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -113,6 +113,60 @@ describe('validation helpers', () => {
     expect(() => checkUniqueList('repos', [])).toThrow('invalid repos []: must not be empty');
     expect(() => checkUniqueList('repos', ['a', 'a'])).toThrow('invalid repos ["a","a"]: must not repeat "a"');
     expect(checkUniqueList('repos', [], { allowEmpty: true })).toEqual([]);
+  });
+
+  test('refuses a value that is no list before reading it as one: a string is not read a character at a time', () => {
+    expect(message(() => checkUniqueList('repos', 'acme/zz-app' as unknown as string[], { of: '"owner/name" slugs or globs' })))
+      .toBe('invalid repos "acme/zz-app": must be a list of "owner/name" slugs or globs');
+    expect(message(() => checkUniqueList('ports', 80 as unknown as number[]))).toBe('invalid ports 80: must be a list');
+    expect(message(() => checkList('tags', undefined as unknown as string[], 'tags'))).toBe('missing tags: must be a list of tags');
+    expect(checkList('tags', ['a'], 'tags')).toEqual(['a']);
+    // any value but an array, strings with repeated characters and array-likes among them
+    const notAList = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.string()),
+      fc.string().map((t) => ({ length: t.length, 0: t })));
+    fc.assert(fc.property(notAList, fc.boolean(), (value, allowEmpty) => {
+      const refused = message(() => checkUniqueList('repos', value as unknown as string[], { allowEmpty, of: 'slugs' }));
+      expect(refused).toBe(`invalid repos ${describeValue(value)}: must be a list of slugs`);
+    }));
+  });
+
+  test('withContext names the subject of a ValidationError, once, and keeps its prop and allowed', () => {
+    const thrown = (fn: () => unknown): ValidationError => {
+      try {
+        fn();
+      } catch (e) {
+        return e as ValidationError;
+      }
+      throw new Error('did not throw');
+    };
+    const e = thrown(() => withContext('database "neg"', () => checkInteger('connectionLimit', -1, 1)));
+    expect(e).toBeInstanceOf(ValidationError);
+    expect([e.message, e.prop, e.allowed])
+      .toEqual(['invalid connectionLimit -1: must be an integer of at least 1 (database "neg")', 'connectionLimit', 'must be an integer of at least 1']);
+    // an inner context for the same subject is not repeated; another subject's is added to it
+    expect(thrown(() => withContext('database "neg"', () => withContext('database "neg"', () => checkInteger('x', 0, 1)))).message)
+      .toBe('invalid x 0: must be an integer of at least 1 (database "neg")');
+    expect(thrown(() => withContext('team "pay"', () => withContext('robot "pay-push"', () => checkInteger('x', 0, 1)))).message)
+      .toBe('invalid x 0: must be an integer of at least 1 (robot "pay-push") (team "pay")');
+    // `named`: a message that names the subject some other way is left as it is
+    expect(thrown(() => withContext('team "pay"', () => checkDnsLabel('name', 'pay!'), '"pay!"')).message).toBe(`invalid name "pay!": must be ${VALIDATION_RULES.dnsLabel}`);
+    // what is not a ValidationError passes unchanged, and a value is returned as it is
+    const bug = new TypeError('a bug');
+    expect(thrown(() => withContext('database "a"', () => { throw bug; }))).toBe(bug);
+    expect(withContext('database "a"', () => 42)).toBe(42);
+  });
+
+  test('checkKnownKeys refuses a key it does not know, suggesting the nearest, and a value that is no object', () => {
+    const known = ['cpu', 'memory', 'pods'];
+    expect(message(() => checkKnownKeys('quota', { memroy: '16Gi' }, known)))
+      .toBe('invalid quota.memroy "16Gi": quota has no setting "memroy" (did you mean "memory"?); its settings are cpu, memory, pods');
+    expect(message(() => checkKnownKeys('quota', { cpu: '4', Pods: 3 }, known)))
+      .toBe('invalid quota.Pods 3: quota has no setting "Pods" (did you mean "pods"?); its settings are cpu, memory, pods');
+    expect(message(() => checkKnownKeys('quota', { storage: '5Gi' }, known))).toBe('invalid quota.storage "5Gi": quota has no setting "storage"; its settings are cpu, memory, pods');
+    expect(message(() => checkKnownKeys('quota', '4' as unknown as object, known))).toBe('invalid quota "4": must be an object of the settings cpu, memory, pods');
+    expect(message(() => checkKnownKeys('quota', [] as unknown as object, known))).toBe('invalid quota []: must be an object of the settings cpu, memory, pods');
+    checkKnownKeys('quota', { cpu: '4', memory: '8Gi' }, known);
+    checkKnownKeys('quota', {}, known);
   });
 
   test('error messages are lower case with no trailing period', () => {

@@ -1,6 +1,7 @@
 // DroneCi checks a route in one place besides its own name rule: a route is a runner policy, so every other refusal
 // is the runner's (`DroneKubeRunner.checkPolicy`), with the runner's message, whether the route is checked ahead
-// (`checkAdditions`) or added (`addRoute`), and a refused route leaves the engine and the runner as they were.
+// (`checkAdditions`) or added (`addRoute`, whose message names the route too: `(route "web")`), and a refused route
+// leaves the engine and the runner as they were.
 import { CiRouteProps, PipelineEvent, SecretValue } from '../../lib';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { find, synth, testChart, thrown } from '../util';
@@ -36,7 +37,7 @@ describe('DroneCi routes', () => {
     const { chart, runner, ci } = engine();
     expect(thrown(() => runner.checkPolicy(route)).message).toBe(message);
     expect(thrown(() => ci.checkAdditions({ routes: [route] })).message).toBe(message);
-    expect(thrown(() => ci.addRoute(route)).message).toBe(message);
+    expect(thrown(() => ci.addRoute(route)).message).toBe(`${message} (route "${route.name}")`);
     expect([...ci.grants.routes.keys()]).toEqual(['api']);
     expect(find(synth(chart), 'ConfigMap', 'drone-runner-config').data['policies.yaml']).not.toMatch(/web|Web/);
   });
@@ -44,7 +45,7 @@ describe('DroneCi routes', () => {
   test('refuse a name the engine has, in its own words, before the runner would name its policy', () => {
     const { ci } = engine();
     const message = 'invalid name "api": must be unique among the engine\'s routes';
-    expect(thrown(() => ci.addRoute({ ...ROUTE, name: 'api' })).message).toBe(message);
+    expect(thrown(() => ci.addRoute({ ...ROUTE, name: 'api' })).message).toBe(`${message} (route "api")`);
     expect(thrown(() => ci.checkAdditions({ routes: [{ ...ROUTE, name: 'api' }] })).message).toBe(message);
     // and one the additions have already
     expect(thrown(() => ci.checkAdditions({ routes: [ROUTE, { ...ROUTE, repos: ['acme/other'] }] })).message)
@@ -72,8 +73,9 @@ describe('DroneCi secrets', () => {
     ci.addImagePullSecret('Pull', { name: 'pull', repos: ['acme/api'], dockerConfig });
     const before = synth(chart);
     for (const name of ['token', 'pull']) {
-      expect(thrown(() => ci.addPipelineSecret('Other', { name, repos: ['acme/web'], values })).message).toBe(taken(name));
-      expect(thrown(() => ci.addImagePullSecret('Other', { name, repos: ['acme/web'], dockerConfig })).message).toBe(taken(name));
+      // an addition names what it adds; a check ahead leaves that to its caller (`TeamPlatform.addTeam` names the team)
+      expect(thrown(() => ci.addPipelineSecret('Other', { name, repos: ['acme/web'], values })).message).toBe(`${taken(name)} (secret "${name}")`);
+      expect(thrown(() => ci.addImagePullSecret('Other', { name, repos: ['acme/web'], dockerConfig })).message).toBe(`${taken(name)} (pull secret "${name}")`);
       expect(thrown(() => ci.checkAdditions({ pipelineSecrets: [{ id: 'Other', name, repos: ['acme/web'] }] })).message).toBe(taken(name));
       expect(thrown(() => ci.checkAdditions({ pullSecrets: [{ id: 'Other', name, repos: ['acme/web'] }] })).message).toBe(taken(name));
     }

@@ -1,5 +1,6 @@
 import { DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, Postgres, SecretValue } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
+import { VALIDATION_RULES } from '../../lib/core/validation';
 import { droneServer } from './fixtures';
 
 describe('DroneSecretsExtension', () => {
@@ -53,16 +54,22 @@ describe('DroneSecretsExtension', () => {
     const chart = testChart('ci');
     const ext = new DroneSecretsExtension(chart, 'Secrets');
     const values = { v: SecretValue.hex(16) };
-    expect(() => ext.addSecret('A', { name: 'a', repos: ['app'], values })).toThrow('invalid repos ["app"]: "app" must be an "owner/name" slug or glob');
+    // each message names the secret: an extension serves many
+    expect(() => ext.addSecret('A', { name: 'a', repos: ['app'], values }))
+      .toThrow(new Error('invalid repos ["app"]: "app" must be an "owner/name" slug or glob (secret "a")'));
     // a repository given as a clone URL with a token: the message quotes it twice, redacted both times
     expect(() => ext.addSecret('T', { name: 't', repos: ['https://u:ghp_TOKEN@github.com/acme/pay'], values })).toThrow(new Error(
-      'invalid repos ["https://<redacted>@github.com/acme/pay"]: "https://<redacted>@github.com/acme/pay" must be an "owner/name" slug or glob'));
-    expect(() => ext.addSecret('B', { name: 'b', repos: [], values })).toThrow('invalid repos []: must not be empty');
+      'invalid repos ["https://<redacted>@github.com/acme/pay"]: "https://<redacted>@github.com/acme/pay" must be an "owner/name" slug or glob (secret "t")'));
+    expect(() => ext.addSecret('B', { name: 'b', repos: [], values })).toThrow(new Error('invalid repos []: must not be empty (secret "b")'));
+    // one repository given as a string, not a list of one: refused as such, not read a character at a time
+    expect(() => ext.addSecret('S', { name: 's', repos: 'acme/zz-app' as unknown as string[], values }))
+      .toThrow(new Error('invalid repos "acme/zz-app": must be a list of "owner/name" slugs or globs (secret "s")'));
     expect(() => ext.addSecret('C', { name: 'c', repos: ['a/b'], values, events: [PipelineEvent.PUSH, PipelineEvent.PUSH] }))
-      .toThrow(/invalid events \["push","push"\]: must not repeat "push"/);
+      .toThrow(new Error('invalid events ["push","push"]: must not repeat "push" (secret "c")'));
     ext.addSecret('D', { name: 'd', repos: ['a/b'], values });
-    expect(() => ext.addSecret('D2', { name: 'd', repos: ['a/b'], values })).toThrow('invalid name "d": must be unique among the pipeline secrets of this extension');
-    expect(() => ext.addExistingSecret('Bad')).toThrow(/invalid secretName "Bad"/);
+    expect(() => ext.addSecret('D2', { name: 'd', repos: ['a/b'], values }))
+      .toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension (secret "d")'));
+    expect(() => ext.addExistingSecret('Bad')).toThrow(new Error(`invalid secretName "Bad": must be ${VALIDATION_RULES.dnsSubdomain} (secret "Bad")`));
   });
 });
 
@@ -76,8 +83,8 @@ describe('checkSecret', () => {
     const before = synth(chart);
     expect(() => ext.checkSecret('d')).toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension'));
     expect(() => ext.checkSecret('e')).toThrow(new Error('invalid name "e": must be unique among the pipeline secrets of this extension'));
-    // the same rule as addSecret's and addExistingSecret's, no second one
-    expect(() => ext.addExistingSecret('d')).toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension'));
+    // the same rule as addSecret's and addExistingSecret's, no second one; what adds a secret names it too
+    expect(() => ext.addExistingSecret('d')).toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension (secret "d")'));
     ext.checkSecret('f');
     expect(synth(chart)).toEqual(before);
     ext.addSecret('F', { name: 'f', repos: ['a/b'], values });

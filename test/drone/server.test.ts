@@ -207,6 +207,9 @@ describe('DroneServer', () => {
     const chart = () => testChart('ci');
     expect(() => droneServer(chart(), { host: 'https://drone.example.com' })).toThrow(/invalid host "https:\/\/drone.example.com"/);
     expect(() => droneServer(chart(), { userFilter: [] })).toThrow('invalid userFilter []: must not be empty');
+    // one account as a string, not a list of one
+    expect(() => droneServer(chart(), { userFilter: 'acme' as unknown as string[] }))
+      .toThrow(new Error('invalid userFilter "acme": must be a list of git provider users or organisations'));
     expect(() => droneServer(chart(), { userFilter: ['a,b'] })).toThrow('invalid userFilter ["a,b"]: "a,b" must be a git provider user or organisation');
     expect(() => droneServer(chart(), { userFilter: ['https://u:ghp_TOKEN@github.com/acme'] })).toThrow(new Error('invalid userFilter ' +
       '["https://<redacted>@github.com/acme"]: "https://<redacted>@github.com/acme" must be a git provider user or organisation'));

@@ -134,19 +134,28 @@ describe('Harbor configuration in code', () => {
   test('fails on bad projects, robots and upstreams', () => {
     const { chart, harbor } = configured();
     const token = Secret.fromSecretName(chart, 'T', 't').key('k');
-    expect(() => harbor.addProject('Apps')).toThrow('invalid name "Apps": must be lower-case letters and digits, separated by single ".", "_" or "-"');
-    expect(() => harbor.addProject('apps')).toThrow('invalid name "apps": must be unique among the projects of this Harbor, and not "library", which Harbor creates');
-    expect(() => harbor.addProject('library')).toThrow(/invalid name "library"/);
-    expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow('invalid storageLimitGiB 0: must be an integer from 1 to 1048576');
+    // each message names the project or robot it is about: a Harbor holds many
+    expect(() => harbor.addProject('Apps'))
+      .toThrow(new Error('invalid name "Apps": must be lower-case letters and digits, separated by single ".", "_" or "-" (project "Apps")'));
+    expect(() => harbor.addProject('apps'))
+      .toThrow(new Error('invalid name "apps": must be unique among the projects of this Harbor, and not "library", which Harbor creates (project "apps")'));
+    expect(() => harbor.addProject('library')).toThrow(/^invalid name "library": .* \(project "library"\)$/);
+    expect(() => harbor.addProject('x', { storageLimitGiB: 0 })).toThrow(new Error('invalid storageLimitGiB 0: must be an integer from 1 to 1048576 (project "x")'));
     // Harbor refuses more than 1024 TB (goharbor/harbor v2.15.1 src/lib/quota_storage_limit.go:23-35)
-    expect(() => harbor.addProject('y', { storageLimitGiB: 2 ** 20 + 1 })).toThrow('invalid storageLimitGiB 1048577: must be an integer from 1 to 1048576');
+    expect(() => harbor.addProject('y', { storageLimitGiB: 2 ** 20 + 1 }))
+      .toThrow(new Error('invalid storageLimitGiB 1048577: must be an integer from 1 to 1048576 (project "y")'));
     expect(() => harbor.addProject('z', { storageLimitGiB: 2 ** 20 })).not.toThrow();
-    expect(() => harbor.addRobot('ci', { permissions: [RobotPermission.pull('apps')] })).toThrow('invalid name "ci": must be unique among the robots of this Harbor');
-    expect(() => harbor.addRobot('r1', { permissions: [] })).toThrow('invalid permissions []: must grant at least one project permission');
+    expect(() => harbor.addRobot('ci', { permissions: [RobotPermission.pull('apps')] }))
+      .toThrow(new Error('invalid name "ci": must be unique among the robots of this Harbor (robot "ci")'));
+    expect(() => harbor.addRobot('r1', { permissions: [] })).toThrow(new Error('invalid permissions []: must grant at least one project permission (robot "r1")'));
+    // one permission, not a list of one: refused as such
+    expect(() => harbor.addRobot('r0', { permissions: RobotPermission.pull('apps') as unknown as RobotPermission[] }))
+      .toThrow(/^invalid permissions \{.*\}: must be a list of project permissions \(robot "r0"\)$/);
     expect(() => harbor.addRobot('r2', { permissions: [RobotPermission.pull('nope')] }))
-      .toThrow('invalid permissions "nope": must name "library" or a project added with addProject or addProxyCache');
-    expect(() => harbor.addRobot('r3', { permissions: [RobotPermission.pull('apps'), RobotPermission.push('apps')] })).toThrow(/must not repeat "apps"/);
-    expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/invalid name "Bad"/);
+      .toThrow(new Error('invalid permissions "nope": must name "library" or a project added with addProject or addProxyCache (robot "r2")'));
+    expect(() => harbor.addRobot('r3', { permissions: [RobotPermission.pull('apps'), RobotPermission.push('apps')] }))
+      .toThrow(/must not repeat "apps" \(robot "r3"\)$/);
+    expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/^invalid name "Bad": .* \(robot "Bad"\)$/);
     expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
     expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
     expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'quay.io')).toThrow('invalid url "quay.io": must be an http or https URL of the upstream registry');
@@ -200,8 +209,8 @@ describe('Harbor proxy-cache types and registry names, as Harbor accepts them', 
     const harbor = inClusterHarbor(chart);
     harbor.addProxyCache('a'.repeat(64), { upstream: ProxyUpstream.dockerHub() });
     const name = 'b'.repeat(65);
-    expect(() => harbor.addProxyCache(name, { upstream: ProxyUpstream.dockerHub() })).toThrow(
-      `invalid name "${name}": must be at most 64 characters: Harbor names the proxy cache's registry endpoint after it`);
+    expect(() => harbor.addProxyCache(name, { upstream: ProxyUpstream.dockerHub() })).toThrow(new Error(
+      `invalid name "${name}": must be at most 64 characters: Harbor names the proxy cache's registry endpoint after it (proxy cache "${name}")`));
   });
 });
 

@@ -584,6 +584,8 @@ describe('Harbor validation', () => {
     [{ trivyDbRepositories: ['a.io/x,b.io/y'] }, 'invalid trivyDbRepositories "a.io/x,b.io/y": must be an OCI repository'],
     [{ trivyJavaDbRepositories: ['trivy-java-db'] }, 'invalid trivyJavaDbRepositories "trivy-java-db": must be an OCI repository'],
     [{ trivyDbRepositories: [] }, 'invalid trivyDbRepositories []'],
+    // one repository as a string, not a list of one
+    [{ trivyDbRepositories: 'a.io/trivy-db:2' as unknown as string[] }, 'invalid trivyDbRepositories "a.io/trivy-db:2": must be a list of OCI repositories'],
   ])('refuses Trivy database repositories %j before building anything', (props, message) => {
     const chart = testChart('harbor');
     expect(() => inClusterHarbor(chart, props)).toThrow(message);

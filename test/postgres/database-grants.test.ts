@@ -44,7 +44,7 @@ describe('DatabaseGrants', () => {
     const chart = testChart('ci');
     const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
     const base = { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword };
-    expect(() => new DatabaseGrants(chart, 'A', { ...base, grants: [{ database: 'Reg;', user: 'harbor' }] })).toThrow(/invalid databaseName "Reg;"/);
+    expect(() => new DatabaseGrants(chart, 'A', { ...base, grants: [{ database: 'Reg;', user: 'harbor' }] })).toThrow(/^invalid databaseName "Reg;": .* \(database "Reg;"\)$/);
     expect(() => new DatabaseGrants(chart, 'B', { ...base, adminUser: 'do admin', grants: [] })).toThrow(/invalid adminUser "do admin"/);
   });
 

@@ -93,11 +93,14 @@ describe('Postgres', () => {
   test('fails on duplicate or reserved databases and users', () => {
     const { postgres } = build();
     postgres.addDatabase('drone');
-    expect(() => postgres.addDatabase('drone')).toThrow('invalid databaseName "drone": must be unique on postgres, and so must its user "drone"');
-    expect(() => postgres.addDatabase('other', { user: 'drone' })).toThrow(/must be unique on postgres/);
-    expect(() => postgres.addDatabase('postgres')).toThrow('invalid databaseName "postgres": must not be "postgres", which belongs to the superuser');
-    expect(() => postgres.addDatabase('Bad-Name')).toThrow(/invalid databaseName "Bad-Name": must be a PostgreSQL identifier/);
-    expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/invalid user "1x"/);
+    // each message names the database it is about: a server holds several
+    expect(() => postgres.addDatabase('drone'))
+      .toThrow(new Error('invalid databaseName "drone": must be unique on postgres, and so must its user "drone" (database "drone")'));
+    expect(() => postgres.addDatabase('other', { user: 'drone' })).toThrow(/must be unique on postgres, and so must its user "drone" \(database "other"\)$/);
+    expect(() => postgres.addDatabase('postgres'))
+      .toThrow(new Error('invalid databaseName "postgres": must not be "postgres", which belongs to the superuser (database "postgres")'));
+    expect(() => postgres.addDatabase('Bad-Name')).toThrow(/^invalid databaseName "Bad-Name": must be a PostgreSQL identifier.* \(database "Bad-Name"\)$/);
+    expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/^invalid user "1x": .* \(database "x"\)$/);
   });
 
   // PostgreSQL docs, "Connections and Authentication": max_connections counts every connection and
@@ -105,12 +108,14 @@ describe('Postgres', () => {
   test('fails when connection limits and the superuser reserve exceed max_connections, in one line naming the server', () => {
     const { postgres } = build();
     postgres.addDatabase('a', { connectionLimit: 40 });
-    expect(() => postgres.addDatabase('b', { connectionLimit: 8 })).toThrow('invalid connectionLimit 8: the connection limits of the databases on ' +
-      'postgres.data.svc:5432 sum to 48, which with 3 reserved connections exceeds its maxConnections 50');
+    expect(() => postgres.addDatabase('b', { connectionLimit: 8 })).toThrow(new Error('invalid connectionLimit 8: the connection limits of the databases on ' +
+      'postgres.data.svc:5432 sum to 48, which with 3 reserved connections exceeds its maxConnections 50 (database "b")'));
     // a database without a limit gets a quarter of what max_connections leaves: (50 - 3) / 4 = 11, and 40 + 11 > 47
-    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51, which with 3 reserved connections exceeds its maxConnections 50$/);
+    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51, which with 3 reserved connections exceeds its maxConnections 50 \(database "c"\)$/);
     expect(postgres.addDatabase('d', { connectionLimit: 7 }).connectionLimit).toBe(7);
-    expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow('invalid connectionLimit 0: must be an integer of at least 1');
+    expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "c")'));
+    expect(() => postgres.addDatabase('neg', { connectionLimit: -1 }))
+      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
   });
 
   test('fails on bad props', () => {
@@ -141,20 +146,26 @@ describe('ExternalPostgres', () => {
     const chart = testChart();
     const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
     const base = { host: 'db.example.com', databaseName: 'drone', user: 'drone', password };
-    expect(() => new ExternalPostgres(chart, 'A', { ...base, host: 'postgres://db' })).toThrow(/invalid host "postgres:\/\/db"/);
-    expect(() => new ExternalPostgres(chart, 'B', { ...base, port: 70000 })).toThrow(/invalid port 70000/);
+    // each message names the database it is about: a stack declares several
+    expect(() => new ExternalPostgres(chart, 'A', { ...base, host: 'postgres://db' })).toThrow(/^invalid host "postgres:\/\/db": .* \(database "drone"\)$/);
+    expect(() => new ExternalPostgres(chart, 'B', { ...base, port: 70000 })).toThrow(/^invalid port 70000: .* \(database "drone"\)$/);
     expect(() => new ExternalPostgres(chart, 'C', { ...base, sslMode: SslMode.VERIFY_FULL }))
-      .toThrow('missing caCertificate: must be set when sslMode is "verify-full"');
-    expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 })).toThrow(/invalid connectionLimit 0/);
-    expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 })).toThrow('invalid maxConnections 1: must be an integer of at least 2');
+      .toThrow(new Error('missing caCertificate: must be set when sslMode is "verify-full" (database "drone")'));
+    expect(() => new ExternalPostgres(chart, 'D', { ...base, connectionLimit: 0 }))
+      .toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "drone")'));
+    expect(() => new ExternalPostgres(chart, 'N', { ...base, databaseName: 'neg', connectionLimit: -1 }))
+      .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
+    expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 }))
+      .toThrow(new Error('invalid maxConnections 1: must be an integer of at least 2 (database "drone")'));
     expect(() => new ExternalPostgres(chart, 'K', { ...base, maxConnections: 22, reservedConnections: 22 }))
-      .toThrow('invalid reservedConnections 22: must be an integer from 0 to 21');
-    expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/invalid databaseName "a b"/);
+      .toThrow(new Error('invalid reservedConnections 22: must be an integer from 0 to 21 (database "drone")'));
+    expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/^invalid databaseName "a b": .* \(database "a b"\)$/);
     expect(() => new ExternalPostgres(chart, 'F', { ...base, host: '$(DRONE_DATABASE_PASSWORD)' }))
-      .toThrow('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path');
+      .toThrow(new Error('invalid host "$(DRONE_DATABASE_PASSWORD)": must be a lower-case DNS host name or an IP address, without scheme, port or path (database "drone")'));
     expect(() => new ExternalPostgres(chart, 'G', { ...base, sslMode: 'prefer' as SslMode }))
-      .toThrow('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full');
-    expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' })).toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier/);
+      .toThrow(new Error('invalid sslMode "prefer": must be one of disable, require, verify-ca, verify-full (database "drone")'));
+    expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' }))
+      .toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier.* \(database "drone"\)$/);
     expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
   });
 });
@@ -171,8 +182,8 @@ describe('ExternalPostgres connection budget', () => {
     const chart = testChart();
     new ExternalPostgres(chart, 'Harbor', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
     expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
-      .toThrow('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22, ' +
-        'which with 1 reserved connections exceeds its maxConnections 22');
+      .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22, ' +
+        'which with 1 reserved connections exceeds its maxConnections 22 (database "drone")'));
     expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
     // another server has its own budget
     expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
@@ -182,15 +193,16 @@ describe('ExternalPostgres connection budget', () => {
   test('fails on one database over the limit, as harbor-do had (25 on a 1 GB cluster)', () => {
     const chart = testChart();
     expect(() => new ExternalPostgres(chart, 'Db', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 25 }))
-      .toThrow('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25, ' +
-        'which with 1 reserved connections exceeds its maxConnections 22');
+      .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25, ' +
+        'which with 1 reserved connections exceeds its maxConnections 22 (database "registry")'));
   });
 
   test('fails when databases on one server disagree on its maxConnections', () => {
     const chart = testChart();
     new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
-      .toThrow('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: 22 and 1 there');
+      .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: ' +
+        '22 and 1 there (database "b")'));
   });
 
   test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   DockyardChart, ImageRelocation, Images, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, SecretValue, shellWord, sqlIdentifier,
-  sqlLiteral,
+  sqlLiteral, SslMode,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
@@ -150,18 +150,26 @@ describe('PostgresReconciler', () => {
     expect(() => new PostgresReconciler(chart, 'G', { ...base, port: 0 })).toThrow('invalid port 0: must be an integer from 1 to 65535');
     const r = new PostgresReconciler(chart, 'E', { ...base, name: 'e', serverPeer: NetworkPeer.namespace('x') });
     r.addRole({ database: 'a', user: 'shared', connectionLimit: 5 });
-    expect(() => r.addRole({ database: 'a', user: 'other', connectionLimit: 5 })).toThrow('invalid databaseName "a": must be reconciled once by e');
+    // each message names the database it is about
+    expect(() => r.addRole({ database: 'a', user: 'other', connectionLimit: 5 })).toThrow(new Error('invalid databaseName "a": must be reconciled once by e (database "a")'));
     expect(() => r.addRole({ database: 'b', user: 'shared', connectionLimit: 6 }))
-      .toThrow('invalid connectionLimit 6: must be the same for every database of role shared: 5 on a');
+      .toThrow(new Error('invalid connectionLimit 6: must be the same for every database of role shared: 5 on a (database "b")'));
     expect(envOf(container(synth(chart).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-')))).PGSSLMODE.value).toBe('require');
     // the limit is spliced into SQL as a number
-    expect(() => r.addRole({ database: 'c', user: 'third', connectionLimit: 2.5 })).toThrow('invalid connectionLimit 2.5: must be an integer of at least -1');
+    expect(() => r.addRole({ database: 'c', user: 'third', connectionLimit: 2.5 }))
+      .toThrow(new Error('invalid connectionLimit 2.5: must be an integer of at least -1 (database "c")'));
+    expect(() => r.addRole({ database: 'neg', user: 'fourth', connectionLimit: -2 }))
+      .toThrow(new Error('invalid connectionLimit -2: must be an integer of at least -1 (database "neg")'));
+    // addDatabase, for a database a server Dockyard does not run holds, refuses as addRole does
+    const external = { host: 'db.example.com', port: 25060, user: 'ext', password: base.adminPassword, sslMode: SslMode.REQUIRE, grantConnect: () => undefined };
+    expect(() => r.addDatabase({ ...external, databaseName: 'ext', connectionLimit: -3 }))
+      .toThrow(new Error('invalid connectionLimit -3: must be an integer of at least -1 (database "ext")'));
     // one role, one password: two Secrets would set it back and forth on every run
     const pa = Secret.fromSecretName(chart, 'Pa', 'pa').key('password');
     r.addRole({ database: 'd', user: 'owner', connectionLimit: 5 }, pa);
     r.addRole({ database: 'e', user: 'owner', connectionLimit: 5 }, pa);
     expect(() => r.addRole({ database: 'f', user: 'owner', connectionLimit: 5 }, Secret.fromSecretName(chart, 'Pb', 'pb').key('password')))
-      .toThrow('invalid password "ci/pb#password": must be the same Secret key for every database of role owner: ci/pa#password');
+      .toThrow(new Error('invalid password "ci/pb#password": must be the same Secret key for every database of role owner: ci/pa#password (database "f")'));
   });
 
   test('the longest names, a reconciler\'s 37 and a Postgres\'s 27, make Job names of exactly 63: their pods\' job-name label', () => {

@@ -54,11 +54,11 @@ describe('pull secrets per namespace', () => {
     new PullSecret(chart, 'Platform', { credentials: [robot('platform', 'platform')], namespaces: ['builds'] });
     const a = new PullSecret(chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
     expect(() => new PullSecret(chart, 'TeamB', { name: 'team-b-pull', appWide: false, credentials: [robot('team-b', 'b')], namespaces: ['team-b', 'team-a'] }))
-      .toThrow('invalid namespaces "team-a": must list one pull secret per registry: "team-a/team-a-pull" and "team-b/team-b-pull" ' +
-        'would both apply to registry "harbor.example.com" in namespace "team-a"');
+      .toThrow(new Error('invalid namespaces "team-a": must list one pull secret per registry: "team-a/team-a-pull" and "team-b/team-b-pull" ' +
+        'would both apply to registry "harbor.example.com" in namespace "team-a" (pull secret "team-b-pull")'));
     expect(() => a.addNamespace('builds'))
-      .toThrow('invalid namespaces "builds": must list one pull secret per registry: "platform/registry-credentials" and "team-a/team-a-pull" ' +
-        'would both apply to registry "harbor.example.com" in namespace "builds"');
+      .toThrow(new Error('invalid namespaces "builds": must list one pull secret per registry: "platform/registry-credentials" and "team-a/team-a-pull" ' +
+        'would both apply to registry "harbor.example.com" in namespace "builds" (pull secret "team-a-pull")'));
     // a refused listing leaves nothing behind
     expect(a.namespaces).toEqual(['team-a']);
     expect(a.secret.namespaces).toEqual(['team-a']);
@@ -102,8 +102,8 @@ describe('pull secrets per namespace', () => {
     const hub = new Secret(chart, 'Hub', { name: 'hub', values: { token: SecretValue.password(24) } }).key('token');
     new PullSecret(chart, 'HubPull', { name: 'pull', credentials: [RegistryCredential.dockerHub({ username: 'acme', token: hub })], namespaces: ['apps'] });
     expect(() => new PullSecret(chart, 'Gitlab', { name: 'pull', appWide: false, credentials: [gitlab], namespaces: ['apps'] }))
-      .toThrow('invalid namespaces "apps": must not list two pull secrets of one name: "platform/pull" and "apps/pull" would both be copied ' +
-        'into namespace "apps" as "pull"');
+      .toThrow(new Error('invalid namespaces "apps": must not list two pull secrets of one name: "platform/pull" and "apps/pull" would both be copied ' +
+        'into namespace "apps" as "pull" (pull secret "pull")'));
     new PullSecret(chart, 'TeamA', { name: 'pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
     // the app-wide Docker Hub login is not listed in team-a, but a pod there pulling from both needs it too
     expect(() => Images.pullSecretsFor(chart, 'team-a', [Image.of(`${HARBOR}/apps/app:1`), Image.of('nginx:1.27')]))

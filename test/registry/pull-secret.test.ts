@@ -106,20 +106,26 @@ describe('PullSecret', () => {
     const chart = testChart('platform');
     const k = new Secret(chart, 'K', { name: 'k', values: { a: SecretValue.password(20), b: SecretValue.password(20) } });
     const cred = (registry: string, key: string) => RegistryCredential.basic({ registry, username: 'u', password: k.key(key) });
-    expect(() => new PullSecret(chart, 'A', { credentials: [] })).toThrow('invalid credentials []: must name at least one registry');
+    // each message names the pull secret, by its Secret's name: a platform has one per team
+    expect(() => new PullSecret(chart, 'A', { credentials: [] }))
+      .toThrow(new Error('invalid credentials []: must name at least one registry (pull secret "registry-credentials")'));
     expect(() => new PullSecret(chart, 'B', { credentials: [cred('docker.io', 'a'), cred('index.docker.io', 'b')] }))
-      .toThrow('invalid credentials "https://index.docker.io/v1/": must name each registry once: a .dockerconfigjson holds one login per registry');
+      .toThrow(new Error('invalid credentials "https://index.docker.io/v1/": must name each registry once: a .dockerconfigjson holds one login per registry ' +
+        '(pull secret "registry-credentials")'));
     new PullSecret(chart, 'C', { name: 'c', credentials: [cred('ghcr.io', 'a')] });
     // both would apply wherever neither is listed: refused, naming both, the registry and where
     expect(() => new PullSecret(chart, 'D', { name: 'd', credentials: [cred('ghcr.io', 'b')] }))
-      .toThrow('invalid appWide true: must be false for all but one pull secret per registry: "platform/c" and "platform/d" ' +
-        'would both apply to registry "ghcr.io" in every namespace that lists neither');
-    expect(() => new PullSecret(chart, 'E', { name: 'e', credentials: [cred('quay.io', 'a')], namespaces: ['Apps'] })).toThrow(/invalid namespaces "Apps"/);
+      .toThrow(new Error('invalid appWide true: must be false for all but one pull secret per registry: "platform/c" and "platform/d" ' +
+        'would both apply to registry "ghcr.io" in every namespace that lists neither (pull secret "d")'));
+    expect(() => new PullSecret(chart, 'E', { name: 'e', credentials: [cred('quay.io', 'a')], namespaces: ['Apps'] }))
+      .toThrow(/^invalid namespaces "Apps": .* \(pull secret "e"\)$/);
     expect(() => new PullSecret(chart, 'F', { name: 'f', credentials: [cred('quay.io', 'a')], appWide: false }))
-      .toThrow('invalid namespaces []: must name at least one namespace when appWide is false, for such a pull secret applies only ' +
-        'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
+      .toThrow(new Error('invalid namespaces []: must name at least one namespace when appWide is false, for such a pull secret applies only ' +
+        'in the namespaces it lists (or set namespace, and list them later with addNamespace) (pull secret "f")'));
     expect(() => new PullSecret(chart, 'G', { name: 'g', credentials: [cred('quay.io', 'a')], appWide: false, namespaces: ['Team A'] }))
-      .toThrow(/^invalid namespaces "Team A": must be a DNS-1123 label/);
+      .toThrow(/^invalid namespaces "Team A": must be a DNS-1123 label.* \(pull secret "g"\)$/);
+    expect(() => new PullSecret(chart, 'H', { name: 'Bad_Name', credentials: [cred('quay.io', 'a')] }))
+      .toThrow(/^invalid name "Bad_Name": must be a DNS-1123 subdomain.* \(pull secret "Bad_Name"\)$/);
   });
 });
 

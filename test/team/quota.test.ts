@@ -1,19 +1,9 @@
 import fc from 'fast-check';
-import { Resources, ValidationError } from '../../lib';
+import { Resources } from '../../lib';
 import { checkTeamQuota } from '../../lib/team/quota';
-import { find } from '../util';
+import { find, refusal } from '../util';
 import { platform } from './fixtures';
 
-/** The message of what `act` throws, which must be a ValidationError. */
-function refusal(act: () => unknown): string {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('not refused');
-}
 
 describe('team quota below the default container resources', () => {
   // Without containerDefaults the defaults are Dockyard's (100m/500m CPU, 128Mi/512Mi memory): the quota the user
@@ -88,5 +78,31 @@ describe('CPU quantities with a multiplier above one', () => {
 
   test('memory keeps them: 8G is 8 gigabytes', () => {
     expect(checkTeamQuota({ memory: '8G' }).memory).toBe('8G');
+  });
+});
+
+describe('keys a quota does not have', () => {
+  const SETTINGS = 'cpu, memory, pods, storage, persistentVolumeClaims, externalServices, containerDefaults';
+
+  test.each<[string, object, string]>([
+    ['a misspelt key, with the key it is near', { memroy: '16Gi' },
+      `invalid quota.memroy "16Gi": quota has no setting "memroy" (did you mean "memory"?); its settings are ${SETTINGS}`],
+    ['a key in the wrong case', { PersistentVolumeClaims: 4 },
+      `invalid quota.PersistentVolumeClaims 4: quota has no setting "PersistentVolumeClaims" (did you mean "persistentVolumeClaims"?); its settings are ${SETTINGS}`],
+    ['a key near none', { gpus: 1 }, `invalid quota.gpus 1: quota has no setting "gpus"; its settings are ${SETTINGS}`],
+  ])('are refused, not ignored: %s', (_what, quota, message) => {
+    // the team's quota would otherwise fall back to the default without a word
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: quota as never }))).toBe(`${message} (team "a")`);
+    expect(refusal(() => checkTeamQuota(quota as never))).toBe(message);
+  });
+
+  test('a quota that is no object is refused', () => {
+    expect(refusal(() => checkTeamQuota('16Gi' as never))).toBe(`invalid quota "16Gi": must be an object of the settings ${SETTINGS}`);
+  });
+
+  test('every setting of TeamQuota is known', () => {
+    const all = { cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0,
+      containerDefaults: Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }) };
+    expect(checkTeamQuota(all)).toMatchObject({ cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0 });
   });
 });

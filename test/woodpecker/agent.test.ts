@@ -40,6 +40,9 @@ describe('WoodpeckerAgent', () => {
     // template carries no version label, so an upgrade applies, while the StatefulSet and its pods do
     expect(sts.spec.volumeClaimTemplates[0].metadata.labels['app.kubernetes.io/version']).toBeUndefined();
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBe(WoodpeckerAgent.IMAGE.tag);
+    // the volume holds the agent's ID alone (cmd/agent/core/config.go:27-29), worthless once the agent is gone: the
+    // claim goes with the StatefulSet, so a renamed or dropped route agent leaves none (a field the update may change)
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Retain' });
     // an agent cancels its workflows on SIGTERM (agent/runner.go:106-111) and then deletes their pods
     expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
   });

@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
+import { WOODPECKER_EVENTS } from '../../lib/ci/events';
 import { WoodpeckerCi } from '../../lib/woodpecker';
 import { container, synth, testChart, thrown } from '../util';
 import { woodpeckerCi } from './fixtures';
@@ -102,6 +103,17 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
       for (const repo of ['acme/api', 'acme/web']) {
         expect(takers({ repo, event, labels: routed })).not.toContain('woodpecker-agent');
       }
+    }
+  });
+
+  test('Woodpecker\'s events that no grant can name run on the pool without the route\'s label, and wait with it', () => {
+    // pipeline/frontend/metadata/const.go:21-29 has three events beyond WOODPECKER_EVENTS; a workflow without
+    // `when: event:` runs for them too (pipeline/frontend/yaml/constraint/constraint.go:64-80,177-178)
+    const unnamed = ['release', 'pull_request_closed', 'pull_request_metadata'];
+    expect(WOODPECKER_EVENTS.filter((w) => unnamed.includes(w.name))).toEqual([]);
+    for (const event of unnamed) {
+      expect(takers({ repo: 'acme/api', event, labels: routed })).toEqual([]);
+      expect(takers({ repo: 'acme/api', event })).toEqual(['woodpecker-agent']);
     }
   });
 

@@ -46,6 +46,8 @@ export interface Workflow {
   readonly repo: string;
   /** The Woodpecker event. */
   readonly event: string;
+  /** The pipeline's branch (`Pipeline.branch`), stamped as `woodpecker-ci.org/commit-branch`. */
+  readonly branch?: string;
   /** The workflow's own `labels:`. */
   readonly labels?: Record<string, string>;
   readonly orgId?: number;
@@ -58,7 +60,8 @@ const INTERNAL = 'woodpecker-ci.org';
  * A queued task's labels:
  *
  * - `pipeline/frontend/builder/builder.go:187-206`: the workflow's labels with those under "woodpecker-ci.org"
- *   dropped, then the internal ones stamped (the event among them, `pipeline/const.go:33`);
+ *   dropped, then the internal ones stamped (the pipeline's branch as `commit-branch` and the event among them,
+ *   `pipeline/const.go:32-33`);
  * - `server/pipeline/queue.go:47-51` and `server/model/task.go:57-66`: `repo` and `org-id` set over them.
  */
 export function taskLabels(w: Workflow): Record<string, string> {
@@ -67,6 +70,7 @@ export function taskLabels(w: Workflow): Record<string, string> {
     ...labels,
     [`${INTERNAL}/repo-full-name`]: w.repo,
     [`${INTERNAL}/org-id`]: String(w.orgId ?? 1),
+    ...(w.branch === undefined ? {} : { [`${INTERNAL}/commit-branch`]: w.branch }),
     [`${INTERNAL}/event`]: w.event,
     repo: w.repo,
     'org-id': String(w.orgId ?? 1),
@@ -101,4 +105,107 @@ export function agentTakes(task: Record<string, string>, agent: Record<string, s
     if (agentValue !== '*' && agentValue !== taskValue) return false;
   }
   return true;
+}
+
+/** A pipeline as the server records it, from a forge's webhook or the API: what its workflows are made from. */
+export interface Pipeline {
+  /** The repository's full name. */
+  readonly repo: string;
+  /** The Woodpecker event. */
+  readonly event: string;
+  /** The commit the workflows clone and run. */
+  readonly commit: string;
+  /** The git ref. */
+  readonly ref: string;
+  /** The branch: a pull request's is its base branch. */
+  readonly branch: string;
+  /** The commit whose `.woodpecker/` files the workflows are: the code that decides what every step runs. */
+  readonly configFrom: string;
+  /** Whether a pull request comes from a fork. */
+  readonly fromFork: boolean;
+}
+
+/** A repository's settings in Woodpecker that decide whether and how its pipelines run. */
+export interface RepoSettings {
+  /** "Allow deployments": off for every repository when it is activated (`server/api/repo.go:125`). */
+  readonly allowDeploy: boolean;
+  /** "Require approval for": `forks` unless `WOODPECKER_DEFAULT_APPROVAL_MODE` says otherwise (`server/model/repo.go:26-29`). */
+  readonly requireApproval: 'none' | 'forks' | 'pull_requests' | 'all_events';
+}
+
+/**
+ * A GitHub `pull_request` webhook (opened or synchronized): `server/forge/github/parse.go:177-233` `parsePullHook`,
+ * the ref `refs/pull/<n>/head` (`convert.go:43`), the branch the pull request's base; the workflow files are read at
+ * the pipeline's commit, the pull request's head (`server/forge/github/github.go:267-275` `File`: `opts.Ref = b.Commit`).
+ */
+export function githubPullRequest(repo: string, pr: { number: number; head: string; base: string; fromFork: boolean }): Pipeline {
+  return {
+    repo, event: 'pull_request', commit: pr.head, ref: `refs/pull/${pr.number}/head`, branch: pr.base, configFrom: pr.head, fromFork: pr.fromFork,
+  };
+}
+
+/**
+ * A GitHub `deployment` webhook, which Woodpecker subscribes every activated repository to
+ * (`server/forge/github/github.go:618-625`): `parse.go:148-171` `parseDeployHook`. The commit is the deployment's SHA
+ * and the workflow files are read there (`github.go:267-275`); a ref that is that SHA, or a prefix of it, becomes the
+ * default branch (`:162-166`). The webhook handler checks no "Allow deployments" (`server/api/hook.go`, which checks
+ * only pull requests, `:205`).
+ */
+export function githubDeployment(repo: string, deployment: { sha: string; ref: string; defaultBranch: string }): Pipeline {
+  const { sha, ref, defaultBranch } = deployment;
+  const isSha = sha.startsWith(ref) || sha === ref;
+  const branch = isSha ? defaultBranch : ref;
+  const named = isSha ? `refs/heads/${branch}` : ref;
+  return {
+    repo, event: 'deployment', commit: sha, ref: named.startsWith('refs/') ? named : `refs/heads/${branch}`, branch, configFrom: sha, fromFork: false,
+  };
+}
+
+/**
+ * Whether a pipeline from a webhook waits for approval: `server/pipeline/gated.go:32-66` `needsApproval`, which only
+ * `pipeline.Create` consults (`server/pipeline/create.go:68`), never a restart; the repository's list of users who
+ * need no approval (:38-42) is left out, as empty.
+ */
+export function needsApproval(repo: RepoSettings, pipeline: Pipeline): boolean {
+  if (pipeline.event === 'cron' || pipeline.event === 'manual') return false;
+  const pullRequest = ['pull_request', 'pull_request_closed', 'pull_request_metadata'].includes(pipeline.event);
+  switch (repo.requireApproval) {
+    case 'none': return false;
+    case 'forks': return pullRequest && pipeline.fromFork;
+    case 'pull_requests': return pullRequest;
+    case 'all_events': return true;
+  }
+}
+
+/**
+ * "Deploy" on a finished pipeline (`POST /api/repos/{id}/pipelines/{n}?event=deployment`, for users with push
+ * access, `server/router/api.go:122`): `server/api/pipeline.go:597-659` `PostPipeline` sets the event to
+ * `deployment`, refused with 403 "repo does not allow deployments" unless the repository allows them (:628-640),
+ * and calls `pipeline.Restart` (`server/pipeline/restart.go:32-119`), which copies the pipeline, commit, ref, branch
+ * and fork included (`createNewOutOfOld`, :135-144), runs the old pipeline's workflow files (:44-54; the forge config
+ * service keeps them on a restart, `server/services/config/forge.go:50-53`) and asks for no approval.
+ */
+export function deploy(repo: RepoSettings, pipeline: Pipeline): Pipeline {
+  if (!repo.allowDeploy) {
+    throw new Error('403 repo does not allow deployments');
+  }
+  return { ...pipeline, event: 'deployment' };
+}
+
+/** The workflow of `pipeline` that carries `labels`, as the server queues it. */
+export function workflowOf(pipeline: Pipeline, labels?: Record<string, string>): Workflow {
+  return { repo: pipeline.repo, event: pipeline.event, branch: pipeline.branch, labels };
+}
+
+/**
+ * Whether `WOODPECKER_REPO_OWNERS` lets a GitLab project be activated. Its owner is the project's namespace, the full
+ * path without the project's own segment (`server/forge/gitlab/convert.go:61-67`), compared in lower case with each
+ * entry as a whole (`server/services/permissions/repo_owners.go:24-38`, checked by `server/api/repo.go:113-116`);
+ * an empty list allows every owner. The list is split on "," and each item trimmed (`cmd/server/flags.go:165-172`).
+ */
+export function gitlabProjectAllowed(repoOwners: string | undefined, pathWithNamespace: string): boolean {
+  const owners = (repoOwners ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const parts = pathWithNamespace.split('/');
+  const owner = parts.slice(0, -1).join('/');
+  return owners.length < 1 || owners.includes(owner.toLowerCase());
 }

@@ -62,7 +62,7 @@ export class Pipeline {
     this.name = checkDnsLabel('name', props.name);
     this.events = [...checkEvents('events', props.events)];
     if (props.branches !== undefined) {
-      checkUniqueList('branches', props.branches);
+      checkUniqueList('branches', props.branches, { of: 'branch names or globs' });
       for (const b of props.branches) {
         if (typeof b !== 'string' || !BRANCH.test(b)) {
           invalid('branches', props.branches, `${describeValue(b)} must be a branch glob of letters, digits, ".", "_", "/", "*", "?", "+" and "-"`);

@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkUniqueList, describeValue, Image, invalid } from '../../core';
+import { checkDnsLabel, checkList, checkUniqueList, describeValue, Image, invalid } from '../../core';
 import { compare } from '../../core/text';
 import { checkEvents, PipelineEvent } from '../events';
 import { ImageBuilder, ImageTag } from './image-builder';
@@ -139,7 +139,7 @@ export class Step {
    */
   public static buildImage(name: string, props: BuildImageStepProps): Step {
     const repository = checkRepository(props.repository);
-    const tags = props.tags ?? [ImageTag.commitSha()];
+    const tags = checkList('tags', props.tags ?? [ImageTag.commitSha()], 'ImageTags');
     const notTag = tags.find((t) => !(t instanceof ImageTag));
     if (notTag !== undefined) {
       invalid('tags', notTag, 'must be an ImageTag: ImageTag.of("v1") or ImageTag.commitSha()');

@@ -66,7 +66,10 @@ describe(`the DigitalOcean program with Woodpecker${preview ? ', in a preview' :
     expect(registered.filter((r) => r.type === T.dnsRecord).map((r) => r.inputs.name).sort()).toEqual(['harbor', 'woodpecker']);
     // in a preview the steps wait for the Load Balancer's address, which is unknown
     if (!preview) {
-      expect(await get(outputs.nextSteps)).toContain('Woodpecker: open https://woodpecker.example.com and log in with github as example-admin');
+      const steps: string = await get(outputs.nextSteps);
+      expect(steps).toContain('Woodpecker: open https://woodpecker.example.com and log in with github as example-admin');
+      // server/api/repo.go:125 activates with deployments off; server/api/pipeline.go:636-639 refuses them then
+      expect(steps).toContain('Repositories: activate them in Woodpecker, and enable "Allow deployments" in each one\'s settings');
     }
   });
 });
