@@ -187,6 +187,12 @@ export class TeamPlatform extends Construct {
    * was, its name free: a program may go on, or retry it with fixed props.
    */
   public addTeam(props: TeamProps): Team {
+    // every refusal names the team: among many teams a prop's value alone does not say whose it was
+    return inTeam(props.name, () => this.onboard(props));
+  }
+
+  /** `addTeam`, its refusals not yet naming the team. */
+  private onboard(props: TeamProps): Team {
     if (this.byName.has(props.name)) {
       invalid('name', props.name, 'must be unique among the teams');
     }
@@ -194,7 +200,7 @@ export class TeamPlatform extends Construct {
       invalid('name', props.name, 'must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
     }
     // checked before anything is defined, so a clash names both teams
-    const { namespaces, buildNamespace, pullRequestNamespace } = inTeam(props.name, () => teamNamespaces(props));
+    const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);
     // every namespace of the team, with the prop that gave it
     const own: [string, string][] = [
       ...namespaces.map((n): [string, string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
@@ -222,8 +228,7 @@ export class TeamPlatform extends Construct {
       }
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
-    // refusals name the team: "it is already "a"'s" alone does not say whose namespace was refused
-    inTeam(props.name, () => own.forEach(([prop, ns]) => {
+    own.forEach(([prop, ns]) => {
       const owner = this.claimed.get(ns);
       if (owner !== undefined) {
         invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner)}'s`);
@@ -234,7 +239,7 @@ export class TeamPlatform extends Construct {
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
       }
-    }));
+    });
     // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
     // it was and its name free for a retry; should anything still throw halfway (the engine refusing its build
     // namespace, say), its construct at least goes: here, the one place that removes a half-built team (unless the

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   checkDnsLabel, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
-  SecretValue, ValidationError,
+  SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
@@ -111,7 +111,11 @@ export interface TeamNamespaces {
 /** A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
 export function teamNamespaces(props: TeamProps): TeamNamespaces {
   checkTeamName(props.name);
-  const namespaces = checkUniqueList('namespaces', (props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n)));
+  // checked for JavaScript callers: a string such as "false" would be taken as true
+  if (props.dedicatedRunner !== undefined && typeof props.dedicatedRunner !== 'boolean') {
+    invalid('dedicatedRunner', props.dedicatedRunner, 'must be true or false');
+  }
+  const namespaces = checkUniqueList('namespaces', props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n));
   const buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${props.name}-builds`);
   if (!props.dedicatedRunner) {
     if (props.pullRequestNamespace !== undefined) {
@@ -168,15 +172,9 @@ function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
  * "500M"` alone does not say whose quota it is.
  */
 export function inTeam<T>(name: unknown, check: () => T): T {
-  try {
-    return check();
-  } catch (e) {
-    const team = describeValue(name);
-    if (e instanceof ValidationError && !e.message.includes(team)) {
-      throw new ValidationError(`${e.message} (team ${team})`, e.prop, e.allowed);
-    }
-    throw e;
-  }
+  // a message that names the team as a team already ("of team "a"") needs no suffix; a namespace or name that
+  // merely equals the team's name does ("invalid namespaces "ci"" for team "ci", whose namespace is its name)
+  return withContext(`team ${describeValue(name)}`, check);
 }
 
 /** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
@@ -513,11 +511,13 @@ export class Team extends Construct {
    * pipelines can read (Drone's secrets extension, or Woodpecker's route namespaces).
    */
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
-    const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
-    this._grants.add(`pipeline secret\0${secret.name}`);
-    return this.ctx.ci.addPipelineSecret(secret.id, {
-      name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
-      allowPullRequests: props.allowPullRequests,
+    return inTeam(this.teamName, () => {
+      const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
+      this._grants.add(`pipeline secret\0${secret.name}`);
+      return this.ctx.ci.addPipelineSecret(secret.id, {
+        name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
+        allowPullRequests: props.allowPullRequests,
+      });
     });
   }
 
@@ -526,10 +526,12 @@ export class Team extends Construct {
    * them; nothing else of the cluster is reachable from them.
    */
   public allowEgress(peer: NetworkPeer, ports: number[]): void {
-    if (!Array.isArray(ports) || ports.length === 0) {
-      invalid('ports', ports, 'must list at least one port: apps reach only what they need');
-    }
-    checkUniqueList('ports', ports).forEach((port) => checkPort('ports', port));
+    inTeam(this.teamName, () => {
+      if (!Array.isArray(ports) || ports.length === 0) {
+        invalid('ports', ports, 'must list at least one port: apps reach only what they need');
+      }
+      checkUniqueList('ports', ports).forEach((port) => checkPort('ports', port));
+    });
     for (const firewall of this.firewalls) firewall.allowEgress([peer], ports.map((port) => ({ protocol: 'TCP' as const, port })));
   }
 }

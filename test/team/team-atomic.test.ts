@@ -174,21 +174,21 @@ const CASES: Record<string, Case> = {
   // DroneKubeRunner.addPolicy refused these after the team's build namespace was added
   'a name the runner keeps for its guard policy': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'] }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "other-events"\)$/,
   },
   'a name the runner applies to unmatched pipelines': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'] }),
-    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches$/,
+    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches \(team "default"\)$/,
   },
   // the same, on a team's dedicated runner: its first policy, which that runner's addPolicy refused after the runner
   // and its build namespace were defined
   'a dedicated runner\'s guard policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'other-events', repos: ['acme/other-events'], dedicatedRunner: true }),
-    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
+    error: /^invalid name "other-events": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "other-events"\)$/,
   },
   'a dedicated runner\'s default policy name': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ name: 'default', repos: ['acme/default'], namespaces: ['default-apps'], dedicatedRunner: true }),
-    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches$/,
+    error: /^invalid name "default": must not be "default": the runner applies a policy of that name to every pipeline no other policy matches \(team "default"\)$/,
   },
   'a repository pattern a dedicated runner matches otherwise than the secrets extension': {
     engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, repos: ['acme/web***'], dedicatedRunner: true }),
@@ -201,7 +201,7 @@ const CASES: Record<string, Case> = {
       drone(p).runner.addPolicy({ name: 'web', repos: ['acme/legacy'], exclusive: false });
     },
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards$/,
+    error: /^invalid name "web": must be unique among the runner's policies, and not "other-events" or "pull-request-refs", the names of the guards \(team "web"\)$/,
     after: addOmega,
   },
   // DroneSecretsExtension.addSecret refused these after the route and the Harbor project and robots
@@ -252,7 +252,7 @@ const CASES: Record<string, Case> = {
   },
   'a name Harbor does not allow': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ name: 'web--app', repos: ['acme/web-app'] }),
-    error: /^invalid name "web--app": must be lower-case letters and digits, separated by single "\.", "_" or "-"$/,
+    error: /^invalid name "web--app": must be lower-case letters and digits, separated by single "\.", "_" or "-" \(team "web--app"\)$/,
   },
   // Harbor refused the pull robot after the project and the push robot; the program declares the project and retries
   'a shared project Harbor does not have yet': {

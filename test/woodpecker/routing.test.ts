@@ -379,10 +379,17 @@ describe('WoodpeckerCi', () => {
     const ci = woodpeckerCi(testChart('ci'));
     expect(thrown(() => ci.addImagePullSecret('P', { name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.PROMOTE], dockerConfig: SecretValue.hex(16) })).message)
       .toBe('invalid events ["promote"]: must list promote and rollback together or neither: Woodpecker has one event, deployment, for both, ' +
-        'so granting one would grant the other');
+        'so granting one would grant the other (pull secret "harbor")');
     expect(thrown(() => ci.checkAdditions({ pullSecrets: [{ id: 'P', name: 'harbor', repos: ['acme/api'], events: [PipelineEvent.ROLLBACK] }] })).message)
       .toBe('invalid events ["rollback"]: must list promote and rollback together or neither: Woodpecker has one event, deployment, for both, ' +
         'so granting one would grant the other');
+  });
+
+  test('names the route or secret it refuses, as the Drone engine does', () => {
+    const ci = woodpeckerCi(testChart('ci'));
+    expect(thrown(() => ci.addRoute({ name: 'web', repos: ['acme/*'], namespace: 'deploy' })).message).toMatch(/^invalid repos .* \(route "web"\)$/);
+    expect(thrown(() => ci.addPipelineSecret('S', { name: 'db', repos: ['acme/*'], values: { url: SecretValue.hex(16) } })).message)
+      .toMatch(/^invalid repos .* \(secret "db"\)$/);
   });
 
   test('refuses a pipeline or pull secret named as a Secret the stack expects to be provided where it is copied', () => {

@@ -1,0 +1,68 @@
+import { NetworkPeer, SecretValue } from '../../lib';
+import { refusal } from '../util';
+import { platform } from './fixtures';
+
+/**
+ * Among many teams a refusal must say whose it was: every refusal of `addTeam`, `Team.addPipelineSecret` and
+ * `Team.allowEgress` names the team, on one line, once.
+ */
+
+
+describe('addTeam refusals name the team', () => {
+  test('a namespace of the platform, or one the team took from its name', () => {
+    const p = platform();
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespaces: ['default'] }))).toBe('invalid namespaces "default": ' +
+      'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s (team "zz")');
+    // a team named after the platform's namespace: its namespace comes from its name, so the name is what to change
+    expect(refusal(() => p.teams.addTeam({ name: 'ci', repos: ['acme/ci'] }))).toBe('invalid namespaces "ci": must be a namespace of the ' +
+      'team\'s own: the platform (or another construct of the app) defines it already (team "ci")');
+  });
+
+  test('an overlap with another team names both: the team refused and the team that has the repositories', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments-*'] });
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/payments-api'] }))).toBe('invalid repos "acme/payments-api": must not ' +
+      'overlap another team\'s repositories: it can match the same repository as "acme/payments-*" of team "payments" (team "zz")');
+  });
+
+  test('a repository whose owner is a glob', () => {
+    expect(refusal(() => platform().teams.addTeam({ name: 'zz', repos: ['zz-*/app'] }))).toBe('invalid repos "zz-*/app": must name its owner ' +
+      'literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name (team "zz")');
+  });
+
+  test('a list given as a string is refused as such, not letter by letter', () => {
+    const p = platform();
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespaces: 'zz' as any }))).toMatch(/^invalid namespaces "zz": must be a list.* \(team "zz"\)$/);
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: 'acme/zz-app' as any }))).toMatch(/^invalid repos "acme\/zz-app": must be a list.* \(team "zz"\)$/);
+  });
+
+  test('dedicatedRunner must be a boolean: a string "false" would make a runner', () => {
+    const p = platform();
+    for (const value of ['yes', 'false', 1]) {
+      expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], dedicatedRunner: value as any })))
+        .toBe(`invalid dedicatedRunner ${JSON.stringify(value)}: must be true or false (team "zz")`);
+    }
+    expect(p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], dedicatedRunner: false }).teamName).toBe('zz');
+  });
+
+  test('the message names the team once when the refusal already names it as a team', () => {
+    const p = platform({}, { runner: { limitEvents: ['pull_request' as any] } });
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'] }))).toMatch(/it would fail every pipeline of team "zz"$/);
+  });
+});
+
+describe('a team\'s later calls name the team', () => {
+  test('addPipelineSecret', () => {
+    const team = platform().teams.addTeam({ name: 'pay', repos: ['acme/pay'] });
+    expect(refusal(() => team.addPipelineSecret('Bad', { name: 'Not A Label', values: { token: SecretValue.hex(32) } })))
+      .toMatch(/^invalid name "Not A Label": .* \(team "pay"\)$/);
+    expect(refusal(() => team.addPipelineSecret('Empty', { name: 'empty', values: {} }))).toMatch(/ \(team "pay"\)$/);
+  });
+
+  test('allowEgress', () => {
+    const team = platform().teams.addTeam({ name: 'pay', repos: ['acme/pay'] });
+    expect(refusal(() => team.allowEgress(NetworkPeer.ipBlock('10.0.0.0/24'), [70000]))).toMatch(/^invalid ports 70000: .* \(team "pay"\)$/);
+    expect(refusal(() => team.allowEgress(NetworkPeer.ipBlock('10.0.0.0/24'), []))).toBe('invalid ports []: must list at least one port: apps ' +
+      'reach only what they need (team "pay")');
+  });
+});
