@@ -19,13 +19,17 @@
 //                             not one per item, so the run always ends, and prints what it did not apply, well within
 //                             the Job's activeDeadlineSeconds (3600, see configure-job.ts)
 //   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
+//   HARBOR_REQUEST_TIMEOUT_MS how long an API call may take before it counts as Harbor not answering; default 30000
+//   HARBOR_REGISTRY_TIMEOUT_MS the same for a registry create or update, which Harbor holds until it has checked the
+//                             upstream (see UNHEALTHY_REGISTRY); default 120000. The Job sets neither: the tests
+//                             shorten them to stand for slow answers without waiting minutes.
 //   plus every variable named by accessSecretEnv / secretEnv in the configuration.
 //
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
 //   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
 //                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run),
-//                  metadata: {} (string values) }]
+//                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
@@ -47,13 +51,16 @@
 // the run ends with a line naming every item not applied. Bad credentials, a wrong HARBOR_URL
 // or Harbor itself staying unreachable stop the run at once.
 //
-// Upstream registries Harbor finds unhealthy (see UNHEALTHY_REGISTRY) are tried once, then every
-// project and robot that does not need them is applied, and only then are they retried, all in the
-// same rounds with one backoff, until the run's budget runs out; the items that need one are
-// applied as soon as it is. A registry that already exists in Harbor does not hold up its
-// proxy-cache project and robots even when its update fails, nor does a project that exists its
-// robots: they exist already, and a robot secret rotated in the cluster must reach Harbor (the
-// pull Secrets carry the new one already).
+// Upstream registries Harbor finds unhealthy, or whose writes time out or answer 500 (see
+// UNHEALTHY_REGISTRY), are tried once, then every project and robot that does not need them is
+// applied, and only then are they retried, all in the same rounds with one backoff, until the
+// run's budget runs out; the items that need one are applied as soon as it is. A registry that
+// already exists in Harbor does not hold up its proxy-cache project and robots even when its
+// update fails, nor does a project that exists its robots: they exist already, and a robot secret
+// rotated in the cluster must reach Harbor (the pull Secrets carry the new one already).
+//
+// An object another run creates between the look-up and the POST (a 409) is looked up again and
+// applied as found (see create).
 //
 // Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
 // request bodies are never logged and every line goes through the Redactor (see Redaction).
@@ -70,19 +77,38 @@ const REGISTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_ROBOT_DURATION = 2 ** 31 - 2;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
-const REQUEST_TIMEOUT_MS = 30000;
 const BODY_EXCERPT_CHARS = 300;
 const RETRY_LOG_EVERY_MS = 30000;
 // The longest pause between retries of an upstream registry Harbor found unhealthy.
 const MAX_BACKOFF_MS = 60000;
 // Harbor's answer when the health check it runs on every registry create and update fails: a 400, though the
 // upstream may only be down for a moment (goharbor/harbor v2.15.1 src/controller/registry/controller.go:100-107,
-// called by Update at :124-126 as well). Bad upstream credentials give the same answer: the native (docker-registry)
-// adapter's HealthCheck pings with the credentials and reports any failure, a 401 included, as unhealthy
-// (src/pkg/reg/adapter/native/adapter.go, HealthCheck). So a typo in a registry's credentials is retried like an
-// outage and costs the run's retry budget (HARBOR_WAIT_SECONDS) before it is reported; the other items are applied
+// called by Update at :124-126 as well). What bad upstream credentials give depends on the adapter. The native
+// (docker-registry) adapter's HealthCheck pings with them and reports any failure, a 401 included, as unhealthy: the
+// same 400 (src/pkg/reg/adapter/native/adapter.go:118-131). The Docker Hub adapter logs in to Hub while it is being
+// built (src/pkg/reg/adapter/dockerhub/adapter.go:43-47, client.go:65-68), before any health check, and IsHealthy
+// hands that error on as it is (controller.go:172-176): a wrong token, a Hub outage or a 429 comes back as a bare
+// 500 "internal server error", the cause only in core's log (src/lib/http/error.go:52-60). Both answers to a
+// registry write are retried as an unhealthy upstream (upstreamDown): a typo in a registry's credentials costs the
+// run's retry budget (HARBOR_WAIT_SECONDS) before it is reported, with UPSTREAM_HINTS; the other items are applied
 // first all the same.
+//
+// The health check also makes a registry write as slow as the upstream: Harbor's clients wait up to 30 s to connect
+// and 10 s for TLS (src/common/http/transport.go:65-73), and a registry client up to 30 minutes for an answer
+// (src/pkg/registry/client.go:67-90, :156-159). So registry writes get HARBOR_REGISTRY_TIMEOUT_MS rather than
+// HARBOR_REQUEST_TIMEOUT_MS, and one that times out is an unhealthy upstream too, not Harbor not being ready: retried
+// with the others after the items that do not need it, rather than ending the run once HARBOR_WAIT_SECONDS is spent.
 const UNHEALTHY_REGISTRY = 'the registry is unhealthy';
+// Harbor answers every robot's name with its robot_name_prefix setting in front (default "robot$", editable by an
+// admin: goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:155; src/controller/robot/controller.go:257-263)
+// and lets a robot log in only under a name with the current prefix (src/server/middleware/security/robot.go:39-41).
+// Dockyard's pull secrets log in as "robot$<name>" (lib/harbor/harbor.ts, the username in declareRobot): a robot whose
+// name Harbor answers with another prefix fails (robotNameProblem), or the Job would pass with logins that cannot work.
+const ROBOT_PREFIX = 'robot$';
+// What the bare 500 of a registry write may hide (see above).
+const UPSTREAM_HINTS = {
+  500: " (for docker-hub, check the upstream username and token; Harbor core's log has the cause)",
+};
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
@@ -471,7 +497,17 @@ function readSettings(env) {
     configFile,
     waitSeconds: nonNegativeInteger(env, 'HARBOR_WAIT_SECONDS', 900),
     retryIntervalMs: nonNegativeInteger(env, 'HARBOR_RETRY_INTERVAL_MS', 5000),
+    requestTimeoutMs: positiveInteger(env, 'HARBOR_REQUEST_TIMEOUT_MS', 30000),
+    registryTimeoutMs: positiveInteger(env, 'HARBOR_REGISTRY_TIMEOUT_MS', 120000),
   };
+}
+
+function positiveInteger(env, name, fallback) {
+  const value = nonNegativeInteger(env, name, fallback);
+  if (value === 0) {
+    throw new ConfigError(`${name} "0" must be a positive integer`);
+  }
+  return value;
 }
 
 function nonNegativeInteger(env, name, fallback) {
@@ -635,16 +671,50 @@ function validateProject(raw, index, registryNames) {
     throw new ConfigError(`${where}: storageLimit must be -1 (unlimited) or a positive number of bytes, got ${storageLimit}`);
   }
   const metadata = field(raw, 'metadata', where, 'object', {});
+  if ('public' in metadata) {
+    throw new ConfigError(`${where}: set visibility with the "public" field, not metadata.public`);
+  }
   for (const [key, value] of Object.entries(metadata)) {
+    const problem = metadataProblem(key, registry !== null);
+    if (problem) {
+      throw new ConfigError(`${where}: metadata.${key} ${problem}`);
+    }
     // Harbor stores project metadata as strings and compares them as such
     if (typeof value !== 'string') {
       throw new ConfigError(`${where}: metadata.${key} must be a string, got ${JSON.stringify(value)}`);
     }
   }
-  if ('public' in metadata) {
-    throw new ConfigError(`${where}: set visibility with the "public" field, not metadata.public`);
-  }
   return { name, public: field(raw, 'public', where, 'boolean', false), registry, storageLimit, metadata: { ...metadata } };
+}
+
+// The settings Harbor takes in a project's metadata: the properties of ProjectMetadata (goharbor/harbor v2.15.1
+// api/v2.0/swagger.yaml:7305-7356) but "public", which has a field of its own. Harbor decodes the request into that
+// type, so any other key is dropped without a word and a run would find it missing, and write it, every time.
+const PROJECT_METADATA = [
+  'enable_content_trust', 'enable_content_trust_cosign', 'prevent_vul', 'severity', 'auto_scan', 'auto_sbom_generation',
+  'reuse_sys_cve_allowlist', 'proxy_speed_kb', 'max_upstream_conn', 'proxy_cache_local_on_not_found',
+];
+
+/**
+ * Why a project cannot keep `key` in its metadata; undefined when it can. Beside the keys Harbor does not know, Harbor
+ * drops proxy_speed_kb and max_upstream_conn but on a proxy cache, and enable_content_trust on one, when creating and
+ * updating a project alike (src/server/v2.0/handler/project.go:166-176, :570-580), and sets retention_id itself (a
+ * proxy cache's retention policy: :224, :241-253; any other value is refused, :586-594, :794-796).
+ */
+function metadataProblem(key, proxyCache) {
+  if (key === 'retention_id') {
+    return 'is set by Harbor (the project\'s tag retention policy) and cannot be declared';
+  }
+  if (!PROJECT_METADATA.includes(key)) {
+    return `is not a Harbor project setting, which Harbor would drop (allowed: ${PROJECT_METADATA.join(', ')})`;
+  }
+  if (!proxyCache && (key === 'proxy_speed_kb' || key === 'max_upstream_conn')) {
+    return 'applies to proxy caches only (a project with "registry"), and Harbor drops it on any other project';
+  }
+  if (proxyCache && key === 'enable_content_trust') {
+    return 'does not apply to a proxy cache, and Harbor drops it there';
+  }
+  return undefined;
 }
 
 function validateRobot(raw, index) {
@@ -765,9 +835,13 @@ function excerpt(text) {
   return quoted ? `: ${quoted}` : '';
 }
 
-function networkProblem(err) {
-  if (err && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`;
+function isTimeout(err) {
+  return Boolean(err && (err.name === 'TimeoutError' || err.name === 'AbortError'));
+}
+
+function networkProblem(err, timeoutMs) {
+  if (isTimeout(err)) {
+    return `no answer within ${timeoutMs / 1000}s`;
   }
   const cause = err && err.cause;
   return (cause && (cause.code || cause.message)) || (err && err.message) || String(err);
@@ -781,9 +855,14 @@ const HINTS = {
 /**
  * One API call. Errors name the method, path and status and quote the start of Harbor's answer,
  * never the request body (it may hold credentials).
+ *
+ * options.auth: false sends no credentials; options.timeoutMs replaces HARBOR_REQUEST_TIMEOUT_MS; options.upstreamDown
+ * (status, text) tells the answers that mean an unhealthy upstream registry, and makes a timeout mean one too (see
+ * UNHEALTHY_REGISTRY): both throw a TransientError with `upstream` set.
  */
 async function call(ctx, method, path, body, options = {}) {
   const target = `${method} ${API}${path}`;
+  const timeoutMs = options.timeoutMs || ctx.requestTimeoutMs;
   const headers = { accept: 'application/json' };
   if (options.auth !== false) {
     headers.authorization = ctx.authorization;
@@ -802,11 +881,14 @@ async function call(ctx, method, path, body, options = {}) {
       body: payload,
       // never follow: fetch would replay the request, credentials and body to wherever Harbor points
       redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     text = await res.text();
   } catch (err) {
-    throw new TransientError(`${target}: ${networkProblem(err)}`);
+    if (options.upstreamDown && isTimeout(err)) {
+      throw new TransientError(`${target}: ${networkProblem(err, timeoutMs)}; Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up`, true);
+    }
+    throw new TransientError(`${target}: ${networkProblem(err, timeoutMs)}`);
   }
   if (TRANSIENT_STATUS.has(res.status)) {
     throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`);
@@ -815,7 +897,7 @@ async function call(ctx, method, path, body, options = {}) {
     throw new FatalError(`${target} answered ${res.status}, redirecting to ${res.headers.get('location')}; set HARBOR_URL to the address Harbor serves its API on`);
   }
   if (options.upstreamDown && options.upstreamDown(res.status, text)) {
-    throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`, true);
+    throw new TransientError(`${target} answered ${res.status}${excerpt(text)}${UPSTREAM_HINTS[res.status] || ''}`, true);
   }
   if (res.status === 401 || res.status === 403) {
     throw new FatalError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status]}`);
@@ -867,9 +949,46 @@ async function retrying(ctx, what, step) {
   }
 }
 
-/** Whether an answer to a registry create or update is Harbor's failed upstream health check. */
+/**
+ * Whether an answer to a registry create or update may be the upstream's fault (see UNHEALTHY_REGISTRY): Harbor's
+ * failed health check, or a 500, which is what an adapter that cannot even be built (Docker Hub refusing the login)
+ * gives.
+ */
 function upstreamDown(status, text) {
-  return status === 400 && String(text).includes(UNHEALTHY_REGISTRY);
+  return (status === 400 && String(text).includes(UNHEALTHY_REGISTRY)) || status === 500;
+}
+
+/**
+ * The call options of a registry create or update: its own timeout, cut to what is left of the run's budget (never
+ * under HARBOR_REQUEST_TIMEOUT_MS), so that a round of slow registries ends close to the deadline, well within the
+ * Job's activeDeadlineSeconds.
+ */
+function registryWrite(ctx) {
+  return { upstreamDown, timeoutMs: Math.min(ctx.registryTimeoutMs, Math.max(ctx.requestTimeoutMs, ctx.deadline - Date.now())) };
+}
+
+/**
+ * POST `body` to `path` to create an object the caller looked up and did not find. A 409 means it was created in
+ * between, which only an overlapping Job does (this chunk's Job of an older state still retrying, or a Job run by hand):
+ * Harbor answers 409 for a name it has (goharbor/harbor v2.15.1 src/pkg/reg/dao/dao.go:55, src/pkg/project/dao/dao.go:73,
+ * src/pkg/robot/dao/dao.go:66). It is then looked up again with `findAgain`, and `{ found }` is returned for the caller
+ * to go on as with one that existed; `{ res }`, the answer, when created here. A 409 for an object still not found
+ * fails as any error.
+ */
+async function create(ctx, label, path, body, findAgain, options) {
+  try {
+    return { res: await call(ctx, 'POST', path, body, options) };
+  } catch (err) {
+    if (!(err instanceof HarborError) || err.status !== 409) {
+      throw err;
+    }
+    const found = await findAgain();
+    if (!found) {
+      throw err;
+    }
+    log(`${label}: created meanwhile by another run (POST answered 409); applying the configuration to it`);
+    return { found };
+  }
 }
 
 /** The single element of a list answer accepted by `matches`; undefined when none. */
@@ -937,7 +1056,7 @@ function registryDifferences(existing, registry) {
 async function ensureRegistry(ctx, registry, exists = () => {}) {
   const label = `registry ${registry.name}`;
   const accessSecret = registry.accessSecretEnv ? ctx.secrets.get(registry.accessSecretEnv) : '';
-  const existing = await findRegistry(ctx, registry.name);
+  let existing = await findRegistry(ctx, registry.name);
   if (!existing) {
     const body = {
       name: registry.name,
@@ -949,14 +1068,17 @@ async function ensureRegistry(ctx, registry, exists = () => {}) {
     if (registry.accessKey) {
       body.credential = { type: 'basic', access_key: registry.accessKey, access_secret: accessSecret };
     }
-    const res = await call(ctx, 'POST', '/registries', body, { upstreamDown });
-    const match = /\/registries\/(\d+)\/?$/.exec(res.headers.get('location') || '');
-    const id = match ? Number(match[1]) : (await findRegistry(ctx, registry.name) || {}).id;
-    if (!Number.isSafeInteger(id)) {
-      throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+    const { res, found } = await create(ctx, label, '/registries', body, () => findRegistry(ctx, registry.name), registryWrite(ctx));
+    if (res) {
+      const match = /\/registries\/(\d+)\/?$/.exec(res.headers.get('location') || '');
+      const id = match ? Number(match[1]) : (await findRegistry(ctx, registry.name) || {}).id;
+      if (!Number.isSafeInteger(id)) {
+        throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+      }
+      log(`${label}: created`);
+      return id;
     }
-    log(`${label}: created`);
-    return id;
+    existing = found;
   }
   if (existing.type !== registry.type) {
     // not handed on: a proxy-cache project created now would be bound to the wrong kind of upstream for good
@@ -979,7 +1101,7 @@ async function ensureRegistry(ctx, registry, exists = () => {}) {
     access_key: registry.accessKey || '',
     access_secret: accessSecret,
     insecure: registry.insecure,
-  }, { upstreamDown });
+  }, registryWrite(ctx));
   log(`${label}: updated${changed.length > 0 ? ` (${changed.join(', ')})` : ''}`);
   return existing.id;
 }
@@ -1019,7 +1141,7 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   const label = `project ${project.name}`;
   const registryId = project.registry ? registryIds.get(project.registry) : null;
   const metadata = { ...project.metadata, public: String(project.public) };
-  const existing = await findProject(ctx, project.name);
+  let existing = await findProject(ctx, project.name);
   if (!existing) {
     const body = {
       project_name: project.name,
@@ -1030,21 +1152,24 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
     if (registryId) {
       body.registry_id = registryId;
     }
-    await call(ctx, 'POST', '/projects', body);
-    const created = await findProject(ctx, project.name);
-    if (!created) {
-      throw new HarborError(`${label}: created, but Harbor does not list it`);
+    const { found } = await create(ctx, label, '/projects', body, () => findProject(ctx, project.name));
+    if (!found) {
+      const created = await findProject(ctx, project.name);
+      if (!created) {
+        throw new HarborError(`${label}: created, but Harbor does not list it`);
+      }
+      // Harbor drops storage_limit without a word while quota_per_project_enable is off (project.go:128-143): the
+      // quota is checked, and set where it differs, as on every run. The project exists, so its robots go ahead
+      // whatever the quota does.
+      log(`${label}: created`);
+      exists(created.project_id);
+      const fixed = await applyQuota(ctx, created.project_id, project, label);
+      if (fixed) {
+        log(`${label}: updated (${fixed})`);
+      }
+      return created.project_id;
     }
-    // Harbor drops storage_limit without a word while quota_per_project_enable is off (project.go:128-143): the
-    // quota is checked, and set where it differs, as on every run. The project exists, so its robots go ahead
-    // whatever the quota does.
-    log(`${label}: created`);
-    exists(created.project_id);
-    const fixed = await applyQuota(ctx, created.project_id, project, label);
-    if (fixed) {
-      log(`${label}: updated (${fixed})`);
-    }
-    return created.project_id;
+    existing = found;
   }
   const existingRegistryId = existing.registry_id || null;
   if (existingRegistryId !== registryId) {
@@ -1122,6 +1247,24 @@ function robotDifferences(existing, robot) {
   return changed;
 }
 
+/**
+ * Why robot `label` cannot log in under the name Harbor gives it, `name`, as Dockyard's pull secrets do; undefined when
+ * it can (see ROBOT_PREFIX).
+ */
+function robotNameProblem(label, name) {
+  const expected = `${ROBOT_PREFIX}${label}`;
+  if (name === expected) {
+    return undefined;
+  }
+  if (typeof name !== 'string' || !name.endsWith(label)) {
+    return `robot ${label}: Harbor names it ${JSON.stringify(name)}, not ${JSON.stringify(expected)}, the user Dockyard's pull secrets log in as`;
+  }
+  const prefix = name.slice(0, name.length - label.length);
+  return `robot ${label}: Harbor's robot_name_prefix setting is ${JSON.stringify(prefix)}, not ${JSON.stringify(ROBOT_PREFIX)}: the robot is ` +
+    `${JSON.stringify(name)} and Harbor refuses logins as ${JSON.stringify(expected)}, the user Dockyard's pull secrets give; set ` +
+    `robot_name_prefix back to ${JSON.stringify(ROBOT_PREFIX)} in Harbor (Configuration, System Settings): the robot and its secret are applied`;
+}
+
 async function ensureRobot(ctx, robot, projectIds) {
   const label = `robot ${robot.label}`;
   let filter = [['name', robot.label]];
@@ -1136,29 +1279,38 @@ async function ensureRobot(ctx, robot, projectIds) {
     }
     filter = [['Level', 'project'], ['ProjectID', String(projectId)], ['name', robot.label]];
   }
-  // Harbor stores names without its "robot$" prefix but answers with it.
-  const existing = await findOne(ctx, `/robots?${query(filter)}`,
+  // Harbor stores names without its robot_name_prefix but answers with it (see ROBOT_PREFIX); any prefix is found here,
+  // and one other than ROBOT_PREFIX fails the robot once it is applied.
+  const find = () => findOne(ctx, `/robots?${query(filter)}`,
     (r) => typeof r.name === 'string' && r.name.endsWith(robot.label) && (!r.level || r.level === robot.level), label);
+  let existing = await find();
   let id;
+  let name;
   if (!existing) {
-    const res = await call(ctx, 'POST', '/robots', {
+    const { res, found } = await create(ctx, label, '/robots', {
       name: robot.name,
       description: robot.description,
       level: robot.level,
       duration: robot.duration,
       disable: false,
       permissions: robot.permissions,
-    });
-    // The answer carries a random secret generated by Harbor: not used, the declared one follows,
-    // but masked from now on, as it is valid until then.
-    redactor.add(res.data && res.data.secret);
-    id = res.data && res.data.id;
-    if (!Number.isSafeInteger(id)) {
-      throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+    }, find);
+    if (res) {
+      // The answer carries a random secret generated by Harbor: not used, the declared one follows,
+      // but masked from now on, as it is valid until then.
+      redactor.add(res.data && res.data.secret);
+      id = res.data && res.data.id;
+      if (!Number.isSafeInteger(id)) {
+        throw new HarborError(`${label}: created, but Harbor did not tell its id`);
+      }
+      name = res.data.name;
+      log(`${label}: created`);
     }
-    log(`${label}: created`);
-  } else {
+    existing = found;
+  }
+  if (existing) {
     id = existing.id;
+    name = existing.name;
     const changed = robotDifferences(existing, robot);
     if (changed.length === 0) {
       log(`${label}: unchanged`);
@@ -1176,6 +1328,12 @@ async function ensureRobot(ctx, robot, projectIds) {
   // Always set: Harbor only keeps a hash, so whether it already matches cannot be checked.
   await call(ctx, 'PATCH', `/robots/${id}`, { secret: ctx.secrets.get(robot.secretEnv) });
   log(`${label}: secret set`);
+  // Checked last: the robot is applied all the same, so that it works as soon as the prefix is set back, without
+  // running the Job again.
+  const problem = robotNameProblem(robot.label, name);
+  if (problem) {
+    throw new HarborError(problem);
+  }
 }
 
 /** Delete the system-level robot `name` if Harbor has it (see Retired robots); true if it was there. */
@@ -1404,7 +1562,7 @@ async function main() {
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.
-module.exports = { Redactor, REDACTED, MIN_SECRET_CHARS, BODY_EXCERPT_CHARS, describeFailure, ConfigError, HarborError, FatalError };
+module.exports = { Redactor, REDACTED, MIN_SECRET_CHARS, BODY_EXCERPT_CHARS, describeFailure, ConfigError, HarborError, FatalError, ROBOT_PREFIX };
 
 if (require.main === module) {
   // whatever escapes main is printed redacted too, instead of by Node as it is

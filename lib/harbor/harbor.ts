@@ -305,6 +305,8 @@ export class Harbor extends Construct {
   private readonly ctx: HarborContext;
   private readonly projectNames = new Set<string>();
   private readonly robotNames = new Set<string>();
+  /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
+  private readonly robotObjectKeys = new Map<string, string>();
   private readonly retiredRobotNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
@@ -535,13 +537,14 @@ export class Harbor extends Construct {
   private declareRobot(name: string, options: RobotOptions): HarborRobot {
     // each configuration chunk names the secret's variable (secretEnv)
     const state = this.robotStateOf(name, options, []);
-    const objectName = `${componentName(this.ctx, 'robot')}-${name.replace(/[._]/g, '-')}`;
+    const objectName = `${componentName(this.ctx, 'robot')}-${robotObjectKey(name)}`;
     const id = new Construct(this, `Robot-${name}`);
     const secret = new Secret(id, 'Secret', {
       name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
     }).key('secret');
     const username = `robot$${name}`;
     this.robotNames.add(name);
+    this.robotObjectKeys.set(robotObjectKey(name), name);
     // the robot is applied with the project its first permission names, where it can
     this.configuration.addRobot(name, state, options.permissions[0].project, secret);
     const host = this.host;
@@ -584,6 +587,11 @@ export class Harbor extends Construct {
     if (this.robotNames.has(name)) {
       invalid('name', name, 'must be unique among the robots of this Harbor');
     }
+    const alike = this.robotObjectKeys.get(robotObjectKey(name));
+    if (alike !== undefined) {
+      invalid('name', name, `must differ from the robot ${describeValue(alike)} in more than ".", "_" and "-": both would keep their secrets ` +
+        `in the Secret ${describeValue(`${componentName(this.ctx, 'robot')}-${robotObjectKey(name)}`)}`);
+    }
     if (this.retiredRobotNames.has(name)) {
       invalid('name', name, 'must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; ' +
         'drop the retireRobot call to declare it again');
@@ -591,4 +599,12 @@ export class Harbor extends Construct {
     const known = (project: string) => project === 'library' || this.projectNames.has(project) || projects.includes(project);
     return robotState(name, options, '', known);
   }
+}
+
+/**
+ * The part of a robot's Secret name its name gives: "." and "_", which Kubernetes names of that kind do not take,
+ * become "-", so `ci.pull` and `ci-pull` would share one Secret.
+ */
+function robotObjectKey(name: string): string {
+  return name.replace(/[._]/g, '-');
 }

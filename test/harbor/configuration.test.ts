@@ -147,6 +147,10 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addProject('z', { storageLimitGiB: 2 ** 20 })).not.toThrow();
     expect(() => harbor.addRobot('ci', { permissions: [RobotPermission.pull('apps')] }))
       .toThrow(new Error('invalid name "ci": must be unique among the robots of this Harbor (robot "ci")'));
+    // "." and "_" become "-" in the robot's Secret name, so these two would share one Secret (and one state key)
+    harbor.addRobot('ci.pull', { permissions: [RobotPermission.pull('apps')] });
+    expect(() => harbor.addRobot('ci-pull', { permissions: [RobotPermission.pull('apps')] })).toThrow(new Error('invalid name "ci-pull": must ' +
+      'differ from the robot "ci.pull" in more than ".", "_" and "-": both would keep their secrets in the Secret "harbor-robot-ci-pull" (robot "ci-pull")'));
     expect(() => harbor.addRobot('r1', { permissions: [] })).toThrow(new Error('invalid permissions []: must grant at least one project permission (robot "r1")'));
     // one permission, not a list of one: refused as such
     expect(() => harbor.addRobot('r0', { permissions: RobotPermission.pull('apps') as unknown as RobotPermission[] }))

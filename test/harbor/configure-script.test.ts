@@ -2,7 +2,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RobotPermission } from '../../lib';
+import { testChart } from '../util';
 import { FakeHarbor, secretEchoes } from './fake-harbor';
+import { inClusterHarbor } from './fixtures';
 
 const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
 
@@ -341,7 +344,9 @@ describe('configure.js and retired robots', () => {
 
   test('a name that may end another robot\'s, under a robot_name_prefix ending in a name character, is not deleted but named', async () => {
     harbor.robotPrefix = 'bot-';
-    expect((await run()).code).toBe(0);
+    // the robots are applied, and fail for the prefix (see "configure.js and Harbor's robot name prefix")
+    expect((await run()).stderr).toContain('robot ci-push: Harbor\'s robot_name_prefix setting is "bot-"');
+    expect(harbor.robot('ci-push')).toBeDefined();
     const result = await run(retiring());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('robot ci-push: Harbor lists "bot-ci-push", which may be another robot whose name ends in "ci-push": not deleted; ' +
@@ -666,6 +671,119 @@ describe('configure.js waiting and retrying', () => {
     expect(result.stdout).not.toContain('retrying');
   });
 
+  // Harbor holds a registry create or update until it has health-checked the upstream (goharbor/harbor v2.15.1
+  // src/controller/registry/controller.go:95-107, Update at :124-126), and its clients wait up to 30 s to connect and
+  // minutes for an answer (src/common/http/transport.go:65-73, src/pkg/registry/client.go:67-90): a slow upstream makes
+  // a slow answer, which used to end the run as "Harbor not ready". Scaled down: HARBOR_REQUEST_TIMEOUT_MS 300 stands
+  // for its 30 s default, HARBOR_REGISTRY_TIMEOUT_MS 1200 for 120 s, a 350 ms answer for a 35 s one.
+  const REGISTRY_WRITES = /^\/api\/v2\.0\/registries$/;
+  const REGISTRY_UPDATES = /^\/api\/v2\.0\/registries\/\d+$/;
+  const SCALED = { HARBOR_REQUEST_TIMEOUT_MS: '300', HARBOR_REGISTRY_TIMEOUT_MS: '1200' };
+  const SLOW = 'Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up';
+
+  test('a registry answer slower than the request timeout is waited for, on create and on update', async () => {
+    harbor.delayNext('POST', REGISTRY_WRITES, 350);
+    const created = await run(config(), SCALED);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).not.toContain('retrying');
+    expect(created.stdout).toContain('registry dockerhub: created\n');
+    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
+
+    // an existing install: a registry with credentials is written on every run
+    harbor.delayNext('PUT', REGISTRY_UPDATES, 350);
+    const updated = await run(config(), SCALED);
+    expect(updated.stderr).toBe('');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).not.toContain('retrying');
+    expect(updated.stdout).toContain('registry dockerhub: updated\n');
+  });
+
+  test('a registry write that times out is retried as an unhealthy upstream: the other items go first, and the registry Harbor made meanwhile is found, not made twice', async () => {
+    // answered, and created, 700 ms after the request: past the 300 ms timeout, before the retry 1000 ms later
+    harbor.delayNext('POST', REGISTRY_WRITES, 700);
+    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '1000' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = lines(result.stdout);
+    expect(out[2]).toBe(`registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries: no answer within 0.3s; ${SLOW}); retrying after the items that do not need it`);
+    const retry = out.findIndex((l) => l.startsWith('retrying 1 registry whose upstream Harbor found unhealthy (dockerhub)'));
+    expect(retry).toBeGreaterThan(2);
+    for (const applied of ['registry quay: created', 'project apps: created', 'robot ci-push: secret set', 'robot apps+deployer: secret set', 'robot library+puller: secret set']) {
+      expect(out.indexOf(applied)).toBeGreaterThan(2);
+      expect(out.indexOf(applied)).toBeLessThan(retry);
+    }
+    // looked up again before any new POST: found, and written like an existing one
+    expect(out.slice(retry + 1)).toEqual(['registry dockerhub: updated', 'project dockerhub: created', 'done: 2 registries, 2 projects, 3 robots']);
+    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub')).toHaveLength(1);
+    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+  });
+
+  test('an existing registry whose update stays slow past the budget fails alone, and the rotated robot secrets are set', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.delayNext('PUT', REGISTRY_UPDATES, 600, 1000);
+    const rotated = 'Rotated-Puller-2026';
+    const result = await run(config(), { ROBOT_PULLER_SECRET: rotated, HARBOR_REGISTRY_TIMEOUT_MS: '200', HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '100' });
+    expect(result.code).toBe(1);
+    expect(result.output).not.toContain(rotated);
+    expect(harbor.robot('library+puller')!.secret).toBe(rotated);
+    expect(result.stdout).toContain('project dockerhub: unchanged\n');
+    expect(result.stdout).toContain('robot ci-push: secret set\n');
+    expect(lines(result.stderr)).toEqual([
+      'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): '
+      + `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}: no answer within 0.2s; ${SLOW}`,
+      'error: 1 of 7 items not applied: registry dockerhub (failed)',
+    ]);
+  });
+
+  test('a request timeout of 0 is refused before any request', async () => {
+    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: HARBOR_REGISTRY_TIMEOUT_MS "0" must be a positive integer\n');
+    expect(harbor.requests).toEqual([]);
+  });
+
+  // Harbor's Docker Hub adapter logs in while it is built, so a login Hub refuses (a wrong token, an outage, a 429) ends
+  // a registry write with a bare 500 (the fake's dockerHubRefusesLogin, which cites Harbor): retried as an unhealthy
+  // upstream, and named with a hint.
+  const HUB_500 = 'answered 500: {"errors":[{"code":"UNKNOWN","message":"internal server error"}]} '
+    + '(for docker-hub, check the upstream username and token; Harbor core\'s log has the cause)';
+
+  test('a Docker Hub login Harbor cannot make is retried with the unhealthy upstreams, and named with a hint once the budget runs out', async () => {
+    harbor.dockerHubRefusesLogin = true;
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '100' });
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)[2]).toBe(`registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries ${HUB_500}); retrying after the items that do not need it`);
+    expect(result.stdout).toContain('registry quay: created\n');
+    expect(result.stdout).toContain('robot library+puller: secret set\n');
+    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub').length).toBeGreaterThan(1);
+    expect(lines(result.stderr)).toEqual([
+      `error: registry dockerhub: the upstream registry was still unhealthy when the run's retry budget ran out (HARBOR_WAIT_SECONDS=1): POST /api/v2.0/registries ${HUB_500}`,
+      'error: 2 of 7 items not applied: registry dockerhub (failed), project dockerhub (registry dockerhub not applied)',
+    ]);
+    expect(harbor.registry('dockerhub')).toBeUndefined();
+  });
+
+  test('a Docker Hub login that works again within the budget converges, on create and on update', async () => {
+    harbor.dockerHubRefusesLogin = true;
+    const recover = (stdout: string) => {
+      if (stdout.includes('registry dockerhub: upstream registry unhealthy')) {
+        harbor.dockerHubRefusesLogin = false;
+      }
+    };
+    const created = await run(config(), {}, recover);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+
+    harbor.dockerHubRefusesLogin = true;
+    const updated = await run(config(), {}, recover);
+    expect(updated.stderr).toBe('');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain(`registry dockerhub: upstream registry unhealthy (PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id} ${HUB_500})`);
+    expect(updated.stdout).toContain('registry dockerhub: updated\n');
+  });
+
   test('gives up once HARBOR_WAIT_SECONDS has passed', async () => {
     harbor.pingFailures = 1000;
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
@@ -759,6 +877,104 @@ describe('configure.js chunks run in parallel', () => {
   });
 });
 
+// Harbor answers robot names with its robot_name_prefix setting in front (default "robot$", editable by an admin:
+// goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:155; src/controller/robot/controller.go:257-263) and lets
+// a robot log in only under a name with the current prefix (src/server/middleware/security/robot.go:39-41). Dockyard's
+// pull secrets log in as "robot$<name>" (lib/harbor/harbor.ts): under another prefix, a green run would hand out logins
+// that cannot work.
+describe('configure.js and Harbor\'s robot name prefix', () => {
+  const refused = (label: string, prefix: string) => `error: robot ${label}: Harbor's robot_name_prefix setting is "${prefix}", not "robot$": `
+    + `the robot is "${prefix}${label}" and Harbor refuses logins as "robot$${label}", the user Dockyard's pull secrets give; `
+    + 'set robot_name_prefix back to "robot$" in Harbor (Configuration, System Settings): the robot and its secret are applied';
+
+  test('the script expects the prefix of the user names Harbor\'s robots give in pull secrets', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { ROBOT_PREFIX } = require(SCRIPT);
+    const chart = testChart('registry');
+    const robot = inClusterHarbor(chart).addRobot('ci', { permissions: [RobotPermission.pull('library')] });
+    expect(robot.username).toBe(`${ROBOT_PREFIX}ci`);
+  });
+
+  test('robots Harbor creates under another prefix are applied, and each fails naming the setting', async () => {
+    harbor.robotPrefix = 'svc-';
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      refused('ci-push', 'svc-'),
+      refused('apps+deployer', 'svc-'),
+      refused('library+puller', 'svc-'),
+      'error: 3 of 7 items not applied: robot ci-push (failed), robot apps+deployer (failed), robot library+puller (failed)',
+    ]);
+    // applied all the same: they work as soon as the prefix is set back
+    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(harbor.robot('apps+deployer')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
+    expect(result.stdout).toContain('project apps: created\n');
+  });
+
+  test('existing robots fail once an admin changes the prefix, and pass once it is set back', async () => {
+    expect((await run()).code).toBe(0);
+    harbor.robotPrefix = 'robot_';
+    const changed = await run();
+    expect(changed.code).toBe(1);
+    expect(lines(changed.stderr)[0]).toBe(refused('ci-push', 'robot_'));
+    expect(lines(changed.stderr).pop()).toBe('error: 3 of 7 items not applied: robot ci-push (failed), robot apps+deployer (failed), robot library+puller (failed)');
+    harbor.robotPrefix = 'robot$';
+    const back = await run();
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+  });
+});
+
+// An overlapping run (a Job of an older state still retrying, or one started by hand) may create an object between this
+// run's look-up and its POST: Harbor answers 409 for a name it has (goharbor/harbor v2.15.1 src/pkg/reg/dao/dao.go:55,
+// src/pkg/project/dao/dao.go:73, src/pkg/robot/dao/dao.go:66).
+describe('configure.js and overlapping runs', () => {
+  const MEANWHILE = 'created meanwhile by another run (POST answered 409); applying the configuration to it';
+
+  test('a 409 on a create is looked up again and applied as found', async () => {
+    // applied: the object is there, as the other run made it
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 409, 1, { applied: true, message: 'registry dockerhub already exists' });
+    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { applied: true, message: 'The project named dockerhub already exists' });
+    harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 409, 1, { applied: true, message: 'robot account 0:ci-push already exists' });
+    const result = await run();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      `waiting for Harbor at ${harbor.url}`,
+      'Harbor is up',
+      `registry dockerhub: ${MEANWHILE}`,
+      'registry dockerhub: updated',
+      'registry quay: created',
+      `project dockerhub: ${MEANWHILE}`,
+      'project dockerhub: unchanged',
+      'project apps: created',
+      `robot ci-push: ${MEANWHILE}`,
+      'robot ci-push: unchanged',
+      'robot ci-push: secret set',
+      'robot apps+deployer: created',
+      'robot apps+deployer: secret set',
+      'robot library+puller: created',
+      'robot library+puller: secret set',
+      'done: 2 registries, 2 projects, 3 robots',
+    ]);
+    expect([harbor.registries.size, harbor.projects.size, harbor.robots.size]).toEqual([2, 3, 3]);
+    // the secret the other run's robot had is replaced by the declared one
+    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+  });
+
+  test('a 409 for an object Harbor still does not list fails that item', async () => {
+    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { message: 'conflict' });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: project dockerhub: POST /api/v2.0/projects answered 409 Conflict: {"errors":[{"code":"409","message":"conflict"}]}',
+      'error: 1 of 7 items not applied: project dockerhub (failed)',
+    ]);
+    expect(harbor.project('dockerhub')).toBeUndefined();
+  });
+});
+
 describe('configure.js failures', () => {
   test('an unreachable Harbor is retried, then reported', async () => {
     const closed = await FakeHarbor.start();
@@ -826,6 +1042,48 @@ describe('configure.js failures', () => {
     expect(harbor.requests).toEqual([]);
   });
 
+  // Harbor keeps only the keys of ProjectMetadata (goharbor/harbor v2.15.1 api/v2.0/swagger.yaml:7305-7356), and drops a
+  // few more by kind of project (src/server/v2.0/handler/project.go:166-176, :570-580): such a key would be written on
+  // every run and never kept.
+  test('project metadata Harbor would drop is refused before any request', async () => {
+    const withMetadata = (index: number, metadata: Record<string, string>) => {
+      const cfg = config();
+      cfg.projects[index].metadata = metadata;
+      return cfg;
+    };
+    expect((await run(withMetadata(1, { auto_scan: 'true', autoscan: 'true' }))).stderr).toBe('error: project apps: metadata.autoscan is not a Harbor '
+      + 'project setting, which Harbor would drop (allowed: enable_content_trust, enable_content_trust_cosign, prevent_vul, severity, auto_scan, '
+      + 'auto_sbom_generation, reuse_sys_cve_allowlist, proxy_speed_kb, max_upstream_conn, proxy_cache_local_on_not_found)\n');
+    expect((await run(withMetadata(1, { proxy_speed_kb: '100' }))).stderr)
+      .toBe('error: project apps: metadata.proxy_speed_kb applies to proxy caches only (a project with "registry"), and Harbor drops it on any other project\n');
+    expect((await run(withMetadata(0, { enable_content_trust: 'true' }))).stderr)
+      .toBe('error: project dockerhub: metadata.enable_content_trust does not apply to a proxy cache, and Harbor drops it there\n');
+    expect((await run(withMetadata(1, { retention_id: '7' }))).stderr)
+      .toBe('error: project apps: metadata.retention_id is set by Harbor (the project\'s tag retention policy) and cannot be declared\n');
+    expect(harbor.requests).toEqual([]);
+    // the keys Harbor keeps are taken, on either kind of project where it keeps them
+    const taken = config();
+    taken.projects[0].metadata = { proxy_speed_kb: '-1', max_upstream_conn: '10', proxy_cache_local_on_not_found: 'true' };
+    taken.projects[1].metadata = { enable_content_trust: 'false', severity: 'high', prevent_vul: 'true' };
+    expect((await run(taken)).code).toBe(0);
+    expect(harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1', max_upstream_conn: '10', proxy_cache_local_on_not_found: 'true' });
+    expect(harbor.project('apps')!.metadata).toEqual({ public: 'false', enable_content_trust: 'false', severity: 'high', prevent_vul: 'true' });
+  });
+
+  test('the fake, as Harbor, keeps only the project metadata it takes', async () => {
+    const send = (method: string, path: string, body: unknown) => fetch(`${harbor.url}/api/v2.0${path}`, {
+      method,
+      headers: { 'authorization': `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const created = await send('POST', '/projects', { project_name: 'apps', metadata: { auto_scan: 'true', autoscan: 'true', proxy_speed_kb: '100' } });
+    expect(created.status).toBe(201);
+    const apps = harbor.project('apps')!;
+    expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true' });
+    expect((await send('PUT', `/projects/${apps.project_id}`, { metadata: { severity: 'high', other: 'x' } })).status).toBe(200);
+    expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true', severity: 'high' });
+  });
+
   test('an existing project bound to another registry fails, naming the project', async () => {
     harbor.addProject({ name: 'dockerhub', public: true });
     const result = await run();
@@ -873,7 +1131,7 @@ describe('configure.js failures', () => {
   });
 
   test('a failing registry skips only its proxy-cache project', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 409, 1, { message: 'conflict' });
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('project dockerhub: skipped, registry dockerhub was not applied');

@@ -7,8 +7,9 @@ import { AddressInfo } from 'net';
  * fields are refused) so that a script sending the wrong shape fails loudly instead of being
  * silently ignored, and it mimics the Harbor behaviours the script must cope with: masked
  * registry secrets, "robot$" name prefixes, reordered robot permissions, Harbor's double
- * unescaping of q=, its robot secret rule, and project storage limits kept as quotas apart from
- * the project (listed and changed only through /quotas).
+ * unescaping of q=, its robot secret rule, project storage limits kept as quotas apart from
+ * the project (listed and changed only through /quotas), project metadata keys it does not know
+ * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written.
  */
 
 export interface RecordedRequest {
@@ -105,6 +106,13 @@ export interface FailureOptions {
   readonly headers?: Record<string, string> | ((req: EchoedRequest) => Record<string, string>);
 }
 
+interface InjectedDelay {
+  method: string;
+  path: RegExp;
+  ms: number;
+  remaining: number;
+}
+
 interface InjectedFailure {
   method: string;
   path: RegExp;
@@ -117,6 +125,34 @@ interface InjectedFailure {
 }
 
 const ROBOT_PREFIX = 'robot$';
+
+/**
+ * The properties of ProjectMetadata (goharbor/harbor v2.15.1 api/v2.0/swagger.yaml:7305-7356). Harbor decodes a
+ * project request's metadata into that type, so any other key is dropped before the handler sees it; the handler then
+ * copies what is left into the project (src/server/v2.0/handler/project.go:221, :581).
+ */
+const PROJECT_METADATA = [
+  'public', 'enable_content_trust', 'enable_content_trust_cosign', 'prevent_vul', 'severity', 'auto_scan', 'auto_sbom_generation',
+  'reuse_sys_cve_allowlist', 'retention_id', 'proxy_speed_kb', 'max_upstream_conn', 'proxy_cache_local_on_not_found',
+];
+
+/**
+ * What Harbor keeps of a project request's metadata: the keys of ProjectMetadata, without proxy_speed_kb and
+ * max_upstream_conn but on a proxy cache, and without enable_content_trust on one (project.go:166-176 on create,
+ * :570-580 on update). Values must be strings.
+ */
+function projectMetadata(metadata: Record<string, unknown>, proxyCache: boolean): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
+    if (!PROJECT_METADATA.includes(key)) continue;
+    if (!proxyCache && (key === 'proxy_speed_kb' || key === 'max_upstream_conn')) continue;
+    if (proxyCache && key === 'enable_content_trust') continue;
+    kept[key] = value;
+  }
+  return kept;
+}
+
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Harbor's isValidDuration (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go:423). */
@@ -134,13 +170,14 @@ function checkQuotaLimit(value: unknown): void {
 }
 
 class HttpError extends Error {
-  constructor(public readonly status: number, message: string) {
+  constructor(public readonly status: number, message: string, public readonly code = String(status)) {
     super(message);
   }
 }
 
-function fail(status: number, message: string): never {
-  throw new HttpError(status, message);
+/** Answer `status` with Harbor's JSON error body, whose code is `code` (the fake uses the status unless told). */
+function fail(status: number, message: string, code?: string): never {
+  throw new HttpError(status, message, code);
 }
 
 function onlyFields(body: any, allowed: string[], what: string): void {
@@ -214,7 +251,17 @@ export class FakeHarbor {
   public quotaPerProject = true;
   /** Harbor's robot_name_prefix (default "robot$", src/lib/config/metadata/metadatalist.go), on every robot name it answers with. */
   public robotPrefix = ROBOT_PREFIX;
+  /**
+   * Docker Hub refuses the login (a wrong token, an outage, a 429). Harbor's Docker Hub adapter logs in while it is
+   * built, before the health check of every registry create and update (goharbor/harbor v2.15.1
+   * src/pkg/reg/adapter/dockerhub/client.go:59-68, adapter.go:43-47; src/controller/registry/controller.go:101-104,
+   * :172-176), when the registry has an access key or secret; the error carries no code, so Harbor answers a 500 whose
+   * body hides it (src/lib/http/error.go:52-60, 87-92): what the fake answers then, writing nothing.
+   */
+  public dockerHubRefusesLogin = false;
   private readonly failures: InjectedFailure[] = [];
+  private readonly delays: InjectedDelay[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly username: string;
   private readonly password: string;
   private readonly server: http.Server;
@@ -236,6 +283,9 @@ export class FakeHarbor {
   }
 
   public close(): Promise<void> {
+    // the answers still held back are never sent
+    this.timers.forEach((t) => clearTimeout(t));
+    this.timers.clear();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -256,6 +306,17 @@ export class FakeHarbor {
       body: options.body,
       headers: options.headers,
     });
+  }
+
+  /**
+   * Hold back the answer to the next `times` requests matching `method` and `path` (the path without query) for `ms`
+   * milliseconds, then handle them as usual (an injected failure included), whether or not the client still waits:
+   * as Harbor, whose registry create and update wait for the upstream's health check
+   * (goharbor/harbor v2.15.1 src/controller/registry/controller.go:95-107, :124-126) and go on after the client
+   * gave up.
+   */
+  public delayNext(method: string, path: RegExp, ms: number, times = 1): void {
+    this.delays.push({ method, path, ms, remaining: times });
   }
 
   public addRegistry(registry: Omit<FakeRegistry, 'id' | 'insecure' | 'description'> & Partial<FakeRegistry>): FakeRegistry {
@@ -319,6 +380,18 @@ export class FakeHarbor {
       body = text;
     }
     this.requests.push({ method, path, body });
+    const delay = this.delays.find((d) => d.remaining > 0 && d.method === method && d.path.test(new URL(path, 'http://fake').pathname));
+    if (delay) {
+      delay.remaining--;
+      // cleared, and never resolved, when the fake is closed
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          resolve();
+        }, delay.ms);
+        this.timers.add(timer);
+      });
+    }
     try {
       if (typeof body === 'string') {
         fail(400, 'invalid JSON body');
@@ -332,8 +405,9 @@ export class FakeHarbor {
       res.end(result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
+      const code = err instanceof HttpError ? err.code : String(status);
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ code: String(status), message: (err as Error).message }] }));
+      res.end(JSON.stringify({ errors: [{ code, message: (err as Error).message }] }));
     }
   }
 
@@ -417,8 +491,10 @@ export class FakeHarbor {
     if (!body.name || !body.type || !body.url) fail(400, 'name, type and url are required');
     // src/controller/registry/controller.go:92
     if (body.name.length > 64) fail(400, 'the max length of name is 64');
-    if (this.registry(body.name)) fail(409, `registry ${body.name} already exists`);
     if (body.credential !== undefined) onlyFields(body.credential, ['type', 'access_key', 'access_secret'], 'credential');
+    // the upstream is checked before the registry is stored (controller.go:81-86), the name's uniqueness after
+    this.logInUpstream(body.type, body.credential);
+    if (this.registry(body.name)) fail(409, `registry ${body.name} already exists`);
     const stored = this.addRegistry({
       name: body.name,
       type: body.type,
@@ -433,6 +509,11 @@ export class FakeHarbor {
   private updateRegistry(id: number, body: any) {
     onlyFields(body, ['name', 'description', 'url', 'credential_type', 'access_key', 'access_secret', 'insecure'], 'registry update');
     const r = this.registries.get(id) ?? fail(404, `registry ${id} not found`);
+    // the update is checked as it would be stored: the new credential over the old one
+    this.logInUpstream(r.type, {
+      access_key: body.access_key ?? r.credential?.access_key ?? '',
+      access_secret: body.access_secret ?? r.credential?.access_secret ?? '',
+    });
     if (body.name !== undefined) r.name = body.name;
     if (body.description !== undefined) r.description = body.description;
     if (body.url !== undefined) r.url = body.url;
@@ -446,6 +527,13 @@ export class FakeHarbor {
     return { status: 200 };
   }
 
+  /** The Docker Hub adapter's login, with the credential of a registry being written (see dockerHubRefusesLogin). */
+  private logInUpstream(type: string, credential?: { access_key?: string; access_secret?: string }): void {
+    if (type === 'docker-hub' && this.dockerHubRefusesLogin && (credential?.access_key || credential?.access_secret)) {
+      fail(500, 'internal server error', 'UNKNOWN');
+    }
+  }
+
   private listProjects(url: URL) {
     const q = parseQ(url);
     const list = [...this.projects.values()].filter((p) => q.name === undefined || p.name === q.name);
@@ -457,10 +545,7 @@ export class FakeHarbor {
     onlyFields(body, ['project_name', 'public', 'metadata', 'storage_limit', 'registry_id'], 'project');
     if (!NAME.test(body.project_name ?? '')) fail(400, `invalid project name ${body.project_name}`);
     if (this.project(body.project_name)) fail(409, `The project named ${body.project_name} already exists`);
-    const metadata = body.metadata ?? {};
-    for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
-    }
+    const metadata = projectMetadata(body.metadata ?? {}, body.registry_id !== undefined);
     if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
     // project.go:831-836 validates a given limit; :128-143 makes none or 0 Harbor's storage_per_project (-1 unless an
     // admin set it, as here), or drops it with the quota
@@ -480,10 +565,7 @@ export class FakeHarbor {
   private updateProject(id: number, body: any) {
     onlyFields(body, ['metadata'], 'project update');
     const p = this.projects.get(id) ?? fail(404, `project ${id} not found`);
-    for (const [key, value] of Object.entries(body.metadata ?? {})) {
-      if (typeof value !== 'string') fail(422, `metadata.${key} must be a string`);
-      p.metadata[key] = value;
-    }
+    Object.assign(p.metadata, projectMetadata(body.metadata ?? {}, p.registry_id !== undefined));
     return { status: 200 };
   }
 
