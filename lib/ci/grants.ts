@@ -1,5 +1,5 @@
 import { escapeRegExp } from '../core/text';
-import { describeValue, withContext } from '../core/validation';
+import { withContext } from '../core/validation';
 import { checkPipelineAccess, PipelineAccess, PipelineEvent } from './events';
 import { literalBeginning, RepoPatternIndex } from './repo-pattern-index';
 
@@ -104,7 +104,7 @@ export class PipelineGrants {
 
   /** Record a secret. */
   public addSecret(name: string, keys: readonly string[], access: PipelineAccess): SecretGrant {
-    const { repos, events } = withContext(`secret ${describeValue(name)}`, () => checkPipelineAccess(access));
+    const { repos, events } = withContext('secret', name, () => checkPipelineAccess(access));
     const grant: SecretGrant = { name, keys: [...keys].sort(), repos, events };
     this.indexPatterns('pipeline secret', name, repos, this.secretGrants.get(name));
     this.secretGrants.set(name, grant);
@@ -113,7 +113,7 @@ export class PipelineGrants {
 
   /** Record a route. */
   public addRoute(name: string, namespace: string, serviceAccountName: string | undefined, access: PipelineAccess): RouteGrant {
-    const { repos, events } = withContext(`route ${describeValue(name)}`, () => checkPipelineAccess(access));
+    const { repos, events } = withContext('route', name, () => checkPipelineAccess(access));
     const grant: RouteGrant = { name, repos, events, namespace, ...(serviceAccountName ? { serviceAccountName } : {}) };
     this.indexPatterns('route', name, repos, this.routeGrants.get(name));
     this.routeGrants.set(name, grant);
@@ -128,7 +128,7 @@ export class PipelineGrants {
    *   `@default` - wherever a pipeline of its repositories and events runs
    */
   public addPullSecret(name: string, access: PipelineAccess, namespaces?: readonly string[]): PullSecretGrant {
-    const checked = withContext(`pull secret ${describeValue(name)}`, () => checkPipelineAccess(access));
+    const checked = withContext('pull secret', name, () => checkPipelineAccess(access));
     const grant: PullSecretGrant = { name, ...checked, ...(namespaces ? { namespaces: [...namespaces] } : {}) };
     this.indexPatterns('pull secret', name, grant.repos, this.pullGrants.get(name));
     this.pullGrants.set(name, grant);

@@ -225,21 +225,22 @@ export function invalidSecret(prop: string, allowed: string): never {
 }
 
 /**
- * Run `check`, and give a `ValidationError` it throws the subject it is about: ` (<label>)` appended to its message,
- * e.g. `invalid connectionLimit -1: must be an integer of at least 1 (database "neg")`, its `prop` and `allowed`
- * kept. A call adding one of many things (a database, a secret, a robot) wraps its checks with it, so the message
- * says which one was refused. Other errors pass unchanged, as does a message that already contains `named`: an
- * inner call's context for the same subject is not repeated.
+ * Run `check`, and give a `ValidationError` it throws the subject it is about: ` (<kind> "<name>")` appended to its
+ * message, e.g. `invalid connectionLimit -1: must be an integer of at least 1 (database "neg")`, its `prop` and
+ * `allowed` kept. A call adding one of many things (a database, a secret, a robot) wraps its checks with it, so the
+ * message says which one was refused. Other errors pass unchanged, as does a message that already names the subject
+ * so: an inner call's context for the same subject is not repeated. The name is described only on a refusal (a
+ * thousand teams' calls succeed without it).
  *
- * @param label the subject, a kind and its quoted name: `database ${describeValue(name)}`
- * @param named the text whose presence in a message means it names the subject already
- *   `@default` - `label`
+ * @param kind what the subject is, e.g. `database`
+ * @param name its name, quoted as `describeValue` quotes values
  */
-export function withContext<T>(label: string, check: () => T, named: string = label): T {
+export function withContext<T>(kind: string, name: unknown, check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (e instanceof ValidationError && !e.message.includes(named)) {
+    const label = e instanceof ValidationError ? `${kind} ${describeValue(name)}` : '';
+    if (e instanceof ValidationError && !e.message.includes(label)) {
       throw new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
     }
     throw e;

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { checkDnsSubdomain, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { PipelineEvent } from '../ci/events';
@@ -107,7 +107,7 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /** A Secret the secrets extension serves to the granted repositories and events. */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
-    return withContext(`secret ${describeValue(props.name)}`, () => {
+    return withContext('secret', props.name, () => {
       this.checkSecret(id, props.name);
       const secret = this.secretsExtension.addSecret(id, props);
       this.grants.addSecret(props.name, Object.keys(props.values), props);
@@ -117,7 +117,7 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /** A runner policy that pins the repositories' pipelines, for its events, to a namespace and ServiceAccount. */
   public addRoute(props: CiRouteProps): void {
-    withContext(`route ${describeValue(props.name)}`, () => {
+    withContext('route', props.name, () => {
       this.checkRoute(props);
       this.runner.addPolicy(props);
       this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
@@ -126,7 +126,7 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /** A pipeline secret holding `.dockerconfigjson`, which pipelines list in `image_pull_secrets`. */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    withContext(`pull secret ${describeValue(props.name)}`, () => {
+    withContext('pull secret', props.name, () => {
       this.checkSecret(id, props.name);
       // checked here, so that what the extension would refuse is named as a pull secret, not as its pipeline secret
       accessAnnotations(props);

@@ -1,7 +1,7 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsSubdomain, describeValue, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
+  checkDnsSubdomain, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
   SecretValue, withContext,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -154,7 +154,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * repositories and events. A pipeline reads key `k` with `get: { path: <name>, name: k }`.
    */
   public addSecret(id: string, props: PipelineSecretProps): Secret {
-    return withContext(`secret ${describeValue(props.name)}`, () => {
+    return withContext('secret', props.name, () => {
       const annotations = accessAnnotations(props);
       this.checkUnique(props.name);
       const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
@@ -172,7 +172,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * matches an empty annotation as everything, `plugin/util.go`). Dockyard cannot check a Secret it does not render.
    */
   public addExistingSecret(secretName: string): void {
-    withContext(`secret ${describeValue(secretName)}`, () => this.checkUnique(checkDnsSubdomain('secretName', secretName)));
+    withContext('secret', secretName, () => this.checkUnique(checkDnsSubdomain('secretName', secretName)));
     this.secretNames.push(secretName);
     this.secretNameSet.add(secretName);
   }

@@ -454,7 +454,7 @@ export class Harbor extends Construct {
    * the code stays in Harbor, images included, until deleted there by hand.
    */
   public addProject(name: string, options: ProjectOptions = {}): void {
-    withContext(`project ${describeValue(name)}`, () => this.configuration.addProject(name, this.declareProject(name, options, null)));
+    withContext('project', name, () => this.configuration.addProject(name, this.declareProject(name, options, null)));
   }
 
   /**
@@ -464,7 +464,7 @@ export class Harbor extends Construct {
    * pull with a robot's credentials (the node mirror files), pods with a pull secret.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
-    withContext(`proxy cache ${describeValue(name)}`, () => this.declareProxyCache(name, options));
+    withContext('proxy cache', name, () => this.declareProxyCache(name, options));
   }
 
   /**
@@ -473,7 +473,7 @@ export class Harbor extends Construct {
    * robot: one removed from the code keeps its permissions and secret in Harbor until deleted there by hand.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
-    return withContext(`robot ${describeValue(name)}`, () => this.declareRobot(name, options));
+    return withContext('robot', name, () => this.declareRobot(name, options));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
@@ -81,7 +81,7 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
   public constructor(scope: Construct, id: string, props: ExternalPostgresProps) {
     super(scope, id);
     // every error names the database: a stack declares several, often on one server
-    const checked = withContext(`database ${describeValue(props.databaseName)}`, () => checkExternalPostgres(this, props));
+    const checked = withContext('database', props.databaseName, () => checkExternalPostgres(this, props));
     this.host = checked.host;
     this.port = checked.port;
     this.databaseName = checked.databaseName;

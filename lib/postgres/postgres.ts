@@ -200,7 +200,7 @@ export class Postgres extends Construct {
    * @param databaseName the database's name
    */
   public addDatabase(databaseName: string, options: PostgresDatabaseOptions = {}): IPostgresDatabase {
-    return withContext(`database ${describeValue(databaseName)}`, () => this.defineDatabase(databaseName, options));
+    return withContext('database', databaseName, () => this.defineDatabase(databaseName, options));
   }
 
   /** `addDatabase`, whose errors do not yet name the database. */

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkHost, checkInteger, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+  checkHost, checkInteger, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
 } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
@@ -196,7 +196,7 @@ export class PostgresReconciler extends Construct {
 
   /** @internal */
   public addRole(spec: Omit<ReconciledDatabase, 'passwordEnv'>, password?: SecretKey): void {
-    withContext(`database ${describeValue(spec.database)}`, () => this.reconcileRole(spec, password));
+    withContext('database', spec.database, () => this.reconcileRole(spec, password));
   }
 
   /** `addRole`, whose errors do not yet name the database. */

@@ -1,16 +1,11 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, describeValue, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue, withContext,
+  checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue, withContext,
 } from '../core';
 import { RegistryCredential } from './credential';
 
 /** The Secret's name of a `PullSecret` by default. */
 const DEFAULT_NAME = 'registry-credentials';
-
-/** What errors about a pull secret named `name` say it is about. */
-function labelOf(name: string): string {
-  return `pull secret ${describeValue(name)}`;
-}
 
 /** Props of a `PullSecret`. */
 export interface PullSecretProps {
@@ -87,7 +82,7 @@ export class PullSecret extends Construct {
   public constructor(scope: Construct, id: string, props: PullSecretProps) {
     super(scope, id);
     // every error names the pull secret: a platform has one per team
-    const { registries, appWide, secret, namespaces } = withContext(labelOf(props.name ?? DEFAULT_NAME), () => {
+    const { registries, appWide, secret, namespaces } = withContext('pull secret', props.name ?? DEFAULT_NAME, () => {
       if (props.credentials.length === 0) {
         invalid('credentials', props.credentials, 'must name at least one registry');
       }
@@ -135,7 +130,7 @@ export class PullSecret extends Construct {
    * pull secret for one of its registries, or another of its name, is listed there.
    */
   public addNamespace(namespace: string): void {
-    withContext(labelOf(this.secret.secretName), () => {
+    withContext('pull secret', this.secret.secretName, () => {
       checkDnsLabel('namespaces', namespace);
       Images.usePullSecretIn(this, this.secret, namespace);
     });

@@ -174,7 +174,7 @@ function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
 export function inTeam<T>(name: unknown, check: () => T): T {
   // a message that names the team as a team already ("of team "a"") needs no suffix; a namespace or name that
   // merely equals the team's name does ("invalid namespaces "ci"" for team "ci", whose namespace is its name)
-  return withContext(`team ${describeValue(name)}`, check);
+  return withContext('team', name, check);
 }
 
 /** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */

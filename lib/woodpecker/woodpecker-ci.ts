@@ -300,7 +300,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * deployments off routed repositories.
    */
   public addRoute(props: CiRouteProps): void {
-    const route = withContext(`route ${describeValue(props?.name)}`, () => this.checkRoute(props));
+    const route = withContext('route', props?.name, () => this.checkRoute(props));
     const { name, namespace, account, pairs } = route;
     this.grants.addRoute(name, namespace, account, props);
     this.claims.addRoute(route);
@@ -322,7 +322,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * as routes may be added later.
    */
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
-    const { name, repos, wevents } = withContext(`secret ${describeValue(props?.name)}`, () => this.checkPipelineSecret(id, props));
+    const { name, repos, wevents } = withContext('secret', props?.name, () => this.checkPipelineSecret(id, props));
     // declared in the engine's namespace, so its values keep their identity when routes change; rendered only in the
     // route namespaces it goes to at synth
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values, renderedInOwnNamespace: false });
@@ -343,7 +343,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * the namespaces it reaches (`PullSecretGrant.namespaces`), where a typed pipeline must run to pull with it.
    */
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
-    const { name, asked, woodpeckerEvents } = withContext(`pull secret ${describeValue(props?.name)}`, () => this.checkPullSecret(id, props));
+    const { name, asked, woodpeckerEvents } = withContext('pull secret', props?.name, () => this.checkPullSecret(id, props));
     // in no namespace until it is placed, at synth (`settle`)
     this.grants.addPullSecret(name, props, []);
     const secret = new Secret(this.secretScope, id, {

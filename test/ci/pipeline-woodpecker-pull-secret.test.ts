@@ -52,7 +52,7 @@ describe('a typed pipeline\'s pull secret on Woodpecker', () => {
     expect(repo.render()).toHaveLength(1);
     expect(ci.grants.pullSecrets.get('pull')!.namespaces).toEqual(['deploy']);
     expect(thrown(() => ci.addRoute({ name: 'late', repos: ['acme/app'], events: [CRON], namespace: 'deploy' })).message)
-      .toBe('invalid name "late": must be added before the chart is synthesized: routes and secrets are placed then');
+      .toBe('invalid name "late": must be added before the chart is synthesized: routes and secrets are placed then (route "late")');
   });
 });
 

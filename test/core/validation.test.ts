@@ -139,21 +139,22 @@ describe('validation helpers', () => {
       }
       throw new Error('did not throw');
     };
-    const e = thrown(() => withContext('database "neg"', () => checkInteger('connectionLimit', -1, 1)));
+    const e = thrown(() => withContext('database', 'neg', () => checkInteger('connectionLimit', -1, 1)));
     expect(e).toBeInstanceOf(ValidationError);
     expect([e.message, e.prop, e.allowed])
       .toEqual(['invalid connectionLimit -1: must be an integer of at least 1 (database "neg")', 'connectionLimit', 'must be an integer of at least 1']);
     // an inner context for the same subject is not repeated; another subject's is added to it
-    expect(thrown(() => withContext('database "neg"', () => withContext('database "neg"', () => checkInteger('x', 0, 1)))).message)
+    expect(thrown(() => withContext('database', 'neg', () => withContext('database', 'neg', () => checkInteger('x', 0, 1)))).message)
       .toBe('invalid x 0: must be an integer of at least 1 (database "neg")');
-    expect(thrown(() => withContext('team "pay"', () => withContext('robot "pay-push"', () => checkInteger('x', 0, 1)))).message)
+    expect(thrown(() => withContext('team', 'pay', () => withContext('robot', 'pay-push', () => checkInteger('x', 0, 1)))).message)
       .toBe('invalid x 0: must be an integer of at least 1 (robot "pay-push") (team "pay")');
-    // `named`: a message that names the subject some other way is left as it is
-    expect(thrown(() => withContext('team "pay"', () => checkDnsLabel('name', 'pay!'), '"pay!"')).message).toBe(`invalid name "pay!": must be ${VALIDATION_RULES.dnsLabel}`);
+    // a value equal to the subject's name is no naming of the subject: the context is added
+    expect(thrown(() => withContext('team', 'pay', () => checkDnsLabel('name', 'pay!'))).message)
+      .toBe(`invalid name "pay!": must be ${VALIDATION_RULES.dnsLabel} (team "pay")`);
     // what is not a ValidationError passes unchanged, and a value is returned as it is
     const bug = new TypeError('a bug');
-    expect(thrown(() => withContext('database "a"', () => { throw bug; }))).toBe(bug);
-    expect(withContext('database "a"', () => 42)).toBe(42);
+    expect(thrown(() => withContext('database', 'a', () => { throw bug; }))).toBe(bug);
+    expect(withContext('database', 'a', () => 42)).toBe(42);
   });
 
   test('checkKnownKeys refuses a key it does not know, suggesting the nearest, and a value that is no object', () => {
