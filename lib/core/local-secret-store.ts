@@ -180,19 +180,27 @@ export class LocalSecretStore {
     const files = all.filter((c): c is SecretFile => c instanceof SecretFile);
     checkUnique(secrets);
 
-    // every root, by its state key: what this synth writes on the record and what rotation may name
+    // every root, by its state key: what this synth writes on the record and what rotation may name; and the path of
+    // the construct that declares each, which the state keeps (`movedWithoutValues`)
     const roots = new Map<string, SecretValue>();
+    const declaring = new Map<string, string>();
     for (const secret of secrets) {
+      let path: string | undefined;
       for (const [k, v] of Object.entries(secret.values)) {
         if (isRoot(v)) {
-          roots.set(stateKeyOf(secret, k), v);
+          const stateKey = stateKeyOf(secret, k);
+          roots.set(stateKey, v);
+          declaring.set(stateKey, path ??= secret.node.path);
         }
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
-    for (const [key, value] of movedEntries(this.moves, roots, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m))) {
-      kept[key] = value;
+    if (this.moves.length > 0) {
+      const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));
+      for (const [key, value] of movedEntries(this.moves, roots, declared, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m))) {
+        kept[key] = value;
+      }
     }
     const values: Record<string, string> = { ...kept };
     // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
@@ -247,7 +255,15 @@ export class LocalSecretStore {
     }
     // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
     const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
-    const moved = movedWithoutValues(fresh, roots, kept);
+    const moved = movedWithoutValues(fresh, roots, kept, loaded?.declaredBy ?? {}, declaring);
+    // a move given already that did not carry a key: the key's recipe is not the kept one's
+    const remade = moved.filter((m) => this.moves.some((move) => move.from === m.from && move.to === m.key.split('/')[0]));
+    if (remade.length > 0) {
+      throw new SecretStateError(`DOCKYARD_MOVE cannot carry ${list(remade.map((m) => `${m.from}/${m.key.slice(m.key.indexOf('/') + 1)}`))} to ` +
+        `${list(remade.map((m) => m.key))}: the kept value was made by another recipe than the key is declared with now. Nothing was written. ` +
+        `Make ${remade.length > 1 ? 'them' : 'it'} anew on purpose with DOCKYARD_ROTATE=${remade.map((m) => m.key).join(',')}, or declare the ` +
+        'recipe it was made with (the key record lists it)');
+    }
     if (moved.length > 0) {
       const from = [...new Set(moved.map((m) => `${m.from}=${m.key.split('/')[0]}`))];
       const losing = moved.filter((m) => roots.get(m.key)!.encrypts !== undefined || roots.get(m.key)!.firstStartChange !== undefined);
@@ -388,8 +404,9 @@ export class LocalSecretStore {
       const nextRecord = { keys: { ...record?.keys, ...Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) } };
       // each file is written only when its text would change: the texts list the same sorted entries exactly when
       // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
-      if (loaded === undefined || !sameEntries(values, loaded.values)) {
-        writeAtomically(this.statePath, stateText({ values }));
+      const declaredBy = { ...loaded?.declaredBy, ...Object.fromEntries(declaring) };
+      if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)) {
+        writeAtomically(this.statePath, stateText({ values, declaredBy }));
       }
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);

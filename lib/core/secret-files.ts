@@ -21,6 +21,12 @@ export class SecretStateError extends Error {
 /** The values a state file keeps, by `<namespace>/<secret>/<key>` (and `<...>#inputs` fingerprints). */
 export interface SecretState {
   readonly values: Record<string, string>;
+  /**
+   * The construct path of the Secret that declared each generated key, by its state key: a key a synth lacks is
+   * then told apart as the same construct's in a namespace it moved to (`movedWithoutValues`) from another
+   * stack's on the same state. Absent from states written before it was kept.
+   */
+  readonly declaredBy: Record<string, string>;
 }
 
 /** The key record: every root key and its recipe, e.g. `alphanumeric(32)`. */
@@ -68,7 +74,10 @@ export function loadState(file: string): SecretState | undefined {
     return undefined;
   }
   tightenMode(file);
-  return { values: { ...stringMap(raw, 'values', file, 'secret state') } };
+  const declaredBy = raw.declaredBy;
+  const valid = typeof declaredBy === 'object' && declaredBy !== null && !Array.isArray(declaredBy)
+    && Object.values(declaredBy).every((v) => typeof v === 'string');
+  return { values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: valid ? { ...declaredBy as Record<string, string> } : {} };
 }
 
 /** Load the key record at `file`, or undefined when there is none yet. */
@@ -92,7 +101,7 @@ function sorted(map: Record<string, string>): Record<string, string> {
 
 /** The text of a state file: sorted, so an unchanged state is byte-identical. */
 export function stateText(state: SecretState): string {
-  return JSON.stringify({ version: 1, values: sorted(state.values) }, undefined, 2) + '\n';
+  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy) }, undefined, 2) + '\n';
 }
 
 /** The text of a key record: sorted, with a note for whoever opens it. */

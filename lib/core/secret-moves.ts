@@ -27,12 +27,11 @@ export function parseMoves(entries: readonly string[], fail: MoveError): SecretM
     }
     return { from, to };
   });
-  for (const side of ['from', 'to'] as const) {
-    const names = moves.map((m) => m[side]);
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) {
-      throw fail(`invalid DOCKYARD_MOVE ${describeValue(entries.join(','))}: moves ${side} ${describeValue(twice)} twice; give each namespace once`);
-    }
+  // several namespaces may move into one (merged namespaces); one namespace moves to one place
+  const froms = moves.map((m) => m.from);
+  const twice = froms.find((n, i) => froms.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw fail(`invalid DOCKYARD_MOVE ${describeValue(entries.join(','))}: moves from ${describeValue(twice)} twice; give each old namespace once`);
   }
   return moves;
 }
@@ -47,15 +46,20 @@ function split(stateKey: string): { namespace: string; rest: string } | undefine
 }
 
 /**
- * The state entries `moves` carry over: for each declared root in a move's `to` namespace that the state lacks, the
- * value of the same Secret and key in `from`, if the state holds it and the key record made it by the same recipe;
- * and the derived values kept in `from` (certificates, htpasswd lines, each beside its `#inputs` fingerprint), which
- * the store keeps only while they were made from the same inputs. Returns the entries to add, by new state key. An
- * entry that carries nothing fails: it names no namespace the state and the stack share as the move says.
+ * The state entries `moves` carry over: for each declared generated root in a move's `to` namespace that the state
+ * lacks, the value of the same Secret and key in `from`, if the state holds it and the key record made it by the
+ * same recipe; and the derived values kept in `from` for Secrets declared in `to` (certificates, htpasswd lines,
+ * each beside its `#inputs` fingerprint), which the store keeps only while they were made from the same inputs.
+ * Inputs are not carried: a new namespace's input is read from its variable. Returns the entries to add, by new state
+ * key. An entry that carries nothing fails, as does a key two entries would carry.
+ *
+ * @param secrets the declared Secrets, as `<namespace>/<secret>/`
  */
-export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<string, SecretValue>, kept: Readonly<Record<string, string>>,
-  recipes: Readonly<Record<string, string>>, recipeOf: (v: SecretValue) => string, fail: MoveError): Map<string, string> {
+export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<string, SecretValue>, secrets: ReadonlySet<string>,
+  kept: Readonly<Record<string, string>>, recipes: Readonly<Record<string, string>>, recipeOf: (v: SecretValue) => string,
+  fail: MoveError): Map<string, string> {
   const out = new Map<string, string>();
+  const carrier = new Map<string, string>();
   for (const { from, to } of moves) {
     let carried = 0;
     for (const [key, value] of Object.entries(kept)) {
@@ -65,15 +69,23 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
         continue;
       }
       const root = roots.get(target);
-      const derived = key.endsWith(INPUTS) || `${key}${INPUTS}` in kept;
-      if (root !== undefined ? recipes[key] === undefined || recipes[key] === recipeOf(root) : derived) {
-        out.set(target, value);
-        carried += root !== undefined ? 1 : 0;
+      const derived = root === undefined && (key.endsWith(INPUTS) || `${key}${INPUTS}` in kept)
+        && secrets.has(`${to}/${parts!.rest.slice(0, parts!.rest.indexOf('/') + 1)}`);
+      const fits = root !== undefined && root.kind !== SecretValueKind.INPUT && (recipes[key] === undefined || recipes[key] === recipeOf(root));
+      if (!fits && !derived) {
+        continue;
       }
+      const other = carrier.get(target);
+      if (other !== undefined && other !== from) {
+        throw fail(`invalid DOCKYARD_MOVE: both ${other} and ${from} hold ${parts!.rest}, which would go to ${target}; move one of them`);
+      }
+      carrier.set(target, from);
+      out.set(target, value);
+      carried += fits ? 1 : 0;
     }
     if (carried === 0) {
-      throw fail(`invalid DOCKYARD_MOVE entry "${from}=${to}": moves nothing: the state holds no key in ${from} of a Secret this stack ` +
-        `declares in ${to} without a value of its own (moved already, or another namespace?); unset it`);
+      throw fail(`invalid DOCKYARD_MOVE entry "${from}=${to}": moves nothing: the state holds no key in ${from}, made by the same recipe, ` +
+        `of a Secret this stack declares in ${to} without a value of its own (moved already, or another namespace?); unset it`);
     }
   }
   return out;
@@ -84,15 +96,39 @@ const INPUTS = '#inputs';
 
 /**
  * The generated roots (random values and keys, not inputs, which the user gives) that the state lacks and does not
- * record, while it holds the same Secret and key in another namespace that the stack no longer declares: a Secret
- * moved to another namespace, whose values a synth would make anew. Each with the namespace it came from.
+ * record, while it holds the same Secret's key in another namespace, declared there by the same construct (by its
+ * path, as the state records it: `SecretState.declaredBy`) and not declared there now: a Secret whose namespace
+ * changed, whose values a synth would make anew. Another stack's Secret of the same name on a shared state is no
+ * such key, nor is any key of a state written before the declaring constructs were recorded. Each with the
+ * namespace it came from.
+ *
+ * @param declaredBy the state's record of which construct declared each key
+ * @param declaring the construct path that declares each root now
  */
 export function movedWithoutValues(candidates: readonly string[], roots: ReadonlyMap<string, SecretValue>,
-  kept: Readonly<Record<string, string>>): { key: string; from: string }[] {
-  if (candidates.length === 0) {
-    return [];
+  kept: Readonly<Record<string, string>>, declaredBy: Readonly<Record<string, string>>,
+  declaring: ReadonlyMap<string, string>): { key: string; from: string }[] {
+  const out: { key: string; from: string }[] = [];
+  let byRest: Map<string, string[]> | undefined;
+  for (const key of candidates) {
+    const parts = split(key);
+    const value = roots.get(key);
+    const path = declaring.get(key);
+    if (parts === undefined || value === undefined || value.kind === SecretValueKind.INPUT || path === undefined) {
+      continue;
+    }
+    // the kept keys' namespaces by `<secret>/<key>`, built once, only when some generated root is new
+    byRest ??= indexByRest(kept, roots);
+    const from = (byRest.get(parts.rest) ?? []).filter((ns) => ns !== parts.namespace && declaredBy[`${ns}/${parts.rest}`] === path).sort();
+    if (from.length > 0) {
+      out.push({ key, from: from[0] });
+    }
   }
-  // the kept keys' namespaces by `<secret>/<key>`, built only when some generated root is new
+  return out;
+}
+
+/** The namespaces of the kept keys that `roots` does not declare, by `<secret>/<key>`. */
+function indexByRest(kept: Readonly<Record<string, string>>, roots: ReadonlyMap<string, SecretValue>): Map<string, string[]> {
   const byRest = new Map<string, string[]>();
   for (const key of Object.keys(kept)) {
     const parts = split(key);
@@ -100,17 +136,5 @@ export function movedWithoutValues(candidates: readonly string[], roots: Readonl
       byRest.set(parts.rest, [...(byRest.get(parts.rest) ?? []), parts.namespace]);
     }
   }
-  const out: { key: string; from: string }[] = [];
-  for (const key of candidates) {
-    const parts = split(key);
-    const value = roots.get(key);
-    if (parts === undefined || value === undefined || value.kind === SecretValueKind.INPUT) {
-      continue;
-    }
-    const from = (byRest.get(parts.rest) ?? []).filter((ns) => ns !== parts.namespace).sort();
-    if (from.length > 0) {
-      out.push({ key, from: from[0] });
-    }
-  }
-  return out;
+  return byRest;
 }

@@ -328,7 +328,8 @@ export function runSynth(main: () => void): void {
     const pending = typeof (result as PromiseLike<unknown> | undefined)?.then === 'function';
     if (!pending && synthesizeCalls === before) {
       process.stderr.write('dockyard: warning: no app was synthesized: the function given to runSynth returned without calling ' +
-        'synthesize(app, secrets), so nothing was written; call it at the end, after the app is built\n');
+        'synthesize(app, secrets), so no Secrets were written (app.synth() writes the manifests only); call it at the end, after ' +
+        'the app is built\n');
     }
   } catch (err: any) {
     const message = String(err?.message ?? err).replace(/\s*\n\s*/g, ' ');

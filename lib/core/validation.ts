@@ -229,8 +229,9 @@ export function invalidSecret(prop: string, allowed: string): never {
  * message, e.g. `invalid connectionLimit -1: must be an integer of at least 1 (database "neg")`, its `prop` and
  * `allowed` kept. A call adding one of many things (a database, a secret, a robot) wraps its checks with it, so the
  * message says which one was refused. Other errors pass unchanged, as does a message that already names the subject
- * so: an inner call's context for the same subject is not repeated. The name is described only on a refusal (a
- * thousand teams' calls succeed without it).
+ * (as `<kind> "<name>"`) and one about a subject without a name: an inner call's context
+ * for the same subject is not repeated. The name is described only on a refusal (a thousand teams' calls succeed
+ * without it).
  *
  * @param kind what the subject is, e.g. `database`
  * @param name its name, quoted as `describeValue` quotes values
@@ -239,11 +240,16 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
   try {
     return check();
   } catch (e) {
-    const label = e instanceof ValidationError ? `${kind} ${describeValue(name)}` : '';
-    if (e instanceof ValidationError && !e.message.includes(label)) {
-      throw new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
+    if (!(e instanceof ValidationError) || name === undefined || name === '') {
+      throw e;
     }
-    throw e;
+    const quoted = describeValue(name);
+    const label = `${kind} ${quoted}`;
+    // the subject named already, by an inner call for the same subject
+    if (e.message.includes(label)) {
+      throw e;
+    }
+    throw new ValidationError(`${e.message} (${label})`, e.prop, e.allowed);
   }
 }
 

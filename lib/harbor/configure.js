@@ -951,20 +951,23 @@ async function retrying(ctx, what, step) {
 
 /**
  * Whether an answer to a registry create or update may be the upstream's fault (see UNHEALTHY_REGISTRY): Harbor's
- * failed health check, or a 500, which is what an adapter that cannot even be built (Docker Hub refusing the login)
- * gives.
+ * failed health check, or, for a Docker Hub upstream, a 500, which is what its adapter gives when it cannot even be
+ * built (Docker Hub refusing the login). A 500 for another type is Harbor's own failure, reported as such.
  */
-function upstreamDown(status, text) {
-  return (status === 400 && String(text).includes(UNHEALTHY_REGISTRY)) || status === 500;
+function upstreamDownFor(type) {
+  return (status, text) => (status === 400 && String(text).includes(UNHEALTHY_REGISTRY)) || (status === 500 && type === 'docker-hub');
 }
 
 /**
- * The call options of a registry create or update: its own timeout, cut to what is left of the run's budget (never
- * under HARBOR_REQUEST_TIMEOUT_MS), so that a round of slow registries ends close to the deadline, well within the
- * Job's activeDeadlineSeconds.
+ * The call options of a registry create or update of `type`: its own timeout, cut to what is left of the run's budget
+ * (never under HARBOR_REQUEST_TIMEOUT_MS), so that a round of slow registries ends close to the deadline, well within
+ * the Job's activeDeadlineSeconds.
  */
-function registryWrite(ctx) {
-  return { upstreamDown, timeoutMs: Math.min(ctx.registryTimeoutMs, Math.max(ctx.requestTimeoutMs, ctx.deadline - Date.now())) };
+function registryWrite(ctx, type) {
+  return {
+    upstreamDown: upstreamDownFor(type),
+    timeoutMs: Math.min(ctx.registryTimeoutMs, Math.max(ctx.requestTimeoutMs, ctx.deadline - Date.now())),
+  };
 }
 
 /**
@@ -1068,7 +1071,7 @@ async function ensureRegistry(ctx, registry, exists = () => {}) {
     if (registry.accessKey) {
       body.credential = { type: 'basic', access_key: registry.accessKey, access_secret: accessSecret };
     }
-    const { res, found } = await create(ctx, label, '/registries', body, () => findRegistry(ctx, registry.name), registryWrite(ctx));
+    const { res, found } = await create(ctx, label, '/registries', body, () => findRegistry(ctx, registry.name), registryWrite(ctx, registry.type));
     if (res) {
       const match = /\/registries\/(\d+)\/?$/.exec(res.headers.get('location') || '');
       const id = match ? Number(match[1]) : (await findRegistry(ctx, registry.name) || {}).id;
@@ -1101,7 +1104,7 @@ async function ensureRegistry(ctx, registry, exists = () => {}) {
     access_key: registry.accessKey || '',
     access_secret: accessSecret,
     insecure: registry.insecure,
-  }, registryWrite(ctx));
+  }, registryWrite(ctx, registry.type));
   log(`${label}: updated${changed.length > 0 ? ` (${changed.join(', ')})` : ''}`);
   return existing.id;
 }

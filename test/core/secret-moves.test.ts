@@ -103,6 +103,78 @@ describe('a Secret moved to another namespace', () => {
     }
   });
 
+  test('another stack\'s Secret of the same name, on a shared state, is no move: only the construct that declared a key moves it', () => {
+    // the README's "an app of your own beside it": the same Secret names (a Postgres superuser, say) in other namespaces
+    const { statePath } = synthesizedOnce();
+    const other = new App({ outdir: '/nonexistent' });
+    const chart = new DockyardChart(other, 'mine', { namespace: 'myapp' });
+    new Secret(chart, 'Core', { name: 'core', values: { password: SecretValue.alphanumeric(32), 'secret-key': SecretValue.alphanumeric(16).encrypting('x') } });
+    let said = '';
+    expect(() => { said = stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(other)); }).not.toThrow();
+    expect(said).toContain('generated 2 new keys');
+    // and the first stack goes on as before
+    expect(() => stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(stack('harbor')))).not.toThrow();
+  });
+
+  test('a state written before the declaring constructs were kept refuses nothing: it cannot tell', () => {
+    const { statePath } = synthesizedOnce();
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+    expect(Object.keys(state.declaredBy)).toEqual(['harbor/core/password', 'harbor/core/secret-key']);
+    expect(state.declaredBy['harbor/core/password']).toBe('test/Core');
+    delete state.declaredBy;
+    fs.writeFileSync(statePath, JSON.stringify(state));
+    expect(() => stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(stack('registry')))).not.toThrow();
+  });
+
+  test('a key whose recipe changed as it moved is not carried, and the refusal says so instead of offering the move again', () => {
+    const { statePath } = synthesizedOnce();
+    const app = new App({ outdir: '/nonexistent' });
+    const chart = new DockyardChart(app, 'test', { namespace: 'registry' });
+    new Secret(chart, 'Core', { name: 'core', values: { password: SecretValue.alphanumeric(40), 'secret-key': SecretValue.alphanumeric(16).encrypting('the stored credentials') } });
+    expect(failure(() => new LocalSecretStore({ statePath, move: ['harbor=registry'] }).render(app))).toBe('DOCKYARD_MOVE cannot carry ' +
+      'harbor/core/password to registry/core/password: the kept value was made by another recipe than the key is declared with now. Nothing ' +
+      'was written. Make it anew on purpose with DOCKYARD_ROTATE=registry/core/password, or declare the recipe it was made with (the key ' +
+      'record lists it)');
+  });
+
+  test('several namespaces may move into one; two that hold the same key are refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-moves-'));
+    const statePath = path.join(dir, 'secrets.json');
+    const two = (a: string, b: string) => {
+      const app = new App({ outdir: '/nonexistent' });
+      const chart = new DockyardChart(app, 'test', { namespace: a });
+      new Secret(chart, 'A', { name: 'a', namespace: a, values: { token: SecretValue.hex(16) } });
+      new Secret(chart, 'B', { name: 'b', namespace: b, values: { token: SecretValue.hex(16) } });
+      return app;
+    };
+    let manifest = '';
+    stderrOf(() => { manifest = new LocalSecretStore({ statePath, move: [] }).render(two('one', 'two')); });
+    const before = values(manifest);
+    stderrOf(() => { manifest = new LocalSecretStore({ statePath, move: ['one=merged', 'two=merged'] }).render(two('merged', 'merged')); });
+    expect(values(manifest)).toEqual({ 'merged/a/token': before['one/a/token'], 'merged/b/token': before['two/b/token'] });
+    // a Secret of one name in both: which value would win?
+    const clash = (ns: string) => {
+      const app = new App({ outdir: '/nonexistent' });
+      new Secret(new DockyardChart(app, `c-${ns}`, { namespace: ns }), 'S', { name: 's', values: { token: SecretValue.hex(16) } });
+      return app;
+    };
+    stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(clash('one')));
+    stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(clash('two')));
+    expect(failure(() => new LocalSecretStore({ statePath, move: ['one=three', 'two=three'] }).render(clash('three'))))
+      .toBe('invalid DOCKYARD_MOVE: both one and two hold s/token, which would go to three/s/token; move one of them');
+  });
+
+  test('derived values go only with a Secret declared in the new namespace', () => {
+    const { statePath } = synthesizedOnce();
+    const app = new App({ outdir: '/nonexistent' });
+    const chart = new DockyardChart(app, 'test', { namespace: 'registry' });
+    new Secret(chart, 'Core', { name: 'core', values: { password: SecretValue.alphanumeric(32), 'secret-key': SecretValue.alphanumeric(16).encrypting('the stored credentials') } });
+    stderrOf(() => new LocalSecretStore({ statePath, move: ['harbor=registry'] }).render(app));
+    const kept = JSON.parse(fs.readFileSync(statePath, 'utf8')).values;
+    expect(kept['registry/core/password']).toBe(kept['harbor/core/password']);
+    expect(Object.keys(kept).filter((k) => k.startsWith('registry/registry/'))).toEqual([]);
+  });
+
   test('a first synth, and a Secret added in a new namespace of its own, are not moves', () => {
     const { statePath } = synthesizedOnce();
     const app = stack('harbor');
@@ -118,7 +190,7 @@ describe('DOCKYARD_MOVE', () => {
       expect(failure(() => new LocalSecretStore({ move: [entry] }))).toBe(`invalid DOCKYARD_MOVE entry ${JSON.stringify(entry)}: ${form}`);
     }
     expect(failure(() => new LocalSecretStore({ move: ['a=b', 'a=c'] })))
-      .toBe('invalid DOCKYARD_MOVE "a=b,a=c": moves from "a" twice; give each namespace once');
+      .toBe('invalid DOCKYARD_MOVE "a=b,a=c": moves from "a" twice; give each old namespace once');
   });
 
   test('is read from the environment, comma-separated', () => {
@@ -134,8 +206,8 @@ describe('DOCKYARD_MOVE', () => {
     const { statePath } = synthesizedOnce();
     const state = fs.readFileSync(statePath, 'utf8');
     expect(failure(() => new LocalSecretStore({ statePath, move: ['harbour=registry'] }).render(stack('registry'))))
-      .toBe('invalid DOCKYARD_MOVE entry "harbour=registry": moves nothing: the state holds no key in harbour of a Secret this stack declares ' +
-        'in registry without a value of its own (moved already, or another namespace?); unset it');
+      .toBe('invalid DOCKYARD_MOVE entry "harbour=registry": moves nothing: the state holds no key in harbour, made by the same recipe, of a ' +
+        'Secret this stack declares in registry without a value of its own (moved already, or another namespace?); unset it');
     expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
   });
 });

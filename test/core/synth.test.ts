@@ -316,7 +316,7 @@ describe('printRequiredSecrets', () => {
 
 describe('runSynth: an entry point that synthesizes nothing', () => {
   const WARNING = 'dockyard: warning: no app was synthesized: the function given to runSynth returned without calling ' +
-    'synthesize(app, secrets), so nothing was written; call it at the end, after the app is built\n';
+    'synthesize(app, secrets), so no Secrets were written (app.synth() writes the manifests only); call it at the end, after the app is built\n';
 
   /** What `runSynth(main)` prints on stderr, and the exit code it sets. */
   function run(main: () => void): { stderr: string; exitCode: typeof process.exitCode } {

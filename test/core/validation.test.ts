@@ -151,6 +151,9 @@ describe('validation helpers', () => {
     // a value equal to the subject's name is no naming of the subject: the context is added
     expect(thrown(() => withContext('team', 'pay', () => checkDnsLabel('name', 'pay!'))).message)
       .toBe(`invalid name "pay!": must be ${VALIDATION_RULES.dnsLabel} (team "pay")`);
+    // a subject without a name adds nothing: "(route undefined)" would only confuse
+    expect(thrown(() => withContext('route', undefined, () => checkInteger('x', 0, 1))).message).toBe('invalid x 0: must be an integer of at least 1');
+    expect(thrown(() => withContext('route', '', () => checkInteger('x', 0, 1))).message).toBe('invalid x 0: must be an integer of at least 1');
     // what is not a ValidationError passes unchanged, and a value is returned as it is
     const bug = new TypeError('a bug');
     expect(thrown(() => withContext('database', 'a', () => { throw bug; }))).toBe(bug);

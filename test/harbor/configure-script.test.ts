@@ -674,15 +674,16 @@ describe('configure.js waiting and retrying', () => {
   // Harbor holds a registry create or update until it has health-checked the upstream (goharbor/harbor v2.15.1
   // src/controller/registry/controller.go:95-107, Update at :124-126), and its clients wait up to 30 s to connect and
   // minutes for an answer (src/common/http/transport.go:65-73, src/pkg/registry/client.go:67-90): a slow upstream makes
-  // a slow answer, which used to end the run as "Harbor not ready". Scaled down: HARBOR_REQUEST_TIMEOUT_MS 300 stands
-  // for its 30 s default, HARBOR_REGISTRY_TIMEOUT_MS 1200 for 120 s, a 350 ms answer for a 35 s one.
+  // a slow answer, which used to end the run as "Harbor not ready". Scaled down: HARBOR_REQUEST_TIMEOUT_MS 3000 stands
+  // for its 30 s default, HARBOR_REGISTRY_TIMEOUT_MS 12000 for 120 s, a 3.5 s answer for a 35 s one (wide enough that
+  // a loaded machine's first request does not pass for a slow one).
   const REGISTRY_WRITES = /^\/api\/v2\.0\/registries$/;
   const REGISTRY_UPDATES = /^\/api\/v2\.0\/registries\/\d+$/;
-  const SCALED = { HARBOR_REQUEST_TIMEOUT_MS: '300', HARBOR_REGISTRY_TIMEOUT_MS: '1200' };
+  const SCALED = { HARBOR_REQUEST_TIMEOUT_MS: '3000', HARBOR_REGISTRY_TIMEOUT_MS: '12000' };
   const SLOW = 'Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up';
 
   test('a registry answer slower than the request timeout is waited for, on create and on update', async () => {
-    harbor.delayNext('POST', REGISTRY_WRITES, 350);
+    harbor.delayNext('POST', REGISTRY_WRITES, 3500);
     const created = await run(config(), SCALED);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
@@ -691,7 +692,7 @@ describe('configure.js waiting and retrying', () => {
     expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
 
     // an existing install: a registry with credentials is written on every run
-    harbor.delayNext('PUT', REGISTRY_UPDATES, 350);
+    harbor.delayNext('PUT', REGISTRY_UPDATES, 3500);
     const updated = await run(config(), SCALED);
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
@@ -700,9 +701,9 @@ describe('configure.js waiting and retrying', () => {
   });
 
   test('a registry write that times out is retried as an unhealthy upstream: the other items go first, and the registry Harbor made meanwhile is found, not made twice', async () => {
-    // answered, and created, 700 ms after the request: past the 300 ms timeout, before the retry 1000 ms later
+    // answered, and created, 700 ms after the request: past the 300 ms timeout, well before the retry 2500 ms later
     harbor.delayNext('POST', REGISTRY_WRITES, 700);
-    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '1000' });
+    const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '2500' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
@@ -749,16 +750,28 @@ describe('configure.js waiting and retrying', () => {
   const HUB_500 = 'answered 500: {"errors":[{"code":"UNKNOWN","message":"internal server error"}]} '
     + '(for docker-hub, check the upstream username and token; Harbor core\'s log has the cause)';
 
+  test('a 500 on another type\'s registry write is Harbor\'s own failure: reported at once, not retried as the upstream', async () => {
+    // the first POST is Docker Hub's (retried as its upstream), the second quay's
+    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 500, 2, { message: 'database is locked' });
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '3', HARBOR_RETRY_INTERVAL_MS: '100' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('registry dockerhub: upstream registry unhealthy');
+    expect(result.stdout).toContain('registry dockerhub: created\n');
+    expect(result.stdout).not.toContain('registry quay: upstream registry unhealthy');
+    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'quay')).toHaveLength(1);
+    expect(result.stderr).toContain('error: registry quay: POST /api/v2.0/registries answered 500');
+  });
+
   test('a Docker Hub login Harbor cannot make is retried with the unhealthy upstreams, and named with a hint once the budget runs out', async () => {
     harbor.dockerHubRefusesLogin = true;
-    const result = await run(config(), { HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '100' });
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '3', HARBOR_RETRY_INTERVAL_MS: '100' });
     expect(result.code).toBe(1);
     expect(lines(result.stdout)[2]).toBe(`registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries ${HUB_500}); retrying after the items that do not need it`);
     expect(result.stdout).toContain('registry quay: created\n');
     expect(result.stdout).toContain('robot library+puller: secret set\n');
     expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub').length).toBeGreaterThan(1);
     expect(lines(result.stderr)).toEqual([
-      `error: registry dockerhub: the upstream registry was still unhealthy when the run's retry budget ran out (HARBOR_WAIT_SECONDS=1): POST /api/v2.0/registries ${HUB_500}`,
+      `error: registry dockerhub: the upstream registry was still unhealthy when the run's retry budget ran out (HARBOR_WAIT_SECONDS=3): POST /api/v2.0/registries ${HUB_500}`,
       'error: 2 of 7 items not applied: registry dockerhub (failed), project dockerhub (registry dockerhub not applied)',
     ]);
     expect(harbor.registry('dockerhub')).toBeUndefined();
