@@ -61,6 +61,13 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const oauth = Secret.fromSecretName(chart, 'OAuth', facts.oauthSecretName, {
     description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${facts.oauthCallbackPath}`,
   });
+  // checked before the engine, for both engines alike: Woodpecker takes a nested group (its repository owners are whole
+  // namespace paths) and Drone's filters refuse one for a reason of their own, but the grants below name
+  // `<organization>/demo`, which routes and secrets take only as an "owner/name" slug of two parts (PipelineAccess.repos)
+  if (config.organization.includes('/')) {
+    invalid('DOCKYARD_ORG', config.organization, `must be a top-level group in this stack: it grants and routes ${describeValue(`${config.organization}/demo`)}, ` +
+      'and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a project of a nested group is not');
+  }
   const ci = ciEngine(chart, {
     engine: config.ci,
     host: config.host,
@@ -79,13 +86,6 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     // the deploy namespace reaches it (below)
     buildEgress: config.apiServer ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
   });
-  // a nested GitLab group is refused by Drone's filters above; Woodpecker takes one (its repository owners are whole
-  // namespace paths), but the grants below name `<organization>/demo`, which routes and secrets take only as an
-  // "owner/name" slug of two parts (PipelineAccess.repos)
-  if (config.organization.includes('/')) {
-    invalid('DOCKYARD_ORG', config.organization, `must be a top-level group in this stack: it grants and routes ${describeValue(`${config.organization}/demo`)}, ` +
-      'and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a project of a nested group is not');
-  }
 
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
   const repo = `${config.organization}/demo`;

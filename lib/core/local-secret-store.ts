@@ -172,6 +172,7 @@ export class LocalSecretStore {
   private open(scope: IConstruct): { digest: DigestSource; render: () => RenderedSecrets; save: () => void } {
     const loaded = loadState(this.statePath);
     const record = loadKeyRecord(this.lockPath);
+    let movedKeys: string[] = [];
     // copied only when values may be carried over into it (`move`)
     const kept: Record<string, string> = this.moves.length > 0 ? { ...loaded?.values } : loaded?.values ?? {};
     // Secret.allIn and SecretFile.allIn, from one walk of the tree: the caller's, if it has just walked it
@@ -198,9 +199,11 @@ export class LocalSecretStore {
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
     if (this.moves.length > 0) {
       const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));
-      for (const [key, value] of movedEntries(this.moves, roots, declared, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m))) {
+      const carried = movedEntries(this.moves, roots, declared, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m));
+      for (const [key, value] of carried) {
         kept[key] = value;
       }
+      movedKeys = [...carried.keys()].filter((k) => roots.has(k)).sort();
     }
     const values: Record<string, string> = { ...kept };
     // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
@@ -269,7 +272,8 @@ export class LocalSecretStore {
       const losing = moved.filter((m) => roots.get(m.key)!.encrypts !== undefined || roots.get(m.key)!.firstStartChange !== undefined);
       throw new SecretStateError(`this stack declares ${count(moved, 'key')} that the secret state ${describePath(this.statePath)} lacks, while it holds ` +
         `the same Secrets' keys in another namespace that the stack no longer declares: ${list(moved.map((m) => `${m.key} (kept in ${m.from})`))}. ` +
-        `Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; to make them anew on ` +
+        `Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; if both namespaces are ` +
+        'meant to exist (one stack for two environments), give each its own state; to make them anew on ' +
         `purpose, DOCKYARD_ROTATE=${moved.length <= MAX_NAMED_LOST ? moved.map((m) => m.key).join(',') : '<each key>'}` +
         `${losing.length > 0 ? ` (which loses what ${list(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
         ' (see the README, "Credentials")');
@@ -412,6 +416,10 @@ export class LocalSecretStore {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
       report(made, rotating, this.lockPath, roots);
+      if (movedKeys.length > 0) {
+        process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new namespace (DOCKYARD_MOVE=` +
+          `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${list(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);
+      }
       if (loaded === undefined && record === undefined && made.length > 0) {
         // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
         // user who meant an existing state sees it before applying credentials that would replace every one; a

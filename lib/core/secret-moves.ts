@@ -23,7 +23,7 @@ export function parseMoves(entries: readonly string[], fail: MoveError): SecretM
     const [from, to, ...rest] = entry.split('=');
     if (rest.length > 0 || !isDnsLabel(from ?? '') || !isDnsLabel(to ?? '') || from === to) {
       throw fail(`invalid DOCKYARD_MOVE entry ${describeValue(entry)}: must be <old namespace>=<new namespace>, two different namespaces, ` +
-        'e.g. harbor=registry');
+        'each a DNS label (lower-case letters, digits and "-"), e.g. harbor=registry');
     }
     return { from, to };
   });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkPort, checkUniqueList, describeValue, invalid, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkList, checkPort, checkUniqueList, describeValue, invalid, isNamespaceDefined, NetworkPeer } from '../core';
 import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
@@ -208,7 +208,8 @@ export class TeamPlatform extends Construct {
     ];
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
     // extension gives a secret to every repository that matches
-    for (const repo of props.repos ?? []) {
+    // a list, before its entries are read: a string's characters are no repositories
+    for (const repo of checkList('repos', props.repos ?? [])) {
       if (/[*?[]/.test(repo.split('/')[0] ?? '')) {
         invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name');
       }

@@ -87,7 +87,9 @@ export interface TeamProps {
    * On a dedicated runner (`dedicatedRunner: true`, and only there), the namespace the team's pull requests, forks'
    * included, run in, as its `default` ServiceAccount: the runner's default build namespace. It holds no Secret, no
    * deploy identity and no egress to the API server (`TeamPlatform`'s `apiServer`), which the team's `buildNamespace`
-   * has: a repository an admin marked trusted may mount Secrets, and a fork's pull request runs with its flag.
+   * has: a repository an admin marked trusted may mount Secrets, and a fork's pull request runs with its flag. Nor
+   * does it get a pull secret: list it (`Team.pullRequestNamespace`) on the proxy-only `PullSecret` the shared
+   * pool's namespace has, if any, or its pods pull the runner's images only where the nodes hold a mirror login.
    *
    * @default "<name>-pull-requests"
    */

@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { demoPipelines } from '../../apps/default/pipeline';
 import { defaultStack } from '../../apps/default/stack';
+import { droneFilters } from '../../apps/shared/git-provider';
 import { CiEngineKind, DroneCi, DroneKubeRunner, DroneSecretsExtension, RepositoryPipelines, registryHost, SecretValue } from '../../lib';
 import { droneServer } from '../drone/fixtures';
 import { droneAdmits, parsePolicies, parseRunnerLabels, placeBuild, schedulerRoutes, runnerConfigFiles } from '../drone/upstream';
@@ -128,9 +129,13 @@ describe('log-in gating with a nested GitLab group', () => {
   // harness v2.28.2 plugin/admission/account.go:59-70 admits a user who is in a group of a filtered name: with
   // `acme/platform` as the filter's `platform`, a member of `mallory/platform` would pass and register
   test('is refused, naming the variable, instead of admitting members of any group of that name', () => {
+    // Drone's filters refuse it (the DigitalOcean program meets this)
+    expect(() => droneFilters('acme/platform', 'alice', 'DOCKYARD_ORG')).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
+      'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
+    // the default stack refuses it first, for both engines, for the reason of its own grants
     const config = { ...DEFAULT_CONFIG, gitProvider: 'gitlab' as any, gitServer: 'https://git.acme.dev', organization: 'acme/platform' };
     expect(() => defaultStack(new App({ outdir: '/nonexistent' }), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
-      'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
+      'top-level group in this stack: it grants and routes "acme/platform/demo"');
   });
 
   test('is refused with Woodpecker too, for the stack grants the demo by an "owner/name" slug', () => {

@@ -55,7 +55,8 @@ describe('a Secret moved to another namespace', () => {
     const message = failure(() => new LocalSecretStore({ statePath }).render(stack('registry')), Object.values(before));
     expect(message).toBe(`this stack declares 2 keys that the secret state "${statePath}" lacks, while it holds the same Secrets' keys in ` +
       'another namespace that the stack no longer declares: registry/core/password (kept in harbor), registry/core/secret-key (kept in harbor). ' +
-      'Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=harbor=registry; to make them anew on ' +
+      'Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=harbor=registry; if both namespaces are ' +
+      'meant to exist (one stack for two environments), give each its own state; to make them anew on ' +
       'purpose, DOCKYARD_ROTATE=registry/core/password,registry/core/secret-key (which loses what registry/core/secret-key encrypts or locks ' +
       'out what logs in with it) (see the README, "Credentials")');
     expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
@@ -72,6 +73,8 @@ describe('a Secret moved to another namespace', () => {
     // the bcrypt line embeds a salt: kept, not made again from the same password
     expect(after['registry/registry/htpasswd']).toBe(before['harbor/registry/htpasswd']);
     expect(said).not.toContain('generated');
+    expect(said).toBe('dockyard: kept 2 keys in their new namespace (DOCKYARD_MOVE=harbor=registry): registry/core/password, ' +
+      'registry/core/secret-key; unset DOCKYARD_MOVE for the next synth\n');
     const kept = JSON.parse(fs.readFileSync(statePath, 'utf8')).values;
     expect(kept['harbor/core/password']).toBe(before['harbor/core/password']);
     // once moved, a synth without the variable goes on with the moved values
@@ -185,7 +188,8 @@ describe('a Secret moved to another namespace', () => {
 
 describe('DOCKYARD_MOVE', () => {
   test('refuses what is no move, naming the entry and the form', () => {
-    const form = 'must be <old namespace>=<new namespace>, two different namespaces, e.g. harbor=registry';
+    const form = 'must be <old namespace>=<new namespace>, two different namespaces, each a DNS label (lower-case letters, digits and "-"), ' +
+      'e.g. harbor=registry';
     for (const entry of ['harbor', 'harbor=harbor', 'a=b=c', 'Harbor=registry', '=registry']) {
       expect(failure(() => new LocalSecretStore({ move: [entry] }))).toBe(`invalid DOCKYARD_MOVE entry ${JSON.stringify(entry)}: ${form}`);
     }

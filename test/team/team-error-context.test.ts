@@ -34,6 +34,8 @@ describe('addTeam refusals name the team', () => {
     const p = platform();
     expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespaces: 'zz' as any }))).toMatch(/^invalid namespaces "zz": must be a list.* \(team "zz"\)$/);
     expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: 'acme/zz-app' as any }))).toMatch(/^invalid repos "acme\/zz-app": must be a list.* \(team "zz"\)$/);
+    // a glob too: its "*" was read as an owner that is no literal
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: 'acme/zz-*' as any }))).toMatch(/^invalid repos "acme\/zz-\*": must be a list.* \(team "zz"\)$/);
   });
 
   test('dedicatedRunner must be a boolean: a string "false" would make a runner', () => {
