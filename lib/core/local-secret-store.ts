@@ -49,7 +49,8 @@ export interface LocalSecretStoreProps {
    * declared key in `<new>` that the state lacks takes the value the state holds for the same Secret and key in
    * `<old>`, made by the same recipe (and the values derived from it, so certificates stay too). Without it, a Secret
    * moved to another namespace whose old values the state still holds is refused: its keys would be made anew.
-   * The old keys stay in the state and the record, as every key does.
+   * The old keys stay in the state and the record, as every key does; declared again (moved back), they are refused
+   * until a move carries the current values back or a rotation renews them.
    *
    * @default - the comma-separated `DOCKYARD_MOVE` environment variable, else none
    */
@@ -173,6 +174,7 @@ export class LocalSecretStore {
     const loaded = loadState(this.statePath);
     const record = loadKeyRecord(this.lockPath);
     let movedKeys: string[] = [];
+    const movedTo: Record<string, string> = { ...loaded?.movedTo };
     // copied only when values may be carried over into it (`move`)
     const kept: Record<string, string> = this.moves.length > 0 ? { ...loaded?.values } : loaded?.values ?? {};
     // Secret.allIn and SecretFile.allIn, from one walk of the tree: the caller's, if it has just walked it
@@ -199,9 +201,13 @@ export class LocalSecretStore {
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
     if (this.moves.length > 0) {
       const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));
-      const carried = movedEntries(this.moves, roots, declared, kept, record?.keys ?? {}, recipeOf, (m) => new SecretStateError(m));
-      for (const [key, value] of carried) {
+      const carried = movedEntries(this.moves, roots, declared, kept, new Set(Object.keys(movedTo)), record?.keys ?? {}, recipeOf,
+        (m) => new SecretStateError(m));
+      for (const [key, { value, source }] of carried) {
         kept[key] = value;
+        // the key holds the current value again; the one it came from holds an old one from now on
+        delete movedTo[key];
+        movedTo[source] = key;
       }
       movedKeys = [...carried.keys()].filter((k) => roots.has(k)).sort();
     }
@@ -255,6 +261,16 @@ export class LocalSecretStore {
         `(this rotates those credentials` +
         `${encrypting.length > 0 ? `, and loses what ${encrypting.join(' and ')} encrypt${encrypting.length > 1 ? '' : 's'}` : ''}; ` +
         'see the README, "Credentials")');
+    }
+    // a key declared again whose value moved away since: its kept value is from before the move, and the key it moved
+    // to may have rotated; refused, with the way to take the current value back and the way to renew it
+    const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k));
+    if (stale.length > 0) {
+      const back = [...new Set(stale.map((k) => `${movedTo[k].split('/')[0]}=${k.split('/')[0]}`))];
+      throw new SecretStateError(`this stack declares ${count(stale, 'key')} again whose value${stale.length > 1 ? 's' : ''} DOCKYARD_MOVE carried to ` +
+        `another namespace: ${list(stale.map((k) => `${k} (moved to ${movedTo[k]})`))}. The state still holds the value from before the move, ` +
+        `which may be one rotated away since. Nothing was written. To take the current values back, synth with DOCKYARD_MOVE=${back.join(',')}; ` +
+        `to make them anew, DOCKYARD_ROTATE=${stale.length <= MAX_NAMED_LOST ? stale.join(',') : '<each key>'}`);
     }
     // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
     const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
@@ -409,8 +425,11 @@ export class LocalSecretStore {
       // each file is written only when its text would change: the texts list the same sorted entries exactly when
       // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
       const declaredBy = { ...loaded?.declaredBy, ...Object.fromEntries(declaring) };
-      if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)) {
-        writeAtomically(this.statePath, stateText({ values, declaredBy }));
+      // a key made anew holds a current value
+      made.forEach((k) => delete movedTo[k]);
+      if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)
+        || !sameEntries(movedTo, loaded.movedTo)) {
+        writeAtomically(this.statePath, stateText({ values, declaredBy, movedTo }));
       }
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);

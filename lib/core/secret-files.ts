@@ -27,6 +27,11 @@ export interface SecretState {
    * stack's on the same state. Absent from states written before it was kept.
    */
   readonly declaredBy: Record<string, string>;
+  /**
+   * Where `DOCKYARD_MOVE` carried each kept key's value, by its state key: the key holds the value from before the
+   * move, which a synth declaring it again must not take silently (the key in its new namespace may have rotated).
+   */
+  readonly movedTo: Record<string, string>;
 }
 
 /** The key record: every root key and its recipe, e.g. `alphanumeric(32)`. */
@@ -74,10 +79,13 @@ export function loadState(file: string): SecretState | undefined {
     return undefined;
   }
   tightenMode(file);
-  const declaredBy = raw.declaredBy;
-  const valid = typeof declaredBy === 'object' && declaredBy !== null && !Array.isArray(declaredBy)
-    && Object.values(declaredBy).every((v) => typeof v === 'string');
-  return { values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: valid ? { ...declaredBy as Record<string, string> } : {} };
+  return { values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: optionalStringMap(raw.declaredBy), movedTo: optionalStringMap(raw.movedTo) };
+}
+
+/** A map of strings kept beside the values, advisory: anything else reads as none (a state written before it). */
+function optionalStringMap(map: unknown): Record<string, string> {
+  const valid = typeof map === 'object' && map !== null && !Array.isArray(map) && Object.values(map).every((v) => typeof v === 'string');
+  return valid ? { ...map as Record<string, string> } : {};
 }
 
 /** Load the key record at `file`, or undefined when there is none yet. */
@@ -101,7 +109,8 @@ function sorted(map: Record<string, string>): Record<string, string> {
 
 /** The text of a state file: sorted, so an unchanged state is byte-identical. */
 export function stateText(state: SecretState): string {
-  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy) }, undefined, 2) + '\n';
+  const movedTo = Object.keys(state.movedTo).length > 0 ? { movedTo: sorted(state.movedTo) } : {};
+  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy), ...movedTo }, undefined, 2) + '\n';
 }
 
 /** The text of a key record: sorted, with a note for whoever opens it. */

@@ -50,22 +50,25 @@ function split(stateKey: string): { namespace: string; rest: string } | undefine
  * lacks, the value of the same Secret and key in `from`, if the state holds it and the key record made it by the
  * same recipe; and the derived values kept in `from` for Secrets declared in `to` (certificates, htpasswd lines,
  * each beside its `#inputs` fingerprint), which the store keeps only while they were made from the same inputs.
- * Inputs are not carried: a new namespace's input is read from its variable. Returns the entries to add, by new state
- * key. An entry that carries nothing fails, as does a key two entries would carry.
+ * Inputs are not carried: a new namespace's input is read from its variable. A key the state holds in `to` is kept,
+ * unless it is `stale` (its value moved away from it before: moving back takes the current value). Returns the
+ * entries to set, by new state key, each with the key it came from. An entry that carries nothing fails, as does a key
+ * two entries would carry.
  *
  * @param secrets the declared Secrets, as `<namespace>/<secret>/`
+ * @param stale the kept keys whose values moved to another namespace since (`SecretState.movedTo`)
  */
 export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<string, SecretValue>, secrets: ReadonlySet<string>,
-  kept: Readonly<Record<string, string>>, recipes: Readonly<Record<string, string>>, recipeOf: (v: SecretValue) => string,
-  fail: MoveError): Map<string, string> {
-  const out = new Map<string, string>();
+  kept: Readonly<Record<string, string>>, stale: ReadonlySet<string>, recipes: Readonly<Record<string, string>>,
+  recipeOf: (v: SecretValue) => string, fail: MoveError): Map<string, { value: string; source: string }> {
+  const out = new Map<string, { value: string; source: string }>();
   const carrier = new Map<string, string>();
   for (const { from, to } of moves) {
     let carried = 0;
     for (const [key, value] of Object.entries(kept)) {
       const parts = split(key);
       const target = parts?.namespace === from ? `${to}/${parts.rest}` : undefined;
-      if (target === undefined || target in kept) {
+      if (target === undefined || (target in kept && !stale.has(target))) {
         continue;
       }
       const root = roots.get(target);
@@ -80,7 +83,7 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
         throw fail(`invalid DOCKYARD_MOVE: both ${other} and ${from} hold ${parts!.rest}, which would go to ${target}; move one of them`);
       }
       carrier.set(target, from);
-      out.set(target, value);
+      out.set(target, { value, source: key });
       carried += fits ? 1 : 0;
     }
     if (carried === 0) {

@@ -82,6 +82,38 @@ describe('a Secret moved to another namespace', () => {
     expect(values(manifest)).toEqual(after);
   });
 
+  test('moved back, after a rotation in its new namespace, is refused: the old namespace holds the value from before the move', () => {
+    const { statePath, before } = synthesizedOnce();
+    stderrOf(() => new LocalSecretStore({ statePath, move: ['harbor=registry'] }).render(stack('registry')));
+    let manifest = '';
+    stderrOf(() => { manifest = new LocalSecretStore({ statePath, move: [], rotate: ['registry/core/password'] }).render(stack('registry')); });
+    const rotated = values(manifest)['registry/core/password'];
+    expect(rotated).not.toBe(before['harbor/core/password']);
+    const state = fs.readFileSync(statePath, 'utf8');
+    expect(failure(() => new LocalSecretStore({ statePath, move: [] }).render(stack('harbor')), [rotated, before['harbor/core/password']]))
+      .toBe('this stack declares 2 keys again whose values DOCKYARD_MOVE carried to another namespace: harbor/core/password (moved to ' +
+        'registry/core/password), harbor/core/secret-key (moved to registry/core/secret-key). The state still holds the value from before the ' +
+        'move, which may be one rotated away since. Nothing was written. To take the current values back, synth with DOCKYARD_MOVE=registry=harbor; ' +
+        'to make them anew, DOCKYARD_ROTATE=harbor/core/password,harbor/core/secret-key');
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    // the way back takes the current values, and the next synth is clean
+    stderrOf(() => { manifest = new LocalSecretStore({ statePath, move: ['registry=harbor'] }).render(stack('harbor')); });
+    expect(values(manifest)['harbor/core/password']).toBe(rotated);
+    stderrOf(() => { manifest = new LocalSecretStore({ statePath, move: [] }).render(stack('harbor')); });
+    expect(values(manifest)['harbor/core/password']).toBe(rotated);
+  });
+
+  test('moved back and renewed on purpose goes on, and the renewed keys are current from then on', () => {
+    const { statePath } = synthesizedOnce();
+    stderrOf(() => new LocalSecretStore({ statePath, move: ['harbor=registry'] }).render(stack('registry')));
+    let manifest = '';
+    stderrOf(() => {
+      manifest = new LocalSecretStore({ statePath, move: [], rotate: ['harbor/core/password', 'harbor/core/secret-key'] }).render(stack('harbor'));
+    });
+    expect(Object.keys(values(manifest)).sort()).toEqual(['harbor/core/password', 'harbor/core/secret-key', 'harbor/registry/htpasswd']);
+    expect(() => stderrOf(() => new LocalSecretStore({ statePath, move: [] }).render(stack('harbor')))).not.toThrow();
+  });
+
   test('gets new values when rotated on purpose, with the data-loss warning', () => {
     const { statePath, before } = synthesizedOnce();
     let manifest = '';
