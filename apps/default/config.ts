@@ -132,7 +132,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'slug, which a nested group\'s project is not',
   },
   { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin, in the forge\'s exact case', allowed: gitAccountRules('user') },
-  { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses', allowed: DNS_SUBDOMAIN },
+  { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses (their NetworkPolicies admit the namespace `ingress-nginx`, and their annotations are ingress-nginx\'s: another class is warned of)', allowed: DNS_SUBDOMAIN },
   {
     name: 'DOCKYARD_CERT_ISSUER', default: '`letsencrypt`', meaning: 'cert-manager ClusterIssuer of the CI server\'s and Harbor\'s certificates',
     allowed: DNS_SUBDOMAIN,
@@ -262,6 +262,20 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
 }
 
 /**
+ * An IngressClass other than ingress-nginx's: the stacks' NetworkPolicies admit the namespace `ingress-nginx` alone, and
+ * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
+ * Warned, not refused: the class may be another name for ingress-nginx.
+ */
+function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = (m) => process.stderr.write(`dockyard: warning: ${m}\n`)): void {
+  const className = env.DOCKYARD_INGRESS_CLASS;
+  if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName) {
+    warn(`DOCKYARD_INGRESS_CLASS is ${JSON.stringify(className)}: the stacks' NetworkPolicies admit only the namespace ingress-nginx, and ` +
+      'Harbor\'s and the CI server\'s body-size and timeout annotations are ingress-nginx\'s; unless this class is ingress-nginx in that ' +
+      'namespace, the Ingresses get no traffic (see the README, "Applying dist/ to a cluster")');
+  }
+}
+
+/**
  * Read the configuration from `DOCKYARD_*` environment variables over the defaults, checking each. An empty value is
  * the variable unset; a `DOCKYARD_*` variable no stack reads gets a warning (`readStackEnv`).
  */
@@ -273,6 +287,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
   checkMirrorPassword(env);
   warnUnusedMirrorPassword(env, options.warn);
+  warnOtherIngressClass(env, options.warn);
   const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),
     PUBLIC_HOST_NAME);
   const harborHost = checkPublicHost('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost), HARBOR_HOST);

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isIPv4 } from 'net';
+import { isIP } from 'net';
 import { HttpIngress, IngressOptions } from './ingress';
 import { NetworkPeer } from './network';
 import { checkDnsLabel, checkDnsSubdomain, checkLabels, invalid } from './validation';
@@ -23,6 +23,15 @@ export interface HttpRouteOptions {
    * @default - every pod in `gatewayNamespace`
    */
   readonly gatewayPodLabels?: Record<string, string>;
+  /**
+   * The proxies the NetworkPolicies admit, where they are not the Gateway's namespace: Envoy Gateway runs its proxies
+   * in the controller's namespace (`NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name':
+   * 'public' })`), and a Gateway whose traffic comes from outside any pod (Cilium's, a cloud's managed load balancer)
+   * needs `NetworkPeer.ipBlock(...)` of its source range. Not with `gatewayPodLabels`.
+   *
+   * @default - the pods of `gatewayNamespace` (those with `gatewayPodLabels`, if given)
+   */
+  readonly proxyPeer?: NetworkPeer;
 }
 
 /** @internal One Service port and the path prefixes routed to it. */
@@ -44,6 +53,12 @@ export interface ExposureTarget {
   readonly labels: Record<string, string>;
   /** The public host name, without port. */
   readonly host: string;
+  /**
+   * The prop that gave the host, named in errors.
+   *
+   * @default "host"
+   */
+  readonly hostProp?: string;
   /** The backends, in order; on an Ingress the longest prefix wins. */
   readonly backends: readonly ExposedBackend[];
   /** Ingress annotations the application needs; the user's `annotations` override them. */
@@ -76,6 +91,9 @@ export class ServiceExposure {
       }
       checkLabels('gatewayPodLabels', options.gatewayPodLabels);
     }
+    if (options.proxyPeer !== undefined && options.gatewayPodLabels !== undefined) {
+      invalid('proxyPeer', 'given', 'must not be set with gatewayPodLabels: give the proxies\' labels in the peer itself');
+    }
     return new ServiceExposure(undefined, options);
   }
 
@@ -88,10 +106,14 @@ export class ServiceExposure {
 
   /**
    * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the ingress
-   * controller's namespace for an Ingress; the Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
+   * controller's namespace for an Ingress; the route's `proxyPeer`, else the Gateway's namespace, or its pods with
+   * `gatewayPodLabels`, for an HTTPRoute.
    */
   public get proxyPeer(): NetworkPeer {
     if (this.route) {
+      if (this.route.proxyPeer) {
+        return this.route.proxyPeer;
+      }
       return this.route.gatewayPodLabels
         ? NetworkPeer.pods(this.route.gatewayNamespace, this.route.gatewayPodLabels)
         : NetworkPeer.namespace(this.route.gatewayNamespace);
@@ -109,8 +131,9 @@ export class ServiceExposure {
       }).tlsSecretName;
     }
     const route = this.route!;
-    if (isIPv4(target.host)) {
-      invalid('host', target.host, 'must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    // an IPv6 host comes bracketed from a URL
+    if (isIP(target.host.replace(/^\[(.*)\]$/, '$1')) !== 0) {
+      invalid(target.hostProp ?? 'host', target.host, 'must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
     }
     new ApiObject(scope, 'HttpRoute', {
       apiVersion: 'gateway.networking.k8s.io/v1',

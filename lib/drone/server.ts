@@ -14,6 +14,7 @@ import { IPostgresDatabase } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
 import { GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
+import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 
 /**
  * What `DRONE_DATABASE_SECRET` encrypts: the server seals the repository and organisation secrets it stores with
@@ -309,6 +310,7 @@ export class DroneServer extends Construct implements IDroneServer {
       this.tlsSecretName = exposure._render(this, {
         name, namespace: this.namespace, labels, host: host.replace(/:\d+$/, ''),
         backends: [{ serviceName: name, portName: 'http', port: PORT, paths: ['/'] }],
+        ingressAnnotations: CI_SERVER_INGRESS_ANNOTATIONS,
       });
       this.firewall.allow(exposure.proxyPeer, PORT);
     }

@@ -414,7 +414,7 @@ export class Harbor extends Construct {
 
     const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
     this.tlsSecretName = props.exposure?._render(this, {
-      name, namespace: this.namespace, labels: portal.labels, host: url.hostname,
+      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl',
       backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, ['/'])],
       ingressAnnotations: LARGE_UPLOADS,
     });

@@ -12,6 +12,7 @@ import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
+import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 import { IPostgresDatabase } from '../postgres';
 import { bindDatabase, DEFAULT_MAX_CONNECTIONS } from './datasource';
 import { bindForge, forgeName } from './forge';
@@ -388,6 +389,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       this.tlsSecretName = exposure._render(this, {
         name, namespace, labels, host: host.replace(/:\d+$/, ''),
         backends: [{ serviceName: name, portName: 'http', port: HTTP_PORT, paths: ['/'] }],
+        ingressAnnotations: CI_SERVER_INGRESS_ANNOTATIONS,
       });
       this.firewall.allow(exposure.proxyPeer, HTTP_PORT);
     }

@@ -64,6 +64,17 @@ describe('default stack configuration', () => {
     });
   });
 
+  test('warns of an IngressClass other than ingress-nginx\'s, whose namespace and annotations the stacks assume', () => {
+    const warnings: string[] = [];
+    expect(loadConfig({ DOCKYARD_INGRESS_CLASS: 'traefik' }, { warn: (m) => warnings.push(m) }).ingressClassName).toBe('traefik');
+    expect(warnings).toEqual(['DOCKYARD_INGRESS_CLASS is "traefik": the stacks\' NetworkPolicies admit only the namespace ingress-nginx, and ' +
+      'Harbor\'s and the CI server\'s body-size and timeout annotations are ingress-nginx\'s; unless this class is ingress-nginx in that ' +
+      'namespace, the Ingresses get no traffic (see the README, "Applying dist/ to a cluster")']);
+    const none: string[] = [];
+    loadConfig({ DOCKYARD_INGRESS_CLASS: 'nginx' }, { warn: (m) => none.push(m) });
+    expect(none).toEqual([]);
+  });
+
   describe('accepts realistic values', () => {
     test('GitHub with a GitHub App client ID, an upper-case login and GitHub Enterprise', () => {
       expect(loadConfig({

@@ -3,6 +3,7 @@ import * as path from 'path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { HarborExposure, IngressTls, NetworkPeer, ServiceExposure } from '../../lib';
+import { CI_SERVER_INGRESS_ANNOTATIONS } from '../../lib/ci/server-ingress';
 import { find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
@@ -95,6 +96,26 @@ describe('DroneServer exposure', () => {
     ]);
   });
 
+  test('admits the proxies where they run when they are not the Gateway\'s namespace (Envoy Gateway), or an address range', () => {
+    // Envoy Gateway runs a Gateway's proxies in its controller's namespace, not the Gateway's (its docs: "In standard
+    // deployment mode, Envoy Gateway creates all data plane resources in the controller namespace"), labelled with the
+    // Gateway's name
+    const chart = testChart('ci');
+    const envoy = NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'public' });
+    droneServer(chart, { exposure: ServiceExposure.httpRoute({ ...gateway, proxyPeer: envoy }) });
+    const objects = synth(chart);
+    expect(find(objects, 'HTTPRoute', 'drone').spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateways' }]);
+    expect(find(objects, 'NetworkPolicy', 'drone').spec.ingress).toEqual([port8080({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+      podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public' } },
+    })]);
+    const lb = testChart('ci');
+    droneServer(lb, { exposure: ServiceExposure.httpRoute({ ...gateway, proxyPeer: NetworkPeer.ipBlock('10.128.0.0/16') }) });
+    expect(find(synth(lb), 'NetworkPolicy', 'drone').spec.ingress).toEqual([port8080({ ipBlock: { cidr: '10.128.0.0/16' } })]);
+    expect(() => ServiceExposure.httpRoute({ ...gateway, proxyPeer: envoy, gatewayPodLabels: { a: 'b' } }))
+      .toThrow(new Error('invalid proxyPeer "given": must not be set with gatewayPodLabels: give the proxies\' labels in the peer itself'));
+  });
+
   test('the schema check catches a broken HTTPRoute', () => {
     const chart = testChart('ci');
     droneServer(chart, { exposure: ServiceExposure.httpRoute(gateway) });
@@ -115,7 +136,9 @@ describe('DroneServer exposure', () => {
     expect(synth(viaExposure)).toEqual(synth(viaProp));
     expect(b.tlsSecretName).toBe('drone-tls');
     expect(a.tlsSecretName).toBe('drone-tls');
-    expect(find(synth(viaExposure), 'Ingress', 'drone').metadata.annotations).toEqual({ 'a': 'b', 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(find(synth(viaExposure), 'Ingress', 'drone').metadata.annotations).toEqual({
+      'a': 'b', 'cert-manager.io/cluster-issuer': 'letsencrypt', ...CI_SERVER_INGRESS_ANNOTATIONS,
+    });
     expect(viaExposure.node.findChild('Drone').node.tryFindChild('Ingress')).toBeDefined();
   });
 
@@ -150,6 +173,9 @@ describe('DroneServer exposure', () => {
         'and ".", starting and ending with a letter or digit, the key optionally prefixed by a DNS subdomain and "/"');
     expect(() => droneServer(testChart('ci'), { host: '10.0.0.1', exposure: ServiceExposure.httpRoute(gateway) }))
       .toThrow('invalid host "10.0.0.1": must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    // an IPv6 address too, which a URL brackets: the HTTPRoute CRD's hostname pattern would refuse it at apply
+    expect(() => droneServer(testChart('ci'), { host: '[fd00::1]', exposure: ServiceExposure.httpRoute(gateway) }))
+      .toThrow(/^invalid host "\[fd00::1\]"/);
     // nor may an Ingress rule's host be one (kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1,
     // IngressRule.host: "IPs are not allowed"); the server's URL itself may name an address, when nothing exposes it
     for (const host of ['10.0.0.1', '10.0.0.1:8443']) {

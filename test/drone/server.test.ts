@@ -1,3 +1,4 @@
+import { CI_SERVER_INGRESS_ANNOTATIONS } from '../../lib/ci/server-ingress';
 import {
   CHECKSUM_ANNOTATION, DroneServer, ExternalPostgres, GitProvider, Image, IngressTls, IPostgresDatabase, NetworkPeer, Secret, ServerProtocol,
   SslMode,
@@ -166,7 +167,12 @@ describe('DroneServer', () => {
     const server = droneServer(chart, { ingress: { className: 'nginx', tls: IngressTls.certManager('letsencrypt'), controllerNamespace: 'ingress' } });
     const objects = synth(chart);
     const ingress = find(objects, 'Ingress', 'drone');
-    expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    // with what a CI server's webhooks and log streams need from ingress-nginx: GitHub's webhook payloads reach 25 MB
+    // (its docs: "Payloads are capped at 25 MB"), and Drone's log stream may stay silent past nginx's 60 s read timeout
+    // (harness v2.28.2 handler/api/events/logs.go writes its keep-alive without flushing)
+    expect(ingress.metadata.annotations).toEqual({
+      'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-body-size': '25m', 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+    });
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.tls).toEqual([{ hosts: ['drone.example.com'], secretName: 'drone-tls' }]);
     expect(ingress.spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'drone', port: { name: 'http' } } });
@@ -183,7 +189,7 @@ describe('DroneServer', () => {
     const b = testChart('ci');
     droneServer(b, { ingress: { tls: IngressTls.certManager('ca', { namespacedIssuer: true, secretName: 'ci-cert' }) } });
     const ingress = find(synth(b), 'Ingress', 'drone');
-    expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'ca' });
+    expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'ca', ...CI_SERVER_INGRESS_ANNOTATIONS });
     expect(ingress.spec.tls[0].secretName).toBe('ci-cert');
   });
 
