@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { kube } from './k8s';
-import { checkDnsSubdomain, checkHostname } from './validation';
+import { checkDnsSubdomain, checkHostname, invalid } from './validation';
 
 /**
  * The name Dockyard gives the Let's Encrypt ClusterIssuer wherever it chooses one: the DigitalOcean program's
@@ -107,6 +107,13 @@ export class HttpIngress extends Construct {
     // kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1 IngressRule.host: "IPs are not allowed"
     checkHostname('host', props.host, { allowIpAddress: false });
     this.tlsSecretName = props.tls && (props.tls.secretName ?? `${props.name}-tls`);
+    // the TLS's issuer annotation and one given by hand would both reach cert-manager, which then picks one
+    const tlsKeys = Object.keys(props.tls?.annotations ?? {});
+    const clash = tlsKeys.length > 0 ? Object.keys(props.annotations ?? {}).find((k) => k.startsWith('cert-manager.io/')) : undefined;
+    if (clash !== undefined) {
+      invalid('annotations', clash, `must not set a cert-manager annotation with tls: IngressTls.certManager, which sets ${tlsKeys.join(', ')}; ` +
+        'give the issuer there');
+    }
     kube(this, 'Resource', 'Ingress', {
       metadata: {
         name: props.name,

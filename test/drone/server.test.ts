@@ -191,6 +191,14 @@ describe('DroneServer', () => {
     const ingress = find(synth(b), 'Ingress', 'drone');
     expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'ca', ...CI_SERVER_INGRESS_ANNOTATIONS });
     expect(ingress.spec.tls[0].secretName).toBe('ci-cert');
+    // an issuer given by hand beside the TLS's would reach cert-manager as two issuers, one of them ignored
+    expect(() => droneServer(testChart('ci'), { ingress: { tls: IngressTls.certManager('letsencrypt'), annotations: { 'cert-manager.io/issuer': 'ca' } } }))
+      .toThrow(new Error('invalid annotations "cert-manager.io/issuer": must not set a cert-manager annotation with tls: IngressTls.certManager, ' +
+        'which sets cert-manager.io/cluster-issuer; give the issuer there'));
+    // other annotations, and cert-manager's without certManager TLS, are the user's
+    const c = testChart('ci');
+    droneServer(c, { ingress: { tls: IngressTls.secret('wildcard-tls'), annotations: { 'cert-manager.io/issuer': 'ca' } } });
+    expect(find(synth(c), 'Ingress', 'drone').metadata.annotations['cert-manager.io/issuer']).toBe('ca');
   });
 
   test('grants the database to the server and exposes RPC details derived from its Service', () => {

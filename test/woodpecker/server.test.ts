@@ -215,6 +215,26 @@ describe('WoodpeckerServer', () => {
     expect(server.url).toBe('https://ci.example.com');
   });
 
+  test('behind a Gateway: the HTTPRoute routes the web port only, and the proxies reach 8000, never the gRPC port', () => {
+    const chart = testChart('ci');
+    const envoy = NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'public' });
+    woodpeckerServer(chart, { exposure: ServiceExposure.httpRoute({ gatewayName: 'public', gatewayNamespace: 'gateways', sectionName: 'https', proxyPeer: envoy }) });
+    const objects = synth(chart);
+    const route = find(objects, 'HTTPRoute', 'woodpecker', 'ci');
+    expect(route.spec).toEqual({
+      parentRefs: [{ name: 'public', namespace: 'gateways', sectionName: 'https' }],
+      hostnames: ['ci.example.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'woodpecker', port: 8000 }] }],
+    });
+    const policy = find(objects, 'NetworkPolicy', 'woodpecker', 'ci');
+    const from = (port: number) => policy.spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === port)).flatMap((r: any) => r.from);
+    expect(from(8000)).toEqual([{
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+      podSelector: { matchLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public' } },
+    }]);
+    expect(from(9000)).toEqual([]);
+  });
+
   describe('metrics', () => {
     // cmd/server/flags.go:137-141 (WOODPECKER_METRICS_SERVER_ADDR, empty by default) and server.go:301-325: set, it
     // starts a second HTTP server whose only route is GET /metrics, with no token; Woodpecker's Helm chart serves it
