@@ -4,7 +4,7 @@ import {
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
-import { stackEnv } from '../shared/variables';
+import { printWarning, stackEnv } from '../shared/variables';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
@@ -254,7 +254,7 @@ function checkMirrorPassword(env: NodeJS.ProcessEnv): void {
  * A mirror password without a mirror user is read by nothing (the mirror is pulled from anonymously): warn, rather
  * than let it look used.
  */
-function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string) => void = (m) => process.stderr.write(`dockyard: warning: ${m}\n`)): void {
+function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   if (env.DOCKYARD_IMAGE_MIRROR_PASSWORD !== undefined && env.DOCKYARD_IMAGE_MIRROR_USER === undefined) {
     warn('DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled from ' +
       'anonymously; set DOCKYARD_IMAGE_MIRROR_USER to log in');
@@ -266,7 +266,7 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
  * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
  * Warned, not refused: the class may be another name for ingress-nginx.
  */
-function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = (m) => process.stderr.write(`dockyard: warning: ${m}\n`)): void {
+function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   const className = env.DOCKYARD_INGRESS_CLASS;
   if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName) {
     warn(`DOCKYARD_INGRESS_CLASS is ${JSON.stringify(className)}: the stacks' NetworkPolicies admit only the namespace ingress-nginx, and ` +

@@ -114,7 +114,8 @@ export function isCredentialName(name: string, knownWords: readonly string[]): b
     (word.length >= 4 && editDistance(word, c) <= (c.length >= 6 ? 2 : 1) && !knownWords.some((k) => editDistance(word, k) <= 1))));
 }
 
-function printWarning(message: string): void {
+/** Print `dockyard: warning: <message>` on stderr: the stacks' default for configuration warnings. */
+export function printWarning(message: string): void {
   process.stderr.write(`dockyard: warning: ${message}\n`);
 }
 

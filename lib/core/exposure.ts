@@ -92,7 +92,7 @@ export class ServiceExposure {
       checkLabels('gatewayPodLabels', options.gatewayPodLabels);
     }
     if (options.proxyPeer !== undefined && options.gatewayPodLabels !== undefined) {
-      invalid('proxyPeer', 'given', 'must not be set with gatewayPodLabels: give the proxies\' labels in the peer itself');
+      invalid('gatewayPodLabels', options.gatewayPodLabels, 'must not be set with proxyPeer: give the proxies\' labels in the peer itself');
     }
     return new ServiceExposure(undefined, options);
   }

@@ -121,9 +121,8 @@ export class LocalSecretStore {
     if (path.resolve(this.lockPath) === path.resolve(statePath)) {
       throw new SecretStateError(`invalid lockPath ${describePath(this.lockPath)}: must differ from the state file`);
     }
-    this.rotate = props.rotate ?? (process.env.DOCKYARD_ROTATE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    this.moves = parseMoves(props.move ?? (process.env.DOCKYARD_MOVE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
-      (message) => new SecretStateError(message));
+    this.rotate = props.rotate ?? envList('DOCKYARD_ROTATE');
+    this.moves = parseMoves(props.move ?? envList('DOCKYARD_MOVE'), (message) => new SecretStateError(message));
     this.lockTimeoutMs = props.lockTimeoutMs ?? 30000;
   }
 
@@ -264,7 +263,9 @@ export class LocalSecretStore {
     }
     // a key declared again whose value moved away since: its kept value is from before the move, and the key it moved
     // to may have rotated; refused, with the way to take the current value back and the way to renew it
-    const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k));
+    // (the construct that moved them: another stack's Secret of the same name on a shared state is none of them)
+    const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
+      && loaded?.declaredBy[k] === declaring.get(k));
     if (stale.length > 0) {
       const back = [...new Set(stale.map((k) => `${movedTo[k].split('/')[0]}=${k.split('/')[0]}`))];
       throw new SecretStateError(`this stack declares ${count(stale, 'key')} again whose value${stale.length > 1 ? 's' : ''} DOCKYARD_MOVE carried to ` +
@@ -505,6 +506,11 @@ export class LocalSecretStore {
     }
     return out;
   }
+}
+
+/** The comma-separated entries of the environment variable `name`, trimmed, empty ones dropped. */
+function envList(name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** Whether a `DOCKYARD_ROTATE` entry names a Secret, `<namespace>/<secret>`, whose every key it rotates. */

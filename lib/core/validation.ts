@@ -229,9 +229,8 @@ export function invalidSecret(prop: string, allowed: string): never {
  * message, e.g. `invalid connectionLimit -1: must be an integer of at least 1 (database "neg")`, its `prop` and
  * `allowed` kept. A call adding one of many things (a database, a secret, a robot) wraps its checks with it, so the
  * message says which one was refused. Other errors pass unchanged, as does a message that already names the subject
- * (as `<kind> "<name>"`) and one about a subject without a name: an inner call's context
- * for the same subject is not repeated. The name is described only on a refusal (a thousand teams' calls succeed
- * without it).
+ * (as `<kind> "<name>"`: an inner call's context for the same subject is not repeated) and one about a subject
+ * without a name. The name is described only on a refusal (a thousand teams' calls succeed without it).
  *
  * @param kind what the subject is, e.g. `database`
  * @param name its name, quoted as `describeValue` quotes values

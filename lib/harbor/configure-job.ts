@@ -98,8 +98,6 @@ export interface ConfigureChunk {
   readonly secrets: ReadonlyArray<readonly [string, SecretKey]>;
 }
 
-/** The first 8 hex digits of the SHA-256 of `text`: what a name adds for its content. */
-
 /** The first `count` bits (at most 48) of the SHA-256 of `text`, as a string of `0` and `1`. */
 function bits(text: string, count: number): string {
   const bytes = Math.ceil(count / 8);

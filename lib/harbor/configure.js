@@ -959,9 +959,9 @@ function upstreamDownFor(type) {
 }
 
 /**
- * The call options of a registry create or update of `type`: its own timeout, cut to what is left of the run's budget
- * (never under HARBOR_REQUEST_TIMEOUT_MS), so that a round of slow registries ends close to the deadline, well within
- * the Job's activeDeadlineSeconds.
+ * The call options of a registry create or update of `type`: its own timeout, HARBOR_REGISTRY_TIMEOUT_MS, cut to what
+ * is left of the run's budget but not under HARBOR_REQUEST_TIMEOUT_MS by that cut, so that a round of slow registries
+ * ends close to the deadline, well within the Job's activeDeadlineSeconds.
  */
 function registryWrite(ctx, type) {
   return {

@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkInteger, checkLabels, checkUrl, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue } from '../core';
+import {
+  checkDnsLabel, checkInteger, checkLabels, checkUrl, describeValue, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue,
+  withContext,
+} from '../core';
 import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
-import { checkDnsLabel, describeValue, withContext } from '../core/validation';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -537,7 +539,7 @@ export class Harbor extends Construct {
   private declareRobot(name: string, options: RobotOptions): HarborRobot {
     // each configuration chunk names the secret's variable (secretEnv)
     const state = this.robotStateOf(name, options, []);
-    const objectName = `${componentName(this.ctx, 'robot')}-${robotObjectKey(name)}`;
+    const objectName = this.robotSecretName(name);
     const id = new Construct(this, `Robot-${name}`);
     const secret = new Secret(id, 'Secret', {
       name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
@@ -581,6 +583,11 @@ export class Harbor extends Construct {
     return projectState(name, options, registry);
   }
 
+  /** The name of the Secret that holds robot `name`'s secret. */
+  private robotSecretName(name: string): string {
+    return `${componentName(this.ctx, 'robot')}-${robotObjectKey(name)}`;
+  }
+
   /** The state of a robot not yet declared, checked; its permissions may name `projects` too. */
   private robotStateOf(name: string, options: RobotOptions, projects: readonly string[]): object {
     checkHarborName('name', name);
@@ -590,7 +597,7 @@ export class Harbor extends Construct {
     const alike = this.robotObjectKeys.get(robotObjectKey(name));
     if (alike !== undefined) {
       invalid('name', name, `must differ from the robot ${describeValue(alike)} in more than ".", "_" and "-": both would keep their secrets ` +
-        `in the Secret ${describeValue(`${componentName(this.ctx, 'robot')}-${robotObjectKey(name)}`)}`);
+        `in the Secret ${describeValue(this.robotSecretName(name))}`);
     }
     if (this.retiredRobotNames.has(name)) {
       invalid('name', name, 'must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; ' +

@@ -174,8 +174,6 @@ function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
  * "500M"` alone does not say whose quota it is.
  */
 export function inTeam<T>(name: unknown, check: () => T): T {
-  // a message that names the team as a team already ("of team "a"") needs no suffix; a namespace or name that
-  // merely equals the team's name does ("invalid namespaces "ci"" for team "ci", whose namespace is its name)
   return withContext('team', name, check);
 }
 
@@ -504,8 +502,9 @@ export class Team extends Construct {
     // the team's pull login for its pipelines' step images: a pipeline secret on Drone, a pull secret of the team's
     // build namespace on Woodpecker
     const pullLogin = teamSecret(name, PULL_SECRET.id, PULL_SECRET.name);
-    this._grants.add(`pull secret\0${pullLogin.name}`);
     ctx.ci.addImagePullSecret(pullLogin.id, { name: pullLogin.name, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
+    // recorded once made: a grant the engine refused is no grant of the team's
+    this._grants.add(`pull secret\0${pullLogin.name}`);
   }
 
   /**
@@ -515,11 +514,13 @@ export class Team extends Construct {
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     return inTeam(this.teamName, () => {
       const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
-      this._grants.add(`pipeline secret\0${secret.name}`);
-      return this.ctx.ci.addPipelineSecret(secret.id, {
+      const made = this.ctx.ci.addPipelineSecret(secret.id, {
         name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
         allowPullRequests: props.allowPullRequests,
       });
+      // recorded once made: a secret the engine refused is no grant of the team's
+      this._grants.add(`pipeline secret\0${secret.name}`);
+      return made;
     });
   }
 

@@ -113,7 +113,7 @@ describe('DroneServer exposure', () => {
     droneServer(lb, { exposure: ServiceExposure.httpRoute({ ...gateway, proxyPeer: NetworkPeer.ipBlock('10.128.0.0/16') }) });
     expect(find(synth(lb), 'NetworkPolicy', 'drone').spec.ingress).toEqual([port8080({ ipBlock: { cidr: '10.128.0.0/16' } })]);
     expect(() => ServiceExposure.httpRoute({ ...gateway, proxyPeer: envoy, gatewayPodLabels: { a: 'b' } }))
-      .toThrow(new Error('invalid proxyPeer "given": must not be set with gatewayPodLabels: give the proxies\' labels in the peer itself'));
+      .toThrow(new Error('invalid gatewayPodLabels {"a":"b"}: must not be set with proxyPeer: give the proxies\' labels in the peer itself'));
   });
 
   test('the schema check catches a broken HTTPRoute', () => {

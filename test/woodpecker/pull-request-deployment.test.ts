@@ -10,9 +10,8 @@ import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { CiEngineKind, RepositoryPipelines } from '../../lib';
 import { WoodpeckerCi } from '../../lib/woodpecker';
-import { container } from '../util';
 import {
-  agentFilterLabels, agentTakes, deploy, githubDeployment, githubPullRequest, literalEnv, needsApproval, RepoSettings, taskLabels, Workflow,
+  agentsOf, agentTakes, deploy, githubDeployment, githubPullRequest, needsApproval, RepoSettings, taskLabels, Workflow,
   workflowOf,
 } from './upstream';
 
@@ -22,16 +21,7 @@ const objects = chart.toJson();
 const engine = (chart.node.findChild('ExamplePipeline') as RepositoryPipelines).engine as WoodpeckerCi;
 /** What the demo's deploy workflows carry, and what a pull request's copy of them carries too. */
 const routed = engine.pipelineLabels(engine.grants.routes.get('demo-deploy'));
-const agents = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent').map((sts) => {
-  const env = literalEnv(container(sts));
-  return {
-    name: sts.metadata.name as string,
-    filter: agentFilterLabels(env, `${sts.metadata.name}-0`),
-    namespace: env.WOODPECKER_BACKEND_K8S_NAMESPACE,
-    accountFromStep: env.WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP === 'true',
-    nativeSecrets: env.WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS === 'true',
-  };
-});
+const agents = agentsOf(objects);
 const takers = (w: Workflow) => agents.filter((a) => agentTakes(taskLabels(w), a.filter)).map((a) => a.name);
 const deployAgent = agents.find((a) => a.filter['dockyard.dev/route'] === 'demo-deploy')!;
 

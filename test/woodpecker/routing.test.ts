@@ -10,7 +10,7 @@ import { WOODPECKER_EVENTS } from '../../lib/ci/events';
 import { WoodpeckerCi } from '../../lib/woodpecker';
 import { container, synth, testChart, thrown } from '../util';
 import { woodpeckerCi } from './fixtures';
-import { agentFilterLabels, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
+import { agentsOf, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
 
 const DEPLOY_EVENTS = [PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK];
 
@@ -23,22 +23,6 @@ function engine() {
   ci.addPipelineSecret('Token', { name: 'deploy-token', repos: ['acme/api'], events: DEPLOY_EVENTS, values: { token: SecretValue.copyOf(source.key('token')) } });
   ci.addImagePullSecret('Pull', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.copyOf(source.key('token')) });
   return { chart, ci };
-}
-
-/** Every agent as the scheduler sees it: its filter labels, backend namespace and switches. */
-function agentsOf(objects: any[]) {
-  return objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent').map((sts) => {
-    const env = literalEnv(container(sts));
-    return {
-      name: sts.metadata.name as string,
-      filter: agentFilterLabels(env, `${sts.metadata.name}-0`),
-      namespace: env.WOODPECKER_BACKEND_K8S_NAMESPACE,
-      nativeSecrets: env.WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS === 'true',
-      accountFromStep: env.WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP === 'true',
-      pullSecrets: env.WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES,
-      labels: env.WOODPECKER_AGENT_LABELS,
-    };
-  });
 }
 
 describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {

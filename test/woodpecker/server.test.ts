@@ -203,6 +203,10 @@ describe('WoodpeckerServer', () => {
     ]);
     const ingress = find(objects, 'Ingress', 'woodpecker');
     expect(ingress.spec.rules[0].http.paths.map((p: any) => p.backend.service.port)).toEqual([{ name: 'http' }]);
+    // ingress-nginx's limits lifted for forges' webhooks (GitHub's reach 25 MB) and long, quiet log streams
+    expect(ingress.metadata.annotations).toEqual({
+      'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-body-size': '25m', 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+    });
     const policy = find(objects, 'NetworkPolicy', 'woodpecker', 'ci');
     const byPort = (port: number) => policy.spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === port)).flatMap((r: any) => r.from);
     expect(byPort(9000)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { agent: 'a' } } }]);

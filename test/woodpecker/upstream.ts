@@ -4,6 +4,8 @@
  * urfave/cli v3.10.1 (its go.mod) for flag parsing.
  */
 
+import { container } from '../util';
+
 /** The literal env values of a container (secret references left out). */
 export function literalEnv(container: any): Record<string, string> {
   return Object.fromEntries((container.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
@@ -208,4 +210,20 @@ export function gitlabProjectAllowed(repoOwners: string | undefined, pathWithNam
   const parts = pathWithNamespace.split('/');
   const owner = parts.slice(0, -1).join('/');
   return owners.length < 1 || owners.includes(owner.toLowerCase());
+}
+
+/** Every agent as the scheduler sees it: its filter labels, backend namespace and switches. */
+export function agentsOf(objects: any[]) {
+  return objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent').map((sts) => {
+    const env = literalEnv(container(sts));
+    return {
+      name: sts.metadata.name as string,
+      filter: agentFilterLabels(env, `${sts.metadata.name}-0`),
+      namespace: env.WOODPECKER_BACKEND_K8S_NAMESPACE,
+      nativeSecrets: env.WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS === 'true',
+      accountFromStep: env.WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP === 'true',
+      pullSecrets: env.WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES,
+      labels: env.WOODPECKER_AGENT_LABELS,
+    };
+  });
 }
