@@ -8,7 +8,7 @@
 // 3. apps/teams with 100 and 1,000 teams beside the same floor, on Drone and on Woodpecker: the growth from 100 to
 //    1,000 teams (linear is 10x the per-team part: the issue's bound is time(1000)/time(100) <= 8), 1,000 teams
 //    against 6x the floor, and the largest object at 1,000 teams against the 256 KiB that client-side
-//    `kubectl apply` can store.
+//    `kubectl apply` can store; and, for reference, the same objects written again by cdk8s alone (bench/same-objects/).
 // Prints the median of 5 runs after one warm-up; section 3, of 7 rounds after one warm-up round.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -161,9 +161,11 @@ function teamsSection(ci: 'drone' | 'woodpecker'): void {
   // the output of the last 1,000-team run: every object's JSON size, as kubectl would send it
   let largest = { bytes: 0, name: '' };
   const lastOut = path.join(work, `round-${TEAM_RUNS}-2`);
+  const objects: unknown[] = [];
   for (const file of fs.readdirSync(lastOut).filter((f) => f.endsWith('.yaml'))) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(lastOut, file), 'utf8'))) {
       const object = doc.toJS();
+      objects.push(object);
       const bytes = Buffer.byteLength(JSON.stringify(object));
       if (bytes > largest.bytes) largest = { bytes, name: `${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name}` };
     }
@@ -175,6 +177,36 @@ function teamsSection(ci: 'drone' | 'woodpecker'): void {
   console.log(`  1,000 teams                 ${ms(t1000)}   ${pairedRatio.toFixed(2)}x the floor, median of the rounds' ratios (target <= 6: ${verdict(pairedRatio <= 6)}); ratio of the medians ${(t1000 / floorMs).toFixed(2)}x`);
   console.log(`  time(1000) / time(100)      ${pairedGrowth.toFixed(2).padStart(7)}      median of the rounds' ratios (target <= 8: ${verdict(pairedGrowth <= 8)})`);
   console.log(`  largest object at 1,000     ${(largest.bytes / 1024).toFixed(1).padStart(7)} KiB  ${largest.name} (target <= 256 KiB: ${verdict(largest.bytes <= 256 * 1024)})`);
+  if (ci === 'drone') {
+    sameObjects(objects, floorMs, t1000);
+  }
+}
+
+/**
+ * For reference beside the 6x bound: the objects of the last 1,000-team run written again by cdk8s alone
+ * (bench/same-objects/), the median of `RUNS` runs after a warm-up, each its wall time less the time it took to parse
+ * its input, against the floor and the 1,000-team synth measured above.
+ */
+function sameObjects(objects: unknown[], floorMs: number, t1000: number): void {
+  const input = path.join(work, 'same-objects.json');
+  fs.writeFileSync(input, JSON.stringify(objects));
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'build', 'bench', 'same-objects', 'main.js'), input], {
+      cwd: ROOT, env: { ...env, CDK8S_OUTDIR: path.join(work, `same-objects-${i}`) }, encoding: 'utf8',
+    });
+    const wall = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) {
+      throw new Error(`bench/same-objects failed: ${result.stderr}`);
+    }
+    if (i > 0) {
+      times.push(wall - Number(result.stdout.trim()));
+    }
+  }
+  const same = mid(times);
+  console.log(`  the same ${objects.length.toLocaleString('en-US')} objects through cdk8s alone (ApiObject, app.synth()), for reference:`);
+  console.log(`                              ${ms(same)}   ${(same / floorMs).toFixed(2)}x the floor; the 1,000-team synth takes ${(t1000 / same).toFixed(2)}x its time`);
 }
 
 teamsSection('drone');

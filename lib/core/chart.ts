@@ -6,8 +6,12 @@ import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel } from './validation';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
-// kinds that live outside namespaces, which the chart's default namespace must not be stamped on
-const CLUSTER_KINDS = [...FIRST_KINDS, 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'IngressClass', 'PriorityClass'];
+/**
+ * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on.
+ *
+ * @internal
+ */
+export const CLUSTER_KINDS = [...FIRST_KINDS, 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'IngressClass', 'PriorityClass'];
 
 /**
  * A cdk8s chart that lists Namespaces first, keeps cluster-scoped objects free of a namespace, and marks every pod

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { isIP } from 'net';
+import { checkHttpRouteTimeouts, HttpRouteTimeouts } from './http-route-timeouts';
 import { HttpIngress, IngressOptions } from './ingress';
 import { NetworkPeer } from './network';
 import { checkDnsLabel, checkDnsSubdomain, checkLabels, invalid } from './validation';
@@ -32,6 +33,13 @@ export interface HttpRouteOptions {
    * @default - the pods of `gatewayNamespace` (those with `gatewayPodLabels`, if given)
    */
   readonly proxyPeer?: NetworkPeer;
+  /**
+   * The Gateway's timeouts for the route's requests, set on every rule (Gateway API Extended support: an
+   * implementation without it may reject the route or ignore them).
+   *
+   * @default - none set: the Gateway implementation's own
+   */
+  readonly timeouts?: HttpRouteTimeouts;
 }
 
 /** @internal One Service port and the path prefixes routed to it. */
@@ -72,6 +80,12 @@ export interface ExposureTarget {
 export class ServiceExposure {
   /** An Ingress for the application's host; the application may add annotations it needs, which `annotations` override. */
   public static ingress(options: IngressOptions = {}): ServiceExposure {
+    if (options.controllerNamespace !== undefined) {
+      checkDnsLabel('controllerNamespace', options.controllerNamespace);
+    }
+    if (options.controllerPodLabels !== undefined) {
+      checkPodLabels('controllerPodLabels', options.controllerPodLabels);
+    }
     return new ServiceExposure(options, undefined);
   }
 
@@ -86,15 +100,14 @@ export class ServiceExposure {
       checkDnsSubdomain('sectionName', options.sectionName);
     }
     if (options.gatewayPodLabels !== undefined) {
-      if (Object.keys(options.gatewayPodLabels ?? {}).length === 0) {
-        invalid('gatewayPodLabels', options.gatewayPodLabels, 'must not be empty: omit it to admit every pod of the namespace');
-      }
-      checkLabels('gatewayPodLabels', options.gatewayPodLabels);
+      checkPodLabels('gatewayPodLabels', options.gatewayPodLabels);
     }
     if (options.proxyPeer !== undefined && options.gatewayPodLabels !== undefined) {
       invalid('gatewayPodLabels', options.gatewayPodLabels, 'must not be set with proxyPeer: give the proxies\' labels in the peer itself');
     }
-    return new ServiceExposure(undefined, options);
+    // the timeouts as checked, copied: the caller's object could change after the check
+    const timeouts = options.timeouts === undefined ? undefined : checkHttpRouteTimeouts(options.timeouts);
+    return new ServiceExposure(undefined, timeouts === undefined ? options : { ...options, timeouts });
   }
 
   private constructor(
@@ -106,8 +119,8 @@ export class ServiceExposure {
 
   /**
    * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the ingress
-   * controller's namespace for an Ingress; the route's `proxyPeer`, else the Gateway's namespace, or its pods with
-   * `gatewayPodLabels`, for an HTTPRoute.
+   * controller's namespace, or its pods with `controllerPodLabels`, for an Ingress; the route's `proxyPeer`, else the
+   * Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
    */
   public get proxyPeer(): NetworkPeer {
     if (this.route) {
@@ -118,7 +131,9 @@ export class ServiceExposure {
         ? NetworkPeer.pods(this.route.gatewayNamespace, this.route.gatewayPodLabels)
         : NetworkPeer.namespace(this.route.gatewayNamespace);
     }
-    return NetworkPeer.namespace(this.ingress!.controllerNamespace ?? 'ingress-nginx');
+    const ingress = this.ingress!;
+    const namespace = ingress.controllerNamespace ?? 'ingress-nginx';
+    return ingress.controllerPodLabels ? NetworkPeer.pods(namespace, ingress.controllerPodLabels) : NetworkPeer.namespace(namespace);
   }
 
   /** @internal Render the Ingress (id `Ingress`) or HTTPRoute (id `HttpRoute`); returns the TLS Secret an Ingress reads, if any. */
@@ -145,9 +160,21 @@ export class ServiceExposure {
         rules: target.backends.map((b) => ({
           matches: b.paths.map((value) => ({ path: { type: 'PathPrefix', value } })),
           backendRefs: [{ name: b.serviceName, port: b.port }],
+          ...(route.timeouts ? { timeouts: { ...route.timeouts } } : {}),
         })),
       },
     });
     return undefined;
   }
+}
+
+/**
+ * Check the labels that narrow the admitted proxies to some pods of their namespace (`gatewayPodLabels`,
+ * `controllerPodLabels`): valid labels, and at least one, since an empty selector would select every pod anyway.
+ */
+function checkPodLabels(prop: string, labels: Record<string, string>): void {
+  if (Object.keys(labels ?? {}).length === 0) {
+    invalid(prop, labels, 'must not be empty: omit it to admit every pod of the namespace');
+  }
+  checkLabels(prop, labels);
 }

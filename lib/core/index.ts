@@ -1,5 +1,6 @@
 export * from './chart';
 export { ServiceExposure, type HttpRouteOptions } from './exposure';
+export type { HttpRouteTimeouts } from './http-route-timeouts';
 export * from './image';
 export { IngressTls, LETS_ENCRYPT_ISSUER } from './ingress';
 export type { CertManagerOptions, IngressOptions } from './ingress';

@@ -73,6 +73,14 @@ export interface IngressOptions {
    */
   readonly controllerNamespace?: string;
   /**
+   * The labels of the ingress controller's pods, to admit only them rather than every pod of `controllerNamespace`,
+   * e.g. `{ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }` for the
+   * ingress-nginx chart's controller.
+   *
+   * @default - every pod in `controllerNamespace`
+   */
+  readonly controllerPodLabels?: Record<string, string>;
+  /**
    * Extra annotations, e.g. for the ingress controller.
    *
    * @default - none

@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
-import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
+import { checkDnsLabel, checkLabels, checkObject, describeValue, invalid } from './validation';
 
 /**
  * A set of pods or addresses that a NetworkPolicy admits traffic from, or lets pods send traffic to.
@@ -80,6 +80,14 @@ export class NetworkPeer {
   public _json(): string {
     return (this.json ??= JSON.stringify(this._toKube()));
   }
+}
+
+/**
+ * Check a peer given to a public method (`grantConnect`): a NetworkPeer, made by its factories, which a JavaScript
+ * caller may not pass (`db.grantConnect("apps")` would otherwise fail with a TypeError when the rule is made).
+ */
+export function checkPeer(prop: string, value: NetworkPeer): NetworkPeer {
+  return checkObject(prop, value, 'must be a NetworkPeer, e.g. NetworkPeer.namespace("apps") or NetworkPeer.pods("apps", { app: "web" })', NetworkPeer);
 }
 
 /**
@@ -174,7 +182,8 @@ export class PodFirewall extends Construct {
     if (!this.governsIngress) {
       throw new Error(`PodFirewall ${this.node.path}: allowFrom needs a policy that governs ingress`);
     }
-    const rule: k8s.NetworkPolicyIngressRule = { from: peers.map((p) => p._toKube()), ...portsOf(ports) };
+    // every public grant (grantConnect, grantAccess) ends here: a JavaScript caller's string is refused in one line
+    const rule: k8s.NetworkPolicyIngressRule = { from: peers.map((p) => checkPeer('peer', p)._toKube()), ...portsOf(ports) };
     this.rules.set(ruleKey('from', peers, rule), rule);
   }
 

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { DockyardChart } from './chart';
+import { applyOrderWarnings, ManifestNamespaces } from './apply-order';
+import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
@@ -14,6 +15,7 @@ import { isInside } from './paths';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
 import { describePath, invalid, ValidationError } from './validation';
+import { warnOnce } from './warn';
 import { toYamlChunks } from './yaml';
 
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
@@ -68,6 +70,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     })),
     outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
   }), ({ manifests, outputs }, rendered) => {
+    applyOrderWarnings([
+      ...(walk?.charts ?? app.charts).map((chart) => chartNamespaces(chart, walk?.own.get(chart))),
+      secretNamespaces(walk?.all ?? app.node.findAll()),
+    ]).forEach((warning) => warnOnce(app, warning));
     const files = [
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
@@ -160,6 +166,49 @@ function walkApp(app: App): AppWalk | undefined {
     return undefined;
   }
   return ordered ? undefined : { all, charts, own };
+}
+
+/**
+ * The namespaces `chart`'s manifest creates and those its objects live in, for `applyOrderWarnings`.
+ *
+ * @param own the chart's constructs without those of nested charts, if walked already
+ */
+function chartNamespaces(chart: Chart, own?: readonly IConstruct[]): ManifestNamespaces {
+  const defines = new Set<string>();
+  const uses = new Map<string, string>();
+  const take = (c: IConstruct): void => {
+    if (!(c instanceof ApiObject)) return;
+    if (c.kind === 'Namespace') {
+      defines.add(c.name);
+    } else if (!CLUSTER_KINDS.includes(c.kind) && c.metadata.namespace !== undefined && !uses.has(c.metadata.namespace)) {
+      uses.set(c.metadata.namespace, `${c.kind} ${c.metadata.namespace}/${c.name}`);
+    }
+  };
+  const visit = (c: IConstruct): void => {
+    // a nested chart writes a manifest of its own
+    if (c !== chart && Chart.isChart(c)) return;
+    take(c);
+    c.node.children.forEach(visit);
+  };
+  if (own === undefined) {
+    visit(chart);
+  } else {
+    own.forEach(take);
+  }
+  return { path: manifestPath(chart), defines, uses };
+}
+
+/** The namespaces the generated Secrets of `secrets.local.yaml` live in, from the constructs of the app. */
+function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
+  const uses = new Map<string, string>();
+  for (const c of all) {
+    if (c instanceof Secret) {
+      for (const namespace of c.namespaces) {
+        if (!uses.has(namespace)) uses.set(namespace, `Secret ${namespace}/${c.secretName}`);
+      }
+    }
+  }
+  return { path: SECRETS_FILE, defines: new Set(), uses };
 }
 
 /** Whether `chart` is a DockyardChart (`instanceof` is true of every cdk8s Chart: Chart.isChart). */

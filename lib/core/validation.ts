@@ -469,6 +469,24 @@ export function checkList<T>(prop: string, value: readonly T[], of?: string): re
   return value;
 }
 
+/**
+ * Check that `value`, given to a public method (an argument, or an element of a list), is an object (not null or a
+ * list) and, given `type`, an instance of it. TypeScript sees to that, but a JavaScript caller may pass anything
+ * (`db.grantConnect("apps")`), which would otherwise fail deep inside with a TypeError, or pass unnoticed. An unset
+ * value is refused as any other (`invalid peer undefined`): the value may be a list's element, which is not missing.
+ *
+ * @param allowed what the value must be, for the message, e.g. `must be a NetworkPeer, e.g. NetworkPeer.namespace("apps")`
+ * @param type the class `value` must be an instance of: one whose factories check what they make (`NetworkPeer`)
+ *   `@default` - any object: options, or an interface's implementation (`IPostgresDatabase`)
+ */
+export function checkObject<T extends object>(prop: string, value: T, allowed: string, type?: Function): T {
+  const valid = type === undefined ? typeof value === 'object' && value !== null && !Array.isArray(value) : value instanceof type;
+  if (!valid) {
+    invalid(prop, value, allowed);
+  }
+  return value;
+}
+
 /** Options of `checkUniqueList`. */
 export interface UniqueListOptions {
   /**

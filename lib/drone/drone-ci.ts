@@ -109,7 +109,7 @@ export class DroneCi extends Construct implements ICiEngine {
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
     return withContext('secret', props.name, () => {
       this.checkSecret(id, props.name);
-      const secret = this.secretsExtension.addSecret(id, props);
+      const secret = this.secretsExtension._addSecret(id, props);
       this.grants.addSecret(props.name, Object.keys(props.values), props);
       return secret;
     });
@@ -128,9 +128,8 @@ export class DroneCi extends Construct implements ICiEngine {
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
     withContext('pull secret', props.name, () => {
       this.checkSecret(id, props.name);
-      // checked here, so that what the extension would refuse is named as a pull secret, not as its pipeline secret
-      accessAnnotations(props);
-      this.secretsExtension.addSecret(id, {
+      // unwrapped: what the extension refuses is named once, as the pull secret it is here
+      this.secretsExtension._addSecret(id, {
         name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
         values: { [PULL_SECRET_KEY]: props.dockerConfig },
       });

@@ -154,15 +154,23 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * repositories and events. A pipeline reads key `k` with `get: { path: <name>, name: k }`.
    */
   public addSecret(id: string, props: PipelineSecretProps): Secret {
-    return withContext('secret', props.name, () => {
-      const annotations = accessAnnotations(props);
-      this.checkUnique(props.name);
-      const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
-      this.secretNames.push(secret.secretName);
-      this.secretNameSet.add(secret.secretName);
-      this.generatedNames.push(secret.secretName);
-      return secret;
-    });
+    return withContext('secret', props.name, () => this._addSecret(id, props));
+  }
+
+  /**
+   * `addSecret`, whose errors do not yet name the secret: for a caller that adds it as something else and names it
+   * so, once (`DroneCi.addImagePullSecret`: `(pull secret "…")`, not `(secret "…") (pull secret "…")`).
+   *
+   * @internal
+   */
+  public _addSecret(id: string, props: PipelineSecretProps): Secret {
+    const annotations = accessAnnotations(props);
+    this.checkUnique(props.name);
+    const secret = new Secret(this, id, { name: props.name, namespace: this.namespace, values: props.values, annotations });
+    this.secretNames.push(secret.secretName);
+    this.secretNameSet.add(secret.secretName);
+    this.generatedNames.push(secret.secretName);
+    return secret;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { checkInteger, checkList, checkUniqueList, invalid, SecretKey } from '../core';
+import { checkInteger, checkList, checkObject, checkUniqueList, invalid, SecretKey } from '../core';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
 export enum RegistryType {
@@ -197,14 +197,20 @@ export function checkStorageLimitGiB(prop: string, value: number): number {
 
 /** The JSON project of a declared project. */
 export function projectState(name: string, options: ProjectOptions, registry: string | null): object {
+  checkObject('options', options, 'must be an object of ProjectOptions, e.g. { storageLimitGiB: 50 }');
   const limit = options.storageLimitGiB === undefined ? -1 : checkStorageLimitGiB('storageLimitGiB', options.storageLimitGiB) * 2 ** 30;
   return { name, public: options.public ?? false, registry, storageLimit: limit, metadata: {} };
 }
 
 /** The JSON robot of a declared robot: a system robot with project permissions. */
 export function robotState(name: string, options: RobotOptions, secretEnv: string, known: (project: string) => boolean): object {
+  checkObject('options', options, 'must be an object of RobotOptions, e.g. { permissions: [RobotPermission.pull("apps")] }');
   if (checkList('permissions', options.permissions, 'project permissions').length === 0) {
     invalid('permissions', options.permissions, 'must grant at least one project permission');
+  }
+  // made by its factories, which alone grant Harbor's repository actions
+  for (const p of options.permissions) {
+    checkObject('permissions', p, 'must hold RobotPermissions: RobotPermission.pull(project) or .push(project)', RobotPermission);
   }
   checkUniqueList('permissions', options.permissions.map((p) => p.project));
   for (const p of options.permissions) {

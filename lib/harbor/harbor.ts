@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkLabels, checkUrl, describeValue, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret, SecretKey, SecretValue,
-  withContext,
+  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret,
+  SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
@@ -10,7 +10,9 @@ import { ServiceExposure } from '../core/exposure';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
-import { checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, RegistryType, RobotOptions, projectState, robotState } from './configuration';
+import {
+  checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
+} from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
 import { connectionBudget } from './connection-budget';
 import { HarborContext, METRICS, componentName } from './context';
@@ -525,6 +527,9 @@ export class Harbor extends Construct {
   /** `addProxyCache`, whose errors do not yet name the project. */
   private declareProxyCache(name: string, options: ProxyCacheOptions): void {
     const registry = checkRegistryName('name', name);
+    checkObject('options', options, 'must be an object of ProxyCacheOptions, e.g. { upstream: ProxyUpstream.dockerHub() }');
+    // made by its factories, which check the type, the URL and the credentials
+    checkObject('upstream', options.upstream, 'must be a ProxyUpstream: ProxyUpstream.dockerHub() or ProxyUpstream.of(type, url)', ProxyUpstream);
     const { username, password } = options.upstream.credentials;
     const project = this.declareProject(name, options, registry);
     this.upstreams.set(name, options.upstream.type === RegistryType.DOCKER_HUB ? 'docker.io' : new URL(options.upstream.url).host);

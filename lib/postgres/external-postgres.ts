@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkPeer } from '../core/network';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
@@ -93,8 +94,10 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     this.maxConnections = checked.maxConnections;
   }
 
-  public grantConnect(_peer: NetworkPeer): void {
-    // the server is outside the cluster: access is governed by its own firewall
+  public grantConnect(peer: NetworkPeer): void {
+    // the server is outside the cluster: access is governed by its own firewall. The peer is checked all the same, so
+    // a call refused by a Postgres is refused here too
+    checkPeer('peer', peer);
   }
 }
 

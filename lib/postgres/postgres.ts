@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkInteger, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
+  checkInteger, checkObject, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { EnvVars } from '../core/env';
@@ -206,6 +206,7 @@ export class Postgres extends Construct {
   /** `addDatabase`, whose errors do not yet name the database. */
   private defineDatabase(databaseName: string, options: PostgresDatabaseOptions): IPostgresDatabase {
     checkIdentifier('databaseName', databaseName);
+    checkObject('options', options, 'must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 }');
     const user = checkIdentifier('user', options.user ?? databaseName);
     if (databaseName === 'postgres' || user === 'postgres') {
       invalid('databaseName', databaseName, 'must not be "postgres", which belongs to the superuser');

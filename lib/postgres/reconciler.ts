@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkHost, checkInteger, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+  checkHost, checkInteger, checkObject, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
 } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
@@ -190,6 +190,8 @@ export class PostgresReconciler extends Construct {
    * its database, owned by or granted to the role.
    */
   public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
+    checkObject('db', db, 'must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres');
+    checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
     // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
   }

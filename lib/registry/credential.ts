@@ -1,4 +1,4 @@
-import { checkHostname, invalid, SecretKey } from '../core';
+import { checkHostname, checkObject, invalid, SecretKey } from '../core';
 
 /** The key Docker and kubelet look Docker Hub's credentials up by. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -56,6 +56,7 @@ export interface RobotAccount {
 export class RegistryCredential {
   /** A Harbor robot account, for `host` (the Harbor's `host`). */
   public static harborRobot(host: string, robot: RobotAccount): RegistryCredential {
+    checkObject('robot', robot, 'must be a robot account { username, secret }, as Harbor.addRobot returns it');
     return new RegistryCredential(host, robot.username, robot.secret);
   }
 

@@ -1,6 +1,7 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkDnsSubdomain, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue, withContext,
+  checkDnsLabel, checkDnsSubdomain, checkList, checkObject, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue,
+  withContext,
 } from '../core';
 import { RegistryCredential } from './credential';
 
@@ -81,27 +82,13 @@ export class PullSecret extends Construct {
 
   public constructor(scope: Construct, id: string, props: PullSecretProps) {
     super(scope, id);
-    // every error names the pull secret: a platform has one per team
-    const { registries, appWide, secret, namespaces } = withContext('pull secret', props.name ?? DEFAULT_NAME, () => {
-      if (props.credentials.length === 0) {
-        invalid('credentials', props.credentials, 'must name at least one registry');
-      }
-      const registries = props.credentials.map((c) => c.registry);
-      const repeated = registries.find((r, i) => registries.indexOf(r) !== i);
-      if (repeated) {
-        invalid('credentials', repeated, 'must name each registry once: a .dockerconfigjson holds one login per registry');
-      }
-      const appWide = props.appWide ?? true;
-      const namespaces = props.namespaces ?? [];
-      if (!appWide && props.namespace === undefined && namespaces.length === 0) {
-        invalid('namespaces', namespaces, 'must name at least one namespace when appWide is false, for such a pull secret applies only ' +
-          'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
-      }
-      // a team's login lives in the team's namespace, not in the chart's, whose pods may never use it
-      const home = props.namespace ?? (appWide ? undefined : checkDnsLabel('namespaces', namespaces[0]));
+    const checked = checkPullSecret(this, props);
+    this.registries = checked.registries;
+    this.appWide = checked.appWide;
+    this.secret = asPullSecret(checked.namespace, checked.name, () => {
       const secret = new Secret(this, 'Resource', {
-        name: checkDnsSubdomain('name', props.name ?? DEFAULT_NAME),
-        namespace: namespaceOf(this, home),
+        name: checked.name,
+        namespace: checked.namespace,
         type: 'kubernetes.io/dockerconfigjson',
         values: {
           '.dockerconfigjson': SecretValue.dockerConfigJson(props.credentials.map((c) => ({
@@ -109,14 +96,11 @@ export class PullSecret extends Construct {
           }))),
         },
       });
-      Images.usePullSecret(this, registries, secret, { appWide });
-      return { registries, appWide, secret, namespaces };
+      Images.usePullSecret(this, checked.registries, secret, { appWide: checked.appWide });
+      return secret;
     });
-    this.registries = registries;
-    this.appWide = appWide;
-    this.secret = secret;
     this.dockerConfig = this.secret.key('.dockerconfigjson');
-    namespaces.forEach((ns) => this.addNamespace(ns));
+    checked.namespaces.forEach((ns) => this.addNamespace(ns));
   }
 
   /** The namespaces it is listed in, in name order. */
@@ -130,7 +114,7 @@ export class PullSecret extends Construct {
    * pull secret for one of its registries, or another of its name, is listed there.
    */
   public addNamespace(namespace: string): void {
-    withContext('pull secret', this.secret.secretName, () => {
+    asPullSecret(this.secret.namespace, this.secret.secretName, () => {
       checkDnsLabel('namespaces', namespace);
       Images.usePullSecretIn(this, this.secret, namespace);
     });
@@ -138,4 +122,61 @@ export class PullSecret extends Construct {
     this.secret.shareWith(namespace);
     DefaultServiceAccount.of(this, namespace).addImagePullSecret(this.secret.secretName);
   }
+}
+
+/** The settings of a `PullSecret`, checked and defaulted. */
+interface CheckedPullSecret {
+  /** The Secret's name. */
+  readonly name: string;
+  /** The namespace the Secret is defined in. */
+  readonly namespace: string;
+  /** The registries, as keyed in the document. */
+  readonly registries: string[];
+  readonly appWide: boolean;
+  /** The namespaces to list: a list, whose each namespace `addNamespace` checks. */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * `props` checked, with their defaults. Errors name the pull secret by its namespace and name (`asPullSecret`); one
+ * about where the Secret is defined, by its name alone.
+ */
+function checkPullSecret(scope: IConstruct, props: PullSecretProps): CheckedPullSecret {
+  const name = props.name ?? DEFAULT_NAME;
+  const appWide = props.appWide ?? true;
+  const namespaces = props.namespaces ?? [];
+  const namespace = asPullSecret(undefined, name, () => {
+    checkList('namespaces', namespaces);
+    if (!appWide && props.namespace === undefined && namespaces.length === 0) {
+      invalid('namespaces', namespaces, 'must name at least one namespace when appWide is false, for such a pull secret applies only ' +
+        'in the namespaces it lists (or set namespace, and list them later with addNamespace)');
+    }
+    // a team's login lives in the team's namespace, not in the chart's, whose pods may never use it
+    return namespaceOf(scope, props.namespace ?? (appWide ? undefined : checkDnsLabel('namespaces', namespaces[0])));
+  });
+  return asPullSecret(namespace, name, () => {
+    checkDnsSubdomain('name', name);
+    if (checkList('credentials', props.credentials, 'RegistryCredentials').length === 0) {
+      invalid('credentials', props.credentials, 'must name at least one registry');
+    }
+    // made by its factories, which normalise the registry and check the user name
+    for (const c of props.credentials) {
+      checkObject('credentials', c, 'must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })', RegistryCredential);
+    }
+    const registries = props.credentials.map((c) => c.registry);
+    const repeated = registries.find((r, i) => registries.indexOf(r) !== i);
+    if (repeated) {
+      invalid('credentials', repeated, 'must name each registry once: a .dockerconfigjson holds one login per registry');
+    }
+    return { name, namespace, registries, appWide, namespaces };
+  });
+}
+
+/**
+ * Run `check`, its errors naming the pull secret as `pull secret "<namespace>/<name>"`, as its Secret is named in
+ * every other message: a platform has one per team, and two in different namespaces may share a name. Without a
+ * namespace, not yet known, by its name alone.
+ */
+function asPullSecret<T>(namespace: string | undefined, name: string, check: () => T): T {
+  return withContext('pull secret', namespace === undefined ? name : `${namespace}/${name}`, check);
 }

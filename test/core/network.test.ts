@@ -1,6 +1,7 @@
-import { NetworkPeer } from '../../lib';
+import { DroneSecretsExtension, NetworkPeer, Redis } from '../../lib';
 import { cidrContains, parseCidr, PodFirewall } from '../../lib/core/network';
-import { find, synth, testChart } from '../util';
+import { find, synth, testChart, thrown } from '../util';
+import { woodpeckerServer } from '../woodpecker/fixtures';
 import fc from 'fast-check';
 import { isIPv4, isIPv6 } from 'net';
 
@@ -185,5 +186,22 @@ describe('addresses', () => {
     for (const bad of ['1:2:3:4:5:6:7', '1::2::3', ':1::', '1::2:', '00001::', '1:2:3:4:5:6:7:8:9', '256.0.0.1', '01.2.3.4', '1.2.3', '::ffff:a00:1']) {
       expect([bad, parses(bad)]).toEqual([bad, false]);
     }
+  });
+});
+
+describe('every public grant refuses what is not a NetworkPeer', () => {
+  // PodFirewall.allowFrom checks each peer, so every grant that admits a peer through a firewall refuses, in one line,
+  // what untyped JavaScript may pass, rather than failing with a TypeError when the rule renders
+  const rule = 'must be a NetworkPeer, e.g. NetworkPeer.namespace("apps") or NetworkPeer.pods("apps", { app: "web" })';
+  const grants: [string, (peer: NetworkPeer) => void][] = [
+    ['Redis.grantConnect', (peer) => new Redis(testChart(), 'Redis').grantConnect(peer)],
+    ['DroneSecretsExtension.grantAccess', (peer) => new DroneSecretsExtension(testChart(), 'Secrets').grantAccess(peer)],
+    ['WoodpeckerServer.grantConnect', (peer) => woodpeckerServer(testChart()).grantConnect(peer)],
+  ];
+  test.each(grants)('%s', (_name, grant) => {
+    for (const bad of ['apps', undefined, { namespace: 'apps' }]) {
+      expect(thrown(() => grant(bad as unknown as NetworkPeer)).message).toBe(`invalid peer ${JSON.stringify(bad) ?? 'undefined'}: ${rule}`);
+    }
+    expect(() => grant(NetworkPeer.namespace('apps'))).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkList, withContext,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkList, checkObject, withContext,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -127,6 +127,30 @@ describe('validation helpers', () => {
     fc.assert(fc.property(notAList, fc.boolean(), (value, allowEmpty) => {
       const refused = message(() => checkUniqueList('repos', value as unknown as string[], { allowEmpty, of: 'slugs' }));
       expect(refused).toBe(`invalid repos ${describeValue(value)}: must be a list of slugs`);
+    }));
+  });
+
+  test('checkObject refuses what is no object, or no instance of the class it names, in one line; an unset value too', () => {
+    const peer = NetworkPeer.namespace('apps');
+    const options = { connectionLimit: 10 };
+    expect(checkObject('options', options, 'must be options')).toBe(options);
+    expect(checkObject('peer', peer, 'must be a NetworkPeer', NetworkPeer)).toBe(peer);
+    // an unset argument, or a list's unset element, is refused as any other value: not "missing"
+    expect(message(() => checkObject('peer', undefined as unknown as NetworkPeer, 'must be a NetworkPeer', NetworkPeer)))
+      .toBe('invalid peer undefined: must be a NetworkPeer');
+    // an object of the right shape is no instance: its class's factories never checked it
+    expect(message(() => checkObject('peer', { namespace: 'apps' } as unknown as NetworkPeer, 'must be a NetworkPeer', NetworkPeer)))
+      .toBe('invalid peer {"namespace":"apps"}: must be a NetworkPeer');
+    const noObject = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.string()));
+    fc.assert(fc.property(noObject, (value) => {
+      expect(message(() => checkObject('options', value as unknown as object, 'must be options'))).toBe(`invalid options ${describeValue(value)}: must be options`);
+      expect(message(() => checkObject('peer', value as unknown as NetworkPeer, 'must be a NetworkPeer', NetworkPeer)))
+        .toBe(`invalid peer ${describeValue(value)}: must be a NetworkPeer`);
+    }));
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.string()), (value) => {
+      expect(checkObject('options', value, 'must be options')).toBe(value);
+      expect(message(() => checkObject('peer', value as unknown as NetworkPeer, 'must be a NetworkPeer', NetworkPeer)))
+        .toBe(`invalid peer ${describeValue(value)}: must be a NetworkPeer`);
     }));
   });
 

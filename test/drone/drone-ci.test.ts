@@ -84,6 +84,25 @@ describe('DroneCi secrets', () => {
     expect(synth(chart)).toEqual(before);
   });
 
+  test('refuse an access the extension refuses with its one line, named once as what the engine adds, changing nothing', () => {
+    const { chart, ci } = engine();
+    const before = synth(chart);
+    const slug = 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob';
+    const forks = 'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks';
+    // the extension adds them unwrapped (`_addSecret`): one suffix, the engine's, never `(secret "pull") (pull secret "pull")`
+    expect(thrown(() => ci.addImagePullSecret('Pull', { name: 'pull', repos: ['web'], dockerConfig })).message).toBe(`${slug} (pull secret "pull")`);
+    expect(thrown(() => ci.addImagePullSecret('Pull', { name: 'pull', repos: ['acme/web'], events: [PipelineEvent.PULL_REQUEST], dockerConfig })).message)
+      .toBe(`${forks} (pull secret "pull")`);
+    expect(thrown(() => ci.addPipelineSecret('Api', { name: 'token', repos: ['web'], values })).message).toBe(`${slug} (secret "token")`);
+    // added to the extension itself, it is the extension's secret
+    expect(thrown(() => ci.secretsExtension.addSecret('Api', { name: 'token', repos: ['web'], values })).message).toBe(`${slug} (secret "token")`);
+    expect([ci.grants.secrets.size, ci.grants.pullSecrets.size]).toEqual([0, 0]);
+    expect(synth(chart)).toEqual(before);
+    // the names and IDs are still free
+    ci.addImagePullSecret('Pull', { name: 'pull', repos: ['acme/web'], dockerConfig });
+    ci.addPipelineSecret('Api', { name: 'token', repos: ['acme/web'], values });
+  });
+
   test('refuse a name the additions have already in the same words, and an ID taken by the engine or them in the engine\'s', () => {
     const { ci } = engine();
     ci.addPipelineSecret('Api', { name: 'token', repos: ['acme/api'], values });

@@ -1,64 +1,8 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
 import { HarborExposure, IngressTls, NetworkPeer, ServiceExposure } from '../../lib';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../../lib/ci/server-ingress';
+import { httpRouteErrors } from '../core/http-route-schema';
 import { find, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
-
-const CRDS = process.env.DOCKYARD_K8S_CRDS ?? path.resolve(__dirname, '../../../shared/k8s-crds');
-
-/** Closes every object schema, as the policy suite does, so a misspelt field is an error. */
-function closeObjects(node: any): void {
-  if (Array.isArray(node)) return node.forEach(closeObjects);
-  if (!node || typeof node !== 'object') return;
-  if (node.properties && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
-    node.additionalProperties = false;
-  }
-  Object.values(node).forEach(closeObjects);
-}
-
-let compiled: ValidateFunction | undefined;
-
-/** The HTTPRoute v1 schema of the Gateway API v1.6.1 standard-channel CRD, closed; compiled once. */
-function httpRouteValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  const file = path.join(CRDS, 'gateway-api-v1.6.1', 'httproutes.yaml');
-  const crd = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
-  const schema = crd.spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema;
-  closeObjects(schema);
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat('date-time', { type: 'string', validate: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i });
-  return (compiled = ajv.compile(schema));
-}
-
-/**
- * Structural errors against the CRD schema, plus the CEL rules (`x-kubernetes-validations`) that apply to the fields
- * Dockyard sets, evaluated here by hand: a Service backendRef needs a port; PathPrefix values are clean absolute
- * paths; parentRefs are distinct; at most 128 matches in all.
- */
-function httpRouteErrors(route: any): string[] {
-  const validate = httpRouteValidator();
-  const errors = validate(route) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  for (const rule of route.spec.rules ?? []) {
-    for (const ref of rule.backendRefs ?? []) {
-      if ((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.port === undefined) errors.push(`backendRef ${ref.name}: no port`);
-    }
-    for (const m of rule.matches ?? []) {
-      const v: string = m.path?.value ?? '/';
-      const clean = v.startsWith('/') && !/\/\/|\/\.\/|\/\.\.\/|%2f|#/i.test(v) && !/\/\.\.?$/.test(v)
-        && /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/.test(v);
-      if (!clean) errors.push(`path ${v}: not a clean absolute path`);
-    }
-  }
-  const keys = (route.spec.parentRefs ?? []).map((p: any) => JSON.stringify([p.group, p.kind, p.namespace, p.name, p.sectionName, p.port]));
-  if (new Set(keys).size !== keys.length) errors.push('parentRefs: not distinct');
-  if ((route.spec.rules ?? []).reduce((n: number, r: any) => n + (r.matches?.length ?? 1), 0) > 128) errors.push('rules: more than 128 matches');
-  return errors;
-}
 
 const gateway = { gatewayName: 'public', gatewayNamespace: 'gateways' };
 const port8080 = (from: any) => ({ from: [from], ports: [{ protocol: 'TCP', port: 8080 }] });
@@ -93,6 +37,15 @@ describe('DroneServer exposure', () => {
     expect(httpRouteErrors(find(objects, 'HTTPRoute', 'drone'))).toEqual([]);
     expect(find(objects, 'NetworkPolicy', 'drone').spec.ingress).toEqual([
       port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } }, podSelector: { matchLabels: labels } }),
+    ]);
+  });
+
+  test('admits only the ingress controller pods with controllerPodLabels, in one peer (see test/core/exposure.test.ts)', () => {
+    const chart = testChart('ci');
+    const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+    droneServer(chart, { exposure: ServiceExposure.ingress({ className: 'nginx', controllerPodLabels: labels }) });
+    expect(find(synth(chart), 'NetworkPolicy', 'drone').spec.ingress).toEqual([
+      port8080({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: labels } }),
     ]);
   });
 

@@ -175,6 +175,50 @@ describe('Harbor configuration in code', () => {
     // robots may use the project Harbor creates itself
     expect(harbor.addRobot('puller', { permissions: [RobotPermission.pull('library')] }).username).toBe('robot$puller');
   });
+
+  test('refuses, in one line naming the project or robot, what untyped JavaScript may pass for options, an upstream or a permission', () => {
+    const { chart, harbor } = configured();
+    const before = synth(chart);
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        expect((e as Error).name).toBe('ValidationError');
+        return (e as Error).message;
+      }
+      throw new Error('did not throw');
+    };
+    const untyped = <T>(value: unknown) => value as T;
+    for (const bad of [null, 'public']) {
+      const shown = JSON.stringify(bad);
+      expect(message(() => harbor.addProject('web', untyped(bad))))
+        .toBe(`invalid options ${shown}: must be an object of ProjectOptions, e.g. { storageLimitGiB: 50 } (project "web")`);
+      expect(message(() => harbor.checkProject('web', untyped(bad)))).toBe(`invalid options ${shown}: must be an object of ProjectOptions, e.g. { storageLimitGiB: 50 }`);
+      expect(message(() => harbor.addRobot('web', untyped(bad))))
+        .toBe(`invalid options ${shown}: must be an object of RobotOptions, e.g. { permissions: [RobotPermission.pull("apps")] } (robot "web")`);
+      expect(message(() => harbor.addProxyCache('ghcr', untyped(bad))))
+        .toBe(`invalid options ${shown}: must be an object of ProxyCacheOptions, e.g. { upstream: ProxyUpstream.dockerHub() } (proxy cache "ghcr")`);
+    }
+    expect(message(() => harbor.addRobot('web', untyped(undefined))))
+      .toBe('invalid options undefined: must be an object of RobotOptions, e.g. { permissions: [RobotPermission.pull("apps")] } (robot "web")');
+    // an upstream or a permission of the right shape is refused too: only their factories check the type, URL and actions
+    for (const upstream of [undefined, 'docker.io', { type: RegistryType.QUAY, url: 'https://quay.io', credentials: {} }]) {
+      expect(message(() => harbor.addProxyCache('ghcr', untyped({ upstream }))))
+        .toBe(`invalid upstream ${JSON.stringify(upstream) ?? 'undefined'}: must be a ProxyUpstream: ProxyUpstream.dockerHub() or ProxyUpstream.of(type, url) ` +
+          '(proxy cache "ghcr")');
+    }
+    for (const permission of [null, 'apps', { project: 'apps', actions: ['delete'] }]) {
+      expect(message(() => harbor.addRobot('web', { permissions: [RobotPermission.pull('apps'), untyped(permission)] })))
+        .toBe(`invalid permissions ${JSON.stringify(permission)}: must hold RobotPermissions: RobotPermission.pull(project) or .push(project) (robot "web")`);
+    }
+    expect(message(() => harbor.checkRobot('web', { permissions: [untyped(null)] })))
+      .toBe('invalid permissions null: must hold RobotPermissions: RobotPermission.pull(project) or .push(project)');
+    // nothing was declared: the names are still free
+    expect(synth(chart)).toEqual(before);
+    harbor.addProject('web');
+    harbor.addRobot('web', { permissions: [RobotPermission.pull('web')] });
+    harbor.addProxyCache('ghcr', { upstream: ProxyUpstream.of(RegistryType.GITHUB_GHCR, 'https://ghcr.io') });
+  });
 });
 
 describe('Harbor proxy-cache types and registry names, as Harbor accepts them', () => {

@@ -1,7 +1,7 @@
 import { NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, synth, testChart, thrown } from '../util';
 
 describe('Postgres', () => {
   const build = () => {
@@ -118,6 +118,24 @@ describe('Postgres', () => {
       .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
   });
 
+  test('grantConnect and addDatabase refuse, in one line, what untyped JavaScript may pass for a peer or options, changing nothing', () => {
+    const { chart, postgres } = build();
+    const db = postgres.addDatabase('app');
+    const before = synth(chart);
+    const peerRule = 'must be a NetworkPeer, e.g. NetworkPeer.namespace("apps") or NetworkPeer.pods("apps", { app: "web" })';
+    for (const bad of ['apps', undefined, null, { namespace: 'apps' }]) {
+      const shown = JSON.stringify(bad) ?? 'undefined';
+      expect(thrown(() => db.grantConnect(bad as unknown as NetworkPeer)).message).toBe(`invalid peer ${shown}: ${peerRule}`);
+      expect(thrown(() => postgres.grantConnect(bad as unknown as NetworkPeer)).message).toBe(`invalid peer ${shown}: ${peerRule}`);
+    }
+    // the options name the database they were given for
+    expect(thrown(() => postgres.addDatabase('other', null as unknown as object)).message)
+      .toBe('invalid options null: must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other")');
+    expect(thrown(() => postgres.addDatabase('other', 'pay' as unknown as object)).message)
+      .toBe('invalid options "pay": must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other")');
+    expect(synth(chart)).toEqual(before);
+  });
+
   test('fails on bad props', () => {
     const chart = testChart();
     expect(() => new Postgres(chart, 'A', { name: 'Pg' })).toThrow(/invalid name "Pg"/);
@@ -140,6 +158,9 @@ describe('ExternalPostgres', () => {
     expect(db).toMatchObject({ host: 'db.example.com', port: 5432, sslMode: SslMode.REQUIRE, connectionLimit: 22 });
     db.grantConnect(NetworkPeer.namespace('x'));
     expect(synth(chart)).toEqual([]);
+    // it admits nothing, but refuses what a Postgres refuses, so a stack fails alike on either
+    expect(thrown(() => db.grantConnect('x' as unknown as NetworkPeer)).message)
+      .toBe('invalid peer "x": must be a NetworkPeer, e.g. NetworkPeer.namespace("apps") or NetworkPeer.pods("apps", { app: "web" })');
   });
 
   test('fails on bad props', () => {

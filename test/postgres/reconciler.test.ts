@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  DockyardChart, ImageRelocation, Images, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, SecretValue, shellWord, sqlIdentifier,
-  sqlLiteral, SslMode,
+  DockyardChart, ImageRelocation, Images, IPostgresDatabase, LocalSecretStore, NetworkPeer, Postgres, PostgresReconciler, Secret, SecretValue, shellWord,
+  sqlIdentifier, sqlLiteral, SslMode,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
@@ -164,6 +164,13 @@ describe('PostgresReconciler', () => {
     const external = { host: 'db.example.com', port: 25060, user: 'ext', password: base.adminPassword, sslMode: SslMode.REQUIRE, grantConnect: () => undefined };
     expect(() => r.addDatabase({ ...external, databaseName: 'ext', connectionLimit: -3 }))
       .toThrow(new Error('invalid connectionLimit -3: must be an integer of at least -1 (database "ext")'));
+    // what untyped JavaScript may pass for a database or its options, refused in one line rather than with a TypeError
+    for (const bad of ['ext', null, undefined]) {
+      expect(() => r.addDatabase(bad as unknown as IPostgresDatabase))
+        .toThrow(new Error(`invalid db ${JSON.stringify(bad) ?? 'undefined'}: must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres`));
+    }
+    expect(() => r.addDatabase({ ...external, databaseName: 'ext', connectionLimit: 3 }, null as unknown as object))
+      .toThrow(new Error('invalid options null: must be an object of ReconcileOptions, e.g. { setPassword: false }'));
     // one role, one password: two Secrets would set it back and forth on every run
     const pa = Secret.fromSecretName(chart, 'Pa', 'pa').key('password');
     r.addRole({ database: 'd', user: 'owner', connectionLimit: 5 }, pa);

@@ -8,7 +8,7 @@
 //   (Lookup) returns every credential that matches the image, which pkg/kubelet/kuberuntime/kuberuntime_image.go
 //   (PullImage) tries in turn until one works: two logins for one registry in one namespace would both be tried.
 import fc from 'fast-check';
-import { DeployAccess, Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
+import { DeployAccess, Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue, VALIDATION_RULES } from '../../lib';
 import { find, synth, testChart } from '../util';
 
 const HARBOR = 'harbor.example.com';
@@ -55,10 +55,10 @@ describe('pull secrets per namespace', () => {
     const a = new PullSecret(chart, 'TeamA', { name: 'team-a-pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
     expect(() => new PullSecret(chart, 'TeamB', { name: 'team-b-pull', appWide: false, credentials: [robot('team-b', 'b')], namespaces: ['team-b', 'team-a'] }))
       .toThrow(new Error('invalid namespaces "team-a": must list one pull secret per registry: "team-a/team-a-pull" and "team-b/team-b-pull" ' +
-        'would both apply to registry "harbor.example.com" in namespace "team-a" (pull secret "team-b-pull")'));
+        'would both apply to registry "harbor.example.com" in namespace "team-a" (pull secret "team-b/team-b-pull")'));
     expect(() => a.addNamespace('builds'))
       .toThrow(new Error('invalid namespaces "builds": must list one pull secret per registry: "platform/registry-credentials" and "team-a/team-a-pull" ' +
-        'would both apply to registry "harbor.example.com" in namespace "builds" (pull secret "team-a-pull")'));
+        'would both apply to registry "harbor.example.com" in namespace "builds" (pull secret "team-a/team-a-pull")'));
     // a refused listing leaves nothing behind
     expect(a.namespaces).toEqual(['team-a']);
     expect(a.secret.namespaces).toEqual(['team-a']);
@@ -85,6 +85,21 @@ describe('pull secrets per namespace', () => {
     expect(platformPull.secret.namespaces).toEqual(['platform']);
   });
 
+  test('an error names the pull secret by its namespace and name: two teams\' may share a name', () => {
+    const { chart, robot } = platform();
+    const a = new PullSecret(chart, 'TeamA', { name: 'pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
+    const b = new PullSecret(chart, 'TeamB', { name: 'pull', appWide: false, credentials: [robot('team-b', 'b')], namespaces: ['team-b'] });
+    const label = `must be ${VALIDATION_RULES.dnsLabel}`;
+    expect(() => a.addNamespace('Team A')).toThrow(new Error(`invalid namespaces "Team A": ${label} (pull secret "team-a/pull")`));
+    expect(() => b.addNamespace('Team A')).toThrow(new Error(`invalid namespaces "Team A": ${label} (pull secret "team-b/pull")`));
+    // at construction, in the namespace it is defined in: the first it lists, or the one it names
+    expect(() => new PullSecret(chart, 'TeamC', { name: 'pull', appWide: false, credentials: [], namespaces: ['team-c'] }))
+      .toThrow(new Error('invalid credentials []: must name at least one registry (pull secret "team-c/pull")'));
+    expect(() => new PullSecret(chart, 'TeamD', { name: 'pull', namespace: 'team-d', appWide: false, credentials: [robot('team-d', 'b')], namespaces: ['team-a'] }))
+      .toThrow(new Error('invalid namespaces "team-a": must list one pull secret per registry: "team-a/pull" and "team-d/pull" would both apply to ' +
+        'registry "harbor.example.com" in namespace "team-a" (pull secret "team-d/pull")'));
+  });
+
   test('addNamespace after construction lists the namespace for the ServiceAccount and for Dockyard pods', () => {
     const { chart, robot } = platform();
     const platformPull = new PullSecret(chart, 'Platform', { credentials: [robot('platform', 'platform')] });
@@ -103,7 +118,7 @@ describe('pull secrets per namespace', () => {
     new PullSecret(chart, 'HubPull', { name: 'pull', credentials: [RegistryCredential.dockerHub({ username: 'acme', token: hub })], namespaces: ['apps'] });
     expect(() => new PullSecret(chart, 'Gitlab', { name: 'pull', appWide: false, credentials: [gitlab], namespaces: ['apps'] }))
       .toThrow(new Error('invalid namespaces "apps": must not list two pull secrets of one name: "platform/pull" and "apps/pull" would both be copied ' +
-        'into namespace "apps" as "pull" (pull secret "pull")'));
+        'into namespace "apps" as "pull" (pull secret "apps/pull")'));
     new PullSecret(chart, 'TeamA', { name: 'pull', appWide: false, credentials: [robot('team-a', 'a')], namespaces: ['team-a'] });
     // the app-wide Docker Hub login is not listed in team-a, but a pod there pulling from both needs it too
     expect(() => Images.pullSecretsFor(chart, 'team-a', [Image.of(`${HARBOR}/apps/app:1`), Image.of('nginx:1.27')]))

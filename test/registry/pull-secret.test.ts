@@ -2,8 +2,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  DroneSecretsExtension, Image, ImageRelocation, Images, LocalSecretStore, normalizeRegistry, Postgres, PullSecret, RegistryCredential, Secret,
-  SecretValue,
+  DroneSecretsExtension, Image, ImageRelocation, Images, LocalSecretStore, normalizeRegistry, Postgres, PullSecret, RegistryCredential, RobotAccount,
+  Secret, SecretValue,
 } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -20,6 +20,13 @@ describe('RegistryCredential', () => {
     expect(RegistryCredential.dockerHub({ username: 'acme', token: key() }).registry).toBe('https://index.docker.io/v1/');
     expect(RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$ci', secret: key() }))
       .toMatchObject({ registry: 'harbor.example.com', username: 'robot$ci' });
+  });
+
+  test('harborRobot refuses, in one line, what untyped JavaScript may pass for the robot', () => {
+    for (const robot of [undefined, null, 'robot$ci']) {
+      expect(() => RegistryCredential.harborRobot('harbor.example.com', robot as unknown as RobotAccount)).toThrow(new Error(
+        `invalid robot ${JSON.stringify(robot) ?? 'undefined'}: must be a robot account { username, secret }, as Harbor.addRobot returns it`));
+    }
   });
 
   test('DOCR logs in with its token as user name and password', () => {
@@ -106,26 +113,47 @@ describe('PullSecret', () => {
     const chart = testChart('platform');
     const k = new Secret(chart, 'K', { name: 'k', values: { a: SecretValue.password(20), b: SecretValue.password(20) } });
     const cred = (registry: string, key: string) => RegistryCredential.basic({ registry, username: 'u', password: k.key(key) });
-    // each message names the pull secret, by its Secret's name: a platform has one per team
+    // each message names the pull secret, by its Secret's namespace and name: a platform has one per team
     expect(() => new PullSecret(chart, 'A', { credentials: [] }))
-      .toThrow(new Error('invalid credentials []: must name at least one registry (pull secret "registry-credentials")'));
+      .toThrow(new Error('invalid credentials []: must name at least one registry (pull secret "platform/registry-credentials")'));
     expect(() => new PullSecret(chart, 'B', { credentials: [cred('docker.io', 'a'), cred('index.docker.io', 'b')] }))
       .toThrow(new Error('invalid credentials "https://index.docker.io/v1/": must name each registry once: a .dockerconfigjson holds one login per registry ' +
-        '(pull secret "registry-credentials")'));
+        '(pull secret "platform/registry-credentials")'));
     new PullSecret(chart, 'C', { name: 'c', credentials: [cred('ghcr.io', 'a')] });
     // both would apply wherever neither is listed: refused, naming both, the registry and where
     expect(() => new PullSecret(chart, 'D', { name: 'd', credentials: [cred('ghcr.io', 'b')] }))
       .toThrow(new Error('invalid appWide true: must be false for all but one pull secret per registry: "platform/c" and "platform/d" ' +
-        'would both apply to registry "ghcr.io" in every namespace that lists neither (pull secret "d")'));
+        'would both apply to registry "ghcr.io" in every namespace that lists neither (pull secret "platform/d")'));
     expect(() => new PullSecret(chart, 'E', { name: 'e', credentials: [cred('quay.io', 'a')], namespaces: ['Apps'] }))
-      .toThrow(/^invalid namespaces "Apps": .* \(pull secret "e"\)$/);
+      .toThrow(/^invalid namespaces "Apps": .* \(pull secret "platform\/e"\)$/);
+    // where the Secret is defined is refused before it is known: by its name alone
     expect(() => new PullSecret(chart, 'F', { name: 'f', credentials: [cred('quay.io', 'a')], appWide: false }))
       .toThrow(new Error('invalid namespaces []: must name at least one namespace when appWide is false, for such a pull secret applies only ' +
         'in the namespaces it lists (or set namespace, and list them later with addNamespace) (pull secret "f")'));
     expect(() => new PullSecret(chart, 'G', { name: 'g', credentials: [cred('quay.io', 'a')], appWide: false, namespaces: ['Team A'] }))
       .toThrow(/^invalid namespaces "Team A": must be a DNS-1123 label.* \(pull secret "g"\)$/);
     expect(() => new PullSecret(chart, 'H', { name: 'Bad_Name', credentials: [cred('quay.io', 'a')] }))
-      .toThrow(/^invalid name "Bad_Name": must be a DNS-1123 subdomain.* \(pull secret "Bad_Name"\)$/);
+      .toThrow(/^invalid name "Bad_Name": must be a DNS-1123 subdomain.* \(pull secret "platform\/Bad_Name"\)$/);
+  });
+
+  test('refuses, in one line, what untyped JavaScript may pass for its lists and credentials, defining nothing', () => {
+    const chart = testChart('platform');
+    const k = new Secret(chart, 'K', { name: 'k', values: { a: SecretValue.password(20) } });
+    const cred = RegistryCredential.basic({ registry: 'ghcr.io', username: 'u', password: k.key('a') });
+    const untyped = <T>(value: unknown) => value as T;
+    expect(() => new PullSecret(chart, 'A', { name: 'a', credentials: untyped('ghcr.io') }))
+      .toThrow(new Error('invalid credentials "ghcr.io": must be a list of RegistryCredentials (pull secret "platform/a")'));
+    expect(() => new PullSecret(chart, 'B', { name: 'b', credentials: untyped(undefined) }))
+      .toThrow(new Error('missing credentials: must be a list of RegistryCredentials (pull secret "platform/b")'));
+    // a credential of the right shape is refused too: only its factories normalise the registry and check the user name
+    for (const [i, bad] of [null, 'ghcr.io', { registry: 'GHCR.io', username: 'u' }].entries()) {
+      expect(() => new PullSecret(chart, `C${i}`, { name: 'c', credentials: [cred, untyped(bad)] })).toThrow(new Error(`invalid credentials ${
+        JSON.stringify(bad)}: must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password }) (pull secret "platform/c")`));
+    }
+    // namespaces, as one name rather than a list of one, is refused before it is read a character at a time
+    expect(() => new PullSecret(chart, 'D', { name: 'd', credentials: [cred], appWide: false, namespaces: untyped('team-a') }))
+      .toThrow(new Error('invalid namespaces "team-a": must be a list (pull secret "d")'));
+    expect(Secret.allIn(chart).map((s) => s.secretName)).toEqual(['k']);
   });
 });
 
