@@ -175,7 +175,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: API_SERVER_URL_RULE,
   },
   {
-    name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it',
+    name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it. ' +
+      'Lowering it does not offboard the teams it drops: their Harbor robots stay live until retired with `TeamPlatform.retireTeam` ' +
+      '(see [Many teams](#many-teams), Offboarding)',
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
   },
   {
@@ -291,6 +293,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),
     PUBLIC_HOST_NAME);
   const harborHost = checkPublicHost('DOCKYARD_HARBOR_HOST', pick('DOCKYARD_HARBOR_HOST', DEFAULT_CONFIG.harborHost), HARBOR_HOST);
+  // the library refuses two exposures of one host at synth too (lib/core/exposure-hosts.ts), naming the constructs and
+  // their props; this names the variables, before anything is built. Both hosts are lower-case (checkPublicHost), so
+  // comparing them exactly compares them in any case, as the library does
   if (harborHost === host) {
     invalid('DOCKYARD_HARBOR_HOST', harborHost, `is the CI server's host (DOCKYARD_HOST) too; must be ${HARBOR_HOST}`);
   }

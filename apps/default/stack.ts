@@ -175,6 +175,12 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const nodePuller = proxy ? harbor.addRobot('node-puller', {
     permissions: [RobotPermission.pull(proxy)], description: 'nodes pull Docker Hub images through the proxy cache',
   }) : undefined;
+  if (!nodePuller) {
+    // a stack that turns a mirror on may have run without one: its node robot, whose secret never expires and is
+    // still in the nodes' old mirror files, would keep its pull access, so the configuration Jobs delete it (and
+    // log that one never created is not in Harbor)
+    harbor.retireRobot('node-puller');
+  }
   // build pods and the demo app run under their namespaces' default ServiceAccounts, which pull with the namespace's
   // pull secret whatever image a step names (the runner sets a pod's pull secrets from the pipeline's
   // image_pull_secrets alone: drone-runner-kube engine/convert.go). So the builds' pool, where pull requests (forks

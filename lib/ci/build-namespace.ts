@@ -3,6 +3,7 @@ import {
   checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, describeValue, isNamespaceDefined, invalid, Namespace, NetworkPeer, PodSecurityLevel,
 } from '../core';
 import { kube, quantity } from '../core/k8s';
+import { describeOwnedNamespace, namespaceOwner, recordBuildNamespace } from '../core/namespace-claims';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess, PolicyRule } from '../core/rbac';
@@ -87,6 +88,22 @@ export interface BuildNamespaceOwner {
 export function checkNotOwnNamespace(prop: string, namespace: string, owner: BuildNamespaceOwner): void {
   if (namespace === owner.namespace) {
     invalid(prop, namespace, `must differ from ${owner.home}`);
+  }
+}
+
+/**
+ * Refuse `namespace` (the prop `prop`) as a place for builds, that is as a build namespace, a route's or runner
+ * policy's namespace, or an agent's backend namespace, if an owner of the app holds it (`claimNamespace`: a team's
+ * app, build or pull-request namespace): the engine's Role and other repositories' pods there would sit beside the
+ * owner's Secrets, pods and deploy identity. The owner's own builds are added before it claims the namespace, so
+ * only others' are refused; `create: false` changes nothing, as the Role and pods go there all the same.
+ *
+ * @param scope a construct of the app whose owners are looked up
+ */
+export function checkNotOwnedNamespace(scope: IConstruct, prop: string, namespace: string): void {
+  const owner = namespaceOwner(scope, namespace);
+  if (owner !== undefined) {
+    invalid(prop, namespace, `must not be ${describeOwnedNamespace(owner)}: no other repository's builds may run beside the ${owner.kind}'s Secrets and pods`);
   }
 }
 
@@ -175,7 +192,8 @@ export class BuildNamespaceSet {
   /**
    * @param owner whose build namespaces they are, as errors name it
    * @param context what every build namespace of the owner shares, which the options of each are checked against
-   * @param app a construct of the app, whose Namespaces a build namespace to be created must not be one of
+   * @param app the runner or agent set: its app's Namespaces and owned namespaces are looked up, and its path names
+   *   it as the builder of its namespaces (`recordBuildNamespace`), which no team may take later
    */
   public constructor(private readonly owner: BuildNamespaceOwner, private readonly context: BuildNamespaceContext, private readonly app: IConstruct) {}
 
@@ -191,11 +209,12 @@ export class BuildNamespaceSet {
 
   /**
    * Add a build namespace. Every check comes first: `namespace` is a DNS label, not the owner's own namespace
-   * (`checkNotOwnNamespace`), not one of the set already, and, if it is to be created, not a Namespace the app defines
-   * already; and `options` fit the context (`create` false leaves nothing to label or enforce; the owner's own labels
-   * are its). Only then does `define` define the namespace's
-   * objects, so a refusal leaves everything as it was. The namespace then gets the egress declared for every
-   * namespace so far, after what `define` gave it.
+   * (`checkNotOwnNamespace`), not a namespace a team owns (`checkNotOwnedNamespace`), not one of the set already, and,
+   * if it is to be created, not a Namespace the app defines already; and `options` fit the context (`create` false
+   * leaves nothing to label or enforce; the owner's own labels are its). Only then does `define` define the
+   * namespace's objects, so a refusal leaves everything as it was, and the namespace is recorded as built in
+   * (`recordBuildNamespace`). The namespace then gets the egress declared for every namespace so far, after what
+   * `define` gave it.
    *
    * @param define defines the namespace's objects from the set's context, with whatever the engine adds there; called
    *   once, after the checks
@@ -207,6 +226,7 @@ export class BuildNamespaceSet {
     this.check(prop, namespace, options);
     const scope = define(this.context);
     this.scopes.set(namespace, scope);
+    recordBuildNamespace(this.app, namespace);
     this.shared.forEach((rule) => scope.allowEgress(rule));
     return scope;
   }
@@ -223,6 +243,8 @@ export class BuildNamespaceSet {
   public check(prop: string, namespace: string, options: BuildNamespaceOptions = {}): void {
     checkDnsLabel(prop, namespace);
     checkNotOwnNamespace(prop, namespace, this.owner);
+    // before the create: false advice below, which a team's namespace must never get
+    checkNotOwnedNamespace(this.app, prop, namespace);
     if (this.scopes.has(namespace)) {
       invalid(prop, namespace, `must not already be ${this.owner.member}: ${this.names.join(', ')}`);
     }

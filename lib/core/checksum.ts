@@ -18,7 +18,14 @@ import { Secret, SecretKey } from './secret';
  * HMAC-SHA256 of the value under a random key kept with the values (so a digest in a committed manifest reveals
  * nothing, not even of a short value). Without a secret source (a chart resolved on its own) and for Secrets
  * Dockyard does not generate, a key contributes its name only: such a change needs a restart, e.g.
- * `kubectl rollout restart`.
+ * `kubectl rollout restart`. A key its consumer reads only on its first start (`SecretValue.readOnFirstStart`, such
+ * as a database's superuser password) counts by name too: a restart would not make the consumer read the new value,
+ * yet would cost its clients their connections; adding or removing the reference still rolls the pods.
+ *
+ * A Secret or ConfigMap volume that lists `items` counts the listed keys only: Kubernetes projects only those into
+ * the volume (kubernetes/api v0.36.3 core/v1/types.go: `items` of SecretVolumeSource, lines 1435-1441, of
+ * SecretProjection, 1471-1477, of ConfigMapVolumeSource, 1881-1887, and of ConfigMapProjection, 1918-1924), so a
+ * change to another key does not reach the pod.
  *
  * Jobs get no annotation: their pod template is immutable, so a Job that must run again on a change carries the
  * digest in its name instead (`secretDigest`).
@@ -65,11 +72,23 @@ function sha256(parts: string[]): string {
   return hash.digest('hex');
 }
 
-/** The digest of one key of a Secret, as it stands in a checksum: the source's digest, or the name alone. */
-function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: string, name: string, key: string): string {
+/**
+ * The digest of one key of a Secret, as it stands in a checksum: the source's digest, or the name alone. `byName`
+ * counts the name alone whatever the source knows (a pod template's key read only on its consumer's first start).
+ */
+function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: string, name: string, key: string, byName = false): string {
   const stateKey = secret ? `${secret.namespace}/${secret.secretName}/${key}` : `${namespace}/${name}/${key}`;
-  const digest = secret ? sources.get(root.node.root)?.(stateKey) : undefined;
+  const digest = secret && !byName ? sources.get(root.node.root)?.(stateKey) : undefined;
   return `${stateKey}=${digest ?? '-'}`;
+}
+
+/**
+ * Whether a pod reads `key` of `secret` only on its consumer's first start (`SecretValue.readOnFirstStart`): a new
+ * value would not reach the consumer by a restart, so it must not roll the pods. A Job's name (`secretDigest`) still
+ * counts its value, as the Jobs that log in with it must run again.
+ */
+function readOnFirstStart(secret: Secret | undefined, key: string): boolean {
+  return secret?.values[key]?.firstStartChange !== undefined;
 }
 
 /** The checksum of sorted, distinct parts, or a deferred one when a part waits for a deploy-time digest. */
@@ -155,11 +174,11 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
     const parts = inputsOf(template.spec).map((input) => {
       if (input.kind === 'configMap') {
         const content = contents.get(`${namespace}/${input.name}`);
-        return `configmap:${input.name}=${content ? sha256([JSON.stringify(content)]) : '-'}`;
+        return `configmap:${input.name}=${content ? sha256([JSON.stringify(input.keys ? pick(content, input.keys) : content)]) : '-'}`;
       }
       const secret = secretNamed(namespace, input.name);
-      const keys = input.key !== undefined ? [input.key] : secret ? Object.keys(secret.values).sort() : ['*'];
-      return `secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k)).join(',')}`;
+      const keys = input.keys ? [...new Set(input.keys)].sort() : secret ? Object.keys(secret.values).sort() : ['*'];
+      return `secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`;
     });
     if (parts.length === 0) {
       continue;
@@ -172,8 +191,25 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
 interface Input {
   readonly kind: 'configMap' | 'secret';
   readonly name: string;
-  /** One key read through `valueFrom`, or undefined for the whole object. */
-  readonly key?: string;
+  /**
+   * The keys the pod reads: the one of a Secret's `valueFrom`, or a volume's `items`; undefined for the whole object
+   * (a ConfigMap's `valueFrom` counts the whole ConfigMap).
+   */
+  readonly keys?: readonly string[];
+}
+
+/**
+ * The keys a volume or projected source lists in `items`, or undefined when it projects every key. An empty list
+ * counts every key too: the reading that can only roll a pod too often, never miss a change.
+ */
+function itemKeys(source: { items?: Array<{ key: string }> }): string[] | undefined {
+  return source.items !== undefined && source.items.length > 0 ? source.items.map((i) => i.key) : undefined;
+}
+
+/** The entries of a ConfigMap's content under `keys`, in `data` or `binaryData` as they are. */
+function pick(content: { data: Record<string, string>; binaryData: Record<string, string> }, keys: readonly string[]) {
+  const only = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+  return { data: only(content.data), binaryData: only(content.binaryData) };
 }
 
 /** Every ConfigMap and Secret a pod spec reads: volumes, projected sources, env and envFrom of every container. */
@@ -181,17 +217,17 @@ function inputsOf(spec: any): Input[] {
   const out: Input[] = [];
   for (const v of spec.volumes ?? []) {
     if (v.configMap) {
-      out.push({ kind: 'configMap', name: v.configMap.name });
+      out.push({ kind: 'configMap', name: v.configMap.name, keys: itemKeys(v.configMap) });
     }
     if (v.secret) {
-      out.push({ kind: 'secret', name: v.secret.secretName });
+      out.push({ kind: 'secret', name: v.secret.secretName, keys: itemKeys(v.secret) });
     }
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap) {
-        out.push({ kind: 'configMap', name: s.configMap.name });
+        out.push({ kind: 'configMap', name: s.configMap.name, keys: itemKeys(s.configMap) });
       }
       if (s.secret) {
-        out.push({ kind: 'secret', name: s.secret.name });
+        out.push({ kind: 'secret', name: s.secret.name, keys: itemKeys(s.secret) });
       }
     }
   }
@@ -209,7 +245,7 @@ function inputsOf(spec: any): Input[] {
         out.push({ kind: 'configMap', name: e.valueFrom.configMapKeyRef.name });
       }
       if (e.valueFrom?.secretKeyRef) {
-        out.push({ kind: 'secret', name: e.valueFrom.secretKeyRef.name, key: e.valueFrom.secretKeyRef.key });
+        out.push({ kind: 'secret', name: e.valueFrom.secretKeyRef.name, keys: [e.valueFrom.secretKeyRef.key] });
       }
     }
   }

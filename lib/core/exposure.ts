@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { isIP } from 'net';
+import { checkHostPaths, HostPaths, recordHostPaths } from './exposure-hosts';
 import { checkHttpRouteTimeouts, HttpRouteTimeouts } from './http-route-timeouts';
 import { HttpIngress, IngressOptions } from './ingress';
 import { NetworkPeer } from './network';
@@ -136,8 +137,24 @@ export class ServiceExposure {
     return ingress.controllerPodLabels ? NetworkPeer.pods(namespace, ingress.controllerPodLabels) : NetworkPeer.namespace(namespace);
   }
 
-  /** @internal Render the Ingress (id `Ingress`) or HTTPRoute (id `HttpRoute`); returns the TLS Secret an Ingress reads, if any. */
+  /**
+   * @internal Render the Ingress (id `Ingress`) or HTTPRoute (id `HttpRoute`); returns the TLS Secret an Ingress reads,
+   * if any. Refused, before anything is made, where another exposure of the app routes a path of the host already
+   * (`checkHostPaths`).
+   */
   public _render(scope: Construct, target: ExposureTarget): string | undefined {
+    const claim: HostPaths = {
+      owner: scope, kind: this.ingress ? 'Ingress' : 'HTTPRoute', host: target.host, hostProp: target.hostProp ?? 'host',
+      paths: target.backends.flatMap((b) => b.paths),
+    };
+    checkHostPaths(claim);
+    const tlsSecretName = this.renderObject(scope, target);
+    recordHostPaths(claim);
+    return tlsSecretName;
+  }
+
+  /** `_render`'s object: the Ingress or HTTPRoute itself. */
+  private renderObject(scope: Construct, target: ExposureTarget): string | undefined {
     if (this.ingress) {
       return new HttpIngress(scope, 'Ingress', {
         ...this.ingress, annotations: { ...target.ingressAnnotations, ...this.ingress.annotations },

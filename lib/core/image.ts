@@ -240,6 +240,27 @@ function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, na
   }
 }
 
+/** The relocation that applies to `image` defined at `scope`, the relocations it shadows, and the image it makes. */
+function relocationOf(scope: IConstruct, image: Image): { path: IConstruct[]; winner?: Relocation; shadowed: Relocation[]; resolved: Image } {
+  const path = [...scope.node.scopes];
+  const outermost = path.filter((s) => overrides.has(s)).map((s) => overrides.get(s)!);
+  const nearest = [...path].reverse().filter((s) => relocations.has(s)).map((s) => relocations.get(s)!);
+  let winner: Relocation | undefined;
+  let shadowed: Relocation[] = [];
+  if (outermost.length > 0) {
+    // relocateAll overrides the plain relocations set before it on purpose; another relocateAll below it, or a
+    // plain relocation set after it, is shadowed
+    [winner, ...shadowed] = outermost;
+    shadowed = [...shadowed, ...nearest.filter((s) => s.order > winner!.order)];
+  } else if (nearest.length > 0) {
+    // nearest wins: exemptions set after the relocation above them are the design, later relocations above are not
+    [winner, ...shadowed] = nearest;
+    shadowed = shadowed.filter((s) => s.order > winner!.order);
+  }
+  const resolved = winner ? winner.relocation.relocate(image) : image;
+  return { path, winner, shadowed, resolved };
+}
+
 /**
  * The single hook that decides where images are pulled from, and which pull secret a pod needs for them.
  *
@@ -287,22 +308,7 @@ export class Images {
 
   /** The image that a container defined at `scope` really pulls. */
   public static resolve(scope: IConstruct, image: Image): Image {
-    const path = [...scope.node.scopes];
-    const outermost = path.filter((s) => overrides.has(s)).map((s) => overrides.get(s)!);
-    const nearest = [...path].reverse().filter((s) => relocations.has(s)).map((s) => relocations.get(s)!);
-    let winner: Relocation | undefined;
-    let shadowed: Relocation[] = [];
-    if (outermost.length > 0) {
-      // relocateAll overrides the plain relocations set before it on purpose; another relocateAll below it, or a
-      // plain relocation set after it, is shadowed
-      [winner, ...shadowed] = outermost;
-      shadowed = [...shadowed, ...nearest.filter((s) => s.order > winner!.order)];
-    } else if (nearest.length > 0) {
-      // nearest wins: exemptions set after the relocation above them are the design, later relocations above are not
-      [winner, ...shadowed] = nearest;
-      shadowed = shadowed.filter((s) => s.order > winner!.order);
-    }
-    const resolved = winner ? winner.relocation.relocate(image) : image;
+    const { path, winner, shadowed, resolved } = relocationOf(scope, image);
     const root = scope.node.root;
     for (const s of shadowed) {
       const instead = s.relocation.relocate(image);
@@ -325,6 +331,17 @@ export class Images {
       pairs.set(root, byRoot);
     }
     return resolved;
+  }
+
+  /**
+   * The image that a container defined at `scope` really pulls, as `resolve` tells, but reporting nothing: no
+   * warning of a shadowed relocation, no pair for `images.pairs.txt`, no guard (`resolve` does those when the
+   * manifests are rendered). For a check at synth that must not change what synth reports, nor its order.
+   *
+   * @internal
+   */
+  public static _peek(scope: IConstruct, image: Image): Image {
+    return relocationOf(scope, image).resolved;
   }
 
   /**
@@ -467,6 +484,16 @@ export class Images {
         byHost.set(host, secret);
       }
     }
+  }
+
+  /**
+   * The pull secret listed in `namespace` (`usePullSecretIn`) under the name `name`, if any: the Secret a
+   * ServiceAccount there that names `name` pulls with. One lookup; `usePullSecretIn` refuses two of one name there.
+   *
+   * @internal
+   */
+  public static _listedNamed(scope: IConstruct, namespace: string, name: string): ISecret | undefined {
+    return PullSecretIndex.of(scope).named.get(`${namespace}\n${name}`)?.secret;
   }
 
   /**

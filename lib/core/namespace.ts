@@ -1,6 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { kube } from './k8s';
+import { PullAccess } from './pull-access';
 import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
 
 /** A Pod Security Standards level, enforced on a namespace by the Pod Security admission controller. */
@@ -121,6 +122,11 @@ export class DefaultServiceAccount extends Construct {
       imagePullSecrets: Lazy.any({ produce: () => (this.pullSecrets.size > 0 ? [...this.pullSecrets].sort().map((name) => ({ name })) : undefined) }),
       automountServiceAccountToken: Lazy.any({ produce: () => this.automountToken }),
     });
+    // rendered without pull secrets, the account keeps those it has: none in a namespace the app creates (the
+    // controller makes it bare), unknown in one made elsewhere; with some, `kubectl apply` sets exactly these (the
+    // list is atomic: kubernetes/api v0.36.3 core/v1/types.go:6369-6375)
+    PullAccess.recordAccount(this, namespace, 'default', () => (this.pullSecrets.size === 0 && !isNamespaceDefined(this, namespace)
+      ? undefined : [...this.pullSecrets]));
   }
 
   /** Let every pod that runs as the account pull with the Secret `name` (of type `kubernetes.io/dockerconfigjson`). */

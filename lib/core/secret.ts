@@ -504,7 +504,9 @@ export class SecretValue {
    * or Harbor's admin password: rotating it in the state alone leaves the consumer on the old value (and whatever
    * logs in with it locked out), so a synth that rotates it prints a warning that names the key and `change`, how to
    * change the value in the consumer first. The value and its recipe in the key record are the same as without the
-   * mark.
+   * mark. The pods that read the key count it in their checksum by name only (`CHECKSUM_ANNOTATION`): rotating it
+   * restarts none of them, as a restart would not make the consumer read it, while a Job named after its digest
+   * (`secretDigest`) still runs again.
    *
    * @param change how to set the new value in the consumer before applying: one line, at most 200 characters
    */
@@ -738,7 +740,8 @@ class ExistingSecret extends Construct implements ISecret {
   public shareWith(namespace: string): void {
     if (namespace !== this.namespace) {
       throw new ValidationError(`invalid secret ${describeValue(`${this.namespace}/${this.secretName}`)}: it is used by pods in namespace ` +
-        `${describeValue(namespace)}, but secretKeyRef cannot cross namespaces; provide the Secret in that namespace`);
+        `${describeValue(namespace)}, but secretKeyRef cannot cross namespaces; provide a copy in that namespace and refer to it there: ` +
+        `Secret.fromSecretName(scope, id, ${describeValue(this.secretName)}, { namespace: ${describeValue(namespace)} })`);
     }
   }
 }

@@ -541,13 +541,35 @@ export function checkKnownKeys(prop: string, value: object, known: readonly stri
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     invalid(prop, value, `must be an object of the settings ${known.join(', ')}`);
   }
+  refuseUnknownKeys(value, known, (key) => `${prop}.${key}`, `${prop} has no setting`, 'its settings are');
+}
+
+/**
+ * Check that a construct's `props` hold only the props `known`, as `checkKnownKeys` checks settings: a JavaScript
+ * caller's misspelt prop (`namespace` for `namespaces`) would otherwise be ignored and its default silently taken.
+ * The message names the key alone, as a refusal of any other prop does: `invalid namespace ["a"]: a team has no
+ * prop "namespace" (did you mean "namespaces"?); its props are …`.
+ *
+ * @param subject what takes the props, as the message names it, e.g. `a team`
+ * @param known every prop, e.g. `Object.keys` of a `Record<keyof Props, true>`, which fails to compile when `Props`
+ *   gains a prop it does not list
+ */
+export function checkKnownProps(subject: string, props: object, known: readonly string[]): void {
+  refuseUnknownKeys(props, known, (key) => key, `${subject} has no prop`, 'its props are');
+}
+
+/**
+ * Refuse the first key of `value` not among `known`, suggesting the nearest known one in any case (within one edit,
+ * two for a key of six characters or more: "gpus" is no typo of "cpu").
+ */
+function refuseUnknownKeys(value: object, known: readonly string[], propOf: (key: string) => string, hasNo: string, listed: string): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       const limit = key.length >= 6 ? 2 : 1;
       const near = known.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).filter((c) => c.d <= limit)
         .sort((a, b) => a.d - b.d)[0]?.k;
-      invalid(`${prop}.${key}`, (value as Record<string, unknown>)[key], `${prop} has no setting ${describeValue(key)}` +
-        `${near === undefined ? '' : ` (did you mean ${describeValue(near)}?)`}; its settings are ${known.join(', ')}`);
+      invalid(propOf(key), (value as Record<string, unknown>)[key], `${hasNo} ${describeValue(key)}` +
+        `${near === undefined ? '' : ` (did you mean ${describeValue(near)}?)`}; ${listed} ${known.join(', ')}`);
     }
   }
 }

@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkUniqueList, componentLabels, Images, invalid, ISecret, namespaceOf } from '../core';
 import { kube } from '../core/k8s';
+import { PullAccess } from '../core/pull-access';
 import { isWildcard, NamespacedAccess, PolicyRule } from '../core/rbac';
 
 /** One grant of a deploy identity. */
@@ -183,6 +184,8 @@ export class DeployAccess extends Construct {
       name, namespace, labels, rules: this.rules, serviceAccount: { name, namespace: this.serviceAccountNamespace },
     });
     (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
+    // what build pods running as the account pull with, for the check that they can pull their engine's images
+    PullAccess.recordAccount(this, this.serviceAccountNamespace, name, () => this.pullSecrets);
     // at synth, once every pull secret is registered: the account's list is its pods', one login per registry
     this.node.addValidation({ validate: () => {
       Images._checkOneLoginPerRegistry(this, 'imagePullSecrets', this.pullSecrets);

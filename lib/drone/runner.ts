@@ -14,8 +14,9 @@ import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, copyBuildEgress } from '../ci/build-egress';
 import {
-  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace,
+  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnedNamespace, checkNotOwnNamespace,
 } from '../ci/build-namespace';
+import { BuildImage, checkBuildPulls } from '../ci/build-pulls';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
@@ -312,6 +313,8 @@ export class DroneKubeRunner extends Construct {
   public readonly namespace: string;
   private readonly builds: Construct;
   private readonly buildScopes: BuildNamespaceSet;
+  /** The ServiceAccounts policies pin pipelines to, besides `default`, by build namespace. */
+  private readonly accounts = new Map<string, Set<string>>();
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
@@ -389,6 +392,12 @@ export class DroneKubeRunner extends Construct {
     const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE];
     env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
     env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1]);
+    // every container of a pipeline's pod starts from the placeholder and is swapped for its step's image, the clone
+    // step's being the clone image (drone-runner-kube v1.0.0-rc.5 engine/convert.go:210-213,
+    // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
+    // secret its pipeline's image_pull_secrets make, else with its ServiceAccount's (convert.go:32,301-309): checked
+    // at synth, once every policy and pull secret is known
+    this.node.addValidation({ validate: () => { this.checkBuildPulls(buildImages); return []; } });
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
@@ -466,6 +475,20 @@ export class DroneKubeRunner extends Construct {
     this.addBuildScope('namespace', namespace, options);
   }
 
+  /**
+   * Refuse build namespaces whose pods cannot pull the clone or placeholder image (`checkBuildPulls`): their pods run
+   * as the namespace's `default` ServiceAccount (the guards, the catch-all) or as one a policy pins there.
+   */
+  private checkBuildPulls(images: readonly Image[]): void {
+    const [clone, placeholder] = images.map((i) => Images._peek(this, i));
+    const pulled: BuildImage[] = [
+      { image: clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { image: placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
+    ];
+    for (const namespace of this.buildNamespaces) {
+      checkBuildPulls(this, { namespace, images: pulled, accounts: [DEFAULT_ACCOUNT, ...[...this.accounts.get(namespace) ?? []].sort()] });
+    }
+  }
+
   /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
   private addBuildScope(prop: string, namespace: string, options: BuildNamespaceOptions): void {
     this.buildScopes.add(namespace, options, (context) => new BuildNamespace(this.builds, namespace, context, options), prop);
@@ -529,6 +552,7 @@ export class DroneKubeRunner extends Construct {
     });
     if (serviceAccount !== undefined) {
       this.pinsIdentity = true;
+      this.accounts.set(namespace, new Set([...(this.accounts.get(namespace) ?? []), serviceAccount]));
     }
     if (guard) {
       // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
@@ -583,6 +607,8 @@ export class DroneKubeRunner extends Construct {
    * the policy as `addPolicy` renders it.
    */
   private policyOf(props: RunnerPolicyProps, pending: ReadonlySet<string>): CheckedPolicy {
+    // first, so that a team's namespace is refused naming its team, whether the runner builds there or not
+    checkNotOwnedNamespace(this, 'namespace', props?.namespace ?? this.buildNamespace);
     return checkedPolicy(props, {
       buildNamespace: this.buildNamespace,
       hasBuildNamespace: (namespace) => pending.has(namespace) || this.buildScopes.has(namespace),

@@ -139,7 +139,13 @@ export interface DroneServerProps {
    */
   readonly registrationClosed?: boolean;
   /**
-   * The git provider login of the first admin, created at start-up.
+   * The git provider login of the first admin, created at start-up (`DRONE_USER_CREATE`).
+   *
+   * Changing it later demotes nobody: Drone's bootstrap creates or updates only the login it is given (harness
+   * v2.28.2 `cmd/drone-server/bootstrap/bootstrap.go:45-123`), and existing users are always admitted, whatever the
+   * registration rules (`plugin/admission/open.go:38-43`). As an admin, demote the old one with
+   * `drone user update --admin=false <login>` (the API's `PATCH /api/users/<login>` with `{"admin": false}`) or remove
+   * it with `drone user rm <login>` (see the README, "Admin rights stick, on both engines").
    *
    * @default - no admin, which only an open registration allows (a `userFilter`, or `registrationClosed: false`): with
    * closed registration nobody could log in, so that is refused
@@ -269,6 +275,7 @@ export class DroneServer extends Construct implements IDroneServer {
       if (!ACCOUNT.test(props.admin)) {
         invalid('admin', props.admin, 'must be a git provider login');
       }
+      // creates or promotes this login alone at each start: a login named here before stays an admin (see `admin`)
       env.value('DRONE_USER_CREATE', `username:${props.admin},admin:true`);
     }
 

@@ -46,7 +46,8 @@ export class HarborCredentials extends Construct {
         'csrf-key': SecretValue.alphanumeric(32),
         'token-key': SecretValue.rsaPrivateKey(4096),
         // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (goharbor/harbor v2.15.1 src/core/main.go:94-111,
-        // updateInitPassword: an empty salt; otherwise it logs that the setting is ignored)
+        // updateInitPassword: an empty salt; otherwise it logs that the setting is ignored): core's checksum counts the key
+        // by name, so a rotation does not roll core; the configuration Jobs, which log in with it, run again
         'admin-password': SecretValue.password(24).readOnFirstStart('change the admin password in Harbor (its UI or API) to the new value'),
       },
     });

@@ -7,6 +7,7 @@ import {
 import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
+import { PullAccess } from '../core/pull-access';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -552,6 +553,8 @@ export class Harbor extends Construct {
     const username = `robot$${name}`;
     this.robotNames.add(name);
     this.robotObjectKeys.set(robotObjectKey(name), name);
+    // what its logins may pull, for the check that build pods can pull their engine's images (lib/ci/build-pulls.ts)
+    PullAccess.grantPull(this, this.host, username, options.permissions.filter((p) => p.actions.includes('pull')).map((p) => p.project));
     // the robot is applied with the project its first permission names, where it can
     this.configuration.addRobot(name, state, options.permissions[0].project, secret);
     const host = this.host;
@@ -576,6 +579,7 @@ export class Harbor extends Construct {
   private declareProject(name: string, options: ProjectOptions, registry: string | null): object {
     const state = this.projectStateOf(name, options, registry);
     this.projectNames.add(name);
+    PullAccess.declareProject(this, this.host, name, { public: options.public ?? false, proxyCache: registry !== null });
     return state;
   }
 

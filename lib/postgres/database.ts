@@ -83,6 +83,6 @@ export function defaultConnectionLimit(maxConnections: number, reservedConnectio
 export function checkConnectionBudget(server: string, connectionLimit: number, sum: number, reserved: number, maxConnections: number): void {
   if (sum + reserved > maxConnections) {
     invalid('connectionLimit', connectionLimit, `the connection limits of the databases on ${server} sum to ${sum}, ` +
-      `which with ${reserved} reserved connections exceeds its maxConnections ${maxConnections}`);
+      `which with ${reserved} reserved connection${reserved === 1 ? '' : 's'} exceeds its maxConnections ${maxConnections}`);
   }
 }

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
@@ -59,8 +59,18 @@ export interface ExternalPostgresProps {
   readonly reservedConnections?: number;
 }
 
+/**
+ * A server's settings as the first database on it gave them, for the message when another disagrees: the database,
+ * and which of the two it left out (and so has the default of).
+ */
+interface BudgetSource {
+  readonly databaseName: string;
+  readonly maxConnectionsDefaulted: boolean;
+  readonly reservedDefaulted: boolean;
+}
+
 /** The connection budget of each external server (`host:port`) of an app, as its databases are defined. */
-const budgets = new WeakMap<IConstruct, Map<string, { maxConnections: number; reserved: number; sum: number }>>();
+const budgets = new WeakMap<IConstruct, Map<string, { maxConnections: number; reserved: number; sum: number; source: BudgetSource }>>();
 
 /**
  * A database on a PostgreSQL server that Dockyard does not run: a managed service or an existing server.
@@ -133,15 +143,38 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   const server = `${host}:${port}`;
   const servers = budgets.get(scope.node.root) ?? new Map();
   budgets.set(scope.node.root, servers);
-  const budget = servers.get(server) ?? { maxConnections, reserved, sum: 0 };
-  if (budget.maxConnections !== maxConnections || budget.reserved !== reserved) {
-    invalid('maxConnections', maxConnections, `must be the same for every database on ${server}, as must reservedConnections: ` +
-      `${budget.maxConnections} and ${budget.reserved} there`);
-  }
+  const source: BudgetSource = {
+    databaseName, maxConnectionsDefaulted: props.maxConnections === undefined, reservedDefaulted: props.reservedConnections === undefined,
+  };
+  const budget = servers.get(server) ?? { maxConnections, reserved, sum: 0, source };
+  checkSameServerSettings(server, budget, { maxConnections, reserved, source });
   checkConnectionBudget(server, connectionLimit, budget.sum + connectionLimit, reserved, maxConnections);
   if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
     missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
   }
   servers.set(server, { ...budget, sum: budget.sum + connectionLimit });
   return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections };
+}
+
+/**
+ * Fail unless a database gives its server the `maxConnections` and `reservedConnections` the first database on it
+ * gave: one budget per server. The message names each setting that differs with both values, the other database's
+ * and this one's, and says which of them is a default, taken because its database left the setting out.
+ */
+function checkSameServerSettings(server: string, first: { maxConnections: number; reserved: number; source: BudgetSource },
+  own: { maxConnections: number; reserved: number; source: BudgetSource }): void {
+  const settings = [
+    { prop: 'maxConnections', theirs: first.maxConnections, mine: own.maxConnections, theirsDefaulted: first.source.maxConnectionsDefaulted,
+      mineDefaulted: own.source.maxConnectionsDefaulted },
+    { prop: 'reservedConnections', theirs: first.reserved, mine: own.reserved, theirsDefaulted: first.source.reservedDefaulted,
+      mineDefaulted: own.source.reservedDefaulted },
+  ].filter((s) => s.theirs !== s.mine);
+  if (settings.length === 0) {
+    return;
+  }
+  const value = (n: number, defaulted: boolean) => `${n}${defaulted ? ' (left out, so the default)' : ''}`;
+  const clauses = settings.map((s) => `database ${describeValue(first.source.databaseName)} there has ${s.prop} ` +
+    `${value(s.theirs, s.theirsDefaulted)}, this one ${value(s.mine, s.mineDefaulted)}`);
+  const also = settings.slice(1).map((s) => `, as must ${s.prop}`).join('');
+  invalid(settings[0].prop, settings[0].mine, `must be the same for every database on ${server}${also}: ${clauses.join('; ')}`);
 }

@@ -140,7 +140,8 @@ export class Postgres extends Construct {
       name: `${name}-superuser`,
       namespace: this.namespace,
       // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
-      // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357)
+      // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357):
+      // so the StatefulSet's checksum counts the key by name, and a rotation does not restart the server for nothing
       values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set the new value in PostgreSQL with \\password postgres in psql (which keeps it out of the history and the logs)') },
     }).key('password');
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -54,6 +54,15 @@ export interface RedisProps {
   readonly resources?: Resources;
 }
 
+/**
+ * Every prop of a `Redis`, each key of `RedisProps`: typed by them, so that a prop added to `RedisProps` fails to
+ * compile here until it is listed, rather than be refused as unknown.
+ */
+const REDIS_PROPS: Readonly<Record<keyof RedisProps, true>> = {
+  name: true, namespace: true, image: true, storageSize: true, storageClassName: true, maxMemoryMiB: true, resources: true,
+};
+const REDIS_PROP_KEYS = Object.keys(REDIS_PROPS);
+
 const PORT = 6379;
 const CONFIG_DIR = '/etc/valkey';
 
@@ -81,6 +90,8 @@ export class Redis extends Construct implements IRedis {
 
   public constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
+    // a JavaScript caller's misspelt prop (`storagesize`) would otherwise be ignored and its default taken
+    checkKnownProps('Redis', props, REDIS_PROP_KEYS);
     const image = props.image ?? Redis.IMAGE;
     const { name, namespace, labels, selector } = placement(this, {
       app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,

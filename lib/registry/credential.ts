@@ -1,4 +1,4 @@
-import { checkHostname, checkObject, invalid, SecretKey } from '../core';
+import { checkHostname, checkObject, invalid, invalidSecret, SecretKey } from '../core';
 
 /** The key Docker and kubelet look Docker Hub's credentials up by. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -57,17 +57,19 @@ export class RegistryCredential {
   /** A Harbor robot account, for `host` (the Harbor's `host`). */
   public static harborRobot(host: string, robot: RobotAccount): RegistryCredential {
     checkObject('robot', robot, 'must be a robot account { username, secret }, as Harbor.addRobot returns it');
-    return new RegistryCredential(host, robot.username, robot.secret);
+    return new RegistryCredential(host, robot.username, checkKey('robot.secret', robot.secret));
   }
 
   /** A GitLab deploy token or access token with the `read_registry` scope. */
   public static gitlab(options: GitLabCredentialOptions): RegistryCredential {
-    return new RegistryCredential(options.registry ?? 'registry.gitlab.com', options.username, options.token);
+    checkObject('options', options, 'must be an object of GitLabCredentialOptions: { username, token, registry? }');
+    return new RegistryCredential(options.registry ?? 'registry.gitlab.com', options.username, checkKey('token', options.token));
   }
 
   /** A Docker Hub access token, keyed as Docker Hub clients expect (`https://index.docker.io/v1/`). */
   public static dockerHub(options: DockerHubCredentialOptions): RegistryCredential {
-    return new RegistryCredential('docker.io', options.username, options.token);
+    checkObject('options', options, 'must be an object of DockerHubCredentialOptions: { username, token }');
+    return new RegistryCredential('docker.io', options.username, checkKey('token', options.token));
   }
 
   /**
@@ -75,12 +77,15 @@ export class RegistryCredential {
    * and password; the Pulumi program's `ContainerRegistry` issues one.
    */
   public static docr(options: DocrCredentialOptions): RegistryCredential {
-    return new RegistryCredential('registry.digitalocean.com', undefined, options.token, options.token);
+    checkObject('options', options, 'must be an object of DocrCredentialOptions: { token }');
+    const token = checkKey('token', options.token);
+    return new RegistryCredential('registry.digitalocean.com', undefined, token, token);
   }
 
   /** Any registry with a user name and password. */
   public static basic(options: BasicCredentialOptions): RegistryCredential {
-    return new RegistryCredential(options.registry, options.username, options.password);
+    checkObject('options', options, 'must be an object of BasicCredentialOptions: { registry, username, password }');
+    return new RegistryCredential(options.registry, options.username, checkKey('password', options.password));
   }
 
   /** The key of the registry in a `.dockerconfigjson`: a lower-case host, or Docker Hub's canonical key. */
@@ -100,6 +105,21 @@ export class RegistryCredential {
       invalid('username', username, 'must be a non-empty name without ":", whitespace or control characters');
     }
   }
+}
+
+/**
+ * Check a credential's password or token: a `SecretKey`, so its value stays in the secret source. A JavaScript caller's
+ * plain string would otherwise fail later, when the pull secret renders, with a TypeError.
+ */
+function checkKey(prop: string, key: SecretKey): SecretKey {
+  if (!(key instanceof SecretKey)) {
+    const allowed = 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("token") or a generated Secret\'s key: a ' +
+      'credential never appears as a plain string';
+    // anything given is never shown: a string (or an object holding one) here may be the token itself
+    if (key === undefined || key === null) invalid(prop, key, allowed);
+    invalidSecret(prop, allowed);
+  }
+  return key;
 }
 
 /** A registry's key: Docker Hub's names become `https://index.docker.io/v1/`; others a lower-case host[:port]. */

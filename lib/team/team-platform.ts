@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkList, checkPort, checkUniqueList, describeValue, invalid, isNamespaceDefined, NetworkPeer } from '../core';
+import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
@@ -7,6 +8,9 @@ import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
 import { checkTeamName, inTeam, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
+
+/** What each namespace prop of a team gives, as refusals of the namespace name it (`describeOwnedNamespace`). */
+const TEAM_NAMESPACE_ROLES = { namespaces: 'app namespace', buildNamespace: 'build namespace', pullRequestNamespace: 'pull-request namespace' } as const;
 
 /** The least prefix length of an `apiServer` block, by family: 16 addresses at most. */
 const MIN_API_SERVER_PREFIX_LENGTH = { 4: 28, 6: 124 } as const;
@@ -28,7 +32,9 @@ export interface TeamPlatformProps {
    */
   readonly ingressPeers?: NetworkPeer[];
   /**
-   * Harbor projects every team's pull robot may pull from besides its own, e.g. the Docker Hub proxy cache.
+   * Harbor projects every team's pull robot may pull from besides its own, e.g. the Docker Hub proxy cache. A team's
+   * build pods pull with that robot, the engine's clone image included: synth refuses a team whose build pods would
+   * pull such an image from a private project left out here (e.g. relocated through a private proxy cache).
    *
    * @default - none
    */
@@ -92,7 +98,6 @@ export class TeamPlatform extends Construct {
   private readonly appEgress: ReturnType<typeof baseEgressRules>;
   private readonly byName = new Map<string, Team>();
   private readonly retired = new Set<string>();
-  private readonly claimed = new Map<string, string>();
   /** Every team's repository patterns, lower-cased as `reposOverlap` compares them, with the pattern and its team. */
   private readonly repoOwners = new RepoPatternIndex<{ readonly repo: string; readonly owner: string }>();
   private readonly apiServerPort: number;
@@ -183,7 +188,10 @@ export class TeamPlatform extends Construct {
 
   /**
    * Onboard a team: its construct ID is its name, so a team keeps its objects when others are added or removed.
-   * Team names, and every namespace of every team, are unique. A team that is refused leaves the app exactly as it
+   * Team names, and every namespace of every team, are unique. A team's namespaces are its alone: one that a CI
+   * engine of the app builds in already (a build namespace, even one added with `create: false`) is refused, and once
+   * the team is made the engines refuse its namespaces as a build namespace, a route's or runner policy's namespace
+   * or an agent's backend namespace of anything but the team. A team that is refused leaves the app exactly as it
    * was, its name free: a program may go on, or retry it with fixed props.
    */
   public addTeam(props: TeamProps): Team {
@@ -201,10 +209,10 @@ export class TeamPlatform extends Construct {
     }
     // checked before anything is defined, so a clash names both teams
     const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);
-    // every namespace of the team, with the prop that gave it
-    const own: [string, string][] = [
-      ...namespaces.map((n): [string, string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
-      ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as [string, string]]),
+    // every namespace of the team, with the prop that gave it (`TEAM_NAMESPACE_ROLES`)
+    const own: [keyof typeof TEAM_NAMESPACE_ROLES, string][] = [
+      ...namespaces.map((n): ['namespaces', string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
+      ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as ['pullRequestNamespace', string]]),
     ];
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
     // extension gives a secret to every repository that matches
@@ -230,15 +238,22 @@ export class TeamPlatform extends Construct {
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
     own.forEach(([prop, ns]) => {
-      const owner = this.claimed.get(ns);
+      // the app's registry of owned namespaces, which the engines' build namespaces, routes and agents look up too
+      const owner = namespaceOwner(this, ns);
       if (owner !== undefined) {
-        invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner)}'s`);
+        invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner.name)}'s`);
       }
       if (ns === 'default' || ns.startsWith('kube-') || ingress.has(ns)) {
         invalid(prop, ns, 'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s');
       }
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
+      }
+      // one the app does not define but builds in (added with create: false): the engine's Role and other
+      // repositories' pipelines would stay there beside the team's
+      const builder = namespaceBuilder(this, ns);
+      if (builder !== undefined) {
+        invalid(prop, ns, `must be a namespace of the team's own: ${builder} builds in it already, so other repositories' pipelines could run there`);
       }
     });
     // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
@@ -256,7 +271,8 @@ export class TeamPlatform extends Construct {
       if (existing === undefined) this.node.tryRemoveChild(props.name);
       throw e;
     }
-    own.forEach(([, ns]) => this.claimed.set(ns, team.teamName));
+    // claimed once the team is made, its own build namespace and route with it: from here on they are the team's alone
+    own.forEach(([prop, ns]) => claimNamespace(this, ns, { kind: 'team', name: team.teamName, role: TEAM_NAMESPACE_ROLES[prop] }));
     team.repos.forEach((repo) => this.repoOwners.add(repo.toLowerCase(), { repo, owner: team.teamName }));
     for (const endpoint of this.apiServers) {
       // the deploy identity's pipelines talk to the API server; pull requests run elsewhere: in the shared pool, or

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkKnownProps, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
@@ -96,6 +96,24 @@ export interface TeamProps {
   readonly pullRequestNamespace?: string;
 }
 
+/**
+ * Every prop of a team, each key of `TeamProps`: typed by them, so that a prop added to `TeamProps` fails to compile
+ * here until it is listed, rather than be refused as unknown.
+ */
+const TEAM_PROPS: Readonly<Record<keyof TeamProps, true>> = {
+  name: true, repos: true, namespaces: true, buildNamespace: true, quota: true, registryQuotaGiB: true, deployPermissions: true,
+  dedicatedRunner: true, pullRequestNamespace: true,
+};
+const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
+
+/**
+ * Refuse a prop `TeamProps` does not have: a JavaScript caller's misspelt prop (`namespace`, `registryQuotaGb`)
+ * would otherwise be ignored, and the team made without it.
+ */
+function checkTeamProps(props: TeamProps): void {
+  checkKnownProps('a team', props, TEAM_PROP_KEYS);
+}
+
 /** A team's namespaces, checked: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
 export interface TeamNamespaces {
   /** The app namespaces. */
@@ -112,6 +130,9 @@ export interface TeamNamespaces {
 
 /** A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
 export function teamNamespaces(props: TeamProps): TeamNamespaces {
+  // `TeamPlatform.addTeam` takes a team's namespaces from here before anything else: a misspelt `namespaces` is
+  // refused as such, not as the clash of its default namespace with another team's
+  checkTeamProps(props);
   checkTeamName(props.name);
   // checked for JavaScript callers: a string such as "false" would be taken as true
   if (props.dedicatedRunner !== undefined && typeof props.dedicatedRunner !== 'boolean') {
@@ -258,6 +279,8 @@ function checkRunnerEvents(limitEvents: readonly PipelineEvent[] | undefined, te
  * `add*` call runs, run ahead: O(the team's size), never O(the number of teams).
  */
 function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
+  // first, as `teamNamespaces` checks it, so a misspelt `repos` is refused as such, not as missing repos
+  checkTeamProps(props);
   const name = checkTeamName(props.name);
   const repos = checkPipelineAccess({ repos: props.repos }).repos;
   const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);

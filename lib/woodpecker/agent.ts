@@ -10,6 +10,7 @@ import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
+import { checkNotOwnedNamespace } from '../ci/build-namespace';
 import { WoodpeckerBuildNamespaces } from './builds';
 import { renderAgentLabels } from './labels';
 import { IWoodpeckerServer } from './server';
@@ -178,6 +179,8 @@ export class WoodpeckerAgent extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
   /** The agent's pods, as a NetworkPolicy peer. */
   public readonly peer: NetworkPeer;
+  /** The image of the init container of its steps (`WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE`), before relocation. */
+  public readonly permissionInitImage: Image;
 
   private readonly env: EnvVars;
   private readonly pullSecretNames = new Set<string>();
@@ -188,6 +191,7 @@ export class WoodpeckerAgent extends Construct {
     super(scope, id);
     const image = props.image ?? WoodpeckerAgent.IMAGE;
     const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
+    this.permissionInitImage = initImage;
     const builds = props.builds;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'woodpecker', component: 'agent', name: props.name, defaultName: 'woodpecker-agent', namespace: builds.namespace,
@@ -198,6 +202,9 @@ export class WoodpeckerAgent extends Construct {
     this.namespace = namespace;
     this.peer = peer;
     this.backendNamespace = props.backendNamespace ?? builds.buildNamespace;
+    // a team's build namespace is one of the build namespaces, but only the team's route agents (made before the team
+    // claims it) may run pipelines there: another agent would run other repositories' pipelines beside its Secrets
+    checkNotOwnedNamespace(this, 'backendNamespace', this.backendNamespace);
     const account = builds.serviceAccountName(this.backendNamespace);
     this.labels = { ...props.labels };
     (props.pullSecretNames ?? []).forEach((n) => this.addPullSecretName(n));
@@ -292,6 +299,11 @@ export class WoodpeckerAgent extends Construct {
     this.checkOpen('pullSecretNames', name);
     checkDnsSubdomain('pullSecretNames', name);
     this.pullSecretNames.add(name);
+  }
+
+  /** The names of the pull secrets every step pod of the agent lists (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`), sorted. */
+  public get listedPullSecretNames(): readonly string[] {
+    return [...this.pullSecretNames].sort();
   }
 
   /** Let the agent's steps read Kubernetes Secrets of its backend namespace (see `allowNativeSecrets`). */

@@ -266,6 +266,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
   public readonly serviceName: string;
   /** The TLS Secret of the Ingress, if it has one (never for an HTTPRoute: TLS terminates at the Gateway). */
   public readonly tlsSecretName?: string;
+  /** The image every pipeline clones with (`WOODPECKER_DEFAULT_CLONE_PLUGIN`), before relocation. */
+  public readonly cloneImage: Image;
 
   private readonly firewall: PodFirewall;
 
@@ -273,6 +275,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     super(scope, id);
     const image = props.image ?? WoodpeckerServer.IMAGE;
     const cloneImage = props.cloneImage ?? WoodpeckerServer.CLONE_IMAGE;
+    this.cloneImage = cloneImage;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'woodpecker', component: 'server', name: props.name, defaultName: 'woodpecker', namespace: props.namespace, version: image.tag,
     });

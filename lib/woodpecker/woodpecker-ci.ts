@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, Images, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
-import { BuildNamespaceOptions } from '../ci/build-namespace';
+import { BuildImage, checkBuildPulls } from '../ci/build-pulls';
+import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
@@ -94,6 +95,8 @@ interface PlacedPullSecret {
 /** A route's agent. */
 interface RouteAgent extends RoutedPair {
   readonly agent: WoodpeckerAgent;
+  /** The ServiceAccount its steps may run as, beside the namespace's `default`, if its route names one. */
+  readonly account?: string;
 }
 
 /** A repository and event of a route, with the name of the agent that takes it (`routeAgentName`). */
@@ -244,7 +247,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.secretScope = new Construct(this, 'Secrets');
     // routes and secrets may come in any order: they are placed, and checked against each other, once the tree is
     // complete (validations run before any object is resolved), before the agents render their environments
-    this.node.addValidation({ validate: () => { this.settle(); return []; } });
+    // and then the agents' step pods are checked for the images they must pull, with the pull secrets settled
+    this.node.addValidation({ validate: () => { this.settle(); this.checkBuildPulls(); return []; } });
   }
 
   /** Every build namespace, the default first. */
@@ -310,7 +314,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         labels: { [REPO_LABEL]: pair.repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
         serviceAccountNameAllowFromStep: account !== undefined,
       });
-      this.routeAgents.push({ ...pair, agent });
+      this.routeAgents.push({ ...pair, agent, account });
     }
   }
 
@@ -424,6 +428,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
     const { repos, events } = this.exactAccess(props);
     const namespace = props.namespace;
+    // first, so that a team's namespace is refused naming its team, whether the agents build there or not
+    checkNotOwnedNamespace(this, 'namespace', namespace);
     if (!batch?.namespaces.has(namespace) && !this.builds.has(namespace)) {
       invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
     }
@@ -550,6 +556,30 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     refuseProvidedSecrets(this, [...this.secrets, ...this.pullSecrets].map((s) => ({
       name: s.name, namespaces: [this.namespace, ...s.secret.namespaces],
     })));
+  }
+
+  /**
+   * Refuse agents whose step pods cannot pull the clone or permission-init image (`checkBuildPulls`). The clone step
+   * runs the server's clone image, and a step that runs as another user than root gets an init container of the
+   * agent's permission-init image (woodpecker v3.17.0 `shared/constant/constant.go:30`,
+   * `pipeline/backend/kubernetes/pod.go:298-326`). A step pod lists the agent's pull secrets
+   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`) and one for the step's own `registries`, if any (pod.go:226-235),
+   * and gets its ServiceAccount's only if it lists none: the namespace's `default`, or the route's that steps may
+   * pick (pod.go:199-202).
+   */
+  private checkBuildPulls(): void {
+    const clone: BuildImage = { image: Images._peek(this.server, this.server.cloneImage), role: 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN' };
+    const placed = new Map(this.pullSecrets.map((p) => [p.name, p.secret]));
+    for (const { agent, account } of [{ agent: this.poolAgent, account: undefined }, ...this.routeAgents]) {
+      checkBuildPulls(this, {
+        namespace: agent.backendNamespace,
+        images: [clone, {
+          image: Images._peek(agent, agent.permissionInitImage), role: 'the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE',
+        }],
+        accounts: ['default', ...(account === undefined ? [] : [account])],
+        listed: { setting: 'WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES', secrets: agent.listedPullSecretNames.map((n) => placed.get(n) ?? n) },
+      });
+    }
   }
 
   /**

@@ -112,6 +112,45 @@ describe('pod checksums: generated Secrets', () => {
     expect(differ.length).toBeGreaterThan(0);
   });
 
+  // Keys their consumer reads only on its first start (SecretValue.readOnFirstStart) count by name: rotating one
+  // changes its Secret, but restarting the consumer would not make it read the new value, and would drop every
+  // client's connections.
+  // - PostgreSQL: the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, line 92) only
+  //   in `if [ -z "$DATABASE_ALREADY_EXISTS" ]` (docker-library/postgres 6edb0a8c4d, 17/bookworm/docker-entrypoint.sh
+  //   lines 342-374; DATABASE_ALREADY_EXISTS is set when $PGDATA/PG_VERSION exists, lines 246-247).
+  // - Harbor: core reads HARBOR_ADMIN_PASSWORD (goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:70,
+  //   `admin_initial_password`) at start and sets it only while the admin has no password yet
+  //   (src/core/main.go:94-111 updateInitPasswordWithMgr, called at 228-234); otherwise it logs that it is ignored.
+  test.each([
+    ['dockyard/postgres-superuser/password', 'dockyard', 'postgres-superuser', 'password', 'StatefulSet/dockyard/postgres'],
+    ['harbor/harbor-core/admin-password', 'harbor', 'harbor-core', 'admin-password', 'Deployment/harbor/harbor-core'],
+  ])('rotating %s, read only on its first start, changes its Secret and rolls no pod', (key, namespace, name, k, consumer) => {
+    const before = synth(dir);
+    const after = synth(dir, [key]);
+    const secretOf = (o: typeof before) => o.secrets.find((s) => s.metadata.namespace === namespace && s.metadata.name === name);
+    expect(secretOf(after).stringData[k]).not.toBe(secretOf(before).stringData[k]);
+    expect(readers(before.objects, 'secret', namespace, name, k)).toEqual([consumer]);
+    expect(checksums(after.objects)[consumer]).toBe(checksums(before.objects)[consumer]);
+    expect(changed(checksums(before.objects), checksums(after.objects))).toEqual([]);
+  });
+
+  test('rotating Harbor\'s admin password still runs the configuration Jobs again, which log in with it', () => {
+    const jobs = (o: any[]) => o.filter((j) => j.kind === 'Job' && j.metadata.namespace === 'harbor').map((j) => j.metadata.name).sort();
+    const before = jobs(synth(dir).objects);
+    const after = jobs(synth(dir, ['harbor/harbor-core/admin-password']).objects);
+    expect(before.length).toBeGreaterThan(0);
+    expect(after.filter((n) => before.includes(n))).toEqual([]);
+  });
+
+  test('rotating a key of the same Secret that core reads at every start still rolls core', () => {
+    // token-key reaches core only through the `keys` volume's items, csrf-key through env
+    for (const key of ['harbor/harbor-core/token-key', 'harbor/harbor-core/csrf-key']) {
+      const before = synth(dir);
+      const after = synth(dir, [key]);
+      expect([key, changed(checksums(before.objects), checksums(after.objects))]).toEqual([key, ['Deployment/harbor/harbor-core']]);
+    }
+  });
+
   test('a checksum reveals nothing of the values: it is keyed by a random key kept with them', () => {
     const values = first.secrets.flatMap((s) => Object.values(s.stringData) as string[]);
     const text = JSON.stringify(first.objects);
@@ -152,5 +191,84 @@ describe('secretDigest', () => {
     store(['platform/db/password']).transaction(chart, () => { c = resolved(); }, () => undefined);
     expect(c).not.toBe(a);
     expect(a).not.toBe(resolved()); // without a secret source, only the names count
+  });
+});
+
+describe('pod checksums: what a pod reads of a Secret or ConfigMap', () => {
+  // A volume or projected source that lists `items` gets only the listed keys: "If specified, the listed keys will
+  // be projected into the specified paths, and unlisted keys will not be present" (kubernetes/api v0.36.3
+  // core/v1/types.go: SecretVolumeSource 1435-1441, SecretProjection 1471-1477, ConfigMapVolumeSource 1881-1887,
+  // ConfigMapProjection 1918-1924).
+  function stack(options: { alsoFirst?: boolean } = {}) {
+    const chart = testChart('platform');
+    new Secret(chart, 'App', {
+      name: 'app',
+      values: {
+        listed: SecretValue.alphanumeric(16),
+        other: SecretValue.alphanumeric(16),
+        first: SecretValue.alphanumeric(16).readOnFirstStart('set it in the app first'),
+      },
+    });
+    const configMap = new ApiObject(chart, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { listed: '1', other: '2' } });
+    const pod = (name: string, spec: any) => new ApiObject(chart, name, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec } } },
+    });
+    const items = [{ key: 'listed', path: 'f' }];
+    pod('secret-items', { volumes: [{ name: 'v', secret: { secretName: 'app', items } }] });
+    pod('projected-secret-items', { volumes: [{ name: 'v', projected: { sources: [{ secret: { name: 'app', items } }] } }] });
+    pod('secret-whole', { volumes: [{ name: 'v', secret: { secretName: 'app' } }] });
+    pod('secret-empty-items', { volumes: [{ name: 'v', secret: { secretName: 'app', items: [] } }] });
+    pod('configmap-items', { volumes: [{ name: 'v', configMap: { name: 'config', items } }] });
+    pod('projected-configmap-items', { volumes: [{ name: 'v', projected: { sources: [{ configMap: { name: 'config', items } }] } }] });
+    pod('configmap-whole', { volumes: [{ name: 'v', configMap: { name: 'config' } }] });
+    const env = (...keys: string[]) => ({
+      containers: [{ name: 'c', image: 'x', env: keys.map((key) => ({ name: `E_${key}`, valueFrom: { secretKeyRef: { name: 'app', key } } })) }],
+    });
+    pod('env-first', env('first'));
+    // with alsoFirst, the pod also reads the first-start key: its checksum must count the reference by name
+    pod('env-listed', options.alsoFirst ? env('listed', 'first') : env('listed'));
+    return { chart, configMap };
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-checksum-items-'));
+  function synthIn(chart: ReturnType<typeof stack>['chart'], rotate: string[] = []): Record<string, string | undefined> {
+    let objects: any[] = [];
+    new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }).transaction(chart, () => { objects = chart.toJson(); }, () => undefined);
+    return Object.fromEntries(objects.filter((o) => o.kind === 'Deployment')
+      .map((o) => [o.metadata.name, o.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION]]));
+  }
+  const rolled = (a: Record<string, string | undefined>, b: Record<string, string | undefined>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+
+  test('a Secret volume with items counts the listed keys only; without items (or with none listed), every key', () => {
+    const { chart } = stack();
+    const base = synthIn(chart);
+    expect(Object.values(base).every((c) => /^[0-9a-f]{64}$/.test(c ?? ''))).toBe(true);
+    expect(rolled(base, synthIn(chart))).toEqual([]);
+    expect(rolled(base, synthIn(chart, ['platform/app/other']))).toEqual(['secret-empty-items', 'secret-whole']);
+    expect(rolled(base, synthIn(chart, ['platform/app/listed'])))
+      .toEqual(['env-listed', 'projected-secret-items', 'secret-empty-items', 'secret-items', 'secret-whole']);
+  });
+
+  test('a key read only on its first start counts by name: its rotation rolls nothing, a new reference does', () => {
+    const { chart } = stack();
+    const base = synthIn(chart);
+    expect(rolled(base, synthIn(chart, ['platform/app/first']))).toEqual([]);
+    // the reference itself still counts: adding it to a pod rolls the pod
+    const withReference = stack({ alsoFirst: true });
+    const added = synthIn(withReference.chart);
+    expect(rolled(base, added)).toEqual(['env-listed']);
+    expect(rolled(added, synthIn(withReference.chart, ['platform/app/first']))).toEqual([]);
+  });
+
+  test('a ConfigMap volume with items counts the listed keys only', () => {
+    const change = (key: string) => {
+      const { chart, configMap } = stack();
+      const base = synthIn(chart);
+      configMap.addJsonPatch(JsonPatch.replace(`/data/${key}`, 'changed'));
+      return rolled(base, synthIn(chart));
+    };
+    expect(change('other')).toEqual(['configmap-whole']);
+    expect(change('listed')).toEqual(['configmap-items', 'configmap-whole', 'projected-configmap-items']);
   });
 });

@@ -44,7 +44,8 @@ describe('Secret', () => {
     const chart = testChart('platform');
     const existing = Secret.fromSecretName(chart, 'OAuth', 'oauth');
     expect(() => existing.key('x').selectorFor('other'))
-      .toThrow('invalid secret "platform/oauth": it is used by pods in namespace "other", but secretKeyRef cannot cross namespaces');
+      .toThrow(new Error('invalid secret "platform/oauth": it is used by pods in namespace "other", but secretKeyRef cannot cross namespaces; ' +
+        'provide a copy in that namespace and refer to it there: Secret.fromSecretName(scope, id, "oauth", { namespace: "other" })'));
   });
 });
 

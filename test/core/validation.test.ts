@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkList, checkObject, withContext,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkObject, withContext,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -195,6 +195,18 @@ describe('validation helpers', () => {
     expect(message(() => checkKnownKeys('quota', [] as unknown as object, known))).toBe('invalid quota []: must be an object of the settings cpu, memory, pods');
     checkKnownKeys('quota', { cpu: '4', memory: '8Gi' }, known);
     checkKnownKeys('quota', {}, known);
+  });
+
+  test('checkKnownProps refuses a prop it does not know by the prop\'s own name, suggesting the nearest', () => {
+    const known = ['name', 'namespaces', 'storageSize'];
+    expect(message(() => checkKnownProps('a team', { name: 'a', namespace: ['a'] }, known)))
+      .toBe('invalid namespace ["a"]: a team has no prop "namespace" (did you mean "namespaces"?); its props are name, namespaces, storageSize');
+    // any case, and two edits for a key of six characters or more
+    expect(message(() => checkKnownProps('Redis', { storagesize: '5Gi' }, known))).toMatch(/\(did you mean "storageSize"\?\)/);
+    expect(message(() => checkKnownProps('Redis', { storageSiz: '5Gi' }, known))).toMatch(/\(did you mean "storageSize"\?\)/);
+    expect(message(() => checkKnownProps('Redis', { replicas: 3 }, known))).toBe('invalid replicas 3: Redis has no prop "replicas"; its props are name, namespaces, storageSize');
+    checkKnownProps('Redis', { name: 'a', storageSize: undefined }, known);
+    checkKnownProps('Redis', {}, known);
   });
 
   test('error messages are lower case with no trailing period', () => {

@@ -204,7 +204,7 @@ describe('ExternalPostgres connection budget', () => {
     new ExternalPostgres(chart, 'Harbor', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
     expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
       .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22, ' +
-        'which with 1 reserved connections exceeds its maxConnections 22 (database "drone")'));
+        'which with 1 reserved connection exceeds its maxConnections 22 (database "drone")'));
     expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
     // another server has its own budget
     expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
@@ -215,15 +215,33 @@ describe('ExternalPostgres connection budget', () => {
     const chart = testChart();
     expect(() => new ExternalPostgres(chart, 'Db', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 25 }))
       .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25, ' +
-        'which with 1 reserved connections exceeds its maxConnections 22 (database "registry")'));
+        'which with 1 reserved connection exceeds its maxConnections 22 (database "registry")'));
   });
 
   test('fails when databases on one server disagree on its maxConnections', () => {
     const chart = testChart();
     new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', maxConnections: 22, connectionLimit: 5 });
     expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 47, connectionLimit: 5 }))
+      .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060: database "a" there has ' +
+        'maxConnections 22, this one 47 (database "b")'));
+  });
+
+  test('says which value of a disagreeing setting is a default, taken because its database left the setting out', () => {
+    const chart = testChart();
+    new ExternalPostgres(chart, 'A', { ...base(chart), databaseName: 'a', user: 'a', connectionLimit: 5 });
+    expect(() => new ExternalPostgres(chart, 'B', { ...base(chart), databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 5 }))
+      .toThrow(new Error('invalid maxConnections 22: must be the same for every database on db.example.com:25060: database "a" there has ' +
+        'maxConnections 100 (left out, so the default), this one 22 (database "b")'));
+    // only reservedConnections differs: it is the setting named, and this database's value is the default
+    const other = testChart();
+    new ExternalPostgres(other, 'A', { ...base(other), databaseName: 'a', user: 'a', maxConnections: 22, reservedConnections: 3, connectionLimit: 5 });
+    expect(() => new ExternalPostgres(other, 'B', { ...base(other), databaseName: 'b', user: 'b', maxConnections: 22, connectionLimit: 5 }))
+      .toThrow(new Error('invalid reservedConnections 1: must be the same for every database on db.example.com:25060: database "a" there has ' +
+        'reservedConnections 3, this one 1 (left out, so the default) (database "b")'));
+    // both differ: each is named, with both values
+    expect(() => new ExternalPostgres(other, 'C', { ...base(other), databaseName: 'c', user: 'c', maxConnections: 47, reservedConnections: 0, connectionLimit: 5 }))
       .toThrow(new Error('invalid maxConnections 47: must be the same for every database on db.example.com:25060, as must reservedConnections: ' +
-        '22 and 1 there (database "b")'));
+        'database "a" there has maxConnections 22, this one 47; database "a" there has reservedConnections 3, this one 0 (database "c")'));
   });
 
   test('defaults to PostgreSQL\'s max_connections of 100 and gives a database without a limit a quarter of the rest', () => {

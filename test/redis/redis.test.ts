@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, Resources, Secret } from '../../lib';
+import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, RedisProps, Resources, Secret } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
 describe('Redis (in-cluster Valkey)', () => {
@@ -56,6 +56,15 @@ describe('Redis (in-cluster Valkey)', () => {
     })).not.toThrow();
     expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
     expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
+  });
+
+  test('refuses a prop it does not have, suggesting the one meant, where JavaScript would drop it silently', () => {
+    const props = { storagesize: '5Gi' } as unknown as RedisProps;
+    expect(() => new Redis(testChart('cache'), 'R', props)).toThrow(new Error('invalid storagesize "5Gi": Redis has no prop "storagesize" ' +
+      '(did you mean "storageSize"?); its props are name, namespace, image, storageSize, storageClassName, maxMemoryMiB, resources'));
+    // one far from every prop gets no suggestion
+    expect(() => new Redis(testChart('cache'), 'R', { replicas: 3 } as unknown as RedisProps))
+      .toThrow(/^invalid replicas 3: Redis has no prop "replicas"; its props are name,/);
   });
 });
 

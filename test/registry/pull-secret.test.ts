@@ -29,6 +29,27 @@ describe('RegistryCredential', () => {
     }
   });
 
+  test('every factory refuses, in one line, options or a token untyped JavaScript may pass, never showing a token', () => {
+    const factories: [string, (options: any) => RegistryCredential][] = [
+      ['GitLabCredentialOptions: { username, token, registry? }', (o) => RegistryCredential.gitlab(o)],
+      ['DockerHubCredentialOptions: { username, token }', (o) => RegistryCredential.dockerHub(o)],
+      ['DocrCredentialOptions: { token }', (o) => RegistryCredential.docr(o)],
+      ['BasicCredentialOptions: { registry, username, password }', (o) => RegistryCredential.basic(o)],
+    ];
+    for (const [shape, make] of factories) {
+      expect(() => make(undefined)).toThrow(new Error(`invalid options undefined: must be an object of ${shape}`));
+    }
+    const rule = 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("token") or a generated Secret\'s key: a credential ' +
+      'never appears as a plain string';
+    // a plain string is the token itself: redacted
+    expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: 'glpat-s3cret' as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));
+    expect(() => RegistryCredential.dockerHub({ username: 'acme', token: { value: 'dckr_pat_s3cret' } as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));
+    expect(() => RegistryCredential.docr({ token: undefined as any })).toThrow(new Error(`invalid token undefined: ${rule}`));
+    expect(() => RegistryCredential.basic({ registry: 'ghcr.io', username: 'u', password: 'hunter2' as any })).toThrow(new Error(`invalid password <redacted>: ${rule}`));
+    expect(() => RegistryCredential.harborRobot('harbor.example.com', { username: 'robot$ci', secret: 's3cret' as any }))
+      .toThrow(new Error(`invalid robot.secret <redacted>: ${rule}`));
+  });
+
   test('DOCR logs in with its token as user name and password', () => {
     const chart = testChart('platform');
     const token = new Secret(chart, 'T', { name: 't', values: { token: SecretValue.input('DOCKYARD_TEST_DOCR', 'a DO token') } }).key('token');

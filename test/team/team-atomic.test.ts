@@ -225,7 +225,8 @@ const CASES: Record<string, Case> = {
     error: /^invalid name "web-harbor-pull": must be unique among the pipeline secrets of this extension \(team "web"\)$/,
     after: addOmega,
   },
-  // the engine refused it after the app namespaces were defined
+  // the platform refused it before anything was defined: the engine builds there (create: false), so it is no namespace
+  // of the team's own
   'a build namespace the engine has already': {
     engines: BOTH,
     before: (p) => {
@@ -233,7 +234,7 @@ const CASES: Record<string, Case> = {
       addAlpha(p);
     },
     bad: (p) => p.teams.addTeam({ ...WEB, buildNamespace: 'shared-builds' }),
-    error: /^invalid namespace "shared-builds": must not already be a build namespace[^\n]*$/,
+    error: /^invalid buildNamespace "shared-builds": must be a namespace of the team's own: platform\/(Runner|Ci\/Builds) builds in it already, so other repositories' pipelines could run there \(team "web"\)$/,
   },
   // Harbor refused these after the namespaces, the build namespace and the route
   'a Harbor project name taken': {

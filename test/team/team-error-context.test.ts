@@ -47,6 +47,20 @@ describe('addTeam refusals name the team', () => {
     expect(p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], dedicatedRunner: false }).teamName).toBe('zz');
   });
 
+  test('a misspelt prop is refused, with the prop meant, not silently dropped (JavaScript callers)', () => {
+    const p = platform();
+    const props = 'name, repos, namespaces, buildNamespace, quota, registryQuotaGiB, deployPermissions, dedicatedRunner, pullRequestNamespace';
+    // without the check, the team got its default namespace "zz", not the two it asked for
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespace: ['zz-web', 'zz-jobs'] } as any))).toBe('invalid namespace ' +
+      `["zz-web","zz-jobs"]: a team has no prop "namespace" (did you mean "namespaces"?); its props are ${props} (team "zz")`);
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], registryQuotaGb: 50 } as any))).toBe('invalid registryQuotaGb 50: ' +
+      `a team has no prop "registryQuotaGb" (did you mean "registryQuotaGiB"?); its props are ${props} (team "zz")`);
+    // refused as misspelt, not as missing repos
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repo: ['acme/zz'] } as any))).toMatch(/^invalid repo \["acme\/zz"\]: a team has no prop "repo" \(did you mean "repos"\?\)/);
+    // refused before anything was made: the team, spelt right, is onboarded with the namespaces it asked for
+    expect(p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespaces: ['zz-web', 'zz-jobs'], registryQuotaGiB: 50 }).namespaces).toEqual(['zz-web', 'zz-jobs']);
+  });
+
   test('the message names the team once when the refusal already names it as a team', () => {
     const p = platform({}, { runner: { limitEvents: ['pull_request' as any] } });
     expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'] }))).toMatch(/it would fail every pipeline of team "zz"$/);

@@ -1,0 +1,175 @@
+import { IConstruct } from 'constructs';
+import { Image, Images, sameRegistryHost } from './image';
+import { ISecret, Secret, SecretValue, SecretValueKind } from './secret';
+
+/**
+ * What Dockyard knows of who may pull what from the registries it declares, for checks that a pod can pull the
+ * images Dockyard makes it pull: the private projects (a Harbor's), what each login may pull from them (a Harbor
+ * robot's permissions), and the pull secrets of the ServiceAccounts Dockyard renders. A check refuses only what this
+ * knows for certain; whatever it does not know (a registry, project, login or Secret Dockyard never declared) may
+ * pull anything.
+ */
+
+/** A private registry project Dockyard declared (`PullAccess.declareProject`). */
+export interface PrivateProject {
+  /** The registry's host, as declared (e.g. a Harbor's `host`). */
+  readonly host: string;
+  /** The project. */
+  readonly project: string;
+  /** Whether it is a pull-through proxy cache, for messages. */
+  readonly proxyCache: boolean;
+}
+
+/** What `PullAccess.judge` finds of a pull from a private project. */
+export interface PullVerdict {
+  /** Whether a login of the pull secrets may pull from the project, or may for all Dockyard knows. */
+  readonly pulls: boolean;
+  /** The logins to the project's registry that the pull secrets hold, none of which may pull from it (when `pulls` is false). */
+  readonly logins: readonly string[];
+}
+
+/** One registry host's projects and logins, as declared. */
+interface Registry {
+  /** Whether each declared project is private, by name, with whether it is a proxy cache. */
+  readonly projects: Map<string, { readonly private: boolean; readonly proxyCache: boolean }>;
+  /** The projects each login may pull from, by user name. */
+  readonly logins: Map<string, Set<string>>;
+}
+
+/** A ServiceAccount's pull secrets: Secrets, or names of Secrets Dockyard does not know; undefined if unknown. */
+type AccountPullSecrets = () => readonly (ISecret | string)[] | undefined;
+
+/** Per app root: the registries by host as declared (a platform has one Harbor, or a few). */
+const registries = new WeakMap<IConstruct, Map<string, Registry>>();
+/** Per app root: what each ServiceAccount's pull secrets are, by `<namespace>\n<name>` (one producer per rendering). */
+const accounts = new WeakMap<IConstruct, Map<string, AccountPullSecrets[]>>();
+
+function registriesOf(scope: IConstruct): Map<string, Registry> {
+  const root = scope.node.root;
+  const map = registries.get(root) ?? new Map<string, Registry>();
+  registries.set(root, map);
+  return map;
+}
+
+function registryOf(scope: IConstruct, host: string): Registry {
+  const map = registriesOf(scope);
+  const registry = map.get(host) ?? { projects: new Map(), logins: new Map() };
+  map.set(host, registry);
+  return registry;
+}
+
+/** The registries declared on `host` however it is spelled (`sameRegistryHost`): one, or none. */
+function registriesAt(scope: IConstruct, host: string): Registry[] {
+  return [...registriesOf(scope)].filter(([declared]) => sameRegistryHost(declared, host)).map(([, r]) => r);
+}
+
+/**
+ * The registry logins of a `.dockerconfigjson` value, as `<registry>` and user name (undefined where it is a secret
+ * itself), following copies; undefined if they are not known (an input, or a copy of one).
+ */
+function loginsOfValue(value: SecretValue | undefined, depth = 0): { registry: string; username?: string }[] | undefined {
+  if (value === undefined || depth > 10) {
+    return undefined;
+  }
+  if (value.kind === SecretValueKind.DOCKER_CONFIG_JSON) {
+    return value.entries!.map((e) => ({ registry: e.registry, username: e.username }));
+  }
+  const source = value.kind === SecretValueKind.COPY ? value.sources.value : undefined;
+  return source?.secret instanceof Secret ? loginsOfValue(source.secret.values[source.key], depth + 1) : undefined;
+}
+
+/** Who may pull what from the registries Dockyard declares (see the module's comment). */
+export class PullAccess {
+  /**
+   * Record a project of the registry at `host` that Dockyard declares: a Harbor's project or proxy cache.
+   *
+   * @param options `public`: whether anyone may pull from it without logging in; `proxyCache`: whether it is a
+   *   pull-through proxy cache
+   */
+  public static declareProject(scope: IConstruct, host: string, project: string, options: { readonly public: boolean; readonly proxyCache: boolean }): void {
+    registryOf(scope, host).projects.set(project, { private: !options.public, proxyCache: options.proxyCache });
+  }
+
+  /** Record the projects the login `username` at `host` may pull from: a Harbor robot's, as declared. */
+  public static grantPull(scope: IConstruct, host: string, username: string, projects: readonly string[]): void {
+    registryOf(scope, host).logins.set(username, new Set(projects));
+  }
+
+  /**
+   * Record how to find the pull secrets of the ServiceAccount `name` in `namespace`, which Dockyard renders: a
+   * namespace's `default`, a deploy identity. Recorded once per object rendered; a check unites them.
+   *
+   * @param pullSecrets its pull secrets at synth: Secrets, or names of Secrets Dockyard does not know, or undefined
+   *   when they are not known (an account Dockyard renders without a list, which one made elsewhere may have)
+   */
+  public static recordAccount(scope: IConstruct, namespace: string, name: string, pullSecrets: AccountPullSecrets): void {
+    const root = scope.node.root;
+    const map = accounts.get(root) ?? new Map<string, AccountPullSecrets[]>();
+    accounts.set(root, map);
+    const key = `${namespace}\n${name}`;
+    map.set(key, [...(map.get(key) ?? []), pullSecrets]);
+  }
+
+  /**
+   * The pull secrets the ServiceAccount `name` of `namespace` lists, as far as Dockyard renders it: Secrets, or
+   * names of Secrets it does not know (those listed in `namespace` as a `PullSecret` are known by name); undefined if
+   * Dockyard renders no such account, or one whose list it cannot tell.
+   */
+  public static accountPullSecrets(scope: IConstruct, namespace: string, name: string): readonly (ISecret | string)[] | undefined {
+    const producers = accounts.get(scope.node.root)?.get(`${namespace}\n${name}`);
+    if (producers === undefined) {
+      return undefined;
+    }
+    const out: (ISecret | string)[] = [];
+    for (const produce of producers) {
+      const listed = produce();
+      if (listed === undefined) {
+        return undefined;
+      }
+      out.push(...listed.map((s) => (typeof s === 'string' ? Images._listedNamed(scope, namespace, s) ?? s : s)));
+    }
+    return out;
+  }
+
+  /** The private project Dockyard declared that `image` (as it resolves) is pulled from, if any. */
+  public static privateProjectOf(scope: IConstruct, image: Image): PrivateProject | undefined {
+    const [host, project, ...rest] = `${image.registry}/${image.repository}`.split('/');
+    if (rest.length === 0) {
+      return undefined;
+    }
+    for (const [declared, registry] of registriesOf(scope)) {
+      const known = sameRegistryHost(declared, host) ? registry.projects.get(project) : undefined;
+      if (known?.private) {
+        return { host: declared, project, proxyCache: known.proxyCache };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a pod that lists `pullSecrets` (Secrets, or names of Secrets Dockyard does not know) may pull from
+   * `project`: a login to its registry whose grants include it, or any login, Secret or name Dockyard does not know
+   * (a Secret that exists outside the app, a value given as an input, a user that is no robot it declared), which
+   * may. Otherwise the logins to its registry that may not.
+   */
+  public static judge(scope: IConstruct, project: PrivateProject, pullSecrets: readonly (ISecret | string)[]): PullVerdict {
+    const denied: string[] = [];
+    const here = registriesAt(scope, project.host);
+    for (const secret of pullSecrets) {
+      const logins = typeof secret === 'string' || !(secret instanceof Secret) ? undefined : loginsOfValue(secret.values['.dockerconfigjson']);
+      if (logins === undefined) {
+        return { pulls: true, logins: [] };
+      }
+      for (const login of logins.filter((l) => sameRegistryHost(l.registry, project.host))) {
+        const grants = login.username === undefined ? undefined : here.map((r) => r.logins.get(login.username!)).find((g) => g !== undefined);
+        if (grants === undefined || grants.has(project.project)) {
+          return { pulls: true, logins: [] };
+        }
+        denied.push(login.username!);
+      }
+    }
+    return { pulls: false, logins: [...new Set(denied)] };
+  }
+
+  private constructor() {}
+}

@@ -1,0 +1,124 @@
+// What Dockyard knows of who may pull what (lib/core/pull-access.ts), which the build pods' check
+// (lib/ci/build-pulls.ts) rests on: it must know only what was declared, and take anything else as able to pull.
+import { Construct } from 'constructs';
+import { DefaultServiceAccount, Image, ImageRelocation, Images, Namespace, Secret, SecretValue } from '../../lib';
+import { PullAccess } from '../../lib/core/pull-access';
+import { PullSecret, RegistryCredential } from '../../lib/registry';
+import { stderrOf, testChart } from '../util';
+
+const HOST = 'harbor.example.com';
+
+/** A chart whose registry `HOST` declares the private proxy cache `hub`, the public project `open` and the private `apps`. */
+function declared() {
+  const chart = testChart();
+  PullAccess.declareProject(chart, HOST, 'hub', { public: false, proxyCache: true });
+  PullAccess.declareProject(chart, HOST, 'open', { public: true, proxyCache: false });
+  PullAccess.declareProject(chart, HOST, 'apps', { public: false, proxyCache: false });
+  PullAccess.grantPull(chart, HOST, 'robot$hub-puller', ['hub']);
+  PullAccess.grantPull(chart, HOST, 'robot$apps-puller', ['apps']);
+  return chart;
+}
+
+/** A generated pull Secret holding `username`'s login to `registry`. */
+function login(scope: Construct, id: string, username: string, registry = HOST): Secret {
+  const password = new Secret(scope, `${id}Password`, { name: `${id.toLowerCase()}-password`, values: { password: SecretValue.password(32) } });
+  return new Secret(scope, id, {
+    name: id.toLowerCase(), type: 'kubernetes.io/dockerconfigjson',
+    values: { '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry, username, password: password.key('password') }]) },
+  });
+}
+
+describe('PullAccess.privateProjectOf', () => {
+  test('finds the private project an image is pulled from, however the host is spelled', () => {
+    const chart = declared();
+    const hub = ImageRelocation.proxyCache(HOST, 'hub').relocate(Image.of('busybox:1.37.0'));
+    expect(PullAccess.privateProjectOf(chart, hub)).toEqual({ host: HOST, project: 'hub', proxyCache: true });
+    // https's default port, and a project spelled in the repository path rather than the registry
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}:443/hub/library/busybox:1`))?.project).toBe('hub');
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/apps/web:1`))).toEqual({ host: HOST, project: 'apps', proxyCache: false });
+  });
+
+  test('knows nothing of a public project, one not declared, another host, or a repository without a project', () => {
+    const chart = declared();
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/open/web:1`))).toBeUndefined();
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/library/web:1`))).toBeUndefined();
+    expect(PullAccess.privateProjectOf(chart, Image.of('registry.example.net/hub/web:1'))).toBeUndefined();
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/web:1`))).toBeUndefined();
+    // nor of another app's declarations
+    expect(PullAccess.privateProjectOf(testChart(), Image.of(`${HOST}/hub/web:1`))).toBeUndefined();
+  });
+});
+
+describe('PullAccess.judge', () => {
+  const hub = { host: HOST, project: 'hub', proxyCache: true };
+
+  test('a login of a robot granted the project pulls; one not granted it is named', () => {
+    const chart = declared();
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: true, logins: [] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps2', 'robot$apps-puller'), login(chart, 'Hub2', 'robot$hub-puller')]).pulls).toBe(true);
+  });
+
+  test('a login to another registry is no login here; no pull secret at all is none either', () => {
+    const chart = declared();
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [] });
+  });
+
+  test('follows copies of a docker config to the login they hold', () => {
+    const chart = declared();
+    const original = login(chart, 'Apps', 'robot$apps-puller');
+    const copy = new Secret(chart, 'Copy', { name: 'copy', values: { '.dockerconfigjson': SecretValue.copyOf(original.key('.dockerconfigjson')) } });
+    const again = new Secret(chart, 'Again', { name: 'again', values: { '.dockerconfigjson': SecretValue.copyOf(copy.key('.dockerconfigjson')) } });
+    expect(PullAccess.judge(chart, hub, [again])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+  });
+
+  test('whatever it does not know may pull: a Secret named only, one made outside the app, an input, a user that is no robot of its', () => {
+    const chart = declared();
+    expect(PullAccess.judge(chart, hub, ['made-elsewhere']).pulls).toBe(true);
+    expect(PullAccess.judge(chart, hub, [Secret.fromSecretName(chart, 'Existing', 'existing')]).pulls).toBe(true);
+    const input = new Secret(chart, 'Input', { name: 'input', values: { '.dockerconfigjson': SecretValue.input('A_DOCKER_CONFIG', 'a docker config') } });
+    expect(PullAccess.judge(chart, hub, [input]).pulls).toBe(true);
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Admin', 'admin')]).pulls).toBe(true);
+  });
+});
+
+describe('PullAccess.accountPullSecrets', () => {
+  test('a namespace\'s default account: the PullSecrets listed there, by name, and any other name as it is', () => {
+    const chart = testChart();
+    new Namespace(chart, 'Builds', { name: 'builds' });
+    const hub = new PullSecret(chart, 'Hub', {
+      name: 'hub-login', credentials: [RegistryCredential.basic({ registry: HOST, username: 'robot$hub-puller', password: login(chart, 'P', 'x').key('.dockerconfigjson') })],
+      namespaces: ['builds'], appWide: false,
+    });
+    DefaultServiceAccount.of(chart, 'builds').addImagePullSecret('made-elsewhere');
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'default')).toEqual([hub.secret, 'made-elsewhere']);
+  });
+
+  test('an empty list is known only where the app creates the namespace; an account it never renders is unknown', () => {
+    const chart = testChart();
+    new Namespace(chart, 'Builds', { name: 'builds' });
+    DefaultServiceAccount.of(chart, 'builds').disableTokenAutomount();
+    DefaultServiceAccount.of(chart, 'elsewhere').disableTokenAutomount();
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'default')).toEqual([]);
+    expect(PullAccess.accountPullSecrets(chart, 'elsewhere', 'default')).toBeUndefined();
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'deployer')).toBeUndefined();
+  });
+});
+
+describe('Images._peek', () => {
+  test('resolves as resolve does, and reports nothing: no shadowing warning, no mirror pair', () => {
+    const chart = testChart();
+    const inner = new Construct(chart, 'Inner');
+    Images.relocate(inner, ImageRelocation.registry('a.example.com/m'));
+    Images.relocate(chart, ImageRelocation.registry('b.example.com/m'));
+    const image = Image.of('busybox:1.37.0');
+    let peeked: Image | undefined;
+    expect(stderrOf(() => { peeked = Images._peek(inner, image); })).toBe('');
+    expect(peeked!.reference).toBe('a.example.com/m/library/busybox:1.37.0');
+    expect(Images.relocatedPairs(chart)).toEqual([]);
+    // resolve warns (at synth) and records the pair
+    expect(Images.resolve(inner, image).reference).toBe(peeked!.reference);
+    expect(Images.relocatedPairs(chart)).toEqual(['docker.io/library/busybox:1.37.0 a.example.com/m/library/busybox:1.37.0']);
+  });
+});
