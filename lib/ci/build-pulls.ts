@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { describeValue, Image, invalid, ISecret } from '../core';
-import { PullAccess } from '../core/pull-access';
+import { PrivateProject, PullAccess } from '../core/pull-access';
 
 /** An image an engine makes its build pods pull, whatever their pipelines say: a clone, placeholder or init image. */
 export interface BuildImage {
@@ -39,12 +39,14 @@ export interface BuildPods {
  * cache, so the namespace must list a login of its own.
  *
  * Engines call it at synth, once the app is complete, for each kind of build pod of each build namespace.
+ *
+ * @param projects the lookup of images' projects, shared by one engine's calls in one check
  */
-export function checkBuildPulls(scope: IConstruct, pods: BuildPods): void {
+export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: ProjectLookup = new ProjectLookup(scope)): void {
   const own = pods.listed !== undefined && pods.listed.secrets.length > 0 ? pods.listed : undefined;
   let secrets: (ISecret | string)[] | undefined;
   for (const { image, role } of pods.images) {
-    const project = PullAccess.privateProjectOf(scope, image);
+    const project = projects.of(image);
     if (project === undefined) {
       continue;
     }
@@ -70,6 +72,24 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods): void {
           'apps/default/stack.ts does for its builds\' pool, where pull requests run; never the app-wide one, whose robot may pull more'];
     invalid('pull secrets of build namespace', pods.namespace, `its build pods pull ${image.reference} (${role}) from ` +
       `${describeValue(project.project)}, a private Harbor ${kind} of ${project.host}, and ${why}; ${fix}`);
+  }
+}
+
+/**
+ * `PullAccess.privateProjectOf`, kept by image reference: an engine checks the same few images in each of its build
+ * namespaces (a thousand teams' worth), and the projects do not change while it checks.
+ */
+export class ProjectLookup {
+  private readonly found = new Map<string, PrivateProject | undefined>();
+
+  public constructor(private readonly scope: IConstruct) {}
+
+  /** The private project Dockyard declared that `image` is pulled from, if any. */
+  public of(image: Image): PrivateProject | undefined {
+    if (!this.found.has(image.reference)) {
+      this.found.set(image.reference, PullAccess.privateProjectOf(this.scope, image));
+    }
+    return this.found.get(image.reference);
   }
 }
 

@@ -70,10 +70,14 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     })),
     outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
   }), ({ manifests, outputs }, rendered) => {
-    applyOrderWarnings([
-      ...(walk?.charts ?? app.charts).map((chart) => chartNamespaces(chart, walk?.own.get(chart))),
-      secretNamespaces(walk?.all ?? app.node.findAll()),
-    ]).forEach((warning) => warnOnce(app, warning));
+    // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
+    const charts = walk?.charts ?? app.charts;
+    if (charts.length > 1 || charts.some((chart) => manifestPath(chart) > SECRETS_FILE)) {
+      applyOrderWarnings([
+        ...charts.map((chart) => chartNamespaces(chart, walk?.own.get(chart))),
+        secretNamespaces(walk?.all ?? app.node.findAll()),
+      ]).forEach((warning) => warnOnce(app, warning));
+    }
     const files = [
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),

@@ -16,7 +16,7 @@ import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, cop
 import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnedNamespace, checkNotOwnNamespace,
 } from '../ci/build-namespace';
-import { BuildImage, checkBuildPulls } from '../ci/build-pulls';
+import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
@@ -484,8 +484,9 @@ export class DroneKubeRunner extends Construct {
     const pulled: BuildImage[] = [
       { image: clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { image: placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
     ];
+    const projects = new ProjectLookup(this);
     for (const namespace of this.buildNamespaces) {
-      checkBuildPulls(this, { namespace, images: pulled, accounts: [DEFAULT_ACCOUNT, ...[...this.accounts.get(namespace) ?? []].sort()] });
+      checkBuildPulls(this, { namespace, images: pulled, accounts: [DEFAULT_ACCOUNT, ...[...this.accounts.get(namespace) ?? []].sort()] }, projects);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, Images, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
-import { BuildImage, checkBuildPulls } from '../ci/build-pulls';
+import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
@@ -570,6 +570,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private checkBuildPulls(): void {
     const clone: BuildImage = { image: Images._peek(this.server, this.server.cloneImage), role: 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN' };
     const placed = new Map(this.pullSecrets.map((p) => [p.name, p.secret]));
+    const projects = new ProjectLookup(this);
     for (const { agent, account } of [{ agent: this.poolAgent, account: undefined }, ...this.routeAgents]) {
       checkBuildPulls(this, {
         namespace: agent.backendNamespace,
@@ -578,7 +579,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         }],
         accounts: ['default', ...(account === undefined ? [] : [account])],
         listed: { setting: 'WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES', secrets: agent.listedPullSecretNames.map((n) => placed.get(n) ?? n) },
-      });
+      }, projects);
     }
   }
 
