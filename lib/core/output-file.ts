@@ -10,12 +10,30 @@ function checkPath(prop: string, path: string, pattern: RegExp, allowed: string)
   return path;
 }
 
+/**
+ * Check an `onChange` note: one line that says what to do, short enough to read in a terminal.
+ */
+function checkOnChange(onChange: string | undefined): string | undefined {
+  if (onChange !== undefined && (typeof onChange !== 'string' || onChange.trim() === '' || /[\r\n]/.test(onChange) || onChange.length > 300)) {
+    invalid('onChange', onChange, 'must be one line of at most 300 characters saying what to do with the changed file, e.g. "copy it to every node"');
+  }
+  return onChange;
+}
+
 /** Props of an `OutputFile`. */
 export interface OutputFileProps {
   /** The path below the output directory, e.g. `nodes/registries.yaml`. */
   readonly path: string;
   /** The content, produced at synth time once every construct is defined. */
   readonly content: () => string;
+  /**
+   * What to do when the file changes, for a file that reaches its destination only by hand (a node's configuration):
+   * a synth that writes it with other content than the output directory held prints
+   * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth into an empty directory).
+   *
+   * @default - a change is not announced
+   */
+  readonly onChange?: string;
 }
 
 /**
@@ -32,6 +50,8 @@ export class OutputFile extends Construct {
   public readonly path: string;
   /** Produce the content. */
   public readonly content: () => string;
+  /** What to do when the file changes, which synth prints (`OutputFileProps.onChange`). */
+  public readonly onChange?: string;
 
   public constructor(scope: Construct, id: string, props: OutputFileProps) {
     super(scope, id);
@@ -41,6 +61,7 @@ export class OutputFile extends Construct {
       invalid('path', this.path, 'must not end with .local.<ext>, which is kept for files with credentials');
     }
     this.content = props.content;
+    this.onChange = checkOnChange(props.onChange);
   }
 }
 
@@ -50,6 +71,12 @@ export interface SecretFileProps {
   readonly path: string;
   /** The content, rendered by the secret source, e.g. a `SecretValue.template` over generated keys. */
   readonly value: SecretValue;
+  /**
+   * What to do when the file changes, as `OutputFileProps.onChange` (the content is never printed).
+   *
+   * @default - a change is not announced
+   */
+  readonly onChange?: string;
 }
 
 /** A file with credentials, rendered by the secret source and written beside the manifests only as a git-ignored file. */
@@ -63,11 +90,14 @@ export class SecretFile extends Construct {
   public readonly path: string;
   /** The content's recipe. */
   public readonly value: SecretValue;
+  /** What to do when the file changes, which synth prints (`SecretFileProps.onChange`). */
+  public readonly onChange?: string;
 
   public constructor(scope: Construct, id: string, props: SecretFileProps) {
     super(scope, id);
     recordInstance(SecretFile, this);
     this.path = checkPath('path', props.path, /^[\w./-]+\.local\.[a-z]+$/, 'must be a relative path ending with .local.<ext>, which git ignores');
     this.value = props.value;
+    this.onChange = checkOnChange(props.onChange);
   }
 }

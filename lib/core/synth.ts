@@ -82,11 +82,13 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
+    const notices = changeNotices(app, files);
     replaceDirectory(app.outdir, (staging) => files.forEach((f) => {
       fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
       writeFile(path.join(staging, f.path), f.content, f.mode);
     }));
     written = files.map((f) => path.join(app.outdir, f.path));
+    notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
   if (walk === undefined) {
     transaction();
@@ -213,6 +215,42 @@ function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
     }
   }
   return { path: SECRETS_FILE, defines: new Set(), uses };
+}
+
+/**
+ * For each `OutputFile` and `SecretFile` with an `onChange` note whose content differs from what the output directory
+ * holds (or that it lacks), `<output directory>/<path> changed: <note>`. Nothing when the directory does not exist
+ * yet: a first synth's files are all new, and the README's first steps install them. Read before the output is
+ * replaced, printed after: a synth that fails writes nothing and announces nothing.
+ */
+function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[]): string[] {
+  const notes = new Map<string, string>();
+  for (const f of [...OutputFile.allIn(app), ...SecretFile.allIn(app)]) {
+    if (f.onChange !== undefined) notes.set(f.path, f.onChange);
+  }
+  if (notes.size === 0) {
+    return [];
+  }
+  const dir = outputPath(app.outdir);
+  if (!fs.existsSync(dir)) {
+    return [];
+  }
+  const out: string[] = [];
+  for (const f of files) {
+    const note = notes.get(f.path);
+    if (note === undefined) continue;
+    const now = typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.concat([...f.content]);
+    let before: Buffer | undefined;
+    try {
+      before = fs.readFileSync(path.join(dir, f.path));
+    } catch {
+      before = undefined;
+    }
+    if (before === undefined || !before.equals(now)) {
+      out.push(`${path.join(app.outdir, f.path)} ${before === undefined ? 'is new' : 'changed'}: ${note}`);
+    }
+  }
+  return out;
 }
 
 /** Whether `chart` is a DockyardChart (`instanceof` is true of every cdk8s Chart: Chart.isChart). */

@@ -48,12 +48,17 @@ export class NodeMirrorFiles extends Construct {
     super(scope, id);
     const dir = props.directory ?? 'nodes';
     const registries = rke2Registries(props.mirrors);
-    new OutputFile(this, 'Rke2', { path: `${dir}/rke2/registries.yaml`, content: () => registries });
+    const credential = props.credential;
+    // what synth prints when a file changes: the files reach the nodes only by hand (README, "Applying the node
+    // files"); with a login, registries.local.yaml is the RKE2/k3s file to copy, and registries.yaml changes with it
+    new OutputFile(this, 'Rke2', { path: `${dir}/rke2/registries.yaml`, content: () => registries, onChange: credential ? undefined : RKE2_ON_CHANGE });
     props.mirrors.forEach((mirror) => {
       const hosts = containerdHosts(mirror);
-      new OutputFile(this, `Containerd-${mirror.upstream}`, { path: `${dir}/containerd/certs.d/${hosts.path}`, content: () => hosts.content });
+      new OutputFile(this, `Containerd-${mirror.upstream}`, {
+        path: `${dir}/containerd/certs.d/${hosts.path}`, content: () => hosts.content,
+        onChange: `on containerd nodes, copy it to /etc/containerd/certs.d/${hosts.path} (read at the next pull, no restart)`,
+      });
     });
-    const credential = props.credential;
     if (credential) {
       // the login is for the mirror host nodes pull from, keyed by its host[:port] in both files
       // a plain user name is literal text in both files' templates: "{x}" in it would be read as a placeholder
@@ -65,11 +70,19 @@ export class NodeMirrorFiles extends Construct {
       if (!hosts.includes(credential.registry)) {
         invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
       }
-      new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential) });
-      new SecretFile(this, 'ContainerdAuth', { path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential) });
+      new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential), onChange: RKE2_ON_CHANGE });
+      new SecretFile(this, 'ContainerdAuth', {
+        path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential),
+        onChange: 'on containerd 2.x nodes, copy it to /etc/containerd/conf.d/dockyard-mirror-auth.toml and restart containerd (1.x: see the README, ' +
+          '"Applying the node files")',
+      });
     }
   }
 }
+
+/** What to do when the RKE2/k3s registries file changes: RKE2 and k3s read it only at start. */
+const RKE2_ON_CHANGE = 'copy it to /etc/rancher/rke2/registries.yaml (RKE2) or /etc/rancher/k3s/registries.yaml (k3s) on every node, servers ' +
+  'included, and restart rke2-server/rke2-agent or k3s/k3s-agent: they read it only at start';
 
 /** Stand-ins for the login in the rendered YAML, each then swapped for a `{name}` placeholder. */
 const STAND_IN = { username: 'DOCKYARD_USERNAME_PLACEHOLDER', password: 'DOCKYARD_PASSWORD_PLACEHOLDER' };

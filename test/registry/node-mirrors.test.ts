@@ -267,6 +267,29 @@ describe('validation', () => {
 });
 
 describe('NodeMirrorFiles', () => {
+  test('each file a node reads says, when it changes, where it goes and what reads it again', () => {
+    const notes = (credential: boolean) => {
+      const chart = testChart('ns');
+      const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.alphanumeric(32) } }).key('token');
+      new NodeMirrorFiles(chart, 'Mirrors', {
+        mirrors: [HUB], credential: credential ? RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token }) : undefined,
+      });
+      return Object.fromEntries([...OutputFile.allIn(chart), ...SecretFile.allIn(chart)].map((f) => [f.path, f.onChange]));
+    };
+    // RKE2 and k3s read registries.yaml only at start (docs.rke2.io/install/private_registry: "restart"); containerd
+    // reads certs.d hosts.toml at each pull (containerd docs/hosts.md), its CRI auth config at start
+    expect(notes(false)).toEqual({
+      'nodes/rke2/registries.yaml': expect.stringMatching(/^copy it to \/etc\/rancher\/rke2\/registries\.yaml \(RKE2\) .* restart rke2-server/),
+      'nodes/containerd/certs.d/docker.io/hosts.toml': 'on containerd nodes, copy it to /etc/containerd/certs.d/docker.io/hosts.toml (read at the next pull, no restart)',
+    });
+    // with a login, the .local file is the one to copy: registries.yaml changes with it, silently
+    expect(notes(true)).toMatchObject({
+      'nodes/rke2/registries.yaml': undefined,
+      'nodes/rke2/registries.local.yaml': expect.stringMatching(/^copy it to \/etc\/rancher\/rke2\/registries\.yaml/),
+      'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml': expect.stringMatching(/^on containerd 2\.x nodes, copy it to \/etc\/containerd\/conf\.d\/dockyard-mirror-auth\.toml and restart containerd/),
+    });
+  });
+
   /** The node mirror files of a chart whose mirror login is `credential(token)`, `token` an operator's input. */
   function files(credential: (token: SecretKey) => RegistryCredential = (token) => RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token })) {
     const chart = testChart('ns');

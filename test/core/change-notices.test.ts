@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, LocalSecretStore, OutputFile, SecretFile, SecretValue, synthesize } from '../../lib';
+import { stderrOf, thrown } from '../util';
+
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * Synths into one output directory from one state, each with the given file content, the secret file's value rotated
+ * where `rotate` says; returns each synth's stderr.
+ */
+function synths(...runs: { content: string; rotate?: boolean }[]): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
+  made.push(dir);
+  return runs.map(({ content, rotate }) => {
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
+    new OutputFile(chart, 'Node', { path: 'nodes/a.yaml', content: () => content, onChange: 'copy it to every node' });
+    new OutputFile(chart, 'Quiet', { path: 'nodes/b.yaml', content: () => content });
+    new SecretFile(chart, 'Login', { path: 'nodes/a.local.yaml', value: SecretValue.alphanumeric(24), onChange: 'install it on every node' });
+    const store = new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate: rotate ? ['file:nodes/a.local.yaml'] : [] });
+    let secret = '';
+    const stderr = stderrOf(() => {
+      synthesize(app, store);
+      secret = fs.readFileSync(path.join(dir, 'dist', 'nodes', 'a.local.yaml'), 'utf8');
+    });
+    return stderr + (stderr.includes(secret) ? '\nTHE SECRET WAS PRINTED' : '');
+  });
+}
+
+describe('OutputFile and SecretFile onChange', () => {
+  test('a first synth announces nothing; the same content again nothing; a change names the file and what to do, never the content', () => {
+    const [first, same, changed, rotated] = synths({ content: 'one' }, { content: 'one' }, { content: 'two' }, { content: 'two', rotate: true });
+    expect(first).not.toMatch(/changed|is new/);
+    expect(same).not.toMatch(/changed|is new/);
+    const notices = (stderr: string) => stderr.split('\n').filter((l) => /changed|is new|SECRET/.test(l));
+    expect(notices(changed)).toEqual([expect.stringMatching(/^dockyard: .*dist\/nodes\/a\.yaml changed: copy it to every node$/)]);
+    // a rotated secret file is announced, its content never printed
+    expect(notices(rotated)).toEqual([expect.stringMatching(/^dockyard: .*dist\/nodes\/a\.local\.yaml changed: install it on every node$/)]);
+    // a file without a note changes silently
+    expect(changed).not.toContain('b.yaml');
+  });
+
+  test('refuses a note that is not one short line', () => {
+    const chart = new DockyardChart(new App(), 'c');
+    for (const bad of ['', 'two\nlines', 'x'.repeat(301)]) {
+      expect(thrown(() => new OutputFile(chart, `F${bad.length}`, { path: 'a.txt', content: () => '', onChange: bad })).message)
+        .toMatch(/^invalid onChange .*: must be one line of at most 300 characters saying what to do with the changed file/);
+    }
+    expect(thrown(() => new SecretFile(chart, 'S', { path: 'a.local.txt', value: SecretValue.alphanumeric(16), onChange: ' ' })).message)
+      .toMatch(/^invalid onChange " ": must be one line/);
+  });
+});
