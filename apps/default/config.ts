@@ -176,8 +176,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it. ' +
-      'Lowering it does not offboard the teams it drops: their Harbor robots stay live until retired with `TeamPlatform.retireTeam` ' +
-      '(see [Many teams](#many-teams), Offboarding)',
+      'Lowering it does not offboard the teams it drops: their Harbor robots stay live until retired with `TeamPlatform.retireTeam`, ' +
+      'and each synth warns of every such team (see [Many teams](#many-teams), Offboarding)',
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
   },
   {

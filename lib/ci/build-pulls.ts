@@ -17,8 +17,9 @@ export interface BuildPods {
   /** The images the engine makes them pull. */
   readonly images: readonly BuildImage[];
   /**
-   * The ServiceAccounts they run as, `default` included: the pull secrets of any of them may serve (a pod that lists
-   * none of its own gets its account's, plugin/pkg/admission/serviceaccount/admission.go).
+   * Every ServiceAccount some of them run as, `default` where some do: each pod runs as exactly one, and gets that
+   * one's pull secrets when it lists none of its own (plugin/pkg/admission/serviceaccount/admission.go), so each
+   * account must be able to pull on its own.
    */
   readonly accounts: readonly string[];
   /**
@@ -28,15 +29,21 @@ export interface BuildPods {
    * @default - none: the accounts' apply
    */
   readonly listed?: { readonly setting: string; readonly secrets: readonly (ISecret | string)[] };
+  /**
+   * The pull secrets a pipeline may bring itself, and why they are not counted, for the message: e.g. `Drone's
+   * image_pull_secrets: ...`.
+   */
+  readonly notCounted: string;
 }
 
 /**
  * Refuse build pods that cannot pull an image their engine makes them pull: one that resolves to a private project
- * Dockyard declared (a Harbor proxy cache, or a project without `public: true`), where no pull secret that applies to
- * the pods holds a login that may pull from it. Only what Dockyard knows for certain is refused: any pull secret,
- * login or ServiceAccount it does not know may pull (`PullAccess.judge`). The app-wide pull secret reaches Dockyard's
- * own pods, never build pods: those run pull requests, forks' included, and that robot may reach more than a proxy
- * cache, so the namespace must list a login of its own.
+ * Dockyard declared (a Harbor proxy cache, or a project without `public: true`), where the pull secrets that apply
+ * to some of the pods (the engine's list, else each ServiceAccount's on its own) hold no login that may pull from
+ * it. Only what Dockyard knows for certain is refused: any pull secret, login or ServiceAccount it does not know
+ * may pull (`PullAccess.judge`). The app-wide pull secret reaches Dockyard's own pods, never build pods: those run
+ * pull requests, forks' included, and that robot may reach more than a proxy cache, so the namespace must list a
+ * login of its own.
  *
  * Engines call it at synth, once the app is complete, for each kind of build pod of each build namespace.
  *
@@ -44,35 +51,48 @@ export interface BuildPods {
  */
 export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: ProjectLookup = new ProjectLookup(scope)): void {
   const own = pods.listed !== undefined && pods.listed.secrets.length > 0 ? pods.listed : undefined;
-  let secrets: (ISecret | string)[] | undefined;
+  // what pulls each image: the engine's list, or each account's own (one the app does not know of is skipped)
+  const pullers: { where: string; secrets: readonly (ISecret | string)[] }[] = [];
+  let found = false;
   for (const { image, role } of pods.images) {
     const project = projects.of(image);
     if (project === undefined) {
       continue;
     }
-    secrets ??= own ? [...own.secrets] : accountSecrets(scope, pods);
-    if (secrets === undefined) {
-      return;
+    if (!found) {
+      found = true;
+      if (own) {
+        pullers.push({ where: `the pull secrets the engine lists on them (${own.setting}: ${own.secrets.map(nameOf).join(', ')})`, secrets: own.secrets });
+      } else {
+        for (const account of pods.accounts) {
+          const secrets = PullAccess.accountPullSecrets(scope, pods.namespace, account);
+          if (secrets !== undefined) pullers.push({ where: `the pull secrets of their ServiceAccount ${describeValue(account)}`, secrets });
+        }
+      }
     }
-    const verdict = PullAccess.judge(scope, project, secrets);
-    if (verdict.pulls) {
-      continue;
+    for (const { where, secrets } of pullers) {
+      const verdict = PullAccess.judge(scope, project, secrets);
+      if (!verdict.pulls) {
+        refuse(pods, image, role, project, where, verdict.logins, own !== undefined);
+      }
     }
-    const kind = project.proxyCache ? 'proxy cache' : 'project';
-    const where = own ? `the pull secrets the engine lists on them (${own.setting}: ${own.secrets.map(nameOf).join(', ')})`
-      : `the pull secrets of their ServiceAccounts (${pods.accounts.join(', ')})`;
-    const logins = verdict.logins.map((l) => describeValue(l)).join(', ');
-    const grant = `RobotPermission.pull(${describeValue(project.project)})`;
-    const [why, fix] = verdict.logins.length > 0
-      ? [`the only login${verdict.logins.length > 1 ? 's' : ''} to ${project.host} among ${where}, ${logins}, may not pull from it`,
-        `give ${verdict.logins.length > 1 ? 'one of those robots' : 'that robot'} ${grant} (a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects)`]
-      : [`none of ${where} logs in to ${project.host}`, own
-        ? `give one of those pull secrets the login of a robot with ${grant}`
-        : `list a PullSecret of a robot with ${grant} in ${describeValue(pods.namespace)} (its namespaces): a proxy-only one, as ` +
-          'apps/default/stack.ts does for its builds\' pool, where pull requests run; never the app-wide one, whose robot may pull more'];
-    invalid('pull secrets of build namespace', pods.namespace, `its build pods pull ${image.reference} (${role}) from ` +
-      `${describeValue(project.project)}, a private Harbor ${kind} of ${project.host}, and ${why}; ${fix}`);
   }
+}
+
+/** The one-line refusal of `checkBuildPulls`: the pods that pull with the pull secrets `where` cannot pull `image`. */
+function refuse(pods: BuildPods, image: Image, role: string, project: PrivateProject, where: string, denied: readonly string[], own: boolean): never {
+  const kind = project.proxyCache ? 'proxy cache' : 'project';
+  const logins = denied.map((l) => describeValue(l)).join(', ');
+  const grant = `RobotPermission.pull(${describeValue(project.project)})`;
+  const [why, fix] = denied.length > 0
+    ? [`the only login${denied.length > 1 ? 's' : ''} to ${project.imageHost} among ${where}, ${logins}, may not pull from it`,
+      `give ${denied.length > 1 ? 'one of those robots' : 'that robot'} ${grant} (a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects)`]
+    : [`none of ${where} logs in to ${project.imageHost}`, own
+      ? `give one of those pull secrets the login of a robot with ${grant}`
+      : `list a PullSecret of a robot with ${grant} in ${describeValue(pods.namespace)} (its namespaces): a proxy-only one, as ` +
+        'apps/default/stack.ts does for its builds\' pool, where pull requests run; never the app-wide one, whose robot may pull more'];
+  invalid('pull secrets of build namespace', pods.namespace, `its build pods pull ${image.reference} (${role}) from ` +
+    `${describeValue(project.project)}, a private Harbor ${kind} of ${project.host}, and ${why}; ${fix}; ${pods.notCounted}`);
 }
 
 /**
@@ -91,19 +111,6 @@ export class ProjectLookup {
     }
     return this.found.get(image.reference);
   }
-}
-
-/** The pull secrets of every account the pods run as, or undefined if any account's are not known. */
-function accountSecrets(scope: IConstruct, pods: BuildPods): (ISecret | string)[] | undefined {
-  const out: (ISecret | string)[] = [];
-  for (const account of pods.accounts) {
-    const secrets = PullAccess.accountPullSecrets(scope, pods.namespace, account);
-    if (secrets === undefined) {
-      return undefined;
-    }
-    out.push(...secrets);
-  }
-  return out;
 }
 
 /** A pull secret as the message names it. */

@@ -4,14 +4,25 @@ import { annotateChecksums, annotateWorkloads, hasPodTemplate } from './checksum
 import { checkObjectSizes, surelyFits } from './object-size';
 import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel } from './validation';
+import { checkWorkloadPulls, hasPodSpec } from './workload-pulls';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
 /**
- * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on.
+ * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on: every built-in
+ * cluster-scoped kind of Kubernetes 1.36 (the types marked `+genclient:nonNamespaced` in kubernetes/api v0.36.3 that
+ * the 1.36 OpenAPI serves, and the aggregator's APIService), and Gateway API's GatewayClass (kubernetes-sigs/gateway-api
+ * v1.6.1 config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml, `scope: Cluster`).
  *
  * @internal
  */
-export const CLUSTER_KINDS = [...FIRST_KINDS, 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'IngressClass', 'PriorityClass'];
+export const CLUSTER_KINDS = [
+  ...FIRST_KINDS, 'APIService', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding', 'ClusterTrustBundle', 'ComponentStatus',
+  'CSIDriver', 'CSINode', 'DeviceClass', 'DeviceTaintRule', 'FlowSchema', 'GatewayClass', 'IngressClass', 'IPAddress', 'MutatingAdmissionPolicy',
+  'MutatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration', 'Node', 'PersistentVolume', 'PriorityClass', 'PriorityLevelConfiguration',
+  'ResourcePoolStatusRequest', 'ResourceSlice', 'RuntimeClass', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'SelfSubjectRulesReview',
+  'ServiceCIDR', 'StorageClass', 'StorageVersion', 'StorageVersionMigration', 'SubjectAccessReview', 'TokenReview', 'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment', 'VolumeAttributesClass',
+];
 
 /**
  * A cdk8s chart that lists Namespaces first, keeps cluster-scoped objects free of a namespace, and marks every pod
@@ -62,9 +73,14 @@ export class DockyardChart extends Chart {
     const parts: [Part[], Part[]] = [[], []];
     const kept: any[] = [];
     const configMaps: any[] = [];
+    // every workload, Jobs too (written at once), for the pull check once all are rendered, as toJson checks them
+    const workloads: any[] = [];
     for (const apiObject of collected.found) {
       const o = apiObject.toJson();
       const shaped = o !== null && typeof o === 'object' && typeof o.kind === 'string';
+      if (shaped && hasPodSpec(o)) {
+        workloads.push(o);
+      }
       const rank = shaped && FIRST_KINDS.includes(o.kind) ? 0 : 1;
       const list = parts[rank];
       if (shaped && o.kind === 'ConfigMap') {
@@ -111,6 +127,7 @@ export class DockyardChart extends Chart {
       }
     }
     const keptInOrder = [...parts[0], ...parts[1]].filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
+    checkWorkloadPulls(this, workloads);
     annotateWorkloads(this, keptInOrder, configMaps);
     checkObjectSizes(this, keptInOrder);
     const late = new YamlStream();
@@ -142,6 +159,8 @@ export class DockyardChart extends Chart {
       }
     }
     const objects = first.concat(rest);
+    // every pod can pull its images, each with the pull secrets that apply to it
+    checkWorkloadPulls(this, objects);
     // a changed ConfigMap or Secret rolls exactly the pods that read it
     annotateChecksums(this, objects);
     // last, on the objects exactly as they are written

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isInTree } from './in-tree';
 import { describeValue, invalid } from './validation';
 
 /** What one exposure of the app routes: an Ingress's or HTTPRoute's host and path prefixes. */
@@ -44,7 +45,9 @@ export function pathPrefixesOverlap(a: string, b: string): boolean {
  */
 export function checkHostPaths(claim: HostPaths): void {
   const others = exposuresByApp.get(claim.owner.node.root)?.get(claim.host.toLowerCase()) ?? [];
-  for (const other of others) {
+  // an owner taken out of the tree again (it threw after its exposure was made, and the program removed it to retry)
+  // routes nothing: its claim would refuse the retry
+  for (const other of others.filter((o) => isInTree(o.owner))) {
     for (const path of claim.paths) {
       const taken = other.paths.find((p) => pathPrefixesOverlap(p, path));
       if (taken !== undefined) {

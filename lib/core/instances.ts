@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { reaches } from './in-tree';
 
 /**
  * Constructs of a few kinds, recorded by app root as they are made, so that finding the few of them in an app
@@ -76,19 +77,6 @@ export function firstInstance<T extends IConstruct>(scope: IConstruct, kind: abs
   const root = scope.node.root;
   const named = byName.get(root)?.get(kind)?.get(name) ?? [];
   return inTreeOrder(named.filter((c): c is T => c instanceof kind && reaches(root, c) && match(c)))[0];
-}
-
-/** Whether `scope.node.findAll()` includes `c`: `scope` is `c` or an ancestor, and every link between them holds. */
-function reaches(scope: IConstruct, c: IConstruct): boolean {
-  for (let child = c; child !== scope;) {
-    const parent = child.node.scope;
-    // a construct removed from its parent (`tryRemoveChild`) is no longer in the tree
-    if (parent === undefined || parent.node.tryFindChild(child.node.id) !== child) {
-      return false;
-    }
-    child = parent;
-  }
-  return true;
 }
 
 /** `constructs` (of one tree, distinct) sorted as `findAll` lists them: parents first, siblings as `children`. */

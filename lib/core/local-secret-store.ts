@@ -12,6 +12,7 @@ import { movedEntries, movedWithoutValues, parseMoves, SecretMove } from './secr
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { keepManifestBytes } from './secret-manifest';
+import { runSecretRecordReviews, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
@@ -426,6 +427,13 @@ export class LocalSecretStore {
       // each file is written only when its text would change: the texts list the same sorted entries exactly when
       // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
       const declaredBy = { ...loaded?.declaredBy, ...Object.fromEntries(declaring) };
+      // what constructs check against the state as it was (a retired team's robots, say): a new state holds nothing
+      if (loaded !== undefined) {
+        runSecretRecordReviews({
+          scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: loaded.declaredBy,
+          declared: new Set(roots.keys()),
+        });
+      }
       // a key made anew holds a current value
       made.forEach((k) => delete movedTo[k]);
       if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)
@@ -552,7 +560,7 @@ function sameEntries(a: Record<string, unknown>, b: Record<string, unknown>): bo
 }
 
 function stateKeyOf(secret: Secret, key: string): string {
-  return `${secret.namespace}/${secret.secretName}/${key}`;
+  return secretStateKey(secret.namespace, secret.secretName, key);
 }
 
 function mapValues(sources: Readonly<Record<string, SecretKey>>, f: (k: SecretKey) => string): Record<string, string> {

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isInTree } from './in-tree';
 import { describeValue } from './validation';
 
 /**
@@ -72,14 +73,4 @@ export function recordBuildNamespace(builder: IConstruct, namespace: string): vo
  */
 export function namespaceBuilder(scope: IConstruct, namespace: string): string | undefined {
   return claimsOf(scope, namespace)?.builders.find(isInTree)?.node.path;
-}
-
-/** Whether `construct` is still a child of each of its scopes up to the root: `tryRemoveChild` leaves its `scope` set. */
-function isInTree(construct: IConstruct): boolean {
-  for (let c = construct; c.node.scope !== undefined; c = c.node.scope) {
-    if (c.node.scope.node.tryFindChild(c.node.id) !== c) {
-      return false;
-    }
-  }
-  return true;
 }

@@ -1,5 +1,6 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { isInTree } from './in-tree';
 import { kube } from './k8s';
 import { PullAccess } from './pull-access';
 import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
@@ -99,17 +100,37 @@ export class Namespace extends Construct {
   }
 }
 
+/** Per app root: the `default` ServiceAccount of each namespace, by namespace. */
+const defaultAccounts = new WeakMap<IConstruct, Map<string, DefaultServiceAccount>>();
+
 /**
  * The `default` ServiceAccount of a namespace, which every pod that names no ServiceAccount runs as. It is rendered
  * only with what Dockyard sets on it (pull secrets, token automount), and `kubectl apply` merges that into the account
- * Kubernetes created. There is one per namespace and chart, shared by everything that configures it.
+ * Kubernetes created. There is one per namespace and app, shared by everything that configures it, in the chart
+ * that first needed it: two charts' copies, each in its own file, would each take back what the other applied last
+ * (client-side apply removes what the object's last-applied annotation lists and the file does not), so the account
+ * would end up with one chart's pull secrets or the other's `automountServiceAccountToken: false`, never both.
  */
 export class DefaultServiceAccount extends Construct {
-  /** The `default` ServiceAccount of `namespace` in the chart of `scope`, defined on first use. */
+  /**
+   * The `default` ServiceAccount of `namespace` in the app of `scope`, defined on first use in the chart of `scope`:
+   * a later call from another chart configures that same one.
+   */
   public static of(scope: IConstruct, namespace: string): DefaultServiceAccount {
+    const name = checkDnsLabel('namespace', namespace);
+    const root = scope.node.root;
+    const byNamespace = defaultAccounts.get(root) ?? new Map<string, DefaultServiceAccount>();
+    defaultAccounts.set(root, byNamespace);
+    const known = byNamespace.get(name);
+    // one taken out of the tree again (a construct refused halfway) renders nothing: the next use defines it anew
+    if (known !== undefined && isInTree(known)) {
+      return known;
+    }
     const chart = Chart.of(scope);
-    const id = `DefaultServiceAccount-${checkDnsLabel('namespace', namespace)}`;
-    return (chart.node.tryFindChild(id) as DefaultServiceAccount | undefined) ?? new DefaultServiceAccount(chart, id, namespace);
+    const id = `DefaultServiceAccount-${name}`;
+    const account = (chart.node.tryFindChild(id) as DefaultServiceAccount | undefined) ?? new DefaultServiceAccount(chart, id, name);
+    byNamespace.set(name, account);
+    return account;
   }
 
   private readonly pullSecrets = new Set<string>();

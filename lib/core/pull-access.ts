@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Image, Images, sameRegistryHost } from './image';
+import { Image, Images, registryHost, sameRegistryHost } from './image';
 import { ISecret, Secret, SecretValue, SecretValueKind } from './secret';
 
 /**
@@ -14,6 +14,13 @@ import { ISecret, Secret, SecretValue, SecretValueKind } from './secret';
 export interface PrivateProject {
   /** The registry's host, as declared (e.g. a Harbor's `host`). */
   readonly host: string;
+  /**
+   * The registry host the image names, its port as written (`registryHost`): the host a pull secret's login must
+   * name, for the kubelet picks a login only where the ports match too (kubernetes v1.26
+   * pkg/credentialprovider/keyring.go `URLsMatch`: `if globPort != targetPort { return false }`), so a login to
+   * `harbor.example.com` never serves `harbor.example.com:443/...`, though both reach the one Harbor.
+   */
+  readonly imageHost: string;
   /** The project. */
   readonly project: string;
   /** Whether it is a pull-through proxy cache, for messages. */
@@ -41,6 +48,8 @@ type AccountPullSecrets = () => readonly (ISecret | string)[] | undefined;
 
 /** Per app root: the registries by host as declared (a platform has one Harbor, or a few). */
 const registries = new WeakMap<IConstruct, Map<string, Registry>>();
+/** Per app root: the registry hosts the nodes log in to themselves (`PullAccess.recordNodeLogin`). */
+const nodeLogins = new WeakMap<IConstruct, string[]>();
 /** Per app root: what each ServiceAccount's pull secrets are, by `<namespace>\n<name>` (one producer per rendering). */
 const accounts = new WeakMap<IConstruct, Map<string, AccountPullSecrets[]>>();
 
@@ -96,6 +105,17 @@ export class PullAccess {
   }
 
   /**
+   * Record that the nodes log in to the registry at `host` themselves (`NodeMirrorFiles` with a credential):
+   * containerd uses that login (`configs.<host>.auth`, RKE2's registries.yaml `configs`) for every pull from the host
+   * that brings no credentials of its own (README, "Pull secrets, image relocation and node mirrors": the login is
+   * node-wide), so a pod none of whose pull secrets logs in to the host pulls with it.
+   */
+  public static recordNodeLogin(scope: IConstruct, host: string): void {
+    const root = scope.node.root;
+    nodeLogins.set(root, [...(nodeLogins.get(root) ?? []), host]);
+  }
+
+  /**
    * Record how to find the pull secrets of the ServiceAccount `name` in `namespace`, which Dockyard renders: a
    * namespace's `default`, a deploy identity. Recorded once per object rendered; a check unites them.
    *
@@ -140,7 +160,7 @@ export class PullAccess {
     for (const [declared, registry] of registriesOf(scope)) {
       const known = sameRegistryHost(declared, host) ? registry.projects.get(project) : undefined;
       if (known?.private) {
-        return { host: declared, project, proxyCache: known.proxyCache };
+        return { host: declared, imageHost: registryHost(image.registry), project, proxyCache: known.proxyCache };
       }
     }
     return undefined;
@@ -148,9 +168,11 @@ export class PullAccess {
 
   /**
    * Whether a pod that lists `pullSecrets` (Secrets, or names of Secrets Dockyard does not know) may pull from
-   * `project`: a login to its registry whose grants include it, or any login, Secret or name Dockyard does not know
-   * (a Secret that exists outside the app, a value given as an input, a user that is no robot it declared), which
-   * may. Otherwise the logins to its registry that may not.
+   * `project`: a login to the image's registry host (`imageHost`, its port as written) whose grants include it, or
+   * any login, Secret or name Dockyard does not know (a Secret that exists outside the app, a value given as an
+   * input, a user that is no robot it declared), which may; or, where none of them logs in to that host, a login
+   * of the nodes' own to the project's registry (`recordNodeLogin`), which containerd then uses. Otherwise the
+   * logins to the host that may not.
    */
   public static judge(scope: IConstruct, project: PrivateProject, pullSecrets: readonly (ISecret | string)[]): PullVerdict {
     const denied: string[] = [];
@@ -160,13 +182,18 @@ export class PullAccess {
       if (logins === undefined) {
         return { pulls: true, logins: [] };
       }
-      for (const login of logins.filter((l) => sameRegistryHost(l.registry, project.host))) {
+      for (const login of logins.filter((l) => registryHost(l.registry) === project.imageHost)) {
         const grants = login.username === undefined ? undefined : here.map((r) => r.logins.get(login.username!)).find((g) => g !== undefined);
         if (grants === undefined || grants.has(project.project)) {
           return { pulls: true, logins: [] };
         }
         denied.push(login.username!);
       }
+    }
+    // the kubelet hands containerd a login only when one matches (a denied one fails the pull: it is not retried
+    // without); with none, containerd's own for the host applies
+    if (denied.length === 0 && (nodeLogins.get(scope.node.root) ?? []).some((host) => sameRegistryHost(host, project.host))) {
+      return { pulls: true, logins: [] };
     }
     return { pulls: false, logins: [...new Set(denied)] };
   }

@@ -1,6 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { kube } from './k8s';
+import { isNamespaceDefined } from './namespace';
+import { PullAccess } from './pull-access';
 import { invalid } from './validation';
 
 /**
@@ -66,9 +68,14 @@ export class NamespacedAccess extends Construct {
   }
 }
 
-/** A ServiceAccount that mounts no token unless its pods ask for one, or `automountToken` is set. */
+/**
+ * A ServiceAccount that mounts no token unless its pods ask for one, or `automountToken` is set. It lists no pull
+ * secrets, so its pods pull with their own (`PullAccess`): in a namespace the app creates it has none; in one made
+ * elsewhere an account of that name may be there already, with some.
+ */
 export function serviceAccount(
   scope: Construct, id: string, metadata: { name: string; namespace: string; labels: Record<string, string> }, automountToken = false,
 ): ApiObject {
+  PullAccess.recordAccount(scope, metadata.namespace, metadata.name, () => (isNamespaceDefined(scope, metadata.namespace) ? [] : undefined));
   return kube(scope, id, 'ServiceAccount', { metadata, automountServiceAccountToken: automountToken });
 }

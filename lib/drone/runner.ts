@@ -315,6 +315,15 @@ export class DroneKubeRunner extends Construct {
   private readonly buildScopes: BuildNamespaceSet;
   /** The ServiceAccounts policies pin pipelines to, besides `default`, by build namespace. */
   private readonly accounts = new Map<string, Set<string>>();
+  /** The build namespaces a policy pins pipelines to as `default` (one given no `serviceAccountName`). */
+  private readonly defaultPinned = new Set<string>();
+  /**
+   * The repositories every event of which a policy places: those of a policy for every event, and the guard's.
+   * Pipelines of other repositories may reach the catch-all.
+   */
+  private readonly placedRepos = new Set<string>();
+  /** The repositories the runner runs (`limitRepos`, as matched), if limited. */
+  private limitRepos?: readonly string[];
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
@@ -405,6 +414,7 @@ export class DroneKubeRunner extends Construct {
     }
     if (props.limitRepos) {
       env.value('DRONE_LIMIT_REPOS', accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos']);
+      this.limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'].split(',');
       if (Object.keys(this.labels).length === 0) {
         invalid('limitRepos', props.limitRepos, 'needs labels: the server hands any pipeline to any runner with matching labels, ' +
           'and this runner fails those of other repositories; route them with labels and a matching node: in their pipelines');
@@ -476,8 +486,9 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Refuse build namespaces whose pods cannot pull the clone or placeholder image (`checkBuildPulls`): their pods run
-   * as the namespace's `default` ServiceAccount (the guards, the catch-all) or as one a policy pins there.
+   * Refuse build namespaces whose pods cannot pull the clone or placeholder image (`checkBuildPulls`), each
+   * ServiceAccount its pipelines run as judged on its own: one a policy pins there, and `default` where some
+   * pipelines run as it (`runsAsDefault`).
    */
   private checkBuildPulls(images: readonly Image[]): void {
     const [clone, placeholder] = images.map((i) => Images._peek(this, i));
@@ -485,9 +496,36 @@ export class DroneKubeRunner extends Construct {
       { image: clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { image: placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
     ];
     const projects = new ProjectLookup(this);
+    const catchAll = this.catchAllRuns();
     for (const namespace of this.buildNamespaces) {
-      checkBuildPulls(this, { namespace, images: pulled, accounts: [DEFAULT_ACCOUNT, ...[...this.accounts.get(namespace) ?? []].sort()] }, projects);
+      const pinned = [...this.accounts.get(namespace) ?? []].sort();
+      checkBuildPulls(this, {
+        namespace, images: pulled, accounts: [...(this.runsAsDefault(namespace, catchAll) ? [DEFAULT_ACCOUNT] : []), ...pinned],
+        notCounted: 'a pipeline\'s own image_pull_secrets are not counted: the pipelines that name none, those the guards and the catch-all ' +
+          'place among them, pull these images too',
+      }, projects);
     }
+  }
+
+  /**
+   * Whether some pipelines run in `namespace` as its `default` ServiceAccount: in the default build namespace (the
+   * guards `pull-request-refs` and `other-events` place pipelines there as `default`), where a policy pins them as
+   * `default`, and, while some pipeline may reach the catch-all (`catchAll`), in any build namespace the namespace
+   * rules leave open: the catch-all sets no namespace, so such a pipeline runs in the one it names, as `default`,
+   * wherever no rule restricts it (drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-224` admits a
+   * namespace the rules do not list).
+   */
+  private runsAsDefault(namespace: string, catchAll: boolean): boolean {
+    return namespace === this.buildNamespace || this.defaultPinned.has(namespace) || (catchAll && this.namespaceRules[namespace] === undefined);
+  }
+
+  /**
+   * Whether some pipeline may reach the catch-all: unless the runner runs only repositories (`limitRepos`) whose
+   * every event a policy or the guard places (a team's dedicated runner, whose route and guard place its
+   * repositories, those it is limited to).
+   */
+  private catchAllRuns(): boolean {
+    return this.limitRepos === undefined || !this.limitRepos.every((r) => this.placedRepos.has(r));
   }
 
   /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
@@ -554,11 +592,16 @@ export class DroneKubeRunner extends Construct {
     if (serviceAccount !== undefined) {
       this.pinsIdentity = true;
       this.accounts.set(namespace, new Set([...(this.accounts.get(namespace) ?? []), serviceAccount]));
+    } else {
+      this.defaultPinned.add(namespace);
     }
     if (guard) {
       // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
       // service_account_name apply, and the namespace rules admit these repositories to `namespace`
       repos.forEach((r) => this.guardedRepos.add(r));
+    }
+    if (guard || allEvents) {
+      repos.forEach((r) => this.placedRepos.add(r));
     }
     if (exclusive) {
       this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];

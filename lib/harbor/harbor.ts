@@ -8,6 +8,7 @@ import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
+import { secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -497,6 +498,21 @@ export class Harbor extends Construct {
     this.configuration.retireRobot(name);
   }
 
+  /**
+   * Where the secret state keeps robot `name`'s secret, whether the robot is declared now or not: its state key, and
+   * the path of the construct that declares it (`addRobot`), as the state records it (`declaredBy`); and whether this
+   * Harbor retires the robot (`retireRobot`).
+   *
+   * @internal
+   */
+  public _robotRecord(name: string): { readonly stateKey: string; readonly declaredBy: string; readonly retired: boolean } {
+    return {
+      stateKey: secretStateKey(this.namespace, this.robotSecretName(name), ROBOT_SECRET_KEY),
+      declaredBy: `${this.node.path}/${robotScopeId(name)}/${ROBOT_SECRET_ID}`,
+      retired: this.retiredRobotNames.has(name),
+    };
+  }
+
   /** Check, retiring nothing, what `retireRobot` would refuse. */
   public checkRetireRobot(name: string): void {
     checkHarborName('name', name);
@@ -546,10 +562,10 @@ export class Harbor extends Construct {
     // each configuration chunk names the secret's variable (secretEnv)
     const state = this.robotStateOf(name, options, []);
     const objectName = this.robotSecretName(name);
-    const id = new Construct(this, `Robot-${name}`);
-    const secret = new Secret(id, 'Secret', {
-      name: objectName, namespace: this.namespace, values: { secret: SecretValue.password(32) },
-    }).key('secret');
+    const id = new Construct(this, robotScopeId(name));
+    const secret = new Secret(id, ROBOT_SECRET_ID, {
+      name: objectName, namespace: this.namespace, values: { [ROBOT_SECRET_KEY]: SecretValue.password(32) },
+    }).key(ROBOT_SECRET_KEY);
     const username = `robot$${name}`;
     this.robotNames.add(name);
     this.robotObjectKeys.set(robotObjectKey(name), name);
@@ -616,6 +632,15 @@ export class Harbor extends Construct {
     return robotState(name, options, '', known);
   }
 }
+
+/** The construct ID of robot `name`'s constructs below its Harbor. */
+function robotScopeId(name: string): string {
+  return `Robot-${name}`;
+}
+
+/** The construct ID of a robot's Secret, below its `robotScopeId`, and the Secret's key that holds the robot's secret. */
+const ROBOT_SECRET_ID = 'Secret';
+const ROBOT_SECRET_KEY = 'secret';
 
 /**
  * The part of a robot's Secret name its name gives: "." and "_", which Kubernetes names of that kind do not take,

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, checkObject, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -90,7 +90,9 @@ export class Redis extends Construct implements IRedis {
 
   public constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
-    // a JavaScript caller's misspelt prop (`storagesize`) would otherwise be ignored and its default taken
+    // an object first (a JavaScript caller's null would throw a TypeError below); then a misspelt prop
+    // (`storagesize`), which would otherwise be ignored and its default taken
+    checkObject('props', props, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
     checkKnownProps('Redis', props, REDIS_PROP_KEYS);
     const image = props.image ?? Redis.IMAGE;
     const { name, namespace, labels, selector } = placement(this, {

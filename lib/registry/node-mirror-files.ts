@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { describeValue, invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { PullAccess } from '../core/pull-access';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
 import { containerdHosts, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
@@ -70,6 +71,8 @@ export class NodeMirrorFiles extends Construct {
       if (!hosts.includes(credential.registry)) {
         invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
       }
+      // the pull checks then let a pod with no login of its own to the host pull with the nodes' (PullAccess.judge)
+      PullAccess.recordNodeLogin(this, credential.registry);
       new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential), onChange: RKE2_ON_CHANGE });
       new SecretFile(this, 'ContainerdAuth', {
         path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential),

@@ -1,13 +1,16 @@
 import { Construct } from 'constructs';
-import { checkList, checkPort, checkUniqueList, describeValue, invalid, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
 import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
+import { reaches } from '../core/in-tree';
+import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
+import { warnOnce } from '../core/warn';
 import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
-import { checkTeamName, inTeam, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
+import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
 
 /** What each namespace prop of a team gives, as refusals of the namespace name it (`describeOwnedNamespace`). */
 const TEAM_NAMESPACE_ROLES = { namespaces: 'app namespace', buildNamespace: 'build namespace', pullRequestNamespace: 'pull-request namespace' } as const;
@@ -109,6 +112,8 @@ export class TeamPlatform extends Construct {
     this.props = props;
     // addTeam refuses a team overlapping the platform's grants made before it; those made after it, at synth
     this.node.addValidation({ validate: () => { this.checkLaterPlatformGrants(); return []; } });
+    // offboarding mistakes show only against the secret state, which a synth reads: see `reviewRetirements`
+    onSecretRecord(this, (view) => this.reviewRetirements(view));
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
     const appEgress = props.appEgress ?? {};
@@ -195,6 +200,8 @@ export class TeamPlatform extends Construct {
    * was, its name free: a program may go on, or retry it with fixed props.
    */
   public addTeam(props: TeamProps): Team {
+    // props that are no object have no name to give: refused before one is read
+    checkTeamPropsObject(props);
     // every refusal names the team: among many teams a prop's value alone does not say whose it was
     return inTeam(props.name, () => this.onboard(props));
   }
@@ -238,22 +245,25 @@ export class TeamPlatform extends Construct {
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));
     own.forEach(([prop, ns]) => {
+      // a namespace the team took from its name: the user gave no such prop, so the refusal says where it came from
+      // and what to change
+      const defaulted = props[prop] === undefined ? ` (the default for team ${describeValue(props.name)}: rename the team, or give ${prop})` : '';
       // the app's registry of owned namespaces, which the engines' build namespaces, routes and agents look up too
       const owner = namespaceOwner(this, ns);
       if (owner !== undefined) {
-        invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner.name)}'s`);
+        invalid(prop, ns, `must belong to one team: it is already ${describeValue(owner.name)}'s${defaulted}`);
       }
       if (ns === 'default' || ns.startsWith('kube-') || ingress.has(ns)) {
-        invalid(prop, ns, 'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s');
+        invalid(prop, ns, `must be a namespace of the team's own, not "default", a "kube-" system namespace or the ingress controller's${defaulted}`);
       }
       if (isNamespaceDefined(this, ns)) {
-        invalid(prop, ns, 'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already');
+        invalid(prop, ns, `must be a namespace of the team's own: the platform (or another construct of the app) defines it already${defaulted}`);
       }
       // one the app does not define but builds in (added with create: false): the engine's Role and other
       // repositories' pipelines would stay there beside the team's
       const builder = namespaceBuilder(this, ns);
       if (builder !== undefined) {
-        invalid(prop, ns, `must be a namespace of the team's own: ${builder} builds in it already, so other repositories' pipelines could run there`);
+        invalid(prop, ns, `must be a namespace of the team's own: ${builder} builds in it already, so other repositories' pipelines could run there${defaulted}`);
       }
     });
     // the Team checks everything that can refuse it before it changes anything, so a refused team leaves the app as
@@ -300,7 +310,8 @@ export class TeamPlatform extends Construct {
   public retireTeam(name: string): void {
     checkTeamName(name);
     if (this.byName.has(name)) {
-      invalid('name', name, 'must not be a team of this platform (addTeam): a team is either onboarded or retired');
+      invalid('name', name, 'must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; ' +
+        'drop the addTeam call to retire it, or the retireTeam call to keep it');
     }
     if (this.retired.has(name)) {
       invalid('name', name, 'must be retired once: retireTeam was called with it already');
@@ -315,6 +326,44 @@ export class TeamPlatform extends Construct {
   /** The teams retired, in the order retired. */
   public get retiredTeams(): readonly string[] {
     return [...this.retired];
+  }
+
+  /**
+   * Warn of the offboarding mistakes that nothing refuses, as far as the secret state tells them: a `retireTeam` name
+   * of which the state holds no robot (a misspelt name retires nothing, and the real team's robots stay live), and a
+   * team whose robots the platform's Harbor declared for a team (`<team>-push` and `<team>-pull`, both on record as
+   * declared by that Harbor's `addRobot`) that this platform now neither onboards nor retires: its `addTeam` call went
+   * without `retireTeam`, and the robots keep their permissions and secrets. Only a TeamPlatform reviews: another stack
+   * on the same state (the default stack, say) never warns of teams it does not have.
+   */
+  private reviewRetirements(view: SecretRecordView): void {
+    const harbor = this.props.harbor;
+    // a render of part of the app sees none of the Harbor's robots declared
+    if (!reaches(view.scope, harbor)) {
+      return;
+    }
+    for (const name of this.retired) {
+      const keys = teamRobotNames(name).map((robot) => harbor._robotRecord(robot).stateKey);
+      if (!keys.some((k) => view.onRecord.has(k))) {
+        warnOnce(this, `retireTeam(${describeValue(name)}) names a team of which the secret state holds no robot (${keys.join(', ')}): if the ` +
+          'name is misspelt, it retires nothing and the real team\'s robots keep their permissions and secrets; check it against addTeam\'s ' +
+          '(if you deleted the team\'s entries from the state, this may be ignored)');
+      }
+    }
+    const pushPrefix = `${harbor.node.path}/`;
+    for (const [key, path] of Object.entries(view.declaredBy)) {
+      const team = /^Robot-(.+)-push\/Secret$/.exec(path.startsWith(pushPrefix) ? path.slice(pushPrefix.length) : '')?.[1];
+      if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
+        continue;
+      }
+      const robots = teamRobotNames(team).map((robot) => harbor._robotRecord(robot));
+      const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired);
+      if (robots[0].stateKey === key && left) {
+        warnOnce(this, `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the secret state, ` +
+          `declared by ${harbor.node.path}, but ${this.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
+          `their permissions and secrets, which never expire; if the team left, call retireTeam(${describeValue(team)})`);
+      }
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkKnownProps, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
@@ -107,10 +107,19 @@ const TEAM_PROPS: Readonly<Record<keyof TeamProps, true>> = {
 const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
 
 /**
+ * Refuse team props that are no object, before any prop is read: a JavaScript caller's `addTeam('payments')` would
+ * otherwise be refused for its characters (`a team has no prop "0"`), and `addTeam(undefined)` throw a TypeError.
+ */
+export function checkTeamPropsObject(props: TeamProps): TeamProps {
+  return checkObject('props', props, 'must be an object of TeamProps, e.g. { name: "payments", repos: ["acme/payments-*"] }');
+}
+
+/**
  * Refuse a prop `TeamProps` does not have: a JavaScript caller's misspelt prop (`namespace`, `registryQuotaGb`)
  * would otherwise be ignored, and the team made without it.
  */
 function checkTeamProps(props: TeamProps): void {
+  checkTeamPropsObject(props);
   checkKnownProps('a team', props, TEAM_PROP_KEYS);
 }
 

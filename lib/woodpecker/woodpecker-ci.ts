@@ -564,21 +564,25 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * agent's permission-init image (woodpecker v3.17.0 `shared/constant/constant.go:30`,
    * `pipeline/backend/kubernetes/pod.go:298-326`). A step pod lists the agent's pull secrets
    * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`) and one for the step's own `registries`, if any (pod.go:226-235),
-   * and gets its ServiceAccount's only if it lists none: the namespace's `default`, or the route's that steps may
-   * pick (pod.go:199-202).
+   * and gets its ServiceAccount's only if it lists none. A step runs as the namespace's `default`, or as the route's
+   * account when it names it in its `backend_options` (pod.go:199-202); the default clone step has no
+   * `backend_options` (`pipeline/frontend/yaml/compiler/compiler.go:153-168`), so it always runs as `default`.
    */
   private checkBuildPulls(): void {
     const clone: BuildImage = { image: Images._peek(this.server, this.server.cloneImage), role: 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN' };
     const placed = new Map(this.pullSecrets.map((p) => [p.name, p.secret]));
     const projects = new ProjectLookup(this);
+    const notCounted = 'a step\'s own registries are not counted: the clone step, and every step that names none, brings none';
     for (const { agent, account } of [{ agent: this.poolAgent, account: undefined }, ...this.routeAgents]) {
+      const listed = { setting: 'WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES', secrets: agent.listedPullSecretNames.map((n) => placed.get(n) ?? n) };
+      const namespace = agent.backendNamespace;
+      checkBuildPulls(this, { namespace, images: [clone], accounts: ['default'], listed, notCounted }, projects);
       checkBuildPulls(this, {
-        namespace: agent.backendNamespace,
-        images: [clone, {
-          image: Images._peek(agent, agent.permissionInitImage), role: 'the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE',
-        }],
+        namespace,
+        images: [{ image: Images._peek(agent, agent.permissionInitImage), role: 'the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE' }],
         accounts: ['default', ...(account === undefined ? [] : [account])],
-        listed: { setting: 'WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES', secrets: agent.listedPullSecretNames.map((n) => placed.get(n) ?? n) },
+        listed,
+        notCounted,
       }, projects);
     }
   }

@@ -17,11 +17,19 @@ import { find, thrown } from '../util';
 const HOST = 'harbor.acme.dev';
 type Engine = 'drone' | 'woodpecker';
 const ENGINES: Engine[] = ['drone', 'woodpecker'];
-/** The pool's build namespace, the clone image as relocated, and how the message names it, by engine. */
-const POOL: Record<Engine, { namespace: string; clone: string; role: string }> = {
-  drone: { namespace: 'drone-builds', clone: `${HOST}/dockerhub/drone/git:1.2.0`, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' },
+/**
+ * The pool's build namespace, the clone image as relocated, how the message names it, and what it says of the pull
+ * secrets a pipeline brings itself, by engine.
+ */
+const POOL: Record<Engine, { namespace: string; clone: string; role: string; notCounted: string }> = {
+  drone: {
+    namespace: 'drone-builds', clone: `${HOST}/dockerhub/drone/git:1.2.0`, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE',
+    notCounted: 'a pipeline\'s own image_pull_secrets are not counted: the pipelines that name none, those the guards and the catch-all ' +
+      'place among them, pull these images too',
+  },
   woodpecker: {
     namespace: 'woodpecker-builds', clone: `${HOST}/dockerhub/woodpeckerci/plugin-git:2.9.2`, role: 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN',
+    notCounted: 'a step\'s own registries are not counted: the clone step, and every step that names none, brings none',
   },
 };
 
@@ -68,12 +76,12 @@ function listed(s: Setup, robot: HarborRobot, namespaces: string[]): PullSecret 
   return new PullSecret(s.chart, `Listed-${name}`, { name: `${name}-login`, credentials: [RegistryCredential.harborRobot(HOST, robot)], namespaces, appWide: false });
 }
 
-/** The message of a build namespace whose pods have no login to Harbor at all. */
-function noLogin(namespace: string, image: string, role: string, accounts = 'default'): string {
+/** The message of a build namespace whose pods that run as `account` have no login to Harbor at all. */
+function noLogin(engine: Engine, namespace: string, image: string, role: string, account = 'default'): string {
   return `invalid pull secrets of build namespace "${namespace}": its build pods pull ${image} (${role}) from "dockerhub", a private Harbor ` +
-    `proxy cache of ${HOST}, and none of the pull secrets of their ServiceAccounts (${accounts}) logs in to ${HOST}; list a PullSecret of ` +
+    `proxy cache of ${HOST}, and none of the pull secrets of their ServiceAccount "${account}" logs in to ${HOST}; list a PullSecret of ` +
     `a robot with RobotPermission.pull("dockerhub") in "${namespace}" (its namespaces): a proxy-only one, as apps/default/stack.ts does for ` +
-    'its builds\' pool, where pull requests run; never the app-wide one, whose robot may pull more';
+    `its builds' pool, where pull requests run; never the app-wide one, whose robot may pull more; ${POOL[engine].notCounted}`;
 }
 
 describe.each(ENGINES)('build pods on %s', (engine) => {
@@ -81,7 +89,7 @@ describe.each(ENGINES)('build pods on %s', (engine) => {
 
   test('the trial: the pool pulls the relocated clone image from the private proxy cache with no login there, and synth refuses', () => {
     const s = setup(engine);
-    expect(() => s.chart.toJson()).toThrow(noLogin(pool.namespace, pool.clone, pool.role));
+    expect(() => s.chart.toJson()).toThrow(noLogin(engine, pool.namespace, pool.clone, pool.role));
   });
 
   test('a proxy-only PullSecret listed in the pool lets it pull; the app-wide one was never copied there', () => {
@@ -96,7 +104,7 @@ describe.each(ENGINES)('build pods on %s', (engine) => {
     listed(s, s.proxyPuller, [pool.namespace]);
     s.ci.addBuildNamespace('tools-publish');
     s.ci.addRoute({ name: 'tools-build', repos: ['acme/tools'], events: [PipelineEvent.PUSH, PipelineEvent.TAG], namespace: 'tools-publish' });
-    expect(() => s.chart.toJson()).toThrow(noLogin('tools-publish', pool.clone, pool.role));
+    expect(() => s.chart.toJson()).toThrow(noLogin(engine, 'tools-publish', pool.clone, pool.role));
   });
 
   test('a robot that may not pull from the proxy cache is named, with the permission it lacks', () => {
@@ -105,8 +113,8 @@ describe.each(ENGINES)('build pods on %s', (engine) => {
     listed(s, s.harbor.addRobot('apps-puller', { permissions: [RobotPermission.pull('apps')] }), [pool.namespace]);
     expect(() => s.chart.toJson()).toThrow(`invalid pull secrets of build namespace "${pool.namespace}": its build pods pull ${pool.clone} ` +
       `(${pool.role}) from "dockerhub", a private Harbor proxy cache of ${HOST}, and the only login to ${HOST} among the pull secrets of ` +
-      'their ServiceAccounts (default), "robot$apps-puller", may not pull from it; give that robot RobotPermission.pull("dockerhub") (a team\'s ' +
-      'pull robot: list "dockerhub" in TeamPlatform sharedProjects)');
+      'their ServiceAccount "default", "robot$apps-puller", may not pull from it; give that robot RobotPermission.pull("dockerhub") (a team\'s ' +
+      `pull robot: list "dockerhub" in TeamPlatform sharedProjects); ${pool.notCounted}`);
   });
 
   test('a private project declared without public: true is checked like a proxy cache', () => {
@@ -187,7 +195,7 @@ describe.each(ENGINES)('build pods on %s', (engine) => {
 });
 
 describe('build pods on Drone, which run as their namespace\'s default ServiceAccount or one a policy pins', () => {
-  test('a deploy identity pinned in a namespace serves it with its own pull secrets; without a proxy login it is refused', () => {
+  test('a deploy identity pinned in a namespace is judged alone (default runs nothing there); without a proxy login it is refused', () => {
     const s = setup('drone');
     listed(s, s.proxyPuller, [POOL.drone.namespace]);
     s.ci.addBuildNamespace('deploys');
@@ -198,8 +206,8 @@ describe('build pods on Drone, which run as their namespace\'s default ServiceAc
     deployer.addImagePullSecret(appsOnly.secret);
     expect(() => s.chart.toJson()).toThrow(`invalid pull secrets of build namespace "deploys": its build pods pull ${POOL.drone.clone} ` +
       `(${POOL.drone.role}) from "dockerhub", a private Harbor proxy cache of ${HOST}, and the only login to ${HOST} among the pull secrets of ` +
-      'their ServiceAccounts (default, deployer), "robot$apps-puller", may not pull from it; give that robot RobotPermission.pull("dockerhub") ' +
-      '(a team\'s pull robot: list "dockerhub" in TeamPlatform sharedProjects)');
+      'their ServiceAccount "deployer", "robot$apps-puller", may not pull from it; give that robot RobotPermission.pull("dockerhub") ' +
+      `(a team's pull robot: list "dockerhub" in TeamPlatform sharedProjects); ${POOL.drone.notCounted}`);
   });
 
   test('a deploy identity whose pull secret holds a proxy login passes, and one Dockyard does not know is not refused', () => {
@@ -218,6 +226,83 @@ describe('build pods on Drone, which run as their namespace\'s default ServiceAc
   });
 });
 
+describe('build pods on Drone, each ServiceAccount judged on its own: a pipeline runs as exactly one', () => {
+  /** The pool with its proxy login, and `deploys`, where `deployer` has a proxy login and `default` none. */
+  function deploys(): Setup & { deployer: DeployAccess } {
+    const s = setup('drone');
+    listed(s, s.proxyPuller, [POOL.drone.namespace]);
+    s.ci.addBuildNamespace('deploys');
+    const deployer = new DeployAccess(s.chart, 'Deploy', { namespace: 'platform', serviceAccountNamespace: 'deploys' });
+    deployer.addImagePullSecret(listed(s, s.harbor.addRobot('deploy-puller', { permissions: [RobotPermission.pull('dockerhub')] }), ['platform']).secret);
+    s.ci.addRoute({ name: 'deploy', repos: ['acme/app'], events: [PipelineEvent.PROMOTE], namespace: 'deploys', serviceAccountName: 'deployer' });
+    return { ...s, deployer };
+  }
+
+  test('the review: a second route into the namespace pins nobody, so its pods run as default, with no login; the deployer\'s does not serve them', () => {
+    const s = deploys();
+    expect(() => s.chart.toJson()).not.toThrow();
+    const b = deploys();
+    b.ci.addRoute({ name: 'docs', repos: ['acme/docs'], events: [PipelineEvent.PUSH], namespace: 'deploys' });
+    expect(() => b.chart.toJson()).toThrow(noLogin('drone', 'deploys', POOL.drone.clone, POOL.drone.role));
+  });
+
+  test('a namespace the namespace rules leave open (exclusive: false) runs the catch-all\'s pipelines as default, which it sets no namespace for', () => {
+    const s = deploys();
+    s.runner!.addBuildNamespace('open');
+    s.runner!.addPolicy({ name: 'open-deploy', repos: ['acme/other'], namespace: 'open', serviceAccountName: 'deployer', exclusive: false });
+    // drone-runner-kube v1.0.0-rc.5 engine/linter/linter.go:207-224: a namespace the rules do not list admits any
+    // pipeline, so one the catch-all places (no other policy matched it) runs there, as default, if it names it
+    expect(() => s.chart.toJson()).toThrow(noLogin('drone', 'open', POOL.drone.clone, POOL.drone.role));
+  });
+
+  test('property: a namespace with a pinned account passes exactly when every account its pipelines run as may pull', () => {
+    fc.assert(fc.property(fc.boolean(), fc.boolean(), (defaultRuns, defaultLogin) => {
+      const s = deploys();
+      if (defaultRuns) s.ci.addRoute({ name: 'docs', repos: ['acme/docs'], events: [PipelineEvent.PUSH], namespace: 'deploys' });
+      if (defaultLogin) listed(s, s.harbor.addRobot('deploys-default', { permissions: [RobotPermission.pull('dockerhub')] }), ['deploys']);
+      const passes = (() => {
+        try {
+          s.chart.toJson();
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(passes).toBe(!defaultRuns || defaultLogin);
+    }), { numRuns: 8 });
+  });
+});
+
+describe('build pods on Woodpecker: the default clone step always runs as default', () => {
+  // woodpecker v3.17.0 pipeline/frontend/yaml/compiler/compiler.go:153-168 builds the default clone step's Container
+  // with no BackendOptions, and pipeline/backend/kubernetes/pod.go:199-202 sets a pod's ServiceAccountName only from
+  // its step's options: the clone pod runs as the namespace's default, whatever account the route lets steps pick
+  /** A route namespace whose account `deployer` has a proxy login; `defaultLogin`: its `default` one too. */
+  function routed(defaultLogin: boolean): Setup {
+    const s = setup('woodpecker');
+    listed(s, s.proxyPuller, [POOL.woodpecker.namespace, ...(defaultLogin ? ['deploys'] : [])]);
+    s.ci.addBuildNamespace('deploys');
+    const deployer = new DeployAccess(s.chart, 'Deploy', { namespace: 'platform', serviceAccountNamespace: 'deploys' });
+    s.harbor.addProject('apps');
+    const robot = defaultLogin ? s.harbor.addRobot('apps-puller', { permissions: [RobotPermission.pull('apps')] })
+      : s.harbor.addRobot('deploy-puller', { permissions: [RobotPermission.pull('dockerhub')] });
+    deployer.addImagePullSecret(listed(s, robot, ['platform']).secret);
+    s.ci.addRoute({ name: 'deploy', repos: ['acme/app'], events: [PipelineEvent.PUSH], namespace: 'deploys', serviceAccountName: 'deployer' });
+    return s;
+  }
+
+  test('the review: the route\'s account has a proxy login and default none: the clone image is refused for default', () => {
+    expect(() => routed(false).chart.toJson()).toThrow(noLogin('woodpecker', 'deploys', POOL.woodpecker.clone, POOL.woodpecker.role));
+  });
+
+  test('the permission-init image is judged against default and, apart, the route\'s account', () => {
+    // default may pull the clone image; the account a step may pick holds only a login that may not pull the proxy
+    expect(() => routed(true).chart.toJson()).toThrow(new RegExp('^invalid pull secrets of build namespace "deploys": its build pods pull ' +
+      `${HOST.replace(/\./g, '\\.')}/dockerhub/library/busybox:1\\.37\\.0-musl \\(the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE\\) ` +
+      '.* among the pull secrets of their ServiceAccount "deployer", "robot\\$apps-puller", may not pull from it'));
+  });
+});
+
 describe('build pods on Woodpecker, which list their agent\'s pull secrets, and then get no ServiceAccount\'s', () => {
   test('the agent\'s own pull secret decides, even where the namespace\'s default account has a proxy login', () => {
     const s = setup('woodpecker');
@@ -231,7 +316,7 @@ describe('build pods on Woodpecker, which list their agent\'s pull secrets, and 
     expect(() => s.chart.toJson()).toThrow(`invalid pull secrets of build namespace "woodpecker-builds": its build pods pull ${POOL.woodpecker.clone} ` +
       `(${POOL.woodpecker.role}) from "dockerhub", a private Harbor proxy cache of ${HOST}, and the only login to ${HOST} among the pull ` +
       'secrets the engine lists on them (WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES: "apps-pull"), "robot$apps-puller", may not pull from it; ' +
-      'give that robot RobotPermission.pull("dockerhub") (a team\'s pull robot: list "dockerhub" in TeamPlatform sharedProjects)');
+      `give that robot RobotPermission.pull("dockerhub") (a team's pull robot: list "dockerhub" in TeamPlatform sharedProjects); ${POOL.woodpecker.notCounted}`);
   });
 
   test('an agent\'s pull secret with a proxy login passes; one of a name Dockyard did not place is not refused', () => {
@@ -279,7 +364,7 @@ describe('a team\'s dedicated Drone runner', () => {
   }
 
   test('its pull-request namespace gets no login of its own: refused until listed on the proxy-only PullSecret', () => {
-    expect(() => dedicated(() => []).toJson()).toThrow(noLogin('payments-pull-requests', POOL.drone.clone, POOL.drone.role));
+    expect(() => dedicated(() => []).toJson()).toThrow(noLogin('drone', 'payments-pull-requests', POOL.drone.clone, POOL.drone.role));
     expect(find(dedicated((pr) => [pr]).toJson(), 'ServiceAccount', 'default', 'payments-pull-requests').imagePullSecrets)
       .toEqual([{ name: 'node-puller-login' }]);
   });

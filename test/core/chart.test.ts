@@ -1,3 +1,5 @@
+import { ApiObject } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import { kube } from '../../lib/core/k8s';
 import { Namespace, namespaceOf, PodSecurityLevel } from '../../lib';
 import { find, synth, testChart } from '../util';
@@ -21,6 +23,27 @@ describe('DockyardChart', () => {
     expect(find(objects, 'Namespace', 'other').metadata.namespace).toBeUndefined();
     expect(find(objects, 'ClusterRole', 'r').metadata.namespace).toBeUndefined();
     expect(find(objects, 'ConfigMap', 'a').metadata.namespace).toBe('platform');
+  });
+
+  // the kinds Kubernetes 1.36 serves outside namespaces (kubernetes/api v0.36.3, types marked
+  // `+genclient:nonNamespaced`, e.g. admissionregistration/v1/types.go ValidatingAdmissionPolicy), and Gateway API's
+  // GatewayClass (kubernetes-sigs/gateway-api v1.6.1 config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml,
+  // `scope: Cluster`): the API server refuses none of them with a namespace, but kubectl and the apply-order check
+  // would take it for one they live in
+  test('keeps a user\'s cluster-scoped kinds free of the chart namespace too (ValidatingAdmissionPolicy, GatewayClass, ...)', () => {
+    const kinds = [
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'], ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'],
+      ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'], ['apiregistration.k8s.io/v1', 'APIService'], ['storage.k8s.io/v1', 'CSIDriver'],
+      ['v1', 'PersistentVolume'], ['node.k8s.io/v1', 'RuntimeClass'], ['gateway.networking.k8s.io/v1', 'GatewayClass'], ['v1', 'Node'],
+    ];
+    const chart = testChart('platform');
+    kinds.forEach(([apiVersion, kind]) => new ApiObject(chart, kind, { apiVersion, kind, metadata: { name: 'x' } }));
+    new ApiObject(chart, 'Role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'x' } });
+    const namespaces = (objects: any[]) => objects.map((o) => [o.kind, o.metadata.namespace]);
+    const expected = [...kinds.map(([, kind]) => [kind, undefined]), ['Role', 'platform']];
+    expect(namespaces(synth(chart))).toEqual(expected);
+    // the streamed manifest `synthesize` writes, too
+    expect(namespaces(parseAllDocuments(Buffer.concat(chart._toYamlChunks()).toString('utf8')).map((d) => d.toJS()))).toEqual(expected);
   });
 
   test('namespaceOf prefers the explicit namespace, then the chart, and checks it', () => {

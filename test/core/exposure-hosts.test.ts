@@ -75,6 +75,20 @@ describe('two exposures of the app on one host', () => {
     expect(() => ServiceExposure.ingress()._render(new Construct(chart, 'F'), target('web.example.com', ['/ui/x']))).toThrow('test/C\'s HTTPRoute routes "/ui"');
   });
 
+  test('an owner taken out of the tree after its exposure was made claims nothing: its retry is let through, and still refuses others', () => {
+    const chart = testChart('apps');
+    // the owner throws after _render (a later check of its own), and the program removes it to retry with fixed props
+    const first = new Construct(chart, 'Web');
+    ServiceExposure.ingress()._render(first, target('web.example.com', ['/']));
+    chart.node.tryRemoveChild('Web');
+    const retry = new Construct(chart, 'Web');
+    expect(() => ServiceExposure.ingress()._render(retry, target('web.example.com', ['/']))).not.toThrow();
+    expect(synth(chart).filter((o) => o.kind === 'Ingress').map((o) => o.metadata.namespace)).toEqual(['apps']);
+    // the retry's claim holds
+    expect(refusal(() => ServiceExposure.ingress()._render(new Construct(chart, 'Other'), target('web.example.com', ['/docs']))))
+      .toMatch(/^invalid host "web.example.com": must not be routed by two exposures of the app: test\/Other's Ingress would route "\/docs" of host "web.example.com", where test\/Web's Ingress routes "\/"/);
+  });
+
   test('exposures of separate apps never clash', () => {
     ServiceExposure.ingress()._render(testChart('apps'), target('web.example.com', ['/']));
     expect(() => ServiceExposure.ingress()._render(testChart('apps'), target('web.example.com', ['/']))).not.toThrow();

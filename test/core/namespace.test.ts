@@ -1,4 +1,7 @@
-import { DefaultServiceAccount, Namespace, PodSecurityLevel } from '../../lib';
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DefaultServiceAccount, DockyardChart, Namespace, PodSecurityLevel, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
+import { droneCi } from '../drone/fixtures';
 import { find, synth, testChart } from '../util';
 
 describe('Namespace', () => {
@@ -26,7 +29,7 @@ describe('Namespace', () => {
 });
 
 describe('DefaultServiceAccount', () => {
-  test('is one object per namespace and chart, with what was set on it', () => {
+  test('is one object per namespace, with what was set on it', () => {
     const chart = testChart('ci');
     DefaultServiceAccount.of(chart, 'builds').addImagePullSecret('b');
     DefaultServiceAccount.of(chart, 'builds').addImagePullSecret('a');
@@ -44,5 +47,45 @@ describe('DefaultServiceAccount', () => {
     expect(find(objects, 'ServiceAccount', 'default', 'other').imagePullSecrets).toBeUndefined();
     expect(find(objects, 'ServiceAccount', 'default', 'pulls').automountServiceAccountToken).toBeUndefined();
     expect(() => DefaultServiceAccount.of(chart, 'Bad')).toThrow(/invalid namespace "Bad"/);
+  });
+
+  test('is one object per namespace in the app: a pull secret from another chart goes onto the runner chart\'s account (the review\'s case)', () => {
+    const app = new App({ outdir: '/nonexistent' });
+    const platform = new DockyardChart(app, 'platform', { namespace: 'drone' });
+    const teams = new DockyardChart(app, 'teams', { namespace: 'teams' });
+    // the runner's build namespace drone-builds: its default account mounts no token
+    droneCi(platform);
+    new PullSecret(teams, 'Pool', {
+      name: 'pool-login', namespace: 'teams', namespaces: ['drone-builds'], appWide: false,
+      credentials: [RegistryCredential.basic({ registry: 'registry.example.com', username: 'pool', password: new Secret(teams, 'PoolPassword', { name: 'pool-password', values: { password: SecretValue.input('POOL_PASSWORD', 'the pool login') } }).key('password') })],
+    });
+    const accounts = [...synth(platform), ...synth(teams)].filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'default' && o.metadata.namespace === 'drone-builds');
+    // two copies in two files would each take back what the other applied: automountServiceAccountToken: false lost
+    expect(accounts).toEqual([{
+      apiVersion: 'v1', kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: 'drone-builds', labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
+      imagePullSecrets: [{ name: 'pool-login' }],
+      automountServiceAccountToken: false,
+    }]);
+    expect(find(synth(platform), 'ServiceAccount', 'default', 'drone-builds')).toBeDefined();
+  });
+
+  test('one taken out of the tree again renders nowhere, and the next use defines it anew', () => {
+    const chart = testChart('ci');
+    const scope = new Construct(chart, 'Half');
+    DefaultServiceAccount.of(scope, 'builds').disableTokenAutomount();
+    chart.node.tryRemoveChild('DefaultServiceAccount-builds');
+    expect(synth(chart).filter((o) => o.kind === 'ServiceAccount')).toEqual([]);
+    DefaultServiceAccount.of(chart, 'builds').addImagePullSecret('a');
+    expect(find(synth(chart), 'ServiceAccount', 'default', 'builds')).toEqual(expect.objectContaining({ imagePullSecrets: [{ name: 'a' }] }));
+    expect(find(synth(chart), 'ServiceAccount', 'default', 'builds').automountServiceAccountToken).toBeUndefined();
+  });
+
+  test('separate apps each have their own', () => {
+    const [a, b] = [testChart('ci'), testChart('ci')];
+    DefaultServiceAccount.of(a, 'builds').disableTokenAutomount();
+    DefaultServiceAccount.of(b, 'builds').addImagePullSecret('a');
+    expect(find(synth(a), 'ServiceAccount', 'default', 'builds').imagePullSecrets).toBeUndefined();
+    expect(find(synth(b), 'ServiceAccount', 'default', 'builds').automountServiceAccountToken).toBeUndefined();
   });
 });

@@ -32,10 +32,11 @@ describe('PullAccess.privateProjectOf', () => {
   test('finds the private project an image is pulled from, however the host is spelled', () => {
     const chart = declared();
     const hub = ImageRelocation.proxyCache(HOST, 'hub').relocate(Image.of('busybox:1.37.0'));
-    expect(PullAccess.privateProjectOf(chart, hub)).toEqual({ host: HOST, project: 'hub', proxyCache: true });
-    // https's default port, and a project spelled in the repository path rather than the registry
-    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}:443/hub/library/busybox:1`))?.project).toBe('hub');
-    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/apps/web:1`))).toEqual({ host: HOST, project: 'apps', proxyCache: false });
+    expect(PullAccess.privateProjectOf(chart, hub)).toEqual({ host: HOST, imageHost: HOST, project: 'hub', proxyCache: true });
+    // https's default port (the one Harbor, the host the image names kept as written), and a project spelled in the
+    // repository path rather than the registry
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}:443/hub/library/busybox:1`))).toEqual({ host: HOST, imageHost: `${HOST}:443`, project: 'hub', proxyCache: true });
+    expect(PullAccess.privateProjectOf(chart, Image.of(`${HOST}/apps/web:1`))).toEqual({ host: HOST, imageHost: HOST, project: 'apps', proxyCache: false });
   });
 
   test('knows nothing of a public project, one not declared, another host, or a repository without a project', () => {
@@ -50,7 +51,7 @@ describe('PullAccess.privateProjectOf', () => {
 });
 
 describe('PullAccess.judge', () => {
-  const hub = { host: HOST, project: 'hub', proxyCache: true };
+  const hub = { host: HOST, imageHost: HOST, project: 'hub', proxyCache: true };
 
   test('a login of a robot granted the project pulls; one not granted it is named', () => {
     const chart = declared();
@@ -63,6 +64,30 @@ describe('PullAccess.judge', () => {
     const chart = declared();
     expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')])).toEqual({ pulls: false, logins: [] });
     expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [] });
+  });
+
+  test('a login serves only an image whose host names the same port: the kubelet matches ports as written', () => {
+    // kubernetes v1.26 pkg/credentialprovider/keyring.go URLsMatch: `if globPort != targetPort { return false }`, so a
+    // login to harbor.example.com is never offered for harbor.example.com:443/..., nor one to :443 for the bare host
+    const chart = declared();
+    const at443 = { ...hub, imageHost: `${HOST}:443` };
+    expect(PullAccess.judge(chart, at443, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, at443, [login(chart, 'Hub443', 'robot$hub-puller', `${HOST}:443`)]).pulls).toBe(true);
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub443b', 'robot$hub-puller', `${HOST}:443`)])).toEqual({ pulls: false, logins: [] });
+    // the grants are the one Harbor's, whichever port the login names
+    expect(PullAccess.judge(chart, at443, [login(chart, 'Apps443', 'robot$apps-puller', `https://${HOST}:443`)])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+  });
+
+  test('with no login to the host among the pull secrets, the nodes\' own login to that Harbor serves; a denied login is not retried without', () => {
+    const chart = declared();
+    PullAccess.recordNodeLogin(chart, `${HOST}:443`);
+    expect(PullAccess.judge(chart, hub, []).pulls).toBe(true);
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')]).pulls).toBe(true);
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    // a node login to another registry is none here
+    const other = declared();
+    PullAccess.recordNodeLogin(other, 'registry.example.net');
+    expect(PullAccess.judge(other, hub, []).pulls).toBe(false);
   });
 
   test('follows copies of a docker config to the login they hold', () => {

@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, RedisProps, Resources, Secret } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, refusal, synth, testChart } from '../util';
 
 describe('Redis (in-cluster Valkey)', () => {
   test('runs one replica of Valkey as UID 999 with an append-only file on a volume', () => {
@@ -65,6 +65,17 @@ describe('Redis (in-cluster Valkey)', () => {
     // one far from every prop gets no suggestion
     expect(() => new Redis(testChart('cache'), 'R', { replicas: 3 } as unknown as RedisProps))
       .toThrow(/^invalid replicas 3: Redis has no prop "replicas"; its props are name,/);
+  });
+
+  test('refuses props that are no object in one line, where null had thrown a TypeError (JavaScript callers)', () => {
+    const allowed = 'must be an object of RedisProps, e.g. { namespace: "cache" }';
+    expect(refusal(() => new Redis(testChart('cache'), 'R', null as unknown as RedisProps))).toBe(`invalid props null: ${allowed}`);
+    // a string had been refused for its characters, as props "0", "1", ...
+    expect(refusal(() => new Redis(testChart('cache'), 'R', 'cache' as unknown as RedisProps))).toBe(`invalid props "cache": ${allowed}`);
+    // undefined takes the defaults
+    const chart = testChart('cache');
+    new Redis(chart, 'R', undefined);
+    expect(find(synth(chart), 'StatefulSet', 'redis').metadata.namespace).toBe('cache');
   });
 });
 

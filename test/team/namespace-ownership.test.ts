@@ -49,9 +49,10 @@ describe.each<Engine>(['drone', 'woodpecker'])('a team\'s namespaces on %s', (en
     const p = platform({}, { engine });
     p.ci.addBuildNamespace('web', { create: false });
     p.ci.addBuildNamespace('shared', { create: false });
-    const builds = (prop: string, ns: string) => `invalid ${prop} "${ns}": must be a namespace of the team's own: ${BUILDER[engine]} builds in ` +
-      'it already, so other repositories\' pipelines could run there (team "web")';
-    expect(refusal(() => p.teams.addTeam(WEB))).toBe(builds('namespaces', 'web'));
+    const builds = (prop: string, ns: string, context = '(team "web")') => `invalid ${prop} "${ns}": must be a namespace of the team's own: ` +
+      `${BUILDER[engine]} builds in it already, so other repositories' pipelines could run there ${context}`;
+    // the app namespace the team took from its name: the refusal says so, and what to change
+    expect(refusal(() => p.teams.addTeam(WEB))).toBe(builds('namespaces', 'web', '(the default for team "web": rename the team, or give namespaces)'));
     expect(refusal(() => p.teams.addTeam({ ...WEB, namespaces: ['web-apps', 'shared'] }))).toBe(builds('namespaces', 'shared'));
     expect(refusal(() => p.teams.addTeam({ ...WEB, namespaces: ['web-apps'], buildNamespace: 'shared' }))).toBe(builds('buildNamespace', 'shared'));
     expect(p.teams.teams).toEqual([]);

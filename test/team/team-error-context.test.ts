@@ -15,7 +15,18 @@ describe('addTeam refusals name the team', () => {
       'must be a namespace of the team\'s own, not "default", a "kube-" system namespace or the ingress controller\'s (team "zz")');
     // a team named after the platform's namespace: its namespace comes from its name, so the name is what to change
     expect(refusal(() => p.teams.addTeam({ name: 'ci', repos: ['acme/ci'] }))).toBe('invalid namespaces "ci": must be a namespace of the ' +
-      'team\'s own: the platform (or another construct of the app) defines it already (team "ci")');
+      'team\'s own: the platform (or another construct of the app) defines it already (the default for team "ci": rename the team, or give namespaces)');
+    // the trial's case: the build namespace "<name>-builds" is the runner's own; the props that were given name no default
+    expect(refusal(() => p.teams.addTeam({ name: 'ci', repos: ['acme/ci'], namespaces: ['ci-apps'] }))).toBe('invalid buildNamespace "ci-builds": ' +
+      'must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already (the default for team "ci": ' +
+      'rename the team, or give buildNamespace)');
+    expect(refusal(() => p.teams.addTeam({ name: 'ci', repos: ['acme/ci'], namespaces: ['ci-apps'], buildNamespace: 'ci-builds' }))).toBe(
+      'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own: the platform (or another construct of the app) defines it already (team "ci")');
+    // the pull-request namespace of a dedicated runner, taken from the name, and another team's namespace
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'], namespaces: ['web', 'zz-pull-requests'] });
+    expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], dedicatedRunner: true }))).toBe('invalid pullRequestNamespace ' +
+      '"zz-pull-requests": must belong to one team: it is already "web"\'s (the default for team "zz": rename the team, or give pullRequestNamespace)');
+    expect(p.teams.teams.map((t) => t.teamName)).toEqual(['web']);
   });
 
   test('an overlap with another team names both: the team refused and the team that has the repositories', () => {
@@ -59,6 +70,17 @@ describe('addTeam refusals name the team', () => {
     expect(refusal(() => p.teams.addTeam({ name: 'zz', repo: ['acme/zz'] } as any))).toMatch(/^invalid repo \["acme\/zz"\]: a team has no prop "repo" \(did you mean "repos"\?\)/);
     // refused before anything was made: the team, spelt right, is onboarded with the namespaces it asked for
     expect(p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespaces: ['zz-web', 'zz-jobs'], registryQuotaGiB: 50 }).namespaces).toEqual(['zz-web', 'zz-jobs']);
+  });
+
+  test('props that are no object are refused as such in one line, before a prop is read (JavaScript callers)', () => {
+    const p = platform();
+    const allowed = 'must be an object of TeamProps, e.g. { name: "payments", repos: ["acme/payments-*"] }';
+    // a string had been refused for its characters (`invalid 0 "p": a team has no prop "0"`), undefined with a TypeError
+    for (const [props, shown] of [['payments', '"payments"'], [undefined, 'undefined'], [null, 'null'], [['payments'], '["payments"]']] as const) {
+      expect(refusal(() => p.teams.addTeam(props as any))).toBe(`invalid props ${shown}: ${allowed}`);
+    }
+    expect(p.teams.teams).toEqual([]);
+    expect(p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] }).teamName).toBe('payments');
   });
 
   test('the message names the team once when the refusal already names it as a team', () => {

@@ -1,7 +1,12 @@
 // Offboarding: a team that leaves is retired (TeamPlatform.retireTeam), and its robots are deleted from Harbor by the
 // configuration Jobs (Harbor.retireRobot; the Job's side is in test/harbor/configure-script.test.ts, "retired
 // robots"). A robot left out of the code without it keeps its permissions and a secret that never expires.
-import { RobotPermission } from '../../lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, Harbor, HarborStorage, LocalSecretStore, Postgres, ProxyUpstream, Redis, RobotPermission } from '../../lib';
+import { stderrOf } from '../util';
 import { platform } from './fixtures';
 
 /** The robots the configuration chunks of `objects` retire, and the robots they declare. */
@@ -45,7 +50,8 @@ describe('retiring a team', () => {
   test('refuses a team that is onboarded, retired twice, or onboarded after it is retired, changing nothing', () => {
     const p = platform();
     p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
-    expect(() => p.teams.retireTeam('web')).toThrow('invalid name "web": must not be a team of this platform (addTeam): a team is either onboarded or retired');
+    expect(() => p.teams.retireTeam('web')).toThrow(new Error('invalid name "web": must not be a team this platform onboards (addTeam) when retireTeam ' +
+      'retires it: a team is either onboarded or retired; drop the addTeam call to retire it, or the retireTeam call to keep it'));
     p.teams.retireTeam('old');
     expect(() => p.teams.retireTeam('old')).toThrow('invalid name "old": must be retired once: retireTeam was called with it already');
     expect(() => p.teams.addTeam({ name: 'old', repos: ['acme/old'] }))
@@ -87,5 +93,82 @@ describe('retiring a Harbor robot', () => {
       .toThrow('invalid name "old-ci": must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; drop the retireRobot call to declare it again');
     expect(() => p.harbor.retireRobot('Old CI')).toThrow(/^invalid name "Old CI": /);
     expect(harborState(p.objects()).retired).toEqual(['old-ci']);
+  });
+});
+
+// What nothing refuses shows only against the secret state, which a synth reads: a retireTeam name of which the state
+// holds no robot (a typo: the real team's robots stay live), and a team dropped from the code without retireTeam.
+describe('offboarding mistakes, against the secret state', () => {
+  /** A platform onboarding `teams` and retiring `retired`, synthesized with its Secrets on the state in `dir`: the warnings it printed. */
+  function synthWarnings(dir: string, teams: string[], retired: string[] = []): string[] {
+    const p = platform();
+    teams.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+    retired.forEach((name) => p.teams.retireTeam(name));
+    return warningsOf(p.app, dir);
+  }
+
+  /** The warnings a synth of `app`'s Secrets on the state in `dir` prints. */
+  function warningsOf(app: App, dir: string): string[] {
+    const err = stderrOf(() => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }).render(app));
+    return err.split('\n').filter((l) => l.startsWith('dockyard: warning:'));
+  }
+
+  const stateDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-offboarding-'));
+
+  test('a team dropped without retireTeam is warned of, naming it and the call; retired, or onboarded again, it is not', () => {
+    const dir = stateDir();
+    expect(synthWarnings(dir, ['web', 'data'])).toEqual([]);
+    expect(synthWarnings(dir, ['web'])).toEqual(['dockyard: warning: team "data"\'s Harbor robots robot$data-push and robot$data-pull are on record in the ' +
+      'secret state, declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it (retireTeam): the robots ' +
+      'keep their permissions and secrets, which never expire; if the team left, call retireTeam("data")']);
+    expect(synthWarnings(dir, ['web'], ['data'])).toEqual([]);
+    expect(synthWarnings(dir, ['web', 'data'])).toEqual([]);
+  });
+
+  test('a retireTeam name of which the state holds no robot (a typo) is warned of, and the team it missed too', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['web', 'data']);
+    expect(synthWarnings(dir, ['web'], ['dta'])).toEqual([
+      'dockyard: warning: retireTeam("dta") names a team of which the secret state holds no robot (harbor/harbor-robot-dta-push/secret, ' +
+        'harbor/harbor-robot-dta-pull/secret): if the name is misspelt, it retires nothing and the real team\'s robots keep their permissions ' +
+        'and secrets; check it against addTeam\'s (if you deleted the team\'s entries from the state, this may be ignored)',
+      expect.stringMatching(/^dockyard: warning: team "data"'s Harbor robots robot\$data-push and robot\$data-pull are on record/),
+    ]);
+    // the team's own name: its robots are on record, and stay so after it is retired
+    expect(synthWarnings(dir, ['web'], ['data'])).toEqual([]);
+    expect(synthWarnings(dir, ['web'], ['data'])).toEqual([]);
+  });
+
+  test('nothing is warned of on a new state, which holds nothing to tell by', () => {
+    expect(synthWarnings(stateDir(), ['web'], ['dta'])).toEqual([]);
+  });
+
+  test('another stack on the same state, without a TeamPlatform, never warns of the teams it does not have', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['web', 'data']);
+    // the default stack's shape: the same Harbor at the same path, with robots of its own, and no teams
+    const app = new App({ outdir: '/nonexistent' });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+    const harbor = new Harbor(chart, 'Harbor', {
+      namespace: 'harbor', externalUrl: 'https://harbor.example.com',
+      database: new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' }).addDatabase('registry', { user: 'harbor' }),
+      redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+    });
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+    harbor.addRobot('puller', { permissions: [RobotPermission.pull('dockerhub')] });
+    chart.toJson();
+    expect(warningsOf(app, dir)).toEqual([]);
+    // the teams' stack still warns of what it dropped
+    expect(synthWarnings(dir, ['web']).length).toBe(1);
+  });
+
+  test('a team\'s robots retired through Harbor (retireRobot) are not warned of', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['web', 'data']);
+    const p = platform();
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    p.harbor.retireRobot('data-push');
+    p.harbor.retireRobot('data-pull');
+    expect(warningsOf(p.app, dir)).toEqual([]);
   });
 });

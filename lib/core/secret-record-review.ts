@@ -1,0 +1,45 @@
+import { IConstruct } from 'constructs';
+import { reaches } from './in-tree';
+
+// What the secret state holds is read only inside a synth of the secret store (`LocalSecretStore.transaction`), not
+// when constructs are made: a construct that checks something against it (a team retired under a name the state
+// never held, a team's robots left live when its addTeam call went) registers a review here, and the store runs it
+// on a synth. Not exported from lib/core.
+
+/** The secret state as a synth found it, before it saved: what a review may read. */
+export interface SecretRecordView {
+  /** What the store renders: keys declared outside it are not in `declared`. */
+  readonly scope: IConstruct;
+  /** Every key the state holds a value of, or the key record lists. */
+  readonly onRecord: ReadonlySet<string>;
+  /** The path of the construct that last declared each key, as the state keeps it (`declaredBy`). */
+  readonly declaredBy: Readonly<Record<string, string>>;
+  /** The keys this synth declares. */
+  readonly declared: ReadonlySet<string>;
+}
+
+/** Per app root: the reviews, with the construct that registered each. */
+const reviewsByApp = new WeakMap<IConstruct, { owner: IConstruct; review: (view: SecretRecordView) => void }[]>();
+
+/** The secret state's key of `key` of the Secret `name` in `namespace`: `<namespace>/<name>/<key>`. */
+export function secretStateKey(namespace: string, name: string, key: string): string {
+  return `${namespace}/${name}/${key}`;
+}
+
+/**
+ * Have each synth of a secret store that renders `owner` run `review` on what the state holds: for warnings, which
+ * it prints itself. It is not run for a state the synth starts anew, which holds nothing yet.
+ */
+export function onSecretRecord(owner: IConstruct, review: (view: SecretRecordView) => void): void {
+  const root = owner.node.root;
+  reviewsByApp.set(root, [...(reviewsByApp.get(root) ?? []), { owner, review }]);
+}
+
+/** Run the reviews of the constructs `view.scope` reaches: one taken out of the tree again reviews nothing. */
+export function runSecretRecordReviews(view: SecretRecordView): void {
+  for (const { owner, review } of reviewsByApp.get(view.scope.node.root) ?? []) {
+    if (reaches(view.scope, owner)) {
+      review(view);
+    }
+  }
+}

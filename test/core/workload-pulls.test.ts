@@ -1,0 +1,187 @@
+// Dockyard's own pods must be able to pull their images (lib/core/workload-pulls.ts): a new user's trial relocated
+// every image through Harbor's private `dockerhub` proxy cache with no app-wide pull secret, and the Drone server,
+// the secrets extension and the runner rendered `harbor.acme.dev/dockerhub/drone/...` with no imagePullSecrets and a
+// `default` ServiceAccount without any, while the synth stayed silent.
+import { ApiObject, App } from 'cdk8s';
+import fc from 'fast-check';
+import {
+  DockyardChart, Harbor, HarborRobot, HarborStorage, Image, ImageRelocation, Images, Namespace, NodeMirrorFiles, Postgres, ProxyUpstream, PullSecret,
+  Redis, RegistryCredential, Resources, RobotPermission, Secret, SecretValue,
+} from '../../lib';
+import { podTemplate } from '../../lib/core/pod';
+import { templateNamedJob } from '../../lib/core/job';
+import { PullAccess } from '../../lib/core/pull-access';
+import { droneCi } from '../drone/fixtures';
+import { find, testChart, thrown } from '../util';
+
+const HOST = 'harbor.acme.dev';
+
+interface Trial {
+  readonly chart: DockyardChart;
+  readonly harbor: Harbor;
+  /** A robot that may pull only through the proxy cache. */
+  readonly proxyPuller: HarborRobot;
+}
+
+/**
+ * The trial: Drone in `dockyard`, Harbor with the private proxy cache `dockerhub`, every image relocated through it
+ * but Harbor's and its data services', and the build pool's proxy-only login listed there alone (not app-wide).
+ */
+function trial(): Trial {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new DockyardChart(app, 'platform', { namespace: 'dockyard' });
+  new Namespace(chart, 'Namespace', { name: 'dockyard' });
+  droneCi(chart, { buildNamespace: 'drone-builds' });
+  const database = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db', namespace: 'registry' });
+  const redis = new Redis(chart, 'Redis', { namespace: 'registry' });
+  const harbor = new Harbor(chart, 'Harbor', {
+    namespace: 'registry', externalUrl: `https://${HOST}`, database: database.addDatabase('registry', { user: 'harbor' }), redis, storage: HarborStorage.filesystem(),
+  });
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
+  const proxyPuller = harbor.addRobot('node-puller', { permissions: [RobotPermission.pull('dockerhub')] });
+  Images.relocate(chart, harbor.proxyCacheRelocation('dockerhub'));
+  [harbor, database, redis].forEach((c) => Images.relocate(c, ImageRelocation.upstream()));
+  new PullSecret(chart, 'BuildsPull', { name: 'builds-login', credentials: [RegistryCredential.harborRobot(HOST, proxyPuller)], namespaces: ['drone-builds'], appWide: false });
+  return { chart, harbor, proxyPuller };
+}
+
+/** The refusal of a workload whose pods have no login to Harbor at all. */
+function noLogin(workload: string, image: string, account = 'default'): string {
+  return `invalid pull secrets of ${workload}: its pods pull ${image} from "dockerhub", a private Harbor proxy cache of ${HOST}, and none of ` +
+    `the pull secrets of its ServiceAccount "${account}" logs in to ${HOST}; register an app-wide pull secret of a robot with ` +
+    'RobotPermission.pull("dockerhub") (a PullSecret, appWide by default, or Images.usePullSecret), as the README\'s "Pull secrets, image ' +
+    `relocation and node mirrors" example does, or give NodeMirrorFiles a credential for ${HOST}`;
+}
+
+describe('Dockyard\'s own pods and a private Harbor project', () => {
+  test('the trial: the first of Dockyard\'s pods that cannot pull is refused, naming the workload, the image, the project and the fix', () => {
+    const t = trial();
+    const message = thrown(() => t.chart.toJson()).message;
+    expect(message).toBe(noLogin('StatefulSet "dockyard/postgres"', `${HOST}/dockerhub/library/${Postgres.IMAGE.reference.replace(/^.*\//, '')}`));
+    // the manifest written object by object refuses the same, once every object is rendered
+    expect(thrown(() => trial().chart._toYamlChunks()).message).toBe(message);
+  });
+
+  test('the Drone server, secrets extension and runner, each as its own account, are refused too', () => {
+    const t = trial();
+    // the in-cluster Postgres of the fixture from Docker Hub itself
+    Images.relocate(t.chart.node.findChild('Postgres'), ImageRelocation.upstream());
+    expect(thrown(() => t.chart.toJson()).message).toMatch(/^invalid pull secrets of Deployment "dockyard\/drone": its pods pull harbor\.acme\.dev\/dockerhub\/drone\/drone:\S+ from "dockerhub"/);
+    for (const [id, workload, account] of [['Drone', 'drone', 'drone'], ['Secrets', 'drone-secrets', 'drone-secrets'], ['Runner', 'drone-runner', 'drone-runner']]) {
+      const only = trial();
+      // every Dockyard image from Docker Hub but the one workload's
+      Images.relocate(only.chart, ImageRelocation.upstream());
+      Images.relocate(only.chart.node.findChild(id), only.harbor.proxyCacheRelocation('dockerhub'));
+      const error = thrown(() => only.chart.toJson()).message;
+      expect(error).toMatch(new RegExp(`^invalid pull secrets of Deployment "dockyard/${workload}": its pods pull harbor\\.acme\\.dev/dockerhub/drone/`));
+      expect(error).toContain(`none of the pull secrets of its ServiceAccount "${account}" logs in to ${HOST}`);
+    }
+  });
+
+  test('an app-wide PullSecret of a robot that may pull the proxy cache lets every pod pull, each listing it', () => {
+    const t = trial();
+    new PullSecret(t.chart, 'AppPull', { name: 'proxy-login', credentials: [RegistryCredential.harborRobot(HOST, t.proxyPuller)] });
+    const objects = t.chart.toJson();
+    expect(find(objects, 'Deployment', 'drone', 'dockyard').spec.template.spec.imagePullSecrets).toEqual([{ name: 'proxy-login' }]);
+  });
+
+  test('an app-wide login that may not pull from the proxy cache is named, with the permission it lacks', () => {
+    const t = trial();
+    t.harbor.addProject('apps');
+    const apps = t.harbor.addRobot('apps-puller', { permissions: [RobotPermission.pull('apps')] });
+    new PullSecret(t.chart, 'AppPull', { name: 'apps-login', credentials: [RegistryCredential.harborRobot(HOST, apps)] });
+    expect(thrown(() => t.chart.toJson()).message).toBe(`invalid pull secrets of StatefulSet "dockyard/postgres": its pods pull ${HOST}/dockerhub/` +
+      `library/${Postgres.IMAGE.reference.replace(/^.*\//, '')} from "dockerhub", a private Harbor proxy cache of ${HOST}, and the only login to ${HOST} among the pull secrets it ` +
+      'lists ("apps-login"), "robot$apps-puller", may not pull from it; give that robot RobotPermission.pull("dockerhub")');
+  });
+
+  test('the nodes\' login to Harbor (NodeMirrorFiles with a credential) serves pods that bring none for it', () => {
+    // containerd uses configs.<host>.auth for every pull from the host that brings no credentials (README, "Pull
+    // secrets, image relocation and node mirrors": the login is node-wide)
+    const t = trial();
+    new NodeMirrorFiles(t.chart, 'NodeMirrors', {
+      mirrors: [{ upstream: 'docker.io', endpoint: t.harbor.url, project: 'dockerhub' }], credential: RegistryCredential.harborRobot(HOST, t.proxyPuller),
+    });
+    expect(() => t.chart.toJson()).not.toThrow();
+  });
+});
+
+describe('checkWorkloadPulls over every kind with a pod template', () => {
+  const IMAGE = `${HOST}/apps/web:1`;
+  /** A chart whose namespace `test` the app creates, and whose registry declares the private project `apps`. */
+  function declared(): DockyardChart {
+    const chart = testChart();
+    new Namespace(chart, 'Namespace', { name: 'test' });
+    PullAccess.declareProject(chart, HOST, 'apps', { public: false, proxyCache: false });
+    return chart;
+  }
+  /** A raw workload of `kind` whose pod runs `image` as an init container, as `account`. */
+  function raw(chart: DockyardChart, kind: string, image: string, account?: string): void {
+    const pod = { spec: { serviceAccountName: account, initContainers: [{ name: 'init', image }], containers: [{ name: 'main', image: 'busybox:1.37.0' }] } };
+    const spec = kind === 'CronJob' ? { schedule: '@daily', jobTemplate: { spec: { template: pod } } } : { selector: {}, template: pod };
+    new ApiObject(chart, kind, { apiVersion: kind === 'CronJob' ? 'batch/v1' : 'apps/v1', kind, metadata: { name: 'w' }, spec });
+  }
+
+  test.each(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'])('a %s\'s init container is checked against the pod\'s account', (kind) => {
+    const chart = declared();
+    raw(chart, kind, IMAGE);
+    expect(thrown(() => chart.toJson()).message).toMatch(new RegExp(`^invalid pull secrets of ${kind} "test/w": its pods pull ${IMAGE} from "apps", ` +
+      `a private Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "default" logs in to ${HOST}`));
+  });
+
+  test('a template-named Job is named as it renders', () => {
+    const chart = declared();
+    const template = podTemplate(chart, { app: 'job' }, {
+      namespace: 'test', runAs: { user: 1000, group: 1000 },
+      initContainers: [{ name: 'init', image: Image.of(IMAGE), resources: Resources.of({ cpuRequest: '10m', cpuLimit: '10m', memoryRequest: '8Mi', memoryLimit: '8Mi' }) }],
+      containers: [{ name: 'main', image: Image.of('busybox:1.37.0'), resources: Resources.of({ cpuRequest: '10m', cpuLimit: '10m', memoryRequest: '8Mi', memoryLimit: '8Mi' }) }],
+    });
+    templateNamedJob(chart, 'Job', { name: (hash) => `job-${hash.slice(0, 8)}`, namespace: 'test', labels: {}, spec: { template } });
+    const name = (() => {
+      try {
+        chart.toJson();
+        return '';
+      } catch (e: any) {
+        return /^invalid pull secrets of Job "test\/(job-[0-9a-f]{8})": its pods pull /.exec(e.message)?.[1] ?? e.message;
+      }
+    })();
+    expect(name).toMatch(/^job-[0-9a-f]{8}$/);
+  });
+
+  test('what Dockyard does not know is never refused: an account it does not render, a namespace it does not create, a public project', () => {
+    const unknownAccount = declared();
+    raw(unknownAccount, 'Deployment', IMAGE, 'made-elsewhere');
+    expect(() => unknownAccount.toJson()).not.toThrow();
+    const elsewhere = testChart('elsewhere');
+    PullAccess.declareProject(elsewhere, HOST, 'apps', { public: false, proxyCache: false });
+    raw(elsewhere, 'Deployment', IMAGE);
+    expect(() => elsewhere.toJson()).not.toThrow();
+    const open = testChart();
+    new Namespace(open, 'Namespace', { name: 'test' });
+    PullAccess.declareProject(open, HOST, 'apps', { public: true, proxyCache: false });
+    raw(open, 'Deployment', IMAGE);
+    expect(() => open.toJson()).not.toThrow();
+  });
+
+  test('property: a pod is refused exactly when the pull secret its account lists holds no login that may pull from the project', () => {
+    fc.assert(fc.property(fc.boolean(), fc.boolean(), (granted, listed) => {
+      const chart = declared();
+      PullAccess.grantPull(chart, HOST, 'robot$puller', granted ? ['apps'] : []);
+      const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+      const pull = new PullSecret(chart, 'Pull', {
+        name: 'pull', credentials: [RegistryCredential.basic({ registry: HOST, username: 'robot$puller', password })], appWide: false, namespaces: ['other'],
+      });
+      PullAccess.recordAccount(chart, 'test', 'runner', () => (listed ? [pull.secret] : []));
+      raw(chart, 'Deployment', IMAGE, 'runner');
+      const refused = (() => {
+        try {
+          chart.toJson();
+          return false;
+        } catch {
+          return true;
+        }
+      })();
+      expect(refused).toBe(!(granted && listed));
+    }), { numRuns: 8 });
+  });
+});
