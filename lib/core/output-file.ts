@@ -29,7 +29,7 @@ export interface OutputFileProps {
   /**
    * What to do when the file changes, for a file that reaches its destination only by hand (a node's configuration):
    * a synth that writes it with other content than the output directory held prints
-   * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth into an empty directory).
+   * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth, into a missing or empty directory).
    *
    * @default - a change is not announced
    */

@@ -220,7 +220,7 @@ function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
 /**
  * For each `OutputFile` and `SecretFile` with an `onChange` note whose content differs from what the output directory
  * holds (or that it lacks), `<output directory>/<path> changed: <note>`. Nothing when the directory does not exist
- * yet: a first synth's files are all new, and the README's first steps install them. Read before the output is
+ * yet or is empty: a first synth's files are all new, and the README's first steps install them. Read before the output is
  * replaced, printed after: a synth that fails writes nothing and announces nothing.
  */
 function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[]): string[] {
@@ -232,7 +232,8 @@ function changeNotices(app: App, files: readonly { path: string; content: string
     return [];
   }
   const dir = outputPath(app.outdir);
-  if (!fs.existsSync(dir)) {
+  // no previous output: a missing directory, or an empty one made for it
+  if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
     return [];
   }
   const out: string[] = [];

@@ -347,7 +347,7 @@ export class TeamPlatform extends Construct {
       if (!keys.some((k) => view.onRecord.has(k))) {
         warnOnce(this, `retireTeam(${describeValue(name)}) names a team of which the secret state holds no robot (${keys.join(', ')}): if the ` +
           'name is misspelt, it retires nothing and the real team\'s robots keep their permissions and secrets; check it against addTeam\'s ' +
-          '(if you deleted the team\'s entries from the state, this may be ignored)');
+          '(if this state never held the team, a new environment\'s say, drop the call there; if you deleted its entries, ignore this)');
       }
     }
     const pushPrefix = `${harbor.node.path}/`;
@@ -361,7 +361,8 @@ export class TeamPlatform extends Construct {
       if (robots[0].stateKey === key && left) {
         warnOnce(this, `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the secret state, ` +
           `declared by ${harbor.node.path}, but ${this.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
-          `their permissions and secrets, which never expire; if the team left, call retireTeam(${describeValue(team)})`);
+          `their permissions and secrets, which never expire; if the team left, call retireTeam(${describeValue(team)}); if they are robots ` +
+          `of another stack on this state, named like a team's, ignore this (and retire them there with retireRobot when they go)`);
       }
     }
   }

@@ -44,6 +44,16 @@ describe('OutputFile and SecretFile onChange', () => {
     expect(changed).not.toContain('b.yaml');
   });
 
+  test('a first synth into an empty directory made for it announces nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
+    made.push(dir);
+    fs.mkdirSync(path.join(dir, 'dist'));
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
+    new OutputFile(chart, 'Node', { path: 'nodes/a.yaml', content: () => 'one', onChange: 'copy it to every node' });
+    expect(stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))).not.toMatch(/is new|changed/);
+  });
+
   test('refuses a note that is not one short line', () => {
     const chart = new DockyardChart(new App(), 'c');
     for (const bad of ['', 'two\nlines', 'x'.repeat(301)]) {

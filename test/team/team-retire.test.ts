@@ -120,7 +120,8 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(synthWarnings(dir, ['web', 'data'])).toEqual([]);
     expect(synthWarnings(dir, ['web'])).toEqual(['dockyard: warning: team "data"\'s Harbor robots robot$data-push and robot$data-pull are on record in the ' +
       'secret state, declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it (retireTeam): the robots ' +
-      'keep their permissions and secrets, which never expire; if the team left, call retireTeam("data")']);
+      'keep their permissions and secrets, which never expire; if the team left, call retireTeam("data"); if they are robots of another stack ' +
+      'on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)']);
     expect(synthWarnings(dir, ['web'], ['data'])).toEqual([]);
     expect(synthWarnings(dir, ['web', 'data'])).toEqual([]);
   });
@@ -131,7 +132,8 @@ describe('offboarding mistakes, against the secret state', () => {
     expect(synthWarnings(dir, ['web'], ['dta'])).toEqual([
       'dockyard: warning: retireTeam("dta") names a team of which the secret state holds no robot (harbor/harbor-robot-dta-push/secret, ' +
         'harbor/harbor-robot-dta-pull/secret): if the name is misspelt, it retires nothing and the real team\'s robots keep their permissions ' +
-        'and secrets; check it against addTeam\'s (if you deleted the team\'s entries from the state, this may be ignored)',
+        'and secrets; check it against addTeam\'s (if this state never held the team, a new environment\'s say, drop the call there; if you ' +
+        'deleted its entries, ignore this)',
       expect.stringMatching(/^dockyard: warning: team "data"'s Harbor robots robot\$data-push and robot\$data-pull are on record/),
     ]);
     // the team's own name: its robots are on record, and stay so after it is retired
