@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { describeValue, Image, invalid, ISecret } from '../core';
-import { PrivateProject, PullAccess } from '../core/pull-access';
+import { PrivateProject, PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
 
 /** An image an engine makes its build pods pull, whatever their pipelines say: a clone, placeholder or init image. */
 export interface BuildImage {
@@ -65,7 +65,7 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
         pullers.push({ where: `the pull secrets the engine lists on them (${own.setting}: ${own.secrets.map(nameOf).join(', ')})`, secrets: own.secrets });
       } else {
         for (const account of pods.accounts) {
-          const secrets = PullAccess.accountPullSecrets(scope, pods.namespace, account);
+          const secrets = PullAccess.accountPullSecrets(scope, pods.namespace, account, projects.users());
           if (secrets !== undefined) pullers.push({ where: `the pull secrets of their ServiceAccount ${describeValue(account)}`, secrets });
         }
       }
@@ -96,11 +96,13 @@ function refuse(pods: BuildPods, image: Image, role: string, project: PrivatePro
 }
 
 /**
- * `PullAccess.privateProjectOf`, kept by image reference: an engine checks the same few images in each of its build
- * namespaces (a thousand teams' worth), and the projects do not change while it checks.
+ * `PullAccess.privateProjectOf`, kept by image reference, and the user's ServiceAccounts, for one engine's check: it
+ * checks the same few images in each of its build namespaces (a thousand teams' worth), and neither changes while it
+ * checks.
  */
 export class ProjectLookup {
   private readonly found = new Map<string, PrivateProject | undefined>();
+  private usersFound?: UserAccounts;
 
   public constructor(private readonly scope: IConstruct) {}
 
@@ -110,6 +112,14 @@ export class ProjectLookup {
       this.found.set(image.reference, PullAccess.privateProjectOf(this.scope, image));
     }
     return this.found.get(image.reference);
+  }
+
+  /**
+   * The ServiceAccounts the user's objects render (`userAccounts`), from one walk of the app's tree, taken only when
+   * an account's pull secrets are needed: walking it for each of a thousand teams' accounts would cost seconds.
+   */
+  public users(): UserAccounts {
+    return (this.usersFound ??= userAccounts(this.scope));
   }
 }
 

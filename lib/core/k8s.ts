@@ -8,6 +8,7 @@
 import { ApiObject, ApiObjectProps, App, Lazy } from 'cdk8s';
 import type * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { markerFor } from './chosen-pull-secrets';
 import { isUserError } from './validation';
 
 export type { k8s };
@@ -58,7 +59,12 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
  * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts)
  */
 export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: K, props: Kinds[K], finish?: (rendered: any) => void): ApiObject {
-  return new KubeObject(scope, id, { apiVersion: API_VERSIONS[kind], kind, ...(props as object) }, finish);
+  const all = { apiVersion: API_VERSIONS[kind], kind, ...(props as object) };
+  const mark = markerFor(all);
+  return new KubeObject(scope, id, all, mark === undefined ? finish : (out) => {
+    mark(out);
+    finish?.(out);
+  });
 }
 
 /**

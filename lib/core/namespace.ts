@@ -138,7 +138,7 @@ export class DefaultServiceAccount extends Construct {
 
   private constructor(scope: Construct, id: string, namespace: string) {
     super(scope, id);
-    kube(this, 'Resource', 'ServiceAccount', {
+    const resource = kube(this, 'Resource', 'ServiceAccount', {
       metadata: { name: 'default', namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
       imagePullSecrets: Lazy.any({ produce: () => (this.pullSecrets.size > 0 ? [...this.pullSecrets].sort().map((name) => ({ name })) : undefined) }),
       automountServiceAccountToken: Lazy.any({ produce: () => this.automountToken }),
@@ -146,7 +146,7 @@ export class DefaultServiceAccount extends Construct {
     // rendered without pull secrets, the account keeps those it has: none in a namespace the app creates (the
     // controller makes it bare), unknown in one made elsewhere; with some, `kubectl apply` sets exactly these (the
     // list is atomic: kubernetes/api v0.36.3 core/v1/types.go:6369-6375)
-    PullAccess.recordAccount(this, namespace, 'default', () => (this.pullSecrets.size === 0 && !isNamespaceDefined(this, namespace)
+    PullAccess.recordAccount(resource, namespace, 'default', () => (this.pullSecrets.size === 0 && !isNamespaceDefined(this, namespace)
       ? undefined : [...this.pullSecrets]));
   }
 

@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { choosesPullSecrets } from './chosen-pull-secrets';
 import { escapeEnvLiteral, EnvVars } from './env';
 import { Image, Images } from './image';
 import { intOrString, quantity } from './k8s';
@@ -95,7 +96,8 @@ export function podTemplate(scope: IConstruct, labels: Record<string, string>, s
       initContainers: spec.initContainers?.map((c) => container(scope, c)),
       containers: spec.containers.map((c) => container(scope, c)),
       volumes: spec.volumes,
-      imagePullSecrets: Lazy.any({ produce: () => imagePullSecrets(scope, spec) }),
+      // marked, so the pull check can tell its pods (whose pull secrets an app-wide one reaches) from a user's
+      imagePullSecrets: choosesPullSecrets(Lazy.any({ produce: () => imagePullSecrets(scope, spec) })),
       topologySpreadConstraints: spec.spreadSelector && [{
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',

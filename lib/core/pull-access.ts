@@ -1,5 +1,8 @@
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { generatedSecretNamed } from './checksum';
 import { Image, Images, registryHost, sameRegistryHost } from './image';
+import { isInTree } from './in-tree';
 import { ISecret, Secret, SecretValue, SecretValueKind } from './secret';
 
 /**
@@ -50,8 +53,41 @@ type AccountPullSecrets = () => readonly (ISecret | string)[] | undefined;
 const registries = new WeakMap<IConstruct, Map<string, Registry>>();
 /** Per app root: the registry hosts the nodes log in to themselves (`PullAccess.recordNodeLogin`). */
 const nodeLogins = new WeakMap<IConstruct, string[]>();
-/** Per app root: what each ServiceAccount's pull secrets are, by `<namespace>\n<name>` (one producer per rendering). */
-const accounts = new WeakMap<IConstruct, Map<string, AccountPullSecrets[]>>();
+/** A ServiceAccount Dockyard renders: the construct that renders it, and its pull secrets. */
+interface RecordedAccount {
+  readonly owner: IConstruct;
+  readonly pullSecrets: AccountPullSecrets;
+}
+
+/** Per app root: what each ServiceAccount's pull secrets are, by `<namespace>\n<name>` (one entry per rendering). */
+const accounts = new WeakMap<IConstruct, Map<string, RecordedAccount[]>>();
+/** The constructs that render a ServiceAccount Dockyard records (`recordAccount`): any other is the user's. */
+const recordedOwners = new WeakSet<IConstruct>();
+
+/**
+ * The ServiceAccounts that objects of the app other than Dockyard's render (`userAccounts`), by
+ * `<namespace>\n<name>`: the names each lists in `imagePullSecrets`, none where it lists none.
+ */
+export type UserAccounts = ReadonlyMap<string, readonly (readonly string[])[]>;
+
+/**
+ * The ServiceAccounts that objects of the app of `scope` render, every chart's, other than those Dockyard records
+ * (`PullAccess.recordAccount`): a user's `ApiObject` of kind ServiceAccount. One walk of the app's tree; take it once
+ * per check.
+ */
+export function userAccounts(scope: IConstruct): UserAccounts {
+  const out = new Map<string, (readonly string[])[]>();
+  for (const c of scope.node.root.node.findAll()) {
+    if (!(c instanceof ApiObject) || c.kind !== 'ServiceAccount' || recordedOwners.has(c)) {
+      continue;
+    }
+    const o = c.toJson();
+    const key = `${o?.metadata?.namespace ?? 'default'}\n${o?.metadata?.name}`;
+    const listed: string[] = (Array.isArray(o?.imagePullSecrets) ? o.imagePullSecrets : []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
+    out.set(key, [...(out.get(key) ?? []), listed]);
+  }
+  return out;
+}
 
 function registriesOf(scope: IConstruct): Map<string, Registry> {
   const root = scope.node.root;
@@ -117,36 +153,49 @@ export class PullAccess {
 
   /**
    * Record how to find the pull secrets of the ServiceAccount `name` in `namespace`, which Dockyard renders: a
-   * namespace's `default`, a deploy identity. Recorded once per object rendered; a check unites them.
+   * namespace's `default`, a deploy identity. Recorded once per object rendered; a check unites them, counting
+   * only those still in the tree (`isInTree`: one taken out again renders nothing).
    *
+   * @param owner the ApiObject that renders the account: no other object's account, the user's, is Dockyard's
    * @param pullSecrets its pull secrets at synth: Secrets, or names of Secrets Dockyard does not know, or undefined
    *   when they are not known (an account Dockyard renders without a list, which one made elsewhere may have)
    */
-  public static recordAccount(scope: IConstruct, namespace: string, name: string, pullSecrets: AccountPullSecrets): void {
-    const root = scope.node.root;
-    const map = accounts.get(root) ?? new Map<string, AccountPullSecrets[]>();
+  public static recordAccount(owner: IConstruct, namespace: string, name: string, pullSecrets: AccountPullSecrets): void {
+    const root = owner.node.root;
+    const map = accounts.get(root) ?? new Map<string, RecordedAccount[]>();
     accounts.set(root, map);
     const key = `${namespace}\n${name}`;
-    map.set(key, [...(map.get(key) ?? []), pullSecrets]);
+    map.set(key, [...(map.get(key) ?? []), { owner, pullSecrets }]);
+    recordedOwners.add(owner);
   }
 
   /**
-   * The pull secrets the ServiceAccount `name` of `namespace` lists, as far as Dockyard renders it: Secrets, or
-   * names of Secrets it does not know (those listed in `namespace` as a `PullSecret` are known by name); undefined if
-   * Dockyard renders no such account, or one whose list it cannot tell.
+   * The pull secrets the ServiceAccount `name` of `namespace` lists, as far as the app renders it: Secrets, or
+   * names of Secrets Dockyard does not know (those listed in `namespace` as a `PullSecret`, or Dockyard Secrets
+   * there, are known by name). Dockyard's renderings (`recordAccount`) and the user's (`userAccounts`) are united,
+   * for `kubectl apply` leaves the list of whichever was applied last. Undefined if the app renders no such account,
+   * or one whose list it cannot tell: one of Dockyard's that says so, or one of the user's that lists none (the
+   * account keeps whatever it has, which may have been patched outside the app).
+   *
+   * @param users the user's ServiceAccounts, if the caller has them (`userAccounts`)
    */
-  public static accountPullSecrets(scope: IConstruct, namespace: string, name: string): readonly (ISecret | string)[] | undefined {
-    const producers = accounts.get(scope.node.root)?.get(`${namespace}\n${name}`);
-    if (producers === undefined) {
+  public static accountPullSecrets(scope: IConstruct, namespace: string, name: string, users?: UserAccounts): readonly (ISecret | string)[] | undefined {
+    const key = `${namespace}\n${name}`;
+    const recorded = (accounts.get(scope.node.root)?.get(key) ?? []).filter((a) => isInTree(a.owner));
+    const theirs = (users ?? userAccounts(scope)).get(key) ?? [];
+    if ((recorded.length === 0 && theirs.length === 0) || theirs.some((listed) => listed.length === 0)) {
       return undefined;
     }
     const out: (ISecret | string)[] = [];
-    for (const produce of producers) {
-      const listed = produce();
+    for (const account of recorded) {
+      const listed = account.pullSecrets();
       if (listed === undefined) {
         return undefined;
       }
       out.push(...listed.map((s) => (typeof s === 'string' ? Images._listedNamed(scope, namespace, s) ?? s : s)));
+    }
+    for (const listed of theirs) {
+      out.push(...listed.map((s) => Images._listedNamed(scope, namespace, s) ?? generatedSecretNamed(scope, s, namespace) ?? s));
     }
     return out;
   }
@@ -191,8 +240,9 @@ export class PullAccess {
       }
     }
     // the kubelet hands containerd a login only when one matches (a denied one fails the pull: it is not retried
-    // without); with none, containerd's own for the host applies
-    if (denied.length === 0 && (nodeLogins.get(scope.node.root) ?? []).some((host) => sameRegistryHost(host, project.host))) {
+    // without); with none, containerd's own for the host applies, looked up by the host as the image names it, port
+    // and all (containerd v2.3.4 internal/cri/server/images/image_pull.go:528, `c.config.Registry.Configs[u.Host]`)
+    if (denied.length === 0 && (nodeLogins.get(scope.node.root) ?? []).some((host) => registryHost(host) === project.imageHost)) {
       return { pulls: true, logins: [] };
     }
     return { pulls: false, logins: [...new Set(denied)] };

@@ -76,6 +76,7 @@ export class NamespacedAccess extends Construct {
 export function serviceAccount(
   scope: Construct, id: string, metadata: { name: string; namespace: string; labels: Record<string, string> }, automountToken = false,
 ): ApiObject {
-  PullAccess.recordAccount(scope, metadata.namespace, metadata.name, () => (isNamespaceDefined(scope, metadata.namespace) ? [] : undefined));
-  return kube(scope, id, 'ServiceAccount', { metadata, automountServiceAccountToken: automountToken });
+  const account = kube(scope, id, 'ServiceAccount', { metadata, automountServiceAccountToken: automountToken });
+  PullAccess.recordAccount(account, metadata.namespace, metadata.name, () => (isNamespaceDefined(scope, metadata.namespace) ? [] : undefined));
+  return account;
 }

@@ -1,8 +1,9 @@
 import { IConstruct } from 'constructs';
 import { generatedSecretNamed } from './checksum';
+import { hasChosenPullSecrets } from './chosen-pull-secrets';
 import { Image } from './image';
 import { isNamespaceDefined } from './namespace';
-import { PrivateProject, PullAccess } from './pull-access';
+import { PrivateProject, PullAccess, UserAccounts, userAccounts } from './pull-access';
 import { ISecret } from './secret';
 import { describeValue, invalid } from './validation';
 
@@ -26,7 +27,9 @@ export function hasPodSpec(object: any): boolean {
  * (Kubernetes adds the account's only then: plugin/pkg/admission/serviceaccount/admission.go); and where none of
  * them logs in to the image's host, the nodes' own login to that Harbor (`NodeMirrorFiles` with a credential),
  * which containerd uses for any pull that brings none. What Dockyard does not know is never refused: an image
- * elsewhere, a Secret or login it did not make, an account it does not render.
+ * elsewhere, a Secret or login it did not make, an account it does not render, or one the user's own objects render
+ * without a list. Every workload of the chart is checked, the user's own too; the fix the message gives depends on
+ * whose it is: an app-wide pull secret reaches only pods whose pull secrets Dockyard chose (`podTemplate`).
  *
  * Run on the rendered objects, as the last step of rendering a chart (`DockyardChart`): only then are the images
  * relocated, each pod's pull secrets chosen, and a Job named by its template.
@@ -34,26 +37,30 @@ export function hasPodSpec(object: any): boolean {
  * @internal
  */
 export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): void {
+  // the user's ServiceAccounts, every chart's: one walk of the app, and only for a pod that pulls from a private
+  // project with its account's pull secrets
+  let users: UserAccounts | undefined;
+  const accounts = (): UserAccounts => (users = users ?? userAccounts(scope));
   for (const o of objects) {
     const spec = hasPodSpec(o) ? podSpecOf(o) : undefined;
     if (spec === undefined) {
       continue;
     }
     const namespace: string = o.metadata?.namespace ?? 'default';
-    let pulls: { where: string; secrets: readonly (ISecret | string)[] } | null | undefined;
+    let pulls: Pulls | null | undefined;
     for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       const project = typeof c?.image === 'string' ? projectOf(scope, c.image) : undefined;
       if (project === undefined) {
         continue;
       }
       // null: the pod pulls with an account Dockyard does not know, which may hold any login
-      pulls = pulls === undefined ? pullSecretsOf(scope, namespace, spec) : pulls;
+      pulls = pulls === undefined ? pullSecretsOf(scope, namespace, spec, accounts) : pulls;
       if (pulls === null) {
         break;
       }
       const verdict = PullAccess.judge(scope, project, pulls.secrets);
       if (!verdict.pulls) {
-        refuse(o.kind, `${namespace}/${o.metadata?.name}`, c.image, project, pulls.where, verdict.logins);
+        refuse(o.kind, `${namespace}/${o.metadata?.name}`, c.image, project, pulls.where, verdict.logins, hasChosenPullSecrets(o) ? undefined : { namespace, account: pulls.account });
       }
     }
   }
@@ -77,11 +84,12 @@ function projectOf(scope: IConstruct, reference: string): PrivateProject | undef
 
 /**
  * The pull secrets a pod of `spec` in `namespace` pulls with, and how the message names them: those it lists (the
- * Secrets Dockyard renders there by those names, else the names), else its ServiceAccount's; null when that
- * account's are not known. A namespace's `default` account that Dockyard renders nothing on, in a namespace the app
- * creates, has none: the controller makes it bare.
+ * Secrets Dockyard renders there by those names, else the names), else its ServiceAccount's (`PullAccess.accountPullSecrets`);
+ * null when that account's are not known. A namespace's `default` account that nothing in the app renders, in a
+ * namespace the app creates, has none: the controller makes it bare. (Patched outside the app it could have some,
+ * which no check can know; an account the user's objects render is taken as they render it.)
  */
-function pullSecretsOf(scope: IConstruct, namespace: string, spec: any): { where: string; secrets: readonly (ISecret | string)[] } | null {
+function pullSecretsOf(scope: IConstruct, namespace: string, spec: any, users: () => UserAccounts): Pulls | null {
   const listed: string[] = (spec.imagePullSecrets ?? []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
   if (listed.length > 0) {
     return {
@@ -89,22 +97,55 @@ function pullSecretsOf(scope: IConstruct, namespace: string, spec: any): { where
       secrets: listed.map((n) => generatedSecretNamed(scope, n, namespace) ?? n),
     };
   }
-  const account: string = spec.serviceAccountName ?? 'default';
-  const secrets = PullAccess.accountPullSecrets(scope, namespace, account) ??
-    (account === 'default' && isNamespaceDefined(scope, namespace) ? [] : undefined);
-  return secrets === undefined ? null : { where: `the pull secrets of its ServiceAccount ${describeValue(account)}`, secrets };
+  // the deprecated `serviceAccount` is an alias the API server honours where `serviceAccountName` is empty
+  // (kubernetes/api v0.36.3 core/v1/types.go:4219-4227, PodSpec `DeprecatedServiceAccount`; the v1 conversion
+  // copies it over, kubernetes/kubernetes pkg/apis/core/v1/conversion.go)
+  const account: string = nonEmpty(spec.serviceAccountName) ?? nonEmpty(spec.serviceAccount) ?? 'default';
+  const rendered = users();
+  const secrets = PullAccess.accountPullSecrets(scope, namespace, account, rendered) ??
+    (account === 'default' && isNamespaceDefined(scope, namespace) && !rendered.has(`${namespace}\n${account}`) ? [] : undefined);
+  return secrets === undefined ? null : { where: `the pull secrets of its ServiceAccount ${describeValue(account)}`, secrets, account };
 }
 
-/** The one-line refusal: the pods of the `kind` `name` cannot pull `image` from `project` with the pull secrets `where`. */
-function refuse(kind: string, name: string, image: string, project: PrivateProject, where: string, denied: readonly string[]): never {
+/** The pull secrets a pod pulls with, how the message names them, and the ServiceAccount they are of, if they are. */
+interface Pulls {
+  readonly where: string;
+  readonly secrets: readonly (ISecret | string)[];
+  readonly account?: string;
+}
+
+/** A string that is not empty, else undefined. */
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The one-line refusal: the pods of the `kind` `name` cannot pull `image` from `project` with the pull secrets `where`.
+ *
+ * @param user for a user's workload, whose pods no app-wide pull secret reaches: its namespace, and the account
+ *   whose pull secrets its pods pull with (none where they list their own); undefined for one whose pull secrets
+ *   Dockyard chose
+ */
+function refuse(
+  kind: string, name: string, image: string, project: PrivateProject, where: string, denied: readonly string[], user?: { namespace: string; account?: string },
+): never {
   const what = project.proxyCache ? 'proxy cache' : 'project';
   const grant = `RobotPermission.pull(${describeValue(project.project)})`;
+  const robot = `a pull secret of a robot with ${grant}`;
+  const register = user === undefined
+    ? `register an app-wide pull secret of a robot with ${grant} (a PullSecret, appWide by default, or Images.usePullSecret), as the ` +
+      'README\'s "Pull secrets, image relocation and node mirrors" example does'
+    // Images.pullSecretsFor lists an app-wide one only on Dockyard's own pods: a user's pulls with its own list or
+    // its account's, and a PullSecret's namespaces put it on the account `default` there
+    : user.account === 'default'
+      ? `list ${describeValue(user.namespace)} in the namespaces of a PullSecret of a robot with ${grant} (it goes on the namespace's default ` +
+        `ServiceAccount), or list ${robot} in the pod's imagePullSecrets`
+      : `list ${robot} in the imagePullSecrets of ${user.account === undefined ? 'the pod' : `the pod or its ServiceAccount ${describeValue(user.account)}`} ` +
+        `(a PullSecret whose namespaces include ${describeValue(user.namespace)} is copied there)`;
   const [why, fix] = denied.length > 0
     ? [`the only login${denied.length > 1 ? 's' : ''} to ${project.imageHost} among ${where}, ${denied.map((l) => describeValue(l)).join(', ')}, ` +
       'may not pull from it', `give ${denied.length > 1 ? 'one of those robots' : 'that robot'} ${grant}`]
-    : [`none of ${where} logs in to ${project.imageHost}`, `register an app-wide pull secret of a robot with ${grant} (a PullSecret, ` +
-      'appWide by default, or Images.usePullSecret), as the README\'s "Pull secrets, image relocation and node mirrors" example does, ' +
-      `or give NodeMirrorFiles a credential for ${project.host}`];
+    : [`none of ${where} logs in to ${project.imageHost}`, `${register}, or give NodeMirrorFiles a credential for ${project.host}`];
   invalid(`pull secrets of ${kind}`, name, `its pods pull ${image} from ${describeValue(project.project)}, a private Harbor ${what} of ` +
     `${project.host}, and ${why}; ${fix}`);
 }

@@ -170,7 +170,7 @@ export class DeployAccess extends Construct {
     const labels = componentLabels({ name: 'dockyard', instance: name, component: 'deploy-access' });
     const permissions = DeployAccess.checkPermissions('permissions', props.permissions ?? DeployAccess.DEFAULT_PERMISSIONS);
     // pipeline pods that run as this account need its token: the account exists for nothing else
-    kube(this, 'ServiceAccount', 'ServiceAccount', {
+    const account = kube(this, 'ServiceAccount', 'ServiceAccount', {
       metadata: { name, namespace: this.serviceAccountNamespace, labels },
       automountServiceAccountToken: true,
       imagePullSecrets: Lazy.any({
@@ -185,7 +185,7 @@ export class DeployAccess extends Construct {
     });
     (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
     // what build pods running as the account pull with, for the check that they can pull their engine's images
-    PullAccess.recordAccount(this, this.serviceAccountNamespace, name, () => this.pullSecrets);
+    PullAccess.recordAccount(account, this.serviceAccountNamespace, name, () => this.pullSecrets);
     // at synth, once every pull secret is registered: the account's list is its pods', one login per registry
     this.node.addValidation({ validate: () => {
       Images._checkOneLoginPerRegistry(this, 'imagePullSecrets', this.pullSecrets);

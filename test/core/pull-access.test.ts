@@ -1,8 +1,10 @@
 // What Dockyard knows of who may pull what (lib/core/pull-access.ts), which the build pods' check
 // (lib/ci/build-pulls.ts) rests on: it must know only what was declared, and take anything else as able to pull.
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DefaultServiceAccount, Image, ImageRelocation, Images, Namespace, Secret, SecretValue } from '../../lib';
 import { PullAccess } from '../../lib/core/pull-access';
+import { serviceAccount } from '../../lib/core/rbac';
 import { PullSecret, RegistryCredential } from '../../lib/registry';
 import { stderrOf, testChart } from '../util';
 
@@ -80,7 +82,7 @@ describe('PullAccess.judge', () => {
 
   test('with no login to the host among the pull secrets, the nodes\' own login to that Harbor serves; a denied login is not retried without', () => {
     const chart = declared();
-    PullAccess.recordNodeLogin(chart, `${HOST}:443`);
+    PullAccess.recordNodeLogin(chart, HOST);
     expect(PullAccess.judge(chart, hub, []).pulls).toBe(true);
     expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')]).pulls).toBe(true);
     expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
@@ -88,6 +90,19 @@ describe('PullAccess.judge', () => {
     const other = declared();
     PullAccess.recordNodeLogin(other, 'registry.example.net');
     expect(PullAccess.judge(other, hub, []).pulls).toBe(false);
+  });
+
+  test('the nodes\' login serves only an image whose host names the same port: containerd looks its configs up by the host as written', () => {
+    // containerd v2.3.4 internal/cri/server/images/image_pull.go:528: `config = c.config.Registry.Configs[u.Host]`,
+    // u.Host the endpoint's host with its port as written, so a login keyed harbor.example.com:443 is not the bare host's
+    const chart = declared();
+    PullAccess.recordNodeLogin(chart, `${HOST}:443`);
+    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, { ...hub, imageHost: `${HOST}:443` }, []).pulls).toBe(true);
+    const bare = declared();
+    PullAccess.recordNodeLogin(bare, HOST);
+    expect(PullAccess.judge(bare, { ...hub, imageHost: `${HOST}:443` }, []).pulls).toBe(false);
+    expect(PullAccess.judge(bare, hub, []).pulls).toBe(true);
   });
 
   test('follows copies of a docker config to the login they hold', () => {
@@ -128,6 +143,32 @@ describe('PullAccess.accountPullSecrets', () => {
     expect(PullAccess.accountPullSecrets(chart, 'builds', 'default')).toEqual([]);
     expect(PullAccess.accountPullSecrets(chart, 'elsewhere', 'default')).toBeUndefined();
     expect(PullAccess.accountPullSecrets(chart, 'builds', 'deployer')).toBeUndefined();
+  });
+});
+
+describe('PullAccess.accountPullSecrets and the tree', () => {
+  test('an account whose object was taken out of the tree again counts no more', () => {
+    const chart = testChart();
+    new Namespace(chart, 'Builds', { name: 'builds' });
+    const holder = new Construct(chart, 'Holder');
+    serviceAccount(holder, 'ServiceAccount', { name: 'deployer', namespace: 'builds', labels: {} });
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'deployer')).toEqual([]);
+    chart.node.tryRemoveChild('Holder');
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'deployer')).toBeUndefined();
+  });
+
+  test('a ServiceAccount the user renders is united with Dockyard\'s: its names, a Dockyard Secret known by name; one with no list is unknown', () => {
+    const chart = testChart();
+    new Namespace(chart, 'Builds', { name: 'builds' });
+    serviceAccount(chart, 'ServiceAccount', { name: 'deployer', namespace: 'builds', labels: {} });
+    const mine = new Secret(chart, 'Mine', { name: 'mine', namespace: 'builds', values: { a: SecretValue.password(16) } });
+    new ApiObject(chart, 'UserAccount', {
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: 'builds' }, imagePullSecrets: [{ name: 'regcred' }, { name: 'mine' }],
+    });
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'deployer')).toEqual(['regcred', mine]);
+    new ApiObject(chart, 'UserDefault', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'builds' } });
+    DefaultServiceAccount.of(chart, 'builds').disableTokenAutomount();
+    expect(PullAccess.accountPullSecrets(chart, 'builds', 'default')).toBeUndefined();
   });
 });
 

@@ -5,7 +5,7 @@
 import { ApiObject, App } from 'cdk8s';
 import fc from 'fast-check';
 import {
-  DockyardChart, Harbor, HarborRobot, HarborStorage, Image, ImageRelocation, Images, Namespace, NodeMirrorFiles, Postgres, ProxyUpstream, PullSecret,
+  DefaultServiceAccount, DockyardChart, Harbor, HarborRobot, HarborStorage, Image, ImageRelocation, Images, Namespace, NodeMirrorFiles, Postgres, ProxyUpstream, PullSecret,
   Redis, RegistryCredential, Resources, RobotPermission, Secret, SecretValue,
 } from '../../lib';
 import { podTemplate } from '../../lib/core/pod';
@@ -161,6 +161,86 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     PullAccess.declareProject(open, HOST, 'apps', { public: true, proxyCache: false });
     raw(open, 'Deployment', IMAGE);
     expect(() => open.toJson()).not.toThrow();
+  });
+
+  /** The user's own ServiceAccount `name` of `test`, as a raw ApiObject, listing `pullSecrets` (none if undefined). */
+  function userAccount(chart: DockyardChart, name: string, pullSecrets?: string[]): void {
+    new ApiObject(chart, `Account-${name}`, {
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'test' }, imagePullSecrets: pullSecrets?.map((n) => ({ name: n })),
+    });
+  }
+
+  test('the user\'s own default ServiceAccount, in any chart of the app, is taken as it renders: a Secret it lists that Dockyard did not make may pull', () => {
+    const chart = declared();
+    raw(chart, 'Deployment', IMAGE);
+    // in another chart of the same app
+    userAccount(new DockyardChart(chart.node.scope as App, 'users'), 'default', ['regcred']);
+    expect(() => chart.toJson()).not.toThrow();
+    // beside Dockyard's own rendering of the account, which renders no list and so leaves the user's
+    const beside = declared();
+    raw(beside, 'Deployment', IMAGE);
+    DefaultServiceAccount.of(beside, 'test').disableTokenAutomount();
+    userAccount(beside, 'default', ['regcred']);
+    expect(() => beside.toJson()).not.toThrow();
+    // one that lists none keeps whatever the account has, which may have been patched outside the app
+    const bare = declared();
+    raw(bare, 'Deployment', IMAGE);
+    userAccount(bare, 'default');
+    expect(() => bare.toJson()).not.toThrow();
+  });
+
+  test('a Dockyard Secret the user\'s ServiceAccount lists is judged: one whose robot may not pull is refused, naming it', () => {
+    const chart = declared();
+    PullAccess.grantPull(chart, HOST, 'robot$other', ['other']);
+    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+    new Secret(chart, 'Login', { name: 'login', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
+      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: HOST, username: 'robot$other', password }]),
+    } });
+    raw(chart, 'Deployment', IMAGE, 'builder');
+    userAccount(chart, 'builder', ['login']);
+    expect(thrown(() => chart.toJson()).message).toBe(`invalid pull secrets of Deployment "test/w": its pods pull ${IMAGE} from "apps", a private ` +
+      `Harbor project of ${HOST}, and the only login to ${HOST} among the pull secrets of its ServiceAccount "builder", "robot$other", may not pull ` +
+      'from it; give that robot RobotPermission.pull("apps")');
+  });
+
+  test('a user\'s workload is told the fixes that reach it: a PullSecret listing its namespace, or its own imagePullSecrets', () => {
+    const chart = declared();
+    raw(chart, 'Deployment', IMAGE);
+    expect(thrown(() => chart.toJson()).message).toBe(`invalid pull secrets of Deployment "test/w": its pods pull ${IMAGE} from "apps", a private ` +
+      `Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "default" logs in to ${HOST}; list "test" in the namespaces ` +
+      'of a PullSecret of a robot with RobotPermission.pull("apps") (it goes on the namespace\'s default ServiceAccount), or list a pull secret of a ' +
+      `robot with RobotPermission.pull("apps") in the pod's imagePullSecrets, or give NodeMirrorFiles a credential for ${HOST}`);
+    // an app-wide pull secret, as the fix for Dockyard's own pods says, does not reach it
+    const appWide = declared();
+    raw(appWide, 'Deployment', IMAGE);
+    PullAccess.grantPull(appWide, HOST, 'robot$puller', ['apps']);
+    const password = new Secret(appWide, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+    new PullSecret(appWide, 'Pull', { name: 'pull', credentials: [RegistryCredential.basic({ registry: HOST, username: 'robot$puller', password })] });
+    expect(thrown(() => appWide.toJson()).message).toMatch(/^invalid pull secrets of Deployment "test\/w": .* list "test" in the namespaces of a PullSecret/);
+  });
+
+  test('a user\'s workload running as its own account is told to list a pull secret on the pod or that account', () => {
+    const chart = declared();
+    raw(chart, 'Deployment', IMAGE, 'builder');
+    userAccount(chart, 'builder', ['builder-login']);
+    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+    // a Dockyard Secret with a login elsewhere only
+    new Secret(chart, 'Login', { name: 'builder-login', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
+      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: 'ghcr.io', username: 'someone', password }]),
+    } });
+    expect(thrown(() => chart.toJson()).message).toMatch(/none of the pull secrets of its ServiceAccount "builder" logs in to harbor\.acme\.dev; list a pull secret of a robot with RobotPermission\.pull\("apps"\) in the imagePullSecrets of the pod or its ServiceAccount "builder" \(a PullSecret whose namespaces include "test" is copied there\), or give NodeMirrorFiles/);
+  });
+
+  test('the deprecated spec.serviceAccount names the account where serviceAccountName is empty', () => {
+    // kubernetes/api v0.36.3 core/v1/types.go:4219-4227: DeprecatedServiceAccount is an alias for ServiceAccountName
+    for (const serviceAccountName of [undefined, '']) {
+      const chart = declared();
+      new ApiObject(chart, 'Deployment', {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w' },
+        spec: { selector: {}, template: { spec: { serviceAccountName, serviceAccount: 'made-elsewhere', containers: [{ name: 'main', image: IMAGE }] } } },
+      });
+      expect(() => chart.toJson()).not.toThrow();
+    }
   });
 
   test('property: a pod is refused exactly when the pull secret its account lists holds no login that may pull from the project', () => {
