@@ -76,6 +76,32 @@ export type UserAccounts = ReadonlyMap<string, readonly (readonly string[])[]>;
  * per check.
  */
 export function userAccounts(scope: IConstruct): UserAccounts {
+  const hold = held.get(scope.node.root);
+  return hold === undefined ? walkUserAccounts(scope) : (hold.accounts ??= walkUserAccounts(scope));
+}
+
+/** Per app root, while `withUserAccountsHeld` runs: the user's ServiceAccounts, once walked. */
+const held = new WeakMap<IConstruct, { accounts?: UserAccounts }>();
+
+/**
+ * Run `fn`, in which `userAccounts` walks the app of `scope` once, however many charts render in it (`synthesize`
+ * and the Pulumi deployment render every chart in a row, and nothing adds to the tree while they render): each
+ * chart's check walking it again would cost the number of charts times the size of the app.
+ */
+export function withUserAccountsHeld<T>(scope: IConstruct, fn: () => T): T {
+  const root = scope.node.root;
+  if (held.has(root)) {
+    return fn();
+  }
+  held.set(root, {});
+  try {
+    return fn();
+  } finally {
+    held.delete(root);
+  }
+}
+
+function walkUserAccounts(scope: IConstruct): UserAccounts {
   const out = new Map<string, (readonly string[])[]>();
   for (const c of scope.node.root.node.findAll()) {
     if (!(c instanceof ApiObject) || c.kind !== 'ServiceAccount' || recordedOwners.has(c)) {
@@ -87,6 +113,18 @@ export function userAccounts(scope: IConstruct): UserAccounts {
     out.set(key, [...(out.get(key) ?? []), listed]);
   }
   return out;
+}
+
+/** Whether `construct` is an ApiObject with JSON patches (`ApiObject.addJsonPatch`), which its rendering applies. */
+function isPatched(construct: IConstruct): boolean {
+  return construct instanceof ApiObject && ((construct as unknown as { patches?: unknown[] }).patches?.length ?? 0) > 0;
+}
+
+/** The names a rendered ServiceAccount lists in `imagePullSecrets`, or undefined (unknown) if it lists none. */
+function renderedPullSecrets(account: ApiObject): string[] | undefined {
+  const o = account.toJson();
+  const names: string[] = (Array.isArray(o?.imagePullSecrets) ? o.imagePullSecrets : []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
+  return names.length > 0 ? names : undefined;
 }
 
 function registriesOf(scope: IConstruct): Map<string, Registry> {
@@ -188,6 +226,15 @@ export class PullAccess {
     }
     const out: (ISecret | string)[] = [];
     for (const account of recorded) {
+      // a JSON patch (cdk8s's escape hatch) may have changed the list: then it is the one rendered
+      if (isPatched(account.owner)) {
+        const rendered = renderedPullSecrets(account.owner as ApiObject);
+        if (rendered === undefined) {
+          return undefined;
+        }
+        out.push(...rendered.map((s) => Images._listedNamed(scope, namespace, s) ?? generatedSecretNamed(scope, s, namespace) ?? s));
+        continue;
+      }
       const listed = account.pullSecrets();
       if (listed === undefined) {
         return undefined;

@@ -12,6 +12,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
+import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
 import { describePath, invalid, ValidationError } from './validation';
@@ -90,11 +91,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
-  if (walk === undefined) {
-    transaction();
-  } else {
-    withWalkedTree(app, walk.all, transaction);
-  }
+  withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction)));
   return written;
 }
 

@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum, withDigests } from '../core/checksum';
+import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
 import { GeneratedSecrets } from './generated-secrets';
 
@@ -64,7 +65,8 @@ export class ChartDeployment extends pulumi.ComponentResource {
   public constructor(name: string, args: ChartDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
-    const objects = withDigests(args.app, (stateKey) => DEFERRED_DIGEST + stateKey, () => args.app.charts.flatMap((chart) => chart.toJson()));
+    const objects = withUserAccountsHeld(args.app, () =>
+      withDigests(args.app, (stateKey) => DEFERRED_DIGEST + stateKey, () => args.app.charts.flatMap((chart) => chart.toJson())));
     checkProvided(args.app, args.secrets);
     super('dockyard:pulumi:ChartDeployment', name, {}, opts);
     this.objects = objects;

@@ -2,10 +2,13 @@
 // every image through Harbor's private `dockerhub` proxy cache with no app-wide pull secret, and the Drone server,
 // the secrets extension and the runner rendered `harbor.acme.dev/dockerhub/drone/...` with no imagePullSecrets and a
 // `default` ServiceAccount without any, while the synth stayed silent.
-import { ApiObject, App } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
 import fc from 'fast-check';
 import {
-  DefaultServiceAccount, DockyardChart, Harbor, HarborRobot, HarborStorage, Image, ImageRelocation, Images, Namespace, NodeMirrorFiles, Postgres, ProxyUpstream, PullSecret,
+  DefaultServiceAccount, DockyardChart, Harbor, LocalSecretStore, synthesize, HarborRobot, HarborStorage, Image, ImageRelocation, Images, Namespace, NodeMirrorFiles, Postgres, ProxyUpstream, PullSecret,
   Redis, RegistryCredential, Resources, RobotPermission, Secret, SecretValue,
 } from '../../lib';
 import { podTemplate } from '../../lib/core/pod';
@@ -187,6 +190,47 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     raw(bare, 'Deployment', IMAGE);
     userAccount(bare, 'default');
     expect(() => bare.toJson()).not.toThrow();
+  });
+
+  test('Dockyard\'s account patched by the user (a JSON patch, cdk8s\'s escape hatch) is taken as it renders', () => {
+    const chart = declared();
+    PullAccess.grantPull(chart, HOST, 'robot$puller', ['apps']);
+    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+    new Secret(chart, 'Login', { name: 'regcred', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
+      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: HOST, username: 'robot$puller', password }]),
+    } });
+    raw(chart, 'Deployment', IMAGE);
+    const account = DefaultServiceAccount.of(chart, 'test');
+    account.disableTokenAutomount();
+    // unpatched, the account Dockyard renders lists nothing: refused
+    expect(() => chart.toJson()).toThrow(/^invalid pull secrets of Deployment "test\/w"/);
+    const object = account.node.children.find((c): c is ApiObject => c instanceof ApiObject)!;
+    object.addJsonPatch(JsonPatch.add('/imagePullSecrets', [{ name: 'regcred' }]));
+    expect(find(chart.toJson(), 'ServiceAccount', 'default', 'test').imagePullSecrets).toEqual([{ name: 'regcred' }]);
+  });
+
+  test('however many charts render, the user\'s ServiceAccounts are walked for once per synth', () => {
+    const walks = (charts: number): number => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-walks-'));
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      for (let i = 0; i < charts; i++) {
+        const chart = new DockyardChart(app, `c${i}`);
+        new Namespace(chart, 'Namespace', { name: `t${i}` });
+        PullAccess.declareProject(chart, HOST, 'apps', { public: false, proxyCache: false });
+        new ApiObject(chart, 'Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: `t${i}` },
+          spec: { selector: {}, template: { spec: { containers: [{ name: 'main', image: IMAGE }] } } } });
+        new ApiObject(chart, 'Account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: `t${i}` }, imagePullSecrets: [{ name: 'regcred' }] });
+      }
+      const spy = jest.spyOn(app.node, 'findAll');
+      try {
+        synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(walks(12)).toBe(walks(2));
   });
 
   test('a Dockyard Secret the user\'s ServiceAccount lists is judged: one whose robot may not pull is refused, naming it', () => {
