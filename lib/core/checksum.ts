@@ -3,6 +3,7 @@ import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { firstInstance } from './instances';
 import { Secret, SecretKey } from './secret';
+import { secretStateKey } from './secret-record-review';
 
 /**
  * Digests that let day-two changes reach running pods.
@@ -77,7 +78,7 @@ function sha256(parts: string[]): string {
  * counts the name alone whatever the source knows (a pod template's key read only on its consumer's first start).
  */
 function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: string, name: string, key: string, byName = false): string {
-  const stateKey = secret ? `${secret.namespace}/${secret.secretName}/${key}` : `${namespace}/${name}/${key}`;
+  const stateKey = secret ? secretStateKey(secret.namespace, secret.secretName, key) : secretStateKey(namespace, name, key);
   const digest = secret && !byName ? sources.get(root.node.root)?.(stateKey) : undefined;
   return `${stateKey}=${digest ?? '-'}`;
 }

@@ -128,7 +128,7 @@ export class DefaultServiceAccount extends Construct {
     }
     const chart = Chart.of(scope);
     const id = `DefaultServiceAccount-${name}`;
-    const account = (chart.node.tryFindChild(id) as DefaultServiceAccount | undefined) ?? new DefaultServiceAccount(chart, id, name);
+    const account = new DefaultServiceAccount(chart, id, name);
     byNamespace.set(name, account);
     return account;
   }

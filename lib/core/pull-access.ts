@@ -109,10 +109,23 @@ function walkUserAccounts(scope: IConstruct): UserAccounts {
     }
     const o = c.toJson();
     const key = `${o?.metadata?.namespace ?? 'default'}\n${o?.metadata?.name}`;
-    const listed: string[] = (Array.isArray(o?.imagePullSecrets) ? o.imagePullSecrets : []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
+    const listed = pullSecretNames(o?.imagePullSecrets);
     out.set(key, [...(out.get(key) ?? []), listed]);
   }
   return out;
+}
+
+/** The names an `imagePullSecrets` list (a pod's or a ServiceAccount's, as rendered) holds. */
+export function pullSecretNames(list: unknown): string[] {
+  return (Array.isArray(list) ? list : []).map((r: any) => r?.name).filter((n: unknown): n is string => typeof n === 'string');
+}
+
+/**
+ * The pull secret a rendered list names in `namespace`: a `PullSecret` listed there, else a Secret Dockyard
+ * generates there, else the name (a Secret Dockyard does not know, which may pull).
+ */
+export function knownPullSecret(scope: IConstruct, namespace: string, name: string): ISecret | string {
+  return Images._listedNamed(scope, namespace, name) ?? generatedSecretNamed(scope, name, namespace) ?? name;
 }
 
 /** Whether `construct` is an ApiObject with JSON patches (`ApiObject.addJsonPatch`), which its rendering applies. */
@@ -123,7 +136,7 @@ function isPatched(construct: IConstruct): boolean {
 /** The names a rendered ServiceAccount lists in `imagePullSecrets`, or undefined (unknown) if it lists none. */
 function renderedPullSecrets(account: ApiObject): string[] | undefined {
   const o = account.toJson();
-  const names: string[] = (Array.isArray(o?.imagePullSecrets) ? o.imagePullSecrets : []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
+  const names = pullSecretNames(o?.imagePullSecrets);
   return names.length > 0 ? names : undefined;
 }
 
@@ -232,17 +245,17 @@ export class PullAccess {
         if (rendered === undefined) {
           return undefined;
         }
-        out.push(...rendered.map((s) => Images._listedNamed(scope, namespace, s) ?? generatedSecretNamed(scope, s, namespace) ?? s));
+        out.push(...rendered.map((s) => knownPullSecret(scope, namespace, s)));
         continue;
       }
       const listed = account.pullSecrets();
       if (listed === undefined) {
         return undefined;
       }
-      out.push(...listed.map((s) => (typeof s === 'string' ? Images._listedNamed(scope, namespace, s) ?? s : s)));
+      out.push(...listed.map((s) => (typeof s === 'string' ? knownPullSecret(scope, namespace, s) : s)));
     }
     for (const listed of theirs) {
-      out.push(...listed.map((s) => Images._listedNamed(scope, namespace, s) ?? generatedSecretNamed(scope, s, namespace) ?? s));
+      out.push(...listed.map((s) => knownPullSecret(scope, namespace, s)));
     }
     return out;
   }

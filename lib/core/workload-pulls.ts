@@ -1,9 +1,8 @@
 import { IConstruct } from 'constructs';
-import { generatedSecretNamed } from './checksum';
 import { hasChosenPullSecrets } from './chosen-pull-secrets';
 import { Image } from './image';
 import { isNamespaceDefined } from './namespace';
-import { PrivateProject, PullAccess, UserAccounts, userAccounts } from './pull-access';
+import { knownPullSecret, PrivateProject, PullAccess, pullSecretNames, UserAccounts, userAccounts } from './pull-access';
 import { ISecret } from './secret';
 import { describeValue, invalid } from './validation';
 
@@ -90,11 +89,11 @@ function projectOf(scope: IConstruct, reference: string): PrivateProject | undef
  * which no check can know; an account the user's objects render is taken as they render it.)
  */
 function pullSecretsOf(scope: IConstruct, namespace: string, spec: any, users: () => UserAccounts): Pulls | null {
-  const listed: string[] = (spec.imagePullSecrets ?? []).map((r: any) => r?.name).filter((n: unknown) => typeof n === 'string');
+  const listed = pullSecretNames(spec.imagePullSecrets);
   if (listed.length > 0) {
     return {
       where: `the pull secrets it lists (${listed.map((n) => describeValue(n)).join(', ')})`,
-      secrets: listed.map((n) => generatedSecretNamed(scope, n, namespace) ?? n),
+      secrets: listed.map((n) => knownPullSecret(scope, namespace, n)),
     };
   }
   // the deprecated `serviceAccount` is an alias the API server honours where `serviceAccountName` is empty

@@ -413,8 +413,9 @@ export class DroneKubeRunner extends Construct {
       props.secretsExtension.grantAccess(this.peer);
     }
     if (props.limitRepos) {
-      env.value('DRONE_LIMIT_REPOS', accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos']);
-      this.limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'].split(',');
+      const limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'];
+      env.value('DRONE_LIMIT_REPOS', limitRepos);
+      this.limitRepos = limitRepos.split(',');
       if (Object.keys(this.labels).length === 0) {
         invalid('limitRepos', props.limitRepos, 'needs labels: the server hands any pipeline to any runner with matching labels, ' +
           'and this runner fails those of other repositories; route them with labels and a matching node: in their pipelines');

@@ -49,6 +49,10 @@ describe('DefaultServiceAccount', () => {
     expect(() => DefaultServiceAccount.of(chart, 'Bad')).toThrow(/invalid namespace "Bad"/);
   });
 
+  // Two charts' copies of one account would undo each other under client-side apply: each apply sets what its file
+  // holds and removes the fields its own last-applied annotation had that the other copy lacks (kubernetes/kubectl
+  // pkg/cmd/apply/patcher.go, the three-way merge of the last-applied configuration), and imagePullSecrets is replaced
+  // whole (atomic list: kubernetes/api v0.36.3 core/v1/types.go:6369-6375), so one object must carry both.
   test('is one object per namespace in the app: a pull secret from another chart goes onto the runner chart\'s account (the review\'s case)', () => {
     const app = new App({ outdir: '/nonexistent' });
     const platform = new DockyardChart(app, 'platform', { namespace: 'drone' });

@@ -192,13 +192,18 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     expect(() => bare.toJson()).not.toThrow();
   });
 
+  /** A Dockyard pull Secret `name` of `test`, holding the login of Harbor user `username` to HOST. */
+  function loginSecret(chart: DockyardChart, name: string, username: string): void {
+    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
+    new Secret(chart, 'Login', { name, namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
+      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: HOST, username, password }]),
+    } });
+  }
+
   test('Dockyard\'s account patched by the user (a JSON patch, cdk8s\'s escape hatch) is taken as it renders', () => {
     const chart = declared();
     PullAccess.grantPull(chart, HOST, 'robot$puller', ['apps']);
-    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
-    new Secret(chart, 'Login', { name: 'regcred', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
-      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: HOST, username: 'robot$puller', password }]),
-    } });
+    loginSecret(chart, 'regcred', 'robot$puller');
     raw(chart, 'Deployment', IMAGE);
     const account = DefaultServiceAccount.of(chart, 'test');
     account.disableTokenAutomount();
@@ -236,10 +241,7 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
   test('a Dockyard Secret the user\'s ServiceAccount lists is judged: one whose robot may not pull is refused, naming it', () => {
     const chart = declared();
     PullAccess.grantPull(chart, HOST, 'robot$other', ['other']);
-    const password = new Secret(chart, 'Password', { name: 'password', values: { password: SecretValue.password(16) } }).key('password');
-    new Secret(chart, 'Login', { name: 'login', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
-      '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: HOST, username: 'robot$other', password }]),
-    } });
+    loginSecret(chart, 'login', 'robot$other');
     raw(chart, 'Deployment', IMAGE, 'builder');
     userAccount(chart, 'builder', ['login']);
     expect(thrown(() => chart.toJson()).message).toBe(`invalid pull secrets of Deployment "test/w": its pods pull ${IMAGE} from "apps", a private ` +
