@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { CiEngineKind, DockyardChart, TeamPlatform } from '../../lib';
+import { CiEngineKind, DockyardChart, TeamMember, TeamPlatform } from '../../lib';
 import { defaultPlatform } from '../default/stack';
 import { TeamsConfig } from './config';
 
@@ -12,7 +12,9 @@ export function teamName(i: number): string {
  * The default platform with `config.teams` application teams onboarded onto it. Each team owns the repositories
  * `<organization>/<team>-*` (on Woodpecker, which routes exact repositories, `<organization>/<team>-app`), an app namespace named after it, a build namespace `<team>-builds` on the shared
  * runner, a Harbor project with 20 GiB, and pulls through the platform's Docker Hub proxy cache. The first team
- * shows the options: a second app namespace (`<team>-staging`) and a smaller quota.
+ * shows the options: a second app namespace (`<team>-staging`), a smaller quota, and its people, the group
+ * `oidc:<team>-developers` (as an API server with `--oidc-groups-prefix=oidc:` names an OIDC group), who may read
+ * its namespaces and builds.
  */
 export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
   // the platform's own push and pull secrets go to its demo only: a team pushes to its own project, never to `apps`
@@ -31,7 +33,9 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
       name,
       // Woodpecker routes exact repositories only (WoodpeckerCi): there each team owns one, `<team>-app`
       repos: [config.ci === CiEngineKind.WOODPECKER ? `${config.organization}/${name}-app` : `${config.organization}/${name}-*`],
-      ...(i === 1 ? { namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 } } : {}),
+      ...(i === 1 ? {
+        namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 }, members: [TeamMember.group(`oidc:${name}-developers`)],
+      } : {}),
     });
   }
   return platform.chart;

@@ -6,7 +6,7 @@ import { kube, quantity } from '../core/k8s';
 import { describeOwnedNamespace, namespaceOwner, recordBuildNamespace } from '../core/namespace-claims';
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
-import { NamespacedAccess, PolicyRule } from '../core/rbac';
+import { NamespacedAccess, PolicyRule, serviceAccountSubject } from '../core/rbac';
 import { BuildEgressOptions, BuildEgressRule, buildEgressRule } from './build-egress';
 
 /** Options of `DroneKubeRunner.addBuildNamespace`. */
@@ -140,7 +140,7 @@ export class BuildNamespace extends Construct {
       });
     }
     new NamespacedAccess(this, 'Access', {
-      name: context.name, namespace, labels: context.labels, rules: [...context.rules], serviceAccount: context.serviceAccount,
+      name: context.name, namespace, labels: context.labels, rules: [...context.rules], subjects: [serviceAccountSubject(context.serviceAccount)],
     });
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },

@@ -28,6 +28,14 @@ export function isWildcard(field: 'apiGroups' | 'resources' | 'verbs' | 'resourc
   return item === '*' || (field === 'resources' && item.startsWith('*/'));
 }
 
+/**
+ * Who a RoleBinding grants its Role to: a ServiceAccount, possibly of another namespace, or a user or group as the
+ * API server's authenticator names them (an OIDC token's claims, a client certificate's CN and O).
+ */
+export type RoleSubject =
+  | { readonly kind: 'ServiceAccount'; readonly name: string; readonly namespace: string }
+  | { readonly kind: 'User' | 'Group'; readonly name: string };
+
 /** What a `NamespacedAccess` grants, and to whom. */
 export interface NamespacedAccessProps {
   /** The Role's and RoleBinding's name. */
@@ -35,12 +43,18 @@ export interface NamespacedAccessProps {
   /** Where the Role applies. */
   readonly namespace: string;
   readonly labels: Record<string, string>;
+  readonly annotations?: Record<string, string>;
   readonly rules: PolicyRule[];
-  /** The ServiceAccount bound to the Role. */
-  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  /** Who the Role is bound to. */
+  readonly subjects: readonly RoleSubject[];
 }
 
-/** A Role and the RoleBinding that grants it to one ServiceAccount, possibly from another namespace. */
+/** The subject of one ServiceAccount. */
+export function serviceAccountSubject(account: { readonly name: string; readonly namespace: string }): RoleSubject {
+  return { kind: 'ServiceAccount', name: account.name, namespace: account.namespace };
+}
+
+/** A Role and the RoleBinding that grants it to its subjects: ServiceAccounts, possibly of other namespaces, users or groups. */
 export class NamespacedAccess extends Construct {
   public constructor(scope: Construct, id: string, props: NamespacedAccessProps) {
     super(scope, id);
@@ -51,7 +65,7 @@ export class NamespacedAccess extends Construct {
         }
       }
     }
-    const metadata = { name: props.name, namespace: props.namespace, labels: props.labels };
+    const metadata = { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations };
     kube(this, 'Role', 'Role', {
       metadata,
       rules: Lazy.any({
@@ -63,7 +77,10 @@ export class NamespacedAccess extends Construct {
     kube(this, 'RoleBinding', 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
-      subjects: [{ kind: 'ServiceAccount', name: props.serviceAccount.name, namespace: props.serviceAccount.namespace }],
+      // users and groups are RBAC's (their apiGroup); a ServiceAccount is the core group's, which the API reads as ""
+      subjects: props.subjects.map((s) => (s.kind === 'ServiceAccount'
+        ? { kind: s.kind, name: s.name, namespace: s.namespace }
+        : { apiGroup: 'rbac.authorization.k8s.io', kind: s.kind, name: s.name })),
     });
   }
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkUniqueList, componentLabels, Images, invalid, ISecret, namespaceOf } from '../core';
 import { kube } from '../core/k8s';
 import { PullAccess } from '../core/pull-access';
-import { isWildcard, NamespacedAccess, PolicyRule } from '../core/rbac';
+import { isWildcard, NamespacedAccess, PolicyRule, serviceAccountSubject } from '../core/rbac';
 
 /** One grant of a deploy identity. */
 export class DeployPermission {
@@ -181,7 +181,7 @@ export class DeployAccess extends Construct {
     this.labels = labels;
     this.namespaces.push(namespace);
     new NamespacedAccess(this, 'Access', {
-      name, namespace, labels, rules: this.rules, serviceAccount: { name, namespace: this.serviceAccountNamespace },
+      name, namespace, labels, rules: this.rules, subjects: [serviceAccountSubject({ name, namespace: this.serviceAccountNamespace })],
     });
     (props.imagePullSecrets ?? []).forEach((s) => this.addImagePullSecret(s));
     // what build pods running as the account pull with, for the check that they can pull their engine's images
@@ -210,7 +210,7 @@ export class DeployAccess extends Construct {
     this.namespaces.push(namespace);
     new NamespacedAccess(this, `Access-${namespace}`, {
       name: this.serviceAccountName, namespace, labels: this.labels, rules: this.rules,
-      serviceAccount: { name: this.serviceAccountName, namespace: this.serviceAccountNamespace },
+      subjects: [serviceAccountSubject({ name: this.serviceAccountName, namespace: this.serviceAccountNamespace })],
     });
   }
 

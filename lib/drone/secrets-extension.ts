@@ -9,7 +9,7 @@ import { EnvVars } from '../core/env';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { probesOf, tcpSocket } from '../core/pod';
-import { NamespacedAccess, serviceAccount } from '../core/rbac';
+import { NamespacedAccess, serviceAccount, serviceAccountSubject } from '../core/rbac';
 import { clusterService } from '../core/service';
 import { PipelineAccess } from '../ci/events';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
@@ -121,7 +121,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     new NamespacedAccess(this, 'Access', {
       name, namespace: this.namespace, labels,
       rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: this.secretNames }],
-      serviceAccount: { name, namespace: this.namespace },
+      subjects: [serviceAccountSubject({ name, namespace: this.namespace })],
     });
     const workload = deployment(this, 'Resource', {
       name, namespace: this.namespace, labels, selector,

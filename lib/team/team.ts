@@ -1,15 +1,17 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkKnownProps, checkList, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
+import { NamespacedAccess } from '../core/rbac';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
 import { checkStorageLimitGiB, Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
 import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
+import { BUILD_MEMBER_PERMISSIONS, TeamMember } from './team-member';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -94,6 +96,25 @@ export interface TeamProps {
    * @default "<name>-pull-requests"
    */
   readonly pullRequestNamespace?: string;
+  /**
+   * The team's people, as the cluster's authenticator names them (`TeamMember.group`, `TeamMember.user`): bound to a
+   * Role `team-members` in each app namespace, with `memberPermissions`, and in the build namespace (and a dedicated
+   * runner's pull-request namespace), where they may read the build pods, their logs and events. Nowhere else: no
+   * other team's namespace, and nothing cluster-wide. A group listed by two teams sees both; Harbor logins are not
+   * made (the team's project is reached through its robots).
+   *
+   * @default - none: only the deploy identity is bound in the team's namespaces; bind people with RoleBindings of
+   *   your own
+   */
+  readonly members?: TeamMember[];
+  /**
+   * What `members` may do in the team's app namespaces: the same kinds of grant as `deployPermissions`, with the same
+   * refusals (no `pods/exec`, no RBAC, nothing that lifts the team's quota or network isolation). Set only with
+   * `members`.
+   *
+   * @default TeamMember.DEFAULT_PERMISSIONS: read workloads, pods and their logs, and what bounds the namespace; no Secrets
+   */
+  readonly memberPermissions?: DeployPermission[];
 }
 
 /**
@@ -102,7 +123,7 @@ export interface TeamProps {
  */
 const TEAM_PROPS: Readonly<Record<keyof TeamProps, true>> = {
   name: true, repos: true, namespaces: true, buildNamespace: true, quota: true, registryQuotaGiB: true, deployPermissions: true,
-  dedicatedRunner: true, pullRequestNamespace: true,
+  dedicatedRunner: true, pullRequestNamespace: true, members: true, memberPermissions: true,
 };
 const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
 
@@ -189,14 +210,51 @@ const TEAM_BOUNDARIES = [
   'projectcalico.org/networkpolicies', 'crd.antrea.io/networkpolicies',
 ];
 
-function checkTeamBoundaries(permissions: readonly DeployPermission[]): void {
+/** The verbs that only read: a grant of nothing else leaves the team's boundaries as they are. */
+const READ_VERBS: ReadonlySet<string> = new Set(['get', 'list', 'watch']);
+
+/** Refuse permissions, given under `prop`, that change what `TEAM_BOUNDARIES` lists; reading it is harmless. */
+function checkTeamBoundaries(prop: 'deployPermissions' | 'memberPermissions', permissions: readonly DeployPermission[]): void {
   for (const p of permissions) {
+    if (p.verbs.every((verb) => READ_VERBS.has(verb))) {
+      continue;
+    }
     const crossing = p.resources.find((r) => TEAM_BOUNDARIES.includes(`${p.apiGroup}/${r.split('/')[0]}`));
     if (crossing !== undefined) {
-      invalid('deployPermissions', `${p.apiGroup}/${crossing}`,
-        `must not include ${TEAM_BOUNDARIES.join(', ')}, or their subresources: they hold the team's isolation and quota`);
+      invalid(prop, `${p.apiGroup}/${crossing}`,
+        `must not change ${TEAM_BOUNDARIES.join(', ')}, or their subresources (reading them is allowed): they hold the team's isolation and quota`);
     }
   }
+}
+
+/**
+ * Check a team's members and their permissions: `TeamMember`s (made by its factories, which check the names), each
+ * once, and permissions only beside members, checked as the deploy identity's are.
+ */
+function checkMembers(props: TeamProps): { readonly members: readonly TeamMember[]; readonly permissions: readonly DeployPermission[] } {
+  const members = checkList('members', props.members ?? [], 'TeamMember.group(...) or TeamMember.user(...)');
+  const seen = new Set<string>();
+  for (const member of members) {
+    checkObject('members', member, 'must be a list of TeamMember.group(...) or TeamMember.user(...)', TeamMember);
+    const key = `${member.kind}\0${member.name}`;
+    if (seen.has(key)) {
+      invalid('members', members.map((m) => m._describe()), `must not repeat ${member._describe()}`);
+    }
+    seen.add(key);
+  }
+  if (props.memberPermissions !== undefined && members.length === 0) {
+    invalid('memberPermissions', props.memberPermissions.map((p) => `${p.apiGroup}/${p.resources.join(',')}`),
+      'must be set only with members: it is what they may do in the team\'s app namespaces');
+  }
+  if (props.memberPermissions === undefined) {
+    // the defaults hold (a test checks them once): a thousand teams take them
+    return { members, permissions: TeamMember.DEFAULT_PERMISSIONS };
+  }
+  checkList('memberPermissions', props.memberPermissions, 'DeployPermission');
+  props.memberPermissions.forEach((p) => checkObject('memberPermissions', p, 'must be a list of DeployPermission.read(...) or DeployPermission.manage(...)', DeployPermission));
+  const permissions = DeployAccess.checkPermissions('memberPermissions', props.memberPermissions);
+  checkTeamBoundaries('memberPermissions', permissions);
+  return { members, permissions };
 }
 
 /**
@@ -209,6 +267,8 @@ export function inTeam<T>(name: unknown, check: () => T): T {
 
 /** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
 const DEPLOYER = 'deployer';
+/** The Role and RoleBinding of the team's members, in each of its namespaces. */
+const MEMBERS = 'team-members';
 
 /** The labels of a team namespace: the team's, and what the namespace is for (`TEAM_NAMESPACE_ROLE_LABEL`). */
 function teamLabels(name: string, role: 'app' | 'build' | 'pull-requests'): Record<string, string> {
@@ -228,6 +288,8 @@ interface TeamPlan {
   readonly quota: CheckedTeamQuota;
   /** The route of every event but pull requests: into the build namespace, as the deploy identity. */
   readonly route: CiRouteProps;
+  /** The team's members, and what they may do in its app namespaces. */
+  readonly members: ReturnType<typeof checkMembers>;
 }
 
 /** The construct ID and name a team's secret gets on the engine: both prefixed with the team's name. */
@@ -307,9 +369,10 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   const registryQuotaGiB = checkStorageLimitGiB('registryQuotaGiB', props.registryQuotaGiB ?? 20);
   // the default permissions hold (DeployAccess and a test check them once): a thousand teams take them
   if (props.deployPermissions !== undefined) {
-    checkTeamBoundaries(DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
+    checkTeamBoundaries('deployPermissions', DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
   }
   const quota = checkTeamQuota(props.quota);
+  const members = checkMembers(props);
   if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
@@ -335,7 +398,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
     ctx.harbor.checkRobot(robot.name, robot.options, [name]);
   }
-  return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route };
+  return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route, members };
 }
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
@@ -417,6 +480,8 @@ export class Team extends Construct {
   public readonly _grants = new Set<string>();
   /** Every pod of the team's app namespaces, as a NetworkPolicy peer, e.g. for a database's `grantConnect`. */
   public readonly appPeer: NetworkPeer;
+  /** The team's members (`TeamProps.members`), bound in its namespaces. */
+  public readonly members: readonly TeamMember[];
 
   private readonly ctx: TeamContext;
   private readonly firewalls: PodFirewall[] = [];
@@ -437,6 +502,7 @@ export class Team extends Construct {
     this.namespaces = plan.namespaces;
     this.buildNamespace = plan.buildNamespace;
     this.pullRequestNamespace = plan.pullRequestNamespace;
+    this.members = plan.members.members;
     if (!props.dedicatedRunner) {
       // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
       // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
@@ -455,6 +521,7 @@ export class Team extends Construct {
       firewall.allowEgress([this.appPeer], []);
       for (const rule of ctx.appEgress) firewall.allowEgress(rule.peers, rule.ports);
       this.firewalls.push(firewall);
+      this.bindMembers(scope_, 'Members', ns, plan.members.permissions, labels);
     }
 
     // the deploy identity lives in the build namespace and reaches exactly the app namespaces
@@ -494,6 +561,12 @@ export class Team extends Construct {
       name: DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
+    // the team's builds, which its members may read: in its build namespace, and on a dedicated runner the pull
+    // requests' (the shared pool's holds other teams' pull requests: no member reads there)
+    this.bindMembers(this, 'BuildMembers', this.buildNamespace, BUILD_MEMBER_PERMISSIONS, labels);
+    if (dedicated && this.pullRequestNamespace !== undefined) {
+      this.bindMembers(this, 'PullRequestMembers', this.pullRequestNamespace, BUILD_MEMBER_PERMISSIONS, labels);
+    }
     // every event but pull requests runs in the build namespace as the deploy identity; the Drone runner pins the same
     // repositories' pull requests to its default namespace as `default` (a guard policy): the shared pool, or on a
     // dedicated runner the team's pull-request namespace; on Woodpecker, pull requests never reach the route's agents
@@ -553,6 +626,19 @@ export class Team extends Construct {
       // recorded once made: a secret the engine refused is no grant of the team's
       this._grants.add(`pipeline secret\0${secret.name}`);
       return made;
+    });
+  }
+
+  /**
+   * Bind the team's members, if any, to a Role `team-members` in `namespace` with `permissions`: one Role and one
+   * RoleBinding for them all, so that a member added or gone changes one list.
+   */
+  private bindMembers(scope: Construct, id: string, namespace: string, permissions: readonly DeployPermission[], labels: Record<string, string>): void {
+    if (this.members.length === 0) {
+      return;
+    }
+    new NamespacedAccess(scope, id, {
+      name: MEMBERS, namespace, labels, rules: permissions.map((p) => p._toRule()), subjects: this.members.map((m) => m._toSubject()),
     });
   }
 

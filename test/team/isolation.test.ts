@@ -101,6 +101,20 @@ describe('RBAC', () => {
     }
   });
 
+  // the example's first team has members (apps/teams/stack.ts): its group is bound in its namespaces alone, read-only
+  // in the app namespaces and to its build pods and logs in the build namespace, and nowhere with Secrets
+  test('the first team\'s members are bound in exactly its namespaces, to reads, and to no Secret', () => {
+    const group = `oidc:${TEAMS[0]}-developers`;
+    const theirs = bindings.filter((b) => b.subjects.some((s: any) => s.kind === 'Group' && s.name === group));
+    expect(theirs.map((b) => b.metadata.namespace).sort()).toEqual([...ownNamespaces(TEAMS[0])].sort());
+    for (const binding of theirs) {
+      const role = roles.find((r) => r.metadata.namespace === binding.metadata.namespace && r.metadata.name === binding.roleRef.name);
+      expect(role.rules.flatMap((r: any) => r.verbs).every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+      expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
+    }
+    expect(bindings.filter((b) => b.subjects.some((s: any) => s.kind !== 'ServiceAccount')).every((b) => theirs.includes(b))).toBe(true);
+  });
+
   test.each(TEAMS)('%s: nothing in its namespaces is granted to another team\'s accounts', (team) => {
     for (const binding of bindings.filter((b) => ownNamespaces(team).includes(b.metadata.namespace))) {
       for (const subject of binding.subjects) {

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  DeployPermission, DroneCi, DroneKubeRunnerProps, LocalSecretStore, PipelineEvent, RobotPermission, SecretValue, synthesize, TeamPlatformProps, TeamProps,
+  DeployPermission, DroneCi, DroneKubeRunnerProps, LocalSecretStore, PipelineEvent, RobotPermission, SecretValue, synthesize, TeamMember, TeamPlatformProps, TeamProps,
 } from '../../lib';
 import { Engine, platform, Platform } from './fixtures';
 
@@ -95,7 +95,15 @@ const CASES: Record<string, Case> = {
   // refused before anything but the team's construct, whose name a retry then found taken
   'deploy permissions that cross the team\'s boundaries': {
     engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, deployPermissions: [DeployPermission.manage('', ['resourcequotas'])] }),
-    error: /^invalid deployPermissions "\/resourcequotas": must not include [^\n]*$/,
+    error: /^invalid deployPermissions "\/resourcequotas": must not change [^\n]*$/,
+  },
+  'member permissions that cross the team\'s boundaries': {
+    engines: BOTH, bad: (p) => p.teams.addTeam({ ...WEB, members: [TeamMember.group('oidc:web')], memberPermissions: [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])] }),
+    error: /^invalid memberPermissions "networking.k8s.io\/networkpolicies": must not change [^\n]*$/,
+  },
+  'a member twice, on a dedicated runner': {
+    engines: ['drone'], bad: (p) => p.teams.addTeam({ ...WEB, dedicatedRunner: true, members: [TeamMember.user('alice'), TeamMember.user('alice')] }),
+    error: /^invalid members \["TeamMember.user\(\\"alice\\"\)","TeamMember.user\(\\"alice\\"\)"\]: must not repeat TeamMember.user\("alice"\) \(team "web"\)$/,
   },
   // the dedicated runner had admitted itself to the Drone server and the secrets extension
   'no deploy permissions, on a dedicated runner': {

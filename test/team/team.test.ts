@@ -173,12 +173,12 @@ describe('Team', () => {
     ['an API server that is not a NetworkPeer (from JavaScript)', () => platform({ apiServer: '10.0.0.1/32' as any }),
       'invalid apiServer "10.0.0.1/32": must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl get endpoints kubernetes), e.g. NetworkPeer.ipBlock("10.0.0.1/32")'],
     ['a deploy identity that may relabel its namespace', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'namespaces'])]), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let a deploy escalate its own privileges'],
-    ['a deploy identity that may lift its quota', withPermissions(() => [DeployPermission.manage('', ['resourcequotas'])]), 'invalid deployPermissions "/resourcequotas": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
+    ['a deploy identity that may lift its quota', withPermissions(() => [DeployPermission.manage('', ['resourcequotas'])]), 'invalid deployPermissions "/resourcequotas": must not change /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
     ['a deploy identity that may drop its NetworkPolicies', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
     // subresources go with their resource: quota admission enforces a ResourceQuota's status.hard
-    ['a deploy identity that may write its quota\'s status', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'resourcequotas/status'])]), 'invalid deployPermissions "/resourcequotas/status": must not include /resourcequotas, /limitranges, networking.k8s.io/networkpolicies, '
+    ['a deploy identity that may write its quota\'s status', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'resourcequotas/status'])]), 'invalid deployPermissions "/resourcequotas/status": must not change /resourcequotas, /limitranges, networking.k8s.io/networkpolicies, '
       + 'cilium.io/ciliumnetworkpolicies, cilium.io/ciliumlocalredirectpolicies, cilium.io/ciliumenvoyconfigs, '
-      + 'crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, crd.antrea.io/networkpolicies, or their subresources: '
+      + 'crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, crd.antrea.io/networkpolicies, or their subresources (reading them is allowed): '
       + 'they hold the team\'s isolation and quota'],
     ['a deploy identity that may write a NetworkPolicy\'s status', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies/status'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies/status"'],
     // the CNIs' own policies add allow rules beside the team's default deny

@@ -1,0 +1,93 @@
+import { describeValue, invalid } from '../core';
+import { RoleSubject } from '../core/rbac';
+import { DeployPermission } from '../drone';
+
+// Kubernetes reserves the prefix for its own users and groups ("The prefix system: is reserved for Kubernetes system
+// use", kubernetes/website content/en/docs/reference/access-authn-authz/rbac.md, "Referring to subjects"): among them
+// system:authenticated (every user who logs in), system:unauthenticated (everyone else), system:masters (past
+// RBAC altogether) and system:serviceaccount:<ns>:<name> (a pod's identity), none of which is a team
+const RESERVED_PREFIX = 'system:';
+
+/**
+ * A person or a group of the team's, as the cluster's authenticator names them: an OIDC token's username or groups
+ * claim (with the API server's `--oidc-username-prefix` or `--oidc-groups-prefix`, if it sets one), or a client
+ * certificate's CN or O. A team's members get `TeamProps.memberPermissions` in its app namespaces and a read of its
+ * builds in its build namespace (`TeamProps.members`).
+ */
+export class TeamMember {
+  /**
+   * What a team's members may do in its app namespaces unless `TeamProps.memberPermissions` says otherwise: read what
+   * runs there and why it might not (workloads, pods and their logs, Services, ConfigMaps, Ingresses, events, and the
+   * quota and policies that bound the namespace). Not Secrets, and nothing that changes the cluster: deploys go
+   * through the team's pipelines, as its deploy identity.
+   */
+  public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
+    DeployPermission.read('', ['pods', 'pods/log', 'services', 'configmaps', 'events', 'persistentvolumeclaims', 'resourcequotas', 'limitranges']),
+    DeployPermission.read('apps', ['deployments', 'replicasets', 'statefulsets', 'daemonsets']),
+    DeployPermission.read('batch', ['jobs', 'cronjobs']),
+    DeployPermission.read('networking.k8s.io', ['ingresses', 'networkpolicies']),
+    DeployPermission.read('autoscaling', ['horizontalpodautoscalers']),
+    DeployPermission.read('policy', ['poddisruptionbudgets']),
+  ];
+
+  /**
+   * A group, e.g. `oidc:payments-developers`: everyone the API server authenticates with it among their groups.
+   *
+   * @param name the group, exactly as the API server sees it (RBAC compares it literally, case and prefix included)
+   */
+  public static group(name: string): TeamMember {
+    return new TeamMember('Group', checkSubjectName('group', name));
+  }
+
+  /**
+   * One user, e.g. `oidc:alice@acme.dev`.
+   *
+   * @param name the username, exactly as the API server sees it (RBAC compares it literally, case and prefix included)
+   */
+  public static user(name: string): TeamMember {
+    return new TeamMember('User', checkSubjectName('user', name));
+  }
+
+  private constructor(
+    /** `Group` or `User`, as a RoleBinding's subject names it. */
+    public readonly kind: 'Group' | 'User',
+    /** The group's or user's name. */
+    public readonly name: string,
+  ) {}
+
+  /** @internal */
+  public _toSubject(): RoleSubject {
+    return { kind: this.kind, name: this.name };
+  }
+
+  /** @internal As a message shows it: `TeamMember.group("oidc:payments")`. */
+  public _describe(): string {
+    return `TeamMember.${this.kind === 'Group' ? 'group' : 'user'}(${describeValue(this.name)})`;
+  }
+}
+
+/**
+ * What members may do in the team's build namespace (and on a dedicated runner its pull-request namespace): read
+ * its build pods, their logs and events, to see why a pipeline failed. Those logs are not masked as the CI server
+ * masks secrets, but the members push to the repositories whose pipelines run there, which see those secrets anyway.
+ */
+export const BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods', 'pods/log', 'events'])];
+
+/**
+ * Check a subject's name, given to `TeamMember.<prop>`: a name RBAC can match, and none of Kubernetes' own. One
+ * with blanks around it or a control character would be bound as written and match nobody.
+ */
+function checkSubjectName(prop: 'group' | 'user', name: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    invalid(prop, name, `must be a ${prop} name as the API server authenticates it, e.g. "${prop === 'group' ? 'oidc:payments-developers' : 'oidc:alice@acme.dev'}"`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (name.trim() !== name || /[\u0000-\u001f\u007f]/.test(name)) {
+    invalid(prop, name, 'must have no blanks around it and no control characters: RBAC compares names literally, so it would match nobody');
+  }
+  if (name.startsWith(RESERVED_PREFIX)) {
+    invalid(prop, name, `must not start with "${RESERVED_PREFIX}": Kubernetes reserves it for its own ${prop}s (system:authenticated is ` +
+      'every user who logs in, system:masters bypasses RBAC), never a team\'s');
+  }
+  return name;
+}

@@ -1,0 +1,123 @@
+// A team's members: Roles and RoleBindings `team-members` in the team's own namespaces only. RBAC grants a
+// RoleBinding's Role in the binding's namespace alone, to subjects matched by kind and exact name
+// (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/rbac.go, `appliesToUser`: `has(user.GetGroups(),
+// subject.Name)` for a Group, `user.GetName() == subject.Name` for a User).
+import { DeployAccess, DeployPermission, TeamMember } from '../../lib';
+import { find } from '../util';
+import { Engine, platform } from './fixtures';
+
+const DEVS = TeamMember.group('oidc:payments-developers');
+const LEAD = TeamMember.user('oidc:alice@acme.dev');
+const memberObjects = (objects: any[]) => objects.filter((o) => o.metadata?.name === 'team-members');
+
+describe.each<Engine>(['drone', 'woodpecker'])('team members (%s)', (engine) => {
+  test('none by default: only the deploy identity is bound in the team\'s namespaces', () => {
+    const p = platform({}, { engine });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments-app'] });
+    expect(memberObjects(p.objects())).toEqual([]);
+  });
+
+  test('each app namespace binds them to the read-only defaults; the build namespace to a read of its builds', () => {
+    const p = platform({}, { engine });
+    const team = p.teams.addTeam({ name: 'payments', repos: ['acme/payments-app'], namespaces: ['payments', 'payments-staging'], members: [DEVS, LEAD] });
+    expect(team.members).toEqual([DEVS, LEAD]);
+    const objects = p.objects();
+    const where = memberObjects(objects).map((o) => `${o.kind} ${o.metadata.namespace}`).sort();
+    expect(where).toEqual(['payments', 'payments-builds', 'payments-staging'].flatMap((ns) => [`Role ${ns}`, `RoleBinding ${ns}`]).sort());
+    for (const ns of ['payments', 'payments-staging']) {
+      const binding = find(objects, 'RoleBinding', 'team-members', ns);
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'team-members' });
+      expect(binding.subjects).toEqual([
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'oidc:payments-developers' },
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'oidc:alice@acme.dev' },
+      ]);
+      expect(find(objects, 'Role', 'team-members', ns).rules).toEqual(TeamMember.DEFAULT_PERMISSIONS.map((d) => ({
+        apiGroups: [d.apiGroup], resources: d.resources, verbs: d.verbs,
+      })));
+      expect(binding.metadata.labels).toMatchObject({ 'dockyard.dev/team': 'payments' });
+    }
+    expect(find(objects, 'Role', 'team-members', 'payments-builds').rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(find(objects, 'RoleBinding', 'team-members', 'payments-builds').subjects.map((s: any) => s.name))
+      .toEqual(['oidc:payments-developers', 'oidc:alice@acme.dev']);
+  });
+
+  test('the defaults read, and read no Secret: deploys go through the pipelines', () => {
+    for (const p of TeamMember.DEFAULT_PERMISSIONS) {
+      expect(p.verbs).toEqual(['get', 'list', 'watch']);
+      expect(p.resources).not.toContain('secrets');
+    }
+    expect(TeamMember.DEFAULT_PERMISSIONS.flatMap((p) => p.resources)).toEqual(expect.arrayContaining(['pods/log', 'resourcequotas']));
+  });
+
+  test('memberPermissions replace the defaults in the app namespaces, not in the build namespace', () => {
+    const p = platform({}, { engine });
+    p.teams.addTeam({
+      name: 'payments', repos: ['acme/payments-app'], members: [DEVS],
+      memberPermissions: [DeployPermission.manage('apps', ['deployments']), DeployPermission.read('', ['secrets'])],
+    });
+    const objects = p.objects();
+    expect(find(objects, 'Role', 'team-members', 'payments').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(find(objects, 'Role', 'team-members', 'payments-builds').rules[0].resources).toEqual(['pods', 'pods/log', 'events']);
+  });
+
+  test('another team\'s namespaces bind none of them', () => {
+    const p = platform({}, { engine });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments-app'], members: [DEVS] });
+    p.teams.addTeam({ name: 'search', repos: ['acme/search-app'] });
+    const objects = p.objects();
+    const bound = objects.filter((o) => o.kind === 'RoleBinding' && o.subjects.some((s: any) => s.name === DEVS.name));
+    expect(bound.map((b) => b.metadata.namespace).sort()).toEqual(['payments', 'payments-builds']);
+  });
+});
+
+describe('team members on a dedicated runner', () => {
+  test('read the pull requests\' builds too, in the team\'s own pull-request namespace, never the shared pool', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments-*'], dedicatedRunner: true, members: [DEVS] });
+    const objects = p.objects();
+    expect(memberObjects(objects).filter((o) => o.kind === 'RoleBinding').map((o) => o.metadata.namespace).sort())
+      .toEqual(['payments', 'payments-builds', 'payments-pull-requests']);
+    expect(find(objects, 'Role', 'team-members', 'payments-pull-requests').rules[0].resources).toEqual(['pods', 'pods/log', 'events']);
+  });
+});
+
+describe('reading what bounds a team', () => {
+  // a grant that only reads the quota or the NetworkPolicies leaves them as they are: allowed for either identity
+  test('is allowed to the deploy identity and to members; changing it is refused', () => {
+    const read = DeployPermission.read('networking.k8s.io', ['networkpolicies']);
+    const p = platform();
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'], deployPermissions: [...DeployAccess.DEFAULT_PERMISSIONS, read], members: [DEVS], memberPermissions: [read] });
+    expect(find(p.objects(), 'Role', 'team-members', 'a').rules).toEqual([{ apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] }]);
+    expect(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], members: [DEVS], memberPermissions: [DeployPermission.manage('', ['limitranges'])] }))
+      .toThrow('invalid memberPermissions "/limitranges": must not change /resourcequotas, /limitranges');
+  });
+});
+
+describe('refusals', () => {
+  const team = (props: object) => () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], ...props });
+  test.each<[string, () => unknown, string]>([
+    ['Kubernetes\' own group of every user', () => TeamMember.group('system:authenticated'),
+      'invalid group "system:authenticated": must not start with "system:": Kubernetes reserves it for its own groups (system:authenticated is every user who logs in, system:masters bypasses RBAC), never a team\'s'],
+    ['a pod\'s identity as a user', () => TeamMember.user('system:serviceaccount:ci:default'), 'invalid user "system:serviceaccount:ci:default": must not start with "system:"'],
+    ['an empty group', () => TeamMember.group(''), 'invalid group "": must be a group name as the API server authenticates it, e.g. "oidc:payments-developers"'],
+    ['a user that is no string (JavaScript)', () => TeamMember.user(42 as any), 'invalid user 42: must be a user name as the API server authenticates it, e.g. "oidc:alice@acme.dev"'],
+    ['blanks around a name', () => TeamMember.group(' devs'), 'invalid group " devs": must have no blanks around it and no control characters'],
+    ['a control character', () => TeamMember.user('alice\n'), 'invalid user "alice\\n": must have no blanks around it'],
+    ['members that are no list', team({ members: DEVS }), 'invalid members {"kind":"Group","name":"oidc:payments-developers"}: must be a list of TeamMember.group(...) or TeamMember.user(...) (team "a")'],
+    ['a member that is a plain object', team({ members: [{ kind: 'Group', name: 'devs' }] }), 'invalid members {"kind":"Group","name":"devs"}: must be a list of TeamMember.group(...) or TeamMember.user(...) (team "a")'],
+    ['a member twice', team({ members: [DEVS, LEAD, TeamMember.group('oidc:payments-developers')] }), 'must not repeat TeamMember.group("oidc:payments-developers") (team "a")'],
+    ['member permissions without members', team({ memberPermissions: [DeployPermission.read('', ['pods'])] }),
+      'invalid memberPermissions ["/pods"]: must be set only with members: it is what they may do in the team\'s app namespaces (team "a")'],
+    ['no member permissions', team({ members: [DEVS], memberPermissions: [] }), 'invalid memberPermissions []: must grant at least one permission (team "a")'],
+    ['a member permission that is no DeployPermission', team({ members: [DEVS], memberPermissions: [{ apiGroup: '', resources: ['pods'], verbs: ['*'] }] }),
+      'must be a list of DeployPermission.read(...) or DeployPermission.manage(...) (team "a")'],
+    ['a misspelt prop', team({ member: [DEVS] }), 'a team has no prop "member" (did you mean "members"?)'],
+  ])('refuses %s', (_what, act, message) => {
+    expect(act).toThrow(message);
+  });
+});
