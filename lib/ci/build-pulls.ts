@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { describeValue, Image, invalid, ISecret } from '../core';
 import { PrivateProject, PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
+import { deniedLogins, pullGrant } from '../core/pull-refusal';
 
 /** An image an engine makes its build pods pull, whatever their pipelines say: a clone, placeholder or init image. */
 export interface BuildImage {
@@ -82,11 +83,9 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
 /** The one-line refusal of `checkBuildPulls`: the pods that pull with the pull secrets `where` cannot pull `image`. */
 function refuse(pods: BuildPods, image: Image, role: string, project: PrivateProject, where: string, denied: readonly string[], own: boolean): never {
   const kind = project.proxyCache ? 'proxy cache' : 'project';
-  const logins = denied.map((l) => describeValue(l)).join(', ');
-  const grant = `RobotPermission.pull(${describeValue(project.project)})`;
+  const grant = pullGrant(project);
   const [why, fix] = denied.length > 0
-    ? [`the only login${denied.length > 1 ? 's' : ''} to ${project.imageHost} among ${where}, ${logins}, may not pull from it`,
-      `give ${denied.length > 1 ? 'one of those robots' : 'that robot'} ${grant} (a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects)`]
+    ? deniedLogins(project, where, denied, `a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects`)
     : [`none of ${where} logs in to ${project.imageHost}`, own
       ? `give one of those pull secrets the login of a robot with ${grant}`
       : `list a PullSecret of a robot with ${grant} in ${describeValue(pods.namespace)} (its namespaces): a proxy-only one, as ` +

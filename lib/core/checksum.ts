@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { firstInstance } from './instances';
+import { podTemplateOf } from './pod-template-of';
 import { Secret, SecretKey } from './secret';
 import { secretStateKey } from './secret-record-review';
 
@@ -166,8 +167,7 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
   // the app's first generated Secret of that name in that namespace, in construct order
   const secretNamed = (namespace: string, name: string): Secret | undefined => generatedSecretNamed(scope, name, namespace);
   for (const o of objects) {
-    const template = WORKLOADS.includes(o.kind) ? o.spec?.template
-      : o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : undefined;
+    const template = hasPodTemplate(o) ? podTemplateOf(o) : undefined;
     if (!template?.spec) {
       continue;
     }

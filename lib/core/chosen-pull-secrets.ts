@@ -1,3 +1,5 @@
+import { podTemplateOf } from './pod-template-of';
+
 // Which rendered workloads' pods have the pull secrets Dockyard chose for them (`podTemplate`, through
 // `Images.pullSecretsFor`), for `checkWorkloadPulls`'s fix: an app-wide pull secret reaches those pods only, never a
 // user's own workload, whose pods pull with what they list or their ServiceAccount's. Not exported from lib/core.
@@ -18,8 +20,7 @@ export function choosesPullSecrets<T extends object>(value: T): T {
  * template whose pull secrets Dockyard chooses; undefined for any other object.
  */
 export function markerFor(props: any): ((out: object) => void) | undefined {
-  const template = props?.kind === 'CronJob' ? props.spec?.jobTemplate?.spec?.template : props?.spec?.template;
-  const list = template?.spec?.imagePullSecrets;
+  const list = podTemplateOf(props)?.spec?.imagePullSecrets;
   return list !== null && typeof list === 'object' && chosenLists.has(list) ? (out) => rendered.add(out) : undefined;
 }
 

@@ -487,6 +487,23 @@ export function checkObject<T extends object>(prop: string, value: T, allowed: s
   return value;
 }
 
+/**
+ * Check that `value` is a list (`checkList`) whose every element is an object (`checkObject`) and, given `type`, an
+ * instance of it: a JavaScript caller's list of plain objects or strings where the factories' values belong.
+ *
+ * @param of what the list holds, for the message refusing a value that is no list: `must be a list of <of>`
+ * @param allowed what each element must be, for the message refusing one, e.g. `must hold RobotPermissions:
+ *   RobotPermission.pull(project) or .push(project)`
+ * @param type the class each element must be an instance of
+ *   `@default` - any object
+ */
+export function checkListOf<T extends object>(prop: string, value: readonly T[], of: string, allowed: string, type?: Function): readonly T[] {
+  for (const item of checkList(prop, value, of)) {
+    checkObject(prop, item, allowed, type);
+  }
+  return value;
+}
+
 /** Options of `checkUniqueList`. */
 export interface UniqueListOptions {
   /**
@@ -545,16 +562,21 @@ export function checkKnownKeys(prop: string, value: object, known: readonly stri
 }
 
 /**
- * Check that a construct's `props` hold only the props `known`, as `checkKnownKeys` checks settings: a JavaScript
- * caller's misspelt prop (`namespace` for `namespaces`) would otherwise be ignored and its default silently taken.
- * The message names the key alone, as a refusal of any other prop does: `invalid namespace ["a"]: a team has no
- * prop "namespace" (did you mean "namespaces"?); its props are …`.
+ * Check that a construct's `props` are an object (`checkObject`, as prop `props`: a JavaScript caller's null would
+ * otherwise throw a TypeError on the first prop read) holding only the props `known`, as `checkKnownKeys` checks
+ * settings: a JavaScript caller's misspelt prop (`namespace` for `namespaces`) would otherwise be ignored and its
+ * default silently taken. The message names the key alone, as a refusal of any other prop does: `invalid namespace
+ * ["a"]: a team has no prop "namespace" (did you mean "namespaces"?); its props are …`.
  *
  * @param subject what takes the props, as the message names it, e.g. `a team`
  * @param known every prop, e.g. `Object.keys` of a `Record<keyof Props, true>`, which fails to compile when `Props`
  *   gains a prop it does not list
+ * @param allowed what the props must be, for the message refusing what is no object, e.g. `must be an object of
+ *   RedisProps, e.g. { namespace: "cache" }`
+ *   `@default` - `must be an object of the props <known>`
  */
-export function checkKnownProps(subject: string, props: object, known: readonly string[]): void {
+export function checkKnownProps(subject: string, props: object, known: readonly string[], allowed?: string): void {
+  checkObject('props', props, allowed ?? `must be an object of the props ${known.join(', ')}`);
   refuseUnknownKeys(props, known, (key) => key, `${subject} has no prop`, 'its props are');
 }
 

@@ -2,12 +2,11 @@ import { IConstruct } from 'constructs';
 import { hasChosenPullSecrets } from './chosen-pull-secrets';
 import { Image } from './image';
 import { isNamespaceDefined } from './namespace';
+import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
 import { knownPullSecret, PrivateProject, PullAccess, pullSecretNames, UserAccounts, userAccounts } from './pull-access';
+import { deniedLogins, pullGrant } from './pull-refusal';
 import { ISecret } from './secret';
 import { describeValue, invalid } from './validation';
-
-/** The kinds whose pod templates `checkWorkloadPulls` checks. */
-const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 /**
  * Whether `checkWorkloadPulls` checks `object` (a rendered object): a workload, Job or CronJob.
@@ -15,7 +14,7 @@ const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
  * @internal
  */
 export function hasPodSpec(object: any): boolean {
-  return KINDS.includes(object?.kind);
+  return POD_TEMPLATE_KINDS.includes(object?.kind);
 }
 
 /**
@@ -41,7 +40,7 @@ export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): 
   let users: UserAccounts | undefined;
   const accounts = (): UserAccounts => (users = users ?? userAccounts(scope));
   for (const o of objects) {
-    const spec = hasPodSpec(o) ? podSpecOf(o) : undefined;
+    const spec = hasPodSpec(o) ? podTemplateOf(o)?.spec : undefined;
     if (spec === undefined) {
       continue;
     }
@@ -63,11 +62,6 @@ export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): 
       }
     }
   }
-}
-
-/** The pod spec of a workload or CronJob, if it has one. */
-function podSpecOf(o: any): any {
-  return (o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template)?.spec;
 }
 
 /** The private project `reference` resolves to, if any; none for a reference that does not parse. */
@@ -129,7 +123,7 @@ function refuse(
   kind: string, name: string, image: string, project: PrivateProject, where: string, denied: readonly string[], user?: { namespace: string; account?: string },
 ): never {
   const what = project.proxyCache ? 'proxy cache' : 'project';
-  const grant = `RobotPermission.pull(${describeValue(project.project)})`;
+  const grant = pullGrant(project);
   const robot = `a pull secret of a robot with ${grant}`;
   const register = user === undefined
     ? `register an app-wide pull secret of a robot with ${grant} (a PullSecret, appWide by default, or Images.usePullSecret), as the ` +
@@ -142,8 +136,7 @@ function refuse(
       : `list ${robot} in the imagePullSecrets of ${user.account === undefined ? 'the pod' : `the pod or its ServiceAccount ${describeValue(user.account)}`} ` +
         `(a PullSecret whose namespaces include ${describeValue(user.namespace)} is copied there)`;
   const [why, fix] = denied.length > 0
-    ? [`the only login${denied.length > 1 ? 's' : ''} to ${project.imageHost} among ${where}, ${denied.map((l) => describeValue(l)).join(', ')}, ` +
-      'may not pull from it', `give ${denied.length > 1 ? 'one of those robots' : 'that robot'} ${grant}`]
+    ? deniedLogins(project, where, denied)
     : [`none of ${where} logs in to ${project.imageHost}`, `${register}, or give NodeMirrorFiles a credential for ${project.host}`];
   invalid(`pull secrets of ${kind}`, name, `its pods pull ${image} from ${describeValue(project.project)}, a private Harbor ${what} of ` +
     `${project.host}, and ${why}; ${fix}`);

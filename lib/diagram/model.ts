@@ -1,14 +1,6 @@
+import { POD_TEMPLATE_KINDS, podTemplateOf } from '../core/pod-template-of';
 import { compare } from '../core/text';
 import { LabelSelector, NAMESPACE_NAME_LABEL, pinnedNamespaces, selectorMatches, selectorText } from './selector';
-
-/** The workload kinds drawn as nodes, and where each keeps its pod template. */
-const POD_TEMPLATE: Record<string, (o: any) => any> = {
-  Deployment: (o) => o.spec?.template,
-  StatefulSet: (o) => o.spec?.template,
-  DaemonSet: (o) => o.spec?.template,
-  Job: (o) => o.spec?.template,
-  CronJob: (o) => o.spec?.jobTemplate?.spec?.template,
-};
 
 /** What a node of the diagram stands for. */
 export type DiagramNodeKind =
@@ -88,8 +80,9 @@ export function platformGraph(objects: readonly any[]): PlatformGraph {
   const k8s = objects.filter((o) => o !== null && typeof o === 'object' && typeof o.kind === 'string' && typeof o.metadata?.name === 'string');
   const nsOf = (o: any): string => (typeof o.metadata.namespace === 'string' ? o.metadata.namespace : 'default');
 
-  const workloads: Workload[] = k8s.filter((o) => POD_TEMPLATE[o.kind] !== undefined).map((o) => {
-    const template = POD_TEMPLATE[o.kind](o) ?? {};
+  // the kinds with a pod template are drawn as workload nodes
+  const workloads: Workload[] = k8s.filter((o) => POD_TEMPLATE_KINDS.includes(o.kind)).map((o) => {
+    const template = podTemplateOf(o) ?? {};
     const namespace = nsOf(o);
     return {
       id: workloadId(namespace, o.kind, o.metadata.name),

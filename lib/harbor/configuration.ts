@@ -1,4 +1,4 @@
-import { checkInteger, checkList, checkObject, checkUniqueList, invalid, SecretKey } from '../core';
+import { checkInteger, checkListOf, checkObject, checkUniqueList, invalid, SecretKey } from '../core';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
 export enum RegistryType {
@@ -205,12 +205,11 @@ export function projectState(name: string, options: ProjectOptions, registry: st
 /** The JSON robot of a declared robot: a system robot with project permissions. */
 export function robotState(name: string, options: RobotOptions, secretEnv: string, known: (project: string) => boolean): object {
   checkObject('options', options, 'must be an object of RobotOptions, e.g. { permissions: [RobotPermission.pull("apps")] }');
-  if (checkList('permissions', options.permissions, 'project permissions').length === 0) {
-    invalid('permissions', options.permissions, 'must grant at least one project permission');
-  }
   // made by its factories, which alone grant Harbor's repository actions
-  for (const p of options.permissions) {
-    checkObject('permissions', p, 'must hold RobotPermissions: RobotPermission.pull(project) or .push(project)', RobotPermission);
+  const permissions = checkListOf('permissions', options.permissions, 'project permissions',
+    'must hold RobotPermissions: RobotPermission.pull(project) or .push(project)', RobotPermission);
+  if (permissions.length === 0) {
+    invalid('permissions', options.permissions, 'must grant at least one project permission');
   }
   checkUniqueList('permissions', options.permissions.map((p) => p.project));
   for (const p of options.permissions) {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, checkObject, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -90,10 +90,9 @@ export class Redis extends Construct implements IRedis {
 
   public constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
-    // an object first (a JavaScript caller's null would throw a TypeError below); then a misspelt prop
-    // (`storagesize`), which would otherwise be ignored and its default taken
-    checkObject('props', props, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
-    checkKnownProps('Redis', props, REDIS_PROP_KEYS);
+    // an object (a JavaScript caller's null would throw a TypeError below), without a misspelt prop (`storagesize`),
+    // which would otherwise be ignored and its default taken
+    checkKnownProps('Redis', props, REDIS_PROP_KEYS, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
     const image = props.image ?? Redis.IMAGE;
     const { name, namespace, labels, selector } = placement(this, {
       app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkList, checkObject, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue,
+  checkDnsLabel, checkDnsSubdomain, checkList, checkListOf, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue,
   withContext,
 } from '../core';
 import { RegistryCredential } from './credential';
@@ -156,12 +156,11 @@ function checkPullSecret(scope: IConstruct, props: PullSecretProps): CheckedPull
   });
   return asPullSecret(namespace, name, () => {
     checkDnsSubdomain('name', name);
-    if (checkList('credentials', props.credentials, 'RegistryCredentials').length === 0) {
-      invalid('credentials', props.credentials, 'must name at least one registry');
-    }
     // made by its factories, which normalise the registry and check the user name
-    for (const c of props.credentials) {
-      checkObject('credentials', c, 'must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })', RegistryCredential);
+    const credentials = checkListOf('credentials', props.credentials, 'RegistryCredentials',
+      'must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })', RegistryCredential);
+    if (credentials.length === 0) {
+      invalid('credentials', props.credentials, 'must name at least one registry');
     }
     const registries = props.credentials.map((c) => c.registry);
     const repeated = registries.find((r, i) => registries.indexOf(r) !== i);

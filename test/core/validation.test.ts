@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkObject, withContext,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -154,6 +154,21 @@ describe('validation helpers', () => {
     }));
   });
 
+  test('checkListOf refuses what is no list, then the first element that is no instance of the class it names', () => {
+    const peers = [NetworkPeer.namespace('apps')];
+    expect(checkListOf('peers', peers, 'NetworkPeers', 'must hold NetworkPeers', NetworkPeer)).toBe(peers);
+    expect(checkListOf('peers', [], 'NetworkPeers', 'must hold NetworkPeers', NetworkPeer)).toEqual([]);
+    expect(message(() => checkListOf('peers', 'apps' as unknown as NetworkPeer[], 'NetworkPeers', 'must hold NetworkPeers', NetworkPeer)))
+      .toBe('invalid peers "apps": must be a list of NetworkPeers');
+    expect(message(() => checkListOf('peers', undefined as unknown as NetworkPeer[], 'NetworkPeers', 'must hold NetworkPeers', NetworkPeer)))
+      .toBe('missing peers: must be a list of NetworkPeers');
+    expect(message(() => checkListOf('peers', [...peers, { namespace: 'b' } as unknown as NetworkPeer, null as unknown as NetworkPeer], 'NetworkPeers',
+      'must hold NetworkPeers', NetworkPeer))).toBe('invalid peers {"namespace":"b"}: must hold NetworkPeers');
+    // without a class, any object but null or a list
+    expect(message(() => checkListOf('options', [{}, []], 'options', 'must hold options'))).toBe('invalid options []: must hold options');
+    expect(checkListOf('options', [{ a: 1 }], 'options', 'must hold options')).toEqual([{ a: 1 }]);
+  });
+
   test('withContext names the subject of a ValidationError, once, and keeps its prop and allowed', () => {
     const thrown = (fn: () => unknown): ValidationError => {
       try {
@@ -197,7 +212,7 @@ describe('validation helpers', () => {
     checkKnownKeys('quota', {}, known);
   });
 
-  test('checkKnownProps refuses a prop it does not know by the prop\'s own name, suggesting the nearest', () => {
+  test('checkKnownProps refuses a prop it does not know by the prop\'s own name, suggesting the nearest, and props that are no object', () => {
     const known = ['name', 'namespaces', 'storageSize'];
     expect(message(() => checkKnownProps('a team', { name: 'a', namespace: ['a'] }, known)))
       .toBe('invalid namespace ["a"]: a team has no prop "namespace" (did you mean "namespaces"?); its props are name, namespaces, storageSize');
@@ -207,6 +222,10 @@ describe('validation helpers', () => {
     expect(message(() => checkKnownProps('Redis', { replicas: 3 }, known))).toBe('invalid replicas 3: Redis has no prop "replicas"; its props are name, namespaces, storageSize');
     checkKnownProps('Redis', { name: 'a', storageSize: undefined }, known);
     checkKnownProps('Redis', {}, known);
+    // the caller's message for props that are no object, else one listing the props
+    expect(message(() => checkKnownProps('Redis', null as unknown as object, known, 'must be RedisProps'))).toBe('invalid props null: must be RedisProps');
+    expect(message(() => checkKnownProps('a team', ['a'] as unknown as object, known)))
+      .toBe('invalid props ["a"]: must be an object of the props name, namespaces, storageSize');
   });
 
   test('error messages are lower case with no trailing period', () => {
