@@ -6,6 +6,8 @@ import { checkDatabaseSize } from '../../lib/pulumi/digitalocean/database-size';
 import { checkDropletSize } from '../../lib/pulumi/digitalocean/droplet-size';
 import { checkKubernetesVersion } from '../../lib/pulumi/digitalocean/kubernetes-version';
 import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digitalocean/spaces-rules';
+// a bad setting prints as its one line under Pulumi, even where these settings are read alone
+import '../../lib/pulumi/run-errors';
 import { checkCiEngine } from '../shared/ci-engine';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
@@ -15,7 +17,7 @@ import {
 export interface DigitalOceanSettings {
   /** The DigitalOcean region of every resource (`region`). */
   readonly region: string;
-  /** The domain Harbor and Drone are served under (`domain`): `harbor.<domain>` and `drone.<domain>`. */
+  /** The domain Harbor and the CI server are served under (`domain`): `harbor.<domain>` and `<ciEngine>.<domain>`. */
   readonly domain: string;
   /** The managed PostgreSQL's size slug (`postgresSize`). */
   readonly postgresSize: string;
@@ -72,8 +74,8 @@ export interface DigitalOceanSettings {
    */
   readonly acmeStaging?: boolean;
   /**
-   * Whether the program creates the A records `harbor.<domain>` and `drone.<domain>` in DigitalOcean DNS, pointing
-   * at the ingress-nginx Load Balancer (`dnsRecords`).
+   * Whether the program creates the A records `harbor.<domain>` and `<ciEngine>.<domain>` (`drone.` or
+   * `woodpecker.`) in DigitalOcean DNS, pointing at the ingress-nginx Load Balancer (`dnsRecords`).
    *
    * @default false
    */
@@ -139,8 +141,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   return {
     region,
     domain,
-    postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!),
-    valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!),
+    postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!, 'pg'),
+    valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!, 'valkey'),
     bucket: checkSpacesBucketName('bucket', required('bucket')),
     // DOKS names are lower-case letters, digits and "-", as a DNS label
     clusterName: value('clusterName') === undefined ? undefined : checkDnsLabel('clusterName', value('clusterName')!),

@@ -2,8 +2,11 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum, withDigests } from '../core/checksum';
+import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
+import { ValidationError } from '../core/validation';
+import { formerNameAliases } from './former-names';
 import { GeneratedSecrets } from './generated-secrets';
 
 /** An existing Secret the charts read, created by the program from Outputs (a managed password, a Spaces key). */
@@ -74,11 +77,14 @@ export class ChartDeployment extends pulumi.ComponentResource {
     const isNamespace = (o: any) => o.kind === 'Namespace';
     const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
     const generated = new GeneratedSecrets(`${name}-generated`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
-    const provided = args.secrets.map((s) => new k8s.core.v1.Secret(`${name}-${s.namespace}-${s.name}`, {
+    // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
+    // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
+    const aliases = formerNameAliases(args.secrets.map((s) => `${name}-${s.namespace}-${s.name}`));
+    const provided = args.secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
       metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },
       type: s.type ?? 'Opaque',
       stringData: s.stringData,
-    }, { parent: this, dependsOn: [namespaces] }));
+    }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] }));
     this.secrets = [...generated.secrets, ...provided];
 
     const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated), args.substitutions ?? {});
@@ -90,8 +96,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
 /** The objects with each deferred pod checksum turned into an Output over the generated values' digests. */
 function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
   return objects.map((o) => {
-    const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-    const deferred = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+    const deferred = podTemplateOf(o)?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
     if (typeof deferred !== 'string' || !deferred.startsWith(DEFERRED_CHECKSUM)) {
       return o;
     }
@@ -99,8 +104,7 @@ function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
     const checksum = pulumi.all(keys.map((k) => generated.digest(k))).apply((digests) =>
       finishChecksum(deferred, (k) => digests[keys.indexOf(k)]));
     const copy = JSON.parse(JSON.stringify(o));
-    const target = copy.kind === 'CronJob' ? copy.spec.jobTemplate.spec.template : copy.spec.template;
-    target.metadata.annotations[CHECKSUM_ANNOTATION] = checksum;
+    podTemplateOf(copy).metadata.annotations[CHECKSUM_ANNOTATION] = checksum;
     return copy;
   });
 }
@@ -113,7 +117,8 @@ function checkProvided(app: App, secrets: ProvidedSecret[]): void {
     return keys.length === 0 ? [] : [`${r.namespace}/${r.secretName} (${keys.join(', ')})`];
   });
   if (missing.length > 0) {
-    throw new Error(`missing provided secrets: ${missing.join('; ')}`);
+    // the caller's to fix, so a ValidationError: one line under Pulumi (./run-errors), never a stack trace
+    throw new ValidationError(`missing provided secrets: ${missing.join('; ')}`);
   }
 }
 

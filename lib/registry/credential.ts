@@ -7,7 +7,10 @@ export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
 export interface GitLabCredentialOptions {
   /** The deploy token's user name (e.g. `gitlab+deploy-token-42`), or the GitLab user of a personal access token. */
   readonly username: string;
-  /** A deploy token or access token with `read_registry` (and `write_registry` to push). */
+  /**
+   * A deploy token or access token with `read_registry` (and `write_registry` to push): a key of a Secret Dockyard
+   * generates, usually a `SecretValue.input`, since the login is written into the pull secret at synth.
+   */
   readonly token: SecretKey;
   /**
    * The container registry's host.
@@ -107,17 +110,26 @@ export class RegistryCredential {
   }
 }
 
+/** How a credential's password or token is given, for the messages refusing one that is not. */
+const GENERATED_KEY = 'a key of a Secret Dockyard generates, e.g. new Secret(scope, id, { name, values: { token: ' +
+  'SecretValue.input("DOCKYARD_REGISTRY_TOKEN", "the registry token") } }).key("token")';
+
 /**
- * Check a credential's password or token: a `SecretKey`, so its value stays in the secret source. A JavaScript caller's
- * plain string would otherwise fail later, when the pull secret renders, with a TypeError.
+ * Check a credential's password or token: a `SecretKey` of a Secret Dockyard generates (a generated value or a
+ * `SecretValue.input`), since every login is written into a `.dockerconfigjson` or a node file at synth, from its
+ * value. A JavaScript caller's plain string would otherwise fail later with a TypeError, and a Secret made outside
+ * Dockyard (`Secret.fromSecretName`), whose value no synth can read, later under an internal name.
  */
 function checkKey(prop: string, key: SecretKey): SecretKey {
   if (!(key instanceof SecretKey)) {
-    const allowed = 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("token") or a generated Secret\'s key: a ' +
-      'credential never appears as a plain string';
+    const allowed = `must be ${GENERATED_KEY}: a credential never appears as a plain string`;
     // anything given is never shown: a string (or an object holding one) here may be the token itself
     if (key === undefined || key === null) invalid(prop, key, allowed);
     invalidSecret(prop, allowed);
+  }
+  if (!key.secret.generated) {
+    invalid(prop, key.toString(), `must be ${GENERATED_KEY}: the login is written into the pull secret at synth, from its value, ` +
+      'and a Secret made outside Dockyard (Secret.fromSecretName) cannot be read');
   }
   return key;
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkList, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkKnownProps, checkList, checkListOf, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
@@ -132,16 +132,18 @@ const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
  * otherwise be refused for its characters (`a team has no prop "0"`), and `addTeam(undefined)` throw a TypeError.
  */
 export function checkTeamPropsObject(props: TeamProps): TeamProps {
-  return checkObject('props', props, 'must be an object of TeamProps, e.g. { name: "payments", repos: ["acme/payments-*"] }');
+  return checkObject('props', props, TEAM_PROPS_SHAPE);
 }
+
+/** What team props must be, as the refusal of anything else says. */
+const TEAM_PROPS_SHAPE = 'must be an object of TeamProps, e.g. { name: "payments", repos: ["acme/payments-*"] }';
 
 /**
  * Refuse a prop `TeamProps` does not have: a JavaScript caller's misspelt prop (`namespace`, `registryQuotaGb`)
  * would otherwise be ignored, and the team made without it.
  */
 function checkTeamProps(props: TeamProps): void {
-  checkTeamPropsObject(props);
-  checkKnownProps('a team', props, TEAM_PROP_KEYS);
+  checkKnownProps('a team', props, TEAM_PROP_KEYS, TEAM_PROPS_SHAPE);
 }
 
 /** A team's namespaces, checked: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
@@ -250,8 +252,8 @@ function checkMembers(props: TeamProps): { readonly members: readonly TeamMember
     // the defaults hold (a test checks them once): a thousand teams take them
     return { members, permissions: TeamMember.DEFAULT_PERMISSIONS };
   }
-  checkList('memberPermissions', props.memberPermissions, 'DeployPermission');
-  props.memberPermissions.forEach((p) => checkObject('memberPermissions', p, 'must be a list of DeployPermission.read(...) or DeployPermission.manage(...)', DeployPermission));
+  checkListOf('memberPermissions', props.memberPermissions, 'DeployPermission',
+    'must be a list of DeployPermission.read(...) or DeployPermission.manage(...)', DeployPermission);
   const permissions = DeployAccess.checkPermissions('memberPermissions', props.memberPermissions);
   checkTeamBoundaries('memberPermissions', permissions);
   return { members, permissions };

@@ -47,10 +47,20 @@ describe('DigitalOcean program settings', () => {
   test('refuses up front, naming the config key, what a component would refuse naming its prop', () => {
     // the program puts the bucket, the cluster and both databases in `region`: every one must have Spaces
     expect(failure({ region: 'nyc1' })).toBe(`invalid region "nyc1": ${SPACES}`);
-    const dbSize = 'must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb, such as "db-s-1vcpu-1gb" or "db-s-2vcpu-4gb"';
-    expect(failure({ postgresSize: 'db-s-1vcpu-3gbx' })).toBe(`invalid postgresSize "db-s-1vcpu-3gbx": ${dbSize}`);
-    expect(failure({ valkeySize: 'big' })).toBe(`invalid valkeySize "big": ${dbSize}`);
+    const pgSize = 'must be a DigitalOcean PostgreSQL size slug <family>-<vcpu>vcpu-<N>gb of the family db-s, db-amd, db-intel, gd or so1_5, ' +
+      'such as "db-s-2vcpu-4gb" or "gd-2vcpu-8gb"';
+    const valkeySize = 'must be a DigitalOcean Valkey size slug <family>-<vcpu>vcpu-<N>gb of the family db-s or m, such as "db-s-2vcpu-4gb" or "m-2vcpu-16gb"';
+    expect(failure({ postgresSize: 'db-s-1vcpu-3gbx' })).toBe(`invalid postgresSize "db-s-1vcpu-3gbx": ${pgSize}`);
+    expect(failure({ valkeySize: 'big' })).toBe(`invalid valkeySize "big": ${valkeySize}`);
     expect(read({ postgresSize: 'db-s-2vcpu-4gb', valkeySize: 'db-s-1vcpu-2gb' })).toMatchObject({ postgresSize: 'db-s-2vcpu-4gb', valkeySize: 'db-s-1vcpu-2gb' });
+    // each engine's families in digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml
+    for (const postgresSize of ['gd-2vcpu-8gb', 'so1_5-2vcpu-16gb', 'db-amd-1vcpu-2gb', 'db-intel-1vcpu-2gb']) {
+      expect(read({ postgresSize })).toMatchObject({ postgresSize });
+    }
+    expect(read({ valkeySize: 'm-2vcpu-16gb' })).toMatchObject({ valkeySize: 'm-2vcpu-16gb' });
+    // and not the other engine's
+    expect(failure({ postgresSize: 'm-2vcpu-16gb' })).toBe(`invalid postgresSize "m-2vcpu-16gb": ${pgSize}`);
+    expect(failure({ valkeySize: 'gd-2vcpu-8gb' })).toBe(`invalid valkeySize "gd-2vcpu-8gb": ${valkeySize}`);
     expect(failure({ bucket: 'Acme_Harbor' }))
       .toBe('invalid bucket "Acme_Harbor": must be 3 to 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
     expect(failure({ bucket: 'ab' })).toMatch(/^invalid bucket "ab": must be 3 to 63 /);

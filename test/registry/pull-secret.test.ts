@@ -39,8 +39,14 @@ describe('RegistryCredential', () => {
     for (const [shape, make] of factories) {
       expect(() => make(undefined)).toThrow(new Error(`invalid options undefined: must be an object of ${shape}`));
     }
-    const rule = 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("token") or a generated Secret\'s key: a credential ' +
-      'never appears as a plain string';
+    const key = 'must be a key of a Secret Dockyard generates, e.g. new Secret(scope, id, { name, values: { token: ' +
+      'SecretValue.input("DOCKYARD_REGISTRY_TOKEN", "the registry token") } }).key("token")';
+    const rule = `${key}: a credential never appears as a plain string`;
+    // a Secret made outside Dockyard: its value cannot be read at synth, so it is refused where it is given, by its prop
+    const chart = testChart('platform');
+    const outside = Secret.fromSecretName(chart, 'G', 'gitlab-token').key('token');
+    expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: outside })).toThrow(new Error(`invalid token "platform/gitlab-token#token": ${key}: ` +
+      'the login is written into the pull secret at synth, from its value, and a Secret made outside Dockyard (Secret.fromSecretName) cannot be read'));
     // a plain string is the token itself: redacted
     expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: 'glpat-s3cret' as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));
     expect(() => RegistryCredential.dockerHub({ username: 'acme', token: { value: 'dckr_pat_s3cret' } as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));

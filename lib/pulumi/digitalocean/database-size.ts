@@ -11,39 +11,56 @@ import { checkInteger, invalid } from '../../core/validation';
  */
 export const SMALLEST_DATABASE_SIZE = 'db-s-1vcpu-1gb';
 
-// Every slug documented for DigitalOcean managed databases follows `db-s-<vcpu>vcpu-<N>gb`: the
-// `DatabaseSlug` enum of @pulumi/digitalocean (db-s-1vcpu-1gb … db-s-16vcpu-64gb) and the provider's
-// `db-s-2vcpu-2gb` example. Other families (e.g. `gd-…`, `so1_5-…`) aren't documented in do.md, so their
-// RAM and connection limits aren't known here.
-const DATABASE_SIZE = /^db-s-([1-9]\d*)vcpu-([1-9]\d*)gb$/;
+/** A managed-database engine whose sizes are checked here: PostgreSQL (`pg`) or Valkey (`valkey`). */
+export type DatabaseEngine = 'pg' | 'valkey';
 
 /**
- * Check a managed-database size slug such as `db-s-2vcpu-4gb`, naming `prop` (e.g. `size`, or a config key such as
- * `postgresSize`) if it is any other slug.
+ * The size families each engine offers, every slug `<family>-<vcpu>vcpu-<N>gb`, as the `layouts` of DigitalOcean's
+ * database options list them (digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml):
+ * PostgreSQL `db-s-1vcpu-1gb` … `db-s-6vcpu-16gb`, general purpose `gd-2vcpu-8gb` … `gd-40vcpu-160gb`, storage
+ * optimised `so1_5-2vcpu-16gb` … `so1_5-32vcpu-256gb`, and `db-amd-…` and `db-intel-…` from `1vcpu-1gb` to
+ * `16vcpu-64gb`; Valkey `db-s-1vcpu-1gb` … `db-s-16vcpu-64gb` and memory optimised `m-2vcpu-16gb` …
+ * `m-32vcpu-256gb`. Each slug ends in its RAM, `-<N>gb`, which the connection limit counts.
+ */
+const SIZE_FAMILIES: Record<DatabaseEngine, { readonly families: readonly string[]; readonly product: string; readonly examples: string }> = {
+  pg: { families: ['db-s', 'db-amd', 'db-intel', 'gd', 'so1_5'], product: 'PostgreSQL', examples: '"db-s-2vcpu-4gb" or "gd-2vcpu-8gb"' },
+  valkey: { families: ['db-s', 'm'], product: 'Valkey', examples: '"db-s-2vcpu-4gb" or "m-2vcpu-16gb"' },
+};
+
+/** A slug of `engine`'s families; its group is the RAM in GB. */
+function sizePattern(engine: DatabaseEngine): RegExp {
+  return new RegExp(`^(?:${SIZE_FAMILIES[engine].families.join('|')})-[1-9]\\d*vcpu-([1-9]\\d*)gb$`);
+}
+
+/**
+ * Check a managed-database size slug of `engine` such as `db-s-2vcpu-4gb`, naming `prop` (e.g. `size`, or a config
+ * key such as `postgresSize`) if it is no slug of the engine's families (`SIZE_FAMILIES`).
  *
  * @returns the slug
  */
-export function checkDatabaseSize(prop: string, size: string): string {
-  if (typeof size !== 'string' || !DATABASE_SIZE.test(size)) {
-    invalid(prop, size, 'must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb, such as "db-s-1vcpu-1gb" or "db-s-2vcpu-4gb"');
+export function checkDatabaseSize(prop: string, size: string, engine: DatabaseEngine): string {
+  if (typeof size !== 'string' || !sizePattern(engine).test(size)) {
+    const { families, product, examples } = SIZE_FAMILIES[engine];
+    invalid(prop, size, `must be a DigitalOcean ${product} size slug <family>-<vcpu>vcpu-<N>gb of the family ` +
+      `${families.slice(0, -1).join(', ')} or ${families[families.length - 1]}, such as ${examples}`);
   }
   return size;
 }
 
-/** The RAM in GB of a managed-database size slug such as `db-s-2vcpu-4gb`; throws on any other slug. */
-export function databaseMemoryGb(size: string): number {
-  return Number(DATABASE_SIZE.exec(checkDatabaseSize('size', size))![2]);
+/** The RAM in GB of a size slug of `engine` such as `db-s-2vcpu-4gb` (its `-<N>gb`); throws on any other slug. */
+export function databaseMemoryGb(size: string, engine: DatabaseEngine): number {
+  return Number(sizePattern(engine).exec(checkDatabaseSize('size', size, engine))![1]);
 }
 
 /**
- * Check a cluster's size and node count together. A standby node can't be added to the smallest single-node
- * plan: clusters of 2 or more nodes start at `db-s-1vcpu-2gb` (do.md §1.1, DO API options example).
+ * Check a cluster's size and node count together. A standby node can't be added to a 1 GB size: the options'
+ * layouts of 2 and 3 nodes start at 2 GB, `db-s-1vcpu-2gb` (options.yml, as `SIZE_FAMILIES` cites it).
  */
-export function checkDatabaseNodes(size: string, nodeCount: number, maxNodes?: number): void {
-  databaseMemoryGb(size);
+export function checkDatabaseNodes(engine: DatabaseEngine, size: string, nodeCount: number, maxNodes?: number): void {
+  const memoryGb = databaseMemoryGb(size, engine);
   checkInteger('nodeCount', nodeCount, 1, maxNodes);
-  if (nodeCount > 1 && size === SMALLEST_DATABASE_SIZE) {
-    invalid('nodeCount', nodeCount, `must be 1 with size "${SMALLEST_DATABASE_SIZE}"; clusters with standby nodes start at "db-s-1vcpu-2gb"`);
+  if (nodeCount > 1 && memoryGb === 1) {
+    invalid('nodeCount', nodeCount, `must be 1 with size ${JSON.stringify(size)}; clusters with standby nodes start at 2 GB, such as "db-s-1vcpu-2gb"`);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkDnsSubdomain, checkInteger, invalid } from '../../core/validation';
+import { formerNameAliases } from '../former-names';
 
 /** Args of `DnsRecords`. */
 export interface DnsRecordsArgs {
@@ -45,9 +46,12 @@ export class DnsRecords extends pulumi.ComponentResource {
     checkInteger('ttl', ttl, 30, 2147483647);
     super('dockyard:digitalocean:DnsRecords', name, {}, opts);
 
-    this.records = names.map((record) => new digitalocean.DnsRecord(`${name}-${record === '@' ? 'apex' : record.replace(/\./g, '-')}`, {
+    // named `<name>/<record>` (`<name>/@` for the apex): a record name holds no "/", so no two records share a name, as
+    // `harbor.ci` and `harbor-ci` did when "." became "-" (their former names)
+    const aliases = formerNameAliases(names.map((record) => `${name}-${record === '@' ? 'apex' : record.replace(/\./g, '-')}`));
+    this.records = names.map((record, i) => new digitalocean.DnsRecord(`${name}/${record}`, {
       domain, type: 'A', name: record, value: args.ip, ttl,
-    }, { parent: this }));
+    }, { parent: this, aliases: aliases[i] }));
     this.fqdns = this.records.map((r) => r.fqdn);
     this.registerOutputs({ fqdns: this.fqdns });
   }

@@ -1,7 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { invalid } from '../../core/validation';
-import { checkDatabaseNodes, checkRegion, SMALLEST_DATABASE_SIZE } from './database-size';
+import { checkDatabaseNodes, checkRegion, DatabaseEngine, SMALLEST_DATABASE_SIZE } from './database-size';
 
 /** What every managed database cluster takes. */
 export interface ManagedDatabaseArgs {
@@ -10,13 +10,13 @@ export interface ManagedDatabaseArgs {
   /** The id of the DOKS cluster allowed through the database firewall (its only trusted source). */
   readonly kubernetesClusterId: pulumi.Input<string>;
   /**
-   * The size slug.
+   * The size slug of each node, of the engine's families (`checkDatabaseSize`), e.g. `db-s-2vcpu-4gb`.
    *
    * @default 'db-s-1vcpu-1gb'
    */
   readonly size?: string;
   /**
-   * The number of nodes. More than 1 needs at least `db-s-1vcpu-2gb`.
+   * The number of nodes, at most 3. More than 1 needs a size of at least 2 GB, such as `db-s-1vcpu-2gb`.
    *
    * @default 1
    */
@@ -66,11 +66,11 @@ export interface DatabaseSettings {
  * Check the common args before anything is registered; `chosen` is the caller's version, if any, and `maxNodes` the
  * engine's limit.
  */
-export function databaseSettings(engine: string, chosen: string | undefined, args: ManagedDatabaseArgs, maxNodes?: number): DatabaseSettings {
+export function databaseSettings(engine: DatabaseEngine, chosen: string | undefined, args: ManagedDatabaseArgs, maxNodes?: number): DatabaseSettings {
   const version = chosen ?? DEFAULT_VERSIONS[engine];
   const size = args.size ?? SMALLEST_DATABASE_SIZE;
   const nodeCount = args.nodeCount ?? 1;
-  checkDatabaseNodes(size, nodeCount, maxNodes);
+  checkDatabaseNodes(engine, size, nodeCount, maxNodes);
   checkRegion('region', args.region);
   if (!/^[1-9]\d*$/.test(version)) {
     invalid('version', version, `must be a ${PRODUCTS[engine] ?? engine} major version number such as "${DEFAULT_VERSIONS[engine] ?? '1'}"`);

@@ -13,10 +13,10 @@ export const POSTGRES_PORT = 25060;
  * of RAM and reserves 3 for maintenance (DO "Manage Connection Pools", do.md §2.1). So `db-s-1vcpu-1gb` gives 22,
  * `db-s-1vcpu-2gb` 47 and `db-s-2vcpu-4gb` 97.
  *
- * Throws a `ValidationError` for a slug that isn't `db-s-<vcpu>vcpu-<N>gb`.
+ * Throws a `ValidationError` for a slug that is no PostgreSQL size (`checkDatabaseSize`).
  */
 export function connectionLimit(size: string): number {
-  return 25 * databaseMemoryGb(size) - 3;
+  return 25 * databaseMemoryGb(size, 'pg') - 3;
 }
 
 /** One database in a `ManagedPostgres` cluster, and the role the application logs in as. */

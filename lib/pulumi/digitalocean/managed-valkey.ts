@@ -37,8 +37,9 @@ export class ManagedValkey extends pulumi.ComponentResource {
   public readonly password: pulumi.Output<string>;
 
   public constructor(name: string, args: ManagedValkeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    // check every input before registering anything
-    const settings = databaseSettings('valkey', args.version, args);
+    // check every input before registering anything; DigitalOcean's options offer Valkey layouts of 1 to 3 nodes
+    // (digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml, `valkey`)
+    const settings = databaseSettings('valkey', args.version, args, 3);
     super('dockyard:digitalocean:ManagedValkey', name, {}, opts);
     const cluster = managedCluster(this, name, settings, args, protectsData(opts));
 

@@ -84,7 +84,10 @@ export class SpacesBucket extends pulumi.ComponentResource {
     this.bucket = bucket.name;
     this.region = args.region;
     this.endpoint = `https://${args.region}.digitaloceanspaces.com`;
-    // only `secretKey` is secret in the provider; an access key id is still a credential to keep out of logs
+    // only `secretKey` is secret in the provider; an access key id is still a credential to keep out of logs and of
+    // what reads this component's outputs. The state holds it in clear all the same, Pulumi never encrypting a
+    // resource id: the key's id is its access key (terraform-provider-digitalocean 401992a
+    // digitalocean/spaces/resource_spaces_key.go:46 `d.SetId(key.AccessKey)`; README "Credentials in the Pulumi state")
     this.accessKey = pulumi.secret(key.accessKey);
     this.secretKey = pulumi.secret(key.secretKey);
     this.registerOutputs({

@@ -1,5 +1,5 @@
 import type * as Module from '../../../lib/pulumi/digitalocean/dns-records';
-import { childrenOf, expectParent, get, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, get, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -24,7 +24,25 @@ describe('DnsRecords', () => {
   test('hosts below a parent domain get multi-label names; the apex is @', async () => {
     new m.DnsRecords('sub', { dnsDomain: 'example.com', hosts: ['harbor.ci.example.com', 'example.com'], ip: '203.0.113.8', ttl: 60 });
     await settled();
-    expect(childrenOf('sub').map((r) => [r.name, r.inputs.name, r.inputs.ttl])).toEqual([['sub-harbor-ci', 'harbor.ci', 60], ['sub-apex', '@', 60]]);
+    expect(childrenOf('sub').map((r) => [r.name, r.inputs.name, r.inputs.ttl])).toEqual([['sub/harbor.ci', 'harbor.ci', 60], ['sub/@', '@', 60]]);
+  });
+
+  test('hosts whose records were once named alike get distinct names; each keeps its former name as an alias', async () => {
+    // `harbor.ci` and `harbor-ci` were both `<name>-harbor-ci`, a duplicate URN
+    const dns = new m.DnsRecords('clash', { dnsDomain: 'example.com', hosts: ['harbor.ci.example.com', 'harbor-ci.example.com', 'drone.ci.example.com', 'example.com'], ip: '203.0.113.9' },
+      { transformations: [recordParent] });
+    const urns = await Promise.all(dns.records.map((r) => get(r.urn)));
+    expect(new Set(urns).size).toBe(4);
+    expect(urns[0]).toMatch(/::clash\/harbor\.ci$/);
+    expect(urns[1]).toMatch(/::clash\/harbor-ci$/);
+    await settled();
+    const aliases = (record: string) => options.get(`${T.dnsRecord}::clash/${record}`)!.aliases;
+    // a stack made before holds `clash-drone-ci` and `clash-apex`: they are kept, not replaced
+    expect(aliases('drone.ci')).toEqual([{ name: 'clash-drone-ci' }]);
+    expect(aliases('@')).toEqual([{ name: 'clash-apex' }]);
+    // no stack held both of the former `clash-harbor-ci`, and the engine refuses two resources claiming one: neither does
+    expect(aliases('harbor.ci')).toEqual([]);
+    expect(aliases('harbor-ci')).toEqual([]);
   });
 
   test.each<[string, Module.DnsRecordsArgs, string]>([

@@ -204,9 +204,9 @@ export async function settled(quietMs = 50): Promise<void> {
   }
 }
 
-/** The resources registered with a name starting with `prefix` (the component name). */
+/** The resources registered with a name starting with `prefix` (the component name) and "-" or "/". */
 export function childrenOf(prefix: string): Registered[] {
-  return registered.filter((r) => r.name.startsWith(`${prefix}-`));
+  return registered.filter((r) => r.name.startsWith(`${prefix}-`) || r.name.startsWith(`${prefix}/`));
 }
 
 /** The one resource of `type` whose name starts with `prefix`. */

@@ -21,13 +21,25 @@ describe('connectionLimit', () => {
     ['db-s-6vcpu-16gb', 397],
     ['db-s-8vcpu-32gb', 797],
     ['db-s-16vcpu-64gb', 1597],
+    // the other PostgreSQL families of digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml
+    // (`pg` layouts): general purpose, storage optimised, AMD and Intel, each ending in its RAM
+    ['gd-2vcpu-8gb', 197],
+    ['gd-40vcpu-160gb', 3997],
+    ['so1_5-2vcpu-16gb', 397],
+    ['db-amd-1vcpu-2gb', 47],
+    ['db-intel-1vcpu-2gb', 47],
+    ['db-intel-16vcpu-64gb', 1597],
   ])('%s gives 25 per GB minus 3 reserved: %i', (size, limit) => {
     expect(m.connectionLimit(size)).toBe(limit);
   });
 
-  test.each(['s-1vcpu-1gb', 'db-s-1vcpu-1GB', 'gd-2vcpu-8gb', 'db-s-0vcpu-1gb', 'db-s-1vcpu-0gb', 'db-s-1vcpu-512mb', ''])('rejects the unknown slug %p', (size) => {
+  const pgSizes = 'must be a DigitalOcean PostgreSQL size slug <family>-<vcpu>vcpu-<N>gb of the family db-s, db-amd, db-intel, gd or so1_5, ' +
+    'such as "db-s-2vcpu-4gb" or "gd-2vcpu-8gb"';
+  // options.yml offers `m-…` to Valkey and Redis only, and `gd-…-intel` to `advanced_pg` only
+  test.each(['s-1vcpu-1gb', 'db-s-1vcpu-1GB', 'm-2vcpu-16gb', 'gd-2vcpu-8gb-intel', 'db-arm-1vcpu-2gb', 'db-s-0vcpu-1gb', 'db-s-1vcpu-0gb',
+    'db-s-1vcpu-512mb', ''])('rejects the unknown slug %p', (size) => {
     expect(() => m.connectionLimit(size)).toThrow(ValidationError);
-    expect(() => m.connectionLimit(size)).toThrow(`invalid size ${JSON.stringify(size)}: must be a DigitalOcean database size slug db-s-<vcpu>vcpu-<N>gb`);
+    expect(() => m.connectionLimit(size)).toThrow(`invalid size ${JSON.stringify(size)}: ${pgSizes}`);
   });
 });
 
@@ -127,9 +139,24 @@ describe('ManagedPostgres', () => {
     expectParent('pgbig', pg);
   });
 
+  // options.yml (digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml) lists
+  // `gd-2vcpu-8gb` in every `pg` layout, of 1 to 3 nodes
+  test('a general purpose size reaches the cluster, with 3 nodes, and sets the limit by its RAM', async () => {
+    const pg = new m.ManagedPostgres('pggd', { region: 'fra1', kubernetesClusterId: 'doks-123', databases: [{ name: 'a', user: 'a' }], size: 'gd-2vcpu-8gb', nodeCount: 3 },
+      { transformations: [recordParent] });
+    await get(pg.host);
+    await settled();
+    expect(one('pggd', T.cluster).inputs).toMatchObject({ size: 'gd-2vcpu-8gb', nodeCount: 3 });
+    expect(pg.connectionLimit).toBe(197);
+  });
+
   const base = { region: 'nyc3', kubernetesClusterId: 'doks', databases: [{ name: 'drone', user: 'drone' }] };
   test.each<[string, Partial<Module.ManagedPostgresArgs>, string]>([
     ['a standby on the smallest size', { nodeCount: 2 }, 'invalid nodeCount 2: must be 1 with size "db-s-1vcpu-1gb"'],
+    // options.yml's `pg` layouts of 2 and 3 nodes have no 1 GB size, of any family
+    ['a standby on another 1 GB size', { size: 'db-amd-1vcpu-1gb', nodeCount: 3 },
+      'invalid nodeCount 3: must be 1 with size "db-amd-1vcpu-1gb"; clusters with standby nodes start at 2 GB, such as "db-s-1vcpu-2gb"'],
+    ['a Valkey size', { size: 'm-2vcpu-16gb' }, 'invalid size "m-2vcpu-16gb": must be a DigitalOcean PostgreSQL size slug'],
     ['more than 3 nodes', { size: 'db-s-2vcpu-4gb', nodeCount: 4 }, 'invalid nodeCount 4: must be an integer from 1 to 3'],
     ['0 nodes', { nodeCount: 0 }, 'invalid nodeCount 0'],
     ['an unknown size', { size: 'db-s-1vcpu-3gb-x' }, 'invalid size "db-s-1vcpu-3gb-x"'],

@@ -50,9 +50,24 @@ describe('ManagedValkey', () => {
     expectParent('cache2', cache);
   });
 
+  // digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml, `valkey`: layouts of 1, 2
+  // and 3 nodes, each offering db-s-1vcpu-2gb … db-s-16vcpu-64gb and the memory optimised m-2vcpu-16gb … m-32vcpu-256gb
+  test.each(['m-2vcpu-16gb', 'm-32vcpu-256gb', 'db-s-16vcpu-64gb'])('takes the size %s with 3 nodes', async (size) => {
+    const name = `cache-${size}`;
+    const cache = new m.ManagedValkey(name, { region: 'fra1', kubernetesClusterId: 'doks-123', size, nodeCount: 3 }, { transformations: [recordParent] });
+    await get(cache.host);
+    await settled();
+    expect(one(name, T.cluster).inputs).toMatchObject({ engine: 'valkey', size, nodeCount: 3 });
+  });
+
+  const valkeySizes = 'must be a DigitalOcean Valkey size slug <family>-<vcpu>vcpu-<N>gb of the family db-s or m, such as "db-s-2vcpu-4gb" or "m-2vcpu-16gb"';
   test.each<[string, Partial<Module.ManagedValkeyArgs>, string]>([
     ['a standby on the smallest size', { nodeCount: 2 }, 'invalid nodeCount 2: must be 1 with size "db-s-1vcpu-1gb"'],
-    ['an unknown size', { size: 'cache-1gb' }, 'invalid size "cache-1gb"'],
+    ['more than 3 nodes, which no layout has', { size: 'm-2vcpu-16gb', nodeCount: 4 }, 'invalid nodeCount 4: must be an integer from 1 to 3'],
+    ['an unknown size', { size: 'cache-1gb' }, `invalid size "cache-1gb": ${valkeySizes}`],
+    // general purpose and storage optimised sizes are PostgreSQL's (and others'), never Valkey's
+    ['a PostgreSQL size', { size: 'gd-2vcpu-8gb' }, `invalid size "gd-2vcpu-8gb": ${valkeySizes}`],
+    ['a memory optimised size in upper case', { size: 'M-2vcpu-16gb' }, `invalid size "M-2vcpu-16gb": ${valkeySizes}`],
     ['a non-major version', { version: '8.0' }, 'invalid version "8.0": must be a Valkey major version'],
   ])('rejects %s before registering anything', (_what, override, message) => {
     const before = registered.length;
