@@ -4,6 +4,7 @@
 // formats the RunError case). So each refusal must be a RunError to the SDK, with a one-line message.
 import { RunError } from '@pulumi/pulumi';
 import { setup } from './digitalocean/harness';
+import { appReadingProvidedSecret } from './provided-secret-app';
 
 /** What `act` throws. */
 function thrown(act: () => unknown): Error {
@@ -58,15 +59,9 @@ describe('ValidationError under Pulumi', () => {
     expect(printed(thrown(() => new ManagedValkey('bad', { region: 'fra1', kubernetesClusterId: 'doks', nodeCount: 4, size: 'm-2vcpu-16gb' }))))
       .toBe('invalid nodeCount 4: must be an integer from 1 to 3');
 
-    const { App } = await import('cdk8s');
-    const { DockyardChart, DroneServer, GitProvider, Postgres, Secret } = await import('../../lib');
+    const { Postgres } = await import('../../lib');
     const { ChartDeployment } = await import('../../lib/pulumi');
-    const app = new App();
-    const chart = new DockyardChart(app, 'c', { namespace: 'ci' });
-    new DroneServer(chart, 'Drone', {
-      host: 'drone.example.com', database: new Postgres(chart, 'Pg').addDatabase('drone'), admin: 'octocat',
-      gitProvider: GitProvider.github({ clientId: 'id', clientSecret: Secret.fromSecretName(chart, 'OAuth', 'drone-oauth').key('client-secret') }),
-    });
+    const { app, chart } = await appReadingProvidedSecret();
     expect(printed(thrown(() => new ChartDeployment('d', { app, secrets: [] })))).toBe('missing provided secrets: ci/drone-oauth (client-secret)');
     // a construct's own refusal, thrown while the program builds the charts
     expect(printed(thrown(() => new Postgres(chart, 'Big', { maxConnections: 0 })))).toMatch(/^invalid maxConnections 0: must be an integer from /);
