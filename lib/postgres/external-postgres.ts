@@ -18,9 +18,14 @@ export interface ExternalPostgresProps {
   /** The role to log in as. */
   readonly user: string;
   /**
-   * The role's password, in a Secret. Clients build their connection strings inside the pod from it (Kubernetes
-   * `$(VAR)` expansion, which escapes nothing), so it must not contain `'`, `\`, `@`, `:`, `/`, `#`, `%` or
-   * whitespace; generated and DigitalOcean passwords are letters and digits.
+   * The role's password, in a Secret. Drone and Woodpecker read it from `PGPASSWORD` as it is (`bindDatasource`), but
+   * Harbor's core and exporter splice it unquoted into a key/value DSN, `host=%s port=%s user=%s password=%s dbname=%s
+   * sslmode=%s timezone=UTC` (goharbor/harbor v2.15.1 src/common/dao/pgsql.go:95-96), whose parser (jackc/pgconn
+   * v1.14.3 config.go:516-572, Harbor's pgx driver) ends an unquoted value at ASCII white space, reads a `\` as an
+   * escape and a value starting with `'` as a quoted one: so a Harbor database's password must hold no white space
+   * and no `\`, and not start with `'`. Generated passwords and DigitalOcean's (`AVNS_…`) hold none of them. A
+   * `PostgresReconciler` that sets the password refuses, at run time, one PostgreSQL would store as a hash as it is:
+   * `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
    */
   readonly password: SecretKey;
   /**

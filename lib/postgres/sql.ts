@@ -4,6 +4,7 @@
  * they reach SQL only at run time, from the environment, as psql variables quoted by psql (`:'password'`) and by
  * the server (`format('%L')`).
  */
+import { shellQuote } from '../core/shell';
 
 /**
  * Quote `name` as a PostgreSQL identifier, as `quote_ident()` does for names that need it: wrapped in double
@@ -25,10 +26,13 @@ export function sqlLiteral(text: string): string {
   return text.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
-/** Quote `word` for bash as one word: single quotes, each `'` written `'\''`. NUL is refused. */
+/**
+ * Quote `word` for the reconciler's shell script as one word, by the one shell quoting rule (`shellQuote`,
+ * core/shell.ts). NUL is refused here first, with the message of the other PostgreSQL text rules.
+ */
 export function shellWord(word: string): string {
   refuseNul(word);
-  return `'${word.replace(/'/g, "'\\''")}'`;
+  return shellQuote(word);
 }
 
 function refuseNul(text: string): void {

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { NetworkPeer, SecretKey } from '../core';
+import { checkHostname, checkPort, NetworkPeer, SecretKey } from '../core';
 import { EnvPart, envTemplate, EnvVars } from '../core/env';
 
 /**
@@ -59,9 +59,18 @@ export function bindRedisPassword(env: EnvVars, redis: IRedis, name = 'REDIS_PAS
 /**
  * A `redis://` or `rediss://` URL whose password is a reference to `passwordVar`, for `EnvVars.interpolate`: it
  * renders as `$(passwordVar)`, and every other part is literal.
+ *
+ * An `IRedis` may be implemented anywhere, so its parts are escaped here, as `postgresUrl` escapes its own: the user
+ * name is percent-encoded (`encodeURIComponent`, which Go's `net/url`, Harbor's components' parser, decodes back),
+ * so `/`, `:` or `@` in it cannot end the user information and move the host. A host cannot be percent-encoded (Go's
+ * `net/url` allows it only for non-ASCII bytes), so one that is not a DNS host name or an IPv4 address is refused, as
+ * `ExternalRedis` refuses it; so is a port that is not one.
  */
 export function redisUrl(redis: IRedis, passwordVar: string, options: RedisUrlOptions): EnvPart[] {
+  const host = checkHostname('redis.host', redis.host);
+  const port = checkPort('redis.port', redis.port);
   const scheme = redis.tls ? 'rediss' : 'redis';
+  const username = redis.username === undefined ? '' : encodeURIComponent(redis.username);
   const query = options.query ? `?${options.query}` : '';
-  return envTemplate`${scheme}://${redis.username ?? ''}:${EnvVars.ref(passwordVar)}@${redis.host}:${redis.port}/${options.database}${query}`;
+  return envTemplate`${scheme}://${username}:${EnvVars.ref(passwordVar)}@${host}:${port}/${options.database}${query}`;
 }

@@ -8,7 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import {
   CiEngineKind, ImageBuilder, ImageRelocation, Images, ImageTag, OutputFile, Pipeline, PipelineEvent, RepositoryPipelines, SecretRef, Step,
 } from '../../lib';
-import { shellQuote } from '../../lib/ci/pipeline/shell';
+import { shellQuote } from '../../lib/core/shell';
 import { demoPipelines, DEPLOYER, IMAGES, platform, REPO } from './pipeline-fixtures';
 
 const { DRONE, WOODPECKER } = CiEngineKind;
@@ -53,12 +53,14 @@ describe('Drone', () => {
         {
           name: 'publish', image: ImageBuilder.KANIKO_IMAGE.reference,
           environment: { DOCKER_CONFIG_JSON: { from_secret: 'harbor_push_docker_config' } },
-          // as written in the file: "$$" is the engine's escape for "$" (pipeline-quoting.test.ts runs it through).
+          // as written in the file: "$$$$" is "$" escaped for the kubelet, whose $(NAME) expansion reads the DRONE_SCRIPT
+          // pod env value the runner puts the commands in (drone-runner-kube v1.0.0-rc.5 engine/compiler/script.go:52-55),
+          // then for the engine's envsubst (pipeline-quoting.test.ts runs both through).
           // Kaniko's paths and CI_COMMIT_SHA are upstream's: see 'the Kaniko step runs what the -debug image holds'
           commands: [
             'mkdir -p \'/kaniko/.docker\'',
-            'printf \'%s\' "$$DOCKER_CONFIG_JSON" > \'/kaniko/.docker/config.json\'',
-            '\'/kaniko/executor\' \'--context=.\' \'--dockerfile=Dockerfile\' \'--destination=harbor.example.com/apps/demo:\'"$$(printf \'%.8s\' "$$CI_COMMIT_SHA")"',
+            'printf \'%s\' "$$$$DOCKER_CONFIG_JSON" > \'/kaniko/.docker/config.json\'',
+            '\'/kaniko/executor\' \'--context=.\' \'--dockerfile=Dockerfile\' \'--destination=harbor.example.com/apps/demo:\'"$$$$(printf \'%.8s\' "$$$$CI_COMMIT_SHA")"',
           ],
           when: { event: ['push'] },
         },
@@ -80,7 +82,8 @@ describe('Drone', () => {
       steps: [{
         name: 'migrate', image: 'docker.io/library/postgres:17.9-bookworm',
         environment: { DATABASE_URL: { from_secret: 'demo_database_url' } },
-        commands: ['psql "$$DATABASE_URL" -v ON_ERROR_STOP=1 -f migrations.sql'],
+        // "$$$$": "$" escaped for the kubelet, then for envsubst, as above
+        commands: ['psql "$$$$DATABASE_URL" -v ON_ERROR_STOP=1 -f migrations.sql'],
       }],
     });
   });

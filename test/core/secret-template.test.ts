@@ -42,13 +42,21 @@ const RUNS = { numRuns: 1000 };
 
 describe('TemplateEscape', () => {
   test('has one named escape per sink', () => {
-    expect([TemplateEscape.NONE, TemplateEscape.URL, TemplateEscape.YAML, TemplateEscape.JSON].map((e) => e.name))
-      .toEqual(['none', 'url', 'yaml', 'json']);
-    expect(String(TemplateEscape.URL)).toBe('TemplateEscape.URL');
+    // every escape the class holds, read from it, so that one added later is checked here too
+    const escapes = Object.entries(TemplateEscape).filter((e): e is [string, TemplateEscape] => e[1] instanceof TemplateEscape);
+    expect(escapes.map(([key]) => key)).toEqual(expect.arrayContaining(['NONE', 'URL', 'YAML', 'JSON', 'TOML']));
+    // each named after its member, and no two alike
+    expect(escapes.map(([, e]) => [e.name, String(e)])).toEqual(escapes.map(([key]) => [key.toLowerCase(), `TemplateEscape.${key}`]));
+    expect(new Set(escapes.map(([, e]) => e.name)).size).toBe(escapes.length);
+    // the refusal of anything else names them all
+    const names = escapes.map(([key]) => `.${key}`);
+    expect(() => SecretValue.template('x', {}, { escape: 'url' as unknown as TemplateEscape }))
+      .toThrow(`must be TemplateEscape${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`);
     expect(TemplateEscape.NONE.encode('a b')).toBe('a b');
     expect(TemplateEscape.URL.encode("p@ss:/#%?&=+ é")).toBe('p%40ss%3A%2F%23%25%3F%26%3D%2B%20%C3%A9');
     expect(TemplateEscape.YAML.encode('abc #def')).toBe('"abc #def"');
     expect(TemplateEscape.JSON.encode('a"b')).toBe('"a\\"b"');
+    expect(TemplateEscape.TOML.encode('a"b\x7f')).toBe('"a\\"b\\u007f"');
   });
 });
 

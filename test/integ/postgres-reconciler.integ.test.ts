@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { DockyardChart, LocalSecretStore, Postgres, sqlIdentifier, sqlLiteral } from '../../lib';
+import { DockyardChart, LocalSecretStore, Postgres, renderReconcileScript, sqlIdentifier, sqlLiteral } from '../../lib';
 import { PostgresServer } from './postgres-server';
 import { containerOf, mountedFile, Rendered, resolveCommand, resolveEnv } from './rendered';
 
@@ -259,5 +259,59 @@ describe('SQL quoting against a real PostgreSQL', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(samples.map(hex));
+  });
+});
+
+/**
+ * Why the reconciler refuses a password that reads as a hash: PostgreSQL 15 stores it as the role's hash, as it is
+ * (postgres/postgres doc/src/sgml/ref/create_role.sgml, PASSWORD: "If the presented password string is already in
+ * MD5-encrypted or SCRAM-encrypted format, then it is stored as-is regardless of password_encryption"; what reads as
+ * one: src/backend/libpq/crypt.c:98-105 at 00e27235e5ef6596acc94ec60eb17f74810bf817, get_password_type), so the role
+ * cannot log in with it.
+ */
+describe('passwords PostgreSQL stores as hashes, against a real PostgreSQL', () => {
+  let server: PostgresServer;
+  const su = 'superuser-password';
+  const md5Hash = `md5${'0123456789abcdef'.repeat(2)}`;
+
+  beforeAll(async () => {
+    server = await PostgresServer.start(su);
+  });
+  afterAll(() => server?.stop());
+
+  const query = (sql: string) => {
+    const r = server.psql('postgres', su, 'postgres', sql);
+    expect(r.stderr).toBe('');
+    return r.stdout.trim();
+  };
+
+  test('a role given an MD5 hash or a SCRAM secret as its password has it as its hash, and cannot log in with it', () => {
+    // a real SCRAM secret: the superuser's, made by initdb --auth=scram-sha-256
+    const scram = query("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'");
+    expect(scram).toMatch(/^SCRAM-SHA-256\$4096:/);
+    for (const [role, password] of [['hashed_md5', md5Hash], ['hashed_scram', scram]]) {
+      query(`CREATE ROLE ${role} LOGIN PASSWORD ${sqlLiteral(password)}`);
+      expect(query(`SELECT rolpassword FROM pg_authid WHERE rolname = '${role}'`)).toBe(password);
+      const login = server.psql(role, password, 'postgres', 'SELECT 1');
+      expect(login.status).not.toBe(0);
+      expect(login.stderr).toMatch(new RegExp(`password authentication failed for user "${role}"`));
+    }
+    // the SCRAM secret logs in with the password it was made from, not with itself
+    expect(server.psql('hashed_scram', su, 'postgres', 'SELECT current_user').stdout.trim()).toBe('hashed_scram');
+  });
+
+  test('the reconcile script refuses one before it changes anything, without showing it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-hash-'));
+    const file = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(file, renderReconcileScript([{ database: 'app', user: 'app', passwordEnv: 'APP_PASSWORD', connectionLimit: 5 }], 'postgres'));
+    const r = spawnSync('bash', [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env('postgres', su), APP_PASSWORD: md5Hash },
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^dockyard: APP_PASSWORD holds a password PostgreSQL would take for a hash .*: choose another\n$/);
+    expect(r.stderr).not.toContain(md5Hash);
+    expect(query("SELECT count(*) FROM pg_roles WHERE rolname = 'app'")).toBe('0');
+    expect(query("SELECT count(*) FROM pg_database WHERE datname = 'app'")).toBe('0');
   });
 });

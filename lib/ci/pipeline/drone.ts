@@ -1,3 +1,5 @@
+import { invalid } from '../../core';
+import { escapeEnvLiteral } from '../../core/env';
 import { toYaml } from '../../core/yaml';
 import { PlannedPipeline } from './plan';
 import { SecretRef } from './secret-ref';
@@ -9,6 +11,24 @@ import { compare } from '../../core/text';
  * Secret, which the secrets extension returns by `get.name` (drone/drone-kubernetes-secrets `plugin/plugin.go`).
  */
 export const PULL_SECRET_KEY = '.dockerconfigjson';
+
+/**
+ * `command` escaped for the kubelet, refused if it holds a `$(` with no `)` after it. The runner puts the commands in
+ * the DRONE_SCRIPT pod env value (drone-runner-kube v1.0.0-rc.5 `engine/compiler/script.go:52-55`), each after a
+ * trace line that echoes it with every `$` written `\$` (`engine/compiler/shell/shell.go:23-31`, `traceScript`
+ * `:54-57`). The kubelet reads no escape in `\$`: there a `$(` opens a reference, and with no `)` left on the trace
+ * line it runs on into the command itself up to the next `)`, copying it unexpanded (k8s.io/kubernetes
+ * `third_party/forked/golang/expansion/expand.go`, `tryReadVariableName`), so the command's `$$` would reach the shell
+ * as written here, not as `$`. No escape of the command can prevent that. (A closed `$(NAME)` of a variable the pod
+ * defines still expands on the trace line, inside the double quotes it echoes; the command itself gets it literally.)
+ */
+function droneCommand(prop: string, command: string): string {
+  if (/\$\((?![^]*\))/.test(command)) {
+    invalid(prop, command, 'must close each "$(" with a ")" after it on Drone, whose runner echoes the command in a trace line ' +
+      'where the kubelet would read an unclosed "$(" as a reference running on into the command itself');
+  }
+  return escapeEnvLiteral(command);
+}
 
 /**
  * The alias of each secret reference, unique and deterministic: `<secret>_<key>` in lower case with every run of
@@ -66,8 +86,11 @@ export function renderDrone(planned: readonly PlannedPipeline[]): string {
       image_pull_secrets: pipeline.pullSecret !== undefined ? [alias.get(SecretRef.of(pipeline.pullSecret, PULL_SECRET_KEY).toString())!] : undefined,
       trigger: { event: [...pipeline.events], branch: pipeline.branches ? [...pipeline.branches] : undefined },
       steps: p.steps.map(({ step, image }) => {
+        // plain values are pod env values, written as they are (drone-runner-kube v1.0.0-rc.5
+        // engine/compiler/step.go:31, engine/convert.go:228-233), which the kubelet expands: escaped for it here,
+        // then for envsubst below, so that each undoes its own escape and the step gets what was written
         const environment = {
-          ...step.env,
+          ...Object.fromEntries(Object.entries(step.env).map(([env, value]) => [env, escapeEnvLiteral(value)])),
           ...Object.fromEntries(Object.entries(step.secrets).map(([env, ref]) => [env, { from_secret: alias.get(ref.toString())! }])),
         };
         const names = Object.keys(environment).sort(compare);
@@ -75,7 +98,8 @@ export function renderDrone(planned: readonly PlannedPipeline[]): string {
           name: step.name,
           image,
           environment: names.length > 0 ? Object.fromEntries(names.map((n) => [n, environment[n]])) : undefined,
-          commands: [...step.commands],
+          // the commands go to the pod as one script in the DRONE_SCRIPT env value, which the kubelet expands too
+          commands: step.commands.map((c) => droneCommand(`pipelines.${pipeline.name}.steps.${step.name}.commands`, c)),
           when: step.events ? { event: [...step.events] } : undefined,
         };
       }),

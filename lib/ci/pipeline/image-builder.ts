@@ -1,5 +1,5 @@
 import { checkInteger, Image, invalid } from '../../core';
-import { shellQuote } from './shell';
+import { shellQuote } from '../../core/shell';
 
 /**
  * The commit variable both engines set in every step: drone/runner-go v1.12.0 `environ/environ.go:167`

@@ -1,15 +1,8 @@
 /**
- * Quoting for the two sinks a pipeline command passes through: the engine's substitution of the whole YAML file,
- * then the step's POSIX shell.
+ * Escaping for the engine's substitution of the whole pipeline file, the first sink a pipeline value passes through.
+ * The others have their one rule in `lib/core`: the kubelet's `$(NAME)` expansion of pod env values
+ * (`escapeEnvLiteral`, core/env.ts) and the step's POSIX shell (`shellQuote`, core/shell.ts).
  */
-
-/**
- * `value` as one POSIX shell word that the shell reads back exactly: in single quotes, inside which nothing is
- * special (POSIX.1-2017 XCU 2.2.2), with each `'` written as `'\''` (close, escaped quote, reopen).
- */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * `value` written so that the engine's substitution gives it back unchanged. Drone (drone/runner-go v1.12.0

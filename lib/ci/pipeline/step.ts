@@ -9,12 +9,14 @@ export interface RunStepProps {
   /** The image the step runs; relocated like the platform's own images at synth. */
   readonly image: Image;
   /**
-   * Shell commands, run in order by the image's `/bin/sh`, as written: the engines' own `${…}` substitution never
-   * applies to them (`$` and `\` are escaped for it), so use shell variables such as `$CI_COMMIT_SHA`.
+   * Shell commands, run in order by the image's `/bin/sh`, as written: neither the engines' own `${…}` substitution
+   * nor the kubelet's `$(NAME)` expansion applies to them (each is escaped for), so use shell variables such as
+   * `$CI_COMMIT_SHA`. On Drone a command must close each `$(` it opens: the runner's trace line would carry an unclosed
+   * one into the command.
    */
   readonly commands: string[];
   /**
-   * Plain environment variables, by name.
+   * Plain environment variables, by name, read back as written (escaped for both expansions, like the commands).
    *
    * @default - none
    */

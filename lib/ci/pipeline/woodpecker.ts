@@ -1,3 +1,4 @@
+import { escapeEnvLiteral } from '../../core/env';
 import { toYaml } from '../../core/yaml';
 import { PipelineEvent, woodpeckerNamesOf } from '../events';
 import { Pipeline } from './pipeline';
@@ -65,7 +66,14 @@ export function renderWoodpecker(planned: readonly PlannedPipeline[]): Map<strin
         return {
           name: step.name,
           image,
-          environment: Object.keys(step.env).length > 0 ? { ...step.env } : undefined,
+          // plain values are pod env values, written as they are (v3.17.0 pipeline/backend/kubernetes/pod.go:274-276,
+          // mapToEnvVars :735-743), which the kubelet expands: escaped for it here, then for envsubst below, so that
+          // each undoes its own escape and the step gets what was written
+          environment: Object.keys(step.env).length > 0
+            ? Object.fromEntries(Object.entries(step.env).map(([env, value]) => [env, escapeEnvLiteral(value)]))
+            : undefined,
+          // not the commands: they reach the pod base64-encoded in CI_SCRIPT (pipeline/backend/common/script.go:29-31),
+          // in which the kubelet finds no `$`
           commands: [...step.commands],
           when: step.events ? [{ event: woodpeckerEvents(step.events) }] : undefined,
           backend_options: kubernetes.serviceAccountName || kubernetes.secrets ? { kubernetes } : undefined,

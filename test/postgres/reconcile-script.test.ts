@@ -1,0 +1,121 @@
+import { spawnSync } from 'child_process';
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ReconciledDatabase, renderReconcileScript, renderReconcileSql } from '../../lib';
+import { sqlComment } from '../../lib/postgres/sql-comment';
+
+const IDENTIFIER = 'must be a PostgreSQL identifier: 1 to 63 lower-case letters, digits and "_", not starting with a digit';
+const drone: ReconciledDatabase = { database: 'drone', user: 'drone', passwordEnv: 'P1', connectionLimit: 10 };
+
+/** What each render function throws for `databases` on `adminDatabase`, or undefined; both must agree. */
+function refusal(databases: readonly ReconciledDatabase[], adminDatabase = 'postgres'): string | undefined {
+  const messages = [renderReconcileSql, renderReconcileScript].map((render) => {
+    try {
+      render(databases, adminDatabase);
+      return undefined;
+    } catch (e) {
+      expect((e as Error).name).toBe('ValidationError');
+      return (e as Error).message;
+    }
+  });
+  expect(messages[1]).toBe(messages[0]);
+  return messages[0];
+}
+
+describe('renderReconcileSql and renderReconcileScript refuse what would break out of the script, on their own', () => {
+  // the review's reproductions: a line break ends the SQL comment that names the database (psql's lexer,
+  // postgres/postgres src/fe_utils/psqlscan.l: `comment ("--"{non_newline}*)`, `non_newline [^\n\r]`), and a line
+  // equal to the delimiter ends the bash heredoc the SQL is in (bash manual, "Here Documents": "until a line
+  // containing only word"), quotes or not
+  test.each([
+    ['SQL after the comment line', 'db1\nCREATE ROLE injected_by_name;', '"db1\\nCREATE ROLE injected_by_name;"'],
+    ['shell after the heredoc', "db2\nDOCKYARD_SQL\necho SHELL-INJECTED >&2\npsql_admin <<'DOCKYARD_SQL'",
+      '"db2\\nDOCKYARD_SQL\\necho SHELL-INJECTED >&2\\npsql_admin <<\'DOCKYARD_SQL\'"'],
+  ])('a database name with a line break (%s), in one line naming the prop', (_, database, shown) => {
+    const message = refusal([{ database, user: 'u1', connectionLimit: 3 }]);
+    expect(message).toBe(`invalid database ${shown}: ${IDENTIFIER}`);
+    expect(message).not.toMatch(/[\n\r]/);
+  });
+
+  test('a role name with a line break, or quotes only, naming the database it is about', () => {
+    expect(refusal([{ database: 'd', user: 'u\nDOCKYARD_SQL', connectionLimit: 3 }]))
+      .toBe(`invalid user "u\\nDOCKYARD_SQL": ${IDENTIFIER} (database "d")`);
+    // quoting would carry quotes safely, but the rule is checkIdentifier's, as PostgresReconciler's
+    expect(refusal([{ database: 'd', user: 'ro\'le "x"', connectionLimit: 3 }])).toBe(`invalid user "ro'le \\"x\\"": ${IDENTIFIER} (database "d")`);
+    expect(refusal([{ database: 'we\'ird "db"', user: 'u', connectionLimit: 3 }])).toBe(`invalid database "we'ird \\"db\\"": ${IDENTIFIER}`);
+  });
+
+  test('the admin database, the connection limit, a password variable and what is no list are refused too', () => {
+    expect(refusal([drone], 'postgres\nDOCKYARD_SQL')).toBe(`invalid adminDatabase "postgres\\nDOCKYARD_SQL": ${IDENTIFIER}`);
+    // spliced into SQL as a number
+    expect(refusal([{ ...drone, connectionLimit: '1; DROP ROLE postgres' as unknown as number }]))
+      .toBe('invalid connectionLimit "1; DROP ROLE postgres": must be an integer of at least -1 (database "drone")');
+    expect(refusal([{ ...drone, passwordEnv: 'P1 $(id)' }]))
+      .toBe('invalid passwordEnv "P1 $(id)": must be an upper-case C identifier: the name of an environment variable (database "drone")');
+    expect(refusal('drone' as unknown as ReconciledDatabase[])).toBe('invalid databases "drone": must be a list of ReconciledDatabase objects');
+    expect(refusal([null as unknown as ReconciledDatabase]))
+      .toBe('invalid databases null: must hold ReconciledDatabase objects, e.g. { database: "drone", user: "drone", connectionLimit: 10 }');
+    expect(refusal([drone, { database: 'registry', user: 'harbor', connectionLimit: -1 }])).toBeUndefined();
+  });
+});
+
+describe('sqlComment', () => {
+  test('is one line, whatever the text holds: no line break can end it', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
+      const comment = sqlComment(s);
+      return comment.startsWith('-- ') && !/[\n\r]/.test(comment);
+    }));
+    expect(sqlComment('db1\nCREATE ROLE x;\r\u0000')).toBe('-- db1\\u000aCREATE ROLE x;\\u000d\\u0000');
+  });
+
+  test('leaves a name as it is, so the script, and the Job named after it, stay the same', () => {
+    expect(sqlComment('database drone, role drone')).toBe('-- database drone, role drone');
+    expect(renderReconcileSql([drone], 'postgres').split('\n')).toContain('-- database drone, role drone');
+  });
+});
+
+describe('the reconcile script refuses a password PostgreSQL would store as a hash', () => {
+  // PostgreSQL stores such a password as it is, as the role's hash (postgres/postgres doc/src/sgml/ref/create_role.sgml,
+  // PASSWORD: "If the presented password string is already in MD5-encrypted or SCRAM-encrypted format, then it is
+  // stored as-is regardless of password_encryption"). What it takes for one: src/backend/libpq/crypt.c:98-105 at
+  // 00e27235e5ef6596acc94ec60eb17f74810bf817, get_password_type: "md5", then MD5_PASSWD_LEN (35) characters in all,
+  // of MD5_PASSWD_CHARSET "0123456789abcdef" (src/include/common/md5.h); or a secret parse_scram_secret reads,
+  // "SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>". test/integ/postgres-reconciler.integ.test.ts shows
+  // the role then cannot log in with it on PostgreSQL 15.
+  const HEX32 = '0123456789abcdef0123456789abcdef';
+  const SCRAM = 'SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0$6Yq0X7gk3o5c1fQm0t1v8Z2bYl4x9s0P1r2e3w4q5t6=:Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=';
+
+  /** Run the script with `password` in P1 and a psql that only records that it ran. */
+  function run(password: string): { status: number | null; stderr: string; psqlRan: boolean } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-script-'));
+    const calls = path.join(dir, 'psql-calls');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'bin', 'psql'), `#!/bin/sh\ncat > /dev/null\necho ran >> '${calls}'\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'reconcile.sh'), renderReconcileScript([drone], 'postgres'));
+    const r = spawnSync('bash', [path.join(dir, 'reconcile.sh')], {
+      encoding: 'utf8', timeout: 30_000, env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, P1: password },
+    });
+    const psqlRan = fs.existsSync(calls);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { status: r.status, stderr: r.stderr, psqlRan };
+  }
+
+  test.each([['an MD5 hash', `md5${HEX32}`], ['a SCRAM secret', SCRAM], ['anything starting as a SCRAM secret does', 'SCRAM-SHA-256$x']])(
+    '%s: before anything runs, naming the variable, never the value', (_, password) => {
+      const r = run(password);
+      expect(r).toEqual({
+        status: 1, psqlRan: false,
+        stderr: 'dockyard: P1 holds a password PostgreSQL would take for a hash ("md5" and 32 hex digits, or one starting ' +
+          '"SCRAM-SHA-256$") and store as it is, so the role could not log in with it: choose another\n',
+      });
+      expect(r.stderr).not.toContain(password);
+    });
+
+  // each of these PostgreSQL hashes like any password (crypt.c above: the wrong length, case or prefix)
+  test.each([`md5${HEX32.toUpperCase()}`, `md5${HEX32.slice(1)}`, `md5${HEX32}0`, `MD5${HEX32}`, ` md5${HEX32}`, 'scram-sha-256$x', 'SCRAM-SHA-256'])(
+    '%j is a password like any other: the script goes on', (password) => {
+      expect(run(password)).toEqual({ status: 0, stderr: '', psqlRan: true });
+    });
+});
