@@ -28,8 +28,13 @@ export class DeployPermission {
     if (isWildcard('apiGroups', apiGroup)) {
       invalid('apiGroup', apiGroup, 'must name one API group ("" for the core group): a wildcard grants every group, RBAC\'s included');
     }
+    // RBAC compares API groups as the API spells them, lower case: `Apps` grants nothing
+    if (typeof apiGroup !== 'string' || !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)?$/.test(apiGroup)) {
+      invalid('apiGroup', apiGroup, 'must be an API group as the API names it, in lower case, e.g. "apps" or "networking.k8s.io" ("" for the core group)');
+    }
     checkUniqueList('resources', resources);
-    const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r) }))
+    const writes = verbs.some((verb) => !['get', 'list', 'watch'].includes(verb));
+    const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r, writes) }))
       .filter((r): r is { resource: string; reason: string } => r.reason !== undefined);
     if (refused.length > 0) {
       const reasons = [...new Set(refused.map((r) => r.reason))].join('; ');
@@ -53,7 +58,21 @@ const REDIRECTS = 'they point a Service at any address, another team\'s pods or 
 // EndpointSlices let a Service of the team's point at any address, which the ingress controller then forwards to
 // (CVE-2021-25740): Kubernetes' own `edit` role stopped granting write on Endpoints for that reason in 1.22
 // (kubernetes/kubernetes#103704); Endpoints are mirrored into EndpointSlices, so both are refused
+//
+// Statuses and proxies redirect too: a pod's status holds its addresses (the status strategy resets only the spec,
+// pkg/registry/core/pod/strategy.go `podStatusStrategy.PrepareForUpdate`), which EndpointSlices and the API server's
+// pod proxy (`ResourceLocation`, same file) then send traffic to; a Service's status holds its load balancer's
+// addresses, which kube-proxy captures inside the cluster (CVE-2020-8554). The proxies send requests from the API
+// server's own network position, which no NetworkPolicy governs. A binding places a pod on a node of its choosing,
+// past the scheduler's rules (pkg/registry/core/pod/storage/storage.go, `BindingREST`)
+const STATUS_REDIRECTS = 'they rewrite the addresses that Services, kube-proxy or the API server\'s proxy send traffic to (CVE-2020-8554)';
+const PROXIES = 'the API server sends their requests from its own network position, past every NetworkPolicy';
+const BINDS = 'they place pods on nodes of their choosing, past the scheduler\'s rules';
 const REFUSED: ReadonlyMap<string, string> = new Map([
+  ['/pods/proxy', PROXIES],
+  ['/services/proxy', PROXIES],
+  ['/pods/binding', BINDS],
+  ['/bindings', BINDS],
   ['/pods/exec', ESCALATES],
   ['/pods/attach', ESCALATES],
   ['/pods/portforward', ESCALATES],
@@ -66,13 +85,22 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ['discovery.k8s.io/endpointslices', REDIRECTS],
 ]);
 
+// refused only to grants that write: reading a status changes nothing, and `get pods` returns it anyway
+const REFUSED_WRITES: ReadonlyMap<string, string> = new Map([
+  ['/pods/status', STATUS_REDIRECTS],
+  ['/services/status', STATUS_REDIRECTS],
+]);
+
 // resources refused with every subresource: `namespaces/status` writes the namespace's labels (the status strategy
 // resets only the spec: kubernetes/kubernetes pkg/registry/core/namespace/strategy.go, `PrepareForUpdate`),
 // `namespaces/finalize` empties its finalizers, and `serviceaccounts/<sub>` acts for the account
 const REFUSED_WITH_SUBRESOURCES: ReadonlySet<string> = new Set(['/serviceaccounts', '/namespaces', '/endpoints', 'discovery.k8s.io/endpointslices']);
 
 /** Why a deploy identity may not have `resource` of `apiGroup`, or `undefined` when it may. */
-function refusal(apiGroup: string, resource: string): string | undefined {
+function refusal(apiGroup: string, resource: string, writes: boolean): string | undefined {
+  if (typeof resource !== 'string') {
+    return 'a resource is named by a string, e.g. "deployments"';
+  }
   if (apiGroup === 'rbac.authorization.k8s.io') {
     return ESCALATES;
   }
@@ -84,8 +112,14 @@ function refusal(apiGroup: string, resource: string): string | undefined {
   if (isWildcard('resources', resource)) {
     return 'a wildcard grants every resource of the group: name each one';
   }
+  // RBAC compares resources as the API spells them, lower case (`Pods/Exec` grants nothing, and would hide from
+  // these checks what it means)
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$/.test(resource)) {
+    return 'RBAC names a resource in lower case, as the API does, e.g. deployments or pods/log';
+  }
   const base = `${apiGroup}/${resource.split('/')[0]}`;
-  return REFUSED.get(`${apiGroup}/${resource}`) ?? (REFUSED_WITH_SUBRESOURCES.has(base) ? REFUSED.get(base) : undefined);
+  return REFUSED.get(`${apiGroup}/${resource}`) ?? (REFUSED_WITH_SUBRESOURCES.has(base) ? REFUSED.get(base) : undefined) ??
+    (writes ? REFUSED_WRITES.get(`${apiGroup}/${resource}`) : undefined);
 }
 
 /** Props of a `DeployAccess`. */

@@ -1,5 +1,6 @@
 import { describeValue, invalid } from '../core';
 import { RoleSubject } from '../core/rbac';
+import { CiEngineKind } from '../ci';
 import { DeployPermission } from '../drone';
 
 // Kubernetes reserves the prefix for its own users and groups ("The prefix system: is reserved for Kubernetes system
@@ -67,11 +68,24 @@ export class TeamMember {
 }
 
 /**
- * What members may do in the team's build namespace (and on a dedicated runner its pull-request namespace): read
- * its build pods, their logs and events, to see why a pipeline failed. Those logs are not masked as the CI server
- * masks secrets, but the members push to the repositories whose pipelines run there, which see those secrets anyway.
+ * What members may do in the team's build namespace (and on a dedicated runner its pull-request namespace), on
+ * `engine`: see why a pipeline failed. Those logs are not masked as the CI server masks secrets, but the members push
+ * to the repositories whose pipelines run there, which see those secrets anyway.
+ *
+ * On Drone, read the build pods, their logs and events: drone-runner-kube puts the clone's login and every secret in
+ * Secrets the pod references (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:793-807,
+ * engine/convert.go:235-245), never in the pod itself. On Woodpecker, only their logs and events (a log is read by
+ * the pod's name, which events give): its clone step carries the git login of the user who activated the repository
+ * as a literal env value (woodpecker v3.17.0 pipeline/frontend/compiler/option.go:84-90, compiler.go:192-195,
+ * pipeline/backend/kubernetes/pod.go:274-276), a token that may reach every repository that user can, other teams'
+ * included, so members may not read the pods.
  */
-export const BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods', 'pods/log', 'events'])];
+export function buildMemberPermissions(engine: CiEngineKind): readonly DeployPermission[] {
+  return engine === CiEngineKind.WOODPECKER ? WOODPECKER_BUILD_MEMBER_PERMISSIONS : DRONE_BUILD_MEMBER_PERMISSIONS;
+}
+
+const DRONE_BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods', 'pods/log', 'events'])];
+const WOODPECKER_BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods/log', 'events'])];
 
 /**
  * Check a subject's name, given to `TeamMember.<prop>`: a name RBAC can match, and none of Kubernetes' own. One

@@ -11,7 +11,7 @@ import { BuildEgressRule } from '../ci/build-egress';
 import { checkStorageLimitGiB, Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
 import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
-import { BUILD_MEMBER_PERMISSIONS, TeamMember } from './team-member';
+import { buildMemberPermissions, TeamMember } from './team-member';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -565,9 +565,9 @@ export class Team extends Construct {
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
     // the team's builds, which its members may read: in its build namespace, and on a dedicated runner the pull
     // requests' (the shared pool's holds other teams' pull requests: no member reads there)
-    this.bindMembers(this, 'BuildMembers', this.buildNamespace, BUILD_MEMBER_PERMISSIONS, labels);
+    this.bindMembers(this, 'BuildMembers', this.buildNamespace, buildMemberPermissions(this.ci.kind), labels);
     if (dedicated && this.pullRequestNamespace !== undefined) {
-      this.bindMembers(this, 'PullRequestMembers', this.pullRequestNamespace, BUILD_MEMBER_PERMISSIONS, labels);
+      this.bindMembers(this, 'PullRequestMembers', this.pullRequestNamespace, buildMemberPermissions(this.ci.kind), labels);
     }
     // every event but pull requests runs in the build namespace as the deploy identity; the Drone runner pins the same
     // repositories' pull requests to its default namespace as `default` (a guard policy): the shared pool, or on a

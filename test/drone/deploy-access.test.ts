@@ -87,8 +87,35 @@ describe('DeployAccess', () => {
   });
 
   test('a subresource of a resource refused alone is let through', () => {
-    // pods are readable (the defaults), only pods/exec and its kind are refused
+    // pods are readable (the defaults), only pods/exec and its kind are refused; a status may be read, not written
     expect(DeployPermission.read('', ['pods', 'pods/log', 'pods/status']).resources).toEqual(['pods', 'pods/log', 'pods/status']);
+  });
+
+  // a pod's status holds its addresses, which EndpointSlices and the API server's pod proxy send traffic to (the status
+  // strategy keeps only the status: kubernetes/kubernetes pkg/registry/core/pod/strategy.go, `podStatusStrategy.
+  // PrepareForUpdate`, `ResourceLocation`); a Service's holds its load balancer's, which kube-proxy captures in the
+  // cluster (CVE-2020-8554); the proxies send requests from the API server's own network position; a binding places
+  // a pod on a node of its choosing (pkg/registry/core/pod/storage/storage.go, `BindingREST`)
+  test.each<[string, string, string]>([
+    ['pods/status', 'they rewrite the addresses that Services, kube-proxy or the API server\'s proxy send traffic to (CVE-2020-8554)', 'manage'],
+    ['services/status', 'they rewrite the addresses that Services, kube-proxy or the API server\'s proxy send traffic to (CVE-2020-8554)', 'manage'],
+    ['pods/proxy', 'the API server sends their requests from its own network position, past every NetworkPolicy', 'read'],
+    ['services/proxy', 'the API server sends their requests from its own network position, past every NetworkPolicy', 'read'],
+    ['pods/binding', 'they place pods on nodes of their choosing, past the scheduler\'s rules', 'manage'],
+    ['bindings', 'they place pods on nodes of their choosing, past the scheduler\'s rules', 'manage'],
+  ])('refuses %s', (resource, reason, how) => {
+    const make = how === 'read' ? DeployPermission.read : DeployPermission.manage;
+    expect(() => make('', [resource])).toThrow(`invalid resources ["${resource}"]: must not include ${resource}: ${reason}`);
+  });
+
+  // RBAC compares names literally, and the API spells them in lower case: a mixed-case name grants nothing, and would
+  // pass the checks above unseen (Pods/Exec)
+  test('refuses names RBAC would never match', () => {
+    expect(() => DeployPermission.manage('', ['Pods/Exec'])).toThrow(
+      'invalid resources ["Pods/Exec"]: must not include Pods/Exec: RBAC names a resource in lower case, as the API does, e.g. deployments or pods/log');
+    expect(() => DeployPermission.manage('Rbac.Authorization.K8s.Io', ['roles'])).toThrow(
+      'invalid apiGroup "Rbac.Authorization.K8s.Io": must be an API group as the API names it, in lower case, e.g. "apps" or "networking.k8s.io" ("" for the core group)');
+    expect(() => DeployPermission.read('', [42 as any])).toThrow('must not include 42: a resource is named by a string, e.g. "deployments"');
   });
 
   test('the default permissions grant none of the refused resources', () => {
