@@ -191,6 +191,8 @@ export class Postgres extends Construct {
       name: `${name}${RECONCILER_SUFFIX}`, namespace: this.namespace, host: this.host, port: PORT, sslMode: 'disable',
       adminUser: 'postgres', adminPassword: this.superuserPassword, adminDatabase: 'postgres',
       serverPeer: NetworkPeer.pods(this.namespace, selector),
+      // the app's own server: its clients connect only to their own databases
+      ownsServer: true,
     });
     this.firewall.allow(this.reconciler.peer, PORT);
   }

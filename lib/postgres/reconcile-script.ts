@@ -3,6 +3,17 @@ import { checkInteger, checkList, checkObject, invalid, withContext } from '../c
 import { checkIdentifier } from './database';
 import { sqlComment } from './sql-comment';
 
+/** Options of `renderReconcileSql` and `renderReconcileScript`. */
+export interface ReconcileScriptOptions {
+  /**
+   * Revoke PUBLIC's CONNECT on the admin database (with a superuser admin), so that clients connect only to their own
+   * databases: for a server the app owns. On a shared server, other roles (monitoring, poolers) may rely on it.
+   *
+   * @default false
+   */
+  readonly closeAdminDatabase?: boolean;
+}
+
 /** One database and its role as the reconciler applies them. */
 export interface ReconciledDatabase {
   /** The database's name. */
@@ -57,18 +68,21 @@ function checkReconciled(databases: readonly ReconciledDatabase[], adminDatabase
  * database and its `public` schema instead, as DigitalOcean requires ("additional permissions must be managed
  * manually").
  */
-export function renderReconcileSql(databases: readonly ReconciledDatabase[], adminDatabase: string): string {
+export function renderReconcileSql(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
+  checkObject('options', options, 'must be an object of ReconcileScriptOptions, e.g. { closeAdminDatabase: true }');
   const lines: string[] = [
     // whether the admin is a superuser: one that is not cannot give a database away
     "SELECT rolsuper AS dockyard_superuser FROM pg_roles WHERE rolname = current_user \\gset",
     // PostgreSQL 16 and later let a CREATEROLE admin alter only roles it holds with ADMIN OPTION (those it created);
     // a provider's roles made by another account keep their settings, with a warning, and the rest still applies
     `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
-    '-- clients connect only to their own database (superuser admin only: a managed admin database is the provider\'s)',
-    `SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', datname), format('SELECT %L', 'dockyard: revoked PUBLIC''s CONNECT on ' || quote_ident(datname))`,
-    `  FROM pg_database WHERE datname = ${sqlLiteral(adminDatabase)} AND :'dockyard_superuser'::boolean`,
-    "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT') \\gexec",
+    ...(options.closeAdminDatabase ? [
+      '-- clients connect only to their own database (a server of the app\'s own, superuser admin only: a managed admin database is the provider\'s)',
+      `SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', datname), format('SELECT %L', 'dockyard: revoked PUBLIC''s CONNECT on ' || quote_ident(datname))`,
+      `  FROM pg_database WHERE datname = ${sqlLiteral(adminDatabase)} AND :'dockyard_superuser'::boolean`,
+      "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT') \\gexec",
+    ] : []),
   ];
   for (const d of databases) {
     const r = sqlLiteral(d.user);
@@ -125,7 +139,7 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
  * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
  * Only the Job knows a password's value (a Secret's, perhaps one made outside Dockyard), so this is where it is checked.
  */
-export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string): string {
+export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
   const withPassword = databases.filter((d) => d.passwordEnv !== undefined);
   return `#!/bin/bash
@@ -163,7 +177,7 @@ if [ "$superuser" = "t" ]; then
 fi
 
 psql_admin <<'${SQL_END}'
-${renderReconcileSql(databases, adminDatabase)}${SQL_END}
+${renderReconcileSql(databases, adminDatabase, options)}${SQL_END}
 
 # the password of a role that cannot log in with it is set; a SCRAM verifier is salted, so setting it again would
 # change it even when the password is the same

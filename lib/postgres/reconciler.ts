@@ -50,6 +50,14 @@ export interface PostgresReconcilerProps {
    */
   readonly sslMode?: string;
   /**
+   * Whether the server is the app's own, so that clients may connect only to their own databases: the Job then
+   * revokes PUBLIC's CONNECT on `adminDatabase` too (with a superuser admin). Leave it off for a server other roles
+   * share, whose monitoring or poolers may rely on connecting there.
+   *
+   * @default false
+   */
+  readonly ownsServer?: boolean;
+  /**
    * The pods of the server, when it runs in the cluster: besides DNS, the Job's only egress.
    *
    * @default - any address on `port`, for a server outside the cluster whose address is not known at synth
@@ -112,6 +120,9 @@ export class PostgresReconciler extends Construct {
   private readonly rolePasswords = new Map<string, string>();
   private readonly env: EnvVars;
   private readonly adminDatabase: string;
+  private readonly ownsServer: boolean;
+  /** The server the Job connects to, which every database it reconciles must be on. */
+  private readonly server: { readonly host: string; readonly port: number };
 
   public constructor(scope: Construct, id: string, props: PostgresReconcilerProps) {
     super(scope, id);
@@ -121,6 +132,11 @@ export class PostgresReconciler extends Construct {
     const host = checkHost('host', props.host);
     const port = checkPort('port', props.port);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
+    this.server = { host, port };
+    if (props.ownsServer !== undefined && typeof props.ownsServer !== 'boolean') {
+      invalid('ownsServer', props.ownsServer, 'must be true or false');
+    }
+    this.ownsServer = props.ownsServer ?? false;
     if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
       invalid('name', props.name, `must be at most ${PostgresReconciler.MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }
@@ -131,7 +147,7 @@ export class PostgresReconciler extends Construct {
     this.name = name;
     this.namespace = namespace;
     this.peer = peer;
-    const script = () => renderReconcileScript(this.databases, this.adminDatabase);
+    const script = () => renderReconcileScript(this.databases, this.adminDatabase, { closeAdminDatabase: this.ownsServer });
     // named by its content, as the Job is: a Job still retrying an older state keeps reading its own script (with a
     // fixed name it would read the new one, whose passwords its environment lacks, and fail), and a new Job's pod
     // waits for its script rather than running the old one when the ConfigMap is applied after it
@@ -192,6 +208,13 @@ export class PostgresReconciler extends Construct {
   public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
     checkObject('db', db, 'must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres');
     checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
+    // its role, database and limit are made on the server the Job connects to, while its clients connect to its own
+    withContext('database', db.databaseName, () => {
+      if (db.host !== this.server.host || db.port !== this.server.port) {
+        invalid('host', `${db.host}:${db.port}`, `must be the server ${this.name} connects to, ${this.server.host}:${this.server.port}: the ` +
+          'database, its role and its connection limit would be made there while its clients connect elsewhere');
+      }
+    });
     // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
   }

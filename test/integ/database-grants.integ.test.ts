@@ -33,17 +33,21 @@ describe('DatabaseGrants against a real server', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The rendered script, run as the Job runs it, with the admin's libpq settings pointed at the test server. */
-  const run = () => {
+  /**
+   * The rendered script, run as the Job runs it, with the admin's libpq settings pointed at the test server: by
+   * default the DigitalOcean-like admin and databases.
+   */
+  const run = (admin = { user: 'doadmin', password: 'admin-password', database: 'defaultdb' }, dbs: [string, string, number][] = [['registry', 'harbor', 16], ['drone', 'drone', 4]]) => {
     const chart = testChart('ci');
     const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
-    const databases = [
-      new ExternalPostgres(chart, 'Harbor', { host: 'db.example.com', databaseName: 'registry', user: 'harbor', password, maxConnections: 22, connectionLimit: 16 }),
-      // a database the provider has not created: the reconciler creates it and its role, without a password
-      new ExternalPostgres(chart, 'Drone', { host: 'db.example.com', databaseName: 'drone', user: 'drone', password, maxConnections: 22, connectionLimit: 4 }),
-    ];
+    // the first a database the provider created, the second one it has not: the reconciler creates it and its role,
+    // without a password
+    const databases = dbs.map(([databaseName, user, connectionLimit]) => new ExternalPostgres(chart, databaseName, {
+      host: 'db.example.com', port: 25060, databaseName, user, password, maxConnections: 22, connectionLimit,
+    }));
     new DatabaseGrants(chart, 'DatabaseGrants', {
-      host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases,
+      host: 'db.example.com', port: 25060, adminUser: admin.user, adminDatabase: admin.database,
+      adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases,
     });
     const script = path.join(dir, 'reconcile.sh');
     // the script the Job mounts: its ConfigMap is named by its content
@@ -52,7 +56,7 @@ describe('DatabaseGrants against a real server', () => {
     const configMap = job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name;
     fs.writeFileSync(script, find(objects, 'ConfigMap', configMap).data['reconcile.sh']);
     const result = spawnSync('/bin/bash', [script], {
-      encoding: 'utf8', env: { ...cleanEnv(), ...server.env('doadmin', 'admin-password'), PGSSLMODE: 'disable' },
+      encoding: 'utf8', env: { ...cleanEnv(), ...server.env(admin.user, admin.password), PGSSLMODE: 'disable' },
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -89,5 +93,17 @@ describe('DatabaseGrants against a real server', () => {
     // the role reaches only its own database
     const other = server.psql('harbor', 'harbor-password', 'drone', 'SELECT 1');
     expect(other.stderr).toMatch(/permission denied for database "drone"/);
+  });
+
+  // a server others share, reconciled by its superuser: the Job closes its own databases, never the admin database
+  // that the server's other roles (monitoring, poolers) connect to; the in-cluster Postgres, the app's own, does
+  test('on a shared server, other roles still connect to the admin database', () => {
+    expect(server.psql('postgres', su, 'postgres', "CREATE ROLE monitor LOGIN PASSWORD 'monitor-password'").stderr).toBe('');
+    expect(server.psql('monitor', 'monitor-password', 'postgres', 'SELECT 1').status).toBe(0);
+    expect(run({ user: 'postgres', password: su, database: 'postgres' }, [['shared', 'shared', 2]])).not.toMatch(/revoked PUBLIC's CONNECT/);
+    const monitor = server.psql('monitor', 'monitor-password', 'postgres', 'SELECT current_user');
+    expect(monitor.stderr).toBe('');
+    expect(monitor.stdout.trim()).toBe('monitor');
+    expect(server.psql('monitor', 'monitor-password', 'shared', 'SELECT 1').stderr).toMatch(/permission denied for database "shared"/);
   });
 });

@@ -1,4 +1,4 @@
-import { DatabaseGrants, Secret } from '../../lib';
+import { DatabaseGrants, ExternalPostgres, Postgres, Secret } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 
 describe('DatabaseGrants', () => {
@@ -38,6 +38,30 @@ describe('DatabaseGrants', () => {
     expect(script).toContain("SELECT format('GRANT ALL ON SCHEMA public TO %I', 'drone')");
     expect(script).not.toContain('set_password \'');
     expect(find(objects, 'NetworkPolicy', 'database-grants').spec.ingress).toEqual([]);
+  });
+
+  // a shared server's other roles may connect to its admin database: only a server the app owns is closed
+  // (test/integ/database-grants.integ.test.ts runs both against PostgreSQL 15)
+  test('leaves the admin database open; the in-cluster Postgres, the app\'s own server, closes it', () => {
+    const script = build().find((o: any) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('database-grants-')).data['reconcile.sh'];
+    expect(script).not.toContain('REVOKE CONNECT');
+    const chart = testChart('ci');
+    new Postgres(chart, 'Pg').addDatabase('drone');
+    const own = synth(chart).find((o: any) => o.kind === 'ConfigMap' && o.data?.['reconcile.sh'] !== undefined).data['reconcile.sh'];
+    expect(own).toContain("SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', datname)");
+  });
+
+  test('refuses a database on another server than the one it connects to, naming it', () => {
+    const chart = testChart('ci');
+    const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
+    const other = new ExternalPostgres(chart, 'X', { host: 'other.example.com', databaseName: 'x', user: 'x', password });
+    const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+    expect(() => new DatabaseGrants(chart, 'G', { host: 'db.example.com', port: 5432, adminUser: 'postgres', adminPassword, databases: [other] })).toThrow(
+      new Error('invalid host "other.example.com:5432": must be the server database-grants connects to, db.example.com:5432: the database, its role ' +
+        'and its connection limit would be made there while its clients connect elsewhere (database "x")'));
+    const samePortless = new ExternalPostgres(chart, 'Y', { host: 'db.example.com', port: 25060, databaseName: 'y', user: 'y', password });
+    expect(() => new DatabaseGrants(chart, 'H', { host: 'db.example.com', port: 5432, adminUser: 'postgres', adminPassword, databases: [samePortless], name: 'h' }))
+      .toThrow('invalid host "db.example.com:25060": must be the server h connects to, db.example.com:5432');
   });
 
   test('fails on names that are not PostgreSQL identifiers', () => {
