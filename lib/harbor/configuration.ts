@@ -1,4 +1,5 @@
 import { checkInteger, checkListOf, checkObject, checkUniqueList, invalid, SecretKey } from '../core';
+import { ProjectMember } from './project-member';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
 export enum RegistryType {
@@ -111,6 +112,16 @@ export interface ProjectOptions {
    * @default - unlimited
    */
   readonly storageLimitGiB?: number;
+  /**
+   * The project's group members, e.g. `[ProjectMember.oidcGroup('platform', ProjectRole.DEVELOPER)]`; needs the
+   * Harbor's `oidc`. Declared, they are the project's group members exactly: on every run the configuration Job adds
+   * the missing ones, sets the declared role where it differs, and removes every other group from the project (one
+   * added by hand included), so that a group removed from the code loses its access. Users who are members (the
+   * project's creator, anyone added by hand) are never touched. An empty list removes every group.
+   *
+   * @default - the project's members are not managed: Harbor keeps whatever members it has
+   */
+  readonly members?: ProjectMember[];
 }
 
 /** Options of `Harbor.addProxyCache`. */
@@ -182,6 +193,13 @@ export interface DesiredState {
    * @default - none: `config.json` then has no `retiredRobots` key
    */
   readonly retiredRobots?: string[];
+  /**
+   * Harbor's OIDC settings (`HarborProps.oidc`), naming the variable that holds the client secret; in the first chunk
+   * only.
+   *
+   * @default - none: `config.json` then has no `oidc` key, and the Job leaves Harbor's settings alone
+   */
+  readonly oidc?: object;
 }
 
 /**
@@ -199,7 +217,17 @@ export function checkStorageLimitGiB(prop: string, value: number): number {
 export function projectState(name: string, options: ProjectOptions, registry: string | null): object {
   checkObject('options', options, 'must be an object of ProjectOptions, e.g. { storageLimitGiB: 50 }');
   const limit = options.storageLimitGiB === undefined ? -1 : checkStorageLimitGiB('storageLimitGiB', options.storageLimitGiB) * 2 ** 30;
-  return { name, public: options.public ?? false, registry, storageLimit: limit, metadata: {} };
+  const state = { name, public: options.public ?? false, registry, storageLimit: limit, metadata: {} };
+  // no key when not declared: the project's members are then left alone, and config.json reads as before members existed
+  return options.members === undefined ? state : { ...state, members: membersState(options.members) };
+}
+
+/** The JSON members of a project: its groups and their roles. */
+function membersState(members: ProjectMember[]): object[] {
+  // made by its factory, which checks the group's name and the role
+  checkListOf('members', members, 'project members', 'must hold ProjectMembers: ProjectMember.oidcGroup(group, role)', ProjectMember);
+  checkUniqueList('members', members.map((m) => m.group), { allowEmpty: true, of: 'project members' });
+  return members.map((m) => ({ group: m.group, role: m.role }));
 }
 
 /** The JSON robot of a declared robot: a system robot with project permissions. */

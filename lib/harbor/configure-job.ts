@@ -52,6 +52,11 @@ export const CHUNK_MAX_BYTES = 48 * 1024;
 // are harmless: items that share a key share a chunk, which may then exceed the bounds.
 const HASH_BITS = 40;
 const KEY_BITS = 1 + HASH_BITS + 1 + HASH_BITS;
+// The OIDC settings' key: all zeros, which the first chunk in key order always holds, so that exactly one Job, the one
+// that keeps the plain name, applies them
+const OIDC_KEY = '0'.repeat(KEY_BITS);
+// The variable of the OIDC client secret
+const OIDC_SECRET_ENV = 'OIDC_CLIENT_SECRET';
 // config.json without items: the braces, the three keys and their brackets
 const CONFIG_OVERHEAD_BYTES = 64;
 // what every item line costs besides its JSON: 4 spaces of indent, "," and a line break
@@ -69,6 +74,8 @@ interface Entry {
   readonly secret?: SecretKey;
   /** A retired robot's name. */
   readonly retired?: string;
+  /** Harbor's OIDC settings, without the variable of their client secret (`secret`), which the chunk names. */
+  readonly oidc?: object;
   readonly bytes: number;
 }
 
@@ -209,13 +216,14 @@ class ChunkTrie {
 }
 
 /**
- * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots` is written only when
- * there are any, so a chunk without retired robots reads as it did before they existed.
+ * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots` and `oidc` are written
+ * only when there are any, so a chunk without them reads as it did before they existed.
  */
 export function configText(state: DesiredState): string {
   const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
   const retired = state.retiredRobots !== undefined && state.retiredRobots.length > 0 ? `,\n  "retiredRobots": ${list(state.retiredRobots)}` : '';
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}\n}\n`;
+  const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}\n}\n`;
 }
 
 /**
@@ -289,6 +297,15 @@ export class ConfigureJobs extends Construct {
     this.add({ key: `${this.unitKey(name)}1${bits(`robot:${name}`, HASH_BITS)}`, retired: name, bytes: bytesOf([name]) });
   }
 
+  /**
+   * Declare Harbor's OIDC settings (`HarborProps.oidc`) and their client secret. They go in the first chunk, whose Job
+   * keeps the plain name (`OIDC_KEY`): one Job sets them, and a change of them, or of the secret, runs it again.
+   */
+  public setOidc(oidc: object, secret: SecretKey): void {
+    secret.selectorFor(this.ctx.namespace);
+    this.add({ key: OIDC_KEY, oidc, secret, bytes: bytesOf({ oidc: { ...oidc, clientSecretEnv: OIDC_SECRET_ENV } }) });
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
     if (!this.layout) {
@@ -337,9 +354,14 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
   const retiredRobots: string[] = [];
   const secrets: Array<readonly [string, SecretKey]> = [];
+  let oidc: object | undefined;
   for (const e of entries) {
     if (e.retired !== undefined) {
       retiredRobots.push(e.retired);
+    }
+    if (e.oidc) {
+      oidc = { ...e.oidc, clientSecretEnv: OIDC_SECRET_ENV };
+      secrets.push([OIDC_SECRET_ENV, e.secret!]);
     }
     if (e.registry) {
       const env = e.secret ? `UPSTREAM_${state.registries.length}_PASSWORD` : null;
@@ -357,8 +379,8 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
       secrets.push([env, e.secret!]);
     }
   }
-  // no key for none: the chunk's config.json stays as it was before retired robots existed
-  const rendered = retiredRobots.length > 0 ? { ...state, retiredRobots } : state;
+  // no key for none: the chunk's config.json stays as it was before retired robots and OIDC existed
+  const rendered = { ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}), ...(oidc ? { oidc } : {}) };
   const config = configText(rendered);
   return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets };
 }

@@ -1,11 +1,11 @@
 'use strict';
-// Applies the Harbor configuration declared in CONFIG_FILE (registry endpoints, projects,
-// robot accounts) through the Harbor v2.0 REST API. Run by a Kubernetes Job from a ConfigMap,
+// Applies the Harbor configuration declared in CONFIG_FILE (OIDC sign-in, registry endpoints, projects and their group
+// members, robot accounts) through the Harbor v2.0 REST API. Run by a Kubernetes Job from a ConfigMap,
 // so it is one self-contained file using only Node built-ins (Node >= 20, global fetch).
 //
 // Idempotent: each object is looked up by name and only what differs is written, except
-// registry credentials and robot secrets: Harbor never returns them in clear, so they are
-// re-applied on every run (which also makes rotating them a matter of re-running the Job).
+// registry credentials, robot secrets and the OIDC settings with their client secret: Harbor never returns the
+// secrets in clear, so they are re-applied on every run (which also makes rotating them a matter of re-running the Job).
 //
 // Environment:
 //   HARBOR_URL                e.g. http://harbor-core.harbor.svc:80
@@ -23,18 +23,39 @@
 //   HARBOR_REGISTRY_TIMEOUT_MS the same for a registry create or update, which Harbor holds until it has checked the
 //                             upstream (see UNHEALTHY_REGISTRY); default 120000. The Job sets neither: the tests
 //                             shorten them to stand for slow answers without waiting minutes.
-//   plus every variable named by accessSecretEnv / secretEnv in the configuration.
+//   plus every variable named by accessSecretEnv / secretEnv / clientSecretEnv in the configuration.
 //
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
 //   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
 //                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run),
-//                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA) }]
+//                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA),
+//                  members: null (not managed), or [{ group, role: one of ROLES }] (see Project members) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
-// Applied in that order: projects may use the registries, robots the projects; retired robots last.
+//   oidc:       { name, endpoint, clientId, clientSecretEnv, scope (comma-separated, with "openid"), groupsClaim: "",
+//                 adminGroup: "", groupFilter: "", userClaim: "", autoOnboard: false, verifyCert: true }
+//               (optional: sign-in with an OIDC provider; see OIDC)
+// Applied in the order OIDC, registries, projects, robots, project members, retired robots: projects may use the
+// registries, robots and members the projects, group members need OIDC.
+//
+// OIDC: the settings, auth_mode "oidc_auth" included, are PUT to /configurations on every run, as the client secret
+// cannot be compared (Harbor never returns it: goharbor/harbor v2.15.1 src/controller/config/controller.go:236-242);
+// Harbor takes the same values again without a change. Harbor refuses to change auth_mode once it has a user other
+// than admin (robots are no users): 400 "the auth mode cannot be modified as new users have been inserted into
+// database" (controller.go:118-130, :288-294). The run then fails the OIDC item with a line that says so and how to
+// check it; the rest is applied. admin keeps its password login in OIDC mode (src/core/auth/authenticator.go:142-144),
+// so this Job's own login keeps working.
+//
+// Project members: a project with "members" has its GROUP members managed exactly: each declared group is made a
+// member with its role (POST, or PUT where the role differs), and every other group member is removed (DELETE), so a
+// group dropped from the configuration loses its access. User members (the project's creator, users added by hand)
+// are never touched. Harbor makes an OIDC group on the first POST that names it, but only in oidc_auth mode
+// (src/controller/member/controller.go:189-204, src/core/auth/oidc/oidc.go:32-47): the Job of the chunk that carries
+// "oidc" sets that mode, maybe at the same time as this one, so declared groups wait for it (in the same rounds as the
+// items behind an unhealthy upstream, within HARBOR_WAIT_SECONDS), and fail at once when Harbor's auth mode is locked.
 //
 // Retired robots: a robot that leaves the configuration keeps its permissions and its secret, which never expires,
 // so leaving it out is not enough to revoke it: the configuration names it under retiredRobots, and the run deletes
@@ -109,6 +130,25 @@ const ROBOT_PREFIX = 'robot$';
 const UPSTREAM_HINTS = {
   500: " (for docker-hub, check the upstream username and token; Harbor core's log has the cause)",
 };
+
+// Harbor's project roles by name, as its role table names them, and their ids (goharbor/harbor v2.15.1
+// src/common/const.go:37-41).
+const ROLES = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 };
+// A user group made from an OIDC groups claim (src/common/const.go, OIDCGroupType).
+const OIDC_GROUP_TYPE = 3;
+// The most members Harbor lists a page (api/v2.0/swagger.yaml, parameter pageSize: maximum 100).
+const MEMBER_PAGE_SIZE = 100;
+// The longest group name Harbor stores (user_group.group_name varchar(255), make/migrations/postgresql/0001_initial_schema.up.sql:124).
+const MAX_GROUP_NAME = 255;
+// Harbor's answer to an auth_mode change once it has users (src/controller/config/controller.go:118-130).
+const AUTH_MODE_LOCKED = 'the auth mode cannot be modified';
+// The OIDC settings: the configuration's field and Harbor's key (src/common/const.go:110-122, api/v2.0/swagger.yaml
+// Configurations), in the order they are compared and logged. oidc_client_secret is apart: it is never returned.
+const OIDC_SETTINGS = [
+  ['name', 'oidc_name'], ['endpoint', 'oidc_endpoint'], ['clientId', 'oidc_client_id'], ['scope', 'oidc_scope'],
+  ['groupsClaim', 'oidc_groups_claim'], ['adminGroup', 'oidc_admin_group'], ['groupFilter', 'oidc_group_filter'],
+  ['userClaim', 'oidc_user_claim'], ['autoOnboard', 'oidc_auto_onboard'], ['verifyCert', 'oidc_verify_cert'],
+];
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
@@ -605,7 +645,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'oidc']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -623,7 +663,41 @@ function validateConfig(raw) {
     return name;
   });
   unique(retiredRobots, (name) => name, 'retired robot');
-  return { registries, projects, robots, retiredRobots };
+  const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
+  return { registries, projects, robots, retiredRobots, oidc };
+}
+
+function validateOidc(raw) {
+  const where = 'oidc';
+  checkObject(raw, where, ['clientSecretEnv', ...OIDC_SETTINGS.map(([name]) => name)]);
+  const endpoint = field(raw, 'endpoint', where, 'string');
+  if (!/^https:\/\/[^/]/.test(endpoint)) {
+    throw new ConfigError(`${where}: endpoint ${JSON.stringify(endpoint)} must be an https URL`);
+  }
+  const scope = field(raw, 'scope', where, 'string');
+  // Harbor splits it on "," and trims each (src/lib/config/userconfig.go:165); without openid no login works
+  if (!scope.split(',').map((s) => s.trim()).includes('openid')) {
+    throw new ConfigError(`${where}: scope ${JSON.stringify(scope)} must include "openid": without it the provider sends no ID token and every login fails`);
+  }
+  const groupFilter = field(raw, 'groupFilter', where, 'string', '');
+  try {
+    new RegExp(groupFilter);
+  } catch (err) {
+    throw new ConfigError(`${where}: groupFilter ${JSON.stringify(groupFilter)} is not a regular expression: ${err.message}`);
+  }
+  return {
+    name: field(raw, 'name', where, 'string'),
+    endpoint,
+    clientId: field(raw, 'clientId', where, 'string'),
+    clientSecretEnv: envName(raw, 'clientSecretEnv', where),
+    scope,
+    groupsClaim: field(raw, 'groupsClaim', where, 'string', ''),
+    adminGroup: field(raw, 'adminGroup', where, 'string', ''),
+    groupFilter,
+    userClaim: field(raw, 'userClaim', where, 'string', ''),
+    autoOnboard: field(raw, 'autoOnboard', where, 'boolean', false),
+    verifyCert: field(raw, 'verifyCert', where, 'boolean', true),
+  };
 }
 
 function validateRegistry(raw, index) {
@@ -656,7 +730,7 @@ function validateRegistry(raw, index) {
 
 function validateProject(raw, index, registryNames) {
   let where = entryLabel(raw, 'project', 'projects', index);
-  checkObject(raw, where, ['name', 'public', 'registry', 'storageLimit', 'metadata']);
+  checkObject(raw, where, ['name', 'public', 'registry', 'storageLimit', 'metadata', 'members']);
   const name = field(raw, 'name', where, 'string');
   if (!HARBOR_NAME.test(name) || name.length > 255) {
     throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be lower-case letters and digits separated by ".", "_" or "-"`);
@@ -684,7 +758,33 @@ function validateProject(raw, index, registryNames) {
       throw new ConfigError(`${where}: metadata.${key} must be a string, got ${JSON.stringify(value)}`);
     }
   }
-  return { name, public: field(raw, 'public', where, 'boolean', false), registry, storageLimit, metadata: { ...metadata } };
+  const members = field(raw, 'members', where, 'array', null);
+  return {
+    name,
+    public: field(raw, 'public', where, 'boolean', false),
+    registry,
+    storageLimit,
+    metadata: { ...metadata },
+    members: members === null ? null : validateMembers(members, where),
+  };
+}
+
+function validateMembers(members, where) {
+  const checked = members.map((raw, i) => {
+    const at = `${where}: members[${i}]`;
+    checkObject(raw, at, ['group', 'role']);
+    const group = field(raw, 'group', at, 'string');
+    if (group.length > MAX_GROUP_NAME) {
+      throw new ConfigError(`${at}: group ${JSON.stringify(group)} is longer than Harbor's ${MAX_GROUP_NAME} characters`);
+    }
+    const role = field(raw, 'role', at, 'string');
+    if (!Object.hasOwn(ROLES, role)) {
+      throw new ConfigError(`${at}: role ${JSON.stringify(role)} must be one of ${Object.keys(ROLES).join(', ')}`);
+    }
+    return { group, role };
+  });
+  unique(checked, (m) => JSON.stringify(m.group), `${where}: member group`);
+  return checked;
 }
 
 // The settings Harbor takes in a project's metadata: the properties of ProjectMetadata (goharbor/harbor v2.15.1
@@ -801,6 +901,7 @@ function resolveSecrets(config, env) {
   const wanted = [
     ...config.registries.filter((r) => r.accessSecretEnv).map((r) => [r.accessSecretEnv, `registry ${r.name}`]),
     ...config.robots.map((r) => [r.secretEnv, `robot ${r.label}`]),
+    ...(config.oidc ? [[config.oidc.clientSecretEnv, 'oidc']] : []),
   ];
   const missing = wanted.filter(([name]) => !env[name]).map(([name, who]) => `${name} (${who})`);
   if (missing.length > 0) {
@@ -1374,6 +1475,149 @@ async function retireRobot(ctx, name) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// OIDC
+
+/** Harbor's settings as GET /configurations answers them: `{ <key>: { value, editable } }`, secrets left out. */
+async function readConfigurations(ctx) {
+  const { data } = await call(ctx, 'GET', '/configurations');
+  if (!isObject(data)) {
+    throw new HarborError(`GET ${API}/configurations: expected a JSON object, got ${typeof data}`);
+  }
+  const value = (key) => (isObject(data[key]) ? data[key].value : undefined);
+  return { value, authModeEditable: !isObject(data.auth_mode) || data.auth_mode.editable !== false };
+}
+
+/** The line for a Harbor whose auth mode, `mode`, cannot become oidc_auth, with what to do. */
+function authModeLocked(label, mode) {
+  return `${label}: Harbor already has local users besides admin, so its auth_mode (${mode === undefined ? 'unknown' : mode}) cannot change ` +
+    'to oidc_auth (Harbor refuses it once any user has been created or has logged in; robots do not count). Check under ' +
+    'Administration > Configuration > Authentication, where Auth Mode cannot be changed, or GET /api/v2.0/configurations, ' +
+    'whose auth_mode.editable is false; delete those users (Administration > Users) and run the Job again, or sign in ' +
+    'without OIDC (remove the Harbor\'s oidc)';
+}
+
+/**
+ * Set auth_mode oidc_auth and the OIDC settings (see OIDC above). Read first, for the log to say what changed and to
+ * report a locked auth mode without writing; then PUT whole, the client secret included, on every run.
+ */
+async function applyOidc(ctx, oidc) {
+  const label = 'oidc';
+  const current = await readConfigurations(ctx);
+  const mode = current.value('auth_mode');
+  if (mode !== 'oidc_auth' && !current.authModeEditable) {
+    throw new HarborError(authModeLocked(label, mode));
+  }
+  const body = { auth_mode: 'oidc_auth', oidc_client_secret: ctx.secrets.get(oidc.clientSecretEnv) };
+  OIDC_SETTINGS.forEach(([name, key]) => {
+    body[key] = oidc[name];
+  });
+  const changed = [...(mode === 'oidc_auth' ? [] : [`auth_mode ${mode} -> oidc_auth`]),
+    ...OIDC_SETTINGS.filter(([name, key]) => current.value(key) !== oidc[name]).map(([, key]) => key)];
+  try {
+    await call(ctx, 'PUT', '/configurations', body);
+  } catch (err) {
+    // a user made between the read and the write
+    if (err instanceof HarborError && err.status === 400 && err.message.includes(AUTH_MODE_LOCKED)) {
+      throw new HarborError(authModeLocked(label, mode));
+    }
+    throw err;
+  }
+  log(`${label}: ${changed.length === 0 ? 'unchanged' : `updated (${changed.join(', ')})`}; client secret set`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project members
+
+/**
+ * The members of project `projectId` (users and groups alike), every page; with `entityName`, those of that name only
+ * (Harbor matches it exactly: src/pkg/member/dao/dao.go:63-110). Harbor lists `page_size` at most 100 a page, 10 by
+ * default, and tells the total in X-Total-Count (src/server/v2.0/handler/member.go:107-134).
+ */
+async function listMembers(ctx, projectId, entityName) {
+  const all = [];
+  for (let page = 1; ; page++) {
+    const filter = entityName === undefined ? '' : `&entityname=${encodeURIComponent(entityName)}`;
+    const path = `/projects/${projectId}/members?page=${page}&page_size=${MEMBER_PAGE_SIZE}${filter}`;
+    const { data, headers } = await call(ctx, 'GET', path);
+    if (data !== undefined && data !== null && !Array.isArray(data)) {
+      throw new HarborError(`GET ${API}${path}: expected a JSON array, got ${typeof data}`);
+    }
+    const items = data || [];
+    all.push(...items);
+    // the total counts every member, whatever the filter: a short page ends the list as well
+    const total = Number(headers.get('x-total-count'));
+    if (items.length < MEMBER_PAGE_SIZE || (Number.isSafeInteger(total) && page * MEMBER_PAGE_SIZE >= total)) {
+      return all;
+    }
+  }
+}
+
+function roleName(id) {
+  return Object.keys(ROLES).find((name) => ROLES[name] === id) || `role ${id}`;
+}
+
+/**
+ * Make project `project`'s group members those it declares (see Project members): add, fix the role of, and remove
+ * groups; users are left alone. Returns true.
+ */
+async function ensureMembers(ctx, project, projectId) {
+  const label = `project ${project.name}`;
+  const groups = new Map();
+  for (const member of await listMembers(ctx, projectId)) {
+    if (member.entity_type === 'g') {
+      groups.set(member.entity_name, [...(groups.get(member.entity_name) || []), member]);
+    }
+  }
+  const changes = [];
+  const setRole = async (member, declared) => {
+    if (member.role_id !== ROLES[declared.role]) {
+      await call(ctx, 'PUT', `/projects/${projectId}/members/${member.id}`, { role_id: ROLES[declared.role] });
+      changes.push(`group ${JSON.stringify(declared.group)} ${roleName(member.role_id)} -> ${declared.role}`);
+    }
+  };
+  // the group members not declared, and any second membership of a declared group's name (a group of another type)
+  const removed = [];
+  for (const declared of project.members) {
+    const [existing, ...extra] = groups.get(declared.group) || [];
+    groups.delete(declared.group);
+    removed.push(...extra);
+    if (existing) {
+      await setRole(existing, declared);
+      continue;
+    }
+    try {
+      await call(ctx, 'POST', `/projects/${projectId}/members`, {
+        role_id: ROLES[declared.role],
+        member_group: { group_name: declared.group, group_type: OIDC_GROUP_TYPE },
+      });
+      changes.push(`group ${JSON.stringify(declared.group)} added as ${declared.role}`);
+    } catch (err) {
+      // 409 "The project member specified already exist" (src/controller/member/controller.go:75, :218-220): made by
+      // another run since the listing; its role is applied as for one that was there
+      if (!(err instanceof HarborError) || err.status !== 409) {
+        throw err;
+      }
+      const found = (await listMembers(ctx, projectId, declared.group)).find((m) => m.entity_type === 'g' && m.entity_name === declared.group);
+      if (!found) {
+        throw err;
+      }
+      log(`${label}: group ${JSON.stringify(declared.group)} made a member meanwhile by another run (POST answered 409); applying its role`);
+      await setRole(found, declared);
+    }
+  }
+  removed.push(...[...groups.values()].flat());
+  for (const member of removed) {
+    // Harbor answers 200 for a member already gone (src/pkg/member/dao/dao.go:181-191)
+    await call(ctx, 'DELETE', `/projects/${projectId}/members/${member.id}`);
+    changes.push(`group ${JSON.stringify(member.entity_name)} removed`);
+  }
+  const count = `${project.members.length} group${project.members.length === 1 ? '' : 's'}`;
+  log(`${label}: members ${changes.length === 0 ? `unchanged (${count})` : `updated (${changes.join(', ')})`}`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
   // before anything can fail: an error message may quote a setting
@@ -1415,6 +1659,28 @@ async function main() {
   const skip = (label, missing) => {
     log(`${label}: skipped, ${missing} was not applied`);
     notApplied.push(`${label} (${missing} not applied)`);
+  };
+
+  // OIDC first: the group members of every chunk need it (see OIDC and Project members). `authMode` is Harbor's as
+  // last seen, looked up at most once a round (`modeChecked`) until it is oidc_auth.
+  let oidcApplied = false;
+  let authMode;
+  let modeChecked;
+  let modeLocked = false;
+  if (config.oidc) {
+    oidcApplied = (await attempt('oidc', () => applyOidc(ctx, config.oidc))).value === true;
+    if (oidcApplied) {
+      authMode = 'oidc_auth';
+    }
+  }
+  const lookUpAuthMode = async () => {
+    if (authMode !== 'oidc_auth' && !modeChecked) {
+      modeChecked = true;
+      const current = await readConfigurations(ctx);
+      authMode = current.value('auth_mode');
+      modeLocked = authMode !== 'oidc_auth' && !current.authModeEditable;
+    }
+    return true;
   };
 
   // Registries: the id of every one that exists in Harbor, even if its update failed; the ones whose
@@ -1459,8 +1725,12 @@ async function main() {
     }
     return projectIds.has(name);
   };
+  const membersDone = new Set();
+  // whether a project's groups wait for Harbor to be in oidc_auth
+  let waitingForOidc = false;
   const applyReady = async (final) => {
     checked = new Set();
+    modeChecked = false;
     for (const project of config.projects) {
       const label = `project ${project.name}`;
       if (projectsDone.has(project.name)) {
@@ -1519,6 +1789,51 @@ async function main() {
       }
       await attempt(label, () => ensureRobot(ctx, robot, projectIds));
     }
+    waitingForOidc = false;
+    for (const project of config.projects) {
+      const label = `project ${project.name} members`;
+      if (project.members === null || membersDone.has(project.name)) {
+        continue;
+      }
+      if (!projectIds.has(project.name)) {
+        // still waiting for its registry, or not applied
+        if (projectsDone.has(project.name)) {
+          membersDone.add(project.name);
+          skip(label, `project ${project.name}`);
+        }
+        continue;
+      }
+      // removing every group needs no OIDC; naming one does
+      if (project.members.length > 0) {
+        if (config.oidc && !oidcApplied) {
+          membersDone.add(project.name);
+          skip(label, 'oidc');
+          continue;
+        }
+        if ((await attempt(label, lookUpAuthMode)).value === undefined) {
+          membersDone.add(project.name);
+          continue;
+        }
+        if (modeLocked) {
+          membersDone.add(project.name);
+          failed(label, new HarborError(authModeLocked(label, authMode)));
+          continue;
+        }
+        if (authMode !== 'oidc_auth' && !final) {
+          waitingForOidc = true;
+          continue;
+        }
+        if (authMode !== 'oidc_auth') {
+          membersDone.add(project.name);
+          failed(label, new HarborError(`${label}: Harbor's auth_mode is still ${authMode}, not oidc_auth, now that the run's retry budget ran ` +
+            `out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds}), and Harbor makes OIDC groups only in oidc_auth; the configure Job of the first ` +
+            'chunk (harbor-configure-<hash>, the one whose config.json has "oidc") sets it: its log says why it has not'));
+          continue;
+        }
+      }
+      membersDone.add(project.name);
+      await attempt(label, () => ensureMembers(ctx, project, projectIds.get(project.name)));
+    }
   };
 
   // First pass: each registry once, then everything that does not wait for an unhealthy upstream.
@@ -1534,7 +1849,7 @@ async function main() {
     log(`retrying ${unhealthy.size} registr${unhealthy.size === 1 ? 'y' : 'ies'} whose upstream Harbor found unhealthy (${[...unhealthy.keys()].join(', ')}) for up to ${left}s, what is left of HARBOR_WAIT_SECONDS (${ctx.waitSeconds}s)`);
   }
   let pause = ctx.retryIntervalMs;
-  while ((unhealthy.size > 0 || absent.size > 0) && Date.now() + pause <= ctx.deadline) {
+  while ((unhealthy.size > 0 || absent.size > 0 || waitingForOidc) && Date.now() + pause <= ctx.deadline) {
     await sleep(pause);
     pause = Math.min(pause * 2, Math.max(MAX_BACKOFF_MS, ctx.retryIntervalMs));
     for (const registry of config.registries.filter((r) => unhealthy.has(r.name))) {
@@ -1556,12 +1871,14 @@ async function main() {
     if (outcome.value === false) absentRetired++;
   }
 
-  const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length;
+  const managed = config.projects.filter((p) => p.members !== null).length;
+  const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length + managed + (config.oidc ? 1 : 0);
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
   const retired = config.retiredRobots.length > 0 ? `, ${config.retiredRobots.length} retired robots (${deleted} deleted, ${absentRetired} already gone)` : '';
-  log(`done: ${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${retired}`);
+  const members = managed > 0 ? `, the group members of ${managed} project${managed === 1 ? '' : 's'}` : '';
+  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.

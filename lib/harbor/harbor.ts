@@ -22,7 +22,9 @@ import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice } from './jobservice';
+import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
+import { ProjectMember } from './project-member';
 import { defineRegistry } from './registry';
 import { HarborStorage } from './storage';
 import { checkTrivy, defineTrivy } from './trivy';
@@ -248,6 +250,16 @@ export interface HarborProps {
    * @default - 50m/64Mi requested, 500m/256Mi limit
    */
   readonly exporterResources?: Resources;
+  /**
+   * Single sign-on with an OpenID Connect provider, e.g. `HarborOidc.of({ name, endpoint, clientId, clientSecret })`:
+   * the configuration Job sets Harbor's authentication mode to OIDC and applies the settings on every run. Harbor
+   * allows the switch only while it has no user but `admin` (robots do not count): on a Harbor whose users have logged
+   * in with a password, the Job fails saying so. `admin` keeps its password login, and robots keep working. Register
+   * `oidcRedirectUri` at the provider. Users then `docker login` with the CLI secret of their Harbor profile.
+   *
+   * @default - Harbor's own user database: only `admin` and robots log in, and the Job leaves Harbor's settings alone
+   */
+  readonly oidc?: HarborOidc;
 }
 
 /** A robot account declared in code. */
@@ -288,8 +300,9 @@ const MAX_HARBOR_NAME = maxJobNamePrefix(CONFIGURE_JOB_SUFFIX);
  *
  * Every credential is generated once by the secret source; every URL that embeds one is expanded inside the pods
  * from secret-fed variables, and no ConfigMap holds a secret. Each pod's database pool comes from the database's
- * connection limit. Job logs go to the database, so no volume is ever shared. Projects, proxy caches and robot
- * accounts are declared in code and applied by idempotent Jobs, one per chunk of projects and robots.
+ * connection limit. Job logs go to the database, so no volume is ever shared. Projects (with their OIDC group members),
+ * proxy caches, robot accounts and OIDC sign-in are declared in code and applied by idempotent Jobs, one per chunk of
+ * projects and robots.
  */
 export class Harbor extends Construct {
   /** The Harbor version Dockyard renders by default. */
@@ -307,6 +320,16 @@ export class Harbor extends Construct {
   public readonly tlsSecretName?: string;
   /** Each core, jobservice and exporter pod's `maxOpenConns`. */
   public readonly maxOpenConns: number;
+  /**
+   * The redirect URI to register for Harbor's client at the OIDC provider, `<externalUrl>/c/oidc/callback`
+   * (goharbor/harbor v2.15.1 src/lib/config/userconfig.go:176, src/common/const.go:153); undefined without `oidc`.
+   */
+  public readonly oidcRedirectUri?: string;
+  /**
+   * The OIDC sign-in (`HarborProps.oidc`); undefined when only `admin` and robots log in, and projects then take no
+   * group members.
+   */
+  public readonly oidc?: HarborOidc;
 
   private readonly ctx: HarborContext;
   private readonly projectNames = new Set<string>();
@@ -441,6 +464,12 @@ export class Harbor extends Construct {
       });
     }
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
+    if (props.oidc !== undefined) {
+      // made by its factory, which checks every setting
+      this.oidc = checkObject('oidc', props.oidc, 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })', HarborOidc);
+      this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
+      this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
+    }
   }
 
   /**
@@ -605,7 +634,26 @@ export class Harbor extends Construct {
     if (name === 'library' || this.projectNames.has(name)) {
       invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
     }
-    return projectState(name, options, registry);
+    const state = projectState(name, options, registry);
+    this.checkMembers(options.members ?? []);
+    return state;
+  }
+
+  /** Check that the groups `members` names can be members here: Harbor signs in with OIDC, and keeps the groups. */
+  private checkMembers(members: readonly ProjectMember[]): void {
+    if (members.length === 0) {
+      return;
+    }
+    if (!this.oidc) {
+      invalid('members', members.map((m) => m.group), 'must name OIDC groups of a Harbor that signs in with OIDC: set the Harbor\'s oidc ' +
+        '(HarborOidc.of), as Harbor makes groups only then');
+    }
+    for (const member of members) {
+      if (!this.oidc.keepsGroup(member.group)) {
+        invalid('members', member.group, `must be a group the oidc groupFilter ${JSON.stringify(this.oidc.groupFilter)} keeps: Harbor ` +
+          'ignores the others at login, so no user would ever be in it');
+      }
+    }
   }
 
   /** The name of the Secret that holds robot `name`'s secret. */

@@ -1,4 +1,5 @@
-import { checkHostname, checkObject, invalid, invalidSecret, SecretKey } from '../core';
+import { checkHostname, checkObject, invalid, SecretKey } from '../core';
+import { checkGeneratedKey } from '../core/generated-key';
 
 /** The key Docker and kubelet look Docker Hub's credentials up by. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -110,28 +111,10 @@ export class RegistryCredential {
   }
 }
 
-/** How a credential's password or token is given, for the messages refusing one that is not. */
-const GENERATED_KEY = 'a key of a Secret Dockyard generates, e.g. new Secret(scope, id, { name, values: { token: ' +
-  'SecretValue.input("DOCKYARD_REGISTRY_TOKEN", "the registry token") } }).key("token")';
-
-/**
- * Check a credential's password or token: a `SecretKey` of a Secret Dockyard generates (a generated value or a
- * `SecretValue.input`), since every login is written into a `.dockerconfigjson` or a node file at synth, from its
- * value. A JavaScript caller's plain string would otherwise fail later with a TypeError, and a Secret made outside
- * Dockyard (`Secret.fromSecretName`), whose value no synth can read, later under an internal name.
- */
+/** Check a credential's password or token, given under `prop`: every login is written into a file at synth. */
 function checkKey(prop: string, key: SecretKey): SecretKey {
-  if (!(key instanceof SecretKey)) {
-    const allowed = `must be ${GENERATED_KEY}: a credential never appears as a plain string`;
-    // anything given is never shown: a string (or an object holding one) here may be the token itself
-    if (key === undefined || key === null) invalid(prop, key, allowed);
-    invalidSecret(prop, allowed);
-  }
-  if (!key.secret.generated) {
-    invalid(prop, key.toString(), `must be ${GENERATED_KEY}: the login is written into the pull secret at synth, from its value, ` +
-      'and a Secret made outside Dockyard (Secret.fromSecretName) cannot be read');
-  }
-  return key;
+  return checkGeneratedKey(prop, key, 'the login is written into the pull secret or node file at synth, from its value',
+    { key: 'token', variable: 'DOCKYARD_REGISTRY_TOKEN', description: 'the registry token' });
 }
 
 /** A registry's key: Docker Hub's names become `https://index.docker.io/v1/`; others a lower-case host[:port]. */

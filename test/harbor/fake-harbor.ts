@@ -9,7 +9,9 @@ import { AddressInfo } from 'net';
  * registry secrets, "robot$" name prefixes, reordered robot permissions, Harbor's double
  * unescaping of q=, its robot secret rule, project storage limits kept as quotas apart from
  * the project (listed and changed only through /quotas), project metadata keys it does not know
- * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written.
+ * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written; its settings
+ * (/configurations) with the OIDC client secret never returned and auth_mode locked once it has users besides admin,
+ * and project members, with OIDC groups made on the first membership that names them in oidc_auth mode only.
  */
 
 export interface RecordedRequest {
@@ -75,6 +77,55 @@ export interface FakeRobot {
   permissions: FakePermission[];
   secret: string;
 }
+
+/**
+ * A project member as Harbor stores it (goharbor/harbor v2.15.1 src/pkg/member/models/member.go): a user ("u") or a
+ * user group ("g"), by the entity's id, with its role id (src/common/const.go:37-41).
+ */
+export interface FakeMember {
+  id: number;
+  project_id: number;
+  entity_type: 'u' | 'g';
+  entity_id: number;
+  role_id: number;
+}
+
+/** A user group (src/pkg/usergroup/model): group_type 3 is an OIDC group (src/common/const.go OIDCGroupType). */
+export interface FakeUserGroup {
+  id: number;
+  group_name: string;
+  group_type: number;
+}
+
+/**
+ * The settings the fake keeps, with Harbor's defaults (goharbor/harbor v2.15.1
+ * src/lib/config/metadata/metadatalist.go:71, :138-150): auth_mode and the OIDC ones.
+ */
+const DEFAULT_CONFIGURATIONS: Record<string, string | boolean> = {
+  auth_mode: 'db_auth',
+  oidc_name: '',
+  oidc_endpoint: '',
+  oidc_client_id: '',
+  oidc_client_secret: '',
+  oidc_groups_claim: '',
+  oidc_admin_group: '',
+  oidc_group_filter: '',
+  oidc_scope: '',
+  oidc_user_claim: '',
+  oidc_verify_cert: true,
+  oidc_auto_onboard: false,
+  oidc_extra_redirect_parms: '{}',
+  oidc_logout: false,
+};
+
+/** Harbor's PasswordType settings, which GET /configurations leaves out (src/controller/config/controller.go:236-242). */
+const PASSWORD_SETTINGS = ['oidc_client_secret'];
+
+/** The auth modes Harbor takes (src/lib/config/metadata/type.go:66-72). */
+const AUTH_MODES = ['db_auth', 'ldap_auth', 'uaa_auth', 'http_auth', 'oidc_auth'];
+
+/** Harbor's role names by id (the role table: make/migrations/postgresql). */
+const ROLE_NAMES: Record<number, string> = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
 
 export interface FakeHarborOptions {
   readonly username?: string;
@@ -242,6 +293,12 @@ export class FakeHarbor {
   public readonly projects = new Map<number, FakeProject>();
   public readonly robots = new Map<number, FakeRobot>();
   public readonly quotas = new Map<number, FakeQuota>();
+  /** Harbor's settings, the OIDC client secret included (which GET /configurations never returns). */
+  public readonly configurations: Record<string, string | boolean> = { ...DEFAULT_CONFIGURATIONS };
+  /** Users besides admin (id 1), by id: any of them locks auth_mode (src/controller/config/controller.go:288-294). */
+  public readonly users = new Map<number, string>();
+  public readonly userGroups = new Map<number, FakeUserGroup>();
+  public readonly members = new Map<number, FakeMember>();
   /** How many of the next pings answer 503. */
   public pingFailures = 0;
   /**
@@ -268,6 +325,10 @@ export class FakeHarbor {
   private nextId = 1;
   // apart from the other ids, so that a quota id is never also the id of its project
   private nextQuotaId = 1001;
+  // apart too, so that the ids of registries, projects and robots stay as they were before members existed
+  private nextMemberId = 5001;
+  private nextGroupId = 7001;
+  private nextUserId = 2;
 
   private constructor(options: FakeHarborOptions) {
     this.username = options.username ?? 'admin';
@@ -334,11 +395,44 @@ export class FakeHarbor {
       metadata: { ...project.metadata, public: String(project.public ?? false) },
     };
     this.projects.set(stored.project_id, stored);
+    // the creator, admin here, becomes the project's projectAdmin (src/pkg/project/dao/dao.go:57-86)
+    this.members.set(this.nextMemberId, { id: this.nextMemberId++, project_id: stored.project_id, entity_type: 'u', entity_id: 1, role_id: 1 });
     if (project.storageLimit !== null) {
       const quota: FakeQuota = { id: this.nextQuotaId++, reference: 'project', reference_id: String(stored.project_id), hard: { storage: project.storageLimit ?? -1 } };
       this.quotas.set(quota.id, quota);
     }
     return stored;
+  }
+
+  /** A user besides admin: one who logged in with a password, or with OIDC. */
+  public addUser(name: string): number {
+    const id = this.nextUserId++;
+    this.users.set(id, name);
+    return id;
+  }
+
+  /** Make group `groupName` (an OIDC group unless told) a member of project `projectName` with role `roleId`. */
+  public addGroupMember(projectName: string, groupName: string, roleId: number, groupType = 3): FakeMember {
+    const project = this.project(projectName) ?? fail(404, `project ${projectName} not found`);
+    const group = this.groupByName(groupName, groupType) ?? this.addGroup(groupName, groupType);
+    const member: FakeMember = { id: this.nextMemberId++, project_id: project.project_id, entity_type: 'g', entity_id: group.id, role_id: roleId };
+    this.members.set(member.id, member);
+    return member;
+  }
+
+  /** Make user `userId` a member of project `projectName` with role `roleId`. */
+  public addUserMember(projectName: string, userId: number, roleId: number): FakeMember {
+    const project = this.project(projectName) ?? fail(404, `project ${projectName} not found`);
+    const member: FakeMember = { id: this.nextMemberId++, project_id: project.project_id, entity_type: 'u', entity_id: userId, role_id: roleId };
+    this.members.set(member.id, member);
+    return member;
+  }
+
+  /** The members of project `projectName` as "<u|g>:<name>=<role name>", sorted. */
+  public memberList(projectName: string): string[] {
+    const project = this.project(projectName);
+    return [...this.members.values()].filter((m) => m.project_id === project?.project_id)
+      .map((m) => `${m.entity_type}:${this.entityName(m)}=${ROLE_NAMES[m.role_id] ?? m.role_id}`).sort();
   }
 
   public registry(name: string): FakeRegistry | undefined {
@@ -458,6 +552,15 @@ export class FakeHarbor {
       return this.listQuotas(url);
     } else if ((m = /^\/api\/v2\.0\/quotas\/(\d+)$/.exec(path)) && method === 'PUT') {
       return this.updateQuota(Number(m[1]), body);
+    } else if (path === '/api/v2.0/configurations') {
+      if (method === 'GET') return this.getConfigurations();
+      if (method === 'PUT') return this.updateConfigurations(body);
+    } else if ((m = /^\/api\/v2\.0\/projects\/([^/]+)\/members$/.exec(path))) {
+      if (method === 'GET') return this.listMembers(decodeURIComponent(m[1]), url);
+      if (method === 'POST') return this.createMember(decodeURIComponent(m[1]), body);
+    } else if ((m = /^\/api\/v2\.0\/projects\/([^/]+)\/members\/(\d+)$/.exec(path))) {
+      if (method === 'PUT') return this.updateMember(decodeURIComponent(m[1]), Number(m[2]), body);
+      if (method === 'DELETE') return this.deleteMember(decodeURIComponent(m[1]), Number(m[2]), body);
     } else if (path === '/api/v2.0/robots') {
       if (method === 'GET') return this.listRobots(url);
       if (method === 'POST') return this.createRobot(body);
@@ -609,6 +712,136 @@ export class FakeHarbor {
     }
     if (!('storage' in body.hard)) fail(400, 'resource storage not found');
     quota.hard = { ...body.hard };
+    return { status: 200 };
+  }
+
+  /**
+   * GetConfigurations (goharbor/harbor v2.15.1 src/server/v2.0/handler/config.go:41-72, src/controller/config/
+   * controller.go:220-263): every setting as { value, editable }, but the PasswordType ones, which are left out;
+   * auth_mode is editable only while Harbor has no user but admin.
+   */
+  private getConfigurations() {
+    const body: Record<string, { value: string | boolean; editable: boolean }> = {};
+    for (const [key, value] of Object.entries(this.configurations)) {
+      if (!PASSWORD_SETTINGS.includes(key)) {
+        body[key] = { value, editable: key === 'auth_mode' ? this.users.size === 0 : true };
+      }
+    }
+    return { status: 200, body };
+  }
+
+  /**
+   * UpdateConfigurations (config.go:75-92, controller.go:80-147): an auth_mode other than the current one is refused
+   * once Harbor has a user besides admin; the same value, or none, passes. Harbor drops keys its Configurations
+   * definition does not know (api/v2.0/swagger.yaml); the fake refuses them, and values of the wrong type.
+   */
+  private updateConfigurations(body: any) {
+    onlyFields(body, Object.keys(DEFAULT_CONFIGURATIONS), 'configurations');
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value !== typeof DEFAULT_CONFIGURATIONS[key]) fail(400, `${key} must be a ${typeof DEFAULT_CONFIGURATIONS[key]}`);
+    }
+    if (body.auth_mode !== undefined) {
+      if (!AUTH_MODES.includes(body.auth_mode)) fail(400, `invalid auth_mode, shoud be one of ${AUTH_MODES.join(', ')}`);
+      if (body.auth_mode !== this.configurations.auth_mode && this.users.size > 0) {
+        fail(400, 'the auth mode cannot be modified as new users have been inserted into database');
+      }
+    }
+    Object.assign(this.configurations, body);
+    return { status: 200 };
+  }
+
+  /** Harbor's parseProjectNameOrID without X-Is-Resource-Name: a number is an id, anything else a name. */
+  private projectOf(nameOrId: string): FakeProject {
+    const project = /^\d+$/.test(nameOrId) ? this.projects.get(Number(nameOrId)) : this.project(nameOrId);
+    return project ?? fail(404, `project ${nameOrId} not found`);
+  }
+
+  private groupByName(name: string, type: number): FakeUserGroup | undefined {
+    return [...this.userGroups.values()].find((g) => g.group_name === name && g.group_type === type);
+  }
+
+  private addGroup(name: string, type: number): FakeUserGroup {
+    const group = { id: this.nextGroupId++, group_name: name, group_type: type };
+    this.userGroups.set(group.id, group);
+    return group;
+  }
+
+  private entityName(m: FakeMember): string {
+    if (m.entity_type === 'g') return this.userGroups.get(m.entity_id)!.group_name;
+    return m.entity_id === 1 ? this.username : this.users.get(m.entity_id)!;
+  }
+
+  /**
+   * ListProjectMembers (src/server/v2.0/handler/member.go:107-134, src/pkg/member/dao/dao.go:63-110): users and groups
+   * ordered by name, `entityname` an exact match, paginated (page_size 10 by default, at most 100: api/v2.0/swagger.yaml
+   * pageSize); X-Total-Count counts every member of the project, whatever the filter.
+   */
+  private listMembers(nameOrId: string, url: URL) {
+    const project = this.projectOf(nameOrId);
+    const page = Number(url.searchParams.get('page') ?? '1');
+    const size = Number(url.searchParams.get('page_size') ?? '10');
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) fail(422, 'page_size in query should be less than or equal to 100');
+    const name = url.searchParams.get('entityname');
+    const all = [...this.members.values()].filter((m) => m.project_id === project.project_id);
+    const list = all.filter((m) => !name || this.entityName(m) === name)
+      .sort((a, b) => (this.entityName(a) < this.entityName(b) ? -1 : this.entityName(a) > this.entityName(b) ? 1 : 0))
+      .slice((page - 1) * size, page * size);
+    return {
+      status: 200,
+      headers: { 'x-total-count': String(all.length) },
+      body: list.map((m) => ({
+        id: m.id, project_id: m.project_id, entity_name: this.entityName(m), role_name: ROLE_NAMES[m.role_id], role_id: m.role_id,
+        entity_id: m.entity_id, entity_type: m.entity_type,
+      })),
+    };
+  }
+
+  /**
+   * CreateProjectMember (member.go:42-60, src/controller/member/controller.go:120-226) for a group by name: the group is
+   * looked up by name and type; one missing is made only in oidc_auth, whose SearchGroup finds any name
+   * (src/core/auth/oidc/oidc.go:32-47), while db_auth's answers 404 "<name> not found" (src/core/auth/authenticator.go
+   * DefaultAuthenticateHelper.SearchGroup). Then a duplicate is a 409, a role outside 1-5 a 400.
+   */
+  private createMember(nameOrId: string, body: any) {
+    onlyFields(body, ['role_id', 'member_user', 'member_group'], 'project member');
+    const project = this.projectOf(nameOrId);
+    if (body.member_group === undefined || body.member_user !== undefined) fail(400, 'the fake only takes group members, by member_group');
+    onlyFields(body.member_group, ['id', 'group_name', 'group_type', 'ldap_group_dn'], 'member_group');
+    const { group_name: name, group_type: type } = body.member_group;
+    if (typeof name !== 'string' || name === '') fail(400, 'the fake only takes groups by group_name');
+    let group = this.groupByName(name, type);
+    if (!group) {
+      if (this.configurations.auth_mode !== 'oidc_auth') fail(404, `${name} not found`);
+      group = this.addGroup(name, 3);
+    }
+    if ([...this.members.values()].some((m) => m.project_id === project.project_id && m.entity_type === 'g' && m.entity_id === group!.id)) {
+      fail(409, 'The project member specified already exist');
+    }
+    if (!ROLE_NAMES[body.role_id]) fail(400, 'Failed to update project member, role is not in 1,2,3');
+    const member: FakeMember = { id: this.nextMemberId++, project_id: project.project_id, entity_type: 'g', entity_id: group.id, role_id: body.role_id };
+    this.members.set(member.id, member);
+    return { status: 201, headers: { location: `/api/v2.0/projects/${nameOrId}/members/${member.id}` } };
+  }
+
+  /**
+   * UpdateProjectMember (member.go:156-173, src/pkg/member/dao/dao.go:171-179): the role of the member of that id in
+   * the project, silently nothing when there is none. Harbor does not check the role; the fake refuses one outside 1-5.
+   */
+  private updateMember(nameOrId: string, id: number, body: any) {
+    onlyFields(body, ['role_id'], 'project member update');
+    const project = this.projectOf(nameOrId);
+    if (body.role_id === undefined) fail(400, 'role can not be empty');
+    if (!ROLE_NAMES[body.role_id]) fail(400, `the fake refuses role ${body.role_id}`);
+    const member = this.members.get(id);
+    if (member && member.project_id === project.project_id) member.role_id = body.role_id;
+    return { status: 200 };
+  }
+
+  /** DeleteProjectMember (member.go:75-88, dao.go:181-191): 200 whether or not the member was there. */
+  private deleteMember(nameOrId: string, id: number, body: any) {
+    if (body !== undefined) fail(400, 'DELETE takes no body');
+    const project = this.projectOf(nameOrId);
+    if (this.members.get(id)?.project_id === project.project_id) this.members.delete(id);
     return { status: 200 };
   }
 

@@ -46,7 +46,7 @@ describe('RegistryCredential', () => {
     const chart = testChart('platform');
     const outside = Secret.fromSecretName(chart, 'G', 'gitlab-token').key('token');
     expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: outside })).toThrow(new Error(`invalid token "platform/gitlab-token#token": ${key}: ` +
-      'the login is written into the pull secret at synth, from its value, and a Secret made outside Dockyard (Secret.fromSecretName) cannot be read'));
+      'the login is written into the pull secret or node file at synth, from its value; a Secret made outside Dockyard (Secret.fromSecretName) is read by no synth'));
     // a plain string is the token itself: redacted
     expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: 'glpat-s3cret' as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));
     expect(() => RegistryCredential.dockerHub({ username: 'acme', token: { value: 'dckr_pat_s3cret' } as any })).toThrow(new Error(`invalid token <redacted>: ${rule}`));

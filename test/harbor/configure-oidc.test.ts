@@ -1,0 +1,345 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeHarbor, secretEchoes } from './fake-harbor';
+
+// lib/harbor/configure.js's OIDC settings and project group members (its header: "OIDC", "Project members") against
+// the fake Harbor, which behaves as goharbor/harbor v2.15.1 does for them (test/harbor/fake-harbor.ts cites where).
+
+const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
+const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
+// with characters JSON and URLs escape, so the echo forms differ from the value
+const CLIENT_SECRET = 'oidc"Client/Secret 42é';
+const LOCKED = 'the auth mode cannot be modified as new users have been inserted into database';
+
+const OIDC = {
+  name: 'Keycloak', endpoint: 'https://sso.example.com/realms/acme', clientId: 'harbor', clientSecretEnv: 'OIDC_CLIENT_SECRET',
+  scope: 'openid,profile,email,offline_access', groupsClaim: 'groups', adminGroup: 'harbor-admins', groupFilter: '',
+  userClaim: 'preferred_username', autoOnboard: true, verifyCert: true,
+};
+
+function project(name: string, members?: Array<{ group: string; role: string }>) {
+  return { name, public: false, registry: null, storageLimit: -1, metadata: {}, ...(members ? { members } : {}) };
+}
+
+/** A configuration with the OIDC settings (as the first chunk has them) and project `apps` with `members`. */
+function config(members?: Array<{ group: string; role: string }>, options: { oidc?: boolean } = {}): any {
+  return { registries: [], projects: [project('apps', members)], robots: [], ...(options.oidc === false ? {} : { oidc: OIDC }) };
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let tmp: string;
+let harbor: FakeHarbor;
+let runs = 0;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'harbor-oidc-'));
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  harbor = await FakeHarbor.start({ password: ADMIN_PASSWORD });
+});
+
+afterEach(async () => {
+  await harbor.close();
+});
+
+/** Run the script against the fake; whatever the outcome, neither the client secret nor the admin password is printed. */
+function run(cfg: unknown, env: Record<string, string> = {}): Promise<RunResult> {
+  const file = path.join(tmp, `config-${runs++}.json`);
+  fs.writeFileSync(file, JSON.stringify(cfg));
+  const fullEnv = {
+    PATH: process.env.PATH!, HARBOR_URL: harbor.url, HARBOR_ADMIN_PASSWORD: ADMIN_PASSWORD, CONFIG_FILE: file,
+    HARBOR_RETRY_INTERVAL_MS: '10', HARBOR_WAIT_SECONDS: '5', OIDC_CLIENT_SECRET: CLIENT_SECRET, ...env,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SCRIPT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const output = stdout + stderr;
+      const leaked = [CLIENT_SECRET, ADMIN_PASSWORD].flatMap((secret, i) => Object.entries(secretEchoes(secret))
+        .filter(([, form]) => output.includes(form)).map(([form]) => `${i}.${form}`));
+      try {
+        expect(leaked).toEqual([]);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+const members = (name: string) => harbor.memberList(name);
+const MEMBERS_PATH = /^\/api\/v2\.0\/projects\/\d+\/members$/;
+
+describe('the fake Harbor\'s settings', () => {
+  // goharbor/harbor v2.15.1 src/controller/config/controller.go:118-130: only a change of auth_mode is checked
+  test('lock auth_mode once there are users besides admin, but take the same value, or none', async () => {
+    harbor.addUser('alice');
+    const put = (body: object) => fetch(`${harbor.url}/api/v2.0/configurations`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const refused = await put({ auth_mode: 'oidc_auth' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(LOCKED);
+    expect((await put({ auth_mode: 'db_auth', oidc_name: 'a' })).status).toBe(200);
+    expect((await put({ oidc_name: 'b', oidc_client_secret: 'x' })).status).toBe(200);
+    const got: any = await (await fetch(`${harbor.url}/api/v2.0/configurations`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
+    })).json();
+    expect(got.auth_mode).toEqual({ value: 'db_auth', editable: false });
+    expect(got.oidc_name).toEqual({ value: 'b', editable: true });
+    // a PasswordType setting is never returned (controller.go:236-242)
+    expect(got).not.toHaveProperty('oidc_client_secret');
+  });
+});
+
+describe('OIDC', () => {
+  test('the first run switches Harbor to OIDC with the declared settings; the next changes nothing but sends the secret again', async () => {
+    const first = await run(config());
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(lines(first.stdout)).toEqual([
+      `waiting for Harbor at ${harbor.url}`,
+      'Harbor is up',
+      'oidc: updated (auth_mode db_auth -> oidc_auth, oidc_name, oidc_endpoint, oidc_client_id, oidc_scope, oidc_groups_claim, ' +
+        'oidc_admin_group, oidc_user_claim, oidc_auto_onboard); client secret set',
+      'project apps: created',
+      'done: OIDC, 0 registries, 1 projects, 0 robots',
+    ]);
+    expect(harbor.configurations).toMatchObject({
+      auth_mode: 'oidc_auth', oidc_name: 'Keycloak', oidc_endpoint: 'https://sso.example.com/realms/acme', oidc_client_id: 'harbor',
+      oidc_client_secret: CLIENT_SECRET, oidc_scope: 'openid,profile,email,offline_access', oidc_groups_claim: 'groups',
+      oidc_admin_group: 'harbor-admins', oidc_group_filter: '', oidc_user_claim: 'preferred_username', oidc_auto_onboard: true,
+      oidc_verify_cert: true,
+      // not managed: left as Harbor has them
+      oidc_extra_redirect_parms: '{}', oidc_logout: false,
+    });
+    const settings = { ...harbor.configurations };
+    harbor.requests.length = 0;
+
+    const second = await run(config());
+    expect(second.code).toBe(0);
+    expect(lines(second.stdout)).toContain('oidc: unchanged; client secret set');
+    expect(harbor.configurations).toEqual(settings);
+    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+  });
+
+  test('a setting changed in Harbor by hand, or removed from the code, is set back; a rotated secret is set', async () => {
+    await run(config());
+    harbor.configurations.oidc_group_filter = '^x';
+    harbor.configurations.oidc_verify_cert = false;
+    const result = await run({ ...config(), oidc: { ...OIDC, adminGroup: '' } }, { OIDC_CLIENT_SECRET: 'Rotated-Secret-9' });
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toContain('oidc: updated (oidc_admin_group, oidc_group_filter, oidc_verify_cert); client secret set');
+    expect(harbor.configurations).toMatchObject({ oidc_admin_group: '', oidc_group_filter: '', oidc_verify_cert: true, oidc_client_secret: 'Rotated-Secret-9' });
+  });
+
+  test('on a Harbor with local users, fails saying auth_mode cannot change and how to check, and applies the rest', async () => {
+    harbor.addUser('alice');
+    const result = await run(config());
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: oidc: Harbor already has local users besides admin, so its auth_mode (db_auth) cannot change to oidc_auth (Harbor refuses ' +
+        'it once any user has been created or has logged in; robots do not count). Check under Administration > Configuration > ' +
+        'Authentication, where Auth Mode cannot be changed, or GET /api/v2.0/configurations, whose auth_mode.editable is false; delete ' +
+        'those users (Administration > Users) and run the Job again, or sign in without OIDC (remove the Harbor\'s oidc)',
+      'error: 1 of 2 items not applied: oidc (failed)',
+    ]);
+    expect(lines(result.stdout)).toContain('project apps: created');
+    // nothing written: the lock was seen before
+    expect(harbor.writes()).not.toContain('PUT /api/v2.0/configurations');
+    expect(harbor.configurations.auth_mode).toBe('db_auth');
+  });
+
+  test('a user made between the read and the write gives the same line', async () => {
+    harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 400, 1, { message: LOCKED });
+    const result = await run(config());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: oidc: Harbor already has local users besides admin, so its auth_mode \(db_auth\) cannot change to oidc_auth/);
+  });
+
+  test('once in OIDC mode, users do not stop later runs: the same auth_mode passes', async () => {
+    await run(config());
+    harbor.addUser('alice');
+    const result = await run(config());
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toContain('oidc: unchanged; client secret set');
+  });
+
+  test('an answer echoing the request body is printed without the client secret', async () => {
+    harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 422, 1, {
+      body: (req) => JSON.stringify({ errors: [{ code: 'UNPROCESSABLE_ENTITY', message: `invalid configurations ${req.text}` }] }),
+    });
+    const result = await run(config());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: oidc: PUT \/api\/v2\.0\/configurations answered 422 Unprocessable Entity: .*\[REDACTED\]/);
+    // run() checked that no form of the secret was printed
+  });
+
+  test('refuses a configuration without openid in its scope, with a bad group filter, or without the secret\'s variable, before any request', async () => {
+    const cases: Array<[any, Record<string, string>, RegExp]> = [
+      [{ ...config(), oidc: { ...OIDC, scope: 'profile,email' } }, {}, /^error: oidc: scope "profile,email" must include "openid"/],
+      [{ ...config(), oidc: { ...OIDC, groupFilter: '(' } }, {}, /^error: oidc: groupFilter "\(" is not a regular expression/],
+      [{ ...config(), oidc: { ...OIDC, endpoint: 'http://sso' } }, {}, /^error: oidc: endpoint "http:\/\/sso" must be an https URL/],
+      [{ ...config(), oidc: { ...OIDC, logout: true } }, {}, /^error: oidc: unknown field "logout"/],
+      [config(), { OIDC_CLIENT_SECRET: '' }, /^error: environment variable\(s\) referenced by the configuration are not set: OIDC_CLIENT_SECRET \(oidc\)/],
+    ];
+    for (const [cfg, env, message] of cases) {
+      const result = await run(cfg, env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(harbor.requests).toEqual([]);
+  });
+});
+
+describe('project members', () => {
+  test('declared groups are added with their roles, without anyone having logged in; a second run changes nothing', async () => {
+    const first = await run(config([{ group: 'platform', role: 'maintainer' }, { group: 'Dev Team', role: 'developer' }]));
+    expect(first.stderr).toBe('');
+    expect(lines(first.stdout).slice(-2)).toEqual([
+      'project apps: members updated (group "platform" added as maintainer, group "Dev Team" added as developer)',
+      'done: OIDC, 0 registries, 1 projects, 0 robots, the group members of 1 project',
+    ]);
+    expect(members('apps')).toEqual(['g:Dev Team=developer', 'g:platform=maintainer', 'u:admin=projectAdmin']);
+    // made as OIDC groups (group_type 3)
+    expect([...harbor.userGroups.values()].map((g) => [g.group_name, g.group_type])).toEqual([['platform', 3], ['Dev Team', 3]]);
+    harbor.requests.length = 0;
+    const second = await run(config([{ group: 'platform', role: 'maintainer' }, { group: 'Dev Team', role: 'developer' }]));
+    expect(lines(second.stdout)).toContain('project apps: members unchanged (2 groups)');
+    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+  });
+
+  // The rule (lib/harbor/configuration.ts ProjectOptions.members): declared, the group members are exactly those;
+  // users are never touched
+  test('a group whose role differs is set back, one no longer declared is removed, users are left alone', async () => {
+    await run(config());
+    const alice = harbor.addUser('alice');
+    harbor.addUserMember('apps', alice, 2);
+    harbor.addGroupMember('apps', 'platform', 3);
+    harbor.addGroupMember('apps', 'old-team', 2);
+    const result = await run(config([{ group: 'platform', role: 'projectAdmin' }, { group: 'new-team', role: 'guest' }]));
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toContain('project apps: members updated (group "platform" guest -> projectAdmin, group "new-team" added as guest, ' +
+      'group "old-team" removed)');
+    expect(members('apps')).toEqual(['g:new-team=guest', 'g:platform=projectAdmin', 'u:admin=projectAdmin', 'u:alice=developer']);
+  });
+
+  test('every page of members is read: undeclared groups beyond the first page are removed too', async () => {
+    await run(config());
+    for (let i = 0; i < 130; i++) {
+      harbor.addGroupMember('apps', `g${String(i).padStart(3, '0')}`, 3);
+    }
+    const result = await run(config([{ group: 'g129', role: 'guest' }]));
+    expect(result.code).toBe(0);
+    expect(members('apps')).toEqual(['g:g129=guest', 'u:admin=projectAdmin']);
+    expect(harbor.requests.filter((r) => r.method === 'GET' && /\/members\?/.test(r.path)).map((r) => r.path.replace(/^.*\?/, ''))).toEqual([
+      'page=1&page_size=100', 'page=2&page_size=100',
+    ]);
+  });
+
+  test('members: [] removes every group and needs no OIDC; no members key leaves them all', async () => {
+    harbor.addProject({ name: 'apps' });
+    harbor.addGroupMember('apps', 'ldap-era', 2);
+    const untouched = await run(config(undefined, { oidc: false }));
+    expect(untouched.code).toBe(0);
+    expect(members('apps')).toEqual(['g:ldap-era=developer', 'u:admin=projectAdmin']);
+    expect(harbor.requests.some((r) => /\/members/.test(r.path))).toBe(false);
+    const emptied = await run(config([], { oidc: false }));
+    expect(emptied.code).toBe(0);
+    expect(lines(emptied.stdout)).toContain('project apps: members updated (group "ldap-era" removed)');
+    expect(members('apps')).toEqual(['u:admin=projectAdmin']);
+  });
+
+  // Harbor answers 409 "The project member specified already exist" (src/controller/member/controller.go:218-220)
+  test('a group made a member by another run meanwhile (409) is looked up and given its role', async () => {
+    await run(config());
+    // the other run makes it a guest just before this one's POST
+    harbor.failNext('POST', MEMBERS_PATH, 409, 1, {
+      body: () => {
+        harbor.addGroupMember('apps', 'platform', 3);
+        return JSON.stringify({ errors: [{ code: 'CONFLICT', message: 'The project member specified already exist' }] });
+      },
+    });
+    const original = harbor.requests.length;
+    const result = await run(config([{ group: 'platform', role: 'developer' }]));
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).slice(-3, -1)).toEqual([
+      'project apps: group "platform" made a member meanwhile by another run (POST answered 409); applying its role',
+      'project apps: members updated (group "platform" guest -> developer)',
+    ]);
+    expect(members('apps')).toEqual(['g:platform=developer', 'u:admin=projectAdmin']);
+    expect(harbor.requests.slice(original).some((r) => r.method === 'GET' && r.path.includes('entityname=platform'))).toBe(true);
+  });
+
+  // Another chunk's Job sets oidc_auth; in db_auth Harbor makes no group (POST answers 404)
+  test('in a chunk without the OIDC settings, groups wait for Harbor to be in oidc_auth', async () => {
+    const pending = run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '10' });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(members('apps')).toEqual(['u:admin=projectAdmin']);
+    harbor.configurations.auth_mode = 'oidc_auth';
+    const result = await pending;
+    expect(result.code).toBe(0);
+    expect(members('apps')).toEqual(['g:platform=developer', 'u:admin=projectAdmin']);
+    expect(harbor.writes().filter((w) => w.includes('/members'))).toHaveLength(1);
+  });
+
+  test('groups fail with a clear line when Harbor is still not in oidc_auth at the end of the budget, or is locked out of it', async () => {
+    const waited = await run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '1' });
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(/^error: project apps members: Harbor's auth_mode is still db_auth, not oidc_auth, now that the run's retry budget ran out \(HARBOR_WAIT_SECONDS=1\), and Harbor makes OIDC groups only in oidc_auth; the configure Job of the first chunk/);
+    expect(harbor.writes().filter((w) => w.includes('/members'))).toEqual([]);
+
+    harbor.addUser('alice');
+    const started = Date.now();
+    const locked = await run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '30' });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/^error: project apps members: Harbor already has local users besides admin, so its auth_mode \(db_auth\) cannot change/);
+    // at once, not after the budget
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('in the chunk whose OIDC settings failed, groups are skipped', async () => {
+    harbor.addUser('alice');
+    const result = await run(config([{ group: 'platform', role: 'developer' }]));
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)).toContain('project apps members: skipped, oidc was not applied');
+    expect(lines(result.stderr).pop()).toBe('error: 2 of 3 items not applied: oidc (failed), project apps members (oidc not applied)');
+  });
+
+  test('refuses an unknown role, a repeated group or an unknown field before any request', async () => {
+    const cases: Array<[any, RegExp]> = [
+      [config([{ group: 'platform', role: 'owner' }]), /^error: project apps: members\[0\]: role "owner" must be one of projectAdmin, developer, guest, maintainer, limitedGuest/],
+      [config([{ group: 'p', role: 'guest' }, { group: 'p', role: 'developer' }]), /^error: project apps: member group "p" is declared twice/],
+      [config([{ group: 'p', role: 'guest', type: 'oidc' } as any]), /^error: project apps: members\[0\]: unknown field "type"/],
+      [config([{ group: '', role: 'guest' }]), /^error: project apps: members\[0\]: field "group" must not be empty/],
+    ];
+    for (const [cfg, message] of cases) {
+      const result = await run(cfg);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(harbor.requests).toEqual([]);
+  });
+});
