@@ -12,9 +12,9 @@ export function teamName(i: number): string {
  * The default platform with `config.teams` application teams onboarded onto it. Each team owns the repositories
  * `<organization>/<team>-*` (on Woodpecker, which routes exact repositories, `<organization>/<team>-app`), an app namespace named after it, a build namespace `<team>-builds` on the shared
  * runner, a Harbor project with 20 GiB, and pulls through the platform's Docker Hub proxy cache. The first team
- * shows the options: a second app namespace (`<team>-staging`), a smaller quota, and its people, the group
- * `oidc:<team>-developers` (as an API server with `--oidc-groups-prefix=oidc:` names an OIDC group), who may read
- * its namespaces and builds.
+ * shows the options: a second app namespace (`<team>-staging`), a smaller quota, and its people, the OIDC group
+ * `<team>-developers` (bound as `oidc:<team>-developers`, as an API server with `--oidc-groups-prefix=oidc:` names
+ * it), who may read its namespaces and builds.
  */
 export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
   // the platform's own push and pull secrets go to its demo only: a team pushes to its own project, never to `apps`
@@ -26,6 +26,8 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
     // DOCKYARD_API_SERVER: every team's deploy pipelines reach it from the team's build namespace, as the demo's do
     // from dockyard-deploy
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
+    // the API server's --oidc-groups-prefix: team groups are bound as oidc:<group>
+    groupsPrefix: 'oidc:',
   });
   for (let i = 1; i <= config.teams; i++) {
     const name = teamName(i);
@@ -34,7 +36,7 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
       // Woodpecker routes exact repositories only (WoodpeckerCi): there each team owns one, `<team>-app`
       repos: [config.ci === CiEngineKind.WOODPECKER ? `${config.organization}/${name}-app` : `${config.organization}/${name}-*`],
       ...(i === 1 ? {
-        namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 }, members: [TeamMember.group(`oidc:${name}-developers`)],
+        namespaces: [name, `${name}-staging`], quota: { cpu: '2', memory: '4Gi', pods: 20 }, members: [TeamMember.group(`${name}-developers`)],
       } : {}),
     });
   }

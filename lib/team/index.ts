@@ -2,5 +2,6 @@ export type { TeamQuota } from './quota';
 export { MAX_TEAM_NAME, Team, TEAM_LABEL, TEAM_NAMESPACE_ROLE_LABEL } from './team';
 export type { TeamContext, TeamPipelineSecretProps, TeamProps } from './team';
 export { TeamMember } from './team-member';
+export type { SubjectPrefixes } from './team-member';
 export { TeamPlatform } from './team-platform';
 export type { TeamPlatformProps } from './team-platform';

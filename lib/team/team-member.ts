@@ -56,9 +56,9 @@ export class TeamMember {
     public readonly name: string,
   ) {}
 
-  /** @internal */
-  public _toSubject(): RoleSubject {
-    return { kind: this.kind, name: this.name };
+  /** @internal The RoleBinding subject: the name as the API server sees it, after its prefix. */
+  public _toSubject(prefixes: SubjectPrefixes): RoleSubject {
+    return { kind: this.kind, name: `${this.kind === 'Group' ? prefixes.group : prefixes.user}${this.name}` };
   }
 
   /** @internal As a message shows it: `TeamMember.group("oidc:payments")`. */
@@ -86,6 +86,42 @@ export function buildMemberPermissions(engine: CiEngineKind): readonly DeployPer
 
 const DRONE_BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods', 'pods/log', 'events'])];
 const WOODPECKER_BUILD_MEMBER_PERMISSIONS: readonly DeployPermission[] = [DeployPermission.read('', ['pods/log', 'events'])];
+
+/** The API server's prefixes of OIDC groups and usernames (`TeamPlatformProps.groupsPrefix`, `usernamePrefix`). */
+export interface SubjectPrefixes {
+  /** Put before each group's name: the API server's `--oidc-groups-prefix`. */
+  readonly group: string;
+  /** Put before each username: the API server's `--oidc-username-prefix`. */
+  readonly user: string;
+}
+
+/**
+ * Check an API server prefix of OIDC subjects, given as `prop`: what it prefixes must stay a name of the team's,
+ * never one of Kubernetes' own, and match as the API server writes it.
+ */
+export function checkSubjectPrefix(prop: 'groupsPrefix' | 'usernamePrefix', prefix: string | undefined): string {
+  if (prefix === undefined) {
+    return '';
+  }
+  // eslint-disable-next-line no-control-regex
+  if (typeof prefix !== 'string' || /[\s\u0000-\u001f\u007f]/.test(prefix) || prefix.startsWith(RESERVED_PREFIX)) {
+    invalid(prop, prefix, `must be the API server's --oidc-${prop === 'groupsPrefix' ? 'groups' : 'username'}-prefix, e.g. "oidc:", without blanks or ` +
+      `control characters, and not under Kubernetes' own "${RESERVED_PREFIX}"`);
+  }
+  return prefix;
+}
+
+/**
+ * Refuse a member whose name, after the API server's prefix, is one of Kubernetes' own (`TeamMember`'s factories
+ * check the name alone): a prefix "sys" and a group "tem:masters" would bind `system:masters`.
+ */
+export function checkPrefixedMember(member: TeamMember, prefixes: SubjectPrefixes): void {
+  const subject = member._toSubject(prefixes);
+  if (subject.name.startsWith(RESERVED_PREFIX)) {
+    invalid('members', member._describe(), `must not be bound as ${describeValue(subject.name)}: after the API server's prefix it starts with ` +
+      `"${RESERVED_PREFIX}", which Kubernetes reserves for its own users and groups`);
+  }
+}
 
 /**
  * Check a subject's name, given to `TeamMember.<prop>`: a name RBAC can match, and none of Kubernetes' own. One

@@ -10,6 +10,7 @@ import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRang
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
 import { reposOverlap } from './repo-overlap';
+import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
 
 /** What each namespace prop of a team gives, as refusals of the namespace name it (`describeOwnedNamespace`). */
@@ -89,6 +90,21 @@ export interface TeamPlatformProps {
    * @default - the runner's default build egress
    */
   readonly appEgress?: BuildEgressProps;
+  /**
+   * What the API server puts before the groups of an OIDC token, its `--oidc-groups-prefix` (e.g. `oidc:`): each
+   * team's `TeamMember.group(name)` is bound in Kubernetes as `<prefix><name>`, and is the group `<name>` in Harbor,
+   * which reads the groups claim as it is.
+   *
+   * @default "" (no prefix)
+   */
+  readonly groupsPrefix?: string;
+  /**
+   * What the API server puts before an OIDC token's username, its `--oidc-username-prefix` (e.g. `oidc:`): each
+   * team's `TeamMember.user(name)` is bound as `<prefix><name>`. Check it on first use with `kubectl auth whoami`.
+   *
+   * @default "" (no prefix; note that the API server's own default prefixes a claim other than `email` with the issuer URL)
+   */
+  readonly usernamePrefix?: string;
 }
 
 /**
@@ -106,6 +122,8 @@ export class TeamPlatform extends Construct {
   private readonly apiServerPort: number;
   /** The API server's endpoints (`apiServers`, or `apiServer`), which every team's build namespace reaches. */
   private readonly apiServers: readonly NetworkPeer[];
+  /** The API server's prefixes of OIDC groups and usernames (`groupsPrefix`, `usernamePrefix`). */
+  private readonly subjectPrefixes: SubjectPrefixes;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
@@ -115,6 +133,7 @@ export class TeamPlatform extends Construct {
     // offboarding mistakes show only against the secret state, which a synth reads: see `reviewRetirements`
     onSecretRecord(this, (view) => this.reviewRetirements(view));
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
+    this.subjectPrefixes = { group: checkSubjectPrefix('groupsPrefix', props.groupsPrefix), user: checkSubjectPrefix('usernamePrefix', props.usernamePrefix) };
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
     const appEgress = props.appEgress ?? {};
     this.appEgress = baseEgressRules(appEgress);
@@ -276,6 +295,7 @@ export class TeamPlatform extends Construct {
       team = new Team(this, props.name, {
         ci: this.props.ci, harbor: this.props.harbor,
         ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
+        subjectPrefixes: this.subjectPrefixes,
       }, props);
     } catch (e) {
       if (existing === undefined) this.node.tryRemoveChild(props.name);

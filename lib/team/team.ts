@@ -8,10 +8,10 @@ import { NamespacedAccess } from '../core/rbac';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { BuildEgressRule } from '../ci/build-egress';
-import { checkStorageLimitGiB, Harbor, HarborRobot, RobotOptions, RobotPermission } from '../harbor';
+import { checkStorageLimitGiB, Harbor, HarborRobot, ProjectMember, ProjectRole, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
 import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
-import { buildMemberPermissions, TeamMember } from './team-member';
+import { buildMemberPermissions, checkPrefixedMember, SubjectPrefixes, TeamMember } from './team-member';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -99,9 +99,10 @@ export interface TeamProps {
   /**
    * The team's people, as the cluster's authenticator names them (`TeamMember.group`, `TeamMember.user`): bound to a
    * Role `team-members` in each app namespace, with `memberPermissions`, and in the build namespace (and a dedicated
-   * runner's pull-request namespace), where they may read the build pods, their logs and events. Nowhere else: no
-   * other team's namespace, and nothing cluster-wide. A group listed by two teams sees both; Harbor logins are not
-   * made (the team's project is reached through its robots).
+   * runner's pull-request namespace), where they may read the build pods (not on Woodpecker), their logs and events.
+   * Nowhere else: no other team's namespace, and nothing cluster-wide. A group listed by two teams sees both. Names
+   * are bound after the API server's prefixes (`TeamPlatformProps.groupsPrefix`, `usernamePrefix`). On a Harbor that
+   * signs in over OIDC, the groups are also members of the team's project (`memberProjectRole`).
    *
    * @default - none: only the deploy identity is bound in the team's namespaces; bind people with RoleBindings of
    *   your own
@@ -115,6 +116,16 @@ export interface TeamProps {
    * @default TeamMember.DEFAULT_PERMISSIONS: read workloads, pods and their logs, and what bounds the namespace; no Secrets
    */
   readonly memberPermissions?: DeployPermission[];
+  /**
+   * The role of the team's member groups (`TeamMember.group`) in its Harbor project, where the Harbor signs in over
+   * OIDC (`HarborProps.oidc`): each group is then a member of the project, by its name as the groups claim gives it
+   * (without `TeamPlatformProps.groupsPrefix`). Users are not made members: Harbor knows them only once they have
+   * logged in. On such a Harbor the project's group members are exactly these: a group added by hand is removed by the
+   * next configuration Job.
+   *
+   * @default ProjectRole.GUEST: pull and browse the project; pipelines push with the team's robot
+   */
+  readonly memberProjectRole?: ProjectRole;
 }
 
 /**
@@ -123,7 +134,7 @@ export interface TeamProps {
  */
 const TEAM_PROPS: Readonly<Record<keyof TeamProps, true>> = {
   name: true, repos: true, namespaces: true, buildNamespace: true, quota: true, registryQuotaGiB: true, deployPermissions: true,
-  dedicatedRunner: true, pullRequestNamespace: true, members: true, memberPermissions: true,
+  dedicatedRunner: true, pullRequestNamespace: true, members: true, memberPermissions: true, memberProjectRole: true,
 };
 const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
 
@@ -233,7 +244,7 @@ function checkTeamBoundaries(prop: 'deployPermissions' | 'memberPermissions', pe
  * Check a team's members and their permissions: `TeamMember`s (made by its factories, which check the names), each
  * once, and permissions only beside members, checked as the deploy identity's are.
  */
-function checkMembers(props: TeamProps): { readonly members: readonly TeamMember[]; readonly permissions: readonly DeployPermission[] } {
+function checkMembers(props: TeamProps, ctx: TeamContext): CheckedMembers {
   const members = checkList('members', props.members ?? [], 'TeamMember.group(...) or TeamMember.user(...)');
   const seen = new Set<string>();
   for (const member of members) {
@@ -243,20 +254,49 @@ function checkMembers(props: TeamProps): { readonly members: readonly TeamMember
       invalid('members', members.map((m) => m._describe()), `must not repeat ${member._describe()}`);
     }
     seen.add(key);
+    checkPrefixedMember(member, ctx.subjectPrefixes ?? NO_PREFIXES);
   }
+  const projectMembers = harborMembers(props, ctx, members);
   if (props.memberPermissions !== undefined && members.length === 0) {
     invalid('memberPermissions', props.memberPermissions.map((p) => `${p.apiGroup}/${p.resources.join(',')}`),
       'must be set only with members: it is what they may do in the team\'s app namespaces');
   }
   if (props.memberPermissions === undefined) {
     // the defaults hold (a test checks them once): a thousand teams take them
-    return { members, permissions: TeamMember.DEFAULT_PERMISSIONS };
+    return { members, permissions: TeamMember.DEFAULT_PERMISSIONS, projectMembers };
   }
   checkListOf('memberPermissions', props.memberPermissions, 'DeployPermission',
     'must be a list of DeployPermission.read(...) or DeployPermission.manage(...)', DeployPermission);
   const permissions = DeployAccess.checkPermissions('memberPermissions', props.memberPermissions);
   checkTeamBoundaries('memberPermissions', permissions);
-  return { members, permissions };
+  return { members, permissions, projectMembers };
+}
+
+/** A team's members, checked: who they are, what they may do in its app namespaces, and who they are in Harbor. */
+interface CheckedMembers {
+  readonly members: readonly TeamMember[];
+  readonly permissions: readonly DeployPermission[];
+  /** Its Harbor project's group members: `undefined` (left alone) unless the Harbor signs in over OIDC. */
+  readonly projectMembers?: ProjectMember[];
+}
+
+/** No prefix: subjects bound as their names. */
+const NO_PREFIXES: SubjectPrefixes = { group: '', user: '' };
+
+/**
+ * The team's member groups as members of its Harbor project, with `memberProjectRole`, where the Harbor signs in
+ * over OIDC; else `undefined`, and `memberProjectRole`, which would do nothing, is refused.
+ */
+function harborMembers(props: TeamProps, ctx: TeamContext, members: readonly TeamMember[]): ProjectMember[] | undefined {
+  const groups = members.filter((m) => m.kind === 'Group');
+  if (props.memberProjectRole !== undefined && (ctx.harbor.oidc === undefined || groups.length === 0)) {
+    invalid('memberProjectRole', props.memberProjectRole, 'must be set only with TeamMember.group members on a Harbor that signs in over ' +
+      'OIDC (HarborProps.oidc): only there are groups members of the team\'s project');
+  }
+  if (ctx.harbor.oidc === undefined) {
+    return undefined;
+  }
+  return groups.map((g) => ProjectMember.oidcGroup(g.name, props.memberProjectRole ?? ProjectRole.GUEST));
 }
 
 /**
@@ -374,7 +414,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     checkTeamBoundaries('deployPermissions', DeployAccess.checkPermissions('deployPermissions', props.deployPermissions));
   }
   const quota = checkTeamQuota(props.quota);
-  const members = checkMembers(props);
+  const members = checkMembers(props, ctx);
   if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
@@ -396,7 +436,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     pipelineSecrets: [{ ...teamSecret(name, PUSH_SECRET.id, PUSH_SECRET.name), repos: [...repos] }],
     pullSecrets: [{ ...teamSecret(name, PULL_SECRET.id, PULL_SECRET.name), repos: [...repos] }],
   });
-  ctx.harbor.checkProject(name, { storageLimitGiB: registryQuotaGiB });
+  ctx.harbor.checkProject(name, { storageLimitGiB: registryQuotaGiB, members: members.projectMembers });
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
     ctx.harbor.checkRobot(robot.name, robot.options, [name]);
   }
@@ -415,6 +455,12 @@ export interface TeamContext {
   readonly sharedProjects: readonly string[];
   /** The egress rules of app namespaces: DNS and the internet without the cluster's ranges. */
   readonly appEgress: readonly BuildEgressRule[];
+  /**
+   * The API server's prefixes of OIDC groups and usernames, put before members' names in RoleBindings.
+   *
+   * @default - none
+   */
+  readonly subjectPrefixes?: SubjectPrefixes;
 }
 
 /** Props of `Team.addPipelineSecret`. */
@@ -583,7 +629,7 @@ export class Team extends Construct {
 
     // Harbor: the project, a robot to push from pipelines and one to pull into the namespaces
     this.project = name;
-    ctx.harbor.addProject(name, { storageLimitGiB: plan.registryQuotaGiB });
+    ctx.harbor.addProject(name, { storageLimitGiB: plan.registryQuotaGiB, members: plan.members.projectMembers });
     const [push, pull] = [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)];
     this.pushRobot = ctx.harbor.addRobot(push.name, push.options);
     this.pullRobot = ctx.harbor.addRobot(pull.name, pull.options);
@@ -640,7 +686,7 @@ export class Team extends Construct {
       return;
     }
     new NamespacedAccess(scope, id, {
-      name: MEMBERS, namespace, labels, rules: permissions.map((p) => p._toRule()), subjects: this.members.map((m) => m._toSubject()),
+      name: MEMBERS, namespace, labels, rules: permissions.map((p) => p._toRule()), subjects: this.members.map((m) => m._toSubject(this.ctx.subjectPrefixes ?? NO_PREFIXES)),
     });
   }
 

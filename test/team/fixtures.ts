@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, Harbor, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
+  BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, Harbor, HarborProps, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
   TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { droneServer } from '../drone/fixtures';
@@ -35,6 +35,12 @@ export interface PlatformOptions {
    * @default - none
    */
   readonly runner?: Partial<DroneKubeRunnerProps>;
+  /**
+   * More props of Harbor, made for the chart (a Secret of its own, say).
+   *
+   * @default - none
+   */
+  readonly harbor?: (chart: DockyardChart) => Partial<HarborProps>;
   /**
    * The app's output directory.
    *
@@ -82,7 +88,7 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
   const postgres = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' });
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: 'harbor', externalUrl: 'https://harbor.example.com', database: postgres.addDatabase('registry', { user: 'harbor' }),
-    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(), ...options.harbor?.(chart),
   });
   harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
   const ci = drone ? new DroneCi(chart, 'Ci', drone) : woodpecker!;

@@ -2,7 +2,7 @@
 // RoleBinding's Role in the binding's namespace alone, to subjects matched by kind and exact name
 // (kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/rbac.go, `appliesToUser`: `has(user.GetGroups(),
 // subject.Name)` for a Group, `user.GetName() == subject.Name` for a User).
-import { DeployAccess, DeployPermission, TeamMember } from '../../lib';
+import { DeployAccess, DeployPermission, DockyardChart, HarborOidc, ProjectRole, Secret, SecretValue, TeamMember } from '../../lib';
 import { find } from '../util';
 import { Engine, platform } from './fixtures';
 
@@ -121,5 +121,68 @@ describe('refusals', () => {
     ['a misspelt prop', team({ member: [DEVS] }), 'a team has no prop "member" (did you mean "members"?)'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
+  });
+});
+
+describe('the API server\'s prefixes', () => {
+  // kube-apiserver puts --oidc-groups-prefix and --oidc-username-prefix before the claims' values
+  // (kubernetes/kubernetes staging/src/k8s.io/apiserver/plugin/pkg/authenticator/token/oidc/oidc.go, `groupsPrefix`
+  // and the username prefix applied to the claim): RBAC then compares the prefixed names
+  test('go before members\' names in every RoleBinding', () => {
+    const p = platform({ groupsPrefix: 'oidc:', usernamePrefix: 'sso:' });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [TeamMember.group('payments-developers'), TeamMember.user('alice@acme.dev')] });
+    for (const ns of ['payments', 'payments-builds']) {
+      expect(find(p.objects(), 'RoleBinding', 'team-members', ns).subjects.map((s: any) => s.name)).toEqual(['oidc:payments-developers', 'sso:alice@acme.dev']);
+    }
+  });
+
+  test('are refused with blanks, under "system:", or making a member one of Kubernetes\' own', () => {
+    expect(() => platform({ groupsPrefix: 'oidc: ' })).toThrow('invalid groupsPrefix "oidc: ": must be the API server\'s --oidc-groups-prefix, e.g. "oidc:", ' +
+      'without blanks or control characters, and not under Kubernetes\' own "system:"');
+    expect(() => platform({ usernamePrefix: 'system:oidc:' })).toThrow('invalid usernamePrefix "system:oidc:": must be the API server\'s --oidc-username-prefix');
+    expect(() => platform({ groupsPrefix: 'sys' }).teams.addTeam({ name: 'a', repos: ['acme/a'], members: [TeamMember.group('tem:masters')] })).toThrow(
+      'invalid members "TeamMember.group(\\"tem:masters\\")": must not be bound as "system:masters": after the API server\'s prefix it starts with "system:", ' +
+      'which Kubernetes reserves for its own users and groups (team "a")');
+  });
+});
+
+describe('team members in Harbor', () => {
+  /** A Harbor that signs in over OIDC: its client secret an input of the secret source. */
+  const oidc = (chart: DockyardChart) => ({
+    oidc: HarborOidc.of({
+      name: 'Keycloak', endpoint: 'https://sso.example.com/realms/acme', clientId: 'harbor',
+      clientSecret: new Secret(chart, 'HarborOidc', { name: 'harbor-oidc', values: { secret: SecretValue.input('HARBOR_OIDC_SECRET', 'the client secret') } }).key('secret'),
+    }),
+  });
+  /** The project `name` as the configuration Jobs are given it. */
+  const project = (objects: any[], name: string) => objects
+    .filter((o) => o.kind === 'ConfigMap' && o.data?.['config.json'] !== undefined)
+    .flatMap((o) => JSON.parse(o.data['config.json']).projects ?? [])
+    .find((pr: any) => pr.name === name);
+
+  // Harbor reads the groups claim as it is, without the API server's prefix (goharbor/harbor v2.15.1
+  // src/pkg/oidc/helper.go:406-443), and makes an OIDC group member of a project by its name
+  // (src/controller/member/controller.go:189-204)
+  test('on an OIDC Harbor, the member groups, unprefixed, are the project\'s group members; users are not', () => {
+    const p = platform({ groupsPrefix: 'oidc:' }, { harbor: oidc });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [TeamMember.group('payments-developers'), TeamMember.user('alice')] });
+    p.teams.addTeam({ name: 'search', repos: ['acme/search'], members: [TeamMember.group('search-leads')], memberProjectRole: ProjectRole.DEVELOPER });
+    p.teams.addTeam({ name: 'ops', repos: ['acme/ops'] });
+    const objects = p.objects();
+    expect(project(objects, 'payments').members).toEqual([{ group: 'payments-developers', role: 'guest' }]);
+    expect(project(objects, 'search').members).toEqual([{ group: 'search-leads', role: 'developer' }]);
+    // declared, and empty: the project's group members are exactly the team's
+    expect(project(objects, 'ops').members).toEqual([]);
+  });
+
+  test('without OIDC, the project\'s members are left alone, and memberProjectRole is refused', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [TeamMember.group('payments-developers')] });
+    expect(project(p.objects(), 'payments').members).toBeUndefined();
+    expect(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], members: [TeamMember.group('g')], memberProjectRole: ProjectRole.DEVELOPER })).toThrow(
+      'invalid memberProjectRole "developer": must be set only with TeamMember.group members on a Harbor that signs in over OIDC (HarborProps.oidc): ' +
+      'only there are groups members of the team\'s project (team "a")');
+    expect(() => platform({}, { harbor: oidc }).teams.addTeam({ name: 'a', repos: ['acme/a'], members: [TeamMember.user('u')], memberProjectRole: ProjectRole.GUEST }))
+      .toThrow('invalid memberProjectRole "guest": must be set only with TeamMember.group members');
   });
 });
