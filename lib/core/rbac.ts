@@ -43,7 +43,6 @@ export interface NamespacedAccessProps {
   /** Where the Role applies. */
   readonly namespace: string;
   readonly labels: Record<string, string>;
-  readonly annotations?: Record<string, string>;
   readonly rules: PolicyRule[];
   /** Who the Role is bound to. */
   readonly subjects: readonly RoleSubject[];
@@ -65,7 +64,7 @@ export class NamespacedAccess extends Construct {
         }
       }
     }
-    const metadata = { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations };
+    const metadata = { name: props.name, namespace: props.namespace, labels: props.labels };
     kube(this, 'Role', 'Role', {
       metadata,
       rules: Lazy.any({

@@ -14,7 +14,7 @@ export class DeployPermission {
 
   /** Read `resources` of `apiGroup`. */
   public static read(apiGroup: string, resources: string[]): DeployPermission {
-    return new DeployPermission(apiGroup, resources, ['get', 'list', 'watch']);
+    return new DeployPermission(apiGroup, resources, [...READ_VERBS]);
   }
 
   private constructor(
@@ -33,8 +33,7 @@ export class DeployPermission {
       invalid('apiGroup', apiGroup, 'must be an API group as the API names it, in lower case, e.g. "apps" or "networking.k8s.io" ("" for the core group)');
     }
     checkUniqueList('resources', resources);
-    const writes = verbs.some((verb) => !['get', 'list', 'watch'].includes(verb));
-    const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r, writes) }))
+    const refused = resources.map((r) => ({ resource: r, reason: refusal(apiGroup, r, this.writes) }))
       .filter((r): r is { resource: string; reason: string } => r.reason !== undefined);
     if (refused.length > 0) {
       const reasons = [...new Set(refused.map((r) => r.reason))].join('; ');
@@ -42,11 +41,19 @@ export class DeployPermission {
     }
   }
 
+  /** Whether it grants a verb that changes something: any but `get`, `list` and `watch`. */
+  public get writes(): boolean {
+    return this.verbs.some((verb) => !READ_VERBS.includes(verb));
+  }
+
   /** @internal */
   public _toRule(): PolicyRule {
     return { apiGroups: [this.apiGroup], resources: [...this.resources], verbs: [...this.verbs] };
   }
 }
+
+/** The verbs that only read, `DeployPermission.read`'s. */
+const READ_VERBS: readonly string[] = ['get', 'list', 'watch'];
 
 const ESCALATES = 'they let a deploy escalate its own privileges';
 const REDIRECTS = 'they point a Service at any address, another team\'s pods or 169.254.169.254 included, and the ingress controller forwards there (CVE-2021-25740)';

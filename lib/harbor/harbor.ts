@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, namespaceOf, NetworkPeer, Resources, Secret,
+  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkScrapers } from '../core/network';
@@ -356,6 +356,12 @@ export class Harbor extends Construct {
     }
     this.url = url.origin;
     this.host = url.host;
+    // made by its factory, which checks every setting; checked before anything is built or granted. Anything else is
+    // never shown: a JavaScript caller's plain options hold the client secret
+    if (props.oidc !== undefined && !(props.oidc instanceof HarborOidc)) {
+      invalidSecret('oidc', 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
+    }
+    this.oidc = props.oidc;
     const version = props.version ?? Harbor.VERSION;
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
       invalid('version', version, 'must be a Harbor release such as "2.15.1"');
@@ -464,9 +470,7 @@ export class Harbor extends Construct {
       });
     }
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
-    if (props.oidc !== undefined) {
-      // made by its factory, which checks every setting
-      this.oidc = checkObject('oidc', props.oidc, 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })', HarborOidc);
+    if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
     }

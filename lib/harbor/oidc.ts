@@ -1,4 +1,4 @@
-import { checkObject, checkUrl, invalid, SecretKey } from '../core';
+import { checkUrl, invalid, invalidSecret, SecretKey } from '../core';
 import { checkGeneratedKey } from '../core/generated-key';
 
 /** Options of `HarborOidc.of`. */
@@ -94,7 +94,12 @@ const PRINTABLE = /^[\x21-\x7e]{1,255}$/;
 export class HarborOidc {
   /** Sign in with the OIDC provider at `options.endpoint`. */
   public static of(options: HarborOidcOptions): HarborOidc {
-    checkObject('oidc', options, 'must be an object of HarborOidcOptions: { name, endpoint, clientId, clientSecret }');
+    const allowed = 'must be an object of HarborOidcOptions: { name, endpoint, clientId, clientSecret }';
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      // anything but unset is never shown: a JavaScript caller's value may hold the client secret
+      if (options === undefined) invalid('oidc', options, allowed);
+      invalidSecret('oidc', allowed);
+    }
     return new HarborOidc(options);
   }
 

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkHost, checkInteger, checkObject, checkOneOf, checkPort, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+  checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
 } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
@@ -9,6 +9,7 @@ import { maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { templateNamedJob } from '../core/job';
 import { intOrString, kube } from '../core/k8s';
+import { warnOnce } from '../core/warn';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate } from '../core/pod';
 import { checkIdentifier, IPostgresDatabase } from './database';
@@ -208,13 +209,13 @@ export class PostgresReconciler extends Construct {
   public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
     checkObject('db', db, 'must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres');
     checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
-    // its role, database and limit are made on the server the Job connects to, while its clients connect to its own
-    withContext('database', db.databaseName, () => {
-      if (db.host !== this.server.host || db.port !== this.server.port) {
-        invalid('host', `${db.host}:${db.port}`, `must be the server ${this.name} connects to, ${this.server.host}:${this.server.port}: the ` +
-          'database, its role and its connection limit would be made there while its clients connect elsewhere');
-      }
-    });
+    // its role, database and limit are made on the server the Job connects to, while its clients connect to its own:
+    // told, not refused, as a pooler of that server is another port (DigitalOcean's pools) or host in front of it
+    if (db.host !== this.server.host || db.port !== this.server.port) {
+      warnOnce(this, `database ${describeValue(db.databaseName)} is on ${db.host}:${db.port}, but ${this.name} connects to ` +
+        `${this.server.host}:${this.server.port} and makes its database, role and connection limit there: if that is not the server behind ` +
+        `${db.host}:${db.port} (a pooler of it), give ${this.name} that server, or reconcile the database with one that connects to it`);
+    }
     // addRole names the database in its errors
     this.addRole({ database: db.databaseName, user: db.user, connectionLimit: db.connectionLimit ?? -1 }, options.setPassword ?? true ? db.password : undefined);
   }

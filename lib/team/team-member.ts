@@ -32,18 +32,20 @@ export class TeamMember {
   ];
 
   /**
-   * A group, e.g. `oidc:payments-developers`: everyone the API server authenticates with it among their groups.
+   * A group, e.g. `payments-developers`: everyone the API server authenticates with it among their groups.
    *
-   * @param name the group, exactly as the API server sees it (RBAC compares it literally, case and prefix included)
+   * @param name the group as the identity provider names it (an OIDC groups claim's value, a certificate's O), case
+   *   included; bound after `TeamPlatformProps.groupsPrefix`, the API server's prefix, which it must not repeat
    */
   public static group(name: string): TeamMember {
     return new TeamMember('Group', checkSubjectName('group', name));
   }
 
   /**
-   * One user, e.g. `oidc:alice@acme.dev`.
+   * One user, e.g. `alice@acme.dev`.
    *
-   * @param name the username, exactly as the API server sees it (RBAC compares it literally, case and prefix included)
+   * @param name the username as the identity provider gives it (an OIDC username claim's value, a certificate's CN),
+   *   case included; bound after `TeamPlatformProps.usernamePrefix`, the API server's prefix, which it must not repeat
    */
   public static user(name: string): TeamMember {
     return new TeamMember('User', checkSubjectName('user', name));
@@ -100,7 +102,9 @@ export interface SubjectPrefixes {
  * never one of Kubernetes' own, and match as the API server writes it.
  */
 export function checkSubjectPrefix(prop: 'groupsPrefix' | 'usernamePrefix', prefix: string | undefined): string {
-  if (prefix === undefined) {
+  // the API server's "-" means no prefix at all (kubernetes/kubernetes pkg/kubeapiserver/options/authentication.go,
+  // `ToAuthenticationConfig`), for usernames, where leaving the flag out prefixes most claims with the issuer
+  if (prefix === undefined || (prop === 'usernamePrefix' && prefix === '-')) {
     return '';
   }
   // eslint-disable-next-line no-control-regex
@@ -129,7 +133,7 @@ export function checkPrefixedMember(member: TeamMember, prefixes: SubjectPrefixe
  */
 function checkSubjectName(prop: 'group' | 'user', name: string): string {
   if (typeof name !== 'string' || name.length === 0) {
-    invalid(prop, name, `must be a ${prop} name as the API server authenticates it, e.g. "${prop === 'group' ? 'oidc:payments-developers' : 'oidc:alice@acme.dev'}"`);
+    invalid(prop, name, `must be a ${prop} name as the API server authenticates it, e.g. "${prop === 'group' ? 'payments-developers' : 'alice@acme.dev'}"`);
   }
   // eslint-disable-next-line no-control-regex
   if (name.trim() !== name || /[\u0000-\u001f\u007f]/.test(name)) {

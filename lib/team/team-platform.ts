@@ -102,6 +102,8 @@ export interface TeamPlatformProps {
    * What the API server puts before an OIDC token's username, its `--oidc-username-prefix` (e.g. `oidc:`): each
    * team's `TeamMember.user(name)` is bound as `<prefix><name>`. Check it on first use with `kubectl auth whoami`.
    *
+   * "-", as the API server reads it, means no prefix too.
+   *
    * @default "" (no prefix; note that the API server's own default prefixes a claim other than `email` with the issuer URL)
    */
   readonly usernamePrefix?: string;

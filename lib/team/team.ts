@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkList, checkListOf, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkKnownProps, checkListOf, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
@@ -223,13 +223,11 @@ const TEAM_BOUNDARIES = [
   'projectcalico.org/networkpolicies', 'crd.antrea.io/networkpolicies',
 ];
 
-/** The verbs that only read: a grant of nothing else leaves the team's boundaries as they are. */
-const READ_VERBS: ReadonlySet<string> = new Set(['get', 'list', 'watch']);
-
 /** Refuse permissions, given under `prop`, that change what `TEAM_BOUNDARIES` lists; reading it is harmless. */
 function checkTeamBoundaries(prop: 'deployPermissions' | 'memberPermissions', permissions: readonly DeployPermission[]): void {
   for (const p of permissions) {
-    if (p.verbs.every((verb) => READ_VERBS.has(verb))) {
+    // a grant that only reads leaves the team's boundaries as they are
+    if (!p.writes) {
       continue;
     }
     const crossing = p.resources.find((r) => TEAM_BOUNDARIES.includes(`${p.apiGroup}/${r.split('/')[0]}`));
@@ -245,10 +243,10 @@ function checkTeamBoundaries(prop: 'deployPermissions' | 'memberPermissions', pe
  * once, and permissions only beside members, checked as the deploy identity's are.
  */
 function checkMembers(props: TeamProps, ctx: TeamContext): CheckedMembers {
-  const members = checkList('members', props.members ?? [], 'TeamMember.group(...) or TeamMember.user(...)');
+  const members = checkListOf('members', props.members ?? [], 'TeamMember.group(...) or TeamMember.user(...)',
+    'must be a list of TeamMember.group(...) or TeamMember.user(...)', TeamMember);
   const seen = new Set<string>();
   for (const member of members) {
-    checkObject('members', member, 'must be a list of TeamMember.group(...) or TeamMember.user(...)', TeamMember);
     const key = `${member.kind}\0${member.name}`;
     if (seen.has(key)) {
       invalid('members', members.map((m) => m._describe()), `must not repeat ${member._describe()}`);

@@ -1,8 +1,9 @@
 /*
  * The kubelet's `$(NAME)` expansion, ported from k8s.io/kubernetes third_party/forked/golang/expansion/expand.go
- * (Expand, tryReadVariableName, MappingFuncFor, syntaxWrap). Like the Go original it works on UTF-8 bytes, so it
- * also reproduces how a lone `$` before a multi-byte character is mangled there (Go's `string(input[0])` converts
- * one byte to a rune).
+ * (Expand, tryReadVariableName, MappingFuncFor, syntaxWrap). It works on UTF-8 bytes, as older releases of that file
+ * did, so it reproduces how a lone `$` before a multi-byte character was mangled there (Go's `string(input[0])`
+ * converts one byte to a rune); the current file decodes the rune (kubernetes/kubernetes fde22c3f). No test depends
+ * on the difference: Dockyard doubles every `$` it renders, so no lone `$` reaches the kubelet.
  *
  * One port for every test of what the kubelet expands: pod env values, commands and args (test/core/env.test.ts),
  * and the pipeline values the CI engines put into pod env (test/ci/pipeline-quoting.test.ts).

@@ -127,7 +127,15 @@ describe('HarborOidc', () => {
     const plain = refusal(() => oidc(chart, { clientSecret: 's3cr3t-value' as any }));
     expect(plain).toMatch(/^invalid clientSecret <redacted>: must be a key of a Secret Dockyard generates/);
     expect(plain).not.toContain('s3cr3t');
-    expect(refusal(() => inClusterHarbor(testChart('harbor'), { oidc: { name: 'x' } as any }))).toMatch(/^invalid oidc .*: must be a HarborOidc: HarborOidc.of/);
+    // never shown (plain options hold the client secret), and refused before anything is granted: the database the
+    // fixture made still admits its reconciler alone, not Harbor's pods
+    const chart2 = testChart('harbor');
+    expect(refusal(() => inClusterHarbor(chart2, { oidc: { name: 'x', clientSecret: 'S3cr3t' } as any })))
+      .toBe('invalid oidc <redacted>: must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
+    expect(refusal(() => HarborOidc.of('S3cr3t' as any))).toBe('invalid oidc <redacted>: must be an object of HarborOidcOptions: { name, endpoint, clientId, clientSecret }');
+    chart2.node.tryRemoveChild('Harbor');
+    const admitted = find(chart2.toJson(), 'NetworkPolicy', 'postgres').spec.ingress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/component']));
+    expect(admitted).toEqual(['reconcile']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { DatabaseGrants, ExternalPostgres, Postgres, Secret } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, stderrOf, synth, testChart } from '../util';
 
 describe('DatabaseGrants', () => {
   const build = () => {
@@ -51,17 +51,25 @@ describe('DatabaseGrants', () => {
     expect(own).toContain("SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', datname)");
   });
 
-  test('refuses a database on another server than the one it connects to, naming it', () => {
+  // told, not refused: a pooler of the server is another port (DigitalOcean's pools, on 25061) or host in front of it
+  test('warns of a database on another server than the one it connects to, naming both', () => {
     const chart = testChart('ci');
     const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
     const other = new ExternalPostgres(chart, 'X', { host: 'other.example.com', databaseName: 'x', user: 'x', password });
+    const pooled = new ExternalPostgres(chart, 'Y', { host: 'db.example.com', port: 25061, databaseName: 'y', user: 'y', password });
     const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
-    expect(() => new DatabaseGrants(chart, 'G', { host: 'db.example.com', port: 5432, adminUser: 'postgres', adminPassword, databases: [other] })).toThrow(
-      new Error('invalid host "other.example.com:5432": must be the server database-grants connects to, db.example.com:5432: the database, its role ' +
-        'and its connection limit would be made there while its clients connect elsewhere (database "x")'));
-    const samePortless = new ExternalPostgres(chart, 'Y', { host: 'db.example.com', port: 25060, databaseName: 'y', user: 'y', password });
-    expect(() => new DatabaseGrants(chart, 'H', { host: 'db.example.com', port: 5432, adminUser: 'postgres', adminPassword, databases: [samePortless], name: 'h' }))
-      .toThrow('invalid host "db.example.com:25060": must be the server h connects to, db.example.com:5432');
+    const err = stderrOf(() => new DatabaseGrants(chart, 'G', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, databases: [other, pooled] }));
+    expect(err.split('\n').filter((l) => l.startsWith('dockyard: warning:'))).toEqual([
+      'dockyard: warning: database "x" is on other.example.com:5432, but database-grants connects to db.example.com:25060 and makes its database, ' +
+      'role and connection limit there: if that is not the server behind other.example.com:5432 (a pooler of it), give database-grants that ' +
+      'server, or reconcile the database with one that connects to it',
+      'dockyard: warning: database "y" is on db.example.com:25061, but database-grants connects to db.example.com:25060 and makes its database, ' +
+      'role and connection limit there: if that is not the server behind db.example.com:25061 (a pooler of it), give database-grants that ' +
+      'server, or reconcile the database with one that connects to it',
+    ]);
+    // the same server: nothing to tell
+    const same = new ExternalPostgres(chart, 'Z', { host: 'db.example.com', port: 25060, databaseName: 'z', user: 'z', password });
+    expect(stderrOf(() => new DatabaseGrants(chart, 'H', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, databases: [same], name: 'h' }))).toBe('');
   });
 
   test('fails on names that are not PostgreSQL identifiers', () => {

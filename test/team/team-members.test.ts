@@ -106,8 +106,8 @@ describe('refusals', () => {
     ['Kubernetes\' own group of every user', () => TeamMember.group('system:authenticated'),
       'invalid group "system:authenticated": must not start with "system:": Kubernetes reserves it for its own groups (system:authenticated is every user who logs in, system:masters bypasses RBAC), never a team\'s'],
     ['a pod\'s identity as a user', () => TeamMember.user('system:serviceaccount:ci:default'), 'invalid user "system:serviceaccount:ci:default": must not start with "system:"'],
-    ['an empty group', () => TeamMember.group(''), 'invalid group "": must be a group name as the API server authenticates it, e.g. "oidc:payments-developers"'],
-    ['a user that is no string (JavaScript)', () => TeamMember.user(42 as any), 'invalid user 42: must be a user name as the API server authenticates it, e.g. "oidc:alice@acme.dev"'],
+    ['an empty group', () => TeamMember.group(''), 'invalid group "": must be a group name as the API server authenticates it, e.g. "payments-developers"'],
+    ['a user that is no string (JavaScript)', () => TeamMember.user(42 as any), 'invalid user 42: must be a user name as the API server authenticates it, e.g. "alice@acme.dev"'],
     ['blanks around a name', () => TeamMember.group(' devs'), 'invalid group " devs": must have no blanks around it and no control characters'],
     ['a control character', () => TeamMember.user('alice\n'), 'invalid user "alice\\n": must have no blanks around it'],
     ['members that are no list', team({ members: DEVS }), 'invalid members {"kind":"Group","name":"oidc:payments-developers"}: must be a list of TeamMember.group(...) or TeamMember.user(...) (team "a")'],
@@ -134,6 +134,13 @@ describe('the API server\'s prefixes', () => {
     for (const ns of ['payments', 'payments-builds']) {
       expect(find(p.objects(), 'RoleBinding', 'team-members', ns).subjects.map((s: any) => s.name)).toEqual(['oidc:payments-developers', 'sso:alice@acme.dev']);
     }
+  });
+
+  // the API server's "-" means no username prefix (kubernetes/kubernetes pkg/kubeapiserver/options/authentication.go)
+  test('"-" as usernamePrefix means none, as the API server reads it', () => {
+    const p = platform({ usernamePrefix: '-' });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [TeamMember.user('alice@acme.dev')] });
+    expect(find(p.objects(), 'RoleBinding', 'team-members', 'payments').subjects.map((s: any) => s.name)).toEqual(['alice@acme.dev']);
   });
 
   test('are refused with blanks, under "system:", or making a member one of Kubernetes\' own', () => {
