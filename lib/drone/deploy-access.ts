@@ -17,6 +17,27 @@ export class DeployPermission {
     return new DeployPermission(apiGroup, resources, [...READ_VERBS]);
   }
 
+  /**
+   * Exactly `verbs` on `resources` of `apiGroup`, e.g. `allow('apps', ['deployments'], ['get', 'patch'])` for
+   * `kubectl rollout restart`, which reads the workload and patches its template (kubernetes/kubernetes
+   * staging/src/k8s.io/kubectl/pkg/cmd/rollout/rollout_restart.go, `RunRestart`): less than `manage`, which can also
+   * create a workload that mounts any Secret of the namespace.
+   *
+   * @param verbs each one of `DeployPermission.VERBS`, the verbs of resources: no RBAC verb such as `escalate`,
+   *   `bind` or `impersonate`, and no wildcard
+   */
+  public static allow(apiGroup: string, resources: string[], verbs: string[]): DeployPermission {
+    checkUniqueList('verbs', verbs);
+    const unknown = verbs.filter((verb) => !DeployPermission.VERBS.includes(verb));
+    if (unknown.length > 0) {
+      invalid('verbs', verbs, `must name only verbs of resources, ${DeployPermission.VERBS.join(', ')}: not ${unknown.join(', ')}`);
+    }
+    return new DeployPermission(apiGroup, resources, [...verbs]);
+  }
+
+  /** The verbs `allow` takes: those of the API's resources (`manage` grants all but `deletecollection`). */
+  public static readonly VERBS: readonly string[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
   private constructor(
     /** The API group. */
     public readonly apiGroup: string,
@@ -55,7 +76,7 @@ export class DeployPermission {
 /** The verbs that only read, `DeployPermission.read`'s. */
 const READ_VERBS: readonly string[] = ['get', 'list', 'watch'];
 
-const ESCALATES = 'they let a deploy escalate its own privileges';
+const ESCALATES = 'they let their holder escalate its own privileges';
 const REDIRECTS = 'they point a Service at any address, another team\'s pods or 169.254.169.254 included, and the ingress controller forwards there (CVE-2021-25740)';
 
 // grants that hand out more than they name, by `apiGroup/resource`: running commands in pods (an ephemeral container

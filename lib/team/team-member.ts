@@ -121,6 +121,12 @@ export function checkSubjectPrefix(prop: 'groupsPrefix' | 'usernamePrefix', pref
  */
 export function checkPrefixedMember(member: TeamMember, prefixes: SubjectPrefixes): void {
   const subject = member._toSubject(prefixes);
+  // the name the provider gives, which the API server prefixes: given prefixed, it would be bound prefixed twice
+  const [prop, prefix] = member.kind === 'Group' ? ['groupsPrefix', prefixes.group] : ['usernamePrefix', prefixes.user];
+  if (prefix !== '' && member.name.startsWith(prefix)) {
+    invalid('members', member._describe(), `must be the name the identity provider gives, without the API server's ${prop} ` +
+      `${describeValue(prefix)}, which is put before it (it would be bound as ${describeValue(subject.name)})`);
+  }
   if (subject.name.startsWith(RESERVED_PREFIX)) {
     invalid('members', member._describe(), `must not be bound as ${describeValue(subject.name)}: after the API server's prefix it starts with ` +
       `"${RESERVED_PREFIX}", which Kubernetes reserves for its own users and groups`);

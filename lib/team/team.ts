@@ -104,6 +104,10 @@ export interface TeamProps {
    * are bound after the API server's prefixes (`TeamPlatformProps.groupsPrefix`, `usernamePrefix`). On a Harbor that
    * signs in over OIDC, the groups are also members of the team's project (`memberProjectRole`).
    *
+   * To take every member's access away, set `members: []` rather than drop the prop: the Roles and RoleBindings
+   * `team-members` then stay, bound to no one, and a plain `kubectl apply` revokes; dropped, they leave the manifests,
+   * which only an apply that prunes removes from the cluster.
+   *
    * @default - none: only the deploy identity is bound in the team's namespaces; bind people with RoleBindings of
    *   your own
    */
@@ -528,6 +532,8 @@ export class Team extends Construct {
   public readonly appPeer: NetworkPeer;
   /** The team's members (`TeamProps.members`), bound in its namespaces. */
   public readonly members: readonly TeamMember[];
+  /** Whether the team lists its members, if none (`members: []`): its namespaces then keep the members' Roles. */
+  private readonly membersDeclared: boolean;
 
   private readonly ctx: TeamContext;
   private readonly firewalls: PodFirewall[] = [];
@@ -549,6 +555,7 @@ export class Team extends Construct {
     this.buildNamespace = plan.buildNamespace;
     this.pullRequestNamespace = plan.pullRequestNamespace;
     this.members = plan.members.members;
+    this.membersDeclared = props.members !== undefined;
     if (!props.dedicatedRunner) {
       // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
       // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
@@ -680,7 +687,9 @@ export class Team extends Construct {
    * RoleBinding for them all, so that a member added or gone changes one list.
    */
   private bindMembers(scope: Construct, id: string, namespace: string, permissions: readonly DeployPermission[], labels: Record<string, string>): void {
-    if (this.members.length === 0) {
+    // `members: []` keeps the Role and its RoleBinding, bound to no one, so that a plain `kubectl apply` takes the
+    // access back: objects that leave the manifests stay in the cluster unless the apply prunes
+    if (!this.membersDeclared) {
       return;
     }
     new NamespacedAccess(scope, id, {

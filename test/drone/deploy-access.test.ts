@@ -43,7 +43,7 @@ describe('DeployAccess', () => {
   test('fails on escalating, wildcard or empty grants', () => {
     const chart = testChart('ci');
     expect(() => DeployPermission.manage('rbac.authorization.k8s.io', ['roles']))
-      .toThrow('invalid resources ["roles"]: must not include roles: they let a deploy escalate its own privileges');
+      .toThrow('invalid resources ["roles"]: must not include roles: they let their holder escalate its own privileges');
     expect(() => DeployPermission.manage('', ['pods/exec'])).toThrow(/must not include pods\/exec/);
     expect(() => DeployPermission.read('', ['serviceaccounts/token'])).toThrow(/must not include serviceaccounts\/token/);
     // a Role in namespace X that grants namespaces can change X itself (k8s.io/apiserver requestinfo.go)
@@ -75,7 +75,7 @@ describe('DeployAccess', () => {
       `invalid resources ["endpointslices"]: must not include endpointslices: ${redirects}`);
     // several reasons: each once, in order
     expect(() => DeployPermission.manage('', ['endpoints', 'pods/exec', '*/token'])).toThrow(
-      `must not include endpoints, pods/exec, */token: ${redirects}; they let a deploy escalate its own privileges; RBAC reads */token`);
+      `must not include endpoints, pods/exec, */token: ${redirects}; they let their holder escalate its own privileges; RBAC reads */token`);
   });
 
   // a subresource of the namespace is a request in that namespace too, and the status strategy keeps the labels the
@@ -83,7 +83,7 @@ describe('DeployAccess', () => {
   // PrepareForUpdate` resets only the spec), so namespaces/status would let a deploy lower its Pod Security level
   test.each(['namespaces/status', 'namespaces/finalize', 'serviceaccounts/token', 'serviceaccounts/status'])('refuses %s with its resource', (resource) => {
     expect(() => DeployPermission.manage('', [resource])).toThrow(
-      `invalid resources ["${resource}"]: must not include ${resource}: they let a deploy escalate its own privileges`);
+      `invalid resources ["${resource}"]: must not include ${resource}: they let their holder escalate its own privileges`);
   });
 
   test('a subresource of a resource refused alone is let through', () => {
@@ -106,6 +106,18 @@ describe('DeployAccess', () => {
   ])('refuses %s', (resource, reason, how) => {
     const make = how === 'read' ? DeployPermission.read : DeployPermission.manage;
     expect(() => make('', [resource])).toThrow(`invalid resources ["${resource}"]: must not include ${resource}: ${reason}`);
+  });
+
+  test('allow grants exactly the verbs given, of the API\'s resources only, with the same refusals', () => {
+    expect(DeployPermission.allow('apps', ['deployments'], ['get', 'patch'])._toRule()).toEqual({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] });
+    expect(DeployPermission.allow('apps', ['deployments'], ['get', 'patch']).writes).toBe(true);
+    expect(DeployPermission.allow('', ['pods'], ['get', 'list']).writes).toBe(false);
+    expect(() => DeployPermission.allow('', ['pods'], ['get', 'escalate', '*'])).toThrow(
+      'invalid verbs ["get","escalate","*"]: must name only verbs of resources, get, list, watch, create, update, patch, delete, deletecollection: not escalate, *');
+    expect(() => DeployPermission.allow('', ['pods'], [])).toThrow('invalid verbs []: must not be empty');
+    expect(() => DeployPermission.allow('', ['pods/exec'], ['create'])).toThrow('must not include pods/exec: they let their holder escalate its own privileges');
+    expect(() => DeployPermission.allow('', ['pods/status'], ['patch'])).toThrow('must not include pods/status');
+    expect(DeployPermission.allow('', ['pods/status'], ['get']).resources).toEqual(['pods/status']);
   });
 
   // RBAC compares names literally, and the API spells them in lower case: a mixed-case name grants nothing, and would

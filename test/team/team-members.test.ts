@@ -77,6 +77,20 @@ describe.each<Engine>(['drone', 'woodpecker'])('team members (%s)', (engine) => 
   });
 });
 
+describe('taking every member\'s access away', () => {
+  // objects that leave the manifests stay in the cluster after a plain `kubectl apply` (only --prune deletes them):
+  // `members: []` keeps the Roles and RoleBindings, bound to no one, so the apply takes the access back
+  test('members: [] keeps the Roles and RoleBindings, with no subjects; dropping the prop renders none', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [] });
+    const objects = p.objects();
+    for (const ns of ['payments', 'payments-builds']) {
+      expect(find(objects, 'RoleBinding', 'team-members', ns).subjects).toEqual([]);
+      expect(find(objects, 'Role', 'team-members', ns).rules.length).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('team members on a dedicated runner', () => {
   test('read the pull requests\' builds too, in the team\'s own pull-request namespace, never the shared pool', () => {
     const p = platform();
@@ -134,6 +148,25 @@ describe('the API server\'s prefixes', () => {
     for (const ns of ['payments', 'payments-builds']) {
       expect(find(p.objects(), 'RoleBinding', 'team-members', ns).subjects.map((s: any) => s.name)).toEqual(['oidc:payments-developers', 'sso:alice@acme.dev']);
     }
+  });
+
+  test('a name given with its prefix already is refused: it would be bound with the prefix twice', () => {
+    expect(() => platform({ groupsPrefix: 'oidc:' }).teams.addTeam({ name: 'a', repos: ['acme/a'], members: [TeamMember.group('oidc:devs')] })).toThrow(
+      'invalid members "TeamMember.group(\\"oidc:devs\\")": must be the name the identity provider gives, without the API server\'s groupsPrefix "oidc:", ' +
+      'which is put before it (it would be bound as "oidc:oidc:devs") (team "a")');
+    expect(() => platform({ usernamePrefix: 'sso:' }).teams.addTeam({ name: 'a', repos: ['acme/a'], members: [TeamMember.user('sso:bob')] }))
+      .toThrow('without the API server\'s usernamePrefix "sso:"');
+  });
+
+  // `kubectl rollout restart` reads the Deployment and patches its template
+  // (kubernetes/kubernetes staging/src/k8s.io/kubectl/pkg/cmd/rollout/rollout_restart.go, `RunRestart`)
+  test('members may be let restart deployments with get and patch alone', () => {
+    const p = platform();
+    p.teams.addTeam({
+      name: 'a', repos: ['acme/a'], members: [TeamMember.group('devs')],
+      memberPermissions: [...TeamMember.DEFAULT_PERMISSIONS, DeployPermission.allow('apps', ['deployments'], ['get', 'patch'])],
+    });
+    expect(find(p.objects(), 'Role', 'team-members', 'a').rules.at(-1)).toEqual({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] });
   });
 
   // the API server's "-" means no username prefix (kubernetes/kubernetes pkg/kubeapiserver/options/authentication.go)
