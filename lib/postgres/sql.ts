@@ -5,6 +5,7 @@
  * the server (`format('%L')`).
  */
 import { shellQuote } from '../core/shell';
+import { ValidationError } from '../core/validation';
 
 /**
  * Quote `name` as a PostgreSQL identifier, as `quote_ident()` does for names that need it: wrapped in double
@@ -37,6 +38,7 @@ export function shellWord(word: string): string {
 
 function refuseNul(text: string): void {
   if (text.includes('\0')) {
-    throw new Error('PostgreSQL text cannot contain NUL');
+    // a ValidationError, as every refusal of input is: one line, under Pulumi too; the text is not shown
+    throw new ValidationError('PostgreSQL text cannot contain NUL');
   }
 }

@@ -5,7 +5,7 @@ import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
-import { ValidationError } from '../core/validation';
+import { invalid, ValidationError } from '../core/validation';
 import { formerNameAliases } from './former-names';
 import { GeneratedSecrets } from './generated-secrets';
 
@@ -111,6 +111,12 @@ function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
 
 /** Every Secret the charts read must be provided, with every key they read. */
 function checkProvided(app: App, secrets: ProvidedSecret[]): void {
+  // one resource each: the same Secret given twice would fail at `pulumi up` as two resources of one name
+  const names = secrets.map((s) => `${s.namespace}/${s.name}`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) {
+    invalid('secrets', twice, 'must provide each Secret once: merge its keys into one ProvidedSecret');
+  }
   const missing = Secret.requiredIn(app).flatMap((r) => {
     const given = secrets.find((s) => s.namespace === r.namespace && s.name === r.secretName);
     const keys = r.keys.filter((k) => !given || !(k in given.stringData));

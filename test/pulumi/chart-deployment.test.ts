@@ -10,6 +10,10 @@ describe('ChartDeployment', () => {
     expect(() => new ChartDeployment('d', { app, secrets: [] })).toThrow('missing provided secrets: ci/drone-oauth (client-secret)');
     expect(() => new ChartDeployment('e', { app, secrets: [{ namespace: 'ci', name: 'drone-oauth', stringData: { other: 'x' } }] }))
       .toThrow('missing provided secrets: ci/drone-oauth (client-secret)');
+    // the same Secret twice: refused before anything registers, rather than as a duplicate resource at `pulumi up`
+    const oauth = { namespace: 'ci', name: 'drone-oauth', stringData: { 'client-secret': 'x' } };
+    expect(() => new ChartDeployment('f', { app, secrets: [oauth, { ...oauth, stringData: { other: 'y' } }] }))
+      .toThrow(new Error('invalid secrets "ci/drone-oauth": must provide each Secret once: merge its keys into one ProvidedSecret'));
   });
 
   test('provided Secrets once named alike get distinct names; each keeps its former name as an alias', async () => {
