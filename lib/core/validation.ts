@@ -630,6 +630,17 @@ export function checkHost(prop: string, value: string): string {
  */
 const OAUTH_CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
 
+/**
+ * Check that `value` is `true` or `false`: a JavaScript caller's string such as "false" would otherwise be taken as
+ * true.
+ */
+export function checkBoolean(prop: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') {
+    invalid(prop, value, 'must be true or false');
+  }
+  return value;
+}
+
 /** Check an OAuth client ID (`DRONE_<PROVIDER>_CLIENT_ID`). It is not a secret, so it is shown in errors. */
 export function checkOAuthClientId(prop: string, value: string): string {
   if (typeof value !== 'string' || !OAUTH_CLIENT_ID.test(value)) {

@@ -1,4 +1,4 @@
-import { checkUrl, invalid, invalidSecret, SecretKey } from '../core';
+import { checkBoolean, checkOAuthClientId, checkUrl, invalid, invalidSecret, SecretKey } from '../core';
 import { checkGeneratedKey } from '../core/generated-key';
 
 /** Options of `HarborOidc.of`. */
@@ -82,9 +82,8 @@ const DEFAULT_SCOPE = ['openid', 'profile', 'email', 'offline_access'];
 /** A scope token: RFC 6749 §3.3's NQCHAR without space, and without the "," Harbor splits `oidc_scope` on. */
 const SCOPE_TOKEN = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/;
 
-/** A claim's name or a client ID: printable ASCII without whitespace (RFC 6749 VSCHAR), at most 255 characters. */
+/** A claim's name: printable ASCII without whitespace (RFC 6749 VSCHAR), at most 255 characters. */
 const PRINTABLE = /^[\x21-\x7e]{1,255}$/;
-
 
 /**
  * Single sign-on to Harbor with an OpenID Connect provider (`HarborProps.oidc`): the configuration Job sets Harbor's
@@ -133,7 +132,7 @@ export class HarborOidc {
       invalid('endpoint', options.endpoint, 'must be the provider\'s issuer URL, without query or fragment');
     }
     this.endpoint = options.endpoint;
-    this.clientId = checkPrintable('clientId', options.clientId, 'the client ID at the provider');
+    this.clientId = checkOAuthClientId('clientId', options.clientId);
     // the configuration Job's name carries the digest of a generated key (lib/core/checksum.ts): one made outside
     // Dockyard counts by its name only, so a rotated secret would never run the Job again
     this.clientSecret = checkGeneratedKey('clientSecret', options.clientSecret,
@@ -186,13 +185,6 @@ function checkText(prop: string, value: string, allowed: string): string {
 function checkPrintable(prop: string, value: string, what: string): string {
   if (typeof value !== 'string' || !PRINTABLE.test(value)) {
     invalid(prop, value, `must be ${what}: 1 to 255 printable ASCII characters without spaces`);
-  }
-  return value;
-}
-
-function checkBoolean(prop: string, value: boolean): boolean {
-  if (typeof value !== 'boolean') {
-    invalid(prop, value, 'must be true or false');
   }
   return value;
 }

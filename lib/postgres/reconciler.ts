@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+  checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
 } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
@@ -134,10 +134,7 @@ export class PostgresReconciler extends Construct {
     const port = checkPort('port', props.port);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
     this.server = { host, port };
-    if (props.ownsServer !== undefined && typeof props.ownsServer !== 'boolean') {
-      invalid('ownsServer', props.ownsServer, 'must be true or false');
-    }
-    this.ownsServer = props.ownsServer ?? false;
+    this.ownsServer = checkBoolean('ownsServer', props.ownsServer ?? false);
     if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
       invalid('name', props.name, `must be at most ${PostgresReconciler.MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }

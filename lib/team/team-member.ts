@@ -10,9 +10,9 @@ import { DeployPermission } from '../drone';
 const RESERVED_PREFIX = 'system:';
 
 /**
- * A person or a group of the team's, as the cluster's authenticator names them: an OIDC token's username or groups
- * claim (with the API server's `--oidc-username-prefix` or `--oidc-groups-prefix`, if it sets one), or a client
- * certificate's CN or O. A team's members get `TeamProps.memberPermissions` in its app namespaces and a read of its
+ * A person or a group of the team's, by the name the identity provider gives: an OIDC token's username or groups
+ * claim, or a client certificate's CN or O. The API server's prefix (`TeamPlatformProps.groupsPrefix`,
+ * `usernamePrefix`) is put before it in the RoleBindings. A team's members get `TeamProps.memberPermissions` in its app namespaces and a read of its
  * builds in its build namespace (`TeamProps.members`).
  */
 export class TeamMember {

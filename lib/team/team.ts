@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkListOf, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
+  checkBoolean, checkDnsLabel, checkKnownProps, checkListOf, checkObject, checkPort, checkUniqueList, componentLabels, describeValue, invalid, isDnsLabel, ISecret, Namespace, NetworkPeer, PodSecurityLevel,
   SecretValue, withContext,
 } from '../core';
 import { PodFirewall } from '../core/network';
@@ -182,8 +182,8 @@ export function teamNamespaces(props: TeamProps): TeamNamespaces {
   checkTeamProps(props);
   checkTeamName(props.name);
   // checked for JavaScript callers: a string such as "false" would be taken as true
-  if (props.dedicatedRunner !== undefined && typeof props.dedicatedRunner !== 'boolean') {
-    invalid('dedicatedRunner', props.dedicatedRunner, 'must be true or false');
+  if (props.dedicatedRunner !== undefined) {
+    checkBoolean('dedicatedRunner', props.dedicatedRunner);
   }
   const namespaces = checkUniqueList('namespaces', props.namespaces ?? [props.name]).map((n) => checkDnsLabel('namespaces', n));
   const buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${props.name}-builds`);
@@ -268,7 +268,7 @@ function checkMembers(props: TeamProps, ctx: TeamContext): CheckedMembers {
     return { members, permissions: TeamMember.DEFAULT_PERMISSIONS, projectMembers };
   }
   checkListOf('memberPermissions', props.memberPermissions, 'DeployPermission',
-    'must be a list of DeployPermission.read(...) or DeployPermission.manage(...)', DeployPermission);
+    'must be a list of DeployPermission.read(...), .manage(...) or .allow(...)', DeployPermission);
   const permissions = DeployAccess.checkPermissions('memberPermissions', props.memberPermissions);
   checkTeamBoundaries('memberPermissions', permissions);
   return { members, permissions, projectMembers };

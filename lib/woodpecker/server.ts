@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
+  checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -320,10 +320,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       }
       env.value('WOODPECKER_ORGS', props.orgs.join(','));
     }
-    if (props.open !== undefined && typeof props.open !== 'boolean') {
-      invalid('open', props.open, 'must be true or false');
-    }
-    env.value('WOODPECKER_OPEN', String(props.open ?? false));
+    env.value('WOODPECKER_OPEN', String(checkBoolean('open', props.open ?? false)));
     if (props.repoOwners !== undefined) {
       checkUniqueList('repoOwners', props.repoOwners).forEach((o) => checkGitAccount('repoOwners', o, forge, 'organization'));
       env.value('WOODPECKER_REPO_OWNERS', props.repoOwners.join(','));

@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean,
 } from '../../lib';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -437,6 +437,15 @@ describe('validation helpers', () => {
     expect(message(() => checkStatePath('statePath', outdir, outdir))).toMatch(/^invalid statePath ".*": is a directory; /);
     expect(message(() => checkStatePath('statePath', '', outdir))).toBe(`invalid statePath "": must be the path of a file, relative or absolute, such as ` +
       `".dockyard/secrets.json", outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`);
+  });
+});
+
+describe('checkBoolean', () => {
+  test('takes true and false, and refuses anything else in one line (a string "false" would read as true)', () => {
+    expect(checkBoolean('open', true)).toBe(true);
+    expect(checkBoolean('open', false)).toBe(false);
+    expect(() => checkBoolean('open', 'false' as any)).toThrow(new Error('invalid open "false": must be true or false'));
+    expect(() => checkBoolean('open', 0 as any)).toThrow(new Error('invalid open 0: must be true or false'));
   });
 });
 

@@ -93,7 +93,7 @@ describe('HarborOidc', () => {
     expect(of({ endpoint: 'http://sso.example.com' })).toMatch(/^invalid endpoint "http:\/\/sso.example.com": must be an absolute URL with scheme https/);
     expect(of({ endpoint: 'https://sso.example.com/realms/acme?x=1' })).toMatch(/^invalid endpoint .*: must be the provider's issuer URL, without query or fragment/);
     expect(of({ endpoint: 'https://user:pw@sso.example.com' })).toMatch(/must not embed credentials/);
-    expect(of({ clientId: 'har bor' })).toMatch(/^invalid clientId "har bor": must be the client ID at the provider/);
+    expect(of({ clientId: 'har bor' })).toBe('invalid clientId "har bor": must be an OAuth client ID: 1 to 255 letters, digits, ".", "_", "~" or "-"');
     expect(of({ scope: ['profile', 'email'] })).toMatch(/^invalid scope \["profile","email"\]: must include "openid"/);
     expect(of({ scope: ['openid', 'a,b'] })).toMatch(/^invalid scope .*: must be a list of scope names/);
     expect(of({ scope: ['openid', 'openid'] })).toMatch(/must name each scope once/);

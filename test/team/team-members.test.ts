@@ -131,7 +131,7 @@ describe('refusals', () => {
       'invalid memberPermissions ["/pods"]: must be set only with members: it is what they may do in the team\'s app namespaces (team "a")'],
     ['no member permissions', team({ members: [DEVS], memberPermissions: [] }), 'invalid memberPermissions []: must grant at least one permission (team "a")'],
     ['a member permission that is no DeployPermission', team({ members: [DEVS], memberPermissions: [{ apiGroup: '', resources: ['pods'], verbs: ['*'] }] }),
-      'must be a list of DeployPermission.read(...) or DeployPermission.manage(...) (team "a")'],
+      'must be a list of DeployPermission.read(...), .manage(...) or .allow(...) (team "a")'],
     ['a misspelt prop', team({ member: [DEVS] }), 'a team has no prop "member" (did you mean "members"?)'],
   ])('refuses %s', (_what, act, message) => {
     expect(act).toThrow(message);
