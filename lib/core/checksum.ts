@@ -134,6 +134,34 @@ export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): 
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
+/** The keys each workload counts beside what its pods read, by app root and `<kind>/<namespace>/<name>`. */
+const indirectInputs = new WeakMap<IConstruct, Map<string, SecretKey[]>>();
+
+/**
+ * Count `keys` in the checksum of the workload `kind` `namespace/name` of `scope`'s app as if its pods read them:
+ * for a value a pod gets from another pod rather than from the Secret, so that a new value rolls it too. Harbor's
+ * jobservice, say, loads the database password from core's configuration API once, at start (goharbor/harbor
+ * `src/jobservice/job/impl/context.go` `Init`), and reads no Secret for it.
+ *
+ * @internal
+ */
+export function countIndirectInputs(scope: IConstruct, kind: string, namespace: string, name: string, keys: readonly SecretKey[]): void {
+  const root = scope.node.root;
+  const byWorkload = indirectInputs.get(root) ?? new Map<string, SecretKey[]>();
+  indirectInputs.set(root, byWorkload);
+  const id = `${kind}/${namespace}/${name}`;
+  byWorkload.set(id, [...(byWorkload.get(id) ?? []), ...keys]);
+}
+
+/** The checksum parts of the keys `countIndirectInputs` gave the workload `o`, a resolved object. */
+function indirectParts(scope: IConstruct, o: any): string[] {
+  const keys = indirectInputs.get(scope.node.root)?.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) ?? [];
+  return keys.map((k) => {
+    const secret = k.secret instanceof Secret ? k.secret : undefined;
+    return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(secret, k.key))}`;
+  });
+}
+
 /**
  * Set `CHECKSUM_ANNOTATION` on the pod template of every workload among `objects` (one chart's resolved objects),
  * over the ConfigMaps among `objects` and the Secrets below `scope` that the pod reads.
@@ -180,7 +208,7 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
       const secret = secretNamed(namespace, input.name);
       const keys = input.keys ? [...new Set(input.keys)].sort() : secret ? Object.keys(secret.values).sort() : ['*'];
       return `secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`;
-    });
+    }).concat(indirectParts(scope, o));
     if (parts.length === 0) {
       continue;
     }

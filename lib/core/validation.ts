@@ -326,13 +326,26 @@ export interface HostnameOptions {
    * @default false
    */
   readonly fullyQualified?: boolean;
+  /**
+   * Whether the host names a registry in an image reference: it has a "." or a `:port`, or is `localhost`. A single
+   * label with neither (`harbor/library/app`) reads as a Docker Hub namespace, so images relocated there would be
+   * pulled from Docker Hub and a pull secret for it would never apply (distribution/reference `normalize.go`,
+   * `splitDockerDomain`).
+   * @default false
+   */
+  readonly registry?: boolean;
 }
 
 /** What `checkHostname` accepts with `options`, in words. */
 function hostNameRule(options: HostnameOptions): string {
   return `a ${options.fullyQualified ? 'fully qualified ' : ''}lower-case DNS host name${options.fullyQualified ? ' such as "ci.example.com"' : ''}` +
-    `${options.allowIpAddress === false ? ', not an IP address' : ''}${options.allowPort ? ', optionally with :port' : ''}, without scheme or path`;
+    `${options.allowIpAddress === false ? ', not an IP address' : ''}${options.allowPort ? ', optionally with :port' : ''}, without scheme or path` +
+    `${options.registry ? `; ${REGISTRY_HOST_RULE}` : ''}`;
 }
+
+/** The registry-host part of `checkHostname`'s rule, in words. */
+const REGISTRY_HOST_RULE = 'as a registry host it needs a "." or a :port, or is localhost (a single label such as "harbor" ' +
+  'reads as a Docker Hub namespace in an image name)';
 
 /**
  * Whether `value` is a host name as `checkHostname` with `options` takes it, for a checker whose own rule adds to it
@@ -345,7 +358,8 @@ export function isHostname(value: unknown, options: HostnameOptions = {}): value
   const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
     (options.allowIpAddress !== false || !/^\d+$/.test(labels[labels.length - 1])) && (!options.fullyQualified || labels.length >= 2);
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
-  return match !== null && validHost && validPort;
+  const validRegistry = !options.registry || labels.length >= 2 || host === 'localhost' || match?.[2] !== undefined;
+  return match !== null && validHost && validPort && validRegistry;
 }
 
 /** Check a DNS host name, optionally followed by `:port` when `allowPort` is set. */

@@ -194,6 +194,13 @@ export interface DesiredState {
    */
   readonly retiredRobots?: string[];
   /**
+   * The names of projects whose group members the Job removes, every one, users left alone
+   * (`Harbor.retireProjectGroups`); one that Harbor no longer has is not created.
+   *
+   * @default - none: `config.json` then has no `retiredProjectGroups` key
+   */
+  readonly retiredProjectGroups?: string[];
+  /**
    * Harbor's OIDC settings (`HarborProps.oidc`), naming the variable that holds the client secret; in the first chunk
    * only.
    *

@@ -74,6 +74,8 @@ interface Entry {
   readonly secret?: SecretKey;
   /** A retired robot's name. */
   readonly retired?: string;
+  /** The name of a retired project, whose group members are removed. */
+  readonly retiredGroups?: string;
   /** Harbor's OIDC settings, without the variable of their client secret (`secret`), which the chunk names. */
   readonly oidc?: object;
   readonly bytes: number;
@@ -216,12 +218,14 @@ class ChunkTrie {
 }
 
 /**
- * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots` and `oidc` are written
- * only when there are any, so a chunk without them reads as it did before they existed.
+ * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots`,
+ * `retiredProjectGroups` and `oidc` are written only when there are any, so a chunk without them reads as it did
+ * before they existed.
  */
 export function configText(state: DesiredState): string {
   const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
-  const retired = state.retiredRobots !== undefined && state.retiredRobots.length > 0 ? `,\n  "retiredRobots": ${list(state.retiredRobots)}` : '';
+  const optional = (key: string, items: readonly unknown[] | undefined) => (items !== undefined && items.length > 0 ? `,\n  ${JSON.stringify(key)}: ${list(items)}` : '');
+  const retired = optional('retiredRobots', state.retiredRobots) + optional('retiredProjectGroups', state.retiredProjectGroups);
   const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
   return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}\n}\n`;
 }
@@ -238,6 +242,13 @@ export function configText(state: DesiredState): string {
  * PostgreSQL reconciler's script is: a Job still retrying an older state keeps reading its own script and state.
  * With fixed names it would read the new `config.json` with its old environment, where a robot's variable may hold
  * another robot's secret (after a robot is removed, the variables after it are renumbered), and set it.
+ *
+ * What that does not stop: such a Job, still retrying (within `activeDeadlineSeconds`) once its successor is done,
+ * applies its own, older state after the newer one, so a robot secret goes back, a retired robot or group comes back.
+ * A Job cannot tell it is superseded: it has no Kubernetes API access, its ConfigMaps never change, nothing orders two
+ * states (their names are hashes; a time or counter would make the synth depend on when or where it ran, and the
+ * downward API gives no creation time), and Harbor holds no value the Jobs could fence on. The README says to apply a
+ * retirement once the earlier Jobs are done, or to delete them.
  *
  * Each Job is idempotent, and its name carries a hash of its pod template as it renders (`templateNamedJob`: the
  * content-named ConfigMaps, the relocated image, its pull secrets, its labels, Harbor's version among them, its
@@ -298,6 +309,16 @@ export class ConfigureJobs extends Construct {
   }
 
   /**
+   * Declare a project whose group members to remove (`Harbor.retireProjectGroups`). It goes where the project's own
+   * key puts it, the chunk that held the project while it was declared, as long as the layout has not split it since:
+   * then the one Job whose project left runs again with the retirement. Harbor refuses to declare and retire one
+   * project, so no two Jobs disagree about its groups.
+   */
+  public retireProjectGroups(name: string): void {
+    this.add({ key: this.unitKey(name).padEnd(KEY_BITS, '0'), retiredGroups: name, bytes: bytesOf([name]) });
+  }
+
+  /**
    * Declare Harbor's OIDC settings (`HarborProps.oidc`) and their client secret. They go in the first chunk, whose Job
    * keeps the plain name (`OIDC_KEY`): one Job sets them, and a change of them, or of the secret, runs it again.
    */
@@ -353,11 +374,15 @@ export class ConfigureJobs extends Construct {
 function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
   const retiredRobots: string[] = [];
+  const retiredProjectGroups: string[] = [];
   const secrets: Array<readonly [string, SecretKey]> = [];
   let oidc: object | undefined;
   for (const e of entries) {
     if (e.retired !== undefined) {
       retiredRobots.push(e.retired);
+    }
+    if (e.retiredGroups !== undefined) {
+      retiredProjectGroups.push(e.retiredGroups);
     }
     if (e.oidc) {
       oidc = { ...e.oidc, clientSecretEnv: OIDC_SECRET_ENV };
@@ -379,8 +404,11 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
       secrets.push([env, e.secret!]);
     }
   }
-  // no key for none: the chunk's config.json stays as it was before retired robots and OIDC existed
-  const rendered = { ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}), ...(oidc ? { oidc } : {}) };
+  // no key for none: the chunk's config.json stays as it was before retirements and OIDC existed
+  const rendered = {
+    ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
+    ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}),
+  };
   const config = configText(rendered);
   return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets };
 }

@@ -35,11 +35,13 @@
 //                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
+//   retiredProjectGroups: [name] (optional: projects whose group members are all removed, e.g. a team's that left;
+//                 see Retired project groups)
 //   oidc:       { name, endpoint, clientId, clientSecretEnv, scope (comma-separated, with "openid"), groupsClaim: "",
 //                 adminGroup: "", groupFilter: "", userClaim: "", autoOnboard: false, verifyCert: true }
 //               (optional: sign-in with an OIDC provider; see OIDC)
-// Applied in the order OIDC, registries, projects, robots, project members, retired robots: projects may use the
-// registries, robots and members the projects, group members need OIDC.
+// Applied in the order OIDC, registries, projects, robots, project members, retired robots, retired project groups:
+// projects may use the registries, robots and members the projects, group members need OIDC.
 //
 // OIDC: the settings, auth_mode "oidc_auth" included, are PUT to /configurations on every run, as the client secret
 // cannot be compared (Harbor never returns it: goharbor/harbor v2.15.1 src/controller/config/controller.go:236-242);
@@ -61,6 +63,14 @@
 // so leaving it out is not enough to revoke it: the configuration names it under retiredRobots, and the run deletes
 // it (DELETE /robots/{id}, goharbor/harbor src/server/v2.0/handler/robot.go DeleteRobot), which ends every login
 // with its secret. One already gone is reported and left alone, so the step stays idempotent.
+//
+// Retired project groups: a project that leaves the configuration keeps its members, so the groups of a team that left
+// would keep pulling its images. The configuration names the project under retiredProjectGroups, and the run removes
+// every GROUP member of it, as a project declared with "members": [] would (ensureMembers: one mechanism for both),
+// and never touches its user members. A project that is not in Harbor (deleted by hand, which deletes its members
+// too: goharbor/harbor v2.15.1 src/controller/event/handler/internal/project.go:41-53) is reported and left alone:
+// never created, so the step stays idempotent and a deleted project stays deleted. A project is either declared or
+// retired, so no two items of one configuration disagree about its groups.
 //
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
@@ -645,7 +655,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'oidc']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -663,8 +673,19 @@ function validateConfig(raw) {
     return name;
   });
   unique(retiredRobots, (name) => name, 'retired robot');
+  const retiredProjectGroups = field(raw, 'retiredProjectGroups', 'configuration', 'array', []).map((name, i) => {
+    if (typeof name !== 'string' || !HARBOR_NAME.test(name) || name.length > 255) {
+      throw new ConfigError(`retiredProjectGroups[${i}]: ${JSON.stringify(name)} must be a project name: lower-case letters and digits separated by ".", "_" or "-"`);
+    }
+    // declared, its members would be applied and removed by the same run
+    if (projects.some((p) => p.name === name)) {
+      throw new ConfigError(`retiredProjectGroups[${i}]: project ${name} is declared under "projects" too; a project is either declared or retired`);
+    }
+    return name;
+  });
+  unique(retiredProjectGroups, (name) => name, 'retired project');
   const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
-  return { registries, projects, robots, retiredRobots, oidc };
+  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc };
 }
 
 function validateOidc(raw) {
@@ -1559,10 +1580,9 @@ function roleName(id) {
 
 /**
  * Make project `project`'s group members those it declares (see Project members): add, fix the role of, and remove
- * groups; users are left alone. Returns true.
+ * groups; users are left alone. `label` starts its log line. Returns true.
  */
-async function ensureMembers(ctx, project, projectId) {
-  const label = `project ${project.name}`;
+async function ensureMembers(ctx, project, projectId, label = `project ${project.name}`) {
   const groups = new Map();
   for (const member of await listMembers(ctx, projectId)) {
     if (member.entity_type === 'g') {
@@ -1614,6 +1634,36 @@ async function ensureMembers(ctx, project, projectId) {
   }
   const count = `${project.members.length} group${project.members.length === 1 ? '' : 's'}`;
   log(`${label}: members ${changes.length === 0 ? `unchanged (${count})` : `updated (${changes.join(', ')})`}`);
+  return true;
+}
+
+/**
+ * Remove every group member of the retired project `name` if Harbor has it (see Retired project groups); true if it was
+ * there. Its user members stay, and a project not in Harbor is not created.
+ */
+async function retireProjectGroups(ctx, name) {
+  const label = `project ${name}`;
+  const gone = () => {
+    log(`${label}: retired, not in Harbor`);
+    return false;
+  };
+  // Harbor matches q=name= exactly and lists no deleted project (src/pkg/project/dao/dao.go:158-160, whose Delete
+  // renames the project "<name>#<id>": :112-128)
+  const existing = await findProject(ctx, name);
+  if (!existing) {
+    return gone();
+  }
+  try {
+    // exactly what "members": [] does to a declared project: every group goes, users stay
+    await ensureMembers(ctx, { name, members: [] }, existing.project_id, `${label} (retired)`);
+  } catch (err) {
+    // deleted since it was listed: listing or deleting its members then answers 404, as the member controller looks
+    // the project up first (src/controller/member/controller.go:92-98, :257-262; src/pkg/project/dao/dao.go:131-141)
+    if (err instanceof HarborError && err.status === 404) {
+      return gone();
+    }
+    throw err;
+  }
   return true;
 }
 
@@ -1870,15 +1920,25 @@ async function main() {
     if (outcome.value === true) deleted++;
     if (outcome.value === false) absentRetired++;
   }
+  let retiredFound = 0;
+  let retiredGone = 0;
+  for (const name of config.retiredProjectGroups) {
+    const outcome = await attempt(`project ${name} (retired)`, () => retireProjectGroups(ctx, name));
+    if (outcome.value === true) retiredFound++;
+    if (outcome.value === false) retiredGone++;
+  }
 
   const managed = config.projects.filter((p) => p.members !== null).length;
-  const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length + managed + (config.oidc ? 1 : 0);
+  const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length +
+    config.retiredProjectGroups.length + managed + (config.oidc ? 1 : 0);
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
   const retired = config.retiredRobots.length > 0 ? `, ${config.retiredRobots.length} retired robots (${deleted} deleted, ${absentRetired} already gone)` : '';
   const members = managed > 0 ? `, the group members of ${managed} project${managed === 1 ? '' : 's'}` : '';
-  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}`);
+  const count = config.retiredProjectGroups.length;
+  const retiredGroups = count > 0 ? `, the groups of ${count} retired project${count === 1 ? '' : 's'} (${retiredFound} in Harbor, ${retiredGone} already gone)` : '';
+  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}${retiredGroups}`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.

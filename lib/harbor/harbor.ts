@@ -337,6 +337,7 @@ export class Harbor extends Construct {
   /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
   private readonly robotObjectKeys = new Map<string, string>();
   private readonly retiredRobotNames = new Set<string>();
+  private readonly retiredProjectNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
 
@@ -353,6 +354,11 @@ export class Harbor extends Construct {
     const url = checkUrl('externalUrl', props.externalUrl, tls ? ['https'] : ['https', 'http']);
     if (url.pathname !== '/' || url.search !== '') {
       invalid('externalUrl', props.externalUrl, 'must be a scheme, host and optional port, without path or query');
+    }
+    // its host is the registry in every image name pushed to or pulled through it
+    if (!/[.:]/.test(url.host) && url.hostname !== 'localhost') {
+      invalid('externalUrl', props.externalUrl, 'must have a host with a "." or a :port, or localhost: the host is the registry in every ' +
+        'image name pushed to or pulled through Harbor, and a single label such as "harbor" reads as a Docker Hub namespace');
     }
     this.url = url.origin;
     this.host = url.host;
@@ -532,6 +538,36 @@ export class Harbor extends Construct {
   }
 
   /**
+   * Retire project `name`'s group members, for a project declared before and no longer (a team's that left,
+   * `TeamPlatform.retireTeam`): the configuration Jobs remove every group member of the project, whatever its role and
+   * whoever added it, as `members: []` would, so the people of those groups pull its images no more. Its user members
+   * (its creator, people added by hand) stay, and so do the project and its images: it is never created (one deleted
+   * in Harbor stays deleted) nor deleted. Keep the call while any Harbor the stack configures may still have the
+   * project with groups; removing from one already without them does nothing. A project declared in the same Harbor
+   * (`addProject`, `addProxyCache`) is refused, as those refuse a retired one: a project comes back by dropping this
+   * call.
+   *
+   * @param name the project's name, as given to `addProject`
+   */
+  public retireProjectGroups(name: string): void {
+    this.checkRetireProjectGroups(name);
+    this.retiredProjectNames.add(name);
+    this.configuration.retireProjectGroups(name);
+  }
+
+  /** Check, retiring nothing, what `retireProjectGroups` would refuse. */
+  public checkRetireProjectGroups(name: string): void {
+    checkHarborName('name', name);
+    if (name === 'library' || this.projectNames.has(name)) {
+      invalid('name', name, 'must not be a project this Harbor declares (addProject, addProxyCache) or "library", which Harbor creates: ' +
+        'a project is either declared or retired');
+    }
+    if (this.retiredProjectNames.has(name)) {
+      invalid('name', name, 'must be retired once: retireProjectGroups was called with it already');
+    }
+  }
+
+  /**
    * Where the secret state keeps robot `name`'s secret, whether the robot is declared now or not: its state key, and
    * the path of the construct that declares it (`addRobot`), as the state records it (`declaredBy`); and whether this
    * Harbor retires the robot (`retireRobot`).
@@ -637,6 +673,10 @@ export class Harbor extends Construct {
     checkHarborName('name', name);
     if (name === 'library' || this.projectNames.has(name)) {
       invalid('name', name, 'must be unique among the projects of this Harbor, and not "library", which Harbor creates');
+    }
+    if (this.retiredProjectNames.has(name)) {
+      invalid('name', name, 'must not be a project this Harbor retires (retireProjectGroups): a project is either declared or retired; ' +
+        'drop the retireProjectGroups call to declare it again');
     }
     const state = projectState(name, options, registry);
     this.checkMembers(options.members ?? []);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkInteger, Resources } from '../core';
+import { countIndirectInputs } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
@@ -58,6 +59,10 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   const metricsPorts = metricsPortsOf(ctx);
   const trust = trustMounts(env, ctx);
   kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers, metrics) } });
+  // jobservice reads no database Secret: it loads the database settings, the password with them, from core's
+  // configuration API once, at start (goharbor/harbor src/jobservice/job/impl/context.go `Init`), and logs in with
+  // them for its whole life; a new password must roll it as it rolls core, or its next connections fail
+  countIndirectInputs(scope, 'Deployment', ctx.namespace, name, [ctx.database.password]);
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,

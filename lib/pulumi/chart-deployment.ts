@@ -5,9 +5,12 @@ import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
-import { invalid, ValidationError } from '../core/validation';
+import { checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
 import { formerNameAliases } from './former-names';
 import { GeneratedSecrets } from './generated-secrets';
+
+/** What ChartDeployment puts after its name to name its GeneratedSecrets, whose children's names start with it. */
+const GENERATED = '-generated';
 
 /** An existing Secret the charts read, created by the program from Outputs (a managed password, a Spaces key). */
 export interface ProvidedSecret {
@@ -65,7 +68,12 @@ export class ChartDeployment extends pulumi.ComponentResource {
   /** The chart objects (with placeholders still in), for inspection. */
   public readonly objects: any[];
 
+  /**
+   * @param name the component's name, which every child's name starts with; it must not contain `-generated`, with
+   * which two deployments' generated credentials could be named alike
+   */
   public constructor(name: string, args: ChartDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    checkName(name);
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
     const objects = withUserAccountsHeld(args.app, () =>
@@ -76,7 +84,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
 
     const isNamespace = (o: any) => o.kind === 'Namespace';
     const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
-    const generated = new GeneratedSecrets(`${name}-generated`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
+    const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
     // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
     // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
     const aliases = formerNameAliases(args.secrets.map((s) => `${name}-${s.namespace}-${s.name}`));
@@ -109,8 +117,35 @@ function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
   });
 }
 
+/**
+ * Refuse the only names with which two ChartDeployments under one parent type could name two resources alike: a URN
+ * holds the parent's type but not its name, so a child's name must be unique among all deployments'. Children are
+ * `<name>-namespaces`, `<name>-objects` and `<name>-generated`, distinct for distinct names; provided Secrets
+ * `<name>/<namespace>/<secret>`, distinct as neither part holds a "/" (`checkProvided`); and GeneratedSecrets'
+ * `<name>-generated-<namespace>/<secret>`, `…/<key>` and `<name>-generated-digest-key`. Those meet only where one
+ * name is the other's followed by `-generated` (`p` in namespace `generated-ci`, `p-generated` in `ci`: both make
+ * `p-generated-generated-ci/db/password`), so a name holding `-generated` is refused.
+ *
+ * Refused rather than renamed: new names (joined with "/") would need each generated credential's former name as
+ * an alias, and a former name two deployments share would be claimed by both, so a deployment added later could
+ * take over another's existing password. A refusal moves nothing in any stack; a stack that used such a name renames
+ * its deployment with `aliases: [{ name: '<former name>' }]`, which its children inherit (README, "Upgrade notes").
+ */
+function checkName(name: string): void {
+  if (typeof name === 'string' && name.includes(GENERATED)) {
+    invalid('name', name, `must not contain "${GENERATED}", which ChartDeployment puts between its name and a generated ` +
+      'credential\'s namespace, so that two ChartDeployments could name credentials alike');
+  }
+}
+
 /** Every Secret the charts read must be provided, with every key they read. */
 function checkProvided(app: App, secrets: ProvidedSecret[]): void {
+  // names of Kubernetes objects, as the provided Secrets' resource names need: a "/" in either would let two
+  // deployments' `<name>/<namespace>/<secret>` meet (`r` providing `a/b`/`c`, `r/a` providing `b`/`c`)
+  for (const s of secrets) {
+    checkDnsLabel('secrets[].namespace', s.namespace);
+    checkDnsSubdomain('secrets[].name', s.name);
+  }
   // one resource each: the same Secret given twice would fail at `pulumi up` as two resources of one name
   const names = secrets.map((s) => `${s.namespace}/${s.name}`);
   const twice = names.find((n, i) => names.indexOf(n) !== i);

@@ -34,6 +34,11 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  *
  * Each Secret becomes a `kubernetes:core/v1:Secret` child with the declared name, namespace, type and annotations,
  * the label `app.kubernetes.io/managed-by: dockyard`, and its values in `stringData`, all marked secret.
+ *
+ * Children are named `<name>-<namespace>/<secret>` (the Secrets), `<name>-<namespace>/<secret>/<key>` (the resource
+ * of each value) and `<name>-digest-key`. A URN holds the parent's type but not its name, so two GeneratedSecrets
+ * under one parent type must not be named `<a>` and `<a>-<more>`: `a` in namespace `b-ci` and `a-b` in `ci` would
+ * both name a value `a-b-ci/…`, one resource to Pulumi (`ChartDeployment` refuses the names that could do so).
  */
 export class GeneratedSecrets extends pulumi.ComponentResource {
   /** The Kubernetes Secrets: each generated Secret once per namespace, in declaration order. */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { EnvironmentError } from './run-errors';
 
 /**
  * Fails with the exact install command when a Pulumi peer dependency is missing.
@@ -7,7 +8,7 @@ import * as path from 'path';
  * The `@pulumi/*` packages are optional peer dependencies of Dockyard, so that a cdk8s-only user installs none of
  * them (they and their gRPC, protobuf and OpenTelemetry trees are about 140 MB). A user who then imports
  * `dockyard/pulumi` would otherwise get Node's bare "Cannot find module"; this names every missing package, with the
- * version range from Dockyard's own package.json.
+ * version range from Dockyard's own package.json, as an `EnvironmentError`: one line under Pulumi, not a stack trace.
  *
  * @internal
  */
@@ -23,7 +24,7 @@ export function requirePeers(entryPoint: string, peers: readonly string[]): void
   if (missing.length === 0) return;
   const ranges = peerRanges();
   const specs = missing.map((peer) => (ranges[peer] ? `${peer}@${ranges[peer]}` : peer));
-  throw new Error(`${entryPoint} needs the Pulumi packages ${missing.join(', ')}, which are optional peer dependencies of dockyard: npm install ${specs.join(' ')}`);
+  throw new EnvironmentError(`${entryPoint} needs the Pulumi packages ${missing.join(', ')}, which are optional peer dependencies of dockyard: npm install ${specs.join(' ')}`);
 }
 
 /** The peerDependencies of Dockyard's package.json: the nearest one above this file named `dockyard`. */

@@ -1,7 +1,8 @@
 /**
- * Dockyard's input refusals as the Pulumi language host prints them: one line, never a stack trace. Loaded for its
- * effect by every entry point of `lib/pulumi` (and by the DigitalOcean program's settings), the only layer that knows
- * Pulumi: `lib/core` stays free of it.
+ * Dockyard's input refusals and environment problems as the Pulumi language host prints them: one line, never a
+ * stack trace. Loaded for its effect by every entry point of `lib/pulumi` (and by the DigitalOcean program's
+ * settings), the only layer that knows Pulumi: `lib/core` stays free of it. It imports no Pulumi package itself, so
+ * it can report their absence (`./peer-dependencies`).
  */
 import { ValidationError } from '../core/validation';
 
@@ -20,3 +21,17 @@ const RUN_ERROR_MARK = '__pulumiRunError';
 // ChartDeployment renders). SecretStateError is not marked: only a state file's reader throws it, and no Pulumi
 // program reads one (GeneratedSecrets keeps the values in the Pulumi state).
 Object.defineProperty(ValidationError.prototype, RUN_ERROR_MARK, { value: true });
+
+/**
+ * A problem of the environment a Pulumi program runs in, neither of Dockyard nor of its input: a Pulumi package not
+ * installed, a cloud resource not ready yet, a cloud's answer lacking what it should hold. Its message is one line
+ * saying what to do, and never holds a secret; under Pulumi it prints as that line alone, as a `ValidationError` does.
+ * A Dockyard bug stays a plain `Error`, printed with its stack.
+ */
+export class EnvironmentError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+Object.defineProperty(EnvironmentError.prototype, RUN_ERROR_MARK, { value: true });

@@ -123,6 +123,6 @@ export function normalizeRegistry(registry: string): string {
   if (['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host)) {
     return DOCKER_HUB_KEY;
   }
-  checkHostname('registry', host, { allowPort: true });
+  checkHostname('registry', host, { allowPort: true, registry: true });
   return host;
 }

@@ -69,7 +69,7 @@ function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
   if (typeof mirror !== 'object' || mirror === null) {
     invalid(prop, mirror, 'must be a mirror spec { upstream, endpoint, project? }');
   }
-  const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true });
+  const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true, registry: true });
   if (upstream === 'index.docker.io') {
     invalid(`${prop}.upstream`, upstream, 'must be "docker.io" for Docker Hub: image names are normalised to docker.io');
   }

@@ -34,11 +34,11 @@ export class ImageRelocation implements IImageRelocation {
    * @param upstream the registry the project caches
    */
   public static proxyCache(host: string, project: string, upstream = 'docker.io'): ImageRelocation {
-    checkHostname('host', host, { allowPort: true });
+    checkHostname('host', host, { allowPort: true, registry: true });
     if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(project ?? '')) {
       invalid('project', project, 'must be a registry project name: lower-case letters and digits separated by ".", "_" or "-"');
     }
-    checkHostname('upstream', upstream, { allowPort: true });
+    checkHostname('upstream', upstream, { allowPort: true, registry: true });
     return new ImageRelocation((image) => (image.registry === upstream ? image.withRegistry(`${host}/${project}`) : image),
       `ImageRelocation.proxyCache(${JSON.stringify(host)}, ${JSON.stringify(project)}, ${JSON.stringify(upstream)})`);
   }

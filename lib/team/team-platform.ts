@@ -319,7 +319,9 @@ export class TeamPlatform extends Construct {
    * Retire a team that has left, once its `addTeam` call is gone: its push and pull robots (`robot$<name>-push`,
    * `robot$<name>-pull`) are deleted from Harbor by the configuration Jobs (`Harbor.retireRobot`), so copies of their
    * secrets (in old pull Secrets, pipelines' logs, backups) log in no more. Without this they keep their permissions
-   * and secrets, which never expire.
+   * and secrets, which never expire. On a Harbor that signs in over OIDC the Jobs also remove every group member of the
+   * team's project, if Harbor still has it (`Harbor.retireProjectGroups`), so the team's member groups pull its images
+   * no more; its user members stay.
    *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
@@ -338,10 +340,18 @@ export class TeamPlatform extends Construct {
     if (this.retired.has(name)) {
       invalid('name', name, 'must be retired once: retireTeam was called with it already');
     }
+    const harbor = this.props.harbor;
     const robots = teamRobotNames(name);
+    // All of the project's groups, not the team's last members: on an OIDC Harbor the team declared its project's
+    // group members (its groups, or none), so every run made them exactly those and no group of the project is anyone
+    // else's; and the code no longer says who the members were. Elsewhere the project's members were never managed,
+    // so its groups (LDAP's, added by hand) are not the team's to remove.
+    const groups = harbor.oidc !== undefined;
     // every check first, so a refusal retires nothing
-    robots.forEach((robot) => this.props.harbor.checkRetireRobot(robot));
-    robots.forEach((robot) => this.props.harbor.retireRobot(robot));
+    robots.forEach((robot) => harbor.checkRetireRobot(robot));
+    if (groups) harbor.checkRetireProjectGroups(name);
+    robots.forEach((robot) => harbor.retireRobot(robot));
+    if (groups) harbor.retireProjectGroups(name);
     this.retired.add(name);
   }
 

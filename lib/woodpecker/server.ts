@@ -179,7 +179,9 @@ export interface WoodpeckerServerSettings {
    * activate a repository of any owner they administer, and its pipelines run on the pool agent in the cluster.
    * Each is compared, ignoring case, with the whole owner (`server/services/permissions/repo_owners.go:24-38`), which
    * on GitLab is the project's full namespace path (`server/forge/gitlab/convert.go:61-67`): `acme/platform` admits
-   * the projects directly in that subgroup, and `acme` none of its subgroups' projects; list each subgroup.
+   * the projects directly in that subgroup, and `acme` none of its subgroups' projects; list each subgroup. A
+   * route, pipeline secret or pull secret (a team's too) that names another owner's repository is refused: its
+   * pipelines could never run.
    *
    * @default - repositories of any owner
    */
@@ -268,6 +270,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
   public readonly tlsSecretName?: string;
   /** The image every pipeline clones with (`WOODPECKER_DEFAULT_CLONE_PLUGIN`), before relocation. */
   public readonly cloneImage: Image;
+  /** The owners whose repositories may be activated (`repoOwners`), or undefined for any owner. */
+  public readonly repoOwners?: readonly string[];
 
   private readonly firewall: PodFirewall;
 
@@ -324,6 +328,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     if (props.repoOwners !== undefined) {
       checkUniqueList('repoOwners', props.repoOwners).forEach((o) => checkGitAccount('repoOwners', o, forge, 'organization'));
       env.value('WOODPECKER_REPO_OWNERS', props.repoOwners.join(','));
+      this.repoOwners = [...props.repoOwners];
     }
     // cmd/server/flags.go:413-417: the admin UI otherwise fetches https://woodpecker-ci.org/version.json
     // (web/src/compositions/useVersion.ts:24,47)

@@ -387,6 +387,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private checkPullSecret(id: string, props: PipelineAccess & { readonly name: string }, batch?: BatchClaims) {
     const name = this.checkSecret(id, props.name, batch);
     const asked = checkPipelineAccess(props);
+    this.checkRepoOwners(asked.repos);
     // refuses a grant of promote alone, which would reach rollbacks too, on Woodpecker's one deployment event
     return { name, asked, woodpeckerEvents: woodpeckerEventsOf(asked.events) };
   }
@@ -413,7 +414,27 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       invalid('repos', checked.repos, `${describeValue(glob)} must be an exact "owner/name" slug: Woodpecker routes by exact ` +
         'repository (an agent\'s repo label matches one repository, or every one with "*")');
     }
+    this.checkRepoOwners(checked.repos);
     return checked;
+  }
+
+  /**
+   * Refuse a repository the server would never activate: with `repoOwners` set, Woodpecker refuses to activate a
+   * repository whose owner (everything before the last "/", GitLab's full namespace path) is none of them, compared
+   * ignoring case (woodpecker v3.17.0 server/api/repo.go:113-116, server/services/permissions/repo_owners.go:24-38),
+   * so a route, secret or pull secret for it would grant a pipeline that never runs.
+   */
+  private checkRepoOwners(repos: readonly string[]): void {
+    const owners = this.server.repoOwners;
+    if (owners === undefined) {
+      return;
+    }
+    const allowed = new Set(owners.map((o) => o.toLowerCase()));
+    const outside = repos.find((repo) => !isRepoGlob(repo) && !allowed.has(repo.slice(0, repo.lastIndexOf('/')).toLowerCase()));
+    if (outside !== undefined) {
+      invalid('repos', repos, `${describeValue(outside)} must be a repository of one of the server's repoOwners (${owners.map((o) => describeValue(o)).join(', ')}): ` +
+        'Woodpecker refuses to activate any other ("Repo owner is not allowed"), so its pipelines would never run; add its owner to repoOwners');
+    }
   }
 
   /**

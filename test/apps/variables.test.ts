@@ -5,7 +5,8 @@ import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { loadTeamsConfig } from '../../apps/teams/config';
 import { inEmptyFolder } from '../util';
-import { closest, OTHER_VARIABLES, stackEnv, warnUnread } from '../../apps/shared/variables';
+import { OTHER_VARIABLES, stackEnv, warnUnread } from '../../apps/shared/variables';
+import { closest } from '../../lib/core/variable-names';
 
 /** `loadConfig(env)` with its warnings collected. */
 function warnings(env: NodeJS.ProcessEnv): string[] {

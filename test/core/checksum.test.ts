@@ -151,6 +151,20 @@ describe('pod checksums: generated Secrets', () => {
     }
   });
 
+  // jobservice reads no Secret for the database: at start it loads its configuration, the database password with
+  // it, from core's REST API (goharbor/harbor v2.15.1 src/jobservice/job/impl/context.go `Init`: `cfgMgr.Load`, a
+  // src/pkg/config/rest/manager.go manager, then `dao.InitDatabase(c.cfgMgr.GetDatabaseCfg())` once), and its
+  // connections, recycled every 5 minutes, would then log in with the old password until it restarts
+  test('rotating Harbor\'s database password rolls core, which reads it, and jobservice, which loads it from core at start', () => {
+    const key = 'dockyard/postgres-registry/password';
+    const before = synth(dir);
+    const after = synth(dir, [key]);
+    const secret = (o: typeof before) => o.secrets.find((s) => s.metadata.namespace === 'harbor' && s.metadata.name === 'postgres-registry');
+    expect(readers(before.objects, 'secret', 'harbor', 'postgres-registry', 'password')).toEqual(['Deployment/harbor/harbor-core']);
+    expect(secret(after).stringData.password).not.toBe(secret(before).stringData.password);
+    expect(changed(checksums(before.objects), checksums(after.objects))).toEqual(['Deployment/harbor/harbor-core', 'Deployment/harbor/harbor-jobservice']);
+  });
+
   test('a checksum reveals nothing of the values: it is keyed by a random key kept with them', () => {
     const values = first.secrets.flatMap((s) => Object.values(s.stringData) as string[]);
     const text = JSON.stringify(first.objects);

@@ -241,6 +241,33 @@ describe('rotation on purpose', () => {
     }
   });
 
+  test('a misspelt DOCKYARD_ROTATE or DOCKYARD_MOVE is warned of, once, by name and never by value; nothing rotates by it', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const env = { DOCKYARD_ROTAET: 'platform/keys', DOCKYARD_ROTATION: 'platform/db', DOCKYARD_MOVES: 'a=b', DOCKYARD_MIRROR: 'x', DOCKYARD_ROTATE_X: '' };
+    Object.assign(process.env, env);
+    try {
+      const after = values(new LocalSecretStore({ statePath }).render(stack()));
+      new LocalSecretStore({ statePath });
+      // given as props, the variables are not read, so neither is warned of
+      new LocalSecretStore({ statePath, rotate: [], move: [] });
+      expect(after).toEqual(before);
+    } finally {
+      spy.mockRestore();
+      Object.keys(env).forEach((k) => delete process.env[k]);
+    }
+    expect(lines).toEqual([
+      'dockyard: warning: DOCKYARD_MOVES is set, but the secret store reads DOCKYARD_MOVE (did you mean it?); DOCKYARD_MOVES is ignored, and nothing was moved by it\n',
+      'dockyard: warning: DOCKYARD_ROTAET is set, but the secret store reads DOCKYARD_ROTATE (did you mean it?); DOCKYARD_ROTAET is ignored, and nothing was rotated by it\n',
+      'dockyard: warning: DOCKYARD_ROTATION is set, but the secret store reads DOCKYARD_ROTATE (did you mean it?); DOCKYARD_ROTATION is ignored, and nothing was rotated by it\n',
+    ]);
+  });
+
   test('a deleted state comes back only through DOCKYARD_ROTATE=all', () => {
     const statePath = path.join(workdir(), 'state.json');
     new LocalSecretStore({ statePath }).render(stack());

@@ -1,6 +1,7 @@
 import {
   HarborExposure, Image, ImageRelocation, Images, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind,
 } from '../../lib';
+import { configText } from '../../lib/harbor/configure-job';
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor } from './fixtures';
 
@@ -218,6 +219,49 @@ describe('Harbor configuration in code', () => {
     harbor.addProject('web');
     harbor.addRobot('web', { permissions: [RobotPermission.pull('web')] });
     harbor.addProxyCache('ghcr', { upstream: ProxyUpstream.of(RegistryType.GITHUB_GHCR, 'https://ghcr.io') });
+  });
+});
+
+// A project that left the code keeps its members: retireProjectGroups has the configuration Job remove its groups
+// (lib/harbor/configure.js, "Retired project groups"; the Job's side in configure-oidc.test.ts)
+describe('retired project groups', () => {
+  test('render as retiredProjectGroups, one name a line, after retiredRobots and before the OIDC settings', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProject('apps');
+    harbor.retireProjectGroups('billing');
+    const config = configOf(synth(chart));
+    expect(config.retiredProjectGroups).toEqual(['billing']);
+    expect(config.projects.map((p: any) => p.name)).toEqual(['apps']);
+    expect(config).not.toHaveProperty('retiredRobots');
+    expect(configText({ registries: [], projects: [], robots: [], retiredRobots: ['old-ci'], retiredProjectGroups: ['billing', 'a"b'], oidc: { name: 'x' } }))
+      .toBe('{\n  "registries": [],\n  "projects": [],\n  "robots": [],\n  "retiredRobots": [\n    "old-ci"\n  ],\n' +
+        '  "retiredProjectGroups": [\n    "billing",\n    "a\\"b"\n  ],\n  "oidc": {"name":"x"}\n}\n');
+    // none, or an empty list: no key, so a chunk without them reads as before they existed
+    const plain = '{\n  "registries": [],\n  "projects": [],\n  "robots": []\n}\n';
+    expect(configText({ registries: [], projects: [], robots: [] })).toBe(plain);
+    expect(configText({ registries: [], projects: [], robots: [], retiredRobots: [], retiredProjectGroups: [] })).toBe(plain);
+  });
+
+  test('refuse a bad name, a declared project, "library", a retirement twice, and a project declared once retired', () => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProject('apps');
+    harbor.addProxyCache('hub', { upstream: ProxyUpstream.dockerHub() });
+    expect(() => harbor.retireProjectGroups('Old Apps')).toThrow('invalid name "Old Apps": must be lower-case letters and digits, separated by single ".", "_" or "-"');
+    for (const name of ['apps', 'hub', 'library']) {
+      expect(() => harbor.retireProjectGroups(name)).toThrow(`invalid name "${name}": must not be a project this Harbor declares (addProject, addProxyCache) ` +
+        'or "library", which Harbor creates: a project is either declared or retired');
+    }
+    harbor.retireProjectGroups('billing');
+    expect(() => harbor.retireProjectGroups('billing')).toThrow('invalid name "billing": must be retired once: retireProjectGroups was called with it already');
+    const declaredAgain = 'invalid name "billing": must not be a project this Harbor retires (retireProjectGroups): a project is either declared or retired; ' +
+      'drop the retireProjectGroups call to declare it again';
+    expect(() => harbor.addProject('billing')).toThrow(`${declaredAgain} (project "billing")`);
+    expect(() => harbor.addProxyCache('billing', { upstream: ProxyUpstream.dockerHub() })).toThrow(`${declaredAgain} (proxy cache "billing")`);
+    expect(() => harbor.checkProject('billing')).toThrow(declaredAgain);
+    // nothing of the refused calls reached the state
+    expect(configOf(synth(chart)).retiredProjectGroups).toEqual(['billing']);
   });
 });
 

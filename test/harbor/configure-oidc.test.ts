@@ -343,3 +343,104 @@ describe('project members', () => {
     expect(harbor.requests).toEqual([]);
   });
 });
+
+// A team that left (TeamPlatform.retireTeam) no longer declares its project; on an OIDC Harbor the configuration names
+// it under retiredProjectGroups instead, and the Job removes the project's group members (lib/harbor/configure.js,
+// "Retired project groups"), with the same listing and DELETE as "members": [] (ensureMembers). Harbor's side, in
+// goharbor/harbor v2.15.1: GET /projects/{id}/members lists users ("u") and groups ("g") alike, by name, with
+// X-Total-Count (src/server/v2.0/handler/member.go:107-134, src/pkg/member/dao/dao.go:63-112); DELETE
+// /projects/{id}/members/{mid} answers 200 whether or not the member was there (member.go:75-88, dao.go:181-191),
+// and both answer 404 once the project is gone, as the member controller looks it up first
+// (src/controller/member/controller.go:92-98, :257-262). A deleted project is listed no more and loses its members
+// (src/pkg/project/dao/dao.go:112-128, :158-160; src/controller/event/handler/internal/project.go:41-53).
+describe('retired project groups', () => {
+  /** The configuration after team "billing" left: project apps still declared, billing and gone retired. */
+  const retiring = (options: { oidc?: boolean } = {}) => ({ ...config([{ group: 'apps-devs', role: 'developer' }], options), retiredProjectGroups: ['billing', 'gone'] });
+
+  test('a retired project loses every group member and keeps its users; one not in Harbor is not created; a second run changes nothing', async () => {
+    const first = await run({ ...config([{ group: 'apps-devs', role: 'developer' }]), projects: [project('apps', [{ group: 'apps-devs', role: 'developer' }]),
+      project('billing', [{ group: 'billing-devs', role: 'guest' }, { group: 'billing-leads', role: 'maintainer' }])] });
+    expect(first.code).toBe(0);
+    const alice = harbor.addUser('alice');
+    harbor.addUserMember('billing', alice, 2);
+    // one added by hand since: the project's groups were managed exactly, so it goes too
+    harbor.addGroupMember('billing', 'extra', 3);
+    expect(members('billing')).toEqual(['g:billing-devs=guest', 'g:billing-leads=maintainer', 'g:extra=guest', 'u:admin=projectAdmin', 'u:alice=developer']);
+    const projects = harbor.projects.size;
+    harbor.requests.length = 0;
+
+    const result = await run(retiring());
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).slice(-3)).toEqual([
+      'project billing (retired): members updated (group "billing-devs" removed, group "billing-leads" removed, group "extra" removed)',
+      'project gone: retired, not in Harbor',
+      'done: OIDC, 0 registries, 1 projects, 0 robots, the group members of 1 project, the groups of 2 retired projects (1 in Harbor, 1 already gone)',
+    ]);
+    expect(members('billing')).toEqual(['u:admin=projectAdmin', 'u:alice=developer']);
+    expect(members('apps')).toEqual(['g:apps-devs=developer', 'u:admin=projectAdmin']);
+    // nothing created: the project that is not in Harbor stays so
+    expect(harbor.project('gone')).toBeUndefined();
+    expect(harbor.projects.size).toBe(projects);
+    expect(harbor.writes().filter((w) => w.startsWith('POST'))).toEqual([]);
+    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toHaveLength(3);
+    // looked up by its exact name, as a declared project is
+    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/projects?q=name%3Dgone');
+
+    harbor.requests.length = 0;
+    const again = await run(retiring());
+    expect(again.code).toBe(0);
+    expect(lines(again.stdout).slice(-3)).toEqual([
+      'project billing (retired): members unchanged (0 groups)',
+      'project gone: retired, not in Harbor',
+      'done: OIDC, 0 registries, 1 projects, 0 robots, the group members of 1 project, the groups of 2 retired projects (1 in Harbor, 1 already gone)',
+    ]);
+    // the settings, re-sent on every run, and nothing else
+    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+    expect(members('billing')).toEqual(['u:admin=projectAdmin', 'u:alice=developer']);
+  });
+
+  test('removing needs no OIDC: a chunk without the settings, on a Harbor still in db_auth, removes the groups at once', async () => {
+    harbor.addProject({ name: 'apps' });
+    harbor.addProject({ name: 'billing' });
+    harbor.addGroupMember('billing', 'billing-devs', 3);
+    const result = await run({ ...config(undefined, { oidc: false }), retiredProjectGroups: ['billing'] });
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toContain('project billing (retired): members updated (group "billing-devs" removed)');
+    expect(members('billing')).toEqual(['u:admin=projectAdmin']);
+    expect(harbor.configurations.auth_mode).toBe('db_auth');
+  });
+
+  test('a project deleted between its look-up and its members\' (a 404) counts as gone; a failed removal is named at the end', async () => {
+    harbor.addProject({ name: 'billing' });
+    harbor.addGroupMember('billing', 'billing-devs', 3);
+    // deleted by hand just then: Harbor answers 404 for its members
+    harbor.failNext('GET', MEMBERS_PATH, 404, 1, { message: 'project 3 not found' });
+    const gone = await run({ ...config(), retiredProjectGroups: ['billing'] });
+    expect(gone.code).toBe(0);
+    expect(lines(gone.stdout)).toContain('project billing: retired, not in Harbor');
+
+    harbor.failNext('DELETE', /^\/api\/v2\.0\/projects\/\d+\/members\/\d+$/, 500, 1, { message: 'database is locked' });
+    const failed = await run({ ...config(), retiredProjectGroups: ['billing'] });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^error: project billing \(retired\): DELETE \/api\/v2\.0\/projects\/\d+\/members\/\d+ answered 500/);
+    expect(lines(failed.stderr).pop()).toBe('error: 1 of 3 items not applied: project billing (retired) (failed)');
+    expect(members('billing')).toEqual(['g:billing-devs=guest', 'u:admin=projectAdmin']);
+  });
+
+  test('refuses a bad name, a project both declared and retired, a name twice or no list, before any request', async () => {
+    const cases: Array<[any, string]> = [
+      [{ ...config(), retiredProjectGroups: ['Billing'] }, 'error: retiredProjectGroups[0]: "Billing" must be a project name: lower-case letters and digits separated by ".", "_" or "-"\n'],
+      [{ ...config(), retiredProjectGroups: [7] }, 'error: retiredProjectGroups[0]: 7 must be a project name: lower-case letters and digits separated by ".", "_" or "-"\n'],
+      [{ ...config(), retiredProjectGroups: ['apps'] }, 'error: retiredProjectGroups[0]: project apps is declared under "projects" too; a project is either declared or retired\n'],
+      [{ ...config(), retiredProjectGroups: ['old', 'old'] }, 'error: retired project old is declared twice\n'],
+      [{ ...config(), retiredProjectGroups: 'billing' }, 'error: configuration: field "retiredProjectGroups" must be an array, got "billing"\n'],
+    ];
+    for (const [cfg, message] of cases) {
+      const result = await run(cfg);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(message);
+    }
+    expect(harbor.requests).toEqual([]);
+  });
+});

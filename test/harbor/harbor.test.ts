@@ -484,6 +484,12 @@ describe('Harbor validation', () => {
     const make = (props: object) => () => inClusterHarbor(testChart('harbor'), props);
     expect(make({ externalUrl: 'http://harbor.example.com' })).toThrow('invalid externalUrl "http://harbor.example.com": must be an absolute URL with scheme https');
     expect(make({ externalUrl: 'https://harbor.example.com/ui' })).toThrow(/must be a scheme, host and optional port, without path or query/);
+    // images pushed to and pulled through Harbor are named by its host, and a one-label first part reads as a Docker
+    // Hub namespace (distribution/reference normalize.go, splitDockerDomain)
+    expect(make({ externalUrl: 'https://harbor' })).toThrow('invalid externalUrl "https://harbor": must have a host with a "." or a :port, or ' +
+      'localhost: the host is the registry in every image name pushed to or pulled through Harbor, and a single label such as "harbor" reads as a ' +
+      'Docker Hub namespace');
+    expect(make({ externalUrl: 'https://harbor:8443' })).not.toThrow();
     expect(make({ version: 'latest' })).toThrow('invalid version "latest": must be a Harbor release such as "2.15.1"');
     expect(make({ coreReplicas: 0 })).toThrow('invalid coreReplicas 0: must be an integer from 1 to 20');
     expect(make({ jobWorkers: 0 })).toThrow(/invalid jobWorkers 0/);

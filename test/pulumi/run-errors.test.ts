@@ -5,23 +5,8 @@
 import { RunError } from '@pulumi/pulumi';
 import { setup } from './digitalocean/harness';
 import { appReadingProvidedSecret } from './provided-secret-app';
-
-/** What `act` throws. */
-function thrown(act: () => unknown): Error {
-  try {
-    act();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('nothing was thrown');
-}
-
-/** The error's message, checked to be what the host prints for a RunError: its one line. */
-function printed(err: Error): string {
-  expect(RunError.isInstance(err)).toBe(true);
-  expect(err.message).not.toMatch(/[\r\n]/);
-  return err.message;
-}
+import { thrown } from '../util';
+import { printed } from './printed';
 
 describe('ValidationError under Pulumi', () => {
   beforeAll(setup);

@@ -204,6 +204,8 @@ describe('validation', () => {
     ['registry.example.com:99999', /invalid mirrors\[0\]\.upstream/],
     ['', /invalid mirrors\[0\]\.upstream ""/],
     ['index.docker.io', /invalid mirrors\[0\]\.upstream "index\.docker\.io": must be "docker\.io" for Docker Hub/],
+    // an image's registry has a "." or ":" or is localhost (distribution/reference normalize.go, splitDockerDomain)
+    ['quay', /invalid mirrors\[0\]\.upstream "quay": .*as a registry host it needs a "\." or a :port, or is localhost/],
   ])('refuses upstream %j', (upstream, message) => {
     expect(() => rke2Registries([bad({ upstream })])).toThrow(ValidationError);
     expect(() => rke2Registries([bad({ upstream })])).toThrow(message);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
   DroneSecretsExtension, Image, ImageRelocation, Images, LocalSecretStore, normalizeRegistry, Postgres, PullSecret, RegistryCredential, RobotAccount,
-  Secret, SecretValue,
+  Secret, SecretValue, ValidationError,
 } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 
@@ -213,5 +213,20 @@ describe('ImageRelocation', () => {
     expect(() => ImageRelocation.registry('mirror/team')).toThrow(`invalid prefix "mirror/team": ${rule}`);
     expect(ImageRelocation.registry('mirror.example.com/a__b').relocate(Image.of('nginx:1.27')).reference).toBe('mirror.example.com/a__b/library/nginx:1.27');
     expect(() => ImageRelocation.proxyCache('harbor.example.com', 'Docker Hub')).toThrow(/invalid project "Docker Hub"/);
+  });
+
+  // a reference's first part is its registry only with a "." or ":", or as "localhost"; otherwise the whole name is
+  // a Docker Hub repository (distribution/reference v0.6.0 normalize.go, splitDockerDomain): images relocated to a
+  // one-label host, or a pull secret keyed by one, would pull from (or never match) Docker Hub
+  test('refuses a registry host of one label, which image names read as a Docker Hub namespace', () => {
+    const key = () => new Secret(testChart(), 'K', { name: 'k', values: { t: SecretValue.password(24) } }).key('t');
+    const rule = 'must be a lower-case DNS host name, optionally with :port, without scheme or path; as a registry host it needs a \".\" or a :port, or is localhost (a single label such as \"harbor\" reads as a Docker Hub namespace in an image name)';
+    expect(() => ImageRelocation.proxyCache('harbor', 'dockerhub')).toThrow(new ValidationError(`invalid host "harbor": ${rule}`));
+    expect(() => ImageRelocation.proxyCache('harbor.example.com', 'dockerhub', 'quay')).toThrow(new ValidationError(`invalid upstream "quay": ${rule}`));
+    expect(() => RegistryCredential.basic({ registry: 'harbor', username: 'u', password: key() })).toThrow(new ValidationError(`invalid registry "harbor": ${rule}`));
+    // a port or localhost names a registry
+    expect(ImageRelocation.proxyCache('harbor:8443', 'dockerhub').relocate(Image.of('nginx:1.27')).reference).toBe('harbor:8443/dockerhub/library/nginx:1.27');
+    expect(ImageRelocation.proxyCache('localhost', 'dockerhub').relocate(Image.of('nginx:1.27')).reference).toBe('localhost/dockerhub/library/nginx:1.27');
+    expect(() => RegistryCredential.basic({ registry: 'localhost:5000', username: 'u', password: key() })).not.toThrow();
   });
 });

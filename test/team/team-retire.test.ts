@@ -5,7 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, Harbor, HarborStorage, LocalSecretStore, Postgres, ProxyUpstream, Redis, RobotPermission } from '../../lib';
+import {
+  DockyardChart, Harbor, HarborOidc, HarborStorage, LocalSecretStore, Postgres, ProxyUpstream, Redis, RobotPermission, Secret, SecretValue, TeamMember,
+} from '../../lib';
 import { stderrOf } from '../util';
 import { platform } from './fixtures';
 
@@ -71,6 +73,65 @@ describe('retiring a team', () => {
       .toThrow('invalid name "legacy-pull": must not be a robot this Harbor declares (addRobot): a robot is either declared or retired');
     expect(p.teams.retiredTeams).toEqual([]);
     expect(harborState(p.objects()).retired).toEqual([]);
+  });
+});
+
+// On a Harbor that signs in over OIDC a team's project had its group members declared (its member groups, or none), so
+// retiring the team takes every group out of the project (lib/harbor/configure.js, "Retired project groups"; the
+// Job's side is in test/harbor/configure-oidc.test.ts, "retired project groups").
+describe('retiring a team on an OIDC Harbor', () => {
+  const oidc = (chart: DockyardChart) => ({
+    oidc: HarborOidc.of({
+      name: 'Keycloak', endpoint: 'https://sso.example.com/realms/acme', clientId: 'harbor',
+      clientSecret: new Secret(chart, 'HarborOidc', { name: 'harbor-oidc', values: { secret: SecretValue.input('HARBOR_OIDC_SECRET', 'the client secret') } }).key('secret'),
+    }),
+  });
+  /** Each chunk's config.json, parsed and as text. */
+  const chunks = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name))
+    .map((c) => ({ name: c.metadata.name as string, text: c.data['config.json'] as string, state: JSON.parse(c.data['config.json']) }));
+
+  test('its project\'s groups are retired, in the chunk that held the project, beside its robots', () => {
+    const before = platform({}, { harbor: oidc });
+    before.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    before.teams.addTeam({ name: 'payments', repos: ['acme/payments'], members: [TeamMember.group('payments-developers')] });
+    const held = chunks(before.objects()).find((c) => c.state.projects.some((pr: any) => pr.name === 'payments'))!;
+
+    const p = platform({}, { harbor: oidc });
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    p.teams.retireTeam('payments');
+    const after = chunks(p.objects());
+    const retiring = after.filter((c) => 'retiredProjectGroups' in c.state);
+    expect(retiring.map((c) => c.state.retiredProjectGroups)).toEqual([['payments']]);
+    // the project's chunk, under its name (only its content changed)
+    expect(retiring[0].name.replace(/-[0-9a-f]{8}$/, '')).toBe(held.name.replace(/-[0-9a-f]{8}$/, ''));
+    // one item a line, after retiredRobots when the chunk has them, before the OIDC settings
+    expect(retiring[0].text).toContain('\n  "retiredProjectGroups": [\n    "payments"\n  ]');
+    expect(Object.keys(retiring[0].state).indexOf('retiredProjectGroups')).toBeGreaterThan(Object.keys(retiring[0].state).indexOf('robots'));
+    expect(after.flatMap((c) => c.state.projects.map((pr: any) => pr.name))).not.toContain('payments');
+    expect(harborState(p.objects()).retired).toEqual(['payments-pull', 'payments-push']);
+    // the other team's project still declares its groups (none)
+    expect(after.flatMap((c) => c.state.projects).find((pr: any) => pr.name === 'web').members).toEqual([]);
+  });
+
+  test('without OIDC only the robots are retired: the project\'s members were never managed', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    p.teams.retireTeam('payments');
+    expect(chunks(p.objects()).filter((c) => 'retiredProjectGroups' in c.state || c.text.includes('retiredProjectGroups'))).toEqual([]);
+    expect(harborState(p.objects()).retired).toEqual(['payments-pull', 'payments-push']);
+  });
+
+  test('a project the Harbor declares under the team\'s name refuses the retirement, which then retires nothing', () => {
+    const p = platform({}, { harbor: oidc });
+    p.harbor.addProject('legacy');
+    expect(() => p.teams.retireTeam('legacy')).toThrow('invalid name "legacy": must not be a project this Harbor declares (addProject, addProxyCache) ' +
+      'or "library", which Harbor creates: a project is either declared or retired');
+    expect(p.teams.retiredTeams).toEqual([]);
+    expect(harborState(p.objects()).retired).toEqual([]);
+    // retired, the name is refused as a project of its own
+    p.teams.retireTeam('gone');
+    expect(() => p.harbor.addProject('gone')).toThrow('invalid name "gone": must not be a project this Harbor retires (retireProjectGroups): a project ' +
+      'is either declared or retired; drop the retireProjectGroups call to declare it again (project "gone")');
   });
 });
 

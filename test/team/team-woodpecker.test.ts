@@ -45,5 +45,9 @@ describe('teams on Woodpecker', () => {
       .toThrow(/^invalid repos \["example\/web-\*"\]: "example\/web-\*" must be an exact "owner\/name" slug: Woodpecker routes by exact repository/);
     expect(withTeam({ name: 'infra', repos: ['example/infra'], dedicatedRunner: true }))
       .toThrow('invalid dedicatedRunner true: must be false on woodpecker: every route there runs on agents of its own already');
+    // the example server admits repositories of its organization only (WOODPECKER_REPO_OWNERS; woodpecker v3.17.0
+    // server/api/repo.go:113-116 refuses to activate any other), so a team's repository elsewhere would never build
+    expect(withTeam({ name: 'search', repos: ['other/search-api'] }))
+      .toThrow(/^invalid repos \["other\/search-api"\]: "other\/search-api" must be a repository of one of the server's repoOwners \("example"\)/);
   });
 });

@@ -264,6 +264,33 @@ describe('WoodpeckerCi', () => {
     });
   });
 
+  // With WOODPECKER_REPO_OWNERS set, the server refuses to activate a repository whose owner is none of them,
+  // compared ignoring case (woodpecker v3.17.0 server/api/repo.go:113-116, "Repo owner is not allowed";
+  // server/services/permissions/repo_owners.go:24-38, `strings.ToLower(repo.Owner)`), so its pipelines never run
+  describe('refuses a repository outside the server\'s repoOwners, which Woodpecker never activates', () => {
+    const owned = () => woodpeckerCi(testChart('ci'), { repoOwners: ['Acme', 'octo-labs'] });
+    const rule = 'must be a repository of one of the server\'s repoOwners ("Acme", "octo-labs"): Woodpecker refuses to activate any ' +
+      'other ("Repo owner is not allowed"), so its pipelines would never run; add its owner to repoOwners';
+    test.each([
+      ['a route', (ci: WoodpeckerCi) => ci.addRoute({ name: 'r', repos: ['acme/api', 'other/api'], namespace: 'deploy' }), '["acme/api","other/api"]: "other/api"', ' (route "r")'],
+      ['a pipeline secret', (ci: WoodpeckerCi) => ci.addPipelineSecret('S', { name: 's', repos: ['octo-labs/api', 'octo/api'], values: { v: SecretValue.hex(16) } }),
+        '["octo-labs/api","octo/api"]: "octo/api"', ' (secret "s")'],
+      ['a pull secret', (ci: WoodpeckerCi) => ci.addImagePullSecret('P', { name: 'p', repos: ['acme/*', 'octo/app'], dockerConfig: SecretValue.hex(16) }),
+        '["acme/*","octo/app"]: "octo/app"', ' (pull secret "p")'],
+    ])('%s', (_, act, named, context) => {
+      expect(thrown(() => act(owned())).message).toBe(`invalid repos ${named} ${rule}${context}`);
+    });
+
+    test('admits its owners\' repositories in any case, and any owner without repoOwners', () => {
+      const ci = owned();
+      ci.addRoute({ name: 'r', repos: ['ACME/api', 'octo-labs/api'], namespace: 'deploy' });
+      ci.addPipelineSecret('S', { name: 's', repos: ['acme/web'], values: { v: SecretValue.hex(16) } });
+      ci.addImagePullSecret('P', { name: 'p', repos: ['acme/*'], dockerConfig: SecretValue.hex(16) });
+      expect(ci.grants.routes.get('r')?.repos).toEqual(['ACME/api', 'octo-labs/api']);
+      expect(() => woodpeckerCi(testChart('ci')).addRoute({ name: 'r', repos: ['other/api'], namespace: 'deploy' })).not.toThrow();
+    });
+  });
+
   describe('refuses at synth a secret that would reach a pipeline it is not granted to', () => {
     const value = { v: SecretValue.hex(16) };
     const cases: [string, (ci: WoodpeckerCi) => void, string][] = [

@@ -1,8 +1,10 @@
 // DigitalOcean components, the entry point `dockyard/pulumi/digitalocean`: apart from `dockyard/pulumi`, so Pulumi
 // users on another cloud need not install @pulumi/digitalocean.
 import { requirePeers } from '../peer-dependencies';
-// Dockyard's input refusals print as one line under Pulumi
+// Dockyard's input refusals and environment problems print as one line under Pulumi
 import '../run-errors';
+
+export { EnvironmentError } from '../run-errors';
 
 requirePeers('dockyard/pulumi/digitalocean', ['@pulumi/pulumi', '@pulumi/kubernetes', '@pulumi/digitalocean']);
 

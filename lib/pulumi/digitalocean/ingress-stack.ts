@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { LETS_ENCRYPT_ISSUER } from '../../core/ingress';
 import { checkDnsLabel, checkDnsSubdomain, checkEmail, checkInteger, checkUrl, invalid } from '../../core/validation';
+import { EnvironmentError } from '../run-errors';
 
 /** A Helm chart pinned by repository and version. */
 export interface PinnedChart {
@@ -189,13 +190,16 @@ export class IngressStack extends pulumi.ComponentResource {
 /**
  * The public IPv4 address of an ingress controller's LoadBalancer Service `<namespace>/<name>`, read from the
  * cluster; unknown in a preview while `id` is.
+ *
+ * @throws EnvironmentError (in the Output) while DigitalOcean has not given the Service its address yet
  */
 export function ingressLoadBalancerIp(name: string, id: pulumi.Input<string>, opts: pulumi.CustomResourceOptions = {}): pulumi.Output<string> {
   const service = k8s.core.v1.Service.get(name, id, opts);
   return pulumi.all([service.status, pulumi.output(id)]).apply(([status, serviceId]) => {
     const ip = (status?.loadBalancer?.ingress ?? []).map((i) => i.ip).find((a) => !!a);
     if (!ip) {
-      throw new Error(`the Service ${serviceId} has no load balancer IP yet: wait until DigitalOcean has created it, then run pulumi up again`);
+      // not ready yet, which the user waits out: one line under Pulumi, not a stack trace
+      throw new EnvironmentError(`the Service ${serviceId} has no load balancer IP yet: wait until DigitalOcean has created it, then run pulumi up again`);
     }
     return ip;
   });

@@ -2,6 +2,7 @@ import * as digitalocean from '@pulumi/digitalocean';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { checkInteger, invalid } from '../../core/validation';
+import { kubeconfigOf, newestVersion } from './cluster-answers';
 import { protectsData } from './data-protection';
 import { checkRegion } from './database-size';
 import { checkDropletSize } from './droplet-size';
@@ -196,13 +197,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       this.created = false;
     }
 
-    this.kubeconfig = pulumi.secret(data.apply((d) => {
-      const config = d.kubeConfigs?.[0]?.rawConfig;
-      if (!config) {
-        throw new Error(`DigitalOcean returned no kubeconfig for Kubernetes cluster "${d.name}"`);
-      }
-      return config;
-    }));
+    this.kubeconfig = pulumi.secret(data.apply(kubeconfigOf));
     this.provider = new k8s.Provider(`${name}-provider`, {
       kubeconfig: this.kubeconfig,
       // only a different cluster replaces the provider; a fresh token is an update
@@ -243,11 +238,6 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
  * DigitalOcean no longer offers that minor.
  */
 function latestVersion(prefix: string | undefined, parent: pulumi.Resource): pulumi.Output<string> {
-  return digitalocean.getKubernetesVersionsOutput(prefix === undefined ? {} : { versionPrefix: prefix }, { parent }).apply((v) => {
-    if (!v.latestVersion) {
-      throw new Error(prefix === undefined ? 'DigitalOcean offers no Kubernetes version'
-        : `DigitalOcean offers no Kubernetes version matching versionPrefix "${prefix}"; pick one from \`doctl kubernetes options versions\``);
-    }
-    return v.latestVersion;
-  });
+  return digitalocean.getKubernetesVersionsOutput(prefix === undefined ? {} : { versionPrefix: prefix }, { parent })
+    .apply((v) => newestVersion(v, prefix));
 }

@@ -1,0 +1,3 @@
+import { describeChartDeploymentNames } from './chart-deployment-names';
+
+describeChartDeploymentNames(true);

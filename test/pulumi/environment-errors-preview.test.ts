@@ -1,0 +1,3 @@
+import { describeEnvironmentErrors } from './environment-errors';
+
+describeEnvironmentErrors(true);
