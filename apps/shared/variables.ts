@@ -13,8 +13,12 @@
 import { describeValue } from '../../lib';
 import { editDistance } from '../../lib/core/text';
 import { closest, markVariableReported } from '../../lib/core/variable-names';
+import { printWarning } from '../../lib/core/warn';
 
 const PREFIX = 'DOCKYARD_';
+
+// the stacks' default for configuration warnings, as the library prints its own
+export { printWarning };
 
 /**
  * The variables read outside the stacks' configuration table: by `npm test`'s prerequisite check
@@ -117,7 +121,3 @@ export function isCredentialName(name: string, knownWords: readonly string[]): b
     (word.length >= 4 && editDistance(word, c) <= (c.length >= 6 ? 2 : 1) && !knownWords.some((k) => editDistance(word, k) <= 1))));
 }
 
-/** Print `dockyard: warning: <message>` on stderr: the stacks' default for configuration warnings. */
-export function printWarning(message: string): void {
-  process.stderr.write(`dockyard: warning: ${message}\n`);
-}

@@ -98,6 +98,12 @@ export const DEFAULT_EVENTS: readonly PipelineEvent[] = Object.freeze(
   Object.values(PipelineEvent).filter((e) => e !== PipelineEvent.PULL_REQUEST));
 
 const REPO_GLOB = /^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/;
+/**
+ * What a repository may hold, in words. One "/": a project in a GitLab subgroup (`acme/platform/api`) is not taken
+ * yet, as team ownership and repository overlap reason about owner and name only.
+ */
+const REPO_RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" ' +
+  '(projects in GitLab subgroups are not supported)';
 /** What `PipelineAccess.repos` holds, as messages say it. */
 const REPOS_OF = '"owner/name" slugs or globs';
 
@@ -136,7 +142,7 @@ export function checkPipelineAccess(access: PipelineAccess): GrantedAccess {
   }
   for (const repo of access.repos) {
     if (!REPO_GLOB.test(repo)) {
-      invalid('repos', access.repos, `${describeValue(repo)} must be an "owner/name" slug or glob`);
+      invalid('repos', access.repos, `${describeValue(repo)} must be an "owner/name" slug or glob: ${REPO_RULE}`);
     }
   }
   // the default events need no check (most grants take them: a thousand teams' grants are checked per team)

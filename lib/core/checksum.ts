@@ -134,32 +134,44 @@ export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): 
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
-/** The keys each workload counts beside what its pods read, by app root and `<kind>/<namespace>/<name>`. */
-const indirectInputs = new WeakMap<IConstruct, Map<string, SecretKey[]>>();
+/** What a workload counts beside what its pods read (`countIndirectInputs`). */
+export interface IndirectInputs {
+  /** Secret keys whose values reach the pods another way. */
+  readonly keys?: readonly SecretKey[];
+  /** Plain settings that reach the pods another way, as they stand. */
+  readonly values?: readonly string[];
+}
+
+/** The inputs each workload counts beside what its pods read, by app root and `<kind>/<namespace>/<name>`. */
+const indirectInputs = new WeakMap<IConstruct, Map<string, IndirectInputs[]>>();
 
 /**
- * Count `keys` in the checksum of the workload `kind` `namespace/name` of `scope`'s app as if its pods read them:
- * for a value a pod gets from another pod rather than from the Secret, so that a new value rolls it too. Harbor's
- * jobservice, say, loads the database password from core's configuration API once, at start (goharbor/harbor
- * `src/jobservice/job/impl/context.go` `Init`), and reads no Secret for it.
+ * Count `inputs` in the checksum of the workload `kind` `namespace/name` of `scope`'s app as if its pods read them:
+ * for what a pod gets from another pod rather than from a Secret or its own spec, so that a change rolls it too.
+ * Harbor's jobservice, say, loads the database settings, the password with them, from core's configuration API once,
+ * at start (goharbor/harbor `src/jobservice/job/impl/context.go` `Init`).
  *
  * @internal
  */
-export function countIndirectInputs(scope: IConstruct, kind: string, namespace: string, name: string, keys: readonly SecretKey[]): void {
+export function countIndirectInputs(scope: IConstruct, kind: string, namespace: string, name: string, inputs: IndirectInputs): void {
   const root = scope.node.root;
-  const byWorkload = indirectInputs.get(root) ?? new Map<string, SecretKey[]>();
+  const byWorkload = indirectInputs.get(root) ?? new Map<string, IndirectInputs[]>();
   indirectInputs.set(root, byWorkload);
   const id = `${kind}/${namespace}/${name}`;
-  byWorkload.set(id, [...(byWorkload.get(id) ?? []), ...keys]);
+  byWorkload.set(id, [...(byWorkload.get(id) ?? []), inputs]);
 }
 
-/** The checksum parts of the keys `countIndirectInputs` gave the workload `o`, a resolved object. */
+/** The checksum parts of what `countIndirectInputs` gave the workload `o`, a resolved object. */
 function indirectParts(scope: IConstruct, o: any): string[] {
-  const keys = indirectInputs.get(scope.node.root)?.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) ?? [];
-  return keys.map((k) => {
-    const secret = k.secret instanceof Secret ? k.secret : undefined;
-    return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(secret, k.key))}`;
-  });
+  const inputs = indirectInputs.get(scope.node.root)?.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) ?? [];
+  return inputs.flatMap((input) => [
+    ...(input.keys ?? []).map((k) => {
+      const secret = k.secret instanceof Secret ? k.secret : undefined;
+      return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(secret, k.key))}`;
+    }),
+    // as JSON, so that no setting's text can pass for another part
+    ...(input.values ?? []).map((v) => `value:${JSON.stringify(v)}`),
+  ]);
 }
 
 /**

@@ -17,7 +17,7 @@ import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
 import { editDistance } from './text';
-import { closest, reportVariableOnce } from './variable-names';
+import { warnMisspeltVariables } from './variable-names';
 import { describePath, describeValue } from './validation';
 
 /** Props of a `LocalSecretStore`. */
@@ -519,25 +519,6 @@ export class LocalSecretStore {
 }
 
 /** The comma-separated entries of the environment variable `name`, trimmed, empty ones dropped. */
-/**
- * Warn of each set `DOCKYARD_*` variable whose name is a typo of one of `read`, the variables the store reads: an
- * operator who rotates a leaked credential with `DOCKYARD_ROTAET=...` would otherwise see a synth that rotated
- * nothing, without a word. Names only, never values; once per name in a process (an example stack's own check may
- * have said it already: apps/shared/variables.ts).
- */
-function warnMisspeltVariables(read: readonly string[]): void {
-  for (const name of Object.keys(process.env).sort()) {
-    const upper = name.toUpperCase();
-    const meant = upper.startsWith('DOCKYARD_') && !read.includes(name) && process.env[name] !== '' ? closest(upper, read) : undefined;
-    if (meant !== undefined) {
-      const shown = /^[A-Za-z0-9_]+$/.test(name) ? name : describeValue(name);
-      reportVariableOnce(name, `${shown} is set, but the secret store reads ${meant} (did you mean it?); ${shown} is ignored, and ` +
-        `${meant === 'DOCKYARD_ROTATE' ? 'nothing was rotated by it' : 'nothing was moved by it'}`,
-      (message) => process.stderr.write(`dockyard: warning: ${message}\n`));
-    }
-  }
-}
-
 function envList(name: string): string[] {
   return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

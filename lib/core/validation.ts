@@ -336,6 +336,16 @@ export interface HostnameOptions {
   readonly registry?: boolean;
 }
 
+/**
+ * Whether an image name whose first part is `hostPort` (a host, with its port if any) names that registry: a part
+ * with a "." or ":" or `localhost` does; any other is read as a Docker Hub namespace (distribution/reference v0.6.0
+ * `normalize.go`, `splitDockerDomain`; a part with an upper-case letter counts there too, but no host Dockyard takes
+ * has one). The one rule for every registry host Dockyard checks.
+ */
+export function readsAsRegistry(hostPort: string): boolean {
+  return /[.:]/.test(hostPort) || hostPort === 'localhost';
+}
+
 /** What `checkHostname` accepts with `options`, in words. */
 function hostNameRule(options: HostnameOptions): string {
   return `a ${options.fullyQualified ? 'fully qualified ' : ''}lower-case DNS host name${options.fullyQualified ? ' such as "ci.example.com"' : ''}` +
@@ -358,7 +368,7 @@ export function isHostname(value: unknown, options: HostnameOptions = {}): value
   const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
     (options.allowIpAddress !== false || !/^\d+$/.test(labels[labels.length - 1])) && (!options.fullyQualified || labels.length >= 2);
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
-  const validRegistry = !options.registry || labels.length >= 2 || host === 'localhost' || match?.[2] !== undefined;
+  const validRegistry = !options.registry || readsAsRegistry(value as string);
   return match !== null && validHost && validPort && validRegistry;
 }
 
@@ -801,7 +811,7 @@ export function isRegistryPrefix(value: unknown): value is string {
   const port = match?.[2] === undefined ? undefined : Number(match[2]);
   return typeof value === 'string' && match !== null && value.length <= 255 &&
     host.length <= 253 && host.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
-    (host.includes('.') || host === 'localhost' || port !== undefined) &&
+    readsAsRegistry(hostPort) &&
     (port === undefined || (port >= 1 && port <= 65535)) &&
     segments.every((s) => REPOSITORY_PATH_COMPONENT.test(s));
 }

@@ -3,6 +3,8 @@
 // (apps/shared/variables.ts) are checked by the same rule, and a name both would report is reported once. Not
 // exported from lib/core/index.ts: internals, imported by path.
 import { editDistance } from './text';
+import { describeValue } from './validation';
+import { printWarning } from './warn';
 
 const PREFIX = 'DOCKYARD_';
 
@@ -34,6 +36,47 @@ export function markVariableReported(name: string): void {
 }
 
 /**
+ * Warn of each set `DOCKYARD_*` variable whose name is a typo of one of `read`, the library's own variables that a
+ * caller reads from the environment (LocalSecretStore's `DOCKYARD_ROTATE` and `DOCKYARD_MOVE`): an operator who
+ * rotates a leaked credential with `DOCKYARD_ROTAET=...` would otherwise see a synth that rotated nothing, without a
+ * word. Names only, never values; once per name in a process.
+ *
+ * @internal
+ */
+export function warnMisspeltVariables(read: readonly string[]): void {
+  for (const name of Object.keys(process.env).sort()) {
+    const meant = process.env[name] !== '' && !read.includes(name) ? read.find((known) => isTypoOf(name.toUpperCase(), known)) : undefined;
+    if (meant !== undefined) {
+      const shown = /^[A-Za-z0-9_]+$/.test(name) ? name : describeValue(name);
+      reportVariableOnce(name, `${shown} is set, but the secret store reads ${meant} (did you mean it?); ${shown} is ignored, and ` +
+        `${meant === 'DOCKYARD_ROTATE' ? 'nothing was rotated by it' : 'nothing was moved by it'}`, printWarning);
+    }
+  }
+}
+
+/**
+ * Whether `name` (upper case) reads as a typo of the library variable `known`, narrowly, since a user's stack may
+ * read variables of its own under the same prefix (`DOCKYARD_MODE` is no `DOCKYARD_MOVE`): one word after
+ * `DOCKYARD_`, that begins with the known word's first four letters (`ROTAET`, `ROTATION`, `MOVES`), or is the known
+ * word with two neighbouring letters swapped (`MOEV`), or, for a word of six letters or more, one edit from it
+ * (`RTOATE`, `ROTTE`). The name in another case is one too.
+ */
+function isTypoOf(name: string, known: string): boolean {
+  const word = name.slice(PREFIX.length);
+  const target = known.slice(PREFIX.length);
+  if (!name.startsWith(PREFIX) || word === '' || word.includes('_')) {
+    return false;
+  }
+  if (word === target) {
+    // the name in another case (`dockyard_rotate`): the environment's names are case-sensitive
+    return true;
+  }
+  const sameLetters = [...word].sort().join('') === [...target].sort().join('');
+  return word.startsWith(target.slice(0, 4)) || (sameLetters && editDistance(word, target) === 1) ||
+    (target.length >= 6 && editDistance(word, target) <= 1);
+}
+
+/**
  * The known name a typo could have made `name`, comparing the parts after `DOCKYARD_`, or undefined when there is
  * none or no single one:
  * - the nearest by edit distance (insertions, deletions, substitutions and swaps of neighbours) of those a typo apart
@@ -49,6 +92,8 @@ export function markVariableReported(name: string): void {
  * Any other word more than a known name gets nothing (`DOCKYARD_API_SERVER_URL`, `DOCKYARD_GIT_HOST`): the word
  * may be what makes it another setting, or a credential (`DOCKYARD_TEAMS_JWT` is no team count).
  * A tie at any step gives no suggestion: a wrong one is worse than none.
+ *
+ * @internal
  */
 export function closest(name: string, known: readonly string[]): string | undefined {
   const rest = name.slice(PREFIX.length);

@@ -15,6 +15,15 @@ export function warnOnce(scope: IConstruct, message: string, key = message): voi
   if (!seen.has(key)) {
     seen.add(key);
     warned.set(root, seen);
-    process.stderr.write(`dockyard: warning: ${message}\n`);
+    printWarning(message);
   }
+}
+
+/**
+ * Print `dockyard: warning: <message>` on stderr: how every warning of Dockyard's is shown, never in the output.
+ *
+ * @internal
+ */
+export function printWarning(message: string): void {
+  process.stderr.write(`dockyard: warning: ${message}\n`);
 }

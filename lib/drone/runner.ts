@@ -8,6 +8,8 @@ import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
+import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
+import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
@@ -406,7 +408,7 @@ export class DroneKubeRunner extends Construct {
     // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
     // secret its pipeline's image_pull_secrets make, else with its ServiceAccount's (convert.go:32,301-309): checked
     // at synth, once every policy and pull secret is known
-    this.node.addValidation({ validate: () => { this.checkBuildPulls(buildImages); return []; } });
+    this.node.addValidation({ validate: () => { this.checkBuildPulls(buildImages); this.warnOpenPullSecrets(name); return []; } });
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
@@ -505,6 +507,43 @@ export class DroneKubeRunner extends Construct {
         notCounted: 'a pipeline\'s own image_pull_secrets are not counted: the pipelines that name none, those the guards and the catch-all ' +
           'place among them, pull these images too',
       }, projects);
+    }
+  }
+
+  /**
+   * Warn, once per namespace, of a build namespace other than the default that the namespace rules leave open while
+   * some pipeline may reach the catch-all, and whose `default` ServiceAccount pulls with pull secrets the default
+   * build namespace's does not: any pipeline, a fork's pull request included, may name it in `metadata.namespace` and
+   * run there as `default`, pulling with those logins. drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-223`
+   * admits a namespace the rules do not list, and `engine/policy/policy.go:56-59` sets a namespace only when the
+   * policy gives one, which the catch-all does not (`engine/compiler/compiler.go:215,232-235` keeps the pipeline's).
+   * Logins the default build namespace's `default` has too are left out: every pipeline has those anyway.
+   */
+  private warnOpenPullSecrets(runnerName: string): void {
+    if (!this.catchAllRuns()) {
+      return;
+    }
+    let users: UserAccounts | undefined;
+    const secretsOf = (namespace: string) => PullAccess.accountPullSecrets(this, namespace, DEFAULT_ACCOUNT, (users ??= userAccounts(this))) ?? [];
+    let pool: ReadonlySet<unknown> | undefined;
+    for (const namespace of this.buildNamespaces) {
+      if (namespace === this.buildNamespace || this.namespaceRules[namespace] !== undefined) {
+        continue;
+      }
+      const found = secretsOf(namespace);
+      if (found.length === 0) {
+        continue;
+      }
+      pool ??= new Set(secretsOf(this.buildNamespace).filter((s) => typeof s !== 'string'));
+      const exposed = [...new Set(found.filter((s) => !pool!.has(s)).map((s) => (typeof s === 'string' ? describeValue(s) : describeValue(`${s.namespace}/${s.secretName}`))))].sort();
+      if (exposed.length === 0) {
+        continue;
+      }
+      warnOnce(this, `Drone runner ${describeValue(runnerName)}: build namespace ${describeValue(namespace)} is open to every pipeline, pull requests ` +
+        'from forks included (no route claims it exclusively, and the runner admits any pipeline that names it in metadata.namespace), and its ' +
+        `default ServiceAccount pulls with pull secret${exposed.length > 1 ? 's' : ''} ${exposed.join(', ')}, so any pipeline can pull with ` +
+        `${exposed.length > 1 ? 'their' : 'its'} logins; claim the namespace with a route (addRoute, or addPolicy without exclusive: false), ` +
+        'or keep the pull secret out of it (its namespaces)');
     }
   }
 

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, NetworkPeer, Resources, Secret,
+  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkScrapers } from '../core/network';
@@ -356,7 +356,7 @@ export class Harbor extends Construct {
       invalid('externalUrl', props.externalUrl, 'must be a scheme, host and optional port, without path or query');
     }
     // its host is the registry in every image name pushed to or pulled through it
-    if (!/[.:]/.test(url.host) && url.hostname !== 'localhost') {
+    if (!readsAsRegistry(url.host)) {
       invalid('externalUrl', props.externalUrl, 'must have a host with a "." or a :port, or localhost: the host is the registry in every ' +
         'image name pushed to or pulled through Harbor, and a single label such as "harbor" reads as a Docker Hub namespace');
     }

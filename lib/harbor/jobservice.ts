@@ -59,10 +59,14 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   const metricsPorts = metricsPortsOf(ctx);
   const trust = trustMounts(env, ctx);
   kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers, metrics) } });
-  // jobservice reads no database Secret: it loads the database settings, the password with them, from core's
-  // configuration API once, at start (goharbor/harbor src/jobservice/job/impl/context.go `Init`), and logs in with
-  // them for its whole life; a new password must roll it as it rolls core, or its next connections fail
-  countIndirectInputs(scope, 'Deployment', ctx.namespace, name, [ctx.database.password]);
+  // jobservice reads no database setting of its own: it loads them, the password with them, from core's
+  // configuration API once, at start (goharbor/harbor src/jobservice/job/impl/context.go `Init`: `cfgMgr.Load`, then
+  // `dao.InitDatabase(c.cfgMgr.GetDatabaseCfg())`), and connects with them for its whole life; a new password, host
+  // or user must roll it as it rolls core (lib/harbor/context.ts databaseEnv), or its next connections fail
+  const db = ctx.database;
+  countIndirectInputs(scope, 'Deployment', ctx.namespace, name, {
+    keys: [db.password], values: [db.host, String(db.port), db.user, db.databaseName, db.sslMode, String(ctx.maxOpenConns)],
+  });
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,

@@ -5,8 +5,8 @@ import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
-import { checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
-import { formerNameAliases } from './former-names';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
+import { claimFormerNames, formerNameAliases } from './former-names';
 import { GeneratedSecrets } from './generated-secrets';
 
 /** What ChartDeployment puts after its name to name its GeneratedSecrets, whose children's names start with it. */
@@ -53,6 +53,16 @@ export interface ChartDeploymentArgs {
    * @default - none
    */
   readonly substitutions?: Record<string, pulumi.Input<string>>;
+  /**
+   * Whether each provided Secret aliases its former resource name, `<name>-<namespace>-<secret>`, so that a stack
+   * made before keeps it (README, "Upgrade notes"). Two deployments can share a former name (`q` providing
+   * `ci-x/s` and `q-ci` providing `x/s`), and the one declared first would take over the other's Secret, so the
+   * second is refused: move each provided Secret your stack holds under a former name to its new one
+   * (`pulumi state rename`), then set this to `false` on the refused deployment. A stack made since needs no alias.
+   *
+   * @default true
+   */
+  readonly aliasFormerNames?: boolean;
 }
 
 /**
@@ -61,6 +71,13 @@ export interface ChartDeploymentArgs {
  * through a `yaml.ConfigGroup`, so the objects are real resources that depend on their Secrets.
  *
  * No credential ever enters a chart object: the charts only name Secrets, and the Secrets carry Pulumi secrets.
+ *
+ * To deploy the same charts twice in one program (to two clusters, each through its own `k8s.Provider`), give each
+ * ChartDeployment a parent component of a type of its own, e.g. `new pulumi.ComponentResource('acme:index:Staging',
+ * 'staging')` passed as `opts.parent`. A URN holds the types of a resource's parents but none of their names, and
+ * the chart objects are named `<namespace>/<name>` by `yaml.ConfigGroup`, so two deployments under parents of one
+ * type, whatever their names, register the same object under one URN, which Pulumi refuses. A deployment already in a
+ * stack that gets a parent keeps its resources with `aliases: [{ parent: pulumi.rootStackResource }]`.
  */
 export class ChartDeployment extends pulumi.ComponentResource {
   /** Every Kubernetes Secret the deployment creates. */
@@ -79,20 +96,23 @@ export class ChartDeployment extends pulumi.ComponentResource {
     const objects = withUserAccountsHeld(args.app, () =>
       withDigests(args.app, (stateKey) => DEFERRED_DIGEST + stateKey, () => args.app.charts.flatMap((chart) => chart.toJson())));
     checkProvided(args.app, args.secrets);
+    const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
+    // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
+    // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
+    const formerNames = aliasFormerNames ? args.secrets.map((s) => `${name}-${s.namespace}-${s.name}`) : [];
+    checkFormerNames(name, args.secrets, formerNames, opts.parent);
     super('dockyard:pulumi:ChartDeployment', name, {}, opts);
     this.objects = objects;
 
     const isNamespace = (o: any) => o.kind === 'Namespace';
     const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
     const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
-    // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
-    // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
-    const aliases = formerNameAliases(args.secrets.map((s) => `${name}-${s.namespace}-${s.name}`));
+    const aliases = formerNameAliases(formerNames);
     const provided = args.secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
       metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },
       type: s.type ?? 'Opaque',
       stringData: s.stringData,
-    }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] }));
+    }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] ?? [] }));
     this.secrets = [...generated.secrets, ...provided];
 
     const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated), args.substitutions ?? {});
@@ -118,9 +138,13 @@ function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
 }
 
 /**
- * Refuse the only names with which two ChartDeployments under one parent type could name two resources alike: a URN
- * holds the parent's type but not its name, so a child's name must be unique among all deployments'. Children are
- * `<name>-namespaces`, `<name>-objects` and `<name>-generated`, distinct for distinct names; provided Secrets
+ * Refuse the only names with which two ChartDeployments under one parent type could name two of their own resources
+ * alike: a URN holds the parent's type but not its name, so a child's name must be unique among all deployments'.
+ * (The chart objects are another matter: `yaml.ConfigGroup` names each `<namespace>/<name>`, without the group's
+ * name, so two deployments of one object under one parent type share its URN, and Pulumi refuses the duplicate; they
+ * are not renamed, which would replace every object in the cluster: deployments of the same charts need parents of
+ * distinct types, as the class documentation says.) Children are `<name>-namespaces`, `<name>-objects` and
+ * `<name>-generated`, distinct for distinct names; provided Secrets
  * `<name>/<namespace>/<secret>`, distinct as neither part holds a "/" (`checkProvided`); and GeneratedSecrets'
  * `<name>-generated-<namespace>/<secret>`, `…/<key>` and `<name>-generated-digest-key`. Those meet only where one
  * name is the other's followed by `-generated` (`p` in namespace `generated-ci`, `p-generated` in `ci`: both make
@@ -135,6 +159,24 @@ function checkName(name: string): void {
   if (typeof name === 'string' && name.includes(GENERATED)) {
     invalid('name', name, `must not contain "${GENERATED}", which ChartDeployment puts between its name and a generated ` +
       'credential\'s namespace, so that two ChartDeployments could name credentials alike');
+  }
+}
+
+/**
+ * Refuse a former name another deployment under the same parent types aliases too in this program: the one
+ * registered first would take over the Secret a stack made before holds for the other.
+ */
+function checkFormerNames(name: string, secrets: ProvidedSecret[], formerNames: string[], parent: pulumi.Resource | undefined): void {
+  const claims = formerNames.map((formerName, i) =>
+    ({ formerName, owner: name, what: `ChartDeployment "${name}"'s Secret ${secrets[i].namespace}/${secrets[i].name}` }));
+  const conflict = claimFormerNames(parent, claims);
+  if (conflict !== undefined) {
+    const [claim, other] = conflict;
+    const secret = secrets[claims.indexOf(claim)];
+    invalid('secrets', `${secret.namespace}/${secret.name}`, `${other.what} had its former resource name ` +
+      `"${claim.formerName}" too, and either would take over the other's: with pulumi state rename, move each ` +
+      'provided Secret your stack holds under a former name to its new one (<deployment>/<namespace>/<secret>), then ' +
+      `set aliasFormerNames: false on ChartDeployment "${name}"`);
   }
 }
 

@@ -18,3 +18,52 @@ export function formerNameAliases(formerNames: readonly string[]): pulumi.Alias[
   }
   return formerNames.map((name) => (counts.get(name) === 1 ? [{ name }] : []));
 }
+
+/** A former name a resource aliases: `owner` names the component that claims it, `what` the resource, for a refusal. */
+export interface FormerNameClaim {
+  readonly formerName: string;
+  readonly owner: string;
+  readonly what: string;
+}
+
+/**
+ * The former names claimed in this program run, by parent type chain and name: one registry per run, keyed by its
+ * stack resource (an Automation API process runs the program again, e.g. a preview and then an update), or one for
+ * the process where there is none (Pulumi's mocks).
+ */
+const claimed = new WeakMap<object, Map<string, FormerNameClaim>>();
+const NO_STACK = {};
+
+/**
+ * Record that each claim's resource, a child of a component under `parent`, aliases its former name, and return the
+ * first claim whose former name another owner's resource already aliases in this program (nothing is recorded then).
+ * An alias `{ name }` is a URN of the component's parent type chain and the name, so components under parents of
+ * different types claim different URNs; two claims of one URN would let the first registered take over the resource
+ * that a stack made before holds for the other.
+ */
+export function claimFormerNames(parent: pulumi.Resource | undefined, claims: readonly FormerNameClaim[]): [FormerNameClaim, FormerNameClaim] | undefined {
+  const run = pulumi.runtime.getStackResource() ?? NO_STACK;
+  const registry = claimed.get(run) ?? new Map<string, FormerNameClaim>();
+  claimed.set(run, registry);
+  const chain = parentTypes(parent);
+  for (const claim of claims) {
+    const other = registry.get(`${chain}::${claim.formerName}`);
+    if (other !== undefined && other.owner !== claim.owner) {
+      return [claim, other];
+    }
+  }
+  claims.forEach((claim) => registry.set(`${chain}::${claim.formerName}`, claim));
+  return undefined;
+}
+
+/**
+ * The types of `parent` and its ancestors, as a URN holds them (the stack's left out). The ancestors are the SDK's
+ * internal `__parentResource`: were it gone, only the parent's type would count, which refuses more, never less.
+ */
+function parentTypes(parent: pulumi.Resource | undefined): string {
+  const types: string[] = [];
+  for (let r = parent; r !== undefined; r = (r as any).__parentResource) {
+    types.unshift(pulumi.resourceType(r));
+  }
+  return types.filter((t) => t !== 'pulumi:pulumi:Stack').join('$');
+}

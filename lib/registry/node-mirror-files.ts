@@ -3,6 +3,7 @@ import { describeValue, invalid, OutputFile, SecretFile, SecretKey, SecretValue,
 import { PullAccess } from '../core/pull-access';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
+import { recordDockerHubMirror } from './docker-hub-mirrors';
 import { containerdHosts, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
 /** Props of `NodeMirrorFiles`. */
@@ -79,6 +80,11 @@ export class NodeMirrorFiles extends Construct {
         onChange: 'on containerd 2.x nodes, copy it to /etc/containerd/conf.d/dockyard-mirror-auth.toml and restart containerd (1.x: see the README, ' +
           '"Applying the node files")',
       });
+    }
+    // last, so that one refused above is never counted
+    const hub = props.mirrors.find((m) => m.upstream === 'docker.io');
+    if (hub !== undefined) {
+      recordDockerHubMirror(this, hub.endpoint.replace(/\/$/, ''));
     }
   }
 }

@@ -1,9 +1,11 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkList, checkListOf, DefaultServiceAccount, Images, invalid, namespaceOf, Secret, SecretKey, SecretValue,
-  withContext,
+  checkDnsLabel, checkDnsSubdomain, checkList, checkListOf, DefaultServiceAccount, describeValue, Images, invalid, namespaceOf, Secret, SecretKey,
+  SecretValue, withContext,
 } from '../core';
-import { RegistryCredential } from './credential';
+import { warnOnce } from '../core/warn';
+import { DOCKER_HUB_KEY, RegistryCredential } from './credential';
+import { dockerHubMirrors } from './docker-hub-mirrors';
 
 /** The Secret's name of a `PullSecret` by default. */
 const DEFAULT_NAME = 'registry-credentials';
@@ -101,6 +103,29 @@ export class PullSecret extends Construct {
     });
     this.dockerConfig = this.secret.key('.dockerconfigjson');
     checked.namespaces.forEach((ns) => this.addNamespace(ns));
+    if (this.registries.includes(DOCKER_HUB_KEY)) {
+      this.node.addValidation({ validate: () => { this.warnOfDockerHubMirror(); return []; } });
+    }
+  }
+
+  /**
+   * Warn when this holds a Docker Hub login, is listed in namespaces, and the app's nodes mirror `docker.io`
+   * (`NodeMirrorFiles`): the kubelet picks a pod's pull secrets by the registry the image names, `docker.io`, and
+   * hands the Docker Hub login to containerd, which sends it to the mirror host instead of the nodes' login; the
+   * mirror refuses it and the pull falls back to Docker Hub, skipping the proxy cache (README, "Node mirrors").
+   */
+  private warnOfDockerHubMirror(): void {
+    const [mirror] = dockerHubMirrors(this);
+    const namespaces = this.namespaces;
+    if (mirror === undefined || namespaces.length === 0) {
+      return;
+    }
+    const name = describeValue(`${this.secret.namespace}/${this.secret.secretName}`);
+    warnOnce(this, `pull secret ${name} holds a Docker Hub login and is listed in namespace${namespaces.length > 1 ? 's' : ''} ` +
+      `${namespaces.map((n) => describeValue(n)).join(', ')}, while nodes mirror docker.io through ${mirror.endpoint} (NodeMirrorFiles ` +
+      `${describeValue(mirror.files.node.path)}): the kubelet sends that login to the mirror host instead of the nodes' login, and the pull ` +
+      'falls back to Docker Hub, skipping the proxy cache; leave the Docker Hub login (RegistryCredential.dockerHub) out of pull secrets listed in ' +
+      'namespaces whose nodes mirror Docker Hub');
   }
 
   /** The namespaces it is listed in, in name order. */

@@ -180,8 +180,9 @@ export interface WoodpeckerServerSettings {
    * Each is compared, ignoring case, with the whole owner (`server/services/permissions/repo_owners.go:24-38`), which
    * on GitLab is the project's full namespace path (`server/forge/gitlab/convert.go:61-67`): `acme/platform` admits
    * the projects directly in that subgroup, and `acme` none of its subgroups' projects; list each subgroup. A
-   * route, pipeline secret or pull secret (a team's too) that names another owner's repository is refused: its
-   * pipelines could never run.
+   * route, pipeline secret or pull secret (a team's too) that names another owner's repository is refused: it could
+   * not be activated. Routes and secrets take repositories of one owner level only, so a subgroup's projects run
+   * on the pool agent, without them.
    *
    * @default - repositories of any owner
    */

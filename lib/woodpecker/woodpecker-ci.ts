@@ -422,7 +422,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * Refuse a repository the server would never activate: with `repoOwners` set, Woodpecker refuses to activate a
    * repository whose owner (everything before the last "/", GitLab's full namespace path) is none of them, compared
    * ignoring case (woodpecker v3.17.0 server/api/repo.go:113-116, server/services/permissions/repo_owners.go:24-38),
-   * so a route, secret or pull secret for it would grant a pipeline that never runs.
+   * so a route, secret or pull secret for it would grant a pipeline that never runs. A glob is checked by its owner
+   * when that has no wildcard (`other/*`).
    */
   private checkRepoOwners(repos: readonly string[]): void {
     const owners = this.server.repoOwners;
@@ -430,10 +431,12 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       return;
     }
     const allowed = new Set(owners.map((o) => o.toLowerCase()));
-    const outside = repos.find((repo) => !isRepoGlob(repo) && !allowed.has(repo.slice(0, repo.lastIndexOf('/')).toLowerCase()));
+    const ownerOf = (repo: string) => repo.slice(0, repo.lastIndexOf('/'));
+    const outside = repos.find((repo) => !isRepoGlob(ownerOf(repo)) && !allowed.has(ownerOf(repo).toLowerCase()));
     if (outside !== undefined) {
       invalid('repos', repos, `${describeValue(outside)} must be a repository of one of the server's repoOwners (${owners.map((o) => describeValue(o)).join(', ')}): ` +
-        'Woodpecker refuses to activate any other ("Repo owner is not allowed"), so its pipelines would never run; add its owner to repoOwners');
+        'Woodpecker activates no other ("Repo owner is not allowed"; one activated before repoOwners was set runs on, but cannot be activated ' +
+        'again); add its owner to repoOwners');
     }
   }
 

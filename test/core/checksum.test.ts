@@ -5,7 +5,10 @@ import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { CHECKSUM_ANNOTATION, LocalSecretStore, Secret, secretDigest, SecretValue, synthesize } from '../../lib';
+import {
+  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalPostgresProps, Harbor, HarborProps, HarborStorage, LocalSecretStore, Redis, Secret, secretDigest,
+  SecretValue, SslMode, synthesize,
+} from '../../lib';
 import { testChart } from '../util';
 
 /**
@@ -163,6 +166,26 @@ describe('pod checksums: generated Secrets', () => {
     expect(readers(before.objects, 'secret', 'harbor', 'postgres-registry', 'password')).toEqual(['Deployment/harbor/harbor-core']);
     expect(secret(after).stringData.password).not.toBe(secret(before).stringData.password);
     expect(changed(checksums(before.objects), checksums(after.objects))).toEqual(['Deployment/harbor/harbor-core', 'Deployment/harbor/harbor-jobservice']);
+  });
+
+  test('a new database host, user or TLS mode rolls jobservice with core, which hands it the settings; another setting does not', () => {
+    const harbor = (database: Partial<ExternalPostgresProps>, props: Partial<HarborProps> = {}) => {
+      const chart = testChart('harbor');
+      const password = Secret.fromSecretName(chart, 'Db', 'harbor-db').key('password');
+      new Harbor(chart, 'Harbor', {
+        externalUrl: 'https://registry.example.com',
+        database: new ExternalPostgres(chart, 'Database', { host: 'db.example.com', port: 25060, databaseName: 'registry', user: 'harbor', password, ...database }),
+        redis: new Redis(chart, 'Redis'), storage: HarborStorage.filesystem({ size: '20Gi' }), ...props,
+      });
+      // a pod rolls when its template changes at all: core's by its env, jobservice's by the checksum alone
+      return Object.fromEntries([...workloads(chart.toJson())].map(([id, o]) => [id, JSON.stringify(o.spec.template)]));
+    };
+    const base = harbor({});
+    for (const change of [{ host: 'db2.example.com' }, { port: 25061 }, { user: 'harbor2' }, { databaseName: 'registry2' }, { sslMode: SslMode.DISABLE }]) {
+      expect([change, changed(base, harbor(change))]).toEqual([change, ['Deployment/harbor/harbor-core', 'Deployment/harbor/harbor-jobservice']]);
+    }
+    expect(changed(base, harbor({}, { jobWorkers: 20 }))).toEqual(['Deployment/harbor/harbor-jobservice']);
+    expect(changed(base, harbor({}))).toEqual([]);
   });
 
   test('a checksum reveals nothing of the values: it is keyed by a random key kept with them', () => {

@@ -249,7 +249,11 @@ describe('rotation on purpose', () => {
       lines.push(String(chunk));
       return true;
     });
-    const env = { DOCKYARD_ROTAET: 'platform/keys', DOCKYARD_ROTATION: 'platform/db', DOCKYARD_MOVES: 'a=b', DOCKYARD_MIRROR: 'x', DOCKYARD_ROTATE_X: '' };
+    // a user's own variables a letter from the store's are left alone: MODE, MOVIE, ROTATE_PW
+    const env = {
+      DOCKYARD_ROTAET: 'platform/keys', DOCKYARD_ROTATION: 'platform/db', DOCKYARD_MOVES: 'a=b', DOCKYARD_MOEV: 'a=b', dockyard_rotate: 'all',
+      DOCKYARD_MIRROR: 'x', DOCKYARD_ROTATE_X: '', DOCKYARD_MODE: 'x', DOCKYARD_MOVIE: 'x', DOCKYARD_ROTATE_PW: 'x', DOCKYARD_M: 'x',
+    };
     Object.assign(process.env, env);
     try {
       const after = values(new LocalSecretStore({ statePath }).render(stack()));
@@ -262,9 +266,11 @@ describe('rotation on purpose', () => {
       Object.keys(env).forEach((k) => delete process.env[k]);
     }
     expect(lines).toEqual([
+      'dockyard: warning: DOCKYARD_MOEV is set, but the secret store reads DOCKYARD_MOVE (did you mean it?); DOCKYARD_MOEV is ignored, and nothing was moved by it\n',
       'dockyard: warning: DOCKYARD_MOVES is set, but the secret store reads DOCKYARD_MOVE (did you mean it?); DOCKYARD_MOVES is ignored, and nothing was moved by it\n',
       'dockyard: warning: DOCKYARD_ROTAET is set, but the secret store reads DOCKYARD_ROTATE (did you mean it?); DOCKYARD_ROTAET is ignored, and nothing was rotated by it\n',
       'dockyard: warning: DOCKYARD_ROTATION is set, but the secret store reads DOCKYARD_ROTATE (did you mean it?); DOCKYARD_ROTATION is ignored, and nothing was rotated by it\n',
+      'dockyard: warning: dockyard_rotate is set, but the secret store reads DOCKYARD_ROTATE (did you mean it?); dockyard_rotate is ignored, and nothing was rotated by it\n',
     ]);
   });
 

@@ -25,7 +25,8 @@ describe('DroneCi routes', () => {
       'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: ci-builds, deploy'],
     ['a ServiceAccount name that is not a DNS label', { ...ROUTE, serviceAccountName: 'Deploy_er' },
       `invalid serviceAccountName "Deploy_er": must be ${VALIDATION_RULES.dnsLabel}`],
-    ['a repository that is no slug', { ...ROUTE, repos: ['web'] }, 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob'],
+    ['a repository that is no slug', { ...ROUTE, repos: ['web'] }, 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob: an owner ' +
+      'and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" (projects in GitLab subgroups are not supported)'],
     ['pull requests not allowed', { ...ROUTE, events: [PipelineEvent.PULL_REQUEST] },
       'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks'],
     // two faults: the runner's order decides which one is named, as it does for a policy added to it directly
@@ -87,7 +88,8 @@ describe('DroneCi secrets', () => {
   test('refuse an access the extension refuses with its one line, named once as what the engine adds, changing nothing', () => {
     const { chart, ci } = engine();
     const before = synth(chart);
-    const slug = 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob';
+    const slug = 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob: an owner and a name of letters, digits, "_", "." ' +
+      'and "-", with "*" and "?" as wildcards, joined by one "/" (projects in GitLab subgroups are not supported)';
     const forks = 'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks';
     // the extension adds them unwrapped (`_addSecret`): one suffix, the engine's, never `(secret "pull") (pull secret "pull")`
     expect(thrown(() => ci.addImagePullSecret('Pull', { name: 'pull', repos: ['web'], dockerConfig })).message).toBe(`${slug} (pull secret "pull")`);

@@ -54,12 +54,14 @@ describe('DroneSecretsExtension', () => {
     const chart = testChart('ci');
     const ext = new DroneSecretsExtension(chart, 'Secrets');
     const values = { v: SecretValue.hex(16) };
+    const RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" ' +
+      '(projects in GitLab subgroups are not supported)';
     // each message names the secret: an extension serves many
     expect(() => ext.addSecret('A', { name: 'a', repos: ['app'], values }))
-      .toThrow(new Error('invalid repos ["app"]: "app" must be an "owner/name" slug or glob (secret "a")'));
+      .toThrow(new Error('invalid repos ["app"]: "app" must be an "owner/name" slug or glob: ' + RULE + ' (secret "a")'));
     // a repository given as a clone URL with a token: the message quotes it twice, redacted both times
     expect(() => ext.addSecret('T', { name: 't', repos: ['https://u:ghp_TOKEN@github.com/acme/pay'], values })).toThrow(new Error(
-      'invalid repos ["https://<redacted>@github.com/acme/pay"]: "https://<redacted>@github.com/acme/pay" must be an "owner/name" slug or glob (secret "t")'));
+      'invalid repos ["https://<redacted>@github.com/acme/pay"]: "https://<redacted>@github.com/acme/pay" must be an "owner/name" slug or glob: ' + RULE + ' (secret "t")'));
     expect(() => ext.addSecret('B', { name: 'b', repos: [], values })).toThrow(new Error('invalid repos []: must not be empty (secret "b")'));
     // one repository given as a string, not a list of one: refused as such, not read a character at a time
     expect(() => ext.addSecret('S', { name: 's', repos: 'acme/zz-app' as unknown as string[], values }))

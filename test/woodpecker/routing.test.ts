@@ -269,14 +269,16 @@ describe('WoodpeckerCi', () => {
   // server/services/permissions/repo_owners.go:24-38, `strings.ToLower(repo.Owner)`), so its pipelines never run
   describe('refuses a repository outside the server\'s repoOwners, which Woodpecker never activates', () => {
     const owned = () => woodpeckerCi(testChart('ci'), { repoOwners: ['Acme', 'octo-labs'] });
-    const rule = 'must be a repository of one of the server\'s repoOwners ("Acme", "octo-labs"): Woodpecker refuses to activate any ' +
-      'other ("Repo owner is not allowed"), so its pipelines would never run; add its owner to repoOwners';
+    const rule = 'must be a repository of one of the server\'s repoOwners ("Acme", "octo-labs"): Woodpecker activates no other ' +
+      '("Repo owner is not allowed"; one activated before repoOwners was set runs on, but cannot be activated again); add its owner to repoOwners';
     test.each([
       ['a route', (ci: WoodpeckerCi) => ci.addRoute({ name: 'r', repos: ['acme/api', 'other/api'], namespace: 'deploy' }), '["acme/api","other/api"]: "other/api"', ' (route "r")'],
       ['a pipeline secret', (ci: WoodpeckerCi) => ci.addPipelineSecret('S', { name: 's', repos: ['octo-labs/api', 'octo/api'], values: { v: SecretValue.hex(16) } }),
         '["octo-labs/api","octo/api"]: "octo/api"', ' (secret "s")'],
       ['a pull secret', (ci: WoodpeckerCi) => ci.addImagePullSecret('P', { name: 'p', repos: ['acme/*', 'octo/app'], dockerConfig: SecretValue.hex(16) }),
         '["acme/*","octo/app"]: "octo/app"', ' (pull secret "p")'],
+      ['a pull secret by a glob of another owner', (ci: WoodpeckerCi) => ci.addImagePullSecret('P', { name: 'p', repos: ['other/*'], dockerConfig: SecretValue.hex(16) }),
+        '["other/*"]: "other/*"', ' (pull secret "p")'],
     ])('%s', (_, act, named, context) => {
       expect(thrown(() => act(owned())).message).toBe(`invalid repos ${named} ${rule}${context}`);
     });
@@ -286,6 +288,8 @@ describe('WoodpeckerCi', () => {
       ci.addRoute({ name: 'r', repos: ['ACME/api', 'octo-labs/api'], namespace: 'deploy' });
       ci.addPipelineSecret('S', { name: 's', repos: ['acme/web'], values: { v: SecretValue.hex(16) } });
       ci.addImagePullSecret('P', { name: 'p', repos: ['acme/*'], dockerConfig: SecretValue.hex(16) });
+      // an owner with a wildcard may match one of them: left to Woodpecker
+      ci.addImagePullSecret('Q', { name: 'q', repos: ['octo-*/app'], dockerConfig: SecretValue.hex(16) });
       expect(ci.grants.routes.get('r')?.repos).toEqual(['ACME/api', 'octo-labs/api']);
       expect(() => woodpeckerCi(testChart('ci')).addRoute({ name: 'r', repos: ['other/api'], namespace: 'deploy' })).not.toThrow();
     });

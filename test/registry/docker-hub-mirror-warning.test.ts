@@ -1,0 +1,69 @@
+// A new user's trial listed a PullSecret holding a Docker Hub login in namespaces while NodeMirrorFiles mirrored
+// docker.io through Harbor: the kubelet picks a pod's pull secrets by the registry the image names (docker.io) and
+// hands that login to containerd, which sends it to the mirror host instead of the nodes' login; the mirror refuses
+// it and the pull falls back to Docker Hub, skipping the proxy cache (README, "Node mirrors"). The synth said nothing.
+import { App } from 'cdk8s';
+import { DockyardChart, NodeMirrorFiles, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
+import { stderrOf } from '../util';
+
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockyard: warning:'));
+
+function chartOf(): DockyardChart {
+  return new DockyardChart(new App({ outdir: '/nonexistent' }), 'platform', { namespace: 'platform' });
+}
+
+function hubLogin(chart: DockyardChart): RegistryCredential {
+  const token = new Secret(chart, 'HubToken', { name: 'dockerhub-token', values: { token: SecretValue.input('DOCKYARD_TEST_HUB_TOKEN', 'a token') } });
+  return RegistryCredential.dockerHub({ username: 'acme', token: token.key('token') });
+}
+
+const harborLogin = (chart: DockyardChart) => RegistryCredential.basic({
+  registry: 'harbor.example.com', username: 'robot$puller', password: new Secret(chart, 'Pw', { name: 'pw', values: { pw: SecretValue.hex(32) } }).key('pw'),
+});
+
+const mirror = (chart: DockyardChart, upstream = 'docker.io') =>
+  new NodeMirrorFiles(chart, 'NodeMirrors', { mirrors: [{ upstream, endpoint: 'https://harbor.example.com', project: 'dockerhub' }] });
+
+describe('a Docker Hub login in namespaces whose nodes mirror Docker Hub', () => {
+  test('the trial (the README\'s own example, before this change): warns once, naming the pull secret, its namespaces, the mirror and the fix', () => {
+    const chart = chartOf();
+    new PullSecret(chart, 'PullSecret', { credentials: [harborLogin(chart), hubLogin(chart)], namespaces: ['publish', 'apps'] });
+    mirror(chart);
+    const stderr = stderrOf(() => { chart.toJson(); chart.toJson(); });
+    expect(warnings(stderr)).toEqual(['dockyard: warning: pull secret "platform/registry-credentials" holds a Docker Hub login and is listed in ' +
+      'namespaces "apps", "publish", while nodes mirror docker.io through https://harbor.example.com (NodeMirrorFiles "platform/NodeMirrors"): ' +
+      'the kubelet sends that login to the mirror host instead of the nodes\' login, and the pull falls back to Docker Hub, skipping the proxy ' +
+      'cache; leave the Docker Hub login (RegistryCredential.dockerHub) out of pull secrets listed in namespaces whose nodes mirror Docker Hub']);
+    expect(stderr).not.toMatch(/[0-9a-f]{32}/);
+  });
+
+  test('whichever comes first, and with a namespace added later', () => {
+    const chart = chartOf();
+    mirror(chart);
+    const pull = new PullSecret(chart, 'HubPull', { name: 'hub', credentials: [hubLogin(chart)], appWide: false, namespace: 'platform' });
+    pull.addNamespace('apps');
+    expect(warnings(stderrOf(() => chart.toJson()))).toEqual([expect.stringMatching(
+      /^dockyard: warning: pull secret "platform\/hub" holds a Docker Hub login and is listed in namespace "apps", while nodes mirror docker\.io /)]);
+  });
+
+  test('no docker.io mirror, no Docker Hub login, or no namespace listed: no warning', () => {
+    const other = chartOf();
+    new PullSecret(other, 'PullSecret', { credentials: [hubLogin(other)], namespaces: ['apps'] });
+    mirror(other, 'ghcr.io');
+    expect(warnings(stderrOf(() => other.toJson()))).toEqual([]);
+
+    const none = chartOf();
+    new PullSecret(none, 'PullSecret', { credentials: [hubLogin(none)], namespaces: ['apps'] });
+    expect(warnings(stderrOf(() => none.toJson()))).toEqual([]);
+
+    const harborOnly = chartOf();
+    new PullSecret(harborOnly, 'PullSecret', { credentials: [harborLogin(harborOnly)], namespaces: ['apps'] });
+    mirror(harborOnly);
+    expect(warnings(stderrOf(() => harborOnly.toJson()))).toEqual([]);
+
+    const unlisted = chartOf();
+    new PullSecret(unlisted, 'PullSecret', { credentials: [hubLogin(unlisted)] });
+    mirror(unlisted);
+    expect(warnings(stderrOf(() => unlisted.toJson()))).toEqual([]);
+  });
+});
