@@ -12,16 +12,14 @@ const PREFIX = 'DOCKYARD_';
 const reported = new Set<string>();
 
 /**
- * Pass `message` to `warn`, unless a warning of the variable `name` was given already in this process
+ * Print `message` as a warning, unless a warning of the variable `name` was given already in this process
  * (`markVariableReported`): a stack that checks its environment and the LocalSecretStore it makes each see
  * `DOCKYARD_ROTAET`, and one line says it.
- *
- * @internal
  */
-export function reportVariableOnce(name: string, message: string, warn: (message: string) => void): void {
+function reportVariableOnce(name: string, message: string): void {
   if (!reported.has(name)) {
     markVariableReported(name);
-    warn(message);
+    printWarning(message);
   }
 }
 
@@ -49,7 +47,7 @@ export function warnMisspeltVariables(read: readonly string[]): void {
     if (meant !== undefined) {
       const shown = /^[A-Za-z0-9_]+$/.test(name) ? name : describeValue(name);
       reportVariableOnce(name, `${shown} is set, but the secret store reads ${meant} (did you mean it?); ${shown} is ignored, and ` +
-        `${meant === 'DOCKYARD_ROTATE' ? 'nothing was rotated by it' : 'nothing was moved by it'}`, printWarning);
+        `${meant === 'DOCKYARD_ROTATE' ? 'nothing was rotated by it' : 'nothing was moved by it'}`);
     }
   }
 }

@@ -663,29 +663,30 @@ function validateConfig(raw) {
   unique(projects, (p) => p.name, 'project');
   const robots = field(raw, 'robots', 'configuration', 'array', []).map(validateRobot);
   unique(robots, (r) => r.label, 'robot');
-  const retiredRobots = field(raw, 'retiredRobots', 'configuration', 'array', []).map((name, i) => {
-    if (typeof name !== 'string' || !HARBOR_NAME.test(name)) {
-      throw new ConfigError(`retiredRobots[${i}]: ${JSON.stringify(name)} must be a robot name: lower-case letters and digits separated by ".", "_" or "-"`);
-    }
-    if (robots.some((r) => r.label === name)) {
-      throw new ConfigError(`retiredRobots[${i}]: robot ${name} is declared under "robots" too; a robot is either declared or retired`);
-    }
-    return name;
-  });
-  unique(retiredRobots, (name) => name, 'retired robot');
-  const retiredProjectGroups = field(raw, 'retiredProjectGroups', 'configuration', 'array', []).map((name, i) => {
-    if (typeof name !== 'string' || !HARBOR_NAME.test(name) || name.length > 255) {
-      throw new ConfigError(`retiredProjectGroups[${i}]: ${JSON.stringify(name)} must be a project name: lower-case letters and digits separated by ".", "_" or "-"`);
-    }
-    // declared, its members would be applied and removed by the same run
-    if (projects.some((p) => p.name === name)) {
-      throw new ConfigError(`retiredProjectGroups[${i}]: project ${name} is declared under "projects" too; a project is either declared or retired`);
-    }
-    return name;
-  });
-  unique(retiredProjectGroups, (name) => name, 'retired project');
+  const retiredRobots = retiredNames(raw, 'retiredRobots', 'robot', 'robots', new Set(robots.map((r) => r.label)), Infinity);
+  // a project declared too would have its members applied and removed by the same run
+  const retiredProjectGroups = retiredNames(raw, 'retiredProjectGroups', 'project', 'projects', new Set(projects.map((p) => p.name)), 255);
   const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
   return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc };
+}
+
+/**
+ * The names under `key`, a list of retired robots or projects: each a Harbor name of `what` (at most `maxLength`
+ * characters), none in `declared` (the names under `declaredKey`: a robot or project is either declared or retired),
+ * none twice.
+ */
+function retiredNames(raw, key, what, declaredKey, declared, maxLength) {
+  const names = field(raw, key, 'configuration', 'array', []).map((name, i) => {
+    if (typeof name !== 'string' || !HARBOR_NAME.test(name) || name.length > maxLength) {
+      throw new ConfigError(`${key}[${i}]: ${JSON.stringify(name)} must be a ${what} name: lower-case letters and digits separated by ".", "_" or "-"`);
+    }
+    if (declared.has(name)) {
+      throw new ConfigError(`${key}[${i}]: ${what} ${name} is declared under "${declaredKey}" too; a ${what} is either declared or retired`);
+    }
+    return name;
+  });
+  unique(names, (name) => name, `retired ${what}`);
+  return names;
 }
 
 function validateOidc(raw) {

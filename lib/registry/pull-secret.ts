@@ -112,7 +112,8 @@ export class PullSecret extends Construct {
    * Warn when this holds a Docker Hub login, is listed in namespaces, and the app's nodes mirror `docker.io`
    * (`NodeMirrorFiles`): the kubelet picks a pod's pull secrets by the registry the image names, `docker.io`, and
    * hands the Docker Hub login to containerd, which sends it to the mirror host instead of the nodes' login; the
-   * mirror refuses it and the pull falls back to Docker Hub, skipping the proxy cache (README, "Node mirrors").
+   * mirror refuses it and the pull falls back to Docker Hub, skipping the proxy cache (README, "Node mirrors"; containerd
+   * v2.3.4 internal/cri/server/images/image_pull.go:105-114 uses the node's login only for a pull without one).
    */
   private warnOfDockerHubMirror(): void {
     const [mirror] = dockerHubMirrors(this);

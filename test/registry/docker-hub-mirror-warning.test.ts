@@ -2,6 +2,10 @@
 // docker.io through Harbor: the kubelet picks a pod's pull secrets by the registry the image names (docker.io) and
 // hands that login to containerd, which sends it to the mirror host instead of the nodes' login; the mirror refuses
 // it and the pull falls back to Docker Hub, skipping the proxy cache (README, "Node mirrors"). The synth said nothing.
+// Upstream: the kubelet matches pull secrets to the image's registry (docker.io), and containerd v2.3.4
+// internal/cri/server/images/image_pull.go:105-114 takes the mirror host's node login (`registry.configs."<host>".auth`,
+// given to hosts.toml's hosts by `registryHosts`, :496-503) only for a pull the kubelet sends without a login: a pull
+// with the Docker Hub login sends that one to every host, the mirror's first.
 import { App } from 'cdk8s';
 import { DockyardChart, NodeMirrorFiles, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
 import { stderrOf } from '../util';
