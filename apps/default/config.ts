@@ -128,8 +128,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in (on GitLab, users the admin adds) and whose repositories sync',
-    allowed: `${gitAccountRules('organization')}; the stacks take a top-level GitLab group only: they grant \`<org>/demo\` as an "owner/name" ` +
-      'slug, which a nested group\'s project is not',
+    allowed: `${gitAccountRules('organization')}; a nested GitLab group (\`acme/platform\`) with Woodpecker only, as Drone's user filter ` +
+      'matches a group by its last path segment',
   },
   { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin, in the forge\'s exact case', allowed: gitAccountRules('user') },
   { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses (their NetworkPolicies admit the namespace `ingress-nginx`, and their annotations are ingress-nginx\'s: another class is warned of)', allowed: DNS_SUBDOMAIN },

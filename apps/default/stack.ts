@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import {
-  CiEngineKind, DeployAccess, describeValue, DockyardChart, Harbor, HarborExposure, HarborStorage,
+  CiEngineKind, DeployAccess, DockyardChart, Harbor, HarborExposure, HarborStorage,
   ImageRelocation, Images, IngressTls, Namespace, ICiEngine, NetworkPeer, NodeMirrorFiles, Postgres, ProxyUpstream,
-  invalid, PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
+  PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { DefaultStackConfig } from './config';
@@ -61,13 +61,9 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const oauth = Secret.fromSecretName(chart, 'OAuth', facts.oauthSecretName, {
     description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${facts.oauthCallbackPath}`,
   });
-  // checked before the engine, for both engines alike: Woodpecker takes a nested group (its repository owners are whole
-  // namespace paths) and Drone's filters refuse one for a reason of their own, but the grants below name
-  // `<organization>/demo`, which routes and secrets take only as an "owner/name" slug of two parts (PipelineAccess.repos)
-  if (config.organization.includes('/')) {
-    invalid('DOCKYARD_ORG', config.organization, `must be a top-level group in this stack: it grants and routes ${describeValue(`${config.organization}/demo`)}, ` +
-      'and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a project of a nested group is not');
-  }
+  // a nested GitLab group (`acme/platform`) is taken: the grants below name its project `acme/platform/demo` by its whole
+  // path, as both engines do, and Woodpecker's repository owners are whole namespace paths; Drone's filters refuse
+  // one for a reason of their own (droneFilters)
   const ci = ciEngine(chart, {
     engine: config.ci,
     host: config.host,

@@ -143,8 +143,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
  * GitLab that is the whole namespace path, compared with the project's (`server/forge/gitlab/convert.go:61-67`,
  * `server/services/permissions/repo_owners.go:36-38`): a nested group such as `acme/platform` admits exactly the
  * projects directly in it, and no path can pass for another, so it is taken as it is; the projects of its subgroups
- * are refused. (The DigitalOcean program takes one; the default and teams stacks refuse it before, as their grants
- * name `<organization>/demo`, which is no two-part slug then.)
+ * are refused. The stacks' grants name its projects by their whole path (`acme/platform/demo`).
  */
 export function woodpeckerAccess(organization: string, admin: string, gitProvider: GitProviderKind): { open: boolean; orgs?: string[]; admins: string[]; repoOwners: string[] } {
   if (gitProvider === GitProviderKind.GITLAB || organization.toLowerCase() === admin.toLowerCase()) {

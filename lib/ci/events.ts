@@ -72,7 +72,9 @@ export function woodpeckerNamesOf(events: readonly PipelineEvent[]): string[] {
 /** Who may read a pipeline secret, or run under a route. */
 export interface PipelineAccess {
   /**
-   * Repository slugs or globs, e.g. `acme/api` or `acme/*`, in the forge's exact case. Secrets and pull secrets match
+   * Repository slugs or globs, e.g. `acme/api` or `acme/*`, in the forge's exact case. A project in a GitLab subgroup
+   * is named by its whole path, `acme/platform/api`, and a wildcard never crosses a "/": `acme/*` matches none of
+   * `acme/platform`'s projects, `acme/platform/*` all of them. Secrets and pull secrets match
    * them in any case (Drone's secrets extension lower-cases both sides), routes only in their exact case (Drone's
    * runner policies, Woodpecker's route agents): a pattern in the wrong case gets its secrets in the default build
    * namespace instead of its route, which typed pipelines refuse (`RepositoryPipelines`).
@@ -97,13 +99,19 @@ export interface PipelineAccess {
 export const DEFAULT_EVENTS: readonly PipelineEvent[] = Object.freeze(
   Object.values(PipelineEvent).filter((e) => e !== PipelineEvent.PULL_REQUEST));
 
-const REPO_GLOB = /^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/;
+/** A part of a repository slug or glob: what the forges allow in an owner, a group or a name, and the wildcards. */
+const REPO_PART = '[A-Za-z0-9_.*?-]+';
 /**
- * What a repository may hold, in words. One "/": a project in a GitLab subgroup (`acme/platform/api`) is not taken
- * yet, as team ownership and repository overlap reason about owner and name only.
+ * An owner and a name, or a GitLab project in a subgroup (`acme/platform/api`): two or more parts joined by "/". The
+ * engines name such a project by its whole path. Drone's slug is the namespace's full path and the project's
+ * (go-scm v1.42.2 `scm/driver/gitlab/repo.go:220-222` sets `Namespace` to `namespace.full_path`, and harness
+ * v2.28.2 `service/repo/util.go:30` joins it to the name), and Woodpecker's full name is GitLab's `path_with_namespace`
+ * (`server/forge/gitlab/convert.go:61-67`). Every matcher here keeps its wildcards within one part, as the engines do.
  */
-const REPO_RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" ' +
-  '(projects in GitLab subgroups are not supported)';
+const REPO_GLOB = new RegExp(`^${REPO_PART}(?:/${REPO_PART})+$`);
+/** What a repository may hold, in words. */
+const REPO_RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by "/"; ' +
+  'a project in a GitLab subgroup names every group on its path, e.g. "acme/platform/api"';
 /** What `PipelineAccess.repos` holds, as messages say it. */
 const REPOS_OF = '"owner/name" slugs or globs';
 

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { checkDnsSubdomain, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
-import { PipelineEvent } from '../ci/events';
+import { checkPipelineAccess, PipelineAccess, PipelineEvent } from '../ci/events';
+import { checkRepoOwners } from '../ci/repo-owners';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { PipelineGrants, RouteGrant } from '../ci/grants';
 import { accessAnnotations } from './pipeline-secret';
@@ -109,6 +110,7 @@ export class DroneCi extends Construct implements ICiEngine {
   public addPipelineSecret(id: string, props: CiSecretProps): Secret {
     return withContext('secret', props.name, () => {
       this.checkSecret(id, props.name);
+      this.checkSynced(props);
       const secret = this.secretsExtension._addSecret(id, props);
       this.grants.addSecret(props.name, Object.keys(props.values), props);
       return secret;
@@ -128,6 +130,7 @@ export class DroneCi extends Construct implements ICiEngine {
   public addImagePullSecret(id: string, props: CiPullSecretProps): void {
     withContext('pull secret', props.name, () => {
       this.checkSecret(id, props.name);
+      this.checkSynced(props);
       // unwrapped: what the extension refuses is named once, as the pull secret it is here
       this.secretsExtension._addSecret(id, {
         name: props.name, repos: props.repos, events: props.events, allowPullRequests: props.allowPullRequests,
@@ -159,6 +162,7 @@ export class DroneCi extends Construct implements ICiEngine {
     for (const secret of [...additions.pipelineSecrets ?? [], ...additions.pullSecrets ?? []]) {
       this.checkSecret(secret.id, secret.name, names, ids);
       accessAnnotations(secret);
+      this.checkSynced(secret);
       names.add(secret.name);
       ids.add(secret.id);
     }
@@ -175,7 +179,24 @@ export class DroneCi extends Construct implements ICiEngine {
       invalid('name', props.name, 'must be unique among the engine\'s routes');
     }
     this.runner.checkPolicy(props, pending);
+    this.checkSynced(props);
     return props.name;
+  }
+
+  /**
+   * Refuse, once `access` is a valid grant, a repository the server never syncs: with a `repositoryFilter`, Drone
+   * syncs only repositories whose whole namespace one entry names, ignoring case (drone v2.0.4
+   * `service/syncer/filter.go:22-35`, `NamespaceFilter`), so a route or secret for another grants a pipeline that never runs.
+   */
+  private checkSynced(access: PipelineAccess): void {
+    const filter = this.server.repositoryFilter;
+    if (filter !== undefined) {
+      checkRepoOwners(checkPipelineAccess(access).repos, {
+        setting: 'repositoryFilter', owners: filter,
+        otherwise: 'Drone syncs no other, so its pipelines never run (the filter compares a repository\'s whole namespace: for a project in a ' +
+          'GitLab subgroup, the subgroup\'s full path)',
+      });
+    }
   }
 
   /**

@@ -125,6 +125,10 @@ export interface DroneServerProps {
   readonly userFilter?: string[];
   /**
    * Only repositories of these accounts are synced (`DRONE_REPOSITORY_FILTER`); it must be set before the first login.
+   * Drone compares each with a repository's whole namespace, ignoring case (drone v2.0.4
+   * `service/syncer/filter.go:22-35`, `NamespaceFilter`), which on GitLab is the full path of the project's group: `acme` syncs
+   * `acme/api` but none of the subgroup `acme/platform`'s projects, which need `acme/platform` listed too. `DroneCi`
+   * refuses routes and secrets for repositories no entry syncs.
    *
    * @default - the repositories of every account
    */
@@ -205,6 +209,8 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly url: string;
   /** The TLS Secret of the Ingress, if it has one (never for an HTTPRoute: TLS terminates at the Gateway). */
   public readonly tlsSecretName?: string;
+  /** The accounts whose repositories are synced (`repositoryFilter`), or undefined for every account. */
+  public readonly repositoryFilter?: readonly string[];
 
   private readonly firewall: PodFirewall;
 
@@ -270,6 +276,7 @@ export class DroneServer extends Construct implements IDroneServer {
     }
     if (props.repositoryFilter) {
       env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter, NAMESPACE));
+      this.repositoryFilter = [...props.repositoryFilter];
     }
     if (props.admin !== undefined) {
       if (!ACCOUNT.test(props.admin)) {

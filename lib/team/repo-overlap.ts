@@ -7,13 +7,21 @@ import { literalBeginning } from '../ci/repo-pattern-index';
  * every repository that matches (drone-kubernetes-secrets plugin/match.go, Go's `path.Match`, case-insensitively),
  * so two teams whose patterns overlap would share a build namespace, a deploy identity and pipeline secrets.
  *
- * Patterns are slugs or globs of `*`, `?` and `[...]`, none crossing `/`. Compared case-insensitively, the test is
- * exact when one side is a plain slug, and conservative for two globs: they overlap unless their literal beginnings
- * (up to the first wildcard) or their literal endings (after the last) tell them apart.
+ * Patterns are slugs or globs of `*`, `?` and `[...]`, none crossing `/`, so a pattern only matches repositories of
+ * as many parts as it has: `acme/*` never names a project of the GitLab subgroup `acme/platform`, whose slugs have
+ * three (a whole `**` part, which crosses `/` in the runner's doublestar, is refused before: `DroneKubeRunner.addPolicy`).
+ * Part by part, compared case-insensitively, the test is exact when one side is a plain slug, and conservative for two
+ * globs: they overlap unless some part's literal beginnings (up to the first wildcard) or literal endings (after the
+ * last) tell them apart.
  */
 export function reposOverlap(a: string, b: string): boolean {
-  const p = a.toLowerCase();
-  const q = b.toLowerCase();
+  const p = a.toLowerCase().split('/');
+  const q = b.toLowerCase().split('/');
+  return p.length === q.length && p.every((part, i) => partsOverlap(part, q[i]));
+}
+
+/** Whether two parts of repository patterns, one part each, can match the same text. */
+function partsOverlap(p: string, q: string): boolean {
   const wild = (s: string) => /[*?[]/.test(s);
   if (!wild(p) && !wild(q)) return p === q;
   if (!wild(p)) return globMatches(q, p);

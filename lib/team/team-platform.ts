@@ -246,8 +246,10 @@ export class TeamPlatform extends Construct {
     // extension gives a secret to every repository that matches
     // a list, before its entries are read: a string's characters are no repositories
     for (const repo of checkList('repos', props.repos ?? [])) {
-      if (/[*?[]/.test(repo.split('/')[0] ?? '')) {
-        invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name');
+      // the owner is every part but the name: a GitLab subgroup's projects (`acme/payments/*`) name each group on the path
+      if (/[*?[]/.test(repo.slice(0, Math.max(repo.lastIndexOf('/'), 0)))) {
+        invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*" (in a GitLab subgroup, every group: "acme/payments/*"): ' +
+          'a team\'s repositories are told apart by owner and name');
       }
       const clash = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).find((c) => reposOverlap(repo, c.value.repo))?.value;
       if (clash !== undefined) {

@@ -33,7 +33,8 @@ export interface TeamProps {
   readonly name: string;
   /**
    * The team's repositories: slugs or globs such as `acme/payments` or `acme/payments-*`, in the forge's exact case
-   * (`*` does not cross `/`). Only these get the team's pipeline secrets, its build namespace and its deploy identity.
+   * (`*` does not cross `/`), each naming its owner literally; a GitLab subgroup's projects are named by their whole
+   * path, `acme/payments/*`. Only these get the team's pipeline secrets, its build namespace and its deploy identity.
    * Drone's secrets extension matches them in any case, but its runner policies (and Woodpecker's route agents) only
    * in the exact case, so a pattern in the wrong case gets the team's secrets in the default build namespace instead
    * of the team's: typed pipelines refuse that (`RepositoryPipelines`).

@@ -181,8 +181,7 @@ export interface WoodpeckerServerSettings {
    * on GitLab is the project's full namespace path (`server/forge/gitlab/convert.go:61-67`): `acme/platform` admits
    * the projects directly in that subgroup, and `acme` none of its subgroups' projects; list each subgroup. A
    * route, pipeline secret or pull secret (a team's too) that names another owner's repository is refused: it could
-   * not be activated. Routes and secrets take repositories of one owner level only, so a subgroup's projects run
-   * on the pool agent, without them.
+   * not be activated. A subgroup's projects are named by their whole path there (`acme/platform/api`).
    *
    * @default - repositories of any owner
    */

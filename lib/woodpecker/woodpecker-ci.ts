@@ -4,6 +4,7 @@ import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
+import { checkRepoOwners } from '../ci/repo-owners';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
@@ -421,22 +422,16 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   /**
    * Refuse a repository the server would never activate: with `repoOwners` set, Woodpecker refuses to activate a
    * repository whose owner (everything before the last "/", GitLab's full namespace path) is none of them, compared
-   * ignoring case (woodpecker v3.17.0 server/api/repo.go:113-116, server/services/permissions/repo_owners.go:24-38),
-   * so a route, secret or pull secret for it would grant a pipeline that never runs. A glob is checked by its owner
-   * when that has no wildcard (`other/*`).
+   * ignoring case (woodpecker v3.17.0 server/api/repo.go:113-116, server/services/permissions/repo_owners.go:24-38).
    */
   private checkRepoOwners(repos: readonly string[]): void {
     const owners = this.server.repoOwners;
-    if (owners === undefined) {
-      return;
-    }
-    const allowed = new Set(owners.map((o) => o.toLowerCase()));
-    const ownerOf = (repo: string) => repo.slice(0, repo.lastIndexOf('/'));
-    const outside = repos.find((repo) => !isRepoGlob(ownerOf(repo)) && !allowed.has(ownerOf(repo).toLowerCase()));
-    if (outside !== undefined) {
-      invalid('repos', repos, `${describeValue(outside)} must be a repository of one of the server's repoOwners (${owners.map((o) => describeValue(o)).join(', ')}): ` +
-        'Woodpecker activates no other ("Repo owner is not allowed"; one activated before repoOwners was set runs on, but cannot be activated ' +
-        'again); add its owner to repoOwners');
+    if (owners !== undefined) {
+      checkRepoOwners(repos, {
+        setting: 'repoOwners', owners,
+        otherwise: 'Woodpecker activates no other ("Repo owner is not allowed"; one activated before repoOwners was set runs on, but cannot ' +
+          'be activated again)',
+      });
     }
   }
 

@@ -44,12 +44,18 @@ describe('woodpeckerAccess', () => {
     expect(gitlabProjectAllowed('acme', 'acme/api')).toBe(true);
   });
 
-  test('the default stack refuses a nested group with Woodpecker, naming DOCKYARD_ORG: it grants the demo by an "owner/name" slug', () => {
+  test('the default stack takes a nested group with Woodpecker, and grants and routes its demo by the whole path', () => {
     const { loadConfig } = require('../../apps/default/config');
     const config = loadConfig({ DOCKYARD_CI: 'woodpecker', DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ORG: 'acme/platform' });
-    expect(() => defaultStack(new App(), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a top-level group in this stack: it grants ' +
-      'and routes "acme/platform/demo", and Dockyard names a repository in grants and routes by an "owner/name" slug of two parts, which a ' +
-      'project of a nested group is not');
+    const manifests = defaultStack(new App(), config).toJson();
+    const server = envOf(container(find(manifests, 'Deployment', 'woodpecker')));
+    expect(server.WOODPECKER_REPO_OWNERS.value).toBe('acme/platform');
+    // woodpecker v3.17.0 server/scheduler/filter.go:61-70 gives a route's agent only tasks whose `repo` label, the
+    // repository's full name (GitLab's path_with_namespace, server/forge/gitlab/convert.go:61-67), equals its own
+    const labels = manifests.filter((m: any) => m.spec?.template !== undefined).map((m: any) => envOf(container(m)).WOODPECKER_AGENT_LABELS?.value)
+      .filter((l: string | undefined) => l !== undefined);
+    expect(labels).toContain('!woodpecker-ci.org/event=push,dockyard.dev/route=demo-build,repo=acme/platform/demo');
+    expect(gitlabProjectAllowed(server.WOODPECKER_REPO_OWNERS.value, 'acme/platform/demo')).toBe(true);
   });
 
   test('the OAuth callback each engine serves, which the printed instructions name', () => {

@@ -195,7 +195,8 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   ['a glob for the repository', () => {
     const { chart, engine } = platform(DRONE);
     new RepositoryPipelines(chart, 'Demo', { engine, repo: 'acme/*', pipelines: demoPipelines() });
-  }, 'invalid repo "acme/*": must be one repository, "owner/name": letters, digits, ".", "_" and "-", no glob'],
+  }, 'invalid repo "acme/*": must be one repository, "owner/name" (a GitLab subgroup\'s project by its whole path, "group/subgroup/name"): ' +
+    'letters, digits, ".", "_" and "-", no glob'],
   // the default paths hold the repository's name without its owner: the second would overwrite the first's files
   ['two repositories of one name, on Drone', () => {
     const { chart, engine } = platform(DRONE);

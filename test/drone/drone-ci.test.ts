@@ -26,7 +26,8 @@ describe('DroneCi routes', () => {
     ['a ServiceAccount name that is not a DNS label', { ...ROUTE, serviceAccountName: 'Deploy_er' },
       `invalid serviceAccountName "Deploy_er": must be ${VALIDATION_RULES.dnsLabel}`],
     ['a repository that is no slug', { ...ROUTE, repos: ['web'] }, 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob: an owner ' +
-      'and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" (projects in GitLab subgroups are not supported)'],
+      'and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by "/"; a project in a GitLab subgroup names every group on ' +
+      'its path, e.g. "acme/platform/api"'],
     ['pull requests not allowed', { ...ROUTE, events: [PipelineEvent.PULL_REQUEST] },
       'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks'],
     // two faults: the runner's order decides which one is named, as it does for a policy added to it directly
@@ -89,7 +90,8 @@ describe('DroneCi secrets', () => {
     const { chart, ci } = engine();
     const before = synth(chart);
     const slug = 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob: an owner and a name of letters, digits, "_", "." ' +
-      'and "-", with "*" and "?" as wildcards, joined by one "/" (projects in GitLab subgroups are not supported)';
+      'and "-", with "*" and "?" as wildcards, joined by "/"; a project in a GitLab subgroup names every group on its path, ' +
+      'e.g. "acme/platform/api"';
     const forks = 'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks';
     // the extension adds them unwrapped (`_addSecret`): one suffix, the engine's, never `(secret "pull") (pull secret "pull")`
     expect(thrown(() => ci.addImagePullSecret('Pull', { name: 'pull', repos: ['web'], dockerConfig })).message).toBe(`${slug} (pull secret "pull")`);

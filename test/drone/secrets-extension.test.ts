@@ -54,8 +54,8 @@ describe('DroneSecretsExtension', () => {
     const chart = testChart('ci');
     const ext = new DroneSecretsExtension(chart, 'Secrets');
     const values = { v: SecretValue.hex(16) };
-    const RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by one "/" ' +
-      '(projects in GitLab subgroups are not supported)';
+    const RULE = 'an owner and a name of letters, digits, "_", "." and "-", with "*" and "?" as wildcards, joined by "/"; ' +
+      'a project in a GitLab subgroup names every group on its path, e.g. "acme/platform/api"';
     // each message names the secret: an extension serves many
     expect(() => ext.addSecret('A', { name: 'a', repos: ['app'], values }))
       .toThrow(new Error('invalid repos ["app"]: "app" must be an "owner/name" slug or glob: ' + RULE + ' (secret "a")'));

@@ -186,3 +186,22 @@ export function runnerConfigFiles(objects: any[], runner = 'drone-runner'): Reco
   return Object.assign({}, ...names.map((n) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === n
     && o.metadata.namespace === deployment.metadata.namespace).data));
 }
+
+/**
+ * Drone's slug of a GitLab project: go-scm v1.42.2 `scm/driver/gitlab/repo.go:202-227` (`convertRepository`) takes
+ * the namespace's `full_path` as `Namespace` and the project's `path` as `Name`, and harness v2.28.2
+ * `service/repo/util.go:30` joins them with "/": a subgroup's project keeps every group of its path.
+ */
+export function gitlabDroneRepo(namespaceFullPath: string, projectPath: string): { namespace: string; slug: string } {
+  return { namespace: namespaceFullPath, slug: `${namespaceFullPath}/${projectPath}` };
+}
+
+/**
+ * Whether Drone syncs a repository, from the server's env: drone v2.0.4 `service/syncer/filter.go:22-35`
+ * (`NamespaceFilter`): no filter syncs every repository, else one entry must equal the repository's whole namespace,
+ * ignoring case (`strings.EqualFold`); `DRONE_REPOSITORY_FILTER` is a comma list (envconfig).
+ */
+export function droneSyncs(env: Record<string, string | undefined>, repo: { namespace: string }): boolean {
+  const filter = (env.DRONE_REPOSITORY_FILTER ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  return filter.length === 0 || filter.some((n) => n.toLowerCase() === repo.namespace.toLowerCase());
+}

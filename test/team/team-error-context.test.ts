@@ -38,7 +38,12 @@ describe('addTeam refusals name the team', () => {
 
   test('a repository whose owner is a glob', () => {
     expect(refusal(() => platform().teams.addTeam({ name: 'zz', repos: ['zz-*/app'] }))).toBe('invalid repos "zz-*/app": must name its owner ' +
-      'literally, e.g. "acme/payments-*": a team\'s repositories are told apart by owner and name (team "zz")');
+      'literally, e.g. "acme/payments-*" (in a GitLab subgroup, every group: "acme/payments/*"): a team\'s repositories are told apart by ' +
+      'owner and name (team "zz")');
+    // a subgroup's project names every group on its path: a glob in any of them is refused alike
+    expect(refusal(() => platform().teams.addTeam({ name: 'zz', repos: ['acme/*/app'] }))).toBe('invalid repos "acme/*/app": must name its ' +
+      'owner literally, e.g. "acme/payments-*" (in a GitLab subgroup, every group: "acme/payments/*"): a team\'s repositories are told apart ' +
+      'by owner and name (team "zz")');
   });
 
   test('a list given as a string is refused as such, not letter by letter', () => {

@@ -237,6 +237,16 @@ describe('repositories belong to one team', () => {
     ['acme/a?', 'acme/ab', true],
     ['acme/[ab]x', 'acme/bx', true],
     ['acme/[ab]x', 'acme/cx', false],
+    // GitLab subgroups: a wildcard never crosses "/" (drone-kubernetes-secrets plugin/match.go:12-24, Go's path.Match;
+    // the runner's doublestar likewise, its whole-part "**" refused), so patterns of different depths never overlap
+    ['acme/*', 'acme/platform/*', false],
+    ['acme/*', 'acme/platform/api', false],
+    ['acme/platform/*', 'acme/platform/api', true],
+    ['acme/platform/*', 'Acme/Platform/API', true],
+    ['acme/*/api', 'acme/platform/*', true],
+    ['acme/p*/api', 'acme/q*/api', false],
+    ['acme/platform/*-api', 'acme/platform/*-web', false],
+    ['acme/platform/*', 'acme/platform/tools/*', false],
   ])('%s and %s overlap: %s', (a, b, overlap) => {
     expect(reposOverlap(a, b)).toBe(overlap);
     expect(reposOverlap(b, a)).toBe(overlap);
@@ -249,6 +259,20 @@ describe('repositories belong to one team', () => {
       .toThrow('invalid repos "acme/pay-ops-*": must not overlap another team\'s repositories: it can match the same repository as "acme/pay-*" of team "pay"');
     expect(() => p.teams.addTeam({ name: 'any', repos: ['*/pay'] })).toThrow('invalid repos "*/pay": must name its owner literally');
     p.teams.addTeam({ name: 'payroll', repos: ['acme/payroll', 'acme/payroll-*'] });
+  });
+
+  test('teams in a GitLab group and in its subgroups each own their own projects', () => {
+    const p = platform();
+    // the group's team owns `acme/*`, which names none of `acme/platform`'s projects (their slug has three parts)
+    p.teams.addTeam({ name: 'web', repos: ['acme/*'] });
+    const platformTeam = p.teams.addTeam({ name: 'platform', repos: ['acme/platform/*'] });
+    expect(platformTeam.repos).toEqual(['acme/platform/*']);
+    expect(() => p.teams.addTeam({ name: 'api', repos: ['acme/platform/api'] })).toThrow('invalid repos "acme/platform/api": must not overlap ' +
+      'another team\'s repositories: it can match the same repository as "acme/platform/*" of team "platform"');
+    // the team's route pins its subgroup's pushes to its build namespace (runner-go v1.12.0 manifest/cond.go:72-79)
+    const routes = (p.ci as DroneCi).grants.routesFor('acme/platform/api', PipelineEvent.PUSH).map((r) => r.name);
+    expect(routes).toEqual(['platform']);
+    expect((p.ci as DroneCi).grants.routesFor('acme/web', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['web']);
   });
 
   test('a team whose repositories can match the platform\'s own route is refused, naming the route: the route\'s policy would come first', () => {

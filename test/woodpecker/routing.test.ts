@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
+import { GitProvider, LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
 import { WOODPECKER_EVENTS } from '../../lib/ci/events';
 import { WoodpeckerCi } from '../../lib/woodpecker';
 import { container, synth, testChart, thrown } from '../util';
@@ -292,6 +292,19 @@ describe('WoodpeckerCi', () => {
       ci.addImagePullSecret('Q', { name: 'q', repos: ['octo-*/app'], dockerConfig: SecretValue.hex(16) });
       expect(ci.grants.routes.get('r')?.repos).toEqual(['ACME/api', 'octo-labs/api']);
       expect(() => woodpeckerCi(testChart('ci')).addRoute({ name: 'r', repos: ['other/api'], namespace: 'deploy' })).not.toThrow();
+    });
+
+    // a GitLab subgroup's project: its owner is the whole namespace path (server/forge/gitlab/convert.go:61-67), so
+    // `acme` does not admit `acme/platform/api`, and `acme/platform` does
+    test('compares a GitLab subgroup\'s project by its whole namespace path', () => {
+      expect(thrown(() => owned().addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' })).message)
+        .toBe(`invalid repos ["acme/platform/api"]: "acme/platform/api" ${rule} (route "r")`);
+      const chart = testChart('ci');
+      const gitlab = GitProvider.gitlab({ clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'GitLabOAuth', 'woodpecker-oauth').key('client-secret') });
+      const ci = woodpeckerCi(chart, { gitProvider: gitlab, repoOwners: ['acme', 'Acme/Platform'] });
+      ci.addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' });
+      expect(ci.grants.routesFor('acme/platform/api', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['r']);
+      expect(ci.grants.routesFor('acme/api', PipelineEvent.PUSH)).toEqual([]);
     });
   });
 

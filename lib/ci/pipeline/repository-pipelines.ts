@@ -12,7 +12,7 @@ import { renderWoodpecker } from './woodpecker';
 export interface RepositoryPipelinesProps {
   /** The engine that runs the pipelines, whose grants they are checked against. */
   readonly engine: ICiEngine;
-  /** The repository, exactly: `owner/name`, no glob. */
+  /** The repository, exactly: `owner/name`, no glob; a GitLab subgroup's project by its whole path, `acme/platform/api`. */
   readonly repo: string;
   /**
    * The pipelines.
@@ -26,7 +26,7 @@ export interface RepositoryPipelinesProps {
    * workflow per pipeline.
    *
    * @default - `pipelines/<name>.drone.yml` (Drone) or `pipelines/<name>.woodpecker` (Woodpecker), `<name>` being
-   * the repository's name without its owner; two repositories of one name in the app need a path each
+   * the repository's name without its owner (or groups); two repositories of one name in the app need a path each
    */
   readonly path?: string;
 }
@@ -39,8 +39,8 @@ export interface PipelineFile {
   readonly content: string;
 }
 
-/** An exact repository slug, as both engines name repositories. */
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** An exact repository slug, as both engines name repositories: an owner and a name, or a GitLab subgroup's project by its whole path. */
+const REPO = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
 
 /**
  * The CI pipelines of one repository, checked at synth against what the platform grants the repository and
@@ -78,11 +78,13 @@ export class RepositoryPipelines extends Construct {
   public constructor(scope: Construct, id: string, props: RepositoryPipelinesProps) {
     super(scope, id);
     if (typeof props.repo !== 'string' || !REPO.test(props.repo)) {
-      invalid('repo', props.repo, 'must be one repository, "owner/name": letters, digits, ".", "_" and "-", no glob');
+      invalid('repo', props.repo, 'must be one repository, "owner/name" (a GitLab subgroup\'s project by its whole path, "group/subgroup/name"): ' +
+        'letters, digits, ".", "_" and "-", no glob');
     }
     this.engine = props.engine;
     this.repo = props.repo;
-    const name = props.repo.split('/')[1];
+    // the name without its owner, which a subgroup's project holds several parts of
+    const name = props.repo.slice(props.repo.lastIndexOf('/') + 1);
     const woodpecker = props.engine.kind === CiEngineKind.WOODPECKER;
     this.path = (props.path ?? (woodpecker ? `pipelines/${name}.woodpecker` : `pipelines/${name}.drone.yml`)).replace(/\/+$/, '');
     // the second would overwrite the first's files (a Woodpecker folder holds one file per pipeline name, which the
