@@ -36,8 +36,13 @@ import { secretStateKey } from './secret-record-review';
 /** The pod template annotation whose value changes exactly when an input of the pod changes. */
 export const CHECKSUM_ANNOTATION = 'dockyard.dev/inputs-checksum';
 
-/** The digest of one generated value, by `<namespace>/<secret>/<key>` of its declaring Secret. */
-export type DigestSource = (stateKey: string) => string | undefined;
+/**
+ * The digest of one value, by `<namespace>/<secret>/<key>` (`*` for a Secret a pod reads whole), or undefined for a
+ * value the source does not know, which is then counted by name alone. `generated` tells a key of a Secret the app
+ * generates from one the app only reads: a deployer that provides some of those (Pulumi's `ChartDeployment`) digests
+ * them too.
+ */
+export type DigestSource = (stateKey: string, generated: boolean) => string | undefined;
 
 /**
  * A digest known only at deploy time (Pulumi: an Output): a source returns `DEFERRED_DIGEST + stateKey`, and the
@@ -77,10 +82,12 @@ function sha256(parts: string[]): string {
 /**
  * The digest of one key of a Secret, as it stands in a checksum: the source's digest, or the name alone. `byName`
  * counts the name alone whatever the source knows (a pod template's key read only on its consumer's first start).
+ * The source is asked for a Secret the app does not generate too (`secret` undefined): one whose values a deployer
+ * provides; a local secret state knows none of those, and counts them by name.
  */
 function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: string, name: string, key: string, byName = false): string {
   const stateKey = secret ? secretStateKey(secret.namespace, secret.secretName, key) : secretStateKey(namespace, name, key);
-  const digest = secret && !byName ? sources.get(root.node.root)?.(stateKey) : undefined;
+  const digest = !byName ? sources.get(root.node.root)?.(stateKey, secret !== undefined) : undefined;
   return `${stateKey}=${digest ?? '-'}`;
 }
 

@@ -31,6 +31,10 @@ interface Kinds {
   Service: k8s.KubeServiceProps;
   ServiceAccount: k8s.KubeServiceAccountProps;
   StatefulSet: k8s.KubeStatefulSetProps;
+  // admissionregistration.k8s.io/v1 (Kubernetes 1.30+), typed by the 1.27 binding's v1alpha1 kinds: the fields
+  // Dockyard sets are the same in both, and the strict 1.36 schema checks the rendered objects
+  ValidatingAdmissionPolicy: k8s.KubeValidatingAdmissionPolicyV1Alpha1Props;
+  ValidatingAdmissionPolicyBinding: k8s.KubeValidatingAdmissionPolicyBindingV1Alpha1Props;
 }
 
 const API_VERSIONS: { [K in keyof Kinds]: string } = {
@@ -50,6 +54,8 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
   Service: 'v1',
   ServiceAccount: 'v1',
   StatefulSet: 'apps/v1',
+  ValidatingAdmissionPolicy: 'admissionregistration.k8s.io/v1',
+  ValidatingAdmissionPolicyBinding: 'admissionregistration.k8s.io/v1',
 };
 
 /**

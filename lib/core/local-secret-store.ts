@@ -379,8 +379,9 @@ export class LocalSecretStore {
     values[DIGEST_KEY] ??= randomBytes(32).toString('hex');
     const digestKey = values[DIGEST_KEY];
     const byStateKey = new Map(secrets.flatMap((secret) => Object.entries(data.get(secret)!).map(([k, v]) => [stateKeyOf(secret, k), v])));
-    const digest: DigestSource = (stateKey) => {
-      const value = byStateKey.get(stateKey);
+    // the values of generated Secrets only: one the app merely reads (created out of band) is counted by name
+    const digest: DigestSource = (stateKey, generated) => {
+      const value = generated ? byStateKey.get(stateKey) : undefined;
       return value === undefined ? undefined : createHmac('sha256', digestKey).update(stateKey).update('\0').update(value).digest('hex').slice(0, 32);
     };
 

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, finishChecksum, withDigests } from '../core/checksum';
+import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, withDigests } from '../core/checksum';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
@@ -18,7 +18,11 @@ export interface ProvidedSecret {
   readonly namespace: string;
   /** The name of the Secret, as the charts name it. */
   readonly name: string;
-  /** Every key the charts read, with its value. */
+  /**
+   * Every key the charts read, with its value. A new value (a managed database password reset) rolls exactly the
+   * workloads whose pods count that key: its digest, an HMAC under the stack's random digest key that reveals nothing
+   * of the value, is folded into their `dockyard.dev/inputs-checksum` (see `ChartDeployment`).
+   */
   readonly stringData: Record<string, pulumi.Input<string>>;
   /**
    * The Secret's Kubernetes `type`, e.g. `kubernetes.io/tls`.
@@ -72,6 +76,13 @@ export interface ChartDeploymentArgs {
  *
  * No credential ever enters a chart object: the charts only name Secrets, and the Secrets carry Pulumi secrets.
  *
+ * Each workload's pod checksum (`dockyard.dev/inputs-checksum`, lib/core/checksum.ts) is finished here over the
+ * digests of the values its pods count, generated and provided alike (the charts leave each such digest to deploy
+ * time), so a new value rolls exactly those pods. A checksum over a digest is a Pulumi secret (so is any value made from
+ * one), so that workload's inputs sit encrypted in the state; unchanged values give the same checksum every run, and
+ * in a preview, where the values are unknown, the checksum is unknown too. A workload that counts a provided key
+ * rolls once at the first `pulumi up` that folds its digest in.
+ *
  * To deploy the same charts twice in one program (to two clusters, each through its own `k8s.Provider`), give each
  * ChartDeployment a parent component of a type of its own, e.g. `new pulumi.ComponentResource('acme:index:Staging',
  * 'staging')` passed as `opts.parent`. A URN holds the types of a resource's parents but none of their names, and
@@ -94,7 +105,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
     const objects = withUserAccountsHeld(args.app, () =>
-      withDigests(args.app, (stateKey) => DEFERRED_DIGEST + stateKey, () => args.app.charts.flatMap((chart) => chart.toJson())));
+      withDigests(args.app, deferredDigests(args.secrets), () => args.app.charts.flatMap((chart) => chart.toJson())));
     checkProvided(args.app, args.secrets);
     const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
     // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
@@ -115,26 +126,63 @@ export class ChartDeployment extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] ?? [] }));
     this.secrets = [...generated.secrets, ...provided];
 
-    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated), args.substitutions ?? {});
+    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, args.secrets), args.substitutions ?? {});
     new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
 }
 
-/** The objects with each deferred pod checksum turned into an Output over the generated values' digests. */
-function finishChecksums(objects: any[], generated: GeneratedSecrets): any[] {
+/**
+ * The digest source the charts resolve with: every value is an Output here, so each digest waits for deploy time
+ * (`DEFERRED_DIGEST`), for a generated value and for a key of a provided Secret alike; a Secret created out of band
+ * (the OAuth app's) is counted by name, as the charts cannot know its value.
+ */
+function deferredDigests(provided: readonly ProvidedSecret[]): DigestSource {
+  const names = new Set(provided.map((s) => `${s.namespace}/${s.name}`));
+  return (stateKey, generated) => (generated || names.has(stateKey.slice(0, stateKey.lastIndexOf('/'))) ? DEFERRED_DIGEST + stateKey : undefined);
+}
+
+/**
+ * The objects with each deferred pod checksum finished over the digests of the values it counts: a generated
+ * value's (`GeneratedSecrets.digest`), and a provided key's (`GeneratedSecrets.digestOf` its value, the same HMAC, so
+ * a short provided value cannot be guessed from the annotation). A new value (a managed database password reset)
+ * thus rolls exactly the pods that count it, the pods another hands it to included (`countIndirectInputs`).
+ */
+function finishChecksums(objects: any[], generated: GeneratedSecrets, provided: readonly ProvidedSecret[]): any[] {
+  const byName = new Map(provided.map((s) => [`${s.namespace}/${s.name}`, s]));
+  const digests = new Map<string, pulumi.Output<string>>();
+  const digestOf = (stateKey: string): pulumi.Output<string> => {
+    if (!digests.has(stateKey)) {
+      const secret = byName.get(stateKey.slice(0, stateKey.lastIndexOf('/')));
+      digests.set(stateKey, secret === undefined ? generated.digest(stateKey) : digestProvided(stateKey, secret, generated));
+    }
+    return digests.get(stateKey)!;
+  };
   return objects.map((o) => {
     const deferred = podTemplateOf(o)?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
     if (typeof deferred !== 'string' || !deferred.startsWith(DEFERRED_CHECKSUM)) {
       return o;
     }
     const keys = [...new Set([...deferred.matchAll(new RegExp(`${DEFERRED_DIGEST}([^,="]+)`, 'g'))].map((m) => m[1]))];
-    const checksum = pulumi.all(keys.map((k) => generated.digest(k))).apply((digests) =>
-      finishChecksum(deferred, (k) => digests[keys.indexOf(k)]));
+    const checksum = pulumi.all(keys.map(digestOf)).apply((values) => finishChecksum(deferred, (k) => values[keys.indexOf(k)]));
     const copy = JSON.parse(JSON.stringify(o));
     podTemplateOf(copy).metadata.annotations[CHECKSUM_ANNOTATION] = checksum;
     return copy;
   });
+}
+
+/**
+ * The digest of a provided key by `<namespace>/<secret>/<key>`: of its value, of every key and value in key order for
+ * `*` (a pod that reads the Secret whole), or `-` (its name alone) for a key the Secret is not given, which no pod can
+ * read either.
+ */
+function digestProvided(stateKey: string, secret: ProvidedSecret, generated: GeneratedSecrets): pulumi.Output<string> {
+  const key = stateKey.slice(stateKey.lastIndexOf('/') + 1);
+  if (key === '*') {
+    const all = pulumi.all(secret.stringData).apply((values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]])));
+    return generated.digestOf(stateKey, all);
+  }
+  return key in secret.stringData ? generated.digestOf(stateKey, secret.stringData[key]) : pulumi.output('-');
 }
 
 /**
@@ -169,7 +217,7 @@ function checkName(name: string): void {
 function checkFormerNames(name: string, secrets: ProvidedSecret[], formerNames: string[], parent: pulumi.Resource | undefined): void {
   const claims = formerNames.map((formerName, i) =>
     ({ formerName, owner: name, what: `ChartDeployment "${name}"'s Secret ${secrets[i].namespace}/${secrets[i].name}` }));
-  const conflict = claimFormerNames(parent, claims);
+  const conflict = claimFormerNames(parent, 'dockyard:pulumi:ChartDeployment', claims);
   if (conflict !== undefined) {
     const [claim, other] = conflict;
     const secret = secrets[claims.indexOf(claim)];

@@ -35,17 +35,19 @@ const claimed = new WeakMap<object, Map<string, FormerNameClaim>>();
 const NO_STACK = {};
 
 /**
- * Record that each claim's resource, a child of a component under `parent`, aliases its former name, and return the
- * first claim whose former name another owner's resource already aliases in this program (nothing is recorded then).
- * An alias `{ name }` is a URN of the component's parent type chain and the name, so components under parents of
- * different types claim different URNs; two claims of one URN would let the first registered take over the resource
- * that a stack made before holds for the other.
+ * Record that each claim's resource, a child of a component of type `type` under `parent`, aliases its former name,
+ * and return the first claim whose former name another owner's resource already aliases in this program (nothing is
+ * recorded then). An alias `{ name }` is a URN of the component's parent type chain, the component's type and the
+ * name (it takes the resource's own parent and type: @pulumi/pulumi resource.js `collapseAliasToUrn`), so components
+ * under parents of different types, or of different types themselves (a ChartDeployment's Secret and a DnsRecords'
+ * record), claim different URNs; two claims of one URN would let the first registered take over the resource that a
+ * stack made before holds for the other.
  */
-export function claimFormerNames(parent: pulumi.Resource | undefined, claims: readonly FormerNameClaim[]): [FormerNameClaim, FormerNameClaim] | undefined {
+export function claimFormerNames(parent: pulumi.Resource | undefined, type: string, claims: readonly FormerNameClaim[]): [FormerNameClaim, FormerNameClaim] | undefined {
   const run = pulumi.runtime.getStackResource() ?? NO_STACK;
   const registry = claimed.get(run) ?? new Map<string, FormerNameClaim>();
   claimed.set(run, registry);
-  const chain = parentTypes(parent);
+  const chain = `${parentTypes(parent)}$${type}`;
   for (const claim of claims) {
     const other = registry.get(`${chain}::${claim.formerName}`);
     if (other !== undefined && other.owner !== claim.owner) {

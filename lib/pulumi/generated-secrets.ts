@@ -134,6 +134,21 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     if (value === undefined) {
       throw new ValidationError(`secret key ${id} is not a key of a generated Secret of this app`);
     }
+    return this.digestOf(id, value);
+  }
+
+  /**
+   * The digest of a value the program provides, such as a key of a `ChartDeployment`'s provided Secret: made as
+   * `digest` makes a generated value's, under the same random key, so that it too changes exactly when the value does
+   * and reveals nothing of it, not even of a short value (a plain SHA-256 of one could be guessed).
+   *
+   * The result is a Pulumi secret, as it is derived from the key (and from the value, where that is secret): an
+   * annotation made from it is kept encrypted in the state, though the digest itself would reveal nothing.
+   *
+   * @param id what the value is, e.g. `<namespace>/<secret>/<key>`: a distinct id gives a distinct digest
+   * @param value the value
+   */
+  public digestOf(id: string, value: pulumi.Input<string>): pulumi.Output<string> {
     // RandomBytes marks its result secret in the Pulumi state (RandomId does not): the key must stay unknown
     this.digestKey ??= new random.RandomBytes(`${this.name}-digest-key`, { length: 32 }, { parent: this }).hex;
     return pulumi.all([this.digestKey, value]).apply(([key, v]) =>

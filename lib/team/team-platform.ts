@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkBoolean, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
 import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
@@ -9,6 +9,7 @@ import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
+import { TeamAdmissionPolicy } from './admission-policy';
 import { reposOverlap } from './repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
@@ -107,6 +108,15 @@ export interface TeamPlatformProps {
    * @default "" (no prefix; note that the API server's own default prefixes a claim other than `email` with the issuer URL)
    */
   readonly usernamePrefix?: string;
+  /**
+   * Whether to render `TeamAdmissionPolicy`: a ValidatingAdmissionPolicy, with its binding, that refuses Services of
+   * type `ExternalName` and Services with `spec.externalIPs` in every team namespace, two ways a team that may create
+   * Services reaches past its isolation. Needs Kubernetes 1.30 or later (`admissionregistration.k8s.io/v1`), hence
+   * off by default while Dockyard supports 1.27; one per cluster covers every `TeamPlatform` in it.
+   *
+   * @default false
+   */
+  readonly admissionPolicy?: boolean;
 }
 
 /**
@@ -140,6 +150,9 @@ export class TeamPlatform extends Construct {
     const appEgress = props.appEgress ?? {};
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
+    if (checkBoolean('admissionPolicy', props.admissionPolicy ?? false)) {
+      new TeamAdmissionPolicy(this, 'AdmissionPolicy');
+    }
     // checked here, as every team's build egress to it is added after the team itself
     if (props.apiServers != null && !Array.isArray(props.apiServers)) {
       invalid('apiServers', props.apiServers, 'must be a list of NetworkPeer.ipBlock, e.g. [NetworkPeer.ipBlock("10.0.1.20/32")]');

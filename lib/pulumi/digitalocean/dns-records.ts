@@ -1,7 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkDnsSubdomain, checkInteger, invalid } from '../../core/validation';
-import { formerNameAliases } from '../former-names';
+import { checkBoolean, checkDnsSubdomain, checkInteger, invalid } from '../../core/validation';
+import { claimFormerNames, formerNameAliases } from '../former-names';
 
 /** Args of `DnsRecords`. */
 export interface DnsRecordsArgs {
@@ -20,6 +20,17 @@ export interface DnsRecordsArgs {
    * @default 300
    */
   readonly ttl?: number;
+  /**
+   * Whether each record aliases its former resource name, `<name>-<record>` with "." as "-" (`<name>-apex` for the
+   * apex), so that a stack made before keeps it (README, "Upgrade notes"). Two components under one parent type can
+   * share a former name (`dns` with host `harbor.ci.example.com`, `dns-harbor` with `ci.example.com`: both were
+   * `dns-harbor-ci`), and the one declared first would take over the other's record, so the second is refused: move
+   * each record your stack holds under a former name to its new one (`pulumi state rename`), then set this to
+   * `false` on the refused component. A stack made since needs no alias.
+   *
+   * @default true
+   */
+  readonly aliasFormerNames?: boolean;
 }
 
 /**
@@ -44,16 +55,35 @@ export class DnsRecords extends pulumi.ComponentResource {
     }
     const ttl = args.ttl ?? 300;
     checkInteger('ttl', ttl, 30, 2147483647);
+    const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
+    const formerNames = aliasFormerNames ? names.map((record) => `${name}-${record === '@' ? 'apex' : record.replace(/\./g, '-')}`) : [];
+    checkFormerNames(name, args.hosts, names, formerNames, opts.parent);
     super('dockyard:digitalocean:DnsRecords', name, {}, opts);
 
     // named `<name>/<record>` (`<name>/@` for the apex): a record name holds no "/", so no two records share a name, as
     // `harbor.ci` and `harbor-ci` did when "." became "-" (their former names)
-    const aliases = formerNameAliases(names.map((record) => `${name}-${record === '@' ? 'apex' : record.replace(/\./g, '-')}`));
+    const aliases = formerNameAliases(formerNames);
     this.records = names.map((record, i) => new digitalocean.DnsRecord(`${name}/${record}`, {
       domain, type: 'A', name: record, value: args.ip, ttl,
-    }, { parent: this, aliases: aliases[i] }));
+    }, { parent: this, aliases: aliases[i] ?? [] }));
     this.fqdns = this.records.map((r) => r.fqdn);
     this.registerOutputs({ fqdns: this.fqdns });
+  }
+}
+
+/**
+ * Refuse a former name another DnsRecords under the same parent types aliases too in this program (`claimFormerNames`,
+ * as ChartDeployment refuses its provided Secrets'): the one registered first would take over the record a stack made
+ * before holds for the other.
+ */
+function checkFormerNames(name: string, hosts: string[], records: string[], formerNames: string[], parent: pulumi.Resource | undefined): void {
+  const claims = formerNames.map((formerName, i) => ({ formerName, owner: name, what: `DnsRecords "${name}"'s record ${records[i]}` }));
+  const conflict = claimFormerNames(parent, 'dockyard:digitalocean:DnsRecords', claims);
+  if (conflict !== undefined) {
+    const [claim, other] = conflict;
+    invalid('hosts', hosts[claims.indexOf(claim)], `${other.what} had its former resource name "${claim.formerName}" too, and ` +
+      'either would take over the other\'s: with pulumi state rename, move each record your stack holds under a former ' +
+      `name to its new one (<component>/<record>), then set aliasFormerNames: false on DnsRecords "${name}"`);
   }
 }
 

@@ -1,0 +1,3 @@
+import { describeDnsRecordsNames } from './dns-records-names';
+
+describeDnsRecordsNames(false);

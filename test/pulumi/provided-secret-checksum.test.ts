@@ -1,0 +1,3 @@
+import { describeProvidedSecretChecksums } from './provided-secret-checksum';
+
+describeProvidedSecretChecksums(false);

@@ -1,0 +1,102 @@
+import * as pulumi from '@pulumi/pulumi';
+import { registered, settled, setup } from './digitalocean/harness';
+
+const CHECKSUM = 'dockyard.dev/inputs-checksum';
+
+/**
+ * Pod checksums over provided Secrets' values, in preview mode or not (one mode per test file, as Pulumi's mocks are
+ * set once per process). The charts count a provided Secret's key by name alone (lib/core/checksum.ts `keyDigest`);
+ * ChartDeployment folds the digest of its value in, so a new value (a managed database password reset) rolls exactly
+ * the pods that count it.
+ */
+export function describeProvidedSecretChecksums(preview: boolean): void {
+  describe(`ChartDeployment pod checksums over provided values${preview ? ', in a preview' : ''}`, () => {
+    beforeAll(() => setup({ preview }));
+
+    /**
+     * In namespace `ci`: `direct` reads provided `token`'s key `t` and nothing generated (its checksum is finished at
+     * synth), `whole` reads all of provided `other` (envFrom), `projected` only key `b` of `other` (items), `indirect`
+     * reads a generated Secret and counts `token`'s `t` as handed to it by another pod (countIndirectInputs, as
+     * Harbor's jobservice counts the database password), and `unrelated` reads the generated Secret alone.
+     */
+    async function app() {
+      const { App, ApiObject } = await import('cdk8s');
+      const { DockyardChart, Secret, SecretValue } = await import('../../lib');
+      const { countIndirectInputs } = await import('../../lib/core/checksum');
+      const a = new App();
+      const chart = new DockyardChart(a, 'c', { namespace: 'ci' });
+      new Secret(chart, 'Gen', { name: 'gen', values: { g: SecretValue.password(24) } });
+      const token = Secret.fromSecretName(chart, 'Token', 'token').key('t');
+      const deployment = (name: string, container: any, volumes: any[] = []) => new ApiObject(chart, name, {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'busybox', ...container }], volumes } } },
+      });
+      const genEnv = { name: 'G', valueFrom: { secretKeyRef: { name: 'gen', key: 'g' } } };
+      deployment('direct', { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'token', key: 't' } } }] });
+      deployment('whole', { envFrom: [{ secretRef: { name: 'other' } }] });
+      deployment('projected', { volumeMounts: [{ name: 'o', mountPath: '/o' }] },
+        [{ name: 'o', projected: { sources: [{ secret: { name: 'other', items: [{ key: 'b', path: 'b' }] } }] } }]);
+      deployment('indirect', { env: [genEnv] });
+      countIndirectInputs(chart, 'Deployment', 'ci', 'indirect', { keys: [token] });
+      deployment('unrelated', { env: [genEnv] });
+      return a;
+    }
+
+    const WORKLOADS = ['direct', 'whole', 'projected', 'indirect', 'unrelated'];
+
+    /**
+     * Deploy the app with these provided values, under a parent of a type of its own (so that the children's names,
+     * and with them the mocks' digest key, are those of every other run), and return each workload's checksum.
+     */
+    async function checksums(run: string, values: { t: pulumi.Input<string>; a: string; b: string }) {
+      const { ChartDeployment } = await import('../../lib/pulumi');
+      const before = registered.length;
+      const parent = new pulumi.ComponentResource(`acme:index:${run}`, run);
+      new ChartDeployment('d', {
+        app: await app(),
+        secrets: [
+          { namespace: 'ci', name: 'token', stringData: { t: values.t } },
+          { namespace: 'ci', name: 'other', stringData: { a: values.a, b: values.b } },
+        ],
+      }, { parent });
+      await settled();
+      const workloads = registered.slice(before).filter((r) => r.inputs?.kind === 'Deployment');
+      expect(workloads.map((w) => w.inputs.metadata.name).sort()).toEqual([...WORKLOADS].sort());
+      return Object.fromEntries(workloads.map((w) => [w.inputs.metadata.name, { checksum: w.inputs.spec.template.metadata.annotations[CHECKSUM], secret: w.secretInputs }]));
+    }
+
+    if (preview) {
+      test('a preview, where the digests are unknown, registers every workload with its checksum unknown', async () => {
+        const runs = await checksums('Preview', { t: pulumi.secret('one'), a: 'x', b: 'y' });
+        for (const name of WORKLOADS) {
+          expect([name, pulumi.isUnknown(runs[name].checksum)]).toEqual([name, true]);
+        }
+      });
+      return;
+    }
+
+    test('the same values give the same checksums; a new value changes exactly those of the pods that count it', async () => {
+      const first = await checksums('First', { t: 'one', a: 'x', b: 'y' });
+      const again = await checksums('Again', { t: 'one', a: 'x', b: 'y' });
+      const newToken = await checksums('NewToken', { t: 'two', a: 'x', b: 'y' });
+      const newA = await checksums('NewA', { t: 'one', a: 'z', b: 'y' });
+      const changed = (run: typeof first) => WORKLOADS.filter((w) => run[w].checksum !== first[w].checksum);
+      for (const w of WORKLOADS) {
+        expect([w, first[w].checksum]).toEqual([w, expect.stringMatching(/^[0-9a-f]{64}$/)]);
+      }
+      expect(changed(again)).toEqual([]);
+      // `t` of token: read directly by one, counted as handed over by another
+      expect(changed(newToken)).toEqual(['direct', 'indirect']);
+      // `a` of other: read whole by one; the other lists only `b` in its items, so it never sees `a`
+      expect(changed(newA)).toEqual(['whole']);
+    });
+
+    test('a checksum over a secret value is kept secret in the state, and names no value', async () => {
+      const runs = await checksums('SecretValue', { t: pulumi.secret('one-secret-value'), a: 'x', b: 'y' });
+      // Pulumi marks the result of an apply over a secret Output secret (the digest key is one, the value may be):
+      // the workload's inputs go to the state encrypted, as those of pods counting generated values did already
+      expect(runs.direct.secret).toBe(true);
+      expect(runs.direct.checksum).not.toContain('one-secret-value');
+    });
+  });
+}
