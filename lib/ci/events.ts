@@ -102,11 +102,10 @@ export const DEFAULT_EVENTS: readonly PipelineEvent[] = Object.freeze(
 /** A part of a repository slug or glob: what the forges allow in an owner, a group or a name, and the wildcards. */
 const REPO_PART = '[A-Za-z0-9_.*?-]+';
 /**
- * An owner and a name, or a GitLab project in a subgroup (`acme/platform/api`): two or more parts joined by "/". The
- * engines name such a project by its whole path. Drone's slug is the namespace's full path and the project's
- * (go-scm v1.42.2 `scm/driver/gitlab/repo.go:220-222` sets `Namespace` to `namespace.full_path`, and harness
- * v2.28.2 `service/repo/util.go:30` joins it to the name), and Woodpecker's full name is GitLab's `path_with_namespace`
- * (`server/forge/gitlab/convert.go:61-67`). Every matcher here keeps its wildcards within one part, as the engines do.
+ * An owner and a name, or a GitLab project in a subgroup (`acme/platform/api`): two or more parts joined by "/".
+ * Woodpecker names such a project by its whole path, GitLab's `path_with_namespace` (woodpecker v3.17.0
+ * `server/forge/gitlab/convert.go:61-69`); Drone runs none (`checkDroneRepoParts`). Every matcher here keeps its
+ * wildcards within one part, as the engines do.
  */
 const REPO_GLOB = new RegExp(`^${REPO_PART}(?:/${REPO_PART})+$`);
 /** What a repository may hold, in words. */

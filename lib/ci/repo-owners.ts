@@ -7,7 +7,24 @@ import { isRepoGlob } from './events';
  * filter the repository's namespace, Woodpecker's repository owners its owner.
  */
 export function repoOwnerOf(repo: string): string {
-  return repo.slice(0, repo.lastIndexOf('/'));
+  return repo.slice(0, Math.max(repo.lastIndexOf('/'), 0));
+}
+
+/**
+ * Refuse, on Drone, a repository pattern of more than two parts: a GitLab subgroup's project. Drone's syncer skips
+ * every repository whose slug holds more than one "/" (harness v2.28.2 `service/syncer/syncer.go:106-113`, "skipping
+ * subrepositories"), and the syncer is the only way a repository enters Drone's database, so no pipeline of one ever
+ * runs there (Drone declined to support subgroups: harness/harness#2009). Woodpecker runs them.
+ *
+ * @param prop the prop that holds the repositories, as the refusal names it
+ * @param value what it holds, as the refusal shows it
+ */
+export function checkDroneRepoParts(prop: string, value: unknown, repos: readonly string[]): void {
+  const nested = repos.find((r) => r.split('/').length > 2);
+  if (nested !== undefined) {
+    invalid(prop, value, `${describeValue(nested)} must be an "owner/name" slug or glob of two parts on Drone: Drone syncs no project of a ` +
+      'GitLab subgroup (a slug of more than one "/"), so none of its pipelines would run; Woodpecker runs them');
+  }
 }
 
 /** How an engine's server limits the repositories it runs, for `checkRepoOwners`. */

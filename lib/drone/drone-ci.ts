@@ -185,16 +185,16 @@ export class DroneCi extends Construct implements ICiEngine {
 
   /**
    * Refuse, once `access` is a valid grant, a repository the server never syncs: with a `repositoryFilter`, Drone
-   * syncs only repositories whose whole namespace one entry names, ignoring case (drone v2.0.4
-   * `service/syncer/filter.go:22-35`, `NamespaceFilter`), so a route or secret for another grants a pipeline that never runs.
+   * syncs only repositories whose namespace one entry names, ignoring case (harness v2.28.2
+   * `service/syncer/filter.go:22-35`), so a route or secret for another grants a pipeline that never runs. (One synced
+   * before the filter was set or narrowed keeps building: the webhook handler does not consult the filter.)
    */
   private checkSynced(access: PipelineAccess): void {
     const filter = this.server.repositoryFilter;
     if (filter !== undefined) {
       checkRepoOwners(checkPipelineAccess(access).repos, {
         setting: 'repositoryFilter', owners: filter,
-        otherwise: 'Drone syncs no other, so its pipelines never run (the filter compares a repository\'s whole namespace: for a project in a ' +
-          'GitLab subgroup, the subgroup\'s full path)',
+        otherwise: 'Drone syncs no other, so its pipelines never run (one synced before the filter was set or narrowed may build on)',
       });
     }
   }

@@ -125,10 +125,9 @@ export interface DroneServerProps {
   readonly userFilter?: string[];
   /**
    * Only repositories of these accounts are synced (`DRONE_REPOSITORY_FILTER`); it must be set before the first login.
-   * Drone compares each with a repository's whole namespace, ignoring case (drone v2.0.4
-   * `service/syncer/filter.go:22-35`, `NamespaceFilter`), which on GitLab is the full path of the project's group: `acme` syncs
-   * `acme/api` but none of the subgroup `acme/platform`'s projects, which need `acme/platform` listed too. `DroneCi`
-   * refuses routes and secrets for repositories no entry syncs.
+   * Drone compares each with a repository's namespace, ignoring case (harness v2.28.2 `service/syncer/filter.go:22-35`,
+   * `NamespaceFilter`). A GitLab subgroup is refused: Drone syncs no project of one, whatever the filter
+   * (`service/syncer/syncer.go:106-113`). `DroneCi` refuses routes and secrets for repositories no entry syncs.
    *
    * @default - the repositories of every account
    */
@@ -182,8 +181,6 @@ export interface DroneServerProps {
 
 const PORT = 8080;
 const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-// a repository namespace may be a nested GitLab group, `acme/platform`, matched against the repository's full path
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 /**
  * The Drone CI server: one replica on port 8080 as a non-root user, state in PostgreSQL, every secret from a Secret.
@@ -275,7 +272,14 @@ export class DroneServer extends Construct implements IDroneServer {
       env.value('DRONE_USER_FILTER', accounts('userFilter', props.userFilter));
     }
     if (props.repositoryFilter) {
-      env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter, NAMESPACE));
+      // a GitLab subgroup matches nothing: the syncer skips its projects before it consults the filter
+      // (harness v2.28.2 service/syncer/syncer.go:106-113)
+      const nested = Array.isArray(props.repositoryFilter) ? props.repositoryFilter.find((v) => typeof v === 'string' && v.includes('/')) : undefined;
+      if (nested !== undefined) {
+        invalid('repositoryFilter', props.repositoryFilter, `${describeValue(nested)} must be a git provider user or organisation, not a GitLab ` +
+          'subgroup: Drone syncs no project of a subgroup, so the entry would match nothing');
+      }
+      env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter));
       this.repositoryFilter = [...props.repositoryFilter];
     }
     if (props.admin !== undefined) {

@@ -7,9 +7,10 @@ import { literalBeginning } from '../ci/repo-pattern-index';
  * every repository that matches (drone-kubernetes-secrets plugin/match.go, Go's `path.Match`, case-insensitively),
  * so two teams whose patterns overlap would share a build namespace, a deploy identity and pipeline secrets.
  *
- * Patterns are slugs or globs of `*`, `?` and `[...]`, none crossing `/`, so a pattern only matches repositories of
- * as many parts as it has: `acme/*` never names a project of the GitLab subgroup `acme/platform`, whose slugs have
- * three (a whole `**` part, which crosses `/` in the runner's doublestar, is refused before: `DroneKubeRunner.addPolicy`).
+ * Patterns are slugs or globs of `*` and `?`, neither crossing `/` (`checkPipelineAccess` refuses `[`, whose
+ * negated classes could match a `/` in Go's `path.Match`), so a pattern only matches repositories of as many parts as
+ * it has: `acme/*` never names a project of the GitLab subgroup `acme/platform`, whose slugs have three (a whole `**`
+ * part, which crosses `/` in the runner's doublestar, is refused before: `DroneKubeRunner.addPolicy`).
  * Part by part, compared case-insensitively, the test is exact when one side is a plain slug, and conservative for two
  * globs: they overlap unless some part's literal beginnings (up to the first wildcard) or literal endings (after the
  * last) tell them apart.

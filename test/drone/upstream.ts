@@ -197,11 +197,15 @@ export function gitlabDroneRepo(namespaceFullPath: string, projectPath: string):
 }
 
 /**
- * Whether Drone syncs a repository, from the server's env: drone v2.0.4 `service/syncer/filter.go:22-35`
- * (`NamespaceFilter`): no filter syncs every repository, else one entry must equal the repository's whole namespace,
+ * Whether Drone syncs a repository, from the server's env: harness v2.28.2 `service/syncer/syncer.go:106-113` skips a
+ * slug of more than one "/" (a GitLab subgroup's project) before anything else; then `service/syncer/filter.go:22-35`
+ * (`NamespaceFilter`): no filter syncs every repository, else one entry must equal the repository's namespace,
  * ignoring case (`strings.EqualFold`); `DRONE_REPOSITORY_FILTER` is a comma list (envconfig).
  */
-export function droneSyncs(env: Record<string, string | undefined>, repo: { namespace: string }): boolean {
+export function droneSyncs(env: Record<string, string | undefined>, repo: { namespace: string; slug: string }): boolean {
+  if (repo.slug.split('/').length > 2) {
+    return false;
+  }
   const filter = (env.DRONE_REPOSITORY_FILTER ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
   return filter.length === 0 || filter.some((n) => n.toLowerCase() === repo.namespace.toLowerCase());
 }

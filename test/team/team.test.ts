@@ -261,18 +261,17 @@ describe('repositories belong to one team', () => {
     p.teams.addTeam({ name: 'payroll', repos: ['acme/payroll', 'acme/payroll-*'] });
   });
 
-  test('teams in a GitLab group and in its subgroups each own their own projects', () => {
-    const p = platform();
-    // the group's team owns `acme/*`, which names none of `acme/platform`'s projects (their slug has three parts)
-    p.teams.addTeam({ name: 'web', repos: ['acme/*'] });
-    const platformTeam = p.teams.addTeam({ name: 'platform', repos: ['acme/platform/*'] });
-    expect(platformTeam.repos).toEqual(['acme/platform/*']);
+  test('on Woodpecker, teams own a GitLab subgroup\'s projects by their whole path', () => {
+    // woodpecker v3.17.0 server/forge/gitlab/convert.go:61-69: the full name is GitLab's path_with_namespace, which a
+    // route's agent label must equal (server/scheduler/filter.go:61-70). Drone runs no such project (test/drone/gitlab-subgroups.test.ts)
+    const p = platform({}, { engine: 'woodpecker' });
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    const platformTeam = p.teams.addTeam({ name: 'platform', repos: ['acme/platform/api'] });
+    expect(platformTeam.repos).toEqual(['acme/platform/api']);
     expect(() => p.teams.addTeam({ name: 'api', repos: ['acme/platform/api'] })).toThrow('invalid repos "acme/platform/api": must not overlap ' +
-      'another team\'s repositories: it can match the same repository as "acme/platform/*" of team "platform"');
-    // the team's route pins its subgroup's pushes to its build namespace (runner-go v1.12.0 manifest/cond.go:72-79)
-    const routes = (p.ci as DroneCi).grants.routesFor('acme/platform/api', PipelineEvent.PUSH).map((r) => r.name);
-    expect(routes).toEqual(['platform']);
-    expect((p.ci as DroneCi).grants.routesFor('acme/web', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['web']);
+      'another team\'s repositories: it can match the same repository as "acme/platform/api" of team "platform"');
+    expect(p.ci.grants.routesFor('acme/platform/api', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['platform']);
+    expect(p.ci.grants.routesFor('acme/web', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['web']);
   });
 
   test('a team whose repositories can match the platform\'s own route is refused, naming the route: the route\'s policy would come first', () => {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { invalid, OutputFile } from '../../core';
 import { firstInstance, recordInstance } from '../../core/instances';
 import { CiEngineKind, ICiEngine } from '../engine';
+import { checkDroneRepoParts } from '../repo-owners';
 import { renderDrone } from './drone';
 import { Pipeline } from './pipeline';
 import { planPipelines } from './plan';
@@ -80,6 +81,9 @@ export class RepositoryPipelines extends Construct {
     if (typeof props.repo !== 'string' || !REPO.test(props.repo)) {
       invalid('repo', props.repo, 'must be one repository, "owner/name" (a GitLab subgroup\'s project by its whole path, "group/subgroup/name"): ' +
         'letters, digits, ".", "_" and "-", no glob');
+    }
+    if (props.engine.kind === CiEngineKind.DRONE) {
+      checkDroneRepoParts('repo', props.repo, [props.repo]);
     }
     this.engine = props.engine;
     this.repo = props.repo;
