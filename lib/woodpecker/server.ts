@@ -272,6 +272,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
   public readonly cloneImage: Image;
   /** The owners whose repositories may be activated (`repoOwners`), or undefined for any owner. */
   public readonly repoOwners?: readonly string[];
+  /** The forge's name, `github`, `gitlab`, `gitea` or `bitbucket`: it decides what a repository's name may hold. */
+  public readonly forge: string;
 
   private readonly firewall: PodFirewall;
 
@@ -311,6 +313,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     const database = bindDatabase(env, { namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
     const forge = forgeName(props.gitProvider);
+    this.forge = forge;
     if (props.admins !== undefined) {
       checkUniqueList('admins', props.admins).forEach((a) => checkGitAccount('admins', a, forge, 'user'));
       env.value('WOODPECKER_ADMIN', props.admins.join(','));

@@ -415,6 +415,12 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       invalid('repos', checked.repos, `${describeValue(glob)} must be an exact "owner/name" slug: Woodpecker routes by exact ` +
         'repository (an agent\'s repo label matches one repository, or every one with "*")');
     }
+    // only GitLab nests groups: elsewhere a slug of more than one "/" names no repository, and its grant none
+    const nested = this.server.forge === 'gitlab' ? undefined : checked.repos.find((r) => r.split('/').length > 2);
+    if (nested !== undefined) {
+      invalid('repos', checked.repos, `${describeValue(nested)} must be an "owner/name" slug on ${this.server.forge}: only a GitLab ` +
+        'subgroup\'s project has more than one "/"');
+    }
     this.checkRepoOwners(checked.repos);
     return checked;
   }

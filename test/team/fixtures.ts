@@ -4,7 +4,7 @@ import {
   TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { droneServer } from '../drone/fixtures';
-import { github } from '../woodpecker/fixtures';
+import { github, gitlab } from '../woodpecker/fixtures';
 
 /** The CI engine a `platform` runs. */
 export type Engine = 'drone' | 'woodpecker';
@@ -29,6 +29,12 @@ export interface PlatformOptions {
    * @default - the defaults
    */
   readonly buildEgress?: BuildEgressProps;
+  /**
+   * Woodpecker's git provider: GitHub, or GitLab (whose subgroups' projects have slugs of more than one "/").
+   *
+   * @default "github"
+   */
+  readonly forge?: 'github' | 'gitlab';
   /**
    * More props of the shared Drone runner.
    *
@@ -82,7 +88,7 @@ export function platform(props: Partial<TeamPlatformProps> = {}, options: Platfo
   // Woodpecker's engine comes before Harbor, Drone's (server, runner and secrets extension aside) after it
   const drone = (options.engine ?? 'drone') === 'drone' ? droneParts(chart, options.buildEgress, options.runner) : undefined;
   const woodpecker = drone ? undefined : new WoodpeckerCi(chart, 'Ci', {
-    host: 'ci.example.com', gitProvider: github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker'),
+    host: 'ci.example.com', gitProvider: options.forge === 'gitlab' ? gitlab(chart) : github(chart), database: new Postgres(chart, 'Postgres').addDatabase('woodpecker'),
     buildEgress: options.buildEgress,
   });
   const postgres = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' });

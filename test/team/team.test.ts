@@ -264,7 +264,7 @@ describe('repositories belong to one team', () => {
   test('on Woodpecker, teams own a GitLab subgroup\'s projects by their whole path', () => {
     // woodpecker v3.17.0 server/forge/gitlab/convert.go:61-69: the full name is GitLab's path_with_namespace, which a
     // route's agent label must equal (server/scheduler/filter.go:61-70). Drone runs no such project (test/drone/gitlab-subgroups.test.ts)
-    const p = platform({}, { engine: 'woodpecker' });
+    const p = platform({}, { engine: 'woodpecker', forge: 'gitlab' });
     p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
     const platformTeam = p.teams.addTeam({ name: 'platform', repos: ['acme/platform/api'] });
     expect(platformTeam.repos).toEqual(['acme/platform/api']);

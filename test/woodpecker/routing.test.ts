@@ -5,11 +5,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { GitProvider, LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
+import { LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
 import { WOODPECKER_EVENTS } from '../../lib/ci/events';
 import { WoodpeckerCi } from '../../lib/woodpecker';
 import { container, synth, testChart, thrown } from '../util';
-import { woodpeckerCi } from './fixtures';
+import { gitlab, woodpeckerCi } from './fixtures';
 import { agentsOf, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
 
 const DEPLOY_EVENTS = [PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK];
@@ -297,14 +297,23 @@ describe('WoodpeckerCi', () => {
     // a GitLab subgroup's project: its owner is the whole namespace path (server/forge/gitlab/convert.go:61-67), so
     // `acme` does not admit `acme/platform/api`, and `acme/platform` does
     test('compares a GitLab subgroup\'s project by its whole namespace path', () => {
-      expect(thrown(() => owned().addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' })).message)
-        .toBe(`invalid repos ["acme/platform/api"]: "acme/platform/api" ${rule} (route "r")`);
-      const chart = testChart('ci');
-      const gitlab = GitProvider.gitlab({ clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'GitLabOAuth', 'woodpecker-oauth').key('client-secret') });
-      const ci = woodpeckerCi(chart, { gitProvider: gitlab, repoOwners: ['acme', 'Acme/Platform'] });
+      const onGitLab = (repoOwners: string[]) => {
+        const chart = testChart('ci');
+        return woodpeckerCi(chart, { gitProvider: gitlab(chart), repoOwners });
+      };
+      const gitlabRule = rule.replace('("Acme", "octo-labs")', '("Acme")');
+      expect(thrown(() => onGitLab(['Acme']).addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' })).message)
+        .toBe(`invalid repos ["acme/platform/api"]: "acme/platform/api" ${gitlabRule} (route "r")`);
+      const ci = onGitLab(['acme', 'Acme/Platform']);
       ci.addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' });
       expect(ci.grants.routesFor('acme/platform/api', PipelineEvent.PUSH).map((r) => r.name)).toEqual(['r']);
       expect(ci.grants.routesFor('acme/api', PipelineEvent.PUSH)).toEqual([]);
+    });
+
+    test('refuses a slug of more than one "/" on any other forge, where no repository has one', () => {
+      expect(thrown(() => owned().addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' })).message).toBe(
+        'invalid repos ["acme/platform/api"]: "acme/platform/api" must be an "owner/name" slug on github: only a GitLab subgroup\'s project has ' +
+        'more than one "/" (route "r")');
     });
   });
 
