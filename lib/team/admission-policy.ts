@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { componentLabels } from '../core';
+import { checkDnsSubdomain, componentLabels } from '../core';
 import { kube } from '../core/k8s';
 import { TEAM_LABEL } from './team';
 
@@ -36,35 +36,102 @@ export const TEAM_SERVICE_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
+/** The name of the policy, and of its binding, that keeps each team's Ingresses and HTTPRoutes to its own hosts. */
+export const TEAM_HOSTS_POLICY = 'dockyard-team-hosts';
+
 /**
- * A ValidatingAdmissionPolicy and its binding that refuse, in every namespace labelled `dockyard.dev/team` (each
- * team's app, build and pull-request namespaces, of every `TeamPlatform` in the cluster), the two Services a team could
- * reach past its isolation with: `TEAM_SERVICE_CHECKS`. Needs Kubernetes 1.30 or later
- * (`admissionregistration.k8s.io/v1`). A team cannot lift it: its Roles cannot relabel its Namespace, a cluster-scoped
- * object. Made by `TeamPlatform` with `admissionPolicy: true`.
+ * The host checks of `TeamAdmissionPolicyProps.hostsDomain`, each a CEL expression over the admitted Ingress or
+ * HTTPRoute as `object`, with `variables.teamDomain` the team's own domain, `<team>.<hostsDomain>` (the team from
+ * its namespace's `dockyard.dev/team` label): every host an Ingress routes or holds a certificate for, and every
+ * hostname of an HTTPRoute, is that domain or below it (`*.pay.apps.example.com` included). An Ingress rule without a
+ * host, an Ingress's `defaultBackend` and an HTTPRoute without hostnames answer for every host, so they are refused.
+ * ingress-nginx merges the Ingresses of one host across namespaces, so without this a team could claim paths under
+ * another team's host.
+ */
+export const TEAM_HOST_CHECKS: readonly TeamServiceCheck[] = [
+  {
+    expression: "object.kind != 'Ingress' || !has(object.spec.defaultBackend)",
+    message: 'an Ingress of a team namespace may not set spec.defaultBackend: it would answer for every host',
+  },
+  {
+    expression: "object.kind != 'Ingress' || !has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && " +
+      "(r.host == variables.teamDomain || r.host.endsWith('.' + variables.teamDomain)))",
+    message: 'an Ingress of a team namespace may route only hosts of its team\'s domain, <team>.<hostsDomain>, each rule naming one',
+  },
+  {
+    expression: "object.kind != 'Ingress' || !has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || " +
+      "t.hosts.all(h, h == variables.teamDomain || h.endsWith('.' + variables.teamDomain)))",
+    message: 'an Ingress of a team namespace may hold certificates only for hosts of its team\'s domain, <team>.<hostsDomain>',
+  },
+  {
+    expression: "object.kind != 'HTTPRoute' || (has(object.spec.hostnames) && size(object.spec.hostnames) > 0 && " +
+      "object.spec.hostnames.all(h, h == variables.teamDomain || h.endsWith('.' + variables.teamDomain)))",
+    message: 'an HTTPRoute of a team namespace must name hostnames, each of its team\'s domain, <team>.<hostsDomain>',
+  },
+];
+
+/** Props of `TeamAdmissionPolicy`. */
+export interface TeamAdmissionPolicyProps {
+  /**
+   * The domain under which each team owns the hosts `<team>.<hostsDomain>` and below, e.g. `apps.example.com`: with
+   * it, a second policy (`TEAM_HOSTS_POLICY`) keeps every Ingress and HTTPRoute of a team namespace to its team's
+   * hosts (`TEAM_HOST_CHECKS`). Point a wildcard DNS record (`*.apps.example.com`) at the ingress controller.
+   *
+   * @default - hosts are not checked: a team may claim paths under another team's host
+   */
+  readonly hostsDomain?: string;
+}
+
+/**
+ * ValidatingAdmissionPolicies and their bindings for every namespace labelled `dockyard.dev/team` (each team's app,
+ * build and pull-request namespaces, of every `TeamPlatform` in the cluster): one that refuses the two Services a team
+ * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), and with `hostsDomain` one that keeps its Ingresses
+ * and HTTPRoutes to its own hosts (`TEAM_HOST_CHECKS`). Needs Kubernetes 1.30 or later
+ * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
+ * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy: true`.
  */
 export class TeamAdmissionPolicy extends Construct {
-  public constructor(scope: Construct, id: string) {
+  public constructor(scope: Construct, id: string, props: TeamAdmissionPolicyProps = {}) {
     super(scope, id);
+    const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
     const labels = componentLabels({ name: 'dockyard', instance: TEAM_SERVICE_POLICY, component: 'team-admission' });
-    kube(this, 'Policy', 'ValidatingAdmissionPolicy', {
-      metadata: { name: TEAM_SERVICE_POLICY, labels },
-      spec: {
-        // a check that cannot be evaluated refuses the Service rather than letting it through
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
-        },
-        validations: TEAM_SERVICE_CHECKS.map((c) => ({ expression: c.expression, message: c.message, reason: 'Forbidden' })),
-      },
-    });
-    kube(this, 'Binding', 'ValidatingAdmissionPolicyBinding', {
-      metadata: { name: TEAM_SERVICE_POLICY, labels },
-      spec: {
-        policyName: TEAM_SERVICE_POLICY,
-        validationActions: ['Deny'],
-        matchResources: { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } },
-      },
-    });
+    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, labels, {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
+    }, TEAM_SERVICE_CHECKS);
+    if (hostsDomain !== undefined) {
+      policy(this, 'HostsPolicy', 'HostsBinding', TEAM_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_HOSTS_POLICY }, {
+        resourceRules: [
+          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
+          { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['httproutes'] },
+        ],
+      }, TEAM_HOST_CHECKS, [{
+        name: 'teamDomain',
+        // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
+        expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}`,
+      }]);
+    }
   }
+}
+
+/** A ValidatingAdmissionPolicy of `checks` over `match`, and its binding to every team namespace, refusing. */
+function policy(scope: Construct, id: string, bindingId: string, name: string, labels: Record<string, string>, match: object,
+  checks: readonly TeamServiceCheck[], variables?: { name: string; expression: string }[]): void {
+  kube(scope, id, 'ValidatingAdmissionPolicy', {
+    metadata: { name, labels },
+    spec: {
+      // a check that cannot be evaluated refuses the object rather than letting it through
+      failurePolicy: 'Fail',
+      matchConstraints: match,
+      ...(variables ? { variables } : {}),
+      validations: checks.map((c) => ({ expression: c.expression, message: c.message, reason: 'Forbidden' })),
+    } as any,
+  });
+  kube(scope, bindingId, 'ValidatingAdmissionPolicyBinding', {
+    metadata: { name, labels },
+    spec: {
+      policyName: name,
+      validationActions: ['Deny'],
+      matchResources: { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } },
+    },
+  });
 }

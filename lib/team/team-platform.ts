@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkBoolean, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
 import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
@@ -9,7 +9,7 @@ import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { Harbor } from '../harbor';
-import { TeamAdmissionPolicy } from './admission-policy';
+import { TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from './repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
@@ -109,14 +109,16 @@ export interface TeamPlatformProps {
    */
   readonly usernamePrefix?: string;
   /**
-   * Whether to render `TeamAdmissionPolicy`: a ValidatingAdmissionPolicy, with its binding, that refuses Services of
-   * type `ExternalName` and Services with `spec.externalIPs` in every team namespace, two ways a team that may create
-   * Services reaches past its isolation. Needs Kubernetes 1.30 or later (`admissionregistration.k8s.io/v1`), hence
-   * off by default while Dockyard supports 1.27; one per cluster covers every `TeamPlatform` in it.
+   * Render `TeamAdmissionPolicy` with these props: ValidatingAdmissionPolicies, with their bindings, for every team
+   * namespace. They refuse Services of type `ExternalName` and Services with `spec.externalIPs`, two ways a team that
+   * may create Services reaches past its isolation; with `hostsDomain`, they also keep each team's Ingresses and
+   * HTTPRoutes to its own hosts, `<team>.<hostsDomain>` and below. `{}` renders the Service checks alone. Needs
+   * Kubernetes 1.30 or later (`admissionregistration.k8s.io/v1`), hence off by default while Dockyard supports 1.27;
+   * one per cluster covers every `TeamPlatform` in it.
    *
-   * @default false
+   * @default - none: the cluster admits what the teams' Roles allow
    */
-  readonly admissionPolicy?: boolean;
+  readonly admissionPolicy?: TeamAdmissionPolicyProps;
 }
 
 /**
@@ -150,8 +152,11 @@ export class TeamPlatform extends Construct {
     const appEgress = props.appEgress ?? {};
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
-    if (checkBoolean('admissionPolicy', props.admissionPolicy ?? false)) {
-      new TeamAdmissionPolicy(this, 'AdmissionPolicy');
+    if (props.admissionPolicy != null) {
+      if (typeof props.admissionPolicy !== 'object' || Array.isArray(props.admissionPolicy)) {
+        invalid('admissionPolicy', props.admissionPolicy, 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }');
+      }
+      new TeamAdmissionPolicy(this, 'AdmissionPolicy', props.admissionPolicy);
     }
     // checked here, as every team's build egress to it is added after the team itself
     if (props.apiServers != null && !Array.isArray(props.apiServers)) {

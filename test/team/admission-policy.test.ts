@@ -10,7 +10,7 @@
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
 import { CelInput, run } from '@bufbuild/cel';
-import { TEAM_LABEL, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY } from '../../lib';
+import { TEAM_HOST_CHECKS, TEAM_HOSTS_POLICY, TEAM_LABEL, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { selects } from '../policy/checks/selectors';
 import { find, refusal } from '../util';
@@ -23,15 +23,24 @@ function cel(value: unknown): CelInput {
   return (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value) as CelInput;
 }
 
-/** Whether the API server admits `service` under the rendered policy: every validation true. */
-function admits(policy: any, service: object): boolean {
-  return policy.spec.validations.every((v: { expression: string }) => run(v.expression, { object: cel(service) }) === true);
+/**
+ * Whether the API server admits `object`, in a namespace of `labels`, under the rendered policy: its `variables`
+ * evaluated in order, each seeing those before it (ValidatingAdmissionPolicySpec `variables`), then every validation
+ * true.
+ */
+function admits(policy: any, object: object, labels: Record<string, string> = {}): boolean {
+  const context: Record<string, CelInput> = { object: cel(object), namespaceObject: cel({ metadata: { name: 'pay', labels } }) };
+  const variables = new Map<string, CelInput>();
+  for (const v of policy.spec.variables ?? []) {
+    variables.set(v.name, run(v.expression, { ...context, variables }) as CelInput);
+  }
+  return policy.spec.validations.every((v: { expression: string }) => run(v.expression, { ...context, variables }) === true);
 }
 
 const service = (spec: object) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'pay' }, spec });
 
-describe('TeamPlatform admissionPolicy', () => {
-  const p = platform({ admissionPolicy: true });
+describe('TeamPlatform admissionPolicy: Services', () => {
+  const p = platform({ admissionPolicy: {} });
   p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'], namespaces: ['pay', 'pay-staging'] });
   const objects = p.objects();
   const policy = find(objects, 'ValidatingAdmissionPolicy', TEAM_SERVICE_POLICY);
@@ -73,7 +82,59 @@ describe('TeamPlatform admissionPolicy', () => {
     expect(platform().objects().filter((o: any) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
   });
 
-  test('refuses a setting that is no boolean, in one line', () => {
-    expect(refusal(() => platform({ admissionPolicy: 'yes' as unknown as boolean }))).toBe('invalid admissionPolicy "yes": must be true or false');
+  test('renders no host policy without hostsDomain', () => {
+    expect(objects.filter((o: any) => o.metadata.name === TEAM_HOSTS_POLICY)).toEqual([]);
+  });
+
+  test('refuses props that are no object, and a hostsDomain that is no DNS name, in one line', () => {
+    expect(refusal(() => platform({ admissionPolicy: true as unknown as object }))).toBe('invalid admissionPolicy true: must be the policy\'s props, ' +
+      'e.g. {} or { hostsDomain: "apps.example.com" }');
+    expect(refusal(() => platform({ admissionPolicy: { hostsDomain: "apps.example.com' || true || '" } }))).toMatch(
+      /^invalid hostsDomain "apps\.example\.com' \|\| true \|\| '": must be /);
+  });
+});
+
+describe('TeamPlatform admissionPolicy: hosts', () => {
+  const p = platform({ admissionPolicy: { hostsDomain: 'apps.example.com' } });
+  p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+  const objects = p.objects();
+  const policy = find(objects, 'ValidatingAdmissionPolicy', TEAM_HOSTS_POLICY);
+  const binding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_HOSTS_POLICY);
+  const pay = { [TEAM_LABEL]: 'pay' };
+  const ingress = (spec: object) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'pay' }, spec });
+  const route = (spec: object) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'pay' }, spec });
+  const backend = { service: { name: 'web', port: { number: 80 } } };
+  const rule = (host?: string) => ({ ...(host === undefined ? {} : { host }), http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } });
+
+  test('renders the host policy for Ingresses and HTTPRoutes, with the team\'s domain, valid against Kubernetes 1.36', () => {
+    expect(policy.spec.matchConstraints.resourceRules.map((r: any) => r.resources)).toEqual([['ingresses'], ['httproutes']]);
+    expect(policy.spec.variables).toEqual([{ name: 'teamDomain', expression: `namespaceObject.metadata.labels["${TEAM_LABEL}"] + ".apps.example.com"` }]);
+    expect(policy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_HOST_CHECKS.map((c) => c.expression));
+    expect(binding.spec.matchResources).toEqual({ namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } });
+    expect(validateSchema([policy, binding], '1.36.0')).toEqual([]);
+  });
+
+  test.each<[string, object, boolean]>([
+    ['admits an Ingress for the team\'s own host', ingress({ rules: [rule('pay.apps.example.com')] }), true],
+    ['admits an Ingress for a host below it, with its certificate', ingress({ rules: [rule('api.pay.apps.example.com')], tls: [{ hosts: ['api.pay.apps.example.com'], secretName: 'tls' }] }), true],
+    ['refuses an Ingress for another team\'s host', ingress({ rules: [rule('billing.apps.example.com')] }), false],
+    ['refuses an Ingress for a host that only ends like the team\'s', ingress({ rules: [rule('evilpay.apps.example.com')] }), false],
+    ['refuses an Ingress rule without a host, which answers for every host', ingress({ rules: [rule()] }), false],
+    ['refuses an Ingress with a default backend', ingress({ defaultBackend: backend }), false],
+    ['refuses a certificate for another team\'s host', ingress({ rules: [rule('pay.apps.example.com')], tls: [{ hosts: ['billing.apps.example.com'] }] }), false],
+    ['admits an HTTPRoute for the team\'s hosts, a wildcard below its domain too', route({ hostnames: ['pay.apps.example.com', '*.pay.apps.example.com'] }), true],
+    ['refuses an HTTPRoute without hostnames, which takes every host of its listener', route({ rules: [] }), false],
+    ['refuses an HTTPRoute for a wildcard over every team', route({ hostnames: ['*.apps.example.com'] }), false],
+  ])('%s', (_what, object, admitted) => {
+    expect(admits(policy, object, pay)).toBe(admitted);
+  });
+
+  test('the domain is the namespace\'s team\'s: the same Ingress is refused in another team\'s namespace', () => {
+    expect(admits(policy, ingress({ rules: [rule('pay.apps.example.com')] }), { [TEAM_LABEL]: 'billing' })).toBe(false);
+  });
+
+  test('the Service policy still refuses what it did', () => {
+    const services = find(objects, 'ValidatingAdmissionPolicy', TEAM_SERVICE_POLICY);
+    expect(admits(services, { kind: 'Service', spec: { type: 'ExternalName', externalName: 'x' } })).toBe(false);
   });
 });
