@@ -6,7 +6,7 @@ import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
-  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, gitAccountRules, GitProviderKind,
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, DRONE_ORGANIZATION_RULE, gitAccountRules, GitProviderKind,
 } from '../shared/git-provider';
 
 export { GitProviderKind };
@@ -128,8 +128,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_ORG', default: '`example`', meaning: 'organisation whose members may log in (on GitLab, users the admin adds) and whose repositories sync',
-    allowed: `${gitAccountRules('organization')}; a nested GitLab group (\`acme/platform\`) with Woodpecker only, as Drone's user filter ` +
-      'matches a group by its last path segment',
+    allowed: `${gitAccountRules('organization')}; ${DRONE_ORGANIZATION_RULE}`,
   },
   { name: 'DOCKYARD_ADMIN', default: '`example-admin`', meaning: 'git login of the first CI admin, in the forge\'s exact case', allowed: gitAccountRules('user') },
   { name: 'DOCKYARD_INGRESS_CLASS', default: '`nginx`', meaning: 'IngressClass of the CI server\'s and Harbor\'s Ingresses (their NetworkPolicies admit the namespace `ingress-nginx`, and their annotations are ingress-nginx\'s: another class is warned of)', allowed: DNS_SUBDOMAIN },
@@ -306,7 +305,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     gitProvider: provider,
     gitServer: checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER'),
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
-    organization: checkGitAccountOf('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, 'organization'),
+    organization: checkOrganization('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, ci),
     admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),
     ingressClassName: checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', pick('DOCKYARD_INGRESS_CLASS', DEFAULT_CONFIG.ingressClassName)),
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),

@@ -10,7 +10,7 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 import '../../lib/pulumi/run-errors';
 import { checkCiEngine } from '../shared/ci-engine';
 import {
-  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, GitProviderKind,
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
 
 /** The DigitalOcean program's settings: `pulumi config set <key> <value>` in project `dockyard`. */
@@ -124,6 +124,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const containerRegistry = flag('containerRegistry', value('containerRegistry', false));
   if (containerRegistry) checkRegistryRegion('region', region);
   const gitProvider = checkGitProviderKind('gitProvider', value('gitProvider', GitProviderKind.GITHUB)!);
+  const ciEngine = checkCiEngine('ciEngine', value('ciEngine', DIGITALOCEAN_EXAMPLE.ciEngine)!);
   const domain = checkDnsSubdomain('domain', required('domain'));
   const acmeEmail = value('acmeEmail');
   const installIngress = flag('installIngress', value('installIngress', acmeEmail !== undefined));
@@ -150,11 +151,11 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     nodeSize: checkDropletSize('nodeSize', value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!),
     nodeCount,
     containerRegistry,
-    ciEngine: checkCiEngine('ciEngine', value('ciEngine', DIGITALOCEAN_EXAMPLE.ciEngine)!),
+    ciEngine,
     gitProvider,
     gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
-    organization: checkGitAccountOf('organization', required('organization'), gitProvider, 'organization'),
+    organization: checkOrganization('organization', required('organization'), gitProvider, ciEngine),
     admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),
     installIngress,
     acmeEmail,

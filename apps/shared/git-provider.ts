@@ -1,5 +1,5 @@
 import {
-  checkGitAccount, checkGitHubServer, checkGitLabServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
+  CiEngineKind, checkGitAccount, checkGitHubServer, checkGitLabServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
   invalid, missing, SecretKey,
 } from '../../lib';
 
@@ -78,6 +78,36 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
   }
 }
 
+/** What a Drone stack's organisation may be, as its refusal and the README say it. */
+export const DRONE_ORGANIZATION_RULE = 'a top-level group with Drone, which runs no project of a GitLab subgroup (its syncer skips them) and ' +
+  'matches a nested group by its last path segment only, which any group of that name passes; for a subgroup, run Woodpecker';
+
+/**
+ * Refuse a nested GitLab group as the organisation of a Drone stack, before anything is built or registered: Drone's
+ * syncer skips every project of a subgroup (harness v2.28.2 `service/syncer/syncer.go:106-113`), so none of the
+ * organisation's projects would run, and its filters would match the group by its last segment (`droneFilters`).
+ *
+ * @param prop the setting that holds the organisation, named in errors
+ */
+export function checkDroneOrganization(prop: string, organization: string): void {
+  if (organization.includes('/')) {
+    invalid(prop, organization, `must be ${DRONE_ORGANIZATION_RULE}`);
+  }
+}
+
+/**
+ * Check the organisation of a stack on `engine` (`DOCKYARD_ORG`, or the DigitalOcean program's `organization`): an
+ * account of `provider` (`checkGitAccountOf`), and on Drone no GitLab subgroup (`checkDroneOrganization`), so that a
+ * program refuses it before it registers anything.
+ */
+export function checkOrganization(prop: string, value: string, provider: GitProviderKind, engine: CiEngineKind): string {
+  checkGitAccountOf(prop, value, provider, 'organization');
+  if (engine === CiEngineKind.DRONE) {
+    checkDroneOrganization(prop, value);
+  }
+  return value;
+}
+
 /**
  * Drone's user and repository filters for an organisation and an admin.
  *
@@ -92,10 +122,7 @@ export function gitProviderOf(kind: GitProviderKind, app: { clientId: string; cl
  * @param prop the setting that holds the organisation, named in errors
  */
 export function droneFilters(organization: string, admin: string, prop = 'organization'): { userFilter: string[]; repositoryFilter: string[] } {
-  if (organization.includes('/')) {
-    invalid(prop, organization, 'must be a top-level group: Drone matches a nested GitLab group by its last path segment only, ' +
-      'which any group of that name passes');
-  }
+  checkDroneOrganization(prop, organization);
   const userFilter = organization.toLowerCase() === admin.toLowerCase() ? [organization] : [organization, admin];
   return { userFilter, repositoryFilter: [organization] };
 }

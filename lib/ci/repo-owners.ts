@@ -35,6 +35,12 @@ export interface RepoOwnerLimit {
   readonly owners: readonly string[];
   /** What the engine does with a repository of another owner, for the refusal. */
   readonly otherwise: string;
+  /**
+   * Where the owner must be, as the refusal says it.
+   *
+   * @default - "one of the server's <setting>"
+   */
+  readonly listed?: string;
 }
 
 /**
@@ -46,7 +52,7 @@ export function checkRepoOwners(repos: readonly string[], limit: RepoOwnerLimit)
   const allowed = new Set(limit.owners.map((o) => o.toLowerCase()));
   const outside = repos.find((repo) => !isRepoGlob(repoOwnerOf(repo)) && !allowed.has(repoOwnerOf(repo).toLowerCase()));
   if (outside !== undefined) {
-    invalid('repos', repos, `${describeValue(outside)} must be a repository of one of the server's ${limit.setting} ` +
+    invalid('repos', repos, `${describeValue(outside)} must be a repository of ${limit.listed ?? `one of the server's ${limit.setting}`} ` +
       `(${limit.owners.map((o) => describeValue(o)).join(', ')}): ${limit.otherwise}; add its owner to ${limit.setting}`);
   }
 }

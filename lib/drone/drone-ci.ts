@@ -193,7 +193,7 @@ export class DroneCi extends Construct implements ICiEngine {
     const filter = this.server.repositoryFilter;
     if (filter !== undefined) {
       checkRepoOwners(checkPipelineAccess(access).repos, {
-        setting: 'repositoryFilter', owners: filter,
+        setting: 'repositoryFilter', owners: filter, listed: 'an account in the server\'s repositoryFilter',
         otherwise: 'Drone syncs no other, so its pipelines never run (one synced before the filter was set or narrowed may build on)',
       });
     }

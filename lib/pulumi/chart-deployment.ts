@@ -1,12 +1,12 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, withDigests } from '../core/checksum';
+import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, withDigests } from '../core/checksum';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
-import { claimFormerNames, formerNameAliases } from './former-names';
+import { checkNoSlash, claimFormerNames, formerNameAliases } from './former-names';
 import { GeneratedSecrets } from './generated-secrets';
 
 /** What ChartDeployment puts after its name to name its GeneratedSecrets, whose children's names start with it. */
@@ -182,7 +182,8 @@ function digestProvided(stateKey: string, secret: ProvidedSecret, generated: Gen
     const all = pulumi.all(secret.stringData).apply((values) => JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]])));
     return generated.digestOf(stateKey, all);
   }
-  return key in secret.stringData ? generated.digestOf(stateKey, secret.stringData[key]) : pulumi.output('-');
+  // own keys only: `constructor` or `toString` is a key a Secret may hold, and `in` would find them on the prototype
+  return Object.prototype.hasOwnProperty.call(secret.stringData, key) ? generated.digestOf(stateKey, secret.stringData[key]) : pulumi.output('-');
 }
 
 /**
@@ -204,6 +205,7 @@ function digestProvided(stateKey: string, secret: ProvidedSecret, generated: Gen
  * its deployment with `aliases: [{ name: '<former name>' }]`, which its children inherit (README, "Upgrade notes").
  */
 function checkName(name: string): void {
+  checkNoSlash(name, 'ChartDeployment puts between its name and each provided Secret\'s namespace');
   if (typeof name === 'string' && name.includes(GENERATED)) {
     invalid('name', name, `must not contain "${GENERATED}", which ChartDeployment puts between its name and a generated ` +
       'credential\'s namespace, so that two ChartDeployments could name credentials alike');
@@ -242,9 +244,16 @@ function checkProvided(app: App, secrets: ProvidedSecret[]): void {
   if (twice !== undefined) {
     invalid('secrets', twice, 'must provide each Secret once: merge its keys into one ProvidedSecret');
   }
+  // a Secret the app generates is the deployment's own: a provided one of the same namespace and name would be a
+  // second resource for one object, and its keys would stand for the generated values in the pods' checksums
+  const generated = secrets.find((s) => generatedSecretNamed(app, s.name, s.namespace) !== undefined);
+  if (generated !== undefined) {
+    invalid('secrets', `${generated.namespace}/${generated.name}`, 'must not be a Secret the charts generate: the deployment creates that one ' +
+      'itself (GeneratedSecrets); give its values through the construct that declares it, or provide a Secret of another name');
+  }
   const missing = Secret.requiredIn(app).flatMap((r) => {
     const given = secrets.find((s) => s.namespace === r.namespace && s.name === r.secretName);
-    const keys = r.keys.filter((k) => !given || !(k in given.stringData));
+    const keys = r.keys.filter((k) => !given || !Object.prototype.hasOwnProperty.call(given.stringData, k));
     return keys.length === 0 ? [] : [`${r.namespace}/${r.secretName} (${keys.join(', ')})`];
   });
   if (missing.length > 0) {

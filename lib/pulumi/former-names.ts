@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { invalid } from '../core/validation';
 
 /**
  * The `aliases` of resources that were given new names, one list for each, in order: its former name (`{ name }`,
@@ -17,6 +18,18 @@ export function formerNameAliases(formerNames: readonly string[]): pulumi.Alias[
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return formerNames.map((name) => (counts.get(name) === 1 ? [{ name }] : []));
+}
+
+/**
+ * Refuse a component name holding "/": the component names each of its resources `<name>/<...>`, so components `a`
+ * and `a/b` could name two resources alike (`a/b/c`), one of them also another's former name.
+ *
+ * @param joins what puts "/" after the name, for the refusal
+ */
+export function checkNoSlash(name: string, joins: string): void {
+  if (typeof name === 'string' && name.includes('/')) {
+    invalid('name', name, `must not contain "/", which ${joins}, so that two components could name resources alike`);
+  }
 }
 
 /** A former name a resource aliases: `owner` names the component that claims it, `what` the resource, for a refusal. */
@@ -48,13 +61,17 @@ export function claimFormerNames(parent: pulumi.Resource | undefined, type: stri
   const registry = claimed.get(run) ?? new Map<string, FormerNameClaim>();
   claimed.set(run, registry);
   const chain = `${parentTypes(parent)}$${type}`;
-  for (const claim of claims) {
+  // a former name two of one component's resources shared gets no alias (`formerNameAliases`), so it claims nothing
+  const counts = new Map<string, number>();
+  claims.forEach((c) => counts.set(c.formerName, (counts.get(c.formerName) ?? 0) + 1));
+  const aliased = claims.filter((c) => counts.get(c.formerName) === 1);
+  for (const claim of aliased) {
     const other = registry.get(`${chain}::${claim.formerName}`);
     if (other !== undefined && other.owner !== claim.owner) {
       return [claim, other];
     }
   }
-  claims.forEach((claim) => registry.set(`${chain}::${claim.formerName}`, claim));
+  aliased.forEach((claim) => registry.set(`${chain}::${claim.formerName}`, claim));
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, componentLabels } from '../core';
+import { checkDnsSubdomain, checkKnownProps, componentLabels, invalid } from '../core';
+import { instancesIn, recordInstance } from '../core/instances';
 import { kube } from '../core/k8s';
 import { TEAM_LABEL } from './team';
 
@@ -88,11 +89,23 @@ export interface TeamAdmissionPolicyProps {
  * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), and with `hostsDomain` one that keeps its Ingresses
  * and HTTPRoutes to its own hosts (`TEAM_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
- * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy: true`.
+ * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app.
+ *
+ * The checks match updates too, so a Service, Ingress or HTTPRoute that breaks one and was made before the policy can
+ * no longer be updated, its finalizers included: delete or fix such objects before applying it.
  */
 export class TeamAdmissionPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: TeamAdmissionPolicyProps = {}) {
     super(scope, id);
+    // the policies are cluster-wide objects of fixed names, each covering every team namespace: a second set would
+    // name the same objects (a duplicate to Pulumi, and with other props one set overwriting the other)
+    const first = instancesIn(this.node.root, TeamAdmissionPolicy)[0];
+    if (first !== undefined) {
+      invalid('admissionPolicy', props, `must be set once in an app: ${first.node.path} renders the cluster's team policies already, which cover ` +
+        'every team namespace of every TeamPlatform');
+    }
+    recordInstance(TeamAdmissionPolicy, this);
+    checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }');
     const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
     const labels = componentLabels({ name: 'dockyard', instance: TEAM_SERVICE_POLICY, component: 'team-admission' });
     policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, labels, {

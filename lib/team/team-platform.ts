@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
+import { checkKnownProps, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
 import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
@@ -121,6 +121,13 @@ export interface TeamPlatformProps {
   readonly admissionPolicy?: TeamAdmissionPolicyProps;
 }
 
+/** Every prop of `TeamPlatformProps`: the record fails to compile when the interface gains a prop it does not list. */
+const TEAM_PLATFORM_PROPS: Readonly<Record<keyof TeamPlatformProps, true>> = {
+  ci: true, harbor: true, ingressPeers: true, sharedProjects: true, apiServer: true, apiServers: true, apiServerPort: true, appEgress: true,
+  groupsPrefix: true, usernamePrefix: true, admissionPolicy: true,
+};
+const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
+
 /**
  * The shared platform that application teams are onboarded onto, one `addTeam` each: it holds the Drone runner,
  * the secrets extension and Harbor that every team's namespaces, policies, robots and secrets are added to.
@@ -141,6 +148,8 @@ export class TeamPlatform extends Construct {
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
+    // a JavaScript caller's misspelt prop (`admisionPolicy`) would otherwise be ignored, a security control with it
+    checkKnownProps('a TeamPlatform', props, TEAM_PLATFORM_PROP_KEYS, 'must be an object of TeamPlatformProps, e.g. { ci, harbor }');
     this.props = props;
     // addTeam refuses a team overlapping the platform's grants made before it; those made after it, at synth
     this.node.addValidation({ validate: () => { this.checkLaterPlatformGrants(); return []; } });

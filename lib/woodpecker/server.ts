@@ -329,7 +329,14 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     }
     env.value('WOODPECKER_OPEN', String(checkBoolean('open', props.open ?? false)));
     if (props.repoOwners !== undefined) {
-      checkUniqueList('repoOwners', props.repoOwners).forEach((o) => checkGitAccount('repoOwners', o, forge, 'organization'));
+      checkUniqueList('repoOwners', props.repoOwners).forEach((o) => {
+        // repo_owners.go compares whole owners: a wildcard is a character like any other there, and matches no owner
+        if (typeof o === 'string' && /[*?]/.test(o)) {
+          invalid('repoOwners', o, 'must name an owner exactly, without wildcards: Woodpecker compares it with a repository\'s whole owner; ' +
+            'list each GitLab subgroup whose projects may be activated (e.g. "acme/platform")');
+        }
+        checkGitAccount('repoOwners', o, forge, 'organization');
+      });
       env.value('WOODPECKER_REPO_OWNERS', props.repoOwners.join(','));
       this.repoOwners = [...props.repoOwners];
     }

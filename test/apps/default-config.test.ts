@@ -90,8 +90,9 @@ describe('default stack configuration', () => {
 
     test('GitLab with a 64-hex application ID, nested groups, dotted names and a relative URL root', () => {
       const id = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+      // a nested group with Woodpecker, which runs a subgroup's projects (Drone refuses one: test/apps/default-drone-behaviour.test.ts)
       expect(loadConfig({
-        DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_CLIENT_ID: id, DOCKYARD_ORG: 'acme/platform/ci-tools', DOCKYARD_ADMIN: 'alice.smith_',
+        DOCKYARD_CI: 'woodpecker', DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_CLIENT_ID: id, DOCKYARD_ORG: 'acme/platform/ci-tools', DOCKYARD_ADMIN: 'alice.smith_',
         DOCKYARD_GIT_SERVER: 'https://code.acme.dev:8443/gitlab/',
       })).toMatchObject({
         gitProvider: 'gitlab', gitClientId: id, organization: 'acme/platform/ci-tools', admin: 'alice.smith_', gitServer: 'https://code.acme.dev:8443/gitlab',

@@ -129,13 +129,13 @@ describe('log-in gating with a nested GitLab group', () => {
   // harness v2.28.2 plugin/admission/account.go:59-70 admits a user who is in a group of a filtered name: with
   // `acme/platform` as the filter's `platform`, a member of `mallory/platform` would pass and register
   test('is refused, naming the variable, instead of admitting members of any group of that name', () => {
-    // Drone's filters refuse it (the DigitalOcean program meets this)
-    expect(() => droneFilters('acme/platform', 'alice', 'DOCKYARD_ORG')).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
-      'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
-    // and so does the default stack on Drone, naming the variable
-    const config = { ...DEFAULT_CONFIG, gitProvider: 'gitlab' as any, gitServer: 'https://git.acme.dev', organization: 'acme/platform' };
-    expect(() => defaultStack(new App({ outdir: '/nonexistent' }), config)).toThrow('invalid DOCKYARD_ORG "acme/platform": must be a ' +
-      'top-level group: Drone matches a nested GitLab group by its last path segment only, which any group of that name passes');
+    const rule = 'must be a top-level group with Drone, which runs no project of a GitLab subgroup (its syncer skips them) and matches a ' +
+      'nested group by its last path segment only, which any group of that name passes; for a subgroup, run Woodpecker';
+    // Drone's filters refuse it (a stack of the library's own meets this)
+    expect(() => droneFilters('acme/platform', 'alice', 'DOCKYARD_ORG')).toThrow(`invalid DOCKYARD_ORG "acme/platform": ${rule}`);
+    // and so does the stacks' configuration on Drone, before anything is built
+    const { loadConfig } = require('../../apps/default/config');
+    expect(() => loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_ORG: 'acme/platform' })).toThrow(`invalid DOCKYARD_ORG "acme/platform": ${rule}`);
   });
 
   test('is taken with Woodpecker, whose repository owners are whole namespace paths', () => {

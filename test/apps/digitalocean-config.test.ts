@@ -113,7 +113,12 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ gitProvider: 'bitbucket', gitServer: 'https://bitbucket.org' }))
       .toThrow('invalid gitServer "https://bitbucket.org": must be unset for gitProvider "bitbucket": that is Bitbucket Cloud, which has no server setting');
     expect(() => read({ gitServer: 'http://github.acme.corp' })).toThrow(/^invalid gitServer "http:\/\/github.acme.corp": must be an https base URL/);
-    expect(read({ gitProvider: 'gitlab', organization: 'acme/platform', gitServer: 'https://git.acme.dev/' }))
+    expect(read({ ciEngine: 'woodpecker', gitProvider: 'gitlab', organization: 'acme/platform', gitServer: 'https://git.acme.dev/' }))
       .toMatchObject({ organization: 'acme/platform', gitServer: 'https://git.acme.dev' });
+    // with Drone, refused here, before the program registers anything (harness v2.28.2 service/syncer/syncer.go:106-113
+    // skips every project of a subgroup)
+    expect(() => read({ gitProvider: 'gitlab', organization: 'acme/platform' })).toThrow('invalid organization "acme/platform": must be a ' +
+      'top-level group with Drone, which runs no project of a GitLab subgroup (its syncer skips them) and matches a nested group by its last ' +
+      'path segment only, which any group of that name passes; for a subgroup, run Woodpecker');
   });
 });

@@ -73,7 +73,7 @@ describe('a GitLab subgroup\'s project is refused on Drone, changing nothing', (
 });
 
 describe('a repository the repository filter never syncs is refused, changing nothing', () => {
-  const message = (repo: string) => `invalid repos ["${repo}"]: "${repo}" must be a repository of one of the server's repositoryFilter ("acme"): ` +
+  const message = (repo: string) => `invalid repos ["${repo}"]: "${repo}" must be a repository of an account in the server's repositoryFilter ("acme"): ` +
     'Drone syncs no other, so its pipelines never run (one synced before the filter was set or narrowed may build on); add its owner to repositoryFilter';
 
   test.each([

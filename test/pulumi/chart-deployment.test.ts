@@ -14,6 +14,22 @@ describe('ChartDeployment', () => {
     const oauth = { namespace: 'ci', name: 'drone-oauth', stringData: { 'client-secret': 'x' } };
     expect(() => new ChartDeployment('f', { app, secrets: [oauth, { ...oauth, stringData: { other: 'y' } }] }))
       .toThrow(new Error('invalid secrets "ci/drone-oauth": must provide each Secret once: merge its keys into one ProvidedSecret'));
+    // a Secret the charts generate: the deployment creates it itself, and a provided one would stand for its values
+    const { DockyardChart, Secret, SecretValue } = await import('../../lib');
+    const { App, ApiObject } = await import('cdk8s');
+    const both = new App();
+    new Secret(new DockyardChart(both, 'c', { namespace: 'ci' }), 'Gen', { name: 'gen', values: { g: SecretValue.password(24) } });
+    expect(() => new ChartDeployment('g', { app: both, secrets: [{ namespace: 'ci', name: 'gen', stringData: { g: 'x' } }] })).toThrow(new Error(
+      'invalid secrets "ci/gen": must not be a Secret the charts generate: the deployment creates that one itself (GeneratedSecrets); give its ' +
+      'values through the construct that declares it, or provide a Secret of another name'));
+    // a key named like an Object member (a valid Secret key) is given only when it is given
+    const odd = new App();
+    const oddChart = new DockyardChart(odd, 'c', { namespace: 'ci' });
+    const key = Secret.fromSecretName(oddChart, 'Odd', 'odd').key('constructor');
+    new ApiObject(oddChart, 'Reader', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reader' }, data: { ref: key.key } });
+    expect(Secret.requiredIn(odd).map((r) => r.keys)).toEqual([['constructor']]);
+    expect(() => new ChartDeployment('h', { app: odd, secrets: [{ namespace: 'ci', name: 'odd', stringData: {} }] }))
+      .toThrow('missing provided secrets: ci/odd (constructor)');
   });
 
   test('provided Secrets once named alike get distinct names; each keeps its former name as an alias', async () => {

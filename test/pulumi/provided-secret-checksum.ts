@@ -5,17 +5,16 @@ const CHECKSUM = 'dockyard.dev/inputs-checksum';
 
 /**
  * Pod checksums over provided Secrets' values, in preview mode or not (one mode per test file, as Pulumi's mocks are
- * set once per process). The charts count a provided Secret's key by name alone (lib/core/checksum.ts `keyDigest`);
- * ChartDeployment folds the digest of its value in, so a new value (a managed database password reset) rolls exactly
- * the pods that count it.
+ * set once per process). The charts leave a provided Secret's key, as a generated one's, to a digest known at deploy
+ * time (lib/core/checksum.ts `keyDigest`), which ChartDeployment finishes with the digest of its value, so a new value
+ * (a managed database password reset) rolls exactly the pods that count it.
  */
 export function describeProvidedSecretChecksums(preview: boolean): void {
   describe(`ChartDeployment pod checksums over provided values${preview ? ', in a preview' : ''}`, () => {
     beforeAll(() => setup({ preview }));
 
     /**
-     * In namespace `ci`: `direct` reads provided `token`'s key `t` and nothing generated (its checksum is finished at
-     * synth), `whole` reads all of provided `other` (envFrom), `projected` only key `b` of `other` (items), `indirect`
+     * In namespace `ci`: `direct` reads provided `token`'s key `t` and nothing generated, `whole` reads all of provided `other` (envFrom), `projected` only key `b` of `other` (items), `indirect`
      * reads a generated Secret and counts `token`'s `t` as handed to it by another pod (countIndirectInputs, as
      * Harbor's jobservice counts the database password), and `unrelated` reads the generated Secret alone.
      */

@@ -10,7 +10,7 @@
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
 import { CelInput, run } from '@bufbuild/cel';
-import { TEAM_HOST_CHECKS, TEAM_HOSTS_POLICY, TEAM_LABEL, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY } from '../../lib';
+import { TEAM_HOST_CHECKS, TEAM_HOSTS_POLICY, TEAM_LABEL, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY, TeamPlatform } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { selects } from '../policy/checks/selectors';
 import { find, refusal } from '../util';
@@ -80,6 +80,21 @@ describe('TeamPlatform admissionPolicy: Services', () => {
 
   test('is off by default: Kubernetes 1.27 has no admissionregistration.k8s.io/v1 policies', () => {
     expect(platform().objects().filter((o: any) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
+  });
+
+  test('is refused a second time in one app, whose policies would name the same cluster-wide objects', () => {
+    const again = platform({ admissionPolicy: {} });
+    expect(refusal(() => new TeamPlatform(again.chart, 'MoreTeams', { ci: again.ci, harbor: again.harbor, admissionPolicy: { hostsDomain: 'apps.example.com' } })))
+      .toBe('invalid admissionPolicy {"hostsDomain":"apps.example.com"}: must be set once in an app: platform/Teams/AdmissionPolicy renders the ' +
+        'cluster\'s team policies already, which cover every team namespace of every TeamPlatform');
+  });
+
+  test('refuses a misspelt prop, which would leave the policy off or its hosts unchecked', () => {
+    expect(refusal(() => platform({ admisionPolicy: {} } as object))).toBe('invalid admisionPolicy {}: a TeamPlatform has no prop ' +
+      '"admisionPolicy" (did you mean "admissionPolicy"?); its props are ci, harbor, ingressPeers, sharedProjects, apiServer, apiServers, ' +
+      'apiServerPort, appEgress, groupsPrefix, usernamePrefix, admissionPolicy');
+    expect(refusal(() => platform({ admissionPolicy: { hostDomain: 'apps.example.com' } as object }))).toBe('invalid hostDomain ' +
+      '"apps.example.com": a TeamAdmissionPolicy has no prop "hostDomain" (did you mean "hostsDomain"?); its props are hostsDomain');
   });
 
   test('renders no host policy without hostsDomain', () => {

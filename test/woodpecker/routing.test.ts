@@ -310,6 +310,13 @@ describe('WoodpeckerCi', () => {
       expect(ci.grants.routesFor('acme/api', PipelineEvent.PUSH)).toEqual([]);
     });
 
+    test('refuses an owner with a wildcard, which matches no owner', () => {
+      const chart = testChart('ci');
+      expect(thrown(() => woodpeckerCi(chart, { gitProvider: gitlab(chart), repoOwners: ['acme', 'acme/*'] })).message).toBe('invalid repoOwners ' +
+        '"acme/*": must name an owner exactly, without wildcards: Woodpecker compares it with a repository\'s whole owner; list each GitLab ' +
+        'subgroup whose projects may be activated (e.g. "acme/platform")');
+    });
+
     test('refuses a slug of more than one "/" on any other forge, where no repository has one', () => {
       expect(thrown(() => owned().addRoute({ name: 'r', repos: ['acme/platform/api'], namespace: 'deploy' })).message).toBe(
         'invalid repos ["acme/platform/api"]: "acme/platform/api" must be an "owner/name" slug on github: only a GitLab subgroup\'s project has ' +

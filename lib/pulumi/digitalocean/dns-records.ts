@@ -1,7 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkBoolean, checkDnsSubdomain, checkInteger, invalid } from '../../core/validation';
-import { claimFormerNames, formerNameAliases } from '../former-names';
+import { checkNoSlash, claimFormerNames, formerNameAliases } from '../former-names';
 
 /** Args of `DnsRecords`. */
 export interface DnsRecordsArgs {
@@ -45,6 +45,7 @@ export class DnsRecords extends pulumi.ComponentResource {
 
   public constructor(name: string, args: DnsRecordsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything
+    checkNoSlash(name, 'DnsRecords puts between its name and each record\'s');
     const domain = checkDnsSubdomain('dnsDomain', args.dnsDomain);
     if (args.hosts.length === 0) {
       invalid('hosts', args.hosts, 'must name at least one host');

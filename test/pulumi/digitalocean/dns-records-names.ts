@@ -41,6 +41,31 @@ export function describeDnsRecordsNames(preview: boolean): void {
       expect(aliasesOf('n-harbor/ci')).toEqual([{ name: 'n-harbor-ci' }]);
     });
 
+    test('refuses a name holding "/", with which two components could name records alike', async () => {
+      const { DnsRecords } = await import('../../../lib/pulumi/digitalocean/dns-records');
+      const { ChartDeployment } = await import('../../../lib/pulumi');
+      const { App } = await import('cdk8s');
+      const before = registered.length;
+      // DnsRecords a/b's record c would be a/b/c, as DnsRecords a's record b/c... and its former name a/b-c another's new name
+      expect(() => new DnsRecords('a/b', args('c'))).toThrow(new Error('invalid name "a/b": must not contain "/", which DnsRecords puts ' +
+        'between its name and each record\'s, so that two components could name resources alike'));
+      expect(() => new ChartDeployment('a/b', { app: new App(), secrets: [] })).toThrow(new Error('invalid name "a/b": must not contain "/", ' +
+        'which ChartDeployment puts between its name and each provided Secret\'s namespace, so that two components could name resources alike'));
+      await settled();
+      expect(registered.length).toBe(before);
+    });
+
+    test('a former name shared inside one component gets no alias, so it claims nothing another must avoid', async () => {
+      const { DnsRecords } = await import('../../../lib/pulumi/digitalocean/dns-records');
+      // s/x.y and s/x-y were both s-x-y: neither keeps it; another component whose record was s-x-y may
+      new DnsRecords('s', args('x.y', 'x-y'), { transformations: [recordParent] });
+      await settled();
+      expect([aliasesOf('s/x.y'), aliasesOf('s/x-y')]).toEqual([[], []]);
+      new DnsRecords('s-x', args('y'), { transformations: [recordParent] });
+      await settled();
+      expect(aliasesOf('s-x/y')).toEqual([{ name: 's-x-y' }]);
+    });
+
     test('a ChartDeployment\'s Secret and a record of one former name are two URNs: neither is refused', async () => {
       const { App } = await import('cdk8s');
       const { DockyardChart } = await import('../../../lib');
