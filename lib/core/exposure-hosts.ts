@@ -67,3 +67,8 @@ export function recordHostPaths(claim: HostPaths): void {
   const host = claim.host.toLowerCase();
   byHost.set(host, [...(byHost.get(host) ?? []), { ...claim, paths: [...claim.paths] }]);
 }
+
+/** Every exposure recorded in the app of `scope` whose owner is still in the tree: the hosts the app serves. */
+export function exposedHosts(scope: IConstruct): HostPaths[] {
+  return [...(exposuresByApp.get(scope.node.root)?.values() ?? [])].flat().filter((e) => isInTree(e.owner)).map((e) => ({ ...e, host: e.host.toLowerCase() }));
+}

@@ -28,7 +28,8 @@ export function formerNameAliases(formerNames: readonly string[]): pulumi.Alias[
  */
 export function checkNoSlash(name: string, joins: string): void {
   if (typeof name === 'string' && name.includes('/')) {
-    invalid('name', name, `must not contain "/", which ${joins}, so that two components could name resources alike`);
+    invalid('name', name, `must not contain "/", which ${joins}: two components could name resources alike (to keep a stack's resources, ` +
+      'rename the component with aliases: [{ name: "<former name>" }] in its options)');
   }
 }
 
@@ -61,17 +62,15 @@ export function claimFormerNames(parent: pulumi.Resource | undefined, type: stri
   const registry = claimed.get(run) ?? new Map<string, FormerNameClaim>();
   claimed.set(run, registry);
   const chain = `${parentTypes(parent)}$${type}`;
-  // a former name two of one component's resources shared gets no alias (`formerNameAliases`), so it claims nothing
-  const counts = new Map<string, number>();
-  claims.forEach((c) => counts.set(c.formerName, (counts.get(c.formerName) ?? 0) + 1));
-  const aliased = claims.filter((c) => counts.get(c.formerName) === 1);
-  for (const claim of aliased) {
+  // a former name two of one component's resources shared gets no alias (`formerNameAliases`), but it stays claimed:
+  // a stack made before holds it for this component, which another's alias would take over
+  for (const claim of claims) {
     const other = registry.get(`${chain}::${claim.formerName}`);
     if (other !== undefined && other.owner !== claim.owner) {
       return [claim, other];
     }
   }
-  aliased.forEach((claim) => registry.set(`${chain}::${claim.formerName}`, claim));
+  claims.forEach((claim) => registry.set(`${chain}::${claim.formerName}`, claim));
   return undefined;
 }
 

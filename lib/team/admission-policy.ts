@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, checkKnownProps, componentLabels, invalid } from '../core';
+import { checkDnsSubdomain, checkKnownProps, componentLabels, describeValue, invalid } from '../core';
+import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
 import { kube } from '../core/k8s';
 import { TEAM_LABEL } from './team';
@@ -37,37 +38,59 @@ export const TEAM_SERVICE_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
-/** The name of the policy, and of its binding, that keeps each team's Ingresses and HTTPRoutes to its own hosts. */
-export const TEAM_HOSTS_POLICY = 'dockyard-team-hosts';
+/** The name of the policy, and of its binding, that keeps each team's Ingresses to its own hosts. */
+export const TEAM_INGRESS_HOSTS_POLICY = 'dockyard-team-ingress-hosts';
+/** The name of the policy, and of its binding, that keeps each team's Gateway API routes to its own hosts. */
+export const TEAM_ROUTE_HOSTS_POLICY = 'dockyard-team-route-hosts';
+
+/** CEL: whether host `h` (an expression) is the team's domain, `variables.teamDomain` (`<team>.<hostsDomain>`), or below it. */
+const ownHost = (h: string) => `(${h} == variables.teamDomain || ${h}.endsWith('.' + variables.teamDomain))`;
 
 /**
- * The host checks of `TeamAdmissionPolicyProps.hostsDomain`, each a CEL expression over the admitted Ingress or
- * HTTPRoute as `object`, with `variables.teamDomain` the team's own domain, `<team>.<hostsDomain>` (the team from
- * its namespace's `dockyard.dev/team` label): every host an Ingress routes or holds a certificate for, and every
- * hostname of an HTTPRoute, is that domain or below it (`*.pay.apps.example.com` included). An Ingress rule without a
- * host, an Ingress's `defaultBackend` and an HTTPRoute without hostnames answer for every host, so they are refused.
- * ingress-nginx merges the Ingresses of one host across namespaces, so without this a team could claim paths under
- * another team's host.
+ * ingress-nginx's Ingress annotations that add a host or raw configuration: `server-alias` adds names to the
+ * server's `server_name`, and a snippet can add any (ingress-nginx annotations docs, "Server Alias", "Server snippet",
+ * "Configuration snippet").
  */
-export const TEAM_HOST_CHECKS: readonly TeamServiceCheck[] = [
+const HOST_ANNOTATIONS = "k == 'nginx.ingress.kubernetes.io/server-alias' || k.endsWith('-snippet')";
+
+/**
+ * The host checks of `TeamAdmissionPolicyProps.hostsDomain` for Ingresses, each a CEL expression over the admitted
+ * Ingress as `object`, with `variables.teamDomain` the team's own domain, `<team>.<hostsDomain>` (the team from its
+ * namespace's `dockyard.dev/team` label): every host an Ingress routes or holds a certificate for is that domain or
+ * below it (`*.pay.apps.example.com` included). A rule without a host and a `defaultBackend` answer for every host,
+ * and ingress-nginx's `server-alias` and snippet annotations can add any, so they are refused. ingress-nginx merges
+ * the Ingresses of one host across namespaces, so without this a team could claim paths under another team's host.
+ */
+export const TEAM_INGRESS_HOST_CHECKS: readonly TeamServiceCheck[] = [
   {
-    expression: "object.kind != 'Ingress' || !has(object.spec.defaultBackend)",
+    expression: '!has(object.spec.defaultBackend)',
     message: 'an Ingress of a team namespace may not set spec.defaultBackend: it would answer for every host',
   },
   {
-    expression: "object.kind != 'Ingress' || !has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && " +
-      "(r.host == variables.teamDomain || r.host.endsWith('.' + variables.teamDomain)))",
+    expression: `!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ${ownHost('r.host')})`,
     message: 'an Ingress of a team namespace may route only hosts of its team\'s domain, <team>.<hostsDomain>, each rule naming one',
   },
   {
-    expression: "object.kind != 'Ingress' || !has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || " +
-      "t.hosts.all(h, h == variables.teamDomain || h.endsWith('.' + variables.teamDomain)))",
+    expression: `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${ownHost('h')}))`,
     message: 'an Ingress of a team namespace may hold certificates only for hosts of its team\'s domain, <team>.<hostsDomain>',
   },
   {
-    expression: "object.kind != 'HTTPRoute' || (has(object.spec.hostnames) && size(object.spec.hostnames) > 0 && " +
-      "object.spec.hostnames.all(h, h == variables.teamDomain || h.endsWith('.' + variables.teamDomain)))",
-    message: 'an HTTPRoute of a team namespace must name hostnames, each of its team\'s domain, <team>.<hostsDomain>',
+    expression: `!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, ${HOST_ANNOTATIONS})`,
+    message: 'an Ingress of a team namespace may not set nginx.ingress.kubernetes.io/server-alias or a snippet annotation: either can add another host',
+  },
+];
+
+/**
+ * The host checks of `TeamAdmissionPolicyProps.hostsDomain` for Gateway API routes (HTTPRoute, GRPCRoute and
+ * TLSRoute, which name hosts in `spec.hostnames`; TCPRoute and UDPRoute, which name none, are refused): a route must
+ * name hostnames, each of its team's domain or below it. A route without hostnames takes every host of the listeners
+ * it attaches to.
+ */
+export const TEAM_ROUTE_HOST_CHECKS: readonly TeamServiceCheck[] = [
+  {
+    expression: `has(object.spec.hostnames) && size(object.spec.hostnames) > 0 && object.spec.hostnames.all(h, ${ownHost('h')})`,
+    message: 'a Gateway API route of a team namespace must name hostnames, each of its team\'s domain, <team>.<hostsDomain> (TCPRoutes and ' +
+      'UDPRoutes, which name none, are refused)',
   },
 ];
 
@@ -75,8 +98,9 @@ export const TEAM_HOST_CHECKS: readonly TeamServiceCheck[] = [
 export interface TeamAdmissionPolicyProps {
   /**
    * The domain under which each team owns the hosts `<team>.<hostsDomain>` and below, e.g. `apps.example.com`: with
-   * it, a second policy (`TEAM_HOSTS_POLICY`) keeps every Ingress and HTTPRoute of a team namespace to its team's
-   * hosts (`TEAM_HOST_CHECKS`). Point a wildcard DNS record (`*.apps.example.com`) at the ingress controller.
+   * it, two more policies keep every Ingress (`TEAM_INGRESS_HOSTS_POLICY`) and Gateway API route
+   * (`TEAM_ROUTE_HOSTS_POLICY`) of a team namespace to its team's hosts. It must hold none of the platform's own hosts
+   * (refused at synth). Point a wildcard DNS record (`*.apps.example.com`) at the ingress controller or Gateway.
    *
    * @default - hosts are not checked: a team may claim paths under another team's host
    */
@@ -86,13 +110,14 @@ export interface TeamAdmissionPolicyProps {
 /**
  * ValidatingAdmissionPolicies and their bindings for every namespace labelled `dockyard.dev/team` (each team's app,
  * build and pull-request namespaces, of every `TeamPlatform` in the cluster): one that refuses the two Services a team
- * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), and with `hostsDomain` one that keeps its Ingresses
- * and HTTPRoutes to its own hosts (`TEAM_HOST_CHECKS`). Needs Kubernetes 1.30 or later
+ * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), and with `hostsDomain` two that keep its Ingresses
+ * and Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
  * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app.
  *
- * The checks match updates too, so a Service, Ingress or HTTPRoute that breaks one and was made before the policy can
- * no longer be updated, its finalizers included: delete or fix such objects before applying it.
+ * The checks match creates and updates, so a Service, Ingress or route that breaks one and was made before the policy
+ * can no longer be updated, its finalizers included (deleting it still works): delete or fix such objects before
+ * applying it.
  */
 export class TeamAdmissionPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: TeamAdmissionPolicyProps = {}) {
@@ -112,17 +137,31 @@ export class TeamAdmissionPolicy extends Construct {
       resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
     }, TEAM_SERVICE_CHECKS);
     if (hostsDomain !== undefined) {
-      policy(this, 'HostsPolicy', 'HostsBinding', TEAM_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_HOSTS_POLICY }, {
-        resourceRules: [
-          { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] },
-          { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['httproutes'] },
-        ],
-      }, TEAM_HOST_CHECKS, [{
-        name: 'teamDomain',
-        // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
-        expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}`,
-      }]);
+      // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
+      const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];
+      const rule = (apiGroups: string[], apiVersions: string[], resources: string[]) => ({ apiGroups, apiVersions, operations: ['CREATE', 'UPDATE'], resources });
+      // one policy per API, so that every expression reads fields of the kinds it is checked against
+      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_INGRESS_HOSTS_POLICY }, {
+        resourceRules: [rule(['networking.k8s.io'], ['v1'], ['ingresses'])],
+      }, TEAM_INGRESS_HOST_CHECKS, teamDomain);
+      policy(this, 'RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_ROUTE_HOSTS_POLICY }, {
+        resourceRules: [rule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'])],
+      }, TEAM_ROUTE_HOST_CHECKS, teamDomain);
+      // at synth, once every exposure of the app is made: a platform host in the teams' domain is one a team could take
+      this.node.addValidation({ validate: () => { checkPlatformHosts(this, hostsDomain); return []; } });
     }
+  }
+}
+
+/**
+ * Refuse a `hostsDomain` that holds a host the app's own exposures serve (the CI server's, Harbor's): a team named
+ * like its first label would be let to claim paths under it, which ingress-nginx merges into the platform's.
+ */
+function checkPlatformHosts(scope: Construct, hostsDomain: string): void {
+  const taken = exposedHosts(scope).find((e) => e.host === hostsDomain || e.host.endsWith(`.${hostsDomain}`));
+  if (taken !== undefined) {
+    invalid('hostsDomain', hostsDomain, `must hold none of the platform's own hosts: ${taken.owner.node.path}'s ${taken.kind} serves ` +
+      `${describeValue(taken.host)}, which a team's Ingress could then claim; give the teams a domain of their own, e.g. "apps.${hostsDomain}"`);
   }
 }
 

@@ -5,5 +5,8 @@ export { TeamMember } from './team-member';
 export type { SubjectPrefixes } from './team-member';
 export { TeamPlatform } from './team-platform';
 export type { TeamPlatformProps } from './team-platform';
-export { TEAM_HOST_CHECKS, TEAM_HOSTS_POLICY, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY, TeamAdmissionPolicy } from './admission-policy';
+export {
+  TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY,
+  TeamAdmissionPolicy,
+} from './admission-policy';
 export type { TeamAdmissionPolicyProps, TeamServiceCheck } from './admission-policy';

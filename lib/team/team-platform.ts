@@ -112,7 +112,7 @@ export interface TeamPlatformProps {
    * Render `TeamAdmissionPolicy` with these props: ValidatingAdmissionPolicies, with their bindings, for every team
    * namespace. They refuse Services of type `ExternalName` and Services with `spec.externalIPs`, two ways a team that
    * may create Services reaches past its isolation; with `hostsDomain`, they also keep each team's Ingresses and
-   * HTTPRoutes to its own hosts, `<team>.<hostsDomain>` and below. `{}` renders the Service checks alone. Needs
+   * Gateway API routes to its own hosts, `<team>.<hostsDomain>` and below. `{}` renders the Service checks alone. Needs
    * Kubernetes 1.30 or later (`admissionregistration.k8s.io/v1`), hence off by default while Dockyard supports 1.27;
    * one per cluster covers every `TeamPlatform` in it.
    *

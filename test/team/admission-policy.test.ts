@@ -10,7 +10,10 @@
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
 import { CelInput, run } from '@bufbuild/cel';
-import { TEAM_HOST_CHECKS, TEAM_HOSTS_POLICY, TEAM_LABEL, TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY, TeamPlatform } from '../../lib';
+import {
+  TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
+  TEAM_SERVICE_POLICY, ServiceExposure, TeamPlatform,
+} from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { selects } from '../policy/checks/selectors';
 import { find, refusal } from '../util';
@@ -98,7 +101,7 @@ describe('TeamPlatform admissionPolicy: Services', () => {
   });
 
   test('renders no host policy without hostsDomain', () => {
-    expect(objects.filter((o: any) => o.metadata.name === TEAM_HOSTS_POLICY)).toEqual([]);
+    expect(objects.filter((o: any) => [TEAM_INGRESS_HOSTS_POLICY, TEAM_ROUTE_HOSTS_POLICY].includes(o.metadata.name))).toEqual([]);
   });
 
   test('refuses props that are no object, and a hostsDomain that is no DNS name, in one line', () => {
@@ -113,43 +116,73 @@ describe('TeamPlatform admissionPolicy: hosts', () => {
   const p = platform({ admissionPolicy: { hostsDomain: 'apps.example.com' } });
   p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
   const objects = p.objects();
-  const policy = find(objects, 'ValidatingAdmissionPolicy', TEAM_HOSTS_POLICY);
-  const binding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_HOSTS_POLICY);
+  const ingresses = find(objects, 'ValidatingAdmissionPolicy', TEAM_INGRESS_HOSTS_POLICY);
+  const routes = find(objects, 'ValidatingAdmissionPolicy', TEAM_ROUTE_HOSTS_POLICY);
   const pay = { [TEAM_LABEL]: 'pay' };
-  const ingress = (spec: object) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'pay' }, spec });
-  const route = (spec: object) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'pay' }, spec });
+  const ingress = (spec: object, annotations?: Record<string, string>) =>
+    ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'pay', ...(annotations ? { annotations } : {}) }, spec });
+  const route = (kind: string, spec: object) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind, metadata: { name: 'web', namespace: 'pay' }, spec });
   const backend = { service: { name: 'web', port: { number: 80 } } };
   const rule = (host?: string) => ({ ...(host === undefined ? {} : { host }), http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } });
+  const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels["${TEAM_LABEL}"] + ".apps.example.com"` }];
 
-  test('renders the host policy for Ingresses and HTTPRoutes, with the team\'s domain, valid against Kubernetes 1.36', () => {
-    expect(policy.spec.matchConstraints.resourceRules.map((r: any) => r.resources)).toEqual([['ingresses'], ['httproutes']]);
-    expect(policy.spec.variables).toEqual([{ name: 'teamDomain', expression: `namespaceObject.metadata.labels["${TEAM_LABEL}"] + ".apps.example.com"` }]);
-    expect(policy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_HOST_CHECKS.map((c) => c.expression));
-    expect(binding.spec.matchResources).toEqual({ namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } });
-    expect(validateSchema([policy, binding], '1.36.0')).toEqual([]);
+  test('renders a policy per API, with the team\'s domain, each bound to every team namespace, valid against Kubernetes 1.36', () => {
+    expect(ingresses.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] }]);
+    expect(routes.spec.matchConstraints.resourceRules).toEqual([{
+      apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'],
+    }]);
+    expect([ingresses.spec.variables, routes.spec.variables]).toEqual([teamDomain, teamDomain]);
+    expect(ingresses.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_INGRESS_HOST_CHECKS.map((c) => c.expression));
+    expect(routes.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_ROUTE_HOST_CHECKS.map((c) => c.expression));
+    const bindings = [TEAM_INGRESS_HOSTS_POLICY, TEAM_ROUTE_HOSTS_POLICY].map((n) => find(objects, 'ValidatingAdmissionPolicyBinding', n));
+    expect(bindings.map((b) => b.spec.matchResources)).toEqual([1, 2].map(() => ({ namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } })));
+    expect(validateSchema([ingresses, routes, ...bindings], '1.36.0')).toEqual([]);
   });
 
   test.each<[string, object, boolean]>([
     ['admits an Ingress for the team\'s own host', ingress({ rules: [rule('pay.apps.example.com')] }), true],
     ['admits an Ingress for a host below it, with its certificate', ingress({ rules: [rule('api.pay.apps.example.com')], tls: [{ hosts: ['api.pay.apps.example.com'], secretName: 'tls' }] }), true],
+    ['admits an Ingress with other annotations', ingress({ rules: [rule('pay.apps.example.com')] }, { 'cert-manager.io/cluster-issuer': 'letsencrypt' }), true],
     ['refuses an Ingress for another team\'s host', ingress({ rules: [rule('billing.apps.example.com')] }), false],
     ['refuses an Ingress for a host that only ends like the team\'s', ingress({ rules: [rule('evilpay.apps.example.com')] }), false],
     ['refuses an Ingress rule without a host, which answers for every host', ingress({ rules: [rule()] }), false],
     ['refuses an Ingress with a default backend', ingress({ defaultBackend: backend }), false],
     ['refuses a certificate for another team\'s host', ingress({ rules: [rule('pay.apps.example.com')], tls: [{ hosts: ['billing.apps.example.com'] }] }), false],
-    ['admits an HTTPRoute for the team\'s hosts, a wildcard below its domain too', route({ hostnames: ['pay.apps.example.com', '*.pay.apps.example.com'] }), true],
-    ['refuses an HTTPRoute without hostnames, which takes every host of its listener', route({ rules: [] }), false],
-    ['refuses an HTTPRoute for a wildcard over every team', route({ hostnames: ['*.apps.example.com'] }), false],
+    // ingress-nginx adds a server-alias to the server's server_name, and a snippet can add anything
+    ['refuses a server-alias naming another team\'s host', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/server-alias': 'billing.apps.example.com' }), false],
+    ['refuses a server snippet', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/server-snippet': 'server_name billing.apps.example.com;' }), false],
+    ['refuses a configuration snippet', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/configuration-snippet': 'return 302 https://x;' }), false],
   ])('%s', (_what, object, admitted) => {
-    expect(admits(policy, object, pay)).toBe(admitted);
+    expect(admits(ingresses, object, pay)).toBe(admitted);
+  });
+
+  test.each<[string, object, boolean]>([
+    ['admits an HTTPRoute for the team\'s hosts, a wildcard below its domain too', route('HTTPRoute', { hostnames: ['pay.apps.example.com', '*.pay.apps.example.com'] }), true],
+    ['admits a GRPCRoute for the team\'s host', route('GRPCRoute', { hostnames: ['grpc.pay.apps.example.com'] }), true],
+    ['refuses an HTTPRoute without hostnames, which takes every host of its listener', route('HTTPRoute', { rules: [] }), false],
+    ['refuses an HTTPRoute for a wildcard over every team', route('HTTPRoute', { hostnames: ['*.apps.example.com'] }), false],
+    ['refuses a TLSRoute for another team\'s host', route('TLSRoute', { hostnames: ['billing.apps.example.com'] }), false],
+    ['refuses a TCPRoute, which names no host', route('TCPRoute', { rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] }), false],
+  ])('%s', (_what, object, admitted) => {
+    expect(admits(routes, object, pay)).toBe(admitted);
   });
 
   test('the domain is the namespace\'s team\'s: the same Ingress is refused in another team\'s namespace', () => {
-    expect(admits(policy, ingress({ rules: [rule('pay.apps.example.com')] }), { [TEAM_LABEL]: 'billing' })).toBe(false);
+    expect(admits(ingresses, ingress({ rules: [rule('pay.apps.example.com')] }), { [TEAM_LABEL]: 'billing' })).toBe(false);
   });
 
   test('the Service policy still refuses what it did', () => {
     const services = find(objects, 'ValidatingAdmissionPolicy', TEAM_SERVICE_POLICY);
     expect(admits(services, { kind: 'Service', spec: { type: 'ExternalName', externalName: 'x' } })).toBe(false);
+  });
+
+  test('refuses at synth a hostsDomain that holds one of the platform\'s own hosts, which a team named like it could claim', () => {
+    // Harbor served at harbor.example.com: a team named "harbor" would own it under example.com
+    const taken = platform({ admissionPolicy: { hostsDomain: 'example.com' } }, { harbor: () => ({ exposure: ServiceExposure.ingress() }) });
+    expect(refusal(() => taken.objects())).toBe('invalid hostsDomain "example.com": must hold none of the platform\'s own hosts: ' +
+      'platform/Harbor\'s Ingress serves "harbor.example.com", which a team\'s Ingress could then claim; give the teams a domain of their own, ' +
+      'e.g. "apps.example.com"');
+    expect(() => platform({ admissionPolicy: { hostsDomain: 'apps.example.com' } }, { harbor: () => ({ exposure: ServiceExposure.ingress() }) }).objects())
+      .not.toThrow();
   });
 });
