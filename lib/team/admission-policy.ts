@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { checkDnsSubdomain, checkKnownProps, componentLabels, describeValue, invalid } from '../core';
 import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
-import { kube } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { TEAM_LABEL } from './team';
 
 /** The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster. */
@@ -176,7 +176,8 @@ function policy(scope: Construct, id: string, bindingId: string, name: string, l
       matchConstraints: match,
       ...(variables ? { variables } : {}),
       validations: checks.map((c) => ({ expression: c.expression, message: c.message, reason: 'Forbidden' })),
-    } as any,
+      // typed by the 1.27 binding's v1alpha1 spec, which predates `variables` (1.28); the 1.36 schema checks the whole
+    } as k8s.ValidatingAdmissionPolicySpecV1Alpha1,
   });
   kube(scope, bindingId, 'ValidatingAdmissionPolicyBinding', {
     metadata: { name, labels },
