@@ -61,9 +61,9 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   const oauth = Secret.fromSecretName(chart, 'OAuth', facts.oauthSecretName, {
     description: `the OAuth client secret of the ${config.gitProvider} app whose callback is https://${config.host}${facts.oauthCallbackPath}`,
   });
-  // a nested GitLab group (`acme/platform`) is taken: the grants below name its project `acme/platform/demo` by its whole
-  // path, as both engines do, and Woodpecker's repository owners are whole namespace paths; Drone's filters refuse
-  // one for a reason of their own (droneFilters)
+  // on Woodpecker a nested GitLab group (`acme/platform`) is taken: the grants below name its project
+  // `acme/platform/demo` by its whole path, as Woodpecker does; Drone runs no subgroup's project, and the configuration
+  // refuses one before this runs (checkOrganization)
   const ci = ciEngine(chart, {
     engine: config.ci,
     host: config.host,

@@ -10,6 +10,11 @@ export function repoOwnerOf(repo: string): string {
   return repo.slice(0, Math.max(repo.lastIndexOf('/'), 0));
 }
 
+/** The first of `repos` of more than two parts (a GitLab subgroup's project), if any. */
+export function nestedRepo(repos: readonly string[]): string | undefined {
+  return repos.find((r) => r.split('/').length > 2);
+}
+
 /**
  * Refuse, on Drone, a repository pattern of more than two parts: a GitLab subgroup's project. Drone's syncer skips
  * every repository whose slug holds more than one "/" (harness v2.28.2 `service/syncer/syncer.go:106-113`, "skipping
@@ -20,7 +25,7 @@ export function repoOwnerOf(repo: string): string {
  * @param value what it holds, as the refusal shows it
  */
 export function checkDroneRepoParts(prop: string, value: unknown, repos: readonly string[]): void {
-  const nested = repos.find((r) => r.split('/').length > 2);
+  const nested = nestedRepo(repos);
   if (nested !== undefined) {
     invalid(prop, value, `${describeValue(nested)} must be an "owner/name" slug or glob of two parts on Drone: Drone syncs no project of a ` +
       'GitLab subgroup (a slug of more than one "/"), so none of its pipelines would run; Woodpecker runs them');

@@ -94,6 +94,9 @@ export const TEAM_ROUTE_HOST_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
+/** What `TeamAdmissionPolicy`'s props (`TeamPlatformProps.admissionPolicy`) must be, as a refusal says it. @internal */
+export const ADMISSION_POLICY_PROPS_SHAPE = 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }';
+
 /** Props of `TeamAdmissionPolicy`. */
 export interface TeamAdmissionPolicyProps {
   /**
@@ -130,7 +133,7 @@ export class TeamAdmissionPolicy extends Construct {
         'every team namespace of every TeamPlatform');
     }
     recordInstance(TeamAdmissionPolicy, this);
-    checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }');
+    checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], ADMISSION_POLICY_PROPS_SHAPE);
     const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
     const labels = componentLabels({ name: 'dockyard', instance: TEAM_SERVICE_POLICY, component: 'team-admission' });
     policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, labels, {

@@ -8,8 +8,9 @@ import { parseCidr } from '../core/network';
 import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
+import { repoOwnerOf } from '../ci/repo-owners';
 import { Harbor } from '../harbor';
-import { TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
+import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from './repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
@@ -163,7 +164,8 @@ export class TeamPlatform extends Construct {
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     if (props.admissionPolicy != null) {
       if (typeof props.admissionPolicy !== 'object' || Array.isArray(props.admissionPolicy)) {
-        invalid('admissionPolicy', props.admissionPolicy, 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }');
+        // named as the prop it is here (the policy's own check would name it `props`)
+        invalid('admissionPolicy', props.admissionPolicy, ADMISSION_POLICY_PROPS_SHAPE);
       }
       new TeamAdmissionPolicy(this, 'AdmissionPolicy', props.admissionPolicy);
     }
@@ -274,7 +276,7 @@ export class TeamPlatform extends Construct {
     // a list, before its entries are read: a string's characters are no repositories
     for (const repo of checkList('repos', props.repos ?? [])) {
       // the owner is every part but the name: a GitLab subgroup's projects (`acme/payments/*`) name each group on the path
-      if (/[*?[]/.test(repo.slice(0, Math.max(repo.lastIndexOf('/'), 0)))) {
+      if (/[*?[]/.test(repoOwnerOf(repo))) {
         invalid('repos', repo, 'must name its owner literally, e.g. "acme/payments-*" (in a GitLab subgroup, every group: "acme/payments/*"): ' +
           'a team\'s repositories are told apart by owner and name');
       }

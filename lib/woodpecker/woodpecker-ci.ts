@@ -4,7 +4,7 @@ import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
-import { checkRepoOwners } from '../ci/repo-owners';
+import { checkRepoOwners, nestedRepo } from '../ci/repo-owners';
 import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
@@ -416,7 +416,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         'repository (an agent\'s repo label matches one repository, or every one with "*")');
     }
     // only GitLab nests groups: elsewhere a slug of more than one "/" names no repository, and its grant none
-    const nested = this.server.forge === 'gitlab' ? undefined : checked.repos.find((r) => r.split('/').length > 2);
+    const nested = this.server.forge === 'gitlab' ? undefined : nestedRepo(checked.repos);
     if (nested !== undefined) {
       invalid('repos', checked.repos, `${describeValue(nested)} must be an "owner/name" slug on ${this.server.forge}: only a GitLab ` +
         'subgroup\'s project has more than one "/"');
