@@ -1,13 +1,8 @@
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { FakeHarbor, secretEchoes } from './fake-harbor';
+import { configureHarness } from './configure-run';
 
 // lib/harbor/configure.js's OIDC settings and project group members (its header: "OIDC", "Project members") against
 // the fake Harbor, which behaves as goharbor/harbor v2.15.1 does for them (test/harbor/fake-harbor.ts cites where).
 
-const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
 const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
 // with characters JSON and URLs escape, so the echo forms differ from the value
 const CLIENT_SECRET = 'oidc"Client/Secret 42é';
@@ -28,73 +23,19 @@ function config(members?: Array<{ group: string; role: string }>, options: { oid
   return { registries: [], projects: [project('apps', members)], robots: [], ...(options.oidc === false ? {} : { oidc: OIDC }) };
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let tmp: string;
-let harbor: FakeHarbor;
-let runs = 0;
-
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'harbor-oidc-'));
-});
-
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  harbor = await FakeHarbor.start({ password: ADMIN_PASSWORD });
-});
-
-afterEach(async () => {
-  await harbor.close();
-});
-
-/** Run the script against the fake; whatever the outcome, neither the client secret nor the admin password is printed. */
-function run(cfg: unknown, env: Record<string, string> = {}): Promise<RunResult> {
-  const file = path.join(tmp, `config-${runs++}.json`);
-  fs.writeFileSync(file, JSON.stringify(cfg));
-  const fullEnv = {
-    PATH: process.env.PATH!, HARBOR_URL: harbor.url, HARBOR_ADMIN_PASSWORD: ADMIN_PASSWORD, CONFIG_FILE: file,
-    HARBOR_RETRY_INTERVAL_MS: '10', HARBOR_WAIT_SECONDS: '5', OIDC_CLIENT_SECRET: CLIENT_SECRET, ...env,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const output = stdout + stderr;
-      const leaked = [CLIENT_SECRET, ADMIN_PASSWORD].flatMap((secret, i) => Object.entries(secretEchoes(secret))
-        .filter(([, form]) => output.includes(form)).map(([form]) => `${i}.${form}`));
-      try {
-        expect(leaked).toEqual([]);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: { OIDC_CLIENT_SECRET: CLIENT_SECRET } });
+/** Run the script against the test's fake Harbor; whatever the outcome, neither the client secret nor the admin password is printed. */
+const run = (cfg: unknown, env?: Record<string, string>) => configure.run(cfg, env);
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
-const members = (name: string) => harbor.memberList(name);
+const members = (name: string) => configure.harbor.memberList(name);
 const MEMBERS_PATH = /^\/api\/v2\.0\/projects\/\d+\/members$/;
 
 describe('the fake Harbor\'s settings', () => {
   // goharbor/harbor v2.15.1 src/controller/config/controller.go:118-130: only a change of auth_mode is checked
   test('lock auth_mode once there are users besides admin, but take the same value, or none', async () => {
-    harbor.addUser('alice');
-    const put = (body: object) => fetch(`${harbor.url}/api/v2.0/configurations`, {
+    configure.harbor.addUser('alice');
+    const put = (body: object) => fetch(`${configure.harbor.url}/api/v2.0/configurations`, {
       method: 'PUT',
       headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -104,7 +45,7 @@ describe('the fake Harbor\'s settings', () => {
     expect(await refused.text()).toContain(LOCKED);
     expect((await put({ auth_mode: 'db_auth', oidc_name: 'a' })).status).toBe(200);
     expect((await put({ oidc_name: 'b', oidc_client_secret: 'x' })).status).toBe(200);
-    const got: any = await (await fetch(`${harbor.url}/api/v2.0/configurations`, {
+    const got: any = await (await fetch(`${configure.harbor.url}/api/v2.0/configurations`, {
       headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
     })).json();
     expect(got.auth_mode).toEqual({ value: 'db_auth', editable: false });
@@ -120,14 +61,14 @@ describe('OIDC', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(lines(first.stdout)).toEqual([
-      `waiting for Harbor at ${harbor.url}`,
+      `waiting for Harbor at ${configure.harbor.url}`,
       'Harbor is up',
       'oidc: updated (auth_mode db_auth -> oidc_auth, oidc_name, oidc_endpoint, oidc_client_id, oidc_scope, oidc_groups_claim, ' +
         'oidc_admin_group, oidc_user_claim, oidc_auto_onboard); client secret set',
       'project apps: created',
       'done: OIDC, 0 registries, 1 projects, 0 robots',
     ]);
-    expect(harbor.configurations).toMatchObject({
+    expect(configure.harbor.configurations).toMatchObject({
       auth_mode: 'oidc_auth', oidc_name: 'Keycloak', oidc_endpoint: 'https://sso.example.com/realms/acme', oidc_client_id: 'harbor',
       oidc_client_secret: CLIENT_SECRET, oidc_scope: 'openid,profile,email,offline_access', oidc_groups_claim: 'groups',
       oidc_admin_group: 'harbor-admins', oidc_group_filter: '', oidc_user_claim: 'preferred_username', oidc_auto_onboard: true,
@@ -135,28 +76,28 @@ describe('OIDC', () => {
       // not managed: left as Harbor has them
       oidc_extra_redirect_parms: '{}', oidc_logout: false,
     });
-    const settings = { ...harbor.configurations };
-    harbor.requests.length = 0;
+    const settings = { ...configure.harbor.configurations };
+    configure.harbor.requests.length = 0;
 
     const second = await run(config());
     expect(second.code).toBe(0);
     expect(lines(second.stdout)).toContain('oidc: unchanged; client secret set');
-    expect(harbor.configurations).toEqual(settings);
-    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+    expect(configure.harbor.configurations).toEqual(settings);
+    expect(configure.harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
   });
 
   test('a setting changed in Harbor by hand, or removed from the code, is set back; a rotated secret is set', async () => {
     await run(config());
-    harbor.configurations.oidc_group_filter = '^x';
-    harbor.configurations.oidc_verify_cert = false;
+    configure.harbor.configurations.oidc_group_filter = '^x';
+    configure.harbor.configurations.oidc_verify_cert = false;
     const result = await run({ ...config(), oidc: { ...OIDC, adminGroup: '' } }, { OIDC_CLIENT_SECRET: 'Rotated-Secret-9' });
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toContain('oidc: updated (oidc_admin_group, oidc_group_filter, oidc_verify_cert); client secret set');
-    expect(harbor.configurations).toMatchObject({ oidc_admin_group: '', oidc_group_filter: '', oidc_verify_cert: true, oidc_client_secret: 'Rotated-Secret-9' });
+    expect(configure.harbor.configurations).toMatchObject({ oidc_admin_group: '', oidc_group_filter: '', oidc_verify_cert: true, oidc_client_secret: 'Rotated-Secret-9' });
   });
 
   test('on a Harbor with local users, fails saying auth_mode cannot change and how to check, and applies the rest', async () => {
-    harbor.addUser('alice');
+    configure.harbor.addUser('alice');
     const result = await run(config());
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
@@ -168,12 +109,12 @@ describe('OIDC', () => {
     ]);
     expect(lines(result.stdout)).toContain('project apps: created');
     // nothing written: the lock was seen before
-    expect(harbor.writes()).not.toContain('PUT /api/v2.0/configurations');
-    expect(harbor.configurations.auth_mode).toBe('db_auth');
+    expect(configure.harbor.writes()).not.toContain('PUT /api/v2.0/configurations');
+    expect(configure.harbor.configurations.auth_mode).toBe('db_auth');
   });
 
   test('a user made between the read and the write gives the same line', async () => {
-    harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 400, 1, { message: LOCKED });
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 400, 1, { message: LOCKED });
     const result = await run(config());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: oidc: Harbor already has local users besides admin, so its auth_mode \(db_auth\) cannot change to oidc_auth/);
@@ -181,14 +122,14 @@ describe('OIDC', () => {
 
   test('once in OIDC mode, users do not stop later runs: the same auth_mode passes', async () => {
     await run(config());
-    harbor.addUser('alice');
+    configure.harbor.addUser('alice');
     const result = await run(config());
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toContain('oidc: unchanged; client secret set');
   });
 
   test('an answer echoing the request body is printed without the client secret', async () => {
-    harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 422, 1, {
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 422, 1, {
       body: (req) => JSON.stringify({ errors: [{ code: 'UNPROCESSABLE_ENTITY', message: `invalid configurations ${req.text}` }] }),
     });
     const result = await run(config());
@@ -210,7 +151,7 @@ describe('OIDC', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(message);
     }
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 });
 
@@ -224,21 +165,21 @@ describe('project members', () => {
     ]);
     expect(members('apps')).toEqual(['g:Dev Team=developer', 'g:platform=maintainer', 'u:admin=projectAdmin']);
     // made as OIDC groups (group_type 3)
-    expect([...harbor.userGroups.values()].map((g) => [g.group_name, g.group_type])).toEqual([['platform', 3], ['Dev Team', 3]]);
-    harbor.requests.length = 0;
+    expect([...configure.harbor.userGroups.values()].map((g) => [g.group_name, g.group_type])).toEqual([['platform', 3], ['Dev Team', 3]]);
+    configure.harbor.requests.length = 0;
     const second = await run(config([{ group: 'platform', role: 'maintainer' }, { group: 'Dev Team', role: 'developer' }]));
     expect(lines(second.stdout)).toContain('project apps: members unchanged (2 groups)');
-    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+    expect(configure.harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
   });
 
   // The rule (lib/harbor/configuration.ts ProjectOptions.members): declared, the group members are exactly those;
   // users are never touched
   test('a group whose role differs is set back, one no longer declared is removed, users are left alone', async () => {
     await run(config());
-    const alice = harbor.addUser('alice');
-    harbor.addUserMember('apps', alice, 2);
-    harbor.addGroupMember('apps', 'platform', 3);
-    harbor.addGroupMember('apps', 'old-team', 2);
+    const alice = configure.harbor.addUser('alice');
+    configure.harbor.addUserMember('apps', alice, 2);
+    configure.harbor.addGroupMember('apps', 'platform', 3);
+    configure.harbor.addGroupMember('apps', 'old-team', 2);
     const result = await run(config([{ group: 'platform', role: 'projectAdmin' }, { group: 'new-team', role: 'guest' }]));
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toContain('project apps: members updated (group "platform" guest -> projectAdmin, group "new-team" added as guest, ' +
@@ -249,23 +190,23 @@ describe('project members', () => {
   test('every page of members is read: undeclared groups beyond the first page are removed too', async () => {
     await run(config());
     for (let i = 0; i < 130; i++) {
-      harbor.addGroupMember('apps', `g${String(i).padStart(3, '0')}`, 3);
+      configure.harbor.addGroupMember('apps', `g${String(i).padStart(3, '0')}`, 3);
     }
     const result = await run(config([{ group: 'g129', role: 'guest' }]));
     expect(result.code).toBe(0);
     expect(members('apps')).toEqual(['g:g129=guest', 'u:admin=projectAdmin']);
-    expect(harbor.requests.filter((r) => r.method === 'GET' && /\/members\?/.test(r.path)).map((r) => r.path.replace(/^.*\?/, ''))).toEqual([
+    expect(configure.harbor.requests.filter((r) => r.method === 'GET' && /\/members\?/.test(r.path)).map((r) => r.path.replace(/^.*\?/, ''))).toEqual([
       'page=1&page_size=100', 'page=2&page_size=100',
     ]);
   });
 
   test('members: [] removes every group and needs no OIDC; no members key leaves them all', async () => {
-    harbor.addProject({ name: 'apps' });
-    harbor.addGroupMember('apps', 'ldap-era', 2);
+    configure.harbor.addProject({ name: 'apps' });
+    configure.harbor.addGroupMember('apps', 'ldap-era', 2);
     const untouched = await run(config(undefined, { oidc: false }));
     expect(untouched.code).toBe(0);
     expect(members('apps')).toEqual(['g:ldap-era=developer', 'u:admin=projectAdmin']);
-    expect(harbor.requests.some((r) => /\/members/.test(r.path))).toBe(false);
+    expect(configure.harbor.requests.some((r) => /\/members/.test(r.path))).toBe(false);
     const emptied = await run(config([], { oidc: false }));
     expect(emptied.code).toBe(0);
     expect(lines(emptied.stdout)).toContain('project apps: members updated (group "ldap-era" removed)');
@@ -276,13 +217,13 @@ describe('project members', () => {
   test('a group made a member by another run meanwhile (409) is looked up and given its role', async () => {
     await run(config());
     // the other run makes it a guest just before this one's POST
-    harbor.failNext('POST', MEMBERS_PATH, 409, 1, {
+    configure.harbor.failNext('POST', MEMBERS_PATH, 409, 1, {
       body: () => {
-        harbor.addGroupMember('apps', 'platform', 3);
+        configure.harbor.addGroupMember('apps', 'platform', 3);
         return JSON.stringify({ errors: [{ code: 'CONFLICT', message: 'The project member specified already exist' }] });
       },
     });
-    const original = harbor.requests.length;
+    const original = configure.harbor.requests.length;
     const result = await run(config([{ group: 'platform', role: 'developer' }]));
     expect(result.code).toBe(0);
     expect(lines(result.stdout).slice(-3, -1)).toEqual([
@@ -290,7 +231,7 @@ describe('project members', () => {
       'project apps: members updated (group "platform" guest -> developer)',
     ]);
     expect(members('apps')).toEqual(['g:platform=developer', 'u:admin=projectAdmin']);
-    expect(harbor.requests.slice(original).some((r) => r.method === 'GET' && r.path.includes('entityname=platform'))).toBe(true);
+    expect(configure.harbor.requests.slice(original).some((r) => r.method === 'GET' && r.path.includes('entityname=platform'))).toBe(true);
   });
 
   // Another chunk's Job sets oidc_auth; in db_auth Harbor makes no group (POST answers 404)
@@ -298,20 +239,20 @@ describe('project members', () => {
     const pending = run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '10' });
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(members('apps')).toEqual(['u:admin=projectAdmin']);
-    harbor.configurations.auth_mode = 'oidc_auth';
+    configure.harbor.configurations.auth_mode = 'oidc_auth';
     const result = await pending;
     expect(result.code).toBe(0);
     expect(members('apps')).toEqual(['g:platform=developer', 'u:admin=projectAdmin']);
-    expect(harbor.writes().filter((w) => w.includes('/members'))).toHaveLength(1);
+    expect(configure.harbor.writes().filter((w) => w.includes('/members'))).toHaveLength(1);
   });
 
   test('groups fail with a clear line when Harbor is still not in oidc_auth at the end of the budget, or is locked out of it', async () => {
     const waited = await run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '1' });
     expect(waited.code).toBe(1);
     expect(waited.stderr).toMatch(/^error: project apps members: Harbor's auth_mode is still db_auth, not oidc_auth, now that the run's retry budget ran out \(HARBOR_WAIT_SECONDS=1\), and Harbor makes OIDC groups only in oidc_auth; the configure Job of the first chunk/);
-    expect(harbor.writes().filter((w) => w.includes('/members'))).toEqual([]);
+    expect(configure.harbor.writes().filter((w) => w.includes('/members'))).toEqual([]);
 
-    harbor.addUser('alice');
+    configure.harbor.addUser('alice');
     const started = Date.now();
     const locked = await run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '30' });
     expect(locked.code).toBe(1);
@@ -321,7 +262,7 @@ describe('project members', () => {
   });
 
   test('in the chunk whose OIDC settings failed, groups are skipped', async () => {
-    harbor.addUser('alice');
+    configure.harbor.addUser('alice');
     const result = await run(config([{ group: 'platform', role: 'developer' }]));
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toContain('project apps members: skipped, oidc was not applied');
@@ -340,7 +281,7 @@ describe('project members', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(message);
     }
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 });
 
@@ -361,13 +302,13 @@ describe('retired project groups', () => {
     const first = await run({ ...config([{ group: 'apps-devs', role: 'developer' }]), projects: [project('apps', [{ group: 'apps-devs', role: 'developer' }]),
       project('billing', [{ group: 'billing-devs', role: 'guest' }, { group: 'billing-leads', role: 'maintainer' }])] });
     expect(first.code).toBe(0);
-    const alice = harbor.addUser('alice');
-    harbor.addUserMember('billing', alice, 2);
+    const alice = configure.harbor.addUser('alice');
+    configure.harbor.addUserMember('billing', alice, 2);
     // one added by hand since: the project's groups were managed exactly, so it goes too
-    harbor.addGroupMember('billing', 'extra', 3);
+    configure.harbor.addGroupMember('billing', 'extra', 3);
     expect(members('billing')).toEqual(['g:billing-devs=guest', 'g:billing-leads=maintainer', 'g:extra=guest', 'u:admin=projectAdmin', 'u:alice=developer']);
-    const projects = harbor.projects.size;
-    harbor.requests.length = 0;
+    const projects = configure.harbor.projects.size;
+    configure.harbor.requests.length = 0;
 
     const result = await run(retiring());
     expect(result.stderr).toBe('');
@@ -380,14 +321,14 @@ describe('retired project groups', () => {
     expect(members('billing')).toEqual(['u:admin=projectAdmin', 'u:alice=developer']);
     expect(members('apps')).toEqual(['g:apps-devs=developer', 'u:admin=projectAdmin']);
     // nothing created: the project that is not in Harbor stays so
-    expect(harbor.project('gone')).toBeUndefined();
-    expect(harbor.projects.size).toBe(projects);
-    expect(harbor.writes().filter((w) => w.startsWith('POST'))).toEqual([]);
-    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toHaveLength(3);
+    expect(configure.harbor.project('gone')).toBeUndefined();
+    expect(configure.harbor.projects.size).toBe(projects);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('POST'))).toEqual([]);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('DELETE'))).toHaveLength(3);
     // looked up by its exact name, as a declared project is
-    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/projects?q=name%3Dgone');
+    expect(configure.harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/projects?q=name%3Dgone');
 
-    harbor.requests.length = 0;
+    configure.harbor.requests.length = 0;
     const again = await run(retiring());
     expect(again.code).toBe(0);
     expect(lines(again.stdout).slice(-3)).toEqual([
@@ -396,31 +337,31 @@ describe('retired project groups', () => {
       'done: OIDC, 0 registries, 1 projects, 0 robots, the group members of 1 project, the groups of 2 retired projects (1 in Harbor, 1 already gone)',
     ]);
     // the settings, re-sent on every run, and nothing else
-    expect(harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
+    expect(configure.harbor.writes()).toEqual(['PUT /api/v2.0/configurations']);
     expect(members('billing')).toEqual(['u:admin=projectAdmin', 'u:alice=developer']);
   });
 
   test('removing needs no OIDC: a chunk without the settings, on a Harbor still in db_auth, removes the groups at once', async () => {
-    harbor.addProject({ name: 'apps' });
-    harbor.addProject({ name: 'billing' });
-    harbor.addGroupMember('billing', 'billing-devs', 3);
+    configure.harbor.addProject({ name: 'apps' });
+    configure.harbor.addProject({ name: 'billing' });
+    configure.harbor.addGroupMember('billing', 'billing-devs', 3);
     const result = await run({ ...config(undefined, { oidc: false }), retiredProjectGroups: ['billing'] });
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toContain('project billing (retired): members updated (group "billing-devs" removed)');
     expect(members('billing')).toEqual(['u:admin=projectAdmin']);
-    expect(harbor.configurations.auth_mode).toBe('db_auth');
+    expect(configure.harbor.configurations.auth_mode).toBe('db_auth');
   });
 
   test('a project deleted between its look-up and its members\' (a 404) counts as gone; a failed removal is named at the end', async () => {
-    harbor.addProject({ name: 'billing' });
-    harbor.addGroupMember('billing', 'billing-devs', 3);
+    configure.harbor.addProject({ name: 'billing' });
+    configure.harbor.addGroupMember('billing', 'billing-devs', 3);
     // deleted by hand just then: Harbor answers 404 for its members
-    harbor.failNext('GET', MEMBERS_PATH, 404, 1, { message: 'project 3 not found' });
+    configure.harbor.failNext('GET', MEMBERS_PATH, 404, 1, { message: 'project 3 not found' });
     const gone = await run({ ...config(), retiredProjectGroups: ['billing'] });
     expect(gone.code).toBe(0);
     expect(lines(gone.stdout)).toContain('project billing: retired, not in Harbor');
 
-    harbor.failNext('DELETE', /^\/api\/v2\.0\/projects\/\d+\/members\/\d+$/, 500, 1, { message: 'database is locked' });
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/projects\/\d+\/members\/\d+$/, 500, 1, { message: 'database is locked' });
     const failed = await run({ ...config(), retiredProjectGroups: ['billing'] });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^error: project billing \(retired\): DELETE \/api\/v2\.0\/projects\/\d+\/members\/\d+ answered 500/);
@@ -441,6 +382,6 @@ describe('retired project groups', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(message);
     }
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 });

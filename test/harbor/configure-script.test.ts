@@ -1,9 +1,7 @@
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { RobotPermission } from '../../lib';
 import { testChart } from '../util';
+import { configureHarness, ConfigureRun, leaks } from './configure-run';
 import { FakeHarbor, secretEchoes } from './fake-harbor';
 import { inClusterHarbor } from './fixtures';
 
@@ -16,28 +14,6 @@ const SECRETS = {
   ROBOT_DEPLOYER_SECRET: 'Deployer9Secret',
   ROBOT_PULLER_SECRET: 'Puller8SecretX',
 };
-
-/**
- * The echoes of `secrets` (see secretEchoes) found in `output`, as "<secret #>.<form>" names. With
- * `prefixes`, the first 4 characters of a form (whitespace flattened or not) count too: what is
- * left of a secret cut short. Forms whose start is not secret material (a base64 blob starting
- * with the user name) are only looked for whole.
- */
-function leaks(output: string, secrets: string[], options: { username?: string; prefixes?: boolean } = {}): string[] {
-  const found: string[] = [];
-  secrets.forEach((secret, i) => {
-    for (const [name, form] of Object.entries(secretEchoes(secret, options.username))) {
-      const checks = [form];
-      if (options.prefixes && name !== 'basic' && name !== 'base64Embedded') {
-        checks.push(form.slice(0, 4), form.replace(/\s+/g, ' ').trim().slice(0, 4));
-      }
-      if (checks.some((c) => c.length >= 4 && output.includes(c))) {
-        found.push(`${i}.${name}`);
-      }
-    }
-  });
-  return found;
-}
 
 function pushPull(namespace: string) {
   return {
@@ -80,87 +56,9 @@ function config(): any {
   };
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  output: string;
-}
-
-let tmp: string;
-let harbor: FakeHarbor;
-
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'harbor-configure-'));
-});
-
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  harbor = await FakeHarbor.start({ password: ADMIN_PASSWORD });
-});
-
-afterEach(async () => {
-  await harbor.close();
-});
-
-let runs = 0;
-
-/**
- * Run the script against the fake with a fresh config file; a minimal environment, nothing inherited. `watch` sees
- * the standard output so far each time it grows.
- */
-function run(cfg: unknown = config(), env: Record<string, string | undefined> = {}, watch?: (stdout: string) => void): Promise<RunResult> {
-  const file = path.join(tmp, `config-${runs++}.json`);
-  fs.writeFileSync(file, JSON.stringify(cfg));
-  const fullEnv: Record<string, string> = {};
-  const merged = {
-    PATH: process.env.PATH,
-    HARBOR_URL: harbor.url,
-    HARBOR_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    CONFIG_FILE: file,
-    HARBOR_RETRY_INTERVAL_MS: '10',
-    HARBOR_WAIT_SECONDS: '5',
-    ...SECRETS,
-    ...env,
-  };
-  for (const [key, value] of Object.entries(merged)) {
-    if (value !== undefined) {
-      fullEnv[key] = value;
-    }
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      output += chunk;
-      watch?.(stdout);
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      output += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      // whatever the outcome, no secret value may ever be printed, in any form
-      const secrets = [fullEnv.HARBOR_ADMIN_PASSWORD, ...Object.keys(SECRETS).map((name) => fullEnv[name])].filter((v) => v && v.length >= 4);
-      try {
-        expect(leaks(output, secrets, { username: fullEnv.HARBOR_USERNAME })).toEqual([]);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      resolve({ code, stdout, stderr, output });
-    });
-  });
-}
+const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: SECRETS });
+/** Run the script against the test's fake Harbor (see configureHarness), with `config()` unless told otherwise. */
+const run = (cfg: unknown = config(), env?: Record<string, string | undefined>, watch?: (stdout: string) => void) => configure.run(cfg, env, watch);
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
@@ -172,7 +70,7 @@ describe('configure.js against a fresh Harbor', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toEqual([
-      `waiting for Harbor at ${harbor.url}`,
+      `waiting for Harbor at ${configure.harbor.url}`,
       'Harbor is up',
       'registry dockerhub: created',
       'registry quay: created',
@@ -187,50 +85,50 @@ describe('configure.js against a fresh Harbor', () => {
       'done: 2 registries, 2 projects, 3 robots',
     ]);
 
-    const dockerhub = harbor.registry('dockerhub')!;
+    const dockerhub = configure.harbor.registry('dockerhub')!;
     expect(dockerhub).toMatchObject({
       type: 'docker-hub', url: 'https://hub.docker.com', insecure: false, description: 'Docker Hub pull-through',
       credential: { type: 'basic', access_key: 'dockyard', access_secret: SECRETS.REGISTRY_DOCKERHUB_SECRET },
     });
-    expect(harbor.registry('quay')!.credential).toBeUndefined();
-    expect(harbor.requests.find((r) => r.method === 'POST' && r.body?.name === 'quay')!.body).not.toHaveProperty('credential');
+    expect(configure.harbor.registry('quay')!.credential).toBeUndefined();
+    expect(configure.harbor.requests.find((r) => r.method === 'POST' && r.body?.name === 'quay')!.body).not.toHaveProperty('credential');
 
-    const proxy = harbor.project('dockerhub')!;
+    const proxy = configure.harbor.project('dockerhub')!;
     expect(proxy.registry_id).toBe(dockerhub.id);
     expect(proxy.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1' });
-    const apps = harbor.project('apps')!;
+    const apps = configure.harbor.project('apps')!;
     expect(apps.registry_id).toBeUndefined();
     expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true' });
     // Harbor makes the project's quota from the storage_limit of the creation request
-    expect(harbor.requests.find((r) => r.method === 'POST' && r.body?.project_name === 'apps')!.body.storage_limit).toBe(10737418240);
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
-    expect(harbor.quota('dockerhub')!.hard).toEqual({ storage: -1 });
+    expect(configure.harbor.requests.find((r) => r.method === 'POST' && r.body?.project_name === 'apps')!.body.storage_limit).toBe(10737418240);
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
+    expect(configure.harbor.quota('dockerhub')!.hard).toEqual({ storage: -1 });
 
-    const ciPush = harbor.robot('ci-push')!;
+    const ciPush = configure.harbor.robot('ci-push')!;
     expect(ciPush).toMatchObject({ level: 'system', project_id: 0, description: 'CI pushes', duration: -1, disable: false });
     expect(ciPush.permissions.map((p) => p.namespace)).toEqual(['library', 'apps']);
     expect(ciPush.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    const deployer = harbor.robot('apps+deployer')!;
+    const deployer = configure.harbor.robot('apps+deployer')!;
     expect(deployer).toMatchObject({ level: 'project', project_id: apps.project_id, duration: 30 });
     expect(deployer.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
-    expect(harbor.robot('library+puller')!.secret).toBe(SECRETS.ROBOT_PULLER_SECRET);
+    expect(configure.harbor.robot('library+puller')!.secret).toBe(SECRETS.ROBOT_PULLER_SECRET);
 
     // exact-match lookups; the "+" of a project robot's name reaches Harbor double-escaped
-    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
+    expect(configure.harbor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
       'GET /api/v2.0/registries?q=name%3Ddockerhub',
       'GET /api/v2.0/projects?q=name%3Dapps',
       'GET /api/v2.0/robots?q=name%3Dci-push',
       `GET /api/v2.0/robots?q=Level%3Dproject%2CProjectID%3D${apps.project_id}%2Cname%3Dapps%252Bdeployer`,
     ]));
-    expect(harbor.writes().filter((w) => w.startsWith('PATCH'))).toEqual(
-      [ciPush.id, deployer.id, harbor.robot('library+puller')!.id].map((id) => `PATCH /api/v2.0/robots/${id}`),
+    expect(configure.harbor.writes().filter((w) => w.startsWith('PATCH'))).toEqual(
+      [ciPush.id, deployer.id, configure.harbor.robot('library+puller')!.id].map((id) => `PATCH /api/v2.0/robots/${id}`),
     );
   });
 
   test('a second run changes nothing but re-applies the registry credentials and robot secrets', async () => {
     expect((await run()).code).toBe(0);
-    const secretsBefore = [...harbor.robots.values()].map((r) => r.secret);
-    harbor.requests.length = 0;
+    const secretsBefore = [...configure.harbor.robots.values()].map((r) => r.secret);
+    configure.harbor.requests.length = 0;
 
     const second = await run();
     expect(second.code).toBe(0);
@@ -242,29 +140,29 @@ describe('configure.js against a fresh Harbor', () => {
     // an anonymous endpoint that matches is not written: every update makes Harbor health-check the upstream
     // (goharbor/harbor v2.15.1 src/controller/registry/controller.go:124-126)
     expect(second.stdout).toContain('registry quay: unchanged');
-    const writes = harbor.writes();
+    const writes = configure.harbor.writes();
     expect(writes.filter((w) => w.startsWith('POST'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/projects') || w.startsWith('PUT /api/v2.0/robots'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/quotas'))).toEqual([]);
     expect(writes.filter((w) => w.startsWith('PATCH'))).toHaveLength(3);
-    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toEqual([`PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}`]);
+    expect(writes.filter((w) => w.startsWith('PUT /api/v2.0/registries'))).toEqual([`PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id}`]);
     // the registry update is flat and carries the secret again, since Harbor only shows "*****"
-    const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/registries/${harbor.registry('dockerhub')!.id}`)!;
+    const put = configure.harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id}`)!;
     expect(put.body).toEqual({
       name: 'dockerhub', description: 'Docker Hub pull-through', url: 'https://hub.docker.com',
       credential_type: 'basic', access_key: 'dockyard', access_secret: SECRETS.REGISTRY_DOCKERHUB_SECRET, insecure: false,
     });
-    expect(harbor.registry('dockerhub')!.credential!.access_secret).toBe(SECRETS.REGISTRY_DOCKERHUB_SECRET);
-    expect([...harbor.robots.values()].map((r) => r.secret)).toEqual(secretsBefore);
-    expect(harbor.robots.size).toBe(3);
-    expect(harbor.projects.size).toBe(3);
+    expect(configure.harbor.registry('dockerhub')!.credential!.access_secret).toBe(SECRETS.REGISTRY_DOCKERHUB_SECRET);
+    expect([...configure.harbor.robots.values()].map((r) => r.secret)).toEqual(secretsBefore);
+    expect(configure.harbor.robots.size).toBe(3);
+    expect(configure.harbor.projects.size).toBe(3);
   });
 
   test('converges drifted projects and robots, and rotates a secret', async () => {
     expect((await run()).code).toBe(0);
-    harbor.project('dockerhub')!.metadata.public = 'false';
-    Object.assign(harbor.robot('ci-push')!, { description: 'edited by hand', disable: true });
-    harbor.robot('apps+deployer')!.permissions[0].access.push({ resource: 'repository', action: 'push' });
+    configure.harbor.project('dockerhub')!.metadata.public = 'false';
+    Object.assign(configure.harbor.robot('ci-push')!, { description: 'edited by hand', disable: true });
+    configure.harbor.robot('apps+deployer')!.permissions[0].access.push({ resource: 'repository', action: 'push' });
 
     const result = await run(config(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026' });
     expect(result.code).toBe(0);
@@ -273,12 +171,12 @@ describe('configure.js against a fresh Harbor', () => {
     expect(result.stdout).toContain('robot apps+deployer: updated (permissions)');
     expect(result.stdout).toContain('robot library+puller: unchanged');
     expect(result.output).not.toContain('Rotated-Secret-2026');
-    expect(harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1' });
-    const ciPush = harbor.robot('ci-push')!;
+    expect(configure.harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1' });
+    const ciPush = configure.harbor.robot('ci-push')!;
     expect(ciPush).toMatchObject({ description: 'CI pushes', disable: false, secret: 'Rotated-Secret-2026' });
-    expect(harbor.robot('apps+deployer')!.permissions[0].access).toEqual([{ resource: 'repository', action: 'pull' }]);
+    expect(configure.harbor.robot('apps+deployer')!.permissions[0].access).toEqual([{ resource: 'repository', action: 'pull' }]);
     // the robot update sends back what Harbor listed, prefix included, with the declared fields
-    const put = harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/robots/${ciPush.id}`)!;
+    const put = configure.harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/robots/${ciPush.id}`)!;
     expect(put.body).toMatchObject({ id: ciPush.id, name: 'robot$ci-push', level: 'system', description: 'CI pushes', duration: -1, disable: false });
   });
 });
@@ -297,29 +195,29 @@ describe('configure.js and retired robots', () => {
 
   test('deletes a retired robot that Harbor has, and leaves the others', async () => {
     expect((await run()).code).toBe(0);
-    const ciPush = harbor.robot('ci-push')!;
-    harbor.requests.length = 0;
+    const ciPush = configure.harbor.robot('ci-push')!;
+    configure.harbor.requests.length = 0;
     const result = await run(retiring(), { ROBOT_CI_PUSH_SECRET: undefined });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(lines(result.stdout).slice(-2)).toEqual(['robot ci-push: deleted (retired)', 'done: 2 registries, 2 projects, 2 robots, 1 retired robots (1 deleted, 0 already gone)']);
-    expect(harbor.robot('ci-push')).toBeUndefined();
-    expect(harbor.robot('apps+deployer')).toBeDefined();
-    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([`DELETE /api/v2.0/robots/${ciPush.id}`]);
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
+    expect(configure.harbor.robot('apps+deployer')).toBeDefined();
+    expect(configure.harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([`DELETE /api/v2.0/robots/${ciPush.id}`]);
     // looked up by its exact name, as a declared system robot is
-    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/robots?q=name%3Dci-push');
+    expect(configure.harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/robots?q=name%3Dci-push');
   });
 
   test('a robot already gone is reported and left alone: the step is idempotent', async () => {
     expect((await run()).code).toBe(0);
     expect((await run(retiring())).code).toBe(0);
-    harbor.requests.length = 0;
+    configure.harbor.requests.length = 0;
     const again = await run(retiring());
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('robot ci-push: retired, not in Harbor');
     // the summary tells a deletion from a robot that was already gone
     expect(lines(again.stdout).slice(-1)).toEqual(['done: 2 registries, 2 projects, 2 robots, 1 retired robots (0 deleted, 1 already gone)']);
-    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
   });
 
   test('only the robot of exactly that name is deleted: not a project robot of the name, nor a name ending in it', async () => {
@@ -337,42 +235,42 @@ describe('configure.js and retired robots', () => {
     const result = await run(cfg);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('robot ci-push: deleted (retired)');
-    expect(harbor.robot('ci-push')).toBeUndefined();
-    expect(harbor.robot('old-ci-push')).toBeDefined();
-    expect(harbor.robot('apps+ci-push')).toBeDefined();
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
+    expect(configure.harbor.robot('old-ci-push')).toBeDefined();
+    expect(configure.harbor.robot('apps+ci-push')).toBeDefined();
   });
 
   test('a name that may end another robot\'s, under a robot_name_prefix ending in a name character, is not deleted but named', async () => {
-    harbor.robotPrefix = 'bot-';
+    configure.harbor.robotPrefix = 'bot-';
     // the robots are applied, and fail for the prefix (see "configure.js and Harbor's robot name prefix")
     expect((await run()).stderr).toContain('robot ci-push: Harbor\'s robot_name_prefix setting is "bot-"');
-    expect(harbor.robot('ci-push')).toBeDefined();
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
     const result = await run(retiring());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('robot ci-push: Harbor lists "bot-ci-push", which may be another robot whose name ends in "ci-push": not deleted; ' +
       'check the robot_name_prefix setting, and delete the robot by hand if it is this one');
-    expect(harbor.robot('ci-push')).toBeDefined();
-    expect(harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
+    expect(configure.harbor.writes().filter((w) => w.startsWith('DELETE'))).toEqual([]);
   });
 
   test('a robot gone between its lookup and its delete (a 404) counts as retired; a 503 is retried', async () => {
     expect((await run()).code).toBe(0);
-    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 404, 1, { message: 'robot not found', applied: true });
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 404, 1, { message: 'robot not found', applied: true });
     const gone = await run(retiring());
     expect(gone.code).toBe(0);
     expect(gone.stdout).toContain('robot ci-push: retired, not in Harbor');
-    expect(harbor.robot('ci-push')).toBeUndefined();
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
     expect((await run()).code).toBe(0);
-    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 503, 2);
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 503, 2);
     const retried = await run(retiring());
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain('robot ci-push: deleted (retired)');
-    expect(harbor.robot('ci-push')).toBeUndefined();
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
   });
 
   test('a retired robot whose delete fails is named at the end, after everything else is applied', async () => {
     expect((await run()).code).toBe(0);
-    harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 500, 1, { message: 'database is locked' });
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 500, 1, { message: 'database is locked' });
     const result = await run(retiring());
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('robot apps+deployer: secret set');
@@ -396,7 +294,7 @@ describe('configure.js and retired robots', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('error: configuration: field "retiredRobots" must be an array, got "ci-push"\n');
     expect(lines(result.stderr)).toHaveLength(1);
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 });
 
@@ -414,14 +312,14 @@ describe('configure.js and project storage limits', () => {
     cfg.projects.find((p: any) => p.name === 'apps').storageLimit = bytes;
     return cfg;
   };
-  const quotaWrites = () => harbor.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/api/v2.0/quotas'));
+  const quotaWrites = () => configure.harbor.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/api/v2.0/quotas'));
 
   test('a changed storage limit is applied to the existing project\'s quota on the next run', async () => {
     expect((await run()).code).toBe(0);
-    const apps = harbor.project('apps')!;
-    const quotaId = harbor.quota('apps')!.id;
+    const apps = configure.harbor.project('apps')!;
+    const quotaId = configure.harbor.quota('apps')!.id;
     expect(quotaId).not.toBe(apps.project_id);
-    harbor.requests.length = 0;
+    configure.harbor.requests.length = 0;
 
     const result = await run(withLimit(20 * GIB));
     expect(result.stderr).toBe('');
@@ -429,62 +327,62 @@ describe('configure.js and project storage limits', () => {
     // the log names the old and the new limit, which are no secrets
     expect(result.stdout).toContain(`project apps: updated (storage_limit ${10 * GIB} -> ${20 * GIB})\n`);
     expect(result.stdout).toContain('project dockerhub: unchanged\n');
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
-    expect(harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain(`GET /api/v2.0/quotas?reference=project&reference_id=${apps.project_id}`);
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
+    expect(configure.harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain(`GET /api/v2.0/quotas?reference=project&reference_id=${apps.project_id}`);
     expect(quotaWrites().map((r) => [r.path, r.body])).toEqual([[`/api/v2.0/quotas/${quotaId}`, { hard: { storage: 20 * GIB } }]]);
     // the project itself is not written: Harbor would ignore a storage_limit there
-    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/projects'))).toEqual([]);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/projects'))).toEqual([]);
 
     // back to unlimited: -1, as the configuration encodes it (lib/harbor/configuration.ts projectState)
     const unlimited = await run(withLimit(-1));
     expect(unlimited.code).toBe(0);
     expect(unlimited.stdout).toContain(`project apps: updated (storage_limit ${20 * GIB} -> -1)\n`);
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: -1 });
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: -1 });
   });
 
   test('an unchanged storage limit makes no quota write', async () => {
     expect((await run(withLimit(20 * GIB))).code).toBe(0);
-    harbor.requests.length = 0;
+    configure.harbor.requests.length = 0;
     const result = await run(withLimit(20 * GIB));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('project apps: unchanged\n');
     expect(quotaWrites()).toEqual([]);
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 20 * GIB });
   });
 
   test('a quota changed by hand in Harbor is set back, together with drifted metadata, in one line', async () => {
     expect((await run()).code).toBe(0);
-    harbor.quota('apps')!.hard.storage = 5 * GIB;
-    harbor.project('apps')!.metadata.public = 'true';
+    configure.harbor.quota('apps')!.hard.storage = 5 * GIB;
+    configure.harbor.project('apps')!.metadata.public = 'true';
     const result = await run();
     expect(result.code).toBe(0);
     expect(lines(result.stdout).filter((l) => l.startsWith('project apps:'))).toEqual([`project apps: updated (public, storage_limit ${5 * GIB} -> ${10 * GIB})`]);
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
-    expect(harbor.project('apps')!.metadata.public).toBe('false');
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 10737418240 });
+    expect(configure.harbor.project('apps')!.metadata.public).toBe('false');
   });
 
   test('a quota write that hits a transient error is retried', async () => {
     expect((await run()).code).toBe(0);
-    harbor.failNext('PUT', /^\/api\/v2\.0\/quotas\/\d+$/, 503, 2);
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/quotas\/\d+$/, 503, 2);
     const result = await run(withLimit(30 * GIB));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/project apps: Harbor not ready \(PUT \/api\/v2\.0\/quotas\/\d+ answered 503/);
     expect(result.stdout).toContain(`project apps: updated (storage_limit ${10 * GIB} -> ${30 * GIB})\n`);
     expect(quotaWrites()).toHaveLength(3);
-    expect(harbor.quota('apps')!.hard).toEqual({ storage: 30 * GIB });
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 30 * GIB });
   });
 
   // Harbor creates no quota, and drops storage_limit without an error, while quota_per_project_enable is off
   // (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143): the first run fails as every later one does
   test('a project Harbor keeps no quota for fails when a limit is declared, from its creation, and passes when none is', async () => {
-    harbor.quotaPerProject = false;
+    configure.harbor.quotaPerProject = false;
     const first = await run();
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('project apps: created\n');
     expect(first.stderr).toContain('project apps: Harbor keeps no storage quota for it');
     // created, so its robots go ahead
     expect(first.stdout).toContain('robot apps+deployer: created\n');
-    expect(harbor.quota('apps')).toBeUndefined();
+    expect(configure.harbor.quota('apps')).toBeUndefined();
 
     const result = await run();
     expect(result.code).toBe(1);
@@ -503,35 +401,35 @@ describe('configure.js and project storage limits', () => {
   });
 
   test('drifted metadata is set back even when the declared quota cannot be applied', async () => {
-    harbor.quotaPerProject = false;
+    configure.harbor.quotaPerProject = false;
     await run();
-    harbor.project('apps')!.metadata.public = 'true';
+    configure.harbor.project('apps')!.metadata.public = 'true';
     const result = await run();
     expect(result.code).toBe(1);
-    expect(harbor.project('apps')!.metadata.public).toBe('false');
+    expect(configure.harbor.project('apps')!.metadata.public).toBe('false');
     expect(result.stderr).toContain('project apps: Harbor keeps no storage quota for it');
   });
 });
 
 describe('configure.js waiting and retrying', () => {
   test('waits through 503 pings, then configures', async () => {
-    harbor.pingFailures = 3;
+    configure.harbor.pingFailures = 3;
     const result = await run();
     expect(result.code).toBe(0);
-    expect(harbor.requests.filter((r) => r.path === '/api/v2.0/ping')).toHaveLength(4);
+    expect(configure.harbor.requests.filter((r) => r.path === '/api/v2.0/ping')).toHaveLength(4);
     expect(result.stdout).toMatch(/ping: Harbor not ready \(GET \/api\/v2\.0\/ping answered 503.*\); retrying/);
     expect(result.stdout).toContain('done:');
   });
 
   test('retries a step that hit a transient error without duplicating anything', async () => {
     // the create is applied but its answer lost: the retry must find the robot, not create another
-    harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 502, 1, { applied: true });
-    harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 504, 2);
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 502, 1, { applied: true });
+    configure.harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 504, 2);
     const result = await run();
     expect(result.code).toBe(0);
-    expect(harbor.robots.size).toBe(3);
-    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(3);
+    expect(configure.harbor.robots.size).toBe(3);
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(3);
     expect(result.stdout).toContain('robot ci-push: unchanged');
   });
 
@@ -541,7 +439,7 @@ describe('configure.js waiting and retrying', () => {
   const UNHEALTHY = { message: 'the registry is unhealthy' };
 
   test('retries a registry create while Harbor finds the upstream unhealthy, backing off', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 3, UNHEALTHY);
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 3, UNHEALTHY);
     const cfg = config();
     cfg.registries = cfg.registries.filter((r: any) => r.name === 'dockerhub');
     const result = await run(cfg, { HARBOR_RETRY_INTERVAL_MS: '10' });
@@ -552,14 +450,14 @@ describe('configure.js waiting and retrying', () => {
       + '{"errors":[{"code":"400","message":"the registry is unhealthy"}]}); retrying after the items that do not need it');
     // the first retry comes 10ms after the first pass, then the pause doubles
     expect(retries.slice(1).map((l) => /retrying in (\d+)ms$/.exec(l)![1])).toEqual(['20', '40']);
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(4);
-    expect(harbor.registry('dockerhub')).toBeDefined();
-    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(4);
+    expect(configure.harbor.registry('dockerhub')).toBeDefined();
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(configure.harbor.registry('dockerhub')!.id);
   });
 
   test('retries a registry update while Harbor finds the upstream unhealthy', async () => {
     expect((await run()).code).toBe(0);
-    harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 2, UNHEALTHY);
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 2, UNHEALTHY);
     const result = await run();
     expect(result.code).toBe(0);
     expect(lines(result.stdout).filter((l) => l.startsWith('registry dockerhub: upstream registry unhealthy'))).toHaveLength(2);
@@ -567,7 +465,7 @@ describe('configure.js waiting and retrying', () => {
   });
 
   test('an upstream still unhealthy at the deadline fails its registry and project only', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
@@ -592,28 +490,28 @@ describe('configure.js waiting and retrying', () => {
       secretEnv: 'ROBOT_PULLER_SECRET',
     });
     expect((await run(cfg)).code).toBe(0);
-    const project = { ...harbor.project('dockerhub')! };
-    const hubPuller = harbor.robot('hub-puller')!;
-    harbor.requests.length = 0;
-    harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 1000, UNHEALTHY);
+    const project = { ...configure.harbor.project('dockerhub')! };
+    const hubPuller = configure.harbor.robot('hub-puller')!;
+    configure.harbor.requests.length = 0;
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/registries\/\d+$/, 400, 1000, UNHEALTHY);
 
     const rotated = 'Rotated-Puller-2026';
     const result = await run(cfg, { ROBOT_PULLER_SECRET: rotated, HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '50' });
     expect(result.code).toBe(1);
     expect(result.output).not.toContain(rotated);
     // the rotated secret is set, on the robot of the proxy-cache project too
-    expect(harbor.writes()).toContain(`PATCH /api/v2.0/robots/${hubPuller.id}`);
-    expect(harbor.robot('hub-puller')!.secret).toBe(rotated);
-    expect(harbor.robot('library+puller')!.secret).toBe(rotated);
+    expect(configure.harbor.writes()).toContain(`PATCH /api/v2.0/robots/${hubPuller.id}`);
+    expect(configure.harbor.robot('hub-puller')!.secret).toBe(rotated);
+    expect(configure.harbor.robot('library+puller')!.secret).toBe(rotated);
     expect(result.stdout).toContain('project dockerhub: unchanged');
     expect(result.stdout).toContain('robot hub-puller: secret set');
-    expect(harbor.project('dockerhub')).toEqual(project);
+    expect(configure.harbor.project('dockerhub')).toEqual(project);
     // the matching anonymous endpoint is not written at all, the one with a secret is retried until the budget runs out
     expect(result.stdout).toContain('registry quay: unchanged');
-    expect(harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/registries/')).every((w) => w === `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}`)).toBe(true);
+    expect(configure.harbor.writes().filter((w) => w.startsWith('PUT /api/v2.0/registries/')).every((w) => w === `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id}`)).toBe(true);
     expect(lines(result.stderr)).toEqual([
       'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): '
-      + `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id} answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}`,
+      + `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id} answered 400: {"errors":[{"code":"400","message":"the registry is unhealthy"}]}`,
       'error: 1 of 8 items not applied: registry dockerhub (failed)',
     ]);
   });
@@ -633,9 +531,9 @@ describe('configure.js waiting and retrying', () => {
       permissions: [{ kind: 'project', namespace: 'ghcr-cache', access: [{ resource: 'repository', action: 'pull' }] }],
       secretEnv: 'ROBOT_PULLER_SECRET',
     });
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1000, UNHEALTHY);
     // the first ping wait counts against the same budget
-    harbor.pingFailures = 3;
+    configure.harbor.pingFailures = 3;
     const budgetMs = 2000;
     const started = Date.now();
     const result = await run(cfg, { HARBOR_WAIT_SECONDS: String(budgetMs / 1000), HARBOR_RETRY_INTERVAL_MS: '100' });
@@ -651,10 +549,10 @@ describe('configure.js waiting and retrying', () => {
       expect(out.indexOf(applied)).toBeGreaterThan(0);
       expect(out.indexOf(applied)).toBeLessThan(firstRetry);
     }
-    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    expect(harbor.robot('cache-puller')).toBeUndefined();
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(configure.harbor.robot('cache-puller')).toBeUndefined();
     // every registry retried in the same rounds, not one after the other
-    const posts = harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries').map((r) => r.body.name);
+    const posts = configure.harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries').map((r) => r.body.name);
     for (const name of ['dockerhub', 'quay', 'ghcr', 'gcr', 'ecr']) {
       expect(posts.filter((n) => n === name).length).toBe(posts.filter((n) => n === 'dockerhub').length);
     }
@@ -664,7 +562,7 @@ describe('configure.js waiting and retrying', () => {
   });
 
   test('another 400 of a registry create is not retried', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: registry dockerhub: POST /api/v2.0/registries answered 400 Bad Request');
@@ -683,16 +581,16 @@ describe('configure.js waiting and retrying', () => {
   const SLOW = 'Harbor checks the upstream registry on every registry write, and a slow or unreachable upstream holds its answer up';
 
   test('a registry answer slower than the request timeout is waited for, on create and on update', async () => {
-    harbor.delayNext('POST', REGISTRY_WRITES, 3500);
+    configure.harbor.delayNext('POST', REGISTRY_WRITES, 3500);
     const created = await run(config(), SCALED);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).not.toContain('retrying');
     expect(created.stdout).toContain('registry dockerhub: created\n');
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
+    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/registries')).toHaveLength(2);
 
     // an existing install: a registry with credentials is written on every run
-    harbor.delayNext('PUT', REGISTRY_UPDATES, 3500);
+    configure.harbor.delayNext('PUT', REGISTRY_UPDATES, 3500);
     const updated = await run(config(), SCALED);
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
@@ -702,7 +600,7 @@ describe('configure.js waiting and retrying', () => {
 
   test('a registry write that times out is retried as an unhealthy upstream: the other items go first, and the registry Harbor made meanwhile is found, not made twice', async () => {
     // answered, and created, 700 ms after the request: past the 300 ms timeout, well before the retry 2500 ms later
-    harbor.delayNext('POST', REGISTRY_WRITES, 700);
+    configure.harbor.delayNext('POST', REGISTRY_WRITES, 700);
     const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '300', HARBOR_RETRY_INTERVAL_MS: '2500' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -716,23 +614,23 @@ describe('configure.js waiting and retrying', () => {
     }
     // looked up again before any new POST: found, and written like an existing one
     expect(out.slice(retry + 1)).toEqual(['registry dockerhub: updated', 'project dockerhub: created', 'done: 2 registries, 2 projects, 3 robots']);
-    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub')).toHaveLength(1);
-    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+    expect(configure.harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub')).toHaveLength(1);
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(configure.harbor.registry('dockerhub')!.id);
   });
 
   test('an existing registry whose update stays slow past the budget fails alone, and the rotated robot secrets are set', async () => {
     expect((await run()).code).toBe(0);
-    harbor.delayNext('PUT', REGISTRY_UPDATES, 600, 1000);
+    configure.harbor.delayNext('PUT', REGISTRY_UPDATES, 600, 1000);
     const rotated = 'Rotated-Puller-2026';
     const result = await run(config(), { ROBOT_PULLER_SECRET: rotated, HARBOR_REGISTRY_TIMEOUT_MS: '200', HARBOR_WAIT_SECONDS: '1', HARBOR_RETRY_INTERVAL_MS: '100' });
     expect(result.code).toBe(1);
     expect(result.output).not.toContain(rotated);
-    expect(harbor.robot('library+puller')!.secret).toBe(rotated);
+    expect(configure.harbor.robot('library+puller')!.secret).toBe(rotated);
     expect(result.stdout).toContain('project dockerhub: unchanged\n');
     expect(result.stdout).toContain('robot ci-push: secret set\n');
     expect(lines(result.stderr)).toEqual([
       'error: registry dockerhub: the upstream registry was still unhealthy when the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1): '
-      + `PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id}: no answer within 0.2s; ${SLOW}`,
+      + `PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id}: no answer within 0.2s; ${SLOW}`,
       'error: 1 of 7 items not applied: registry dockerhub (failed)',
     ]);
   });
@@ -741,7 +639,7 @@ describe('configure.js waiting and retrying', () => {
     const result = await run(config(), { HARBOR_REGISTRY_TIMEOUT_MS: '0' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('error: HARBOR_REGISTRY_TIMEOUT_MS "0" must be a positive integer\n');
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 
   // Harbor's Docker Hub adapter logs in while it is built, so a login Hub refuses (a wrong token, an outage, a 429) ends
@@ -752,57 +650,57 @@ describe('configure.js waiting and retrying', () => {
 
   test('a 500 on another type\'s registry write is Harbor\'s own failure: reported at once, not retried as the upstream', async () => {
     // the first POST is Docker Hub's (retried as its upstream), the second quay's
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 500, 2, { message: 'database is locked' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 500, 2, { message: 'database is locked' });
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '3', HARBOR_RETRY_INTERVAL_MS: '100' });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('registry dockerhub: upstream registry unhealthy');
     expect(result.stdout).toContain('registry dockerhub: created\n');
     expect(result.stdout).not.toContain('registry quay: upstream registry unhealthy');
-    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'quay')).toHaveLength(1);
+    expect(configure.harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'quay')).toHaveLength(1);
     expect(result.stderr).toContain('error: registry quay: POST /api/v2.0/registries answered 500');
   });
 
   test('a Docker Hub login Harbor cannot make is retried with the unhealthy upstreams, and named with a hint once the budget runs out', async () => {
-    harbor.dockerHubRefusesLogin = true;
+    configure.harbor.dockerHubRefusesLogin = true;
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '3', HARBOR_RETRY_INTERVAL_MS: '100' });
     expect(result.code).toBe(1);
     expect(lines(result.stdout)[2]).toBe(`registry dockerhub: upstream registry unhealthy (POST /api/v2.0/registries ${HUB_500}); retrying after the items that do not need it`);
     expect(result.stdout).toContain('registry quay: created\n');
     expect(result.stdout).toContain('robot library+puller: secret set\n');
-    expect(harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub').length).toBeGreaterThan(1);
+    expect(configure.harbor.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2.0/registries' && r.body.name === 'dockerhub').length).toBeGreaterThan(1);
     expect(lines(result.stderr)).toEqual([
       `error: registry dockerhub: the upstream registry was still unhealthy when the run's retry budget ran out (HARBOR_WAIT_SECONDS=3): POST /api/v2.0/registries ${HUB_500}`,
       'error: 2 of 7 items not applied: registry dockerhub (failed), project dockerhub (registry dockerhub not applied)',
     ]);
-    expect(harbor.registry('dockerhub')).toBeUndefined();
+    expect(configure.harbor.registry('dockerhub')).toBeUndefined();
   });
 
   test('a Docker Hub login that works again within the budget converges, on create and on update', async () => {
-    harbor.dockerHubRefusesLogin = true;
+    configure.harbor.dockerHubRefusesLogin = true;
     const recover = (stdout: string) => {
       if (stdout.includes('registry dockerhub: upstream registry unhealthy')) {
-        harbor.dockerHubRefusesLogin = false;
+        configure.harbor.dockerHubRefusesLogin = false;
       }
     };
     const created = await run(config(), {}, recover);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(configure.harbor.registry('dockerhub')!.id);
 
-    harbor.dockerHubRefusesLogin = true;
+    configure.harbor.dockerHubRefusesLogin = true;
     const updated = await run(config(), {}, recover);
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
-    expect(updated.stdout).toContain(`registry dockerhub: upstream registry unhealthy (PUT /api/v2.0/registries/${harbor.registry('dockerhub')!.id} ${HUB_500})`);
+    expect(updated.stdout).toContain(`registry dockerhub: upstream registry unhealthy (PUT /api/v2.0/registries/${configure.harbor.registry('dockerhub')!.id} ${HUB_500})`);
     expect(updated.stdout).toContain('registry dockerhub: updated\n');
   });
 
   test('gives up once HARBOR_WAIT_SECONDS has passed', async () => {
-    harbor.pingFailures = 1000;
+    configure.harbor.pingFailures = 1000;
     const result = await run(config(), { HARBOR_WAIT_SECONDS: '0' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: ping: Harbor still not ready after 0s \(HARBOR_WAIT_SECONDS\): GET \/api\/v2\.0\/ping answered 503/);
-    expect(harbor.requests).toHaveLength(1);
+    expect(configure.harbor.requests).toHaveLength(1);
   });
 });
 
@@ -830,12 +728,12 @@ describe('configure.js chunks run in parallel', () => {
   const WAITING = 'project dockerhub: not in Harbor yet and not declared here (another configuration\'s Job creates it); its robots wait for it';
 
   test('a robot whose project another chunk creates waits for it, with the chunk\'s other items applied first', async () => {
-    let started: Promise<RunResult> | undefined;
+    let started: Promise<ConfigureRun> | undefined;
     let pushBeforeFirst: boolean | undefined;
     const waiting = run(team(), { HARBOR_RETRY_INTERVAL_MS: '20', HARBOR_WAIT_SECONDS: '10' }, (stdout) => {
       // the first chunk's Job starts only once this one waits for its project
       if (!started && stdout.includes(WAITING)) {
-        pushBeforeFirst = harbor.robot('team-b-push')?.secret === SECRETS.ROBOT_DEPLOYER_SECRET;
+        pushBeforeFirst = configure.harbor.robot('team-b-push')?.secret === SECRETS.ROBOT_DEPLOYER_SECRET;
         started = run(first());
       }
     });
@@ -847,7 +745,7 @@ describe('configure.js chunks run in parallel', () => {
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
     expect(out.slice(0, 7)).toEqual([
-      `waiting for Harbor at ${harbor.url}`,
+      `waiting for Harbor at ${configure.harbor.url}`,
       'Harbor is up',
       'project team-b: created',
       'robot team-b-push: created',
@@ -856,24 +754,24 @@ describe('configure.js chunks run in parallel', () => {
       'robot team-b-pull: created',
     ]);
     expect(out.slice(7)).toEqual(['robot team-b-pull: secret set', 'done: 0 registries, 1 projects, 2 robots']);
-    expect(harbor.robot('team-b-pull')).toMatchObject({ secret: SECRETS.ROBOT_PULLER_SECRET });
-    expect(harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
+    expect(configure.harbor.robot('team-b-pull')).toMatchObject({ secret: SECRETS.ROBOT_PULLER_SECRET });
+    expect(configure.harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
     // it looked the project up until it was there, and never asked Harbor for the robot before
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(2);
-    expect(harbor.requests.filter((r) => r.path === '/api/v2.0/projects?q=name%3Ddockerhub').length).toBeGreaterThan(2);
+    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(2);
+    expect(configure.harbor.requests.filter((r) => r.path === '/api/v2.0/projects?q=name%3Ddockerhub').length).toBeGreaterThan(2);
   });
 
   test('chunks started together converge, even when the first one waits for its upstream', async () => {
     // the first chunk's proxy cache comes late: Harbor finds Docker Hub unhealthy five times, for 50+100+...+800 ms
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 5, { message: 'the registry is unhealthy' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 5, { message: 'the registry is unhealthy' });
     const [a, b] = await Promise.all([
       run(first(), { HARBOR_RETRY_INTERVAL_MS: '50', HARBOR_WAIT_SECONDS: '10' }),
       run(team(), { HARBOR_RETRY_INTERVAL_MS: '20', HARBOR_WAIT_SECONDS: '10' }),
     ]);
     expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
     expect(b.stdout).toContain(WAITING);
-    expect(harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
-    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+    expect(configure.harbor.robot('team-b-pull')!.permissions.map((p) => p.namespace)).toEqual(['team-b', 'dockerhub']);
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(configure.harbor.registry('dockerhub')!.id);
   });
 
   test('a project no chunk creates fails its robots when the budget runs out, and nothing else', async () => {
@@ -884,9 +782,9 @@ describe('configure.js chunks run in parallel', () => {
       + 'configuration\'s Job created it before the run\'s retry budget ran out (HARBOR_WAIT_SECONDS=1)',
       'error: 1 of 3 items not applied: robot team-b-pull (failed)',
     ]);
-    expect(harbor.robot('team-b-push')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
-    expect(harbor.robot('team-b-pull')).toBeUndefined();
-    expect(harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(1);
+    expect(configure.harbor.robot('team-b-push')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
+    expect(configure.harbor.robot('team-b-pull')).toBeUndefined();
+    expect(configure.harbor.writes().filter((w) => w === 'POST /api/v2.0/robots')).toHaveLength(1);
   });
 });
 
@@ -909,7 +807,7 @@ describe('configure.js and Harbor\'s robot name prefix', () => {
   });
 
   test('robots Harbor creates under another prefix are applied, and each fails naming the setting', async () => {
-    harbor.robotPrefix = 'svc-';
+    configure.harbor.robotPrefix = 'svc-';
     const result = await run();
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
@@ -919,19 +817,19 @@ describe('configure.js and Harbor\'s robot name prefix', () => {
       'error: 3 of 7 items not applied: robot ci-push (failed), robot apps+deployer (failed), robot library+puller (failed)',
     ]);
     // applied all the same: they work as soon as the prefix is set back
-    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    expect(harbor.robot('apps+deployer')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(configure.harbor.robot('apps+deployer')!.secret).toBe(SECRETS.ROBOT_DEPLOYER_SECRET);
     expect(result.stdout).toContain('project apps: created\n');
   });
 
   test('existing robots fail once an admin changes the prefix, and pass once it is set back', async () => {
     expect((await run()).code).toBe(0);
-    harbor.robotPrefix = 'robot_';
+    configure.harbor.robotPrefix = 'robot_';
     const changed = await run();
     expect(changed.code).toBe(1);
     expect(lines(changed.stderr)[0]).toBe(refused('ci-push', 'robot_'));
     expect(lines(changed.stderr).pop()).toBe('error: 3 of 7 items not applied: robot ci-push (failed), robot apps+deployer (failed), robot library+puller (failed)');
-    harbor.robotPrefix = 'robot$';
+    configure.harbor.robotPrefix = 'robot$';
     const back = await run();
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
@@ -946,14 +844,14 @@ describe('configure.js and overlapping runs', () => {
 
   test('a 409 on a create is looked up again and applied as found', async () => {
     // applied: the object is there, as the other run made it
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 409, 1, { applied: true, message: 'registry dockerhub already exists' });
-    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { applied: true, message: 'The project named dockerhub already exists' });
-    harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 409, 1, { applied: true, message: 'robot account 0:ci-push already exists' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 409, 1, { applied: true, message: 'registry dockerhub already exists' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { applied: true, message: 'The project named dockerhub already exists' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 409, 1, { applied: true, message: 'robot account 0:ci-push already exists' });
     const result = await run();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toEqual([
-      `waiting for Harbor at ${harbor.url}`,
+      `waiting for Harbor at ${configure.harbor.url}`,
       'Harbor is up',
       `registry dockerhub: ${MEANWHILE}`,
       'registry dockerhub: updated',
@@ -970,21 +868,21 @@ describe('configure.js and overlapping runs', () => {
       'robot library+puller: secret set',
       'done: 2 registries, 2 projects, 3 robots',
     ]);
-    expect([harbor.registries.size, harbor.projects.size, harbor.robots.size]).toEqual([2, 3, 3]);
+    expect([configure.harbor.registries.size, configure.harbor.projects.size, configure.harbor.robots.size]).toEqual([2, 3, 3]);
     // the secret the other run's robot had is replaced by the declared one
-    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    expect(harbor.project('dockerhub')!.registry_id).toBe(harbor.registry('dockerhub')!.id);
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(configure.harbor.registry('dockerhub')!.id);
   });
 
   test('a 409 for an object Harbor still does not list fails that item', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { message: 'conflict' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 409, 1, { message: 'conflict' });
     const result = await run();
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
       'error: project dockerhub: POST /api/v2.0/projects answered 409 Conflict: {"errors":[{"code":"409","message":"conflict"}]}',
       'error: 1 of 7 items not applied: project dockerhub (failed)',
     ]);
-    expect(harbor.project('dockerhub')).toBeUndefined();
+    expect(configure.harbor.project('dockerhub')).toBeUndefined();
   });
 });
 
@@ -1005,7 +903,7 @@ describe('configure.js failures', () => {
     expect(result.stderr).toContain('GET /api/v2.0/registries?q=name%3Ddockerhub answered 401');
     expect(result.stderr).toContain('check HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD');
     expect(result.output).not.toContain('Wrong-Passw0rd');
-    expect(harbor.writes()).toEqual([]);
+    expect(configure.harbor.writes()).toEqual([]);
   });
 
   test('an invalid robot secret fails before any request, naming the variable', async () => {
@@ -1014,14 +912,14 @@ describe('configure.js failures', () => {
     expect(result.stderr).toBe('error: robot apps+deployer: the secret in environment variable ROBOT_DEPLOYER_SECRET '
       + 'must contain at least one upper-case letter, one lower-case letter and one digit\n');
     expect(result.output).not.toContain('NoDigitsHere');
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 
   test('a missing environment variable fails before any request', async () => {
     const result = await run(config(), { REGISTRY_DOCKERHUB_SECRET: undefined, ROBOT_PULLER_SECRET: '' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('REGISTRY_DOCKERHUB_SECRET (registry dockerhub), ROBOT_PULLER_SECRET (robot library+puller)');
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 
   test('an invalid configuration fails before any request', async () => {
@@ -1052,7 +950,7 @@ describe('configure.js failures', () => {
     const foreign = config();
     foreign.robots[1].permissions[0].namespace = 'library';
     expect((await run(foreign)).stderr).toContain('robot apps+deployer: a project-level robot needs exactly one permission of kind "project" with namespace "apps"');
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
   });
 
   // Harbor keeps only the keys of ProjectMetadata (goharbor/harbor v2.15.1 api/v2.0/swagger.yaml:7305-7356), and drops a
@@ -1073,44 +971,44 @@ describe('configure.js failures', () => {
       .toBe('error: project dockerhub: metadata.enable_content_trust does not apply to a proxy cache, and Harbor drops it there\n');
     expect((await run(withMetadata(1, { retention_id: '7' }))).stderr)
       .toBe('error: project apps: metadata.retention_id is set by Harbor (the project\'s tag retention policy) and cannot be declared\n');
-    expect(harbor.requests).toEqual([]);
+    expect(configure.harbor.requests).toEqual([]);
     // the keys Harbor keeps are taken, on either kind of project where it keeps them
     const taken = config();
     taken.projects[0].metadata = { proxy_speed_kb: '-1', max_upstream_conn: '10', proxy_cache_local_on_not_found: 'true' };
     taken.projects[1].metadata = { enable_content_trust: 'false', severity: 'high', prevent_vul: 'true' };
     expect((await run(taken)).code).toBe(0);
-    expect(harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1', max_upstream_conn: '10', proxy_cache_local_on_not_found: 'true' });
-    expect(harbor.project('apps')!.metadata).toEqual({ public: 'false', enable_content_trust: 'false', severity: 'high', prevent_vul: 'true' });
+    expect(configure.harbor.project('dockerhub')!.metadata).toEqual({ public: 'true', proxy_speed_kb: '-1', max_upstream_conn: '10', proxy_cache_local_on_not_found: 'true' });
+    expect(configure.harbor.project('apps')!.metadata).toEqual({ public: 'false', enable_content_trust: 'false', severity: 'high', prevent_vul: 'true' });
   });
 
   test('the fake, as Harbor, keeps only the project metadata it takes', async () => {
-    const send = (method: string, path: string, body: unknown) => fetch(`${harbor.url}/api/v2.0${path}`, {
+    const send = (method: string, path: string, body: unknown) => fetch(`${configure.harbor.url}/api/v2.0${path}`, {
       method,
       headers: { 'authorization': `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const created = await send('POST', '/projects', { project_name: 'apps', metadata: { auto_scan: 'true', autoscan: 'true', proxy_speed_kb: '100' } });
     expect(created.status).toBe(201);
-    const apps = harbor.project('apps')!;
+    const apps = configure.harbor.project('apps')!;
     expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true' });
     expect((await send('PUT', `/projects/${apps.project_id}`, { metadata: { severity: 'high', other: 'x' } })).status).toBe(200);
     expect(apps.metadata).toEqual({ public: 'false', auto_scan: 'true', severity: 'high' });
   });
 
   test('an existing project bound to another registry fails, naming the project', async () => {
-    harbor.addProject({ name: 'dockerhub', public: true });
+    configure.harbor.addProject({ name: 'dockerhub', public: true });
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('registry dockerhub: created');
     expect(result.stderr).toMatch(/^error: project dockerhub: exists in Harbor with no registry \(not a proxy cache\) but the configuration declares registry "dockerhub" \(id \d+\)/);
-    const dockerhub = harbor.project('dockerhub')!.project_id;
-    expect(harbor.writes().filter((w) => w === `PUT /api/v2.0/projects/${dockerhub}`)).toEqual([]);
+    const dockerhub = configure.harbor.project('dockerhub')!.project_id;
+    expect(configure.harbor.writes().filter((w) => w === `PUT /api/v2.0/projects/${dockerhub}`)).toEqual([]);
   });
 
   test('a failing project does not stop the items that do not need it; the run fails at the end, naming what was not applied', async () => {
     // Harbor refuses a proxy-cache project whose registry type core does not permit (goharbor/harbor v2.15.1
     // src/server/v2.0/handler/project.go:808-815); the robots after it used to be skipped with it
-    harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 400, 1, { message: 'unsupported registry type docker-hub' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/projects$/, 400, 1, { message: 'unsupported registry type docker-hub' });
     const cfg = config();
     // a robot that needs the failing project, and one that needs the registry's project only through it
     cfg.robots.push({
@@ -1121,7 +1019,7 @@ describe('configure.js failures', () => {
     const result = await run(cfg);
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toEqual([
-      `waiting for Harbor at ${harbor.url}`,
+      `waiting for Harbor at ${configure.harbor.url}`,
       'Harbor is up',
       'registry dockerhub: created',
       'registry quay: created',
@@ -1138,13 +1036,13 @@ describe('configure.js failures', () => {
       'error: project dockerhub: POST /api/v2.0/projects answered 400 Bad Request: {"errors":[{"code":"400","message":"unsupported registry type docker-hub"}]}',
       'error: 2 of 8 items not applied: project dockerhub (failed), robot hub-puller (project dockerhub not applied)',
     ]);
-    expect(harbor.project('dockerhub')).toBeUndefined();
-    expect(harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
-    expect(harbor.robot('hub-puller')).toBeUndefined();
+    expect(configure.harbor.project('dockerhub')).toBeUndefined();
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+    expect(configure.harbor.robot('hub-puller')).toBeUndefined();
   });
 
   test('a failing registry skips only its proxy-cache project', async () => {
-    harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
+    configure.harbor.failNext('POST', /^\/api\/v2\.0\/registries$/, 400, 1, { message: 'invalid url' });
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('project dockerhub: skipped, registry dockerhub was not applied');
@@ -1158,11 +1056,11 @@ describe('configure.js failures', () => {
     const result = await run(config(), { HARBOR_ADMIN_PASSWORD: 'Wrong-Passw0rd' });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
-    expect(harbor.requests.filter((r) => r.path !== '/api/v2.0/ping')).toHaveLength(1);
+    expect(configure.harbor.requests.filter((r) => r.path !== '/api/v2.0/ping')).toHaveLength(1);
   });
 
   test('an error answer is quoted without any secret Harbor echoes back', async () => {
-    harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: `secret ${SECRETS.ROBOT_CI_PUSH_SECRET} refused` });
+    configure.harbor.failNext('PATCH', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: `secret ${SECRETS.ROBOT_CI_PUSH_SECRET} refused` });
     const result = await run();
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: robot ci-push: PATCH \/api\/v2\.0\/robots\/\d+ answered 400 Bad Request: \{"errors":\[\{"code":"400","message":"secret \[REDACTED\] refused"\}\]\}/);
@@ -1187,14 +1085,13 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   const CI_PUSH_NOT_APPLIED = 'error: 1 of 7 items not applied: robot ci-push \\(failed\\)\n';
 
   beforeEach(async () => {
-    await harbor.close();
-    harbor = await FakeHarbor.start({ password: NASTY.admin });
+    await configure.restart(NASTY.admin);
   });
 
   // Harbor (or a proxy) may quote a secret back in any encoding; each must be masked, and the
   // error must still say what failed. One run per form.
   test.each(FORMS)('an error answer echoing the secrets as %s is quoted without them', async (form) => {
-    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
+    configure.harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
       body: `refusing ${secretEchoes(NASTY.robot)[form]} for ${secretEchoes(NASTY.admin)[form]}`,
     });
     const result = await run(config(), NASTY_ENV);
@@ -1212,7 +1109,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
     [296, 'url'], [299, 'urlLower'],
     [290, 'base64'], [296, 'base64'], [299, 'base64url'],
   ])('a secret starting at offset %i of an answer cut at 300 characters, as %s, leaves no fragment', async (offset, form) => {
-    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `${'.'.repeat(offset)}${secretEchoes(NASTY.robot)[form]} tail` });
+    configure.harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `${'.'.repeat(offset)}${secretEchoes(NASTY.robot)[form]} tail` });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
     // the dots up to the secret, the marker (not cut in half) when it starts before the cut, then the ellipsis
@@ -1224,7 +1121,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   // An answer that a server or proxy cut short ends with the start of a secret: that tail is
   // masked too, even though the script itself did not cut anything.
   test.each(['raw', 'json', 'jsonSlash', 'url', 'base64'])('an answer ending in the first characters of a secret as %s masks them', async (form) => {
-    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `refused: ${secretEchoes(NASTY.robot)[form].slice(0, 12)}` });
+    configure.harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, { body: `refused: ${secretEchoes(NASTY.robot)[form].slice(0, 12)}` });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^error: robot ci-push: PATCH /api/v2\\.0/robots/\\d+ answered 400 Bad Request: refused: \\[REDACTED\\]\n${CI_PUSH_NOT_APPLIED}$`));
@@ -1234,7 +1131,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   // A validation error quoting the request document inside its JSON message escapes the secret
   // twice (\\\" and \\\\).
   test('an answer quoting the request body inside JSON is quoted without the registry secret', async () => {
-    harbor.failNext('POST', REGISTRIES, 422, 1, {
+    configure.harbor.failNext('POST', REGISTRIES, 422, 1, {
       body: (req) => JSON.stringify({ errors: [{ code: 'UNPROCESSABLE_ENTITY', message: `invalid registry ${req.text}` }] }),
     });
     const result = await run(config(), NASTY_ENV);
@@ -1246,7 +1143,7 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
 
   // The Authorization header is the base64 of "admin:<password>": echoed back, it is masked whole.
   test('an answer echoing the Authorization header is quoted without the credential', async () => {
-    harbor.failNext('GET', REGISTRIES, 401, 1, { body: (req) => `{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials: ${req.authorization}"}]}` });
+    configure.harbor.failNext('GET', REGISTRIES, 401, 1, { body: (req) => `{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials: ${req.authorization}"}]}` });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('answered 401 Unauthorized: {"errors":[{"code":"UNAUTHORIZED","message":"bad credentials: Basic [REDACTED]"}]} (check HARBOR_USERNAME and HARBOR_ADMIN_PASSWORD)');
@@ -1255,18 +1152,18 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
 
   // Transient errors are logged to stdout while the script retries: those lines are redacted too.
   test('a retried 503 echoing secrets is logged without them, and the run goes on', async () => {
-    harbor.failNext('GET', REGISTRIES, 503, 1, { body: (req) => `upstream:\n${NASTY.robot}\n${req.authorization}` });
+    configure.harbor.failNext('GET', REGISTRIES, 503, 1, { body: (req) => `upstream:\n${NASTY.robot}\n${req.authorization}` });
     const result = await run(config(), NASTY_ENV);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('registry dockerhub: Harbor not ready (GET /api/v2.0/registries?q=name%3Ddockerhub answered 503: '
       + 'upstream: [REDACTED] Basic [REDACTED]); retrying every 10ms');
     expect(result.stdout).toContain('done:');
-    expect(harbor.robot('ci-push')!.secret).toBe(NASTY.robot);
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(NASTY.robot);
   });
 
   // A redirect's Location is quoted whole in the error (not cut): URL-encoded secrets in it are masked.
   test('a redirect to a URL carrying the credentials is reported without them', async () => {
-    harbor.failNext('GET', REGISTRIES, 302, 1, {
+    configure.harbor.failNext('GET', REGISTRIES, 302, 1, {
       headers: (req) => ({ location: `https://sso.example/login?password=${encodeURIComponent(NASTY.admin)}&basic=${req.authorization}` }),
     });
     const result = await run(config(), NASTY_ENV);
@@ -1279,9 +1176,9 @@ describe('configure.js redaction of secrets Harbor echoes back', () => {
   // one is set: when setting it fails, that secret is still live and must not be printed.
   test('the secret Harbor generates for a new robot is masked as well', async () => {
     let generated = '';
-    harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
+    configure.harbor.failNext('PATCH', PATCH_ROBOT, 400, 1, {
       body: () => {
-        generated = harbor.robot('ci-push')!.secret;
+        generated = configure.harbor.robot('ci-push')!.secret;
         return `robot still has secret ${generated}, rotate it`;
       },
     });
