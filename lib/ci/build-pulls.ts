@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { describeValue, Image, invalid, ISecret } from '../core';
-import { PrivateProject, PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
-import { deniedLogins, pullGrant } from '../core/pull-refusal';
+import { PrivateProject, PullAccess, PullVerdict, UserAccounts, userAccounts } from '../core/pull-access';
+import { deniedLogins, noLogin, pullGrant } from '../core/pull-refusal';
 
 /** An image an engine makes its build pods pull, whatever their pipelines say: a clone, placeholder or init image. */
 export interface BuildImage {
@@ -74,19 +74,19 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
     for (const { where, secrets } of pullers) {
       const verdict = PullAccess.judge(scope, project, secrets);
       if (!verdict.pulls) {
-        refuse(pods, image, role, project, where, verdict.logins, own !== undefined);
+        refuse(pods, image, role, project, where, verdict, own !== undefined);
       }
     }
   }
 }
 
 /** The one-line refusal of `checkBuildPulls`: the pods that pull with the pull secrets `where` cannot pull `image`. */
-function refuse(pods: BuildPods, image: Image, role: string, project: PrivateProject, where: string, denied: readonly string[], own: boolean): never {
+function refuse(pods: BuildPods, image: Image, role: string, project: PrivateProject, where: string, verdict: PullVerdict, own: boolean): never {
   const kind = project.proxyCache ? 'proxy cache' : 'project';
   const grant = pullGrant(project);
-  const [why, fix] = denied.length > 0
-    ? deniedLogins(project, where, denied, `a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects`)
-    : [`none of ${where} logs in to ${project.imageHost}`, own
+  const [why, fix] = verdict.logins.length > 0
+    ? deniedLogins(project, where, verdict.logins, `a team's pull robot: list ${describeValue(project.project)} in TeamPlatform sharedProjects`)
+    : [noLogin(project, where, verdict.nodeLogins), own
       ? `give one of those pull secrets the login of a robot with ${grant}`
       : `list a PullSecret of a robot with ${grant} in ${describeValue(pods.namespace)} (its namespaces): a proxy-only one, as ` +
         'apps/default/stack.ts does for its builds\' pool, where pull requests run; never the app-wide one, whose robot may pull more'];

@@ -36,6 +36,11 @@ export interface PullVerdict {
   readonly pulls: boolean;
   /** The logins to the project's registry that the pull secrets hold, none of which may pull from it (when `pulls` is false). */
   readonly logins: readonly string[];
+  /**
+   * Where the pull secrets hold no login to the project's registry: the nodes' own logins to it (`recordNodeLogin`),
+   * none of which may pull from it (when `pulls` is false). Empty where the nodes have none.
+   */
+  readonly nodeLogins: readonly string[];
 }
 
 /** One registry host's projects and logins, as declared. */
@@ -51,8 +56,14 @@ type AccountPullSecrets = () => readonly (ISecret | string)[] | undefined;
 
 /** Per app root: the registries by host as declared (a platform has one Harbor, or a few). */
 const registries = new WeakMap<IConstruct, Map<string, Registry>>();
-/** Per app root: the registry hosts the nodes log in to themselves (`PullAccess.recordNodeLogin`). */
-const nodeLogins = new WeakMap<IConstruct, string[]>();
+/** A login of the nodes' own (`PullAccess.recordNodeLogin`): its registry host, and its user where Dockyard knows it. */
+interface NodeLogin {
+  readonly host: string;
+  readonly username?: string;
+}
+
+/** Per app root: the logins the nodes make to registries themselves (`PullAccess.recordNodeLogin`). */
+const nodeLogins = new WeakMap<IConstruct, NodeLogin[]>();
 /** A ServiceAccount Dockyard renders: the construct that renders it, and its pull secrets. */
 interface RecordedAccount {
   readonly owner: IConstruct;
@@ -195,11 +206,15 @@ export class PullAccess {
    * Record that the nodes log in to the registry at `host` themselves (`NodeMirrorFiles` with a credential):
    * containerd uses that login (`configs.<host>.auth`, RKE2's registries.yaml `configs`) for every pull from the host
    * that brings no credentials of its own (README, "Pull secrets, image relocation and node mirrors": the login is
-   * node-wide), so a pod none of whose pull secrets logs in to the host pulls with it.
+   * node-wide), so a pod none of whose pull secrets logs in to the host pulls with it, from the projects `username`
+   * may pull from (`grantPull`).
+   *
+   * @param username the user the nodes log in as; undefined where it is a secret, and then taken to pull from any
+   *   project, as a login Dockyard does not know is
    */
-  public static recordNodeLogin(scope: IConstruct, host: string): void {
+  public static recordNodeLogin(scope: IConstruct, host: string, username: string | undefined): void {
     const root = scope.node.root;
-    nodeLogins.set(root, [...(nodeLogins.get(root) ?? []), host]);
+    nodeLogins.set(root, [...(nodeLogins.get(root) ?? []), { host, username }]);
   }
 
   /**
@@ -280,32 +295,41 @@ export class PullAccess {
    * `project`: a login to the image's registry host (`imageHost`, its port as written) whose grants include it, or
    * any login, Secret or name Dockyard does not know (a Secret that exists outside the app, a value given as an
    * input, a user that is no robot it declared), which may; or, where none of them logs in to that host, a login
-   * of the nodes' own to the project's registry (`recordNodeLogin`), which containerd then uses. Otherwise the
-   * logins to the host that may not.
+   * of the nodes' own to the project's registry (`recordNodeLogin`) that may, which containerd then uses. Otherwise
+   * the logins to the host that may not: the pull secrets', or else the nodes'.
    */
   public static judge(scope: IConstruct, project: PrivateProject, pullSecrets: readonly (ISecret | string)[]): PullVerdict {
     const denied: string[] = [];
     const here = registriesAt(scope, project.host);
+    /** Whether `username`, a login to the project's host, may pull from it (an unknown user may, for all we know). */
+    const mayPull = (username: string | undefined): boolean => {
+      const grants = username === undefined ? undefined : here.map((r) => r.logins.get(username)).find((g) => g !== undefined);
+      return grants === undefined || grants.has(project.project);
+    };
     for (const secret of pullSecrets) {
       const logins = typeof secret === 'string' || !(secret instanceof Secret) ? undefined : loginsOfValue(secret.values['.dockerconfigjson']);
       if (logins === undefined) {
-        return { pulls: true, logins: [] };
+        return { pulls: true, logins: [], nodeLogins: [] };
       }
       for (const login of logins.filter((l) => registryHost(l.registry) === project.imageHost)) {
-        const grants = login.username === undefined ? undefined : here.map((r) => r.logins.get(login.username!)).find((g) => g !== undefined);
-        if (grants === undefined || grants.has(project.project)) {
-          return { pulls: true, logins: [] };
+        if (mayPull(login.username)) {
+          return { pulls: true, logins: [], nodeLogins: [] };
         }
         denied.push(login.username!);
       }
     }
+    if (denied.length > 0) {
+      return { pulls: false, logins: [...new Set(denied)], nodeLogins: [] };
+    }
     // the kubelet hands containerd a login only when one matches (a denied one fails the pull: it is not retried
     // without); with none, containerd's own for the host applies, looked up by the host as the image names it, port
-    // and all (containerd v2.3.4 internal/cri/server/images/image_pull.go:528, `c.config.Registry.Configs[u.Host]`)
-    if (denied.length === 0 && (nodeLogins.get(scope.node.root) ?? []).some((host) => registryHost(host) === project.imageHost)) {
-      return { pulls: true, logins: [] };
+    // and all (containerd v2.3.4 internal/cri/server/images/image_pull.go:528, `c.config.Registry.Configs[u.Host]`),
+    // and Harbor lets it pull from the projects its robot may
+    const node = (nodeLogins.get(scope.node.root) ?? []).filter((l) => registryHost(l.host) === project.imageHost);
+    if (node.some((l) => mayPull(l.username))) {
+      return { pulls: true, logins: [], nodeLogins: [] };
     }
-    return { pulls: false, logins: [...new Set(denied)] };
+    return { pulls: false, logins: [], nodeLogins: [...new Set(node.map((l) => l.username!))] };
   }
 
   private constructor() {}

@@ -25,3 +25,16 @@ export function deniedLogins(project: PrivateProject, where: string, denied: rea
     `give ${many ? 'one of those robots' : 'that robot'} ${pullGrant(project)}${note === undefined ? '' : ` (${note})`}`,
   ];
 }
+
+/**
+ * Why pods that pull with the pull secrets `where`, none of which logs in to the host of `project`, cannot pull from
+ * it: the nodes have no login of their own there, or theirs, `nodeDenied` (`PullVerdict.nodeLogins`), may not pull
+ * from it either.
+ */
+export function noLogin(project: PrivateProject, where: string, nodeDenied: readonly string[]): string {
+  const none = `none of ${where} logs in to ${project.imageHost}`;
+  if (nodeDenied.length === 0) return none;
+  const many = nodeDenied.length > 1;
+  return `${none}, and the nodes' own login${many ? 's' : ''} there (NodeMirrorFiles' credential), ${nodeDenied.map((l) => describeValue(l)).join(', ')}, ` +
+    `may not pull from it either`;
+}

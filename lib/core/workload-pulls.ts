@@ -3,8 +3,8 @@ import { hasChosenPullSecrets } from './chosen-pull-secrets';
 import { Image } from './image';
 import { isNamespaceDefined } from './namespace';
 import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
-import { knownPullSecret, PrivateProject, PullAccess, pullSecretNames, UserAccounts, userAccounts } from './pull-access';
-import { deniedLogins, pullGrant } from './pull-refusal';
+import { knownPullSecret, PrivateProject, PullAccess, pullSecretNames, PullVerdict, UserAccounts, userAccounts } from './pull-access';
+import { deniedLogins, noLogin, pullGrant } from './pull-refusal';
 import { ISecret } from './secret';
 import { describeValue, invalid } from './validation';
 
@@ -58,7 +58,7 @@ export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): 
       }
       const verdict = PullAccess.judge(scope, project, pulls.secrets);
       if (!verdict.pulls) {
-        refuse(o.kind, `${namespace}/${o.metadata?.name}`, c.image, project, pulls.where, verdict.logins, hasChosenPullSecrets(o) ? undefined : { namespace, account: pulls.account });
+        refuse(o.kind, `${namespace}/${o.metadata?.name}`, c.image, project, pulls.where, verdict, hasChosenPullSecrets(o) ? undefined : { namespace, account: pulls.account });
       }
     }
   }
@@ -120,7 +120,7 @@ function nonEmpty(value: unknown): string | undefined {
  *   Dockyard chose
  */
 function refuse(
-  kind: string, name: string, image: string, project: PrivateProject, where: string, denied: readonly string[], user?: { namespace: string; account?: string },
+  kind: string, name: string, image: string, project: PrivateProject, where: string, verdict: PullVerdict, user?: { namespace: string; account?: string },
 ): never {
   const what = project.proxyCache ? 'proxy cache' : 'project';
   const grant = pullGrant(project);
@@ -135,9 +135,12 @@ function refuse(
         `ServiceAccount), or list ${robot} in the pod's imagePullSecrets`
       : `list ${robot} in the imagePullSecrets of ${user.account === undefined ? 'the pod' : `the pod or its ServiceAccount ${describeValue(user.account)}`} ` +
         `(a PullSecret whose namespaces include ${describeValue(user.namespace)} is copied there)`;
-  const [why, fix] = denied.length > 0
-    ? deniedLogins(project, where, denied)
-    : [`none of ${where} logs in to ${project.imageHost}`, `${register}, or give NodeMirrorFiles a credential for ${project.host}`];
+  // the nodes' login is every pod's on the node: offered only for a proxy cache, which the README's node robot may
+  // pull from, and never where the nodes log in already with a robot that may not pull from it
+  const nodeFix = project.proxyCache && verdict.nodeLogins.length === 0 ? `, or give NodeMirrorFiles a credential for ${project.host} of a robot with ${grant}` : '';
+  const [why, fix] = verdict.logins.length > 0
+    ? deniedLogins(project, where, verdict.logins)
+    : [noLogin(project, where, verdict.nodeLogins), `${register}${nodeFix}`];
   invalid(`pull secrets of ${kind}`, name, `its pods pull ${image} from ${describeValue(project.project)}, a private Harbor ${what} of ` +
     `${project.host}, and ${why}; ${fix}`);
 }

@@ -73,7 +73,7 @@ export class NodeMirrorFiles extends Construct {
         invalid('credential.registry', credential.registry, `must be the host[:port] of a mirror endpoint, one of ${hosts.map((h) => describeValue(h)).join(', ')}`);
       }
       // the pull checks then let a pod with no login of its own to the host pull with the nodes' (PullAccess.judge)
-      PullAccess.recordNodeLogin(this, credential.registry);
+      PullAccess.recordNodeLogin(this, credential.registry, credential.usernameFrom === undefined ? credential.username : undefined);
       new SecretFile(this, 'Rke2WithAuth', { path: `${dir}/rke2/registries.local.yaml`, value: registriesWithAuth(props.mirrors, credential), onChange: RKE2_ON_CHANGE });
       new SecretFile(this, 'ContainerdAuth', {
         path: `${dir}/containerd/conf.d/dockyard-mirror-auth.local.toml`, value: containerdAuth(credential),

@@ -57,15 +57,15 @@ describe('PullAccess.judge', () => {
 
   test('a login of a robot granted the project pulls; one not granted it is named', () => {
     const chart = declared();
-    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: true, logins: [] });
-    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: true, logins: [], nodeLogins: [] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'], nodeLogins: [] });
     expect(PullAccess.judge(chart, hub, [login(chart, 'Apps2', 'robot$apps-puller'), login(chart, 'Hub2', 'robot$hub-puller')]).pulls).toBe(true);
   });
 
   test('a login to another registry is no login here; no pull secret at all is none either', () => {
     const chart = declared();
-    expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')])).toEqual({ pulls: false, logins: [] });
-    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
+    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
   });
 
   test('a login serves only an image whose host names the same port: the kubelet matches ports as written', () => {
@@ -73,34 +73,56 @@ describe('PullAccess.judge', () => {
     // login to harbor.example.com is never offered for harbor.example.com:443/..., nor one to :443 for the bare host
     const chart = declared();
     const at443 = { ...hub, imageHost: `${HOST}:443` };
-    expect(PullAccess.judge(chart, at443, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, at443, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
     expect(PullAccess.judge(chart, at443, [login(chart, 'Hub443', 'robot$hub-puller', `${HOST}:443`)]).pulls).toBe(true);
-    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub443b', 'robot$hub-puller', `${HOST}:443`)])).toEqual({ pulls: false, logins: [] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Hub443b', 'robot$hub-puller', `${HOST}:443`)])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
     // the grants are the one Harbor's, whichever port the login names
-    expect(PullAccess.judge(chart, at443, [login(chart, 'Apps443', 'robot$apps-puller', `https://${HOST}:443`)])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    expect(PullAccess.judge(chart, at443, [login(chart, 'Apps443', 'robot$apps-puller', `https://${HOST}:443`)])).toEqual({ pulls: false, logins: ['robot$apps-puller'], nodeLogins: [] });
   });
 
   test('with no login to the host among the pull secrets, the nodes\' own login to that Harbor serves; a denied login is not retried without', () => {
     const chart = declared();
-    PullAccess.recordNodeLogin(chart, HOST);
+    PullAccess.recordNodeLogin(chart, HOST, 'robot$hub-puller');
     expect(PullAccess.judge(chart, hub, []).pulls).toBe(true);
     expect(PullAccess.judge(chart, hub, [login(chart, 'Other', 'robot$hub-puller', 'registry.example.net')]).pulls).toBe(true);
-    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    expect(PullAccess.judge(chart, hub, [login(chart, 'Apps', 'robot$apps-puller')])).toEqual({ pulls: false, logins: ['robot$apps-puller'], nodeLogins: [] });
     // a node login to another registry is none here
     const other = declared();
-    PullAccess.recordNodeLogin(other, 'registry.example.net');
+    PullAccess.recordNodeLogin(other, 'registry.example.net', 'robot$hub-puller');
     expect(PullAccess.judge(other, hub, []).pulls).toBe(false);
+  });
+
+  test('the nodes\' login serves only the projects its robot may pull from: Harbor checks the robot containerd logs in as', () => {
+    // containerd v2.3.4 internal/cri/server/images/image_pull.go:528 logs in with the node's config for the host, and
+    // Harbor's token service grants that robot only its own projects: a pod of a private project gets nothing
+    const chart = declared();
+    const apps = { host: HOST, imageHost: HOST, project: 'apps', proxyCache: false };
+    PullAccess.recordNodeLogin(chart, HOST, 'robot$hub-puller');
+    expect(PullAccess.judge(chart, hub, []).pulls).toBe(true);
+    expect(PullAccess.judge(chart, apps, [])).toEqual({ pulls: false, logins: [], nodeLogins: ['robot$hub-puller'] });
+    // a pod's own login decides where it has one: the nodes' is not named then
+    expect(PullAccess.judge(chart, apps, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: false, logins: ['robot$hub-puller'], nodeLogins: [] });
+    // a second node login that may pull serves
+    PullAccess.recordNodeLogin(chart, HOST, 'robot$apps-puller');
+    expect(PullAccess.judge(chart, apps, []).pulls).toBe(true);
+    // a user name Dockyard does not know (a secret one, or no robot it declared) may pull from anything, for all it knows
+    const secret = declared();
+    PullAccess.recordNodeLogin(secret, HOST, undefined);
+    expect(PullAccess.judge(secret, apps, []).pulls).toBe(true);
+    const stranger = declared();
+    PullAccess.recordNodeLogin(stranger, HOST, 'someone');
+    expect(PullAccess.judge(stranger, apps, []).pulls).toBe(true);
   });
 
   test('the nodes\' login serves only an image whose host names the same port: containerd looks its configs up by the host as written', () => {
     // containerd v2.3.4 internal/cri/server/images/image_pull.go:528: `config = c.config.Registry.Configs[u.Host]`,
     // u.Host the endpoint's host with its port as written, so a login keyed harbor.example.com:443 is not the bare host's
     const chart = declared();
-    PullAccess.recordNodeLogin(chart, `${HOST}:443`);
-    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [] });
+    PullAccess.recordNodeLogin(chart, `${HOST}:443`, 'robot$hub-puller');
+    expect(PullAccess.judge(chart, hub, [])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
     expect(PullAccess.judge(chart, { ...hub, imageHost: `${HOST}:443` }, []).pulls).toBe(true);
     const bare = declared();
-    PullAccess.recordNodeLogin(bare, HOST);
+    PullAccess.recordNodeLogin(bare, HOST, 'robot$hub-puller');
     expect(PullAccess.judge(bare, { ...hub, imageHost: `${HOST}:443` }, []).pulls).toBe(false);
     expect(PullAccess.judge(bare, hub, []).pulls).toBe(true);
   });
@@ -110,7 +132,7 @@ describe('PullAccess.judge', () => {
     const original = login(chart, 'Apps', 'robot$apps-puller');
     const copy = new Secret(chart, 'Copy', { name: 'copy', values: { '.dockerconfigjson': SecretValue.copyOf(original.key('.dockerconfigjson')) } });
     const again = new Secret(chart, 'Again', { name: 'again', values: { '.dockerconfigjson': SecretValue.copyOf(copy.key('.dockerconfigjson')) } });
-    expect(PullAccess.judge(chart, hub, [again])).toEqual({ pulls: false, logins: ['robot$apps-puller'] });
+    expect(PullAccess.judge(chart, hub, [again])).toEqual({ pulls: false, logins: ['robot$apps-puller'], nodeLogins: [] });
   });
 
   test('whatever it does not know may pull: a Secret named only, one made outside the app, an input, a user that is no robot of its', () => {

@@ -53,7 +53,7 @@ function noLogin(workload: string, image: string, account = 'default'): string {
   return `invalid pull secrets of ${workload}: its pods pull ${image} from "dockerhub", a private Harbor proxy cache of ${HOST}, and none of ` +
     `the pull secrets of its ServiceAccount "${account}" logs in to ${HOST}; register an app-wide pull secret of a robot with ` +
     'RobotPermission.pull("dockerhub") (a PullSecret, appWide by default, or Images.usePullSecret), as the README\'s "Pull secrets, image ' +
-    `relocation and node mirrors" example does, or give NodeMirrorFiles a credential for ${HOST}`;
+    `relocation and node mirrors" example does, or give NodeMirrorFiles a credential for ${HOST} of a robot with RobotPermission.pull("dockerhub")`;
 }
 
 describe('Dockyard\'s own pods and a private Harbor project', () => {
@@ -106,6 +106,27 @@ describe('Dockyard\'s own pods and a private Harbor project', () => {
       mirrors: [{ upstream: 'docker.io', endpoint: t.harbor.url, project: 'dockerhub' }], credential: RegistryCredential.harborRobot(HOST, t.proxyPuller),
     });
     expect(() => t.chart.toJson()).not.toThrow();
+  });
+
+  test('the nodes\' login does not serve a project its robot may not pull from, and the refusal says so', () => {
+    // containerd logs in with the nodes' robot (containerd v2.3.4 internal/cri/server/images/image_pull.go:528), and
+    // Harbor's token service gives that robot only the projects it was granted: the README's proxy-only node robot
+    // cannot pull a private project, so a pod of one without a pull secret would wait in ImagePullBackOff (review)
+    const t = trial();
+    new NodeMirrorFiles(t.chart, 'NodeMirrors', {
+      mirrors: [{ upstream: 'docker.io', endpoint: t.harbor.url, project: 'dockerhub' }], credential: RegistryCredential.harborRobot(HOST, t.proxyPuller),
+    });
+    t.harbor.addProject('apps');
+    new Namespace(t.chart, 'Web', { name: 'web' });
+    new ApiObject(t.chart, 'WebApp', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'web', image: `${HOST}/apps/web:1` }] } } },
+    });
+    expect(thrown(() => t.chart.toJson()).message).toBe(`invalid pull secrets of Deployment "web/web": its pods pull ${HOST}/apps/web:1 from ` +
+      `"apps", a private Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "default" logs in to ${HOST}, and the ` +
+      `nodes' own login there (NodeMirrorFiles' credential), "robot$node-puller", may not pull from it either; list "web" in the namespaces of a ` +
+      'PullSecret of a robot with RobotPermission.pull("apps") (it goes on the namespace\'s default ServiceAccount), or list a pull secret of a ' +
+      'robot with RobotPermission.pull("apps") in the pod\'s imagePullSecrets');
   });
 });
 
@@ -255,7 +276,7 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     expect(thrown(() => chart.toJson()).message).toBe(`invalid pull secrets of Deployment "test/w": its pods pull ${IMAGE} from "apps", a private ` +
       `Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "default" logs in to ${HOST}; list "test" in the namespaces ` +
       'of a PullSecret of a robot with RobotPermission.pull("apps") (it goes on the namespace\'s default ServiceAccount), or list a pull secret of a ' +
-      `robot with RobotPermission.pull("apps") in the pod's imagePullSecrets, or give NodeMirrorFiles a credential for ${HOST}`);
+      'robot with RobotPermission.pull("apps") in the pod\'s imagePullSecrets');
     // an app-wide pull secret, as the fix for Dockyard's own pods says, does not reach it
     const appWide = declared();
     raw(appWide, 'Deployment', IMAGE);
@@ -274,7 +295,7 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     new Secret(chart, 'Login', { name: 'builder-login', namespace: 'test', type: 'kubernetes.io/dockerconfigjson', values: {
       '.dockerconfigjson': SecretValue.dockerConfigJson([{ registry: 'ghcr.io', username: 'someone', password }]),
     } });
-    expect(thrown(() => chart.toJson()).message).toMatch(/none of the pull secrets of its ServiceAccount "builder" logs in to harbor\.acme\.dev; list a pull secret of a robot with RobotPermission\.pull\("apps"\) in the imagePullSecrets of the pod or its ServiceAccount "builder" \(a PullSecret whose namespaces include "test" is copied there\), or give NodeMirrorFiles/);
+    expect(thrown(() => chart.toJson()).message).toMatch(/none of the pull secrets of its ServiceAccount "builder" logs in to harbor\.acme\.dev; list a pull secret of a robot with RobotPermission\.pull\("apps"\) in the imagePullSecrets of the pod or its ServiceAccount "builder" \(a PullSecret whose namespaces include "test" is copied there\)$/);
   });
 
   test('the deprecated spec.serviceAccount names the account where serviceAccountName is empty', () => {
