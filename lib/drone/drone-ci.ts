@@ -32,7 +32,8 @@ export interface DroneCiProps {
  * build namespace, with their secrets; `grants` models both, so typed pipelines refuse it.
  *
  * - A pipeline secret is a Secret that the extension serves, annotated with `X-Drone-Repos` and `X-Drone-Events`
- *   (repository globs allowed), which the server asks for on behalf of each build.
+ *   (repository globs allowed), which the runner asks for on behalf of each build (drone-runner-kube
+ *   v1.0.0-rc.5 `command/daemon/config.go:86` reads the extension's endpoint; the server is given none).
  * - A route is a runner policy: it pins the repositories' pipelines, for its events, to a namespace and a
  *   ServiceAccount, whatever the pipeline asks for; their other events are pinned back to the default build
  *   namespace (`DroneKubeRunner.addPolicy`).

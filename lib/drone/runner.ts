@@ -610,7 +610,8 @@ export class DroneKubeRunner extends Construct {
    * pipeline, sets `default` for the pipelines no other policy places. Once a policy pins a ServiceAccount, a first
    * policy, `pull-request-refs`, pins every event but `pull_request` of a pull request's ref (a promote, rollback or
    * custom build of it, or a forge deployment: harness v2.28.2 `handler/api/repos/builds/promote.go:65-66` copies
-   * the ref and fork) to the default build namespace as `default`: those run the pull request's code.
+   * the ref and fork), and of the empty ref of a GitHub deployment by commit SHA, to the default build namespace as
+   * `default`: those may run a pull request's code.
    *
    * Repositories match case-sensitively (`RunnerPolicyProps.repos`). The runner's glob is doublestar's, not the
    * secrets extension's `path.Match`, and the two differ on two forms, which are refused so that a policy and the
@@ -722,8 +723,10 @@ export class DroneKubeRunner extends Construct {
    * ref (`engine/compiler/compiler.go:344-353`, runner-go v1.12.0 `manifest/cond.go:38-47`), with doublestar v1.1.1,
    * whose last `**` takes every remaining part (`doublestar.go:149-154`). The refs are those the forges' pull requests
    * carry in go-scm v1.42.2: `refs/pull/<n>/head` (GitHub, Gitea, Gogs, Gitee), `refs/merge-requests/<n>/head` (GitLab),
-   * `refs/pull-requests/<n>/from` (Bitbucket), and the `refs/pull-request/` of its `IsPullRequest` (`scm/util.go:82-86`).
-   * One document for every repository: a thousand teams' policies would outgrow the ConfigMap with a ref condition each.
+   * `refs/pull-requests/<n>/from` (Bitbucket), and the `refs/pull-request/` of its `IsPullRequest` (`scm/util.go:82-86`);
+   * and the empty ref of a GitHub deployment of a commit SHA, which may be a pull request's (`PULL_REQUEST_REF_PATTERNS`).
+   * A custom build of a branch with a pull request's commit (`drone build create --commit`) keeps the branch's ref and
+   * is not pinned: the README tells to custom-build only commits you trust. One document for every repository: a thousand teams' policies would outgrow the ConfigMap with a ref condition each.
    * The events as an exclusion: an event Drone adds later is pinned too.
    */
   private pullRequestRefs(): object[] {
@@ -854,7 +857,16 @@ const CATCH_ALL = 'default';
 /** The ServiceAccount every build namespace has, which mounts no API token. */
 const DEFAULT_ACCOUNT = 'default';
 /** The refs of pull requests, as go-scm v1.42.2 gives them (`pullRequestRefs`). */
-const PULL_REQUEST_REF_PATTERNS = ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'];
+/**
+ * The refs `pull-request-refs` pins: pull requests' (see `pullRequestRefs`), and the empty ref of a GitHub deployment
+ * of a commit SHA. go-scm v1.42.2 empties a deployment's ref when it names a 40-character SHA
+ * (`scm/driver/github/webhook.go:676-683`); Drone makes it a `promote` with that empty ref and the SHA as `After`
+ * (harness v2.28.2 `service/hook/parser/parse.go:359-378`) and reads `.drone.yml` at that commit
+ * (`plugin/config/repo.go:34`), which may be a pull request's, a fork's included (deploy-preview integrations create
+ * such deployments for every pull request). doublestar v1.1.1 matches the pattern `""` against the empty ref only
+ * (`doublestar.go:140,316`: both empty match; an empty pattern part matches no other part).
+ */
+const PULL_REQUEST_REF_PATTERNS = ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**', ''];
 
 const LABEL = /^[A-Za-z0-9._/-]+$/;
 

@@ -107,7 +107,7 @@ describe('DroneKubeRunner', () => {
       // first, as a policy pins a ServiceAccount: a pull request's ref under any other event goes to the pool
       {
         kind: 'policy', name: 'pull-request-refs',
-        match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'] },
+        match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**', ''] },
         metadata: { namespace: 'ci-builds' }, service_account: 'default',
       },
       {

@@ -289,12 +289,30 @@ describe('a pull request\'s ref under another event runs without the identity (h
     expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/pull/7/head' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
     expect(policies[0]).toEqual({
       kind: 'policy', name: 'pull-request-refs',
-      match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**'] },
+      match: { event: { exclude: ['pull_request'] }, ref: ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**', ''] },
       metadata: { namespace: 'ci-builds' }, service_account: 'default',
     });
     // without it, a promote of the pull request's build ran as the identity
     expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/pull/7/head' }, undefined, policies.slice(1)))
       .toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+  });
+
+  test('a GitHub deployment of a commit SHA, which carries no ref, is pinned too: its .drone.yml may be a pull request\'s', () => {
+    // go-scm v1.42.2 scm/driver/github/webhook.go:676-683 empties the ref of a deployment by 40-character SHA; harness
+    // v2.28.2 service/hook/parser/parse.go:359-378 makes it a promote with that ref, and plugin/config/repo.go:34 reads
+    // the config at the SHA. doublestar v1.1.1 (doublestar.go:140,316) matches "" against the empty ref only.
+    const { policies, place } = placed((runner) => runner.addPolicy({
+      name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer', events: [PipelineEvent.PUSH, PipelineEvent.PROMOTE],
+    }));
+    expect(place({ repo: 'acme/app', event: 'promote', ref: '' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+    // a deployment of a branch or tag keeps the deploy identity: the empty pattern matches no ref with a part
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/heads/main' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(place({ repo: 'acme/app', event: 'promote', ref: 'refs/tags/v1.0.0' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(place({ repo: 'acme/app', event: 'push', ref: 'refs/heads/main' })).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
+    // without the empty pattern, the deployment by SHA ran as the identity
+    const without = policies.map((p) => (p.name === 'pull-request-refs'
+      ? { ...p, match: { ...p.match, ref: (p.match!.ref as string[]).filter((r) => r !== '') } } : p));
+    expect(place({ repo: 'acme/app', event: 'promote', ref: '' }, undefined, without)).toEqual({ namespace: 'deploy', serviceAccountName: 'deployer' });
   });
 
   test('a runner whose policies pin no ServiceAccount renders no pull-request-refs', () => {
