@@ -1,6 +1,7 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { annotateChecksums, annotateWorkloads, hasPodTemplate } from './checksum';
+import { ObjectNames } from './object-names';
 import { checkObjectSizes, surelyFits } from './object-size';
 import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel } from './validation';
@@ -75,9 +76,13 @@ export class DockyardChart extends Chart {
     const configMaps: any[] = [];
     // every workload, Jobs too (written at once), for the pull check once all are rendered, as toJson checks them
     const workloads: any[] = [];
+    const names = ObjectNames.for(this);
     for (const apiObject of collected.found) {
       const o = apiObject.toJson();
       const shaped = o !== null && typeof o === 'object' && typeof o.kind === 'string';
+      if (shaped) {
+        names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o.kind));
+      }
       if (shaped && hasPodSpec(o)) {
         workloads.push(o);
       }
@@ -212,11 +217,19 @@ export class DockyardChart extends Chart {
    * with dependencies (`addDependency`) goes through cdk8s. Constructs' validations run either way.
    */
   private renderObjects(collected: Collected): any[] {
+    const names = ObjectNames.for(this);
     if (collected.dependencies) {
-      return super.toJson();
+      // cdk8s's order: the objects are not paired with their constructs, so the chart is named
+      const objects = super.toJson();
+      objects.forEach((o) => names.claim(o, `an object of chart ${this.node.path}`, CLUSTER_KINDS.includes(o?.kind)));
+      return objects;
     }
     this.checkValid(collected);
-    return collected.found.map((o) => o.toJson());
+    return collected.found.map((apiObject) => {
+      const o = apiObject.toJson();
+      names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o?.kind));
+      return o;
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
+import { isInTree } from './in-tree';
 import { componentLabels, selectorLabels } from './labels';
 import { NetworkPeer } from './network';
 import { checkDnsLabel } from './validation';
@@ -39,10 +40,33 @@ export interface Placement {
   readonly peer: NetworkPeer;
 }
 
-/** Check and resolve a workload's name and namespace, and derive its labels. */
+/** Per app root: the constructs placed in each namespace (`placement`), in the order placed. */
+const placed = new WeakMap<IConstruct, Map<string, IConstruct[]>>();
+
+/**
+ * The constructs of `scope`'s app that `placement` put in `namespace`: Dockyard's workloads (Harbor, PostgreSQL, a CI
+ * engine's server, runner or agents, a reconciler), whose pods, Secrets and data live there. A team's namespace must
+ * hold none but the team's own (`TeamPlatform.addTeam`).
+ */
+export function placedIn(scope: IConstruct, namespace: string): readonly IConstruct[] {
+  // one taken out of the tree again (a team refused halfway) renders nothing there
+  return (placed.get(scope.node.root)?.get(namespace) ?? []).filter(isInTree);
+}
+
+/** Every namespace of `scope`'s app that `placement` put a construct still in the tree in, with those constructs. */
+export function placements(scope: IConstruct): ReadonlyMap<string, readonly IConstruct[]> {
+  const all = placed.get(scope.node.root) ?? new Map<string, IConstruct[]>();
+  return new Map([...all].map(([ns, constructs]) => [ns, constructs.filter(isInTree)]));
+}
+
+/** Check and resolve a workload's name and namespace, and derive its labels; the namespace is recorded (`placedIn`). */
 export function placement(scope: IConstruct, options: PlacementOptions): Placement {
   const name = checkDnsLabel('name', options.name ?? options.defaultName);
   const namespace = namespaceOf(scope, options.namespace);
+  const root = scope.node.root;
+  const byNamespace = placed.get(root) ?? new Map<string, IConstruct[]>();
+  placed.set(root, byNamespace);
+  byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), scope]);
   const ident = { name: options.app, instance: options.instance ?? name, component: options.component };
   const selector = selectorLabels(ident);
   return { name, namespace, labels: componentLabels(ident, options.version), selector, peer: NetworkPeer.pods(namespace, selector) };

@@ -7,6 +7,7 @@ import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
+import { withObjectNames } from './object-names';
 import { manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
@@ -91,7 +92,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
-  withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction)));
+  // one set of object names across the charts: they land on one cluster
+  withObjectNames(app, () => withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction))));
   return written;
 }
 

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { checkKnownProps, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
-import { claimNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
+import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
+import { placedIn, placements } from '../core/placement';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
@@ -154,6 +155,8 @@ export class TeamPlatform extends Construct {
     this.props = props;
     // addTeam refuses a team overlapping the platform's grants made before it; those made after it, at synth
     this.node.addValidation({ validate: () => { this.checkLaterPlatformGrants(); return []; } });
+    // addTeam refuses a namespace a component runs in already; one placed in a team's namespace after, at synth
+    this.node.addValidation({ validate: () => { this.checkLaterPlacements(); return []; } });
     // offboarding mistakes show only against the secret state, which a synth reads: see `reviewRetirements`
     onSecretRecord(this, (view) => this.reviewRetirements(view));
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
@@ -242,6 +245,26 @@ export class TeamPlatform extends Construct {
   }
 
   /**
+   * Refuse a component `placement` put in a team's namespace after the team was onboarded, unless it is below the
+   * team's construct (the team's own): the team's deploy identity and members reach the pods, Secrets and data of
+   * their namespaces.
+   */
+  private checkLaterPlacements(): void {
+    for (const [ns, constructs] of placements(this)) {
+      const owner = namespaceOwner(this, ns);
+      const team = owner?.kind === 'team' ? this.byName.get(owner.name) : undefined;
+      if (team === undefined) {
+        continue;
+      }
+      const foreign = constructs.find((c) => !c.node.scopes.includes(team));
+      if (foreign !== undefined) {
+        invalid('namespace', ns, `of ${foreign.node.path} must be another than ${describeOwnedNamespace(owner!)}: the team's deploy identity ` +
+          'and members reach the pods, Secrets and data there; place it in another namespace, or define it below the team (as its scope) if it is the team\'s own');
+      }
+    }
+  }
+
+  /**
    * Onboard a team: its construct ID is its name, so a team keeps its objects when others are added or removed.
    * Team names, and every namespace of every team, are unique. A team's namespaces are its alone: one that a CI
    * engine of the app builds in already (a build namespace, even one added with `create: false`) is refused, and once
@@ -310,6 +333,13 @@ export class TeamPlatform extends Construct {
       }
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, `must be a namespace of the team's own: the platform (or another construct of the app) defines it already${defaulted}`);
+      }
+      // one made outside the app (as Harbor's may be) in which a component of the app runs: the team's deploy
+      // identity could read that component's Secrets, and patch or replace its pods
+      const component = placedIn(this, ns)[0];
+      if (component !== undefined) {
+        invalid(prop, ns, `must be a namespace of the team's own: ${component.node.path} runs in it already, whose pods, Secrets and data the ` +
+          `team's deploy identity and members would reach${defaulted}`);
       }
       // one the app does not define but builds in (added with create: false): the engine's Role and other
       // repositories' pipelines would stay there beside the team's

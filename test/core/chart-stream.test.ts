@@ -50,14 +50,14 @@ describe('a DockyardChart written object by object', () => {
   const tricky = (extra: (chart: Chart) => void) => (app: App) => {
     const chart = new DockyardChart(app, 'c', { namespace: 'apps' });
     kube(chart, 'Cm0', 'ConfigMap', { metadata: { name: 'early' }, data: { a: '1' } });
-    // a workload that reads a ConfigMap defined after it, and one defined twice (the later one counts)
+    // a workload that reads a ConfigMap defined after it, and one defined before it
     kube(chart, 'Web', 'Deployment', {
       metadata: { name: 'web' },
       spec: {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'nginx', envFrom: [{ configMapRef: { name: 'late' } }, { configMapRef: { name: 'early' } }] }] },
+          spec: { containers: [{ name: 'web', image: 'nginx', envFrom: [{ configMapRef: { name: 'late' } }, { configMapRef: { name: 'early' } }, { configMapRef: { name: 'last' } }] }] },
         },
       },
     });
@@ -65,7 +65,7 @@ describe('a DockyardChart written object by object', () => {
     kube(chart, 'Role', 'ClusterRole', { metadata: { name: 'reader' }, rules: [] });
     kube(chart, 'Cm1', 'ConfigMap', { metadata: { name: 'late' }, data: { b: Lazy.any({ produce: () => '2' }) as any } });
     kube(chart, 'Ns2', 'Namespace', { metadata: { name: 'two' } });
-    kube(chart, 'Cm2', 'ConfigMap', { metadata: { name: 'early' }, data: { a: 'replaced' } });
+    kube(chart, 'Cm2', 'ConfigMap', { metadata: { name: 'last' }, data: { a: 'after' } });
     extra(chart);
     kube(chart, 'Ns3', 'Namespace', { metadata: { name: 'three' } });
     return chart;

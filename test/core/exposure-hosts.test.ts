@@ -66,7 +66,8 @@ describe('two exposures of the app on one host', () => {
     expect(() => ServiceExposure.ingress()._render(new Construct(chart, 'B'), target('web.example.com', ['/ui', '/api/v2']))).toThrow(/must not be routed by two exposures/);
     // paths apart on the same host: /apix is no element-wise continuation of /api
     ServiceExposure.httpRoute(gateway)._render(new Construct(chart, 'C'), target('web.example.com', ['/apix', '/ui']));
-    ServiceExposure.ingress()._render(new Construct(chart, 'D'), target('docs.example.com', ['/']));
+    // named apart from A's Ingress: two objects of one name would apply as one (lib/core/object-names.ts)
+    ServiceExposure.ingress()._render(new Construct(chart, 'D'), { ...target('docs.example.com', ['/']), name: 'docs' });
     const routed = synth(chart).filter((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute')
       .map((o) => [o.kind, o.kind === 'Ingress' ? o.spec.rules[0].host : o.spec.hostnames[0]]);
     expect(routed).toEqual([['Ingress', 'web.example.com'], ['HTTPRoute', 'web.example.com'], ['Ingress', 'docs.example.com']]);

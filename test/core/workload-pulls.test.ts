@@ -200,12 +200,13 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     // in another chart of the same app
     userAccount(new DockyardChart(chart.node.scope as App, 'users'), 'default', ['regcred']);
     expect(() => chart.toJson()).not.toThrow();
-    // beside Dockyard's own rendering of the account, which renders no list and so leaves the user's
+    // beside Dockyard's own rendering of the account, the two would apply as one object, the second replacing the
+    // first (its token setting lost): refused as any object rendered twice is (lib/core/object-names.ts)
     const beside = declared();
     raw(beside, 'Deployment', IMAGE);
     DefaultServiceAccount.of(beside, 'test').disableTokenAutomount();
     userAccount(beside, 'default', ['regcred']);
-    expect(() => beside.toJson()).not.toThrow();
+    expect(() => beside.toJson()).toThrow(/^invalid object "ServiceAccount test\/default": must be rendered once, but test\/DefaultServiceAccount-test\/Resource and test\/Account-default both render it/);
     // one that lists none keeps whatever the account has, which may have been patched outside the app
     const bare = declared();
     raw(bare, 'Deployment', IMAGE);

@@ -119,3 +119,30 @@ test('a builder taken out of the tree again builds nowhere: a team refused halfw
   // another builder there still builds there
   expect(namespaceBuilder(chart, 'web-pull-requests')).toBe('test/Shared');
 });
+
+// A new user's trial: Harbor's namespace made outside the app (the README allows it) was accepted as a team's, whose
+// deploy identity could then patch Harbor's pods and read its Secrets (the admin password, every robot's).
+describe('a namespace a component of the app runs in', () => {
+  test('is refused as a team\'s, naming the component, whether it was placed before the team or after', () => {
+    const p = platform();
+    // the fixture's Harbor and its Redis (placed first) run in "harbor", which no Namespace of the app defines
+    expect(refusal(() => p.teams.addTeam({ name: 'search', repos: ['acme/search-*'], namespaces: ['harbor'] }))).toBe('invalid namespaces "harbor": ' +
+      'must be a namespace of the team\'s own: platform/Redis runs in it already, whose pods, Secrets and data the team\'s deploy identity and ' +
+      'members would reach (team "search")');
+    expect(p.teams.teams).toEqual([]);
+    // placed after the team: refused at synth
+    const later = platform();
+    later.teams.addTeam(WEB);
+    new Postgres(later.chart, 'Stray', { name: 'stray', namespace: 'web' });
+    expect(refusal(() => later.objects())).toBe('invalid namespace "web": of platform/Stray must be another than team "web"\'s app namespace: ' +
+      'the team\'s deploy identity and members reach the pods, Secrets and data there; place it in another namespace, or define it below the team ' +
+      '(as its scope) if it is the team\'s own');
+  });
+
+  test('below the team, as its own, is the team\'s to run there', () => {
+    const p = platform();
+    const team = p.teams.addTeam(WEB);
+    new Postgres(team, 'Db', { name: 'web-db', namespace: 'web' });
+    expect(p.objects().some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'web-db' && o.metadata.namespace === 'web')).toBe(true);
+  });
+});

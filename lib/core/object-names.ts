@@ -1,0 +1,62 @@
+import { IConstruct } from 'constructs';
+import { invalid } from './validation';
+
+// The API server keeps one object per group, kind, namespace and name: a manifest that renders two applies as one,
+// the second replacing the first (two reconcilers' NetworkPolicies of one default name in one namespace, say). Every
+// chart refuses that as it renders, and `synthesize` across all its charts, which land on one cluster.
+
+/** Per app root, while `withObjectNames` runs: the names every chart rendered so far claimed. */
+const held = new WeakMap<IConstruct, ObjectNames>();
+
+/**
+ * The objects one render claimed, by identity, with what rendered each: a second object of the same identity is
+ * refused in one line naming both.
+ *
+ * @internal
+ */
+export class ObjectNames {
+  /** The names `scope`'s app holds across its charts (`withObjectNames`), else a fresh set for one chart's render. */
+  public static for(scope: IConstruct): ObjectNames {
+    return held.get(scope.node.root) ?? new ObjectNames();
+  }
+
+  private readonly owners = new Map<string, string>();
+
+  /**
+   * Claim rendered object `o` for `owner` (a construct path). Objects without a string kind and name (one named by
+   * `generateName`, or not shaped as an object) claim nothing.
+   *
+   * @param clusterScoped whether its kind lives outside namespaces, where its namespace, if any, is not part of it
+   */
+  public claim(o: any, owner: string, clusterScoped: boolean): void {
+    const metadata = o?.metadata;
+    if (typeof o?.kind !== 'string' || metadata === null || typeof metadata !== 'object' || typeof metadata.name !== 'string') {
+      return;
+    }
+    const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const namespace = clusterScoped || typeof metadata.namespace !== 'string' ? '' : metadata.namespace;
+    const key = `${group}\n${o.kind}\n${namespace}\n${metadata.name}`;
+    const other = this.owners.get(key);
+    if (other !== undefined) {
+      const what = `${o.kind} ${namespace === '' ? '' : `${namespace}/`}${metadata.name}`;
+      invalid('object', what, `must be rendered once, but ${other} and ${owner} both render it, and the API server keeps one ` +
+        'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
+    }
+    this.owners.set(key, owner);
+  }
+}
+
+/** Run `fn` with one set of object names for every chart of `scope`'s app rendered within it. */
+export function withObjectNames<T>(scope: IConstruct, fn: () => T): T {
+  const root = scope.node.root;
+  if (held.has(root)) {
+    return fn();
+  }
+  held.set(root, new ObjectNames());
+  try {
+    return fn();
+  } finally {
+    held.delete(root);
+  }
+}
