@@ -18,6 +18,14 @@ const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_ALIASES: readonly string[] = ['index.docker.io', 'registry-1.docker.io'];
 
 /**
+ * A registry host as `Image.of` spells it in an image's `registry`: Docker Hub's other host names as `docker.io`, any
+ * other host as it is. What compares a host with images' registries (a proxy cache's upstream) spells it so too.
+ */
+export function canonicalRegistry(host: string): string {
+  return DOCKER_HUB_ALIASES.includes(host) ? DOCKER_HUB : host;
+}
+
+/**
  * A container image reference pinned to an explicit tag or digest.
  *
  * References are normalised to a full `registry/repository:tag` form: a bare Docker Hub name such as `postgres`
@@ -36,7 +44,7 @@ export class Image {
     if (!match) {
       invalid('image', reference, 'must be an image reference such as "registry.example.com/team/app:1.2.3"');
     }
-    const registry = match[1] === undefined || DOCKER_HUB_ALIASES.includes(match[1]) ? DOCKER_HUB : match[1];
+    const registry = match[1] === undefined ? DOCKER_HUB : canonicalRegistry(match[1]);
     const path = match[2];
     // an official image's one-segment name is under library/ on Docker Hub, whichever host name spelled it
     // (normalize.go:162-167 adds it once the domain is docker.io)

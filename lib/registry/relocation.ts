@@ -1,10 +1,12 @@
-import { checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid } from '../core';
+import { canonicalRegistry, checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid } from '../core';
 
 /** Options of `ImageRelocation.registry`. */
 export interface RegistryRelocationOptions {
   /**
    * Keep the source registry in the path (`mirror/ghcr.io/org/app`), so images of different registries with the
-   * same path never collide.
+   * same path never collide. A registry's port joins its host with "-" (`registry.internal:5000/team/app` becomes
+   * `mirror/registry.internal-5000/team/app`): a repository path's part may hold no ":" (distribution/reference
+   * v0.6.0 reference.go, `path-component`), so neither the kubelet nor a copy tool would take it.
    *
    * @default false
    */
@@ -21,7 +23,7 @@ export class ImageRelocation implements IImageRelocation {
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
     checkRegistryPrefix('prefix', prefix);
-    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry}` : prefix),
+    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry.replace(':', '-')}` : prefix),
       `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true);
   }
 
@@ -39,7 +41,10 @@ export class ImageRelocation implements IImageRelocation {
       invalid('project', project, 'must be a registry project name: lower-case letters and digits separated by ".", "_" or "-"');
     }
     checkHostname('upstream', upstream, { allowPort: true, registry: true });
-    return new ImageRelocation((image) => (image.registry === upstream ? image.withRegistry(`${host}/${project}`) : image),
+    // as images spell it: Docker Hub's other host names (`registry-1.docker.io`, a Harbor proxy cache's endpoint) are
+    // `docker.io`, which would otherwise match no image
+    const registry = canonicalRegistry(upstream);
+    return new ImageRelocation((image) => (image.registry === registry ? image.withRegistry(`${host}/${project}`) : image),
       `ImageRelocation.proxyCache(${JSON.stringify(host)}, ${JSON.stringify(project)}, ${JSON.stringify(upstream)})`);
   }
 

@@ -263,7 +263,9 @@ export class WoodpeckerAgent extends Construct {
       serviceName: name,
       claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
       // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
-      // gone: a route change that renames or drops an agent leaves no claim behind
+      // gone: a route change that renames or drops an agent leaves no claim behind (the server keeps its record, as
+      // it does of every agent that keeps its ID, cmd/agent/core/agent.go:200-227: README, "Woodpecker's agents on
+      // day two")
       deleteClaimsWithStatefulSet: true,
       serviceAccountName: account,
       automountToken: true,

@@ -1,3 +1,4 @@
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
 import { Postgres } from '../../lib';
@@ -98,6 +99,24 @@ describe('Images.relocate', () => {
     expect(Images.relocatedPairs(chart)).toContain(`${Postgres.IMAGE.reference} mirror.example.com/hub/library/postgres:17.9-bookworm`);
     // synthesize writes them to images.pairs.txt (lib/core/synth.ts) for any mirror relocation
     expect(Images.mirrored(chart)).toBe(true);
+  });
+
+  test('a workload of the user\'s own keeps its image, unless it names it through Images.resolve, which relocates it and lists the pair', () => {
+    // the README's "relocations rewrite the images of Dockyard's constructs" (a trial relocated everything and found
+    // its own Deployment still pulling from Docker Hub)
+    const chart = testChart();
+    const pod = (image: string) => ({ selector: {}, template: { spec: { containers: [{ name: 'web', image }] } } });
+    new ApiObject(chart, 'Plain', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain' }, spec: pod('docker.io/library/nginx:1.27.3') });
+    new ApiObject(chart, 'Named', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'named' },
+      spec: pod(Lazy.any({ produce: () => Images.resolve(chart, Image.of('nginx:1.27.3')).reference }) as unknown as string),
+    });
+    // set after the workloads: the Lazy resolves at synth
+    Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    const objects = synth(chart);
+    expect(container(find(objects, 'Deployment', 'plain')).image).toBe('docker.io/library/nginx:1.27.3');
+    expect(container(find(objects, 'Deployment', 'named')).image).toBe('mirror.example.com/hub/library/nginx:1.27.3');
+    expect(Images.relocatedPairs(chart)).toEqual(['docker.io/library/nginx:1.27.3 mirror.example.com/hub/library/nginx:1.27.3']);
   });
 
   test('a guarded host is guarded however its https port is spelled, and the refusal reaches the caller as the ValidationError it is', () => {

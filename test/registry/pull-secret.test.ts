@@ -196,6 +196,27 @@ describe('ImageRelocation', () => {
       .toBe('mirror.local:5000/ghcr.io/org/app:1');
   });
 
+  test('keepRegistry joins a source registry\'s port to its host with "-": a path part may hold no ":"', () => {
+    // distribution/reference v0.6.0 reference.go: path-component := alpha-numeric [separator alpha-numeric]*, so
+    // "mirror/registry.internal:5000/..." is no reference the kubelet or a copy tool takes (review)
+    const keep = ImageRelocation.registry('registry.example.com/mirror', { keepRegistry: true });
+    const relocated = keep.relocate(image('registry.internal:5000/valkey/valkey:8.1.11')).reference;
+    expect(relocated).toBe('registry.example.com/mirror/registry.internal-5000/valkey/valkey:8.1.11');
+    // it parses as a reference again, and as the same one
+    expect(Image.of(relocated).reference).toBe(relocated);
+    expect(keep.relocate(image('localhost:5000/app:1')).reference).toBe('registry.example.com/mirror/localhost-5000/app:1');
+  });
+
+  test('a proxy cache of Docker Hub spelled by another of its host names still takes Docker Hub\'s images', () => {
+    // Image.of spells index.docker.io and registry-1.docker.io as docker.io (distribution/reference v0.6.0
+    // normalize.go:20,26,31), so an upstream spelled so matched no image and relocated nothing, silently (review)
+    for (const upstream of ['index.docker.io', 'registry-1.docker.io', 'docker.io']) {
+      const r = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub', upstream);
+      expect(r.relocate(image('postgres:17')).reference).toBe('harbor.example.com/dockerhub/library/postgres:17');
+      expect(r.relocate(image('quay.io/org/app:1')).reference).toBe('quay.io/org/app:1');
+    }
+  });
+
   test('a proxy cache takes only its upstream\'s images, with the library segment for official ones', () => {
     const r = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub');
     expect(r.relocate(image('nginx:1.27')).reference).toBe('harbor.example.com/dockerhub/library/nginx:1.27');
