@@ -68,6 +68,13 @@ export interface DigitalOceanChartsConfig {
    */
   readonly certIssuer?: string;
   /**
+   * Annotations of Harbor's and the CI server's Ingresses, e.g. `pulumi.com/skipAwait` where no ingress controller
+   * is installed by the program (Pulumi would wait for each Ingress's address until it gives up).
+   *
+   * @default - none
+   */
+  readonly ingressAnnotations?: Readonly<Record<string, string>>;
+  /**
    * Whether build pods and pipelines can pull from the DigitalOcean Container Registry: its token (the secret input
    * `DOCKYARD_DOCR_TOKEN`) gets a pull secret of its own, `docr-credentials`, in the build namespace only, and
    * joins the pipelines' `harbor-pull`.
@@ -113,7 +120,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const spaces = provided('SpacesSecret', P.spaces, 'the bucket-scoped Spaces key');
 
   // Harbor gets most of the managed database's connections, Drone a fifth
-  const harborExposure = HarborExposure.ingress({ className: 'nginx', tls });
+  const ingress = { className: 'nginx', tls, ...(config.ingressAnnotations ? { annotations: { ...config.ingressAnnotations } } : {}) };
+  const harborExposure = HarborExposure.ingress(ingress);
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: 'harbor',
     externalUrl: `https://harbor.${config.domain}`,
@@ -146,7 +154,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     organization: config.organization,
     admin: config.admin,
     database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
-    ingress: { className: 'nginx', tls },
+    ingress,
     buildNamespace: BUILDS,
   });
   // DigitalOcean creates users without privileges: the reconciler grants them their databases before Harbor and

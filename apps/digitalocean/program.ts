@@ -39,6 +39,15 @@ export interface DigitalOceanOutputs {
 export const CERT_ISSUER = LETS_ENCRYPT_ISSUER;
 
 /**
+ * The ClusterIssuer with `acmeStaging`: a name of its own, so that turning staging off changes the Ingresses'
+ * issuer annotation, which makes cert-manager issue trusted certificates at once. It compares only the issuer's
+ * name, kind and group with the certificate's, not its ACME server (cert-manager
+ * pkg/controller/certificates/trigger/policies/policies.go, SecretHasUpToDateIssuerAnnotations), so under one name
+ * the staging certificates stayed until their renewal, some 60 days.
+ */
+export const STAGING_CERT_ISSUER = `${LETS_ENCRYPT_ISSUER}-staging`;
+
+/**
  * The DigitalOcean program: a DOKS cluster (or an existing one), managed PostgreSQL and Valkey that admit only
  * that cluster, a Spaces bucket with a key scoped to it, an optional Container Registry, and Harbor and Drone from
  * Dockyard's constructs, deployed with every credential a Pulumi secret.
@@ -62,9 +71,10 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
 
   const k8sOpts = { providers: { kubernetes: cluster.provider } };
+  const certIssuer = settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
   // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
   const ingress = settings.installIngress ? new IngressStack('ingress', {
-    acmeEmail: settings.acmeEmail!, issuerName: CERT_ISSUER, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
+    acmeEmail: settings.acmeEmail!, issuerName: certIssuer, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
     loadBalancerName: `dockyard-${pulumi.getStack()}`.replace(/[^A-Za-z0-9.-]/g, '-').replace(/-+$/, ''),
   }, k8sOpts) : undefined;
   // without installIngress, the controller the README asks for: release ingress-nginx in namespace ingress-nginx
@@ -80,7 +90,11 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: postgres.connectionLimit,
     ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
-    containerRegistry: settings.containerRegistry, certIssuer: CERT_ISSUER,
+    containerRegistry: settings.containerRegistry, certIssuer,
+    // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
+    // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
+    // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)
+    ingressAnnotations: settings.installIngress ? undefined : { 'pulumi.com/skipAwait': 'true' },
   });
   const P = PROVIDED_SECRETS;
   const C = providedCiSecrets(engine);
@@ -116,6 +130,9 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
       ? ['Repositories: activate them in Woodpecker, and enable "Allow deployments" in each one\'s settings, which activation leaves off: ' +
         'Woodpecker refuses to deploy them until then']
       : []),
+    ...(settings.installIngress ? [] : ['Ingress: this program installed no ingress controller (installIngress off): unless the cluster has ' +
+      'ingress-nginx (class nginx, namespace ingress-nginx) and cert-manager with a ClusterIssuer "letsencrypt", set acmeEmail and run pulumi up ' +
+      'again, which installs them']),
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 

@@ -19,9 +19,10 @@ export interface ProvidedSecret {
   /** The name of the Secret, as the charts name it. */
   readonly name: string;
   /**
-   * Every key the charts read, with its value. A new value (a managed database password reset) rolls exactly the
-   * workloads whose pods count that key: its digest, an HMAC under the stack's random digest key that reveals nothing
-   * of the value, is folded into their `dockyard.dev/inputs-checksum` (see `ChartDeployment`).
+   * Every key the charts read, with its value. A new value (a managed database password reset, which Pulumi reads on
+   * a refresh: `pulumi up --refresh`) rolls exactly the workloads whose pods count that key: its digest, an HMAC
+   * under the stack's random digest key that reveals nothing of the value, is folded into their
+   * `dockyard.dev/inputs-checksum` (see `ChartDeployment`).
    */
   readonly stringData: Record<string, pulumi.Input<string>>;
   /**

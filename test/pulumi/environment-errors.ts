@@ -52,6 +52,16 @@ export function describeEnvironmentErrors(preview: boolean): void {
         'the Service ingress-nginx/ingress-nginx-controller has no load balancer IP yet: wait until DigitalOcean has created it, then run pulumi up again');
     });
 
+    test('a Load Balancer that reports only a hostname: no wait helps, so the way out is said', async () => {
+      // digitalocean-cloud-controller-manager cloud-controller-manager/do/loadbalancers.go, EnsureLoadBalancer:
+      // with service.beta.kubernetes.io/do-loadbalancer-hostname the status holds that hostname alone (review)
+      const { ingressLoadBalancerIp } = await import('../../lib/pulumi/digitalocean');
+      fake.serviceStatus = { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } };
+      expect(printed(await failure(ingressLoadBalancerIp('named', 'ingress-nginx/ingress-nginx-controller')))).toBe(
+        'the Service ingress-nginx/ingress-nginx-controller reports the load balancer hostname lb.example.com, not an IP address, which A records ' +
+        'need: turn dnsRecords off and point the names at that hostname with CNAME records, or drop the Service\'s do-loadbalancer-hostname annotation');
+    });
+
     test('a Load Balancer with its address: no error', async () => {
       const { ingressLoadBalancerIp } = await import('../../lib/pulumi/digitalocean');
       fake.serviceStatus = { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }, { ip: '203.0.113.10' }] } };

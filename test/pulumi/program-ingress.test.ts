@@ -33,9 +33,12 @@ describe('the DigitalOcean program with installIngress and dnsRecords', () => {
     expect(issuers[0].spec.acme).toMatchObject({ email: 'ops@example.com', solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] });
     const ingresses = registered.filter((r) => r.type === 'kubernetes:networking.k8s.io/v1:Ingress').map((r) => r.inputs);
     expect(ingresses.length).toBeGreaterThanOrEqual(2);
+    expect(issuers[0].metadata.name).toBe('letsencrypt');
     for (const ingress of ingresses) {
       expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe(issuers[0].metadata.name);
       expect(ingress.spec.ingressClassName).toBe('nginx');
+      // the controller it installs gives them an address: Pulumi waits for it
+      expect(ingress.metadata.annotations['pulumi.com/skipAwait']).toBeUndefined();
     }
   });
 
@@ -53,6 +56,7 @@ describe('the DigitalOcean program with installIngress and dnsRecords', () => {
     expect(steps).toContain(`harbor.example.com and drone.example.com are A records at ${LOAD_BALANCER_IP}`);
     expect(steps).toContain('https://harbor.example.com');
     expect(steps).toContain('log in with github as example-admin');
+    expect(steps).not.toContain('installed no ingress controller');
   });
 });
 

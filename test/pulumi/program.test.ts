@@ -155,4 +155,17 @@ describe('the DigitalOcean program', () => {
     // the digest key is a Pulumi resource of its own, made once and kept in the state like every other value
     expect(registered.filter((r) => r.type === 'random:index/randomBytes:RandomBytes' && r.name.endsWith('-digest-key'))).toHaveLength(1);
   });
+
+  test('without installIngress, the Ingresses do not wait for an address nothing the program makes gives them, and the steps say so', async () => {
+    // @pulumi/kubernetes waits for an Ingress's .status.loadBalancer.ingress up to DefaultIngressTimeoutMins = 10
+    // (pulumi-kubernetes provider/pkg/await/ingress.go): on a new cluster without a controller, the first pulumi up
+    // failed after 10 minutes (review)
+    const ingresses = objects().filter((o) => o.inputs.kind === 'Ingress').map((o) => o.inputs);
+    expect(ingresses.map((i) => i.metadata.name).sort()).toEqual(['drone', 'harbor']);
+    for (const ingress of ingresses) {
+      expect(ingress.metadata.annotations['pulumi.com/skipAwait']).toBe('true');
+      expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+    }
+    expect(await get(outputs.nextSteps)).toContain('Ingress: this program installed no ingress controller (installIngress off)');
+  });
 });

@@ -196,7 +196,16 @@ export class IngressStack extends pulumi.ComponentResource {
 export function ingressLoadBalancerIp(name: string, id: pulumi.Input<string>, opts: pulumi.CustomResourceOptions = {}): pulumi.Output<string> {
   const service = k8s.core.v1.Service.get(name, id, opts);
   return pulumi.all([service.status, pulumi.output(id)]).apply(([status, serviceId]) => {
-    const ip = (status?.loadBalancer?.ingress ?? []).map((i) => i.ip).find((a) => !!a);
+    const ingress = status?.loadBalancer?.ingress ?? [];
+    const ip = ingress.map((i) => i.ip).find((a) => !!a);
+    const hostname = ingress.map((i) => i.hostname).find((h) => !!h);
+    if (!ip && hostname) {
+      // DigitalOcean's cloud controller reports only a hostname when the Service asks for one
+      // (service.beta.kubernetes.io/do-loadbalancer-hostname; digitalocean-cloud-controller-manager
+      // cloud-controller-manager/do/loadbalancers.go, EnsureLoadBalancer): waiting never gives an IP
+      throw new EnvironmentError(`the Service ${serviceId} reports the load balancer hostname ${hostname}, not an IP address, which A records need: ` +
+        'turn dnsRecords off and point the names at that hostname with CNAME records, or drop the Service\'s do-loadbalancer-hostname annotation');
+    }
     if (!ip) {
       // not ready yet, which the user waits out: one line under Pulumi, not a stack trace
       throw new EnvironmentError(`the Service ${serviceId} has no load balancer IP yet: wait until DigitalOcean has created it, then run pulumi up again`);
