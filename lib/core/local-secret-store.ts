@@ -18,7 +18,7 @@ import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
 import { editDistance } from './text';
 import { warnMisspeltVariables } from './variable-names';
-import { describePath, describeValue } from './validation';
+import { describePath, describeValue, invalidSecret } from './validation';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -218,7 +218,7 @@ export class LocalSecretStore {
     // an input whose variable now holds another value
     const unfit = (stateKey: string, value: SecretValue): string | undefined => {
       const recorded = record?.keys[stateKey];
-      const given = value.kind === SecretValueKind.INPUT ? process.env[value.env!] ?? '' : '';
+      const given = value.kind === SecretValueKind.INPUT ? inputValue(value.env!) : '';
       // an input recorded before it had an owner takes the one it is declared with (`belongingTo`)
       const unowned = value.kind === SecretValueKind.INPUT && recorded === `input(${value.env})`;
       return recorded !== undefined && recorded !== recipeOf(value) && !unowned ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
@@ -335,7 +335,7 @@ export class LocalSecretStore {
           return keepRoot(stateKey, () => rsaPrivateKey(value.bits!));
         case SecretValueKind.INPUT:
           return keepRoot(stateKey, () => {
-            const given = process.env[value.env!] ?? '';
+            const given = inputValue(value.env!);
             if (given === '') {
               inputs.push(`${value.env} (${value.description})`);
             }
@@ -687,4 +687,18 @@ function random(alphabet: string, length: number, mixedClasses: boolean): string
     }
   }
   return out;
+}
+
+/**
+ * The value of the input variable `env` (`SecretValue.input`), empty if unset. One that is only white space, or
+ * begins or ends with a line break (a token pasted with its line break, or read from a file with a CRLF ending), is
+ * refused without showing it: a login or token so shaped would fail only at its first use (a 401 at the kubelet's
+ * pull), long after the synth, and be kept in the state.
+ */
+function inputValue(env: string): string {
+  const given = process.env[env] ?? '';
+  if (given !== '' && (given.trim() === '' || /^[\r\n]|[\r\n]$/.test(given))) {
+    invalidSecret(env, 'must not be white space only, nor begin or end with a line break: set it to the value alone');
+  }
+  return given;
 }

@@ -443,6 +443,18 @@ describe('secret inputs', () => {
     expect(rotated['platform/hub/token']).toBe('dckr_pat_second');
   });
 
+  test.each([['white space only', '   '], ['a trailing line break', 'glpat-abc\n'], ['a CRLF ending', 'glpat-abc\r\n'], ['a leading line break', '\nglpat-abc']])(
+    'an input of %s is refused without showing it, before anything is saved (a trial kept "   " as a deploy token)', (_what, given) => {
+      const statePath = path.join(workdir(), 'state.json');
+      process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = given;
+      expect(failure(() => new LocalSecretStore({ statePath }).render(stack({ input: true })))).toBe('invalid DOCKYARD_TEST_CONTINUITY_TOKEN ' +
+        '<redacted>: must not be white space only, nor begin or end with a line break: set it to the value alone');
+      expect(fs.existsSync(statePath)).toBe(false);
+      // inner white space is the value's own
+      process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'pass phrase with spaces';
+      expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe('pass phrase with spaces');
+    });
+
   test('an input that belongs to an owner is kept for that owner only: another owner needs a rotation', () => {
     const dir = workdir();
     const statePath = path.join(dir, 'state.json');
