@@ -38,11 +38,20 @@ export interface DatabaseGrantsProps {
     readonly user: string;
   }[];
   /**
-   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`.
+   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`. `verify-ca` and `verify-full`
+   * need a `caCertificate`.
    *
    * @default "require"
    */
   readonly sslMode?: string;
+  /**
+   * The CA bundle that verifies the server, mounted in the Job's pod with `PGSSLROOTCERT` pointing at it
+   * (`PostgresReconcilerProps.caCertificate`).
+   *
+   * @default - the `caCertificate` of `databases`, when every one of them carries the same one (the same key of the
+   * same Secret); otherwise none
+   */
+  readonly caCertificate?: SecretKey;
   /**
    * The name of the Job (before its hash suffixes) and its objects.
    *
@@ -66,7 +75,10 @@ export interface DatabaseGrantsProps {
  */
 export class DatabaseGrants extends PostgresReconciler {
   public constructor(scope: Construct, id: string, props: DatabaseGrantsProps) {
-    super(scope, id, { ...props, name: props.name ?? 'database-grants', adminDatabase: props.adminDatabase ?? 'defaultdb' });
+    super(scope, id, {
+      ...props, name: props.name ?? 'database-grants', adminDatabase: props.adminDatabase ?? 'defaultdb',
+      caCertificate: props.caCertificate ?? sharedCaCertificate(props.databases),
+    });
     for (const db of props.databases ?? []) {
       this.addDatabase(db, { setPassword: false });
     }
@@ -74,4 +86,18 @@ export class DatabaseGrants extends PostgresReconciler {
       this.addRole({ database: g.database, user: g.user, connectionLimit: -1 });
     }
   }
+}
+
+/**
+ * The CA bundle every one of `databases` carries, when they all carry the same key of the same Secret: the server's,
+ * as they are on one server. None when any carries none or another one, or for what is not a list of databases
+ * (which `addDatabase` refuses).
+ */
+function sharedCaCertificate(databases: readonly IPostgresDatabase[] | undefined): SecretKey | undefined {
+  if (!Array.isArray(databases) || databases.length === 0) {
+    return undefined;
+  }
+  const cas = databases.map((db) => (typeof db === 'object' && db !== null ? db.caCertificate : undefined));
+  const first = cas[0];
+  return first instanceof SecretKey && cas.every((ca) => ca instanceof SecretKey && ca.toString() === first.toString()) ? first : undefined;
 }

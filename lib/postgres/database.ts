@@ -65,6 +65,25 @@ export function checkIdentifier(prop: string, value: string): string {
   return value;
 }
 
+/** What `checkRoleName` allows beyond `checkIdentifier`, for its message. */
+const RESERVED_ROLE_NAME = 'must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_"';
+
+/**
+ * Check the name of a role Dockyard creates: a plain identifier (`checkIdentifier`) that CREATE ROLE accepts.
+ * PostgreSQL refuses `public` and `none`, quoted or not (postgres/postgres src/backend/parser/gram.y, `RoleSpec` and
+ * `RoleId`: "role name \"%s\" is reserved"), and any name starting with `pg_` (src/backend/commands/user.c
+ * `CreateRole`, `IsReservedName`: "Role names starting with \"pg_\" are reserved."). Refused here, a reserved name
+ * would pass the synth and fail the Job on every retry. `current_user`, `current_role` and `session_user` are
+ * keywords only unquoted, and Dockyard quotes every name (`format('%I')`), so PostgreSQL 15 creates them.
+ */
+export function checkRoleName(prop: string, value: string): string {
+  checkIdentifier(prop, value);
+  if (value === 'public' || value === 'none' || value.startsWith('pg_')) {
+    invalid(prop, value, RESERVED_ROLE_NAME);
+  }
+  return value;
+}
+
 /**
  * The share of a server's connections a database gets when it sets no `connectionLimit`: a quarter of what
  * `maxConnections` leaves after the reserved connections (at least 1). PostgreSQL's default `max_connections` of 100
@@ -78,11 +97,16 @@ export function defaultConnectionLimit(maxConnections: number, reservedConnectio
  * Fail unless the connection limits of a server's databases, plus its reserved connections, fit its
  * `max_connections` (PostgreSQL docs, "Connections and Authentication": `max_connections` counts every connection,
  * `superuser_reserved_connections` of them are kept for superusers; CREATE ROLE: `CONNECTION LIMIT`). One line
- * names the server, the sum and the limit.
+ * names the server, the sum, each database's limit (the one being added may not be the one to lower) and the limit.
+ *
+ * @param limits every database's limit on the server, the one being added last
  */
-export function checkConnectionBudget(server: string, connectionLimit: number, sum: number, reserved: number, maxConnections: number): void {
+export function checkConnectionBudget(server: string, connectionLimit: number, limits: readonly (readonly [string, number])[], reserved: number,
+  maxConnections: number): void {
+  const sum = limits.reduce((total, [, limit]) => total + limit, 0);
   if (sum + reserved > maxConnections) {
-    invalid('connectionLimit', connectionLimit, `the connection limits of the databases on ${server} sum to ${sum}, ` +
-      `which with ${reserved} reserved connection${reserved === 1 ? '' : 's'} exceeds its maxConnections ${maxConnections}`);
+    invalid('connectionLimit', connectionLimit, `the connection limits of the databases on ${server} sum to ${sum} ` +
+      `(${limits.map(([name, limit]) => `${name} ${limit}`).join(', ')}), which with ${reserved} reserved connection${reserved === 1 ? '' : 's'} ` +
+      `exceeds its maxConnections ${maxConnections}: lower one of them, or raise maxConnections`);
   }
 }

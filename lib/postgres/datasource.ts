@@ -1,8 +1,7 @@
 import { isIPv6 } from 'net';
 import { checkHost, checkInteger, checkPort, invalid } from '../core';
 import { EnvVars } from '../core/env';
-import type { k8s } from '../core/k8s';
-import type { Mount } from '../core/pod';
+import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
 import { IPostgresDatabase } from './database';
 
 /**
@@ -32,13 +31,8 @@ export function postgresUrl(database: IPostgresDatabase, sslRootCert?: string): 
   return `postgres://${encodeURIComponent(database.user)}@${isIPv6(host) ? `[${host}]` : host}:${port}/${encodeURIComponent(database.databaseName)}?${query.join('&')}`;
 }
 
-/** What a server's pod needs beside its environment to reach its database. @internal */
-export interface DatasourceBinding {
-  /** The container's mount of the CA bundle, when the database has one. */
-  readonly mounts: Mount[];
-  /** The pod's volume of the CA bundle, when the database has one. */
-  readonly volumes: k8s.Volume[];
-}
+/** What a server's pod needs beside its environment to reach its database: its CA bundle's mount, if any. @internal */
+export type DatasourceBinding = CaCertificateMount;
 
 /** What `bindDatasource` binds: one engine's database settings. @internal */
 export interface DatasourceBindingProps {
@@ -92,21 +86,12 @@ export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): Dat
   const db = props.database;
   checkLibPqName('database.user', db.user);
   checkLibPqName('database.databaseName', db.databaseName);
-  const sslRootCert = db.caCertificate ? `${props.caDirectory}/ca.crt` : undefined;
+  const sslRootCert = db.caCertificate ? `${props.caDirectory}/${CA_FILE}` : undefined;
   env.value(`${props.prefix}_DATABASE_DRIVER`, 'postgres');
   env.secret('PGPASSWORD', db.password);
   env.value(`${props.prefix}_DATABASE_DATASOURCE`, postgresUrl(db, sslRootCert));
   env.value(`${props.prefix}_DATABASE_MAX_CONNECTIONS`, String(connectionPoolSize(db, props.maxConnections, props.defaultMaxConnections)));
-  if (!db.caCertificate) {
-    return { mounts: [], volumes: [] };
-  }
-  return {
-    mounts: [{ volume: 'database-ca', path: props.caDirectory, readOnly: true }],
-    volumes: [{
-      name: 'database-ca',
-      secret: { secretName: db.caCertificate.selectorFor(props.namespace).name, items: [{ key: db.caCertificate.key, path: 'ca.crt' }] },
-    }],
-  };
+  return mountCaCertificate(db.caCertificate, props.namespace, props.caDirectory);
 }
 
 /** What `checkLibPqName` allows, for its error messages. */

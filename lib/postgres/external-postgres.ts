@@ -75,7 +75,9 @@ interface BudgetSource {
 }
 
 /** The connection budget of each external server (`host:port`) of an app, as its databases are defined. */
-const budgets = new WeakMap<IConstruct, Map<string, { maxConnections: number; reserved: number; sum: number; source: BudgetSource }>>();
+const budgets = new WeakMap<IConstruct, Map<string, {
+  maxConnections: number; reserved: number; limits: readonly (readonly [string, number])[]; source: BudgetSource;
+}>>();
 
 /**
  * A database on a PostgreSQL server that Dockyard does not run: a managed service or an existing server.
@@ -151,13 +153,14 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   const source: BudgetSource = {
     databaseName, maxConnectionsDefaulted: props.maxConnections === undefined, reservedDefaulted: props.reservedConnections === undefined,
   };
-  const budget = servers.get(server) ?? { maxConnections, reserved, sum: 0, source };
+  const budget = servers.get(server) ?? { maxConnections, reserved, limits: [], source };
   checkSameServerSettings(server, budget, { maxConnections, reserved, source });
-  checkConnectionBudget(server, connectionLimit, budget.sum + connectionLimit, reserved, maxConnections);
+  const limits = [...budget.limits, [databaseName, connectionLimit] as const];
+  checkConnectionBudget(server, connectionLimit, limits, reserved, maxConnections);
   if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
     missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
   }
-  servers.set(server, { ...budget, sum: budget.sum + connectionLimit });
+  servers.set(server, { ...budget, limits });
   return { host, port, databaseName, user, sslMode, connectionLimit, maxConnections };
 }
 

@@ -9,7 +9,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
-import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
+import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
 import { PostgresReconciler } from './reconciler';
 
@@ -210,7 +210,8 @@ export class Postgres extends Construct {
   private defineDatabase(databaseName: string, options: PostgresDatabaseOptions): IPostgresDatabase {
     checkIdentifier('databaseName', databaseName);
     checkObject('options', options, 'must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 }');
-    const user = checkIdentifier('user', options.user ?? databaseName);
+    // the reconciler creates the role
+    const user = checkRoleName('user', options.user ?? databaseName);
     if (databaseName === 'postgres' || user === 'postgres') {
       invalid('databaseName', databaseName, 'must not be "postgres", which belongs to the superuser');
     }
@@ -219,8 +220,8 @@ export class Postgres extends Construct {
     }
     const connectionLimit = options.connectionLimit === undefined
       ? defaultConnectionLimit(this.maxConnections, SUPERUSER_RESERVED) : checkInteger('connectionLimit', options.connectionLimit, 1);
-    const sum = this.databases.reduce((total, d) => total + d.connectionLimit, 0) + connectionLimit;
-    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, sum, SUPERUSER_RESERVED, this.maxConnections);
+    const limits = [...this.databases.map((d) => [d.database, d.connectionLimit] as const), [databaseName, connectionLimit] as const];
+    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, limits, SUPERUSER_RESERVED, this.maxConnections);
     const password = new Secret(this, `Database-${databaseName}`, {
       name: `${this.serviceName}-${databaseName.replace(/_/g, '-')}`,
       namespace: this.namespace,

@@ -6,8 +6,9 @@ import { sqlComment } from './sql-comment';
 /** Options of `renderReconcileSql` and `renderReconcileScript`. */
 export interface ReconcileScriptOptions {
   /**
-   * Revoke PUBLIC's CONNECT on the admin database (with a superuser admin), so that clients connect only to their own
-   * databases: for a server the app owns. On a shared server, other roles (monitoring, poolers) may rely on it.
+   * Revoke PUBLIC's CONNECT on the admin database and on `template1` (with a superuser admin), so that clients connect
+   * only to their own databases: for a server the app owns. On a shared server, other roles (monitoring, poolers) may
+   * rely on them.
    *
    * @default false
    */
@@ -66,7 +67,11 @@ function checkReconciled(databases: readonly ReconciledDatabase[], adminDatabase
  * A superuser admin (the in-cluster server) makes each role the owner of its database; an admin that is not one
  * (DigitalOcean's `doadmin`, with CREATEDB and CREATEROLE) keeps ownership and grants the role everything on the
  * database and its `public` schema instead, as DigitalOcean requires ("additional permissions must be managed
- * manually").
+ * manually"). Where that admin cannot grant them (a database or schema it neither owns nor holds the privileges on
+ * WITH GRANT OPTION), it grants nothing and prints one line `dockyard: warning: ...` naming the owner to grant them.
+ *
+ * The statements that carry a password run under psql's `VERBOSITY terse`, so an error in one is printed without
+ * the statement's text.
  */
 export function renderReconcileSql(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
@@ -77,11 +82,17 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     // PostgreSQL 16 and later let a CREATEROLE admin alter only roles it holds with ADMIN OPTION (those it created);
     // a provider's roles made by another account keep their settings, with a warning, and the rest still applies
     `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
+    // template1 too: PUBLIC keeps CONNECT on it by default, and a client's session there makes every later CREATE
+    // DATABASE fail ("source database \"template1\" is being accessed by other users"). The databases it is copied to
+    // start with the default ACL, not its own (postgres/postgres src/backend/commands/dbcommands.c createdb: "We
+    // deliberately set datacl to default (NULL), rather than copying it from the template database"), and the
+    // superuser that creates them connects regardless
     ...(options.closeAdminDatabase ? [
       '-- clients connect only to their own database (a server of the app\'s own, superuser admin only: a managed admin database is the provider\'s)',
       `SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', datname), format('SELECT %L', 'dockyard: revoked PUBLIC''s CONNECT on ' || quote_ident(datname))`,
-      `  FROM pg_database WHERE datname = ${sqlLiteral(adminDatabase)} AND :'dockyard_superuser'::boolean`,
-      "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT') \\gexec",
+      `  FROM pg_database WHERE datname IN (${sqlLiteral(adminDatabase)}, 'template1') AND :'dockyard_superuser'::boolean`,
+      "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT')",
+      '  ORDER BY datname \\gexec',
     ] : []),
   ];
   for (const d of databases) {
@@ -91,6 +102,11 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     const report = (what: string) => `format('SELECT %L', ${what})`;
     lines.push('', sqlComment(`database ${d.database}, role ${d.user}`));
     if (d.passwordEnv) {
+      // psql prints a failing statement's text after the error, as "LINE 1: CREATE ROLE ... PASSWORD '...'", where
+      // the server gives a position (a reserved name, say); terse, it prints only "at character N"
+      // (postgres/postgres src/interfaces/libpq/fe-protocol3.c pqBuildErrorMessage3: reportErrorPosition only
+      // `if (verbosity != PQERRORS_TERSE)`), so the password stays out of the Job's log
+      lines.push('\\set VERBOSITY terse');
       lines.push(`\\getenv password ${d.passwordEnv}`);
       lines.push(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', ${r}, :'password', ${limit}), ` +
         `${report(`'dockyard: created role ' || quote_ident(${r})`)}`);
@@ -100,6 +116,7 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     lines.push(`  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${r}) \\gexec`);
     if (d.passwordEnv) {
       lines.push('\\unset password');
+      lines.push('\\set VERBOSITY default');
     }
     lines.push(`SELECT format('ALTER ROLE %I CONNECTION LIMIT %s', rolname, ${limit}), ` +
       `${report(`format('dockyard: role %I: connection limit %s -> %s', rolname, rolconnlimit, ${limit})`)}`);
@@ -118,13 +135,34 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     // only the owner (or a superuser) can revoke; an admin that does not own a provider's database leaves it
     lines.push(`  FROM pg_database WHERE datname = ${db} AND (:'dockyard_superuser'::boolean OR pg_has_role(current_user, datdba, 'MEMBER'))`);
     lines.push("  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0) \\gexec");
-    lines.push(`SELECT format('GRANT ALL ON DATABASE %I TO %I', ${db}, ${r}), ${report(`format('dockyard: granted %I all on database %I', ${r}, ${db})`)}`);
-    lines.push(`  WHERE NOT (has_database_privilege(${r}, ${db}, 'CONNECT') AND has_database_privilege(${r}, ${db}, 'CREATE')`);
-    lines.push(`  AND has_database_privilege(${r}, ${db}, 'TEMPORARY')) \\gexec`);
+    // GRANT by a role that holds no grant option grants nothing and succeeds with only "WARNING: no privileges were
+    // granted" (postgres/postgres doc/src/sgml/ref/grant.sgml, Notes), so the admin grants only what it may: a privilege
+    // WITH GRANT OPTION, which has_database_privilege and has_schema_privilege find for a superuser, the owner, a role
+    // with the owner's privileges and a holder of the grant option alike (src/backend/catalog/aclchk.c
+    // select_best_grantor); otherwise it says who can
+    const lacksDatabase = `  AND NOT (has_database_privilege(${r}, datname, 'CONNECT') AND has_database_privilege(${r}, datname, 'CREATE')\n` +
+      `    AND has_database_privilege(${r}, datname, 'TEMPORARY'))`;
+    const grantsDatabase = (not: string) => `  AND ${not}(has_database_privilege(current_user, datname, 'CONNECT WITH GRANT OPTION')\n` +
+      "    AND has_database_privilege(current_user, datname, 'CREATE WITH GRANT OPTION')\n" +
+      "    AND has_database_privilege(current_user, datname, 'TEMPORARY WITH GRANT OPTION'))";
+    lines.push(`SELECT format('GRANT ALL ON DATABASE %I TO %I', datname, ${r}), ${report(`format('dockyard: granted %I all on database %I', ${r}, datname)`)}`);
+    lines.push(`  FROM pg_database WHERE datname = ${db}`, lacksDatabase, `${grantsDatabase('')} \\gexec`);
+    lines.push(`SELECT format('dockyard: warning: database %I: the admin %I cannot grant %I its privileges on it (it neither owns it nor holds them ' ||`);
+    lines.push(`  'WITH GRANT OPTION): as its owner %I, run GRANT ALL ON DATABASE %I TO %I', datname, current_user, ${r}, pg_get_userbyid(datdba), datname, ${r})`);
+    lines.push(`  FROM pg_database WHERE datname = ${db}`, lacksDatabase, `${grantsDatabase('NOT ')};`);
     lines.push(`\\connect ${sqlIdentifier(d.database)}`);
+    // from PostgreSQL 15 on, pg_database_owner owns the public schema: it stands for the database's owner, whom the
+    // warning names instead
+    const lacksSchema = `  AND NOT (has_schema_privilege(${r}, oid, 'CREATE') AND has_schema_privilege(${r}, oid, 'USAGE'))`;
+    const grantsSchema = (not: string) => `  AND ${not}(has_schema_privilege(current_user, oid, 'CREATE WITH GRANT OPTION')\n` +
+      "    AND has_schema_privilege(current_user, oid, 'USAGE WITH GRANT OPTION'))";
     lines.push(`SELECT format('GRANT ALL ON SCHEMA public TO %I', ${r}), ${report(`format('dockyard: granted %I all on schema public of %I', ${r}, ${db})`)}`);
-    lines.push("  WHERE CASE WHEN EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public')");
-    lines.push(`  THEN NOT (has_schema_privilege(${r}, 'public', 'CREATE') AND has_schema_privilege(${r}, 'public', 'USAGE')) ELSE false END \\gexec`);
+    lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('')} \\gexec`);
+    lines.push(`SELECT format('dockyard: warning: database %I: the admin %I cannot grant %I its privileges on schema public (it neither owns it nor holds ' ||`);
+    lines.push(`  'them WITH GRANT OPTION): as its owner %I, connected to %I, run GRANT ALL ON SCHEMA public TO %I', ${db}, current_user, ${r},`);
+    lines.push("  coalesce(nullif(pg_get_userbyid(nspowner), 'pg_database_owner'), (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database())),");
+    lines.push(`  ${db}, ${r})`);
+    lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('NOT ')};`);
     lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`);
   }
   return lines.join('\n') + '\n';
@@ -193,7 +231,9 @@ set_password() {
     *"password authentication failed"*) ;;
     *) echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
   esac
+  # terse, as the SQL above: an error prints no statement text, which would hold the password; the session ends here
   DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
+\\set VERBOSITY terse
 \\getenv password DOCKYARD_PASSWORD
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \\gexec
 SELECT format('dockyard: role %I: set its password', :'role');

@@ -1,7 +1,8 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, NetworkPeer, Resources, SecretKey, withContext,
+  checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, missing, NetworkPeer, Resources, SecretKey,
+  withContext,
 } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
@@ -12,7 +13,8 @@ import { intOrString, kube } from '../core/k8s';
 import { warnOnce } from '../core/warn';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate } from '../core/pod';
-import { checkIdentifier, IPostgresDatabase } from './database';
+import { CA_FILE, mountCaCertificate } from './ca-certificate';
+import { checkIdentifier, checkRoleName, IPostgresDatabase } from './database';
 import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
 
 /**
@@ -20,6 +22,17 @@ import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
  * from `PGSSLMODE`.
  */
 export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/** Where the Job's pod mounts `caCertificate`, as `ca.crt`. */
+const CA_DIRECTORY = '/etc/postgresql-ca';
+
+/**
+ * The databases PostgreSQL makes itself, which the reconciler must not take over: it would revoke PUBLIC's
+ * privileges on one and, with a superuser admin, give it to the role. `postgres` is the default database of the
+ * superuser and of tools, `template1` the one every CREATE DATABASE copies (which fails while another session is
+ * in it), `template0` the pristine copy that takes no connections (PostgreSQL docs, "Template Databases").
+ */
+const SERVER_DATABASES = ['postgres', 'template0', 'template1'];
 
 /** The image of the reconciler's psql: the official PostgreSQL image, as the in-cluster server runs. */
 export const RECONCILER_IMAGE = Image.of('docker.io/library/postgres:17.9-bookworm');
@@ -45,15 +58,27 @@ export interface PostgresReconcilerProps {
    */
   readonly adminDatabase?: string;
   /**
-   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`.
+   * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`. `verify-ca` and `verify-full`
+   * need `caCertificate`.
    *
    * @default "require"
    */
   readonly sslMode?: string;
   /**
+   * The CA bundle that verifies the server: mounted read-only in the Job's pod (the Secret shared into its namespace
+   * when Dockyard generates it; an existing Secret must live there), with `PGSSLROOTCERT` pointing at it. Required
+   * for `sslMode` `verify-ca` and `verify-full`, for which libpq otherwise looks for `~/.postgresql/root.crt`, which
+   * the pod does not have. With `require`, libpq then verifies the server against it as `verify-ca` does (PostgreSQL
+   * docs, "SSL Support": "if a root CA file exists, the behavior of sslmode=require will be the same as that of
+   * verify-ca").
+   *
+   * @default - none
+   */
+  readonly caCertificate?: SecretKey;
+  /**
    * Whether the server is the app's own, so that clients may connect only to their own databases: the Job then
-   * revokes PUBLIC's CONNECT on `adminDatabase` too (with a superuser admin). Leave it off for a server other roles
-   * share, whose monitoring or poolers may rely on connecting there.
+   * revokes PUBLIC's CONNECT on `adminDatabase` and `template1` too (with a superuser admin). Leave it off for a
+   * server other roles share, whose monitoring or poolers may rely on connecting there.
    *
    * @default false
    */
@@ -133,6 +158,12 @@ export class PostgresReconciler extends Construct {
     const host = checkHost('host', props.host);
     const port = checkPort('port', props.port);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
+    const ca = props.caCertificate === undefined ? undefined
+      : checkObject('caCertificate', props.caCertificate, 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("ca.crt")', SecretKey);
+    // libpq verifies against ~/.postgresql/root.crt without one, which the pod does not have, so every run would fail
+    if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && !ca) {
+      missing('caCertificate', `must be set when sslMode is "${sslMode}": the CA bundle libpq verifies the server against`);
+    }
     this.server = { host, port };
     this.ownsServer = checkBoolean('ownsServer', props.ownsServer ?? false);
     if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
@@ -160,6 +191,10 @@ export class PostgresReconciler extends Construct {
     this.env.value('PGUSER', adminUser);
     this.env.secret('PGPASSWORD', props.adminPassword);
     this.env.value('PGSSLMODE', sslMode);
+    const caMount = mountCaCertificate(ca, namespace, CA_DIRECTORY);
+    if (ca) {
+      this.env.value('PGSSLROOTCERT', `${CA_DIRECTORY}/${CA_FILE}`);
+    }
     this.env.value('PGCONNECT_TIMEOUT', '10');
     const template = podTemplate(this, labels, {
       namespace,
@@ -170,10 +205,10 @@ export class PostgresReconciler extends Construct {
         image,
         command: ['/bin/bash', '/scripts/reconcile.sh'],
         env: this.env,
-        mounts: [{ volume: 'scripts', path: '/scripts', readOnly: true }, { volume: 'tmp', path: '/tmp' }],
+        mounts: [{ volume: 'scripts', path: '/scripts', readOnly: true }, { volume: 'tmp', path: '/tmp' }, ...caMount.mounts],
         resources: Resources.of({ cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
       }],
-      volumes: [{ name: 'scripts', configMap: { name: Lazy.any({ produce: scriptName }) } }, emptyDir('tmp', '16Mi')],
+      volumes: [{ name: 'scripts', configMap: { name: Lazy.any({ produce: scriptName }) } }, emptyDir('tmp', '16Mi'), ...caMount.volumes],
     });
     // a Job's pod template is immutable: the Job is named by its template as it renders (the script's content-named
     // ConfigMap, the relocated image, its pull secrets, the labels, the literal settings), so a change makes a new
@@ -225,7 +260,12 @@ export class PostgresReconciler extends Construct {
   /** `addRole`, whose errors do not yet name the database. */
   private reconcileRole(spec: Omit<ReconciledDatabase, 'passwordEnv'>, password?: SecretKey): void {
     checkIdentifier('databaseName', spec.database);
-    checkIdentifier('user', spec.user);
+    if (SERVER_DATABASES.includes(spec.database)) {
+      invalid('databaseName', spec.database, `must not be one of the databases PostgreSQL makes itself (${SERVER_DATABASES.join(', ')}): ` +
+        'the Job would revoke PUBLIC\'s privileges on it and, with a superuser admin, give it to the role');
+    }
+    // the Job creates the role
+    checkRoleName('user', spec.user);
     if (this.databases.some((d) => d.database === spec.database)) {
       invalid('databaseName', spec.database, `must be reconciled once by ${this.name}`);
     }

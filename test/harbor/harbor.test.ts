@@ -287,7 +287,8 @@ describe('Harbor connection budget', () => {
   // pod beside the old ones, each opening a pool of its own
   test('shares the database limit among core, jobservice and exporter pods, counting the pods a rollout adds', () => {
     const chart = testChart('harbor');
-    const pg = new Postgres(chart, 'Pg');
+    // named apart from the fixture's own Postgres, whose objects would otherwise share its names
+    const pg = new Postgres(chart, 'Pg', { name: 'pg' });
     const harbor = inClusterHarbor(chart, { database: pg.addDatabase('ha', { connectionLimit: 40 }), coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
     // 2 core, 2 jobservice and an exporter, each Deployment with one more pod while it rolls
     expect(harbor.maxOpenConns).toBe(Math.floor(40 / (3 + 3 + 2)));

@@ -5,6 +5,8 @@ import * as path from 'path';
 import { DatabaseGrants, ExternalPostgres, Secret } from '../../lib';
 import { find, synth, testChart } from '../util';
 import { PostgresServer } from './postgres-server';
+import { makeTestPki } from './redis-server';
+import { mountedFile, providedSecret, render, resolveCommand, resolveEnv } from './rendered';
 
 /**
  * The managed path of the reconciler (`DatabaseGrants`), as rendered, against a real PostgreSQL set up like a
@@ -105,5 +107,112 @@ describe('DatabaseGrants against a real server', () => {
     expect(monitor.stderr).toBe('');
     expect(monitor.stdout.trim()).toBe('monitor');
     expect(server.psql('monitor', 'monitor-password', 'shared', 'SELECT 1').stderr).toMatch(/permission denied for database "shared"/);
+  });
+
+  // a non-owner admin without grant option: GRANT then grants nothing and succeeds with only "WARNING: no privileges
+  // were granted" (postgres/postgres doc/src/sgml/ref/grant.sgml, Notes: while some privilege on the object is
+  // available, the command proceeds and grants only those the user holds grant options for), which the Job used to
+  // report as granted, on every run
+  test('a database another role owns: the admin says who must grant it, and grants nothing; in place, a run prints nothing', () => {
+    for (const sql of ['CREATE ROLE legacy_owner', 'CREATE DATABASE legacy OWNER legacy_owner']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const warnings = [
+      'dockyard: warning: database legacy: the admin doadmin cannot grant legacy its privileges on it (it neither owns it nor holds them ' +
+      'WITH GRANT OPTION): as its owner legacy_owner, run GRANT ALL ON DATABASE legacy TO legacy',
+      'dockyard: warning: database legacy: the admin doadmin cannot grant legacy its privileges on schema public (it neither owns it nor holds ' +
+      'them WITH GRANT OPTION): as its owner legacy_owner, connected to legacy, run GRANT ALL ON SCHEMA public TO legacy',
+    ];
+    // run() asserts an empty stderr: no "WARNING: no privileges were granted"
+    expect(run(undefined, [['legacy', 'legacy', 3]]).trim().split('\n')).toEqual(['dockyard: created role legacy', ...warnings]);
+    // nothing new: the warnings stand until the owner acts, and nothing was granted
+    expect(run(undefined, [['legacy', 'legacy', 3]]).trim().split('\n')).toEqual(warnings);
+    const acl = server.psql('postgres', su, 'legacy', "SELECT datacl IS NULL, (SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public') " +
+      "FROM pg_database WHERE datname = 'legacy'");
+    expect(acl.stdout.trim()).toBe('t|{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}');
+    // the owner grants them, as the warnings say
+    expect(server.psql('postgres', su, 'legacy', 'SET ROLE legacy_owner; GRANT ALL ON DATABASE legacy TO legacy; GRANT ALL ON SCHEMA public TO legacy').stderr).toBe('');
+    expect(run(undefined, [['legacy', 'legacy', 3]])).toBe('');
+  });
+
+  // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")
+  test('an admin that is a member of the owner role grants, as before', () => {
+    for (const sql of ['CREATE ROLE member_owner', 'CREATE DATABASE membered OWNER member_owner', 'GRANT member_owner TO doadmin']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    expect(run(undefined, [['membered', 'membered', 2]]).trim().split('\n')).toEqual([
+      'dockyard: created role membered',
+      'dockyard: revoked PUBLIC\'s privileges on membered',
+      'dockyard: granted membered all on database membered',
+      'dockyard: granted membered all on schema public of membered',
+    ]);
+    expect(run(undefined, [['membered', 'membered', 2]])).toBe('');
+  });
+});
+
+/**
+ * The Job with `sslMode` verify-full against a real PostgreSQL 15 serving TLS: libpq reads the root certificate
+ * from PGSSLROOTCERT, else from ~/.postgresql/root.crt, and verify-ca or verify-full without one fails
+ * (postgres/postgres src/interfaces/libpq/fe-secure-openssl.c initialize_SSL: 'root certificate file "%s" does not
+ * exist'). The CA Secret's key is mounted as the rendered pod mounts it; only the mount's directory is swapped for
+ * a local one.
+ */
+describe('DatabaseGrants with verify-full against a real server serving TLS', () => {
+  let server: PostgresServer;
+  let dir: string;
+  let pki: ReturnType<typeof makeTestPki>;
+  const su = 'superuser-password';
+  const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-grants-tls-'));
+    pki = makeTestPki(dir);
+    server = await PostgresServer.start(su, { tls: pki });
+  });
+
+  afterAll(() => {
+    server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The rendered Job's script run with its environment and its mounted CA, the CA directory swapped for `caDir`. */
+  const runJob = (ca: string, env: (jobEnv: Record<string, string>) => Record<string, string> = (e) => e) => {
+    const chart = testChart('ci');
+    // the test server's certificate names localhost and 127.0.0.1
+    new DatabaseGrants(chart, 'DatabaseGrants', {
+      host: '127.0.0.1', port: server.port, adminUser: 'postgres', adminDatabase: 'postgres', sslMode: 'verify-full',
+      adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'),
+      caCertificate: Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('root.pem'),
+      grants: [{ database: 'tls_app', user: 'tls_app' }],
+    });
+    const rendered = render(chart, [providedSecret('ci', 'admin', { password: su }), providedSecret('ci', 'pg-ca', { 'root.pem': ca })]);
+    const job = rendered.objects.find((o) => o.kind === 'Job');
+    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+    const jobEnv = resolveEnv(rendered, job, 'reconcile');
+    expect(jobEnv.PGSSLROOTCERT).toBe('/etc/postgresql-ca/ca.crt');
+    const caDir = fs.mkdtempSync(path.join(dir, 'ca-'));
+    fs.writeFileSync(path.join(caDir, 'ca.crt'), mountedFile(rendered, job, 'reconcile', jobEnv.PGSSLROOTCERT));
+    fs.writeFileSync(path.join(caDir, 'reconcile.sh'), mountedFile(rendered, job, 'reconcile', script));
+    // an empty HOME: no ~/.postgresql to fall back on, as in the pod
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    return spawnSync(shell, [path.join(caDir, 'reconcile.sh')], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), HOME: home, ...env({ ...jobEnv, PGSSLROOTCERT: path.join(caDir, 'ca.crt') }) },
+    });
+  };
+
+  test('connects, verifying the server against the mounted CA', () => {
+    const r = runJob(fs.readFileSync(pki.caCertPath, 'utf8'));
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toContain('dockyard: created database tls_app\n');
+  });
+
+  test('without PGSSLROOTCERT, as the Job had it, libpq finds no root certificate; with another CA, verification fails', () => {
+    const without = runJob(fs.readFileSync(pki.caCertPath, 'utf8'), (e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'PGSSLROOTCERT')));
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toMatch(/root certificate file ".*\/\.postgresql\/root\.crt" does not exist/);
+    const otherDir = fs.mkdtempSync(path.join(dir, 'other-pki-'));
+    const other = runJob(fs.readFileSync(makeTestPki(otherDir).caCertPath, 'utf8'));
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toMatch(/certificate verify failed/);
   });
 });

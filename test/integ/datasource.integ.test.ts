@@ -120,7 +120,8 @@ describe('the datasource against a real PostgreSQL', () => {
     });
 
     test('a password given as an input, with white space and all, reconciled by Dockyard: in PGPASSWORD as it is', () => {
-      const password = `${SPECIAL}\u00a0\n`;
+      // a line break inside it, not at either end: an input beginning or ending with one is refused (local-secret-store.ts inputValue)
+      const password = `${SPECIAL}\u00a0\n\u00a0end`;
       process.env[INPUT] = password;
       const name = `${engine.deployment}_input`;
       const chart = testChart('ci');

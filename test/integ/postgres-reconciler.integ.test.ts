@@ -109,12 +109,16 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
   test('the first run creates the role and its database, and reports each change', () => {
     expect(v1.stdout.trim().split('\n')).toEqual([
       'dockyard: revoked PUBLIC\'s CONNECT on postgres',
+      'dockyard: revoked PUBLIC\'s CONNECT on template1',
       'dockyard: created role drone',
       'dockyard: created database drone',
       'dockyard: revoked PUBLIC\'s privileges on drone',
     ]);
   });
 
+  // CREATE DATABASE copies template1, whose CONNECT the first run took from PUBLIC: the superuser admin connects
+  // regardless, and the copy starts with the default ACL (postgres/postgres src/backend/commands/dbcommands.c
+  // createdb: "We deliberately set datacl to default (NULL), rather than copying it from the template database")
   test('the second run adds the new database, the changed limit and the rotated password, and only those', () => {
     expect(v2.stdout.trim().split('\n')).toEqual([
       'dockyard: role drone: connection limit 10 -> 12',
@@ -144,8 +148,10 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
 
   test('each role reaches only its own database', () => {
     for (const [user, password, others] of [
-      ['drone', v2.env.DOCKYARD_DB_DRONE_PASSWORD, ['registry', 'postgres']],
-      ['harbor', v2.env.DOCKYARD_DB_REGISTRY_PASSWORD, ['drone', 'postgres']],
+      // template1 too: a session there would make every later CREATE DATABASE fail ("source database
+      // \"template1\" is being accessed by other users")
+      ['drone', v2.env.DOCKYARD_DB_DRONE_PASSWORD, ['registry', 'postgres', 'template1']],
+      ['harbor', v2.env.DOCKYARD_DB_REGISTRY_PASSWORD, ['drone', 'postgres', 'template1']],
     ] as const) {
       for (const db of others) {
         const r = server.psql(user, password, db, 'SELECT 1');
@@ -153,6 +159,8 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
         expect(r.stderr).toMatch(/permission denied for database/);
       }
     }
+    // PUBLIC keeps nothing on template1; the superuser keeps all
+    expect(su("SELECT datacl FROM pg_database WHERE datname = 'template1'")).toBe('{postgres=CTc/postgres}');
   });
 
   test('a third run changes nothing: it reports nothing, and roles, password verifiers, databases and ACLs stay as they were', () => {
@@ -313,5 +321,46 @@ describe('passwords PostgreSQL stores as hashes, against a real PostgreSQL', () 
     expect(r.stderr).not.toContain(md5Hash);
     expect(query("SELECT count(*) FROM pg_roles WHERE rolname = 'app'")).toBe('0');
     expect(query("SELECT count(*) FROM pg_database WHERE datname = 'app'")).toBe('0');
+  });
+});
+
+/**
+ * A statement that carries a password and fails: psql prints the statement's text after the error ("LINE 1: CREATE
+ * ROLE public LOGIN PASSWORD '...'") where the server gives a position, unless VERBOSITY is terse, when it prints
+ * only "at character N" (postgres/postgres src/interfaces/libpq/fe-protocol3.c pqBuildErrorMessage3 at
+ * 0032a5456708811ca95bd80a538f4fb72ad0dd20: reportErrorPosition only `if (verbosity != PQERRORS_TERSE)`). A role
+ * named `public` is refused with a position (src/backend/parser/gram.y RoleId); `PostgresReconciler` refuses the
+ * name at synth (`checkRoleName`), so the script is rendered directly, as a bypass of that check would render it.
+ */
+describe('a failing statement that carries a password, against a real PostgreSQL', () => {
+  let server: PostgresServer;
+  const su = 'superuser-password';
+  const password = 'xpw-do-not-print-4f1c2a';
+
+  beforeAll(async () => {
+    server = await PostgresServer.start(su);
+  });
+  afterAll(() => server?.stop());
+
+  test('fails the run without the password in its output', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-leak-'));
+    const file = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(file, renderReconcileScript([{ database: 'app', user: 'public', passwordEnv: 'APP_PASSWORD', connectionLimit: 5 }], 'postgres'));
+    const r = spawnSync('bash', [file], { encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env('postgres', su), APP_PASSWORD: password } });
+    fs.rmSync(dir, { recursive: true, force: true });
+    // psql's exit status for a script stopped by ON_ERROR_STOP
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/ERROR: {2}role name "public" is reserved at character \d+\n$/);
+    expect(r.stderr).not.toContain('LINE 1');
+    expect(r.stdout + r.stderr).not.toContain(password);
+  });
+
+  test('the same statement at psql\'s default verbosity prints it, password and all', () => {
+    const r = spawnSync('psql', ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname', 'postgres'], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env('postgres', su) },
+      input: `SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', 'public', '${password}') \\gexec\n`,
+    });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`LINE 1: CREATE ROLE public LOGIN PASSWORD '${password}'`);
   });
 });

@@ -28,10 +28,36 @@ function check(result: SpawnSyncReturns<string>, what: string): string {
   return result.stdout;
 }
 
+/** Options of `PostgresServer.start`. */
+export interface PostgresServerOptions {
+  /**
+   * Serve TLS too (`ssl=on`) with this certificate and key, e.g. of `makeTestPki` (test/integ/redis-server.ts).
+   *
+   * @default - no TLS
+   */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string };
+}
+
+/**
+ * A copy of `file` in `dir` that the server's user owns, mode 0600: PostgreSQL refuses a key file others may read
+ * (src/backend/libpq/be-secure-common.c check_ssl_key_file_permissions), and the server runs as `postgres` when we
+ * are root.
+ */
+function copyForServer(file: string, dir: string): string {
+  const copy = path.join(dir, path.basename(file));
+  fs.copyFileSync(file, copy);
+  fs.chmodSync(copy, 0o600);
+  if (process.getuid?.() === 0) {
+    const id = (flag: string) => Number(check(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 'id').trim());
+    fs.chownSync(copy, id('-u'), id('-g'));
+  }
+  return copy;
+}
+
 /** A throw-away PostgreSQL server on a free loopback port, with password authentication over TCP. */
 export class PostgresServer {
   /** Start a server whose superuser `postgres` has `password`. */
-  public static async start(password: string): Promise<PostgresServer> {
+  public static async start(password: string, options: PostgresServerOptions = {}): Promise<PostgresServer> {
     const bin = binDir();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-pg-'));
     fs.chmodSync(dir, 0o777);
@@ -41,8 +67,9 @@ export class PostgresServer {
     check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`]), 'initdb');
     fs.rmSync(pwfile);
     const port = await freePort();
+    const ssl = options.tls ? ` -c ssl=on -c ssl_cert_file=${copyForServer(options.tls.certPath, dir)} -c ssl_key_file=${copyForServer(options.tls.keyPath, dir)}` : '';
     check(run([path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']), 'pg_ctl start');
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${ssl}`, 'start']), 'pg_ctl start');
     return new PostgresServer(bin, dir, data, port);
   }
 

@@ -1,4 +1,4 @@
-import { DatabaseGrants, ExternalPostgres, Postgres, Secret } from '../../lib';
+import { DatabaseGrants, DatabaseGrantsProps, ExternalPostgres, Postgres, Secret, SecretKey, SecretValue, SslMode } from '../../lib';
 import { container, envOf, find, stderrOf, synth, testChart } from '../util';
 
 describe('DatabaseGrants', () => {
@@ -34,8 +34,11 @@ describe('DatabaseGrants', () => {
     const script = configMap.data['reconcile.sh'];
     // the managed admin connects to DigitalOcean's defaultdb; the provider keeps the roles' passwords
     expect(script).toContain("--dbname 'defaultdb'");
-    expect(script).toContain("SELECT format('GRANT ALL ON DATABASE %I TO %I', 'registry', 'harbor')");
+    expect(script).toContain("SELECT format('GRANT ALL ON DATABASE %I TO %I', datname, 'harbor')");
     expect(script).toContain("SELECT format('GRANT ALL ON SCHEMA public TO %I', 'drone')");
+    // the managed admin grants only what it may grant, and warns of the rest (test/integ/database-grants.integ.test.ts)
+    expect(script).toContain("  AND (has_database_privilege(current_user, datname, 'CONNECT WITH GRANT OPTION')\n");
+    expect(script).toContain("SELECT format('dockyard: warning: database %I: the admin %I cannot grant %I its privileges on schema public");
     expect(script).not.toContain('set_password \'');
     expect(find(objects, 'NetworkPolicy', 'database-grants').spec.ingress).toEqual([]);
   });
@@ -98,9 +101,109 @@ describe('DatabaseGrants', () => {
     for (const [i, [host, sslMode]] of [['10.0.0.5', 'verify-full'], ['fd00::5', 'prefer'], ['db-1.internal', 'allow']].entries()) {
       const chart = testChart('ci');
       const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
-      new DatabaseGrants(chart, `G${i}`, { host, port: 5432, adminUser: 'doadmin', adminPassword, grants: [], sslMode });
+      const caCertificate = Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('ca.crt');
+      new DatabaseGrants(chart, `G${i}`, { host, port: 5432, adminUser: 'doadmin', adminPassword, grants: [], sslMode, caCertificate });
       const env = envOf(container(jobOf(synth(chart))));
       expect([env.PGHOST.value, env.PGSSLMODE.value]).toEqual([host, sslMode]);
     }
+  });
+
+  // libpq's verify-ca and verify-full need a root certificate: without PGSSLROOTCERT it reads ~/.postgresql/root.crt
+  // (PostgreSQL docs, libpq "SSL Support"; postgres/postgres src/interfaces/libpq/fe-secure-openssl.c
+  // initialize_SSL: "root certificate file \"%s\" does not exist"), which the Job's pod does not have
+  describe('caCertificate', () => {
+    const grants = (chart: ReturnType<typeof testChart>, props: Partial<DatabaseGrantsProps>) => new DatabaseGrants(chart, 'G', {
+      host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password'), ...props,
+    });
+    const database = (chart: ReturnType<typeof testChart>, name: string, caCertificate?: SecretKey) => new ExternalPostgres(chart, `Db-${name}`, {
+      host: 'db.example.com', port: 25060, databaseName: name, user: name, password: Secret.fromSecretName(chart, `Pw-${name}`, `pw-${name}`).key('password'),
+      sslMode: caCertificate ? SslMode.VERIFY_FULL : SslMode.REQUIRE, caCertificate, maxConnections: 22, connectionLimit: 5,
+    });
+
+    test('mounts the CA read-only as ca.crt and points PGSSLROOTCERT at it', () => {
+      const chart = testChart('ci');
+      grants(chart, { sslMode: 'verify-full', caCertificate: Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('root.pem'), grants: [{ database: 'a', user: 'a' }] });
+      const job = jobOf(synth(chart));
+      const c = container(job);
+      const env = envOf(c);
+      expect([env.PGSSLMODE.value, env.PGSSLROOTCERT.value]).toEqual(['verify-full', '/etc/postgresql-ca/ca.crt']);
+      expect(c.volumeMounts).toContainEqual({ name: 'database-ca', mountPath: '/etc/postgresql-ca', readOnly: true });
+      expect(job.spec.template.spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'pg-ca', items: [{ key: 'root.pem', path: 'ca.crt' }] } });
+    });
+
+    test('defaults to the CA its databases all carry, and to none when they differ', () => {
+      const chart = testChart('ci');
+      const ca = Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('ca.crt');
+      // another SecretKey object for the same key of the same Secret is the same CA
+      const same = Secret.fromSecretName(chart, 'Ca2', 'pg-ca').key('ca.crt');
+      grants(chart, { sslMode: 'verify-ca', databases: [database(chart, 'a', ca), database(chart, 'b', same)] });
+      const job = jobOf(synth(chart));
+      expect(envOf(container(job)).PGSSLROOTCERT.value).toBe('/etc/postgresql-ca/ca.crt');
+      expect(job.spec.template.spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'pg-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+
+      // one without a CA, or another CA: no default, so verify-full is refused and require gets none
+      for (const otherCa of [undefined, 'other-ca']) {
+        const build = (sslMode: string) => {
+          const other = testChart('ci');
+          const dbs = [database(other, 'a', Secret.fromSecretName(other, 'Ca', 'pg-ca').key('ca.crt')),
+            database(other, 'b', otherCa === undefined ? undefined : Secret.fromSecretName(other, 'Other', otherCa).key('ca.crt'))];
+          grants(other, { sslMode, databases: dbs });
+          return other;
+        };
+        expect(envOf(container(jobOf(synth(build('require'))))).PGSSLROOTCERT).toBeUndefined();
+        expect(() => build('verify-full')).toThrow('missing caCertificate: must be set when sslMode is "verify-full": the CA bundle libpq verifies the server against');
+      }
+    });
+
+    test('the Secret must be readable in the Job\'s namespace: a generated one is shared there, an existing one elsewhere refused', () => {
+      const chart = testChart('ci');
+      const generated = new Secret(chart, 'Generated', { name: 'made-ca', namespace: 'elsewhere', values: { 'ca.crt': SecretValue.input('CA', 'the CA') } });
+      expect(generated.namespaces).toEqual(['elsewhere']);
+      grants(chart, { sslMode: 'verify-ca', caCertificate: generated.key('ca.crt'), grants: [] });
+      expect(jobOf(synth(chart)).spec.template.spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'made-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+      expect(generated.namespaces).toEqual(['elsewhere', 'ci']);
+
+      const other = testChart('ci');
+      const existing = Secret.fromSecretName(other, 'Existing', 'pg-ca', { namespace: 'elsewhere' }).key('ca.crt');
+      expect(() => grants(other, { sslMode: 'verify-ca', caCertificate: existing, grants: [] }))
+        .toThrow(/^invalid secret "elsewhere\/pg-ca": it is used by pods in namespace "ci", but secretKeyRef cannot cross namespaces/);
+    });
+
+    test('verify-ca and verify-full without one are refused, naming the prop; require connects without one', () => {
+      for (const sslMode of ['verify-ca', 'verify-full']) {
+        expect(() => grants(testChart('ci'), { sslMode, grants: [] }))
+          .toThrow(new Error(`missing caCertificate: must be set when sslMode is "${sslMode}": the CA bundle libpq verifies the server against`));
+      }
+      const chart = testChart('ci');
+      grants(chart, { grants: [] });
+      const job = jobOf(synth(chart));
+      expect(envOf(container(job)).PGSSLROOTCERT).toBeUndefined();
+      expect(job.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['scripts', 'tmp']);
+      // what untyped JavaScript may pass
+      expect(() => grants(testChart('ci'), { caCertificate: 'pg-ca' as unknown as SecretKey, grants: [] }))
+        .toThrow(new Error('invalid caCertificate "pg-ca": must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("ca.crt")'));
+    });
+  });
+
+  // PostgreSQL refuses them (postgres/postgres src/backend/parser/gram.y RoleId/RoleSpec: "role name \"%s\" is
+  // reserved" for public and none; src/backend/commands/user.c CreateRole, IsReservedName, for pg_*), on every retry
+  test('refuses a role name PostgreSQL reserves, and the databases it makes itself', () => {
+    const chart = testChart('ci');
+    const RESERVED = 'must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_"';
+    for (const user of ['public', 'none', 'pg_app', 'pg_']) {
+      expect(() => grants(chart, { name: `g-${user.replace(/_/g, '')}`, grants: [{ database: 'app', user }] }))
+        .toThrow(new Error(`invalid user "${user}": ${RESERVED} (database "app")`));
+    }
+    for (const database of ['template0', 'template1', 'postgres']) {
+      expect(() => grants(chart, { name: `g-${database}`, grants: [{ database, user: 'app' }] }))
+        .toThrow(new Error(`invalid databaseName "${database}": must not be one of the databases PostgreSQL makes itself (postgres, template0, template1): ` +
+          `the Job would revoke PUBLIC's privileges on it and, with a superuser admin, give it to the role (database "${database}")`));
+    }
+    // near misses are names like any other
+    grants(chart, { name: 'g-ok', grants: [{ database: 'template2', user: 'publicity' }, { database: 'postgres_app', user: 'app_pg_' }] });
+  });
+
+  const grants = (chart: ReturnType<typeof testChart>, props: Partial<DatabaseGrantsProps>) => new DatabaseGrants(chart, props.name ?? 'G', {
+    host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword: Secret.fromSecretName(chart, `Admin-${props.name ?? 'G'}`, 'pg-admin').key('password'), ...props,
   });
 });

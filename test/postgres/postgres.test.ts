@@ -101,6 +101,14 @@ describe('Postgres', () => {
       .toThrow(new Error('invalid databaseName "postgres": must not be "postgres", which belongs to the superuser (database "postgres")'));
     expect(() => postgres.addDatabase('Bad-Name')).toThrow(/^invalid databaseName "Bad-Name": must be a PostgreSQL identifier.* \(database "Bad-Name"\)$/);
     expect(() => postgres.addDatabase('x', { user: '1x' })).toThrow(/^invalid user "1x": .* \(database "x"\)$/);
+    // names PostgreSQL refuses at CREATE ROLE (postgres/postgres src/backend/parser/gram.y RoleId/RoleSpec: public,
+    // none; src/backend/commands/user.c CreateRole, IsReservedName: pg_*), which would fail the Job on every retry
+    const RESERVED = 'must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_"';
+    expect(() => postgres.addDatabase('public')).toThrow(new Error(`invalid user "public": ${RESERVED} (database "public")`));
+    expect(() => postgres.addDatabase('app', { user: 'none' })).toThrow(new Error(`invalid user "none": ${RESERVED} (database "app")`));
+    expect(() => postgres.addDatabase('pg_stats')).toThrow(new Error(`invalid user "pg_stats": ${RESERVED} (database "pg_stats")`));
+    // the template every CREATE DATABASE copies is the server's, as "postgres" is
+    expect(() => postgres.addDatabase('template1')).toThrow(/^invalid databaseName "template1": must not be one of the databases PostgreSQL makes itself/);
   });
 
   // PostgreSQL docs, "Connections and Authentication": max_connections counts every connection and
@@ -109,9 +117,10 @@ describe('Postgres', () => {
     const { postgres } = build();
     postgres.addDatabase('a', { connectionLimit: 40 });
     expect(() => postgres.addDatabase('b', { connectionLimit: 8 })).toThrow(new Error('invalid connectionLimit 8: the connection limits of the databases on ' +
-      'postgres.data.svc:5432 sum to 48, which with 3 reserved connections exceeds its maxConnections 50 (database "b")'));
+      'postgres.data.svc:5432 sum to 48 (a 40, b 8), which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise ' +
+      'maxConnections (database "b")'));
     // a database without a limit gets a quarter of what max_connections leaves: (50 - 3) / 4 = 11, and 40 + 11 > 47
-    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51, which with 3 reserved connections exceeds its maxConnections 50 \(database "c"\)$/);
+    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51 \(a 40, c 11\), which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise maxConnections \(database "c"\)$/);
     expect(postgres.addDatabase('d', { connectionLimit: 7 }).connectionLimit).toBe(7);
     expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "c")'));
     expect(() => postgres.addDatabase('neg', { connectionLimit: -1 }))
@@ -203,8 +212,8 @@ describe('ExternalPostgres connection budget', () => {
     const chart = testChart();
     new ExternalPostgres(chart, 'Harbor', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 16 });
     expect(() => new ExternalPostgres(chart, 'Drone', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 6 }))
-      .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22, ' +
-        'which with 1 reserved connection exceeds its maxConnections 22 (database "drone")'));
+      .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22 (registry 16, drone 6), ' +
+        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone")'));
     expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
     // another server has its own budget
     expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
@@ -214,8 +223,8 @@ describe('ExternalPostgres connection budget', () => {
   test('fails on one database over the limit, as harbor-do had (25 on a 1 GB cluster)', () => {
     const chart = testChart();
     expect(() => new ExternalPostgres(chart, 'Db', { ...base(chart), databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 25 }))
-      .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25, ' +
-        'which with 1 reserved connection exceeds its maxConnections 22 (database "registry")'));
+      .toThrow(new Error('invalid connectionLimit 25: the connection limits of the databases on db.example.com:25060 sum to 25 (registry 25), ' +
+        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "registry")'));
   });
 
   test('fails when databases on one server disagree on its maxConnections', () => {

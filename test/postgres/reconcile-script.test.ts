@@ -61,6 +61,34 @@ describe('renderReconcileSql and renderReconcileScript refuse what would break o
   });
 });
 
+describe('renderReconcileSql', () => {
+  const harbor: ReconciledDatabase = { database: 'registry', user: 'harbor', connectionLimit: 5 };
+
+  // psql shows a failing statement's text ("LINE 1: CREATE ROLE ... PASSWORD '...'") unless VERBOSITY is terse
+  // (postgres/postgres src/interfaces/libpq/fe-protocol3.c pqBuildErrorMessage3); test/integ/postgres-reconciler.integ.test.ts
+  // makes one fail on PostgreSQL 15
+  test('runs each statement that carries a password under VERBOSITY terse, and restores the default after it', () => {
+    const lines = renderReconcileSql([drone, harbor], 'postgres').split('\n');
+    const terse = lines.indexOf('\\set VERBOSITY terse');
+    const restored = lines.indexOf('\\set VERBOSITY default');
+    expect(lines.slice(terse, terse + 2)).toEqual(['\\set VERBOSITY terse', '\\getenv password P1']);
+    expect(lines.slice(restored - 1, restored + 1)).toEqual(['\\unset password', '\\set VERBOSITY default']);
+    expect(lines.slice(terse, restored).filter((l) => l.includes(":'password'"))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(":'password'"))).toHaveLength(1);
+    // harbor's role has no password here: its statements keep the default verbosity
+    expect(lines.filter((l) => l.startsWith('\\set VERBOSITY'))).toHaveLength(2);
+    const script = renderReconcileScript([drone], 'postgres');
+    expect(script).toContain("<<'DOCKYARD_SQL'\n\\set VERBOSITY terse\n\\getenv password DOCKYARD_PASSWORD\nSELECT format('ALTER ROLE %I PASSWORD %L'");
+  });
+
+  test('closeAdminDatabase revokes PUBLIC\'s CONNECT on template1 too, in name order; without it, on neither', () => {
+    const closed = renderReconcileSql([drone], 'postgres', { closeAdminDatabase: true });
+    expect(closed).toContain("  FROM pg_database WHERE datname IN ('postgres', 'template1') AND :'dockyard_superuser'::boolean\n");
+    expect(closed).toContain('  ORDER BY datname \\gexec\n');
+    expect(renderReconcileSql([drone], 'postgres')).not.toContain('REVOKE CONNECT');
+  });
+});
+
 describe('sqlComment', () => {
   test('is one line, whatever the text holds: no line break can end it', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {

@@ -237,4 +237,43 @@ describe('PostgresReconciler', () => {
     expect(pulling.metadata.name.slice(-16)).toBe(plain.metadata.name.slice(-16));
     expect(build({ pullSecret: true }).metadata.name).toBe(pulling.metadata.name);
   });
+
+  // libpq reads the root certificate from PGSSLROOTCERT, else ~/.postgresql/root.crt, and verify-ca and verify-full
+  // fail without one: 'root certificate file "%s" does not exist' (postgres/postgres
+  // src/interfaces/libpq/fe-secure-openssl.c initialize_SSL; PostgreSQL docs, libpq "SSL Support")
+  test('mounts caCertificate read-only with PGSSLROOTCERT pointing at it, and refuses verify-ca or verify-full without one', () => {
+    const chart = testChart('ci');
+    const ca = Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('ca.pem');
+    const adminPassword = admin(chart);
+    new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword, sslMode: 'verify-ca', caCertificate: ca });
+    const job = synth(chart).find((o) => o.kind === 'Job');
+    const c = container(job);
+    expect(envOf(c).PGSSLROOTCERT).toEqual({ name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' });
+    expect(c.volumeMounts).toEqual([
+      { name: 'scripts', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' },
+      { name: 'database-ca', mountPath: '/etc/postgresql-ca', readOnly: true },
+    ]);
+    expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'database-ca'))
+      .toEqual({ name: 'database-ca', secret: { secretName: 'pg-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
+    for (const sslMode of ['verify-ca', 'verify-full']) {
+      expect(() => new PostgresReconciler(chart, `No-${sslMode}`, { host: 'db.example.com', port: 25060, adminPassword, sslMode, name: sslMode }))
+        .toThrow(new Error(`missing caCertificate: must be set when sslMode is "${sslMode}": the CA bundle libpq verifies the server against`));
+    }
+  });
+
+  test('refuses role names PostgreSQL reserves and the databases it makes itself, naming the database', () => {
+    const chart = testChart('ci');
+    const r = new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword: admin(chart) });
+    for (const user of ['public', 'none', 'pg_monitor', 'pg_x']) {
+      expect(() => r.addRole({ database: 'app', user, connectionLimit: 5 }))
+        .toThrow(new Error(`invalid user "${user}": must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_" (database "app")`));
+    }
+    for (const database of ['postgres', 'template0', 'template1']) {
+      expect(() => r.addRole({ database, user: 'app', connectionLimit: 5 })).toThrow(new Error(`invalid databaseName "${database}": must not be one of the ` +
+        `databases PostgreSQL makes itself (postgres, template0, template1): the Job would revoke PUBLIC's privileges on it and, with a superuser admin, ` +
+        `give it to the role (database "${database}")`));
+    }
+    // refused before anything was added
+    expect(synth(chart).find((o) => o.kind === 'ConfigMap').data['reconcile.sh']).not.toContain('-- database');
+  });
 });

@@ -1,6 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkUniqueList, invalid } from '../../core/validation';
+import { checkIdentifier, checkRoleName } from '../../postgres/database';
 import { protectsData } from './data-protection';
 import { databaseMemoryGb } from './database-size';
 import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
@@ -103,16 +104,12 @@ export class ManagedPostgres extends pulumi.ComponentResource {
   }
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 function checkDatabases(databases: readonly ManagedPostgresDatabase[]): void {
   checkUniqueList('databases', databases.map((db) => db.name));
   for (const db of databases) {
-    for (const [prop, value] of [['databases[].name', db.name], ['databases[].user', db.user]] as const) {
-      if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-        invalid(prop, value, 'must be a PostgreSQL identifier: 1 to 63 lower-case letters, digits and "_", not starting with a digit');
-      }
-    }
+    checkIdentifier('databases[].name', db.name);
+    // DigitalOcean creates the role: a name PostgreSQL reserves would fail there, or in the reconciler that grants it
+    checkRoleName('databases[].user', db.user);
     // do.md §2.1: `defaultdb` and `doadmin` already exist and can't be deleted
     if (db.name === 'defaultdb') {
       invalid('databases[].name', db.name, 'must not be DigitalOcean\'s default database "defaultdb"');

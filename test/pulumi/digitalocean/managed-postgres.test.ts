@@ -168,6 +168,10 @@ describe('ManagedPostgres', () => {
     ['a bad role name', { databases: [{ name: 'drone', user: '1drone' }] }, 'invalid databases[].user "1drone"'],
     ['the default database', { databases: [{ name: 'defaultdb', user: 'drone' }] }, 'invalid databases[].name "defaultdb": must not be DigitalOcean\'s default database'],
     ['the admin role', { databases: [{ name: 'drone', user: 'doadmin' }] }, 'invalid databases[].user "doadmin": must not be DigitalOcean\'s admin role'],
+    // CREATE ROLE refuses them (postgres/postgres src/backend/parser/gram.y RoleId/RoleSpec; src/backend/commands/user.c
+    // CreateRole, IsReservedName), and so would the reconciler that grants the role its database
+    ...['public', 'none', 'pg_drone'].map((user): [string, Partial<Module.ManagedPostgresArgs>, string] => [`the reserved role name ${user}`,
+      { databases: [{ name: 'drone', user }] }, `invalid databases[].user "${user}": must not be a role name PostgreSQL reserves: "public", "none", or one starting with "pg_"`]),
   ])('rejects %s before registering anything', (_what, override, message) => {
     const before = registered.length;
     expect(() => new m.ManagedPostgres('bad', { ...base, ...override })).toThrow(message);
