@@ -296,6 +296,11 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   // their props; this names the variables, before anything is built. Both hosts are lower-case (checkPublicHost), so
   // comparing them exactly compares them in any case, as the library does
   if (harborHost === host) {
+    // named as the variable the user set: DOCKYARD_HOST set to Harbor's default host is that variable's mistake
+    if (env.DOCKYARD_HARBOR_HOST === undefined) {
+      invalid('DOCKYARD_HOST', host, `is Harbor's host too (DOCKYARD_HARBOR_HOST, by default ${describeValue(DEFAULT_CONFIG.harborHost)}); must be ` +
+        `${PUBLIC_HOST_NAME}, apart from Harbor's, or set DOCKYARD_HARBOR_HOST to another`);
+    }
     invalid('DOCKYARD_HARBOR_HOST', harborHost, `is the CI server's host (DOCKYARD_HOST) too; must be ${HARBOR_HOST}`);
   }
   return {

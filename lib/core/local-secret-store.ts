@@ -657,8 +657,15 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
         `${value.firstStartChange}, or what logs in with it is locked out (see the README, "Credentials")\n`);
     }
   }
-  if (created.length > 0) {
-    process.stderr.write(`dockyard: generated ${count(created, 'new key')}, recorded in ${describePath(lockPath)}: ${list(created, 10)}\n`);
+  // an input's value is the operator's, taken from its variable: not generated
+  const taken = created.filter((k) => roots.get(k)?.kind === SecretValueKind.INPUT);
+  const generated = created.filter((k) => roots.get(k)?.kind !== SecretValueKind.INPUT);
+  if (generated.length > 0) {
+    process.stderr.write(`dockyard: generated ${count(generated, 'new key')}, recorded in ${describePath(lockPath)}: ${list(generated, 10)}\n`);
+  }
+  if (taken.length > 0) {
+    process.stderr.write(`dockyard: took ${count(taken, 'new input')} from ${taken.length === 1 ? 'its variable' : 'their variables'}, recorded in ` +
+      `${describePath(lockPath)}: ${list(taken.map((k) => `${k} (${roots.get(k)!.env})`), 10)}\n`);
   }
 }
 

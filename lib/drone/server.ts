@@ -284,7 +284,8 @@ export class DroneServer extends Construct implements IDroneServer {
     }
     if (props.admin !== undefined) {
       if (!ACCOUNT.test(props.admin)) {
-        invalid('admin', props.admin, 'must be a git provider login');
+        invalid('admin', props.admin, 'must be a git provider login: letters, digits, ".", "_" and "-", starting with a letter or digit ' +
+          '(each forge\'s own rule is narrower: the README\'s DOCKYARD_ADMIN row gives them)');
       }
       // creates or promotes this login alone at each start: a login named here before stays an admin (see `admin`)
       env.value('DRONE_USER_CREATE', `username:${props.admin},admin:true`);

@@ -146,6 +146,11 @@ describe('default stack configuration', () => {
         .toBe(`invalid DOCKYARD_HARBOR_HOST "${host}": is the CI server's host (DOCKYARD_HOST) too; ${HARBOR_HOST}`);
     });
 
+    test('DOCKYARD_HOST set to Harbor\'s default host names DOCKYARD_HOST, the variable set (a trial was told of DOCKYARD_HARBOR_HOST)', () => {
+      expect(failure({ DOCKYARD_HOST: 'harbor.example.com' })).toBe('invalid DOCKYARD_HOST "harbor.example.com": is Harbor\'s host too ' +
+        `(DOCKYARD_HARBOR_HOST, by default "harbor.example.com"); ${HOST}, apart from Harbor's, or set DOCKYARD_HARBOR_HOST to another`);
+    });
+
     test.each([
       ['DOCKYARD_GIT_SERVER', 'alice:ghp_SECRETTOKEN123@github.example.com', '"<redacted>@github.example.com"', SERVER],
       ['DOCKYARD_GIT_SERVER', 'https://github.example.com?token=ghp_SECRETTOKEN123', '"https://github.example.com?<redacted>"', SERVER],

@@ -427,6 +427,15 @@ describe('rotation on purpose', () => {
 describe('secret inputs', () => {
   afterEach(() => delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN);
 
+  test('a new input is reported as taken from its variable, not as generated (a trial was told "generated 1 new key")', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'dckr_pat_first';
+    const said = stderrOf(() => new LocalSecretStore({ statePath }).render(stack({ input: true })));
+    expect(said).toContain(`dockyard: took 1 new input from its variable, recorded in "${path.join(path.dirname(statePath), 'state.lock.json')}": ` +
+      'platform/hub/token (DOCKYARD_TEST_CONTINUITY_TOKEN)\n');
+    expect(said).not.toMatch(/generated \d+ new key.*platform\/hub\/token/);
+  });
+
   test('a changed input fails, naming the input and how to accept it; rotating takes the new value', () => {
     const statePath = path.join(workdir(), 'state.json');
     process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'dckr_pat_first';

@@ -228,7 +228,8 @@ describe('DroneServer', () => {
     expect(() => droneServer(chart(), { userFilter: ['https://u:ghp_TOKEN@github.com/acme'] })).toThrow(new Error('invalid userFilter ' +
       '["https://<redacted>@github.com/acme"]: "https://<redacted>@github.com/acme" must be a git provider user or organisation'));
     expect(() => droneServer(chart(), { repositoryFilter: ['x', 'x'] })).toThrow(/invalid repositoryFilter \["x","x"\]: must not repeat "x"/);
-    expect(() => droneServer(chart(), { admin: 'a b' })).toThrow('invalid admin "a b": must be a git provider login');
+    expect(() => droneServer(chart(), { admin: 'a b' })).toThrow('invalid admin "a b": must be a git provider login: letters, digits, ".", "_" ' +
+      'and "-", starting with a letter or digit (each forge\'s own rule is narrower: the README\'s DOCKYARD_ADMIN row gives them)');
     // DRONE_SERVER_PROTO is the scheme of the server URL (harness v2.28.2 cmd/drone-server/config/config.go:256), http or https
     expect(() => droneServer(chart(), { protocol: 'ftp' as ServerProtocol })).toThrow(/^invalid protocol "ftp": must be one of https, http/);
     expect(() => droneServer(chart(), { name: 'Drone' })).toThrow(/invalid name "Drone"/);
