@@ -8,7 +8,7 @@ import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
-import { secretStateKey } from '../core/secret-record-review';
+import { onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -22,6 +22,7 @@ import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice } from './jobservice';
+import { reviewLeftRobots } from './left-robots';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
 import { ProjectMember } from './project-member';
@@ -455,7 +456,7 @@ export class Harbor extends Construct {
 
     const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
     this.tlsSecretName = props.exposure?._render(this, {
-      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl',
+      name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl\'s host',
       backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, ['/'])],
       ingressAnnotations: LARGE_UPLOADS,
     });
@@ -476,6 +477,8 @@ export class Harbor extends Construct {
       });
     }
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
+    // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
+    onSecretRecord(this, (view) => reviewLeftRobots(this, view));
     if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
@@ -515,7 +518,8 @@ export class Harbor extends Construct {
   /**
    * Declare a system robot account with project permissions. Its secret is generated once and set on the robot by
    * the configuration Job; `dockerConfig` is a ready pull or push credential. The Job never deletes or disables a
-   * robot: one removed from the code keeps its permissions and secret in Harbor until deleted there by hand.
+   * robot: one removed from the code keeps its permissions and secret in Harbor until retired (`retireRobot`) or
+   * deleted there by hand, and each synth whose secret state holds its secret warns of it until then.
    */
   public addRobot(name: string, options: RobotOptions): HarborRobot {
     return withContext('robot', name, () => this.declareRobot(name, options));
@@ -570,14 +574,15 @@ export class Harbor extends Construct {
   /**
    * Where the secret state keeps robot `name`'s secret, whether the robot is declared now or not: its state key, and
    * the path of the construct that declares it (`addRobot`), as the state records it (`declaredBy`); and whether this
-   * Harbor retires the robot (`retireRobot`).
+   * Harbor declares the robot now (`addRobot`) or retires it (`retireRobot`).
    *
    * @internal
    */
-  public _robotRecord(name: string): { readonly stateKey: string; readonly declaredBy: string; readonly retired: boolean } {
+  public _robotRecord(name: string): { readonly stateKey: string; readonly declaredBy: string; readonly declared: boolean; readonly retired: boolean } {
     return {
       stateKey: secretStateKey(this.namespace, this.robotSecretName(name), ROBOT_SECRET_KEY),
       declaredBy: `${this.node.path}/${robotScopeId(name)}/${ROBOT_SECRET_ID}`,
+      declared: this.robotNames.has(name),
       retired: this.retiredRobotNames.has(name),
     };
   }

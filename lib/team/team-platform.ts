@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkKnownProps, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
-import { placedIn, placements } from '../core/placement';
+import { placements } from '../core/placement';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
@@ -333,13 +333,6 @@ export class TeamPlatform extends Construct {
       }
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, `must be a namespace of the team's own: the platform (or another construct of the app) defines it already${defaulted}`);
-      }
-      // one made outside the app (as Harbor's may be) in which a component of the app runs: the team's deploy
-      // identity could read that component's Secrets, and patch or replace its pods
-      const component = placedIn(this, ns)[0];
-      if (component !== undefined) {
-        invalid(prop, ns, `must be a namespace of the team's own: ${component.node.path} runs in it already, whose pods, Secrets and data the ` +
-          `team's deploy identity and members would reach${defaulted}`);
       }
       // one the app does not define but builds in (added with create: false): the engine's Role and other
       // repositories' pipelines would stay there beside the team's

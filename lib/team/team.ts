@@ -7,6 +7,7 @@ import { PodFirewall } from '../core/network';
 import { NamespacedAccess } from '../core/rbac';
 import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
+import { placedIn } from '../core/placement';
 import { BuildEgressRule } from '../ci/build-egress';
 import { checkStorageLimitGiB, Harbor, HarborRobot, ProjectMember, ProjectRole, RobotOptions, RobotPermission } from '../harbor';
 import { PullSecret, RegistryCredential } from '../registry';
@@ -442,6 +443,21 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   ctx.harbor.checkProject(name, { storageLimitGiB: registryQuotaGiB, members: members.projectMembers });
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
     ctx.harbor.checkRobot(robot.name, robot.options, [name]);
+  }
+  // last, after the refusals that say more of a namespace (the runner's own, say): one made outside the app (as
+  // Harbor's may be) in which a component of the app runs, whose Secrets the team's deploy identity could read and
+  // whose pods it could patch or replace (`TeamPlatform` refuses one placed there later, at synth)
+  const own: [keyof TeamProps, string][] = [
+    ...namespaces.map((n): [keyof TeamProps, string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
+    ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as [keyof TeamProps, string]]),
+  ];
+  for (const [prop, ns] of own) {
+    const component = placedIn(ctx.harbor, ns)[0];
+    if (component !== undefined) {
+      const defaulted = props[prop] === undefined ? ` (the default for team ${describeValue(name)}: rename the team, or give ${prop})` : '';
+      invalid(prop, ns, `must be a namespace of the team's own: ${component.node.path} runs in it already, whose pods, Secrets and data the ` +
+        `team's deploy identity and members would reach${defaulted}`);
+    }
   }
   return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route, members };
 }

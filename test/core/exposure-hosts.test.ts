@@ -29,7 +29,7 @@ describe('two exposures of the app on one host', () => {
     const { ci, harbor } = charts();
     droneServer(ci, { host: 'ci.acme.dev', exposure: ServiceExposure.ingress({ tls: IngressTls.certManager('letsencrypt') }) });
     // Harbor's first path, /api/, lies under the server's /
-    expect(refusal(() => inClusterHarbor(harbor, { externalUrl: 'https://ci.acme.dev' }))).toBe('invalid externalUrl "ci.acme.dev": must not be ' +
+    expect(refusal(() => inClusterHarbor(harbor, { externalUrl: 'https://ci.acme.dev' }))).toBe('invalid externalUrl\'s host "ci.acme.dev": must not be ' +
       'routed by two exposures of the app: harbor/Harbor\'s Ingress would route "/api/" of host "ci.acme.dev", where ci/Drone\'s Ingress routes ' +
       '"/"; give each its own host, or paths apart');
   });

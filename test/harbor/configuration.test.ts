@@ -171,7 +171,7 @@ describe('Harbor configuration in code', () => {
     // exclude IP addresses; the HTTPRoute CRD's pattern would refuse it at apply)
     for (const externalUrl of ['https://10.0.0.5', 'https://[fd00::1]']) {
       expect(() => inClusterHarbor(testChart('registry'), { externalUrl, exposure: HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'gw' }) }))
-        .toThrow(/^invalid externalUrl "(10\.0\.0\.5|\[fd00::1\])": must be a DNS host name for an HTTPRoute/);
+        .toThrow(/^invalid externalUrl's host "(10\.0\.0\.5|\[fd00::1\])": must be a DNS host name for an HTTPRoute/);
     }
     // robots may use the project Harbor creates itself
     expect(harbor.addRobot('puller', { permissions: [RobotPermission.pull('library')] }).username).toBe('robot$puller');

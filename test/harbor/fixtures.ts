@@ -33,3 +33,15 @@ export function managedHarbor(chart: Chart, props: Partial<HarborProps> = {}): H
     ...props,
   });
 }
+
+/**
+ * The Harbor of the secret-state reviews' tests (left robots, retired teams): at `<chart>/Harbor` in namespace `harbor`,
+ * on an in-cluster PostgreSQL and Redis, as the example stacks place it, so that two apps of this shape share a state.
+ */
+export function stateReviewHarbor(chart: Chart): Harbor {
+  return new Harbor(chart, 'Harbor', {
+    namespace: 'harbor', externalUrl: 'https://harbor.example.com',
+    database: new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' }).addDatabase('registry', { user: 'harbor' }),
+    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+  });
+}

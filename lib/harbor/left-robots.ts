@@ -1,0 +1,54 @@
+import { isDnsLabel } from '../core';
+import { SecretRecordView } from '../core/secret-record-review';
+import { warnOnce } from '../core/warn';
+import type { Harbor } from './harbor';
+
+// A robot that leaves the code (renamed, removed) stays in Harbor with its permissions and a secret that never
+// expires: the configuration Jobs delete only what `retireRobot` names. Nothing refuses that; only the secret state
+// tells which robots a Harbor declared before, so each synth of the state reviews it here (`onSecretRecord`).
+
+/**
+ * Warn, once per robot, of each robot on record in the secret state as declared by `harbor` (its secret's key,
+ * declared by the path `addRobot` gives it below `harbor`) that `harbor` now neither declares nor retires.
+ *
+ * A pair `<x>-push` and `<x>-pull` that left together is a team's, or looks like one: TeamPlatform warns of it itself,
+ * naming the team and `retireTeam`, and a stack without the teams on the same state (the default stack beside the
+ * teams example) must not warn of every team it does not have.
+ */
+export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
+  const prefix = `${harbor.node.path}/`;
+  const left: string[] = [];
+  for (const [key, path] of Object.entries(view.declaredBy)) {
+    const name = /^Robot-([^/]+)\/Secret$/.exec(path.startsWith(prefix) ? path.slice(prefix.length) : '')?.[1];
+    // the key must be where this Harbor keeps that robot's secret: a Harbor at the same path in another namespace
+    // (another stack's) keeps its robots elsewhere
+    const record = name === undefined ? undefined : harbor._robotRecord(name);
+    if (name === undefined || record?.stateKey !== key) {
+      continue;
+    }
+    if (!record.declared && !record.retired && !teamPairLeft(harbor, view, name)) {
+      left.push(name);
+    }
+  }
+  // in name order, whatever order the state lists its keys in
+  for (const name of left.sort()) {
+    warnOnce(harbor, `Harbor robot robot$${name} of ${harbor.node.path} is on record in the secret state, but this synth neither declares it ` +
+      `(addRobot) nor retires it (retireRobot): it keeps its permissions in Harbor, and its secret, which never expires; if it went (renamed or ` +
+      `removed), call harbor.retireRobot(${JSON.stringify(name)}) and the configuration Jobs delete it once applied; if it is a robot of another ` +
+      'stack on this state, ignore this (and retire it there with retireRobot when it goes)');
+  }
+}
+
+/**
+ * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that both left as TeamPlatform's review finds a
+ * team's robots left (lib/team/team-platform.ts, `reviewRetirements`): each on record as declared by `harbor`,
+ * neither declared by this synth, nor retired. `<x>` is any DNS label; a team's name is one.
+ */
+function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boolean {
+  const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
+  if (team === undefined || !isDnsLabel(team)) {
+    return false;
+  }
+  return [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot))
+    .every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired);
+}

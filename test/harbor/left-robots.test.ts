@@ -1,0 +1,112 @@
+// A robot that leaves the code without Harbor.retireRobot (renamed, removed) stays in Harbor with its permissions and
+// a secret that never expires: each synth warns of it against the secret state (lib/harbor/left-robots.ts). A team's
+// robots are TeamPlatform's to warn of (test/team/team-retire.test.ts, "offboarding mistakes").
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, LocalSecretStore, RobotPermission } from '../../lib';
+import { platform } from '../team/fixtures';
+import { stateReviewHarbor } from './fixtures';
+import { stderrOf } from '../util';
+
+/** What a synth of `app`'s Secrets on the state in `dir` prints on stderr, line by line. */
+function stderrLines(app: App, dir: string): string[] {
+  return stderrOf(() => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }).render(app)).split('\n').filter((l) => l !== '');
+}
+
+/** The warnings among `lines`. */
+const warnings = (lines: string[]) => lines.filter((l) => l.startsWith('dockyard: warning:'));
+
+/** An app whose Harbor (platform/Harbor, namespace harbor) declares `robots`, each pushing to two projects, and retires `retired`. */
+function harborApp(robots: string[], retired: string[] = []): App {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+  const harbor = stateReviewHarbor(chart);
+  harbor.addProject('apps');
+  harbor.addProject('web');
+  robots.forEach((name) => harbor.addRobot(name, { permissions: [RobotPermission.push('apps'), RobotPermission.push('web')] }));
+  retired.forEach((name) => harbor.retireRobot(name));
+  chart.toJson();
+  return app;
+}
+
+/** The warnings of a synth of `harborApp(robots, retired)` on the state in `dir`. */
+const synthWarnings = (dir: string, robots: string[], retired: string[] = []) => warnings(stderrLines(harborApp(robots, retired), dir));
+
+/** The warning of robot `name` left by the Harbor at `harborPath`. */
+const leftWarning = (name: string, harborPath = 'platform/Harbor') => `dockyard: warning: Harbor robot robot$${name} of ${harborPath} is on ` +
+  'record in the secret state, but this synth neither declares it (addRobot) nor retires it (retireRobot): it keeps its permissions in Harbor, ' +
+  `and its secret, which never expires; if it went (renamed or removed), call harbor.retireRobot("${name}") and the configuration Jobs delete ` +
+  'it once applied; if it is a robot of another stack on this state, ignore this (and retire it there with retireRobot when it goes)';
+
+const stateDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-left-robots-'));
+
+describe('a robot left out of the code, against the secret state', () => {
+  test('a renamed robot is warned of by name, with the call that deletes it, beside the new key the synth made', () => {
+    const dir = stateDir();
+    expect(synthWarnings(dir, ['ci'])).toEqual([]);
+    const lines = stderrLines(harborApp(['ci-push']), dir);
+    expect(warnings(lines)).toEqual([leftWarning('ci')]);
+    // the trial's synth said only this: it still does, after the warning
+    expect(lines.filter((l) => l.startsWith('dockyard: generated'))).toEqual([
+      expect.stringMatching(/^dockyard: generated 1 new key, recorded in .*: harbor\/harbor-robot-ci-push\/secret$/),
+    ]);
+    // its secret is no part of the warning
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8'));
+    const secret: string = state.values['harbor/harbor-robot-ci/secret'];
+    expect(secret).toMatch(/^\S{32}$/);
+    expect(lines.join('\n')).not.toContain(secret);
+    // the state keeps the robot on record, so every synth warns until it is retired
+    expect(synthWarnings(dir, ['ci-push'])).toEqual([leftWarning('ci')]);
+  });
+
+  test('a robot retired with retireRobot, or declared again, is not warned of', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['ci']);
+    expect(synthWarnings(dir, ['ci-push'], ['ci'])).toEqual([]);
+    expect(synthWarnings(dir, ['ci-push', 'ci'])).toEqual([]);
+  });
+
+  test('each robot left is warned of once, in name order', () => {
+    const dir = stateDir();
+    // "a.b" keeps its secret in harbor-robot-a-b, so the state lists it before "a-c": the warnings follow the names
+    synthWarnings(dir, ['ci', 'a-c', 'keep', 'a.b']);
+    expect(synthWarnings(dir, ['keep'])).toEqual([leftWarning('a-c'), leftWarning('a.b'), leftWarning('ci')]);
+  });
+
+  test('nothing is warned of on a new state, which holds nothing to tell by', () => {
+    expect(synthWarnings(stateDir(), ['ci-push'], ['ci'])).toEqual([]);
+  });
+
+  test('a pair <x>-push and <x>-pull left together is a team\'s to warn of; one of them left alone is warned of', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
+    expect(synthWarnings(dir, ['app-pull', 'ci'])).toEqual([leftWarning('app-push')]);
+    // both gone: the default stack beside the teams example sees every team's robots so, and TeamPlatform warns of them
+    expect(synthWarnings(dir, ['ci'])).toEqual([]);
+  });
+});
+
+describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
+  /** A platform onboarding `teams`, its Harbor declaring `robots` of its own, synthesized on the state in `dir`: its warnings. */
+  function platformWarnings(dir: string, teams: string[], robots: string[]): string[] {
+    const p = platform();
+    robots.forEach((name) => p.harbor.addRobot(name, { permissions: [RobotPermission.push('dockerhub')] }));
+    teams.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
+    p.objects();
+    return warnings(stderrLines(p.app, dir));
+  }
+
+  test('the platform\'s own robot is warned of by Harbor, a team\'s robots by TeamPlatform alone', () => {
+    const dir = stateDir();
+    expect(platformWarnings(dir, ['web', 'data'], ['ci'])).toEqual([]);
+    expect(platformWarnings(dir, ['web'], ['ci-push'])).toEqual([
+      leftWarning('ci'),
+      'dockyard: warning: team "data"\'s Harbor robots robot$data-push and robot$data-pull are on record in the secret state, declared by ' +
+        'platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep their permissions ' +
+        'and secrets, which never expire; if the team left, call retireTeam("data"); if they are robots of another stack on this state, named ' +
+        'like a team\'s, ignore this (and retire them there with retireRobot when they go)',
+    ]);
+  });
+});
