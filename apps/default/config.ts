@@ -106,7 +106,8 @@ const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
 const MIRROR_USER = 'a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
-const MIRROR_PASSWORD = 'any value that is not empty or whitespace only; read only with DOCKYARD_IMAGE_MIRROR_USER set';
+const MIRROR_PASSWORD = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
+  'DOCKYARD_IMAGE_MIRROR_USER set';
 
 /** Every `DOCKYARD_*` variable the default stack reads, in the README's order. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [

@@ -71,7 +71,8 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
 
   const k8sOpts = { providers: { kubernetes: cluster.provider } };
-  const certIssuer = settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
+  // the staging issuer is one this program makes: without installIngress the Ingresses name the cluster's own
+  const certIssuer = settings.installIngress && settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
   // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
   const ingress = settings.installIngress ? new IngressStack('ingress', {
     acmeEmail: settings.acmeEmail!, issuerName: certIssuer, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
@@ -130,9 +131,9 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
       ? ['Repositories: activate them in Woodpecker, and enable "Allow deployments" in each one\'s settings, which activation leaves off: ' +
         'Woodpecker refuses to deploy them until then']
       : []),
-    ...(settings.installIngress ? [] : ['Ingress: this program installed no ingress controller (installIngress off): unless the cluster has ' +
-      'ingress-nginx (class nginx, namespace ingress-nginx) and cert-manager with a ClusterIssuer "letsencrypt", set acmeEmail and run pulumi up ' +
-      'again, which installs them']),
+    ...(settings.installIngress ? [] : [`Ingress: this program installed no ingress controller (installIngress off): the cluster needs ` +
+      `ingress-nginx (class nginx, namespace ingress-nginx) and cert-manager with a ClusterIssuer "${certIssuer}"; ` +
+      (settings.acmeEmail === undefined ? 'set acmeEmail and run pulumi up again to have them installed' : 'install them, or set installIngress true')]),
     `Certificates: cert-manager orders them from Let's Encrypt once DNS resolves; kubectl get certificates -A shows their state`,
   ].join('\n'));
 

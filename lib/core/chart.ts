@@ -11,13 +11,14 @@ const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
 /**
  * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on: every built-in
  * cluster-scoped kind of Kubernetes 1.36 (the types marked `+genclient:nonNamespaced` in kubernetes/api v0.36.3 that
- * the 1.36 OpenAPI serves, and the aggregator's APIService), and Gateway API's GatewayClass (kubernetes-sigs/gateway-api
- * v1.6.1 config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml, `scope: Cluster`).
+ * the 1.36 OpenAPI serves, and the aggregator's APIService), Gateway API's GatewayClass (kubernetes-sigs/gateway-api
+ * v1.6.1 config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml, `scope: Cluster`), and cert-manager's
+ * ClusterIssuer (its CRD `clusterissuers.cert-manager.io` is `scope: Cluster`), which the Ingresses' TLS names.
  *
  * @internal
  */
 export const CLUSTER_KINDS = [
-  ...FIRST_KINDS, 'APIService', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding', 'ClusterTrustBundle', 'ComponentStatus',
+  ...FIRST_KINDS, 'APIService', 'CertificateSigningRequest', 'ClusterIssuer', 'ClusterRole', 'ClusterRoleBinding', 'ClusterTrustBundle', 'ComponentStatus',
   'CSIDriver', 'CSINode', 'DeviceClass', 'DeviceTaintRule', 'FlowSchema', 'GatewayClass', 'IngressClass', 'IPAddress', 'MutatingAdmissionPolicy',
   'MutatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration', 'Node', 'PersistentVolume', 'PriorityClass', 'PriorityLevelConfiguration',
   'ResourcePoolStatusRequest', 'ResourceSlice', 'RuntimeClass', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'SelfSubjectRulesReview',
@@ -219,10 +220,14 @@ export class DockyardChart extends Chart {
   private renderObjects(collected: Collected): any[] {
     const names = ObjectNames.for(this);
     if (collected.dependencies) {
-      // cdk8s's order: the objects are not paired with their constructs, so the chart is named
-      const objects = super.toJson();
-      objects.forEach((o) => names.claim(o, `an object of chart ${this.node.path}`, CLUSTER_KINDS.includes(o?.kind)));
-      return objects;
+      // cdk8s renders in its dependency order, its objects not paired with their constructs: each is rendered once
+      // more here to be claimed by its construct's path (a chart with dependencies is rare; rendering has no effect
+      // a second time changes)
+      collected.found.forEach((apiObject) => {
+        const o = apiObject.toJson();
+        names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o?.kind));
+      });
+      return super.toJson();
     }
     this.checkValid(collected);
     return collected.found.map((apiObject) => {

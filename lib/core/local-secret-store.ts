@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { DigestSource, withDigests } from './checksum';
+import { ObjectNames } from './object-names';
 import { checkObjectSizes } from './object-size';
 import { SecretFile } from './output-file';
 import {
@@ -401,6 +402,10 @@ export class LocalSecretStore {
         type: secret.type,
         stringData: data.get(secret)!,
       })));
+      // and to one object per identity with them (the charts, rendered first, claimed theirs: `withObjectNames`)
+      const names = ObjectNames.for(scope);
+      let d = 0;
+      secrets.forEach((secret, i) => namespaces[i].forEach(() => names.claim(docs[d++], `generated Secret ${secret.node.path}`, false)));
       // applied like the charts' objects, so held to the same limits: one too large fails here, before the state
       // is saved or any file written
       checkObjectSizes(scope, docs);
@@ -697,15 +702,17 @@ function random(alphabet: string, length: number, mixedClasses: boolean): string
 }
 
 /**
- * The value of the input variable `env` (`SecretValue.input`), empty if unset. One that is only white space, or
- * begins or ends with a line break (a token pasted with its line break, or read from a file with a CRLF ending), is
- * refused without showing it: a login or token so shaped would fail only at its first use (a 401 at the kubelet's
- * pull), long after the synth, and be kept in the state.
+ * The value of the input variable `env` (`SecretValue.input`), empty if unset. One that is only white space, or one
+ * line that begins or ends with a line break (a token pasted with its line break, or read from a file with a CRLF
+ * ending), is refused without showing it: a login or token so shaped would fail only at its first use (a 401 at the
+ * kubelet's pull), long after the synth, and be kept in the state. A value of several lines keeps its line breaks,
+ * its last one included: a PEM or SSH key file ends in one, which OpenSSH may need.
  */
 function inputValue(env: string): string {
   const given = process.env[env] ?? '';
-  if (given !== '' && (given.trim() === '' || /^[\r\n]|[\r\n]$/.test(given))) {
-    invalidSecret(env, 'must not be white space only, nor begin or end with a line break: set it to the value alone');
+  const oneLine = !/[\r\n]/.test(given.replace(/^[\r\n]+|[\r\n]+$/g, ''));
+  if (given !== '' && (given.trim() === '' || (oneLine && /^[\r\n]|[\r\n]$/.test(given)))) {
+    invalidSecret(env, 'must not be white space only, nor one line that begins or ends with a line break: set it to the value alone');
   }
   return given;
 }

@@ -864,7 +864,7 @@ const DEFAULT_ACCOUNT = 'default';
  * (harness v2.28.2 `service/hook/parser/parse.go:359-378`) and reads `.drone.yml` at that commit
  * (`plugin/config/repo.go:34`), which may be a pull request's, a fork's included (deploy-preview integrations create
  * such deployments for every pull request). doublestar v1.1.1 matches the pattern `""` against the empty ref only
- * (`doublestar.go:140,316`: both empty match; an empty pattern part matches no other part).
+ * (`doublestar.go:316-323`, matchComponent: both empty match; an empty pattern part matches no other part).
  */
 const PULL_REQUEST_REF_PATTERNS = ['refs/pull/**', 'refs/pull-request/**', 'refs/pull-requests/**', 'refs/merge-requests/**', ''];
 

@@ -48,8 +48,9 @@ export interface DatabaseGrantsProps {
    * The CA bundle that verifies the server, mounted in the Job's pod with `PGSSLROOTCERT` pointing at it
    * (`PostgresReconcilerProps.caCertificate`).
    *
-   * @default - the `caCertificate` of `databases`, when every one of them carries the same one (the same key of the
-   * same Secret); otherwise none
+   * @default - with `sslMode` `verify-ca` or `verify-full`, the `caCertificate` of `databases`, when every one of
+   * them carries the same one (the same key of the same Secret); otherwise none (with `require`, libpq verifies
+   * nothing without one, and a CA Secret of another namespace than the Job's could not be mounted)
    */
   readonly caCertificate?: SecretKey;
   /**
@@ -77,7 +78,9 @@ export class DatabaseGrants extends PostgresReconciler {
   public constructor(scope: Construct, id: string, props: DatabaseGrantsProps) {
     super(scope, id, {
       ...props, name: props.name ?? 'database-grants', adminDatabase: props.adminDatabase ?? 'defaultdb',
-      caCertificate: props.caCertificate ?? sharedCaCertificate(props.databases),
+      // only where the CA is needed: under `require` it would only be mounted, and a CA Secret that lives in the
+      // databases' namespace (not the Job's) cannot be
+      caCertificate: props.caCertificate ?? (props.sslMode === 'verify-ca' || props.sslMode === 'verify-full' ? sharedCaCertificate(props.databases) : undefined),
     });
     for (const db of props.databases ?? []) {
       this.addDatabase(db, { setPassword: false });

@@ -23,7 +23,7 @@ export class ImageRelocation implements IImageRelocation {
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
     checkRegistryPrefix('prefix', prefix);
-    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${image.registry.replace(':', '-')}` : prefix),
+    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${registryPathPart(image)}` : prefix),
       `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true);
   }
 
@@ -68,4 +68,17 @@ export class ImageRelocation implements IImageRelocation {
   public toString(): string {
     return this.description;
   }
+}
+
+/**
+ * The source registry of `image` as one repository path part, for `keepRegistry`: lower-case (host names are), its
+ * port joined with "-". A registry that makes no path part even so (an IPv6 address) is refused, naming the image.
+ */
+function registryPathPart(image: Image): string {
+  const part = image.registry.toLowerCase().replace(':', '-');
+  // distribution/reference v0.6.0 reference.go: path-component := alpha-numeric [separator alpha-numeric]*
+  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(part)) {
+    invalid('image', image.reference, 'cannot be relocated with keepRegistry: its registry makes no repository path part; relocate it without keepRegistry');
+  }
+  return part;
 }

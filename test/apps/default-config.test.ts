@@ -36,7 +36,8 @@ const MIRROR = 'must be a registry host with an optional :port and path, without
   'not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and Valkey from itself, which it needs running to serve them)';
 const HOST = 'must be a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address, without scheme or path';
 const HARBOR_HOST = `${HOST}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
-const MIRROR_PASSWORD = 'must be any value that is not empty or whitespace only; read only with DOCKYARD_IMAGE_MIRROR_USER set';
+const MIRROR_PASSWORD = 'must be any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
+  'DOCKYARD_IMAGE_MIRROR_USER set';
 const SUBDOMAIN = 'must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels';
 const stateRule = (outdir: string) => 'must be the path of a file, relative or absolute, such as ".dockyard/secrets.json", ' +
   `outside the output directory ${JSON.stringify(outdir)}; not an existing directory, not ending with "/"`;

@@ -35,6 +35,8 @@ describe('DockyardChart', () => {
       ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'], ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'],
       ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'], ['apiregistration.k8s.io/v1', 'APIService'], ['storage.k8s.io/v1', 'CSIDriver'],
       ['v1', 'PersistentVolume'], ['node.k8s.io/v1', 'RuntimeClass'], ['gateway.networking.k8s.io/v1', 'GatewayClass'], ['v1', 'Node'],
+      // cert-manager's (clusterissuers.cert-manager.io, scope: Cluster): two in charts of two namespaces are one object
+      ['cert-manager.io/v1', 'ClusterIssuer'],
     ];
     const chart = testChart('platform');
     kinds.forEach(([apiVersion, kind]) => new ApiObject(chart, kind, { apiVersion, kind, metadata: { name: 'x' } }));

@@ -457,12 +457,21 @@ describe('secret inputs', () => {
       const statePath = path.join(workdir(), 'state.json');
       process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = given;
       expect(failure(() => new LocalSecretStore({ statePath }).render(stack({ input: true })))).toBe('invalid DOCKYARD_TEST_CONTINUITY_TOKEN ' +
-        '<redacted>: must not be white space only, nor begin or end with a line break: set it to the value alone');
+        '<redacted>: must not be white space only, nor one line that begins or ends with a line break: set it to the value alone');
       expect(fs.existsSync(statePath)).toBe(false);
       // inner white space is the value's own
       process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'pass phrase with spaces';
       expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe('pass phrase with spaces');
     });
+
+  test('an input of several lines keeps its final line break: a PEM or SSH key file ends in one (review)', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = key;
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe(key);
+    // and the next synth, which reads the variable again to compare, takes it too
+    expect(values(new LocalSecretStore({ statePath }).render(stack({ input: true })))['platform/hub/token']).toBe(key);
+  });
 
   test('an input that belongs to an owner is kept for that owner only: another owner needs a rotation', () => {
     const dir = workdir();

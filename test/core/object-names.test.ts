@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
-import { DatabaseGrants, DockyardChart, LocalSecretStore, Secret, synthesize } from '../../lib';
+import { DatabaseGrants, DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { testChart, thrown } from '../util';
 
@@ -29,6 +29,14 @@ describe('a repeated object identity', () => {
     const expected = refusal('ConfigMap apps/settings', 'test/A', 'test/B');
     expect(thrown(() => make().toJson()).message).toBe(expected);
     expect(thrown(() => make()._toYamlChunks()).message).toBe(expected);
+  });
+
+  test('in a chart with dependencies (rendered in cdk8s\'s order), the refusal names both constructs too (review)', () => {
+    const chart = testChart('apps');
+    const a = kube(chart, 'A', 'ConfigMap', { metadata: { name: 'settings' }, data: { a: '1' } });
+    const b = kube(chart, 'B', 'ConfigMap', { metadata: { name: 'settings' }, data: { b: '2' } });
+    b.node.addDependency(a);
+    expect(thrown(() => chart.toJson()).message).toBe(refusal('ConfigMap apps/settings', 'test/A', 'test/B'));
   });
 
   test('another namespace, another kind or another API group is another object; rendering twice claims nothing twice', () => {
@@ -62,6 +70,19 @@ describe('a repeated object identity', () => {
     expect(thrown(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }))).message)
       .toBe(refusal('ConfigMap apps/settings', 'first/Settings', 'second/Settings'));
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'state.json'))).toBe(false);
+  });
+
+  test('synthesize refuses a chart\'s object of a generated Secret\'s identity, which secrets.local.yaml would write again (review)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-object-names-'));
+    made.push(dir);
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const a = new DockyardChart(app, 'a', { namespace: 'x' });
+    new Secret(a, 'S', { name: 'creds', values: { password: SecretValue.password(20) } });
+    const b = new DockyardChart(app, 'b', { namespace: 'x' });
+    new ApiObject(b, 'Raw', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: 'mine' } });
+    expect(thrown(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }))).message)
+      .toBe(refusal('Secret x/creds', 'b/Raw', 'generated Secret a/S'));
     expect(fs.existsSync(path.join(dir, 'state.json'))).toBe(false);
   });
 

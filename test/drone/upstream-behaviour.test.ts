@@ -300,7 +300,7 @@ describe('a pull request\'s ref under another event runs without the identity (h
   test('a GitHub deployment of a commit SHA, which carries no ref, is pinned too: its .drone.yml may be a pull request\'s', () => {
     // go-scm v1.42.2 scm/driver/github/webhook.go:676-683 empties the ref of a deployment by 40-character SHA; harness
     // v2.28.2 service/hook/parser/parse.go:359-378 makes it a promote with that ref, and plugin/config/repo.go:34 reads
-    // the config at the SHA. doublestar v1.1.1 (doublestar.go:140,316) matches "" against the empty ref only.
+    // the config at the SHA. doublestar v1.1.1 (doublestar.go:316-323, matchComponent) matches "" against the empty ref only.
     const { policies, place } = placed((runner) => runner.addPolicy({
       name: 'app', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer', events: [PipelineEvent.PUSH, PipelineEvent.PROMOTE],
     }));

@@ -141,6 +141,17 @@ describe('DatabaseGrants', () => {
       expect(envOf(container(job)).PGSSLROOTCERT.value).toBe('/etc/postgresql-ca/ca.crt');
       expect(job.spec.template.spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'pg-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
 
+      // with require (the default), no default CA: the databases' CA, an existing Secret of their own namespace, could
+      // not be mounted in the Job's, and a setup that synthesized before still does (review)
+      const apartGrants = testChart('ci');
+      const harborDb = new ExternalPostgres(apartGrants, 'HarborDb', {
+        host: 'db.example.com', port: 25060, databaseName: 'registry', user: 'harbor', maxConnections: 22, connectionLimit: 5,
+        password: Secret.fromSecretName(apartGrants, 'HarborPw', 'harbor-db', { namespace: 'harbor' }).key('password'), sslMode: SslMode.VERIFY_FULL,
+        caCertificate: Secret.fromSecretName(apartGrants, 'HarborCa', 'pg-ca', { namespace: 'harbor' }).key('ca.crt'),
+      });
+      grants(apartGrants, { databases: [harborDb] });
+      expect(envOf(container(jobOf(synth(apartGrants)))).PGSSLROOTCERT).toBeUndefined();
+
       // one without a CA, or another CA: no default, so verify-full is refused and require gets none
       for (const otherCa of [undefined, 'other-ca']) {
         const build = (sslMode: string) => {

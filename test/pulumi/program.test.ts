@@ -166,6 +166,8 @@ describe('the DigitalOcean program', () => {
       expect(ingress.metadata.annotations['pulumi.com/skipAwait']).toBe('true');
       expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
     }
-    expect(await get(outputs.nextSteps)).toContain('Ingress: this program installed no ingress controller (installIngress off)');
+    expect(await get(outputs.nextSteps)).toContain('Ingress: this program installed no ingress controller (installIngress off): the cluster needs ' +
+      'ingress-nginx (class nginx, namespace ingress-nginx) and cert-manager with a ClusterIssuer "letsencrypt"; set acmeEmail and run pulumi up ' +
+      'again to have them installed');
   });
 });

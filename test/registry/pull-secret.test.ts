@@ -205,11 +205,16 @@ describe('ImageRelocation', () => {
     // it parses as a reference again, and as the same one
     expect(Image.of(relocated).reference).toBe(relocated);
     expect(keep.relocate(image('localhost:5000/app:1')).reference).toBe('registry.example.com/mirror/localhost-5000/app:1');
+    // a host is lower-case as a path part; one that makes none is refused, naming the image (review)
+    expect(keep.relocate(image('Registry.Example.com/team/app:1')).reference).toBe('registry.example.com/mirror/registry.example.com/team/app:1');
+    expect(() => keep.relocate(image('[::1]:5000/app:1'))).toThrow('invalid image "[::1]:5000/app:1": cannot be relocated with keepRegistry: its ' +
+      'registry makes no repository path part; relocate it without keepRegistry');
   });
 
   test('a proxy cache of Docker Hub spelled by another of its host names still takes Docker Hub\'s images', () => {
-    // Image.of spells index.docker.io and registry-1.docker.io as docker.io (distribution/reference v0.6.0
-    // normalize.go:20,26,31), so an upstream spelled so matched no image and relocated nothing, silently (review)
+    // Image.of spells index.docker.io as docker.io, as distribution/reference v0.6.0 normalize.go:143-145 does, and
+    // registry-1.docker.io too (Dockyard's choice: lib/core/image.ts DOCKER_HUB_ALIASES), so an upstream spelled so
+    // matched no image and relocated nothing, silently (review)
     for (const upstream of ['index.docker.io', 'registry-1.docker.io', 'docker.io']) {
       const r = ImageRelocation.proxyCache('harbor.example.com', 'dockerhub', upstream);
       expect(r.relocate(image('postgres:17')).reference).toBe('harbor.example.com/dockerhub/library/postgres:17');
