@@ -1,7 +1,9 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { annotateChecksums, annotateWorkloads, hasPodTemplate } from './checksum';
+import { isDockyardObject } from './k8s';
 import { ObjectNames } from './object-names';
+import { UserWorkload, warnUnrelocatedImages } from './unrelocated-images';
 import { checkObjectSizes, surelyFits } from './object-size';
 import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel } from './validation';
@@ -44,7 +46,10 @@ export class DockyardChart extends Chart {
   }
 
   public toJson(): any[] {
-    return this.finish(this.renderObjects(this.collect()));
+    const { objects, userWorkloads } = this.renderObjects(this.collect());
+    const finished = this.finish(objects);
+    warnUnrelocatedImages(this, userWorkloads);
+    return finished;
   }
 
   /**
@@ -67,7 +72,10 @@ export class DockyardChart extends Chart {
     }
     const collected = this.collect(constructs);
     if (collected.dependencies) {
-      return toYamlChunks(this.finish(this.renderObjects(collected)));
+      const { objects, userWorkloads } = this.renderObjects(collected);
+      const finished = this.finish(objects);
+      warnUnrelocatedImages(this, userWorkloads);
+      return toYamlChunks(finished);
     }
     this.checkValid(collected);
     // the documents in their final order, by rank: runs of documents written one after another, and kept objects
@@ -77,6 +85,7 @@ export class DockyardChart extends Chart {
     const configMaps: any[] = [];
     // every workload, Jobs too (written at once), for the pull check once all are rendered, as toJson checks them
     const workloads: any[] = [];
+    const userWorkloads: UserWorkload[] = [];
     const names = ObjectNames.for(this);
     for (const apiObject of collected.found) {
       const o = apiObject.toJson();
@@ -86,6 +95,7 @@ export class DockyardChart extends Chart {
       }
       if (shaped && hasPodSpec(o)) {
         workloads.push(o);
+        if (!isDockyardObject(apiObject)) userWorkloads.push({ owner: apiObject, object: o });
       }
       const rank = shaped && FIRST_KINDS.includes(o.kind) ? 0 : 1;
       const list = parts[rank];
@@ -134,6 +144,7 @@ export class DockyardChart extends Chart {
     }
     const keptInOrder = [...parts[0], ...parts[1]].filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
     checkWorkloadPulls(this, workloads);
+    warnUnrelocatedImages(this, userWorkloads);
     annotateWorkloads(this, keptInOrder, configMaps);
     checkObjectSizes(this, keptInOrder);
     const late = new YamlStream();
@@ -217,24 +228,24 @@ export class DockyardChart extends Chart {
    * rendering. Without dependencies that order is the construct tree's pre-order, so it is taken directly; a chart
    * with dependencies (`addDependency`) goes through cdk8s. Constructs' validations run either way.
    */
-  private renderObjects(collected: Collected): any[] {
+  private renderObjects(collected: Collected): { objects: any[]; userWorkloads: UserWorkload[] } {
     const names = ObjectNames.for(this);
-    if (collected.dependencies) {
-      // cdk8s renders in its dependency order, its objects not paired with their constructs: each is rendered once
-      // more here to be claimed by its construct's path (a chart with dependencies is rare; rendering has no effect
-      // a second time changes)
-      collected.found.forEach((apiObject) => {
-        const o = apiObject.toJson();
-        names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o?.kind));
-      });
-      return super.toJson();
-    }
-    this.checkValid(collected);
-    return collected.found.map((apiObject) => {
+    const userWorkloads: UserWorkload[] = [];
+    // each object claimed by its construct's path, and the workloads no Dockyard construct made kept with theirs
+    const rendered = (apiObject: ApiObject): any => {
       const o = apiObject.toJson();
       names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o?.kind));
+      if (!isDockyardObject(apiObject) && hasPodSpec(o)) userWorkloads.push({ owner: apiObject, object: o });
       return o;
-    });
+    };
+    if (collected.dependencies) {
+      // cdk8s renders in its dependency order, its objects not paired with their constructs: each is rendered once
+      // more here (a chart with dependencies is rare; rendering has no effect a second time changes)
+      collected.found.forEach(rendered);
+      return { objects: super.toJson(), userWorkloads };
+    }
+    this.checkValid(collected);
+    return { objects: collected.found.map(rendered), userWorkloads };
   }
 }
 

@@ -82,6 +82,17 @@ export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: 
  * sorted, and `apiVersion`, `kind`, `metadata` first (cdk8s 2.70 `api-object.ts`, `resolve.ts`, `_util.ts`).
  * Anything else falls back to cdk8s.
  */
+/**
+ * Whether `o` is an object a Dockyard construct made (`kube`), not one of the user's own (an `ApiObject`, a
+ * cdk8s-plus workload).
+ *
+ * @internal
+ */
+export function isDockyardObject(o: ApiObject): boolean {
+  // not `instanceof`: cdk8s's ApiObject answers it for every ApiObject (its static Symbol.hasInstance), subclasses too
+  return Object.prototype.isPrototypeOf.call(KubeObject.prototype, o);
+}
+
 class KubeObject extends ApiObject {
   public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly finish?: (rendered: any) => void) {
     super(scope, id, props);

@@ -1,0 +1,54 @@
+import { IConstruct } from 'constructs';
+import { Image, Images } from './image';
+import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
+import { warnOnce } from './warn';
+
+// Relocations (`Images.relocate`, `relocateAll`) rewrite the images of Dockyard's constructs, which resolve them; a
+// workload of the user's own (an ApiObject, a cdk8s-plus Deployment) names its images itself. Under a mirror (an
+// air-gapped cluster) such a pod would pull from where its image names, which the nodes may not reach, and
+// images.pairs.txt would not list the image to copy: a trial relocated everything and found its own Deployment still
+// on Docker Hub. Synth warns of each.
+
+/** A rendered workload that no Dockyard construct made, and the construct that rendered it. */
+export interface UserWorkload {
+  readonly owner: IConstruct;
+  readonly object: any;
+}
+
+/**
+ * Warn, once per workload, of each of `workloads` that pulls an image a relocation above it would move to a mirror
+ * (`ImageRelocation.registry`) if a Dockyard construct pulled it there. Only where the app relocates to a mirror at
+ * all; an image already relocated (named through `Images.resolve`) is not warned of.
+ *
+ * @internal
+ */
+export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly UserWorkload[]): void {
+  if (workloads.length === 0 || !Images.mirrored(scope)) {
+    return;
+  }
+  const relocated = new Set(Images.relocatedPairs(scope).map((pair) => pair.slice(pair.indexOf(' ') + 1)));
+  for (const { owner, object } of workloads) {
+    if (!POD_TEMPLATE_KINDS.includes(object?.kind)) {
+      continue;
+    }
+    const spec = podTemplateOf(object)?.spec;
+    const images = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c: any) => c?.image).filter((i: unknown) => typeof i === 'string');
+    for (const reference of images as string[]) {
+      let image: Image;
+      try {
+        image = Image.of(reference);
+      } catch {
+        continue;
+      }
+      const resolved = Images._peek(owner, image);
+      if (resolved.reference === image.reference || relocated.has(image.reference) || relocated.has(reference)) {
+        continue;
+      }
+      const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+      warnOnce(scope, `${name} (${owner.node.path}) pulls ${reference} as it names it: image relocations rewrite the images of Dockyard's ` +
+        `constructs only, so its pods do not pull ${resolved.reference}, and images.pairs.txt does not list it; to relocate it, name it through ` +
+        'Images.resolve (README, "Pull secrets, image relocation and node mirrors")');
+      break;
+    }
+  }
+}
