@@ -91,7 +91,7 @@ export class DockyardChart extends Chart {
       const o = apiObject.toJson();
       const shaped = o !== null && typeof o === 'object' && typeof o.kind === 'string';
       if (shaped) {
-        names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o.kind));
+        names.claim(o, apiObject, CLUSTER_KINDS.includes(o.kind));
       }
       if (shaped && hasPodSpec(o)) {
         workloads.push(o);
@@ -234,7 +234,7 @@ export class DockyardChart extends Chart {
     // each object claimed by its construct's path, and the workloads no Dockyard construct made kept with theirs
     const rendered = (apiObject: ApiObject): any => {
       const o = apiObject.toJson();
-      names.claim(o, apiObject.node.path, CLUSTER_KINDS.includes(o?.kind));
+      names.claim(o, apiObject, CLUSTER_KINDS.includes(o?.kind));
       if (!isDockyardObject(apiObject) && hasPodSpec(o)) userWorkloads.push({ owner: apiObject, object: o });
       return o;
     };

@@ -405,7 +405,7 @@ export class LocalSecretStore {
       // and to one object per identity with them (the charts, rendered first, claimed theirs: `withObjectNames`)
       const names = ObjectNames.for(scope);
       let d = 0;
-      secrets.forEach((secret, i) => namespaces[i].forEach(() => names.claim(docs[d++], `generated Secret ${secret.node.path}`, false)));
+      secrets.forEach((secret, i) => namespaces[i].forEach(() => names.claim(docs[d++], () => `generated Secret ${secret.node.path}`, false)));
       // applied like the charts' objects, so held to the same limits: one too large fails here, before the state
       // is saved or any file written
       checkObjectSizes(scope, docs);

@@ -20,15 +20,16 @@ export class ObjectNames {
     return held.get(scope.node.root) ?? new ObjectNames();
   }
 
-  private readonly owners = new Map<string, string>();
+  /** The owner of each claimed identity: its construct, or what names it, worked out only for a refusal. */
+  private readonly owners = new Map<string, IConstruct | (() => string)>();
 
   /**
-   * Claim rendered object `o` for `owner` (a construct path). Objects without a string kind and name (one named by
-   * `generateName`, or not shaped as an object) claim nothing.
+   * Claim rendered object `o` for `owner` (its construct, or what describes it). Objects without a string kind and name
+   * (one named by `generateName`, or not shaped as an object) claim nothing.
    *
    * @param clusterScoped whether its kind lives outside namespaces, where its namespace, if any, is not part of it
    */
-  public claim(o: any, owner: string, clusterScoped: boolean): void {
+  public claim(o: any, owner: IConstruct | (() => string), clusterScoped: boolean): void {
     const metadata = o?.metadata;
     if (typeof o?.kind !== 'string' || metadata === null || typeof metadata !== 'object' || typeof metadata.name !== 'string') {
       return;
@@ -40,7 +41,8 @@ export class ObjectNames {
     const other = this.owners.get(key);
     if (other !== undefined) {
       const what = `${o.kind} ${namespace === '' ? '' : `${namespace}/`}${metadata.name}`;
-      invalid('object', what, `must be rendered once, but ${other} and ${owner} both render it, and the API server keeps one ` +
+      const named = (x: IConstruct | (() => string)) => (typeof x === 'function' ? x() : x.node.path);
+      invalid('object', what, `must be rendered once, but ${named(other)} and ${named(owner)} both render it, and the API server keeps one ` +
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
     }
     this.owners.set(key, owner);
