@@ -275,6 +275,11 @@ export class PullAccess {
     return out;
   }
 
+  /** Whether the app of `scope` declared a registry on `host` (a Harbor's), however the host is spelled. */
+  public static declaresRegistry(scope: IConstruct, host: string): boolean {
+    return registriesAt(scope, host).length > 0;
+  }
+
   /** The private project Dockyard declared that `image` (as it resolves) is pulled from, if any. */
   public static privateProjectOf(scope: IConstruct, image: Image): PrivateProject | undefined {
     const [host, project, ...rest] = `${image.registry}/${image.repository}`.split('/');

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { Image, Images } from './image';
 import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
+import { PullAccess } from './pull-access';
 import { warnOnce } from './warn';
 
 // Relocations (`Images.relocate`, `relocateAll`) rewrite the images of Dockyard's constructs, which resolve them; a
@@ -41,7 +42,11 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
         continue;
       }
       const resolved = Images._peek(owner, image);
-      if (resolved.reference === image.reference || relocated.has(image.reference) || relocated.has(reference)) {
+      // not one the relocation leaves as it is, nor one already relocated (named through Images.resolve), already on
+      // the mirror (under its prefix), or pulled from a registry of the app's own (a Harbor it declares), where CI
+      // pushes the app's images: the mirror has none of those
+      if (resolved.reference === image.reference || relocated.has(image.reference) || relocated.has(reference) ||
+        image.reference.startsWith(`${resolved.registry}/`) || PullAccess.declaresRegistry(scope, image.registry)) {
         continue;
       }
       const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;

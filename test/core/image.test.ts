@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
 import { Postgres } from '../../lib';
+import { PullAccess } from '../../lib/core/pull-access';
 import { container, find, stderrOf, synth, testChart } from '../util';
 
 describe('Image', () => {
@@ -122,6 +123,17 @@ describe('Images.relocate', () => {
     expect(container(find(objects, 'Deployment', 'plain')).image).toBe('docker.io/library/nginx:1.27.3');
     expect(container(find(objects, 'Deployment', 'named')).image).toBe('mirror.example.com/hub/library/nginx:1.27.3');
     expect(Images.relocatedPairs(chart)).toEqual(['docker.io/library/nginx:1.27.3 mirror.example.com/hub/library/nginx:1.27.3']);
+  });
+
+  test('no warning for a workload of the user\'s own on the mirror already, or on a registry the app declares (its Harbor) (trial)', () => {
+    const chart = testChart();
+    const pod = (image: string) => ({ selector: {}, template: { spec: { containers: [{ name: 'web', image }] } } });
+    // the app's own Harbor, where CI pushes its images: the mirror has none of them
+    PullAccess.declareProject(chart, 'harbor.acme.dev', 'apps', { public: false, proxyCache: false });
+    new ApiObject(chart, 'Own', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'own' }, spec: pod('harbor.acme.dev/apps/api:1') });
+    new ApiObject(chart, 'Mirrored', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mirrored' }, spec: pod('mirror.example.com/hub/library/nginx:1') });
+    Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    expect(stderrOf(() => synth(chart))).toBe('');
   });
 
   test('a guarded host is guarded however its https port is spelled, and the refusal reaches the caller as the ValidationError it is', () => {
