@@ -88,14 +88,10 @@ export class DockyardChart extends Chart {
     const userWorkloads: UserWorkload[] = [];
     const names = ObjectNames.for(this);
     for (const apiObject of collected.found) {
-      const o = apiObject.toJson();
+      const o = this.renderClaimed(apiObject, names, userWorkloads);
       const shaped = o !== null && typeof o === 'object' && typeof o.kind === 'string';
-      if (shaped) {
-        names.claim(o, apiObject, CLUSTER_KINDS.includes(o.kind));
-      }
       if (shaped && hasPodSpec(o)) {
         workloads.push(o);
-        if (!isDockyardObject(apiObject)) userWorkloads.push({ owner: apiObject, object: o });
       }
       const rank = shaped && FIRST_KINDS.includes(o.kind) ? 0 : 1;
       const list = parts[rank];
@@ -223,6 +219,18 @@ export class DockyardChart extends Chart {
   }
 
   /**
+   * `apiObject` rendered, its identity claimed in `names` (one object per kind, namespace and name), and kept in
+   * `userWorkloads` if it is a workload no Dockyard construct made (`warnUnrelocatedImages`): what both ways of
+   * rendering do to each object.
+   */
+  private renderClaimed(apiObject: ApiObject, names: ObjectNames, userWorkloads: UserWorkload[]): any {
+    const o = apiObject.toJson();
+    names.claim(o, apiObject, CLUSTER_KINDS.includes(o?.kind));
+    if (hasPodSpec(o) && !isDockyardObject(apiObject)) userWorkloads.push({ owner: apiObject, object: o });
+    return o;
+  }
+
+  /**
    * The chart's objects, in construct order, as `Chart.toJson` renders them: cdk8s orders them by a dependency graph
    * of the whole chart, built (with every construct's path) on each call, which at a thousand teams costs more than
    * rendering. Without dependencies that order is the construct tree's pre-order, so it is taken directly; a chart
@@ -231,13 +239,7 @@ export class DockyardChart extends Chart {
   private renderObjects(collected: Collected): { objects: any[]; userWorkloads: UserWorkload[] } {
     const names = ObjectNames.for(this);
     const userWorkloads: UserWorkload[] = [];
-    // each object claimed by its construct's path, and the workloads no Dockyard construct made kept with theirs
-    const rendered = (apiObject: ApiObject): any => {
-      const o = apiObject.toJson();
-      names.claim(o, apiObject, CLUSTER_KINDS.includes(o?.kind));
-      if (!isDockyardObject(apiObject) && hasPodSpec(o)) userWorkloads.push({ owner: apiObject, object: o });
-      return o;
-    };
+    const rendered = (apiObject: ApiObject): any => this.renderClaimed(apiObject, names, userWorkloads);
     if (collected.dependencies) {
       // cdk8s renders in its dependency order, its objects not paired with their constructs: each is rendered once
       // more here (a chart with dependencies is rare; rendering has no effect a second time changes)

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { firstInstance } from './instances';
-import { podTemplateOf } from './pod-template-of';
+import { podContainers, podTemplateOf } from './pod-template-of';
 import { Secret, SecretKey } from './secret';
 import { secretStateKey } from './secret-record-review';
 
@@ -279,7 +279,7 @@ function inputsOf(spec: any): Input[] {
       }
     }
   }
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+  for (const c of podContainers(spec)) {
     for (const e of c.envFrom ?? []) {
       if (e.configMapRef) {
         out.push({ kind: 'configMap', name: e.configMapRef.name });

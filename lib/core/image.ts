@@ -26,6 +26,20 @@ export function canonicalRegistry(host: string): string {
 }
 
 /**
+ * `Image.of(reference)`, or undefined where it refuses the reference: for a check of rendered objects, whose images
+ * may be anything a user wrote.
+ *
+ * @internal
+ */
+export function imageOrUndefined(reference: string): Image | undefined {
+  try {
+    return Image.of(reference);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A container image reference pinned to an explicit tag or digest.
  *
  * References are normalised to a full `registry/repository:tag` form: a bare Docker Hub name such as `postgres`

@@ -390,7 +390,7 @@ export class LocalSecretStore {
       // each Secret's namespaces, settled now that the charts are resolved
       const namespaces = secrets.map((secret) => secret.namespaces);
       checkCopies(secrets, namespaces);
-      const docs = secrets.flatMap((secret, i) => namespaces[i].map((namespace) => ({
+      const bySecret = secrets.flatMap((secret, i) => namespaces[i].map((namespace) => [secret, {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {
@@ -401,11 +401,11 @@ export class LocalSecretStore {
         },
         type: secret.type,
         stringData: data.get(secret)!,
-      })));
+      }] as const));
+      const docs = bySecret.map(([, doc]) => doc);
       // and to one object per identity with them (the charts, rendered first, claimed theirs: `withObjectNames`)
       const names = ObjectNames.for(scope);
-      let d = 0;
-      secrets.forEach((secret, i) => namespaces[i].forEach(() => names.claim(docs[d++], () => `generated Secret ${secret.node.path}`, false)));
+      bySecret.forEach(([secret, doc]) => names.claim(doc, () => `generated Secret ${secret.node.path}`, false));
       // applied like the charts' objects, so held to the same limits: one too large fails here, before the state
       // is saved or any file written
       checkObjectSizes(scope, docs);

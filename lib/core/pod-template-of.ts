@@ -16,3 +16,12 @@ export const POD_TEMPLATE_KINDS: readonly string[] = ['Deployment', 'StatefulSet
 export function podTemplateOf(o: any): any {
   return o?.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o?.spec?.template;
 }
+
+/**
+ * The containers of a rendered pod spec, its init containers first: what pulls an image or reads a ConfigMap.
+ *
+ * @internal
+ */
+export function podContainers(spec: any): any[] {
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}

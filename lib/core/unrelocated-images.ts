@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { Image, Images } from './image';
-import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
+import { imageOrUndefined, Images } from './image';
+import { podContainers, podTemplateOf } from './pod-template-of';
 import { PullAccess } from './pull-access';
 import { warnOnce } from './warn';
 
@@ -10,7 +10,7 @@ import { warnOnce } from './warn';
 // images.pairs.txt would not list the image to copy: a trial relocated everything and found its own Deployment still
 // on Docker Hub. Synth warns of each.
 
-/** A rendered workload that no Dockyard construct made, and the construct that rendered it. */
+/** A rendered workload (a kind of `POD_TEMPLATE_KINDS`) that no Dockyard construct made, and the construct that rendered it. */
 export interface UserWorkload {
   readonly owner: IConstruct;
   readonly object: any;
@@ -29,16 +29,10 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
   }
   const relocated = new Set(Images.relocatedPairs(scope).map((pair) => pair.slice(pair.indexOf(' ') + 1)));
   for (const { owner, object } of workloads) {
-    if (!POD_TEMPLATE_KINDS.includes(object?.kind)) {
-      continue;
-    }
-    const spec = podTemplateOf(object)?.spec;
-    const images = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c: any) => c?.image).filter((i: unknown) => typeof i === 'string');
+    const images = podContainers(podTemplateOf(object)?.spec).map((c: any) => c?.image).filter((i: unknown) => typeof i === 'string');
     for (const reference of images as string[]) {
-      let image: Image;
-      try {
-        image = Image.of(reference);
-      } catch {
+      const image = imageOrUndefined(reference);
+      if (image === undefined) {
         continue;
       }
       const resolved = Images._peek(owner, image);

@@ -787,6 +787,16 @@ export function gitAccountRule(provider: string, role: GitAccountRole): string {
 const REPOSITORY_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 /**
+ * Whether `part` is one part of a repository path in the distribution reference grammar (distribution/reference
+ * regexp.go, `path-component`): lower-case letters and digits, separated by ".", "_", "__" or dashes.
+ *
+ * @internal
+ */
+export function isRepositoryPathComponent(part: string): boolean {
+  return REPOSITORY_PATH_COMPONENT.test(part);
+}
+
+/**
  * Check a registry prefix `host[:port][/path]` that images are relocated under, e.g. `registry.example.com/mirror`.
  *
  * The host must contain a "." or a port, or be `localhost`: otherwise container runtimes read it as a Docker Hub

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
 import { hasChosenPullSecrets } from './chosen-pull-secrets';
-import { Image } from './image';
+import { imageOrUndefined } from './image';
 import { isNamespaceDefined } from './namespace';
-import { POD_TEMPLATE_KINDS, podTemplateOf } from './pod-template-of';
+import { POD_TEMPLATE_KINDS, podContainers, podTemplateOf } from './pod-template-of';
 import { knownPullSecret, PrivateProject, PullAccess, pullSecretNames, PullVerdict, UserAccounts, userAccounts } from './pull-access';
 import { deniedLogins, noLogin, pullGrant } from './pull-refusal';
 import { ISecret } from './secret';
@@ -46,7 +46,7 @@ export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): 
     }
     const namespace: string = o.metadata?.namespace ?? 'default';
     let pulls: Pulls | null | undefined;
-    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const c of podContainers(spec)) {
       const project = typeof c?.image === 'string' ? projectOf(scope, c.image) : undefined;
       if (project === undefined) {
         continue;
@@ -66,13 +66,8 @@ export function checkWorkloadPulls(scope: IConstruct, objects: readonly any[]): 
 
 /** The private project `reference` resolves to, if any; none for a reference that does not parse. */
 function projectOf(scope: IConstruct, reference: string): PrivateProject | undefined {
-  let image: Image;
-  try {
-    image = Image.of(reference);
-  } catch {
-    return undefined;
-  }
-  return PullAccess.privateProjectOf(scope, image);
+  const image = imageOrUndefined(reference);
+  return image === undefined ? undefined : PullAccess.privateProjectOf(scope, image);
 }
 
 /**

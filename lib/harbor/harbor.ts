@@ -572,6 +572,19 @@ export class Harbor extends Construct {
   }
 
   /**
+   * The robot whose secret the construct at `path` declared, as the state records it (`declaredBy`): the inverse of
+   * `_robotRecord`'s `declaredBy`; undefined for a path that is no robot secret of this Harbor's.
+   *
+   * @internal
+   */
+  public _robotDeclaredAt(path: string): string | undefined {
+    const prefix = `${this.node.path}/${robotScopeId('')}`;
+    const suffix = `/${ROBOT_SECRET_ID}`;
+    const name = path.startsWith(prefix) && path.endsWith(suffix) ? path.slice(prefix.length, -suffix.length) : '';
+    return name !== '' && !name.includes('/') ? name : undefined;
+  }
+
+  /**
    * Where the secret state keeps robot `name`'s secret, whether the robot is declared now or not: its state key, and
    * the path of the construct that declares it (`addRobot`), as the state records it (`declaredBy`); and whether this
    * Harbor declares the robot now (`addRobot`) or retires it (`retireRobot`).

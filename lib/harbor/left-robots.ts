@@ -16,10 +16,9 @@ import type { Harbor } from './harbor';
  * teams example) must not warn of every team it does not have.
  */
 export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
-  const prefix = `${harbor.node.path}/`;
   const left: string[] = [];
   for (const [key, path] of Object.entries(view.declaredBy)) {
-    const name = /^Robot-([^/]+)\/Secret$/.exec(path.startsWith(prefix) ? path.slice(prefix.length) : '')?.[1];
+    const name = harbor._robotDeclaredAt(path);
     // the key must be where this Harbor keeps that robot's secret: a Harbor at the same path in another namespace
     // (another stack's) keeps its robots elsewhere
     const record = name === undefined ? undefined : harbor._robotRecord(name);

@@ -1,4 +1,5 @@
 import { canonicalRegistry, checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid } from '../core';
+import { isRepositoryPathComponent } from '../core/validation';
 
 /** Options of `ImageRelocation.registry`. */
 export interface RegistryRelocationOptions {
@@ -76,8 +77,7 @@ export class ImageRelocation implements IImageRelocation {
  */
 function registryPathPart(image: Image): string {
   const part = image.registry.toLowerCase().replace(':', '-');
-  // distribution/reference v0.6.0 reference.go: path-component := alpha-numeric [separator alpha-numeric]*
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(part)) {
+  if (!isRepositoryPathComponent(part)) {
     invalid('image', image.reference, 'cannot be relocated with keepRegistry: its registry makes no repository path part; relocate it without keepRegistry');
   }
   return part;

@@ -14,7 +14,9 @@ import { Harbor } from '../harbor';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from './repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
-import { checkTeamName, checkTeamPropsObject, inTeam, MAX_TEAM_NAME, Team, teamNamespaces, TeamProps, teamRobotNames } from './team';
+import {
+  checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
+} from './team';
 
 /** What each namespace prop of a team gives, as refusals of the namespace name it (`describeOwnedNamespace`). */
 const TEAM_NAMESPACE_ROLES = { namespaces: 'app namespace', buildNamespace: 'build namespace', pullRequestNamespace: 'pull-request namespace' } as const;
@@ -288,12 +290,8 @@ export class TeamPlatform extends Construct {
       invalid('name', props.name, 'must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
     }
     // checked before anything is defined, so a clash names both teams
-    const { namespaces, buildNamespace, pullRequestNamespace } = teamNamespaces(props);
     // every namespace of the team, with the prop that gave it (`TEAM_NAMESPACE_ROLES`)
-    const own: [keyof typeof TEAM_NAMESPACE_ROLES, string][] = [
-      ...namespaces.map((n): ['namespaces', string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
-      ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as ['pullRequestNamespace', string]]),
-    ];
+    const own = teamNamespaceList(teamNamespaces(props));
     // a repository belongs to one team: the runner applies the first policy that matches, and the secrets
     // extension gives a secret to every repository that matches
     // a list, before its entries are read: a string's characters are no repositories
@@ -322,7 +320,7 @@ export class TeamPlatform extends Construct {
     own.forEach(([prop, ns]) => {
       // a namespace the team took from its name: the user gave no such prop, so the refusal says where it came from
       // and what to change
-      const defaulted = props[prop] === undefined ? ` (the default for team ${describeValue(props.name)}: rename the team, or give ${prop})` : '';
+      const defaulted = defaultedNamespace(props, prop);
       // the app's registry of owned namespaces, which the engines' build namespaces, routes and agents look up too
       const owner = namespaceOwner(this, ns);
       if (owner !== undefined) {
@@ -436,9 +434,8 @@ export class TeamPlatform extends Construct {
           '(if this state never held the team, a new environment\'s say, drop the call there; if you deleted its entries, ignore this)');
       }
     }
-    const pushPrefix = `${harbor.node.path}/`;
     for (const [key, path] of Object.entries(view.declaredBy)) {
-      const team = /^Robot-(.+)-push\/Secret$/.exec(path.startsWith(pushPrefix) ? path.slice(pushPrefix.length) : '')?.[1];
+      const team = /^(.+)-push$/.exec(harbor._robotDeclaredAt(path) ?? '')?.[1];
       if (team === undefined || !isDnsLabel(team) || team.length > MAX_TEAM_NAME || this.retired.has(team)) {
         continue;
       }

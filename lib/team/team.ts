@@ -177,6 +177,25 @@ export interface TeamNamespaces {
   readonly pullRequestNamespace?: string;
 }
 
+/** A prop of `TeamProps` that names a team namespace. */
+export type TeamNamespaceProp = 'namespaces' | 'buildNamespace' | 'pullRequestNamespace';
+
+/** Every namespace of a team, each with the prop that gave it, app namespaces first. */
+export function teamNamespaceList(ns: TeamNamespaces): [TeamNamespaceProp, string][] {
+  return [
+    ...ns.namespaces.map((n): [TeamNamespaceProp, string] => ['namespaces', n]), ['buildNamespace', ns.buildNamespace],
+    ...(ns.pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', ns.pullRequestNamespace] as [TeamNamespaceProp, string]]),
+  ];
+}
+
+/**
+ * What a refusal of the namespace `prop` gave adds where the user gave no such prop (the team took it from its name):
+ * where it came from and what to change; nothing otherwise.
+ */
+export function defaultedNamespace(props: TeamProps, prop: TeamNamespaceProp): string {
+  return props[prop] === undefined ? ` (the default for team ${describeValue(props.name)}: rename the team, or give ${prop})` : '';
+}
+
 /** A team's namespaces, each a DNS label: its app namespaces, build namespace, and pull-request namespace on a dedicated runner. */
 export function teamNamespaces(props: TeamProps): TeamNamespaces {
   // `TeamPlatform.addTeam` takes a team's namespaces from here before anything else: a misspelt `namespaces` is
@@ -447,16 +466,11 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   // last, after the refusals that say more of a namespace (the runner's own, say): one made outside the app (as
   // Harbor's may be) in which a component of the app runs, whose Secrets the team's deploy identity could read and
   // whose pods it could patch or replace (`TeamPlatform` refuses one placed there later, at synth)
-  const own: [keyof TeamProps, string][] = [
-    ...namespaces.map((n): [keyof TeamProps, string] => ['namespaces', n]), ['buildNamespace', buildNamespace],
-    ...(pullRequestNamespace === undefined ? [] : [['pullRequestNamespace', pullRequestNamespace] as [keyof TeamProps, string]]),
-  ];
-  for (const [prop, ns] of own) {
+  for (const [prop, ns] of teamNamespaceList({ namespaces, buildNamespace, pullRequestNamespace })) {
     const component = placedIn(ctx.harbor, ns)[0];
     if (component !== undefined) {
-      const defaulted = props[prop] === undefined ? ` (the default for team ${describeValue(name)}: rename the team, or give ${prop})` : '';
       invalid(prop, ns, `must be a namespace of the team's own: ${component.node.path} runs in it already, whose pods, Secrets and data the ` +
-        `team's deploy identity and members would reach${defaulted}`);
+        `team's deploy identity and members would reach${defaultedNamespace(props, prop)}`);
     }
   }
   return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route, members };

@@ -1,5 +1,7 @@
-// The API server keeps one object per group, kind, namespace and name (a second `kubectl apply` of the same identity
-// updates the first): two constructs rendering one identity apply as one object, the second replacing the first. A
+// The API server keeps one object per group, kind, namespace and name: its storage key is the resource's prefix, then
+// the namespace and the name (kubernetes/apiserver pkg/registry/generic/registry/store.go, NamespaceKeyFunc; NoNamespaceKeyFunc
+// for cluster-scoped kinds), so a second `kubectl apply` of the same identity updates the first, and two constructs
+// rendering one identity apply as one object, the second replacing the first. A
 // review found two DatabaseGrants in one namespace rendering two NetworkPolicies "database-grants", so one Job lost its
 // egress. Every chart refuses a repeated identity as it renders, and synthesize across its charts.
 import * as fs from 'fs';
