@@ -215,17 +215,21 @@ export class LocalSecretStore {
       movedKeys = [...carried.keys()].filter((k) => roots.has(k)).sort();
     }
     const values: Record<string, string> = { ...kept };
+    // an input whose variable now holds another value than the kept one: the state is sound, the variable differs
+    const changedInput = (stateKey: string, value: SecretValue): boolean => {
+      const given = value.kind === SecretValueKind.INPUT ? inputValue(value.env!) : '';
+      return given !== '' && given !== kept[stateKey];
+    };
+    const inputChanged = (value: SecretValue): string => `is an input whose variable ${value.env} now holds a different value: unset ` +
+      `${value.env} (or set it back) to go on with the kept one, or rotate the key to take the new one`;
     // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
     // an input whose variable now holds another value
     const unfit = (stateKey: string, value: SecretValue): string | undefined => {
       const recorded = record?.keys[stateKey];
-      const given = value.kind === SecretValueKind.INPUT ? inputValue(value.env!) : '';
       // an input recorded before it had an owner takes the one it is declared with (`belongingTo`)
       const unowned = value.kind === SecretValueKind.INPUT && recorded === `input(${value.env})`;
       return recorded !== undefined && recorded !== recipeOf(value) && !unowned ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
-        : misfit(value, kept[stateKey]) ?? (given !== '' && given !== kept[stateKey]
-          ? `is an input whose variable ${value.env} now holds a different value: unset ${value.env} (or set it back) to go on with the kept ` +
-            'one, or rotate the key to take the new one' : undefined);
+        : misfit(value, kept[stateKey]) ?? (changedInput(stateKey, value) ? inputChanged(value) : undefined);
     };
     const rotating = this.rotation(roots, {
       lost: (k) => !(k in kept) && record?.keys[k] !== undefined,
@@ -236,6 +240,8 @@ export class LocalSecretStore {
     const lost: string[] = [];
     const problems: string[] = [];
     const unusable: string[] = [];
+    // whether a key cannot be used for another reason than its input's variable changed
+    let otherThanInputs = false;
     const inputs: string[] = [];
     const made: string[] = [];
     for (const [stateKey, value] of roots) {
@@ -253,6 +259,9 @@ export class LocalSecretStore {
       if (why !== undefined) {
         problems.push(`${stateKey} ${why}`);
         unusable.push(stateKey);
+        if (why !== inputChanged(value)) {
+          otherThanInputs = true;
+        }
       }
     }
     if (lost.length > 0) {
@@ -298,6 +307,14 @@ export class LocalSecretStore {
         `purpose, DOCKYARD_ROTATE=${moved.length <= MAX_NAMED_LOST ? moved.map((m) => m.key).join(',') : '<each key>'}` +
         `${losing.length > 0 ? ` (which loses what ${list(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
         ' (see the README, "Credentials")');
+    }
+    // only inputs whose variables changed: nothing to restore, the way out is the variable or a rotation (a trial was
+    // sent to its backup by the message below)
+    if (problems.length > 0 && !otherThanInputs) {
+      throw new SecretStateError(`${count(problems, 'input')} of this stack differ${problems.length > 1 ? '' : 's'} from the value${problems.length > 1 ? 's' : ''} ` +
+        `the secret state ${describePath(this.statePath)} keeps: ${list(problems)}. Nothing was written. To take the new ` +
+        `value${problems.length > 1 ? 's' : ''} on purpose, synth with DOCKYARD_ROTATE=` +
+        `${unusable.length <= MAX_NAMED_LOST ? unusable.join(',') : ROTATE_UNUSABLE} (see the README, "Credentials")`);
     }
     if (problems.length > 0) {
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} has ${count(problems, 'key')} that cannot be used: ` +

@@ -448,6 +448,9 @@ describe('secret inputs', () => {
     expect(message).toMatch(/platform\/hub\/token is an input whose variable DOCKYARD_TEST_CONTINUITY_TOKEN now holds a different value: unset /);
     expect(message).toContain('DOCKYARD_TEST_CONTINUITY_TOKEN (or set it back) to go on with the kept one, or rotate the key to take the new one');
     expect(message).toContain('DOCKYARD_ROTATE=platform/hub/token ');
+    // the state is sound: no restore from a backup is offered (a trial was sent to its backup)
+    expect(message).toMatch(/^1 input of this stack differs from the value the secret state ".*" keeps: platform\/hub\/token is an input /);
+    expect(message).not.toMatch(/restore|cannot be used/i);
     const rotated = values(new LocalSecretStore({ statePath, rotate: ['platform/hub/token'] }).render(stack({ input: true })));
     expect(rotated['platform/hub/token']).toBe('dckr_pat_second');
   });

@@ -53,7 +53,7 @@ test.each([['drone', 'demo.drone.yml'], ['woodpecker', 'demo.woodpecker']])(
     const app = new App({ outdir: path.join(dir, 'out') });
     const chart = new lib.DockyardChart(app, 'platform', { namespace: 'dockyard' });
     const scope: Record<string, unknown> = { ...lib, app, chart };
-    for (const heading of ['### `Postgres` (in-cluster)', '### `Redis` (in-cluster', '### `Harbor`', '### Pull secrets, image relocation', '### `DeployAccess`']) {
+    for (const heading of ['### `Postgres` (in-cluster)', '### `Redis` (in-cluster', '### `Harbor`']) {
       runBlock(blockAfter(heading), scope);
     }
     // the CI engine example builds both engines, each with a database: on a server of its own, as the two are
@@ -62,6 +62,11 @@ test.each([['drone', 'demo.drone.yml'], ['woodpecker', 'demo.woodpecker']])(
     const ciScope: Record<string, unknown> = { ...scope, postgres: ciPostgres, droneDb: ciPostgres.addDatabase('drone') };
     runBlock(blockAfter('### In code: `DroneCi` or `WoodpeckerCi`'), ciScope);
     expect(ciScope[engine]).toBeDefined();
+    // the pull secrets example gives the engine's pool (`ci.buildNamespace`) its proxy login
+    scope.ci = ciScope[engine];
+    for (const heading of ['### Pull secrets, image relocation', '### `DeployAccess`']) {
+      runBlock(blockAfter(heading), scope);
+    }
     runBlock(blockAfter('### Typed pipelines: `RepositoryPipelines`'), { ...scope, ci: ciScope[engine] });
     stderrOf(() => lib.synthesize(app, new lib.LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
     expect(fs.existsSync(path.join(dir, 'out', 'pipelines', pipelines))).toBe(true);
