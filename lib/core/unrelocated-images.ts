@@ -8,7 +8,8 @@ import { warnOnce } from './warn';
 // workload of the user's own (an ApiObject, a cdk8s-plus Deployment) names its images itself. Under a mirror (an
 // air-gapped cluster) such a pod would pull from where its image names, which the nodes may not reach, and
 // images.pairs.txt would not list the image to copy: a trial relocated everything and found its own Deployment still
-// on Docker Hub. Synth warns of each.
+// on Docker Hub. Synth warns of each, but not of a workload the app relocates upstream on purpose (`Images.relocate(it,
+// ImageRelocation.upstream())`, under a relocation that is not `relocateAll`): its image is then where it should be.
 
 /** A rendered workload (a kind of `POD_TEMPLATE_KINDS`) that no Dockyard construct made, and the construct that rendered it. */
 export interface UserWorkload {
@@ -46,7 +47,8 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
       const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
       warnOnce(scope, `${name} (${owner.node.path}) pulls ${reference} as it names it: image relocations rewrite the images of Dockyard's ` +
         `constructs only, so its pods do not pull ${resolved.reference}, and images.pairs.txt does not list it; to relocate it, name it through ` +
-        'Images.resolve (README, "Pull secrets, image relocation and node mirrors")');
+        `Images.resolve; to keep it as it is, where the nodes reach its registry, Images.relocate(<its construct>, ImageRelocation.upstream()) (README, ` +
+        '"Pull secrets, image relocation and node mirrors")');
       break;
     }
   }

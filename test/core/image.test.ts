@@ -118,11 +118,26 @@ describe('Images.relocate', () => {
     // the workload that names its image itself is warned of, once, by both ways of rendering; the named one is not
     const warning = 'dockyard: warning: Deployment test/plain (test/Plain) pulls docker.io/library/nginx:1.27.3 as it names it: image relocations ' +
       'rewrite the images of Dockyard\'s constructs only, so its pods do not pull mirror.example.com/hub/library/nginx:1.27.3, and images.pairs.txt ' +
-      'does not list it; to relocate it, name it through Images.resolve (README, "Pull secrets, image relocation and node mirrors")\n';
+      'does not list it; to relocate it, name it through Images.resolve; to keep it as it is, where the nodes reach its registry, ' +
+      'Images.relocate(<its construct>, ImageRelocation.upstream()) (README, "Pull secrets, image relocation and node mirrors")\n';
     expect(stderrOf(() => { objects = synth(chart); })).toBe(warning);
     expect(container(find(objects, 'Deployment', 'plain')).image).toBe('docker.io/library/nginx:1.27.3');
     expect(container(find(objects, 'Deployment', 'named')).image).toBe('mirror.example.com/hub/library/nginx:1.27.3');
     expect(Images.relocatedPairs(chart)).toEqual(['docker.io/library/nginx:1.27.3 mirror.example.com/hub/library/nginx:1.27.3']);
+  });
+
+  test('a workload of the user\'s own relocated upstream on purpose is not warned of, as the warning says; under relocateAll it still is', () => {
+    const pod = (image: string) => ({ selector: {}, template: { spec: { containers: [{ name: 'web', image }] } } });
+    const kept = (all: boolean): string => {
+      const chart = testChart();
+      const plain = new ApiObject(chart, 'Plain', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain' }, spec: pod('docker.io/library/nginx:1.27.3') });
+      Images.relocate(plain, ImageRelocation.upstream());
+      (all ? Images.relocateAll : Images.relocate)(chart, ImageRelocation.registry('mirror.example.com/hub'));
+      return stderrOf(() => synth(chart));
+    };
+    expect(kept(false)).toBe('');
+    // relocateAll overrides any relocation below it: the workload's pods would still pull from Docker Hub
+    expect(kept(true)).toMatch(/^dockyard: warning: Deployment test\/plain \(test\/Plain\) pulls docker\.io\/library\/nginx:1\.27\.3 as it names it/);
   });
 
   test('no warning for a workload of the user\'s own on the mirror already, or on a registry the app declares (its Harbor) (trial)', () => {
