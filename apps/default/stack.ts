@@ -174,8 +174,8 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   if (!nodePuller) {
     // a stack that turns a mirror on may have run without one: its node robot, whose secret never expires and is
     // still in the nodes' old mirror files, would keep its pull access, so the configuration Jobs delete it (and
-    // log that one never created is not in Harbor)
-    harbor.retireRobot('node-puller');
+    // log that one never created is not in Harbor); a stack that always ran with a mirror never had it
+    harbor.retireRobot('node-puller', { mayBeAbsent: true });
   }
   // build pods and the demo app run under their namespaces' default ServiceAccounts, which pull with the namespace's
   // pull secret whatever image a step names (the runner sets a pod's pull secrets from the pipeline's

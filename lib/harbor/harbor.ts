@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
+  checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkScrapers } from '../core/network';
@@ -277,6 +277,18 @@ export interface HarborRobot {
   readonly dockerConfig: SecretKey;
 }
 
+/** Options of `Harbor.retireRobot`. */
+export interface RetireRobotOptions {
+  /**
+   * Whether the robot may never have existed: a precautionary retirement, such as a node robot retired when a stack
+   * turns a mirror on, which a stack that always ran with the mirror never had. A synth on a secret state warns of a
+   * retired robot of which the state holds no secret (a misspelt name retires nothing), except one retired so.
+   *
+   * @default false
+   */
+  readonly mayBeAbsent?: boolean;
+}
+
 // fewer pooled connections per pod than this and Harbor stalls under load
 const MIN_CONNECTIONS_PER_POD = 4;
 
@@ -338,6 +350,8 @@ export class Harbor extends Construct {
   /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
   private readonly robotObjectKeys = new Map<string, string>();
   private readonly retiredRobotNames = new Set<string>();
+  /** The retired robots that may never have existed (`RetireRobotOptions.mayBeAbsent`). */
+  private readonly mayBeAbsentRobots = new Set<string>();
   private readonly retiredProjectNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
@@ -534,11 +548,35 @@ export class Harbor extends Construct {
    * Harbor is refused, as `addRobot` refuses a retired one: a robot comes back by dropping this call.
    *
    * @param name the robot's name without Harbor's `robot$` prefix, as given to `addRobot`
+   * @param options whether the robot may never have existed (`mayBeAbsent`)
    */
-  public retireRobot(name: string): void {
+  public retireRobot(name: string, options: RetireRobotOptions = {}): void {
     this.checkRetireRobot(name);
+    checkKnownProps('retireRobot options', options, ['mayBeAbsent']);
+    const mayBeAbsent = checkBoolean('mayBeAbsent', options.mayBeAbsent ?? false);
     this.retiredRobotNames.add(name);
+    if (mayBeAbsent) {
+      this.mayBeAbsentRobots.add(name);
+    }
     this.configuration.retireRobot(name);
+  }
+
+  /**
+   * Whether retired robot `name` may never have existed (`RetireRobotOptions.mayBeAbsent`): a synth does not warn when
+   * the secret state holds no secret of it.
+   *
+   * @internal
+   */
+  public _mayBeAbsent(name: string): boolean {
+    return this.mayBeAbsentRobots.has(name);
+  }
+
+  /**
+   * The robots retired with `retireRobot` (a team's too, by `TeamPlatform.retireTeam`), in the order retired. A synth
+   * on a secret state warns of a name of which the state holds no secret, as a misspelt one retires nothing.
+   */
+  public get retiredRobots(): readonly string[] {
+    return [...this.retiredRobotNames];
   }
 
   /**

@@ -29,6 +29,15 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
       left.push(name);
     }
   }
+  // a retired name of which the state holds no secret: misspelt, it retires nothing (a team's pair is TeamPlatform's
+  // to warn of, as its retireTeam retires both)
+  for (const name of [...harbor.retiredRobots].sort()) {
+    if (!view.onRecord.has(harbor._robotRecord(name).stateKey) && !harbor._mayBeAbsent(name) && !teamPairRetiredUnknown(harbor, view, name)) {
+      warnOnce(harbor, `retireRobot(${JSON.stringify(name)}) of ${harbor.node.path} names a robot of which the secret state holds no secret: if the ` +
+        'name is misspelt, it retires nothing and the real robot keeps its permissions and secret in Harbor; check it against addRobot\'s (if ' +
+        'this state never held the robot, a new environment\'s or one made by hand in Harbor, or you deleted its entries, ignore this)');
+    }
+  }
   // in name order, whatever order the state lists its keys in
   for (const name of left.sort()) {
     warnOnce(harbor, `Harbor robot robot$${name} of ${harbor.node.path} is on record in the secret state, but this synth neither declares it ` +
@@ -50,4 +59,16 @@ function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boo
   }
   return [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot))
     .every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired);
+}
+
+/**
+ * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that are both retired and both unknown to the
+ * state, as `TeamPlatform.retireTeam` retires a team's robots: TeamPlatform warns of a misspelt team itself.
+ */
+function teamPairRetiredUnknown(harbor: Harbor, view: SecretRecordView, name: string): boolean {
+  const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
+  if (team === undefined || !isDnsLabel(team)) {
+    return false;
+  }
+  return [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot)).every((r) => r.retired && !view.onRecord.has(r.stateKey));
 }

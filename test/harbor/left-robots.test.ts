@@ -75,6 +75,43 @@ describe('a robot left out of the code, against the secret state', () => {
     expect(synthWarnings(dir, ['keep'])).toEqual([leftWarning('a-c'), leftWarning('a.b'), leftWarning('ci')]);
   });
 
+  test('a retireRobot name of which the state holds no secret is warned of: misspelt, it retires nothing (retireTeam\'s check, for one robot)', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['ci', 'web']);
+    const misspelt = 'dockyard: warning: retireRobot("cj") of platform/Harbor names a robot of which the secret state holds no secret: if the ' +
+      'name is misspelt, it retires nothing and the real robot keeps its permissions and secret in Harbor; check it against addRobot\'s (if this ' +
+      'state never held the robot, a new environment\'s or one made by hand in Harbor, or you deleted its entries, ignore this)';
+    // the real robot is then left too, and warned of as such
+    expect(synthWarnings(dir, ['web'], ['cj'])).toEqual([misspelt, leftWarning('ci')]);
+    // the right name: no warning, and none on later synths, as the state keeps the retired robot's secret
+    expect(synthWarnings(dir, ['web'], ['ci'])).toEqual([]);
+    expect(synthWarnings(dir, ['web'], ['ci'])).toEqual([]);
+    // a pair <x>-push and <x>-pull retired, neither known: retireTeam's, which TeamPlatform warns of (test/team/team-retire.test.ts)
+    expect(synthWarnings(dir, ['web'], ['ci', 'gone-push', 'gone-pull'])).toEqual([]);
+    expect(synthWarnings(dir, ['web'], ['ci', 'gone-push'])).toEqual([misspelt.replace(/"cj"/, '"gone-push"')]);
+  });
+
+  test('a robot retired with mayBeAbsent is not warned of when the state never held it (the default stack\'s node robot under a mirror)', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['web']);
+    const app = new App({ outdir: '/nonexistent' });
+    const harbor = stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+    harbor.addProject('apps');
+    harbor.addRobot('web', { permissions: [RobotPermission.push('apps')] });
+    harbor.retireRobot('node-puller', { mayBeAbsent: true });
+    expect(harbor.retiredRobots).toEqual(['node-puller']);
+    expect(warnings(stderrLines(app, dir))).toEqual([]);
+  });
+
+  test('retireRobot refuses options it does not have, and a mayBeAbsent that is not true or false', () => {
+    const harbor = stateReviewHarbor(new DockyardChart(new App({ outdir: '/nonexistent' }), 'platform', { namespace: 'ci' }));
+    expect(() => harbor.retireRobot('a', { mayBeAbsnet: true } as never)).toThrow('invalid mayBeAbsnet true: retireRobot options has no prop ' +
+      '"mayBeAbsnet" (did you mean "mayBeAbsent"?); its props are mayBeAbsent');
+    expect(() => harbor.retireRobot('b', { mayBeAbsent: 'yes' } as never)).toThrow('invalid mayBeAbsent "yes": must be true or false');
+    // a refusal retires nothing
+    expect(harbor.retiredRobots).toEqual([]);
+  });
+
   test('nothing is warned of on a new state, which holds nothing to tell by', () => {
     expect(synthWarnings(stateDir(), ['ci-push'], ['ci'])).toEqual([]);
   });
