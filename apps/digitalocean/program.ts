@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { CiEngineKind, LETS_ENCRYPT_ISSUER } from '../../lib';
-import { ChartDeployment, ProvidedSecret } from '../../lib/pulumi';
+import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
@@ -76,7 +76,8 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
   const ingress = settings.installIngress ? new IngressStack('ingress', {
     acmeEmail: settings.acmeEmail!, issuerName: certIssuer, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
-    loadBalancerName: `dockyard-${pulumi.getStack()}`.replace(/[^A-Za-z0-9.-]/g, '-').replace(/-+$/, ''),
+    // unique in the account: a new cluster's Service takes over a Load Balancer of its name, another stack's too
+    loadBalancerName: loadBalancerName(cluster.clusterId),
   }, k8sOpts) : undefined;
   // without installIngress, the controller the README asks for: release ingress-nginx in namespace ingress-nginx
   const loadBalancerIp = ingress?.loadBalancerIp
@@ -152,8 +153,25 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
   };
 }
 
+/**
+ * The DigitalOcean Load Balancer's name, `dockyard-<stack>-<the cluster ID's first 8 characters>`: the stack alone
+ * is not unique in the account (two projects' `prod`), and a new cluster's Service takes over a Load Balancer of its
+ * name (`IngressStackArgs.loadBalancerName`).
+ */
+export function loadBalancerName(clusterId: pulumi.Input<string>): pulumi.Output<string> {
+  const stack = pulumi.getStack().replace(/[^A-Za-z0-9.-]/g, '-').replace(/-+$/, '');
+  // a DigitalOcean cluster ID is a UUID: its first 8 characters are hex digits
+  return pulumi.output(clusterId).apply((id) => `dockyard-${stack}-${id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`);
+}
+
 /** The token in a DOCR `.dockerconfigjson`, whose `auth` is base64 of `<token>:<token>`. */
 function docrToken(dockerConfigJson: string): string {
-  const auth = Buffer.from(JSON.parse(dockerConfigJson).auths['registry.digitalocean.com'].auth, 'base64').toString();
+  let auth: string;
+  try {
+    auth = Buffer.from(JSON.parse(dockerConfigJson).auths['registry.digitalocean.com'].auth, 'base64').toString();
+  } catch {
+    // not the error itself: JSON.parse quotes the text it could not read, which holds the credential
+    throw new EnvironmentError('the DigitalOcean container registry\'s credentials hold no login for registry.digitalocean.com: run pulumi up again');
+  }
   return auth.slice(auth.indexOf(':') + 1);
 }

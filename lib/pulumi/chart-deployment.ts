@@ -118,7 +118,9 @@ export class ChartDeployment extends pulumi.ComponentResource {
 
     const isNamespace = (o: any) => o.kind === 'Namespace';
     const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
-    const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs }, { parent: this, dependsOn: [namespaces] });
+    // the deployment's own `protect`, if given, decides for the kept values too (GeneratedSecrets protects them unless told)
+    const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs },
+      { parent: this, dependsOn: [namespaces], ...(opts?.protect !== undefined ? { protect: opts.protect } : {}) });
     const aliases = formerNameAliases(formerNames);
     const provided = args.secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
       metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },

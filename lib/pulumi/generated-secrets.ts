@@ -52,6 +52,8 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     // Checked before `super` so that a bad app registers nothing, not even the component.
     const declared = Secret.allIn(args.app);
     check(declared, args.inputs ?? {});
+    // read before `super`, which fills an unset `protect` from the parent's
+    const protectKept = opts?.protect ?? true;
     super('dockyard:pulumi:GeneratedSecrets', name, {}, opts);
     this.name = name;
 
@@ -65,7 +67,15 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
       return this.values.get(id)!;
     };
     const produce = (value: SecretValue, id: string): pulumi.Input<string> => {
-      const opt = { parent: this };
+      // A value that encrypts data kept elsewhere, or that its program reads only on its first start, is protected, as
+      // LocalSecretStore refuses to make one anew unasked: its resource is named by the declaring Secret's namespace
+      // and each of its arguments (length, alphabet, key size) replaces it, so a moved namespace or a changed recipe
+      // would make a new value at `pulumi up` (data Drone or Harbor encrypted unreadable, an admin password the
+      // program never reads again). Pulumi then fails with "marked for protection" instead; a rotation on purpose is
+      // `pulumi state unprotect <urn>`, then `pulumi up --replace <urn>` (README, "What Pulumi will not delete").
+      // `protect: false` on the component (or on its ChartDeployment) leaves them unprotected, for throw-away stacks.
+      const kept = value.encrypts !== undefined || value.firstStartChange !== undefined;
+      const opt = { parent: this, ...(kept ? { protect: protectKept } : {}) };
       switch (value.kind) {
         case SecretValueKind.RANDOM: {
           if (value.alphabet === HEX) {

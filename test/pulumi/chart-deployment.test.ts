@@ -58,4 +58,22 @@ describe('ChartDeployment', () => {
     expect(aliases('platform/dockyard/builds-token')).toEqual([]);
     expect(aliases('platform/dockyard-builds/token')).toEqual([]);
   });
+
+  test('its protect: false reaches the generated values GeneratedSecrets protects by default', async () => {
+    const { App } = await import('cdk8s');
+    const { DockyardChart, Secret, SecretValue } = await import('../../lib');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const deploy = (name: string, protect?: boolean) => {
+      const app = new App();
+      new Secret(new DockyardChart(app, 'c', { namespace: 'ci' }), 'Gen', {
+        name: 'gen', values: { key: SecretValue.hex(32).encrypting('the secrets stored in the database') },
+      });
+      new ChartDeployment(name, { app, secrets: [] }, { transformations: [recordParent], ...(protect === undefined ? {} : { protect }) });
+    };
+    deploy('kept');
+    deploy('throwaway', false);
+    await settled();
+    expect(options.get('random:index/randomId:RandomId::kept-generated-ci/gen/key')!.protect).toBe(true);
+    expect(options.get('random:index/randomId:RandomId::throwaway-generated-ci/gen/key')!.protect).toBe(false);
+  });
 });

@@ -169,6 +169,35 @@ describe('GeneratedSecrets', () => {
     });
   });
 
+  test('protects the values that encrypt data or are read on the first start only, unless the component says protect: false', async () => {
+    // LocalSecretStore refuses to make such a value anew unasked; under Pulumi a moved namespace renames the resource
+    // and a changed recipe replaces it (each random argument does), so protect makes `pulumi up` fail instead
+    const made = (id: string, protect?: boolean) => {
+      const app = new App();
+      const chart = new DockyardChart(app, 'ci', { namespace: 'ci' });
+      new Secret(chart, 'Keys', {
+        name: 'keys',
+        values: {
+          encrypting: SecretValue.hex(32).encrypting('the secrets stored in the database'),
+          admin: SecretValue.password(24).readOnFirstStart('change it in the UI first'),
+          plain: SecretValue.alphanumeric(32),
+        },
+      });
+      chart.toJson();
+      new GeneratedSecrets(id, { app }, { transformations: [recordParent], ...(protect === undefined ? {} : { protect }) });
+    };
+    made('kept');
+    made('throwaway', false);
+    await new Promise((r) => setTimeout(r, 50));
+    const protect = (type: string, name: string) => options.get(`${type}::${name}`)!.protect;
+    expect(protect('random:index/randomId:RandomId', 'kept-ci/keys/encrypting')).toBe(true);
+    expect(protect('random:index/randomPassword:RandomPassword', 'kept-ci/keys/admin')).toBe(true);
+    // the rest is left to the parent's `protect`, as any child's is
+    expect(protect('random:index/randomPassword:RandomPassword', 'kept-ci/keys/plain')).toBeUndefined();
+    expect(protect('random:index/randomId:RandomId', 'throwaway-ci/keys/encrypting')).toBe(false);
+    expect(protect('random:index/randomPassword:RandomPassword', 'throwaway-ci/keys/admin')).toBe(false);
+  });
+
   test('maps keys and certificates to tls resources', () => {
     const cert = mine.find((r) => r.type === 'tls:index/selfSignedCert:SelfSignedCert')!;
     expect(mine.find((r) => r.type === 'tls:index/privateKey:PrivateKey')).toMatchObject({ name: 'gs-ci/token-key/tls.key', inputs: { algorithm: 'RSA', rsaBits: 2048 } });

@@ -23,7 +23,10 @@ describe('the DigitalOcean program with installIngress and dnsRecords', () => {
       ['ingress-nginx', '4.14.1', 'ingress-nginx', 'https://kubernetes.github.io/ingress-nginx'],
     ]);
     const nginx = releases.find((r) => r.chart === 'ingress-nginx')!;
-    expect(nginx.values.controller.service.annotations).toEqual({ 'service.beta.kubernetes.io/do-loadbalancer-name': 'dockyard-test' });
+    // unique in the account: a new cluster's Service takes over a Load Balancer of its name (digitalocean-cloud-controller-manager
+    // cloud-controller-manager/do/loadbalancers.go, retrieveLoadBalancer, findLoadBalancerByName), so the cluster's ID is in it
+    // (the mocks' ID is "<name>-id", here cluster-cluster-id)
+    expect(nginx.values.controller.service.annotations).toEqual({ 'service.beta.kubernetes.io/do-loadbalancer-name': 'dockyard-test-clusterc' });
     expect(releases.find((r) => r.chart === 'cert-manager')!.values.crds.enabled).toBe(true);
   });
 

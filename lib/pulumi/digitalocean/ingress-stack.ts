@@ -66,11 +66,15 @@ export interface IngressStackArgs {
    */
   readonly certManagerNamespace?: string;
   /**
-   * The name of the DigitalOcean Load Balancer in front of ingress-nginx (letters, digits, `.` and `-`).
+   * The name of the DigitalOcean Load Balancer in front of ingress-nginx (letters, digits, `.` and `-`): unique in the
+   * DigitalOcean account. A cluster's new Service, which carries no Load Balancer ID yet, takes over any Load
+   * Balancer of the account with this name, another cluster's included (digitalocean-cloud-controller-manager
+   * `cloud-controller-manager/do/loadbalancers.go`, `retrieveLoadBalancer` and `findLoadBalancerByName`), so derive it
+   * from something unique, such as the cluster's ID. A name known only at `pulumi up` is checked then.
    *
    * @default - DigitalOcean's, `a` followed by the Service's UID
    */
-  readonly loadBalancerName?: string;
+  readonly loadBalancerName?: pulumi.Input<string>;
   /**
    * The ingress-nginx chart version.
    *
@@ -123,9 +127,9 @@ export class IngressStack extends pulumi.ComponentResource {
     const certManagerNamespace = checkDnsLabel('certManagerNamespace', args.certManagerNamespace ?? 'cert-manager');
     const acmeServer = args.acmeServer ?? LETS_ENCRYPT_PRODUCTION;
     checkUrl('acmeServer', acmeServer, ['https']);
-    if (args.loadBalancerName !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,253}[A-Za-z0-9.])?$/.test(args.loadBalancerName)) {
-      invalid('loadBalancerName', args.loadBalancerName, 'must start with a letter or digit and hold only letters, digits, "." and "-", not ending in "-"');
-    }
+    // a plain name is checked now, one from another resource's output when it is known
+    const loadBalancerName = typeof args.loadBalancerName === 'string' ? checkLoadBalancerName(args.loadBalancerName)
+      : args.loadBalancerName === undefined ? undefined : pulumi.output(args.loadBalancerName).apply(checkLoadBalancerName);
     const timeout = checkInteger('timeoutSeconds', args.timeoutSeconds ?? 600, 60);
     super('dockyard:digitalocean:IngressStack', name, {}, opts);
     this.issuerName = issuerName;
@@ -158,7 +162,7 @@ export class IngressStack extends pulumi.ComponentResource {
           type: 'LoadBalancer',
           // plain TCP on 80 and 443 to every node: no PROXY protocol, whose hairpin breaks cert-manager's
           // in-cluster HTTP-01 self-check
-          annotations: args.loadBalancerName ? { [DO_LOAD_BALANCER_NAME_ANNOTATION]: args.loadBalancerName } : {},
+          annotations: loadBalancerName !== undefined ? { [DO_LOAD_BALANCER_NAME_ANNOTATION]: loadBalancerName } : {},
         },
       },
     });
@@ -212,4 +216,12 @@ export function ingressLoadBalancerIp(name: string, id: pulumi.Input<string>, op
     }
     return ip;
   });
+}
+
+/** Check a Load Balancer name (`IngressStackArgs.loadBalancerName`). */
+function checkLoadBalancerName(name: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,253}[A-Za-z0-9.])?$/.test(name)) {
+    invalid('loadBalancerName', name, 'must start with a letter or digit and hold only letters, digits, "." and "-", not ending in "-"');
+  }
+  return name;
 }

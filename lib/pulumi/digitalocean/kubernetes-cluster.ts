@@ -72,9 +72,11 @@ export interface KubernetesClusterCreateArgs {
    */
   readonly vpcIpRange?: string;
   /**
-   * Run a highly available control plane (billed extra).
+   * Run a highly available control plane. DigitalOcean turns it on by default from Kubernetes 1.36, and once on it
+   * cannot be turned off, so it is sent only when given: a program that always sent `false` failed every `pulumi up`
+   * after HA was turned on outside it (terraform-provider-digitalocean: `ha` is optional and computed).
    *
-   * @default false
+   * @default - DigitalOcean's: on for Kubernetes 1.36 and later, off before
    */
   readonly ha?: boolean;
   /**
@@ -175,7 +177,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         vpcUuid: vpc.id,
         nodePool: { name: args.nodePoolName ?? 'default', size: args.nodeSize ?? DEFAULT_NODE_SIZE, nodeCount: args.nodeCount ?? 2 },
         registryIntegration: args.registryIntegration ?? false,
-        ha: args.ha ?? false,
+        ha: args.ha,
         tags: args.tags ? [...args.tags] : undefined,
       }, { parent: this, protect, dependsOn: args.registry ? [args.registry] : [], ...(unmanagedVersion ? { ignoreChanges: ['version'] } : {}) });
 
