@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, withDigests } from '../core/checksum';
+import { withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
@@ -105,8 +106,10 @@ export class ChartDeployment extends pulumi.ComponentResource {
     checkName(name);
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
-    const objects = withUserAccountsHeld(args.app, () =>
-      withDigests(args.app, deferredDigests(args.secrets), () => args.app.charts.flatMap((chart) => chart.toJson())));
+    // one object per kind, namespace and name across the charts, as synthesize holds them (`withObjectNames`): a
+    // second one would otherwise reach Pulumi only as a duplicate URN, after the other resources had registered
+    const objects = withObjectNames(args.app, () => withUserAccountsHeld(args.app, () =>
+      withDigests(args.app, deferredDigests(args.secrets), () => args.app.charts.flatMap((chart) => chart.toJson()))));
     checkProvided(args.app, args.secrets);
     const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
     // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share

@@ -1,4 +1,4 @@
-import { get, options, recordParent, settled, setup } from './digitalocean/harness';
+import { get, options, recordParent, registered, settled, setup } from './digitalocean/harness';
 import { appReadingProvidedSecret } from './provided-secret-app';
 
 describe('ChartDeployment', () => {
@@ -57,6 +57,22 @@ describe('ChartDeployment', () => {
     // no stack held both of the former `platform-dockyard-builds-token`, and the engine refuses two resources claiming one
     expect(aliases('platform/dockyard/builds-token')).toEqual([]);
     expect(aliases('platform/dockyard-builds/token')).toEqual([]);
+  });
+
+  test('refuses one object rendered by two charts before anything registers, as synthesize does', async () => {
+    const { App } = await import('cdk8s');
+    const { DockyardChart } = await import('../../lib');
+    const { kube } = await import('../../lib/core/k8s');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const app = new App();
+    for (const id of ['first', 'second']) {
+      kube(new DockyardChart(app, id, { namespace: 'apps' }), 'Settings', 'ConfigMap', { metadata: { name: 'settings' }, data: { id } });
+    }
+    const before = registered.length;
+    expect(() => new ChartDeployment('twice', { app, secrets: [] })).toThrow(new Error('invalid object "ConfigMap apps/settings": must be ' +
+      'rendered once, but first/Settings and second/Settings both render it, and the API server keeps one object per kind, namespace and name ' +
+      '(the second applied would replace the first): give one of them another name or namespace'));
+    expect(registered.length).toBe(before);
   });
 
   test('its protect: false reaches the generated values GeneratedSecrets protects by default', async () => {
