@@ -434,7 +434,12 @@ export function parseCpu(prop: string, value: string): number {
   return parsed;
 }
 
-/** Check a URL whose scheme is one of `schemes`. */
+/**
+ * Check a URL whose scheme is one of `schemes`, written as it is meant: callers pass the value on as given (to Harbor,
+ * to a config file), and the WHATWG parser that checks it forgives what their readers do not. It drops tabs and line
+ * breaks anywhere and white space at either end, reads `HTTPS:`, `https:host` and backslashes as `https://`
+ * (Go's net/url refuses control characters, and the Harbor configure script wants `https://`), so those are refused.
+ */
 export function checkUrl(prop: string, value: string, schemes: readonly string[]): URL {
   let url: URL | undefined;
   try {
@@ -444,6 +449,10 @@ export function checkUrl(prop: string, value: string, schemes: readonly string[]
   }
   if (!url || !schemes.includes(url.protocol.replace(/:$/, '')) || url.hostname === '') {
     invalid(prop, value, `must be an absolute URL with scheme ${schemes.join(' or ')}`);
+  }
+  if (!value.startsWith(`${url.protocol}//`) || /[\s\\\u0000-\u001f\u007f-\u009f]/.test(value)) {
+    invalid(prop, value, `must be written as an absolute URL: "${url.protocol}//" in lower case first, and no white space, control character ` +
+      'or backslash (percent-encode a space as %20)');
   }
   if (url.username !== '' || url.password !== '') {
     invalid(prop, value, 'must not embed credentials; pass them as a secret reference');

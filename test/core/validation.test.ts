@@ -99,6 +99,24 @@ describe('validation helpers', () => {
     expect(() => checkUrl('server', 'https://u:p@x.example.com', ['https'])).toThrow(/must not embed credentials/);
   });
 
+  test('fails on a URL the WHATWG parser forgives but its readers do not, as callers pass the value on as given (review)', () => {
+    // the parser drops tabs and line breaks, trims spaces and reads these as https://; Go's net/url refuses control
+    // characters, and the Harbor configure script (lib/harbor/configure.js) wants "https://"
+    for (const value of ['HTTPS://sso.example.com/realms/acme', 'https:sso.example.com/realms/acme', 'https:\\\\sso.example.com\\realms',
+      ' https://sso.example.com/realms/acme', 'https://sso.example.com/realms/acme\n', 'https://sso.exa\tmple.com/realms/acme',
+      'https://sso.example.com/realms/ac me', 'https://sso.example.com/\u2028x']) {
+      expect(() => checkUrl('endpoint', value, ['https'])).toThrow(new RegExp(`^invalid endpoint .*: must (be written as an absolute URL: "https://" in lower ` +
+        'case first, and no white space, control character or backslash \\(percent-encode a space as %20\\)|be an absolute URL with scheme https)$'));
+    }
+    expect(checkUrl('endpoint', 'https://sso.example.com/realms/ac%20me', ['https']).pathname).toBe('/realms/ac%20me');
+    // any white space or control character anywhere in an accepted URL is refused
+    fc.assert(fc.property(fc.integer({ min: 0, max: 30 }), fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u007f', '\u0085', '\u00a0', '\u2028', '\\'), (at, bad) => {
+      const good = 'https://harbor.example.com/c/oidc';
+      const value = good.slice(0, Math.min(at, good.length)) + bad + good.slice(Math.min(at, good.length));
+      expect(() => checkUrl('endpoint', value, ['https'])).toThrow(/^invalid endpoint /);
+    }));
+  });
+
   test('fails on out-of-range integers and ports', () => {
     expect(() => checkPort('port', 0)).toThrow('invalid port 0: must be an integer from 1 to 65535');
     expect(checkEmail('acmeEmail', 'ops@example.com')).toBe('ops@example.com');
