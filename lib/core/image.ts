@@ -39,6 +39,9 @@ export function imageOrUndefined(reference: string): Image | undefined {
   }
 }
 
+/** A registry as an image reference names it: `host[:port]` (github.com/distribution/reference `regexp.go`, the domain and port). */
+const REGISTRY_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
+
 /**
  * A container image reference pinned to an explicit tag or digest.
  *
@@ -55,8 +58,13 @@ export class Image {
   public static of(reference: string): Image {
     const match = /^(?:([^/]+[.:][^/]*|localhost)\/)?([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/
       .exec(reference ?? '');
-    if (!match) {
-      invalid('image', reference, 'must be an image reference such as "registry.example.com/team/app:1.2.3"');
+    // the registry part as distribution/reference's grammar has it (regexp.go: domain components of letters, digits
+    // and inner "-", or a bracketed IPv6 address, and an optional port), and a name of at most 255
+    // characters (NameTotalLengthMax): anything else the kubelet refuses as InvalidImageName, a login ("user:pw@")
+    // included, which a committed pipeline file would then hold
+    if (!match || (match[1] !== undefined && !REGISTRY_DOMAIN.test(match[1])) || (match[1] ?? '').length + match[2].length >= 255) {
+      invalid('image', reference, 'must be an image reference such as "registry.example.com/team/app:1.2.3": a registry host of letters, ' +
+        'digits, "-" and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters');
     }
     const registry = match[1] === undefined ? DOCKER_HUB : canonicalRegistry(match[1]);
     const path = match[2];

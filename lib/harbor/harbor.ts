@@ -750,7 +750,7 @@ export class Harbor extends Construct {
     }
     for (const member of members) {
       if (!this.oidc.keepsGroup(member.group)) {
-        invalid('members', member.group, `must be a group the oidc groupFilter ${JSON.stringify(this.oidc.groupFilter)} keeps: Harbor ` +
+        invalid('members', member.group, `must be a group the oidc groupFilter ${describeValue(this.oidc.groupFilter)} keeps: Harbor ` +
           'ignores the others at login, so no user would ever be in it');
       }
     }

@@ -171,6 +171,12 @@ describe('project members', () => {
     const harbor = inClusterHarbor(chart, { oidc: oidc(chart, { groupFilter: '^team-' }) });
     expect(refusal(() => harbor.addProject('apps', { members: [member] }))).toMatch(
       /^invalid members "platform": must be a group the oidc groupFilter "\^team-" keeps/);
+    // the filter is shown as values are, escaped: a line separator or a bidi control in it stays out of the one line (review)
+    const odd = testChart('harbor');
+    const oddHarbor = inClusterHarbor(odd, { oidc: oidc(odd, { groupFilter: '^team-\u2028|\u202eevil' }) });
+    const message = refusal(() => oddHarbor.addProject('apps', { members: [member] }));
+    expect(message).toContain('groupFilter "^team-\\u2028|\\u202eevil" keeps');
+    expect(message).not.toMatch(/[\u2028\u202e]/);
     harbor.addProject('apps', { members: [ProjectMember.oidcGroup('team-apps', ProjectRole.DEVELOPER)] });
     expect(refusal(() => harbor.addProject('b', { members: [ProjectMember.oidcGroup('team-b', ProjectRole.GUEST), ProjectMember.oidcGroup('team-b', ProjectRole.DEVELOPER)] })))
       .toMatch(/^invalid members .*: must not repeat "team-b"/);
