@@ -38,6 +38,29 @@ export const TEAM_SERVICE_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
+/** The name of the policy, and of its binding, that keeps the shared ingress controller from requests a team aims. */
+export const TEAM_INGRESS_POLICY = 'dockyard-team-ingresses';
+
+/**
+ * The checks of every Ingress of a team namespace, with or without `hostsDomain`: ingress-nginx annotations that make
+ * the shared controller, which every team namespace admits on every port, send requests to an address the Ingress
+ * names: `auth-url` (a subrequest per request, whose status and chosen headers come back), `mirror-target` and
+ * `mirror-host` (a copy of every request, method and body included), and snippets (raw configuration, `proxy_pass`
+ * anywhere). The controller has no egress policy of Dockyard's, so they reach another team's Services that have no
+ * Ingress of their own, the platform's, and the cloud metadata endpoint. ingress-nginx controller-v1.14.5 rates the
+ * first three High risk, which its default `annotations-risk-level` (High) accepts
+ * (internal/ingress/annotations/mirror/main.go, authreq/main.go, controller/config/config.go). Matched by the
+ * annotation's name after any prefix, as `--annotation-prefix` can change it.
+ */
+export const TEAM_INGRESS_CHECKS: readonly TeamServiceCheck[] = [
+  {
+    expression: "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.endsWith('/auth-url') || " +
+      "k.endsWith('/mirror-target') || k.endsWith('/mirror-host') || k.endsWith('-snippet'))",
+    message: 'an Ingress of a team namespace may not set ingress-nginx\'s auth-url, mirror-target, mirror-host or a snippet annotation: the shared ' +
+      'controller would send requests where the Ingress says, another team\'s Services and the cloud metadata endpoint included',
+  },
+];
+
 /** The name of the policy, and of its binding, that keeps each team's Ingresses to its own hosts. */
 export const TEAM_INGRESS_HOSTS_POLICY = 'dockyard-team-ingress-hosts';
 /** The name of the policy, and of its binding, that keeps each team's Gateway API routes to its own hosts. */
@@ -113,7 +136,8 @@ export interface TeamAdmissionPolicyProps {
 /**
  * ValidatingAdmissionPolicies and their bindings for every namespace labelled `dockyard.dev/team` (each team's app,
  * build and pull-request namespaces, of every `TeamPlatform` in the cluster): one that refuses the two Services a team
- * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), and with `hostsDomain` two that keep its Ingresses
+ * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), one that refuses the Ingress annotations that aim the
+ * shared ingress controller's requests (`TEAM_INGRESS_CHECKS`), and with `hostsDomain` two that keep its Ingresses
  * and Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
  * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app.
@@ -139,6 +163,9 @@ export class TeamAdmissionPolicy extends Construct {
     policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, labels, {
       resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
     }, TEAM_SERVICE_CHECKS);
+    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_INGRESS_POLICY }, {
+      resourceRules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] }],
+    }, TEAM_INGRESS_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];
