@@ -161,7 +161,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
 export function loadBalancerName(clusterId: pulumi.Input<string>): pulumi.Output<string> {
   const stack = pulumi.getStack().replace(/[^A-Za-z0-9.-]/g, '-').replace(/-+$/, '');
   // a DigitalOcean cluster ID is a UUID: its first 8 characters are hex digits
-  return pulumi.output(clusterId).apply((id) => `dockyard-${stack}-${id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`);
+  return pulumi.output(clusterId).apply((id) => [`dockyard-${stack}`, id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)].filter((p) => p !== '').join('-'));
 }
 
 /** The token in a DOCR `.dockerconfigjson`, whose `auth` is base64 of `<token>:<token>`. */

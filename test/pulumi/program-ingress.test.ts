@@ -30,6 +30,17 @@ describe('the DigitalOcean program with installIngress and dnsRecords', () => {
     expect(releases.find((r) => r.chart === 'cert-manager')!.values.crds.enabled).toBe(true);
   });
 
+  test('the Load Balancer name is one IngressStack would take as a plain name, whatever the cluster ID holds', async () => {
+    // IngressStack passes an Output name on unchecked, so the program's must be valid by construction
+    const { loadBalancerName } = await import('../../apps/digitalocean/program');
+    const { IngressStack } = await import('../../lib/pulumi/digitalocean');
+    for (const id of ['3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', 'cluster-cluster-id', '---', '']) {
+      const name = await get(loadBalancerName(id));
+      expect(name).toMatch(/^dockyard-test(-[A-Za-z0-9]{1,8})?$/);
+      expect(() => new IngressStack(`lb-${name}`, { acmeEmail: 'ops@example.com', loadBalancerName: name })).not.toThrow();
+    }
+  });
+
   test('creates the ClusterIssuer the Harbor and Drone Ingresses name, solving HTTP-01 through class nginx', () => {
     const issuers = registered.filter((r) => r.type === T.clusterIssuer).map((r) => r.inputs);
     expect(issuers).toHaveLength(1);

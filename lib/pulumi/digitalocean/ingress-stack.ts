@@ -70,7 +70,8 @@ export interface IngressStackArgs {
    * DigitalOcean account. A cluster's new Service, which carries no Load Balancer ID yet, takes over any Load
    * Balancer of the account with this name, another cluster's included (digitalocean-cloud-controller-manager
    * `cloud-controller-manager/do/loadbalancers.go`, `retrieveLoadBalancer` and `findLoadBalancerByName`), so derive it
-   * from something unique, such as the cluster's ID. A name known only at `pulumi up` is checked then.
+   * from something unique, such as the cluster's ID. A name known only at `pulumi up` (an Output) is passed on
+   * unchecked: the cloud controller refuses a bad one, in the Service's events.
    *
    * @default - DigitalOcean's, `a` followed by the Service's UID
    */
@@ -127,9 +128,9 @@ export class IngressStack extends pulumi.ComponentResource {
     const certManagerNamespace = checkDnsLabel('certManagerNamespace', args.certManagerNamespace ?? 'cert-manager');
     const acmeServer = args.acmeServer ?? LETS_ENCRYPT_PRODUCTION;
     checkUrl('acmeServer', acmeServer, ['https']);
-    // a plain name is checked now, one from another resource's output when it is known
-    const loadBalancerName = typeof args.loadBalancerName === 'string' ? checkLoadBalancerName(args.loadBalancerName)
-      : args.loadBalancerName === undefined ? undefined : pulumi.output(args.loadBalancerName).apply(checkLoadBalancerName);
+    // a plain name is checked now; one from another resource's output is not known before `pulumi up`, where a
+    // failed check would only abort the release's registration
+    const loadBalancerName = typeof args.loadBalancerName === 'string' ? checkLoadBalancerName(args.loadBalancerName) : args.loadBalancerName;
     const timeout = checkInteger('timeoutSeconds', args.timeoutSeconds ?? 600, 60);
     super('dockyard:digitalocean:IngressStack', name, {}, opts);
     this.issuerName = issuerName;
