@@ -4,8 +4,9 @@ import { warnOnce } from '../core/warn';
 import type { Harbor } from './harbor';
 
 // A robot that leaves the code (renamed, removed) stays in Harbor with its permissions and a secret that never
-// expires: the configuration Jobs delete only what `retireRobot` names. Nothing refuses that; only the secret state
-// tells which robots a Harbor declared before, so each synth of the state reviews it here (`onSecretRecord`).
+// expires: the configuration Jobs delete only what `retireRobot` names, and a misspelt name deletes nothing. Nothing
+// refuses either; only the secret state tells which robots a Harbor declared before, so each synth of the state
+// reviews it here (`onSecretRecord`).
 
 /**
  * Warn, once per robot, of each robot on record in the secret state as declared by `harbor` (its secret's key,
@@ -50,15 +51,10 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
 /**
  * Whether robot `name` is half of a pair `<x>-push` and `<x>-pull` that both left as TeamPlatform's review finds a
  * team's robots left (lib/team/team-platform.ts, `reviewRetirements`): each on record as declared by `harbor`,
- * neither declared by this synth, nor retired. `<x>` is any DNS label; a team's name is one.
+ * neither declared by this synth, nor retired.
  */
 function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boolean {
-  const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
-  if (team === undefined || !isDnsLabel(team)) {
-    return false;
-  }
-  return [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot))
-    .every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired);
+  return teamPairOf(harbor, name)?.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired) ?? false;
 }
 
 /**
@@ -66,9 +62,11 @@ function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boo
  * state, as `TeamPlatform.retireTeam` retires a team's robots: TeamPlatform warns of a misspelt team itself.
  */
 function teamPairRetiredUnknown(harbor: Harbor, view: SecretRecordView, name: string): boolean {
+  return teamPairOf(harbor, name)?.every((r) => r.retired && !view.onRecord.has(r.stateKey)) ?? false;
+}
+
+/** The records of the pair `<x>-push` and `<x>-pull` that robot `name` is half of, if it is one; `<x>` is any DNS label, as a team's name is. */
+function teamPairOf(harbor: Harbor, name: string): ReturnType<Harbor['_robotRecord']>[] | undefined {
   const team = /^(.+)-(?:push|pull)$/.exec(name)?.[1];
-  if (team === undefined || !isDnsLabel(team)) {
-    return false;
-  }
-  return [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot)).every((r) => r.retired && !view.onRecord.has(r.stateKey));
+  return team === undefined || !isDnsLabel(team) ? undefined : [`${team}-push`, `${team}-pull`].map((robot) => harbor._robotRecord(robot));
 }
