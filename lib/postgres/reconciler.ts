@@ -212,9 +212,11 @@ export class PostgresReconciler extends Construct {
     });
     // a Job's pod template is immutable: the Job is named by its template as it renders (the script's content-named
     // ConfigMap, the relocated image, its pull secrets, the labels, the literal settings), so a change makes a new
-    // Job instead of a refused apply; and by a digest of the passwords, which the template only names
+    // Job instead of a refused apply; and by a digest of the passwords, which the template only names: the roles' it
+    // sets, and the admin's it logs in with (rotated, a Job that had failed for good runs again with the new login,
+    // as Harbor's configuration Job does)
     templateNamedJob(this, 'Resource', {
-      name: (templateHash) => `${name}-${templateHash.slice(0, 8)}-${secretDigestNow(this, this.passwords)}`,
+      name: (templateHash) => `${name}-${templateHash.slice(0, 8)}-${secretDigestNow(this, [props.adminPassword, ...this.passwords])}`,
       namespace,
       labels,
       spec: {
