@@ -74,6 +74,14 @@ export interface S3StorageOptions {
    * @default 10
    */
   readonly chunkSizeMiB?: number;
+  /**
+   * How many parts of one blob the registry copies at once when it moves a finished upload (over 32 MiB) into place:
+   * each part is a PUT to the same object. A store that limits concurrent writes to one object refuses the excess
+   * (Spaces allows 10), which fails the push with a 500, and the client's retry fails alike.
+   *
+   * @default 100 (distribution's `multipartcopymaxconcurrency`); `HarborStorage.spaces`: 5
+   */
+  readonly multipartCopyMaxConcurrency?: number;
 }
 
 /** Options of `HarborStorage.spaces`. */
@@ -130,6 +138,9 @@ export class HarborStorage {
       invalid('rootDirectory', options.rootDirectory, 'must be an absolute path such as "/harbor"');
     }
     checkInteger('chunkSizeMiB', options.chunkSizeMiB ?? 10, 5, 5120);
+    if (options.multipartCopyMaxConcurrency !== undefined) {
+      checkInteger('multipartCopyMaxConcurrency', options.multipartCopyMaxConcurrency, 1, 1000);
+    }
     return new HarborStorage(undefined, options);
   }
 
@@ -143,6 +154,10 @@ export class HarborStorage {
       // Spaces ignores the signing region; distribution needs one
       region: 'us-east-1',
       regionEndpoint: `https://${options.region}.digitaloceanspaces.com`,
+      // Spaces takes at most 10 concurrent PUT or COPY requests to one object (DigitalOcean docs, Spaces limits), and
+      // distribution copies up to 100 parts of a blob at once when it moves a finished upload into place
+      // (goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go, `copy`): a layer over 320 MiB failed
+      multipartCopyMaxConcurrency: 5,
     });
   }
 
@@ -176,6 +191,7 @@ export class HarborStorage {
         skipverify: s3.skipVerify ?? false,
         encrypt: s3.encrypt ?? false,
         chunksize: (s3.chunkSizeMiB ?? 10) * 2 ** 20,
+        ...(s3.multipartCopyMaxConcurrency !== undefined ? { multipartcopymaxconcurrency: s3.multipartCopyMaxConcurrency } : {}),
       },
     };
   }

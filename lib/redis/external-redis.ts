@@ -26,7 +26,9 @@ export interface ExternalRedisProps {
   readonly username?: string;
   /**
    * The password, in a Secret. Kubernetes expands it into Redis URLs inside the pods (`$(REDIS_PASSWORD)`, unescaped),
-   * so it must not contain `/`, `?`, `#`, `%` or whitespace: with one of them, Harbor's core fails to start,
+   * so it may hold only what a URL's userinfo takes as it is: letters, digits and `-._~!$&'()*+,;=:@` (RFC 3986;
+   * Go's net/url refuses the rest, `/ ? # % ^ { } | [ ] " < > \`, the backquote, white space and non-ASCII among them, as
+   * "invalid userinfo"): with another, Harbor's core fails to start,
    * and its jobservice and Trivy adapter fail printing the whole URL, password included, to their logs
    * (goharbor/harbor v2.15.1 src/jobservice/config/config.go:175, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go).
    * Managed services' generated passwords (DigitalOcean's `AVNS_…`) are safe; Dockyard's own are.

@@ -143,6 +143,10 @@ describe('Harbor registry storage', () => {
     expect(config.storage.s3).toEqual({
       region: 'us-east-1', bucket: 'acme-registry', regionendpoint: 'https://fra1.digitaloceanspaces.com',
       secure: true, v4auth: true, skipverify: false, encrypt: false, chunksize: 10485760,
+      // Spaces takes at most 10 concurrent PUT or COPY requests to one object (DigitalOcean docs, Spaces limits);
+      // distribution copies 100 parts of a finished upload at once by default (goharbor/distribution release/2.8
+      // registry/storage/driver/s3-aws/s3.go: defaultMultipartCopyMaxConcurrency, `copy`)
+      multipartcopymaxconcurrency: 5,
     });
     const registry = find(objects, 'Deployment', 'harbor-registry');
     expect(registry.spec.replicas).toBe(2);
@@ -163,12 +167,13 @@ describe('Harbor registry storage', () => {
       storage: HarborStorage.s3({
         bucket: 'images', region: 'eu-west-1', accessKey: keys.key('a'), secretKey: keys.key('s'), rootDirectory: '/harbor',
         disableRedirect: true, secure: false, v4Auth: false, skipVerify: true, encrypt: true, chunkSizeMiB: 32, regionEndpoint: 'http://minio:9000',
+        multipartCopyMaxConcurrency: 20,
       }),
     });
     const config = parse(find(synth(chart), 'ConfigMap', 'harbor-registry').data['config.yml']);
     expect(config.storage.s3).toEqual({
       region: 'eu-west-1', bucket: 'images', regionendpoint: 'http://minio:9000', rootdirectory: '/harbor',
-      secure: false, v4auth: false, skipverify: true, encrypt: true, chunksize: 32 * 2 ** 20,
+      secure: false, v4auth: false, skipverify: true, encrypt: true, chunksize: 32 * 2 ** 20, multipartcopymaxconcurrency: 20,
     });
     expect(config.storage.redirect).toEqual({ disable: true });
   });
@@ -181,6 +186,7 @@ describe('Harbor registry storage', () => {
     expect(() => HarborStorage.s3({ ...base, regionEndpoint: 'minio:9000' })).toThrow(/invalid regionEndpoint "minio:9000"/);
     expect(() => HarborStorage.s3({ ...base, rootDirectory: 'harbor' })).toThrow('invalid rootDirectory "harbor": must be an absolute path such as "/harbor"');
     expect(() => HarborStorage.s3({ ...base, chunkSizeMiB: 4 })).toThrow('invalid chunkSizeMiB 4: must be an integer from 5 to 5120');
+    expect(() => HarborStorage.s3({ ...base, multipartCopyMaxConcurrency: 0 })).toThrow('invalid multipartCopyMaxConcurrency 0: must be an integer from 1 to 1000');
     expect(() => HarborStorage.spaces({ ...base, region: 'frankfurt' })).toThrow(/invalid region "frankfurt": must be a Spaces region/);
     expect(() => HarborStorage.filesystem({ size: '1TB' })).toThrow(/invalid size "1TB"/);
   });
