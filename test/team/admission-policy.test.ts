@@ -10,13 +10,14 @@
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
 import { CelInput, run } from '@bufbuild/cel';
+import fc from 'fast-check';
 import {
   TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
-  TEAM_SERVICE_POLICY, ServiceExposure, TeamPlatform,
+  TEAM_SERVICE_POLICY, ServiceExposure, TeamAdmissionPolicy, TeamPlatform,
 } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { selects } from '../policy/checks/selectors';
-import { find, refusal } from '../util';
+import { find, refusal, synth, testChart } from '../util';
 import { platform } from './fixtures';
 
 /** A JSON value as CEL input: objects as maps, whole numbers as CEL ints. */
@@ -198,6 +199,21 @@ describe('TeamPlatform admissionPolicy: hosts', () => {
     ['refuses a TCPRoute, which names no host', route('TCPRoute', { rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] }), false],
   ])('%s', (_what, object, admitted) => {
     expect(admits(routes, object, pay)).toBe(admitted);
+  });
+
+  test('any hostsDomain reaches CEL as the string it is: the team\'s hosts are admitted, others refused (property)', () => {
+    // the domain is written into the policy as a CEL string literal (JSON's escapes are CEL's); a DNS name needs none,
+    // and any it could hold would change what the expression means
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
+    fc.assert(fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), (labels) => {
+      const domain = labels.join('.');
+      const chart = testChart('platform');
+      new TeamAdmissionPolicy(chart, 'Policy', { hostsDomain: domain });
+      const policy = find(synth(chart), 'ValidatingAdmissionPolicy', TEAM_INGRESS_HOSTS_POLICY);
+      const host = (h: string) => admits(policy, ingress({ rules: [rule(h)] }), pay);
+      expect([host(`pay.${domain}`), host(`api.pay.${domain}`)]).toEqual([true, true]);
+      expect([host(`billing.${domain}`), host(`evilpay.${domain}`), host(`pay.${domain}.evil.example`), host(domain)]).toEqual([false, false, false, false]);
+    }), { numRuns: 25 });
   });
 
   test('the domain is the namespace\'s team\'s: the same Ingress is refused in another team\'s namespace', () => {
