@@ -121,14 +121,14 @@ export interface ICiEngine extends IConstruct {
    *
    * @default - unknown: such checks are skipped
    */
-  readonly buildEgress?: BuildEgressProps;
+  readonly buildEgress?: BuildEgressProps | undefined;
   /**
    * The only events the engine runs pipelines for (Drone's runner `limitEvents`): a pipeline of another event fails,
    * so typed pipelines (`RepositoryPipelines`) refuse one at synth.
    *
    * @default - every event
    */
-  readonly limitEvents?: readonly PipelineEvent[];
+  readonly limitEvents?: readonly PipelineEvent[] | undefined;
   /** What the engine grants pipelines, for checking typed pipelines (`Pipeline`). */
   readonly grants: PipelineGrants;
 

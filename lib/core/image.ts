@@ -121,7 +121,7 @@ export interface IImageRelocation {
    *
    * @default false
    */
-  readonly mirror?: boolean;
+  readonly mirror?: boolean | undefined;
 }
 
 /** Options of `Images.usePullSecret`. */

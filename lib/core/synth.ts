@@ -54,6 +54,14 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         'which every synth replaces; keep it outside, e.g. ".dockyard/secrets.json"');
     }
   }
+  // the program itself, compiled into the output directory (tsc's suggested outDir is dist/, cdk8s's default too):
+  // the swap would delete it, and the next run would find no program (a library user's trial)
+  const program = process.argv[1];
+  if (program !== undefined && program !== '' && isInside(path.resolve(program), app.outdir)) {
+    throw new ValidationError(`invalid output directory ${describePath(app.outdir)}: it holds the running program ${describePath(program)}, ` +
+      'and every synth replaces the whole directory; compile the stack elsewhere (tsconfig.json "outDir": "build") or synthesize into ' +
+      'another directory (CDK8S_OUTDIR, or new App({ outdir }))');
+  }
   // an output path that is a file, a link loop or unreadable fails before anything is made or saved (a folder it
   // may not write fails when the output is written, after the state is saved)
   outputPath(app.outdir);

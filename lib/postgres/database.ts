@@ -38,7 +38,7 @@ export interface IPostgresDatabase {
    * @default - none: no bundle is mounted, so clients verify nothing beyond what `sslMode` does without one
    * (`ExternalPostgres` requires a bundle for `VERIFY_CA` and `VERIFY_FULL`)
    */
-  readonly caCertificate?: SecretKey;
+  readonly caCertificate?: SecretKey | undefined;
   /**
    * The most connections the role may open: its `CONNECTION LIMIT`, which clients size their pools by. Dockyard's
    * databases always have one.
@@ -46,13 +46,13 @@ export interface IPostgresDatabase {
    * @default - none: the role is reconciled without a limit (-1), and clients use their own pool sizes (Harbor 100
    * connections per pod, Drone `DroneServer.DEFAULT_MAX_CONNECTIONS`)
    */
-  readonly connectionLimit?: number;
+  readonly connectionLimit?: number | undefined;
   /**
    * The construct that runs the server in the cluster, if Dockyard runs it.
    *
    * @default - none: the server runs outside the cluster or is not Dockyard's, as with `ExternalPostgres`
    */
-  readonly server?: IConstruct;
+  readonly server?: IConstruct | undefined;
   /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
   grantConnect(peer: NetworkPeer): void;
 }

@@ -18,19 +18,19 @@ export interface IRedis {
    * The ACL user clients log in as, if any.
    * @default none: clients log in with the password only (the `default` user)
    */
-  readonly username?: string;
+  readonly username?: string | undefined;
   /** The password. */
   readonly password: SecretKey;
   /**
    * A CA bundle that verifies the server, if its certificate is not publicly trusted.
    * @default none: the system's trusted CAs
    */
-  readonly caCertificate?: SecretKey;
+  readonly caCertificate?: SecretKey | undefined;
   /**
    * The construct that runs the server in the cluster, if Dockyard runs it.
    * @default none: a server outside Dockyard
    */
-  readonly server?: IConstruct;
+  readonly server?: IConstruct | undefined;
   /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
   grantConnect(peer: NetworkPeer): void;
 }

@@ -125,8 +125,10 @@ function registriesWithAuth(mirrors: MirrorSpec[], credential: RegistryCredentia
  * The mirror login as containerd's CRI registry auth, for a containerd of one's own (RKE2 and k3s render theirs from
  * `registries.yaml`). containerd v2.3.4 `internal/cri/server/images/image_pull.go:105-114`: a pull the kubelet sends
  * without a login takes `registry.configs."<host>".auth` of the host it goes to, the mirror's included
- * (`registryHosts`, :496-503, gives hosts.toml's hosts the same credentials); `docs/cri/registry.md` keeps this
- * supported, deprecated but without a replacement.
+ * (`registryHosts`, :496-503, gives hosts.toml's hosts the same credentials). It is deprecated, and announced for
+ * removal in v2.4 (`pkg/deprecation/deprecation.go:61`), while `docs/cri/registry.md` names no replacement;
+ * v2.4.0-beta.0 still reads it. A release that drops it only logs "Ignoring unknown key in TOML for plugin" and pulls
+ * without the login, so check each containerd minor upgrade (README, "Applying the node files").
  *
  * Written in config version 2 under the 1.x plugin name: containerd 2.x migrates a version-2 drop-in to its own
  * version and plugin (`cmd/containerd/server/config/config.go` LoadConfigWithPlugins, `plugins/cri/images/plugin.go`

@@ -528,6 +528,28 @@ describe('files and locks', () => {
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
   });
 
+  test('an output directory holding the running program is refused before anything is written (a library user\'s trial lost its build)', () => {
+    const dir = workdir();
+    const out = path.join(dir, 'dist');
+    fs.mkdirSync(out);
+    // tsc's suggested outDir is dist/, cdk8s's default output directory too
+    fs.writeFileSync(path.join(out, 'main.js'), '// the compiled stack\n');
+    const app = stack();
+    (app as any).outdir = out;
+    const running = process.argv[1];
+    process.argv[1] = path.join(out, 'main.js');
+    try {
+      expect(failure(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))).toBe(
+        `invalid output directory ${JSON.stringify(out)}: it holds the running program ${JSON.stringify(path.join(out, 'main.js'))}, and every ` +
+        'synth replaces the whole directory; compile the stack elsewhere (tsconfig.json "outDir": "build") or synthesize into another directory ' +
+        '(CDK8S_OUTDIR, or new App({ outdir }))');
+    } finally {
+      process.argv[1] = running;
+    }
+    expect(fs.readdirSync(out)).toEqual(['main.js']);
+    expect(fs.existsSync(path.join(dir, 'state.json'))).toBe(false);
+  });
+
   test('an empty or directory state path fails naming it', () => {
     expect(failure(() => new LocalSecretStore({ statePath: '' })))
       .toBe('invalid statePath "": must be the path of a file, e.g. ".dockyard/secrets.json"');

@@ -106,7 +106,7 @@ function typeCheck(modules: Map<string, string>): { problems: Problem[]; ms: num
   const started = Date.now();
   const tsconfig = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(tsconfig.config, ts.sys, ROOT);
-  Object.assign(options, { noEmit: true, noUnusedLocals: false, noUnusedParameters: false, isolatedModules: false });
+  Object.assign(options, { noEmit: true, noUnusedLocals: false, noUnusedParameters: false, isolatedModules: false, exactOptionalPropertyTypes: true });
   const files = new Map(modules);
   files.set(`${VIRTUAL_DIR}/prelude.d.ts`,
     Object.entries(PRELUDE).map(([name, type]) => `declare const ${name}: ${type};`).join('\n') + '\n');
