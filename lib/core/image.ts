@@ -39,6 +39,10 @@ export function imageOrUndefined(reference: string): Image | undefined {
   }
 }
 
+/** What an image reference must be, as a refusal says it. */
+const IMAGE_REFERENCE = 'must be an image reference such as "registry.example.com/team/app:1.2.3": a registry host of letters, digits, "-" ' +
+  'and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters';
+
 /** A registry as an image reference names it: `host[:port]` (github.com/distribution/reference `regexp.go`, the domain and port). */
 const REGISTRY_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
 
@@ -59,18 +63,21 @@ export class Image {
     const match = /^(?:([^/]+[.:][^/]*|localhost)\/)?([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/
       .exec(reference ?? '');
     // the registry part as distribution/reference's grammar has it (regexp.go: domain components of letters, digits
-    // and inner "-", or a bracketed IPv6 address, and an optional port), and a name of at most 255
-    // characters (NameTotalLengthMax): anything else the kubelet refuses as InvalidImageName, a login ("user:pw@")
-    // included, which a committed pipeline file would then hold
-    if (!match || (match[1] !== undefined && !REGISTRY_DOMAIN.test(match[1])) || (match[1] ?? '').length + match[2].length >= 255) {
-      invalid('image', reference, 'must be an image reference such as "registry.example.com/team/app:1.2.3": a registry host of letters, ' +
-        'digits, "-" and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters');
+    // and inner "-", or a bracketed IPv6 address, and an optional port): anything else the kubelet refuses as
+    // InvalidImageName, a login ("user:pw@") included, which a committed pipeline file would then hold
+    if (!match || (match[1] !== undefined && !REGISTRY_DOMAIN.test(match[1]))) {
+      invalid('image', reference, IMAGE_REFERENCE);
     }
     const registry = match[1] === undefined ? DOCKER_HUB : canonicalRegistry(match[1]);
     const path = match[2];
     // an official image's one-segment name is under library/ on Docker Hub, whichever host name spelled it
     // (normalize.go:162-167 adds it once the domain is docker.io)
     const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path;
+    // a name of at most 255 characters (NameTotalLengthMax), measured as the kubelet normalizes it
+    // (ParseNormalizedNamed adds docker.io/library/ before the check)
+    if (`${registry}/${repository}`.length > 255) {
+      invalid('image', reference, IMAGE_REFERENCE);
+    }
     return new Image(registry, repository, match[3], match[4]);
   }
 

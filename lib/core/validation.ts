@@ -450,9 +450,12 @@ export function checkUrl(prop: string, value: string, schemes: readonly string[]
   if (!url || !schemes.includes(url.protocol.replace(/:$/, '')) || url.hostname === '') {
     invalid(prop, value, `must be an absolute URL with scheme ${schemes.join(' or ')}`);
   }
-  if (!value.startsWith(`${url.protocol}//`) || /[\s\\\u0000-\u001f\u007f-\u009f]/.test(value)) {
-    invalid(prop, value, `must be written as an absolute URL: "${url.protocol}//" in lower case first, and no white space, control character ` +
-      'or backslash (percent-encode a space as %20)');
+  // the authority as written: empty (`https:///host`, which the parser reads as a host and Go's net/url as a path) or
+  // percent-encoded (which the parser decodes and Go refuses) is refused too
+  const authority = value.slice(url.protocol.length + 2).split(/[/?#]/)[0];
+  if (!value.startsWith(`${url.protocol}//`) || /[\s\\\u0000-\u001f\u007f-\u009f]/.test(value) || authority === '' || authority.includes('%')) {
+    invalid(prop, value, `must be written as an absolute URL: "${url.protocol}//" in lower case first, then the host as it is (not ` +
+      'percent-encoded), and no white space, control character or backslash (percent-encode a space in the path as %20)');
   }
   if (url.username !== '' || url.password !== '') {
     invalid(prop, value, 'must not embed credentials; pass them as a secret reference');

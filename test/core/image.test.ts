@@ -71,7 +71,9 @@ describe('Image', () => {
     // IPv6 address, with an optional port; a name of at most 255 characters (NameTotalLengthMax)
     for (const reference of ['user:pw@registry.example.com/app:1', 'robot$ci:s3cr3t@harbor.example.com/apps/demo:1', 'registry_x.example.com/app:1',
       'registry.example.com:/app:1', 'registry.example.com:5000:6000/app:1', 'reg istry.example.com/app:1', 'a..b.com/app:1', '-bad.example.com/app:1',
-      '$(HOME).example.com/app:1', `registry.example.com/${'a'.repeat(240)}:1`]) {
+      '$(HOME).example.com/app:1', `registry.example.com/${'a'.repeat(240)}:1`,
+      // measured as normalized: docker.io/library/ counts (diff review)
+      `${'a'.repeat(250)}:1`]) {
       expect(() => Image.of(reference)).toThrow(/must be an image reference such as "registry\.example\.com\/team\/app:1\.2\.3": a registry host of /);
     }
     for (const reference of ['Registry.Example.com:5000/app:1', '[fd00::1]:5000/app:1', 'localhost:5000/app:1', '10.0.0.5/app:1', `r.io/${'a'.repeat(240)}:1`]) {

@@ -104,9 +104,12 @@ describe('validation helpers', () => {
     // characters, and the Harbor configure script (lib/harbor/configure.js) wants "https://"
     for (const value of ['HTTPS://sso.example.com/realms/acme', 'https:sso.example.com/realms/acme', 'https:\\\\sso.example.com\\realms',
       ' https://sso.example.com/realms/acme', 'https://sso.example.com/realms/acme\n', 'https://sso.exa\tmple.com/realms/acme',
-      'https://sso.example.com/realms/ac me', 'https://sso.example.com/\u2028x']) {
+      'https://sso.example.com/realms/ac me', 'https://sso.example.com/\u2028x',
+      // Go's net/url reads an empty authority's host as a path, and refuses a percent-encoded host (diff review)
+      'https:///sso.example.com/realms/acme', 'https:////sso.example.com', 'https://sso%2Eexample.com/x']) {
       expect(() => checkUrl('endpoint', value, ['https'])).toThrow(new RegExp(`^invalid endpoint .*: must (be written as an absolute URL: "https://" in lower ` +
-        'case first, and no white space, control character or backslash \\(percent-encode a space as %20\\)|be an absolute URL with scheme https)$'));
+        'case first, then the host as it is \\(not percent-encoded\\), and no white space, control character or backslash \\(percent-encode a ' +
+        'space in the path as %20\\)|be an absolute URL with scheme https)$'));
     }
     expect(checkUrl('endpoint', 'https://sso.example.com/realms/ac%20me', ['https']).pathname).toBe('/realms/ac%20me');
     // any white space or control character anywhere in an accepted URL is refused
