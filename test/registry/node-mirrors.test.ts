@@ -161,6 +161,28 @@ describe('containerdHosts', () => {
     });
   });
 
+  test('any valid upstream, endpoint and project parse back as the mirror they name (property)', () => {
+    // containerd v2.3.4 core/remotes/docker/config/hosts.go reads `server` and `[host."<url>"]` tables with their
+    // capabilities and override_path; the header is comments only, whatever the names hold
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+    const host = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'io', 'example')).map(([ls, tld]) => [...ls, tld].join('.'));
+    const port = fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }).map((p) => (p === undefined ? '' : `:${p}`));
+    const project = fc.option(fc.stringMatching(/^[a-z0-9]+([._-][a-z0-9]+)*$/).filter((p) => p.length <= 60), { nil: undefined });
+    // Docker Hub's names are spelled docker.io with its own server (the tests above)
+    const upstreamHost = host.filter((h) => !h.endsWith('docker.io'));
+    fc.assert(fc.property(upstreamHost, port, host, port, project, (upHost, upPort, endHost, endPort, proj) => {
+      const upstream = `${upHost}${upPort}`;
+      const endpoint = `https://${endHost}${endPort}`;
+      const { path, content } = containerdHosts({ upstream, endpoint, ...(proj === undefined ? {} : { project: proj }) });
+      expect(path).toBe(`${upstream}/hosts.toml`);
+      const mirror = proj === undefined ? endpoint : `${endpoint}/v2/${proj}`;
+      expect(parseToml(content)).toEqual({
+        server: `https://${upstream}`,
+        host: { [mirror]: { capabilities: ['pull', 'resolve'], ...(proj === undefined ? {} : { override_path: true }) } },
+      });
+    }), { numRuns: 200 });
+  });
+
   test('starts with a header naming the file, its node path, and where auth comes from', () => {
     const { content } = containerdHosts(GHCR);
     expect(content.startsWith('# hosts.toml: containerd registry mirror for ghcr.io')).toBe(true);
