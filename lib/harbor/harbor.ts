@@ -349,9 +349,8 @@ export class Harbor extends Construct {
   private readonly robotNames = new Set<string>();
   /** Each robot's name by the part of its Secret's name it gives (`robotObjectKey`), which two robots must not share. */
   private readonly robotObjectKeys = new Map<string, string>();
-  private readonly retiredRobotNames = new Set<string>();
-  /** The retired robots that may never have existed (`RetireRobotOptions.mayBeAbsent`). */
-  private readonly mayBeAbsentRobots = new Set<string>();
+  /** The retired robots, in the order retired, each with whether it may never have existed (`RetireRobotOptions.mayBeAbsent`). */
+  private readonly retiredRobotNames = new Map<string, boolean>();
   private readonly retiredProjectNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
@@ -554,10 +553,7 @@ export class Harbor extends Construct {
     this.checkRetireRobot(name);
     checkKnownProps('retireRobot options', options, ['mayBeAbsent']);
     const mayBeAbsent = checkBoolean('mayBeAbsent', options.mayBeAbsent ?? false);
-    this.retiredRobotNames.add(name);
-    if (mayBeAbsent) {
-      this.mayBeAbsentRobots.add(name);
-    }
+    this.retiredRobotNames.set(name, mayBeAbsent);
     this.configuration.retireRobot(name);
   }
 
@@ -568,7 +564,7 @@ export class Harbor extends Construct {
    * @internal
    */
   public _mayBeAbsent(name: string): boolean {
-    return this.mayBeAbsentRobots.has(name);
+    return this.retiredRobotNames.get(name) === true;
   }
 
   /**
@@ -576,7 +572,7 @@ export class Harbor extends Construct {
    * on a secret state warns of a name of which the state holds no secret, as a misspelt one retires nothing.
    */
   public get retiredRobots(): readonly string[] {
-    return [...this.retiredRobotNames];
+    return [...this.retiredRobotNames.keys()];
   }
 
   /**

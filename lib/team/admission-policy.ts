@@ -70,11 +70,11 @@ export const TEAM_ROUTE_HOSTS_POLICY = 'dockyard-team-route-hosts';
 const ownHost = (h: string) => `(${h} == variables.teamDomain || ${h}.endsWith('.' + variables.teamDomain))`;
 
 /**
- * ingress-nginx's Ingress annotations that add a host or raw configuration: `server-alias` adds names to the
- * server's `server_name`, and a snippet can add any (ingress-nginx annotations docs, "Server Alias", "Server snippet",
- * "Configuration snippet").
+ * ingress-nginx's Ingress annotation that adds a host: `server-alias` adds names to the server's `server_name`
+ * (ingress-nginx annotations docs, "Server Alias"). Snippets, which can add any, are refused in every team namespace
+ * whatever the hosts (`TEAM_INGRESS_CHECKS`), a policy every `hostsDomain` comes with.
  */
-const HOST_ANNOTATIONS = "k == 'nginx.ingress.kubernetes.io/server-alias' || k.endsWith('-snippet')";
+const HOST_ANNOTATIONS = "k == 'nginx.ingress.kubernetes.io/server-alias'";
 
 /**
  * The host checks of `TeamAdmissionPolicyProps.hostsDomain` for Ingresses, each a CEL expression over the admitted
@@ -99,7 +99,7 @@ export const TEAM_INGRESS_HOST_CHECKS: readonly TeamServiceCheck[] = [
   },
   {
     expression: `!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, ${HOST_ANNOTATIONS})`,
-    message: 'an Ingress of a team namespace may not set nginx.ingress.kubernetes.io/server-alias or a snippet annotation: either can add another host',
+    message: 'an Ingress of a team namespace may not set nginx.ingress.kubernetes.io/server-alias: it can add another host',
   },
 ];
 
@@ -159,24 +159,16 @@ export class TeamAdmissionPolicy extends Construct {
     recordInstance(TeamAdmissionPolicy, this);
     checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], ADMISSION_POLICY_PROPS_SHAPE);
     const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
-    const labels = componentLabels({ name: 'dockyard', instance: TEAM_SERVICE_POLICY, component: 'team-admission' });
-    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, labels, {
-      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
-    }, TEAM_SERVICE_CHECKS);
-    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_INGRESS_POLICY }, {
-      resourceRules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] }],
-    }, TEAM_INGRESS_CHECKS);
+    // one policy per API, so that every expression reads fields of the kinds it is checked against
+    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, rule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
+    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, rule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];
-      const rule = (apiGroups: string[], apiVersions: string[], resources: string[]) => ({ apiGroups, apiVersions, operations: ['CREATE', 'UPDATE'], resources });
-      // one policy per API, so that every expression reads fields of the kinds it is checked against
-      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_INGRESS_HOSTS_POLICY }, {
-        resourceRules: [rule(['networking.k8s.io'], ['v1'], ['ingresses'])],
-      }, TEAM_INGRESS_HOST_CHECKS, teamDomain);
-      policy(this, 'RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY, { ...labels, 'app.kubernetes.io/instance': TEAM_ROUTE_HOSTS_POLICY }, {
-        resourceRules: [rule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'])],
-      }, TEAM_ROUTE_HOST_CHECKS, teamDomain);
+      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, rule(['networking.k8s.io'], ['v1'], ['ingresses']),
+        TEAM_INGRESS_HOST_CHECKS, teamDomain);
+      policy(this, 'RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY,
+        rule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes']), TEAM_ROUTE_HOST_CHECKS, teamDomain);
       // at synth, once every exposure of the app is made: a platform host in the teams' domain is one a team could take
       this.node.addValidation({ validate: () => { checkPlatformHosts(this, hostsDomain); return []; } });
     }
@@ -195,9 +187,18 @@ function checkPlatformHosts(scope: Construct, hostsDomain: string): void {
   }
 }
 
-/** A ValidatingAdmissionPolicy of `checks` over `match`, and its binding to every team namespace, refusing. */
-function policy(scope: Construct, id: string, bindingId: string, name: string, labels: Record<string, string>, match: object,
+/** The match of a policy: creates and updates of `resources` of the API groups and versions given. */
+function rule(apiGroups: string[], apiVersions: string[], resources: string[]): object {
+  return { resourceRules: [{ apiGroups, apiVersions, operations: ['CREATE', 'UPDATE'], resources }] };
+}
+
+/**
+ * A ValidatingAdmissionPolicy of `checks` over `match`, and its binding to every team namespace, refusing; both
+ * labelled as the team admission component, with the policy's name as their instance.
+ */
+function policy(scope: Construct, id: string, bindingId: string, name: string, match: object,
   checks: readonly TeamServiceCheck[], variables?: { name: string; expression: string }[]): void {
+  const labels = componentLabels({ name: 'dockyard', instance: name, component: 'team-admission' });
   kube(scope, id, 'ValidatingAdmissionPolicy', {
     metadata: { name, labels },
     spec: {

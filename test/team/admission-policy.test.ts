@@ -151,6 +151,8 @@ describe('TeamPlatform admissionPolicy: hosts', () => {
   p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
   const objects = p.objects();
   const ingresses = find(objects, 'ValidatingAdmissionPolicy', TEAM_INGRESS_HOSTS_POLICY);
+  // the API server admits an Ingress only if every policy bound to its namespace does: the hosts' and the ingresses'
+  const ingressPolicies = [ingresses, find(objects, 'ValidatingAdmissionPolicy', TEAM_INGRESS_POLICY)];
   const routes = find(objects, 'ValidatingAdmissionPolicy', TEAM_ROUTE_HOSTS_POLICY);
   const pay = { [TEAM_LABEL]: 'pay' };
   const ingress = (spec: object, annotations?: Record<string, string>) =>
@@ -182,12 +184,13 @@ describe('TeamPlatform admissionPolicy: hosts', () => {
     ['refuses an Ingress rule without a host, which answers for every host', ingress({ rules: [rule()] }), false],
     ['refuses an Ingress with a default backend', ingress({ defaultBackend: backend }), false],
     ['refuses a certificate for another team\'s host', ingress({ rules: [rule('pay.apps.example.com')], tls: [{ hosts: ['billing.apps.example.com'] }] }), false],
-    // ingress-nginx adds a server-alias to the server's server_name, and a snippet can add anything
+    // ingress-nginx adds a server-alias to the server's server_name, and a snippet can add anything (refused by
+    // dockyard-team-ingresses, which comes with every hostsDomain)
     ['refuses a server-alias naming another team\'s host', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/server-alias': 'billing.apps.example.com' }), false],
     ['refuses a server snippet', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/server-snippet': 'server_name billing.apps.example.com;' }), false],
     ['refuses a configuration snippet', ingress({ rules: [rule('pay.apps.example.com')] }, { 'nginx.ingress.kubernetes.io/configuration-snippet': 'return 302 https://x;' }), false],
   ])('%s', (_what, object, admitted) => {
-    expect(admits(ingresses, object, pay)).toBe(admitted);
+    expect(ingressPolicies.every((policy) => admits(policy, object, pay))).toBe(admitted);
   });
 
   test.each<[string, object, boolean]>([

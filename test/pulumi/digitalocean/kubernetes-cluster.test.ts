@@ -26,8 +26,10 @@ describe('KubernetesCluster.create', () => {
       vpcUuid: 'doks-vpc-id',
       nodePool: { name: 'default', size: 's-2vcpu-4gb', nodeCount: 2 },
       registryIntegration: false,
-      // `ha` left to DigitalOcean (on from 1.36, and never turned off once on): sent only when given
+      // `ha` left to DigitalOcean, sent only when given: @pulumi/digitalocean 4.80.1 kubernetesCluster.d.ts, `ha`:
+      // "Once enabled for a cluster, high availability cannot be disabled. Default: true (for 1.36.0 and later)"
     });
+    expect('ha' in one('doks', T.doks).inputs).toBe(false);
     expect(invoked.filter((i) => i.token === VERSIONS).map((i) => i.inputs)).toContainEqual({});
 
     expect(doks.created).toBe(true);
