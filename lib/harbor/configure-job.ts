@@ -1,7 +1,7 @@
 import { sha256, shortHash } from '../core/hash';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, invalid, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
@@ -38,7 +38,7 @@ const CHUNK_INDEX_DIGITS = 4;
 export const CONFIGURE_JOB_SUFFIX = '-configure-'.length + CHUNK_INDEX_DIGITS;
 /**
  * The most secrets (robot secrets, upstream registry passwords) one chunk's Job reads: one variable each, plus the
- * three every Job has, so no Job has more than 103 variables.
+ * five every Job has, so no Job has more than 105 variables.
  */
 export const CHUNK_MAX_SECRETS = 100;
 /**
@@ -243,12 +243,13 @@ export function configText(state: DesiredState): string {
  * With fixed names it would read the new `config.json` with its old environment, where a robot's variable may hold
  * another robot's secret (after a robot is removed, the variables after it are renumbered), and set it.
  *
- * What that does not stop: such a Job, still retrying (within `activeDeadlineSeconds`) once its successor is done,
- * applies its own, older state after the newer one, so a robot secret goes back, a retired robot or group comes back.
- * A Job cannot tell it is superseded: it has no Kubernetes API access, its ConfigMaps never change, nothing orders two
- * states (their names are hashes; a time or counter would make the synth depend on when or where it ran, and the
- * downward API gives no creation time), and Harbor holds no value the Jobs could fence on. The README says to apply a
- * retirement once the earlier Jobs are done, or to delete them.
+ * Nor does such a Job, still retrying once its successor is done, apply its older state after the newer one (a robot
+ * secret set back, a retired robot or group back): every Job mounts a ConfigMap of a fixed name,
+ * `<name>-configure-jobs`, listing the current Jobs, and reads its own name from its pod's `job-name` label. The
+ * kubelet projects each new list into running pods too, so an earlier Job finds itself left out and writes nothing
+ * more, and each Job's first write waits until its copy of the list is old enough for every earlier Job to have seen
+ * it (lib/harbor/configure.js, "Superseded runs"). Nothing has to order two states: their names are hashes, and a time
+ * or counter would make the synth depend on when or where it ran; being listed is enough.
  *
  * Each Job is idempotent, and its name carries a hash of its pod template as it renders (`templateNamedJob`: the
  * content-named ConfigMaps, the relocated image, its pull secrets, its labels, Harbor's version among them, its
@@ -276,6 +277,12 @@ export class ConfigureJobs extends Construct {
     // named by its content, as each chunk's ConfigMap is (see above)
     this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(script)}`;
     kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': script } });
+    // the current Jobs, before them in the manifest so that an apply replaces it first; its name is fixed, so the
+    // kubelet brings each new list into the running pods of earlier Jobs (see above)
+    kube(this, 'CurrentJobs', 'ConfigMap', {
+      metadata: { name: currentJobsName(ctx), namespace, labels },
+      data: { [CURRENT_JOBS_KEY]: Lazy.any({ produce: () => this.slots.map((slot) => `${slot.jobName()}\n`).join('') }) },
+    });
     // the Jobs call out to core; nothing calls in
     new PodFirewall(this, 'NetworkPolicy', { name: componentName(ctx, 'configure'), namespace, podLabels: selector });
     this.addSlots();
@@ -433,8 +440,21 @@ class ChunkEnv extends EnvVars {
   }
 }
 
+/** The fixed name of the ConfigMap that lists the current configure Jobs. */
+function currentJobsName(ctx: Pick<HarborContext, 'name'>): string {
+  return componentName(ctx, 'configure-jobs');
+}
+
+/** The key of the list in that ConfigMap, and so its file beside `config.json`. */
+const CURRENT_JOBS_KEY = 'current-jobs';
+
+/** Where every Job mounts the script, its chunk's state and the list of the current Jobs. */
+const CONFIG_DIR = '/etc/harbor-configure';
+
 /** The ConfigMap and Job of one chunk; which chunk, and so its names and content, is settled when it renders. */
 class ConfigureJob extends Construct {
+  private readonly job: ApiObject;
+
   public constructor(scope: Construct, id: string, ctx: HarborContext, props: ConfigureJobProps) {
     super(scope, id);
     const { namespace, labels } = componentPlacement(this, ctx, 'configure');
@@ -444,7 +464,12 @@ class ConfigureJob extends Construct {
       const vars = new EnvVars(namespace);
       vars.value('HARBOR_URL', componentUrl(ctx, 'core', 80));
       vars.secret('HARBOR_ADMIN_PASSWORD', ctx.credentials.adminPassword);
-      vars.value('CONFIG_FILE', '/etc/harbor-configure/config.json');
+      vars.value('CONFIG_FILE', `${CONFIG_DIR}/config.json`);
+      // the label the API server requires on every pod of a Job with a generated selector, on every version
+      // (kubernetes/kubernetes pkg/apis/batch/validation/validation.go validateGeneratedSelector, LegacyJobNameLabel);
+      // batch.kubernetes.io/job-name only where the batch labels are validated
+      vars.field('JOB_NAME', "metadata.labels['job-name']");
+      vars.value('CURRENT_JOBS_FILE', `${CONFIG_DIR}/${CURRENT_JOBS_KEY}`);
       props.chunk().secrets.forEach(([variable, key]) => vars.secret(variable, key));
       return vars;
     });
@@ -459,20 +484,27 @@ class ConfigureJob extends Construct {
       containers: [{
         name: 'configure',
         image: CONFIGURE_IMAGE,
-        command: ['node', '/etc/harbor-configure/configure.js'],
+        command: ['node', `${CONFIG_DIR}/configure.js`],
         env,
-        mounts: [{ volume: 'config', path: '/etc/harbor-configure', readOnly: true }],
+        // the whole directory, never a subPath: the kubelet updates only whole projected volumes in running pods
+        mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
         resources: Resources.of({ cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '128Mi' }),
       }],
-      // the shared script and this chunk's state, side by side
+      // the shared script, this chunk's state and the current Jobs, side by side; the list is optional, so that a Job
+      // whose list was left out of an apply still runs (unfenced, as before there was one)
       volumes: [{
         name: 'config',
-        projected: { sources: [{ configMap: { name: props.scriptName } }, { configMap: { name: Lazy.any({ produce: configMap }) as unknown as string } }] },
+        projected: {
+          sources: [
+            { configMap: { name: props.scriptName } }, { configMap: { name: Lazy.any({ produce: configMap }) as unknown as string } },
+            { configMap: { name: currentJobsName(ctx), optional: true } },
+          ],
+        },
       }],
     });
     // a Job's pod template is immutable: the Job is named by its template as it renders (which names the script and
     // the state by their content) and by the digest of the secrets it sets, which the template only names
-    templateNamedJob(this, 'Resource', {
+    this.job = templateNamedJob(this, 'Resource', {
       name: (templateHash) => `${props.chunk().name}-${shortHash(`${templateHash}\n${secretDigestNow(this, keys())}`)}`,
       namespace,
       labels,
@@ -483,5 +515,10 @@ class ConfigureJob extends Construct {
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
       },
     });
+  }
+
+  /** The Job's name, as it renders: only while the charts resolve (its name hashes its rendered pod template). */
+  public jobName(): string {
+    return this.job.toJson().metadata.name;
   }
 }

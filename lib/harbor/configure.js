@@ -23,6 +23,13 @@
 //   HARBOR_REGISTRY_TIMEOUT_MS the same for a registry create or update, which Harbor holds until it has checked the
 //                             upstream (see UNHEALTHY_REGISTRY); default 120000. The Job sets neither: the tests
 //                             shorten them to stand for slow answers without waiting minutes.
+//   JOB_NAME                  this run's Job (the Job sets it from its pod's job-name label), and
+//   CURRENT_JOBS_FILE         the list of the current configure Jobs, one name a line (mounted from a ConfigMap the
+//                             kubelet keeps up to date): with both set, a run whose Job the list does not name writes
+//                             nothing, and its first write waits for the list to settle (see Superseded runs)
+//   HARBOR_SETTLE_SECONDS     how old this pod's copy of the list must be before the run's first write; default 120
+//   HARBOR_SUPERSEDED_WAIT_SECONDS how long a run whose Job the list does not name waits for a list that does before it
+//                             stops as superseded; default 300
 //   plus every variable named by accessSecretEnv / secretEnv / clientSecretEnv in the configuration.
 //
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
@@ -72,6 +79,19 @@
 // never created, so the step stays idempotent and a deleted project stays deleted. A project is either declared or
 // retired, so no two items of one configuration disagree about its groups.
 //
+// Superseded runs: a Job of an earlier state, still retrying when a newer state is applied (Harbor was down, say),
+// would apply its older state after the newer one's Job is done: a retired robot or group back, a rotated robot secret
+// set back to the old one. Every Job mounts the list of the current Jobs (a ConfigMap of a fixed name, which each apply
+// replaces and the kubelet projects into running pods too, at the pod's next sync: every syncFrequency, a minute by
+// default, plus up to half of it again, 90s at most (kubernetes/kubernetes pkg/kubelet/pod_workers.go wrapUp,
+// wait.Jitter(resyncInterval, workerResyncIntervalJitterFactor 0.5)); the default HARBOR_SETTLE_SECONDS, 120, is
+// longer) and knows its own name. Before every write the run reads the list: when it names the run's Job, the write
+// goes ahead; when it does not, the run writes nothing, waits up to HARBOR_SUPERSEDED_WAIT_SECONDS for a list that does
+// (this pod's copy may be the one before the apply that made the Job), and then stops as superseded, with exit status
+// 0: its work is the newer Jobs'. Without the list, or without JOB_NAME, nothing is fenced. And the first write waits
+// until this pod's copy of the list is HARBOR_SETTLE_SECONDS old, so that every older run has seen the list that leaves
+// it out before this run changes anything an older one could set back.
+//
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
 // Harbor's "library"): it must exist in Harbor, and until it does (another Job creating it) the robot waits, in the
@@ -93,7 +113,7 @@
 // An object another run creates between the look-up and the POST (a 409) is looked up again and
 // applied as found (see create).
 //
-// Exit status 0 when everything converged, 1 otherwise. No secret value is ever printed:
+// Exit status 0 when everything converged or the run was superseded (see Superseded runs), 1 otherwise. No secret value is ever printed:
 // request bodies are never logged and every line goes through the Redactor (see Redaction).
 
 const fs = require('node:fs');
@@ -183,6 +203,8 @@ class HarborError extends Error {
 }
 /** Nothing else can succeed either (bad credentials, wrong HARBOR_URL, Harbor gone): the run stops at once. */
 class FatalError extends HarborError {}
+/** The list of the current Jobs does not name this run's: it stops, having written nothing since (see Superseded runs). */
+class SupersededError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Redaction. Every secret value known to the process (the admin password, the Basic credential
@@ -549,6 +571,14 @@ function readSettings(env) {
     retryIntervalMs: nonNegativeInteger(env, 'HARBOR_RETRY_INTERVAL_MS', 5000),
     requestTimeoutMs: positiveInteger(env, 'HARBOR_REQUEST_TIMEOUT_MS', 30000),
     registryTimeoutMs: positiveInteger(env, 'HARBOR_REGISTRY_TIMEOUT_MS', 120000),
+    // both or neither: one without the other cannot tell whether this run is current
+    fence: env.JOB_NAME && env.CURRENT_JOBS_FILE ? {
+      jobName: env.JOB_NAME,
+      file: env.CURRENT_JOBS_FILE,
+      settleMs: nonNegativeInteger(env, 'HARBOR_SETTLE_SECONDS', 120) * 1000,
+      supersededWaitMs: nonNegativeInteger(env, 'HARBOR_SUPERSEDED_WAIT_SECONDS', 300) * 1000,
+      settled: false,
+    } : undefined,
   };
 }
 
@@ -984,6 +1014,9 @@ const HINTS = {
  * UNHEALTHY_REGISTRY): both throw a TransientError with `upstream` set.
  */
 async function call(ctx, method, path, body, options = {}) {
+  if (method !== 'GET') {
+    await ensureCurrent(ctx);
+  }
   const target = `${method} ${API}${path}`;
   const timeoutMs = options.timeoutMs || ctx.requestTimeoutMs;
   const headers = { accept: 'application/json' };
@@ -1037,6 +1070,69 @@ async function call(ctx, method, path, body, options = {}) {
     }
   }
   return { status: res.status, headers: res.headers, data };
+}
+
+/**
+ * This pod's copy of the list of the current Jobs: whether it names this run's Job, and how old it is. Undefined
+ * when there is no list (its ConfigMap is optional: an apply that leaves it out fences nothing).
+ */
+function readCurrentJobs(fence) {
+  let text;
+  let modified;
+  try {
+    text = fs.readFileSync(fence.file, 'utf8');
+    modified = fs.statSync(fence.file).mtimeMs;
+  } catch (err) {
+    if (err.code === 'ENOENT') {
+      return undefined;
+    }
+    throw new FatalError(`CURRENT_JOBS_FILE ${JSON.stringify(fence.file)} cannot be read: ${err.message}`);
+  }
+  const names = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return { listed: names.includes(fence.jobName), ageMs: Date.now() - modified };
+}
+
+/**
+ * Go ahead with a write only while the list of the current Jobs names this run's, and, before the first, once this
+ * pod's copy of it is HARBOR_SETTLE_SECONDS old; throws SupersededError when the list still leaves this run's Job out
+ * after HARBOR_SUPERSEDED_WAIT_SECONDS (see Superseded runs).
+ */
+async function ensureCurrent(ctx) {
+  const fence = ctx.fence;
+  if (fence === undefined) {
+    return;
+  }
+  let missingSince;
+  let settling = false;
+  for (;;) {
+    const current = readCurrentJobs(fence);
+    if (current === undefined || (current.listed && (fence.settled || current.ageMs >= fence.settleMs))) {
+      if (settling) {
+        log(`job ${fence.jobName}: the list of current Jobs has settled; applying`);
+      }
+      fence.settled = true;
+      return;
+    }
+    let pause;
+    if (current.listed) {
+      if (!settling) {
+        log(`job ${fence.jobName}: waiting until the list of current Jobs is ${fence.settleMs / 1000}s old, so that every earlier Job has seen it and stopped, before the first write`);
+        settling = true;
+      }
+      pause = fence.settleMs - current.ageMs;
+    } else {
+      if (missingSince === undefined) {
+        missingSince = Date.now();
+        log(`job ${fence.jobName}: not among the current configure Jobs (${fence.file}); writing nothing while waiting up to ${fence.supersededWaitMs / 1000}s (HARBOR_SUPERSEDED_WAIT_SECONDS) for a list that names it`);
+      }
+      const left = missingSince + fence.supersededWaitMs - Date.now();
+      if (left <= 0) {
+        throw new SupersededError(`job ${fence.jobName}: superseded, the current configure Jobs (${fence.file}) do not include it; stopped without writing anything more, the newer Jobs apply the configuration`);
+      }
+      pause = Math.min(left, Math.max(ctx.retryIntervalMs, 100));
+    }
+    await sleep(Math.max(pause, 1));
+  }
 }
 
 /**
@@ -1958,6 +2054,12 @@ if (require.main === module) {
       process.exitCode = 0;
     },
     (err) => {
+      if (err instanceof SupersededError) {
+        // not a failure: the newer Jobs apply the configuration, and a failed Job would only be retried to stop again
+        log(err.message);
+        process.exitCode = 0;
+        return;
+      }
       process.stderr.write(describeFailure(err));
       process.exitCode = 1;
     },

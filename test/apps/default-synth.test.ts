@@ -198,13 +198,17 @@ describe('npm run synth: credential continuity end to end', () => {
       'dockyard/harbor-pull/.dockerconfigjson', 'harbor/harbor-robot-puller/secret',
     ]);
     expect(read('dist/nodes/rke2/registries.local.yaml')).not.toContain(after['harbor/harbor-robot-puller/secret']);
-    // the main manifests change in one place: the configuration Job that sets the robot's secret in Harbor is named
-    // after a digest of the secrets it sets, so applying them runs it again (lib/harbor/configure-job.ts)
+    // the main manifests change in one name: the configuration Job that sets the robot's secret in Harbor is named
+    // after a digest of the secrets it sets, so applying them runs it again (lib/harbor/configure-job.ts), and the
+    // list of the current configure Jobs names the new one in its place (lib/harbor/configure.js, "Superseded runs")
     const lines = (text: string) => text.split('\n');
     const [was, now] = [lines(manifests), lines(read('dist/dockyard.k8s.yaml'))];
     expect(now).toHaveLength(was.length);
     const differ = was.map((l, i) => [l, now[i]]).filter(([a, b]) => a !== b);
-    expect(differ).toEqual([[expect.stringMatching(/^  name: harbor-configure-[0-9a-f]{8}$/), expect.stringMatching(/^  name: harbor-configure-[0-9a-f]{8}$/)]]);
+    const [oldJob, newJob] = differ[1].map((l) => l.replace(/^  name: /, ''));
+    expect(oldJob).toMatch(/^harbor-configure-[0-9a-f]{8}$/);
+    expect(newJob).toMatch(/^harbor-configure-[0-9a-f]{8}$/);
+    expect(differ).toEqual([[`    ${oldJob}`, `    ${newJob}`], [`  name: ${oldJob}`, `  name: ${newJob}`]]);
   });
 
   test('two synths at once on a fresh state agree on every value', async () => {

@@ -80,11 +80,12 @@ describe('Harbor configuration in code', () => {
     expect(env.HARBOR_ADMIN_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-core', key: 'admin-password' });
     expect(env.ROBOT_0_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'harbor-robot-ci', key: 'secret' });
     expect(env.UPSTREAM_0_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
-    expect(Object.keys(env)).toEqual(['HARBOR_URL', 'HARBOR_ADMIN_PASSWORD', 'CONFIG_FILE', 'UPSTREAM_0_PASSWORD', 'ROBOT_0_SECRET']);
-    // the shared script and the chunk's own state, side by side where the script reads them, each named by its content
+    expect(Object.keys(env)).toEqual(['HARBOR_URL', 'HARBOR_ADMIN_PASSWORD', 'CONFIG_FILE', 'JOB_NAME', 'CURRENT_JOBS_FILE', 'UPSTREAM_0_PASSWORD', 'ROBOT_0_SECRET']);
+    // the shared script and the chunk's own state, side by side where the script reads them, each named by its content,
+    // and the list of the current Jobs under its fixed name (optional: a Job whose list is missing runs unfenced)
     expect(job.spec.template.spec.volumes).toEqual([{
       name: 'config', projected: { sources: [{ configMap: { name: expect.stringMatching(/^harbor-configure-script-[0-9a-f]{8}$/) } },
-        { configMap: { name: expect.stringMatching(/^harbor-configure-[0-9a-f]{8}$/) } }] },
+        { configMap: { name: expect.stringMatching(/^harbor-configure-[0-9a-f]{8}$/) } }, { configMap: { name: 'harbor-configure-jobs', optional: true } }] },
     }]);
     expect(container(job).volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/harbor-configure', readOnly: true }]);
     expect(container(job).command).toEqual(['node', '/etc/harbor-configure/configure.js']);

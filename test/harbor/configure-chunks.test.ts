@@ -82,7 +82,8 @@ describe('the default stack', () => {
     const objects = defaultStack(new App({ outdir: '/nonexistent' }), DEFAULT_CONFIG).toJson();
     const configure = objects.filter((o: any) => o.metadata?.name?.startsWith('harbor-configure'));
     expect(configure.map((o: any) => `${o.kind} ${o.metadata.name.replace(/-[0-9a-f]{8}$/, '-<hash>')}`).sort()).toEqual([
-      'ConfigMap harbor-configure-<hash>', 'ConfigMap harbor-configure-script-<hash>', 'Job harbor-configure-<hash>', 'NetworkPolicy harbor-configure',
+      'ConfigMap harbor-configure-<hash>', 'ConfigMap harbor-configure-jobs', 'ConfigMap harbor-configure-script-<hash>', 'Job harbor-configure-<hash>',
+      'NetworkPolicy harbor-configure',
     ]);
     const state = stateOf(chunk(objects, 'harbor-configure'));
     expect(state.projects.map((p: any) => p.name)).toEqual(['dockerhub', 'apps']);
@@ -105,7 +106,7 @@ describe('chunks', () => {
       .filter((o) => jsonBytes(o) >= 64 * KiB || Buffer.byteLength(toYaml([o])) >= 64 * KiB).map((o) => `${o.kind} ${o.metadata.name}`);
     expect(tooLarge).toEqual([]);
     const env = jobs(objects).map((j) => container(j).env.length);
-    expect(Math.max(...env)).toBeLessThanOrEqual(CHUNK_MAX_SECRETS + 3);
+    expect(Math.max(...env)).toBeLessThanOrEqual(CHUNK_MAX_SECRETS + 5);
     expect(Math.max(...env)).toBeLessThanOrEqual(120);
 
     // every declared item in exactly one chunk, with its registry; one Job a chunk
@@ -124,7 +125,8 @@ describe('chunks', () => {
     for (const chunk of chunks) {
       const vars = envOf(container(jobOf(objects, chunk.metadata.name)));
       const state = stateOf(chunk);
-      expect(Object.keys(vars).sort()).toEqual(['CONFIG_FILE', 'HARBOR_ADMIN_PASSWORD', 'HARBOR_URL', ...state.robots.map((r: any) => r.secretEnv)].sort());
+      expect(Object.keys(vars).sort()).toEqual(['CONFIG_FILE', 'CURRENT_JOBS_FILE', 'HARBOR_ADMIN_PASSWORD', 'HARBOR_URL', 'JOB_NAME',
+        ...state.robots.map((r: any) => r.secretEnv)].sort());
       for (const robot of state.robots) {
         expect(vars[robot.secretEnv].valueFrom.secretKeyRef).toEqual({ name: `harbor-robot-${robot.name}`, key: 'secret' });
       }
@@ -239,6 +241,33 @@ describe('chunks', () => {
     const admin = `${harbor.adminPassword.secret.namespace}/${harbor.adminPassword.secret.secretName}/${harbor.adminPassword.key}`;
     const rotatedAdmin = withDigests(chart, (key) => (key === admin ? 'rotated' : `digest-of-${key}`), () => chart.toJson());
     expect(jobs(rotatedAdmin).filter((j) => jobs(before).some((b) => b.metadata.name === j.metadata.name))).toEqual([]);
+  });
+
+  // lib/harbor/configure.js, "Superseded runs": an earlier Job still retrying stops once the list leaves it out
+  test('the list of current Jobs names every configure Job, before them in the manifest, and follows each change', () => {
+    const { chart, harbor } = platform(teamNames(200));
+    const listed = (objects: any[]) => find(objects, 'ConfigMap', 'harbor-configure-jobs').data['current-jobs'] as string;
+    const before = synth(chart);
+    expect(listed(before)).toBe(jobs(before).map((j) => `${j.metadata.name}\n`).join(''));
+    const position = (o: any) => before.indexOf(o);
+    expect(jobs(before).every((j) => position(j) > position(find(before, 'ConfigMap', 'harbor-configure-jobs')))).toBe(true);
+    // a team added later: its chunk's Job is a new one, and only that name changes in the list
+    addTeam(harbor, 'team-late');
+    const after = synth(chart);
+    const names = (objects: any[]) => new Set(jobs(objects).map((j) => j.metadata.name));
+    const [gone, added] = [[...names(before)].filter((n) => !names(after).has(n)), [...names(after)].filter((n) => !names(before).has(n))];
+    expect(gone).toHaveLength(1);
+    expect(added).toHaveLength(1);
+    expect(listed(after)).toBe(listed(before).replace(`${gone[0]}\n`, `${added[0]}\n`));
+    // the list's name is fixed and it is the only ConfigMap the Jobs mount that is: the kubelet updates it in running pods
+    for (const job of jobs(after)) {
+      expect(job.spec.template.spec.volumes[0].projected.sources[2]).toEqual({ configMap: { name: 'harbor-configure-jobs', optional: true } });
+      expect(container(job).volumeMounts.every((m: any) => m.subPath === undefined)).toBe(true);
+      // the label the API server requires on every pod of a Job with a generated selector (kubernetes/kubernetes
+      // pkg/apis/batch/validation/validation.go validateGeneratedSelector, LegacyJobNameLabel "job-name")
+      expect(envOf(container(job)).JOB_NAME).toEqual({ name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['job-name']" } } });
+      expect(envOf(container(job)).CURRENT_JOBS_FILE.value).toBe('/etc/harbor-configure/current-jobs');
+    }
   });
 
   test('an upstream password is read by the Job of its proxy cache only', () => {

@@ -1,0 +1,178 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { RobotPermission } from '../../lib';
+import { container, envOf, synth, testChart } from '../util';
+import { configureHarness } from './configure-run';
+import { inClusterHarbor } from './fixtures';
+
+// lib/harbor/configure.js, "Superseded runs": a configure Job of an earlier state, still retrying when a newer state is
+// applied, must not set its older state over the newer one (a retired robot back, a rotated secret set back). Each Job
+// knows its name (JOB_NAME, from its pod's job-name label, which the API server requires on every pod of a Job with a
+// generated selector: kubernetes/kubernetes pkg/apis/batch/validation/validation.go validateGeneratedSelector) and
+// reads the list of the current Jobs, a ConfigMap of a fixed name whose new content the kubelet projects into running
+// pods too (a whole projected volume, no subPath). These runs stand for both pods with a file of their own.
+
+const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
+const SECRETS = { ROBOT_CI_PUSH_SECRET: 'CiPush-Secret-2025' };
+const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: SECRETS });
+
+/** An earlier state: project apps and its robot ci-push, which the newer state retires. */
+function earlier(): any {
+  return {
+    registries: [],
+    projects: [{ name: 'apps', public: false, registry: null, storageLimit: -1, metadata: {} }],
+    robots: [{
+      name: 'ci-push', level: 'system', project: null, description: '', duration: -1, secretEnv: 'ROBOT_CI_PUSH_SECRET',
+      permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'push' }] }],
+    }],
+  };
+}
+
+let dir = '';
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'current-jobs-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Write the list of current Jobs, `ageSeconds` old (its modification time, which the settling reads). */
+function list(names: string[], ageSeconds = 3600): string {
+  const file = path.join(dir, 'current-jobs');
+  fs.writeFileSync(file, names.map((n) => `${n}\n`).join(''));
+  const then = new Date(Date.now() - ageSeconds * 1000);
+  fs.utimesSync(file, then, then);
+  return file;
+}
+
+/** The fence's variables: this run is Job `job`, the list is `file`. */
+function fenced(job: string, file: string, more: Record<string, string> = {}): Record<string, string> {
+  return { JOB_NAME: job, CURRENT_JOBS_FILE: file, HARBOR_SETTLE_SECONDS: '0', HARBOR_SUPERSEDED_WAIT_SECONDS: '0', ...more };
+}
+
+describe('configure.js: a Job the list of current Jobs leaves out', () => {
+  test('writes nothing and stops with status 0: the earlier Job does not bring back the robot the newer one retired', async () => {
+    // the newer Job has deleted ci-push; the earlier one, still declaring it, runs again (Harbor was down, say)
+    const result = await configure.run(earlier(), fenced('harbor-configure-1111aaaa', list(['harbor-configure-2222bbbb'])));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded, the current configure Jobs');
+    expect(configure.harbor.writes()).toEqual([]);
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
+    expect(configure.harbor.project('apps')).toBeUndefined();
+  });
+
+  test('waits for a list that names it (its copy may predate the apply that made it) and then applies', async () => {
+    const file = list(['harbor-configure-1111aaaa']);
+    let written = 0;
+    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '10' }), (stdout) => {
+      if (stdout.includes('not among the current configure Jobs') && written === 0) {
+        written = configure.harbor.writes().length + 1;
+        list(['harbor-configure-2222bbbb']);
+      }
+    });
+    expect(written).toBe(1); // nothing was written while it was left out
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('done: 0 registries, 1 projects, 1 robots');
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
+  });
+
+  test('stops before its next write once a newer list leaves it out', async () => {
+    const file = list(['harbor-configure-1111aaaa']);
+    let writesWhenLeftOut = -1;
+    const result = await configure.run(earlier(), fenced('harbor-configure-1111aaaa', file), (stdout) => {
+      if (stdout.includes('project apps: created') && writesWhenLeftOut < 0) {
+        // the apply of a newer state: the kubelet projects the new list while the run goes on
+        list(['harbor-configure-2222bbbb']);
+        writesWhenLeftOut = configure.harbor.writes().length;
+      }
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('superseded');
+    expect(configure.harbor.writes()).toHaveLength(writesWhenLeftOut);
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
+  });
+});
+
+describe('configure.js: a Job the list names', () => {
+  test('waits before its first write until its copy of the list is HARBOR_SETTLE_SECONDS old', async () => {
+    const file = list(['harbor-configure-2222bbbb'], 0);
+    let writesWhileSettling = -1;
+    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SETTLE_SECONDS: '1' }), (stdout) => {
+      if (stdout.includes('waiting until the list of current Jobs is 1s old') && writesWhileSettling < 0) {
+        writesWhileSettling = configure.harbor.writes().length;
+      }
+    });
+    expect(writesWhileSettling).toBe(0);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('the list of current Jobs has settled; applying');
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
+  });
+
+  test('applies at once when its copy is old enough', async () => {
+    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', list(['harbor-configure-2222bbbb'], 600), { HARBOR_SETTLE_SECONDS: '120' }));
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('waiting until the list');
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
+  });
+
+  test('runs unfenced without the list (its ConfigMap is optional) or without JOB_NAME', async () => {
+    const missing = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', path.join(dir, 'absent')));
+    expect(missing.code).toBe(0);
+    expect(configure.harbor.robot('ci-push')).toBeDefined();
+    const unnamed = await configure.run(earlier(), { CURRENT_JOBS_FILE: list(['harbor-configure-2222bbbb']), HARBOR_SUPERSEDED_WAIT_SECONDS: '0' });
+    expect(unnamed.code).toBe(0);
+    expect(unnamed.stdout).not.toContain('superseded');
+  });
+
+  test('refuses a wait that is not a whole number of seconds, naming the variable', async () => {
+    const result = await configure.run(earlier(), fenced('j', list(['j']), { HARBOR_SETTLE_SECONDS: '2m' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: HARBOR_SETTLE_SECONDS "2m" must be a non-negative integer\n');
+    expect(configure.harbor.writes()).toEqual([]);
+  });
+});
+
+describe('two synths: a robot declared, then retired', () => {
+  /** The rendered configure Job (one chunk), its config.json, and the list of the current Jobs. */
+  function rendered(retired: boolean) {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    harbor.addProject('apps');
+    if (retired) {
+      harbor.retireRobot('ci-push');
+    } else {
+      harbor.addRobot('ci-push', { permissions: [RobotPermission.push('apps')] });
+    }
+    const objects = synth(chart);
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+    const state = objects.find((o) => o.metadata.name === job.spec.template.spec.volumes[0].projected.sources[1].configMap.name);
+    const current = objects.find((o) => o.metadata.name === 'harbor-configure-jobs').data['current-jobs'];
+    return { jobName: job.metadata.name as string, config: JSON.parse(state.data['config.json']), current: current as string, env: envOf(container(job)) };
+  }
+
+  test('the earlier Job, run after the retirement is applied, leaves the retired robot deleted', async () => {
+    const [before, after] = [rendered(false), rendered(true)];
+    expect(after.current).toBe(`${after.jobName}\n`);
+    expect(before.jobName).not.toBe(after.jobName);
+    const file = path.join(dir, 'current-jobs');
+    const run = async (r: typeof before, secrets: Record<string, string>) => {
+      fs.writeFileSync(file, after.current);
+      fs.utimesSync(file, new Date(0), new Date(0));
+      // JOB_NAME as the kubelet resolves the rendered fieldRef: the pod's job-name label, the Job's name
+      expect(r.env.JOB_NAME.valueFrom.fieldRef.fieldPath).toBe("metadata.labels['job-name']");
+      return configure.run(r.config, { ...secrets, JOB_NAME: r.jobName, CURRENT_JOBS_FILE: file, HARBOR_SUPERSEDED_WAIT_SECONDS: '0' });
+    };
+    // the newer Job retires the robot the earlier state had made
+    configure.harbor.addProject({ name: 'apps' });
+    const retiring = await run(after, {});
+    expect(retiring.code).toBe(0);
+    expect(retiring.stdout).toContain('robot ci-push: retired, not in Harbor');
+    const secretEnv = before.config.robots[0].secretEnv;
+    const stale = await run(before, { [secretEnv]: SECRETS.ROBOT_CI_PUSH_SECRET });
+    expect(stale.code).toBe(0);
+    expect(stale.stdout).toContain(`job ${before.jobName}: superseded`);
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
+  });
+});
