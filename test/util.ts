@@ -117,3 +117,28 @@ export function refusal(act: () => unknown): string {
   }
   throw new Error('not refused');
 }
+
+/**
+ * A list of the current Jobs (lib/core/current-jobs.ts) as a fenced Job's pod reads it: a fresh folder for each test
+ * of the calling file, and `write`, which puts `names` in it one a line, `ageSeconds` old (its modification time, which
+ * the settling reads).
+ */
+export function currentJobsLists(): { readonly dir: () => string; write(names: string[], ageSeconds?: number): string } {
+  let dir = '';
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'current-jobs-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir,
+    write(names, ageSeconds = 3600) {
+      const file = path.join(dir, 'current-jobs');
+      fs.writeFileSync(file, names.map((n) => `${n}\n`).join(''));
+      const then = new Date(Date.now() - ageSeconds * 1000);
+      fs.utimesSync(file, then, then);
+      return file;
+    },
+  };
+}

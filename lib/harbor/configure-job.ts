@@ -7,6 +7,7 @@ import { Image, invalid, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
+import { currentJobsConfigMap, currentJobsEnv, currentJobsSource } from '../core/current-jobs';
 import { templateNamedJob } from '../core/job';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -279,10 +280,7 @@ export class ConfigureJobs extends Construct {
     kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': script } });
     // the current Jobs, before them in the manifest so that an apply replaces it first; its name is fixed, so the
     // kubelet brings each new list into the running pods of earlier Jobs (see above)
-    kube(this, 'CurrentJobs', 'ConfigMap', {
-      metadata: { name: currentJobsName(ctx), namespace, labels },
-      data: { [CURRENT_JOBS_KEY]: Lazy.any({ produce: () => this.slots.map((slot) => `${slot.jobName()}\n`).join('') }) },
-    });
+    currentJobsConfigMap(this, 'CurrentJobs', { name: currentJobsName(ctx), namespace, labels, jobs: () => this.slots.map((slot) => slot.job) });
     // the Jobs call out to core; nothing calls in
     new PodFirewall(this, 'NetworkPolicy', { name: componentName(ctx, 'configure'), namespace, podLabels: selector });
     this.addSlots();
@@ -445,15 +443,13 @@ function currentJobsName(ctx: Pick<HarborContext, 'name'>): string {
   return componentName(ctx, 'configure-jobs');
 }
 
-/** The key of the list in that ConfigMap, and so its file beside `config.json`. */
-const CURRENT_JOBS_KEY = 'current-jobs';
-
 /** Where every Job mounts the script, its chunk's state and the list of the current Jobs. */
 const CONFIG_DIR = '/etc/harbor-configure';
 
 /** The ConfigMap and Job of one chunk; which chunk, and so its names and content, is settled when it renders. */
 class ConfigureJob extends Construct {
-  private readonly job: ApiObject;
+  /** The chunk's Job, named as it renders. */
+  public readonly job: ApiObject;
 
   public constructor(scope: Construct, id: string, ctx: HarborContext, props: ConfigureJobProps) {
     super(scope, id);
@@ -465,11 +461,7 @@ class ConfigureJob extends Construct {
       vars.value('HARBOR_URL', componentUrl(ctx, 'core', 80));
       vars.secret('HARBOR_ADMIN_PASSWORD', ctx.credentials.adminPassword);
       vars.value('CONFIG_FILE', `${CONFIG_DIR}/config.json`);
-      // the label the API server requires on every pod of a Job with a generated selector, on every version
-      // (kubernetes/kubernetes pkg/apis/batch/validation/validation.go validateGeneratedSelector, LegacyJobNameLabel);
-      // batch.kubernetes.io/job-name only where the batch labels are validated
-      vars.field('JOB_NAME', "metadata.labels['job-name']");
-      vars.value('CURRENT_JOBS_FILE', `${CONFIG_DIR}/${CURRENT_JOBS_KEY}`);
+      currentJobsEnv(vars, CONFIG_DIR);
       props.chunk().secrets.forEach(([variable, key]) => vars.secret(variable, key));
       return vars;
     });
@@ -497,7 +489,7 @@ class ConfigureJob extends Construct {
         projected: {
           sources: [
             { configMap: { name: props.scriptName } }, { configMap: { name: Lazy.any({ produce: configMap }) as unknown as string } },
-            { configMap: { name: currentJobsName(ctx), optional: true } },
+            currentJobsSource(currentJobsName(ctx)),
           ],
         },
       }],
@@ -515,10 +507,5 @@ class ConfigureJob extends Construct {
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
       },
     });
-  }
-
-  /** The Job's name, as it renders: only while the charts resolve (its name hashes its rendered pod template). */
-  public jobName(): string {
-    return this.job.toJson().metadata.name;
   }
 }

@@ -2,6 +2,7 @@ import { shellWord, sqlIdentifier, sqlLiteral } from './sql';
 import { checkInteger, checkList, checkObject, invalid, withContext } from '../core';
 import { checkIdentifier } from './database';
 import { sqlComment } from './sql-comment';
+import { ENSURE_CURRENT_BASH } from '../core/current-jobs';
 
 /** Options of `renderReconcileSql` and `renderReconcileScript`. */
 export interface ReconcileScriptOptions {
@@ -214,6 +215,8 @@ if [ "$superuser" = "t" ]; then
   DOCKYARD_ADMIN_PGOPTIONS="-c log_min_error_statement=panic -c log_statement=none -c log_min_duration_statement=-1"
 fi
 
+${ENSURE_CURRENT_BASH}
+ensure_current
 psql_admin <<'${SQL_END}'
 ${renderReconcileSql(databases, adminDatabase, options)}${SQL_END}
 
@@ -231,6 +234,7 @@ set_password() {
     *"password authentication failed"*) ;;
     *) echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
   esac
+  ensure_current
   # terse, as the SQL above: an error prints no statement text, which would hold the password; the session ends here
   DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
 \\set VERBOSITY terse

@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, missing, NetworkPeer, Resources, SecretKey,
@@ -7,6 +7,7 @@ import {
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
+import { currentJobsConfigMap, currentJobsEnv, currentJobsSource } from '../core/current-jobs';
 import { EnvVars } from '../core/env';
 import { templateNamedJob } from '../core/job';
 import { intOrString, kube } from '../core/k8s';
@@ -22,6 +23,9 @@ import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
  * from `PGSSLMODE`.
  */
 export const LIBPQ_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/** Where the Job's pod mounts its script and the list of the current Job. */
+const SCRIPT_DIRECTORY = '/scripts';
 
 /** Where the Job's pod mounts `caCertificate`, as `ca.crt`. */
 const CA_DIRECTORY = '/etc/postgresql-ca';
@@ -184,6 +188,11 @@ export class PostgresReconciler extends Construct {
     kube(this, 'Script', 'ConfigMap', {
       metadata: { name: Lazy.any({ produce: scriptName }), namespace, labels }, data: { 'reconcile.sh': Lazy.any({ produce: script }) },
     });
+    // the current Job, under a fixed name the kubelet updates in running pods: a Job of an earlier state still retrying
+    // (the server down for a while) sets no password back once it is left out (lib/core/current-jobs.ts)
+    const currentJobs = `${name}-jobs`;
+    let job: ApiObject | undefined;
+    currentJobsConfigMap(this, 'CurrentJobs', { name: currentJobs, namespace, labels, jobs: () => [job!] });
 
     this.env = new EnvVars(namespace);
     this.env.value('PGHOST', host);
@@ -196,6 +205,7 @@ export class PostgresReconciler extends Construct {
       this.env.value('PGSSLROOTCERT', `${CA_DIRECTORY}/${CA_FILE}`);
     }
     this.env.value('PGCONNECT_TIMEOUT', '10');
+    currentJobsEnv(this.env, SCRIPT_DIRECTORY);
     const template = podTemplate(this, labels, {
       namespace,
       // the postgres user of the official Debian image
@@ -203,19 +213,23 @@ export class PostgresReconciler extends Construct {
       containers: [{
         name: 'reconcile',
         image,
-        command: ['/bin/bash', '/scripts/reconcile.sh'],
+        command: ['/bin/bash', `${SCRIPT_DIRECTORY}/reconcile.sh`],
         env: this.env,
-        mounts: [{ volume: 'scripts', path: '/scripts', readOnly: true }, { volume: 'tmp', path: '/tmp' }, ...caMount.mounts],
+        mounts: [{ volume: 'scripts', path: SCRIPT_DIRECTORY, readOnly: true }, { volume: 'tmp', path: '/tmp' }, ...caMount.mounts],
         resources: Resources.of({ cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
       }],
-      volumes: [{ name: 'scripts', configMap: { name: Lazy.any({ produce: scriptName }) } }, emptyDir('tmp', '16Mi'), ...caMount.volumes],
+      volumes: [
+        // the script and the list of the current Job side by side
+        { name: 'scripts', projected: { sources: [{ configMap: { name: Lazy.any({ produce: scriptName }) as unknown as string } }, currentJobsSource(currentJobs)] } },
+        emptyDir('tmp', '16Mi'), ...caMount.volumes,
+      ],
     });
     // a Job's pod template is immutable: the Job is named by its template as it renders (the script's content-named
     // ConfigMap, the relocated image, its pull secrets, the labels, the literal settings), so a change makes a new
     // Job instead of a refused apply; and by a digest of the passwords, which the template only names: the roles' it
     // sets, and the admin's it logs in with (rotated, a Job that had failed for good runs again with the new login,
     // as Harbor's configuration Job does)
-    templateNamedJob(this, 'Resource', {
+    job = templateNamedJob(this, 'Resource', {
       name: (templateHash) => `${name}-${templateHash.slice(0, 8)}-${secretDigestNow(this, [props.adminPassword, ...this.passwords])}`,
       namespace,
       labels,

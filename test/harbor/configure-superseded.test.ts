@@ -1,8 +1,7 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { RobotPermission } from '../../lib';
-import { container, envOf, synth, testChart } from '../util';
+import { container, currentJobsLists, envOf, synth, testChart } from '../util';
 import { configureHarness } from './configure-run';
 import { inClusterHarbor } from './fixtures';
 
@@ -29,22 +28,8 @@ function earlier(): any {
   };
 }
 
-let dir = '';
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'current-jobs-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Write the list of current Jobs, `ageSeconds` old (its modification time, which the settling reads). */
-function list(names: string[], ageSeconds = 3600): string {
-  const file = path.join(dir, 'current-jobs');
-  fs.writeFileSync(file, names.map((n) => `${n}\n`).join(''));
-  const then = new Date(Date.now() - ageSeconds * 1000);
-  fs.utimesSync(file, then, then);
-  return file;
-}
+const lists = currentJobsLists();
+const list = lists.write;
 
 /** The fence's variables: this run is Job `job`, the list is `file`. */
 function fenced(job: string, file: string, more: Record<string, string> = {}): Record<string, string> {
@@ -118,7 +103,7 @@ describe('configure.js: a Job the list names', () => {
   });
 
   test('runs unfenced without the list (its ConfigMap is optional) or without JOB_NAME', async () => {
-    const missing = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', path.join(dir, 'absent')));
+    const missing = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', path.join(lists.dir(), 'absent')));
     expect(missing.code).toBe(0);
     expect(configure.harbor.robot('ci-push')).toBeDefined();
     const unnamed = await configure.run(earlier(), { CURRENT_JOBS_FILE: list(['harbor-configure-2222bbbb']), HARBOR_SUPERSEDED_WAIT_SECONDS: '0' });
@@ -156,7 +141,7 @@ describe('two synths: a robot declared, then retired', () => {
     const [before, after] = [rendered(false), rendered(true)];
     expect(after.current).toBe(`${after.jobName}\n`);
     expect(before.jobName).not.toBe(after.jobName);
-    const file = path.join(dir, 'current-jobs');
+    const file = path.join(lists.dir(), 'current-jobs');
     const run = async (r: typeof before, secrets: Record<string, string>) => {
       fs.writeFileSync(file, after.current);
       fs.utimesSync(file, new Date(0), new Date(0));

@@ -55,7 +55,7 @@ describe('DatabaseGrants against a real server', () => {
     // the script the Job mounts: its ConfigMap is named by its content
     const objects = synth(chart);
     const job = objects.find((o: any) => o.kind === 'Job');
-    const configMap = job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name;
+    const configMap = job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').projected.sources[0].configMap.name;
     fs.writeFileSync(script, find(objects, 'ConfigMap', configMap).data['reconcile.sh']);
     const result = spawnSync('/bin/bash', [script], {
       encoding: 'utf8', env: { ...cleanEnv(), ...server.env(admin.user, admin.password), PGSSLMODE: 'disable' },

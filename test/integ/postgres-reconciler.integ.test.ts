@@ -170,6 +170,45 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  // lib/core/current-jobs.ts: the first state's Job, still retrying (the server was down) when the second state is
+  // applied, would set Drone's rotated password back. Its pod's copy of the list of the current Job names the second
+  // Job only (the ConfigMap postgres-reconcile-jobs, which the kubelet updates in running pods), so it writes nothing.
+  test('the first state\'s Job, run after the second is applied, sets no password back: it stops as superseded', () => {
+    const list = path.join(dir, 'current-jobs');
+    const current = v2synth.rendered.objects.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'postgres-reconcile-jobs');
+    expect(current.data['current-jobs']).toBe(`${v2synth.job.metadata.name}\n`);
+    fs.writeFileSync(list, current.data['current-jobs']);
+    fs.utimesSync(list, new Date(0), new Date(0));
+    const run = ({ rendered, job }: Synth) => {
+      const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+      const file = path.join(dir, 'reconcile.sh');
+      fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
+      const env = resolveEnv(rendered, job, 'reconcile');
+      // JOB_NAME as the kubelet resolves it, from the pod's job-name label
+      expect(env.JOB_NAME).toBe(job.metadata.name);
+      expect(env.CURRENT_JOBS_FILE).toBe('/scripts/current-jobs');
+      return spawnSync(shell, [file], {
+        encoding: 'utf8', timeout: 60_000,
+        env: { ...cleanEnv(), ...env, CURRENT_JOBS_FILE: list, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '0', PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+      });
+    };
+    const before = snapshot();
+    const stale = run(v1synth);
+    expect({ status: stale.status, stderr: stale.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(stale.stdout).toBe(`dockyard: job ${v1synth.job.metadata.name}: superseded, the current Jobs (${list}) do not include it; stopped without ` +
+      'writing anything more, the newer Job applies the state\n');
+    expect(snapshot()).toEqual(before);
+    // the current Job, its list settled, goes ahead, and finds everything in place
+    const again = run(v2synth);
+    expect({ status: again.status, stderr: again.stderr, stdout: again.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+    // unfenced, as before (the check the fence stands in front of): the first state's Job sets its password back
+    fs.rmSync(list);
+    const unfenced = run(v1synth);
+    expect(unfenced.stdout).toContain('dockyard: role drone: set its password');
+    v2 = reconcile(v2synth);
+    expect(v2.stdout).toContain('dockyard: role drone: set its password');
+  });
+
   test('no password reaches the server log, although it logs every statement', () => {
     // PostgreSQL docs, CREATE ROLE: the password "can be logged"; the reconciler turns statement logging off for
     // its superuser session (PGOPTIONS), which only a superuser may do

@@ -167,6 +167,10 @@ export function resolveEnv(rendered: Rendered, workload: any, containerName: str
       if (v !== undefined) env[e.name] = v;
     } else if (from.fieldRef?.fieldPath === 'metadata.namespace') {
       env[e.name] = namespace;
+    } else if (from.fieldRef?.fieldPath === "metadata.labels['job-name']" && workload.kind === 'Job') {
+      // the label the API server puts on every pod of a Job with a generated selector: the Job's name
+      // (kubernetes/kubernetes pkg/apis/batch/validation/validation.go validateGeneratedSelector, LegacyJobNameLabel)
+      env[e.name] = workload.metadata.name;
     } else {
       throw new Error(`${where}: ${e.name} has a valueFrom this helper cannot resolve: ${JSON.stringify(from)}`);
     }

@@ -30,7 +30,7 @@ describe('DatabaseGrants', () => {
     expect(env.PGPASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pg-admin', key: 'password' });
     // the script's ConfigMap is named by its content, and the Job mounts that one
     const configMap = objects.find((o) => o.kind === 'ConfigMap' && /^database-grants-[0-9a-f]{8}$/.test(o.metadata.name));
-    expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name).toBe(configMap.metadata.name);
+    expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').projected.sources[0].configMap.name).toBe(configMap.metadata.name);
     const script = configMap.data['reconcile.sh'];
     // the managed admin connects to DigitalOcean's defaultdb; the provider keeps the roles' passwords
     expect(script).toContain("--dbname 'defaultdb'");

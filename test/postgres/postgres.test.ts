@@ -52,10 +52,11 @@ describe('Postgres', () => {
     // the server never holds a client password, so a new database or a rotated password does not restart it
     expect(Object.keys(envOf(container(find(objects, 'StatefulSet', 'postgres'))))).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA']);
     const configMaps = objects.filter((o: any) => o.kind === 'ConfigMap');
-    // named by its content, as its Job is: a Job retrying an older state keeps its own script
-    expect(configMaps.map((o: any) => o.metadata.name)).toEqual([expect.stringMatching(/^postgres-reconcile-[0-9a-f]{8}$/)]);
+    // named by its content, as its Job is: a Job retrying an older state keeps its own script; beside it, under a fixed
+    // name, the list of the current Job (lib/core/current-jobs.ts)
+    expect(configMaps.map((o: any) => o.metadata.name)).toEqual([expect.stringMatching(/^postgres-reconcile-[0-9a-f]{8}$/), 'postgres-reconcile-jobs']);
     const reconcileJob = objects.find((o: any) => o.kind === 'Job');
-    expect(reconcileJob.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').configMap.name).toBe(configMaps[0].metadata.name);
+    expect(reconcileJob.spec.template.spec.volumes.find((v: any) => v.name === 'scripts').projected.sources[0].configMap.name).toBe(configMaps[0].metadata.name);
     const script = configMaps[0].data['reconcile.sh'];
     expect(script).toContain("set_password 'drone' 'drone' \"$DOCKYARD_DB_DRONE_PASSWORD\"");
     expect(script).toContain("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', 'drone', :'password', 10)");
