@@ -9,21 +9,32 @@ import { kube } from './k8s';
 // orders two states (their names are hashes). So each kind of Job lists its current Jobs in a ConfigMap of a fixed
 // name, which every such Job mounts in a projected volume, and reads its own name from its pod's `job-name` label:
 // the kubelet projects each new list into running pods too, at the pod's next sync (every syncFrequency, a minute by
-// default, plus up to half of it again: kubernetes/kubernetes pkg/kubelet/pod_workers.go wrapUp, wait.Jitter with
-// workerResyncIntervalJitterFactor 0.5), so an earlier Job finds itself left out and writes nothing more. Each run's
-// first write waits until its copy of the list is older than that, so every earlier Job has seen it first. The scripts
-// implement the same rule: lib/harbor/configure.js ("Superseded runs"), and `ENSURE_CURRENT_BASH` below.
+// default, plus up to half of it again: kubernetes/kubernetes pkg/kubelet/pod_workers.go completeWork, wait.Jitter
+// with workerResyncIntervalJitterFactor 0.5), so an earlier Job finds itself left out and writes nothing more. Each
+// run's first write waits until its copy of the list is older than that plus the longest write an earlier run may
+// still have in flight (`settleSeconds`). A run without a list waits as long for one: `pulumi up` deletes a ConfigMap
+// whose data changes before it makes it anew (pulumi-kubernetes forcenew.go, `.data`; deleteBeforeReplace for a
+// fixed name). The scripts implement the same rule: lib/harbor/configure.js ("Superseded runs"), and
+// `ensureCurrentBash` below.
 
 /** The key of the list in its ConfigMap, and so its file in the Job's mounted directory. */
 export const CURRENT_JOBS_KEY = 'current-jobs';
 
-/**
- * How old a run's copy of the list must be before its first write, by default: longer than the 90 seconds the
- * kubelet may take to bring a new list to a running pod.
- */
-export const SETTLE_SECONDS = 120;
+/** The longest the kubelet takes to bring a new list to a running pod: its default syncFrequency, 60s, and half again. */
+export const KUBELET_SYNC_SECONDS = 90;
 
-/** How long a run its list leaves out waits for one that names it (its copy may predate it) before it stops. */
+/**
+ * How old a run's copy of the list must be before its first write: the kubelet's `KUBELET_SYNC_SECONDS`, then the
+ * longest write an earlier run may have sent just before its copy changed, and 30 seconds to spare.
+ */
+export function settleSeconds(longestWriteSeconds: number): number {
+  return KUBELET_SYNC_SECONDS + longestWriteSeconds + 30;
+}
+
+/**
+ * How long a run its list leaves out waits for one that names it (its copy may predate it) before it stops, and a run
+ * without a list waits for one before it goes on unfenced.
+ */
 export const SUPERSEDED_WAIT_SECONDS = 300;
 
 /**
@@ -60,40 +71,65 @@ export function currentJobsEnv(env: EnvVars, dir: string): void {
 }
 
 /**
- * The rule in bash, for a script run with `set -euo pipefail`: call `ensure_current` before every write. It returns
- * at once without JOB_NAME, CURRENT_JOBS_FILE or the file (unfenced); exits 0 after printing that the run is
- * superseded when the list still leaves JOB_NAME out after DOCKYARD_SUPERSEDED_WAIT_SECONDS; and, the first time, waits
- * until the file is DOCKYARD_SETTLE_SECONDS old. Both waits default to `SUPERSEDED_WAIT_SECONDS` and `SETTLE_SECONDS`.
+ * The rule in bash, for a script run with `set -euo pipefail`: call `ensure_current` before every write. Without
+ * JOB_NAME or CURRENT_JOBS_FILE it returns at once (unfenced). It exits 0 after printing that the run is superseded
+ * when the list still leaves JOB_NAME out after DOCKYARD_SUPERSEDED_WAIT_SECONDS, waits as long for a missing list
+ * before it goes on unfenced, exits 1 on a list it cannot read, and, the first time, waits until the list is
+ * DOCKYARD_SETTLE_SECONDS old (default `settleSeconds(longestWriteSeconds)`). A script sets `current_settled=1` to
+ * skip that wait where no earlier run can have anything to set back.
  */
-export const ENSURE_CURRENT_BASH = `# Superseded runs (lib/core/current-jobs.ts): a run of an earlier state that the list of the current Jobs leaves out
+export function ensureCurrentBash(longestWriteSeconds: number): string {
+  return `# Superseded runs (lib/core/current-jobs.ts): a run of an earlier state that the list of the current Jobs leaves out
 # writes nothing; the first write waits until this pod's copy of the list is old enough for every earlier run to have
-# seen it
+# seen it and ended the write it may have sent
 current_settled=
+current_unfenced=
 ensure_current() {
-  [ -n "\${JOB_NAME:-}" ] && [ -n "\${CURRENT_JOBS_FILE:-}" ] || return 0
-  local settle="\${DOCKYARD_SETTLE_SECONDS:-${SETTLE_SECONDS}}" patience="\${DOCKYARD_SUPERSEDED_WAIT_SECONDS:-${SUPERSEDED_WAIT_SECONDS}}"
-  local waited=0 age
+  [ -n "\${JOB_NAME:-}" ] && [ -n "\${CURRENT_JOBS_FILE:-}" ] && [ -z "$current_unfenced" ] || return 0
+  local settle="\${DOCKYARD_SETTLE_SECONDS:-${settleSeconds(longestWriteSeconds)}}" patience="\${DOCKYARD_SUPERSEDED_WAIT_SECONDS:-${SUPERSEDED_WAIT_SECONDS}}"
+  local waited=0 age found
   [[ $settle =~ ^[0-9]+$ && $patience =~ ^[0-9]+$ ]] || { echo "dockyard: DOCKYARD_SETTLE_SECONDS and DOCKYARD_SUPERSEDED_WAIT_SECONDS must be whole numbers of seconds" >&2; exit 1; }
   while :; do
-    [ -f "$CURRENT_JOBS_FILE" ] || return 0
-    if grep -qxF -- "$JOB_NAME" "$CURRENT_JOBS_FILE"; then
-      [ -z "$current_settled" ] || return 0
-      age=$(( $(date +%s) - $(stat -L -c %Y -- "$CURRENT_JOBS_FILE") ))
-      if [ "$age" -ge "$settle" ]; then
-        current_settled=1
+    found=0
+    if [ ! -e "$CURRENT_JOBS_FILE" ]; then
+      found=missing
+    else
+      grep -qxF -- "$JOB_NAME" "$CURRENT_JOBS_FILE" || found=$?
+    fi
+    case $found in
+      0)
+        [ -z "$current_settled" ] || return 0
+        age=$(( $(date +%s) - $(stat -L -c %Y -- "$CURRENT_JOBS_FILE") ))
+        if [ "$age" -ge "$settle" ]; then
+          current_settled=1
+          return 0
+        fi
+        echo "dockyard: job $JOB_NAME: waiting $(( settle - age ))s, until the list of current Jobs is \${settle}s old, so that every earlier Job has seen it, before the first write"
+        sleep $(( settle - age ))
+        continue
+        ;;
+      1 | missing) ;;
+      *) echo "dockyard: the list of current Jobs $CURRENT_JOBS_FILE cannot be read" >&2; exit 1 ;;
+    esac
+    if [ "$waited" -ge "$patience" ]; then
+      if [ "$found" = missing ]; then
+        echo "dockyard: job $JOB_NAME: still no list of current Jobs; applying unfenced"
+        current_unfenced=1
         return 0
       fi
-      echo "dockyard: job $JOB_NAME: waiting $(( settle - age ))s, until the list of current Jobs is \${settle}s old, so that every earlier Job has seen it, before the first write"
-      sleep $(( settle - age ))
-    else
-      if [ "$waited" -ge "$patience" ]; then
-        echo "dockyard: job $JOB_NAME: superseded, the current Jobs ($CURRENT_JOBS_FILE) do not include it; stopped without writing anything more, the newer Job applies the state"
-        exit 0
-      fi
-      [ "$waited" -gt 0 ] || echo "dockyard: job $JOB_NAME: not among the current Jobs ($CURRENT_JOBS_FILE); writing nothing while waiting up to \${patience}s for a list that names it"
-      sleep 1
-      waited=$(( waited + 1 ))
+      echo "dockyard: job $JOB_NAME: superseded, the current Jobs ($CURRENT_JOBS_FILE) do not include it; stopped without writing anything more, the newer Job applies the state"
+      exit 0
     fi
+    if [ "$waited" -eq 0 ]; then
+      if [ "$found" = missing ]; then
+        echo "dockyard: job $JOB_NAME: no list of current Jobs ($CURRENT_JOBS_FILE); writing nothing while waiting up to \${patience}s for one"
+      else
+        echo "dockyard: job $JOB_NAME: not among the current Jobs ($CURRENT_JOBS_FILE); writing nothing while waiting up to \${patience}s for a list that names it"
+      fi
+    fi
+    sleep 1
+    waited=$(( waited + 1 ))
   done
 }
 `;
+}

@@ -27,9 +27,10 @@
 //   CURRENT_JOBS_FILE         the list of the current configure Jobs, one name a line (mounted from a ConfigMap the
 //                             kubelet keeps up to date): with both set, a run whose Job the list does not name writes
 //                             nothing, and its first write waits for the list to settle (see Superseded runs)
-//   HARBOR_SETTLE_SECONDS     how old this pod's copy of the list must be before the run's first write; default 120
+//   HARBOR_SETTLE_SECONDS     how old this pod's copy of the list must be before the run's first write; default 240
 //   HARBOR_SUPERSEDED_WAIT_SECONDS how long a run whose Job the list does not name waits for a list that does before it
-//                             stops as superseded; default 300
+//                             stops as superseded, and a run without a list waits for one before it goes on unfenced;
+//                             default 300
 //   plus every variable named by accessSecretEnv / secretEnv / clientSecretEnv in the configuration.
 //
 // CONFIG_FILE (unknown fields are refused; optional fields shown with their defaults):
@@ -83,14 +84,17 @@
 // would apply its older state after the newer one's Job is done: a retired robot or group back, a rotated robot secret
 // set back to the old one. Every Job mounts the list of the current Jobs (a ConfigMap of a fixed name, which each apply
 // replaces and the kubelet projects into running pods too, at the pod's next sync: every syncFrequency, a minute by
-// default, plus up to half of it again, 90s at most (kubernetes/kubernetes pkg/kubelet/pod_workers.go wrapUp,
-// wait.Jitter(resyncInterval, workerResyncIntervalJitterFactor 0.5)); the default HARBOR_SETTLE_SECONDS, 120, is
-// longer) and knows its own name. Before every write the run reads the list: when it names the run's Job, the write
-// goes ahead; when it does not, the run writes nothing, waits up to HARBOR_SUPERSEDED_WAIT_SECONDS for a list that does
-// (this pod's copy may be the one before the apply that made the Job), and then stops as superseded, with exit status
-// 0: its work is the newer Jobs'. Without the list, or without JOB_NAME, nothing is fenced. And the first write waits
-// until this pod's copy of the list is HARBOR_SETTLE_SECONDS old, so that every older run has seen the list that leaves
-// it out before this run changes anything an older one could set back.
+// default, plus up to half of it again, 90s at most: kubernetes/kubernetes pkg/kubelet/pod_workers.go completeWork,
+// wait.Jitter(resyncInterval, workerResyncIntervalJitterFactor 0.5)) and knows its own name. Before every write the run
+// reads the list: when it names the run's Job, the write goes ahead; when it does not, the run writes nothing, waits up
+// to HARBOR_SUPERSEDED_WAIT_SECONDS for a list that does (this pod's copy may be the one before the apply that made the
+// Job), and then stops as superseded, with exit status 0: its work is the newer Jobs'. When there is no list, it waits
+// as long for one (`pulumi up` deletes the ConfigMap before it makes it anew, as it replaces a ConfigMap whose data
+// changes), then goes on unfenced, as before there was one; without JOB_NAME or CURRENT_JOBS_FILE nothing is fenced.
+// And the first write waits until this pod's copy of the list is HARBOR_SETTLE_SECONDS old, so that every older run has
+// seen the list that leaves it out, and any write it had already sent has ended, before this run changes anything an
+// older one could set back: 240s by default, the kubelet's 90s, the longest request (a registry write,
+// HARBOR_REGISTRY_TIMEOUT_MS, 120s) and 30s to spare. A kubelet with a longer syncFrequency needs a longer wait.
 //
 // Chunks: a large configuration is split over several Jobs that run at the same time, each with its own CONFIG_FILE
 // (lib/harbor/configure-job.ts). A robot may name a project this file does not declare (a shared proxy cache, or
@@ -575,9 +579,10 @@ function readSettings(env) {
     fence: env.JOB_NAME && env.CURRENT_JOBS_FILE ? {
       jobName: env.JOB_NAME,
       file: env.CURRENT_JOBS_FILE,
-      settleMs: nonNegativeInteger(env, 'HARBOR_SETTLE_SECONDS', 120) * 1000,
+      settleMs: nonNegativeInteger(env, 'HARBOR_SETTLE_SECONDS', 240) * 1000,
       supersededWaitMs: nonNegativeInteger(env, 'HARBOR_SUPERSEDED_WAIT_SECONDS', 300) * 1000,
       settled: false,
+      unfenced: false,
     } : undefined,
   };
 }
@@ -1073,8 +1078,8 @@ async function call(ctx, method, path, body, options = {}) {
 }
 
 /**
- * This pod's copy of the list of the current Jobs: whether it names this run's Job, and how old it is. Undefined
- * when there is no list (its ConfigMap is optional: an apply that leaves it out fences nothing).
+ * This pod's copy of the list of the current Jobs: whether it names this run's Job, and how old it is; `missing` when
+ * there is none (its ConfigMap is optional, and `pulumi up` deletes it before it makes it anew with a new list).
  */
 function readCurrentJobs(fence) {
   let text;
@@ -1084,7 +1089,7 @@ function readCurrentJobs(fence) {
     modified = fs.statSync(fence.file).mtimeMs;
   } catch (err) {
     if (err.code === 'ENOENT') {
-      return undefined;
+      return { missing: true };
     }
     throw new FatalError(`CURRENT_JOBS_FILE ${JSON.stringify(fence.file)} cannot be read: ${err.message}`);
   }
@@ -1095,18 +1100,19 @@ function readCurrentJobs(fence) {
 /**
  * Go ahead with a write only while the list of the current Jobs names this run's, and, before the first, once this
  * pod's copy of it is HARBOR_SETTLE_SECONDS old; throws SupersededError when the list still leaves this run's Job out
- * after HARBOR_SUPERSEDED_WAIT_SECONDS (see Superseded runs).
+ * after HARBOR_SUPERSEDED_WAIT_SECONDS. Without a list, it waits as long for one (an apply may be replacing it), then
+ * goes on unfenced for the rest of the run (see Superseded runs).
  */
 async function ensureCurrent(ctx) {
   const fence = ctx.fence;
   if (fence === undefined) {
     return;
   }
-  let missingSince;
+  let waitingSince;
   let settling = false;
   for (;;) {
     const current = readCurrentJobs(fence);
-    if (current === undefined || (current.listed && (fence.settled || current.ageMs >= fence.settleMs))) {
+    if (current.missing ? fence.unfenced : current.listed && (fence.settled || current.ageMs >= fence.settleMs)) {
       if (settling) {
         log(`job ${fence.jobName}: the list of current Jobs has settled; applying`);
       }
@@ -1121,11 +1127,20 @@ async function ensureCurrent(ctx) {
       }
       pause = fence.settleMs - current.ageMs;
     } else {
-      if (missingSince === undefined) {
-        missingSince = Date.now();
-        log(`job ${fence.jobName}: not among the current configure Jobs (${fence.file}); writing nothing while waiting up to ${fence.supersededWaitMs / 1000}s (HARBOR_SUPERSEDED_WAIT_SECONDS) for a list that names it`);
+      if (waitingSince === undefined) {
+        waitingSince = Date.now();
+        log(current.missing
+          ? `job ${fence.jobName}: no list of current configure Jobs (${fence.file}); writing nothing while waiting up to ${fence.supersededWaitMs / 1000}s (HARBOR_SUPERSEDED_WAIT_SECONDS) for one`
+          : `job ${fence.jobName}: not among the current configure Jobs (${fence.file}); writing nothing while waiting up to ${fence.supersededWaitMs / 1000}s (HARBOR_SUPERSEDED_WAIT_SECONDS) for a list that names it`);
       }
-      const left = missingSince + fence.supersededWaitMs - Date.now();
+      const left = waitingSince + fence.supersededWaitMs - Date.now();
+      if (left <= 0 && current.missing) {
+        // its ConfigMap is left out of the apply: as before there was one (the wait was longer than the settling)
+        log(`job ${fence.jobName}: still no list of current configure Jobs; applying unfenced`);
+        fence.unfenced = true;
+        fence.settled = true;
+        return;
+      }
       if (left <= 0) {
         throw new SupersededError(`job ${fence.jobName}: superseded, the current configure Jobs (${fence.file}) do not include it; stopped without writing anything more, the newer Jobs apply the configuration`);
       }

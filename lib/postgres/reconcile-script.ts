@@ -2,7 +2,7 @@ import { shellWord, sqlIdentifier, sqlLiteral } from './sql';
 import { checkInteger, checkList, checkObject, invalid, withContext } from '../core';
 import { checkIdentifier } from './database';
 import { sqlComment } from './sql-comment';
-import { ENSURE_CURRENT_BASH } from '../core/current-jobs';
+import { ensureCurrentBash } from '../core/current-jobs';
 
 /** Options of `renderReconcileSql` and `renderReconcileScript`. */
 export interface ReconcileScriptOptions {
@@ -33,6 +33,18 @@ export interface ReconciledDatabase {
 }
 
 const SQL_END = 'DOCKYARD_SQL';
+
+/**
+ * The longest a write of the script may take, for the wait before its first write (`ensureCurrentBash`): a connection
+ * (PGCONNECT_TIMEOUT, 10 seconds) and one short statement on roles or databases.
+ */
+const PSQL_WRITE_SECONDS = 30;
+
+/** How many of the roles of `databases` the server holds: "0" on a server the reconciler has not reached yet. */
+function rolesPresentQuery(databases: readonly ReconciledDatabase[]): string {
+  const roles = [...new Set(databases.map((d) => d.user))];
+  return roles.length === 0 ? 'SELECT 0' : `SELECT count(*) FROM pg_roles WHERE rolname IN (${roles.map(sqlLiteral).join(', ')})`;
+}
 
 /**
  * Check what the render functions splice into the script, as `PostgresReconciler` does before it calls them: they
@@ -215,7 +227,12 @@ if [ "$superuser" = "t" ]; then
   DOCKYARD_ADMIN_PGOPTIONS="-c log_min_error_statement=panic -c log_statement=none -c log_min_duration_statement=-1"
 fi
 
-${ENSURE_CURRENT_BASH}
+${ensureCurrentBash(PSQL_WRITE_SECONDS)}
+# a server that holds none of the declared roles (a first install) has nothing an earlier run could set back: its
+# first write does not wait for the list to settle, so that the clients' roles are there as soon as the server is
+if [ "$(psql_admin -c ${shellWord(rolesPresentQuery(databases))})" = "0" ]; then
+  current_settled=1
+fi
 ensure_current
 psql_admin <<'${SQL_END}'
 ${renderReconcileSql(databases, adminDatabase, options)}${SQL_END}

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENSURE_CURRENT_BASH, SETTLE_SECONDS, SUPERSEDED_WAIT_SECONDS } from '../../lib/core/current-jobs';
+import { ensureCurrentBash, KUBELET_SYNC_SECONDS, settleSeconds, SUPERSEDED_WAIT_SECONDS } from '../../lib/core/current-jobs';
 import { currentJobsLists } from '../util';
 
 // The bash form of the rule of lib/core/current-jobs.ts, which the PostgreSQL reconciler's script runs before every
@@ -13,7 +13,7 @@ const list = lists.write;
 
 /** Run `ensure_current` then a write, twice (the second call must not settle again), with `env` only. */
 function run(env: Record<string, string>, before = '') {
-  const script = `set -euo pipefail\n${ENSURE_CURRENT_BASH}\n${before}\nensure_current\necho WROTE\nensure_current\necho WROTE AGAIN\n`;
+  const script = `set -euo pipefail\n${ensureCurrentBash(30)}\n${before}\nensure_current\necho WROTE\nensure_current\necho WROTE AGAIN\n`;
   // a file, as the Job runs its script (bash -c may read ~/.bashrc, taking its stdin for a remote shell's)
   const file = path.join(lists.dir(), 'run.sh');
   fs.writeFileSync(file, script);
@@ -40,7 +40,9 @@ describe('ensure_current (bash)', () => {
     const file = list(['postgres-reconcile-a']);
     // the kubelet projects the new list a moment later
     const r = run({ JOB_NAME: 'postgres-reconcile-b', CURRENT_JOBS_FILE: file, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '10' },
-      `(sleep 1; printf 'postgres-reconcile-b\\n' > ${JSON.stringify(file)}; touch -d '1 hour ago' ${JSON.stringify(file)}) &`);
+      // written aside and moved in, as the kubelet swaps its ..data link: never seen half-made
+      `(sleep 1; printf 'postgres-reconcile-b\\n' > ${JSON.stringify(`${file}.new`)}; touch -d '1 hour ago' ${JSON.stringify(`${file}.new`)}; ` +
+      `mv ${JSON.stringify(`${file}.new`)} ${JSON.stringify(file)}) &`);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual([
       `dockyard: job postgres-reconcile-b: not among the current Jobs (${file}); writing nothing while waiting up to 10s for a list that names it`,
@@ -62,8 +64,32 @@ describe('ensure_current (bash)', () => {
     expect(r.stdout).toBe('WROTE\nWROTE AGAIN\n');
   });
 
-  test('unfenced without the list, without JOB_NAME or without CURRENT_JOBS_FILE', () => {
-    expect(run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: path.join(lists.dir(), 'absent') }).stdout).toBe('WROTE\nWROTE AGAIN\n');
+  test('without a list, waits for one (pulumi up deletes it before it makes it anew), then goes on unfenced', () => {
+    const absent = path.join(lists.dir(), 'absent');
+    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: absent, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`dockyard: job a: no list of current Jobs (${absent}); writing nothing while waiting up to 1s for one\n` +
+      'dockyard: job a: still no list of current Jobs; applying unfenced\nWROTE\nWROTE AGAIN\n');
+  });
+
+  test('a list made anew while it waits is read as any list: one that leaves it out stops it', () => {
+    const file = path.join(lists.dir(), 'current-jobs');
+    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: file, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '3' },
+      `(sleep 1; printf 'b\\n' > ${JSON.stringify(`${file}.new`)}; mv ${JSON.stringify(`${file}.new`)} ${JSON.stringify(file)}) &`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('dockyard: job a: superseded');
+    expect(r.stdout).not.toContain('WROTE');
+  });
+
+  test('a list it cannot read fails the run, writing nothing', () => {
+    const file = path.join(lists.dir(), 'current-jobs');
+    fs.mkdirSync(file);
+    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: file, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '0' });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr).toContain(`dockyard: the list of current Jobs ${file} cannot be read`);
+  });
+
+  test('unfenced without JOB_NAME or without CURRENT_JOBS_FILE', () => {
     expect(run({ CURRENT_JOBS_FILE: list(['b']), DOCKYARD_SUPERSEDED_WAIT_SECONDS: '0' }).stdout).toBe('WROTE\nWROTE AGAIN\n');
     expect(run({ JOB_NAME: 'a' }).stdout).toBe('WROTE\nWROTE AGAIN\n');
   });
@@ -75,9 +101,12 @@ describe('ensure_current (bash)', () => {
   });
 });
 
-// one rule, two scripts: Harbor's configure script (Node) has the same defaults
-test('lib/harbor/configure.js waits as long by default', () => {
+// one rule, two scripts: Harbor's configure script (Node) waits for the kubelet and its own longest request, a
+// registry write (HARBOR_REGISTRY_TIMEOUT_MS, 120 s), and as long for a list
+test('lib/harbor/configure.js waits by the same rule', () => {
   const script = fs.readFileSync(path.join(__dirname, '../../lib/harbor/configure.js'), 'utf8');
-  expect(script).toContain(`nonNegativeInteger(env, 'HARBOR_SETTLE_SECONDS', ${SETTLE_SECONDS})`);
+  expect(script).toContain("positiveInteger(env, 'HARBOR_REGISTRY_TIMEOUT_MS', 120000)");
+  expect(settleSeconds(120)).toBe(KUBELET_SYNC_SECONDS + 150);
+  expect(script).toContain(`nonNegativeInteger(env, 'HARBOR_SETTLE_SECONDS', ${settleSeconds(120)})`);
   expect(script).toContain(`nonNegativeInteger(env, 'HARBOR_SUPERSEDED_WAIT_SECONDS', ${SUPERSEDED_WAIT_SECONDS})`);
 });

@@ -48,19 +48,42 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
     expect(configure.harbor.project('apps')).toBeUndefined();
   });
 
-  test('waits for a list that names it (its copy may predate the apply that made it) and then applies', async () => {
-    const file = list(['harbor-configure-1111aaaa']);
-    let written = 0;
-    const result = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '10' }), (stdout) => {
-      if (stdout.includes('not among the current configure Jobs') && written === 0) {
-        written = configure.harbor.writes().length + 1;
-        list(['harbor-configure-2222bbbb']);
+  /**
+   * A watch of the run's output that, once it shows `trigger`, waits a second and then writes the list `names`, as the
+   * kubelet projects a new one, noting the writes Harbor had seen by then (`seen.writes`).
+   */
+  function listLater(trigger: string, names: string[]) {
+    const seen: { writes?: string[] } = {};
+    const watch = (stdout: string) => {
+      if (stdout.includes(trigger) && seen.writes === undefined) {
+        seen.writes = [];
+        setTimeout(() => {
+          seen.writes = configure.harbor.writes();
+          list(names);
+        }, 1000);
       }
-    });
-    expect(written).toBe(1); // nothing was written while it was left out
+    };
+    return { seen, watch };
+  }
+
+  test('waits for a list that names it (its copy may predate the apply that made it), writing nothing meanwhile, then applies', async () => {
+    const later = listLater('not among the current configure Jobs', ['harbor-configure-2222bbbb']);
+    const env = fenced('harbor-configure-2222bbbb', list(['harbor-configure-1111aaaa']), { HARBOR_SUPERSEDED_WAIT_SECONDS: '10' });
+    const result = await configure.run(earlier(), env, later.watch);
+    expect(later.seen.writes).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('done: 0 registries, 1 projects, 1 robots');
     expect(configure.harbor.robot('ci-push')).toBeDefined();
+  });
+
+  test('without a list (pulumi up deletes it before it makes it anew), writes nothing until one comes, and follows it', async () => {
+    const later = listLater('no list of current configure Jobs', ['harbor-configure-2222bbbb']);
+    const env = fenced('harbor-configure-1111aaaa', path.join(lists.dir(), 'current-jobs'), { HARBOR_SUPERSEDED_WAIT_SECONDS: '3' });
+    const result = await configure.run(earlier(), env, later.watch);
+    expect(later.seen.writes).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded');
+    expect(configure.harbor.writes()).toEqual([]);
   });
 
   test('stops before its next write once a newer list leaves it out', async () => {
@@ -102,9 +125,10 @@ describe('configure.js: a Job the list names', () => {
     expect(configure.harbor.robot('ci-push')).toBeDefined();
   });
 
-  test('runs unfenced without the list (its ConfigMap is optional) or without JOB_NAME', async () => {
-    const missing = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', path.join(lists.dir(), 'absent')));
+  test('runs unfenced once no list came within the wait (its ConfigMap is optional), or without JOB_NAME', async () => {
+    const missing = await configure.run(earlier(), fenced('harbor-configure-2222bbbb', path.join(lists.dir(), 'absent'), { HARBOR_SUPERSEDED_WAIT_SECONDS: '1' }));
     expect(missing.code).toBe(0);
+    expect(missing.stdout).toContain('job harbor-configure-2222bbbb: still no list of current configure Jobs; applying unfenced');
     expect(configure.harbor.robot('ci-push')).toBeDefined();
     const unnamed = await configure.run(earlier(), { CURRENT_JOBS_FILE: list(['harbor-configure-2222bbbb']), HARBOR_SUPERSEDED_WAIT_SECONDS: '0' });
     expect(unnamed.code).toBe(0);

@@ -6,7 +6,7 @@ import { DatabaseGrants, ExternalPostgres, Secret } from '../../lib';
 import { find, synth, testChart } from '../util';
 import { PostgresServer } from './postgres-server';
 import { makeTestPki } from './redis-server';
-import { mountedFile, providedSecret, render, resolveCommand, resolveEnv } from './rendered';
+import { mountedFile, providedSecret, render, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
 
 /**
  * The managed path of the reconciler (`DatabaseGrants`), as rendered, against a real PostgreSQL set up like a
@@ -188,7 +188,7 @@ describe('DatabaseGrants with verify-full against a real server serving TLS', ()
     const rendered = render(chart, [providedSecret('ci', 'admin', { password: su }), providedSecret('ci', 'pg-ca', { 'root.pem': ca })]);
     const job = rendered.objects.find((o) => o.kind === 'Job');
     const [shell, script] = resolveCommand(rendered, job, 'reconcile');
-    const jobEnv = resolveEnv(rendered, job, 'reconcile');
+    const jobEnv = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir);
     expect(jobEnv.PGSSLROOTCERT).toBe('/etc/postgresql-ca/ca.crt');
     const caDir = fs.mkdtempSync(path.join(dir, 'ca-'));
     fs.writeFileSync(path.join(caDir, 'ca.crt'), mountedFile(rendered, job, 'reconcile', jobEnv.PGSSLROOTCERT));

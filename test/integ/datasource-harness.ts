@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { sqlLiteral } from '../../lib';
 import { PostgresServer } from './postgres-server';
-import { mountedFile, Rendered, resolveCommand, resolveEnv } from './rendered';
+import { mountedFile, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
 
 /** The process environment without libpq's `PG*` variables, so that psql reads only what a test gives it. */
 export const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
@@ -43,7 +43,7 @@ export function postgresForDatasources(tmpPrefix: string) {
       const [shell, script] = resolveCommand(rendered, job, 'reconcile');
       const file = path.join(dir!, 'reconcile.sh');
       fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
-      const env = resolveEnv(rendered, job, 'reconcile');
+      const env = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir!);
       if (host !== undefined) expect(env.PGHOST).toBe(host);
       const result = spawnSync(shell, [file], {
         encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...env, PGHOST: '127.0.0.1', PGPORT: String(server!.port) },

@@ -6,7 +6,7 @@ import { Postgres } from '../../lib';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
 import { PostgresServer } from './postgres-server';
-import { mountedFile, objectOf, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
+import { mountedFile, objectOf, render, Rendered, resolveCommand, resolveEnv, secretKey, withMountedFiles } from './rendered';
 
 /**
  * The in-cluster PostgreSQL of a Harbor, as rendered: its reconciler Job's command runs against a real server with
@@ -83,7 +83,7 @@ describe('Harbor on the in-cluster Postgres, as rendered, against a real Postgre
     const script = path.join(scratch, path.basename(file));
     fs.writeFileSync(script, mountedFile(rendered, job, 'reconcile', file));
     const result = spawnSync(shell, [script], {
-      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...jobEnv, PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...withMountedFiles(rendered, job, 'reconcile', jobEnv, ['CURRENT_JOBS_FILE'], scratch), PGHOST: '127.0.0.1', PGPORT: String(server.port) },
     });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });

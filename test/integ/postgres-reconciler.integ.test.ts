@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, Postgres, renderReconcileScript, sqlIdentifier, sqlLiteral } from '../../lib';
 import { PostgresServer } from './postgres-server';
-import { containerOf, mountedFile, Rendered, resolveCommand, resolveEnv } from './rendered';
+import { containerOf, mountedFile, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
 
 /**
  * The reconciler Job of the in-cluster Postgres, as rendered, against a real PostgreSQL: its script runs the way the
@@ -56,7 +56,7 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     const [shell, script] = resolveCommand(rendered, job, 'reconcile');
     const file = path.join(dir, 'reconcile.sh');
     fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
-    const env = resolveEnv(rendered, job, 'reconcile');
+    const env = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir);
     // the Service's cluster DNS name and port, swapped for the test server's
     expect(env.PGHOST).toBe(`postgres.${NS}.svc`);
     const result = spawnSync(shell, [file], {
@@ -207,6 +207,29 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(unfenced.stdout).toContain('dockyard: role drone: set its password');
     v2 = reconcile(v2synth);
     expect(v2.stdout).toContain('dockyard: role drone: set its password');
+    // its copy of the list just projected: the first write waits, on a server that holds the roles already
+    fs.writeFileSync(list, current.data['current-jobs']);
+    const settling = spawnSync('bash', [path.join(dir, 'reconcile.sh')], {
+      encoding: 'utf8', timeout: 60_000,
+      env: { ...cleanEnv(), ...resolveEnv(v2synth.rendered, v2synth.job, 'reconcile'), CURRENT_JOBS_FILE: list, DOCKYARD_SETTLE_SECONDS: '2', PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+    });
+    expect(settling.status).toBe(0);
+    expect(settling.stdout).toMatch(/^dockyard: job postgres-reconcile-[0-9a-f-]+: waiting [12]s, until the list of current Jobs is 2s old/);
+    // but not on a server that holds none of the declared roles (a first install): nothing there to set back
+    const fresh = synthStack(path.join(dir, 'fresh-state.json'), { fresh: ['fresh_user', 5] });
+    const freshList = fresh.rendered.objects.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'postgres-reconcile-jobs').data['current-jobs'];
+    fs.writeFileSync(list, freshList);
+    const [shell, script] = resolveCommand(fresh.rendered, fresh.job, 'reconcile');
+    fs.writeFileSync(path.join(dir, 'fresh.sh'), mountedFile(fresh.rendered, fresh.job, 'reconcile', script));
+    const first = spawnSync(shell, [path.join(dir, 'fresh.sh')], {
+      encoding: 'utf8', timeout: 60_000,
+      env: { ...cleanEnv(), ...resolveEnv(fresh.rendered, fresh.job, 'reconcile'), PGPASSWORD: superuser, CURRENT_JOBS_FILE: list, DOCKYARD_SETTLE_SECONDS: '600', PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+    });
+    expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(first.stdout).not.toContain('waiting');
+    expect(first.stdout).toContain('dockyard: created role fresh_user');
+    su('DROP DATABASE fresh');
+    su('DROP ROLE fresh_user');
   });
 
   test('no password reaches the server log, although it logs every statement', () => {

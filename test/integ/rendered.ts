@@ -252,3 +252,20 @@ export function mountedFile(rendered: Rendered, workload: any, containerName: st
   }
   return files[inVolume];
 }
+
+/**
+ * `env` with each variable of `variables`, the path of a file the container mounts, pointing at a copy of that file
+ * written to `dir` as the kubelet would have projected it: whole, and (its modification time at 1970) long before the
+ * run, e.g. the list of the current Jobs a fenced Job reads (lib/core/current-jobs.ts), which then lets it go ahead.
+ */
+export function withMountedFiles(rendered: Rendered, workload: any, containerName: string, env: Record<string, string>,
+  variables: readonly string[], dir: string): Record<string, string> {
+  const out = { ...env };
+  for (const variable of variables) {
+    const file = path.join(fs.mkdtempSync(path.join(dir, 'mounted-')), path.basename(env[variable]));
+    fs.writeFileSync(file, mountedFile(rendered, workload, containerName, env[variable]));
+    fs.utimesSync(file, new Date(0), new Date(0));
+    out[variable] = file;
+  }
+  return out;
+}
