@@ -73,48 +73,55 @@ export function currentJobsEnv(env: EnvVars, dir: string): void {
 /**
  * The rule in bash, for a script run with `set -euo pipefail`: call `ensure_current` before every write. Without
  * JOB_NAME or CURRENT_JOBS_FILE it returns at once (unfenced). It exits 0 after printing that the run is superseded
- * when the list still leaves JOB_NAME out after DOCKYARD_SUPERSEDED_WAIT_SECONDS, waits as long for a missing list
- * before it goes on unfenced, exits 1 on a list it cannot read, and, the first time, waits until the list is
- * DOCKYARD_SETTLE_SECONDS old (default `settleSeconds(longestWriteSeconds)`). A script sets `current_settled=1` to
- * skip that wait where no earlier run can have anything to set back.
+ * when the list still leaves JOB_NAME out after DOCKYARD_SUPERSEDED_WAIT_SECONDS; waits as long for a missing list,
+ * then goes on unfenced while there is none if the run has read no list before (else it is superseded); exits 1 on a
+ * list it cannot read; and, the first time, waits until the list is DOCKYARD_SETTLE_SECONDS old (default
+ * `settleSeconds(longestWriteSeconds)`). Lines are compared whole, as lib/harbor/configure.js compares them.
  */
 export function ensureCurrentBash(longestWriteSeconds: number): string {
   return `# Superseded runs (lib/core/current-jobs.ts): a run of an earlier state that the list of the current Jobs leaves out
 # writes nothing; the first write waits until this pod's copy of the list is old enough for every earlier run to have
 # seen it and ended the write it may have sent
 current_settled=
+current_seen=
 current_unfenced=
 ensure_current() {
-  [ -n "\${JOB_NAME:-}" ] && [ -n "\${CURRENT_JOBS_FILE:-}" ] && [ -z "$current_unfenced" ] || return 0
+  [ -n "\${JOB_NAME:-}" ] && [ -n "\${CURRENT_JOBS_FILE:-}" ] || return 0
   local settle="\${DOCKYARD_SETTLE_SECONDS:-${settleSeconds(longestWriteSeconds)}}" patience="\${DOCKYARD_SUPERSEDED_WAIT_SECONDS:-${SUPERSEDED_WAIT_SECONDS}}"
-  local waited=0 age found
-  [[ $settle =~ ^[0-9]+$ && $patience =~ ^[0-9]+$ ]] || { echo "dockyard: DOCKYARD_SETTLE_SECONDS and DOCKYARD_SUPERSEDED_WAIT_SECONDS must be whole numbers of seconds" >&2; exit 1; }
+  local waited=0 mtime found
+  # whole numbers as written: a leading zero would read as octal in $(( ))
+  [[ $settle =~ ^(0|[1-9][0-9]{0,8})$ && $patience =~ ^(0|[1-9][0-9]{0,8})$ ]] || { echo "dockyard: DOCKYARD_SETTLE_SECONDS and DOCKYARD_SUPERSEDED_WAIT_SECONDS must be whole numbers of seconds" >&2; exit 1; }
   while :; do
     found=0
     if [ ! -e "$CURRENT_JOBS_FILE" ]; then
       found=missing
     else
       grep -qxF -- "$JOB_NAME" "$CURRENT_JOBS_FILE" || found=$?
+      # gone between the two looks: missing, as the kubelet swaps a list
+      if [ "$found" != 0 ] && [ "$found" != 1 ] && [ ! -e "$CURRENT_JOBS_FILE" ]; then found=missing; fi
     fi
     case $found in
       0)
+        current_seen=1
         [ -z "$current_settled" ] || return 0
-        age=$(( $(date +%s) - $(stat -L -c %Y -- "$CURRENT_JOBS_FILE") ))
-        if [ "$age" -ge "$settle" ]; then
+        mtime=$(stat -L -c %Y -- "$CURRENT_JOBS_FILE") || continue
+        if [ $(( $(date +%s) - mtime )) -ge "$settle" ]; then
           current_settled=1
           return 0
         fi
-        echo "dockyard: job $JOB_NAME: waiting $(( settle - age ))s, until the list of current Jobs is \${settle}s old, so that every earlier Job has seen it, before the first write"
-        sleep $(( settle - age ))
+        echo "dockyard: job $JOB_NAME: waiting $(( settle - $(date +%s) + mtime ))s, until the list of current Jobs is \${settle}s old, so that every earlier Job has seen it, before the first write"
+        sleep $(( settle - $(date +%s) + mtime > 0 ? settle - $(date +%s) + mtime : 1 ))
         continue
         ;;
-      1 | missing) ;;
+      1) current_seen=1 ;;
+      missing) [ -z "$current_unfenced" ] || return 0 ;;
       *) echo "dockyard: the list of current Jobs $CURRENT_JOBS_FILE cannot be read" >&2; exit 1 ;;
     esac
     if [ "$waited" -ge "$patience" ]; then
-      if [ "$found" = missing ]; then
+      if [ "$found" = missing ] && [ -z "$current_seen" ]; then
         echo "dockyard: job $JOB_NAME: still no list of current Jobs; applying unfenced"
         current_unfenced=1
+        current_settled=1
         return 0
       fi
       echo "dockyard: job $JOB_NAME: superseded, the current Jobs ($CURRENT_JOBS_FILE) do not include it; stopped without writing anything more, the newer Job applies the state"

@@ -90,7 +90,9 @@
 // to HARBOR_SUPERSEDED_WAIT_SECONDS for a list that does (this pod's copy may be the one before the apply that made the
 // Job), and then stops as superseded, with exit status 0: its work is the newer Jobs'. When there is no list, it waits
 // as long for one (`pulumi up` deletes the ConfigMap before it makes it anew, as it replaces a ConfigMap whose data
-// changes), then goes on unfenced, as before there was one; without JOB_NAME or CURRENT_JOBS_FILE nothing is fenced.
+// changes), then, if the run has read no list before, goes on unfenced while there is none, as before there was one;
+// a run that has read one (which may have left it out) stops as superseded instead. Without JOB_NAME or
+// CURRENT_JOBS_FILE nothing is fenced.
 // And the first write waits until this pod's copy of the list is HARBOR_SETTLE_SECONDS old, so that every older run has
 // seen the list that leaves it out, and any write it had already sent has ended, before this run changes anything an
 // older one could set back: 240s by default, the kubelet's 90s, the longest request (a registry write,
@@ -583,6 +585,7 @@ function readSettings(env) {
       supersededWaitMs: nonNegativeInteger(env, 'HARBOR_SUPERSEDED_WAIT_SECONDS', 300) * 1000,
       settled: false,
       unfenced: false,
+      sawList: false,
     } : undefined,
   };
 }
@@ -1093,15 +1096,17 @@ function readCurrentJobs(fence) {
     }
     throw new FatalError(`CURRENT_JOBS_FILE ${JSON.stringify(fence.file)} cannot be read: ${err.message}`);
   }
-  const names = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return { listed: names.includes(fence.jobName), ageMs: Date.now() - modified };
+  // whole lines, as bash's grep -x reads them (lib/core/current-jobs.ts): the rendered list is one name a line
+  fence.sawList = true;
+  return { listed: text.split('\n').includes(fence.jobName), ageMs: Date.now() - modified };
 }
 
 /**
  * Go ahead with a write only while the list of the current Jobs names this run's, and, before the first, once this
  * pod's copy of it is HARBOR_SETTLE_SECONDS old; throws SupersededError when the list still leaves this run's Job out
  * after HARBOR_SUPERSEDED_WAIT_SECONDS. Without a list, it waits as long for one (an apply may be replacing it), then
- * goes on unfenced for the rest of the run (see Superseded runs).
+ * goes on unfenced while there is none, unless the run has read a list before: one that left it out, or named it and
+ * is gone, stops it as superseded, since a later list may leave it out (see Superseded runs).
  */
 async function ensureCurrent(ctx) {
   const fence = ctx.fence;
@@ -1134,7 +1139,7 @@ async function ensureCurrent(ctx) {
           : `job ${fence.jobName}: not among the current configure Jobs (${fence.file}); writing nothing while waiting up to ${fence.supersededWaitMs / 1000}s (HARBOR_SUPERSEDED_WAIT_SECONDS) for a list that names it`);
       }
       const left = waitingSince + fence.supersededWaitMs - Date.now();
-      if (left <= 0 && current.missing) {
+      if (left <= 0 && current.missing && !fence.sawList) {
         // its ConfigMap is left out of the apply: as before there was one (the wait was longer than the settling)
         log(`job ${fence.jobName}: still no list of current configure Jobs; applying unfenced`);
         fence.unfenced = true;
@@ -1142,7 +1147,9 @@ async function ensureCurrent(ctx) {
         return;
       }
       if (left <= 0) {
-        throw new SupersededError(`job ${fence.jobName}: superseded, the current configure Jobs (${fence.file}) do not include it; stopped without writing anything more, the newer Jobs apply the configuration`);
+        throw new SupersededError(current.missing
+          ? `job ${fence.jobName}: superseded, the list of current configure Jobs (${fence.file}) it had read is gone and did not come back; stopped without writing anything more`
+          : `job ${fence.jobName}: superseded, the current configure Jobs (${fence.file}) do not include it; stopped without writing anything more, the newer Jobs apply the configuration`);
       }
       pause = Math.min(left, Math.max(ctx.retryIntervalMs, 100));
     }

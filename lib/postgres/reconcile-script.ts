@@ -35,16 +35,12 @@ export interface ReconciledDatabase {
 const SQL_END = 'DOCKYARD_SQL';
 
 /**
- * The longest a write of the script may take, for the wait before its first write (`ensureCurrentBash`): a connection
- * (PGCONNECT_TIMEOUT, 10 seconds) and one short statement on roles or databases.
+ * The longest a write of the script may take, for the wait before its first write (`ensureCurrentBash`): its SQL
+ * session, with the server answering, makes a few statements a database in well under a second each, and each
+ * password is set in a session of its own, checked against the list first. Not a bound: a statement waiting on a
+ * lock has no timeout, and an earlier run's session still making it could land later than this.
  */
 const PSQL_WRITE_SECONDS = 30;
-
-/** How many of the roles of `databases` the server holds: "0" on a server the reconciler has not reached yet. */
-function rolesPresentQuery(databases: readonly ReconciledDatabase[]): string {
-  const roles = [...new Set(databases.map((d) => d.user))];
-  return roles.length === 0 ? 'SELECT 0' : `SELECT count(*) FROM pg_roles WHERE rolname IN (${roles.map(sqlLiteral).join(', ')})`;
-}
 
 /**
  * Check what the render functions splice into the script, as `PostgresReconciler` does before it calls them: they
@@ -228,11 +224,6 @@ if [ "$superuser" = "t" ]; then
 fi
 
 ${ensureCurrentBash(PSQL_WRITE_SECONDS)}
-# a server that holds none of the declared roles (a first install) has nothing an earlier run could set back: its
-# first write does not wait for the list to settle, so that the clients' roles are there as soon as the server is
-if [ "$(psql_admin -c ${shellWord(rolesPresentQuery(databases))})" = "0" ]; then
-  current_settled=1
-fi
 ensure_current
 psql_admin <<'${SQL_END}'
 ${renderReconcileSql(databases, adminDatabase, options)}${SQL_END}

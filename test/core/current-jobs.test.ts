@@ -81,6 +81,16 @@ describe('ensure_current (bash)', () => {
     expect(r.stdout).not.toContain('WROTE');
   });
 
+  test('a run left out whose list then goes (an apply replacing it) stops as superseded, never unfenced', () => {
+    const file = list(['postgres-reconcile-b']);
+    const r = run({ JOB_NAME: 'postgres-reconcile-a', CURRENT_JOBS_FILE: file, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '3' },
+      `(sleep 1; rm -f ${JSON.stringify(file)}) &`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('dockyard: job postgres-reconcile-a: superseded');
+    expect(r.stdout).not.toContain('unfenced');
+    expect(r.stdout).not.toContain('WROTE');
+  });
+
   test('a list it cannot read fails the run, writing nothing', () => {
     const file = path.join(lists.dir(), 'current-jobs');
     fs.mkdirSync(file);
@@ -94,8 +104,8 @@ describe('ensure_current (bash)', () => {
     expect(run({ JOB_NAME: 'a' }).stdout).toBe('WROTE\nWROTE AGAIN\n');
   });
 
-  test('refuses a wait that is not a whole number of seconds, before any write', () => {
-    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: list(['a']), DOCKYARD_SETTLE_SECONDS: '2m' });
+  test.each(['2m', '08', '-1', ''])('refuses a wait of %j seconds, before any write (a leading zero would read as octal)', (settle) => {
+    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: list(['a']), DOCKYARD_SETTLE_SECONDS: settle === '' ? ' ' : settle });
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
     expect(r.stderr).toBe('dockyard: DOCKYARD_SETTLE_SECONDS and DOCKYARD_SUPERSEDED_WAIT_SECONDS must be whole numbers of seconds\n');
   });

@@ -53,10 +53,11 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
    * kubelet projects a new one, noting the writes Harbor had seen by then (`seen.writes`).
    */
   function listLater(trigger: string, names: string[]) {
-    const seen: { writes?: string[] } = {};
+    // undefined until the list changes: a run that ended before then (writing without waiting) fails the test
+    const seen: { writes?: string[]; triggered?: boolean } = {};
     const watch = (stdout: string) => {
-      if (stdout.includes(trigger) && seen.writes === undefined) {
-        seen.writes = [];
+      if (stdout.includes(trigger) && !seen.triggered) {
+        seen.triggered = true;
         setTimeout(() => {
           seen.writes = configure.harbor.writes();
           list(names);
@@ -83,6 +84,22 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
     expect(later.seen.writes).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded');
+    expect(configure.harbor.writes()).toEqual([]);
+  });
+
+  test('left out, then without a list (an apply replacing it), still stops as superseded: never unfenced', async () => {
+    const file = list(['harbor-configure-2222bbbb']);
+    let removed = false;
+    const env = fenced('harbor-configure-1111aaaa', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '3' });
+    const result = await configure.run(earlier(), env, (stdout) => {
+      if (stdout.includes('not among the current configure Jobs') && !removed) {
+        removed = true;
+        setTimeout(() => fs.rmSync(file), 1000);
+      }
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded, the list of current configure Jobs');
+    expect(result.stdout).not.toContain('unfenced');
     expect(configure.harbor.writes()).toEqual([]);
   });
 
