@@ -102,7 +102,7 @@ ensure_current() {
     fi
     case $found in
       0)
-        current_seen=1
+        current_seen=1 current_unfenced=
         [ -z "$current_settled" ] || return 0
         mtime=$(stat -L -c %Y -- "$CURRENT_JOBS_FILE") || continue
         if [ $(( $(date +%s) - mtime )) -ge "$settle" ]; then
@@ -113,7 +113,7 @@ ensure_current() {
         sleep $(( settle - $(date +%s) + mtime > 0 ? settle - $(date +%s) + mtime : 1 ))
         continue
         ;;
-      1) current_seen=1 ;;
+      1) current_seen=1 current_unfenced= ;;
       missing) [ -z "$current_unfenced" ] || return 0 ;;
       *) echo "dockyard: the list of current Jobs $CURRENT_JOBS_FILE cannot be read" >&2; exit 1 ;;
     esac

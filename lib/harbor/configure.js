@@ -1096,8 +1096,10 @@ function readCurrentJobs(fence) {
     }
     throw new FatalError(`CURRENT_JOBS_FILE ${JSON.stringify(fence.file)} cannot be read: ${err.message}`);
   }
-  // whole lines, as bash's grep -x reads them (lib/core/current-jobs.ts): the rendered list is one name a line
+  // whole lines, as bash's grep -x reads them (lib/core/current-jobs.ts): the rendered list is one name a line. A
+  // list read ends an unfenced stretch for good: should it go again, it may have left this run out
   fence.sawList = true;
+  fence.unfenced = false;
   return { listed: text.split('\n').includes(fence.jobName), ageMs: Date.now() - modified };
 }
 

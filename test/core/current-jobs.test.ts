@@ -11,9 +11,12 @@ import { currentJobsLists } from '../util';
 const lists = currentJobsLists();
 const list = lists.write;
 
-/** Run `ensure_current` then a write, twice (the second call must not settle again), with `env` only. */
-function run(env: Record<string, string>, before = '') {
-  const script = `set -euo pipefail\n${ensureCurrentBash(30)}\n${before}\nensure_current\necho WROTE\nensure_current\necho WROTE AGAIN\n`;
+/**
+ * Run `ensure_current` then a write, twice (the second call must not settle again), with `env` only; `before` runs
+ * first, `between` between the two.
+ */
+function run(env: Record<string, string>, before = '', between = '') {
+  const script = `set -euo pipefail\n${ensureCurrentBash(30)}\n${before}\nensure_current\necho WROTE\n${between}\nensure_current\necho WROTE AGAIN\n`;
   // a file, as the Job runs its script (bash -c may read ~/.bashrc, taking its stdin for a remote shell's)
   const file = path.join(lists.dir(), 'run.sh');
   fs.writeFileSync(file, script);
@@ -89,6 +92,17 @@ describe('ensure_current (bash)', () => {
     expect(r.stdout).toContain('dockyard: job postgres-reconcile-a: superseded');
     expect(r.stdout).not.toContain('unfenced');
     expect(r.stdout).not.toContain('WROTE');
+  });
+
+  test('once unfenced, a list that comes and leaves it out fences it again: its going later does not unfence it', () => {
+    const file = path.join(lists.dir(), 'current-jobs');
+    // first call: no list, so unfenced; then, before the second, a list that leaves it out comes, and goes a second later
+    const r = run({ JOB_NAME: 'a', CURRENT_JOBS_FILE: file, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '2' }, '',
+      `printf 'b\\n' > ${JSON.stringify(file)}; (sleep 1; rm -f ${JSON.stringify(file)}) &`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('dockyard: job a: still no list of current Jobs; applying unfenced\nWROTE\n');
+    expect(r.stdout).toContain('dockyard: job a: superseded');
+    expect(r.stdout).not.toContain('WROTE AGAIN');
   });
 
   test('a list it cannot read fails the run, writing nothing', () => {

@@ -77,6 +77,8 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
     expect(configure.harbor.robot('ci-push')).toBeDefined();
   });
 
+  // pulumi-kubernetes provider/pkg/provider/forcenew.go: a change of a ConfigMap's `.data` replaces it, and a fixed
+  // name is deleted before it is made anew, so every pod sees the list gone for a moment
   test('without a list (pulumi up deletes it before it makes it anew), writes nothing until one comes, and follows it', async () => {
     const later = listLater('no list of current configure Jobs', ['harbor-configure-2222bbbb']);
     const env = fenced('harbor-configure-1111aaaa', path.join(lists.dir(), 'current-jobs'), { HARBOR_SUPERSEDED_WAIT_SECONDS: '3' });
@@ -101,6 +103,25 @@ describe('configure.js: a Job the list of current Jobs leaves out', () => {
     expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded, the list of current configure Jobs');
     expect(result.stdout).not.toContain('unfenced');
     expect(configure.harbor.writes()).toEqual([]);
+  });
+
+  test('once unfenced, a list that comes and leaves it out fences it again: its going later does not unfence it', async () => {
+    const file = path.join(lists.dir(), 'current-jobs');
+    // the first write (the project) is held a second, while a list that leaves the run out comes and goes
+    configure.harbor.delayNext('POST', /^\/api\/v2\.0\/projects$/, 1000);
+    let listed = false;
+    const env = fenced('harbor-configure-1111aaaa', file, { HARBOR_SUPERSEDED_WAIT_SECONDS: '1' });
+    const result = await configure.run(earlier(), env, (stdout) => {
+      if (stdout.includes('applying unfenced') && !listed) {
+        listed = true;
+        list(['harbor-configure-2222bbbb']);
+        setTimeout(() => fs.rmSync(file), 1300);
+      }
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('job harbor-configure-1111aaaa: superseded');
+    expect(configure.harbor.writes()).toEqual(['POST /api/v2.0/projects']);
+    expect(configure.harbor.robot('ci-push')).toBeUndefined();
   });
 
   test('stops before its next write once a newer list leaves it out', async () => {
