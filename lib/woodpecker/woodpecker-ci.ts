@@ -12,7 +12,8 @@ import { refuseProvidedSecrets } from '../ci/secret-names';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
 import { woodpeckerEventsOf } from './events';
-import { EVENT_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
+import { checkRepoForgeIds, RepoPin } from './forge-ids';
+import { EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
 import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
 
@@ -48,6 +49,22 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    * @default - the agents' defaults
    */
   readonly agent?: WoodpeckerAgentOptions;
+  /**
+   * Routed repositories pinned to their IDs on the forge, e.g. `{ "acme/api": "123456789" }`, so that their routes
+   * keep taking their pipelines after a rename. A route's agents otherwise match a repository by its full name,
+   * which Woodpecker updates when the forge reports a rename (woodpecker v3.17.0 `server/api/hook.go:185-195`):
+   * the renamed repository's routed pipelines then wait for an agent forever, until the code names it again. A
+   * pinned repository's agents take any name instead (`repo=*`) and require the ID the server stamps on every task,
+   * which a pipeline cannot set (`!woodpecker-ci.org/repo-forge-id=<id>`, `pipeline/frontend/builder/builder.go:187-199`),
+   * so a new repository given the old name gets nothing. The route's secrets, pull secrets and identity follow, as
+   * they belong to its namespace.
+   *
+   * The ID is GitHub's, GitLab's or Gitea's numeric repository or project ID, or Bitbucket's UUID in braces. Each
+   * key must be a repository some route runs (in any case), checked at synth.
+   *
+   * @default - routes match repositories by name
+   */
+  readonly repoForgeIds?: Record<string, string>;
 }
 
 /**
@@ -216,6 +233,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly routeScope: Construct;
   private readonly secretScope: Construct;
   private readonly routeAgents: RouteAgent[] = [];
+  /** `repoForgeIds`, by repository in lower case. */
+  private readonly pins: ReadonlyMap<string, RepoPin>;
   /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
   private readonly claims = new Claims();
   private readonly secrets: PlacedSecret[] = [];
@@ -236,6 +255,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);
     extra.forEach((ns) => this.builds.checkBuildNamespace('extraBuildNamespaces', ns));
     extra.forEach((ns) => this.builds.addBuildNamespace(ns));
+    this.pins = props.repoForgeIds === undefined ? new Map()
+      : checkRepoForgeIds(this.server.forge, props.repoForgeIds, (repo) => withContext('repoForgeIds', repo, () => this.exactAccess({ repos: [repo] })));
     this.agentOptions = { ...props.agent };
     this.poolAgent = new WoodpeckerAgent(this, 'Agent', {
       ...this.agentOptions, server: this.server, builds: this.builds, name: `${this.server.serviceName}-agent`,
@@ -310,9 +331,12 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.grants.addRoute(name, namespace, account, props);
     this.claims.addRoute(route);
     for (const { agentName, ...pair } of pairs) {
+      // a pinned repository's agents take its pipelines by the forge's ID, whatever its name is now
+      const pin = this.pins.get(pair.repo.toLowerCase());
+      const repo: Record<string, string> = pin === undefined ? { [REPO_LABEL]: pair.repo } : { [REPO_LABEL]: '*', [`!${REPO_FORGE_ID_LABEL}`]: pin.forgeId };
       const agent = new WoodpeckerAgent(this.routeScope, agentName, {
         ...this.agentOptions, server: this.server, builds: this.builds, name: agentName, backendNamespace: namespace,
-        labels: { [REPO_LABEL]: pair.repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
+        labels: { ...repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
         serviceAccountNameAllowFromStep: account !== undefined,
       });
       this.routeAgents.push({ ...pair, agent, account });
@@ -522,6 +546,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
     this.finalized = true;
     const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
+    this.checkPinsRouted();
     // the route agents by namespace, in the order of the namespaces' first agents: each check below looks at one
     // namespace's agents, not at every route's (a thousand teams have thousands of them)
     const byNamespace = new Map<string, RouteAgent[]>();
@@ -581,6 +606,20 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     refuseProvidedSecrets(this, [...this.secrets, ...this.pullSecrets].map((s) => ({
       name: s.name, namespaces: [this.namespace, ...s.secret.namespaces],
     })));
+  }
+
+  /** Refuse a pinned repository that no route runs: a typo there would pin nothing, and say nothing. */
+  private checkPinsRouted(): void {
+    if (this.pins.size === 0) {
+      return;
+    }
+    const routed = new Set(this.routeAgents.map((a) => a.repo.toLowerCase()));
+    for (const [key, { repo, forgeId }] of this.pins) {
+      if (!routed.has(key)) {
+        invalid('repoForgeIds', { [repo]: forgeId }, `${describeValue(repo)} must be a repository a route runs: no route runs it, so ` +
+          'its pin would take nothing; add its route, or remove the pin');
+      }
+    }
   }
 
   /**

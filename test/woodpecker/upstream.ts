@@ -53,6 +53,8 @@ export interface Workflow {
   /** The workflow's own `labels:`. */
   readonly labels?: Record<string, string>;
   readonly orgId?: number;
+  /** The repository's ID on the forge (`Repo.ForgeRemoteID`), which a rename keeps. */
+  readonly forgeId?: string;
 }
 
 /** The internal label prefix (`pipeline/const.go:24`). */
@@ -62,14 +64,15 @@ const INTERNAL = 'woodpecker-ci.org';
  * A queued task's labels:
  *
  * - `pipeline/frontend/builder/builder.go:187-206`: the workflow's labels with those under "woodpecker-ci.org"
- *   dropped, then the internal ones stamped (the pipeline's branch as `commit-branch` and the event among them,
- *   `pipeline/const.go:32-33`);
+ *   dropped, then the internal ones stamped (the repository's forge ID as `repo-forge-id`, :199, the pipeline's
+ *   branch as `commit-branch` and the event among them, `pipeline/const.go:26,32-33`);
  * - `server/pipeline/queue.go:47-51` and `server/model/task.go:57-66`: `repo` and `org-id` set over them.
  */
 export function taskLabels(w: Workflow): Record<string, string> {
   const labels = Object.fromEntries(Object.entries(w.labels ?? {}).filter(([k]) => !k.startsWith(INTERNAL)));
   return {
     ...labels,
+    [`${INTERNAL}/repo-forge-id`]: w.forgeId ?? `id-of-${w.repo}`,
     [`${INTERNAL}/repo-full-name`]: w.repo,
     [`${INTERNAL}/org-id`]: String(w.orgId ?? 1),
     ...(w.branch === undefined ? {} : { [`${INTERNAL}/commit-branch`]: w.branch }),
