@@ -1,4 +1,4 @@
-import { checkObject, describeValue, invalid } from '../core';
+import { checkObject, describeValue, invalid, ValidationError } from '../core';
 
 /**
  * What a repository's ID is on each forge, as Woodpecker records it (`Repo.ForgeRemoteID`, woodpecker v3.17.0):
@@ -6,15 +6,18 @@ import { checkObject, describeValue, invalid } from '../core';
  * `server/forge/gitlab/convert.go:66`, `server/forge/gitea/helper.go:40`: `fmt.Sprint` of the API's integer), and
  * Bitbucket's UUID in braces, as its API spells it (`server/forge/bitbucket/convert.go:53`).
  */
-const FORGE_IDS: Readonly<Record<string, { readonly pattern: RegExp; readonly rule: string }>> = {
-  github: { pattern: /^[1-9][0-9]{0,18}$/, rule: 'GitHub\'s numeric repository ID, e.g. "123456789" (`gh api repos/<owner>/<name> --jq .id`)' },
-  gitlab: { pattern: /^[1-9][0-9]{0,18}$/, rule: 'GitLab\'s numeric project ID, e.g. "4242" (the project\'s overview page shows it)' },
-  gitea: { pattern: /^[1-9][0-9]{0,18}$/, rule: 'Gitea\'s numeric repository ID, e.g. "17" (`GET /api/v1/repos/<owner>/<name>`, its "id")' },
+const FORGE_IDS: Readonly<Record<string, { readonly pattern: RegExp; readonly numeric?: boolean; readonly rule: string }>> = {
+  github: { pattern: /^[1-9][0-9]{0,18}$/, numeric: true, rule: 'GitHub\'s numeric repository ID, e.g. "123456789" (`gh api repos/<owner>/<name> --jq .id`)' },
+  gitlab: { pattern: /^[1-9][0-9]{0,18}$/, numeric: true, rule: 'GitLab\'s numeric project ID, e.g. "4242" (the project\'s overview page shows it)' },
+  gitea: { pattern: /^[1-9][0-9]{0,18}$/, numeric: true, rule: 'Gitea\'s numeric repository ID, e.g. "17" (`GET /api/v1/repos/<owner>/<name>`, its "id")' },
   bitbucket: {
     pattern: /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/,
     rule: 'Bitbucket\'s repository UUID in braces and lower case, e.g. "{21fa9bf8-b5b2-4891-97ed-d590bad0f871}" (`GET /2.0/repositories/<workspace>/<slug>`, its "uuid")',
   },
 };
+
+/** The largest numeric ID: the forges' IDs are 64-bit signed integers. */
+const MAX_INT64 = BigInt('9223372036854775807');
 
 /** A repository pinned to its forge's ID (`WoodpeckerCiProps.repoForgeIds`). */
 export interface RepoPin {
@@ -34,9 +37,17 @@ export function checkRepoForgeIds(forge: string, value: Readonly<Record<string, 
   const pins = new Map<string, RepoPin>();
   const byId = new Map<string, string>();
   for (const repo of Object.keys(value).sort()) {
-    checkRepo(repo);
     const forgeId = value[repo];
-    if (typeof forgeId !== 'string' || !form.pattern.test(forgeId)) {
+    try {
+      checkRepo(repo);
+    } catch (e) {
+      // the route's check, said of this prop
+      if (e instanceof ValidationError && e.allowed !== undefined) {
+        invalid('repoForgeIds', { [repo]: forgeId }, e.allowed);
+      }
+      throw e;
+    }
+    if (typeof forgeId !== 'string' || !form.pattern.test(forgeId) || (form.numeric && BigInt(forgeId) > MAX_INT64)) {
       invalid('repoForgeIds', { [repo]: forgeId }, `${describeValue(forgeId)} must be ${form.rule}`);
     }
     const other = pins.get(repo.toLowerCase());

@@ -59,6 +59,14 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    * so a new repository given the old name gets nothing. The route's secrets, pull secrets and identity follow, as
    * they belong to its namespace.
    *
+   * A pin follows the repository wherever the forge takes it, to another owner too: a repository transferred out of
+   * the organisation (or out of `repoOwners`, or a team's owner) keeps the route, as Woodpecker checks owners only
+   * when it activates a repository (`server/api/repo.go:113-116`). Remove the pin before such a transfer. Woodpecker
+   * stores another ID when a repair finds the repository under its name only (a deleted one created anew,
+   * `repo.go:767-779`) or when it is moved (`repo.go:597-613`): then the pinned route takes nothing until the pin
+   * holds the new ID. A pinned repository's pipeline without the route's label may run on the route's agents or the
+   * pool's, as a name-pinned one may.
+   *
    * The ID is GitHub's, GitLab's or Gitea's numeric repository or project ID, or Bitbucket's UUID in braces. Each
    * key must be a repository some route runs (in any case), checked at synth.
    *
@@ -256,7 +264,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     extra.forEach((ns) => this.builds.checkBuildNamespace('extraBuildNamespaces', ns));
     extra.forEach((ns) => this.builds.addBuildNamespace(ns));
     this.pins = props.repoForgeIds === undefined ? new Map()
-      : checkRepoForgeIds(this.server.forge, props.repoForgeIds, (repo) => withContext('repoForgeIds', repo, () => this.exactAccess({ repos: [repo] })));
+      : checkRepoForgeIds(this.server.forge, props.repoForgeIds, (repo) => this.exactAccess({ repos: [repo] }));
     this.agentOptions = { ...props.agent };
     this.poolAgent = new WoodpeckerAgent(this, 'Agent', {
       ...this.agentOptions, server: this.server, builds: this.builds, name: `${this.server.serviceName}-agent`,

@@ -73,12 +73,12 @@ describe('WoodpeckerCi repoForgeIds', () => {
     const chart = testChart('ci');
     const uuid = '{21fa9bf8-b5b2-4891-97ed-d590bad0f871}';
     const bitbucket = GitProvider.bitbucketCloud({ clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'OAuth', 'woodpecker-oauth').key('client-secret') });
-    const ci = woodpeckerCi(chart, { gitProvider: bitbucket, repoForgeIds: { 'Acme/Api': uuid } });
-    ci.addRoute({ name: 'release', repos: ['acme/api'], events: [PipelineEvent.PUSH], namespace: 'deploy' });
+    const ci = woodpeckerCi(chart, { gitProvider: bitbucket, repoForgeIds: { 'acme/api': uuid } });
+    ci.addRoute({ name: 'release', repos: ['Acme/API'], events: [PipelineEvent.PUSH], namespace: 'deploy' });
     const agents = agentsOf(synth(chart));
     const agent = agents.find((a) => a.name.startsWith('woodpecker-release-push-'))!;
     // cmd/agent/core/agent.go:347-363 cuts each item at its first "=": the braces stay in the value
-    expect(agentFilterLabels({ WOODPECKER_AGENT_LABELS: agent.labels }, 'h')['!woodpecker-ci.org/repo-forge-id']).toBe(uuid);
+    expect(agentFilterLabels({ WOODPECKER_AGENT_LABELS: agent.labels }, 'h')).toMatchObject({ '!woodpecker-ci.org/repo-forge-id': uuid, repo: '*' });
     const labels = ci.pipelineLabels(ci.grants.routes.get('release'));
     expect(agents.filter((a) => agentTakes(taskLabels({ repo: 'acme/renamed', forgeId: uuid, event: 'push', labels }), a.filter)).map((a) => a.name))
       .toEqual([agent.name]);
@@ -90,8 +90,10 @@ describe('WoodpeckerCi repoForgeIds', () => {
         '"123456789" (`gh api repos/<owner>/<name> --jq .id`)'],
       ['a leading zero, which Woodpecker never writes', { 'acme/api': '0123' }, 'invalid repoForgeIds {"acme/api":"0123"}: "0123" must be GitHub\'s numeric ' +
         'repository ID, e.g. "123456789" (`gh api repos/<owner>/<name> --jq .id`)'],
-      ['a glob', { 'acme/*': '1' }, 'invalid repos ["acme/*"]: "acme/*" must be an exact "owner/name" slug: Woodpecker routes by exact repository ' +
-        '(an agent\'s repo label matches one repository, or every one with "*") (repoForgeIds "acme/*")'],
+      ['a glob', { 'acme/*': '1' }, 'invalid repoForgeIds {"acme/*":"1"}: "acme/*" must be an exact "owner/name" slug: Woodpecker routes by exact ' +
+        'repository (an agent\'s repo label matches one repository, or every one with "*")'],
+      ['an ID past 64 bits', { 'acme/api': '9223372036854775808' }, 'invalid repoForgeIds {"acme/api":"9223372036854775808"}: "9223372036854775808" ' +
+        'must be GitHub\'s numeric repository ID, e.g. "123456789" (`gh api repos/<owner>/<name> --jq .id`)'],
       ['one ID for two repositories', { 'acme/api': '1', 'acme/web': '1' }, 'invalid repoForgeIds {"acme/api":"1","acme/web":"1"}: must give each ' +
         'repository an ID of its own: "1" is one repository on the forge'],
       ['one repository in two cases', { 'acme/api': '1', 'Acme/API': '2' }, 'invalid repoForgeIds {"Acme/API":"2","acme/api":"1"}: must name each ' +
@@ -106,6 +108,11 @@ describe('WoodpeckerCi repoForgeIds', () => {
         .toMatch(/^invalid repoForgeIds \{"acme\/api":42\}: 42 must be GitHub's numeric repository ID/);
       expect(thrown(() => woodpeckerCi(testChart('ci'), { repoForgeIds: ['acme/api'] as unknown as Record<string, string> })).message)
         .toBe('invalid repoForgeIds ["acme/api"]: must map "owner/name" repositories to their forge\'s IDs, e.g. { "acme/api": "123456789" }');
+    });
+
+    test('a repository of an owner Woodpecker never activates, naming this prop', () => {
+      expect(thrown(() => woodpeckerCi(testChart('ci'), { repoOwners: ['acme'], repoForgeIds: { 'labs/api': '1' } })).message)
+        .toMatch(/^invalid repoForgeIds \{"labs\/api":"1"\}: "labs\/api" must be a repository of one of the server.s repoOwners \("acme"\)/);
     });
 
     test('a numeric ID on Bitbucket, and a UUID on GitHub', () => {
