@@ -35,10 +35,18 @@ export interface ReconciledDatabase {
 const SQL_END = 'DOCKYARD_SQL';
 
 /**
- * The longest a write of the script may take, for the wait before its first write (`ensureCurrentBash`): its SQL
- * session, with the server answering, makes a few statements a database in well under a second each, and each
- * password is set in a session of its own, checked against the list first. Not a bound: a statement waiting on a
- * lock has no timeout, and an earlier run's session still making it could land later than this.
+ * How long a statement of the reconciler waits for a lock before it fails (`lock_timeout`, set in every session): the
+ * one wait of its statements that has no end of its own. A statement that times out ends the run with an error, and
+ * the Job tries again.
+ */
+const LOCK_TIMEOUT_SECONDS = 4;
+
+/**
+ * The longest a write of the script may take, for the wait before its first write (`ensureCurrentBash`). Each session
+ * is one database's, checked against the list of current Jobs first (as is each password's): at most seven
+ * statements that write (a role, its limit, the database, its owner, PUBLIC's privileges, the two grants), each
+ * waiting at most `LOCK_TIMEOUT_SECONDS` for a lock, 28 s, and otherwise taking well under a second with the server
+ * answering.
  */
 const PSQL_WRITE_SECONDS = 30;
 
@@ -80,17 +88,39 @@ function checkReconciled(databases: readonly ReconciledDatabase[], adminDatabase
  * WITH GRANT OPTION), it grants nothing and prints one line `dockyard: warning: ...` naming the owner to grant them.
  *
  * The statements that carry a password run under psql's `VERBOSITY terse`, so an error in one is printed without
- * the statement's text.
+ * the statement's text. Every connection it makes, the first and each `\connect`, sets `lock_timeout` to 4 s before
+ * its first statement: a statement waiting longer for a lock fails, and with it the run.
  */
 export function renderReconcileSql(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
+  const { preamble, opening, blocks } = reconcileParts(databases, adminDatabase, options);
+  return [...preamble, ...opening, ...blocks.flat()].join('\n') + '\n';
+}
+
+/**
+ * `renderReconcileSql` as the script runs it: one psql session per database (the first also closing the admin
+ * database, with `closeAdminDatabase`), each checked against the list of current Jobs before it starts, so that a run
+ * of an earlier state that is superseded meanwhile stops before its next database.
+ */
+function renderReconcileSessions(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions): string[] {
+  const { preamble, opening, blocks } = reconcileParts(databases, adminDatabase, options);
+  const sessions = blocks.length === 0 ? [opening] : blocks.map((block, i) => (i === 0 ? [...opening, ...block] : block));
+  return sessions.map((lines) => [...preamble, ...lines].join('\n') + '\n');
+}
+
+/** The lines of `renderReconcileSql`: what every session starts with, the admin database's, and each database's. */
+function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions) {
   checkReconciled(databases, adminDatabase);
   checkObject('options', options, 'must be an object of ReconcileScriptOptions, e.g. { closeAdminDatabase: true }');
-  const lines: string[] = [
+  const preamble: string[] = [
+    // a statement waits for a lock this long at most, then fails (no other wait of these statements is without end)
+    lockTimeoutLine(),
     // whether the admin is a superuser: one that is not cannot give a database away
     "SELECT rolsuper AS dockyard_superuser FROM pg_roles WHERE rolname = current_user \\gset",
     // PostgreSQL 16 and later let a CREATEROLE admin alter only roles it holds with ADMIN OPTION (those it created);
     // a provider's roles made by another account keep their settings, with a warning, and the rest still applies
     `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
+  ];
+  const opening: string[] = [
     // template1 too: PUBLIC keeps CONNECT on it by default, and a client's session there makes every later CREATE
     // DATABASE fail ("source database \"template1\" is being accessed by other users"). The databases it is copied to
     // start with the default ACL, not its own (postgres/postgres src/backend/commands/dbcommands.c createdb: "We
@@ -104,7 +134,10 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
       '  ORDER BY datname \\gexec',
     ] : []),
   ];
+  const blocks: string[][] = [];
   for (const d of databases) {
+    const lines: string[] = [];
+    blocks.push(lines);
     const r = sqlLiteral(d.user);
     const db = sqlLiteral(d.database);
     const limit = String(d.connectionLimit);
@@ -159,7 +192,8 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     lines.push(`SELECT format('dockyard: warning: database %I: the admin %I cannot grant %I its privileges on it (it neither owns it nor holds them ' ||`);
     lines.push(`  'WITH GRANT OPTION): as its owner %I, run GRANT ALL ON DATABASE %I TO %I', datname, current_user, ${r}, pg_get_userbyid(datdba), datname, ${r})`);
     lines.push(`  FROM pg_database WHERE datname = ${db}`, lacksDatabase, `${grantsDatabase('NOT ')};`);
-    lines.push(`\\connect ${sqlIdentifier(d.database)}`);
+    // a new connection starts with the server's settings: the lock timeout is set again
+    lines.push(`\\connect ${sqlIdentifier(d.database)}`, lockTimeoutLine());
     // from PostgreSQL 15 on, pg_database_owner owns the public schema: it stands for the database's owner, whom the
     // warning names instead
     const lacksSchema = `  AND NOT (has_schema_privilege(${r}, oid, 'CREATE') AND has_schema_privilege(${r}, oid, 'USAGE'))`;
@@ -172,14 +206,20 @@ export function renderReconcileSql(databases: readonly ReconciledDatabase[], adm
     lines.push("  coalesce(nullif(pg_get_userbyid(nspowner), 'pg_database_owner'), (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database())),");
     lines.push(`  ${db}, ${r})`);
     lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('NOT ')};`);
-    lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`);
+    lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`, lockTimeoutLine());
   }
-  return lines.join('\n') + '\n';
+  return { preamble, opening, blocks };
+}
+
+/** psql's line that sets the session's `lock_timeout`, printing nothing. */
+function lockTimeoutLine(): string {
+  return `SELECT set_config('lock_timeout', '${LOCK_TIMEOUT_SECONDS}s', false) AS dockyard_lock_timeout \\gset`;
 }
 
 /**
- * The reconciler's script: the SQL of `renderReconcileSql` through psql, then each role's password, set only when
- * it does not already log in, so a re-run changes nothing. It holds no secret: passwords are read from the
+ * The reconciler's script: the SQL of `renderReconcileSql` through psql, one session per database, then each role's
+ * password, set only when it does not already log in, so a re-run changes nothing. Each session, and each password,
+ * is checked against the list of current Jobs first (`ensureCurrentBash`). It holds no secret: passwords are read from the
  * environment variables each database names. libpq's `PG*` variables say where and as whom to connect.
  *
  * Before it changes anything it refuses (exit 1, naming the variable, not the value) an empty password, and one
@@ -224,10 +264,10 @@ if [ "$superuser" = "t" ]; then
 fi
 
 ${ensureCurrentBash(PSQL_WRITE_SECONDS)}
-ensure_current
+${renderReconcileSessions(databases, adminDatabase, options).map((sql) => `ensure_current
 psql_admin <<'${SQL_END}'
-${renderReconcileSql(databases, adminDatabase, options)}${SQL_END}
-
+${sql}${SQL_END}
+`).join('')}
 # the password of a role that cannot log in with it is set; a SCRAM verifier is salted, so setting it again would
 # change it even when the password is the same
 set_password() {
@@ -245,6 +285,7 @@ set_password() {
   ensure_current
   # terse, as the SQL above: an error prints no statement text, which would hold the password; the session ends here
   DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
+${lockTimeoutLine()}
 \\set VERBOSITY terse
 \\getenv password DOCKYARD_PASSWORD
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \\gexec

@@ -277,6 +277,89 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(containerOf(sts(v2synth), 'postgres').env.map((e: any) => e.name)).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA']);
     expect(JSON.stringify(sts(v2synth).spec.template)).toBe(JSON.stringify(sts(v1synth).spec.template));
   });
+
+  describe('a third state, which adds the database extra', () => {
+    let v3synth: Synth;
+    /** The Job's script and environment, with the list of current Jobs in `list` and `psql` first looked up in `bin`. */
+    const runV3 = (list: string, bin?: string, extra: Record<string, string> = {}) => {
+      const { rendered, job } = v3synth;
+      const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+      const file = path.join(dir, 'reconcile-v3.sh');
+      fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
+      const started = Date.now();
+      const result = spawnSync(shell, [file], {
+        encoding: 'utf8', timeout: 20_000,
+        env: {
+          ...cleanEnv(), ...resolveEnv(rendered, job, 'reconcile'), CURRENT_JOBS_FILE: list, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '0',
+          PGHOST: '127.0.0.1', PGPORT: String(server.port), PATH: bin === undefined ? process.env.PATH : `${bin}:${process.env.PATH}`, ...extra,
+        },
+      });
+      return { ...result, seconds: (Date.now() - started) / 1000 };
+    };
+    const extraExists = () => su("SELECT count(*) FROM pg_database WHERE datname = 'extra'") === '1';
+
+    beforeAll(() => {
+      v3synth = synthStack(statePath, { drone: ['drone', 12], registry: ['harbor', 15], extra: ['extra', 5] });
+    });
+
+    // PostgreSQL docs, lock_timeout: "Abort any statement that waits longer than the specified amount of time while
+    // attempting to acquire a lock"; CREATE ROLE takes ROW EXCLUSIVE on pg_authid (src/backend/commands/user.c
+    // CreateRole, table_open(AuthIdRelationId, RowExclusiveLock)), which SHARE ROW EXCLUSIVE blocks
+    test('a statement waiting on a lock fails after 4 s, and the Job tries again, rather than landing whenever the lock goes', async () => {
+      const list = path.join(dir, 'current-jobs-v3');
+      fs.writeFileSync(list, `${v3synth.job.metadata.name}\n`);
+      fs.utimesSync(list, new Date(0), new Date(0));
+      const holder = spawn('psql', ['--no-psqlrc', '-XAtq', '-c', 'BEGIN', '-c', 'LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE', '-c', 'SELECT pg_sleep(30)'], {
+        env: {
+          ...cleanEnv(), PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'postgres', PGPASSWORD: superuser, PGDATABASE: 'postgres',
+          PGAPPNAME: 'lock-holder',
+        },
+      });
+      try {
+        for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_locks WHERE relation = 'pg_authid'::regclass AND mode = 'ShareRowExclusiveLock' AND granted") !== '1'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const blocked = runV3(list);
+        expect({ status: blocked.status, stderr: blocked.stderr.trim() }).toEqual({ status: 3, stderr: expect.stringContaining('canceling statement due to lock timeout') });
+        expect(blocked.seconds).toBeGreaterThanOrEqual(4);
+        expect(blocked.seconds).toBeLessThan(15);
+        expect(extraExists()).toBe(false);
+      } finally {
+        // the server ends the session (and its lock) itself: a killed client is noticed only after pg_sleep
+        su("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lock-holder'");
+        holder.kill();
+        for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_locks WHERE relation = 'pg_authid'::regclass AND mode = 'ShareRowExclusiveLock'") !== '0'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    });
+
+    test('a run superseded after its first database stops before the next one', () => {
+      const list = path.join(dir, 'current-jobs-v3');
+      fs.writeFileSync(list, `${v3synth.job.metadata.name}\n`);
+      fs.utimesSync(list, new Date(0), new Date(0));
+      // a psql that, once the first database's session is done, has the kubelet project a list of a newer state's Job
+      const bin = path.join(dir, 'superseding-bin');
+      const counter = path.join(dir, 'superseding-calls');
+      fs.mkdirSync(bin, { recursive: true });
+      const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+      fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\necho call >> '${counter}'\n'${realPsql}' "$@"\nstatus=$?\n` +
+        `# the superuser check, then the first database's session\nif [ "$(wc -l < '${counter}')" -eq 2 ]; then echo postgres-reconcile-newer > '${list}'; fi\nexit $status\n`, { mode: 0o755 });
+      const stopped = runV3(list, bin);
+      expect({ status: stopped.status, stderr: stopped.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(stopped.stdout).toBe(`dockyard: job ${v3synth.job.metadata.name}: superseded, the current Jobs (${list}) do not include it; stopped without ` +
+        'writing anything more, the newer Job applies the state\n');
+      expect(fs.readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+      expect(extraExists()).toBe(false);
+      // the same run, still listed: it goes on to the next database and creates it
+      fs.writeFileSync(list, `${v3synth.job.metadata.name}\n`);
+      fs.utimesSync(list, new Date(0), new Date(0));
+      const listed = runV3(list);
+      expect({ status: listed.status, stderr: listed.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(listed.stdout).toContain('dockyard: created database extra');
+      expect(extraExists()).toBe(true);
+    });
+  });
 });
 
 describe('SQL quoting against a real PostgreSQL', () => {

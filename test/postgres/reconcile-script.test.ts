@@ -61,6 +61,13 @@ describe('renderReconcileSql and renderReconcileScript refuse what would break o
   });
 });
 
+/** What psql_admin reads in each reconcile session of a script. */
+function sessionsOf(script: string): string[] {
+  return [...script.matchAll(/(?<=\n)ensure_current\npsql_admin <<'DOCKYARD_SQL'\n([\s\S]*?)\nDOCKYARD_SQL\n/g)].map((m) => `${m[1]}\n`);
+}
+
+const LOCK_TIMEOUT = "SELECT set_config('lock_timeout', '4s', false) AS dockyard_lock_timeout \\gset";
+
 describe('renderReconcileSql', () => {
   const harbor: ReconciledDatabase = { database: 'registry', user: 'harbor', connectionLimit: 5 };
 
@@ -78,7 +85,40 @@ describe('renderReconcileSql', () => {
     // harbor's role has no password here: its statements keep the default verbosity
     expect(lines.filter((l) => l.startsWith('\\set VERBOSITY'))).toHaveLength(2);
     const script = renderReconcileScript([drone], 'postgres');
-    expect(script).toContain("<<'DOCKYARD_SQL'\n\\set VERBOSITY terse\n\\getenv password DOCKYARD_PASSWORD\nSELECT format('ALTER ROLE %I PASSWORD %L'");
+    expect(script).toContain("<<'DOCKYARD_SQL'\n" + LOCK_TIMEOUT + "\n\\set VERBOSITY terse\n\\getenv password DOCKYARD_PASSWORD\nSELECT format('ALTER ROLE %I PASSWORD %L'");
+  });
+
+  // PostgreSQL docs, lock_timeout: "Abort any statement that waits longer than the specified amount of time while
+  // attempting to acquire a lock"; a setting lasts for its session, and psql's \connect opens a new one (psql docs,
+  // \connect: "Establishes a new connection"), so it is set again after each; test/integ/postgres-reconciler.integ.test.ts
+  // holds a lock against a real PostgreSQL 15
+  test('every connection, the first and each \\connect, sets lock_timeout before its first statement', () => {
+    const closed = { closeAdminDatabase: true };
+    for (const sql of [renderReconcileSql([drone, harbor], 'postgres', closed), ...sessionsOf(renderReconcileScript([drone, harbor], 'postgres', closed))]) {
+      const lines = sql.split('\n');
+      expect(lines[0]).toBe(LOCK_TIMEOUT);
+      lines.forEach((line, i) => {
+        if (line.startsWith('\\connect ')) expect(lines[i + 1]).toBe(LOCK_TIMEOUT);
+      });
+      expect(lines.filter((l) => l.startsWith('\\connect '))).toHaveLength(lines.filter((l) => l.startsWith('-- database ')).length * 2);
+    }
+  });
+
+  test('the script runs each database in a session of its own, checked against the list of current Jobs before it starts', () => {
+    const script = renderReconcileScript([drone, harbor], 'postgres', { closeAdminDatabase: true });
+    const sessions = sessionsOf(script);
+    expect(sessions.map((sql) => sql.split('\n').filter((l) => l.startsWith('-- database ')))).toEqual([
+      ['-- database drone, role drone'], ['-- database registry, role harbor'],
+    ]);
+    // the admin database is closed in the first, and every session finds out whether its admin is a superuser
+    expect(sessions.map((sql) => sql.includes('REVOKE CONNECT'))).toEqual([true, false]);
+    sessions.forEach((sql) => expect(sql).toContain("WHERE rolname = current_user \\gset"));
+    // each heredoc of the reconcile SQL right after an ensure_current, and the password's session too
+    expect(script.match(/\nensure_current\npsql_admin <<'DOCKYARD_SQL'\n/g)).toHaveLength(2);
+    expect(script).toMatch(/\n {2}ensure_current\n {2}# terse[^\n]*\n {2}DOCKYARD_PASSWORD="\$password" psql_admin/);
+    // past the three lines each session starts with (the lock timeout, the admin's two facts), they are the SQL of one session
+    const rest = (sql: string) => sql.split('\n').slice(3).join('\n');
+    expect(sessions.map(rest).join('')).toBe(rest(renderReconcileSql([drone, harbor], 'postgres', { closeAdminDatabase: true })));
   });
 
   test('closeAdminDatabase revokes PUBLIC\'s CONNECT on template1 too, in name order; without it, on neither', () => {
