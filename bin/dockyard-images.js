@@ -159,8 +159,10 @@ function main(argv) {
       throw new UserError(`no ${PAIRS_FILE} in ${args.join(', ')}: synth writes it beside the manifests when images are relocated ` +
         'to a mirror, e.g. Images.relocateAll(app, ImageRelocation.registry(...))');
     }
-    // only images the manifests really use: a pair whose destination no manifest names was not relocated here
-    lines = pairFiles.flatMap(loadPairs).filter(([, destination]) => images.has(destination)).map((pair) => pair.join(' '));
+    // only images the manifests really use: a pair whose destination no manifest names was not relocated here; a
+    // pinned image is named at its digest (Images.pinDigests), its pair's destination by its tag alone
+    const named = new Set([...images].map((image) => image.replace(/^(.*:[^/@]+)@sha256:[a-f0-9]{64}$/, '$1')));
+    lines = pairFiles.flatMap(loadPairs).filter(([, destination]) => images.has(destination) || named.has(destination)).map((pair) => pair.join(' '));
   }
   // plain code-unit order, so the list is byte-identical whatever the locale
   const sorted = [...new Set(lines)].sort();

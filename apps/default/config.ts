@@ -1,6 +1,6 @@
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, invalid,
-  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
+  invalidSecret, ValidationError, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
@@ -60,6 +60,13 @@ export interface DefaultStackConfig {
    * @default - none: deploy pipelines cannot reach the API server
    */
   readonly apiServer?: ApiServerEndpoint;
+  /**
+   * The digests every image is pulled by (`DOCKYARD_IMAGE_DIGESTS`, a file of `<reference> <digest>` lines), pinned
+   * with `requireAll`: an image it leaves out fails the synth.
+   *
+   * @default - none: images are pulled by tag
+   */
+  readonly imageDigests?: ImageDigests;
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
@@ -173,6 +180,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy`, and in `apps/teams` every team\'s from its build ' +
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',
     allowed: API_SERVER_URL_RULE,
+  },
+  {
+    name: 'DOCKYARD_IMAGE_DIGESTS', default: 'none: images are pulled by tag',
+    meaning: 'a file of `<reference> <digest>` lines that pins every image to its digest (see [Pinning images by digest](#pinning-images-by-digest)): ' +
+      'each image is pulled as `<reference>@<digest>`, through a mirror too, and one the file leaves out fails the synth',
+    allowed: 'a readable file; each line a tagged image reference as `npm run images` lists it without a mirror, a space and "sha256:" with 64 ' +
+      'lower-case hex digits; blank lines and lines starting with "#" are skipped',
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it. ' +
@@ -319,5 +333,18 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
+    imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : readImageDigests(env.DOCKYARD_IMAGE_DIGESTS),
   };
+}
+
+/** `DOCKYARD_IMAGE_DIGESTS`' file, read: a refusal names the variable, then the file's line. */
+function readImageDigests(file: string): ImageDigests {
+  try {
+    return ImageDigests.fromFile(file);
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      throw new ValidationError(`invalid DOCKYARD_IMAGE_DIGESTS ${describePath(file)}: ${e.message.replace(/^invalid /, '')}`, 'DOCKYARD_IMAGE_DIGESTS', e.allowed);
+    }
+    throw e;
+  }
 }

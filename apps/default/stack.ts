@@ -137,6 +137,10 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     permissions: [...(proxy ? [RobotPermission.pull(proxy)] : []), RobotPermission.pull('apps')], description: 'pods pull images',
   });
 
+  if (config.imageDigests) {
+    // every image by digest, through the mirror too; a new image without one fails the synth
+    Images.pinDigests(app, config.imageDigests, { requireAll: true });
+  }
   let mirrorCredential: RegistryCredential | undefined;
   if (config.imageMirror) {
     // air-gapped: every image, Harbor's and its data services' included, from the pre-mirrored registry, overriding

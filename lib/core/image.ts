@@ -1,5 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { ImageDigests } from './image-digests';
 import type { ISecret } from './secret';
 import { describeValue, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
@@ -106,6 +107,11 @@ export class Image {
     return Image.of(`${this.registry}/${this.repository}:${tag}`);
   }
 
+  /** The same image pinned to `digest` (`sha256:…`), its tag kept. */
+  public withDigest(digest: string): Image {
+    return new Image(this.registry, this.repository, this.tag, digest);
+  }
+
   /** The same repository, tag and digest in another registry (a host, optionally with a path prefix). */
   public withRegistry(registry: string): Image {
     return new Image(registry, this.repository, this.tag, this.digest);
@@ -176,7 +182,41 @@ export const IMAGES_ANNOTATION = 'dockyard.dev/images';
 /** The file, beside the manifests, of the images relocated to a mirror: `<source> <destination>` lines. */
 export const IMAGE_PAIRS_FILE = 'images.pairs.txt';
 
+/** Digests pinned on a scope (`Images.pinDigests`), and which of them synth used. */
+interface Pin {
+  readonly scope: IConstruct;
+  readonly digests: ImageDigests;
+  readonly requireAll: boolean;
+  readonly used: Set<string>;
+}
+
+/** Options of `Images.resolve` and `Images.annotation`. */
+export interface ResolveOptions {
+  /**
+   * Pull by tag, whatever digests are pinned (`Images.pinDigests`): for an artifact meant to be read at its tag's
+   * latest, such as Trivy's vulnerability databases, rebuilt every few hours under the same tag.
+   *
+   * @default false
+   */
+  readonly byTag?: boolean;
+}
+
+/** Options of `Images.pinDigests`. */
+export interface PinDigestsOptions {
+  /**
+   * Refuse, at synth, an image below the scope that the digests do not name and that carries no digest of its own:
+   * every image is then pulled by digest, and an upgrade that brings a new image fails until its digest is added.
+   *
+   * @default false
+   */
+  readonly requireAll?: boolean;
+}
+
 let calls = 0;
+/** Per scope: the digests pinned there. */
+const pins = new WeakMap<IConstruct, Pin>();
+/** Per root: every scope's pinned digests, for the warning of those no image used. */
+const pinsByRoot = new WeakMap<IConstruct, Pin[]>();
 const relocations = new WeakMap<IConstruct, Relocation>();
 const overrides = new WeakMap<IConstruct, Relocation>();
 const guards = new WeakMap<IConstruct, Guard[]>();
@@ -277,6 +317,31 @@ function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, na
   }
 }
 
+/**
+ * The digest `image`, defined at `scope` (whose scopes are `path`), is pinned to by the nearest `Images.pinDigests`:
+ * none for an image with a digest of its own, or one the digests do not name, which `refuse` refuses with `requireAll`.
+ */
+function pinnedDigest(scope: IConstruct, path: readonly IConstruct[], image: Image, refuse: boolean): string | undefined {
+  if (image.digest !== undefined) {
+    return undefined;
+  }
+  let pin: Pin | undefined;
+  for (let i = path.length - 1; i >= 0 && pin === undefined; i--) {
+    pin = pins.get(path[i]);
+  }
+  if (pin === undefined) {
+    return undefined;
+  }
+  const digest = pin.digests.digestOf(image);
+  if (digest !== undefined) {
+    pin.used.add(image.reference);
+  } else if (refuse && pin.requireAll) {
+    throw new ValidationError(`invalid image ${image.reference} for ${scope.node.path}: it has no digest in the image digests pinned on ` +
+      `${scopeName(pin.scope)} with requireAll; add a line "${image.reference} sha256:…" (\`crane digest ${image.reference}\`)`);
+  }
+  return digest;
+}
+
 /** The relocation that applies to `image` defined at `scope`, the relocations it shadows, and the image it makes. */
 function relocationOf(scope: IConstruct, image: Image): { path: IConstruct[]; winner?: Relocation; shadowed: Relocation[]; resolved: Image } {
   const path = [...scope.node.scopes];
@@ -343,9 +408,45 @@ export class Images {
     guards.set(scope, [...(guards.get(scope) ?? []), { host: guardedHost(host), reason }]);
   }
 
+  /**
+   * Pull every image below `scope` that `digests` name by its digest, wherever a relocation takes it: the image
+   * becomes `<reference>@<digest>`, its tag kept for people to read, and with a mirror relocation the pairs copy the
+   * source at that digest (`<source>@<digest> <destination>`). Digests are keyed by the reference Dockyard names the
+   * image with, before any relocation, so one file serves every mirror. An image that carries a digest of its own
+   * keeps it. The nearest scope's digests apply; setting them on a scope again replaces them. Synth warns of digests
+   * no image used (an older version's images, say), and with `requireAll` refuses an image they do not name.
+   */
+  public static pinDigests(scope: IConstruct, digests: ImageDigests, options: PinDigestsOptions = {}): void {
+    const root = scope.node.root;
+    const pin: Pin = { scope, digests, requireAll: options.requireAll ?? false, used: new Set() };
+    const previous = pins.get(scope);
+    pins.set(scope, pin);
+    const list = (pinsByRoot.get(root) ?? []).filter((p) => p !== previous);
+    pinsByRoot.set(root, [...list, pin]);
+  }
+
+  /**
+   * Warn of each scope's pinned digests that no image below it used. Synth calls it once every manifest and output
+   * file is resolved.
+   *
+   * @internal
+   */
+  public static _warnUnusedDigests(root: IConstruct): void {
+    for (const pin of pinsByRoot.get(root) ?? []) {
+      const unused = pin.digests.references.filter((r) => !pin.used.has(r));
+      if (unused.length > 0) {
+        const shown = unused.slice(0, 5).join(', ') + (unused.length > 5 ? ` and ${unused.length - 5} more` : '');
+        warnOnce(root, `image digests pinned on ${scopeName(pin.scope)} name ${unused.length} image${unused.length === 1 ? '' : 's'} nothing ` +
+          `below it pulls: ${shown}; remove them (an older version's images?), or check their references against \`dockyard-images\``);
+      }
+    }
+  }
+
   /** The image that a container defined at `scope` really pulls. */
-  public static resolve(scope: IConstruct, image: Image): Image {
-    const { path, winner, shadowed, resolved } = relocationOf(scope, image);
+  public static resolve(scope: IConstruct, image: Image, options: ResolveOptions = {}): Image {
+    const { path, winner, shadowed, resolved: relocated } = relocationOf(scope, image);
+    const digest = options.byTag ? undefined : pinnedDigest(scope, path, image, true);
+    const resolved = digest === undefined ? relocated : relocated.withDigest(digest);
     const root = scope.node.root;
     for (const s of shadowed) {
       const instead = s.relocation.relocate(image);
@@ -362,9 +463,11 @@ export class Images {
           `${winner?.override ? ` (${call(winner)} overrides any relocation below it)` : ''}`);
       }
     }
-    if (winner?.relocation.mirror && resolved.reference !== image.reference) {
+    if (winner?.relocation.mirror && relocated.reference !== image.reference) {
       const byRoot = pairs.get(root) ?? new Set<string>();
-      byRoot.add(`${image.reference} ${resolved.reference}`);
+      // the source at its digest (without its tag, which skopeo refuses beside a digest), copied to the destination's
+      // tag: the copy keeps the digest, which the pods pull by
+      byRoot.add(`${digest === undefined ? image.reference : `${image.registry}/${image.repository}@${digest}`} ${relocated.reference}`);
       pairs.set(root, byRoot);
     }
     return resolved;
@@ -378,7 +481,9 @@ export class Images {
    * @internal
    */
   public static _peek(scope: IConstruct, image: Image): Image {
-    return relocationOf(scope, image).resolved;
+    const { path, resolved } = relocationOf(scope, image);
+    const digest = pinnedDigest(scope, path, image, false);
+    return digest === undefined ? resolved : resolved.withDigest(digest);
   }
 
   /**
@@ -386,8 +491,8 @@ export class Images {
    * containers' images, resolved at synth like `scope`'s own images: `dockyard-images` then lists them, and with a
    * mirror relocation `images.pairs.txt` holds them for copying.
    */
-  public static annotation(scope: IConstruct, images: readonly Image[]): Record<string, string> {
-    return { [IMAGES_ANNOTATION]: Lazy.any({ produce: () => images.map((i) => Images.resolve(scope, i).reference).join(',') }) };
+  public static annotation(scope: IConstruct, images: readonly Image[], options: ResolveOptions = {}): Record<string, string> {
+    return { [IMAGES_ANNOTATION]: Lazy.any({ produce: () => images.map((i) => Images.resolve(scope, i, options).reference).join(',') }) };
   }
 
   /**

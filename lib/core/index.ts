@@ -2,6 +2,7 @@ export * from './chart';
 export { ServiceExposure, type HttpRouteOptions } from './exposure';
 export type { HttpRouteTimeouts } from './http-route-timeouts';
 export * from './image';
+export * from './image-digests';
 export { IngressTls, LETS_ENCRYPT_ISSUER } from './ingress';
 export type { CertManagerOptions, IngressOptions } from './ingress';
 export * from './labels';

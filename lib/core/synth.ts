@@ -70,16 +70,19 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
   checkFilePaths(app, walk?.charts ?? app.charts);
-  const transaction = () => secrets.transaction(app, () => ({
+  const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
-    manifests: (walk?.charts ?? app.charts).map((chart, i) => ({
+    const manifests = (walk?.charts ?? app.charts).map((chart, i) => ({
       path: manifestPath(chart),
       content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : toYamlChunks(chart.toJson()),
-    })),
-    outputs: withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() }))),
-  }), ({ manifests, outputs }, rendered) => {
+    }));
+    const outputs = withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })));
+    // every image is resolved now
+    Images._warnUnusedDigests(app);
+    return { manifests, outputs };
+  }, ({ manifests, outputs }, rendered) => {
     // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
     const charts = walk?.charts ?? app.charts;
     if (charts.length > 1 || charts.some((chart) => manifestPath(chart) > SECRETS_FILE)) {

@@ -32,7 +32,8 @@ function databaseRepositories(scope: Construct, given: string[] | undefined, sou
   if (given !== undefined) {
     return given.join(',');
   }
-  const resolved = Images.resolve(scope, primary(source));
+  // by tag: the database is rebuilt every few hours under it, and Trivy reads a repository and tag, never a digest
+  const resolved = Images.resolve(scope, primary(source), { byTag: true });
   return resolved.reference !== primary(source).reference ? resolved.reference : source.repositories.join(',');
 }
 
@@ -81,7 +82,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   const listed = databases.filter(([given]) => given === undefined).map(([, source]) => primary(source));
   return defineComponent(scope, ctx, {
     component: 'trivy',
-    annotations: listed.length > 0 ? Images.annotation(scope, listed) : undefined,
+    annotations: listed.length > 0 ? Images.annotation(scope, listed, { byTag: true }) : undefined,
     replicas: props.replicas,
     servicePorts: { 'api-server': 8080 },
     peerPorts: [8080],

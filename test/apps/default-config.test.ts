@@ -406,7 +406,7 @@ describe('default stack configuration', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
       'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
       'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_PASSWORD', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE',
-      'DOCKYARD_API_SERVER',
+      'DOCKYARD_API_SERVER', 'DOCKYARD_IMAGE_DIGESTS',
       'DOCKYARD_TEAMS', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {
@@ -438,6 +438,29 @@ describe('default stack configuration', () => {
 function shown(value: string): string {
   return JSON.stringify(value).length > 200 ? `${JSON.stringify(`${value.slice(0, 64)}…`)} (${value.length} characters)` : JSON.stringify(value);
 }
+
+describe('DOCKYARD_IMAGE_DIGESTS', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-digests-config-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const D = `sha256:${'d'.repeat(64)}`;
+
+  test('reads the file: the stack pins what it names', () => {
+    const file = path.join(dir, 'ok.digests');
+    fs.writeFileSync(file, `# pinned\ndocker.io/drone/drone:2.28.2 ${D}\n`);
+    expect(loadConfig({ DOCKYARD_IMAGE_DIGESTS: file }).imageDigests?.references).toEqual(['docker.io/drone/drone:2.28.2']);
+    expect(loadConfig({}).imageDigests).toBeUndefined();
+  });
+
+  test('a file that cannot be read, or a bad line, fails in one line naming the variable, the file and the line', () => {
+    const missing = path.join(dir, 'missing.digests');
+    expect(failure({ DOCKYARD_IMAGE_DIGESTS: missing })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${missing}": digests file "${missing}": cannot be read ` +
+      '(ENOENT): it must be a file of "<reference> <digest>" lines');
+    const bad = path.join(dir, 'bad.digests');
+    fs.writeFileSync(bad, `docker.io/drone/drone:2.28.2 ${D}\ndocker.io/drone/drone:2.28.2\n`);
+    expect(failure({ DOCKYARD_IMAGE_DIGESTS: bad })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${bad}": digests file "${bad}" line 2 ` +
+      '"docker.io/drone/drone:2.28.2": must be "<reference> <digest>", e.g. "docker.io/drone/drone:2.28.2 sha256:…"');
+  });
+});
 
 describe('DOCKYARD_API_SERVER', () => {
   const allowed = CONFIG_VARIABLES.find((v) => v.name === 'DOCKYARD_API_SERVER')!.allowed;

@@ -1,81 +1,15 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_CONFIG, DefaultStackConfig, loadConfig } from '../../apps/default/config';
+import { loadConfig } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { Image, ImageRelocation, Images, LocalSecretStore, Postgres, synthesize } from '../../lib';
 import { container, find, synth, testChart } from '../util';
 import { imagesOf } from './images-of';
+import { capture, defaults, dockyardImages, scratchDir, synthApp, warnings } from './synth-app';
 
 const MIRROR = 'mirror.example.com/airgap';
-const ROOT = path.resolve(__dirname, '../..');
-const roots: string[] = [];
-afterAll(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
-
-/** What a synth wrote, and what it said on stderr. */
-interface Synthesized {
-  readonly outdir: string;
-  readonly stderr: string;
-  readonly docs: any[];
-  readonly secrets: any[];
-  readonly files: string[];
-}
-
-/** Build an app with `build`, synthesize it to a fresh directory, and capture stderr meanwhile. */
-function synthApp(build: (app: App) => void, env: Record<string, string> = {}): Synthesized {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-relocate-all-'));
-  roots.push(root);
-  const outdir = path.join(root, 'dist');
-  const { stderr } = capture(() => withEnv(env, () => {
-    const app = new App({ outdir });
-    build(app);
-    synthesize(app, new LocalSecretStore({ statePath: path.join(root, 'state.json') }));
-  }));
-  const files = (fs.readdirSync(outdir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(outdir, f)).isFile()).sort();
-  const load = (f: string) => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map((d) => d.toJS()).filter(Boolean);
-  return {
-    outdir,
-    stderr: stderr.replace(/^dockyard: generated .*\n/gm, ''),
-    docs: files.filter((f) => /\.ya?ml$/.test(f) && !f.includes('.local.')).flatMap(load),
-    secrets: load('secrets.local.yaml'),
-    files,
-  };
-}
-
-function capture<T>(run: () => T): { value: T; stderr: string } {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    return { value: run(), stderr: lines.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-function withEnv<T>(env: Record<string, string>, run: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return run();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]; else process.env[k] = v;
-    }
-  }
-}
-
-function dockyardImages(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin/dockyard-images.js'), ...args], { encoding: 'utf8' });
-}
-
-const defaults = (overrides: Partial<DefaultStackConfig> = {}): DefaultStackConfig => ({ ...DEFAULT_CONFIG, ...overrides });
-const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockyard: warning:'));
 
 describe('Images.relocateAll: one call relocates a whole stack', () => {
   const relocated = synthApp((app) => {
@@ -276,8 +210,7 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
   });
 
   test('rotating the node robot\'s secret changes the node files\' login, and nothing of the pods\' logins', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-relocate-all-'));
-    roots.push(root);
+    const root = scratchDir();
     const outdir = path.join(root, 'dist');
     const synthOnce = (rotate: string[]) => capture(() => {
       const app = new App({ outdir });

@@ -1,0 +1,109 @@
+// Images.pinDigests over whole stacks: every image a pod pulls, a build step runs or a pipeline names comes through
+// the one hook (Images.resolve), so with requireAll a stack synthesizes only if each is pinned. The kubelet's runtime
+// pulls a reference with a tag and a digest by the digest alone: containerd v2.3.4 core/remotes/docker/resolver.go:248-262
+// (`refspec.Digest()` set: it fetches manifests/<digest>, the tag unused).
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { defaultStack } from '../../apps/default/stack';
+import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { synth, testChart, thrown } from '../util';
+import { imagesOf } from './images-of';
+import { capture, defaults, dockyardImages, scratchDir, synthApp, warnings } from './synth-app';
+
+const MIRROR = 'mirror.example.com/airgap';
+/** A digest of its own for each reference. */
+const digestOf = (reference: string) => `sha256:${createHash('sha256').update(reference).digest('hex')}`;
+const lock = (references: readonly string[]) => ImageDigests.of(Object.fromEntries(references.map((r) => [r, digestOf(r)])));
+
+/** Trivy's vulnerability databases, which the scanner reads by tag: rebuilt every few hours under it. */
+const isTrivyDb = (reference: string) => reference.includes('/aquasec/trivy-');
+
+describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('Images.pinDigests with requireAll over the default stack on %s', (ci) => {
+  // every image as the stack names it, before any relocation: what a mirror's pairs list as sources
+  const all = imagesOf(synthApp((app) => {
+    defaultStack(app, defaults({ ci }));
+    Images.relocateAll(app, ImageRelocation.upstream());
+  }).docs);
+  const sources = all.filter((r) => !isTrivyDb(r));
+  const byTag = imagesOf(synthApp((app) => defaultStack(app, defaults({ ci }))).docs);
+  const pinned = synthApp((app) => {
+    defaultStack(app, defaults({ ci }));
+    Images.pinDigests(app, lock(sources), { requireAll: true });
+  });
+  const mirrored = synthApp((app) => {
+    defaultStack(app, defaults({ ci }));
+    Images.relocateAll(app, ImageRelocation.registry(MIRROR));
+    Images.pinDigests(app, lock(sources), { requireAll: true });
+  });
+
+  test('every image, the pipelines\' and build pods\' included, is pulled at its digest through the proxy cache, and nothing warns', () => {
+    expect(sources.length).toBeGreaterThan(10);
+    const images = imagesOf(pinned.docs);
+    // the same images, each at a digest, the databases by tag
+    expect(images.map((i) => i.replace(/@sha256:[a-f0-9]{64}$/, '')).sort()).toEqual(byTag);
+    expect(images.filter((i) => !i.includes('@'))).toEqual(all.filter(isTrivyDb));
+    // each digest is its source's: every one of the lock's, and no other
+    expect([...new Set(images.filter((i) => i.includes('@')).map((i) => i.replace(/^.*@/, '')))].sort()).toEqual(sources.map(digestOf).sort());
+    expect(warnings(pinned.stderr)).toEqual([]);
+  });
+
+  test('through a mirror each image is its copy at its source\'s digest; the pairs copy the source at its digest to the destination\'s tag', () => {
+    const at = (r: string) => (isTrivyDb(r) ? '' : `@${digestOf(r)}`);
+    expect(imagesOf(mirrored.docs)).toEqual(all.map((r) => `${Image.of(r).withRegistry(MIRROR).reference}${at(r)}`).sort());
+    const listed = dockyardImages(['--pairs', mirrored.outdir]);
+    expect(listed.status).toBe(0);
+    const pairs = listed.stdout.trimEnd().split('\n').map((l) => l.split(' '));
+    // a pinned source without its tag, which skopeo refuses beside a digest (crane takes either)
+    const source = (r: string) => (isTrivyDb(r) ? r : `${Image.of(r).registry}/${Image.of(r).repository}${at(r)}`);
+    expect(pairs.map(([s]) => s).sort()).toEqual(all.map(source).sort());
+    const destinations = new Map(all.map((r) => [source(r), Image.of(r).withRegistry(MIRROR).reference]));
+    for (const [s, destination] of pairs) {
+      expect(destination).toBe(destinations.get(s));
+    }
+  });
+
+  test('an image the digests leave out fails the synth, naming it and what to add, and writes nothing', () => {
+    const missing = sources.find((r) => r.includes('/postgres:'))!;
+    const root = scratchDir();
+    const outdir = path.join(root, 'dist');
+    const error = thrown(() => capture(() => {
+      const app = new App({ outdir });
+      defaultStack(app, defaults({ ci }));
+      Images.pinDigests(app, lock(sources.filter((r) => r !== missing)), { requireAll: true });
+      synthesize(app, new LocalSecretStore({ statePath: path.join(root, 'state.json') }));
+    }));
+    const quoted = missing.replace(/[.]/g, '\\.');
+    expect(error.message).toMatch(new RegExp(`^invalid image ${quoted} for [^ ]+: it has no digest in the image digests pinned on the app root ` +
+      `with requireAll; add a line "${quoted} sha256:…" \\(\`crane digest ${quoted}\`\\)$`));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('Images.pinDigests', () => {
+  const POSTGRES = Postgres.IMAGE.reference;
+
+  test('pins only the images it names, leaves an image with a digest of its own alone, and the nearest scope\'s digests apply', () => {
+    const chart = testChart('data');
+    const own = `${POSTGRES}@${digestOf('own')}`;
+    new Postgres(chart, 'Pg', { image: Image.of(own) });
+    const other = testChart('other');
+    new Postgres(other, 'Pg');
+    Images.pinDigests(chart.node.root, lock([POSTGRES]));
+    Images.pinDigests(other, ImageDigests.of({ [POSTGRES]: digestOf('nearest') }));
+    // the server keeps its own; the reconciler Job's psql, the default image, is pinned
+    expect(imagesOf(synth(chart)).filter((i) => i.includes('/postgres:'))).toEqual([own, `${POSTGRES}@${digestOf(POSTGRES)}`].sort());
+    expect(imagesOf(synth(other)).filter((i) => i.includes('/postgres:'))).toEqual([`${POSTGRES}@${digestOf('nearest')}`]);
+  });
+
+  test('synth warns of digests nothing pulls, once, naming them', () => {
+    const stale = 'docker.io/library/postgres:15.1';
+    const synthesized = synthApp((app) => {
+      defaultStack(app, defaults());
+      Images.pinDigests(app, ImageDigests.of({ [stale]: digestOf(stale) }));
+    });
+    expect(warnings(synthesized.stderr)).toEqual([`dockyard: warning: image digests pinned on the app root name 1 image nothing below it pulls: ${stale}; ` +
+      'remove them (an older version\'s images?), or check their references against `dockyard-images`']);
+  });
+});
