@@ -1,5 +1,5 @@
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, ImageDigests, invalid,
   invalidSecret, ValidationError, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
@@ -185,8 +185,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_IMAGE_DIGESTS', default: 'none: images are pulled by tag',
     meaning: 'a file of `<reference> <digest>` lines that pins every image to its digest (see [Pinning images by digest](#pinning-images-by-digest)): ' +
       'each image is pulled as `<reference>@<digest>`, through a mirror too, and one the file leaves out fails the synth',
-    allowed: 'a readable file; each line a tagged image reference as `npm run images` lists it without a mirror, a space and "sha256:" with 64 ' +
-      'lower-case hex digits; blank lines and lines starting with "#" are skipped',
+    allowed: 'a readable file; each line a tagged image reference as `dockyard-images --pairs` lists its source after a synth with ' +
+      '`DOCKYARD_IMAGE_MIRROR` set, a space and "sha256:" with 64 lower-case hex digits; blank lines and lines starting with "#" are skipped',
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it. ' +
@@ -343,7 +343,8 @@ function readImageDigests(file: string): ImageDigests {
     return ImageDigests.fromFile(file);
   } catch (e) {
     if (e instanceof ValidationError) {
-      throw new ValidationError(`invalid DOCKYARD_IMAGE_DIGESTS ${describePath(file)}: ${e.message.replace(/^invalid /, '')}`, 'DOCKYARD_IMAGE_DIGESTS', e.allowed);
+      // the file's own refusal, said of the variable: `invalid digests file "<file>"[ line N "<line>"]: ...`
+      throw new ValidationError(e.message.replace(/^invalid digests file /, 'invalid DOCKYARD_IMAGE_DIGESTS '), 'DOCKYARD_IMAGE_DIGESTS', e.allowed);
     }
     throw e;
   }

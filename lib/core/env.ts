@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Image, Images } from './image';
+import { Image, Images, ResolveOptions } from './image';
 import type { k8s } from './k8s';
 import { SecretKey } from './secret';
 import { invalid } from './validation';
@@ -97,9 +97,12 @@ export class EnvVars {
     this.add({ name, valueFrom: { secretKeyRef: key.selectorFor(this.namespace) } });
   }
 
-  /** An image reference that pods of another workload run, relocated at synth time like `scope`'s own images. */
-  public image(name: string, scope: IConstruct, image: Image): void {
-    this.atSynth(name, () => Images.resolve(scope, image).reference);
+  /**
+   * An image reference that pods of another workload run, relocated at synth time like `scope`'s own images (and
+   * pinned to a digest as they are, unless `options.byTag`).
+   */
+  public image(name: string, scope: IConstruct, image: Image, options: ResolveOptions = {}): void {
+    this.atSynth(name, () => Images.resolve(scope, image, options).reference);
   }
 
   /**

@@ -7,7 +7,7 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** A reference as the digests are keyed by. */
 const KEY_RULE = 'must be an image reference with a tag and without a digest, as Dockyard names the image before any relocation ' +
-  '(what `dockyard-images` lists without a mirror), e.g. "docker.io/drone/drone:2.28.2"';
+  '(a source `dockyard-images --pairs` lists after a synth relocated to a mirror), e.g. "docker.io/drone/drone:2.28.2"';
 const DIGEST_RULE = 'must be a digest "sha256:" and 64 lower-case hex digits, as `crane digest` or `skopeo inspect --format {{.Digest}}` ' +
   'print it for the multi-platform image';
 
@@ -15,9 +15,9 @@ const DIGEST_RULE = 'must be a digest "sha256:" and 64 lower-case hex digits, as
  * The digests to pin images to, by the reference Dockyard names each image with before any relocation: with
  * `Images.pinDigests`, every container image (and every image a pod pulls besides, a build step's, a pipeline's) that
  * the digests name is pulled as `<reference>@<digest>`, wherever a relocation takes it. The kubelet then pulls exactly
- * those bytes: a reference with both a tag and a digest is pulled by its digest (distribution/reference v0.6.0
- * `reference.go`, a `canonicalReference` keeps both; containerd resolves the digest), and a tag moved on the registry
- * changes nothing.
+ * those bytes: containerd's CRI plugin keeps only the digest of a reference with both (v2.3.4
+ * `internal/cri/server/images/image_pull.go:153`, `ParseDockerRef`) and fetches `manifests/<digest>`
+ * (`core/remotes/docker/resolver.go:248-262`), so a tag moved on the registry changes nothing.
  */
 export class ImageDigests {
   /** From a map of references to digests, e.g. `{ 'docker.io/drone/drone:2.28.2': 'sha256:…' }`. */

@@ -190,7 +190,17 @@ interface Pin {
   readonly used: Set<string>;
 }
 
-/** Options of `Images.resolve` and `Images.annotation`. */
+/** Options of `Images.annotation`. */
+export interface AnnotationOptions {
+  /**
+   * The images of the list to pull by tag, whatever digests are pinned (`ResolveOptions.byTag`).
+   *
+   * @default - none: every image as `Images.resolve` gives it
+   */
+  readonly byTag?: readonly Image[];
+}
+
+/** Options of `Images.resolve`. */
 export interface ResolveOptions {
   /**
    * Pull by tag, whatever digests are pinned (`Images.pinDigests`): for an artifact meant to be read at its tag's
@@ -319,9 +329,10 @@ function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, na
 
 /**
  * The digest `image`, defined at `scope` (whose scopes are `path`), is pinned to by the nearest `Images.pinDigests`:
- * none for an image with a digest of its own, or one the digests do not name, which `refuse` refuses with `requireAll`.
+ * none for an image with a digest of its own, one pulled `byTag` (whose digest counts as used), or one the digests do not
+ * name, which a `rendering` call refuses with `requireAll` (and only a rendering call counts a digest as used).
  */
-function pinnedDigest(scope: IConstruct, path: readonly IConstruct[], image: Image, refuse: boolean): string | undefined {
+function pinnedDigest(scope: IConstruct, path: readonly IConstruct[], image: Image, rendering: boolean, byTag: boolean): string | undefined {
   if (image.digest !== undefined) {
     return undefined;
   }
@@ -333,9 +344,15 @@ function pinnedDigest(scope: IConstruct, path: readonly IConstruct[], image: Ima
     return undefined;
   }
   const digest = pin.digests.digestOf(image);
-  if (digest !== undefined) {
+  if (byTag) {
+    // pulled by tag on purpose: a digest for it is no stale line
+    if (digest !== undefined && rendering) pin.used.add(image.reference);
+    return undefined;
+  }
+  // only what is rendered counts as used: a check's look (`_peek`) at a workload that pulls by tag does not
+  if (digest !== undefined && rendering) {
     pin.used.add(image.reference);
-  } else if (refuse && pin.requireAll) {
+  } else if (digest === undefined && rendering && pin.requireAll) {
     throw new ValidationError(`invalid image ${image.reference} for ${scope.node.path}: it has no digest in the image digests pinned on ` +
       `${scopeName(pin.scope)} with requireAll; add a line "${image.reference} sha256:…" (\`crane digest ${image.reference}\`)`);
   }
@@ -445,7 +462,7 @@ export class Images {
   /** The image that a container defined at `scope` really pulls. */
   public static resolve(scope: IConstruct, image: Image, options: ResolveOptions = {}): Image {
     const { path, winner, shadowed, resolved: relocated } = relocationOf(scope, image);
-    const digest = options.byTag ? undefined : pinnedDigest(scope, path, image, true);
+    const digest = pinnedDigest(scope, path, image, true, options.byTag ?? false);
     const resolved = digest === undefined ? relocated : relocated.withDigest(digest);
     const root = scope.node.root;
     for (const s of shadowed) {
@@ -465,9 +482,12 @@ export class Images {
     }
     if (winner?.relocation.mirror && relocated.reference !== image.reference) {
       const byRoot = pairs.get(root) ?? new Set<string>();
-      // the source at its digest (without its tag, which skopeo refuses beside a digest), copied to the destination's
-      // tag: the copy keeps the digest, which the pods pull by
-      byRoot.add(`${digest === undefined ? image.reference : `${image.registry}/${image.repository}@${digest}`} ${relocated.reference}`);
+      // a source at its digest (pinned, or its own) without its tag, which skopeo refuses beside a digest, copied to
+      // the destination's tag: the copy keeps the digest, which the pods pull by
+      const at = digest ?? image.digest;
+      const pair = at === undefined || image.tag === undefined ? `${image.reference} ${relocated.reference}`
+        : `${image.registry}/${image.repository}@${at} ${relocated.registry}/${relocated.repository}:${relocated.tag ?? image.tag}`;
+      byRoot.add(pair);
       pairs.set(root, byRoot);
     }
     return resolved;
@@ -482,7 +502,7 @@ export class Images {
    */
   public static _peek(scope: IConstruct, image: Image): Image {
     const { path, resolved } = relocationOf(scope, image);
-    const digest = pinnedDigest(scope, path, image, false);
+    const digest = pinnedDigest(scope, path, image, false, false);
     return digest === undefined ? resolved : resolved.withDigest(digest);
   }
 
@@ -491,8 +511,9 @@ export class Images {
    * containers' images, resolved at synth like `scope`'s own images: `dockyard-images` then lists them, and with a
    * mirror relocation `images.pairs.txt` holds them for copying.
    */
-  public static annotation(scope: IConstruct, images: readonly Image[], options: ResolveOptions = {}): Record<string, string> {
-    return { [IMAGES_ANNOTATION]: Lazy.any({ produce: () => images.map((i) => Images.resolve(scope, i, options).reference).join(',') }) };
+  public static annotation(scope: IConstruct, images: readonly Image[], options: AnnotationOptions = {}): Record<string, string> {
+    const byTag = new Set(options.byTag ?? []);
+    return { [IMAGES_ANNOTATION]: Lazy.any({ produce: () => images.map((i) => Images.resolve(scope, i, { byTag: byTag.has(i) }).reference).join(',') }) };
   }
 
   /**

@@ -402,7 +402,11 @@ export class DroneKubeRunner extends Construct {
     env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
     const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE];
     env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
-    env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1]);
+    // by tag, whatever digests are pinned: the runner tells a step still waiting on its placeholder by the container
+    // status's image matching the placeholder (drone-runner-kube v1.0.0-rc.5 engine/podwatcher/watcher.go:178), and
+    // containerd records no tag for an image pulled by digest (internal/cri/util/references.go:43-53), so the status
+    // of a pinned placeholder may read as its image ID and the placeholder as the step begun
+    env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1], { byTag: true });
     // every container of a pipeline's pod starts from the placeholder and is swapped for its step's image, the clone
     // step's being the clone image (drone-runner-kube v1.0.0-rc.5 engine/convert.go:210-213,
     // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
@@ -447,7 +451,7 @@ export class DroneKubeRunner extends Construct {
     deployment(this, 'Resource', {
       name, namespace, labels, selector,
       // images the build pods run, for image lists and mirroring
-      annotations: Images.annotation(this, buildImages),
+      annotations: Images.annotation(this, buildImages, { byTag: [buildImages[1]] }),
       serviceAccountName: name,
       automountToken: true,
       terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 3600, 0),

@@ -82,7 +82,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   const listed = databases.filter(([given]) => given === undefined).map(([, source]) => primary(source));
   return defineComponent(scope, ctx, {
     component: 'trivy',
-    annotations: listed.length > 0 ? Images.annotation(scope, listed, { byTag: true }) : undefined,
+    annotations: listed.length > 0 ? Images.annotation(scope, listed, { byTag: listed }) : undefined,
     replicas: props.replicas,
     servicePorts: { 'api-server': 8080 },
     peerPorts: [8080],

@@ -444,7 +444,7 @@ describe('DOCKYARD_IMAGE_DIGESTS', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const D = `sha256:${'d'.repeat(64)}`;
 
-  test('reads the file: the stack pins what it names', () => {
+  test('reads the file', () => {
     const file = path.join(dir, 'ok.digests');
     fs.writeFileSync(file, `# pinned\ndocker.io/drone/drone:2.28.2 ${D}\n`);
     expect(loadConfig({ DOCKYARD_IMAGE_DIGESTS: file }).imageDigests?.references).toEqual(['docker.io/drone/drone:2.28.2']);
@@ -453,11 +453,11 @@ describe('DOCKYARD_IMAGE_DIGESTS', () => {
 
   test('a file that cannot be read, or a bad line, fails in one line naming the variable, the file and the line', () => {
     const missing = path.join(dir, 'missing.digests');
-    expect(failure({ DOCKYARD_IMAGE_DIGESTS: missing })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${missing}": digests file "${missing}": cannot be read ` +
+    expect(failure({ DOCKYARD_IMAGE_DIGESTS: missing })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${missing}": cannot be read ` +
       '(ENOENT): it must be a file of "<reference> <digest>" lines');
     const bad = path.join(dir, 'bad.digests');
     fs.writeFileSync(bad, `docker.io/drone/drone:2.28.2 ${D}\ndocker.io/drone/drone:2.28.2\n`);
-    expect(failure({ DOCKYARD_IMAGE_DIGESTS: bad })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${bad}": digests file "${bad}" line 2 ` +
+    expect(failure({ DOCKYARD_IMAGE_DIGESTS: bad })).toBe(`invalid DOCKYARD_IMAGE_DIGESTS "${bad}" line 2 ` +
       '"docker.io/drone/drone:2.28.2": must be "<reference> <digest>", e.g. "docker.io/drone/drone:2.28.2 sha256:…"');
   });
 });

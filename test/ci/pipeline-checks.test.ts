@@ -3,7 +3,7 @@
 import { Chart } from 'cdk8s';
 import fc from 'fast-check';
 import {
-  CiEngineKind, ImageRelocation, Images, ImageTag, OutputFile, Pipeline, PipelineEvent, RepositoryPipelines, SecretRef, Step,
+  CiEngineKind, ImageDigests, ImageRelocation, Images, ImageTag, OutputFile, Pipeline, PipelineEvent, RepositoryPipelines, SecretRef, Step,
 } from '../../lib';
 import { COMMIT_SHA_VARIABLE } from '../../lib/ci/pipeline/image-builder';
 import { demoPipelines, DEPLOYER, FakeEngine, IMAGES, platform, REPO } from './pipeline-fixtures';
@@ -115,6 +115,11 @@ const GRANT_MISMATCHES: [CiEngineKind, string, (s: Setup) => void, string][] = [
   }, 'invalid pipelines.build.steps.test.image "docker.io/library/golang:1.23.4": must be relocated as the engine relocates its build images: ' +
     'below "Platform/Ci" it becomes docker.io/library/golang:1.23.4, where the pipelines are defined mirror.example.com/ci/library/golang:1.23.4; ' +
     'define RepositoryPipelines below the scope of the engine\'s relocation'],
+  [DRONE, 'an image pinned to a digest below the engine only', (s) => {
+    Images.pinDigests(s.engine, ImageDigests.of({ 'docker.io/library/golang:1.23.4': `sha256:${'e'.repeat(64)}` }));
+  }, 'invalid pipelines.build.steps.test.image "docker.io/library/golang:1.23.4": must be pinned to a digest as the engine\'s build images are: ' +
+    `below "Platform/Ci" it becomes docker.io/library/golang:1.23.4@sha256:${'e'.repeat(64)}, where the pipelines are defined ` +
+    'docker.io/library/golang:1.23.4; define RepositoryPipelines below the scope of the engine\'s digests (Images.pinDigests)'],
   [DRONE, 'a dependency on an unknown pipeline', (s) => {
     s.pipelines[1] = new Pipeline({ name: 'deploy', events: [PROMOTE], dependsOn: ['bulid'], steps: [step()] });
   }, 'invalid pipelines.deploy.dependsOn ["bulid"]: must name pipelines of acme/demo: "bulid" is not among build, deploy'],

@@ -17,8 +17,11 @@ const MIRROR = 'mirror.example.com/airgap';
 const digestOf = (reference: string) => `sha256:${createHash('sha256').update(reference).digest('hex')}`;
 const lock = (references: readonly string[]) => ImageDigests.of(Object.fromEntries(references.map((r) => [r, digestOf(r)])));
 
-/** Trivy's vulnerability databases, which the scanner reads by tag: rebuilt every few hours under it. */
-const isTrivyDb = (reference: string) => reference.includes('/aquasec/trivy-');
+/**
+ * What stays by tag whatever is pinned: Trivy's vulnerability databases, rebuilt every few hours under it, and Drone's
+ * placeholder, which its runner tells by the image its container status reports (lib/drone/runner.ts).
+ */
+const byTagOnly = (reference: string) => reference.includes('/aquasec/trivy-') || reference.includes('/drone/placeholder:');
 
 describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('Images.pinDigests with requireAll over the default stack on %s', (ci) => {
   // every image as the stack names it, before any relocation: what a mirror's pairs list as sources
@@ -26,37 +29,37 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('Images.pinDigests 
     defaultStack(app, defaults({ ci }));
     Images.relocateAll(app, ImageRelocation.upstream());
   }).docs);
-  const sources = all.filter((r) => !isTrivyDb(r));
+  const sources = all.filter((r) => !byTagOnly(r));
+  // the whole list, as the README's recipe makes it: a line for an image pulled by tag is no stale line
   const byTag = imagesOf(synthApp((app) => defaultStack(app, defaults({ ci }))).docs);
-  const pinned = synthApp((app) => {
-    defaultStack(app, defaults({ ci }));
-    Images.pinDigests(app, lock(sources), { requireAll: true });
-  });
+  // as DOCKYARD_IMAGE_DIGESTS pins them: the stack's imageDigests, with requireAll
+  const pinned = synthApp((app) => defaultStack(app, defaults({ ci, imageDigests: lock(all) })));
   const mirrored = synthApp((app) => {
     defaultStack(app, defaults({ ci }));
     Images.relocateAll(app, ImageRelocation.registry(MIRROR));
-    Images.pinDigests(app, lock(sources), { requireAll: true });
+    Images.pinDigests(app, lock(all), { requireAll: true });
   });
 
   test('every image, the pipelines\' and build pods\' included, is pulled at its digest through the proxy cache, and nothing warns', () => {
     expect(sources.length).toBeGreaterThan(10);
     const images = imagesOf(pinned.docs);
-    // the same images, each at a digest, the databases by tag
+    // the same images, each at a digest, the databases (and Drone's placeholder) by tag
     expect(images.map((i) => i.replace(/@sha256:[a-f0-9]{64}$/, '')).sort()).toEqual(byTag);
-    expect(images.filter((i) => !i.includes('@'))).toEqual(all.filter(isTrivyDb));
-    // each digest is its source's: every one of the lock's, and no other
+    expect(images.filter((i) => !i.includes('@'))).toEqual(byTag.filter(byTagOnly));
+    expect(images.filter((i) => !i.includes('@')).length).toBe(all.filter(byTagOnly).length);
+    // each digest is its source's: every one of the lock's but those by tag, and no other
     expect([...new Set(images.filter((i) => i.includes('@')).map((i) => i.replace(/^.*@/, '')))].sort()).toEqual(sources.map(digestOf).sort());
     expect(warnings(pinned.stderr)).toEqual([]);
   });
 
   test('through a mirror each image is its copy at its source\'s digest; the pairs copy the source at its digest to the destination\'s tag', () => {
-    const at = (r: string) => (isTrivyDb(r) ? '' : `@${digestOf(r)}`);
+    const at = (r: string) => (byTagOnly(r) ? '' : `@${digestOf(r)}`);
     expect(imagesOf(mirrored.docs)).toEqual(all.map((r) => `${Image.of(r).withRegistry(MIRROR).reference}${at(r)}`).sort());
     const listed = dockyardImages(['--pairs', mirrored.outdir]);
     expect(listed.status).toBe(0);
     const pairs = listed.stdout.trimEnd().split('\n').map((l) => l.split(' '));
     // a pinned source without its tag, which skopeo refuses beside a digest (crane takes either)
-    const source = (r: string) => (isTrivyDb(r) ? r : `${Image.of(r).registry}/${Image.of(r).repository}${at(r)}`);
+    const source = (r: string) => (byTagOnly(r) ? r : `${Image.of(r).registry}/${Image.of(r).repository}${at(r)}`);
     expect(pairs.map(([s]) => s).sort()).toEqual(all.map(source).sort());
     const destinations = new Map(all.map((r) => [source(r), Image.of(r).withRegistry(MIRROR).reference]));
     for (const [s, destination] of pairs) {
@@ -70,8 +73,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('Images.pinDigests 
     const outdir = path.join(root, 'dist');
     const error = thrown(() => capture(() => {
       const app = new App({ outdir });
-      defaultStack(app, defaults({ ci }));
-      Images.pinDigests(app, lock(sources.filter((r) => r !== missing)), { requireAll: true });
+      defaultStack(app, defaults({ ci, imageDigests: lock(sources.filter((r) => r !== missing)) }));
       synthesize(app, new LocalSecretStore({ statePath: path.join(root, 'state.json') }));
     }));
     const quoted = missing.replace(/[.]/g, '\\.');
@@ -97,11 +99,23 @@ describe('Images.pinDigests', () => {
     expect(imagesOf(synth(other)).filter((i) => i.includes('/postgres:'))).toEqual([`${POSTGRES}@${digestOf('nearest')}`]);
   });
 
-  test('synth warns of digests nothing pulls, once, naming them', () => {
+  test('with requireAll, an image with a digest of its own keeps it; a check\'s look (_peek) sees the pinned digest', () => {
+    const chart = testChart('data');
+    const own = `${POSTGRES}@${digestOf('own')}`;
+    new Postgres(chart, 'Pg', { image: Image.of(own) });
+    // the lock names the reconciler's psql image only: the server's own digest needs no line
+    Images.pinDigests(chart.node.root, lock([POSTGRES]), { requireAll: true });
+    expect(imagesOf(synth(chart)).filter((i) => i.includes('/postgres:'))).toEqual([own, `${POSTGRES}@${digestOf(POSTGRES)}`].sort());
+    expect(Images._peek(chart, Image.of(POSTGRES)).reference).toBe(`${POSTGRES}@${digestOf(POSTGRES)}`);
+    expect(Images._peek(chart, Image.of(own)).reference).toBe(own);
+  });
+
+  test('synth warns of digests nothing pulls, once, naming them; a check\'s look at an image is no use of its digest', () => {
     const stale = 'docker.io/library/postgres:15.1';
     const synthesized = synthApp((app) => {
       defaultStack(app, defaults());
       Images.pinDigests(app, ImageDigests.of({ [stale]: digestOf(stale) }));
+      expect(Images._peek(app, Image.of(stale)).digest).toBe(digestOf(stale));
     });
     expect(warnings(synthesized.stderr)).toEqual([`dockyard: warning: image digests pinned on the app root name 1 image nothing below it pulls: ${stale}; ` +
       'remove them (an older version\'s images?), or check their references against `dockyard-images`']);

@@ -256,8 +256,12 @@ function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo
   const image = Images.resolve(scope, step.image).reference;
   const platform = Images.resolve(engine, step.image).reference;
   if (image !== platform) {
-    invalid(`${at}.image`, step.image.reference, `must be relocated as the engine relocates its build images: below ${describeValue(engine.node.path)} ` +
-      `it becomes ${platform}, where the pipelines are defined ${image}; define RepositoryPipelines below the scope of the engine's relocation`);
+    const undigested = (reference: string) => reference.replace(/@sha256:[a-f0-9]{64}$/, '');
+    // only the pinned digest differs: the relocation agrees
+    const what = undigested(image) === undigested(platform) ? ['pinned to a digest as the engine\'s build images are', 'digests (Images.pinDigests)']
+      : ['relocated as the engine relocates its build images', 'relocation'];
+    invalid(`${at}.image`, step.image.reference, `must be ${what[0]}: below ${describeValue(engine.node.path)} ` +
+      `it becomes ${platform}, where the pipelines are defined ${image}; define RepositoryPipelines below the scope of the engine's ${what[1]}`);
   }
 
   for (const [env, ref] of Object.entries(step.secrets)) {
