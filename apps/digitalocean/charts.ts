@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
   CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
-  HarborStorage, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
+  HarborStorage, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
@@ -89,6 +89,13 @@ export interface DigitalOceanChartsConfig {
    * @default - Drone pulls through Harbor's proxy cache, Harbor and its data services from upstream
    */
   readonly imageMirror?: string;
+  /**
+   * The digests every image is pulled by, pinned with `requireAll` as the default stack pins `DOCKYARD_IMAGE_DIGESTS`:
+   * an image they leave out fails the synth (README, "Pinning images by digest").
+   *
+   * @default - images are pulled by tag
+   */
+  readonly imageDigests?: ImageDigests;
 }
 
 /** The build namespace of the CI engine, where pipelines and their pull secrets run. */
@@ -204,6 +211,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: [`${config.organization}/*`], values: { docker_config: pushLogin } });
   }
 
+  if (config.imageDigests) {
+    // every image by digest, through the proxy cache or the mirror, as the default stack does
+    Images.pinDigests(app, config.imageDigests, { requireAll: true });
+  }
   if (config.imageMirror) {
     // air-gapped: every image, Harbor's and the grants' included, from the pre-mirrored registry, overriding any
     // relocation below, as the default stack does

@@ -1,7 +1,8 @@
+import { createHash } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
-import { CiEngineKind, ImageRelocation, Images } from '../../lib';
+import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
 import { imagesOf } from '../registry/images-of';
 import { synthStack } from '../stacks';
 import { find, stderrOf } from '../util';
@@ -70,6 +71,36 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       const config = harborConfig(stack.objects);
       expect(config.projects.map((p: any) => `${p.name}:${p.registry}:${p.public}`)).toEqual(['dockerhub:dockerhub:false']);
       expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['dockerhub']);
+    });
+  });
+
+  describe('pinned to digests (imageDigests)', () => {
+    // every image as the charts name it before any relocation: a mirror's pairs' sources
+    const sources = imagesOf(synth('digitalocean', (app) => {
+      const chart = digitalOceanCharts(app, { ...CHARTS, ciEngine: engine });
+      Images.relocateAll(app, ImageRelocation.upstream());
+      return chart;
+    }).objects);
+    const digestOf = (reference: string) => `sha256:${createHash('sha256').update(reference).digest('hex')}`;
+    const digests = (references: string[]) => ImageDigests.of(Object.fromEntries(references.map((r) => [r, digestOf(r)])));
+
+    test('every image but those pulled by tag is at its source\'s digest, through the proxy cache', () => {
+      const stack = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageDigests: digests(sources) }));
+      const images = imagesOf(stack.objects);
+      expect(images.filter((i) => !i.includes('@sha256:'))).toEqual(images.filter((i) => /\/aquasec\/trivy-|\/drone\/placeholder:/.test(i)));
+      expect(images.filter((i) => i.includes('@sha256:')).length).toBeGreaterThan(8);
+      for (const image of images.filter((i) => i.includes('@sha256:'))) {
+        const [name, digest] = image.split('@');
+        // the source whose digest it carries is the image, relocated or not
+        const source = sources.find((s) => digestOf(s) === digest)!;
+        expect(name.endsWith(Image.of(source).repository + ':' + Image.of(source).tag)).toBe(true);
+      }
+    });
+
+    test('an image the digests leave out fails the synth, naming it', () => {
+      const missing = sources.find((r) => r.includes('/harbor-core:'))!;
+      expect(() => synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageDigests: digests(sources.filter((r) => r !== missing)) })))
+        .toThrow(`invalid image ${missing} for `);
     });
   });
 
