@@ -257,6 +257,8 @@ const pullSecrets = new WeakMap<IConstruct, PullSecretIndex>();
 /** Per root: source → destination of every image relocated to a mirror. */
 // `<source> <destination>` lines by app root: one source relocated to two mirrors (two subtrees) is two lines
 const pairs = new WeakMap<IConstruct, Set<string>>();
+/** Per root: the source copied to each mirror destination, which can hold one image. */
+const copiedTo = new WeakMap<IConstruct, Map<string, string>>();
 /** The app roots that set a mirror relocation: their synth writes `images.pairs.txt`, even when empty. */
 const mirrored = new WeakSet<IConstruct>();
 
@@ -485,9 +487,19 @@ export class Images {
       // a source at its digest (pinned, or its own) without its tag, which skopeo refuses beside a digest, copied to
       // the destination's tag: the copy keeps the digest, which the pods pull by
       const at = digest ?? image.digest;
-      const pair = at === undefined || image.tag === undefined ? `${image.reference} ${relocated.reference}`
-        : `${image.registry}/${image.repository}@${at} ${relocated.registry}/${relocated.repository}:${relocated.tag ?? image.tag}`;
-      byRoot.add(pair);
+      const [source, destination] = at === undefined || image.tag === undefined ? [image.reference, relocated.reference]
+        : [`${image.registry}/${image.repository}@${at}`, `${relocated.registry}/${relocated.repository}:${relocated.tag ?? image.tag}`];
+      // two images copied to one reference: the second copy replaces the first, and pods that meant the first pull
+      // the second (the same repository and tag on two registries, or one image pinned to two digests)
+      const copies = copiedTo.get(root) ?? new Map<string, string>();
+      const other = copies.get(destination);
+      if (other !== undefined && other !== source) {
+        throw new ValidationError(`invalid relocation of ${source} to ${destination} for ${scope.node.path}: ${other} is copied there too, ` +
+          'and a mirror holds one image per reference; relocate one of them to another mirror path, or pin both to one digest');
+      }
+      copies.set(destination, source);
+      copiedTo.set(root, copies);
+      byRoot.add(`${source} ${destination}`);
       pairs.set(root, byRoot);
     }
     return resolved;

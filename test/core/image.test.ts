@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Image, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
+import { Image, ImageDigests, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
 import { Postgres } from '../../lib';
 import { PullAccess } from '../../lib/core/pull-access';
 import { container, find, stderrOf, synth, testChart } from '../util';
@@ -104,6 +104,26 @@ describe('Images.relocate', () => {
       `${Postgres.IMAGE.reference} a.example.com/m/library/postgres:17.9-bookworm`,
       `${Postgres.IMAGE.reference} b.example.com/m/library/postgres:17.9-bookworm`,
     ]);
+  });
+
+  test('refuses two images copied to one mirror reference: the same repository and tag on two registries, or one image at two digests', () => {
+    const chart = testChart();
+    new Postgres(chart, 'A', { name: 'a', image: Image.of('docker.io/library/postgres:17.9-bookworm') });
+    new Postgres(chart, 'B', { name: 'b', image: Image.of('ghcr.io/library/postgres:17.9-bookworm') });
+    Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    expect(() => synth(chart)).toThrow(new ValidationError('invalid relocation of ghcr.io/library/postgres:17.9-bookworm to ' +
+      'mirror.example.com/hub/library/postgres:17.9-bookworm for test/B: docker.io/library/postgres:17.9-bookworm is copied there too, and a mirror ' +
+      'holds one image per reference; relocate one of them to another mirror path, or pin both to one digest'));
+    const pinned = testChart();
+    const [one, other] = [new Construct(pinned, 'One'), new Construct(pinned, 'Other')];
+    new Postgres(one, 'A', { name: 'a' });
+    new Postgres(other, 'B', { name: 'b' });
+    Images.relocateAll(pinned, ImageRelocation.registry('mirror.example.com/hub'));
+    const [d1, d2] = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`];
+    Images.pinDigests(one, ImageDigests.of({ [Postgres.IMAGE.reference]: d1 }));
+    Images.pinDigests(other, ImageDigests.of({ [Postgres.IMAGE.reference]: d2 }));
+    expect(() => synth(pinned)).toThrow(`invalid relocation of docker.io/library/postgres@${d2} to mirror.example.com/hub/library/postgres:17.9-bookworm ` +
+      `for test/Other/B: docker.io/library/postgres@${d1} is copied there too`);
   });
 
   test('relocateAll overrides the relocations set before it at or below its scope; synth lists the images it mirrored', () => {
