@@ -1,6 +1,6 @@
 import {
   API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, ImageDigests, invalid,
-  invalidSecret, ValidationError, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
+  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { MAX_TEAMS } from '../shared/limits';
@@ -333,19 +333,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
-    imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : readImageDigests(env.DOCKYARD_IMAGE_DIGESTS),
+    imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
   };
 }
 
-/** `DOCKYARD_IMAGE_DIGESTS`' file, read: a refusal names the variable, then the file's line. */
-function readImageDigests(file: string): ImageDigests {
-  try {
-    return ImageDigests.fromFile(file);
-  } catch (e) {
-    if (e instanceof ValidationError) {
-      // the file's own refusal, said of the variable: `invalid digests file "<file>"[ line N "<line>"]: ...`
-      throw new ValidationError(e.message.replace(/^invalid digests file /, 'invalid DOCKYARD_IMAGE_DIGESTS '), 'DOCKYARD_IMAGE_DIGESTS', e.allowed);
-    }
-    throw e;
-  }
-}

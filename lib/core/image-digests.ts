@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import { Image } from './image';
+import { DIGEST, Image } from './image';
 import { describePath, describeValue, invalid, invalidPath } from './validation';
 
-/** A digest as the kubelet pulls by it: sha256, the only algorithm `Image.of` takes, in lower-case hex. */
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** A digest alone, as `Image.of` takes one in a reference. */
+const DIGEST_ONLY = new RegExp(`^${DIGEST}$`);
 
 /** A reference as the digests are keyed by. */
 const KEY_RULE = 'must be an image reference with a tag and without a digest, as Dockyard names the image before any relocation ' +
@@ -29,7 +29,7 @@ export class ImageDigests {
     for (const reference of Object.keys(digests).sort()) {
       const image = keyImage(reference, (allowed) => invalid('digests', reference, allowed));
       const digest = digests[reference];
-      if (typeof digest !== 'string' || !DIGEST.test(digest)) {
+      if (typeof digest !== 'string' || !DIGEST_ONLY.test(digest)) {
         invalid('digests', { [reference]: digest }, `${describeValue(digest)} ${DIGEST_RULE}`);
       }
       add(out, image, digest, (allowed) => invalid('digests', reference, allowed));
@@ -39,15 +39,18 @@ export class ImageDigests {
 
   /**
    * From a file of `<reference> <digest>` lines; blank lines and lines starting with `#` are skipped. For example,
-   * from the images of a synth without a mirror:
-   * `npm run images | while read -r i; do echo "$i $(crane digest "$i")"; done > images.digests`.
+   * from the sources of a synth relocated to a mirror (README, "Pinning images by digest"):
+   * `dockyard-images --pairs dist | while read -r src dst; do echo "$src $(crane digest "$src")"; done > images.digests`.
+   *
+   * @param file the file's path
+   * @param name what a refusal calls the file, before its path (e.g. the variable that names it)
    */
-  public static fromFile(file: string): ImageDigests {
+  public static fromFile(file: string, name: string = 'digests file'): ImageDigests {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      return invalidPath('digests file', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): it must be a file of ` +
+      return invalidPath(name, file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): it must be a file of ` +
         '"<reference> <digest>" lines');
     }
     const out = new Map<string, string>();
@@ -57,13 +60,13 @@ export class ImageDigests {
         return;
       }
       const where = `${describePath(file)} line ${i + 1}`;
-      const fail = (allowed: string): never => invalid(`digests file ${where}`, line, allowed);
+      const fail = (allowed: string): never => invalid(`${name} ${where}`, line, allowed);
       const parts = line.split(/\s+/);
       if (parts.length !== 2) {
         fail('must be "<reference> <digest>", e.g. "docker.io/drone/drone:2.28.2 sha256:…"');
       }
       const image = keyImage(parts[0], fail);
-      if (!DIGEST.test(parts[1])) {
+      if (!DIGEST_ONLY.test(parts[1])) {
         fail(`${describeValue(parts[1])} ${DIGEST_RULE}`);
       }
       add(out, image, parts[1], fail);

@@ -8,6 +8,9 @@ import { compare } from './text';
 
 const DOCKER_HUB = 'docker.io';
 
+/** A digest as `Image.of` takes one (and the kubelet pulls by): sha256, in lower-case hex. */
+export const DIGEST = 'sha256:[a-f0-9]{64}';
+
 /**
  * Docker Hub's other host names, which `Image.of` spells `docker.io` so that a relocation (a Docker Hub proxy cache,
  * a mirror) matches every Docker Hub image. The docker CLI's normalisation maps the legacy `index.docker.io` to
@@ -61,7 +64,7 @@ export class Image {
    * @param reference the image reference; it must carry a tag other than `latest`, or a digest
    */
   public static of(reference: string): Image {
-    const match = /^(?:([^/]+[.:][^/]*|localhost)\/)?([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/
+    const match = new RegExp(`^(?:([^/]+[.:][^/]*|localhost)/)?([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\\w][\\w.-]{0,127}))?(?:@(${DIGEST}))?$`)
       .exec(reference ?? '');
     // the registry part as distribution/reference's grammar has it (regexp.go: domain components of letters, digits
     // and inner "-", or a bracketed IPv6 address, and an optional port): anything else the kubelet refuses as
@@ -254,10 +257,10 @@ const inNamespace = (host: string, namespace: string) => `${host}\n${namespace}`
 
 /** Per root: the pull secrets registered with `Images.usePullSecret`. */
 const pullSecrets = new WeakMap<IConstruct, PullSecretIndex>();
-/** Per root: source → destination of every image relocated to a mirror. */
-// `<source> <destination>` lines by app root: one source relocated to two mirrors (two subtrees) is two lines
-const pairs = new WeakMap<IConstruct, Set<string>>();
-/** Per root: the source copied to each mirror destination, which can hold one image. */
+/**
+ * Per root: the source copied to each mirror destination, which holds one image; each entry is a line of
+ * `images.pairs.txt` (one source relocated to two mirrors, in two subtrees, is two).
+ */
 const copiedTo = new WeakMap<IConstruct, Map<string, string>>();
 /** The app roots that set a mirror relocation: their synth writes `images.pairs.txt`, even when empty. */
 const mirrored = new WeakSet<IConstruct>();
@@ -483,7 +486,6 @@ export class Images {
       }
     }
     if (winner?.relocation.mirror && relocated.reference !== image.reference) {
-      const byRoot = pairs.get(root) ?? new Set<string>();
       // a source at its digest (pinned, or its own) without its tag, which skopeo refuses beside a digest, copied to
       // the destination's tag: the copy keeps the digest, which the pods pull by
       const at = digest ?? image.digest;
@@ -499,8 +501,6 @@ export class Images {
       }
       copies.set(destination, source);
       copiedTo.set(root, copies);
-      byRoot.add(`${source} ${destination}`);
-      pairs.set(root, byRoot);
     }
     return resolved;
   }
@@ -533,7 +533,7 @@ export class Images {
    * synth writes to `images.pairs.txt` once every manifest and output file is resolved.
    */
   public static relocatedPairs(scope: IConstruct): string[] {
-    return [...(pairs.get(scope.node.root) ?? [])].sort(compare);
+    return [...(copiedTo.get(scope.node.root) ?? [])].map(([destination, source]) => `${source} ${destination}`).sort(compare);
   }
 
   /** Whether a mirror relocation (`ImageRelocation.registry`) is set anywhere below `scope`'s root. */

@@ -253,12 +253,15 @@ function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo
 
   // the image as the pipeline's file pulls it must be the image as the engine's own build pods would: both are
   // pulled in the same build namespaces, with the same pull secrets, from the same mirror
-  const image = Images.resolve(scope, step.image).reference;
-  const platform = Images.resolve(engine, step.image).reference;
+  const resolved = Images.resolve(scope, step.image);
+  const platformImage = Images.resolve(engine, step.image);
+  const [image, platform] = [resolved.reference, platformImage.reference];
   if (image !== platform) {
-    const undigested = (reference: string) => reference.replace(/@sha256:[a-f0-9]{64}$/, '');
     // only the pinned digest differs: the relocation agrees
-    const what = undigested(image) === undigested(platform) ? ['pinned to a digest as the engine\'s build images are', 'digests (Images.pinDigests)']
+    const sameCopy = resolved.registry === platformImage.registry && resolved.repository === platformImage.repository &&
+      resolved.tag === platformImage.tag;
+    const what = sameCopy
+      ? ['pinned to a digest as the engine\'s build images are', 'digests (Images.pinDigests)']
       : ['relocated as the engine relocates its build images', 'relocation'];
     invalid(`${at}.image`, step.image.reference, `must be ${what[0]}: below ${describeValue(engine.node.path)} ` +
       `it becomes ${platform}, where the pipelines are defined ${image}; define RepositoryPipelines below the scope of the engine's ${what[1]}`);
