@@ -3,6 +3,7 @@ import {
   invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
+import { checkMirrorUserName, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
@@ -112,7 +113,7 @@ const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDA
 const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
-const MIRROR_USER = 'a user name of at most 255 characters without ":", whitespace or control characters, and only with DOCKYARD_IMAGE_MIRROR set';
+const MIRROR_USER = `${MIRROR_USER_RULE}, and only with DOCKYARD_IMAGE_MIRROR set`;
 const MIRROR_PASSWORD = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_IMAGE_MIRROR_USER set';
 
@@ -247,15 +248,10 @@ function checkMirror(mirror: string, harborHost: string): string {
 }
 
 function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
-  // "user:password" given as the user: the part after ":" is a credential, and is never shown
-  const shown = user.includes(':') ? `${user.slice(0, user.indexOf(':'))}:<redacted>` : user;
   if (env.DOCKYARD_IMAGE_MIRROR === undefined) {
-    invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
+    invalid('DOCKYARD_IMAGE_MIRROR_USER', shownMirrorUser(user), `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
   }
-  if (!/^[^\s:\p{Cc}]+$/u.test(user) || user.length > 255) {
-    invalid('DOCKYARD_IMAGE_MIRROR_USER', shown, `must be ${MIRROR_USER}`);
-  }
-  return user;
+  return checkMirrorUserName('DOCKYARD_IMAGE_MIRROR_USER', user, MIRROR_USER);
 }
 
 /** A mirror password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */

@@ -1,4 +1,4 @@
-import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, invalid, missing } from '../../lib';
+import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -9,6 +9,7 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 // a bad setting prints as its one line under Pulumi, even where these settings are read alone
 import '../../lib/pulumi/run-errors';
 import { checkCiEngine } from '../shared/ci-engine';
+import { checkImageMirror } from './charts';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -86,6 +87,29 @@ export interface DigitalOceanSettings {
    * @default - `domain`
    */
   readonly dnsDomain?: string;
+  /**
+   * A registry that mirrors every image, for air-gapped clusters (`imageMirror`, e.g. `registry.example.com/mirror`
+   * or the Container Registry, `registry.digitalocean.com/<registry name>` with `containerRegistry true`): every
+   * image is pulled from it, and Harbor has no Docker Hub proxy cache.
+   *
+   * @default - the CI pulls Docker Hub images through Harbor's proxy cache, Harbor from upstream
+   */
+  readonly imageMirror?: string;
+  /**
+   * The user name of the mirror's login, if it needs one (`imageMirrorUser`); its password or token is the secret
+   * `imageMirrorPassword` (`pulumi config set --secret imageMirrorPassword …`).
+   *
+   * @default - the mirror is pulled from anonymously, or with the Container Registry's token when it is that
+   */
+  readonly imageMirrorUser?: string;
+  /**
+   * The digests every image is pulled by (`imageDigests`: the path of a file of `<reference> <digest>` lines, relative
+   * to the project directory), pinned as the default stack pins `DOCKYARD_IMAGE_DIGESTS`: an image the file leaves out
+   * fails the program before anything is registered.
+   *
+   * @default - images are pulled by tag
+   */
+  readonly imageDigests?: ImageDigests;
 }
 
 /** The settings of the example in tests and docs; a real stack sets at least domain, bucket and the GitHub app. */
@@ -136,6 +160,10 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   if (dnsDomain !== undefined && domain !== dnsDomain && !domain.endsWith(`.${dnsDomain}`)) {
     invalid('dnsDomain', dnsDomain, `must be the domain ${domain} or a parent of it`);
   }
+  const imageMirror = value('imageMirror');
+  const imageMirrorUser = value('imageMirrorUser');
+  checkImageMirror({ imageMirror, imageMirrorUser, containerRegistry, domain });
+  const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
     invalid('kubernetesVersion', value('kubernetesVersion'), 'must not be set with clusterName: the program creates no cluster then, and upgrades none');
   }
@@ -162,6 +190,9 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     acmeStaging: flag('acmeStaging', value('acmeStaging', false)),
     dnsRecords: flag('dnsRecords', value('dnsRecords', false)),
     dnsDomain,
+    imageMirror,
+    imageMirrorUser,
+    imageDigests,
   };
 }
 

@@ -4,7 +4,9 @@ import { readSettings } from './config';
 import { deployDigitalOcean } from './program';
 
 const config = new pulumi.Config();
-const outputs = deployDigitalOcean(readSettings((key) => config.get(key)), config.requireSecret('gitClientSecret'));
+const outputs = deployDigitalOcean(
+  readSettings((key) => config.get(key)), config.requireSecret('gitClientSecret'), config.getSecret('imageMirrorPassword'),
+);
 
 export const harborUrl = outputs.harborUrl;
 export const ciUrl = outputs.ciUrl;

@@ -1,13 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CiEngineKind, LETS_ENCRYPT_ISSUER } from '../../lib';
+import { CiEngineKind, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
-import { digitalOceanCharts, DOCR_TOKEN_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
+import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings } from './config';
 
 /** What `pulumi up` reports. */
@@ -52,7 +52,18 @@ export const STAGING_CERT_ISSUER = `${LETS_ENCRYPT_ISSUER}-staging`;
  * that cluster, a Spaces bucket with a key scoped to it, an optional Container Registry, and Harbor and Drone from
  * Dockyard's constructs, deployed with every credential a Pulumi secret.
  */
-export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>): DigitalOceanOutputs {
+export function deployDigitalOcean(
+  settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
+): DigitalOceanOutputs {
+  // checked before anything is registered, as every setting is
+  if (settings.imageMirrorUser !== undefined && imageMirrorPassword === undefined) {
+    missing('imageMirrorPassword', `must be set with imageMirrorUser: pulumi config set --secret imageMirrorPassword <password or token of ${settings.imageMirrorUser}>`);
+  }
+  if (settings.imageMirrorUser === undefined && imageMirrorPassword !== undefined) {
+    // read by nothing, as the default stack warns of DOCKYARD_IMAGE_MIRROR_PASSWORD without its user
+    void pulumi.log.warn('imageMirrorPassword is set but imageMirrorUser is not, so nothing reads it: the mirror is pulled from anonymously ' +
+      '(set imageMirrorUser, or pulumi config rm imageMirrorPassword)');
+  }
   const engine = settings.ciEngine;
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);
@@ -93,6 +104,7 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry, certIssuer,
+    imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
     // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
     // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
     // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)
@@ -112,7 +124,10 @@ export function deployDigitalOcean(settings: DigitalOceanSettings, gitClientSecr
     app,
     secrets,
     // DOCR's docker config logs in with its token as user name and password: the pull secret takes the token
-    inputs: registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {},
+    inputs: {
+      ...(registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {}),
+      ...(settings.imageMirrorUser !== undefined ? { [MIRROR_PASSWORD_INPUT]: imageMirrorPassword! } : {}),
+    },
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail
   }, { ...k8sOpts, dependsOn: [postgres, ...(ingress ? [ingress] : [])] });

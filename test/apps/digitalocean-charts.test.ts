@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { App, Chart } from 'cdk8s';
-import { digitalOceanCharts, DOCR_TOKEN_INPUT } from '../../apps/digitalocean/charts';
+import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
 import { imagesOf } from '../registry/images-of';
@@ -12,15 +12,18 @@ const CHARTS = { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22 };
 
 /** The DigitalOcean charts, synthesized with their generated Secrets, the DOCR token given as its input. */
 function synth(name: string, build: (app: App) => Chart) {
-  const saved = process.env[DOCR_TOKEN_INPUT];
-  process.env[DOCR_TOKEN_INPUT] = 'dop_v1_docr';
+  const inputs: Record<string, string> = { [DOCR_TOKEN_INPUT]: 'dop_v1_docr', [MIRROR_PASSWORD_INPUT]: 'mirror-token' };
+  const saved = Object.fromEntries(Object.keys(inputs).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, inputs);
   try {
     let stack!: ReturnType<typeof synthStack>;
     stderrOf(() => { stack = synthStack(name, build); });
     return stack;
   } finally {
-    if (saved === undefined) delete process.env[DOCR_TOKEN_INPUT];
-    else process.env[DOCR_TOKEN_INPUT] = saved;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
@@ -39,6 +42,22 @@ function pullingWith(objects: any[], secret: string): string[] {
   const pods = objects.filter((o) => (o.spec?.template?.spec?.imagePullSecrets ?? []).some((p: any) => p.name === secret));
   const accounts = objects.filter((o) => o.kind === 'ServiceAccount' && (o.imagePullSecrets ?? []).some((p: any) => p.name === secret));
   return [...new Set([...pods, ...accounts].map((o) => o.metadata.namespace))].sort();
+}
+
+/** Every pod template: its namespace, ServiceAccount and own pull secrets, and where it is, for a failure to name. */
+function podsOf(objects: any[]): { where: string; namespace: string; account: string; own: string[] }[] {
+  return objects.filter((o) => o.spec?.template?.spec?.containers).map((o) => ({
+    where: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`,
+    namespace: o.metadata.namespace,
+    account: o.spec.template.spec.serviceAccountName ?? 'default',
+    own: (o.spec.template.spec.imagePullSecrets ?? []).map((p: any) => p.name),
+  }));
+}
+
+/** The pull secrets a pod pulls with: its own, and its ServiceAccount's where the charts render that account. */
+function pullSecretsOf(objects: any[], pod: ReturnType<typeof podsOf>[number]): string[] {
+  const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === pod.namespace && o.metadata.name === pod.account);
+  return [...pod.own, ...(account?.imagePullSecrets ?? []).map((p: any) => p.name)];
 }
 
 /** Harbor's configuration, as its configure Job applies it. */
@@ -128,6 +147,57 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       });
       expect(pullingWith(stack.objects, 'docr-credentials')).toEqual(['dockyard-builds']);
       expect(pullingWith(stack.objects, 'registry-credentials')).toEqual([]);
+    });
+
+    test('on the Container Registry: every pod pulls from it with DOCR\'s login, which is in its namespace, and pipelines with harbor-pull', () => {
+      const mirror = 'registry.digitalocean.com/acme/mirror';
+      const stack = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageMirror: mirror, containerRegistry: true }));
+      expect(imagesOf(stack.objects).filter((i) => !i.startsWith(`${mirror}/`))).toEqual([]);
+      // the kubelet pulls with the pod's imagePullSecrets and its ServiceAccount's, from the pod's namespace
+      // (kubernetes pkg/kubelet/kubelet_pods.go getPullSecretsForPod; plugin/pkg/admission/serviceaccount adds the account's)
+      const workloads = podsOf(stack.objects);
+      expect(workloads.length).toBeGreaterThan(8);
+      for (const w of workloads) {
+        expect([w.where, pullSecretsOf(stack.objects, w)]).toEqual([w.where, expect.arrayContaining(['docr-credentials'])]);
+        expect(loginsOf(stack.secrets)[`${w.namespace}/docr-credentials`]).toEqual(['registry.digitalocean.com']);
+      }
+      expect(loginsOf(stack.secrets)['dockyard-builds/docr-credentials']).toEqual(['registry.digitalocean.com']);
+      if (engine === CiEngineKind.DRONE) {
+        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['registry.digitalocean.com']);
+      }
+    });
+
+    test('with a login of its own: every pod that pulls has it in its namespace, the password from the secret input', () => {
+      const stack = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageMirror: MIRROR, imageMirrorUser: 'puller' }));
+      for (const w of podsOf(stack.objects)) {
+        expect([w.where, pullSecretsOf(stack.objects, w)]).toEqual([w.where, expect.arrayContaining(['image-mirror-credentials'])]);
+        expect(loginsOf(stack.secrets)[`${w.namespace}/image-mirror-credentials`]).toEqual(['mirror.example.com']);
+      }
+      // the build namespace's pods (pipelines) pull with its default ServiceAccount's
+      expect(find(stack.objects, 'ServiceAccount', 'default', 'dockyard-builds').imagePullSecrets).toEqual([{ name: 'image-mirror-credentials' }]);
+      if (engine === CiEngineKind.DRONE) {
+        expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['mirror.example.com']);
+      }
+      // the password is the secret input the Pulumi program supplies, in every copy of the login
+      for (const copy of stack.secrets.filter((o) => o.metadata.name === 'image-mirror-credentials')) {
+        const auth = JSON.parse(copy.stringData['.dockerconfigjson']).auths['mirror.example.com'];
+        expect([auth.username, auth.password]).toEqual(['puller', 'mirror-token']);
+      }
+      // the loginless charts read no such input
+      expect(stack.secrets.filter((o) => o.metadata.name === 'image-mirror-password').map((o) => o.metadata.namespace)).toEqual(['dockyard']);
+      const anonymous = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageMirror: MIRROR }));
+      expect(anonymous.secrets.map((o) => o.metadata.name)).not.toContain('image-mirror-password');
+    });
+
+    test('refuses a mirror the pods could not pull from, naming the setting', () => {
+      const charts = (extra: object) => () => synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, ...extra }));
+      expect(charts({ imageMirror: 'registry.digitalocean.com/acme' })).toThrow(
+        'invalid imageMirror "registry.digitalocean.com/acme": is on the Container Registry, which every pull must log in to: set containerRegistry true');
+      expect(charts({ imageMirror: 'registry.digitalocean.com/acme', containerRegistry: true, imageMirrorUser: 'bob' })).toThrow(
+        'invalid imageMirrorUser "bob": must not be set with imageMirror on registry.digitalocean.com');
+      expect(charts({ imageMirrorUser: 'bob' })).toThrow('invalid imageMirrorUser "bob": imageMirror is not set');
+      expect(charts({ imageMirror: MIRROR, imageMirrorUser: 'bob:hunter2' })).toThrow('invalid imageMirrorUser "bob:<redacted>": must be a user name');
+      expect(charts({ imageMirror: 'harbor.example.com/mirror' })).toThrow('invalid imageMirror "harbor.example.com/mirror": is on Harbor\'s host');
     });
 
     test('the mirror overrides any relocation set below the app, as the default stack\'s does (Images.relocateAll)', () => {

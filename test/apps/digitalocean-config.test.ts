@@ -1,3 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
 import { readSettings } from '../../apps/digitalocean/config';
 
 describe('DigitalOcean program settings', () => {
@@ -120,5 +124,47 @@ describe('DigitalOcean program settings', () => {
     expect(() => read({ gitProvider: 'gitlab', organization: 'acme/platform' })).toThrow('invalid organization "acme/platform": must be a ' +
       'top-level group with Drone, which runs no project of a GitLab subgroup (its syncer skips them) and matches a nested group by its last ' +
       'path segment only, which any group of that name passes; for a subgroup, run Woodpecker');
+  });
+
+  test('reads the image mirror, its login and the digests file, refusing what the pods could not pull with, naming the key', () => {
+    expect(read({ imageMirror: 'mirror.acme.dev/airgap', imageMirrorUser: 'puller' })).toMatchObject({ imageMirror: 'mirror.acme.dev/airgap', imageMirrorUser: 'puller' });
+    expect(read({ imageMirror: 'registry.digitalocean.com/acme', containerRegistry: 'true' })).toMatchObject({ imageMirror: 'registry.digitalocean.com/acme' });
+    expect(read({ imageMirror: '', imageMirrorUser: '', imageDigests: '' })).toEqual(read());
+    expect(failure({ imageMirror: 'https://mirror.acme.dev' })).toMatch(/^invalid imageMirror "https:\/\/mirror.acme.dev": must be a registry host/);
+    expect(failure({ imageMirror: 'harbor.example.com/mirror' })).toMatch(/^invalid imageMirror "harbor.example.com\/mirror": is on Harbor's host harbor.example.com/);
+    // DOCR admits no anonymous pull: without containerRegistry the program has no token to pull with
+    expect(failure({ imageMirror: 'registry.digitalocean.com/acme' })).toMatch(/^invalid imageMirror "registry.digitalocean.com\/acme": is on the Container Registry/);
+    expect(failure({ imageMirror: 'registry.digitalocean.com', containerRegistry: 'true' }))
+      .toBe('invalid imageMirror "registry.digitalocean.com": must name the account\'s registry: registry.digitalocean.com/<registry name>[/<path>]');
+    expect(failure({ imageMirrorUser: 'puller' })).toMatch(/^invalid imageMirrorUser "puller": imageMirror is not set/);
+    // a password given in the user name is never shown
+    expect(failure({ imageMirror: 'mirror.acme.dev', imageMirrorUser: 'puller:s3cret' })).toMatch(/^invalid imageMirrorUser "puller:<redacted>": must be a user name/);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-do-digests-'));
+    try {
+      const file = path.join(dir, 'digests');
+      fs.writeFileSync(file, `docker.io/drone/drone:2.28.2 sha256:${'a'.repeat(64)}\n`);
+      expect(read({ imageDigests: file }).imageDigests?.references).toEqual(['docker.io/drone/drone:2.28.2']);
+      fs.writeFileSync(file, 'docker.io/drone/drone:2.28.2 latest\n');
+      expect(failure({ imageDigests: file })).toBe(`invalid imageDigests ${JSON.stringify(file)} line 1 "docker.io/drone/drone:2.28.2 latest": ` +
+        '"latest" must be a digest "sha256:" and 64 lower-case hex digits, as `crane digest` or `skopeo inspect --format {{.Digest}}` print it for the multi-platform image');
+      expect(failure({ imageDigests: path.join(dir, 'absent') })).toMatch(/^invalid imageDigests ".*absent": cannot be read \(ENOENT\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('every setting it reads is declared in Pulumi.yaml, with a default unless it is required', () => {
+    // a project that declares its config requires of every stack each declared key without a default, and applies the
+    // defaults it declares (pulumi sdk/go/common/workspace/config.go, mergeConfig)
+    const declared = parse(fs.readFileSync(path.join(__dirname, '..', '..', 'Pulumi.yaml'), 'utf8')).config as Record<string, { default?: unknown; secret?: boolean }>;
+    const asked = new Set<string>();
+    readSettings((k) => { asked.add(k); return base[k]; });
+    expect([...asked].filter((k) => !(k in declared))).toEqual([]);
+    const required = Object.entries(declared).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
+    // gitClientSecret is read by the program's entry point (requireSecret); imageMirrorPassword is not declared, as an
+    // optional secret cannot be: a secret's default is refused as not encrypted (validateStackConfigValue)
+    expect(required).toEqual(['admin', 'bucket', 'domain', 'gitClientId', 'gitClientSecret', 'organization']);
+    expect(declared).not.toHaveProperty('imageMirrorPassword');
   });
 });

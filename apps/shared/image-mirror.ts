@@ -1,0 +1,21 @@
+import { invalid } from '../../lib';
+
+/** What a mirror's user name may be, as both stacks' refusals say. */
+export const MIRROR_USER_RULE = 'a user name of at most 255 characters without ":", whitespace or control characters';
+
+/** A mirror user name as a refusal shows it: "user:password" given as the user keeps its part after ":" unshown. */
+export function shownMirrorUser(user: string): string {
+  return user.includes(':') ? `${user.slice(0, user.indexOf(':'))}:<redacted>` : user;
+}
+
+/**
+ * Check a mirror's user name, refused naming `setting` (the variable or config key). The name goes into a docker
+ * config's `auth` as `<user>:<password>`, which the kubelet splits at the first ":" (kubernetes
+ * pkg/credentialprovider/config.go), so a ":" in it would move part of the name into the password.
+ */
+export function checkMirrorUserName(setting: string, user: string, allowed: string = MIRROR_USER_RULE): string {
+  if (!/^[^\s:\p{Cc}]+$/u.test(user) || user.length > 255) {
+    invalid(setting, shownMirrorUser(user), `must be ${allowed}`);
+  }
+  return user;
+}
