@@ -13,7 +13,7 @@ import { movedEntries, movedWithoutValues, parseMoves, SecretMove } from './secr
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { keepManifestBytes } from './secret-manifest';
-import { runSecretRecordReviews, secretStateKey } from './secret-record-review';
+import { retiredSecretKeys, runSecretRecordReviews, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
@@ -88,6 +88,8 @@ const ROTATE_UNUSABLE = 'unusable';
 const MAX_NAMED_LOST = 10;
 /** The state entry that keys the digests of values (`secretDigest`, pod checksums). */
 const DIGEST_KEY = '#digest-key';
+/** The suffix of the entry that marks a key retired (`onRetiredKeys`), whose value the state no longer keeps. */
+const RETIRED = '#retired';
 
 /**
  * The secret source of the embedded default stack.
@@ -237,6 +239,12 @@ export class LocalSecretStore {
       recorded: (k) => record?.keys[k] !== undefined,
     });
 
+    // A retired key (a Harbor robot, deleted with its secret) is revoked: the value kept for it is dropped once nothing
+    // declares it, and the key marked, so that one declared again later (a team onboarded again under its old name)
+    // is made anew, never given back the value its retirement revoked
+    const retired = retiredSecretKeys(scope);
+    const revived = [...roots.keys()].filter((k) => values[`${k}${RETIRED}`] !== undefined && !rotating.has(k));
+    revived.forEach((k) => rotating.add(k));
     const lost: string[] = [];
     const problems: string[] = [];
     const unusable: string[] = [];
@@ -327,6 +335,14 @@ export class LocalSecretStore {
       return produce(secret.values[key.key], stateKeyOf(secret, key.key));
     };
     rotating.forEach((k) => delete values[k]);
+    revived.forEach((k) => delete values[`${k}${RETIRED}`]);
+    for (const k of retired) {
+      if (!roots.has(k) && (k in values || record?.keys[k] !== undefined)) {
+        delete values[k];
+        delete values[`${k}#inputs`];
+        values[`${k}${RETIRED}`] = 'revoked';
+      }
+    }
     const keepRoot = (stateKey: string, make: () => string): string => {
       if (values[stateKey] === undefined) {
         values[stateKey] = make();
@@ -457,6 +473,7 @@ export class LocalSecretStore {
         runSecretRecordReviews({
           scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: loaded.declaredBy,
           declared: new Set(roots.keys()),
+          retiredBefore: new Set(Object.keys(values).filter((k) => k.endsWith(RETIRED)).map((k) => k.slice(0, -RETIRED.length))),
         });
       }
       // a key made anew holds a current value
@@ -468,7 +485,7 @@ export class LocalSecretStore {
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
-      report(made, rotating, this.lockPath, roots);
+      report(made, rotating, this.lockPath, roots, new Set(revived));
       if (movedKeys.length > 0) {
         process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new namespace (DOCKYARD_MOVE=` +
           `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${list(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);
@@ -660,9 +677,13 @@ function otherStates(statePath: string): string[] {
  * kept elsewhere (`SecretValue.encrypting`), or that its consumer reads only on its first start
  * (`SecretValue.readOnFirstStart`), gets a warning line of its own, whatever else was rotated with it.
  */
-function report(made: string[], rotating: Set<string>, lockPath: string, roots: ReadonlyMap<string, SecretValue>): void {
-  const rotated = made.filter((k) => rotating.has(k));
+function report(made: string[], rotating: Set<string>, lockPath: string, roots: ReadonlyMap<string, SecretValue>, revived: ReadonlySet<string>): void {
+  const rotated = made.filter((k) => rotating.has(k) && !revived.has(k));
+  const remade = made.filter((k) => revived.has(k));
   const created = made.filter((k) => !rotating.has(k));
+  if (remade.length > 0) {
+    process.stderr.write(`dockyard: made ${count(remade, 'key')} anew that an earlier synth retired, whose old values were revoked: ${list(remade, 10)}\n`);
+  }
   if (rotated.length > 0) {
     // every one: a rotation is deliberate, and its list is what to check before applying
     process.stderr.write(`dockyard: rotated ${count(rotated, 'key')} on purpose: ${rotated.join(', ')}\n`);

@@ -16,6 +16,35 @@ export interface SecretRecordView {
   readonly declaredBy: Readonly<Record<string, string>>;
   /** The keys this synth declares. */
   readonly declared: ReadonlySet<string>;
+  /**
+   * The keys an earlier synth retired (`onRetiredKeys`) and none declared since: their values are gone from the
+   * state, revoked, and a review counts them as retired whether this synth still retires them or not.
+   */
+  readonly retiredBefore: ReadonlySet<string>;
+}
+
+/** Per app root: the keys each construct retires, read when a synth of the secret store runs. */
+const retiredByApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => Iterable<string> }[]>();
+
+/**
+ * Have each synth of a secret store that renders `owner` take `keys` as retired: credentials revoked where they were
+ * used (a retired Harbor robot, deleted with its secret), whose kept values the store drops, so that a key declared
+ * again later (a team onboarded again under its old name) gets a new value, never the revoked one back.
+ */
+export function onRetiredKeys(owner: IConstruct, keys: () => Iterable<string>): void {
+  const root = owner.node.root;
+  retiredByApp.set(root, [...(retiredByApp.get(root) ?? []), { owner, keys }]);
+}
+
+/** The keys the constructs `scope` reaches retire (`onRetiredKeys`). */
+export function retiredSecretKeys(scope: IConstruct): Set<string> {
+  const out = new Set<string>();
+  for (const { owner, keys } of retiredByApp.get(scope.node.root) ?? []) {
+    if (reaches(scope, owner)) {
+      for (const key of keys()) out.add(key);
+    }
+  }
+  return out;
 }
 
 /** Per app root: the reviews, with the construct that registered each. */

@@ -8,7 +8,7 @@ import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
-import { onSecretRecord, secretStateKey } from '../core/secret-record-review';
+import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
 import { ImageRelocation } from '../registry/relocation';
@@ -492,6 +492,8 @@ export class Harbor extends Construct {
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
+    // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
+    onRetiredKeys(this, () => this.retiredRobots.map((name) => this._robotRecord(name).stateKey));
     if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
@@ -542,8 +544,9 @@ export class Harbor extends Construct {
    * Retire the robot `robot$<name>`, declared before and no longer: the configuration Jobs delete it from Harbor, which
    * ends every login with its secret. A robot that leaves the code without this keeps its permissions and its secret,
    * which never expires (the Jobs never delete what they were not told to). Keep the call while any Harbor the stack
-   * configures may still have the robot; deleting one already gone does nothing. Its secret stays in the secret
-   * state until you remove its entry (see the README, "Credentials"). A name declared with `addRobot` in the same
+   * configures may still have the robot; deleting one already gone does nothing. The synth of `LocalSecretStore` that
+   * first retires it drops its secret from the state (marked retired there), so a robot declared again under the name
+   * later gets a new secret, never the revoked one. A name declared with `addRobot` in the same
    * Harbor is refused, as `addRobot` refuses a retired one: a robot comes back by dropping this call.
    *
    * @param name the robot's name without Harbor's `robot$` prefix, as given to `addRobot`

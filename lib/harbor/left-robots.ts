@@ -26,7 +26,8 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
     if (name === undefined || record?.stateKey !== key) {
       continue;
     }
-    if (!record.declared && !record.retired && !teamPairLeft(harbor, view, name)) {
+    // retired by an earlier synth, whose secret the state dropped then: the call may go once no Harbor has the robot
+    if (!record.declared && !record.retired && !view.retiredBefore.has(key) && !teamPairLeft(harbor, view, name)) {
       left.push(name);
     }
   }
@@ -54,7 +55,8 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
  * neither declared by this synth, nor retired.
  */
 function teamPairLeft(harbor: Harbor, view: SecretRecordView, name: string): boolean {
-  return teamPairOf(harbor, name)?.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired) ?? false;
+  return teamPairOf(harbor, name)?.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
+    && !view.retiredBefore.has(r.stateKey)) ?? false;
 }
 
 /**

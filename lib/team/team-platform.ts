@@ -440,7 +440,9 @@ export class TeamPlatform extends Construct {
         continue;
       }
       const robots = teamRobotNames(team).map((robot) => harbor._robotRecord(robot));
-      const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired);
+      // a pair an earlier synth retired (the state dropped their secrets then) left as it should
+      const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
+        && !view.retiredBefore.has(r.stateKey));
       if (robots[0].stateKey === key && left) {
         warnOnce(this, `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the secret state, ` +
           `declared by ${harbor.node.path}, but ${this.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +

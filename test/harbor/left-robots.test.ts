@@ -147,3 +147,49 @@ describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
     ]);
   });
 });
+
+// Retiring a robot revokes its secret: the configuration Jobs delete the robot (Harbor v2.15.2
+// src/server/v2.0/handler/robot.go DeleteRobot), which ends every login with it. A robot made again under that name is
+// a new one to Harbor, so it gets a new secret: were the state to keep the old one, the Jobs would set it on the new
+// robot (lib/harbor/configure.js sets a declared robot's secret), and every copy the retirement revoked (old pull
+// Secrets, backups, a departed team's laptops) would log in again.
+describe('a retired robot\'s secret, against the secret state', () => {
+  const stateOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8'));
+  const KEY = 'harbor/harbor-robot-ci/secret';
+
+  test('is dropped from the state by the synth that retires it, and a robot of that name declared again gets a new one, said so', () => {
+    const dir = stateDir();
+    stderrLines(harborApp(['ci']), dir);
+    const before: string = stateOf(dir).values[KEY];
+    expect(before).toMatch(/^\S{32}$/);
+    stderrLines(harborApp([], ['ci']), dir);
+    expect(stateOf(dir).values).not.toHaveProperty([KEY]);
+    expect(stateOf(dir).values[`${KEY}#retired`]).toBe('revoked');
+    // the key record still lists it: a synth that declares it again is no restore from a backup that lost it
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'secrets.lock.json'), 'utf8')).keys).toHaveProperty([KEY]);
+    const lines = stderrLines(harborApp(['ci']), dir);
+    const after: string = stateOf(dir).values[KEY];
+    expect(after).toMatch(/^\S{32}$/);
+    expect(after).not.toBe(before);
+    expect(stateOf(dir).values).not.toHaveProperty([`${KEY}#retired`]);
+    expect(lines).toEqual([`dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: ${KEY}`]);
+    // and from then on it is kept as any other
+    stderrLines(harborApp(['ci']), dir);
+    expect(stateOf(dir).values[KEY]).toBe(after);
+  });
+
+  test('once retired, the retireRobot call may go without a warning; a robot that left without one is still warned of', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['ci', 'other']);
+    expect(synthWarnings(dir, ['other'], ['ci'])).toEqual([]);
+    expect(synthWarnings(dir, ['other'])).toEqual([]);
+    expect(synthWarnings(dir, [])).toEqual([leftWarning('other')]);
+  });
+
+  test('a retired name the state never held keeps no mark: nothing was revoked', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['other']);
+    stderrLines(harborApp(['other'], ['never']), dir);
+    expect(Object.keys(stateOf(dir).values).filter((k) => k.includes('never'))).toEqual([]);
+  });
+});

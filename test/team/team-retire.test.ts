@@ -228,6 +228,25 @@ describe('offboarding mistakes, against the secret state', () => {
     ]);
   });
 
+  test('a retired team onboarded again, by its old team or a new one under the name, gets new robot secrets, not the revoked ones', () => {
+    const dir = stateDir();
+    const robotSecrets = () => {
+      const values = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).values;
+      return ['push', 'pull'].map((r) => values[`harbor/harbor-robot-data-${r}/secret`]);
+    };
+    synthWarnings(dir, ['web', 'data']);
+    const before = robotSecrets();
+    expect(before.every((s) => /^\S{32}$/.test(s))).toBe(true);
+    expect(synthWarnings(dir, ['web'], ['data'])).toEqual([]);
+    expect(robotSecrets()).toEqual([undefined, undefined]);
+    // the retireTeam call gone once the Jobs deleted the robots: nothing to warn of, the team left as it should
+    expect(synthWarnings(dir, ['web'])).toEqual([]);
+    expect(synthWarnings(dir, ['web', 'data'])).toEqual([]);
+    const after = robotSecrets();
+    expect(after.every((s) => /^\S{32}$/.test(s))).toBe(true);
+    expect(after.filter((s) => before.includes(s))).toEqual([]);
+  });
+
   test('a team\'s robots retired through Harbor (retireRobot) are not warned of', () => {
     const dir = stateDir();
     synthWarnings(dir, ['web', 'data']);
