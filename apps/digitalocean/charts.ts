@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import {
   CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretValue, SslMode, checkRegistryPrefix, invalid, sameRegistryHost,
+  Secret, SecretValue, SslMode, checkRegistryPrefix, invalid, sameRegistryHost, TRIVY_UPSTREAM_DATABASES,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
@@ -148,6 +148,11 @@ export interface DigitalOceanChartsConfig {
   readonly imageDigests?: ImageDigests;
 }
 
+/** Whether the mirror takes a login for every pull: its own (`imageMirrorUser`), or the Container Registry's. */
+function mirrorNeedsLogin(config: DigitalOceanChartsConfig): boolean {
+  return config.imageMirror !== undefined && (config.imageMirrorUser !== undefined || sameRegistryHost(config.imageMirror, DOCR_HOST));
+}
+
 /** The build namespace of the CI engine, where pipelines and their pull secrets run. */
 const BUILDS = 'dockyard-builds';
 
@@ -190,6 +195,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     }),
     storage: HarborStorage.spaces({ region: config.region, bucket: config.bucket, accessKey: spaces.key(P.spaces.accessKey), secretKey: spaces.key(P.spaces.secretKey) }),
     exposure: harborExposure,
+    // Trivy downloads its databases itself, with no login (a pull secret serves the kubelet alone): from a mirror
+    // that needs one (the Container Registry always does) it would download nothing, so it keeps its upstream sources
+    ...(mirrorNeedsLogin(config)
+      ? { trivyDbRepositories: [...TRIVY_UPSTREAM_DATABASES.db], trivyJavaDbRepositories: [...TRIVY_UPSTREAM_DATABASES.javaDb] } : {}),
   });
   // air-gapped (a mirror), nothing pulls through Harbor, as in the default stack: no Docker Hub proxy cache, and no
   // robot to pull through it

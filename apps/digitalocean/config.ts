@@ -1,4 +1,4 @@
-import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
+import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing, sameRegistryHost } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -9,7 +9,8 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 // a bad setting prints as its one line under Pulumi, even where these settings are read alone
 import '../../lib/pulumi/run-errors';
 import { checkCiEngine } from '../shared/ci-engine';
-import { checkImageMirror } from './charts';
+import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
+import { checkImageMirror, DOCR_HOST } from './charts';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -40,6 +41,13 @@ export interface DigitalOceanSettings {
   readonly nodeCount: number;
   /** Whether to create a DigitalOcean Container Registry and pull from it (`containerRegistry`). */
   readonly containerRegistry: boolean;
+  /**
+   * The subscription tier of the created Container Registry (`containerRegistryTier`): `starter` (1 repository),
+   * `basic` (5) or `professional` (unlimited), do.md §1.6. A mirror of the stack's images on it needs `professional`.
+   *
+   * @default "basic"
+   */
+  readonly containerRegistryTier?: string;
   /** The CI engine (`ciEngine`): drone or woodpecker, served at `<engine>.<domain>`. */
   readonly ciEngine: CiEngineKind;
   /** The git provider users log in with (`gitProvider`): github, gitlab, gitea or bitbucket. */
@@ -162,7 +170,21 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   }
   const imageMirror = value('imageMirror');
   const imageMirrorUser = value('imageMirrorUser');
+  const containerRegistryTier = value('containerRegistryTier');
+  if (containerRegistryTier !== undefined) {
+    if (!containerRegistry) {
+      invalid('containerRegistryTier', containerRegistryTier, 'must be set only with containerRegistry true: it is the tier of the registry the program creates');
+    }
+    if (!DOCR_TIERS.includes(containerRegistryTier)) {
+      invalid('containerRegistryTier', containerRegistryTier, `must be one of ${DOCR_TIERS.join(', ')}`);
+    }
+  }
   checkImageMirror({ imageMirror, imageMirrorUser, containerRegistry, domain });
+  // a mirror holds one repository per image: over a dozen, which only the professional tier holds (do.md §1.6)
+  if (imageMirror !== undefined && sameRegistryHost(imageMirror, DOCR_HOST) && containerRegistryTier !== 'professional') {
+    invalid('imageMirror', imageMirror, `is on the Container Registry, whose ${containerRegistryTier ?? 'basic'} tier holds at most ` +
+      `${containerRegistryTier === 'starter' ? 1 : 5} repositories, fewer than the stack's images: set containerRegistryTier professional`);
+  }
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
     invalid('kubernetesVersion', value('kubernetesVersion'), 'must not be set with clusterName: the program creates no cluster then, and upgrades none');
@@ -179,6 +201,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     nodeSize: checkDropletSize('nodeSize', value('nodeSize', DIGITALOCEAN_EXAMPLE.nodeSize)!),
     nodeCount,
     containerRegistry,
+    containerRegistryTier,
     ciEngine,
     gitProvider,
     gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),

@@ -1,13 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CiEngineKind, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
+import { CiEngineKind, LETS_ENCRYPT_ISSUER, missing, sameRegistryHost } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
-import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
+import { digitalOceanCharts, DOCR_HOST, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings } from './config';
 
 /** What `pulumi up` reports. */
@@ -68,7 +68,13 @@ export function deployDigitalOcean(
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);
   const ciHost = `${engine}.${settings.domain}`;
-  const registry = settings.containerRegistry ? new ContainerRegistry('registry', { region: settings.region }) : undefined;
+  // a mirror on the Container Registry names it: the registry it creates is the one the images are mirrored to (an
+  // account has one; a registry made before under Pulumi's name keeps it when the mirror names that)
+  const docrMirror = settings.imageMirror !== undefined && sameRegistryHost(settings.imageMirror, DOCR_HOST)
+    ? settings.imageMirror.split('/')[1] : undefined;
+  const registry = settings.containerRegistry
+    ? new ContainerRegistry('registry', { region: settings.region, registryName: docrMirror, subscriptionTier: settings.containerRegistryTier })
+    : undefined;
   const cluster = settings.clusterName
     ? KubernetesCluster.existing('cluster', { clusterName: settings.clusterName })
     : KubernetesCluster.create('cluster', {

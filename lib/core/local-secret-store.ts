@@ -335,9 +335,13 @@ export class LocalSecretStore {
       return produce(secret.values[key.key], stateKeyOf(secret, key.key));
     };
     rotating.forEach((k) => delete values[k]);
-    revived.forEach((k) => delete values[`${k}${RETIRED}`]);
-    for (const k of retired) {
-      if (!roots.has(k) && (k in values || record?.keys[k] !== undefined)) {
+    // a declared key is current, however it was made (revived, or rotated on purpose): its mark goes
+    roots.forEach((_, k) => delete values[`${k}${RETIRED}`]);
+    for (const [k, retiredBy] of retired) {
+      // only the retiring construct's own key: another stack on the same state may declare a robot of that name, at
+      // the same key, which is not revoked (the state records who declared each key last)
+      const declarer = loaded?.declaredBy[k];
+      if (!roots.has(k) && (declarer === undefined || declarer === retiredBy) && (k in values || record?.keys[k] !== undefined)) {
         delete values[k];
         delete values[`${k}#inputs`];
         values[`${k}${RETIRED}`] = 'revoked';

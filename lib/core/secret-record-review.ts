@@ -24,24 +24,28 @@ export interface SecretRecordView {
 }
 
 /** Per app root: the keys each construct retires, read when a synth of the secret store runs. */
-const retiredByApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => Iterable<string> }[]>();
+const retiredByApp = new WeakMap<IConstruct, { owner: IConstruct; keys: () => Iterable<[string, string]> }[]>();
 
 /**
  * Have each synth of a secret store that renders `owner` take `keys` as retired: credentials revoked where they were
  * used (a retired Harbor robot, deleted with its secret), whose kept values the store drops, so that a key declared
- * again later (a team onboarded again under its old name) gets a new value, never the revoked one back.
+ * again later (a team onboarded again under its old name) gets a new value, never the revoked one back. Each key comes
+ * with the path of the construct that declared it: a value the state records as another's is not the owner's to drop.
  */
-export function onRetiredKeys(owner: IConstruct, keys: () => Iterable<string>): void {
+export function onRetiredKeys(owner: IConstruct, keys: () => Iterable<[key: string, declaredBy: string]>): void {
   const root = owner.node.root;
   retiredByApp.set(root, [...(retiredByApp.get(root) ?? []), { owner, keys }]);
 }
 
-/** The keys the constructs `scope` reaches retire (`onRetiredKeys`). */
-export function retiredSecretKeys(scope: IConstruct): Set<string> {
-  const out = new Set<string>();
+/**
+ * The keys the constructs `scope` reaches retire (`onRetiredKeys`), each with the path of the construct that declared
+ * it while it was current, as the state's `declaredBy` records it.
+ */
+export function retiredSecretKeys(scope: IConstruct): Map<string, string> {
+  const out = new Map<string, string>();
   for (const { owner, keys } of retiredByApp.get(scope.node.root) ?? []) {
     if (reaches(scope, owner)) {
-      for (const key of keys()) out.add(key);
+      for (const [key, declaredBy] of keys()) out.set(key, declaredBy);
     }
   }
   return out;

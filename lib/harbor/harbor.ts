@@ -493,7 +493,7 @@ export class Harbor extends Construct {
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
-    onRetiredKeys(this, () => this.retiredRobots.map((name) => this._robotRecord(name).stateKey));
+    onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
     if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);

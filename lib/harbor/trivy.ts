@@ -18,6 +18,22 @@ interface DatabaseSource {
 const DB: DatabaseSource = { repositories: ['mirror.gcr.io/aquasec/trivy-db', 'ghcr.io/aquasecurity/trivy-db'], schema: 2 };
 const JAVA_DB: DatabaseSource = { repositories: ['mirror.gcr.io/aquasec/trivy-java-db', 'ghcr.io/aquasecurity/trivy-java-db'], schema: 1 };
 
+/**
+ * Trivy's own sources of its vulnerability database and Java database, tagged with their schemas, as Harbor reads
+ * them where nothing relocates them: for `HarborProps.trivyDbRepositories` and `trivyJavaDbRepositories`, to keep
+ * the databases upstream while Harbor's images come from a mirror that Trivy, which downloads them without a login,
+ * could not read.
+ */
+export const TRIVY_UPSTREAM_DATABASES: {
+  /** The vulnerability database's sources, in the order Trivy tries them. */
+  readonly db: readonly string[];
+  /** The Java database's sources, in the order Trivy tries them. */
+  readonly javaDb: readonly string[];
+} = {
+  db: DB.repositories.map((r) => `${r}:${DB.schema}`),
+  javaDb: JAVA_DB.repositories.map((r) => `${r}:${JAVA_DB.schema}`),
+};
+
 /** The first default repository of a database, tagged: the one a mirror holds a copy of. */
 function primary(source: DatabaseSource): Image {
   return Image.of(`${source.repositories[0]}:${source.schema}`);

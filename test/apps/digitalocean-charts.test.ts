@@ -60,6 +60,17 @@ function pullSecretsOf(objects: any[], pod: ReturnType<typeof podsOf>[number]): 
   return [...pod.own, ...(account?.imagePullSecrets ?? []).map((p: any) => p.name)];
 }
 
+/** Where Harbor's Trivy downloads its databases: SCANNER_TRIVY_DB_REPOSITORY, then SCANNER_TRIVY_JAVA_DB_REPOSITORY. */
+function trivySources(objects: any[]): string[] {
+  const env = find(objects, 'StatefulSet', 'harbor-trivy').spec.template.spec.containers[0].env;
+  return ['SCANNER_TRIVY_DB_REPOSITORY', 'SCANNER_TRIVY_JAVA_DB_REPOSITORY'].map((name) => env.find((e: any) => e.name === name).value);
+}
+
+/** Trivy's upstream sources, comma-separated as Harbor's adapter reads each variable. */
+const TRIVY_UPSTREAM = [
+  'mirror.gcr.io/aquasec/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2', 'mirror.gcr.io/aquasec/trivy-java-db:1,ghcr.io/aquasecurity/trivy-java-db:1',
+];
+
 /** Harbor's configuration, as its configure Job applies it. */
 function harborConfig(objects: any[]): any {
   const texts = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.data?.['config.json']).filter((t) => typeof t === 'string');
@@ -165,6 +176,7 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       if (engine === CiEngineKind.DRONE) {
         expect(loginsOf(stack.secrets)['dockyard/harbor-pull']).toEqual(['registry.digitalocean.com']);
       }
+      expect(trivySources(stack.objects)).toEqual(TRIVY_UPSTREAM);
     });
 
     test('with a login of its own: every pod that pulls has it in its namespace, the password from the secret input', () => {
@@ -187,6 +199,10 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(stack.secrets.filter((o) => o.metadata.name === 'image-mirror-password').map((o) => o.metadata.namespace)).toEqual(['dockyard']);
       const anonymous = synth('digitalocean', (app) => digitalOceanCharts(app, { ...CHARTS, ciEngine: engine, imageMirror: MIRROR }));
       expect(anonymous.secrets.map((o) => o.metadata.name)).not.toContain('image-mirror-password');
+      // Trivy downloads its databases with no login (Dockyard gives it none, a pull secret serves the kubelet alone): from a mirror that
+      // needs one they stay upstream; an anonymous mirror serves its copies
+      expect(trivySources(stack.objects)).toEqual(TRIVY_UPSTREAM);
+      expect(trivySources(anonymous.objects)).toEqual([`${MIRROR}/aquasec/trivy-db:2`, `${MIRROR}/aquasec/trivy-java-db:1`]);
     });
 
     test('refuses a mirror the pods could not pull from, naming the setting', () => {

@@ -128,7 +128,14 @@ describe('DigitalOcean program settings', () => {
 
   test('reads the image mirror, its login and the digests file, refusing what the pods could not pull with, naming the key', () => {
     expect(read({ imageMirror: 'mirror.acme.dev/airgap', imageMirrorUser: 'puller' })).toMatchObject({ imageMirror: 'mirror.acme.dev/airgap', imageMirrorUser: 'puller' });
-    expect(read({ imageMirror: 'registry.digitalocean.com/acme', containerRegistry: 'true' })).toMatchObject({ imageMirror: 'registry.digitalocean.com/acme' });
+    expect(read({ imageMirror: 'registry.digitalocean.com/acme', containerRegistry: 'true', containerRegistryTier: 'professional' }))
+      .toMatchObject({ imageMirror: 'registry.digitalocean.com/acme', containerRegistryTier: 'professional' });
+    // one repository per image, over a dozen: only the professional tier holds them (do.md §1.6)
+    expect(failure({ imageMirror: 'registry.digitalocean.com/acme', containerRegistry: 'true' })).toBe('invalid imageMirror ' +
+      '"registry.digitalocean.com/acme": is on the Container Registry, whose basic tier holds at most 5 repositories, fewer than the stack\'s ' +
+      'images: set containerRegistryTier professional');
+    expect(failure({ containerRegistryTier: 'professional' })).toMatch(/^invalid containerRegistryTier "professional": must be set only with containerRegistry true/);
+    expect(failure({ containerRegistry: 'true', containerRegistryTier: 'pro' })).toBe('invalid containerRegistryTier "pro": must be one of starter, basic, professional');
     expect(read({ imageMirror: '', imageMirrorUser: '', imageDigests: '' })).toEqual(read());
     expect(failure({ imageMirror: 'https://mirror.acme.dev' })).toMatch(/^invalid imageMirror "https:\/\/mirror.acme.dev": must be a registry host/);
     expect(failure({ imageMirror: 'harbor.example.com/mirror' })).toMatch(/^invalid imageMirror "harbor.example.com\/mirror": is on Harbor's host harbor.example.com/);

@@ -19,9 +19,9 @@ function stderrLines(app: App, dir: string): string[] {
 const warnings = (lines: string[]) => lines.filter((l) => l.startsWith('dockyard: warning:'));
 
 /** An app whose Harbor (platform/Harbor, namespace harbor) declares `robots`, each pushing to two projects, and retires `retired`. */
-function harborApp(robots: string[], retired: string[] = []): App {
+function harborApp(robots: string[], retired: string[] = [], chartId = 'platform'): App {
   const app = new App({ outdir: '/nonexistent' });
-  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+  const chart = new DockyardChart(app, chartId, { namespace: 'ci' });
   const harbor = stateReviewHarbor(chart);
   harbor.addProject('apps');
   harbor.addProject('web');
@@ -184,6 +184,32 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(synthWarnings(dir, ['other'], ['ci'])).toEqual([]);
     expect(synthWarnings(dir, ['other'])).toEqual([]);
     expect(synthWarnings(dir, [])).toEqual([leftWarning('other')]);
+  });
+
+  test('another stack on the same state keeps its robot of that name: only the retiring Harbor\'s own key is dropped', () => {
+    const dir = stateDir();
+    // stack "other" declares robot ci in the same namespace, so at the same key; stack "platform" had one and retires it
+    stderrLines(harborApp(['ci']), dir);
+    stderrLines(harborApp(['ci'], [], 'other'), dir);
+    const kept: string = stateOf(dir).values[KEY];
+    for (let i = 0; i < 2; i++) {
+      stderrLines(harborApp([], ['ci']), dir);
+      expect(stateOf(dir).values[KEY]).toBe(kept);
+      expect(stderrLines(harborApp(['ci'], [], 'other'), dir).filter((l) => !l.startsWith('dockyard: warning:'))).toEqual([]);
+      expect(stateOf(dir).values[KEY]).toBe(kept);
+    }
+  });
+
+  test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
+    const dir = stateDir();
+    stderrLines(harborApp(['ci']), dir);
+    stderrLines(harborApp([], ['ci']), dir);
+    const rotated = stderrOf(() => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json'), rotate: ['all'] }).render(harborApp(['ci'])));
+    expect(rotated).toContain('dockyard: rotated');
+    const made: string = stateOf(dir).values[KEY];
+    expect(stateOf(dir).values).not.toHaveProperty([`${KEY}#retired`]);
+    expect(stderrLines(harborApp(['ci']), dir)).toEqual([]);
+    expect(stateOf(dir).values[KEY]).toBe(made);
   });
 
   test('a retired name the state never held keeps no mark: nothing was revoked', () => {

@@ -2,13 +2,13 @@ import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkInteger, invalid, missing } from '../../core/validation';
 import { checkRegistryRegion } from './container-registry-regions';
+import { DOCR_TIERS } from './container-registry-tiers';
 import { protectsData } from './data-protection';
 
 /** The host of DigitalOcean Container Registry, the `auths` key of its Docker config (do.md §1.6). */
 export const DOCR_SERVER = 'registry.digitalocean.com';
 
-/** DOCR subscription tiers: starter (1 repo, 500 MiB, free), basic (5 repos, 5 GiB), professional (do.md §1.6). */
-export const DOCR_TIERS: readonly string[] = ['starter', 'basic', 'professional'];
+export { DOCR_TIERS };
 
 /** Args of a `ContainerRegistry`. */
 export interface ContainerRegistryArgs {
