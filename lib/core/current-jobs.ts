@@ -50,24 +50,38 @@ export function currentJobsConfigMap(scope: Construct, id: string, props: {
   });
 }
 
+/** Where a fenced Job's pod mounts its list of the current Jobs: a directory of its own (`currentJobsVolume`). */
+export const CURRENT_JOBS_DIR = '/etc/dockyard/current-jobs';
+
 /**
- * The projected volume source of the list `name`, beside the Job's own files in one directory (mount it whole, never
- * with a subPath: the kubelet updates only whole volumes in running pods). Optional, so that a Job whose list an
- * apply left out still runs, unfenced.
+ * The volume of the list `name`, and its mount at `CURRENT_JOBS_DIR`: a volume of its own, mounted whole (never with a
+ * subPath: the kubelet updates only whole volumes in running pods). Never one projected beside the Job's own files:
+ * the kubelet writes none of a projected volume's files while any required source is missing (kubernetes
+ * pkg/volume/projected/projected.go, `SetUpAt` returns `collectData`'s error before `AtomicWriter.Write`), and a Job's
+ * content-named script ConfigMap goes once a newer state replaces it (a pruning apply, `pulumi up`): the list would then
+ * stop reaching the very runs it fences. Optional, so that a Job whose list an apply left out still runs, unfenced.
  */
-export function currentJobsSource(name: string): { configMap: { name: string; optional: boolean } } {
-  return { configMap: { name, optional: true } };
+export function currentJobsVolume(name: string): {
+  volume: { name: string; configMap: { name: string; optional: boolean } };
+  mount: { volume: string; path: string; readOnly: boolean };
+} {
+  return {
+    volume: { name: CURRENT_JOBS_VOLUME, configMap: { name, optional: true } },
+    mount: { volume: CURRENT_JOBS_VOLUME, path: CURRENT_JOBS_DIR, readOnly: true },
+  };
 }
+
+const CURRENT_JOBS_VOLUME = 'current-jobs';
 
 /**
  * Give a fenced Job its name and its list: `JOB_NAME` from its pod's `job-name` label, which the API server requires
  * on every pod of a Job with a generated selector, on every version (kubernetes/kubernetes
  * pkg/apis/batch/validation/validation.go validateGeneratedSelector, LegacyJobNameLabel; `batch.kubernetes.io/job-name`
- * only where the batch labels are validated), and `CURRENT_JOBS_FILE` in `dir`, where the list is mounted.
+ * only where the batch labels are validated), and `CURRENT_JOBS_FILE` in `CURRENT_JOBS_DIR`, where the list is mounted.
  */
-export function currentJobsEnv(env: EnvVars, dir: string): void {
+export function currentJobsEnv(env: EnvVars): void {
   env.field('JOB_NAME', "metadata.labels['job-name']");
-  env.value('CURRENT_JOBS_FILE', `${dir}/${CURRENT_JOBS_KEY}`);
+  env.value('CURRENT_JOBS_FILE', `${CURRENT_JOBS_DIR}/${CURRENT_JOBS_KEY}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { Image, invalid, Resources, SecretKey } from '../core';
 import { secretDigestNow } from '../core/checksum';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { currentJobsConfigMap, currentJobsEnv, currentJobsSource } from '../core/current-jobs';
+import { currentJobsConfigMap, currentJobsEnv, currentJobsVolume } from '../core/current-jobs';
 import { templateNamedJob } from '../core/job';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
@@ -461,7 +461,7 @@ class ConfigureJob extends Construct {
       vars.value('HARBOR_URL', componentUrl(ctx, 'core', 80));
       vars.secret('HARBOR_ADMIN_PASSWORD', ctx.credentials.adminPassword);
       vars.value('CONFIG_FILE', `${CONFIG_DIR}/config.json`);
-      currentJobsEnv(vars, CONFIG_DIR);
+      currentJobsEnv(vars);
       props.chunk().secrets.forEach(([variable, key]) => vars.secret(variable, key));
       return vars;
     });
@@ -469,6 +469,7 @@ class ConfigureJob extends Construct {
       metadata: { name: Lazy.any({ produce: configMap }), namespace, labels },
       data: { 'config.json': Lazy.any({ produce: () => props.chunk().config }) },
     });
+    const listed = currentJobsVolume(currentJobsName(ctx));
     const template = podTemplate(this, labels, {
       namespace,
       // the node user of the official image
@@ -479,20 +480,17 @@ class ConfigureJob extends Construct {
         command: ['node', `${CONFIG_DIR}/configure.js`],
         env,
         // the whole directory, never a subPath: the kubelet updates only whole projected volumes in running pods
-        mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
+        mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, listed.mount],
         resources: Resources.of({ cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '64Mi', memoryLimit: '128Mi' }),
       }],
-      // the shared script, this chunk's state and the current Jobs, side by side; the list is optional, so that a Job
-      // whose list was left out of an apply still runs (unfenced, as before there was one)
+      // the shared script and this chunk's state side by side; the current Jobs in a volume of their own, which an
+      // earlier state's content-named ConfigMaps, gone, cannot keep from updating (currentJobsVolume)
       volumes: [{
         name: 'config',
         projected: {
-          sources: [
-            { configMap: { name: props.scriptName } }, { configMap: { name: Lazy.any({ produce: configMap }) as unknown as string } },
-            currentJobsSource(currentJobsName(ctx)),
-          ],
+          sources: [{ configMap: { name: props.scriptName } }, { configMap: { name: Lazy.any({ produce: configMap }) as unknown as string } }],
         },
-      }],
+      }, listed.volume],
     });
     // a Job's pod template is immutable: the Job is named by its template as it renders (which names the script and
     // the state by their content) and by the digest of the secrets it sets, which the template only names

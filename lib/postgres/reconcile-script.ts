@@ -160,9 +160,14 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
       lines.push('\\unset password');
       lines.push('\\set VERBOSITY default');
     }
+    const mayAlter = `(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))`;
+    // a role made before without LOGIN (CREATE ROLE's default) could never log in as the app does
+    lines.push(`SELECT format('ALTER ROLE %I LOGIN', rolname), ${report(`format('dockyard: role %I: may log in now', rolname)`)}`);
+    lines.push(`  FROM pg_roles WHERE rolname = ${r} AND NOT rolcanlogin AND ${mayAlter} \\gexec`);
+    lines.push(`SELECT format('dockyard: warning: role %I cannot log in (NOLOGIN), and the admin lacks ADMIN OPTION on it: run ALTER ROLE %I LOGIN', rolname, rolname)`);
+    lines.push(`  FROM pg_roles WHERE rolname = ${r} AND NOT rolcanlogin AND NOT ${mayAlter};`);
     lines.push(`SELECT format('ALTER ROLE %I CONNECTION LIMIT %s', rolname, ${limit}), ` +
       `${report(`format('dockyard: role %I: connection limit %s -> %s', rolname, rolconnlimit, ${limit})`)}`);
-    const mayAlter = `(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))`;
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND rolconnlimit <> ${limit} AND ${mayAlter} \\gexec`);
     lines.push(`SELECT format('dockyard: warning: role %I: cannot set its connection limit %s (now %s): ' ||`);
     lines.push(`  'the admin lacks ADMIN OPTION on it', rolname, ${limit}, rolconnlimit)`);
@@ -192,6 +197,9 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push(`SELECT format('dockyard: warning: database %I: the admin %I cannot grant %I its privileges on it (it neither owns it nor holds them ' ||`);
     lines.push(`  'WITH GRANT OPTION): as its owner %I, run GRANT ALL ON DATABASE %I TO %I', datname, current_user, ${r}, pg_get_userbyid(datdba), datname, ${r})`);
     lines.push(`  FROM pg_database WHERE datname = ${db}`, lacksDatabase, `${grantsDatabase('NOT ')};`);
+    // an admin that may not connect to the database (a managed admin, before the database's owner lets it) grants
+    // nothing in it, and says so: the next databases are still reconciled
+    lines.push(`SELECT has_database_privilege(current_user, ${db}, 'CONNECT') AS dockyard_connects \\gset`, '\\if :dockyard_connects');
     // a new connection starts with the server's settings: the lock timeout is set again
     lines.push(`\\connect ${sqlIdentifier(d.database)}`, lockTimeoutLine());
     // from PostgreSQL 15 on, pg_database_owner owns the public schema: it stands for the database's owner, whom the
@@ -207,6 +215,11 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push(`  ${db}, ${r})`);
     lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('NOT ')};`);
     lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`, lockTimeoutLine());
+    lines.push('\\else');
+    lines.push(`SELECT format('dockyard: warning: database %I: the admin %I may not connect to it, so it cannot grant %I its privileges on ' ||`);
+    lines.push(`  'schema public: as its owner %I, connected to %I, run GRANT ALL ON SCHEMA public TO %I', datname, current_user, ${r}, pg_get_userbyid(datdba), datname, ${r})`);
+    lines.push(`  FROM pg_database WHERE datname = ${db};`);
+    lines.push('\\endif');
   }
   return { preamble, opening, blocks };
 }
@@ -276,11 +289,17 @@ set_password() {
   if failure=$(PGPASSWORD="$password" psql --no-psqlrc --quiet --no-password --username "$role" --dbname "$database" -c 'SELECT 1' 2>&1 >/dev/null); then
     return 0
   fi
-  # only a refused password (SQLSTATE 28P01) means the password differs: a role at its connection limit, or any
-  # other refusal, must not re-set it (a re-set re-salts the stored verifier, so a re-run would change something)
+  # only a refused password (SQLSTATE 28P01) means the password differs. A refusal that says nothing of the password
+  # but is lasting (the role at its connection limit, or pg_hba.conf refusing the role from here) leaves it as it is,
+  # with a warning: a re-set re-salts the stored verifier, so a re-run would change something. Any other failure
+  # (the server full, starting or unreachable) fails the run, which the Job tries again: passing over it would leave
+  # a rotated password unset for good (postgres/postgres src/backend/utils/init/postinit.c and
+  # src/backend/libpq/auth.c word these errors)
   case "$failure" in
     *"password authentication failed"*) ;;
-    *) echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
+    *"too many connections for role"*|*"no pg_hba.conf entry"*)
+      echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
+    *) echo "dockyard: role $role: could not log in to check its password (the server is busy, starting or out of reach); the Job tries again" >&2; exit 1 ;;
   esac
   ensure_current
   # terse, as the SQL above: an error prints no statement text, which would hold the password; the session ends here

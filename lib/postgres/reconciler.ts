@@ -7,7 +7,7 @@ import {
 import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
-import { currentJobsConfigMap, currentJobsEnv, currentJobsSource } from '../core/current-jobs';
+import { currentJobsConfigMap, currentJobsEnv, currentJobsVolume } from '../core/current-jobs';
 import { EnvVars } from '../core/env';
 import { templateNamedJob } from '../core/job';
 import { intOrString, kube } from '../core/k8s';
@@ -205,7 +205,8 @@ export class PostgresReconciler extends Construct {
       this.env.value('PGSSLROOTCERT', `${CA_DIRECTORY}/${CA_FILE}`);
     }
     this.env.value('PGCONNECT_TIMEOUT', '10');
-    currentJobsEnv(this.env, SCRIPT_DIRECTORY);
+    currentJobsEnv(this.env);
+    const listed = currentJobsVolume(currentJobs);
     const template = podTemplate(this, labels, {
       namespace,
       // the postgres user of the official Debian image
@@ -215,12 +216,13 @@ export class PostgresReconciler extends Construct {
         image,
         command: ['/bin/bash', `${SCRIPT_DIRECTORY}/reconcile.sh`],
         env: this.env,
-        mounts: [{ volume: 'scripts', path: SCRIPT_DIRECTORY, readOnly: true }, { volume: 'tmp', path: '/tmp' }, ...caMount.mounts],
+        mounts: [{ volume: 'scripts', path: SCRIPT_DIRECTORY, readOnly: true }, listed.mount, { volume: 'tmp', path: '/tmp' }, ...caMount.mounts],
         resources: Resources.of({ cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '16Mi', memoryLimit: '64Mi' }),
       }],
       volumes: [
-        // the script and the list of the current Job side by side
-        { name: 'scripts', projected: { sources: [{ configMap: { name: Lazy.any({ produce: scriptName }) as unknown as string } }, currentJobsSource(currentJobs)] } },
+        // the script, and the list of the current Jobs in a volume of its own (currentJobsVolume)
+        { name: 'scripts', projected: { sources: [{ configMap: { name: Lazy.any({ produce: scriptName }) as unknown as string } }] } },
+        listed.volume,
         emptyDir('tmp', '16Mi'), ...caMount.volumes,
       ],
     });

@@ -82,12 +82,15 @@ describe('Harbor configuration in code', () => {
     expect(env.UPSTREAM_0_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'dockerhub-token', key: 'token' });
     expect(Object.keys(env)).toEqual(['HARBOR_URL', 'HARBOR_ADMIN_PASSWORD', 'CONFIG_FILE', 'JOB_NAME', 'CURRENT_JOBS_FILE', 'UPSTREAM_0_PASSWORD', 'ROBOT_0_SECRET']);
     // the shared script and the chunk's own state, side by side where the script reads them, each named by its content,
-    // and the list of the current Jobs under its fixed name (optional: a Job whose list is missing runs unfenced)
+    // and the list of the current Jobs under its fixed name in a volume of its own (optional: a Job whose list is
+    // missing runs unfenced)
     expect(job.spec.template.spec.volumes).toEqual([{
       name: 'config', projected: { sources: [{ configMap: { name: expect.stringMatching(/^harbor-configure-script-[0-9a-f]{8}$/) } },
-        { configMap: { name: expect.stringMatching(/^harbor-configure-[0-9a-f]{8}$/) } }, { configMap: { name: 'harbor-configure-jobs', optional: true } }] },
-    }]);
-    expect(container(job).volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/harbor-configure', readOnly: true }]);
+        { configMap: { name: expect.stringMatching(/^harbor-configure-[0-9a-f]{8}$/) } }] },
+    }, { name: 'current-jobs', configMap: { name: 'harbor-configure-jobs', optional: true } }]);
+    expect(container(job).volumeMounts).toEqual([
+      { name: 'config', mountPath: '/etc/harbor-configure', readOnly: true }, { name: 'current-jobs', mountPath: '/etc/dockyard/current-jobs', readOnly: true },
+    ]);
     expect(container(job).command).toEqual(['node', '/etc/harbor-configure/configure.js']);
     expect(env.CONFIG_FILE.value).toBe('/etc/harbor-configure/config.json');
     // a Job runs to completion: no probes (the policy suite asks none of Jobs), but requests and limits

@@ -135,6 +135,29 @@ describe('DatabaseGrants against a real server', () => {
     expect(run(undefined, [['legacy', 'legacy', 3]])).toBe('');
   });
 
+  // PUBLIC's CONNECT revoked by its owner: the admin may not \connect, which failed the whole run (and every database
+  // after it) before; it now warns of that database and goes on (review)
+  test('a database the admin may not connect to is warned of, and the databases after it are still reconciled', () => {
+    for (const sql of ['CREATE ROLE closed_owner', 'CREATE DATABASE closed OWNER closed_owner', 'REVOKE ALL ON DATABASE closed FROM PUBLIC']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const lines = run(undefined, [['closed', 'closed', 2], ['later', 'later', 2]]).trim().split('\n');
+    expect(lines).toContain('dockyard: warning: database closed: the admin doadmin may not connect to it, so it cannot grant closed its ' +
+      'privileges on schema public: as its owner closed_owner, connected to closed, run GRANT ALL ON SCHEMA public TO closed');
+    expect(lines).toContain('dockyard: created database later');
+    expect(lines).toContain('dockyard: granted later all on schema public of later');
+  });
+
+  // CREATE ROLE's default is NOLOGIN: a role made so before could never log in as its clients do (review)
+  test('a role that exists without LOGIN is let log in', () => {
+    expect(server.psql('postgres', su, 'postgres', 'CREATE ROLE nologin_user NOLOGIN').stderr).toBe('');
+    expect(server.psql('postgres', su, 'postgres', 'GRANT nologin_user TO doadmin WITH ADMIN OPTION').stderr).toBe('');
+    expect(run(undefined, [['nologin_db', 'nologin_user', 2]]).trim().split('\n')).toContain('dockyard: role nologin_user: may log in now');
+    const can = server.psql('postgres', su, 'postgres', "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'nologin_user'");
+    expect(can.stdout.trim()).toBe('t');
+    expect(run(undefined, [['nologin_db', 'nologin_user', 2]])).toBe('');
+  });
+
   // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")
   test('an admin that is a member of the owner role grants, as before', () => {
     for (const sql of ['CREATE ROLE member_owner', 'CREATE DATABASE membered OWNER member_owner', 'GRANT member_owner TO doadmin']) {

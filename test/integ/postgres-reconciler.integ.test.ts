@@ -186,7 +186,7 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
       const env = resolveEnv(rendered, job, 'reconcile');
       // JOB_NAME as the kubelet resolves it, from the pod's job-name label
       expect(env.JOB_NAME).toBe(job.metadata.name);
-      expect(env.CURRENT_JOBS_FILE).toBe('/scripts/current-jobs');
+      expect(env.CURRENT_JOBS_FILE).toBe('/etc/dockyard/current-jobs/current-jobs');
       return spawnSync(shell, [file], {
         encoding: 'utf8', timeout: 60_000,
         env: { ...cleanEnv(), ...env, CURRENT_JOBS_FILE: list, DOCKYARD_SUPERSEDED_WAIT_SECONDS: '0', PGHOST: '127.0.0.1', PGPORT: String(server.port) },
@@ -227,24 +227,30 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     }
   });
 
+  /**
+   * The second state's script run as its Job runs it, with `env`, under a `psql` that runs the shell text `before`
+   * (which may exit, as a failing psql does) and then the real psql.
+   */
+  const runWithPsql = (name: string, before: string, env: Record<string, string>) => {
+    const [shell, script] = resolveCommand(v2synth.rendered, v2synth.job, 'reconcile');
+    const file = path.join(dir, `reconcile-${name}.sh`);
+    fs.writeFileSync(file, mountedFile(v2synth.rendered, v2synth.job, 'reconcile', script));
+    const bin = path.join(dir, `${name}-bin`);
+    fs.mkdirSync(bin, { recursive: true });
+    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\n${before}\nexec '${realPsql}' "$@"\n`, { mode: 0o755 });
+    return spawnSync(shell, [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...env, PGHOST: '127.0.0.1', PGPORT: String(server.port), PATH: `${bin}:${process.env.PATH}` },
+    });
+  };
+
   // bash: `set -e` does not stop on a failed substitution inside `[ ... ]`, so a first connection refused while the
   // server starts would have run the rest as a non-superuser, without turning statement logging off
   test('a failed superuser check ends the run, which the Job retries, rather than going on with statement logging on', () => {
-    const { rendered, job } = v2synth;
-    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
-    const file = path.join(dir, 'reconcile-flaky.sh');
-    fs.writeFileSync(file, mountedFile(rendered, job, 'reconcile', script));
     // a psql that refuses its first call, as a server not yet answering does, and is the real one after
-    const bin = path.join(dir, 'flaky-bin');
     const counter = path.join(dir, 'psql-calls');
-    fs.mkdirSync(bin, { recursive: true });
-    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
-    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\nif [ ! -e '${counter}' ]; then : > '${counter}'; echo 'psql: error: connection refused' >&2; exit 2; fi\n` +
-      `exec '${realPsql}' "$@"\n`, { mode: 0o755 });
-    const result = spawnSync(shell, [file], {
-      encoding: 'utf8', timeout: 60_000,
-      env: { ...cleanEnv(), ...resolveEnv(rendered, job, 'reconcile'), PGHOST: '127.0.0.1', PGPORT: String(server.port), PATH: `${bin}:${process.env.PATH}` },
-    });
+    const result = runWithPsql('flaky', `if [ ! -e '${counter}' ]; then : > '${counter}'; echo 'psql: error: connection refused' >&2; exit 2; fi`,
+      resolveEnv(v2synth.rendered, v2synth.job, 'reconcile'));
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('connection refused');
     expect(fs.existsSync(counter)).toBe(true);
@@ -269,6 +275,23 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     } finally {
       held.forEach((p) => p.kill());
     }
+  });
+
+  test('a login check refused before the password is judged (the server full) fails the run, which the Job retries', () => {
+    // "sorry, too many clients already" comes before authentication (postgres/postgres src/backend/storage/lmgr/proc.c
+    // InitProcess): it says nothing of the password. Passed over with a warning, as before, it left a rotated
+    // password unset for good, the Job done (review)
+    const { rendered, job } = v2synth;
+    const before = snapshot();
+    // the role's own login (the check) meets a full server; the admin's sessions are the real psql's; the list of the
+    // current Jobs as the kubelet projects it, naming this Job
+    const result = runWithPsql('full', `case " $* " in *" --username drone "*) ` +
+      `echo 'psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  sorry, too many clients already' >&2; exit 2 ;; esac`,
+      withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('dockyard: role drone: could not log in to check its password (the server is busy, starting or out of reach); ' +
+      'the Job tries again\n');
+    expect(snapshot()).toEqual(before);
   });
 
   test('the server holds no client password: adding a database or rotating one never restarts it', () => {

@@ -189,7 +189,7 @@ describe('DatabaseGrants', () => {
       grants(chart, { grants: [] });
       const job = jobOf(synth(chart));
       expect(envOf(container(job)).PGSSLROOTCERT).toBeUndefined();
-      expect(job.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['scripts', 'tmp']);
+      expect(job.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['scripts', 'current-jobs', 'tmp']);
       // what untyped JavaScript may pass
       expect(() => grants(testChart('ci'), { caCertificate: 'pg-ca' as unknown as SecretKey, grants: [] }))
         .toThrow(new Error('invalid caCertificate "pg-ca": must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("ca.crt")'));

@@ -255,8 +255,8 @@ describe('PostgresReconciler', () => {
     const c = container(job);
     expect(envOf(c).PGSSLROOTCERT).toEqual({ name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' });
     expect(c.volumeMounts).toEqual([
-      { name: 'scripts', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' },
-      { name: 'database-ca', mountPath: '/etc/postgresql-ca', readOnly: true },
+      { name: 'scripts', mountPath: '/scripts', readOnly: true }, { name: 'current-jobs', mountPath: '/etc/dockyard/current-jobs', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' }, { name: 'database-ca', mountPath: '/etc/postgresql-ca', readOnly: true },
     ]);
     expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'database-ca'))
       .toEqual({ name: 'database-ca', secret: { secretName: 'pg-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
