@@ -5,6 +5,7 @@ import {
   PullSecret, RepositoryPipelines, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TemplateEscape,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
+import { mirrorHost } from '../shared/image-mirror';
 import { DefaultStackConfig } from './config';
 import { DEMO_EVENTS, demoPipelines } from './pipeline';
 
@@ -148,17 +149,17 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     // `harbor-pull`
     Images.relocateAll(app, ImageRelocation.registry(config.imageMirror));
     if (config.imageMirrorUser) {
-      const mirrorHost = config.imageMirror.replace(/\/.*$/, '');
+      const host = mirrorHost(config.imageMirror);
       const mirrorPassword = new Secret(chart, 'ImageMirrorPassword', {
         name: 'image-mirror-password',
         // kept for this user at this mirror only: another user name with the kept password would fail every pull
         values: {
           password: SecretValue.input('DOCKYARD_IMAGE_MIRROR_PASSWORD', `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`)
-            .belongingTo(`${config.imageMirrorUser} at ${mirrorHost}`),
+            .belongingTo(`${config.imageMirrorUser} at ${host}`),
         },
       });
       mirrorCredential = RegistryCredential.basic({
-        registry: mirrorHost, username: config.imageMirrorUser, password: mirrorPassword.key('password'),
+        registry: host, username: config.imageMirrorUser, password: mirrorPassword.key('password'),
       });
     }
   } else {

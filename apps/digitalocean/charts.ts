@@ -2,10 +2,10 @@ import { App } from 'cdk8s';
 import {
   CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretValue, SslMode, checkRegistryPrefix, invalid, sameRegistryHost, TRIVY_UPSTREAM_DATABASES,
+  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, TRIVY_UPSTREAM_DATABASES,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
-import { checkMirrorUserName, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
+import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost, shownMirrorUser } from '../shared/image-mirror';
 import { GitProviderKind } from '../shared/git-provider';
 
 /** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
@@ -28,8 +28,13 @@ export const PROVIDED_SECRETS = {
 /** The secret input that carries the password or token of the image mirror's login, which the Pulumi program supplies. */
 export const MIRROR_PASSWORD_INPUT = 'DOCKYARD_IMAGE_MIRROR_PASSWORD';
 
-/** The DigitalOcean Container Registry's host: an account's one registry is `registry.digitalocean.com/<name>`. */
-export const DOCR_HOST = 'registry.digitalocean.com';
+/**
+ * The Container Registry's name when `imageMirror` is on it (`registry.digitalocean.com/<name>[/<path>]`), else
+ * undefined: its pods then pull with the registry's token, and the program creates the registry under that name.
+ */
+export function docrMirrorRegistry(imageMirror: string | undefined): string | undefined {
+  return imageMirror !== undefined && sameRegistryHost(imageMirror, DOCR_REGISTRY) ? imageMirror.split('/')[1] ?? '' : undefined;
+}
 
 /**
  * Check the mirror settings together, naming the settings (the charts' props and the program's config keys alike):
@@ -51,19 +56,19 @@ export function checkImageMirror(config: Pick<DigitalOceanChartsConfig, 'imageMi
   if (sameRegistryHost(imageMirror, `harbor.${config.domain}`)) {
     invalid('imageMirror', imageMirror, `is on Harbor's host harbor.${config.domain}, which would pull its own images; must be another registry`);
   }
-  if (sameRegistryHost(imageMirror, DOCR_HOST)) {
+  const docr = docrMirrorRegistry(imageMirror);
+  if (docr !== undefined) {
     if (!config.containerRegistry) {
       invalid('imageMirror', imageMirror, `is on the Container Registry, which every pull must log in to: set containerRegistry true, whose read-only token the pods then pull with`);
     }
     if (imageMirrorUser !== undefined) {
-      invalid('imageMirrorUser', shownMirrorUser(imageMirrorUser), `must not be set with imageMirror on ${DOCR_HOST}: the pods pull from it with the Container Registry's token`);
+      invalid('imageMirrorUser', shownMirrorUser(imageMirrorUser), `must not be set with imageMirror on ${DOCR_REGISTRY}: the pods pull from it with the Container Registry's token`);
     }
-    if (!/^registry\.digitalocean\.com\/[^/]+/.test(imageMirror)) {
-      invalid('imageMirror', imageMirror, `must name the account's registry: ${DOCR_HOST}/<registry name>[/<path>]`);
+    if (docr === '') {
+      invalid('imageMirror', imageMirror, `must name the account's registry: ${DOCR_REGISTRY}/<registry name>[/<path>]`);
     }
   }
 }
-
 
 /** The provided Secrets of the CI engine: its database user's password, and its OAuth app's secret. */
 export function providedCiSecrets(engine: CiEngineKind) {
@@ -150,7 +155,7 @@ export interface DigitalOceanChartsConfig {
 
 /** Whether the mirror takes a login for every pull: its own (`imageMirrorUser`), or the Container Registry's. */
 function mirrorNeedsLogin(config: DigitalOceanChartsConfig): boolean {
-  return config.imageMirror !== undefined && (config.imageMirrorUser !== undefined || sameRegistryHost(config.imageMirror, DOCR_HOST));
+  return config.imageMirror !== undefined && (config.imageMirrorUser !== undefined || docrMirrorRegistry(config.imageMirror) !== undefined);
 }
 
 /** The build namespace of the CI engine, where pipelines and their pull secrets run. */
@@ -250,13 +255,13 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     });
     docrLogin = RegistryCredential.docr({ token: docr.key('token') });
     // a mirror on the Container Registry: every pod pulls from it, so the login goes wherever one does
-    const docrMirror = config.imageMirror !== undefined && sameRegistryHost(config.imageMirror, DOCR_HOST);
-    new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [BUILDS], appWide: docrMirror });
+    const appWide = docrMirrorRegistry(config.imageMirror) !== undefined;
+    new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [BUILDS], appWide });
   }
   // a mirror's own login, in a pull secret of its own wherever a pod pulls from the mirror (Harbor's namespace too),
   // as the default stack does with DOCKYARD_IMAGE_MIRROR_USER
   const mirrorLogin = config.imageMirror !== undefined && config.imageMirrorUser !== undefined ? RegistryCredential.basic({
-    registry: config.imageMirror.replace(/\/.*$/, ''), username: config.imageMirrorUser,
+    registry: mirrorHost(config.imageMirror), username: config.imageMirrorUser,
     password: new Secret(chart, 'ImageMirrorPassword', {
       name: 'image-mirror-password',
       values: { password: SecretValue.input(MIRROR_PASSWORD_INPUT, `the password or token of ${config.imageMirrorUser} at ${config.imageMirror}`) },

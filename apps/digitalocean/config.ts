@@ -1,4 +1,4 @@
-import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing, sameRegistryHost } from '../../lib';
+import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -10,7 +10,7 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 import '../../lib/pulumi/run-errors';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
-import { checkImageMirror, DOCR_HOST } from './charts';
+import { checkImageMirror, docrMirrorRegistry } from './charts';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -181,7 +181,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   }
   checkImageMirror({ imageMirror, imageMirrorUser, containerRegistry, domain });
   // a mirror holds one repository per image: over a dozen, which only the professional tier holds (do.md §1.6)
-  if (imageMirror !== undefined && sameRegistryHost(imageMirror, DOCR_HOST) && containerRegistryTier !== 'professional') {
+  if (docrMirrorRegistry(imageMirror) !== undefined && containerRegistryTier !== 'professional') {
     invalid('imageMirror', imageMirror, `is on the Container Registry, whose ${containerRegistryTier ?? 'basic'} tier holds at most ` +
       `${containerRegistryTier === 'starter' ? 1 : 5} repositories, fewer than the stack's images: set containerRegistryTier professional`);
   }

@@ -1,13 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CiEngineKind, LETS_ENCRYPT_ISSUER, missing, sameRegistryHost } from '../../lib';
+import { CiEngineKind, DOCR_REGISTRY, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
-import { digitalOceanCharts, DOCR_HOST, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
+import { digitalOceanCharts, docrMirrorRegistry, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings } from './config';
 
 /** What `pulumi up` reports. */
@@ -70,10 +70,9 @@ export function deployDigitalOcean(
   const ciHost = `${engine}.${settings.domain}`;
   // a mirror on the Container Registry names it: the registry it creates is the one the images are mirrored to (an
   // account has one; a registry made before under Pulumi's name keeps it when the mirror names that)
-  const docrMirror = settings.imageMirror !== undefined && sameRegistryHost(settings.imageMirror, DOCR_HOST)
-    ? settings.imageMirror.split('/')[1] : undefined;
-  const registry = settings.containerRegistry
-    ? new ContainerRegistry('registry', { region: settings.region, registryName: docrMirror, subscriptionTier: settings.containerRegistryTier })
+  const registry = settings.containerRegistry ? new ContainerRegistry('registry', {
+    region: settings.region, registryName: docrMirrorRegistry(settings.imageMirror), subscriptionTier: settings.containerRegistryTier,
+  })
     : undefined;
   const cluster = settings.clusterName
     ? KubernetesCluster.existing('cluster', { clusterName: settings.clusterName })
@@ -189,7 +188,7 @@ export function loadBalancerName(clusterId: pulumi.Input<string>): pulumi.Output
 function docrToken(dockerConfigJson: string): string {
   let auth: string;
   try {
-    auth = Buffer.from(JSON.parse(dockerConfigJson).auths['registry.digitalocean.com'].auth, 'base64').toString();
+    auth = Buffer.from(JSON.parse(dockerConfigJson).auths[DOCR_REGISTRY].auth, 'base64').toString();
   } catch {
     // not the error itself: JSON.parse quotes the text it could not read, which holds the credential
     throw new EnvironmentError('the DigitalOcean container registry\'s credentials hold no login for registry.digitalocean.com: run pulumi up again');

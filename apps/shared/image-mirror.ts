@@ -19,3 +19,8 @@ export function checkMirrorUserName(setting: string, user: string, allowed: stri
   }
   return user;
 }
+
+/** The registry host (with its port) of a mirror `host[:port][/path]`: the key of its login in a docker config. */
+export function mirrorHost(mirror: string): string {
+  return mirror.replace(/\/.*$/, '');
+}

@@ -343,7 +343,6 @@ export class LocalSecretStore {
       const declarer = loaded?.declaredBy[k];
       if (!roots.has(k) && (declarer === undefined || declarer === retiredBy) && (k in values || record?.keys[k] !== undefined)) {
         delete values[k];
-        delete values[`${k}#inputs`];
         values[`${k}${RETIRED}`] = 'revoked';
       }
     }

@@ -53,6 +53,9 @@ export interface RobotAccount {
   readonly secret: SecretKey;
 }
 
+/** The DigitalOcean Container Registry's host: every account's registry is `registry.digitalocean.com/<name>` (do.md §1.6). */
+export const DOCR_REGISTRY = 'registry.digitalocean.com';
+
 /**
  * A credential for one container registry. Its password is a `SecretKey` whose value the secret source knows (a
  * generated value or a `SecretValue.input`), so the merged `.dockerconfigjson` never appears in the main manifests.
@@ -83,7 +86,7 @@ export class RegistryCredential {
   public static docr(options: DocrCredentialOptions): RegistryCredential {
     checkObject('options', options, 'must be an object of DocrCredentialOptions: { token }');
     const token = checkKey('token', options.token);
-    return new RegistryCredential('registry.digitalocean.com', undefined, token, token);
+    return new RegistryCredential(DOCR_REGISTRY, undefined, token, token);
   }
 
   /** Any registry with a user name and password. */

@@ -294,6 +294,19 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  test('a login check pg_hba.conf refuses (the role kept from the Job\'s address) leaves the password, with a warning', () => {
+    // "no pg_hba.conf entry for host ..." (postgres/postgres src/backend/libpq/auth.c ClientAuthentication) is a lasting
+    // refusal of where the check comes from, not of the password: a re-set would re-salt the verifier on every run
+    const { rendered, job } = v2synth;
+    const before = snapshot();
+    const result = runWithPsql('hba', `case " $* " in *" --username drone "*) echo 'psql: error: connection to server at "127.0.0.1", ` +
+      `port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.0.7", user "drone", database "drone", no encryption' >&2; exit 2 ;; esac`,
+    withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir));
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toBe('dockyard: warning: role drone: could not log in to check its password; left as it is\n');
+    expect(snapshot()).toEqual(before);
+  });
+
   test('the server holds no client password: adding a database or rotating one never restarts it', () => {
     // only the reconciler Job reads the client passwords; the server's pod template is the same in both synths
     const sts = (synth: Synth) => synth.rendered.objects.find((o) => o.kind === 'StatefulSet');

@@ -1,12 +1,13 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import { checkInteger, invalid, missing } from '../../core/validation';
+import { DOCR_REGISTRY } from '../../registry/credential';
 import { checkRegistryRegion } from './container-registry-regions';
 import { DOCR_TIERS } from './container-registry-tiers';
 import { protectsData } from './data-protection';
 
 /** The host of DigitalOcean Container Registry, the `auths` key of its Docker config (do.md §1.6). */
-export const DOCR_SERVER = 'registry.digitalocean.com';
+export const DOCR_SERVER = DOCR_REGISTRY;
 
 export { DOCR_TIERS };
 
