@@ -114,11 +114,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
   const preamble: string[] = [
     // a statement waits for a lock this long at most, then fails (no other wait of these statements is without end)
     lockTimeoutLine(),
-    // whether the admin is a superuser: one that is not cannot give a database away
-    "SELECT rolsuper AS dockyard_superuser FROM pg_roles WHERE rolname = current_user \\gset",
-    // PostgreSQL 16 and later let a CREATEROLE admin alter only roles it holds with ADMIN OPTION (those it created);
-    // a provider's roles made by another account keep their settings, with a warning, and the rest still applies
-    `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
+    ...ADMIN_FACTS,
   ];
   const opening: string[] = [
     // template1 too: PUBLIC keeps CONNECT on it by default, and a client's session there makes every later CREATE
@@ -160,7 +156,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
       lines.push('\\unset password');
       lines.push('\\set VERBOSITY default');
     }
-    const mayAlter = `(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))`;
+    const mayAlter = MAY_ALTER_ROLNAME;
     // a role made before without LOGIN (CREATE ROLE's default) could never log in as the app does
     lines.push(`SELECT format('ALTER ROLE %I LOGIN', rolname), ${report(`format('dockyard: role %I: may log in now', rolname)`)}`);
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND NOT rolcanlogin AND ${mayAlter} \\gexec`);
@@ -224,6 +220,28 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
   return { preamble, opening, blocks };
 }
 
+/**
+ * Two facts about the admin every session that may alter a role sets first (psql variables, printing nothing): whether
+ * it is a superuser (`dockyard_superuser`: one that is not cannot give a database away), and whether it may alter any
+ * role that is not a superuser (`dockyard_alters_any`). PostgreSQL 16 and later let a CREATEROLE admin alter only
+ * roles it holds with ADMIN OPTION (those it created), for any change, its password too (postgres/postgres
+ * src/backend/commands/user.c AlterRole: "Most changes to a role require that you both have CREATEROLE privileges and
+ * also ADMIN OPTION on the role"); before 16, CREATEROLE sufficed. A provider's role made by another account keeps its
+ * login and connection limit, with a warning, and the rest still applies; a password it must set fails the run
+ * (`renderReconcileScript`).
+ */
+const ADMIN_FACTS: readonly string[] = [
+  "SELECT rolsuper AS dockyard_superuser FROM pg_roles WHERE rolname = current_user \\gset",
+  `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
+];
+
+/**
+ * Whether the admin may alter the role `rolname` names, in a query on pg_roles after `ADMIN_FACTS`: pg_has_role's
+ * `MEMBER WITH ADMIN OPTION` asks is_admin_of_role, as AlterRole does (postgres/postgres src/backend/utils/adt/acl.c
+ * pg_role_aclcheck).
+ */
+const MAY_ALTER_ROLNAME = `(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))`;
+
 /** psql's line that sets the session's `lock_timeout`, printing nothing. */
 function lockTimeoutLine(): string {
   return `SELECT set_config('lock_timeout', '${LOCK_TIMEOUT_SECONDS}s', false) AS dockyard_lock_timeout \\gset`;
@@ -238,6 +256,10 @@ function lockTimeoutLine(): string {
  * Before it changes anything it refuses (exit 1, naming the variable, not the value) an empty password, and one
  * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
  * Only the Job knows a password's value (a Secret's, perhaps one made outside Dockyard), so this is where it is checked.
+ *
+ * A password it must set on a role the admin may not alter (PostgreSQL 16 and later, without ADMIN OPTION on it) is
+ * left unset and fails the run (exit 1) once the other roles' are set, with one line on stderr naming the role and
+ * the GRANT that lets the admin set it.
  */
 export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
@@ -301,6 +323,26 @@ set_password() {
       echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
     *) echo "dockyard: role $role: could not log in to check its password (the server is busy, starting or out of reach); the Job tries again" >&2; exit 1 ;;
   esac
+  # PostgreSQL 16 and later refuse another role's password to a CREATEROLE admin without ADMIN OPTION on it
+  # (postgres/postgres src/backend/commands/user.c AlterRole: "To change another role's password, the current user
+  # must have the CREATEROLE attribute and the ADMIN option on the role"): a role made by another account (an earlier
+  # admin, the provider's API) has the old password while its clients get the new one. Unlike a connection limit left
+  # as it is, that is an outage: the run fails, with the GRANT that lets the admin set it, after the other roles'
+  # passwords are set; the Job's retries then set it once the GRANT is run. Asked first rather than failing in
+  # ALTER ROLE, so the one line names the role and the remedy
+  local refusal
+  refusal=$(psql_admin -v role="$role" <<'${SQL_END}'
+${ADMIN_FACTS.join('\n')}
+SELECT format('dockyard: role %I: cannot set its password, as the admin %I lacks ADMIN OPTION on it (PostgreSQL 16 and later); ' ||
+  'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again', rolname, current_user, rolname, current_user)
+  FROM pg_roles WHERE rolname = :'role' AND NOT ${MAY_ALTER_ROLNAME};
+${SQL_END}
+)
+  if [ -n "$refusal" ]; then
+    echo "$refusal" >&2
+    unset_roles=yes
+    return 0
+  fi
   ensure_current
   # terse, as the SQL above: an error prints no statement text, which would hold the password; the session ends here
   DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
@@ -312,6 +354,9 @@ SELECT format('dockyard: role %I: set its password', :'role');
 ${SQL_END}
 }
 
+unset_roles=
 ${withPassword.map((d) => `set_password ${shellWord(d.user)} ${shellWord(d.database)} "$${d.passwordEnv}"`).join('\n')}
+# a password the admin may not set fails the run, once every other role's is set (set_password)
+[ -z "$unset_roles" ] || exit 1
 `;
 }

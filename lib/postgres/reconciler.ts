@@ -111,7 +111,9 @@ export interface PostgresReconcilerProps {
 export interface ReconcileOptions {
   /**
    * Whether the reconciler sets the role's password from the database's `password`. Turn it off where the
-   * provider owns the password (DigitalOcean generates it) or the Secret lives in a namespace the Job is not in.
+   * provider owns the password (DigitalOcean generates it) or the Secret lives in a namespace the Job is not in. On
+   * PostgreSQL 16 and later an admin that is not a superuser must hold ADMIN OPTION on the role to set it: without,
+   * the Job fails, naming the GRANT to run.
    *
    * @default true
    */

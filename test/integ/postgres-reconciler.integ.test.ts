@@ -5,9 +5,12 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { DockyardChart, LocalSecretStore, Postgres, renderReconcileScript, sqlIdentifier, sqlLiteral } from '../../lib';
+import {
+  DockyardChart, ExternalPostgres, LocalSecretStore, Postgres, PostgresReconciler, renderReconcileScript, Secret, sqlIdentifier, sqlLiteral,
+} from '../../lib';
+import { testChart } from '../util';
 import { PostgresServer } from './postgres-server';
-import { containerOf, mountedFile, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
+import { containerOf, mountedFile, providedSecret, render, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
 
 /**
  * The reconciler Job of the in-cluster Postgres, as rendered, against a real PostgreSQL: its script runs the way the
@@ -528,5 +531,104 @@ describe('a failing statement that carries a password, against a real PostgreSQL
     });
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`LINE 1: CREATE ROLE public LOGIN PASSWORD '${password}'`);
+  });
+});
+
+/**
+ * PostgreSQL 16 and later refuse a CREATEROLE admin another role's password without ADMIN OPTION on it (postgres/postgres
+ * src/backend/commands/user.c AlterRole: "To change another role's password, the current user must have the CREATEROLE
+ * attribute and the ADMIN option on the role"; PostgreSQL 16 release notes: "Restrict the privileges of CREATEROLE and
+ * its ability to modify other roles"), which failed the whole run at ALTER ROLE ... PASSWORD. PostgreSQL 15 lets
+ * CREATEROLE alone set it, so the server's answer to the one fact that differs is 16's here: a psql in front of the
+ * real one rewrites the script's `server_version_num < 160000` to false, and the admin's ADMIN OPTION decides, as on
+ * 16. The reconciler is rendered with a non-superuser CREATEROLE admin (a managed server's), setting the passwords.
+ */
+describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rule, against a real PostgreSQL 15', () => {
+  let server: PostgresServer;
+  let dir: string;
+  const su = 'superuser-password';
+  const BEFORE_16 = "current_setting('server_version_num')::int < 160000";
+  const passwords = { legacy: 'legacy-new-pw-5d1e', granted: 'granted-new-pw-8c2b', on15: 'on15-new-pw-3f7a' };
+
+  beforeAll(async () => {
+    server = await PostgresServer.start(su);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-pg16-'));
+    // the admin, and roles another account made (an earlier admin, the provider's API) with the passwords of before;
+    // the admin holds ADMIN OPTION on granted only
+    for (const sql of ["CREATE ROLE mgr LOGIN CREATEDB CREATEROLE PASSWORD 'mgr-password'",
+      ...Object.keys(passwords).map((role) => `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 3 PASSWORD '${role}-old'`),
+      'GRANT granted TO mgr WITH ADMIN OPTION']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+  });
+  afterAll(() => {
+    server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The rendered Job, reconciling `roles` (each its database too) as mgr, run with psql first looked up in `bin`. */
+  const runJob = (roles: (keyof typeof passwords)[], bin?: string) => {
+    const chart = testChart('ci');
+    const reconciler = new PostgresReconciler(chart, 'Reconciler', {
+      host: '127.0.0.1', port: server.port, adminUser: 'mgr', adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), sslMode: 'disable',
+    });
+    for (const role of roles) {
+      reconciler.addDatabase(new ExternalPostgres(chart, role, {
+        host: '127.0.0.1', port: server.port, databaseName: role, user: role, connectionLimit: 3, maxConnections: 22,
+        password: Secret.fromSecretName(chart, `${role}-pw`, `${role}-db`).key('password'),
+      }));
+    }
+    const rendered = render(chart, [providedSecret('ci', 'admin', { password: 'mgr-password' }),
+      ...roles.map((role) => providedSecret('ci', `${role}-db`, { password: passwords[role] }))]);
+    const job = rendered.objects.find((o) => o.kind === 'Job');
+    const [shell, script] = resolveCommand(rendered, job, 'reconcile');
+    const file = path.join(dir, 'reconcile.sh');
+    const text = mountedFile(rendered, job, 'reconcile', script);
+    // every session that may alter a role asks the version: the reconcile sessions, and each password's question
+    expect(text.split(BEFORE_16).length - 1).toBe(roles.length + 1);
+    fs.writeFileSync(file, text);
+    const env = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir);
+    return spawnSync(shell, [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...env, PATH: bin === undefined ? process.env.PATH : `${bin}:${process.env.PATH}` },
+    });
+  };
+  /** A psql that reads its input with PostgreSQL 16's answer to `server_version_num < 160000`, then is the real one. */
+  const as16 = () => {
+    const bin = fs.mkdtempSync(path.join(dir, 'pg16-bin-'));
+    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+    // no character of it is special to sed's basic regular expressions
+    fs.writeFileSync(path.join(bin, 'as16.sed'), `s/${BEFORE_16}/false/g\n`);
+    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\nsed -f '${path.join(bin, 'as16.sed')}' | '${realPsql}' "$@"\n`, { mode: 0o755 });
+    return bin;
+  };
+  const logsIn = (role: string, password: string) => server.psql(role, password, 'postgres', 'SELECT 1').status === 0;
+
+  test('a role the admin holds no ADMIN OPTION on keeps its password, the others are set, and the run fails naming the GRANT', () => {
+    const bin = as16();
+    const failed = runJob(['legacy', 'granted'], bin);
+    expect({ status: failed.status, stderr: failed.stderr }).toEqual({
+      status: 1,
+      stderr: 'dockyard: role legacy: cannot set its password, as the admin mgr lacks ADMIN OPTION on it (PostgreSQL 16 and later); ' +
+        'as a superuser or a role with ADMIN OPTION on it, run GRANT legacy TO mgr WITH ADMIN OPTION; the Job tries again\n',
+    });
+    // the role after it is still set
+    expect(failed.stdout).toContain('dockyard: role granted: set its password\n');
+    expect(failed.stdout).not.toContain('dockyard: role legacy: set its password');
+    expect(failed.stdout + failed.stderr).not.toMatch(new RegExp(Object.values(passwords).join('|')));
+    expect([logsIn('legacy', 'legacy-old'), logsIn('legacy', passwords.legacy), logsIn('granted', passwords.granted)]).toEqual([true, false, true]);
+    // the GRANT run as the line says, by a superuser: the Job's retry sets it, and a run after changes nothing
+    expect(server.psql('postgres', su, 'postgres', 'GRANT legacy TO mgr WITH ADMIN OPTION').stderr).toBe('');
+    const retried = runJob(['legacy', 'granted'], bin);
+    expect({ status: retried.status, stderr: retried.stderr, stdout: retried.stdout })
+      .toEqual({ status: 0, stderr: '', stdout: 'dockyard: role legacy: set its password\n' });
+    expect([logsIn('legacy', 'legacy-old'), logsIn('legacy', passwords.legacy)]).toEqual([false, true]);
+    expect(runJob(['legacy', 'granted'], bin)).toMatchObject({ status: 0, stderr: '', stdout: '' });
+  });
+
+  test('on PostgreSQL 15 as it is, CREATEROLE alone sets the password, as the server allows', () => {
+    const run = runJob(['on15']);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toContain('dockyard: role on15: set its password\n');
+    expect([logsIn('on15', 'on15-old'), logsIn('on15', passwords.on15)]).toEqual([false, true]);
   });
 });

@@ -129,6 +129,40 @@ describe('renderReconcileSql', () => {
   });
 });
 
+// PostgreSQL 16 and later: "To change another role's password, the current user must have the CREATEROLE attribute
+// and the ADMIN option on the role" (postgres/postgres src/backend/commands/user.c AlterRole; PostgreSQL 16 release
+// notes: "Restrict the privileges of CREATEROLE and its ability to modify other roles"); pg_has_role's MEMBER WITH
+// ADMIN OPTION is the same test, is_admin_of_role (src/backend/utils/adt/acl.c pg_role_aclcheck).
+// test/integ/postgres-reconciler.integ.test.ts runs the refusal against PostgreSQL 15
+describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
+  const script = renderReconcileScript([drone, { database: 'registry', user: 'harbor', passwordEnv: 'P2', connectionLimit: 5 }], 'postgres');
+  const setPassword = script.slice(script.indexOf('set_password() {'), script.indexOf('\n}\n', script.indexOf('set_password() {')));
+
+  test('asks whether the admin may alter the role, by the rule the other ALTER ROLE statements keep, before it fences and sets it', () => {
+    const ask = setPassword.indexOf('refusal=$(psql_admin -v role="$role"');
+    expect(ask).toBeGreaterThan(setPassword.indexOf('*"password authentication failed"*'));
+    expect(ask).toBeLessThan(setPassword.indexOf('ensure_current'));
+    expect(setPassword.indexOf('ensure_current')).toBeLessThan(setPassword.indexOf("SELECT format('ALTER ROLE %I PASSWORD %L'"));
+    // the admin's facts as every reconcile session finds them, and the same test of ADMIN OPTION as LOGIN and CONNECTION LIMIT
+    const facts = sessionsOf(script)[0].split('\n').slice(1, 3);
+    expect(facts[1]).toContain("current_setting('server_version_num')::int < 160000 AS dockyard_alters_any");
+    expect(setPassword).toContain(`<<'DOCKYARD_SQL'\n${facts.join('\n')}\nSELECT format('dockyard: role %I: cannot set its password, as the admin `);
+    const mayAlter = "(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))";
+    expect(sessionsOf(script)[0]).toContain(`rolconnlimit <> 10 AND ${mayAlter} \\gexec`);
+    expect(setPassword).toContain(`  FROM pg_roles WHERE rolname = :'role' AND NOT ${mayAlter};\n`);
+    // the question carries no password
+    const question = setPassword.slice(ask, setPassword.indexOf('\nDOCKYARD_SQL\n)', ask));
+    expect(question).not.toMatch(/password'|DOCKYARD_PASSWORD|PASSWORD %L/);
+  });
+
+  test('a role it may not alter is named on stderr with the GRANT to run, and the run fails once the other roles are done', () => {
+    expect(setPassword).toContain("'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again'");
+    expect(setPassword).toMatch(/if \[ -n "\$refusal" \]; then\n {4}echo "\$refusal" >&2\n {4}unset_roles=yes\n {4}return 0\n/);
+    expect(script.slice(script.indexOf('\nunset_roles=\n'))).toBe("\nunset_roles=\nset_password 'drone' 'drone' \"$P1\"\nset_password 'harbor' 'registry' \"$P2\"\n" +
+      '# a password the admin may not set fails the run, once every other role\'s is set (set_password)\n[ -z "$unset_roles" ] || exit 1\n');
+  });
+});
+
 describe('sqlComment', () => {
   test('is one line, whatever the text holds: no line break can end it', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
