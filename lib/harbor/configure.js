@@ -40,7 +40,7 @@
 //                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA),
 //                  members: null (not managed), or [{ group, role: one of ROLES }] (see Project members) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
-//                  description: "", duration: -1 (or 1.. days), permissions: [{ kind, namespace, access: [{ resource, action }] }],
+//                  description: "", duration: -1 (or 1.. days: see Expiring robots), permissions: [{ kind, namespace, access: [{ resource, action }] }],
 //                  secretEnv }]
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
 //   retiredProjectGroups: [name] (optional: projects whose group members are all removed, e.g. a team's that left;
@@ -57,7 +57,9 @@
 // than admin (robots are no users): 400 "the auth mode cannot be modified as new users have been inserted into
 // database" (controller.go:118-130, :288-294). The run then fails the OIDC item with a line that says so and how to
 // check it; the rest is applied. admin keeps its password login in OIDC mode (src/core/auth/authenticator.go:142-144),
-// so this Job's own login keeps working.
+// so this Job's own login keeps working. A harbor-core run with CONFIG_OVERWRITE_JSON takes no setting at all through
+// the API (see CONFIG_OVERWRITTEN): the OIDC item then fails, without a write, with a line naming the variable, and the
+// rest is applied; any other 403 still means HARBOR_USERNAME is no system administrator, and stops the run.
 //
 // Project members: a project with "members" has its GROUP members managed exactly: each declared group is made a
 // member with its role (POST, or PUT where the role differs), and every other group member is removed (DELETE), so a
@@ -67,10 +69,18 @@
 // "oidc" sets that mode, maybe at the same time as this one, so declared groups wait for it (in the same rounds as the
 // items behind an unhealthy upstream, within HARBOR_WAIT_SECONDS), and fail at once when Harbor's auth mode is locked.
 //
-// Retired robots: a robot that leaves the configuration keeps its permissions and its secret, which never expires,
-// so leaving it out is not enough to revoke it: the configuration names it under retiredRobots, and the run deletes
-// it (DELETE /robots/{id}, goharbor/harbor src/server/v2.0/handler/robot.go DeleteRobot), which ends every login
-// with its secret. One already gone is reported and left alone, so the step stays idempotent.
+// Retired robots: a robot that leaves the configuration keeps its permissions and its secret, which never expires at
+// a duration of -1, so leaving it out is not enough to revoke it: the configuration names it under retiredRobots, and
+// the run deletes it (DELETE /robots/{id}, goharbor/harbor src/server/v2.0/handler/robot.go DeleteRobot), which ends
+// every login with its secret. One already gone is reported and left alone, so the step stays idempotent.
+//
+// Expiring robots: a robot with a duration of N days expires N days after Harbor created it, and then logs in no more
+// (goharbor/harbor v2.15.2 src/server/middleware/security/robot.go:65-69). No update extends that: Harbor recomputes
+// expires_at only when the duration changes, and counts it from the robot's creation, not from the update
+// (src/server/v2.0/handler/robot.go:394-401). So a declared robot that has expired, or that the declared duration,
+// counted from its creation, would leave expired, is deleted and created anew (its N days count from then), with a
+// line saying why, and its secret set as usual; the Job only runs again on a change of its state, so such a robot's
+// logins fail from its expiry until the next run. A duration of -1 lifts an expiry with an update (robot.go:396-397).
 //
 // Retired project groups: a project that leaves the configuration keeps its members, so the groups of a team that left
 // would keep pulling its images. The configuration names the project under retiredProjectGroups, and the run removes
@@ -178,6 +188,14 @@ const MEMBER_PAGE_SIZE = 100;
 const MAX_GROUP_NAME = 255;
 // Harbor's answer to an auth_mode change once it has users (src/controller/config/controller.go:118-130).
 const AUTH_MODE_LOCKED = 'the auth mode cannot be modified';
+// Harbor's answer to any PUT /configurations while core runs with CONFIG_OVERWRITE_JSON: a 403 (code FORBIDDEN) whose
+// message says so, for every setting, not only those the variable lists: core sets readOnlyForAll once it has applied
+// the variable at start (goharbor/harbor v2.15.2 src/controller/config/controller.go:272-286, src/core/main.go:225)
+// and UpdateUserConfigs then refuses every change (controller.go:79-82). An admin who lacks the right gets a 403 of
+// the same code whose message is only the user's name (src/server/v2.0/handler/base.go:127-139, handler/config.go:76).
+// GET /configurations tells it as well: every setting comes with editable false (controller.go:251-254, :267), while
+// otherwise only auth_mode ever is.
+const CONFIG_OVERWRITTEN = 'current config is init by env variable: CONFIG_OVERWRITE_JSON';
 // The OIDC settings: the configuration's field and Harbor's key (src/common/const.go:110-122, api/v2.0/swagger.yaml
 // Configurations), in the order they are compared and logged. oidc_client_secret is apart: it is never returned.
 const OIDC_SETTINGS = [
@@ -1019,7 +1037,8 @@ const HINTS = {
  *
  * options.auth: false sends no credentials; options.timeoutMs replaces HARBOR_REQUEST_TIMEOUT_MS; options.upstreamDown
  * (status, text) tells the answers that mean an unhealthy upstream registry, and makes a timeout mean one too (see
- * UNHEALTHY_REGISTRY): both throw a TransientError with `upstream` set.
+ * UNHEALTHY_REGISTRY): both throw a TransientError with `upstream` set. options.forbidden(text) gives, for a 403 that is
+ * not about the credentials, the line to fail the item with (a HarborError); any other 403 stops the run.
  */
 async function call(ctx, method, path, body, options = {}) {
   if (method !== 'GET') {
@@ -1062,6 +1081,10 @@ async function call(ctx, method, path, body, options = {}) {
   }
   if (options.upstreamDown && options.upstreamDown(res.status, text)) {
     throw new TransientError(`${target} answered ${res.status}${excerpt(text)}${UPSTREAM_HINTS[res.status] || ''}`, true);
+  }
+  const forbidden = res.status === 403 && options.forbidden && options.forbidden(text);
+  if (forbidden) {
+    throw new HarborError(forbidden, res.status);
   }
   if (res.status === 401 || res.status === 403) {
     throw new FatalError(`${target} answered ${res.status} ${res.statusText}${excerpt(text)}${HINTS[res.status]}`);
@@ -1511,6 +1534,51 @@ function robotNameProblem(label, name) {
     `robot_name_prefix back to ${JSON.stringify(ROBOT_PREFIX)} in Harbor (Configuration, System Settings): the robot and its secret are applied`;
 }
 
+/**
+ * Why robot `existing`, as Harbor lists it, must be deleted and created anew to log in with the declared duration, as
+ * of `now` (ms); undefined when it can be kept (see Expiring robots). Harbor lets no robot log in once its expires_at
+ * (Unix seconds, -1 for never) is reached: goharbor/harbor v2.15.2 src/server/middleware/security/robot.go:65-69. An
+ * update recomputes expires_at only when the duration changes, and then from the robot's creation_time, not from now
+ * (src/server/v2.0/handler/robot.go:394-401), so no update moves a robot's expiry past creation + duration: a robot
+ * that has expired, or would be by the declared duration counted from its creation, only works again as a new robot,
+ * whose expires_at is counted from its creation, now (src/controller/robot/controller.go:100-110). A duration of -1
+ * needs no new robot: the update sets expires_at -1, which lifts an expiry (robot.go:396-397).
+ */
+function robotRenewal(label, existing, robot, now) {
+  if (robot.duration === -1) {
+    return undefined;
+  }
+  const nowSeconds = Math.floor(now / 1000);
+  if (existing.duration === robot.duration) {
+    // the update, if any, keeps expires_at as it is
+    const expiresAt = existing.expires_at;
+    if (Number.isSafeInteger(expiresAt) && expiresAt !== -1 && expiresAt <= nowSeconds) {
+      return `it expired at ${isoSeconds(expiresAt)} (expires_at), and Harbor extends no robot's expiry`;
+    }
+    return undefined;
+  }
+  // Harbor answers creation_time as an RFC 3339 date-time (api/v2.0/swagger.yaml Robot; handler/model/robot.go:53)
+  const created = Date.parse(existing.creation_time);
+  if (!Number.isFinite(created)) {
+    throw new HarborError(`${label}: Harbor lists its creation_time as ${JSON.stringify(existing.creation_time)}, not a date-time, so ` +
+      `whether a duration of ${robot.duration} days, which Harbor counts from it, has run out cannot be told; not updated`);
+  }
+  // AddDate(0, 0, days) in robot.go:399: whole days, of 86400 s in UTC (a core in a zone with daylight saving time
+  // may differ by an hour: a robot at that edge is renewed by the next run)
+  const expiresAt = Math.floor(created / 1000) + robot.duration * 86400;
+  if (expiresAt <= nowSeconds) {
+    return `Harbor counts the duration of ${robot.duration} days (it was ${existing.duration}) from its creation at ` +
+      `${isoSeconds(Math.floor(created / 1000))}, so the update would leave it expired since ${isoSeconds(expiresAt)}`;
+  }
+  return undefined;
+}
+
+/** Unix seconds as an ISO date-time, for the log. */
+function isoSeconds(seconds) {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString().replace('.000Z', 'Z');
+}
+
 async function ensureRobot(ctx, robot, projectIds) {
   const label = `robot ${robot.label}`;
   let filter = [['name', robot.label]];
@@ -1530,6 +1598,19 @@ async function ensureRobot(ctx, robot, projectIds) {
   const find = () => findOne(ctx, `/robots?${query(filter)}`,
     (r) => typeof r.name === 'string' && r.name.endsWith(robot.label) && (!r.level || r.level === robot.level), label);
   let existing = await find();
+  const renewal = existing && robotRenewal(label, existing, robot, Date.now());
+  if (renewal) {
+    try {
+      await call(ctx, 'DELETE', `/robots/${existing.id}`);
+    } catch (err) {
+      // gone since it was listed (DeleteRobot looks it up first and answers 404): it is created below all the same
+      if (!(err instanceof HarborError) || err.status !== 404) {
+        throw err;
+      }
+    }
+    log(`${label}: deleted to be created anew: ${renewal}`);
+    existing = undefined;
+  }
   let id;
   let name;
   if (!existing) {
@@ -1626,8 +1707,26 @@ async function readConfigurations(ctx) {
     throw new HarborError(`GET ${API}/configurations: expected a JSON object, got ${typeof data}`);
   }
   const value = (key) => (isObject(data[key]) ? data[key].value : undefined);
-  return { value, authModeEditable: !isObject(data.auth_mode) || data.auth_mode.editable !== false };
+  return {
+    value,
+    authModeEditable: !isObject(data.auth_mode) || data.auth_mode.editable !== false,
+    // CONFIG_OVERWRITE_JSON makes every setting read-only; without it, only auth_mode can be (see CONFIG_OVERWRITTEN)
+    readOnly: Object.entries(data).some(([key, entry]) => key !== 'auth_mode' && isObject(entry) && entry.editable === false),
+  };
 }
+
+/**
+ * The line for a Harbor whose settings CONFIG_OVERWRITE_JSON makes read-only (see CONFIG_OVERWRITTEN): what cannot be
+ * done, `what`, and the way out besides unsetting the variable, `instead`.
+ */
+function configOverwritten(label, what, instead) {
+  return `${label}: harbor-core runs with the CONFIG_OVERWRITE_JSON environment variable, which makes every Harbor setting ` +
+    `read-only (not only those it lists: PUT /api/v2.0/configurations answers 403), so ${what}; unset CONFIG_OVERWRITE_JSON ` +
+    `on harbor-core and restart it, or ${instead}`;
+}
+
+/** What configOverwritten says for the OIDC item: Dockyard then cannot set them, but the variable can. */
+const OIDC_OVERWRITTEN = ['the OIDC settings cannot be applied', 'remove the Harbor\'s oidc and set the OIDC settings in CONFIG_OVERWRITE_JSON'];
 
 /** The line for a Harbor whose auth mode, `mode`, cannot become oidc_auth, with what to do. */
 function authModeLocked(label, mode) {
@@ -1646,6 +1745,10 @@ async function applyOidc(ctx, oidc) {
   const label = 'oidc';
   const current = await readConfigurations(ctx);
   const mode = current.value('auth_mode');
+  // before the users' lock: under CONFIG_OVERWRITE_JSON auth_mode is not editable either, whatever the users
+  if (current.readOnly) {
+    throw new HarborError(configOverwritten(label, ...OIDC_OVERWRITTEN));
+  }
   if (mode !== 'oidc_auth' && !current.authModeEditable) {
     throw new HarborError(authModeLocked(label, mode));
   }
@@ -1656,7 +1759,10 @@ async function applyOidc(ctx, oidc) {
   const changed = [...(mode === 'oidc_auth' ? [] : [`auth_mode ${mode} -> oidc_auth`]),
     ...OIDC_SETTINGS.filter(([name, key]) => current.value(key) !== oidc[name]).map(([, key]) => key)];
   try {
-    await call(ctx, 'PUT', '/configurations', body);
+    // a core started with CONFIG_OVERWRITE_JSON since the read (or another replica) refuses it with a 403 that names it
+    await call(ctx, 'PUT', '/configurations', body, {
+      forbidden: (text) => (String(text).includes(CONFIG_OVERWRITTEN) ? configOverwritten(label, ...OIDC_OVERWRITTEN) : undefined),
+    });
   } catch (err) {
     // a user made between the read and the write
     if (err instanceof HarborError && err.status === 400 && err.message.includes(AUTH_MODE_LOCKED)) {
@@ -1837,6 +1943,7 @@ async function main() {
   let oidcApplied = false;
   let authMode;
   let modeChecked;
+  // why Harbor's auth_mode cannot become oidc_auth: 'users', 'overwritten' (CONFIG_OVERWRITE_JSON), or false
   let modeLocked = false;
   if (config.oidc) {
     oidcApplied = (await attempt('oidc', () => applyOidc(ctx, config.oidc))).value === true;
@@ -1849,7 +1956,7 @@ async function main() {
       modeChecked = true;
       const current = await readConfigurations(ctx);
       authMode = current.value('auth_mode');
-      modeLocked = authMode !== 'oidc_auth' && !current.authModeEditable;
+      modeLocked = authMode !== 'oidc_auth' && (current.readOnly ? 'overwritten' : !current.authModeEditable && 'users');
     }
     return true;
   };
@@ -1987,7 +2094,10 @@ async function main() {
         }
         if (modeLocked) {
           membersDone.add(project.name);
-          failed(label, new HarborError(authModeLocked(label, authMode)));
+          failed(label, new HarborError(modeLocked === 'overwritten'
+            ? configOverwritten(label, `its auth_mode (${authMode}) cannot become oidc_auth, in which alone Harbor makes OIDC groups`,
+              'set auth_mode oidc_auth and the OIDC settings in CONFIG_OVERWRITE_JSON')
+            : authModeLocked(label, authMode)));
           continue;
         }
         if (authMode !== 'oidc_auth' && !final) {

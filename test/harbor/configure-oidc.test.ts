@@ -7,6 +7,14 @@ const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
 // with characters JSON and URLs escape, so the echo forms differ from the value
 const CLIENT_SECRET = 'oidc"Client/Secret 42é';
 const LOCKED = 'the auth mode cannot be modified as new users have been inserted into database';
+// Harbor's 403 bodies for a PUT /configurations: under CONFIG_OVERWRITE_JSON (goharbor/harbor v2.15.2
+// src/controller/config/controller.go:79-82), and for a user without the right, whose name is the whole message
+// (src/server/v2.0/handler/base.go:127-139); both code FORBIDDEN (src/lib/http/error.go:36, src/lib/errors/errors.go).
+const OVERWRITTEN_BODY = JSON.stringify({ errors: [{ code: 'FORBIDDEN', message: 'current config is init by env variable: CONFIG_OVERWRITE_JSON, it cannot be updated' }] });
+const NOT_ADMIN_BODY = JSON.stringify({ errors: [{ code: 'FORBIDDEN', message: 'admin' }] });
+const OVERWRITTEN_LINE = 'error: oidc: harbor-core runs with the CONFIG_OVERWRITE_JSON environment variable, which makes every Harbor setting ' +
+  'read-only (not only those it lists: PUT /api/v2.0/configurations answers 403), so the OIDC settings cannot be applied; unset ' +
+  'CONFIG_OVERWRITE_JSON on harbor-core and restart it, or remove the Harbor\'s oidc and set the OIDC settings in CONFIG_OVERWRITE_JSON';
 
 const OIDC = {
   name: 'Keycloak', endpoint: 'https://sso.example.com/realms/acme', clientId: 'harbor', clientSecretEnv: 'OIDC_CLIENT_SECRET',
@@ -52,6 +60,23 @@ describe('the fake Harbor\'s settings', () => {
     expect(got.oidc_name).toEqual({ value: 'b', editable: true });
     // a PasswordType setting is never returned (controller.go:236-242)
     expect(got).not.toHaveProperty('oidc_client_secret');
+  });
+});
+
+describe('the fake Harbor\'s settings under CONFIG_OVERWRITE_JSON', () => {
+  // controller.go:251-254, :267 (every setting editable false), :79-82 (every PUT refused with a 403 naming the variable)
+  test('are all read-only, and any change is refused with Harbor\'s 403', async () => {
+    configure.harbor.configOverwritten = true;
+    const auth = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
+    const got: any = await (await fetch(`${configure.harbor.url}/api/v2.0/configurations`, { headers: { authorization: auth } })).json();
+    expect(got.auth_mode).toEqual({ value: 'db_auth', editable: false });
+    expect(got.oidc_name).toEqual({ value: '', editable: false });
+    const refused = await fetch(`${configure.harbor.url}/api/v2.0/configurations`, {
+      method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ oidc_name: 'x' }),
+    });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(await refused.text())).toEqual(JSON.parse(OVERWRITTEN_BODY));
+    expect(configure.harbor.configurations.oidc_name).toBe('');
   });
 });
 
@@ -111,6 +136,38 @@ describe('OIDC', () => {
     // nothing written: the lock was seen before
     expect(configure.harbor.writes()).not.toContain('PUT /api/v2.0/configurations');
     expect(configure.harbor.configurations.auth_mode).toBe('db_auth');
+  });
+
+  test('under CONFIG_OVERWRITE_JSON, fails naming the variable, not the users nor the admin\'s right, without a write, and applies the rest', async () => {
+    configure.harbor.configOverwritten = true;
+    const result = await run(config());
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([OVERWRITTEN_LINE, 'error: 1 of 2 items not applied: oidc (failed)']);
+    expect(lines(result.stdout)).toContain('project apps: created');
+    expect(configure.harbor.writes()).not.toContain('PUT /api/v2.0/configurations');
+    // the same when the variable has set oidc_auth itself, where the run used to stop at the PUT's 403 as if admin lacked the right
+    configure.harbor.configurations.auth_mode = 'oidc_auth';
+    const again = await run(config());
+    expect(again.code).toBe(1);
+    expect(lines(again.stderr)).toEqual([OVERWRITTEN_LINE, 'error: 1 of 2 items not applied: oidc (failed)']);
+    expect(lines(again.stdout)).toContain('project apps: unchanged');
+  });
+
+  test('a PUT refused with the 403 of CONFIG_OVERWRITE_JSON fails the OIDC item alone; any other 403 still stops the run as the admin\'s right', async () => {
+    // a core started with the variable between the read and the write
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 403, 1, { body: OVERWRITTEN_BODY });
+    const overwritten = await run(config());
+    expect(overwritten.code).toBe(1);
+    expect(lines(overwritten.stderr)).toEqual([OVERWRITTEN_LINE, 'error: 1 of 2 items not applied: oidc (failed)']);
+    expect(lines(overwritten.stdout)).toContain('project apps: created');
+
+    configure.harbor.failNext('PUT', /^\/api\/v2\.0\/configurations$/, 403, 1, { body: NOT_ADMIN_BODY });
+    const notAdmin = await run(config());
+    expect(notAdmin.code).toBe(1);
+    expect(lines(notAdmin.stderr)).toEqual([
+      `error: PUT /api/v2.0/configurations answered 403 Forbidden: ${NOT_ADMIN_BODY} (HARBOR_USERNAME must be a Harbor system administrator)`,
+    ]);
+    expect(lines(notAdmin.stdout)).not.toContain('project apps: unchanged');
   });
 
   test('a user made between the read and the write gives the same line', async () => {
@@ -258,6 +315,18 @@ describe('project members', () => {
     expect(locked.code).toBe(1);
     expect(locked.stderr).toMatch(/^error: project apps members: Harbor already has local users besides admin, so its auth_mode \(db_auth\) cannot change/);
     // at once, not after the budget
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('in a chunk without the OIDC settings, groups fail at once naming CONFIG_OVERWRITE_JSON when it keeps Harbor out of oidc_auth', async () => {
+    configure.harbor.configOverwritten = true;
+    const started = Date.now();
+    const result = await run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '30' });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)[0]).toBe('error: project apps members: harbor-core runs with the CONFIG_OVERWRITE_JSON environment variable, ' +
+      'which makes every Harbor setting read-only (not only those it lists: PUT /api/v2.0/configurations answers 403), so its auth_mode ' +
+      '(db_auth) cannot become oidc_auth, in which alone Harbor makes OIDC groups; unset CONFIG_OVERWRITE_JSON on harbor-core and restart ' +
+      'it, or set auth_mode oidc_auth and the OIDC settings in CONFIG_OVERWRITE_JSON');
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

@@ -298,6 +298,131 @@ describe('configure.js and retired robots', () => {
   });
 });
 
+// A robot with a duration of N days expires N days after Harbor made it: the robot controller's Create counts expires_at
+// from then (goharbor/harbor v2.15.2 src/controller/robot/controller.go:100-110), and no login passes once it is reached
+// (src/server/middleware/security/robot.go:65-69). UpdateRobot recomputes expires_at only when the duration changes,
+// from creation_time, never from now (src/server/v2.0/handler/robot.go:394-401); -1 sets it to -1. So an expired
+// robot, or one a new duration counted from its creation leaves expired, works again only when made anew.
+describe('configure.js and expiring robots', () => {
+  const DAY = 86400;
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  /** Make robot `name` (as stored) as if Harbor had created it `days` days ago with its duration. */
+  const age = (name: string, days: number) => {
+    const robot = configure.harbor.robot(name)!;
+    const created = nowSeconds() - days * DAY;
+    robot.creation_time = new Date(created * 1000).toISOString();
+    robot.expires_at = robot.duration === -1 ? -1 : created + robot.duration * DAY;
+    return robot;
+  };
+  const withDuration = (days: number) => {
+    const cfg = config();
+    cfg.robots.find((r: any) => r.name === 'deployer').duration = days;
+    return cfg;
+  };
+
+  test('the fake, as Harbor, counts a duration from creation, on create and on a change, and extends no expiry', async () => {
+    expect((await run()).code).toBe(0);
+    const deployer = configure.harbor.robot('apps+deployer')!;
+    expect(deployer.expires_at - Date.parse(deployer.creation_time) / 1000).toBeCloseTo(30 * DAY, -1);
+    expect(configure.harbor.robot('ci-push')!.expires_at).toBe(-1);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+    const expired = age('apps+deployer', 31);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(false);
+    const put = (body: object) => fetch(`${configure.harbor.url}/api/v2.0/robots/${expired.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'robot$apps+deployer', level: 'project', description: 'x', disable: false, permissions: expired.permissions, ...body }),
+    });
+    const expiresAt = expired.expires_at;
+    expect((await put({ duration: 30 })).status).toBe(200);
+    expect(configure.harbor.robot('apps+deployer')!.expires_at).toBe(expiresAt);
+    expect((await put({ duration: 40 })).status).toBe(200);
+    expect(configure.harbor.robot('apps+deployer')!.expires_at).toBe(Date.parse(expired.creation_time) / 1000 + 40 * DAY);
+    expect((await put({ duration: -1 })).status).toBe(200);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+  });
+
+  test('an expired robot is deleted and created anew, saying why, and logs in again with its secret', async () => {
+    expect((await run()).code).toBe(0);
+    const old = age('apps+deployer', 31);
+    configure.harbor.requests.length = 0;
+    const result = await run();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const robotLines = lines(result.stdout).filter((l) => l.startsWith('robot apps+deployer:'));
+    expect(robotLines).toEqual([
+      `robot apps+deployer: deleted to be created anew: it expired at ${iso(old.expires_at)} (expires_at), and Harbor extends no robot's expiry`,
+      'robot apps+deployer: created',
+      'robot apps+deployer: secret set',
+    ]);
+    const renewed = configure.harbor.robot('apps+deployer')!;
+    expect(renewed.id).not.toBe(old.id);
+    expect(renewed.duration).toBe(30);
+    expect(configure.harbor.writes().filter((w) => w.includes('/robots'))).toEqual(expect.arrayContaining([
+      `DELETE /api/v2.0/robots/${old.id}`, 'POST /api/v2.0/robots', `PATCH /api/v2.0/robots/${renewed.id}`,
+    ]));
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+    // the others are left as they were
+    expect(result.stdout).toContain('robot ci-push: unchanged');
+    expect(configure.harbor.writes()).not.toContain(`DELETE /api/v2.0/robots/${configure.harbor.robot('ci-push')!.id}`);
+  });
+
+  test('a shorter duration that, counted from the robot\'s creation, has run out makes it anew instead of updating it', async () => {
+    expect((await run()).code).toBe(0);
+    const old = age('apps+deployer', 20);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+    configure.harbor.requests.length = 0;
+    const result = await run(withDuration(7));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const created = Math.floor(Date.parse(old.creation_time) / 1000);
+    expect(result.stdout).toContain('robot apps+deployer: deleted to be created anew: Harbor counts the duration of 7 days (it was 30) from its ' +
+      `creation at ${iso(created)}, so the update would leave it expired since ${iso(created + 7 * DAY)}`);
+    expect(configure.harbor.writes()).not.toContain(`PUT /api/v2.0/robots/${old.id}`);
+    const renewed = configure.harbor.robot('apps+deployer')!;
+    expect(renewed).toMatchObject({ duration: 7 });
+    expect(renewed.expires_at).toBeGreaterThan(nowSeconds() + 6 * DAY);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+  });
+
+  test('a duration change that leaves time is an update, and -1 lifts an expiry by an update: the robot is kept', async () => {
+    expect((await run()).code).toBe(0);
+    const old = age('apps+deployer', 20);
+    const longer = await run(withDuration(60));
+    expect(longer.code).toBe(0);
+    expect(longer.stdout).toContain('robot apps+deployer: updated (duration)');
+    expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: old.id, expires_at: Math.floor(Date.parse(old.creation_time) / 1000) + 60 * DAY });
+    age('apps+deployer', 61);
+    const never = await run(withDuration(-1));
+    expect(never.code).toBe(0);
+    expect(never.stdout).toContain('robot apps+deployer: updated (duration)');
+    expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: old.id, expires_at: -1 });
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+  });
+
+  test('a duration change on a robot whose creation_time is no date-time fails the robot, unchanged, naming the value', async () => {
+    expect((await run()).code).toBe(0);
+    const robot = configure.harbor.robot('apps+deployer')!;
+    robot.creation_time = 'yesterday';
+    const result = await run(withDuration(7));
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)[0]).toBe('error: robot apps+deployer: Harbor lists its creation_time as "yesterday", not a date-time, so ' +
+      'whether a duration of 7 days, which Harbor counts from it, has run out cannot be told; not updated');
+    expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: robot.id, duration: 30 });
+  });
+
+  test('an expired robot deleted meanwhile (its DELETE answers 404) is created anew all the same', async () => {
+    expect((await run()).code).toBe(0);
+    age('apps+deployer', 31);
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 404, 1, { message: 'robot not found', applied: true });
+    const result = await run();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/robot apps\+deployer: deleted to be created anew: it expired at .*\nrobot apps\+deployer: created\n/);
+    expect(configure.harbor.robotCanLogIn('apps+deployer', SECRETS.ROBOT_DEPLOYER_SECRET)).toBe(true);
+  });
+});
+
 // A project's storage limit is the hard storage of its quota. Harbor makes the quota when it creates the project, from
 // the request's storage_limit (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:231-239), but its
 // UpdateProject never reads storage_limit (same file, :545-602), so a changed limit is applied through the quota API:

@@ -10,8 +10,9 @@ import { AddressInfo } from 'net';
  * unescaping of q=, its robot secret rule, project storage limits kept as quotas apart from
  * the project (listed and changed only through /quotas), project metadata keys it does not know
  * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written; its settings
- * (/configurations) with the OIDC client secret never returned and auth_mode locked once it has users besides admin,
- * and project members, with OIDC groups made on the first membership that names them in oidc_auth mode only.
+ * (/configurations) with the OIDC client secret never returned, auth_mode locked once it has users besides admin and
+ * every setting read-only under CONFIG_OVERWRITE_JSON (configOverwritten), robot expiry counted from creation, and
+ * project members, with OIDC groups made on the first membership that names them in oidc_auth mode only.
  */
 
 export interface RecordedRequest {
@@ -76,6 +77,17 @@ export interface FakeRobot {
   disable: boolean;
   permissions: FakePermission[];
   secret: string;
+  /** When Harbor made it, as GET /robots answers it (RFC 3339); tests set it back to age a robot. */
+  creation_time: string;
+  /** Unix seconds, -1 for never; tests may set it to expire a robot. */
+  expires_at: number;
+}
+
+const DAY_SECONDS = 86400;
+
+/** Unix seconds `days` days after `from` (ms), as Go's t.AddDate(0, 0, days).Unix() counts them in UTC. */
+function addDays(from: number, days: number): number {
+  return Math.floor(from / 1000) + days * DAY_SECONDS;
 }
 
 /**
@@ -316,6 +328,12 @@ export class FakeHarbor {
    * body hides it (src/lib/http/error.go:52-60, 87-92): what the fake answers then, writing nothing.
    */
   public dockerHubRefusesLogin = false;
+  /**
+   * Core was started with CONFIG_OVERWRITE_JSON: every setting is read-only, whatever the variable lists
+   * (goharbor/harbor v2.15.2 src/controller/config/controller.go:272-286, readOnlyForAll): GET /configurations
+   * answers editable false for each (:251-254, :267) and any PUT a 403 that names the variable (:79-82).
+   */
+  public configOverwritten = false;
   private readonly failures: InjectedFailure[] = [];
   private readonly delays: InjectedDelay[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -724,7 +742,7 @@ export class FakeHarbor {
     const body: Record<string, { value: string | boolean; editable: boolean }> = {};
     for (const [key, value] of Object.entries(this.configurations)) {
       if (!PASSWORD_SETTINGS.includes(key)) {
-        body[key] = { value, editable: key === 'auth_mode' ? this.users.size === 0 : true };
+        body[key] = { value, editable: !this.configOverwritten && (key === 'auth_mode' ? this.users.size === 0 : true) };
       }
     }
     return { status: 200, body };
@@ -736,6 +754,8 @@ export class FakeHarbor {
    * definition does not know (api/v2.0/swagger.yaml); the fake refuses them, and values of the wrong type.
    */
   private updateConfigurations(body: any) {
+    // before the body is read (controller.go:79-82); the handler checked the admin's right first (config.go:76)
+    if (this.configOverwritten) fail(403, 'current config is init by env variable: CONFIG_OVERWRITE_JSON, it cannot be updated', 'FORBIDDEN');
     onlyFields(body, Object.keys(DEFAULT_CONFIGURATIONS), 'configurations');
     for (const [key, value] of Object.entries(body)) {
       if (typeof value !== typeof DEFAULT_CONFIGURATIONS[key]) fail(400, `${key} must be a ${typeof DEFAULT_CONFIGURATIONS[key]}`);
@@ -854,8 +874,8 @@ export class FakeHarbor {
       duration: r.duration,
       disable: r.disable,
       editable: true,
-      expires_at: -1,
-      creation_time: '2025-01-01T00:00:00.000Z',
+      expires_at: r.expires_at,
+      creation_time: r.creation_time,
       // Harbor groups scopes through a map: order is not preserved
       permissions: [...r.permissions].reverse().map((p) => ({ ...p, access: [...p.access].reverse() })),
     };
@@ -902,6 +922,9 @@ export class FakeHarbor {
     }
     if (this.robot(name)) fail(409, `robot ${name} already exists`);
     const secret = `Generated${this.nextId}Secret`;
+    // the robot controller's Create: expires_at counts the duration from now (goharbor/harbor v2.15.2
+    // src/controller/robot/controller.go:100-110); creation_time is the row's (src/pkg/robot/model/model.go:44)
+    const now = Date.now();
     const stored: FakeRobot = {
       id: this.nextId++,
       name,
@@ -913,12 +936,14 @@ export class FakeHarbor {
       permissions,
       // like Harbor, a secret in the request is ignored
       secret,
+      creation_time: new Date(now).toISOString(),
+      expires_at: body.duration === -1 ? -1 : addDays(now, body.duration),
     };
     this.robots.set(stored.id, stored);
     return {
       status: 201,
       headers: { location: `/api/v2.0/robots/${stored.id}` },
-      body: { id: stored.id, name: `${this.robotPrefix}${name}`, secret, creation_time: '2025-01-01T00:00:00.000Z', expires_at: -1 },
+      body: { id: stored.id, name: `${this.robotPrefix}${name}`, secret, creation_time: stored.creation_time, expires_at: stored.expires_at },
     };
   }
 
@@ -929,9 +954,24 @@ export class FakeHarbor {
     checkDuration(body.duration);
     r.permissions = this.checkPermissions(body.level, body.permissions);
     r.description = body.description ?? '';
+    // updateV2Robot (goharbor/harbor v2.15.2 src/server/v2.0/handler/robot.go:394-401): expires_at is recomputed only
+    // when the duration changes, from the robot's creation_time, never from now; an expired robot stays expired
+    if (body.duration !== r.duration) {
+      r.expires_at = body.duration === -1 ? -1 : addDays(Date.parse(r.creation_time), body.duration);
+    }
     r.duration = body.duration;
     r.disable = Boolean(body.disable);
     return { status: 200 };
+  }
+
+  /**
+   * Whether Harbor lets robot `name` (as stored, no prefix) log in with `secret`: the robot security generator
+   * (goharbor/harbor v2.15.2 src/server/middleware/security/robot.go:56-69) wants the secret, the robot enabled, and
+   * expires_at -1 or still ahead.
+   */
+  public robotCanLogIn(name: string, secret: string): boolean {
+    const r = this.robot(name);
+    return r !== undefined && r.secret === secret && !r.disable && (r.expires_at === -1 || r.expires_at > Math.floor(Date.now() / 1000));
   }
 
   /**
