@@ -225,13 +225,15 @@ export class LocalSecretStore {
     const inputChanged = (value: SecretValue): string => `is an input whose variable ${value.env} now holds a different value: unset ` +
       `${value.env} (or set it back) to go on with the kept one, or rotate the key to take the new one`;
     // why a kept value cannot be used as it is, if it cannot: its recipe changed, it does not fit the recipe, or it is
-    // an input whose variable now holds another value
-    const unfit = (stateKey: string, value: SecretValue): string | undefined => {
+    // an input whose variable now holds another value (`inputOnly`: the state is sound, only the variable differs)
+    const unfit = (stateKey: string, value: SecretValue): { why: string; inputOnly: boolean } | undefined => {
       const recorded = record?.keys[stateKey];
       // an input recorded before it had an owner takes the one it is declared with (`belongingTo`)
       const unowned = value.kind === SecretValueKind.INPUT && recorded === `input(${value.env})`;
-      return recorded !== undefined && recorded !== recipeOf(value) && !unowned ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
-        : misfit(value, kept[stateKey]) ?? (changedInput(stateKey, value) ? inputChanged(value) : undefined);
+      const why = recorded !== undefined && recorded !== recipeOf(value) && !unowned ? `was made as ${recorded} and is now declared as ${recipeOf(value)}`
+        : misfit(value, kept[stateKey]);
+      if (why !== undefined) return { why, inputOnly: false };
+      return changedInput(stateKey, value) ? { why: inputChanged(value), inputOnly: true } : undefined;
     };
     const rotating = this.rotation(roots, {
       lost: (k) => !(k in kept) && record?.keys[k] !== undefined,
@@ -263,11 +265,11 @@ export class LocalSecretStore {
         }
         continue;
       }
-      const why = unfit(stateKey, value);
-      if (why !== undefined) {
-        problems.push(`${stateKey} ${why}`);
+      const problem = unfit(stateKey, value);
+      if (problem !== undefined) {
+        problems.push(`${stateKey} ${problem.why}`);
         unusable.push(stateKey);
-        if (why !== inputChanged(value)) {
+        if (!problem.inputOnly) {
           otherThanInputs = true;
         }
       }
