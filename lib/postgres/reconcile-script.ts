@@ -257,9 +257,9 @@ function lockTimeoutLine(): string {
  * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
  * Only the Job knows a password's value (a Secret's, perhaps one made outside Dockyard), so this is where it is checked.
  *
- * A password it must set on a role the admin may not alter (PostgreSQL 16 and later, without ADMIN OPTION on it) is
- * left unset and fails the run (exit 1) once the other roles' are set, with one line on stderr naming the role and
- * the GRANT that lets the admin set it.
+ * A password it must set on a role the admin may not alter (a superuser's, or another role's without CREATEROLE or,
+ * on PostgreSQL 16 and later, without ADMIN OPTION on it) is left unset and fails the run (exit 1) once the other
+ * roles' are set, with one line on stderr naming the role and what lets the admin set it.
  */
 export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
@@ -323,19 +323,28 @@ set_password() {
       echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
     *) echo "dockyard: role $role: could not log in to check its password (the server is busy, starting or out of reach); the Job tries again" >&2; exit 1 ;;
   esac
-  # PostgreSQL 16 and later refuse another role's password to a CREATEROLE admin without ADMIN OPTION on it
-  # (postgres/postgres src/backend/commands/user.c AlterRole: "To change another role's password, the current user
-  # must have the CREATEROLE attribute and the ADMIN option on the role"): a role made by another account (an earlier
-  # admin, the provider's API) has the old password while its clients get the new one. Unlike a connection limit left
-  # as it is, that is an outage: the run fails, with the GRANT that lets the admin set it, after the other roles'
-  # passwords are set; the Job's retries then set it once the GRANT is run. Asked first rather than failing in
-  # ALTER ROLE, so the one line names the role and the remedy
+  # Whether the admin may set it, by AlterRole's rule for a password (postgres/postgres src/backend/commands/user.c):
+  # a superuser may set any; any role its own; another role's needs CREATEROLE, the role not a superuser ("Only roles
+  # with the SUPERUSER attribute may alter roles with the SUPERUSER attribute"), and on PostgreSQL 16 and later ADMIN
+  # OPTION on it ("To change another role's password, the current user must have the CREATEROLE attribute and the
+  # ADMIN option on the role"). A role made by another account (an earlier admin, the provider's API) then has the old
+  # password while its clients get the new one. Unlike a connection limit left as it is, that is an outage: the run
+  # fails, with what lets the admin set it, after the other roles' passwords are set; the Job's retries then set it
+  # once that is done. Asked first rather than failing in ALTER ROLE, so the one line names the role and the remedy
   local refusal
   refusal=$(psql_admin -v role="$role" <<'${SQL_END}'
 ${ADMIN_FACTS.join('\n')}
-SELECT format('dockyard: role %I: cannot set its password, as the admin %I lacks ADMIN OPTION on it (PostgreSQL 16 and later); ' ||
-  'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again', rolname, current_user, rolname, current_user)
-  FROM pg_roles WHERE rolname = :'role' AND NOT ${MAY_ALTER_ROLNAME};
+SELECT CASE
+    WHEN rolsuper THEN format('dockyard: role %I: cannot set its password, as it is a superuser and the admin %I is not; ' ||
+      'set it as a superuser; the Job tries again', rolname, current_user)
+    WHEN NOT admin.rolcreaterole THEN format('dockyard: role %I: cannot set its password, as the admin %I lacks CREATEROLE; ' ||
+      'as a superuser, run ALTER ROLE %I CREATEROLE; the Job tries again', rolname, current_user, current_user)
+    ELSE format('dockyard: role %I: cannot set its password, as the admin %I lacks ADMIN OPTION on it (PostgreSQL 16 and later); ' ||
+      'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again', rolname, current_user, rolname, current_user)
+  END
+  FROM pg_roles, (SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user) AS admin
+  WHERE rolname = :'role' AND NOT :'dockyard_superuser'::boolean AND rolname <> current_user
+    AND (rolsuper OR NOT admin.rolcreaterole OR NOT ${MAY_ALTER_ROLNAME});
 ${SQL_END}
 )
   if [ -n "$refusal" ]; then

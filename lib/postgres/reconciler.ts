@@ -111,9 +111,9 @@ export interface PostgresReconcilerProps {
 export interface ReconcileOptions {
   /**
    * Whether the reconciler sets the role's password from the database's `password`. Turn it off where the
-   * provider owns the password (DigitalOcean generates it) or the Secret lives in a namespace the Job is not in. On
-   * PostgreSQL 16 and later an admin that is not a superuser must hold ADMIN OPTION on the role to set it: without,
-   * the Job fails, naming the GRANT to run.
+   * provider owns the password (DigitalOcean generates it) or the Secret lives in a namespace the Job is not in. An
+   * admin that is not a superuser needs CREATEROLE to set another role's, may not set a superuser's, and on
+   * PostgreSQL 16 and later must hold ADMIN OPTION on the role: without, the Job fails, naming what to grant.
    *
    * @default true
    */

@@ -412,6 +412,20 @@ describe('configure.js and expiring robots', () => {
     expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: robot.id, duration: 30 });
   });
 
+  test('an expired robot whose DELETE Harbor refuses fails the robot, and nothing is created or set on it', async () => {
+    expect((await run()).code).toBe(0);
+    const old = age('apps+deployer', 31);
+    configure.harbor.failNext('DELETE', /^\/api\/v2\.0\/robots\/\d+$/, 400, 1, { message: 'bad request' });
+    configure.harbor.requests.length = 0;
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`DELETE /api/v2.0/robots/${old.id}`);
+    // the other robots get their secrets as on every run; this one only the refused DELETE, and no robot is created
+    expect(configure.harbor.writes().filter((w) => w.endsWith(`/robots/${old.id}`) || w === 'POST /api/v2.0/robots'))
+      .toEqual([`DELETE /api/v2.0/robots/${old.id}`]);
+    expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: old.id, expires_at: old.expires_at });
+  });
+
   test('an expired robot deleted meanwhile (its DELETE answers 404) is created anew all the same', async () => {
     expect((await run()).code).toBe(0);
     age('apps+deployer', 31);

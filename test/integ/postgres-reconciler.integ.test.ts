@@ -548,16 +548,19 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
   let dir: string;
   const su = 'superuser-password';
   const BEFORE_16 = "current_setting('server_version_num')::int < 160000";
-  const passwords = { legacy: 'legacy-new-pw-5d1e', granted: 'granted-new-pw-8c2b', on15: 'on15-new-pw-3f7a' };
+  const passwords = { legacy: 'legacy-new-pw-5d1e', granted: 'granted-new-pw-8c2b', on15: 'on15-new-pw-3f7a', root2: 'root2-new-pw-6a9c',
+    mgr: 'mgr-new-pw-2b7e', bare: 'bare-new-pw-4e1d' };
 
   beforeAll(async () => {
     server = await PostgresServer.start(su);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-pg16-'));
     // the admin, and roles another account made (an earlier admin, the provider's API) with the passwords of before;
     // the admin holds ADMIN OPTION on granted only
-    for (const sql of ["CREATE ROLE mgr LOGIN CREATEDB CREATEROLE PASSWORD 'mgr-password'",
-      ...Object.keys(passwords).map((role) => `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 3 PASSWORD '${role}-old'`),
-      'GRANT granted TO mgr WITH ADMIN OPTION']) {
+    // (root2 a superuser; nocreate an admin without CREATEROLE, as a provider's read-only admin)
+    for (const sql of ["CREATE ROLE mgr LOGIN CREATEDB CREATEROLE CONNECTION LIMIT 3 PASSWORD 'mgr-password'",
+      "CREATE ROLE nocreate LOGIN CREATEDB PASSWORD 'nocreate-password'",
+      ...Object.keys(passwords).filter((role) => role !== 'mgr').map((role) => `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 3 PASSWORD '${role}-old'`),
+      'ALTER ROLE root2 SUPERUSER', 'GRANT granted TO mgr WITH ADMIN OPTION']) {
       expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
     }
   });
@@ -567,10 +570,10 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
   });
 
   /** The rendered Job, reconciling `roles` (each its database too) as mgr, run with psql first looked up in `bin`. */
-  const runJob = (roles: (keyof typeof passwords)[], bin?: string) => {
+  const runJob = (roles: (keyof typeof passwords)[], bin?: string, admin = { user: 'mgr', password: 'mgr-password' }) => {
     const chart = testChart('ci');
     const reconciler = new PostgresReconciler(chart, 'Reconciler', {
-      host: '127.0.0.1', port: server.port, adminUser: 'mgr', adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), sslMode: 'disable',
+      host: '127.0.0.1', port: server.port, adminUser: admin.user, adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), sslMode: 'disable',
     });
     for (const role of roles) {
       reconciler.addDatabase(new ExternalPostgres(chart, role, {
@@ -578,7 +581,7 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
         password: Secret.fromSecretName(chart, `${role}-pw`, `${role}-db`).key('password'),
       }));
     }
-    const rendered = render(chart, [providedSecret('ci', 'admin', { password: 'mgr-password' }),
+    const rendered = render(chart, [providedSecret('ci', 'admin', { password: admin.password }),
       ...roles.map((role) => providedSecret('ci', `${role}-db`, { password: passwords[role] }))]);
     const job = rendered.objects.find((o) => o.kind === 'Job');
     const [shell, script] = resolveCommand(rendered, job, 'reconcile');
@@ -623,6 +626,39 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
       .toEqual({ status: 0, stderr: '', stdout: 'dockyard: role legacy: set its password\n' });
     expect([logsIn('legacy', 'legacy-old'), logsIn('legacy', passwords.legacy)]).toEqual([false, true]);
     expect(runJob(['legacy', 'granted'], bin)).toMatchObject({ status: 0, stderr: '', stdout: '' });
+  });
+
+  // AlterRole's other rules for a password hold before 16 as well (user.c): a superuser's only a superuser may set,
+  // another role's needs CREATEROLE, and any role may set its own
+  test('a superuser role\'s password is named for a superuser to set, and the run fails', () => {
+    const run = runJob(['root2']);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: 'dockyard: role root2: cannot set its password, as it is a superuser and the admin mgr is not; set it as a superuser; the Job tries again\n',
+    });
+    expect([logsIn('root2', 'root2-old'), logsIn('root2', passwords.root2)]).toEqual([true, false]);
+  });
+
+  test('an admin without CREATEROLE is named with the ALTER ROLE that lets it set the password, and the run fails', () => {
+    const run = runJob(['bare'], undefined, { user: 'nocreate', password: 'nocreate-password' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: 'dockyard: role bare: cannot set its password, as the admin nocreate lacks CREATEROLE; as a superuser, run ALTER ROLE ' +
+        'nocreate CREATEROLE; the Job tries again\n',
+    });
+    expect([logsIn('bare', 'bare-old'), logsIn('bare', passwords.bare)]).toEqual([true, false]);
+  });
+
+  test('the admin\'s own role gets its password under 16\'s rule too, which needs no ADMIN OPTION for it', () => {
+    try {
+      const run = runJob(['mgr'], as16());
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(run.stdout).toContain('dockyard: role mgr: set its password\n');
+      expect([logsIn('mgr', 'mgr-password'), logsIn('mgr', passwords.mgr)]).toEqual([false, true]);
+    } finally {
+      // the other tests log in as mgr with its first password
+      expect(server.psql('postgres', su, 'postgres', "ALTER ROLE mgr PASSWORD 'mgr-password'").stderr).toBe('');
+    }
   });
 
   test('on PostgreSQL 15 as it is, CREATEROLE alone sets the password, as the server allows', () => {
