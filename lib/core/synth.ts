@@ -23,6 +23,14 @@ import { toYamlChunks } from './yaml';
 /** The file of generated Secrets, beside the main manifests and git-ignored. */
 export const SECRETS_FILE = 'secrets.local.yaml';
 
+/**
+ * The file every synth leaves in its output directory, which says the directory is a synth's: the next synth replaces
+ * such a directory whole. One without it is replaced only if it holds nothing a synth would not write
+ * (`checkOutputDirectory`).
+ */
+export const OUTPUT_MARKER = '.dockyard-output';
+const OUTPUT_MARKER_TEXT = 'Written by Dockyard\'s synth, which replaces this whole directory every time it runs: keep nothing else here.\n';
+
 /** How many times `synthesize` was called in this process: `runSynth` warns of an entry point that never calls it. */
 let synthesizeCalls = 0;
 
@@ -69,7 +77,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
-  checkFilePaths(app, walk?.charts ?? app.charts);
+  checkOutputDirectory(app.outdir, checkFilePaths(app, walk?.charts ?? app.charts));
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -96,10 +104,13 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
     const notices = changeNotices(app, files);
-    replaceDirectory(app.outdir, (staging) => files.forEach((f) => {
-      fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
-      writeFile(path.join(staging, f.path), f.content, f.mode);
-    }));
+    replaceDirectory(app.outdir, (staging) => {
+      files.forEach((f) => {
+        fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
+        writeFile(path.join(staging, f.path), f.content, f.mode);
+      });
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT, 0o644);
+    });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
@@ -115,7 +126,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
  * mirror, `images.pairs.txt`, are claimed first, so the message names the `OutputFile` or `SecretFile` to move.
  * Paths are compared as written with `.` and repeated `/` dropped (`checkPath` refuses `..`).
  */
-function checkFilePaths(app: App, charts: readonly Chart[]): void {
+function checkFilePaths(app: App, charts: readonly Chart[]): string[] {
   const owners = new Map<string, { path: string; owner: string; ours: boolean }>();
   const claim = (file: string, owner: string, ours: boolean): void => {
     const key = path.posix.normalize(file).replace(/\/$/, '');
@@ -129,6 +140,7 @@ function checkFilePaths(app: App, charts: readonly Chart[]): void {
   };
   charts.forEach((chart) => claim(manifestPath(chart), `the manifest of chart ${chart.node.path}`, true));
   claim(SECRETS_FILE, 'the generated Secrets', true);
+  claim(OUTPUT_MARKER, 'the mark of a synth\'s output directory', true);
   if (Images.mirrored(app)) {
     claim(IMAGE_PAIRS_FILE, 'the list of images to mirror', true);
   }
@@ -141,6 +153,40 @@ function checkFilePaths(app: App, charts: readonly Chart[]): void {
           'give one another path');
       }
     }
+  }
+  return [...owners.keys()];
+}
+
+/**
+ * Refuse an output directory that is not a synth's own before anything is saved or written: every synth replaces the
+ * whole directory, so one pointed by mistake at a folder of sources (a mistyped CDK8S_OUTDIR or `outdir`) would lose
+ * them. A directory with `OUTPUT_MARKER` is a synth's; one without (new, or made by a version before the mark) may
+ * hold only what a synth writes: the paths this one writes (`written`, as `checkFilePaths` normalized them) and, as
+ * an earlier one may have, chart manifests (`*.k8s.yaml`), the generated Secrets and the list of images to mirror. A
+ * git repository is refused even in a synth's own directory: the swap would delete its history.
+ */
+function checkOutputDirectory(link: string, written: readonly string[]): void {
+  const dir = outputPath(link);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return;
+    throw new ValidationError(`invalid output directory ${describePath(link)}: it cannot be read (${err?.code ?? 'error'}); ` +
+      'point it at a directory you can write, or at nothing');
+  }
+  const elsewhere = 'synthesize into a directory of its own (CDK8S_OUTDIR, or new App({ outdir }))';
+  if (entries.includes('.git')) {
+    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds a git repository (.git), which the synth would ` +
+      `delete with the rest, as every synth replaces the whole directory; ${elsewhere} and copy the output from there`);
+  }
+  if (entries.includes(OUTPUT_MARKER)) return;
+  const ours = new Set(written.map((file) => file.split('/')[0]));
+  const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== SECRETS_FILE && e !== IMAGE_PAIRS_FILE).sort();
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).map(describePath).join(', ');
+    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds ${shown}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, ` +
+      `which no synth wrote (it has no ${OUTPUT_MARKER}), and every synth replaces the whole directory; ${elsewhere}, or empty this one first`);
   }
 }
 

@@ -70,7 +70,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
 
     // node mirror files and the example pipeline beside the manifests; the mirror login only in the .local file
     expect(first.files).toEqual([
-      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
+      '.dockyard-output', 'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
       'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml', 'pipelines/demo.drone.yml', 'secrets.local.yaml',
     ]);
     // the nodes' own robot, which may pull only through the proxy cache, never the pods' `puller`
@@ -95,7 +95,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
     expect(second.main).toBe(first.main);
     expect(second.secrets).toBe(first.secrets);
     expect(first.files).toEqual([
-      'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
+      '.dockyard-output', 'dockyard.k8s.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml', 'nodes/containerd/conf.d/dockyard-mirror-auth.local.toml',
       'nodes/rke2/registries.local.yaml', 'nodes/rke2/registries.yaml', 'pipelines/demo.woodpecker/build.yaml', 'pipelines/demo.woodpecker/deploy.yaml', 'secrets.local.yaml',
     ]);
     const kinds = parseAllDocuments(first.main).map((d) => d.toJS()).map((o) => `${o.kind} ${o.metadata.name}`);

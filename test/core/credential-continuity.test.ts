@@ -606,7 +606,7 @@ describe('synthesize: the output directory', () => {
     synthesize(app(outdir), new LocalSecretStore({ statePath }));
     fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'kind: Namespace\n');
     const written = synthesize(app(outdir), new LocalSecretStore({ statePath }));
-    expect(fs.readdirSync(outdir).sort()).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
     expect(written).toEqual([path.join(outdir, 'test.k8s.yaml'), path.join(outdir, 'secrets.local.yaml')]);
     expect(fs.statSync(path.join(outdir, 'secrets.local.yaml')).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(dir).sort()).toEqual(['.dockyard', 'dist', 'secrets.lock.json']);
@@ -630,7 +630,7 @@ describe('synthesize: the output directory', () => {
     fs.symlinkSync(path.join(dir, 'gitops'), path.join(dir, 'dist'));
     synthesize(app(path.join(dir, 'dist')), new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
     expect(fs.lstatSync(path.join(dir, 'dist')).isSymbolicLink()).toBe(true);
-    expect(fs.readdirSync(path.join(dir, 'gitops')).sort()).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readdirSync(path.join(dir, 'gitops')).sort()).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
   });
 
   test('a state reached through the link target is inside the output directory too, and refused', () => {

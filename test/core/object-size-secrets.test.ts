@@ -119,7 +119,7 @@ describe('object sizes: the generated Secrets of secrets.local.yaml', () => {
     const statePath = path.join(dir, 'state.json');
     stderrOf(() => synthesize(build(outdir), new LocalSecretStore({ statePath })));
     const before = snapshot(dir);
-    expect(Object.keys(before)).toEqual(['dist', 'dist/secrets.local.yaml', 'dist/test.k8s.yaml', 'state.json', 'state.lock.json']);
+    expect(Object.keys(before)).toEqual(['dist', 'dist/.dockyard-output', 'dist/secrets.local.yaml', 'dist/test.k8s.yaml', 'state.json', 'state.lock.json']);
 
     // an operator's input: had the synth gone on, the state and the key record would have kept it
     const env = 'DOCKYARD_TEST_HUGE_BUNDLE';

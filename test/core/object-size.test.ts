@@ -192,7 +192,7 @@ describe('object sizes: synthesize', () => {
     const snapshot = () => Object.fromEntries((fs.readdirSync(dir, { recursive: true }) as string[]).sort()
       .map((f) => [f, fs.statSync(path.join(dir, f)).isFile() ? fs.readFileSync(path.join(dir, f), 'utf8') : 'dir']));
     const before = snapshot();
-    expect(Object.keys(before)).toEqual(['dist', 'dist/secrets.local.yaml', 'dist/test.k8s.yaml', 'state.json', 'state.lock.json']);
+    expect(Object.keys(before)).toEqual(['dist', 'dist/.dockyard-output', 'dist/secrets.local.yaml', 'dist/test.k8s.yaml', 'state.json', 'state.lock.json']);
 
     expect(() => synthesize(build(MAX_OBJECT_BYTES + 1, true), new LocalSecretStore({ statePath }))).toThrow(/^invalid ConfigMap harbor\/harbor-configure/);
     expect(snapshot()).toEqual(before); // no staging folder either, and no value for harbor/api in the state

@@ -284,7 +284,7 @@ describe('synthesize: one file per path', () => {
     const app = withFiles(outdir, { A: 'nodes/a.txt', Key: 'nodes/key.local.txt', B: 'nodes/a.txt' });
     expect(() => synthesize(app, new LocalSecretStore({ statePath }))).toThrow('invalid path "nodes/a.txt": two files would be written there (test/A and test/B)');
     expect(contents(outdir)).toEqual(output);
-    expect(Object.keys(output)).toEqual(['secrets.local.yaml', 'test.k8s.yaml']);
+    expect(Object.keys(output)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
     expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
   });
@@ -294,7 +294,81 @@ describe('synthesize: one file per path', () => {
     const outdir = path.join(dir, 'dist');
     stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt', B: 'nodes-a.txt', D: 'nodes/a.txt.d/b.txt', Key: 'nodes/a.local.txt' }),
       new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
-    expect(Object.keys(contents(outdir))).toEqual(['nodes-a.txt', 'nodes/a.local.txt', 'nodes/a.txt', 'nodes/a.txt.d/b.txt', 'secrets.local.yaml', 'test.k8s.yaml']);
+    expect(Object.keys(contents(outdir))).toEqual(['.dockyard-output', 'nodes-a.txt', 'nodes/a.local.txt', 'nodes/a.txt', 'nodes/a.txt.d/b.txt', 'secrets.local.yaml', 'test.k8s.yaml']);
+  });
+});
+
+// Every synth replaces its whole output directory (the swap above), so one pointed by mistake at a folder of sources
+// would lose them: such a folder is refused before anything is saved, and a synth's own is known by its mark
+describe('synthesize: an output directory that is not a synth\'s', () => {
+  const tree = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+
+  test('a folder of sources is refused in one line, left as it was, and nothing is saved', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'project');
+    fs.mkdirSync(path.join(outdir, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'package.json'), '{}');
+    fs.writeFileSync(path.join(outdir, 'src', 'a.ts'), 'export {};');
+    fs.writeFileSync(path.join(outdir, 'dockyard.k8s.yaml'), 'old');
+    const statePath = path.join(dir, 'state.json');
+    expect(() => synthInto(outdir, statePath)).toThrow(`invalid output directory "${outdir}": it holds "package.json", "src", which no synth ` +
+      'wrote (it has no .dockyard-output), and every synth replaces the whole directory; synthesize into a directory of its own ' +
+      '(CDK8S_OUTDIR, or new App({ outdir })), or empty this one first');
+    expect(tree(outdir)).toEqual(['dockyard.k8s.yaml', 'package.json', 'src', path.join('src', 'a.ts')]);
+    expect(fs.readdirSync(dir)).toEqual(['project']);
+  });
+
+  test('more than three such entries are counted, not all named', () => {
+    const outdir = path.join(workdir(), 'out');
+    fs.mkdirSync(outdir);
+    ['a', 'b', 'c', 'd', 'e'].forEach((name) => fs.writeFileSync(path.join(outdir, name), ''));
+    expect(() => synthInto(outdir, path.join(path.dirname(outdir), 'state.json'))).toThrow(/: it holds "a", "b", "c" and 2 more, which no synth wrote/);
+  });
+
+  test('a git repository is refused even in a synth\'s own directory', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    fs.mkdirSync(path.join(outdir, '.git'));
+    const state = fs.readFileSync(statePath, 'utf8');
+    expect(() => synthInto(outdir, statePath, 'two')).toThrow(`invalid output directory "${outdir}": it holds a git repository (.git), which ` +
+      'the synth would delete with the rest, as every synth replaces the whole directory; synthesize into a directory of its own ' +
+      '(CDK8S_OUTDIR, or new App({ outdir })) and copy the output from there');
+    expect(fs.existsSync(path.join(outdir, '.git'))).toBe(true);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+  });
+
+  test('a synth\'s own directory carries the mark and is replaced whole, a file put there by hand too', () => {
+    const { outdir, statePath } = synthedOnce();
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toMatch(/^Written by Dockyard's synth, which replaces this whole directory/);
+    fs.writeFileSync(path.join(outdir, 'notes.txt'), 'mine');
+    synthInto(outdir, statePath, 'two');
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+  });
+
+  test('an output of a version before the mark (manifests, Secrets, the files this synth writes) is replaced, and marked', () => {
+    const { outdir, statePath } = synthedOnce();
+    fs.rmSync(path.join(outdir, '.dockyard-output'));
+    fs.writeFileSync(path.join(outdir, 'other.k8s.yaml'), 'a chart since removed');
+    fs.writeFileSync(path.join(outdir, 'images.pairs.txt'), '');
+    synthInto(outdir, statePath, 'two');
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  test('an empty directory is written', () => {
+    const outdir = path.join(workdir(), 'empty');
+    fs.mkdirSync(outdir);
+    synthInto(outdir, path.join(path.dirname(outdir), 'state.json'));
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+  });
+
+  test('no OutputFile may take the mark\'s path', () => {
+    const dir = workdir();
+    const app = build(path.join(dir, 'dist'));
+    new OutputFile(app.node.children[0] as DockyardChart, 'Mark', { path: '.dockyard-output', content: () => 'x' });
+    expect(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))
+      .toThrow('invalid path ".dockyard-output": synth writes the mark of a synth\'s output directory there, which test/Mark would overwrite; give test/Mark another path');
   });
 });
 
