@@ -190,7 +190,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       '`DOCKYARD_IMAGE_MIRROR` set, a space and "sha256:" with 64 lower-case hex digits; blank lines and lines starting with "#" are skipped',
   },
   {
-    name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it. ' +
+    name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it, with a warning. ' +
       'Lowering it does not offboard the teams it drops: their Harbor robots stay live until retired with `TeamPlatform.retireTeam`, ' +
       'and each synth warns of every such team (see [Many teams](#many-teams), Offboarding)',
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
@@ -266,6 +266,17 @@ function checkMirrorPassword(env: NodeJS.ProcessEnv): void {
  * A mirror password without a mirror user is read by nothing (the mirror is pulled from anonymously): warn, rather
  * than let it look used.
  */
+/**
+ * Warn of `DOCKYARD_TEAMS` set for the default stack, which onboards no teams: `DOCKYARD_TEAMS=5 npm run synth` would
+ * otherwise write no team without a word, even for a value `npm run synth:teams` refuses. Its other variables are
+ * the teams stack's too, so only this one is unread here.
+ */
+export function warnTeamsUnread(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
+  if ((env.DOCKYARD_TEAMS ?? '') !== '') {
+    warn('DOCKYARD_TEAMS is not read by apps/default (npm run synth), which onboards no teams: npm run synth:teams (apps/teams) does; it is ignored');
+  }
+}
+
 function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   if (env.DOCKYARD_IMAGE_MIRROR_PASSWORD !== undefined && env.DOCKYARD_IMAGE_MIRROR_USER === undefined) {
     warn('DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled from ' +

@@ -151,6 +151,16 @@ describe('the entry points', () => {
       '(did you mean DOCKYARD_ROTATE?); the stacks\' variables are in the README\'s configuration table');
   });
 
+  test('npm run synth warns that DOCKYARD_TEAMS is the teams stack\'s, whatever its value, and synthesizes no team', () => {
+    const result = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_TEAMS: 'abc', CDK8S_OUTDIR: path.join(work, 'dist') });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('dockyard: warning: DOCKYARD_TEAMS is not read by apps/default (npm run synth), which onboards no ' +
+      'teams: npm run synth:teams (apps/teams) does; it is ignored');
+    expect(fs.readFileSync(path.join(work, 'dist', 'dockyard.k8s.yaml'), 'utf8')).not.toContain('team-0001');
+    const empty = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_TEAMS: '', CDK8S_OUTDIR: path.join(work, 'dist') });
+    expect(empty.stderr).not.toContain('DOCKYARD_TEAMS');
+  });
+
   test('harbor-do refuses a blank DOCKYARD_STATE naming it, and takes its default for an empty one', () => {
     const blank = run('harbor-do', { DOCKYARD_STATE: ' ', CDK8S_OUTDIR: path.join(work, 'dist-harbor-do') });
     expect(blank.status).toBe(1);
