@@ -19,6 +19,7 @@ import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
 import { editDistance } from './text';
 import { warnMisspeltVariables } from './variable-names';
+import { printWarning } from './warn';
 import { describePath, describeValue, invalidSecret } from './validation';
 
 /** Props of a `LocalSecretStore`. */
@@ -129,6 +130,13 @@ export class LocalSecretStore {
     this.rotate = props.rotate ?? envList('DOCKYARD_ROTATE');
     this.moves = parseMoves(props.move ?? envList('DOCKYARD_MOVE'), (message) => new SecretStateError(message));
     warnMisspeltVariables([...(props.rotate === undefined ? ['DOCKYARD_ROTATE'] : []), ...(props.move === undefined ? ['DOCKYARD_MOVE'] : [])]);
+    // DOCKYARD_STATE is the example stacks' (apps/), which pass it here as statePath: a stack of one's own ignores it,
+    // so one restoring a state by it (README, "Credentials") would synthesize from another state without a word
+    const stateVariable = process.env.DOCKYARD_STATE;
+    if (stateVariable !== undefined && stateVariable !== '' && path.resolve(stateVariable) !== path.resolve(statePath)) {
+      printWarning(`DOCKYARD_STATE ${describePath(stateVariable)} is not this stack's secret state ${describePath(statePath)}: only Dockyard's ` +
+        'example stacks read that variable, and a stack of your own takes its state from LocalSecretStore\'s statePath; it is ignored');
+    }
     this.lockTimeoutMs = props.lockTimeoutMs ?? 30000;
   }
 

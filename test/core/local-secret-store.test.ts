@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, Secret, SecretValue } from '../../lib';
 import { manifestBytes } from '../../lib/core/secret-manifest';
 import { toYaml } from '../../lib/core/yaml';
-import { testChart } from '../util';
+import { stderrOf, testChart } from '../util';
 
 function tempState(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-')), 'nested', 'secrets.json');
@@ -117,6 +117,32 @@ describe('LocalSecretStore', () => {
     fs.writeFileSync(statePath, JSON.stringify({ version: 2, values: {} }));
     expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${JSON.stringify(statePath)} is not a version 1 secret state with a "values" object; restore it from your backup`);
     expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).version).toBe(2);
+  });
+});
+
+// DOCKYARD_STATE is read by the example stacks (apps/), which give it as statePath; a user restoring a state by it in a
+// stack of their own (the README's Credentials section names it) would otherwise synthesize from another one silently
+describe('LocalSecretStore and DOCKYARD_STATE', () => {
+  const withState = (value: string | undefined, make: () => void): string => {
+    const before = process.env.DOCKYARD_STATE;
+    if (value === undefined) delete process.env.DOCKYARD_STATE; else process.env.DOCKYARD_STATE = value;
+    try {
+      return stderrOf(make);
+    } finally {
+      if (before === undefined) delete process.env.DOCKYARD_STATE; else process.env.DOCKYARD_STATE = before;
+    }
+  };
+
+  test('warns when the variable names another state than the store\'s, naming both', () => {
+    expect(withState('/tmp/restored.json', () => new LocalSecretStore({ statePath: '.dockyard/mine.json' })))
+      .toBe('dockyard: warning: DOCKYARD_STATE "/tmp/restored.json" is not this stack\'s secret state ".dockyard/mine.json": only Dockyard\'s ' +
+        'example stacks read that variable, and a stack of your own takes its state from LocalSecretStore\'s statePath; it is ignored\n');
+  });
+
+  test('says nothing when it names the store\'s state (as the example stacks pass it), nor when unset or empty', () => {
+    expect(withState('.dockyard/mine.json', () => new LocalSecretStore({ statePath: path.resolve('.dockyard/mine.json') }))).toBe('');
+    expect(withState(undefined, () => new LocalSecretStore({ statePath: '.dockyard/mine.json' }))).toBe('');
+    expect(withState('', () => new LocalSecretStore({ statePath: '.dockyard/mine.json' }))).toBe('');
   });
 });
 
