@@ -161,7 +161,7 @@ describe('mirror mode of the default stack (DOCKYARD_IMAGE_MIRROR)', () => {
     expect(config.registries).toEqual([]);
     expect(config.projects.map((p: any) => p.name)).toEqual(['apps']);
     expect(config.robots.find((r: any) => r.name === 'puller').permissions.map((p: any) => p.namespace)).toEqual(['apps']);
-    expect(mirrored.files).toEqual(['dockyard.k8s.yaml', 'images.pairs.txt', 'pipelines/demo.drone.yml', 'secrets.local.yaml']);
+    expect(mirrored.files).toEqual(['.dockyard-output', 'dockyard.k8s.yaml', 'images.pairs.txt', 'pipelines/demo.drone.yml', 'secrets.local.yaml']);
     expect(mirrored.files.some((f) => f.includes('hosts.toml'))).toBe(false);
     expect(imagesOf(mirrored.docs).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
     const pairs = dockyardImages(['--pairs', mirrored.outdir]).stdout.trimEnd().split('\n');
