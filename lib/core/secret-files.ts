@@ -165,7 +165,8 @@ function alive(pid: number): boolean {
  * is waited for up to `timeoutMs`.
  */
 export function withMutex<T>(file: string, timeoutMs: number, fn: () => T): T {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // the first folder this made, if any: a first synth that fails leaves no empty `.dockyard/` behind it
+  const made = fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const me = `${process.pid}@${os.hostname()}\n`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -173,6 +174,11 @@ export function withMutex<T>(file: string, timeoutMs: number, fn: () => T): T {
       fs.writeFileSync(file, me, { flag: 'wx', mode: 0o600 });
       break;
     } catch (err: any) {
+      if (err.code === 'ENOENT' && Date.now() < deadline) {
+        // another synth's failed first run removed the folder it had made, between our two calls
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        continue;
+      }
       if (err.code !== 'EEXIST') {
         throw new SecretStateError(`cannot create the synth lock ${describePath(file)}: ${err.code ?? 'error'}`);
       }
@@ -198,5 +204,18 @@ export function withMutex<T>(file: string, timeoutMs: number, fn: () => T): T {
     return fn();
   } finally {
     fs.rmSync(file, { force: true });
+    if (made !== undefined) removeEmptyFolders(path.dirname(file), made);
+  }
+}
+
+/** Remove `from` and the folders above it up to `upTo`, each while it is empty (what a failed first synth made). */
+function removeEmptyFolders(from: string, upTo: string): void {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      return; // not empty: it holds the state, or another synth's lock
+    }
+    if (path.resolve(dir) === path.resolve(upTo) || path.dirname(dir) === dir) return;
   }
 }

@@ -574,6 +574,19 @@ describe('files and locks', () => {
     expect(fs.readdirSync(dir)).toEqual(['target']);
   });
 
+  test('a first synth that fails leaves none of the folders the lock needed, and a later one keeps its folder', () => {
+    const dir = workdir();
+    const mutex = path.join(dir, '.dockyard', 'deep', 'state.json.mutex');
+    expect(failure(() => withMutex(mutex, 200, () => { throw new Error('refused'); }))).toBe('refused');
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // a folder that holds the state, or that was there before, stays
+    expect(withMutex(mutex, 200, () => fs.writeFileSync(path.join(dir, '.dockyard', 'deep', 'state.json'), '{}'))).toBeUndefined();
+    expect(fs.readdirSync(path.join(dir, '.dockyard', 'deep'))).toEqual(['state.json']);
+    fs.mkdirSync(path.join(dir, 'kept'));
+    expect(failure(() => withMutex(path.join(dir, 'kept', 'state.json.mutex'), 200, () => { throw new Error('refused'); }))).toBe('refused');
+    expect(fs.readdirSync(path.join(dir, 'kept'))).toEqual([]);
+  });
+
   test('a synth waits for a live holder of the state lock and takes over a dead one', () => {
     const dir = workdir();
     const mutex = path.join(dir, 'state.json.mutex');
