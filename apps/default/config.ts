@@ -263,10 +263,6 @@ function checkMirrorPassword(env: NodeJS.ProcessEnv): void {
 }
 
 /**
- * A mirror password without a mirror user is read by nothing (the mirror is pulled from anonymously): warn, rather
- * than let it look used.
- */
-/**
  * Warn of `DOCKYARD_TEAMS` set for the default stack, which onboards no teams: `DOCKYARD_TEAMS=5 npm run synth` would
  * otherwise write no team without a word, even for a value `npm run synth:teams` refuses. Its other variables are
  * the teams stack's too, so only this one is unread here.
@@ -277,6 +273,10 @@ export function warnTeamsUnread(env: NodeJS.ProcessEnv, warn: (message: string) 
   }
 }
 
+/**
+ * A mirror password without a mirror user is read by nothing (the mirror is pulled from anonymously): warn, rather
+ * than let it look used.
+ */
 function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   if (env.DOCKYARD_IMAGE_MIRROR_PASSWORD !== undefined && env.DOCKYARD_IMAGE_MIRROR_USER === undefined) {
     warn('DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled from ' +

@@ -14,18 +14,12 @@ import { describeValue } from '../../lib';
 import { editDistance } from '../../lib/core/text';
 import { closest, markVariableReported } from '../../lib/core/variable-names';
 import { printWarning } from '../../lib/core/warn';
+import { OTHER_VARIABLES } from './other-variables';
 
 const PREFIX = 'DOCKYARD_';
 
-// the stacks' default for configuration warnings, as the library prints its own
-export { printWarning };
-
-/**
- * The variables read outside the stacks' configuration table: by `npm test`'s prerequisite check
- * (`scripts/test-prerequisites.sh`) and by the policy suite (`test/policy/checks/schema.ts`, and the Gateway API CRDs
- * beside the schemas).
- */
-export const OTHER_VARIABLES: readonly string[] = ['DOCKYARD_NO_INSTALL', 'DOCKYARD_K8S_SCHEMAS', 'DOCKYARD_K8S_CRDS'];
+// the stacks' default for configuration warnings, as the library prints its own; the variables outside the table
+export { printWarning, OTHER_VARIABLES };
 
 /**
  * `env` with every empty `DOCKYARD_*` value left out, and every `DOCKYARD_*` name not in `known` (nor in

@@ -8,7 +8,7 @@ import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
 import { withObjectNames } from './object-names';
-import { manifestBytes } from './secret-manifest';
+import { GENERATED_HEADER, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
@@ -160,10 +160,10 @@ function checkFilePaths(app: App, charts: readonly Chart[]): string[] {
 /**
  * Refuse an output directory that is not a synth's own before anything is saved or written: every synth replaces the
  * whole directory, so one pointed by mistake at a folder of sources (a mistyped CDK8S_OUTDIR or `outdir`) would lose
- * them. A directory with `OUTPUT_MARKER` is a synth's; one without (new, or made by a version before the mark) may
- * hold only what a synth writes: the paths this one writes (`written`, as `checkFilePaths` normalized them) and, as
- * an earlier one may have, chart manifests (`*.k8s.yaml`), the generated Secrets and the list of images to mirror. A
- * git repository is refused even in a synth's own directory: the swap would delete its history.
+ * them. A directory with `OUTPUT_MARKER`, or with the generated Secrets a synth writes (one of a version before the
+ * mark), is a synth's; any other may hold only what this synth writes (`written`, as `checkFilePaths` normalized
+ * them) and, as an earlier one may have, chart manifests (`*.k8s.yaml`) and the list of images to mirror. A git
+ * repository is refused even in a synth's own directory: the swap would delete its history.
  */
 function checkOutputDirectory(link: string, written: readonly string[]): void {
   const dir = outputPath(link);
@@ -180,13 +180,32 @@ function checkOutputDirectory(link: string, written: readonly string[]): void {
     throw new ValidationError(`invalid output directory ${describePath(link)}: it holds a git repository (.git), which the synth would ` +
       `delete with the rest, as every synth replaces the whole directory; ${elsewhere} and copy the output from there`);
   }
-  if (entries.includes(OUTPUT_MARKER)) return;
+  if (entries.includes(OUTPUT_MARKER) || wroteSecrets(path.join(dir, SECRETS_FILE))) return;
   const ours = new Set(written.map((file) => file.split('/')[0]));
-  const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== SECRETS_FILE && e !== IMAGE_PAIRS_FILE).sort();
+  const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).map(describePath).join(', ');
     throw new ValidationError(`invalid output directory ${describePath(link)}: it holds ${shown}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, ` +
-      `which no synth wrote (it has no ${OUTPUT_MARKER}), and every synth replaces the whole directory; ${elsewhere}, or empty this one first`);
+      `which this synth does not write, and no ${OUTPUT_MARKER} marks it a synth's; every synth replaces the whole directory: ${elsewhere}, ` +
+      'or empty this one first');
+  }
+}
+
+/**
+ * Whether `file` is the generated Secrets a synth writes, by its first line (`LocalSecretStore`'s header, since
+ * November 2026): a synth of a version before the mark wrote its directory, whatever else it wrote then (node files
+ * the stack writes only without a mirror, say).
+ */
+function wroteSecrets(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(GENERATED_HEADER.length);
+    return fs.readSync(fd, head, 0, head.length, 0) === head.length && head.toString('utf8') === GENERATED_HEADER;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -133,14 +133,26 @@ describe('LocalSecretStore and DOCKYARD_STATE', () => {
     }
   };
 
-  test('warns when the variable names another state than the store\'s, naming both', () => {
-    expect(withState('/tmp/restored.json', () => new LocalSecretStore({ statePath: '.dockyard/mine.json' })))
-      .toBe('dockyard: warning: DOCKYARD_STATE "/tmp/restored.json" is not this stack\'s secret state ".dockyard/mine.json": only Dockyard\'s ' +
-        'example stacks read that variable, and a stack of your own takes its state from LocalSecretStore\'s statePath; it is ignored\n');
+  test('warns once when the variable names another state than the store\'s, naming both', () => {
+    expect(withState('/tmp/restored.json', () => {
+      new LocalSecretStore({ statePath: '.dockyard/mine.json' });
+      new LocalSecretStore({ statePath: '.dockyard/mine.json' });
+    })).toBe('dockyard: warning: DOCKYARD_STATE "/tmp/restored.json" is not this stack\'s secret state ".dockyard/mine.json": only ' +
+      'Dockyard\'s example stacks read that variable; a stack of your own takes its state from LocalSecretStore\'s statePath, which this ' +
+      'synth uses\n');
   });
 
   test('says nothing when it names the store\'s state (as the example stacks pass it), nor when unset or empty', () => {
     expect(withState('.dockyard/mine.json', () => new LocalSecretStore({ statePath: path.resolve('.dockyard/mine.json') }))).toBe('');
+    // the same file through a link to its folder
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-link-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'real'));
+      fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+      expect(withState(path.join(dir, 'link', 'state.json'), () => new LocalSecretStore({ statePath: path.join(dir, 'real', 'state.json') }))).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     expect(withState(undefined, () => new LocalSecretStore({ statePath: '.dockyard/mine.json' }))).toBe('');
     expect(withState('', () => new LocalSecretStore({ statePath: '.dockyard/mine.json' }))).toBe('');
   });
