@@ -4,7 +4,7 @@ import type { ImageDigests } from './image-digests';
 import type { ISecret } from './secret';
 import { describeValue, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
-import { compare } from './text';
+import { compare, fewOf } from './text';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -457,7 +457,7 @@ export class Images {
     for (const pin of pinsByRoot.get(root) ?? []) {
       const unused = pin.digests.references.filter((r) => !pin.used.has(r));
       if (unused.length > 0) {
-        const shown = unused.slice(0, 5).join(', ') + (unused.length > 5 ? ` and ${unused.length - 5} more` : '');
+        const shown = fewOf(unused);
         warnOnce(root, `image digests pinned on ${scopeName(pin.scope)} name ${unused.length} image${unused.length === 1 ? '' : 's'} nothing ` +
           `below it pulls: ${shown}; remove them (an older version's images?), or check their references against \`dockyard-images\``);
       }

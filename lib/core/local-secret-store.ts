@@ -17,7 +17,7 @@ import { retiredSecretKeys, runSecretRecordReviews, secretStateKey } from './sec
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
-import { editDistance } from './text';
+import { editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
 import { describePath, describeValue, invalidSecret } from './validation';
@@ -280,7 +280,7 @@ export class LocalSecretStore {
       // rotating a key that encrypts stored data loses that data: say so where the way out is offered
       const encrypting = lost.filter((k) => roots.get(k)!.encrypts !== undefined);
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} lacks ${count(lost, 'key')} that ${describePath(this.lockPath)} ` +
-        `records: ${list(lost)}. Nothing was written. Restore the state from your backup, or rebuild it from the cluster's Secrets, or make ` +
+        `records: ${fewOf(lost)}. Nothing was written. Restore the state from your backup, or rebuild it from the cluster's Secrets, or make ` +
         `them anew on purpose with DOCKYARD_ROTATE=${lost.length === roots.size ? ROTATE_ALL : lost.length <= MAX_NAMED_LOST ? lost.join(',') : ROTATE_LOST} ` +
         `(this rotates those credentials` +
         `${encrypting.length > 0 ? `, and loses what ${encrypting.join(' and ')} encrypt${encrypting.length > 1 ? '' : 's'}` : ''}; ` +
@@ -294,7 +294,7 @@ export class LocalSecretStore {
     if (stale.length > 0) {
       const back = [...new Set(stale.map((k) => `${movedTo[k].split('/')[0]}=${k.split('/')[0]}`))];
       throw new SecretStateError(`this stack declares ${count(stale, 'key')} again whose value${stale.length > 1 ? 's' : ''} DOCKYARD_MOVE carried to ` +
-        `another namespace: ${list(stale.map((k) => `${k} (moved to ${movedTo[k]})`))}. The state still holds the value from before the move, ` +
+        `another namespace: ${fewOf(stale.map((k) => `${k} (moved to ${movedTo[k]})`))}. The state still holds the value from before the move, ` +
         `which may be one rotated away since. Nothing was written. To take the current values back, synth with DOCKYARD_MOVE=${back.join(',')}; ` +
         `to make them anew, DOCKYARD_ROTATE=${stale.length <= MAX_NAMED_LOST ? stale.join(',') : '<each key>'}`);
     }
@@ -304,8 +304,8 @@ export class LocalSecretStore {
     // a move given already that did not carry a key: the key's recipe is not the kept one's
     const remade = moved.filter((m) => this.moves.some((move) => move.from === m.from && move.to === m.key.split('/')[0]));
     if (remade.length > 0) {
-      throw new SecretStateError(`DOCKYARD_MOVE cannot carry ${list(remade.map((m) => `${m.from}/${m.key.slice(m.key.indexOf('/') + 1)}`))} to ` +
-        `${list(remade.map((m) => m.key))}: the kept value was made by another recipe than the key is declared with now. Nothing was written. ` +
+      throw new SecretStateError(`DOCKYARD_MOVE cannot carry ${fewOf(remade.map((m) => `${m.from}/${m.key.slice(m.key.indexOf('/') + 1)}`))} to ` +
+        `${fewOf(remade.map((m) => m.key))}: the kept value was made by another recipe than the key is declared with now. Nothing was written. ` +
         `Make ${remade.length > 1 ? 'them' : 'it'} anew on purpose with DOCKYARD_ROTATE=${remade.map((m) => m.key).join(',')}, or declare the ` +
         'recipe it was made with (the key record lists it)');
     }
@@ -313,24 +313,24 @@ export class LocalSecretStore {
       const from = [...new Set(moved.map((m) => `${m.from}=${m.key.split('/')[0]}`))];
       const losing = moved.filter((m) => roots.get(m.key)!.encrypts !== undefined || roots.get(m.key)!.firstStartChange !== undefined);
       throw new SecretStateError(`this stack declares ${count(moved, 'key')} that the secret state ${describePath(this.statePath)} lacks, while it holds ` +
-        `the same Secrets' keys in another namespace that the stack no longer declares: ${list(moved.map((m) => `${m.key} (kept in ${m.from})`))}. ` +
+        `the same Secrets' keys in another namespace that the stack no longer declares: ${fewOf(moved.map((m) => `${m.key} (kept in ${m.from})`))}. ` +
         `Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; if both namespaces are ` +
         'meant to exist (one stack for two environments), give each its own state; to make them anew on ' +
         `purpose, DOCKYARD_ROTATE=${moved.length <= MAX_NAMED_LOST ? moved.map((m) => m.key).join(',') : '<each key>'}` +
-        `${losing.length > 0 ? ` (which loses what ${list(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
+        `${losing.length > 0 ? ` (which loses what ${fewOf(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
         ' (see the README, "Credentials")');
     }
     // only inputs whose variables changed: nothing to restore, the way out is the variable or a rotation (a trial was
     // sent to its backup by the message below)
     if (problems.length > 0 && !otherThanInputs) {
       throw new SecretStateError(`${count(problems, 'input')} of this stack differ${problems.length > 1 ? '' : 's'} from the value${problems.length > 1 ? 's' : ''} ` +
-        `the secret state ${describePath(this.statePath)} keeps: ${list(problems)}. Nothing was written. To take the new ` +
+        `the secret state ${describePath(this.statePath)} keeps: ${fewOf(problems)}. Nothing was written. To take the new ` +
         `value${problems.length > 1 ? 's' : ''} on purpose, synth with DOCKYARD_ROTATE=` +
         `${unusable.length <= MAX_NAMED_LOST ? unusable.join(',') : ROTATE_UNUSABLE} (see the README, "Credentials")`);
     }
     if (problems.length > 0) {
       throw new SecretStateError(`the secret state ${describePath(this.statePath)} has ${count(problems, 'key')} that cannot be used: ` +
-        `${list(problems)}. Nothing was written. Restore the state from your backup, or rotate on purpose with DOCKYARD_ROTATE=` +
+        `${fewOf(problems)}. Nothing was written. Restore the state from your backup, or rotate on purpose with DOCKYARD_ROTATE=` +
         `${unusable.length <= MAX_NAMED_LOST ? unusable.join(',') : ROTATE_UNUSABLE} (see the README, "Credentials")`);
     }
 
@@ -495,7 +495,7 @@ export class LocalSecretStore {
       report(made, rotating, this.lockPath, roots, new Set(revived));
       if (movedKeys.length > 0) {
         process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new namespace (DOCKYARD_MOVE=` +
-          `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${list(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);
+          `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${fewOf(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);
       }
       if (loaded === undefined && record === undefined && made.length > 0) {
         // a mistyped state path starts a new state as quietly as a first synth does: say which one, so that a
@@ -548,16 +548,16 @@ export class LocalSecretStore {
         const below = keys.filter((k) => k.startsWith(`${entry}/`));
         if (entry.startsWith('file:') && below.length > 0) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a folder rotates nothing: name each file to rotate, ` +
-            `e.g. ${list(below.sort(), 3)}`);
+            `e.g. ${fewOf(below.sort(), 3)}`);
         }
         const inNamespace = [...new Set(below.map((k) => k.split('/').slice(0, 2).join('/')))].sort();
         if (inNamespace.length > 0) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a namespace rotates nothing, as its Secrets hold ` +
-            `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${list(inNamespace, 3)}`);
+            `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${fewOf(inNamespace, 3)}`);
         }
         const near = [ROTATE_ALL, ROTATE_LOST, ROTATE_UNUSABLE].find((word) => word === entry.toLowerCase()) ?? nearestKey(entry, keys);
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +
-          `<namespace>/<secret>/<key> of a key this stack declares, ${near !== undefined ? `did you mean ${near}?` : `e.g. ${list([...roots.keys()].sort(), 3)}`}`);
+          `<namespace>/<secret>/<key> of a key this stack declares, ${near !== undefined ? `did you mean ${near}?` : `e.g. ${fewOf([...roots.keys()].sort(), 3)}`}`);
       }
       hits.forEach((k) => out.add(k));
     }
@@ -620,7 +620,6 @@ function count(items: unknown[], noun: string): string {
   return `${items.length} ${noun}${items.length === 1 ? '' : 's'}`;
 }
 
-/** A list for a one-line message: the first few, then how many more. */
 /** The DOCKYARD_STATE warnings printed in this process: one a state, however many stores a program makes. */
 const stateVariableWarned = new Set<string>();
 
@@ -653,9 +652,6 @@ function sameFile(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-function list(items: string[], max = 5): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
 
 /** Two generated Secrets of one name in one namespace would share values and emit conflicting documents. */
 function checkUnique(secrets: Secret[]): void {
@@ -721,7 +717,7 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
   const remade = made.filter((k) => revived.has(k));
   const created = made.filter((k) => !rotating.has(k));
   if (remade.length > 0) {
-    process.stderr.write(`dockyard: made ${count(remade, 'key')} anew that an earlier synth retired, whose old values were revoked: ${list(remade, 10)}\n`);
+    process.stderr.write(`dockyard: made ${count(remade, 'key')} anew that an earlier synth retired, whose old values were revoked: ${fewOf(remade, 10)}\n`);
   }
   if (rotated.length > 0) {
     // every one: a rotation is deliberate, and its list is what to check before applying
@@ -743,11 +739,11 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
   const taken = created.filter((k) => roots.get(k)?.kind === SecretValueKind.INPUT);
   const generated = created.filter((k) => roots.get(k)?.kind !== SecretValueKind.INPUT);
   if (generated.length > 0) {
-    process.stderr.write(`dockyard: generated ${count(generated, 'new key')}, recorded in ${describePath(lockPath)}: ${list(generated, 10)}\n`);
+    process.stderr.write(`dockyard: generated ${count(generated, 'new key')}, recorded in ${describePath(lockPath)}: ${fewOf(generated, 10)}\n`);
   }
   if (taken.length > 0) {
     process.stderr.write(`dockyard: took ${count(taken, 'new input')} from ${taken.length === 1 ? 'its variable' : 'their variables'}, recorded in ` +
-      `${describePath(lockPath)}: ${list(taken.map((k) => `${k} (${roots.get(k)!.env})`), 10)}\n`);
+      `${describePath(lockPath)}: ${fewOf(taken.map((k) => `${k} (${roots.get(k)!.env})`), 10)}\n`);
   }
 }
 

@@ -13,6 +13,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
+import { fewOf } from './text';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
@@ -184,8 +185,7 @@ function checkOutputDirectory(link: string, written: readonly string[]): void {
   const ours = new Set(written.map((file) => file.split('/')[0]));
   const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
   if (foreign.length > 0) {
-    const shown = foreign.slice(0, 3).map(describePath).join(', ');
-    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds ${shown}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, ` +
+    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds ${fewOf(foreign.map(describePath), 3)}, ` +
       `which this synth does not write, and no ${OUTPUT_MARKER} marks it a synth's; every synth replaces the whole directory: ${elsewhere}, ` +
       'or empty this one first');
   }

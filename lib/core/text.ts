@@ -34,3 +34,8 @@ export function editDistance(a: string, b: string): number {
   }
   return d[a.length][b.length];
 }
+
+/** `items` for a one-line message: the first `max`, joined by ", ", then how many more. */
+export function fewOf(items: readonly string[], max = 5): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
