@@ -9,6 +9,7 @@
  * namespace sorts before every file with something in it. `secrets.local.yaml` sorts after a chart named
  * `dockyard` or `platform`, but before one named `tenants`.
  */
+import { fewOf } from './text';
 
 /** What one manifest file defines and holds, as far as namespaces go. */
 export interface ManifestNamespaces {
@@ -21,9 +22,11 @@ export interface ManifestNamespaces {
 }
 
 /**
- * Each namespace whose first object `kubectl apply -f <dir>/` would create before the Namespace itself, as one
- * warning line: the object, its file, and the file that creates the namespace. Only the top-level files count (kubectl
- * reads no subdirectory without `-R`), and only namespaces some file defines: one the user creates is theirs to order.
+ * Where `kubectl apply -f <dir>/` would create a namespace's first object before the Namespace itself, as one warning
+ * line for each pair of files: the first such object, its file, the file that creates the namespace, and how many
+ * other namespaces the same pair puts out of order (a thousand teams' Secrets in `secrets.local.yaml` before a
+ * `tenants` chart are one line, not a thousand). Only the top-level files count (kubectl reads no subdirectory
+ * without `-R`), and only namespaces some file defines: one the user creates is theirs to order.
  */
 export function applyOrderWarnings(files: readonly ManifestNamespaces[]): string[] {
   // byte order of the names, as Go compares strings
@@ -34,7 +37,8 @@ export function applyOrderWarnings(files: readonly ManifestNamespaces[]): string
       if (!definedIn.has(namespace)) definedIn.set(namespace, file.path);
     }
   }
-  const warnings: string[] = [];
+  // per file that uses a namespace too early and file that defines it: the first object, and every namespace
+  const early = new Map<string, { file: string; definer: string; first: [string, string]; namespaces: string[] }>();
   const warned = new Set<string>();
   const seen = new Set<string>();
   for (const file of sorted) {
@@ -43,10 +47,21 @@ export function applyOrderWarnings(files: readonly ManifestNamespaces[]): string
       const definer = definedIn.get(namespace);
       if (definer !== undefined && !seen.has(namespace) && !warned.has(namespace)) {
         warned.add(namespace);
-        warnings.push(`kubectl apply -f on the output directory would create ${what} (${file.path}) before Namespace ${namespace} ` +
-          `(${definer}): it reads files in name order; apply ${definer} first, or give its chart an id that sorts before ${file.path}`);
+        const pair = JSON.stringify([file.path, definer]);
+        const found = early.get(pair);
+        if (found === undefined) {
+          early.set(pair, { file: file.path, definer, first: [namespace, what], namespaces: [namespace] });
+        } else {
+          found.namespaces.push(namespace);
+        }
       }
     }
   }
-  return warnings;
+  return [...early.values()].map(({ file, definer, first: [namespace, what], namespaces }) => {
+    const others = namespaces.slice(1);
+    const more = others.length === 0 ? '' : `, and objects of ${others.length} more namespace${others.length === 1 ? '' : 's'} ` +
+      `(${fewOf(others)}) before theirs`;
+    return `kubectl apply -f on the output directory would create ${what} (${file}) before Namespace ${namespace} (${definer})${more}: ` +
+      `it reads files in name order; apply ${definer} first, or give its chart an id that sorts before ${file}`;
+  });
 }

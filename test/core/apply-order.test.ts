@@ -52,6 +52,31 @@ describe('applyOrderWarnings', () => {
       file('z.k8s.yaml', ['team'], []), file('a.k8s.yaml', [], [['team', 'Role team/r']]), file('b.k8s.yaml', [], [['team', 'Role team/s']]),
     ])).toHaveLength(1);
   });
+
+  test('many namespaces out of order between the same two files are one line, naming the first object and counting the rest', () => {
+    const teams = Array.from({ length: 8 }, (_, i) => `team-${i}`);
+    expect(applyOrderWarnings([
+      file('tenants.k8s.yaml', teams, []),
+      file('secrets.local.yaml', [], teams.map((t) => [t, `Secret ${t}/pull`])),
+    ])).toEqual(['kubectl apply -f on the output directory would create Secret team-0/pull (secrets.local.yaml) before Namespace team-0 ' +
+      '(tenants.k8s.yaml), and objects of 7 more namespaces (team-1, team-2, team-3, team-4, team-5 and 2 more) before theirs: it reads ' +
+      'files in name order; apply tenants.k8s.yaml first, or give its chart an id that sorts before secrets.local.yaml']);
+    expect(applyOrderWarnings([
+      file('tenants.k8s.yaml', ['a', 'b'], []),
+      file('secrets.local.yaml', [], [['a', 'Secret a/x'], ['b', 'Secret b/x']]),
+    ])[0]).toContain('before Namespace a (tenants.k8s.yaml), and objects of 1 more namespace (b) before theirs: ');
+  });
+
+  test('each pair of files gets its own line, in the order kubectl meets them', () => {
+    expect(applyOrderWarnings([
+      file('zeta.k8s.yaml', ['z'], []), file('tenants.k8s.yaml', ['t'], []),
+      file('alpha.k8s.yaml', [], [['t', 'Role t/r'], ['z', 'Role z/r']]),
+      file('secrets.local.yaml', [], [['t', 'Secret t/x']]),
+    ]).map((w) => w.slice(0, w.indexOf(':')))).toEqual([
+      'kubectl apply -f on the output directory would create Role t/r (alpha.k8s.yaml) before Namespace t (tenants.k8s.yaml)',
+      'kubectl apply -f on the output directory would create Role z/r (alpha.k8s.yaml) before Namespace z (zeta.k8s.yaml)',
+    ]);
+  });
 });
 
 describe('synthesize warns of an apply order that fails on a fresh cluster', () => {
