@@ -164,30 +164,46 @@ function checkFilePaths(app: App, charts: readonly Chart[]): string[] {
  * them. A directory with `OUTPUT_MARKER`, or with the generated Secrets a synth writes (one of a version before the
  * mark), is a synth's; any other may hold only what this synth writes (`written`, as `checkFilePaths` normalized
  * them) and, as an earlier one may have, chart manifests (`*.k8s.yaml`) and the list of images to mirror. A git
- * repository is refused even in a synth's own directory: the swap would delete its history.
+ * repository is refused even in a synth's own directory: the swap would delete its history. Where the directory is
+ * missing and an interrupted synth left the previous output beside it, that one is checked: it is put back, then replaced.
  */
 function checkOutputDirectory(link: string, written: readonly string[]): void {
   const dir = outputPath(link);
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(dir);
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') return;
-    throw new ValidationError(`invalid output directory ${describePath(link)}: it cannot be read (${err?.code ?? 'error'}); ` +
-      'point it at a directory you can write, or at nothing');
+  let checked = dir;
+  let entries = readOutput(link, dir);
+  // killed between a swap's two renames, a synth left the previous output beside the directory, and this one puts it
+  // back before it swaps (`recoverSiblings`): that is what would be replaced, so that is checked
+  let held = describePath(link);
+  if (entries === undefined) {
+    const previous = previousOutputs(dir)[0];
+    if (previous === undefined) return;
+    checked = previous;
+    entries = readOutput(link, previous)!;
+    held = `${held} (the previous output, which an interrupted synth left in ${describePath(previous)} and this one would put back)`;
   }
   const elsewhere = 'synthesize into a directory of its own (CDK8S_OUTDIR, or new App({ outdir }))';
   if (entries.includes('.git')) {
-    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds a git repository (.git), which the synth would ` +
+    throw new ValidationError(`invalid output directory ${held}: it holds a git repository (.git), which the synth would ` +
       `delete with the rest, as every synth replaces the whole directory; ${elsewhere} and copy the output from there`);
   }
-  if (entries.includes(OUTPUT_MARKER) || wroteSecrets(path.join(dir, SECRETS_FILE))) return;
+  if (entries.includes(OUTPUT_MARKER) || wroteSecrets(path.join(checked, SECRETS_FILE))) return;
   const ours = new Set(written.map((file) => file.split('/')[0]));
   const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
   if (foreign.length > 0) {
-    throw new ValidationError(`invalid output directory ${describePath(link)}: it holds ${fewOf(foreign.map(describePath), 3)}, ` +
+    throw new ValidationError(`invalid output directory ${held}: it holds ${fewOf(foreign.map(describePath), 3)}, ` +
       `which this synth does not write, and no ${OUTPUT_MARKER} marks it a synth's; every synth replaces the whole directory: ${elsewhere}, ` +
       'or empty this one first');
+  }
+}
+
+/** The entries of `dir`, the output directory `link` names (or its kept previous output); undefined if it is not there. */
+function readOutput(link: string, dir: string): string[] | undefined {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return undefined;
+    throw new ValidationError(`invalid output directory ${describePath(link)}: it cannot be read (${err?.code ?? 'error'}); ` +
+      'point it at a directory you can write, or at nothing');
   }
 }
 
@@ -455,6 +471,12 @@ function siblingsOf(dir: string, kind: 'new' | 'old'): string[] {
     .map((name) => path.join(path.dirname(dir), name));
 }
 
+/** The previous outputs interrupted swaps left beside `dir`, the newest (the one `recoverSiblings` puts back) first. */
+function previousOutputs(dir: string): string[] {
+  if (!fs.existsSync(path.dirname(dir))) return [];
+  return siblingsOf(dir, 'old').sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+}
+
 /**
  * Clear what an interrupted `replaceDirectory` left beside `dir`: its staging folders (half-written, generated
  * Secrets among them) are removed; when `dir` itself is gone (killed between the two renames), the newest previous
@@ -464,7 +486,7 @@ function recoverSiblings(dir: string): void {
   for (const staging of siblingsOf(dir, 'new')) {
     fs.rmSync(staging, { recursive: true, force: true });
   }
-  const olds = siblingsOf(dir, 'old').sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  const olds = previousOutputs(dir);
   if (olds.length > 0 && !fs.existsSync(dir)) {
     fs.renameSync(olds.shift()!, dir);
   }

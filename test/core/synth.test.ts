@@ -370,6 +370,35 @@ describe('synthesize: an output directory that is not a synth\'s', () => {
     expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
   });
 
+  test('the previous output an interrupted synth left beside a missing directory is checked, as it would be put back and replaced', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    // an earlier version replaced any directory: killed between its renames while replacing a folder of sources
+    const kept = path.join(dir, '.dist.old-Ab3xYz');
+    fs.mkdirSync(path.join(kept, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(kept, 'package.json'), '{}');
+    expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(`invalid output directory "${outdir}" (the previous output, which an ` +
+      `interrupted synth left in "${kept}" and this one would put back): it holds "package.json", "src", which this synth does not write`);
+    expect(fs.readdirSync(dir)).toEqual(['.dist.old-Ab3xYz']);
+    expect(tree(kept)).toEqual(['package.json', 'src']);
+    // a git repository there too
+    fs.rmSync(path.join(kept, 'package.json'));
+    fs.rmSync(path.join(kept, 'src'), { recursive: true });
+    fs.mkdirSync(path.join(kept, '.git'));
+    fs.writeFileSync(path.join(kept, '.dockyard-output'), '');
+    expect(() => synthInto(outdir, path.join(dir, 'state.json'))).toThrow(/^invalid output directory ".*" \(the previous output, .*\): it holds a git repository/);
+  });
+
+  test('a synth\'s previous output left beside a missing directory, known by its generated Secrets, is put back and replaced', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    fs.rmSync(path.join(outdir, '.dockyard-output'));
+    fs.writeFileSync(path.join(outdir, 'notes.txt'), 'put there by hand');
+    fs.renameSync(outdir, path.join(dir, '.dist.old-Ab3xYz'));
+    synthInto(outdir, statePath, 'two');
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+  });
+
   test('an empty directory is written', () => {
     const outdir = path.join(workdir(), 'empty');
     fs.mkdirSync(outdir);
