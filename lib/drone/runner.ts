@@ -301,6 +301,8 @@ export class DroneKubeRunner extends Construct {
   public readonly buildSettings: DroneRunnerBuildSettings;
 
   private readonly policies: object[] = [];
+  /** The policies of `leaveRepos`, rendered before every other: by repositories another runner takes. */
+  private readonly leftRepos: object[] = [];
   /**
    * The repositories of the `other-events` guard, rendered after every policy: the runner applies the first policy
    * that matches, and the guard matches every event of its repositories, so a guard before a later policy for the
@@ -654,6 +656,29 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
+   * Leave the pipelines of `repos` to another runner, such as a team's dedicated one, so that this runner fails any
+   * of them that still reaches it before their secrets are written anywhere. The server hands a pipeline without
+   * `node:` to a runner without labels (harness v2.28.2 `scheduler/queue/queue.go:266-276`), this one, whatever its
+   * repository, and the secrets extension serves a pipeline's secrets by its repository and event alone; without this
+   * a dedicated team's pipeline that forgot its `node:` ran in this runner's default build namespace, among other
+   * teams' builds, with the team's credentials in a Secret there. A first policy now pins every event of `repos` to
+   * `namespace`, a build namespace of the other runner, where this runner has no Role: the runner compiles the
+   * pipeline, then creates its Secret in the pod's namespace before the pod (drone-runner-kube v1.0.0-rc.5
+   * `engine/engine_impl.go:82-95`), which the API server refuses, and the stage fails with that error. Were this
+   * runner ever granted that namespace, the pipeline would run in the other runner's namespace, as `default`.
+   *
+   * @param repos the other runner's repositories, as its `limitRepos` names them
+   * @param namespace a build namespace of the other runner, never one of this runner's: its pull-request namespace
+   */
+  public leaveRepos(repos: readonly string[], namespace: string): void {
+    checkDnsLabel('namespace', namespace);
+    if (this.buildScopes.has(namespace)) {
+      invalid('namespace', namespace, `must not be a build namespace of ${this.node.id}: it would run there the pipelines it leaves to another runner`);
+    }
+    this.leftRepos.push({ kind: 'policy', name: LEFT_REPOS, match: { repo: [...repos] }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT });
+  }
+
+  /**
    * Refuse a build namespace (the prop `prop`) that is the runner's own namespace `runnerNamespace`, where its
    * Secrets are: e.g. for a runner not made yet, such as a team's dedicated one.
    */
@@ -710,11 +735,11 @@ export class DroneKubeRunner extends Construct {
 
   /**
    * Every policy in the order the runner tries them (the first that matches applies, `engine/policy/match.go:12-24`):
-   * `pull-request-refs` once a policy pins a ServiceAccount, the policies as added, the `other-events` guard, and
-   * the catch-all `default`.
+   * those of `leaveRepos`, `pull-request-refs` once a policy pins a ServiceAccount, the policies as added, the
+   * `other-events` guard, and the catch-all `default`.
    */
   private renderedPolicies(): object[] {
-    return [...this.pullRequestRefs(), ...this.policies, ...this.guard(), this.catchAll()];
+    return [...this.leftRepos, ...this.pullRequestRefs(), ...this.policies, ...this.guard(), this.catchAll()];
   }
 
   /**
@@ -855,7 +880,9 @@ const OTHER_EVENTS = 'other-events';
 /** The name of the first policy, which pins other events than `pull_request` of a pull request's ref to the pool. */
 const PULL_REQUEST_REFS = 'pull-request-refs';
 /** The guards' names, which `addPolicy` refuses (and `default`, the catch-all's, with a reason of its own). */
-const RESERVED_POLICY_NAMES = [OTHER_EVENTS, PULL_REQUEST_REFS];
+/** The name of each policy of `leaveRepos`. */
+const LEFT_REPOS = 'another-runner';
+const RESERVED_POLICY_NAMES = [OTHER_EVENTS, PULL_REQUEST_REFS, LEFT_REPOS];
 /** The name of the last policy, which the runner applies to every pipeline no other policy matches. */
 const CATCH_ALL = 'default';
 /** The ServiceAccount every build namespace has, which mounts no API token. */

@@ -629,6 +629,9 @@ export class Team extends Construct {
         buildEgress: ctx.ci.runner.buildEgress,
       });
       ctx.ci.runner.shareBuildEgressWith(dedicated);
+      // a pipeline of the team's without `node:` reaches the shared runner, and the secrets extension serves it the
+      // team's credentials by repository: the shared runner fails it before any Secret is written
+      ctx.ci.runner.leaveRepos([...this.repos], this.pullRequestNamespace);
       new Namespace(this, 'BuildNamespace', {
         name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
       });

@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, MAX_TEAM_NAME, NetworkPeer, Secret } from '../../lib';
-import { parsePolicies, placeBuild, runnerConfigFiles } from '../drone/upstream';
+import { parsePolicies, parseRunnerLabels, placeBuild, runnerConfigFiles, schedulerRoutes } from '../drone/upstream';
 import { find } from '../util';
 import { Platform, platform } from './fixtures';
 import { connectionAllowed, egressAdmits, Endpoint, ingressAdmits } from './network-model';
@@ -50,6 +50,17 @@ function dedicatedPlatform() {
   p.teams.addTeam({ name: 'a', repos: ['acme/a'] });
   const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
   return { p, team, objects: p.objects() };
+}
+
+/** Runner `name`'s policies and namespace rules, as parsed from its config, and its literal env. */
+function runnerView(objects: any[], name: string) {
+  const config = runnerConfigFiles(objects, name);
+  const runner = find(objects, 'Deployment', name, 'ci').spec.template.spec.containers[0];
+  return {
+    policies: parsePolicies(config['policies.yaml']),
+    rules: (parsePolicies(config['namespace-rules.yaml'])[0] ?? {}) as unknown as Record<string, string[]>,
+    env: Object.fromEntries(runner.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value])) as Record<string, string>,
+  };
 }
 
 describe('a dedicated runner\'s pull-request namespace', () => {
@@ -124,11 +135,7 @@ describe('a dedicated runner\'s pull-request namespace', () => {
 // compiler.go:636-638 and engine/policy/match.go:12-24, policy.go:56-107).
 describe('where the dedicated runner places a team\'s builds (drone-runner-kube)', () => {
   const { objects } = dedicatedPlatform();
-  const config = runnerConfigFiles(objects, 'drone-runner-infra');
-  const policies = parsePolicies(config['policies.yaml']);
-  const rules = (parsePolicies(config['namespace-rules.yaml'])[0] ?? {}) as unknown as Record<string, string[]>;
-  const runner = find(objects, 'Deployment', 'drone-runner-infra', 'ci').spec.template.spec.containers[0];
-  const env = Object.fromEntries(runner.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  const { policies, rules, env } = runnerView(objects, 'drone-runner-infra');
   // what a hostile pipeline asks for: the deploy identity, in the namespace that holds it
   const hostile = { namespace: 'infra-builds', serviceAccountName: 'deployer' };
 
@@ -154,6 +161,51 @@ describe('where the dedicated runner places a team\'s builds (drone-runner-kube)
   test.each(['push', 'tag', 'promote', 'rollback', 'cron', 'custom'])('a %s of a branch runs in the build namespace as the deploy identity', (event) => {
     expect(placeBuild(env, policies, rules, { repo: 'acme/infra', event }, { namespace: 'infra-pull-requests' }))
       .toEqual({ namespace: 'infra-builds', serviceAccountName: 'deployer' });
+  });
+});
+
+// A pipeline of the dedicated team's without `node:` goes to the shared runner: the server hands a stage without labels
+// to a runner without labels (harness v2.28.2 scheduler/queue/queue.go:196-199,266-276, schedulerRoutes), and the
+// secrets extension serves the team's secrets by repository and event alone. The shared runner compiles the pipeline
+// with them, then creates their Secret in the pod's namespace before the pod (drone-runner-kube v1.0.0-rc.5
+// engine/engine_impl.go:82-95): pinned to a namespace where it has no Role, that create is refused and the stage fails
+// with no Secret written (its first policy wins, engine/policy/match.go:12-24).
+describe('a dedicated team\'s pipeline without node: on the shared runner', () => {
+  const { objects } = dedicatedPlatform();
+  const { policies, rules, env } = runnerView(objects, 'drone-runner');
+
+  test('reaches the shared runner: neither has labels', () => {
+    expect(env.DRONE_RUNNER_LABELS).toBeUndefined();
+    expect(schedulerRoutes({}, parseRunnerLabels(env.DRONE_RUNNER_LABELS))).toBe(true);
+  });
+
+  test.each([
+    ['push', undefined], ['tag', undefined], ['promote', undefined], ['cron', undefined], ['custom', undefined],
+    ['pull_request', 'refs/pull/7/head'], ['promote', 'refs/pull/7/head'],
+  ])('a %s (ref %s) is pinned to the team\'s pull-request namespace, whatever it asks', (event, ref) => {
+    for (const pipeline of [{}, { namespace: 'ci-builds' }, { namespace: 'infra-builds', serviceAccountName: 'deployer' }]) {
+      expect(placeBuild(env, policies, rules, { repo: 'acme/infra', event, ref }, pipeline)).toEqual({ namespace: 'infra-pull-requests', serviceAccountName: 'default' });
+    }
+    expect(policies[0]).toEqual({ kind: 'policy', name: 'another-runner', match: { repo: ['acme/infra'] }, metadata: { namespace: 'infra-pull-requests' }, service_account: 'default' });
+  });
+
+  test('where the shared runner may create nothing: no Role or RoleBinding of its own there', () => {
+    const bound = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'infra-pull-requests'
+      && o.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === 'drone-runner'));
+    expect(bound).toEqual([]);
+    // while it has one in its own build namespace, where the other team's pipelines still run
+    expect(find(objects, 'RoleBinding', 'drone-runner', 'ci-builds').subjects).toEqual([{ kind: 'ServiceAccount', name: 'drone-runner', namespace: 'ci' }]);
+  });
+
+  test('the shared team\'s pipelines are placed as before', () => {
+    expect(placeBuild(env, policies, rules, { repo: 'acme/a', event: 'push' })).toEqual({ namespace: 'a-builds', serviceAccountName: 'deployer' });
+    expect(placeBuild(env, policies, rules, { repo: 'acme/a', event: 'pull_request', ref: 'refs/pull/1/head' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+  });
+
+  test('fails: a runner leaving repositories to one of its own build namespaces', () => {
+    const p = platform();
+    expect(() => p.runner.leaveRepos(['acme/x'], 'ci-builds'))
+      .toThrow(new Error('invalid namespace "ci-builds": must not be a build namespace of Runner: it would run there the pipelines it leaves to another runner'));
   });
 });
 
