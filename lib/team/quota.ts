@@ -38,12 +38,22 @@ export interface TeamQuota {
    */
   readonly persistentVolumeClaims?: number;
   /**
-   * The most Services of type LoadBalancer (each a cloud load balancer, billed), and of type NodePort (a port on
-   * every node, past the ingress controller and the namespace's NetworkPolicy's intent).
+   * The most Services of type LoadBalancer (`services.loadbalancers`), each a cloud load balancer, billed. A
+   * NodePort Service is bounded by `externalPorts` alone: Kubernetes counts its ports, not the Service.
    *
-   * @default 0 of each: apps are reached through the ingress controller or Gateway
+   * @default 0: apps are reached through the ingress controller or Gateway
    */
   readonly externalServices?: number;
+  /**
+   * The most ports the namespace's Services may take on every node (`services.nodeports`), past the ingress
+   * controller and the namespace's NetworkPolicy's intent. Kubernetes charges each port of a NodePort Service, and
+   * each port of a LoadBalancer Service too, which gets a node port per port unless it sets
+   * `allocateLoadBalancerNodePorts: false` (then only its ports with an explicit `nodePort`)
+   * (kubernetes/kubernetes `pkg/quota/v1/evaluator/core/services.go`, `Usage`): a load balancer on 80 and 443 takes two.
+   *
+   * @default - twice `externalServices`: two ports, such as 80 and 443, for each load balancer
+   */
+  readonly externalPorts?: number;
   /**
    * Each container's requests and limits when it sets none (a LimitRange's `defaultRequest` and `default`). A quota
    * on requests and limits makes the API server refuse a pod that sets none (kubernetes/kubernetes
@@ -56,7 +66,8 @@ export interface TeamQuota {
 }
 
 /** The settings of a `TeamQuota`, each of its keys: any other is refused, not silently ignored. */
-const QUOTA_KEYS: readonly (keyof TeamQuota)[] = ['cpu', 'memory', 'pods', 'storage', 'persistentVolumeClaims', 'externalServices', 'containerDefaults'];
+const QUOTA_KEYS: readonly (keyof TeamQuota)[] = ['cpu', 'memory', 'pods', 'storage', 'persistentVolumeClaims', 'externalServices', 'externalPorts',
+  'containerDefaults'];
 
 const DEFAULT_CONTAINER = Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' });
 
@@ -76,8 +87,10 @@ export interface CheckedTeamQuota {
   readonly persistentVolumeClaims: number;
   /** `pods`. */
   readonly pods: number;
-  /** `services.loadbalancers` and `services.nodeports`. */
+  /** `services.loadbalancers`. */
   readonly externalServices: number;
+  /** `services.nodeports`: ports, not Services. */
+  readonly externalPorts: number;
   /** Each container's default requests and limits. */
   readonly containerDefaults: Resources;
 }
@@ -92,6 +105,7 @@ export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
   const memory = checked('quota.memory', quota.memory ?? '8Gi');
   const [cpuLimit, memoryLimit] = [twice(cpu), twice(memory)];
   const externalServices = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
+  const externalPorts = checkInteger('quota.externalPorts', quota.externalPorts ?? 2 * externalServices, 0);
   // a default above the quota would have every container that sets nothing refused
   const container = quota.containerDefaults ?? DEFAULT_CONTAINER;
   for (const [prop, value, most, quotaProp, bound] of [
@@ -107,7 +121,7 @@ export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
     }
   }
   return {
-    cpu, cpuLimit, memory, memoryLimit, externalServices, containerDefaults: container,
+    cpu, cpuLimit, memory, memoryLimit, externalServices, externalPorts, containerDefaults: container,
     storage: checked('quota.storage', quota.storage ?? '50Gi'),
     persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
     pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
@@ -130,7 +144,7 @@ export class TeamQuotaObjects extends Construct {
           'persistentvolumeclaims': quantity(String(q.persistentVolumeClaims)),
           'pods': quantity(String(q.pods)),
           'services.loadbalancers': quantity(String(q.externalServices)),
-          'services.nodeports': quantity(String(q.externalServices)),
+          'services.nodeports': quantity(String(q.externalPorts)),
         },
       },
     });

@@ -82,7 +82,7 @@ describe('CPU quantities with a multiplier above one', () => {
 });
 
 describe('keys a quota does not have', () => {
-  const SETTINGS = 'cpu, memory, pods, storage, persistentVolumeClaims, externalServices, containerDefaults';
+  const SETTINGS = 'cpu, memory, pods, storage, persistentVolumeClaims, externalServices, externalPorts, containerDefaults';
 
   test.each<[string, object, string]>([
     ['a misspelt key, with the key it is near', { memroy: '16Gi' },
@@ -101,8 +101,58 @@ describe('keys a quota does not have', () => {
   });
 
   test('every setting of TeamQuota is known', () => {
-    const all = { cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0,
+    const all = { cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0, externalPorts: 0,
       containerDefaults: Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }) };
-    expect(checkTeamQuota(all)).toMatchObject({ cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0 });
+    expect(checkTeamQuota(all)).toMatchObject({ cpu: '4', memory: '8Gi', pods: 50, storage: '50Gi', persistentVolumeClaims: 10, externalServices: 0, externalPorts: 0 });
+  });
+});
+
+// The API server charges a Service against `services.nodeports` by its ports, not by Service: every port of a NodePort
+// Service, and of a LoadBalancer one unless allocateLoadBalancerNodePorts is false (then its explicit nodePorts only),
+// and a LoadBalancer one against `services.loadbalancers` (kubernetes/kubernetes v1.36 pkg/quota/v1/evaluator/core/
+// services.go, `Usage`). A model of that, over the rendered quota: `externalServices: 1` admits one load balancer on
+// 80 and 443, which a `services.nodeports` of 1 refused.
+describe('external Services against the quota, as the API server charges them', () => {
+  type Svc = { type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; ports: { nodePort?: number }[]; allocateLoadBalancerNodePorts?: boolean };
+  const usage = (svc: Svc) => {
+    const nodePorts = svc.type === 'NodePort' || (svc.type === 'LoadBalancer' && svc.allocateLoadBalancerNodePorts !== false)
+      ? svc.ports.length
+      : svc.type === 'LoadBalancer' ? svc.ports.filter((p) => p.nodePort !== undefined).length : 0;
+    return { 'services.nodeports': nodePorts, 'services.loadbalancers': svc.type === 'LoadBalancer' ? 1 : 0 };
+  };
+  const admits = (quota: object, services: Svc[]) => {
+    const p = platform();
+    p.teams.addTeam({ name: 'q', repos: ['acme/q'], quota });
+    const hard = find(p.objects(), 'ResourceQuota', 'team-quota', 'q').spec.hard;
+    const used = services.map(usage).reduce((a, b) => ({
+      'services.nodeports': a['services.nodeports'] + b['services.nodeports'], 'services.loadbalancers': a['services.loadbalancers'] + b['services.loadbalancers'],
+    }), { 'services.nodeports': 0, 'services.loadbalancers': 0 });
+    return used['services.nodeports'] <= Number(hard['services.nodeports']) && used['services.loadbalancers'] <= Number(hard['services.loadbalancers']);
+  };
+  const web: Svc = { type: 'LoadBalancer', ports: [{}, {}] };
+
+  test('externalServices: 1 admits a load balancer on two ports, and not a second one', () => {
+    expect(admits({ externalServices: 1 }, [web])).toBe(true);
+    expect(admits({ externalServices: 1 }, [web, web])).toBe(false);
+  });
+
+  test('by default, nothing external; a ClusterIP Service takes nothing', () => {
+    expect(admits({}, [{ type: 'NodePort', ports: [{}] }])).toBe(false);
+    expect(admits({}, [web])).toBe(false);
+    expect(admits({}, [{ type: 'ClusterIP', ports: [{}, {}, {}] }])).toBe(true);
+  });
+
+  test('externalPorts bounds node ports, which a NodePort Service takes one per port', () => {
+    expect(admits({ externalPorts: 3 }, [{ type: 'NodePort', ports: [{}, {}, {}] }])).toBe(true);
+    expect(admits({ externalPorts: 3 }, [{ type: 'NodePort', ports: [{}, {}] }, { type: 'NodePort', ports: [{}, {}] }])).toBe(false);
+    // a load balancer without node ports needs none
+    expect(admits({ externalServices: 2, externalPorts: 0 }, [{ ...web, allocateLoadBalancerNodePorts: false }, { ...web, allocateLoadBalancerNodePorts: false }])).toBe(true);
+    expect(admits({ externalServices: 1, externalPorts: 2 }, [{ type: 'LoadBalancer', ports: [{}, {}, {}] }])).toBe(false);
+  });
+
+  test('fails: a negative or fractional externalPorts, naming the prop and the team', () => {
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { externalPorts: -1 } })))
+      .toMatch(/^invalid quota\.externalPorts -1: .* \(team "a"\)$/);
+    expect(refusal(() => checkTeamQuota({ externalPorts: 1.5 }))).toMatch(/^invalid quota\.externalPorts 1\.5: /);
   });
 });
