@@ -380,13 +380,16 @@ export function checkHostname(prop: string, value: string, options: HostnameOpti
   return value;
 }
 
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+// a number, then a binary or decimal SI suffix or a decimal exponent (`1e9`, `5E-1`), as the API server reads them
+// (kubernetes/apimachinery pkg/api/resource/quantity.go: the grammar in its doc comment, `parseQuantityString`, whose
+// exponent is an integer); a bare `E` is the exa suffix
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(?:(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)|[eE]([+-]?\d+))?$/;
 const SUFFIX: Record<string, number> = {
   '': 1, 'm': 1e-3, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
   'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
 };
 
-/** Check a Kubernetes resource quantity such as `250m`, `1.5` or `512Mi`, and return its numeric value. */
+/** Check a Kubernetes resource quantity such as `250m`, `1.5`, `512Mi` or `1e9`, and return its numeric value. */
 export function parseQuantity(prop: string, value: string): number {
   // the same few quantities are checked for every team and container: each is parsed once
   const known = typeof value === 'string' ? QUANTITIES.get(value) : undefined;
@@ -397,7 +400,7 @@ export function parseQuantity(prop: string, value: string): number {
   if (!match) {
     invalid(prop, value, 'must be a Kubernetes quantity such as "250m", "2", "512Mi" or "10Gi"');
   }
-  const parsed = Number(match[1]) * SUFFIX[match[3] ?? ''];
+  const parsed = Number(match[1]) * (match[4] !== undefined ? 10 ** Number(match[4]) : SUFFIX[match[3] ?? '']);
   if (QUANTITIES.size < MAX_QUANTITIES) {
     QUANTITIES.set(value, parsed);
   }

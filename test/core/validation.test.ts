@@ -33,6 +33,8 @@ describe('validation helpers', () => {
 
   test.each([
     ['250m', 0.25], ['2', 2], ['1.5', 1.5], ['512Mi', 512 * 2 ** 20], ['10Gi', 10 * 2 ** 30], ['1k', 1000], ['.5', 0.5],
+    // a decimal exponent, an integer after e or E (kubernetes/apimachinery pkg/api/resource/quantity.go); a bare E is exa
+    ['1e9', 1e9], ['5E-1', 0.5], ['1.5e+3', 1500], ['2E', 2e18],
   ])('parses quantity %s', (q, n) => {
     expect(parseQuantity('q', q)).toBeCloseTo(n);
   });
@@ -91,6 +93,10 @@ describe('validation helpers', () => {
     expect(parseQuantity('memory', '512Mi')).toBe(512 * 2 ** 20);
     expect(parseQuantity('memoryLimit', '512Mi')).toBe(512 * 2 ** 20);
     expect(() => parseQuantity('cpuLimit', '')).toThrow(/invalid cpuLimit/);
+    // an exponent is an integer, with one e; no suffix after it
+    for (const bad of ['1e1.5', '1e', '1ee3', '1e3Mi', 'e3']) {
+      expect(() => parseQuantity('memory', bad)).toThrow(`invalid memory "${bad}": must be a Kubernetes quantity`);
+    }
   });
 
   test('fails on a URL with another scheme, no host, or embedded credentials', () => {

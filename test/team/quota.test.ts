@@ -79,6 +79,13 @@ describe('CPU quantities with a multiplier above one', () => {
   test('memory keeps them: 8G is 8 gigabytes', () => {
     expect(checkTeamQuota({ memory: '8G' }).memory).toBe('8G');
   });
+
+  test('a decimal exponent is a quantity too, and its limit twice it', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { memory: '1e9', cpu: '15e-1' } });
+    const hard = find(p.objects(), 'ResourceQuota', 'team-quota', 'a').spec.hard;
+    expect([hard['requests.memory'], hard['limits.memory'], hard['requests.cpu'], hard['limits.cpu']]).toEqual(['1e9', '2e9', '15e-1', '30e-1']);
+  });
 });
 
 describe('keys a quota does not have', () => {
