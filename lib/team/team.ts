@@ -367,6 +367,21 @@ const PUSH_SECRET = { id: 'HarborPush', name: 'harbor-push' };
 /** The pull secret with the team's pull login, for its pipelines' step images. */
 const PULL_SECRET = { id: 'HarborPull', name: 'harbor-pull' };
 
+/**
+ * Refuse a pipeline secret name ending as a team's Harbor logins' names end: a team's names are `<team>-<name>`, so
+ * `eng-harbor-pull` of team `ops` is `ops-eng-harbor-pull`, the name of team `ops-eng`'s pull login, and adding that
+ * team would be refused over a name its owners never wrote.
+ */
+function checkNotLoginName(team: string, name: string): void {
+  for (const login of [PUSH_SECRET.name, PULL_SECRET.name]) {
+    if (name.endsWith(`-${login}`)) {
+      const other = `${team}-${name.slice(0, -login.length - 1)}`;
+      invalid('name', name, `must not end in "-${login}": "${team}-${name}" is the name of the ${login.slice(7)} login of a team named ` +
+        `"${other}"; choose another name`);
+    }
+  }
+}
+
 /** A Harbor robot of a team: its name and options. */
 interface TeamRobot {
   readonly name: string;
@@ -705,7 +720,8 @@ export class Team extends Construct {
    */
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     return inTeam(this.teamName, () => {
-      const secret = teamSecret(this.teamName, id, checkDnsLabel('name', props.name));
+      checkNotLoginName(this.teamName, checkDnsLabel('name', props.name));
+      const secret = teamSecret(this.teamName, id, props.name);
       const made = this.ctx.ci.addPipelineSecret(secret.id, {
         name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
         allowPullRequests: props.allowPullRequests,

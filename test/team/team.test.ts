@@ -1,6 +1,6 @@
 import { DeployAccess, DeployPermission, DroneCi, NetworkPeer, PipelineEvent, Resources, Secret, SecretValue } from '../../lib';
 import { reposOverlap } from '../../lib/team/repo-overlap';
-import { find } from '../util';
+import { find, refusal } from '../util';
 import { platform } from './fixtures';
 
 /** What a team name must be, as `addTeam` and `retireTeam` say it: both limits in one line. */
@@ -92,6 +92,18 @@ describe('Team', () => {
     const rendered = p.app.synthYaml();
     expect(rendered).not.toContain('ml-hf-token\n  annotations'); // generated Secrets are not in the manifests
     expect((secret as Secret).annotations).toEqual({ 'X-Drone-Repos': 'acme/ml-*,acme/models', 'X-Drone-Events': 'push,tag,promote,rollback,cron,custom' });
+  });
+
+  test('fails: a pipeline secret name ending as a team\'s Harbor logins do, which another team\'s login would take', () => {
+    const p = platform();
+    const ops = p.teams.addTeam({ name: 'ops', repos: ['acme/ops'] });
+    const values = { token: SecretValue.password(20) };
+    expect(refusal(() => ops.addPipelineSecret('O', { name: 'eng-harbor-pull', values }))).toBe('invalid name "eng-harbor-pull": must not end in ' +
+      '"-harbor-pull": "ops-eng-harbor-pull" is the name of the pull login of a team named "ops-eng"; choose another name (team "ops")');
+    expect(refusal(() => ops.addPipelineSecret('P', { name: 'eng-harbor-push', values }))).toMatch(/^invalid name "eng-harbor-push": must not end in "-harbor-push": .* push login of a team named "ops-eng"/);
+    // so that team can be added, and such names within a word are fine
+    p.teams.addTeam({ name: 'ops-eng', repos: ['acme/ops-eng'] });
+    expect(ops.addPipelineSecret('Q', { name: 'harbor-pulls', values }).secretName).toBe('ops-harbor-pulls');
   });
 
   test('apiServer lets each team\'s build namespace, and nothing else, reach the API server', () => {
