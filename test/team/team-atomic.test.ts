@@ -169,12 +169,16 @@ const CASES: Record<string, Case> = {
     engines: ['woodpecker'], bad: (p) => p.teams.addTeam({ name: 'wp-web', repos: ['acme/wp-web'] }),
     error: /^invalid name "wp-web-harbor-push": must not start with "wp-"[^\n]*$/,
   },
-  // the engine refused the team's own pipeline secret after the route and the Harbor project and robots
-  'a pipeline secret name another team took': {
+  // the engine refused the team's own pipeline secret after the route and the Harbor project and robots (a team's
+  // own secret of that name is refused where it is added: Team.addPipelineSecret)
+  'a pipeline secret name the platform took': {
     engines: BOTH,
     before: (p) => {
       addAlpha(p);
-      p.teams.addTeam({ name: 'shop', repos: ['acme/shop'] }).addPipelineSecret('Web', { name: 'web-harbor-push', values: { token: SecretValue.hex(16) } });
+      // on Woodpecker a pipeline secret lives in a route's namespace
+      p.ci.addBuildNamespace('shop');
+      p.ci.addRoute({ name: 'shop', repos: ['acme/shop'], namespace: 'shop' });
+      p.ci.addPipelineSecret('Web', { name: 'shop-web-harbor-push', repos: ['acme/shop'], values: { token: SecretValue.hex(16) } });
     },
     bad: (p) => p.teams.addTeam({ name: 'shop-web', repos: ['acme/shop-web'] }),
     error: /^invalid name "shop-web-harbor-push": must be unique among the [^\n]*$/,
