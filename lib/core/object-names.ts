@@ -37,7 +37,7 @@ export class ObjectNames {
     const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
     const namespace = clusterScoped || typeof metadata.namespace !== 'string' ? '' : metadata.namespace;
-    const key = `${group}\n${o.kind}\n${namespace}\n${metadata.name}`;
+    const key = `${group}\t${o.kind}\t${namespace}\t${metadata.name}`;
     const other = this.owners.get(key);
     if (other !== undefined) {
       const what = `${o.kind} ${namespace === '' ? '' : `${namespace}/`}${metadata.name}`;
@@ -46,6 +46,14 @@ export class ObjectNames {
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
     }
     this.owners.set(key, owner);
+  }
+
+  /**
+   * Every identity claimed so far, in the order claimed: the API group, kind, namespace (empty for a cluster-scoped
+   * object) and name, each separated by a tab, which no Kubernetes name, kind or group can hold.
+   */
+  public identities(): IterableIterator<string> {
+    return this.owners.keys();
   }
 }
 

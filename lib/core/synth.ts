@@ -7,12 +7,13 @@ import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
-import { withObjectNames } from './object-names';
+import { ObjectNames, withObjectNames } from './object-names';
 import { GENERATED_HEADER, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
+import { leftObjectsWarning, objectList } from './left-objects';
 import { fewOf } from './text';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
@@ -27,7 +28,8 @@ export const SECRETS_FILE = 'secrets.local.yaml';
 /**
  * The file every synth leaves in its output directory, which says the directory is a synth's: the next synth replaces
  * such a directory whole. One without it is replaced only if it holds nothing a synth would not write
- * (`checkOutputDirectory`).
+ * (`checkOutputDirectory`). It lists the objects the synth wrote, and the next synth warns of those it no longer
+ * writes (`leftObjectsWarning`).
  */
 export const OUTPUT_MARKER = '.dockyard-output';
 const OUTPUT_MARKER_TEXT = 'Written by Dockyard\'s synth, which replaces this whole directory every time it runs: keep nothing else here.\n';
@@ -104,13 +106,16 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
+    const identities = [...ObjectNames.for(app).identities()];
     const notices = changeNotices(app, files);
+    const left = leftObjectsWarning(previousMark(app.outdir), identities);
+    if (left !== undefined) notices.push(left);
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {
         fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT, 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + objectList(identities), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
@@ -343,6 +348,15 @@ function changeNotices(app: App, files: readonly { path: string; content: string
     }
   }
   return out;
+}
+
+/** The text of the mark in the output directory `link` names, if it has one (`OUTPUT_MARKER`). */
+function previousMark(link: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(outputPath(link), OUTPUT_MARKER), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `chart` is a DockyardChart (`instanceof` is true of every cdk8s Chart: Chart.isChart). */

@@ -415,6 +415,58 @@ describe('synthesize: an output directory that is not a synth\'s', () => {
   });
 });
 
+// kubectl apply creates and updates what the manifests hold and deletes nothing without --prune: an object a stack
+// stops writing stays in the cluster (k8s.io/kubectl pkg/cmd/apply/apply.go deletes only in its prune step). Each
+// synth lists its objects in the mark, and the next names those it no longer writes.
+describe('synthesize: objects the previous output held that this one does not', () => {
+  const synthWith = (outdir: string, statePath: string, extra: (chart: DockyardChart) => void): string => {
+    const app = build(outdir);
+    extra(app.node.children[0] as DockyardChart);
+    return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath })));
+  };
+  const role = (chart: DockyardChart, name: string) => kube(chart, `R-${name}`, 'Role', { metadata: { name, namespace: 'team-a' }, rules: [] });
+
+  test('are named in one warning line, generated Secrets among them; a synth that drops nothing says nothing', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => {
+      role(chart, 'team-members');
+      new Secret(chart, 'Pull', { name: 'team-a-pull', namespace: 'team-a', values: { token: SecretValue.alphanumeric(16) } });
+    });
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('rbac.authorization.k8s.io\tRole\tteam-a\tteam-members\n');
+    const stderr = synthWith(outdir, statePath, () => undefined);
+    expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
+      'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
+      'delete them once nothing needs them, or apply with pruning']);
+    expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
+  });
+
+  test('many are counted past the first five; one is named alone', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => ['a', 'b', 'c', 'd', 'e', 'f', 'g'].forEach((n) => role(chart, n)));
+    expect(synthWith(outdir, statePath, (chart) => role(chart, 'g'))).toContain('held 6 objects this synth no longer writes, which kubectl ' +
+      'apply leaves in the cluster as they are: Role team-a/a, Role team-a/b, Role team-a/c, Role team-a/d, Role team-a/e and 1 more; delete them');
+    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
+      'the cluster as it is: Role team-a/g; delete it once nothing needs it, or apply with pruning');
+  });
+
+  test('an object renamed is one gone; one moved to another chart is not', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => role(chart, 'old'));
+    expect(synthWith(outdir, statePath, (chart) => role(chart, 'new'))).toContain('held 1 object this synth no longer writes, which kubectl apply ' +
+      'leaves in the cluster as it is: Role team-a/old;');
+    const stderr = synthWith(outdir, statePath, (chart) => role(new DockyardChart(chart.node.scope as App, 'other'), 'new'));
+    expect(stderr).not.toContain('no longer writes');
+  });
+
+  test('an output of a version whose mark lists nothing, or none at all: nothing to compare', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => role(chart, 'x'));
+    fs.writeFileSync(path.join(outdir, '.dockyard-output'), 'Written by Dockyard\'s synth, which replaces this whole directory every time it runs: keep nothing else here.\n');
+    expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
+    expect(synthWith(path.join(path.dirname(outdir), 'fresh'), statePath, () => undefined)).not.toContain('no longer writes');
+  });
+});
+
 describe('printRequiredSecrets', () => {
   test('prints each Secret to create with its keys, and its description only when it has one', () => {
     const app = new App({ outdir: path.join(workdir(), 'dist') });

@@ -1,0 +1,45 @@
+import { fewOf } from './text';
+
+// `kubectl apply -f` creates and updates what a manifest holds and deletes nothing, so an object a stack stops
+// writing (a team retired, a namespace handed to another team, a Woodpecker agent renamed with its repository) stays
+// in the cluster, still doing what it did, unless the apply prunes. Every synth lists the objects it wrote in its
+// output directory's mark (`OUTPUT_MARKER`), and the next one names those it no longer writes. Not exported from
+// lib/core.
+
+/** The line that opens the list in the mark; a mark without it (an earlier version's) lists nothing. */
+const LIST_HEADER = 'The objects it wrote, one a line (API group, kind, namespace, name, tab-separated), for the next synth to compare:\n';
+
+/** The mark's list of `identities` (`ObjectNames.identities`): the header, then one line each. */
+export function objectList(identities: readonly string[]): string {
+  return identities.length === 0 ? LIST_HEADER : `${LIST_HEADER}${identities.join('\n')}\n`;
+}
+
+/**
+ * The warning for the objects the previous output's mark (`previousMark`, its text, if there was one) lists and
+ * `identities` (this synth's, `ObjectNames.identities`) lacks, naming the first few; undefined when there are none,
+ * or no list to compare with.
+ */
+export function leftObjectsWarning(previousMark: string | undefined, identities: readonly string[]): string | undefined {
+  const at = previousMark?.indexOf(LIST_HEADER) ?? -1;
+  if (previousMark === undefined || at < 0) {
+    return undefined;
+  }
+  const now = new Set(identities);
+  const gone: string[] = [];
+  for (const line of previousMark.slice(at + LIST_HEADER.length).split('\n')) {
+    if (line !== '' && !now.has(line)) gone.push(describe(line));
+  }
+  if (gone.length === 0) {
+    return undefined;
+  }
+  const count = gone.length === 1 ? '1 object' : `${gone.length} objects`;
+  return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
+    `${gone.length === 1 ? 'it is' : 'they are'}: ${fewOf(gone)}; delete ${gone.length === 1 ? 'it' : 'them'} once nothing needs ` +
+    `${gone.length === 1 ? 'it' : 'them'}, or apply with pruning`;
+}
+
+/** `Role team-a/deployer` for the list line of it. */
+function describe(line: string): string {
+  const [, kind, namespace, name] = line.split('\t');
+  return `${kind} ${namespace === '' ? '' : `${namespace}/`}${name}`;
+}
