@@ -303,6 +303,8 @@ export class DroneKubeRunner extends Construct {
   private readonly policies: object[] = [];
   /** The policies of `leaveRepos`, rendered before every other: by repositories another runner takes. */
   private readonly leftRepos: object[] = [];
+  /** The namespaces `leaveRepos` pins to, which must never be this runner's build namespaces. */
+  private readonly leftNamespaces = new Set<string>();
   /**
    * The repositories of the `other-events` guard, rendered after every policy: the runner applies the first policy
    * that matches, and the guard matches every event of its repositories, so a guard before a later policy for the
@@ -576,6 +578,10 @@ export class DroneKubeRunner extends Construct {
 
   /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
   private addBuildScope(prop: string, namespace: string, options: BuildNamespaceOptions): void {
+    if (this.leftNamespaces.has(namespace)) {
+      invalid(prop, namespace, 'must not be a namespace this runner leaves repositories to (leaveRepos): it would run their pipelines there, ' +
+        'with their secrets');
+    }
     this.buildScopes.add(namespace, options, (context) => new BuildNamespace(this.builds, namespace, context, options), prop);
   }
 
@@ -664,8 +670,11 @@ export class DroneKubeRunner extends Construct {
    * teams' builds, with the team's credentials in a Secret there. A first policy now pins every event of `repos` to
    * `namespace`, a build namespace of the other runner, where this runner has no Role: the runner compiles the
    * pipeline, then creates its Secret in the pod's namespace before the pod (drone-runner-kube v1.0.0-rc.5
-   * `engine/engine_impl.go:82-95`), which the API server refuses, and the stage fails with that error. Were this
-   * runner ever granted that namespace, the pipeline would run in the other runner's namespace, as `default`.
+   * `engine/engine_impl.go:82-95`), which the API server refuses, and the stage fails with that error. The namespace
+   * may not become one of this runner's later (`addBuildNamespace` refuses it). The policy matches `repos` in any case
+   * of their letters, as the secrets extension does (drone-kubernetes-secrets `plugin/match.go` lower-cases both
+   * sides), where the runner's own match is exact (bmatcuk/doublestar v1.1.1 `Match`, whose `[...]` sets this uses):
+   * a repository whose forge spells it otherwise than `repos` still gets its secrets, and is still failed here.
    *
    * @param repos the other runner's repositories, as its `limitRepos` names them
    * @param namespace a build namespace of the other runner, never one of this runner's: its pull-request namespace
@@ -675,7 +684,10 @@ export class DroneKubeRunner extends Construct {
     if (this.buildScopes.has(namespace)) {
       invalid('namespace', namespace, `must not be a build namespace of ${this.node.id}: it would run there the pipelines it leaves to another runner`);
     }
-    this.leftRepos.push({ kind: 'policy', name: LEFT_REPOS, match: { repo: [...repos] }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT });
+    this.leftNamespaces.add(namespace);
+    this.leftRepos.push({
+      kind: 'policy', name: LEFT_REPOS, match: { repo: repos.map(anyCase) }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT,
+    });
   }
 
   /**
@@ -867,6 +879,11 @@ interface CheckedPolicy {
   readonly exclusive: boolean;
 }
 
+/** `pattern` with each ASCII letter as a doublestar set of both its cases (`acme/*` as `[aA][cC][mM][eE]/*`). */
+function anyCase(pattern: string): string {
+  return pattern.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
 /** A runner in `namespace` as the owner of its build namespaces, as errors name it. */
 function runnerOwner(namespace: string): BuildNamespaceOwner {
   return {
@@ -879,9 +896,9 @@ function runnerOwner(namespace: string): BuildNamespaceOwner {
 const OTHER_EVENTS = 'other-events';
 /** The name of the first policy, which pins other events than `pull_request` of a pull request's ref to the pool. */
 const PULL_REQUEST_REFS = 'pull-request-refs';
-/** The guards' names, which `addPolicy` refuses (and `default`, the catch-all's, with a reason of its own). */
 /** The name of each policy of `leaveRepos`. */
 const LEFT_REPOS = 'another-runner';
+/** The names of the runner's own policies, which `addPolicy` refuses (and `default`, the catch-all's, with a reason of its own). */
 const RESERVED_POLICY_NAMES = [OTHER_EVENTS, PULL_REQUEST_REFS, LEFT_REPOS];
 /** The name of the last policy, which the runner applies to every pipeline no other policy matches. */
 const CATCH_ALL = 'default';

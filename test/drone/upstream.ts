@@ -33,11 +33,14 @@ export function droneAdmits(env: Record<string, string | undefined>, user: NewUs
 /**
  * The `*`/`?` glob of doublestar's `Match`, which runner-go conditions and the namespace linter use: `*` and `?` do
  * not cross `/`. A `**` that ends the pattern takes every remaining part (bmatcuk/doublestar v1.1.1
- * `doublestar.go:149-154`), as policies' `refs/pull/**` use it.
+ * `doublestar.go:149-154`), as policies' `refs/pull/**` use it. A set of letters, `[aA]`, matches one of them
+ * (`matchComponent`'s character sets), as `DroneKubeRunner.leaveRepos` writes them; no other set is modelled.
  */
 function globMatch(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
+  const sets: string[] = [];
+  const source = pattern.replace(/\[([A-Za-z]+)\]/g, (_, letters: string) => `\u0001${sets.push(letters) - 1}\u0001`)
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]').replace(/\u0000/g, '.*').replace(/\u0001(\d+)\u0001/g, (_, i: string) => `[${sets[Number(i)]}]`);
   return new RegExp(`^${source}$`).test(value);
 }
 

@@ -186,7 +186,23 @@ describe('a dedicated team\'s pipeline without node: on the shared runner', () =
     for (const pipeline of [{}, { namespace: 'ci-builds' }, { namespace: 'infra-builds', serviceAccountName: 'deployer' }]) {
       expect(placeBuild(env, policies, rules, { repo: 'acme/infra', event, ref }, pipeline)).toEqual({ namespace: 'infra-pull-requests', serviceAccountName: 'default' });
     }
-    expect(policies[0]).toEqual({ kind: 'policy', name: 'another-runner', match: { repo: ['acme/infra'] }, metadata: { namespace: 'infra-pull-requests' }, service_account: 'default' });
+    expect(policies[0]).toEqual({
+      kind: 'policy', name: 'another-runner', match: { repo: ['[aA][cC][mM][eE]/[iI][nN][fF][rR][aA]'] }, metadata: { namespace: 'infra-pull-requests' },
+      service_account: 'default',
+    });
+  });
+
+  // the secrets extension grants in any case (drone-kubernetes-secrets plugin/match.go lower-cases both sides), the
+  // runner's own policies match the forge's spelling exactly (doublestar Match): a repository the forge spells
+  // otherwise than the team's pattern still gets the team's secrets, so it must still be failed
+  test.each(['Acme/infra', 'acme/Infra', 'ACME/INFRA'])('%s, as the forge may spell it, is pinned there too', (repo) => {
+    expect(placeBuild(env, policies, rules, { repo, event: 'push' })).toEqual({ namespace: 'infra-pull-requests', serviceAccountName: 'default' });
+  });
+
+  test('other repositories are not: a name that only begins alike, or of another owner', () => {
+    for (const repo of ['acme/infra2', 'acme/a', 'other/infra']) {
+      expect(placeBuild(env, policies, rules, { repo, event: 'push' })).not.toEqual({ namespace: 'infra-pull-requests', serviceAccountName: 'default' });
+    }
   });
 
   test('where the shared runner may create nothing: no Role or RoleBinding of its own there', () => {
@@ -202,10 +218,13 @@ describe('a dedicated team\'s pipeline without node: on the shared runner', () =
     expect(placeBuild(env, policies, rules, { repo: 'acme/a', event: 'pull_request', ref: 'refs/pull/1/head' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
   });
 
-  test('fails: a runner leaving repositories to one of its own build namespaces', () => {
+  test('fails: a runner leaving repositories to one of its own build namespaces, or taking one it left them to', () => {
     const p = platform();
     expect(() => p.runner.leaveRepos(['acme/x'], 'ci-builds'))
       .toThrow(new Error('invalid namespace "ci-builds": must not be a build namespace of Runner: it would run there the pipelines it leaves to another runner'));
+    p.runner.leaveRepos(['acme/x'], 'x-pull-requests');
+    expect(() => p.runner.addBuildNamespace('x-pull-requests')).toThrow(new Error('invalid namespace "x-pull-requests": must not be a namespace ' +
+      'this runner leaves repositories to (leaveRepos): it would run their pipelines there, with their secrets'));
   });
 });
 
