@@ -400,7 +400,11 @@ export function parseQuantity(prop: string, value: string): number {
   if (!match) {
     invalid(prop, value, 'must be a Kubernetes quantity such as "250m", "2", "512Mi" or "10Gi"');
   }
-  const parsed = Number(match[1]) * (match[4] !== undefined ? 10 ** Number(match[4]) : SUFFIX[match[3] ?? '']);
+  // an exponent read as JavaScript reads `3e-1` (0.3), not as a product (3 × 0.1 is 0.30000000000000004)
+  const parsed = match[4] !== undefined ? Number(`${match[1]}e${match[4]}`) : Number(match[1]) * SUFFIX[match[3] ?? ''];
+  if (!Number.isFinite(parsed)) {
+    invalid(prop, value, 'must be a Kubernetes quantity of a size a number holds, such as "1e9"');
+  }
   if (QUANTITIES.size < MAX_QUANTITIES) {
     QUANTITIES.set(value, parsed);
   }
@@ -420,12 +424,18 @@ const CPU_BINARY_POWERS: Record<string, string> = { Ki: '1024', Mi: '1024²', Gi
 
 /**
  * Check a CPU quantity, in cores, such as `2`, `0.5` or `250m`, and return its value in cores (`parseQuantity`).
- * A multiplier above one (k, M, G, T, P, E, and the binary Ki to Ei) is refused: Kubernetes takes "500M" as 500
- * million cores, and no container or namespace needs a thousand. "M" is most likely "m" (millicores) in the wrong
- * case, and is told so.
+ * A multiplier above one (k, M, G, T, P, E, the binary Ki to Ei, and a positive exponent such as `e3`) is refused:
+ * Kubernetes takes "500M" as 500 million cores, and no container or namespace needs a thousand. "M" is most likely
+ * "m" (millicores) in the wrong case, and is told so.
  */
 export function parseCpu(prop: string, value: string): number {
   const parsed = parseQuantity(prop, value);
+  // a positive decimal exponent multiplies too: "1e3" is a thousand cores
+  const [, mantissa, exponent] = /^(.*?)[eE]\+?(\d+)$/.exec(value) ?? [];
+  if (exponent !== undefined && Number(exponent) > 0) {
+    invalid(prop, value, `"e${exponent}" multiplies by 10 to the power ${Number(exponent)}, so this is ${mantissa} × 10^${Number(exponent)} cores; ` +
+      'CPU is given in cores ("2", "0.5") or millicores ("250m")');
+  }
   const [, number, multiplier] = /^(.*?)(k|[KMGTPE]i|[MGTPE])$/.exec(value) ?? [];
   if (multiplier !== undefined) {
     const word = CPU_MULTIPLIER_WORDS[multiplier];

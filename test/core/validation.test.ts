@@ -7,6 +7,7 @@ import {
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
   NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean,
 } from '../../lib';
+import { parseCpu } from '../../lib/core/validation';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
 function message(fn: () => unknown): string {
@@ -97,6 +98,15 @@ describe('validation helpers', () => {
     for (const bad of ['1e1.5', '1e', '1ee3', '1e3Mi', 'e3']) {
       expect(() => parseQuantity('memory', bad)).toThrow(`invalid memory "${bad}": must be a Kubernetes quantity`);
     }
+    // read as one number, as the API server reads it: 3e-1 is 300m exactly; a size no number holds is refused
+    expect(parseQuantity('cpu', '3e-1')).toBe(parseQuantity('cpu', '300m'));
+    expect(() => parseQuantity('memory', '1e400')).toThrow('invalid memory "1e400": must be a Kubernetes quantity of a size a number holds, such as "1e9"');
+    // a positive exponent on CPU multiplies, as "k" does: refused; a negative one divides
+    expect(() => parseCpu('cpu', '1e3')).toThrow('invalid cpu "1e3": "e3" multiplies by 10 to the power 3, so this is 1 × 10^3 cores; CPU is given in ' +
+      'cores ("2", "0.5") or millicores ("250m")');
+    expect(() => parseCpu('cpu', '2E+1')).toThrow(/^invalid cpu "2E\+1": "e1" multiplies by 10 to the power 1, so this is 2 × 10\^1 cores/);
+    expect(parseCpu('cpu', '15e-1')).toBe(1.5);
+    expect(parseCpu('cpu', '1e0')).toBe(1);
   });
 
   test('fails on a URL with another scheme, no host, or embedded credentials', () => {
