@@ -30,17 +30,14 @@ export class ObjectNames {
    * @param clusterScoped whether its kind lives outside namespaces, where its namespace, if any, is not part of it
    */
   public claim(o: any, owner: IConstruct | (() => string), clusterScoped: boolean): void {
-    const metadata = o?.metadata;
-    if (typeof o?.kind !== 'string' || metadata === null || typeof metadata !== 'object' || typeof metadata.name !== 'string') {
+    const key = objectIdentity(o, clusterScoped);
+    if (key === undefined) {
       return;
     }
-    const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-    const namespace = clusterScoped || typeof metadata.namespace !== 'string' ? '' : metadata.namespace;
-    const key = `${group}\t${o.kind}\t${namespace}\t${metadata.name}`;
     const other = this.owners.get(key);
     if (other !== undefined) {
-      const what = `${o.kind} ${namespace === '' ? '' : `${namespace}/`}${metadata.name}`;
+      const [, kind, namespace, name] = key.split('\t');
+      const what = `${kind} ${namespace === '' ? '' : `${namespace}/`}${name}`;
       const named = (x: IConstruct | (() => string)) => (typeof x === 'function' ? x() : x.node.path);
       invalid('object', what, `must be rendered once, but ${named(other)} and ${named(owner)} both render it, and the API server keeps one ` +
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
@@ -55,6 +52,23 @@ export class ObjectNames {
   public identities(): IterableIterator<string> {
     return this.owners.keys();
   }
+}
+
+/**
+ * The identity of rendered object `o` as `ObjectNames.identities` gives it (API group, kind, namespace, name, separated
+ * by tabs), or undefined for one without a string kind and name.
+ *
+ * @param clusterScoped whether its kind lives outside namespaces, where its namespace, if any, is not part of it
+ */
+export function objectIdentity(o: any, clusterScoped: boolean): string | undefined {
+  const metadata = o?.metadata;
+  if (typeof o?.kind !== 'string' || metadata === null || typeof metadata !== 'object' || typeof metadata.name !== 'string') {
+    return undefined;
+  }
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const namespace = clusterScoped || typeof metadata.namespace !== 'string' ? '' : metadata.namespace;
+  return `${group}\t${o.kind}\t${namespace}\t${metadata.name}`;
 }
 
 /** Run `fn` with one set of object names for every chart of `scope`'s app rendered within it. */

@@ -7,7 +7,7 @@ import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
-import { ObjectNames, withObjectNames } from './object-names';
+import { objectIdentity, ObjectNames, withObjectNames } from './object-names';
 import { GENERATED_HEADER, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
@@ -85,15 +85,16 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
+    const unclaimed: string[] = [];
     const manifests = (walk?.charts ?? app.charts).map((chart, i) => ({
       path: manifestPath(chart),
-      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : toYamlChunks(chart.toJson()),
+      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : plainChartChunks(chart, unclaimed),
     }));
     const outputs = withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })));
     // every image is resolved now
     Images._warnUnusedDigests(app);
-    return { manifests, outputs };
-  }, ({ manifests, outputs }, rendered) => {
+    return { manifests, outputs, unclaimed };
+  }, ({ manifests, outputs, unclaimed }, rendered) => {
     // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
     const charts = walk?.charts ?? app.charts;
     if (charts.length > 1 || charts.some((chart) => manifestPath(chart) > SECRETS_FILE)) {
@@ -106,7 +107,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
-    const identities = [...ObjectNames.for(app).identities()];
+    const identities = [...ObjectNames.for(app).identities(), ...unclaimed];
     const notices = changeNotices(app, files);
     const left = leftObjectsWarning(previousMark(app.outdir), identities);
     if (left !== undefined) notices.push(left);
@@ -191,7 +192,7 @@ function checkOutputDirectory(link: string, written: readonly string[]): void {
     throw new ValidationError(`invalid output directory ${held}: it holds a git repository (.git), which the synth would ` +
       `delete with the rest, as every synth replaces the whole directory; ${elsewhere} and copy the output from there`);
   }
-  if (entries.includes(OUTPUT_MARKER) || wroteSecrets(path.join(checked, SECRETS_FILE))) return;
+  if (isSynthOutput(checked)) return;
   const ours = new Set(written.map((file) => file.split('/')[0]));
   const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
   if (foreign.length > 0) {
@@ -350,10 +351,26 @@ function changeNotices(app: App, files: readonly { path: string; content: string
   return out;
 }
 
+/**
+ * A plain cdk8s chart's manifest, as `cdk8s synth` writes it, and its objects' identities added to `identities`:
+ * such a chart claims no object names (`ObjectNames`), and its objects belong in the mark's list all the same.
+ */
+function plainChartChunks(chart: Chart, identities: string[]): Buffer[] {
+  const objects = chart.toJson();
+  for (const o of objects) {
+    const identity = objectIdentity(o, CLUSTER_KINDS.includes(o?.kind));
+    if (identity !== undefined) identities.push(identity);
+  }
+  return toYamlChunks(objects);
+}
+
 /** The text of the mark in the output directory `link` names, if it has one (`OUTPUT_MARKER`). */
 function previousMark(link: string): string | undefined {
+  // killed between a swap's renames, a synth left the previous output beside the directory, which is put back
+  const dir = outputPath(link);
+  const previous = fs.existsSync(dir) ? dir : previousOutputs(dir)[0];
   try {
-    return fs.readFileSync(path.join(outputPath(link), OUTPUT_MARKER), 'utf8');
+    return previous === undefined ? undefined : fs.readFileSync(path.join(previous, OUTPUT_MARKER), 'utf8');
   } catch {
     return undefined;
   }
@@ -494,7 +511,8 @@ function previousOutputs(dir: string): string[] {
 /**
  * Clear what an interrupted `replaceDirectory` left beside `dir`: its staging folders (half-written, generated
  * Secrets among them) are removed; when `dir` itself is gone (killed between the two renames), the newest previous
- * output is put back; any other previous output is removed, as the finished swap would have.
+ * output is put back; any other previous output is removed, as the finished swap would have, unless it is no synth's
+ * (`isSynthOutput`): that one is kept, with a warning.
  */
 function recoverSiblings(dir: string): void {
   for (const staging of siblingsOf(dir, 'new')) {
@@ -505,8 +523,23 @@ function recoverSiblings(dir: string): void {
     fs.renameSync(olds.shift()!, dir);
   }
   for (const old of olds) {
+    // an earlier version's swap replaced any directory: one killed while it removed a folder of sources left it here
+    if (!isSynthOutput(old)) {
+      process.stderr.write(`dockyard: warning: kept ${describePath(old)}, which an interrupted synth left beside the output: it holds no ` +
+        `synth's output (no ${OUTPUT_MARKER}, no generated Secrets), so it is not removed; delete it once you have looked at it\n`);
+      continue;
+    }
     fs.rmSync(old, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether `dir` is a synth's output: it has the mark, or the generated Secrets of a version before the mark, or holds
+ * nothing but chart manifests and the image pairs.
+ */
+function isSynthOutput(dir: string): boolean {
+  return fs.existsSync(path.join(dir, OUTPUT_MARKER)) || wroteSecrets(path.join(dir, SECRETS_FILE))
+    || fs.readdirSync(dir).every((e) => e.endsWith('.k8s.yaml') || e === IMAGE_PAIRS_FILE);
 }
 
 /** Tell the operator, on stderr, which existing Secrets the app reads and must be created before applying. */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
@@ -77,6 +77,21 @@ describe('synthesize: the staging folders', () => {
     expect(fs.existsSync(stale)).toBe(false);
     expect(fs.readdirSync(dir).sort()).toEqual(['.dist.new-keep-me', '.dist2.new-Ab3xYz', 'dist', 'state.json', 'state.lock.json']);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  test('a previous output beside the directory that is no synth\'s is kept, with a warning; a synth\'s is removed', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    // an earlier version, killed while it removed a folder of sources it had replaced
+    const foreign = path.join(dir, '.dist.old-Src123');
+    fs.mkdirSync(path.join(foreign, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(foreign, 'package.json'), '{}');
+    const synths = path.join(dir, '.dist.old-Syn123');
+    fs.cpSync(outdir, synths, { recursive: true });
+    const stderr = stderrOf(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath })));
+    expect(stderr).toContain(`dockyard: warning: kept "${foreign}", which an interrupted synth left beside the output: it holds no synth's ` +
+      'output (no .dockyard-output, no generated Secrets), so it is not removed; delete it once you have looked at it');
+    expect(fs.readdirSync(dir).sort()).toEqual(['.dist.old-Src123', 'dist', 'state.json', 'state.lock.json']);
+    expect(fs.readdirSync(foreign).sort()).toEqual(['package.json', 'src']);
   });
 
   test('a synth interrupted between the renames: the previous output is put back first, and then replaced', () => {
@@ -456,6 +471,24 @@ describe('synthesize: objects the previous output held that this one does not', 
       'leaves in the cluster as it is: Role team-a/old;');
     const stderr = synthWith(outdir, statePath, (chart) => role(new DockyardChart(chart.node.scope as App, 'other'), 'new'));
     expect(stderr).not.toContain('no longer writes');
+  });
+
+  test('a plain cdk8s chart\'s objects are listed too', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => new ApiObject(new Chart(chart.node.scope as App, 'plain'), 'Cm', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gone-cm', namespace: 'x' },
+    }));
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('\tConfigMap\tx\tgone-cm\n');
+    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
+      'the cluster as it is: ConfigMap x/gone-cm;');
+  });
+
+  test('the previous output an interrupted synth left beside a missing directory is the one compared with', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => role(chart, 'kept'));
+    fs.renameSync(outdir, path.join(dir, '.dist.old-Ab3xYz'));
+    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
+      'the cluster as it is: Role team-a/kept;');
   });
 
   test('an output of a version whose mark lists nothing, or none at all: nothing to compare', () => {
