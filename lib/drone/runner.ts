@@ -579,6 +579,8 @@ export class DroneKubeRunner extends Construct {
   /** `addBuildNamespace`, its refusals of `namespace` naming the prop `prop` that gave it. */
   private addBuildScope(prop: string, namespace: string, options: BuildNamespaceOptions): void {
     if (this.leftNamespaces.has(namespace)) {
+      // a team's pull-request namespace: refused naming the team, as any namespace a team owns is
+      checkNotOwnedNamespace(this, prop, namespace);
       invalid(prop, namespace, 'must not be a namespace this runner leaves repositories to (leaveRepos): it would run their pipelines there, ' +
         'with their secrets');
     }
