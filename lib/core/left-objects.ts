@@ -1,3 +1,4 @@
+import { describeIdentity } from './object-names';
 import { fewOf } from './text';
 
 // `kubectl apply -f` creates and updates what a manifest holds and deletes nothing, so an object a stack stops
@@ -27,19 +28,12 @@ export function leftObjectsWarning(previousMark: string | undefined, identities:
   const now = new Set(identities);
   const gone: string[] = [];
   for (const line of previousMark.slice(at + LIST_HEADER.length).split('\n')) {
-    if (line !== '' && !now.has(line)) gone.push(describe(line));
+    if (line !== '' && !now.has(line)) gone.push(describeIdentity(line));
   }
   if (gone.length === 0) {
     return undefined;
   }
-  const count = gone.length === 1 ? '1 object' : `${gone.length} objects`;
+  const [count, they, them] = gone.length === 1 ? ['1 object', 'it is', 'it'] : [`${gone.length} objects`, 'they are', 'them'];
   return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
-    `${gone.length === 1 ? 'it is' : 'they are'}: ${fewOf(gone)}; delete ${gone.length === 1 ? 'it' : 'them'} once nothing needs ` +
-    `${gone.length === 1 ? 'it' : 'them'}, or apply with pruning`;
-}
-
-/** `Role team-a/deployer` for the list line of it. */
-function describe(line: string): string {
-  const [, kind, namespace, name] = line.split('\t');
-  return `${kind} ${namespace === '' ? '' : `${namespace}/`}${name}`;
+    `${they}: ${fewOf(gone)}; delete ${them} once nothing needs ${them}, or apply with pruning`;
 }

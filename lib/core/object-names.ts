@@ -36,8 +36,7 @@ export class ObjectNames {
     }
     const other = this.owners.get(key);
     if (other !== undefined) {
-      const [, kind, namespace, name] = key.split('\t');
-      const what = `${kind} ${namespace === '' ? '' : `${namespace}/`}${name}`;
+      const what = describeIdentity(key);
       const named = (x: IConstruct | (() => string)) => (typeof x === 'function' ? x() : x.node.path);
       invalid('object', what, `must be rendered once, but ${named(other)} and ${named(owner)} both render it, and the API server keeps one ` +
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
@@ -69,6 +68,12 @@ export function objectIdentity(o: any, clusterScoped: boolean): string | undefin
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const namespace = clusterScoped || typeof metadata.namespace !== 'string' ? '' : metadata.namespace;
   return `${group}\t${o.kind}\t${namespace}\t${metadata.name}`;
+}
+
+/** An identity (`objectIdentity`) as messages name the object: `Role team-a/deployer`, `Namespace team-a`. */
+export function describeIdentity(identity: string): string {
+  const [, kind, namespace, name] = identity.split('\t');
+  return `${kind} ${namespace === '' ? '' : `${namespace}/`}${name}`;
 }
 
 /** Run `fn` with one set of object names for every chart of `scope`'s app rendered within it. */

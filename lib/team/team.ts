@@ -363,9 +363,9 @@ function teamSecret(team: string, id: string, name: string): { readonly id: stri
 }
 
 /** The pipeline secret with the team's push login (`Team.addPipelineSecret`). */
-const PUSH_SECRET = { id: 'HarborPush', name: 'harbor-push' };
+const PUSH_SECRET = { id: 'HarborPush', name: 'harbor-push', login: 'push' };
 /** The pull secret with the team's pull login, for its pipelines' step images. */
-const PULL_SECRET = { id: 'HarborPull', name: 'harbor-pull' };
+const PULL_SECRET = { id: 'HarborPull', name: 'harbor-pull', login: 'pull' };
 
 /**
  * Refuse a pipeline secret name ending as a team's Harbor logins' names end: a team's names are `<team>-<name>`, so
@@ -373,10 +373,10 @@ const PULL_SECRET = { id: 'HarborPull', name: 'harbor-pull' };
  * team would be refused over a name its owners never wrote.
  */
 function checkNotLoginName(team: string, name: string): void {
-  for (const login of [PUSH_SECRET.name, PULL_SECRET.name]) {
-    if (name.endsWith(`-${login}`)) {
-      const other = `${team}-${name.slice(0, -login.length - 1)}`;
-      invalid('name', name, `must not end in "-${login}": "${team}-${name}" is the name of the ${login.slice(7)} login of a team named ` +
+  for (const secret of [PUSH_SECRET, PULL_SECRET]) {
+    if (name.endsWith(`-${secret.name}`)) {
+      const other = `${team}-${name.slice(0, -secret.name.length - 1)}`;
+      invalid('name', name, `must not end in "-${secret.name}": "${team}-${name}" is the name of the ${secret.login} login of a team named ` +
         `"${other}"; choose another name`);
     }
   }
