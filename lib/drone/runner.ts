@@ -9,6 +9,7 @@ import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
+import { compare } from '../core/text';
 import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
@@ -300,21 +301,21 @@ export class DroneKubeRunner extends Construct {
    */
   public readonly buildSettings: DroneRunnerBuildSettings;
 
-  private readonly policies: object[] = [];
+  /** The policies of `addPolicy`, in the order added (see `orderedPolicies` for the order rendered). */
+  private readonly policies: AddedPolicy[] = [];
+  /** The team each of a team's policies belongs to, by policy name (`_placeAmongTeams`). */
+  private readonly teamOfPolicy = new Map<string, string>();
+  /** The policies that are no team's, in the order added (`_platformPolicies`). */
+  private readonly platformPolicies: AddedPolicy[] = [];
   /** The policies of `leaveRepos`, rendered before every other: by repositories another runner takes. */
-  private readonly leftRepos: object[] = [];
+  private readonly leftRepos: Array<{ readonly namespace: string; readonly document: object }> = [];
   /** The namespaces `leaveRepos` pins to, which must never be this runner's build namespaces. */
   private readonly leftNamespaces = new Set<string>();
-  /**
-   * The repositories of the `other-events` guard, rendered after every policy: the runner applies the first policy
-   * that matches, and the guard matches every event of its repositories, so a guard before a later policy for the
-   * same repositories would hide it.
-   */
-  private readonly guardedRepos = new Set<string>();
   /** Whether a policy pins a ServiceAccount of its own, so that `pull-request-refs` goes first. */
   private pinsIdentity = false;
   private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
-  private readonly namespaceRules: Record<string, string[]> = {};
+  /** The namespaces an exclusive policy claims: the keys of the namespace rules (`namespaceRules`). */
+  private readonly claimedNamespaces = new Set<string>();
   /** The namespace the runner runs in, beside the server and the secrets extension. */
   public readonly namespace: string;
   private readonly builds: Construct;
@@ -385,8 +386,12 @@ export class DroneKubeRunner extends Construct {
     this.addBuildScope('buildNamespace', this.buildNamespace, {});
     extra.forEach((ns) => this.addBuildScope('extraBuildNamespaces', ns, {}));
     // build pods need nothing of the server: they clone from the git provider and talk among themselves over
-    // localhost; only the runner polls the server, so only it is admitted
-    props.server.grantConnect(this.peer);
+    // localhost; only the runners poll the server, so only they are admitted: every Drone runner of this namespace by
+    // one rule (the server's and the secrets extension's policies stay one rule however many teams have a runner of
+    // their own, and in no order of theirs); each holds the RPC secret and extension token that both ask for anyway
+    const { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': component } = selector;
+    const runners = NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': component });
+    props.server.grantConnect(runners);
 
     const env = new EnvVars(namespace);
     env.value('DRONE_RPC_HOST', props.server.rpcHost);
@@ -420,7 +425,7 @@ export class DroneKubeRunner extends Construct {
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
-      props.secretsExtension.grantAccess(this.peer);
+      props.secretsExtension.grantAccess(runners);
     }
     if (props.limitRepos) {
       const limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'];
@@ -449,7 +454,7 @@ export class DroneKubeRunner extends Construct {
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
       metadata: { name: `${name}-namespace-rules`, namespace, labels },
-      data: { 'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules]) }) },
+      data: { 'namespace-rules.yaml': Lazy.any({ produce: () => toYaml([this.namespaceRules()]) }) },
     });
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
     deployment(this, 'Resource', {
@@ -535,7 +540,7 @@ export class DroneKubeRunner extends Construct {
     const secretsOf = (namespace: string) => PullAccess.accountPullSecrets(this, namespace, DEFAULT_ACCOUNT, (users ??= userAccounts(this))) ?? [];
     let pool: ReadonlySet<unknown> | undefined;
     for (const namespace of this.buildNamespaces) {
-      if (namespace === this.buildNamespace || this.namespaceRules[namespace] !== undefined) {
+      if (namespace === this.buildNamespace || this.claimedNamespaces.has(namespace)) {
         continue;
       }
       const found = secretsOf(namespace);
@@ -564,7 +569,7 @@ export class DroneKubeRunner extends Construct {
    * namespace the rules do not list).
    */
   private runsAsDefault(namespace: string, catchAll: boolean): boolean {
-    return namespace === this.buildNamespace || this.defaultPinned.has(namespace) || (catchAll && this.namespaceRules[namespace] === undefined);
+    return namespace === this.buildNamespace || this.defaultPinned.has(namespace) || (catchAll && !this.claimedNamespaces.has(namespace));
   }
 
   /**
@@ -612,7 +617,8 @@ export class DroneKubeRunner extends Construct {
   /**
    * Pin the pipelines of some repositories, for some events, to a build namespace and ServiceAccount. Policies
    * override the pipeline's own choice; the first that matches wins, in the order they are added
-   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`). Unless the policy covers every event, a guard
+   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`), except a team's (`TeamPlatform.addTeam`), which
+   * go after every other, by team name: a team's repositories may match no other policy. Unless the policy covers every event, a guard
    * (the policy `other-events`, one for all policies) pins the same repositories' other events to the default build
    * namespace and its `default` ServiceAccount, so a pull request never runs with a deploy identity. The guard is
    * rendered after every policy, so two policies for one repository and different events (push to deploy, promote
@@ -641,25 +647,28 @@ export class DroneKubeRunner extends Construct {
     const event = allEvents ? {} : { event: events };
     // `kind: policy` as the upstream docs write it: some runner versions keep only documents of that kind. Always a
     // ServiceAccount: without one the pipeline's own `service_account_name` stays (policy.go:105-106)
-    this.policies.push({
-      kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace }, service_account: serviceAccount ?? DEFAULT_ACCOUNT,
-    });
+    const added: AddedPolicy = {
+      name,
+      repos,
+      document: { kind: 'policy', name, match: { repo: repos, ...event }, metadata: { namespace }, service_account: serviceAccount ?? DEFAULT_ACCOUNT },
+      // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
+      // service_account_name apply, and the namespace rules admit these repositories to `namespace`
+      guardedRepos: guard ? repos : [],
+      claims: exclusive ? { namespace, repos } : undefined,
+    };
+    this.policies.push(added);
+    this.platformPolicies.push(added);
     if (serviceAccount !== undefined) {
       this.pinsIdentity = true;
       this.accounts.set(namespace, new Set([...(this.accounts.get(namespace) ?? []), serviceAccount]));
     } else {
       this.defaultPinned.add(namespace);
     }
-    if (guard) {
-      // the same repositories' other events: otherwise their pipelines' own metadata.namespace and
-      // service_account_name apply, and the namespace rules admit these repositories to `namespace`
-      repos.forEach((r) => this.guardedRepos.add(r));
-    }
     if (guard || allEvents) {
       repos.forEach((r) => this.placedRepos.add(r));
     }
     if (exclusive) {
-      this.namespaceRules[namespace] = [...(this.namespaceRules[namespace] ?? []), ...repos];
+      this.claimedNamespaces.add(namespace);
     }
   }
 
@@ -688,8 +697,35 @@ export class DroneKubeRunner extends Construct {
     }
     this.leftNamespaces.add(namespace);
     this.leftRepos.push({
-      kind: 'policy', name: LEFT_REPOS, match: { repo: repos.map(anyCase) }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT,
+      namespace, document: { kind: 'policy', name: LEFT_REPOS, match: { repo: repos.map(anyCase) }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT },
     });
+  }
+
+  /**
+   * Mark the policy `policyName`, added already, as team `team`'s, whose repositories no other policy of this runner
+   * may match (`TeamPlatform` refuses a team overlapping another team, a platform grant or a policy of this runner
+   * not a team's: `_platformPolicies`). The runner renders the teams' policies after every other, in the order of
+   * their teams' names, whatever the order of the `addTeam` calls, so that onboarding the same teams in another order
+   * changes neither its configuration nor its pods.
+   *
+   * @internal
+   */
+  public _placeAmongTeams(policyName: string, team: string): void {
+    this.teamOfPolicy.set(policyName, team);
+    // the team's policy is the last added, as a rule: found from the end
+    const i = this.platformPolicies.map((p) => p.name).lastIndexOf(policyName);
+    if (i >= 0) this.platformPolicies.splice(i, 1);
+  }
+
+  /**
+   * The name and repositories of every policy added with `addPolicy` that is no team's (`_placeAmongTeams`), for
+   * `TeamPlatform`'s overlap checks: a `DroneCi` route is a grant too, but a policy added to the runner directly is
+   * not, and one that matched a team's repositories would place its pipelines, as it comes first.
+   *
+   * @internal
+   */
+  public _platformPolicies(): ReadonlyArray<{ readonly name: string; readonly repos: readonly string[] }> {
+    return this.platformPolicies;
   }
 
   /**
@@ -753,7 +789,35 @@ export class DroneKubeRunner extends Construct {
    * `other-events` guard, and the catch-all `default`.
    */
   private renderedPolicies(): object[] {
-    return [...this.leftRepos, ...this.pullRequestRefs(), ...this.policies, ...this.guard(), this.catchAll()];
+    const left = [...this.leftRepos].sort((a, b) => compare(a.namespace, b.namespace)).map((l) => l.document);
+    return [...left, ...this.pullRequestRefs(), ...this.orderedPolicies().map((p) => p.document), ...this.guard(), this.catchAll()];
+  }
+
+  /**
+   * The policies of `addPolicy` in the order the runner tries them: as added, the teams' (`_placeAmongTeams`) last,
+   * in the order of their teams' names. A team's repositories match no other policy, so where its policy stands
+   * changes no pipeline's placement, and the order of the `addTeam` calls, which may be a file's or a directory
+   * listing's, changes nothing. `leaveRepos` policies go by their namespaces: each fails its pipelines wherever it stands.
+   */
+  private orderedPolicies(): AddedPolicy[] {
+    if (this.teamOfPolicy.size === 0) {
+      return this.policies;
+    }
+    const teams = this.policies.filter((p) => this.teamOfPolicy.has(p.name));
+    teams.sort((a, b) => compare(this.teamOfPolicy.get(a.name)!, this.teamOfPolicy.get(b.name)!));
+    return [...this.platformPolicies, ...teams];
+  }
+
+  /**
+   * The namespace rules (`engine/linter/linter.go:207-224`): for each namespace an exclusive policy claims, the
+   * repositories whose pipelines may name it, in the order the policies are rendered.
+   */
+  private namespaceRules(): Record<string, string[]> {
+    const rules: Record<string, string[]> = {};
+    for (const { claims } of this.orderedPolicies()) {
+      if (claims !== undefined) rules[claims.namespace] = [...(rules[claims.namespace] ?? []), ...claims.repos];
+    }
+    return rules;
   }
 
   /**
@@ -785,8 +849,11 @@ export class DroneKubeRunner extends Construct {
    * them, as the runner applies the first policy that matches and every guard would pin to the same place.
    */
   private guard(): object[] {
-    return this.guardedRepos.size === 0 ? [] : [{
-      kind: 'policy', name: OTHER_EVENTS, match: { repo: [...this.guardedRepos] }, metadata: { namespace: this.buildNamespace }, service_account: DEFAULT_ACCOUNT,
+    // rendered after every policy: the runner applies the first policy that matches, and the guard matches every
+    // event of its repositories, so a guard before a later policy for the same repositories would hide it
+    const repos = new Set(this.orderedPolicies().flatMap((p) => p.guardedRepos));
+    return repos.size === 0 ? [] : [{
+      kind: 'policy', name: OTHER_EVENTS, match: { repo: [...repos] }, metadata: { namespace: this.buildNamespace }, service_account: DEFAULT_ACCOUNT,
     }];
   }
 
@@ -802,6 +869,17 @@ export class DroneKubeRunner extends Construct {
   private catchAll(): object {
     return { kind: 'policy', name: CATCH_ALL, service_account: DEFAULT_ACCOUNT };
   }
+}
+
+/** A policy `addPolicy` added: its document, and what the guard and the namespace rules take from it. */
+interface AddedPolicy {
+  readonly name: string;
+  readonly repos: readonly string[];
+  readonly document: object;
+  /** The repositories whose other events the `other-events` guard pins back (none for a policy that needs no guard). */
+  readonly guardedRepos: readonly string[];
+  /** The namespace an exclusive policy claims in the namespace rules, and the repositories it admits there. */
+  readonly claims?: { readonly namespace: string; readonly repos: readonly string[] };
 }
 
 /** What a policy is checked against: the runner's build namespaces and policy names. */

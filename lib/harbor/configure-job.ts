@@ -1,4 +1,5 @@
 import { sha256, shortHash } from '../core/hash';
+import { compare } from '../core/text';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Lazy } from 'cdk8s';
@@ -82,7 +83,7 @@ interface Entry {
   readonly bytes: number;
 }
 
-/** A node of the chunk trie: a leaf holds entries in declaration order, an inner node two halves by the next key bit. */
+/** A node of the chunk trie: a leaf holds entries in declaration order (rendered in key order), an inner node two halves by the next key bit. */
 interface TrieNode {
   readonly depth: number;
   /** 1 for the root, `2i + bit` for the children of node `i`: a number that names exactly one prefix. */
@@ -382,7 +383,10 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const retiredProjectGroups: string[] = [];
   const secrets: Array<readonly [string, SecretKey]> = [];
   let oidc: object | undefined;
-  for (const e of entries) {
+  // in key order, not the order declared: a team's project and robots sit where their names' hashes put them, so the
+  // order of the addTeam calls changes no chunk (the trie already places entries by key); the project's key sorts
+  // before its robots', and Harbor gets every project of a chunk before its robots anyway (configure.js)
+  for (const e of [...entries].sort((a, b) => compare(a.key, b.key))) {
     if (e.retired !== undefined) {
       retiredRobots.push(e.retired);
     }

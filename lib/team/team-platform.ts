@@ -10,6 +10,7 @@ import { CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
+import { DroneCi } from '../drone';
 import { Harbor } from '../harbor';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from './repo-overlap';
@@ -216,7 +217,22 @@ export class TeamPlatform extends Construct {
   }
 
   /**
-   * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team) that overlaps a
+   * A policy added to the shared Drone runner directly (`DroneKubeRunner.addPolicy`, not through a route, which is a
+   * grant) that can match a repository `repo` matches, with that policy's pattern: the runner applies the first
+   * policy that matches, and renders the teams' after every other (`DroneKubeRunner._placeAmongTeams`).
+   */
+  private runnerPolicyOverlapping(repo: string): { readonly name: string; readonly repo: string } | undefined {
+    if (!(this.props.ci instanceof DroneCi)) return undefined;
+    for (const policy of this.props.ci.runner._platformPolicies()) {
+      const found = policy.repos.find((r) => reposOverlap(repo, r));
+      if (found !== undefined) return { name: policy.name, repo: found };
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team), or a policy of
+   * the shared Drone runner's that is none of a team's (`runnerPolicyOverlapping`), that overlaps a
    * team's repositories, as `addTeam` does for those made before the team: even one that lists exactly the team's
    * repositories (`repos: team.repos`), which would hand the platform's login to the team's pipelines. A team's own
    * grants are those it made (`Team._grants`); a lookup per pattern touches only the teams whose patterns begin alike.
@@ -240,6 +256,19 @@ export class TeamPlatform extends Construct {
             invalid('repos', repo, `of the ${kind} ${describeValue(grant.name)} must not overlap the repositories of team ` +
               `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would apply to the ` +
               'team\'s repositories too; narrow one of them');
+          }
+        }
+      }
+    }
+    // and the shared runner's policies that are no grant (`runnerPolicyOverlapping`), added after a team
+    if (this.props.ci instanceof DroneCi) {
+      for (const policy of this.props.ci.runner._platformPolicies()) {
+        for (const repo of policy.repos) {
+          const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value).find((c) => reposOverlap(repo, c.repo));
+          if (team !== undefined) {
+            invalid('repos', repo, `of the runner policy ${describeValue(policy.name)} must not overlap the repositories of team ` +
+              `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would place the team's ` +
+              'pipelines; narrow one of them');
           }
         }
       }
@@ -314,6 +343,12 @@ export class TeamPlatform extends Construct {
         invalid('repos', repo, `must not overlap the platform's own grants: team ${describeValue(props.name)}'s pattern can match the same ` +
           `repository as ${describeValue(granted.repo)} of the ${granted.kind} ${describeValue(granted.name)}, which would apply to the team's ` +
           'repositories too; narrow one of them');
+      }
+      const policy = this.runnerPolicyOverlapping(repo);
+      if (policy !== undefined) {
+        invalid('repos', repo, `must not overlap the shared runner's own policies: team ${describeValue(props.name)}'s pattern can match the ` +
+          `same repository as ${describeValue(policy.repo)} of the runner policy ${describeValue(policy.name)}, which would place the team's ` +
+          'pipelines; narrow one of them');
       }
     }
     const ingress = new Set(this.ingressPeers.map((p) => p.namespace).filter((n) => n !== undefined));

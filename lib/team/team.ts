@@ -679,6 +679,8 @@ export class Team extends Construct {
       this.ci.grants.addRoute(name, this.buildNamespace, route.serviceAccountName, route);
     } else {
       this.ci.addRoute(route);
+      // the order of the addTeam calls is no part of the shared runner's configuration: see `_placeAmongTeams`
+      if (ctx.ci instanceof DroneCi) ctx.ci.runner._placeAmongTeams(route.name, name);
     }
 
     // Harbor: the project, a robot to push from pipelines and one to pull into the namespaces

@@ -85,13 +85,18 @@ describe('the configure ConfigMaps', () => {
   // a variable of the old Job holds another robot's secret, which it would set on the robot the new state names.
   test('a Job still retrying after the next apply reads the state its environment was made for', () => {
     const before = build(['a', 'b', 'c']);
-    const after = build(['a', 'c']);
+    // a robot removed whose variable was not the last: those after it are renumbered (in the order of their keys,
+    // here c and b, whatever the order declared)
+    const after = build(['b', 'c']);
     // the cluster after applying `after` over `before`: ConfigMaps by name, the newer content winning
     const cluster = new Map([...before, ...after].filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o]));
-    for (const [j, robots] of [[job(before), ['a', 'b', 'c']], [job(after), ['a', 'c']]] as const) {
+    const variable = (objects: any[], robot: string) => JSON.parse(cluster.get(mountedBy(job(objects))[1])!.data['config.json'])
+      .robots.find((r: any) => r.name === robot).secretEnv;
+    expect(variable(after, 'c')).not.toBe(variable(before, 'c'));
+    for (const [j, robots] of [[job(before), ['a', 'b', 'c']], [job(after), ['b', 'c']]] as const) {
       const env = envOf(container(j));
       const state = JSON.parse(cluster.get(mountedBy(j)[1])!.data['config.json']);
-      expect(state.robots.map((r: any) => r.name)).toEqual(robots);
+      expect(state.robots.map((r: any) => r.name).sort()).toEqual(robots);
       for (const robot of state.robots) {
         expect(env[robot.secretEnv].valueFrom.secretKeyRef).toEqual({ name: `harbor-robot-${robot.name}`, key: 'secret' });
       }
