@@ -5,7 +5,7 @@ import {
 } from '../core';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess } from '../core/rbac';
-import { checkPipelineAccess, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
+import { checkPipelineAccess, CiEngineKind, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { placedIn } from '../core/placement';
 import { BuildEgressRule } from '../ci/build-egress';
@@ -330,6 +330,34 @@ export function inTeam<T>(name: unknown, check: () => T): T {
   return withContext('team', name, check);
 }
 
+/**
+ * Refuse the events of a team's pipeline secret that would not do what they say, where the engine's own checks
+ * would name the team's route, which its owners never wrote, or say nothing: `allowPullRequests` without
+ * `PULL_REQUEST` in `events` (it only allows listing it), and on Woodpecker, where the secret is a Secret of the
+ * team's build namespace (`WoodpeckerCi`), pull requests, which run in the engine's shared build namespace, and
+ * fewer events than the team's route runs there, whose every pipeline could read it.
+ */
+function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineKind): void {
+  const events = props.events ?? undefined;
+  const pullRequests = Array.isArray(events) && events.includes(PipelineEvent.PULL_REQUEST);
+  if (props.allowPullRequests === true && !pullRequests) {
+    invalid('allowPullRequests', props.allowPullRequests, `gives nothing without ${PipelineEvent.PULL_REQUEST} in events, which ` +
+      `${events === undefined ? 'is unset: every event but pull requests' : 'leaves it out'}; list the events, ${PipelineEvent.PULL_REQUEST} among them`);
+  }
+  if (engine !== CiEngineKind.WOODPECKER || !Array.isArray(events)) {
+    return;
+  }
+  if (pullRequests) {
+    invalid('events', events, `must not include ${PipelineEvent.PULL_REQUEST} on Woodpecker: a team's pull requests run in the engine's shared ` +
+      'build namespace, which holds no secret of the team\'s');
+  }
+  const missing = DEFAULT_EVENTS.filter((e) => !events.includes(e));
+  if (missing.length > 0) {
+    invalid('events', events, `must include every event of the team's route (${DEFAULT_EVENTS.join(', ')}) on Woodpecker, or be left unset: the ` +
+      `secret is a Secret of the team's build namespace, which its pipelines of ${missing.join(', ')} could read as well`);
+  }
+}
+
 /** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
 const DEPLOYER = 'deployer';
 /** The Role and RoleBinding of the team's members, in each of its namespaces. */
@@ -518,13 +546,17 @@ export interface TeamPipelineSecretProps {
   /** The keys (a pipeline's `get.name`) and their values. */
   readonly values: Record<string, SecretValue>;
   /**
-   * The events whose builds get it.
+   * The events whose builds get it. On Woodpecker a team's secret is a Secret of its build namespace, which every
+   * pipeline its route runs there may read: leave it unset there (a narrower list is refused).
    *
    * @default - every event but pull requests
    */
   readonly events?: PipelineEvent[];
   /**
-   * Give it to pull requests too, which may come from forks.
+   * Allow `PipelineEvent.PULL_REQUEST` in `events`, which it must then list: pull requests may come from forks, and
+   * run code nobody on the team has reviewed. It gives nothing by itself (the default events leave pull requests out),
+   * so it is refused without `PULL_REQUEST` in `events`. Drone only: on Woodpecker a team's pull requests run in the
+   * engine's shared build namespace, which holds no secret of the team's.
    *
    * @default false
    */
@@ -723,6 +755,7 @@ export class Team extends Construct {
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     return inTeam(this.teamName, () => {
       checkNotLoginName(this.teamName, checkDnsLabel('name', props.name));
+      checkTeamSecretEvents(props, this.ci.kind);
       const secret = teamSecret(this.teamName, id, props.name);
       const made = this.ctx.ci.addPipelineSecret(secret.id, {
         name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
