@@ -22,6 +22,8 @@ export class ObjectNames {
 
   /** The owner of each claimed identity: its construct, or what names it, worked out only for a refusal. */
   private readonly owners = new Map<string, IConstruct | (() => string)>();
+  /** The claimed identities of objects the cluster removes itself (`removesItself`). */
+  private readonly passing = new Set<string>();
 
   /**
    * Claim rendered object `o` for `owner` (its construct, or what describes it). Objects without a string kind and name
@@ -42,15 +44,27 @@ export class ObjectNames {
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');
     }
     this.owners.set(key, owner);
+    if (removesItself(o)) this.passing.add(key);
   }
 
   /**
-   * Every identity claimed so far, in the order claimed: the API group, kind, namespace (empty for a cluster-scoped
-   * object) and name, each separated by a tab, which no Kubernetes name, kind or group can hold.
+   * Every identity claimed so far but those of objects the cluster removes itself (`removesItself`), in the order
+   * claimed: the API group, kind, namespace (empty for a cluster-scoped object) and name, each separated by a tab,
+   * which no Kubernetes name, kind or group can hold.
    */
-  public identities(): IterableIterator<string> {
-    return this.owners.keys();
+  public identities(): string[] {
+    return this.passing.size === 0 ? [...this.owners.keys()] : [...this.owners.keys()].filter((key) => !this.passing.has(key));
   }
+}
+
+/**
+ * Whether the cluster removes rendered object `o` by itself, so that one a synth stops writing needs no deleting: a
+ * Job with `ttlSecondsAfterFinished`, which the TTL-after-finished controller deletes that long after it finishes
+ * (kubernetes `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`), as every Job of Dockyard's
+ * (`templateNamedJob`) has.
+ */
+export function removesItself(o: any): boolean {
+  return o?.kind === 'Job' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('batch/') && typeof o.spec?.ttlSecondsAfterFinished === 'number';
 }
 
 /**

@@ -7,7 +7,7 @@ import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
-import { objectIdentity, ObjectNames, withObjectNames } from './object-names';
+import { objectIdentity, ObjectNames, removesItself, withObjectNames } from './object-names';
 import { GENERATED_HEADER, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
@@ -359,7 +359,7 @@ function plainChartChunks(chart: Chart, identities: string[]): Buffer[] {
   const objects = chart.toJson();
   for (const o of objects) {
     const identity = objectIdentity(o, CLUSTER_KINDS.includes(o?.kind));
-    if (identity !== undefined) identities.push(identity);
+    if (identity !== undefined && !removesItself(o)) identities.push(identity);
   }
   return toYamlChunks(objects);
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
@@ -481,6 +482,26 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('\tConfigMap\tx\tgone-cm\n');
     expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
       'the cluster as it is: ConfigMap x/gone-cm;');
+  });
+
+  // the TTL-after-finished controller deletes such a Job that long after it finishes (kubernetes
+  // pkg/controller/ttlafterfinished/ttlafterfinished_controller.go): nothing for the user to delete
+  test('a Job that deletes itself once finished is not listed, in a Dockyard chart or a plain one: the cluster removes it', () => {
+    const { outdir, statePath } = synthedOnce();
+    const job = (scope: Construct, ttl: boolean) => new ApiObject(scope, 'Job', {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: ttl ? 'passing' : 'lasting', namespace: 'x' },
+      spec: { ...(ttl ? { ttlSecondsAfterFinished: 600 } : {}), template: { spec: { restartPolicy: 'Never', containers: [] } } },
+    });
+    synthWith(outdir, statePath, (chart) => {
+      job(new Construct(chart, 'Ttl'), true);
+      job(new Construct(chart, 'NoTtl'), false);
+      job(new Chart(chart.node.scope as App, 'plain'), true);
+    });
+    const mark = fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8');
+    expect(mark).not.toContain('\tJob\tx\tpassing');
+    expect(mark).toContain('batch\tJob\tx\tlasting\n');
+    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
+      'the cluster as it is: Job x/lasting;');
   });
 
   test('the previous output an interrupted synth left beside a missing directory is the one compared with', () => {
