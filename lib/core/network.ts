@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { intOrString, kube } from './k8s';
 import type { k8s } from './k8s';
+import { compare } from './text';
 import { checkDnsLabel, checkLabels, checkObject, describeValue, invalid } from './validation';
 
 /**
@@ -138,6 +139,14 @@ export interface PodFirewallProps {
    * @default true
    */
   readonly ingress?: boolean;
+  /**
+   * Render the ingress rules in a fixed order (their JSON's), not in the order granted: for a server whose clients
+   * come and go with a list of the user's, such as Drone's with a runner per team, so that the list's order is no
+   * input of the policy.
+   *
+   * @default false
+   */
+  readonly sortIngress?: boolean;
 }
 
 /**
@@ -166,7 +175,7 @@ export class PodFirewall extends Construct {
       spec: {
         podSelector: { matchLabels: props.podLabels },
         policyTypes: [...(ingress ? ['Ingress'] : []), ...(this.governsEgress ? ['Egress'] : [])],
-        ingress: ingress ? Lazy.any({ produce: () => [...this.rules.values()] }) : undefined,
+        ingress: ingress ? Lazy.any({ produce: () => (props.sortIngress ? [...this.rules.keys()].sort(compare).map((k) => this.rules.get(k)!) : [...this.rules.values()]) }) : undefined,
         egress: this.governsEgress ? Lazy.any({ produce: () => [...this.egressRules.values()] }) : undefined,
       },
     });

@@ -48,23 +48,30 @@ export class ObjectNames {
   }
 
   /**
-   * Every identity claimed so far but those of objects the cluster removes itself (`removesItself`), in the order
-   * claimed: the API group, kind, namespace (empty for a cluster-scoped object) and name, each separated by a tab,
-   * which no Kubernetes name, kind or group can hold.
+   * Every identity claimed so far, in the order claimed: the API group, kind, namespace (empty for a cluster-scoped
+   * object) and name, each separated by a tab, which no Kubernetes name, kind or group can hold.
    */
-  public identities(): string[] {
-    return this.passing.size === 0 ? [...this.owners.keys()] : [...this.owners.keys()].filter((key) => !this.passing.has(key));
+  public identities(): IterableIterator<string> {
+    return this.owners.keys();
+  }
+
+  /** Whether the object of claimed identity `identity` is one the cluster removes itself (`removesItself`). */
+  public passes(identity: string): boolean {
+    return this.passing.has(identity);
   }
 }
 
 /**
  * Whether the cluster removes rendered object `o` by itself, so that one a synth stops writing needs no deleting: a
  * Job with `ttlSecondsAfterFinished`, which the TTL-after-finished controller deletes that long after it finishes
- * (kubernetes `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`), as every Job of Dockyard's
- * (`templateNamedJob`) has.
+ * (kubernetes `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`), and `activeDeadlineSeconds`, past
+ * which the Job controller fails it (`pkg/controller/job/job_controller.go`): without a deadline, a pod that never
+ * starts (its image not pulled, no node for it) keeps the Job unfinished, and in the cluster, for ever. Harbor's
+ * configure Jobs have both; the PostgreSQL reconcile Jobs no deadline.
  */
 export function removesItself(o: any): boolean {
-  return o?.kind === 'Job' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('batch/') && typeof o.spec?.ttlSecondsAfterFinished === 'number';
+  return o?.kind === 'Job' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('batch/')
+    && typeof o.spec?.ttlSecondsAfterFinished === 'number' && typeof o.spec?.activeDeadlineSeconds === 'number';
 }
 
 /**

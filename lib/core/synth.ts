@@ -85,7 +85,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
-    const unclaimed: string[] = [];
+    const unclaimed: PlainIdentity[] = [];
     const manifests = (walk?.charts ?? app.charts).map((chart, i) => ({
       path: manifestPath(chart),
       content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : plainChartChunks(chart, unclaimed),
@@ -107,16 +107,20 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       ...[...manifests, ...outputs].map((f) => ({ ...f, mode: 0o644 })),
       ...[{ path: SECRETS_FILE, content: manifestBytes(rendered) }, ...rendered.files].map((f) => ({ ...f, mode: 0o600 })),
     ];
-    const identities = [...ObjectNames.for(app).identities(), ...unclaimed];
+    // every object written is compared with the previous list (one an earlier version listed, which it still writes,
+    // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
+    const names = ObjectNames.for(app);
+    const identities = [...names.identities(), ...unclaimed.map((u) => u.identity)];
     const notices = changeNotices(app, files);
     const left = leftObjectsWarning(previousMark(app.outdir), identities);
     if (left !== undefined) notices.push(left);
+    const listed = [...[...names.identities()].filter((i) => !names.passes(i)), ...unclaimed.filter((u) => !u.passes).map((u) => u.identity)];
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {
         fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + objectList(identities), 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
@@ -355,13 +359,19 @@ function changeNotices(app: App, files: readonly { path: string; content: string
  * A plain cdk8s chart's manifest, as `cdk8s synth` writes it, and its objects' identities added to `identities`:
  * such a chart claims no object names (`ObjectNames`), and its objects belong in the mark's list all the same.
  */
-function plainChartChunks(chart: Chart, identities: string[]): Buffer[] {
+function plainChartChunks(chart: Chart, identities: PlainIdentity[]): Buffer[] {
   const objects = chart.toJson();
   for (const o of objects) {
     const identity = objectIdentity(o, CLUSTER_KINDS.includes(o?.kind));
-    if (identity !== undefined && !removesItself(o)) identities.push(identity);
+    if (identity !== undefined) identities.push({ identity, passes: removesItself(o) });
   }
   return toYamlChunks(objects);
+}
+
+/** The identity of an object of a plain cdk8s chart (`objectIdentity`), and whether the cluster removes it itself. */
+interface PlainIdentity {
+  readonly identity: string;
+  readonly passes: boolean;
 }
 
 /** The text of the mark in the output directory `link` names, if it has one (`OUTPUT_MARKER`). */

@@ -10,6 +10,7 @@ import { kube } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
 import { compare } from '../core/text';
+import { reposOverlap } from '../ci/repo-overlap';
 import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
 import { placement } from '../core/placement';
@@ -386,12 +387,10 @@ export class DroneKubeRunner extends Construct {
     this.addBuildScope('buildNamespace', this.buildNamespace, {});
     extra.forEach((ns) => this.addBuildScope('extraBuildNamespaces', ns, {}));
     // build pods need nothing of the server: they clone from the git provider and talk among themselves over
-    // localhost; only the runners poll the server, so only they are admitted: every Drone runner of this namespace by
-    // one rule (the server's and the secrets extension's policies stay one rule however many teams have a runner of
-    // their own, and in no order of theirs); each holds the RPC secret and extension token that both ask for anyway
-    const { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': component } = selector;
-    const runners = NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': component });
-    props.server.grantConnect(runners);
+    // localhost; only the runner polls the server, so only it is admitted: by a rule of its own, which goes with it
+    // (a retired team's runner that an apply without pruning leaves running reaches neither the server nor the
+    // secrets extension once its rules are gone)
+    props.server.grantConnect(this.peer);
 
     const env = new EnvVars(namespace);
     env.value('DRONE_RPC_HOST', props.server.rpcHost);
@@ -425,7 +424,7 @@ export class DroneKubeRunner extends Construct {
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
-      props.secretsExtension.grantAccess(runners);
+      props.secretsExtension.grantAccess(this.peer);
     }
     if (props.limitRepos) {
       const limitRepos = accessAnnotations({ repos: props.limitRepos })['X-Drone-Repos'];
@@ -450,7 +449,9 @@ export class DroneKubeRunner extends Construct {
       // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
       // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
       // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
-      data: { 'policies.yaml': Lazy.any({ produce: () => this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n' }) },
+      // checked as they render, after every construct's validation: a route overlapping a team is refused first by
+      // TeamPlatform, naming the route
+      data: { 'policies.yaml': Lazy.any({ produce: () => { this.checkTeamsApart(); return this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n'; } }) },
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
       metadata: { name: `${name}-namespace-rules`, namespace, labels },
@@ -715,6 +716,30 @@ export class DroneKubeRunner extends Construct {
     // the team's policy is the last added, as a rule: found from the end
     const i = this.platformPolicies.map((p) => p.name).lastIndexOf(policyName);
     if (i >= 0) this.platformPolicies.splice(i, 1);
+  }
+
+  /**
+   * Refuse a policy that is no team's but can match a repository a team's policy matches (`reposOverlap`): the teams'
+   * policies are rendered after every other (`orderedPolicies`), so it would place the team's pipelines, whichever
+   * was added first. `TeamPlatform.addTeam` refuses it earlier for a policy added before the team; this covers those
+   * added after it, and a `Team` made without a `TeamPlatform`.
+   */
+  private checkTeamsApart(): void {
+    if (this.teamOfPolicy.size === 0 || this.platformPolicies.length === 0) {
+      return;
+    }
+    for (const team of this.policies.filter((p) => this.teamOfPolicy.has(p.name))) {
+      for (const policy of this.platformPolicies) {
+        for (const repo of policy.repos) {
+          const theirs = team.repos.find((r) => reposOverlap(repo, r));
+          if (theirs !== undefined) {
+            invalid('repos', repo, `of the runner policy ${describeValue(policy.name)} must not overlap the repositories of team ` +
+              `${describeValue(this.teamOfPolicy.get(team.name))}: it can match the same repository as ${describeValue(theirs)}, and a team's ` +
+              'policy comes after every other, so it would place the team\'s pipelines; narrow one of them');
+          }
+        }
+      }
+    }
   }
 
   /**

@@ -144,7 +144,8 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
       workload.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', nodeSelector));
     }
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
-    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
+    // a rule per runner (a team's own among them), in no order of the teams'
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector, sortIngress: true });
     // only the Secrets it generates: one added with addExistingSecret is the user's, and may well be listed as provided
     this.node.addValidation({ validate: () => { refuseProvidedSecretNames(this, this.namespace, this.generatedNames); return []; } });
   }

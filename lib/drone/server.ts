@@ -319,7 +319,8 @@ export class DroneServer extends Construct implements IDroneServer {
     });
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });
 
-    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector });
+    // a rule per runner (a team's own among them), in no order of the teams'
+    this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector, sortIngress: true });
     props.database.grantConnect(this.peer);
     if (props.exposure && props.ingress) {
       invalid('ingress', props.ingress, 'must not be set together with exposure: use exposure alone');

@@ -13,7 +13,7 @@ import { repoOwnerOf } from '../ci/repo-owners';
 import { DroneCi } from '../drone';
 import { Harbor } from '../harbor';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
-import { reposOverlap } from './repo-overlap';
+import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -219,7 +219,8 @@ export class TeamPlatform extends Construct {
   /**
    * A policy added to the shared Drone runner directly (`DroneKubeRunner.addPolicy`, not through a route, which is a
    * grant) that can match a repository `repo` matches, with that policy's pattern: the runner applies the first
-   * policy that matches, and renders the teams' after every other (`DroneKubeRunner._placeAmongTeams`).
+   * policy that matches, and renders the teams' after every other (`DroneKubeRunner._placeAmongTeams`). The runner
+   * itself refuses, at synth, one added after the team.
    */
   private runnerPolicyOverlapping(repo: string): { readonly name: string; readonly repo: string } | undefined {
     if (!(this.props.ci instanceof DroneCi)) return undefined;
@@ -231,8 +232,7 @@ export class TeamPlatform extends Construct {
   }
 
   /**
-   * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team), or a policy of
-   * the shared Drone runner's that is none of a team's (`runnerPolicyOverlapping`), that overlaps a
+   * Refuse a grant of the platform's own (a route, pipeline secret or pull secret not made by a team) that overlaps a
    * team's repositories, as `addTeam` does for those made before the team: even one that lists exactly the team's
    * repositories (`repos: team.repos`), which would hand the platform's login to the team's pipelines. A team's own
    * grants are those it made (`Team._grants`); a lookup per pattern touches only the teams whose patterns begin alike.
@@ -256,19 +256,6 @@ export class TeamPlatform extends Construct {
             invalid('repos', repo, `of the ${kind} ${describeValue(grant.name)} must not overlap the repositories of team ` +
               `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would apply to the ` +
               'team\'s repositories too; narrow one of them');
-          }
-        }
-      }
-    }
-    // and the shared runner's policies that are no grant (`runnerPolicyOverlapping`), added after a team
-    if (this.props.ci instanceof DroneCi) {
-      for (const policy of this.props.ci.runner._platformPolicies()) {
-        for (const repo of policy.repos) {
-          const team = this.repoOwners.candidatesOverlapping(repo.toLowerCase()).map((c) => c.value).find((c) => reposOverlap(repo, c.repo));
-          if (team !== undefined) {
-            invalid('repos', repo, `of the runner policy ${describeValue(policy.name)} must not overlap the repositories of team ` +
-              `${describeValue(team.owner)}: it can match the same repository as ${describeValue(team.repo)}, so it would place the team's ` +
-              'pipelines; narrow one of them');
           }
         }
       }
@@ -344,7 +331,8 @@ export class TeamPlatform extends Construct {
           `repository as ${describeValue(granted.repo)} of the ${granted.kind} ${describeValue(granted.name)}, which would apply to the team's ` +
           'repositories too; narrow one of them');
       }
-      const policy = this.runnerPolicyOverlapping(repo);
+      // a team on a runner of its own is none of the shared runner's policies: `leaveRepos` fails its pipelines there first
+      const policy = props.dedicatedRunner === true ? undefined : this.runnerPolicyOverlapping(repo);
       if (policy !== undefined) {
         invalid('repos', repo, `must not overlap the shared runner's own policies: team ${describeValue(props.name)}'s pattern can match the ` +
           `same repository as ${describeValue(policy.repo)} of the runner policy ${describeValue(policy.name)}, which would place the team's ` +

@@ -330,6 +330,9 @@ export function inTeam<T>(name: unknown, check: () => T): T {
   return withContext('team', name, check);
 }
 
+/** Why a team's secret never reaches pull requests on Woodpecker. */
+const WOODPECKER_PULL_REQUESTS = 'a team\'s pull requests run in the engine\'s shared build namespace, which holds no secret of the team\'s';
+
 /**
  * Refuse the events of a team's pipeline secret that would not do what they say, where the engine's own checks
  * would name the team's route, which its owners never wrote, or say nothing: `allowPullRequests` without
@@ -340,16 +343,20 @@ export function inTeam<T>(name: unknown, check: () => T): T {
 function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineKind): void {
   const events = props.events ?? undefined;
   const pullRequests = Array.isArray(events) && events.includes(PipelineEvent.PULL_REQUEST);
+  const woodpecker = engine === CiEngineKind.WOODPECKER;
+  if (woodpecker && props.allowPullRequests === true) {
+    invalid('allowPullRequests', props.allowPullRequests, `must not be set on Woodpecker: ${WOODPECKER_PULL_REQUESTS}`);
+  }
   if (props.allowPullRequests === true && !pullRequests) {
     invalid('allowPullRequests', props.allowPullRequests, `gives nothing without ${PipelineEvent.PULL_REQUEST} in events, which ` +
       `${events === undefined ? 'is unset: every event but pull requests' : 'leaves it out'}; list the events, ${PipelineEvent.PULL_REQUEST} among them`);
   }
-  if (engine !== CiEngineKind.WOODPECKER || !Array.isArray(events)) {
+  // an empty list is the engine's to refuse, as on Drone
+  if (!woodpecker || !Array.isArray(events) || events.length === 0) {
     return;
   }
   if (pullRequests) {
-    invalid('events', events, `must not include ${PipelineEvent.PULL_REQUEST} on Woodpecker: a team's pull requests run in the engine's shared ` +
-      'build namespace, which holds no secret of the team\'s');
+    invalid('events', events, `must not include ${PipelineEvent.PULL_REQUEST} on Woodpecker: ${WOODPECKER_PULL_REQUESTS}`);
   }
   const missing = DEFAULT_EVENTS.filter((e) => !events.includes(e));
   if (missing.length > 0) {

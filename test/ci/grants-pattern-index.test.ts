@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { repoMatches, routeMatches } from '../../lib/ci/grants';
 import { IndexedRepoPattern, RepoPatternIndex } from '../../lib/ci/repo-pattern-index';
 import { compare } from '../../lib/core/text';
-import { reposOverlap } from '../../lib/team/repo-overlap';
+import { reposOverlap } from '../../lib/ci/repo-overlap';
 
 /** A string of `chars`, at most `max` long. */
 const stringOf = (chars: string[], max: number) => fc.array(fc.constantFrom(...chars), { maxLength: max }).map((a) => a.join(''));

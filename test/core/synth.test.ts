@@ -484,24 +484,41 @@ describe('synthesize: objects the previous output held that this one does not', 
       'the cluster as it is: ConfigMap x/gone-cm;');
   });
 
-  // the TTL-after-finished controller deletes such a Job that long after it finishes (kubernetes
-  // pkg/controller/ttlafterfinished/ttlafterfinished_controller.go): nothing for the user to delete
-  test('a Job that deletes itself once finished is not listed, in a Dockyard chart or a plain one: the cluster removes it', () => {
+  // the TTL-after-finished controller deletes a finished Job that long after (kubernetes
+  // pkg/controller/ttlafterfinished/ttlafterfinished_controller.go), and the Job controller fails one past its
+  // activeDeadlineSeconds (pkg/controller/job/job_controller.go): nothing for the user to delete
+  test('a Job that deletes itself once finished or past its deadline is not listed, in a Dockyard chart or a plain one', () => {
     const { outdir, statePath } = synthedOnce();
-    const job = (scope: Construct, ttl: boolean) => new ApiObject(scope, 'Job', {
-      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: ttl ? 'passing' : 'lasting', namespace: 'x' },
-      spec: { ...(ttl ? { ttlSecondsAfterFinished: 600 } : {}), template: { spec: { restartPolicy: 'Never', containers: [] } } },
+    const job = (scope: Construct, name: string, spec: object) => new ApiObject(scope, 'Job', {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'x' },
+      spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [] } } },
     });
-    synthWith(outdir, statePath, (chart) => {
-      job(new Construct(chart, 'Ttl'), true);
-      job(new Construct(chart, 'NoTtl'), false);
-      job(new Chart(chart.node.scope as App, 'plain'), true);
-    });
+    const jobs = (chart: DockyardChart) => {
+      job(new Construct(chart, 'Passing'), 'passing', { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 3600 });
+      job(new Construct(chart, 'NoTtl'), 'no-ttl', { activeDeadlineSeconds: 3600 });
+      job(new Construct(chart, 'NoDeadline'), 'no-deadline', { ttlSecondsAfterFinished: 600 });
+      job(new Chart(chart.node.scope as App, 'plain'), 'plain-passing', { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 60 });
+    };
+    synthWith(outdir, statePath, jobs);
     const mark = fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8');
-    expect(mark).not.toContain('\tJob\tx\tpassing');
-    expect(mark).toContain('batch\tJob\tx\tlasting\n');
-    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
-      'the cluster as it is: Job x/lasting;');
+    expect(mark).not.toContain('\tpassing\n');
+    expect(mark).not.toContain('\tplain-passing\n');
+    expect(mark).toContain('batch\tJob\tx\tno-ttl\n');
+    expect(mark).toContain('batch\tJob\tx\tno-deadline\n');
+    expect(synthWith(outdir, statePath, () => undefined)).toContain('held 2 objects this synth no longer writes, which kubectl apply leaves in ' +
+      'the cluster as they are: Job x/no-ttl, Job x/no-deadline;');
+  });
+
+  test('a Job that removes itself, listed by an earlier version and written still, is no object gone', () => {
+    const { outdir, statePath } = synthedOnce();
+    const job = (chart: DockyardChart) => new ApiObject(chart, 'Job', {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'passing', namespace: 'x' },
+      spec: { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 3600, template: { spec: { restartPolicy: 'Never', containers: [] } } },
+    });
+    synthWith(outdir, statePath, job);
+    // as the version before this one listed it
+    fs.appendFileSync(path.join(outdir, '.dockyard-output'), 'batch\tJob\tx\tpassing\n');
+    expect(synthWith(outdir, statePath, job)).not.toContain('no longer writes');
   });
 
   test('the previous output an interrupted synth left beside a missing directory is the one compared with', () => {

@@ -53,7 +53,7 @@ describe('DroneKubeRunner', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(3600);
   });
 
-  test('admits only the runners to the server: build pods never call it, and nothing to the runner', () => {
+  test('admits only the runner to the server: build pods never call it, and nothing to the runner', () => {
     // a pipeline clones from the git provider's URL (drone/runner-go v1.12.0 environ/environ.go:47 DRONE_REMOTE_URL,
     // drone/drone-git v1.2.0 posix/clone-commit:10 `git remote add origin ${DRONE_REMOTE_URL}`), its steps share one
     // pod, and only the runner carries state and logs to the server over RPC
@@ -64,20 +64,29 @@ describe('DroneKubeRunner', () => {
     expect(froms).toEqual([
       {
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
-        // every Drone runner of the namespace, by one rule: a team's runner of its own too
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'runner' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/instance': 'drone-runner', 'app.kubernetes.io/component': 'runner' } },
       },
     ]);
     expect(find(objects, 'NetworkPolicy', 'drone-runner').spec.ingress).toEqual([]);
-    // a second runner beside it adds no rule, to the server nor to the secrets extension
-    const two = testChart('ci');
-    const server = droneServer(two);
-    const secretsExtension = new DroneSecretsExtension(two, 'Secrets');
-    new DroneKubeRunner(two, 'Runner', { server, secretsExtension });
-    new DroneKubeRunner(two, 'Other', { server, secretsExtension, name: 'drone-runner-other', buildNamespace: 'other-builds', labels: { pool: 'other' } });
-    const rules = synth(two);
-    expect(find(rules, 'NetworkPolicy', 'drone').spec.ingress).toHaveLength(1);
-    expect(find(rules, 'NetworkPolicy', 'drone-secrets').spec.ingress).toHaveLength(1);
+  });
+
+  test('admits each runner by a rule of its own, in the order of their names, to the server and the secrets extension', () => {
+    // a rule per runner goes with it: a team's runner left running after its team is gone reaches nothing once the
+    // policies without its rule are applied; and the order its team was added in is no input of the policy
+    const instances = (order: string[]) => {
+      const chart = testChart('ci');
+      const server = droneServer(chart);
+      const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+      order.forEach((name, i) => new DroneKubeRunner(chart, name, {
+        server, secretsExtension, name, buildNamespace: `${name}-builds`, ...(i > 0 || name !== 'drone-runner' ? { labels: { pool: name } } : {}),
+      }));
+      const objects = synth(chart);
+      return ['drone', 'drone-secrets'].map((policy) => find(objects, 'NetworkPolicy', policy).spec.ingress
+        .map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/instance']));
+    };
+    const sorted = ['drone-runner-a', 'drone-runner-b', 'drone-runner-c'];
+    expect(instances(['drone-runner-c', 'drone-runner-a', 'drone-runner-b'])).toEqual([sorted, sorted]);
+    expect(instances(['drone-runner-b', 'drone-runner-c', 'drone-runner-a'])).toEqual([sorted, sorted]);
   });
 
   test('uses existing build namespaces and another Pod Security level when asked', () => {

@@ -79,6 +79,20 @@ describe('the configure ConfigMaps', () => {
     expect(mountedBy(job(more))[1]).not.toBe(state);
   });
 
+  // a team's robots are declared in the order of the addTeam calls, which may be a list's or a directory's: a chunk
+  // lists its items in the order of their keys (hashes of the names), so declaring them otherwise runs no Job again
+  test('robots declared in another order make the same ConfigMap and Job', () => {
+    const names = ['alpha-push', 'bravo-push', 'charlie-push', 'delta-push'];
+    const forward = build(names);
+    const backward = build([...names].reverse());
+    expect(mountedBy(job(backward))).toEqual(mountedBy(job(forward)));
+    expect(job(backward).metadata.name).toBe(job(forward).metadata.name);
+    // and not in the order declared, which one of the two orders would be
+    const listed = JSON.parse(find(forward, 'ConfigMap', mountedBy(job(forward))[1]).data['config.json']).robots.map((r: any) => r.name);
+    expect([...listed].sort()).toEqual(names);
+    expect(listed).not.toEqual(names);
+  });
+
   // The old Job can still be running when the new output is applied: restartPolicy OnFailure retries it for up to an
   // hour (activeDeadlineSeconds), and each retry reads the projected ConfigMaps again. With fixed names it read the
   // new config.json with its old environment: after a robot is removed, the variables after it are renumbered, and

@@ -3,7 +3,7 @@
 // the pods that read it (the shared Drone runner reads its policies once, at start: drone-runner-kube v1.0.0-rc.5
 // command/daemon/daemon.go loads DRONE_POLICY_FILE before it polls) or runs a Harbor configure Job again.
 import { parse } from 'yaml';
-import { CiRouteProps, PipelineEvent, TeamProps } from '../../lib';
+import { CiRouteProps, PipelineEvent, Team, TeamProps } from '../../lib';
 import { matchPolicy, parsePolicies, runnerConfigFiles } from '../drone/upstream';
 import { Engine, platform } from './fixtures';
 
@@ -68,18 +68,30 @@ describe('the shared Drone runner\'s policies', () => {
     expect(Object.keys(parse(config['namespace-rules.yaml']))).toEqual(['release', 'alpha-builds', 'mike-builds', 'zulu-builds']);
   });
 
-  test('every pipeline is placed as before, whatever the order of the calls', () => {
-    // a team's repositories match no other policy (TeamPlatform refuses overlaps), so no place a team's policy takes
-    // changes which policy matches a build (engine/policy/match.go:12-24: the first that matches)
-    const place = (order: string[]) => {
-      const p = platform();
-      order.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}-*`] }));
-      const policies = parsePolicies(runnerConfigFiles(p.objects())['policies.yaml']);
-      return ['alpha', 'mike', 'zulu'].flatMap((name) => ['push', 'pull_request', 'promote'].map((event) =>
-        matchPolicy(policies, { repo: `acme/${name}-api`, event, ref: 'refs/heads/main' })?.name));
-    };
-    expect(place(['zulu', 'alpha', 'mike'])).toEqual(place(['alpha', 'mike', 'zulu']));
-    expect(place(['alpha', 'mike', 'zulu'])).toEqual(['alpha', 'other-events', 'alpha', 'mike', 'other-events', 'mike', 'zulu', 'other-events', 'zulu']);
+  test('every pipeline is placed as it would be with the policies in the order added', () => {
+    // a team's repositories match no other policy (refused otherwise), so moving the teams' policies after the
+    // platform's changes no build's policy (engine/policy/match.go:12-24: the first that matches)
+    const p = platform();
+    p.teams.addTeam({ name: 'zulu', repos: ['acme/zulu-*'] });
+    p.ci.addBuildNamespace('release');
+    p.ci.addRoute({ name: 'release', repos: ['acme/release'], namespace: 'release', events: [PipelineEvent.PUSH, PipelineEvent.TAG] });
+    p.runner.addBuildNamespace('site');
+    p.runner.addPolicy({ name: 'site', repos: ['acme/site', 'other/*'], namespace: 'site', events: [PipelineEvent.PUSH] });
+    p.teams.addTeam({ name: 'mike', repos: ['acme/mike-*'] });
+    p.teams.addTeam({ name: 'alpha', repos: ['acme/alpha-api', 'acme/alpha-web'] });
+    const rendered = parsePolicies(runnerConfigFiles(p.objects())['policies.yaml']);
+    expect(rendered.map((q) => q.name)).toEqual(['pull-request-refs', 'release', 'site', 'alpha', 'mike', 'zulu', 'other-events', 'default']);
+    // the same documents in the order their calls were made
+    const byName = new Map(rendered.map((q) => [q.name, q]));
+    const added = ['pull-request-refs', 'zulu', 'release', 'site', 'mike', 'alpha', 'other-events', 'default'].map((name) => byName.get(name)!);
+    for (const repo of ['acme/zulu-api', 'acme/release', 'acme/site', 'other/x', 'acme/mike-api', 'acme/alpha-web', 'acme/none']) {
+      for (const event of ['push', 'tag', 'pull_request', 'promote', 'rollback', 'cron', 'custom']) {
+        for (const ref of [undefined, 'refs/pull/7/head']) {
+          const build = { repo, event, ref };
+          expect([repo, event, ref, matchPolicy(rendered, build)?.name]).toEqual([repo, event, ref, matchPolicy(added, build)?.name]);
+        }
+      }
+    }
   });
 });
 
@@ -104,7 +116,24 @@ describe('a policy added to the shared runner directly', () => {
     p.runner.addPolicy(policy);
     expect(() => p.app.synth()).toThrow(
       'invalid repos "acme/*": of the runner policy "publish" must not overlap the repositories of team "alpha": it can match the same ' +
-      'repository as "acme/alpha-*", so it would place the team\'s pipelines; narrow one of them');
+      'repository as "acme/alpha-*", and a team\'s policy comes after every other, so it would place the team\'s pipelines; narrow one of them');
+  });
+
+  test('is refused at synth for a Team made without a TeamPlatform, which no addTeam checked', () => {
+    const p = platform();
+    new Team(p.chart, 'Alpha', { ci: p.ci, harbor: p.harbor, ingressPeers: [], sharedProjects: [], appEgress: [] }, { name: 'alpha', repos: ['acme/alpha-*'] });
+    p.runner.addBuildNamespace('publish');
+    p.runner.addPolicy(policy);
+    expect(() => p.app.synth()).toThrow('invalid repos "acme/*": of the runner policy "publish" must not overlap the repositories of team "alpha"');
+  });
+
+  test('is accepted beside a team on a runner of its own: the shared runner fails that team\'s pipelines first (another-runner)', () => {
+    const p = platform();
+    p.runner.addBuildNamespace('publish');
+    p.runner.addPolicy(policy);
+    p.teams.addTeam({ name: 'alpha', repos: ['acme/alpha-*'], dedicatedRunner: true });
+    const policies = parsePolicies(runnerConfigFiles(p.objects())['policies.yaml']);
+    expect(matchPolicy(policies, { repo: 'acme/alpha-api', event: 'push' })?.name).toBe('another-runner');
   });
 
   test('of other repositories is accepted, before and after the teams', () => {

@@ -4,7 +4,7 @@
 // repository patterns literally (lib/core/text.ts escapeRegExp).
 import { Construct } from 'constructs';
 import fc from 'fast-check';
-import { reposOverlap } from '../../lib/team/repo-overlap';
+import { reposOverlap } from '../../lib/ci/repo-overlap';
 import { platform } from './fixtures';
 
 describe('a half-built team', () => {

@@ -11,21 +11,26 @@ function team(engine: Engine) {
   return { p, team: p.teams.addTeam({ name: 'web', repos: ['acme/web'] }) };
 }
 
-describe.each(['drone', 'woodpecker'] as const)('on %s', (engine) => {
-  test('allowPullRequests without pull_request in events is refused: it only allows listing it', () => {
-    const { team: web } = team(engine);
-    expect(() => web.addPipelineSecret('A', { name: 'a', values, allowPullRequests: true })).toThrow(
-      'invalid allowPullRequests true: gives nothing without pull_request in events, which is unset: every event but pull requests; list the ' +
-      'events, pull_request among them (team "web")');
-    expect(() => web.addPipelineSecret('B', { name: 'b', values, events: [PipelineEvent.PUSH], allowPullRequests: true })).toThrow(
-      'invalid allowPullRequests true: gives nothing without pull_request in events, which leaves it out; list the events, pull_request among them (team "web")');
-  });
+test('on Drone, allowPullRequests without pull_request in events is refused: it only allows listing it', () => {
+  const { team: web } = team('drone');
+  expect(() => web.addPipelineSecret('A', { name: 'a', values, allowPullRequests: true })).toThrow(
+    'invalid allowPullRequests true: gives nothing without pull_request in events, which is unset: every event but pull requests; list the ' +
+    'events, pull_request among them (team "web")');
+  expect(() => web.addPipelineSecret('B', { name: 'b', values, events: [PipelineEvent.PUSH], allowPullRequests: true })).toThrow(
+    'invalid allowPullRequests true: gives nothing without pull_request in events, which leaves it out; list the events, pull_request among them (team "web")');
+});
 
+describe.each(['drone', 'woodpecker'] as const)('on %s', (engine) => {
   test('the default events are accepted, and synthesize', () => {
     const { p, team: web } = team(engine);
     web.addPipelineSecret('A', { name: 'a', values });
     web.addPipelineSecret('B', { name: 'b', values, events: [...DEFAULT_EVENTS] });
     expect(() => p.objects()).not.toThrow();
+  });
+
+  test('an empty list of events is the engine\'s to refuse, as any grant\'s', () => {
+    const { team: web } = team(engine);
+    expect(() => web.addPipelineSecret('A', { name: 'a', values, events: [] })).toThrow(/^invalid events \[\]: must not be empty/);
   });
 });
 
@@ -41,7 +46,12 @@ test('on Drone a team secret may go to pull requests, and to fewer events than t
 describe('on Woodpecker, where a team secret is a Secret of the team\'s build namespace', () => {
   test('pull requests are refused: they run in the engine\'s shared build namespace', () => {
     const { team: web } = team('woodpecker');
-    expect(() => web.addPipelineSecret('A', { name: 'a', values, events: [PipelineEvent.PUSH, PipelineEvent.PULL_REQUEST], allowPullRequests: true })).toThrow(
+    for (const events of [undefined, [PipelineEvent.PUSH, PipelineEvent.PULL_REQUEST]]) {
+      expect(() => web.addPipelineSecret('A', { name: 'a', values, events, allowPullRequests: true })).toThrow(
+        'invalid allowPullRequests true: must not be set on Woodpecker: a team\'s pull requests run in the engine\'s shared build namespace, which holds ' +
+        'no secret of the team\'s (team "web")');
+    }
+    expect(() => web.addPipelineSecret('A', { name: 'a', values, events: [PipelineEvent.PUSH, PipelineEvent.PULL_REQUEST] })).toThrow(
       'invalid events ["push","pull_request"]: must not include pull_request on Woodpecker: a team\'s pull requests run in the engine\'s shared build ' +
       'namespace, which holds no secret of the team\'s (team "web")');
   });

@@ -1,5 +1,5 @@
 import { DeployAccess, DeployPermission, DroneCi, NetworkPeer, PipelineEvent, Resources, Secret, SecretValue } from '../../lib';
-import { reposOverlap } from '../../lib/team/repo-overlap';
+import { reposOverlap } from '../../lib/ci/repo-overlap';
 import { find, refusal } from '../util';
 import { platform } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { escapeRegExp } from '../core/text';
-import { literalBeginning } from '../ci/repo-pattern-index';
+import { literalBeginning } from './repo-pattern-index';
 
 /**
  * Whether two repository patterns, as Drone matches them, can name the same repository. The runner applies the
