@@ -63,15 +63,15 @@ export class ObjectNames {
 
 /**
  * Whether the cluster removes rendered object `o` by itself, so that one a synth stops writing needs no deleting: a
- * Job with `ttlSecondsAfterFinished`, which the TTL-after-finished controller deletes that long after it finishes
- * (kubernetes `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`), and `activeDeadlineSeconds`, past
- * which the Job controller fails it (`pkg/controller/job/job_controller.go`): without a deadline, a pod that never
- * starts (its image not pulled, no node for it) keeps the Job unfinished, and in the cluster, for ever. Harbor's
- * configure Jobs have both; the PostgreSQL reconcile Jobs no deadline.
+ * Job with `ttlSecondsAfterFinished`, as every Job of Dockyard's (`templateNamedJob`) has, which the
+ * TTL-after-finished controller deletes that long after it finishes, Complete or Failed (kubernetes
+ * `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`, `needsCleanup`), unless it is suspended, which it
+ * never does. One whose pod never starts (its image not pulled) is never finished and stays, as `kubectl get jobs`
+ * shows; a superseded Job of Dockyard's writes nothing (the fence of lib/core/current-jobs.ts).
  */
 export function removesItself(o: any): boolean {
   return o?.kind === 'Job' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('batch/')
-    && typeof o.spec?.ttlSecondsAfterFinished === 'number' && typeof o.spec?.activeDeadlineSeconds === 'number';
+    && typeof o.spec?.ttlSecondsAfterFinished === 'number' && o.spec.suspend !== true;
 }
 
 /**

@@ -123,6 +123,7 @@ export class DroneCi extends Construct implements ICiEngine {
     withContext('route', props.name, () => {
       this.checkRoute(props);
       this.runner.addPolicy(props);
+      this.runner._markRoute(props.name);
       this.grants.addRoute(props.name, props.namespace, props.serviceAccountName, props);
     });
   }

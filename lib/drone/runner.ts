@@ -308,6 +308,8 @@ export class DroneKubeRunner extends Construct {
   private readonly teamOfPolicy = new Map<string, string>();
   /** The policies that are no team's, in the order added (`_platformPolicies`). */
   private readonly platformPolicies: AddedPolicy[] = [];
+  /** The names of the policies that are a `DroneCi` route's (`_markRoute`). */
+  private readonly routeNames = new Set<string>();
   /** The policies of `leaveRepos`, rendered before every other: by repositories another runner takes. */
   private readonly leftRepos: Array<{ readonly namespace: string; readonly document: object }> = [];
   /** The namespaces `leaveRepos` pins to, which must never be this runner's build namespaces. */
@@ -449,8 +451,8 @@ export class DroneKubeRunner extends Construct {
       // one flow-style document per line (the runner decodes the file document by document with buildkite/yaml,
       // engine/policy/parser.go): smaller than block style, and than JSON once the ConfigMap's own JSON escapes its
       // quotes, which at a thousand teams keeps the object under the 256 KiB that client-side kubectl apply stores
-      // checked as they render, after every construct's validation: a route overlapping a team is refused first by
-      // TeamPlatform, naming the route
+      // checked as they render, after the chart's validation: in one chart, TeamPlatform refuses an overlapping route
+      // first; in another (a chart renders before the next is validated), this refuses it in the same words
       data: { 'policies.yaml': Lazy.any({ produce: () => { this.checkTeamsApart(); return this.renderedPolicies().map((p) => toFlowYaml(p)).join('\n---\n') + '\n'; } }) },
     });
     kube(this, 'NamespaceRules', 'ConfigMap', {
@@ -733,13 +735,25 @@ export class DroneKubeRunner extends Construct {
         for (const repo of policy.repos) {
           const theirs = team.repos.find((r) => reposOverlap(repo, r));
           if (theirs !== undefined) {
-            invalid('repos', repo, `of the runner policy ${describeValue(policy.name)} must not overlap the repositories of team ` +
-              `${describeValue(this.teamOfPolicy.get(team.name))}: it can match the same repository as ${describeValue(theirs)}, and a team's ` +
-              'policy comes after every other, so it would place the team\'s pipelines; narrow one of them');
+            // a route in TeamPlatform's words (which refuses it too, first when both are in one chart)
+            const [what, why] = this.routeNames.has(policy.name)
+              ? ['route', 'so it would apply to the team\'s repositories too']
+              : ['runner policy', 'and a team\'s policy comes after every other, so it would place the team\'s pipelines'];
+            invalid('repos', repo, `of the ${what} ${describeValue(policy.name)} must not overlap the repositories of team ` +
+              `${describeValue(this.teamOfPolicy.get(team.name))}: it can match the same repository as ${describeValue(theirs)}, ${why}; narrow one of them`);
           }
         }
       }
     }
+  }
+
+  /**
+   * Mark the policy `policyName`, added already, as a `DroneCi` route's, for the messages that name it.
+   *
+   * @internal
+   */
+  public _markRoute(policyName: string): void {
+    this.routeNames.add(policyName);
   }
 
   /**

@@ -484,36 +484,36 @@ describe('synthesize: objects the previous output held that this one does not', 
       'the cluster as it is: ConfigMap x/gone-cm;');
   });
 
-  // the TTL-after-finished controller deletes a finished Job that long after (kubernetes
-  // pkg/controller/ttlafterfinished/ttlafterfinished_controller.go), and the Job controller fails one past its
-  // activeDeadlineSeconds (pkg/controller/job/job_controller.go): nothing for the user to delete
-  test('a Job that deletes itself once finished or past its deadline is not listed, in a Dockyard chart or a plain one', () => {
+  // the TTL-after-finished controller deletes a Job, Complete or Failed, that long after it finished (kubernetes
+  // pkg/controller/ttlafterfinished/ttlafterfinished_controller.go, needsCleanup): nothing for the user to delete; a
+  // suspended Job never starts, so never finishes
+  test('a Job that deletes itself once finished is not listed, in a Dockyard chart or a plain one; a suspended one is', () => {
     const { outdir, statePath } = synthedOnce();
     const job = (scope: Construct, name: string, spec: object) => new ApiObject(scope, 'Job', {
       apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'x' },
       spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [] } } },
     });
     const jobs = (chart: DockyardChart) => {
-      job(new Construct(chart, 'Passing'), 'passing', { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 3600 });
+      job(new Construct(chart, 'Passing'), 'passing', { ttlSecondsAfterFinished: 600 });
       job(new Construct(chart, 'NoTtl'), 'no-ttl', { activeDeadlineSeconds: 3600 });
-      job(new Construct(chart, 'NoDeadline'), 'no-deadline', { ttlSecondsAfterFinished: 600 });
-      job(new Chart(chart.node.scope as App, 'plain'), 'plain-passing', { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 60 });
+      job(new Construct(chart, 'Suspended'), 'suspended', { ttlSecondsAfterFinished: 600, suspend: true });
+      job(new Chart(chart.node.scope as App, 'plain'), 'plain-passing', { ttlSecondsAfterFinished: 600 });
     };
     synthWith(outdir, statePath, jobs);
     const mark = fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8');
     expect(mark).not.toContain('\tpassing\n');
     expect(mark).not.toContain('\tplain-passing\n');
     expect(mark).toContain('batch\tJob\tx\tno-ttl\n');
-    expect(mark).toContain('batch\tJob\tx\tno-deadline\n');
+    expect(mark).toContain('batch\tJob\tx\tsuspended\n');
     expect(synthWith(outdir, statePath, () => undefined)).toContain('held 2 objects this synth no longer writes, which kubectl apply leaves in ' +
-      'the cluster as they are: Job x/no-ttl, Job x/no-deadline;');
+      'the cluster as they are: Job x/no-ttl, Job x/suspended;');
   });
 
   test('a Job that removes itself, listed by an earlier version and written still, is no object gone', () => {
     const { outdir, statePath } = synthedOnce();
     const job = (chart: DockyardChart) => new ApiObject(chart, 'Job', {
       apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'passing', namespace: 'x' },
-      spec: { ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 3600, template: { spec: { restartPolicy: 'Never', containers: [] } } },
+      spec: { ttlSecondsAfterFinished: 600, template: { spec: { restartPolicy: 'Never', containers: [] } } },
     });
     synthWith(outdir, statePath, job);
     // as the version before this one listed it

@@ -3,7 +3,7 @@
 // the pods that read it (the shared Drone runner reads its policies once, at start: drone-runner-kube v1.0.0-rc.5
 // command/daemon/daemon.go loads DRONE_POLICY_FILE before it polls) or runs a Harbor configure Job again.
 import { parse } from 'yaml';
-import { CiRouteProps, PipelineEvent, Team, TeamProps } from '../../lib';
+import { CiRouteProps, DockyardChart, PipelineEvent, Team, TeamPlatform, TeamProps } from '../../lib';
 import { matchPolicy, parsePolicies, runnerConfigFiles } from '../drone/upstream';
 import { Engine, platform } from './fixtures';
 
@@ -125,6 +125,19 @@ describe('a policy added to the shared runner directly', () => {
     p.runner.addBuildNamespace('publish');
     p.runner.addPolicy(policy);
     expect(() => p.app.synth()).toThrow('invalid repos "acme/*": of the runner policy "publish" must not overlap the repositories of team "alpha"');
+  });
+
+  test('a route of the platform\'s in another chart than the teams is refused in the route\'s words, as in one chart', () => {
+    // synthesize renders a chart before it validates the next, so the runner, which checks as its policies render,
+    // may refuse the route before TeamPlatform's validation does: both name it as a route
+    const p = platform();
+    const other = new DockyardChart(p.app, 'teams', { namespace: 'ci' });
+    const teams = new TeamPlatform(other, 'Teams', { ci: p.ci, harbor: p.harbor, sharedProjects: ['dockerhub'] });
+    teams.addTeam({ name: 'pay', repos: ['acme/pay-*'] });
+    p.ci.addBuildNamespace('release');
+    p.ci.addRoute({ name: 'release', repos: ['acme/pay-api'], namespace: 'release' });
+    expect(() => p.chart.toJson()).toThrow(new Error('invalid repos "acme/pay-api": of the route "release" must not overlap the repositories of ' +
+      'team "pay": it can match the same repository as "acme/pay-*", so it would apply to the team\'s repositories too; narrow one of them'));
   });
 
   test('is accepted beside a team on a runner of its own: the shared runner fails that team\'s pipelines first (another-runner)', () => {

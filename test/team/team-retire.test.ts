@@ -25,6 +25,26 @@ function harborState(objects: any[]): { retired: string[]; declared: string[]; k
 }
 
 describe('retiring a team', () => {
+  // a retired team's runner that an apply without pruning leaves running must reach neither the Drone server nor the
+  // secrets extension once the new policies are applied: each runner is admitted by a rule of its own (its instance),
+  // which goes with the team, not by a selector of every runner that it would still match
+  test('on a runner of its own: its rules leave the server\'s and the secrets extension\'s NetworkPolicies', () => {
+    const admitted = (retire: boolean) => {
+      const p = platform();
+      p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+      if (retire) {
+        p.teams.retireTeam('ops');
+      } else {
+        p.teams.addTeam({ name: 'ops', repos: ['acme/ops'], dedicatedRunner: true });
+      }
+      const objects = p.objects();
+      return ['drone', 'drone-secrets'].map((name) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name).spec.ingress
+        .flatMap((r: any) => r.from.map((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/instance'])));
+    };
+    expect(admitted(false)).toEqual([['drone-runner', 'drone-runner-ops'], ['drone-runner', 'drone-runner-ops']]);
+    expect(admitted(true)).toEqual([['drone-runner'], ['drone-runner']]);
+  });
+
   test('retires its push and pull robots, and nothing of the other teams', () => {
     const p = platform();
     p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
