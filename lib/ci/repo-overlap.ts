@@ -16,8 +16,17 @@ import { literalBeginning } from './repo-pattern-index';
  * last) tell them apart.
  */
 export function reposOverlap(a: string, b: string): boolean {
-  const p = a.toLowerCase().split('/');
-  const q = b.toLowerCase().split('/');
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  // every name a pattern matches starts with its literal beginning, so two whose beginnings differ before the shorter
+  // ends match no name in common: most pairs stop here, before a glob is compiled (a thousand teams' patterns are
+  // checked against the platform's policies)
+  const [bx, by] = [literalBeginning(x), literalBeginning(y)];
+  if (!(bx.length <= by.length ? by.startsWith(bx) : bx.startsWith(by))) {
+    return false;
+  }
+  const p = x.split('/');
+  const q = y.split('/');
   return p.length === q.length && p.every((part, i) => partsOverlap(part, q[i]));
 }
 

@@ -97,3 +97,32 @@ describe('the grant matchers read RegExp syntax characters in a pattern literall
     }), { numRuns: 1000 });
   });
 });
+
+// reposOverlap may answer true where no name matches both (two globs are compared conservatively) but never false
+// where one does: checked here against every name the patterns' parts can spell, which covers its quick refusal of
+// patterns whose literal beginnings differ
+describe('reposOverlap', () => {
+  const part = stringOf(['a', 'B', '-', '*', '?'], 4);
+  const repoPattern = fc.tuple(part, part).map(([owner, name]) => `${owner}/${name}`);
+  /** Go's path.Match of `*` and `?`, neither crossing "/", in any case (the secrets extension's), as a RegExp. */
+  const matcher = (pattern: string) => new RegExp(`^${pattern.toLowerCase().replace(/-/g, '\\-').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  /** Every name of an owner of up to 2 characters and a name of up to 4, over the letters the patterns use and one more. */
+  const names = (() => {
+    const parts: string[] = [''];
+    for (let length = 1; length <= 4; length++) {
+      for (const prefix of parts.filter((p) => p.length === length - 1)) {
+        for (const c of ['a', 'b', '-', 'x']) parts.push(prefix + c);
+      }
+    }
+    const owners = parts.filter((p) => p.length <= 2);
+    return owners.flatMap((o) => parts.map((n) => `${o}/${n}`));
+  })();
+
+  test('is true whenever some name matches both patterns', () => {
+    fc.assert(fc.property(repoPattern, repoPattern, (a, b) => {
+      const [ma, mb] = [matcher(a), matcher(b)];
+      const both = names.find((n) => ma.test(n) && mb.test(n));
+      return both === undefined || (reposOverlap(a, b) && reposOverlap(b, a));
+    }), { numRuns: 300 });
+  });
+});
