@@ -621,7 +621,8 @@ export class DroneKubeRunner extends Construct {
    * Pin the pipelines of some repositories, for some events, to a build namespace and ServiceAccount. Policies
    * override the pipeline's own choice; the first that matches wins, in the order they are added
    * (drone-runner-kube v1.0.0-rc.5 `engine/policy/match.go:12-24`), except a team's (`TeamPlatform.addTeam`), which
-   * go after every other, by team name: a team's repositories may match no other policy. Unless the policy covers every event, a guard
+   * go after every other, by team name: a team's repositories may match no other policy (refused at synth otherwise).
+   * Unless the policy covers every event, a guard
    * (the policy `other-events`, one for all policies) pins the same repositories' other events to the default build
    * namespace and its `default` ServiceAccount, so a pull request never runs with a deploy identity. The guard is
    * rendered after every policy, so two policies for one repository and different events (push to deploy, promote
@@ -707,7 +708,8 @@ export class DroneKubeRunner extends Construct {
   /**
    * Mark the policy `policyName`, added already, as team `team`'s, whose repositories no other policy of this runner
    * may match (`TeamPlatform` refuses a team overlapping another team, a platform grant or a policy of this runner
-   * not a team's: `_platformPolicies`). The runner renders the teams' policies after every other, in the order of
+   * not a team's, `_platformPolicies`; and the runner itself, as its policies render, `checkTeamsApart`). The runner
+   * renders the teams' policies after every other, in the order of
    * their teams' names, whatever the order of the `addTeam` calls, so that onboarding the same teams in another order
    * changes neither its configuration nor its pods.
    *
