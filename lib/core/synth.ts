@@ -85,16 +85,17 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
     // DockyardChart's written object by object
-    const unclaimed: PlainIdentity[] = [];
+    const unclaimed: string[] = [];
+    const unclaimedPassing = new Set<string>();
     const manifests = (walk?.charts ?? app.charts).map((chart, i) => ({
       path: manifestPath(chart),
-      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : plainChartChunks(chart, unclaimed),
+      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : plainChartChunks(chart, unclaimed, unclaimedPassing),
     }));
     const outputs = withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })));
     // every image is resolved now
     Images._warnUnusedDigests(app);
-    return { manifests, outputs, unclaimed };
-  }, ({ manifests, outputs, unclaimed }, rendered) => {
+    return { manifests, outputs, unclaimed, unclaimedPassing };
+  }, ({ manifests, outputs, unclaimed, unclaimedPassing }, rendered) => {
     // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
     const charts = walk?.charts ?? app.charts;
     if (charts.length > 1 || charts.some((chart) => manifestPath(chart) > SECRETS_FILE)) {
@@ -110,11 +111,11 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // every object written is compared with the previous list (one an earlier version listed, which it still writes,
     // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
     const names = ObjectNames.for(app);
-    const identities = [...names.identities(), ...unclaimed.map((u) => u.identity)];
+    const identities = [...names.identities(), ...unclaimed];
     const notices = changeNotices(app, files);
     const left = leftObjectsWarning(previousMark(app.outdir), identities);
     if (left !== undefined) notices.push(left);
-    const listed = [...[...names.identities()].filter((i) => !names.passes(i)), ...unclaimed.filter((u) => !u.passes).map((u) => u.identity)];
+    const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {
         fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
@@ -356,22 +357,19 @@ function changeNotices(app: App, files: readonly { path: string; content: string
 }
 
 /**
- * A plain cdk8s chart's manifest, as `cdk8s synth` writes it, and its objects' identities added to `identities`:
- * such a chart claims no object names (`ObjectNames`), and its objects belong in the mark's list all the same.
+ * A plain cdk8s chart's manifest, as `cdk8s synth` writes it, and its objects' identities added to `identities`
+ * (those the cluster removes itself, `removesItself`, to `passing` too): such a chart claims no object names
+ * (`ObjectNames`), and its objects belong in the mark's list all the same.
  */
-function plainChartChunks(chart: Chart, identities: PlainIdentity[]): Buffer[] {
+function plainChartChunks(chart: Chart, identities: string[], passing: Set<string>): Buffer[] {
   const objects = chart.toJson();
   for (const o of objects) {
     const identity = objectIdentity(o, CLUSTER_KINDS.includes(o?.kind));
-    if (identity !== undefined) identities.push({ identity, passes: removesItself(o) });
+    if (identity === undefined) continue;
+    identities.push(identity);
+    if (removesItself(o)) passing.add(identity);
   }
   return toYamlChunks(objects);
-}
-
-/** The identity of an object of a plain cdk8s chart (`objectIdentity`), and whether the cluster removes it itself. */
-interface PlainIdentity {
-  readonly identity: string;
-  readonly passes: boolean;
 }
 
 /** The text of the mark in the output directory `link` names, if it has one (`OUTPUT_MARKER`). */
