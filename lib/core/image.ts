@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ImageDigests } from './image-digests';
 import type { ISecret } from './secret';
+import { PullAccess } from './pull-access';
 import { describeValue, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { compare, fewOf } from './text';
@@ -47,6 +48,16 @@ export function imageOrUndefined(reference: string): Image | undefined {
 const IMAGE_REFERENCE = 'must be an image reference such as "registry.example.com/team/app:1.2.3": a registry host of letters, digits, "-" ' +
   'and "." (or a bracketed IPv6 address) with an optional :port, and a name of at most 255 characters';
 
+/**
+ * A path component of a repository name: lower-case letters and digits separated by one ".", one or two "_", or any
+ * number of "-" (distribution/reference v0.6.0 regexp.go, `separator` and `pathComponent`): `web--api` and `web__api`
+ * are names the kubelet pulls.
+ */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+
+/** An image reference: an optional registry, the repository path, an optional tag and an optional digest. */
+const REFERENCE = new RegExp(`^(?:([^/]+[.:][^/]*|localhost)/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(${DIGEST}))?$`);
+
 /** A registry as an image reference names it: `host[:port]` (github.com/distribution/reference `regexp.go`, the domain and port). */
 const REGISTRY_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
 
@@ -64,8 +75,7 @@ export class Image {
    * @param reference the image reference; it must carry a tag other than `latest`, or a digest
    */
   public static of(reference: string): Image {
-    const match = new RegExp(`^(?:([^/]+[.:][^/]*|localhost)/)?([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\\w][\\w.-]{0,127}))?(?:@(${DIGEST}))?$`)
-      .exec(reference ?? '');
+    const match = REFERENCE.exec(reference ?? '');
     // the registry part as distribution/reference's grammar has it (regexp.go: domain components of letters, digits
     // and inner "-", or a bracketed IPv6 address, and an optional port): anything else the kubelet refuses as
     // InvalidImageName, a login ("user:pw@") included, which a committed pipeline file would then hold
@@ -115,8 +125,16 @@ export class Image {
     return new Image(this.registry, this.repository, this.tag, digest);
   }
 
-  /** The same repository, tag and digest in another registry (a host, optionally with a path prefix). */
+  /**
+   * The same repository, tag and digest in another registry (a host, optionally with a path prefix). A name the
+   * prefix makes longer than 255 characters is refused, naming this image, as the kubelet would refuse it.
+   */
   public withRegistry(registry: string): Image {
+    const name = `${registry}/${this.repository}`;
+    if (name.length > 255) {
+      invalid('image', this.reference, `cannot be relocated to ${registry}: the name would be ${name.length} characters, and a name is at most 255 ` +
+        '(distribution/reference NameTotalLengthMax); relocate it to a shorter registry path');
+    }
     return new Image(registry, this.repository, this.tag, this.digest);
   }
 
@@ -381,7 +399,14 @@ function relocationOf(scope: IConstruct, image: Image): { path: IConstruct[]; wi
     [winner, ...shadowed] = nearest;
     shadowed = shadowed.filter((s) => s.order > winner!.order);
   }
-  const resolved = winner ? winner.relocation.relocate(image) : image;
+  let resolved = winner ? winner.relocation.relocate(image) : image;
+  // a mirror leaves an image that is on it already (on its host: relocating it again would double the path) or on a
+  // registry of the app's own (a Harbor it declares, which the nodes reach and CI pushes to: a copy on the mirror
+  // would be one moment's, and a tag pushed again never seen), as the warning of unrelocated images counts them
+  if (winner?.relocation.mirror && resolved !== image &&
+    (sameRegistryHost(resolved.registry, image.registry) || PullAccess.declaresRegistry(scope, image.registry))) {
+    resolved = image;
+  }
   return { path, winner, shadowed, resolved };
 }
 

@@ -1,7 +1,6 @@
 import { IConstruct } from 'constructs';
 import { imageOrUndefined, Images } from './image';
 import { podContainers, podTemplateOf } from './pod-template-of';
-import { PullAccess } from './pull-access';
 import { warnOnce } from './warn';
 
 // Relocations (`Images.relocate`, `relocateAll`) rewrite the images of Dockyard's constructs, which resolve them; a
@@ -37,11 +36,9 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
         continue;
       }
       const resolved = Images._peek(owner, image);
-      // not one the relocation leaves as it is, nor one already relocated (named through Images.resolve), already on
-      // the mirror (under its prefix), or pulled from a registry of the app's own (a Harbor it declares), where CI
-      // pushes the app's images: the mirror has none of those
-      if (resolved.reference === image.reference || relocated.has(image.reference) || relocated.has(reference) ||
-        image.reference.startsWith(`${resolved.registry}/`) || PullAccess.declaresRegistry(scope, image.registry)) {
+      // not one the relocation leaves where it is (it leaves an image already on the mirror's host, or on a registry
+      // of the app's own: Images.resolve), nor one already relocated (named through Images.resolve)
+      if (resolved.registry === image.registry || relocated.has(image.reference) || relocated.has(reference)) {
         continue;
       }
       const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;

@@ -21,6 +21,8 @@ export class ImageRelocation implements IImageRelocation {
    * `registry.example.com/mirror/library/postgres:17`. Tags and digests are kept. For air-gapped clusters, mirror
    * the images there first: synth writes them to `images.pairs.txt` as `<source> <destination>` lines, which
    * `dockyard-images --pairs` prints. Pass it to `Images.relocateAll` to override the relocations a stack sets itself.
+   * Through `Images.resolve`, an image already on the mirror's host, or on a Harbor the app declares, stays where it
+   * is, and is not listed.
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
     checkRegistryPrefix('prefix', prefix);

@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Image, ImageDigests, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
+import { describeValue, Image, ImageDigests, ImageRelocation, Images, sameRegistryHost, Secret, SecretValue, ValidationError } from '../../lib';
 import { Postgres } from '../../lib';
 import { PullAccess } from '../../lib/core/pull-access';
 import { container, find, stderrOf, synth, testChart } from '../util';
@@ -58,6 +58,27 @@ describe('Image', () => {
     const image = Image.of('docker.io/drone/drone:2.28.2');
     expect(image.withTag('2.24.0').reference).toBe('docker.io/drone/drone:2.24.0');
     expect(image.withRegistry('mirror.example.com/hub').reference).toBe('mirror.example.com/hub/drone/drone:2.28.2');
+  });
+
+  test('reads repository names as distribution/reference does: "__" and any number of "-" separate too (mirrors review)', () => {
+    // distribution/reference v0.6.0 regexp.go: separator `(?:[._]|__|[-]+)` between the alphanumeric runs of a path
+    // component; the kubelet pulls `web--api` and `my__org/app`
+    for (const reference of ['docker.io/my--org/app:1.0', 'ghcr.io/org/web---api:1', 'registry.example.com/my__org/web__api:1', 'docker.io/org/a-b_c.d:1']) {
+      expect(Image.of(reference).reference).toBe(reference);
+    }
+    for (const reference of ['a___b:1', 'a_-b:1', 'a.-b:1', 'a..b:1', 'org/-app:1', 'org/app-:1', 'org/_app:1', 'org//app:1']) {
+      expect(() => Image.of(reference)).toThrow(/must be an image reference/);
+    }
+  });
+
+  test('withRegistry refuses a name past 255 characters, naming the image: the kubelet would refuse it (mirrors review)', () => {
+    // NameTotalLengthMax (distribution/reference reference.go): Image.of measures the source's name, and a mirror's
+    // prefix makes it longer
+    const image = Image.of(`docker.io/org/${'a'.repeat(236)}:1`);
+    expect(() => image.withRegistry('registry.example.com:5000/mirror')).toThrow(`invalid image ${describeValue(image.reference)}: cannot be ` +
+      'relocated to registry.example.com:5000/mirror: the name would be 273 characters, and a name is at most 255 (distribution/reference ' +
+      'NameTotalLengthMax); relocate it to a shorter registry path');
+    expect(image.withRegistry('r.io').reference).toBe(`r.io/org/${'a'.repeat(236)}:1`);
   });
 
   test('fails on unpinned or malformed references', () => {
@@ -184,6 +205,33 @@ describe('Images.relocate', () => {
     new ApiObject(chart, 'Mirrored', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mirrored' }, spec: pod('mirror.example.com/hub/library/nginx:1') });
     Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
     expect(stderrOf(() => synth(chart))).toBe('');
+  });
+
+  test('a mirror leaves an image on its host already, or on a registry the app declares (its Harbor), and lists no pair for it (mirrors review)', () => {
+    // relocating such an image doubled its path (mirror/hub/hub/...), or pulled the app's own image from a copy on
+    // the mirror that a tag pushed to Harbor again never reaches; the warning of unrelocated images left them as they are
+    const chart = testChart();
+    PullAccess.declareProject(chart, 'harbor.acme.dev', 'apps', { public: false, proxyCache: false });
+    for (const relocation of [ImageRelocation.registry('mirror.example.com:5000/hub'), ImageRelocation.registry('mirror.example.com:5000/hub', { keepRegistry: true })]) {
+      const scope = new Construct(chart, `Scope${relocation}`.replace(/[^A-Za-z0-9]/g, ''));
+      Images.relocateAll(scope, relocation);
+      for (const kept of ['harbor.acme.dev/apps/builder:1', 'mirror.example.com:5000/hub/tools/ci:1', 'mirror.example.com:5000/other/ci:1']) {
+        expect(Images.resolve(scope, Image.of(kept)).reference).toBe(kept);
+      }
+      expect(Images.resolve(scope, Image.of('ghcr.io/org/ci:1')).reference).toMatch(/^mirror\.example\.com:5000\/hub\/(ghcr\.io\/)?org\/ci:1$/);
+    }
+    expect(Images.relocatedPairs(chart).map((pair) => pair.split(' ')[0])).toEqual(['ghcr.io/org/ci:1', 'ghcr.io/org/ci:1']);
+  });
+
+  test('a workload of the user\'s own with distribution\'s other separators in its name is warned of too (mirrors review)', () => {
+    // Image.of refused "my--org", and the warning skips what it cannot read
+    const chart = testChart();
+    new ApiObject(chart, 'Plain', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'web', image: 'docker.io/my--org/app:1.0' }] } } },
+    });
+    Images.relocateAll(chart, ImageRelocation.registry('mirror.example.com/hub'));
+    expect(stderrOf(() => synth(chart))).toMatch(/^dockyard: warning: Deployment test\/plain \(test\/Plain\) pulls docker\.io\/my--org\/app:1\.0 as it names it/);
   });
 
   test('a guarded host is guarded however its https port is spelled, and the refusal reaches the caller as the ValidationError it is', () => {

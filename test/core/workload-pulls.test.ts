@@ -153,6 +153,14 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
       `a private Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "default" logs in to ${HOST}`));
   });
 
+  test.each([`${HOST}/apps/web--api:1`, `${HOST}/apps/web__api:1`])('a name with distribution\'s other separators is checked too: %s (mirrors review)', (image) => {
+    // distribution/reference v0.6.0 regexp.go: a path component's separator is ".", "_", "__" or any number of "-";
+    // Image.of refused "--" and "__", and the check skips what it cannot read, so such a pod went unchecked
+    const chart = declared();
+    raw(chart, 'Deployment', image);
+    expect(thrown(() => chart.toJson()).message).toMatch(/^invalid pull secrets of Deployment "test\/w": its pods pull /);
+  });
+
   test('a template-named Job is named as it renders', () => {
     const chart = declared();
     const template = podTemplate(chart, { app: 'job' }, {
