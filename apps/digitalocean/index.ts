@@ -4,8 +4,10 @@ import { readSettings } from './config';
 import { deployDigitalOcean } from './program';
 
 const config = new pulumi.Config();
+// the two secrets as text, so that the program checks them before it registers anything (a blank value, or one pasted
+// with its line break, is refused in one line that shows neither); it marks them secret again where it uses them
 const outputs = deployDigitalOcean(
-  readSettings((key) => config.get(key)), config.requireSecret('gitClientSecret'), config.getSecret('imageMirrorPassword'),
+  readSettings((key) => config.get(key)), config.require('gitClientSecret'), config.get('imageMirrorPassword'),
 );
 
 export const harborUrl = outputs.harborUrl;

@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { CiEngineKind, DOCR_REGISTRY, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
+import { checkedInput } from '../../lib/pulumi/generated-secrets';
 import {
   ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
@@ -55,7 +56,11 @@ export const STAGING_CERT_ISSUER = `${LETS_ENCRYPT_ISSUER}-staging`;
 export function deployDigitalOcean(
   settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
 ): DigitalOceanOutputs {
-  // checked before anything is registered, as every setting is
+  // checked before anything is registered, as every setting is: a blank secret, or one pasted with its line break,
+  // would otherwise be written into its Secret and fail only at its first use (a plain string is checked here, as
+  // index.ts reads them; an Output once it is known)
+  gitClientSecret = checkedInput('gitClientSecret', gitClientSecret);
+  imageMirrorPassword = imageMirrorPassword === undefined ? undefined : checkedInput('imageMirrorPassword', imageMirrorPassword);
   if (settings.imageMirrorUser !== undefined && imageMirrorPassword === undefined) {
     missing('imageMirrorPassword', `must be set with imageMirrorUser: pulumi config set --secret imageMirrorPassword <password or token of ${settings.imageMirrorUser}>`);
   }
@@ -131,7 +136,7 @@ export function deployDigitalOcean(
     // DOCR's docker config logs in with its token as user name and password: the pull secret takes the token
     inputs: {
       ...(registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {}),
-      ...(settings.imageMirrorUser !== undefined ? { [MIRROR_PASSWORD_INPUT]: imageMirrorPassword! } : {}),
+      ...(settings.imageMirrorUser !== undefined ? { [MIRROR_PASSWORD_INPUT]: pulumi.secret(imageMirrorPassword!) } : {}),
     },
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail

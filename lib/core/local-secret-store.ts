@@ -20,7 +20,8 @@ import { selfSignedCertificatePem } from './x509';
 import { editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
-import { describePath, describeValue, invalidSecret } from './validation';
+import { checkInputValue } from './input-value';
+import { describePath, describeValue } from './validation';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -774,18 +775,9 @@ function random(alphabet: string, length: number, mixedClasses: boolean): string
   return out;
 }
 
-/**
- * The value of the input variable `env` (`SecretValue.input`), empty if unset. One that is only white space, or one
- * line that begins or ends with a line break (a token pasted with its line break, or read from a file with a CRLF
- * ending), is refused without showing it: a login or token so shaped would fail only at its first use (a 401 at the
- * kubelet's pull), long after the synth, and be kept in the state. A value of several lines keeps its line breaks,
- * its last one included: a PEM or SSH key file ends in one, which OpenSSH may need.
- */
+/** The value of the input variable `env` (`SecretValue.input`), empty if unset; refused as `checkInputValue` says. */
 function inputValue(env: string): string {
   const given = process.env[env] ?? '';
-  const oneLine = !/[\r\n]/.test(given.replace(/^[\r\n]+|[\r\n]+$/g, ''));
-  if (given !== '' && (given.trim() === '' || (oneLine && /^[\r\n]|[\r\n]$/.test(given)))) {
-    invalidSecret(env, 'must not be white space only, nor one line that begins or ends with a line break: set it to the value alone');
-  }
+  checkInputValue(env, given);
   return given;
 }

@@ -8,7 +8,7 @@ import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
 import { checkNoSlash, claimFormerNames, formerNameAliases } from './former-names';
-import { GeneratedSecrets } from './generated-secrets';
+import { checkedInput, GeneratedSecrets } from './generated-secrets';
 
 /** What ChartDeployment puts after its name to name its GeneratedSecrets, whose children's names start with it. */
 const GENERATED = '-generated';
@@ -23,7 +23,9 @@ export interface ProvidedSecret {
    * Every key the charts read, with its value. A new value (a managed database password reset, which Pulumi reads on
    * a refresh: `pulumi up --refresh`) rolls exactly the workloads whose pods count that key: its digest, an HMAC
    * under the stack's random digest key that reveals nothing of the value, is folded into their
-   * `dockyard.dev/inputs-checksum` (see `ChartDeployment`).
+   * `dockyard.dev/inputs-checksum` (see `ChartDeployment`). A value that is empty, white space only, or one line
+   * beginning or ending with a line break is refused without being shown: a plain string when the deployment is
+   * made, an Output once its value is known, before the Secret is written.
    */
   readonly stringData: Record<string, pulumi.Input<string>>;
   /**
@@ -111,11 +113,16 @@ export class ChartDeployment extends pulumi.ComponentResource {
     const objects = withObjectNames(args.app, () => withUserAccountsHeld(args.app, () =>
       withDigests(args.app, deferredDigests(args.secrets), () => args.app.charts.flatMap((chart) => chart.toJson()))));
     checkProvided(args.app, args.secrets);
+    // each value as its Secret and the pods' checksums take it: a pasted line break or a blank value is refused, a
+    // plain one now, an Output's once it is known (before the Secret is written)
+    const secrets = args.secrets.map((s) => ({
+      ...s, stringData: Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => [k, checkedInput(`secrets ${s.namespace}/${s.name} key ${k}`, v)])),
+    }));
     const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
     // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
     // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
-    const formerNames = aliasFormerNames ? args.secrets.map((s) => `${name}-${s.namespace}-${s.name}`) : [];
-    checkFormerNames(name, args.secrets, formerNames, opts.parent);
+    const formerNames = aliasFormerNames ? secrets.map((s) => `${name}-${s.namespace}-${s.name}`) : [];
+    checkFormerNames(name, secrets, formerNames, opts.parent);
     super('dockyard:pulumi:ChartDeployment', name, {}, opts);
     this.objects = objects;
 
@@ -125,14 +132,14 @@ export class ChartDeployment extends pulumi.ComponentResource {
     const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs },
       { parent: this, dependsOn: [namespaces], ...(opts?.protect !== undefined ? { protect: opts.protect } : {}) });
     const aliases = formerNameAliases(formerNames);
-    const provided = args.secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
+    const provided = secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
       metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },
       type: s.type ?? 'Opaque',
       stringData: s.stringData,
     }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] ?? [] }));
     this.secrets = [...generated.secrets, ...provided];
 
-    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, args.secrets), args.substitutions ?? {});
+    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, secrets), args.substitutions ?? {});
     new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }

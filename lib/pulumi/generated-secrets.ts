@@ -5,14 +5,17 @@ import * as random from '@pulumi/random';
 import * as tls from '@pulumi/tls';
 import { IConstruct } from 'constructs';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
-import { ValidationError } from '../core/validation';
+import { checkInputValue, INPUT_VALUE_RULE } from '../core/input-value';
+import { invalidSecret, ValidationError } from '../core/validation';
 
 /** Args of `GeneratedSecrets`. */
 export interface GeneratedSecretsArgs {
   /** The cdk8s App (or any scope) whose generated Secrets are made; its charts must have been resolved first. */
   readonly app: IConstruct;
   /**
-   * The values of `SecretValue.input`, by its `env` name, e.g. `config.requireSecret('dockerhubToken')`.
+   * The values of `SecretValue.input`, by its `env` name, e.g. `config.requireSecret('dockerhubToken')`. Each is
+   * refused as `LocalSecretStore` refuses an input variable (white space only, or one line beginning or ending with a
+   * line break), and when empty: a plain string before anything is registered, an Output once its value is known.
    *
    * @default - none; the constructor throws if the app declares an input
    */
@@ -116,7 +119,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
           return pulumi.all(sources).apply((values) => renderDockerConfig(value, values));
         }
         case SecretValueKind.INPUT:
-          return args.inputs![value.env!];
+          return checkedInput(value.env!, args.inputs![value.env!]);
       }
     };
 
@@ -189,6 +192,24 @@ function recipeOf(key: SecretKey): SecretValue {
 }
 
 /**
+ * A credential given from outside, refused where it is empty or as `checkInputValue` says: a plain string at once,
+ * before anything is registered; an Output once its value is known, at deploy time, which fails the update before
+ * the Secret holding it is written (unknown in a preview, it is not checked).
+ *
+ * @param name what the refusal names: the input variable, or the provided Secret's key
+ */
+export function checkedInput(name: string, input: pulumi.Input<string>): pulumi.Input<string> {
+  const checked = (value: string): string => {
+    if (value === '') {
+      invalidSecret(name, `must not be empty, and ${INPUT_VALUE_RULE.replace(/^must /, '')}`);
+    }
+    checkInputValue(name, value);
+    return value;
+  };
+  return typeof input === 'string' ? checked(input) : pulumi.output(input).apply(checked);
+}
+
+/**
  * Throw for any value that cannot be made from Pulumi resources, then for missing inputs, before anything is
  * registered. It walks the sources too, for a source may be declared outside the app.
  */
@@ -216,6 +237,8 @@ function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>):
     const input = value.kind === SecretValueKind.INPUT ? inputs[value.env!] : undefined;
     if (value.kind === SecretValueKind.INPUT && (input === undefined || input === '')) {
       missing.add(`${value.env} (${value.description})`);
+    } else if (typeof input === 'string') {
+      checkInputValue(value.env!, input);
     }
     Object.values(value.sources).forEach(visit);
   };

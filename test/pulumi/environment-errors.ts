@@ -4,19 +4,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { RunError } from '@pulumi/pulumi';
 import { thrown } from '../util';
-import { printed } from './printed';
+import { failure, printed } from './printed';
 
 /** What the fake DigitalOcean answers for a read Service; each test sets what it needs. */
 const fake = { serviceStatus: {} as Record<string, unknown> };
-
-/** The error an Output fails with: thrown in its `apply`, it reaches the host as the Output's rejection. */
-async function failure(out: pulumi.Output<unknown>): Promise<Error> {
-  const internal = out as any;
-  // every promise of the Output fails alike; each is handled, so none is an unhandled rejection
-  internal.isKnown.catch(() => undefined);
-  internal.isSecret.catch(() => undefined);
-  return internal.promise().then(() => { throw new Error('the Output did not fail'); }, (e: Error) => e);
-}
 
 /** The tests, in preview mode or not: one mode per test file, as Pulumi's mocks are set once per process. */
 export function describeEnvironmentErrors(preview: boolean): void {
