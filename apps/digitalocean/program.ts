@@ -4,7 +4,7 @@ import { CiEngineKind, DOCR_REGISTRY, LETS_ENCRYPT_ISSUER, missing } from '../..
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import { checkedInput } from '../../lib/pulumi/generated-secrets';
 import {
-  ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
+  connectionLimit, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
@@ -73,6 +73,24 @@ export function deployDigitalOcean(
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);
   const ciHost = `${engine}.${settings.domain}`;
+  // the staging issuer is one this program makes: without installIngress the Ingresses name the cluster's own
+  const certIssuer = settings.installIngress && settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
+  const app = new App({ outdir: 'dist-digitalocean' });
+  digitalOceanCharts(app, {
+    domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: connectionLimit(settings.postgresSize),
+    ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
+    organization: settings.organization, admin: settings.admin,
+    containerRegistry: settings.containerRegistry, certIssuer,
+    imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
+    // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
+    // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
+    // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)
+    ingressAnnotations: settings.installIngress ? undefined : { 'pulumi.com/skipAwait': 'true' },
+  });
+  // every refusal of the charts before any resource registers: the SDK lets those registered before an error finish
+  // (an image the pinned digests leave out, a connection budget, a team; README, imageDigests)
+  ChartDeployment.check(app);
+
   // a mirror on the Container Registry names it: the registry it creates is the one the images are mirrored to (an
   // account has one; a registry made before under Pulumi's name keeps it when the mirror names that)
   const registry = settings.containerRegistry ? new ContainerRegistry('registry', {
@@ -92,8 +110,6 @@ export function deployDigitalOcean(
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
 
   const k8sOpts = { providers: { kubernetes: cluster.provider } };
-  // the staging issuer is one this program makes: without installIngress the Ingresses name the cluster's own
-  const certIssuer = settings.installIngress && settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
   // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
   const ingress = settings.installIngress ? new IngressStack('ingress', {
     acmeEmail: settings.acmeEmail!, issuerName: certIssuer, acmeServer: settings.acmeStaging ? LETS_ENCRYPT_STAGING : undefined,
@@ -108,18 +124,6 @@ export function deployDigitalOcean(
     ? new DnsRecords('dns', { dnsDomain: settings.dnsDomain ?? settings.domain, hosts, ip: loadBalancerIp! })
     : undefined;
 
-  const app = new App({ outdir: 'dist-digitalocean' });
-  digitalOceanCharts(app, {
-    domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: postgres.connectionLimit,
-    ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
-    organization: settings.organization, admin: settings.admin,
-    containerRegistry: settings.containerRegistry, certIssuer,
-    imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
-    // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
-    // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
-    // (pulumi-kubernetes provider/pkg/await/ingress.go, DefaultIngressTimeoutMins)
-    ingressAnnotations: settings.installIngress ? undefined : { 'pulumi.com/skipAwait': 'true' },
-  });
   const P = PROVIDED_SECRETS;
   const C = providedCiSecrets(engine);
   const secrets: ProvidedSecret[] = [

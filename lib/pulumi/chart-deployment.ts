@@ -95,6 +95,17 @@ export interface ChartDeploymentArgs {
  * stack that gets a parent keeps its resources with `aliases: [{ parent: pulumi.rootStackResource }]`.
  */
 export class ChartDeployment extends pulumi.ComponentResource {
+  /**
+   * Render `app`'s charts as a ChartDeployment does, and refuse them as it would, registering nothing. A program
+   * registers the cloud resources whose Outputs its ChartDeployment takes (a database's host and passwords) before
+   * it; the Pulumi SDK lets the resources registered before an error finish, so a refusal of the charts (an image
+   * the pinned digests leave out, a connection budget) would come after they were created. Call it first, once the
+   * charts are built, as the DigitalOcean program does.
+   */
+  public static check(app: App): void {
+    render(app, []);
+  }
+
   /** Every Kubernetes Secret the deployment creates. */
   public readonly secrets: k8s.core.v1.Secret[];
   /** The chart objects (with placeholders still in), for inspection. */
@@ -108,10 +119,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
     checkName(name);
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
-    // one object per kind, namespace and name across the charts, as synthesize holds them (`withObjectNames`): a
-    // second one would otherwise reach Pulumi only as a duplicate URN, after the other resources had registered
-    const objects = withObjectNames(args.app, () => withUserAccountsHeld(args.app, () =>
-      withDigests(args.app, deferredDigests(args.secrets), () => args.app.charts.flatMap((chart) => chart.toJson()))));
+    const objects = render(args.app, args.secrets);
     checkProvided(args.app, args.secrets);
     // each value as its Secret and the pods' checksums take it: a pasted line break or a blank value is refused, a
     // plain one now, an Output's once it is known (before the Secret is written)
@@ -143,6 +151,16 @@ export class ChartDeployment extends pulumi.ComponentResource {
     new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
+}
+
+/**
+ * The charts' objects, resolved with one object per kind, namespace and name across them, as synthesize holds them
+ * (`withObjectNames`: a second one would otherwise reach Pulumi only as a duplicate URN, after the other resources
+ * had registered), and each digest of a generated or provided value left to deploy time.
+ */
+function render(app: App, provided: readonly ProvidedSecret[]): any[] {
+  return withObjectNames(app, () => withUserAccountsHeld(app, () =>
+    withDigests(app, deferredDigests(provided), () => app.charts.flatMap((chart) => chart.toJson()))));
 }
 
 /**
