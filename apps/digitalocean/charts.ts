@@ -8,7 +8,11 @@ import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost, shownMirrorUser } from '../shared/image-mirror';
 import { GitProviderKind } from '../shared/git-provider';
 
-/** Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. */
+/**
+ * Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. Each ends
+ * in `.placeholder.dockyard` (`PLACEHOLDER_SUFFIX` of lib/pulumi, which this cdk8s-only file does not load), so
+ * that `ChartDeployment` refuses one its `substitutions` leave out.
+ */
 export const PLACEHOLDERS = {
   postgresHost: 'postgres-host.placeholder.dockyard',
   valkeyHost: 'valkey-host.placeholder.dockyard',

@@ -10,6 +10,12 @@ import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationErro
 import { checkNoSlash, claimFormerNames, formerNameAliases } from './former-names';
 import { checkedInput, GeneratedSecrets } from './generated-secrets';
 
+/**
+ * How a placeholder host ends (`postgres-host.placeholder.dockyard`): a name under a top-level domain that does not
+ * exist, which no resolver answers, so one left unreplaced fails at its first lookup rather than reaching someone's.
+ */
+export const PLACEHOLDER_SUFFIX = '.placeholder.dockyard';
+
 /** What ChartDeployment puts after its name to name its GeneratedSecrets, whose children's names start with it. */
 const GENERATED = '-generated';
 
@@ -56,7 +62,10 @@ export interface ChartDeploymentArgs {
   readonly inputs?: Record<string, pulumi.Input<string>>;
   /**
    * Placeholder strings in the chart objects and the values that replace them at deploy time, such as a managed
-   * database's host, known only once DigitalOcean has created it.
+   * database's host, known only once DigitalOcean has created it. A placeholder is a host name ending in
+   * `PLACEHOLDER_SUFFIX` (`.placeholder.dockyard`), as the DigitalOcean charts' are: one the charts hold that this
+   * does not replace is refused, naming it and an object holding it, before anything registers (it would otherwise be
+   * deployed as a host no one resolves).
    *
    * @default - none
    */
@@ -121,6 +130,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
     const objects = render(args.app, args.secrets);
     checkProvided(args.app, args.secrets);
+    checkPlaceholders(objects, args.substitutions ?? {});
     // each value as its Secret and the pods' checksums take it: a pasted line break or a blank value is refused, a
     // plain one now, an Output's once it is known (before the Secret is written)
     const secrets = args.secrets.map((s) => ({
@@ -290,6 +300,25 @@ function checkProvided(app: App, secrets: ProvidedSecret[]): void {
   if (missing.length > 0) {
     // the caller's to fix, so a ValidationError: one line under Pulumi (./run-errors), never a stack trace
     throw new ValidationError(`missing provided secrets: ${missing.join('; ')}`);
+  }
+}
+
+/** Refuse a placeholder host the objects hold that `substitutions` does not replace, naming it and an object holding it. */
+function checkPlaceholders(objects: readonly any[], substitutions: Record<string, pulumi.Input<string>>): void {
+  const keys = Object.keys(substitutions);
+  for (const o of objects) {
+    const text = JSON.stringify(o);
+    if (!text.includes(PLACEHOLDER_SUFFIX)) {
+      continue;
+    }
+    // what is left once every substitution is made (in the order `substitute` makes them)
+    const left = keys.reduce((t, p) => t.split(p).join(''), text);
+    const at = left.indexOf(PLACEHOLDER_SUFFIX);
+    if (at >= 0) {
+      const name = /[a-z0-9-]*$/.exec(left.slice(0, at))![0] + PLACEHOLDER_SUFFIX;
+      invalid('substitutions', keys, `must replace every placeholder the charts hold: ${name} is in ` +
+        `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}; give its value (a managed service's host)`);
+    }
   }
 }
 

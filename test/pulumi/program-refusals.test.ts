@@ -38,3 +38,31 @@ describe('the DigitalOcean program\'s refusals of its charts', () => {
     expect(JSON.stringify(await deploy(true))).toBe(JSON.stringify(plain));
   });
 });
+
+describe('ChartDeployment\'s placeholders', () => {
+  test('a placeholder host the substitutions leave out is refused before anything registers, naming it and an object', async () => {
+    // a new user's trial forgot substitutions, and postgres-host.placeholder.dockyard went into the env of Harbor's
+    // and the CI engine's pods and into the registry's config.yml, a host no one resolves
+    const { App, ApiObject, Chart } = await import('cdk8s');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const app = (name: string) => {
+      const a = new App();
+      new ApiObject(new Chart(a, 'c'), 'Config', {
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ci' },
+        data: { 'config.yml': 'redis:\n  addr: valkey-host.placeholder.dockyard:25061\ndb: postgres://u@postgres-host.placeholder.dockyard:25060/x\n' },
+      });
+      return a;
+    };
+    registered.length = 0;
+    const postgres = { 'postgres-host.placeholder.dockyard': 'db.internal' };
+    expect(printed(thrown(() => new ChartDeployment('left', { app: app('left'), secrets: [], substitutions: postgres })))).toBe(
+      'invalid substitutions ["postgres-host.placeholder.dockyard"]: must replace every placeholder the charts hold: valkey-host.placeholder.dockyard ' +
+      'is in ConfigMap ci/left; give its value (a managed service\'s host)');
+    expect(thrown(() => new ChartDeployment('none', { app: app('none'), secrets: [] })).message).toMatch(/^invalid substitutions \[\]: must replace every placeholder the charts hold: valkey-host\.placeholder\.dockyard is in ConfigMap ci\/none;/);
+    await settled();
+    expect(registered).toEqual([]);
+    const all = new ChartDeployment('all', { app: app('all'), secrets: [], substitutions: { ...postgres, 'valkey-host.placeholder.dockyard': 'cache.internal' } });
+    expect(all.objects).toHaveLength(1);
+    await settled(100);
+  });
+});
