@@ -55,19 +55,32 @@ export const DEFERRED_DIGEST = 'deferred-digest:';
 export const DEFERRED_CHECKSUM = 'deferred-checksum:';
 
 const sources = new WeakMap<IConstruct, DigestSource>();
+const placeholdersOf = new WeakMap<IConstruct, readonly string[]>();
 
 /**
- * Use `source` for the digests of generated values below `root` while `fn` runs: a secret source calls this around
- * resolving the charts, once it knows every value.
+ * The key a placeholder's deploy-time digest goes by in a deferred checksum (`placeholder/<placeholder>`), which
+ * the deployer that substitutes it finishes with a digest of its value.
  *
  * @internal
  */
-export function withDigests<T>(root: IConstruct, source: DigestSource, fn: () => T): T {
+export const PLACEHOLDER_KEY = 'placeholder/';
+
+/**
+ * Use `source` for the digests of generated values below `root` while `fn` runs: a secret source calls this around
+ * resolving the charts, once it knows every value. `placeholders` are strings in the objects that the deployer
+ * replaces at deploy time (a managed database's host): a pod that reads a ConfigMap holding one counts its value
+ * too, as a deploy-time digest (`PLACEHOLDER_KEY`), for the ConfigMap's content at synth does not change with it.
+ *
+ * @internal
+ */
+export function withDigests<T>(root: IConstruct, source: DigestSource, fn: () => T, placeholders: readonly string[] = []): T {
   sources.set(root.node.root, source);
+  placeholdersOf.set(root.node.root, placeholders);
   try {
     return fn();
   } finally {
     sources.delete(root.node.root);
+    placeholdersOf.delete(root.node.root);
   }
 }
 
@@ -213,20 +226,27 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
   }
   // the app's first generated Secret of that name in that namespace, in construct order
   const secretNamed = (namespace: string, name: string): Secret | undefined => generatedSecretNamed(scope, name, namespace);
+  const placeholders = placeholdersOf.get(scope.node.root) ?? [];
+  // a ConfigMap's parts: its content's digest, and a deploy-time digest of each placeholder it holds
+  const configMapParts = (name: string, content: any): string[] => {
+    const text = content === undefined ? '' : JSON.stringify(content);
+    return [`configmap:${name}=${content ? sha256([text]) : '-'}`,
+      ...placeholders.filter((p) => text.includes(p)).map((p) => `placeholder:${p}=${DEFERRED_DIGEST}${PLACEHOLDER_KEY}${p}`)];
+  };
   for (const o of objects) {
     const template = hasPodTemplate(o) ? podTemplateOf(o) : undefined;
     if (!template?.spec) {
       continue;
     }
     const namespace = o.metadata.namespace;
-    const parts = inputsOf(template.spec).map((input) => {
+    const parts = inputsOf(template.spec).flatMap((input) => {
       if (input.kind === 'configMap') {
         const content = contents.get(`${namespace}/${input.name}`);
-        return `configmap:${input.name}=${content ? sha256([JSON.stringify(input.keys ? pick(content, input.keys) : content)]) : '-'}`;
+        return configMapParts(input.name, content && input.keys ? pick(content, input.keys) : content);
       }
       const secret = secretNamed(namespace, input.name);
       const keys = input.keys ? [...new Set(input.keys)].sort() : secret ? Object.keys(secret.values).sort() : ['*'];
-      return `secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`;
+      return [`secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`];
     }).concat(indirectParts(scope, o));
     if (parts.length === 0) {
       continue;

@@ -1,7 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, withDigests } from '../core/checksum';
+import {
+  CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, withDigests,
+} from '../core/checksum';
 import { withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
@@ -128,7 +130,9 @@ export class ChartDeployment extends pulumi.ComponentResource {
     checkName(name);
     // resolving the charts settles which namespaces need which generated Secret; a missing Secret registers nothing.
     // The generated values are Outputs, so pod checksums wait for their digests (finished below)
-    const objects = render(args.app, args.secrets);
+    // a pod that reads a ConfigMap holding a placeholder counts its value, which the ConfigMap's content at synth
+    // does not show: a new host in the registry's config.yml rolls the registry
+    const objects = render(args.app, args.secrets, Object.keys(args.substitutions ?? {}));
     checkProvided(args.app, args.secrets);
     checkPlaceholders(objects, args.substitutions ?? {});
     // each value as its Secret and the pods' checksums take it: a pasted line break or a blank value is refused, a
@@ -157,7 +161,8 @@ export class ChartDeployment extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] ?? [] }));
     this.secrets = [...generated.secrets, ...provided];
 
-    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, secrets), args.substitutions ?? {});
+    const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, secrets, args.substitutions ?? {}),
+      args.substitutions ?? {});
     new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
@@ -168,9 +173,9 @@ export class ChartDeployment extends pulumi.ComponentResource {
  * (`withObjectNames`: a second one would otherwise reach Pulumi only as a duplicate URN, after the other resources
  * had registered), and each digest of a generated or provided value left to deploy time.
  */
-function render(app: App, provided: readonly ProvidedSecret[]): any[] {
+function render(app: App, provided: readonly ProvidedSecret[], placeholders: readonly string[] = []): any[] {
   return withObjectNames(app, () => withUserAccountsHeld(app, () =>
-    withDigests(app, deferredDigests(provided), () => app.charts.flatMap((chart) => chart.toJson()))));
+    withDigests(app, deferredDigests(provided), () => app.charts.flatMap((chart) => chart.toJson()), placeholders)));
 }
 
 /**
@@ -189,13 +194,15 @@ function deferredDigests(provided: readonly ProvidedSecret[]): DigestSource {
  * a short provided value cannot be guessed from the annotation). A new value (a managed database password reset)
  * thus rolls exactly the pods that count it, the pods another hands it to included (`countIndirectInputs`).
  */
-function finishChecksums(objects: any[], generated: GeneratedSecrets, provided: readonly ProvidedSecret[]): any[] {
+function finishChecksums(objects: any[], generated: GeneratedSecrets, provided: readonly ProvidedSecret[],
+  substitutions: Record<string, pulumi.Input<string>>): any[] {
   const byName = new Map(provided.map((s) => [`${s.namespace}/${s.name}`, s]));
   const digests = new Map<string, pulumi.Output<string>>();
   const digestOf = (stateKey: string): pulumi.Output<string> => {
     if (!digests.has(stateKey)) {
       const secret = byName.get(stateKey.slice(0, stateKey.lastIndexOf('/')));
-      digests.set(stateKey, secret === undefined ? generated.digest(stateKey) : digestProvided(stateKey, secret, generated));
+      digests.set(stateKey, stateKey.startsWith(PLACEHOLDER_KEY) ? generated.digestOf(stateKey, substitutions[stateKey.slice(PLACEHOLDER_KEY.length)])
+        : secret === undefined ? generated.digest(stateKey) : digestProvided(stateKey, secret, generated));
     }
     return digests.get(stateKey)!;
   };

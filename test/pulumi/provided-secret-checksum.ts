@@ -90,6 +90,43 @@ export function describeProvidedSecretChecksums(preview: boolean): void {
       expect(changed(newA)).toEqual(['whole']);
     });
 
+    test('a new substituted host rolls exactly the pods that read a ConfigMap holding it (a new user\'s DigitalOcean trial)', async () => {
+      // the checksums were finished before the substitution: two hosts gave two registry config.yml files and one
+      // checksum, so a new Valkey host would not restart Harbor's registry, which reads it only at its start
+      const HOST = 'cache-host.placeholder.dockyard';
+      const { App, ApiObject } = await import('cdk8s');
+      const { DockyardChart } = await import('../../lib');
+      const { ChartDeployment } = await import('../../lib/pulumi');
+      const hosted = async (run: string, host: string) => {
+        const a = new App();
+        const chart = new DockyardChart(a, 'c', { namespace: 'ci' });
+        new ApiObject(chart, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { 'config.yml': `addr: ${HOST}:25061\n`, other: 'x' } });
+        const deployment = (name: string, volume: any) => new ApiObject(chart, name, {
+          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+          spec: {
+            selector: { matchLabels: { app: name } },
+            template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'busybox', volumeMounts: [{ name: 'c', mountPath: '/c' }] }], volumes: [{ name: 'c', configMap: volume }] } },
+          },
+        });
+        deployment('reads-host', { name: 'config' });
+        // lists only the key without the host: Kubernetes projects only the listed keys
+        deployment('reads-other', { name: 'config', items: [{ key: 'other', path: 'other' }] });
+        const before = registered.length;
+        new ChartDeployment('d', { app: a, secrets: [], substitutions: { [HOST]: host } }, { parent: new pulumi.ComponentResource(`acme:index:${run}`, run) });
+        await settled();
+        const objects = registered.slice(before);
+        expect(objects.find((r) => r.inputs?.kind === 'ConfigMap')!.inputs.data['config.yml']).toBe(`addr: ${host}:25061\n`);
+        return Object.fromEntries(objects.filter((r) => r.inputs?.kind === 'Deployment').map((r) => [r.inputs.metadata.name, r.inputs.spec.template.metadata.annotations[CHECKSUM]]));
+      };
+      const first = await hosted('HostA', 'a.db.internal');
+      const again = await hosted('HostAAgain', 'a.db.internal');
+      const moved = await hosted('HostB', 'b.db.internal');
+      expect(first['reads-host']).toMatch(/^[0-9a-f]{64}$/);
+      expect(again).toEqual(first);
+      expect(moved['reads-host']).not.toBe(first['reads-host']);
+      expect(moved['reads-other']).toBe(first['reads-other']);
+    });
+
     test('a checksum over a secret value is kept secret in the state, and names no value', async () => {
       const runs = await checksums('SecretValue', { t: pulumi.secret('one-secret-value'), a: 'x', b: 'y' });
       // Pulumi marks the result of an apply over a secret Output secret (the digest key is one, the value may be):
