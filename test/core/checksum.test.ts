@@ -309,3 +309,46 @@ describe('pod checksums: what a pod reads of a Secret or ConfigMap', () => {
     expect(change('listed')).toEqual(['configmap-items', 'configmap-whole', 'projected-configmap-items']);
   });
 });
+
+describe('pod checksums: envFrom and configMapKeyRef', () => {
+  // A container's envFrom takes every key of the Secret or ConfigMap as a variable, and configMapKeyRef one key of a
+  // ConfigMap (kubernetes/api v0.36.3 core/v1/types.go EnvFromSource, EnvVarSource); like env, they are read only
+  // when the container starts, so a change must roll the pod.
+  function stack() {
+    const chart = testChart('platform');
+    new Secret(chart, 'App', { name: 'app', values: { token: SecretValue.alphanumeric(16) } });
+    const configMap = new ApiObject(chart, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { a: '1' } });
+    const pod = (name: string, container: any) => new ApiObject(chart, name, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x', ...container }] } } },
+    });
+    pod('envfrom-secret', { envFrom: [{ secretRef: { name: 'app' } }] });
+    pod('envfrom-configmap', { envFrom: [{ configMapRef: { name: 'config' } }] });
+    pod('configmap-keyref', { env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'config', key: 'a' } } }] });
+    pod('unrelated', { env: [{ name: 'X', value: '1' }] });
+    return { chart, configMap };
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-checksum-envfrom-'));
+  function synthIn(chart: ReturnType<typeof stack>['chart'], rotate: string[] = []): Record<string, string | undefined> {
+    let objects: any[] = [];
+    new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }).transaction(chart, () => { objects = chart.toJson(); }, () => undefined);
+    return Object.fromEntries(objects.filter((o) => o.kind === 'Deployment')
+      .map((o) => [o.metadata.name, o.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION]]));
+  }
+  const rolled = (a: Record<string, string | undefined>, b: Record<string, string | undefined>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+
+  test('rotating a key of a Secret a container takes whole by envFrom rolls that pod only', () => {
+    const { chart } = stack();
+    const base = synthIn(chart);
+    expect(rolled(base, synthIn(chart))).toEqual([]);
+    expect(rolled(base, synthIn(chart, ['platform/app/token']))).toEqual(['envfrom-secret']);
+  });
+
+  test('a changed ConfigMap rolls the pods that take it by envFrom or configMapKeyRef', () => {
+    const { chart, configMap } = stack();
+    const base = synthIn(chart);
+    configMap.addJsonPatch(JsonPatch.replace('/data/a', 'changed'));
+    expect(rolled(base, synthIn(chart))).toEqual(['configmap-keyref', 'envfrom-configmap']);
+  });
+});

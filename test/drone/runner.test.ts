@@ -26,6 +26,19 @@ describe('DroneKubeRunner', () => {
     expect(env.DRONE_NAMESPACE_DEFAULT.value).toBe('ci-builds');
   });
 
+  test('probes /healthz on the port the runner serves', () => {
+    // drone-runner-kube v1.0.0-rc.5 command/daemon/config.go:45 (DRONE_SERVER_PORT, default ":3000"); drone/runner-go
+    // v1.12.0 handler/router/router.go: "/healthz" is served before, and without, the dashboard's basic auth
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    const c = container(find(synth(chart), 'Deployment', 'drone-runner'));
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(envOf(c).DRONE_SERVER_PORT).toBeUndefined();
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    }
+  });
+
   test('always covers its default build namespace with the upstream RBAC, bound to its ServiceAccount', () => {
     const chart = testChart('ci');
     new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), buildNamespace: 'builds', extraBuildNamespaces: ['deploys'] });

@@ -26,6 +26,21 @@ describe('DroneServer', () => {
     expect(find(objects, 'Service', 'drone').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
   });
 
+  test('gives the image\'s one writable path a volume under a read-only root', () => {
+    // harness/harness v2.28.2 docker/Dockerfile.server.linux.amd64: no USER, `ENV XDG_CACHE_HOME /data` (the cache
+    // the server writes) and `VOLUME /data`; with the root read-only, /data must be a volume or those writes fail
+    const chart = testChart('ci');
+    droneServer(chart);
+    const deploy = find(synth(chart), 'Deployment', 'drone', 'ci');
+    const pod = deploy.spec.template.spec;
+    const c = container(deploy);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    const data = c.volumeMounts.find((m: any) => m.mountPath === '/data');
+    expect(data).toBeDefined();
+    expect(data.readOnly).toBeUndefined();
+    expect(pod.volumes.find((v: any) => v.name === data.name).emptyDir).toBeDefined();
+  });
+
   test('sets the server, security and telemetry environment', () => {
     const chart = testChart('ci');
     droneServer(chart, { userFilter: ['acme', 'alice'], repositoryFilter: ['acme'], admin: 'alice' });

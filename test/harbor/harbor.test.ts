@@ -53,6 +53,20 @@ describe('Harbor components', () => {
     expect(find(objects, 'StatefulSet', 'harbor-trivy').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
   });
 
+  test('probes the exporter on the port and path it serves', () => {
+    // goharbor/harbor v2.15.1 src/pkg/exporter/exporter.go:89-90: the exporter's mux serves the metrics path and a
+    // landing page on "/", on HARBOR_EXPORTER_PORT (src/cmd/exporter/main.go:79 viper `exporter.port`)
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { exporter: true });
+    const objects = synth(chart);
+    const c = container(find(objects, 'Deployment', 'harbor-exporter'));
+    expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 8001, protocol: 'TCP' }]);
+    expect(envOf(c).HARBOR_EXPORTER_PORT.value).toBe('8001');
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/', port: 'http-metrics' });
+    }
+  });
+
   test('wires core to the other components, the database and Redis', () => {
     const chart = testChart('harbor');
     inClusterHarbor(chart, { logLevel: HarborLogLevel.DEBUG });
