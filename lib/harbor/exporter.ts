@@ -8,14 +8,14 @@ import { JOB_NAMESPACE } from './jobservice';
 
 /** The Prometheus exporter: metrics from the database, jobservice's queue and core's health API, on :8001/metrics. */
 export function defineExporter(scope: Construct, ctx: HarborContext, props: { replicas: number; resources?: Resources }): Placement {
+  // only what src/cmd/exporter/main.go reads (viper, prefix HARBOR, "." as "_"): harbor-helm's HARBOR_METRIC_NAMESPACE
+  // and _SUBSYSTEM are read by no exporter code (src/pkg/exporter/collector.go names its metrics "harbor" itself)
   const env = new EnvVars(ctx.namespace);
   env.value('HARBOR_EXPORTER_PORT', String(METRICS.port));
   env.value('HARBOR_EXPORTER_METRICS_PATH', METRICS.path);
   env.value('HARBOR_EXPORTER_METRICS_ENABLED', 'true');
   env.value('HARBOR_EXPORTER_CACHE_TIME', '23');
   env.value('HARBOR_EXPORTER_CACHE_CLEAN_INTERVAL', '14400');
-  env.value('HARBOR_METRIC_NAMESPACE', 'harbor');
-  env.value('HARBOR_METRIC_SUBSYSTEM', 'exporter');
   redisEnv(env, ctx, 'HARBOR_REDIS_URL', REDIS_DB.jobservice);
   env.value('HARBOR_REDIS_NAMESPACE', JOB_NAMESPACE);
   env.value('HARBOR_REDIS_TIMEOUT', '3600');

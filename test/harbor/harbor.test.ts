@@ -62,6 +62,14 @@ describe('Harbor components', () => {
     const c = container(find(objects, 'Deployment', 'harbor-exporter'));
     expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 8001, protocol: 'TCP' }]);
     expect(envOf(c).HARBOR_EXPORTER_PORT.value).toBe('8001');
+    // v2.15.1 src/cmd/exporter/main.go reads these viper keys (prefix HARBOR, "." as "_"), and no other: an env var
+    // it does not read (harbor-helm's HARBOR_METRIC_NAMESPACE, say) only rolls the exporter when it changes
+    const read = ['database.host', 'database.port', 'database.username', 'database.password', 'database.dbname', 'database.sslmode',
+      'database.max_idle_conns', 'database.max_open_conns', 'database.conn_max_lifetime', 'database.conn_max_idle_time', 'service.scheme',
+      'service.host', 'service.port', 'redis.url', 'redis.namespace', 'redis.timeout', 'exporter.port', 'exporter.metrics_path',
+      'exporter.metrics_enabled', 'exporter.max_requests', 'exporter.tls_enabled', 'exporter.tls_cert', 'exporter.tls_key',
+      'exporter.cache_time', 'exporter.cache_clean_interval'].map((k) => `HARBOR_${k.replace('.', '_').toUpperCase()}`);
+    expect(Object.keys(envOf(c)).filter((name) => name.startsWith('HARBOR_') && !read.includes(name))).toEqual([]);
     for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
       expect(probe.httpGet).toEqual({ path: '/', port: 'http-metrics' });
     }
