@@ -8,6 +8,7 @@ import { checkKubernetesVersion } from '../../lib/pulumi/digitalocean/kubernetes
 import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digitalocean/spaces-rules';
 // a bad setting prints as its one line under Pulumi, even where these settings are read alone
 import '../../lib/pulumi/run-errors';
+import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
 import { checkImageMirror, docrMirrorRegistry } from './charts';
@@ -138,6 +139,34 @@ export const DIGITALOCEAN_EXAMPLE = {
   // what digitalOceanCharts needs beyond the settings: a 1 GB PostgreSQL allows 22 connections
   postgresConnectionLimit: 22,
 };
+
+/**
+ * Every key of the program's config (project `dockyard`): those Pulumi.yaml declares, and `imageMirrorPassword`,
+ * a secret it cannot declare (see Pulumi.yaml).
+ */
+export const SETTING_KEYS: readonly string[] = [
+  'region', 'domain', 'bucket', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
+  'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
+  'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
+  'imageDigests',
+];
+
+/**
+ * A warning for each key of the program's config (`<project>:<key>` among `configKeys`, as
+ * `pulumi.runtime.allConfig()` names them) that it does not read: `pulumi config set regoin ams3` set nothing the
+ * program reads, and it deployed to the default region without a word, where the default stack warns of a misspelt
+ * `DOCKYARD_*` variable. The nearest known key is suggested where one is within two edits, and alone.
+ */
+export function unknownSettingWarnings(configKeys: readonly string[], project: string): string[] {
+  return configKeys.filter((k) => k.startsWith(`${project}:`)).map((k) => k.slice(project.length + 1))
+    .filter((key) => !SETTING_KEYS.includes(key)).sort().map((key) => {
+      const scored = SETTING_KEYS.map((known) => ({ known, d: editDistance(key.toLowerCase(), known.toLowerCase()) })).filter((x) => x.d <= 2);
+      const best = Math.min(...scored.map((x) => x.d));
+      const nearest = scored.filter((x) => x.d === best);
+      const hint = nearest.length === 1 ? ` (did you mean ${nearest[0].known}?)` : '';
+      return `config key ${key} is not a setting of this program${hint}, and is ignored: pulumi config rm ${key}`;
+    });
+}
 
 /**
  * Read and check the settings from a getter such as `pulumi.Config.get`. A setting set to the empty string is unset,

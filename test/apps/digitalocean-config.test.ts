@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { readSettings } from '../../apps/digitalocean/config';
+import { readSettings, SETTING_KEYS, unknownSettingWarnings } from '../../apps/digitalocean/config';
 
 describe('DigitalOcean program settings', () => {
   const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
@@ -169,9 +169,22 @@ describe('DigitalOcean program settings', () => {
     readSettings((k) => { asked.add(k); return base[k]; });
     expect([...asked].filter((k) => !(k in declared))).toEqual([]);
     const required = Object.entries(declared).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
-    // gitClientSecret is read by the program's entry point (requireSecret); imageMirrorPassword is not declared, as an
+    // gitClientSecret is read by the program's entry point (config.require); imageMirrorPassword is not declared, as an
     // optional secret cannot be: a secret's default is refused as not encrypted (validateStackConfigValue)
     expect(required).toEqual(['admin', 'bucket', 'domain', 'gitClientId', 'gitClientSecret', 'organization']);
     expect(declared).not.toHaveProperty('imageMirrorPassword');
+    // the keys the warning of unread keys knows: every declared one, and imageMirrorPassword
+    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword'].sort());
+  });
+
+  test('a config key the program does not read is warned of, with the setting it is nearest to (a new user\'s trial)', () => {
+    // `pulumi config set regoin ams3` deployed to the default region without a word
+    expect(unknownSettingWarnings(['dockyard:regoin', 'dockyard:region', 'digitalocean:token', 'dockyard:imageMirorPassword', 'dockyard:color', 'other:regoin'], 'dockyard'))
+      .toEqual([
+        'config key color is not a setting of this program, and is ignored: pulumi config rm color',
+        'config key imageMirorPassword is not a setting of this program (did you mean imageMirrorPassword?), and is ignored: pulumi config rm imageMirorPassword',
+        'config key regoin is not a setting of this program (did you mean region?), and is ignored: pulumi config rm regoin',
+      ]);
+    expect(unknownSettingWarnings(SETTING_KEYS.map((k) => `dockyard:${k}`), 'dockyard')).toEqual([]);
   });
 });

@@ -21,3 +21,4 @@ export * from './managed-postgres';
 export * from './managed-valkey';
 export * from './spaces';
 export * from './spaces-rules';
+export * from './vpc-ip-range';

@@ -7,6 +7,7 @@ import { protectsData } from './data-protection';
 import { checkRegion } from './database-size';
 import { checkDropletSize } from './droplet-size';
 import { checkKubernetesVersion, checkKubernetesVersionPrefix } from './kubernetes-version';
+import { checkVpcIpRange } from './vpc-ip-range';
 
 /** The default node size: 2 vCPU, 4 GB; Harbor, Trivy and CI runners make 2 GB nodes tight (do.md §6). */
 export const DEFAULT_NODE_SIZE = 's-2vcpu-4gb';
@@ -66,7 +67,8 @@ export interface KubernetesClusterCreateArgs {
    */
   readonly registry?: pulumi.Resource;
   /**
-   * The VPC's private range, e.g. `10.110.0.0/20`; RFC 1918, /16 to /24, not overlapping another VPC.
+   * The VPC's private range, e.g. `10.110.0.0/20`: RFC 1918, /16 to /28, not overlapping another VPC of the account
+   * (a range that does not fit is refused before anything registers; an overlap only by DigitalOcean).
    *
    * @default - chosen by DigitalOcean
    */
@@ -231,6 +233,9 @@ function checkCreateArgs(args: KubernetesClusterCreateArgs): void {
   }
   if (args.nodeSize !== undefined) {
     checkDropletSize('nodeSize', args.nodeSize);
+  }
+  if (args.vpcIpRange !== undefined) {
+    checkVpcIpRange('vpcIpRange', args.vpcIpRange);
   }
 }
 

@@ -124,11 +124,23 @@ describe('KubernetesCluster.create', () => {
     ['a bad region', { region: 'frankfurt' }, 'invalid region "frankfurt"'],
     ['a version that is not a DOKS slug', { version: '1.34' }, 'invalid version "1.34": must be a DOKS version slug such as "1.34.1-do.0"'],
     ['a node size that is no Droplet size', { nodeSize: '4GB' }, 'invalid nodeSize "4GB": must be a DigitalOcean Droplet size slug'],
+    // DigitalOcean API reference, VPCs, "Create a New VPC": ip_range in RFC 1918, no larger than /16 nor smaller than
+    // /28 (a new user's trial gave 10.0.0.0/8, which the cluster's own docs refused, and the program accepted)
+    ...['10.0.0.0/8', '10.0.0.0/15', '10.0.0.0/29', '100.64.0.0/16', '172.32.0.0/16', '192.169.0.0/16', '10.0.0.1/24', '10.0.0.0', '10.0.0.256/24',
+      '10.00.0.0/24', ' 10.0.0.0/24'].map((range): [string, Partial<Module.KubernetesClusterCreateArgs>, string] =>
+      [`VPC range ${range}`, { vpcIpRange: range }, `invalid vpcIpRange ${JSON.stringify(range)}: must be a private range of RFC 1918 in CIDR notation, from /16 to /28`]),
   ])('rejects %s before registering anything', (_what, override, message) => {
     const before = registered.length;
     expect(() => m.KubernetesCluster.create('bad', { region: 'fra1', ...override })).toThrow(message);
     expect(registered.length).toBe(before);
   });
+});
+
+test('takes every private range DigitalOcean takes for a VPC', async () => {
+  const { checkVpcIpRange } = await import('../../../lib/pulumi/digitalocean/vpc-ip-range');
+  for (const range of ['10.110.0.0/20', '10.0.0.0/16', '172.16.0.0/16', '172.31.255.240/28', '192.168.0.0/16', '192.168.10.0/24']) {
+    expect(checkVpcIpRange('vpcIpRange', range)).toBe(range);
+  }
 });
 
 describe('KubernetesCluster.existing', () => {
