@@ -82,12 +82,19 @@ export interface BuildNamespaceOwner {
 
 /**
  * Refuse `namespace` (the prop `prop`) as a build namespace if it is the owner's own namespace: pipelines there could
- * read the Secrets of the runner or agents. `BuildNamespaceSet.add` runs it; so does a caller that checks a build
- * namespace of an owner not made yet (`DroneKubeRunner.checkBuildNamespace`).
+ * read the Secrets of the runner or agents; or if it is Kubernetes' own, `default` or a `kube-` namespace: a build
+ * namespace's NetworkPolicy admits no ingress to any pod in it (CoreDNS in kube-system), its Pod Security label and
+ * the engine's Role would apply to the cluster's own pods, and its `default` ServiceAccount would lose its token (a
+ * new user's trial set `buildNamespace: 'kube-system'`, and the synth passed). `BuildNamespaceSet.add` runs it; so
+ * does a caller that checks a build namespace of an owner not made yet (`DroneKubeRunner.checkBuildNamespace`).
  */
 export function checkNotOwnNamespace(prop: string, namespace: string, owner: BuildNamespaceOwner): void {
   if (namespace === owner.namespace) {
     invalid(prop, namespace, `must differ from ${owner.home}`);
+  }
+  if (namespace === 'default' || namespace.startsWith('kube-')) {
+    invalid(prop, namespace, 'must be a namespace for builds, not "default" or a "kube-" system namespace: a build namespace admits no ingress to ' +
+      'any pod in it, and the CI engine may create pods and Secrets there');
   }
 }
 

@@ -74,6 +74,11 @@ export class Namespace extends Construct {
   public constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
     this.name = checkDnsLabel('name', props.name);
+    // the cluster's own: its Pod Security labels would apply to the system pods (a restricted kube-system refuses
+    // kube-proxy's and the CNI's privileged pods when they are next made)
+    if (this.name.startsWith('kube-')) {
+      invalid('name', this.name, 'must not be a "kube-" system namespace: Dockyard would set its Pod Security labels, which the cluster\'s own pods must pass');
+    }
     // one definition per app: a second Namespace of the same name would relabel the first (its Pod Security level,
     // its team), and whoever defined it second would take over a namespace that is someone else's
     const defined = namespacesOf(this);

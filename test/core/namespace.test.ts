@@ -26,6 +26,15 @@ describe('Namespace', () => {
       .toThrow('invalid labels {"pod-security.kubernetes.io/enforce":"privileged"}: must not set "pod-security.kubernetes.io/enforce": the Pod Security labels come from podSecurity');
     expect(make({ 'kubernetes.io/metadata.name': 'b' })).toThrow('must not set "kubernetes.io/metadata.name"');
   });
+
+  test('refuses a "kube-" system namespace, whose Pod Security labels the cluster\'s own pods must pass (a new user\'s trial)', () => {
+    // a restricted kube-system refuses the privileged pods kube-proxy and CNI plugins run (Pod Security Standards)
+    for (const name of ['kube-system', 'kube-public', 'kube-node-lease']) {
+      expect(() => new Namespace(testChart('ci'), 'Ns', { name })).toThrow(`invalid name "${name}": must not be a "kube-" system namespace: Dockyard ` +
+        'would set its Pod Security labels, which the cluster\'s own pods must pass');
+    }
+    expect(new Namespace(testChart('ci'), 'Ns', { name: 'kubernetes-apps' }).name).toBe('kubernetes-apps');
+  });
 });
 
 describe('DefaultServiceAccount', () => {

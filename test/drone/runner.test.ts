@@ -225,6 +225,10 @@ describe('DroneKubeRunner', () => {
     expect(() => make({ buildNamespace: 'drone-' })).toThrow(/invalid buildNamespace "drone-": must be a DNS-1123 label/);
     expect(() => make({ buildNamespace: 'ci' })).toThrow('invalid buildNamespace "ci": must differ from the runner\'s own namespace');
     expect(() => make({ extraBuildNamespaces: ['ci'] })).toThrow('invalid extraBuildNamespaces "ci": must differ from the runner\'s own namespace');
+    // a build namespace's NetworkPolicy admits no ingress to any pod in it: in kube-system that is CoreDNS (a new user's trial)
+    expect(() => make({ buildNamespace: 'kube-system' })).toThrow('invalid buildNamespace "kube-system": must be a namespace for builds, not \"default\" or a \"kube-\" system namespace: a build namespace admits no ingress to any pod in it, and the CI engine may create pods and Secrets there');
+    expect(() => make({ extraBuildNamespaces: ['default'] })).toThrow('invalid extraBuildNamespaces "default": must be a namespace for builds');
+    expect(() => make().addBuildNamespace('kube-public')).toThrow('invalid namespace "kube-public": must be a namespace for builds');
     expect(() => make({ extraBuildNamespaces: ['ci-builds'] })).toThrow(/invalid extraBuildNamespaces \["ci-builds","ci-builds"\]: must not repeat "ci-builds"/);
     expect(() => make({ capacity: 0 })).toThrow('invalid capacity 0: must be an integer from 1 to 1000');
     expect(() => make({ limitRepos: ['not a repo'] })).toThrow(/invalid repos \["not a repo"\]/);

@@ -481,6 +481,8 @@ describe('WoodpeckerCi', () => {
     expect(() => woodpeckerCi(testChart('ci'), { capacity: 1001 })).toThrow('invalid capacity 1001');
     expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'ci' })).toThrow('invalid buildNamespace "ci": must differ from the agents\' own namespace');
     expect(() => woodpeckerCi(testChart('ci'), { extraBuildNamespaces: ['ci'] })).toThrow('invalid extraBuildNamespaces "ci": must differ from the agents\' own namespace');
+    expect(() => woodpeckerCi(testChart('ci'), { buildNamespace: 'kube-system' })).toThrow('invalid buildNamespace "kube-system": must be a namespace for builds, not \"default\" or a \"kube-\" system namespace: a build namespace admits no ingress to any pod in it, and the CI engine may create pods and Secrets there');
+    expect(() => woodpeckerCi(testChart('ci')).addBuildNamespace('default')).toThrow('invalid namespace "default": must be a namespace for builds');
   });
 
   test('refuses routes and secrets added after the chart was synthesized', () => {
