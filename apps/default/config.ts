@@ -165,7 +165,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
     meaning: 'the local secret state, and with it the key record beside it (see [Credentials](#credentials-back-up-restore-rotate)); '
-      + 'a path where neither exists starts a new state, and the synth says so',
+      + 'a path where neither exists starts a new state, and the synth says so; it is refused where the output directory holds Secrets '
+      + 'made from another state that still exists (a mistyped path), so move the output directory away to start anew on purpose',
     allowed: VALIDATION_RULES.statePath(DEFAULT_OUTDIR),
   },
   {

@@ -12,7 +12,7 @@ import {
 import { movedEntries, movedWithoutValues, parseMoves, SecretMove } from './secret-moves';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
-import { GENERATED_HEADER, keepManifestBytes } from './secret-manifest';
+import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes } from './secret-manifest';
 import { retiredSecretKeys, runSecretRecordReviews, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
@@ -452,7 +452,7 @@ export class LocalSecretStore {
       checkObjectSizes(scope, docs);
       // a YAML comment ends at a line break: a path that could hold one, or that reads ambiguously, is quoted
       const from = /^[!#-~]+$/.test(this.statePath) ? this.statePath : describePath(this.statePath);
-      const header = `${GENERATED_HEADER}${from}. Holds credentials: never commit it.\n`;
+      const header = `${GENERATED_HEADER}${from}${GENERATED_HEADER_END}\n`;
       // kept as the UTF-8 a synth writes (a string of a thousand teams' Secrets would only be encoded again), and
       // decoded only for a caller that reads `manifest`
       const chunks = [Buffer.from(header, 'utf8'), ...toYamlChunks(docs)];

@@ -8,7 +8,7 @@ import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { LocalSecretStore } from './local-secret-store';
 import { objectIdentity, ObjectNames, removesItself, withObjectNames } from './object-names';
-import { GENERATED_HEADER, manifestBytes } from './secret-manifest';
+import { GENERATED_HEADER, GENERATED_HEADER_END, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
@@ -81,6 +81,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
   checkOutputDirectory(app.outdir, checkFilePaths(app, walk?.charts ?? app.charts));
+  checkStateOfOutput(app.outdir, secrets);
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -216,6 +217,54 @@ function readOutput(link: string, dir: string): string[] | undefined {
     throw new ValidationError(`invalid output directory ${describePath(link)}: it cannot be read (${err?.code ?? 'error'}); ` +
       'point it at a directory you can write, or at nothing');
   }
+}
+
+/**
+ * The state path that the previous synth's Secrets in `outdir` were made from, as their first line names it
+ * (`LocalSecretStore`'s header: the path as given, or quoted as `describePath` quotes it), if they are there.
+ */
+function previousStatePath(outdir: string): string | undefined {
+  let line: string;
+  try {
+    const fd = fs.openSync(path.join(outdir, SECRETS_FILE), 'r');
+    try {
+      const head = Buffer.alloc(4096);
+      line = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString('utf8').split('\n')[0];
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (!line.startsWith(GENERATED_HEADER) || !line.endsWith(GENERATED_HEADER_END)) {
+    return undefined;
+  }
+  const from = line.slice(GENERATED_HEADER.length, -GENERATED_HEADER_END.length);
+  try {
+    return from.startsWith('"') ? JSON.parse(from) : from;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuse to start a new secret state over an output made from another state that still exists, before anything is
+ * saved or written: a mistyped state path (`DOCKYARD_STATE=.dockyard/secret.json`) replaced every credential of the
+ * output with new ones, which an apply then rolled out, and the synth only warned (a new user's trial). A state whose
+ * file and key record are both gone, or whose output names no state, starts anew as before, with that warning.
+ */
+function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
+  if (fs.existsSync(secrets.statePath) || fs.existsSync(secrets.lockPath)) {
+    return;
+  }
+  const from = previousStatePath(outdir);
+  if (from === undefined || path.resolve(from) === path.resolve(secrets.statePath) || !fs.existsSync(from)) {
+    return;
+  }
+  throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
+    `directory ${describePath(outdir)} holds Secrets made from ${describePath(from)}, which does: this synth would start a new state and write ` +
+    'new credentials in place of all of those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away ' +
+    'to start a new state on purpose');
 }
 
 /**

@@ -637,6 +637,35 @@ describe('synthesize: the output directory', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.lock.json']);
   });
 
+  test('a new state over an output made from another state that exists is refused before anything is written (a new user\'s trial)', () => {
+    // DOCKYARD_STATE=.dockyard/secret.json, one letter short, replaced every credential in dist/ and only warned
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, '.dockyard', 'secrets.json');
+    synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    const typo = path.join(dir, '.dockyard', 'secret.json');
+    expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })), Object.values(values(before)))).toBe(
+      `invalid secret state ${JSON.stringify(typo)}: neither it nor its key record exists, while the output directory ${JSON.stringify(outdir)} holds ` +
+      `Secrets made from ${JSON.stringify(statePath)}, which does: this synth would start a new state and write new credentials in place of all ` +
+      'of those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away to start a new state on purpose');
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    expect(fs.existsSync(typo)).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'secret.lock.json'))).toBe(false);
+    // the right path synthesizes as before; a state path with a space (quoted in the header) is read back too
+    expect(() => synthesize(app(outdir), new LocalSecretStore({ statePath }))).not.toThrow();
+    const spaced = path.join(dir, 'my state', 'secrets.json');
+    const other = path.join(dir, 'dist-spaced');
+    synthesize(app(other), new LocalSecretStore({ statePath: spaced }));
+    expect(fs.readFileSync(path.join(other, 'secrets.local.yaml'), 'utf8').split('\n')[0]).toContain(JSON.stringify(spaced));
+    expect(() => synthesize(app(other), new LocalSecretStore({ statePath: typo }))).toThrow(`Secrets made from ${JSON.stringify(spaced)}, which does`);
+    // a state whose file and record are both gone starts anew over its own output, as before: nothing is left to keep
+    fs.rmSync(path.join(dir, 'my state'), { recursive: true });
+    fs.rmSync(path.join(dir, 'my state.lock.json'), { force: true });
+    fs.rmSync(path.join(dir, 'secrets.lock.json'), { force: true });
+    expect(() => stderrOf(() => synthesize(app(other), new LocalSecretStore({ statePath: typo })))).not.toThrow();
+  });
+
   test('an output directory that is a symbolic link stays a link to the new output', () => {
     const dir = workdir();
     fs.mkdirSync(path.join(dir, 'gitops'));
