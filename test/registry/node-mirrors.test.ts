@@ -396,7 +396,10 @@ describe('NodeMirrorFiles', () => {
     const { local, plain, render } = files();
     expect(local.path).toBe('nodes/rke2/registries.local.yaml');
     expect(local.value.escape).toBe(TemplateEscape.YAML);
-    expect(plain.content()).toBe(rke2Registries([HUB]));
+    // the file without the login says first that it is not the one to install (a new user's trial installed it,
+    // and nodes fell back to Docker Hub from the private proxy project)
+    expect(plain.content()).toBe('# NOT FOR THE NODES: it holds no login for harbor.example.com, which the mirror needs; install ' +
+      `registries.local.yaml beside it instead.\n${rke2Registries([HUB])}`);
     expect(render({ password: 'Abc123' })).toBe(rke2Registries([HUB], { 'harbor.example.com': { username: 'robot$nodes', password: 'Abc123' } })
       .replace('password: Abc123', 'password: "Abc123"'));
     expect(render({ password: 'Abc123' }).split('\n').slice(-6)).toEqual([
