@@ -399,14 +399,11 @@ function relocationOf(scope: IConstruct, image: Image): { path: IConstruct[]; wi
     [winner, ...shadowed] = nearest;
     shadowed = shadowed.filter((s) => s.order > winner!.order);
   }
-  let resolved = winner ? winner.relocation.relocate(image) : image;
-  // a mirror leaves an image that is on it already (on its host: relocating it again would double the path) or on a
-  // registry of the app's own (a Harbor it declares, which the nodes reach and CI pushes to: a copy on the mirror
-  // would be one moment's, and a tag pushed again never seen), as the warning of unrelocated images counts them
-  if (winner?.relocation.mirror && resolved !== image &&
-    (sameRegistryHost(resolved.registry, image.registry) || PullAccess.declaresRegistry(scope, image.registry))) {
-    resolved = image;
-  }
+  // a mirror leaves an image on a registry of the app's own (a Harbor it declares, which the nodes reach and CI pushes
+  // to: a copy on the mirror would be one moment's, and a tag pushed again never seen), as the warning of unrelocated
+  // images counts them; asked first, as the name the mirror would give it may be one it refuses
+  const own = winner?.relocation.mirror === true && PullAccess.declaresRegistry(scope, image.registry);
+  const resolved = winner && !own ? winner.relocation.relocate(image) : image;
   return { path, winner, shadowed, resolved };
 }
 

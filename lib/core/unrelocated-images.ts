@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
-import { imageOrUndefined, Images } from './image';
+import { Image, imageOrUndefined, Images } from './image';
+import { isUserError } from './validation';
 import { podContainers, podTemplateOf } from './pod-template-of';
 import { warnOnce } from './warn';
 
@@ -35,15 +36,22 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
       if (image === undefined) {
         continue;
       }
-      const resolved = Images._peek(owner, image);
-      // not one the relocation leaves where it is (it leaves an image already on the mirror's host, or on a registry
-      // of the app's own: Images.resolve), nor one already relocated (named through Images.resolve)
-      if (resolved.registry === image.registry || relocated.has(image.reference) || relocated.has(reference)) {
+      // where a construct of Dockyard's would pull it; a name the mirror would refuse (past 255 characters) is
+      // still one the mirror moves, and this workload's pods pull the image as it names it all the same
+      let resolved: Image | undefined;
+      try {
+        resolved = Images._peek(owner, image);
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+      }
+      // not one the relocation leaves where it is (one already under the mirror's prefix, or on a registry of the
+      // app's own), nor one already relocated (named through Images.resolve)
+      if (resolved?.registry === image.registry || relocated.has(image.reference) || relocated.has(reference)) {
         continue;
       }
       const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
       warnOnce(scope, `${name} (${owner.node.path}) pulls ${reference} as it names it: image relocations rewrite the images of Dockyard's ` +
-        `constructs only, so its pods do not pull ${resolved.reference}, and images.pairs.txt does not list it; to relocate it, name it through ` +
+        `constructs only, so its pods do not pull ${resolved?.reference ?? 'it from the mirror'}, and images.pairs.txt does not list it; to relocate it, name it through ` +
         `Images.resolve; to keep it as it is, where the nodes reach its registry, Images.relocate(<its construct>, ImageRelocation.upstream()) (README, ` +
         '"Pull secrets, image relocation and node mirrors")');
       break;

@@ -1,4 +1,4 @@
-import { canonicalRegistry, checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid } from '../core';
+import { canonicalRegistry, checkHostname, checkRegistryPrefix, IImageRelocation, Image, invalid, sameRegistryHost } from '../core';
 import { isRepositoryPathComponent } from '../core/validation';
 
 /** Options of `ImageRelocation.registry`. */
@@ -21,12 +21,19 @@ export class ImageRelocation implements IImageRelocation {
    * `registry.example.com/mirror/library/postgres:17`. Tags and digests are kept. For air-gapped clusters, mirror
    * the images there first: synth writes them to `images.pairs.txt` as `<source> <destination>` lines, which
    * `dockyard-images --pairs` prints. Pass it to `Images.relocateAll` to override the relocations a stack sets itself.
-   * Through `Images.resolve`, an image already on the mirror's host, or on a Harbor the app declares, stays where it
-   * is, and is not listed.
+   * An image already under the prefix stays where it is, and so does one on a Harbor the app declares, through
+   * `Images.resolve`; neither is listed.
    */
   public static registry(prefix: string, options: RegistryRelocationOptions = {}): ImageRelocation {
     checkRegistryPrefix('prefix', prefix);
-    return new ImageRelocation((image) => image.withRegistry(options.keepRegistry ? `${prefix}/${registryPathPart(image)}` : prefix),
+    // an image under the prefix is on the mirror already: relocated again, it got the prefix twice
+    // (mirror/hub/hub/tools/ci:1). Only under it: another path of a host many share (ghcr.io/acme/mirror beside a
+    // vendor's ghcr.io/vendor/tool) is another registry's, and still copied
+    const [host, ...path] = prefix.split('/');
+    const under = (image: Image) => sameRegistryHost(image.registry, host) &&
+      (path.length === 0 || `${image.repository}/`.startsWith(`${path.join('/')}/`));
+    return new ImageRelocation((image) => under(image) ? image
+      : image.withRegistry(options.keepRegistry ? `${prefix}/${registryPathPart(image)}` : prefix),
       `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true);
   }
 

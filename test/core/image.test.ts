@@ -207,20 +207,58 @@ describe('Images.relocate', () => {
     expect(stderrOf(() => synth(chart))).toBe('');
   });
 
-  test('a mirror leaves an image on its host already, or on a registry the app declares (its Harbor), and lists no pair for it (mirrors review)', () => {
+  test('a mirror leaves an image already under its prefix, or on a registry the app declares (its Harbor), and lists no pair for it (mirrors review)', () => {
     // relocating such an image doubled its path (mirror/hub/hub/...), or pulled the app's own image from a copy on
-    // the mirror that a tag pushed to Harbor again never reaches; the warning of unrelocated images left them as they are
+    // the mirror that a tag pushed to Harbor again never reaches; the warning of unrelocated images left them as they
+    // are. Only under the prefix: another path of the host is another registry's (ghcr.io/acme/mirror beside a
+    // vendor's ghcr.io/vendor/tool, review), still copied
     const chart = testChart();
     PullAccess.declareProject(chart, 'harbor.acme.dev', 'apps', { public: false, proxyCache: false });
-    for (const relocation of [ImageRelocation.registry('mirror.example.com:5000/hub'), ImageRelocation.registry('mirror.example.com:5000/hub', { keepRegistry: true })]) {
-      const scope = new Construct(chart, `Scope${relocation}`.replace(/[^A-Za-z0-9]/g, ''));
+    const cases: [ImageRelocation, Record<string, string>][] = [
+      [ImageRelocation.registry('mirror.example.com:5000/hub'), {
+        'harbor.acme.dev/apps/builder:1': 'harbor.acme.dev/apps/builder:1',
+        'mirror.example.com:5000/hub/tools/ci:1': 'mirror.example.com:5000/hub/tools/ci:1',
+        'mirror.example.com:5000/hubble/ci:1': 'mirror.example.com:5000/hub/hubble/ci:1',
+        'mirror.example.com:5000/other/ci:1': 'mirror.example.com:5000/hub/other/ci:1',
+        'ghcr.io/org/ci:1': 'mirror.example.com:5000/hub/org/ci:1',
+      }],
+      [ImageRelocation.registry('mirror.example.com:5000/hub', { keepRegistry: true }), {
+        'harbor.acme.dev/apps/builder:1': 'harbor.acme.dev/apps/builder:1',
+        'mirror.example.com:5000/hub/ghcr.io/org/ci:1': 'mirror.example.com:5000/hub/ghcr.io/org/ci:1',
+        'ghcr.io/org/ci:2': 'mirror.example.com:5000/hub/ghcr.io/org/ci:2',
+      }],
+      [ImageRelocation.registry('ghcr.io/acme/mirror'), {
+        'ghcr.io/acme/mirror/library/nginx:1': 'ghcr.io/acme/mirror/library/nginx:1',
+        'ghcr.io/vendor/tool:1': 'ghcr.io/acme/mirror/vendor/tool:1',
+      }],
+      [ImageRelocation.registry('registry.example.com'), { 'registry.example.com/team/app:1': 'registry.example.com/team/app:1' }],
+    ];
+    cases.forEach(([relocation, expected], i) => {
+      const scope = new Construct(chart, `Scope${i}`);
       Images.relocateAll(scope, relocation);
-      for (const kept of ['harbor.acme.dev/apps/builder:1', 'mirror.example.com:5000/hub/tools/ci:1', 'mirror.example.com:5000/other/ci:1']) {
-        expect(Images.resolve(scope, Image.of(kept)).reference).toBe(kept);
-      }
-      expect(Images.resolve(scope, Image.of('ghcr.io/org/ci:1')).reference).toMatch(/^mirror\.example\.com:5000\/hub\/(ghcr\.io\/)?org\/ci:1$/);
+      expect(Object.fromEntries(Object.keys(expected).map((r) => [r, Images.resolve(scope, Image.of(r)).reference]))).toEqual(expected);
+    });
+    expect(Images.relocatedPairs(chart).map((pair) => pair.split(' ')[0]).sort()).toEqual(
+      ['ghcr.io/org/ci:1', 'ghcr.io/org/ci:2', 'ghcr.io/vendor/tool:1', 'mirror.example.com:5000/hubble/ci:1', 'mirror.example.com:5000/other/ci:1']);
+  });
+
+  test('a long name a mirror leaves where it is, or would give a workload of the user\'s own, is not refused (review)', () => {
+    // withRegistry refuses a name past 255 characters (distribution/reference NameTotalLengthMax): asked of an image
+    // the mirror leaves, or of a user's own workload's, which Dockyard never rewrites, it failed the synth
+    const chart = testChart();
+    const prefix = `registry.example.com/${'m'.repeat(40)}`;
+    PullAccess.declareProject(chart, 'harbor.acme.dev', 'apps', { public: true, proxyCache: false });
+    Images.relocateAll(chart, ImageRelocation.registry(prefix));
+    for (const kept of [`${prefix}/t/${'a'.repeat(190)}:1`, `harbor.acme.dev/apps/${'b'.repeat(200)}:1`]) {
+      expect(Images.resolve(chart, Image.of(kept)).reference).toBe(kept);
     }
-    expect(Images.relocatedPairs(chart).map((pair) => pair.split(' ')[0])).toEqual(['ghcr.io/org/ci:1', 'ghcr.io/org/ci:1']);
+    const pod = (image: string) => ({ selector: {}, template: { spec: { containers: [{ name: 'web', image }] } } });
+    new ApiObject(chart, 'Own', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'own' }, spec: pod(`harbor.acme.dev/apps/${'b'.repeat(200)}:1`) });
+    new ApiObject(chart, 'Long', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'long' }, spec: pod(`docker.io/org/${'c'.repeat(220)}:1`) });
+    // the one the mirror would move is warned of (its pods pull it as it names it), the one on the app's Harbor not
+    expect(stderrOf(() => synth(chart))).toMatch(new RegExp(`^dockyard: warning: Deployment test/long \\(test/Long\\) pulls docker\\.io/org/c{220}:1 as it ` +
+      'names it: image relocations rewrite the images of Dockyard\'s constructs only, so its pods do not pull it from the mirror, and images\\.pairs\\.txt ' +
+      'does not list it;[^\\n]*\\n$'));
   });
 
   test('a workload of the user\'s own with distribution\'s other separators in its name is warned of too (mirrors review)', () => {
