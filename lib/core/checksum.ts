@@ -66,6 +66,27 @@ const placeholdersOf = new WeakMap<IConstruct, readonly string[]>();
 export const PLACEHOLDER_KEY = 'placeholder/';
 
 /**
+ * The placeholder a deferred digest's key names, as `placeholderKey` wrote it, or undefined for another key.
+ *
+ * @internal
+ */
+export function placeholderOfKey(stateKey: string): string | undefined {
+  return stateKey.startsWith(PLACEHOLDER_MARK) ? Buffer.from(stateKey.slice(PLACEHOLDER_MARK.length), 'hex').toString() : undefined;
+}
+
+/** How a placeholder's deferred digest key begins: with a ":", which no namespace of a Secret's `<namespace>/<name>/<key>` holds. */
+const PLACEHOLDER_MARK = 'placeholder:';
+
+/**
+ * The key of a placeholder's deferred digest: the placeholder in hex, for a deferred digest's key ends at the first
+ * "," or "=" (`finishChecksum`), which a substitution's key may hold. The deployer digests it under the id
+ * `PLACEHOLDER_KEY` + the placeholder.
+ */
+function placeholderKey(placeholder: string): string {
+  return `${PLACEHOLDER_MARK}${Buffer.from(placeholder).toString('hex')}`;
+}
+
+/**
  * Use `source` for the digests of generated values below `root` while `fn` runs: a secret source calls this around
  * resolving the charts, once it knows every value. `placeholders` are strings in the objects that the deployer
  * replaces at deploy time (a managed database's host): a pod that reads a ConfigMap holding one counts its value
@@ -231,7 +252,7 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
   const configMapParts = (name: string, content: any): string[] => {
     const text = content === undefined ? '' : JSON.stringify(content);
     return [`configmap:${name}=${content ? sha256([text]) : '-'}`,
-      ...placeholders.filter((p) => text.includes(p)).map((p) => `placeholder:${p}=${DEFERRED_DIGEST}${PLACEHOLDER_KEY}${p}`)];
+      ...placeholders.filter((p) => text.includes(p)).map((p) => `placeholder:${p}=${DEFERRED_DIGEST}${placeholderKey(p)}`)];
   };
   for (const o of objects) {
     const template = hasPodTemplate(o) ? podTemplateOf(o) : undefined;

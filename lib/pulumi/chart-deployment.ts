@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import {
-  CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, withDigests,
+  CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, placeholderOfKey, withDigests,
 } from '../core/checksum';
 import { withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
@@ -201,7 +201,9 @@ function finishChecksums(objects: any[], generated: GeneratedSecrets, provided: 
   const digestOf = (stateKey: string): pulumi.Output<string> => {
     if (!digests.has(stateKey)) {
       const secret = byName.get(stateKey.slice(0, stateKey.lastIndexOf('/')));
-      digests.set(stateKey, stateKey.startsWith(PLACEHOLDER_KEY) ? generated.digestOf(stateKey, substitutions[stateKey.slice(PLACEHOLDER_KEY.length)])
+      const placeholder = placeholderOfKey(stateKey);
+      // a placeholder's digest under the id `placeholder/<placeholder>`, its value the substitution's
+      digests.set(stateKey, placeholder !== undefined ? generated.digestOf(`${PLACEHOLDER_KEY}${placeholder}`, substitutions[placeholder])
         : secret === undefined ? generated.digest(stateKey) : digestProvided(stateKey, secret, generated));
     }
     return digests.get(stateKey)!;
