@@ -15,6 +15,8 @@ export interface Registered {
   readonly inputs: any;
   /** Whether any input arrived as a secret. */
   readonly secretInputs: boolean;
+  /** The inputs as the monitor got them, secrets still wrapped. */
+  readonly raw?: any;
 }
 
 /** An invoke the mock monitor saw. */
@@ -37,8 +39,8 @@ export const recordParent: pulumi.ResourceTransformation = (a) => {
   return undefined;
 };
 
-const SECRET_KEY = '4dabf18193072939515e22adb298388d';
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+export const SECRET_KEY = '4dabf18193072939515e22adb298388d';
+export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 function containsSecret(v: any): boolean {
   if (Array.isArray(v)) {
@@ -174,7 +176,7 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
   const preview = options.preview ?? false;
   await pulumi.runtime.setMocks({
     newResource: (a) => {
-      registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs) });
+      registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs), raw: a.inputs });
       if (preview) {
         return { id: undefined, state: a.inputs };
       }
