@@ -111,7 +111,8 @@ export class ChartDeployment extends pulumi.ComponentResource {
    * registers the cloud resources whose Outputs its ChartDeployment takes (a database's host and passwords) before
    * it; the Pulumi SDK lets the resources registered before an error finish, so a refusal of the charts (an image
    * the pinned digests leave out, a connection budget) would come after they were created. Call it first, once the
-   * charts are built, as the DigitalOcean program does.
+   * charts are built, as the DigitalOcean program does. What depends on the deployment's own arguments (its
+   * provided Secrets, its substitutions) is checked only when it is made.
    */
   public static check(app: App): void {
     render(app, []);

@@ -40,6 +40,14 @@ describe('the DigitalOcean program\'s refusals of its charts', () => {
 });
 
 describe('ChartDeployment\'s placeholders', () => {
+  test('the DigitalOcean charts\' placeholders end as ChartDeployment knows a placeholder, so one left out is refused (review)', async () => {
+    const { PLACEHOLDERS } = await import('../../apps/digitalocean/charts');
+    const { PLACEHOLDER_SUFFIX } = await import('../../lib/pulumi');
+    for (const placeholder of Object.values(PLACEHOLDERS)) {
+      expect(placeholder.endsWith(PLACEHOLDER_SUFFIX)).toBe(true);
+    }
+  });
+
   test('a placeholder host the substitutions leave out is refused before anything registers, naming it and an object', async () => {
     // a new user's trial forgot substitutions, and postgres-host.placeholder.dockyard went into the env of Harbor's
     // and the CI engine's pods and into the registry's config.yml, a host no one resolves
