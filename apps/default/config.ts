@@ -1,7 +1,8 @@
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describeValue, ImageDigests, invalid,
-  invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
+  invalidPath, invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
+import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
@@ -290,13 +291,36 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
  * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
  * Warned, not refused: the class may be another name for ingress-nginx.
  */
+/** Whether `checkDnsSubdomain` takes `value`. */
+function isValidDnsSubdomain(value: string): boolean {
+  try {
+    checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   const className = env.DOCKYARD_INGRESS_CLASS;
-  if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName) {
+  // an invalid one is refused by loadConfig, in one line that this warning would precede (a new user's trial)
+  if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName && isValidDnsSubdomain(className)) {
     warn(`DOCKYARD_INGRESS_CLASS is ${JSON.stringify(className)}: the stacks' NetworkPolicies admit only the namespace ingress-nginx, and ` +
       'Harbor\'s and the CI server\'s body-size and timeout annotations are ingress-nginx\'s; unless this class is ingress-nginx in that ' +
       'namespace, the Ingresses get no traffic (see the README, "Applying dist/ to a cluster")');
   }
+}
+
+/**
+ * The state path, checked. Where it is the default and the output directory holds it (`CDK8S_OUTDIR=.`), the output
+ * directory is what to change, and the refusal names it: a new user's trial was told DOCKYARD_STATE, which it never set.
+ */
+function checkStateOutside(env: NodeJS.ProcessEnv, outdir: string): string {
+  if (env.DOCKYARD_STATE === undefined && env.CDK8S_OUTDIR !== undefined && isInside(DEFAULT_CONFIG.statePath, outdir)) {
+    invalidPath('CDK8S_OUTDIR', outdir, `holds the secret state ${describePath(DEFAULT_CONFIG.statePath)} (DOCKYARD_STATE's default), which ` +
+      'every synth would replace with the rest of the directory; synthesize into a directory of its own, such as "dist", or set DOCKYARD_STATE outside it');
+  }
+  return checkStatePath('DOCKYARD_STATE', env.DOCKYARD_STATE ?? DEFAULT_CONFIG.statePath, outdir);
 }
 
 /**
@@ -339,7 +363,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkMirror(env.DOCKYARD_IMAGE_MIRROR, harborHost),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
-    statePath: checkStatePath('DOCKYARD_STATE', pick('DOCKYARD_STATE', DEFAULT_CONFIG.statePath), outdir),
+    statePath: checkStateOutside(env, outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
   };

@@ -74,6 +74,9 @@ describe('default stack configuration', () => {
     const none: string[] = [];
     loadConfig({ DOCKYARD_INGRESS_CLASS: 'nginx' }, { warn: (m) => none.push(m) });
     expect(none).toEqual([]);
+    // an invalid class is refused in one line, with no warning before it (a new user's trial got both)
+    expect(() => loadConfig({ DOCKYARD_INGRESS_CLASS: 'Nginx' }, { warn: (m) => none.push(m) })).toThrow(/^invalid DOCKYARD_INGRESS_CLASS "Nginx"/);
+    expect(none).toEqual([]);
   });
 
   describe('accepts realistic values', () => {
@@ -352,6 +355,13 @@ describe('default stack configuration', () => {
           .toBe(`invalid DOCKYARD_STATE "out/secrets.json": is inside the output directory; ${stateRule('out')}`);
         // a sibling that merely starts with the output directory's name is outside it
         expect(loadConfig({ DOCKYARD_STATE: 'dist-state/secrets.json' }).statePath).toBe('dist-state/secrets.json');
+        // the default state in an output directory the user set: that is what to change, and the refusal names it
+        // (a new user's trial set CDK8S_OUTDIR=. and was told DOCKYARD_STATE)
+        for (const outdirValue of ['.', '.dockyard']) {
+          expect(failure({ CDK8S_OUTDIR: outdirValue })).toBe(`invalid CDK8S_OUTDIR ${JSON.stringify(outdirValue)}: holds the secret state ` +
+            '".dockyard/secrets.json" (DOCKYARD_STATE\'s default), which every synth would replace with the rest of the directory; synthesize into ' +
+            'a directory of its own, such as "dist", or set DOCKYARD_STATE outside it');
+        }
       });
 
       test('under a file', () => {
