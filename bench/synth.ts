@@ -64,12 +64,14 @@ function mid(values: number[]): number {
 
 /**
  * Run each command once per round, in order, for one warm-up round and `runs` timed ones; returns each timed round's
- * times, in the commands' order. Round `i`'s output of command `j` is in `<work>/round-<i>-<j>`.
+ * times, in the commands' order. Round `i`'s output of command `j` is in `<work>/<name>-round-<i>-<j>`: a section of
+ * its own for each call, as each stack keeps an output directory of its own (a synth refuses a new state over an
+ * output another state made).
  */
-function interleaved(commands: [string[], RunOptions][], runs: number): number[][] {
+function interleaved(name: string, commands: [string[], RunOptions][], runs: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i <= runs; i++) {
-    const times = commands.map(([command, options], j) => timeOnce(command, path.join(work, `round-${i}-${j}`), options));
+    const times = commands.map(([command, options], j) => timeOnce(command, path.join(work, `${name}-round-${i}-${j}`), options));
     if (i > 0) {
       out.push(times);
     }
@@ -152,7 +154,7 @@ function teamsSection(ci: 'drone' | 'woodpecker'): void {
   const teamsCommand = (teams: number): [string[], RunOptions] => [[process.execPath, teamsApp], {
     extraEnv: { DOCKYARD_CI: ci, DOCKYARD_TEAMS: String(teams), DOCKYARD_STATE: path.join(work, `teams-${ci}-${teams}`, 'state.json') },
   }];
-  const rounds = interleaved([[[process.execPath, floor], {}], teamsCommand(100), teamsCommand(1000)], TEAM_RUNS);
+  const rounds = interleaved(`teams-${ci}`, [[[process.execPath, floor], {}], teamsCommand(100), teamsCommand(1000)], TEAM_RUNS);
   const floorMs = mid(rounds.map((r) => r[0]));
   const t100 = mid(rounds.map((r) => r[1]));
   const t1000 = mid(rounds.map((r) => r[2]));
@@ -160,7 +162,7 @@ function teamsSection(ci: 'drone' | 'woodpecker'): void {
   const pairedGrowth = mid(rounds.map((r) => r[2] / r[1]));
   // the output of the last 1,000-team run: every object's JSON size, as kubectl would send it
   let largest = { bytes: 0, name: '' };
-  const lastOut = path.join(work, `round-${TEAM_RUNS}-2`);
+  const lastOut = path.join(work, `teams-${ci}-round-${TEAM_RUNS}-2`);
   const objects: unknown[] = [];
   for (const file of fs.readdirSync(lastOut).filter((f) => f.endsWith('.yaml'))) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(lastOut, file), 'utf8'))) {
