@@ -226,7 +226,11 @@ function readOutput(link: string, dir: string): string[] | undefined {
 function previousStatePath(outdir: string): string | undefined {
   let line: string;
   try {
-    const fd = fs.openSync(path.join(outdir, SECRETS_FILE), 'r');
+    // where the directory is missing and an interrupted synth left the previous output beside it, that one is what
+    // this synth puts back and replaces (`recoverSiblings`), so its Secrets are the ones at stake
+    const dir = outputPath(outdir);
+    const held = fs.existsSync(dir) ? dir : previousOutputs(dir)[0] ?? dir;
+    const fd = fs.openSync(path.join(held, SECRETS_FILE), 'r');
     try {
       const head = Buffer.alloc(4096);
       line = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString('utf8').split('\n')[0];
@@ -257,12 +261,23 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
   if (fs.existsSync(secrets.statePath) || fs.existsSync(secrets.lockPath)) {
     return;
   }
-  const from = previousStatePath(outdir);
-  if (from === undefined || path.resolve(from) === path.resolve(secrets.statePath) || !fs.existsSync(from)) {
+  const given = previousStatePath(outdir);
+  if (given === undefined) {
     return;
   }
+  // the header names the path as the previous synth was given it: a relative one from that synth's working directory,
+  // which may not be this one's (a synth run from elsewhere, CDK8S_OUTDIR and DOCKYARD_STATE absolute). That folder
+  // is taken to be this one, or the one that holds the output directory (as "dist" and ".dockyard/secrets.json" are
+  // beside each other), and the state found from either counts
+  const dir = outputPath(outdir);
+  const bases = path.isAbsolute(given) ? [''] : [...new Set([process.cwd(), path.dirname(dir), path.dirname(path.resolve(outdir))])];
+  const from = bases.map((base) => path.resolve(base, given)).find((candidate) => fs.existsSync(candidate));
+  if (from === undefined || from === path.resolve(secrets.statePath)) {
+    return;
+  }
+  const shown = path.isAbsolute(given) || from === path.resolve(given) ? given : from;
   throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
-    `directory ${describePath(outdir)} holds Secrets made from ${describePath(from)}, which does: this synth would start a new state and write ` +
+    `directory ${describePath(outdir)} holds Secrets made from ${describePath(shown)}, which does: this synth would start a new state and write ` +
     'new credentials in place of all of those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away ' +
     'to start a new state on purpose');
 }

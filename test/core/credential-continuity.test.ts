@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { DockyardChart, LocalSecretStore, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { withMutex, writeAtomically } from '../../lib/core/secret-files';
-import { secretValues as values, stderrOf } from '../util';
+import { inEmptyFolder, secretValues as values, stderrOf } from '../util';
 
 /**
  * Credentials are data: a synth never makes a credential anew by accident. Each test here is one of the ordinary
@@ -664,6 +664,46 @@ describe('synthesize: the output directory', () => {
     fs.rmSync(path.join(dir, 'my state.lock.json'), { force: true });
     fs.rmSync(path.join(dir, 'secrets.lock.json'), { force: true });
     expect(() => stderrOf(() => synthesize(app(other), new LocalSecretStore({ statePath: typo })))).not.toThrow();
+  });
+
+  test('a new state over an output made from a relative state path is refused from another working folder too', () => {
+    // the header names the path as given (".dockyard/secrets.json"); a synth run from elsewhere with absolute paths
+    // resolved it from its own folder, found nothing, and replaced every credential (review of 41bf31a)
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      synthesize(app('dist'), new LocalSecretStore({ statePath: path.join('.dockyard', 'secrets.json') }));
+    } finally {
+      process.chdir(cwd);
+    }
+    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    expect(before.split('\n')[0]).toContain('from .dockyard/secrets.json.');
+    const typo = path.join(dir, '.dockyard', 'secret.json');
+    const message = inEmptyFolder(() => failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo }))));
+    expect(message).toContain(`holds Secrets made from ${JSON.stringify(path.join(dir, '.dockyard', 'secrets.json'))}, which does`);
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    expect(fs.existsSync(typo)).toBe(false);
+    // the right state, named from elsewhere, synthesizes as before
+    expect(() => inEmptyFolder(() => synthesize(app(outdir), new LocalSecretStore({ statePath: path.join(dir, '.dockyard', 'secrets.json') }))))
+      .not.toThrow();
+  });
+
+  test('a new state over the previous output an interrupted synth left beside a missing directory is refused', () => {
+    // killed between the swap's two renames: the next synth puts .dist.old-XXXXXX back and replaces it, so its
+    // Secrets are the ones a mistyped state would replace (review of 41bf31a)
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, '.dockyard', 'secrets.json');
+    synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    fs.renameSync(outdir, path.join(dir, '.dist.old-abc123'));
+    const typo = path.join(dir, '.dockyard', 'secret.json');
+    expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).toContain(`holds Secrets made from ${JSON.stringify(statePath)}, which does`);
+    expect(fs.existsSync(typo)).toBe(false);
+    expect(() => synthesize(app(outdir), new LocalSecretStore({ statePath }))).not.toThrow();
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
   });
 
   test('an output directory that is a symbolic link stays a link to the new output', () => {
