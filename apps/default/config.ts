@@ -286,11 +286,6 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
   }
 }
 
-/**
- * An IngressClass other than ingress-nginx's: the stacks' NetworkPolicies admit the namespace `ingress-nginx` alone, and
- * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
- * Warned, not refused: the class may be another name for ingress-nginx.
- */
 /** Whether `checkDnsSubdomain` takes `value`. */
 function isValidDnsSubdomain(value: string): boolean {
   try {
@@ -301,6 +296,11 @@ function isValidDnsSubdomain(value: string): boolean {
   }
 }
 
+/**
+ * An IngressClass other than ingress-nginx's: the stacks' NetworkPolicies admit the namespace `ingress-nginx` alone, and
+ * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
+ * Warned, not refused: the class may be another name for ingress-nginx.
+ */
 function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   const className = env.DOCKYARD_INGRESS_CLASS;
   // an invalid one is refused by loadConfig, in one line that this warning would precede (a new user's trial)
