@@ -314,13 +314,15 @@ function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) =
 /**
  * The state path, checked. Where it is the default and the output directory holds it (`CDK8S_OUTDIR=.`), the output
  * directory is what to change, and the refusal names it: a new user's trial was told DOCKYARD_STATE, which it never set.
+ * `env` is `readStackEnv`'s (an empty variable unset); `defaultState` is the stack's default state (apps/harbor-do's
+ * is its own).
  */
-function checkStateOutside(env: NodeJS.ProcessEnv, outdir: string): string {
-  if (env.DOCKYARD_STATE === undefined && env.CDK8S_OUTDIR !== undefined && isInside(DEFAULT_CONFIG.statePath, outdir)) {
-    invalidPath('CDK8S_OUTDIR', outdir, `holds the secret state ${describePath(DEFAULT_CONFIG.statePath)} (DOCKYARD_STATE's default), which ` +
+export function checkStateOutside(env: NodeJS.ProcessEnv, outdir: string, defaultState: string = DEFAULT_CONFIG.statePath): string {
+  if (env.DOCKYARD_STATE === undefined && env.CDK8S_OUTDIR !== undefined && isInside(defaultState, outdir)) {
+    invalidPath('CDK8S_OUTDIR', outdir, `holds the secret state ${describePath(defaultState)} (DOCKYARD_STATE's default), which ` +
       'every synth would replace with the rest of the directory; synthesize into a directory of its own, such as "dist", or set DOCKYARD_STATE outside it');
   }
-  return checkStatePath('DOCKYARD_STATE', env.DOCKYARD_STATE ?? DEFAULT_CONFIG.statePath, outdir);
+  return checkStatePath('DOCKYARD_STATE', env.DOCKYARD_STATE ?? defaultState, outdir);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
-import { checkStatePath, LocalSecretStore, printRequiredSecrets, runSynth, synthesize } from '../../lib';
-import { DEFAULT_OUTDIR, readStackEnv } from '../default/config';
+import { LocalSecretStore, printRequiredSecrets, runSynth, synthesize } from '../../lib';
+import { checkStateOutside, DEFAULT_OUTDIR, readStackEnv } from '../default/config';
 import { warnUnread } from '../shared/variables';
 import { harborOnDigitalOcean } from './stack';
 
@@ -10,7 +10,8 @@ runSynth(() => {
   // would change nothing here
   warnUnread(env, ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE', 'DOCKYARD_DEBUG'], 'apps/harbor-do');
   // checked as the other stacks check it: not blank, not a directory, outside the output directory (CDK8S_OUTDIR)
-  const statePath = checkStatePath('DOCKYARD_STATE', env.DOCKYARD_STATE ?? '.dockyard/harbor-do-secrets.json', env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR);
+  // where the output directory holds the default state (CDK8S_OUTDIR=.), the refusal names CDK8S_OUTDIR, which the user set
+  const statePath = checkStateOutside(env, env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR, '.dockyard/harbor-do-secrets.json');
   const app = new App();
   harborOnDigitalOcean(app);
   // Harbor's internal credentials are generated locally; the managed services' come from Secrets you create

@@ -169,6 +169,14 @@ describe('the entry points', () => {
     expect(empty.status).toBe(0);
     expect(fs.existsSync(path.join(work, '.dockyard', 'harbor-do-secrets.json'))).toBe(true);
   });
+
+  test('harbor-do names CDK8S_OUTDIR where the output directory would hold its default state, as the default stack does (review)', () => {
+    // a new user's trial set CDK8S_OUTDIR=. and was told DOCKYARD_STATE, which it never set: 8cac9d5 mended the
+    // default stack and apps/teams, and harbor-do still said DOCKYARD_STATE
+    const result = run('harbor-do', { CDK8S_OUTDIR: '.' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^dockyard: error: invalid CDK8S_OUTDIR ".": holds the secret state ".dockyard\/harbor-do-secrets.json" \(DOCKYARD_STATE's default\)/);
+  });
 });
 
 describe('a stack that reads fewer variables (apps/harbor-do)', () => {
