@@ -588,8 +588,12 @@ function nearestKey(entry: string, keys: readonly string[]): string | undefined 
   return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].name : undefined;
 }
 
-/** `secrets.lock.json` beside a state in `.dockyard/secrets.json`; `<name>.lock.json` beside any other state. */
-function defaultLockPath(statePath: string): string {
+/**
+ * `secrets.lock.json` beside a state in `.dockyard/secrets.json`; `<name>.lock.json` beside any other state.
+ *
+ * @internal
+ */
+export function defaultLockPath(statePath: string): string {
   const dir = path.dirname(statePath);
   const name = `${path.basename(statePath).replace(/\.json$/, '')}.lock.json`;
   return path.join(path.basename(dir) === '.dockyard' ? path.dirname(dir) : dir, name);

@@ -6,7 +6,7 @@ import { applyOrderWarnings, ManifestNamespaces } from './apply-order';
 import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
-import { LocalSecretStore } from './local-secret-store';
+import { defaultLockPath, LocalSecretStore } from './local-secret-store';
 import { objectIdentity, ObjectNames, removesItself, withObjectNames } from './object-names';
 import { GENERATED_HEADER, GENERATED_HEADER_END, manifestBytes } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
@@ -271,13 +271,18 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
   // beside each other), and the state found from either counts
   const dir = outputPath(outdir);
   const bases = path.isAbsolute(given) ? [''] : [...new Set([process.cwd(), path.dirname(dir), path.dirname(path.resolve(outdir))])];
-  const from = bases.map((base) => path.resolve(base, given)).find((candidate) => fs.existsSync(candidate));
-  if (from === undefined || from === path.resolve(secrets.statePath)) {
+  // the state, or its key record where the default puts it (a state whose file alone is lost is refused as lost at
+  // its own path, and this output is the last copy of its values but the cluster's)
+  const found = bases.map((base) => path.resolve(base, given)).map((state) => ({ state, exists: fs.existsSync(state), record: defaultLockPath(state) }))
+    .find((c) => c.exists || fs.existsSync(c.record));
+  if (found === undefined || found.state === path.resolve(secrets.statePath)) {
     return;
   }
+  const from = found.state;
   const shown = path.isAbsolute(given) || from === path.resolve(given) ? given : from;
+  const which = found.exists ? 'which does' : `whose key record ${describePath(found.record)} does`;
   throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
-    `directory ${describePath(outdir)} holds Secrets made from ${describePath(shown)}, which does: this synth would start a new state and write ` +
+    `directory ${describePath(outdir)} holds Secrets made from ${describePath(shown)}, ${which}: this synth would start a new state and write ` +
     'new credentials in place of all of those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away ' +
     'to start a new state on purpose');
 }

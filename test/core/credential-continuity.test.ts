@@ -690,6 +690,23 @@ describe('synthesize: the output directory', () => {
       .not.toThrow();
   });
 
+  test('a new state over an output whose state file is lost but whose key record is there is refused (review)', () => {
+    // the output is then the last copy of the values but the cluster's: the right path is refused as lost, and a
+    // mistyped one replaced every credential of the output; only a state whose file and record are both gone starts anew
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, '.dockyard', 'secrets.json');
+    synthesize(app(outdir), new LocalSecretStore({ statePath }));
+    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    fs.rmSync(statePath);
+    const typo = path.join(dir, '.dockyard', 'secret.json');
+    expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).toContain(
+      `holds Secrets made from ${JSON.stringify(statePath)}, whose key record ${JSON.stringify(path.join(dir, 'secrets.lock.json'))} does: `);
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    fs.rmSync(path.join(dir, 'secrets.lock.json'));
+    expect(() => stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).not.toThrow();
+  });
+
   test('a new state over the previous output an interrupted synth left beside a missing directory is refused', () => {
     // killed between the swap's two renames: the next synth puts .dist.old-XXXXXX back and replaces it, so its
     // Secrets are the ones a mistyped state would replace (review of 41bf31a)
