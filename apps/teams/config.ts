@@ -35,7 +35,8 @@ export function loadTeamsConfig(given: NodeJS.ProcessEnv = process.env, outdir =
     missing('DOCKYARD_STATE', `must be set: ${LEGACY_TEAMS_STATE_PATH} is there, the state this example kept apart before it took the default ` +
       `stack's (${DEFAULT_CONFIG.statePath}); if your cluster runs dist-teams/, back up ${DEFAULT_CONFIG.statePath} and secrets.lock.json and ` +
       `move ${LEGACY_TEAMS_STATE_PATH} and teams-secrets.lock.json in their place (npm run synth reads that state too), else set ` +
-      `DOCKYARD_STATE=${DEFAULT_CONFIG.statePath} and delete ${LEGACY_TEAMS_STATE_PATH} once nothing applies it`);
+      `DOCKYARD_STATE=${DEFAULT_CONFIG.statePath}, move dist-teams/ away (its Secrets are that state's) and delete ${LEGACY_TEAMS_STATE_PATH} ` +
+      'once nothing applies it');
   }
   return { ...loadConfig(env, { outdir, warn }), teams: Number(text) };
 }

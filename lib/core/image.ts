@@ -146,7 +146,10 @@ export class Image {
 
 /** Where images are pulled from instead of their own registries: a mirror, a proxy cache, or upstream. */
 export interface IImageRelocation {
-  /** The image to pull instead of `image`. */
+  /**
+   * The image to pull instead of `image`. A mirror returns an image already on it as it is (`ImageRelocation.registry`
+   * leaves those under its prefix): relocated again, it would name a path the mirror does not hold.
+   */
   relocate(image: Image): Image;
   /**
    * Whether relocated images must be copied to their destination before anything can pull them (a mirror, as

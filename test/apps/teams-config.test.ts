@@ -26,7 +26,7 @@ describe('apps/teams configuration', () => {
       expect(() => loadTeamsConfig({})).toThrow('missing DOCKYARD_STATE: must be set: .dockyard/teams-secrets.json is there, the state this example ' +
         'kept apart before it took the default stack\'s (.dockyard/secrets.json); if your cluster runs dist-teams/, back up .dockyard/secrets.json ' +
         'and secrets.lock.json and move .dockyard/teams-secrets.json and teams-secrets.lock.json in their place (npm run synth reads that state ' +
-        'too), else set DOCKYARD_STATE=.dockyard/secrets.json and delete .dockyard/teams-secrets.json once nothing applies it');
+        'too), else set DOCKYARD_STATE=.dockyard/secrets.json, move dist-teams/ away (its Secrets are that state\'s) and delete .dockyard/teams-secrets.json once nothing applies it');
       expect(loadTeamsConfig({ DOCKYARD_STATE: LEGACY_TEAMS_STATE_PATH }).statePath).toBe(LEGACY_TEAMS_STATE_PATH);
       expect(loadTeamsConfig({ DOCKYARD_STATE: '.dockyard/secrets.json' }).statePath).toBe('.dockyard/secrets.json');
     });
