@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
-import { CiEngineKind, DOCR_REGISTRY, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
+import { CiEngineKind, describeValue, DOCR_REGISTRY, invalid, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import { checkedInput } from '../../lib/pulumi/generated-secrets';
 import {
@@ -47,6 +47,21 @@ export const CERT_ISSUER = LETS_ENCRYPT_ISSUER;
  * the staging certificates stayed until their renewal, some 60 days.
  */
 export const STAGING_CERT_ISSUER = `${LETS_ENCRYPT_ISSUER}-staging`;
+
+/**
+ * The VPC of the existing cluster `clusterName`, refused (once the cluster is read) unless the cluster is in `region`,
+ * the program's: the managed databases join that VPC, which is regional, so DigitalOcean refused them mid-update.
+ */
+export function vpcInRegion(cluster: { readonly vpcUuid: pulumi.Output<string>; readonly region: pulumi.Output<string> }, region: string,
+  clusterName: string): pulumi.Output<string> {
+  return pulumi.all([cluster.vpcUuid, cluster.region]).apply(([vpc, actual]) => {
+    if (actual !== region) {
+      invalid('region', region, `must be the region of the existing cluster ${describeValue(clusterName)}, ${describeValue(actual)}: its managed ` +
+        `databases join the cluster's VPC, which is regional (pulumi config set region ${actual})`);
+    }
+    return vpc;
+  });
+}
 
 /**
  * The DigitalOcean program: a DOKS cluster (or an existing one), managed PostgreSQL and Valkey that admit only
@@ -102,7 +117,11 @@ export function deployDigitalOcean(
     : KubernetesCluster.create('cluster', {
       region: settings.region, version: settings.kubernetesVersion, nodeSize: settings.nodeSize, nodeCount: settings.nodeCount,
     });
-  const network = { region: settings.region, kubernetesClusterId: cluster.clusterId, privateNetworkUuid: cluster.vpcUuid };
+  // an existing cluster's VPC is in its own region, which the databases must share to join it: a mismatch failed in
+  // DigitalOcean, mid-update, after the bucket and registry were made (a new user's trial); refused once the cluster
+  // is read, before any database registers, as they wait for the VPC
+  const privateNetworkUuid = settings.clusterName === undefined ? cluster.vpcUuid : vpcInRegion(cluster, settings.region, settings.clusterName);
+  const network = { region: settings.region, kubernetesClusterId: cluster.clusterId, privateNetworkUuid };
   const postgres = new ManagedPostgres('postgres', {
     ...network, size: settings.postgresSize, databases: [{ name: 'registry', user: 'harbor' }, { name: databaseName, user: databaseName }],
   });

@@ -74,3 +74,27 @@ describe('ChartDeployment\'s placeholders', () => {
     await settled(100);
   });
 });
+
+describe('the DigitalOcean program on an existing cluster', () => {
+  test('refuses a region other than the cluster\'s once the cluster is read, before the databases that join its VPC (a new user\'s trial)', async () => {
+    // a VPC is regional (DigitalOcean, VPC limits: "We do not support individual VPC networks that span between
+    // datacenter regions"), and the databases take privateNetworkUuid: DigitalOcean refused them mid-update
+    const pulumi = await import('@pulumi/pulumi');
+    const { failure } = await import('./printed');
+    const { vpcInRegion } = await import('../../apps/digitalocean/program');
+    const cluster = { vpcUuid: pulumi.output('vpc-1'), region: pulumi.output('nyc1') };
+    expect(printed(await failure(vpcInRegion(cluster, 'fra1', 'prod')))).toBe('invalid region "fra1": must be the region of the existing cluster "prod", ' +
+      '"nyc1": its managed databases join the cluster\'s VPC, which is regional (pulumi config set region nyc1)');
+    expect(await (vpcInRegion(cluster, 'nyc1', 'prod') as any).promise()).toBe('vpc-1');
+  });
+
+  test('in the program\'s region, its databases join the cluster\'s VPC', async () => {
+    const { deployDigitalOcean } = await import('../../apps/digitalocean/program');
+    const { T } = await import('./digitalocean/harness');
+    registered.length = 0;
+    // the fake DigitalOcean reads every existing cluster in fra1, the example's region
+    deployDigitalOcean({ ...DIGITALOCEAN_EXAMPLE, clusterName: 'prod' }, 'github-oauth-client-secret');
+    await settled(100);
+    expect(registered.filter((r) => r.type === T.cluster).map((r) => r.inputs.privateNetworkUuid)).toEqual(['vpc-id(prod)', 'vpc-id(prod)']);
+  });
+});
