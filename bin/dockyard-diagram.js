@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Draws the platform of synthesized manifests (default: dist/) as dist/platform.svg, with its DOT source beside it.
+// Draws the platform of synthesized manifests (default: dist/) as platform.svg in that directory, or in --out (npm run
+// diagram writes diagram/, outside dist/, which every synth replaces), with its DOT source beside it.
 // The work is done by the compiled library (lib/diagram); see `dockyard-diagram --help`.
 
 let cli;
