@@ -1,6 +1,6 @@
 import {
   API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
-  invalidPath, invalidSecret, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
+  invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
@@ -286,16 +286,6 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
   }
 }
 
-/** Whether `checkDnsSubdomain` takes `value`. */
-function isValidDnsSubdomain(value: string): boolean {
-  try {
-    checkDnsSubdomain('DOCKYARD_INGRESS_CLASS', value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * An IngressClass other than ingress-nginx's: the stacks' NetworkPolicies admit the namespace `ingress-nginx` alone, and
  * Harbor's and the CI server's upload and timeout annotations are ingress-nginx's, which another controller ignores.
@@ -304,7 +294,7 @@ function isValidDnsSubdomain(value: string): boolean {
 function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   const className = env.DOCKYARD_INGRESS_CLASS;
   // an invalid one is refused by loadConfig, in one line that this warning would precede (a new user's trial)
-  if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName && isValidDnsSubdomain(className)) {
+  if (className !== undefined && className !== DEFAULT_CONFIG.ingressClassName && isDnsSubdomain(className)) {
     warn(`DOCKYARD_INGRESS_CLASS is ${JSON.stringify(className)}: the stacks' NetworkPolicies admit only the namespace ingress-nginx, and ` +
       'Harbor\'s and the CI server\'s body-size and timeout annotations are ingress-nginx\'s; unless this class is ingress-nginx in that ' +
       'namespace, the Ingresses get no traffic (see the README, "Applying dist/ to a cluster")');

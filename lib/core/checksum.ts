@@ -58,8 +58,8 @@ const sources = new WeakMap<IConstruct, DigestSource>();
 const placeholdersOf = new WeakMap<IConstruct, readonly string[]>();
 
 /**
- * The key a placeholder's deploy-time digest goes by in a deferred checksum (`placeholder/<placeholder>`), which
- * the deployer that substitutes it finishes with a digest of its value.
+ * The id under which the deployer that substitutes a placeholder digests its value (`placeholder/<placeholder>`); the
+ * deferred checksum names the placeholder by another key (`placeholderKey`), which `placeholderOfKey` reads back.
  *
  * @internal
  */
@@ -90,7 +90,7 @@ function placeholderKey(placeholder: string): string {
  * Use `source` for the digests of generated values below `root` while `fn` runs: a secret source calls this around
  * resolving the charts, once it knows every value. `placeholders` are strings in the objects that the deployer
  * replaces at deploy time (a managed database's host): a pod that reads a ConfigMap holding one counts its value
- * too, as a deploy-time digest (`PLACEHOLDER_KEY`), for the ConfigMap's content at synth does not change with it.
+ * too, as a deploy-time digest (`placeholderKey`), for the ConfigMap's content at synth does not change with it.
  *
  * @internal
  */

@@ -91,6 +91,11 @@ export function objectIdentity(o: any, clusterScoped: boolean): string | undefin
   return `${group}\t${o.kind}\t${namespace}\t${metadata.name}`;
 }
 
+/** A rendered object as messages name it, as `describeIdentity` does: `Deployment test/plain`, `Namespace team-a`. */
+export function describeObject(o: any): string {
+  return `${o?.kind} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name}`;
+}
+
 /** An identity (`objectIdentity`) as messages name the object: `Role team-a/deployer`, `Namespace team-a`. */
 export function describeIdentity(identity: string): string {
   const [, kind, namespace, name] = identity.split('\t');

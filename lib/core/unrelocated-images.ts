@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { Image, imageOrUndefined, Images } from './image';
+import { describeObject } from './object-names';
 import { isUserError } from './validation';
 import { podContainers, podTemplateOf } from './pod-template-of';
 import { warnOnce } from './warn';
@@ -49,7 +50,7 @@ export function warnUnrelocatedImages(scope: IConstruct, workloads: readonly Use
       if (resolved?.registry === image.registry || relocated.has(image.reference) || relocated.has(reference)) {
         continue;
       }
-      const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+      const name = describeObject(object);
       warnOnce(scope, `${name} (${owner.node.path}) pulls ${reference} as it names it: image relocations rewrite the images of Dockyard's ` +
         `constructs only, so its pods do not pull ${resolved?.reference ?? 'it from the mirror'}, and images.pairs.txt does not list it; to relocate it, name it through ` +
         `Images.resolve; to keep it as it is, where the nodes reach its registry, Images.relocate(<its construct>, ImageRelocation.upstream()) (README, ` +

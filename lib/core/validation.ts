@@ -301,10 +301,15 @@ export function checkDnsLabel(prop: string, value: string): string {
 
 /** Check an RFC 1123 DNS subdomain (names of Secrets, ConfigMaps, Deployments and other objects). */
 export function checkDnsSubdomain(prop: string, value: string): string {
-  if (typeof value !== 'string' || value.length > 253 || !value.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l))) {
+  if (!isDnsSubdomain(value)) {
     invalid(prop, value, `must be ${VALIDATION_RULES.dnsSubdomain}`);
   }
   return value;
+}
+
+/** Whether `value` is an RFC 1123 DNS subdomain (`VALIDATION_RULES.dnsSubdomain`), as `checkDnsSubdomain` takes it. */
+export function isDnsSubdomain(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 253 && value.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));
 }
 
 /** Options of `checkHostname`. */

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import {
   CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, placeholderOfKey, withDigests,
 } from '../core/checksum';
-import { withObjectNames } from '../core/object-names';
+import { describeObject, withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
@@ -326,8 +326,8 @@ function checkPlaceholders(objects: readonly any[], substitutions: Record<string
     const at = left.indexOf(PLACEHOLDER_SUFFIX);
     if (at >= 0) {
       const name = /[a-z0-9-]*$/.exec(left.slice(0, at))![0] + PLACEHOLDER_SUFFIX;
-      invalid('substitutions', keys, `must replace every placeholder the charts hold: ${name} is in ` +
-        `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}; give its value (a managed service's host)`);
+      invalid('substitutions', keys, `must replace every placeholder the charts hold: ${name} is in ${describeObject(o)}; give its value ` +
+        '(a managed service\'s host)');
     }
   }
 }

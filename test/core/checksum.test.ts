@@ -52,6 +52,14 @@ function readers(objects: any[], kind: 'configMap' | 'secret', namespace: string
     .map(([id]) => id).sort();
 }
 
+/** Each Deployment's pod checksum, by name, once `chart` resolves against the secret state in `dir`, `rotate` rotated. */
+function deploymentChecksums(dir: string, chart: ReturnType<typeof testChart>, rotate: string[] = []): Record<string, string | undefined> {
+  let objects: any[] = [];
+  new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }).transaction(chart, () => { objects = chart.toJson(); }, () => undefined);
+  return Object.fromEntries(objects.filter((o) => o.kind === 'Deployment')
+    .map((o) => [o.metadata.name, o.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION]]));
+}
+
 function changed(a: Record<string, string | undefined>, b: Record<string, string | undefined>): string[] {
   return Object.keys(a).filter((k) => a[k] !== b[k]).sort();
 }
@@ -269,33 +277,27 @@ describe('pod checksums: what a pod reads of a Secret or ConfigMap', () => {
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-checksum-items-'));
-  function synthIn(chart: ReturnType<typeof stack>['chart'], rotate: string[] = []): Record<string, string | undefined> {
-    let objects: any[] = [];
-    new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }).transaction(chart, () => { objects = chart.toJson(); }, () => undefined);
-    return Object.fromEntries(objects.filter((o) => o.kind === 'Deployment')
-      .map((o) => [o.metadata.name, o.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION]]));
-  }
-  const rolled = (a: Record<string, string | undefined>, b: Record<string, string | undefined>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+  const synthIn = (chart: ReturnType<typeof stack>['chart'], rotate: string[] = []) => deploymentChecksums(dir, chart, rotate);
 
   test('a Secret volume with items counts the listed keys only; without items (or with none listed), every key', () => {
     const { chart } = stack();
     const base = synthIn(chart);
     expect(Object.values(base).every((c) => /^[0-9a-f]{64}$/.test(c ?? ''))).toBe(true);
-    expect(rolled(base, synthIn(chart))).toEqual([]);
-    expect(rolled(base, synthIn(chart, ['platform/app/other']))).toEqual(['secret-empty-items', 'secret-whole']);
-    expect(rolled(base, synthIn(chart, ['platform/app/listed'])))
+    expect(changed(base, synthIn(chart))).toEqual([]);
+    expect(changed(base, synthIn(chart, ['platform/app/other']))).toEqual(['secret-empty-items', 'secret-whole']);
+    expect(changed(base, synthIn(chart, ['platform/app/listed'])))
       .toEqual(['env-listed', 'projected-secret-items', 'secret-empty-items', 'secret-items', 'secret-whole']);
   });
 
   test('a key read only on its first start counts by name: its rotation rolls nothing, a new reference does', () => {
     const { chart } = stack();
     const base = synthIn(chart);
-    expect(rolled(base, synthIn(chart, ['platform/app/first']))).toEqual([]);
+    expect(changed(base, synthIn(chart, ['platform/app/first']))).toEqual([]);
     // the reference itself still counts: adding it to a pod rolls the pod
     const withReference = stack({ alsoFirst: true });
     const added = synthIn(withReference.chart);
-    expect(rolled(base, added)).toEqual(['env-listed']);
-    expect(rolled(added, synthIn(withReference.chart, ['platform/app/first']))).toEqual([]);
+    expect(changed(base, added)).toEqual(['env-listed']);
+    expect(changed(added, synthIn(withReference.chart, ['platform/app/first']))).toEqual([]);
   });
 
   test('a ConfigMap volume with items counts the listed keys only', () => {
@@ -303,7 +305,7 @@ describe('pod checksums: what a pod reads of a Secret or ConfigMap', () => {
       const { chart, configMap } = stack();
       const base = synthIn(chart);
       configMap.addJsonPatch(JsonPatch.replace(`/data/${key}`, 'changed'));
-      return rolled(base, synthIn(chart));
+      return changed(base, synthIn(chart));
     };
     expect(change('other')).toEqual(['configmap-whole']);
     expect(change('listed')).toEqual(['configmap-items', 'configmap-whole', 'projected-configmap-items']);
@@ -330,25 +332,19 @@ describe('pod checksums: envFrom and configMapKeyRef', () => {
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-checksum-envfrom-'));
-  function synthIn(chart: ReturnType<typeof stack>['chart'], rotate: string[] = []): Record<string, string | undefined> {
-    let objects: any[] = [];
-    new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate }).transaction(chart, () => { objects = chart.toJson(); }, () => undefined);
-    return Object.fromEntries(objects.filter((o) => o.kind === 'Deployment')
-      .map((o) => [o.metadata.name, o.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION]]));
-  }
-  const rolled = (a: Record<string, string | undefined>, b: Record<string, string | undefined>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+  const synthIn = (chart: ReturnType<typeof stack>['chart'], rotate: string[] = []) => deploymentChecksums(dir, chart, rotate);
 
   test('rotating a key of a Secret a container takes whole by envFrom rolls that pod only', () => {
     const { chart } = stack();
     const base = synthIn(chart);
-    expect(rolled(base, synthIn(chart))).toEqual([]);
-    expect(rolled(base, synthIn(chart, ['platform/app/token']))).toEqual(['envfrom-secret']);
+    expect(changed(base, synthIn(chart))).toEqual([]);
+    expect(changed(base, synthIn(chart, ['platform/app/token']))).toEqual(['envfrom-secret']);
   });
 
   test('a changed ConfigMap rolls the pods that take it by envFrom or configMapKeyRef', () => {
     const { chart, configMap } = stack();
     const base = synthIn(chart);
     configMap.addJsonPatch(JsonPatch.replace('/data/a', 'changed'));
-    expect(rolled(base, synthIn(chart))).toEqual(['configmap-keyref', 'envfrom-configmap']);
+    expect(changed(base, synthIn(chart))).toEqual(['configmap-keyref', 'envfrom-configmap']);
   });
 });

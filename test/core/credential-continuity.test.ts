@@ -637,14 +637,21 @@ describe('synthesize: the output directory', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.lock.json']);
   });
 
-  test('a new state over an output made from another state that exists is refused before anything is written (a new user\'s trial)', () => {
-    // DOCKYARD_STATE=.dockyard/secret.json, one letter short, replaced every credential in dist/ and only warned
+  /**
+   * An output `dist` synthesized in a new folder from the state `.dockyard/secrets.json`, its generated Secrets as
+   * written (`before`), and the state path one letter short beside it (`typo`), as the state-of-output tests start.
+   */
+  function synthesizedOutput() {
     const dir = workdir();
     const outdir = path.join(dir, 'dist');
     const statePath = path.join(dir, '.dockyard', 'secrets.json');
     synthesize(app(outdir), new LocalSecretStore({ statePath }));
-    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
-    const typo = path.join(dir, '.dockyard', 'secret.json');
+    return { dir, outdir, statePath, before: fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'), typo: path.join(dir, '.dockyard', 'secret.json') };
+  }
+
+  test('a new state over an output made from another state that exists is refused before anything is written (a new user\'s trial)', () => {
+    // DOCKYARD_STATE=.dockyard/secret.json, one letter short, replaced every credential in dist/ and only warned
+    const { dir, outdir, statePath, before, typo } = synthesizedOutput();
     expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })), Object.values(values(before)))).toBe(
       `invalid secret state ${JSON.stringify(typo)}: neither it nor its key record exists, while the output directory ${JSON.stringify(outdir)} holds ` +
       `Secrets made from ${JSON.stringify(statePath)}, which does: this synth would start a new state and write new credentials in place of all ` +
@@ -693,13 +700,8 @@ describe('synthesize: the output directory', () => {
   test('a new state over an output whose state file is lost but whose key record is there is refused (review)', () => {
     // the output is then the last copy of the values but the cluster's: the right path is refused as lost, and a
     // mistyped one replaced every credential of the output; only a state whose file and record are both gone starts anew
-    const dir = workdir();
-    const outdir = path.join(dir, 'dist');
-    const statePath = path.join(dir, '.dockyard', 'secrets.json');
-    synthesize(app(outdir), new LocalSecretStore({ statePath }));
-    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    const { dir, outdir, statePath, before, typo } = synthesizedOutput();
     fs.rmSync(statePath);
-    const typo = path.join(dir, '.dockyard', 'secret.json');
     expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).toContain(
       `holds Secrets made from ${JSON.stringify(statePath)}, whose key record ${JSON.stringify(path.join(dir, 'secrets.lock.json'))} does: `);
     expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
@@ -710,13 +712,8 @@ describe('synthesize: the output directory', () => {
   test('a new state over the previous output an interrupted synth left beside a missing directory is refused', () => {
     // killed between the swap's two renames: the next synth puts .dist.old-XXXXXX back and replaces it, so its
     // Secrets are the ones a mistyped state would replace (review of 41bf31a)
-    const dir = workdir();
-    const outdir = path.join(dir, 'dist');
-    const statePath = path.join(dir, '.dockyard', 'secrets.json');
-    synthesize(app(outdir), new LocalSecretStore({ statePath }));
-    const before = fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8');
+    const { dir, outdir, statePath, before, typo } = synthesizedOutput();
     fs.renameSync(outdir, path.join(dir, '.dist.old-abc123'));
-    const typo = path.join(dir, '.dockyard', 'secret.json');
     expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).toContain(`holds Secrets made from ${JSON.stringify(statePath)}, which does`);
     expect(fs.existsSync(typo)).toBe(false);
     expect(() => synthesize(app(outdir), new LocalSecretStore({ statePath }))).not.toThrow();
