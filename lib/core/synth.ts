@@ -15,6 +15,7 @@ import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { leftObjectsWarning, objectList } from './left-objects';
 import { fewOf } from './text';
+import { fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
 import { SecretStateError } from './secret-files';
@@ -122,7 +123,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         fs.mkdirSync(path.dirname(path.join(staging, f.path)), { recursive: true });
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + objectList(listed), 0o644);
+      const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
@@ -198,7 +200,19 @@ function checkOutputDirectory(link: string, written: readonly string[]): void {
     throw new ValidationError(`invalid output directory ${held}: it holds a git repository (.git), which the synth would ` +
       `delete with the rest, as every synth replaces the whole directory; ${elsewhere} and copy the output from there`);
   }
-  if (isSynthOutput(checked)) return;
+  if (isSynthOutput(checked)) {
+    // a synth's directory: what was put there since the last synth (which lists its files in the mark) would be
+    // deleted with the rest, so it is refused, unless this synth writes it
+    const before = filesOfMark(readMark(checked));
+    const added = before === undefined ? [] : unlistedEntries(checked, [...before, ...written]);
+    if (added.length > 0) {
+      const them = added.length === 1 ? 'it' : 'them';
+      throw new ValidationError(`invalid output directory ${held}: it holds ${fewOf(added.map(describePath), 3)}, which the last synth did ` +
+        `not write and this one would delete, as every synth replaces the whole directory; move ${them} out (keep files of your own ` +
+        `beside the output directory, not in it), or delete ${them}`);
+    }
+    return;
+  }
   const ours = new Set(written.map((file) => file.split('/')[0]));
   const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
   if (foreign.length > 0) {
@@ -446,8 +460,13 @@ function previousMark(link: string): string | undefined {
   // killed between a swap's renames, a synth left the previous output beside the directory, which is put back
   const dir = outputPath(link);
   const previous = fs.existsSync(dir) ? dir : previousOutputs(dir)[0];
+  return previous === undefined ? undefined : readMark(previous);
+}
+
+/** The text of the mark in the output directory `dir`, if it has one. */
+function readMark(dir: string): string | undefined {
   try {
-    return previous === undefined ? undefined : fs.readFileSync(path.join(previous, OUTPUT_MARKER), 'utf8');
+    return fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8');
   } catch {
     return undefined;
   }

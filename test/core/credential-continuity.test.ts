@@ -616,8 +616,11 @@ describe('synthesize: the output directory', () => {
     const dir = workdir();
     const outdir = path.join(dir, 'dist');
     const statePath = path.join(dir, '.dockyard', 'secrets.json');
-    synthesize(app(outdir), new LocalSecretStore({ statePath }));
-    fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'kind: Namespace\n');
+    // a first synth with a chart the stack then drops
+    const first = app(outdir);
+    new DockyardChart(first, 'stale', { namespace: 'old' });
+    stderrOf(() => synthesize(first, new LocalSecretStore({ statePath })));
+    expect(fs.existsSync(path.join(outdir, 'stale.k8s.yaml'))).toBe(true);
     const written = synthesize(app(outdir), new LocalSecretStore({ statePath }));
     expect(fs.readdirSync(outdir).sort()).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
     expect(written).toEqual([path.join(outdir, 'test.k8s.yaml'), path.join(outdir, 'secrets.local.yaml')]);

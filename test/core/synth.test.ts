@@ -51,6 +51,26 @@ function synthedOnce(): { dir: string; outdir: string; statePath: string } {
   return { dir, outdir, statePath };
 }
 
+/** `build`'s app with an `OutputFile` (content `<id>\n`), or a `SecretFile` for a `.local.` path, per entry, by construct ID. */
+function withFiles(outdir: string, files: Record<string, string>): App {
+  const app = build(outdir);
+  const chart = app.charts[0];
+  for (const [id, file] of Object.entries(files)) {
+    if (file.includes('.local.')) {
+      new SecretFile(chart, id, { path: file, value: SecretValue.alphanumeric(16) });
+    } else {
+      new OutputFile(chart, id, { path: file, content: () => `${id}\n` });
+    }
+  }
+  return app;
+}
+
+/** Every file below `dir`, by its path there, with its content. */
+function contents(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
 describe('synthesize: the staging folders', () => {
   test('an output directory below a folder whose name holds ".new-" is written', () => {
     const dir = workdir();
@@ -238,25 +258,6 @@ describe('synthesize: the staging folders', () => {
 
 describe('synthesize: one file per path', () => {
   /** `build`'s app, its chart holding an `OutputFile` or a `SecretFile` at each of `files`, by id. */
-  function withFiles(outdir: string, files: Record<string, string>): App {
-    const app = build(outdir);
-    const chart = app.charts[0];
-    for (const [id, file] of Object.entries(files)) {
-      if (file.includes('.local.')) {
-        new SecretFile(chart, id, { path: file, value: SecretValue.alphanumeric(16) });
-      } else {
-        new OutputFile(chart, id, { path: file, content: () => `${id}\n` });
-      }
-    }
-    return app;
-  }
-
-  /** Every file below `dir`, by its path there, with its content. */
-  function contents(dir: string): Record<string, string> {
-    return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
-      .filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-  }
-
   test.each<[string, Record<string, string>, string]>([
     ['two output files', { A: 'nodes/a.txt', B: 'nodes/a.txt' },
       'invalid path "nodes/a.txt": two files would be written there (test/A and test/B); give one another path or a directory of its own'],
@@ -356,12 +357,82 @@ describe('synthesize: an output directory that is not a synth\'s', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
   });
 
-  test('a synth\'s own directory carries the mark and is replaced whole, a file put there by hand too', () => {
+  test('a synth\'s own directory carries the mark, listing the files written, and is replaced whole', () => {
     const { outdir, statePath } = synthedOnce();
-    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toMatch(/^Written by Dockyard's synth, which replaces this whole directory/);
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toMatch(new RegExp('^Written by Dockyard\'s synth, which replaces this whole ' +
+      'directory every time it runs: keep nothing else here.\nThe files it wrote, one a line \\(JSON strings, paths from this directory\\), for ' +
+      'the next synth to compare:\n".dockyard-output"\n"secrets.local.yaml"\n"test.k8s.yaml"\nEnd of the files.\nThe objects it wrote'));
+    synthInto(outdir, statePath, 'two');
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  // a kustomization.yaml or notes put into the output after a synth were deleted by the next one without a word
+  test('a file put there since the last synth is refused in one line, naming it; nothing is saved or written', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    fs.writeFileSync(path.join(outdir, 'kustomization.yaml'), 'resources: [test.k8s.yaml]\n');
+    const state = fs.readFileSync(statePath, 'utf8');
+    const output = contents(outdir);
+    expect(() => synthInto(outdir, statePath, 'two')).toThrow(`invalid output directory "${outdir}": it holds "kustomization.yaml", which the ` +
+      'last synth did not write and this one would delete, as every synth replaces the whole directory; move it out (keep files of your ' +
+      'own beside the output directory, not in it), or delete it');
+    expect(contents(outdir)).toEqual(output);
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+    // moved out, the synth passes
+    fs.rmSync(path.join(outdir, 'kustomization.yaml'));
+    synthInto(outdir, statePath, 'two');
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  test('a folder put there is named alone, a file in a synth\'s folder by its path, and a link without following it', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, 'state.json');
+    stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt' }), new LocalSecretStore({ statePath })));
+    fs.mkdirSync(path.join(outdir, 'overlays', 'prod'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'overlays', 'prod', 'patch.yaml'), '');
+    fs.writeFileSync(path.join(outdir, 'nodes', 'README'), '');
+    fs.symlinkSync(dir, path.join(outdir, 'up'));
+    expect(() => stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt' }), new LocalSecretStore({ statePath }))))
+      .toThrow(`invalid output directory "${outdir}": it holds "nodes/README", "overlays", "up", which the last synth did not write and this ` +
+        'one would delete, as every synth replaces the whole directory; move them out');
+    // an empty folder is something put there too
+    fs.rmSync(path.join(outdir, 'overlays'), { recursive: true });
+    fs.rmSync(path.join(outdir, 'nodes', 'README'));
+    fs.rmSync(path.join(outdir, 'up'));
+    fs.mkdirSync(path.join(outdir, 'nodes', 'spare'));
+    expect(() => stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt' }), new LocalSecretStore({ statePath }))))
+      .toThrow(/: it holds "nodes\/spare", which the last synth did not write/);
+  });
+
+  test('what this synth writes now, or the last one wrote, is no file put there', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    const statePath = path.join(dir, 'state.json');
+    stderrOf(() => synthesize(withFiles(outdir, { A: 'nodes/a.txt' }), new LocalSecretStore({ statePath })));
+    // a file at a path the next synth writes (which replaces it), and the last one's file it no longer writes
+    fs.writeFileSync(path.join(outdir, 'b.txt'), 'by hand');
+    stderrOf(() => synthesize(withFiles(outdir, { B: 'b.txt' }), new LocalSecretStore({ statePath })));
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'b.txt', 'secrets.local.yaml', 'test.k8s.yaml']);
+    expect(fs.readFileSync(path.join(outdir, 'b.txt'), 'utf8')).toBe('B\n');
+  });
+
+  test('an output whose mark lists no files (an earlier version\'s) is replaced whole, as that version did', () => {
+    const { outdir, statePath } = synthedOnce();
+    fs.writeFileSync(path.join(outdir, '.dockyard-output'), 'Written by Dockyard\'s synth, which replaces this whole directory every time it runs: keep nothing else here.\n');
     fs.writeFileSync(path.join(outdir, 'notes.txt'), 'mine');
     synthInto(outdir, statePath, 'two');
     expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+  });
+
+  test('the previous output an interrupted synth left beside a missing directory is checked for files put there too', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    fs.writeFileSync(path.join(outdir, 'notes.txt'), 'mine');
+    fs.renameSync(outdir, path.join(dir, '.dist.old-Ab3xYz'));
+    expect(() => synthInto(outdir, statePath, 'two')).toThrow(`invalid output directory "${outdir}" (the previous output, which an interrupted ` +
+      `synth left in "${path.join(dir, '.dist.old-Ab3xYz')}" and this one would put back): it holds "notes.txt", which the last synth did not write`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.dist.old-Ab3xYz', 'state.json', 'state.lock.json']);
   });
 
   test('an output of a version before the mark is replaced, and marked: known by its generated Secrets\' first line', () => {
