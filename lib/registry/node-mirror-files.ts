@@ -52,7 +52,7 @@ export class NodeMirrorFiles extends Construct {
     const credential = props.credential;
     // with a login, this file is the one without it, for a look or a diff: its header said to install it, and nodes
     // that did pulled nothing through the private proxy project, falling back to the upstream (a new user's trial)
-    const registries = rke2Registries(props.mirrors, undefined, credential?.registry);
+    const registries = rke2Registries(props.mirrors, undefined, { loginElsewhere: credential?.registry });
     // what synth prints when a file changes: the files reach the nodes only by hand (README, "Applying the node
     // files"); with a login, registries.local.yaml is the RKE2/k3s file to copy, and registries.yaml changes with it
     new OutputFile(this, 'Rke2', { path: `${dir}/rke2/registries.yaml`, content: () => registries, onChange: credential ? undefined : RKE2_ON_CHANGE });

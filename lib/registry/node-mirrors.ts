@@ -140,6 +140,17 @@ function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMi
   });
 }
 
+/** Options of `rke2Registries`. */
+export interface Rke2RegistriesOptions {
+  /**
+   * The mirror host whose login another file holds (`NodeMirrorFiles` writes it to `registries.local.yaml`): this
+   * file, without the login, then begins by saying it is not for the nodes, instead of how to install it.
+   *
+   * @default - the file is complete: its header says how to install it
+   */
+  readonly loginElsewhere?: string;
+}
+
 /**
  * Render `registries.yaml` for RKE2 (`/etc/rancher/rke2/registries.yaml`) and k3s
  * (`/etc/rancher/k3s/registries.yaml`), making every node pull each mirror's `upstream` through its `endpoint`.
@@ -156,11 +167,11 @@ function checkAuth(auth: Record<string, MirrorAuth>, mirrors: readonly CheckedMi
  * @param mirrors the mirrors, one per upstream registry; at least one
  * @param auth credentials keyed by mirror endpoint `host[:port]` (such as `harbor.example.com`); only for output that
  *   stays out of git
- * @param loginElsewhere the host whose login another file holds: this one, without it, then says it is not for the
- *   nodes instead of how to install it
+ * @param options how the file is used (`Rke2RegistriesOptions`)
  * @returns the file text
  */
-export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, MirrorAuth>, loginElsewhere?: string): string {
+export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, MirrorAuth>, options: Rke2RegistriesOptions = {}): string {
+  const loginElsewhere = options.loginElsewhere;
   const checked = checkMirrors(mirrors);
   const credentials = auth === undefined ? [] : checkAuth(auth, checked);
 
