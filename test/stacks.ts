@@ -43,6 +43,12 @@ export function synthStack(name: string, build: (app: App) => Chart): ExampleSta
   };
 }
 
+/** The teams of the 'digitalocean-teams' example stack. */
+const DIGITALOCEAN_TEAMS = [
+  { name: 'payments', repos: ['example/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: '2' }, registryQuotaGiB: 30 },
+  { name: 'search', repos: ['example/search'], dedicatedRunner: true },
+];
+
 /** How each example stack is built; `imageMirror` relocates every image to an air-gap mirror. */
 const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'default': (app, imageMirror) => defaultStack(app, { ...DEFAULT_CONFIG, imageMirror }),
@@ -50,6 +56,8 @@ const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'harbor-do': (app, imageMirror) => harborOnDigitalOcean(app, imageMirror),
   'digitalocean': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror }),
   'digitalocean-woodpecker': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, imageMirror }),
+  // the program's `teams` setting: two teams, one on a runner of its own, as `pulumi config set --path` gives them
+  'digitalocean-teams': (app, imageMirror) => digitalOceanCharts(app, { ...DIGITALOCEAN_EXAMPLE, imageMirror, teams: DIGITALOCEAN_TEAMS }),
   'teams': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, imageMirror, teams: 3 }),
   'teams-woodpecker': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, imageMirror, teams: 3 }),
 };

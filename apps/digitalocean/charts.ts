@@ -1,8 +1,9 @@
 import { App } from 'cdk8s';
 import {
-  CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
-  HarborStorage, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, TRIVY_UPSTREAM_DATABASES,
+  ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
+  HarborStorage, ICiEngine, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
+  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
+  ValidationError,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost, shownMirrorUser } from '../shared/image-mirror';
@@ -155,7 +156,38 @@ export interface DigitalOceanChartsConfig {
    * @default - images are pulled by tag
    */
   readonly imageDigests?: ImageDigests;
+  /**
+   * The application teams to onboard (`TeamPlatform.addTeam`), each with its namespaces, build namespace, deploy
+   * identity, Harbor project and robots, and pipeline secrets. With teams, the platform's own `harbor-push` and
+   * `harbor-pull` reach only `platformRepos`: no team may own a repository the platform's secrets reach.
+   *
+   * @default - none
+   */
+  readonly teams?: readonly DigitalOceanTeam[];
+  /**
+   * The repositories (Drone slugs or globs) whose pipelines get the platform's `harbor-push` (a robot that pushes to
+   * `library`) and `harbor-pull`. Empty, neither is made, and the platform's push robot `drone` is retired from
+   * Harbor. Drone only: Woodpecker grants secrets to routes of exact repositories, which the program has none of.
+   *
+   * @default - every repository of the organisation (`<organization>/*`) without teams; none with teams
+   */
+  readonly platformRepos?: readonly string[];
+  /**
+   * The Kubernetes API server as pods reach it, for deploy pipelines: the teams' build namespaces may reach it, and
+   * no other build may (a public endpoint is taken out of the builds' internet rule).
+   *
+   * @default - none: deploy pipelines reach the API server only as the builds' internet rule allows (a public endpoint)
+   */
+  readonly apiServer?: ApiServerEndpoint;
 }
+
+/**
+ * A team the DigitalOcean program onboards (its `teams` setting): the props of `TeamPlatform.addTeam` that a
+ * setting can hold. Its people (`members`) need the API server to know their groups, and a team's own deploy
+ * permissions are code: write such a team in `digitalOceanCharts` itself.
+ */
+export type DigitalOceanTeam = Pick<TeamProps, 'name' | 'repos' | 'namespaces' | 'buildNamespace' | 'quota' | 'registryQuotaGiB' |
+  'dedicatedRunner' | 'pullRequestNamespace'>;
 
 /** Whether the mirror takes a login for every pull: its own (`imageMirrorUser`), or the Container Registry's. */
 function mirrorNeedsLogin(config: DigitalOceanChartsConfig): boolean {
@@ -232,6 +264,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
     ingress,
     buildNamespace: BUILDS,
+    ...(config.apiServer ? { buildEgress: { apiServerCidrs: [config.apiServer.cidr] } } : {}),
   });
   // DigitalOcean creates users without privileges: the reconciler grants them their databases before Harbor and
   // Drone migrate, and sets their connection limits; DigitalOcean keeps their passwords
@@ -248,8 +281,10 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // Harbor's is app-wide, for the CI pods that pull through the proxy cache; DOCR's, which no Dockyard pod pulls
   // from, is defined and listed only in the build namespace, whose pods may
   const harborLogin = puller ? RegistryCredential.harborRobot(harbor.host, puller) : undefined;
+  // the pool's pull secrets, which a team's dedicated runner's pull-request namespace, a pool of its own, gets too
+  const poolPullSecrets: PullSecret[] = [];
   if (harborLogin) {
-    new PullSecret(chart, 'PullSecret', { credentials: [harborLogin], namespaces: [BUILDS] });
+    poolPullSecrets.push(new PullSecret(chart, 'PullSecret', { credentials: [harborLogin], namespaces: [BUILDS] }));
   }
   let docrLogin: RegistryCredential | undefined;
   if (config.containerRegistry) {
@@ -260,7 +295,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     docrLogin = RegistryCredential.docr({ token: docr.key('token') });
     // a mirror on the Container Registry: every pod pulls from it, so the login goes wherever one does
     const appWide = docrMirrorRegistry(config.imageMirror) !== undefined;
-    new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [BUILDS], appWide });
+    poolPullSecrets.push(new PullSecret(chart, 'DocrPullSecret', { name: 'docr-credentials', credentials: [docrLogin], namespaces: [BUILDS], appWide }));
   }
   // a mirror's own login, in a pull secret of its own wherever a pod pulls from the mirror (Harbor's namespace too),
   // as the default stack does with DOCKYARD_IMAGE_MIRROR_USER
@@ -272,7 +307,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     }).key('password'),
   }) : undefined;
   if (mirrorLogin) {
-    new PullSecret(chart, 'MirrorPullSecret', { name: 'image-mirror-credentials', credentials: [mirrorLogin], namespaces: [BUILDS] });
+    poolPullSecrets.push(new PullSecret(chart, 'MirrorPullSecret', { name: 'image-mirror-credentials', credentials: [mirrorLogin], namespaces: [BUILDS] }));
   }
   // pipelines name one pull secret for their step images: every login in one document, which Drone keeps in its own
   // namespace (`dockyard`: its secrets extension reads it there); none when there is no login (an anonymous mirror,
@@ -281,18 +316,28 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // pulls with what the build namespace's `default` ServiceAccount lists (above)
   const pipelineLogins = [harborLogin, docrLogin, mirrorLogin].filter((c): c is RegistryCredential => c !== undefined)
     .map((c) => ({ registry: c.registry, username: c.username, usernameFrom: c.usernameFrom, password: c.password }));
-  if (pipelineLogins.length > 0 && engine === CiEngineKind.DRONE) {
-    ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: [`${config.organization}/*`], dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
+  const platformRepos = [...(config.platformRepos ?? (config.teams?.length ? [] : [`${config.organization}/*`]))];
+  if (config.platformRepos !== undefined && engine !== CiEngineKind.DRONE) {
+    invalid('platformRepos', config.platformRepos.join(','), 'must be set only with ciEngine drone: Woodpecker grants secrets to routes of exact ' +
+      'repositories, and this program has none');
   }
-  if (engine === CiEngineKind.DRONE) {
-    // every pipeline of the organisation may push to `library`: the secrets extension reads `harbor-push` by name
-    // (its Role names it). Woodpecker grants a secret only to exact repositories, through a route of their own
+  if (pipelineLogins.length > 0 && engine === CiEngineKind.DRONE && platformRepos.length > 0) {
+    ci.addImagePullSecret('HarborPull', { name: 'harbor-pull', repos: platformRepos, dockerConfig: SecretValue.dockerConfigJson(pipelineLogins) });
+  }
+  if (engine === CiEngineKind.DRONE && platformRepos.length > 0) {
+    // the platform's pipelines may push to `library`: the secrets extension reads `harbor-push` by name (its Role
+    // names it). Woodpecker grants a secret only to exact repositories, through a route of their own
     // (WoodpeckerCi.addPipelineSecret), and its steps read only their own namespace's Secrets: with no repository
     // known here, a push login would have no reader, so neither it nor its robot is defined
     const pusher = harbor.addRobot('drone', { permissions: [RobotPermission.push('library')] });
     const pushLogin = SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]);
-    ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: [`${config.organization}/*`], values: { docker_config: pushLogin } });
+    ci.addPipelineSecret('HarborPush', { name: 'harbor-push', repos: platformRepos, values: { docker_config: pushLogin } });
+  } else if (engine === CiEngineKind.DRONE) {
+    // no platform pipeline pushes: the robot an earlier `pulumi up` made (before teams) is deleted from Harbor, as
+    // its secret left with its Secret and no one could use it again
+    harbor.retireRobot('drone', { mayBeAbsent: true });
   }
+  onboardTeams(chart, config, { ci, harbor, proxy, poolPullSecrets });
 
   if (config.imageDigests) {
     // every image by digest, through the proxy cache or the mirror, as the default stack does
@@ -310,4 +355,36 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     Images.relocate(grants, ImageRelocation.upstream());
   }
   return chart;
+}
+
+/**
+ * Onboard `config.teams` onto the platform (`TeamPlatform` "Teams"): every team pulls through the Docker Hub proxy
+ * cache when there is one, its apps admit ingress-nginx (which the program installs in `ingress-nginx`), its build
+ * namespace reaches `config.apiServer`, and a dedicated runner's pull-request namespace, a pool of its own, gets the
+ * shared pool's pull secrets. A team's refusal names its place in the setting.
+ */
+function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
+  platform: { ci: ICiEngine; harbor: Harbor; proxy?: string; poolPullSecrets: readonly PullSecret[] }): void {
+  const { ci, harbor, proxy } = platform;
+  if (config.teams === undefined || config.teams.length === 0) {
+    return;
+  }
+  const teams = new TeamPlatform(chart, 'Teams', {
+    ci, harbor,
+    sharedProjects: proxy ? [proxy] : [],
+    ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
+  });
+  config.teams.forEach((team, i) => {
+    try {
+      const added = teams.addTeam({ ...team });
+      if (added.pullRequestNamespace !== undefined) {
+        platform.poolPullSecrets.forEach((p) => p.addNamespace(added.pullRequestNamespace!));
+      }
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        throw new ValidationError(`teams[${i}]: ${err.message}`, err.prop, err.allowed);
+      }
+      throw err;
+    }
+  });
 }

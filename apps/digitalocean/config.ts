@@ -1,4 +1,4 @@
-import { CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
+import { ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -11,7 +11,7 @@ import '../../lib/pulumi/run-errors';
 import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
-import { checkImageMirror, docrMirrorRegistry } from './charts';
+import { checkImageMirror, DigitalOceanTeam, docrMirrorRegistry } from './charts';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -119,7 +119,33 @@ export interface DigitalOceanSettings {
    * @default - images are pulled by tag
    */
   readonly imageDigests?: ImageDigests;
+  /**
+   * The application teams to onboard (`teams`, a structured setting: `pulumi config set --path 'teams[0].name'
+   * payments`, `--path 'teams[0].repos[0]' acme/payments-*`), each with the keys of `DigitalOceanTeam`.
+   *
+   * @default - none
+   */
+  readonly teams?: readonly DigitalOceanTeam[];
+  /**
+   * The repositories whose pipelines get the platform's `harbor-push` and `harbor-pull` (`platformRepos`, a
+   * structured setting: `pulumi config set --path 'platformRepos[0]' acme/infra-*`); Drone only.
+   *
+   * @default - `<organization>/*` without teams, none with teams
+   */
+  readonly platformRepos?: readonly string[];
+  /**
+   * The Kubernetes API server as pods reach it (`apiServer`, e.g. `https://203.0.113.10:443`, an address of
+   * `kubectl get endpoints kubernetes`): the teams' build namespaces may reach it, no other build may.
+   *
+   * @default - none
+   */
+  readonly apiServer?: ApiServerEndpoint;
 }
+
+/** The keys a team of the `teams` setting may hold: `DigitalOceanTeam`'s. */
+export const TEAM_SETTING_KEYS: readonly (keyof DigitalOceanTeam)[] = [
+  'name', 'repos', 'namespaces', 'buildNamespace', 'quota', 'registryQuotaGiB', 'dedicatedRunner', 'pullRequestNamespace',
+];
 
 /** The settings of the example in tests and docs; a real stack sets at least domain, bucket and the GitHub app. */
 export const DIGITALOCEAN_EXAMPLE = {
@@ -148,7 +174,7 @@ export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
-  'imageDigests',
+  'imageDigests', 'teams', 'platformRepos', 'apiServer',
 ];
 
 /**
@@ -245,7 +271,101 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     imageMirror,
     imageMirrorUser,
     imageDigests,
+    teams: readTeams(value('teams')),
+    platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
+    apiServer: value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer'),
   };
+}
+
+/** How a structured setting is set, for its messages. */
+const STRUCTURED = 'set it with pulumi config set --path, e.g. pulumi config set --path \'teams[0].name\' payments';
+
+/**
+ * The JSON of structured setting `key` (Pulumi hands a structured value to the program as its JSON text), refused
+ * unless it is JSON: a plain `pulumi config set` of such a setting stores text.
+ */
+function parsed(key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return invalid(key, text, `must be a structured setting, not text: ${STRUCTURED}`);
+  }
+}
+
+/** A list of non-empty strings at `key`. */
+function stringList(key: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    invalid(key, value, `must be a list of non-empty strings: set it with pulumi config set --path '${key}[0]' <value>`);
+  }
+  return value;
+}
+
+/**
+ * The `teams` setting: a list of teams, each an object of `TEAM_SETTING_KEYS`, its values of the types
+ * `TeamPlatform.addTeam` takes. The values themselves are checked by `addTeam` (the charts name the team's place
+ * in the list); Pulumi stores a `--path` value that reads as a number or `true`/`false` as one, so a quota's
+ * `cpu: 4` is read as "4", and `dedicatedRunner` and `registryQuotaGiB` also take their text.
+ */
+function readTeams(text: string | undefined): DigitalOceanTeam[] | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+  const list = parsed('teams', text);
+  if (!Array.isArray(list)) {
+    invalid('teams', list, `must be a list of teams, each with a name and repos: ${STRUCTURED}`);
+  }
+  return list.map((team: unknown, i) => {
+    const at = `teams[${i}]`;
+    if (typeof team !== 'object' || team === null || Array.isArray(team)) {
+      invalid(at, team, `must be a team, with a name and repos: ${STRUCTURED}`);
+    }
+    const entries = team as Record<string, unknown>;
+    for (const key of Object.keys(entries)) {
+      if (!(TEAM_SETTING_KEYS as readonly string[]).includes(key)) {
+        const near = TEAM_SETTING_KEYS.filter((k) => editDistance(key.toLowerCase(), k.toLowerCase()) <= 2);
+        invalid(`${at}.${key}`, entries[key], `is not a team setting${near.length === 1 ? ` (did you mean ${near[0]}?)` : ''}; a team takes ` +
+          `${TEAM_SETTING_KEYS.join(', ')} (members and deploy permissions are code: see apps/digitalocean/charts.ts)`);
+      }
+    }
+    const text = (key: keyof DigitalOceanTeam): string | undefined => {
+      const v = entries[key];
+      if (v !== undefined && typeof v !== 'string') invalid(`${at}.${key}`, v, 'must be a string');
+      return v as string | undefined;
+    };
+    const name = text('name') ?? missing(`${at}.name`, `must be set: pulumi config set --path '${at}.name' <team name>`);
+    if (entries.repos === undefined) {
+      missing(`${at}.repos`, `must be set: pulumi config set --path '${at}.repos[0]' <owner/repository>`);
+    }
+    const quota = entries.quota;
+    if (quota !== undefined && (typeof quota !== 'object' || quota === null || Array.isArray(quota))) {
+      invalid(`${at}.quota`, quota, 'must be an object of quota settings, e.g. pulumi config set --path \'' + at + '.quota.cpu\' 4');
+    }
+    const number = (key: keyof DigitalOceanTeam): number | undefined => {
+      const v = entries[key];
+      const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      if (n !== undefined && typeof n !== 'number') invalid(`${at}.${key}`, v, 'must be a whole number');
+      return n as number | undefined;
+    };
+    const dedicated = entries.dedicatedRunner;
+    if (dedicated !== undefined && ![true, false, 'true', 'false'].includes(dedicated as any)) {
+      invalid(`${at}.dedicatedRunner`, dedicated, 'must be true or false');
+    }
+    return {
+      name,
+      repos: stringList(`${at}.repos`, entries.repos),
+      ...(entries.namespaces === undefined ? {} : { namespaces: stringList(`${at}.namespaces`, entries.namespaces) }),
+      ...(text('buildNamespace') === undefined ? {} : { buildNamespace: text('buildNamespace') }),
+      ...(text('pullRequestNamespace') === undefined ? {} : { pullRequestNamespace: text('pullRequestNamespace') }),
+      ...(quota === undefined ? {} : { quota: quotaOf(quota as Record<string, unknown>) }),
+      ...(number('registryQuotaGiB') === undefined ? {} : { registryQuotaGiB: number('registryQuotaGiB') }),
+      ...(dedicated === undefined ? {} : { dedicatedRunner: dedicated === true || dedicated === 'true' }),
+    };
+  });
+}
+
+/** A quota of the `teams` setting: its quantities as text, as `TeamQuota` takes them, where Pulumi stored a number. */
+function quotaOf(quota: Record<string, unknown>): DigitalOceanTeam['quota'] {
+  return Object.fromEntries(Object.entries(quota).map(([k, v]) => [k, ['cpu', 'memory', 'storage'].includes(k) && typeof v === 'number' ? String(v) : v]));
 }
 
 /** A boolean setting: `true` or `false`. */

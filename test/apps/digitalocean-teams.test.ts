@@ -1,0 +1,145 @@
+import { App } from 'cdk8s';
+import { digitalOceanCharts, DigitalOceanChartsConfig } from '../../apps/digitalocean/charts';
+import { DIGITALOCEAN_EXAMPLE, readSettings } from '../../apps/digitalocean/config';
+import { ApiServerEndpoint, CiEngineKind } from '../../lib';
+import { find, refusal, stderrOf } from '../util';
+
+// Teams on the DigitalOcean program: its `teams` setting onboards them with TeamPlatform, as apps/teams does on the
+// default platform. Before, the platform's harbor-push and harbor-pull reached every repository of the
+// organisation, so a team added to the program was refused (no team may own a repository the platform's secrets reach).
+
+/** The settings as `pulumi.Config.get` hands them over: a structured setting as its JSON text. */
+const BASE: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
+const read = (extra: Record<string, unknown>) => readSettings((k) => {
+  const value = ({ ...BASE, ...extra } as Record<string, unknown>)[k];
+  return value === undefined || typeof value === 'string' ? value : JSON.stringify(value);
+});
+const failure = (extra: Record<string, unknown>): string => refusal(() => read(extra));
+
+describe('the teams setting', () => {
+  test('reads each team as Pulumi stores a --path value: numbers and true/false as such, quantities as text', () => {
+    // pulumi config set --path 'teams[0].quota.cpu' 4 stores the number 4; 'teams[0].dedicatedRunner' true a boolean
+    const settings = read({
+      teams: [
+        { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: 4, memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
+        { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: '5' },
+        { name: 'docs', repos: ['acme/docs'], dedicatedRunner: 'false' },
+      ],
+      platformRepos: ['acme/infra-*'],
+      apiServer: 'https://203.0.113.10:6443',
+    });
+    expect(settings.teams).toEqual([
+      { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: '4', memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
+      { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: 5 },
+      { name: 'docs', repos: ['acme/docs'], dedicatedRunner: false },
+    ]);
+    expect(settings.platformRepos).toEqual(['acme/infra-*']);
+    expect(settings.apiServer?.cidr).toBe('203.0.113.10/32');
+    expect(settings.apiServer?.port).toBe(6443);
+    const unset = read({});
+    expect([unset.teams, unset.platformRepos, unset.apiServer]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test.each<[string, Record<string, unknown>, string | RegExp]>([
+    ['teams set as text', { teams: 'payments' }, 'invalid teams "payments": must be a structured setting, not text: set it with pulumi config set --path, e.g. pulumi config set --path \'teams[0].name\' payments'],
+    ['teams not a list', { teams: { name: 'payments' } }, /^invalid teams \{"name":"payments"\}: must be a list of teams, each with a name and repos/],
+    ['a team not an object', { teams: ['payments'] }, /^invalid teams\[0\] "payments": must be a team, with a name and repos/],
+    ['a misspelt key', { teams: [{ name: 'payments', repos: ['acme/p'], namespace: ['payments'] }] },
+      'invalid teams[0].namespace ["payments"]: is not a team setting (did you mean namespaces?); a team takes name, repos, namespaces, buildNamespace, ' +
+      'quota, registryQuotaGiB, dedicatedRunner, pullRequestNamespace (members and deploy permissions are code: see apps/digitalocean/charts.ts)'],
+    ['members, which are code', { teams: [{ name: 'payments', repos: ['acme/p'], members: ['devs'] }] }, /^invalid teams\[0\]\.members \["devs"\]: is not a team setting; a team takes/],
+    ['no name', { teams: [{ repos: ['acme/p'] }] }, 'missing teams[0].name: must be set: pulumi config set --path \'teams[0].name\' <team name>'],
+    ['no repos', { teams: [{ name: 'a' }, { name: 'b' }] }, 'missing teams[0].repos: must be set: pulumi config set --path \'teams[0].repos[0]\' <owner/repository>'],
+    ['a name not text', { teams: [{ name: 7, repos: ['acme/p'] }] }, 'invalid teams[0].name 7: must be a string'],
+    ['repos not a list', { teams: [{ name: 'a', repos: 'acme/p' }] }, 'invalid teams[0].repos "acme/p": must be a list of non-empty strings: set it with pulumi config set --path \'teams[0].repos[0]\' <value>'],
+    ['an empty repository', { teams: [{ name: 'a', repos: [''] }] }, /^invalid teams\[0\]\.repos \[""\]: must be a list of non-empty strings/],
+    ['namespaces not a list', { teams: [{ name: 'a', repos: ['acme/p'], namespaces: 'a' }] }, /^invalid teams\[0\]\.namespaces "a": must be a list of non-empty strings/],
+    ['a quota not an object', { teams: [{ name: 'a', repos: ['acme/p'], quota: '4' }] }, 'invalid teams[0].quota "4": must be an object of quota settings, e.g. pulumi config set --path \'teams[0].quota.cpu\' 4'],
+    ['registryQuotaGiB not a number', { teams: [{ name: 'a', repos: ['acme/p'], registryQuotaGiB: '20GiB' }] }, 'invalid teams[0].registryQuotaGiB "20GiB": must be a whole number'],
+    ['dedicatedRunner not a flag', { teams: [{ name: 'a', repos: ['acme/p'], dedicatedRunner: 'yes' }] }, 'invalid teams[0].dedicatedRunner "yes": must be true or false'],
+    ['platformRepos as text', { platformRepos: 'acme/*' }, /^invalid platformRepos "acme\/\*": must be a structured setting, not text/],
+    ['platformRepos not strings', { platformRepos: [1] }, 'invalid platformRepos [1]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
+    ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
+  ])('refuses %s in one line naming its key', (_, extra, message) => {
+    expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
+  });
+});
+
+/** The DigitalOcean charts' objects with `extra` settings. */
+function charts(extra: Partial<DigitalOceanChartsConfig>): any[] {
+  let objects: any[] = [];
+  stderrOf(() => { objects = digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, ...extra }).toJson(); });
+  return objects;
+}
+
+/** The JSON configurations of Harbor's configuration Jobs (not their script): projects, robots and the robots they retire. */
+function harborConfiguration(objects: any[]): string {
+  return objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'harbor' && o.metadata.name.startsWith('harbor-configure'))
+    .flatMap((o) => Object.values(o.data as Record<string, string>)).filter((text) => text.startsWith('{')).join('\n');
+}
+
+/** The names of the Secrets `objects` hold whose data Drone's secrets extension serves (`<namespace>/<name>`). */
+const names = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+
+describe('teams on the DigitalOcean charts', () => {
+  const TEAMS = [{ name: 'payments', repos: ['example/payments-*'], namespaces: ['payments', 'payments-staging'] }];
+
+  test('onboard each team as TeamPlatform does, and give the platform\'s push and pull secrets to no repository', () => {
+    const objects = charts({ teams: TEAMS });
+    expect(names(objects, 'Namespace')).toEqual(expect.arrayContaining(['/payments', '/payments-staging', '/payments-builds']));
+    expect(find(objects, 'ResourceQuota', 'team-quota', 'payments-staging').spec.hard['requests.cpu']).toBe('4');
+    // the team's own push login, read by the secrets extension, and no platform-wide one
+    const rules = JSON.stringify(find(objects, 'ConfigMap', 'drone-runner-config', 'dockyard').data);
+    expect(rules).toContain('payments-builds');
+    const configuration = harborConfiguration(objects);
+    expect(configuration).toContain('"payments-push"');
+    expect(configuration).toContain('"payments-pull"');
+    expect(configuration).not.toMatch(/"name":"drone"/);
+    // the robot `drone` an earlier pulumi up made, for `harbor-push` to every repository, is deleted from Harbor
+    expect(configuration).toMatch(/"retiredRobots": \[\s*"drone"\s*\]/);
+    const secretRole = find(objects, 'Role', 'drone-secrets', 'dockyard');
+    expect(JSON.stringify(secretRole.rules)).not.toContain('"harbor-push"');
+    expect(JSON.stringify(secretRole.rules)).toContain('"payments-harbor-push"');
+  });
+
+  test('without teams the platform\'s secrets reach the organisation, as before; platformRepos narrows them', () => {
+    const before = charts({});
+    expect(harborConfiguration(before)).not.toContain('retiredRobots');
+    expect(JSON.stringify(find(before, 'Role', 'drone-secrets', 'dockyard').rules)).toContain('"harbor-push"');
+    const narrowed = charts({ teams: TEAMS, platformRepos: ['example/infra-*'] });
+    expect(JSON.stringify(find(narrowed, 'Role', 'drone-secrets', 'dockyard').rules)).toContain('"harbor-push"');
+    expect(harborConfiguration(narrowed)).toMatch(/"name":"drone"/);
+    expect(harborConfiguration(narrowed)).not.toContain('retiredRobots');
+  });
+
+  test('a team\'s refusal names its place in the setting, as does one overlapping platformRepos', () => {
+    expect(() => charts({ teams: [TEAMS[0], { name: 'Search', repos: ['example/search'] }] }))
+      .toThrow(/^teams\[1\]: invalid name "Search": must be a team name/);
+    expect(() => charts({ teams: TEAMS, platformRepos: ['example/*'] }))
+      .toThrow(/^teams\[0\]: invalid repos "example\/payments-\*": must not overlap the platform's own grants/);
+  });
+
+  test('platformRepos is Drone\'s: Woodpecker grants secrets to routes of exact repositories, which the program has none of', () => {
+    const objects = charts({ ciEngine: CiEngineKind.WOODPECKER, teams: [{ name: 'payments', repos: ['example/payments-app'] }] });
+    expect(names(objects, 'Namespace')).toContain('/payments-builds');
+    expect(() => charts({ ciEngine: CiEngineKind.WOODPECKER, platformRepos: ['example/infra'] }))
+      .toThrow('invalid platformRepos "example/infra": must be set only with ciEngine drone');
+  });
+
+  test('a dedicated runner\'s pull-request namespace pulls with the shared pool\'s proxy login; apiServer reaches the teams\' builds only', () => {
+    const api = ApiServerEndpoint.fromUrl('https://203.0.113.10:6443');
+    const objects = charts({ teams: [{ ...TEAMS[0], dedicatedRunner: true }], apiServer: api });
+    const pullRequests = find(objects, 'ServiceAccount', 'default', 'payments-pull-requests');
+    const pool = find(objects, 'ServiceAccount', 'default', 'dockyard-builds');
+    expect(pullRequests.imagePullSecrets).toEqual(pool.imagePullSecrets);
+    expect(pool.imagePullSecrets.length).toBeGreaterThan(0);
+    // the team's builds reach the API server at its port; the shared pool's internet rule leaves it out
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    const reaching = policies.filter((p) => JSON.stringify(p.spec.egress ?? []).includes('"cidr":"203.0.113.10/32"'))
+      .map((p) => p.metadata.namespace);
+    expect(reaching).toContain('payments-builds');
+    expect(reaching).not.toContain('dockyard-builds');
+    const pool443 = policies.filter((p) => p.metadata.namespace === 'dockyard-builds').map((p) => JSON.stringify(p.spec.egress ?? []));
+    expect(pool443.join()).toContain('"203.0.113.10/32"');
+  });
+});

@@ -1,0 +1,46 @@
+import { registered, settled, setup } from './harness';
+import { DIGITALOCEAN_EXAMPLE } from '../../../apps/digitalocean/config';
+
+/**
+ * The DigitalOcean program with its `teams` setting, under Pulumi mocks: every object of the teams registers, each
+ * team's robot logins are Secrets whose values arrive as Pulumi secrets, and the platform's push login is gone.
+ */
+/** The tests, in preview mode or not: one mode per test file, as Pulumi's mocks are set once per process. */
+export function describeTeamsProgram(preview: boolean): void {
+describe(`the DigitalOcean program with teams${preview ? ', in a preview' : ''}`, () => {
+  const settings = {
+    ...DIGITALOCEAN_EXAMPLE,
+    teams: [
+      { name: 'payments', repos: ['example/payments-*'], namespaces: ['payments', 'payments-staging'], registryQuotaGiB: 30 },
+      { name: 'search', repos: ['example/search'], dedicatedRunner: true },
+    ],
+  };
+  const k8s = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.inputs.kind);
+  const key = (o: any) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+  beforeAll(async () => {
+    await setup({ preview });
+    const { deployDigitalOcean } = await import('../../../apps/digitalocean/program');
+    deployDigitalOcean(settings, 'github-oauth-client-secret');
+    await settled(100);
+  }, 60_000);
+
+  test('registers every object of the charts, the teams\' among them', async () => {
+    const { App } = await import('cdk8s');
+    const { digitalOceanCharts } = await import('../../../apps/digitalocean/charts');
+    const expected = digitalOceanCharts(new App(), { ...settings, postgresConnectionLimit: 22 }).toJson().map(key);
+    const seen = new Set(k8s().map((r) => key(r.inputs)));
+    expect(expected.filter((k) => !seen.has(k))).toEqual([]);
+    expect(expected).toEqual(expect.arrayContaining(['Namespace /payments-staging', 'ResourceQuota payments/team-quota', 'Namespace /search-pull-requests',
+      'Deployment dockyard/drone-runner-search']));
+  });
+
+  test('makes each team\'s robot logins Secrets whose values are Pulumi secrets, and no platform push login', () => {
+    const secrets = k8s().filter((r) => r.type === 'kubernetes:core/v1:Secret');
+    const teamLogins = secrets.filter((s) => /^(payments|search)-(push|pull)$|harbor-robot-(payments|search)-(push|pull)$/.test(s.inputs.metadata.name));
+    expect(teamLogins.length).toBeGreaterThanOrEqual(4);
+    expect(teamLogins.every((s) => s.secretInputs)).toBe(true);
+    expect(secrets.map((s) => s.inputs.metadata.name).filter((n: string) => n === 'harbor-push' || n === 'harbor-robot-drone')).toEqual([]);
+  });
+});
+}

@@ -1,0 +1,3 @@
+import { describeTeamsProgram } from './digitalocean/teams-program';
+
+describeTeamsProgram(true);
