@@ -266,15 +266,20 @@ function previousStatePath(outdir: string): string | undefined {
 }
 
 /**
- * Refuse to start a new secret state over an output made from another state that still exists, before anything is
- * saved or written: a mistyped state path (`DOCKYARD_STATE=.dockyard/secret.json`) replaced every credential of the
- * output with new ones, which an apply then rolled out, and the synth only warned (a new user's trial). A state whose
- * file and key record are both gone, or whose output names no state, starts anew as before, with that warning.
+ * Refuse, before anything is saved or written, a synth whose state did not make the output it would replace, where
+ * the output's Secrets are the last copy of their values but the cluster's:
+ * - a new state over an output made from another state that still exists (its file, or its key record): a mistyped
+ *   state path (`DOCKYARD_STATE=.dockyard/secret.json`) replaced every credential of the output with new ones, which
+ *   an apply then rolled out, and the synth only warned (a new user's trial);
+ * - an existing state over an output made from another state whose file still exists and differs from it: pointing
+ *   `apps/teams` at the default stack's state with its own output still in place replaced every credential there (an
+ *   upgrade trial); a byte-identical copy of that state is the same state;
+ * - a new state at the very path the output was made from, whose file and key record are both gone (`.dockyard/`
+ *   deleted): every credential would be made anew, Harbor's `secret-key` among them (an accidental-rotation trial).
+ * An output that names no state, or a state of which nothing is left at another path, starts anew as before, with
+ * the store's notice; so does any state once the output directory is moved away.
  */
 function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
-  if (fs.existsSync(secrets.statePath) || fs.existsSync(secrets.lockPath)) {
-    return;
-  }
   const given = previousStatePath(outdir);
   if (given === undefined) {
     return;
@@ -285,15 +290,38 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
   // beside each other), and the state found from either counts
   const dir = outputPath(outdir);
   const bases = path.isAbsolute(given) ? [''] : [...new Set([process.cwd(), path.dirname(dir), path.dirname(path.resolve(outdir))])];
+  const current = path.resolve(secrets.statePath);
+  const currentExists = fs.existsSync(secrets.statePath);
+  const currentKnown = currentExists || fs.existsSync(secrets.lockPath);
+  const candidates = bases.map((base) => path.resolve(base, given)).map((state) => ({ state, exists: fs.existsSync(state), record: defaultLockPath(state) }));
+  // the output's own state: as it was, or lost (file and record), which the store refuses itself where one is left
+  if (candidates.some((c) => c.state === current)) {
+    if (!currentKnown) {
+      throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
+        `directory ${describePath(outdir)} holds Secrets made from it: this synth would start a new state and write new credentials in place of ` +
+        'all of those, Harbor\'s secret-key and the database passwords among them; restore the state and its key record from your backup (README, ' +
+        'Credentials: back up, restore, rotate), or move the output directory away to start a new state on purpose');
+    }
+    return;
+  }
   // the state, or its key record where the default puts it (a state whose file alone is lost is refused as lost at
   // its own path, and this output is the last copy of its values but the cluster's)
-  const found = bases.map((base) => path.resolve(base, given)).map((state) => ({ state, exists: fs.existsSync(state), record: defaultLockPath(state) }))
-    .find((c) => c.exists || fs.existsSync(c.record));
-  if (found === undefined || found.state === path.resolve(secrets.statePath)) {
+  const found = candidates.find((c) => c.exists || fs.existsSync(c.record));
+  if (found === undefined) {
     return;
   }
   const from = found.state;
   const shown = path.isAbsolute(given) || from === path.resolve(given) ? given : from;
+  if (currentKnown) {
+    // another existing state: refused where its file is there and is not this one's copy (a key record alone, left
+    // behind by a state moved to this path, says nothing of the values)
+    if (!found.exists || !currentExists || fs.readFileSync(from).equals(fs.readFileSync(current))) {
+      return;
+    }
+    throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: the output directory ${describePath(outdir)} holds Secrets ` +
+      `made from another state, ${describePath(shown)}, which still exists: this synth would write this state's credentials in place of all of ` +
+      'those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away to switch it to this state on purpose');
+  }
   const which = found.exists ? 'which does' : `whose key record ${describePath(found.record)} does`;
   throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
     `directory ${describePath(outdir)} holds Secrets made from ${describePath(shown)}, ${which}: this synth would start a new state and write ` +

@@ -712,6 +712,52 @@ describe('synthesize: the output directory', () => {
     expect(() => stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: typo })))).not.toThrow();
   });
 
+  test('an existing state over an output made from another existing state is refused; a copy of that state is not (an upgrade trial)', () => {
+    // apps/teams pointed at the default stack's state with dist-teams/, made from its own state, still in place:
+    // every credential of dist-teams/ was replaced and the synth said only "generated 6 new keys"
+    const { dir, outdir, statePath, before } = synthesizedOutput();
+    const other = path.join(dir, 'other', 'secrets.json');
+    synthesize(app(path.join(dir, 'dist-other')), new LocalSecretStore({ statePath: other }));
+    const otherState = fs.readFileSync(other, 'utf8');
+    expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath: other })), Object.values(values(before)))).toBe(
+      `invalid secret state ${JSON.stringify(other)}: the output directory ${JSON.stringify(outdir)} holds Secrets made from another state, ` +
+      `${JSON.stringify(statePath)}, which still exists: this synth would write this state's credentials in place of all of those; check the ` +
+      'state path (DOCKYARD_STATE in the example stacks), or move the output directory away to switch it to this state on purpose');
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    expect(fs.readFileSync(other, 'utf8')).toBe(otherState);
+    // a byte-identical copy of the output's state is that state: it writes the same values
+    const copy = path.join(dir, 'copy', 'secrets.json');
+    fs.mkdirSync(path.dirname(copy));
+    fs.copyFileSync(statePath, copy);
+    fs.copyFileSync(path.join(dir, 'secrets.lock.json'), path.join(dir, 'copy', 'secrets.lock.json'));
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: copy })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(values(before));
+    // the output now names the copy; moved to another path, it leaves its key record behind: no refusal, as a record
+    // alone says nothing of the values (the store makes the moved state a record of its own, and says so)
+    const moved = path.join(dir, 'moved', 'secrets.json');
+    fs.mkdirSync(path.dirname(moved));
+    fs.renameSync(copy, moved);
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: moved })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(values(before));
+  });
+
+  test('a lost state (file and key record) over the output made from it is refused: the output holds the last copy (a rotation trial)', () => {
+    // `.dockyard/` deleted: every credential was made anew, Harbor's secret-key among them, with only a notice
+    const { dir, outdir, statePath, before } = synthesizedOutput();
+    fs.rmSync(path.join(dir, '.dockyard'), { recursive: true });
+    fs.rmSync(path.join(dir, 'secrets.lock.json'));
+    expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath })), Object.values(values(before)))).toBe(
+      `invalid secret state ${JSON.stringify(statePath)}: neither it nor its key record exists, while the output directory ${JSON.stringify(outdir)} ` +
+      'holds Secrets made from it: this synth would start a new state and write new credentials in place of all of those, Harbor\'s secret-key ' +
+      'and the database passwords among them; restore the state and its key record from your backup (README, Credentials: back up, restore, ' +
+      'rotate), or move the output directory away to start a new state on purpose');
+    expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist']);
+    // moved away, the output no longer stands in the way of a new state
+    fs.renameSync(outdir, path.join(dir, 'dist-old'));
+    expect(stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath })))).toContain('this synth started a new secret state');
+  });
+
   test('a new state over the previous output an interrupted synth left beside a missing directory is refused', () => {
     // killed between the swap's two renames: the next synth puts .dist.old-XXXXXX back and replaces it, so its
     // Secrets are the ones a mistyped state would replace (review of 41bf31a)
