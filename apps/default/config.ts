@@ -177,8 +177,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: 'comma-separated `<namespace>/<secret>/<key>` or `<namespace>/<secret>`, or `all`, or `lost` (the keys the record lists and the state lacks), or `unusable` (the kept keys that cannot be used)',
   },
   {
-    name: 'DOCKYARD_MOVE', default: 'none', meaning: 'namespaces whose kept secret values follow their Secrets to another namespace, in this synth',
-    allowed: 'comma-separated `<old namespace>=<new namespace>`',
+    name: 'DOCKYARD_MOVE', default: 'none', meaning: 'namespaces, or single Secrets, whose kept secret values follow their Secrets to another namespace or name, in this synth',
+    allowed: 'comma-separated `<old namespace>=<new namespace>` or `<old namespace>/<old secret>=<new namespace>/<new secret>`',
   },
   {
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',

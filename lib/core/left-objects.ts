@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { describeIdentity } from './object-names';
 import { fewOf } from './text';
 
@@ -36,4 +37,37 @@ export function leftObjectsWarning(previousMark: string | undefined, identities:
   const [count, they, them] = gone.length === 1 ? ['1 object', 'it is', 'it'] : [`${gone.length} objects`, 'they are', 'them'];
   return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
     `${they}: ${fewOf(gone)}; delete ${them} once nothing needs ${them}, or apply with pruning`;
+}
+
+/** The Secrets the previous output's mark lists, as `<namespace>/<name>`; empty without a mark or its list. */
+export function secretsOfMark(previousMark: string | undefined): Set<string> {
+  const at = previousMark?.indexOf(LIST_HEADER) ?? -1;
+  const out = new Set<string>();
+  if (previousMark === undefined || at < 0) {
+    return out;
+  }
+  for (const line of previousMark.slice(at + LIST_HEADER.length).split('\n')) {
+    const [group, kind, namespace, name] = line.split('\t');
+    if (group === '' && kind === 'Secret' && namespace !== undefined && name !== undefined) out.add(`${namespace}/${name}`);
+  }
+  return out;
+}
+
+// `synthesize` hands the secret store the Secrets its previous output held (`withPreviousOutput`): a Secret of this
+// very stack that moved to another namespace is known by them (lib/core/secret-moves.ts, movedWithoutValues)
+const previousSecrets = new WeakMap<IConstruct, ReadonlySet<string>>();
+
+/** Run `fn` with `secrets`, those `app`'s previous output held, known to `previousOutputSecrets(app)`. */
+export function withPreviousOutput<T>(app: IConstruct, secrets: ReadonlySet<string>, fn: () => T): T {
+  previousSecrets.set(app, secrets);
+  try {
+    return fn();
+  } finally {
+    previousSecrets.delete(app);
+  }
+}
+
+/** The Secrets the previous output of the app `scope` belongs to held, as `<namespace>/<name>`, inside `withPreviousOutput`. */
+export function previousOutputSecrets(scope: IConstruct): ReadonlySet<string> {
+  return previousSecrets.get(scope.node.root) ?? new Set();
 }

@@ -9,7 +9,9 @@ import { SecretFile } from './output-file';
 import {
   keyRecordText, loadKeyRecord, loadState, SecretStateError, stateText, withMutex, writeAtomically,
 } from './secret-files';
-import { movedEntries, movedWithoutValues, parseMoves, SecretMove } from './secret-moves';
+import { movedEntries, movedWithoutValues, moveTarget, parseMoves, SecretMove } from './secret-moves';
+import { previousOutputSecrets } from './left-objects';
+import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes } from './secret-manifest';
@@ -206,6 +208,8 @@ export class LocalSecretStore {
       }
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
+    // the state's record of who declared each key, the keys not declared now following their constructs' moves
+    const recordedBy = followMovedPaths(loaded?.declaredBy ?? {}, declaring, all);
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
     if (this.moves.length > 0) {
       const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));
@@ -291,7 +295,7 @@ export class LocalSecretStore {
     // to may have rotated; refused, with the way to take the current value back and the way to renew it
     // (the construct that moved them: another stack's Secret of the same name on a shared state is none of them)
     const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
-      && loaded?.declaredBy[k] === declaring.get(k));
+      && recordedBy[k] === declaring.get(k));
     if (stale.length > 0) {
       const back = [...new Set(stale.map((k) => `${movedTo[k].split('/')[0]}=${k.split('/')[0]}`))];
       throw new SecretStateError(`this stack declares ${count(stale, 'key')} again whose value${stale.length > 1 ? 's' : ''} DOCKYARD_MOVE carried to ` +
@@ -301,22 +305,24 @@ export class LocalSecretStore {
     }
     // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
     const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
-    const moved = movedWithoutValues(fresh, roots, kept, loaded?.declaredBy ?? {}, declaring);
+    const moved = movedWithoutValues(fresh, roots, kept, recordedBy, declaring, previousOutputSecrets(scope));
     // a move given already that did not carry a key: the key's recipe is not the kept one's
-    const remade = moved.filter((m) => this.moves.some((move) => move.from === m.from && move.to === m.key.split('/')[0]));
+    const remade = moved.filter((m) => this.moves.some((move) => moveTarget(move, m.source) === m.key));
     if (remade.length > 0) {
-      throw new SecretStateError(`DOCKYARD_MOVE cannot carry ${fewOf(remade.map((m) => `${m.from}/${m.key.slice(m.key.indexOf('/') + 1)}`))} to ` +
+      throw new SecretStateError(`DOCKYARD_MOVE cannot carry ${fewOf(remade.map((m) => m.source))} to ` +
         `${fewOf(remade.map((m) => m.key))}: the kept value was made by another recipe than the key is declared with now. Nothing was written. ` +
         `Make ${remade.length > 1 ? 'them' : 'it'} anew on purpose with DOCKYARD_ROTATE=${remade.map((m) => m.key).join(',')}, or declare the ` +
         'recipe it was made with (the key record lists it)');
     }
     if (moved.length > 0) {
-      const from = [...new Set(moved.map((m) => `${m.from}=${m.key.split('/')[0]}`))];
+      const from = [...new Set(moved.map((m) => m.entry))];
+      const renamed = moved.some((m) => m.entry.includes('/'));
       const losing = moved.filter((m) => roots.get(m.key)!.encrypts !== undefined || roots.get(m.key)!.firstStartChange !== undefined);
       throw new SecretStateError(`this stack declares ${count(moved, 'key')} that the secret state ${describePath(this.statePath)} lacks, while it holds ` +
-        `the same Secrets' keys in another namespace that the stack no longer declares: ${fewOf(moved.map((m) => `${m.key} (kept in ${m.from})`))}. ` +
-        `Did a namespace change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; if both namespaces are ` +
-        'meant to exist (one stack for two environments), give each its own state; to make them anew on ' +
+        `the same Secrets' keys in another ${renamed ? 'Secret' : 'namespace'} that the stack no longer declares: ` +
+        `${fewOf(moved.map((m) => `${m.key} (kept in ${m.entry.split('=')[0]})`))}. ` +
+        `Did a ${renamed ? 'name or namespace' : 'namespace'} change? Nothing was written. To keep their values, synth with DOCKYARD_MOVE=${from.join(',')}; if both ` +
+        `${renamed ? 'Secrets' : 'namespaces'} are meant to exist (one stack for two environments), give each its own state; to make them anew on ` +
         `purpose, DOCKYARD_ROTATE=${moved.length <= MAX_NAMED_LOST ? moved.map((m) => m.key).join(',') : '<each key>'}` +
         `${losing.length > 0 ? ` (which loses what ${fewOf(losing.map((m) => m.key), 3)} encrypt${losing.length > 1 ? '' : 's'} or locks out what logs in with ${losing.length > 1 ? 'them' : 'it'})` : ''}` +
         ' (see the README, "Credentials")');
@@ -345,7 +351,7 @@ export class LocalSecretStore {
     for (const [k, retiredBy] of retired) {
       // only the retiring construct's own key: another stack on the same state may declare a robot of that name, at
       // the same key, which is not revoked (the state records who declared each key last)
-      const declarer = loaded?.declaredBy[k];
+      const declarer = recordedBy[k];
       if (!roots.has(k) && (declarer === undefined || declarer === retiredBy) && (k in values || record?.keys[k] !== undefined)) {
         delete values[k];
         values[`${k}${RETIRED}`] = 'revoked';
@@ -475,11 +481,11 @@ export class LocalSecretStore {
       const nextRecord = { keys: { ...record?.keys, ...Object.fromEntries([...roots].map(([k, v]) => [k, recipeOf(v)])) } };
       // each file is written only when its text would change: the texts list the same sorted entries exactly when
       // the maps hold the same keys with the same values (strings, or kept values taken over as they were read)
-      const declaredBy = { ...loaded?.declaredBy, ...Object.fromEntries(declaring) };
+      const declaredBy = { ...recordedBy, ...Object.fromEntries(declaring) };
       // what constructs check against the state as it was (a retired team's robots, say): a new state holds nothing
       if (loaded !== undefined) {
         runSecretRecordReviews({
-          scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: loaded.declaredBy,
+          scope, onRecord: new Set([...Object.keys(loaded.values), ...Object.keys(record?.keys ?? {})]), declaredBy: recordedBy,
           declared: new Set(roots.keys()),
           retiredBefore: new Set(Object.keys(values).filter((k) => k.endsWith(RETIRED)).map((k) => k.slice(0, -RETIRED.length))),
         });

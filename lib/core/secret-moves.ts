@@ -1,29 +1,53 @@
-// Keys of the local secret state that follow a Secret to another namespace (`DOCKYARD_MOVE`), and the check that a
-// Secret which changed namespace is not silently given new values. The state keys a value by
-// `<namespace>/<secret>/<key>`, so without them a construct moved to another namespace finds none of its values and
-// makes every one anew: Harbor's `secret-key` among them, which encrypts what Harbor stored in its database.
+// Keys of the local secret state that follow a Secret to another namespace or name (`DOCKYARD_MOVE`), and the check
+// that a Secret which changed namespace or name is not silently given new values. The state keys a value by
+// `<namespace>/<secret>/<key>`, so without them a construct moved to another namespace, or given another name (a
+// component's `name` prop), finds none of its values and makes every one anew: Harbor's `secret-key` among them,
+// which encrypts what Harbor stored in its database.
 import { SecretValue, SecretValueKind } from './secret';
-import { describeValue, isDnsLabel } from './validation';
+import { describeValue, isDnsLabel, isDnsSubdomain } from './validation';
 
-/** One `DOCKYARD_MOVE` entry: the values of namespace `from` go to the same Secrets and keys in `to`. */
+/**
+ * One `DOCKYARD_MOVE` entry: the values of namespace `from` go to the same Secrets and keys in `to`; or, where both
+ * are `<namespace>/<secret>`, the values of that one Secret go to the same keys of the other.
+ */
 export interface SecretMove {
   readonly from: string;
   readonly to: string;
+}
+
+/** Whether `side` of a move names one Secret, `<namespace>/<secret>`, rather than a namespace. */
+function isSecretSide(side: string): boolean {
+  return side.includes('/');
+}
+
+/** The state key `key` goes to under `move`, if the move takes it. */
+export function moveTarget(move: SecretMove, key: string): string | undefined {
+  const prefix = `${move.from}/`;
+  return key.startsWith(prefix) && !key.startsWith('file:') ? `${move.to}/${key.slice(prefix.length)}` : undefined;
+}
+
+/** Whether `side` is a namespace, or a namespace and a Secret name. */
+function isMoveSide(side: string | undefined): boolean {
+  if (side === undefined) return false;
+  const [namespace, name, ...rest] = side.split('/');
+  return rest.length === 0 && isDnsLabel(namespace) && (name === undefined || isDnsSubdomain(name));
 }
 
 /** The error of a move or of a moved Secret; the store throws it as it throws its own state errors. */
 export type MoveError = (message: string) => Error;
 
 /**
- * Parse `DOCKYARD_MOVE` entries, `<old namespace>=<new namespace>`: two DNS labels, different, each namespace moved
- * from once and to once.
+ * Parse `DOCKYARD_MOVE` entries, `<old namespace>=<new namespace>` (two DNS labels) or
+ * `<old namespace>/<old secret>=<new namespace>/<new secret>` (a Secret renamed, or moved alone): the two sides
+ * different and of one form, each moved from once.
  */
 export function parseMoves(entries: readonly string[], fail: MoveError): SecretMove[] {
   const moves = entries.map((entry) => {
     const [from, to, ...rest] = entry.split('=');
-    if (rest.length > 0 || !isDnsLabel(from ?? '') || !isDnsLabel(to ?? '') || from === to) {
+    if (rest.length > 0 || !isMoveSide(from) || !isMoveSide(to) || from === to || isSecretSide(from) !== isSecretSide(to)) {
       throw fail(`invalid DOCKYARD_MOVE entry ${describeValue(entry)}: must be <old namespace>=<new namespace>, two different namespaces, ` +
-        'each a DNS label (lower-case letters, digits and "-"), e.g. harbor=registry');
+        'each a DNS label (lower-case letters, digits and "-"), e.g. harbor=registry, or <old namespace>/<old secret>=<new namespace>/<new secret> ' +
+        'for one Secret renamed, e.g. harbor/harbor-core=harbor/registry-core');
     }
     return { from, to };
   });
@@ -63,32 +87,34 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
   recipeOf: (v: SecretValue) => string, fail: MoveError): Map<string, { value: string; source: string }> {
   const out = new Map<string, { value: string; source: string }>();
   const carrier = new Map<string, string>();
-  for (const { from, to } of moves) {
+  for (const move of moves) {
+    const { from, to } = move;
     let carried = 0;
     for (const [key, value] of Object.entries(kept)) {
-      const parts = split(key);
-      const target = parts?.namespace === from ? `${to}/${parts.rest}` : undefined;
+      const target = moveTarget(move, key);
       if (target === undefined || (target in kept && !stale.has(target))) {
         continue;
       }
+      const parts = split(target)!;
       const root = roots.get(target);
       const derived = root === undefined && (key.endsWith(INPUTS) || `${key}${INPUTS}` in kept)
-        && secrets.has(`${to}/${parts!.rest.slice(0, parts!.rest.indexOf('/') + 1)}`);
+        && secrets.has(`${parts.namespace}/${parts.rest.slice(0, parts.rest.indexOf('/') + 1)}`);
       const fits = root !== undefined && root.kind !== SecretValueKind.INPUT && (recipes[key] === undefined || recipes[key] === recipeOf(root));
       if (!fits && !derived) {
         continue;
       }
       const other = carrier.get(target);
       if (other !== undefined && other !== from) {
-        throw fail(`invalid DOCKYARD_MOVE: both ${other} and ${from} hold ${parts!.rest}, which would go to ${target}; move one of them`);
+        throw fail(`invalid DOCKYARD_MOVE: both ${other} and ${from} hold ${key.slice(from.length + 1)}, which would go to ${target}; move one of them`);
       }
       carrier.set(target, from);
       out.set(target, { value, source: key });
       carried += fits ? 1 : 0;
     }
     if (carried === 0) {
-      throw fail(`invalid DOCKYARD_MOVE entry "${from}=${to}": moves nothing: the state holds no key in ${from}, made by the same recipe, ` +
-        `of a Secret this stack declares in ${to} without a value of its own (moved already, or another namespace?); unset it`);
+      const what = isSecretSide(from) ? ['of the Secret', 'that this stack declares in the Secret'] : ['in', 'of a Secret this stack declares in'];
+      throw fail(`invalid DOCKYARD_MOVE entry "${from}=${to}": moves nothing: the state holds no key ${what[0]} ${from}, made by the same recipe, ` +
+        `${what[1]} ${to} without a value of its own (moved already, or another ${isSecretSide(from) ? 'name' : 'namespace'}?); unset it`);
     }
   }
   return out;
@@ -97,47 +123,87 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
 /** The suffix of a derived value's fingerprint entry in the state. */
 const INPUTS = '#inputs';
 
+/** A Secret whose values a synth would make anew, and where they are kept. */
+export interface MovedKey {
+  /** The state key declared now, which the state lacks. */
+  readonly key: string;
+  /** The kept key its value is in. */
+  readonly source: string;
+  /** The `DOCKYARD_MOVE` entry that carries it: `<namespace>=<namespace>`, or `<namespace>/<secret>=<namespace>/<secret>`. */
+  readonly entry: string;
+}
+
 /**
  * The generated roots (random values and keys, not inputs, which the user gives) that the state lacks and does not
- * record, while it holds the same Secret's key in another namespace, declared there by the same construct (by its
- * path, as the state records it: `SecretState.declaredBy`) and not declared there now: a Secret whose namespace
- * changed, whose values a synth would make anew. Another stack's Secret of the same name on a shared state is no
- * such key, nor is any key of a state written before the declaring constructs were recorded. Each with the
- * namespace it came from.
+ * record, while it keeps, undeclared now, the same key of the same Secret under another namespace or name: a Secret
+ * whose namespace or name changed, whose values a synth would make anew. That other key is the same Secret's where
+ * - the same construct declared it (by its path, as the state records it: `SecretState.declaredBy`), under another
+ *   namespace (a namespace prop changed) or name (a component's `name` prop); or
+ * - the previous output of this very stack held its Secret (`previousSecrets`, `<namespace>/<name>`), whose name the
+ *   root's Secret has in another namespace: a component moved below another construct, or into another chart, and
+ *   to another namespace in the same edit.
+ * Another stack's Secret of the same name on a shared state is no such key (its path differs, and this stack's
+ * output never held it), nor is any key of a state written before the declaring constructs were recorded. Each with
+ * the key it is kept in, the first in order where several are.
  *
  * @param declaredBy the state's record of which construct declared each key
  * @param declaring the construct path that declares each root now
+ * @param previousSecrets the Secrets this stack's previous output held, as `<namespace>/<name>`
  */
 export function movedWithoutValues(candidates: readonly string[], roots: ReadonlyMap<string, SecretValue>,
   kept: Readonly<Record<string, string>>, declaredBy: Readonly<Record<string, string>>,
-  declaring: ReadonlyMap<string, string>): { key: string; from: string }[] {
-  const out: { key: string; from: string }[] = [];
-  let byRest: Map<string, string[]> | undefined;
+  declaring: ReadonlyMap<string, string>, previousSecrets: ReadonlySet<string> = new Set()): MovedKey[] {
+  const out: MovedKey[] = [];
+  let index: KeptIndex | undefined;
   for (const key of candidates) {
-    const parts = split(key);
+    const at = valueKey(key);
     const value = roots.get(key);
     const path = declaring.get(key);
-    if (parts === undefined || value === undefined || value.kind === SecretValueKind.INPUT || path === undefined) {
+    if (at === undefined || value === undefined || value.kind === SecretValueKind.INPUT || path === undefined) {
       continue;
     }
-    // the kept keys' namespaces by `<secret>/<key>`, built once, only when some generated root is new
-    byRest ??= indexByRest(kept, roots);
-    const from = (byRest.get(parts.rest) ?? []).filter((ns) => ns !== parts.namespace && declaredBy[`${ns}/${parts.rest}`] === path).sort();
-    if (from.length > 0) {
-      out.push({ key, from: from[0] });
+    // the undeclared kept keys, by declaring path and by `<secret>/<key>`, built once, only when some root is new
+    index ??= indexKept(kept, roots, declaredBy);
+    const sameConstruct = (index.byPath.get(path) ?? []).filter((k) => valueKey(k)!.dataKey === at.dataKey);
+    const sameName = (index.byRest.get(`${at.name}/${at.dataKey}`) ?? [])
+      .filter((ns) => ns !== at.namespace && previousSecrets.has(`${ns}/${at.name}`)).map((ns) => `${ns}/${at.name}/${at.dataKey}`);
+    const source = sameConstruct.sort()[0] ?? sameName.sort()[0];
+    if (source === undefined) {
+      continue;
     }
+    const from = valueKey(source)!;
+    out.push({
+      key, source,
+      entry: from.name === at.name ? `${from.namespace}=${at.namespace}` : `${from.namespace}/${from.name}=${at.namespace}/${at.name}`,
+    });
   }
   return out;
 }
 
-/** The namespaces of the kept keys that `roots` does not declare, by `<secret>/<key>`. */
-function indexByRest(kept: Readonly<Record<string, string>>, roots: ReadonlyMap<string, SecretValue>): Map<string, string[]> {
+/** A state key's namespace, Secret name and key; undefined for a `file:` key or an entry beside a value (`#…`). */
+function valueKey(stateKey: string): { namespace: string; name: string; dataKey: string } | undefined {
+  const [namespace, name, dataKey, ...rest] = stateKey.split('/');
+  return stateKey.startsWith('file:') || stateKey.includes('#') || dataKey === undefined || rest.length > 0 ? undefined : { namespace, name, dataKey };
+}
+
+/** The kept keys that the roots do not declare, by the path that declared them and by `<secret>/<key>` (their namespaces). */
+interface KeptIndex {
+  readonly byPath: Map<string, string[]>;
+  readonly byRest: Map<string, string[]>;
+}
+
+function indexKept(kept: Readonly<Record<string, string>>, roots: ReadonlyMap<string, SecretValue>, declaredBy: Readonly<Record<string, string>>): KeptIndex {
+  const byPath = new Map<string, string[]>();
   const byRest = new Map<string, string[]>();
   for (const key of Object.keys(kept)) {
-    const parts = split(key);
-    if (parts !== undefined && !roots.has(key)) {
-      byRest.set(parts.rest, [...(byRest.get(parts.rest) ?? []), parts.namespace]);
+    const at = valueKey(key);
+    if (at === undefined || roots.has(key)) {
+      continue;
     }
+    const rest = `${at.name}/${at.dataKey}`;
+    byRest.set(rest, [...(byRest.get(rest) ?? []), at.namespace]);
+    const path = declaredBy[key];
+    if (path !== undefined) byPath.set(path, [...(byPath.get(path) ?? []), key]);
   }
-  return byRest;
+  return { byPath, byRest };
 }

@@ -13,7 +13,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { leftObjectsWarning, objectList } from './left-objects';
+import { leftObjectsWarning, objectList, secretsOfMark, withPreviousOutput } from './left-objects';
 import { fewOf } from './text';
 import { fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
@@ -83,6 +83,9 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   const walk = walkApp(app);
   checkOutputDirectory(app.outdir, checkFilePaths(app, walk?.charts ?? app.charts));
   checkStateOfOutput(app.outdir, secrets);
+  // the previous output's mark: the objects it wrote, to name those this synth no longer writes, and its Secrets, by
+  // which the store knows one of this stack's that moved to another namespace
+  const mark = previousMark(app.outdir);
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -115,7 +118,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const names = ObjectNames.for(app);
     const identities = [...names.identities(), ...unclaimed];
     const notices = changeNotices(app, files);
-    const left = leftObjectsWarning(previousMark(app.outdir), identities);
+    const left = leftObjectsWarning(mark, identities);
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
@@ -130,7 +133,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
   // one set of object names across the charts: they land on one cluster
-  withObjectNames(app, () => withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction))));
+  withPreviousOutput(app, secretsOfMark(mark), () =>
+    withObjectNames(app, () => withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction)))));
   return written;
 }
 

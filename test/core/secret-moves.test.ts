@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, Secret, SecretValue } from '../../lib';
+import { Construct } from 'constructs';
+import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib';
 import { secretValues as values, stderrOf } from '../util';
 
 /**
@@ -221,8 +222,10 @@ describe('a Secret moved to another namespace', () => {
 describe('DOCKYARD_MOVE', () => {
   test('refuses what is no move, naming the entry and the form', () => {
     const form = 'must be <old namespace>=<new namespace>, two different namespaces, each a DNS label (lower-case letters, digits and "-"), ' +
-      'e.g. harbor=registry';
-    for (const entry of ['harbor', 'harbor=harbor', 'a=b=c', 'Harbor=registry', '=registry']) {
+      'e.g. harbor=registry, or <old namespace>/<old secret>=<new namespace>/<new secret> for one Secret renamed, e.g. harbor/harbor-core=harbor/registry-core';
+    // a Secret's side and a namespace's do not mix; a Secret is a namespace and a DNS subdomain
+    for (const entry of ['harbor', 'harbor=harbor', 'a=b=c', 'Harbor=registry', '=registry', 'harbor/core=registry', 'harbor/core=harbor/core',
+      'harbor/Core=harbor/x', 'harbor/a/b=harbor/c', 'harbor/=harbor/x']) {
       expect(failure(() => new LocalSecretStore({ move: [entry] }))).toBe(`invalid DOCKYARD_MOVE entry ${JSON.stringify(entry)}: ${form}`);
     }
     expect(failure(() => new LocalSecretStore({ move: ['a=b', 'a=c'] })))
@@ -245,5 +248,73 @@ describe('DOCKYARD_MOVE', () => {
       .toBe('invalid DOCKYARD_MOVE entry "harbour=registry": moves nothing: the state holds no key in harbour, made by the same recipe, of a ' +
         'Secret this stack declares in registry without a value of its own (moved already, or another namespace?); unset it');
     expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+  });
+});
+
+// An accidental-rotation trial: a component's `name` prop changed (the same construct declaring another Secret), or a
+// component wrapped in a new construct and moved to another namespace in one edit, made every value anew with only
+// a notice, Harbor's secret-key and admin password among them
+describe('a Secret renamed, or moved along with its construct\'s path', () => {
+  /** An app in `namespace` whose Secret `name` holds a password and an encrypting key, below `parent` when given. */
+  function renamedStack(outdir: string, namespace: string, name: string, parent?: string): App {
+    const app = new App({ outdir });
+    const chart = new DockyardChart(app, 'test', { namespace });
+    const scope = parent === undefined ? chart : new Construct(chart, parent);
+    new Secret(scope, 'Core', {
+      name, values: { password: SecretValue.alphanumeric(32), 'secret-key': SecretValue.alphanumeric(16).encrypting('the stored credentials') },
+    });
+    return app;
+  }
+  const workdir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-renamed-'));
+  const written = (outdir: string) => values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'));
+  /** A state and output with Secret `name` in namespace harbor synthesized once, and the values written. */
+  const synthesizedFirst = (name: string) => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const outdir = path.join(dir, 'dist');
+    stderrOf(() => synthesize(renamedStack(outdir, 'harbor', name), new LocalSecretStore({ statePath })));
+    return { statePath, outdir, before: written(outdir) };
+  };
+
+  test('a Secret given another name by the same construct is refused, with the move that keeps its values', () => {
+    const { statePath, outdir, before } = synthesizedFirst('harbor-core');
+    const state = fs.readFileSync(statePath, 'utf8');
+    expect(failure(() => synthesize(renamedStack(outdir, 'harbor', 'registry-core'), new LocalSecretStore({ statePath })), Object.values(before))).toBe(
+      `this stack declares 2 keys that the secret state "${statePath}" lacks, while it holds the same Secrets' keys in another Secret that the ` +
+      'stack no longer declares: harbor/registry-core/password (kept in harbor/harbor-core), harbor/registry-core/secret-key (kept in ' +
+      'harbor/harbor-core). Did a name or namespace change? Nothing was written. To keep their values, synth with ' +
+      'DOCKYARD_MOVE=harbor/harbor-core=harbor/registry-core; if both Secrets are meant to exist (one stack for two environments), give each its ' +
+      'own state; to make them anew on purpose, DOCKYARD_ROTATE=harbor/registry-core/password,harbor/registry-core/secret-key (which loses what ' +
+      'harbor/registry-core/secret-key encrypts or locks out what logs in with it) (see the README, "Credentials")');
+    expect(fs.readFileSync(statePath, 'utf8')).toBe(state);
+    expect(written(outdir)).toEqual(before);
+    // the move carries both values to the new name
+    stderrOf(() => synthesize(renamedStack(outdir, 'harbor', 'registry-core'), new LocalSecretStore({ statePath, move: ['harbor/harbor-core=harbor/registry-core'] })));
+    const after = written(outdir);
+    expect(after['harbor/registry-core/password']).toBe(before['harbor/harbor-core/password']);
+    expect(after['harbor/registry-core/secret-key']).toBe(before['harbor/harbor-core/secret-key']);
+    // a move of a Secret the state does not hold says so
+    expect(failure(() => new LocalSecretStore({ statePath, move: ['harbor/nothing=harbor/registry-core'] }).render(renamedStack(outdir, 'harbor', 'registry-core'))))
+      .toMatch(/^invalid DOCKYARD_MOVE entry "harbor\/nothing=harbor\/registry-core": moves nothing: the state holds no key of the Secret harbor\/nothing/);
+  });
+
+  test('a Secret moved below another construct and to another namespace in one edit is known by the previous output, and refused', () => {
+    const { statePath, outdir, before } = synthesizedFirst('core');
+    const moved = () => renamedStack(outdir, 'registry', 'core', 'Registry');
+    expect(failure(() => synthesize(moved(), new LocalSecretStore({ statePath })), Object.values(before)))
+      .toContain('registry/core/password (kept in harbor), registry/core/secret-key (kept in harbor). Did a namespace change? Nothing was written. ' +
+        'To keep their values, synth with DOCKYARD_MOVE=harbor=registry;');
+    stderrOf(() => synthesize(moved(), new LocalSecretStore({ statePath, move: ['harbor=registry'] })));
+    expect(written(outdir)['registry/core/secret-key']).toBe(before['harbor/core/secret-key']);
+  });
+
+  test('another stack on the same state, whose output never held the Secret, makes its own values', () => {
+    // two environments on one state, each its own chart ID and output directory, as the README allows
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    stderrOf(() => synthesize(renamedStack(path.join(dir, 'dist-prod'), 'prod', 'core', 'Prod'), new LocalSecretStore({ statePath })));
+    const staging = path.join(dir, 'dist-staging');
+    expect(() => stderrOf(() => synthesize(renamedStack(staging, 'staging', 'core', 'Staging'), new LocalSecretStore({ statePath })))).not.toThrow();
+    expect(written(staging)['staging/core/password']).not.toBe(written(path.join(dir, 'dist-prod'))['prod/core/password']);
   });
 });

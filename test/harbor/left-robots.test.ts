@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { Construct } from 'constructs';
 import { DockyardChart, LocalSecretStore, RobotPermission } from '../../lib';
 import { platform } from '../team/fixtures';
 import { stateReviewHarbor } from './fixtures';
@@ -198,6 +199,34 @@ describe('a retired robot\'s secret, against the secret state', () => {
       expect(stderrLines(harborApp(['ci'], [], 'other'), dir).filter((l) => !l.startsWith('dockyard: warning:'))).toEqual([]);
       expect(stateOf(dir).values[KEY]).toBe(kept);
     }
+  });
+
+  // an accidental-rotation trial: the Harbor wrapped in a new construct in the synth that retired a team's robots kept
+  // their revoked secrets, which the team got back when onboarded again, and a robot left without retireRobot was no
+  // longer warned of: the state's record named the Harbor's old path
+  test('a Harbor moved below another construct still revokes the robot it retires, and warns of one left', () => {
+    const wrapped = (robots: string[], retired: string[] = []): App => {
+      const app = new App({ outdir: '/nonexistent' });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+      const harbor = stateReviewHarbor(new Construct(chart, 'Registry') as any);
+      harbor.addProject('apps');
+      robots.forEach((name) => harbor.addRobot(name, { permissions: [RobotPermission.push('apps')] }));
+      retired.forEach((name) => harbor.retireRobot(name));
+      chart.toJson();
+      return app;
+    };
+    const dir = stateDir();
+    stderrLines(harborApp(['ci', 'keep', 'gone']), dir);
+    const before: string = stateOf(dir).values[KEY];
+    // wrapped, retiring ci and dropping gone without a word: ci is revoked, gone is warned of under the new path
+    expect(warnings(stderrLines(wrapped(['keep'], ['ci']), dir))).toEqual([leftWarning('gone', 'platform/Registry/Harbor')]);
+    expect(stateOf(dir).values).not.toHaveProperty([KEY]);
+    expect(stateOf(dir).values[`${KEY}#retired`]).toBe('revoked');
+    expect(stateOf(dir).declaredBy['harbor/harbor-robot-gone/secret']).toBe('platform/Registry/Harbor/Robot-gone/Secret');
+    // declared again, ci gets a new secret
+    const lines = stderrLines(wrapped(['keep', 'ci']), dir);
+    expect(lines).toContain(`dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: ${KEY}`);
+    expect(stateOf(dir).values[KEY]).not.toBe(before);
   });
 
   test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
