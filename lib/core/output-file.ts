@@ -29,7 +29,9 @@ export interface OutputFileProps {
   /**
    * What to do when the file changes, for a file that reaches its destination only by hand (a node's configuration):
    * a synth that writes it with other content than the output directory held prints
-   * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth, into a missing or empty directory).
+   * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth, into a missing or empty directory;
+   * where only lines starting with `#` changed, comments in the node files' formats, it says so and that there is
+   * nothing to do).
    *
    * @default - a change is not announced
    */

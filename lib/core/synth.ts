@@ -445,6 +445,10 @@ function changeNotices(app: App, files: readonly { path: string; content: string
   for (const f of [...OutputFile.allIn(app), ...SecretFile.allIn(app)]) {
     if (f.onChange !== undefined) notes.set(f.path, f.onChange);
   }
+  // an upgrade that relocates more images (Trivy's databases, 12-03) failed on the mirror until they were copied
+  if (Images.mirrored(app)) {
+    notes.set(IMAGE_PAIRS_FILE, 'copy the images it lists that the mirror lacks (dockyard-images --pairs) before applying');
+  }
   if (notes.size === 0) {
     return [];
   }
@@ -464,11 +468,22 @@ function changeNotices(app: App, files: readonly { path: string; content: string
     } catch {
       before = undefined;
     }
-    if (before === undefined || !before.equals(now)) {
-      out.push(`${path.join(app.outdir, f.path)} ${before === undefined ? 'is new' : 'changed'}: ${note}`);
+    if (before === undefined) {
+      out.push(`${path.join(app.outdir, f.path)} is new: ${note}`);
+    } else if (!before.equals(now)) {
+      // a new release's header told every upgrade to restart containerd on every node (an upgrade trial)
+      out.push(commentsOnly(before.toString('utf8'), now.toString('utf8'))
+        ? `${path.join(app.outdir, f.path)} changed in its comment lines (#) only: nothing to do`
+        : `${path.join(app.outdir, f.path)} changed: ${note}`);
     }
   }
   return out;
+}
+
+/** Whether two texts differ only in lines that are comments (`#` first, after any blanks), which no reader acts on. */
+function commentsOnly(a: string, b: string): boolean {
+  const content = (text: string) => text.split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
+  return content(a) === content(b);
 }
 
 /**

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, OutputFile, SecretFile, SecretValue, synthesize } from '../../lib';
+import { App, Lazy } from 'cdk8s';
+import { DockyardChart, Image, ImageRelocation, Images, LocalSecretStore, OutputFile, SecretFile, SecretValue, synthesize } from '../../lib';
+import { kube } from '../../lib/core/k8s';
 import { stderrOf, thrown } from '../util';
 
 const made: string[] = [];
@@ -42,6 +43,35 @@ describe('OutputFile and SecretFile onChange', () => {
     expect(notices(rotated)).toEqual([expect.stringMatching(/^dockyard: .*dist\/nodes\/a\.local\.yaml changed: install it on every node$/)]);
     // a file without a note changes silently
     expect(changed).not.toContain('b.yaml');
+  });
+
+  // an upgrade trial: a release that changed the containerd login file's header told every upgrade to restart
+  // containerd on every node
+  test('a change of comment lines only says so, and that there is nothing to do', () => {
+    const [, comments, both] = synths({ content: '# header one\nkey: 1\n' }, { content: '# header two\n  # more\nkey: 1\n' },
+      { content: '# header two\nkey: 2\n' });
+    const notices = (stderr: string) => stderr.split('\n').filter((l) => /changed|is new/.test(l));
+    expect(notices(comments)).toEqual([expect.stringMatching(/^dockyard: .*dist\/nodes\/a\.yaml changed in its comment lines \(#\) only: nothing to do$/)]);
+    expect(notices(both)).toEqual([expect.stringMatching(/^dockyard: .*dist\/nodes\/a\.yaml changed: copy it to every node$/)]);
+  });
+
+  // an upgrade trial: a release that relocated two more images (Trivy's databases) left the mirror without them, and
+  // nothing said to copy the new pairs before applying
+  test('with a mirror, a change of images.pairs.txt says to copy the images it lists that the mirror lacks', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
+    made.push(dir);
+    const synth = (images: string[]) => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
+      images.forEach((image, i) => kube(chart, `D${i}`, 'ConfigMap', { metadata: { name: `c${i}` }, data: { image: Lazy.any({ produce: () => Images.resolve(chart, Image.of(image)).reference }) } }));
+      Images.relocateAll(app, ImageRelocation.registry('mirror.example.com/airgap'));
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    };
+    expect(synth(['nginx:1.27.3'])).not.toMatch(/images\.pairs\.txt/);
+    expect(synth(['nginx:1.27.3'])).not.toMatch(/images\.pairs\.txt/);
+    expect(synth(['nginx:1.27.3', 'redis:7.4']).split('\n').filter((l) => l.includes('images.pairs.txt'))).toEqual([
+      expect.stringMatching(/^dockyard: .*dist\/images\.pairs\.txt changed: copy the images it lists that the mirror lacks \(dockyard-images --pairs\) before applying$/),
+    ]);
   });
 
   test('a first synth into an empty directory made for it announces nothing', () => {
