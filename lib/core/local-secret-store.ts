@@ -297,15 +297,26 @@ export class LocalSecretStore {
     const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
       && recordedBy[k] === declaring.get(k));
     if (stale.length > 0) {
-      const back = [...new Set(stale.map((k) => `${movedTo[k].split('/')[0]}=${k.split('/')[0]}`))];
+      // the way back, in the form the move took: a Secret renamed moves back by its names, a namespace by its own
+      // where each value is now: moved on again since, it is where the last move took it
+      const current = (k: string): string => {
+        let at = movedTo[k];
+        for (let hops = 0; movedTo[at] !== undefined && hops < 100; hops++) at = movedTo[at];
+        return at;
+      };
+      const back = [...new Set(stale.map((k) => {
+        const [toNs, toName] = current(k).split('/');
+        const [ns, name] = k.split('/');
+        return toName === name ? `${toNs}=${ns}` : `${toNs}/${toName}=${ns}/${name}`;
+      }))];
       throw new SecretStateError(`this stack declares ${count(stale, 'key')} again whose value${stale.length > 1 ? 's' : ''} DOCKYARD_MOVE carried to ` +
-        `another namespace: ${fewOf(stale.map((k) => `${k} (moved to ${movedTo[k]})`))}. The state still holds the value from before the move, ` +
+        `another ${back.some((b) => b.includes('/')) ? 'Secret' : 'namespace'}: ${fewOf(stale.map((k) => `${k} (moved to ${current(k)})`))}. The state still holds the value from before the move, ` +
         `which may be one rotated away since. Nothing was written. To take the current values back, synth with DOCKYARD_MOVE=${back.join(',')}; ` +
         `to make them anew, DOCKYARD_ROTATE=${stale.length <= MAX_NAMED_LOST ? stale.join(',') : '<each key>'}`);
     }
     // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
     const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
-    const moved = movedWithoutValues(fresh, roots, kept, recordedBy, declaring, previousOutputSecrets(scope));
+    const moved = movedWithoutValues(fresh, roots, kept, recordedBy, declaring, previousOutputSecrets(scope), new Set(Object.keys(movedTo)));
     // a move given already that did not carry a key: the key's recipe is not the kept one's
     const remade = moved.filter((m) => this.moves.some((move) => moveTarget(move, m.source) === m.key));
     if (remade.length > 0) {
@@ -501,7 +512,7 @@ export class LocalSecretStore {
       }
       report(made, rotating, this.lockPath, roots, new Set(revived));
       if (movedKeys.length > 0) {
-        process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new namespace (DOCKYARD_MOVE=` +
+        process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new ${this.moves.some((m) => m.from.includes('/')) ? 'place' : 'namespace'} (DOCKYARD_MOVE=` +
           `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${fewOf(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);
       }
       if (loaded === undefined && record === undefined && made.length > 0) {

@@ -75,7 +75,8 @@ function split(stateKey: string): { namespace: string; rest: string } | undefine
  * same recipe; and the derived values kept in `from` for Secrets declared in `to` (certificates, htpasswd lines,
  * each beside its `#inputs` fingerprint), which the store keeps only while they were made from the same inputs.
  * Inputs are not carried: a new namespace's input is read from its variable. A key the state holds in `to` is kept,
- * unless it is `stale` (its value moved away from it before: moving back takes the current value). Returns the
+ * unless it is `stale` (its value moved away from it before: moving back takes the current value); a `stale` key is
+ * never carried from, as its value is an old one. Returns the
  * entries to set, by new state key, each with the key it came from. An entry that carries nothing fails, as does a key
  * two entries would carry.
  *
@@ -92,7 +93,8 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
     let carried = 0;
     for (const [key, value] of Object.entries(kept)) {
       const target = moveTarget(move, key);
-      if (target === undefined || (target in kept && !stale.has(target))) {
+      // a key whose value moved away before holds an old one, which may have been rotated away since: never a source
+      if (target === undefined || (target in kept && !stale.has(target)) || stale.has(key)) {
         continue;
       }
       const parts = split(target)!;
@@ -149,10 +151,11 @@ export interface MovedKey {
  * @param declaredBy the state's record of which construct declared each key
  * @param declaring the construct path that declares each root now
  * @param previousSecrets the Secrets this stack's previous output held, as `<namespace>/<name>`
+ * @param stale the kept keys whose values moved to another key since (`SecretState.movedTo`): old values, no source
  */
 export function movedWithoutValues(candidates: readonly string[], roots: ReadonlyMap<string, SecretValue>,
   kept: Readonly<Record<string, string>>, declaredBy: Readonly<Record<string, string>>,
-  declaring: ReadonlyMap<string, string>, previousSecrets: ReadonlySet<string> = new Set()): MovedKey[] {
+  declaring: ReadonlyMap<string, string>, previousSecrets: ReadonlySet<string> = new Set(), stale: ReadonlySet<string> = new Set()): MovedKey[] {
   const out: MovedKey[] = [];
   let index: KeptIndex | undefined;
   for (const key of candidates) {
@@ -163,7 +166,7 @@ export function movedWithoutValues(candidates: readonly string[], roots: Readonl
       continue;
     }
     // the undeclared kept keys, by declaring path and by `<secret>/<key>`, built once, only when some root is new
-    index ??= indexKept(kept, roots, declaredBy);
+    index ??= indexKept(kept, roots, declaredBy, stale);
     const sameConstruct = (index.byPath.get(path) ?? []).filter((k) => valueKey(k)!.dataKey === at.dataKey);
     const sameName = (index.byRest.get(`${at.name}/${at.dataKey}`) ?? [])
       .filter((ns) => ns !== at.namespace && previousSecrets.has(`${ns}/${at.name}`)).map((ns) => `${ns}/${at.name}/${at.dataKey}`);
@@ -192,12 +195,13 @@ interface KeptIndex {
   readonly byRest: Map<string, string[]>;
 }
 
-function indexKept(kept: Readonly<Record<string, string>>, roots: ReadonlyMap<string, SecretValue>, declaredBy: Readonly<Record<string, string>>): KeptIndex {
+function indexKept(kept: Readonly<Record<string, string>>, roots: ReadonlyMap<string, SecretValue>, declaredBy: Readonly<Record<string, string>>,
+  stale: ReadonlySet<string>): KeptIndex {
   const byPath = new Map<string, string[]>();
   const byRest = new Map<string, string[]>();
   for (const key of Object.keys(kept)) {
     const at = valueKey(key);
-    if (at === undefined || roots.has(key)) {
+    if (at === undefined || roots.has(key) || stale.has(key)) {
       continue;
     }
     const rest = `${at.name}/${at.dataKey}`;

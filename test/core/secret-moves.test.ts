@@ -308,6 +308,26 @@ describe('a Secret renamed, or moved along with its construct\'s path', () => {
     expect(written(outdir)['registry/core/secret-key']).toBe(before['harbor/core/secret-key']);
   });
 
+  // review: after a Secret-form move the old key stays, holding the value from before; a second rename took it, and
+  // the value a rotation had replaced came back without a word
+  test('a second rename carries the current value, never the one a move left behind; moving back names the Secrets', () => {
+    const { statePath, outdir } = synthesizedFirst('harbor-core');
+    const store = (options: { move?: string[]; rotate?: string[] } = {}) => new LocalSecretStore({ statePath, ...options });
+    stderrOf(() => synthesize(renamedStack(outdir, 'harbor', 'registry-core'), store({ move: ['harbor/harbor-core=harbor/registry-core'] })));
+    stderrOf(() => synthesize(renamedStack(outdir, 'harbor', 'registry-core'), store({ rotate: ['harbor/registry-core/password'] })));
+    const current = written(outdir)['harbor/registry-core/password'];
+    const message = failure(() => synthesize(renamedStack(outdir, 'harbor', 'core2'), store()));
+    expect(message).toContain('To keep their values, synth with DOCKYARD_MOVE=harbor/registry-core=harbor/core2;');
+    // the stale key is no source: a move from it carries nothing, and says so
+    expect(failure(() => synthesize(renamedStack(outdir, 'harbor', 'core2'), store({ move: ['harbor/harbor-core=harbor/core2'] }))))
+      .toMatch(/^invalid DOCKYARD_MOVE entry "harbor\/harbor-core=harbor\/core2": moves nothing/);
+    stderrOf(() => synthesize(renamedStack(outdir, 'harbor', 'core2'), store({ move: ['harbor/registry-core=harbor/core2'] })));
+    expect(written(outdir)['harbor/core2/password']).toBe(current);
+    // back to the first name: refused, with the way back in Secret form
+    expect(failure(() => synthesize(renamedStack(outdir, 'harbor', 'harbor-core'), store())))
+      .toContain('To take the current values back, synth with DOCKYARD_MOVE=harbor/core2=harbor/harbor-core;');
+  });
+
   test('another stack on the same state, whose output never held the Secret, makes its own values', () => {
     // two environments on one state, each its own chart ID and output directory, as the README allows
     const dir = workdir();
