@@ -209,7 +209,7 @@ export class LocalSecretStore {
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
     // the state's record of who declared each key, the keys not declared now following their constructs' moves
-    const recordedBy = followMovedPaths(loaded?.declaredBy ?? {}, declaring, all);
+    const recordedBy = followMovedPaths(loaded?.declaredBy ?? {}, declaring, all, previousOutputSecrets(scope));
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
     if (this.moves.length > 0) {
       const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));

@@ -275,9 +275,9 @@ function previousStatePath(outdir: string): string | undefined {
  * - a new state over an output made from another state that still exists (its file, or its key record): a mistyped
  *   state path (`DOCKYARD_STATE=.dockyard/secret.json`) replaced every credential of the output with new ones, which
  *   an apply then rolled out, and the synth only warned (a new user's trial);
- * - an existing state over an output made from another state whose file still exists and differs from it: pointing
+ * - an existing state over an output made from another state whose file still exists and is no copy of it: pointing
  *   `apps/teams` at the default stack's state with its own output still in place replaced every credential there (an
- *   upgrade trial); a byte-identical copy of that state is the same state;
+ *   upgrade trial); a copy, or a backup of the same state (`sameLineage`), is the same state;
  * - a new state at the very path the output was made from, whose file and key record are both gone (`.dockyard/`
  *   deleted): every credential would be made anew, Harbor's `secret-key` among them (an accidental-rotation trial).
  * An output that names no state, or a state of which nothing is left at another path, starts anew as before, with
@@ -319,7 +319,7 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
   if (currentKnown) {
     // another existing state: refused where its file is there and is not this one's copy (a key record alone, left
     // behind by a state moved to this path, says nothing of the values)
-    if (!found.exists || !currentExists || fs.readFileSync(from).equals(fs.readFileSync(current))) {
+    if (!found.exists || !currentExists || sameLineage(from, current, [found.record, secrets.lockPath])) {
       return;
     }
     throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: the output directory ${describePath(outdir)} holds Secrets ` +
@@ -331,6 +331,27 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
     `directory ${describePath(outdir)} holds Secrets made from ${describePath(shown)}, ${which}: this synth would start a new state and write ` +
     'new credentials in place of all of those; check the state path (DOCKYARD_STATE in the example stacks), or move the output directory away ' +
     'to start a new state on purpose');
+}
+
+/**
+ * Whether two secret states are one state's copies: byte-identical, or holding one generated value alike (a backup,
+ * and the state it was taken from, before or after a rotation: the README's restore points DOCKYARD_STATE at it).
+ * Two states made apart share no generated value; an input (a token the user gave both, as the key records say) and
+ * the entries beside values (`#retired`, `#inputs`) count for nothing. A state that cannot be read is no copy.
+ */
+function sameLineage(a: string, b: string, records: readonly string[]): boolean {
+  const [textA, textB] = [fs.readFileSync(a), fs.readFileSync(b)];
+  if (textA.equals(textB)) {
+    return true;
+  }
+  try {
+    const [valuesA, valuesB] = [textA, textB].map((t) => JSON.parse(t.toString('utf8'))?.values ?? {}) as Record<string, unknown>[];
+    const inputs = new Set(records.filter((r) => fs.existsSync(r)).flatMap((r) => Object.entries(JSON.parse(fs.readFileSync(r, 'utf8'))?.keys ?? {})
+      .filter(([, recipe]) => typeof recipe === 'string' && recipe.startsWith('input(')).map(([k]) => k)));
+    return Object.entries(valuesA).some(([k, v]) => !k.includes('#') && !inputs.has(k) && typeof v === 'string' && v !== '' && valuesB[k] === v);
+  } catch {
+    return false;
+  }
 }
 
 /**

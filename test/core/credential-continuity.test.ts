@@ -741,6 +741,34 @@ describe('synthesize: the output directory', () => {
     expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(values(before));
   });
 
+  // review: the README's restore points DOCKYARD_STATE at a backup, which the refusal of another state took for one
+  test('a backup of the output\'s state, pointed at to restore, is that state; two states made apart with one input alike are not', () => {
+    const { dir, outdir, statePath } = synthesizedOutput();
+    const backup = path.join(dir, 'backup', 'secrets.json');
+    fs.mkdirSync(path.dirname(backup));
+    fs.copyFileSync(statePath, backup);
+    fs.copyFileSync(path.join(dir, 'secrets.lock.json'), path.join(dir, 'backup', 'secrets.lock.json'));
+    const backedUp = values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'));
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath, rotate: ['platform/keys/rpc'] })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))['platform/keys/rpc']).not.toBe(backedUp['platform/keys/rpc']);
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: backup })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(backedUp);
+    // two states made apart, the same token given to both: no copies of each other
+    process.env.DOCKYARD_TEST_CONTINUITY_TOKEN = 'the-same-docker-hub-token';
+    try {
+      const withInput = (out: string) => { const a = stack({ input: true }); (a as any).outdir = out; return a; };
+      const first = path.join(dir, 'first', 'secrets.json');
+      const second = path.join(dir, 'second', 'secrets.json');
+      const out = path.join(dir, 'dist-input');
+      stderrOf(() => synthesize(withInput(path.join(dir, 'dist-second')), new LocalSecretStore({ statePath: second })));
+      stderrOf(() => synthesize(withInput(out), new LocalSecretStore({ statePath: first })));
+      expect(failure(() => synthesize(withInput(out), new LocalSecretStore({ statePath: second }))))
+        .toMatch(/^invalid secret state ".*second\/secrets\.json": the output directory ".*dist-input" holds Secrets made from another state/);
+    } finally {
+      delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN;
+    }
+  });
+
   test('a lost state (file and key record) over the output made from it is refused: the output holds the last copy (a rotation trial)', () => {
     // `.dockyard/` deleted: every credential was made anew, Harbor's secret-key among them, with only a notice
     const { dir, outdir, statePath, before } = synthesizedOutput();

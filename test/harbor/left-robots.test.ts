@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DockyardChart, LocalSecretStore, RobotPermission } from '../../lib';
+import { DockyardChart, LocalSecretStore, RobotPermission, synthesize } from '../../lib';
 import { platform } from '../team/fixtures';
 import { stateReviewHarbor } from './fixtures';
 import { stderrOf } from '../util';
@@ -226,6 +226,25 @@ describe('a retired robot\'s secret, against the secret state', () => {
     // declared again, ci gets a new secret
     const lines = stderrLines(wrapped(['keep', 'ci']), dir);
     expect(lines).toContain(`dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: ${KEY}`);
+    expect(stateOf(dir).values[KEY]).not.toBe(before);
+  });
+
+  // review: the chart renamed in the synth that retires a robot: its old chart is no chart of the app, so only the
+  // stack's previous output tells that the Harbor is the same one
+  test('a Harbor whose chart was renamed, synthesized into the same output, still revokes the robot it retires', () => {
+    const dir = stateDir();
+    const synth = (robots: string[], retired: string[], chartId: string): string[] => {
+      const built = harborApp(robots, retired, chartId);
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      // the same constructs, in an app that writes to a real output directory (harborApp's writes nowhere)
+      (built as any).outdir = app.outdir;
+      return stderrOf(() => synthesize(built, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }))).split('\n').filter((l) => l !== '');
+    };
+    synth(['ci', 'keep', 'gone'], [], 'platform');
+    const before: string = stateOf(dir).values[KEY];
+    expect(warnings(synth(['keep'], ['ci'], 'registry'))).toContain(leftWarning('gone', 'registry/Harbor'));
+    expect(stateOf(dir).values[`${KEY}#retired`]).toBe('revoked');
+    synth(['keep', 'ci'], [], 'registry');
     expect(stateOf(dir).values[KEY]).not.toBe(before);
   });
 
