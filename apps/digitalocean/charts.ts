@@ -194,6 +194,9 @@ function mirrorNeedsLogin(config: DigitalOceanChartsConfig): boolean {
   return config.imageMirror !== undefined && (config.imageMirrorUser !== undefined || docrMirrorRegistry(config.imageMirror) !== undefined);
 }
 
+/** The namespace the program installs cert-manager in (lib/pulumi/digitalocean IngressStack), which no team may claim. */
+const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
 /** The build namespace of the CI engine, where pipelines and their pull secrets run. */
 const BUILDS = 'dockyard-builds';
 
@@ -369,12 +372,26 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
   if (config.teams === undefined || config.teams.length === 0) {
     return;
   }
+  // a team's build pods pull the runner's own images (its clone step, relocated) with the team's logins and
+  // ServiceAccounts, which hold Harbor's only: from a mirror that takes a login they would pull nothing (review)
+  if (mirrorNeedsLogin(config)) {
+    invalid('teams', config.teams.map((t) => t.name).join(','), `must be left unset with an imageMirror that takes a login (imageMirrorUser, or ` +
+      'the Container Registry): a team\'s build pods would pull the runner\'s images from the mirror with the team\'s own logins, which hold ' +
+      'no mirror login; use an anonymous mirror, or Harbor\'s proxy cache (no imageMirror)');
+  }
   const teams = new TeamPlatform(chart, 'Teams', {
     ci, harbor,
     sharedProjects: proxy ? [proxy] : [],
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
   });
   config.teams.forEach((team, i) => {
+    // the namespace of cert-manager, which the program installs (IngressStack): a team's would collide there only at
+    // pulumi up, after the cloud resources (ingress-nginx's is refused by TeamPlatform, its default ingress peer)
+    const claimed = [...(team.namespaces ?? [team.name]), team.buildNamespace, team.pullRequestNamespace];
+    if (claimed.includes(CERT_MANAGER_NAMESPACE)) {
+      invalid(`teams[${i}]`, team.name, `must not claim the namespace ${CERT_MANAGER_NAMESPACE}, which the program installs cert-manager in; ` +
+        'name the team, or its namespaces, otherwise');
+    }
     try {
       const added = teams.addTeam({ ...team });
       if (added.pullRequestNamespace !== undefined) {

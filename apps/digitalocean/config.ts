@@ -292,8 +292,17 @@ function parsed(key: string, text: string): unknown {
   }
 }
 
+/**
+ * A whole number where text was given: Pulumi stores a `--path` value that reads as a number as one, so a namespace
+ * named `2024` arrives as 2024.
+ */
+function asText(value: unknown): unknown {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
+}
+
 /** A list of non-empty strings at `key`. */
-function stringList(key: string, value: unknown): string[] {
+function stringList(key: string, given: unknown): string[] {
+  const value = Array.isArray(given) ? given.map(asText) : given;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
     invalid(key, value, `must be a list of non-empty strings: set it with pulumi config set --path '${key}[0]' <value>`);
   }
@@ -328,7 +337,7 @@ function readTeams(text: string | undefined): DigitalOceanTeam[] | undefined {
       }
     }
     const text = (key: keyof DigitalOceanTeam): string | undefined => {
-      const v = entries[key];
+      const v = asText(entries[key]);
       if (v !== undefined && typeof v !== 'string') invalid(`${at}.${key}`, v, 'must be a string');
       return v as string | undefined;
     };

@@ -303,7 +303,7 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
     if (!currentKnown) {
       throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: neither it nor its key record exists, while the output ` +
         `directory ${describePath(outdir)} holds Secrets made from it: this synth would start a new state and write new credentials in place of ` +
-        'all of those, Harbor\'s secret-key and the database passwords among them; restore the state and its key record from your backup (README, ' +
+        'all of those, keys that encrypt stored data among them; restore the state and its key record from your backup (README, ' +
         'Credentials: back up, restore, rotate), or move the output directory away to start a new state on purpose');
     }
     return;

@@ -36,10 +36,13 @@ export function filesOfMark(mark: string | undefined): string[] | undefined {
   return files;
 }
 
+/** Files a desktop's file browser leaves in a folder it shows, which a synth may delete without a word. */
+const DESKTOP_FILES: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+
 /**
  * What `dir` holds that none of `files` (the paths a synth wrote or writes, relative) accounts for: a file not
  * listed, or a folder holding no listed file (named alone, not what is inside it), as paths relative to `dir`,
- * sorted. A symbolic link counts as a file, and is not followed.
+ * sorted. A symbolic link counts as a file, and is not followed; a desktop's own files (`.DS_Store`) count for nothing.
  */
 export function unlistedEntries(dir: string, files: readonly string[]): string[] {
   const listed = new Set(files);
@@ -53,6 +56,10 @@ export function unlistedEntries(dir: string, files: readonly string[]): string[]
   const walk = (relative: string): void => {
     for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const at = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      // what a desktop writes into any folder it shows (macOS Finder, Windows Explorer): no one's work to lose
+      if (DESKTOP_FILES.has(entry.name) && entry.isFile()) {
+        continue;
+      }
       if (entry.isDirectory() && folders.has(at)) {
         walk(at);
       } else if (!listed.has(at) || entry.isDirectory()) {

@@ -12,7 +12,7 @@
 
 import { compare } from '../core/text';
 import { tomlString } from '../core/toml';
-import { checkHostname, describeValue, invalid } from '../core/validation';
+import { checkHostname, checkKnownProps, describeValue, invalid } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
@@ -171,6 +171,8 @@ export interface Rke2RegistriesOptions {
  * @returns the file text
  */
 export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, MirrorAuth>, options: Rke2RegistriesOptions = {}): string {
+  // the third argument was a host until 12-05: a string there now would be ignored without a word
+  checkKnownProps('rke2Registries options', options, ['loginElsewhere'], 'must be an object of the props loginElsewhere, e.g. { loginElsewhere: "harbor.example.com" }');
   const loginElsewhere = options.loginElsewhere;
   const checked = checkMirrors(mirrors);
   const credentials = auth === undefined ? [] : checkAuth(auth, checked);

@@ -23,7 +23,7 @@ describe('the teams setting', () => {
       teams: [
         { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: 4, memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
         { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: '5' },
-        { name: 'docs', repos: ['acme/docs'], dedicatedRunner: 'false' },
+        { name: 'docs', repos: ['acme/docs'], dedicatedRunner: 'false', namespaces: [2024, 'docs'] },
       ],
       platformRepos: ['acme/infra-*'],
       apiServer: 'https://203.0.113.10:6443',
@@ -31,7 +31,7 @@ describe('the teams setting', () => {
     expect(settings.teams).toEqual([
       { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: '4', memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
       { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: 5 },
-      { name: 'docs', repos: ['acme/docs'], dedicatedRunner: false },
+      { name: 'docs', repos: ['acme/docs'], dedicatedRunner: false, namespaces: ['2024', 'docs'] },
     ]);
     expect(settings.platformRepos).toEqual(['acme/infra-*']);
     expect(settings.apiServer?.cidr).toBe('203.0.113.10/32');
@@ -50,7 +50,7 @@ describe('the teams setting', () => {
     ['members, which are code', { teams: [{ name: 'payments', repos: ['acme/p'], members: ['devs'] }] }, /^invalid teams\[0\]\.members \["devs"\]: is not a team setting; a team takes/],
     ['no name', { teams: [{ repos: ['acme/p'] }] }, 'missing teams[0].name: must be set: pulumi config set --path \'teams[0].name\' <team name>'],
     ['no repos', { teams: [{ name: 'a' }, { name: 'b' }] }, 'missing teams[0].repos: must be set: pulumi config set --path \'teams[0].repos[0]\' <owner/repository>'],
-    ['a name not text', { teams: [{ name: 7, repos: ['acme/p'] }] }, 'invalid teams[0].name 7: must be a string'],
+    ['a name not text', { teams: [{ name: true, repos: ['acme/p'] }] }, 'invalid teams[0].name true: must be a string'],
     ['repos not a list', { teams: [{ name: 'a', repos: 'acme/p' }] }, 'invalid teams[0].repos "acme/p": must be a list of non-empty strings: set it with pulumi config set --path \'teams[0].repos[0]\' <value>'],
     ['an empty repository', { teams: [{ name: 'a', repos: [''] }] }, /^invalid teams\[0\]\.repos \[""\]: must be a list of non-empty strings/],
     ['namespaces not a list', { teams: [{ name: 'a', repos: ['acme/p'], namespaces: 'a' }] }, /^invalid teams\[0\]\.namespaces "a": must be a list of non-empty strings/],
@@ -58,7 +58,7 @@ describe('the teams setting', () => {
     ['registryQuotaGiB not a number', { teams: [{ name: 'a', repos: ['acme/p'], registryQuotaGiB: '20GiB' }] }, 'invalid teams[0].registryQuotaGiB "20GiB": must be a whole number'],
     ['dedicatedRunner not a flag', { teams: [{ name: 'a', repos: ['acme/p'], dedicatedRunner: 'yes' }] }, 'invalid teams[0].dedicatedRunner "yes": must be true or false'],
     ['platformRepos as text', { platformRepos: 'acme/*' }, /^invalid platformRepos "acme\/\*": must be a structured setting, not text/],
-    ['platformRepos not strings', { platformRepos: [1] }, 'invalid platformRepos [1]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
+    ['platformRepos not strings', { platformRepos: [true] }, 'invalid platformRepos [true]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
     ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
   ])('refuses %s in one line naming its key', (_, extra, message) => {
     expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
@@ -117,6 +117,17 @@ describe('teams on the DigitalOcean charts', () => {
       .toThrow(/^teams\[1\]: invalid name "Search": must be a team name/);
     expect(() => charts({ teams: TEAMS, platformRepos: ['example/*'] }))
       .toThrow(/^teams\[0\]: invalid repos "example\/payments-\*": must not overlap the platform's own grants/);
+  });
+
+  // review: with a mirror that takes a login, a team's build pods could not pull the runner's clone image; a team named
+  // cert-manager collided with the program's install only at pulumi up
+  test('refuses teams with a mirror that takes a login, and a team claiming cert-manager\'s namespace', () => {
+    expect(() => charts({ teams: TEAMS, imageMirror: 'mirror.example.com/airgap', imageMirrorUser: 'puller' }))
+      .toThrow(/^invalid teams "payments": must be left unset with an imageMirror that takes a login/);
+    expect(() => charts({ teams: TEAMS, imageMirror: 'mirror.example.com/airgap' })).not.toThrow();
+    expect(() => charts({ teams: [TEAMS[0], { name: 'cert-manager', repos: ['example/cm'] }] }))
+      .toThrow('invalid teams[1] "cert-manager": must not claim the namespace cert-manager, which the program installs cert-manager in; name the team, or its namespaces, otherwise');
+    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^invalid teams\[0\] "payments": must not claim/);
   });
 
   test('platformRepos is Drone\'s: Woodpecker grants secrets to routes of exact repositories, which the program has none of', () => {

@@ -776,8 +776,8 @@ describe('synthesize: the output directory', () => {
     fs.rmSync(path.join(dir, 'secrets.lock.json'));
     expect(failure(() => synthesize(app(outdir), new LocalSecretStore({ statePath })), Object.values(values(before)))).toBe(
       `invalid secret state ${JSON.stringify(statePath)}: neither it nor its key record exists, while the output directory ${JSON.stringify(outdir)} ` +
-      'holds Secrets made from it: this synth would start a new state and write new credentials in place of all of those, Harbor\'s secret-key ' +
-      'and the database passwords among them; restore the state and its key record from your backup (README, Credentials: back up, restore, ' +
+      'holds Secrets made from it: this synth would start a new state and write new credentials in place of all of those, keys that encrypt ' +
+      'stored data among them; restore the state and its key record from your backup (README, Credentials: back up, restore, ' +
       'rotate), or move the output directory away to start a new state on purpose');
     expect(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).toBe(before);
     expect(fs.readdirSync(dir).sort()).toEqual(['dist']);

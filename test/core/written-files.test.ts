@@ -31,6 +31,9 @@ describe('unlistedEntries', () => {
         fs.writeFileSync(path.join(dir, f), '');
       }
       fs.mkdirSync(path.join(dir, 'nodes', 'empty'));
+      // what macOS Finder leaves in a folder it shows is nothing to keep
+      fs.writeFileSync(path.join(dir, '.DS_Store'), '');
+      fs.writeFileSync(path.join(dir, 'nodes', '.DS_Store'), '');
       fs.symlinkSync(path.join(dir, 'nodes'), path.join(dir, 'link'));
       expect(unlistedEntries(dir, ['a.k8s.yaml', 'nodes/x/hosts.toml'])).toEqual(['link', 'mine', 'nodes/empty', 'nodes/extra.txt']);
       // a listed path that is a folder on disk is something else than the file written there
