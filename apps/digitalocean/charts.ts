@@ -387,10 +387,14 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
   config.teams.forEach((team, i) => {
     // the namespace of cert-manager, which the program installs (IngressStack): a team's would collide there only at
     // pulumi up, after the cloud resources (ingress-nginx's is refused by TeamPlatform, its default ingress peer)
-    const claimed = [...(team.namespaces ?? [team.name]), team.buildNamespace, team.pullRequestNamespace];
-    if (claimed.includes(CERT_MANAGER_NAMESPACE)) {
-      invalid(`teams[${i}]`, team.name, `must not claim the namespace ${CERT_MANAGER_NAMESPACE}, which the program installs cert-manager in; ` +
-        'name the team, or its namespaces, otherwise');
+    const claims: [string, string | undefined][] = [
+      ...(team.namespaces ?? [team.name]).map((ns, j): [string, string] => [team.namespaces ? `namespaces[${j}]` : 'name', ns]),
+      ['buildNamespace', team.buildNamespace], ['pullRequestNamespace', team.pullRequestNamespace],
+    ];
+    const claim = claims.find(([, ns]) => ns === CERT_MANAGER_NAMESPACE);
+    if (claim !== undefined) {
+      invalid(`teams[${i}].${claim[0]}`, claim[1], `must not be ${CERT_MANAGER_NAMESPACE}, where the program installs cert-manager (installIngress); ` +
+        'give the team another namespace');
     }
     try {
       const added = teams.addTeam({ ...team });

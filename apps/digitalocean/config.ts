@@ -293,11 +293,11 @@ function parsed(key: string, text: string): unknown {
 }
 
 /**
- * A whole number where text was given: Pulumi stores a `--path` value that reads as a number as one, so a namespace
- * named `2024` arrives as 2024.
+ * Text where a whole number or a boolean was given: Pulumi stores a `--path` value that reads as a number or as
+ * `true`/`false` as one, so a namespace named `2024` arrives as 2024, one named `true` as true.
  */
 function asText(value: unknown): unknown {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
+  return (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || typeof value === 'boolean' ? String(value) : value;
 }
 
 /** A list of non-empty strings at `key`. */

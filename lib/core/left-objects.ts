@@ -1,4 +1,3 @@
-import { IConstruct } from 'constructs';
 import { describeIdentity } from './object-names';
 import { fewOf } from './text';
 
@@ -51,23 +50,4 @@ export function secretsOfMark(previousMark: string | undefined): Set<string> {
     if (group === '' && kind === 'Secret' && namespace !== undefined && name !== undefined) out.add(`${namespace}/${name}`);
   }
   return out;
-}
-
-// `synthesize` hands the secret store the Secrets its previous output held (`withPreviousOutput`): a Secret of this
-// very stack that moved to another namespace is known by them (lib/core/secret-moves.ts, movedWithoutValues)
-const previousSecrets = new WeakMap<IConstruct, ReadonlySet<string>>();
-
-/** Run `fn` with `secrets`, those `app`'s previous output held, known to `previousOutputSecrets(app)`. */
-export function withPreviousOutput<T>(app: IConstruct, secrets: ReadonlySet<string>, fn: () => T): T {
-  previousSecrets.set(app, secrets);
-  try {
-    return fn();
-  } finally {
-    previousSecrets.delete(app);
-  }
-}
-
-/** The Secrets the previous output of the app `scope` belongs to held, as `<namespace>/<name>`, inside `withPreviousOutput`. */
-export function previousOutputSecrets(scope: IConstruct): ReadonlySet<string> {
-  return previousSecrets.get(scope.node.root) ?? new Set();
 }

@@ -2,15 +2,16 @@ import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'crypto
 import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
+import { Chart } from 'cdk8s';
 import { DigestSource, withDigests } from './checksum';
 import { ObjectNames } from './object-names';
 import { checkObjectSizes } from './object-size';
 import { SecretFile } from './output-file';
 import {
-  keyRecordText, loadKeyRecord, loadState, SecretStateError, stateText, withMutex, writeAtomically,
+  keyRecordText, loadKeyRecord, loadState, SecretStateError, STATE_DIGEST_KEY, stateText, withMutex, writeAtomically,
 } from './secret-files';
 import { movedEntries, movedWithoutValues, moveTarget, parseMoves, SecretMove } from './secret-moves';
-import { previousOutputSecrets } from './left-objects';
+import { previousOutput } from './previous-output';
 import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
@@ -90,8 +91,6 @@ const ROTATE_LOST = 'lost';
 const ROTATE_UNUSABLE = 'unusable';
 /** Up to how many lost or unusable keys the way out lists by name before it offers `lost` or `unusable`. */
 const MAX_NAMED_LOST = 10;
-/** The state entry that keys the digests of values (`secretDigest`, pod checksums). */
-const DIGEST_KEY = '#digest-key';
 /** The suffix of the entry that marks a key retired (`onRetiredKeys`), whose value the state no longer keeps. */
 const RETIRED = '#retired';
 
@@ -209,7 +208,7 @@ export class LocalSecretStore {
     }
     files.filter((f) => isRoot(f.value)).forEach((f) => roots.set(`file:${f.path}`, f.value));
     // the state's record of who declared each key, the keys not declared now following their constructs' moves
-    const recordedBy = followMovedPaths(loaded?.declaredBy ?? {}, declaring, all, previousOutputSecrets(scope));
+    const recordedBy = followMovedPaths(loaded?.declaredBy ?? {}, declaring, all, previousOutput(scope).charts);
     // values that follow their Secrets to another namespace (`move`) count as kept from here on
     if (this.moves.length > 0) {
       const declared = new Set(secrets.map((secret) => `${secret.namespace}/${secret.secretName}/`));
@@ -294,8 +293,13 @@ export class LocalSecretStore {
     // a key declared again whose value moved away since: its kept value is from before the move, and the key it moved
     // to may have rotated; refused, with the way to take the current value back and the way to renew it
     // (the construct that moved them: another stack's Secret of the same name on a shared state is none of them)
+    // declared by the same construct, or by one of this stack's charts (its constructs may have moved since: a Secret
+    // moved back and wrapped in one edit), whose charts are the app's and the previous output's
+    let ownCharts: Set<string> | undefined;
+    const ours = (declarer: string | undefined): boolean => declarer !== undefined
+      && (ownCharts ??= new Set([...all.filter((c) => Chart.isChart(c)).map((c) => c.node.path), ...previousOutput(scope).charts])).has(declarer.split('/')[0]);
     const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
-      && recordedBy[k] === declaring.get(k));
+      && (recordedBy[k] === declaring.get(k) || ours(recordedBy[k])));
     if (stale.length > 0) {
       // the way back, in the form the move took: a Secret renamed moves back by its names, a namespace by its own
       // where each value is now: moved on again since, it is where the last move took it
@@ -316,7 +320,7 @@ export class LocalSecretStore {
     }
     // a Secret moved to another namespace would get new values, silently: refused, with the ways to keep or renew them
     const fresh = [...roots.keys()].filter((k) => !(k in kept) && record?.keys[k] === undefined && !rotating.has(k));
-    const moved = movedWithoutValues(fresh, roots, kept, recordedBy, declaring, previousOutputSecrets(scope), new Set(Object.keys(movedTo)));
+    const moved = movedWithoutValues(fresh, roots, kept, recordedBy, declaring, previousOutput(scope).secrets, new Set(Object.keys(movedTo)));
     // a move given already that did not carry a key: the key's recipe is not the kept one's
     const remade = moved.filter((m) => this.moves.some((move) => moveTarget(move, m.source) === m.key));
     if (remade.length > 0) {
@@ -435,8 +439,8 @@ export class LocalSecretStore {
       throw new SecretStateError(`missing secret inputs: set ${[...new Set(inputs)].join(', ')} and synth again; nothing was written`);
     }
     // the digest key is kept with the values: a digest in a committed manifest then reveals nothing of a value
-    values[DIGEST_KEY] ??= randomBytes(32).toString('hex');
-    const digestKey = values[DIGEST_KEY];
+    values[STATE_DIGEST_KEY] ??= randomBytes(32).toString('hex');
+    const digestKey = values[STATE_DIGEST_KEY];
     const byStateKey = new Map(secrets.flatMap((secret) => Object.entries(data.get(secret)!).map(([k, v]) => [stateKeyOf(secret, k), v])));
     // the values of generated Secrets only: one the app merely reads (created out of band) is counted by name
     const digest: DigestSource = (stateKey, generated) => {

@@ -13,15 +13,15 @@ import { IConstruct } from 'constructs';
 /**
  * `recorded` (the state's `declaredBy`) with the keys not declared now moved as the declared keys' paths moved
  * (`declaring`, each declared key's path now). A move is taken from a declared key whose recorded path is gone from
- * `all` (the app's constructs) while its first segment is a chart of the app, or the key's Secret was in this
- * stack's previous output (`previousSecrets`, `<namespace>/<name>`: a chart renamed): another stack's chart is no
- * move of this one. Each move is known at every depth of the part both paths share at their end (`dockyard/Harbor/Robot-a/Secret`
+ * `all` (the app's constructs) while its first segment is a chart of the app, or one of this stack's previous output
+ * (`previousCharts`, by its manifests: a chart renamed): another stack's chart is no move of this one, even where the
+ * two declare a Secret alike (a shared state's). Each move is known at every depth of the part both paths share at their end (`dockyard/Harbor/Robot-a/Secret`
  * to `dockyard/Registry/Harbor/Robot-a/Secret` moves `dockyard/Harbor` to `dockyard/Registry/Harbor`, and so on), and
  * a key's path follows the longest one that fits it, unless two declared keys moved it to different places; a part of
  * a path that is still there (the chart a component was wrapped in) is no move.
  */
 export function followMovedPaths(recorded: Readonly<Record<string, string>>, declaring: ReadonlyMap<string, string>,
-  all: readonly IConstruct[], previousSecrets: ReadonlySet<string> = new Set()): Readonly<Record<string, string>> {
+  all: readonly IConstruct[], previousCharts: ReadonlySet<string> = new Set()): Readonly<Record<string, string>> {
   let present: Set<string> | undefined;
   let charts: Set<string> | undefined;
   const moves = new Map<string, Set<string>>();
@@ -33,8 +33,8 @@ export function followMovedPaths(recorded: Readonly<Record<string, string>>, dec
     present ??= new Set(all.map((c) => c.node.path));
     charts ??= new Set(all.filter((c) => Chart.isChart(c)).map((c) => c.node.path));
     const old = before.split('/');
-    // this stack's chart, or one it renamed: its previous output held the key's Secret (`<namespace>/<name>/<key>`)
-    const ours = charts.has(old[0]) || previousSecrets.has(key.split('/').slice(0, 2).join('/'));
+    // this stack's chart, or one it renamed since its previous output (whose manifests name its charts)
+    const ours = charts.has(old[0]) || previousCharts.has(old[0]);
     if (present.has(before) || !ours) {
       continue;
     }

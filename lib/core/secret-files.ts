@@ -11,6 +11,12 @@ import { describePath } from './validation';
  */
 
 /** A secret store file that cannot be used as it is; the message names the file and how to fix it. */
+
+/**
+ * The state entry that keys the digests of values (`secretDigest`, pod checksums): made once with the state, and
+ * renewed by no rotation.
+ */
+export const STATE_DIGEST_KEY = '#digest-key';
 export class SecretStateError extends Error {
   public constructor(message: string) {
     super(message);

@@ -13,12 +13,13 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { leftObjectsWarning, objectList, secretsOfMark, withPreviousOutput } from './left-objects';
+import { leftObjectsWarning, objectList } from './left-objects';
+import { previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
-import { fileList, filesOfMark, unlistedEntries } from './written-files';
+import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
-import { SecretStateError } from './secret-files';
+import { SecretStateError, STATE_DIGEST_KEY } from './secret-files';
 import { describePath, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { toYamlChunks } from './yaml';
@@ -133,7 +134,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
   // one set of object names across the charts: they land on one cluster
-  withPreviousOutput(app, secretsOfMark(mark), () =>
+  withPreviousOutput(app, previousOutputOf(mark), () =>
     withObjectNames(app, () => withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction)))));
   return written;
 }
@@ -218,7 +219,7 @@ function checkOutputDirectory(link: string, written: readonly string[]): void {
     return;
   }
   const ours = new Set(written.map((file) => file.split('/')[0]));
-  const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE).sort();
+  const foreign = entries.filter((e) => !ours.has(e) && !e.endsWith('.k8s.yaml') && e !== IMAGE_PAIRS_FILE && !DESKTOP_FILES.has(e)).sort();
   if (foreign.length > 0) {
     throw new ValidationError(`invalid output directory ${held}: it holds ${fewOf(foreign.map(describePath), 3)}, ` +
       `which this synth does not write, and no ${OUTPUT_MARKER} marks it a synth's; every synth replaces the whole directory: ${elsewhere}, ` +
@@ -334,10 +335,12 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
 }
 
 /**
- * Whether two secret states are one state's copies: byte-identical, or holding one generated value alike (a backup,
- * and the state it was taken from, before or after a rotation: the README's restore points DOCKYARD_STATE at it).
- * Two states made apart share no generated value; an input (a token the user gave both, as the key records say) and
- * the entries beside values (`#retired`, `#inputs`) count for nothing. A state that cannot be read is no copy.
+ * Whether the state `b` is a copy of the state `a` the output was made from: byte-identical, or holding one generated
+ * value alike and a value for every key `a` holds (a backup of it, taken before or after a rotation: the README's
+ * restore points DOCKYARD_STATE at it). Two states made apart share no generated value; an input (a token the user
+ * gave both, as the key records say) and the entries beside values (`#retired`, `#inputs`) count for nothing. Content
+ * cannot tell a backup from a copy that went its own way with the same keys: this is a guard against mistakes, not
+ * proof. A state that cannot be read is no copy.
  */
 function sameLineage(a: string, b: string, records: readonly string[]): boolean {
   const [textA, textB] = [fs.readFileSync(a), fs.readFileSync(b)];
@@ -348,7 +351,13 @@ function sameLineage(a: string, b: string, records: readonly string[]): boolean 
     const [valuesA, valuesB] = [textA, textB].map((t) => JSON.parse(t.toString('utf8'))?.values ?? {}) as Record<string, unknown>[];
     const inputs = new Set(records.filter((r) => fs.existsSync(r)).flatMap((r) => Object.entries(JSON.parse(fs.readFileSync(r, 'utf8'))?.keys ?? {})
       .filter(([, recipe]) => typeof recipe === 'string' && recipe.startsWith('input(')).map(([k]) => k)));
-    return Object.entries(valuesA).some(([k, v]) => !k.includes('#') && !inputs.has(k) && typeof v === 'string' && v !== '' && valuesB[k] === v);
+    // generated values: not an input, nor an entry beside a value, but the state's own digest key, which no rotation
+    // renews (a backup from before DOCKYARD_ROTATE=all shares only that)
+    const generated = (k: string): boolean => (!k.includes('#') || k === STATE_DIGEST_KEY) && !inputs.has(k);
+    const shares = Object.entries(valuesA).some(([k, v]) => generated(k) && typeof v === 'string' && v !== '' && valuesB[k] === v);
+    // a copy that lacks a value of the output's state would make it anew: a copy that went its own way since (a
+    // stack's own state once copied from another's) is refused as another state, as its keys would be
+    return shares && Object.keys(valuesA).every((k) => !generated(k) || k in valuesB);
   } catch {
     return false;
   }

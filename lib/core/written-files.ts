@@ -37,7 +37,7 @@ export function filesOfMark(mark: string | undefined): string[] | undefined {
 }
 
 /** Files a desktop's file browser leaves in a folder it shows, which a synth may delete without a word. */
-const DESKTOP_FILES: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+export const DESKTOP_FILES: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
 
 /**
  * What `dir` holds that none of `files` (the paths a synth wrote or writes, relative) accounts for: a file not

@@ -23,7 +23,7 @@ describe('the teams setting', () => {
       teams: [
         { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: 4, memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
         { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: '5' },
-        { name: 'docs', repos: ['acme/docs'], dedicatedRunner: 'false', namespaces: [2024, 'docs'] },
+        { name: 'docs', repos: ['acme/docs'], dedicatedRunner: 'false', namespaces: [2024, true] },
       ],
       platformRepos: ['acme/infra-*'],
       apiServer: 'https://203.0.113.10:6443',
@@ -31,7 +31,7 @@ describe('the teams setting', () => {
     expect(settings.teams).toEqual([
       { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: '4', memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
       { name: 'search', repos: ['acme/search'], dedicatedRunner: true, pullRequestNamespace: 'search-prs', buildNamespace: 'search-ci', registryQuotaGiB: 5 },
-      { name: 'docs', repos: ['acme/docs'], dedicatedRunner: false, namespaces: ['2024', 'docs'] },
+      { name: 'docs', repos: ['acme/docs'], dedicatedRunner: false, namespaces: ['2024', 'true'] },
     ]);
     expect(settings.platformRepos).toEqual(['acme/infra-*']);
     expect(settings.apiServer?.cidr).toBe('203.0.113.10/32');
@@ -50,7 +50,7 @@ describe('the teams setting', () => {
     ['members, which are code', { teams: [{ name: 'payments', repos: ['acme/p'], members: ['devs'] }] }, /^invalid teams\[0\]\.members \["devs"\]: is not a team setting; a team takes/],
     ['no name', { teams: [{ repos: ['acme/p'] }] }, 'missing teams[0].name: must be set: pulumi config set --path \'teams[0].name\' <team name>'],
     ['no repos', { teams: [{ name: 'a' }, { name: 'b' }] }, 'missing teams[0].repos: must be set: pulumi config set --path \'teams[0].repos[0]\' <owner/repository>'],
-    ['a name not text', { teams: [{ name: true, repos: ['acme/p'] }] }, 'invalid teams[0].name true: must be a string'],
+    ['a name not text', { teams: [{ name: { first: 'a' }, repos: ['acme/p'] }] }, 'invalid teams[0].name {"first":"a"}: must be a string'],
     ['repos not a list', { teams: [{ name: 'a', repos: 'acme/p' }] }, 'invalid teams[0].repos "acme/p": must be a list of non-empty strings: set it with pulumi config set --path \'teams[0].repos[0]\' <value>'],
     ['an empty repository', { teams: [{ name: 'a', repos: [''] }] }, /^invalid teams\[0\]\.repos \[""\]: must be a list of non-empty strings/],
     ['namespaces not a list', { teams: [{ name: 'a', repos: ['acme/p'], namespaces: 'a' }] }, /^invalid teams\[0\]\.namespaces "a": must be a list of non-empty strings/],
@@ -58,7 +58,7 @@ describe('the teams setting', () => {
     ['registryQuotaGiB not a number', { teams: [{ name: 'a', repos: ['acme/p'], registryQuotaGiB: '20GiB' }] }, 'invalid teams[0].registryQuotaGiB "20GiB": must be a whole number'],
     ['dedicatedRunner not a flag', { teams: [{ name: 'a', repos: ['acme/p'], dedicatedRunner: 'yes' }] }, 'invalid teams[0].dedicatedRunner "yes": must be true or false'],
     ['platformRepos as text', { platformRepos: 'acme/*' }, /^invalid platformRepos "acme\/\*": must be a structured setting, not text/],
-    ['platformRepos not strings', { platformRepos: [true] }, 'invalid platformRepos [true]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
+    ['platformRepos not strings', { platformRepos: [['a']] }, 'invalid platformRepos [["a"]]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
     ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
   ])('refuses %s in one line naming its key', (_, extra, message) => {
     expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
@@ -126,8 +126,9 @@ describe('teams on the DigitalOcean charts', () => {
       .toThrow(/^invalid teams "payments": must be left unset with an imageMirror that takes a login/);
     expect(() => charts({ teams: TEAMS, imageMirror: 'mirror.example.com/airgap' })).not.toThrow();
     expect(() => charts({ teams: [TEAMS[0], { name: 'cert-manager', repos: ['example/cm'] }] }))
-      .toThrow('invalid teams[1] "cert-manager": must not claim the namespace cert-manager, which the program installs cert-manager in; name the team, or its namespaces, otherwise');
-    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^invalid teams\[0\] "payments": must not claim/);
+      .toThrow('invalid teams[1].name "cert-manager": must not be cert-manager, where the program installs cert-manager (installIngress); give the team another namespace');
+    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^invalid teams\[0\]\.namespaces\[1\] "cert-manager": must not be/);
+    expect(() => charts({ teams: [{ ...TEAMS[0], buildNamespace: 'cert-manager' }] })).toThrow(/^invalid teams\[0\]\.buildNamespace "cert-manager"/);
   });
 
   test('platformRepos is Drone\'s: Woodpecker grants secrets to routes of exact repositories, which the program has none of', () => {

@@ -741,14 +741,19 @@ describe('synthesize: the output directory', () => {
     expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(values(before));
   });
 
+  /** `synthesizedOutput()`, with a backup of its state and key record in `backup/`, and the values the output held then. */
+  function backedUpOutput() {
+    const out = synthesizedOutput();
+    const backup = path.join(out.dir, 'backup', 'secrets.json');
+    fs.mkdirSync(path.dirname(backup));
+    fs.copyFileSync(out.statePath, backup);
+    fs.copyFileSync(path.join(out.dir, 'secrets.lock.json'), path.join(out.dir, 'backup', 'secrets.lock.json'));
+    return { ...out, backup, backedUp: values(out.before) };
+  }
+
   // review: the README's restore points DOCKYARD_STATE at a backup, which the refusal of another state took for one
   test('a backup of the output\'s state, pointed at to restore, is that state; two states made apart with one input alike are not', () => {
-    const { dir, outdir, statePath } = synthesizedOutput();
-    const backup = path.join(dir, 'backup', 'secrets.json');
-    fs.mkdirSync(path.dirname(backup));
-    fs.copyFileSync(statePath, backup);
-    fs.copyFileSync(path.join(dir, 'secrets.lock.json'), path.join(dir, 'backup', 'secrets.lock.json'));
-    const backedUp = values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'));
+    const { dir, outdir, statePath, backup, backedUp } = backedUpOutput();
     stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath, rotate: ['platform/keys/rpc'] })));
     expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))['platform/keys/rpc']).not.toBe(backedUp['platform/keys/rpc']);
     stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: backup })));
@@ -767,6 +772,26 @@ describe('synthesize: the output directory', () => {
     } finally {
       delete process.env.DOCKYARD_TEST_CONTINUITY_TOKEN;
     }
+  });
+
+  // second review: a backup from before DOCKYARD_ROTATE=all shares no value but the state's digest key; a stack's own
+  // state once copied from another's, gone its own way since, shared values and was taken for a copy
+  test('a backup from before a rotation of every key is the state\'s copy; a copy gone its own way, with keys of its own, is not', () => {
+    const { dir, outdir, statePath, backup, backedUp } = backedUpOutput();
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath, rotate: ['all'] })));
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: backup })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(backedUp);
+    // the teams example's old state began as a copy of the default one, then made keys of its own
+    const teams = path.join(dir, 'teams', 'secrets.json');
+    fs.mkdirSync(path.dirname(teams));
+    fs.copyFileSync(backup, teams);
+    const distTeams = path.join(dir, 'dist-teams');
+    const withExtra = () => { const a = stack({ extra: true }); (a as any).outdir = distTeams; return a; };
+    stderrOf(() => synthesize(withExtra(), new LocalSecretStore({ statePath: teams })));
+    const running = fs.readFileSync(path.join(distTeams, 'secrets.local.yaml'), 'utf8');
+    expect(failure(() => synthesize(withExtra(), new LocalSecretStore({ statePath: backup }))))
+      .toMatch(/^invalid secret state ".*backup\/secrets\.json": the output directory ".*dist-teams" holds Secrets made from another state/);
+    expect(fs.readFileSync(path.join(distTeams, 'secrets.local.yaml'), 'utf8')).toBe(running);
   });
 
   test('a lost state (file and key record) over the output made from it is refused: the output holds the last copy (a rotation trial)', () => {

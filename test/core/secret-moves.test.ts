@@ -328,6 +328,35 @@ describe('a Secret renamed, or moved along with its construct\'s path', () => {
       .toContain('To take the current values back, synth with DOCKYARD_MOVE=harbor/core2=harbor/harbor-core;');
   });
 
+  // second review: moved back and wrapped in one edit, the key's recorded construct differed, so the value from
+  // before a rotation came back without a word
+  test('a Secret moved back and wrapped in one edit is refused as moved back', () => {
+    const { statePath, outdir } = synthesizedFirst('core');
+    stderrOf(() => synthesize(renamedStack(outdir, 'registry', 'core'), new LocalSecretStore({ statePath, move: ['harbor=registry'] })));
+    stderrOf(() => synthesize(renamedStack(outdir, 'registry', 'core'), new LocalSecretStore({ statePath, rotate: ['registry/core/password'] })));
+    expect(failure(() => synthesize(renamedStack(outdir, 'harbor', 'core', 'Wrapped'), new LocalSecretStore({ statePath }))))
+      .toContain('To take the current values back, synth with DOCKYARD_MOVE=registry=harbor;');
+  });
+
+  // second review: two stacks on one state declare a Secret alike; a key the other stack declared was taken for one
+  // of this stack's, moved from a chart it renamed, and offered as a move source
+  test('another stack on the same state with a Secret alike is no chart of this one renamed', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const env = (chartId: string, db: boolean): App => {
+      const app = new App({ outdir: path.join(dir, `dist-${chartId}`) });
+      const chart = new DockyardChart(app, chartId, { namespace: chartId });
+      new Secret(chart, 'Shared', { name: 'shared', namespace: 'common', values: { token: SecretValue.hex(32) } });
+      if (db) new Secret(chart, 'Db', { name: 'db', values: { password: SecretValue.alphanumeric(32) } });
+      return app;
+    };
+    const synth = (app: App) => stderrOf(() => synthesize(app, new LocalSecretStore({ statePath })));
+    synth(env('staging', false));
+    synth(env('prod', true));
+    expect(() => synth(env('staging', true))).not.toThrow();
+    expect(written(path.join(dir, 'dist-staging'))['staging/db/password']).not.toBe(written(path.join(dir, 'dist-prod'))['prod/db/password']);
+  });
+
   test('another stack on the same state, whose output never held the Secret, makes its own values', () => {
     // two environments on one state, each its own chart ID and output directory, as the README allows
     const dir = workdir();

@@ -486,6 +486,18 @@ describe('synthesize: an output directory that is not a synth\'s', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
   });
 
+  // second review: a new output directory a desktop had shown held only its .DS_Store, and was refused
+  test('a desktop\'s own files are no foreign entries, marked or not', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'dist');
+    fs.mkdirSync(outdir);
+    fs.writeFileSync(path.join(outdir, '.DS_Store'), '');
+    synthInto(outdir, path.join(dir, 'state.json'));
+    fs.writeFileSync(path.join(outdir, 'Thumbs.db'), '');
+    synthInto(outdir, path.join(dir, 'state.json'), 'two');
+    expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
+  });
+
   test('an empty directory is written', () => {
     const outdir = path.join(workdir(), 'empty');
     fs.mkdirSync(outdir);

@@ -248,6 +248,23 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(stateOf(dir).values[KEY]).not.toBe(before);
   });
 
+  // second review: with outputs of their own, the other stack's Harbor was taken for this one's in a renamed chart
+  test('two stacks on one state, each with its own output: one retiring its robot leaves the other\'s', () => {
+    const dir = stateDir();
+    const synth = (robots: string[], retired: string[], chartId: string): string => {
+      const app = harborApp(robots, retired, chartId);
+      (app as any).outdir = path.join(dir, `dist-${chartId}`);
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })));
+    };
+    synth(['ci'], [], 'platform');
+    synth(['ci'], [], 'other');
+    const kept: string = stateOf(dir).values[KEY];
+    synth([], ['ci'], 'platform');
+    expect(synth(['ci'], [], 'other')).not.toContain('made 1 key anew');
+    expect(stateOf(dir).values[KEY]).toBe(kept);
+    expect(stateOf(dir).declaredBy[KEY]).toBe('other/Harbor/Robot-ci/Secret');
+  });
+
   test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
     const dir = stateDir();
     stderrLines(harborApp(['ci']), dir);
