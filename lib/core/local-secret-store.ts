@@ -298,8 +298,11 @@ export class LocalSecretStore {
     let ownCharts: Set<string> | undefined;
     const ours = (declarer: string | undefined): boolean => declarer !== undefined
       && (ownCharts ??= new Set([...all.filter((c) => Chart.isChart(c)).map((c) => c.node.path), ...previousOutput(scope).charts])).has(declarer.split('/')[0]);
+    // (not where this stack's previous output held the key's own Secret: that value is the one it deploys, and the
+    // move was another stack's on a shared state, which declares the Secret alike)
+    const heldBefore = (k: string): boolean => previousOutput(scope).secrets.has(k.split('/').slice(0, 2).join('/'));
     const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
-      && (recordedBy[k] === declaring.get(k) || ours(recordedBy[k])));
+      && (recordedBy[k] === declaring.get(k) || ours(recordedBy[k])) && !heldBefore(k));
     if (stale.length > 0) {
       // the way back, in the form the move took: a Secret renamed moves back by its names, a namespace by its own
       // where each value is now: moved on again since, it is where the last move took it

@@ -10,13 +10,13 @@ import { describePath } from './validation';
  * quotes its content, which may hold credentials.
  */
 
-/** A secret store file that cannot be used as it is; the message names the file and how to fix it. */
-
 /**
  * The state entry that keys the digests of values (`secretDigest`, pod checksums): made once with the state, and
  * renewed by no rotation.
  */
 export const STATE_DIGEST_KEY = '#digest-key';
+
+/** A secret store file that cannot be used as it is; the message names the file and how to fix it. */
 export class SecretStateError extends Error {
   public constructor(message: string) {
     super(message);

@@ -13,7 +13,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { leftObjectsWarning, objectList } from './left-objects';
+import { leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
@@ -320,8 +320,20 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
   if (currentKnown) {
     // another existing state: refused where its file is there and is not this one's copy (a key record alone, left
     // behind by a state moved to this path, says nothing of the values)
-    if (!found.exists || !currentExists || sameLineage(from, current, [found.record, secrets.lockPath])) {
+    if (!found.exists || !currentExists) {
       return;
+    }
+    const lineage = lineageOf(from, current, [found.record, secrets.lockPath], heldBy(previousMark(outdir)));
+    if (lineage.copy && lineage.missing.length === 0) {
+      return;
+    }
+    if (lineage.copy) {
+      // a backup older than some of the output's keys: they would be made anew, while the cluster runs them
+      const them = lineage.missing.length === 1 ? 'it' : 'them';
+      throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: it is a copy of ${describePath(shown)}, which the ` +
+        `output directory ${describePath(outdir)} was made from, without ${lineage.missing.length === 1 ? 'a value' : 'values'} for ` +
+        `${fewOf(lineage.missing)}, which the output holds: this synth would make ${them} anew; restore a newer backup, or move the output ` +
+        `directory away to make ${them} anew on purpose`);
     }
     throw new SecretStateError(`invalid secret state ${describePath(secrets.statePath)}: the output directory ${describePath(outdir)} holds Secrets ` +
       `made from another state, ${describePath(shown)}, which still exists: this synth would write this state's credentials in place of all of ` +
@@ -335,31 +347,43 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
 }
 
 /**
- * Whether the state `b` is a copy of the state `a` the output was made from: byte-identical, or holding one generated
- * value alike and a value for every key `a` holds (a backup of it, taken before or after a rotation: the README's
- * restore points DOCKYARD_STATE at it). Two states made apart share no generated value; an input (a token the user
- * gave both, as the key records say) and the entries beside values (`#retired`, `#inputs`) count for nothing. Content
- * cannot tell a backup from a copy that went its own way with the same keys: this is a guard against mistakes, not
- * proof. A state that cannot be read is no copy.
+ * Which of a state's keys the output directory (its previous mark's text) holds: the keys of the Secrets it lists, and
+ * of the secret files it wrote; every key for an output whose mark lists neither (an earlier version's).
  */
-function sameLineage(a: string, b: string, records: readonly string[]): boolean {
+function heldBy(mark: string | undefined): (key: string) => boolean {
+  const files = filesOfMark(mark);
+  if (files === undefined) {
+    return () => true;
+  }
+  const secrets = secretsOfMark(mark);
+  const written = new Set(files);
+  return (key) => (key.startsWith('file:') ? written.has(key.slice('file:'.length)) : secrets.has(key.split('/').slice(0, 2).join('/')));
+}
+
+/**
+ * What the state `b` is to the state `a` the output was made from: a copy where the two are byte-identical or hold
+ * one generated value alike (a backup, taken before or after a rotation: the README's restore points
+ * DOCKYARD_STATE at it; a backup from before DOCKYARD_ROTATE=all shares the state's digest key, which no rotation
+ * renews), with the keys of `a` the output holds (`held`) that `b` lacks, which a synth would make anew. Two states
+ * made apart share no generated value; an input (a token the user gave both, as the key records say) and the entries
+ * beside values (`#retired`, `#inputs`) count for nothing. Content cannot tell a backup from a copy that went its own
+ * way: this is a guard against mistakes, not proof. A state that cannot be read is no copy.
+ */
+function lineageOf(a: string, b: string, records: readonly string[], held: (key: string) => boolean): { copy: boolean; missing: string[] } {
   const [textA, textB] = [fs.readFileSync(a), fs.readFileSync(b)];
   if (textA.equals(textB)) {
-    return true;
+    return { copy: true, missing: [] };
   }
   try {
     const [valuesA, valuesB] = [textA, textB].map((t) => JSON.parse(t.toString('utf8'))?.values ?? {}) as Record<string, unknown>[];
     const inputs = new Set(records.filter((r) => fs.existsSync(r)).flatMap((r) => Object.entries(JSON.parse(fs.readFileSync(r, 'utf8'))?.keys ?? {})
       .filter(([, recipe]) => typeof recipe === 'string' && recipe.startsWith('input(')).map(([k]) => k)));
-    // generated values: not an input, nor an entry beside a value, but the state's own digest key, which no rotation
-    // renews (a backup from before DOCKYARD_ROTATE=all shares only that)
-    const generated = (k: string): boolean => (!k.includes('#') || k === STATE_DIGEST_KEY) && !inputs.has(k);
-    const shares = Object.entries(valuesA).some(([k, v]) => generated(k) && typeof v === 'string' && v !== '' && valuesB[k] === v);
-    // a copy that lacks a value of the output's state would make it anew: a copy that went its own way since (a
-    // stack's own state once copied from another's) is refused as another state, as its keys would be
-    return shares && Object.keys(valuesA).every((k) => !generated(k) || k in valuesB);
+    const value = (k: string): boolean => !k.includes('#') && !inputs.has(k);
+    const shares = Object.entries(valuesA).some(([k, v]) => (value(k) || k === STATE_DIGEST_KEY) && typeof v === 'string' && v !== '' && valuesB[k] === v);
+    // a state rebuilt from the cluster has no digest key, and makes one: no key of the output
+    return { copy: shares, missing: shares ? Object.keys(valuesA).filter((k) => value(k) && held(k) && !(k in valuesB)).sort() : [] };
   } catch {
-    return false;
+    return { copy: false, missing: [] };
   }
 }
 

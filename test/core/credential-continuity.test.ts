@@ -789,9 +789,29 @@ describe('synthesize: the output directory', () => {
     const withExtra = () => { const a = stack({ extra: true }); (a as any).outdir = distTeams; return a; };
     stderrOf(() => synthesize(withExtra(), new LocalSecretStore({ statePath: teams })));
     const running = fs.readFileSync(path.join(distTeams, 'secrets.local.yaml'), 'utf8');
-    expect(failure(() => synthesize(withExtra(), new LocalSecretStore({ statePath: backup }))))
-      .toMatch(/^invalid secret state ".*backup\/secrets\.json": the output directory ".*dist-teams" holds Secrets made from another state/);
+    expect(failure(() => synthesize(withExtra(), new LocalSecretStore({ statePath: backup })))).toBe(`invalid secret state ${JSON.stringify(backup)}: ` +
+      `it is a copy of ${JSON.stringify(teams)}, which the output directory ${JSON.stringify(distTeams)} was made from, without a value for ` +
+      'platform/later/token, which the output holds: this synth would make it anew; restore a newer backup, or move the output directory away ' +
+      'to make it anew on purpose');
     expect(fs.readFileSync(path.join(distTeams, 'secrets.local.yaml'), 'utf8')).toBe(running);
+  });
+
+  // third review: the README's rebuilt state has no digest key; a backup of a shared state lacks keys another stack
+  // added since, which this output never held
+  test('a state rebuilt from the cluster, and a backup lacking only another stack\'s keys, are copies', () => {
+    const { dir, outdir, statePath, backup, backedUp } = backedUpOutput();
+    // another stack on the same state adds a key of its own, into an output of its own
+    const other = () => { const a = stack({ extra: true }); (a as any).outdir = path.join(dir, 'dist-other'); return a; };
+    stderrOf(() => synthesize(other(), new LocalSecretStore({ statePath })));
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: backup })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(backedUp);
+    // rebuilt from the deployed Secrets (README, "rebuild it from the cluster's Secrets"): values only, no digest key
+    const rebuilt = path.join(dir, 'rebuilt', 'secrets.json');
+    fs.mkdirSync(path.dirname(rebuilt));
+    const kept = JSON.parse(fs.readFileSync(backup, 'utf8')).values;
+    fs.writeFileSync(rebuilt, JSON.stringify({ version: 1, values: Object.fromEntries(Object.entries(kept).filter(([k]) => !k.startsWith('#'))) }));
+    stderrOf(() => synthesize(app(outdir), new LocalSecretStore({ statePath: rebuilt })));
+    expect(values(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8'))).toEqual(backedUp);
   });
 
   test('a lost state (file and key record) over the output made from it is refused: the output holds the last copy (a rotation trial)', () => {

@@ -357,6 +357,26 @@ describe('a Secret renamed, or moved along with its construct\'s path', () => {
     expect(written(path.join(dir, 'dist-staging'))['staging/db/password']).not.toBe(written(path.join(dir, 'dist-prod'))['prod/db/password']);
   });
 
+  // third review: two stacks on one state with one chart ID, a Secret alike at different paths; one moving its own
+  // namespace made the other's next synth refused as declaring a moved key again
+  test('another stack with the same chart ID, which moved its Secret, leaves this stack\'s Secret as it was', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const stackAt = (out: string, namespace: string, id: string): App => {
+      const app = new App({ outdir: path.join(dir, out) });
+      const chart = new DockyardChart(app, 'dockyard', { namespace });
+      new Secret(chart, id, { name: 'core', values: { password: SecretValue.alphanumeric(32) } });
+      return app;
+    };
+    const synth = (app: App, move: string[] = []) => stderrOf(() => synthesize(app, new LocalSecretStore({ statePath, move })));
+    synth(stackAt('dist-1', 'dockyard', 'Core'));
+    synth(stackAt('dist-2', 'dockyard', 'Other'));
+    const mine = written(path.join(dir, 'dist-2'))['dockyard/core/password'];
+    synth(stackAt('dist-1', 'moved', 'Core'), ['dockyard=moved']);
+    expect(() => synth(stackAt('dist-2', 'dockyard', 'Other'))).not.toThrow();
+    expect(written(path.join(dir, 'dist-2'))['dockyard/core/password']).toBe(mine);
+  });
+
   test('another stack on the same state, whose output never held the Secret, makes its own values', () => {
     // two environments on one state, each its own chart ID and output directory, as the README allows
     const dir = workdir();
