@@ -14,11 +14,12 @@ import { IConstruct } from 'constructs';
  * `recorded` (the state's `declaredBy`) with the keys not declared now moved as the declared keys' paths moved
  * (`declaring`, each declared key's path now). A move is taken from a declared key whose recorded path is gone from
  * `all` (the app's constructs) while its first segment is a chart of the app, or one of this stack's previous output
- * (`previousCharts`, by its manifests: a chart renamed): another stack's chart is no move of this one, even where the
- * two declare a Secret alike (a shared state's). Each move is known at every depth of the part both paths share at their end (`dockyard/Harbor/Robot-a/Secret`
- * to `dockyard/Registry/Harbor/Robot-a/Secret` moves `dockyard/Harbor` to `dockyard/Registry/Harbor`, and so on), and
- * a key's path follows the longest one that fits it, unless two declared keys moved it to different places; a part of
- * a path that is still there (the chart a component was wrapped in) is no move.
+ * (`previousCharts`, which its mark lists: a chart renamed): another stack's chart is no move of this one, even where
+ * the two declare a Secret alike (a shared state's). Each move is known at every depth of the part both paths share at
+ * their end (`dockyard/Harbor/Robot-a/Secret` to `dockyard/Registry/Harbor/Robot-a/Secret` moves `dockyard/Harbor` to
+ * `dockyard/Registry/Harbor`, and so on), and a key's path follows the longest one that fits it, unless two declared
+ * keys moved it to different places; a part of a path that is still there (the chart a component was wrapped in) is
+ * no move.
  */
 export function followMovedPaths(recorded: Readonly<Record<string, string>>, declaring: ReadonlyMap<string, string>,
   all: readonly IConstruct[], previousCharts: ReadonlySet<string> = new Set()): Readonly<Record<string, string>> {
@@ -33,7 +34,7 @@ export function followMovedPaths(recorded: Readonly<Record<string, string>>, dec
     present ??= new Set(all.map((c) => c.node.path));
     charts ??= new Set(all.filter((c) => Chart.isChart(c)).map((c) => c.node.path));
     const old = before.split('/');
-    // this stack's chart, or one it renamed since its previous output (whose manifests name its charts)
+    // this stack's chart, or one it renamed since its previous output (whose mark lists its charts)
     const ours = charts.has(old[0]) || previousCharts.has(old[0]);
     if (present.has(before) || !ours) {
       continue;

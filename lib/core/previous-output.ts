@@ -1,27 +1,40 @@
+import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { secretsOfMark } from './left-objects';
-import { filesOfMark } from './written-files';
+import { markList, readMarkList } from './written-files';
 
 // What the secret store learns from the stack's previous output, which `synthesize` hands it (`withPreviousOutput`):
 // its mark lists the objects and files the previous synth of this very stack wrote. A Secret of this stack that moved
 // to another namespace is known by the Secrets (lib/core/secret-moves.ts, movedWithoutValues), and a chart of this
-// stack renamed since by the charts' manifests (lib/core/moved-paths.ts): another stack on a shared state has an
+// stack renamed since by the charts it lists (lib/core/moved-paths.ts): another stack on a shared state has an
 // output of its own. Not exported from lib/core.
 
 /** The previous output of a stack, as its mark tells it. */
 export interface PreviousOutput {
   /** Its Secrets, as `<namespace>/<name>`. */
   readonly secrets: ReadonlySet<string>;
-  /** The IDs of its charts, by their manifests (`<id>.k8s.yaml`). */
+  /** The IDs of the app's own charts (`chartList`). */
   readonly charts: ReadonlySet<string>;
 }
 
 const NONE: PreviousOutput = { secrets: new Set(), charts: new Set() };
 
+/** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
+const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
+const CHARTS_END = 'End of the charts.\n';
+
+/**
+ * The mark's list of the charts of `app` (its children, not charts nested in them): a chart's ID is the first
+ * segment of every path below it, which the state records (lib/core/moved-paths.ts). A manifest's name would not do:
+ * a nested chart's and a user's `OutputFile` named `x.k8s.yaml` look alike.
+ */
+export function chartList(app: IConstruct): string {
+  return markList(CHARTS_HEADER, CHARTS_END, app.node.children.filter((c) => Chart.isChart(c)).map((c) => c.node.id));
+}
+
 /** What the previous output's mark (its text, if there is one) tells: nothing without a mark or its lists. */
 export function previousOutputOf(mark: string | undefined): PreviousOutput {
-  const manifests = (filesOfMark(mark) ?? []).filter((f) => f.endsWith('.k8s.yaml') && !f.includes('/'));
-  return { secrets: secretsOfMark(mark), charts: new Set(manifests.map((f) => f.slice(0, -'.k8s.yaml'.length))) };
+  return { secrets: secretsOfMark(mark), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []) };
 }
 
 const previous = new WeakMap<IConstruct, PreviousOutput>();

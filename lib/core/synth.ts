@@ -14,7 +14,7 @@ import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
-import { previousOutputOf, withPreviousOutput } from './previous-output';
+import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
@@ -128,7 +128,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + objectList(listed), 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));

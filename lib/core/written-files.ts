@@ -13,27 +13,40 @@ const LIST_END = 'End of the files.\n';
 
 /** The mark's list of `files` (relative paths, as `path.posix.normalize` writes them), sorted, each a JSON string. */
 export function fileList(files: readonly string[]): string {
-  return `${LIST_HEADER}${[...files].sort().map((f) => `${JSON.stringify(f)}\n`).join('')}${LIST_END}`;
+  return markList(LIST_HEADER, LIST_END, files);
 }
 
 /** The files a previous mark (its text) lists, or undefined when it lists none (a version before the list). */
 export function filesOfMark(mark: string | undefined): string[] | undefined {
-  const at = mark?.indexOf(LIST_HEADER) ?? -1;
+  return readMarkList(mark, LIST_HEADER, LIST_END);
+}
+
+/**
+ * A list of the mark: `header`, each of `items` sorted and written as a JSON string on a line of its own (so any
+ * text reads back exactly), then `end`.
+ */
+export function markList(header: string, end: string, items: readonly string[]): string {
+  return `${header}${[...items].sort().map((f) => `${JSON.stringify(f)}\n`).join('')}${end}`;
+}
+
+/** The items of the list `markList(header, end, …)` wrote into `mark`, or undefined where the mark has no such list. */
+export function readMarkList(mark: string | undefined, header: string, end: string): string[] | undefined {
+  const at = mark?.indexOf(header) ?? -1;
   if (mark === undefined || at < 0) {
     return undefined;
   }
-  const start = at + LIST_HEADER.length;
-  const end = mark.indexOf(LIST_END, start);
-  const files: string[] = [];
-  for (const line of mark.slice(start, end < 0 ? undefined : end).split('\n')) {
+  const start = at + header.length;
+  const stop = mark.indexOf(end, start);
+  const items: string[] = [];
+  for (const line of mark.slice(start, stop < 0 ? undefined : stop).split('\n')) {
     try {
-      const file: unknown = line === '' ? undefined : JSON.parse(line);
-      if (typeof file === 'string') files.push(file);
+      const item: unknown = line === '' ? undefined : JSON.parse(line);
+      if (typeof item === 'string') items.push(item);
     } catch {
-      // a line edited by hand is no file of the list: what it named counts as not written
+      // a line edited by hand is no item of the list: what it named counts as not listed
     }
   }
-  return files;
+  return items;
 }
 
 /** Files a desktop's file browser leaves in a folder it shows, which a synth may delete without a word. */

@@ -361,7 +361,8 @@ describe('synthesize: an output directory that is not a synth\'s', () => {
     const { outdir, statePath } = synthedOnce();
     expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toMatch(new RegExp('^Written by Dockyard\'s synth, which replaces this whole ' +
       'directory every time it runs: keep nothing else here.\nThe files it wrote, one a line \\(JSON strings, paths from this directory\\), for ' +
-      'the next synth to compare:\n".dockyard-output"\n"secrets.local.yaml"\n"test.k8s.yaml"\nEnd of the files.\nThe objects it wrote'));
+      'the next synth to compare:\n".dockyard-output"\n"secrets.local.yaml"\n"test.k8s.yaml"\nEnd of the files.\nThe charts it wrote, one a line ' +
+      '\\(JSON strings of the IDs of the app\'s own charts\\):\n"test"\nEnd of the charts.\nThe objects it wrote'));
     synthInto(outdir, statePath, 'two');
     expect(tree(outdir)).toEqual(['.dockyard-output', 'secrets.local.yaml', 'test.k8s.yaml']);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
+import { chartList, previousOutputOf } from '../../lib/core/previous-output';
 import { fileList, filesOfMark, unlistedEntries } from '../../lib/core/written-files';
 
 // The mark of a synth's output directory lists the files it wrote, for the next synth to refuse anything put there
@@ -41,5 +43,20 @@ describe('unlistedEntries', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// third review: the previous output's charts were read from its top-level `*.k8s.yaml` files, so a user's OutputFile
+// named like one, or a nested chart's manifest, could name another stack's chart on a shared state
+describe('the mark\'s list of charts', () => {
+  test('names the app\'s own charts only, whatever files look like manifests', () => {
+    const app = new App();
+    const platform = new Chart(app, 'platform');
+    new Chart(platform, 'nested');
+    new Chart(app, 'teams');
+    const mark = `${fileList(['platform.k8s.yaml', 'nested.k8s.yaml', 'other.k8s.yaml', 'teams.k8s.yaml'])}${chartList(app)}`;
+    expect([...previousOutputOf(mark).charts]).toEqual(['platform', 'teams']);
+    // a mark without the list names no chart
+    expect([...previousOutputOf(fileList(['platform.k8s.yaml'])).charts]).toEqual([]);
   });
 });
