@@ -294,7 +294,8 @@ function parsed(key: string, text: string): unknown {
 
 /**
  * Text where a whole number or a boolean was given: Pulumi stores a `--path` value that reads as a number or as
- * `true`/`false` as one, so a namespace named `2024` arrives as 2024, one named `true` as true.
+ * `true`/`false` as one (sdk/go/common/resource/config/map.go, adjustObjectValue), so a namespace named `2024` arrives
+ * as 2024, one named `true` as true.
  */
 function asText(value: unknown): unknown {
   return (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || typeof value === 'boolean' ? String(value) : value;

@@ -16,7 +16,7 @@ import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
 import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes } from './secret-manifest';
-import { retiredSecretKeys, runSecretRecordReviews, secretStateKey } from './secret-record-review';
+import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
@@ -296,11 +296,13 @@ export class LocalSecretStore {
     // declared by the same construct, or by one of this stack's charts (its constructs may have moved since: a Secret
     // moved back and wrapped in one edit), whose charts are the app's and the previous output's
     let ownCharts: Set<string> | undefined;
-    const ours = (declarer: string | undefined): boolean => declarer !== undefined
-      && (ownCharts ??= new Set([...all.filter((c) => Chart.isChart(c)).map((c) => c.node.path), ...previousOutput(scope).charts])).has(declarer.split('/')[0]);
+    const ours = (declarer: string | undefined): boolean => {
+      ownCharts ??= new Set([...all.filter((c) => Chart.isChart(c)).map((c) => c.node.path), ...previousOutput(scope).charts]);
+      return declarer !== undefined && ownCharts.has(declarer.split('/')[0]);
+    };
     // (not where this stack's previous output held the key's own Secret: that value is the one it deploys, and the
     // move was another stack's on a shared state, which declares the Secret alike)
-    const heldBefore = (k: string): boolean => previousOutput(scope).secrets.has(k.split('/').slice(0, 2).join('/'));
+    const heldBefore = (k: string): boolean => previousOutput(scope).secrets.has(secretOfStateKey(k));
     const stale = [...roots.keys()].filter((k) => movedTo[k] !== undefined && k in kept && !rotating.has(k)
       && (recordedBy[k] === declaring.get(k) || ours(recordedBy[k])) && !heldBefore(k));
     if (stale.length > 0) {
@@ -575,7 +577,7 @@ export class LocalSecretStore {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a folder rotates nothing: name each file to rotate, ` +
             `e.g. ${fewOf(below.sort(), 3)}`);
         }
-        const inNamespace = [...new Set(below.map((k) => k.split('/').slice(0, 2).join('/')))].sort();
+        const inNamespace = [...new Set(below.map((k) => secretOfStateKey(k)))].sort();
         if (inNamespace.length > 0) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a namespace rotates nothing, as its Secrets hold ` +
             `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${fewOf(inNamespace, 3)}`);
@@ -606,7 +608,7 @@ function isSecretEntry(entry: string): boolean {
  * edits (three from 24 characters), else none. Names only, never values.
  */
 function nearestKey(entry: string, keys: readonly string[]): string | undefined {
-  const names = [...new Set([...keys, ...keys.map((k) => k.split('/').slice(0, 2).join('/'))])];
+  const names = [...new Set([...keys, ...keys.map((k) => secretOfStateKey(k))])];
   const limit = entry.length >= 24 ? 3 : 2;
   const scored = names.map((name) => ({ name, d: editDistance(entry, name) })).filter((c) => c.d <= limit).sort((a, b) => a.d - b.d);
   return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].name : undefined;

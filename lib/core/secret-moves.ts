@@ -4,6 +4,7 @@
 // component's `name` prop), finds none of its values and makes every one anew: Harbor's `secret-key` among them,
 // which encrypts what Harbor stored in its database.
 import { SecretValue, SecretValueKind } from './secret';
+import { secretOfStateKey } from './secret-record-review';
 import { describeValue, isDnsLabel, isDnsSubdomain } from './validation';
 
 /**
@@ -60,15 +61,6 @@ export function parseMoves(entries: readonly string[], fail: MoveError): SecretM
   return moves;
 }
 
-/** A state key's namespace and the rest, `<secret>/<key>`; undefined for a key of no namespace (a `file:` key). */
-function split(stateKey: string): { namespace: string; rest: string } | undefined {
-  if (stateKey.startsWith('file:')) {
-    return undefined;
-  }
-  const slash = stateKey.indexOf('/');
-  return { namespace: stateKey.slice(0, slash), rest: stateKey.slice(slash + 1) };
-}
-
 /**
  * The state entries `moves` carry over: for each declared generated root in a move's `to` namespace that the state
  * lacks, the value of the same Secret and key in `from`, if the state holds it and the key record made it by the
@@ -97,10 +89,8 @@ export function movedEntries(moves: readonly SecretMove[], roots: ReadonlyMap<st
       if (target === undefined || (target in kept && !stale.has(target)) || stale.has(key)) {
         continue;
       }
-      const parts = split(target)!;
       const root = roots.get(target);
-      const derived = root === undefined && (key.endsWith(INPUTS) || `${key}${INPUTS}` in kept)
-        && secrets.has(`${parts.namespace}/${parts.rest.slice(0, parts.rest.indexOf('/') + 1)}`);
+      const derived = root === undefined && (key.endsWith(INPUTS) || `${key}${INPUTS}` in kept) && secrets.has(`${secretOfStateKey(target)}/`);
       const fits = root !== undefined && root.kind !== SecretValueKind.INPUT && (recipes[key] === undefined || recipes[key] === recipeOf(root));
       if (!fits && !derived) {
         continue;

@@ -59,6 +59,11 @@ export function secretStateKey(namespace: string, name: string, key: string): st
   return `${namespace}/${name}/${key}`;
 }
 
+/** The Secret of a state key (`secretStateKey`), as `<namespace>/<name>`. */
+export function secretOfStateKey(stateKey: string): string {
+  return stateKey.split('/').slice(0, 2).join('/');
+}
+
 /**
  * Have each synth of a secret store that renders `owner` run `review` on what the state holds: for warnings, which
  * it prints itself. It is not run for a state the synth starts anew, which holds nothing yet.

@@ -20,6 +20,7 @@ import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
 import { SecretStateError, STATE_DIGEST_KEY } from './secret-files';
+import { secretOfStateKey } from './secret-record-review';
 import { describePath, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { toYamlChunks } from './yaml';
@@ -83,10 +84,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
   checkOutputDirectory(app.outdir, checkFilePaths(app, walk?.charts ?? app.charts));
-  checkStateOfOutput(app.outdir, secrets);
-  // the previous output's mark: the objects it wrote, to name those this synth no longer writes, and its Secrets, by
-  // which the store knows one of this stack's that moved to another namespace
+  // the previous output's mark: the objects it wrote, to name those this synth no longer writes, and its Secrets and
+  // charts, by which the state check and the store know this stack's own
   const mark = previousMark(app.outdir);
+  checkStateOfOutput(app.outdir, secrets, mark);
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -278,13 +279,14 @@ function previousStatePath(outdir: string): string | undefined {
  *   an apply then rolled out, and the synth only warned (a new user's trial);
  * - an existing state over an output made from another state whose file still exists and is no copy of it: pointing
  *   `apps/teams` at the default stack's state with its own output still in place replaced every credential there (an
- *   upgrade trial); a copy, or a backup of the same state (`sameLineage`), is the same state;
+ *   upgrade trial); a copy, or a backup of the same state (`lineageOf`), is the same state, unless it lacks a key
+ *   the output holds;
  * - a new state at the very path the output was made from, whose file and key record are both gone (`.dockyard/`
  *   deleted): every credential would be made anew, Harbor's `secret-key` among them (an accidental-rotation trial).
  * An output that names no state, or a state of which nothing is left at another path, starts anew as before, with
  * the store's notice; so does any state once the output directory is moved away.
  */
-function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
+function checkStateOfOutput(outdir: string, secrets: LocalSecretStore, mark: string | undefined): void {
   const given = previousStatePath(outdir);
   if (given === undefined) {
     return;
@@ -323,7 +325,7 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore): void {
     if (!found.exists || !currentExists) {
       return;
     }
-    const lineage = lineageOf(from, current, [found.record, secrets.lockPath], heldBy(previousMark(outdir)));
+    const lineage = lineageOf(from, current, [found.record, secrets.lockPath], heldBy(mark));
     if (lineage.copy && lineage.missing.length === 0) {
       return;
     }
@@ -357,7 +359,7 @@ function heldBy(mark: string | undefined): (key: string) => boolean {
   }
   const secrets = secretsOfMark(mark);
   const written = new Set(files);
-  return (key) => (key.startsWith('file:') ? written.has(key.slice('file:'.length)) : secrets.has(key.split('/').slice(0, 2).join('/')));
+  return (key) => (key.startsWith('file:') ? written.has(key.slice('file:'.length)) : secrets.has(secretOfStateKey(key)));
 }
 
 /**

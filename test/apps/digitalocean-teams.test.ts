@@ -19,6 +19,8 @@ const failure = (extra: Record<string, unknown>): string => refusal(() => read(e
 describe('the teams setting', () => {
   test('reads each team as Pulumi stores a --path value: numbers and true/false as such, quantities as text', () => {
     // pulumi config set --path 'teams[0].quota.cpu' 4 stores the number 4; 'teams[0].dedicatedRunner' true a boolean
+    // (pulumi sdk/go/common/resource/config/map.go, adjustObjectValue: "true"/"false" become booleans, what
+    // strconv.Atoi reads an integer, unless it starts with "0")
     const settings = read({
       teams: [
         { name: 'payments', repos: ['acme/payments-*'], namespaces: ['payments', 'payments-staging'], quota: { cpu: 4, memory: '8Gi', pods: 20 }, registryQuotaGiB: 30 },
