@@ -32,6 +32,8 @@ export interface DefaultPlatform {
   readonly harbor: Harbor;
   /** Harbor's Docker Hub proxy-cache project, unless the stack pulls from a mirror. */
   readonly proxyCache?: string;
+  /** The image mirror's login (`DOCKYARD_IMAGE_MIRROR_USER`), which every pod that pulls from the mirror needs. */
+  readonly mirrorCredential?: RegistryCredential;
 }
 
 /** Options of `defaultPlatform`. */
@@ -223,5 +225,5 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     events: DEMO_EVENTS.build,
     values: { docker_config: SecretValue.dockerConfigJson([{ registry: harbor.host, username: pusher.username, password: pusher.secret }]) },
   });
-  return { chart, ci, harbor, proxyCache: proxy };
+  return { chart, ci, harbor, proxyCache: proxy, mirrorCredential };
 }

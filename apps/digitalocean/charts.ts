@@ -340,7 +340,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     // its secret left with its Secret and no one could use it again
     harbor.retireRobot('drone', { mayBeAbsent: true });
   }
-  onboardTeams(chart, config, { ci, harbor, proxy, poolPullSecrets });
+  onboardTeams(chart, config, { ci, harbor, proxy, poolPullSecrets, mirrorLogin });
 
   if (config.imageDigests) {
     // every image by digest, through the proxy cache or the mirror, as the default stack does
@@ -367,35 +367,28 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
  * shared pool's pull secrets. A team's refusal names its place in the setting.
  */
 function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
-  platform: { ci: ICiEngine; harbor: Harbor; proxy?: string; poolPullSecrets: readonly PullSecret[] }): void {
+  platform: { ci: ICiEngine; harbor: Harbor; proxy?: string; poolPullSecrets: readonly PullSecret[]; mirrorLogin?: RegistryCredential }): void {
   const { ci, harbor, proxy } = platform;
   if (config.teams === undefined || config.teams.length === 0) {
     return;
   }
-  // a team's build pods pull the runner's own images (its clone step, relocated) with the team's logins and
-  // ServiceAccounts, which hold Harbor's only: from a mirror that takes a login they would pull nothing (review)
-  if (mirrorNeedsLogin(config)) {
-    invalid('teams', config.teams.map((t) => t.name).join(','), `must be left unset with an imageMirror that takes a login (imageMirrorUser, or ` +
-      'the Container Registry): a team\'s build pods would pull the runner\'s images from the mirror with the team\'s own logins, which hold ' +
-      'no mirror login; use an anonymous mirror, or Harbor\'s proxy cache (no imageMirror)');
+  // a team's build pods pull the runner's own images (its clone step, relocated) with the team's logins: a mirror's
+  // own login joins every team's pull secret (sharedLogins); the Container Registry's is a DigitalOcean API token,
+  // which no team may hold
+  if (config.imageMirror !== undefined && docrMirrorRegistry(config.imageMirror) !== undefined) {
+    invalid('teams', config.teams.map((t) => t.name).join(','), 'must be left unset with an imageMirror on the Container Registry: a team\'s ' +
+      'build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, which ' +
+      'no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
   }
   const teams = new TeamPlatform(chart, 'Teams', {
     ci, harbor,
     sharedProjects: proxy ? [proxy] : [],
+    sharedLogins: platform.mirrorLogin ? [platform.mirrorLogin] : [],
+    // where the program installs cert-manager (IngressStack); ingress-nginx's is refused as the default ingress peer
+    reservedNamespaces: [CERT_MANAGER_NAMESPACE],
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
   });
   config.teams.forEach((team, i) => {
-    // the namespace of cert-manager, which the program installs (IngressStack): a team's would collide there only at
-    // pulumi up, after the cloud resources (ingress-nginx's is refused by TeamPlatform, its default ingress peer)
-    const claims: [string, string | undefined][] = [
-      ...(team.namespaces ?? [team.name]).map((ns, j): [string, string] => [team.namespaces ? `namespaces[${j}]` : 'name', ns]),
-      ['buildNamespace', team.buildNamespace], ['pullRequestNamespace', team.pullRequestNamespace],
-    ];
-    const claim = claims.find(([, ns]) => ns === CERT_MANAGER_NAMESPACE);
-    if (claim !== undefined) {
-      invalid(`teams[${i}].${claim[0]}`, claim[1], `must not be ${CERT_MANAGER_NAMESPACE}, where the program installs cert-manager (installIngress); ` +
-        'give the team another namespace');
-    }
     try {
       const added = teams.addTeam({ ...team });
       if (added.pullRequestNamespace !== undefined) {

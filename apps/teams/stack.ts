@@ -23,6 +23,9 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
     ci: platform.ci,
     harbor: platform.harbor,
     sharedProjects: platform.proxyCache ? [platform.proxyCache] : [],
+    // a mirror's login (DOCKYARD_IMAGE_MIRROR_USER): every team's build pods pull the engine's relocated clone image
+    // from it, and its apps their relocated images
+    sharedLogins: platform.mirrorCredential ? [platform.mirrorCredential] : [],
     // DOCKYARD_API_SERVER: every team's deploy pipelines reach it from the team's build namespace, as the demo's do
     // from dockyard-deploy
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { describeValue, Image, invalid, ISecret } from '../core';
+import { describeValue, Image, Images, invalid, ISecret, registryHost } from '../core';
 import { PrivateProject, PullAccess, PullVerdict, UserAccounts, userAccounts } from '../core/pull-access';
 import { deniedLogins, noLogin, pullGrant } from '../core/pull-refusal';
 
@@ -56,7 +56,9 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
   const pullers: { where: string; secrets: readonly (ISecret | string)[] }[] = [];
   let found = false;
   for (const { image, role } of pods.images) {
-    const project = projects.of(image);
+    const harborProject = projects.of(image);
+    const mirror = harborProject === undefined ? projects.mirrorOf(image) : undefined;
+    const project = harborProject ?? mirror?.project;
     if (project === undefined) {
       continue;
     }
@@ -74,6 +76,9 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
     for (const { where, secrets } of pullers) {
       const verdict = PullAccess.judge(scope, project, secrets);
       if (!verdict.pulls) {
+        if (mirror !== undefined) {
+          refuseMirror(pods, image, role, mirror, where, verdict, own !== undefined);
+        }
         refuse(pods, image, role, project, where, verdict, own !== undefined);
       }
     }
@@ -95,12 +100,38 @@ function refuse(pods: BuildPods, image: Image, role: string, project: PrivatePro
 }
 
 /**
+ * The one-line refusal of `checkBuildPulls` for an image on a mirror that takes a login: the pods that pull with the
+ * pull secrets `where` hold no login to it, nor do the nodes.
+ */
+function refuseMirror(pods: BuildPods, image: Image, role: string, mirror: LoginMirror, where: string, verdict: PullVerdict, own: boolean): never {
+  const host = mirror.project.imageHost;
+  const fix = `${own ? `give one of those pull secrets a login to ${host}` : `list a PullSecret with a login to ${host} in ` +
+    `${describeValue(pods.namespace)} (its namespaces)`}; for a team's build namespace, add the login to TeamPlatform sharedLogins, which every ` +
+    'team\'s pull secret and pipeline pull login hold';
+  invalid('pull secrets of build namespace', pods.namespace, `its build pods pull ${image.reference} (${role}) from ${host}, an image mirror ` +
+    `the app logs in to (pull secret ${describeValue(`${mirror.secret.namespace}/${mirror.secret.secretName}`)}), and ` +
+    `${noLogin(mirror.project, where, verdict.nodeLogins)}; ${fix}; ${pods.notCounted}`);
+}
+
+/**
+ * An image mirror that takes a login, as a private registry of no projects (any login to it may pull): the app
+ * relocates its images to a mirror (`Images.mirrored`) and logs in to this host (`secret`), where it declares no
+ * registry of its own (a Harbor, whose projects `PullAccess.privateProjectOf` tells).
+ */
+interface LoginMirror {
+  readonly project: PrivateProject;
+  /** A pull secret of the app that logs in to the mirror, for the message. */
+  readonly secret: ISecret;
+}
+
+/**
  * `PullAccess.privateProjectOf`, kept by image reference, and the user's ServiceAccounts, for one engine's check: it
  * checks the same few images in each of its build namespaces (a thousand teams' worth), and neither changes while it
  * checks.
  */
 export class ProjectLookup {
   private readonly found = new Map<string, PrivateProject | undefined>();
+  private readonly mirrors = new Map<string, LoginMirror | undefined>();
   private usersFound?: UserAccounts;
 
   public constructor(private readonly scope: IConstruct) {}
@@ -111,6 +142,22 @@ export class ProjectLookup {
       this.found.set(image.reference, PullAccess.privateProjectOf(this.scope, image));
     }
     return this.found.get(image.reference);
+  }
+
+  /**
+   * The image mirror that takes a login `image` is pulled from, if any (`LoginMirror`): with a mirror relocation, a
+   * registry the app logs in to with a pull secret, for which it declares no registry.
+   */
+  public mirrorOf(image: Image): LoginMirror | undefined {
+    if (!Images.mirrored(this.scope)) {
+      return undefined;
+    }
+    if (!this.mirrors.has(image.registry)) {
+      const host = registryHost(image.registry);
+      const secret = PullAccess.declaresRegistry(this.scope, host) ? undefined : Images._loginTo(this.scope, host);
+      this.mirrors.set(image.registry, secret && { project: { host, imageHost: host, project: '', proxyCache: false }, secret });
+    }
+    return this.mirrors.get(image.registry);
   }
 
   /**

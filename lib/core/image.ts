@@ -687,6 +687,17 @@ export class Images {
   }
 
   /**
+   * A pull secret registered with `usePullSecret` below the app's root that holds a login to `host` (compared as
+   * `registryHost` gives it), if any: the app logs in to that registry.
+   *
+   * @internal
+   */
+  public static _loginTo(scope: IConstruct, host: string): ISecret | undefined {
+    const wanted = registryHost(host);
+    return PullSecretIndex.of(scope).uses.find((u) => u.hosts.has(wanted))?.secret;
+  }
+
+  /**
    * The pull secret listed in `namespace` (`usePullSecretIn`) under the name `name`, if any: the Secret a
    * ServiceAccount there that names `name` pulls with. One lookup; `usePullSecretIn` refuses two of one name there.
    *

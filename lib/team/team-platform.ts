@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { checkKnownProps, checkList, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer } from '../core';
+import {
+  checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+} from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { placements } from '../core/placement';
 import { reaches } from '../core/in-tree';
@@ -12,6 +14,7 @@ import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
 import { DroneCi } from '../drone';
 import { Harbor } from '../harbor';
+import { RegistryCredential } from '../registry';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
@@ -49,6 +52,27 @@ export interface TeamPlatformProps {
    * @default - none
    */
   readonly sharedProjects?: string[];
+  /**
+   * Logins to registries other than Harbor that every team's pods pull from: an image mirror that takes a login, to
+   * which the platform relocates its images (`Images.relocateAll`), the engines' clone images among them, which every
+   * team's build pods pull. Each team's pull secret `<team>-pull` holds these beside its pull robot's login, so they
+   * reach its app namespaces, its deploy identity (its build pods) and its pipelines' pull login.
+   *
+   * Every team's pods, pipelines and members who may read Secrets in its namespaces can read them: give a login that
+   * may only pull, never one that reaches more (a cloud API token, say). Harbor's host is refused: a team pulls from
+   * Harbor with its own robot (see `sharedProjects`).
+   *
+   * @default - none: teams pull from Harbor, and from registries that take no login
+   */
+  readonly sharedLogins?: RegistryCredential[];
+  /**
+   * Namespaces that no team may claim, beside those the app defines, "default", the "kube-" namespaces and the
+   * ingress controller's: those that something outside the app installs in the cluster, e.g. cert-manager's.
+   * A team claiming one is refused at `addTeam`, naming the prop that gave it.
+   *
+   * @default - none
+   */
+  readonly reservedNamespaces?: string[];
   /**
    * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
    * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
@@ -128,7 +152,7 @@ export interface TeamPlatformProps {
 
 /** Every prop of `TeamPlatformProps`: the record fails to compile when the interface gains a prop it does not list. */
 const TEAM_PLATFORM_PROPS: Readonly<Record<keyof TeamPlatformProps, true>> = {
-  ci: true, harbor: true, ingressPeers: true, sharedProjects: true, apiServer: true, apiServers: true, apiServerPort: true, appEgress: true,
+  ci: true, harbor: true, ingressPeers: true, sharedProjects: true, sharedLogins: true, reservedNamespaces: true, apiServer: true, apiServers: true, apiServerPort: true, appEgress: true,
   groupsPrefix: true, usernamePrefix: true, admissionPolicy: true,
 };
 const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
@@ -150,6 +174,10 @@ export class TeamPlatform extends Construct {
   private readonly apiServers: readonly NetworkPeer[];
   /** The API server's prefixes of OIDC groups and usernames (`groupsPrefix`, `usernamePrefix`). */
   private readonly subjectPrefixes: SubjectPrefixes;
+  /** The logins every team's pull secret holds beside its robot's (`sharedLogins`). */
+  private readonly sharedLogins: readonly RegistryCredential[];
+  /** Namespaces no team may claim (`reservedNamespaces`). */
+  private readonly reservedNamespaces: ReadonlySet<string>;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
@@ -165,6 +193,9 @@ export class TeamPlatform extends Construct {
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     this.subjectPrefixes = { group: checkSubjectPrefix('groupsPrefix', props.groupsPrefix), user: checkSubjectPrefix('usernamePrefix', props.usernamePrefix) };
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
+    this.sharedLogins = checkSharedLogins(props.sharedLogins ?? [], props.harbor);
+    this.reservedNamespaces = new Set(checkUniqueList('reservedNamespaces', props.reservedNamespaces ?? [], { allowEmpty: true })
+      .map((ns) => checkDnsLabel('reservedNamespaces', ns)));
     const appEgress = props.appEgress ?? {};
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
@@ -355,6 +386,9 @@ export class TeamPlatform extends Construct {
       if (isNamespaceDefined(this, ns)) {
         invalid(prop, ns, `must be a namespace of the team's own: the platform (or another construct of the app) defines it already${defaulted}`);
       }
+      if (this.reservedNamespaces.has(ns)) {
+        invalid(prop, ns, `must be a namespace of the team's own: the platform reserves it (TeamPlatform reservedNamespaces)${defaulted}`);
+      }
       // one the app does not define but builds in (added with create: false): the engine's Role and other
       // repositories' pipelines would stay there beside the team's
       const builder = namespaceBuilder(this, ns);
@@ -371,7 +405,7 @@ export class TeamPlatform extends Construct {
     try {
       team = new Team(this, props.name, {
         ci: this.props.ci, harbor: this.props.harbor,
-        ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], appEgress: this.appEgress,
+        ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], sharedLogins: this.sharedLogins, appEgress: this.appEgress,
         subjectPrefixes: this.subjectPrefixes,
       }, props);
     } catch (e) {
@@ -507,3 +541,19 @@ function describePeer(peer: unknown): unknown {
   return peer instanceof NetworkPeer ? peer._toKube() : peer;
 }
 
+
+/**
+ * Check `sharedLogins`: registry logins, one per registry, none of them Harbor's (a team pulls from Harbor with its
+ * own robot, and a shared Harbor login would be the platform's, reaching every project it may).
+ */
+function checkSharedLogins(logins: readonly RegistryCredential[], harbor: Harbor): readonly RegistryCredential[] {
+  checkListOf('sharedLogins', logins, 'RegistryCredentials', 'must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })',
+    RegistryCredential);
+  checkUniqueList('sharedLogins', logins.map((l) => l.registry), { allowEmpty: true });
+  const own = logins.find((l) => l.registry === harbor.host.toLowerCase());
+  if (own !== undefined) {
+    invalid('sharedLogins', own.registry, 'must be another registry than Harbor\'s: a team pulls from Harbor with its own robot; list the projects ' +
+      'every team may pull from in sharedProjects');
+  }
+  return [...logins];
+}

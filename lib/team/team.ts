@@ -536,6 +536,13 @@ export interface TeamContext {
   readonly ingressPeers: readonly NetworkPeer[];
   /** Harbor projects every team's pull robot may pull from, e.g. the Docker Hub proxy cache. */
   readonly sharedProjects: readonly string[];
+  /**
+   * Logins to registries other than Harbor that the team's pull secret holds beside its robot's
+   * (`TeamPlatformProps.sharedLogins`).
+   *
+   * @default - none
+   */
+  readonly sharedLogins?: readonly RegistryCredential[];
   /** The egress rules of app namespaces: DNS and the internet without the cluster's ranges. */
   readonly appEgress: readonly BuildEgressRule[];
   /**
@@ -731,7 +738,8 @@ export class Team extends Construct {
     this.pullSecret = new PullSecret(this, 'PullSecret', {
       // the team's own login, listed in its namespaces only: never the app-wide pull secret of Harbor
       name: `${name}-pull`, namespace: this.namespaces[0], appWide: false,
-      credentials: [RegistryCredential.harborRobot(ctx.harbor.host, this.pullRobot)],
+      // and the platform's shared logins (an image mirror's), which its build pods need for the engine's clone image
+      credentials: [RegistryCredential.harborRobot(ctx.harbor.host, this.pullRobot), ...ctx.sharedLogins ?? []],
       // not the build namespace's `default` account, nor the pull-request namespace's: a fork's pull request must not
       // pull the team's images; the deploy identity gets the secret instead, which copies it to the build namespace
       namespaces: [...this.namespaces],

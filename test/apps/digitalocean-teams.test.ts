@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { digitalOceanCharts, DigitalOceanChartsConfig } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE, readSettings } from '../../apps/digitalocean/config';
-import { ApiServerEndpoint, CiEngineKind } from '../../lib';
+import { ApiServerEndpoint, CiEngineKind, DockyardChart, TeamPlatform } from '../../lib';
 import { find, refusal, stderrOf } from '../util';
 
 // Teams on the DigitalOcean program: its `teams` setting onboards them with TeamPlatform, as apps/teams does on the
@@ -80,6 +80,12 @@ function harborConfiguration(objects: any[]): string {
     .flatMap((o) => Object.values(o.data as Record<string, string>)).filter((text) => text.startsWith('{')).join('\n');
 }
 
+/** The registries a pull Secret's `.dockerconfigjson` logs in to, in its order. */
+function registriesOf(secret: any): string[] {
+  const text = secret.stringData?.['.dockerconfigjson'] ?? Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString();
+  return Object.keys(JSON.parse(text).auths);
+}
+
 /** The names of the Secrets `objects` hold whose data Drone's secrets extension serves (`<namespace>/<name>`). */
 const names = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 
@@ -121,16 +127,36 @@ describe('teams on the DigitalOcean charts', () => {
       .toThrow(/^teams\[0\]: invalid repos "example\/payments-\*": must not overlap the platform's own grants/);
   });
 
-  // review: with a mirror that takes a login, a team's build pods could not pull the runner's clone image; a team named
-  // cert-manager collided with the program's install only at pulumi up
-  test('refuses teams with a mirror that takes a login, and a team claiming cert-manager\'s namespace', () => {
-    expect(() => charts({ teams: TEAMS, imageMirror: 'mirror.example.com/airgap', imageMirrorUser: 'puller' }))
-      .toThrow(/^invalid teams "payments": must be left unset with an imageMirror that takes a login/);
+  // a team's build pods pull the runner's clone image, relocated to the mirror, as the team's deploy identity or with
+  // its pipelines' pull login: both must hold the mirror's login (TeamPlatform sharedLogins). Before, teams were
+  // refused with such a mirror
+  test('with a mirror that takes a login, every team\'s pull secret and pipeline pull login hold it beside the team\'s robot', () => {
+    let chart: DockyardChart | undefined;
+    stderrOf(() => { chart = digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, teams: TEAMS, imageMirror: 'mirror.example.com/airgap', imageMirrorUser: 'puller' }); });
+    const team = (chart!.node.findChild('Teams') as TeamPlatform).teams[0];
+    // Secrets are the Pulumi program's to render: the pull secret's logins, where it is listed, and who pulls with it
+    expect(team.pullSecret.registries).toEqual(['harbor.example.com', 'mirror.example.com']);
+    expect(team.pullSecret.namespaces).toEqual(['payments', 'payments-staging']);
+    const objects = chart!.toJson();
+    expect(find(objects, 'ServiceAccount', 'deployer', 'payments-builds').imagePullSecrets).toEqual([{ name: 'payments-pull' }]);
+    // the pipelines' pull login, which Drone's secrets extension serves to the team's repositories only
+    expect(JSON.stringify(find(objects, 'Role', 'drone-secrets', 'dockyard').rules)).toContain('"payments-harbor-pull"');
     expect(() => charts({ teams: TEAMS, imageMirror: 'mirror.example.com/airgap' })).not.toThrow();
+  });
+
+  // the Container Registry's login is a DigitalOcean API token (DOCR_TOKEN_INPUT), which must not reach the teams
+  test('refuses teams with a mirror on the Container Registry, whose login is an API token', () => {
+    expect(() => charts({ teams: TEAMS, containerRegistry: true, imageMirror: 'registry.digitalocean.com/acme' }))
+      .toThrow(/^invalid teams "payments": must be left unset with an imageMirror on the Container Registry: .*a DigitalOcean API token, which no team may hold; /);
+  });
+
+  // review: a team named cert-manager collided with the program's install only at pulumi up
+  test('refuses a team claiming cert-manager\'s namespace, which the program reserves', () => {
     expect(() => charts({ teams: [TEAMS[0], { name: 'cert-manager', repos: ['example/cm'] }] }))
-      .toThrow('invalid teams[1].name "cert-manager": must not be cert-manager, where the program installs cert-manager (installIngress); give the team another namespace');
-    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^invalid teams\[0\]\.namespaces\[1\] "cert-manager": must not be/);
-    expect(() => charts({ teams: [{ ...TEAMS[0], buildNamespace: 'cert-manager' }] })).toThrow(/^invalid teams\[0\]\.buildNamespace "cert-manager"/);
+      .toThrow('teams[1]: invalid namespaces "cert-manager": must be a namespace of the team\'s own: the platform reserves it (TeamPlatform ' +
+        'reservedNamespaces) (the default for team "cert-manager": rename the team, or give namespaces)');
+    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^teams\[0\]: .*invalid namespaces "cert-manager": .*reserves it/);
+    expect(() => charts({ teams: [{ ...TEAMS[0], buildNamespace: 'cert-manager' }] })).toThrow(/^teams\[0\]: .*invalid buildNamespace "cert-manager": .*reserves it/);
   });
 
   test('platformRepos is Drone\'s: Woodpecker grants secrets to routes of exact repositories, which the program has none of', () => {

@@ -146,3 +146,26 @@ describe('a namespace a component of the app runs in', () => {
     expect(p.objects().some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'web-db' && o.metadata.namespace === 'web')).toBe(true);
   });
 });
+
+// Namespaces something outside the app installs (cert-manager's, a monitoring stack's): a team claiming one would
+// collide with that install only when applied
+describe('TeamPlatform reservedNamespaces', () => {
+  test('are refused as any namespace of a team, naming the prop that gave it, changing nothing', () => {
+    const p = platform({ reservedNamespaces: ['cert-manager', 'monitoring'] });
+    expect(refusal(() => p.teams.addTeam({ name: 'web', repos: ['acme/web'], namespaces: ['web', 'monitoring'] })))
+      .toBe('invalid namespaces "monitoring": must be a namespace of the team\'s own: the platform reserves it (TeamPlatform reservedNamespaces) (team "web")');
+    expect(refusal(() => p.teams.addTeam({ name: 'web', repos: ['acme/web'], buildNamespace: 'cert-manager' })))
+      .toBe('invalid buildNamespace "cert-manager": must be a namespace of the team\'s own: the platform reserves it (TeamPlatform reservedNamespaces) (team "web")');
+    expect(refusal(() => p.teams.addTeam({ name: 'cert-manager', repos: ['acme/cm'] }))).toMatch(/^invalid namespaces "cert-manager": .*reserves it .*\(the default for team "cert-manager": rename the team, or give namespaces\)/);
+    expect(p.teams.teams).toEqual([]);
+    expect(p.teams.addTeam({ name: 'web', repos: ['acme/web'] }).namespaces).toEqual(['web']);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['no list', 'cert-manager', 'invalid reservedNamespaces "cert-manager": must be a list'],
+    ['a name that is no namespace', ['Cert_Manager'], 'invalid reservedNamespaces "Cert_Manager": must be a DNS-1123 label'],
+    ['a name twice', ['monitoring', 'monitoring'], 'invalid reservedNamespaces ["monitoring","monitoring"]: must not repeat'],
+  ])('refuse %s in one line', (_, reservedNamespaces, message) => {
+    expect(refusal(() => platform({ reservedNamespaces: reservedNamespaces as string[] }))).toMatch(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+});
