@@ -3,7 +3,7 @@ import { invalid, NetworkPeer, SecretKey } from '../core';
 
 /** How a client verifies its connection to PostgreSQL, as libpq's `sslmode`. */
 export enum SslMode {
-  /** No TLS: only for in-cluster traffic that a NetworkPolicy confines. */
+  /** No TLS: only for in-cluster traffic that a NetworkPolicy confines (`ExternalPostgres` warns of it to a host that is no Service of the cluster). */
   DISABLE = 'disable',
   /** TLS without verifying the server's certificate; what managed services such as DigitalOcean document. */
   REQUIRE = 'require',

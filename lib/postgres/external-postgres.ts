@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
+import { warnOnce } from '../core/warn';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 
 /** Props of an `ExternalPostgres`. */
@@ -109,6 +110,13 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     this.caCertificate = props.caCertificate;
     this.connectionLimit = checked.connectionLimit;
     this.maxConnections = checked.maxConnections;
+    if (this.sslMode === SslMode.DISABLE && !isClusterServiceHost(this.host)) {
+      // no NetworkPolicy confines the way to a server outside the cluster (SslMode.DISABLE): the password crosses the
+      // network in clear text, and so does every query
+      warnOnce(this, `ExternalPostgres ${this.node.path} (database ${describeValue(this.databaseName)}): sslMode "disable" sends the ` +
+        `password and the data in clear text to ${this.host}, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a ` +
+        'verifying mode, unless the network to it is your own');
+    }
   }
 
   public grantConnect(peer: NetworkPeer): void {
@@ -116,6 +124,15 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     // a call refused by a Postgres is refused here too
     checkPeer('peer', peer);
   }
+}
+
+/**
+ * Whether `host` names a Service of the cluster: `<service>` (in the client's namespace), or `<service>.<namespace>.svc`
+ * with or without the cluster domain after it; a name with dots but no `svc` label is taken for a server elsewhere.
+ */
+function isClusterServiceHost(host: string): boolean {
+  const labels = host.toLowerCase().split('.');
+  return labels.length === 1 || labels.indexOf('svc') === 2;
 }
 
 /** The settings of an `ExternalPostgres`, checked and defaulted. */

@@ -80,12 +80,6 @@ function harborConfiguration(objects: any[]): string {
     .flatMap((o) => Object.values(o.data as Record<string, string>)).filter((text) => text.startsWith('{')).join('\n');
 }
 
-/** The registries a pull Secret's `.dockerconfigjson` logs in to, in its order. */
-function registriesOf(secret: any): string[] {
-  const text = secret.stringData?.['.dockerconfigjson'] ?? Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString();
-  return Object.keys(JSON.parse(text).auths);
-}
-
 /** The names of the Secrets `objects` hold whose data Drone's secrets extension serves (`<namespace>/<name>`). */
 const names = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 

@@ -1,7 +1,7 @@
 import { NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
-import { container, envOf, find, synth, testChart, thrown } from '../util';
+import { container, envOf, find, stderrOf, synth, testChart, thrown } from '../util';
 
 describe('Postgres', () => {
   const build = () => {
@@ -198,6 +198,31 @@ describe('ExternalPostgres', () => {
     expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' }))
       .toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier.* \(database "drone"\)$/);
     expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
+  });
+
+  // a library user's trial: sslMode disable on a managed server's host passed without a word; SslMode.DISABLE is for
+  // in-cluster traffic that a NetworkPolicy confines
+  test('warns of sslMode disable to a server outside the cluster\'s Services, once, and not to a Service', () => {
+    const chart = testChart();
+    const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
+    const base = { databaseName: 'drone', user: 'drone', password, sslMode: SslMode.DISABLE };
+    const warned = stderrOf(() => {
+      new ExternalPostgres(chart, 'Managed', { ...base, host: 'db.example.com' });
+      new ExternalPostgres(chart, 'Address', { ...base, host: '10.20.0.7', databaseName: 'other', user: 'other' });
+    });
+    expect(warned).toBe('dockyard: warning: ExternalPostgres test/Managed (database "drone"): sslMode "disable" sends the password and the ' +
+      'data in clear text to db.example.com, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a verifying mode, ' +
+      'unless the network to it is your own\n' +
+      'dockyard: warning: ExternalPostgres test/Address (database "other"): sslMode "disable" sends the password and the data in clear text ' +
+      'to 10.20.0.7, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own\n');
+    const quiet = testChart();
+    const pw = Secret.fromSecretName(quiet, 'Pw', 'db').key('password');
+    expect(stderrOf(() => {
+      for (const [id, host] of [['Local', 'pg'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
+        new ExternalPostgres(quiet, id, { ...base, password: pw, host, databaseName: id.toLowerCase(), user: id.toLowerCase() });
+      }
+      new ExternalPostgres(quiet, 'Tls', { ...base, password: pw, host: 'db.example.com', sslMode: SslMode.REQUIRE, databaseName: 'tls', user: 'tls' });
+    })).toBe('');
   });
 });
 
