@@ -24,7 +24,8 @@ import { editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
 import { checkInputValue } from './input-value';
-import { describePath, describeValue } from './validation';
+import { describePath, describeValue, invalidSecret } from './validation';
+import { valueRules } from './value-rules';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -443,6 +444,13 @@ export class LocalSecretStore {
     if (inputs.length > 0) {
       throw new SecretStateError(`missing secret inputs: set ${[...new Set(inputs)].join(', ')} and synth again; nothing was written`);
     }
+    // values a program splices as they are into a format of its own (`requireValue`): refused before anything is written
+    for (const { key, rule, reader } of valueRules(scope)) {
+      const value = key.secret instanceof Secret ? data.get(key.secret)?.[key.key] : undefined;
+      if (value !== undefined && !rule.fits(value)) {
+        invalidSecret(sourceOf(key.secret as Secret, key.key), `${rule.allowed}, as ${reader} reads it; nothing was written`);
+      }
+    }
     // the digest key is kept with the values: a digest in a committed manifest then reveals nothing of a value
     values[STATE_DIGEST_KEY] ??= randomBytes(32).toString('hex');
     const digestKey = values[STATE_DIGEST_KEY];
@@ -641,6 +649,23 @@ function sameEntries(a: Record<string, unknown>, b: Record<string, unknown>): bo
 
 function stateKeyOf(secret: Secret, key: string): string {
   return secretStateKey(secret.namespace, secret.secretName, key);
+}
+
+/**
+ * Where the value of `secret`'s `key` comes from, as a refusal names it: the input variable it was given as,
+ * following copies, else the state key of the value it copies.
+ */
+function sourceOf(secret: Secret, key: string): string {
+  let at = stateKeyOf(secret, key);
+  let value: SecretValue | undefined = secret.values[key];
+  const seen = new Set<string>();
+  while (value?.kind === SecretValueKind.COPY && value.sources.value.secret instanceof Secret && !seen.has(at)) {
+    seen.add(at);
+    const source: SecretKey = value.sources.value;
+    at = stateKeyOf(source.secret as Secret, source.key);
+    value = (source.secret as Secret).values[source.key];
+  }
+  return value?.kind === SecretValueKind.INPUT ? value.env! : at;
 }
 
 function mapValues(sources: Readonly<Record<string, SecretKey>>, f: (k: SecretKey) => string): Record<string, string> {

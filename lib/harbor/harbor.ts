@@ -8,15 +8,18 @@ import { checkScrapers } from '../core/network';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
+import { requireValue } from '../core/value-rules';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase } from '../postgres';
 import { IRedis } from '../redis';
+import { REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
 import { ImageRelocation } from '../registry/relocation';
 import {
   checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
 } from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
 import { connectionBudget } from './connection-budget';
+import { HARBOR_DSN_PASSWORD_RULE } from './database-password';
 import { HarborContext, METRICS, componentName } from './context';
 import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
@@ -423,6 +426,9 @@ export class Harbor extends Construct {
         Images.protect(server, this.host, `${server.node.path} is a data service Harbor at ${this.host} needs to start`);
       }
     }
+    // values given from outside that Harbor splices as they are into its DSN and Redis URLs: refused at synth
+    requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
+    requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;
     this.ctx = {

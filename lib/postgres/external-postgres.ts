@@ -24,7 +24,8 @@ export interface ExternalPostgresProps {
    * sslmode=%s timezone=UTC` (goharbor/harbor v2.15.1 src/common/dao/pgsql.go:95-96), whose parser (jackc/pgconn
    * v1.14.3 config.go:516-572, Harbor's pgx driver) ends an unquoted value at ASCII white space, reads a `\` as an
    * escape and a value starting with `'` as a quoted one: so a Harbor database's password must hold no white space
-   * and no `\`, and not start with `'`. Generated passwords and DigitalOcean's (`AVNS_…`) hold none of them. A
+   * and no `\`, and not start with `'` (a synth with `LocalSecretStore` refuses a value given from outside that does,
+   * naming its variable). Generated passwords and DigitalOcean's (`AVNS_…`) hold none of them. A
    * `PostgresReconciler` that sets the password refuses, at run time, one PostgreSQL would store as a hash as it is:
    * `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
    */

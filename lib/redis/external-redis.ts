@@ -31,6 +31,7 @@ export interface ExternalRedisProps {
    * "invalid userinfo"): with another, Harbor's core fails to start,
    * and its jobservice and Trivy adapter fail printing the whole URL, password included, to their logs
    * (goharbor/harbor v2.15.1 src/jobservice/config/config.go:175, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go).
+   * A synth with `LocalSecretStore` refuses a value given from outside that holds another, naming its variable.
    * Managed services' generated passwords (DigitalOcean's `AVNS_…`) are safe; Dockyard's own are.
    */
   readonly password: SecretKey;

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { checkHostname, checkPort, NetworkPeer, SecretKey } from '../core';
 import { EnvPart, envTemplate, EnvVars } from '../core/env';
+import { ValueRule } from '../core/value-rules';
 
 /**
  * A Redis-compatible server as its clients see it: Harbor's components consume this.
@@ -55,6 +56,19 @@ export function bindRedisPassword(env: EnvVars, redis: IRedis, name = 'REDIS_PAS
   }
   return name;
 }
+
+/**
+ * What a password must be to go into a Redis URL as it is (`redisUrl` puts `$(<passwordVar>)` there, which Kubernetes
+ * expands unescaped): the characters of a URL's userinfo that Go's net/url takes as they are (`validUserinfo` in
+ * net/url/url.go; `%` starts an escape, which would change or refuse the value, and `/`, `?` or `#` end the
+ * authority), as Harbor's components and its Trivy adapter parse their Redis URLs. With another, Harbor's core fails
+ * to start, and its jobservice and Trivy adapter print the whole URL, password included (goharbor/harbor v2.15.1
+ * src/jobservice/config/config.go:175).
+ */
+export const REDIS_URL_PASSWORD_RULE: ValueRule = {
+  fits: (value) => /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/.test(value),
+  allowed: 'must hold only letters, digits and -._~!$&\'()*+,;=:@, which a Redis URL takes as they are (no white space, %, /, ?, # or non-ASCII)',
+};
 
 /**
  * A `redis://` or `rediss://` URL whose password is a reference to `passwordVar`, for `EnvVars.interpolate`: it
