@@ -40,6 +40,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   env.secret('CORE_SECRET', creds.coreSecret);
   env.secret('JOBSERVICE_SECRET', creds.jobserviceSecret);
   env.secret('CSRF_KEY', creds.csrfKey);
+  env.secret('ROBOT_SCANNER_NAME_PREFIX', creds.scannerPrefix);
   env.secret('HARBOR_ADMIN_PASSWORD', creds.adminPassword);
   env.value('DATABASE_TYPE', 'postgresql');
   databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');

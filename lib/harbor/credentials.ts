@@ -17,6 +17,8 @@ export class HarborCredentials extends Construct {
   public readonly secretKey: SecretKey;
   /** The CSRF key: exactly 32 characters, shared by every core replica. */
   public readonly csrfKey: SecretKey;
+  /** The name prefix of the robots core makes for each scan (`ROBOT_SCANNER_NAME_PREFIX`): random, as Harbor's installer makes it. */
+  public readonly scannerPrefix: SecretKey;
   /**
    * The RSA key core signs registry tokens with, shared by every core replica. No certificate of it is rendered:
    * the registry authenticates core with htpasswd, not tokens, and core reads only the key
@@ -44,6 +46,11 @@ export class HarborCredentials extends Construct {
         // and the password-type settings (v2.15.1 src/pkg/config/db/db.go:75)
         'secret-key': SecretValue.alphanumeric(16).encrypting('the endpoint credentials and the password settings (LDAP, email, OIDC) Harbor stores in PostgreSQL'),
         'csrf-key': SecretValue.alphanumeric(32),
+        // Harbor's default prefix is "scanner" (v2.15.1 src/lib/config/metadata/metadatalist.go:156); its installer draws
+        // 8 random letters and digits (make/photon/prepare/utils/core.py:26), here 16. A proxy-cache project takes pushes from
+        // any robot named `robot$<project>+<prefix>…` (src/server/middleware/repoproxy/proxy.go:324-340, isProxySession),
+        // which a project admin can create: with the default, they could push images every puller of the cache gets
+        'scanner-prefix': SecretValue.alphanumeric(16),
         'token-key': SecretValue.rsaPrivateKey(4096),
         // core sets HARBOR_ADMIN_PASSWORD only while the admin has no password (goharbor/harbor v2.15.1 src/core/main.go:94-111,
         // updateInitPassword: an empty salt; otherwise it logs that the setting is ignored): core's checksum counts the key
@@ -54,6 +61,7 @@ export class HarborCredentials extends Construct {
     this.coreSecret = core.key('secret');
     this.secretKey = core.key('secret-key');
     this.csrfKey = core.key('csrf-key');
+    this.scannerPrefix = core.key('scanner-prefix');
     this.tokenKey = core.key('token-key');
     this.adminPassword = props.adminPassword ?? core.key('admin-password');
     this.jobserviceSecret = new Secret(this, 'Jobservice', {

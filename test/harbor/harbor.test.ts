@@ -101,6 +101,20 @@ describe('Harbor components', () => {
     expect(env.REGISTRY_CREDENTIAL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'harbor-registry', key: 'password' });
   });
 
+  // Harbor v2.15.1 lets any robot named `robot$<project>+<scanner prefix>…` push into a proxy-cache project
+  // (src/server/middleware/repoproxy/proxy.go:324-340, isProxySession), and a project admin may create robots: with
+  // the default prefix, "scanner" (src/lib/config/metadata/metadatalist.go:156), one could push images into the cache
+  // every node pulls through. Harbor's installer draws the prefix at random (make/photon/prepare/utils/core.py:26);
+  // core reads it from ROBOT_SCANNER_NAME_PREFIX (src/lib/config/systemconfig.go, ScannerRobotPrefix)
+  test('gives core a random scanner robot prefix, kept in its Secret, never Harbor\'s default', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const env = envOf(container(find(synth(chart), 'Deployment', 'harbor-core')));
+    expect(env.ROBOT_SCANNER_NAME_PREFIX.valueFrom.secretKeyRef).toEqual({ name: 'harbor-core', key: 'scanner-prefix' });
+    const value = Secret.allIn(chart).find((s) => s.secretName === 'harbor-core')!.values['scanner-prefix'];
+    expect(value).toMatchObject({ kind: 'random', length: 16 });
+  });
+
   test('mounts core\'s encryption key and token signing key from its Secret', () => {
     const chart = testChart('harbor');
     inClusterHarbor(chart);
