@@ -45,9 +45,11 @@ export interface S3StorageOptions {
    */
   readonly disableRedirect?: boolean;
   /**
-   * Use HTTPS to the storage endpoint.
+   * Use HTTPS to the storage endpoint. With `regionEndpoint`, its scheme decides: the registry's S3 client keeps the
+   * scheme of the endpoint and reads `secure` only to add one to an endpoint written without (aws-sdk-go
+   * `endpoints.AddScheme`), so a value contradicting the scheme is refused.
    *
-   * @default true
+   * @default - true without `regionEndpoint`; with it, whether its scheme is `https`
    */
   readonly secure?: boolean;
   /**
@@ -131,9 +133,7 @@ export class HarborStorage {
     if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
       invalid('region', options.region, 'must be a region name such as "us-east-1"');
     }
-    if (options.regionEndpoint !== undefined) {
-      checkUrl('regionEndpoint', options.regionEndpoint, ['https', 'http']);
-    }
+    const secure = options.regionEndpoint === undefined ? options.secure ?? true : secureOf(options.regionEndpoint, options.secure);
     if (options.rootDirectory !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(options.rootDirectory)) {
       invalid('rootDirectory', options.rootDirectory, 'must be an absolute path such as "/harbor"');
     }
@@ -141,7 +141,7 @@ export class HarborStorage {
     if (options.multipartCopyMaxConcurrency !== undefined) {
       checkInteger('multipartCopyMaxConcurrency', options.multipartCopyMaxConcurrency, 1, 1000);
     }
-    return new HarborStorage(undefined, options);
+    return new HarborStorage(undefined, { ...options, secure });
   }
 
   /** A DigitalOcean Spaces bucket: S3 at `https://<region>.digitaloceanspaces.com`. */
@@ -186,7 +186,7 @@ export class HarborStorage {
         ...(s3.regionEndpoint ? { regionendpoint: s3.regionEndpoint } : {}),
         ...(s3.rootDirectory ? { rootdirectory: s3.rootDirectory } : {}),
         // explicit booleans: the chart can only emit true ones
-        secure: s3.secure ?? true,
+        secure: s3.secure,
         v4auth: s3.v4Auth ?? true,
         skipverify: s3.skipVerify ?? false,
         encrypt: s3.encrypt ?? false,
@@ -195,6 +195,26 @@ export class HarborStorage {
       },
     };
   }
+}
+
+/**
+ * Whether the registry reaches `regionEndpoint` over HTTPS: exactly when its scheme is `https`. distribution hands
+ * the endpoint and `DisableSSL: !secure` to aws-sdk-go v1 (goharbor/distribution release/2.8
+ * registry/storage/driver/s3-aws/s3.go `New`: `WithEndpoint`, `WithDisableSSL`), whose session adds a scheme only to
+ * an endpoint written without one (aws/aws-sdk-go v1.55 aws/session/session.go `resolveEndpoint` calls
+ * `endpoints.AddScheme(endpoint, DisableSSL)`; aws/endpoints/endpoints.go `AddScheme`), and Dockyard requires one:
+ * `secure` then changes nothing, and a `secure: true` rendered beside an http:// endpoint would claim HTTPS where
+ * the blobs and the pre-signed URLs handed to clients go over plain HTTP. A `secure` contradicting the scheme is
+ * refused rather than ignored.
+ */
+function secureOf(regionEndpoint: string, secure: boolean | undefined): boolean {
+  const url = checkUrl('regionEndpoint', regionEndpoint, ['https', 'http']);
+  const https = url.protocol === 'https:';
+  if (secure !== undefined && secure !== https) {
+    invalid('secure', secure, `must be ${https} or unset with regionEndpoint ${JSON.stringify(regionEndpoint)}: the registry takes HTTP or ` +
+      `HTTPS from the endpoint's scheme and ignores secure; write the endpoint with ${secure ? 'https' : 'http'}:// instead`);
+  }
+  return https;
 }
 
 /** Where the registry keeps blobs on a filesystem volume. */

@@ -214,6 +214,28 @@ describe('Harbor registry storage', () => {
     expect(config.storage.redirect).toEqual({ disable: true });
   });
 
+  test('S3 secure follows the scheme of regionEndpoint, and a secure contradicting it is refused', () => {
+    // goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go `New` hands aws-sdk-go v1 the endpoint
+    // and `WithDisableSSL(!secure)`; aws/session/session.go `resolveEndpoint` passes both to aws/endpoints/endpoints.go
+    // `AddScheme`, which adds a scheme only to an endpoint without one: the endpoint's scheme wins over secure
+    const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
+    const s3 = (options: object) => (HarborStorage.s3({
+      bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), ...options,
+    })._registryConfig().s3 as { secure: boolean });
+    expect(s3({ regionEndpoint: 'http://minio:9000' }).secure).toBe(false);
+    expect(s3({ regionEndpoint: 'http://minio:9000', secure: false }).secure).toBe(false);
+    expect(s3({ regionEndpoint: 'https://s3.example.com' }).secure).toBe(true);
+    expect(s3({ regionEndpoint: 'https://s3.example.com', secure: true }).secure).toBe(true);
+    // without an endpoint the SDK builds an https or http URL for the region from secure
+    expect(s3({}).secure).toBe(true);
+    expect(s3({ secure: false }).secure).toBe(false);
+    expect(() => s3({ regionEndpoint: 'http://minio:9000', secure: true })).toThrow(new RegExp(
+      '^invalid secure true: must be false or unset with regionEndpoint "http://minio:9000": the registry takes HTTP or HTTPS from the ' +
+      'endpoint\'s scheme and ignores secure; write the endpoint with https:// instead$'));
+    expect(() => s3({ regionEndpoint: 'https://s3.example.com', secure: false })).toThrow(
+      /^invalid secure false: must be true or unset with regionEndpoint "https:\/\/s3\.example\.com": .* write the endpoint with http:\/\/ instead$/);
+  });
+
   test('fails on bad storage options', () => {
     const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
     const base = { bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s') };

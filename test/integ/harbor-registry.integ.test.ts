@@ -204,6 +204,7 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
   let pod: ReturnType<typeof registryPod>;
   let creds: BasicAuth;
   let work: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     s3 = await S3Server.start({ buckets: [bucket], ...s3Keys });
@@ -211,7 +212,8 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
     const keys = Secret.fromSecretName(chart, 'S3', 's3-keys');
     inClusterHarbor(chart, {
       storage: HarborStorage.s3({
-        bucket, region: 'us-east-1', regionEndpoint: s3.endpoint, accessKey: keys.key('access-key'), secretKey: keys.key('secret-key'), secure: false,
+        // secure unset: the endpoint's http:// scheme decides it
+        bucket, region: 'us-east-1', regionEndpoint: s3.endpoint, accessKey: keys.key('access-key'), secretKey: keys.key('secret-key'),
       }),
     });
     // the existing Secret the chart refers to, holding the S3 server's credentials
@@ -223,18 +225,16 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
     fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
 
     redis = await RedisServer.start({ password: redisPassword, tls: false });
-    registry = await RegistryServer.start({
-      config: pod.config,
-      env: {
-        ...pod.env,
-        // redis.harbor.svc is a cluster DNS name: the loopback Redis stands in for it
-        REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
-        // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
-        REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
-        // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
-        REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
-      },
-    });
+    env = {
+      ...pod.env,
+      // redis.harbor.svc is a cluster DNS name: the loopback Redis stands in for it
+      REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
+      // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
+      REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
+      // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
+      REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
+    };
+    registry = await RegistryServer.start({ config: pod.config, env });
   });
 
   afterAll(async () => {
@@ -284,5 +284,25 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
     ]));
     expect((await getBlob(registry!.url, 'library/s3', pushed.layer.digest)).status).toBe(401);
     expect(troubleIn(registry!.logs())).toEqual([]);
+  });
+
+  test('secure: true beside an http:// endpoint, as rendered before, still stores over plain HTTP and redirects to http://', async () => {
+    // why secure must follow the scheme: distribution hands aws-sdk-go v1 the endpoint and DisableSSL (goharbor/
+    // distribution release/2.8 registry/storage/driver/s3-aws/s3.go `New`), and aws/endpoints/endpoints.go `AddScheme`
+    // keeps an endpoint's own scheme, so this registry talks HTTP to s3rver (which serves no TLS) whatever secure says
+    expect(pod.parsed.storage.s3.secure).toBe(false);
+    const claimed = await RegistryServer.start({ config: pod.config, env: { ...env, REGISTRY_STORAGE_S3_SECURE: 'true' } });
+    try {
+      const data = Buffer.from('sent over plain HTTP despite secure: true\n');
+      const pushed = await pushBlob(claimed.url, 'library/insecure', data, creds);
+      if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\nregistry:\n${claimed.logs()}`);
+      expect(await s3!.objects(bucket)).toContainEqual({ key: blobPath(sha256Digest(data)), size: data.length });
+      // the client is sent to a pre-signed URL on the endpoint as written: http://
+      const res = await fetch(`${claimed.url}/v2/library/insecure/blobs/${sha256Digest(data)}`, { headers: { authorization: basic(creds) }, redirect: 'manual' });
+      expect(res.status).toBe(307);
+      expect(res.headers.get('location')).toMatch(new RegExp(`^${s3!.endpoint.replace(/[.]/g, '\\.')}/${bucket}/`));
+    } finally {
+      await claimed.stop();
+    }
   });
 });
