@@ -81,7 +81,8 @@ export interface S3StorageOptions {
    * each part is a PUT to the same object. A store that limits concurrent writes to one object refuses the excess
    * (Spaces allows 10), which fails the push with a 500, and the client's retry fails alike.
    *
-   * @default 100 (distribution's `multipartcopymaxconcurrency`); `HarborStorage.spaces`: 5
+   * @default - 5 at DigitalOcean Spaces (`HarborStorage.spaces`, or a `regionEndpoint` whose host is
+   * `digitaloceanspaces.com` or a name under it); elsewhere 100 (distribution's `multipartcopymaxconcurrency`)
    */
   readonly multipartCopyMaxConcurrency?: number;
 }
@@ -133,7 +134,8 @@ export class HarborStorage {
     if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
       invalid('region', options.region, 'must be a region name such as "us-east-1"');
     }
-    const secure = options.regionEndpoint === undefined ? options.secure ?? true : secureOf(options.regionEndpoint, options.secure);
+    const endpoint = options.regionEndpoint === undefined ? undefined : checkUrl('regionEndpoint', options.regionEndpoint, ['https', 'http']);
+    const secure = endpoint === undefined ? options.secure ?? true : secureOf(options.regionEndpoint!, endpoint, options.secure);
     if (options.rootDirectory !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(options.rootDirectory)) {
       invalid('rootDirectory', options.rootDirectory, 'must be an absolute path such as "/harbor"');
     }
@@ -141,7 +143,10 @@ export class HarborStorage {
     if (options.multipartCopyMaxConcurrency !== undefined) {
       checkInteger('multipartCopyMaxConcurrency', options.multipartCopyMaxConcurrency, 1, 1000);
     }
-    return new HarborStorage(undefined, { ...options, secure });
+    // Spaces by whatever name it is reached: the limit is the service's, not the factory's
+    const multipartCopyMaxConcurrency = options.multipartCopyMaxConcurrency
+      ?? (endpoint !== undefined && isSpacesHost(endpoint.hostname) ? SPACES_MULTIPART_COPY_MAX_CONCURRENCY : undefined);
+    return new HarborStorage(undefined, { ...options, secure, multipartCopyMaxConcurrency });
   }
 
   /** A DigitalOcean Spaces bucket: S3 at `https://<region>.digitaloceanspaces.com`. */
@@ -153,11 +158,8 @@ export class HarborStorage {
       ...options,
       // Spaces ignores the signing region; distribution needs one
       region: 'us-east-1',
+      // its host sets multipartCopyMaxConcurrency (SPACES_MULTIPART_COPY_MAX_CONCURRENCY)
       regionEndpoint: `https://${options.region}.digitaloceanspaces.com`,
-      // Spaces takes at most 10 concurrent PUT or COPY requests to one object (DigitalOcean docs, Spaces limits), and
-      // distribution copies up to 100 parts of a blob at once when it moves a finished upload into place
-      // (goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go, `copy`): a layer over 320 MiB failed
-      multipartCopyMaxConcurrency: 5,
     });
   }
 
@@ -207,14 +209,32 @@ export class HarborStorage {
  * the blobs and the pre-signed URLs handed to clients go over plain HTTP. A `secure` contradicting the scheme is
  * refused rather than ignored.
  */
-function secureOf(regionEndpoint: string, secure: boolean | undefined): boolean {
-  const url = checkUrl('regionEndpoint', regionEndpoint, ['https', 'http']);
+function secureOf(regionEndpoint: string, url: URL, secure: boolean | undefined): boolean {
   const https = url.protocol === 'https:';
   if (secure !== undefined && secure !== https) {
     invalid('secure', secure, `must be ${https} or unset with regionEndpoint ${JSON.stringify(regionEndpoint)}: the registry takes HTTP or ` +
       `HTTPS from the endpoint's scheme and ignores secure; write the endpoint with ${secure ? 'https' : 'http'}:// instead`);
   }
   return https;
+}
+
+/**
+ * How many parts of one blob the registry copies at once at DigitalOcean Spaces. Spaces takes at most 10 concurrent
+ * PUT or COPY requests to one object (DigitalOcean docs, Spaces limits), and distribution copies up to 100 parts of a
+ * blob at once when it moves a finished upload over 32 MiB into place (goharbor/distribution release/2.8
+ * registry/storage/driver/s3-aws/s3.go: `defaultMultipartCopyMaxConcurrency`, `defaultMultipartCopyThresholdSize`,
+ * `copy`): a layer over 320 MiB failed with a 500.
+ */
+const SPACES_MULTIPART_COPY_MAX_CONCURRENCY = 5;
+
+/**
+ * Whether `host` is DigitalOcean Spaces: `digitaloceanspaces.com` or any name under it (`<region>.`, a bucket's
+ * `<bucket>.<region>.`, the CDN's `<region>.cdn.`), as the URL parser gives it (lower case), with or without the
+ * final dot of a fully qualified name.
+ */
+function isSpacesHost(host: string): boolean {
+  const name = host.replace(/\.$/, '');
+  return name === 'digitaloceanspaces.com' || name.endsWith('.digitaloceanspaces.com');
 }
 
 /** Where the registry keeps blobs on a filesystem volume. */

@@ -236,6 +236,26 @@ describe('Harbor registry storage', () => {
       /^invalid secure false: must be true or unset with regionEndpoint "https:\/\/s3\.example\.com": .* write the endpoint with http:\/\/ instead$/);
   });
 
+  test('S3 at a DigitalOcean Spaces endpoint copies 5 parts at once, as HarborStorage.spaces does', () => {
+    // Spaces takes at most 10 concurrent PUT or COPY requests to one object; distribution copies up to 100 parts of a
+    // finished upload over 32 MiB at once (goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go:
+    // defaultMultipartCopyMaxConcurrency, defaultMultipartCopyThresholdSize, `copy`)
+    const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
+    const concurrency = (regionEndpoint?: string, multipartCopyMaxConcurrency?: number) => HarborStorage.s3({
+      bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), regionEndpoint, multipartCopyMaxConcurrency,
+    })._registryConfig().s3 as { multipartcopymaxconcurrency?: number };
+    const spaces = HarborStorage.spaces({ region: 'fra1', bucket: 'images', accessKey: keys.key('a'), secretKey: keys.key('s') })._registryConfig().s3;
+    expect(concurrency('https://fra1.digitaloceanspaces.com')).toEqual(spaces);
+    for (const host of ['fra1.digitaloceanspaces.com', 'images.fra1.digitaloceanspaces.com', 'fra1.cdn.digitaloceanspaces.com', 'FRA1.DigitalOceanSpaces.com', 'fra1.digitaloceanspaces.com.']) {
+      expect(concurrency(`https://${host}`).multipartcopymaxconcurrency).toBe(5);
+    }
+    // a value given is kept; other hosts keep distribution's default
+    expect(concurrency('https://fra1.digitaloceanspaces.com', 8).multipartcopymaxconcurrency).toBe(8);
+    for (const endpoint of [undefined, 'https://s3.eu-west-1.amazonaws.com', 'https://fra1.digitaloceanspaces.com.example.net', 'https://notdigitaloceanspaces.com']) {
+      expect(concurrency(endpoint).multipartcopymaxconcurrency).toBeUndefined();
+    }
+  });
+
   test('fails on bad storage options', () => {
     const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
     const base = { bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s') };
