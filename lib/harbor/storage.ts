@@ -20,7 +20,11 @@ export interface FilesystemStorageOptions {
 export interface S3StorageOptions {
   /** The bucket. */
   readonly bucket: string;
-  /** The region; S3-compatible services behind `regionEndpoint` usually accept `us-east-1`. */
+  /**
+   * The region; S3-compatible services behind `regionEndpoint` usually accept `us-east-1`. Without `regionEndpoint`
+   * it must read as an AWS region (`<area>-<direction>-<n>`, e.g. `eu-central-1`): the registry refuses to start
+   * with any region its AWS SDK does not list.
+   */
   readonly region: string;
   /**
    * The endpoint of an S3-compatible service; setting it switches to path-style addressing.
@@ -134,6 +138,10 @@ export class HarborStorage {
     if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
       invalid('region', options.region, 'must be a region name such as "us-east-1"');
     }
+    if (options.regionEndpoint === undefined && !AWS_REGION.test(options.region)) {
+      invalid('region', options.region, 'must be an AWS region such as "us-east-1" or "eu-central-2" without regionEndpoint, as the registry ' +
+        'then refuses any other at start; for another S3 service, set regionEndpoint to its URL');
+    }
     const endpoint = options.regionEndpoint === undefined ? undefined : checkUrl('regionEndpoint', options.regionEndpoint, ['https', 'http']);
     const secure = endpoint === undefined ? options.secure ?? true : secureOf(options.regionEndpoint!, endpoint, options.secure);
     if (options.rootDirectory !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(options.rootDirectory)) {
@@ -217,6 +225,18 @@ function secureOf(regionEndpoint: string, url: URL, secure: boolean | undefined)
   }
   return https;
 }
+
+/**
+ * A name that can be an AWS region: a partition's area (`us`, `cn`, `eusc`), optional qualifiers (`gov`, `isob`),
+ * a direction (`east`, `central`, `northwest`) and a number, e.g. `us-east-1`, `us-gov-west-1`, `il-central-1`.
+ * Without `regionendpoint`, distribution accepts only a region its aws-sdk-go lists and panics on any other at start
+ * (goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go `FromParameters`: "invalid region
+ * provided", from `validRegions`, filled by `init` from `endpoints.DefaultPartitions()`). That list grows with the
+ * SDK (goharbor/distribution's go.mod requires aws-sdk-go v1.55.8; Debian's docker-registry 2.8 an older one, without
+ * eu-central-2), so only names that can never be a region are refused here: a
+ * Spaces or MinIO region such as `fra1`, an availability zone, `auto`.
+ */
+const AWS_REGION = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 
 /**
  * How many parts of one blob the registry copies at once at DigitalOcean Spaces. Spaces takes at most 10 concurrent

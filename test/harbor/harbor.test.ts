@@ -256,6 +256,23 @@ describe('Harbor registry storage', () => {
     }
   });
 
+  test('S3 without regionEndpoint takes only a name that can be an AWS region', () => {
+    // without regionendpoint, distribution panics at start on a region its aws-sdk-go does not list (goharbor/
+    // distribution release/2.8 registry/storage/driver/s3-aws/s3.go `FromParameters`: "invalid region provided");
+    // test/integ/harbor-registry.integ.test.ts runs it
+    const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
+    const s3 = (region: string, regionEndpoint?: string) => HarborStorage.s3({ bucket: 'images', region, regionEndpoint, accessKey: keys.key('a'), secretKey: keys.key('s') });
+    for (const region of ['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1', 'ap-southeast-3', 'il-central-1', 'mx-central-1', 'us-isob-east-1', 'eusc-de-east-1']) {
+      expect(s3(region).s3?.region).toBe(region);
+    }
+    for (const region of ['fra1', 'nyc3', 'auto', 'us-east', 'us-east-1a', 'minio', 'east-1']) {
+      expect(() => s3(region)).toThrow(new RegExp(`^invalid region "${region}": must be an AWS region such as "us-east-1" or "eu-central-2" without ` +
+        'regionEndpoint, as the registry then refuses any other at start; for another S3 service, set regionEndpoint to its URL$'));
+      // behind an endpoint the service's own region names are its business
+      expect(s3(region, 'https://s3.example.com').s3?.region).toBe(region);
+    }
+  });
+
   test('fails on bad storage options', () => {
     const keys = Secret.fromSecretName(testChart(), 'S3', 's3');
     const base = { bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s') };

@@ -305,4 +305,24 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
       await claimed.stop();
     }
   });
+
+  test('without regionEndpoint the registry starts on an AWS region and panics on another, which Dockyard refuses at synth', async () => {
+    // goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go `FromParameters` checks the region against
+    // its aws-sdk-go's list when no endpoint is given. Debian's build lists fewer regions than Harbor's (it panics on
+    // eu-central-2), so only names both agree on are run; the registry makes no S3 request before it answers
+    const chart = testChart(NS);
+    const keys = Secret.fromSecretName(chart, 'S3', 's3-keys');
+    const storage = (region: string) => HarborStorage.s3({ bucket, region, accessKey: keys.key('access-key'), secretKey: keys.key('secret-key') });
+    inClusterHarbor(chart, { storage: storage('us-east-1') });
+    const aws = registryPod(render(chart, [providedSecret(NS, 's3-keys', { 'access-key': s3Keys.accessKeyId, 'secret-key': s3Keys.secretAccessKey })]));
+    expect(aws.parsed.storage.s3).toMatchObject({ region: 'us-east-1', secure: true });
+    expect(aws.parsed.storage.s3.regionendpoint).toBeUndefined();
+    // the same keys from the same Secret, and the same stand-ins, as the registry above
+    expect(aws.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(env.REGISTRY_STORAGE_S3_SECRETKEY);
+    const started = await RegistryServer.start({ config: aws.config, env });
+    await started.stop();
+    await expect(RegistryServer.start({ config: aws.config, env: { ...env, REGISTRY_STORAGE_S3_REGION: 'fra1' } }))
+      .rejects.toThrow(/panic: invalid region provided: fra1/);
+    expect(() => storage('fra1')).toThrow(/^invalid region "fra1": must be an AWS region such as "us-east-1"/);
+  });
 });
