@@ -8,6 +8,7 @@ import { Placement, placement } from '../core/placement';
 import { ContainerSpec, emptyDir } from '../core/pod';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase } from '../postgres';
+import { CA_FILE, mountCaCertificate } from '../postgres/ca-certificate';
 import { IRedis } from '../redis';
 import { bindRedisPassword, redisUrl } from '../redis/redis-ref';
 import { HarborCredentials } from './credentials';
@@ -31,8 +32,10 @@ export const METRICS = { port: 8001, path: '/metrics', portName: 'http-metrics' 
 export function metricsPortsOf(ctx: HarborContext): Record<string, number> {
   return ctx.scrapers !== undefined ? { [METRICS.portName]: METRICS.port } : {};
 }
-/** Where the CA bundles of the database and Redis are mounted; Go adds the directory to its trust store. */
+/** Where the CA bundle of Redis is mounted; Go adds the directory to its trust store (`SSL_CERT_DIR`). */
 const CA_DIR = '/etc/harbor-ca';
+/** Where the CA bundle of PostgreSQL is mounted, as `ca.crt`, outside `CA_DIR`: `PGSSLROOTCERT` alone names it. */
+const DATABASE_CA_DIR = '/etc/postgresql-ca';
 
 /** What every Harbor component is built from. */
 export interface HarborContext {
@@ -103,30 +106,43 @@ export function databaseEnv(env: EnvVars, ctx: HarborContext, prefix: string, da
   env.value(`${prefix}CONN_MAX_LIFETIME`, '5m');
 }
 
-/** Mount the CA bundles of the database and Redis, if they have any, and point Go and libpq at them. */
-export function trustMounts(env: EnvVars, ctx: HarborContext): { volumes: k8s.Volume[]; mounts: ContainerSpec['mounts'] } {
-  const sources = [
-    ['postgres.crt', ctx.database.caCertificate] as const,
-    ['redis.crt', ctx.redis.caCertificate] as const,
-  ].filter(([, key]) => key !== undefined);
-  if (sources.length === 0) {
-    return { volumes: [], mounts: [] };
+/** What a Harbor container connects to that may have a private CA. */
+export interface TrustedPeers {
+  /** It opens connections to PostgreSQL (core, jobservice, the exporter). */
+  readonly database?: boolean;
+  /** It opens connections to Redis (core, jobservice, the exporter, the registry, Trivy). */
+  readonly redis?: boolean;
+}
+
+/**
+ * Mount the CA bundles of what a container connects to, and point its clients at them, so a CA reaches, and a CA's
+ * change rolls, only the pods that use it. Redis's CA goes into `SSL_CERT_DIR`, from which Go adds it to the trust
+ * store of every TLS client in the process (the Redis clients take the default roots). PostgreSQL's goes in a
+ * directory of its own, named only by `PGSSLROOTCERT`: Harbor connects through pgx with a DSN that carries no
+ * `sslrootcert` (goharbor/harbor v2.15.1 src/common/dao/pgsql.go `Register`, and `NewMigrator`'s pgx URL), and pgx
+ * v4's pgconn v1.14.3 reads `PGSSLROOTCERT` as `sslrootcert` (config.go `parseEnvSettings`) and trusts that file
+ * alone for the server (`configTLS`), so the database's CA is no trust anchor for S3, OIDC or replication traffic.
+ * Only core, jobservice and the exporter open database connections (`dao.InitDatabase` in src/core/main.go,
+ * src/jobservice/job/impl/context.go and src/cmd/exporter/main.go).
+ */
+export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeers): { volumes: k8s.Volume[]; mounts: ContainerSpec['mounts'] } {
+  const redisCa = peers.redis ? ctx.redis.caCertificate : undefined;
+  const database = mountCaCertificate(peers.database ? ctx.database.caCertificate : undefined, ctx.namespace, DATABASE_CA_DIR);
+  if (database.volumes.length > 0) {
+    env.value('PGSSLROOTCERT', `${DATABASE_CA_DIR}/${CA_FILE}`);
   }
-  // extra certificate directories on top of the image's bundle; the stock entrypoints that rewrite it are skipped
+  if (!redisCa) {
+    return database;
+  }
+  // an extra certificate directory on top of the image's bundle; the stock entrypoints that rewrite it are skipped
   env.value('SSL_CERT_DIR', CA_DIR);
-  if (ctx.database.caCertificate) {
-    env.value('PGSSLROOTCERT', `${CA_DIR}/postgres.crt`);
-  }
   return {
-    volumes: [{
+    volumes: [...database.volumes, {
+      // projected, as when it held the database's CA too: a pod that trusts Redis's alone keeps its template
       name: 'harbor-ca',
-      projected: {
-        sources: sources.map(([path, key]) => ({
-          secret: { name: key!.selectorFor(ctx.namespace).name, items: [{ key: key!.key, path }] },
-        })),
-      },
+      projected: { sources: [{ secret: { name: redisCa.selectorFor(ctx.namespace).name, items: [{ key: redisCa.key, path: 'redis.crt' }] } }] },
     }],
-    mounts: [{ volume: 'harbor-ca', path: CA_DIR, readOnly: true }],
+    mounts: [...database.mounts, { volume: 'harbor-ca', path: CA_DIR, readOnly: true }],
   };
 }
 

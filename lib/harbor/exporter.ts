@@ -23,7 +23,7 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
   env.value('HARBOR_SERVICE_HOST', componentName(ctx, 'core'));
   env.value('HARBOR_SERVICE_PORT', '80');
   databaseEnv(env, ctx, 'HARBOR_DATABASE_', 'DBNAME');
-  const trust = trustMounts(env, ctx);
+  const trust = trustMounts(env, ctx, { database: true, redis: true });
   return defineComponent(scope, ctx, {
     component: 'exporter',
     replicas: props.replicas,

@@ -131,9 +131,11 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   const configMount = { volume: 'config', path: CONFIG, subPath: 'config.yml', readOnly: true };
   const metricsPorts = metricsPortsOf(ctx);
   const env = registryEnv(ctx);
-  const trust = trustMounts(env, ctx);
+  // the registry reads Redis (its blob descriptor cache) and the bucket, never the database
+  const trust = trustMounts(env, ctx, { redis: true });
+  // registryctl opens no connection to Redis or the database (goharbor/harbor v2.15.1 src/registryctl reads neither):
+  // it reaches only the storage, with a driver it builds from the registry's config.yml
   const controllerEnv = registryEnv(ctx);
-  trustMounts(controllerEnv, ctx);
   controllerEnv.secret('CORE_SECRET', ctx.credentials.coreSecret);
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
   return defineComponent(scope, ctx, {
@@ -160,8 +162,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         command: ['/home/harbor/harbor_registryctl', '-c', '/etc/registryctl/config.yml'],
         ports: { controller: 8080 },
         env: controllerEnv,
-        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true },
-          ...trust.mounts!],
+        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true }],
         probes: probesOf(httpGet('/api/health', 'controller'), 120),
         resources: resourcesOr(props.controllerResources, ['50m', '500m', '64Mi', '256Mi']),
       },

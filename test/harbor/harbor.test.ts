@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import {
-  ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
+  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
   RobotPermission, Secret, SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
@@ -343,42 +343,95 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
     expect(registryEnvOf(current)[1].REDIS_PASSWORD).toBeUndefined();
   });
 
-  test('mounts a private Redis CA into every Redis client, the registry containers included', () => {
+  test('mounts a private Redis CA into every Redis client, the registry included, and not into registryctl', () => {
     const chart = testChart('harbor');
     const ca = Secret.fromSecretName(chart, 'Ca', 'valkey-ca');
     managedHarbor(chart, {
+      exporter: true,
       redis: new ExternalRedis(chart, 'PrivateValkey', {
         host: 'valkey.internal', port: 6380, password: ca.key('password'), caCertificate: ca.key('ca.crt'),
       }),
     });
     const objects = synth(chart);
-    const registry = find(objects, 'Deployment', 'harbor-registry').spec.template.spec;
-    for (const c of registry.containers) {
-      expect(envOf(c).SSL_CERT_DIR.value).toBe('/etc/harbor-ca');
+    const clients = [['Deployment', 'harbor-core'], ['Deployment', 'harbor-jobservice'], ['Deployment', 'harbor-exporter'], ['StatefulSet', 'harbor-trivy']];
+    for (const c of [...clients.map(([kind, name]) => container(find(objects, kind, name))), container(find(objects, 'Deployment', 'harbor-registry'), 'registry')]) {
+      expect([c.name, envOf(c).SSL_CERT_DIR.value]).toEqual([c.name, '/etc/harbor-ca']);
       expect(c.volumeMounts).toContainEqual({ name: 'harbor-ca', mountPath: '/etc/harbor-ca', readOnly: true });
     }
+    // registryctl opens no Redis connection (goharbor/harbor v2.15.1 src/registryctl names no Redis setting)
+    const registry = find(objects, 'Deployment', 'harbor-registry').spec.template.spec;
+    const registryctl = container(find(objects, 'Deployment', 'harbor-registry'), 'registryctl');
+    expect(envOf(registryctl).SSL_CERT_DIR).toBeUndefined();
+    expect(registryctl.volumeMounts.map((m: any) => m.name)).not.toContain('harbor-ca');
     expect(registry.volumes).toContainEqual({
       name: 'harbor-ca', projected: { sources: [{ secret: { name: 'valkey-ca', items: [{ key: 'ca.crt', path: 'redis.crt' }] } }] },
     });
     expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).PGSSLROOTCERT).toBeUndefined();
   });
 
-  test('mounts CA bundles and points Go and libpq at them', () => {
+  // Harbor's DSN carries no sslrootcert (goharbor/harbor v2.15.1 src/common/dao/pgsql.go `Register`, `NewMigrator`);
+  // pgx v4's pgconn v1.14.3 reads PGSSLROOTCERT as sslrootcert (config.go `parseEnvSettings`) and verifies the
+  // server against that file alone (`configTLS`), so the database's CA needs no place in SSL_CERT_DIR
+  test('mounts the PostgreSQL CA into core, jobservice and the exporter only, named by PGSSLROOTCERT and kept out of SSL_CERT_DIR', () => {
     const chart = testChart('harbor');
     const ca = Secret.fromSecretName(chart, 'Ca', 'managed-ca');
     const pw = Secret.fromSecretName(chart, 'Pw', 'pw');
     inClusterHarbor(chart, {
+      exporter: true,
       database: new ExternalPostgres(chart, 'Db', {
         host: 'db.example.com', databaseName: 'registry', user: 'harbor', password: pw.key('db'), sslMode: SslMode.VERIFY_FULL, caCertificate: ca.key('ca.crt'),
       }),
     });
-    const core = find(synth(chart), 'Deployment', 'harbor-core');
-    const env = envOf(container(core));
-    expect(env.SSL_CERT_DIR.value).toBe('/etc/harbor-ca');
-    expect(env.PGSSLROOTCERT.value).toBe('/etc/harbor-ca/postgres.crt');
-    expect(core.spec.template.spec.volumes).toContainEqual({
-      name: 'harbor-ca', projected: { sources: [{ secret: { name: 'managed-ca', items: [{ key: 'ca.crt', path: 'postgres.crt' }] } }] },
-    });
+    const objects = synth(chart);
+    for (const name of ['harbor-core', 'harbor-jobservice', 'harbor-exporter']) {
+      const workload = find(objects, 'Deployment', name);
+      const c = container(workload);
+      expect([name, envOf(c).PGSSLROOTCERT.value, envOf(c).SSL_CERT_DIR]).toEqual([name, '/etc/postgresql-ca/ca.crt', undefined]);
+      expect(c.volumeMounts).toContainEqual({ name: 'database-ca', mountPath: '/etc/postgresql-ca', readOnly: true });
+      expect(workload.spec.template.spec.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'managed-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    }
+    for (const workload of [find(objects, 'Deployment', 'harbor-registry'), find(objects, 'StatefulSet', 'harbor-trivy'), find(objects, 'Deployment', 'harbor-portal')]) {
+      const pod = workload.spec.template.spec;
+      expect([workload.metadata.name, JSON.stringify(pod)]).toEqual([workload.metadata.name, expect.not.stringContaining('managed-ca')]);
+      for (const c of pod.containers) {
+        expect([c.name, envOf(c).PGSSLROOTCERT, envOf(c).SSL_CERT_DIR]).toEqual([c.name, undefined, undefined]);
+      }
+    }
+  });
+
+  test('a new PostgreSQL CA, or verify-full in place of require, rolls exactly core, jobservice and the exporter', () => {
+    // the pods whose template changes are the pods that roll; a Secret made outside Dockyard, as a managed database's
+    // CA is, counts in the checksum with its name (README "Day two: what rolls when"), so a new CA comes as a new Secret.
+    // A private Redis CA is mounted beside it in Redis's clients, the registry and Trivy among them
+    const templates = (caSecret?: string) => {
+      const chart = testChart('harbor');
+      const secrets = Secret.fromSecretName(chart, 'Secrets', 'harbor-secrets');
+      inClusterHarbor(chart, {
+        exporter: true, storage: HarborStorage.s3({ bucket: 'images', region: 'eu-west-1', accessKey: secrets.key('a'), secretKey: secrets.key('s') }),
+        database: new ExternalPostgres(chart, 'Db', {
+          host: 'db.example.com', databaseName: 'registry', user: 'harbor', password: secrets.key('db'),
+          ...(caSecret ? { sslMode: SslMode.VERIFY_FULL, caCertificate: Secret.fromSecretName(chart, 'Ca', caSecret).key('ca.crt') } : { sslMode: SslMode.REQUIRE }),
+        }),
+        redis: new ExternalRedis(chart, 'Valkey', { host: 'valkey.internal', port: 6380, password: secrets.key('redis'), caCertificate: secrets.key('valkey-ca') }),
+      });
+      const objects = synth(chart);
+      const workloads = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && o.metadata.labels['app.kubernetes.io/name'] === 'harbor');
+      // each pod's template, and the checksum of the Secrets and ConfigMaps it reads, by workload
+      return Object.fromEntries(workloads.map((o) => [`${o.kind}/${o.metadata.name}`, {
+        template: JSON.stringify(o.spec.template), checksum: o.spec.template.metadata.annotations[CHECKSUM_ANNOTATION] as string,
+      }]));
+    };
+    const changed = (a: ReturnType<typeof templates>, b: ReturnType<typeof templates>, field: 'template' | 'checksum') =>
+      Object.keys(a).filter((k) => a[k][field] !== b[k][field]);
+    const readers = ['Deployment/harbor-core', 'Deployment/harbor-jobservice', 'Deployment/harbor-exporter'];
+    const before = templates('pg-ca-2026');
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['Deployment/harbor-registry', 'StatefulSet/harbor-trivy', ...readers]));
+    expect(Object.values(before).map((w) => w.checksum)).toEqual(Object.values(before).map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
+    for (const field of ['checksum', 'template'] as const) {
+      expect([field, changed(before, templates('pg-ca-2027'), field)]).toEqual([field, readers]);
+      expect([field, changed(templates(), before, field)]).toEqual([field, readers]);
+      expect([field, changed(before, templates('pg-ca-2026'), field)]).toEqual([field, []]);
+    }
   });
 });
 
