@@ -759,7 +759,8 @@ function validateOidc(raw) {
   }
   const groupFilter = field(raw, 'groupFilter', where, 'string', '');
   try {
-    new RegExp(groupFilter);
+    // with u, as lib/harbor/oidc.ts compileFilter checks it at synth: RE2-only escapes (\A, \pL) are errors, not letters
+    new RegExp(groupFilter, 'u');
   } catch (err) {
     throw new ConfigError(`${where}: groupFilter ${JSON.stringify(groupFilter)} is not a regular expression: ${err.message}`);
   }

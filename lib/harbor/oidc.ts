@@ -48,7 +48,9 @@ export interface HarborOidcOptions {
    * were not in them. Harbor matches it unanchored (Go's `regexp.MatchString`): write `^team-` for a prefix.
    * Checked at synth with JavaScript's regular expressions: Go's RE2 refuses lookarounds and backreferences, which
    * are refused here too (Harbor would then keep every group), and RE2's inline flags such as `(?i)`, which
-   * JavaScript does not compile, are refused as well; other rare syntax may read differently in RE2.
+   * JavaScript does not compile, are refused as well, as are RE2's `\A`, `\z`, `\Q...\E`, `\pL` and `\x{41}` (compiled
+   * with JavaScript's `u` flag, where they are errors rather than other patterns) and needless escapes such as `\-`;
+   * other rare syntax may read differently in RE2.
    *
    * @default - every group of the claim is kept
    */
@@ -148,9 +150,9 @@ export class HarborOidc {
     this.verifyCert = checkBoolean('verifyCert', options.verifyCert ?? true);
   }
 
-  /** Whether the groups claim's value `group` passes `groupFilter`, as JavaScript reads the filter. */
+  /** Whether the groups claim's value `group` passes `groupFilter`, as JavaScript reads the filter (see `compileFilter`). */
   public keepsGroup(group: string): boolean {
-    return this.groupFilter === '' || new RegExp(this.groupFilter).test(group);
+    return this.groupFilter === '' || compileFilter(this.groupFilter).test(group);
   }
 
   /**
@@ -209,11 +211,22 @@ function checkGroupFilter(filter: string): string {
     invalid('groupFilter', filter, allowed);
   }
   try {
-    new RegExp(filter);
+    compileFilter(filter);
   } catch {
-    invalid('groupFilter', filter, `${allowed}; RE2-only syntax JavaScript cannot compile, such as (?i) or (?P<name>...), is refused, as it cannot be checked here: write [Tt]eam for (?i)team`);
+    invalid('groupFilter', filter, `${allowed}; RE2-only syntax JavaScript cannot compile, such as (?i), (?P<name>...), \\A, \\z, \\pL or \\x{41}, ` +
+      'is refused, as it cannot be checked here, and so is a needless escape such as \\-: write [Tt]eam for (?i)team');
   }
   return filter;
+}
+
+/**
+ * `filter` as JavaScript compiles it, with the `u` flag: without it, JavaScript reads an escape it does not know as
+ * the letter itself (Annex B identity escapes), so RE2's `\A`, `\z`, `\Q...\E`, `\pL` and `\x{41}` would compile as
+ * other patterns (`A`, `z`, `pL`, `x` repeated 41 times) and pass checks Harbor's RE2 reads otherwise (goharbor/harbor
+ * v2.15.1 src/pkg/oidc/helper.go filterGroup, Go's regexp.MatchString). With `u` they throw, and are refused.
+ */
+function compileFilter(filter: string): RegExp {
+  return new RegExp(filter, 'u');
 }
 
 /**

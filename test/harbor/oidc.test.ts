@@ -119,6 +119,23 @@ describe('HarborOidc', () => {
     expect(oidc(chart, { groupFilter: '^team\\\\1' }).groupFilter).toBe('^team\\\\1');
   });
 
+  // Harbor compiles the filter with Go's regexp (RE2: goharbor/harbor v2.15.1 src/pkg/oidc/helper.go filterGroup,
+  // regexp.MatchString), where \A and \z anchor, \pL is a letter and \x{41} is "A". JavaScript without the u flag reads
+  // each as another pattern (the letter A, z, "pL", x 41 times) and would pass them: with u they are errors, refused.
+  test.each([['\\Ateam-'], ['team-\\z'], ['^\\pL+$'], ['^\\x{41}']])('refuses the RE2-only escape in group filter %s', (groupFilter) => {
+    const chart = testChart('harbor');
+    expect(refusal(() => oidc(chart, { groupFilter }))).toMatch(/RE2-only syntax JavaScript cannot compile, such as .*\\pL/);
+  });
+
+  // the filters the other tests accept still compile with the u flag
+  test('keeps accepting ordinary group filters', () => {
+    const chart = testChart('harbor');
+    for (const groupFilter of ['^team-', '^(team-|harbor-)', '^team\\\\1', '^team-\u2028|\u202eevil', '^[a-z]+\\.dev$']) {
+      expect(oidc(chart, { groupFilter }).groupFilter).toBe(groupFilter);
+    }
+    expect(oidc(chart, { groupFilter: '^team-' }).keepsGroup('team-a')).toBe(true);
+  });
+
   test('refuses a client secret that is no generated Secret\'s key, never showing a string', () => {
     const chart = testChart('harbor');
     const existing = Secret.fromSecretName(chart, 'Existing', 'idp').key('secret');
