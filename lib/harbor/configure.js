@@ -41,7 +41,8 @@
 //                  members: null (not managed), or [{ group, role: one of ROLES }] (see Project members) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days: see Expiring robots), permissions: [{ kind, namespace, access: [{ resource, action }] }],
-//                  secretEnv }]
+//                  secretEnv, stateKey: null (the state key of its secret, "<namespace>/<secret>/<key>", named
+//                  in the line of a disabled robot) }]
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
 //   retiredProjectGroups: [name] (optional: projects whose group members are all removed, e.g. a team's that left;
 //                 see Retired project groups)
@@ -81,6 +82,14 @@
 // counted from its creation, would leave expired, is deleted and created anew (its N days count from then), with a
 // line saying why, and its secret set as usual; the Job only runs again on a change of its state, so such a robot's
 // logins fail from its expiry until the next run. A duration of -1 lifts an expiry with an update (robot.go:396-397).
+//
+// Disabled robots: a robot an operator disabled in Harbor (after its secret leaked, say) is left disabled and untouched:
+// no update, no secret set, no renewal, as the Job, run again by a later apply (finished Jobs are deleted after ten
+// minutes), would otherwise enable it again with the secret that leaked. Its item fails, with a line naming the way
+// out: rotate its secret (DOCKYARD_ROTATE=<stateKey>) and enable it in Harbor, or retire it. Harbor keeps the flag as
+// "disable" and an update sets it from the body (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go updateV2Robot,
+// r.Disabled = params.Robot.Disable), so the update of an enabled robot sends it back as listed. A secret refreshed in
+// Harbor's UI cannot be seen (Harbor keeps only a hash) and is set back to the state's by the next run.
 //
 // Retired project groups: a project that leaves the configuration keeps its members, so the groups of a team that left
 // would keep pulling its images. The configuration names the project under retiredProjectGroups, and the run removes
@@ -898,7 +907,7 @@ function metadataProblem(key, proxyCache) {
 
 function validateRobot(raw, index) {
   let where = entryLabel(raw, 'robot', 'robots', index);
-  checkObject(raw, where, ['name', 'level', 'project', 'description', 'duration', 'permissions', 'secretEnv']);
+  checkObject(raw, where, ['name', 'level', 'project', 'description', 'duration', 'permissions', 'secretEnv', 'stateKey']);
   const name = field(raw, 'name', where, 'string');
   if (!HARBOR_NAME.test(name)) {
     throw new ConfigError(`${where}: name ${JSON.stringify(name)} must be lower-case letters and digits separated by ".", "_" or "-"`);
@@ -937,6 +946,8 @@ function validateRobot(raw, index) {
     duration,
     permissions,
     secretEnv: envName(raw, 'secretEnv', where),
+    // where the secret is kept (DOCKYARD_ROTATE's name for it), for the line of a disabled robot; no secret
+    stateKey: field(raw, 'stateKey', where, 'string', null),
   };
 }
 
@@ -1508,9 +1519,6 @@ function robotDifferences(existing, robot) {
   if (existing.duration !== robot.duration) {
     changed.push('duration');
   }
-  if (existing.disable) {
-    changed.push('disable');
-  }
   if (canonicalPermissions(existing.permissions) !== canonicalPermissions(robot.permissions)) {
     changed.push('permissions');
   }
@@ -1574,6 +1582,14 @@ function robotRenewal(label, existing, robot, now) {
   return undefined;
 }
 
+/** The line for a robot Harbor has disabled, which the run leaves as it is (see Disabled robots). */
+function disabledRobot(label, robot) {
+  const key = robot.stateKey === null ? 'the state key of its secret, <namespace>/<secret>/<key>' : robot.stateKey;
+  return `${label}: disabled in Harbor, so left disabled and untouched (neither updated nor its secret set); to give it a ` +
+    `new secret, rotate it (DOCKYARD_ROTATE=${key} npm run synth, then apply) and enable it in Harbor, or retire it in ` +
+    'code (Harbor.retireRobot)';
+}
+
 /** Unix seconds as an ISO date-time, for the log. */
 function isoSeconds(seconds) {
   const date = new Date(seconds * 1000);
@@ -1599,6 +1615,10 @@ async function ensureRobot(ctx, robot, projectIds) {
   const find = () => findOne(ctx, `/robots?${query(filter)}`,
     (r) => typeof r.name === 'string' && r.name.endsWith(robot.label) && (!r.level || r.level === robot.level), label);
   let existing = await find();
+  // before anything is written, a renewal included, which would make it anew enabled (see Disabled robots)
+  if (existing && existing.disable) {
+    throw new HarborError(disabledRobot(label, robot));
+  }
   const renewal = existing && robotRenewal(label, existing, robot, Date.now());
   if (renewal) {
     try {
@@ -1643,12 +1663,12 @@ async function ensureRobot(ctx, robot, projectIds) {
     if (changed.length === 0) {
       log(`${label}: unchanged`);
     } else {
+      // disable as Harbor listed it (false, see above): an operator who disables it meanwhile is not undone
       await call(ctx, 'PUT', `/robots/${id}`, {
         ...existing,
         description: robot.description,
         duration: robot.duration,
         permissions: robot.permissions,
-        disable: false,
       });
       log(`${label}: updated (${changed.join(', ')})`);
     }

@@ -702,7 +702,8 @@ export class Harbor extends Construct {
     // what its logins may pull, for the check that build pods can pull their engine's images (lib/ci/build-pulls.ts)
     PullAccess.grantPull(this, this.host, username, options.permissions.filter((p) => p.actions.includes('pull')).map((p) => p.project));
     // the robot is applied with the project its first permission names, where it can
-    this.configuration.addRobot(name, state, options.permissions[0].project, secret);
+    // with the state key of its secret, which the Job names when Harbor has the robot disabled (DOCKYARD_ROTATE's name)
+    this.configuration.addRobot(name, { ...state, stateKey: this._robotRecord(name).stateKey }, options.permissions[0].project, secret);
     const host = this.host;
     const namespace = this.namespace;
     let dockerConfig: SecretKey | undefined;

@@ -52,6 +52,8 @@ describe('Harbor configuration in code', () => {
     ]);
     expect(config.robots).toEqual([{
       name: 'ci', level: 'system', project: null, description: 'managed by Dockyard', duration: -1, secretEnv: 'ROBOT_0_SECRET',
+      // no secret: where the state keeps it, which the Job names when Harbor has the robot disabled
+      stateKey: 'harbor/harbor-robot-ci/secret',
       permissions: [
         { kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }, { resource: 'repository', action: 'push' }] },
         { kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] },

@@ -161,13 +161,13 @@ describe('configure.js against a fresh Harbor', () => {
   test('converges drifted projects and robots, and rotates a secret', async () => {
     expect((await run()).code).toBe(0);
     configure.harbor.project('dockerhub')!.metadata.public = 'false';
-    Object.assign(configure.harbor.robot('ci-push')!, { description: 'edited by hand', disable: true });
+    configure.harbor.robot('ci-push')!.description = 'edited by hand';
     configure.harbor.robot('apps+deployer')!.permissions[0].access.push({ resource: 'repository', action: 'push' });
 
     const result = await run(config(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026' });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('project dockerhub: updated (public)');
-    expect(result.stdout).toContain('robot ci-push: updated (description, disable)');
+    expect(result.stdout).toContain('robot ci-push: updated (description)');
     expect(result.stdout).toContain('robot apps+deployer: updated (permissions)');
     expect(result.stdout).toContain('robot library+puller: unchanged');
     expect(result.output).not.toContain('Rotated-Secret-2026');
@@ -178,6 +178,50 @@ describe('configure.js against a fresh Harbor', () => {
     // the robot update sends back what Harbor listed, prefix included, with the declared fields
     const put = configure.harbor.requests.find((r) => r.method === 'PUT' && r.path === `/api/v2.0/robots/${ciPush.id}`)!;
     expect(put.body).toMatchObject({ id: ciPush.id, name: 'robot$ci-push', level: 'system', description: 'CI pushes', duration: -1, disable: false });
+  });
+});
+
+// An operator disables a robot in Harbor (after its secret leaked, say); a later apply runs the Job again, as finished
+// Jobs are deleted after ten minutes. Harbor's update sets the flag from the body (goharbor/harbor v2.15.1
+// src/server/v2.0/handler/robot.go updateV2Robot, r.Disabled = params.Robot.Disable) and the secret PATCH sets the
+// secret (RefreshSec): either would bring the robot back with the leaked secret. It is left disabled and untouched.
+describe('configure.js and robots disabled in Harbor', () => {
+  const withStateKey = () => {
+    const cfg = config();
+    cfg.robots[0].stateKey = 'harbor/harbor-robot-ci-push/secret';
+    return cfg;
+  };
+
+  test('a disabled robot is neither updated nor given its secret, and its item fails naming the rotation', async () => {
+    expect((await run()).code).toBe(0);
+    const ciPush = configure.harbor.robot('ci-push')!;
+    Object.assign(ciPush, { description: 'edited by hand', disable: true, secret: 'Operator-Refreshed-1' });
+    const before = configure.harbor.requests.length;
+
+    const result = await run(withStateKey(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026' });
+    expect(result.code).toBe(1);
+    expect(configure.harbor.robot('ci-push')).toMatchObject({ disable: true, description: 'edited by hand', secret: 'Operator-Refreshed-1' });
+    const writes = configure.harbor.requests.slice(before).filter((r) => r.method !== 'GET' && r.path.startsWith(`/api/v2.0/robots/${ciPush.id}`));
+    expect(writes).toEqual([]);
+    const failure = lines(result.stderr).filter((l) => l.includes('robot ci-push:'));
+    expect(failure).toEqual([expect.stringMatching(/^error: robot ci-push: disabled in Harbor, so left disabled and untouched/)]);
+    expect(failure[0]).toContain('DOCKYARD_ROTATE=harbor/harbor-robot-ci-push/secret');
+    expect(failure[0]).toContain('enable it in Harbor, or retire it in code (Harbor.retireRobot)');
+    // the other robots are applied as usual
+    expect(result.stdout).toContain('robot apps+deployer: unchanged');
+    expect(result.stderr).toMatch(/1 of \d+ items not applied: robot ci-push \(failed\)/);
+  });
+
+  test('a disabled robot that has expired is not made anew, enabled, either', async () => {
+    expect((await run()).code).toBe(0);
+    const deployer = configure.harbor.robot('apps+deployer')!;
+    Object.assign(deployer, { disable: true, expires_at: Math.floor(Date.now() / 1000) - 60 });
+    const result = await run();
+    expect(result.code).toBe(1);
+    expect(configure.harbor.robot('apps+deployer')).toMatchObject({ id: deployer.id, disable: true });
+    expect(result.stderr).toContain('robot apps+deployer: disabled in Harbor');
+    // no state key in the configuration: the line says what to name
+    expect(result.stderr).toContain('DOCKYARD_ROTATE=the state key of its secret, <namespace>/<secret>/<key>');
   });
 });
 
