@@ -204,9 +204,16 @@ export interface DesiredState {
    * Harbor's OIDC settings (`HarborProps.oidc`), naming the variable that holds the client secret; in the first chunk
    * only.
    *
-   * @default - none: `config.json` then has no `oidc` key, and the Job leaves Harbor's settings alone
+   * @default - none: `config.json` then has no `oidc` key, and the Job sends no OIDC settings
    */
   readonly oidc?: object;
+  /**
+   * Harbor's own settings, `{ projectCreationRestriction }` (`HarborProps.usersCreateProjects`); in the first chunk
+   * only, whose Job also fails while Harbor is in `oidc_auth` and `oidc` is not declared.
+   *
+   * @default - none: a chunk other than the first
+   */
+  readonly settings?: object;
 }
 
 /**

@@ -54,8 +54,8 @@ export const CHUNK_MAX_BYTES = 48 * 1024;
 // are harmless: items that share a key share a chunk, which may then exceed the bounds.
 const HASH_BITS = 40;
 const KEY_BITS = 1 + HASH_BITS + 1 + HASH_BITS;
-// The OIDC settings' key: all zeros, which the first chunk in key order always holds, so that exactly one Job, the one
-// that keeps the plain name, applies them
+// The key of the OIDC settings and of Harbor's other settings: all zeros, which the first chunk in key order always
+// holds, so that exactly one Job, the one that keeps the plain name, applies them
 const OIDC_KEY = '0'.repeat(KEY_BITS);
 // The variable of the OIDC client secret
 const OIDC_SECRET_ENV = 'OIDC_CLIENT_SECRET';
@@ -80,6 +80,8 @@ interface Entry {
   readonly retiredGroups?: string;
   /** Harbor's OIDC settings, without the variable of their client secret (`secret`), which the chunk names. */
   readonly oidc?: object;
+  /** Harbor-wide settings (who may create projects), in the first chunk only. */
+  readonly settings?: object;
   readonly bytes: number;
 }
 
@@ -221,15 +223,16 @@ class ChunkTrie {
 
 /**
  * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots`,
- * `retiredProjectGroups` and `oidc` are written only when there are any, so a chunk without them reads as it did
- * before they existed.
+ * `retiredProjectGroups`, `oidc` and `settings` (the first chunk's) are written only when there are any, so a chunk
+ * without them reads as it did before they existed.
  */
 export function configText(state: DesiredState): string {
   const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
   const optional = (key: string, items: readonly unknown[] | undefined) => (items !== undefined && items.length > 0 ? `,\n  ${JSON.stringify(key)}: ${list(items)}` : '');
   const retired = optional('retiredRobots', state.retiredRobots) + optional('retiredProjectGroups', state.retiredProjectGroups);
   const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}\n}\n`;
+  const settings = state.settings !== undefined ? `,\n  "settings": ${JSON.stringify(state.settings)}` : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}\n}\n`;
 }
 
 /**
@@ -333,6 +336,15 @@ export class ConfigureJobs extends Construct {
     this.add({ key: OIDC_KEY, oidc, secret, bytes: bytesOf({ oidc: { ...oidc, clientSecretEnv: OIDC_SECRET_ENV } }) });
   }
 
+  /**
+   * Declare Harbor's own settings (`HarborProps.usersCreateProjects`). Every Harbor declares them, so the first chunk's
+   * Job always applies them, and, as the one Job that knows whether `oidc` is declared, fails while Harbor is in
+   * `oidc_auth` without it (lib/harbor/configure.js, "Settings" and "OIDC"). Called once.
+   */
+  public setSettings(settings: object): void {
+    this.add({ key: OIDC_KEY, settings, bytes: bytesOf({ settings }) });
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
     if (!this.layout) {
@@ -383,6 +395,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const retiredProjectGroups: string[] = [];
   const secrets: Array<readonly [string, SecretKey]> = [];
   let oidc: object | undefined;
+  let settings: object | undefined;
   // in key order, not the order declared: a team's project and robots sit where their names' hashes put them, so the
   // order of the addTeam calls changes no chunk (the trie already places entries by key); the project's key sorts
   // before its robots', and Harbor gets every project of a chunk before its robots anyway (configure.js)
@@ -392,6 +405,9 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
     }
     if (e.retiredGroups !== undefined) {
       retiredProjectGroups.push(e.retiredGroups);
+    }
+    if (e.settings) {
+      settings = e.settings;
     }
     if (e.oidc) {
       oidc = { ...e.oidc, clientSecretEnv: OIDC_SECRET_ENV };
@@ -416,7 +432,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   // no key for none: the chunk's config.json stays as it was before retirements and OIDC existed
   const rendered = {
     ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
-    ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}),
+    ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
   };
   const config = configText(rendered);
   return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets };

@@ -46,11 +46,20 @@
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
 //   retiredProjectGroups: [name] (optional: projects whose group members are all removed, e.g. a team's that left;
 //                 see Retired project groups)
+//   settings:   { projectCreationRestriction: "adminonly"|"everyone" } (optional; in one configuration only: see Settings)
 //   oidc:       { name, endpoint, clientId, clientSecretEnv, scope (comma-separated, with "openid"), groupsClaim: "",
 //                 adminGroup: "", groupFilter: "", userClaim: "", autoOnboard: false, verifyCert: true }
 //               (optional: sign-in with an OIDC provider; see OIDC)
-// Applied in the order OIDC, registries, projects, robots, project members, retired robots, retired project groups:
-// projects may use the registries, robots and members the projects, group members need OIDC.
+// Applied in the order OIDC, settings, registries, projects, robots, project members, retired robots, retired project
+// groups: projects may use the registries, robots and members the projects, group members need OIDC.
+//
+// Settings: Harbor lets any user who has signed in create a project while project_creation_restriction is "everyone",
+// its default (goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:115, src/server/v2.0/handler/project.go
+// CreateProject), and makes the creator its projectAdmin (src/pkg/project/dao/dao.go Create): a team member could
+// create a team's project before the Job and keep full control of it, as the Job adopts a project it finds. The
+// configuration with "settings" (the first chunk's, lib/harbor/configure-job.ts) sets it, "adminonly" unless Harbor's
+// usersCreateProjects says otherwise, read first and written only where it differs. Every adopted project whose members
+// include a projectAdmin user other than HARBOR_USERNAME gets a warning line naming the project and the user.
 //
 // OIDC: the settings, auth_mode "oidc_auth" included, are PUT to /configurations on every run, as the client secret
 // cannot be compared (Harbor never returns it: goharbor/harbor v2.15.1 src/controller/config/controller.go:236-242);
@@ -61,6 +70,9 @@
 // so this Job's own login keeps working. A harbor-core run with CONFIG_OVERWRITE_JSON takes no setting at all through
 // the API (see CONFIG_OVERWRITTEN): the OIDC item then fails, without a write, with a line naming the variable, and the
 // rest is applied; any other 403 still means HARBOR_USERNAME is no system administrator, and stops the run.
+// A configuration with "settings" but no "oidc" (the Harbor's code declares none) fails its OIDC item while Harbor's
+// auth_mode is oidc_auth: Harbor still signs users in over OIDC, which nothing then manages, and cannot leave it once
+// users have signed in (src/controller/config/controller.go authModeCanBeModified): the code must declare it again.
 //
 // Project members: a project with "members" has its GROUP members managed exactly: each declared group is made a
 // member with its role (POST, or PUT where the role differs), and every other group member is removed (DELETE), so a
@@ -212,6 +224,14 @@ const OIDC_SETTINGS = [
   ['groupsClaim', 'oidc_groups_claim'], ['adminGroup', 'oidc_admin_group'], ['groupFilter', 'oidc_group_filter'],
   ['userClaim', 'oidc_user_claim'], ['autoOnboard', 'oidc_auto_onboard'], ['verifyCert', 'oidc_verify_cert'],
 ];
+
+// Who may create projects: Harbor's project_creation_restriction takes these two (goharbor/harbor v2.15.1
+// src/lib/config/metadata/type.go ProjectCreationRestrictionType, src/common/const.go ProCrtRestrAdmOnly, ProCrtRestrEveryone)
+// and defaults to "everyone" (src/lib/config/metadata/metadatalist.go:115).
+const PROJECT_CREATION_RESTRICTIONS = ['adminonly', 'everyone'];
+// The entity_type of a project member that is a user, not a group (goharbor/harbor v2.15.1 src/pkg/member/models/member.go):
+// the projectAdmin users of an adopted project are warned of (see Settings).
+const USER_MEMBER = 'u';
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
@@ -720,7 +740,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc', 'settings']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -732,7 +752,19 @@ function validateConfig(raw) {
   // a project declared too would have its members applied and removed by the same run
   const retiredProjectGroups = retiredNames(raw, 'retiredProjectGroups', 'project', 'projects', new Set(projects.map((p) => p.name)), 255);
   const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
-  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc };
+  const settings = raw.settings === undefined || raw.settings === null ? null : validateSettings(raw.settings);
+  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc, settings };
+}
+
+/** The Harbor-wide settings (see Settings): who may create projects. */
+function validateSettings(raw) {
+  const where = 'settings';
+  checkObject(raw, where, ['projectCreationRestriction']);
+  const restriction = field(raw, 'projectCreationRestriction', where, 'string');
+  if (!PROJECT_CREATION_RESTRICTIONS.includes(restriction)) {
+    throw new ConfigError(`${where}: projectCreationRestriction ${JSON.stringify(restriction)} must be one of ${PROJECT_CREATION_RESTRICTIONS.join(', ')}`);
+  }
+  return { projectCreationRestriction: restriction };
 }
 
 /**
@@ -1458,6 +1490,7 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
     throw new HarborError(`${label}: exists in Harbor with ${describeRegistry(existingRegistryId, names)} but the configuration declares ${describeRegistry(registryId, names)}; Harbor only sets a project's registry when creating it, so delete project ${project.name} in Harbor or rename it in the configuration`);
   }
   exists(existing.project_id);
+  await warnOfProjectAdmins(ctx, existing.project_id, label);
   const current = existing.metadata || {};
   const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
   // the metadata first: a quota that cannot be applied stops the run, but not the project's other settings
@@ -1473,6 +1506,22 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   }
   log(changed.length === 0 ? `${label}: unchanged` : `${label}: updated (${changed.join(', ')})`);
   return existing.project_id;
+}
+
+/**
+ * Print a warning for every user other than the Job's own (admin) that is a projectAdmin of project `projectId`, which
+ * the run adopts as it finds it: users are never declared, and the user who created a project is made its
+ * projectAdmin (goharbor/harbor v2.15.1 src/pkg/project/dao/dao.go Create), so one may have created a declared
+ * project before the Job did, while project_creation_restriction was "everyone" (see Settings), and keeps full control
+ * of it. A warning, not a failure: an operator may have made the user a projectAdmin on purpose.
+ */
+async function warnOfProjectAdmins(ctx, projectId, label) {
+  const admins = (await listMembers(ctx, projectId))
+    .filter((m) => m.entity_type === USER_MEMBER && m.role_id === ROLES.projectAdmin && m.entity_name !== ctx.username);
+  for (const member of admins) {
+    log(`warning: ${label}: user ${JSON.stringify(member.entity_name)} is a projectAdmin of it, which the code does not declare ` +
+      '(the user who created a project first is made its projectAdmin); remove the user under Projects > Members in Harbor unless that is meant');
+  }
 }
 
 /**
@@ -1796,6 +1845,53 @@ async function applyOidc(ctx, oidc) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Settings
+
+/**
+ * Set Harbor's project_creation_restriction as declared (see Settings): read first, so that a run where it is already
+ * set writes nothing, and a core under CONFIG_OVERWRITE_JSON that has it set otherwise fails with a line naming it.
+ */
+async function applySettings(ctx, settings) {
+  const label = 'settings';
+  const wanted = settings.projectCreationRestriction;
+  const current = await readConfigurations(ctx);
+  const before = current.value('project_creation_restriction');
+  if (before === wanted) {
+    log(`${label}: unchanged (project_creation_restriction ${wanted})`);
+    return true;
+  }
+  const overwritten = [`project_creation_restriction cannot be set to ${wanted} (it is ${before})`,
+    `set project_creation_restriction ${wanted} in CONFIG_OVERWRITE_JSON`];
+  if (current.readOnly) {
+    throw new HarborError(configOverwritten(label, ...overwritten));
+  }
+  await call(ctx, 'PUT', '/configurations', { project_creation_restriction: wanted }, {
+    forbidden: (text) => (String(text).includes(CONFIG_OVERWRITTEN) ? configOverwritten(label, ...overwritten) : undefined),
+  });
+  log(`${label}: updated (project_creation_restriction ${before === undefined ? 'unset' : before} -> ${wanted})`);
+  return true;
+}
+
+/**
+ * The OIDC item of the Job that holds the settings when the configuration declares no oidc (see OIDC): fails while
+ * Harbor is still in oidc_auth, which nothing then manages.
+ */
+async function checkNoOidc(ctx) {
+  const label = 'oidc';
+  const current = await readConfigurations(ctx);
+  const mode = current.value('auth_mode');
+  if (mode !== 'oidc_auth') {
+    log(`${label}: not declared; Harbor's auth_mode is ${mode === undefined ? 'unknown' : mode}`);
+    return true;
+  }
+  const way = current.authModeEditable
+    ? 'declare oidc again, or, as no user but admin has signed in yet, set Auth Mode back to Database under Administration > Configuration > Authentication'
+    : 'declare oidc again (Harbor cannot leave OIDC once users have signed in with it)';
+  throw new HarborError(`${label}: Harbor still signs users in over OIDC (auth_mode oidc_auth), but the code no longer declares ` +
+    `the Harbor's oidc, so its OIDC settings, project group members and the group retirements of teams that leave are no longer managed; ${way}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Project members
 
 /**
@@ -1971,6 +2067,13 @@ async function main() {
     if (oidcApplied) {
       authMode = 'oidc_auth';
     }
+  } else if (config.settings) {
+    // the one Job that holds the settings speaks for a Harbor whose code dropped oidc (see OIDC)
+    await attempt('oidc', () => checkNoOidc(ctx));
+  }
+  // before any project: until it is adminonly, any user who signs in may create a declared project first (see Settings)
+  if (config.settings) {
+    await attempt('settings', () => applySettings(ctx, config.settings));
   }
   const lookUpAuthMode = async () => {
     if (authMode !== 'oidc_auth' && !modeChecked) {
@@ -2182,7 +2285,7 @@ async function main() {
 
   const managed = config.projects.filter((p) => p.members !== null).length;
   const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length +
-    config.retiredProjectGroups.length + managed + (config.oidc ? 1 : 0);
+    config.retiredProjectGroups.length + managed + (config.oidc || config.settings ? 1 : 0) + (config.settings ? 1 : 0);
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
@@ -2190,7 +2293,7 @@ async function main() {
   const members = managed > 0 ? `, the group members of ${managed} project${managed === 1 ? '' : 's'}` : '';
   const count = config.retiredProjectGroups.length;
   const retiredGroups = count > 0 ? `, the groups of ${count} retired project${count === 1 ? '' : 's'} (${retiredFound} in Harbor, ${retiredGone} already gone)` : '';
-  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}${retiredGroups}`);
+  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.settings ? 'settings, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}${retiredGroups}`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.

@@ -261,9 +261,20 @@ export interface HarborProps {
    * in with a password, the Job fails saying so. `admin` keeps its password login, and robots keep working. Register
    * `oidcRedirectUri` at the provider. Users then `docker login` with the CLI secret of their Harbor profile.
    *
-   * @default - Harbor's own user database: only `admin` and robots log in, and the Job leaves Harbor's settings alone
+   * @default - Harbor's own user database: only `admin` and robots log in, and the Job sends no OIDC settings; on a
+   * Harbor still in OIDC mode (an `oidc` dropped from the code), the Job fails, saying to declare it again
    */
   readonly oidc?: HarborOidc;
+  /**
+   * Whether users who sign in (with `oidc`, or users made by hand) may create projects of their own: Harbor's
+   * `project_creation_restriction` `everyone` rather than `adminonly`, which the configuration Job sets. A user who
+   * creates a project becomes its projectAdmin, so with this on a user could create a project the code declares (a
+   * team's, before its Job runs) and keep full control of it; the Job then warns of every projectAdmin user of a
+   * declared project other than `admin`.
+   *
+   * @default false
+   */
+  readonly usersCreateProjects?: boolean;
 }
 
 /** A robot account declared in code. */
@@ -385,6 +396,7 @@ export class Harbor extends Construct {
       invalidSecret('oidc', 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
     }
     this.oidc = props.oidc;
+    const usersCreateProjects = checkBoolean('usersCreateProjects', props.usersCreateProjects ?? false);
     const version = props.version ?? Harbor.VERSION;
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
       invalid('version', version, 'must be a Harbor release such as "2.15.1"');
@@ -500,6 +512,8 @@ export class Harbor extends Construct {
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
     onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
+    // on every Harbor, so that Harbor's default, "everyone", never stands (see usersCreateProjects)
+    this.configuration.setSettings({ projectCreationRestriction: usersCreateProjects ? 'everyone' : 'adminonly' });
     if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);

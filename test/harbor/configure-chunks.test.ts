@@ -91,6 +91,33 @@ describe('the default stack', () => {
   });
 });
 
+// Harbor's project_creation_restriction defaults to "everyone" (goharbor/harbor v2.15.1
+// src/lib/config/metadata/metadatalist.go:115; src/server/v2.0/handler/project.go CreateProject): every Harbor's first
+// chunk carries the settings, so that exactly one Job sets it, with oidc or without (configure-settings.test.ts runs it).
+describe('Harbor\'s settings', () => {
+  test('exactly one chunk, the first, holds them, adminonly by default, however many chunks there are', () => {
+    const { chart } = platform(teamNames(120));
+    const objects = synth(chart);
+    const holders = configMaps(objects).filter((c) => 'settings' in stateOf(c)).map(chunkOf);
+    expect(configMaps(objects).length).toBeGreaterThan(2);
+    expect(holders).toEqual(['harbor-configure']);
+    expect(stateOf(chunk(objects, 'harbor-configure')).settings).toEqual({ projectCreationRestriction: 'adminonly' });
+  });
+
+  test('a Harbor that declares nothing still has the one Job that sets them; usersCreateProjects makes them everyone', () => {
+    const bare = testChart('harbor');
+    inClusterHarbor(bare);
+    expect(configMaps(synth(bare)).map((c) => stateOf(c).settings)).toEqual([{ projectCreationRestriction: 'adminonly' }]);
+    const open = testChart('harbor');
+    inClusterHarbor(open, { usersCreateProjects: true });
+    expect(configMaps(synth(open)).map((c) => stateOf(c).settings)).toEqual([{ projectCreationRestriction: 'everyone' }]);
+  });
+
+  test('usersCreateProjects must be a boolean', () => {
+    expect(() => inClusterHarbor(testChart('harbor'), { usersCreateProjects: 'yes' as any })).toThrow(/^invalid usersCreateProjects "yes": must be true or false/);
+  });
+});
+
 describe('chunks', () => {
   // Issue 11: with one ConfigMap and one Job for everything, 1,000 teams made a ConfigMap over 1 MiB and a Job with
   // 2,000+ variables. Now nothing grows with the number of projects and robots.

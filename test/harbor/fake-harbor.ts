@@ -111,10 +111,11 @@ export interface FakeUserGroup {
 
 /**
  * The settings the fake keeps, with Harbor's defaults (goharbor/harbor v2.15.1
- * src/lib/config/metadata/metadatalist.go:71, :138-150): auth_mode and the OIDC ones.
+ * src/lib/config/metadata/metadatalist.go:71, :115, :138-150): auth_mode, who may create projects, and the OIDC ones.
  */
 const DEFAULT_CONFIGURATIONS: Record<string, string | boolean> = {
   auth_mode: 'db_auth',
+  project_creation_restriction: 'everyone',
   oidc_name: '',
   oidc_endpoint: '',
   oidc_client_id: '',
@@ -132,6 +133,9 @@ const DEFAULT_CONFIGURATIONS: Record<string, string | boolean> = {
 
 /** Harbor's PasswordType settings, which GET /configurations leaves out (src/controller/config/controller.go:236-242). */
 const PASSWORD_SETTINGS = ['oidc_client_secret'];
+
+/** The values project_creation_restriction takes (src/lib/config/metadata/type.go ProjectCreationRestrictionType.validate). */
+const PROJECT_CREATION_RESTRICTIONS = ['adminonly', 'everyone'];
 
 /** The auth modes Harbor takes (src/lib/config/metadata/type.go:66-72). */
 const AUTH_MODES = ['db_auth', 'ldap_auth', 'uaa_auth', 'http_auth', 'oidc_auth'];
@@ -759,6 +763,9 @@ export class FakeHarbor {
     onlyFields(body, Object.keys(DEFAULT_CONFIGURATIONS), 'configurations');
     for (const [key, value] of Object.entries(body)) {
       if (typeof value !== typeof DEFAULT_CONFIGURATIONS[key]) fail(400, `${key} must be a ${typeof DEFAULT_CONFIGURATIONS[key]}`);
+    }
+    if (body.project_creation_restriction !== undefined && !PROJECT_CREATION_RESTRICTIONS.includes(body.project_creation_restriction)) {
+      fail(400, 'invalid project_creation_restriction, should be adminonly or everyone');
     }
     if (body.auth_mode !== undefined) {
       if (!AUTH_MODES.includes(body.auth_mode)) fail(400, `invalid auth_mode, shoud be one of ${AUTH_MODES.join(', ')}`);
