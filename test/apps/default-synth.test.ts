@@ -119,7 +119,7 @@ describe('default stack synth (compiled app through cdk8s synth)', () => {
       '--app', `${process.execPath} ${main}`, '--output', path.join(work, 'dist4')], { cwd: ROOT, encoding: 'utf8',
       env: { ...process.env, DOCKYARD_STATE: state, NODE_PATH: path.join(ROOT, 'node_modules') } });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain(`dockyard: error: the secret state ${JSON.stringify(state)} lacks 20 keys`);
+    expect(result.stderr).toContain(`dockyard: error: the secret state ${JSON.stringify(state)} lacks 21 keys`);
     expect(fs.existsSync(state)).toBe(false);
     fs.writeFileSync(state, kept, { mode: 0o600 });
   });
@@ -152,7 +152,7 @@ describe('npm run synth: credential continuity end to end', () => {
   test('delete the state: the synth fails with the way out and keeps the previous Secrets; restore it: byte-identical', () => {
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/^dockyard: generated 20 new keys, recorded in "secrets\.lock\.json": /m);
+    expect(first.stderr).toMatch(/^dockyard: generated 21 new keys, recorded in "secrets\.lock\.json": /m);
     const manifests = read('dist/dockyard.k8s.yaml');
     const secrets = read('dist/secrets.local.yaml');
     const record = read('secrets.lock.json');
@@ -164,7 +164,7 @@ describe('npm run synth: credential continuity end to end', () => {
     expect(lost.status).toBe(1);
     // one line, no stack trace, naming the keys, the state, the record and both ways out
     expect(lost.stderr.trim().split('\n')).toHaveLength(1);
-    expect(lost.stderr).toMatch(/^dockyard: error: the secret state "\.dockyard\/secrets\.json" lacks 20 keys that "secrets\.lock\.json" records: /);
+    expect(lost.stderr).toMatch(/^dockyard: error: the secret state "\.dockyard\/secrets\.json" lacks 21 keys that "secrets\.lock\.json" records: /);
     expect(lost.stderr).toContain('Restore the state from your backup, or rebuild it from the cluster\'s Secrets, or make them anew on purpose with ' +
       'DOCKYARD_ROTATE=all (this rotates those credentials, and loses what dockyard/drone-credentials/database-secret and ' +
       'harbor/harbor-core/secret-key encrypt; see the README, "Credentials")');
@@ -225,7 +225,7 @@ describe('npm run synth: credential continuity end to end', () => {
     const [a, b] = await Promise.all([start('dist-a'), start('dist-b')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     // one of them made the keys, the other waited for its lock and found them
-    expect([a.stderr, b.stderr].filter((e) => e.includes('generated 20 new keys'))).toHaveLength(1);
+    expect([a.stderr, b.stderr].filter((e) => e.includes('generated 21 new keys'))).toHaveLength(1);
     const va = secretValues(fs.readFileSync(path.join(fresh, 'dist-a', 'secrets.local.yaml'), 'utf8'));
     const vb = secretValues(fs.readFileSync(path.join(fresh, 'dist-b', 'secrets.local.yaml'), 'utf8'));
     expect(va).toEqual(vb);
