@@ -123,8 +123,15 @@ describe('Redactor.excerpt', () => {
       const echo = secretEchoes(value)[form];
       const length = 1 + (n % echo.length);
       const out = new Redactor([value]).excerpt(`refused: ${echo.slice(0, length)}`, BODY_EXCERPT_CHARS);
-      const rest = out.slice('refused:'.length).trim();
-      expect(rest === '' || rest === REDACTED || [...rest].length < MIN_SECRET_CHARS).toBe(true);
+      if (out.endsWith(REDACTED)) {
+        // nothing of the echo is left; the mask may begin inside "refused: " where its end happens to begin a form
+        // too (a secret starting ":" has the flattened form ": :…", whose start ends "refused: :")
+        const kept = out.slice(0, -REDACTED.length);
+        expect('refused: '.startsWith(kept)).toBe(true);
+      } else {
+        const rest = out.slice('refused:'.length).trim();
+        expect(rest === '' || [...rest].length < MIN_SECRET_CHARS).toBe(true);
+      }
     }), RUNS);
   });
 
