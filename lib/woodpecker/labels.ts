@@ -1,9 +1,8 @@
 import { describeValue, invalid } from '../core';
 
 /**
- * The label that keeps a route's pipelines off the pool agent: pipelines of a route carry it in their `labels:`
- * (`WoodpeckerCi.pipelineLabels`), with the route's name, and an agent without it never takes them. Routes' agents
- * carry it as `*`: their repository and event labels pick the one agent of a pipeline.
+ * The agent label that routes a pipeline to a route's agents: pipelines of a route carry it in their `labels:`
+ * (`WoodpeckerCi.pipelineLabels`), and an agent without it never takes them.
  */
 export const ROUTE_LABEL = 'dockyard.dev/route';
 

@@ -200,13 +200,9 @@ class BatchClaims extends Claims {
  * `pipeline/frontend/builder/builder.go:187-206`), and an agent takes a task only if each of the task's labels
  * (the internal ones aside) is among the agent's with the same value or `*`, and each agent label written `!key`
  * is on the task with the same value (`server/scheduler/filter.go:28-87`). So a route's agent carries
- * `repo=<repository>`, `!woodpecker-ci.org/event=<event>` and `dockyard.dev/route=*`, and runs in the route's
+ * `repo=<repository>`, `dockyard.dev/route=<route>` and `!woodpecker-ci.org/event=<event>`, and runs in the route's
  * namespace; the route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent
  * lacks, so it never takes them, and another repository's or event's pipeline never matches the route's agents.
- * The repository and event choose the agent (one per pair), not the route label's value: a pipeline replayed after
- * its repository moved to another route (a deploy or rollback of an earlier build, a restart) keeps the workflow
- * files, and so the route label, it was first run with (woodpecker v3.17.0 `server/pipeline/restart.go:32-58`,
- * `server/services/config/forge.go:50-51`), and must reach the repository's agent of today.
  *
  * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
  * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). A pull secret goes only to
@@ -348,8 +344,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const repo: Record<string, string> = pin === undefined ? { [REPO_LABEL]: pair.repo } : { [REPO_LABEL]: '*', [`!${REPO_FORGE_ID_LABEL}`]: pin.forgeId };
       const agent = new WoodpeckerAgent(this.routeScope, agentName, {
         ...this.agentOptions, server: this.server, builds: this.builds, name: agentName, backendNamespace: namespace,
-        // any route's label: the pair picks the agent, and an earlier pipeline replayed after a move names the old route
-        labels: { ...repo, [ROUTE_LABEL]: '*', [`!${EVENT_LABEL}`]: pair.event },
+        labels: { ...repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
         serviceAccountNameAllowFromStep: account !== undefined,
       });
       this.routeAgents.push({ ...pair, agent, account });
@@ -431,8 +426,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /**
-   * The labels a pipeline must carry to run under `route`: `dockyard.dev/route: <route>`, which only routes' agents
-   * take (with any value: the repository and event pick the agent); none for the pool agent.
+   * The labels a pipeline must carry to run under `route`: `dockyard.dev/route: <route>`, which only the route's
+   * agents have; none for the pool agent.
    */
   public pipelineLabels(route?: RouteGrant): Readonly<Record<string, string>> {
     if (route === undefined) {

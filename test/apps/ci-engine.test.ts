@@ -54,7 +54,7 @@ describe('woodpeckerAccess', () => {
     // repository's full name (GitLab's path_with_namespace, server/forge/gitlab/convert.go:61-67), equals its own
     const labels = manifests.filter((m: any) => m.spec?.template !== undefined).map((m: any) => envOf(container(m)).WOODPECKER_AGENT_LABELS?.value)
       .filter((l: string | undefined) => l !== undefined);
-    expect(labels).toContain('!woodpecker-ci.org/event=push,dockyard.dev/route=*,repo=acme/platform/demo');
+    expect(labels).toContain('!woodpecker-ci.org/event=push,dockyard.dev/route=demo-build,repo=acme/platform/demo');
     expect(gitlabProjectAllowed(server.WOODPECKER_REPO_OWNERS.value, 'acme/platform/demo')).toBe(true);
   });
 
@@ -127,9 +127,9 @@ describe('the default stack with Woodpecker', () => {
       .map(({ name, env }) => [name, env.WOODPECKER_BACKEND_K8S_NAMESPACE.value, env.WOODPECKER_AGENT_LABELS?.value ?? '']);
     expect(agents.map(([, ns, labels]) => [ns, labels.split(',').filter((l: string) => !l.startsWith('repo=*')).sort().join(',')]).sort()).toEqual([
       ['dockyard-builds', ''],
-      ['dockyard-deploy', '!woodpecker-ci.org/event=deployment,dockyard.dev/route=*,repo=example/demo'],
-      ['dockyard-publish', '!woodpecker-ci.org/event=push,dockyard.dev/route=*,repo=example/demo'],
-      ['dockyard-publish', '!woodpecker-ci.org/event=tag,dockyard.dev/route=*,repo=example/demo'],
+      ['dockyard-deploy', '!woodpecker-ci.org/event=deployment,dockyard.dev/route=demo-deploy,repo=example/demo'],
+      ['dockyard-publish', '!woodpecker-ci.org/event=push,dockyard.dev/route=demo-build,repo=example/demo'],
+      ['dockyard-publish', '!woodpecker-ci.org/event=tag,dockyard.dev/route=demo-build,repo=example/demo'],
     ]);
   });
 });

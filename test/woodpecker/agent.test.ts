@@ -112,7 +112,7 @@ describe('WoodpeckerAgent', () => {
   });
 
   test('renders labels the agent parses into the filter the server applies, "!" and "/" included', () => {
-    const labels = { 'repo': 'acme/api', 'dockyard.dev/route': '*', '!woodpecker-ci.org/event': 'push' };
+    const labels = { 'repo': 'acme/api', 'dockyard.dev/route': 'release', '!woodpecker-ci.org/event': 'push' };
     const { chart } = setup({ labels });
     const env = literalEnv(container(find(synth(chart), 'StatefulSet', 'woodpecker-agent')));
     // stringSliceAddToMap cuts at the first "=" (cmd/agent/core/agent.go:352), so "/" in keys and values survives

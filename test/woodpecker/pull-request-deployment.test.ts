@@ -23,7 +23,7 @@ const engine = (chart.node.findChild('ExamplePipeline') as RepositoryPipelines).
 const routed = engine.pipelineLabels(engine.grants.routes.get('demo-deploy'));
 const agents = agentsOf(objects);
 const takers = (w: Workflow) => agents.filter((a) => agentTakes(taskLabels(w), a.filter)).map((a) => a.name);
-const deployAgent = agents.find((a) => a.filter['!woodpecker-ci.org/event'] === 'deployment' && a.filter.repo === REPO)!;
+const deployAgent = agents.find((a) => a.filter['dockyard.dev/route'] === 'demo-deploy')!;
 
 /** The demo repository with "Allow deployments" turned on, as its deploys need, and Woodpecker's default approval. */
 const repo: RepoSettings = { allowDeploy: true, requireApproval: 'forks' };
@@ -33,7 +33,7 @@ const pr = githubPullRequest(REPO, { number: 7, head: 'f00dfeedf00dfeedf00dfeedf
 describe('a pull request\'s code under a deployment, on Woodpecker', () => {
   test('the deploy route\'s agent runs the demo\'s deployments in dockyard-deploy, as the deploy identity, reading its Secrets', () => {
     expect(deployAgent).toMatchObject({ namespace: 'dockyard-deploy', accountFromStep: true, nativeSecrets: true });
-    expect(deployAgent.filter).toMatchObject({ 'repo': REPO, '!woodpecker-ci.org/event': 'deployment', 'dockyard.dev/route': '*' });
+    expect(deployAgent.filter).toMatchObject({ 'repo': REPO, '!woodpecker-ci.org/event': 'deployment', 'dockyard.dev/route': 'demo-deploy' });
   });
 
   test('the pull request itself runs on the pool only, after approval, and its branch label is the base branch', () => {

@@ -37,10 +37,10 @@ describe('WoodpeckerCi repoForgeIds', () => {
     expect(pinned.agents.map((a) => [a.name, a.labels])).toEqual([
       ['woodpecker-agent', 'repo=*'],
       // the agents keep their names: they are the repository's as the code spells it
-      ['woodpecker-release-push-c7198fbc', `!woodpecker-ci.org/event=push,!woodpecker-ci.org/repo-forge-id=${API_ID},dockyard.dev/route=*,repo=*`],
-      ['woodpecker-release-deploy-c7198fbc', `!woodpecker-ci.org/event=deployment,!woodpecker-ci.org/repo-forge-id=${API_ID},dockyard.dev/route=*,repo=*`],
-      ['woodpecker-release-push-86f279ce', '!woodpecker-ci.org/event=push,dockyard.dev/route=*,repo=acme/web'],
-      ['woodpecker-release-deploy-86f279ce', '!woodpecker-ci.org/event=deployment,dockyard.dev/route=*,repo=acme/web'],
+      ['woodpecker-release-push-c7198fbc', `!woodpecker-ci.org/event=push,!woodpecker-ci.org/repo-forge-id=${API_ID},dockyard.dev/route=release,repo=*`],
+      ['woodpecker-release-deploy-c7198fbc', `!woodpecker-ci.org/event=deployment,!woodpecker-ci.org/repo-forge-id=${API_ID},dockyard.dev/route=release,repo=*`],
+      ['woodpecker-release-push-86f279ce', '!woodpecker-ci.org/event=push,dockyard.dev/route=release,repo=acme/web'],
+      ['woodpecker-release-deploy-86f279ce', '!woodpecker-ci.org/event=deployment,dockyard.dev/route=release,repo=acme/web'],
     ]);
   });
 
