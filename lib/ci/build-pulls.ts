@@ -9,6 +9,13 @@ export interface BuildImage {
   readonly image: Image;
   /** What it is, for the message, e.g. `the clone image (DRONE_IMAGE_CLONE)`. */
   readonly role: string;
+  /**
+   * Whether a mirror relocation moved it to where it resolves (`Images._onMirror`): only then is a registry the app
+   * logs in to taken for a mirror whose login its pods need.
+   *
+   * @default false
+   */
+  readonly onMirror?: boolean;
 }
 
 /** Build pods of one kind in one build namespace: what they must pull, and what they pull with. */
@@ -55,9 +62,9 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
   // what pulls each image: the engine's list, or each account's own (one the app does not know of is skipped)
   const pullers: { where: string; secrets: readonly (ISecret | string)[] }[] = [];
   let found = false;
-  for (const { image, role } of pods.images) {
+  for (const { image, role, onMirror } of pods.images) {
     const harborProject = projects.of(image);
-    const mirror = harborProject === undefined ? projects.mirrorOf(image) : undefined;
+    const mirror = harborProject === undefined && onMirror === true ? projects.mirrorOf(image) : undefined;
     const project = harborProject ?? mirror?.project;
     if (project === undefined) {
       continue;
@@ -107,7 +114,8 @@ function refuseMirror(pods: BuildPods, image: Image, role: string, mirror: Login
   const host = mirror.project.imageHost;
   const fix = `${own ? `give one of those pull secrets a login to ${host}` : `list a PullSecret with a login to ${host} in ` +
     `${describeValue(pods.namespace)} (its namespaces)`}; for a team's build namespace, add the login to TeamPlatform sharedLogins, which every ` +
-    'team\'s pull secret and pipeline pull login hold';
+    'team\'s pull secret and pipeline pull login hold (a dedicated runner\'s pull-request namespace gets none of the team\'s: list the ' +
+    'mirror\'s PullSecret there, pullSecret.addNamespace(team.pullRequestNamespace))';
   invalid('pull secrets of build namespace', pods.namespace, `its build pods pull ${image.reference} (${role}) from ${host}, an image mirror ` +
     `the app logs in to (pull secret ${describeValue(`${mirror.secret.namespace}/${mirror.secret.secretName}`)}), and ` +
     `${noLogin(mirror.project, where, verdict.nodeLogins)}; ${fix}; ${pods.notCounted}`);
@@ -145,13 +153,10 @@ export class ProjectLookup {
   }
 
   /**
-   * The image mirror that takes a login `image` is pulled from, if any (`LoginMirror`): with a mirror relocation, a
-   * registry the app logs in to with a pull secret, for which it declares no registry.
+   * The image mirror that takes a login `image`, relocated to a mirror (`BuildImage.onMirror`), is pulled from, if
+   * any (`LoginMirror`): a registry the app logs in to with a pull secret, for which it declares no registry.
    */
   public mirrorOf(image: Image): LoginMirror | undefined {
-    if (!Images.mirrored(this.scope)) {
-      return undefined;
-    }
     if (!this.mirrors.has(image.registry)) {
       const host = registryHost(image.registry);
       const secret = PullAccess.declaresRegistry(this.scope, host) ? undefined : Images._loginTo(this.scope, host);

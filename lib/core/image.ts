@@ -544,6 +544,18 @@ export class Images {
   }
 
   /**
+   * Whether a mirror relocation (`IImageRelocation.mirror`) moves `image`, as a container defined at `scope` pulls
+   * it: then what it pulls is a copy on the mirror. An image the relocation leaves as it is (one already on the
+   * mirror) is not counted.
+   *
+   * @internal
+   */
+  public static _onMirror(scope: IConstruct, image: Image): boolean {
+    const { winner, resolved } = relocationOf(scope, image);
+    return winner?.relocation.mirror === true && resolved.reference !== image.reference;
+  }
+
+  /**
    * The `dockyard.dev/images` annotation (`IMAGES_ANNOTATION`) of a workload whose pods pull `images` besides their
    * containers' images, resolved at synth like `scope`'s own images: `dockyard-images` then lists them, and with a
    * mirror relocation `images.pairs.txt` holds them for copying.

@@ -510,9 +510,9 @@ export class DroneKubeRunner extends Construct {
    * pipelines run as it (`runsAsDefault`).
    */
   private checkBuildPulls(images: readonly Image[]): void {
-    const [clone, placeholder] = images.map((i) => Images._peek(this, i));
+    const [clone, placeholder] = images.map((i) => ({ image: Images._peek(this, i), onMirror: Images._onMirror(this, i) }));
     const pulled: BuildImage[] = [
-      { image: clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { image: placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
+      { ...clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { ...placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
     ];
     const projects = new ProjectLookup(this);
     const catchAll = this.catchAllRuns();

@@ -84,6 +84,31 @@ describe('TeamPlatform sharedLogins', () => {
     expect(() => p.app.synth()).not.toThrow();
   });
 
+  // review: the mirror check took any registry the app logs in to for a mirror once anything was relocated to one,
+  // refusing build pods that pull the clone image anonymously from Docker Hub beside a Docker Hub login for rate limits
+  test.each(['drone', 'woodpecker'] as const)('on %s, only images a mirror relocation moved are checked for its login', (engine) => {
+    const p = platform({}, {
+      engine,
+      harbor: (chart) => {
+        const other = new Secret(chart, 'Unrelated', { name: 'unrelated', values: { a: SecretValue.alphanumeric(16) } });
+        Images.relocate(other, ImageRelocation.registry(MIRROR));
+        const pw = new Secret(chart, 'HubPassword', { name: 'hub-password', values: { password: SecretValue.alphanumeric(32) } });
+        const hub = RegistryCredential.basic({ registry: 'docker.io', username: 'bot', password: pw.key('password') });
+        new PullSecret(chart, 'Hub', { name: 'dockerhub-login', credentials: [hub], namespaces: ['ci'] });
+        return {};
+      },
+    });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
+    expect(() => p.app.synth()).not.toThrow();
+  });
+
+  // a dedicated runner's pull requests run in a namespace of their own, which holds none of the team's pull secrets
+  test('a dedicated runner\'s pull-request namespace without the mirror\'s login is refused, naming where to list it', () => {
+    const { p, teams } = mirrored((login) => [login]);
+    teams.addTeam({ name: 'payments', repos: ['acme/payments'], dedicatedRunner: true });
+    expect(refusal(() => p.app.synth())).toMatch(/^invalid pull secrets of build namespace "payments-pull-requests": .* list the mirror's PullSecret there, pullSecret\.addNamespace\(team\.pullRequestNamespace\)\); /);
+  });
+
   test.each<[string, (login: RegistryCredential) => unknown, string | RegExp]>([
     ['a list of strings', () => ['mirror.example.com'], 'invalid sharedLogins "mirror.example.com": must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })'],
     ['no list', (login) => login, /^invalid sharedLogins .*: must be a list of RegistryCredentials$/],
