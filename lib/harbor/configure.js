@@ -95,13 +95,15 @@
 // line saying why, and its secret set as usual; the Job only runs again on a change of its state, so such a robot's
 // logins fail from its expiry until the next run. A duration of -1 lifts an expiry with an update (robot.go:396-397).
 //
-// Disabled robots: a robot an operator disabled in Harbor (after its secret leaked, say) is left disabled and untouched:
-// no update, no secret set, no renewal, as the Job, run again by a later apply (finished Jobs are deleted after ten
-// minutes), would otherwise enable it again with the secret that leaked. Its item fails, with a line naming the way
-// out: rotate its secret (DOCKYARD_ROTATE=<stateKey>) and enable it in Harbor, or retire it. Harbor keeps the flag as
-// "disable" and an update sets it from the body (goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go updateV2Robot,
-// r.Disabled = params.Robot.Disable), so the update of an enabled robot sends it back as listed. A secret refreshed in
-// Harbor's UI cannot be seen (Harbor keeps only a hash) and is set back to the state's by the next run.
+// Disabled robots: a robot an operator disabled in Harbor (after its secret leaked, say) is left disabled: no update, no
+// renewal, as the Job, run again by a later apply (finished Jobs are deleted after ten minutes), would otherwise enable
+// it again with the secret that leaked. Its secret is still set to the state's, which leaves the flag as it is
+// (v2.15.1 src/server/v2.0/handler/robot.go RefreshSec changes the secret alone), so that a rotation reaches it before
+// the operator enables it again. Its item fails, with a line naming the way out: rotate its secret
+// (DOCKYARD_ROTATE=<stateKey>), apply, then enable it in Harbor; or retire it. Harbor keeps the flag as "disable" and
+// an update sets it from the body (robot.go updateV2Robot, r.Disabled = params.Robot.Disable), so the update of an
+// enabled robot sends it back as listed. A secret refreshed in Harbor's UI cannot be seen (Harbor keeps only a hash)
+// and is set back to the state's by the next run.
 //
 // Retired project groups: a project that leaves the configuration keeps its members, so the groups of a team that left
 // would keep pulling its images. The configuration names the project under retiredProjectGroups, and the run removes
@@ -1634,9 +1636,9 @@ function robotRenewal(label, existing, robot, now) {
 /** The line for a robot Harbor has disabled, which the run leaves as it is (see Disabled robots). */
 function disabledRobot(label, robot) {
   const key = robot.stateKey === null ? 'the state key of its secret, <namespace>/<secret>/<key>' : robot.stateKey;
-  return `${label}: disabled in Harbor, so left disabled and untouched (neither updated nor its secret set); to give it a ` +
-    `new secret, rotate it (DOCKYARD_ROTATE=${key} npm run synth, then apply) and enable it in Harbor, or retire it in ` +
-    'code (Harbor.retireRobot)';
+  return `${label}: disabled in Harbor, so left disabled and not updated (its secret set to the state's); to give it a ` +
+    `new secret, rotate it (DOCKYARD_ROTATE=${key} npm run synth, then apply, which sets the new one), then enable it in ` +
+    'Harbor; or retire it in code (Harbor.retireRobot)';
 }
 
 /** Unix seconds as an ISO date-time, for the log. */
@@ -1664,8 +1666,10 @@ async function ensureRobot(ctx, robot, projectIds) {
   const find = () => findOne(ctx, `/robots?${query(filter)}`,
     (r) => typeof r.name === 'string' && r.name.endsWith(robot.label) && (!r.level || r.level === robot.level), label);
   let existing = await find();
-  // before anything is written, a renewal included, which would make it anew enabled (see Disabled robots)
+  // before anything else is written, a renewal included, which would make it anew enabled (see Disabled robots); the
+  // secret alone is set, which keeps it disabled, so that a rotation reaches it before it is enabled again
   if (existing && existing.disable) {
+    await call(ctx, 'PATCH', `/robots/${existing.id}`, { secret: ctx.secrets.get(robot.secretEnv) });
     throw new HarborError(disabledRobot(label, robot));
   }
   const renewal = existing && robotRenewal(label, existing, robot, Date.now());

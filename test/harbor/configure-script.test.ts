@@ -183,8 +183,10 @@ describe('configure.js against a fresh Harbor', () => {
 
 // An operator disables a robot in Harbor (after its secret leaked, say); a later apply runs the Job again, as finished
 // Jobs are deleted after ten minutes. Harbor's update sets the flag from the body (goharbor/harbor v2.15.1
-// src/server/v2.0/handler/robot.go updateV2Robot, r.Disabled = params.Robot.Disable) and the secret PATCH sets the
-// secret (RefreshSec): either would bring the robot back with the leaked secret. It is left disabled and untouched.
+// src/server/v2.0/handler/robot.go updateV2Robot, r.Disabled = params.Robot.Disable), which would bring the robot back
+// with the leaked secret: it is left disabled and not updated. Its secret is set (RefreshSec changes the secret
+// alone, keeping the flag), so that a rotation reaches it before the operator enables it again (a review found the
+// first version left the leaked secret in place, for the operator to enable).
 describe('configure.js and robots disabled in Harbor', () => {
   const withStateKey = () => {
     const cfg = config();
@@ -192,7 +194,7 @@ describe('configure.js and robots disabled in Harbor', () => {
     return cfg;
   };
 
-  test('a disabled robot is neither updated nor given its secret, and its item fails naming the rotation', async () => {
+  test('a disabled robot is not updated but gets the rotated secret, keeps its flag, and its item fails naming the rotation', async () => {
     expect((await run()).code).toBe(0);
     const ciPush = configure.harbor.robot('ci-push')!;
     Object.assign(ciPush, { description: 'edited by hand', disable: true, secret: 'Operator-Refreshed-1' });
@@ -200,13 +202,15 @@ describe('configure.js and robots disabled in Harbor', () => {
 
     const result = await run(withStateKey(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026' });
     expect(result.code).toBe(1);
-    expect(configure.harbor.robot('ci-push')).toMatchObject({ disable: true, description: 'edited by hand', secret: 'Operator-Refreshed-1' });
+    // the rotation reached it; it stays disabled and as edited
+    expect(configure.harbor.robot('ci-push')).toMatchObject({ disable: true, description: 'edited by hand', secret: 'Rotated-Secret-2026' });
     const writes = configure.harbor.requests.slice(before).filter((r) => r.method !== 'GET' && r.path.startsWith(`/api/v2.0/robots/${ciPush.id}`));
-    expect(writes).toEqual([]);
+    expect(writes.map((r) => r.method)).toEqual(['PATCH']);
     const failure = lines(result.stderr).filter((l) => l.includes('robot ci-push:'));
-    expect(failure).toEqual([expect.stringMatching(/^error: robot ci-push: disabled in Harbor, so left disabled and untouched/)]);
+    expect(failure).toEqual([expect.stringMatching(/^error: robot ci-push: disabled in Harbor, so left disabled and not updated \(its secret set to the state's\)/)]);
     expect(failure[0]).toContain('DOCKYARD_ROTATE=harbor/harbor-robot-ci-push/secret');
-    expect(failure[0]).toContain('enable it in Harbor, or retire it in code (Harbor.retireRobot)');
+    expect(failure[0]).toContain('then enable it in Harbor; or retire it in code (Harbor.retireRobot)');
+    expect(result.stderr).not.toContain('Rotated-Secret-2026');
     // the other robots are applied as usual
     expect(result.stdout).toContain('robot apps+deployer: unchanged');
     expect(result.stderr).toMatch(/1 of \d+ items not applied: robot ci-push \(failed\)/);
