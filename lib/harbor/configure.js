@@ -1492,7 +1492,7 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
     throw new HarborError(`${label}: exists in Harbor with ${describeRegistry(existingRegistryId, names)} but the configuration declares ${describeRegistry(registryId, names)}; Harbor only sets a project's registry when creating it, so delete project ${project.name} in Harbor or rename it in the configuration`);
   }
   exists(existing.project_id);
-  await warnOfProjectAdmins(ctx, existing.project_id, label);
+  await warnOfProjectAdmins(ctx, existing, label);
   const current = existing.metadata || {};
   const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
   // the metadata first: a quota that cannot be applied stops the run, but not the project's other settings
@@ -1511,18 +1511,24 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
 }
 
 /**
- * Print a warning for every user other than the Job's own (admin) that is a projectAdmin of project `projectId`, which
- * the run adopts as it finds it: users are never declared, and the user who created a project is made its
- * projectAdmin (goharbor/harbor v2.15.1 src/pkg/project/dao/dao.go Create), so one may have created a declared
- * project before the Job did, while project_creation_restriction was "everyone" (see Settings), and keeps full control
- * of it. A warning, not a failure: an operator may have made the user a projectAdmin on purpose.
+ * Print a warning when `existing`, a project the run adopts as it finds it, was created by another user than the Job's
+ * own (admin) who is still its projectAdmin: the user who creates a project is made its projectAdmin (goharbor/harbor
+ * v2.15.1 src/pkg/project/dao/dao.go Create), so one may have created a declared project before the Job did, while
+ * project_creation_restriction was "everyone" (see Settings), and keep full control of it. Harbor lists a project's
+ * creator as owner_name (src/controller/project/controller.go, WithOwner). A project the Job's user created has no
+ * warning, whoever was made a projectAdmin since (on purpose, then). A warning, not a failure: the creator may be
+ * meant to be one.
  */
-async function warnOfProjectAdmins(ctx, projectId, label) {
-  const admins = (await listMembers(ctx, projectId))
-    .filter((m) => m.entity_type === USER_MEMBER && m.role_id === ROLES.projectAdmin && m.entity_name !== ctx.username);
-  for (const member of admins) {
-    log(`warning: ${label}: user ${JSON.stringify(member.entity_name)} is a projectAdmin of it, which the code does not declare ` +
-      '(the user who created a project first is made its projectAdmin); remove the user under Projects > Members in Harbor unless that is meant');
+async function warnOfProjectAdmins(ctx, existing, label) {
+  const owner = existing.owner_name;
+  if (typeof owner !== 'string' || owner === ctx.username) {
+    return;
+  }
+  const admin = (await listMembers(ctx, existing.project_id, owner))
+    .some((m) => m.entity_type === USER_MEMBER && m.role_id === ROLES.projectAdmin && m.entity_name === owner);
+  if (admin) {
+    log(`warning: ${label}: created by user ${JSON.stringify(owner)}, not by this Job, who is still its projectAdmin (a project's creator is ` +
+      'made its projectAdmin), which the code does not declare; remove the user under Projects > Members in Harbor unless that is meant');
   }
 }
 
@@ -1877,22 +1883,25 @@ async function applySettings(ctx, settings) {
 }
 
 /**
- * The OIDC item of the Job that holds the settings when the configuration declares no oidc (see OIDC): fails while
- * Harbor is still in oidc_auth, which nothing then manages.
+ * The OIDC item of the Job that holds the settings when the configuration declares no oidc (see OIDC): warns while
+ * Harbor is in oidc_auth, which nothing then manages, unless CONFIG_OVERWRITE_JSON sets Harbor's settings (where
+ * OIDC belongs then, as OIDC_OVERWRITTEN says). A warning, not a failure: a Harbor whose OIDC an operator set by
+ * hand is theirs to run, and a Job that failed on every run would hide its other items' failures.
  */
 async function checkNoOidc(ctx) {
   const label = 'oidc';
   const current = await readConfigurations(ctx);
   const mode = current.value('auth_mode');
-  if (mode !== 'oidc_auth') {
-    log(`${label}: not declared; Harbor's auth_mode is ${mode === undefined ? 'unknown' : mode}`);
+  if (mode !== 'oidc_auth' || current.readOnly) {
+    log(`${label}: not declared; Harbor's auth_mode is ${mode === undefined ? 'unknown' : mode}${current.readOnly ? ', set by CONFIG_OVERWRITE_JSON' : ''}`);
     return true;
   }
   const way = current.authModeEditable
     ? 'declare oidc again, or, as no user but admin has signed in yet, set Auth Mode back to Database under Administration > Configuration > Authentication'
-    : 'declare oidc again (Harbor cannot leave OIDC once users have signed in with it)';
-  throw new HarborError(`${label}: Harbor still signs users in over OIDC (auth_mode oidc_auth), but the code no longer declares ` +
-    `the Harbor's oidc, so its OIDC settings, project group members and the group retirements of teams that leave are no longer managed; ${way}`);
+    : 'declare oidc again (Harbor cannot leave OIDC once users have signed in with it), unless you run its OIDC by hand';
+  log(`warning: ${label}: Harbor signs users in over OIDC (auth_mode oidc_auth), but the code declares no oidc for this Harbor, so its ` +
+    `OIDC settings, project group members and the group retirements of teams that leave are not managed; ${way}`);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,17 +89,16 @@ describe('who may create projects', () => {
 // Harbor refuses to change auth_mode once a user other than admin exists (src/controller/config/controller.go
 // authModeCanBeModified, :118-130): a Harbor whose code dropped oidc stays in oidc_auth, unmanaged.
 describe('oidc dropped from the code', () => {
-  test('the Job with the settings fails its OIDC item while Harbor is in oidc_auth, naming the way out, and applies the rest', async () => {
+  test('the Job with the settings warns while Harbor is in oidc_auth, naming the way out, and applies the rest', async () => {
     Object.assign(configure.harbor.configurations, { auth_mode: 'oidc_auth', oidc_name: 'Keycloak' });
     configure.harbor.addUser('alice');
     const result = await run(config());
-    expect(result.code).toBe(1);
-    const failure = lines(result.stderr).filter((l) => l.startsWith('error: oidc:'));
-    expect(failure).toEqual(['error: oidc: Harbor still signs users in over OIDC (auth_mode oidc_auth), but the code no longer declares ' +
-      'the Harbor\'s oidc, so its OIDC settings, project group members and the group retirements of teams that leave are no longer ' +
-      'managed; declare oidc again ' +
-      '(Harbor cannot leave OIDC once users have signed in with it)']);
-    expect(result.stderr).toContain('1 of 3 items not applied: oidc (failed)');
+    // a warning, not a failure: a review found that a Harbor whose OIDC an operator runs by hand failed every run
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).filter((l) => l.startsWith('warning: oidc:'))).toEqual(['warning: oidc: Harbor signs users in over OIDC ' +
+      '(auth_mode oidc_auth), but the code declares no oidc for this Harbor, so its OIDC settings, project group members and the group ' +
+      'retirements of teams that leave are not managed; declare oidc again (Harbor cannot leave OIDC once users have signed in with it), ' +
+      'unless you run its OIDC by hand']);
     // nothing about OIDC is written; the project and the settings are applied
     expect(configurationPuts().map((r) => r.body)).toEqual([{ project_creation_restriction: 'adminonly' }]);
     expect(configure.harbor.configurations.auth_mode).toBe('oidc_auth');
@@ -109,9 +108,19 @@ describe('oidc dropped from the code', () => {
   test('with no user but admin yet, the line also offers setting Auth Mode back', async () => {
     configure.harbor.configurations.auth_mode = 'oidc_auth';
     const result = await run(config());
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('declare oidc again, or, as no user but admin has signed in yet, set Auth Mode back to Database under ' +
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('declare oidc again, or, as no user but admin has signed in yet, set Auth Mode back to Database under ' +
       'Administration > Configuration > Authentication');
+  });
+
+  // the Job's own advice for CONFIG_OVERWRITE_JSON is to set OIDC there and drop it from the code (OIDC_OVERWRITTEN)
+  test('with the settings overwritten by CONFIG_OVERWRITE_JSON, it says so and warns of nothing', async () => {
+    Object.assign(configure.harbor.configurations, { auth_mode: 'oidc_auth', project_creation_restriction: 'adminonly' });
+    configure.harbor.configOverwritten = true;
+    const result = await run(config());
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toContain('oidc: not declared; Harbor\'s auth_mode is oidc_auth, set by CONFIG_OVERWRITE_JSON');
+    expect(result.stdout).not.toContain('warning:');
   });
 
   test('in db_auth it passes, saying so; a chunk without the settings does not check', async () => {
@@ -126,21 +135,37 @@ describe('oidc dropped from the code', () => {
 });
 
 // The creator of a project is made its projectAdmin (goharbor/harbor v2.15.1 src/pkg/project/dao/dao.go Create): a user
-// who created a declared project before the Job keeps full control of it once the Job adopts it.
-describe('projectAdmin users of an adopted project', () => {
-  test('a projectAdmin user other than admin is named in a warning line; other roles, admin and groups are not; the run passes', async () => {
-    configure.harbor.addProject({ name: 'apps' });
-    configure.harbor.addUserMember('apps', configure.harbor.addUser('mallory'), 1);
-    configure.harbor.addUserMember('apps', configure.harbor.addUser('bob'), 2);
+// who created a declared project before the Job keeps full control of it once the Job adopts it. Harbor lists the
+// creator as owner_name (src/controller/project/controller.go, WithOwner).
+describe('the creator of an adopted project', () => {
+  test('another user who created it and is still its projectAdmin is named in a warning line; the run passes', async () => {
+    const mallory = configure.harbor.addUser('mallory');
+    configure.harbor.addProject({ name: 'apps', ownerId: mallory });
+    configure.harbor.addUserMember('apps', configure.harbor.addUser('bob'), 1);
     configure.harbor.addGroupMember('apps', 'team-apps', 1);
     const result = await run(config());
     expect(result.code).toBe(0);
     expect(lines(result.stdout).filter((l) => l.startsWith('warning:'))).toEqual([
-      'warning: project apps: user "mallory" is a projectAdmin of it, which the code does not declare (the user who created a project ' +
-      'first is made its projectAdmin); remove the user under Projects > Members in Harbor unless that is meant',
+      'warning: project apps: created by user "mallory", not by this Job, who is still its projectAdmin (a project\'s creator is made its ' +
+      'projectAdmin), which the code does not declare; remove the user under Projects > Members in Harbor unless that is meant',
     ]);
     // a warning only: the members stay as they are
-    expect(configure.harbor.memberList('apps')).toEqual(['g:team-apps=projectAdmin', 'u:admin=projectAdmin', 'u:bob=developer', 'u:mallory=projectAdmin']);
+    expect(configure.harbor.memberList('apps')).toEqual(['g:team-apps=projectAdmin', 'u:bob=projectAdmin', 'u:mallory=projectAdmin']);
+  });
+
+  test('once the creator is no projectAdmin, or when admin created it, whoever was made one since, there is no warning', async () => {
+    const mallory = configure.harbor.addUser('mallory');
+    configure.harbor.addProject({ name: 'apps', ownerId: mallory });
+    configure.harbor.setMemberRole('apps', 'mallory', 3);
+    expect((await run(config())).stdout).not.toContain('warning:');
+    // review: the first version warned on every run of every project with a projectAdmin user, made so on purpose
+    configure.harbor.addProject({ name: 'tools' });
+    configure.harbor.addUserMember('tools', configure.harbor.addUser('bob'), 1);
+    const cfg = config();
+    cfg.projects.push({ ...cfg.projects[0], name: 'tools' });
+    const result = await run(cfg);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('warning:');
   });
 
   test('a project the Job creates has no warning', async () => {

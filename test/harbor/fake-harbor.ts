@@ -41,6 +41,8 @@ export interface FakeProject {
   name: string;
   registry_id?: number;
   metadata: Record<string, string>;
+  /** The user who created it (src/controller/project/controller.go, WithOwner: listed as owner_name). */
+  owner_name: string;
 }
 
 /**
@@ -408,17 +410,24 @@ export class FakeHarbor {
     return stored;
   }
 
-  /** A project, with a quota of `storageLimit` bytes (default -1, unlimited), or none when it is null. */
-  public addProject(project: { name: string; public?: boolean; registryId?: number; metadata?: Record<string, string>; storageLimit?: number | null }): FakeProject {
+  /**
+   * A project, with a quota of `storageLimit` bytes (default -1, unlimited), or none when it is null, created by the
+   * user `ownerId` (`addUser`; default admin).
+   */
+  public addProject(project: {
+    name: string; public?: boolean; registryId?: number; metadata?: Record<string, string>; storageLimit?: number | null; ownerId?: number;
+  }): FakeProject {
+    const ownerId = project.ownerId ?? 1;
     const stored: FakeProject = {
       project_id: this.nextId++,
       name: project.name,
       registry_id: project.registryId,
       metadata: { ...project.metadata, public: String(project.public ?? false) },
+      owner_name: ownerId === 1 ? this.username : this.users.get(ownerId)!,
     };
     this.projects.set(stored.project_id, stored);
-    // the creator, admin here, becomes the project's projectAdmin (src/pkg/project/dao/dao.go:57-86)
-    this.members.set(this.nextMemberId, { id: this.nextMemberId++, project_id: stored.project_id, entity_type: 'u', entity_id: 1, role_id: 1 });
+    // the creator becomes the project's projectAdmin (src/pkg/project/dao/dao.go:57-86)
+    this.members.set(this.nextMemberId, { id: this.nextMemberId++, project_id: stored.project_id, entity_type: 'u', entity_id: ownerId, role_id: 1 });
     if (project.storageLimit !== null) {
       const quota: FakeQuota = { id: this.nextQuotaId++, reference: 'project', reference_id: String(stored.project_id), hard: { storage: project.storageLimit ?? -1 } };
       this.quotas.set(quota.id, quota);
@@ -448,6 +457,14 @@ export class FakeHarbor {
     const member: FakeMember = { id: this.nextMemberId++, project_id: project.project_id, entity_type: 'u', entity_id: userId, role_id: roleId };
     this.members.set(member.id, member);
     return member;
+  }
+
+  /** Give the user member `userName` of project `projectName` role `roleId`, as an operator does in Harbor's UI. */
+  public setMemberRole(projectName: string, userName: string, roleId: number): void {
+    const project = this.project(projectName) ?? fail(404, `project ${projectName} not found`);
+    const member = [...this.members.values()].find((m) => m.project_id === project.project_id && m.entity_type === 'u' && this.entityName(m) === userName)
+      ?? fail(404, `user ${userName} is no member of ${projectName}`);
+    member.role_id = roleId;
   }
 
   /** The members of project `projectName` as "<u|g>:<name>=<role name>", sorted. */
