@@ -231,13 +231,20 @@ function compileFilter(filter: string): RegExp {
 
 /**
  * Whether `filter` uses syntax JavaScript compiles and Go's RE2 refuses (Go's regexp/syntax documentation lists them
- * as not supported): a lookaround, `(?=`, `(?!`, `(?<=`, `(?<!`, or a backreference, `\1` to `\9` or `\k<name>`. Escaped
- * characters are skipped as pairs, so `\\1` (a backslash, then 1) is no backreference.
+ * as not supported): a lookaround, `(?=`, `(?!`, `(?<=`, `(?<!`, a backreference, `\1` to `\9` or `\k<name>`, and
+ * escapes RE2's parser has not (`parseEscape` in Go's regexp/syntax/parse.go): `\u` and `\c`; and a Unicode property
+ * other than a general category's short name or `Any` (`\p{Script=Latin}`, `\p{Letter}`), which Go's tables lack
+ * (`unicodeTable`). Escaped characters are skipped as pairs, so `\\1` (a backslash, then 1) is no backreference.
+ * Harbor keeps every group when Go cannot compile the filter (v2.15.1 src/pkg/oidc/helper.go filterGroup).
  */
 function hasJsOnlySyntax(filter: string): boolean {
   for (let i = 0; i < filter.length; i++) {
     if (filter[i] === '\\') {
-      if (/[1-9k]/.test(filter[i + 1] ?? '')) {
+      const next = filter[i + 1] ?? '';
+      if (/[1-9kuc]/.test(next)) {
+        return true;
+      }
+      if ((next === 'p' || next === 'P') && filter[i + 2] === '{' && !/^\{(?:[A-Z][a-z]?|Any)\}/.test(filter.slice(i + 2))) {
         return true;
       }
       i++;

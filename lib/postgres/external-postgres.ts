@@ -128,12 +128,13 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 }
 
 /**
- * Whether `host` names a Service of the cluster: `<service>` (in the client's namespace), or `<service>.<namespace>.svc`
- * with or without the cluster domain after it; a name with dots but no `svc` label is taken for a server elsewhere.
+ * Whether `host` may name a Service of the cluster: `<service>` (in the client's namespace), `<service>.<namespace>`
+ * (through the pod's DNS search path), or `<service>.<namespace>.svc` with or without the cluster domain after it; a
+ * name of three labels or more without `svc` as the third, or an IP address, is taken for a server elsewhere.
  */
 function isClusterServiceHost(host: string): boolean {
   const labels = host.toLowerCase().split('.');
-  return labels.length === 1 || labels.indexOf('svc') === 2;
+  return !/^[\d.]+$|:/.test(host) && (labels.length <= 2 || labels.indexOf('svc') === 2);
 }
 
 /** The settings of an `ExternalPostgres`, checked and defaulted. */

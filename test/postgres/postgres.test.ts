@@ -218,7 +218,8 @@ describe('ExternalPostgres', () => {
     const quiet = testChart();
     const pw = Secret.fromSecretName(quiet, 'Pw', 'db').key('password');
     expect(stderrOf(() => {
-      for (const [id, host] of [['Local', 'pg'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
+      // review: `<service>.<namespace>` resolves through the pod's search path
+      for (const [id, host] of [['Local', 'pg'], ['Namespaced', 'pg.db'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
         new ExternalPostgres(quiet, id, { ...base, password: pw, host, databaseName: id.toLowerCase(), user: id.toLowerCase() });
       }
       new ExternalPostgres(quiet, 'Tls', { ...base, password: pw, host: 'db.example.com', sslMode: SslMode.REQUIRE, databaseName: 'tls', user: 'tls' });
