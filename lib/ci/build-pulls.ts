@@ -10,8 +10,8 @@ export interface BuildImage {
   /** What it is, for the message, e.g. `the clone image (DRONE_IMAGE_CLONE)`. */
   readonly role: string;
   /**
-   * Whether a mirror relocation moved it to where it resolves (`Images._onMirror`): only then is a registry the app
-   * logs in to taken for a mirror whose login its pods need.
+   * Whether a mirror relocation applies to it (`Images._onMirror`): only then is a registry the app logs in to taken
+   * for a mirror whose login its pods need.
    *
    * @default false
    */
@@ -153,7 +153,7 @@ export class ProjectLookup {
   }
 
   /**
-   * The image mirror that takes a login `image`, relocated to a mirror (`BuildImage.onMirror`), is pulled from, if
+   * The image mirror that takes a login `image`, on a mirror (`BuildImage.onMirror`), is pulled from, if
    * any (`LoginMirror`): a registry the app logs in to with a pull secret, for which it declares no registry.
    */
   public mirrorOf(image: Image): LoginMirror | undefined {

@@ -544,15 +544,14 @@ export class Images {
   }
 
   /**
-   * Whether a mirror relocation (`IImageRelocation.mirror`) moves `image`, as a container defined at `scope` pulls
-   * it: then what it pulls is a copy on the mirror. An image the relocation leaves as it is (one already on the
-   * mirror) is not counted.
+   * Whether a mirror relocation (`IImageRelocation.mirror`) applies to `image`, as a container defined at `scope`
+   * pulls it: then what it pulls is on the mirror, a copy it moved there or an image named there already (which
+   * `ImageRelocation.registry` leaves as it is).
    *
    * @internal
    */
   public static _onMirror(scope: IConstruct, image: Image): boolean {
-    const { winner, resolved } = relocationOf(scope, image);
-    return winner?.relocation.mirror === true && resolved.reference !== image.reference;
+    return relocationOf(scope, image).winner?.relocation.mirror === true;
   }
 
   /**

@@ -1512,23 +1512,25 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
 
 /**
  * Print a warning when `existing`, a project the run adopts as it finds it, was created by another user than the Job's
- * own (admin) who is still its projectAdmin: the user who creates a project is made its projectAdmin (goharbor/harbor
- * v2.15.1 src/pkg/project/dao/dao.go Create), so one may have created a declared project before the Job did, while
- * project_creation_restriction was "everyone" (see Settings), and keep full control of it. Harbor lists a project's
- * creator as owner_name (src/controller/project/controller.go, WithOwner). A project the Job's user created has no
- * warning, whoever was made a projectAdmin since (on purpose, then). A warning, not a failure: the creator may be
- * meant to be one.
+ * own (admin) and has projectAdmin users other than admin: the user who creates a project is made its projectAdmin
+ * (goharbor/harbor v2.15.1 src/pkg/project/dao/dao.go Create), so one may have created a declared project before the
+ * Job did, while project_creation_restriction was "everyone" (see Settings), and keep control of it, or hand it to
+ * another user. Harbor lists a project's creator as owner_name (src/controller/project/controller.go, WithOwner). A
+ * project the Job's user created has no warning, whoever was made a projectAdmin since (on purpose, then). A warning,
+ * not a failure: the users may be meant to administer it.
  */
 async function warnOfProjectAdmins(ctx, existing, label) {
   const owner = existing.owner_name;
   if (typeof owner !== 'string' || owner === ctx.username) {
     return;
   }
-  const admin = (await listMembers(ctx, existing.project_id, owner))
-    .some((m) => m.entity_type === USER_MEMBER && m.role_id === ROLES.projectAdmin && m.entity_name === owner);
-  if (admin) {
-    log(`warning: ${label}: created by user ${JSON.stringify(owner)}, not by this Job, who is still its projectAdmin (a project's creator is ` +
-      'made its projectAdmin), which the code does not declare; remove the user under Projects > Members in Harbor unless that is meant');
+  const admins = (await listMembers(ctx, existing.project_id))
+    .filter((m) => m.entity_type === USER_MEMBER && m.role_id === ROLES.projectAdmin && m.entity_name !== ctx.username)
+    .map((m) => JSON.stringify(m.entity_name));
+  if (admins.length > 0) {
+    log(`warning: ${label}: created by user ${JSON.stringify(owner)}, not by this Job, and administered by user${admins.length > 1 ? 's' : ''} ` +
+      `${admins.join(', ')} (a project's creator is made its projectAdmin), which the code does not declare; remove ` +
+      `${admins.length > 1 ? 'them' : 'the user'} under Projects > Members in Harbor unless that is meant`);
   }
 }
 
@@ -1893,7 +1895,8 @@ async function checkNoOidc(ctx) {
   const current = await readConfigurations(ctx);
   const mode = current.value('auth_mode');
   if (mode !== 'oidc_auth' || current.readOnly) {
-    log(`${label}: not declared; Harbor's auth_mode is ${mode === undefined ? 'unknown' : mode}${current.readOnly ? ', set by CONFIG_OVERWRITE_JSON' : ''}`);
+    log(`${label}: not declared; Harbor's auth_mode is ${mode === undefined ? 'unknown' : mode}` +
+      `${current.readOnly ? ', and its settings are read-only under CONFIG_OVERWRITE_JSON' : ''}`);
     return true;
   }
   const way = current.authModeEditable

@@ -230,12 +230,26 @@ function compileFilter(filter: string): RegExp {
 }
 
 /**
+ * The Unicode properties both JavaScript (with the `u` flag) and Go 1.25's regexp know, which Harbor v2.15.1 is built
+ * with (its Makefile's golang:1.25.9): the general categories by short name (`Lu`, and `LC`, `Cn`, which Go has since
+ * 1.25) or long name (`Uppercase_Letter`: Go 1.25's `unicode.CategoryAliases`), and `Any`, `ASCII`, `Assigned`
+ * (`unicodeTable` in regexp/syntax/parse.go). JavaScript's other properties (`Alphabetic`, `Script=Latin`) Go lacks.
+ */
+const SHARED_PROPERTY = new RegExp('^\\{(?:[CLMNPSZ][a-z]?|LC|Any|ASCII|Assigned|' + [
+  'Cased_Letter', 'Close_Punctuation', 'Connector_Punctuation', 'Control', 'Currency_Symbol', 'Dash_Punctuation', 'Decimal_Number',
+  'Enclosing_Mark', 'Final_Punctuation', 'Format', 'Initial_Punctuation', 'Letter', 'Letter_Number', 'Line_Separator', 'Lowercase_Letter',
+  'Mark', 'Math_Symbol', 'Modifier_Letter', 'Modifier_Symbol', 'Nonspacing_Mark', 'Number', 'Open_Punctuation', 'Other', 'Other_Letter',
+  'Other_Number', 'Other_Punctuation', 'Other_Symbol', 'Paragraph_Separator', 'Private_Use', 'Punctuation', 'Separator', 'Space_Separator',
+  'Spacing_Mark', 'Surrogate', 'Symbol', 'Titlecase_Letter', 'Unassigned', 'Uppercase_Letter',
+].join('|') + ')\\}');
+
+/**
  * Whether `filter` uses syntax JavaScript compiles and Go's RE2 refuses (Go's regexp/syntax documentation lists them
  * as not supported): a lookaround, `(?=`, `(?!`, `(?<=`, `(?<!`, a backreference, `\1` to `\9` or `\k<name>`, and
  * escapes RE2's parser has not (`parseEscape` in Go's regexp/syntax/parse.go): `\u` and `\c`; and a Unicode property
- * other than a general category's short name or `Any` (`\p{Script=Latin}`, `\p{Letter}`), which Go's tables lack
- * (`unicodeTable`). Escaped characters are skipped as pairs, so `\\1` (a backslash, then 1) is no backreference.
- * Harbor keeps every group when Go cannot compile the filter (v2.15.1 src/pkg/oidc/helper.go filterGroup).
+ * Go does not know (`SHARED_PROPERTY`). Escaped characters are skipped as pairs, so `\\1` (a backslash, then 1) is no
+ * backreference. Harbor keeps every group when Go cannot compile the filter (v2.15.1 src/pkg/oidc/helper.go
+ * filterGroup).
  */
 function hasJsOnlySyntax(filter: string): boolean {
   for (let i = 0; i < filter.length; i++) {
@@ -244,7 +258,7 @@ function hasJsOnlySyntax(filter: string): boolean {
       if (/[1-9kuc]/.test(next)) {
         return true;
       }
-      if ((next === 'p' || next === 'P') && filter[i + 2] === '{' && !/^\{(?:[A-Z][a-z]?|Any)\}/.test(filter.slice(i + 2))) {
+      if ((next === 'p' || next === 'P') && filter[i + 2] === '{' && !SHARED_PROPERTY.test(filter.slice(i + 2))) {
         return true;
       }
       i++;

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
 import { warnOnce } from '../core/warn';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
@@ -111,9 +111,16 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
     this.caCertificate = props.caCertificate;
     this.connectionLimit = checked.connectionLimit;
     this.maxConnections = checked.maxConnections;
-    if (this.sslMode === SslMode.DISABLE && !isClusterServiceHost(this.host)) {
-      // no NetworkPolicy confines the way to a server outside the cluster (SslMode.DISABLE): the password crosses the
-      // network in clear text, and so does every query
+    // at synth, once the app's namespaces are known (`isClusterServiceHost`)
+    this.node.addValidation({ validate: () => { this.warnOfPlainText(); return []; } });
+  }
+
+  /**
+   * Warn of `SslMode.DISABLE` to a host that is no Service of the cluster: no NetworkPolicy confines the way there, so
+   * the password crosses the network in clear text, and so does every query.
+   */
+  private warnOfPlainText(): void {
+    if (this.sslMode === SslMode.DISABLE && !isClusterServiceHost(this, this.host)) {
       warnOnce(this, `ExternalPostgres ${this.node.path} (database ${describeValue(this.databaseName)}): sslMode "disable" sends the ` +
         `password and the data in clear text to ${this.host}, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a ` +
         'verifying mode, unless the network to it is your own');
@@ -128,13 +135,15 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
 }
 
 /**
- * Whether `host` may name a Service of the cluster: `<service>` (in the client's namespace), `<service>.<namespace>`
- * (through the pod's DNS search path), or `<service>.<namespace>.svc` with or without the cluster domain after it; a
- * name of three labels or more without `svc` as the third, or an IP address, is taken for a server elsewhere.
+ * Whether `host` names a Service of the cluster: `<service>` (in the client's namespace), `<service>.<namespace>`
+ * where the app defines that namespace (the pod's DNS search path resolves it; `postgres.internal` is a server
+ * elsewhere), or `<service>.<namespace>.svc` with or without the cluster domain after it. An IP address is taken for
+ * a server elsewhere.
  */
-function isClusterServiceHost(host: string): boolean {
-  const labels = host.toLowerCase().split('.');
-  return !/^[\d.]+$|:/.test(host) && (labels.length <= 2 || labels.indexOf('svc') === 2);
+function isClusterServiceHost(scope: IConstruct, host: string): boolean {
+  const labels = host.split('.');
+  if (/^[\d.]+$|:/.test(host)) return false;
+  return labels.length === 1 || (labels.length === 2 && isNamespaceDefined(scope, labels[1])) || labels[2] === 'svc';
 }
 
 /** The settings of an `ExternalPostgres`, checked and defaulted. */

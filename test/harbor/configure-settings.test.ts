@@ -119,7 +119,7 @@ describe('oidc dropped from the code', () => {
     configure.harbor.configOverwritten = true;
     const result = await run(config());
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toContain('oidc: not declared; Harbor\'s auth_mode is oidc_auth, set by CONFIG_OVERWRITE_JSON');
+    expect(lines(result.stdout)).toContain('oidc: not declared; Harbor\'s auth_mode is oidc_auth, and its settings are read-only under CONFIG_OVERWRITE_JSON');
     expect(result.stdout).not.toContain('warning:');
   });
 
@@ -146,17 +146,22 @@ describe('the creator of an adopted project', () => {
     const result = await run(config());
     expect(result.code).toBe(0);
     expect(lines(result.stdout).filter((l) => l.startsWith('warning:'))).toEqual([
-      'warning: project apps: created by user "mallory", not by this Job, who is still its projectAdmin (a project\'s creator is made its ' +
-      'projectAdmin), which the code does not declare; remove the user under Projects > Members in Harbor unless that is meant',
+      'warning: project apps: created by user "mallory", not by this Job, and administered by users "bob", "mallory" (a project\'s creator ' +
+      'is made its projectAdmin), which the code does not declare; remove them under Projects > Members in Harbor unless that is meant',
     ]);
     // a warning only: the members stay as they are
     expect(configure.harbor.memberList('apps')).toEqual(['g:team-apps=projectAdmin', 'u:bob=projectAdmin', 'u:mallory=projectAdmin']);
   });
 
-  test('once the creator is no projectAdmin, or when admin created it, whoever was made one since, there is no warning', async () => {
+  // review 2: a creator who handed the project to another user and stepped down still left it administered by them
+  test('a creator who stepped down leaves the warning on the users who administer it; with none left, or when admin created it, none', async () => {
     const mallory = configure.harbor.addUser('mallory');
     configure.harbor.addProject({ name: 'apps', ownerId: mallory });
+    configure.harbor.addUserMember('apps', configure.harbor.addUser('bob'), 1);
     configure.harbor.setMemberRole('apps', 'mallory', 3);
+    expect(lines((await run(config())).stdout).filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(
+      /^warning: project apps: created by user "mallory", not by this Job, and administered by user "bob" .*; remove the user under/)]);
+    configure.harbor.setMemberRole('apps', 'bob', 2);
     expect((await run(config())).stdout).not.toContain('warning:');
     // review: the first version warned on every run of every project with a projectAdmin user, made so on purpose
     configure.harbor.addProject({ name: 'tools' });

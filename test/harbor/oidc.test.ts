@@ -128,9 +128,10 @@ describe('HarborOidc', () => {
     expect(refusal(() => oidc(chart, { groupFilter }))).toMatch(/RE2-only syntax JavaScript cannot compile, such as .*\\pL/);
   });
 
-  // review: with the u flag JavaScript compiles these, and Go's regexp/syntax refuses them (parseEscape has no \u or \c,
-  // unicodeTable no Script= or long names), and then Harbor keeps every group
-  test.each([['^team\\u002d'], ['^team\\u{2d}'], ['^\\cAteam'], ['^\\p{Script=Latin}+$'], ['^\\p{Letter}+$'], ['^\\P{sc=Greek}']])(
+  // review: with the u flag JavaScript compiles these, and Go 1.25's regexp/syntax (Harbor v2.15.1's) refuses them
+  // (parseEscape has no \u or \c; unicodeTable has no Script= forms and no binary properties such as Alphabetic), and
+  // then Harbor keeps every group
+  test.each([['^team\\u002d'], ['^team\\u{2d}'], ['^\\cAteam'], ['^[\\u0041]'], ['^\\p{Script=Latin}+$'], ['^\\p{Alphabetic}+$'], ['^\\P{sc=Greek}']])(
     'refuses the JavaScript-only escape in group filter %s', (groupFilter) => {
       const chart = testChart('harbor');
       expect(refusal(() => oidc(chart, { groupFilter }))).toMatch(/^invalid groupFilter .*: must be a regular expression Go \(RE2\) and JavaScript both compile/);
@@ -139,7 +140,9 @@ describe('HarborOidc', () => {
   // the filters the other tests accept still compile with the u flag
   test('keeps accepting ordinary group filters', () => {
     const chart = testChart('harbor');
-    for (const groupFilter of ['^team-', '^(team-|harbor-)', '^team\\\\1', '^team-\u2028|\u202eevil', '^[a-z]+\\.dev$', '^\\p{Lu}', '^\\P{L}\\p{Any}']) {
+    // review 2: general categories by long name, LC, ASCII and Assigned are Go 1.25's too
+    for (const groupFilter of ['^team-', '^(team-|harbor-)', '^team\\\\1', '^team-\u2028|\u202eevil', '^[a-z]+\\.dev$', '^\\p{Lu}', '^\\P{L}\\p{Any}',
+      '^\\p{Letter}+$', '^\\p{LC}', '^\\p{ASCII}\\p{Assigned}', '^\\p{Uppercase_Letter}']) {
       expect(oidc(chart, { groupFilter }).groupFilter).toBe(groupFilter);
     }
     expect(oidc(chart, { groupFilter: '^team-' }).keepsGroup('team-a')).toBe(true);

@@ -1,4 +1,4 @@
-import { NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
+import { Namespace, NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { container, envOf, find, stderrOf, synth, testChart, thrown } from '../util';
@@ -202,28 +202,29 @@ describe('ExternalPostgres', () => {
 
   // a library user's trial: sslMode disable on a managed server's host passed without a word; SslMode.DISABLE is for
   // in-cluster traffic that a NetworkPolicy confines
-  test('warns of sslMode disable to a server outside the cluster\'s Services, once, and not to a Service', () => {
+  test('warns at synth of sslMode disable to a server outside the cluster\'s Services, once, and not to a Service', () => {
     const chart = testChart();
     const password = Secret.fromSecretName(chart, 'Pw', 'db').key('password');
     const base = { databaseName: 'drone', user: 'drone', password, sslMode: SslMode.DISABLE };
-    const warned = stderrOf(() => {
-      new ExternalPostgres(chart, 'Managed', { ...base, host: 'db.example.com' });
-      new ExternalPostgres(chart, 'Address', { ...base, host: '10.20.0.7', databaseName: 'other', user: 'other' });
-    });
-    expect(warned).toBe('dockyard: warning: ExternalPostgres test/Managed (database "drone"): sslMode "disable" sends the password and the ' +
-      'data in clear text to db.example.com, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a verifying mode, ' +
-      'unless the network to it is your own\n' +
-      'dockyard: warning: ExternalPostgres test/Address (database "other"): sslMode "disable" sends the password and the data in clear text ' +
-      'to 10.20.0.7, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own\n');
+    new ExternalPostgres(chart, 'Managed', { ...base, host: 'db.example.com' });
+    new ExternalPostgres(chart, 'Address', { ...base, host: '10.20.0.7', databaseName: 'other', user: 'other' });
+    // review 2: two labels are a Service only where the second is a namespace of the app
+    new ExternalPostgres(chart, 'Internal', { ...base, host: 'postgres.internal', databaseName: 'third', user: 'third' });
+    const warned = stderrOf(() => synth(chart));
+    const line = (path: string, db: string, host: string) => `dockyard: warning: ExternalPostgres ${path} (database "${db}"): sslMode "disable" ` +
+      `sends the password and the data in clear text to ${host}, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a ` +
+      'verifying mode, unless the network to it is your own\n';
+    expect(warned).toBe(line('test/Managed', 'drone', 'db.example.com') + line('test/Address', 'other', '10.20.0.7') +
+      line('test/Internal', 'third', 'postgres.internal'));
     const quiet = testChart();
+    new Namespace(quiet, 'Db', { name: 'db' });
     const pw = Secret.fromSecretName(quiet, 'Pw', 'db').key('password');
-    expect(stderrOf(() => {
-      // review: `<service>.<namespace>` resolves through the pod's search path
-      for (const [id, host] of [['Local', 'pg'], ['Namespaced', 'pg.db'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
-        new ExternalPostgres(quiet, id, { ...base, password: pw, host, databaseName: id.toLowerCase(), user: id.toLowerCase() });
-      }
-      new ExternalPostgres(quiet, 'Tls', { ...base, password: pw, host: 'db.example.com', sslMode: SslMode.REQUIRE, databaseName: 'tls', user: 'tls' });
-    })).toBe('');
+    // `<service>.<namespace>` resolves through the pod's search path
+    for (const [id, host] of [['Local', 'pg'], ['Namespaced', 'pg.db'], ['Short', 'pg.db.svc'], ['Long', 'pg.db.svc.cluster.local']]) {
+      new ExternalPostgres(quiet, id, { ...base, password: pw, host, databaseName: id.toLowerCase(), user: id.toLowerCase() });
+    }
+    new ExternalPostgres(quiet, 'Tls', { ...base, password: pw, host: 'db.example.com', sslMode: SslMode.REQUIRE, databaseName: 'tls', user: 'tls' });
+    expect(stderrOf(() => synth(quiet))).toBe('');
   });
 });
 

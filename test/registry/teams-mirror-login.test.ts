@@ -1,4 +1,4 @@
-import { CiEngineKind, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue, TeamPlatform } from '../../lib';
+import { CiEngineKind, DroneKubeRunnerProps, Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue, TeamPlatform } from '../../lib';
 import { teamsStack } from '../../apps/teams/stack';
 import { platform } from '../team/fixtures';
 import { refusal } from '../util';
@@ -53,11 +53,12 @@ describe('TeamPlatform sharedLogins', () => {
    * A platform relocated to a mirror whose login a PullSecret of the platform's holds, its TeamPlatform given
    * `sharedLogins` made of that login (read once the fixture has made it).
    */
-  const mirrored = (shared: (login: RegistryCredential) => unknown, engine: 'drone' | 'woodpecker' = 'drone') => {
+  const mirrored = (shared: (login: RegistryCredential) => unknown, engine: 'drone' | 'woodpecker' = 'drone', runner: Partial<DroneKubeRunnerProps> = {}) => {
     let login: RegistryCredential | undefined;
     const props = { get sharedLogins() { return shared(login!) as RegistryCredential[]; } };
     const p = platform(props, {
       engine,
+      runner,
       harbor: (chart) => {
         Images.relocateAll(chart.node.root, ImageRelocation.registry(MIRROR));
         const password = new Secret(chart, 'MirrorPassword', { name: 'image-mirror-password', values: { password: SecretValue.alphanumeric(32) } });
@@ -100,6 +101,14 @@ describe('TeamPlatform sharedLogins', () => {
     });
     p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
     expect(() => p.app.synth()).not.toThrow();
+  });
+
+  // review 2: an image named on the mirror already, which the relocation leaves as it is, needs the login all the same
+  test('a clone image named on the mirror already is checked too', () => {
+    const onMirror = { cloneImage: Image.of('mirror.example.com/airgap/drone/git:1.2.0'), placeholderImage: Image.of('mirror.example.com/airgap/drone/placeholder:1') };
+    const { p, teams } = mirrored(() => [], 'drone', onMirror);
+    teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
+    expect(refusal(() => p.app.synth())).toMatch(/^invalid pull secrets of build namespace "payments-builds": its build pods pull mirror\.example\.com\/airgap\/drone\/git:1\.2\.0 /);
   });
 
   // a dedicated runner's pull requests run in a namespace of their own, which holds none of the team's pull secrets
