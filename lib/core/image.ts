@@ -159,6 +159,13 @@ export interface IImageRelocation {
    * @default false
    */
   readonly mirror?: boolean | undefined;
+  /**
+   * Whether `image` is on the mirror already, which `relocate` leaves as it is, for a mirror relocation: its pods pull
+   * it from the mirror all the same, with the mirror's login.
+   *
+   * @default - no image is: one `relocate` leaves as it is stays on its own registry
+   */
+  holds?(image: Image): boolean;
 }
 
 /** Options of `Images.usePullSecret`. */
@@ -544,14 +551,16 @@ export class Images {
   }
 
   /**
-   * Whether a mirror relocation (`IImageRelocation.mirror`) applies to `image`, as a container defined at `scope`
-   * pulls it: then what it pulls is on the mirror, a copy it moved there or an image named there already (which
-   * `ImageRelocation.registry` leaves as it is).
+   * Whether `image`, as a container defined at `scope` pulls it, is on a mirror: a mirror relocation
+   * (`IImageRelocation.mirror`) moved it there, or holds it there already (`IImageRelocation.holds`). An image a
+   * mirror relocation leaves on its own registry is not.
    *
    * @internal
    */
   public static _onMirror(scope: IConstruct, image: Image): boolean {
-    return relocationOf(scope, image).winner?.relocation.mirror === true;
+    const { winner, resolved } = relocationOf(scope, image);
+    const relocation = winner?.relocation;
+    return relocation?.mirror === true && (resolved.reference !== image.reference || relocation.holds?.(image) === true);
   }
 
   /**

@@ -1529,7 +1529,7 @@ async function warnOfProjectAdmins(ctx, existing, label) {
     .map((m) => JSON.stringify(m.entity_name));
   if (admins.length > 0) {
     log(`warning: ${label}: created by user ${JSON.stringify(owner)}, not by this Job, and administered by user${admins.length > 1 ? 's' : ''} ` +
-      `${admins.join(', ')} (a project's creator is made its projectAdmin), which the code does not declare; remove ` +
+      `${admins.join(', ')} (Harbor makes a project's creator its projectAdmin), which the code does not declare; remove ` +
       `${admins.length > 1 ? 'them' : 'the user'} under Projects > Members in Harbor unless that is meant`);
   }
 }

@@ -236,7 +236,8 @@ function compileFilter(filter: string): RegExp {
  * (`unicodeTable` in regexp/syntax/parse.go). JavaScript's other properties (`Alphabetic`, `Script=Latin`) Go lacks.
  */
 const SHARED_PROPERTY = new RegExp('^\\{(?:[CLMNPSZ][a-z]?|LC|Any|ASCII|Assigned|' + [
-  'Cased_Letter', 'Close_Punctuation', 'Connector_Punctuation', 'Control', 'Currency_Symbol', 'Dash_Punctuation', 'Decimal_Number',
+  'Cased_Letter', 'Close_Punctuation', 'Combining_Mark', 'Connector_Punctuation', 'Control', 'cntrl', 'Currency_Symbol', 'Dash_Punctuation',
+  'Decimal_Number', 'digit', 'punct',
   'Enclosing_Mark', 'Final_Punctuation', 'Format', 'Initial_Punctuation', 'Letter', 'Letter_Number', 'Line_Separator', 'Lowercase_Letter',
   'Mark', 'Math_Symbol', 'Modifier_Letter', 'Modifier_Symbol', 'Nonspacing_Mark', 'Number', 'Open_Punctuation', 'Other', 'Other_Letter',
   'Other_Number', 'Other_Punctuation', 'Other_Symbol', 'Paragraph_Separator', 'Private_Use', 'Punctuation', 'Separator', 'Space_Separator',

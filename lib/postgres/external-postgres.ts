@@ -122,8 +122,8 @@ export class ExternalPostgres extends Construct implements IPostgresDatabase {
   private warnOfPlainText(): void {
     if (this.sslMode === SslMode.DISABLE && !isClusterServiceHost(this, this.host)) {
       warnOnce(this, `ExternalPostgres ${this.node.path} (database ${describeValue(this.databaseName)}): sslMode "disable" sends the ` +
-        `password and the data in clear text to ${this.host}, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a ` +
-        'verifying mode, unless the network to it is your own');
+        `password and the data in clear text to ${this.host}, which Dockyard does not take for a Service of the cluster (write one as ` +
+        '<service>.<namespace>.svc); use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own');
     }
   }
 

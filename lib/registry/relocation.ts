@@ -34,7 +34,7 @@ export class ImageRelocation implements IImageRelocation {
       (path.length === 0 || `${image.repository}/`.startsWith(`${path.join('/')}/`));
     return new ImageRelocation((image) => under(image) ? image
       : image.withRegistry(options.keepRegistry ? `${prefix}/${registryPathPart(image)}` : prefix),
-      `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true);
+      `ImageRelocation.registry(${JSON.stringify(prefix)}${options.keepRegistry ? ', { keepRegistry: true }' : ''})`, true, under);
   }
 
   /**
@@ -68,10 +68,17 @@ export class ImageRelocation implements IImageRelocation {
     private readonly description: string,
     /** Whether images must be copied to the destination first: true for `registry`, false for a proxy cache or upstream. */
     public readonly mirror = false,
+    /** Whether an image is on the destination already (`registry`: under its prefix). */
+    private readonly under: (image: Image) => boolean = () => false,
   ) {}
 
   public relocate(image: Image): Image {
     return this.rewrite(image);
+  }
+
+  /** Whether `image` is on this relocation's mirror already (`registry`: under its prefix), which it leaves as it is. */
+  public holds(image: Image): boolean {
+    return this.under(image);
   }
 
   /** How the relocation was made, e.g. `ImageRelocation.registry("registry.example.com/mirror")`, as warnings name it. */

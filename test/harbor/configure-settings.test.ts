@@ -146,8 +146,8 @@ describe('the creator of an adopted project', () => {
     const result = await run(config());
     expect(result.code).toBe(0);
     expect(lines(result.stdout).filter((l) => l.startsWith('warning:'))).toEqual([
-      'warning: project apps: created by user "mallory", not by this Job, and administered by users "bob", "mallory" (a project\'s creator ' +
-      'is made its projectAdmin), which the code does not declare; remove them under Projects > Members in Harbor unless that is meant',
+      'warning: project apps: created by user "mallory", not by this Job, and administered by users "bob", "mallory" (Harbor makes a ' +
+      'project\'s creator its projectAdmin), which the code does not declare; remove them under Projects > Members in Harbor unless that is meant',
     ]);
     // a warning only: the members stay as they are
     expect(configure.harbor.memberList('apps')).toEqual(['g:team-apps=projectAdmin', 'u:bob=projectAdmin', 'u:mallory=projectAdmin']);

@@ -142,7 +142,7 @@ describe('HarborOidc', () => {
     const chart = testChart('harbor');
     // review 2: general categories by long name, LC, ASCII and Assigned are Go 1.25's too
     for (const groupFilter of ['^team-', '^(team-|harbor-)', '^team\\\\1', '^team-\u2028|\u202eevil', '^[a-z]+\\.dev$', '^\\p{Lu}', '^\\P{L}\\p{Any}',
-      '^\\p{Letter}+$', '^\\p{LC}', '^\\p{ASCII}\\p{Assigned}', '^\\p{Uppercase_Letter}']) {
+      '^\\p{Letter}+$', '^\\p{LC}', '^\\p{ASCII}\\p{Assigned}', '^\\p{Uppercase_Letter}', '^\\p{Combining_Mark}', '^\\p{punct}', '^\\p{digit}+$', '^\\P{cntrl}+$']) {
       expect(oidc(chart, { groupFilter }).groupFilter).toBe(groupFilter);
     }
     expect(oidc(chart, { groupFilter: '^team-' }).keepsGroup('team-a')).toBe(true);

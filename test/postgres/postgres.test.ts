@@ -212,8 +212,8 @@ describe('ExternalPostgres', () => {
     new ExternalPostgres(chart, 'Internal', { ...base, host: 'postgres.internal', databaseName: 'third', user: 'third' });
     const warned = stderrOf(() => synth(chart));
     const line = (path: string, db: string, host: string) => `dockyard: warning: ExternalPostgres ${path} (database "${db}"): sslMode "disable" ` +
-      `sends the password and the data in clear text to ${host}, which is no Service of the cluster; use SslMode.REQUIRE (the default) or a ` +
-      'verifying mode, unless the network to it is your own\n';
+      `sends the password and the data in clear text to ${host}, which Dockyard does not take for a Service of the cluster (write one as ` +
+      '<service>.<namespace>.svc); use SslMode.REQUIRE (the default) or a verifying mode, unless the network to it is your own\n';
     expect(warned).toBe(line('test/Managed', 'drone', 'db.example.com') + line('test/Address', 'other', '10.20.0.7') +
       line('test/Internal', 'third', 'postgres.internal'));
     const quiet = testChart();

@@ -87,7 +87,7 @@ describe('TeamPlatform sharedLogins', () => {
 
   // review: the mirror check took any registry the app logs in to for a mirror once anything was relocated to one,
   // refusing build pods that pull the clone image anonymously from Docker Hub beside a Docker Hub login for rate limits
-  test.each(['drone', 'woodpecker'] as const)('on %s, only images a mirror relocation moved are checked for its login', (engine) => {
+  test.each(['drone', 'woodpecker'] as const)('on %s, only images on a mirror are checked for its login', (engine) => {
     const p = platform({}, {
       engine,
       harbor: (chart) => {
@@ -109,6 +109,22 @@ describe('TeamPlatform sharedLogins', () => {
     const { p, teams } = mirrored(() => [], 'drone', onMirror);
     teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
     expect(refusal(() => p.app.synth())).toMatch(/^invalid pull secrets of build namespace "payments-builds": its build pods pull mirror\.example\.com\/airgap\/drone\/git:1\.2\.0 /);
+  });
+
+  // review 3: a mirror relocation of one's own that copies some registries only leaves the others where they are
+  test.each(['drone', 'woodpecker'] as const)('on %s, an image a custom mirror relocation leaves on its own registry is not on the mirror', (engine) => {
+    const p = platform({}, {
+      engine,
+      harbor: (chart) => {
+        Images.relocateAll(chart.node.root, { mirror: true, relocate: (i: Image) => (i.registry === 'ghcr.io' ? i.withRegistry(MIRROR) : i) });
+        const pw = new Secret(chart, 'HubPassword', { name: 'hub-password', values: { password: SecretValue.alphanumeric(32) } });
+        const hub = RegistryCredential.basic({ registry: 'docker.io', username: 'bot', password: pw.key('password') });
+        new PullSecret(chart, 'Hub', { name: 'dockerhub-login', credentials: [hub], namespaces: ['ci'] });
+        return {};
+      },
+    });
+    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
+    expect(() => p.app.synth()).not.toThrow();
   });
 
   // a dedicated runner's pull requests run in a namespace of their own, which holds none of the team's pull secrets
