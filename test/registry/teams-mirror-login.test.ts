@@ -1,3 +1,4 @@
+import { Construct } from 'constructs';
 import { CiEngineKind, DroneKubeRunnerProps, Image, ImageRelocation, Images, PullSecret, RegistryCredential, Secret, SecretValue, TeamPlatform } from '../../lib';
 import { teamsStack } from '../../apps/teams/stack';
 import { platform } from '../team/fixtures';
@@ -85,14 +86,15 @@ describe('TeamPlatform sharedLogins', () => {
     expect(() => p.app.synth()).not.toThrow();
   });
 
-  // review: the mirror check took any registry the app logs in to for a mirror once anything was relocated to one,
-  // refusing build pods that pull the clone image anonymously from Docker Hub beside a Docker Hub login for rate limits
-  test.each(['drone', 'woodpecker'] as const)('on %s, only images on a mirror are checked for its login', (engine) => {
+  /**
+   * A team on a platform with a Docker Hub login for rate limits (in `ci` only) and a mirror relocation set up by
+   * `relocate`, whose build pods pull the engine's clone image anonymously from Docker Hub: the synth must pass.
+   */
+  const beside = (engine: 'drone' | 'woodpecker', relocate: (chart: Construct) => void) => {
     const p = platform({}, {
       engine,
       harbor: (chart) => {
-        const other = new Secret(chart, 'Unrelated', { name: 'unrelated', values: { a: SecretValue.alphanumeric(16) } });
-        Images.relocate(other, ImageRelocation.registry(MIRROR));
+        relocate(chart);
         const pw = new Secret(chart, 'HubPassword', { name: 'hub-password', values: { password: SecretValue.alphanumeric(32) } });
         const hub = RegistryCredential.basic({ registry: 'docker.io', username: 'bot', password: pw.key('password') });
         new PullSecret(chart, 'Hub', { name: 'dockerhub-login', credentials: [hub], namespaces: ['ci'] });
@@ -101,6 +103,13 @@ describe('TeamPlatform sharedLogins', () => {
     });
     p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
     expect(() => p.app.synth()).not.toThrow();
+  };
+
+  // review: the mirror check took any registry the app logs in to for a mirror once anything was relocated to one,
+  // refusing build pods that pull the clone image anonymously from Docker Hub beside a Docker Hub login for rate limits
+  test.each(['drone', 'woodpecker'] as const)('on %s, only images on a mirror are checked for its login', (engine) => {
+    beside(engine, (chart) => Images.relocate(new Secret(chart, 'Unrelated', { name: 'unrelated', values: { a: SecretValue.alphanumeric(16) } }),
+      ImageRelocation.registry(MIRROR)));
   });
 
   // review 2: an image named on the mirror already, which the relocation leaves as it is, needs the login all the same
@@ -113,18 +122,7 @@ describe('TeamPlatform sharedLogins', () => {
 
   // review 3: a mirror relocation of one's own that copies some registries only leaves the others where they are
   test.each(['drone', 'woodpecker'] as const)('on %s, an image a custom mirror relocation leaves on its own registry is not on the mirror', (engine) => {
-    const p = platform({}, {
-      engine,
-      harbor: (chart) => {
-        Images.relocateAll(chart.node.root, { mirror: true, relocate: (i: Image) => (i.registry === 'ghcr.io' ? i.withRegistry(MIRROR) : i) });
-        const pw = new Secret(chart, 'HubPassword', { name: 'hub-password', values: { password: SecretValue.alphanumeric(32) } });
-        const hub = RegistryCredential.basic({ registry: 'docker.io', username: 'bot', password: pw.key('password') });
-        new PullSecret(chart, 'Hub', { name: 'dockerhub-login', credentials: [hub], namespaces: ['ci'] });
-        return {};
-      },
-    });
-    p.teams.addTeam({ name: 'payments', repos: ['acme/payments'] });
-    expect(() => p.app.synth()).not.toThrow();
+    beside(engine, (chart) => Images.relocateAll(chart.node.root, { mirror: true, relocate: (i: Image) => (i.registry === 'ghcr.io' ? i.withRegistry(MIRROR) : i) }));
   });
 
   // a dedicated runner's pull requests run in a namespace of their own, which holds none of the team's pull secrets
