@@ -44,3 +44,41 @@ describe(`the DigitalOcean program with teams${preview ? ', in a preview' : ''}`
   });
 });
 }
+
+/**
+ * The program with teams and a mirror that takes a login (`imageMirrorUser`), under Pulumi mocks: every team's pull
+ * secret and pipeline pull login hold the mirror's login beside the team's robot, as Pulumi secrets. Before, the
+ * program refused teams with such a mirror: their build pods could not pull the runner's relocated clone image.
+ */
+export function describeTeamsMirrorProgram(preview: boolean): void {
+describe(`the DigitalOcean program with teams and a mirror that takes a login${preview ? ', in a preview' : ''}`, () => {
+  const settings = {
+    ...DIGITALOCEAN_EXAMPLE, imageMirror: 'mirror.acme.dev/airgap', imageMirrorUser: 'puller',
+    teams: [{ name: 'payments', repos: ['example/payments-*'] }],
+  };
+  const secrets = () => registered.filter((r) => r.type === 'kubernetes:core/v1:Secret');
+
+  beforeAll(async () => {
+    await setup({ preview });
+    const pulumi = await import('@pulumi/pulumi');
+    const { deployDigitalOcean } = await import('../../../apps/digitalocean/program');
+    deployDigitalOcean(settings, 'github-oauth-client-secret', pulumi.secret('mirror-token-1234'));
+    await settled(100);
+  }, 60_000);
+
+  test('registers the team\'s pull secret in its namespaces and its pipeline pull login, each a Pulumi secret', () => {
+    const logins = secrets().filter((s) => ['payments-pull', 'payments-harbor-pull'].includes(s.inputs.metadata.name));
+    expect(logins.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort())
+      .toEqual(['dockyard/payments-harbor-pull', 'payments-builds/payments-pull', 'payments/payments-pull']);
+    expect(logins.every((s) => s.secretInputs)).toBe(true);
+    if (preview) {
+      return; // a preview knows no secret's value
+    }
+    for (const login of logins) {
+      const auths = JSON.parse(login.inputs.stringData['.dockerconfigjson']).auths;
+      expect(Object.keys(auths)).toEqual(['harbor.example.com', 'mirror.acme.dev']);
+      expect([auths['mirror.acme.dev'].username, auths['mirror.acme.dev'].password]).toEqual(['puller', 'mirror-token-1234']);
+    }
+  });
+});
+}

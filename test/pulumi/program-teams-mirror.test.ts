@@ -1,0 +1,3 @@
+import { describeTeamsMirrorProgram } from './digitalocean/teams-program';
+
+describeTeamsMirrorProgram(false);
