@@ -122,9 +122,9 @@ function refuseMirror(pods: BuildPods, image: Image, role: string, mirror: Login
 }
 
 /**
- * An image mirror that takes a login, as a private registry of no projects (any login to it may pull): the app
- * relocates its images to a mirror (`Images.mirrored`) and logs in to this host (`secret`), where it declares no
- * registry of its own (a Harbor, whose projects `PullAccess.privateProjectOf` tells).
+ * An image mirror that takes a login, as a private registry of no projects (any login to it may pull): an image is on
+ * it (`Images._onMirror`), and the app logs in to its host (`secret`), where it declares no registry of its own (a
+ * Harbor, whose projects `PullAccess.privateProjectOf` tells).
  */
 interface LoginMirror {
   readonly project: PrivateProject;

@@ -209,7 +209,7 @@ export interface DesiredState {
   readonly oidc?: object;
   /**
    * Harbor's own settings, `{ projectCreationRestriction }` (`HarborProps.usersCreateProjects`); in the first chunk
-   * only, whose Job also fails while Harbor is in `oidc_auth` and `oidc` is not declared.
+   * only, whose Job also warns while Harbor is in `oidc_auth` and `oidc` is not declared.
    *
    * @default - none: a chunk other than the first
    */

@@ -56,7 +56,7 @@ const HASH_BITS = 40;
 const KEY_BITS = 1 + HASH_BITS + 1 + HASH_BITS;
 // The key of the OIDC settings and of Harbor's other settings: all zeros, which the first chunk in key order always
 // holds, so that exactly one Job, the one that keeps the plain name, applies them
-const OIDC_KEY = '0'.repeat(KEY_BITS);
+const FIRST_CHUNK_KEY = '0'.repeat(KEY_BITS);
 // The variable of the OIDC client secret
 const OIDC_SECRET_ENV = 'OIDC_CLIENT_SECRET';
 // config.json without items: the braces, the three keys and their brackets
@@ -329,20 +329,20 @@ export class ConfigureJobs extends Construct {
 
   /**
    * Declare Harbor's OIDC settings (`HarborProps.oidc`) and their client secret. They go in the first chunk, whose Job
-   * keeps the plain name (`OIDC_KEY`): one Job sets them, and a change of them, or of the secret, runs it again.
+   * keeps the plain name (`FIRST_CHUNK_KEY`): one Job sets them, and a change of them, or of the secret, runs it again.
    */
   public setOidc(oidc: object, secret: SecretKey): void {
     secret.selectorFor(this.ctx.namespace);
-    this.add({ key: OIDC_KEY, oidc, secret, bytes: bytesOf({ oidc: { ...oidc, clientSecretEnv: OIDC_SECRET_ENV } }) });
+    this.add({ key: FIRST_CHUNK_KEY, oidc, secret, bytes: bytesOf({ oidc: { ...oidc, clientSecretEnv: OIDC_SECRET_ENV } }) });
   }
 
   /**
    * Declare Harbor's own settings (`HarborProps.usersCreateProjects`). Every Harbor declares them, so the first chunk's
-   * Job always applies them, and, as the one Job that knows whether `oidc` is declared, fails while Harbor is in
+   * Job always applies them, and, as the one Job that knows whether `oidc` is declared, warns while Harbor is in
    * `oidc_auth` without it (lib/harbor/configure.js, "Settings" and "OIDC"). Called once.
    */
   public setSettings(settings: object): void {
-    this.add({ key: OIDC_KEY, settings, bytes: bytesOf({ settings }) });
+    this.add({ key: FIRST_CHUNK_KEY, settings, bytes: bytesOf({ settings }) });
   }
 
   /** The chunks as they render, in the order of their Jobs. */

@@ -58,8 +58,9 @@
 // CreateProject), and makes the creator its projectAdmin (src/pkg/project/dao/dao.go Create): a team member could
 // create a team's project before the Job and keep full control of it, as the Job adopts a project it finds. The
 // configuration with "settings" (the first chunk's, lib/harbor/configure-job.ts) sets it, "adminonly" unless Harbor's
-// usersCreateProjects says otherwise, read first and written only where it differs. Every adopted project whose members
-// include a projectAdmin user other than HARBOR_USERNAME gets a warning line naming the project and the user.
+// usersCreateProjects says otherwise, read first and written only where it differs. An adopted project that another
+// user than HARBOR_USERNAME created (its owner_name) gets a warning line naming the users other than HARBOR_USERNAME
+// who administer it (warnOfProjectAdmins).
 //
 // OIDC: the settings, auth_mode "oidc_auth" included, are PUT to /configurations on every run, as the client secret
 // cannot be compared (Harbor never returns it: goharbor/harbor v2.15.1 src/controller/config/controller.go:236-242);
@@ -70,9 +71,9 @@
 // so this Job's own login keeps working. A harbor-core run with CONFIG_OVERWRITE_JSON takes no setting at all through
 // the API (see CONFIG_OVERWRITTEN): the OIDC item then fails, without a write, with a line naming the variable, and the
 // rest is applied; any other 403 still means HARBOR_USERNAME is no system administrator, and stops the run.
-// A configuration with "settings" but no "oidc" (the Harbor's code declares none) fails its OIDC item while Harbor's
-// auth_mode is oidc_auth: Harbor still signs users in over OIDC, which nothing then manages, and cannot leave it once
-// users have signed in (src/controller/config/controller.go authModeCanBeModified): the code must declare it again.
+// A configuration with "settings" but no "oidc" (the Harbor's code declares none) warns while Harbor's auth_mode is
+// oidc_auth and its settings are not read-only: Harbor still signs users in over OIDC, which nothing then manages, and
+// cannot leave it once users have signed in (src/controller/config/controller.go authModeCanBeModified) (checkNoOidc).
 //
 // Project members: a project with "members" has its GROUP members managed exactly: each declared group is made a
 // member with its role (POST, or PUT where the role differs), and every other group member is removed (DELETE), so a

@@ -108,9 +108,17 @@ export function databaseEnv(env: EnvVars, ctx: HarborContext, prefix: string, da
 
 /** What a Harbor container connects to that may have a private CA. */
 export interface TrustedPeers {
-  /** It opens connections to PostgreSQL (core, jobservice, the exporter). */
+  /**
+   * It opens connections to PostgreSQL (core, jobservice, the exporter).
+   *
+   * @default false
+   */
   readonly database?: boolean;
-  /** It opens connections to Redis (core, jobservice, the exporter, the registry, Trivy). */
+  /**
+   * It opens connections to Redis (core, jobservice, the exporter, the registry, Trivy).
+   *
+   * @default false
+   */
   readonly redis?: boolean;
 }
 

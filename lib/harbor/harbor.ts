@@ -262,15 +262,15 @@ export interface HarborProps {
    * `oidcRedirectUri` at the provider. Users then `docker login` with the CLI secret of their Harbor profile.
    *
    * @default - Harbor's own user database: only `admin` and robots log in, and the Job sends no OIDC settings; on a
-   * Harbor still in OIDC mode (an `oidc` dropped from the code), the Job fails, saying to declare it again
+   * Harbor still in OIDC mode (an `oidc` dropped from the code), the Job warns, saying to declare it again
    */
   readonly oidc?: HarborOidc;
   /**
    * Whether users who sign in (with `oidc`, or users made by hand) may create projects of their own: Harbor's
    * `project_creation_restriction` `everyone` rather than `adminonly`, which the configuration Job sets. A user who
    * creates a project becomes its projectAdmin, so with this on a user could create a project the code declares (a
-   * team's, before its Job runs) and keep full control of it; the Job then warns of every projectAdmin user of a
-   * declared project other than `admin`.
+   * team's, before its Job runs) and keep full control of it; the Job warns of a declared project another user than
+   * `admin` created, naming the users other than `admin` who administer it.
    *
    * @default false
    */

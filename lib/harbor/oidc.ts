@@ -49,8 +49,10 @@ export interface HarborOidcOptions {
    * Checked at synth with JavaScript's regular expressions: Go's RE2 refuses lookarounds and backreferences, which
    * are refused here too (Harbor would then keep every group), and RE2's inline flags such as `(?i)`, which
    * JavaScript does not compile, are refused as well, as are RE2's `\A`, `\z`, `\Q...\E`, `\pL` and `\x{41}` (compiled
-   * with JavaScript's `u` flag, where they are errors rather than other patterns) and needless escapes such as `\-`;
-   * other rare syntax may read differently in RE2.
+   * with JavaScript's `u` flag, where they are errors rather than other patterns) and needless escapes such as `\-`,
+   * and what JavaScript compiles and RE2 does not: `\u`, `\c`, and Unicode properties other than the general
+   * categories, `Any`, `ASCII` and `Assigned` (`\p{Script=Latin}`, `\p{Alphabetic}`); other rare syntax may read
+   * differently in RE2.
    *
    * @default - every group of the claim is kept
    */

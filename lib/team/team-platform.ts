@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+  sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
 import { placements } from '../core/placement';
@@ -550,7 +551,7 @@ function checkSharedLogins(logins: readonly RegistryCredential[], harbor: Harbor
   checkListOf('sharedLogins', logins, 'RegistryCredentials', 'must hold RegistryCredentials, e.g. RegistryCredential.basic({ registry, username, password })',
     RegistryCredential);
   checkUniqueList('sharedLogins', logins.map((l) => l.registry), { allowEmpty: true });
-  const own = logins.find((l) => l.registry === harbor.host.toLowerCase());
+  const own = logins.find((l) => sameRegistryHost(l.registry, harbor.host));
   if (own !== undefined) {
     invalid('sharedLogins', own.registry, 'must be another registry than Harbor\'s: a team pulls from Harbor with its own robot; list the projects ' +
       'every team may pull from in sharedProjects');
