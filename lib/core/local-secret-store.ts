@@ -25,7 +25,7 @@ import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
 import { checkInputValue } from './input-value';
 import { describePath, describeValue, invalidSecret } from './validation';
-import { valueRules } from './value-rules';
+import { inputVariableOf, originOf, valueRules } from './value-rules';
 
 /** Props of a `LocalSecretStore`. */
 export interface LocalSecretStoreProps {
@@ -656,16 +656,8 @@ function stateKeyOf(secret: Secret, key: string): string {
  * following copies, else the state key of the value it copies.
  */
 function sourceOf(secret: Secret, key: string): string {
-  let at = stateKeyOf(secret, key);
-  let value: SecretValue | undefined = secret.values[key];
-  const seen = new Set<string>();
-  while (value?.kind === SecretValueKind.COPY && value.sources.value.secret instanceof Secret && !seen.has(at)) {
-    seen.add(at);
-    const source: SecretKey = value.sources.value;
-    at = stateKeyOf(source.secret as Secret, source.key);
-    value = (source.secret as Secret).values[source.key];
-  }
-  return value?.kind === SecretValueKind.INPUT ? value.env! : at;
+  const origin = originOf(secret.key(key));
+  return inputVariableOf(origin) ?? stateKeyOf(origin.secret as Secret, origin.key);
 }
 
 function mapValues(sources: Readonly<Record<string, SecretKey>>, f: (k: SecretKey) => string): Record<string, string> {

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { SecretKey } from './secret';
+import { Secret, SecretKey, SecretValueKind } from './secret';
 
 /**
  * What a program that reads a Secret's value needs of it, where it splices the value into a format of its own
@@ -37,4 +37,30 @@ export function requireValue(scope: IConstruct, key: SecretKey, reader: string, 
 /** The rules required below `scope`'s root (`requireValue`). */
 export function valueRules(scope: IConstruct): readonly KeyRule[] {
   return rules.get(scope.node.root) ?? [];
+}
+
+/**
+ * The key whose value `key` holds, following copies (`SecretValue.copyOf`) through the app's own Secrets: the key
+ * itself unless it is a copy. A refusal names where a value came from, the input variable of an input.
+ */
+export function originOf(key: SecretKey): SecretKey {
+  let at = key;
+  const seen: SecretKey[] = [];
+  for (;;) {
+    const value = at.secret instanceof Secret ? at.secret.values[at.key] : undefined;
+    // a cycle of copies is refused elsewhere; it must not loop here
+    if (value?.kind !== SecretValueKind.COPY || !(value.sources.value.secret instanceof Secret)
+      || seen.some((k) => k.secret === at.secret && k.key === at.key)) {
+      return at;
+    }
+    seen.push(at);
+    at = value.sources.value;
+  }
+}
+
+/** The input variable `key`'s value comes from (`SecretValue.input`), following copies; undefined for any other value. */
+export function inputVariableOf(key: SecretKey): string | undefined {
+  const origin = originOf(key);
+  const value = origin.secret instanceof Secret ? origin.secret.values[origin.key] : undefined;
+  return value?.kind === SecretValueKind.INPUT ? value.env : undefined;
 }

@@ -11,6 +11,7 @@ import { Secret } from '../core/secret';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
 import { checkNoSlash, claimFormerNames, formerNameAliases } from './former-names';
 import { checkedInput, GeneratedSecrets } from './generated-secrets';
+import { checkedByRules, checkInputsByRules, rulesByKey } from './value-rules';
 
 /**
  * How a placeholder host ends (`postgres-host.placeholder.dockyard`): a name under a top-level domain that does not
@@ -33,7 +34,8 @@ export interface ProvidedSecret {
    * under the stack's random digest key that reveals nothing of the value, is folded into their
    * `dockyard.dev/inputs-checksum` (see `ChartDeployment`). A value that is empty, white space only, or one line
    * beginning or ending with a line break is refused without being shown: a plain string when the deployment is
-   * made, an Output once its value is known, before the Secret is written.
+   * made, an Output once its value is known, before the Secret is written. So is a value that a program splices
+   * unescaped and that does not fit it: Harbor's database password (its DSN) and Redis password (its Redis URLs).
    */
   readonly stringData: Record<string, pulumi.Input<string>>;
   /**
@@ -138,14 +140,21 @@ export class ChartDeployment extends pulumi.ComponentResource {
     checkPlaceholders(objects, args.substitutions ?? {});
     // each value as its Secret and the pods' checksums take it: a pasted line break or a blank value is refused, a
     // plain one now, an Output's once it is known (before the Secret is written)
+    // and one a program splices unescaped (Harbor's database and Redis passwords) must fit what it reads there
+    const rules = rulesByKey(args.app);
     const secrets = args.secrets.map((s) => ({
-      ...s, stringData: Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => [k, checkedInput(`secrets ${s.namespace}/${s.name} key ${k}`, v)])),
+      ...s, stringData: Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => {
+        const label = `secrets ${s.namespace}/${s.name} key ${k}`;
+        return [k, checkedByRules(label, checkedInput(label, v), rules.get(`${s.namespace}/${s.name}/${k}`))];
+      })),
     }));
     const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);
     // named `<name>/<namespace>/<secret>`: neither a namespace nor a Secret's name holds a "/", so no two Secrets share
     // a name, as `dockyard/builds-token` and `dockyard-builds/token` did when "-" joined them (their former names)
     const formerNames = aliasFormerNames ? secrets.map((s) => `${name}-${s.namespace}-${s.name}`) : [];
     checkFormerNames(name, secrets, formerNames, opts.parent);
+    // GeneratedSecrets checks its inputs again, once this has registered: a plain one is refused before anything is
+    checkInputsByRules(args.app, args.inputs ?? {});
     super('dockyard:pulumi:ChartDeployment', name, {}, opts);
     this.objects = objects;
 

@@ -7,6 +7,8 @@ import { IConstruct } from 'constructs';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
 import { checkInputValue, INPUT_VALUE_RULE } from '../core/input-value';
 import { invalidSecret, ValidationError } from '../core/validation';
+import { inputVariableOf } from '../core/value-rules';
+import { checkedByRules, checkInputsByRules, keyId, rulesByKey } from './value-rules';
 
 /** Args of `GeneratedSecrets`. */
 export interface GeneratedSecretsArgs {
@@ -54,7 +56,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
   public constructor(name: string, args: GeneratedSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before `super` so that a bad app registers nothing, not even the component.
     const declared = Secret.allIn(args.app);
-    check(declared, args.inputs ?? {});
+    check(declared, args.inputs ?? {}, args.app);
     // read before `super`, which fills an unset `protect` from the parent's
     const protectKept = opts?.protect ?? true;
     super('dockyard:pulumi:GeneratedSecrets', name, {}, opts);
@@ -62,10 +64,12 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
 
     // A RandomPassword per password key, for an htpasswd line is made from its `bcryptHash`.
     const passwords = new Map<string, random.RandomPassword>();
+    // a value a program splices unescaped must fit it (`requireValue`): an input's is checked once known
+    const rules = rulesByKey(args.app);
     const valueOf = (key: SecretKey): pulumi.Output<string> => {
-      const id = idOf(key);
+      const id = keyId(key);
       if (!this.values.has(id)) {
-        this.values.set(id, pulumi.secret(produce(recipeOf(key), id)));
+        this.values.set(id, pulumi.secret(checkedByRules(inputVariableOf(key) ?? id, produce(recipeOf(key), id), rules.get(id))));
       }
       return this.values.get(id)!;
     };
@@ -113,7 +117,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
           }, opt).certPem;
         case SecretValueKind.HTPASSWD:
           valueOf(value.sources.password); // makes the source's RandomPassword if no Secret made it yet
-          return pulumi.interpolate`${value.user}:${passwords.get(idOf(value.sources.password))!.bcryptHash}`;
+          return pulumi.interpolate`${value.user}:${passwords.get(keyId(value.sources.password))!.bcryptHash}`;
         case SecretValueKind.DOCKER_CONFIG_JSON: {
           const sources = Object.fromEntries(Object.entries(value.sources).map(([name, key]) => [name, valueOf(key)]));
           return pulumi.all(sources).apply((values) => renderDockerConfig(value, values));
@@ -174,17 +178,12 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
    * @throws if the key is not one of a Secret this component made
    */
   public value(key: SecretKey): pulumi.Output<string> {
-    const value = key.secret.generated ? this.values.get(idOf(key)) : undefined;
+    const value = key.secret.generated ? this.values.get(keyId(key)) : undefined;
     if (value === undefined) {
       throw new ValidationError(`secret key ${key} is not a key of a generated Secret of this app`);
     }
     return value;
   }
-}
-
-/** The id of a generated value, as in the local store: `<namespace>/<secret>/<key>` of its declaring Secret. */
-function idOf(key: SecretKey): string {
-  return `${key.secret.namespace}/${key.secret.secretName}/${key.key}`;
 }
 
 function recipeOf(key: SecretKey): SecretValue {
@@ -210,17 +209,17 @@ export function checkedInput(name: string, input: pulumi.Input<string>): pulumi.
 }
 
 /**
- * Throw for any value that cannot be made from Pulumi resources, then for missing inputs, before anything is
- * registered. It walks the sources too, for a source may be declared outside the app.
+ * Throw for any value that cannot be made from Pulumi resources, then for missing inputs, and inputs given as plain
+ * strings that their checks refuse, before anything is registered. It walks the sources too, for a source may be declared outside the app.
  */
-function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>): void {
+function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>, app: IConstruct): void {
   const missing = new Set<string>();
   const seen = new Set<string>();
   const visit = (key: SecretKey): void => {
-    if (seen.has(idOf(key))) {
+    if (seen.has(keyId(key))) {
       return;
     }
-    seen.add(idOf(key));
+    seen.add(keyId(key));
     const value = recipeOf(key);
     if (value.kind === SecretValueKind.RANDOM && value.alphabet === HEX && value.length! % 2 !== 0) {
       throw new ValidationError(`invalid secret value ${key}: SecretValue.hex(${value.length}) needs an even length, ` +
@@ -243,6 +242,7 @@ function check(secrets: Secret[], inputs: Record<string, pulumi.Input<string>>):
     Object.values(value.sources).forEach(visit);
   };
   secrets.forEach((s) => Object.keys(s.values).forEach((k) => visit(s.key(k))));
+  checkInputsByRules(app, inputs);
   // Two Secrets rendered to one namespace and name would be two resources fighting over one object; two declared
   // with one namespace and name would share their values, which are keyed so (a Secret need not be rendered where it
   // is declared: a Woodpecker pipeline secret goes only to its routes' namespaces)
