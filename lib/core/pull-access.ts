@@ -275,6 +275,18 @@ export class PullAccess {
     return out;
   }
 
+  /**
+   * Whether the app of `scope` renders the ServiceAccount `name` in `namespace`: one Dockyard records
+   * (`recordAccount`, still in the tree) or one of the user's (`userAccounts`), in any chart. A ServiceAccount made
+   * outside the app (`kubectl create serviceaccount`) is not known here.
+   *
+   * @param users the user's ServiceAccounts, if the caller has them (`userAccounts`)
+   */
+  public static rendersAccount(scope: IConstruct, namespace: string, name: string, users?: UserAccounts): boolean {
+    const key = `${namespace}\n${name}`;
+    return (accounts.get(scope.node.root)?.get(key) ?? []).some((a) => isInTree(a.owner)) || (users ?? userAccounts(scope)).has(key);
+  }
+
   /** Whether the app of `scope` declared a registry on `host` (a Harbor's), however the host is spelled. */
   public static declaresRegistry(scope: IConstruct, host: string): boolean {
     return registriesAt(scope, host).length > 0;

@@ -1,8 +1,8 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel,
-  Resources,
+  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, isNamespaceDefined, missing, NetworkPeer, parseCpu, parseQuantity,
+  PodSecurityLevel, Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -422,7 +422,12 @@ export class DroneKubeRunner extends Construct {
     // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
     // secret its pipeline's image_pull_secrets make, else with its ServiceAccount's (convert.go:32,301-309): checked
     // at synth, once every policy and pull secret is known
-    this.node.addValidation({ validate: () => { this.checkBuildPulls(buildImages); this.warnOpenPullSecrets(name); return []; } });
+    this.node.addValidation({ validate: () => {
+      this.checkPolicyAccounts(name);
+      this.checkBuildPulls(buildImages);
+      this.warnOpenPullSecrets(name);
+      return [];
+    } });
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
@@ -502,6 +507,35 @@ export class DroneKubeRunner extends Construct {
    */
   public addBuildNamespace(namespace: string, options: BuildNamespaceOptions = {}): void {
     this.addBuildScope('namespace', namespace, options);
+  }
+
+  /**
+   * Refuse a policy whose ServiceAccount (`serviceAccountName`) the app does not render in its namespace when the
+   * app defines that namespace, and warn of one in a namespace made elsewhere, where it may exist already. The
+   * runner sets the pod's `serviceAccountName` from the policy whatever the cluster holds (drone-runner-kube
+   * v1.0.0-rc.5 `engine/policy/policy.go:105-107`, `engine/convert.go:25`), and the API server's ServiceAccount
+   * admission refuses a pod whose account does not exist (kubernetes `plugin/pkg/admission/serviceaccount/admission.go`,
+   * `Admit`: "error looking up service account"): the runner fails the stage at the pod's create,
+   * with every build of the policy's repositories and events, and synth said nothing. A namespace the app defines
+   * is new with it, so nothing but the app puts an account there before the pods come.
+   */
+  private checkPolicyAccounts(runnerName: string): void {
+    let users: UserAccounts | undefined;
+    for (const { name, account } of this.policies) {
+      if (account === undefined || PullAccess.rendersAccount(this, account.namespace, account.name, (users ??= userAccounts(this)))) {
+        continue;
+      }
+      const fix = `define it there (a DeployAccess with serviceAccountNamespace ${describeValue(account.namespace)}, ` +
+        'or a ServiceAccount object)';
+      if (isNamespaceDefined(this, account.namespace)) {
+        invalid('serviceAccountName', account.name, `of runner policy ${describeValue(name)} must be a ServiceAccount the app defines in namespace ` +
+          `${describeValue(account.namespace)}, which the app creates: none of that name is there, so the API server would refuse every pod ` +
+          `the policy places and its builds would fail; ${fix}`);
+      }
+      warnOnce(this, `Drone runner ${describeValue(runnerName)}: runner policy ${describeValue(name)} pins ServiceAccount ` +
+        `${describeValue(account.name)} in namespace ${describeValue(account.namespace)}, which the app does not define: unless it exists in the ` +
+        `cluster, the API server refuses every pod the policy places and its builds fail; ${fix}, or create it before the builds run`);
+    }
   }
 
   /**
@@ -659,6 +693,7 @@ export class DroneKubeRunner extends Construct {
       // service_account_name apply, and the namespace rules admit these repositories to `namespace`
       guardedRepos: guard ? repos : [],
       claims: exclusive ? { namespace, repos } : undefined,
+      account: serviceAccount === undefined ? undefined : { namespace, name: serviceAccount },
     };
     this.policies.push(added);
     this.platformPolicies.push(added);
@@ -921,6 +956,8 @@ interface AddedPolicy {
   readonly guardedRepos: readonly string[];
   /** The namespace an exclusive policy claims in the namespace rules, and the repositories it admits there. */
   readonly claims?: { readonly namespace: string; readonly repos: readonly string[] };
+  /** The ServiceAccount the policy pins (`serviceAccountName`), in its namespace; none for one that pins `default`. */
+  readonly account?: { readonly namespace: string; readonly name: string };
 }
 
 /** What a policy is checked against: the runner's build namespaces and policy names. */

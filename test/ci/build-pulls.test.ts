@@ -10,7 +10,7 @@ import {
   PipelineEvent, Postgres, ProxyUpstream, PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TeamPlatform,
   WoodpeckerCi,
 } from '../../lib';
-import { droneCi } from '../drone/fixtures';
+import { droneCi, serviceAccounts } from '../drone/fixtures';
 import { woodpeckerCi } from '../woodpecker/fixtures';
 import { find, thrown } from '../util';
 
@@ -250,6 +250,7 @@ describe('build pods on Drone, each ServiceAccount judged on its own: a pipeline
     const s = deploys();
     s.runner!.addBuildNamespace('open');
     s.runner!.addPolicy({ name: 'open-deploy', repos: ['acme/other'], namespace: 'open', serviceAccountName: 'deployer', exclusive: false });
+    serviceAccounts(s.chart, ['open'], ['deployer']);
     // drone-runner-kube v1.0.0-rc.5 engine/linter/linter.go:207-224: a namespace the rules do not list admits any
     // pipeline, so one the catch-all places (no other policy matched it) runs there, as default, if it names it
     expect(() => s.chart.toJson()).toThrow(noLogin('drone', 'open', POOL.drone.clone, POOL.drone.role));

@@ -5,11 +5,12 @@
 import { CiRouteProps, PipelineEvent, SecretValue } from '../../lib';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { find, synth, testChart, thrown } from '../util';
-import { droneCi } from './fixtures';
+import { droneCi, serviceAccounts } from './fixtures';
 
 function engine() {
   const chart = testChart('ci');
   const { ci, runner } = droneCi(chart, { extraBuildNamespaces: ['deploy'] });
+  serviceAccounts(chart, ['deploy'], ['deployer']);
   ci.addRoute({ name: 'api', repos: ['acme/api'], namespace: 'deploy', serviceAccountName: 'deployer' });
   return { chart, runner, ci };
 }

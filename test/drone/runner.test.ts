@@ -5,7 +5,7 @@ import {
   RegistryCredential, Resources, RunnerPolicyProps, Secret, SecretValue,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
-import { droneServer } from './fixtures';
+import { droneServer, serviceAccounts } from './fixtures';
 
 const RUNNER_RULES = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
@@ -131,6 +131,7 @@ describe('DroneKubeRunner', () => {
     const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'] });
     runner.addPolicy({ name: 'app-deploy', repos: ['acme/app', 'acme/web'], namespace: 'deploy', serviceAccountName: 'deployer' });
     runner.addPolicy({ name: 'big-builds', repos: ['acme/monorepo'], exclusive: false });
+    serviceAccounts(chart, ['deploy'], ['deployer']);
     const objects = synth(chart);
     const config = runnerConfigFiles(objects);
     // every event but pull requests, the default, listed

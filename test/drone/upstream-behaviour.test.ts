@@ -7,7 +7,7 @@ import {
   SslMode,
 } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
-import { droneServer } from './fixtures';
+import { droneServer, serviceAccounts } from './fixtures';
 import {
   BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles,
 } from './upstream';
@@ -125,6 +125,8 @@ describe('item 2: event-scoped policies (drone-runner-kube v1.0.0-rc.5 engine/po
       // repositories, so guards must come after every policy
       const chart = testChart('ci');
       const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy', 'release'] });
+      serviceAccounts(chart, ['deploy'], ['deployer']);
+      serviceAccounts(chart, ['release'], ['releaser']);
       const add = [
         () => runner.addPolicy({ name: 'org-deploy', repos: ['acme/*'], events: [PipelineEvent.PUSH], namespace: 'deploy', serviceAccountName: 'deployer' }),
         () => runner.addPolicy({ name: 'app-release', repos: ['acme/app'], events: [PipelineEvent.PROMOTE], namespace: 'release', serviceAccountName: 'releaser' }),
@@ -157,6 +159,8 @@ describe('item 2: event-scoped policies (drone-runner-kube v1.0.0-rc.5 engine/po
 function placed(setup: (runner: DroneKubeRunner) => void) {
   const chart = testChart('ci');
   const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy', 'release'] });
+  // the accounts the tests' policies pin, in every build namespace: a policy may pin only one the app defines
+  serviceAccounts(chart, ['ci-builds', 'deploy', 'release'], ['deployer', 'releaser']);
   setup(runner);
   const objects = synth(chart);
   const config = runnerConfigFiles(objects);

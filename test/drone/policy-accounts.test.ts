@@ -1,0 +1,67 @@
+// A runner policy's ServiceAccount must exist when its pods are made. drone-runner-kube v1.0.0-rc.5 sets the pod's
+// serviceAccountName from the matching policy (engine/policy/policy.go:105-107, engine/convert.go:25) whatever the
+// cluster holds, and the API server's ServiceAccount admission refuses a pod whose account it cannot find (kubernetes
+// plugin/pkg/admission/serviceaccount/admission.go, Admit: "error looking up service account <ns>/<name>"), so the
+// runner fails every build the policy places at the pod's create. Synth refuses such a policy where the app creates
+// the namespace, and warns where the namespace is made elsewhere (an account may be there already).
+import { App } from 'cdk8s';
+import { DeployAccess, DockyardChart, DroneKubeRunner } from '../../lib';
+import { stderrOf, testChart, thrown } from '../util';
+import { droneCi, droneServer, serviceAccounts } from './fixtures';
+
+const refusal = (policy: string, account: string, namespace: string) => `invalid serviceAccountName "${account}": of runner policy "${policy}" must ` +
+  `be a ServiceAccount the app defines in namespace "${namespace}", which the app creates: none of that name is there, so the API server would ` +
+  `refuse every pod the policy places and its builds would fail; define it there (a DeployAccess with serviceAccountNamespace "${namespace}", ` +
+  'or a ServiceAccount object)';
+
+function runner(options: { createBuildNamespaces?: boolean } = {}) {
+  const chart = testChart('ci');
+  const kubeRunner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), extraBuildNamespaces: ['deploy'], ...options });
+  return { chart, runner: kubeRunner };
+}
+
+describe('a runner policy\'s ServiceAccount', () => {
+  test('is refused at synth, in one line naming the policy, when the app creates its namespace and defines no account of that name there', () => {
+    const { chart, runner: r } = runner();
+    r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(thrown(() => chart.toJson()).message).toBe(refusal('app-deploy', 'deployer', 'deploy'));
+  });
+
+  test('is refused when the account the app defines is in another namespace: the pod looks it up in its own', () => {
+    const { chart, runner: r } = runner();
+    new DeployAccess(chart, 'Deploy', { namespace: 'app', serviceAccountNamespace: 'ci-builds' });
+    r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(thrown(() => chart.toJson()).message).toBe(refusal('app-deploy', 'deployer', 'deploy'));
+  });
+
+  test('is refused for a DroneCi route too, which is a runner policy', () => {
+    const chart = testChart('ci');
+    const { ci } = droneCi(chart, { extraBuildNamespaces: ['deploy'] });
+    ci.addRoute({ name: 'web', repos: ['acme/web'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(thrown(() => chart.toJson()).message).toBe(refusal('web', 'deployer', 'deploy'));
+  });
+
+  test('passes when a DeployAccess defines it in the policy\'s namespace, or an object of the user\'s in any chart of the app', () => {
+    const { chart, runner: r } = runner();
+    const deployer = new DeployAccess(chart, 'Deploy', { namespace: 'app', serviceAccountNamespace: 'deploy' });
+    r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: deployer.serviceAccountName });
+    r.addPolicy({ name: 'docs-publish', repos: ['acme/docs'], namespace: 'deploy', serviceAccountName: 'publisher', exclusive: false });
+    serviceAccounts(new DockyardChart(chart.node.root as App, 'other', { namespace: 'elsewhere' }), ['deploy'], ['publisher']);
+    expect(stderrOf(() => chart.toJson())).toBe('');
+  });
+
+  test('a policy that pins no account (the namespace\'s default, which every build namespace has) is not checked', () => {
+    const { chart, runner: r } = runner();
+    r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy' });
+    expect(stderrOf(() => chart.toJson())).toBe('');
+  });
+
+  test('is warned of, not refused, in a build namespace made outside the app, where it may exist already', () => {
+    const { chart, runner: r } = runner({ createBuildNamespaces: false });
+    r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy', serviceAccountName: 'deployer' });
+    expect(stderrOf(() => chart.toJson())).toBe('dockyard: warning: Drone runner "drone-runner": runner policy "app-deploy" pins ServiceAccount ' +
+      '"deployer" in namespace "deploy", which the app does not define: unless it exists in the cluster, the API server refuses every pod the ' +
+      'policy places and its builds fail; define it there (a DeployAccess with serviceAccountNamespace "deploy", or a ServiceAccount object), ' +
+      'or create it before the builds run\n');
+  });
+});
