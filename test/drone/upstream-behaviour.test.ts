@@ -32,6 +32,21 @@ describe('item 1: who can log in (harness v2.28.2 plugin/admission)', () => {
     expect(droneAdmits({ ...env, DRONE_REGISTRATION_CLOSED: 'true' }, bob)).toBe(false);
   });
 
+  test('a filter narrowed on day two turns away new outsiders only: the users Drone has keep logging in', () => {
+    // plugin/admission/account.go:38-43 and open.go:38-43 admit every user Drone has already, whatever the filter;
+    // the README tells to remove them as the admin (drone user rm)
+    const before = testChart('ci');
+    droneServer(before, { userFilter: ['acme', 'contractors'], admin: 'alice' });
+    const after = testChart('ci');
+    droneServer(after, { userFilter: ['acme'], admin: 'alice' });
+    const [was, now] = [before, after].map((c) => values(find(synth(c), 'Deployment', 'drone')));
+    expect([was.DRONE_USER_FILTER, now.DRONE_USER_FILTER]).toEqual(['acme,contractors', 'acme']);
+    const carol = { login: 'carol', orgs: ['contractors'] };
+    expect(droneAdmits(was, carol)).toBe(true);
+    expect(droneAdmits(now, carol)).toBe(false);
+    expect(droneAdmits(now, { ...carol, registered: true })).toBe(true);
+  });
+
   test('without a filter, registration stays closed: nobody registers on their own', () => {
     const chart = testChart('ci');
     droneServer(chart, { admin: 'alice' });

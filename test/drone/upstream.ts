@@ -7,10 +7,15 @@
  */
 import { parseAllDocuments } from 'yaml';
 
-/** A user logging in to Drone for the first time (`user.ID == 0`), with the organisations the git provider lists. */
+/**
+ * A user logging in to Drone, with the organisations the git provider lists: for the first time (`user.ID == 0`)
+ * unless `registered`.
+ */
 export interface NewUser {
   readonly login: string;
   readonly orgs: string[];
+  /** Whether Drone has the account already (`user.ID != 0`): an earlier log-in, or `DRONE_USER_CREATE`. */
+  readonly registered?: boolean;
 }
 
 /**
@@ -21,9 +26,15 @@ export interface NewUser {
  * - `plugin/admission/account.go:38-72`: an empty filter admits; else the login or one of the user's organisations
  *   must be in it, case-insensitively.
  * - `plugin/admission/open.go:38-49`: closed registration refuses every new user.
+ * - each of them admits a user Drone has already (`user.ID != 0`) without a check: a filter changed later turns no
+ *   registered user away.
  * - `cmd/drone-server/config/config.go:273,299`: `DRONE_REGISTRATION_CLOSED` (bool), `DRONE_USER_FILTER` (comma list).
  */
 export function droneAdmits(env: Record<string, string | undefined>, user: NewUser): boolean {
+  // account.go:38-43, open.go:38-43 (and nobot.go): "Existing users are always admitted"
+  if (user.registered) {
+    return true;
+  }
   const filter = (env.DRONE_USER_FILTER ?? '').split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== '');
   const member = filter.length === 0 || filter.includes(user.login.toLowerCase()) || user.orgs.some((o) => filter.includes(o.toLowerCase()));
   const closed = env.DRONE_REGISTRATION_CLOSED === 'true';
