@@ -50,9 +50,10 @@ describe('a runner policy\'s ServiceAccount', () => {
     expect(stderrOf(() => chart.toJson())).toBe('');
   });
 
-  test('a policy that pins no account (the namespace\'s default, which every build namespace has) is not checked', () => {
+  test('a policy that pins no account, or `default` by name (kube-controller-manager\'s ServiceAccount controller makes it in every namespace), is not checked', () => {
     const { chart, runner: r } = runner();
     r.addPolicy({ name: 'app-deploy', repos: ['acme/app'], namespace: 'deploy' });
+    r.addPolicy({ name: 'docs-deploy', repos: ['acme/docs'], namespace: 'deploy', serviceAccountName: 'default', exclusive: false });
     expect(stderrOf(() => chart.toJson())).toBe('');
   });
 
