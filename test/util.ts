@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, synthesize, ValidationError } from '../lib';
 
@@ -141,4 +141,16 @@ export function currentJobsLists(): { readonly dir: () => string; write(names: s
       return file;
     },
   };
+}
+
+/**
+ * The ServiceAccounts `names` in each of `namespaces`, as objects of the user's own: a runner policy or route may name only an
+ * account the app defines in a namespace the app creates (`checkPinnedAccounts`).
+ */
+export function serviceAccounts(chart: Chart, namespaces: readonly string[], names: readonly string[]): void {
+  for (const namespace of namespaces) {
+    for (const name of names) {
+      new ApiObject(chart, `Account-${namespace}-${name}`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+    }
+  }
 }

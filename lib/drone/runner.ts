@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, isNamespaceDefined, missing, NetworkPeer, parseCpu, parseQuantity,
+  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity,
   PodSecurityLevel, Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -21,6 +21,7 @@ import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnedNamespace, checkNotOwnNamespace,
 } from '../ci/build-namespace';
 import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
+import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
@@ -510,32 +511,14 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Refuse a policy whose ServiceAccount (`serviceAccountName`) the app does not render in its namespace when the
-   * app defines that namespace, and warn of one in a namespace made elsewhere, where it may exist already. The
-   * runner sets the pod's `serviceAccountName` from the policy whatever the cluster holds (drone-runner-kube
-   * v1.0.0-rc.5 `engine/policy/policy.go:105-107`, `engine/convert.go:25`), and the API server's ServiceAccount
-   * admission refuses a pod whose account does not exist (kubernetes `plugin/pkg/admission/serviceaccount/admission.go`,
-   * `Admit`: "error looking up service account"): the runner fails the stage at the pod's create,
-   * with every build of the policy's repositories and events, and synth said nothing. A namespace the app defines
-   * is new with it, so nothing but the app puts an account there before the pods come.
+   * Refuse or warn of a policy whose ServiceAccount (`serviceAccountName`) the app does not render in its namespace
+   * (`checkPinnedAccounts`): the runner sets the pod's `serviceAccountName` from the policy whatever the cluster holds
+   * (drone-runner-kube v1.0.0-rc.5 `engine/policy/policy.go:105-107`, `engine/convert.go:25`), so the runner fails the
+   * stage at the pod's create, with every build of the policy's repositories and events.
    */
   private checkPolicyAccounts(runnerName: string): void {
-    let users: UserAccounts | undefined;
-    for (const { name, account } of this.policies) {
-      if (account === undefined || PullAccess.rendersAccount(this, account.namespace, account.name, (users ??= userAccounts(this)))) {
-        continue;
-      }
-      const fix = `define it there (a DeployAccess with serviceAccountNamespace ${describeValue(account.namespace)}, ` +
-        'or a ServiceAccount object)';
-      if (isNamespaceDefined(this, account.namespace)) {
-        invalid('serviceAccountName', account.name, `of runner policy ${describeValue(name)} must be a ServiceAccount the app defines in namespace ` +
-          `${describeValue(account.namespace)}, which the app creates: none of that name is there, so the API server would refuse every pod ` +
-          `the policy places and its builds would fail; ${fix}`);
-      }
-      warnOnce(this, `Drone runner ${describeValue(runnerName)}: runner policy ${describeValue(name)} pins ServiceAccount ` +
-        `${describeValue(account.name)} in namespace ${describeValue(account.namespace)}, which the app does not define: unless it exists in the ` +
-        `cluster, the API server refuses every pod the policy places and its builds fail; ${fix}, or create it before the builds run`);
-    }
+    const pinned = this.policies.flatMap(({ name, account }) => account === undefined ? [] : [{ owner: `runner policy ${describeValue(name)}`, ...account }]);
+    checkPinnedAccounts(this, `Drone runner ${describeValue(runnerName)}`, pinned, 'every pod the policy places');
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, Images, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
+import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
@@ -278,7 +279,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // routes and secrets may come in any order: they are placed, and checked against each other, once the tree is
     // complete (validations run before any object is resolved), before the agents render their environments
     // and then the agents' step pods are checked for the images they must pull, with the pull secrets settled
-    this.node.addValidation({ validate: () => { this.settle(); this.checkBuildPulls(); return []; } });
+    this.node.addValidation({ validate: () => { this.settle(); this.checkRouteAccounts(); this.checkBuildPulls(); return []; } });
   }
 
   /** Every build namespace, the default first. */
@@ -640,6 +641,18 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * account when it names it in its `backend_options` (pod.go:199-202); the default clone step has no
    * `backend_options` (`pipeline/frontend/yaml/compiler/compiler.go:153-168`), so it always runs as `default`.
    */
+  /**
+   * Refuse or warn of a route whose ServiceAccount (`serviceAccountName`) the app does not render in its namespace
+   * (`checkPinnedAccounts`): a step that names it (`backend_options.kubernetes.serviceAccountName`) gets it on its pod
+   * whatever the cluster holds (woodpecker v3.17.0 `pipeline/backend/kubernetes/pod.go:199-202`), which the API
+   * server then refuses.
+   */
+  private checkRouteAccounts(): void {
+    const pinned = new Map(this.routeAgents.flatMap((a) => a.account === undefined ? []
+      : [[a.route, { owner: `route ${describeValue(a.route)}`, namespace: a.namespace, name: a.account }]]));
+    checkPinnedAccounts(this, `Woodpecker ${describeValue(this.server.serviceName)}`, [...pinned.values()], 'every pod of a step that runs as it');
+  }
+
   private checkBuildPulls(): void {
     const clone: BuildImage = {
       image: Images._peek(this.server, this.server.cloneImage), onMirror: Images._onMirror(this.server, this.server.cloneImage),

@@ -10,9 +10,9 @@ import {
   PipelineEvent, Postgres, ProxyUpstream, PullSecret, Redis, RegistryCredential, RobotPermission, Secret, SecretValue, TeamPlatform,
   WoodpeckerCi,
 } from '../../lib';
-import { droneCi, serviceAccounts } from '../drone/fixtures';
+import { droneCi } from '../drone/fixtures';
 import { woodpeckerCi } from '../woodpecker/fixtures';
-import { find, thrown } from '../util';
+import { find, serviceAccounts, thrown } from '../util';
 
 const HOST = 'harbor.acme.dev';
 type Engine = 'drone' | 'woodpecker';

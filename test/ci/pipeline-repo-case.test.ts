@@ -4,7 +4,7 @@
 // spelling: server/forge/github/convert.go:88 `from.GetFullName()`). So Woodpecker, like Drone's runner, routes only
 // the exact case; test/woodpecker/upstream.ts transcribes the filter, and the grants model must agree with it.
 import { Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretRef, SecretValue, Step } from '../../lib';
-import { synth, testChart } from '../util';
+import { serviceAccounts, synth, testChart } from '../util';
 import { woodpeckerCi } from '../woodpecker/fixtures';
 import { agentFilterLabels, agentTakes, literalEnv, taskLabels } from '../woodpecker/upstream';
 import { IMAGES } from './pipeline-fixtures';
@@ -15,6 +15,7 @@ function platform() {
   const chart = testChart('ci');
   const ci = woodpeckerCi(chart);
   const source = new Secret(chart, 'Source', { name: 'source', values: { token: SecretValue.hex(32) } });
+  serviceAccounts(chart, ['deploy'], ['deployer']);
   ci.addRoute({ name: 'release', repos: ['acme/api'], events: [PUSH], namespace: 'deploy', serviceAccountName: 'deployer' });
   ci.addPipelineSecret('Token', { name: 'deploy-token', repos: ['acme/api'], events: [PUSH], values: { token: SecretValue.copyOf(source.key('token')) } });
   return { chart, ci };

@@ -4,8 +4,8 @@
 // leaves the engine and the runner as they were.
 import { CiRouteProps, PipelineEvent, SecretValue } from '../../lib';
 import { VALIDATION_RULES } from '../../lib/core/validation';
-import { find, synth, testChart, thrown } from '../util';
-import { droneCi, serviceAccounts } from './fixtures';
+import { find, serviceAccounts, synth, testChart, thrown } from '../util';
+import { droneCi } from './fixtures';
 
 function engine() {
   const chart = testChart('ci');

@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, DroneServer, DroneServerProps, GitProvider, Postgres, Secret } from '../../lib';
 
 /** A Drone server on an in-cluster Postgres, for tests of the server and its satellites. */
@@ -20,16 +20,4 @@ export function droneCi(chart: Chart, runner: Partial<DroneKubeRunnerProps> = {}
   const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
   const kubeRunner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, ...runner });
   return { ci: new DroneCi(chart, 'Ci', { server, runner: kubeRunner, secretsExtension }), runner: kubeRunner };
-}
-
-/**
- * The ServiceAccounts `names` in each of `namespaces`, as objects of the user's own: runner policies may pin only
- * an account the app defines (`DroneKubeRunner` refuses another in a namespace the app creates).
- */
-export function serviceAccounts(chart: Chart, namespaces: readonly string[], names: readonly string[]): void {
-  for (const namespace of namespaces) {
-    for (const name of names) {
-      new ApiObject(chart, `Account-${namespace}-${name}`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
-    }
-  }
 }

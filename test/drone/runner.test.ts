@@ -4,8 +4,8 @@ import {
   DeployAccess, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, NetworkPeer, PipelineEvent, PodSecurityLevel, PullSecret,
   RegistryCredential, Resources, RunnerPolicyProps, Secret, SecretValue,
 } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
-import { droneServer, serviceAccounts } from './fixtures';
+import { container, envOf, find, serviceAccounts, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
 
 const RUNNER_RULES = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },

@@ -6,8 +6,8 @@ import {
   DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, GitProvider, Image, PipelineEvent, Resources, Secret,
   SslMode,
 } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
-import { droneServer, serviceAccounts } from './fixtures';
+import { container, envOf, find, serviceAccounts, synth, testChart } from '../util';
+import { droneServer } from './fixtures';
 import {
   BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles,
 } from './upstream';

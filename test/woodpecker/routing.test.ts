@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, PipelineEvent, Secret, SecretValue } from '../../lib';
 import { WOODPECKER_EVENTS } from '../../lib/ci/events';
 import { WoodpeckerCi } from '../../lib/woodpecker';
-import { container, synth, testChart, thrown } from '../util';
+import { container, serviceAccounts, synth, testChart, thrown } from '../util';
 import { gitlab, woodpeckerCi } from './fixtures';
 import { agentsOf, agentTakes, literalEnv, taskLabels, Workflow } from './upstream';
 
@@ -19,6 +19,7 @@ function engine() {
   const chart = testChart('ci');
   const ci = woodpeckerCi(chart);
   const source = new Secret(chart, 'Source', { name: 'source', values: { token: SecretValue.hex(32) } });
+  serviceAccounts(chart, ['deploy'], ['deployer']);
   ci.addRoute({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
   ci.addPipelineSecret('Token', { name: 'deploy-token', repos: ['acme/api'], events: DEPLOY_EVENTS, values: { token: SecretValue.copyOf(source.key('token')) } });
   ci.addImagePullSecret('Pull', { name: 'harbor', repos: ['acme/*'], dockerConfig: SecretValue.copyOf(source.key('token')) });
@@ -150,6 +151,7 @@ describe('a repository moved to another route, the old route\'s agent still runn
   const routed = (name: string) => {
     const chart = testChart('ci');
     const ci = woodpeckerCi(chart);
+    serviceAccounts(chart, ['deploy'], ['deployer']);
     ci.addRoute({ name, repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
     return { ci, agents: agentsOf(synth(chart)) };
   };
