@@ -4,3 +4,4 @@ export * from './runner';
 export * from './secrets-extension';
 export * from './server';
 export * from './drone-ci';
+export * from './build-admission-policy';

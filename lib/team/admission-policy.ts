@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, checkKnownProps, componentLabels, describeValue, invalid } from '../core';
+import { checkDnsSubdomain, checkKnownProps, describeValue, invalid } from '../core';
 import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
-import { k8s, kube } from '../core/k8s';
+import { admissionPolicy, admissionRule } from '../core/admission-policy';
 import { TEAM_LABEL } from './team';
 
 /** The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster. */
@@ -160,15 +160,15 @@ export class TeamAdmissionPolicy extends Construct {
     checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], ADMISSION_POLICY_PROPS_SHAPE);
     const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
     // one policy per API, so that every expression reads fields of the kinds it is checked against
-    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, rule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
-    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, rule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
+    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, admissionRule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
+    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];
-      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, rule(['networking.k8s.io'], ['v1'], ['ingresses']),
+      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']),
         TEAM_INGRESS_HOST_CHECKS, teamDomain);
       policy(this, 'RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY,
-        rule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes']), TEAM_ROUTE_HOST_CHECKS, teamDomain);
+        admissionRule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes']), TEAM_ROUTE_HOST_CHECKS, teamDomain);
       // at synth, once every exposure of the app is made: a platform host in the teams' domain is one a team could take
       this.node.addValidation({ validate: () => { checkPlatformHosts(this, hostsDomain); return []; } });
     }
@@ -187,35 +187,11 @@ function checkPlatformHosts(scope: Construct, hostsDomain: string): void {
   }
 }
 
-/** The match of a policy: creates and updates of `resources` of the API groups and versions given. */
-function rule(apiGroups: string[], apiVersions: string[], resources: string[]): object {
-  return { resourceRules: [{ apiGroups, apiVersions, operations: ['CREATE', 'UPDATE'], resources }] };
-}
-
-/**
- * A ValidatingAdmissionPolicy of `checks` over `match`, and its binding to every team namespace, refusing; both
- * labelled as the team admission component, with the policy's name as their instance.
- */
+/** A policy of `checks` over `match`, bound to every team namespace (`admissionPolicy`, as the team admission component). */
 function policy(scope: Construct, id: string, bindingId: string, name: string, match: object,
   checks: readonly TeamServiceCheck[], variables?: { name: string; expression: string }[]): void {
-  const labels = componentLabels({ name: 'dockyard', instance: name, component: 'team-admission' });
-  kube(scope, id, 'ValidatingAdmissionPolicy', {
-    metadata: { name, labels },
-    spec: {
-      // a check that cannot be evaluated refuses the object rather than letting it through
-      failurePolicy: 'Fail',
-      matchConstraints: match,
-      ...(variables ? { variables } : {}),
-      validations: checks.map((c) => ({ expression: c.expression, message: c.message, reason: 'Forbidden' })),
-      // typed by the 1.27 binding's v1alpha1 spec, which predates `variables` (1.28); the 1.36 schema checks the whole
-    } as k8s.ValidatingAdmissionPolicySpecV1Alpha1,
-  });
-  kube(scope, bindingId, 'ValidatingAdmissionPolicyBinding', {
-    metadata: { name, labels },
-    spec: {
-      policyName: name,
-      validationActions: ['Deny'],
-      matchResources: { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] } },
-    },
+  admissionPolicy(scope, id, bindingId, {
+    name, component: 'team-admission', match, checks, variables,
+    namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] },
   });
 }

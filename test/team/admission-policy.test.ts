@@ -9,37 +9,16 @@
 //   @bufbuild/cel, an implementation of the CEL specification that Kubernetes' cel-go implements too.
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
-import { CelInput, run } from '@bufbuild/cel';
 import fc from 'fast-check';
 import {
   TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
   TEAM_SERVICE_POLICY, ServiceExposure, TeamAdmissionPolicy, TeamPlatform,
 } from '../../lib';
 import { validateSchema } from '../policy/checks';
+import { admits } from '../policy/checks/admission';
 import { selects } from '../policy/checks/selectors';
 import { find, refusal, synth, testChart } from '../util';
 import { platform } from './fixtures';
-
-/** A JSON value as CEL input: objects as maps, whole numbers as CEL ints. */
-function cel(value: unknown): CelInput {
-  if (Array.isArray(value)) return value.map(cel);
-  if (value !== null && typeof value === 'object') return new Map(Object.entries(value).map(([k, v]) => [k, cel(v)]));
-  return (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value) as CelInput;
-}
-
-/**
- * Whether the API server admits `object`, in a namespace of `labels`, under the rendered policy: its `variables`
- * evaluated in order, each seeing those before it (ValidatingAdmissionPolicySpec `variables`), then every validation
- * true.
- */
-function admits(policy: any, object: object, labels: Record<string, string> = {}): boolean {
-  const context: Record<string, CelInput> = { object: cel(object), namespaceObject: cel({ metadata: { name: 'pay', labels } }) };
-  const variables = new Map<string, CelInput>();
-  for (const v of policy.spec.variables ?? []) {
-    variables.set(v.name, run(v.expression, { ...context, variables }) as CelInput);
-  }
-  return policy.spec.validations.every((v: { expression: string }) => run(v.expression, { ...context, variables }) === true);
-}
 
 const service = (spec: object) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'pay' }, spec });
 

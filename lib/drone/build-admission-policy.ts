@@ -1,0 +1,79 @@
+import { Construct } from 'constructs';
+import { checkObject, invalid } from '../core';
+import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
+import { instancesIn, recordInstance } from '../core/instances';
+import { DroneKubeRunner } from './runner';
+
+/** The name of the ValidatingAdmissionPolicy, and of its binding, that keeps Drone's build pods to their nodes. */
+export const DRONE_BUILD_POLICY = 'dockyard-drone-builds';
+
+/**
+ * The tolerations the API server itself gives every pod, which build pods keep: the DefaultTolerationSeconds admission
+ * plugin adds `node.kubernetes.io/not-ready` and `node.kubernetes.io/unreachable` with effect `NoExecute` to a pod
+ * that has neither (kubernetes `plugin/pkg/admission/defaulttolerationseconds/admission.go`), before validating
+ * admission runs.
+ */
+const DEFAULT_TOLERATION_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
+/**
+ * The checks of every pod created in a Drone build namespace. A pipeline's `node_name`, `node_selector` and
+ * `tolerations` reach its pod as written (drone-runner-kube v1.0.0-rc.5 `engine/resource/pipeline.go:48-51`,
+ * `engine/compiler/compiler.go:212-221,275-284`), and no runner policy can clear `node_name` (`engine/policy/policy.go:
+ * 99-122`): so any pipeline, a fork's pull request included, could bind its pod to any node without the scheduler, or
+ * tolerate any taint, and run on control-plane, GPU or otherwise dedicated nodes.
+ *
+ * - `spec.nodeName` at create: the pod names its node itself (the scheduler binds the others through `pods/binding`,
+ *   which this policy does not match).
+ * - tolerations other than the two the API server adds (`DEFAULT_TOLERATION_KEYS`), with effect `NoExecute`: a
+ *   toleration of no key and operator `Exists` tolerates every taint.
+ *
+ * Each expression tests for the field first: one that reads a missing field is an error, which `failurePolicy: Fail`
+ * would turn into a refusal of every pod.
+ */
+export const DRONE_BUILD_CHECKS: readonly AdmissionCheck[] = [
+  {
+    expression: "!has(object.spec.nodeName) || object.spec.nodeName == ''",
+    message: 'a build pod may not name its node (a pipeline\'s node_name): it would run on any node, control-plane and dedicated nodes included',
+  },
+  {
+    expression: '!has(object.spec.tolerations) || object.spec.tolerations.all(t, has(t.key) && ' +
+      `(${DEFAULT_TOLERATION_KEYS.map((k) => `t.key == ${JSON.stringify(k)}`).join(' || ')}) && has(t.effect) && t.effect == 'NoExecute')`,
+    message: 'a build pod may not tolerate taints (a pipeline\'s tolerations): it would run on tainted nodes, control-plane and dedicated nodes included',
+  },
+];
+
+/** Props of `DroneBuildAdmissionPolicy`: none yet. */
+export interface DroneBuildAdmissionPolicyProps {}
+
+/**
+ * A ValidatingAdmissionPolicy and its binding that refuse build pods which choose their node, in every namespace of
+ * the cluster labelled as a Drone runner's build namespace (`DroneKubeRunner.BUILD_NAMESPACE_LABEL`, of every runner):
+ * a pipeline's `node_name`, and tolerations beyond the two the API server gives every pod (`DRONE_BUILD_CHECKS`). A
+ * pipeline's `node_selector` is let through: it cannot reach a tainted node. Needs Kubernetes 1.30 or later
+ * (`admissionregistration.k8s.io/v1`), hence not in the example stacks while Dockyard supports 1.27; once in a
+ * cluster. A build's code cannot lift it: no pipeline's identity may relabel its Namespace, a cluster-scoped object.
+ *
+ * A pipeline that sets either fails at its pod's create, with the policy's message in the runner's log.
+ */
+export class DroneBuildAdmissionPolicy extends Construct {
+  public constructor(scope: Construct, id: string, props: DroneBuildAdmissionPolicyProps = {}) {
+    super(scope, id);
+    // cluster-wide objects of fixed names, covering every runner's build namespaces: a second would name the same objects
+    const first = instancesIn(this.node.root, DroneBuildAdmissionPolicy)[0];
+    if (first !== undefined) {
+      invalid('DroneBuildAdmissionPolicy', id, `must be made once in an app: ${first.node.path} renders the cluster's policy already, which ` +
+        'covers the build namespaces of every Drone runner');
+    }
+    recordInstance(DroneBuildAdmissionPolicy, this);
+    checkObject('props', props, 'must be {}');
+    const given = Object.keys(props)[0];
+    if (given !== undefined) {
+      invalid(given, (props as Record<string, unknown>)[given], 'a DroneBuildAdmissionPolicy has no props');
+    }
+    admissionPolicy(this, 'Policy', 'Binding', {
+      name: DRONE_BUILD_POLICY, component: 'build-admission', checks: DRONE_BUILD_CHECKS,
+      match: admissionRule([''], ['v1'], ['pods'], ['CREATE']),
+      namespaceSelector: { matchExpressions: [{ key: DroneKubeRunner.BUILD_NAMESPACE_LABEL, operator: 'Exists' }] },
+    });
+  }
+}

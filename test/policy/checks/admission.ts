@@ -1,0 +1,27 @@
+// The API server's evaluation of a ValidatingAdmissionPolicy, for tests of the policies Dockyard renders: each
+// `validations[].expression` is CEL over the admitted object (Kubernetes 1.36 OpenAPI,
+// io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec `variables`, `validations`), evaluated with
+// @bufbuild/cel, an implementation of the CEL specification that Kubernetes' cel-go implements too.
+import { CelInput, run } from '@bufbuild/cel';
+
+/** A JSON value as CEL input: objects as maps, whole numbers as CEL ints. */
+export function cel(value: unknown): CelInput {
+  if (Array.isArray(value)) return value.map(cel);
+  if (value !== null && typeof value === 'object') return new Map(Object.entries(value).map(([k, v]) => [k, cel(v)]));
+  return (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value) as CelInput;
+}
+
+/**
+ * Whether the API server admits `object`, in a namespace of `labels`, under the rendered policy: its `variables`
+ * evaluated in order, each seeing those before it (ValidatingAdmissionPolicySpec `variables`), then every validation
+ * true.
+ */
+export function admits(policy: any, object: object, labels: Record<string, string> = {}): boolean {
+  const context: Record<string, CelInput> = { object: cel(object), namespaceObject: cel({ metadata: { name: 'pay', labels } }) };
+  const variables = new Map<string, CelInput>();
+  for (const v of policy.spec.variables ?? []) {
+    variables.set(v.name, run(v.expression, { ...context, variables }) as CelInput);
+  }
+  return policy.spec.validations.every((v: { expression: string }) => run(v.expression, { ...context, variables }) === true);
+}
+
