@@ -26,3 +26,38 @@ describe('network model: policyTypes defaulting', () => {
     expect(egressAdmits([policy({ policyTypes: ['Egress'], egress: [] })], pod, other, 80)).toBe(false);
   });
 });
+
+// the model's ports and selectors, as networking/v1 types.go has them (kubernetes/kubernetes
+// staging/src/k8s.io/api/networking/v1/types.go, `NetworkPolicyPort`: a named port "will only match a port of that
+// name on the destination pods", `endPort` makes a range of `port` to it; protocol defaults to TCP) and label
+// selectors with matchExpressions (apimachinery `LabelSelectorRequirement`)
+describe('network model: ports and selectors', () => {
+  const policy = (spec: Record<string, unknown>) => ({
+    kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'a' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ...spec },
+  });
+  const server = { ip: '10.0.0.1', namespace: 'a', podLabels: { service: 'db' }, ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] };
+  const client = { ip: '10.0.0.2', namespace: 'b', podLabels: {} };
+
+  test('a named port is the destination pod\'s port of that name and protocol, in either direction', () => {
+    const ingress = [policy({ ingress: [{ ports: [{ port: 'http' }] }] })];
+    expect(ingressAdmits(ingress, client, server, 8080)).toBe(true);
+    expect(ingressAdmits(ingress, client, server, 80)).toBe(false);
+    expect(ingressAdmits([policy({ ingress: [{ ports: [{ port: 'dns' }] }] })], client, server, 53, 'UDP')).toBe(false);
+    expect(ingressAdmits([policy({ ingress: [{ ports: [{ port: 'dns', protocol: 'UDP' }] }] })], client, server, 53, 'UDP')).toBe(true);
+    const egress = [{ ...policy({ egress: [{ ports: [{ port: 'http' }] }] }), metadata: { name: 'p', namespace: 'b' } }];
+    expect(egressAdmits(egress, client, server, 8080)).toBe(true);
+    expect(egressAdmits(egress, client, { ...server, ports: [{ name: 'http', containerPort: 9090 }] }, 8080)).toBe(false);
+    expect(() => egressAdmits(egress, client, { ip: '10.0.0.3' }, 8080)).toThrow(/container ports/);
+  });
+
+  test('endPort admits the range, both ends included', () => {
+    const range = [policy({ ingress: [{ ports: [{ port: 8000, endPort: 8080 }] }] })];
+    expect([7999, 8000, 8080, 8081].map((p) => ingressAdmits(range, client, server, p))).toEqual([false, true, true, false]);
+  });
+
+  test('a podSelector with matchExpressions selects by them', () => {
+    const byExpression = (operator: string) => [policy({ podSelector: { matchExpressions: [{ key: 'service', operator }] }, ingress: [] })];
+    expect(ingressAdmits(byExpression('Exists'), client, server, 8080)).toBe(false);
+    expect(ingressAdmits(byExpression('DoesNotExist'), client, server, 8080)).toBe(true);
+  });
+});

@@ -8,14 +8,26 @@
  * - a connection needs the source's egress and the destination's ingress to admit it;
  * - a rule with no `from`/`to` admits every peer, with no `ports` every port; a peer with a namespaceSelector
  *   and a podSelector means those pods in those namespaces, a podSelector alone pods of the policy's namespace, an
- *   ipBlock the addresses in `cidr` minus `except` (IPv4 only here).
+ *   ipBlock the addresses in `cidr` minus `except` (IPv4 only here);
+ * - a port without `protocol` is TCP; a named port is the destination pod's container port of that name and protocol
+ *   (the pod the policy selects for ingress, the peer for egress), `endPort` closes a range (`NetworkPolicyPort`);
+ * - selectors take `matchExpressions` too (../policy/checks/selectors.ts).
  */
+import { selects } from '../policy/checks/selectors';
 
-/** One end of a connection: a pod (namespace and labels) or an outside address. */
+/** A port a pod's container declares, which a policy's named port resolves to. */
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol?: string;
+}
+
+/** One end of a connection: a pod (namespace, labels and, for named ports, its container ports) or an outside address. */
 export interface Endpoint {
   readonly ip: string;
   readonly namespace?: string;
   readonly podLabels?: Record<string, string>;
+  readonly ports?: readonly ContainerPort[];
 }
 
 /** The labels of every namespace, from the rendered Namespace objects, with the name label the API server adds. */
@@ -38,11 +50,6 @@ function inCidr(ip: string, cidr: string): boolean {
   return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base) / size);
 }
 
-function selects(selector: any, labels: Record<string, string>): boolean {
-  if (selector.matchExpressions?.length) throw new Error('matchExpressions are not modelled');
-  return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-}
-
 function peerMatches(peer: any, policyNamespace: string, end: Endpoint, nsLabels: Map<string, Record<string, string>>): boolean {
   if (peer.ipBlock) {
     return inCidr(end.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(end.ip, e));
@@ -54,12 +61,18 @@ function peerMatches(peer: any, policyNamespace: string, end: Endpoint, nsLabels
   return inNamespace && (peer.podSelector === undefined || selects(peer.podSelector, end.podLabels ?? {}));
 }
 
-function portMatches(ports: any[] | undefined, port: number, protocol: string): boolean {
-  for (const p of ports ?? []) {
-    // named ports and ranges would need the pods' container ports: a test that meets one must model it first
-    if (typeof p.port === 'string' || p.endPort !== undefined) throw new Error(`unmodelled port ${JSON.stringify(p)}`);
-  }
-  return !ports || ports.length === 0 || ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port));
+function portMatches(ports: any[] | undefined, port: number, protocol: string, destination: Endpoint): boolean {
+  const admits = (p: any) => {
+    if ((p.protocol ?? 'TCP') !== protocol) return false;
+    if (p.port === undefined) return true;
+    if (typeof p.port === 'string') {
+      // a named port means what the destination pod calls it: a test must give that pod's ports
+      if (destination.ports === undefined) throw new Error(`named port ${JSON.stringify(p)} needs the destination pod's container ports`);
+      return destination.ports.some((c) => c.name === p.port && (c.protocol ?? 'TCP') === protocol && c.containerPort === port);
+    }
+    return p.endPort === undefined ? p.port === port : p.port <= port && port <= p.endPort;
+  };
+  return !ports || ports.length === 0 || ports.some(admits);
 }
 
 /**
@@ -83,8 +96,9 @@ function admits(
   if (governing.length === 0) return true;
   const field = direction === 'Ingress' ? 'ingress' : 'egress';
   const peers = direction === 'Ingress' ? 'from' : 'to';
+  const destination = direction === 'Ingress' ? self : other;
   return governing.some((p) => (p.spec[field] ?? []).some((rule: any) =>
-    portMatches(rule.ports, port, protocol)
+    portMatches(rule.ports, port, protocol, destination)
     && (!rule[peers] || rule[peers].length === 0 || rule[peers].some((peer: any) => peerMatches(peer, p.metadata.namespace, other, nsLabels)))));
 }
 

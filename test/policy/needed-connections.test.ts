@@ -1,0 +1,312 @@
+// The converse of the isolation tests: every connection each component of each example stack needs is admitted by
+// the rendered NetworkPolicies, evaluated with Kubernetes' semantics (../team/network-model.ts), at the port the
+// server really listens on. A policy that drops a needed connection renders a valid manifest and fails only at run
+// time, as a timeout; these tests fail at the first such gap instead.
+//
+// Not modelled: kubelet probes, which the common network plugins let through from the node whatever the policies
+// (Calico and Cilium admit the pod's own host); NodeLocal DNSCache, which build pods reach only when
+// `buildEgress.dns` names it (lib/ci/build-egress.ts).
+import { EXAMPLE_STACKS } from '../stacks';
+import { connectionAllowed, egressAdmits, type Endpoint } from '../team/network-model';
+import { LISTENERS } from './listeners';
+import { configuredAddresses, landings, podOf, podsLabelled, podsOf, serviceNamed, type Address, type Pod } from './connections';
+
+/** What each example stack runs, so that no check below passes because it found nothing to check. */
+const COMPONENTS: Record<string, { ci?: 'drone' | 'woodpecker'; postgres: boolean; teams: number }> = {
+  'default': { ci: 'drone', postgres: true, teams: 0 },
+  'default-woodpecker': { ci: 'woodpecker', postgres: true, teams: 0 },
+  'harbor-do': { postgres: false, teams: 0 },
+  'digitalocean': { ci: 'drone', postgres: false, teams: 0 },
+  'digitalocean-woodpecker': { ci: 'woodpecker', postgres: false, teams: 0 },
+  'digitalocean-teams': { ci: 'drone', postgres: false, teams: 2 },
+  'teams': { ci: 'drone', postgres: true, teams: 3 },
+  'teams-woodpecker': { ci: 'woodpecker', postgres: true, teams: 3 },
+};
+
+/** The ingress-nginx controller pod (chart ingress-nginx 4.14.1 labels; ports http 80 and https 443). */
+const INGRESS_CONTROLLER: Endpoint = {
+  ip: '10.244.250.1', namespace: 'ingress-nginx',
+  podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+  ports: [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }],
+};
+/** A cluster DNS pod: CoreDNS keeps kube-dns's `k8s-app` label, and serves port 53 on UDP and TCP. */
+const KUBE_DNS: Endpoint = {
+  ip: '10.244.250.2', namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' },
+  ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
+};
+/** An API server endpoint (`kubectl get endpoints kubernetes`): in the node network, or public as on DOKS. */
+const API_SERVERS: [Endpoint, number][] = [[{ ip: '10.0.0.10' }, 6443], [{ ip: '203.0.113.10' }, 443]];
+/** An address in a DigitalOcean VPC (its managed databases' private hostnames), and one on the internet. */
+const VPC_ADDRESS: Endpoint = { ip: '10.110.0.5' };
+const PUBLIC_ADDRESS: Endpoint = { ip: '140.82.112.3' };
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1']);
+
+/** Why a connection is dropped, or undefined when it is admitted. */
+function blocked(objects: any[], from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): string | undefined {
+  return connectionAllowed(objects, from, to, port, protocol) ? undefined : `${protocol} ${port}`;
+}
+
+/** The stack's synthesized objects and pods, made once per stack. */
+function stackOf(synth: () => { objects: any[] }) {
+  let made: { objects: any[]; pods: Pod[] } | undefined;
+  return () => {
+    if (!made) {
+      const { objects } = synth();
+      made = { objects, pods: podsOf(objects) };
+    }
+    return made;
+  };
+}
+
+/** The configured address of `pod` written at `source` (e.g. `env DRONE_RPC_HOST`); throws when there is none. */
+function addressAt(objects: any[], pod: Pod, source: string): Address {
+  const found = configuredAddresses(objects, pod).find((a) => a.source.endsWith(source));
+  if (!found) throw new Error(`${pod.id} is configured with no address at ${source}`);
+  return found;
+}
+
+/** The gaps on the way from `from` to the Service `address` names, at every pod and port it leads to. */
+function gapsTo(objects: any[], pods: Pod[], from: Endpoint, clientNamespace: string, address: Address): string[] {
+  const service = serviceNamed(objects, clientNamespace, address.host);
+  if (!service) return [`${address.host}:${address.port} (${address.source}) names no Service of the stack`];
+  return landings(pods, service, address.port).flatMap((l) => {
+    const why = blocked(objects, from, l.pod.endpoint, l.port, l.protocol);
+    return why ? [`${address.host}:${address.port} (${address.source}) → ${l.pod.id} ${why}`] : [];
+  });
+}
+
+describe.each(EXAMPLE_STACKS.map((s) => ({ ...s, expected: COMPONENTS[s.name] })))('needed connections: $name stack', ({ synth, expected }) => {
+  const stack = stackOf(synth);
+  const pods = () => stack().pods;
+  const labelled = (labels: Record<string, string>, least = 1) => {
+    const found = podsLabelled(pods(), labels);
+    expect(found.length).toBeGreaterThanOrEqual(least);
+    return found;
+  };
+
+  test('its components are the ones this file expects', () => {
+    expect(expected).toBeDefined();
+    const has = (labels: Record<string, string>) => podsLabelled(pods(), labels).length > 0;
+    expect(has({ 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'server' })).toBe(expected.ci === 'drone');
+    expect(has({ 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'server' })).toBe(expected.ci === 'woodpecker');
+    expect(has({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database' })).toBe(expected.postgres);
+    expect(has({ 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'core' })).toBe(true);
+    const teamNamespaces = new Set(stack().objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['dockyard.dev/team']).map((o) => o.metadata.labels['dockyard.dev/team']));
+    expect(teamNamespaces.size).toBe(expected.teams);
+  });
+
+  test('each server\'s container port is where its program listens', () => {
+    const { objects } = stack();
+    const found = LISTENERS.flatMap((l) => podsLabelled(pods(), l.labels).map((pod) => {
+      const declared = pod.endpoint.ports!.find((c) => c.name === l.portName)?.containerPort;
+      return `${pod.id} ${l.container} ${l.portName}: declared ${declared}, listens ${l.listens(objects, pod)}`;
+    }));
+    // core, portal, registry and registryctl, jobservice, trivy; the CI engine's server, runner or agent (and
+    // Drone's extension); PostgreSQL and Valkey where the stack runs them
+    expect(found.length).toBeGreaterThanOrEqual(6 + (expected.ci ? 3 : 0) + (expected.postgres ? 2 : 0));
+    expect(found.filter((f) => !/declared (\d+), listens \1$/.test(f))).toEqual([]);
+  });
+
+  // every address a pod is given is one it dials: Harbor's components read theirs from env (harbor v2.15.1
+  // src/lib/config/metadata/metadatalist.go:75-120 CORE_URL, JOBSERVICE_URL, REGISTRY_URL, REGISTRY_CONTROLLER_URL,
+  // TRIVY_ADAPTER_URL; src/lib/redis/client.go:42,69 _REDIS_URL_REG and _REDIS_URL_CORE; src/jobservice/config/config.go:40,44
+  // JOB_SERVICE_POOL_REDIS_URL and CORE_URL), Trivy its SCANNER_REDIS_URL (harbor-scanner-trivy pkg/etc/config.go:73),
+  // the registry its `redis.addr` (distribution configuration), Drone's runner DRONE_RPC_HOST and
+  // DRONE_SECRET_PLUGIN_ENDPOINT (drone-runner-kube v1.0.0-rc.5 command/daemon/config.go:28,86), the servers their
+  // DRONE_DATABASE_DATASOURCE (harness/harness v2.28.2 cmd/drone-server/config/config.go:119) and
+  // WOODPECKER_DATABASE_DATASOURCE, Woodpecker's agents WOODPECKER_SERVER (v3.17.0 cmd/agent/core/flags.go:28), the
+  // PostgreSQL Jobs PGHOST and PGPORT (libpq), Harbor's configuration Job HARBOR_URL (lib/harbor/configure.js)
+  test('every in-cluster address a pod is configured with is admitted, at the port the Service leads to', () => {
+    const { objects } = stack();
+    const gaps: string[] = [];
+    let checked = 0;
+    for (const pod of pods()) {
+      for (const address of configuredAddresses(objects, pod)) {
+        if (!serviceNamed(objects, pod.template.namespace, address.host) && !/\.svc(\.|$)/.test(address.host)) continue;
+        checked++;
+        gaps.push(...gapsTo(objects, pods(), pod.endpoint, pod.template.namespace, address).map((g) => `${pod.id}: ${g}`));
+      }
+    }
+    expect(gaps).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(expected.postgres ? 10 : 6);
+  });
+
+  test('the addresses named above include each component\'s own (the discovery finds them)', () => {
+    const { objects } = stack();
+    const core = podOf(pods(), 'Deployment', 'harbor-core');
+    const must: [Pod, string][] = [
+      [core, 'env REGISTRY_URL'], [core, 'env REGISTRY_CONTROLLER_URL'], [core, 'env JOBSERVICE_URL'], [core, 'env TRIVY_ADAPTER_URL'],
+      [core, 'env PORTAL_URL'], [podOf(pods(), 'Deployment', 'harbor-jobservice'), 'env CORE_URL'],
+      ...labelled({ 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'configure' }).map((p): [Pod, string] => [p, 'env HARBOR_URL']),
+      ...(expected.ci === 'drone' ? labelled({ 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'runner' })
+        .flatMap((p): [Pod, string][] => [[p, 'env DRONE_RPC_HOST'], [p, 'env DRONE_SECRET_PLUGIN_ENDPOINT']]) : []),
+      ...(expected.ci === 'woodpecker' ? labelled({ 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'agent' })
+        .map((p): [Pod, string] => [p, 'env WOODPECKER_SERVER']) : []),
+      ...(expected.postgres ? [
+        [core, 'env POSTGRESQL_HOST, POSTGRESQL_PORT'] as [Pod, string],
+        ...labelled({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'reconcile' }).map((p): [Pod, string] => [p, 'env PGHOST, PGPORT']),
+      ] : []),
+    ];
+    for (const [pod, source] of must) {
+      const address = addressAt(objects, pod, source);
+      expect(gapsTo(objects, pods(), pod.endpoint, pod.template.namespace, address)).toEqual([]);
+    }
+  });
+
+  test('every pod that dials a host name reaches the cluster DNS on UDP and TCP 53', () => {
+    const { objects } = stack();
+    const dialing = pods().filter((p) => configuredAddresses(objects, p).some((a) => !LOOPBACK.has(a.host) && !/^[\d.]+$/.test(a.host)));
+    expect(dialing.length).toBeGreaterThanOrEqual(5);
+    const gaps = dialing.flatMap((p) => (['UDP', 'TCP'] as const).flatMap((proto) => {
+      const why = blocked(objects, p.endpoint, KUBE_DNS, 53, proto);
+      return why ? [`${p.id} → kube-dns ${why}`] : [];
+    }));
+    expect(gaps).toEqual([]);
+  });
+
+  // managed PostgreSQL (25060), Valkey (25061) and Spaces (443) are reached by host name: a policy cannot name
+  // hosts, so the client's egress must admit the port at the address the name resolves to, in the VPC for a
+  // DigitalOcean private hostname, on the internet for a public one
+  test('every address outside the stack a pod is configured with is admitted by its egress, in the VPC and on the internet', () => {
+    const { objects } = stack();
+    const gaps: string[] = [];
+    for (const pod of pods()) {
+      for (const a of configuredAddresses(objects, pod)) {
+        if (LOOPBACK.has(a.host) || !a.host.includes('.') || serviceNamed(objects, pod.template.namespace, a.host) || /\.svc(\.|$)/.test(a.host)) continue;
+        for (const to of [VPC_ADDRESS, PUBLIC_ADDRESS]) {
+          if (!egressAdmits(objects, pod.endpoint, to, a.port)) gaps.push(`${pod.id}: ${a.host}:${a.port} (${a.source}) at ${to.ip}`);
+        }
+      }
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  // ingress-nginx proxies to the Service's endpoints, pod address and target port, not to its cluster IP
+  // (ingress-nginx internal/ingress/controller/endpointslices.go, getEndpointsFromSlices)
+  test('the ingress controller reaches every Ingress backend at the pod port its Service targets', () => {
+    const { objects } = stack();
+    const gaps: string[] = [];
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(0);
+    for (const ingress of ingresses) {
+      for (const path of ingress.spec.rules.flatMap((r: any) => r.http.paths)) {
+        const service = serviceNamed(objects, ingress.metadata.namespace, path.backend.service.name);
+        const port = path.backend.service.port.number ?? path.backend.service.port.name;
+        gaps.push(...landings(pods(), service, port).flatMap((l) => {
+          const why = blocked(objects, INGRESS_CONTROLLER, l.pod.endpoint, l.port, l.protocol);
+          return why ? [`${ingress.metadata.namespace}/${ingress.metadata.name} ${path.path} → ${l.pod.id} ${why}`] : [];
+        }));
+      }
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  // cert-manager answers an HTTP-01 challenge from a solver pod it creates in the Ingress's namespace, which the
+  // ingress controller proxies to on port 8089 (cert-manager pkg/issuer/acme/http/pod.go, buildPod:
+  // `--listen-port=<acmeSolverListenPort>`, container port `http`; labelled with hashes of the domain and token
+  // only, so only a policy that selects every pod of the namespace governs it)
+  test('the ingress controller reaches cert-manager\'s HTTP-01 solver pods in every namespace whose Ingress asks for a certificate', () => {
+    const { objects } = stack();
+    const namespaces = [...new Set(objects.filter((o) => o.kind === 'Ingress' && o.metadata.annotations?.['cert-manager.io/cluster-issuer'])
+      .map((o) => o.metadata.namespace))];
+    expect(namespaces.length).toBeGreaterThan(0);
+    const gaps = namespaces.filter((ns) => blocked(objects, INGRESS_CONTROLLER, {
+      ip: '10.244.250.3', namespace: ns,
+      podLabels: { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1', 'acme.cert-manager.io/http-token': '2' },
+      ports: [{ name: 'http', containerPort: 8089 }],
+    }, 8089));
+    expect(gaps).toEqual([]);
+  });
+
+  // a scan runs in jobservice, which submits it to the scanner registered at core's TRIVY_ADAPTER_URL (harbor v2.15.1
+  // src/pkg/scan/job.go:211, client.SubmitScan); the scanner then pulls the artifact from core's internal URL, since
+  // Harbor registers Trivy with UseInternalAddr (src/core/main.go:344; src/controller/scan/base_controller.go:903-910)
+  test('Harbor scans: jobservice reaches Trivy, and Trivy reaches core', () => {
+    const { objects } = stack();
+    const core = podOf(pods(), 'Deployment', 'harbor-core');
+    const jobservice = podOf(pods(), 'Deployment', 'harbor-jobservice');
+    const trivy = podOf(pods(), 'StatefulSet', 'harbor-trivy');
+    expect(gapsTo(objects, pods(), jobservice.endpoint, 'harbor', addressAt(objects, core, 'env TRIVY_ADAPTER_URL'))).toEqual([]);
+    expect(gapsTo(objects, pods(), trivy.endpoint, 'harbor', addressAt(objects, core, 'env CORE_URL'))).toEqual([]);
+  });
+
+  // Harbor's proxy cache (core), replication and webhooks (jobservice), Trivy's database downloads
+  // (SCANNER_TRIVY_DB_REPOSITORY: mirror.gcr.io, ghcr.io) and object storage all go to the internet on 443
+  test('Harbor\'s components reach the internet on 443', () => {
+    const { objects } = stack();
+    for (const component of ['core', 'jobservice', 'registry', 'trivy']) {
+      for (const p of labelled({ 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': component })) {
+        expect([component, egressAdmits(objects, p.endpoint, PUBLIC_ADDRESS, 443)]).toEqual([component, true]);
+      }
+    }
+  });
+
+  // the runner and agents start build pods, and the secrets extension reads Secrets, through the API server with
+  // their in-cluster credentials (drone-runner-kube v1.0.0-rc.5 internal/kube/kube.go:63, woodpecker v3.17.0
+  // pipeline/backend/kubernetes/utils.go:151, rest.InClusterConfig; drone-kubernetes-secrets
+  // cmd/drone-kubernetes-secrets/main.go:50,66, k8s.NewInClusterClient)
+  test('the CI engine\'s controllers reach the Kubernetes API server', () => {
+    if (expected.ci === undefined) return;
+    const { objects } = stack();
+    const controllers = expected.ci === 'drone'
+      ? [...labelled({ 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'runner' }),
+        ...labelled({ 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'secrets-extension' })]
+      : labelled({ 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'agent' });
+    const gaps = controllers.flatMap((p) => API_SERVERS.filter(([to, port]) => !egressAdmits(objects, p.endpoint, to, port)).map(([to]) => `${p.id} → ${to.ip}`));
+    expect(gaps).toEqual([]);
+  });
+
+  // a build pod resolves names, clones from the forge (drone/drone-git, woodpeckerci/plugin-git: the repository's
+  // clone URL, github.com here) and pushes to Harbor by its Ingress host, which the cluster routes to the ingress
+  // controller's pods on 443 (kube-proxy sends a LoadBalancer address from inside the cluster to the Service's pods)
+  test('build pods reach DNS, the forge and Harbor through the ingress controller', () => {
+    if (expected.ci === undefined) return;
+    const { objects } = stack();
+    const label = expected.ci === 'drone' ? 'dockyard.dev/drone-runner' : 'dockyard.dev/woodpecker-agent';
+    const buildNamespaces = objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.[label]).map((o) => o.metadata.name);
+    expect(buildNamespaces.length).toBeGreaterThanOrEqual(1 + expected.teams);
+    const gaps = buildNamespaces.flatMap((ns) => {
+      const step: Endpoint = { ip: '10.244.251.1', namespace: ns, podLabels: { 'woodpecker-ci.org/step': 'build' } };
+      return [
+        blocked(objects, step, KUBE_DNS, 53, 'UDP'), blocked(objects, step, KUBE_DNS, 53, 'TCP'),
+        blocked(objects, step, PUBLIC_ADDRESS, 443), blocked(objects, step, INGRESS_CONTROLLER, 443),
+      ].flatMap((why, i) => (why ? [`${ns}: ${['dns udp', 'dns tcp', 'forge', 'harbor'][i]} ${why}`] : []));
+    });
+    expect(gaps).toEqual([]);
+  });
+
+  // Woodpecker runs each step and each `services:` entry as a pod of its own; steps reach a service by name, through
+  // the Service the backend makes for it, which selects the pod by its `service` label (v3.17.0
+  // pipeline/backend/kubernetes/pod.go:140-142, service.go:29)
+  test('Woodpecker steps reach their pipeline\'s services', () => {
+    if (expected.ci !== 'woodpecker') return;
+    const { objects } = stack();
+    const buildNamespaces = objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['dockyard.dev/woodpecker-agent']).map((o) => o.metadata.name);
+    const gaps = buildNamespaces.filter((ns) => blocked(objects,
+      { ip: '10.244.251.1', namespace: ns, podLabels: { 'woodpecker-ci.org/step': 'test' } },
+      { ip: '10.244.251.2', namespace: ns, podLabels: { 'woodpecker-ci.org/step': 'database', service: 'wp-svc-01-database' }, ports: [{ containerPort: 5432 }] },
+      5432));
+    expect(gaps).toEqual([]);
+  });
+
+  // apps/default/stack.ts grants the demo's deploy namespace its database, for the deploy pipeline's migrations
+  test('deploy pipelines reach the demo\'s database', () => {
+    if (!expected.postgres) return;
+    const { objects } = stack();
+    const database = labelled({ 'app.kubernetes.io/name': 'postgres', 'app.kubernetes.io/component': 'database' })[0];
+    expect(blocked(objects, { ip: '10.244.251.1', namespace: 'dockyard-deploy', podLabels: {} }, database.endpoint, 5432)).toBeUndefined();
+  });
+
+  test('team app pods are reached by the ingress controller and reach DNS', () => {
+    const { objects } = stack();
+    const appNamespaces = objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['dockyard.dev/team-namespace'] === 'app').map((o) => o.metadata.name);
+    expect(appNamespaces.length).toBeGreaterThanOrEqual(expected.teams);
+    const gaps = appNamespaces.flatMap((ns) => {
+      const app: Endpoint = { ip: '10.244.252.1', namespace: ns, podLabels: { app: 'web' }, ports: [{ name: 'http', containerPort: 8080 }] };
+      return [blocked(objects, INGRESS_CONTROLLER, app, 8080), blocked(objects, app, KUBE_DNS, 53, 'UDP'), blocked(objects, app, KUBE_DNS, 53, 'TCP')]
+        .flatMap((why) => (why ? [`${ns}: ${why}`] : []));
+    });
+    expect(gaps).toEqual([]);
+  });
+});
