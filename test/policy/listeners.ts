@@ -44,9 +44,11 @@ function flagOf(args: readonly string[] | undefined, flag: string): string | und
  * its Service targets and the policies admit: a container port that is not where the program listens leaves the
  * Service, and the policy's port, pointing at nothing.
  */
-export const LISTENERS: {
+const LISTENERS: {
   readonly labels: Record<string, string>; readonly container: string; readonly portName: string;
   readonly listens: (objects: any[], pod: Pod) => number;
+  /** Checked only where the pod declares the port (Harbor's metrics ports, with `metrics` on). */
+  readonly optional?: boolean;
 }[] = [
   // harness/harness v2.28.2 cmd/drone-server/config/config.go:255, DRONE_SERVER_PORT default ":8080"
   { labels: { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/component': 'server' }, container: 'server', portName: 'http',
@@ -91,7 +93,35 @@ export const LISTENERS: {
       const set = args.find((a) => a.startsWith('port=')) ?? (flagOf(args, '-p') && `port=${flagOf(args, '-p')}`);
       return Number(set ? set.slice('port='.length) : 5432);
     } },
+  // with metrics on: core's METRIC_PORT (harbor v2.15.1 src/lib/config/metadata/metadatalist.go:160, default 9090),
+  // jobservice's `metric.port` (src/jobservice/config/config.go:123), the registry's debug server, which serves
+  // Prometheus' /metrics (distribution configuration `http.debug.addr`), the exporter's HARBOR_EXPORTER_PORT
+  // (src/cmd/exporter/main.go:79, `exporter.port` under viper's HARBOR prefix)
+  { labels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'core' }, container: 'core', portName: 'http-metrics', optional: true,
+    listens: (_, p) => Number(envOf(p, 'core', 'METRIC_PORT') ?? 9090) },
+  { labels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'jobservice' }, container: 'jobservice', portName: 'http-metrics', optional: true,
+    listens: (o, p) => Number(/^metric:\n(?: .*\n)*? {2}port: (\d+)$/m.exec(mountedText(o, p, 'config.yml'))![1]) },
+  { labels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'registry' }, container: 'registry', portName: 'http-metrics', optional: true,
+    listens: (o, p) => listenPort(/^ {2}debug:\n(?: {4}.*\n)*? {4}addr: "?([^"\n]*)"?$/m.exec(mountedText(o, p, 'config.yml'))![1]) },
+  { labels: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/component': 'exporter' }, container: 'exporter', portName: 'http-metrics',
+    listens: (_, p) => Number(envOf(p, 'exporter', 'HARBOR_EXPORTER_PORT')) },
   // Valkey's `--port`, 6379 by default
   { labels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/component': 'cache' }, container: 'redis', portName: 'redis',
     listens: (_, p) => Number(flagOf(containerOf(p, 'redis').args, '--port') ?? 6379) },
 ];
+
+/**
+ * Each listener of `pods` that the table knows, as `<pod> <container> <port name>: declared <container port>, listens
+ * <port>`: the two numbers differ where the container port is not where the program listens.
+ */
+export function listeners(objects: any[], pods: Pod[]): string[] {
+  return LISTENERS.flatMap((l) => pods.filter((p) => Object.entries(l.labels).every(([k, v]) => p.template.labels[k] === v)).flatMap((pod) => {
+    const declared = pod.endpoint.ports!.find((c) => c.name === l.portName)?.containerPort;
+    return l.optional && declared === undefined ? [] : [`${pod.id} ${l.container} ${l.portName}: declared ${declared}, listens ${l.listens(objects, pod)}`];
+  }));
+}
+
+/** The lines of `listeners` whose two ports differ. */
+export function misplaced(lines: readonly string[]): string[] {
+  return lines.filter((f) => !/declared (\d+), listens \1$/.test(f));
+}

@@ -6,9 +6,12 @@
 // Not modelled: kubelet probes, which the common network plugins let through from the node whatever the policies
 // (Calico and Cilium admit the pod's own host); NodeLocal DNSCache, which build pods reach only when
 // `buildEgress.dns` names it (lib/ci/build-egress.ts).
+import { App, Chart } from 'cdk8s';
+import { NetworkPeer } from '../../lib';
+import { inClusterHarbor } from '../harbor/fixtures';
 import { EXAMPLE_STACKS } from '../stacks';
 import { connectionAllowed, egressAdmits, type Endpoint } from '../team/network-model';
-import { LISTENERS } from './listeners';
+import { listeners, misplaced } from './listeners';
 import { configuredAddresses, landings, podOf, podsLabelled, podsOf, serviceNamed, type Address, type Pod } from './connections';
 
 /** What each example stack runs, so that no check below passes because it found nothing to check. */
@@ -76,6 +79,20 @@ function gapsTo(objects: any[], pods: Pod[], from: Endpoint, clientNamespace: st
   });
 }
 
+/** The gaps on the way to every in-cluster address a pod of `pods` is configured with, and how many were checked. */
+function inClusterGaps(objects: any[], pods: Pod[]): { checked: number; gaps: string[] } {
+  const gaps: string[] = [];
+  let checked = 0;
+  for (const pod of pods) {
+    for (const address of configuredAddresses(objects, pod)) {
+      if (!serviceNamed(objects, pod.template.namespace, address.host) && !/\.svc(\.|$)/.test(address.host)) continue;
+      checked++;
+      gaps.push(...gapsTo(objects, pods, pod.endpoint, pod.template.namespace, address).map((g) => `${pod.id}: ${g}`));
+    }
+  }
+  return { checked, gaps };
+}
+
 describe.each(EXAMPLE_STACKS.map((s) => ({ ...s, expected: COMPONENTS[s.name] })))('needed connections: $name stack', ({ synth, expected }) => {
   const stack = stackOf(synth);
   const pods = () => stack().pods;
@@ -98,14 +115,11 @@ describe.each(EXAMPLE_STACKS.map((s) => ({ ...s, expected: COMPONENTS[s.name] })
 
   test('each server\'s container port is where its program listens', () => {
     const { objects } = stack();
-    const found = LISTENERS.flatMap((l) => podsLabelled(pods(), l.labels).map((pod) => {
-      const declared = pod.endpoint.ports!.find((c) => c.name === l.portName)?.containerPort;
-      return `${pod.id} ${l.container} ${l.portName}: declared ${declared}, listens ${l.listens(objects, pod)}`;
-    }));
+    const found = listeners(objects, pods());
     // core, portal, registry and registryctl, jobservice, trivy; the CI engine's server, runner or agent (and
     // Drone's extension); PostgreSQL and Valkey where the stack runs them
     expect(found.length).toBeGreaterThanOrEqual(6 + (expected.ci ? 3 : 0) + (expected.postgres ? 2 : 0));
-    expect(found.filter((f) => !/declared (\d+), listens \1$/.test(f))).toEqual([]);
+    expect(misplaced(found)).toEqual([]);
   });
 
   // every address a pod is given is one it dials: Harbor's components read theirs from env (harbor v2.15.1
@@ -119,15 +133,7 @@ describe.each(EXAMPLE_STACKS.map((s) => ({ ...s, expected: COMPONENTS[s.name] })
   // PostgreSQL Jobs PGHOST and PGPORT (libpq), Harbor's configuration Job HARBOR_URL (lib/harbor/configure.js)
   test('every in-cluster address a pod is configured with is admitted, at the port the Service leads to', () => {
     const { objects } = stack();
-    const gaps: string[] = [];
-    let checked = 0;
-    for (const pod of pods()) {
-      for (const address of configuredAddresses(objects, pod)) {
-        if (!serviceNamed(objects, pod.template.namespace, address.host) && !/\.svc(\.|$)/.test(address.host)) continue;
-        checked++;
-        gaps.push(...gapsTo(objects, pods(), pod.endpoint, pod.template.namespace, address).map((g) => `${pod.id}: ${g}`));
-      }
-    }
+    const { checked, gaps } = inClusterGaps(objects, pods());
     expect(gaps).toEqual([]);
     expect(checked).toBeGreaterThanOrEqual(expected.postgres ? 10 : 6);
   });
@@ -307,6 +313,37 @@ describe.each(EXAMPLE_STACKS.map((s) => ({ ...s, expected: COMPONENTS[s.name] })
       return [blocked(objects, INGRESS_CONTROLLER, app, 8080), blocked(objects, app, KUBE_DNS, 53, 'UDP'), blocked(objects, app, KUBE_DNS, 53, 'TCP')]
         .flatMap((why) => (why ? [`${ns}: ${why}`] : []));
     });
+    expect(gaps).toEqual([]);
+  });
+});
+
+// no example stack turns Harbor's metrics on: the exporter, which reads the database, jobservice's queue in Redis and
+// core's API (harbor v2.15.1 src/cmd/exporter/main.go:48,63-76: HARBOR_DATABASE_*, HARBOR_REDIS_URL,
+// HARBOR_SERVICE_*), and the metrics ports are checked on the Harbor of the tests' fixtures
+describe('needed connections: a Harbor with metrics on in-cluster PostgreSQL and Redis', () => {
+  const PROMETHEUS: Endpoint = { ip: '10.244.253.1', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } };
+  const made = stackOf(() => {
+    const chart = new Chart(new App(), 'harbor', { namespace: 'harbor' });
+    inClusterHarbor(chart, { metrics: { scrapers: [NetworkPeer.namespace('monitoring')] } });
+    return { objects: chart.toJson() };
+  });
+
+  test('the exporter, like every component, reaches what it is configured with', () => {
+    const { objects, pods } = made();
+    const exporter = podOf(pods, 'Deployment', 'harbor-exporter');
+    for (const source of ['env HARBOR_DATABASE_HOST, HARBOR_DATABASE_PORT', 'env HARBOR_REDIS_URL', 'env HARBOR_SERVICE_HOST, HARBOR_SERVICE_PORT']) {
+      expect(gapsTo(objects, pods, exporter.endpoint, 'harbor', addressAt(objects, exporter, source))).toEqual([]);
+    }
+    expect(inClusterGaps(objects, pods).gaps).toEqual([]);
+  });
+
+  test('the scrapers reach the metrics port of core, jobservice, the registry and the exporter, where each listens', () => {
+    const { objects, pods } = made();
+    const metrics = listeners(objects, pods).filter((l) => l.includes(' http-metrics: '));
+    expect(metrics).toHaveLength(4);
+    expect(misplaced(metrics)).toEqual([]);
+    const gaps = pods.flatMap((p) => p.endpoint.ports!.filter((c) => c.name === 'http-metrics')
+      .filter((c) => blocked(objects, PROMETHEUS, p.endpoint, c.containerPort)).map(() => p.id));
     expect(gaps).toEqual([]);
   });
 });
