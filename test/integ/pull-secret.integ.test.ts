@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { Image, LocalSecretStore, PullSecret, RegistryCredential, Secret, SecretValue } from '../../lib';
+import { kubeletLogins } from '../registry/kubelet-keyring';
 import { testChart } from '../util';
 import { BasicAuth, pullImage, pushImage, tinyImage } from './registry-client';
 import { RegistryServer } from './registry-server';
@@ -10,17 +11,9 @@ import { RegistryServer } from './registry-server';
 // the registry's name in image references; the test maps it to the loopback server, as DNS would
 const REGISTRY = 'registry.dockyard.test:5000';
 
-/** The login kubelet uses for `image`: the `.dockerconfigjson` key matching its host, then `auth` decoded. */
+/** The login kubelet tries first for `image` with the pull secret `dockerConfigJson` (test/registry/kubelet-keyring.ts, the port of its keyring). */
 function kubeletCredential(dockerConfigJson: string, image: Image): BasicAuth | undefined {
-  const auths = JSON.parse(dockerConfigJson).auths as Record<string, { auth: string }>;
-  const host = ['docker.io', 'index.docker.io'].includes(image.registry) ? 'index.docker.io' : image.registry;
-  const key = Object.keys(auths).find((k) => k.replace(/^https?:\/\//, '').replace(/\/.*$/, '') === host);
-  if (!key) {
-    return undefined;
-  }
-  const decoded = Buffer.from(auths[key].auth, 'base64').toString();
-  const colon = decoded.indexOf(':');
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  return kubeletLogins([dockerConfigJson], image.toString())[0];
 }
 
 describe('PullSecret against a real registry', () => {

@@ -1,0 +1,124 @@
+// What the kubelet makes of the `.dockerconfigjson` a PullSecret renders, by the port of its keyring and decoder in
+// ./kubelet-keyring.ts (kubernetes/kubernetes v1.35.0 pkg/credentialprovider/keyring.go and config.go,
+// pkg/util/parsers/parsers.go): which images each login serves, and the user name and password it sends.
+import fc from 'fast-check';
+import { Image, Images, PullSecret, RegistryCredential, renderDockerConfig, Secret, SecretValue } from '../../lib';
+import { testChart } from '../util';
+import { decodeAuth, kubeletImageName, kubeletLogins, urlsMatch } from './kubelet-keyring';
+
+/** A chart with one input-backed key to log in with. */
+function keyed() {
+  const chart = testChart('platform');
+  const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.input('DOCKYARD_TEST_PULL_TOKEN', 'a token') } }).key('token');
+  return { chart, token };
+}
+
+/** The document a PullSecret of `credential` renders with `password` (and, for a token that is the user name too, that). */
+function documentOf(credential: (token: ReturnType<typeof keyed>['token']) => RegistryCredential, password: string): string {
+  const { chart, token } = keyed();
+  const pull = new PullSecret(chart, 'Pull', { credentials: [credential(token)] });
+  return renderDockerConfig(pull.secret.values['.dockerconfigjson'], { 0: password, username0: password });
+}
+
+describe('the port of the kubelet keyring itself', () => {
+  test('matches as keyring.go URLsMatch reads: globs per label, the same label count and port, a path prefix', () => {
+    // URLsMatch's doc comment: *.docker.io matches blah.docker.io, not not.right.io
+    expect(urlsMatch('*.docker.io', 'blah.docker.io')).toBe(true);
+    expect(urlsMatch('*.docker.io', 'not.right.io')).toBe(false);
+    expect(urlsMatch('*.kubernetes.io', 'kubernetes.io')).toBe(false);
+    expect(urlsMatch('prefix.kubernetes.io:8080', 'prefix.kubernetes.io:8080')).toBe(true);
+    expect(urlsMatch('prefix.kubernetes.io', 'prefix.kubernetes.io:8080')).toBe(false);
+    expect(urlsMatch('prefix.kubernetes.io/foo', 'prefix.kubernetes.io/foo/bar')).toBe(true);
+    expect(urlsMatch('prefix.kubernetes.io/foo/bar', 'prefix.kubernetes.io/foo')).toBe(false);
+    expect(kubeletImageName('postgres:17')).toBe('docker.io/library/postgres');
+    expect(kubeletImageName('index.docker.io/acme/app@sha256:' + 'a'.repeat(64))).toBe('docker.io/acme/app');
+    expect(kubeletImageName('localhost:5000/app:1')).toBe('localhost:5000/app');
+    expect(() => decodeAuth(Buffer.from('no-colon').toString('base64'))).toThrow('unable to parse auth field');
+  });
+});
+
+describe('the logins a PullSecret renders, as the kubelet reads them', () => {
+  test('each factory\'s key serves its registry\'s images, in every spelling the kubelet normalises, and no other', () => {
+    const cases: [string, (t: any) => RegistryCredential, string[], string[]][] = [
+      ['Docker Hub', (t) => RegistryCredential.dockerHub({ username: 'acme', token: t }),
+        // keyring.go: "https://index.docker.io/v1/" is the key index.docker.io, which matches no docker.io/... name,
+        // so these pull with it through isDefaultRegistryMatch alone
+        ['nginx:1.27', 'library/nginx:1.27', 'docker.io/library/nginx:1.27', 'index.docker.io/library/nginx:1.27', 'acme/app:1', 'docker.io/acme/app:1'],
+        ['quay.io/acme/app:1', 'registry.gitlab.com/acme/app:1', 'localhost:5000/app:1']],
+      ['a Harbor on a port', (t) => RegistryCredential.harborRobot('harbor.example.com:8443', { username: 'robot$pull', secret: t }),
+        ['harbor.example.com:8443/apps/web:1', 'harbor.example.com:8443/dockerhub/library/nginx:1.27'],
+        // the port must be the same: keyring.go URLsMatch `if globPort != targetPort`
+        ['harbor.example.com/apps/web:1', 'harbor.example.com:443/apps/web:1', 'nginx:1.27']],
+      ['gitlab.com', (t) => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: t }),
+        ['registry.gitlab.com/group/sub/project:1', 'registry.gitlab.com/group/project/image:1'],
+        ['gitlab.com/group/project:1', 'registry.gitlab.example.com/group/project:1']],
+      ['a self-managed GitLab\'s registry on its own port',
+        (t) => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7', token: t, registry: 'gitlab.example.com:5050' }),
+        ['gitlab.example.com:5050/group/project:1'],
+        ['gitlab.example.com/group/project:1', 'registry.gitlab.com/group/project:1']],
+      ['DOCR', (t) => RegistryCredential.docr({ token: t }),
+        ['registry.digitalocean.com/acme/app:1'],
+        ['nginx:1.27', 'digitalocean.com/acme/app:1']],
+    ];
+    for (const [what, credential, serves, not] of cases) {
+      const document = documentOf(credential, 's3cret');
+      for (const image of serves) {
+        expect([what, image, kubeletLogins([document], image).map((l) => l.password)]).toEqual([what, image, ['s3cret']]);
+      }
+      for (const image of not) {
+        expect([what, image, kubeletLogins([document], image)]).toEqual([what, image, []]);
+      }
+    }
+  });
+
+  test('Dockyard gives a pod the pull secret exactly where the kubelet would use its login for the pod\'s image', () => {
+    // Images.pullSecretsFor picks pull secrets by registryHost; the kubelet, by keyring.go's matching of the image as
+    // it is rendered. Lower-case hosts: a host is a lower-case DNS name in a credential (checkHostname)
+    const label = fc.constantFrom('harbor', 'example', 'com', 'io', 'docker', 'index', 'registry-1', 'gitlab', 'registry');
+    const host = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('', ':5000', ':443'))
+      .map(([labels, port]) => `${labels.join('.')}${port}`);
+    const path = fc.constantFrom('app', 'library/app', 'acme/app', 'group/project/app');
+    // the image on the credential's host, on that host with another port or none, on another host, or a bare Docker Hub name
+    const image = (registry: string) => fc.oneof(
+      path.map((p) => `${registry}/${p}:1`),
+      fc.tuple(fc.constantFrom('', ':5000', ':443'), path).map(([port, p]) => `${registry.replace(/:\d+$/, '')}${port}/${p}:1`),
+      fc.tuple(host, path).map(([h, p]) => `${h}/${p}:1`),
+      path.map((p) => `${p}:1`),
+    );
+    fc.assert(fc.property(host.chain((registry) => fc.tuple(fc.constant(registry), image(registry))), ([registry, reference]) => {
+      const { chart, token } = keyed();
+      let pull: PullSecret;
+      let rendered: string;
+      try {
+        pull = new PullSecret(chart, 'Pull', { credentials: [RegistryCredential.basic({ registry, username: 'u', password: token })] });
+        rendered = Image.of(reference).toString();
+      } catch {
+        return; // a host no credential takes ("harbor"), or a reference Image.of refuses
+      }
+      const given = Images.pullSecretsFor(chart, 'apps', [Image.of(rendered)]).includes(pull.secret);
+      const document = renderDockerConfig(pull.secret.values['.dockerconfigjson'], { 0: 'pw' });
+      expect([registry, rendered, given]).toEqual([registry, rendered, kubeletLogins([document], rendered).length > 0]);
+    }), { numRuns: 300 });
+  });
+
+  test('the kubelet reads back the user name and any password from auth, which it splits at the first ":"', () => {
+    // a user name has no ":", whitespace or control character (RegistryCredential refuses them); a password anything
+    const username = fc.string({ unit: fc.constantFrom(...'robt$+-_.@éx9'.split('')), minLength: 1 });
+    const password = fc.oneof(
+      fc.constantFrom('', ':', 'a:b:c', ':leading', 'trailing:', '"', '\\', '\\"}', '\n', '=', '==', '\u2028', '😀', '{"auths":{}}'),
+      fc.string({ unit: 'binary' }),
+    );
+    fc.assert(fc.property(username, password, (user, pw) => {
+      const document = documentOf((t) => RegistryCredential.basic({ registry: 'harbor.example.com', username: user, password: t }), pw);
+      expect(kubeletLogins([document], 'harbor.example.com/apps/web:1')).toEqual([{ username: user, password: pw }]);
+    }), { numRuns: 500 });
+  });
+
+  test('a DOCR token, the user name as well as the password, reads back as both', () => {
+    const token = fc.stringMatching(/^dop_v1_[0-9a-f]{1,64}$/);
+    fc.assert(fc.property(token, (t) => {
+      const document = documentOf((k) => RegistryCredential.docr({ token: k }), t);
+      expect(kubeletLogins([document], 'registry.digitalocean.com/acme/app:1')).toEqual([{ username: t, password: t }]);
+    }));
+  });
+});
