@@ -1,6 +1,7 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger, invalid, missing } from '../../core/validation';
+import { checkInteger, describeValue, invalid, missing } from '../../core/validation';
+import { printWarning } from '../../core/warn';
 import { DOCR_REGISTRY } from '../../registry/credential';
 import { checkRegistryRegion } from './container-registry-regions';
 import { DOCR_TIERS } from './container-registry-tiers';
@@ -46,7 +47,11 @@ export interface ContainerRegistryArgs {
    */
   readonly write?: boolean;
   /**
-   * How long the credentials stay valid, in seconds; more than 0 and less than 1576800000.
+   * How long the credentials stay valid, in seconds; more than 0 and less than 1576800000. Expired credentials are not
+   * renewed by `pulumi up`: the provider issues new ones only when it reads the resource after they expired (`pulumi
+   * refresh`, or `pulumi up --refresh`, which also updates the pull secret), and from the expiry until then every pull
+   * with a pull secret made from `dockerConfigJson` fails, pods already running excepted. Setting it prints a warning
+   * saying so.
    *
    * @default - the provider's default, 1576800000 (about 50 years)
    */
@@ -89,6 +94,13 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     if (args.expirySeconds !== undefined) {
       // do.md §1.6: expiry must be > 0 and < 1576800000
       checkInteger('expirySeconds', args.expirySeconds, 1, 1576800000 - 1);
+      // the provider renews expired credentials only in its Read, which `pulumi up` skips without --refresh
+      // (terraform-provider-digitalocean v2.68.0 digitalocean/registry/resource_container_registry_docker_credentials.go,
+      // updateExpiredDockerCredentials; Update issues new ones only when expiry_seconds or write changes)
+      printWarning(`ContainerRegistry ${describeValue(name)}: expirySeconds ${args.expirySeconds} makes the registry credentials expire, and ` +
+        '`pulumi up` does not renew them: the provider issues new ones only when it reads them after they expired (pulumi refresh, or ' +
+        'pulumi up --refresh), and from the expiry until then every pull with a pull secret made from dockerConfigJson fails. Run pulumi ' +
+        'up --refresh soon after each expiry, or leave expirySeconds unset for credentials that last about 50 years');
     }
     super('dockyard:digitalocean:ContainerRegistry', name, {}, opts);
 
