@@ -95,7 +95,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
       // do.md §1.6: expiry must be > 0 and < 1576800000
       checkInteger('expirySeconds', args.expirySeconds, 1, 1576800000 - 1);
       // the provider renews expired credentials only in its Read, which `pulumi up` skips without --refresh
-      // (terraform-provider-digitalocean v2.68.0 digitalocean/registry/resource_container_registry_docker_credentials.go,
+      // (terraform-provider-digitalocean 42df50b8 digitalocean/registry/resource_container_registry_docker_credentials.go,
       // updateExpiredDockerCredentials; Update issues new ones only when expiry_seconds or write changes)
       printWarning(`ContainerRegistry ${describeValue(name)}: expirySeconds ${args.expirySeconds} makes the registry credentials expire, and ` +
         '`pulumi up` does not renew them: the provider issues new ones only when it reads them after they expired (pulumi refresh, or ' +

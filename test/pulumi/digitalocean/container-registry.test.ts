@@ -40,7 +40,7 @@ describe('ContainerRegistry', () => {
     } finally {
       stderr.mockRestore();
     }
-    // terraform-provider-digitalocean v2.68.0 digitalocean/registry/resource_container_registry_docker_credentials.go:
+    // terraform-provider-digitalocean 42df50b8 digitalocean/registry/resource_container_registry_docker_credentials.go:
     // only Read (updateExpiredDockerCredentials) issues new credentials once credential_expiration_time has passed,
     // and Update only when expiry_seconds or write changes, so a plain `pulumi up` keeps the expired ones; one line,
     // for the registry that sets an expiry alone
