@@ -293,24 +293,30 @@ const copiedTo = new WeakMap<IConstruct, Map<string, string>>();
 /** The app roots that set a mirror relocation: their synth writes `images.pairs.txt`, even when empty. */
 const mirrored = new WeakSet<IConstruct>();
 
-/** The host part a kubelet matches pull secrets by: Docker Hub's many names become `index.docker.io`. */
+/**
+ * The host part a kubelet matches pull secrets by: Docker Hub's many names become `index.docker.io`; the case is kept,
+ * for the kubelet compares host labels as written (kubernetes v1.35.0 pkg/credentialprovider/keyring.go `URLsMatch`,
+ * `filepath.Match` per label), so a login keyed `harbor.example.com`, as every key Dockyard writes is lower-case, never
+ * serves an image named `Harbor.example.com/...`, though both reach the one registry.
+ */
 export function registryHost(registryOrKey: string): string {
-  const host = registryOrKey.replace(/^https?:\/\//, '').replace(/\/.*$/, '').toLowerCase();
+  const host = registryOrKey.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host) ? 'index.docker.io' : host;
 }
 
 /**
- * A registry host as the relocation guards compare it (`Images.protect`): `registryHost`, without an explicit `:443`,
- * https's default port, so that `harbor.example.com:443/library` is Harbor at `harbor.example.com`. Only the guards
- * compare so: pull secrets keep `registryHost`'s spelling, the port as written.
+ * A registry host as the relocation guards compare it (`Images.protect`): `registryHost` in lower case, without an
+ * explicit `:443`, https's default port, so that `Harbor.example.com:443/library` is Harbor at `harbor.example.com`.
+ * Only the guards compare so: pull secrets keep `registryHost`'s spelling, the case and port as written.
  */
 function guardedHost(registryOrHost: string): string {
-  return registryHost(registryOrHost).replace(/:443$/, '');
+  // one host however it is spelled: DNS names are case-insensitive
+  return registryHost(registryOrHost.toLowerCase()).replace(/:443$/, '');
 }
 
 /**
  * Whether two registries (`host[:port][/path]`, or a bare host) are on one host as the relocation guards of
- * `Images.protect` tell: the same `registryHost`, an explicit `:443` dropped. A setting can refuse early, naming
+ * `Images.protect` tell: the same `registryHost` in lower case, an explicit `:443` dropped. A setting can refuse early, naming
  * itself, what a guard would refuse at synth (a mirror on Harbor's own host, say).
  */
 export function sameRegistryHost(a: string, b: string): boolean {

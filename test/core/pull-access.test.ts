@@ -80,6 +80,16 @@ describe('PullAccess.judge', () => {
     expect(PullAccess.judge(chart, at443, [login(chart, 'Apps443', 'robot$apps-puller', `https://${HOST}:443`)])).toEqual({ pulls: false, logins: ['robot$apps-puller'], nodeLogins: [] });
   });
 
+  test('a login serves only an image whose host is spelled in its case: the kubelet matches host labels case-sensitively', () => {
+    // kubernetes v1.35.0 pkg/credentialprovider/keyring.go URLsMatch compares each host label with filepath.Match,
+    // which is case-sensitive, and distribution/reference keeps a domain's capitals: an image on Harbor.Example.com
+    // pulls with no login keyed harbor.example.com, as every key Dockyard writes is (normalizeRegistry)
+    const chart = declared();
+    const capitals = PullAccess.privateProjectOf(chart, Image.of('Harbor.Example.com/hub/library/busybox:1'))!;
+    expect(capitals).toEqual({ host: HOST, imageHost: 'Harbor.Example.com', project: 'hub', proxyCache: true });
+    expect(PullAccess.judge(chart, capitals, [login(chart, 'Hub', 'robot$hub-puller')])).toEqual({ pulls: false, logins: [], nodeLogins: [] });
+  });
+
   test('with no login to the host among the pull secrets, the nodes\' own login to that Harbor serves; a denied login is not retried without', () => {
     const chart = declared();
     PullAccess.recordNodeLogin(chart, HOST, 'robot$hub-puller');

@@ -73,14 +73,16 @@ describe('the logins a PullSecret renders, as the kubelet reads them', () => {
 
   test('Dockyard gives a pod the pull secret exactly where the kubelet would use its login for the pod\'s image', () => {
     // Images.pullSecretsFor picks pull secrets by registryHost; the kubelet, by keyring.go's matching of the image as
-    // it is rendered. Lower-case hosts: a host is a lower-case DNS name in a credential (checkHostname)
-    const label = fc.constantFrom('harbor', 'example', 'com', 'io', 'docker', 'index', 'registry-1', 'gitlab', 'registry');
+    // it is rendered, each host label a case-sensitive glob. A credential's host is a lower-case DNS name
+    // (checkHostname); an image's may have capitals (distribution/reference's domain grammar), which no key matches
+    const label = fc.constantFrom('harbor', 'Harbor', 'example', 'com', 'io', 'docker', 'Docker', 'index', 'registry-1', 'gitlab', 'registry');
     const host = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('', ':5000', ':443'))
       .map(([labels, port]) => `${labels.join('.')}${port}`);
     const path = fc.constantFrom('app', 'library/app', 'acme/app', 'group/project/app');
     // the image on the credential's host, on that host with another port or none, on another host, or a bare Docker Hub name
     const image = (registry: string) => fc.oneof(
       path.map((p) => `${registry}/${p}:1`),
+      path.map((p) => `${registry.toLowerCase()}/${p}:1`),
       fc.tuple(fc.constantFrom('', ':5000', ':443'), path).map(([port, p]) => `${registry.replace(/:\d+$/, '')}${port}/${p}:1`),
       fc.tuple(host, path).map(([h, p]) => `${h}/${p}:1`),
       path.map((p) => `${p}:1`),
