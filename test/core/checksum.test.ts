@@ -123,6 +123,25 @@ describe('pod checksums: generated Secrets', () => {
     expect(differ.length).toBeGreaterThan(0);
   });
 
+  // A pull secret counts in no checksum: the kubelet fetches a pod's imagePullSecrets at each sync, before it pulls
+  // (kubernetes pkg/kubelet/kubelet_pods.go getPullSecretsForPod, through the secret manager), so a rotated robot's
+  // new login reaches the next pull without a restart, and a restart would only re-pull what is already there.
+  test('rotating a pull robot\'s secret changes every copy of its pull secret and rolls no pod, though pods list it', () => {
+    const before = synth(dir);
+    const after = synth(dir, ['harbor/harbor-robot-node-puller/secret']);
+    // the copies of the pull secret holding that robot's login, by namespace, and whether each changed
+    const copies = (o: typeof before) => new Map(o.secrets.filter((s) => s.type === 'kubernetes.io/dockerconfigjson' &&
+      s.stringData['.dockerconfigjson'].includes('"robot$node-puller"')).map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s.stringData['.dockerconfigjson']]));
+    const [was, now] = [copies(before), copies(after)];
+    expect([...now.keys()]).toEqual([...was.keys()]);
+    expect([...now].map(([at, config]) => [at, config === was.get(at)])).toEqual([...was.keys()].map((at) => [at, false]));
+    // Drone's pods list it, in its namespace
+    const listing = before.objects.filter((o) => (o.spec?.template?.spec?.imagePullSecrets ?? [])
+      .some((r: any) => was.has(`${o.metadata.namespace}/${r.name}`)));
+    expect(listing.length).toBeGreaterThan(0);
+    expect(changed(checksums(before.objects), checksums(after.objects))).toEqual([]);
+  });
+
   // Keys their consumer reads only on its first start (SecretValue.readOnFirstStart) count by name: rotating one
   // changes its Secret, but restarting the consumer would not make it read the new value, and would drop every
   // client's connections.
