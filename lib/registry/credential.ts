@@ -1,5 +1,6 @@
 import { checkHostname, checkObject, invalid, SecretKey } from '../core';
 import { checkGeneratedKey } from '../core/generated-key';
+import { USER_NAME, USER_NAME_RULE } from './user-name';
 
 /** The key Docker and kubelet look Docker Hub's credentials up by. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -108,8 +109,8 @@ export class RegistryCredential {
     public readonly usernameFrom?: SecretKey,
   ) {
     this.registry = normalizeRegistry(registry);
-    if (usernameFrom === undefined && (typeof username !== 'string' || !/^[^\s:\p{Cc}]+$/u.test(username))) {
-      invalid('username', username, 'must be a non-empty name without ":", whitespace or control characters');
+    if (usernameFrom === undefined && (typeof username !== 'string' || !USER_NAME.test(username))) {
+      invalid('username', username, USER_NAME_RULE);
     }
   }
 }

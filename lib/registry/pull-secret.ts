@@ -3,9 +3,11 @@ import {
   checkDnsLabel, checkDnsSubdomain, checkList, checkListOf, DefaultServiceAccount, describeValue, Images, invalid, namespaceOf, Secret, SecretKey,
   SecretValue, withContext,
 } from '../core';
+import { requireValue } from '../core/value-rules';
 import { warnOnce } from '../core/warn';
 import { DOCKER_HUB_KEY, RegistryCredential } from './credential';
 import { dockerHubMirrors } from './docker-hub-mirrors';
+import { USER_NAME, USER_NAME_RULE } from './user-name';
 
 /** The Secret's name of a `PullSecret` by default. */
 const DEFAULT_NAME = 'registry-credentials';
@@ -102,6 +104,14 @@ export class PullSecret extends Construct {
       return secret;
     });
     this.dockerConfig = this.secret.key('.dockerconfigjson');
+    // a user name given as a key (DOCR's token) is checked as a plain one is, once its value is known: in `auth` a ":"
+    // in it would move the rest into the password, and the pull would fail only at the kubelet
+    for (const c of props.credentials) {
+      if (c.usernameFrom !== undefined) {
+        requireValue(this, c.usernameFrom, 'the kubelet, which splits a pull secret\'s auth at its first ":",',
+          { fits: (v) => USER_NAME.test(v), allowed: USER_NAME_RULE });
+      }
+    }
     checked.namespaces.forEach((ns) => this.addNamespace(ns));
     if (this.registries.includes(DOCKER_HUB_KEY)) {
       this.node.addValidation({ validate: () => { this.warnOfDockerHubMirror(); return []; } });

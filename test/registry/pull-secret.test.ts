@@ -67,6 +67,15 @@ describe('RegistryCredential', () => {
     delete process.env.DOCKYARD_TEST_DOCR;
     const auths = JSON.parse(docs.find((d: any) => d.metadata.name === 'registry-credentials').stringData['.dockerconfigjson']).auths;
     expect(auths).toEqual({ 'registry.digitalocean.com': { username: 'dop_v1_abc', password: 'dop_v1_abc', auth: Buffer.from('dop_v1_abc:dop_v1_abc').toString('base64') } });
+    // a token with a ":" is refused, naming its variable, never the value: the kubelet reads the user name from
+    // `auth`, split at its first ":" (kubernetes v1.35.0 pkg/credentialprovider/config.go decodeDockerConfigFieldAuth),
+    // so "a:b" would log in as "a" with "b:a:b"
+    process.env.DOCKYARD_TEST_DOCR = 'dop_v1_abc:dop_v1_abc';
+    const colonState = path.join(os.tmpdir(), `dockyard-docr-colon-${process.pid}.json`);
+    expect(() => new LocalSecretStore({ statePath: colonState }).render(chart)).toThrow(new Error('invalid DOCKYARD_TEST_DOCR <redacted>: must be a ' +
+      'non-empty name without ":", whitespace or control characters, as the kubelet, which splits a pull secret\'s auth at its first ":", reads it; ' +
+      'nothing was written'));
+    delete process.env.DOCKYARD_TEST_DOCR;
     expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', username: 'u', usernameFrom: token, password: token }]))
       .toThrow('invalid username "u": must be given either as username or as usernameFrom, not both');
     expect(() => SecretValue.dockerConfigJson([{ registry: 'r.example.com', password: token }])).toThrow('missing username: must be given, as username or as usernameFrom');
