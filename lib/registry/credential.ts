@@ -7,15 +7,23 @@ export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
 
 /** Options of `RegistryCredential.gitlab`. */
 export interface GitLabCredentialOptions {
-  /** The deploy token's user name (e.g. `gitlab+deploy-token-42`), or the GitLab user of a personal access token. */
+  /**
+   * The deploy token's user name: `gitlab+deploy-token-<n>` unless another was chosen when it was made (GitLab docs,
+   * "Deploy tokens"); or the GitLab user of a personal access token.
+   */
   readonly username: string;
   /**
-   * A deploy token or access token with `read_registry` (and `write_registry` to push): a key of a Secret Dockyard
-   * generates, usually a `SecretValue.input`, since the login is written into the pull secret at synth.
+   * A deploy token or access token with `read_registry` (and `write_registry` to push; `read_repository` is for
+   * `git clone` only): a key of a Secret Dockyard generates, usually a `SecretValue.input`, since the login
+   * is written into the pull secret at synth. A token made with an expiry date stops every pull at midnight UTC that
+   * day, which no synth can see: before then, set the new token in the input's variable and name its key in
+   * `DOCKYARD_ROTATE`.
    */
   readonly token: SecretKey;
   /**
-   * The container registry's host.
+   * The container registry's host, with its port where it has one: a self-managed GitLab's registry is on a host or
+   * port of its own (`registry.gitlab.example.com`, or `gitlab.example.com:5050`), and the kubelet offers the login
+   * only for images named on exactly that host and port.
    *
    * @default "registry.gitlab.com"
    */
