@@ -10,6 +10,31 @@ import { checkDnsLabel } from './validation';
 import { checkWorkloadPulls, hasPodSpec } from './workload-pulls';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
+
+/**
+ * The rank of a rendered object in the chart's manifest, applied in order by `kubectl apply -f`: Namespaces and CRDs
+ * first (0), then ServiceAccounts that list pull secrets (1), then the rest (2), each rank in construct order. The
+ * ServiceAccount admission plugin copies an account's `imagePullSecrets` into a pod only when the pod is created
+ * (kubernetes `plugin/pkg/admission/serviceaccount/admission.go`, `if len(pod.Spec.ImagePullSecrets) == 0`): a
+ * Deployment applied before the account that lists its namespace's pull secret could have its pods made without it,
+ * and they would stay in ImagePullBackOff until deleted.
+ */
+function rankOf(o: any): Rank {
+  if (o === null || typeof o !== 'object' || typeof o.kind !== 'string') {
+    return 2;
+  }
+  if (FIRST_KINDS.includes(o.kind)) {
+    return 0;
+  }
+  return isPullAccount(o) ? 1 : 2;
+}
+
+/** Whether `o` is a ServiceAccount that lists pull secrets, which pods made after it get (`rankOf`). @internal */
+export function isPullAccount(o: any): boolean {
+  return o?.kind === 'ServiceAccount' && Array.isArray(o.imagePullSecrets) && o.imagePullSecrets.length > 0;
+}
+
+type Rank = 0 | 1 | 2;
 /**
  * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on: every built-in
  * cluster-scoped kind of Kubernetes 1.36 (the types marked `+genclient:nonNamespaced` in kubernetes/api v0.36.3 that
@@ -29,7 +54,7 @@ export const CLUSTER_KINDS = [
 ];
 
 /**
- * A cdk8s chart that lists Namespaces first, keeps cluster-scoped objects free of a namespace, and marks every pod
+ * A cdk8s chart that lists Namespaces first, then ServiceAccounts that list pull secrets (`rankOf`), keeps cluster-scoped objects free of a namespace, and marks every pod
  * template with a checksum of the ConfigMaps and Secrets its pods read (`CHECKSUM_ANNOTATION`), so a change to
  * them rolls exactly those pods.
  *
@@ -79,8 +104,8 @@ export class DockyardChart extends Chart {
     }
     this.checkValid(collected);
     // the documents in their final order, by rank: runs of documents written one after another, and kept objects
-    const streams: [YamlStream, YamlStream] = [new YamlStream(), new YamlStream()];
-    const parts: [Part[], Part[]] = [[], []];
+    const streams: YamlStream[] = [new YamlStream(), new YamlStream(), new YamlStream()];
+    const parts: Part[][] = [[], [], []];
     const kept: any[] = [];
     const configMaps: any[] = [];
     // every workload, Jobs too (written at once), for the pull check once all are rendered, as toJson checks them
@@ -93,7 +118,7 @@ export class DockyardChart extends Chart {
       if (shaped && hasPodSpec(o)) {
         workloads.push(o);
       }
-      const rank = shaped && FIRST_KINDS.includes(o.kind) ? 0 : 1;
+      const rank = rankOf(o);
       const list = parts[rank];
       if (shaped && o.kind === 'ConfigMap') {
         configMaps.push(o);
@@ -138,14 +163,14 @@ export class DockyardChart extends Chart {
         delete o.metadata.namespace;
       }
     }
-    const keptInOrder = [...parts[0], ...parts[1]].filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
+    const keptInOrder = parts.flat().filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
     checkWorkloadPulls(this, workloads);
     warnUnrelocatedImages(this, userWorkloads);
     annotateWorkloads(this, keptInOrder, configMaps);
     checkObjectSizes(this, keptInOrder);
     const late = new YamlStream();
     const out: Buffer[] = [];
-    for (const part of [...parts[0], ...parts[1]]) {
+    for (const part of parts.flat()) {
       if ('kept' in part) {
         const from = late.mark();
         out.push(...late.slices(from, late.write(part.kept)));
@@ -160,18 +185,19 @@ export class DockyardChart extends Chart {
     return out.filter((b) => b.length > 0);
   }
 
-  /** What `toJson` does to the rendered objects: Namespaces first, cluster objects without a namespace, checksums, sizes. */
+  /**
+   * What `toJson` does to the rendered objects: in rank order (`rankOf`: Namespaces first), cluster objects without a
+   * namespace, checksums, sizes.
+   */
   private finish(rendered: any[]): any[] {
-    // the first kinds, then the rest, each in construct order
-    const first: any[] = [];
-    const rest: any[] = [];
+    const ranks: any[][] = [[], [], []];
     for (const o of rendered) {
-      (FIRST_KINDS.includes(o.kind) ? first : rest).push(o);
+      ranks[rankOf(o)].push(o);
       if (CLUSTER_KINDS.includes(o.kind)) {
         delete o.metadata.namespace;
       }
     }
-    const objects = first.concat(rest);
+    const objects = ranks.flat();
     // every pod can pull its images, each with the pull secrets that apply to it
     checkWorkloadPulls(this, objects);
     // a changed ConfigMap or Secret rolls exactly the pods that read it
@@ -259,7 +285,7 @@ interface Collected {
 }
 
 /** Documents in the order they are written: a run of them in a stream, or one object kept to be written at the end. */
-type Part = { rank: 0 | 1; from: YamlMark; to: YamlMark } | { kept: any };
+type Part = { rank: Rank; from: YamlMark; to: YamlMark } | { kept: any };
 
 const isObject = (value: unknown): boolean => value !== null && typeof value === 'object';
 

@@ -4,6 +4,7 @@ import { App } from 'cdk8s';
 import {
   CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, placeholderOfKey, withDigests,
 } from '../core/checksum';
+import { isPullAccount } from '../core/chart';
 import { describeObject, withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
@@ -173,7 +174,12 @@ export class ChartDeployment extends pulumi.ComponentResource {
 
     const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, secrets, args.substitutions ?? {}),
       args.substitutions ?? {});
-    new k8s.yaml.ConfigGroup(`${name}-objects`, { objs }, { parent: this, dependsOn: [namespaces, generated, ...provided] });
+    // a ServiceAccount's pull secrets reach only pods made after it (the ServiceAccount admission plugin copies them at
+    // a pod's create), and a ConfigGroup creates its objects at once: such accounts are a group the others wait for.
+    // The group's type is the objects' group's, so their URNs are as before
+    const accounts = new k8s.yaml.ConfigGroup(`${name}-accounts`, { objs: objs.filter(isPullAccount) }, { parent: this, dependsOn: [namespaces] });
+    new k8s.yaml.ConfigGroup(`${name}-objects`, { objs: objs.filter((o: any) => !isPullAccount(o)) },
+      { parent: this, dependsOn: [namespaces, accounts, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
 }

@@ -78,6 +78,16 @@ describe('a DockyardChart written object by object', () => {
     expect(streamed).toEqual(viaJson);
   });
 
+  test('ServiceAccounts that list pull secrets after the namespaces, before the workloads made before them', () => {
+    const { viaJson, streamed } = bothWays(tricky((chart) => {
+      kube(chart, 'Account', 'ServiceAccount', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
+    }));
+    const kinds = [...viaJson.value!.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+    expect(kinds.indexOf('ServiceAccount')).toBe(kinds.lastIndexOf('Namespace') + 1);
+    expect(kinds.indexOf('ServiceAccount')).toBeLessThan(kinds.indexOf('Deployment'));
+    expect(streamed).toEqual(viaJson);
+  });
+
   test('a large object warns, in toJson\'s order, and its document stays in place', () => {
     const { viaJson, streamed } = bothWays(tricky((chart) => {
       kube(chart, 'Big1', 'ConfigMap', { metadata: { name: 'big1' }, data: { x: big(260) } });

@@ -14,6 +14,22 @@ describe('DockyardChart', () => {
     expect(synth(chart).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/platform', 'ConfigMap/a', 'ConfigMap/b', 'ClusterRole/r']);
   });
 
+  // the ServiceAccount admission plugin copies an account's imagePullSecrets into a pod only at the pod's create, and
+  // only into one that lists none (kubernetes plugin/pkg/admission/serviceaccount/admission.go, Admit:
+  // `if len(pod.Spec.ImagePullSecrets) == 0`): a Deployment applied before the account its pods run as would make pods
+  // without the pull secret, which stay in ImagePullBackOff until deleted. kubectl apply -f applies a file in order
+  test('lists ServiceAccounts that list pull secrets after the Namespaces and before every other object', () => {
+    const chart = testChart('platform');
+    kube(chart, 'Web', 'Deployment', {
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'harbor.example.com/apps/web:1.0.0' }] } } },
+    });
+    kube(chart, 'Plain', 'ServiceAccount', { metadata: { name: 'plain' } });
+    kube(chart, 'Default', 'ServiceAccount', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
+    new Namespace(chart, 'Ns', { name: 'platform' });
+    expect(synth(chart).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/platform', 'ServiceAccount/default', 'Deployment/web', 'ServiceAccount/plain']);
+  });
+
   test('keeps cluster-scoped objects free of the chart namespace', () => {
     const chart = testChart('platform');
     new Namespace(chart, 'Ns', { name: 'other' });

@@ -59,6 +59,32 @@ describe('ChartDeployment', () => {
     expect(aliases('platform/dockyard-builds/token')).toEqual([]);
   });
 
+  // the ServiceAccount admission plugin copies an account's imagePullSecrets into a pod only at the pod's create
+  // (kubernetes plugin/pkg/admission/serviceaccount/admission.go, Admit), and a ConfigGroup creates its objects at
+  // once: pods of a Deployment created beside the account would come without the pull secret, for good
+  test('creates the ServiceAccounts that list pull secrets before every other object, under URNs of the same types', async () => {
+    const { App } = await import('cdk8s');
+    const { DockyardChart } = await import('../../lib');
+    const { kube } = await import('../../lib/core/k8s');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const app = new App();
+    const chart = new DockyardChart(app, 'c', { namespace: 'apps' });
+    kube(chart, 'Cm', 'ConfigMap', { metadata: { name: 'settings' }, data: { a: 'b' } });
+    kube(chart, 'Default', 'ServiceAccount', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
+    kube(chart, 'Plain', 'ServiceAccount', { metadata: { name: 'plain' } });
+    new ChartDeployment('pulls', { app, secrets: [] }, { transformations: [recordParent] });
+    await settled(100);
+    const group = (name: string) => registered.find((r) => r.type === 'kubernetes:yaml:ConfigGroup' && r.name === name)!.inputs.objs;
+    const names = (objs: any[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names(group('pulls-accounts'))).toEqual(['ServiceAccount/default']);
+    expect(names(group('pulls-objects'))).toEqual(['ConfigMap/settings', 'ServiceAccount/plain']);
+    const dependsOn = options.get('kubernetes:yaml:ConfigGroup::pulls-objects')!.dependsOn as any[];
+    expect(await Promise.all(dependsOn.map((d) => get(d.urn)))).toContainEqual(expect.stringMatching(/kubernetes:yaml:ConfigGroup::pulls-accounts$/));
+    // the account's URN is what it was under the objects' group: the parents' types, not their names
+    const account = registered.find((r) => r.type === 'kubernetes:core/v1:ServiceAccount' && r.inputs.metadata.name === 'default')!;
+    expect(account.name).toBe('apps/default');
+  });
+
   test('refuses one object rendered by two charts before anything registers, as synthesize does', async () => {
     const { App } = await import('cdk8s');
     const { DockyardChart } = await import('../../lib');
