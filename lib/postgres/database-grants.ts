@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { SecretKey } from '../core';
+import { NetworkPeer, SecretKey } from '../core';
 import { IPostgresDatabase } from './database';
 import { PostgresReconciler } from './reconciler';
 
@@ -53,6 +53,16 @@ export interface DatabaseGrantsProps {
    * nothing without one, and a CA Secret of another namespace than the Job's could not be mounted)
    */
   readonly caCertificate?: SecretKey;
+  /**
+   * The server's pods, when it runs in the cluster (an operator's PostgreSQL reached as `<service>.<namespace>.svc`):
+   * besides DNS, the Job's only egress. NetworkPolicy `ipBlock`s are meant for addresses outside the cluster, and
+   * some network plugins never match a pod's address with one (Cilium), so the default would leave such a Job
+   * without a connection.
+   *
+   * @default - any address on `port` (`0.0.0.0/0` and `::/0`), for a server outside the cluster, whose address is not
+   * known at synth
+   */
+  readonly serverPeer?: NetworkPeer;
   /**
    * The name of the Job (before its hash suffixes) and its objects.
    *

@@ -1,4 +1,4 @@
-import { DatabaseGrants, DatabaseGrantsProps, ExternalPostgres, Postgres, Secret, SecretKey, SecretValue, SslMode } from '../../lib';
+import { DatabaseGrants, DatabaseGrantsProps, ExternalPostgres, NetworkPeer, Postgres, Secret, SecretKey, SecretValue, SslMode } from '../../lib';
 import { container, envOf, find, stderrOf, synth, testChart } from '../util';
 
 describe('DatabaseGrants', () => {
@@ -17,6 +17,24 @@ describe('DatabaseGrants', () => {
     expect(jobs[0].metadata.name).toMatch(/^database-grants-[0-9a-f]{8}-[0-9a-f]{16}$/);
     return jobs[0];
   };
+
+  // A server in the cluster (an operator's PostgreSQL): NetworkPolicy ipBlocks are for addresses outside the cluster
+  // (Kubernetes NetworkPolicy API, IPBlock: "cluster-external IPs"), and Cilium never matches a pod's address with
+  // one, so the Job reaches such a server only through a peer of its pods
+  test('egresses to any address on the port by default, and only to the server\'s pods with serverPeer', () => {
+    const egressOf = (objects: any[]) => objects.find((o) => o.kind === 'NetworkPolicy').spec.egress[1];
+    expect(egressOf(build())).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 25060 }] });
+    const chart = testChart('ci');
+    new DatabaseGrants(chart, 'Grants', {
+      host: 'pg-rw.databases.svc', port: 5432, adminUser: 'postgres', adminPassword: Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password'),
+      grants: [{ database: 'drone', user: 'drone' }],
+      serverPeer: NetworkPeer.pods('databases', { 'cnpg.io/cluster': 'pg' }),
+    });
+    expect(egressOf(synth(chart))).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } }, podSelector: { matchLabels: { 'cnpg.io/cluster': 'pg' } } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
+  });
 
   // DigitalOcean (do.md §1.2): the API creates users with the "normal" role and no privileges, "additional
   // permissions must be managed manually"; the admin is doadmin, the default database defaultdb, the port 25060
