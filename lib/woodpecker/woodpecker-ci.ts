@@ -632,16 +632,6 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /**
-   * Refuse agents whose step pods cannot pull the clone or permission-init image (`checkBuildPulls`). The clone step
-   * runs the server's clone image, and a step that runs as another user than root gets an init container of the
-   * agent's permission-init image (woodpecker v3.17.0 `shared/constant/constant.go:30`,
-   * `pipeline/backend/kubernetes/pod.go:298-326`). A step pod lists the agent's pull secrets
-   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`) and one for the step's own `registries`, if any (pod.go:226-235),
-   * and gets its ServiceAccount's only if it lists none. A step runs as the namespace's `default`, or as the route's
-   * account when it names it in its `backend_options` (pod.go:199-202); the default clone step has no
-   * `backend_options` (`pipeline/frontend/yaml/compiler/compiler.go:153-168`), so it always runs as `default`.
-   */
-  /**
    * Refuse or warn of a route whose ServiceAccount (`serviceAccountName`) the app does not render in its namespace
    * (`checkPinnedAccounts`): a step that names it (`backend_options.kubernetes.serviceAccountName`) gets it on its pod
    * whatever the cluster holds (woodpecker v3.17.0 `pipeline/backend/kubernetes/pod.go:199-202`), which the API
@@ -653,6 +643,16 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     checkPinnedAccounts(this, `Woodpecker ${describeValue(this.server.serviceName)}`, [...pinned.values()], 'every pod of a step that runs as it');
   }
 
+  /**
+   * Refuse agents whose step pods cannot pull the clone or permission-init image (`checkBuildPulls`). The clone step
+   * runs the server's clone image, and a step that runs as another user than root gets an init container of the
+   * agent's permission-init image (woodpecker v3.17.0 `shared/constant/constant.go:30`,
+   * `pipeline/backend/kubernetes/pod.go:298-326`). A step pod lists the agent's pull secrets
+   * (`WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES`) and one for the step's own `registries`, if any (pod.go:226-235),
+   * and gets its ServiceAccount's only if it lists none. A step runs as the namespace's `default`, or as the route's
+   * account when it names it in its `backend_options` (pod.go:199-202); the default clone step has no
+   * `backend_options` (`pipeline/frontend/yaml/compiler/compiler.go:153-168`), so it always runs as `default`.
+   */
   private checkBuildPulls(): void {
     const clone: BuildImage = {
       image: Images._peek(this.server, this.server.cloneImage), onMirror: Images._onMirror(this.server, this.server.cloneImage),
