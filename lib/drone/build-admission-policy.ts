@@ -16,6 +16,16 @@ export const DRONE_BUILD_POLICY = 'dockyard-drone-builds';
 const DEFAULT_TOLERATION_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
 
 /**
+ * The node label, and taint key, of a node's CPU architecture. GKE taints every Arm node
+ * `kubernetes.io/arch=arm64:NoSchedule` and its own admission adds the matching toleration to a pod whose node selector
+ * asks for `kubernetes.io/arch: arm64` (GKE "Prepare an Arm workload for deployment": "GKE automatically adds a
+ * toleration"), which is how a Drone pipeline builds on Arm (`node_selector`; the runner turns `platform.arch` into a
+ * pod label only, drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:331-334`). That toleration lets the pod
+ * onto no node its node selector does not already confine it to, so it passes.
+ */
+const ARCH_KEY = 'kubernetes.io/arch';
+
+/**
  * The checks of every pod created in a Drone build namespace. A pipeline's `node_name`, `node_selector` and
  * `tolerations` reach its pod as written (drone-runner-kube v1.0.0-rc.5 `engine/resource/pipeline.go:48-51`,
  * `engine/compiler/compiler.go:212-221,275-284`), and no runner policy can clear `node_name` (`engine/policy/policy.go:
@@ -24,8 +34,9 @@ const DEFAULT_TOLERATION_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernete
  *
  * - `spec.nodeName` at create: the pod names its node itself (the scheduler binds the others through `pods/binding`,
  *   which this policy does not match).
- * - tolerations other than the two the API server adds (`DEFAULT_TOLERATION_KEYS`), with effect `NoExecute`: a
- *   toleration of no key and operator `Exists` tolerates every taint.
+ * - tolerations other than the two the API server adds (`DEFAULT_TOLERATION_KEYS`), with effect `NoExecute`, and the
+ *   architecture's (`ARCH_KEY`) for exactly the architecture the pod's node selector asks for: a toleration of no key
+ *   and operator `Exists` tolerates every taint.
  *
  * Each expression tests for the field first: one that reads a missing field is an error, which `failurePolicy: Fail`
  * would turn into a refusal of every pod.
@@ -36,8 +47,11 @@ export const DRONE_BUILD_CHECKS: readonly AdmissionCheck[] = [
     message: 'a build pod may not name its node (a pipeline\'s node_name): it would run on any node, control-plane and dedicated nodes included',
   },
   {
-    expression: '!has(object.spec.tolerations) || object.spec.tolerations.all(t, has(t.key) && ' +
-      `(${DEFAULT_TOLERATION_KEYS.map((k) => `t.key == ${JSON.stringify(k)}`).join(' || ')}) && has(t.effect) && t.effect == 'NoExecute')`,
+    expression: '!has(object.spec.tolerations) || object.spec.tolerations.all(t, has(t.key) && has(t.effect) && (' +
+      `((${DEFAULT_TOLERATION_KEYS.map((k) => `t.key == ${JSON.stringify(k)}`).join(' || ')}) && t.effect == 'NoExecute') || ` +
+      `(t.key == ${JSON.stringify(ARCH_KEY)} && t.effect == 'NoSchedule' && (!has(t.operator) || t.operator == 'Equal') && has(t.value) && ` +
+      `has(object.spec.nodeSelector) && ${JSON.stringify(ARCH_KEY)} in object.spec.nodeSelector && ` +
+      `object.spec.nodeSelector[${JSON.stringify(ARCH_KEY)}] == t.value)))`,
     message: 'a build pod may not tolerate taints (a pipeline\'s tolerations): it would run on tainted nodes, control-plane and dedicated nodes included',
   },
 ];
@@ -48,8 +62,9 @@ export interface DroneBuildAdmissionPolicyProps {}
 /**
  * A ValidatingAdmissionPolicy and its binding that refuse build pods which choose their node, in every namespace of
  * the cluster labelled as a Drone runner's build namespace (`DroneKubeRunner.BUILD_NAMESPACE_LABEL`, of every runner):
- * a pipeline's `node_name`, and tolerations beyond the two the API server gives every pod (`DRONE_BUILD_CHECKS`). A
- * pipeline's `node_selector` is let through: it cannot reach a tainted node. Needs Kubernetes 1.30 or later
+ * a pipeline's `node_name`, and tolerations beyond the two the API server gives every pod (`DRONE_BUILD_CHECKS`) and
+ * the taint of the CPU architecture its node selector asks for (GKE's Arm nodes'). A pipeline's `node_selector` is let
+ * through: it cannot reach a tainted node. Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`), hence not in the example stacks while Dockyard supports 1.27; once in a
  * cluster. A build's code cannot lift it: no pipeline's identity may relabel its Namespace, a cluster-scoped object.
  *

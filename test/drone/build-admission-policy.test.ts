@@ -68,6 +68,31 @@ describe('DroneBuildAdmissionPolicy', () => {
     expect(admits(policy, pod({ nodeName: '' }))).toBe(true);
   });
 
+  // GKE taints every Arm node kubernetes.io/arch=arm64:NoSchedule and adds the matching toleration to a pod whose node
+  // selector asks for arm64 (GKE docs, "Prepare an Arm workload for deployment"), before validating admission: a
+  // pipeline's node_selector is how it builds on Arm (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:331-334
+  // makes platform.arch a pod label only)
+  const arch = { key: 'kubernetes.io/arch', operator: 'Equal', value: 'arm64', effect: 'NoSchedule' };
+  const onArm = (toleration: object, nodeSelector: object | null = { 'kubernetes.io/arch': 'arm64' }) =>
+    pod({ ...(nodeSelector === null ? {} : { nodeSelector }), tolerations: [...pod().spec.tolerations, toleration] });
+
+  test('admits a pod that asks for Arm nodes with the toleration GKE adds for them', () => {
+    expect(admits(policy, onArm(arch))).toBe(true);
+    const { operator, ...noOperator } = arch;
+    expect(admits(policy, onArm(noOperator))).toBe(true);
+  });
+
+  test.each([
+    ['another architecture than its node selector\'s', onArm({ ...arch, value: 'amd64' })],
+    ['the architecture without a node selector for it', onArm(arch, null)],
+    ['the architecture with a node selector of another key', onArm(arch, { pool: 'arm' })],
+    ['every architecture (operator Exists)', onArm({ key: 'kubernetes.io/arch', operator: 'Exists', effect: 'NoSchedule' })],
+    ['the architecture with another effect', onArm({ ...arch, effect: 'NoExecute' })],
+    ['the architecture with no effect, which matches every effect', onArm({ key: 'kubernetes.io/arch', operator: 'Equal', value: 'arm64' })],
+  ])('refuses a toleration of %s', (_, p) => {
+    expect(admits(policy, p)).toBe(false);
+  });
+
   test.each([
     ['a node named by the pipeline (node_name)', { nodeName: 'control-plane-1' }],
     ['a toleration of the control plane\'s taint', { tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] }],
