@@ -1,7 +1,9 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkObject, invalid } from '../core';
+import { checkObject, describeValue, invalid } from '../core';
 import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
 import { instancesIn, recordInstance } from '../core/instances';
+import { warnOnce } from '../core/warn';
 import { DroneKubeRunner } from './runner';
 
 /** The name of the ValidatingAdmissionPolicy, and of its binding, that keeps Drone's build pods to their nodes. */
@@ -67,6 +69,8 @@ export interface DroneBuildAdmissionPolicyProps {}
  * through: it cannot reach a tainted node. Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`), hence not in the example stacks while Dockyard supports 1.27; once in a
  * cluster. A build's code cannot lift it: no pipeline's identity may relabel its Namespace, a cluster-scoped object.
+ * A build namespace made outside the app (`createBuildNamespaces: false`, `create: false`) is covered only once
+ * labelled so; synth warns of each that no Namespace of the app labels.
  *
  * A pipeline that sets either fails at its pod's create, with the policy's message in the runner's log.
  */
@@ -90,5 +94,36 @@ export class DroneBuildAdmissionPolicy extends Construct {
       match: admissionRule([''], ['v1'], ['pods'], ['CREATE']),
       namespaceSelector: { matchExpressions: [{ key: DroneKubeRunner.BUILD_NAMESPACE_LABEL, operator: 'Exists' }] },
     });
+    // at synth, once every runner and build namespace of the app is made
+    this.node.addValidation({ validate: () => { warnUnlabelled(this); return []; } });
+  }
+}
+
+/**
+ * Warn of each Drone build namespace that no Namespace of the app labels as one (`DroneKubeRunner.BUILD_NAMESPACE_LABEL`):
+ * one made outside the app (`createBuildNamespaces: false`, `create: false`) carries the label only if someone put it
+ * there, and the binding's namespace selector leaves the pods of a namespace without it unchecked, so its pipelines
+ * could still name any node and tolerate any taint while the policy seems to be in force.
+ */
+function warnUnlabelled(policy: Construct): void {
+  const labelled = new Set<string>();
+  const runners: DroneKubeRunner[] = [];
+  for (const c of policy.node.root.node.findAll()) {
+    if (c instanceof DroneKubeRunner) {
+      runners.push(c);
+    } else if (c instanceof ApiObject && c.kind === 'Namespace') {
+      const o = c.toJson();
+      if (o?.metadata?.labels?.[DroneKubeRunner.BUILD_NAMESPACE_LABEL] !== undefined) {
+        labelled.add(o.metadata.name);
+      }
+    }
+  }
+  for (const runner of runners) {
+    const name = runner.buildNamespaceLabels[DroneKubeRunner.BUILD_NAMESPACE_LABEL];
+    for (const namespace of runner.buildNamespaces.filter((n) => !labelled.has(n))) {
+      warnOnce(policy, `DroneBuildAdmissionPolicy: build namespace ${describeValue(namespace)} of Drone runner ${describeValue(name)} is made ` +
+        `outside the app and the policy applies only in namespaces labelled ${DroneKubeRunner.BUILD_NAMESPACE_LABEL}, so its pipelines may ` +
+        `still name their node and tolerate any taint: label it (kubectl label namespace ${namespace} ${DroneKubeRunner.BUILD_NAMESPACE_LABEL}=${name})`);
+    }
   }
 }

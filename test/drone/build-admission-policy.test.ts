@@ -10,11 +10,12 @@
 //   plugin/pkg/admission/defaulttolerationseconds/admission.go), so those must pass.
 // - The binding applies in namespaces its namespaceSelector matches (test/policy/checks/selectors.ts), and the policy
 //   matches pod creates only: the scheduler binds the others through pods/binding, another resource.
+import { ApiObject } from 'cdk8s';
 import { DRONE_BUILD_CHECKS, DRONE_BUILD_POLICY, DroneBuildAdmissionPolicy, DroneKubeRunner, Namespace } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { admits } from '../policy/checks/admission';
 import { selects } from '../policy/checks/selectors';
-import { find, refusal, synth, testChart } from '../util';
+import { find, refusal, stderrOf, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 
 /** A build pod as the runner makes it, after the API server's mutating admission, with `spec` added. */
@@ -111,5 +112,31 @@ describe('DroneBuildAdmissionPolicy', () => {
   test('refuses props it does not know', () => {
     const other = testChart('ci');
     expect(refusal(() => new DroneBuildAdmissionPolicy(other, 'P', { nodeName: false } as any))).toBe('invalid nodeName false: a DroneBuildAdmissionPolicy has no props');
+  });
+});
+
+// The binding selects namespaces by DroneKubeRunner.BUILD_NAMESPACE_LABEL (namespaceSelector, Exists): a build namespace
+// made outside the app carries it only if someone put it there, and its pods are otherwise never checked.
+describe('DroneBuildAdmissionPolicy and build namespaces made outside the app', () => {
+  const unlabelled = (namespace: string) => `dockyard: warning: DroneBuildAdmissionPolicy: build namespace "${namespace}" of Drone runner ` +
+    '"drone-runner" is made outside the app and the policy applies only in namespaces labelled dockyard.dev/drone-runner, so its pipelines ' +
+    `may still name their node and tolerate any taint: label it (kubectl label namespace ${namespace} dockyard.dev/drone-runner=drone-runner)\n`;
+
+  test('warns, once each, of a build namespace no Namespace of the app labels', () => {
+    const chart = testChart('ci');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), createBuildNamespaces: false, extraBuildNamespaces: ['deploy'] });
+    new DroneBuildAdmissionPolicy(chart, 'BuildPolicy');
+    expect(stderrOf(() => chart.toJson())).toBe(unlabelled(runner.buildNamespace) + unlabelled('deploy'));
+  });
+
+  test('says nothing of the namespaces the runner creates, or of one the user labels in the app', () => {
+    const chart = testChart('ci');
+    const runner = new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    runner.addBuildNamespace('deploy', { create: false });
+    new ApiObject(chart, 'Deploy', {
+      apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'deploy', labels: { ...runner.buildNamespaceLabels } },
+    });
+    new DroneBuildAdmissionPolicy(chart, 'BuildPolicy');
+    expect(stderrOf(() => chart.toJson())).toBe('');
   });
 });
