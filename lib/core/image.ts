@@ -367,6 +367,23 @@ function checkWhole(index: PullSecretIndex, use: PullSecretUse, host: string, na
 }
 
 /**
+ * Refuse images on `host` where a pull secret applies in `namespace` to the host in lower case but none to `host`
+ * itself: the kubelet compares a login's host with the image's label by label, case-sensitively (kubernetes v1.35.0
+ * pkg/credentialprovider/keyring.go `URLsMatch`, `filepath.Match`), and every key a `PullSecret` writes is lower-case
+ * (`normalizeRegistry`), so the pod would pull without the login the app holds for that registry and fail only at
+ * the kubelet. The host in lower case reaches the same registry (DNS names are case-insensitive).
+ */
+function checkHostCase(index: PullSecretIndex, host: string, namespace: string, images: readonly Image[]): void {
+  const lower = registryHost(host.toLowerCase());
+  const use = lower === host ? undefined : index.listed.get(inNamespace(lower, namespace)) ?? index.appWide.get(lower);
+  if (use) {
+    const image = images.find((i) => registryHost(i.registry) === host)!;
+    invalid('image', image.reference, `must name its registry host in lower case, as the login of pull secret ${describeSecret(use.secret)} ` +
+      `for ${describeValue(lower)} is keyed: the kubelet matches a login's host case-sensitively, so the pod would pull without it`);
+  }
+}
+
+/**
  * The digest `image`, defined at `scope` (whose scopes are `path`), is pinned to by the nearest `Images.pinDigests`:
  * none for an image with a digest of its own, one pulled `byTag` (whose digest counts as used), or one the digests do not
  * name, which a `rendering` call refuses with `requireAll` (and only a rendering call counts a digest as used).
@@ -671,6 +688,9 @@ export class Images {
     const byName = new Map<string, ISecret>();
     for (const host of [...new Set(images.map((i) => registryHost(i.registry)))].sort()) {
       const use = index.listed.get(inNamespace(host, namespace)) ?? index.appWide.get(host);
+      if (!use) {
+        checkHostCase(index, host, namespace, images);
+      }
       const same = use && byName.get(use.secret.secretName);
       if (use && same && same !== use.secret) {
         throw new ValidationError(`invalid pull secrets of namespace ${describeValue(namespace)}: a pod of ${scopeName(scope)} needs both ` +

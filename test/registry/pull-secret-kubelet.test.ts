@@ -97,10 +97,38 @@ describe('the logins a PullSecret renders, as the kubelet reads them', () => {
       } catch {
         return; // a host no credential takes ("harbor"), or a reference Image.of refuses
       }
-      const given = Images.pullSecretsFor(chart, 'apps', [Image.of(rendered)]).includes(pull.secret);
+      let given: boolean | 'refused';
+      try {
+        given = Images.pullSecretsFor(chart, 'apps', [Image.of(rendered)]).includes(pull.secret);
+      } catch (e) {
+        if (!/must name its registry host in lower case/.test(String(e))) throw e;
+        given = 'refused';
+      }
       const document = renderDockerConfig(pull.secret.values['.dockerconfigjson'], { 0: 'pw' });
-      expect([registry, rendered, given]).toEqual([registry, rendered, kubeletLogins([document], rendered).length > 0]);
+      // refused at synth exactly where the kubelet would skip the login for the host's case alone
+      const parsed = Image.of(rendered);
+      const lowered = Image.of(`${parsed.registry.toLowerCase()}/${parsed.repository}:${parsed.tag}`).toString();
+      const kubelet = kubeletLogins([document], rendered).length > 0 ? true : kubeletLogins([document], lowered).length > 0 ? 'refused' : false;
+      expect([registry, rendered, given]).toEqual([registry, rendered, kubelet]);
     }), { numRuns: 300 });
+  });
+
+  test('an image whose registry host has capitals where the pull secret\'s key has none is refused at synth, naming the image', () => {
+    // the kubelet matches each host label with filepath.Match, case-sensitively (kubernetes v1.35.0
+    // pkg/credentialprovider/keyring.go URLsMatch), and PullSecret keys are lower-case (normalizeRegistry): the pod
+    // would pull from Registry.Example.com without the login, failing only at the kubelet
+    const { chart, token } = keyed();
+    const pull = new PullSecret(chart, 'Pull', { credentials: [RegistryCredential.basic({ registry: 'Registry.Example.com', username: 'u', password: token })] });
+    const document = renderDockerConfig(pull.secret.values['.dockerconfigjson'], { 0: 'pw' });
+    expect(kubeletLogins([document], 'Registry.Example.com/apps/web:1')).toEqual([]);
+    expect(() => Images.pullSecretsFor(chart, 'apps', [Image.of('Registry.Example.com/apps/web:1')])).toThrow(new Error('invalid image ' +
+      '"Registry.Example.com/apps/web:1": must name its registry host in lower case, as the login of pull secret "platform/registry-credentials" for ' +
+      '"registry.example.com" is keyed: the kubelet matches a login\'s host case-sensitively, so the pod would pull without it'));
+    // the host in lower case pulls with it; a host with capitals that no pull secret serves even in lower case is not refused
+    expect(Images.pullSecretsFor(chart, 'apps', [Image.of('registry.example.com/apps/web:1')])).toEqual([pull.secret]);
+    expect(Images.pullSecretsFor(chart, 'apps', [Image.of('Quay.io/apps/web:1')])).toEqual([]);
+    // nor Docker Hub, spelled with capitals, where the pull secret is not Docker Hub's
+    expect(Images.pullSecretsFor(chart, 'apps', [Image.of('Docker.io/library/nginx:1')])).toEqual([]);
   });
 
   test('the kubelet reads back the user name and any password from auth, which it splits at the first ":"', () => {
