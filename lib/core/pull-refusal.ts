@@ -32,7 +32,13 @@ export function deniedLogins(project: PrivateProject, where: string, denied: rea
  * from it either.
  */
 export function noLogin(project: PrivateProject, where: string, nodeDenied: readonly string[]): string {
-  const none = `none of ${where} logs in to ${project.imageHost}`;
+  // a login keyed in lower case, as every one Dockyard writes is, never serves a host spelled with capitals (the
+  // kubelet matches host labels case-sensitively: kubernetes v1.35.0 pkg/credentialprovider/keyring.go URLsMatch),
+  // so a pull secret the pod lists may be there, and the fix is the image's spelling
+  const lower = project.imageHost.toLowerCase();
+  const spelling = lower === project.imageHost ? ''
+    : ` (the kubelet matches a login's host case-sensitively: name the image on ${lower}, in lower case, as the logins are keyed)`;
+  const none = `none of ${where} logs in to ${project.imageHost}${spelling}`;
   if (nodeDenied.length === 0) return none;
   const many = nodeDenied.length > 1;
   return `${none}, and the nodes' own login${many ? 's' : ''} there (NodeMirrorFiles' credential), ${nodeDenied.map((l) => describeValue(l)).join(', ')}, ` +

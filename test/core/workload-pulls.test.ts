@@ -295,6 +295,21 @@ describe('checkWorkloadPulls over every kind with a pod template', () => {
     expect(thrown(() => appWide.toJson()).message).toMatch(/^invalid pull secrets of Deployment "test\/w": .* list "test" in the namespaces of a PullSecret/);
   });
 
+  test('an image on the Harbor host spelled with capitals is told the spelling is why the pull secret it lists serves it not', () => {
+    // kubernetes v1.35.0 pkg/credentialprovider/keyring.go URLsMatch: each host label a case-sensitive filepath.Match,
+    // so the login keyed harbor.acme.dev is never offered for Harbor.Acme.dev/apps/web, though both reach one Harbor
+    const chart = declared();
+    PullAccess.grantPull(chart, HOST, 'robot$puller', ['apps']);
+    loginSecret(chart, 'login', 'robot$puller');
+    raw(chart, 'Deployment', 'Harbor.Acme.dev/apps/web:1', 'builder');
+    userAccount(chart, 'builder', ['login']);
+    expect(thrown(() => chart.toJson()).message).toBe('invalid pull secrets of Deployment "test/w": its pods pull Harbor.Acme.dev/apps/web:1 from ' +
+      `"apps", a private Harbor project of ${HOST}, and none of the pull secrets of its ServiceAccount "builder" logs in to Harbor.Acme.dev (the ` +
+      `kubelet matches a login's host case-sensitively: name the image on ${HOST}, in lower case, as the logins are keyed); list a pull secret of a ` +
+      'robot with RobotPermission.pull("apps") in the imagePullSecrets of the pod or its ServiceAccount "builder" (a PullSecret whose namespaces ' +
+      'include "test" is copied there)');
+  });
+
   test('a user\'s workload running as its own account is told to list a pull secret on the pod or that account', () => {
     const chart = declared();
     raw(chart, 'Deployment', IMAGE, 'builder');
