@@ -46,7 +46,8 @@ describe('DefaultServiceAccount', () => {
     DefaultServiceAccount.of(chart, 'other').disableTokenAutomount();
     DefaultServiceAccount.of(chart, 'pulls').addImagePullSecret('a');
     const objects = synth(chart);
-    expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.namespace)).toEqual(['builds', 'other', 'pulls']);
+    // those listing pull secrets first (DockyardChart's rank: before the pods that run as them), each in construct order
+    expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.namespace)).toEqual(['builds', 'pulls', 'other']);
     expect(find(objects, 'ServiceAccount', 'default', 'builds')).toEqual({
       apiVersion: 'v1', kind: 'ServiceAccount',
       metadata: { name: 'default', namespace: 'builds', labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
