@@ -1,13 +1,15 @@
 // The README's platform examples run as written, together, not only compile (readme-examples.test.ts): the
 // Postgres, Redis, Harbor, pull-secret, DeployAccess and typed-pipelines blocks, on the engine the CI engine example
 // builds, synthesize on either engine. So the relocation example exempts every data service Harbor needs, and the
-// pipelines example shows every grant its pipelines need.
+// pipelines example shows every grant its pipelines need, and the connections out of their build namespaces.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import * as lib from '../../lib';
+import { connectionAllowed, type Endpoint } from '../team/network-model';
 import { stderrOf } from '../util';
 
 const README = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
@@ -75,5 +77,17 @@ test.each([['drone', 'demo.drone.yml'], ['woodpecker', 'demo.woodpecker']])(
     expect(yaml).toContain('image: docker.io/library/postgres:17.9-bookworm\n');
     expect(yaml).toContain('image: docker.io/valkey/valkey:8.1.11\n');
     expect(yaml).toMatch(/image: harbor\.acme\.dev\/dockerhub\/drone\/drone:/);
+    // the pipelines' connections, which the synth does not check and a dropped one fails only as a timeout: the
+    // migration (deploy events, namespace `deploys`) reaches PostgreSQL, kaniko's push (namespace `publish`) the
+    // ingress controller that Harbor's public host ends at in the cluster (ingress-nginx chart 4.14.1's labels)
+    const objects = parseAllDocuments(yaml).map((d) => d.toJS());
+    const postgresPod = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres').spec.template.metadata.labels;
+    const postgres: Endpoint = { ip: '10.244.0.5', namespace: 'dockyard', podLabels: postgresPod };
+    const controller: Endpoint = {
+      ip: '10.244.0.6', namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+    };
+    const buildPod = (namespace: string): Endpoint => ({ ip: '10.244.1.7', namespace, podLabels: {} });
+    expect(connectionAllowed(objects, buildPod('deploys'), postgres, 5432)).toBe(true);
+    expect(connectionAllowed(objects, buildPod('publish'), controller, 443)).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
   });
