@@ -53,7 +53,11 @@ export interface IPostgresDatabase {
    * @default - none: the server runs outside the cluster or is not Dockyard's, as with `ExternalPostgres`
    */
   readonly server?: IConstruct | undefined;
-  /** Admit `peer` through the server's NetworkPolicy, where the server has one. */
+  /**
+   * Admit `peer` through the server's NetworkPolicy, where the server has one. That is the server's side alone: pods
+   * whose own egress is limited also need it declared there (build pods: the engine's `allowBuildEgress`; a team's
+   * app pods: `Team.allowEgress`), or their connections time out.
+   */
   grantConnect(peer: NetworkPeer): void;
 }
 
