@@ -452,6 +452,7 @@ export class LocalSecretStore {
       }
     }
     // the digest key is kept with the values: a digest in a committed manifest then reveals nothing of a value
+    const digestKeyDrawn = values[STATE_DIGEST_KEY] === undefined;
     values[STATE_DIGEST_KEY] ??= randomBytes(32).toString('hex');
     const digestKey = values[STATE_DIGEST_KEY];
     const byStateKey = new Map(secrets.flatMap((secret) => Object.entries(data.get(secret)!).map(([k, v]) => [stateKeyOf(secret, k), v])));
@@ -541,7 +542,15 @@ export class LocalSecretStore {
           `did not exist: this synth started a new secret state${beside.length > 0 ? `, beside ${beside.map(describePath).join(', ')}` : ''}. ` +
           'If you meant an existing one, check the state path (DOCKYARD_STATE in the example stacks; the key record follows it) before ' +
           'applying the new Secrets\n');
-      } else if (loaded !== undefined && record === undefined) {
+      } else if (loaded !== undefined && digestKeyDrawn) {
+        // a state rebuilt from the cluster's Secrets, as the README says to after a loss, has every value but this
+        // key, which no Secret holds: every checksum and Job digest changes with it, so the apply rolls every reader
+        process.stderr.write(`dockyard: warning: the secret state ${describePath(this.statePath)} held no #digest-key (the key of the ` +
+          'pods\' input checksums and the Jobs\' digests, which no Secret holds, so a state rebuilt from the cluster\'s Secrets lacks it): ' +
+          'this synth drew a new one, so once applied every workload that reads a generated value rolls once and every Job named by a ' +
+          'digest runs once more; if you have a backup of the state, take its #digest-key instead\n');
+      }
+      if (loaded !== undefined && record === undefined) {
         // a state restored, or pointed at, without its record: the record that guards its keys against loss starts
         // anew from what this synth declares, which a restore meant to keep
         process.stderr.write(`dockyard: warning: the key record ${describePath(this.lockPath)} did not exist for the state ` +
