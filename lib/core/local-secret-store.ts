@@ -369,11 +369,17 @@ export class LocalSecretStore {
     rotating.forEach((k) => delete values[k]);
     // a declared key is current, however it was made (revived, or rotated on purpose): its mark goes
     roots.forEach((_, k) => delete values[`${k}${RETIRED}`]);
+    // the keys this synth retires first, which it says (a stack may retire one by itself: the default stack's
+    // node-puller under a mirror), as the synth that made them anew later does
+    const newlyRetired: string[] = [];
     for (const [k, retiredBy] of retired) {
       // only the retiring construct's own key: another stack on the same state may declare a robot of that name, at
       // the same key, which is not revoked (the state records who declared each key last)
       const declarer = recordedBy[k];
       if (!roots.has(k) && (declarer === undefined || declarer === retiredBy) && (k in values || record?.keys[k] !== undefined)) {
+        if (k in values) {
+          newlyRetired.push(k);
+        }
         delete values[k];
         values[`${k}${RETIRED}`] = 'revoked';
       }
@@ -529,6 +535,11 @@ export class LocalSecretStore {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
       report(made, rotating, this.lockPath, roots, new Set(revived));
+      if (newlyRetired.length > 0) {
+        process.stderr.write(`dockyard: retired ${count(newlyRetired, 'key')}, whose ${newlyRetired.length > 1 ? 'values this synth dropped' : 'value this synth dropped'} ` +
+          `from the state and the configuration Jobs revoke once applied (a synth that declares ${newlyRetired.length > 1 ? 'one' : 'it'} again makes it anew): ` +
+          `${fewOf(newlyRetired, 10)}\n`);
+      }
       if (movedKeys.length > 0) {
         process.stderr.write(`dockyard: kept ${count(movedKeys, 'key')} in ${movedKeys.length > 1 ? 'their' : 'its'} new ${this.moves.some((m) => m.from.includes('/')) ? 'place' : 'namespace'} (DOCKYARD_MOVE=` +
           `${this.moves.map((m) => `${m.from}=${m.to}`).join(',')}): ${fewOf(movedKeys, 10)}; unset DOCKYARD_MOVE for the next synth\n`);

@@ -69,6 +69,22 @@ describe('a robot left out of the code, against the secret state', () => {
     expect(synthWarnings(dir, ['ci-push', 'ci'])).toEqual([]);
   });
 
+  test('the synth that first retires a robot says so, naming its key: the default stack retires one by itself under a mirror', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['ci', 'web']);
+    const notice = 'dockyard: retired 1 key, whose value this synth dropped from the state and the configuration Jobs revoke once applied ' +
+      '(a synth that declares it again makes it anew): harbor/harbor-robot-ci/secret';
+    const retiring = stderrLines(harborApp(['web'], ['ci']), dir);
+    expect(retiring).toEqual([notice]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).values['harbor/harbor-robot-ci/secret']).toBeUndefined();
+    // once: the state no longer holds the value, and later synths that still retire it say nothing
+    expect(stderrLines(harborApp(['web'], ['ci']), dir)).toEqual([]);
+    // declared again, it is made anew, as that synth says
+    expect(stderrLines(harborApp(['web', 'ci']), dir)).toEqual([
+      'dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: harbor/harbor-robot-ci/secret',
+    ]);
+  });
+
   test('each robot left is warned of once, in name order', () => {
     const dir = stateDir();
     // "a.b" keeps its secret in harbor-robot-a-b, so the state lists it before "a-c": the warnings follow the names
