@@ -295,7 +295,19 @@ describe('project members', () => {
   // Another chunk's Job sets oidc_auth; in db_auth Harbor makes no group (POST answers 404)
   test('in a chunk without the OIDC settings, groups wait for Harbor to be in oidc_auth', async () => {
     const pending = run(config([{ group: 'platform', role: 'developer' }], { oidc: false }), { HARBOR_WAIT_SECONDS: '10' });
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // until the run, the project made, reads the auth mode again: it is then waiting for oidc_auth (polled, not timed,
+    // so a loaded machine only makes it wait longer)
+    const readsOfAuthMode = () => configure.harbor.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v2.0/configurations')).length;
+    const projectMade = () => configure.harbor.writes().some((w) => w === 'POST /api/v2.0/projects');
+    let before = -1;
+    for (let waited = 0; waited < 8000 && !(before >= 0 && readsOfAuthMode() > before); waited += 50) {
+      if (before < 0 && projectMade()) {
+        before = readsOfAuthMode();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(before).toBeGreaterThanOrEqual(0);
+    expect(readsOfAuthMode()).toBeGreaterThan(before);
     expect(members('apps')).toEqual(['u:admin=projectAdmin']);
     configure.harbor.configurations.auth_mode = 'oidc_auth';
     const result = await pending;
