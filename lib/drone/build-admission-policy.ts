@@ -70,7 +70,7 @@ export interface DroneBuildAdmissionPolicyProps {}
  * (`admissionregistration.k8s.io/v1`), hence not in the example stacks while Dockyard supports 1.27; once in a
  * cluster. A build's code cannot lift it: no pipeline's identity may relabel its Namespace, a cluster-scoped object.
  * A build namespace made outside the app (`createBuildNamespaces: false`, `create: false`) is covered only once
- * labelled so; synth warns of each that no Namespace of the app labels.
+ * labelled so; synth warns of each that no Namespace of the app labels (it cannot see a label put on in the cluster).
  *
  * A pipeline that sets either fails at its pod's create, with the policy's message in the runner's log.
  */
@@ -121,9 +121,12 @@ function warnUnlabelled(policy: Construct): void {
   for (const runner of runners) {
     const name = runner.buildNamespaceLabels[DroneKubeRunner.BUILD_NAMESPACE_LABEL];
     for (const namespace of runner.buildNamespaces.filter((n) => !labelled.has(n))) {
+      // conditional, as the synth cannot see the cluster's labels: a label put there with kubectl, as offered, leaves
+      // this warning standing, and only a Namespace of the app that carries it settles it
       warnOnce(policy, `DroneBuildAdmissionPolicy: build namespace ${describeValue(namespace)} of Drone runner ${describeValue(name)} is made ` +
-        `outside the app and the policy applies only in namespaces labelled ${DroneKubeRunner.BUILD_NAMESPACE_LABEL}, so its pipelines may ` +
-        `still name their node and tolerate any taint: label it (kubectl label namespace ${namespace} ${DroneKubeRunner.BUILD_NAMESPACE_LABEL}=${name})`);
+        `outside the app and the policy applies only in namespaces labelled ${DroneKubeRunner.BUILD_NAMESPACE_LABEL}: unless it carries that ` +
+        `label in the cluster, its pipelines may still name their node and tolerate any taint; label it (kubectl label namespace ${namespace} ` +
+        `${DroneKubeRunner.BUILD_NAMESPACE_LABEL}=${name}), or, to end this warning, define it in the app with the runner's buildNamespaceLabels`);
     }
   }
 }
