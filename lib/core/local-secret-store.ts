@@ -556,10 +556,13 @@ export class LocalSecretStore {
       } else if (loaded !== undefined && digestKeyDrawn) {
         // a state rebuilt from the cluster's Secrets, as the README says to after a loss, has every value but this
         // key, which no Secret holds: every checksum and Job digest changes with it, so the apply rolls every reader
+        // or a state last written by a release from before the key (7ac10d2, 12-02), whose backups hold none either:
+        // the warning names both, and offers a backup's key only where it has one
         process.stderr.write(`dockyard: warning: the secret state ${describePath(this.statePath)} held no #digest-key (the key of the ` +
-          'pods\' input checksums and the Jobs\' digests, which no Secret holds, so a state rebuilt from the cluster\'s Secrets lacks it): ' +
-          'this synth drew a new one, so once applied every workload that reads a generated value rolls once and every Job named by a ' +
-          'digest runs once more; if you have a backup of the state, take its #digest-key instead\n');
+          'pods\' input checksums and the Jobs\' digests, which no Secret holds, so a state rebuilt from the cluster\'s Secrets lacks it, ' +
+          'as does one last written by a release from before 12-02): this synth drew a new one, so once applied every workload that reads ' +
+          'a generated value rolls once and every Job named by a digest runs once more; if a backup of the state holds a #digest-key, ' +
+          'take it instead\n');
       }
       if (loaded !== undefined && record === undefined) {
         // a state restored, or pointed at, without its record: the record that guards its keys against loss starts
