@@ -230,6 +230,13 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
     'invalid repository "apps/demo": must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"'],
   ['a repository with a tag', () => Step.buildImage('publish', { repository: 'harbor.example.com/apps/demo:1', dockerConfig: SecretRef.of('harbor-push', 'docker_config') }),
     'invalid repository "harbor.example.com/apps/demo:1": must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"'],
+  // Kaniko's login lookup keeps the host's case (go-containerregistry pkg/name/registry.go NewRegistry,
+  // pkg/authn/keychain.go; docker/cli cli/config/credentials/file_store.go fileStore.Get matches the key exactly), and
+  // every login Dockyard writes is keyed in lower case: the push would go without the login
+  ['a repository whose registry host has capitals', () => Step.buildImage('publish', {
+    repository: 'Harbor.Example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'),
+  }), 'invalid repository "Harbor.Example.com/apps/demo": must name its registry host in lower case (harbor.example.com), as the Docker ' +
+    'config\'s logins are keyed: the image builder matches a login\'s host case-sensitively, so the push would go without it'],
   ['a repeated tag', () => Step.buildImage('publish', {
     repository: 'harbor.example.com/apps/demo', dockerConfig: SecretRef.of('harbor-push', 'docker_config'), tags: [ImageTag.commitSha(), ImageTag.commitSha(8)],
   }), 'invalid tags ["${CI_COMMIT_SHA:0:8}","${CI_COMMIT_SHA:0:8}"]: must not repeat "${CI_COMMIT_SHA:0:8}"'],

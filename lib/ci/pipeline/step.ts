@@ -54,7 +54,10 @@ export interface DeployStepProps extends RunStepProps {
 
 /** Props of `Step.buildImage`. */
 export interface BuildImageStepProps {
-  /** The repository to push to, with its registry host, e.g. `harbor.example.com/apps/demo`. */
+  /**
+   * The repository to push to, with its registry host in lower case (the builder matches the Docker config's login
+   * by the host as written, and Dockyard keys every login in lower case), e.g. `harbor.example.com/apps/demo`.
+   */
   readonly repository: string;
   /**
    * The tags to push.
@@ -250,6 +253,14 @@ function checkRepository(repository: string): string {
   }
   if (typeof repository !== 'string' || !image || image.reference !== `${repository}:tag`) {
     invalid('repository', repository, 'must be an image repository with its registry host and without tag, such as "harbor.example.com/apps/demo"');
+  }
+  // the builder looks its login up by the host exactly as written: go-containerregistry keeps a registry's case
+  // (pkg/name/registry.go NewRegistry) and asks the Docker config for that key (pkg/authn/keychain.go), which docker/cli
+  // matches exactly (cli/config/credentials/file_store.go fileStore.Get); every login Dockyard writes is keyed in lower
+  // case (RegistryCredential, Harbor's robots), so a host with capitals pushed without one and failed only in the build
+  if (image.registry !== image.registry.toLowerCase()) {
+    invalid('repository', repository, `must name its registry host in lower case (${image.registry.toLowerCase()}), as the Docker config's ` +
+      'logins are keyed: the image builder matches a login\'s host case-sensitively, so the push would go without it');
   }
   return repository;
 }
