@@ -788,7 +788,8 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
   const remade = made.filter((k) => revived.has(k));
   const created = made.filter((k) => !rotating.has(k));
   if (remade.length > 0) {
-    process.stderr.write(`dockyard: made ${count(remade, 'key')} anew that an earlier synth retired, whose old values were revoked: ${fewOf(remade, 10)}\n`);
+    process.stderr.write(`dockyard: made ${count(remade, 'key')} anew that an earlier synth retired, whose old ${remade.length > 1 ? 'values were' : 'value was'} ` +
+      `revoked: ${fewOf(remade, 10)}\n`);
   }
   if (rotated.length > 0) {
     // every one: a rotation is deliberate, and its list is what to check before applying

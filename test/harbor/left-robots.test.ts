@@ -81,7 +81,19 @@ describe('a robot left out of the code, against the secret state', () => {
     expect(stderrLines(harborApp(['web'], ['ci']), dir)).toEqual([]);
     // declared again, it is made anew, as that synth says
     expect(stderrLines(harborApp(['web', 'ci']), dir)).toEqual([
-      'dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: harbor/harbor-robot-ci/secret',
+      'dockyard: made 1 key anew that an earlier synth retired, whose old value was revoked: harbor/harbor-robot-ci/secret',
+    ]);
+  });
+
+  test('both notices agree in number with the keys they name', () => {
+    const dir = stateDir();
+    synthWarnings(dir, ['ci', 'web', 'keep']);
+    expect(stderrLines(harborApp(['keep'], ['ci', 'web']), dir)).toEqual([
+      'dockyard: retired 2 keys, whose values this synth dropped from the state and the configuration Jobs revoke once applied ' +
+      '(a synth that declares one again makes it anew): harbor/harbor-robot-ci/secret, harbor/harbor-robot-web/secret',
+    ]);
+    expect(stderrLines(harborApp(['keep', 'ci', 'web']), dir)).toEqual([
+      'dockyard: made 2 keys anew that an earlier synth retired, whose old values were revoked: harbor/harbor-robot-ci/secret, harbor/harbor-robot-web/secret',
     ]);
   });
 
@@ -189,7 +201,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(after).toMatch(/^\S{32}$/);
     expect(after).not.toBe(before);
     expect(stateOf(dir).values).not.toHaveProperty([`${KEY}#retired`]);
-    expect(lines).toEqual([`dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: ${KEY}`]);
+    expect(lines).toEqual([`dockyard: made 1 key anew that an earlier synth retired, whose old value was revoked: ${KEY}`]);
     // and from then on it is kept as any other
     stderrLines(harborApp(['ci']), dir);
     expect(stateOf(dir).values[KEY]).toBe(after);
@@ -241,7 +253,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
     expect(stateOf(dir).declaredBy['harbor/harbor-robot-gone/secret']).toBe('platform/Registry/Harbor/Robot-gone/Secret');
     // declared again, ci gets a new secret
     const lines = stderrLines(wrapped(['keep', 'ci']), dir);
-    expect(lines).toContain(`dockyard: made 1 key anew that an earlier synth retired, whose old values were revoked: ${KEY}`);
+    expect(lines).toContain(`dockyard: made 1 key anew that an earlier synth retired, whose old value was revoked: ${KEY}`);
     expect(stateOf(dir).values[KEY]).not.toBe(before);
   });
 
