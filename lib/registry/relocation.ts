@@ -54,7 +54,9 @@ export class ImageRelocation implements IImageRelocation {
     // as images spell it: Docker Hub's other host names (`registry-1.docker.io`, a Harbor proxy cache's endpoint) are
     // `docker.io`, which would otherwise match no image
     const registry = canonicalRegistry(upstream);
-    return new ImageRelocation((image) => (image.registry === registry ? image.withRegistry(`${host}/${project}`) : image),
+    // a host in any case: `Quay.io/org/app` is quay.io's image (DNS names are case-insensitive), which the upstream,
+    // a host name checked lower-case, names
+    return new ImageRelocation((image) => (image.registry.toLowerCase() === registry ? image.withRegistry(`${host}/${project}`) : image),
       `ImageRelocation.proxyCache(${JSON.stringify(host)}, ${JSON.stringify(project)}, ${JSON.stringify(upstream)})`);
   }
 

@@ -46,6 +46,15 @@ describe('Image', () => {
       .map((r) => hub.relocate(Image.of(r)).reference)).toEqual(Array(4).fill('harbor.example.com/dockerhub/library/nginx:1'));
   });
 
+  // the image's host in another case is the same registry (DNS names are case-insensitive), as the mirror relocation
+  // (sameRegistryHost) takes it: before, only the upstream's exact spelling was relocated
+  test('a proxy cache relocates its upstream\'s images whatever the case of their host', () => {
+    const quay = ImageRelocation.proxyCache('harbor.example.com', 'quay', 'quay.io');
+    expect(['quay.io/org/app:1', 'Quay.io/org/app:1', 'QUAY.IO/org/app:1'].map((r) => quay.relocate(Image.of(r)).reference))
+      .toEqual(Array(3).fill('harbor.example.com/quay/org/app:1'));
+    expect(quay.relocate(Image.of('ghcr.io/org/app:1')).reference).toBe('ghcr.io/org/app:1');
+  });
+
   test('keeps registries, ports, tags and digests', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(Image.of('registry.example.com:5000/team/app:1.2.3').registry).toBe('registry.example.com:5000');
