@@ -18,6 +18,11 @@ export interface BuildImage {
   readonly onMirror?: boolean;
 }
 
+/** `image`, defined at `scope`, as its build pods pull it: where its relocations put it, and whether on a mirror. */
+export function buildImage(scope: IConstruct, image: Image, role: string): BuildImage {
+  return { image: Images._peek(scope, image), onMirror: Images._onMirror(scope, image), role };
+}
+
 /** Build pods of one kind in one build namespace: what they must pull, and what they pull with. */
 export interface BuildPods {
   /** The build namespace. */

@@ -18,6 +18,7 @@ export interface AdmissionPolicyProps {
   readonly component: string;
   /** The requests the policy matches (`matchConstraints`): `admissionRule(...)`. */
   readonly match: object;
+  /** The checks, each refusing the request with its message when false. */
   readonly checks: readonly AdmissionCheck[];
   /** The namespaces the binding applies the policy in. */
   readonly namespaceSelector: object;

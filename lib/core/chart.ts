@@ -20,13 +20,7 @@ const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
  * and they would stay in ImagePullBackOff until deleted.
  */
 function rankOf(o: any): Rank {
-  if (o === null || typeof o !== 'object' || typeof o.kind !== 'string') {
-    return 2;
-  }
-  if (FIRST_KINDS.includes(o.kind)) {
-    return 0;
-  }
-  return isPullAccount(o) ? 1 : 2;
+  return FIRST_KINDS.includes(o?.kind) ? 0 : isPullAccount(o) ? 1 : 2;
 }
 
 /** Whether `o` is a ServiceAccount that lists pull secrets, which pods made after it get (`rankOf`). @internal */
@@ -35,6 +29,7 @@ export function isPullAccount(o: any): boolean {
 }
 
 type Rank = 0 | 1 | 2;
+
 /**
  * Kinds that live outside namespaces, which the chart's default namespace must not be stamped on: every built-in
  * cluster-scoped kind of Kubernetes 1.36 (the types marked `+genclient:nonNamespaced` in kubernetes/api v0.36.3 that
@@ -54,9 +49,9 @@ export const CLUSTER_KINDS = [
 ];
 
 /**
- * A cdk8s chart that lists Namespaces first, then ServiceAccounts that list pull secrets (`rankOf`), keeps cluster-scoped objects free of a namespace, and marks every pod
- * template with a checksum of the ConfigMaps and Secrets its pods read (`CHECKSUM_ANNOTATION`), so a change to
- * them rolls exactly those pods.
+ * A cdk8s chart that lists Namespaces first, then ServiceAccounts that list pull secrets (`rankOf`), keeps
+ * cluster-scoped objects free of a namespace, and marks every pod template with a checksum of the ConfigMaps and
+ * Secrets its pods read (`CHECKSUM_ANNOTATION`), so a change to them rolls exactly those pods.
  *
  * `kubectl apply -f` creates objects in file order, so on a fresh cluster a namespace must precede what lives in it.
  *

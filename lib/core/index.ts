@@ -1,3 +1,4 @@
+export type { AdmissionCheck } from './admission-policy';
 export * from './chart';
 export { ServiceExposure, type HttpRouteOptions } from './exposure';
 export type { HttpRouteTimeouts } from './http-route-timeouts';

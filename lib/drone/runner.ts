@@ -20,7 +20,7 @@ import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, cop
 import {
   BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnedNamespace, checkNotOwnNamespace,
 } from '../ci/build-namespace';
-import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
+import { BuildImage, buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
@@ -527,9 +527,9 @@ export class DroneKubeRunner extends Construct {
    * pipelines run as it (`runsAsDefault`).
    */
   private checkBuildPulls(images: readonly Image[]): void {
-    const [clone, placeholder] = images.map((i) => ({ image: Images._peek(this, i), onMirror: Images._onMirror(this, i) }));
+    const [clone, placeholder] = images;
     const pulled: BuildImage[] = [
-      { ...clone, role: 'Drone\'s clone image, DRONE_IMAGE_CLONE' }, { ...placeholder, role: 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER' },
+      buildImage(this, clone, 'Drone\'s clone image, DRONE_IMAGE_CLONE'), buildImage(this, placeholder, 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER'),
     ];
     const projects = new ProjectLookup(this);
     const catchAll = this.catchAllRuns();

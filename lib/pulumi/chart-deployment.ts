@@ -9,6 +9,7 @@ import { describeObject, withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
 import { Secret } from '../core/secret';
+import { secretStateKey } from '../core/secret-record-review';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, invalid, ValidationError } from '../core/validation';
 import { checkNoSlash, claimFormerNames, formerNameAliases } from './former-names';
 import { checkedInput, GeneratedSecrets } from './generated-secrets';
@@ -146,7 +147,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
     const secrets = args.secrets.map((s) => ({
       ...s, stringData: Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => {
         const label = `secrets ${s.namespace}/${s.name} key ${k}`;
-        return [k, checkedByRules(label, checkedInput(label, v), rules.get(`${s.namespace}/${s.name}/${k}`))];
+        return [k, checkedByRules(label, checkedInput(label, v), rules.get(secretStateKey(s.namespace, s.name, k)))];
       })),
     }));
     const aliasFormerNames = checkBoolean('aliasFormerNames', args.aliasFormerNames ?? true);

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';
 import { SecretKey } from '../core/secret';
+import { secretStateKey } from '../core/secret-record-review';
 import { invalidSecret } from '../core/validation';
 import { inputVariableOf, KeyRule, valueRules } from '../core/value-rules';
 
@@ -24,7 +25,7 @@ export function rulesByKey(app: IConstruct): Map<string, KeyRule[]> {
  * and of a provided Secret's key.
  */
 export function keyId(key: SecretKey): string {
-  return `${key.secret.namespace}/${key.secret.secretName}/${key.key}`;
+  return secretStateKey(key.secret.namespace, key.secret.secretName, key.key);
 }
 
 /**

@@ -2,19 +2,14 @@ import { Construct } from 'constructs';
 import { checkDnsSubdomain, checkKnownProps, describeValue, invalid } from '../core';
 import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
-import { admissionPolicy, admissionRule } from '../core/admission-policy';
+import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
 import { TEAM_LABEL } from './team';
 
 /** The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster. */
 export const TEAM_SERVICE_POLICY = 'dockyard-team-services';
 
-/** One check of `TeamAdmissionPolicy`. */
-export interface TeamServiceCheck {
-  /** The CEL expression, over the admitted Service as `object`, that must hold. */
-  readonly expression: string;
-  /** What the API server answers when it does not. */
-  readonly message: string;
-}
+/** One check of `TeamAdmissionPolicy`: a CEL expression over the admitted object, and its refusal. */
+export type TeamServiceCheck = AdmissionCheck;
 
 /**
  * The checks, each a CEL expression over the Service as admitted, and the refusal the API server returns for it.

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, Images, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
-import { BuildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
+import { buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkRepoOwners, nestedRepo } from '../ci/repo-owners';
@@ -654,10 +654,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * `backend_options` (`pipeline/frontend/yaml/compiler/compiler.go:153-168`), so it always runs as `default`.
    */
   private checkBuildPulls(): void {
-    const clone: BuildImage = {
-      image: Images._peek(this.server, this.server.cloneImage), onMirror: Images._onMirror(this.server, this.server.cloneImage),
-      role: 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN',
-    };
+    const clone = buildImage(this.server, this.server.cloneImage, 'Woodpecker\'s clone image, WOODPECKER_DEFAULT_CLONE_PLUGIN');
     const placed = new Map(this.pullSecrets.map((p) => [p.name, p.secret]));
     const projects = new ProjectLookup(this);
     const notCounted = 'a step\'s own registries are not counted: the clone step, and every step that names none, brings none';
@@ -667,10 +664,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       checkBuildPulls(this, { namespace, images: [clone], accounts: ['default'], listed, notCounted }, projects);
       checkBuildPulls(this, {
         namespace,
-        images: [{
-          image: Images._peek(agent, agent.permissionInitImage), onMirror: Images._onMirror(agent, agent.permissionInitImage),
-          role: 'the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE',
-        }],
+        images: [buildImage(agent, agent.permissionInitImage, 'the permission-init image, WOODPECKER_BACKEND_K8S_PERMISSION_INIT_IMAGE')],
         accounts: ['default', ...(account === undefined ? [] : [account])],
         listed,
         notCounted,
