@@ -1,3 +1,4 @@
+import { SecretValue } from '../core/secret';
 import { escapeRegExp } from '../core/text';
 import { withContext } from '../core/validation';
 import { checkPipelineAccess, PipelineAccess, PipelineEvent } from './events';
@@ -13,6 +14,13 @@ export interface SecretGrant {
   readonly repos: readonly string[];
   /** The events. */
   readonly events: readonly PipelineEvent[];
+  /**
+   * Its values, by key, where the engine passes them (`addSecret`): what a check of a step that uses one may read,
+   * e.g. the logins of a `Step.buildImage` step's Docker config.
+   *
+   * @default - not known: checks that need a value pass
+   */
+  readonly values?: Readonly<Record<string, SecretValue>>;
 }
 
 /** A route: the repositories and events whose pipelines run in a build namespace, optionally as a ServiceAccount. */
@@ -102,10 +110,14 @@ export class PipelineGrants {
     return this.pullGrants;
   }
 
-  /** Record a secret. */
-  public addSecret(name: string, keys: readonly string[], access: PipelineAccess): SecretGrant {
+  /**
+   * Record a secret.
+   *
+   * @param values its values by key, for the checks that read them (`SecretGrant.values`)
+   */
+  public addSecret(name: string, keys: readonly string[], access: PipelineAccess, values?: Readonly<Record<string, SecretValue>>): SecretGrant {
     const { repos, events } = withContext('secret', name, () => checkPipelineAccess(access));
-    const grant: SecretGrant = { name, keys: [...keys].sort(), repos, events };
+    const grant: SecretGrant = { name, keys: [...keys].sort(), repos, events, ...(values ? { values: { ...values } } : {}) };
     this.indexPatterns('pipeline secret', name, repos, this.secretGrants.get(name));
     this.secretGrants.set(name, grant);
     return grant;

@@ -49,6 +49,8 @@ interface Registry {
   readonly projects: Map<string, { readonly private: boolean; readonly proxyCache: boolean }>;
   /** The projects each login may pull from, by user name. */
   readonly logins: Map<string, Set<string>>;
+  /** The projects each login may push to, by user name (`grantPush`). */
+  readonly pushes: Map<string, Set<string>>;
 }
 
 /** A ServiceAccount's pull secrets: Secrets, or names of Secrets Dockyard does not know; undefined if unknown. */
@@ -160,7 +162,7 @@ function registriesOf(scope: IConstruct): Map<string, Registry> {
 
 function registryOf(scope: IConstruct, host: string): Registry {
   const map = registriesOf(scope);
-  const registry = map.get(host) ?? { projects: new Map(), logins: new Map() };
+  const registry = map.get(host) ?? { projects: new Map(), logins: new Map(), pushes: new Map() };
   map.set(host, registry);
   return registry;
 }
@@ -200,6 +202,50 @@ export class PullAccess {
   /** Record the projects the login `username` at `host` may pull from: a Harbor robot's, as declared. */
   public static grantPull(scope: IConstruct, host: string, username: string, projects: readonly string[]): void {
     registryOf(scope, host).logins.set(username, new Set(projects));
+  }
+
+  /** Record the projects the login `username` at `host` may push to: a Harbor robot's, as declared. */
+  public static grantPush(scope: IConstruct, host: string, username: string, projects: readonly string[]): void {
+    registryOf(scope, host).pushes.set(username, new Set(projects));
+  }
+
+  /**
+   * Why a push of `repository` (`<host>/<project>/...`, as `Step.buildImage` takes it) with the Docker config
+   * `dockerConfig` would fail, if Dockyard knows it would: the config holds no login to a registry Dockyard declares
+   * (Kaniko then pushes without one, and Harbor takes no anonymous push), or its login there is a robot Dockyard
+   * declared that may not push to the project. Undefined where the push may work, or where Dockyard does not know:
+   * a config it did not build (an input, a copy of one), a registry it does not declare (which may take anonymous
+   * pushes), a user that is no robot it declared.
+   *
+   * The builder picks its login as docker/cli's file store does (Kaniko reads the config through
+   * go-containerregistry's `authn.DefaultKeychain`, which asks docker/cli for the reference's host; docker/cli at
+   * 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the host, else any key whose host it is
+   * (`ConvertToHostname` drops the scheme and path), in Go's map order, so any of them. Refused only where every
+   * login it may pick may not push.
+   */
+  public static pushRefusal(scope: IConstruct, repository: string, dockerConfig: SecretValue | undefined): string | undefined {
+    const logins = loginsOfValue(dockerConfig);
+    const [host, project] = repository.split('/');
+    const here = registriesAt(scope, host);
+    if (logins === undefined || here.length === 0) {
+      return undefined;
+    }
+    const exact = logins.filter((l) => l.registry === host);
+    const matching = exact.length > 0 ? exact : logins.filter((l) => registryHost(l.registry) === registryHost(host));
+    if (matching.length === 0) {
+      return `holds no login to ${host} (it logs in to ${logins.map((l) => l.registry).join(', ')}), so the push goes without one, which Harbor refuses`;
+    }
+    const denied: string[] = [];
+    for (const login of matching) {
+      const pushes = login.username === undefined ? undefined : here.map((r) => r.pushes.get(login.username!)).find((p) => p !== undefined);
+      const pulls = login.username === undefined ? undefined : here.map((r) => r.logins.get(login.username!)).find((p) => p !== undefined);
+      // a robot Dockyard declared is known by its pull grants (every permission pulls); any other login may push
+      if (pulls === undefined || pushes?.has(project)) {
+        return undefined;
+      }
+      denied.push(`${login.username}, which may push to ${pushes === undefined || pushes.size === 0 ? 'no project' : [...pushes].sort().join(', ')}`);
+    }
+    return `logs in to ${host} as ${denied.join('; as ')}, not to project ${project}: give the robot RobotPermission.push(${JSON.stringify(project)})`;
   }
 
   /**

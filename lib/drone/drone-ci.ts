@@ -113,7 +113,7 @@ export class DroneCi extends Construct implements ICiEngine {
       this.checkSecret(id, props.name);
       this.checkSynced(props);
       const secret = this.secretsExtension._addSecret(id, props);
-      this.grants.addSecret(props.name, Object.keys(props.values), props);
+      this.grants.addSecret(props.name, Object.keys(props.values), props, props.values);
       return secret;
     });
   }

@@ -715,6 +715,8 @@ export class Harbor extends Construct {
     this.robotObjectKeys.set(robotObjectKey(name), name);
     // what its logins may pull, for the check that build pods can pull their engine's images (lib/ci/build-pulls.ts)
     PullAccess.grantPull(this, this.host, username, options.permissions.filter((p) => p.actions.includes('pull')).map((p) => p.project));
+    // and may push to, for the check that a pipeline's Step.buildImage pushes with a login that may (lib/ci/pipeline/plan.ts)
+    PullAccess.grantPush(this, this.host, username, options.permissions.filter((p) => p.actions.includes('push')).map((p) => p.project));
     // the robot is applied with the project its first permission names, where it can
     // with the state key of its secret, which the Job names when Harbor has the robot disabled (DOCKYARD_ROTATE's name)
     this.configuration.addRobot(name, { ...state, stateKey: this._robotRecord(name).stateKey }, options.permissions[0].project, secret);

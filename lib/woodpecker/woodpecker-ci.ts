@@ -364,7 +364,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // declared in the engine's namespace, so its values keep their identity when routes change; rendered only in the
     // route namespaces it goes to at synth
     const secret = new Secret(this.secretScope, id, { name, namespace: this.namespace, values: props.values, renderedInOwnNamespace: false });
-    this.grants.addSecret(name, Object.keys(props.values), props);
+    this.grants.addSecret(name, Object.keys(props.values), props, props.values);
     this.claims.addSecret(name);
     this.secrets.push({ name, secret, repos, events: wevents });
     return secret;

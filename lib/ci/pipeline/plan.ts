@@ -1,11 +1,12 @@
 import { IConstruct } from 'constructs';
 import { describeValue, Images, invalid } from '../../core';
+import { PullAccess } from '../../core/pull-access';
 import { CiEngineKind, ICiEngine } from '../engine';
 import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, PullSecretGrant, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
 import { compare } from '../../core/text';
-import { DeployIdentity, Step } from './step';
+import { DeployIdentity, DOCKER_CONFIG_VARIABLE, Step } from './step';
 
 /** A step as it renders: checked against the grants, its image relocated, its events those it really runs on. */
 export interface PlannedStep {
@@ -287,6 +288,16 @@ function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo
     }
     // granted in any case, handed over wherever the engine really runs the pipeline
     refuseCaseMiss(engine, routing, repo, events, prop, ref.toString());
+  }
+
+  if (step.pushTo !== undefined) {
+    // a push the registry refuses fails the step on every run, after the whole build: refused here where Dockyard
+    // knows the login and what it may push to (a Harbor robot it declared)
+    const ref = step.secrets[DOCKER_CONFIG_VARIABLE];
+    const refusal = PullAccess.pushRefusal(scope, step.pushTo, grants.secrets.get(ref.secretName)!.values?.[ref.key]);
+    if (refusal !== undefined) {
+      invalid(`${at}.dockerConfig`, ref.toString(), `must log in as a user that may push to ${step.pushTo}: ${ref.toString()} ${refusal}`);
+    }
   }
 
   if (step.identity) {

@@ -164,7 +164,7 @@ export class Step {
       commands: builder._commands({ repository, tags, context, dockerfile, dockerConfigVariable: DOCKER_CONFIG_VARIABLE }),
       secrets: { [DOCKER_CONFIG_VARIABLE]: props.dockerConfig },
       events: props.events,
-    }, undefined);
+    }, undefined, repository);
   }
 
   /** The step's name, unique in its pipeline. */
@@ -181,8 +181,13 @@ export class Step {
   public readonly events?: readonly PipelineEvent[];
   /** The identity a deploy step runs as. */
   public readonly identity?: DeployIdentity;
+  /**
+   * The repository a `Step.buildImage` step pushes to, its registry host first; the login it pushes with is its
+   * secret `DOCKER_CONFIG_JSON`. Checked at synth against what the platform's robots may push to.
+   */
+  public readonly pushTo?: string;
 
-  private constructor(name: string, props: RunStepProps, identity: DeployIdentity | undefined) {
+  private constructor(name: string, props: RunStepProps, identity: DeployIdentity | undefined, pushTo?: string) {
     this.name = checkDnsLabel('name', name);
     if (!(props.image instanceof Image)) {
       invalid('image', props.image, 'must be an Image, e.g. Image.of("docker.io/library/golang:1.23.4")');
@@ -214,6 +219,7 @@ export class Step {
       this.events = [...checkEvents('events', props.events)];
     }
     this.identity = identity;
+    this.pushTo = pushTo;
   }
 }
 
