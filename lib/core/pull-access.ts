@@ -212,10 +212,12 @@ export class PullAccess {
   /**
    * Why a push of `repository` (`<host>/<project>/...`, as `Step.buildImage` takes it) with the Docker config
    * `dockerConfig` would fail, if Dockyard knows it would: the config holds no login to a registry Dockyard declares
-   * (Kaniko then pushes without one, and Harbor takes no anonymous push), or its login there is a robot Dockyard
-   * declared that may not push to the project. Undefined where the push may work, or where Dockyard does not know:
+   * (Kaniko then pushes without one, and Harbor takes no anonymous push), its login there is a robot Dockyard
+   * declared that may not push to the project, or the project is a proxy cache, which takes no push at all. Undefined where the push may work, or where Dockyard does not know:
    * a config it did not build (an input, a copy of one), a registry it does not declare (which may take anonymous
    * pushes), a user that is no robot it declared.
+   *
+   * @param name what the message calls the Docker config, e.g. the pipeline secret's `<secret>/<key>`
    *
    * The builder picks its login as docker/cli's file store does (Kaniko reads the config through
    * go-containerregistry's `authn.DefaultKeychain`, which asks docker/cli for the reference's host; docker/cli at
@@ -223,17 +225,22 @@ export class PullAccess {
    * (`ConvertToHostname` drops the scheme and path), in Go's map order, so any of them. Refused only where every
    * login it may pick may not push.
    */
-  public static pushRefusal(scope: IConstruct, repository: string, dockerConfig: SecretValue | undefined): string | undefined {
+  public static pushRefusal(scope: IConstruct, repository: string, dockerConfig: SecretValue | undefined, name: string): string | undefined {
     const logins = loginsOfValue(dockerConfig);
     const [host, project] = repository.split('/');
     const here = registriesAt(scope, host);
     if (logins === undefined || here.length === 0) {
       return undefined;
     }
+    // no login pushes to a proxy cache (harbor v2.15.1 src/server/middleware/repoproxy/proxy.go
+    // DisableBlobAndManifestUploadMiddleware: "can not push artifact to a proxy project")
+    if (here.some((r) => r.projects.get(project)?.proxyCache)) {
+      return `${project} is a proxy cache, which Harbor takes no push to; push to a project of your own`;
+    }
     const exact = logins.filter((l) => l.registry === host);
     const matching = exact.length > 0 ? exact : logins.filter((l) => registryHost(l.registry) === registryHost(host));
     if (matching.length === 0) {
-      return `holds no login to ${host} (it logs in to ${logins.map((l) => l.registry).join(', ')}), so the push goes without one, which Harbor refuses`;
+      return `${name} holds no login to ${host} (it logs in to ${logins.map((l) => l.registry).join(', ')}), so the push goes without one, which Harbor refuses`;
     }
     const denied: string[] = [];
     for (const login of matching) {
@@ -245,7 +252,7 @@ export class PullAccess {
       }
       denied.push(`${login.username}, which may push to ${pushes === undefined || pushes.size === 0 ? 'no project' : [...pushes].sort().join(', ')}`);
     }
-    return `logs in to ${host} as ${denied.join('; as ')}, not to project ${project}: give the robot RobotPermission.push(${JSON.stringify(project)})`;
+    return `${name} logs in to ${host} as ${denied.join('; as ')}, not to project ${project}: give the robot RobotPermission.push(${JSON.stringify(project)})`;
   }
 
   /**

@@ -6,7 +6,7 @@
 // Synth now refuses both where Dockyard declared the robot and the registry, and lets through what it cannot know.
 import { App } from 'cdk8s';
 import {
-  DockyardChart, Harbor, HarborRobot, HarborStorage, ICiEngine, Namespace, Pipeline, PipelineEvent, Postgres, Redis, RepositoryPipelines,
+  DockyardChart, Harbor, HarborRobot, HarborStorage, ICiEngine, Namespace, Pipeline, PipelineEvent, Postgres, ProxyUpstream, Redis, RepositoryPipelines,
   RobotPermission, SecretRef, SecretValue, Step,
 } from '../../lib';
 import { droneCi } from '../drone/fixtures';
@@ -42,6 +42,7 @@ function setup(engine: typeof ENGINES[number]): Setup {
   ci.addRoute({ name: 'demo', repos: [REPO], events: [PipelineEvent.PUSH], namespace: 'publish' });
   harbor.addProject('apps');
   harbor.addProject('other');
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub() });
   const pusher = harbor.addRobot('pusher', { permissions: [RobotPermission.push('apps'), RobotPermission.pull('other')] });
   const reader = harbor.addRobot('reader', { permissions: [RobotPermission.pull('apps')] });
   return { chart, ci, harbor, pusher, reader };
@@ -68,8 +69,8 @@ describe.each(ENGINES)('on %s', (engine) => {
   test('a robot that may only pull from the project is refused, naming what it may push to', () => {
     const s = setup(engine);
     expect(thrown(pushWith(s, `${HOST}/apps/demo`, { docker_config: login(s.reader) })).message).toBe(
-      'invalid pipelines.build.steps.publish.dockerConfig "push/docker_config": must log in as a user that may push to ' +
-      `${HOST}/apps/demo: push/docker_config logs in to ${HOST} as robot$reader, which may push to no project, not to project apps: ` +
+      'invalid pipelines.build.steps.publish.dockerConfig "push/docker_config": must push ' +
+      `${HOST}/apps/demo with a login Harbor lets push there: push/docker_config logs in to ${HOST} as robot$reader, which may push to no project, not to project apps: ` +
       'give the robot RobotPermission.push("apps")');
   });
 
@@ -85,6 +86,13 @@ describe.each(ENGINES)('on %s', (engine) => {
     const s = setup(engine);
     expect(thrown(pushWith(s, `${HOST}/other/demo`, { docker_config: login(s.pusher) })).message).toContain(
       `logs in to ${HOST} as robot$pusher, which may push to apps, not to project other`);
+  });
+
+  test('a push to a proxy cache is refused, whatever the login: Harbor takes none', () => {
+    const s = setup(engine);
+    expect(thrown(pushWith(s, `${HOST}/dockerhub/library/demo`, { docker_config: login(s.pusher) })).message).toContain(
+      `must push ${HOST}/dockerhub/library/demo with a login Harbor lets push there: dockerhub is a proxy cache, which Harbor takes no push to; ` +
+      'push to a project of your own');
   });
 
   test('a Docker config without a login to the Harbor host is refused: the push would go without one', () => {

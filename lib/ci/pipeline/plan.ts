@@ -294,9 +294,9 @@ function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo
     // a push the registry refuses fails the step on every run, after the whole build: refused here where Dockyard
     // knows the login and what it may push to (a Harbor robot it declared)
     const ref = step.secrets[DOCKER_CONFIG_VARIABLE];
-    const refusal = PullAccess.pushRefusal(scope, step.pushTo, grants.secrets.get(ref.secretName)!.values?.[ref.key]);
+    const refusal = PullAccess.pushRefusal(scope, step.pushTo, grants.secrets.get(ref.secretName)!.values?.[ref.key], ref.toString());
     if (refusal !== undefined) {
-      invalid(`${at}.dockerConfig`, ref.toString(), `must log in as a user that may push to ${step.pushTo}: ${ref.toString()} ${refusal}`);
+      invalid(`${at}.dockerConfig`, ref.toString(), `must push ${step.pushTo} with a login Harbor lets push there: ${refusal}`);
     }
   }
 
