@@ -15,12 +15,12 @@ import { previousOutput } from './previous-output';
 import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
-import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes } from './secret-manifest';
+import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE, stateNamedBy } from './secret-manifest';
 import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { selfSignedCertificatePem } from './x509';
-import { editDistance, fewOf } from './text';
+import { compare, editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
 import { checkInputValue } from './input-value';
@@ -173,6 +173,14 @@ export class LocalSecretStore {
       write(resolved, rendered);
       return rendered;
     });
+  }
+
+  /** Whether the output directory `dir` holds Secrets made from this state, as its Secrets file's header names it. */
+  private madeOutput(dir: string): boolean {
+    const named = stateNamedBy(path.join(dir, SECRETS_FILE));
+    // the header names the state as the synth was given it, relative to where it ran: the example stacks' npm
+    // scripts all run at the project's root
+    return named !== undefined && path.resolve(named) === path.resolve(this.statePath);
   }
 
   /** Write a manifest from `render`, or another credential file, to `file`, readable only by its owner. */
@@ -527,14 +535,19 @@ export class LocalSecretStore {
       }
       // a key made anew holds a current value
       made.forEach((k) => delete movedTo[k]);
+      // the output directories synths from this state wrote: this synth's, and those recorded that still hold
+      // Secrets made from it (one deleted, or made from another state since, drops off)
+      const here = previousOutput(scope).directory;
+      const outputs = [...new Set([...(loaded?.outputs ?? []).filter((o) => o !== here && this.madeOutput(o)), ...(here ? [here] : [])])].sort(compare);
       if (loaded === undefined || !sameEntries(values, loaded.values) || !sameEntries(declaredBy, loaded.declaredBy)
-        || !sameEntries(movedTo, loaded.movedTo)) {
-        writeAtomically(this.statePath, stateText({ values, declaredBy, movedTo }));
+        || !sameEntries(movedTo, loaded.movedTo) || outputs.join('\n') !== [...loaded.outputs].sort(compare).join('\n')) {
+        writeAtomically(this.statePath, stateText({ values, declaredBy, movedTo, outputs }));
       }
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
       report(made, rotating, this.lockPath, roots, new Set(revived));
+      staleOutputsWarning(made.filter((k) => rotating.has(k) && !revived.includes(k)), outputs.filter((o) => o !== here));
       if (newlyRetired.length > 0) {
         process.stderr.write(`dockyard: retired ${count(newlyRetired, 'key')}, whose ${newlyRetired.length > 1 ? 'values this synth dropped' : 'value this synth dropped'} ` +
           `from the state and the configuration Jobs revoke once applied (a synth that declares ${newlyRetired.length > 1 ? 'one' : 'it'} again makes it anew): ` +
@@ -817,6 +830,25 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
     process.stderr.write(`dockyard: took ${count(taken, 'new input')} from ${taken.length === 1 ? 'its variable' : 'their variables'}, recorded in ` +
       `${describePath(lockPath)}: ${fewOf(taken.map((k) => `${k} (${roots.get(k)!.env})`), 10)}\n`);
   }
+}
+
+/**
+ * Warn, on a rotation, of the other output directories made from the same state (`SecretState.outputs`): their
+ * Secrets, which may hold a rotated key or a value made from one, keep the old values until their stacks are
+ * synthesized again, and applying one as it is puts the old values back in the cluster, unannounced.
+ */
+function staleOutputsWarning(rotated: readonly string[], others: readonly string[]): void {
+  if (rotated.length === 0 || others.length === 0) {
+    return;
+  }
+  const shown = others.map((o) => {
+    const relative = path.relative(process.cwd(), o);
+    return describePath(relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : o);
+  });
+  const one = others.length === 1;
+  process.stderr.write(`dockyard: warning: ${one ? 'another output directory was' : 'other output directories were'} made from this state before ` +
+    `this rotation, and may hold the old ${rotated.length === 1 ? 'value' : 'values'}: ${shown.join(', ')}; synthesize ${one ? 'its stack' : 'their stacks'} ` +
+    `again before applying ${one ? 'it' : 'them'}, or the apply puts the old ${rotated.length === 1 ? 'value' : 'values'} back in the cluster\n`);
 }
 
 function rsaPrivateKey(bits: number): string {

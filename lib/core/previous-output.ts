@@ -15,6 +15,11 @@ export interface PreviousOutput {
   readonly secrets: ReadonlySet<string>;
   /** The IDs of the app's own charts (`chartList`). */
   readonly charts: ReadonlySet<string>;
+  /**
+   * The output directory this synth writes, as an absolute path, which the store records in its state
+   * (`SecretState.outputs`); undefined outside `synthesize`.
+   */
+  readonly directory?: string;
 }
 
 const NONE: PreviousOutput = { secrets: new Set(), charts: new Set() };

@@ -38,6 +38,12 @@ export interface SecretState {
    * move, which a synth declaring it again must not take silently (the key in its new namespace may have rotated).
    */
   readonly movedTo: Record<string, string>;
+  /**
+   * The output directories that synths from this state wrote, as absolute paths: a rotation names the others, whose
+   * Secrets still hold the old values until their stacks are synthesized again. Absent from states written before
+   * it was kept.
+   */
+  readonly outputs: readonly string[];
 }
 
 /** The key record: every root key and its recipe, e.g. `alphanumeric(32)`. */
@@ -85,7 +91,11 @@ export function loadState(file: string): SecretState | undefined {
     return undefined;
   }
   tightenMode(file);
-  return { values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: optionalStringMap(raw.declaredBy), movedTo: optionalStringMap(raw.movedTo) };
+  const outputs = Array.isArray(raw.outputs) && raw.outputs.every((o) => typeof o === 'string') ? [...raw.outputs as string[]] : [];
+  return {
+    values: { ...stringMap(raw, 'values', file, 'secret state') }, declaredBy: optionalStringMap(raw.declaredBy), movedTo: optionalStringMap(raw.movedTo),
+    outputs,
+  };
 }
 
 /** A map of strings kept beside the values, advisory: anything else reads as none (a state written before it). */
@@ -116,7 +126,8 @@ function sorted(map: Record<string, string>): Record<string, string> {
 /** The text of a state file: sorted, so an unchanged state is byte-identical. */
 export function stateText(state: SecretState): string {
   const movedTo = Object.keys(state.movedTo).length > 0 ? { movedTo: sorted(state.movedTo) } : {};
-  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy), ...movedTo }, undefined, 2) + '\n';
+  const outputs = state.outputs.length > 0 ? { outputs: [...state.outputs].sort(compare) } : {};
+  return JSON.stringify({ version: 1, values: sorted(state.values), declaredBy: sorted(state.declaredBy), ...movedTo, ...outputs }, undefined, 2) + '\n';
 }
 
 /** The text of a key record: sorted, with a note for whoever opens it. */

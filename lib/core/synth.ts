@@ -8,7 +8,7 @@ import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { defaultLockPath, LocalSecretStore } from './local-secret-store';
 import { objectIdentity, ObjectNames, removesItself, withObjectNames } from './object-names';
-import { GENERATED_HEADER, GENERATED_HEADER_END, manifestBytes } from './secret-manifest';
+import { GENERATED_HEADER, manifestBytes, SECRETS_FILE, stateNamedBy } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
@@ -25,8 +25,7 @@ import { describePath, invalid, ValidationError } from './validation';
 import { warnOnce } from './warn';
 import { toYamlChunks } from './yaml';
 
-/** The file of generated Secrets, beside the main manifests and git-ignored. */
-export const SECRETS_FILE = 'secrets.local.yaml';
+export { SECRETS_FILE };
 
 /**
  * The file every synth leaves in its output directory, which says the directory is a synth's: the next synth replaces
@@ -135,7 +134,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
   });
   // one set of object names across the charts: they land on one cluster
-  withPreviousOutput(app, previousOutputOf(mark), () =>
+  withPreviousOutput(app, { ...previousOutputOf(mark), directory: path.resolve(app.outdir) }, () =>
     withObjectNames(app, () => withUserAccountsHeld(app, () => (walk === undefined ? transaction() : withWalkedTree(app, walk.all, transaction)))));
   return written;
 }
@@ -244,31 +243,16 @@ function readOutput(link: string, dir: string): string[] | undefined {
  * (`LocalSecretStore`'s header: the path as given, or quoted as `describePath` quotes it), if they are there.
  */
 function previousStatePath(outdir: string): string | undefined {
-  let line: string;
+  // where the directory is missing and an interrupted synth left the previous output beside it, that one is what
+  // this synth puts back and replaces (`recoverSiblings`), so its Secrets are the ones at stake
+  let held: string;
   try {
-    // where the directory is missing and an interrupted synth left the previous output beside it, that one is what
-    // this synth puts back and replaces (`recoverSiblings`), so its Secrets are the ones at stake
     const dir = outputPath(outdir);
-    const held = fs.existsSync(dir) ? dir : previousOutputs(dir)[0] ?? dir;
-    const fd = fs.openSync(path.join(held, SECRETS_FILE), 'r');
-    try {
-      const head = Buffer.alloc(4096);
-      line = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString('utf8').split('\n')[0];
-    } finally {
-      fs.closeSync(fd);
-    }
+    held = fs.existsSync(dir) ? dir : previousOutputs(dir)[0] ?? dir;
   } catch {
     return undefined;
   }
-  if (!line.startsWith(GENERATED_HEADER) || !line.endsWith(GENERATED_HEADER_END)) {
-    return undefined;
-  }
-  const from = line.slice(GENERATED_HEADER.length, -GENERATED_HEADER_END.length);
-  try {
-    return from.startsWith('"') ? JSON.parse(from) : from;
-  } catch {
-    return undefined;
-  }
+  return stateNamedBy(path.join(held, SECRETS_FILE));
 }
 
 /**
