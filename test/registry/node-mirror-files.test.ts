@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { DockyardChart, LocalSecretStore, synthesize } from '../../lib/core';
 import { ValidationError } from '../../lib/core/validation';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
-import { MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
+import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
 
 const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
 const GHCR: MirrorSpec = { upstream: 'ghcr.io', endpoint: 'https://harbor.example.com', project: 'ghcr' };
@@ -39,5 +39,18 @@ describe('NodeMirrorFiles at synth', () => {
       'secrets.local.yaml']);
     expect(fs.readFileSync(path.join(outdir, 'nodes/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([HUB]));
     expect(fs.readFileSync(path.join(outdir, 'nodes-ghcr/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([GHCR]));
+  });
+
+  // containerd v2.3.4 core/remotes/docker/config/config_unix.go hostPaths reads "registry.internal_5000_" first
+  // (hosts.go hostDirectory): the directory an output path may hold, where "registry.internal:5000" failed the synth
+  test('a registry with a port gets its hosts.toml in containerd\'s host_port_ directory', () => {
+    const a = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(a, 'platform', { namespace: 'platform' });
+    const mirror: MirrorSpec = { upstream: 'registry.internal:5000', endpoint: 'https://harbor.example.com', project: 'internal' };
+    new NodeMirrorFiles(chart, 'Internal', { mirrors: [mirror] });
+    const written = synthesize(a, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }));
+    const file = path.join(dir, 'dist', 'nodes/containerd/certs.d/registry.internal_5000_/hosts.toml');
+    expect(written).toContain(file);
+    expect(fs.readFileSync(file, 'utf8')).toBe(containerdHosts(mirror).content);
   });
 });

@@ -148,11 +148,14 @@ describe('containerdHosts', () => {
     expect(content).not.toContain('override_path');
   });
 
-  test('names the directory host:port for a registry with a port, and keeps the port on the server and host', () => {
+  // containerd v2.3.4 core/remotes/docker/config/config_unix.go hostPaths looks "host:port" up in "host_port_"
+  // (hosts.go hostDirectory) before "host:port"; an output path holds no ":", so "host:port" failed every synth
+  test('names the directory host_port_ for a registry with a port, and keeps the port on the server and host', () => {
     const { path, content } = containerdHosts({
       upstream: 'registry.example.com:5000', endpoint: 'https://harbor.example.com:8443', project: 'internal.cache_1',
     });
-    expect(path).toBe('registry.example.com:5000/hosts.toml');
+    expect(path).toBe('registry.example.com_5000_/hosts.toml');
+    expect(content).toContain('/etc/containerd/certs.d/registry.example.com_5000_/hosts.toml');
     expect(parseToml(content)).toEqual({
       server: 'https://registry.example.com:5000',
       host: {
@@ -174,7 +177,7 @@ describe('containerdHosts', () => {
       const upstream = `${upHost}${upPort}`;
       const endpoint = `https://${endHost}${endPort}`;
       const { path, content } = containerdHosts({ upstream, endpoint, ...(proj === undefined ? {} : { project: proj }) });
-      expect(path).toBe(`${upstream}/hosts.toml`);
+      expect(path).toBe(`${upstream.replace(/:(\d+)$/, '_$1_')}/hosts.toml`);
       const mirror = proj === undefined ? endpoint : `${endpoint}/v2/${proj}`;
       expect(parseToml(content)).toEqual({
         server: `https://${upstream}`,
