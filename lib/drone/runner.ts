@@ -165,7 +165,8 @@ export interface DroneRunnerBuildSettings {
    */
   readonly buildMaxMemory?: string;
   /**
-   * Whether remote debugging sessions with tmate are allowed.
+   * Whether remote debugging sessions with tmate are allowed. A debug build's pod then copies tmate in from
+   * `DroneKubeRunner.TMATE_IMAGE` (`DRONE_TMATE_IMAGE`), relocated and pinned like the clone image.
    *
    * @default false
    */
@@ -261,6 +262,11 @@ export class DroneKubeRunner extends Construct {
   public static readonly CLONE_IMAGE = Image.of('docker.io/drone/git:1.2.0');
   /** The runner's default placeholder image. */
   public static readonly PLACEHOLDER_IMAGE = Image.of('docker.io/drone/placeholder:1');
+  /**
+   * The image a debug build's pod copies tmate from, with `tmate: true`: the runner's own default for
+   * `DRONE_TMATE_IMAGE` (drone-runner-kube v1.0.0-rc.5 `command/daemon/config.go:141`).
+   */
+  public static readonly TMATE_IMAGE = Image.of('docker.io/drone/drone-runner-docker:1');
   /**
    * The cluster DNS pods, which build pods may query by default: CoreDNS keeps kube-dns's label `k8s-app: kube-dns`
    * for compatibility (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base, and kubeadm's
@@ -411,13 +417,20 @@ export class DroneKubeRunner extends Construct {
     env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
     env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
     env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
-    const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE];
+    const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE,
+      ...(props.tmate ? [DroneKubeRunner.TMATE_IMAGE] : [])];
     env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);
     // by tag, whatever digests are pinned: the runner tells a step still waiting on its placeholder by the container
     // status's image matching the placeholder (drone-runner-kube v1.0.0-rc.5 engine/podwatcher/watcher.go:178), and
     // containerd records no tag for an image pulled by digest (internal/cri/util/references.go:43-53), so the status
     // of a pinned placeholder may read as its image ID and the placeholder as the step begun
     env.image('DRONE_IMAGE_PLACEHOLDER', this, buildImages[1], { byTag: true });
+    if (props.tmate) {
+      // a debug build's pod gets an init container of this image, which copies tmate in (engine/compiler/compiler.go:456-466,
+      // engine/convert.go:200-207): left unset, it was Docker Hub's drone/drone-runner-docker:1 under any relocation,
+      // listed nowhere, and an air-gapped cluster's debug builds never started
+      env.image('DRONE_TMATE_IMAGE', this, buildImages[2]);
+    }
     // every container of a pipeline's pod starts from the placeholder and is swapped for its step's image, the clone
     // step's being the clone image (drone-runner-kube v1.0.0-rc.5 engine/convert.go:210-213,
     // engine/launcher/launcher.go:160, engine/compiler/compiler.go:355-367); the pod pulls both with the one pull
@@ -522,14 +535,15 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Refuse build namespaces whose pods cannot pull the clone or placeholder image (`checkBuildPulls`), each
-   * ServiceAccount its pipelines run as judged on its own: one a policy pins there, and `default` where some
-   * pipelines run as it (`runsAsDefault`).
+   * Refuse build namespaces whose pods cannot pull the clone or placeholder image, or with `tmate` the tmate image
+   * (`checkBuildPulls`), each ServiceAccount its pipelines run as judged on its own: one a policy pins there, and
+   * `default` where some pipelines run as it (`runsAsDefault`).
    */
   private checkBuildPulls(images: readonly Image[]): void {
-    const [clone, placeholder] = images;
+    const [clone, placeholder, tmate] = images;
     const pulled: BuildImage[] = [
       buildImage(this, clone, 'Drone\'s clone image, DRONE_IMAGE_CLONE'), buildImage(this, placeholder, 'Drone\'s placeholder image, DRONE_IMAGE_PLACEHOLDER'),
+      ...(tmate === undefined ? [] : [buildImage(this, tmate, 'Drone\'s tmate image of debug builds, DRONE_TMATE_IMAGE')]),
     ];
     const projects = new ProjectLookup(this);
     const catchAll = this.catchAllRuns();

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import {
-  DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, GitProvider, Image, PipelineEvent, Resources, Secret,
+  DeployAccess, DroneKubeRunner, DroneSecretsExtension, ExternalPostgres, GitProvider, Image, ImageRelocation, Images, PipelineEvent, Resources, Secret,
   SslMode,
 } from '../../lib';
 import { container, envOf, find, serviceAccounts, synth, testChart } from '../util';
@@ -428,6 +428,23 @@ describe('item 6: images', () => {
     const chart = testChart('ci');
     new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
     expect(values(find(synth(chart), 'Deployment', 'drone-runner')).DRONE_IMAGE_CLONE).toBe('docker.io/drone/git:1.2.0');
+  });
+
+  // drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:456-466 gives a debug build, with tmate enabled, an
+  // internal step of DRONE_TMATE_IMAGE (command/daemon/config.go:141, default drone/drone-runner-docker:1), which
+  // engine/convert.go:200-207 makes an init container of the build pod: relocated, or it is pulled from Docker Hub
+  test('with tmate, the image debug builds copy tmate from is set, relocated and listed; without, nothing changes', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), tmate: true });
+    Images.relocate(chart, ImageRelocation.registry('mirror.example.com/air'));
+    const runner = find(synth(chart), 'Deployment', 'drone-runner');
+    expect(values(runner).DRONE_TMATE_IMAGE).toBe('mirror.example.com/air/drone/drone-runner-docker:1');
+    expect(runner.metadata.annotations['dockyard.dev/images'].split(',')).toContain('mirror.example.com/air/drone/drone-runner-docker:1');
+    const off = testChart('ci');
+    new DroneKubeRunner(off, 'Runner', { server: droneServer(off) });
+    const plain = find(synth(off), 'Deployment', 'drone-runner');
+    expect(values(plain).DRONE_TMATE_IMAGE).toBeUndefined();
+    expect(plain.metadata.annotations['dockyard.dev/images']).toBe('docker.io/drone/git:1.2.0,docker.io/drone/placeholder:1');
   });
 
   test('keeps the amd64-only secrets extension on amd64 nodes', () => {
