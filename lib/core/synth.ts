@@ -16,6 +16,7 @@ import { isInside } from './paths';
 import { leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
+import { goneFileNotices, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
@@ -118,7 +119,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
     const names = ObjectNames.for(app);
     const identities = [...names.identities(), ...unclaimed];
-    const notices = changeNotices(app, files);
+    const notices = [...changeNotices(app, files), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path))];
     const left = leftObjectsWarning(mark, identities);
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
@@ -128,7 +129,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + objectList(listed), 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(app) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
@@ -481,10 +482,7 @@ function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
  * replaced, printed after: a synth that fails writes nothing and announces nothing.
  */
 function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[]): string[] {
-  const notes = new Map<string, string>();
-  for (const f of [...OutputFile.allIn(app), ...SecretFile.allIn(app)]) {
-    if (f.onChange !== undefined) notes.set(f.path, f.onChange);
-  }
+  const notes = notesOf(app);
   // an upgrade that relocates more images (Trivy's databases, 12-03) failed on the mirror until they were copied
   if (Images.mirrored(app)) {
     notes.set(IMAGE_PAIRS_FILE, 'copy the images it lists that the mirror lacks (dockyard-images --pairs) before applying');
@@ -499,7 +497,7 @@ function changeNotices(app: App, files: readonly { path: string; content: string
   }
   const out: string[] = [];
   for (const f of files) {
-    const note = notes.get(f.path);
+    const note = notes.get(path.posix.normalize(f.path));
     if (note === undefined) continue;
     const now = typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.concat([...f.content]);
     let before: Buffer | undefined;

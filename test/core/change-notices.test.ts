@@ -74,6 +74,26 @@ describe('OutputFile and SecretFile onChange', () => {
     ]);
   });
 
+  // a mirror taken out of NodeMirrorFiles left its hosts.toml on the nodes, where containerd kept reading it, and the
+  // synth that dropped it from the output said nothing
+  test('a file with a note that a synth no longer writes is named, with where its copy went; one without a note is not', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
+    made.push(dir);
+    const synth = (files: string[]) => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
+      files.forEach((f) => new OutputFile(chart, f, { path: `nodes/${f}.yaml`, content: () => f, onChange: `copy it to /etc/${f}.yaml on every node` }));
+      new OutputFile(chart, 'Quiet', { path: `nodes/quiet-${files.length}.yaml`, content: () => 'q' });
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    };
+    expect(synth(['a', 'b'])).not.toMatch(/no longer written/);
+    const gone = synth(['a']).split('\n').filter((l) => /no longer written/.test(l));
+    expect(gone).toEqual([expect.stringMatching(
+      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(copy it to \/etc\/b\.yaml on every node\), or what reads it there keeps reading it$/)]);
+    // once: the next synth's previous output lists it no more
+    expect(synth(['a'])).not.toMatch(/no longer written/);
+  });
+
   test('a first synth into an empty directory made for it announces nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
     made.push(dir);

@@ -6,6 +6,7 @@ import { DockyardChart, LocalSecretStore, synthesize } from '../../lib/core';
 import { ValidationError } from '../../lib/core/validation';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
+import { stderrOf } from '../util';
 
 const HUB: MirrorSpec = { upstream: 'docker.io', endpoint: 'https://harbor.example.com', project: 'dockerhub' };
 const GHCR: MirrorSpec = { upstream: 'ghcr.io', endpoint: 'https://harbor.example.com', project: 'ghcr' };
@@ -39,6 +40,19 @@ describe('NodeMirrorFiles at synth', () => {
       'secrets.local.yaml']);
     expect(fs.readFileSync(path.join(outdir, 'nodes/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([HUB]));
     expect(fs.readFileSync(path.join(outdir, 'nodes-ghcr/rke2/registries.yaml'), 'utf8')).toBe(rke2Registries([GHCR]));
+  });
+
+  // containerd reads a registry's hosts.toml at every pull (v2.3.4 core/remotes/docker/config/hosts.go
+  // ConfigureHosts, HostDirFromRoot): one left on the nodes keeps that registry on its mirror
+  test('a mirror taken out names its containerd file as no longer written, with the node path to remove', () => {
+    const synth = (mirrors: MirrorSpec[]) => {
+      const a = new App({ outdir: path.join(dir, 'dist') });
+      new NodeMirrorFiles(new DockyardChart(a, 'platform', { namespace: 'platform' }), 'Mirrors', { mirrors });
+      return stderrOf(() => synthesize(a, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })));
+    };
+    synth([HUB, GHCR]);
+    expect(synth([HUB]).split('\n').filter((l) => /no longer written/.test(l))).toEqual([expect.stringMatching(
+      /dist\/nodes\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml is no longer written: remove the copy made of it \(on containerd nodes, copy it to \/etc\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml/)]);
   });
 
   // containerd v2.3.4 core/remotes/docker/config/config_unix.go hostPaths reads "registry.internal_5000_" first

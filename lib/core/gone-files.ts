@@ -1,0 +1,44 @@
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+import { OutputFile, SecretFile } from './output-file';
+import { markList, readMarkList } from './written-files';
+
+// A file with an `onChange` note is copied somewhere by hand (the node files: hosts.toml, registries.yaml), and a
+// synth that no longer writes it (a mirror taken out of NodeMirrorFiles, NodeMirrorFiles gone under an image mirror)
+// took it out of the output without a word: the copy stayed, and containerd kept pulling that registry through the
+// old mirror. Each synth lists such files with their notes in the mark, and the next names those it no longer writes.
+// Not exported from lib/core.
+
+/** The line that opens the mark's list of the files read elsewhere, and the line after it. */
+const NOTED_HEADER = 'The files copied elsewhere by hand, one a line (JSON strings: the path, a space, what to do when it changes):\n';
+const NOTED_END = 'End of the files copied elsewhere.\n';
+
+/** The `onChange` note of each output and secret file of `app`, by its path as the mark writes it. */
+export function notesOf(app: IConstruct): Map<string, string> {
+  const notes = new Map<string, string>();
+  for (const f of [...OutputFile.allIn(app), ...SecretFile.allIn(app)]) {
+    if (f.onChange !== undefined) notes.set(path.posix.normalize(f.path), f.onChange);
+  }
+  return notes;
+}
+
+/** The mark's list of the files of `app` that have an `onChange` note, with it; nothing where none has one. */
+export function notedFileList(app: IConstruct): string {
+  const notes = notesOf(app);
+  // paths hold no space (OutputFile and SecretFile refuse one), so the first splits the path from its note
+  return notes.size === 0 ? '' : markList(NOTED_HEADER, NOTED_END, [...notes].map(([p, note]) => `${p} ${note}`));
+}
+
+/**
+ * For each file with a note that the previous output's mark lists and this synth no longer writes (`written`, the
+ * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it.
+ */
+export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[]): string[] {
+  const now = new Set(written.map((p) => path.posix.normalize(p)));
+  return (readMarkList(mark, NOTED_HEADER, NOTED_END) ?? []).flatMap((item) => {
+    const space = item.indexOf(' ');
+    const [file, note] = space < 0 ? [item, ''] : [item.slice(0, space), item.slice(space + 1)];
+    return now.has(file) ? [] : [`${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), ` +
+      'or what reads it there keeps reading it'];
+  });
+}
