@@ -42,7 +42,8 @@ export interface NodeMirrorFilesProps {
  * Node-side mirror configuration, written beside the manifests:
  * - `nodes/rke2/registries.yaml` for RKE2 (`/etc/rancher/rke2/`) and k3s (`/etc/rancher/k3s/`), and with a
  *   credential `nodes/rke2/registries.local.yaml`, the same plus the login;
- * - `nodes/containerd/certs.d/<registry>/hosts.toml` for containerd's `config_path`, and with a credential
+ * - `nodes/containerd/certs.d/<registry>/hosts.toml` for containerd's `config_path` (a registry's port written as
+ *   `_<port>_`: `certs.d/registry.internal_5000_/hosts.toml`), and with a credential
  *   `nodes/containerd/conf.d/dockyard-mirror-auth.local.toml`, the login as containerd's CRI registry auth.
  */
 export class NodeMirrorFiles extends Construct {
