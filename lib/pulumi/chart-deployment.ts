@@ -91,7 +91,9 @@ export interface ChartDeploymentArgs {
 /**
  * Deploys cdk8s charts with `@pulumi/kubernetes`: their Namespaces first, then every Secret the charts read
  * (generated ones from `@pulumi/random` and `@pulumi/tls`, provided ones from Outputs), then every other object
- * through a `yaml.ConfigGroup`, so the objects are real resources that depend on their Secrets.
+ * through a `yaml.ConfigGroup`, so the objects are real resources that depend on their Secrets. A namespace's `default`
+ * ServiceAccount, which Kubernetes makes itself, is a `ServiceAccountPatch` (server-side apply, which the provider must
+ * keep on, its default), as a create of it would fail.
  *
  * No credential ever enters a chart object: the charts only name Secrets, and the Secrets carry Pulumi secrets.
  *
@@ -177,12 +179,40 @@ export class ChartDeployment extends pulumi.ComponentResource {
       args.substitutions ?? {});
     // a ServiceAccount's pull secrets reach only pods made after it (the ServiceAccount admission plugin copies them at
     // a pod's create), and a ConfigGroup creates its objects at once: such accounts are a group the others wait for.
-    // The group's type is the objects' group's, so their URNs are as before
-    const accounts = new k8s.yaml.ConfigGroup(`${name}-accounts`, { objs: objs.filter(isPullAccount) }, { parent: this, dependsOn: [namespaces] });
-    new k8s.yaml.ConfigGroup(`${name}-objects`, { objs: objs.filter((o: any) => !isPullAccount(o)) },
-      { parent: this, dependsOn: [namespaces, accounts, generated, ...provided] });
+    // The group's type is the objects' group's, so their URNs are as before. A namespace's `default` account, which
+    // Kubernetes makes itself, is patched under that group rather than created (`defaultAccountPatch`)
+    const accounts = new k8s.yaml.ConfigGroup(`${name}-accounts`, { objs: objs.filter((o: any) => isPullAccount(o) && !isDefaultAccount(o)) },
+      { parent: this, dependsOn: [namespaces] });
+    const defaults = objs.filter(isDefaultAccount).map((o: any) => defaultAccountPatch(o, accounts, namespaces));
+    new k8s.yaml.ConfigGroup(`${name}-objects`, { objs: objs.filter((o: any) => !isPullAccount(o) && !isDefaultAccount(o)) },
+      { parent: this, dependsOn: [namespaces, accounts, ...defaults, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
+}
+
+/**
+ * Whether `o` is a namespace's `default` ServiceAccount, which Kubernetes makes itself in every namespace (the
+ * service account controller, kubernetes pkg/controller/serviceaccount/serviceaccounts_controller.go, ensures
+ * `default`), as soon as the namespace exists.
+ */
+function isDefaultAccount(o: any): boolean {
+  return o?.kind === 'ServiceAccount' && o.metadata?.name === 'default';
+}
+
+/**
+ * A `default` ServiceAccount as a `ServiceAccountPatch`, which sets its fields (pull secrets, token automount) on the
+ * account Kubernetes made, by server-side apply. A `ServiceAccount` resource is created with a plain create since
+ * @pulumi/kubernetes 4.29.0 (pulumi-kubernetes v4.32.0 provider/pkg/await/await.go: the upsert by server-side apply
+ * is kept for Patch resources and `upsertExistingObjects`), which the API server refuses with AlreadyExists for an
+ * account the controller made first: the first `pulumi up` of every namespace with pull secrets failed there. Removed
+ * from the charts, the patch gives up its fields and leaves the account, which a deleted `ServiceAccount` resource
+ * took with it. It is named as the group named it (`<namespace>/default`) under the group the pull accounts go to, and
+ * aliased to the `ServiceAccount` of that URN, so a stack that holds one (made with `upsertExistingObjects`) keeps it
+ * rather than deleting the account.
+ */
+function defaultAccountPatch(o: any, parent: pulumi.Resource, namespaces: pulumi.Resource): k8s.core.v1.ServiceAccountPatch {
+  const id = o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+  return new k8s.core.v1.ServiceAccountPatch(id, o, { parent, dependsOn: [namespaces], aliases: [{ type: 'kubernetes:core/v1:ServiceAccount' }] });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { get, options, recordParent, registered, settled, setup } from './digitalocean/harness';
+import { get, options, parents, recordParent, registered, settled, setup } from './digitalocean/harness';
 import { appReadingProvidedSecret } from './provided-secret-app';
 
 describe('ChartDeployment', () => {
@@ -71,18 +71,57 @@ describe('ChartDeployment', () => {
     const chart = new DockyardChart(app, 'c', { namespace: 'apps' });
     kube(chart, 'Cm', 'ConfigMap', { metadata: { name: 'settings' }, data: { a: 'b' } });
     kube(chart, 'Default', 'ServiceAccount', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
+    kube(chart, 'Pulls', 'ServiceAccount', { metadata: { name: 'pulls' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
     kube(chart, 'Plain', 'ServiceAccount', { metadata: { name: 'plain' } });
     new ChartDeployment('pulls', { app, secrets: [] }, { transformations: [recordParent] });
     await settled(100);
     const group = (name: string) => registered.find((r) => r.type === 'kubernetes:yaml:ConfigGroup' && r.name === name)!.inputs.objs;
     const names = (objs: any[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
-    expect(names(group('pulls-accounts'))).toEqual(['ServiceAccount/default']);
+    expect(names(group('pulls-accounts'))).toEqual(['ServiceAccount/pulls']);
     expect(names(group('pulls-objects'))).toEqual(['ConfigMap/settings', 'ServiceAccount/plain']);
     const dependsOn = options.get('kubernetes:yaml:ConfigGroup::pulls-objects')!.dependsOn as any[];
-    expect(await Promise.all(dependsOn.map((d) => get(d.urn)))).toContainEqual(expect.stringMatching(/kubernetes:yaml:ConfigGroup::pulls-accounts$/));
+    const urns = await Promise.all(dependsOn.map((d) => get(d.urn)));
+    expect(urns).toContainEqual(expect.stringMatching(/kubernetes:yaml:ConfigGroup::pulls-accounts$/));
+    // the namespace's `default` account is patched, before every other object too
+    expect(urns).toContainEqual(expect.stringMatching(/kubernetes:yaml:ConfigGroup\$kubernetes:core\/v1:ServiceAccountPatch::apps\/default$/));
     // the account's URN is what it was under the objects' group: the parents' types, not their names
-    const account = registered.find((r) => r.type === 'kubernetes:core/v1:ServiceAccount' && r.inputs.metadata.name === 'default')!;
-    expect(account.name).toBe('apps/default');
+    const account = registered.find((r) => r.type === 'kubernetes:core/v1:ServiceAccount' && r.inputs.metadata.name === 'pulls')!;
+    expect(account.name).toBe('apps/pulls');
+  });
+
+  // Kubernetes makes every namespace's `default` ServiceAccount itself (its service account controller,
+  // pkg/controller/serviceaccount/serviceaccounts_controller.go), and @pulumi/kubernetes creates a ServiceAccount
+  // resource with a plain create since 4.29.0 (pulumi-kubernetes v4.32.0 provider/pkg/await/await.go, Creation: the
+  // server-side apply upsert is only for Patch resources or upsertExistingObjects): the API server refused it with
+  // AlreadyExists, which failed the first `pulumi up` of every namespace whose `default` account lists pull secrets
+  test('patches each namespace\'s default ServiceAccount, which Kubernetes makes, keeping the URN a ServiceAccount had', async () => {
+    const { App } = await import('cdk8s');
+    const { DockyardChart } = await import('../../lib');
+    const { kube } = await import('../../lib/core/k8s');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const app = new App();
+    const chart = new DockyardChart(app, 'c', { namespace: 'builds' });
+    kube(chart, 'Default', 'ServiceAccount', { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'harbor-pull' }] });
+    kube(chart, 'Bare', 'ServiceAccount', { metadata: { name: 'default', namespace: 'quiet' }, automountServiceAccountToken: false });
+    new ChartDeployment('defaults', { app, secrets: [] }, { transformations: [recordParent] });
+    await settled(100);
+    // none goes through a group, which would create it
+    const grouped = registered.filter((r) => r.type === 'kubernetes:yaml:ConfigGroup' && r.name.startsWith('defaults-'))
+      .flatMap((g) => g.inputs.objs ?? []);
+    expect(grouped.filter((o: any) => o.kind === 'ServiceAccount')).toEqual([]);
+    expect(registered.filter((r) => r.type === 'kubernetes:core/v1:ServiceAccount' && r.inputs.metadata.name === 'default'
+      && ['builds', 'quiet'].includes(r.inputs.metadata.namespace))).toEqual([]);
+    const patches = registered.filter((r) => r.type === 'kubernetes:core/v1:ServiceAccountPatch' && ['builds', 'quiet'].includes(r.inputs.metadata.namespace));
+    expect(patches.map((p) => [p.name, p.inputs.imagePullSecrets, p.inputs.automountServiceAccountToken]).sort()).toEqual([
+      ['builds/default', [{ name: 'harbor-pull' }], undefined],
+      ['quiet/default', undefined, false],
+    ]);
+    // under the group the pull accounts go to, aliased to the ServiceAccount a stack may hold there
+    for (const p of patches) {
+      const opts = options.get(`kubernetes:core/v1:ServiceAccountPatch::${p.name}`)!;
+      expect((parents.get(`kubernetes:core/v1:ServiceAccountPatch::${p.name}`) as any).__name).toBe('defaults-accounts');
+      expect(opts.aliases).toEqual([{ type: 'kubernetes:core/v1:ServiceAccount' }]);
+    }
   });
 
   test('refuses one object rendered by two charts before anything registers, as synthesize does', async () => {
