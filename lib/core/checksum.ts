@@ -30,7 +30,8 @@ import { secretStateKey } from './secret-record-review';
  * change to another key does not reach the pod.
  *
  * Jobs get no annotation: their pod template is immutable, so a Job that must run again on a change carries the
- * digest in its name instead (`secretDigest`).
+ * digest in its name instead (`secretDigest`). Where the digest waits for deploy time (Pulumi), which no name can, the
+ * template carries it (`deferredSecretChecksum`), and the deployer replaces the Job when it changes.
  */
 
 /** The pod template annotation whose value changes exactly when an input of the pod changes. */
@@ -168,9 +169,26 @@ export function secretDigest(scope: IConstruct, keys: SecretKey[]): string {
 
 /** `secretDigest`, computed at once: call it only while the charts resolve, e.g. in a `Lazy` of a Job's name. */
 export function secretDigestNow(scope: IConstruct, keys: readonly SecretKey[]): string {
-  // a deploy-time digest cannot name an object: such a Job name counts the keys' names only
-  return sha256(keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined,
-    k.secret.namespace, k.secret.secretName, k.key).replace(DEFERRED_TAIL, '-'))).slice(0, 16);
+  // a deploy-time digest cannot name an object: such a Job name counts the keys' names only (`deferredSecretChecksum`)
+  return sha256(secretParts(scope, keys).map((p) => p.replace(DEFERRED_TAIL, '-'))).slice(0, 16);
+}
+
+/**
+ * The checksum of `keys` left to deploy time, where one of their digests waits for it (Pulumi), else undefined: for
+ * the pod template of a Job whose name counts those keys (`secretDigestNow`), as a name cannot wait. A deployer that
+ * finishes it (`ChartDeployment`) changes the template when a value changes, and @pulumi/kubernetes replaces a Job
+ * whose template changed, which runs it again, as a new name does at synth. Call it only while the charts resolve.
+ *
+ * @internal
+ */
+export function deferredSecretChecksum(scope: IConstruct, keys: readonly SecretKey[]): string | undefined {
+  const checksum = checksumOf(secretParts(scope, keys));
+  return checksum.startsWith(DEFERRED_CHECKSUM) ? checksum : undefined;
+}
+
+/** Each key's part of a checksum, its value's digest counted whatever its consumer reads on its first start. */
+function secretParts(scope: IConstruct, keys: readonly SecretKey[]): string[] {
+  return keys.map((k) => keyDigest(scope, k.secret instanceof Secret ? k.secret : undefined, k.secret.namespace, k.secret.secretName, k.key));
 }
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];

@@ -1,15 +1,25 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { CHECKSUM_ANNOTATION, deferredSecretChecksum, secretDigestNow } from './checksum';
 import { sha256 } from './hash';
 import { k8s, kube } from './k8s';
+import { SecretKey } from './secret';
 
 /** What a Job named by its pod template is made of. */
 export interface TemplateNamedJobProps {
   /**
-   * The Job's name, from the SHA-256 (64 hex digits) of its pod template as it renders. Called as the Job renders,
-   * while the charts resolve, so it may add a digest of secrets (`secretDigestNow`), which the template only names.
+   * The Job's name, from the SHA-256 (64 hex digits) of its pod template as it renders and the digest of `secrets`
+   * (`secretDigestNow`), whose values the template only names. Called as the Job renders, while the charts resolve.
    */
-  readonly name: (templateHash: string) => string;
+  readonly name: (templateHash: string, secretsDigest: string) => string;
+  /**
+   * The Secret keys whose values the Job sets or logs in with, so that a new value runs it again: their digest goes
+   * to `name`, and where it waits for deploy time (Pulumi, where it cannot name the Job) a deferred checksum of them
+   * goes to the pod template's `dockyard.dev/inputs-checksum`, which `ChartDeployment` finishes.
+   *
+   * @default - none
+   */
+  readonly secrets?: () => readonly SecretKey[];
   /** The Job's namespace. */
   readonly namespace: string;
   /** The Job's own labels (its pod template has its own). */
@@ -35,13 +45,22 @@ const UNRENDERED = 'unrendered-template-named-job';
  * under the same name fails. Named by the rendered template, whatever changes in it names a new Job, and no input
  * can be left out of the name by a list of inputs that missed one. What the pod reads by name (a ConfigMap, a
  * Secret) changes the template only if the name changes with the content: name such ConfigMaps by their content,
- * and put a digest of the Secrets in `name`.
+ * and list the Secret keys in `secrets`.
  *
  * The name is set on the rendered object; the ApiObject's own `name` is a placeholder.
  */
 export function templateNamedJob(scope: Construct, id: string, props: TemplateNamedJobProps): ApiObject {
   const { namespace, labels, spec } = props;
   return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec: { ttlSecondsAfterFinished: 600, ...spec } }, (job) => {
-    job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)).toString('hex'));
+    const secrets = props.secrets?.() ?? [];
+    job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)).toString('hex'), secretDigestNow(scope, secrets));
+    // under Pulumi a new value cannot rename the Job: it changes the template, and the provider replaces the Job
+    // (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go: `.spec.template` of a Job forces a new one, deleted
+    // first as its name stays, provider.go Diff), which runs it again; at synth there is none, the name carrying it
+    const deferred = deferredSecretChecksum(scope, secrets);
+    if (deferred !== undefined) {
+      const metadata = job.spec.template.metadata ?? {};
+      job.spec.template.metadata = { ...metadata, annotations: { ...metadata.annotations, [CHECKSUM_ANNOTATION]: deferred } };
+    }
   });
 }

@@ -5,7 +5,6 @@ import * as path from 'path';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Image, invalid, Resources, SecretKey } from '../core';
-import { secretDigestNow } from '../core/checksum';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { currentJobsConfigMap, currentJobsEnv, currentJobsVolume } from '../core/current-jobs';
@@ -515,7 +514,8 @@ class ConfigureJob extends Construct {
     // a Job's pod template is immutable: the Job is named by its template as it renders (which names the script and
     // the state by their content) and by the digest of the secrets it sets, which the template only names
     this.job = templateNamedJob(this, 'Resource', {
-      name: (templateHash) => `${props.chunk().name}-${shortHash(`${templateHash}\n${secretDigestNow(this, keys())}`)}`,
+      name: (templateHash, secretsDigest) => `${props.chunk().name}-${shortHash(`${templateHash}\n${secretsDigest}`)}`,
+      secrets: keys,
       namespace,
       labels,
       spec: {

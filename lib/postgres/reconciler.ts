@@ -4,7 +4,6 @@ import {
   checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, missing, NetworkPeer, Resources, SecretKey,
   withContext,
 } from '../core';
-import { secretDigestNow } from '../core/checksum';
 import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
 import { currentJobsConfigMap, currentJobsEnv, currentJobsVolume } from '../core/current-jobs';
@@ -234,7 +233,8 @@ export class PostgresReconciler extends Construct {
     // sets, and the admin's it logs in with (rotated, a Job that had failed for good runs again with the new login,
     // as Harbor's configuration Job does)
     job = templateNamedJob(this, 'Resource', {
-      name: (templateHash) => `${name}-${templateHash.slice(0, 8)}-${secretDigestNow(this, [props.adminPassword, ...this.passwords])}`,
+      name: (templateHash, secretsDigest) => `${name}-${templateHash.slice(0, 8)}-${secretsDigest}`,
+      secrets: () => [props.adminPassword, ...this.passwords],
       namespace,
       labels,
       spec: {
