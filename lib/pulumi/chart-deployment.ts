@@ -97,6 +97,10 @@ export interface ChartDeploymentArgs {
  *
  * No credential ever enters a chart object: the charts only name Secrets, and the Secrets carry Pulumi secrets.
  *
+ * The Namespaces are protected unless the options say `protect: false`: deleting one deletes everything in it, what Dockyard
+ * never made included (a team's applications and their volumes), so a namespace taken out of the charts (a team
+ * removed) fails `pulumi up` with Pulumi's "marked for protection" until `pulumi state unprotect <urn>` says it may go.
+ *
  * Each workload's pod checksum (`dockyard.dev/inputs-checksum`, lib/core/checksum.ts) is finished here over the
  * digests of the values its pods count, generated and provided alike (the charts leave each such digest to deploy
  * time), so a new value rolls exactly those pods. A checksum over a digest is a Pulumi secret (so is any value made from
@@ -163,7 +167,11 @@ export class ChartDeployment extends pulumi.ComponentResource {
     this.objects = objects;
 
     const isNamespace = (o: any) => o.kind === 'Namespace';
-    const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) }, { parent: this });
+    // protected (its children inherit it) unless the deployment says otherwise: deleting a Namespace deletes all in it,
+    // what Dockyard never made too (a team's applications and their volumes), which a team or namespace taken out of
+    // the charts would have done at the next `pulumi up`; `kubectl apply` leaves such a namespace as it is
+    const namespaces = new k8s.yaml.ConfigGroup(`${name}-namespaces`, { objs: this.objects.filter(isNamespace) },
+      { parent: this, protect: opts.protect ?? true });
     // the deployment's own `protect`, if given, decides for the kept values too (GeneratedSecrets protects them unless told)
     const generated = new GeneratedSecrets(`${name}${GENERATED}`, { app: args.app, inputs: args.inputs },
       { parent: this, dependsOn: [namespaces], ...(opts?.protect !== undefined ? { protect: opts.protect } : {}) });

@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { get, options, parents, recordParent, registered, settled, setup } from './digitalocean/harness';
 import { appReadingProvidedSecret } from './provided-secret-app';
 
@@ -156,5 +157,35 @@ describe('ChartDeployment', () => {
     await settled();
     expect(options.get('random:index/randomId:RandomId::kept-generated-ci/gen/key')!.protect).toBe(true);
     expect(options.get('random:index/randomId:RandomId::throwaway-generated-ci/gen/key')!.protect).toBe(false);
+  });
+
+  // a Namespace's deletion deletes everything in it (kubernetes namespace lifecycle): a team taken out of the DigitalOcean
+  // program's `teams` took its namespaces, with the applications its pipelines had deployed there, at the next `pulumi up`
+  test('protects its Namespaces unless told protect: false, and nothing else it makes', async () => {
+    const { App } = await import('cdk8s');
+    const { DockyardChart, Namespace } = await import('../../lib');
+    const { kube } = await import('../../lib/core/k8s');
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    // the resources themselves: a child inherits its parent's protect after the transformations have run
+    const made = new Map<string, any>();
+    const record: pulumi.ResourceTransformation = (a) => {
+      made.set(`${a.type}::${a.name}`, a.resource);
+      return undefined;
+    };
+    const deploy = (name: string, namespace: string, protect?: boolean) => {
+      const app = new App();
+      const chart = new DockyardChart(app, 'c', { namespace });
+      new Namespace(chart, 'Ns', { name: namespace });
+      kube(chart, 'Cm', 'ConfigMap', { metadata: { name: 'settings' }, data: { a: 'b' } });
+      new ChartDeployment(name, { app, secrets: [] }, { parent: new pulumi.ComponentResource(`acme:index:${name}`, name), transformations: [record],
+        ...(protect === undefined ? {} : { protect }) });
+    };
+    deploy('teamapps', 'team-apps');
+    deploy('scratch', 'scratch-apps', false);
+    await settled();
+    const protectedOf = (key: string) => (made.get(key) as any).__protect;
+    expect(protectedOf('kubernetes:core/v1:Namespace::team-apps')).toBe(true);
+    expect(protectedOf('kubernetes:core/v1:ConfigMap::team-apps/settings')).toBeFalsy();
+    expect(protectedOf('kubernetes:core/v1:Namespace::scratch-apps')).toBe(false);
   });
 });
