@@ -173,6 +173,15 @@ export interface DigitalOceanChartsConfig {
    */
   readonly platformRepos?: readonly string[];
   /**
+   * The teams that left, retired with `TeamPlatform.retireTeam`: the configuration Jobs delete their Harbor robots
+   * (`<team>-push`, `<team>-pull`), whose secrets never expire, and on an OIDC Harbor their project's groups. Taking
+   * a team out of `teams` alone leaves both, and under Pulumi nothing warns of it (a synth warns from its secret
+   * state). A name may not be in `teams` too.
+   *
+   * @default - none
+   */
+  readonly retiredTeams?: readonly string[];
+  /**
    * The Kubernetes API server as pods reach it, for deploy pipelines: the teams' build namespaces may reach it, and
    * no other build may (a public endpoint is taken out of the builds' internet rule).
    *
@@ -361,7 +370,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
 }
 
 /**
- * Onboard `config.teams` onto the platform (`TeamPlatform` "Teams"): every team pulls through the Docker Hub proxy
+ * Onboard `config.teams` onto the platform (`TeamPlatform` "Teams"), and retire `config.retiredTeams`: every team pulls through the Docker Hub proxy
  * cache when there is one, its apps admit ingress-nginx (which the program installs in `ingress-nginx`), its build
  * namespace reaches `config.apiServer`, and a dedicated runner's pull-request namespace, a pool of its own, gets the
  * shared pool's pull secrets. A team's refusal names its place in the setting.
@@ -369,14 +378,16 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
 function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
   platform: { ci: ICiEngine; harbor: Harbor; proxy?: string; poolPullSecrets: readonly PullSecret[]; mirrorLogin?: RegistryCredential }): void {
   const { ci, harbor, proxy } = platform;
-  if (config.teams === undefined || config.teams.length === 0) {
+  const onboarded = config.teams ?? [];
+  const retired = config.retiredTeams ?? [];
+  if (onboarded.length === 0 && retired.length === 0) {
     return;
   }
   // a team's build pods pull the runner's own images (its clone step, relocated) with the team's logins: a mirror's
   // own login joins every team's pull secret (sharedLogins); the Container Registry's is a DigitalOcean API token,
   // which no team may hold
-  if (config.imageMirror !== undefined && docrMirrorRegistry(config.imageMirror) !== undefined) {
-    invalid('teams', config.teams.map((t) => t.name).join(','), 'must be left unset with an imageMirror on the Container Registry: a team\'s ' +
+  if (onboarded.length > 0 && config.imageMirror !== undefined && docrMirrorRegistry(config.imageMirror) !== undefined) {
+    invalid('teams', onboarded.map((t) => t.name).join(','), 'must be left unset with an imageMirror on the Container Registry: a team\'s ' +
       'build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, which ' +
       'no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
   }
@@ -388,17 +399,23 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
     reservedNamespaces: [CERT_MANAGER_NAMESPACE],
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
   });
-  config.teams.forEach((team, i) => {
+  // each refusal names the team's place in its setting
+  const at = (place: string, fn: () => void): void => {
     try {
-      const added = teams.addTeam({ ...team });
-      if (added.pullRequestNamespace !== undefined) {
-        platform.poolPullSecrets.forEach((p) => p.addNamespace(added.pullRequestNamespace!));
-      }
+      fn();
     } catch (err) {
       if (err instanceof ValidationError) {
-        throw new ValidationError(`teams[${i}]: ${err.message}`, err.prop, err.allowed);
+        throw new ValidationError(`${place}: ${err.message}`, err.prop, err.allowed);
       }
       throw err;
     }
-  });
+  };
+  onboarded.forEach((team, i) => at(`teams[${i}]`, () => {
+    const added = teams.addTeam({ ...team });
+    if (added.pullRequestNamespace !== undefined) {
+      platform.poolPullSecrets.forEach((p) => p.addNamespace(added.pullRequestNamespace!));
+    }
+  }));
+  // after every onboarded team: retireTeam refuses a name addTeam took
+  retired.forEach((name, i) => at(`retiredTeams[${i}]`, () => teams.retireTeam(name)));
 }

@@ -134,6 +134,13 @@ export interface DigitalOceanSettings {
    */
   readonly platformRepos?: readonly string[];
   /**
+   * The teams that left (`retiredTeams`, a structured setting: `pulumi config set --path 'retiredTeams[0]' billing`):
+   * their Harbor robots are deleted from Harbor, as `TeamPlatform.retireTeam` does (`DigitalOceanChartsConfig.retiredTeams`).
+   *
+   * @default - none
+   */
+  readonly retiredTeams?: readonly string[];
+  /**
    * The Kubernetes API server as pods reach it (`apiServer`, e.g. `https://203.0.113.10:443`, an address of
    * `kubectl get endpoints kubernetes`): the teams' build namespaces may reach it, no other build may.
    *
@@ -174,7 +181,7 @@ export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
-  'imageDigests', 'teams', 'platformRepos', 'apiServer',
+  'imageDigests', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
 ];
 
 /**
@@ -273,6 +280,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     imageDigests,
     teams: readTeams(value('teams')),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
+    retiredTeams: value('retiredTeams') === undefined ? undefined : stringList('retiredTeams', parsed('retiredTeams', value('retiredTeams')!)),
     apiServer: value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer'),
   };
 }

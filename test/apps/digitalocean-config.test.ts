@@ -167,7 +167,7 @@ describe('DigitalOcean program settings', () => {
     const declared = parse(fs.readFileSync(path.join(__dirname, '..', '..', 'Pulumi.yaml'), 'utf8')).config as Record<string, { default?: unknown; secret?: boolean }>;
     const asked = new Set<string>();
     readSettings((k) => { asked.add(k); return base[k]; });
-    expect([...asked].filter((k) => !(k in declared))).toEqual(['teams', 'platformRepos']);
+    expect([...asked].filter((k) => !(k in declared))).toEqual(['teams', 'platformRepos', 'retiredTeams']);
     const required = Object.entries(declared).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
     // gitClientSecret is read by the program's entry point (config.require); imageMirrorPassword is not declared, as an
     // optional secret cannot be: a secret's default is refused as not encrypted (validateStackConfigValue)
@@ -175,7 +175,7 @@ describe('DigitalOcean program settings', () => {
     expect(declared).not.toHaveProperty('imageMirrorPassword');
     // the keys the warning of unread keys knows: every declared one, imageMirrorPassword, and the structured settings,
     // which a project cannot declare as they are (a list of objects)
-    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'teams', 'platformRepos'].sort());
+    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'teams', 'platformRepos', 'retiredTeams'].sort());
   });
 
   test('a config key the program does not read is warned of, with the setting it is nearest to (a new user\'s trial)', () => {

@@ -62,6 +62,8 @@ describe('the teams setting', () => {
     ['platformRepos as text', { platformRepos: 'acme/*' }, /^invalid platformRepos "acme\/\*": must be a structured setting, not text/],
     ['platformRepos not strings', { platformRepos: [['a']] }, 'invalid platformRepos [["a"]]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
     ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
+    ['retiredTeams as text', { retiredTeams: 'billing' }, /^invalid retiredTeams "billing": must be a structured setting, not text/],
+    ['retiredTeams not strings', { retiredTeams: [''] }, 'invalid retiredTeams [""]: must be a list of non-empty strings: set it with pulumi config set --path \'retiredTeams[0]\' <value>'],
   ])('refuses %s in one line naming its key', (_, extra, message) => {
     expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
   });
@@ -73,6 +75,32 @@ function charts(extra: Partial<DigitalOceanChartsConfig>): any[] {
   stderrOf(() => { objects = digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, ...extra }).toJson(); });
   return objects;
 }
+
+// Under Pulumi nothing warned of a team taken out of `teams` (a synth warns from its secret state), and the program
+// had no way to retire one: its Harbor robots, whose secrets never expire, kept their permissions on its project
+describe('the retiredTeams setting', () => {
+  /** The robots Harbor's configuration chunks retire. */
+  const retiredRobots = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name))
+    .flatMap((c) => JSON.parse(c.data['config.json']).retiredRobots ?? []).sort();
+
+  test('is read as a list of team names', () => {
+    expect(read({ retiredTeams: ['billing', 2024] }).retiredTeams).toEqual(['billing', '2024']);
+    expect(read({}).retiredTeams).toBeUndefined();
+  });
+
+  test('retires each team\'s robots, beside the teams onboarded or without any', () => {
+    expect(retiredRobots(charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: ['billing'] })))
+      // and the platform's push robot `drone`, as with teams and no platformRepos
+      .toEqual(['billing-pull', 'billing-push', 'drone']);
+    expect(retiredRobots(charts({ retiredTeams: ['billing', 'search'] }))).toEqual(['billing-pull', 'billing-push', 'search-pull', 'search-push']);
+    expect(retiredRobots(charts({ teams: [{ name: 'payments', repos: ['example/payments'] }] }))).toEqual(['drone']);
+  });
+
+  test('refuses a team it onboards too, naming its place in the setting', () => {
+    expect(refusal(() => charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: ['billing', 'payments'] })))
+      .toMatch(/^retiredTeams\[1\]: invalid name "payments": must not be a team this platform onboards \(addTeam\) when retireTeam retires it/);
+  });
+});
 
 /** The JSON configurations of Harbor's configuration Jobs (not their script): projects, robots and the robots they retire. */
 function harborConfiguration(objects: any[]): string {
