@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
-import { NetworkPeer, SecretKey } from '../core';
-import { IPostgresDatabase } from './database';
+import { describeValue, NetworkPeer, SecretKey } from '../core';
+import { warnOnce } from '../core/warn';
+import { IPostgresDatabase, SslMode } from './database';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of a `DatabaseGrants`. */
@@ -39,7 +40,8 @@ export interface DatabaseGrantsProps {
   }[];
   /**
    * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`. `verify-ca` and `verify-full`
-   * need a `caCertificate`.
+   * need a `caCertificate`. The synth warns when the Job checks no server certificate (a mode that does not verify,
+   * and no `caCertificate`) while a database of `databases` has its clients check it.
    *
    * @default "require"
    */
@@ -98,7 +100,33 @@ export class DatabaseGrants extends PostgresReconciler {
     for (const g of props.grants ?? []) {
       this.addRole({ database: g.database, user: g.user, connectionLimit: -1 });
     }
+    warnOfUnverifiedAdmin(this, props);
   }
+}
+
+/** The modes in which libpq checks the server's certificate against a CA. */
+const VERIFYING_MODES: readonly string[] = [SslMode.VERIFY_CA, SslMode.VERIFY_FULL];
+
+/**
+ * Warn when the Job logs in as the admin without checking the server's certificate while a database it reconciles
+ * has its clients check it: the admin, the strongest login on the server, would be the one connection a server in the
+ * middle could take. Under `require` (the default), `prefer` or `allow` libpq checks no certificate unless a root CA
+ * file is given (PostgreSQL docs, libpq "SSL Support", "SSL Mode Descriptions": require "I trust that the network will
+ * make sure I always connect to the server I want"), and `DatabaseGrants` mounts none then. Told, not changed: the
+ * default stays `require`, under which a setup whose databases' CA lives in another namespace than the Job's still
+ * synthesizes.
+ */
+function warnOfUnverifiedAdmin(grants: DatabaseGrants, props: DatabaseGrantsProps): void {
+  const sslMode = props.sslMode ?? SslMode.REQUIRE;
+  const verifying = (props.databases ?? []).filter((db) => VERIFYING_MODES.includes(db.sslMode));
+  if (VERIFYING_MODES.includes(sslMode) || props.caCertificate !== undefined || verifying.length === 0) {
+    return;
+  }
+  const modes = verifying.map((db) => `${describeValue(db.databaseName)} ${db.sslMode}`).join(', ');
+  const wanted = verifying.some((db) => db.sslMode === SslMode.VERIFY_FULL) ? SslMode.VERIFY_FULL : SslMode.VERIFY_CA;
+  warnOnce(grants, `${grants.name} logs in as ${describeValue(props.adminUser)} with sslMode ${describeValue(sslMode)}, which checks no server ` +
+    `certificate, while its databases' clients check it (${modes}): give it sslMode "${wanted}", with a caCertificate in its namespace ` +
+    `${describeValue(grants.namespace)} (it defaults to the CA its databases all carry)`);
 }
 
 /**

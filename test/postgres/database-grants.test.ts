@@ -93,6 +93,34 @@ describe('DatabaseGrants', () => {
     expect(stderrOf(() => new DatabaseGrants(chart, 'H', { host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, databases: [same], name: 'h' }))).toBe('');
   });
 
+  // libpq checks no server certificate under require, prefer or allow unless given a root CA file (PostgreSQL docs,
+  // libpq "SSL Support", "SSL Mode Descriptions"; postgres/postgres src/interfaces/libpq/fe-secure-openssl.c
+  // initialize_SSL loads the root CA and sets SSL_VERIFY_PEER only then): the admin's login, the strongest on the
+  // server, was the one connection left unchecked when the databases' clients check theirs
+  test('warns when the admin logs in unchecked while its databases\' clients check the server\'s certificate', () => {
+    const chart = testChart('ci');
+    const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
+    const ca = Secret.fromSecretName(chart, 'Ca', 'pg-ca').key('ca.crt');
+    const db = (name: string, sslMode: SslMode) => new ExternalPostgres(chart, `Db-${name}`, {
+      host: 'db.example.com', port: 25060, databaseName: name, user: name, password, sslMode, caCertificate: sslMode === SslMode.REQUIRE ? undefined : ca,
+      maxConnections: 22, connectionLimit: 5,
+    });
+    const [full, verifyCa, plain] = [db('full', SslMode.VERIFY_FULL), db('ca', SslMode.VERIFY_CA), db('plain', SslMode.REQUIRE)];
+    const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
+    const grants = (name: string, props: Partial<DatabaseGrantsProps>) => stderrOf(() => new DatabaseGrants(chart, name, {
+      host: 'db.example.com', port: 25060, adminUser: 'doadmin', adminPassword, name: name.toLowerCase(), ...props,
+    }));
+    expect(grants('A', { databases: [plain, full, verifyCa] })).toBe('dockyard: warning: a logs in as "doadmin" with sslMode "require", which ' +
+      'checks no server certificate, while its databases\' clients check it ("full" verify-full, "ca" verify-ca): give it sslMode "verify-full", ' +
+      'with a caCertificate in its namespace "ci" (it defaults to the CA its databases all carry)\n');
+    expect(grants('B', { databases: [verifyCa], sslMode: 'prefer' })).toMatch(/^dockyard: warning: b logs in as "doadmin" with sslMode "prefer", .* give it sslMode "verify-ca",/);
+    // checked: a verifying mode, or require with a CA (libpq then verifies as verify-ca does); or nothing to compare with
+    expect(grants('C', { databases: [full, verifyCa], sslMode: 'verify-ca' })).toBe('');
+    expect(grants('D', { databases: [full], caCertificate: ca })).toBe('');
+    expect(grants('E', { databases: [plain] })).toBe('');
+    expect(grants('F', { grants: [{ database: 'x', user: 'x' }] })).toBe('');
+  });
+
   test('fails on names that are not PostgreSQL identifiers', () => {
     const chart = testChart('ci');
     const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
