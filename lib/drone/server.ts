@@ -62,7 +62,8 @@ export interface DroneServerProps {
   readonly gitProvider: GitProvider;
   /**
    * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
-   * would change (SCRAM: see the README, "Credential and security model"): Drone reads it from `PGPASSWORD`, and
+   * would change (SCRAM: see the README, "Credential and security model"; a synth refuses one it holds,
+   * `SCRAM_PASSWORD_RULE`): Drone reads it from `PGPASSWORD`, and
    * `DRONE_DATABASE_DATASOURCE` is a `postgres://` URL without it. Its user and database name must be non-empty and
    * hold no NUL or white space but " ", which Drone's lib/pq v1.1.0 cannot read back from that URL.
    */
@@ -247,6 +248,7 @@ export class DroneServer extends Construct implements IDroneServer {
     // without a password, the password in PGPASSWORD (bindDatasource says why). The pool is always bounded: Drone's
     // default is unlimited, and the role's CONNECTION LIMIT then refuses what exceeds it
     const database = bindDatasource(env, {
+      scope: this, driver: 'Drone\'s lib/pq v1.1.0',
       namespace: this.namespace, database: props.database, prefix: 'DRONE', caDirectory: DATABASE_CA_DIR,
       maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
     });

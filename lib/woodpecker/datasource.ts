@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { EnvVars } from '../core/env';
 import { IPostgresDatabase } from '../postgres';
 import { bindDatasource, DatasourceBinding } from '../postgres/datasource';
@@ -10,6 +11,8 @@ export const DEFAULT_MAX_CONNECTIONS = 20;
 
 /** What `bindDatabase` binds. */
 export interface DatabaseBindingProps {
+  /** The server construct. */
+  readonly scope: IConstruct;
   /** The server's namespace. */
   readonly namespace: string;
   /** The database. */
@@ -42,7 +45,7 @@ export function bindDatabase(env: EnvVars, props: DatabaseBindingProps): Datasou
   // always bounded: Woodpecker's default pool is 100 connections (cmd/server/flags.go:42-47), and the role's
   // CONNECTION LIMIT refuses what exceeds it
   return bindDatasource(env, {
-    namespace: props.namespace, database: props.database, prefix: 'WOODPECKER', caDirectory: DATABASE_CA_DIR,
+    scope: props.scope, driver: 'Woodpecker\'s lib/pq v1.12.3', namespace: props.namespace, database: props.database, prefix: 'WOODPECKER', caDirectory: DATABASE_CA_DIR,
     maxConnections: props.maxConnections, defaultMaxConnections: DEFAULT_MAX_CONNECTIONS,
   });
 }

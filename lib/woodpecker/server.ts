@@ -132,7 +132,8 @@ export interface WoodpeckerServerSettings {
   readonly gitProvider: GitProvider;
   /**
    * The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). Its
-   * password may hold any character except those SASLprep would change: Woodpecker reads it from `PGPASSWORD`. Its
+   * password may hold any character except those SASLprep would change (a synth refuses one it holds,
+   * `SCRAM_PASSWORD_RULE`): Woodpecker reads it from `PGPASSWORD`. Its
    * user and database name must be non-empty and hold no NUL or white space but " ", the rule Drone's database
    * needs, kept the same for both engines.
    */
@@ -310,7 +311,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     env.value('WOODPECKER_GRPC_ADDR', `:${GRPC_PORT}`);
     env.secret('WOODPECKER_AGENT_SECRET', this.agentSecret);
     env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated!.key('grpc-secret'));
-    const database = bindDatabase(env, { namespace, database: props.database, maxConnections: props.maxConnections });
+    const database = bindDatabase(env, { scope: this, namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
     const forge = forgeName(props.gitProvider);
     this.forge = forge;

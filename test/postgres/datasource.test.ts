@@ -195,7 +195,9 @@ const LIB_PQ_NAME = 'must be a non-empty string of valid Unicode without NUL or 
 /** `bindDatasource` of `db` under the prefix `X` into a fresh environment: the variables it sets, and its binding. */
 function bind(db: IPostgresDatabase, over: Partial<DatasourceBindingProps> = {}) {
   const env = new EnvVars('ci');
-  const binding = bindDatasource(env, { namespace: 'ci', database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20, ...over });
+  const binding = bindDatasource(env, {
+    scope: testChart('ci'), driver: 'X\'s lib/pq', namespace: 'ci', database: db, prefix: 'X', caDirectory: '/etc/x/database-ca', defaultMaxConnections: 20, ...over,
+  });
   return { env: env._toKube(), binding };
 }
 
