@@ -259,7 +259,8 @@ function lockTimeoutLine(): string {
  *
  * A password it must set on a role the admin may not alter (a superuser's, or another role's without CREATEROLE or,
  * on PostgreSQL 16 and later, without ADMIN OPTION on it) is left unset and fails the run (exit 1) once the other
- * roles' are set, with one line on stderr naming the role and what lets the admin set it.
+ * roles' are set, with one line on stderr naming the role and what lets the admin set it. So does a role whose login
+ * the server refuses once it has accepted the password (NOLOGIN, no CONNECT on its database), naming the reason.
  */
 export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
@@ -317,10 +318,21 @@ set_password() {
   # (the server full, starting or unreachable) fails the run, which the Job tries again: passing over it would leave
   # a rotated password unset for good (postgres/postgres src/backend/utils/init/postinit.c and
   # src/backend/libpq/auth.c word these errors)
+  #
+  # A role the server refuses after it has accepted the password (NOLOGIN, or no CONNECT on its database: postinit.c
+  # InitializeSessionUserId and CheckMyDatabase, both after PerformAuthentication) has the right password, and cannot
+  # log in until someone lifts that: the SQL above warned of it where the admin could not. It fails the run as a
+  # password the admin may not set does, once the other roles' are set, with what the server said; left to the
+  # catch-all, it ended the run at once as if the server were busy, and the later roles' rotated passwords with it
   case "$failure" in
     *"password authentication failed"*) ;;
     *"too many connections for role"*|*"no pg_hba.conf entry"*)
       echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
+    *"is not permitted to log in"*|*"permission denied for database"*)
+      local reason="\${failure##*FATAL:  }"
+      echo "dockyard: role $role: its password is right, but the server refuses its login: \${reason%%$'\\n'*}; the Job tries again" >&2
+      unset_roles=yes
+      return 0 ;;
     *) echo "dockyard: role $role: could not log in to check its password (the server is busy, starting or out of reach); the Job tries again" >&2; exit 1 ;;
   esac
   # Whether the admin may set it, by AlterRole's rule for a password (postgres/postgres src/backend/commands/user.c):
@@ -365,7 +377,8 @@ ${SQL_END}
 
 unset_roles=
 ${withPassword.map((d) => `set_password ${shellWord(d.user)} ${shellWord(d.database)} "$${d.passwordEnv}"`).join('\n')}
-# a password the admin may not set fails the run, once every other role's is set (set_password)
+# a password the admin may not set, or a role the server refuses after its password, fails the run, once every other
+# role's is set (set_password)
 [ -z "$unset_roles" ] || exit 1
 `;
 }

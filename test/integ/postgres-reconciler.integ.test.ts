@@ -310,6 +310,22 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  test('a login check refused after the password (no CONNECT on its database) fails the run with the server\'s reason, password untouched', () => {
+    // "permission denied for database" comes after authentication (postgres/postgres src/backend/utils/init/postinit.c
+    // CheckMyDatabase, with the DETAIL "User does not have CONNECT privilege."), so the password is right: nothing is
+    // set, and the run fails naming the reason, its first line only
+    const { rendered, job } = v2synth;
+    const before = snapshot();
+    const result = runWithPsql('connect', `case " $* " in *" --username drone "*) printf '%s\\n%s\\n' 'psql: error: connection to server at "127.0.0.1", ` +
+      `port 5432 failed: FATAL:  permission denied for database "drone"' 'DETAIL:  User does not have CONNECT privilege.' >&2; exit 2 ;; esac`,
+    withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir));
+    expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({
+      status: 1, stdout: '',
+      stderr: 'dockyard: role drone: its password is right, but the server refuses its login: permission denied for database "drone"; the Job tries again\n',
+    });
+    expect(snapshot()).toEqual(before);
+  });
+
   test('the server holds no client password: adding a database or rotating one never restarts it', () => {
     // only the reconciler Job reads the client passwords; the server's pod template is the same in both synths
     const sts = (synth: Synth) => synth.rendered.objects.find((o) => o.kind === 'StatefulSet');
@@ -549,7 +565,7 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
   const su = 'superuser-password';
   const BEFORE_16 = "current_setting('server_version_num')::int < 160000";
   const passwords = { legacy: 'legacy-new-pw-5d1e', granted: 'granted-new-pw-8c2b', on15: 'on15-new-pw-3f7a', root2: 'root2-new-pw-6a9c',
-    mgr: 'mgr-new-pw-2b7e', bare: 'bare-new-pw-4e1d' };
+    mgr: 'mgr-new-pw-2b7e', bare: 'bare-new-pw-4e1d', nolog: 'nolog-new-pw-9d3c', later: 'later-new-pw-1f8e' };
 
   beforeAll(async () => {
     server = await PostgresServer.start(su);
@@ -666,5 +682,28 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toContain('dockyard: role on15: set its password\n');
     expect([logsIn('on15', 'on15-old'), logsIn('on15', passwords.on15)]).toEqual([false, true]);
+  });
+
+  // The server refuses a NOLOGIN role only once it has accepted its password (postgres/postgres
+  // src/backend/utils/init/postinit.c InitializeSessionUserId, after PerformAuthentication: "role \"%s\" is not
+  // permitted to log in"; a wrong password is refused first, as 28P01). The check's login was left to the catch-all,
+  // which ended the run at once as if the server were busy: the role after it kept its old password
+  test('a role refused after its password is accepted fails the run with the server\'s reason, once the later roles\' passwords are set', () => {
+    for (const sql of [`ALTER ROLE nolog NOLOGIN PASSWORD '${passwords.nolog}'`, 'GRANT later TO mgr WITH ADMIN OPTION']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const run = runJob(['nolog', 'later'], as16());
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: 'dockyard: role nolog: its password is right, but the server refuses its login: role "nolog" is not permitted to log in; the Job tries again\n',
+    });
+    // the admin may not lift NOLOGIN here (no ADMIN OPTION on 16), and said so; the role after it is set
+    expect(run.stdout).toContain('dockyard: warning: role nolog cannot log in (NOLOGIN), and the admin lacks ADMIN OPTION on it: run ALTER ROLE nolog LOGIN\n');
+    expect(run.stdout).toContain('dockyard: role later: set its password\n');
+    expect(run.stdout + run.stderr).not.toMatch(new RegExp(Object.values(passwords).join('|')));
+    expect(logsIn('later', passwords.later)).toBe(true);
+    // lifted as the warning says, the Job's retry logs in and changes nothing more
+    expect(server.psql('postgres', su, 'postgres', 'ALTER ROLE nolog LOGIN').stderr).toBe('');
+    expect(runJob(['nolog', 'later'], as16())).toMatchObject({ status: 0, stderr: '', stdout: '' });
   });
 });

@@ -163,7 +163,8 @@ describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
     expect(setPassword).toContain("'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again'");
     expect(setPassword).toMatch(/if \[ -n "\$refusal" \]; then\n {4}echo "\$refusal" >&2\n {4}unset_roles=yes\n {4}return 0\n/);
     expect(script.slice(script.indexOf('\nunset_roles=\n'))).toBe("\nunset_roles=\nset_password 'drone' 'drone' \"$P1\"\nset_password 'harbor' 'registry' \"$P2\"\n" +
-      '# a password the admin may not set fails the run, once every other role\'s is set (set_password)\n[ -z "$unset_roles" ] || exit 1\n');
+      '# a password the admin may not set, or a role the server refuses after its password, fails the run, once every other\n' +
+      '# role\'s is set (set_password)\n[ -z "$unset_roles" ] || exit 1\n');
   });
 });
 
