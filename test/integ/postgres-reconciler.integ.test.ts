@@ -415,6 +415,33 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
       expect(extraExists()).toBe(true);
     });
   });
+
+  // README, "Nothing is ever dropped": the script holds no DROP, REVOKE of a role's own privileges or ALTER of a
+  // database that is not declared, so one taken out of the code keeps its data, its role and that role's password
+  test('a database taken out of the code keeps its data, its role and its password; the next state\'s Job says nothing of it', () => {
+    // the sessions an earlier test held at drone's limit end only with their pg_sleep: ended here
+    su("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'drone'");
+    for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'drone'") !== '0'; i++) {
+      spawnSync('sleep', ['0.1']);
+    }
+    const harborPassword = v2.env.DOCKYARD_DB_REGISTRY_PASSWORD;
+    const harbor = (sql: string) => server.psql('harbor', harborPassword, 'registry', sql);
+    expect(harbor("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before')").stderr).toBe('');
+    // on a copy of the state: the other tests' synths declare registry still
+    const state = path.join(dir, 'state-without-registry.json');
+    fs.copyFileSync(statePath, state);
+    fs.copyFileSync(statePath.replace(/\.json$/, '.lock.json'), state.replace(/\.json$/, '.lock.json'));
+    const v4 = synthStack(state, { drone: ['drone', 12] });
+    expect(v4.job.metadata.name).not.toBe(v2synth.job.metadata.name);
+    const job = containerOf(v4.job, 'reconcile');
+    expect(job.env.map((e: any) => e.name)).not.toContain('DOCKYARD_DB_REGISTRY_PASSWORD');
+    const before = snapshot();
+    expect(reconcile(v4).stdout).toBe('');
+    expect(snapshot()).toEqual(before);
+    expect(harbor('SELECT v FROM kept').stdout.trim()).toBe('before');
+    expect(su("SELECT pg_get_userbyid(datdba) || ' ' || rolconnlimit FROM pg_database, pg_roles WHERE datname = 'registry' AND rolname = 'harbor'"))
+      .toBe('harbor 15');
+  });
 });
 
 describe('SQL quoting against a real PostgreSQL', () => {
