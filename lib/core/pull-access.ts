@@ -220,8 +220,9 @@ export class PullAccess {
    * @param name what the message calls the Docker config, e.g. the pipeline secret's `<secret>/<key>`
    *
    * The builder picks its login as docker/cli's file store does (Kaniko reads the config through
-   * go-containerregistry's `authn.DefaultKeychain`, which asks docker/cli for the reference's host; docker/cli at
-   * 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the host, else any key whose host it is
+   * go-containerregistry's `authn.DefaultKeychain`, which asks docker/cli for the repository, then for its host;
+   * docker/cli at 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the repository, else the key
+   * that is the host, else any key whose host it is
    * (`ConvertToHostname` drops the scheme and path), in Go's map order, so any of them. Refused only where every
    * login it may pick may not push.
    */
@@ -237,7 +238,10 @@ export class PullAccess {
     if (here.some((r) => r.projects.get(project)?.proxyCache)) {
       return `${project} is a proxy cache, which Harbor takes no push to; push to a project of your own`;
     }
-    const exact = logins.filter((l) => l.registry === host);
+    // go-containerregistry v0.20.6 (Kaniko v1.28.3's, pkg/authn/keychain.go ResolveContext) asks the config for the
+    // repository itself first, a key docker/cli's file store matches only exactly, then for its host
+    const byRepository = logins.filter((l) => l.registry === repository);
+    const exact = byRepository.length > 0 ? byRepository : logins.filter((l) => l.registry === host);
     const matching = exact.length > 0 ? exact : logins.filter((l) => registryHost(l.registry) === registryHost(host));
     if (matching.length === 0) {
       return `${name} holds no login to ${host} (it logs in to ${logins.map((l) => l.registry).join(', ')}), so the push goes without one, which Harbor refuses`;

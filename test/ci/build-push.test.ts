@@ -119,6 +119,23 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(thrown(pushWith(s, `${HOST}/apps/demo`, { docker_config: both })).message).toContain('as robot$reader, which may push to no project');
   });
 
+  // go-containerregistry v0.20.6 pkg/authn/keychain.go ResolveContext asks for target.String(), the repository, before
+  // target.RegistryStr(); Kaniko v1.28.3 (go.mod) pushes through it, so a key naming the repository wins over the host's
+  test('a login keyed by the repository itself is the one the builder takes, before the host\'s', () => {
+    const s = setup(engine);
+    const both = SecretValue.dockerConfigJson([
+      { registry: HOST, username: s.reader.username, password: s.reader.secret },
+      { registry: `${HOST}/apps/demo`, username: s.pusher.username, password: s.pusher.secret },
+    ]);
+    expect(pushWith(s, `${HOST}/apps/demo`, { docker_config: both })).not.toThrow();
+    const t = setup(engine);
+    const reversed = SecretValue.dockerConfigJson([
+      { registry: HOST, username: t.pusher.username, password: t.pusher.secret },
+      { registry: `${HOST}/apps/demo`, username: t.reader.username, password: t.reader.secret },
+    ]);
+    expect(thrown(pushWith(t, `${HOST}/apps/demo`, { docker_config: reversed })).message).toContain('as robot$reader, which may push to no project');
+  });
+
   test('what Dockyard cannot know passes: an input, a user that is no robot it declared, a registry it does not declare', () => {
     const s = setup(engine);
     expect(pushWith(s, `${HOST}/apps/demo`, { docker_config: SecretValue.input('PUSH_CONFIG', 'a login') })).not.toThrow();
