@@ -27,7 +27,7 @@ interface Setup {
   readonly reader: HarborRobot;
 }
 
-function setup(engine: typeof ENGINES[number]): Setup {
+function setup(engine: typeof ENGINES[number], host = HOST): Setup {
   const app = new App({ outdir: '/nonexistent' });
   const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
   new Namespace(chart, 'Namespace', { name: 'platform' });
@@ -35,7 +35,7 @@ function setup(engine: typeof ENGINES[number]): Setup {
     : woodpeckerCi(chart, { buildNamespace: 'builds', extraBuildNamespaces: ['publish'] });
   const database = new Postgres(chart, 'HarborDatabase', { name: 'harbor-db', namespace: 'registry' });
   const harbor = new Harbor(chart, 'Harbor', {
-    namespace: 'registry', externalUrl: `https://${HOST}`, database: database.addDatabase('registry', { user: 'harbor' }),
+    namespace: 'registry', externalUrl: `https://${host}`, database: database.addDatabase('registry', { user: 'harbor' }),
     redis: new Redis(chart, 'Redis', { namespace: 'registry' }), storage: HarborStorage.filesystem(),
   });
   // Woodpecker hands a pipeline secret over in a route's namespace only, never the pool's
@@ -134,6 +134,25 @@ describe.each(ENGINES)('on %s', (engine) => {
       { registry: `${HOST}/apps/demo`, username: t.reader.username, password: t.reader.secret },
     ]);
     expect(thrown(pushWith(t, `${HOST}/apps/demo`, { docker_config: reversed })).message).toContain('as robot$reader, which may push to no project');
+  });
+
+  test('a login whose user name is a secret itself (usernameFrom) passes: Dockyard cannot tell which user it is', () => {
+    const s = setup(engine);
+    const hidden = SecretValue.dockerConfigJson([{ registry: HOST, usernameFrom: s.reader.secret, password: s.reader.secret }]);
+    expect(pushWith(s, `${HOST}/apps/demo`, { docker_config: hidden })).not.toThrow();
+  });
+
+  // go-containerregistry asks for the host with its port (pkg/name/registry.go keeps it), and docker/cli's
+  // ConvertToHostname keeps a key's port (cli/config/credentials/file_store.go): a key without it is no login there
+  test('a Harbor on a port: the login keyed by host and port pushes, one keyed by the bare host is none', () => {
+    const port = `${HOST}:8443`;
+    const s = setup(engine, port);
+    expect(pushWith(s, `${port}/apps/demo`, { docker_config: login(s.pusher, port) })).not.toThrow();
+    const t = setup(engine, port);
+    expect(pushWith(t, `${port}/apps/demo`, { docker_config: login(t.pusher, `https://${port}`) })).not.toThrow();
+    const u = setup(engine, port);
+    expect(thrown(pushWith(u, `${port}/apps/demo`, { docker_config: login(u.pusher, HOST) })).message).toContain(
+      `push/docker_config holds no login to ${port} (it logs in to ${HOST})`);
   });
 
   test('what Dockyard cannot know passes: an input, a user that is no robot it declared, a registry it does not declare', () => {
