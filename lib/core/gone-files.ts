@@ -31,14 +31,22 @@ export function notedFileList(app: IConstruct): string {
 
 /**
  * For each file with a note that the previous output's mark lists and this synth no longer writes (`written`, the
- * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it.
+ * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it. Where
+ * a file this synth writes has the same note (`notes`, this synth's `notesOf`), it goes to the same place and is
+ * named as the one to copy there instead: with the nodes' login taken out of `NodeMirrorFiles`, registries.yaml takes
+ * the place of registries.local.yaml, and removing the copy left the nodes without one.
  */
-export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[]): string[] {
+export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[], notes: ReadonlyMap<string, string>): string[] {
   const now = new Set(written.map((p) => path.posix.normalize(p)));
   return (readMarkList(mark, NOTED_HEADER, NOTED_END) ?? []).flatMap((item) => {
     const space = item.indexOf(' ');
     const [file, note] = space < 0 ? [item, ''] : [item.slice(0, space), item.slice(space + 1)];
-    return now.has(file) ? [] : [`${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), ` +
-      'or what reads it there keeps reading it'];
+    if (now.has(file)) {
+      return [];
+    }
+    const successor = [...notes].find(([p, n]) => n === note && now.has(p))?.[0];
+    return [successor !== undefined
+      ? `${path.join(outdir, file)} is no longer written: ${path.join(outdir, successor)} replaces it there (${note})`
+      : `${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), or what reads it there keeps reading it`];
   });
 }

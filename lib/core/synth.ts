@@ -119,7 +119,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
     const names = ObjectNames.for(app);
     const identities = [...names.identities(), ...unclaimed];
-    const notices = [...changeNotices(app, files), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path))];
+    const notices = [...changeNotices(app, files), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path), notesOf(app))];
     const left = leftObjectsWarning(mark, identities);
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));

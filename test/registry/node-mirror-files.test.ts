@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, synthesize } from '../../lib/core';
+import { DockyardChart, LocalSecretStore, Secret, SecretValue, synthesize } from '../../lib/core';
 import { ValidationError } from '../../lib/core/validation';
+import { RegistryCredential } from '../../lib/registry/credential';
 import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
 import { stderrOf } from '../util';
@@ -53,6 +54,28 @@ describe('NodeMirrorFiles at synth', () => {
     synth([HUB, GHCR]);
     expect(synth([HUB]).split('\n').filter((l) => /no longer written/.test(l))).toEqual([expect.stringMatching(
       /dist\/nodes\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml is no longer written: remove the copy made of it \(on containerd nodes, copy it to \/etc\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml/)]);
+  });
+
+  // the nodes' login taken out: registries.local.yaml goes, and registries.yaml, now the RKE2/k3s file, goes to the same
+  // /etc/rancher/rke2/registries.yaml, changed in its comments only ("nothing to do"): "remove the copy made of it"
+  // there left the nodes without any registries.yaml, so no mirror, at their next restart
+  test('a file whose place on the nodes another file of the output takes is named as replaced, not to be removed', () => {
+    const synth = (login: boolean) => {
+      const a = new App({ outdir: path.join(dir, 'dist') });
+      const chart = new DockyardChart(a, 'platform', { namespace: 'platform' });
+      const token = new Secret(chart, 'Token', { name: 'token', values: { token: SecretValue.alphanumeric(32) } }).key('token');
+      new NodeMirrorFiles(chart, 'Mirrors', {
+        mirrors: [HUB], credential: login ? RegistryCredential.basic({ registry: 'harbor.example.com', username: 'robot$nodes', password: token }) : undefined,
+      });
+      return stderrOf(() => synthesize(a, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })));
+    };
+    synth(true);
+    const lines = synth(false).split('\n');
+    expect(lines.filter((l) => /no longer written/.test(l))).toEqual([
+      expect.stringMatching(/dist\/nodes\/containerd\/conf\.d\/dockyard-mirror-auth\.local\.toml is no longer written: remove the copy made of it/),
+      expect.stringMatching(new RegExp('dist/nodes/rke2/registries\\.local\\.yaml is no longer written: .*dist/nodes/rke2/registries\\.yaml ' +
+        'replaces it there \\(copy it to /etc/rancher/rke2/registries\\.yaml')),
+    ]);
   });
 
   // containerd v2.3.4 core/remotes/docker/config/config_unix.go hostPaths reads "registry.internal_5000_" first
