@@ -121,8 +121,10 @@ describe('the datasource against a real PostgreSQL', () => {
 
     test('a password given as an input, with white space and all, reconciled by Dockyard: in PGPASSWORD as it is', () => {
       // a line break inside it, not at either end: an input beginning or ending with one is refused (local-secret-store.ts
-      // inputValue); no white space SASLprep would change, which a synth refuses (lib/postgres/scram-password.ts)
-      const password = `${SPECIAL}\u2028\n\tend`;
+      // inputValue). Its no-break spaces are ones SASLprep would map, but its tab and line break are control characters
+      // SASLprep refuses, so PostgreSQL makes the verifier from the password as it is, which lib/pq sends: a synth takes it
+      // (lib/postgres/scram-password.ts)
+      const password = `${SPECIAL}\u00a0\n\u00a0end`;
       process.env[INPUT] = password;
       const name = `${engine.deployment}_input`;
       const chart = testChart('ci');

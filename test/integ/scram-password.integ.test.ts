@@ -75,6 +75,16 @@ describe('SCRAM_PASSWORD_RULE against a real PostgreSQL', () => {
     expect(storedKey(made[2], 'file-pass').mine).toBe(storedKey(made[2], 'file-pass').theirs);
   });
 
+  // the server skips SASLprep for a password it refuses (src/common/saslprep.c: a control character, C.2.1 or C.2.2, is
+  // prohibited output; src/backend/libpq/auth-scram.c uses the raw bytes then), so what SASLprep would map or
+  // normalize beside one is in the verifier as it is, as lib/pq and pgconn send it
+  test('a password with a control character is taken as it is, no-break spaces, ligatures and all', () => {
+    const controlled = ['pass\u00a0word\t', 'ﬁle\npass', 'Ａ\u0007\u00ad', 'cafe\u0301\u0085', '\u00a0\u007f'];
+    expect(controlled.map((p) => SCRAM_PASSWORD_RULE.fits(p))).toEqual(controlled.map(() => true));
+    const made = verifiers(controlled);
+    controlled.forEach((p, i) => expect({ password: p, mine: storedKey(made[i], p).mine }).toEqual({ password: p, mine: storedKey(made[i], p).theirs }));
+  });
+
   test('an ASCII password, control characters and all, is taken as it is', () => {
     const ascii = ['tab\there', 'new\nline', 'a\u007fb', 'quote\'s \\ $(x) %2F'];
     expect(ascii.every((p) => SCRAM_PASSWORD_RULE.fits(p))).toBe(true);

@@ -64,4 +64,12 @@ describe.each(CLIENTS)('a %s database password given from outside', (_, client, 
     expect(synthWith(client, 'it\'s-a-p@ss:w/rd%$x')).toBeUndefined();
     expect(synthWith(client, 'pässwörd-密码')).toBeUndefined();
   });
+
+  // SASLprep refuses a password holding a control character, and PostgreSQL then makes the verifier from it as it is
+  // (postgres/postgres REL_15 src/common/saslprep.c, table C.2.1 in prohibited_output_ranges; src/backend/libpq/auth-scram.c),
+  // as lib/pq sends it and pgconn does when OpaqueString refuses it (golang/text secure/precis gen.go: Cc is DISALLOWED)
+  test('is taken when it holds a control character, whatever SASLprep would otherwise change', () => {
+    expect(synthWith(client, 'ﬁle\u0007pass\u00a0word')).toBeUndefined();
+    expect(synthWith(client, 'Ａdmin\u0085\u00adpass')).toBeUndefined();
+  });
 });
