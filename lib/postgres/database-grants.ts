@@ -40,8 +40,9 @@ export interface DatabaseGrantsProps {
   }[];
   /**
    * How the connection is secured, as libpq's `sslmode`: one of `LIBPQ_SSL_MODES`. `verify-ca` and `verify-full`
-   * need a `caCertificate`. The synth warns when the Job checks no server certificate (a mode that does not verify,
-   * and no `caCertificate`) while a database of `databases` has its clients check it.
+   * need a `caCertificate`. The synth warns when the Job does not insist on a checked server certificate (a mode
+   * that does not verify, but `require` with a `caCertificate`) while a database of `databases` has its clients
+   * check it.
    *
    * @default "require"
    */
@@ -119,13 +120,20 @@ const VERIFYING_MODES: readonly string[] = [SslMode.VERIFY_CA, SslMode.VERIFY_FU
 function warnOfUnverifiedAdmin(grants: DatabaseGrants, props: DatabaseGrantsProps): void {
   const sslMode = props.sslMode ?? SslMode.REQUIRE;
   const verifying = (props.databases ?? []).filter((db) => VERIFYING_MODES.includes(db.sslMode));
-  if (VERIFYING_MODES.includes(sslMode) || props.caCertificate !== undefined || verifying.length === 0) {
+  // a CA makes only `require` check the certificate for good: `prefer` retries without TLS when the handshake, its
+  // check included, fails, `allow` tries without TLS first, and `disable` never uses it (postgres/postgres REL_15
+  // src/interfaces/libpq/fe-connect.c PQconnectPoll, CONNECTION_SSL_STARTUP: "if sslmode is \"prefer\" then do a non-SSL
+  // retry"), so a server in the middle need only fail the handshake
+  const checked = VERIFYING_MODES.includes(sslMode) || (sslMode === SslMode.REQUIRE && props.caCertificate !== undefined);
+  if (checked || verifying.length === 0) {
     return;
   }
   const modes = verifying.map((db) => `${describeValue(db.databaseName)} ${db.sslMode}`).join(', ');
   const wanted = verifying.some((db) => db.sslMode === SslMode.VERIFY_FULL) ? SslMode.VERIFY_FULL : SslMode.VERIFY_CA;
-  warnOnce(grants, `${grants.name} logs in as ${describeValue(props.adminUser)} with sslMode ${describeValue(sslMode)}, which checks no server ` +
-    `certificate, while its databases' clients check it (${modes}): give it sslMode "${wanted}", with a caCertificate in its namespace ` +
+  const why = props.caCertificate === undefined ? 'which checks no server certificate'
+    : 'which goes on without a checked server certificate, its caCertificate notwithstanding';
+  warnOnce(grants, `${grants.name} logs in as ${describeValue(props.adminUser)} with sslMode ${describeValue(sslMode)}, ${why}, ` +
+    `while its databases' clients check it (${modes}): give it sslMode "${wanted}", with a caCertificate in its namespace ` +
     `${describeValue(grants.namespace)} (it defaults to the CA its databases all carry)`);
 }
 

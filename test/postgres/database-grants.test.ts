@@ -119,6 +119,15 @@ describe('DatabaseGrants', () => {
     expect(grants('D', { databases: [full], caCertificate: ca })).toBe('');
     expect(grants('E', { databases: [plain] })).toBe('');
     expect(grants('F', { grants: [{ database: 'x', user: 'x' }] })).toBe('');
+    // a CA checks the certificate for good under require only: prefer retries without TLS when the handshake fails,
+    // allow tries without it first, disable never uses it (postgres/postgres REL_15 src/interfaces/libpq/fe-connect.c
+    // PQconnectPoll, CONNECTION_SSL_STARTUP)
+    for (const [id, sslMode] of [['G', 'prefer'], ['H', 'allow'], ['I', 'disable']]) {
+      expect(grants(id, { databases: [full], sslMode, caCertificate: ca })).toBe(`dockyard: warning: ${id.toLowerCase()} logs in as "doadmin" ` +
+        `with sslMode "${sslMode}", which goes on without a checked server certificate, its caCertificate notwithstanding, while its ` +
+        'databases\' clients check it ("full" verify-full): give it sslMode "verify-full", with a caCertificate in its namespace "ci" (it ' +
+        'defaults to the CA its databases all carry)\n');
+    }
   });
 
   test('fails on names that are not PostgreSQL identifiers', () => {
