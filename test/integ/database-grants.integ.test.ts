@@ -238,4 +238,17 @@ describe('DatabaseGrants with verify-full against a real server serving TLS', ()
     expect(other.status).not.toBe(0);
     expect(other.stderr).toMatch(/certificate verify failed/);
   });
+
+  // why DatabaseGrants warns of prefer with a caCertificate (lib/postgres/database-grants.ts warnOfUnverifiedAdmin):
+  // libpq checks the certificate against PGSSLROOTCERT then, but retries without TLS when that check fails
+  // (postgres/postgres REL_15 src/interfaces/libpq/fe-connect.c PQconnectPoll, CONNECTION_SSL_STARTUP), while
+  // require with the CA refuses the connection, as verify-ca does
+  test('with another CA, sslmode prefer logs the admin in without TLS; require refuses it', () => {
+    const otherCa = fs.readFileSync(makeTestPki(fs.mkdtempSync(path.join(dir, 'other-pki-'))).caCertPath, 'utf8');
+    const prefer = runJob(otherCa, (e) => ({ ...e, PGSSLMODE: 'prefer' }));
+    expect({ status: prefer.status, stderr: prefer.stderr }).toEqual({ status: 0, stderr: '' });
+    const require = runJob(otherCa, (e) => ({ ...e, PGSSLMODE: 'require' }));
+    expect(require.status).not.toBe(0);
+    expect(require.stderr).toMatch(/certificate verify failed/);
+  });
 });
