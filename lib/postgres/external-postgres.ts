@@ -27,7 +27,8 @@ export interface ExternalPostgresProps {
    * and no `\`, and not start with `'` (a synth with `LocalSecretStore` refuses a value given from outside that does,
    * naming its variable). Generated passwords and DigitalOcean's (`AVNS_…`) hold none of them. For every client
    * here it must also be unchanged by SASLprep, from which PostgreSQL makes its SCRAM verifier while lib/pq and
-   * pgconn do not apply it as the server does (`SCRAM_PASSWORD_RULE`, refused at synth likewise). A
+   * pgconn do not apply it as the server does, unless it holds a control character, for which SASLprep refuses it and
+   * the server takes it as it is (`SCRAM_PASSWORD_RULE`, refused at synth likewise). A
    * `PostgresReconciler` that sets the password refuses, at run time, one PostgreSQL would store as a hash as it is:
    * `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
    */
