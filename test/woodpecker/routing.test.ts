@@ -133,7 +133,10 @@ describe('WoodpeckerCi routing, as Woodpecker\'s scheduler applies it', () => {
   });
 
   test('records the grants: a pull secret for what was asked, and the namespaces whose agents list it', () => {
-    expect(ci.grants.secrets.get('deploy-token')).toEqual({ name: 'deploy-token', keys: ['token'], repos: ['acme/api'], events: DEPLOY_EVENTS });
+    // with its values, which the checks of steps that use it read (a Step.buildImage's Docker config)
+    const { values, ...secret } = ci.grants.secrets.get('deploy-token')!;
+    expect(secret).toEqual({ name: 'deploy-token', keys: ['token'], repos: ['acme/api'], events: DEPLOY_EVENTS });
+    expect(Object.keys(values!)).toEqual(['token']);
     expect(route).toEqual({ name: 'release', repos: ['acme/api'], events: DEPLOY_EVENTS, namespace: 'deploy', serviceAccountName: 'deployer' });
     // every event but pull requests, the default, and only where its agents run: typed pipelines elsewhere are refused
     expect(ci.grants.pullSecrets.get('harbor')).toEqual({
