@@ -220,11 +220,10 @@ export class PullAccess {
    * @param name what the message calls the Docker config, e.g. the pipeline secret's `<secret>/<key>`
    *
    * The builder picks its login as docker/cli's file store does (Kaniko reads the config through
-   * go-containerregistry's `authn.DefaultKeychain`, which asks docker/cli for the repository, then for its host;
-   * docker/cli at 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the repository, else the key
-   * that is the host, else any key whose host it is
-   * (`ConvertToHostname` drops the scheme and path), in Go's map order, so any of them. Refused only where every
-   * login it may pick may not push.
+   * go-containerregistry's `authn.DefaultKeychain`, which Kaniko asks for the repository's registry only, so for its
+   * host; docker/cli at 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the host, else any key
+   * whose host it is (`ConvertToHostname` drops the scheme and path, so a key naming the repository is one), in Go's
+   * map order, so any of them. Refused only where every login it may pick may not push.
    */
   public static pushRefusal(scope: IConstruct, repository: string, dockerConfig: SecretValue | undefined, name: string): string | undefined {
     const logins = loginsOfValue(dockerConfig);
@@ -238,10 +237,12 @@ export class PullAccess {
     if (here.some((r) => r.projects.get(project)?.proxyCache)) {
       return `${project} is a proxy cache, which Harbor takes no push to; push to a project of your own`;
     }
-    // go-containerregistry v0.20.6 (Kaniko v1.28.3's, pkg/authn/keychain.go ResolveContext) asks the config for the
-    // repository itself first, a key docker/cli's file store matches only exactly, then for its host
-    const byRepository = logins.filter((l) => l.registry === repository);
-    const exact = byRepository.length > 0 ? byRepository : logins.filter((l) => l.registry === host);
+    // Kaniko asks its keychain for the registry alone, never the repository (osscontainertools/kaniko v1.28.3
+    // pkg/executor/push.go DoPush: Resolve(destRef.Context().Registry); its permission check likewise, through
+    // go-containerregistry v0.21.9 pkg/v1/remote/check.go CheckPushPermission), so both keys
+    // pkg/authn/keychain.go ResolveContext tries, target.String() and target.RegistryStr(), are the host: a key
+    // naming the repository, such as '<host>/apps/demo', is only one more key whose host it is
+    const exact = logins.filter((l) => l.registry === host);
     const matching = exact.length > 0 ? exact : logins.filter((l) => registryHost(l.registry) === registryHost(host));
     if (matching.length === 0) {
       return `${name} holds no login to ${host} (it logs in to ${logins.map((l) => l.registry).join(', ')}), so the push goes without one, which Harbor refuses`;

@@ -119,21 +119,28 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(thrown(pushWith(s, `${HOST}/apps/demo`, { docker_config: both })).message).toContain('as robot$reader, which may push to no project');
   });
 
-  // go-containerregistry v0.20.6 pkg/authn/keychain.go ResolveContext asks for target.String(), the repository, before
-  // target.RegistryStr(); Kaniko v1.28.3 (go.mod) pushes through it, so a key naming the repository wins over the host's
-  test('a login keyed by the repository itself is the one the builder takes, before the host\'s', () => {
+  // Kaniko resolves its push login for the registry alone (osscontainertools/kaniko v1.28.3 pkg/executor/push.go
+  // DoPush: Resolve(destRef.Context().Registry), CheckPushPermissions through go-containerregistry v0.21.9
+  // pkg/v1/remote/check.go), so go-containerregistry's pkg/authn/keychain.go ResolveContext asks docker/cli for the
+  // host under both its keys (name.Registry's String() is RegistryStr()); a key naming the repository is matched only
+  // as a key whose host it is (docker/cli file_store.go Get, ConvertToHostname), after the exact host key
+  test('a login keyed by the repository loses to the host\'s key, and serves the host where that is missing', () => {
     const s = setup(engine);
     const both = SecretValue.dockerConfigJson([
       { registry: HOST, username: s.reader.username, password: s.reader.secret },
       { registry: `${HOST}/apps/demo`, username: s.pusher.username, password: s.pusher.secret },
     ]);
-    expect(pushWith(s, `${HOST}/apps/demo`, { docker_config: both })).not.toThrow();
+    expect(thrown(pushWith(s, `${HOST}/apps/demo`, { docker_config: both })).message).toContain('as robot$reader, which may push to no project');
     const t = setup(engine);
     const reversed = SecretValue.dockerConfigJson([
       { registry: HOST, username: t.pusher.username, password: t.pusher.secret },
       { registry: `${HOST}/apps/demo`, username: t.reader.username, password: t.reader.secret },
     ]);
-    expect(thrown(pushWith(t, `${HOST}/apps/demo`, { docker_config: reversed })).message).toContain('as robot$reader, which may push to no project');
+    expect(pushWith(t, `${HOST}/apps/demo`, { docker_config: reversed })).not.toThrow();
+    const u = setup(engine);
+    expect(pushWith(u, `${HOST}/apps/demo`, { docker_config: login(u.pusher, `${HOST}/apps/demo`) })).not.toThrow();
+    const v = setup(engine);
+    expect(thrown(pushWith(v, `${HOST}/apps/demo`, { docker_config: login(v.reader, `${HOST}/apps/demo`) })).message).toContain('as robot$reader');
   });
 
   test('a login whose user name is a secret itself (usernameFrom) passes: Dockyard cannot tell which user it is', () => {
