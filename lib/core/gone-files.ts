@@ -30,6 +30,18 @@ export function notedFileList(app: IConstruct): string {
 }
 
 /**
+ * The files with a note that the previous output's mark lists, by path, with their notes; undefined where it lists
+ * none (no file had a note, or an older version wrote it).
+ */
+export function markedNotes(mark: string | undefined): Map<string, string> | undefined {
+  const items = readMarkList(mark, NOTED_HEADER, NOTED_END);
+  return items === undefined ? undefined : new Map(items.map((item) => {
+    const space = item.indexOf(' ');
+    return space < 0 ? [item, ''] : [item.slice(0, space), item.slice(space + 1)];
+  }));
+}
+
+/**
  * For each file with a note that the previous output's mark lists and this synth no longer writes (`written`, the
  * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it. Where
  * a file this synth writes has the same note (`notes`, this synth's `notesOf`), it goes to the same place and is
@@ -38,9 +50,7 @@ export function notedFileList(app: IConstruct): string {
  */
 export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[], notes: ReadonlyMap<string, string>): string[] {
   const now = new Set(written.map((p) => path.posix.normalize(p)));
-  return (readMarkList(mark, NOTED_HEADER, NOTED_END) ?? []).flatMap((item) => {
-    const space = item.indexOf(' ');
-    const [file, note] = space < 0 ? [item, ''] : [item.slice(0, space), item.slice(space + 1)];
+  return [...(markedNotes(mark) ?? [])].flatMap(([file, note]) => {
     if (now.has(file)) {
       return [];
     }

@@ -16,7 +16,7 @@ import { isInside } from './paths';
 import { leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
-import { goneFileNotices, notedFileList, notesOf } from './gone-files';
+import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
 import { Secret } from './secret';
@@ -119,7 +119,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
     const names = ObjectNames.for(app);
     const identities = [...names.identities(), ...unclaimed];
-    const notices = [...changeNotices(app, files), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path), notesOf(app))];
+    const notices = [...changeNotices(app, files, markedNotes(mark)), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path), notesOf(app))];
     const left = leftObjectsWarning(mark, identities);
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
@@ -479,10 +479,15 @@ function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
  * For each `OutputFile` and `SecretFile` with an `onChange` note whose content differs from what the output directory
  * holds (or that it lacks), `<output directory>/<path> changed: <note>`. Nothing when the directory does not exist
  * yet or is empty: a first synth's files are all new, and the README's first steps install them. Read before the output is
- * replaced, printed after: a synth that fails writes nothing and announces nothing.
+ * replaced, printed after: a synth that fails writes nothing and announces nothing. A file the previous output wrote
+ * without a note (`previous`, its mark's noted files; undefined where it lists none) is named whatever its content:
+ * its copy was never made, and what is there is another file's (registries.yaml once the nodes' login is taken out of
+ * `NodeMirrorFiles`, where registries.local.yaml's copy is).
  */
-function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[]): string[] {
+function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[], previous: ReadonlyMap<string, string> | undefined): string[] {
   const notes = notesOf(app);
+  // the files the mark lists with their notes (notedFileList), as the previous output's mark would have
+  const marked = new Set(notes.keys());
   // an upgrade that relocates more images (Trivy's databases, 12-03) failed on the mirror until they were copied
   if (Images.mirrored(app)) {
     notes.set(IMAGE_PAIRS_FILE, 'copy the images it lists that the mirror lacks (dockyard-images --pairs) before applying');
@@ -508,6 +513,10 @@ function changeNotices(app: App, files: readonly { path: string; content: string
     }
     if (before === undefined) {
       out.push(`${path.join(app.outdir, f.path)} is new: ${note}`);
+    } else if (previous !== undefined && marked.has(path.posix.normalize(f.path)) && !previous.has(path.posix.normalize(f.path))) {
+      // comparing it with itself said 'changed in its comment lines (#) only: nothing to do', and the nodes kept the
+      // login the output no longer holds
+      out.push(`${path.join(app.outdir, f.path)} is now a file to copy: ${note}`);
     } else if (!before.equals(now)) {
       // a new release's header told every upgrade to restart containerd on every node (an upgrade trial)
       out.push(commentsOnly(before.toString('utf8'), now.toString('utf8'))

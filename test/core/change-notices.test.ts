@@ -64,6 +64,8 @@ describe('OutputFile and SecretFile onChange', () => {
       const app = new App({ outdir: path.join(dir, 'dist') });
       const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
       images.forEach((image, i) => kube(chart, `D${i}`, 'ConfigMap', { metadata: { name: `c${i}` }, data: { image: Lazy.any({ produce: () => Images.resolve(chart, Image.of(image)).reference }) } }));
+      // a file the mark lists with its note beside it: images.pairs.txt, which the mark never lists, is still compared
+      new OutputFile(chart, 'Node', { path: 'nodes/a.yaml', content: () => 'a', onChange: 'copy it to every node' });
       Images.relocateAll(app, ImageRelocation.registry('mirror.example.com/airgap'));
       return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
     };

@@ -71,6 +71,11 @@ describe('NodeMirrorFiles at synth', () => {
     };
     synth(true);
     const lines = synth(false).split('\n');
+    // registries.yaml had no note beside registries.local.yaml, so the nodes never got a copy of it: compared with
+    // itself it changed in its comments only, and the synth said 'nothing to do' of the file now to copy
+    expect(lines.filter((l) => /^dockyard: \S*\/rke2\/registries\.yaml /.test(l))).toEqual([
+      expect.stringMatching(new RegExp('dist/nodes/rke2/registries\\.yaml is now a file to copy: copy it to /etc/rancher/rke2/registries\\.yaml')),
+    ]);
     expect(lines.filter((l) => /no longer written/.test(l))).toEqual([
       expect.stringMatching(/dist\/nodes\/containerd\/conf\.d\/dockyard-mirror-auth\.local\.toml is no longer written: remove the copy made of it/),
       expect.stringMatching(new RegExp('dist/nodes/rke2/registries\\.local\\.yaml is no longer written: .*dist/nodes/rke2/registries\\.yaml ' +
