@@ -44,17 +44,20 @@ export function markedNotes(mark: string | undefined): Map<string, string> | und
 /**
  * For each file with a note that the previous output's mark lists and this synth no longer writes (`written`, the
  * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it. Where
- * a file this synth writes has the same note (`notes`, this synth's `notesOf`), it goes to the same place and is
- * named as the one to copy there instead: with the nodes' login taken out of `NodeMirrorFiles`, registries.yaml takes
+ * a file this synth writes has the same note (`notes`, this synth's `notesOf`) and the previous output did not list
+ * with it, it goes to the same place and is named as the one to copy there instead: with the nodes' login taken out of `NodeMirrorFiles`, registries.yaml takes
  * the place of registries.local.yaml, and removing the copy left the nodes without one.
  */
 export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[], notes: ReadonlyMap<string, string>): string[] {
   const now = new Set(written.map((p) => path.posix.normalize(p)));
-  return [...(markedNotes(mark) ?? [])].flatMap(([file, note]) => {
+  const previous = markedNotes(mark) ?? new Map<string, string>();
+  return [...previous].flatMap(([file, note]) => {
     if (now.has(file)) {
       return [];
     }
-    const successor = [...notes].find(([p, n]) => n === note && now.has(p))?.[0];
+    // one the previous output had copied with the same note already went somewhere else than this file's copy: notes
+    // such as 'copy it to every node' (OutputFile's own example) name no place, and two such files are two copies
+    const successor = [...notes].find(([p, n]) => n === note && now.has(p) && previous.get(p) !== note)?.[0];
     return [successor !== undefined
       ? `${path.join(outdir, file)} is no longer written: ${path.join(outdir, successor)} replaces it there (${note})`
       : `${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), or what reads it there keeps reading it`];

@@ -31,7 +31,10 @@ export interface OutputFileProps {
    * a synth that writes it with other content than the output directory held prints
    * `dockyard: <output directory>/<path> changed: <onChange>` (nothing on a first synth, into a missing or empty directory;
    * where only lines starting with `#` changed, comments in the node files' formats, it says so and that there is
-   * nothing to do).
+   * nothing to do). A file the previous output wrote without a note is named as `… is now a file to copy: <onChange>`
+   * whatever its content; one no longer written as `… is no longer written: remove the copy made of it (<onChange>) …`,
+   * or, where a file newly noted so carries the same note, as replaced by that file: give a file that is copied
+   * somewhere a note naming that place.
    *
    * @default - a change is not announced
    */

@@ -96,6 +96,22 @@ describe('OutputFile and SecretFile onChange', () => {
     expect(synth(['a'])).not.toMatch(/no longer written/);
   });
 
+  // a note need not name a place ('copy it to every node', OutputFile's own example): a file that was copied with the
+  // same note beside the one gone is a copy of its own, so the gone one's copy is still to be removed, not 'replaced'
+  test('a file gone beside another with the same note, both copied before, is named to be removed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
+    made.push(dir);
+    const synth = (files: string[]) => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'platform' });
+      files.forEach((f) => new OutputFile(chart, f, { path: `nodes/${f}.yaml`, content: () => f, onChange: 'copy it to every node' }));
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    };
+    synth(['a', 'b']);
+    expect(synth(['a']).split('\n').filter((l) => /no longer written/.test(l))).toEqual([expect.stringMatching(
+      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(copy it to every node\), or what reads it there keeps reading it$/)]);
+  });
+
   test('a first synth into an empty directory made for it announces nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-notices-'));
     made.push(dir);
