@@ -1,3 +1,5 @@
+import * as os from 'os';
+import * as path from 'path';
 import { App } from 'cdk8s';
 import {
   BuildEgressProps, DockyardChart, DroneCi, DroneKubeRunner, DroneKubeRunnerProps, DroneSecretsExtension, Harbor, HarborProps, HarborStorage, ICiEngine, Namespace, Postgres, ProxyUpstream, Redis,
@@ -50,10 +52,15 @@ export interface PlatformOptions {
   /**
    * The app's output directory.
    *
-   * @default - cdk8s's: `CDK8S_OUTDIR`, else `dist`
+   * @default - a folder of its own under the test run's temporary folder, made only if the app is synthesized: cdk8s's
+   *   own default, `dist` in the working directory, put a test's manifests in the project's `dist/`, where the next
+   *   `npm run synth` took them for an earlier output (a fresh clone's CI run, then `npm run synth`)
    */
   readonly outdir?: string;
 }
+
+/** How many platforms this test file made, for their output folders. */
+let platforms = 0;
 
 /** A platform on either engine. */
 export interface Platform {
@@ -80,7 +87,7 @@ export interface DronePlatform extends Platform {
 export function platform(props?: Partial<TeamPlatformProps>, options?: PlatformOptions & { readonly engine?: 'drone' }): DronePlatform;
 export function platform(props: Partial<TeamPlatformProps> | undefined, options: PlatformOptions): Platform;
 export function platform(props: Partial<TeamPlatformProps> = {}, options: PlatformOptions = {}): Platform | DronePlatform {
-  const app = new App({ outdir: options.outdir });
+  const app = new App({ outdir: options.outdir ?? path.join(os.tmpdir(), `dockyard-platform-${process.pid}-${++platforms}`) });
   const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
   if (options.definesCiNamespace ?? true) {
     new Namespace(chart, 'Namespace', { name: 'ci' });
