@@ -22,9 +22,8 @@ export function notesOf(app: IConstruct): Map<string, string> {
   return notes;
 }
 
-/** The mark's list of the files of `app` that have an `onChange` note, with it; nothing where none has one. */
-export function notedFileList(app: IConstruct): string {
-  const notes = notesOf(app);
+/** The mark's list of the files with an `onChange` note (`notesOf`), with it; nothing where none has one. */
+export function notedFileList(notes: ReadonlyMap<string, string>): string {
   // paths hold no space (OutputFile and SecretFile refuse one), so the first splits the path from its note
   return notes.size === 0 ? '' : markList(NOTED_HEADER, NOTED_END, [...notes].map(([p, note]) => `${p} ${note}`));
 }
@@ -42,22 +41,24 @@ export function markedNotes(mark: string | undefined): Map<string, string> | und
 }
 
 /**
- * For each file with a note that the previous output's mark lists and this synth no longer writes (`written`, the
- * paths it writes), `<output directory>/<path> is no longer written: …`, naming where its note said to copy it. Where
- * a file this synth writes has the same note (`notes`, this synth's `notesOf`) and the previous output did not list
- * with it, it goes to the same place and is named as the one to copy there instead: with the nodes' login taken out of `NodeMirrorFiles`, registries.yaml takes
- * the place of registries.local.yaml, and removing the copy left the nodes without one.
+ * For each file with a note that the previous output's mark lists (`previous`, its `markedNotes`) and this synth no
+ * longer writes (`written`, the paths it writes), `<output directory>/<path> is no longer written: …`, naming where
+ * its note said to copy it. Where a file this synth writes has the same note (`notes`, this synth's `notesOf`) and
+ * the previous output did not list it with that note, it goes to the same place and is named as the one to copy
+ * there instead: with the nodes' login taken out of `NodeMirrorFiles`, registries.yaml takes the place of
+ * registries.local.yaml, and removing the copy left the nodes without one.
  */
-export function goneFileNotices(outdir: string, mark: string | undefined, written: readonly string[], notes: ReadonlyMap<string, string>): string[] {
+export function goneFileNotices(outdir: string, previous: ReadonlyMap<string, string> | undefined, written: readonly string[],
+  notes: ReadonlyMap<string, string>): string[] {
   const now = new Set(written.map((p) => path.posix.normalize(p)));
-  const previous = markedNotes(mark) ?? new Map<string, string>();
-  return [...previous].flatMap(([file, note]) => {
+  const before = previous ?? new Map<string, string>();
+  return [...before].flatMap(([file, note]) => {
     if (now.has(file)) {
       return [];
     }
     // one the previous output had copied with the same note already went somewhere else than this file's copy: notes
     // such as 'copy it to every node' (OutputFile's own example) name no place, and two such files are two copies
-    const successor = [...notes].find(([p, n]) => n === note && now.has(p) && previous.get(p) !== note)?.[0];
+    const successor = [...notes].find(([p, n]) => n === note && now.has(p) && before.get(p) !== note)?.[0];
     return [successor !== undefined
       ? `${path.join(outdir, file)} is no longer written: ${path.join(outdir, successor)} replaces it there (${note})`
       : `${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), or what reads it there keeps reading it`];

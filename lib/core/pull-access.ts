@@ -213,17 +213,13 @@ export class PullAccess {
    * Why a push of `repository` (`<host>/<project>/...`, as `Step.buildImage` takes it) with the Docker config
    * `dockerConfig` would fail, if Dockyard knows it would: the config holds no login to a registry Dockyard declares
    * (Kaniko then pushes without one, and Harbor takes no anonymous push), its login there is a robot Dockyard
-   * declared that may not push to the project, or the project is a proxy cache, which takes no push at all. Undefined where the push may work, or where Dockyard does not know:
-   * a config it did not build (an input, a copy of one), a registry it does not declare (which may take anonymous
-   * pushes), a user that is no robot it declared.
+   * declared that may not push to the project, or the project is a proxy cache, which takes no push at all.
+   * Undefined where the push may work, or where Dockyard does not know: a config it did not build (an input, a copy
+   * of one), a registry it does not declare (which may take anonymous pushes), a user that is no robot it declared.
+   * The login is the one docker/cli's file store picks for the host (see the body); refused only where every login
+   * it may pick may not push.
    *
    * @param name what the message calls the Docker config, e.g. the pipeline secret's `<secret>/<key>`
-   *
-   * The builder picks its login as docker/cli's file store does (Kaniko reads the config through
-   * go-containerregistry's `authn.DefaultKeychain`, which Kaniko asks for the repository's registry only, so for its
-   * host; docker/cli at 365e7a5 `cli/config/credentials/file_store.go` `Get`): the key that is the host, else any key
-   * whose host it is (`ConvertToHostname` drops the scheme and path, so a key naming the repository is one), in Go's
-   * map order, so any of them. Refused only where every login it may pick may not push.
    */
   public static pushRefusal(scope: IConstruct, repository: string, dockerConfig: SecretValue | undefined, name: string): string | undefined {
     const logins = loginsOfValue(dockerConfig);
@@ -241,7 +237,9 @@ export class PullAccess {
     // pkg/executor/push.go DoPush: Resolve(destRef.Context().Registry); its permission check likewise, through
     // go-containerregistry v0.21.9 pkg/v1/remote/check.go CheckPushPermission), so both keys
     // pkg/authn/keychain.go ResolveContext tries, target.String() and target.RegistryStr(), are the host: a key
-    // naming the repository, such as '<host>/apps/demo', is only one more key whose host it is
+    // naming the repository, such as '<host>/apps/demo', is only one more key whose host it is. docker/cli's file
+    // store (365e7a5 cli/config/credentials/file_store.go Get) takes the key that is the host, else any key whose
+    // ConvertToHostname is the host, in Go's map order: any of them
     const exact = logins.filter((l) => l.registry === host);
     const matching = exact.length > 0 ? exact : logins.filter((l) => registryHost(l.registry) === registryHost(host));
     if (matching.length === 0) {
@@ -249,13 +247,12 @@ export class PullAccess {
     }
     const denied: string[] = [];
     for (const login of matching) {
+      // every robot Dockyard declared has its push grants, empty or not (`grantPush`); any other login may push
       const pushes = login.username === undefined ? undefined : here.map((r) => r.pushes.get(login.username!)).find((p) => p !== undefined);
-      const pulls = login.username === undefined ? undefined : here.map((r) => r.logins.get(login.username!)).find((p) => p !== undefined);
-      // a robot Dockyard declared is known by its pull grants (every permission pulls); any other login may push
-      if (pulls === undefined || pushes?.has(project)) {
+      if (pushes === undefined || pushes.has(project)) {
         return undefined;
       }
-      denied.push(`${login.username}, which may push to ${pushes === undefined || pushes.size === 0 ? 'no project' : [...pushes].sort().join(', ')}`);
+      denied.push(`${login.username}, which may push to ${pushes.size === 0 ? 'no project' : [...pushes].sort().join(', ')}`);
     }
     return `${name} logs in to ${host} as ${denied.join('; as ')}, not to project ${project}: give the robot RobotPermission.push(${JSON.stringify(project)})`;
   }

@@ -119,7 +119,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // is no object gone); the new list leaves out those the cluster removes itself, so none is ever named as gone
     const names = ObjectNames.for(app);
     const identities = [...names.identities(), ...unclaimed];
-    const notices = [...changeNotices(app, files, markedNotes(mark)), ...goneFileNotices(app.outdir, mark, files.map((f) => f.path), notesOf(app))];
+    // the files copied elsewhere by hand, by their notes: this synth's, and the previous output's
+    const notes = notesOf(app);
+    const previousNotes = markedNotes(mark);
+    const notices = [...changeNotices(app, files, notes, previousNotes), ...goneFileNotices(app.outdir, previousNotes, files.map((f) => f.path), notes)];
     const left = leftObjectsWarning(mark, identities);
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
@@ -129,7 +132,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(app) + objectList(listed), 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));
@@ -484,10 +487,11 @@ function secretNamespaces(all: readonly IConstruct[]): ManifestNamespaces {
  * its copy was never made, and what is there is another file's (registries.yaml once the nodes' login is taken out of
  * `NodeMirrorFiles`, where registries.local.yaml's copy is).
  */
-function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[], previous: ReadonlyMap<string, string> | undefined): string[] {
-  const notes = notesOf(app);
+function changeNotices(app: App, files: readonly { path: string; content: string | readonly Buffer[] }[], noted: ReadonlyMap<string, string>,
+  previous: ReadonlyMap<string, string> | undefined): string[] {
+  const notes = new Map(noted);
   // the files the mark lists with their notes (notedFileList), as the previous output's mark would have
-  const marked = new Set(notes.keys());
+  const marked = new Set(noted.keys());
   // an upgrade that relocates more images (Trivy's databases, 12-03) failed on the mirror until they were copied
   if (Images.mirrored(app)) {
     notes.set(IMAGE_PAIRS_FILE, 'copy the images it lists that the mirror lacks (dockyard-images --pairs) before applying');
