@@ -175,12 +175,20 @@ export class LocalSecretStore {
     });
   }
 
-  /** Whether the output directory `dir` holds Secrets made from this state, as its Secrets file's header names it. */
+  /**
+   * Whether the output directory `dir` may hold Secrets made from this state, as its Secrets file's header names it.
+   * The header names the state as that synth was given it, relative to where it ran, which need not be where this
+   * one runs: a relative name counts as this state's where this state's absolute path ends with it (its `..` and `.`
+   * dropped), so an output written from another directory stays on the record, and is named on a rotation, rather
+   * than dropping off unseen. Only a name that cannot be this state's takes it off.
+   */
   private madeOutput(dir: string): boolean {
     const named = stateNamedBy(path.join(dir, SECRETS_FILE));
-    // the header names the state as the synth was given it, relative to where it ran: the example stacks' npm
-    // scripts all run at the project's root
-    return named !== undefined && path.resolve(named) === path.resolve(this.statePath);
+    if (named === undefined) return false;
+    const state = path.resolve(this.statePath);
+    if (path.isAbsolute(named)) return path.resolve(named) === state;
+    const tail = path.normalize(named).split(path.sep).filter((part) => part !== '..' && part !== '.' && part !== '');
+    return tail.length > 0 && state.endsWith(path.sep + tail.join(path.sep));
   }
 
   /** Write a manifest from `render`, or another credential file, to `file`, readable only by its owner. */

@@ -87,3 +87,29 @@ test('a store rendered outside a synth records no output', () => {
   expect(JSON.parse(fs.readFileSync(w.statePath, 'utf8')).outputs).toBeUndefined();
   w.done();
 });
+
+test('an output written from another directory, which names the state relative to there, stays on the record and is named', () => {
+  const w = workspace();
+  fs.mkdirSync(path.join(w.dir, 'apps'));
+  const cwd = process.cwd();
+  try {
+    // the default stack from the project's root names the state `state.json`; another stack run from apps/ reads
+    // that header from there, where `state.json` would be apps/state.json: the output must not drop off for it
+    process.chdir(w.dir);
+    w.synth('dist', { state: 'state.json' });
+    process.chdir(path.join(w.dir, 'apps'));
+    w.synth('dist-teams', { state: '../state.json' });
+    expect(w.outputs()).toEqual([path.join(w.dir, 'dist'), path.join(w.dir, 'dist-teams')]);
+    const warned = w.synth('dist-teams', { state: '../state.json', rotate: ['ci/db/password'] });
+    expect(STALE.exec(warned)?.[1]).toBe(JSON.stringify(path.join(w.dir, 'dist')));
+    // a relative name that cannot be this state's (another file name) still takes the output off
+    process.chdir(w.dir);
+    fs.rmSync(path.join(w.dir, 'dist'), { recursive: true });
+    w.synth('dist', { state: 'other.json' });
+    w.synth('dist-teams');
+    expect(w.outputs()).toEqual([path.join(w.dir, 'dist-teams')]);
+  } finally {
+    process.chdir(cwd);
+  }
+  w.done();
+});
