@@ -13,7 +13,7 @@ import { httpGet, probesOf } from '../core/pod';
 import { checkNotOwnedNamespace } from '../ci/build-namespace';
 import { WoodpeckerBuildNamespaces } from './builds';
 import { renderAgentLabels } from './labels';
-import { IWoodpeckerServer } from './server';
+import { IWoodpeckerServer, WoodpeckerServer } from './server';
 
 /** The settings of a `WoodpeckerAgent` that a `WoodpeckerCi` lets its caller override for all its agents. */
 export interface WoodpeckerAgentOptions {
@@ -82,7 +82,9 @@ export interface WoodpeckerAgentOptions {
   /**
    * Whether step pods run with `runAsNonRoot` (`WOODPECKER_BACKEND_K8S_SECCTX_NONROOT`): the kubelet then refuses
    * every image that runs as root, image builders such as kaniko included. It sets nothing else of the restricted
-   * profile (`pipeline/backend/kubernetes/pod.go:580-648`).
+   * profile (`pipeline/backend/kubernetes/pod.go:580-648`). The clone step is such a pod too, so this needs the
+   * server's `cloneImage` to run as a non-root user: with `woodpeckerci/plugin-git`, which runs as root, it is
+   * refused.
    *
    * @default false
    */
@@ -146,6 +148,30 @@ export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
 }
 
 const HEALTH_PORT = 3000;
+
+/**
+ * The clone plugin's repository: every tag of it runs as root, as its image sets no user (woodpecker-ci/plugin-git
+ * 2.9.2 `docker/Dockerfile.multiarch`, and no tag before it sets one either).
+ */
+const ROOT_CLONE_REPOSITORY = 'woodpeckerci/plugin-git';
+
+/**
+ * Refuse `runAsNonRoot` where the server clones with `woodpeckerci/plugin-git`. Every step pod then gets
+ * `runAsNonRoot: true`, the default clone step's too, which sets no user of its own (woodpecker v3.17.0
+ * `pipeline/frontend/yaml/compiler/compiler.go:153-168` gives it no `backend_options`;
+ * `pipeline/backend/kubernetes/pod.go:595-597` sets the flag on every pod). The kubelet refuses to start the clone
+ * container (CreateContainerConfigError, "image will run as root"), which the backend does not watch for: `WaitStep`
+ * ends only on ImagePullBackOff, InvalidImageName, a finished pod or a deleted one (`kubernetes.go:300-333`), so
+ * every pipeline waits on its clone step, without an error, until its timeout.
+ */
+function checkRunAsNonRoot(server: IWoodpeckerServer): void {
+  const clone = server instanceof WoodpeckerServer ? server.cloneImage : undefined;
+  if (clone !== undefined && clone.repository === ROOT_CLONE_REPOSITORY) {
+    invalid('runAsNonRoot', true, `must be false while the server clones with ${clone.reference}, which runs as root: the kubelet ` +
+      'would refuse every clone step, and each pipeline would wait on it until its timeout; give the server a cloneImage that runs as a ' +
+      'non-root user first');
+  }
+}
 const CONFIG_DIR = '/etc/woodpecker';
 
 /**
@@ -239,6 +265,7 @@ export class WoodpeckerAgent extends Construct {
     // kept for the platform; labels, annotations, node selectors and affinity stay off by default (:58-111)
     env.value('WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', 'false');
     if (props.runAsNonRoot) {
+      checkRunAsNonRoot(props.server);
       env.value('WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', 'true');
     }
     // flags.go:149-154; the init container is pulled Always (pod.go:322-326), so it must be reachable

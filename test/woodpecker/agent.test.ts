@@ -2,14 +2,14 @@
 // they name another): every variable, port, probe and RBAC rule cites the source that reads or calls it.
 import { createHash } from 'crypto';
 import { GitProvider, Images, Image, NetworkPeer, PodSecurityLevel, Postgres, Resources, Secret } from '../../lib';
-import { WoodpeckerAgent, WoodpeckerAgentProps, WoodpeckerBuildNamespaces, WoodpeckerServer } from '../../lib/woodpecker';
+import { WoodpeckerAgent, WoodpeckerAgentProps, WoodpeckerBuildNamespaces, WoodpeckerServer, WoodpeckerServerProps } from '../../lib/woodpecker';
 import { container, envOf, find, synth, testChart } from '../util';
-import { woodpeckerServer } from './fixtures';
+import { woodpeckerCi, woodpeckerServer } from './fixtures';
 import { agentFilterLabels, literalEnv } from './upstream';
 
-function setup(props: Partial<WoodpeckerAgentProps> = {}) {
+function setup(props: Partial<WoodpeckerAgentProps> = {}, serverProps: Partial<WoodpeckerServerProps> = {}) {
   const chart = testChart('ci');
-  const server = woodpeckerServer(chart);
+  const server = woodpeckerServer(chart, serverProps);
   const builds = new WoodpeckerBuildNamespaces(chart, 'Builds');
   builds.addBuildNamespace('deploy');
   const agent = new WoodpeckerAgent(chart, 'Agent', { server, builds, ...props });
@@ -99,7 +99,9 @@ describe('WoodpeckerAgent', () => {
   });
 
   test('switches native secrets, ServiceAccounts from steps, non-root steps and pull secrets on when asked', () => {
-    const { chart, agent } = setup({ allowNativeSecrets: true, serviceAccountNameAllowFromStep: true, runAsNonRoot: true, pullSecretNames: ['b'] });
+    // a clone image that runs as a non-root user, as runAsNonRoot needs (next test)
+    const { chart, agent } = setup({ allowNativeSecrets: true, serviceAccountNameAllowFromStep: true, runAsNonRoot: true, pullSecretNames: ['b'] },
+      { cloneImage: Image.of('registry.example.com/ci/git-clone:1.0.0') });
     agent.addPullSecretName('a');
     const env = literalEnv(container(find(synth(chart), 'StatefulSet', 'woodpecker-agent')));
     expect(env.WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS).toBe('true');
@@ -109,6 +111,29 @@ describe('WoodpeckerAgent', () => {
     expect(env.WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES).toBe('a,b');
     expect(() => agent.addPullSecretName('c')).toThrow('invalid pullSecretNames "c": must be set before the chart is synthesized');
     expect(() => agent.allowNativeSecrets()).toThrow('invalid allowNativeSecrets true: must be set before the chart is synthesized');
+  });
+
+  test('refuses runAsNonRoot while the server clones with plugin-git, which runs as root', () => {
+    // woodpecker-ci/plugin-git 2.9.2 docker/Dockerfile.multiarch sets no USER, so the image runs as root. With
+    // WOODPECKER_BACKEND_K8S_SECCTX_NONROOT every step pod gets runAsNonRoot (woodpecker v3.17.0
+    // pipeline/backend/kubernetes/pod.go:595-597), the default clone step's too, which has no backend_options
+    // (pipeline/frontend/yaml/compiler/compiler.go:153-168): the kubelet refuses its container
+    // (CreateContainerConfigError), which WaitStep does not watch for (kubernetes.go:300-333), so every pipeline
+    // would wait on its clone step until its timeout
+    const message = 'invalid runAsNonRoot true: must be false while the server clones with docker.io/woodpeckerci/plugin-git:2.9.2, which ' +
+      'runs as root: the kubelet would refuse every clone step, and each pipeline would wait on it until its timeout; give the server a ' +
+      'cloneImage that runs as a non-root user first';
+    expect(() => setup({ runAsNonRoot: true })).toThrow(message);
+    expect(() => setup({ runAsNonRoot: true })).toThrow(/^[^\n]+$/);
+    // any tag and any registry of it: relocation keeps the repository, and no tag sets a user
+    expect(() => setup({ runAsNonRoot: true }, { cloneImage: Image.of('registry.example.com/woodpeckerci/plugin-git:2.10.0') }))
+      .toThrow('invalid runAsNonRoot true: must be false while the server clones with registry.example.com/woodpeckerci/plugin-git:2.10.0');
+    // and through WoodpeckerCi, whose agents take the option
+    const chart = testChart('ci');
+    expect(() => woodpeckerCi(chart, { agent: { runAsNonRoot: true } })).toThrow(message);
+    // off, or with a clone image of another repository, nothing is refused
+    expect(() => setup({ runAsNonRoot: false })).not.toThrow();
+    expect(() => setup({ runAsNonRoot: true }, { cloneImage: Image.of('registry.example.com/ci/git-clone:1.0.0') })).not.toThrow();
   });
 
   test('renders labels the agent parses into the filter the server applies, "!" and "/" included', () => {
