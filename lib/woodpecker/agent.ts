@@ -74,7 +74,10 @@ export interface WoodpeckerAgentOptions {
    * Whether workspace volumes are ReadWriteMany (`WOODPECKER_BACKEND_K8S_STORAGE_RWX`, Woodpecker's default true).
    * Most managed clusters' default StorageClass offers only ReadWriteOnce, on which a ReadWriteMany claim stays
    * Pending; with ReadWriteOnce, steps that run in parallel on different nodes wait for the volume
-   * (woodpecker-ci/woodpecker#3344).
+   * (woodpecker-ci/woodpecker#3344). A `services:` pod mounts the workspace too, unless its
+   * `backend_options.kubernetes.workspaceVolume` is false (woodpecker v3.17.0 `pipeline/backend/kubernetes/pod.go:393-411`),
+   * and holds it until the workflow ends: a step the scheduler puts on another node then waits, without an error, until
+   * the pipeline's timeout (woodpecker-ci/woodpecker#4795). Give services that need no workspace `workspaceVolume: false`.
    *
    * @default false
    */
