@@ -20,6 +20,9 @@ export interface WoodpeckerBuildOptions {
    * as root while refusing privileged pods and host access; restricted violations are still warned about. Restricted
    * refuses every step whose `backend_options.kubernetes.securityContext` does not set a seccomp profile, non-root
    * and dropped capabilities itself: the backend sets none of them (`pipeline/backend/kubernetes/pod.go:580-733`).
+   * That includes the default clone step, which has no `backend_options` (v3.17.0
+   * `pipeline/frontend/yaml/compiler/compiler.go:153-168`): there every pipeline, typed ones included, fails at its
+   * clone step unless it sets `skip_clone` or a `clone:` step of its own with that security context.
    *
    * @default PodSecurityLevel.BASELINE
    */
