@@ -175,6 +175,7 @@ function checkRunAsNonRoot(server: IWoodpeckerServer): void {
       'non-root user first');
   }
 }
+
 const CONFIG_DIR = '/etc/woodpecker';
 
 /**
