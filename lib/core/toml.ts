@@ -1,7 +1,7 @@
 import { invalid } from './validation';
 
 /** A UTF-16 surrogate without its pair: no Unicode scalar value, so TOML (and UTF-8) cannot hold it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * A TOML basic string (`"..."`) holding `value` exactly. `JSON.stringify` already writes a valid TOML basic string

@@ -11,8 +11,8 @@
  */
 
 import { compare } from '../core/text';
-import { tomlString } from '../core/toml';
-import { checkHostname, checkKnownProps, describeValue, invalid } from '../core/validation';
+import { LONE_SURROGATE, tomlString } from '../core/toml';
+import { checkHostname, checkKnownProps, describeValue, invalid, invalidPath } from '../core/validation';
 import { toYaml } from '../core/yaml';
 
 /** One upstream registry served by a mirror endpoint, optionally under a path prefix such as a Harbor proxy project. */
@@ -35,6 +35,21 @@ export interface MirrorSpec {
    * @default - images keep their own repository path on the mirror
    */
   readonly project?: string;
+  /**
+   * The absolute path, on every node, of a PEM file of the CA(s) that signed the mirror endpoint's TLS certificate,
+   * such as `/etc/rancher/k3s/mirror-ca.pem` or `/etc/containerd/certs.d/harbor.example.com/ca.crt`: the runtime
+   * then trusts it for that endpoint host, on top of the system CAs, with no change to the node's trust store.
+   * Rendered as `ca` in the hosts.toml host table (containerd) and `configs."<endpoint host>".tls.ca_file`
+   * (RKE2/k3s, which copy it into the hosts.toml they write).
+   *
+   * Dockyard writes only the path: copy the file to every node before the mirror files. While it is missing or
+   * holds no PEM certificate, containerd fails every pull of `upstream`, without trying the registry itself. Under
+   * k3s or RKE2 keep it out of their own `certs.d` directory, which they empty at each start. Every mirror on one
+   * endpoint host must name the same file (RKE2 and k3s keep TLS settings per host), and an `http` endpoint none.
+   *
+   * @default - the mirror's certificate is checked against the node's system CAs only
+   */
+  readonly caFile?: string;
 }
 
 /**
@@ -62,12 +77,45 @@ interface CheckedMirror {
   /** The endpoint's `host[:port]`, which keys RKE2 `configs` and credentials. */
   readonly host: string;
   readonly project?: string;
+  /** The CA file the runtime trusts for `host`, an absolute path on the node. */
+  readonly caFile?: string;
+}
+
+/** C0 and C1 control characters and DEL: no file name a node's runtime should be told to read. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/**
+ * Check `caFile`: an absolute, normalised path of printable characters. containerd resolves a relative `ca` against
+ * the registry's own certs.d directory (v2.3.4 core/remotes/docker/config/hosts.go `makeAbsPath`), which k3s and
+ * RKE2 empty at each start (k3s pkg/agent/containerd/config.go `cleanContainerdHosts`); k3s writes the path into
+ * hosts.toml with Go's `%q` (pkg/agent/templates/templates.go `HostsTomlTemplate`), whose `\xNN` for a control
+ * character TOML cannot read, and containerd then ignores the whole hosts.toml (hosts.go `loadHostDir`). Quotes,
+ * backslashes and spaces are left to the writers' escaping (`tomlString`, `toYaml`).
+ */
+function checkCaFile(prop: string, caFile: string | undefined, scheme: string): string | undefined {
+  if (caFile === undefined) {
+    return undefined;
+  }
+  const allowed = 'must be the absolute path of the CA file on the node, such as "/etc/rancher/k3s/mirror-ca.pem": at most 4096 ' +
+    'characters, starting with "/", without control characters or empty, "." or ".." segments';
+  if (typeof caFile !== 'string' || caFile.length > 4096) {
+    // no path, or too long to read whole
+    invalid(prop, caFile, allowed);
+  }
+  const segments = caFile.slice(1).split('/');
+  if (!caFile.startsWith('/') || CONTROL.test(caFile) || LONE_SURROGATE.test(caFile) || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    invalidPath(prop, caFile, allowed);
+  }
+  if (scheme !== 'https') {
+    invalidPath(prop, caFile, 'must be unset for an http endpoint, which has no certificate to check');
+  }
+  return caFile;
 }
 
 /** Check one mirror spec; `prop` names it in errors, such as `mirrors[0]`. */
 function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
   if (typeof mirror !== 'object' || mirror === null) {
-    invalid(prop, mirror, 'must be a mirror spec { upstream, endpoint, project? }');
+    invalid(prop, mirror, 'must be a mirror spec { upstream, endpoint, project?, caFile? }');
   }
   const upstream = checkHostname(`${prop}.upstream`, mirror.upstream, { allowPort: true, registry: true });
   if (upstream === 'index.docker.io') {
@@ -85,7 +133,8 @@ function checkMirror(prop: string, mirror: MirrorSpec): CheckedMirror {
   if (project !== undefined && (typeof project !== 'string' || project.length > 255 || !HARBOR_PROJECT.test(project))) {
     invalid(`${prop}.project`, project, 'must be a Harbor project name: at most 255 lower-case letters and digits, separated by single ".", "_" or "-"');
   }
-  return { upstream, endpoint: `${scheme}://${host}`, host, project };
+  const caFile = checkCaFile(`${prop}.caFile`, mirror.caFile, scheme);
+  return { upstream, endpoint: `${scheme}://${host}`, host, project, ...(caFile === undefined ? {} : { caFile }) };
 }
 
 /** containerd's directory name for a registry `host[:port]`: a port becomes `_<port>_` (`registry.example.com_5000_`). */
@@ -94,12 +143,16 @@ function hostDirectory(host: string): string {
   return colon > 0 ? `${host.slice(0, colon)}_${host.slice(colon + 1)}_` : host;
 }
 
-/** Check a list of mirrors: not empty, each valid, no upstream twice; returned sorted by upstream. */
+/**
+ * Check a list of mirrors: not empty, each valid, no upstream twice, one `caFile` (or none) per endpoint host;
+ * returned sorted by upstream.
+ */
 function checkMirrors(mirrors: readonly MirrorSpec[]): CheckedMirror[] {
   if (!Array.isArray(mirrors) || mirrors.length === 0) {
     invalid('mirrors', mirrors, 'must list at least one registry mirror');
   }
   const seen = new Map<string, number>();
+  const byHost = new Map<string, number>();
   const checked = mirrors.map((m, i) => {
     const c = checkMirror(`mirrors[${i}]`, m);
     const first = seen.get(c.upstream);
@@ -107,6 +160,16 @@ function checkMirrors(mirrors: readonly MirrorSpec[]): CheckedMirror[] {
       invalid(`mirrors[${i}].upstream`, c.upstream, `must be unique: mirrors[${first}] already mirrors it`);
     }
     seen.set(c.upstream, i);
+    // RKE2/k3s keep one TLS config per endpoint host (configs."<host>".tls), which k3s copies into every hosts.toml
+    // table of that host (pkg/agent/containerd/config.go getHostConfigs, configForHost): two CA files cannot coexist
+    const other = byHost.get(c.host);
+    if (other === undefined) {
+      byHost.set(c.host, i);
+    } else if (mirrors[other].caFile !== c.caFile) {
+      const theirs = mirrors[other].caFile === undefined ? 'unset' : describeValue(mirrors[other].caFile);
+      invalid(`mirrors[${i}].caFile`, c.caFile, `must be the same as mirrors[${other}].caFile (${theirs}): both mirror through ${c.host}, ` +
+        'and RKE2 and k3s trust one CA file per endpoint host');
+    }
     return c;
   });
   return checked.sort((a, b) => compare(a.upstream, b.upstream));
@@ -191,8 +254,20 @@ export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, Mirr
         : { endpoint: [m.endpoint], rewrite: { '^(.*)$': `${m.project}/$1` } },
     ])),
   };
-  if (credentials.length > 0) {
-    doc.configs = Object.fromEntries(credentials.map(([host, a]) => [host, { auth: { username: a.username, password: a.password } }]));
+  // one configs entry per endpoint host, with its login and its CA file: k3s reads the TLS settings of the host each
+  // mirror endpoint names (pkg/agent/containerd/config.go configForHost), as wharfie does (registries.go getTLSConfig)
+  const caFiles = new Map(checked.filter((m) => m.caFile !== undefined).map((m) => [m.host, m.caFile!]));
+  const logins = new Map(credentials);
+  const configHosts = [...new Set([...logins.keys(), ...caFiles.keys()])].sort(compare);
+  if (configHosts.length > 0) {
+    doc.configs = Object.fromEntries(configHosts.map((host) => {
+      const a = logins.get(host);
+      const caFile = caFiles.get(host);
+      return [host, {
+        ...(a === undefined ? {} : { auth: { username: a.username, password: a.password } }),
+        ...(caFile === undefined ? {} : { tls: { ca_file: caFile } }),
+      }];
+    }));
   }
 
   const header = [
@@ -206,11 +281,23 @@ export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, Mirr
     "Each registry's default endpoint (for docker.io: https://index.docker.io/v2) is still tried last, without",
     'rewrites, unless disabled: set disable-default-registry-endpoint: true in /etc/rancher/rke2/config.yaml (RKE2)',
     'or pass --disable-default-registry-endpoint (k3s).',
+    ...[...caFiles.keys()].flatMap((host) => caFileNote(host, `configs.${host}.tls.ca_file`, checked.filter((m) => m.host === host).map((m) => m.upstream))),
     ...(credentials.length > 0
       ? ['CONTAINS REGISTRY CREDENTIALS: keep this file out of git and readable by root only (mode 0600).']
       : []),
   ];
   return header.map((line) => `# ${line}\n`).join('') + toYaml([doc]);
+}
+
+/**
+ * The header lines of a mirror host whose certificate a CA file vouches for: the file must be on the node first, as
+ * containerd fails a registry's every pull when a host's `ca` cannot be read, trying no other host (v2.3.4
+ * core/remotes/docker/config/hosts.go `ConfigureHosts`, `updateTLSConfigFromHost`; resolver.go `base`). The path
+ * itself stays out of the comment, where a character YAML 1.1 reads as a line break would end it.
+ */
+function caFileNote(host: string, key: string, upstreams: readonly string[]): string[] {
+  return [`${host}'s certificate is checked against the system CAs and the CA file ${key} names: copy that file to every`,
+    `node first. While it is missing, or holds no PEM certificate, every pull of ${upstreams.join(', ')} fails, the registry itself untried.`];
 }
 
 /**
@@ -257,6 +344,7 @@ export function containerdHosts(mirror: MirrorSpec): {
     '(Dockyard\'s conf.d/dockyard-mirror-auth.local.toml): the kubelet passes a pod\'s pull secret for the registry',
     'the image names, never for the mirror host.',
     `The mirror is tried first; server, the upstream registry itself, is tried last.`,
+    ...(m.caFile === undefined ? [] : caFileNote(m.host, 'ca', [m.upstream])),
   ];
   const lines = [
     ...header.map((line) => `# ${line}`),
@@ -266,6 +354,8 @@ export function containerdHosts(mirror: MirrorSpec): {
     `[host.${tomlString(host)}]`,
     '  capabilities = ["pull", "resolve"]',
     ...(m.project === undefined ? [] : ['  override_path = true']),
+    // a string: containerd reads one file name or a list (hosts.go parseHostConfig), absolute as checkCaFile wants
+    ...(m.caFile === undefined ? [] : [`  ca = ${tomlString(m.caFile)}`]),
   ];
   return { path, content: lines.join('\n') + '\n' };
 }

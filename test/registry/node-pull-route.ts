@@ -15,6 +15,9 @@
  * - resolver.go `dockerBase.request` (:550-572): the URL path is `path.Join("/", host.Path, repository, "manifests",
  *   object)`, the repository being the locator without its host; `addNamespace` (:609-616) and registry.go
  *   `isProxy` (:85-92) add `?ns=<registry>` on every host but the registry's own;
+ * - hosts.go `parseHostConfig`: a host's `ca` is one file name or a list of them, each relative to the registry's
+ *   certs.d directory unless absolute (`makeAbsPath`), any other type an error; `ConfigureHosts` and
+ *   `updateTLSConfigFromHost` add them to the system CAs for that host alone;
  * - internal/cri/server/images/image_pull.go:105-114 `credentials`: the kubelet's login for the image when it sent
  *   one, else `registry.configs."<host>".auth` of the host the request goes to (mirror or not).
  *   Resolution tries the hosts with the `resolve` capability in order (resolver.go `Resolve`, `filterHosts`).
@@ -28,7 +31,10 @@
  *   mirror's `rewrite` patterns (Go regexp `ReplaceAllString`, `$1` for a group);
  * - endpoint.go `RoundTrip`: the endpoint's path replaces the request's `/v2` prefix, `?ns=<registry>` is added where
  *   the endpoint is not the registry (`isProxy`);
- * - registries.go `getAuthenticator`: `configs."<endpoint host>".auth`, else `configs."*"`, else anonymous.
+ * - registries.go `getAuthenticator`: `configs."<endpoint host>".auth`, else `configs."*"`, else anonymous;
+ * - the CA file the pods' pulls trust for an endpoint: k3s writes `configs."<endpoint host>".tls.ca_file` (no `*`
+ *   here: config.go `configForHost`, Docker Hub's `registry-1.docker.io` before `docker.io`) as that endpoint's
+ *   `ca = ["<ca_file>"]` in the hosts.toml containerd reads (pkg/agent/templates/templates.go `HostsTomlTemplate`).
  */
 
 import * as path from 'path';
@@ -42,7 +48,12 @@ export interface ManifestRequest {
   readonly url: string;
   /** The user name of the login it sends, if any. */
   readonly username?: string;
+  /** The CA files, absolute paths on the node, it trusts for this host beside the system CAs, if any. */
+  readonly caFiles?: string[];
 }
+
+/** The certs.d directory containerd's hosts.toml files sit in, as Dockyard's headers name it. */
+export const CONTAINERD_CONFIG_PATH = '/etc/containerd/certs.d';
 
 /** A login as a registry config holds it. */
 interface Login {
@@ -67,6 +78,7 @@ interface HostConfig {
   host: string;
   path: string;
   capabilities: string[];
+  caCerts?: string[];
 }
 
 const ALL_CAPABILITIES = ['pull', 'resolve', 'push', 'referrers'];
@@ -80,8 +92,13 @@ function goUrl(u: string): { scheme: string; host: string; path: string } {
   return { scheme: m[1].toLowerCase(), host: m[2], path: m[3] };
 }
 
-/** hosts.go `parseHostConfig`, for the fields that decide where a request goes. */
-function parseHostConfig(server: string, config: Record<string, any>): HostConfig {
+/** hosts.go `makeAbsPath`: `p` as it is when absolute, else joined to the registry's certs.d directory `base`. */
+function makeAbsPath(p: string, base: string): string {
+  return path.posix.isAbsolute(p) ? p : path.posix.join(base, p);
+}
+
+/** hosts.go `parseHostConfig`, for the fields that decide where a request goes and which CAs it trusts. */
+function parseHostConfig(server: string, config: Record<string, any>, baseDir: string): HostConfig {
   const result: HostConfig = { scheme: '', host: '', path: '', capabilities: [] };
   if (server !== '') {
     const u = goUrl(server.startsWith('http') ? server : `https://${server}`);
@@ -99,6 +116,19 @@ function parseHostConfig(server: string, config: Record<string, any>): HostConfi
   }
   result.capabilities = Array.isArray(config.capabilities) && config.capabilities.length > 0
     ? config.capabilities.map((c: string) => c.toLowerCase()) : ALL_CAPABILITIES;
+  const ca = config.ca;
+  if (typeof ca === 'string') {
+    result.caCerts = [makeAbsPath(ca, baseDir)];
+  } else if (Array.isArray(ca)) {
+    result.caCerts = ca.map((c) => {
+      if (typeof c !== 'string') {
+        throw new Error(`unable to cast ${c} to string`);
+      }
+      return makeAbsPath(c, baseDir);
+    });
+  } else if (ca !== undefined) {
+    throw new Error(`invalid type ${ca} for "ca"`);
+  }
   return result;
 }
 
@@ -137,7 +167,8 @@ export function containerdManifestRequests(image: string, hostsFiles: Record<str
   } else {
     const doc = parseToml(text) as Record<string, any>;
     const { host: tables = {}, server = '', ...root } = doc;
-    hosts = [...Object.keys(tables).map((h) => parseHostConfig(h, tables[h])), parseHostConfig(server, root)];
+    const baseDir = path.posix.join(CONTAINERD_CONFIG_PATH, dir!);
+    hosts = [...Object.keys(tables).map((h) => parseHostConfig(h, tables[h], baseDir)), parseHostConfig(server, root, baseDir)];
   }
   const last = hosts[hosts.length - 1];
   if (last.host === '') {
@@ -152,7 +183,7 @@ export function containerdManifestRequests(image: string, hostsFiles: Record<str
   }
   return hosts.filter((h) => h.capabilities.includes('resolve')).map((h) => {
     const login = kubeletLogin ?? configs[h.host];
-    return { url: requestUrl(h, ref.host, ref.repository, ref.object), ...(login ? { username: login.username } : {}) };
+    return { url: requestUrl(h, ref.host, ref.repository, ref.object), ...(login ? { username: login.username } : {}), ...(h.caCerts ? { caFiles: h.caCerts } : {}) };
   });
 }
 
@@ -210,6 +241,12 @@ export function rke2ManifestRequests(image: string, text: string): ManifestReque
     const configs = doc.configs ?? {};
     const authKey = [e.host, ...(e.host === 'index.docker.io' ? ['docker.io'] : []), '*'].find((k) => k in configs);
     const auth = authKey === undefined ? undefined : configs[authKey].auth;
-    return { url: `${e.scheme}://${e.host}${p}${proxy ? `?ns=${encodeURIComponent(ns(registry))}` : ''}`, ...(auth ? { username: auth.username } : {}) };
+    const tlsKey = (e.host === 'index.docker.io' ? ['registry-1.docker.io', 'docker.io'] : [e.host]).find((k) => k in configs);
+    const caFile: unknown = tlsKey === undefined ? undefined : configs[tlsKey].tls?.ca_file;
+    return {
+      url: `${e.scheme}://${e.host}${p}${proxy ? `?ns=${encodeURIComponent(ns(registry))}` : ''}`,
+      ...(auth ? { username: auth.username } : {}),
+      ...(typeof caFile === 'string' && caFile !== '' ? { caFiles: [caFile] } : {}),
+    };
   });
 }
