@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { LogBuffer, terminate, writeFiles } from './child-process';
@@ -23,6 +24,26 @@ export interface RegistryServerOptions {
   readonly files?: Record<string, string>;
   /** How long to wait for `GET /v2/` to answer 200 or 401; default 15 s. */
   readonly timeoutMs?: number;
+  /**
+   * The CA (PEM) that signed the certificate of a config that serves TLS (`http.tls`): the URL is then `https://`,
+   * and the readiness probe trusts this CA alone.
+   *
+   * @default - the registry serves plain HTTP
+   */
+  readonly tlsCa?: string;
+}
+
+/** `GET url` over HTTPS trusting only `ca` (Node's own roots when undefined): the status and headers. */
+export function httpsStatus(url: string, ca: string | string[] | undefined, headers: Record<string, string> = {}, timeoutMs = 2_000):
+Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, headers, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
 }
 
 function which(binary: string): void {
@@ -51,7 +72,7 @@ export class RegistryServer {
       writeFiles(dir, { ...options.files, 'config.yml': options.config });
       // a free port can be taken between the probe and the bind: retry on that, and only on that
       for (let attempt = 1; ; attempt++) {
-        const server = new RegistryServer(dir, await freePort(), options.env ?? {});
+        const server = new RegistryServer(dir, await freePort(), options.env ?? {}, options.tlsCa);
         try {
           await server.waitReady(options.timeoutMs ?? 15_000);
           return server;
@@ -68,13 +89,13 @@ export class RegistryServer {
     }
   }
 
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` with `tlsCa` */
   public readonly url: string;
   private readonly child: ChildProcess;
   private readonly output = new LogBuffer();
 
-  private constructor(public readonly dir: string, public readonly port: number, env: Record<string, string>) {
-    this.url = `http://127.0.0.1:${port}`;
+  private constructor(public readonly dir: string, public readonly port: number, env: Record<string, string>, private readonly tlsCa?: string) {
+    this.url = `${tlsCa === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
     // REGISTRY_* would silently change the config; AWS_* steers the S3 driver's SDK (AWS_CA_BUNDLE even makes
     // distribution 2.8 panic at start-up: "unable to load custom CA bundle, HTTPClient's transport unsupported type")
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REGISTRY|AWS)_/.test(k)));
@@ -101,12 +122,18 @@ export class RegistryServer {
         throw new Error(`docker-registry exited (${this.child.exitCode ?? this.child.signalCode}) before answering:\n${this.logs()}`);
       }
       try {
-        const res = await fetch(`${this.url}/v2/`, { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        if (res.status === 200 || res.status === 401) {
+        let status: number;
+        if (this.tlsCa === undefined) {
+          const res = await fetch(`${this.url}/v2/`, { signal: AbortSignal.timeout(2_000) });
+          await res.arrayBuffer();
+          status = res.status;
+        } else {
+          status = (await httpsStatus(`${this.url}/v2/`, this.tlsCa)).status;
+        }
+        if (status === 200 || status === 401) {
           return;
         }
-        last = `GET /v2/ answered ${res.status}`;
+        last = `GET /v2/ answered ${status}`;
       } catch (e) {
         last = (e as Error).message;
       }
