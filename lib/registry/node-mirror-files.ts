@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
-import { describeValue, invalid, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { describePath, describeValue, invalid, invalidPath, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { checkCertificatePem } from '../core/certificate-pem';
 import { PullAccess } from '../core/pull-access';
+import { compare } from '../core/text';
 import { tomlString } from '../core/toml';
 import { RegistryCredential } from './credential';
 import { recordDockerHubMirror } from './docker-hub-mirrors';
-import { containerdHosts, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
+import { containerdHosts, mirrorCaFiles, mirrorEndpointHosts, MirrorSpec, rke2Registries } from './node-mirrors';
 
 /** Props of `NodeMirrorFiles`. */
 export interface NodeMirrorFilesProps {
@@ -31,6 +33,16 @@ export interface NodeMirrorFilesProps {
    */
   readonly credential?: RegistryCredential;
   /**
+   * The PEM certificates of the mirrors' CA files, keyed by the `caFile` that names them, such as
+   * `{ '/etc/dockyard/harbor-ca.pem': fs.readFileSync('harbor-ca.pem', 'utf8') }`: each is written as
+   * `nodes/ca/<endpoint host>.pem` (a port as `_<port>_`, the first host of those that trust it), whose change the
+   * synth announces with the node path to copy it to. Certificates only: the file is committed with the rest of the
+   * output, so a private key is refused.
+   *
+   * @default - no CA file is written: copy each mirror's `caFile` to the nodes yourself
+   */
+  readonly caCertificates?: Record<string, string>;
+  /**
    * The folder below the output directory.
    *
    * @default "nodes"
@@ -44,7 +56,8 @@ export interface NodeMirrorFilesProps {
  *   credential `nodes/rke2/registries.local.yaml`, the same plus the login;
  * - `nodes/containerd/certs.d/<registry>/hosts.toml` for containerd's `config_path` (a registry's port written as
  *   `_<port>_`: `certs.d/registry.internal_5000_/hosts.toml`), and with a credential
- *   `nodes/containerd/conf.d/dockyard-mirror-auth.local.toml`, the login as containerd's CRI registry auth.
+ *   `nodes/containerd/conf.d/dockyard-mirror-auth.local.toml`, the login as containerd's CRI registry auth;
+ * - with `caCertificates`, `nodes/ca/<endpoint host>.pem`, the CA file a mirror's `caFile` names.
  */
 export class NodeMirrorFiles extends Construct {
   public constructor(scope: Construct, id: string, props: NodeMirrorFilesProps) {
@@ -84,11 +97,42 @@ export class NodeMirrorFiles extends Construct {
           '"Applying the node files")',
       });
     }
+    if (props.caCertificates !== undefined) {
+      caFileOutputs(this, dir, props.mirrors, props.caCertificates);
+    }
     // last, so that one refused above is never counted
     const hub = props.mirrors.find((m) => m.upstream === 'docker.io');
     if (hub !== undefined) {
       recordDockerHubMirror(this, hub.endpoint.replace(/\/$/, ''));
     }
+  }
+}
+
+/**
+ * One `OutputFile` per CA file of `caCertificates`, named for the first endpoint host that trusts it (one host has one
+ * CA file). containerd reads the file again at each pull, as it does hosts.toml (v2.3.4
+ * core/remotes/docker/config/hosts.go `ConfigureHosts`, `updateTLSConfigFromHost`), also under RKE2 and k3s, whose
+ * hosts.toml names it: a new CA needs no restart, but must be on the node before anything names it.
+ */
+function caFileOutputs(scope: Construct, dir: string, mirrors: MirrorSpec[], caCertificates: Record<string, string>): void {
+  if (typeof caCertificates !== 'object' || caCertificates === null || Array.isArray(caCertificates)) {
+    invalid('caCertificates', caCertificates, 'must map the caFile of a mirror to the PEM certificates it holds');
+  }
+  const named = mirrorCaFiles(mirrors);
+  for (const caFile of Object.keys(caCertificates).sort(compare)) {
+    const ca = named.find((n) => n.caFile === caFile);
+    if (ca === undefined) {
+      invalidPath('caCertificates key', caFile, named.length === 0 ? 'must be the caFile of a mirror, and no mirror names one'
+        : `must be the caFile of a mirror, one of ${named.map((n) => describePath(n.caFile)).join(', ')}`);
+    }
+    const pem = checkCertificatePem(`caCertificates[${describePath(caFile)}]`, caCertificates[caFile]);
+    const note = `copy it to ${caFile} on every node before the mirror files that name it: while it is missing, every pull through ` +
+      `${ca.hosts.join(', ')} fails (read at each pull, no restart)`;
+    // a path too long for a one-line note (OutputFile's limit) is named by the mirrors' caFile instead
+    new OutputFile(scope, `Ca-${ca.directories[0]}`, {
+      path: `${dir}/ca/${ca.directories[0]}.pem`, content: () => pem,
+      onChange: note.length <= 300 ? note : `copy it on every node to the path the mirrors' caFile names, before the mirror files`,
+    });
   }
 }
 

@@ -183,6 +183,23 @@ export function mirrorEndpointHosts(mirrors: readonly MirrorSpec[]): string[] {
   return endpointHosts(checkMirrors(mirrors));
 }
 
+/**
+ * The CA files the mirrors name (`caFile`), sorted, each with the endpoint `host[:port]`s that trust it, sorted, and
+ * their certs.d directory names (`_<port>_` for a port). The mirrors are checked first.
+ */
+export function mirrorCaFiles(mirrors: readonly MirrorSpec[]): { caFile: string; hosts: string[]; directories: string[] }[] {
+  const byFile = new Map<string, Set<string>>();
+  for (const m of checkMirrors(mirrors)) {
+    if (m.caFile !== undefined) {
+      byFile.set(m.caFile, (byFile.get(m.caFile) ?? new Set()).add(m.host));
+    }
+  }
+  return [...byFile.keys()].sort(compare).map((caFile) => {
+    const hosts = [...byFile.get(caFile)!].sort(compare);
+    return { caFile, hosts, directories: hosts.map(hostDirectory) };
+  });
+}
+
 function endpointHosts(mirrors: readonly CheckedMirror[]): string[] {
   return [...new Set(mirrors.map((m) => m.host))].sort(compare);
 }

@@ -2,15 +2,19 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { OutputFile } from '../../lib/core';
+import { NodeMirrorFiles } from '../../lib/registry/node-mirror-files';
 import { containerdHosts, MirrorSpec, rke2Registries } from '../../lib/registry/node-mirrors';
 import { containerdManifestRequests, ManifestRequest, rke2ManifestRequests } from '../registry/node-pull-route';
+import { testChart } from '../util';
 import { MANIFEST_V2, pushImage, tinyImage } from './registry-client';
 import { httpsStatus, RegistryServer } from './registry-server';
 
 // A mirror whose certificate a private CA signed (made here with openssl), served by a real distribution registry
 // over TLS: the URL each runtime asks first for a Docker Hub image, through the node files of a mirror with
 // `caFile` (test/registry/node-pull-route.ts follows containerd's hosts.toml `ca` and k3s's `tls.ca_file`), is
-// answered to a client that trusts the files that request names and nothing else; one that trusts only the usual
+// answered to a client that trusts the files that request names and nothing else, the CA file being the one
+// NodeMirrorFiles writes from `caCertificates`, copied where its note says; one that trusts only the usual
 // roots, as a node with neither `caFile` nor the CA in its trust store, is refused the connection.
 
 function openssl(dir: string, ...args: string[]): void {
@@ -54,13 +58,18 @@ describe('a Docker Hub image through a node mirror with a private CA, against a 
     }
     const pki = privateCa(dir);
     caFile = path.join(dir, 'node', 'etc', 'dockyard', 'mirror-ca.pem');
-    fs.mkdirSync(path.dirname(caFile), { recursive: true });
-    fs.writeFileSync(caFile, pki.ca);
     server = await RegistryServer.start({
       config: `version: 0.1\n${storage}http:\n  tls:\n    certificate: server.pem\n    key: server.key\n`,
       files: { 'server.pem': pki.certificate, 'server.key': pki.key },
       tlsCa: pki.ca,
     });
+    // the CA file as NodeMirrorFiles writes it, copied to the path its note names
+    const chart = testChart('ns');
+    new NodeMirrorFiles(chart, 'Mirrors', { mirrors: [mirror(true)], caCertificates: { [caFile]: pki.ca } });
+    const written = OutputFile.allIn(chart).filter((f) => f.path.startsWith('nodes/ca/'));
+    expect(written.map((f) => [f.path, f.onChange?.startsWith(`copy it to ${caFile} on every node`)])).toEqual([[`nodes/ca/127.0.0.1_${server.port}_.pem`, true]]);
+    fs.mkdirSync(path.dirname(caFile), { recursive: true });
+    fs.writeFileSync(caFile, written[0].content());
   });
 
   afterAll(async () => {

@@ -1,0 +1,36 @@
+import { X509Certificate } from 'crypto';
+import { invalidSecret } from './validation';
+
+/** One PEM certificate block, its base64 lines in the middle. */
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+/** A PEM private key of any kind: `PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`. */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/**
+ * Check a bundle of PEM certificates, such as a CA file written for the nodes, and return it normalised: its blocks
+ * in the order given, `\n` line ends, one block after another and a final newline. Anything but certificate blocks
+ * and white space is refused, a private key first of all, since the file is written into the output; the value is
+ * never shown, for what is refused may be a key.
+ */
+export function checkCertificatePem(prop: string, value: string): string {
+  const allowed = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and nothing else';
+  if (typeof value !== 'string') {
+    invalidSecret(prop, allowed);
+  }
+  if (PRIVATE_KEY.test(value)) {
+    invalidSecret(prop, 'must hold certificates only, never a private key: it is written into the output, which is committed to git');
+  }
+  const blocks = value.match(CERTIFICATE_BLOCK) ?? [];
+  if (blocks.length === 0 || value.replace(CERTIFICATE_BLOCK, '').trim() !== '') {
+    invalidSecret(prop, allowed);
+  }
+  const normalised = blocks.map((b) => b.replace(/\r\n/g, '\n'));
+  for (const block of normalised) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      invalidSecret(prop, allowed);
+    }
+  }
+  return normalised.join('\n') + '\n';
+}
