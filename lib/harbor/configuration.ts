@@ -107,7 +107,9 @@ export interface ProjectOptions {
   /**
    * The project's storage quota, in GiB, at most 1048576 (Harbor's 1024 TB). Set at creation and kept in line on
    * every run of the configuration Job, changes included: an existing project's quota is updated, or made unlimited
-   * again when this is removed (a quota set by hand in Harbor is set back too).
+   * again when this is removed (a quota set by hand in Harbor is set back too). A limit below what the project already
+   * stores is applied all the same, and Harbor then refuses every push to it (a proxy cache caches nothing more) until
+   * it stores less: the Job's log warns of it on each run.
    *
    * @default - unlimited
    */

@@ -1548,12 +1548,31 @@ async function applyQuota(ctx, projectId, project, label) {
     }
     return undefined;
   }
+  warnOfQuotaOverflow(quota, project, label);
   const before = (quota.hard || {}).storage;
   if (before === project.storageLimit) {
     return undefined;
   }
   await call(ctx, 'PUT', `/quotas/${quota.id}`, { hard: { storage: project.storageLimit } });
   return `storage_limit ${before === undefined ? 'none' : before} -> ${project.storageLimit}`;
+}
+
+/**
+ * Print a warning when the project already stores more than its declared storage limit, as Harbor lists it in the
+ * quota's used.storage (goharbor/harbor v2.15.1 src/server/v2.0/handler/model/quota.go ToSwagger). Harbor takes such
+ * a limit without a word (UpdateQuota checks the limit alone: src/server/v2.0/handler/quota.go:92-122,
+ * src/controller/quota/driver/project/project.go Validate), but then refuses every write that adds to the project, as
+ * it checks the new usage against the limit, not the change (src/pkg/quota/util.go IsSafe): every push fails, and a
+ * proxy cache stores nothing more, so every pull goes to the upstream and counts against its rate limit. A warning,
+ * not a failure: a limit lowered on purpose is applied; on every run while it lasts, not only the one that lowers it.
+ */
+function warnOfQuotaOverflow(quota, project, label) {
+  const used = (quota.used || {}).storage;
+  if (project.storageLimit !== -1 && Number.isSafeInteger(used) && used > project.storageLimit) {
+    log(`warning: ${label}: it stores ${used} bytes, more than its storageLimit of ${project.storageLimit} bytes: Harbor ` +
+      'refuses every push to it, and a proxy cache caches nothing more, until it stores less; raise the limit, or delete ' +
+      'artifacts from it');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

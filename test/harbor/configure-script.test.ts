@@ -527,6 +527,33 @@ describe('configure.js and project storage limits', () => {
     expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: -1 });
   });
 
+  // Harbor takes a limit below what the project stores (UpdateQuota validates the limit alone: goharbor/harbor v2.15.1
+  // src/server/v2.0/handler/quota.go:92-122), then refuses every write that adds to it, as it checks the new usage
+  // against the limit (src/pkg/quota/util.go IsSafe): the run passes, so its log says so, on every run while it lasts
+  test('a storage limit below what the project stores is applied with a warning, on every run until it fits', async () => {
+    expect((await run()).code).toBe(0);
+    configure.harbor.quota('apps')!.used = { storage: 15 * GIB };
+    const warning = `warning: project apps: it stores ${15 * GIB} bytes, more than its storageLimit of ${12 * GIB} bytes: Harbor refuses ` +
+      'every push to it, and a proxy cache caches nothing more, until it stores less; raise the limit, or delete artifacts from it\n';
+
+    const lowered = await run(withLimit(12 * GIB));
+    expect(lowered.code).toBe(0);
+    expect(lowered.stdout).toContain(warning);
+    expect(lowered.stdout).toContain(`project apps: updated (storage_limit ${10 * GIB} -> ${12 * GIB})\n`);
+    expect(configure.harbor.quota('apps')!.hard).toEqual({ storage: 12 * GIB });
+    // the next run writes nothing, and still warns
+    const again = await run(withLimit(12 * GIB));
+    expect(again.stdout).toContain(warning);
+    expect(again.stdout).toContain('project apps: unchanged\n');
+
+    // a limit it fits in, or none, warns no more
+    for (const limit of [15 * GIB, 20 * GIB, -1]) {
+      const fits = await run(withLimit(limit));
+      expect(fits.code).toBe(0);
+      expect(fits.stdout).not.toContain('warning: project apps');
+    }
+  });
+
   test('an unchanged storage limit makes no quota write', async () => {
     expect((await run(withLimit(20 * GIB))).code).toBe(0);
     configure.harbor.requests.length = 0;

@@ -54,6 +54,11 @@ export interface FakeQuota {
   reference: 'project';
   reference_id: string;
   hard: Record<string, number>;
+  /**
+   * What the project stores, in bytes (`used.storage`, answered by ListQuotas: model/quota.go ToSwagger); 0 unless a
+   * test sets it.
+   */
+  used?: Record<string, number>;
 }
 
 export interface FakeAccess {
@@ -728,7 +733,7 @@ export class FakeHarbor {
           id: q.id,
           ref: project ? { id: project.project_id, name: project.name, owner_name: this.username } : {},
           hard: { ...q.hard },
-          used: { storage: 0 },
+          used: { storage: 0, ...q.used },
           creation_time: '2025-01-01T00:00:00.000Z',
           update_time: '2025-01-01T00:00:00.000Z',
         };
