@@ -51,7 +51,12 @@ export interface UpstreamCredentials {
    */
   readonly username?: string;
   /**
-   * The password or access token, in a Secret; required with `username`.
+   * The password or access token, in a Secret; required with `username`. The configuration Job of its proxy cache sets
+   * it in Harbor, and runs again when its value changes: a key Dockyard generates (`SecretValue.input`, rotated with
+   * `DOCKYARD_ROTATE`) and, under Pulumi, a provided Secret's are counted in the Job. A Secret made outside Dockyard
+   * (`Secret.fromSecretName`) and applied with `kubectl` is counted by its name alone, so after changing it, delete
+   * that Job if it is still there (a finished one goes after ten minutes) and apply again, or Harbor keeps the old
+   * token.
    *
    * @default - anonymous pulls
    */
