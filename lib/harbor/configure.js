@@ -1327,7 +1327,11 @@ function findRegistry(ctx, name) {
   return findOne(ctx, `/registries?${query([['name', name]])}`, (r) => r.name === name, `registry ${name}`);
 }
 
-/** A URL as Harbor stores it: trimmed, without trailing "/", host in lower case (lib.ValidateHTTPURL in validate). */
+/**
+ * A URL as Harbor stores it, scheme://host/path, trimmed and without trailing "/" (goharbor/harbor v2.15.1
+ * src/lib/endpoint.go ValidateHTTPURL, called by the registry controller's validate), for comparing: Harbor keeps the
+ * host's case, which means nothing, so both sides are compared with the host in lower case.
+ */
 function normalizeUrl(raw) {
   const text = String(raw || '').trim().replace(/\/+$/, '');
   try {
