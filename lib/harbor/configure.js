@@ -14,7 +14,8 @@
 //   CONFIG_FILE               path of the JSON configuration (holds no secrets, only env var names)
 //   HARBOR_WAIT_SECONDS       the run's retry budget, default 900: how long, counted from the start of the run, it
 //                             keeps retrying while Harbor is unreachable or answers 502/503/504 (the first ping
-//                             included), while upstream registries are unhealthy and while projects other Jobs create
+//                             included), while it is in read-only mode (see READ_ONLY), while upstream registries are
+//                             unhealthy and while projects other Jobs create
 //                             are missing (see Chunks). One budget for the whole run,
 //                             not one per item, so the run always ends, and prints what it did not apply, well within
 //                             the Job's activeDeadlineSeconds (3600, see configure-job.ts)
@@ -220,6 +221,15 @@ const AUTH_MODE_LOCKED = 'the auth mode cannot be modified';
 // GET /configurations tells it as well: every setting comes with editable false (controller.go:251-254, :267), while
 // otherwise only auth_mode ever is.
 const CONFIG_OVERWRITTEN = 'current config is init by env variable: CONFIG_OVERWRITE_JSON';
+// Harbor's answer to every change while its read_only setting is on ("Repository Read Only" under Configuration >
+// System Settings; common.ReadOnly, goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:116): a 403 of code
+// DENIED with this message for every POST, PUT, PATCH and DELETE but PUT /configurations
+// (src/server/middleware/readonly/readonly.go, src/core/middlewares/middlewares.go readonlySkippers; DENIED is a 403 by
+// src/lib/http/error.go:38). An admin turns it on for a while (a backup, a migration), so it is retried as Harbor not
+// being ready, within HARBOR_WAIT_SECONDS, not taken for HARBOR_USERNAME lacking the right, which stopped the run at
+// once: a Job that fails is deleted ten minutes later and runs again only at a later apply, and meanwhile Harbor keeps
+// a robot secret the pull Secrets no longer carry.
+const READ_ONLY = 'The system is in read only mode';
 // The OIDC settings: the configuration's field and Harbor's key (src/common/const.go:110-122, api/v2.0/swagger.yaml
 // Configurations), in the order they are compared and logged. oidc_client_secret is apart: it is never returned.
 const OIDC_SETTINGS = [
@@ -1122,6 +1132,10 @@ async function call(ctx, method, path, body, options = {}) {
   }
   if (TRANSIENT_STATUS.has(res.status)) {
     throw new TransientError(`${target} answered ${res.status}${excerpt(text)}`);
+  }
+  if (res.status === 403 && String(text).includes(READ_ONLY)) {
+    throw new TransientError(`${target} answered 403: Harbor is in read-only mode (its read_only setting, Repository Read Only under ` +
+      'Configuration > System Settings), which refuses every change until an admin turns it off');
   }
   if (res.status >= 300 && res.status < 400) {
     throw new FatalError(`${target} answered ${res.status}, redirecting to ${res.headers.get('location')}; set HARBOR_URL to the address Harbor serves its API on`);

@@ -635,6 +635,33 @@ describe('configure.js waiting and retrying', () => {
     expect(result.stdout).toContain('done:');
   });
 
+  // Harbor's read_only setting refuses every change with a 403 of code DENIED (goharbor/harbor v2.15.1
+  // src/server/middleware/readonly/readonly.go, src/core/middlewares/middlewares.go readonlySkippers): an admin's
+  // maintenance window, not a missing right. A Job that stopped at the first 403 was deleted ten minutes after it
+  // failed, leaving a rotated robot secret out of Harbor, while the pull Secrets carried it, until a later apply.
+  test('a rotation applied while Harbor is read-only waits for it to be turned off, then sets the secret', async () => {
+    expect((await run()).code).toBe(0);
+    configure.harbor.readOnly = true;
+    const result = await run(config(), { ROBOT_CI_PUSH_SECRET: 'Rotated-Secret-2026', HARBOR_WAIT_SECONDS: '10' }, (stdout) => {
+      if (stdout.includes('answered 403: Harbor is in read-only mode')) configure.harbor.readOnly = false;
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/: Harbor not ready \((PUT|PATCH) \/api\/v2\.0\/\S+ answered 403: Harbor is in read-only mode \(its read_only setting, Repository Read Only under Configuration > System Settings\), which refuses every change until an admin turns it off\); retrying every 10ms\n/);
+    expect(configure.harbor.robot('ci-push')!.secret).toBe('Rotated-Secret-2026');
+    expect(result.stdout).toContain('done:');
+  });
+
+  test('a read-only mode that outlasts the budget fails the run naming the setting, not the admin\'s right', async () => {
+    expect((await run()).code).toBe(0);
+    configure.harbor.readOnly = true;
+    const result = await run(config(), { HARBOR_WAIT_SECONDS: '1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Harbor still not ready after 1s \(HARBOR_WAIT_SECONDS\): (PUT|PATCH) \/api\/v2\.0\/\S+ answered 403: Harbor is in read-only mode/);
+    expect(result.stderr).not.toContain('system administrator');
+    expect(configure.harbor.robot('ci-push')!.secret).toBe(SECRETS.ROBOT_CI_PUSH_SECRET);
+  });
+
   test('retries a step that hit a transient error without duplicating anything', async () => {
     // the create is applied but its answer lost: the retry must find the robot, not create another
     configure.harbor.failNext('POST', /^\/api\/v2\.0\/robots$/, 502, 1, { applied: true });

@@ -345,6 +345,13 @@ export class FakeHarbor {
    * answers editable false for each (:251-254, :267) and any PUT a 403 that names the variable (:79-82).
    */
   public configOverwritten = false;
+  /**
+   * Harbor's read_only setting ("Repository Read Only"): every POST, PUT, PATCH and DELETE but PUT /configurations
+   * answers 403 DENIED "The system is in read only mode. Any modification is prohibited.", after the credentials are
+   * checked (goharbor/harbor v2.15.1 src/server/middleware/readonly/readonly.go, src/core/middlewares/middlewares.go
+   * readonlySkippers and the order of MiddleWares).
+   */
+  public readOnly = false;
   private readonly failures: InjectedFailure[] = [];
   private readonly delays: InjectedDelay[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -580,6 +587,9 @@ export class FakeHarbor {
     const expected = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
       fail(401, 'unauthorized');
+    }
+    if (this.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(method) && !(method === 'PUT' && path === '/api/v2.0/configurations')) {
+      fail(403, 'The system is in read only mode. Any modification is prohibited.', 'DENIED');
     }
     let m: RegExpExecArray | null;
     if (path === '/api/v2.0/registries') {
