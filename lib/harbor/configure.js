@@ -15,10 +15,9 @@
 //   HARBOR_WAIT_SECONDS       the run's retry budget, default 900: how long, counted from the start of the run, it
 //                             keeps retrying while Harbor is unreachable or answers 502/503/504 (the first ping
 //                             included), while it is in read-only mode (see READ_ONLY), while upstream registries are
-//                             unhealthy and while projects other Jobs create
-//                             are missing (see Chunks). One budget for the whole run,
-//                             not one per item, so the run always ends, and prints what it did not apply, well within
-//                             the Job's activeDeadlineSeconds (3600, see configure-job.ts)
+//                             unhealthy and while projects other Jobs create are missing (see Chunks). One budget for
+//                             the whole run, not one per item, so the run always ends, and prints what it did not
+//                             apply, well within the Job's activeDeadlineSeconds (3600, see configure-job.ts)
 //   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
 //   HARBOR_REQUEST_TIMEOUT_MS how long an API call may take before it counts as Harbor not answering; default 30000
 //   HARBOR_REGISTRY_TIMEOUT_MS the same for a registry create or update, which Harbor holds until it has checked the
