@@ -184,7 +184,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
     this.secrets = [...generated.secrets, ...provided];
 
     const objs = substitute(finishChecksums(this.objects.filter((o) => !isNamespace(o)), generated, secrets, args.substitutions ?? {}),
-      args.substitutions ?? {});
+      args.substitutions ?? {}).map(awaitedToDeadline);
     // a ServiceAccount's pull secrets reach only pods made after it (the ServiceAccount admission plugin copies them at
     // a pod's create), and a ConfigGroup creates its objects at once: such accounts are a group the others wait for.
     // The group's type is the objects' group's, so their URNs are as before. A namespace's `default` account, which
@@ -196,6 +196,24 @@ export class ChartDeployment extends pulumi.ComponentResource {
       { parent: this, dependsOn: [namespaces, accounts, ...defaults, generated, ...provided] });
     this.registerOutputs({ secretNames: this.secrets.map((s) => s.metadata.name) });
   }
+}
+
+/** The annotation @pulumi/kubernetes reads a resource's await timeout from, in seconds. */
+const TIMEOUT_ANNOTATION = 'pulumi.com/timeoutSeconds';
+
+/**
+ * A Job with a deadline (`activeDeadlineSeconds`, Harbor's configuration Jobs' hour), awaited by `pulumi up` until
+ * the Job itself must have ended. @pulumi/kubernetes waits ten minutes for a Job and then fails the update
+ * (pulumi-kubernetes v4.32.0 provider/pkg/await/job.go, `DefaultJobTimeoutMins`), while a configuration Job on a new
+ * cluster first waits for Harbor to start and settle, and may well take longer: `pulumi up` then reported a failure
+ * for a Job that went on to succeed. The timeout comes from the Job's own `pulumi.com/timeoutSeconds` annotation
+ * (provider/pkg/metadata/overrides.go `TimeoutDuration`, read from the inputs in await.go), unless the Job gives one;
+ * a minute past the deadline, so that Pulumi reports the Job's own outcome. Other objects are returned as they are.
+ */
+function awaitedToDeadline(o: any): any {
+  const deadline = o?.kind === 'Job' ? o.spec?.activeDeadlineSeconds : undefined;
+  if (typeof deadline !== 'number' || o.metadata?.annotations?.[TIMEOUT_ANNOTATION] !== undefined) return o;
+  return { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [TIMEOUT_ANNOTATION]: String(deadline + 60) } } };
 }
 
 /**

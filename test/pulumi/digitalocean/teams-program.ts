@@ -35,6 +35,23 @@ describe(`the DigitalOcean program with teams${preview ? ', in a preview' : ''}`
       'Deployment dockyard/drone-runner-search']));
   });
 
+  // @pulumi/kubernetes waits ten minutes for a Job, then fails the update (pulumi-kubernetes v4.32.0
+  // provider/pkg/await/job.go DefaultJobTimeoutMins), unless the Job's inputs carry pulumi.com/timeoutSeconds
+  // (provider/pkg/metadata/overrides.go TimeoutDuration): Harbor's configuration Jobs, which may wait for Harbor longer
+  // than that on a new cluster, are awaited until their own deadline has passed; the reconciler, with none, as before
+  test('awaits each Job with a deadline a minute past it, and others for the provider\'s default', () => {
+    const jobs = k8s().filter((r) => r.inputs.kind === 'Job');
+    const configure = jobs.filter((j) => j.inputs.metadata.name.startsWith('harbor-configure-'));
+    expect(configure.length).toBeGreaterThan(0);
+    for (const job of configure) {
+      expect(job.inputs.spec.activeDeadlineSeconds).toBe(3600);
+      expect(job.inputs.metadata.annotations['pulumi.com/timeoutSeconds']).toBe('3660');
+    }
+    const others = jobs.filter((j) => !configure.includes(j));
+    expect(others.length).toBeGreaterThan(0);
+    others.forEach((j) => expect(j.inputs.metadata.annotations?.['pulumi.com/timeoutSeconds']).toBeUndefined());
+  });
+
   test('makes each team\'s robot logins Secrets whose values are Pulumi secrets, and no platform push login', () => {
     const secrets = k8s().filter((r) => r.type === 'kubernetes:core/v1:Secret');
     const teamLogins = secrets.filter((s) => /^(payments|search)-(push|pull)$|harbor-robot-(payments|search)-(push|pull)$/.test(s.inputs.metadata.name));
