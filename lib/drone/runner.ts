@@ -319,8 +319,10 @@ export class DroneKubeRunner extends Construct {
   private readonly routeNames = new Set<string>();
   /** The policies of `leaveRepos`, rendered before every other: by repositories another runner takes. */
   private readonly leftRepos: Array<{ readonly namespace: string; readonly document: object }> = [];
-  /** The namespaces `leaveRepos` pins to, which must never be this runner's build namespaces. */
+  /** The namespaces `leaveRepos` pins to or closes, which must never be this runner's build namespaces. */
   private readonly leftNamespaces = new Set<string>();
+  /** The namespaces `leaveRepos` closes to all but the repositories it leaves, with those repositories. */
+  private readonly closedNamespaces = new Map<string, readonly string[]>();
   /** Whether a policy pins a ServiceAccount of its own, so that `pull-request-refs` goes first. */
   private pinsIdentity = false;
   private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
@@ -723,15 +725,26 @@ export class DroneKubeRunner extends Construct {
    * sides), where the runner's own match is exact (bmatcuk/doublestar v1.1.1 `Match`, whose `[...]` sets this uses):
    * a repository whose forge spells it otherwise than `repos` still gets its secrets, and is still failed here.
    *
+   * `closedNamespaces`, the other runner's build namespaces where this runner may have built before (a team's build
+   * namespace, until the team moved to a runner of its own), go in this runner's namespace rules with `repos` alone:
+   * the rules refuse another repository's pipeline that names such a namespace (`engine/linter/linter.go:207-224`),
+   * so this runner's Role there, which an apply without pruning leaves in the cluster, runs no other repository's
+   * pipelines beside the team's Secrets. Its catch-all sets no namespace, so without the rule a pipeline it places
+   * keeps the namespace it names (`engine/compiler/compiler.go:212-235`).
+   *
    * @param repos the other runner's repositories, as its `limitRepos` names them
    * @param namespace a build namespace of the other runner, never one of this runner's: its pull-request namespace
+   * @param closedNamespaces other build namespaces of the other runner, never one of this runner's, whose rules name `repos`
    */
-  public leaveRepos(repos: readonly string[], namespace: string): void {
-    checkDnsLabel('namespace', namespace);
-    if (this.buildScopes.has(namespace)) {
-      invalid('namespace', namespace, `must not be a build namespace of ${this.node.id}: it would run there the pipelines it leaves to another runner`);
+  public leaveRepos(repos: readonly string[], namespace: string, closedNamespaces: readonly string[] = []): void {
+    for (const ns of [namespace, ...closedNamespaces]) {
+      checkDnsLabel('namespace', ns);
+      if (this.buildScopes.has(ns)) {
+        invalid('namespace', ns, `must not be a build namespace of ${this.node.id}: it would run there the pipelines it leaves to another runner`);
+      }
     }
-    this.leftNamespaces.add(namespace);
+    [namespace, ...closedNamespaces].forEach((ns) => this.leftNamespaces.add(ns));
+    closedNamespaces.forEach((ns) => this.closedNamespaces.set(ns, [...repos]));
     this.leftRepos.push({
       namespace, document: { kind: 'policy', name: LEFT_REPOS, match: { repo: repos.map(anyCase) }, metadata: { namespace }, service_account: DEFAULT_ACCOUNT },
     });
@@ -883,13 +896,16 @@ export class DroneKubeRunner extends Construct {
 
   /**
    * The namespace rules (`engine/linter/linter.go:207-224`): for each namespace an exclusive policy claims, the
-   * repositories whose pipelines may name it, in the order the policies are rendered.
+   * repositories whose pipelines may name it, in the order the policies are rendered; then the namespaces
+   * `leaveRepos` closes, by name.
    */
   private namespaceRules(): Record<string, string[]> {
     const rules: Record<string, string[]> = {};
     for (const { claims } of this.orderedPolicies()) {
       if (claims !== undefined) rules[claims.namespace] = [...(rules[claims.namespace] ?? []), ...claims.repos];
     }
+    // never a namespace a policy claims: those are this runner's build namespaces, which `leaveRepos` refuses
+    for (const ns of [...this.closedNamespaces.keys()].sort(compare)) rules[ns] = [...this.closedNamespaces.get(ns)!];
     return rules;
   }
 

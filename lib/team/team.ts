@@ -691,8 +691,10 @@ export class Team extends Construct {
       });
       ctx.ci.runner.shareBuildEgressWith(dedicated);
       // a pipeline of the team's without `node:` reaches the shared runner, and the secrets extension serves it the
-      // team's credentials by repository: the shared runner fails it before any Secret is written
-      ctx.ci.runner.leaveRepos([...this.repos], this.pullRequestNamespace);
+      // team's credentials by repository: the shared runner fails it before any Secret is written. The build namespace
+      // stays closed to other repositories in the shared runner's namespace rules: a team that left the shared runner
+      // leaves its Role there in the cluster unless the apply prunes
+      ctx.ci.runner.leaveRepos([...this.repos], this.pullRequestNamespace, [this.buildNamespace]);
       new Namespace(this, 'BuildNamespace', {
         name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
       });

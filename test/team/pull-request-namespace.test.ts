@@ -218,6 +218,33 @@ describe('a dedicated team\'s pipeline without node: on the shared runner', () =
     expect(placeBuild(env, policies, rules, { repo: 'acme/a', event: 'pull_request', ref: 'refs/pull/1/head' })).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
   });
 
+  // A team that moves to a runner of its own keeps its build namespace, where an apply without pruning leaves the
+  // shared runner's Role (the synth warns of it). The shared runner's catch-all sets no namespace, so a pipeline it
+  // places keeps the one it names (engine/compiler/compiler.go:212-235); only the namespace rules refuse one, and
+  // only a namespace they list (engine/linter/linter.go:207-224). So they list the team's build namespace with its
+  // repositories: no other repository's pipeline, a fork's pull request included, runs there beside the team's Secrets.
+  test('the team\'s build namespace stays closed to every other repository\'s pipeline that names it', () => {
+    expect(rules['infra-builds']).toEqual(['acme/infra']);
+    for (const repo of ['acme/other', 'acme/a', 'acme/infra2']) {
+      for (const build of [{ repo, event: 'push' }, { repo, event: 'pull_request', ref: 'refs/pull/1/head' }]) {
+        expect([repo, placeBuild(env, policies, rules, build, { namespace: 'infra-builds' })])
+          .toEqual([repo, { refused: 'linter: pipeline restricted from using configured namespace' }]);
+      }
+    }
+    // the team's own pipelines that reach the shared runner are pinned to the pull-request namespace, as before
+    expect(placeBuild(env, policies, rules, { repo: 'acme/infra', event: 'push' }, { namespace: 'infra-builds' }))
+      .toEqual({ namespace: 'infra-pull-requests', serviceAccountName: 'default' });
+  });
+
+  test('fails: closing one of the runner\'s own build namespaces, which it may not take later either', () => {
+    const p = platform();
+    expect(() => p.runner.leaveRepos(['acme/x'], 'x-pull-requests', ['ci-builds']))
+      .toThrow(new Error('invalid namespace "ci-builds": must not be a build namespace of Runner: it would run there the pipelines it leaves to another runner'));
+    p.runner.leaveRepos(['acme/x'], 'x-pull-requests', ['x-builds']);
+    expect(() => p.runner.addBuildNamespace('x-builds')).toThrow(new Error('invalid namespace "x-builds": must not be a namespace ' +
+      'this runner leaves repositories to (leaveRepos): it would run their pipelines there, with their secrets'));
+  });
+
   test('fails: a runner leaving repositories to one of its own build namespaces, or taking one it left them to', () => {
     const p = platform();
     expect(() => p.runner.leaveRepos(['acme/x'], 'ci-builds'))
