@@ -50,6 +50,20 @@ if [ ! -f "$ROOT_DIR/node_modules/s3rver/package.json" ]; then
   fail 'the integration tests need the npm package s3rver (a devDependency), which is missing: run npm ci'
 fi
 
+# The policy suite validates every object against the strict Kubernetes schemas, and HTTPRoutes against the Gateway
+# API CRDs, read from ../shared beside the clone (test/policy/checks/schema.ts, test/core/http-route-schema.ts):
+# without them jest would fail with a bare ENOENT deep in a test
+schemas="${DOCKYARD_K8S_SCHEMAS:-$ROOT_DIR/../shared/k8s-schemas}"
+for version in 1.27.0 1.36.0; do
+  [ -f "$schemas/v$version.json" ] || fail "the policy tests need the Kubernetes $version OpenAPI definitions at $schemas/v$version.json, \
+which is missing: put ../shared beside the clone (k8s-schemas/v1.27.0.json and v1.36.0.json, each the \"definitions\" of that release's \
+api/openapi-spec/swagger.json), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them"
+done
+crds="${DOCKYARD_K8S_CRDS:-$ROOT_DIR/../shared/k8s-crds}"
+[ -f "$crds/gateway-api-v1.6.1/httproutes.yaml" ] || fail "the HTTPRoute tests need the Gateway API v1.6.1 CRDs at \
+$crds/gateway-api-v1.6.1/httproutes.yaml, which is missing: put ../shared beside the clone (k8s-crds/gateway-api-v1.6.1/, \
+config/crd/standard/ of kubernetes-sigs/gateway-api v1.6.1), or set DOCKYARD_K8S_CRDS to the folder that holds it"
+
 check
 [ -z "$missing_binaries" ] && exit 0
 

@@ -198,4 +198,20 @@ describe('scripts/test-prerequisites.sh', () => {
     });
     expect(aptLog(log)).toEqual([]);
   });
+
+  test('without the Kubernetes schemas or the Gateway API CRDs: exit 1 in one line naming the file and the variable', () => {
+    const { bin, log } = fakes({ tools: without('redis-server') });
+    const missing = path.join(path.dirname(bin), 'none');
+    const schemas = run(bin, { DOCKYARD_K8S_SCHEMAS: missing });
+    expect(schemas.status).toBe(1);
+    expect(schemas.stderr).toBe(`dockyard: the policy tests need the Kubernetes 1.27.0 OpenAPI definitions at ${missing}/v1.27.0.json, which ` +
+      'is missing: put ../shared beside the clone (k8s-schemas/v1.27.0.json and v1.36.0.json, each the "definitions" of that release\'s ' +
+      'api/openapi-spec/swagger.json), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them\n');
+    const crds = run(bin, { DOCKYARD_K8S_CRDS: missing });
+    expect(crds.status).toBe(1);
+    expect(crds.stderr).toMatch(new RegExp(`^dockyard: the HTTPRoute tests need the Gateway API v1\\.6\\.1 CRDs at ${missing}/gateway-api-v1\\.6\\.1/httproutes\\.yaml, ` +
+      'which is missing: .*set DOCKYARD_K8S_CRDS to the folder that holds it\n$'));
+    // checked before anything is installed
+    expect(aptLog(log)).toEqual([]);
+  });
 });
