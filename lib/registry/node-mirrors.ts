@@ -183,11 +183,21 @@ export function mirrorEndpointHosts(mirrors: readonly MirrorSpec[]): string[] {
   return endpointHosts(checkMirrors(mirrors));
 }
 
+/** A CA file the mirrors name, and the endpoints that trust it (`mirrorCaFiles`). */
+export interface MirrorCaFile {
+  /** The path on the node, as `MirrorSpec.caFile` gives it. */
+  readonly caFile: string;
+  /** The endpoint `host[:port]`s whose mirrors name it, sorted. */
+  readonly hosts: string[];
+  /** Their containerd certs.d directory names, in the same order (`host_port_` for a port). */
+  readonly directories: string[];
+}
+
 /**
  * The CA files the mirrors name (`caFile`), sorted, each with the endpoint `host[:port]`s that trust it, sorted, and
  * their certs.d directory names (`_<port>_` for a port). The mirrors are checked first.
  */
-export function mirrorCaFiles(mirrors: readonly MirrorSpec[]): { caFile: string; hosts: string[]; directories: string[] }[] {
+export function mirrorCaFiles(mirrors: readonly MirrorSpec[]): MirrorCaFile[] {
   const byFile = new Map<string, Set<string>>();
   for (const m of checkMirrors(mirrors)) {
     if (m.caFile !== undefined) {
