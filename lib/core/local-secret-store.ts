@@ -262,6 +262,7 @@ export class LocalSecretStore {
       lost: (k) => !(k in kept) && record?.keys[k] !== undefined,
       unusable: (k) => k in kept && unfit(k, roots.get(k)!) !== undefined,
       recorded: (k) => record?.keys[k] !== undefined,
+      given: new Set(Secret.requiredIn(scope).map((r) => `${r.namespace}/${r.secretName}`)),
     });
 
     // A retired key (a Harbor robot, deleted with its secret) is revoked: the value kept for it is dropped once nothing
@@ -601,7 +602,9 @@ export class LocalSecretStore {
    * lacks), `unusable` (every declared key the state holds but cannot use), a Secret or a key. An entry that names no
    * declared key fails, listing what may be named.
    */
-  private rotation(roots: Map<string, SecretValue>, is: { lost(k: string): boolean; unusable(k: string): boolean; recorded(k: string): boolean }): Set<string> {
+  private rotation(roots: Map<string, SecretValue>, is: { lost(k: string): boolean; unusable(k: string): boolean; recorded(k: string): boolean;
+    /** The `<namespace>/<secret>` of each Secret the stack takes as it is in the cluster (`Secret.fromSecretName`). */
+    given: ReadonlySet<string> }): Set<string> {
     const out = new Set<string>();
     for (const entry of this.rotate) {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
@@ -633,6 +636,13 @@ export class LocalSecretStore {
         if (inNamespace.length > 0) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: a namespace rotates nothing, as its Secrets hold ` +
             `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${fewOf(inNamespace, 3)}`);
+        }
+        // a Secret made by hand (the OAuth client's, say) is no key of the state: say where it is changed instead
+        const given = [entry, entry.split('/').slice(0, 2).join('/')].find((e) => is.given.has(e));
+        if (given !== undefined) {
+          throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: Secret ${given} is one you create in the cluster ` +
+            '(Secret.fromSecretName, listed as required after each synth), which no synth makes or rotates: change it there with kubectl, ' +
+            'then restart the workloads that read it (kubectl rollout restart), and unset DOCKYARD_ROTATE');
         }
         const near = [ROTATE_ALL, ROTATE_LOST, ROTATE_UNUSABLE].find((word) => word === entry.toLowerCase()) ?? nearestKey(entry, keys);
         throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: must be "all", "lost", "unusable", <namespace>/<secret> or ` +

@@ -357,6 +357,20 @@ describe('rotation on purpose', () => {
     expect(failure(() => new LocalSecretStore({ statePath, rotate: ['ALL'] }).render(stack()))).toMatch(/did you mean all\?$/);
   });
 
+  test('an entry that names a Secret made by hand says where it is changed instead', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const app = stack();
+    const chart = app.node.findChild('test') as DockyardChart;
+    Secret.fromSecretName(chart, 'OAuth', 'oauth').key('client-secret');
+    const message = (entry: string) => 'invalid DOCKYARD_ROTATE entry ' + JSON.stringify(entry) + ': Secret platform/oauth is one you create in the ' +
+      'cluster (Secret.fromSecretName, listed as required after each synth), which no synth makes or rotates: change it there with kubectl, ' +
+      'then restart the workloads that read it (kubectl rollout restart), and unset DOCKYARD_ROTATE';
+    for (const entry of ['platform/oauth/client-secret', 'platform/oauth']) {
+      expect(failure(() => new LocalSecretStore({ statePath, rotate: [entry] }).render(app))).toBe(message(entry));
+    }
+    expect(fs.existsSync(statePath)).toBe(false);
+  });
+
   test('a file rotates by its own key, never by its folder', () => {
     const statePath = path.join(workdir(), 'state.json');
     const files = () => {
