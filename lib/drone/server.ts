@@ -62,8 +62,8 @@ export interface DroneServerProps {
   readonly gitProvider: GitProvider;
   /**
    * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
-   * would change (SCRAM: see the README, "Credential and security model"; a synth refuses one it holds,
-   * `SCRAM_PASSWORD_RULE`): Drone reads it from `PGPASSWORD`, and
+   * would change, unless SASLprep refuses the password (SCRAM: see the README, "Credential and security model"; a
+   * synth refuses one it holds, `LIB_PQ_SCRAM_PASSWORD_RULE`): Drone reads it from `PGPASSWORD`, and
    * `DRONE_DATABASE_DATASOURCE` is a `postgres://` URL without it. Its user and database name must be non-empty and
    * hold no NUL or white space but " ", which Drone's lib/pq v1.1.0 cannot read back from that URL.
    */

@@ -11,7 +11,7 @@ import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase } from '../postgres';
-import { SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
+import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
 import { IRedis } from '../redis';
 import { REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
 import { ImageRelocation } from '../registry/relocation';
@@ -441,7 +441,7 @@ export class Harbor extends Construct {
     }
     // values given from outside that Harbor splices as they are into its DSN and Redis URLs: refused at synth
     requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
-    requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', SCRAM_PASSWORD_RULE);
+    requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
     requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;

@@ -5,7 +5,7 @@ import { EnvVars } from '../core/env';
 import { requireValue } from '../core/value-rules';
 import { CA_FILE, CaCertificateMount, mountCaCertificate } from './ca-certificate';
 import { IPostgresDatabase } from './database';
-import { SCRAM_PASSWORD_RULE } from './scram-password';
+import { LIB_PQ_SCRAM_PASSWORD_RULE } from './scram-password';
 
 /**
  * The `postgres://` URL of `database`, without a password, with `sslmode` always set and `sslrootcert` when given
@@ -39,7 +39,7 @@ export type DatasourceBinding = CaCertificateMount;
 
 /** What `bindDatasource` binds: one engine's database settings. @internal */
 export interface DatasourceBindingProps {
-  /** The engine's server construct, under whose app the password's rule is required (`SCRAM_PASSWORD_RULE`). */
+  /** The engine's server construct, under whose app the password's rule is required (`LIB_PQ_SCRAM_PASSWORD_RULE`). */
   readonly scope: IConstruct;
   /** The engine's database driver, for a refused password: e.g. `Drone's lib/pq v1.1.0`. */
   readonly driver: string;
@@ -85,8 +85,8 @@ export interface DatasourceBindingProps {
  *
  * What no form fixes: lib/pq does not SASLprep a password for SCRAM (v1.1.0 `conn.go:1134`, v1.12.3 `conn.go:1368`
  * hand it to `scram.NewClient` as it is) while the server does, so a password that SASLprep would change (a no-break
- * space, a ligature) fails a SCRAM login: a synth refuses a value the app holds that SASLprep would change
- * (`SCRAM_PASSWORD_RULE`).
+ * space, a ligature) fails a SCRAM login: a synth refuses a value the app holds that SASLprep would change, unless
+ * SASLprep refuses it and the server takes it as it is (`LIB_PQ_SCRAM_PASSWORD_RULE`).
  *
  * @internal
  */
@@ -95,7 +95,7 @@ export function bindDatasource(env: EnvVars, props: DatasourceBindingProps): Dat
   checkLibPqName('database.user', db.user);
   checkLibPqName('database.databaseName', db.databaseName);
   // a value the app holds (an input) is refused at synth; an existing Secret's cannot be
-  requireValue(props.scope, db.password, props.driver, SCRAM_PASSWORD_RULE);
+  requireValue(props.scope, db.password, props.driver, LIB_PQ_SCRAM_PASSWORD_RULE);
   const sslRootCert = db.caCertificate ? `${props.caDirectory}/${CA_FILE}` : undefined;
   env.value(`${props.prefix}_DATABASE_DRIVER`, 'postgres');
   env.secret('PGPASSWORD', db.password);

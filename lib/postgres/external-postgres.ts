@@ -27,8 +27,11 @@ export interface ExternalPostgresProps {
    * and no `\`, and not start with `'` (a synth with `LocalSecretStore` refuses a value given from outside that does,
    * naming its variable). Generated passwords and DigitalOcean's (`AVNS_…`) hold none of them. For every client
    * here it must also be unchanged by SASLprep, from which PostgreSQL makes its SCRAM verifier while lib/pq and
-   * pgconn do not apply it as the server does, unless it holds a control character, for which SASLprep refuses it and
-   * the server takes it as it is (`SCRAM_PASSWORD_RULE`, refused at synth likewise). A
+   * pgconn do not apply it as the server does, unless SASLprep refuses it and the server takes it as it is: for lib/pq
+   * when it holds a control character, an emoji or another code point unassigned in Unicode 3.2, or mixes
+   * right-to-left and left-to-right letters; for pgconn likewise, but it still maps a non-ASCII space and composes a
+   * decomposed accent (NFC) unless the password holds a control character, so those stay refused
+   * (`LIB_PQ_SCRAM_PASSWORD_RULE`, `PGCONN_SCRAM_PASSWORD_RULE`, refused at synth likewise). A
    * `PostgresReconciler` that sets the password refuses, at run time, one PostgreSQL would store as a hash as it is:
    * `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
    */

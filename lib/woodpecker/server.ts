@@ -132,8 +132,8 @@ export interface WoodpeckerServerSettings {
   readonly gitProvider: GitProvider;
   /**
    * The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). Its
-   * password may hold any character except those SASLprep would change (a synth refuses one it holds,
-   * `SCRAM_PASSWORD_RULE`): Woodpecker reads it from `PGPASSWORD`. Its
+   * password may hold any character except those SASLprep would change, unless SASLprep refuses the password (a
+   * synth refuses one it holds, `LIB_PQ_SCRAM_PASSWORD_RULE`): Woodpecker reads it from `PGPASSWORD`. Its
    * user and database name must be non-empty and hold no NUL or white space but " ", the rule Drone's database
    * needs, kept the same for both engines.
    */
