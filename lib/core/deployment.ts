@@ -61,7 +61,7 @@ export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'n
 export interface StatefulSetSpec extends DeploymentSpec {
   /** The governing Service. */
   readonly serviceName: string;
-  /** Each replica's ReadWriteOnce volumes by name. */
+  /** Each replica's ReadWriteOnce volumes by name: none renders no `volumeClaimTemplates`. */
   readonly claims: Record<string, { readonly size: string; readonly storageClassName?: string }>;
   /**
    * Delete the replicas' volume claims with the StatefulSet (`persistentVolumeClaimRetentionPolicy` `whenDeleted:
@@ -135,7 +135,7 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
       persistentVolumeClaimRetentionPolicy: spec.deleteClaimsWithStatefulSet ? { whenDeleted: 'Delete', whenScaled: 'Retain' } : undefined,
-      volumeClaimTemplates: Object.entries(spec.claims).map(([name, claim]) => ({
+      volumeClaimTemplates: Object.keys(spec.claims).length === 0 ? undefined : Object.entries(spec.claims).map(([name, claim]) => ({
         // the selector's labels only: the API server refuses any change to volumeClaimTemplates, and the full set
         // carries app.kubernetes.io/version, which every image upgrade changes
         metadata: { name, labels: spec.selector },

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import {
-  checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
+  checkBoolean, checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -45,15 +45,31 @@ export interface WoodpeckerAgentOptions {
    */
   readonly gracePeriodSec?: number;
   /**
+   * Whether the agent keeps the ID the server gave it on a volume of its own, so a restarted agent is the same agent
+   * to the server (woodpecker-ci/helm#163). Each such volume is a block volume attached to the agent's node for as
+   * long as it runs, and block storage caps attachments per node (7 on DigitalOcean, beside each running workflow's
+   * workspace): see the README, "Woodpecker's agents on day two".
+   *
+   * false gives the agent no volume and an empty `WOODPECKER_AGENT_CONFIG_FILE`, upstream's stateless agent
+   * (woodpecker v3.17.0 `cmd/agent/core/flags.go:72-77`; urfave/cli v3.10.1 `flag_impl.go:132-146` takes a string
+   * variable set empty over the default): it registers as a new system agent at each start
+   * (`server/rpc/auth_server.go:60-75`) and deletes its record when it stops gracefully
+   * (`cmd/agent/core/agent.go:201-221`, `server/rpc/rpc.go:520-535`). A stop without that (a crash, an OOM kill, the
+   * server unreachable for over 2 minutes, `WOODPECKER_RETRY_TIMEOUT`) leaves an offline record behind, one per restart.
+   *
+   * @default true
+   */
+  readonly persistAgentId?: boolean;
+  /**
    * The size of the volume that keeps the agent's ID (`/etc/woodpecker/agent.conf`), so a restarted agent is the
    * same agent to the server instead of a new one beside a stale one (woodpecker-ci/helm#163). It holds nothing
-   * else (`cmd/agent/core/config.go:27-29`), and goes with the agent's StatefulSet.
+   * else (`cmd/agent/core/config.go:27-29`), and goes with the agent's StatefulSet. Only with `persistAgentId`.
    *
    * @default "1Gi"
    */
   readonly configVolumeSize?: string;
   /**
-   * The StorageClass of that volume.
+   * The StorageClass of that volume. Only with `persistAgentId`.
    *
    * @default - the cluster's default StorageClass
    */
@@ -179,13 +195,28 @@ function checkRunAsNonRoot(server: IWoodpeckerServer): void {
 const CONFIG_DIR = '/etc/woodpecker';
 
 /**
+ * `persistAgentId`, refusing the config volume's settings without it: they would size a volume that is never made.
+ */
+function checkPersistAgentId(props: WoodpeckerAgentOptions): boolean {
+  const persist = checkBoolean('persistAgentId', props.persistAgentId ?? true);
+  if (!persist) {
+    for (const prop of ['configVolumeSize', 'configStorageClassName'] as const) {
+      if (props[prop] !== undefined) {
+        invalid(prop, props[prop], 'must be left unset with persistAgentId false: the agent then keeps no volume');
+      }
+    }
+  }
+  return persist;
+}
+
+/**
  * A Woodpecker agent with the Kubernetes backend: it takes pipelines from the server over gRPC and runs each step as a
  * pod in its backend namespace, as the ServiceAccount that `WoodpeckerBuildNamespaces` binds to exactly the calls the
  * backend makes there.
  *
- * A StatefulSet of one, whose small volume keeps the agent's ID across restarts and is deleted with it. It runs as
- * UID/GID 1000 (the image has no user of its own and needs only its config directory writable), with a read-only
- * root. Its NetworkPolicy admits nothing in; it reaches the server's gRPC port, which admits it, and the Kubernetes
+ * A StatefulSet of one, whose small volume keeps the agent's ID across restarts and is deleted with it (none with
+ * `persistAgentId: false`). It runs as UID/GID 1000 (the image has no user of its own and needs only its config
+ * directory writable), with a read-only root. Its NetworkPolicy admits nothing in; it reaches the server's gRPC port, which admits it, and the Kubernetes
  * API.
  */
 export class WoodpeckerAgent extends Construct {
@@ -250,8 +281,11 @@ export class WoodpeckerAgent extends Construct {
     env.value('WOODPECKER_MAX_WORKFLOWS', String(checkInteger('maxWorkflows', props.maxWorkflows ?? 1, 1, 1000)));
     // flags.go:99-110: the health endpoint's defaults, pinned to the probed port
     env.value('WOODPECKER_HEALTHCHECK_ADDR', `:${HEALTH_PORT}`);
-    // flags.go:72-77: the agent's ID, kept on the volume (cmd/agent/core/config.go:33-80)
-    env.value('WOODPECKER_AGENT_CONFIG_FILE', `${CONFIG_DIR}/agent.conf`);
+    const persistId = checkPersistAgentId(props);
+    // flags.go:72-77: the agent's ID, kept on the volume (cmd/agent/core/config.go:33-80); set empty, the agent
+    // neither reads nor writes it and unregisters when it stops (agent.go:130,201-227; the default would be
+    // /etc/woodpecker/agent.conf, which it would fail to write on the read-only root at every start)
+    env.value('WOODPECKER_AGENT_CONFIG_FILE', persistId ? `${CONFIG_DIR}/agent.conf` : '');
     if (Object.keys(this.labels).length > 0) {
       env.value('WOODPECKER_AGENT_LABELS', renderAgentLabels(this.labels));
     }
@@ -283,7 +317,9 @@ export class WoodpeckerAgent extends Construct {
     this.node.addValidation({ validate: () => { this.renderLate(); return []; } });
 
     const configSize = props.configVolumeSize ?? '1Gi';
-    parseQuantity('configVolumeSize', configSize);
+    if (persistId) {
+      parseQuantity('configVolumeSize', configSize);
+    }
     // the pods also say which server they serve, for its NetworkPolicy to admit its own agents by one rule (a pod
     // label, not a selector's: a StatefulSet's selector cannot change)
     const serverLabel = { [WoodpeckerAgent.SERVER_LABEL]: createHash('sha256').update(props.server.grpcAddress).digest('hex').slice(0, 16) };
@@ -292,12 +328,12 @@ export class WoodpeckerAgent extends Construct {
       // the image the step pods run, for image lists and mirroring
       annotations: Images.annotation(this, [initImage]),
       serviceName: name,
-      claims: { config: { size: configSize, storageClassName: props.configStorageClassName } },
+      claims: persistId ? { config: { size: configSize, storageClassName: props.configStorageClassName } } : {},
       // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
       // gone: a route change that renames or drops an agent leaves no claim behind (the server keeps its record, as
       // it does of every agent that keeps its ID, cmd/agent/core/agent.go:200-227: README, "Woodpecker's agents on
       // day two")
-      deleteClaimsWithStatefulSet: true,
+      deleteClaimsWithStatefulSet: persistId,
       serviceAccountName: account,
       automountToken: true,
       terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 60, 0),
@@ -308,7 +344,10 @@ export class WoodpeckerAgent extends Construct {
         image,
         ports: { http: HEALTH_PORT },
         env,
-        mounts: [{ volume: 'config', path: CONFIG_DIR }],
+        // without the volume the agent writes nothing, so the root stays read-only. Not an emptyDir for agent.conf:
+        // an ID it manages to write counts as persisted, and it would then skip unregistering (agent.go:207,223-227),
+        // leaving a record at every pod replacement
+        mounts: persistId ? [{ volume: 'config', path: CONFIG_DIR }] : undefined,
         // cmd/agent/core/health.go:35-47: 200 unless a workflow overran its timeout by an hour (agent/state.go:62-73)
         probes: probesOf(httpGet('/healthz', 'http'), 60),
         resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),

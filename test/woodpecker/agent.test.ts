@@ -5,7 +5,7 @@ import { GitProvider, Images, Image, NetworkPeer, PodSecurityLevel, Postgres, Re
 import { WoodpeckerAgent, WoodpeckerAgentProps, WoodpeckerBuildNamespaces, WoodpeckerServer, WoodpeckerServerProps } from '../../lib/woodpecker';
 import { container, envOf, find, synth, testChart } from '../util';
 import { woodpeckerCi, woodpeckerServer } from './fixtures';
-import { agentFilterLabels, literalEnv } from './upstream';
+import { agentConfigPath, agentFilterLabels, agentRecordsAfter, literalEnv } from './upstream';
 
 function setup(props: Partial<WoodpeckerAgentProps> = {}, serverProps: Partial<WoodpeckerServerProps> = {}) {
   const chart = testChart('ci');
@@ -45,6 +45,61 @@ describe('WoodpeckerAgent', () => {
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Retain' });
     // an agent cancels its workflows on SIGTERM (agent/runner.go:106-111) and then deletes their pods
     expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+  });
+
+  test('with persistAgentId false, claims no volume, mounts none and sets the config path empty, on a read-only root', () => {
+    const { chart } = setup({ persistAgentId: false });
+    const sts = find(synth(chart), 'StatefulSet', 'woodpecker-agent', 'ci');
+    // no block volume to attach (digitalocean/csi-digitalocean driver/node.go maxVolumesPerNode = 7 per node)
+    expect(sts.spec.volumeClaimTemplates).toBeUndefined();
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toBeUndefined();
+    const pod = sts.spec.template.spec;
+    expect(pod.volumes).toBeUndefined();
+    const c = container(sts);
+    expect(c.volumeMounts).toBeUndefined();
+    // present and empty: woodpecker v3.17.0 cmd/agent/core/flags.go:72-77, "if set empty the agent will be stateless"
+    expect(envOf(c).WOODPECKER_AGENT_CONFIG_FILE).toEqual({ name: 'WOODPECKER_AGENT_CONFIG_FILE', value: '' });
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    // the rest of the agent is the default one's
+    const persisted = setup().chart;
+    const other = find(synth(persisted), 'StatefulSet', 'woodpecker-agent', 'ci');
+    expect(envOf(container(other)).WOODPECKER_AGENT_CONFIG_FILE.value).toBe('/etc/woodpecker/agent.conf');
+    const { volumeMounts: _m, env: _e, ...rest } = container(other);
+    const { env: _e2, ...restWithout } = c;
+    expect(restWithout).toEqual(rest);
+  });
+
+  test('an agent with its ID kept is one record for good; without, its record goes with each graceful stop, and a crash leaves one', () => {
+    // woodpecker v3.17.0 cmd/agent/core/agent.go:104-227, config.go:33-80, server/rpc/auth_server.go:59-90 and
+    // rpc.go:494-535, with urfave/cli v3.10.1 flag_impl.go:132-146 (test/woodpecker/upstream.ts agentRecordsAfter)
+    const podOf = (props: Partial<WoodpeckerAgentProps>) => find(synth(setup(props).chart), 'StatefulSet', 'woodpecker-agent').spec.template.spec;
+    const kept = podOf({});
+    const stateless = podOf({ persistAgentId: false });
+    expect(agentConfigPath(kept.containers[0])).toBe('/etc/woodpecker/agent.conf');
+    expect(agentConfigPath(stateless.containers[0])).toBe('');
+
+    // kept on the volume: every start reuses the first record, a crash included, and no stop removes it (a dropped
+    // agent's record stays: README, "Woodpecker's agents on day two")
+    expect(agentRecordsAfter(kept, ['sigterm', 'crash', 'sigterm'])).toEqual({ records: [1], writeErrors: 0 });
+    // stateless: a graceful stop (a rollout, a drain, a deleted route) deletes the record; each crash leaves one
+    expect(agentRecordsAfter(stateless, ['sigterm', 'sigterm'])).toEqual({ records: [], writeErrors: 0 });
+    expect(agentRecordsAfter(stateless, ['sigterm', 'crash', 'crash', 'sigterm'])).toEqual({ records: [2, 3], writeErrors: 0 });
+    // the variable left out, the agent would try the default path on the read-only root at every start, and log the
+    // failure each time (config.go:73-76), though it still unregisters: the empty value is what says "stateless"
+    const unset = { ...stateless, containers: [{ ...stateless.containers[0], env: stateless.containers[0].env.filter((e: any) => e.name !== 'WOODPECKER_AGENT_CONFIG_FILE') }] };
+    expect(agentRecordsAfter(unset, ['sigterm'])).toEqual({ records: [], writeErrors: 1 });
+  });
+
+  test('WoodpeckerCi passes persistAgentId to the pool agent and every route agent', () => {
+    const chart = testChart('ci');
+    const ci = woodpeckerCi(chart, { agent: { persistAgentId: false } });
+    ci.addRoute({ name: 'release', repos: ['acme/api'], namespace: 'deploy' });
+    const agents = synth(chart).filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent');
+    expect(agents.length).toBeGreaterThan(1);
+    for (const sts of agents) {
+      expect(sts.spec.volumeClaimTemplates).toBeUndefined();
+      expect(envOf(container(sts)).WOODPECKER_AGENT_CONFIG_FILE.value).toBe('');
+    }
   });
 
   test('passes Pod Security restricted as UID/GID 1000 with a read-only root, and mounts its API token', () => {
@@ -213,6 +268,12 @@ describe('WoodpeckerAgent', () => {
       ['maxWorkflows', { maxWorkflows: 0 }, 'invalid maxWorkflows 0'],
       ['workspace size', { workspaceSize: 'ten' }, 'invalid workspaceSize "ten"'],
       ['config volume size', { configVolumeSize: '1 Gi' }, 'invalid configVolumeSize "1 Gi"'],
+      ['config volume size without the volume', { persistAgentId: false, configVolumeSize: '1Gi' },
+        'invalid configVolumeSize "1Gi": must be left unset with persistAgentId false: the agent then keeps no volume'],
+      ['config storage class without the volume', { persistAgentId: false, configStorageClassName: 'do-block-storage' },
+        'invalid configStorageClassName "do-block-storage": must be left unset with persistAgentId false'],
+      ['persistAgentId from JavaScript', { persistAgentId: 'false' as unknown as boolean }, 'invalid persistAgentId "false": must be true or false'],
+      ['config volume settings with the volume', { persistAgentId: true, configVolumeSize: '2Gi', configStorageClassName: 'do-block-storage' }, ''],
       ['pull secret name', { pullSecretNames: ['Harbor'] }, 'invalid pullSecretNames "Harbor"'],
       ['storage class', { workspaceStorageClassName: 'Fast SSD' }, 'invalid workspaceStorageClassName "Fast SSD"'],
       ['grace period', { gracePeriodSec: -1 }, 'invalid gracePeriodSec -1'],

@@ -1,26 +1,27 @@
 // The project's policy checks (test/policy/checks: Pod Security restricted, references, no plaintext credentials, pinned images,
 // requests/limits/probes, read-only roots, determinism, no cluster RBAC, a NetworkPolicy per pod) over a Woodpecker
-// stack with a route, a pipeline secret and a pull secret.
+// stack with a route, a pipeline secret and a pull secret, its agents keeping their ID on a volume or stateless.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DockyardChart, IngressTls, LocalSecretStore, Namespace, PipelineEvent, Postgres, Secret, SecretValue, ServiceExposure } from '../../lib';
-import { WoodpeckerCi } from '../../lib/woodpecker';
+import { WoodpeckerAgentOptions, WoodpeckerCi } from '../../lib/woodpecker';
 import {
   checkImagesPinned, checkNoPlaintextCredentials, checkPodSecurityRestricted, checkReadOnlyRootFs, checkReferences, checkResourcesAndProbes,
   validateSchema,
 } from '../policy/checks';
 import { github } from './fixtures';
 
-function woodpeckerStack(app: App): DockyardChart {
+function woodpeckerStack(app: App, agent: WoodpeckerAgentOptions): DockyardChart {
   const chart = new DockyardChart(app, 'woodpecker', { namespace: 'ci' });
   new Namespace(chart, 'Namespace', { name: 'ci' });
   const postgres = new Postgres(chart, 'Postgres');
   const ci = new WoodpeckerCi(chart, 'CI', {
     host: 'ci.example.com', gitProvider: github(chart), database: postgres.addDatabase('woodpecker'), admins: ['alice'], orgs: ['acme'],
     exposure: ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }), extraBuildNamespaces: ['deploy'],
+    agent,
   });
   const source = new Secret(chart, 'Source', { name: 'source', values: { token: SecretValue.hex(32) } });
   ci.addRoute({ name: 'release', repos: ['acme/api'], events: [PipelineEvent.PUSH, PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK], namespace: 'deploy' });
@@ -33,9 +34,9 @@ function woodpeckerStack(app: App): DockyardChart {
 }
 
 /** The stack's objects and generated Secrets, as test/stacks.ts `synthStack` renders the example stacks. */
-function synthStack() {
+function synthStack(agent: WoodpeckerAgentOptions) {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-woodpecker-')) });
-  const chart = woodpeckerStack(app);
+  const chart = woodpeckerStack(app, agent);
   const objects = chart.toJson();
   const secrets = parseAllDocuments(new LocalSecretStore({ statePath: path.join(app.outdir, 'state.json') }).render(app)).map((d) => d.toJS());
   const tls = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? []).map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));
@@ -45,8 +46,17 @@ function synthStack() {
   return { objects, secrets, externalSecrets, yaml };
 }
 
-describe('policy: woodpecker stack', () => {
-  const stack = synthStack();
+describe.each([
+  { name: '', agent: {} },
+  { name: ' with stateless agents', agent: { persistAgentId: false } },
+])('policy: woodpecker stack$name', ({ agent }) => {
+  const stack = synthStack(agent);
+
+  test('claims a config volume per agent only when the agents keep their ID', () => {
+    const agents = stack.objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent');
+    expect(agents.length).toBeGreaterThan(1);
+    expect(agents.every((o) => (o.spec.volumeClaimTemplates !== undefined) === (agent.persistAgentId !== false))).toBe(true);
+  });
   const all = [...stack.objects, ...stack.secrets];
 
   test('validates strictly against Kubernetes 1.27 and 1.36', () => {
@@ -79,7 +89,7 @@ describe('policy: woodpecker stack', () => {
   });
 
   test('synthesizes byte-identical YAML twice', () => {
-    expect(synthStack().yaml).toBe(stack.yaml);
+    expect(synthStack(agent).yaml).toBe(stack.yaml);
   });
 
   test('grants no cluster-wide RBAC and no wildcard, and gives every pod a NetworkPolicy', () => {

@@ -230,3 +230,78 @@ export function agentsOf(objects: any[]) {
     };
   });
 }
+
+/** The `agent-config` flag's default (cmd/agent/core/flags.go:72-77). */
+const DEFAULT_AGENT_CONFIG = '/etc/woodpecker/agent.conf';
+
+/**
+ * The path an agent keeps its ID at, from its container: `WOODPECKER_AGENT_CONFIG_FILE` whenever the container has
+ * it, an empty value included, else the flag's default. The kubelet sets every `env` entry, an empty `value` as an
+ * empty variable (kubernetes `pkg/kubelet/kubelet_pods.go` `makeEnvironmentVariables`: `tmpEnv[envVar.Name] =
+ * runtimeVal`); urfave/cli v3.10.1 looks it up with `os.LookupEnv` (`value_source.go:109-111`) and sets a string
+ * flag to what it found, empty or not (`flag_impl.go:132-146`: `val != "" || Kind() == reflect.String`).
+ */
+export function agentConfigPath(c: any): string {
+  const entry = (c.env ?? []).find((e: any) => e.name === 'WOODPECKER_AGENT_CONFIG_FILE');
+  return entry === undefined ? DEFAULT_AGENT_CONFIG : (entry.value ?? '');
+}
+
+/** Whether the agent container of `pod` (a pod spec) can write `path`: on a mounted volume, or on a writable root. */
+function writable(pod: any, path: string): boolean {
+  const c = pod.containers[0];
+  const mounted = (c.volumeMounts ?? []).some((m: any) => path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`) && !m.readOnly);
+  return mounted || c.securityContext?.readOnlyRootFilesystem !== true;
+}
+
+/** What the server holds after an agent's runs, and what went wrong on the way. */
+export interface AgentRecordsAfter {
+  /** The IDs of the agent records the server keeps (Settings → Agents). */
+  readonly records: number[];
+  /** How many starts logged "could not persist agent config" (config.go:73-76). */
+  readonly writeErrors: number;
+}
+
+/**
+ * Run the agent of `pod` (a StatefulSet's pod spec, whose volumes outlive the container) once per entry of `ends`
+ * against one server, with the shared agent secret as Dockyard gives it (`WOODPECKER_AGENT_SECRET`: system agents),
+ * and return the server's agent records at the end. Each run, as woodpecker v3.17.0 does it:
+ *
+ * - `cmd/agent/core/config.go:33-59` `readAgentConfig`: ID -1 when the path is empty or no file is there;
+ * - `server/rpc/auth_server.go:59-90`: with the shared secret, ID -1 creates a new system agent record; a known ID
+ *   reuses its record; an unknown one is refused ("AgentID not found in database");
+ * - `cmd/agent/core/agent.go:128-135,223-227`: a non-empty path is written after auth, the ID counted as persisted
+ *   only if the write succeeded (`writeAgentConfig`, config.go:61-80);
+ * - `agent.go:201-221`: on a graceful stop (SIGTERM) an agent whose ID was not persisted calls `UnregisterAgent`,
+ *   which deletes a system agent's record (`server/rpc/rpc.go:520-535`); a crash (OOM kill, SIGKILL, a node lost)
+ *   calls nothing, and neither does a stop after the server was unreachable (`agent.go:208-218`, `IsConnected`).
+ */
+export function agentRecordsAfter(pod: any, ends: readonly ('sigterm' | 'crash')[]): AgentRecordsAfter {
+  const path = agentConfigPath(pod.containers[0]);
+  const canWrite = path !== '' && writable(pod, path);
+  const records = new Set<number>();
+  let nextId = 1;
+  let stored: number | undefined;
+  let writeErrors = 0;
+  for (const end of ends) {
+    let id = path === '' || stored === undefined ? -1 : stored;
+    if (id === -1) {
+      id = nextId++;
+      records.add(id);
+    } else if (!records.has(id)) {
+      throw new Error('agent could not auth: AgentID not found in database');
+    }
+    let persisted = false;
+    if (path !== '') {
+      if (canWrite) {
+        stored = id;
+        persisted = true;
+      } else {
+        writeErrors++;
+      }
+    }
+    if (end === 'sigterm' && !persisted) {
+      records.delete(id);
+    }
+  }
+  return { records: [...records], writeErrors };
+}
