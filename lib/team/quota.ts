@@ -55,6 +55,27 @@ export interface TeamQuota {
    */
   readonly externalPorts?: number;
   /**
+   * The most Services of any type (`services`). Each takes a cluster IP from the Service range, which all teams
+   * share: without a bound, one team's loop could exhaust it for every other.
+   *
+   * @default 20
+   */
+  readonly services?: number;
+  /**
+   * The most ConfigMaps (`configmaps`), the `kube-root-ca.crt` that Kubernetes puts in every namespace included, so at
+   * least 1. Every object is kept in etcd, which all teams share.
+   *
+   * @default 100
+   */
+  readonly configMaps?: number;
+  /**
+   * The most Secrets (`secrets`), the team's pull secret included, so at least 1. Helm keeps a Secret for each
+   * revision of a release (ten by default), so a namespace of Helm releases needs about ten per release.
+   *
+   * @default 200
+   */
+  readonly secrets?: number;
+  /**
    * Each container's requests and limits when it sets none (a LimitRange's `defaultRequest` and `default`). A quota
    * on requests and limits makes the API server refuse a pod that sets none (kubernetes/kubernetes
    * plugin/pkg/admission/resourcequota, "must specify limits.cpu"), and the LimitRanger admission plugin, which
@@ -67,7 +88,7 @@ export interface TeamQuota {
 
 /** The settings of a `TeamQuota`, each of its keys: any other is refused, not silently ignored. */
 const QUOTA_KEYS: readonly (keyof TeamQuota)[] = ['cpu', 'memory', 'pods', 'storage', 'persistentVolumeClaims', 'externalServices', 'externalPorts',
-  'containerDefaults'];
+  'services', 'configMaps', 'secrets', 'containerDefaults'];
 
 const DEFAULT_CONTAINER = Resources.of({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' });
 
@@ -91,6 +112,12 @@ export interface CheckedTeamQuota {
   readonly externalServices: number;
   /** `services.nodeports`: ports, not Services. */
   readonly externalPorts: number;
+  /** `services`. */
+  readonly services: number;
+  /** `configmaps`. */
+  readonly configMaps: number;
+  /** `secrets`. */
+  readonly secrets: number;
   /** Each container's default requests and limits. */
   readonly containerDefaults: Resources;
 }
@@ -125,6 +152,10 @@ export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
     storage: checked('quota.storage', quota.storage ?? '50Gi'),
     persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
     pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
+    services: checkInteger('quota.services', quota.services ?? 20, 0),
+    // the root CA ConfigMap and the pull Secret are made in every team namespace: a quota of 0 would refuse them
+    configMaps: checkInteger('quota.configMaps', quota.configMaps ?? 100, 1),
+    secrets: checkInteger('quota.secrets', quota.secrets ?? 200, 1),
   };
 }
 
@@ -145,6 +176,9 @@ export class TeamQuotaObjects extends Construct {
           'pods': quantity(String(q.pods)),
           'services.loadbalancers': quantity(String(q.externalServices)),
           'services.nodeports': quantity(String(q.externalPorts)),
+          'services': quantity(String(q.services)),
+          'configmaps': quantity(String(q.configMaps)),
+          'secrets': quantity(String(q.secrets)),
         },
       },
     });

@@ -89,7 +89,7 @@ describe('CPU quantities with a multiplier above one', () => {
 });
 
 describe('keys a quota does not have', () => {
-  const SETTINGS = 'cpu, memory, pods, storage, persistentVolumeClaims, externalServices, externalPorts, containerDefaults';
+  const SETTINGS = 'cpu, memory, pods, storage, persistentVolumeClaims, externalServices, externalPorts, services, configMaps, secrets, containerDefaults';
 
   test.each<[string, object, string]>([
     ['a misspelt key, with the key it is near', { memroy: '16Gi' },
@@ -161,5 +161,16 @@ describe('external Services against the quota, as the API server charges them', 
     expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { externalPorts: -1 } })))
       .toMatch(/^invalid quota\.externalPorts -1: .* \(team "a"\)$/);
     expect(refusal(() => checkTeamQuota({ externalPorts: 1.5 }))).toMatch(/^invalid quota\.externalPorts 1\.5: /);
+  });
+
+  test('fails: object counts below what every team namespace holds, or fractional, naming the prop, the value and the bound', () => {
+    // Kubernetes puts kube-root-ca.crt in every namespace (the root CA publisher, pkg/controller/certificates/rootcacertpublisher),
+    // and a team's pull Secret goes to its namespaces: a quota of 0 would have the API server refuse them
+    expect(refusal(() => checkTeamQuota({ configMaps: 0 }))).toBe('invalid quota.configMaps 0: must be an integer of at least 1');
+    expect(refusal(() => checkTeamQuota({ secrets: 0 }))).toBe('invalid quota.secrets 0: must be an integer of at least 1');
+    expect(refusal(() => checkTeamQuota({ services: -1 }))).toBe('invalid quota.services -1: must be an integer of at least 0');
+    expect(refusal(() => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], quota: { secrets: 2.5 } })))
+      .toMatch(/^invalid quota\.secrets 2\.5: must be an integer of at least 1 \(team "a"\)$/);
+    expect(checkTeamQuota({ services: 0, configMaps: 1, secrets: 1 })).toMatchObject({ services: 0, configMaps: 1, secrets: 1 });
   });
 });

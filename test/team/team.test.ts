@@ -19,6 +19,7 @@ describe('Team', () => {
     expect(find(objects, 'ResourceQuota', 'team-quota', 'payments').spec.hard).toEqual({
       'requests.cpu': '4', 'limits.cpu': '8', 'requests.memory': '8Gi', 'limits.memory': '16Gi',
       'requests.storage': '50Gi', 'persistentvolumeclaims': '10', 'pods': '50', 'services.loadbalancers': '0', 'services.nodeports': '0',
+      'services': '20', 'configmaps': '100', 'secrets': '200',
     });
     expect(find(objects, 'LimitRange', 'team-defaults', 'payments').spec.limits).toEqual([{
       type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' },
@@ -46,13 +47,14 @@ describe('Team', () => {
     const p = platform();
     p.teams.addTeam({
       name: 'web', repos: ['acme/web'],
-      quota: { cpu: '1500m', memory: '3Gi', pods: 12, storage: '5Gi', persistentVolumeClaims: 2, externalServices: 0,
+      quota: { cpu: '1500m', memory: '3Gi', pods: 12, storage: '5Gi', persistentVolumeClaims: 2, externalServices: 0, services: 5, configMaps: 30, secrets: 40,
         containerDefaults: Resources.of({ cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '64Mi', memoryLimit: '256Mi' }) },
     });
     const objects = p.objects();
     expect(find(objects, 'ResourceQuota', 'team-quota', 'web').spec.hard).toEqual({
       'requests.cpu': '1500m', 'limits.cpu': '3000m', 'requests.memory': '3Gi', 'limits.memory': '6Gi',
       'requests.storage': '5Gi', 'persistentvolumeclaims': '2', 'pods': '12', 'services.loadbalancers': '0', 'services.nodeports': '0',
+      'services': '5', 'configmaps': '30', 'secrets': '40',
     });
     expect(find(objects, 'LimitRange', 'team-defaults', 'web').spec.limits[0].defaultRequest).toEqual({ cpu: '50m', memory: '64Mi' });
   });
@@ -369,11 +371,14 @@ describe('the team quota names resources the API server counts', () => {
   // kubernetes/kubernetes pkg/apis/core/types.go: ResourceRequestsCPU "requests.cpu", ResourceLimitsCPU "limits.cpu",
   // ResourceRequestsMemory "requests.memory", ResourceLimitsMemory "limits.memory", ResourceRequestsStorage
   // "requests.storage", ResourcePersistentVolumeClaims "persistentvolumeclaims", ResourcePods "pods",
-  // ResourceServicesLoadBalancers "services.loadbalancers", ResourceServicesNodePorts "services.nodeports". A
-  // misspelt key is accepted by the schema and limits nothing, so every key must be one of these.
+  // ResourceServicesLoadBalancers "services.loadbalancers", ResourceServicesNodePorts "services.nodeports",
+  // ResourceServices "services", ResourceConfigMaps "configmaps", ResourceSecrets "secrets" (object counts, which
+  // the quota controller's core evaluators count: pkg/quota/v1/evaluator/core/registry.go and the generic object
+  // count evaluators of pkg/quota/v1/install). A misspelt key is accepted by the schema and limits nothing, so every
+  // key must be one of these.
   const STANDARD_QUOTA_RESOURCES = [
     'requests.cpu', 'limits.cpu', 'requests.memory', 'limits.memory', 'requests.storage', 'persistentvolumeclaims', 'pods',
-    'services.loadbalancers', 'services.nodeports',
+    'services.loadbalancers', 'services.nodeports', 'services', 'configmaps', 'secrets',
   ];
 
   test('every key of the ResourceQuota is a standard quota resource', () => {
