@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
 import { invalid, Resources } from '../core';
-import { EnvVars } from '../core/env';
+import { envTemplate, EnvVars } from '../core/env';
 import { kube, quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
+import { bindRedisPassword } from '../redis/redis-ref';
 import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
@@ -83,17 +84,32 @@ export function registryRedisUsername(version: string, redis: IRedis): string | 
   return undefined;
 }
 
-/** The variables both registry containers read: the HTTP secret, Redis credentials and storage keys. */
-export function registryEnv(ctx: HarborContext): EnvVars {
+/**
+ * The variables both registry containers read: the HTTP secret and the storage keys; with `redis`, the Redis settings
+ * too, which only the registry container reads.
+ *
+ * distribution reads a `REGISTRY_*` variable as YAML, not as text (goharbor/distribution release/2.8, as upstream
+ * v2.8.3, configuration/parser.go `overwriteStruct`: `yaml.Unmarshal([]byte(payload), ...)`, gopkg.in/yaml.v2), so a
+ * password handed over as it is would be read as YAML: `null` or `~` became no password, `!x` or `&x` a tag or an
+ * anchor with an empty value, `'x'` the password without its quotes, and the registry then logged in without it or
+ * with another (NOAUTH, WRONGPASS) and served every request without its blob descriptor cache, saying so only in its
+ * log; `*x`, `@x` or `x:` stopped it at start. The password is therefore expanded from a secret-fed variable into a
+ * YAML double-quoted scalar, which reads back every character `REDIS_URL_PASSWORD_RULE` allows as it is (only `\`
+ * and `"` would escape or end it, and neither fits a Redis URL either).
+ */
+export function registryEnv(ctx: HarborContext, options: { redis: boolean }): EnvVars {
   const env = new EnvVars(ctx.namespace);
   env.secret('REGISTRY_HTTP_SECRET', ctx.credentials.registryHttpSecret);
-  env.secret('REGISTRY_REDIS_PASSWORD', ctx.redis.password);
-  const username = registryRedisUsername(ctx.version, ctx.redis);
-  if (username) {
-    env.value('REGISTRY_REDIS_USERNAME', username);
-  }
-  if (ctx.redis.tls) {
-    env.value('REGISTRY_REDIS_ENABLETLS', 'true');
+  if (options.redis) {
+    const password = bindRedisPassword(env, ctx.redis);
+    env.interpolate('REGISTRY_REDIS_PASSWORD', envTemplate`"${EnvVars.ref(password)}"`);
+    const username = registryRedisUsername(ctx.version, ctx.redis);
+    if (username) {
+      env.value('REGISTRY_REDIS_USERNAME', username);
+    }
+    if (ctx.redis.tls) {
+      env.value('REGISTRY_REDIS_ENABLETLS', 'true');
+    }
   }
   const s3 = ctx.storage.s3;
   if (s3) {
@@ -130,12 +146,13 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   const dataMount: ContainerSpec['mounts'] = volume ? [{ volume: 'data', path: REGISTRY_DATA }] : [];
   const configMount = { volume: 'config', path: CONFIG, subPath: 'config.yml', readOnly: true };
   const metricsPorts = metricsPortsOf(ctx);
-  const env = registryEnv(ctx);
+  const env = registryEnv(ctx, { redis: true });
   // the registry reads Redis (its blob descriptor cache) and the bucket, never the database
   const trust = trustMounts(env, ctx, { redis: true });
   // registryctl opens no connection to Redis or the database (goharbor/harbor v2.15.1 src/registryctl reads neither):
-  // it reaches only the storage, with a driver it builds from the registry's config.yml
-  const controllerEnv = registryEnv(ctx);
+  // it reaches only the storage, with a driver it builds from the registry's config.yml (config/config.go
+  // `setStorageDriver`), so it gets no Redis setting, nor the password
+  const controllerEnv = registryEnv(ctx, { redis: false });
   controllerEnv.secret('CORE_SECRET', ctx.credentials.coreSecret);
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
   return defineComponent(scope, ctx, {

@@ -134,11 +134,15 @@ describe.each([managed, inCluster])('Harbor\'s Redis URLs on $title', (variant) 
     const base = new URL(variant.expectedBase(password));
     expect(config.redis.addr).toBe(base.host);
     expect(config.redis.db).toBe(2);
-    expect(env.REGISTRY_REDIS_PASSWORD).toBe(password);
+    // a YAML double-quoted string, as distribution reads REGISTRY_* variables as YAML (goharbor/distribution
+    // release/2.8 configuration/parser.go `overwriteStruct`); a double-quoted scalar reads alike in YAML 1.1 and 1.2
+    expect(env.REGISTRY_REDIS_PASSWORD).toBe(`"${password}"`);
+    const registryPassword = parseYaml(env.REGISTRY_REDIS_PASSWORD);
+    expect(registryPassword).toBe(password);
     expect(env.REGISTRY_REDIS_USERNAME).toBe(variant.tls ? 'default' : undefined);
     expect(env.REGISTRY_REDIS_ENABLETLS).toBe(variant.tls ? 'true' : undefined);
     const user = encodeURIComponent(env.REGISTRY_REDIS_USERNAME ?? '');
-    const url = `${env.REGISTRY_REDIS_ENABLETLS === 'true' ? 'rediss' : 'redis'}://${user}:${env.REGISTRY_REDIS_PASSWORD}@127.0.0.1:${server!.port}/${config.redis.db}`;
+    const url = `${env.REGISTRY_REDIS_ENABLETLS === 'true' ? 'rediss' : 'redis'}://${user}:${registryPassword}@127.0.0.1:${server!.port}/${config.redis.db}`;
     expect(await server!.ping(url)).toBe('PONG');
   });
 });

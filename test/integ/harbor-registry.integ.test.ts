@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { HarborStorage, Secret } from '../../lib';
+import { ExternalRedis, HarborStorage, Secret } from '../../lib';
+import { REDIS_URL_PASSWORD_RULE } from '../../lib/redis/redis-ref';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
 import { redisCommands } from './redis-command';
@@ -69,6 +70,28 @@ function troubleIn(logs: string): string[] {
     .filter((l) => !/msg="(error authenticating user \\"[^"\\]+\\": authentication failure|error authorizing context: basic authentication challenge for realm )/.test(l));
 }
 
+/**
+ * The rendered registry on filesystem storage, run with only what the test environment forces changed: `redis` for
+ * the cluster's Redis host, and `work` for the pod's mounts (its `passwd` file for the htpasswd Secret's).
+ */
+function startOnFilesystem(pod: ReturnType<typeof registryPod>, redis: RedisServer, work: string): Promise<RegistryServer> {
+  return RegistryServer.start({
+    config: pod.config,
+    env: {
+      ...pod.env,
+      // the Redis host is a cluster DNS name (the in-cluster Service, or a managed server's private host): the
+      // loopback Redis stands in for it
+      REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
+      // /storage is the PersistentVolumeClaim's mount: a temp dir stands in for it
+      REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: path.join(work, 'storage'),
+      // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
+      REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
+      // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
+      REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
+    },
+  });
+}
+
 describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2.8 with Redis', () => {
   let rendered: Rendered;
   let pod: ReturnType<typeof registryPod>;
@@ -93,20 +116,7 @@ describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2
     fs.writeFileSync(path.join(work, 'passwd'), htpasswd, { mode: 0o600 });
 
     redis = await RedisServer.start({ password: redisPassword, tls: false });
-    registry = await RegistryServer.start({
-      config: pod.config,
-      env: {
-        ...pod.env,
-        // redis.harbor.svc is a cluster DNS name: the loopback Redis stands in for it
-        REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
-        // /storage is the PersistentVolumeClaim's mount: a temp dir stands in for it
-        REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: path.join(work, 'storage'),
-        // /etc/registry/passwd is the htpasswd Secret's mount: a temp file with the same content stands in for it
-        REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
-        // localhost:5001 is private to the pod, but shared by every registry a test run starts: let the OS pick
-        REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
-      },
-    });
+    registry = await startOnFilesystem(pod, redis, work);
   });
 
   afterAll(async () => {
@@ -127,8 +137,9 @@ describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2
     const line = mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path);
     expect(line).toBe(secretKey(rendered, NS, 'harbor-registry-htpasswd', 'htpasswd'));
     expect(line.split(':')[0]).toBe(creds.username);
-    // the Redis password the registry sends is the one the in-cluster server requires
-    expect(pod.env.REGISTRY_REDIS_PASSWORD).toBe(redisPassword);
+    // the Redis password the registry sends is the one the in-cluster server requires, as a YAML string (distribution
+    // reads REGISTRY_* variables as YAML: see 'Harbor registry on a Redis password YAML would read otherwise' below)
+    expect(pod.env.REGISTRY_REDIS_PASSWORD).toBe(`"${redisPassword}"`);
     expect(redisPassword).toBe(secretKey(rendered, NS, 'redis-password', 'password'));
   });
 
@@ -324,5 +335,44 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
     await expect(RegistryServer.start({ config: aws.config, env: { ...env, REGISTRY_STORAGE_S3_REGION: 'fra1' } }))
       .rejects.toThrow(/panic: invalid region provided: fra1/);
     expect(() => storage('fra1')).toThrow(/^invalid region "fra1": must be an AWS region such as "us-east-1"/);
+  });
+});
+
+describe('Harbor registry on a Redis password YAML would read otherwise, on docker-registry 2.8', () => {
+  // distribution reads every REGISTRY_* variable as YAML (goharbor/distribution release/2.8, as upstream v2.8.3,
+  // configuration/parser.go `overwriteStruct`: yaml.Unmarshal of the variable into the field, gopkg.in/yaml.v2). Each
+  // of these fits a Redis URL (REDIS_URL_PASSWORD_RULE), yet handed over as it is, `null`, `~`, `!…`, `&…` and `'…'`
+  // became no password or another, and the registry served every request without its blob descriptor cache (NOAUTH,
+  // WRONGPASS in its log only), while `*…`, `@…`, `…:` and `,…` stopped it at start
+  const passwords = ['null', '~', '!Passw0rd', '&anch0r', '\'quoted\'', '*star', '@at', 'abc:', ',comma', 'a$(b)=c'];
+
+  test.each(passwords)('the registry logs in to Redis with %s and caches blob descriptors in db 2', async (redisPassword) => {
+    expect(REDIS_URL_PASSWORD_RULE.fits(redisPassword)).toBe(true);
+    const chart = testChart(NS);
+    const secret = Secret.fromSecretName(chart, 'ValkeyPw', 'valkey');
+    // plain TCP and no ACL user: Debian's distribution 2.8 has neither `enabletls` nor `username` (Harbor's fork has both)
+    const plain = new ExternalRedis(chart, 'Valkey', { host: 'valkey.internal', port: 6379, tls: false, password: secret.key('password') });
+    inClusterHarbor(chart, { redis: plain });
+    const rendered = render(chart, [providedSecret(NS, 'valkey', { password: redisPassword })]);
+    const pod = registryPod(rendered);
+    const creds = coreRegistryCredentials(rendered);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-pw-'));
+    let redis: RedisServer | undefined;
+    let registry: RegistryServer | undefined;
+    try {
+      fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+      redis = await RedisServer.start({ password: redisPassword, tls: false });
+      registry = await startOnFilesystem(pod, redis, work);
+      const image = tinyImage(`cached with ${redisPassword}\n`);
+      const pushed = await pushImage(registry.url, 'library/pw', 'v1', image, creds);
+      if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\n${registry.logs()}`);
+      const [db2Keys] = await redisQuery(redis, redisPassword, [['SELECT', String(pod.parsed.redis.db)], ['KEYS', 'blobs::*']]).then((r) => r.slice(1));
+      expect(db2Keys).toContain(`blobs::${pushed.layer.digest}`);
+      expect(troubleIn(registry.logs())).toEqual([]);
+    } finally {
+      await registry?.stop();
+      await redis?.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
