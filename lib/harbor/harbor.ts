@@ -30,7 +30,7 @@ import { reviewLeftRobots } from './left-robots';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
 import { ProjectMember } from './project-member';
-import { defineRegistry } from './registry';
+import { checkRedisTls, defineRegistry } from './registry';
 import { HarborStorage } from './storage';
 import { checkTrivy, defineTrivy } from './trivy';
 
@@ -402,6 +402,7 @@ export class Harbor extends Construct {
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
       invalid('version', version, 'must be a Harbor release such as "2.15.1"');
     }
+    checkRedisTls(version, props.redis);
     const replicas = (prop: string, value: number | undefined) => checkInteger(prop, value ?? 1, 1, 20);
     const counts = {
       core: replicas('coreReplicas', props.coreReplicas),

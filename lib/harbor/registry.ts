@@ -85,6 +85,27 @@ export function registryRedisUsername(version: string, redis: IRedis): string | 
 }
 
 /**
+ * The first Harbor release that reaches Redis over TLS. Before it, core's cache knows only `redis` and
+ * `redis+sentinel` URLs (goharbor/harbor v2.12.2 src/lib/cache/redis/redis.go `init`), so core stops at start on a
+ * `rediss://` URL ("cache type rediss not support", src/lib/cache/cache.go `New` from src/core/main.go), jobservice's
+ * pool refuses the scheme (src/lib/redis/pool.go `GetRedisPool`), and the registry, built from upstream distribution
+ * v2.8.3 (Makefile `REGISTRY_SRC_TAG`), has no `enabletls`: it ignores `REGISTRY_REDIS_ENABLETLS` ("Ignoring
+ * unrecognized environment variable", configuration/parser.go) and sends its AUTH, password included, in plain text
+ * to the TLS port. Harbor 2.13.0 reads `rediss://` in core and jobservice and builds its registry from
+ * goharbor/distribution release/2.8, which has `enabletls` (goharbor/harbor commit 5c39e76, #21667; Makefile
+ * `REGISTRY_SRC_TAG=release/2.8`).
+ */
+const REDIS_TLS_SINCE = [2, 13, 0];
+
+/** Refuse a TLS Redis with a Harbor release that cannot reach one (`REDIS_TLS_SINCE`). */
+export function checkRedisTls(version: string, redis: IRedis): void {
+  if (redis.tls && !atLeast(version, REDIS_TLS_SINCE)) {
+    invalid('redis.tls', true, `must be false with Harbor ${version}: its core stops at start on a rediss:// URL, and its registry sends the ` +
+      'Redis password in plain text to a TLS port; Harbor 2.13.0 and later reach Redis over TLS');
+  }
+}
+
+/**
  * The variables both registry containers read: the HTTP secret and the storage keys; with `redis`, the Redis settings
  * too, which only the registry container reads.
  *

@@ -348,6 +348,25 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
     }
   });
 
+  test('refuses a TLS Redis with a Harbor release that reaches Redis in plain TCP only', () => {
+    // goharbor/harbor v2.12.2: core's cache registers redis and redis+sentinel alone (src/lib/cache/redis/redis.go
+    // init), jobservice's pool takes redis:// alone (src/lib/redis/pool.go GetRedisPool), and the registry is upstream
+    // distribution v2.8.3 (Makefile REGISTRY_SRC_TAG), without enabletls; v2.13.0 reads rediss:// in both and builds
+    // goharbor/distribution release/2.8, which has enabletls (commit 5c39e76, #21667)
+    expect(() => managedHarbor(testChart('harbor'), { version: '2.12.2' })).toThrow(
+      'invalid redis.tls true: must be false with Harbor 2.12.2: its core stops at start on a rediss:// URL, and its registry sends the '
+      + 'Redis password in plain text to a TLS port; Harbor 2.13.0 and later reach Redis over TLS');
+    for (const version of ['2.13.0', '3.0.0']) {
+      const chart = testChart('harbor');
+      managedHarbor(chart, { version });
+      expect(envOf(container(find(synth(chart), 'Deployment', 'harbor-registry'), 'registry')).REGISTRY_REDIS_ENABLETLS.value).toBe('true');
+    }
+    // a plain-TCP Redis is any release's
+    const plain = testChart('harbor');
+    inClusterHarbor(plain, { version: '2.12.2' });
+    expect(envOf(container(find(synth(plain), 'Deployment', 'harbor-core')))._REDIS_URL_CORE.value).toMatch(/^redis:\/\//);
+  });
+
   test('mounts a private Redis CA into every Redis client, the registry included, and not into registryctl', () => {
     const chart = testChart('harbor');
     const ca = Secret.fromSecretName(chart, 'Ca', 'valkey-ca');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
@@ -74,7 +75,7 @@ function troubleIn(logs: string): string[] {
  * The rendered registry on filesystem storage, run with only what the test environment forces changed: `redis` for
  * the cluster's Redis host, and `work` for the pod's mounts (its `passwd` file for the htpasswd Secret's).
  */
-function startOnFilesystem(pod: ReturnType<typeof registryPod>, redis: RedisServer, work: string): Promise<RegistryServer> {
+function startOnFilesystem(pod: ReturnType<typeof registryPod>, redis: { port: number }, work: string): Promise<RegistryServer> {
   return RegistryServer.start({
     config: pod.config,
     env: {
@@ -372,6 +373,50 @@ describe('Harbor registry on a Redis password YAML would read otherwise, on dock
     } finally {
       await registry?.stop();
       await redis?.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a registry without enabletls (upstream distribution 2.8, as Harbor before 2.13 ships) on a TLS Redis', () => {
+  test('ignores REGISTRY_REDIS_ENABLETLS and sends its AUTH, password included, in plain text: why checkRedisTls refuses it', async () => {
+    // Harbor < 2.13.0 builds its registry from upstream distribution v2.8.3 (goharbor/harbor v2.12.2 Makefile
+    // REGISTRY_SRC_TAG), whose configuration has no EnableTLS (configuration/configuration.go) and whose parser only
+    // warns of a variable it does not know (configuration/parser.go overwriteStruct); Debian's 2.8.2 is that registry
+    const chart = testChart(NS);
+    const secret = Secret.fromSecretName(chart, 'ValkeyPw', 'valkey');
+    inClusterHarbor(chart, { redis: new ExternalRedis(chart, 'Valkey', { host: 'valkey.internal', port: 25061, password: secret.key('password') }) });
+    const redisPassword = randomBytes(24).toString('base64url');
+    const rendered = render(chart, [providedSecret(NS, 'valkey', { password: redisPassword })]);
+    const pod = registryPod(rendered);
+    expect(pod.env.REGISTRY_REDIS_ENABLETLS).toBe('true');
+    // a listener in the TLS server's place records what the registry sends first: a TLS client would send a ClientHello
+    const received: Buffer[] = [];
+    const listener = net.createServer((socket) => {
+      socket.on('data', (d) => received.push(d));
+      socket.on('error', () => undefined);
+      setTimeout(() => socket.destroy(), 200);
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-notls-'));
+    let registry: RegistryServer | undefined;
+    try {
+      fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+      registry = await startOnFilesystem(pod, listener.address() as net.AddressInfo, work);
+      // a blob lookup asks the blob descriptor cache first
+      await getBlob(registry.url, 'library/any', sha256Digest('absent'), coreRegistryCredentials(rendered));
+      const deadline = Date.now() + 5_000;
+      while (!Buffer.concat(received).includes(redisPassword) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const sent = Buffer.concat(received).toString('latin1');
+      expect(sent).toContain(`AUTH\r\n$${redisPassword.length}\r\n${redisPassword}\r\n`);
+      // a TLS handshake starts with a handshake record (0x16): none was sent
+      expect(received[0]?.[0]).not.toBe(0x16);
+      expect(registry.logs()).toMatch(/Ignoring unrecognized environment variable REGISTRY_REDIS_ENABLETLS/);
+    } finally {
+      await registry?.stop();
+      await new Promise((resolve) => listener.close(resolve));
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
