@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import {
-  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalRedis, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
-  RobotPermission, Secret, SecretValueKind, SslMode,
+  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
+  Redis, RobotPermission, Secret, SecretValueKind, SslMode,
 } from '../../lib';
 import { checkNoPlaintextCredentials } from '../policy/checks';
 import { container, envOf, find, synth, testChart } from '../util';
@@ -659,6 +659,38 @@ describe('Harbor exposure and network', () => {
 });
 
 describe('Harbor validation', () => {
+  test('refuses a second Harbor on the Redis server of another, however its Redis object is made', () => {
+    // Harbor's databases (0, 1, 2, 5) and the keys in them are fixed: two Harbors on one server share jobservice's
+    // queue and the registry's blob descriptor cache, which distribution asks before its storage (goharbor/distribution
+    // release/2.8 registry/storage/cache/cachedblobdescriptorstore.go; test/integ/harbor-registry.integ.test.ts runs it)
+    const second = (chart: ReturnType<typeof testChart>, redis: ExternalRedis | Redis) => new Harbor(chart, 'Staging', {
+      name: 'staging', namespace: 'staging', externalUrl: 'https://staging.example.com',
+      database: new Postgres(chart, 'StagingDb', { namespace: 'staging' }).addDatabase('registry', { user: 'harbor' }),
+      redis, storage: HarborStorage.filesystem(),
+    });
+    const refusal = (path: string, server: string) => `invalid redis "${server}": must not be the Redis of another Harbor (${path}): `
+      + 'Harbor keeps its job queue and registry cache under fixed keys in databases 0, 1, 2, 5, so each would run the other\'s jobs and '
+      + 'find the other\'s blobs; give each Harbor its own Redis';
+
+    const inCluster = testChart('harbor');
+    const redis = new Redis(inCluster, 'Cache', { name: 'cache' });
+    inClusterHarbor(inCluster, { redis });
+    expect(() => second(inCluster, redis)).toThrow(refusal('test/Harbor', 'cache.harbor.svc:6379'));
+
+    const managed = testChart('harbor');
+    managedHarbor(managed);
+    const pw = Secret.fromSecretName(managed, 'StagingPw', 'staging-valkey', { namespace: 'staging' }).key('password');
+    expect(() => second(managed, new ExternalRedis(managed, 'Same', { host: 'private-valkey.example.com', port: 25061, password: pw })))
+      .toThrow(refusal('test/Harbor', 'private-valkey.example.com:25061'));
+
+    // another port is another server, and another app another platform
+    const other = testChart('harbor');
+    managedHarbor(other);
+    second(other, new ExternalRedis(other, 'Other', { host: 'private-valkey.example.com', port: 25062, password: Secret.fromSecretName(other, 'OtherPw', 'o', { namespace: 'staging' }).key('password') }));
+    const elsewhere = testChart('harbor');
+    second(elsewhere, new ExternalRedis(elsewhere, 'Same', { host: 'private-valkey.example.com', port: 25061, password: Secret.fromSecretName(elsewhere, 'Pw', 'o', { namespace: 'staging' }).key('password') }));
+  });
+
   test('fails on a bad external URL, version or replica count', () => {
     const make = (props: object) => () => inClusterHarbor(testChart('harbor'), props);
     expect(make({ externalUrl: 'http://harbor.example.com' })).toThrow('invalid externalUrl "http://harbor.example.com": must be an absolute URL with scheme https');

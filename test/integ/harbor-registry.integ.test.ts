@@ -11,7 +11,7 @@ import { testChart } from '../util';
 import { redisCommands } from './redis-command';
 import { requiredRedisPassword } from './redis-pod';
 import { RedisServer } from './redis-server';
-import { BasicAuth, getBlob, pullImage, pushBlob, pushImage, sha256Digest, tinyImage } from './registry-client';
+import { BasicAuth, getBlob, pullImage, pushBlob, pushImage, pushManifest, sha256Digest, tinyImage } from './registry-client';
 import { RegistryServer } from './registry-server';
 import {
   configMapKey, containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey,
@@ -418,6 +418,47 @@ describe('a registry without enabletls (upstream distribution 2.8, as Harbor bef
       await registry?.stop();
       await new Promise((resolve) => listener.close(resolve));
       fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two registries on one Redis, as two Harbors on one server would run them', () => {
+  test('the second takes the first\'s blobs for its own and accepts a manifest whose layers it lacks: why checkRedisOfOneHarbor refuses it', async () => {
+    // distribution asks the blob descriptor cache before its storage whether a repository holds a blob (goharbor/
+    // distribution release/2.8 registry/storage/cache/cachedblobdescriptorstore.go cachedBlobStatter.Stat, redis/redis.go
+    // repositoryScopedRedisBlobDescriptorService.Stat), and Harbor's registry cache is always db 2
+    const chart = testChart(NS);
+    inClusterHarbor(chart);
+    const rendered = render(chart);
+    const pod = registryPod(rendered);
+    const creds = coreRegistryCredentials(rendered);
+    const works = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-shared-')));
+    let redis: RedisServer | undefined;
+    const registries: RegistryServer[] = [];
+    try {
+      redis = await RedisServer.start({ password: inClusterRedisPassword(rendered), tls: false });
+      for (const work of works) {
+        fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+        registries.push(await startOnFilesystem(pod, redis, work));
+      }
+      const [first, second] = registries;
+      const image = tinyImage('pushed to the first registry only\n');
+      const pushed = await pushImage(first.url, 'library/shared', 'v1', image, creds);
+      expect(pushed.ok).toBe(true);
+      // the second's storage holds nothing of it, yet it says the repository holds the layer, so a client skips its upload
+      const head = await fetch(`${second.url}/v2/library/shared/blobs/${pushed.layer.digest}`, { method: 'HEAD', headers: { authorization: basic(creds) } });
+      expect(head.status).toBe(200);
+      expect(fs.existsSync(path.join(works[1], 'storage', blobPath(pushed.layer.digest)))).toBe(false);
+      // and it takes the manifest, which it then cannot serve the layers of
+      expect((await pushManifest(second.url, 'library/shared', 'v1', image.manifest, creds)).status).toBe(201);
+      // its answer to the layer's GET promises the layer's length (from the cache), then breaks off: no layer follows
+      const res = await fetch(`${second.url}/v2/library/shared/blobs/${pushed.layer.digest}`, { headers: { authorization: basic(creds) } });
+      expect([res.status, res.headers.get('content-length')]).toEqual([200, String(image.layer.length)]);
+      await expect(res.arrayBuffer()).rejects.toThrow(/terminated/);
+    } finally {
+      for (const r of registries) await r.stop();
+      await redis?.stop();
+      for (const work of works) fs.rmSync(work, { recursive: true, force: true });
     }
   });
 });

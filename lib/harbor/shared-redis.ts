@@ -1,0 +1,31 @@
+import { Construct } from 'constructs';
+import { invalid } from '../core';
+import { firstInstance, recordInstance } from '../core/instances';
+import { IRedis } from '../redis';
+import { REDIS_DB } from './context';
+
+/**
+ * Refuse a Redis server that another Harbor of the app already uses. Harbor's components use fixed databases
+ * (`REDIS_DB`, as harbor-helm assigns them) with fixed keys in them, so two Harbors on one server share every one:
+ * jobservice's queue (`JOB_NAMESPACE` in its database, which gocraft/work reads whoever enqueued), so each jobservice
+ * runs the other's jobs against its own core; and the registry's blob descriptor cache, which distribution asks
+ * before its storage whether a repository holds a blob (goharbor/distribution release/2.8
+ * registry/storage/cache/cachedblobdescriptorstore.go `cachedBlobStatter.Stat`, redis/redis.go
+ * `repositoryScopedRedisBlobDescriptorService.Stat`: `SISMEMBER repository::<name>::blobs`), so one registry finds
+ * blobs only the other stores, lets a push skip them, and serves manifests whose layers it cannot. Nothing fails
+ * at start; two Harbors need two servers. Servers are told apart by host and port, as the URLs
+ * name them: a server reached under two names is not recognised.
+ *
+ * @param kind `Harbor`, whose instances are recorded (`recordInstance`)
+ */
+export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Construct, harbor: Construct, redis: IRedis): void {
+  const server = `${redis.host}:${redis.port}`;
+  // recorded by server, so that the check looks at the Harbors of this server only, however many the app holds
+  recordInstance(kind, harbor, server);
+  const other = firstInstance(harbor, kind, server, (c) => c !== harbor);
+  if (other) {
+    const databases = Object.values(REDIS_DB).join(', ');
+    invalid('redis', server, `must not be the Redis of another Harbor (${other.node.path}): Harbor keeps its job queue and ` +
+      `registry cache under fixed keys in databases ${databases}, so each would run the other's jobs and find the other's blobs; give each Harbor its own Redis`);
+  }
+}
