@@ -3,6 +3,7 @@ import {
   CHECKSUM_ANNOTATION, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborLogLevel, HarborStorage, ImageRelocation, Images, NetworkPeer, Postgres,
   Redis, RobotPermission, Secret, SecretValueKind, SslMode,
 } from '../../lib';
+import { withDigests } from '../../lib/core/checksum';
 import { checkNoPlaintextCredentials } from '../policy/checks';
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
@@ -456,6 +457,34 @@ describe('Harbor on TLS-only managed Redis and PostgreSQL', () => {
       expect([field, changed(templates(), before, field)]).toEqual([field, readers]);
       expect([field, changed(before, templates('pg-ca-2026'), field)]).toEqual([field, []]);
     }
+  });
+});
+
+describe('Harbor key rotation', () => {
+  test('a new Redis password rolls exactly Redis\'s clients, and a new bucket key exactly the registry', () => {
+    // digests as a secret source gives them for provided values (lib/core/checksum.ts withDigests): one key's changes
+    const checksums = (rotated?: string) => {
+      const chart = testChart('harbor');
+      const secrets = Secret.fromSecretName(chart, 'Secrets', 'harbor-secrets');
+      inClusterHarbor(chart, {
+        exporter: true, storage: HarborStorage.spaces({ region: 'fra1', bucket: 'images', accessKey: secrets.key('access-key'), secretKey: secrets.key('secret-key') }),
+        redis: new ExternalRedis(chart, 'Valkey', { host: 'valkey.internal', port: 25061, username: 'default', password: secrets.key('redis') }),
+      });
+      const objects = withDigests(chart, (key) => `${key}${key === `harbor/harbor-secrets/${rotated}` ? '-new' : ''}`, () => synth(chart));
+      return Object.fromEntries(objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
+        .map((o) => [`${o.kind}/${o.metadata.name}`, o.spec.template.metadata.annotations[CHECKSUM_ANNOTATION] as string]));
+    };
+    const before = checksums();
+    const rolled = (key: string) => {
+      const after = checksums(key);
+      return Object.keys(before).filter((k) => before[k] !== after[k]);
+    };
+    // core, jobservice, the exporter and Trivy read it in their URLs, the registry as REGISTRY_REDIS_PASSWORD; the portal does not
+    expect(rolled('redis').sort()).toEqual(['Deployment/harbor-core', 'Deployment/harbor-exporter', 'Deployment/harbor-jobservice',
+      'Deployment/harbor-registry', 'StatefulSet/harbor-trivy']);
+    expect(Object.keys(before)).toContain('Deployment/harbor-portal');
+    expect(rolled('secret-key')).toEqual(['Deployment/harbor-registry']);
+    expect(rolled('access-key')).toEqual(['Deployment/harbor-registry']);
   });
 });
 
