@@ -445,7 +445,7 @@ export class Harbor extends Construct {
     requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
     requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
     requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
-    checkRedisOfOneHarbor(Harbor, this, props.redis);
+    checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;
     this.ctx = {

@@ -14,18 +14,31 @@ import { REDIS_DB } from './context';
  * `repositoryScopedRedisBlobDescriptorService.Stat`: `SISMEMBER repository::<name>::blobs`), so one registry finds
  * blobs only the other stores, lets a push skip them, and serves manifests whose layers it cannot. Nothing fails
  * at start; two Harbors need two servers. Servers are told apart by host and port, as the URLs
- * name them: a server reached under two names is not recognised.
+ * name them (`serverKey`): a server reached under two names is not recognised.
  *
  * @param kind `Harbor`, whose instances are recorded (`recordInstance`)
+ * @param namespace the Harbor's namespace, where its pods resolve a one-label host
  */
-export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Construct, harbor: Construct, redis: IRedis): void {
+export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Construct, harbor: Construct, namespace: string, redis: IRedis): void {
   const server = `${redis.host}:${redis.port}`;
+  const key = serverKey(redis, namespace);
   // recorded by server, so that the check looks at the Harbors of this server only, however many the app holds
-  recordInstance(kind, harbor, server);
-  const other = firstInstance(harbor, kind, server, (c) => c !== harbor);
+  recordInstance(kind, harbor, key);
+  const other = firstInstance(harbor, kind, key, (c) => c !== harbor);
   if (other) {
     const databases = Object.values(REDIS_DB).join(', ');
     invalid('redis', server, `must not be the Redis of another Harbor (${other.node.path}): Harbor keeps its job queue and ` +
       `registry cache under fixed keys in databases ${databases}, so each would run the other's jobs and find the other's blobs; give each Harbor its own Redis`);
   }
+}
+
+/**
+ * The server `redis` names, as Harbor's pods in `namespace` reach it: a one-label host (`ExternalRedis`
+ * `host: "redis"`) is the Service of that name in the Harbor's own namespace, the
+ * first name a pod's DNS search path tries (`<namespace>.svc.cluster.local`), written as `Redis` writes its host
+ * (`<name>.<namespace>.svc`): two Harbors in two namespaces that each name their own `redis` use two servers.
+ */
+function serverKey(redis: IRedis, namespace: string): string {
+  const host = redis.host;
+  return `${host.includes('.') || host.includes(':') ? host : `${host}.${namespace}.svc`}:${redis.port}`;
 }

@@ -720,6 +720,28 @@ describe('Harbor validation', () => {
     second(elsewhere, new ExternalRedis(elsewhere, 'Same', { host: 'private-valkey.example.com', port: 25061, password: Secret.fromSecretName(elsewhere, 'Pw', 'o', { namespace: 'staging' }).key('password') }));
   });
 
+  test('tells Redis servers apart as the Harbors\' pods resolve their hosts', () => {
+    // a pod resolves a one-label host in its own namespace first (its resolv.conf search path begins
+    // <namespace>.svc.cluster.local), so "cache" is the Service cache in each Harbor's namespace
+    const staging = (chart: ReturnType<typeof testChart>, host: string) => new Harbor(chart, 'Staging', {
+      name: 'staging', namespace: 'staging', externalUrl: 'https://staging.example.com',
+      database: new Postgres(chart, 'StagingDb', { namespace: 'staging' }).addDatabase('registry', { user: 'harbor' }),
+      redis: new ExternalRedis(chart, 'StagingRedis', { host, tls: false, password: Secret.fromSecretName(chart, 'StagingPw', 'pw', { namespace: 'staging' }).key('password') }),
+      storage: HarborStorage.filesystem(),
+    });
+    const withCache = (namespace: string) => {
+      const chart = testChart('harbor');
+      inClusterHarbor(chart, { redis: new Redis(chart, 'Cache', { name: 'cache', namespace }) });
+      return chart;
+    };
+
+    // two namespaces, two Services named cache: two servers
+    staging(withCache('harbor'), 'cache');
+    // the first Harbor's own cache, named from the second's namespace: one server
+    expect(() => staging(withCache('staging'), 'cache')).toThrow('invalid redis "cache:6379": must not be the Redis of another Harbor (test/Harbor)');
+    expect(() => staging(withCache('harbor'), 'cache.harbor.svc')).toThrow('invalid redis "cache.harbor.svc:6379": must not be the Redis of another Harbor');
+  });
+
   test('fails on a bad external URL, version or replica count', () => {
     const make = (props: object) => () => inClusterHarbor(testChart('harbor'), props);
     expect(make({ externalUrl: 'http://harbor.example.com' })).toThrow('invalid externalUrl "http://harbor.example.com": must be an absolute URL with scheme https');
