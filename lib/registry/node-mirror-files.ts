@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { describePath, describeValue, invalid, invalidPath, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
+import { describePath, describeValue, invalid, invalidPath, invalidSecret, OutputFile, SecretFile, SecretKey, SecretValue, TemplateEscape } from '../core';
 import { checkCertificatePem } from '../core/certificate-pem';
 import { PullAccess } from '../core/pull-access';
 import { compare } from '../core/text';
@@ -116,7 +116,8 @@ export class NodeMirrorFiles extends Construct {
  */
 function caFileOutputs(scope: Construct, dir: string, mirrors: MirrorSpec[], caCertificates: Record<string, string>): void {
   if (typeof caCertificates !== 'object' || caCertificates === null || Array.isArray(caCertificates)) {
-    invalid('caCertificates', caCertificates, 'must map the caFile of a mirror to the PEM certificates it holds');
+    // not shown: a PEM passed in place of the map (a string, or a list of them) may be a private key
+    invalidSecret('caCertificates', 'must map the caFile of a mirror to the PEM certificates it holds, e.g. { "/etc/dockyard/ca.pem": pem }');
   }
   const named = mirrorCaFiles(mirrors);
   for (const caFile of Object.keys(caCertificates).sort(compare)) {

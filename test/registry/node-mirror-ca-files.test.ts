@@ -64,9 +64,13 @@ describe('NodeMirrorFiles caCertificates', () => {
       `invalid caCertificates key "${CA}": must be the caFile of a mirror, and no mirror names one`));
   });
 
-  test('refuses a map that is none', () => {
-    expect(() => caFiles({ mirrors: [HUB], caCertificates: [PEM] as unknown as Record<string, string> })).toThrow(
-      'invalid caCertificates ["-----BEGIN CERTIFICATE-----');
+  test('refuses a map that is none, never showing what was given in its place', () => {
+    // a PEM passed as it is, or in a list, in place of the map: it may be a key, which the message must not print
+    const refusal = new ValidationError('invalid caCertificates <redacted>: must map the caFile of a mirror to the PEM certificates it holds, ' +
+      'e.g. { "/etc/dockyard/ca.pem": pem }');
+    for (const given of [[PEM], privateKey, [`${PEM}${privateKey}`], null, 42]) {
+      expect(() => caFiles({ mirrors: [HUB], caCertificates: given as unknown as Record<string, string> })).toThrow(refusal);
+    }
   });
 
   const certificatesOnly = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and nothing else';
