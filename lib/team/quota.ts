@@ -56,9 +56,10 @@ export interface TeamQuota {
   readonly externalPorts?: number;
   /**
    * The most Services of any type (`services`). Each takes a cluster IP from the Service range, which all teams
-   * share: without a bound, one team's loop could exhaust it for every other.
+   * share: without a bound, one team's loop could exhaust it for every other. A LoadBalancer Service counts here too,
+   * so this is at least `externalServices`.
    *
-   * @default 20
+   * @default - 20, or `externalServices` where that is more
    */
   readonly services?: number;
   /**
@@ -152,11 +153,25 @@ export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
     storage: checked('quota.storage', quota.storage ?? '50Gi'),
     persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
     pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
-    services: checkInteger('quota.services', quota.services ?? 20, 0),
+    services: checkServices(quota.services, externalServices),
     // the root CA ConfigMap and the pull Secret are made in every team namespace: a quota of 0 would refuse them
     configMaps: checkInteger('quota.configMaps', quota.configMaps ?? 100, 1),
     secrets: checkInteger('quota.secrets', quota.secrets ?? 200, 1),
   };
+}
+
+/**
+ * `quota.services`: a LoadBalancer Service is a Service too, counted by `services` as well as `services.loadbalancers`
+ * (kubernetes/kubernetes pkg/quota/v1/evaluator/core/services.go `Usage`), so fewer Services than `externalServices`
+ * would cap the load balancers below what that grants: refused when given, and the default never below it.
+ */
+function checkServices(given: number | undefined, externalServices: number): number {
+  const services = checkInteger('quota.services', given ?? Math.max(20, externalServices), 0);
+  if (services < externalServices) {
+    invalid('quota.services', services, `must be at least quota.externalServices (${externalServices}): every load balancer is a Service ` +
+      'too, counted by both');
+  }
+  return services;
 }
 
 /** A ResourceQuota and a LimitRange for one team namespace, from its quota checked by `checkTeamQuota`. */

@@ -173,4 +173,15 @@ describe('external Services against the quota, as the API server charges them', 
       .toMatch(/^invalid quota\.secrets 2\.5: must be an integer of at least 1 \(team "a"\)$/);
     expect(checkTeamQuota({ services: 0, configMaps: 1, secrets: 1 })).toMatchObject({ services: 0, configMaps: 1, secrets: 1 });
   });
+
+  test('Services are at least the load balancers: each is a Service too', () => {
+    // kubernetes/kubernetes pkg/quota/v1/evaluator/core/services.go Usage charges every Service to "services", a
+    // LoadBalancer one to "services.loadbalancers" as well: fewer Services would cap the load balancers below their quota
+    expect(refusal(() => checkTeamQuota({ externalServices: 3, services: 2 })))
+      .toBe('invalid quota.services 2: must be at least quota.externalServices (3): every load balancer is a Service too, counted by both');
+    expect(checkTeamQuota({ externalServices: 3, services: 3 }).services).toBe(3);
+    // the default follows a grant of more load balancers than it, so a team that set only externalServices keeps them
+    expect(checkTeamQuota({ externalServices: 25 }).services).toBe(25);
+    expect(checkTeamQuota({ externalServices: 2 }).services).toBe(20);
+  });
 });
