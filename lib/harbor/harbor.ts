@@ -85,7 +85,11 @@ export interface HarborProps {
   readonly externalUrl: string;
   /** The PostgreSQL database Harbor keeps its state in. */
   readonly database: IPostgresDatabase;
-  /** The Redis-compatible server for caches and job queues. */
+  /**
+   * The Redis-compatible server for caches and job queues, of this Harbor alone: Harbor keeps its job queue and the
+   * registry's blob cache under fixed keys in fixed databases (0, 1, 2, 5), so a second Harbor of the app on the same
+   * host and port is refused at synth. A TLS one (`tls`) needs a `version` of 2.13.0 or later.
+   */
   readonly redis: IRedis;
   /** Where images are stored. */
   readonly storage: HarborStorage;
