@@ -80,7 +80,10 @@ export interface TeamQuota {
    * Each container's requests and limits when it sets none (a LimitRange's `defaultRequest` and `default`). A quota
    * on requests and limits makes the API server refuse a pod that sets none (kubernetes/kubernetes
    * plugin/pkg/admission/resourcequota, "must specify limits.cpu"), and the LimitRanger admission plugin, which
-   * runs first, fills them in from here.
+   * runs first, fills them in from here. The namespace's limits are twice its requests, and these defaults' limits five
+   * times theirs: with the default quota, containers that set nothing reach `limits.cpu` (8 cores) at 16, long before
+   * `pods` (50), and a Deployment's next pod is refused ("exceeded quota" in its ReplicaSet's events, while the apply
+   * succeeds). Size `cpu` and `memory` for the limits your containers take, or give them lower defaults here.
    *
    * @default 100m/500m CPU, 128Mi/512Mi memory
    */
