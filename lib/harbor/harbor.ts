@@ -31,6 +31,7 @@ import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
 import { ProjectMember } from './project-member';
 import { checkRedisTls, defineRegistry } from './registry';
+import { REGISTRY_YAML_STRING_RULE } from './registry-yaml-string';
 import { checkRedisOfOneHarbor } from './shared-redis';
 import { HarborStorage } from './storage';
 import { checkTrivy, defineTrivy } from './trivy';
@@ -449,6 +450,10 @@ export class Harbor extends Construct {
     requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
     requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
     requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
+    // and the S3 keys, which the registry reads from YAML double-quoted strings (`registryEnv`)
+    for (const key of props.storage.s3 ? [props.storage.s3.accessKey, props.storage.s3.secretKey] : []) {
+      requireValue(this, key, 'Harbor\'s registry', REGISTRY_YAML_STRING_RULE);
+    }
     checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;

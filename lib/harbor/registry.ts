@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { invalid, Resources } from '../core';
-import { envTemplate, EnvVars } from '../core/env';
+import { EnvVars } from '../core/env';
 import { kube, quantity } from '../core/k8s';
 import { Placement } from '../core/placement';
 import { ContainerSpec, httpGet, probesOf } from '../core/pod';
@@ -8,6 +8,7 @@ import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
 import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
+import { defineYamlString } from './registry-yaml-string';
 import { HarborStorage, REGISTRY_DATA } from './storage';
 
 const CONFIG = '/etc/registry/config.yml';
@@ -114,16 +115,20 @@ export function checkRedisTls(version: string, redis: IRedis): void {
  * password handed over as it is would be read as YAML: `null` or `~` became no password, `!x` or `&x` a tag or an
  * anchor with an empty value, `'x'` the password without its quotes, and the registry then logged in without it or
  * with another (NOAUTH, WRONGPASS) and served every request without its blob descriptor cache, saying so only in its
- * log; `*x`, `@x` or `x:` stopped it at start. The password is therefore expanded from a secret-fed variable into a
- * YAML double-quoted scalar, which reads back every character `REDIS_URL_PASSWORD_RULE` allows as it is (only `\`
- * and `"` would escape or end it, and neither fits a Redis URL either).
+ * log; `*x`, `@x` or `x:` stopped it at start. The S3 keys read alike, and the driver signs with `fmt.Sprint` of
+ * what it read (registry/storage/driver/s3-aws/s3.go `FromParameters`): `00001234` became `668`, `yes` `true`, `x #y`
+ * `x`, and S3 refused every request (403); `null`, `~`, `!x` or `&x` left it no key; `*x`, `@x` stopped it. Each is
+ * therefore expanded from a secret-fed variable into a YAML double-quoted scalar (`defineYamlString`), which reads
+ * back every character `REDIS_URL_PASSWORD_RULE` allows as it is (only `\` and `"` would escape or end it, and
+ * neither fits a Redis URL either), and every character of an S3 key that `REGISTRY_YAML_STRING_RULE`, required on
+ * both keys, allows.
  */
 export function registryEnv(ctx: HarborContext, options: { redis: boolean }): EnvVars {
   const env = new EnvVars(ctx.namespace);
   env.secret('REGISTRY_HTTP_SECRET', ctx.credentials.registryHttpSecret);
   if (options.redis) {
     const password = bindRedisPassword(env, ctx.redis);
-    env.interpolate('REGISTRY_REDIS_PASSWORD', envTemplate`"${EnvVars.ref(password)}"`);
+    defineYamlString(env, 'REGISTRY_REDIS_PASSWORD', password);
     const username = registryRedisUsername(ctx.version, ctx.redis);
     if (username) {
       env.value('REGISTRY_REDIS_USERNAME', username);
@@ -134,8 +139,11 @@ export function registryEnv(ctx: HarborContext, options: { redis: boolean }): En
   }
   const s3 = ctx.storage.s3;
   if (s3) {
-    env.secret('REGISTRY_STORAGE_S3_ACCESSKEY', s3.accessKey);
-    env.secret('REGISTRY_STORAGE_S3_SECRETKEY', s3.secretKey);
+    // named apart from AWS_ACCESS_KEY_ID and the like, which the driver's SDK reads on its own
+    env.secret('S3_ACCESS_KEY', s3.accessKey);
+    defineYamlString(env, 'REGISTRY_STORAGE_S3_ACCESSKEY', 'S3_ACCESS_KEY');
+    env.secret('S3_SECRET_KEY', s3.secretKey);
+    defineYamlString(env, 'REGISTRY_STORAGE_S3_SECRETKEY', 'S3_SECRET_KEY');
   }
   return env;
 }

@@ -32,9 +32,19 @@ export interface S3StorageOptions {
    * @default - AWS S3 for the region
    */
   readonly regionEndpoint?: string;
-  /** The access key ID, in a Secret. */
+  /**
+   * The access key ID, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
+   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
+   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
+   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   */
   readonly accessKey: SecretKey;
-  /** The secret access key, in a Secret. */
+  /**
+   * The secret access key, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
+   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
+   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
+   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   */
   readonly secretKey: SecretKey;
   /**
    * A prefix inside the bucket.
@@ -97,9 +107,19 @@ export interface SpacesStorageOptions {
   readonly region: string;
   /** The bucket. */
   readonly bucket: string;
-  /** The Spaces access key ID, in a Secret. */
+  /**
+   * The Spaces access key ID, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
+   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
+   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
+   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   */
   readonly accessKey: SecretKey;
-  /** The Spaces secret key, in a Secret. */
+  /**
+   * The Spaces secret key, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
+   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
+   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
+   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   */
   readonly secretKey: SecretKey;
   /**
    * A prefix inside the bucket.

@@ -191,8 +191,12 @@ describe('Harbor registry storage', () => {
     expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     for (const c of registry.spec.template.spec.containers) {
       const env = envOf(c);
-      expect(env.REGISTRY_STORAGE_S3_ACCESSKEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'access-key' });
-      expect(env.REGISTRY_STORAGE_S3_SECRETKEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'secret-key' });
+      // YAML double-quoted scalars of the secret-fed variables, in both containers: distribution reads REGISTRY_* as YAML
+      // (see test/integ/harbor-registry.integ.test.ts, which runs it on keys YAML would read otherwise)
+      expect(env.S3_ACCESS_KEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'access-key' });
+      expect(env.S3_SECRET_KEY.valueFrom.secretKeyRef).toEqual({ name: 'harbor-spaces', key: 'secret-key' });
+      expect(env.REGISTRY_STORAGE_S3_ACCESSKEY.value).toBe('"$(S3_ACCESS_KEY)"');
+      expect(env.REGISTRY_STORAGE_S3_SECRETKEY.value).toBe('"$(S3_SECRET_KEY)"');
     }
     expect(find(objects, 'PodDisruptionBudget', 'harbor-registry').spec.maxUnavailable).toBe(1);
   });

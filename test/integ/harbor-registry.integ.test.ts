@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { ExternalRedis, HarborStorage, Secret } from '../../lib';
+import { REGISTRY_YAML_STRING_RULE } from '../../lib/harbor/registry-yaml-string';
 import { REDIS_URL_PASSWORD_RULE } from '../../lib/redis/redis-ref';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { testChart } from '../util';
@@ -265,10 +266,10 @@ describe('Harbor registry (S3 storage) as rendered, on docker-registry 2.8 with 
     expect(rendered.objects.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'harbor-registry')).toEqual([]);
   });
 
-  test('the S3 keys reach the registry through its environment, from the provided Secret', () => {
-    expect(pod.env.REGISTRY_STORAGE_S3_ACCESSKEY).toBe(s3Keys.accessKeyId);
-    expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(s3Keys.secretAccessKey);
-    expect(pod.registry.env.find((e: any) => e.name === 'REGISTRY_STORAGE_S3_SECRETKEY').valueFrom.secretKeyRef).toEqual({ name: 's3-keys', key: 'secret-key' });
+  test('the S3 keys reach the registry through its environment, from the provided Secret, as YAML double-quoted strings', () => {
+    expect(pod.env.REGISTRY_STORAGE_S3_ACCESSKEY).toBe(`"${s3Keys.accessKeyId}"`);
+    expect(pod.env.REGISTRY_STORAGE_S3_SECRETKEY).toBe(`"${s3Keys.secretAccessKey}"`);
+    expect(pod.registry.env.find((e: any) => e.name === 'S3_SECRET_KEY').valueFrom.secretKeyRef).toEqual({ name: 's3-keys', key: 'secret-key' });
   });
 
   test('unauthenticated access is refused', async () => {
@@ -375,6 +376,105 @@ describe('Harbor registry on a Redis password YAML would read otherwise, on dock
       await redis?.stop();
       fs.rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+describe('S3 keys YAML reads otherwise, on docker-registry 2.8 with s3rver', () => {
+  // distribution reads every REGISTRY_* variable as YAML (goharbor/distribution release/2.8, as upstream v2.8.3,
+  // configuration/parser.go `overwriteMap`: yaml.Unmarshal of the variable into the storage parameters, an
+  // interface{}, gopkg.in/yaml.v2), and the S3 driver signs with fmt.Sprint of what it read
+  // (registry/storage/driver/s3-aws/s3.go `FromParameters`): handed over as they are, `00001234` became "668", `yes`
+  // "true", `null` and `~` "", `1e3` "1000", `'quoted'` lost its quotes and `x #y` its comment, and S3 refused every
+  // request (the shim checks the access key id and the V4 signature against the secret, test/integ/s3-server.ts);
+  // `*star` (an alias of no anchor), `@at` and a backquote (reserved indicators) stopped the registry at start.
+  // Each key here is the secret key and the access key id, the latter without white space: s3rver 3.7.1 drops it from
+  // the Authorization header (lib/middleware/authentication.js), and no S3 service issues such an id.
+  const bucket = 'harbor';
+  const keys = ['00001234', 'yes', 'null', '~', '1e3', '\'quoted\'', '*star', '&anchor', '!tag', '@at', '`tick', 'a:', 'x #y', 'a$(b)=c'];
+  const pairOf = (key: string) => ({ accessKeyId: key.replace(/\s/g, ''), secretAccessKey: key });
+
+  /** The rendered registry on S3 storage at `s3`, with `env` over the pod's resolved environment; stopped after `use`. */
+  async function withRegistry(s3: S3Server, key: string, override: (env: Record<string, string>) => Record<string, string>,
+    use: (registry: RegistryServer, creds: BasicAuth) => Promise<void>): Promise<void> {
+    const chart = testChart(NS);
+    const secret = Secret.fromSecretName(chart, 'S3', 's3-keys');
+    inClusterHarbor(chart, {
+      storage: HarborStorage.s3({ bucket, region: 'us-east-1', regionEndpoint: s3.endpoint, accessKey: secret.key('access-key'), secretKey: secret.key('secret-key') }),
+    });
+    const { accessKeyId, secretAccessKey } = pairOf(key);
+    const rendered = render(chart, [providedSecret(NS, 's3-keys', { 'access-key': accessKeyId, 'secret-key': secretAccessKey })]);
+    const pod = registryPod(rendered);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-s3key-'));
+    let redis: RedisServer | undefined;
+    let registry: RegistryServer | undefined;
+    try {
+      fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+      redis = await RedisServer.start({ password: inClusterRedisPassword(rendered), tls: false });
+      registry = await RegistryServer.start({
+        config: pod.config,
+        env: override({
+          ...pod.env,
+          // the same stand-ins as the S3 registry above: loopback Redis, the htpasswd file, a free debug port
+          REGISTRY_REDIS_ADDR: `127.0.0.1:${redis.port}`,
+          REGISTRY_AUTH_HTPASSWD_PATH: path.join(work, 'passwd'),
+          REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
+        }),
+      });
+      await use(registry, coreRegistryCredentials(rendered));
+    } finally {
+      await registry?.stop();
+      await redis?.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  test.each(keys)('the registry signs with %s as written and stores a blob in the bucket', async (key) => {
+    expect(REGISTRY_YAML_STRING_RULE.fits(key)).toBe(true);
+    const s3 = await S3Server.start({ buckets: [bucket], ...pairOf(key) });
+    try {
+      await withRegistry(s3, key, (env) => env, async (registry, creds) => {
+        const data = Buffer.from(`signed with ${key}\n`);
+        const pushed = await pushBlob(registry.url, 'library/s3key', data, creds);
+        if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\nregistry:\n${registry.logs()}\ns3:\n${s3.logs()}`);
+        expect(await s3.objects(bucket)).toContainEqual({ key: blobPath(sha256Digest(data)), size: data.length });
+        expect(s3.logs()).not.toMatch(/ -> 403$/m);
+        expect(troubleIn(registry.logs())).toEqual([]);
+      });
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  test('handed over as they are, as before, the same keys fail: S3 refuses the registry, or it does not start', async () => {
+    const outcomes: Record<string, string> = {};
+    for (const key of keys) {
+      const s3 = await S3Server.start({ buckets: [bucket], ...pairOf(key) });
+      try {
+        // what a secretKeyRef straight into the REGISTRY_* variable gave the registry
+        const raw = (env: Record<string, string>) => ({
+          ...env, REGISTRY_STORAGE_S3_ACCESSKEY: env.S3_ACCESS_KEY, REGISTRY_STORAGE_S3_SECRETKEY: env.S3_SECRET_KEY,
+          // without keys the SDK's credential chain ends at the instance metadata service: fail at once instead
+          AWS_EC2_METADATA_DISABLED: 'true',
+        });
+        await withRegistry(s3, key, raw, async (registry, creds) => {
+          const pushed = await pushBlob(registry.url, 'library/s3key', Buffer.from('raw\n'), creds);
+          outcomes[key] = pushed.ok ? 'stored' : /-> 403$/m.test(s3.logs()) ? 'refused by S3'
+            : /NoCredentialProviders/.test(registry.logs()) ? 'no keys' : `failed: ${registry.logs().match(/err.detail="[^"]*"/)?.[0]}`;
+        });
+      } catch (e) {
+        outcomes[key] = /docker-registry exited/.test((e as Error).message) ? 'did not start' : `error: ${(e as Error).message}`;
+      } finally {
+        await s3.stop();
+      }
+    }
+    expect(outcomes).toEqual({
+      '00001234': 'refused by S3', 'yes': 'refused by S3', '1e3': 'refused by S3', '\'quoted\'': 'refused by S3', 'a:': 'refused by S3', 'x #y': 'refused by S3',
+      // read as null (an empty tag or anchor too): the driver had no keys
+      'null': 'no keys', '~': 'no keys', '!tag': 'no keys', '&anchor': 'no keys',
+      '*star': 'did not start', '@at': 'did not start', '`tick': 'did not start',
+      // YAML text already, and Kubernetes does not expand what a variable's value holds
+      'a$(b)=c': 'stored',
+    });
   });
 });
 

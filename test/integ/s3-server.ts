@@ -273,7 +273,8 @@ export class S3Server {
     let accessKey: string | undefined;
     if (authorization?.startsWith('AWS4-HMAC-SHA256 ')) {
       const fields = Object.fromEntries(authorization.slice('AWS4-HMAC-SHA256 '.length).split(',')
-        .map((f) => f.trim().split('=', 2) as [string, string]));
+        // at the first "=" only: an access key may hold one
+        .map((f) => f.trim()).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
       return this.verifyV4(req, rawUrl, fields.Credential, fields.SignedHeaders, fields.Signature, String(req.headers['x-amz-date'] ?? ''),
         String(req.headers['x-amz-content-sha256'] ?? EMPTY_SHA256), false);
     } else if (query.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256') {

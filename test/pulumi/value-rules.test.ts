@@ -59,6 +59,20 @@ describe('values Harbor splices unescaped, under Pulumi', () => {
     expect(registered).toEqual([]);
   });
 
+  test('a provided Spaces key holding a " is refused at construction: the registry reads it from a YAML double-quoted string', async () => {
+    const app = await harborApp(false);
+    const { ChartDeployment } = await import('../../lib/pulumi');
+    const secrets = [...provided('AVNS_db', 'AVNS_valkey').slice(0, 2),
+      { namespace: 'harbor', name: 'harbor-spaces', stringData: { 'access-key': 'DO00ACCESS', 'secret-key': 'spa"ces' } }];
+    const err = thrown(() => new ChartDeployment('p', { app, secrets }));
+    expect(printed(err)).toBe('invalid secrets harbor/harbor-spaces key secret-key <redacted>: must hold no ", no \\ and no control character ' +
+      'or line break, which the registry\'s YAML double-quoted string would end, escape or fold (any other character reads back as written), ' +
+      'as Harbor\'s registry reads it');
+    expect(err.message).not.toContain('spa"');
+    await settled();
+    expect(registered).toEqual([]);
+  });
+
   test('an input given as a string is refused, naming the input variable, before anything registers', async () => {
     const app = await harborApp(true);
     const { ChartDeployment } = await import('../../lib/pulumi');
