@@ -8,12 +8,15 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
  * Check a bundle of PEM certificates, such as a CA file written for the nodes, and return it normalised: its blocks
- * in the order given, `\n` line ends, one block after another and a final newline. Anything but certificate blocks
- * and white space is refused, a private key first of all, since the file is written into the output; the value is
+ * in the order given, `\n` line ends, one block after another and a final newline. Text outside the blocks that holds
+ * no PEM boundary (openssl's "Bag Attributes" and "subject=" lines, a comment) is left out, as Go's `pem.Decode`
+ * skips it when containerd reads the file (`x509.CertPool.AppendCertsFromPEM`); any other block, or a boundary of an
+ * unfinished one, is refused, a private key first of all, since the file is written into the output. The value is
  * never shown, for what is refused may be a key.
  */
 export function checkCertificatePem(prop: string, value: string): string {
-  const allowed = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and nothing else';
+  const allowed = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and no other ' +
+    'block; text between the blocks is left out';
   if (typeof value !== 'string') {
     invalidSecret(prop, allowed);
   }
@@ -21,7 +24,7 @@ export function checkCertificatePem(prop: string, value: string): string {
     invalidSecret(prop, 'must hold certificates only, never a private key: it is written into the output, which is committed to git');
   }
   const blocks = value.match(CERTIFICATE_BLOCK) ?? [];
-  if (blocks.length === 0 || value.replace(CERTIFICATE_BLOCK, '').trim() !== '') {
+  if (blocks.length === 0 || /-----(BEGIN|END) /.test(value.replace(CERTIFICATE_BLOCK, ''))) {
     invalidSecret(prop, allowed);
   }
   const normalised = blocks.map((b) => b.replace(/\r\n/g, '\n'));

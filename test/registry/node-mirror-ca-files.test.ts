@@ -73,17 +73,29 @@ describe('NodeMirrorFiles caCertificates', () => {
     }
   });
 
-  const certificatesOnly = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and nothing else';
+  const certificatesOnly = 'must be the PEM of one or more certificates ("-----BEGIN CERTIFICATE-----" blocks that parse as X.509) and no ' +
+    'other block; text between the blocks is left out';
   test.each([
     ['empty', ''],
     ['no PEM', 'not a certificate'],
-    ['text beside the block', `${PEM}\nextra`],
+    ['an unfinished block beside one', `${PEM}\n-----BEGIN CERTIFICATE-----\nMIIB`],
+    ['a stray end boundary', `${PEM}\n-----END CERTIFICATE-----\n`],
     ['a block that does not parse', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'],
     ['another kind of block', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'],
     ['a number', 42],
   ])('refuses %s, showing no value', (_, pem) => {
     expect(() => caFiles({ mirrors: [HUB], caCertificates: { [CA]: pem as string } })).toThrow(new ValidationError(
       `invalid caCertificates["${CA}"] <redacted>: ${certificatesOnly}`));
+  });
+
+  test('leaves out text between the blocks, as Go\'s pem.Decode skips it when containerd reads the file', () => {
+    // openssl pkcs12 -nokeys writes "Bag Attributes", "subject=" and "issuer=" lines before each block; containerd
+    // v2.3.4 reads the ca file with x509.CertPool.AppendCertsFromPEM (core/remotes/docker/config/hosts.go
+    // updateTLSConfigFromHost), whose pem.Decode skips what precedes "-----BEGIN" (Go encoding/pem)
+    const normalised = PEM.endsWith('\n') ? PEM : `${PEM}\n`;
+    const bag = 'Bag Attributes\n    friendlyName: mirror\nsubject=CN = Mirror CA\n\nissuer=CN = Mirror CA\n\n';
+    expect(checkCertificatePem('x', `${bag}${PEM}\n# a comment\n`)).toBe(normalised);
+    expect(checkCertificatePem('x', `${bag}${PEM}\n${bag}${PEM}`)).toBe(`${normalised}${normalised}`);
   });
 
   test('refuses a private key beside the certificate, never showing it', () => {
