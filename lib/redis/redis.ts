@@ -41,7 +41,12 @@ export interface RedisProps {
    */
   readonly storageClassName?: string;
   /**
-   * The memory the server may use for data before it evicts nothing and refuses writes (`maxmemory`), in MiB.
+   * The memory the server may use for data before it evicts nothing and refuses writes (`maxmemory`), in MiB. Nothing
+   * is evicted because Harbor's job queue and sessions live here too. Harbor's registry keeps a descriptor of every
+   * blob it serves in its cache without expiry (distribution release/2.8 `registry/storage/cache/redis`), removed only
+   * by garbage collection of deleted blobs, so a busy proxy cache grows it for good: once full, every write is refused
+   * and jobs and logins fail (`OOM command not allowed` in the clients' logs). Watch `used_memory` against this, and
+   * raise it with the container's memory limit.
    *
    * @default 192
    */
