@@ -262,7 +262,8 @@ export class LocalSecretStore {
       lost: (k) => !(k in kept) && record?.keys[k] !== undefined,
       unusable: (k) => k in kept && unfit(k, roots.get(k)!) !== undefined,
       recorded: (k) => record?.keys[k] !== undefined,
-      given: new Set(Secret.requiredIn(scope).map((r) => `${r.namespace}/${r.secretName}`)),
+      // looked up only for an entry that names no key, the rare case
+      given: () => new Set(Secret.requiredIn(scope).map((r) => `${r.namespace}/${r.secretName}`)),
     });
 
     // A retired key (a Harbor robot, deleted with its secret) is revoked: the value kept for it is dropped once nothing
@@ -604,7 +605,7 @@ export class LocalSecretStore {
    */
   private rotation(roots: Map<string, SecretValue>, is: { lost(k: string): boolean; unusable(k: string): boolean; recorded(k: string): boolean;
     /** The `<namespace>/<secret>` of each Secret the stack takes as it is in the cluster (`Secret.fromSecretName`). */
-    given: ReadonlySet<string> }): Set<string> {
+    given(): ReadonlySet<string> }): Set<string> {
     const out = new Set<string>();
     for (const entry of this.rotate) {
       const hits = entry === ROTATE_ALL ? [...roots.keys()]
@@ -638,7 +639,8 @@ export class LocalSecretStore {
             `unrelated credentials, some of them encrypting data: name each Secret or key to rotate, e.g. ${fewOf(inNamespace, 3)}`);
         }
         // a Secret made by hand (the OAuth client's, say) is no key of the state: say where it is changed instead
-        const given = [entry, entry.split('/').slice(0, 2).join('/')].find((e) => is.given.has(e));
+        const made = is.given();
+        const given = [entry, entry.split('/').slice(0, 2).join('/')].find((e) => made.has(e));
         if (given !== undefined) {
           throw new SecretStateError(`invalid DOCKYARD_ROTATE entry ${describeValue(entry)}: Secret ${given} is one you create in the cluster ` +
             '(Secret.fromSecretName, listed as required after each synth), which no synth makes or rotates: change it there with kubectl, ' +

@@ -40,10 +40,7 @@ export interface S3StorageOptions {
    */
   readonly accessKey: SecretKey;
   /**
-   * The secret access key, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
-   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
-   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
-   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   * The secret access key, in a Secret. It must hold no `"`, no `\` and no control character or line break, as `accessKey`.
    */
   readonly secretKey: SecretKey;
   /**
@@ -108,17 +105,13 @@ export interface SpacesStorageOptions {
   /** The bucket. */
   readonly bucket: string;
   /**
-   * The Spaces access key ID, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
-   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
-   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
-   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   * The Spaces access key ID, in a Secret. It must hold no `"`, no `\` and no control character or line break (see
+   * `S3StorageOptions.accessKey`).
    */
   readonly accessKey: SecretKey;
   /**
-   * The Spaces secret key, in a Secret. The registry reads it inside a YAML double-quoted string, so it must hold no `"`, no `\`
-   * and no control character or line break (`REGISTRY_YAML_STRING_RULE`). Where Dockyard sees the value (an input of
-   * the local secret store; under Pulumi, a value `ChartDeployment` provides) it refuses one that does; the value of a
-   * Secret filled outside Dockyard (`Secret.fromSecretName`) is not checked.
+   * The Spaces secret key, in a Secret. It must hold no `"`, no `\` and no control character or line break (see
+   * `S3StorageOptions.accessKey`).
    */
   readonly secretKey: SecretKey;
   /**
