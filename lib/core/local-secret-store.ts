@@ -15,7 +15,7 @@ import { previousOutput } from './previous-output';
 import { followMovedPaths } from './moved-paths';
 import { derivedMisfit, isRoot, misfit, recipeOf } from './secret-recipe';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from './secret';
-import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE, stateNamedBy } from './secret-manifest';
+import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE, stateNamedBy, statePathsNamed } from './secret-manifest';
 import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
@@ -176,19 +176,13 @@ export class LocalSecretStore {
   }
 
   /**
-   * Whether the output directory `dir` may hold Secrets made from this state, as its Secrets file's header names it.
-   * The header names the state as that synth was given it, relative to where it ran, which need not be where this
-   * one runs: a relative name counts as this state's where this state's absolute path ends with it (its `..` and `.`
-   * dropped), so an output written from another directory stays on the record, and is named on a rotation, rather
-   * than dropping off unseen. Only a name that cannot be this state's takes it off.
+   * Whether the output directory `dir` holds Secrets made from this state, as its Secrets file's header names it: read
+   * as the refusal of a new state over an output reads it (`statePathsNamed`), so an output written from another
+   * directory, beside the state or from this one, stays on the record and is named on a rotation.
    */
   private madeOutput(dir: string): boolean {
     const named = stateNamedBy(path.join(dir, SECRETS_FILE));
-    if (named === undefined) return false;
-    const state = path.resolve(this.statePath);
-    if (path.isAbsolute(named)) return path.resolve(named) === state;
-    const tail = path.normalize(named).split(path.sep).filter((part) => part !== '..' && part !== '.' && part !== '');
-    return tail.length > 0 && state.endsWith(path.sep + tail.join(path.sep));
+    return named !== undefined && statePathsNamed(named, [dir]).includes(path.resolve(this.statePath));
   }
 
   /** Write a manifest from `render`, or another credential file, to `file`, readable only by its owner. */

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import type { RenderedSecrets } from './local-secret-store';
 
 // The generated Secrets' manifest as the UTF-8 a synth writes, beside the string `RenderedSecrets.manifest`: a
@@ -55,4 +56,17 @@ export function stateNamedBy(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The absolute state paths a Secrets file's header may mean by `given` (`stateNamedBy`). An absolute path is itself;
+ * a relative one is from the working directory of the synth that wrote the file, which is not recorded: taken to be
+ * this process's, or the folder that holds the output directory (as `dist` and `.dockyard/secrets.json` are beside
+ * each other). `outputDirs` are that output directory as seen (its path, its real path); the paths come in that order,
+ * each once.
+ */
+export function statePathsNamed(given: string, outputDirs: readonly string[]): string[] {
+  if (path.isAbsolute(given)) return [path.resolve(given)];
+  const bases = [process.cwd(), ...outputDirs.map((dir) => path.dirname(path.resolve(dir)))];
+  return [...new Set(bases.map((base) => path.resolve(base, given)))];
 }

@@ -8,7 +8,7 @@ import { debugRequested } from './debug';
 import { isUserError } from './validation';
 import { defaultLockPath, LocalSecretStore } from './local-secret-store';
 import { objectIdentity, ObjectNames, removesItself, withObjectNames } from './object-names';
-import { GENERATED_HEADER, manifestBytes, SECRETS_FILE, stateNamedBy } from './secret-manifest';
+import { GENERATED_HEADER, manifestBytes, SECRETS_FILE, stateNamedBy, statePathsNamed } from './secret-manifest';
 import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
@@ -283,12 +283,10 @@ function checkStateOfOutput(outdir: string, secrets: LocalSecretStore, mark: str
   // which may not be this one's (a synth run from elsewhere, CDK8S_OUTDIR and DOCKYARD_STATE absolute). That folder
   // is taken to be this one, or the one that holds the output directory (as "dist" and ".dockyard/secrets.json" are
   // beside each other), and the state found from either counts
-  const dir = outputPath(outdir);
-  const bases = path.isAbsolute(given) ? [''] : [...new Set([process.cwd(), path.dirname(dir), path.dirname(path.resolve(outdir))])];
   const current = path.resolve(secrets.statePath);
   const currentExists = fs.existsSync(secrets.statePath);
   const currentKnown = currentExists || fs.existsSync(secrets.lockPath);
-  const candidates = bases.map((base) => path.resolve(base, given)).map((state) => ({ state, exists: fs.existsSync(state), record: defaultLockPath(state) }));
+  const candidates = statePathsNamed(given, [outputPath(outdir), outdir]).map((state) => ({ state, exists: fs.existsSync(state), record: defaultLockPath(state) }));
   // the output's own state: as it was, or lost (file and record), which the store refuses itself where one is left
   if (candidates.some((c) => c.state === current)) {
     if (!currentKnown) {
