@@ -734,7 +734,8 @@ export class DroneKubeRunner extends Construct {
    *
    * @param repos the other runner's repositories, as its `limitRepos` names them
    * @param namespace a build namespace of the other runner, never one of this runner's: its pull-request namespace
-   * @param closedNamespaces other build namespaces of the other runner, never one of this runner's, whose rules name `repos`
+   * @param closedNamespaces other build namespaces of the other runner, never one of this runner's, whose rules name `repos`;
+   *   by default none
    */
   public leaveRepos(repos: readonly string[], namespace: string, closedNamespaces: readonly string[] = []): void {
     for (const ns of [namespace, ...closedNamespaces]) {
