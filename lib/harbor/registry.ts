@@ -38,7 +38,12 @@ export function registryConfig(storage: HarborStorage, redis: IRedis, metrics = 
     },
     http: {
       addr: ':5000',
-      relativeurls: false,
+      // Location headers as paths, which clients resolve against the URL they pushed to: an absolute one takes its
+      // scheme from X-Forwarded-Proto (goharbor/distribution release/2.8 registry/api/v2/urls.go,
+      // NewURLBuilderFromRequest), which is "http" behind TLS terminated in front of ingress-nginx, and the upload's
+      // next request then goes to http:// and fails. Harbor's own client resolves paths too (goharbor/harbor v2.15.1
+      // src/pkg/registry/client.go, buildChunkBlobUploadURL)
+      relativeurls: true,
       // the debug server carries the metrics (harbor-helm 1.19.1 templates/registry/registry-cm.yaml:200-206)
       debug: metrics ? { addr: `:${METRICS.port}`, prometheus: { enabled: true, path: METRICS.path } } : { addr: 'localhost:5001' },
     },
