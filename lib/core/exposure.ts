@@ -5,7 +5,7 @@ import { checkHostPaths, HostPaths, recordHostPaths } from './exposure-hosts';
 import { checkHttpRouteTimeouts, HttpRouteTimeouts } from './http-route-timeouts';
 import { HttpIngress, IngressOptions } from './ingress';
 import { NetworkPeer } from './network';
-import { checkDnsLabel, checkDnsSubdomain, checkLabels, invalid } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLabels, invalid } from './validation';
 
 /** Options of `ServiceExposure.httpRoute`. */
 export interface HttpRouteOptions {
@@ -143,8 +143,17 @@ export class ServiceExposure {
    * (`checkHostPaths`).
    */
   public _render(scope: Construct, target: ExposureTarget): string | undefined {
+    const hostProp = target.hostProp ?? 'host';
+    // an IPv6 host comes bracketed from a URL
+    if (this.route && isIP(target.host.replace(/^\[(.*)\]$/, '$1')) !== 0) {
+      invalid(hostProp, target.host, 'must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    }
+    // under the prop that gave it: Harbor's comes from externalUrl, whose URL parser lets through what neither object
+    // takes (a trailing dot, "_"), and the API server would refuse the HTTPRoute at apply (gateway-api v1.6.1
+    // httproutes.yaml, `hostnames` items: pattern ^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)
+    checkHostname(hostProp, target.host, { allowIpAddress: false });
     const claim: HostPaths = {
-      owner: scope, kind: this.ingress ? 'Ingress' : 'HTTPRoute', host: target.host, hostProp: target.hostProp ?? 'host',
+      owner: scope, kind: this.ingress ? 'Ingress' : 'HTTPRoute', host: target.host, hostProp,
       paths: target.backends.flatMap((b) => b.paths),
     };
     checkHostPaths(claim);
@@ -163,10 +172,6 @@ export class ServiceExposure {
       }).tlsSecretName;
     }
     const route = this.route!;
-    // an IPv6 host comes bracketed from a URL
-    if (isIP(target.host.replace(/^\[(.*)\]$/, '$1')) !== 0) {
-      invalid(target.hostProp ?? 'host', target.host, 'must be a DNS host name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
-    }
     new ApiObject(scope, 'HttpRoute', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ServiceExposure } from '../../lib';
 import type { ExposureTarget } from '../../lib/core/exposure';
 import { PodFirewall } from '../../lib/core/network';
-import { find, synth, testChart, thrown } from '../util';
+import { find, refusal, synth, testChart, thrown } from '../util';
 import { httpRouteErrors } from './http-route-schema';
 
 const gateway = { gatewayName: 'public', gatewayNamespace: 'gateways' };
@@ -172,6 +172,45 @@ describe('ServiceExposure.httpRoute timeouts', () => {
         expect(made).toEqual(asked);
         expect(httpRouteErrors(made)).toEqual([]);
       }
+    }));
+  });
+});
+
+describe('ServiceExposure: the host, checked at synth under the prop that gave it', () => {
+  const HOST_RULE = 'must be a lower-case DNS host name, not an IP address, without scheme or path';
+  const asHarbor = { ...target, hostProp: 'externalUrl\'s host' };
+  const render = (exposure: ServiceExposure, host: string) => {
+    const chart = testChart('apps');
+    exposure._render(chart, { ...asHarbor, host });
+    return synth(chart);
+  };
+
+  // Harbor's host comes from a WHATWG URL, which keeps a trailing dot and "_"; the HTTPRoute CRD's `hostnames` pattern
+  // (gateway-api v1.6.1 httproutes.yaml line 3579) and the Ingress host's DNS-1123 rule refuse both at apply
+  test.each(['harbor.example.com.', 'harbor_x.example.com'])('%s is refused for both kinds, naming externalUrl\'s host', (host) => {
+    const route = { ...find(render(ServiceExposure.httpRoute(gateway), 'web.example.com'), 'HTTPRoute', 'web') };
+    expect(httpRouteErrors({ ...route, spec: { ...route.spec, hostnames: [host] } })).toEqual([expect.stringMatching(/^\/spec\/hostnames\/0 must match pattern/)]);
+    expect(refusal(() => render(ServiceExposure.httpRoute(gateway), host))).toBe(`invalid externalUrl's host "${host}": ${HOST_RULE}`);
+    expect(refusal(() => render(ServiceExposure.ingress(), host))).toBe(`invalid externalUrl's host "${host}": ${HOST_RULE}`);
+  });
+
+  test('an IP address is refused for an HTTPRoute with the Gateway API\'s reason', () => {
+    expect(refusal(() => render(ServiceExposure.httpRoute(gateway), '[::1]'))).toBe('invalid externalUrl\'s host "[::1]": must be a DNS host ' +
+      'name for an HTTPRoute: Gateway API hostnames exclude IP addresses');
+    expect(refusal(() => render(ServiceExposure.httpRoute(gateway), '10.0.0.1'))).toMatch(/^invalid externalUrl's host "10\.0\.0\.1": must be a DNS host name for an HTTPRoute/);
+  });
+
+  test('every host the check lets through renders an HTTPRoute the CRD accepts', () => {
+    const label = fc.stringMatching(/^[a-z0-9_.-]{1,8}$/);
+    fc.assert(fc.property(fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.')), (host) => {
+      let objects: any[] | undefined;
+      try {
+        objects = render(ServiceExposure.httpRoute(gateway), host);
+      } catch (err: any) {
+        expect(err.message).toMatch(/^invalid externalUrl's host [^\n]+$/);
+        return;
+      }
+      expect(httpRouteErrors(find(objects, 'HTTPRoute', 'web'))).toEqual([]);
     }));
   });
 });
