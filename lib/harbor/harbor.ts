@@ -96,7 +96,8 @@ export interface HarborProps {
   readonly storage: HarborStorage;
   /**
    * How users reach Harbor: the API, token service and registry (`/api/`, `/service/`, `/v2/`, `/c/`) route to core,
-   * the rest to the portal. An Ingress gets annotations for unlimited body size, no buffering and long timeouts on
+   * the rest to the portal, and so do core's job status hooks (`/service/notifications`), which are for jobservice in
+   * the cluster alone, as Harbor's own nginx keeps them. An Ingress gets annotations for unlimited body size, no buffering and long timeouts on
    * ingress-nginx (the exposure's `annotations` override them).
    *
    * @default - no Ingress or route: route to the core and portal Services yourself
@@ -322,6 +323,9 @@ const LARGE_UPLOADS = {
   'nginx.ingress.kubernetes.io/proxy-send-timeout': '900',
 };
 
+/** The prefix of core's job status hooks, which only jobservice calls, in the cluster: never routed to core from outside. */
+const JOB_HOOKS = '/service/notifications';
+
 /**
  * The longest `name`: what the name of a configure Job adds (`CONFIGURE_JOB_SUFFIX` and its `-<8 hex>`) is the most
  * any derived name that must stay within 63 characters adds (`MAX_JOB_NAME` in lib/core/deployment.ts). (Trivy's
@@ -502,7 +506,12 @@ export class Harbor extends Construct {
     const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
     this.tlsSecretName = props.exposure?._render(this, {
       name, namespace: this.namespace, labels: portal.labels, host: url.hostname, hostProp: 'externalUrl\'s host',
-      backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, ['/'])],
+      // core's job status hooks take unauthenticated POSTs (goharbor/harbor v2.15.1 src/server/route.go:51-57, whose
+      // /service/ paths skip the CSRF check: src/server/middleware/csrf/csrf.go, `csrfSkipper`) and are for jobservice
+      // alone, at core's in-cluster URL: Harbor's own nginx answers them 404 from outside
+      // (make/photon/prepare/templates/nginx/nginx.http.conf.jinja, `location /service/notifications`). Routed to the
+      // portal, the longer prefix, whose nginx serves no POST
+      backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, [JOB_HOOKS, '/'])],
       ingressAnnotations: LARGE_UPLOADS,
     });
     if (metrics?.serviceMonitor) {

@@ -63,6 +63,13 @@ describe('Harbor HTTPRoute: where each request goes (Gateway API matching preced
     ['/v2x', 'harbor-portal'], // not the /v2 element
     ['/apis', 'harbor-portal'],
     ['/index.html', 'harbor-portal'],
+    // core's job status hooks, for jobservice in the cluster alone: Harbor's own nginx answers them 404 from outside
+    // (goharbor/harbor v2.15.1 make/photon/prepare/templates/nginx/nginx.http.conf.jinja, `location
+    // /service/notifications`; the hooks: src/server/route.go:51-57). The portal's nginx serves no POST
+    ['/service/notifications/tasks/12', 'harbor-portal'],
+    ['/service/notifications/jobs/adminjob/3', 'harbor-portal'],
+    ['/service/notifications', 'harbor-portal'],
+    ['/service/notificationsx', 'harbor-core'], // no hook: not the element
   ])('%s reaches %s', (path, backend) => {
     expect(backendFor(route, path)).toBe(backend);
   });
