@@ -87,6 +87,14 @@ export class ServiceExposure {
     if (options.controllerPodLabels !== undefined) {
       checkPodLabels('controllerPodLabels', options.controllerPodLabels);
     }
+    if (options.proxyPeer !== undefined) {
+      checkProxyPeer(options.proxyPeer);
+      for (const prop of ['controllerNamespace', 'controllerPodLabels'] as const) {
+        if (options[prop] !== undefined) {
+          invalid(prop, options[prop], 'must not be set with proxyPeer, which names the proxies the NetworkPolicies admit in their place');
+        }
+      }
+    }
     return new ServiceExposure(options, undefined);
   }
 
@@ -102,6 +110,9 @@ export class ServiceExposure {
     }
     if (options.gatewayPodLabels !== undefined) {
       checkPodLabels('gatewayPodLabels', options.gatewayPodLabels);
+    }
+    if (options.proxyPeer !== undefined) {
+      checkProxyPeer(options.proxyPeer);
     }
     if (options.proxyPeer !== undefined && options.gatewayPodLabels !== undefined) {
       invalid('gatewayPodLabels', options.gatewayPodLabels, 'must not be set with proxyPeer: give the proxies\' labels in the peer itself');
@@ -119,8 +130,9 @@ export class ServiceExposure {
   ) {}
 
   /**
-   * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the ingress
-   * controller's namespace, or its pods with `controllerPodLabels`, for an Ingress; the route's `proxyPeer`, else the
+   * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the Ingress's
+   * `proxyPeer`, else the ingress controller's namespace, or its pods with `controllerPodLabels`, for an Ingress; the
+   * route's `proxyPeer`, else the
    * Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
    */
   public get proxyPeer(): NetworkPeer {
@@ -133,6 +145,9 @@ export class ServiceExposure {
         : NetworkPeer.namespace(this.route.gatewayNamespace);
     }
     const ingress = this.ingress!;
+    if (ingress.proxyPeer) {
+      return ingress.proxyPeer;
+    }
     const namespace = ingress.controllerNamespace ?? 'ingress-nginx';
     return ingress.controllerPodLabels ? NetworkPeer.pods(namespace, ingress.controllerPodLabels) : NetworkPeer.namespace(namespace);
   }
@@ -199,4 +214,11 @@ function checkPodLabels(prop: string, labels: Record<string, string>): void {
     invalid(prop, labels, 'must not be empty: omit it to admit every pod of the namespace');
   }
   checkLabels(prop, labels);
+}
+
+/** Check a `proxyPeer` a JavaScript caller gave: a NetworkPeer, which the NetworkPolicies render as it is. */
+function checkProxyPeer(peer: NetworkPeer): void {
+  if (!(peer instanceof NetworkPeer)) {
+    invalid('proxyPeer', peer, 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.0/16") or NetworkPeer.pods(namespace, labels)');
+  }
 }

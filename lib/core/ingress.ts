@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { kube } from './k8s';
+import { NetworkPeer } from './network';
 import { checkDnsSubdomain, checkHostname, invalid } from './validation';
 
 /**
@@ -80,6 +81,15 @@ export interface IngressOptions {
    * @default - every pod in `controllerNamespace`
    */
   readonly controllerPodLabels?: Record<string, string>;
+  /**
+   * The proxies the NetworkPolicies admit, where they are not pods of `controllerNamespace`: a controller on the
+   * host network (`hostNetwork: true`, as bare-metal installs run ingress-nginx) reaches the pods from its node's
+   * address, which no namespace or pod selector matches, so give `NetworkPeer.ipBlock(<the nodes' range>)`. Not with
+   * `controllerNamespace` or `controllerPodLabels`.
+   *
+   * @default - the pods of `controllerNamespace` (those with `controllerPodLabels`, if given)
+   */
+  readonly proxyPeer?: NetworkPeer;
   /**
    * Extra annotations, e.g. for the ingress controller.
    *

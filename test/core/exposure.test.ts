@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ServiceExposure } from '../../lib';
+import { NetworkPeer, ServiceExposure } from '../../lib';
+import { inClusterHarbor } from '../harbor/fixtures';
 import type { ExposureTarget } from '../../lib/core/exposure';
 import { PodFirewall } from '../../lib/core/network';
 import { find, refusal, synth, testChart, thrown } from '../util';
@@ -85,6 +86,42 @@ describe('ServiceExposure.ingress: the controller pods the NetworkPolicies admit
     // and gatewayPodLabels keeps the same check, with its own name
     expect(() => ServiceExposure.httpRoute({ ...gateway, gatewayPodLabels: {} }))
       .toThrow(new Error('invalid gatewayPodLabels {}: must not be empty: omit it to admit every pod of the namespace'));
+  });
+});
+
+describe('ServiceExposure.ingress proxyPeer: a controller on the host network', () => {
+  // A pod on the host network sends from its node's address, which no namespace or pod selector matches; only the
+  // node a pod runs on is always admitted to it (kubernetes.io/docs/concepts/services-networking/network-policies:
+  // "traffic to and from the node where a Pod is running is always allowed", and "NetworkPolicy and hostNetwork
+  // pods"). A hostNetwork ingress-nginx thus reached Harbor only from Harbor's own node, and Harbor has no
+  // grantConnect to admit the others.
+  const nodes = NetworkPeer.ipBlock('10.20.0.0/16');
+
+  test('admits the peer alone, in place of the controller\'s namespace, and changes nothing of the Ingress', () => {
+    expect(admitted(ServiceExposure.ingress({ proxyPeer: nodes }))).toEqual([{ from: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(rendered(ServiceExposure.ingress({ className: 'nginx', proxyPeer: nodes }))).toEqual(rendered(ServiceExposure.ingress({ className: 'nginx' })));
+  });
+
+  test('reaches Harbor\'s core and portal, the pods the exposure routes to', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { exposure: ServiceExposure.ingress({ proxyPeer: nodes }) });
+    const objects = synth(chart);
+    for (const name of ['harbor-core', 'harbor-portal']) {
+      const from = find(objects, 'NetworkPolicy', name).spec.ingress.flatMap((r: any) => r.from);
+      expect(from).toContainEqual({ ipBlock: { cidr: '10.20.0.0/16' } });
+      expect(from).not.toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
+    }
+  });
+
+  test('refused with the props it replaces, and when not a NetworkPeer, in one line', () => {
+    expect(refusal(() => ServiceExposure.ingress({ proxyPeer: nodes, controllerNamespace: 'edge' })))
+      .toBe('invalid controllerNamespace "edge": must not be set with proxyPeer, which names the proxies the NetworkPolicies admit in their place');
+    expect(refusal(() => ServiceExposure.ingress({ proxyPeer: nodes, controllerPodLabels: INGRESS_NGINX })))
+      .toMatch(/^invalid controllerPodLabels \{.*\}: must not be set with proxyPeer, which names the proxies/);
+    const notPeer = { ipBlock: { cidr: '10.20.0.0/16' } } as any;
+    const rule = 'must be a NetworkPeer, e.g. NetworkPeer.ipBlock("10.0.0.0/16") or NetworkPeer.pods(namespace, labels)';
+    expect(refusal(() => ServiceExposure.ingress({ proxyPeer: notPeer }))).toBe(`invalid proxyPeer {"ipBlock":{"cidr":"10.20.0.0/16"}}: ${rule}`);
+    expect(refusal(() => ServiceExposure.httpRoute({ ...gateway, proxyPeer: notPeer }))).toBe(`invalid proxyPeer {"ipBlock":{"cidr":"10.20.0.0/16"}}: ${rule}`);
   });
 });
 
