@@ -33,7 +33,8 @@ function uploadLocation(http: RegistryHttp, request: { host: string; headers: Re
 /**
  * Where a client sends the next request: a path against the scheme and host it pushed to, anything else as given
  * (containerd v2.3.4 core/remotes/docker/pusher.go:263-285, which also drops its credentials when the scheme changes;
- * go-containerregistry v0.21.9 pkg/v1/remote/write.go `nextLocation` resolves the same way).
+ * go-containerregistry v0.21.9 pkg/v1/remote/write.go `nextLocation`, which kaniko pushes with, and distribution's own
+ * client, goharbor/distribution release/2.8 registry/client/repository.go `sanitizeLocation`, resolve the same way).
  */
 function nextRequestUrl(pushedTo: string, location: string): string {
   const base = new URL(pushedTo);
