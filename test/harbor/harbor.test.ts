@@ -4,6 +4,7 @@ import {
   Redis, RobotPermission, Secret, SecretValueKind, SslMode,
 } from '../../lib';
 import { withDigests } from '../../lib/core/checksum';
+import { httpRouteErrors } from '../core/http-route-schema';
 import { checkNoPlaintextCredentials } from '../policy/checks';
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
@@ -662,6 +663,7 @@ describe('Harbor exposure and network', () => {
       matches: [{ path: { type: 'PathPrefix', value: '/service/notifications' } }, { path: { type: 'PathPrefix', value: '/' } }],
       backendRefs: [{ name: 'harbor-portal', port: 80 }],
     });
+    expect(httpRouteErrors(route)).toEqual([]);
     expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
     expect(find(objects, 'NetworkPolicy', 'harbor-core').spec.ingress.map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
       .toEqual(['harbor', 'gateways']);
