@@ -15,7 +15,8 @@
 //   HARBOR_WAIT_SECONDS       the run's retry budget, default 900: how long, counted from the start of the run, it
 //                             keeps retrying while Harbor is unreachable or answers 502/503/504 (the first ping
 //                             included), while it is in read-only mode (see READ_ONLY), while upstream registries are
-//                             unhealthy and while projects other Jobs create are missing (see Chunks). One budget for
+//                             unhealthy, while jobservice is down and a proxy cache is to be created (awaitJobservice),
+//                             and while projects other Jobs create are missing (see Chunks). One budget for
 //                             the whole run, not one per item, so the run always ends, and prints what it did not
 //                             apply, well within the Job's activeDeadlineSeconds (3600, see configure-job.ts)
 //   HARBOR_RETRY_INTERVAL_MS  pause between retries; default 5000
@@ -1466,6 +1467,52 @@ async function findProjectQuota(ctx, projectId, label) {
 }
 
 /**
+ * Wait, within the run's budget, until Harbor's jobservice is healthy, before a proxy-cache project is created: Harbor
+ * gives a new proxy cache a tag retention policy (what was pulled in the last 7 days) on a daily schedule, which it
+ * submits to jobservice within the create (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:240-253,
+ * src/controller/retention/controller.go:116-129, src/pkg/scheduler/scheduler.go Schedule, src/pkg/task/task.go
+ * Create). While jobservice does not answer, as on a first install, where it starts after core (it stops at once while
+ * it cannot load its configuration from core, src/jobservice/main.go:48-51, and the kubelet's crash-loop back-off then
+ * delays its next start by up to five minutes), the create answers a bare 500, and the request's transaction makes nothing
+ * (src/core/middlewares/middlewares.go MiddleWares, src/server/middleware/transaction/transaction.go): the project
+ * failed, its robots were skipped and the Job failed, to be run again by Kubernetes. Core reports jobservice at
+ * GET /health, without authentication (api/v2.0/swagger.yaml /health), "unhealthy" until its first check of
+ * jobservice's /api/v1/stats passes, then every 10s (src/controller/health/checker.go PeriodicHealthChecker,
+ * jobserviceHealthChecker). A /health that names no jobservice, or fails, does not hold the create up: it reports for
+ * itself what is wrong. Past the budget the project fails alone, naming jobservice.
+ */
+async function awaitJobservice(ctx, label) {
+  let logged = false;
+  for (;;) {
+    let data;
+    try {
+      ({ data } = await call(ctx, 'GET', '/health', undefined, { auth: false }));
+    } catch (err) {
+      if (!(err instanceof HarborError) || err instanceof FatalError) {
+        throw err;
+      }
+      return;
+    }
+    const components = data && Array.isArray(data.components) ? data.components : [];
+    const jobservice = components.find((c) => c && c.name === 'jobservice');
+    if (!jobservice || jobservice.status === 'healthy') {
+      return;
+    }
+    const why = `Harbor's jobservice is ${jobservice.error ? `unhealthy (${redactor.excerpt(jobservice.error, BODY_EXCERPT_CHARS)})` : 'unhealthy'}, ` +
+      'and Harbor schedules a new proxy cache\'s retention policy on it';
+    if (Date.now() + ctx.retryIntervalMs > ctx.deadline) {
+      throw new HarborError(`${label}: not created: ${why}; still so when the run's retry budget ran out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds}): ` +
+        'check the jobservice pod and its log');
+    }
+    if (!logged) {
+      log(`${label}: waiting for jobservice before creating it: ${why}`);
+      logged = true;
+    }
+    await sleep(ctx.retryIntervalMs);
+  }
+}
+
+/**
  * Creates or updates a project and returns its id. Once the project exists (created now, or already there with the
  * declared registry), `exists` is called with its id before its quota or other settings are applied, so that its
  * robots can go ahead even if that fails (a rotated robot secret must reach Harbor all the same).
@@ -1484,6 +1531,7 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
     };
     if (registryId) {
       body.registry_id = registryId;
+      await awaitJobservice(ctx, label);
     }
     const { found } = await create(ctx, label, '/projects', body, () => findProject(ctx, project.name));
     if (!found) {

@@ -325,6 +325,15 @@ export class FakeHarbor {
   /** How many of the next pings answer 503. */
   public pingFailures = 0;
   /**
+   * Jobservice does not answer (yet): for this many of the next GET /health, which core answers without authentication
+   * (goharbor/harbor v2.15.1 api/v2.0/swagger.yaml /health), it is "unhealthy", and until then every proxy-cache project
+   * create answers a bare 500 and makes nothing: Harbor schedules the new proxy cache's retention policy on jobservice
+   * within the create (src/server/v2.0/handler/project.go:241-254, src/controller/retention/controller.go:116-129,
+   * src/pkg/task/task.go Create), and rolls the request's transaction back on its failure
+   * (src/server/middleware/transaction/transaction.go). Infinity: it never comes up.
+   */
+  public jobserviceDownFor = 0;
+  /**
    * Harbor's quota_per_project_enable (default true): while off, a created project gets no quota at all and its
    * storage_limit is ignored (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143).
    */
@@ -579,6 +588,10 @@ export class FakeHarbor {
       }
       fail(failure.status, failure.message);
     }
+    // without authentication, as the ping
+    if (method === 'GET' && path === '/api/v2.0/health') {
+      return this.health();
+    }
     return this.authorizedRoute(req, method, url, body);
   }
 
@@ -691,6 +704,21 @@ export class FakeHarbor {
     }
   }
 
+  /**
+   * GetHealth (goharbor/harbor v2.15.1 src/server/v2.0/handler/health.go, src/controller/health/controller.go): every
+   * component, sorted by name, "healthy" or "unhealthy" with the error of its last check; the fake's are all healthy
+   * but jobservice while it is down (see jobserviceDownFor).
+   */
+  private health() {
+    const down = this.jobserviceDownFor > 0;
+    if (down) this.jobserviceDownFor--;
+    const components = ['core', 'database', 'jobservice', 'portal', 'redis', 'registry', 'registryctl'].map((name) => (
+      name === 'jobservice' && down
+        ? { name, status: 'unhealthy', error: 'failed to check health: Get "http://harbor-jobservice/api/v1/stats": dial tcp 10.43.0.12:80: connect: connection refused' }
+        : { name, status: 'healthy' }));
+    return { status: 200, body: { status: down ? 'unhealthy' : 'healthy', components } };
+  }
+
   private listProjects(url: URL) {
     const q = parseQ(url);
     const list = [...this.projects.values()].filter((p) => q.name === undefined || p.name === q.name);
@@ -704,6 +732,8 @@ export class FakeHarbor {
     if (this.project(body.project_name)) fail(409, `The project named ${body.project_name} already exists`);
     const metadata = projectMetadata(body.metadata ?? {}, body.registry_id !== undefined);
     if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
+    // the retention policy's schedule cannot be submitted (see jobserviceDownFor): an error without a code
+    if (body.registry_id !== undefined && this.jobserviceDownFor > 0) fail(500, 'internal server error', 'UNKNOWN');
     // project.go:831-836 validates a given limit; :128-143 makes none or 0 Harbor's storage_per_project (-1 unless an
     // admin set it, as here), or drops it with the quota
     if (body.storage_limit !== undefined && body.storage_limit !== null) checkQuotaLimit(body.storage_limit);
