@@ -135,7 +135,10 @@ export interface HarborProps {
    */
   readonly logLevel?: HarborLogLevel;
   /**
-   * The admin password.
+   * The admin password. Core sets it only while the admin has none, on its first start over an empty database
+   * (goharbor/harbor v2.15.1 src/core/main.go:94-111, `updateInitPassword`), and ignores it after that: a changed value
+   * changes nothing in Harbor, and the configuration Jobs, which log in with it, fail with a 401 until the admin's
+   * password is changed to it in Harbor (its UI or API).
    *
    * @default - generated: 24 letters and digits
    */
