@@ -570,7 +570,9 @@ export class Harbor extends Construct {
    * Declare a pull-through proxy-cache project of an upstream registry, e.g. Docker Hub; images are then pulled
    * as `<host>/<name>/<upstream path>`. Private unless `public` says otherwise, as any project: a public one lets
    * anyone who reaches Harbor pull the upstream through it, on the platform's upstream quota and credentials. Nodes
-   * pull with a robot's credentials (the node mirror files), pods with a pull secret.
+   * pull with a robot's credentials (the node mirror files), pods with a pull secret. Harbor gives a new proxy cache a
+   * tag retention policy that keeps what was pulled in the last 7 days, run daily (goharbor/harbor v2.15.1
+   * src/server/v2.0/handler/project.go:65, :241-254): an image pulled less often is fetched from the upstream again.
    */
   public addProxyCache(name: string, options: ProxyCacheOptions): void {
     withContext('proxy cache', name, () => this.declareProxyCache(name, options));
