@@ -1469,7 +1469,7 @@ async function findProjectQuota(ctx, projectId, label) {
 /**
  * Wait, within the run's budget, until Harbor's jobservice is healthy, before a proxy-cache project is created: Harbor
  * gives a new proxy cache a tag retention policy (what was pulled in the last 7 days) on a daily schedule, which it
- * submits to jobservice within the create (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:240-253,
+ * submits to jobservice within the create (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:241-254,
  * src/controller/retention/controller.go:116-129, src/pkg/scheduler/scheduler.go Schedule, src/pkg/task/task.go
  * Create). While jobservice does not answer, as on a first install, where it starts after core (it stops at once while
  * it cannot load its configuration from core, src/jobservice/main.go:48-51, and the kubelet's crash-loop back-off then
