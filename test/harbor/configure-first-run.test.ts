@@ -99,6 +99,19 @@ describe('the first run, jobservice not up yet', () => {
   });
 });
 
+describe('a proxy cache of a type Harbor does not permit', () => {
+  test('fails alone, with Harbor\'s 400 naming the type, and its robots are skipped', async () => {
+    const cfg = config();
+    cfg.registries[0] = { ...cfg.registries[0], type: 'quay', url: 'https://quay.io' };
+    const result = await configure.run(cfg);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: project dockerhub: POST /api/v2.0/projects answered 400 Bad Request');
+    expect(result.stderr).toContain('unsupported registry type quay');
+    expect(result.stderr).toContain('2 of 5 items not applied: project dockerhub (failed), robot puller (project dockerhub not applied)');
+    expect(configure.harbor.project('apps')).toBeDefined();
+  });
+});
+
 describe('the Docker Hub proxy cache, from the construct to a pull', () => {
   test('the rendered configuration makes the project the relocation, the node mirror files and the robots name', async () => {
     const chart = testChart('harbor');

@@ -1,5 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { PROXY_CACHE_TYPES } from '../../lib/harbor/configuration';
 
 /**
  * An in-process stand-in for the parts of the Harbor v2.0 API that lib/harbor/configure.js uses,
@@ -732,6 +733,11 @@ export class FakeHarbor {
     if (this.project(body.project_name)) fail(409, `The project named ${body.project_name} already exists`);
     const metadata = projectMetadata(body.metadata ?? {}, body.registry_id !== undefined);
     if (body.registry_id !== undefined && !this.registries.has(body.registry_id)) fail(400, `registry ${body.registry_id} not found`);
+    // Harbor refuses a proxy cache of a type PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE does not list, which core reads
+    // alone, set to PROXY_CACHE_TYPES by Dockyard (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:808-815,
+    // src/lib/config/systemconfig.go:106-112)
+    const upstreamType = body.registry_id === undefined ? undefined : this.registries.get(body.registry_id)!.type;
+    if (upstreamType !== undefined && !PROXY_CACHE_TYPES.includes(upstreamType)) fail(400, `unsupported registry type ${upstreamType}`);
     // the retention policy's schedule cannot be submitted (see jobserviceDownFor): an error without a code
     if (body.registry_id !== undefined && this.jobserviceDownFor > 0) fail(500, 'internal server error', 'UNKNOWN');
     // project.go:831-836 validates a given limit; :128-143 makes none or 0 Harbor's storage_per_project (-1 unless an
