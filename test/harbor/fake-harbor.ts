@@ -13,7 +13,8 @@ import { PROXY_CACHE_TYPES } from '../../lib/harbor/configuration';
  * dropped, slow answers (delayNext) and Docker Hub logins refused while a registry is written; its settings
  * (/configurations) with the OIDC client secret never returned, auth_mode locked once it has users besides admin and
  * every setting read-only under CONFIG_OVERWRITE_JSON (configOverwritten), robot expiry counted from creation, and
- * project members, with OIDC groups made on the first membership that names them in oidc_auth mode only.
+ * project members, with OIDC groups made on the first membership that names them in oidc_auth mode only; proxy caches
+ * only of the permitted types, and not while jobservice is down (jobserviceDownFor, reported by GET /health).
  */
 
 export interface RecordedRequest {
