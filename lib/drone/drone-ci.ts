@@ -18,7 +18,10 @@ export interface DroneCiProps {
   readonly server: DroneServer;
   /** The runner whose build namespaces and policies the engine's routes become. */
   readonly runner: DroneKubeRunner;
-  /** The secrets extension that serves the engine's pipeline secrets and pull secrets. */
+  /**
+   * The secrets extension that serves the engine's pipeline secrets and pull secrets: the one `runner` asks
+   * (`DroneKubeRunnerProps.secretsExtension`), or the synth fails naming `runner`.
+   */
   readonly secretsExtension: DroneSecretsExtension;
 }
 
@@ -60,6 +63,16 @@ export class DroneCi extends Construct implements ICiEngine {
 
   public constructor(scope: Construct, id: string, props: DroneCiProps) {
     super(scope, id);
+    // the runner asks only the extension it was given (DRONE_SECRET_PLUGIN_ENDPOINT, drone-runner-kube v1.0.0-rc.5
+    // command/daemon/daemon.go:152-161): with none, runner-go v1.12.0 secret/external.go:34-36 finds nothing, and
+    // another's Role reads none of this one's Secrets; either way the compiler gives each `from_secret` an empty,
+    // unmasked value and runs the step (engine/compiler/compiler.go:513-530), and drops `image_pull_secrets`
+    // (546-554), so deploys fail at login with no word of the cause
+    if (props.runner.secretsExtension !== props.secretsExtension) {
+      const asks = props.runner.secretsExtension ? `asks ${props.runner.secretsExtension.node.path}` : 'asks none';
+      invalid('runner', props.runner.node.path, `must ask the engine's secretsExtension ${props.secretsExtension.node.path} for pipeline secrets ` +
+        `(DroneKubeRunnerProps.secretsExtension): it ${asks}, so its pipelines would get every from_secret and image_pull_secrets empty`);
+    }
     this.server = props.server;
     this.runner = props.runner;
     this.secretsExtension = props.secretsExtension;

@@ -330,6 +330,13 @@ export class DroneKubeRunner extends Construct {
   private readonly claimedNamespaces = new Set<string>();
   /** The namespace the runner runs in, beside the server and the secrets extension. */
   public readonly namespace: string;
+  /**
+   * The secrets extension the runner asks for pipeline secrets (`DRONE_SECRET_PLUGIN_ENDPOINT`), if any: the only one
+   * whose Secrets its pipelines get (`DroneCi` checks that it is the engine's).
+   *
+   * @default - none: pipelines get only secrets stored in Drone
+   */
+  public readonly secretsExtension?: IDroneSecretsExtension;
   private readonly builds: Construct;
   private readonly buildScopes: BuildNamespaceSet;
   /** The ServiceAccounts policies pin pipelines to, besides `default`, by build namespace. */
@@ -352,6 +359,7 @@ export class DroneKubeRunner extends Construct {
     });
     this.peer = peer;
     this.namespace = namespace;
+    this.secretsExtension = props.secretsExtension;
     this.buildNamespace = checkDnsLabel('buildNamespace', props.buildNamespace ?? `${namespace}-builds`);
     const extra = (props.extraBuildNamespaces ?? []).map((n) => checkDnsLabel('extraBuildNamespaces', n));
     checkUniqueList('extraBuildNamespaces', [this.buildNamespace, ...extra]);

@@ -5,63 +5,15 @@ import fc from 'fast-check';
 import { ICiEngine, PipelineEvent, PipelineGrants, repoMatches, routeMatches } from '../../lib';
 import { escapeRegExp } from '../../lib/core/text';
 import { droneCi } from '../drone/fixtures';
+import { extensionMatch, goPathMatch } from '../drone/upstream';
 import { testChart, thrown } from '../util';
 import { woodpeckerCi } from '../woodpecker/fixtures';
 
 const { PUSH, PULL_REQUEST } = PipelineEvent;
 
-/**
- * Go's `path.Match` without character classes and escapes, which our patterns never hold: golang/go
- * `src/path/match.go` (`Match`, `scanChunk`, `matchChunk`; commit 18d13db, the same algorithm as in Go 1.11, with
- * which drone-kubernetes-secrets is built, `.drone.yml`). `*` matches any run of non-`/` characters, `?` one.
- */
-function goPathMatch(pattern: string, name: string): boolean {
-  const matchChunk = (chunk: string, s: string): string | undefined => {
-    for (const c of chunk) {
-      if (s.length === 0) return undefined;
-      if (c === '?' ? s[0] === '/' : c !== s[0]) return undefined;
-      s = s.slice(1);
-    }
-    return s;
-  };
-  pattern: while (pattern.length > 0) {
-    // scanChunk: the stars, then the chunk up to the next star
-    const stars = /^\**/.exec(pattern)![0].length;
-    const star = stars > 0;
-    pattern = pattern.slice(stars);
-    const end = pattern.indexOf('*') < 0 ? pattern.length : pattern.indexOf('*');
-    const chunk = pattern.slice(0, end);
-    pattern = pattern.slice(end);
-    if (star && chunk === '') {
-      // trailing * matches rest of string unless it has a /
-      return !name.includes('/');
-    }
-    const t = matchChunk(chunk, name);
-    if (t !== undefined && (t.length === 0 || pattern.length > 0)) {
-      name = t;
-      continue;
-    }
-    if (star) {
-      for (let i = 0; i < name.length && name[i] !== '/'; i++) {
-        const rest = matchChunk(chunk, name.slice(i + 1));
-        if (rest !== undefined) {
-          if (pattern.length === 0 && rest.length > 0) continue;
-          name = rest;
-          continue pattern;
-        }
-      }
-    }
-    return false;
-  }
-  return name.length === 0;
-}
-
-/**
- * drone-kubernetes-secrets `plugin/match.go:12-24` (commit e0cacbf, the only line of the repository; no tags): no
- * patterns match everything, else `path.Match` of the lower-cased pattern against the lower-cased slug.
- */
+/** drone-kubernetes-secrets `plugin/match.go:12-24` of one pattern (`extensionMatch` of ../drone/upstream.ts). */
 function secretsExtensionMatch(pattern: string, slug: string): boolean {
-  return goPathMatch(pattern.toLowerCase(), slug.toLowerCase());
+  return extensionMatch(slug, [pattern]);
 }
 
 /**

@@ -178,15 +178,169 @@ export function parseRunnerLabels(value: string | undefined): Record<string, str
 }
 
 /**
- * Whether the Kubernetes secrets extension hands a Secret to a build (drone/drone-kubernetes-secrets
- * `plugin/plugin.go` Find: the build's event must match `X-Drone-Events` and the repository slug `X-Drone-Repos`;
- * `plugin/util.go` splits both on commas; `plugin/match.go`: no patterns match everything, otherwise Go's
- * `path.Match`, case-insensitively, whose `*` does not cross `/`).
+ * Go's `path.Match` without character classes and escapes, which our patterns never hold: golang/go
+ * `src/path/match.go` (`Match`, `scanChunk`, `matchChunk`; commit 18d13db, the same algorithm as in Go 1.11, with
+ * which drone-kubernetes-secrets is built, `.drone.yml`). `*` matches any run of non-`/` characters, `?` one.
  */
-export function secretReadable(annotations: Record<string, string | undefined>, build: { repo: string; event: string }): boolean {
-  const patterns = (value: string | undefined) => (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const matches = (name: string, list: string[]) => list.length === 0 || list.some((p) => globMatch(p.toLowerCase(), name.toLowerCase()));
-  return matches(build.event, patterns(annotations['X-Drone-Events'])) && matches(build.repo, patterns(annotations['X-Drone-Repos']));
+export function goPathMatch(pattern: string, name: string): boolean {
+  const matchChunk = (chunk: string, s: string): string | undefined => {
+    for (const c of chunk) {
+      if (s.length === 0) return undefined;
+      if (c === '?' ? s[0] === '/' : c !== s[0]) return undefined;
+      s = s.slice(1);
+    }
+    return s;
+  };
+  pattern: while (pattern.length > 0) {
+    // scanChunk: the stars, then the chunk up to the next star
+    const stars = /^\**/.exec(pattern)![0].length;
+    const star = stars > 0;
+    pattern = pattern.slice(stars);
+    const end = pattern.indexOf('*') < 0 ? pattern.length : pattern.indexOf('*');
+    const chunk = pattern.slice(0, end);
+    pattern = pattern.slice(end);
+    if (star && chunk === '') {
+      // trailing * matches rest of string unless it has a /
+      return !name.includes('/');
+    }
+    const t = matchChunk(chunk, name);
+    if (t !== undefined && (t.length === 0 || pattern.length > 0)) {
+      name = t;
+      continue;
+    }
+    if (star) {
+      for (let i = 0; i < name.length && name[i] !== '/'; i++) {
+        const rest = matchChunk(chunk, name.slice(i + 1));
+        if (rest !== undefined) {
+          if (pattern.length === 0 && rest.length > 0) continue;
+          name = rest;
+          continue pattern;
+        }
+      }
+    }
+    return false;
+  }
+  return name.length === 0;
+}
+
+/**
+ * drone-kubernetes-secrets `plugin/match.go:12-24` (commit e0cacbf, the repository's last; no tags): no patterns
+ * match everything, else `path.Match` of each lower-cased pattern against the lower-cased name.
+ */
+export function extensionMatch(name: string, patterns: readonly string[] | undefined): boolean {
+  return patterns === undefined || patterns.length === 0 || patterns.some((p) => goPathMatch(p.toLowerCase(), name.toLowerCase()));
+}
+
+/**
+ * drone-kubernetes-secrets `plugin/util.go:11-37`: the first annotation whose key equals `key` ignoring case, split on
+ * "," as it stands (no blank is trimmed, and an empty part stays, matching only an empty name); an empty value is no
+ * patterns, which `extensionMatch` takes as everything.
+ */
+function extensionPatterns(annotations: Record<string, string | undefined> | undefined, key: string): string[] | undefined {
+  const entry = Object.entries(annotations ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase());
+  if (entry === undefined || entry[1] === undefined) return undefined;
+  const parts = entry[1].split(',');
+  return parts.length === 1 && parts[0] === '' ? undefined : parts;
+}
+
+/**
+ * Whether the Kubernetes secrets extension hands a Secret to a build, by its annotations alone
+ * (drone-kubernetes-secrets `plugin/plugin.go:58-69`): the build's event must match `X-Drone-Events` and the
+ * repository slug `X-Drone-Repos` (`extensionMatch`, `extensionPatterns`). `droneStepSecret` follows a whole request.
+ */
+export function secretReadable(annotations: Record<string, string | undefined> | undefined, build: { repo: string; event: string }): boolean {
+  return extensionMatch(build.event, extensionPatterns(annotations, 'X-Drone-Events')) &&
+    extensionMatch(build.repo, extensionPatterns(annotations, 'X-Drone-Repos'));
+}
+
+/** A platform as rendered: its manifests' objects and its generated Secrets (`LocalSecretStore.render`). */
+export interface RenderedPlatform {
+  readonly objects: any[];
+  readonly secrets: any[];
+}
+
+/** The data of Secret `namespace/name` among `platform`'s, decoded, if it has one of that name. */
+function secretData(platform: RenderedPlatform, namespace: string, name: string): Record<string, string> | undefined {
+  const secret = [...platform.secrets, ...platform.objects]
+    .find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name);
+  if (secret === undefined) return undefined;
+  const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString()]));
+  return { ...data, ...secret.stringData };
+}
+
+/** The value of env variable `name` of `workload`'s first container: a literal, or a Secret key it references. */
+function envValue(platform: RenderedPlatform, workload: any, name: string): string | undefined {
+  const entry = workload.spec.template.spec.containers[0].env?.find((e: any) => e.name === name);
+  const ref = entry?.valueFrom?.secretKeyRef;
+  return ref ? secretData(platform, workload.metadata.namespace, ref.name)?.[ref.key] : entry?.value;
+}
+
+/**
+ * Whether `account` (namespace/name) may `get` Secret `name` in `namespace` by the Roles bound to it there (the
+ * RBAC authorizer's `RuleAllows`, kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go: an empty or missing
+ * `resourceNames` is every name). Dockyard binds no ClusterRole to the extension, so none is looked at.
+ */
+function mayGetSecret(platform: RenderedPlatform, account: { namespace: string; name: string }, namespace: string, name: string): boolean {
+  const roles = platform.objects.filter((b) => b.kind === 'RoleBinding' && b.metadata.namespace === namespace && b.roleRef.kind === 'Role' &&
+    b.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === account.name && (s.namespace ?? namespace) === account.namespace))
+    .map((b) => platform.objects.find((r) => r.kind === 'Role' && r.metadata.namespace === namespace && r.metadata.name === b.roleRef.name));
+  return roles.some((role) => (role?.rules ?? []).some((r: any) => r.apiGroups.includes('') && r.resources.includes('secrets') &&
+    r.verbs.includes('get') && (!r.resourceNames?.length || r.resourceNames.includes(name))));
+}
+
+/** What the runner says of a build when it asks for a secret (runner-go v1.12.0 `secret/external.go:60-65`). */
+export interface SecretBuild {
+  /** `Repo.Slug`: the repository the build is of, a fork's pull request's target. */
+  readonly repo: string;
+  /** `Build.Event`, e.g. `push`, `pull_request`, `promote`. */
+  readonly event: string;
+}
+
+/**
+ * What a step of a pipeline in `pipelineFile` (the `.drone.yml`'s parsed documents) gets for `from_secret: <name>` or
+ * `image_pull_secrets: [<name>]` on runner `runner` (a Deployment's name) of `platform`: the value, or "" when the
+ * runner finds none, in which case the step runs anyway with the variable empty (drone-runner-kube v1.0.0-rc.5
+ * `engine/compiler/compiler.go:513-530`, and `image_pull_secrets` are dropped, 546-554). Drone's own stored secrets,
+ * which the compiler asks first (`findSecret`, 758-782), are taken to be none: Dockyard stores none there.
+ *
+ * - runner-go v1.12.0 `secret/external.go`: no `DRONE_SECRET_PLUGIN_ENDPOINT`, no lookup (21-36); a `kind: secret`
+ *   document of that name with a `get` (`getExternal`, 88-103), else none (46-50); a refusal is an error the
+ *   compiler drops (`compiler.go:772-777`), and an empty value is none (74-77).
+ * - The endpoint, `http://<service>.<namespace>.svc:<port>`, reaches the pods of the Service's selector on its
+ *   target port, where the extension listens on `SERVER_ADDRESS`.
+ * - drone-go v1.0.0 `plugin/secret/handler.go:58-67`: a request signed with another key than `SECRET_KEY` gets 400.
+ * - drone-kubernetes-secrets `plugin/plugin.go:32-77`: path and name required; the Secret `path` in
+ *   `KUBERNETES_NAMESPACE` (`cmd/drone-kubernetes-secrets/main.go:47-49`: default `default`), read with the pod's
+ *   ServiceAccount (`mayGetSecret`); its key `name`; then the events and repositories (`secretReadable`).
+ */
+export function droneStepSecret(platform: RenderedPlatform, runner: string, pipelineFile: readonly any[], name: string, build: SecretBuild): string {
+  const runnerPod = platform.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === runner);
+  const endpoint = envValue(platform, runnerPod, 'DRONE_SECRET_PLUGIN_ENDPOINT');
+  const resource = pipelineFile.find((d) => d?.kind === 'secret' && d.name === name && (d.get?.name || d.get?.path));
+  if (!endpoint || resource === undefined) return '';
+  const url = new URL(endpoint);
+  const [serviceName, serviceNamespace, svc] = url.hostname.split('.');
+  const service = platform.objects.find((o) => o.kind === 'Service' && o.metadata.name === serviceName && o.metadata.namespace === serviceNamespace);
+  const port = service?.spec.ports.find((p: any) => String(p.port) === (url.port || '80'));
+  if (svc !== 'svc' || port === undefined) return '';
+  const extension = platform.objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === serviceNamespace &&
+    Object.entries(service.spec.selector).every(([k, v]) => o.spec.template.metadata.labels?.[k] === v));
+  if (extension === undefined) return '';
+  const ports: any[] = extension.spec.template.spec.containers[0].ports ?? [];
+  const target = typeof port.targetPort === 'string' ? ports.find((p) => p.name === port.targetPort)?.containerPort : port.targetPort ?? port.port;
+  if (envValue(platform, extension, 'SERVER_ADDRESS') !== `:${target}`) return '';
+  const key = envValue(platform, extension, 'SECRET_KEY');
+  if (!key || key !== envValue(platform, runnerPod, 'DRONE_SECRET_PLUGIN_TOKEN')) return '';
+  const { path, name: dataKey } = resource.get;
+  if (!path || !dataKey) return '';
+  const namespace = envValue(platform, extension, 'KUBERNETES_NAMESPACE') || 'default';
+  const account = { namespace: serviceNamespace, name: extension.spec.template.spec.serviceAccountName || 'default' };
+  if (!mayGetSecret(platform, account, namespace, path)) return '';
+  const data = secretData(platform, namespace, path);
+  const value = data?.[dataKey];
+  const secret = [...platform.secrets, ...platform.objects].find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === path);
+  if (value === undefined || !secretReadable(secret.metadata.annotations, build)) return '';
+  return value;
 }
 
 /**
