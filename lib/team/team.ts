@@ -5,7 +5,7 @@ import {
 } from '../core';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess } from '../core/rbac';
-import { checkPipelineAccess, CiEngineKind, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineEvent } from '../ci';
+import { checkPipelineAccess, CiEngineKind, CiRouteProps, DEFAULT_EVENTS, ICiEngine, PipelineAccess, PipelineEvent } from '../ci';
 import { DeployAccess, DeployPermission, DroneCi, DroneKubeRunner } from '../drone';
 import { placedIn } from '../core/placement';
 import { BuildEgressRule } from '../ci/build-egress';
@@ -602,7 +602,11 @@ export class Team extends Construct {
    * `undefined` on the shared runner, whose default build namespace they run in.
    */
   public readonly pullRequestNamespace?: string;
-  /** The CI engine its pipelines run on: the platform's, or one with its own Drone runner (`dedicatedRunner`). */
+  /**
+   * The CI engine its pipelines run on: the platform's, or one with its own Drone runner (`dedicatedRunner`), whose
+   * grants hold the team's route, pipeline secrets and pull secret. Check the team's typed pipelines against it
+   * (`RepositoryPipelines.engine`).
+   */
   public readonly ci: ICiEngine;
   /** The deploy identity: a ServiceAccount in the build namespace, bound in every app namespace. */
   public readonly deployer: DeployAccess;
@@ -763,6 +767,31 @@ export class Team extends Construct {
     ctx.ci.addImagePullSecret(pullLogin.id, { name: pullLogin.name, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
     // recorded once made: a grant the engine refused is no grant of the team's
     this._grants.add(`pull secret\0${pullLogin.name}`);
+    this.recordOnOwnEngine(pullLogin.name);
+  }
+
+  /**
+   * Record the team's secret or pull secret `name`, made on the platform's engine, in the grants of the team's own
+   * engine too (`ci`, on a dedicated runner): its typed pipelines are checked against those, and the platform's
+   * secrets extension, which that engine shares, serves it to them. Without it a pipeline of the team's could name
+   * none of its own secrets ("it declares none"). The platform's own grants never reach a team's repositories
+   * (`TeamPlatform.addTeam` refuses an overlap), so the team's are all its pipelines get.
+   */
+  private recordOnOwnEngine(name: string): void {
+    if (this.ci === this.ctx.ci) {
+      return;
+    }
+    // the access as granted, checked already: pull requests among its events were allowed then
+    const access = (g: { readonly repos: readonly string[]; readonly events: readonly PipelineEvent[] }): PipelineAccess =>
+      ({ repos: [...g.repos], events: [...g.events], allowPullRequests: g.events.includes(PipelineEvent.PULL_REQUEST) });
+    const secret = this.ctx.ci.grants.secrets.get(name);
+    if (secret !== undefined) {
+      this.ci.grants.addSecret(secret.name, secret.keys, access(secret), secret.values);
+    }
+    const pull = this.ctx.ci.grants.pullSecrets.get(name);
+    if (pull !== undefined) {
+      this.ci.grants.addPullSecret(pull.name, access(pull), pull.namespaces);
+    }
   }
 
   /**
@@ -780,6 +809,7 @@ export class Team extends Construct {
       });
       // recorded once made: a secret the engine refused is no grant of the team's
       this._grants.add(`pipeline secret\0${secret.name}`);
+      this.recordOnOwnEngine(secret.name);
       return made;
     });
   }

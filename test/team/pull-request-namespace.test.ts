@@ -11,8 +11,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { LocalSecretStore, MAX_TEAM_NAME, NetworkPeer, Secret } from '../../lib';
-import { parsePolicies, parseRunnerLabels, placeBuild, runnerConfigFiles, schedulerRoutes } from '../drone/upstream';
+import {
+  LocalSecretStore, MAX_TEAM_NAME, NetworkPeer, Pipeline, PipelineEvent, RepositoryPipelines, Secret, SecretRef, SecretValue, Step, Team,
+} from '../../lib';
+import { IMAGES } from '../ci/pipeline-fixtures';
+import { droneStepSecret, parsePolicies, parseRunnerLabels, placeBuild, runnerConfigFiles, schedulerRoutes } from '../drone/upstream';
 import { find } from '../util';
 import { Platform, platform } from './fixtures';
 import { connectionAllowed, egressAdmits, Endpoint, ingressAdmits } from './network-model';
@@ -330,5 +333,56 @@ describe('pullRequestNamespace refusals: one line naming the prop, the value and
     expect(() => p.teams.addTeam({ name: 'a', repos: ['acme/a'], dedicatedRunner: true, pullRequestNamespace: 'a-builds' })).toThrow();
     p.teams.addTeam({ name: 'b', repos: ['acme/b'], namespaces: ['b', 'a-pull-requests'] });
     expect(find(p.objects(), 'Namespace', 'a-pull-requests').metadata.labels['dockyard.dev/team']).toBe('b');
+  });
+});
+
+// A team on a runner of its own checks its typed pipelines against its own engine (`Team.ci`), whose runner the
+// pipelines' `node:` sends them to; its secrets are made on the platform's engine, whose extension that runner asks
+// too. The engine's grants must hold them, or a pipeline of the team's could name none of them.
+describe('a dedicated team\'s typed pipelines and its own secrets', () => {
+  const pipelines = (team: Team) => [
+    new Pipeline({
+      name: 'build', events: [PipelineEvent.PUSH], pullSecret: 'infra-harbor-pull',
+      steps: [Step.buildImage('publish', { repository: 'harbor.example.com/infra/app', dockerConfig: SecretRef.of('infra-harbor-push', 'docker_config') })],
+    }),
+    new Pipeline({
+      name: 'deploy', events: [PipelineEvent.PROMOTE],
+      steps: [Step.deploy('migrate', { identity: team.deployer, image: IMAGES.psql, commands: ['psql "$URL"'], secrets: { URL: SecretRef.of('infra-db', 'url') } })],
+    }),
+  ];
+
+  test('render against Team.ci, and the dedicated runner gets each secret for the team\'s events, never for a pull request', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
+    team.addPipelineSecret('Db', { name: 'db', values: { url: SecretValue.hex(16) } });
+    const file = new RepositoryPipelines(p.chart, 'Infra', { engine: team.ci, repo: 'acme/infra', pipelines: pipelines(team) }).render()
+      .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+    expect(file.filter((d) => d.kind === 'pipeline').map((d) => d.node)).toEqual([{ team: 'infra' }, { team: 'infra' }]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-dedicated-secrets-'));
+    try {
+      const rendered = { objects: p.objects(), secrets: parseAllDocuments(new LocalSecretStore({ statePath: path.join(dir, 'state.json') }).render(p.app)).map((d) => d.toJS()) };
+      const names = file.filter((d) => d.kind === 'secret').map((d) => d.name).sort();
+      expect(names).toEqual(['infra_db_url', 'infra_harbor_pull_dockerconfigjson', 'infra_harbor_push_docker_config']);
+      for (const name of names) {
+        const value = (event: string) => droneStepSecret(rendered, 'drone-runner-infra', file, name, { repo: 'acme/infra', event });
+        expect({ name, push: value('push') !== '', promote: value('promote') !== '', pullRequest: value('pull_request') })
+          .toEqual({ name, push: true, promote: true, pullRequest: '' });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the platform\'s engine keeps its grants, and a secret the platform refuses is recorded on neither', () => {
+    const p = platform();
+    const team = p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
+    expect([...team.ci.grants.secrets.keys()]).toEqual(['infra-harbor-push']);
+    expect([...team.ci.grants.pullSecrets.keys()]).toEqual(['infra-harbor-pull']);
+    expect(team.ci.grants.secrets.get('infra-harbor-push')).toEqual(p.ci.grants.secrets.get('infra-harbor-push'));
+    expect(() => team.addPipelineSecret('Again', { name: 'harbor-push-2', values: { v: SecretValue.hex(16) }, events: [PipelineEvent.PULL_REQUEST] }))
+      .toThrow('must not include pull_request unless allowPullRequests is true');
+    expect([...team.ci.grants.secrets.keys()]).toEqual(['infra-harbor-push']);
+    // a team on the shared runner runs on the platform's engine: nothing to copy
+    expect(p.teams.addTeam({ name: 'a', repos: ['acme/a'] }).ci).toBe(p.ci);
   });
 });
