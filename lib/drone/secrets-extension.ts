@@ -13,7 +13,8 @@ import { NamespacedAccess, serviceAccount, serviceAccountSubject } from '../core
 import { clusterService } from '../core/service';
 import { PipelineAccess } from '../ci/events';
 import { refuseProvidedSecretNames } from '../ci/secret-names';
-import { accessAnnotations } from './pipeline-secret';
+import { generatedSecretNamed } from '../core/checksum';
+import { ACCESS_ANNOTATIONS, accessAnnotations } from './pipeline-secret';
 
 /** A Drone secrets extension, as a runner sees it. */
 export interface IDroneSecretsExtension extends IConstruct {
@@ -147,7 +148,11 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     // a rule per runner (a team's own among them), in no order of the teams'
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace: this.namespace, podLabels: selector, sortIngress: true });
     // only the Secrets it generates: one added with addExistingSecret is the user's, and may well be listed as provided
-    this.node.addValidation({ validate: () => { refuseProvidedSecretNames(this, this.namespace, this.generatedNames); return []; } });
+    this.node.addValidation({ validate: () => {
+      refuseProvidedSecretNames(this, this.namespace, this.generatedNames);
+      this.refuseUnguardedExisting();
+      return [];
+    } });
   }
 
   /**
@@ -178,7 +183,9 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
    * Let the extension read an existing Secret in its namespace, e.g. one made by External Secrets. It must carry
    * its own `X-Drone-Repos` and `X-Drone-Events` annotations: without them the extension serves it to every
    * repository and every event, pull requests from forks included (drone/drone-kubernetes-secrets `plugin/match.go`
-   * matches an empty annotation as everything, `plugin/util.go`). Dockyard cannot check a Secret it does not render.
+   * matches an empty annotation as everything, `plugin/util.go`). Dockyard cannot check a Secret it does not render;
+   * one the stack generates there without both (a database's password, say) fails the synth: declare such a value
+   * with `addSecret` and `SecretValue.copyOf` instead.
    */
   public addExistingSecret(secretName: string): void {
     withContext('secret', secretName, () => this.checkUnique(checkDnsSubdomain('secretName', secretName)));
@@ -201,6 +208,29 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
 
   public grantAccess(peer: NetworkPeer): void {
     this.firewall.allow(peer, PORT);
+  }
+
+  /**
+   * Refuse a Secret added with `addExistingSecret` that the stack itself generates in the extension's namespace
+   * without both access annotations, e.g. a database's password: the extension would serve it to every repository or
+   * every event, a fork's pull request included (drone-kubernetes-secrets `plugin/util.go:11-37` and
+   * `plugin/match.go:13-15` match a missing or empty annotation as everything; `plugin/plugin.go:71-76` marks every
+   * secret fit for pull requests and forks). Checked at synth, once every Secret of the app is defined.
+   */
+  private refuseUnguardedExisting(): void {
+    const generated = new Set(this.generatedNames);
+    for (const name of this.secretNames.filter((n) => !generated.has(n))) {
+      const secret = generatedSecretNamed(this, name, this.namespace);
+      // the extension finds each by its key in any case, and reads an empty value as none
+      const set = Object.entries(secret?.annotations ?? {}).filter(([, v]) => v !== '').map(([k]) => k.toLowerCase());
+      const missing = ACCESS_ANNOTATIONS.filter((a) => !set.includes(a.toLowerCase()));
+      if (secret !== undefined && missing.length > 0) {
+        const every = missing.map((a) => (a === 'X-Drone-Repos' ? 'repository' : 'event')).join(' and ');
+        withContext('secret', name, () => invalid('secretName', name, `must not be a Secret the stack generates without ${missing.join(' and ')} ` +
+          `(${secret.node.path}): the extension serves such a Secret to every ${every}; declare a pipeline secret with addSecret instead, ` +
+          'its values SecretValue.copyOf the generated ones'));
+      }
+    }
   }
 
   private checkUnique(secretName: string, pending?: ReadonlySet<string>): void {

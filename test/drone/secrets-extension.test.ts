@@ -1,5 +1,6 @@
-import { DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, Postgres, SecretValue } from '../../lib';
-import { container, envOf, find, synth, testChart } from '../util';
+import { DroneCi, DroneKubeRunner, DroneSecretsExtension, PipelineEvent, Postgres, Secret, SecretValue } from '../../lib';
+import { container, envOf, find, refusal, synth, testChart } from '../util';
+import { secretReadable } from './upstream';
 import { VALIDATION_RULES } from '../../lib/core/validation';
 import { droneServer } from './fixtures';
 
@@ -72,6 +73,51 @@ describe('DroneSecretsExtension', () => {
     expect(() => ext.addSecret('D2', { name: 'd', repos: ['a/b'], values }))
       .toThrow(new Error('invalid name "d": must be unique among the pipeline secrets of this extension (secret "d")'));
     expect(() => ext.addExistingSecret('Bad')).toThrow(new Error(`invalid secretName "Bad": must be ${VALIDATION_RULES.dnsSubdomain} (secret "Bad")`));
+  });
+});
+
+// drone-kubernetes-secrets plugin/util.go:11-37 and plugin/match.go:13-15 read a missing or empty X-Drone-Repos or
+// X-Drone-Events as every repository or event, and plugin/plugin.go:71-76 marks every secret fit for forks: a Secret
+// the stack generates in the extension's namespace without them, added with addExistingSecret, would reach them all
+describe('addExistingSecret of a Secret the stack generates', () => {
+  const PASSWORD = 'invalid secretName "postgres-app": must not be a Secret the stack generates without X-Drone-Repos and X-Drone-Events ' +
+    '(test/Postgres/Database-app): the extension serves such a Secret to every repository and event; declare a pipeline secret with ' +
+    'addSecret instead, its values SecretValue.copyOf the generated ones (secret "postgres-app")';
+
+  test('upstream serves a Secret without the annotations to any repository and event, a fork\'s pull request included', () => {
+    expect(secretReadable({}, { repo: 'mallory/fork', event: 'pull_request' })).toBe(true);
+    expect(secretReadable({ 'x-drone-repos': 'acme/app', 'X-Drone-Events': '' }, { repo: 'acme/app', event: 'pull_request' })).toBe(true);
+    expect(secretReadable({ 'x-drone-repos': 'acme/app', 'X-DRONE-EVENTS': 'push' }, { repo: 'acme/app', event: 'pull_request' })).toBe(false);
+  });
+
+  test('is refused at synth, naming it, whether added before or after the Secret is defined', () => {
+    const before = testChart('ci');
+    const ext = new DroneSecretsExtension(before, 'Secrets');
+    ext.addExistingSecret('postgres-app');
+    new Postgres(before, 'Postgres').addDatabase('app');
+    expect(refusal(() => synth(before))).toBe(PASSWORD);
+    const after = testChart('ci');
+    new Postgres(after, 'Postgres').addDatabase('app');
+    new DroneSecretsExtension(after, 'Secrets').addExistingSecret('postgres-app');
+    expect(refusal(() => synth(after))).toBe(PASSWORD);
+  });
+
+  test('names the one annotation missing or empty, in any case of its key', () => {
+    const chart = testChart('ci');
+    new Secret(chart, 'Token', { name: 'deploy-token', values: { v: SecretValue.hex(16) }, annotations: { 'x-drone-repos': 'acme/app', 'X-Drone-Events': '' } });
+    new DroneSecretsExtension(chart, 'Secrets').addExistingSecret('deploy-token');
+    expect(refusal(() => synth(chart))).toBe('invalid secretName "deploy-token": must not be a Secret the stack generates without X-Drone-Events ' +
+      '(test/Token): the extension serves such a Secret to every event; declare a pipeline secret with addSecret instead, its values ' +
+      'SecretValue.copyOf the generated ones (secret "deploy-token")');
+  });
+
+  test('takes one the stack generates with both, one in another namespace, and one it does not render', () => {
+    const chart = testChart('ci');
+    new Secret(chart, 'Token', { name: 'deploy-token', values: { v: SecretValue.hex(16) }, annotations: { 'X-Drone-Repos': 'acme/app', 'X-Drone-Events': 'push' } });
+    new Postgres(chart, 'Postgres', { namespace: 'db' }).addDatabase('app');
+    const ext = new DroneSecretsExtension(chart, 'Secrets');
+    ['deploy-token', 'postgres-app', 'external-kubeconfig'].forEach((n) => ext.addExistingSecret(n));
+    expect(find(synth(chart), 'Role', 'drone-secrets').rules[0].resourceNames).toEqual(['deploy-token', 'external-kubeconfig', 'postgres-app']);
   });
 });
 
