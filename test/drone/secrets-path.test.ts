@@ -11,9 +11,10 @@ import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import {
-  DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, LocalSecretStore, PipelineEvent, repoMatches, RepositoryPipelines, SecretValue,
-  synthesize,
+  DockyardChart, DroneCi, DroneKubeRunner, DroneSecretsExtension, LocalSecretStore, Pipeline, PipelineEvent, repoMatches, RepositoryPipelines, SecretRef,
+  SecretValue, Step, synthesize,
 } from '../../lib';
+import { IMAGES } from '../ci/pipeline-fixtures';
 import { synthStack } from '../stacks';
 import { stderrOf, testChart, thrown } from '../util';
 import { droneServer } from './fixtures';
@@ -127,21 +128,26 @@ describe('day two: what changes reaches builds without a manual step', () => {
   /** Synths of one chart from one kept state, as `npm run synth` does, with what each wrote and printed. */
   function synths() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-secrets-day-two-'));
-    const run = (repos: string[], rotate: string[] = []) => {
+    const run = (repos: string[], rotate: string[] = [], secretName = 'db') => {
       const app = new App({ outdir: path.join(dir, 'dist') });
       const chart = new DockyardChart(app, 'test', { namespace: 'ci' });
       const server = droneServer(chart);
       const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
       const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
-      new DroneCi(chart, 'Ci', { server, runner, secretsExtension })
-        .addPipelineSecret('Db', { name: 'db', repos, values: { url: SecretValue.hex(16) } });
+      const engine = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
+      engine.addPipelineSecret('Db', { name: secretName, repos, values: { url: SecretValue.hex(16) } });
+      new RepositoryPipelines(chart, 'App', { engine, repo: 'acme/app', pipelines: [new Pipeline({ name: 'test', events: [PipelineEvent.PUSH],
+        steps: [Step.run('test', { image: IMAGES.go, commands: ['go test ./...'], secrets: { URL: SecretRef.of(secretName, 'url') } })] })] });
       const printed = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate })));
       const read = (file: string) => fs.readFileSync(path.join(dir, 'dist', file), 'utf8');
       const platform: RenderedPlatform = { objects: docsOf(read('test.k8s.yaml')), secrets: docsOf(read('secrets.local.yaml')) };
       const checksum = (name: string) => platform.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name)
         .spec.template.metadata.annotations['dockyard.dev/inputs-checksum'];
       const token = platform.secrets.find((s) => s.metadata.name === 'drone-secrets-token').stringData.token;
-      return { platform, printed, manifests: read('test.k8s.yaml'), token, extension: checksum('drone-secrets'), runner: checksum('drone-runner') };
+      return {
+        platform, printed, manifests: read('test.k8s.yaml'), token, extension: checksum('drone-secrets'), runner: checksum('drone-runner'),
+        pipelineFile: docsOf(read('pipelines/app.drone.yml')),
+      };
     };
     return { run, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
@@ -157,6 +163,27 @@ describe('day two: what changes reaches builds without a manual step', () => {
       expect(droneStepSecret(after.platform, 'drone-runner', FILE, 'db_url', { repo: 'acme/old', event: 'push' })).toBe('');
       expect(droneStepSecret(after.platform, 'drone-runner', FILE, 'db_url', PUSH)).not.toBe('');
       expect([after.extension, after.runner]).toEqual([before.extension, before.runner]);
+    } finally {
+      s.done();
+    }
+  });
+
+  test('a secret renamed reaches builds once the repository holds the new file, and the synth says to commit it', () => {
+    // Drone runs the .drone.yml the repository holds: its `get.path` names the old Secret, which the extension's Role
+    // no longer lists, so the step gets the variable empty (runner-go secret/external.go, compiler.go:513-530)
+    const s = synths();
+    try {
+      const before = s.run(['acme/app']);
+      const same = s.run(['acme/app']);
+      const renamed = s.run(['acme/app'], ['ci/app-db/url'], 'app-db');
+      const stepGets = (synth: typeof before, file: any[]) => droneStepSecret(synth.platform, 'drone-runner', file,
+        file.find((d) => d.kind === 'pipeline').steps[0].environment.URL.from_secret, PUSH);
+      expect(stepGets(before, before.pipelineFile)).not.toBe('');
+      expect(stepGets(renamed, before.pipelineFile)).toBe('');
+      expect(stepGets(renamed, renamed.pipelineFile)).not.toBe('');
+      const notices = (printed: string) => printed.split('\n').filter((l) => l.includes('app.drone.yml'));
+      expect(notices(same.printed)).toEqual([]);
+      expect(notices(renamed.printed)).toEqual([expect.stringMatching(/^dockyard: .*dist\/pipelines\/app\.drone\.yml changed: commit it to acme\/app as its \.drone\.yml: Drone runs the repository's copy, which may name secrets and routes no longer granted$/)]);
     } finally {
       s.done();
     }

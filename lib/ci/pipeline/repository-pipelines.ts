@@ -102,7 +102,10 @@ export class RepositoryPipelines extends Construct {
     recordInstance(RepositoryPipelines, this, key);
     // Woodpecker's files are known only once the pipelines are: one OutputFile per pipeline, made as each is added
     if (!woodpecker) {
-      new OutputFile(this, 'File', { path: this.path, content: () => this.render()[0].content });
+      // the engine runs the file the repository holds, not this one: a secret renamed, a route or a runner's labels
+      // changed reach its builds only once the new file is committed, and till then a `get.path` the extension may no
+      // longer read gives each step its secret empty (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:513-530)
+      new OutputFile(this, 'File', { path: this.path, content: () => this.render()[0].content, onChange: this.onChange() });
     } else {
       // with no pipeline there is no file to render, and so nothing that would check: check at synth all the same
       this.node.addValidation({ validate: () => (this.list.length === 0 ? this.render() && [] : []) });
@@ -126,8 +129,19 @@ export class RepositoryPipelines extends Construct {
     this.list.push(pipeline);
     if (this.engine.kind === CiEngineKind.WOODPECKER) {
       const path = `${this.path}/${pipeline.name}.yaml`;
-      new OutputFile(this, `File-${pipeline.name}`, { path, content: () => this.render().find((f) => f.path === path)!.content });
+      new OutputFile(this, `File-${pipeline.name}`, { path, content: () => this.render().find((f) => f.path === path)!.content, onChange: this.onChange() });
     }
+  }
+
+  /**
+   * What to do when a file changes, as synth announces it (`OutputFileProps.onChange`): commit it to the repository,
+   * named unless that would make the note longer than a note may be (a deep GitLab subgroup's project).
+   */
+  private onChange(): string {
+    const [where, engine] = this.engine.kind === CiEngineKind.WOODPECKER ? ['\'s .woodpecker/ folder', 'Woodpecker'] : [' as its .drone.yml', 'Drone'];
+    const why = `: ${engine} runs the repository's copy, which may name secrets and routes no longer granted`;
+    const note = `commit it to ${this.repo}${where}${why}`;
+    return note.length <= 300 ? note : `commit it to its repository${where}${why}`;
   }
 
   /**
