@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import {
@@ -16,9 +16,9 @@ import {
 } from '../../lib';
 import { IMAGES } from '../ci/pipeline-fixtures';
 import { synthStack } from '../stacks';
-import { stderrOf, testChart, thrown } from '../util';
+import { repeatedSynths, serviceAccounts, stderrOf, testChart, thrown } from '../util';
 import { droneServer } from './fixtures';
-import { droneStepSecret, RenderedPlatform } from './upstream';
+import { droneStepSecret, parsePolicies, placeBuild, RenderedPlatform, runnerConfigFiles } from './upstream';
 
 const EVENTS = Object.values(PipelineEvent);
 const docsOf = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
@@ -184,6 +184,38 @@ describe('day two: what changes reaches builds without a manual step', () => {
       const notices = (printed: string) => printed.split('\n').filter((l) => l.includes('app.drone.yml'));
       expect(notices(same.printed)).toEqual([]);
       expect(notices(renamed.printed)).toEqual([expect.stringMatching(/^dockyard: .*dist\/pipelines\/app\.drone\.yml changed: commit it to acme\/app as its \.drone\.yml: Drone runs the repository's copy, which may name secrets and routes no longer granted$/)]);
+    } finally {
+      s.done();
+    }
+  });
+
+  test('a repository removed from a route loses the deploy identity once the runner rolls, which the apply does', () => {
+    // the runner reads DRONE_POLICY_FILE once, at start (drone-runner-kube v1.0.0-rc.5 command/daemon/daemon.go), so a
+    // policy left out reaches builds only through a new pod: the runner's checksum covers the projected ConfigMaps
+    let repos = ['acme/app', 'acme/old'];
+    const s = repeatedSynths((chart) => {
+      const server = droneServer(chart);
+      const secretsExtension = new DroneSecretsExtension(chart, 'Secrets');
+      const runner = new DroneKubeRunner(chart, 'Runner', { server, secretsExtension, extraBuildNamespaces: ['deploys'] });
+      serviceAccounts(chart, ['deploys'], ['deployer']);
+      new DroneCi(chart, 'Ci', { server, runner, secretsExtension }).addRoute({ name: 'deploy', repos, namespace: 'deploys', serviceAccountName: 'deployer' });
+    });
+    try {
+      const placed = (objects: any[]) => {
+        const runner = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'drone-runner');
+        const env = Object.fromEntries(runner.spec.template.spec.containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+        const config = runnerConfigFiles(objects);
+        return {
+          checksum: runner.spec.template.metadata.annotations['dockyard.dev/inputs-checksum'],
+          old: placeBuild(env, parsePolicies(config['policies.yaml']), parse(config['namespace-rules.yaml']) ?? {}, { repo: 'acme/old', event: 'push' }),
+        };
+      };
+      const before = placed(s.run());
+      repos = ['acme/app'];
+      const after = placed(s.run());
+      expect(before.old).toEqual({ namespace: 'deploys', serviceAccountName: 'deployer' });
+      expect(after.old).toEqual({ namespace: 'ci-builds', serviceAccountName: 'default' });
+      expect(after.checksum).not.toBe(before.checksum);
     } finally {
       s.done();
     }
