@@ -225,7 +225,7 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
       const set = Object.entries(secret?.annotations ?? {}).filter(([, v]) => v !== '').map(([k]) => k.toLowerCase());
       const missing = ACCESS_ANNOTATIONS.filter((a) => !set.includes(a.toLowerCase()));
       if (secret !== undefined && missing.length > 0) {
-        const every = missing.map((a) => (a === 'X-Drone-Repos' ? 'repository' : 'event')).join(' and ');
+        const every = missing.map((a) => (a === ACCESS_ANNOTATIONS[0] ? 'repository' : 'event')).join(' and ');
         withContext('secret', name, () => invalid('secretName', name, `must not be a Secret the stack generates without ${missing.join(' and ')} ` +
           `(${secret.node.path}): the extension serves such a Secret to every ${every}; declare a pipeline secret with addSecret instead, ` +
           'its values SecretValue.copyOf the generated ones'));
