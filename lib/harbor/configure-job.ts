@@ -14,6 +14,7 @@ import { PodFirewall } from '../core/network';
 import { podTemplate } from '../core/pod';
 import { componentName, componentPlacement, componentUrl, HarborContext } from './context';
 import { DesiredState } from './configuration';
+import { scriptCode } from './script-code';
 
 /** A pinned Node.js image for the configuration script, which needs nothing but Node's standard library. */
 export const CONFIGURE_IMAGE = Image.of('docker.io/library/node:22.12.0-alpine');
@@ -244,6 +245,8 @@ export function configText(state: DesiredState): string {
  *
  * Both ConfigMaps are named by their content (`<name>-configure-script-<hash>`, `<chunk>-<hash>`), as the
  * PostgreSQL reconciler's script is: a Job still retrying an older state keeps reading its own script and state.
+ * The script's hash leaves out its comment lines (`scriptCode`): a release that only rewords them changes the
+ * ConfigMap in place, which a running Job may then read, doing the same.
  * With fixed names it would read the new `config.json` with its old environment, where a robot's variable may hold
  * another robot's secret (after a robot is removed, the variables after it are renumbered), and set it.
  *
@@ -278,8 +281,9 @@ export class ConfigureJobs extends Construct {
     super(scope, id);
     const { namespace, labels, selector } = componentPlacement(this, ctx, 'configure');
     const script = fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8');
-    // named by its content, as each chunk's ConfigMap is (see above)
-    this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(script)}`;
+    // named by its content, as each chunk's ConfigMap is (see above), but for the script's comments: a release that
+    // only rewords them updates the ConfigMap in place and runs no Job again (script-code.ts)
+    this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(scriptCode(script))}`;
     kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': script } });
     // the current Jobs, before them in the manifest so that an apply replaces it first; its name is fixed, so the
     // kubelet brings each new list into the running pods of earlier Jobs (see above)

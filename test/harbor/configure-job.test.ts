@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Harbor, ImageRelocation, Images, RobotPermission, Secret, SecretValue } from '../../lib';
 import { container, envOf, find, synth, testChart } from '../util';
 import { inClusterHarbor } from './fixtures';
+import { scriptCode } from '../../lib/harbor/script-code';
 
 // What names the configure Jobs and their ConfigMaps (lib/harbor/configure-job.ts) as the declarations and the
 // cluster's state change between applies of dist/.
@@ -68,7 +69,8 @@ describe('the configure ConfigMaps', () => {
     const objects = build(['ci']);
     const [script, state] = mountedBy(job(objects));
     const scriptText = fs.readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8');
-    expect(script).toBe(`harbor-configure-script-${hash8(scriptText)}`);
+    // by its code: its comment lines left out (script-code.ts)
+    expect(script).toBe(`harbor-configure-script-${hash8(scriptCode(scriptText))}`);
     expect(find(objects, 'ConfigMap', script).data['configure.js']).toBe(scriptText);
     const config = find(objects, 'ConfigMap', state).data['config.json'];
     expect(state).toBe(`harbor-configure-${hash8(config)}`);
@@ -77,6 +79,33 @@ describe('the configure ConfigMaps', () => {
     const more = build(['ci', 'deploy']);
     expect(mountedBy(job(more))[0]).toBe(script);
     expect(mountedBy(job(more))[1]).not.toBe(state);
+  });
+
+  // a release that only rewords the script's comments (e77301f reflowed one paragraph) ran every configure Job again
+  // in every cluster and left the old script's ConfigMap behind (an upgrade trial)
+  test('a script changed only in its comment lines keeps its ConfigMap\'s name and the Job\'s; one changed in its code renames both', () => {
+    const scriptText = fs.readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8');
+    const withScript = (text: string) => {
+      // the module itself: the namespace import's bindings cannot be replaced
+      const nodeFs: typeof fs = require('fs');
+      const read = nodeFs.readFileSync;
+      const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: any, ...rest: any[]) =>
+        (typeof file === 'string' && file.endsWith('configure.js') ? text : (read as any)(file, ...rest))) as any);
+      try {
+        const objects = build(['ci']);
+        const j = job(objects);
+        return { job: j.metadata.name, script: mountedBy(j)[0], content: find(objects, 'ConfigMap', mountedBy(j)[0]).data['configure.js'] };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const now = withScript(scriptText);
+    const reworded = withScript(scriptText.replace(/^(\/\/ .*)$/m, '$1, reworded\n//\n/**\n * and a new paragraph\n */\n'));
+    expect(reworded.content).not.toBe(now.content);
+    expect([reworded.script, reworded.job]).toEqual([now.script, now.job]);
+    const changed = withScript(`${scriptText}\nconst unused = 1;\n`);
+    expect(changed.script).not.toBe(now.script);
+    expect(changed.job).not.toBe(now.job);
   });
 
   // a team's robots are declared in the order of the addTeam calls, which may be a list's or a directory's: a chunk
