@@ -1,0 +1,180 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { DEFAULT_CONFIG, DefaultStackConfig, WOODPECKER_HOST } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { harborOnDigitalOcean } from '../../apps/harbor-do/stack';
+import { teamsStack } from '../../apps/teams/stack';
+import { CHECKSUM_ANNOTATION, CiEngineKind, LocalSecretStore } from '../../lib';
+import { secretValues } from '../util';
+
+/**
+ * Day two over every example stack: rotating any one generated key, and re-synthesizing against the same state,
+ * rolls exactly the pods that read a value that changed with it (the key, or a value made from it: an htpasswd line,
+ * a Valkey config file), runs again exactly the Jobs that read one, and changes no other pod template. The readers
+ * are found here from the pod specs alone (env, envFrom, Secret and projected volumes with their `items`), not with
+ * the library's own walk (lib/core/checksum.ts `inputsOf`), so a reference it missed would show.
+ *
+ * The exceptions are the documented ones, each depending on its upstream program:
+ * - a pull secret (`imagePullSecrets`, a pod's or its ServiceAccount's) is read by the kubelet at each pull
+ *   (kubernetes pkg/kubelet/kubelet_pods.go `getPullSecretsForPod`), not by the pod: its change rolls nothing;
+ * - a key read only on its consumer's first start rolls nothing (a restart would not make it read the value):
+ *   PostgreSQL's superuser password, which the image's entrypoint hands to initdb only while the data directory is
+ *   empty (docker-library/postgres 6edb0a8c4d, 17/bookworm/docker-entrypoint.sh lines 342-374), and Harbor's
+ *   admin password, which core sets only while the admin has none (goharbor/harbor v2.15.1 src/core/main.go:94-111,
+ *   called at 228-234); the Jobs that log in with them still run again;
+ * - Harbor's jobservice reads no database Secret, yet rolls with core when the database password changes: it loads
+ *   the database settings from core's configuration API once, at start (goharbor/harbor v2.15.1
+ *   src/jobservice/job/impl/context.go `Init`).
+ *
+ * Programs that read a Secret at run time through the API rather than from their pod spec need no roll: Drone's
+ * secrets extension gets each pipeline secret when a build asks for it (drone/drone-kubernetes-secrets
+ * plugin/plugin.go `Find`, a `client.Get` per request), and Woodpecker's Kubernetes backend mounts a step's Secrets
+ * into the step's own pod, made for each workflow.
+ */
+
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+/** First-start keys, by `<namespace>/<secret>/<key>`, with the pod that reads them only on its first start. */
+const FIRST_START: Record<string, string> = {
+  'dockyard/postgres-superuser/password': 'StatefulSet/dockyard/postgres',
+  'harbor/harbor-core/admin-password': 'Deployment/harbor/harbor-core',
+};
+
+interface Synth {
+  readonly objects: any[];
+  readonly values: Record<string, string>;
+}
+
+/** One synth of the stack `build` makes, against the state in `dir`, with `rotate` rotated; nothing is written but the state. */
+function synthOnce(build: (app: App) => void, dir: string, rotate: string[] = []): Synth {
+  const app = new App({ outdir: path.join(dir, 'dist') });
+  build(app);
+  let objects: any[] = [];
+  const rendered = new LocalSecretStore({ statePath: path.join(dir, 'state.json'), rotate })
+    .transaction(app, () => { objects = app.charts.flatMap((c: Chart) => c.toJson()); }, () => undefined);
+  return { objects, values: secretValues(rendered.manifest) };
+}
+
+const idOf = (o: any) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+const templateOf = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec?.template);
+/** A Job's name without the digests that make it new on a change (`postgres-reconcile-<8>-<16>`, `harbor-configure-<8>`). */
+const jobStem = (o: any) => `Job/${o.metadata.namespace}/${o.metadata.name.replace(/(-[0-9a-f]{8,16})+$/, '')}`;
+
+/** The Secret values (`<namespace>/<secret>/<key>`, `*` for every key) a pod template reads, from its spec alone. */
+function secretReads(o: any): string[] {
+  const spec = templateOf(o)?.spec ?? {};
+  const ns = o.metadata.namespace;
+  const listed = (name: string, items?: Array<{ key: string }>) => (items?.length ? items.map((i) => `${ns}/${name}/${i.key}`) : [`${ns}/${name}/*`]);
+  const out: string[] = [];
+  for (const v of spec.volumes ?? []) {
+    if (v.secret) out.push(...listed(v.secret.secretName, v.secret.items));
+    for (const s of v.projected?.sources ?? []) {
+      if (s.secret) out.push(...listed(s.secret.name, s.secret.items));
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const e of c.envFrom ?? []) {
+      if (e.secretRef) out.push(`${ns}/${e.secretRef.name}/*`);
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.secretKeyRef) out.push(`${ns}/${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+    }
+  }
+  return out;
+}
+
+const reads = (o: any, key: string) => secretReads(o).some((r) => r === key || (r.endsWith('/*') && key.startsWith(r.slice(0, -1))));
+
+/** What changed from `a` to `b`: the values, the workloads whose pod template changed, the Jobs made anew. */
+function difference(a: Synth, b: Synth) {
+  const values = Object.keys(b.values).filter((k) => a.values[k] !== b.values[k]).sort();
+  const before = new Map(a.objects.filter((o) => WORKLOADS.includes(o.kind) || o.kind === 'CronJob').map((o) => [idOf(o), JSON.stringify(templateOf(o))]));
+  const rolled = b.objects.filter((o) => (WORKLOADS.includes(o.kind) || o.kind === 'CronJob') && before.get(idOf(o)) !== JSON.stringify(templateOf(o)))
+    .map(idOf).sort();
+  const jobNames = new Set(a.objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name));
+  const rerun = b.objects.filter((o) => o.kind === 'Job' && !jobNames.has(o.metadata.name)).map(jobStem).sort();
+  return { values, rolled, rerun };
+}
+
+/** The workloads that must roll, and the Jobs that must run again, when `values` change (`b`'s objects). */
+function expectedOf(b: Synth, values: string[]) {
+  const pods = b.objects.filter((o) => WORKLOADS.includes(o.kind) || o.kind === 'CronJob');
+  const rolled = new Set(pods.filter((o) => values.some((k) => reads(o, k) && FIRST_START[k] !== idOf(o))).map(idOf));
+  // jobservice loads core's database settings from core at start: it rolls with core's database password
+  for (const core of pods.filter((o) => o.metadata.name === 'harbor-core')) {
+    const password = templateOf(core).spec.containers.flatMap((c: any) => c.env ?? []).find((e: any) => e.name === 'POSTGRESQL_PASSWORD')?.valueFrom?.secretKeyRef;
+    if (password && values.includes(`${core.metadata.namespace}/${password.name}/${password.key}`)) {
+      rolled.add(`Deployment/${core.metadata.namespace}/harbor-jobservice`);
+    }
+  }
+  const rerun = new Set(b.objects.filter((o) => o.kind === 'Job' && values.some((k) => reads(o, k))).map(jobStem));
+  return { rolled: [...rolled].sort(), rerun: [...rerun].sort() };
+}
+
+const STACKS: Array<[string, (app: App) => void]> = [
+  ['default', (app) => defaultStack(app, DEFAULT_CONFIG)],
+  ['default-woodpecker', (app) => defaultStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST })],
+  ['harbor-do', (app) => { harborOnDigitalOcean(app); }],
+  ['teams', (app) => { teamsStack(app, { ...DEFAULT_CONFIG, teams: 2 }); }],
+  ['teams-woodpecker', (app) => { teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, teams: 2 }); }],
+];
+
+const made: string[] = [];
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe.each(STACKS)('day two on the %s stack', (_name, build) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-day-two-'));
+  made.push(dir);
+  const first = synthOnce(build, dir);
+  // every generated key the stack declares (derived values, such as the htpasswd line, follow their inputs)
+  const declared = Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')).declaredBy);
+
+  test('a synth against the same state changes no value, pod template or Job', () => {
+    const again = difference(first, synthOnce(build, dir));
+    expect(again).toEqual({ values: [], rolled: [], rerun: [] });
+  });
+
+  test('rotating each generated key rolls exactly the pods, and runs again exactly the Jobs, that read a value that changed', () => {
+    expect(declared.length).toBeGreaterThan(5);
+    let previous = first;
+    const seen: string[] = [];
+    for (const key of declared) {
+      // each rotation is compared with the synth before it: the state carries the earlier rotations
+      const next = synthOnce(build, dir, [key]);
+      const got = difference(previous, next);
+      expect([key, got.values]).toEqual([key, expect.arrayContaining([key])]);
+      const expected = expectedOf(next, got.values);
+      expect([key, got.rolled, got.rerun]).toEqual([key, expected.rolled, expected.rerun]);
+      seen.push(...got.rolled, ...got.rerun);
+      previous = next;
+    }
+    // the rule was exercised: rotations rolled pods and ran Jobs again
+    expect(seen.some((s) => s.startsWith('Job/'))).toBe(true);
+    expect(seen.some((s) => !s.startsWith('Job/'))).toBe(true);
+  });
+});
+
+describe('day two: a setting no pod reads rolls nothing', () => {
+  // one state: every synth has the same credentials
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-day-two-'));
+  made.push(dir);
+  const workloadTemplates = (config: Partial<DefaultStackConfig>) => {
+    const { objects } = synthOnce((app) => defaultStack(app, { ...DEFAULT_CONFIG, ...config }), dir);
+    return Object.fromEntries(objects.filter((o) => WORKLOADS.includes(o.kind) || o.kind === 'Job')
+      .map((o) => [o.kind === 'Job' ? jobStem(o) : idOf(o), `${o.metadata.name} ${JSON.stringify(templateOf(o))}`]));
+  };
+  const changed = (a: Record<string, string>, b: Record<string, string>) => Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]).sort();
+  const base = workloadTemplates({});
+
+  test('the ingress class and certificate issuer reach Ingresses only; the organisation reaches Drone\'s server and its runner\'s policies', () => {
+    expect(changed(base, workloadTemplates({ ingressClassName: 'traefik' }))).toEqual([]);
+    expect(changed(base, workloadTemplates({ certIssuer: 'other-issuer' }))).toEqual([]);
+    // DRONE_USER_FILTER in the server's env; the runner's policies.yaml (a projected ConfigMap) by its checksum
+    const org = workloadTemplates({ organization: 'acme' });
+    expect(changed(base, org)).toEqual(['Deployment/dockyard/drone', 'Deployment/dockyard/drone-runner']);
+    const runner = (t: Record<string, string>) => JSON.parse(t['Deployment/dockyard/drone-runner'].split(' ').slice(1).join(' '));
+    expect(runner(org).metadata.annotations[CHECKSUM_ANNOTATION]).not.toBe(runner(base).metadata.annotations[CHECKSUM_ANNOTATION]);
+  });
+});
