@@ -220,12 +220,43 @@ export function countIndirectInputs(scope: IConstruct, kind: string, namespace: 
   byWorkload.set(id, [...(byWorkload.get(id) ?? []), inputs]);
 }
 
+/**
+ * The workloads whose pods read each Secret the app does not generate, by app root and `<namespace>/<name>`: what
+ * `annotateWorkloads` found, the pods another hands a value to (`countIndirectInputs`) included. Such a Secret counts
+ * by name alone, so a change of it rolls none of them: `printRequiredSecrets` names them, to be restarted.
+ */
+const outsideReaders = new WeakMap<IConstruct, Map<string, Set<string>>>();
+
+/** Note that the workload `o` reads the Secret `namespace/name`, which the app does not generate. */
+function noteOutsideReader(scope: IConstruct, namespace: string, name: string, o: any): void {
+  const root = scope.node.root;
+  const bySecret = outsideReaders.get(root) ?? new Map<string, Set<string>>();
+  outsideReaders.set(root, bySecret);
+  const id = `${namespace}/${name}`;
+  bySecret.set(id, (bySecret.get(id) ?? new Set<string>()).add(`${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`));
+}
+
+/**
+ * The workloads (Deployments, StatefulSets, DaemonSets) whose pods read the Secret `namespace/name`, which the app
+ * does not generate, as `<namespace>/<kind>/<name>` (kind in lower case, as `kubectl rollout restart` takes it),
+ * sorted: known once the app's charts have resolved (`synthesize`), else none. CronJobs are left out: each run
+ * starts pods that read the Secret as it then is.
+ *
+ * @internal
+ */
+export function outsideSecretReaders(scope: IConstruct, namespace: string, name: string): string[] {
+  return [...outsideReaders.get(scope.node.root)?.get(`${namespace}/${name}`) ?? []].filter((r) => !r.includes('/cronjob/')).sort();
+}
+
 /** The checksum parts of what `countIndirectInputs` gave the workload `o`, a resolved object. */
 function indirectParts(scope: IConstruct, o: any): string[] {
   const inputs = indirectInputs.get(scope.node.root)?.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) ?? [];
   return inputs.flatMap((input) => [
     ...(input.keys ?? []).map((k) => {
       const secret = k.secret instanceof Secret ? k.secret : undefined;
+      if (!secret) {
+        noteOutsideReader(scope, k.secret.namespace, k.secret.secretName, o);
+      }
       return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(secret, k.key))}`;
     }),
     // as JSON, so that no setting's text can pass for another part
@@ -284,6 +315,9 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
         return configMapParts(input.name, content && input.keys ? pick(content, input.keys) : content);
       }
       const secret = secretNamed(namespace, input.name);
+      if (!secret) {
+        noteOutsideReader(scope, namespace, input.name, o);
+      }
       const keys = input.keys ? [...new Set(input.keys)].sort() : secret ? Object.keys(secret.values).sort() : ['*'];
       return [`secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`];
     }).concat(indirectParts(scope, o));

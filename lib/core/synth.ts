@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { applyOrderWarnings, ManifestNamespaces } from './apply-order';
+import { outsideSecretReaders } from './checksum';
 import { CLUSTER_KINDS, DockyardChart } from './chart';
 import { debugRequested } from './debug';
 import { isUserError } from './validation';
@@ -734,12 +735,29 @@ function isSynthOutput(dir: string): boolean {
     || fs.readdirSync(dir).every((e) => e.endsWith('.k8s.yaml') || e === IMAGE_PAIRS_FILE);
 }
 
-/** Tell the operator, on stderr, which existing Secrets the app reads and must be created before applying. */
+/**
+ * Tell the operator, on stderr, which existing Secrets the app reads and must be created before applying, and, called
+ * after `synthesize`, the command that restarts the workloads reading each: such a Secret counts in their pod
+ * checksums by name alone (lib/core/checksum.ts), so a change of it reaches none of them by itself, those another pod
+ * hands its value to included (Harbor's jobservice, which loads the database password from core at start).
+ */
 export function printRequiredSecrets(app: App): void {
   for (const s of Secret.requiredIn(app)) {
     const description = s.description ? `: ${s.description}` : '';
-    process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')})${description}\n`);
+    process.stderr.write(`dockyard: create Secret ${s.namespace}/${s.secretName} (keys: ${s.keys.join(', ')})${description}` +
+      `${restartAfterChange(app, s.namespace, s.secretName)}\n`);
   }
+}
+
+/** The note of how to restart the workloads that read the Secret `namespace/name` after changing it, or nothing. */
+function restartAfterChange(app: App, namespace: string, name: string): string {
+  const byNamespace = new Map<string, string[]>();
+  for (const reader of outsideSecretReaders(app, namespace, name)) {
+    const [ns, kind, workload] = reader.split('/');
+    byNamespace.set(ns, [...byNamespace.get(ns) ?? [], `${kind}/${workload}`]);
+  }
+  const commands = [...byNamespace].map(([ns, workloads]) => `kubectl -n ${ns} rollout restart ${workloads.join(' ')}`);
+  return commands.length === 0 ? '' : `; a change of it reaches no running pod: after one, run ${commands.join(' and ')}`;
 }
 
 /**

@@ -6,8 +6,8 @@ import { DEFAULT_CONFIG, DefaultStackConfig, WOODPECKER_HOST } from '../../apps/
 import { defaultStack } from '../../apps/default/stack';
 import { harborOnDigitalOcean } from '../../apps/harbor-do/stack';
 import { teamsStack } from '../../apps/teams/stack';
-import { CHECKSUM_ANNOTATION, CiEngineKind, LocalSecretStore } from '../../lib';
-import { secretValues } from '../util';
+import { CHECKSUM_ANNOTATION, CiEngineKind, LocalSecretStore, printRequiredSecrets, synthesize } from '../../lib';
+import { secretValues, stderrOf } from '../util';
 
 /**
  * Day two over every example stack: rotating any one generated key, and re-synthesizing against the same state,
@@ -176,5 +176,24 @@ describe('day two: a setting no pod reads rolls nothing', () => {
     expect(changed(base, org)).toEqual(['Deployment/dockyard/drone', 'Deployment/dockyard/drone-runner']);
     const runner = (t: Record<string, string>) => JSON.parse(t['Deployment/dockyard/drone-runner'].split(' ').slice(1).join(' '));
     expect(runner(org).metadata.annotations[CHECKSUM_ANNOTATION]).not.toBe(runner(base).metadata.annotations[CHECKSUM_ANNOTATION]);
+  });
+});
+
+describe('day two: Secrets made outside Dockyard', () => {
+  // They count by name alone, so their change rolls nothing: the synth names what to restart (README, Day two), the
+  // jobservice with core for the database password, as it loads it from core once, at start (goharbor/harbor
+  // v2.15.1 src/jobservice/job/impl/context.go `Init`)
+  test('harbor-do: the synth names the restart each needs, jobservice with core for the database password', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-day-two-'));
+    made.push(dir);
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    harborOnDigitalOcean(app);
+    stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    const restart = (secret: string) => stderrOf(() => printRequiredSecrets(app)).split('\n')
+      .find((l) => l.startsWith(`dockyard: create Secret ${secret} `))?.replace(/^.*after one, run /, '');
+    expect(restart('harbor/harbor-database')).toBe('kubectl -n harbor rollout restart deployment/harbor-core deployment/harbor-jobservice');
+    expect(restart('harbor/harbor-valkey')).toBe('kubectl -n harbor rollout restart deployment/harbor-core deployment/harbor-jobservice ' +
+      'deployment/harbor-registry statefulset/harbor-trivy');
+    expect(restart('harbor/harbor-spaces')).toBe('kubectl -n harbor rollout restart deployment/harbor-registry');
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
+import { countIndirectInputs } from '../../lib/core/checksum';
 import { kube } from '../../lib/core/k8s';
 import { stderrOf } from '../util';
 
@@ -634,6 +635,43 @@ describe('printRequiredSecrets', () => {
       '',
       'dockyard: create Secret platform/api-token (keys: id, token)',
       'dockyard: create Secret platform/drone-oauth (keys: client-secret): the OAuth client secret',
+    ]);
+  });
+
+  // A Secret made outside Dockyard counts in its readers' pod checksums by name alone (lib/core/checksum.ts), so a
+  // change of it rolls none of them: the synth names what to restart, the pods another hands its value to included
+  // (Harbor's jobservice loads the database password from core once, at start: goharbor/harbor v2.15.1
+  // src/jobservice/job/impl/context.go `Init`).
+  test('after synthesize, names the command that restarts every workload reading it, those another hands it to included, and no CronJob', () => {
+    const dir = workdir();
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(app, 'test', { namespace: 'platform' });
+    const token = Secret.fromSecretName(chart, 'Token', 'api-token', { description: 'the API token' }).key('token');
+    Secret.fromSecretName(chart, 'Unread', 'unread').key('k');
+    const pod = (name: string, extra: any = {}) => ({
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name, image: 'busybox', ...extra.container }], volumes: extra.volumes },
+    });
+    const workload = (kind: string, name: string, extra: any = {}) => new ApiObject(chart, name, {
+      apiVersion: 'apps/v1', kind, metadata: { name }, spec: { selector: { matchLabels: { app: name } }, template: pod(name, extra) },
+    });
+    workload('Deployment', 'by-env', { container: { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'api-token', key: 'token' } } }] } });
+    workload('StatefulSet', 'by-volume', { volumes: [{ name: 't', secret: { secretName: 'api-token' } }] });
+    workload('Deployment', 'handed-it');
+    countIndirectInputs(chart, 'Deployment', 'platform', 'handed-it', { keys: [token] });
+    workload('Deployment', 'unrelated');
+    new ApiObject(chart, 'Cron', {
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cron' },
+      spec: { schedule: '@daily', jobTemplate: { spec: { template: pod('cron', { container: { envFrom: [{ secretRef: { name: 'api-token' } }] } }) } } },
+    });
+    // before the synth, the readers are not known yet
+    expect(stderrOf(() => printRequiredSecrets(app))).toContain('dockyard: create Secret platform/api-token (keys: token): the API token\n');
+    synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+    expect(stderrOf(() => printRequiredSecrets(app)).split('\n').sort()).toEqual([
+      '',
+      'dockyard: create Secret platform/api-token (keys: token): the API token; a change of it reaches no running pod: after one, run ' +
+        'kubectl -n platform rollout restart deployment/by-env deployment/handed-it statefulset/by-volume',
+      'dockyard: create Secret platform/unread (keys: k)',
     ]);
   });
 });
