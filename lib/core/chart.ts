@@ -1,6 +1,6 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { annotateChecksums, annotateWorkloads, hasPodTemplate } from './checksum';
+import { annotateChecksums, annotateWorkloads, hasPodTemplate, noteOutsideJobReaders } from './checksum';
 import { isDockyardObject } from './k8s';
 import { ObjectNames } from './object-names';
 import { UserWorkload, warnUnrelocatedImages } from './unrelocated-images';
@@ -162,6 +162,7 @@ export class DockyardChart extends Chart {
     checkWorkloadPulls(this, workloads);
     warnUnrelocatedImages(this, userWorkloads);
     annotateWorkloads(this, keptInOrder, configMaps);
+    noteOutsideJobReaders(this, workloads);
     checkObjectSizes(this, keptInOrder);
     const late = new YamlStream();
     const out: Buffer[] = [];
@@ -197,6 +198,7 @@ export class DockyardChart extends Chart {
     checkWorkloadPulls(this, objects);
     // a changed ConfigMap or Secret rolls exactly the pods that read it
     annotateChecksums(this, objects);
+    noteOutsideJobReaders(this, objects);
     // last, on the objects exactly as they are written
     checkObjectSizes(this, objects);
     return objects;

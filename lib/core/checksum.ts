@@ -98,6 +98,8 @@ function placeholderKey(placeholder: string): string {
 export function withDigests<T>(root: IConstruct, source: DigestSource, fn: () => T, placeholders: readonly string[] = []): T {
   sources.set(root.node.root, source);
   placeholdersOf.set(root.node.root, placeholders);
+  // the readers this resolution finds replace any an earlier one noted: a Job's name follows the digests
+  outsideReaders.delete(root.node.root);
   try {
     return fn();
   } finally {
@@ -221,15 +223,21 @@ export function countIndirectInputs(scope: IConstruct, kind: string, namespace: 
 }
 
 /**
- * The workloads whose pods read each Secret the app does not generate, by app root and `<namespace>/<name>`: what
- * `annotateWorkloads` found, the pods another hands a value to (`countIndirectInputs`) included. Such a Secret counts
- * by name alone, so a change of it rolls none of them: `printRequiredSecrets` names them, to be restarted.
+ * The workloads and Jobs whose pods read each Secret the app does not generate, by app root and `<namespace>/<name>`:
+ * what `annotateWorkloads` found, the pods another hands a value to (`countIndirectInputs`) included. Such a Secret
+ * counts by name alone, so a change of it rolls none of them and runs no Job again: `printRequiredSecrets` names them.
  */
 const outsideReaders = new WeakMap<IConstruct, Map<string, Set<string>>>();
 
-/** Note that the workload `o` reads the Secret `namespace/name`, which the app does not generate. */
+/**
+ * Note that the workload or Job `o` reads the Secret `namespace/name`, which the app does not generate: while a secret
+ * source resolves the charts (`withDigests`), as a Job's name resolved otherwise is not the one written.
+ */
 function noteOutsideReader(scope: IConstruct, namespace: string, name: string, o: any): void {
   const root = scope.node.root;
+  if (!sources.has(root)) {
+    return;
+  }
   const bySecret = outsideReaders.get(root) ?? new Map<string, Set<string>>();
   outsideReaders.set(root, bySecret);
   const id = `${namespace}/${name}`;
@@ -237,10 +245,10 @@ function noteOutsideReader(scope: IConstruct, namespace: string, name: string, o
 }
 
 /**
- * The workloads (Deployments, StatefulSets, DaemonSets) whose pods read the Secret `namespace/name`, which the app
- * does not generate, as `<namespace>/<kind>/<name>` (kind in lower case, as `kubectl rollout restart` takes it),
- * sorted: known once the app's charts have resolved (`synthesize`), else none. CronJobs are left out: each run
- * starts pods that read the Secret as it then is.
+ * The workloads (Deployments, StatefulSets, DaemonSets) and Jobs whose pods read the Secret `namespace/name`, which
+ * the app does not generate, as `<namespace>/<kind>/<name>` (kind in lower case, as `kubectl` takes it), sorted:
+ * known once the app's charts have resolved (`synthesize`), else none. CronJobs are left out: each run starts pods
+ * that read the Secret as it then is.
  *
  * @internal
  */
@@ -326,6 +334,26 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
     }
     template.metadata = template.metadata ?? {};
     template.metadata.annotations = { ...template.metadata.annotations, [CHECKSUM_ANNOTATION]: checksumOf(parts) };
+  }
+}
+
+/**
+ * Note the Jobs among `objects` (one chart's resolved objects) that read a Secret the app does not generate. A Job
+ * gets no checksum (its template is immutable) and keeps its name when such a Secret changes, so it must be run
+ * again by hand: `printRequiredSecrets` names it.
+ *
+ * @internal
+ */
+export function noteOutsideJobReaders(scope: IConstruct, objects: readonly any[]): void {
+  for (const o of objects) {
+    if (o?.kind !== 'Job') {
+      continue;
+    }
+    for (const input of inputsOf(o.spec?.template?.spec ?? {})) {
+      if (input.kind === 'secret' && !generatedSecretNamed(scope, input.name, o.metadata.namespace)) {
+        noteOutsideReader(scope, o.metadata.namespace, input.name, o);
+      }
+    }
   }
 }
 

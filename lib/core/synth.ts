@@ -749,15 +749,28 @@ export function printRequiredSecrets(app: App): void {
   }
 }
 
-/** The note of how to restart the workloads that read the Secret `namespace/name` after changing it, or nothing. */
+/**
+ * The note of what to run after changing the Secret `namespace/name`, or nothing: restart the workloads that read it,
+ * and delete the Jobs that do (a finished Job stays ten minutes under the same name) and apply again, so that they
+ * run anew with the new value.
+ */
 function restartAfterChange(app: App, namespace: string, name: string): string {
-  const byNamespace = new Map<string, string[]>();
+  const restarts = new Map<string, string[]>();
+  const jobs = new Map<string, string[]>();
   for (const reader of outsideSecretReaders(app, namespace, name)) {
-    const [ns, kind, workload] = reader.split('/');
-    byNamespace.set(ns, [...byNamespace.get(ns) ?? [], `${kind}/${workload}`]);
+    const [ns, kind, object] = reader.split('/');
+    const into = kind === 'job' ? jobs : restarts;
+    into.set(ns, [...into.get(ns) ?? [], `${kind}/${object}`]);
   }
-  const commands = [...byNamespace].map(([ns, workloads]) => `kubectl -n ${ns} rollout restart ${workloads.join(' ')}`);
-  return commands.length === 0 ? '' : `; a change of it reaches no running pod: after one, run ${commands.join(' and ')}`;
+  const commands = [
+    ...[...restarts].map(([ns, workloads]) => `kubectl -n ${ns} rollout restart ${workloads.join(' ')}`),
+    ...[...jobs].map(([ns, names]) => `kubectl -n ${ns} delete --ignore-not-found ${names.join(' ')}`),
+  ];
+  if (commands.length === 0) {
+    return '';
+  }
+  return `; a change of it reaches no running pod${jobs.size > 0 ? ' and runs no Job again' : ''}: after one, run ${commands.join(' and ')}` +
+    `${jobs.size > 0 ? ', then apply the manifests again' : ''}`;
 }
 
 /**

@@ -56,7 +56,7 @@ export interface UpstreamCredentials {
    * `DOCKYARD_ROTATE`) and, under Pulumi, a provided Secret's are counted in the Job. A Secret made outside Dockyard
    * (`Secret.fromSecretName`) and applied with `kubectl` is counted by its name alone, so after changing it, delete
    * that Job if it is still there (a finished one goes after ten minutes) and apply again, or Harbor keeps the old
-   * token.
+   * token: the synth's `create Secret` line names the Job (`printRequiredSecrets`).
    *
    * @default - anonymous pulls
    */

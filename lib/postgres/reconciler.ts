@@ -114,6 +114,11 @@ export interface ReconcileOptions {
    * admin that is not a superuser needs CREATEROLE to set another role's, may not set a superuser's, and on
    * PostgreSQL 16 and later must hold ADMIN OPTION on the role: without, the Job fails, naming what to grant.
    *
+   * The Job runs again when a generated password changes (its name carries the values' digest); a password in a
+   * Secret made outside Dockyard (`Secret.fromSecretName`) counts by its name alone, so after changing that Secret,
+   * delete the Job and apply again, as the synth's `create Secret` line says (`printRequiredSecrets`), or the role
+   * keeps the old password while its restarted clients log in with the new one.
+   *
    * @default true
    */
   readonly setPassword?: boolean;

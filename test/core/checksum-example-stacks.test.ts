@@ -2,11 +2,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG, DefaultStackConfig, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import { harborOnDigitalOcean } from '../../apps/harbor-do/stack';
 import { teamsStack } from '../../apps/teams/stack';
-import { CHECKSUM_ANNOTATION, CiEngineKind, LocalSecretStore, printRequiredSecrets, synthesize } from '../../lib';
+import {
+  CHECKSUM_ANNOTATION, CiEngineKind, DockyardChart, ExternalPostgres, Harbor, HarborStorage, LocalSecretStore, PostgresReconciler, printRequiredSecrets,
+  ProxyUpstream, Redis, Secret, synthesize,
+} from '../../lib';
 import { secretValues, stderrOf } from '../util';
 
 /**
@@ -195,5 +199,45 @@ describe('day two: Secrets made outside Dockyard', () => {
     expect(restart('harbor/harbor-valkey')).toBe('kubectl -n harbor rollout restart deployment/harbor-core deployment/harbor-jobservice ' +
       'deployment/harbor-registry statefulset/harbor-trivy');
     expect(restart('harbor/harbor-spaces')).toBe('kubectl -n harbor rollout restart deployment/harbor-registry');
+  });
+});
+
+describe('day two: Jobs that read a Secret made outside Dockyard', () => {
+  // A Job's name carries the digest of the generated values it reads, and only the name of one made outside
+  // (lib/core/checksum.ts `secretDigest`), so a change of such a Secret runs no Job again: a proxy cache's upstream
+  // token stays the old one in Harbor (the configuration Job sets it through Harbor's API), and a role's password
+  // that a PostgresReconciler sets stays the old one on the server while its clients restart with the new one
+  test('the synth names the Job to delete and apply again: a proxy cache\'s upstream token, a password the reconciler sets', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-day-two-'));
+    made.push(dir);
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'harbor' });
+    const dbPassword = Secret.fromSecretName(chart, 'DbPw', 'harbor-db').key('password');
+    const database = new ExternalPostgres(chart, 'Db', { host: 'db.example.com', port: 5432, databaseName: 'registry', user: 'harbor', password: dbPassword });
+    const harbor = new Harbor(chart, 'Harbor', {
+      externalUrl: 'https://registry.example.com', database, redis: new Redis(chart, 'Redis'), storage: HarborStorage.filesystem({ size: '20Gi' }),
+    });
+    harbor.addProxyCache('dockerhub', {
+      upstream: ProxyUpstream.dockerHub({ username: 'bob', password: Secret.fromSecretName(chart, 'Hub', 'dockerhub').key('token') }),
+    });
+    const reconciler = new PostgresReconciler(chart, 'Reconciler', {
+      host: 'db.example.com', port: 5432, adminPassword: Secret.fromSecretName(chart, 'Admin', 'db-admin').key('password'),
+    });
+    reconciler.addDatabase(database);
+    stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    // the Jobs as written: their names carry the digests of the generated values they read
+    const objects = parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'platform.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    const jobNamed = (prefix: string) => objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith(prefix)).map((o) => `job/${o.metadata.name}`);
+    // a later resolution without the secret source (names without the values' digests) adds no stale Job
+    app.charts.forEach((c: Chart) => c.toJson());
+    const lines = stderrOf(() => printRequiredSecrets(app)).split('\n');
+    const line = (secret: string) => lines.find((l) => l.startsWith(`dockyard: create Secret ${secret} `));
+    const [configure, reconcile] = [jobNamed('harbor-configure-'), jobNamed('postgres-reconcile-')];
+    expect([configure.length, reconcile.length]).toEqual([1, 1]);
+    expect(line('harbor/dockerhub')).toMatch(new RegExp(`runs no Job again: after one, run kubectl -n harbor delete --ignore-not-found ${configure[0]}, ` +
+      'then apply the manifests again$'));
+    expect(line('harbor/harbor-db')).toMatch(new RegExp('runs no Job again: after one, run kubectl -n harbor rollout restart deployment/harbor-core ' +
+      `deployment/harbor-jobservice and kubectl -n harbor delete --ignore-not-found ${reconcile[0]}, then apply the manifests again$`));
+    expect(line('harbor/db-admin')).toMatch(new RegExp(`delete --ignore-not-found ${reconcile[0]}, then apply the manifests again$`));
   });
 });

@@ -642,7 +642,7 @@ describe('printRequiredSecrets', () => {
   // change of it rolls none of them: the synth names what to restart, the pods another hands its value to included
   // (Harbor's jobservice loads the database password from core once, at start: goharbor/harbor v2.15.1
   // src/jobservice/job/impl/context.go `Init`).
-  test('after synthesize, names the command that restarts every workload reading it, those another hands it to included, and no CronJob', () => {
+  test('after synthesize, names the commands that restart every workload reading it, those another hands it to included, and no CronJob, and run its Jobs again', () => {
     const dir = workdir();
     const app = new App({ outdir: path.join(dir, 'dist') });
     const chart = new DockyardChart(app, 'test', { namespace: 'platform' });
@@ -664,13 +664,19 @@ describe('printRequiredSecrets', () => {
       apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cron' },
       spec: { schedule: '@daily', jobTemplate: { spec: { template: pod('cron', { container: { envFrom: [{ secretRef: { name: 'api-token' } }] } }) } } },
     });
+    // a Job keeps its name when the Secret changes: it must be deleted to run again
+    new ApiObject(chart, 'Once', {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once-0123abcd' },
+      spec: { template: pod('once', { container: { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'api-token', key: 'token' } } }] } }) },
+    });
     // before the synth, the readers are not known yet
     expect(stderrOf(() => printRequiredSecrets(app))).toContain('dockyard: create Secret platform/api-token (keys: token): the API token\n');
     synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
     expect(stderrOf(() => printRequiredSecrets(app)).split('\n').sort()).toEqual([
       '',
-      'dockyard: create Secret platform/api-token (keys: token): the API token; a change of it reaches no running pod: after one, run ' +
-        'kubectl -n platform rollout restart deployment/by-env deployment/handed-it statefulset/by-volume',
+      'dockyard: create Secret platform/api-token (keys: token): the API token; a change of it reaches no running pod and runs no Job ' +
+        'again: after one, run kubectl -n platform rollout restart deployment/by-env deployment/handed-it statefulset/by-volume and ' +
+        'kubectl -n platform delete --ignore-not-found job/once-0123abcd, then apply the manifests again',
       'dockyard: create Secret platform/unread (keys: k)',
     ]);
   });
