@@ -50,7 +50,13 @@ export interface IDroneServer extends IConstruct {
 
 /** Props of a `DroneServer`. */
 export interface DroneServerProps {
-  /** The public host name of the web UI and webhooks, e.g. `drone.example.com`. */
+  /**
+   * The public host name of the web UI and webhooks, e.g. `drone.example.com`.
+   *
+   * Drone writes a repository's webhook URL once, on activation (harness v2.28.2 `service/hook/hook.go:37-66`): after
+   * changing the host, repair every active repository (`drone repo repair <owner/name>`) and delete its old hook at
+   * the forge, or pushes start no build (README, "Changing the CI host").
+   */
   readonly host: string;
   /**
    * The scheme of the public URL.

@@ -120,7 +120,13 @@ export interface WoodpeckerMetricsOptions {
 
 /** What a `WoodpeckerServer` and a `WoodpeckerCi` are both given: who reaches the server, and who may use it. */
 export interface WoodpeckerServerSettings {
-  /** The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`. */
+  /**
+   * The public host name of the web UI and webhooks, e.g. `ci.example.com`, optionally with `:port`.
+   *
+   * Woodpecker writes a repository's webhook URL once, on activation (v3.17.0 `server/api/repo.go:173-180`): after
+   * changing the host, repair the repositories (Settings → Repositories, "Repair all") and delete their old hooks at
+   * the forge, or pushes start no pipeline (README, "Changing the CI host").
+   */
   readonly host: string;
   /**
    * The scheme of the public URL.
