@@ -11,6 +11,7 @@ import {
   CHECKSUM_ANNOTATION, CiEngineKind, DockyardChart, ExternalPostgres, Harbor, HarborStorage, LocalSecretStore, PostgresReconciler, printRequiredSecrets,
   ProxyUpstream, Redis, Secret, synthesize,
 } from '../../lib';
+import { EXAMPLE_STACKS } from '../stacks';
 import { secretValues, stderrOf } from '../util';
 
 /**
@@ -123,6 +124,8 @@ const STACKS: Array<[string, (app: App) => void]> = [
   ['harbor-do', (app) => { harborOnDigitalOcean(app); }],
   ['teams', (app) => { teamsStack(app, { ...DEFAULT_CONFIG, teams: 2 }); }],
   ['teams-woodpecker', (app) => { teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, teams: 2 }); }],
+  // the Pulumi program's charts, here with a local state: a team on a Drone runner of its own, in another namespace
+  ...EXAMPLE_STACKS.filter((x) => x.name === 'digitalocean-teams').map((x): [string, (app: App) => void] => [x.name, (app) => { x.build(app); }]),
 ];
 
 const made: string[] = [];
