@@ -128,13 +128,39 @@ function keyDigest(root: IConstruct, secret: Secret | undefined, namespace: stri
   return `${stateKey}=${digest ?? '-'}`;
 }
 
+/** The workloads that read a key only on their first start (`readOnFirstStartBy`), by app root and state key. */
+const firstStartReaders = new WeakMap<IConstruct, Map<string, Set<string>>>();
+
 /**
- * Whether a pod reads `key` of `secret` only on its consumer's first start (`SecretValue.readOnFirstStart`): a new
- * value would not reach the consumer by a restart, so it must not roll the pods. A Job's name (`secretDigest`) still
- * counts its value, as the Jobs that log in with it must run again.
+ * Declare the workload `kind` `namespace/name` of `scope`'s app the consumer that reads `keys` (each marked
+ * `SecretValue.readOnFirstStart`) only on its first start: its checksum counts them by name, and every other pod that
+ * reads them counts their values, as it reads them at each start (a tool logging in as PostgreSQL's superuser must
+ * restart with the password the operator set). A marked key that names no consumer counts by name in every pod.
+ *
+ * @internal
  */
-function readOnFirstStart(secret: Secret | undefined, key: string): boolean {
-  return secret?.values[key]?.firstStartChange !== undefined;
+export function readOnFirstStartBy(scope: IConstruct, kind: string, namespace: string, name: string, keys: readonly SecretKey[]): void {
+  const root = scope.node.root;
+  const byKey = firstStartReaders.get(root) ?? new Map<string, Set<string>>();
+  firstStartReaders.set(root, byKey);
+  for (const k of keys) {
+    const stateKey = secretStateKey(k.secret.namespace, k.secret.secretName, k.key);
+    byKey.set(stateKey, (byKey.get(stateKey) ?? new Set<string>()).add(`${kind}/${namespace}/${name}`));
+  }
+}
+
+/**
+ * Whether the workload `o` reads `key` of `secret` only on its first start (`SecretValue.readOnFirstStart`, and `o`
+ * its consumer where one is declared with `readOnFirstStartBy`): a new value would not reach the consumer by a
+ * restart, so it must not roll its pods. A Job's name (`secretDigest`) still counts its value, as the Jobs that log
+ * in with it must run again.
+ */
+function readOnFirstStart(scope: IConstruct, secret: Secret | undefined, key: string, o: any): boolean {
+  if (secret?.values[key]?.firstStartChange === undefined) {
+    return false;
+  }
+  const consumers = firstStartReaders.get(scope.node.root)?.get(secretStateKey(secret.namespace, secret.secretName, key));
+  return consumers === undefined || consumers.has(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
 }
 
 /** The checksum of sorted, distinct parts, or a deferred one when a part waits for a deploy-time digest. */
@@ -265,7 +291,7 @@ function indirectParts(scope: IConstruct, o: any): string[] {
       if (!secret) {
         noteOutsideReader(scope, k.secret.namespace, k.secret.secretName, o);
       }
-      return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(secret, k.key))}`;
+      return `secret:${keyDigest(scope, secret, k.secret.namespace, k.secret.secretName, k.key, readOnFirstStart(scope, secret, k.key, o))}`;
     }),
     // as JSON, so that no setting's text can pass for another part
     ...(input.values ?? []).map((v) => `value:${JSON.stringify(v)}`),
@@ -327,7 +353,7 @@ export function annotateWorkloads(scope: IConstruct, objects: readonly any[], co
         noteOutsideReader(scope, namespace, input.name, o);
       }
       const keys = input.keys ? [...new Set(input.keys)].sort() : secret ? Object.keys(secret.values).sort() : ['*'];
-      return [`secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(secret, k))).join(',')}`];
+      return [`secret:${keys.map((k) => keyDigest(scope, secret, namespace, input.name, k, readOnFirstStart(scope, secret, k, o))).join(',')}`];
     }).concat(indirectParts(scope, o));
     if (parts.length === 0) {
       continue;

@@ -504,9 +504,11 @@ export class SecretValue {
    * or Harbor's admin password: rotating it in the state alone leaves the consumer on the old value (and whatever
    * logs in with it locked out), so a synth that rotates it prints a warning that names the key and `change`, how to
    * change the value in the consumer first. The value and its recipe in the key record are the same as without the
-   * mark. The pods that read the key count it in their checksum by name only (`CHECKSUM_ANNOTATION`): rotating it
+   * mark. The consumer's pods count the key in their checksum by name only (`CHECKSUM_ANNOTATION`): rotating it
    * restarts none of them, as a restart would not make the consumer read it, while a Job named after its digest
-   * (`secretDigest`) still runs again.
+   * (`secretDigest`) still runs again. Dockyard's own such keys name their consumer (the PostgreSQL StatefulSet,
+   * Harbor core), and any other pod that reads them, which reads them at each start, rolls with a rotation; a key of
+   * your own counts by name in every pod that reads it.
    *
    * @param change how to set the new value in the consumer before applying: one line, at most 200 characters
    */

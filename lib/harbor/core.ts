@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
+import { readOnFirstStartBy } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
@@ -42,6 +43,9 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   env.secret('CSRF_KEY', creds.csrfKey);
   env.secret('ROBOT_SCANNER_NAME_PREFIX', creds.scannerPrefix);
   env.secret('HARBOR_ADMIN_PASSWORD', creds.adminPassword);
+  // core sets it only while the admin has none (goharbor/harbor v2.15.1 src/core/main.go:94-111): core alone counts
+  // it by name, another pod that logs in as admin rolls with it
+  readOnFirstStartBy(scope, 'Deployment', ctx.namespace, name, [creds.adminPassword]);
   env.value('DATABASE_TYPE', 'postgresql');
   databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');
   redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');

@@ -3,6 +3,7 @@ import {
   checkInteger, checkObject, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
+import { readOnFirstStartBy } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -141,7 +142,8 @@ export class Postgres extends Construct {
       namespace: this.namespace,
       // the image's entrypoint hands POSTGRES_PASSWORD to initdb (docker_init_database_dir, `initdb --pwfile`) only while
       // the data directory is empty (docker-library/postgres docker-entrypoint.sh at 6edb0a8c4d, lines 92 and 342-357):
-      // so the StatefulSet's checksum counts the key by name, and a rotation does not restart the server for nothing
+      // so the StatefulSet's checksum counts the key by name (readOnFirstStartBy below), and a rotation does not restart
+      // the server for nothing
       values: { password: SecretValue.alphanumeric(32).readOnFirstStart('set the new value in PostgreSQL with \\password postgres in psql (which keeps it out of the history and the logs)') },
     }).key('password');
 
@@ -155,6 +157,8 @@ export class Postgres extends Construct {
       name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },
     });
 
+    // the server alone: another pod that logs in as the superuser reads the password at each start, and rolls
+    readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,

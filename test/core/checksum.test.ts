@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
 import {
-  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalPostgresProps, Harbor, HarborProps, HarborStorage, LocalSecretStore, Redis, Secret, secretDigest,
+  CHECKSUM_ANNOTATION, ExternalPostgres, ExternalPostgresProps, Harbor, HarborProps, HarborStorage, LocalSecretStore, Postgres, Redis, Secret, secretDigest,
   SecretValue, SslMode, synthesize,
 } from '../../lib';
-import { testChart } from '../util';
+import { repeatedSynths, testChart } from '../util';
 
 /**
  * Day two: a changed ConfigMap or Secret must reach the pods that read it. Kubernetes rolls a workload's pods only
@@ -317,6 +317,37 @@ describe('pod checksums: what a pod reads of a Secret or ConfigMap', () => {
     const added = synthIn(withReference.chart);
     expect(changed(base, added)).toEqual(['env-listed']);
     expect(changed(added, synthIn(withReference.chart, ['platform/app/first']))).toEqual([]);
+  });
+
+  // The first-start exemption is the consumer's: PostgreSQL reads POSTGRES_PASSWORD only for initdb, Harbor core
+  // HARBOR_ADMIN_PASSWORD only while the admin has none (docker-library/postgres 6edb0a8c4d
+  // 17/bookworm/docker-entrypoint.sh lines 342-374; goharbor/harbor v2.15.1 src/core/main.go:94-111). A tool of the
+  // operator's that logs in with either reads it at each start, and after the operator has changed it in PostgreSQL or
+  // Harbor and applied the rotation, it must restart with the new value.
+  test('a key read only on its first start counts by name in its consumer alone: another pod that reads it rolls', () => {
+    const tool = (chart: Chart, name: string, secret: string, key: string) => new ApiObject(chart, name, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'busybox',
+        env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: secret, key } } }] }] } } },
+    });
+    const synths = repeatedSynths((chart) => {
+      const postgres = new Postgres(chart, 'Postgres');
+      new Harbor(chart, 'Harbor', {
+        externalUrl: 'https://registry.example.com', database: postgres.addDatabase('registry'), redis: new Redis(chart, 'Redis'),
+        storage: HarborStorage.filesystem({ size: '20Gi' }),
+      });
+      tool(chart, 'pg-tool', 'postgres-superuser', 'password');
+      tool(chart, 'harbor-tool', 'harbor-core', 'admin-password');
+    });
+    try {
+      const sums = (objects: any[]) => checksums(objects);
+      const base = sums(synths.run());
+      expect(changed(base, sums(synths.run(['ci/postgres-superuser/password'])))).toEqual(['Deployment/ci/pg-tool']);
+      const before = sums(synths.run());
+      expect(changed(before, sums(synths.run(['ci/harbor-core/admin-password'])))).toEqual(['Deployment/ci/harbor-tool']);
+    } finally {
+      synths.done();
+    }
   });
 
   test('a ConfigMap volume with items counts the listed keys only', () => {
