@@ -307,6 +307,20 @@ export function checkDnsSubdomain(prop: string, value: string): string {
   return value;
 }
 
+/**
+ * Check the StorageClass of a volume claim, if one is given: the API server refuses a claim whose `storageClassName`
+ * is not a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
+ * `ValidatePersistentVolumeClaimSpec`, which checks it with `ValidateClassName`, `NameIsDNSSubdomain`), and a
+ * StatefulSet's claims are made from its template only when its pods are, after an apply that went through. The empty
+ * name, which the API server takes for "no class", is refused too: every such prop is documented as a StorageClass,
+ * defaulting to the cluster's default one when unset.
+ *
+ * @param prop the prop that holds it, named in the error
+ */
+export function checkStorageClassName(prop: string, value: string | undefined): string | undefined {
+  return value === undefined ? undefined : checkDnsSubdomain(prop, value);
+}
+
 /** Whether `value` is an RFC 1123 DNS subdomain (`VALIDATION_RULES.dnsSubdomain`), as `checkDnsSubdomain` takes it. */
 export function isDnsSubdomain(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 253 && value.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));

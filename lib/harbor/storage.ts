@@ -1,4 +1,4 @@
-import { checkDnsSubdomain, checkInteger, checkUrl, invalid, parseQuantity, SecretKey } from '../core';
+import { checkInteger, checkStorageClassName, checkUrl, invalid, parseQuantity, SecretKey } from '../core';
 
 /** Options of `HarborStorage.filesystem`. */
 export interface FilesystemStorageOptions {
@@ -137,10 +137,7 @@ export class HarborStorage {
   public static filesystem(options: FilesystemStorageOptions = {}): HarborStorage {
     const size = options.size ?? '50Gi';
     parseQuantity('size', size);
-    if (options.storageClassName !== undefined) {
-      checkDnsSubdomain('storageClassName', options.storageClassName);
-    }
-    return new HarborStorage({ size, storageClassName: options.storageClassName });
+    return new HarborStorage({ size, storageClassName: checkStorageClassName('storageClassName', options.storageClassName) });
   }
 
   /** An S3 or S3-compatible bucket; the registry may then run several replicas. */

@@ -61,6 +61,8 @@ export interface ExternalPostgresProps {
    * DigitalOcean cluster, 25 per GB of RAM less 3 reserved for maintenance: 22 for `db-s-1vcpu-1gb`
    * (`ManagedPostgres.connectionLimit`).
    *
+   * At most 262143, the most `max_connections` PostgreSQL takes.
+   *
    * @default 100, PostgreSQL's default max_connections
    */
   readonly maxConnections?: number;
@@ -71,6 +73,15 @@ export interface ExternalPostgresProps {
    */
   readonly reservedConnections?: number;
 }
+
+/**
+ * The most `max_connections` a PostgreSQL server takes: `MAX_BACKENDS`, 2^18-1 (postgres/postgres
+ * src/include/postmaster/postmaster.h; src/backend/utils/misc/guc_tables.c gives max_connections the range 1 to
+ * MAX_BACKENDS). A larger `maxConnections` is no server's, and the default connection limit, a quarter of it, would
+ * pass every budget check yet reach PostgreSQL as a `CONNECTION LIMIT` past its int4 range, which the reconciler's
+ * `ALTER ROLE` fails on.
+ */
+const MAX_BACKENDS = 0x3ffff;
 
 /**
  * A server's settings as the first database on it gave them, for the message when another disagrees: the database,
@@ -176,7 +187,7 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   // SslMode's values: what lib/pq, Drone's driver, supports ("disable", "require", "verify-ca", "verify-full"),
   // checked for JavaScript callers
   const sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));
-  const maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, 2);
+  const maxConnections = checkInteger('maxConnections', props.maxConnections ?? 100, 2, MAX_BACKENDS);
   const reserved = checkInteger('reservedConnections', props.reservedConnections ?? 1, 0, maxConnections - 1);
   const connectionLimit = props.connectionLimit === undefined
     ? defaultConnectionLimit(maxConnections, reserved) : checkInteger('connectionLimit', props.connectionLimit, 1);

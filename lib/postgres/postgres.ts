@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkInteger, checkObject, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
+  checkInteger, checkObject, checkStorageClassName, describeValue, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { readOnFirstStartBy } from '../core/checksum';
@@ -162,7 +162,7 @@ export class Postgres extends Construct {
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,
-      claims: { data: { size: storageSize, storageClassName: props.storageClassName } },
+      claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
       // the postgres user of the official Debian image
       runAs: { user: 999, group: 999 },
       terminationGracePeriodSeconds: 60,

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, checkStorageClassName, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -127,7 +127,7 @@ export class Redis extends Construct implements IRedis {
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,
-      claims: { data: { size: storageSize, storageClassName: props.storageClassName } },
+      claims: { data: { size: storageSize, storageClassName: checkStorageClassName('storageClassName', props.storageClassName) } },
       // the valkey user of the official Debian image
       runAs: { user: 999, group: 999 },
       containers: [{

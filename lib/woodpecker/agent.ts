@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDnsSubdomain, checkInteger, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
+  checkBoolean, checkDnsSubdomain, checkInteger, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -295,8 +295,9 @@ export class WoodpeckerAgent extends Construct {
     parseQuantity('workspaceSize', workspaceSize);
     // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
     env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
-    if (props.workspaceStorageClassName !== undefined) {
-      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', checkDnsSubdomain('workspaceStorageClassName', props.workspaceStorageClassName));
+    const workspaceClass = checkStorageClassName('workspaceStorageClassName', props.workspaceStorageClassName);
+    if (workspaceClass !== undefined) {
+      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', workspaceClass);
     }
     env.value('WOODPECKER_BACKEND_K8S_STORAGE_RWX', String(props.workspaceReadWriteMany ?? false));
     // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes
@@ -328,7 +329,7 @@ export class WoodpeckerAgent extends Construct {
       // the image the step pods run, for image lists and mirroring
       annotations: Images.annotation(this, [initImage]),
       serviceName: name,
-      claims: persistId ? { config: { size: configSize, storageClassName: props.configStorageClassName } } : {},
+      claims: persistId ? { config: { size: configSize, storageClassName: checkStorageClassName('configStorageClassName', props.configStorageClassName) } } : {},
       // the volume holds only the agent's ID (cmd/agent/core/config.go:27-29), which means nothing once the agent is
       // gone: a route change that renames or drops an agent leaves no claim behind (the server keeps its record, as
       // it does of every agent that keeps its ID, cmd/agent/core/agent.go:200-227: README, "Woodpecker's agents on

@@ -290,6 +290,9 @@ describe('Harbor registry storage', () => {
     expect(() => HarborStorage.s3({ ...base, multipartCopyMaxConcurrency: 0 })).toThrow('invalid multipartCopyMaxConcurrency 0: must be an integer from 1 to 1000');
     expect(() => HarborStorage.spaces({ ...base, region: 'frankfurt' })).toThrow(/invalid region "frankfurt": must be a Spaces region/);
     expect(() => HarborStorage.filesystem({ size: '1TB' })).toThrow(/invalid size "1TB"/);
+    // a claim's storageClassName must be a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
+    // ValidatePersistentVolumeClaimSpec)
+    expect(() => HarborStorage.filesystem({ storageClassName: 'Fast SSD' })).toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
   });
 });
 

@@ -152,6 +152,12 @@ describe('Postgres', () => {
     expect(() => new Postgres(chart, 'B', { storageSize: '10GB' })).toThrow(/invalid storageSize "10GB"/);
     expect(() => new Postgres(chart, 'C', { maxConnections: 2 })).toThrow('invalid maxConnections 2: must be an integer from 5 to 10000');
     expect(() => new Postgres(chart, 'D', { name: 'a'.repeat(28) })).toThrow(`invalid name "${'a'.repeat(28)}": must be at most 27 characters, for the reconciler Job's name`);
+    // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
+    // pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec, through ValidateClassName)
+    expect(() => new Postgres(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))
+      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
+    expect(() => new Postgres(chart, 'F', { name: 'f', storageClassName: 'do-block-storage\n' })).toThrow('invalid storageClassName "do-block-storage\\n": ');
+    expect(() => new Postgres(chart, 'G', { name: 'g', storageClassName: '' })).toThrow('invalid storageClassName "": ');
   });
 
   test('gives a database without a limit a quarter of what max_connections leaves: 24 of the default 100', () => {
@@ -187,7 +193,12 @@ describe('ExternalPostgres', () => {
     expect(() => new ExternalPostgres(chart, 'N', { ...base, databaseName: 'neg', connectionLimit: -1 }))
       .toThrow(new Error('invalid connectionLimit -1: must be an integer of at least 1 (database "neg")'));
     expect(() => new ExternalPostgres(chart, 'J', { ...base, maxConnections: 1 }))
-      .toThrow(new Error('invalid maxConnections 1: must be an integer of at least 2 (database "drone")'));
+      .toThrow(new Error('invalid maxConnections 1: must be an integer from 2 to 262143 (database "drone")'));
+    // PostgreSQL takes max_connections up to MAX_BACKENDS, 2^18-1 (postgres/postgres src/include/postmaster/postmaster.h,
+    // src/backend/utils/misc/guc_tables.c); a quarter of 10^12 as the default CONNECTION LIMIT is past int4
+    expect(() => new ExternalPostgres(chart, 'L', { ...base, maxConnections: 1e12 }))
+      .toThrow(new Error('invalid maxConnections 1000000000000: must be an integer from 2 to 262143 (database "drone")'));
+    expect(new ExternalPostgres(chart, 'M', { ...base, host: 'big.example.com', maxConnections: 262143 }).connectionLimit).toBe(65535);
     expect(() => new ExternalPostgres(chart, 'K', { ...base, maxConnections: 22, reservedConnections: 22 }))
       .toThrow(new Error('invalid reservedConnections 22: must be an integer from 0 to 21 (database "drone")'));
     expect(() => new ExternalPostgres(chart, 'E', { ...base, databaseName: 'a b' })).toThrow(/^invalid databaseName "a b": .* \(database "a b"\)$/);

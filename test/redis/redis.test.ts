@@ -56,6 +56,10 @@ describe('Redis (in-cluster Valkey)', () => {
     })).not.toThrow();
     expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
     expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
+    // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
+    // pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec, through ValidateClassName)
+    expect(() => new Redis(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))
+      .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
   });
 
   test('refuses a prop it does not have, suggesting the one meant, where JavaScript would drop it silently', () => {

@@ -276,6 +276,9 @@ describe('WoodpeckerAgent', () => {
       ['config volume settings with the volume', { persistAgentId: true, configVolumeSize: '2Gi', configStorageClassName: 'do-block-storage' }, ''],
       ['pull secret name', { pullSecretNames: ['Harbor'] }, 'invalid pullSecretNames "Harbor"'],
       ['storage class', { workspaceStorageClassName: 'Fast SSD' }, 'invalid workspaceStorageClassName "Fast SSD"'],
+      // a claim's storageClassName must be a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
+      // ValidatePersistentVolumeClaimSpec); the config volume's claim is the agent StatefulSet's own
+      ['config storage class', { configStorageClassName: 'Fast SSD' }, 'invalid configStorageClassName "Fast SSD": must be a DNS-1123 subdomain'],
       ['grace period', { gracePeriodSec: -1 }, 'invalid gracePeriodSec -1'],
       ['resources', { resources: Resources.of({ cpuRequest: '1', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' }) }, ''],
     ];
