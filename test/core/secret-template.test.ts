@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind, TemplateEscape, ValidationError } from '../../lib';
+import { LONE_SURROGATE } from '../../lib/core/toml';
 import { testChart } from '../util';
 
 /** Generated keys of every source kind a template may splice. */
@@ -172,6 +174,21 @@ describe('renderTemplate', () => {
     const value = SecretValue.template('{"password": {password}, "user": "robot"}', { password: input.key('token') }, { escape: TemplateEscape.JSON });
     fc.assert(fc.property(anyString, (password) => {
       expect(JSON.parse(renderTemplate(value, { password }))).toEqual({ password, user: 'robot' });
+    }), RUNS);
+  });
+
+  // the containerd auth file of a mirror login (node-mirror-files.ts) and TOML templates write credentials this way; a
+  // TOML basic string holds any Unicode scalar value, with controls and DEL escaped (TOML 1.0.0, "String"), and a
+  // lone surrogate is none, which the render refuses
+  test('TOML: any well-formed string reads back as itself, with no key or table added; a lone surrogate fails the render', () => {
+    const { input } = sources();
+    const value = SecretValue.template('[auth]\npassword = {password}\nuser = "robot"\n', { password: input.key('token') }, { escape: TemplateEscape.TOML });
+    fc.assert(fc.property(anyString, (password) => {
+      if (LONE_SURROGATE.test(password)) {
+        expect(() => renderTemplate(value, { password })).toThrow(/^template placeholder \{password\}: its value cannot be escaped with TemplateEscape.TOML \(ValidationError; the value is not shown\)$/);
+        return;
+      }
+      expect(parseToml(renderTemplate(value, { password }))).toEqual({ auth: { password, user: 'robot' } });
     }), RUNS);
   });
 });
