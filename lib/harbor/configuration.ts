@@ -1,4 +1,4 @@
-import { checkInteger, checkListOf, checkObject, checkUniqueList, invalid, SecretKey } from '../core';
+import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, invalid, SecretKey } from '../core';
 import { ProjectMember } from './project-member';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
@@ -81,9 +81,10 @@ export class ProxyUpstream {
     if (!PROXY_CACHE_TYPES.includes(type)) {
       invalid('type', type, `must be a registry type Harbor permits for proxy caches: ${PROXY_CACHE_TYPES.join(', ')}; proxy Quay as "docker-registry"`);
     }
-    if (!/^https?:\/\/[^/\s]+/.test(url ?? '')) {
-      invalid('url', url, 'must be an http or https URL of the upstream registry');
-    }
+    // checkUrl, not a prefix test: the URL reaches the configuration Job's ConfigMap and Harbor's registry endpoint as
+    // written, so credentials in it would be stored in plain text (they go in `credentials`, a Secret's key), and a
+    // value the URL parser refuses (`https://[x`) failed later with a TypeError
+    checkUrl('url', url, ['http', 'https']);
     return new ProxyUpstream(type, url, credentials);
   }
 

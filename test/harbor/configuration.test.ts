@@ -2,7 +2,7 @@ import {
   HarborExposure, Image, ImageRelocation, Images, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind,
 } from '../../lib';
 import { configText } from '../../lib/harbor/configure-job';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, synth, testChart, thrown } from '../util';
 import { inClusterHarbor } from './fixtures';
 
 /** The one configure Job. */
@@ -169,7 +169,15 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/^invalid name "Bad": .* \(robot "Bad"\)$/);
     expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
     expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
-    expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'quay.io')).toThrow('invalid url "quay.io": must be an http or https URL of the upstream registry');
+    expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'quay.io')).toThrow(new Error('invalid url "quay.io": must be an absolute URL with scheme http or https'));
+    // the URL is written to the configuration Job's ConfigMap as given: a login in it would be stored in plain text, and
+    // quoted by the refusal only redacted
+    expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'https://acme:s3cret@quay.io'))
+      .toThrow(new Error('invalid url "https://<redacted>@quay.io": must not embed credentials; pass them as a secret reference'));
+    // a value that passed a prefix test yet no URL parser: addProxyCache read its host with `new URL`, a TypeError
+    expect(thrown(() => harbor.addProxyCache('quay', { upstream: ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'https://[quay.io') })))
+      .toEqual(new Error('invalid url "https://[quay.io": must be an absolute URL with scheme http or https'));
+    expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'https://quay.io/\nx')).toThrow(/^invalid url "https:\/\/quay.io\/\\nx": must be written as an absolute URL/);
     expect(() => HarborExposure.httpRoute({ gatewayName: 'Gw', gatewayNamespace: 'gw' })).toThrow(/invalid gatewayName "Gw"/);
     expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'GW' })).toThrow(/invalid gatewayNamespace "GW"/);
     expect(() => HarborExposure.httpRoute({ gatewayName: 'gw', gatewayNamespace: 'gw', sectionName: 'Web' })).toThrow(/invalid sectionName "Web"/);
