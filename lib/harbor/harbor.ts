@@ -609,6 +609,16 @@ export class Harbor extends Construct {
   }
 
   /**
+   * Whether a robot of this Harbor may be granted `project`: "library", which Harbor creates, or a project added with
+   * `addProject` or `addProxyCache`.
+   *
+   * @internal
+   */
+  public _hasProject(project: string): boolean {
+    return project === 'library' || this.projectNames.has(project);
+  }
+
+  /**
    * Whether retired robot `name` may never have existed (`RetireRobotOptions.mayBeAbsent`): a synth does not warn when
    * the secret state holds no secret of it.
    *
@@ -826,7 +836,7 @@ export class Harbor extends Construct {
       invalid('name', name, 'must not be a robot this Harbor retires (retireRobot): a robot is either declared or retired; ' +
         'drop the retireRobot call to declare it again');
     }
-    const known = (project: string) => project === 'library' || this.projectNames.has(project) || projects.includes(project);
+    const known = (project: string) => this._hasProject(project) || projects.includes(project);
     return robotState(name, options, '', known);
   }
 }

@@ -334,6 +334,13 @@ export class TeamPlatform extends Construct {
     if (this.byName.has(props.name)) {
       invalid('name', props.name, 'must be unique among the teams');
     }
+    // the team's pull robot is granted them: refused here as the prop they came from, not as the robot's permissions.
+    // Not in the constructor: a program may add the projects to Harbor after the platform, before its first team
+    for (const project of this.props.sharedProjects ?? []) {
+      if (!this.props.harbor._hasProject(project)) {
+        invalid('sharedProjects', project, 'must name "library" or a project added to this Harbor with addProject or addProxyCache before addTeam');
+      }
+    }
     if (this.retired.has(props.name)) {
       invalid('name', props.name, 'must not be a team this platform retires (retireTeam): drop the retireTeam call to onboard it again');
     }

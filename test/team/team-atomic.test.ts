@@ -271,7 +271,7 @@ const CASES: Record<string, Case> = {
   'a shared project Harbor does not have yet': {
     engines: BOTH, props: { sharedProjects: ['tools'] }, before: () => undefined,
     bad: (p) => p.teams.addTeam(WEB),
-    error: /^invalid permissions "tools": must name "library" or a project added with addProject or addProxyCache \(team "web"\)$/,
+    error: /^invalid sharedProjects "tools": must name "library" or a project added to this Harbor with addProject or addProxyCache before addTeam \(team "web"\)$/,
     after: (p) => {
       p.harbor.addProject('tools');
       addAlpha(p);

@@ -174,6 +174,9 @@ describe('Team', () => {
     ['a port twice', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'] }).allowEgress(NetworkPeer.namespace('x'), [5432, 5432]),
       'invalid ports'],
     ['a shared project twice', () => platform({ sharedProjects: ['dockerhub', 'dockerhub'] }), 'invalid sharedProjects'],
+    // named as the platform's prop, not as the permissions of the pull robot it is granted to (a bad-input trial)
+    ['a shared project Harbor lacks', () => platform({ sharedProjects: ['dockerhub', 'Tools '] }).teams.addTeam({ name: 'a', repos: ['acme/a'] }),
+      'invalid sharedProjects "Tools ": must name "library" or a project added to this Harbor with addProject or addProxyCache before addTeam (team "a")'],
     ['the namespace "default"', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], namespaces: ['default'] }),
       'invalid namespaces "default": must be a namespace of the team\'s own, not "default", a "kube-" system namespace'],
     ['a kube- namespace as build namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'kube-system' }),
