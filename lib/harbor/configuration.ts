@@ -1,4 +1,5 @@
 import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, invalid, SecretKey } from '../core';
+import { USER_NAME, USER_NAME_RULE } from '../registry/user-name';
 import { ProjectMember } from './project-member';
 
 /** The kinds of upstream registries Harbor can proxy or replicate. */
@@ -98,6 +99,11 @@ export class ProxyUpstream {
   ) {
     if ((credentials.username === undefined) !== (credentials.password === undefined)) {
       invalid('credentials', { username: credentials.username }, 'must set both username and password, or neither');
+    }
+    // Harbor logs in to the upstream with HTTP basic auth, whose user-id cannot hold ":" (RFC 7617, section 2), as a
+    // pull secret's cannot (USER_NAME); an empty or blank name is a mistake, not an anonymous pull
+    if (credentials.username !== undefined && !USER_NAME.test(credentials.username)) {
+      invalid('credentials.username', credentials.username, USER_NAME_RULE);
     }
   }
 }
