@@ -71,10 +71,19 @@ export class ImageDigests {
       }
       add(out, image, parts[1], fail);
     });
-    return new ImageDigests(out);
+    return new ImageDigests(out, `${name} ${describePath(file)}`);
   }
 
-  private constructor(private readonly digests: ReadonlyMap<string, string>) {}
+  private constructor(
+    private readonly digests: ReadonlyMap<string, string>,
+    /**
+     * Where the digests were read, as a refusal of an image they leave out names it: the variable or setting and the
+     * file (`fromFile`), the one thing the user gave; undefined for `of`, whose caller holds them in code.
+     *
+     * @internal
+     */
+    public readonly _source?: string,
+  ) {}
 
   /** The references with a digest, sorted. */
   public get references(): string[] {

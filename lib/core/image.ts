@@ -409,7 +409,8 @@ function pinnedDigest(scope: IConstruct, path: readonly IConstruct[], image: Ima
   if (digest !== undefined && rendering) {
     pin.used.add(image.reference);
   } else if (digest === undefined && rendering && pin.requireAll) {
-    throw new ValidationError(`invalid image ${image.reference} for ${scope.node.path}: it has no digest in the image digests pinned on ` +
+    throw new ValidationError(`invalid image ${image.reference} for ${scope.node.path}: it has no digest in the image digests` +
+      `${pin.digests._source === undefined ? '' : ` of ${pin.digests._source}`} pinned on ` +
       `${scopeName(pin.scope)} with requireAll; add a line "${image.reference} sha256:…" (\`crane digest ${image.reference}\`)`);
   }
   return digest;

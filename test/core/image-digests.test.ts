@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Image, ImageDigests } from '../../lib';
-import { thrown } from '../util';
+import { Image, ImageDigests, Images, Postgres } from '../../lib';
+import { synth, testChart, thrown } from '../util';
 
 const D1 = `sha256:${'a'.repeat(64)}`;
 const D2 = `sha256:${'b'.repeat(64)}`;
@@ -60,6 +60,18 @@ describe('ImageDigests', () => {
         '"sha256:" and 64 lower-case hex digits, as `crane digest` or `skopeo inspect --format {{.Digest}}` print it for the multi-platform image');
       const g = file(`postgres ${D1}\n`);
       expect(thrown(() => ImageDigests.fromFile(g)).message).toMatch(/^invalid digests file ".*" line 1 "postgres sha256:a+": must be an image reference with a tag/);
+    });
+
+    // a bad-input trial: DOCKYARD_IMAGE_DIGESTS=/dev/null, a readable file of no lines, refused the first image naming
+    // neither the variable nor the file
+    test('an image the file leaves out is refused naming the file and what it was given as', () => {
+      const f = file('# no digests yet\n');
+      const chart = testChart('data');
+      new Postgres(chart, 'Pg');
+      Images.pinDigests(chart.node.root, ImageDigests.fromFile(f, 'DOCKYARD_IMAGE_DIGESTS'), { requireAll: true });
+      expect(thrown(() => synth(chart)).message).toBe(`invalid image ${Postgres.IMAGE.reference} for test/Pg: it has no digest in the image ` +
+        `digests of DOCKYARD_IMAGE_DIGESTS "${f}" pinned on the app root with requireAll; add a line "${Postgres.IMAGE.reference} sha256:…" ` +
+        `(\`crane digest ${Postgres.IMAGE.reference}\`)`);
     });
 
     test('a file that cannot be read', () => {
