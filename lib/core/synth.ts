@@ -645,7 +645,23 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
-    if (!keepOld) fs.rmSync(old, { recursive: true, force: true });
+    if (!keepOld) removePreviousOutput(old);
+  }
+}
+
+/**
+ * Remove `old`, a previous output, once another is in place. A folder in it the user may not empty (the output of an
+ * earlier synth run as another user, with sudo say) fails the removal after the new output and the secret state are
+ * saved: the synth has done its work, so that is one warning naming the folder, which still holds the previous
+ * Secrets, not an error that would send the user to synthesize, and rotate, again. The next synth tries again
+ * (`recoverSiblings`), with the same warning while it cannot.
+ */
+function removePreviousOutput(old: string): void {
+  try {
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (err: any) {
+    process.stderr.write(`dockyard: warning: the previous output could not be removed from ${describePath(old)} (${err?.code ?? 'error'}), ` +
+      'which still holds its Secrets: remove it as the user who owns its files (an earlier synth run as another user?); the output is written\n');
   }
 }
 
@@ -722,7 +738,7 @@ function recoverSiblings(dir: string): void {
         `synth's output (no ${OUTPUT_MARKER}, no generated Secrets), so it is not removed; delete it once you have looked at it\n`);
       continue;
     }
-    fs.rmSync(old, { recursive: true, force: true });
+    removePreviousOutput(old);
   }
 }
 

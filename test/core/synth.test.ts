@@ -10,9 +10,15 @@ import { stderrOf } from '../util';
 
 /** When set, stands in for `fs.renameSync` (the module's own property cannot be spied on). */
 let mockRename: ((from: fs.PathLike, to: fs.PathLike) => void) | undefined;
+/** When set, stands in for `fs.rmSync`, likewise. */
+let mockRm: ((target: fs.PathLike, options?: fs.RmOptions) => void) | undefined;
 jest.mock('fs', () => {
   const actual = jest.requireActual('fs');
-  return { ...actual, renameSync: (from: any, to: any) => (mockRename ?? actual.renameSync)(from, to) };
+  return {
+    ...actual,
+    renameSync: (from: any, to: any) => (mockRename ?? actual.renameSync)(from, to),
+    rmSync: (target: any, options: any) => (mockRm ?? actual.rmSync)(target, options),
+  };
 });
 
 // synthesize swaps its output in through two siblings of the output directory: `.<dir>.new-XXXXXX`, the staging
@@ -169,6 +175,36 @@ describe('synthesize: the staging folders', () => {
     synthInto(outdir, statePath, 'two');
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+  });
+
+  // a bad-input trial: an output directory an earlier `sudo npm run synth` wrote, which the user may rename but not
+  // empty, failed the synth after it had swapped the new output in and saved the state, and every synth after it
+  test('a previous output that cannot be removed is warned of, once the new output and the state are saved, and removed later', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const rmSync = jest.requireActual('fs').rmSync;
+    const denied = Object.assign(new Error('EACCES: permission denied, unlink'), { code: 'EACCES' });
+    mockRm = (target, options) => {
+      if (String(target).includes('.dist.old-')) throw denied;
+      rmSync(target, options);
+    };
+    let written: string[] = [];
+    const warnings = (note: string) => stderrOf(() => { written = synthesize(build(outdir, note), new LocalSecretStore({ statePath })); });
+    try {
+      const first = warnings('two');
+      const left = fs.readdirSync(dir).filter((n) => n.startsWith('.dist.old-'));
+      expect(left).toHaveLength(1);
+      expect(first).toBe(`dockyard: warning: the previous output could not be removed from "${path.join(dir, left[0])}" (EACCES), which still ` +
+        'holds its Secrets: remove it as the user who owns its files (an earlier synth run as another user?); the output is written\n');
+      expect(written).toContain(path.join(outdir, 'test.k8s.yaml'));
+      expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+      // the next synth is not stopped by it either: the same warning, for each folder it cannot remove
+      expect(warnings('three').split('\n').filter((l) => l.startsWith('dockyard: warning: the previous output could not be removed'))).toHaveLength(2);
+      expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: three');
+    } finally {
+      mockRm = undefined;
+    }
+    expect(warnings('four')).toBe('');
+    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
   });
 
   test('when neither the swap nor putting the previous output back works, the previous output is kept beside', () => {
