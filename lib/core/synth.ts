@@ -77,9 +77,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       'and every synth replaces the whole directory; compile the stack elsewhere (tsconfig.json "outDir": "build") or synthesize into ' +
       'another directory (CDK8S_OUTDIR, or new App({ outdir }))');
   }
-  // an output path that is a file, a link loop or unreadable fails before anything is made or saved (a folder it
-  // may not write fails when the output is written, after the state is saved)
-  outputPath(app.outdir);
+  // an output path that is a file, a link loop or unreadable, or in a folder this synth may not write, fails before
+  // anything is made or saved (a folder that turns unwritable during the synth fails when the output is written,
+  // after the state is saved, which the next synth writes out)
+  checkOutputFolderWritable(app.outdir, outputPath(app.outdir));
   let written: string[] = [];
   // one walk of the tree serves the secret store (its Secrets), the charts' order and the first chart's objects:
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
@@ -662,6 +663,26 @@ function removePreviousOutput(old: string): void {
   } catch (err: any) {
     process.stderr.write(`dockyard: warning: the previous output could not be removed from ${describePath(old)} (${err?.code ?? 'error'}), ` +
       'which still holds its Secrets: remove it as the user who owns its files (an earlier synth run as another user?); the output is written\n');
+  }
+}
+
+/**
+ * Refuse an output directory `dir` (named `link`) in a folder this synth may not write, before the state is saved:
+ * the new output is made beside the old one there and renamed into place (`replaceDirectory`), so without write
+ * access the synth would save a rotation, then fail with the system's bare error (a bad-input trial: an output in a
+ * folder owned by another user). The folder is the nearest one that exists, as `replaceDirectory` makes the rest.
+ */
+function checkOutputFolderWritable(link: string, dir: string): void {
+  let folder = path.dirname(dir);
+  while (!fs.existsSync(folder) && path.dirname(folder) !== folder) {
+    folder = path.dirname(folder);
+  }
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch (err: any) {
+    throw new ValidationError(`invalid output directory ${describePath(link)}: its folder ${describePath(folder)} cannot be written ` +
+      `(${err?.code ?? 'error'}), where each synth makes the new output beside the old one before swapping it in; synthesize into a ` +
+      'directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))');
   }
 }
 

@@ -12,12 +12,15 @@ import { stderrOf } from '../util';
 let mockRename: ((from: fs.PathLike, to: fs.PathLike) => void) | undefined;
 /** When set, stands in for `fs.rmSync`, likewise. */
 let mockRm: ((target: fs.PathLike, options?: fs.RmOptions) => void) | undefined;
+/** When set, stands in for `fs.accessSync`, likewise. */
+let mockAccess: ((target: fs.PathLike, mode?: number) => void) | undefined;
 jest.mock('fs', () => {
   const actual = jest.requireActual('fs');
   return {
     ...actual,
     renameSync: (from: any, to: any) => (mockRename ?? actual.renameSync)(from, to),
     rmSync: (target: any, options: any) => (mockRm ?? actual.rmSync)(target, options),
+    accessSync: (target: any, mode: any) => (mockAccess ?? actual.accessSync)(target, mode),
   };
 });
 
@@ -205,6 +208,32 @@ describe('synthesize: the staging folders', () => {
     }
     expect(warnings('four')).toBe('');
     expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'state.json', 'state.lock.json']);
+  });
+
+  // a bad-input trial: with an output directory in a folder owned by another user, the synth saved a rotation, then
+  // failed on mkdtemp with the system's bare error
+  test('an output directory in a folder it may not write is refused before the state is saved', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const state = fs.readFileSync(statePath);
+    const record = fs.readFileSync(path.join(dir, 'state.lock.json'));
+    const accessSync = jest.requireActual('fs').accessSync;
+    mockAccess = (target, mode) => {
+      if (String(target) === dir && mode === fs.constants.W_OK) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      accessSync(target, mode);
+    };
+    try {
+      expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath, rotate: ['platform/db/password'] })))
+        .toThrow(new Error(`invalid output directory "${outdir}": its folder "${dir}" cannot be written (EACCES), where each synth makes the new ` +
+          'output beside the old one before swapping it in; synthesize into a directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))'));
+      // a folder not made yet is judged by the nearest that is
+      expect(() => synthesize(build(path.join(dir, 'a', 'b', 'dist')), new LocalSecretStore({ statePath })))
+        .toThrow(`its folder "${dir}" cannot be written (EACCES)`);
+    } finally {
+      mockAccess = undefined;
+    }
+    expect(fs.readFileSync(statePath)).toEqual(state);
+    expect(fs.readFileSync(path.join(dir, 'state.lock.json'))).toEqual(record);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
   });
 
   test('when neither the swap nor putting the previous output back works, the previous output is kept beside', () => {
