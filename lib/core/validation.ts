@@ -312,13 +312,14 @@ export function checkDnsSubdomain(prop: string, value: string): string {
  * is not a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
  * `ValidatePersistentVolumeClaimSpec`, which checks it with `ValidateClassName`, `NameIsDNSSubdomain`), and a
  * StatefulSet's claims are made from its template only when its pods are, after an apply that went through. The empty
- * name, which the API server takes for "no class", is refused too: every such prop is documented as a StorageClass,
- * defaulting to the cluster's default one when unset.
+ * name is kept as given: the API server takes it for "no class", and the claim then binds only a PersistentVolume made
+ * beforehand with no class (Kubernetes docs, "Persistent Volumes", Class), which is how volumes made by hand are used
+ * where the cluster has a default StorageClass (unset, the default class's provisioner makes a new volume).
  *
  * @param prop the prop that holds it, named in the error
  */
 export function checkStorageClassName(prop: string, value: string | undefined): string | undefined {
-  return value === undefined ? undefined : checkDnsSubdomain(prop, value);
+  return value === undefined || value === '' ? value : checkDnsSubdomain(prop, value);
 }
 
 /** Whether `value` is an RFC 1123 DNS subdomain (`VALIDATION_RULES.dnsSubdomain`), as `checkDnsSubdomain` takes it. */

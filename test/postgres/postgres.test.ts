@@ -157,7 +157,15 @@ describe('Postgres', () => {
     expect(() => new Postgres(chart, 'E', { name: 'e', storageClassName: 'Fast SSD' }))
       .toThrow(new Error('invalid storageClassName "Fast SSD": must be a DNS-1123 subdomain: at most 253 characters of dot-separated lower-case labels'));
     expect(() => new Postgres(chart, 'F', { name: 'f', storageClassName: 'do-block-storage\n' })).toThrow('invalid storageClassName "do-block-storage\\n": ');
-    expect(() => new Postgres(chart, 'G', { name: 'g', storageClassName: '' })).toThrow('invalid storageClassName "": ');
+    expect(() => new Postgres(chart, 'G', { name: 'g', storageClassName: ' ' })).toThrow('invalid storageClassName " ": ');
+  });
+
+  test('keeps an empty storageClassName, "no class": the claim binds a PersistentVolume made beforehand', () => {
+    // Kubernetes docs, Persistent Volumes, "Class": a claim with storageClassName "" binds only a volume with no
+    // class, where an unset one gets the default class and a new volume from its provisioner
+    const chart = testChart('data');
+    new Postgres(chart, 'Postgres', { storageClassName: '' });
+    expect(find(synth(chart), 'StatefulSet', 'postgres', 'data').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('');
   });
 
   test('gives a database without a limit a quarter of what max_connections leaves: 24 of the default 100', () => {
