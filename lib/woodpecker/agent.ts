@@ -81,7 +81,8 @@ export interface WoodpeckerAgentOptions {
    */
   readonly workspaceSize?: string;
   /**
-   * The StorageClass of the workspace volumes (`WOODPECKER_BACKEND_K8S_STORAGE_CLASS`).
+   * The StorageClass of the workspace volumes (`WOODPECKER_BACKEND_K8S_STORAGE_CLASS`). Not `""`: Woodpecker
+   * reads an empty class as unset.
    *
    * @default - the cluster's default StorageClass
    */
@@ -295,9 +296,15 @@ export class WoodpeckerAgent extends Construct {
     parseQuantity('workspaceSize', workspaceSize);
     // flags.go:34-51; volume.go:28-64 parses the size with resource.MustParse, which would panic on a bad one
     env.value('WOODPECKER_BACKEND_K8S_VOLUME_SIZE', workspaceSize);
-    const workspaceClass = checkStorageClassName('workspaceStorageClassName', props.workspaceStorageClassName);
-    if (workspaceClass !== undefined) {
-      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', workspaceClass);
+    if (props.workspaceStorageClassName !== undefined) {
+      // not "" as on a claim of Dockyard's (checkStorageClassName): Woodpecker reads an empty class as none given and
+      // leaves the claim's storageClassName out (v3.17.0 pipeline/backend/kubernetes/volume.go:28-32), so the default
+      // StorageClass would provision each workspace, not a PersistentVolume made beforehand without a class
+      if (props.workspaceStorageClassName === '') {
+        invalid('workspaceStorageClassName', '', 'must be a StorageClass name: Woodpecker takes "" for the cluster\'s default ' +
+          'StorageClass, not for no class; leave it unset for the default');
+      }
+      env.value('WOODPECKER_BACKEND_K8S_STORAGE_CLASS', checkDnsSubdomain('workspaceStorageClassName', props.workspaceStorageClassName));
     }
     env.value('WOODPECKER_BACKEND_K8S_STORAGE_RWX', String(props.workspaceReadWriteMany ?? false));
     // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes

@@ -276,6 +276,11 @@ describe('WoodpeckerAgent', () => {
       ['config volume settings with the volume', { persistAgentId: true, configVolumeSize: '2Gi', configStorageClassName: 'do-block-storage' }, ''],
       ['pull secret name', { pullSecretNames: ['Harbor'] }, 'invalid pullSecretNames "Harbor"'],
       ['storage class', { workspaceStorageClassName: 'Fast SSD' }, 'invalid workspaceStorageClassName "Fast SSD"'],
+      // "" is "no class" on a claim Dockyard renders, but Woodpecker drops an empty class from the claims it makes, which
+      // the default StorageClass then provisions (woodpecker v3.17.0 pipeline/backend/kubernetes/volume.go:28-32)
+      ['empty storage class', { workspaceStorageClassName: '' }, 'invalid workspaceStorageClassName "": must be a StorageClass name: ' +
+        'Woodpecker takes "" for the cluster\'s default StorageClass, not for no class; leave it unset for the default'],
+      ['empty config storage class', { configStorageClassName: '' }, ''],
       // a claim's storageClassName must be a DNS-1123 subdomain (kubernetes/kubernetes pkg/apis/core/validation/validation.go
       // ValidatePersistentVolumeClaimSpec); the config volume's claim is the agent StatefulSet's own
       ['config storage class', { configStorageClassName: 'Fast SSD' }, 'invalid configStorageClassName "Fast SSD": must be a DNS-1123 subdomain'],
