@@ -678,7 +678,8 @@ function checkOutputFolderWritable(link: string, dir: string): void {
     folder = path.dirname(folder);
   }
   try {
-    fs.accessSync(folder, fs.constants.W_OK);
+    // write to add the new output and rename the old, search to reach them (mkdtemp fails without either)
+    fs.accessSync(folder, fs.constants.W_OK | fs.constants.X_OK);
   } catch (err: any) {
     throw new ValidationError(`invalid output directory ${describePath(link)}: its folder ${describePath(folder)} cannot be written ` +
       `(${err?.code ?? 'error'}), where each synth makes the new output beside the old one before swapping it in; synthesize into a ` +

@@ -217,11 +217,16 @@ describe('synthesize: the staging folders', () => {
     const state = fs.readFileSync(statePath);
     const record = fs.readFileSync(path.join(dir, 'state.lock.json'));
     const accessSync = jest.requireActual('fs').accessSync;
+    // the access the folder lacks: search first (writable, but mode 0o733 for its owner's group, say, where mkdtemp
+    // fails as well), then write
+    let denied = fs.constants.X_OK;
     mockAccess = (target, mode) => {
-      if (String(target) === dir && mode === fs.constants.W_OK) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      if (String(target) === dir && ((mode ?? 0) & denied) !== 0) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       accessSync(target, mode);
     };
     try {
+      expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath }))).toThrow(`its folder "${dir}" cannot be written (EACCES)`);
+      denied = fs.constants.W_OK;
       expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath, rotate: ['platform/db/password'] })))
         .toThrow(new Error(`invalid output directory "${outdir}": its folder "${dir}" cannot be written (EACCES), where each synth makes the new ` +
           'output beside the old one before swapping it in; synthesize into a directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))'));
