@@ -97,8 +97,8 @@ export interface HarborProps {
   /**
    * How users reach Harbor: the API, token service and registry (`/api/`, `/service/`, `/v2/`, `/c/`) route to core,
    * the rest to the portal, and so do core's job status hooks (`/service/notifications`), which are for jobservice in
-   * the cluster alone, as Harbor's own nginx keeps them. An Ingress gets annotations for unlimited body size, no buffering and long timeouts on
-   * ingress-nginx (the exposure's `annotations` override them).
+   * the cluster alone, as Harbor's own nginx keeps them. An Ingress gets annotations for unlimited body size, no
+   * buffering and long timeouts on ingress-nginx (the exposure's `annotations` override them).
    *
    * @default - no Ingress or route: route to the core and portal Services yourself
    */

@@ -48,7 +48,9 @@ export interface TeamPlatformProps {
   /**
    * Harbor projects every team's pull robot may pull from besides its own, e.g. the Docker Hub proxy cache. A team's
    * build pods pull with that robot, the engine's clone image included: synth refuses a team whose build pods would
-   * pull such an image from a private project left out here (e.g. relocated through a private proxy cache).
+   * pull such an image from a private project left out here (e.g. relocated through a private proxy cache). Each
+   * must be "library" or a project added to `harbor` (`addProject`, `addProxyCache`) before the first `addTeam`, which
+   * refuses one that is not, naming `sharedProjects`.
    *
    * @default - none
    */
