@@ -85,7 +85,8 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    */
   readonly capacity?: number;
   /**
-   * The secrets extension pipelines read secrets from.
+   * The secrets extension pipelines read secrets from. A `DroneCi` made with this runner refuses it unless this is
+   * the engine's `secretsExtension`.
    *
    * @default - none: pipelines get only secrets stored in Drone
    */
