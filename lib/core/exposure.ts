@@ -132,8 +132,7 @@ export class ServiceExposure {
   /**
    * The proxy pods that forward users' traffic, which the application's NetworkPolicies admit: the Ingress's
    * `proxyPeer`, else the ingress controller's namespace, or its pods with `controllerPodLabels`, for an Ingress; the
-   * route's `proxyPeer`, else the
-   * Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
+   * route's `proxyPeer`, else the Gateway's namespace, or its pods with `gatewayPodLabels`, for an HTTPRoute.
    */
   public get proxyPeer(): NetworkPeer {
     if (this.route) {
