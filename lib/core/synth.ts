@@ -646,7 +646,7 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
-    if (!keepOld) removePreviousOutput(old);
+    if (!keepOld) removePreviousOutput(old, true);
   }
 }
 
@@ -657,12 +657,13 @@ function replaceDirectory(link: string, fill: (staging: string) => void): void {
  * Secrets, not an error that would send the user to synthesize, and rotate, again. The next synth tries again
  * (`recoverSiblings`), with the same warning while it cannot.
  */
-function removePreviousOutput(old: string): void {
+function removePreviousOutput(old: string, written: boolean): void {
   try {
     fs.rmSync(old, { recursive: true, force: true });
   } catch (err: any) {
+    // `written`: after the swap; before it (`recoverSiblings`), the synth may still fail
     process.stderr.write(`dockyard: warning: the previous output could not be removed from ${describePath(old)} (${err?.code ?? 'error'}), ` +
-      'which still holds its Secrets: remove it as the user who owns its files (an earlier synth run as another user?); the output is written\n');
+      `which still holds its Secrets: remove it as the user who owns its files (an earlier synth run as another user?)${written ? '; the output is written' : ''}\n`);
   }
 }
 
@@ -760,7 +761,7 @@ function recoverSiblings(dir: string): void {
         `synth's output (no ${OUTPUT_MARKER}, no generated Secrets), so it is not removed; delete it once you have looked at it\n`);
       continue;
     }
-    removePreviousOutput(old);
+    removePreviousOutput(old, false);
   }
 }
 
