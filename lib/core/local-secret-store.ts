@@ -651,8 +651,18 @@ export class LocalSecretStore {
 }
 
 /** The comma-separated entries of the environment variable `name`, trimmed, empty ones dropped. */
-function envList(name: string): string[] {
-  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+function envList(name: 'DOCKYARD_ROTATE' | 'DOCKYARD_MOVE'): string[] {
+  const raw = process.env[name] ?? '';
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  // set to blanks or commas alone, it would rotate or move nothing without a word, though the user meant it to; set
+  // empty (`DOCKYARD_ROTATE= npm run synth`) it is the usual way to unset a variable for one command
+  if (entries.length === 0 && raw !== '') {
+    const allowed = name === 'DOCKYARD_ROTATE'
+      ? '"all", "lost", "unusable", <namespace>/<secret>, <namespace>/<secret>/<key> or file:<path>'
+      : '<old namespace>=<new namespace> or <old namespace>/<old secret>=<new namespace>/<new secret>';
+    throw new SecretStateError(`invalid ${name} ${describeValue(raw)}: names nothing: must be a comma-separated list of ${allowed}, or unset`);
+  }
+  return entries;
 }
 
 /** Whether a `DOCKYARD_ROTATE` entry names a Secret, `<namespace>/<secret>`, whose every key it rotates. */

@@ -241,6 +241,30 @@ describe('rotation on purpose', () => {
     }
   });
 
+  test('DOCKYARD_ROTATE or DOCKYARD_MOVE set to blanks or commas alone is refused, as it would do nothing; set empty, it is unset', () => {
+    const statePath = path.join(workdir(), 'state.json');
+    const before = values(new LocalSecretStore({ statePath }).render(stack()));
+    const cases: [string, string, RegExp][] = [
+      ['DOCKYARD_ROTATE', ' ', /^invalid DOCKYARD_ROTATE " ": names nothing: must be a comma-separated list of "all", "lost", "unusable", .* or unset$/],
+      ['DOCKYARD_ROTATE', ',', /^invalid DOCKYARD_ROTATE ",": names nothing: /],
+      ['DOCKYARD_MOVE', ' , ', /^invalid DOCKYARD_MOVE " , ": names nothing: must be a comma-separated list of <old namespace>=<new namespace> or .*, or unset$/],
+    ];
+    for (const [name, value, message] of cases) {
+      process.env[name] = value;
+      try {
+        expect(failure(() => new LocalSecretStore({ statePath }).render(stack()))).toMatch(message);
+      } finally {
+        delete process.env[name];
+      }
+    }
+    process.env.DOCKYARD_ROTATE = '';
+    try {
+      expect(values(new LocalSecretStore({ statePath }).render(stack()))).toEqual(before);
+    } finally {
+      delete process.env.DOCKYARD_ROTATE;
+    }
+  });
+
   test('a misspelt DOCKYARD_ROTATE or DOCKYARD_MOVE is warned of, once, by name and never by value; nothing rotates by it', () => {
     const statePath = path.join(workdir(), 'state.json');
     const before = values(new LocalSecretStore({ statePath }).render(stack()));
