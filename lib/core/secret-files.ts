@@ -78,6 +78,11 @@ function readJson(file: string, what: string): Record<string, unknown> | undefin
 /** A map of strings from `raw[field]`, naming each bad entry by key only. */
 function stringMap(raw: Record<string, unknown>, field: string, file: string, what: string): Record<string, string> {
   const map = raw[field];
+  if (Number.isInteger(raw.version) && (raw.version as number) > 1) {
+    // not damaged: a later release wrote it, which may keep what this one would drop on its next write
+    throw new SecretStateError(`the ${what} ${describePath(file)} is version ${raw.version}, written by a later release of Dockyard ` +
+      `than this one, which reads version 1: synthesize with that release, or restore a version 1 ${what} from your backup`);
+  }
   if (raw.version !== 1 || typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new SecretStateError(`the ${what} ${describePath(file)} is not a version 1 ${what} with a "${field}" object; restore it from your backup`);
   }

@@ -136,7 +136,9 @@ describe('the key record', () => {
     ['a key is broken', (s: any) => { s.values['platform/keys/signing'] = '-----BEGIN RSA PRIVATE KEY-----\nMIIBroken\n-----END RSA PRIVATE KEY-----\n'; },
       /platform\/keys\/signing is not a readable PEM private key/],
     ['a key is of another size', (s: any) => { s.values['platform/keys/signing'] = OTHER_KEY; }, /platform\/keys\/signing is not a 2048-bit RSA key/],
-    ['the version is another', (s: any) => { s.version = 2; }, /is not a version 1 secret state/],
+    ['the version is another', (s: any) => { s.version = 0; }, /is not a version 1 secret state/],
+    ['the version is a later release\'s', (s: any) => { s.version = 2; },
+      /is version 2, written by a later release of Dockyard than this one, which reads version 1: synthesize with that release, or restore a version 1 secret state from your backup$/],
   ])('a state where %s fails naming the key and the file, never the value, and is left as it was', (_, edit, expected) => {
     const statePath = path.join(workdir(), 'state.json');
     const before = values(new LocalSecretStore({ statePath }).render(stack()));

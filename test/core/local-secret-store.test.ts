@@ -115,8 +115,11 @@ describe('LocalSecretStore', () => {
     const statePath = tempState();
     fs.mkdirSync(path.dirname(statePath), { recursive: true });
     fs.writeFileSync(statePath, JSON.stringify({ version: 2, values: {} }));
-    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${JSON.stringify(statePath)} is not a version 1 secret state with a "values" object; restore it from your backup`);
+    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${JSON.stringify(statePath)} is version 2, written by a ` +
+      'later release of Dockyard than this one, which reads version 1: synthesize with that release, or restore a version 1 secret state from your backup');
     expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).version).toBe(2);
+    fs.writeFileSync(statePath, JSON.stringify({ version: '1', values: {} }));
+    expect(() => new LocalSecretStore({ statePath }).render(stack())).toThrow(`the secret state ${JSON.stringify(statePath)} is not a version 1 secret state with a "values" object; restore it from your backup`);
   });
 });
 
