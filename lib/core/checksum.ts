@@ -140,13 +140,17 @@ const firstStartReaders = new WeakMap<IConstruct, Map<string, Set<string>>>();
  * @internal
  */
 export function readOnFirstStartBy(scope: IConstruct, kind: string, namespace: string, name: string, keys: readonly SecretKey[]): void {
-  const root = scope.node.root;
-  const byKey = firstStartReaders.get(root) ?? new Map<string, Set<string>>();
-  firstStartReaders.set(root, byKey);
   for (const k of keys) {
-    const stateKey = secretStateKey(k.secret.namespace, k.secret.secretName, k.key);
-    byKey.set(stateKey, (byKey.get(stateKey) ?? new Set<string>()).add(`${kind}/${namespace}/${name}`));
+    noteIn(firstStartReaders, scope, secretStateKey(k.secret.namespace, k.secret.secretName, k.key), `${kind}/${namespace}/${name}`);
   }
+}
+
+/** Add `value` to the set under `key` in `scope`'s app's map of `maps`, made as needed. */
+function noteIn(maps: WeakMap<IConstruct, Map<string, Set<string>>>, scope: IConstruct, key: string, value: string): void {
+  const root = scope.node.root;
+  const byKey = maps.get(root) ?? new Map<string, Set<string>>();
+  maps.set(root, byKey);
+  byKey.set(key, (byKey.get(key) ?? new Set<string>()).add(value));
 }
 
 /**
@@ -260,14 +264,9 @@ const outsideReaders = new WeakMap<IConstruct, Map<string, Set<string>>>();
  * source resolves the charts (`withDigests`), as a Job's name resolved otherwise is not the one written.
  */
 function noteOutsideReader(scope: IConstruct, namespace: string, name: string, o: any): void {
-  const root = scope.node.root;
-  if (!sources.has(root)) {
-    return;
+  if (sources.has(scope.node.root)) {
+    noteIn(outsideReaders, scope, `${namespace}/${name}`, `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`);
   }
-  const bySecret = outsideReaders.get(root) ?? new Map<string, Set<string>>();
-  outsideReaders.set(root, bySecret);
-  const id = `${namespace}/${name}`;
-  bySecret.set(id, (bySecret.get(id) ?? new Set<string>()).add(`${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`));
 }
 
 /**

@@ -9,7 +9,7 @@ export interface FilesystemStorageOptions {
    */
   readonly size?: string;
   /**
-   * The StorageClass of the volume.
+   * The StorageClass of the volume. `""` binds only a PersistentVolume made beforehand without a class.
    *
    * @default - the cluster's default StorageClass
    */

@@ -42,7 +42,7 @@ export interface PostgresProps {
    */
   readonly storageSize?: string;
   /**
-   * The StorageClass of the data volume.
+   * The StorageClass of the data volume. `""` binds only a PersistentVolume made beforehand without a class.
    *
    * @default - the cluster's default StorageClass
    */

@@ -35,7 +35,7 @@ export interface RedisProps {
    */
   readonly storageSize?: string;
   /**
-   * The StorageClass of the data volume.
+   * The StorageClass of the data volume. `""` binds only a PersistentVolume made beforehand without a class.
    *
    * @default - the cluster's default StorageClass
    */

@@ -69,7 +69,7 @@ export interface WoodpeckerAgentOptions {
    */
   readonly configVolumeSize?: string;
   /**
-   * The StorageClass of that volume. Only with `persistAgentId`.
+   * The StorageClass of that volume. Only with `persistAgentId`. `""` binds only a PersistentVolume made beforehand without a class.
    *
    * @default - the cluster's default StorageClass
    */
