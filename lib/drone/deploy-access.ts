@@ -35,6 +35,21 @@ export class DeployPermission {
     return new DeployPermission(apiGroup, resources, [...verbs]);
   }
 
+  /**
+   * What Helm needs of Secrets to keep its releases there, its default storage (`HELM_DRIVER` unset or `secret`,
+   * helm/helm v4.2.4 pkg/action/action.go:675-676): get, list, create, update and delete, the driver's calls
+   * (pkg/storage/driver/secrets.go:71, 94, 135, 182, 213, 227). `helm upgrade --install` lists a release's history,
+   * creates the new release, marks the previous one superseded and deletes those past `--history-max`.
+   *
+   * Add it to the chart's own resources, e.g. `[...DeployAccess.DEFAULT_PERMISSIONS, DeployPermission.helmReleases()]`.
+   * It lets deploys read every Secret of the namespace: RBAC cannot limit a `list` to Helm's names or labels, and a
+   * list returns the Secrets' data. `HELM_DRIVER=configmap` needs no grant beyond the defaults, which manage ConfigMaps;
+   * a release then holds the chart's rendered Secrets in a ConfigMap, which the team's members read.
+   */
+  public static helmReleases(): DeployPermission {
+    return DeployPermission.allow('', ['secrets'], ['get', 'list', 'create', 'update', 'delete']);
+  }
+
   /** The verbs `allow` takes: those of the API's resources (`manage` grants all but `deletecollection`). */
   public static readonly VERBS: readonly string[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 
@@ -192,14 +207,47 @@ export interface DeployAccessProps {
  * Never a ClusterRoleBinding, never RBAC objects, never `pods/exec`.
  */
 export class DeployAccess extends Construct {
-  /** Workloads, Services, ConfigMaps and Ingresses managed; pods, logs and events read. */
+  /**
+   * What a pipeline needs to `kubectl apply` a typical app, client-side or `--server-side`, and wait for it with
+   * `kubectl rollout status` or `helm --wait`: Deployments and StatefulSets (and their `scale`, for `kubectl scale`),
+   * Services, ConfigMaps, Ingresses and Gateway API HTTPRoutes, Jobs and CronJobs, HorizontalPodAutoscalers and
+   * PodDisruptionBudgets managed; ReplicaSets (`kubectl rollout undo`, `describe`), pods, their logs and events read.
+   *
+   * Not Secrets (`DeployPermission.helmReleases()` for Helm's storage), ServiceAccounts or NetworkPolicies: apply them
+   * with the platform. Every managed kind lists and deletes, so `kubectl apply --prune` works with
+   * `DeployAccess.PRUNE_ALLOWLIST`.
+   */
   public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
     DeployPermission.manage('apps', ['deployments', 'statefulsets']),
+    // kubectl scale: a merge patch of the scale, or a get and update with --current-replicas (kubernetes/kubectl
+    // v0.36.3 pkg/scale/scale.go:123-163); the same as patching spec.replicas, which `manage` grants
+    DeployPermission.allow('apps', ['deployments/scale', 'statefulsets/scale'], ['get', 'update', 'patch']),
     DeployPermission.manage('', ['services', 'configmaps']),
     DeployPermission.manage('networking.k8s.io', ['ingresses']),
+    // inert where Gateway API is not installed; a Gateway admits a namespace's routes only by its `allowedRoutes`
+    DeployPermission.manage('gateway.networking.k8s.io', ['httproutes']),
     DeployPermission.manage('batch', ['jobs', 'cronjobs']),
+    DeployPermission.manage('autoscaling', ['horizontalpodautoscalers']),
+    DeployPermission.manage('policy', ['poddisruptionbudgets']),
     DeployPermission.read('apps', ['replicasets']),
     DeployPermission.read('', ['pods', 'pods/log', 'events']),
+  ];
+
+  /**
+   * The kinds `kubectl apply --prune` may prune with `DEFAULT_PERMISSIONS`, as `--prune-allowlist` takes them
+   * (`<group>/<version>/<kind>`, `core` for the core group): `kubectl apply -f app/ --prune -l app=web` followed by
+   * `--prune-allowlist=<kind>` for each.
+   *
+   * Without `--prune-allowlist` kubectl prunes its own list (kubernetes/kubectl v0.36.3 pkg/util/prune/prune.go:28-50),
+   * which holds Namespaces and PersistentVolumes (cluster-wide: no Role grants them), Endpoints and Secrets, and the
+   * first list refused fails the whole prune (pkg/cmd/apply/prune.go:79-105). Add a kind of Gateway API
+   * (`gateway.networking.k8s.io/v1/HTTPRoute`) only where its CRDs are installed: kubectl fails on a kind the API
+   * server does not know (pkg/util/prune/prune.go:75-78). `--prune` without `--applyset` refuses `--server-side`
+   * (pkg/cmd/apply/apply.go:437-440).
+   */
+  public static readonly PRUNE_ALLOWLIST: readonly string[] = [
+    'core/v1/ConfigMap', 'core/v1/Service', 'apps/v1/Deployment', 'apps/v1/StatefulSet', 'batch/v1/Job', 'batch/v1/CronJob',
+    'networking.k8s.io/v1/Ingress', 'autoscaling/v2/HorizontalPodAutoscaler', 'policy/v1/PodDisruptionBudget',
   ];
 
   /**

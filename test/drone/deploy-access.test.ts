@@ -19,6 +19,26 @@ describe('DeployAccess', () => {
     expect(find(objects, 'ServiceAccount', 'deployer').automountServiceAccountToken).toBe(true);
   });
 
+  // what kubectl apply, rollout status, scale and helm --wait need of a typical app (test/drone/deploy-tools.test.ts
+  // runs their requests against these rules): each rule as rendered, in order
+  test('renders the default rules: the app\'s kinds managed, scales patched, ReplicaSets, pods, logs and events read', () => {
+    const chart = testChart('ci');
+    new DeployAccess(chart, 'Deploy', { namespace: 'app-prod' });
+    const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+    expect(find(synth(chart), 'Role', 'deployer').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: all },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['services', 'configmaps'], verbs: all },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: all },
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: all },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: all },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: all },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: all },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+    ]);
+  });
+
   test('pulls with the pull secrets it is given: Kubernetes adds only the ServiceAccount\'s own to its pods', () => {
     const chart = testChart('ci');
     const pull = new Secret(chart, 'Pull', { name: 'registry-credentials', type: 'kubernetes.io/dockerconfigjson', values: { '.dockerconfigjson': SecretValue.hex(16) } });
