@@ -70,7 +70,12 @@ export interface TeamProps {
    */
   readonly registryQuotaGiB?: number;
   /**
-   * What the team's deploy identity may do in its app namespaces.
+   * What the team's deploy identity may do in its app namespaces. The defaults cover `kubectl apply` of a typical app,
+   * `rollout status`, `scale`, and `--prune` with `DeployAccess.PRUNE_ALLOWLIST`; for `helm upgrade --install` add
+   * `DeployPermission.helmReleases()` (its release Secrets), e.g.
+   * `[...DeployAccess.DEFAULT_PERMISSIONS, DeployPermission.helmReleases()]`. Writes to what holds the team's
+   * isolation and quota (NetworkPolicies, ResourceQuotas, LimitRanges, the CNIs' policies) are refused: a policy of the
+   * team's would add to its default deny; its egress is `allowEgress`.
    *
    * @default DeployAccess.DEFAULT_PERMISSIONS
    */
