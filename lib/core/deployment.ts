@@ -13,6 +13,13 @@ export interface DeploymentSpec extends PodSpec {
   readonly replicas?: number;
   /** Stop the old pod before starting the new one, for singletons that must never run twice. */
   readonly recreate?: boolean;
+  /**
+   * Roll without ever running fewer ready pods than `replicas` (`maxUnavailable: 0`; `maxSurge` stays Kubernetes'
+   * 25%, at least one pod), for a service whose clients take a refused connection as an answer. Not with `recreate`.
+   *
+   * @default false - Kubernetes' 25% `maxUnavailable`, which is no pod below four replicas
+   */
+  readonly surgeOnly?: boolean;
 
   /** Annotations of the workload object. */
   readonly annotations?: Record<string, string>;
@@ -27,11 +34,15 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
   if (replicas > 1) {
     disruptionBudget(scope, spec);
   }
+  // an internal spec: a construct that set both would mean neither
+  if (spec.recreate && spec.surgeOnly) {
+    throw new Error(`deployment ${spec.name}: recreate and surgeOnly exclude each other`);
+  }
   return kube(scope, id, 'Deployment', {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels, annotations: spec.annotations },
     spec: {
       replicas,
-      strategy: spec.recreate ? { type: 'Recreate' } : undefined,
+      strategy: spec.recreate ? { type: 'Recreate' } : spec.surgeOnly ? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrString(0) } } : undefined,
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
     },

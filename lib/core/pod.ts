@@ -60,6 +60,16 @@ export interface ContainerSpec {
   readonly resources: Resources;
   /** Only for images that cannot run with a read-only root filesystem. */
   readonly writableRootFilesystem?: boolean;
+  /**
+   * Seconds a stopping container keeps serving before it gets SIGTERM: a preStop hook runs `sleep` (which the image
+   * must hold), for a server that exits at once on SIGTERM while Services may still send it new connections. The
+   * kubelet stops the container and the EndpointSlice controller drops the pod at the same time (Kubernetes docs,
+   * "Pod Lifecycle", Termination of Pods), so without the wait a client's connection may reach a closed port.
+   * Counts against the pod's termination grace period (30 s unless set).
+   *
+   * @default - no preStop hook
+   */
+  readonly drainSeconds?: number;
 }
 
 /** What a hardened pod is built from. */
@@ -134,6 +144,7 @@ function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
     readinessProbe: literalProbe(spec.probes?.readiness),
     resources: spec.resources._toKube(),
     securityContext: containerSecurityContext(!spec.writableRootFilesystem),
+    lifecycle: spec.drainSeconds === undefined ? undefined : { preStop: { exec: { command: ['sleep', String(spec.drainSeconds)] } } },
   };
 }
 

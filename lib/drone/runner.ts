@@ -173,9 +173,18 @@ export interface DroneRunnerBuildSettings {
    */
   readonly tmate?: boolean;
   /**
-   * How long a stopping runner waits for running pipelines, in seconds.
+   * How long a stopping runner may take, in seconds (`terminationGracePeriodSeconds`). On SIGTERM (a rollout, such as
+   * the one a team's onboarding causes by changing the policies; a node drain) the runner takes no new stage and
+   * finishes those it runs: it runs each with a context no signal cancels (drone/runner-go v1.12.0
+   * `poller/poller.go:16,77-78`) and exits once every poller has returned (`:33-51`; drone-runner-kube v1.0.0-rc.5
+   * `command/daemon/daemon.go:60-68,261-265`). A stage ends at the latest at its repository's timeout, 60 minutes
+   * unless changed (harness v2.28.2 `handler/api/repos/enable.go:72`; runner-go `pipeline/runtime/runner.go:146-147`),
+   * then the runner deletes its pod and reports it. A stage still running when this period ends dies with the runner:
+   * its pod stays in the build namespace, and Drone shows the build running until someone cancels it or the reaper
+   * does, a day or more later (`DRONE_CLEANUP_INTERVAL`, `DRONE_CLEANUP_DEADLINE_RUNNING`: 24 h each,
+   * `service/canceler/reaper/reaper.go:131-159`). Set it above the longest timeout your repositories have.
    *
-   * @default 3600
+   * @default 3900 - Drone's default timeout of 60 minutes, and 5 more to delete the pod and report
    */
   readonly gracePeriodSec?: number;
   /**
@@ -242,6 +251,8 @@ export interface RunnerPolicyProps {
 
 const PORT = 3000;
 const CONFIG_DIR = '/etc/drone-runner';
+/** Drone's default repository timeout (60 minutes) and 5 more for the runner to delete the stage's pod and report: see `gracePeriodSec`. */
+const DEFAULT_GRACE_PERIOD_SEC = 65 * 60;
 
 /**
  * The Drone Kubernetes runner: it polls the server and runs each pipeline as a pod in a build namespace.
@@ -496,7 +507,7 @@ export class DroneKubeRunner extends Construct {
       annotations: Images.annotation(this, buildImages, { byTag: [buildImages[1]] }),
       serviceAccountName: name,
       automountToken: true,
-      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? 3600, 0),
+      terminationGracePeriodSeconds: checkInteger('gracePeriodSec', props.gracePeriodSec ?? DEFAULT_GRACE_PERIOD_SEC, 0),
       // the image runs as root by default, but writes nothing and listens on an unprivileged port
       runAs: { user: 65532, group: 65532 },
       containers: [{

@@ -1,7 +1,7 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsSubdomain, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
+  checkDnsSubdomain, checkInteger, Image, invalid, NetworkPeer, Resources, Secret, SecretKey,
   SecretValue, withContext,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -68,6 +68,21 @@ export interface DroneSecretsExtensionProps {
    * @default - generated: 32 random hex characters
    */
   readonly token?: SecretKey;
+  /**
+   * How many extension pods serve the runners. A runner that cannot reach the extension runs the pipeline anyway, each
+   * `from_secret` value and `image_pull_secrets` login empty: the plugin client returns the connection error or a
+   * status above 299 (drone/drone-go v1.7.1 `plugin/internal/client/client.go:117-127,134-140`, no retry), runner-go
+   * v1.12.0 `secret/external.go:65-69` passes it on, and drone-runner-kube v1.0.0-rc.5
+   * `engine/compiler/compiler.go:772` drops it (`found, _ :=`) and sets the secret empty (`:522-530`). So with more
+   * than one, the pods are spread over nodes, a PodDisruptionBudget lets a drain take one at a time, and a rollout
+   * starts a new pod before it stops an old one (`maxUnavailable: 0`); each pod also keeps serving for a few seconds
+   * once told to stop, as the extension exits at once on SIGTERM (drone-kubernetes-secrets
+   * `cmd/drone-kubernetes-secrets/main.go:63-64`). Each replica costs its `resources` again. 1 leaves builds that
+   * start while it restarts (a rollout, a drain, a crash) without their secrets.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
 }
 
 /** Props of `DroneSecretsExtension.addSecret`. */
@@ -79,6 +94,12 @@ export interface PipelineSecretProps extends PipelineAccess {
 }
 
 const PORT = 3000;
+/**
+ * How long a stopping extension pod keeps serving (`drainSeconds`): a Service's endpoints drop a terminating pod while
+ * its container is told to stop, and the extension stops at once, so a secret request may reach the closed port
+ * meanwhile, and the runner then runs the step with the secret empty (see `replicas`).
+ */
+const DRAIN_SECONDS = 10;
 
 /**
  * The Drone Kubernetes secrets extension (drone/kubernetes-secrets): runners fetch pipeline secrets from Kubernetes
@@ -126,6 +147,9 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
     });
     const workload = deployment(this, 'Resource', {
       name, namespace: this.namespace, labels, selector,
+      // a runner that finds no extension pod runs the step with its secrets empty (see `replicas`)
+      replicas: checkInteger('replicas', props.replicas ?? 2, 1),
+      surgeOnly: true,
       serviceAccountName: name,
       // it reads Secrets through the API; note it loads the token once at start-up
       automountToken: true,
@@ -137,6 +161,8 @@ export class DroneSecretsExtension extends Construct implements IDroneSecretsExt
         env,
         // every unsigned request gets 400 and there is no health route, so probe the socket
         probes: probesOf(tcpSocket('http'), 60),
+        // the image is alpine's (docker/Dockerfile.linux.amd64), with busybox's sleep
+        drainSeconds: DRAIN_SECONDS,
         resources: props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' }),
       }],
     });

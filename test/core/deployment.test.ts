@@ -9,12 +9,13 @@
 // - what happens past it: kubernetes/kubernetes#64023 ("StatefulSet with long name can not create pods": the pod is
 //   refused with `metadata.labels: Invalid value: "<name>-58d5fbb889": must be no more than 63 characters`).
 import fc from 'fast-check';
-import { JOB_HASH_SUFFIX, MAX_JOB_NAME, MAX_STATEFUL_SET_NAME, maxJobNamePrefix, statefulSet } from '../../lib/core/deployment';
+import { deployment, JOB_HASH_SUFFIX, MAX_JOB_NAME, MAX_STATEFUL_SET_NAME, maxJobNamePrefix, statefulSet } from '../../lib/core/deployment';
 import { CONFIGURE_JOB_SUFFIX } from '../../lib/harbor/configure-job';
 import { Image } from '../../lib/core/image';
 import { Resources } from '../../lib/core/resources';
 import { PostgresReconciler } from '../../lib/postgres/reconciler';
-import { find, synth, testChart } from '../util';
+import { container, find, synth, testChart } from '../util';
+import { mostDuringRollout, servingDuringDrain, servingDuringRollout } from './rollout-model';
 
 /** rand.go:83 `alphanums`. */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -117,5 +118,44 @@ describe('Job names', () => {
     expect(maxJobNamePrefix('-0123456789abcdef'.length)).toBe(37);
     expect(PostgresReconciler.MAX_NAME).toBe(37);
     expect(maxJobNamePrefix(0)).toBe(54);
+  });
+});
+
+describe('deployment through a rollout and a drain (./rollout-model.ts)', () => {
+  const render = (spec: { replicas?: number; surgeOnly?: boolean; recreate?: boolean; drainSeconds?: number }) => {
+    const chart = testChart('web');
+    deployment(chart, 'Resource', {
+      name: 'web', namespace: 'web', labels: { app: 'web' }, selector: { app: 'web' }, runAs: { user: 1000, group: 1000 },
+      replicas: spec.replicas, surgeOnly: spec.surgeOnly, recreate: spec.recreate,
+      containers: [{ name: 'c', image: Image.of('docker.io/library/busybox:1.37.0'), drainSeconds: spec.drainSeconds,
+        resources: Resources.of({ cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '16Mi', memoryLimit: '32Mi' }) }],
+    });
+    const objects = synth(chart);
+    return { objects, workload: find(objects, 'Deployment', 'web') };
+  };
+
+  test('surgeOnly keeps every replica serving while it rolls, where Kubernetes\' default lets a quarter go', () => {
+    const surge = render({ replicas: 4, surgeOnly: true }).workload;
+    expect(servingDuringRollout(surge)).toBe(4);
+    expect(mostDuringRollout(surge)).toBe(5);
+    expect(servingDuringRollout(render({ replicas: 4 }).workload)).toBe(3);
+    // below four replicas the default already lets none go
+    expect(servingDuringRollout(render({ replicas: 2 }).workload)).toBe(2);
+  });
+
+  test('several replicas get a budget that lets a drain take one at a time; one replica, none', () => {
+    const two = render({ replicas: 2 });
+    expect(servingDuringDrain(two.workload, two.objects)).toBe(1);
+    const one = render({});
+    expect(servingDuringDrain(one.workload, one.objects)).toBe(0);
+  });
+
+  test('drainSeconds sleeps in a preStop hook; none by default', () => {
+    expect(container(render({ drainSeconds: 7 }).workload).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '7'] } } });
+    expect(container(render({}).workload).lifecycle).toBeUndefined();
+  });
+
+  test('refuses recreate with surgeOnly, which would mean neither', () => {
+    expect(() => render({ recreate: true, surgeOnly: true })).toThrow('deployment web: recreate and surgeOnly exclude each other');
   });
 });

@@ -63,7 +63,7 @@ describe('DroneKubeRunner', () => {
     const pod = find(objects, 'Deployment', 'drone-runner').spec.template.spec;
     expect(pod.serviceAccountName).toBe('drone-runner');
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(pod.terminationGracePeriodSeconds).toBe(3600);
+    expect(pod.terminationGracePeriodSeconds).toBe(3900);
   });
 
   test('admits only the runner to the server: build pods never call it, and nothing to the runner', () => {

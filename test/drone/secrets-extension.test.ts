@@ -21,6 +21,38 @@ describe('DroneSecretsExtension', () => {
     expect(find(objects, 'Service', 'drone-secrets').spec.ports[0].port).toBe(3000);
   });
 
+  // a runner that cannot reach the extension runs the step with the secret empty (drone-runner-kube v1.0.0-rc.5
+  // engine/compiler/compiler.go:772 drops the error; the walk is in ./secrets-path.test.ts, "while the extension rolls")
+  test('runs two pods by default, spread over nodes, drained one at a time, rolled new pod first', () => {
+    const chart = testChart('ci');
+    new DroneSecretsExtension(chart, 'Secrets');
+    const objects = synth(chart);
+    const deploy = find(objects, 'Deployment', 'drone-secrets');
+    expect(deploy.spec.replicas).toBe(2);
+    expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } });
+    expect(deploy.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+    const budget = find(objects, 'PodDisruptionBudget', 'drone-secrets');
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deploy.spec.selector.matchLabels } });
+    // the extension exits at once on SIGTERM (drone-kubernetes-secrets cmd/drone-kubernetes-secrets/main.go:63-64, no
+    // signal handling), while the Service may still send it connections: it keeps serving 10 s first, with the
+    // image's own sleep (docker/Dockerfile.linux.amd64: alpine:3.9), within the default 30 s grace period
+    expect(container(deploy).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expect(deploy.spec.template.spec.terminationGracePeriodSeconds).toBeUndefined();
+  });
+
+  test('runs one pod with replicas: 1, with no PodDisruptionBudget, which would block every drain', () => {
+    const chart = testChart('ci');
+    new DroneSecretsExtension(chart, 'Secrets', { replicas: 1 });
+    const objects = synth(chart);
+    expect(find(objects, 'Deployment', 'drone-secrets').spec.replicas).toBe(1);
+    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test.each([0, 1.5, -2])('refuses replicas %p in one line', (replicas) => {
+    expect(refusal(() => new DroneSecretsExtension(testChart('ci'), 'Secrets', { replicas })))
+      .toBe(`invalid replicas ${replicas}: must be an integer of at least 1`);
+  });
+
   test('grants get on no Secret until pipeline secrets are declared', () => {
     const chart = testChart('ci');
     new DroneSecretsExtension(chart, 'Secrets');

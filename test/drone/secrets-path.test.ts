@@ -18,7 +18,8 @@ import { IMAGES } from '../ci/pipeline-fixtures';
 import { synthStack } from '../stacks';
 import { repeatedSynths, serviceAccounts, stderrOf, testChart, thrown } from '../util';
 import { droneServer } from './fixtures';
-import { droneStepSecret, parsePolicies, placeBuild, RenderedPlatform, runnerConfigFiles } from './upstream';
+import { servingDuringDrain, servingDuringRollout } from '../core/rollout-model';
+import { droneStepSecret, parsePolicies, placeBuild, RenderedPlatform, runnerConfigFiles, stepSecretWhileServing } from './upstream';
 
 const EVENTS = Object.values(PipelineEvent);
 const docsOf = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
@@ -121,6 +122,41 @@ describe('a runner that does not ask the engine\'s secrets extension', () => {
     const chart = testChart('ci');
     const { server, secretsExtension, runner } = parts(chart, 'same');
     expect(new DroneCi(chart, 'Ci', { server, runner, secretsExtension }).runner.secretsExtension).toBe(secretsExtension);
+  });
+});
+
+describe('while the extension rolls or its node drains, builds still get their secrets', () => {
+  // a runner that reaches no extension pod runs the step with the secret empty (stepSecretWhileServing); how many
+  // pods serve through a rollout and a drain is Kubernetes' (../core/rollout-model.ts)
+  const stepValue = (replicas: number | undefined, disruption: 'rollout' | 'drain') => {
+    const platform = rendered((chart) => {
+      const server = droneServer(chart);
+      const secretsExtension = new DroneSecretsExtension(chart, 'Secrets', { replicas });
+      secretsExtension.addSecret('Db', { name: 'db', repos: ['acme/app'], values: { url: SecretValue.hex(16) } });
+      new DroneKubeRunner(chart, 'Runner', { server, secretsExtension });
+    });
+    const extension = platform.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'drone-secrets');
+    const serving = disruption === 'rollout' ? servingDuringRollout(extension) : servingDuringDrain(extension, platform.objects);
+    return { serving, value: stepSecretWhileServing(serving, droneStepSecret(platform, 'drone-runner', FILE, 'db_url', PUSH)) };
+  };
+
+  test.each(['rollout', 'drain'] as const)('by default, through a %s: two pods, one at a time', (disruption) => {
+    const { serving, value } = stepValue(undefined, disruption);
+    expect(value).toMatch(/^[0-9a-f]{16}$/);
+    // a rollout starts the new pod first (maxUnavailable 0); a drain may take one (the PodDisruptionBudget)
+    expect(serving).toBe(disruption === 'rollout' ? 2 : 1);
+  });
+
+  test('with replicas: 1, a drain leaves the builds that start meanwhile without them; a rollout starts the new pod first', () => {
+    // no PodDisruptionBudget (one would block the drain for good), so the eviction takes the only pod
+    expect(stepValue(1, 'drain')).toEqual({ serving: 0, value: '' });
+    expect(stepValue(1, 'rollout').serving).toBe(1);
+  });
+
+  test('more replicas keep every pod through a rollout: no pod goes before its successor is ready', () => {
+    // Kubernetes' default would let 1 of 4 go (25% rounded down); maxUnavailable 0 keeps all
+    expect(stepValue(4, 'rollout').serving).toBe(4);
+    expect(stepValue(4, 'drain').serving).toBe(3);
   });
 });
 

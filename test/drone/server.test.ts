@@ -4,6 +4,7 @@ import {
   SslMode,
 } from '../../lib';
 import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
+import { mostDuringRollout } from '../core/rollout-model';
 import { droneServer } from './fixtures';
 
 describe('DroneServer', () => {
@@ -24,6 +25,18 @@ describe('DroneServer', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
     expect(find(objects, 'Service', 'drone').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  test('never runs two servers over its one database while it rolls, and runners wait out the restart', () => {
+    // every Drone server runs the cron scheduler and the zombie reaper (harness v2.28.2 cmd/drone-server/main.go:109-128)
+    // and, without Redis, keeps the runners waiting for stages and for cancellations in memory (scheduler/queue/queue.go,
+    // canceller.go): two at once would both trigger each cron, and a cancel on one would not reach a runner of the
+    // other. Recreate stops the old pod first. Meanwhile a runner retries every call every 10 s on a refused connection or a
+    // 502-504 (drone/runner-go v1.12.0 client/http.go:212-249), so the stages it runs go on and report once it is back
+    const chart = testChart('ci');
+    droneServer(chart);
+    const deploy = find(synth(chart), 'Deployment', 'drone', 'ci');
+    expect(mostDuringRollout(deploy)).toBe(1);
   });
 
   test('gives the image\'s one writable path a volume under a read-only root', () => {

@@ -9,7 +9,7 @@ import {
 import { container, envOf, find, serviceAccounts, synth, testChart } from '../util';
 import { droneServer } from './fixtures';
 import {
-  BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles,
+  BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
 } from './upstream';
 
 /** A container's literal env values. */
@@ -488,5 +488,31 @@ describe('item 7: Drone\'s connection pool (harness v2.28.2 store/shared/db/conn
       .toThrow('invalid maxConnections 16: must be at most the database\'s connectionLimit 15');
     const b = testChart('ci');
     expect(() => droneServer(b, { database: managed(b, 15), maxConnections: 0 })).toThrow('invalid maxConnections 0: must be an integer of at least 1');
+  });
+});
+
+describe('a stopping runner finishes the stages it runs (drone-runner-kube v1.0.0-rc.5, runner-go v1.12.0 poller/poller.go)', () => {
+  // a minute to delete the stage's pod and report it, reports being retried every 10 s while the server answers 5xx
+  // (runner-go client/http.go:212-249)
+  const CLEANUP_SEC = 60;
+  const grace = (props: { gracePeriodSec?: number } = {}) => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+    return find(synth(chart), 'Deployment', 'drone-runner').spec.template.spec.terminationGracePeriodSeconds as number;
+  };
+
+  test('by default, a stage that starts as the runner rolls ends within the grace period, even at Drone\'s default timeout', () => {
+    const g = grace();
+    // a team's onboarding rolls the shared runner (test/team/onboarding-rolls.test.ts) while stages run
+    expect(stageOnSigterm(g, { ranMin: 0, needsMin: 600 }, CLEANUP_SEC)).toBe('finishes');
+    expect(stageOnSigterm(g, { ranMin: 59, needsMin: 60 }, CLEANUP_SEC)).toBe('finishes');
+    // the grace period that waited exactly the timeout left no time to clean up: the stage went with the runner
+    expect(stageOnSigterm(3600, { ranMin: 0, needsMin: 600 }, CLEANUP_SEC)).toBe('killed');
+  });
+
+  test('a repository timeout above the grace period is killed with the runner, unless gracePeriodSec covers it', () => {
+    const stage = { ranMin: 0, needsMin: 85, timeoutMin: 90 };
+    expect(stageOnSigterm(grace(), stage, CLEANUP_SEC)).toBe('killed');
+    expect(stageOnSigterm(grace({ gracePeriodSec: 95 * 60 }), stage, CLEANUP_SEC)).toBe('finishes');
   });
 });

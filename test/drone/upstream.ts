@@ -377,3 +377,44 @@ export function droneSyncs(env: Record<string, string | undefined>, repo: { name
   const filter = (env.DRONE_REPOSITORY_FILTER ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
   return filter.length === 0 || filter.some((n) => n.toLowerCase() === repo.namespace.toLowerCase());
 }
+
+/**
+ * What a step gets for a pipeline secret whose lookup meets `serving` extension pods: `value` (`droneStepSecret`) if
+ * any serves, else "". The runner asks once, with no retry: drone/drone-go v1.7.1
+ * `plugin/internal/client/client.go:117-127` returns the transport error (a refused connection), `:134-140` a status
+ * above 299 as an error too; runner-go v1.12.0 `secret/external.go:65-69` passes it on and `secret/combine.go:24-28`
+ * stops at it; drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:772` drops it (`found, _ :=`), so the
+ * step runs with the secret set empty and unmasked (`:522-530`) and `image_pull_secrets` add no login (`:546-554`).
+ */
+export function stepSecretWhileServing(serving: number, value: string): string {
+  return serving > 0 ? value : '';
+}
+
+/** A stage a runner is running when it gets SIGTERM. */
+export interface RunningStage {
+  /** Minutes it has run when the signal comes. */
+  readonly ranMin: number;
+  /** Minutes it would run in all, unless its timeout ends it first. */
+  readonly needsMin: number;
+  /** Its repository's timeout in minutes: Drone's 60 unless changed (harness v2.28.2 `handler/api/repos/enable.go:72`). */
+  readonly timeoutMin?: number;
+}
+
+/**
+ * What becomes of `stage` when its runner, with `terminationGracePeriodSeconds` `graceSec`, gets SIGTERM (a rollout, a
+ * drain), given `cleanupSec` for the runner to delete the stage's pod and report once the stage ends.
+ *
+ * - drone-runner-kube v1.0.0-rc.5 `command/daemon/daemon.go:60-68`: the signal cancels the poller's context only;
+ *   `:261-265` the daemon returns once `Poll` does.
+ * - drone/runner-go v1.12.0 `poller/poller.go:33-51`: `Poll` returns once each of its threads does, and a thread is
+ *   inside `poll` until its stage ends: `:77-78` dispatch it with `noContext` (`:16`, `context.Background()`), so no
+ *   signal cancels it; `:61-65` a thread waiting for a stage returns at once.
+ * - runner-go `pipeline/runtime/runner.go:146-148`: the stage runs under its repository's timeout.
+ *
+ * So the stage `finishes` if it ends, and is cleaned up, within the grace period; else the kubelet kills the runner
+ * with it (`killed`): no one deletes its pod or reports it, and the server shows it running until the reaper.
+ */
+export function stageOnSigterm(graceSec: number, stage: RunningStage, cleanupSec: number): 'finishes' | 'killed' {
+  const endsInMin = Math.min(stage.needsMin, stage.timeoutMin ?? 60) - stage.ranMin;
+  return endsInMin * 60 + cleanupSec <= graceSec ? 'finishes' : 'killed';
+}
