@@ -7,6 +7,7 @@ import {
   SslMode,
 } from '../../lib';
 import { container, envOf, find, serviceAccounts, synth, testChart } from '../util';
+import { mostDuringRollout, servingDuringRollout } from '../core/rollout-model';
 import { droneServer } from './fixtures';
 import {
   BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
@@ -508,6 +509,15 @@ describe('a stopping runner finishes the stages it runs (drone-runner-kube v1.0.
     expect(stageOnSigterm(g, { ranMin: 59, needsMin: 60 }, CLEANUP_SEC)).toBe('finishes');
     // the grace period that waited exactly the timeout left no time to clean up: the stage went with the runner
     expect(stageOnSigterm(3600, { ranMin: 0, needsMin: 600 }, CLEANUP_SEC)).toBe('killed');
+  });
+
+  test('the new runner starts before the old one stops, so builds that start meanwhile are taken', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart) });
+    const runner = find(synth(chart), 'Deployment', 'drone-runner');
+    expect(servingDuringRollout(runner)).toBe(1);
+    // the old pod, finishing its stages, comes on top: up to twice the capacity runs meanwhile
+    expect(mostDuringRollout(runner)).toBe(2);
   });
 
   test('a repository timeout above the grace period is killed with the runner, unless gracePeriodSec covers it', () => {
