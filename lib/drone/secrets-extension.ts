@@ -77,8 +77,9 @@ export interface DroneSecretsExtensionProps {
    * than one, the pods are spread over nodes, a PodDisruptionBudget lets a drain take one at a time, and a rollout
    * starts a new pod before it stops an old one (`maxUnavailable: 0`); each pod also keeps serving for a few seconds
    * once told to stop, as the extension exits at once on SIGTERM (drone-kubernetes-secrets
-   * `cmd/drone-kubernetes-secrets/main.go:63-64`). Each replica costs its `resources` again. 1 leaves builds that
-   * start while it restarts (a rollout, a drain, a crash) without their secrets.
+   * `cmd/drone-kubernetes-secrets/main.go:63-64`). Each replica costs its `resources` again. With 1, a rollout still
+   * starts the new pod first, but builds that start while the pod is drained or restarts after a crash get their
+   * secrets empty (and no PodDisruptionBudget is made: one for a single pod would block every drain).
    *
    * @default 2
    */
