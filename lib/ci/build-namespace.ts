@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, describeValue, isNamespaceDefined, invalid, Namespace, NetworkPeer, PodSecurityLevel,
+  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, describeValue, isNamespaceDefined, invalid, Namespace, NetworkPeer,
+  parseQuantity, PodSecurityLevel,
 } from '../core';
 import { kube, quantity } from '../core/k8s';
 import { describeOwnedNamespace, namespaceOwner, recordBuildNamespace } from '../core/namespace-claims';
@@ -60,8 +61,60 @@ export interface BuildNamespaceContext {
   readonly defaultRequest?: k8s.ResourceRequirements['requests'];
   /** The most a step may set as its limits. */
   readonly max: { readonly cpu: string; readonly memory: string };
+  /** Each container's ephemeral storage (`buildEphemeralStorage`): what bounds a build's share of its node's disk. */
+  readonly ephemeralStorage: BuildEphemeralStorage;
   /** The egress every build namespace gets before what is declared. */
   readonly egress: readonly BuildEgressRule[];
+}
+
+/**
+ * The ephemeral storage of each container of a build pod, as a build namespace's LimitRange gives it: the disk of the
+ * node its pod runs on, which holds the container's writable layer and logs, and the pod's `emptyDir` volumes (Drone's
+ * workspace among them). Neither engine sets any (drone-runner-kube v1.0.0-rc.5 `engine/convert.go:329-354`
+ * `toResources` renders CPU and memory only; woodpecker v3.17.0 `pipeline/backend/kubernetes/pod.go:481-509` only what a
+ * step's `backend_options` asks for), so without these a build may fill its node's disk.
+ */
+export interface BuildEphemeralStorage {
+  /** The limit of a container that sets none (LimitRange `default`). */
+  readonly limit: string;
+  /** The request of a container that sets none (LimitRange `defaultRequest`): `BUILD_EPHEMERAL_STORAGE_REQUEST`. */
+  readonly request: string;
+  /** The most a container may set as its limit (LimitRange `max`). */
+  readonly max: string;
+}
+
+/**
+ * The ephemeral storage each build container requests unless it sets its own: what the scheduler counts against a
+ * node's allocatable disk. Small, as the runner's CPU and memory requests are: a Drone pod holds one container per
+ * step, each requesting it, and a request the size of the limit would keep a pipeline of many steps Pending on
+ * nodes of common disk sizes.
+ */
+export const BUILD_EPHEMERAL_STORAGE_REQUEST = '256Mi';
+
+/**
+ * Each build container's ephemeral storage limit unless set (`buildEphemeralStorageLimit`, both engines): a clone, a
+ * language toolchain's caches and an image builder's unpacked base image, with room; a Drone pod of a clone and three
+ * steps may hold 16Gi in all, on nodes whose disks are commonly 50 to 160 GB.
+ */
+export const DEFAULT_EPHEMERAL_STORAGE_LIMIT = '4Gi';
+
+/**
+ * The ephemeral storage of build containers, checked (`BuildEphemeralStorage`): `limit` (the prop
+ * `buildEphemeralStorageLimit`) at least `BUILD_EPHEMERAL_STORAGE_REQUEST`, which every container requests, and `max`
+ * (`buildMaxEphemeralStorage`, where the engine lets a step set its own) at least `limit`.
+ *
+ * @param max the most a step may set; `@default` - `limit`: the engine lets no step set its own
+ */
+export function buildEphemeralStorage(limit: string, max: string = limit): BuildEphemeralStorage {
+  const bytes = parseQuantity('buildEphemeralStorageLimit', limit);
+  if (bytes < parseQuantity('request', BUILD_EPHEMERAL_STORAGE_REQUEST)) {
+    invalid('buildEphemeralStorageLimit', limit, `must be at least ${BUILD_EPHEMERAL_STORAGE_REQUEST}, the ephemeral storage every build container ` +
+      'requests (LimitRange defaultRequest), such as "4Gi"');
+  }
+  if (parseQuantity('buildMaxEphemeralStorage', max) < bytes) {
+    invalid('buildMaxEphemeralStorage', max, `must be at least buildEphemeralStorageLimit ${describeValue(limit)}`);
+  }
+  return { limit, request: BUILD_EPHEMERAL_STORAGE_REQUEST, max };
 }
 
 /**
@@ -149,13 +202,19 @@ export class BuildNamespace extends Construct {
     new NamespacedAccess(this, 'Access', {
       name: context.name, namespace, labels: context.labels, rules: [...context.rules], subjects: [serviceAccountSubject(context.serviceAccount)],
     });
+    // ephemeral storage in the same item: a request set on every container with a small default, so that the
+    // scheduler counts build pods against the nodes' disk without keeping them Pending; cpu and memory keep their
+    // defaultRequest unset where the engine sets requests itself (the API server then defaults it to `default`,
+    // kubernetes pkg/apis/core/v1/defaults.go SetDefaults_LimitRangeItem, as before)
+    const storage = context.ephemeralStorage;
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },
       spec: {
         limits: [{
-          type: 'Container', default: context.limits,
-          ...(context.defaultRequest ? { defaultRequest: context.defaultRequest } : {}),
-          max: { cpu: quantity(context.max.cpu), memory: quantity(context.max.memory) },
+          type: 'Container',
+          default: { ...context.limits, 'ephemeral-storage': quantity(storage.limit) },
+          defaultRequest: { ...context.defaultRequest, 'ephemeral-storage': quantity(storage.request) },
+          max: { 'cpu': quantity(context.max.cpu), 'memory': quantity(context.max.memory), 'ephemeral-storage': quantity(storage.max) },
         }],
       },
     });

@@ -18,7 +18,8 @@ import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, copyBuildEgress } from '../ci/build-egress';
 import {
-  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnedNamespace, checkNotOwnNamespace,
+  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, checkNotOwnedNamespace,
+  checkNotOwnNamespace, DEFAULT_EPHEMERAL_STORAGE_LIMIT,
 } from '../ci/build-namespace';
 import { BuildImage, buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
@@ -165,6 +166,20 @@ export interface DroneRunnerBuildSettings {
    * @default "8Gi"
    */
   readonly buildMaxMemory?: string;
+  /**
+   * The ephemeral storage of each container of a pipeline's pod (LimitRange `default` in each build namespace): the
+   * node's disk its writable layer and logs take, which the kubelet bounds by evicting the pod, and with it the pod's
+   * share for its volumes. The runner puts the workspace on an `emptyDir` without a size (drone-runner-kube
+   * v1.0.0-rc.5 `engine/compiler/compiler.go:184-190`; `engine/convert.go:90-105` sets `sizeLimit` only on in-memory
+   * volumes), as are a pipeline's own `temp` volumes, which an untrusted pipeline may declare
+   * (`engine/linter/linter.go:200-205` refuses only in-memory ones): all on the node's disk, and counted against the
+   * pod's total, this times its containers (one per step, the clone step and each service included). No step can set its
+   * own (`engine/resource/pipeline.go:221-226`: CPU and memory only), so it is also the LimitRange's `max`. Each
+   * container requests 256Mi of it (`defaultRequest`), which the scheduler counts against the node's disk.
+   *
+   * @default "4Gi"
+   */
+  readonly buildEphemeralStorageLimit?: string;
   /**
    * Whether remote debugging sessions with tmate are allowed. A debug build's pod then copies tmate in from
    * `DroneKubeRunner.TMATE_IMAGE` (`DRONE_TMATE_IMAGE`), relocated and pinned like the clone image.
@@ -401,16 +416,17 @@ export class DroneKubeRunner extends Construct {
       create: props.createBuildNamespaces ?? true,
       limits: buildResources._toKube().limits,
       max: buildMax,
+      ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT),
       egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
     };
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
     const {
-      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, tmate, gracePeriodSec, limitEvents,
-      limitTrusted,
+      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
+      gracePeriodSec, limitEvents, limitTrusted,
     } = props;
     this.buildSettings = {
-      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, tmate, gracePeriodSec,
-      limitEvents: limitEvents && [...limitEvents], limitTrusted,
+      image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
+      gracePeriodSec, limitEvents: limitEvents && [...limitEvents], limitTrusted,
     };
     this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');

@@ -4,7 +4,9 @@ import { kube, quantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
 import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, copyBuildEgress } from '../ci/build-egress';
-import { BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, checkNotOwnNamespace } from '../ci/build-namespace';
+import {
+  BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, checkNotOwnNamespace, DEFAULT_EPHEMERAL_STORAGE_LIMIT,
+} from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
 export interface WoodpeckerBuildOptions {
@@ -60,6 +62,23 @@ export interface WoodpeckerBuildOptions {
    * @default "8Gi"
    */
   readonly buildMaxMemory?: string;
+  /**
+   * The ephemeral storage limit of a step that sets none (LimitRange `default`): the node's disk its container's
+   * writable layer and logs take (an image builder unpacks its base image there), which the kubelet bounds by evicting
+   * the pod. The backend sets none itself (v3.17.0 `pipeline/backend/kubernetes/pod.go:481-509` takes resources only from
+   * the step's `backend_options`). The workspace is not on it: it is a PersistentVolumeClaim per workflow of
+   * `workspaceSize` (`volume.go:28-64`), bounded by its StorageClass. Each step requests 256Mi of it (`defaultRequest`).
+   *
+   * @default "4Gi"
+   */
+  readonly buildEphemeralStorageLimit?: string;
+  /**
+   * The most ephemeral storage any one step may set as its limit in `backend_options.kubernetes.resources` (LimitRange
+   * `max`); at least `buildEphemeralStorageLimit`.
+   *
+   * @default "16Gi"
+   */
+  readonly buildMaxEphemeralStorage?: string;
 }
 
 /** Props of `WoodpeckerBuildNamespaces`. */
@@ -187,6 +206,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
       // service pod would request its full default limit
       defaultRequest: { cpu: quantity('100m'), memory: quantity('128Mi') },
       max,
+      ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT, props.buildMaxEphemeralStorage ?? '16Gi'),
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
     }, this);
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});

@@ -50,7 +50,13 @@ describe('DroneKubeRunner', () => {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'drone-runner', namespace: 'ci' }]);
       expect(find(objects, 'Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
       expect(find(objects, 'LimitRange', 'drone-runner-builds', ns).spec.limits).toEqual([
-        { type: 'Container', default: { cpu: '2', memory: '4Gi' }, max: { cpu: '4', memory: '8Gi' } },
+        {
+          'type': 'Container',
+          'default': { 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '4Gi' },
+          // the runner sets CPU and memory requests itself; ephemeral storage it never sets
+          'defaultRequest': { 'ephemeral-storage': '256Mi' },
+          'max': { 'cpu': '4', 'memory': '8Gi', 'ephemeral-storage': '4Gi' },
+        },
       ]);
       // one policy: no ingress, and egress to DNS and the internet only
       const policy = find(objects, 'NetworkPolicy', 'drone-runner-builds', ns);
@@ -110,7 +116,7 @@ describe('DroneKubeRunner', () => {
     const buildResources = Resources.of({ cpuRequest: '50m', cpuLimit: '1', memoryRequest: '64Mi', memoryLimit: '1Gi' });
     new DroneKubeRunner(other, 'Runner', { server: droneServer(other), buildPodSecurity: PodSecurityLevel.RESTRICTED, buildResources });
     expect(find(synth(other), 'Namespace', 'ci-builds').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(find(synth(other), 'LimitRange', 'drone-runner-builds').spec.limits[0].default).toEqual({ cpu: '1', memory: '1Gi' });
+    expect(find(synth(other), 'LimitRange', 'drone-runner-builds').spec.limits[0].default).toEqual({ 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '4Gi' });
   });
 
   test('wires the secrets extension with a shared token and admits the runner to it', () => {

@@ -418,3 +418,65 @@ export function stageOnSigterm(graceSec: number, stage: RunningStage, cleanupSec
   const endsInMin = Math.min(stage.needsMin, stage.timeoutMin ?? 60) - stage.ranMin;
   return endsInMin * 60 + cleanupSec <= graceSec ? 'finishes' : 'killed';
 }
+
+/** A container of a pipeline's pod, as far as its resources go. */
+export interface DroneContainer {
+  readonly name: string;
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+/** The pod the runner creates for one pipeline, as far as resources and volumes go (`droneBuildPod`). */
+export interface DroneBuildPod {
+  readonly annotations: Record<string, string>;
+  readonly containers: DroneContainer[];
+  readonly initContainers: DroneContainer[];
+  readonly volumes: Array<{ name: string; emptyDir?: { medium?: string; sizeLimit?: string } }>;
+}
+
+/** `divideIntEqually` (`engine/compiler/compiler.go:823-845`): `amount` in parts of whole `units`, the remainder from the first. */
+function divideIntEqually(amount: number, count: number, units: number): number[] {
+  const div = Math.floor(amount / (count * units));
+  let rem = amount % (count * units);
+  const parts = new Array<number>(count).fill(div * units);
+  for (let i = 0; rem > 0; i++, rem -= units) parts[i] += units;
+  return parts;
+}
+
+/**
+ * The pod drone-runner-kube v1.0.0-rc.5 creates for `pipeline`, one document of a `.drone.yml`, on a runner with `env`,
+ * as far as resources and volumes go:
+ *
+ * - one container per step, all in the one pod: the clone step first unless `clone.disable`
+ *   (`engine/compiler/compiler.go:355-372`), then each service and each step, skipped ones too (`:377-430`); no init
+ *   container unless a debug build with tmate (`:455-466`), which none is here;
+ * - the workspace, an `emptyDir` (`:184-190`) rendered without `sizeLimit`, which only an in-memory volume gets
+ *   (`engine/convert.go:90-105`);
+ * - requests: the pipeline's `resources.requests`, else `DRONE_RESOURCE_REQUEST_CPU` (millicores) and `_MEMORY` (bytes),
+ *   split across the containers, memory in 4Mi parts, each at least `DRONE_RESOURCE_MIN_REQUEST_CPU/MEMORY` (1m and
+ *   4MB, `command/daemon/config.go:71-77`) and at most the step's limit (`compiler.go:641-711`); limits: the step's own
+ *   `resources.limits`, CPU and memory only (`engine/resource/pipeline.go:221-226`), capped by
+ *   `DRONE_RESOURCE_LIMIT_*`, which Dockyard leaves unset; rendered by `toResources` (`engine/convert.go:329-354`),
+ *   which leaves out what is zero. Nothing sets ephemeral storage.
+ */
+export function droneBuildPod(pipeline: any, env: Record<string, string | undefined>): DroneBuildPod {
+  const steps: any[] = [...(pipeline.clone?.disable ? [] : [{ name: 'clone' }]), ...(pipeline.services ?? []), ...(pipeline.steps ?? [])];
+  const cpu = Number(pipeline.resources?.requests?.cpu ?? env.DRONE_RESOURCE_REQUEST_CPU ?? 100);
+  const memory = Number(pipeline.resources?.requests?.memory ?? env.DRONE_RESOURCE_REQUEST_MEMORY ?? 104857600);
+  const [minCpu, minMemory] = [Number(env.DRONE_RESOURCE_MIN_REQUEST_CPU ?? 1), Number(env.DRONE_RESOURCE_MIN_REQUEST_MEMORY ?? 4194304)];
+  const partsMemory = divideIntEqually(memory, steps.length, 4 * 1024 * 1024);
+  const partsCpu = divideIntEqually(cpu, steps.length, 1);
+  const containers = steps.map((step, i): DroneContainer => {
+    const limitCpu = Number(step.resources?.limits?.cpu ?? 0);
+    const limitMemory = Number(step.resources?.limits?.memory ?? 0);
+    const requestCpu = limitCpu > 0 ? Math.min(Math.max(partsCpu[i], minCpu), limitCpu) : Math.max(partsCpu[i], minCpu);
+    const requestMemory = limitMemory > 0 ? Math.min(Math.max(partsMemory[i], minMemory), limitMemory) : Math.max(partsMemory[i], minMemory);
+    const limits: Record<string, string> = {};
+    if (limitMemory > 0) limits.memory = String(limitMemory);
+    if (limitCpu > 0) limits.cpu = `${limitCpu}m`;
+    return {
+      name: step.name,
+      resources: { requests: { memory: String(requestMemory), cpu: `${requestCpu}m` }, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+    };
+  });
+  return { annotations: {}, containers, initContainers: [], volumes: [{ name: '_workspace', emptyDir: {} }] };
+}

@@ -341,7 +341,10 @@ describe('WoodpeckerBuildNamespaces', () => {
     // without defaultRequest makes the default limit the request (k8s.io/kubernetes pkg/apis/core/v1/defaults.go
     // SetDefaults_LimitRangeItem): so a small defaultRequest, or ten steps would request ten CPUs
     expect(find(objects, 'LimitRange', 'woodpecker-agent-builds', 'deploy').spec.limits).toEqual([{
-      type: 'Container', default: { cpu: '1', memory: '2Gi' }, defaultRequest: { cpu: '100m', memory: '128Mi' }, max: { cpu: '4', memory: '8Gi' },
+      'type': 'Container',
+      'default': { 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '4Gi' },
+      'defaultRequest': { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '256Mi' },
+      'max': { 'cpu': '4', 'memory': '8Gi', 'ephemeral-storage': '16Gi' },
     }]);
     expect(find(objects, 'ServiceAccount', 'default', 'deploy').automountServiceAccountToken).toBe(false);
     const policy = find(objects, 'NetworkPolicy', 'woodpecker-agent-builds', 'deploy');

@@ -305,3 +305,38 @@ export function agentRecordsAfter(pod: any, ends: readonly ('sigterm' | 'crash')
   }
   return { records: [...records], writeErrors };
 }
+
+/** A step's pod, as far as its resources go (`woodpeckerStepPods`). */
+export interface WoodpeckerStepPod {
+  readonly annotations: Record<string, string>;
+  readonly containers: Array<{ name: string; resources: { requests?: Record<string, string>; limits?: Record<string, string> } }>;
+  readonly initContainers: Array<{ name: string; resources: { requests?: Record<string, string>; limits?: Record<string, string> } }>;
+  /** The PersistentVolumeClaims it mounts: the workflow's workspace. */
+  readonly claims: string[];
+}
+
+/**
+ * The pods the v3.17.0 Kubernetes backend creates for one workflow file, one per step, as far as resources go:
+ *
+ * - a clone step first unless `skip_clone` or a `clone:` of its own (`pipeline/frontend/yaml/compiler/compiler.go:153-168`),
+ *   then each service and step, each a pod of its own (`pipeline/backend/kubernetes/pod.go:66-100`) with one container;
+ * - the container's resources are exactly the step's `backend_options.kubernetes.resources` (`pod.go:278`,
+ *   `resourceRequirements`, `:481-509`), nothing else; a step with a non-zero `securityContext.runAsUser` gets the
+ *   permission init container too, which requests and is limited to 5m CPU and 12Mi memory and nothing else
+ *   (`pod.go:298-345`, `initContainerMemLimit` `:43`);
+ * - every step mounts the workflow's workspace, a PersistentVolumeClaim (`volume.go:28-64`; `pod.go:393-405`).
+ */
+export function woodpeckerStepPods(workflow: any): WoodpeckerStepPod[] {
+  const clone = workflow.skip_clone || workflow.clone ? [] : [{ name: 'clone' }];
+  const steps: any[] = [...clone, ...(workflow.clone ?? []), ...(workflow.services ?? []), ...(workflow.steps ?? [])];
+  return steps.map((step) => {
+    const { resources = {}, securityContext } = step.backend_options?.kubernetes ?? {};
+    const init = { requests: { cpu: '5m', memory: '12Mi' }, limits: { cpu: '5m', memory: '12Mi' } };
+    return {
+      annotations: {},
+      containers: [{ name: step.name, resources: { ...(resources.requests ? { requests: { ...resources.requests } } : {}), ...(resources.limits ? { limits: { ...resources.limits } } : {}) } }],
+      initContainers: securityContext?.runAsUser ? [{ name: `init-${step.name}`, resources: init }] : [],
+      claims: ['workspace'],
+    };
+  });
+}

@@ -26,7 +26,7 @@ function serverSettings(chart: ReturnType<typeof testChart>): Required<Woodpecke
  */
 const BUILD_OPTIONS: Required<WoodpeckerBuildOptions>[] = [false, true].map((create) => ({
   createBuildNamespaces: create, buildPodSecurity: PodSecurityLevel.RESTRICTED, buildEgress: { excludedCidrs: ['10.0.0.0/8'] },
-  buildCpuLimit: '2', buildMemoryLimit: '3Gi', buildMaxCpu: '5', buildMaxMemory: '9Gi',
+  buildCpuLimit: '2', buildMemoryLimit: '3Gi', buildMaxCpu: '5', buildMaxMemory: '9Gi', buildEphemeralStorageLimit: '6Gi', buildMaxEphemeralStorage: '20Gi',
 }));
 
 /** The objects of a chart whose `component` label is `component`, without the NetworkPolicies agents add peers to. */
@@ -60,7 +60,8 @@ describe('WoodpeckerCi hands on its server and build settings', () => {
     new WoodpeckerBuildNamespaces(aloneChart, 'Builds', { ...build, name: 'woodpecker-agent', namespace: 'ci', buildNamespace: 'builds' });
     const builds = (objects: any[]) => objects.filter((o) => o.metadata.namespace === 'builds' || o.kind === 'Namespace');
     const rendered = builds(synth(engineChart));
-    expect(rendered.find((o) => o.kind === 'LimitRange').spec.limits[0].max).toEqual({ cpu: '5', memory: '9Gi' });
+    expect(rendered.find((o) => o.kind === 'LimitRange').spec.limits[0].max).toEqual({ 'cpu': '5', 'memory': '9Gi', 'ephemeral-storage': '20Gi' });
+    expect(rendered.find((o) => o.kind === 'LimitRange').spec.limits[0].default['ephemeral-storage']).toBe('6Gi');
     expect(rendered.filter((o) => o.kind === 'Namespace').map((n) => n.metadata.labels['pod-security.kubernetes.io/enforce']))
       .toEqual(options.createBuildNamespaces ? [buildPodSecurity] : []);
     expect(rendered).toEqual(builds(synth(aloneChart)));

@@ -1,0 +1,185 @@
+// What bounds a build pod's share of its node's disk: the pods each engine creates for the example stacks' own
+// pipelines, run through the API server's admission (test/admission-model.ts) against the rendered build namespace's
+// LimitRange, then through what the kubelet evicts for. Neither engine sets ephemeral storage itself, so the
+// LimitRange is all there is: without its `ephemeral-storage` a pull request's build may fill the node's disk.
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { CiEngineKind, DroneKubeRunner, RepositoryPipelines, WoodpeckerBuildNamespaces } from '../../lib';
+import { admit, ephemeralStorageBounds, limitRanger, Pod, stored } from '../admission-model';
+import { droneServer } from '../drone/fixtures';
+import { droneBuildPod } from '../drone/upstream';
+import { literalEnv, woodpeckerStepPods } from '../woodpecker/upstream';
+import { container, find, refusal, synth, testChart } from '../util';
+
+const Gi = 2 ** 30;
+const Mi = 2 ** 20;
+
+/** The default stack with `ci`, its objects and its demo pipelines as rendered. */
+function example(ci: CiEngineKind): { objects: any[]; files: Array<{ path: string; docs: any[] }> } {
+  const app = new App();
+  defaultStack(app, ci === CiEngineKind.WOODPECKER ? { ...DEFAULT_CONFIG, ci, host: WOODPECKER_HOST } : DEFAULT_CONFIG);
+  const objects = app.charts.flatMap((c) => c.toJson());
+  const repos = app.node.findAll().filter((c): c is RepositoryPipelines => c instanceof RepositoryPipelines);
+  const files = repos.flatMap((r) => r.render()).map((f) => ({ path: f.path, docs: parseAllDocuments(f.content).map((d) => d.toJS()) }));
+  return { objects, files };
+}
+
+/** A namespace's LimitRange (as the API server stores it) and nothing else: build namespaces hold no quota. */
+function limitRangeIn(objects: any[], namespace: string): any {
+  const ranges = objects.filter((o) => o.kind === 'LimitRange' && o.metadata.namespace === namespace);
+  expect(ranges).toHaveLength(1);
+  expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === namespace)).toEqual([]);
+  return ranges[0];
+}
+
+/** Admitted with no quota: a quota that tracks nothing demands nothing. */
+const NO_QUOTA = { spec: { hard: {} } };
+
+describe('Drone: a pipeline pod\'s workspace and layers are bounded by the LimitRange\'s ephemeral storage', () => {
+  const { objects, files } = example(CiEngineKind.DRONE);
+  const runner = find(objects, 'Deployment', 'drone-runner');
+  const env = literalEnv(container(runner));
+  const pipelines = files.flatMap((f) => f.docs).filter((d) => d.kind === 'pipeline');
+
+  test('the example\'s pipelines, in any build namespace: every container limited to 4Gi and requesting 256Mi, the pod to 4Gi a container', () => {
+    expect(pipelines.map((p) => p.name)).toEqual(['build', 'deploy']);
+    // the runner's policies decide where each runs: every build namespace is checked
+    const namespaces = objects.filter((o) => o.kind === 'LimitRange' && o.metadata.name === 'drone-runner-builds').map((o) => o.metadata.namespace);
+    expect(namespaces).toEqual(['dockyard-builds', 'dockyard-publish', 'dockyard-deploy']);
+    expect(namespaces).toContain(env.DRONE_NAMESPACE_DEFAULT);
+    for (const [pipeline, namespace] of pipelines.flatMap((p) => namespaces.map((ns) => [p, ns] as const))) {
+      const limitRange = limitRangeIn(objects, namespace);
+      const pod = droneBuildPod(pipeline, env);
+      // the premise: the runner sets no ephemeral storage, and the workspace emptyDir has no sizeLimit
+      expect(ephemeralStorageBounds(pod as Pod)).toEqual({
+        pod: undefined, containers: Object.fromEntries(pod.containers.map((c) => [c.name, undefined])), emptyDirs: { _workspace: undefined },
+      });
+      const { errors, pod: admitted } = admit(pod as Pod, limitRange, NO_QUOTA);
+      expect(errors).toEqual([]);
+      const n = pipeline.steps.length + 1;
+      for (const c of admitted.containers) {
+        expect(c.resources.limits!['ephemeral-storage']).toBe('4Gi');
+        expect(c.resources.requests!['ephemeral-storage']).toBe('256Mi');
+        // the runner's own CPU and memory requests stay: its 100m and 128Mi for the pod, split
+        expect(c.resources.requests!.cpu).toMatch(/^\d+m$/);
+      }
+      // the kubelet evicts the pod once its workspace, layers and logs pass 4Gi a container (clone and steps)
+      expect(ephemeralStorageBounds(admitted)).toEqual({
+        pod: n * 4 * Gi, containers: Object.fromEntries(admitted.containers.map((c) => [c.name, 4 * Gi])), emptyDirs: { _workspace: undefined },
+      });
+      expect(admitted.annotations['kubernetes.io/limit-ranger']).toContain('ephemeral-storage request for container clone');
+    }
+    expect(pipelines[0].steps.map((s: any) => s.name)).toEqual(['test', 'publish']);
+  });
+
+  test('the scheduler counts 256Mi of disk a container, so a pipeline of many steps still schedules', () => {
+    const limitRange = limitRangeIn(objects, env.DRONE_NAMESPACE_DEFAULT);
+    const many = { steps: Array.from({ length: 30 }, (_, i) => ({ name: `step-${i}` })) };
+    const { errors, pod } = admit(droneBuildPod(many, env) as Pod, limitRange, NO_QUOTA);
+    expect(errors).toEqual([]);
+    const requested = pod.containers.reduce((total, c) => total + Number(c.resources.requests!['ephemeral-storage'].replace('Mi', '')) * Mi, 0);
+    expect(requested).toBe(31 * 256 * Mi);
+  });
+
+  test('buildEphemeralStorageLimit sets the limit and the max: no step can ask for more (Drone has no such setting)', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), buildEphemeralStorageLimit: '10Gi' });
+    const item = find(synth(chart), 'LimitRange', 'drone-runner-builds', 'ci-builds').spec.limits[0];
+    expect([item.default['ephemeral-storage'], item.defaultRequest['ephemeral-storage'], item.max['ephemeral-storage']]).toEqual(['10Gi', '256Mi', '10Gi']);
+  });
+});
+
+describe('Woodpecker: each step pod\'s layers and logs are bounded; the workspace is a claim of workspaceSize', () => {
+  const { objects, files } = example(CiEngineKind.WOODPECKER);
+  const agents = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.labels['app.kubernetes.io/component'] === 'agent');
+
+  test('the example\'s workflows, on every agent: every step pod limited to 4Gi, requesting 256Mi, beside the workspace claim', () => {
+    const workflows = files.flatMap((f) => f.docs);
+    expect(workflows.map((w) => w.steps.map((step: any) => step.name))).toEqual([['test', 'publish'], ['migrate']]);
+    expect(agents.length).toBeGreaterThan(0);
+    for (const agent of agents) {
+      const env = literalEnv(container(agent));
+      const limitRange = limitRangeIn(objects, env.WOODPECKER_BACKEND_K8S_NAMESPACE);
+      // the workspace is a PersistentVolumeClaim of this size (volume.go:28-64), not the node's ephemeral storage
+      expect(env.WOODPECKER_BACKEND_K8S_VOLUME_SIZE).toBe('10G');
+      for (const workflow of workflows) {
+        for (const pod of woodpeckerStepPods(workflow)) {
+          expect(ephemeralStorageBounds(pod).pod).toBeUndefined();
+          const { errors, pod: admitted } = admit(pod, limitRange, NO_QUOTA);
+          expect(errors).toEqual([]);
+          const c = admitted.containers[0];
+          expect(c.resources).toEqual({
+            requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '256Mi' },
+            limits: { 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '4Gi' },
+          });
+          expect(ephemeralStorageBounds(admitted).pod).toBe(4 * Gi);
+        }
+      }
+    }
+  });
+
+  test('a step may ask for more up to buildMaxEphemeralStorage, and is refused above it', () => {
+    const limitRange = limitRangeIn(objects, agents.map((a) => literalEnv(container(a)).WOODPECKER_BACKEND_K8S_NAMESPACE)[0]);
+    const step = (limit: string) => woodpeckerStepPods({
+      skip_clone: true, steps: [{ name: 'build', backend_options: { kubernetes: { resources: { limits: { 'ephemeral-storage': limit } } } } }],
+    })[0];
+    const allowed = admit(step('16Gi'), limitRange, NO_QUOTA);
+    expect(allowed.errors).toEqual([]);
+    // a limit alone is the request too (SetDefaults_Pod), so the scheduler reserves it all
+    expect(allowed.pod.containers[0].resources.requests!['ephemeral-storage']).toBe('16Gi');
+    expect(admit(step('17Gi'), limitRange, NO_QUOTA).errors).toEqual(['maximum ephemeral-storage usage per Container is 16Gi']);
+  });
+
+  test('a non-root step\'s permission init container is bounded too, and counts as the larger of it and the step', () => {
+    const limitRange = limitRangeIn(objects, agents.map((a) => literalEnv(container(a)).WOODPECKER_BACKEND_K8S_NAMESPACE)[0]);
+    const [pod] = woodpeckerStepPods({ skip_clone: true, steps: [{ name: 'build', backend_options: { kubernetes: { securityContext: { runAsUser: 1000 } } } }] });
+    const { errors, pod: admitted } = admit(pod, limitRange, NO_QUOTA);
+    expect(errors).toEqual([]);
+    expect(admitted.initContainers[0].resources.limits).toEqual({ 'cpu': '5m', 'memory': '12Mi', 'ephemeral-storage': '4Gi' });
+    expect(ephemeralStorageBounds(admitted).pod).toBe(4 * Gi);
+  });
+});
+
+describe('the model can fail: without ephemeral storage in the LimitRange nothing bounds the disk', () => {
+  test('a LimitRange of CPU and memory alone leaves a Drone pod and its workspace unbounded', () => {
+    const { objects, files } = example(CiEngineKind.DRONE);
+    const env = literalEnv(container(find(objects, 'Deployment', 'drone-runner')));
+    const item = limitRangeIn(objects, env.DRONE_NAMESPACE_DEFAULT).spec.limits[0];
+    const strip = (list: Record<string, string>) => Object.fromEntries(Object.entries(list).filter(([k]) => k !== 'ephemeral-storage'));
+    const without = { spec: { limits: [{ type: 'Container', default: strip(item.default), max: strip(item.max) }] } };
+    const pipeline = files.flatMap((f) => f.docs).find((d) => d.kind === 'pipeline');
+    const { errors, pod } = admit(droneBuildPod(pipeline, env) as Pod, without, NO_QUOTA);
+    expect(errors).toEqual([]);
+    expect(ephemeralStorageBounds(pod).pod).toBeUndefined();
+  });
+
+  test('a default limit without a default request would have every container request its whole limit', () => {
+    const item = stored({ type: 'Container', default: { 'ephemeral-storage': '4Gi' } });
+    expect(item.defaultRequest).toEqual({ 'ephemeral-storage': '4Gi' });
+    const pod: Pod = { annotations: {}, containers: [{ name: 'a', resources: {} }], initContainers: [] };
+    limitRanger(pod, [item]);
+    expect(pod.containers[0].resources.requests).toEqual({ 'ephemeral-storage': '4Gi' });
+  });
+});
+
+describe('ephemeral storage settings are checked at synth', () => {
+  test.each([
+    ['100Mi', 'invalid buildEphemeralStorageLimit "100Mi": must be at least 256Mi, the ephemeral storage every build container requests (LimitRange defaultRequest), such as "4Gi"'],
+    ['4', 'invalid buildEphemeralStorageLimit "4": must be at least 256Mi'],
+    ['4 Gi', 'invalid buildEphemeralStorageLimit "4 Gi": must be a Kubernetes quantity'],
+  ])('Drone refuses buildEphemeralStorageLimit %s', (limit, message) => {
+    const chart = testChart('ci');
+    expect(refusal(() => new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), buildEphemeralStorageLimit: limit }))).toContain(message);
+  });
+
+  test('Woodpecker refuses a limit below the request, and a max below the limit', () => {
+    expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildEphemeralStorageLimit: '1Mi' })))
+      .toContain('invalid buildEphemeralStorageLimit "1Mi": must be at least 256Mi');
+    expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildEphemeralStorageLimit: '20Gi' })))
+      .toBe('invalid buildMaxEphemeralStorage "16Gi": must be at least buildEphemeralStorageLimit "20Gi"');
+    expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildMaxEphemeralStorage: '2Gi' })))
+      .toBe('invalid buildMaxEphemeralStorage "2Gi": must be at least buildEphemeralStorageLimit "4Gi"');
+  });
+});
