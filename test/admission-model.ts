@@ -139,7 +139,7 @@ export function usageOf(c: Container): Record<string, number> {
   }
   return usage;
 }
-export function resourceQuota(pod: Pod, hard: ResourceList): string[] {
+export function resourceQuota(pod: Pod, hard: ResourceList, used: Record<string, number> = {}): string[] {
   const required = Object.keys(hard).filter((r) => VALIDATION_SET.includes(r));
   const missing = new Map<string, string[]>();
   for (const c of [...pod.containers, ...pod.initContainers]) {
@@ -150,12 +150,31 @@ export function resourceQuota(pod: Pod, hard: ResourceList): string[] {
     // the container names as a sorted set lists them (sets.String.List)
     return [`must specify ${[...missing.keys()].sort().map((r) => `${r} for: ${[...new Set(missing.get(r))].sort().join(',')}`).join('; ')}`];
   }
-  // the pod's usage: its containers' sum (init containers run one at a time, before them: the larger of the two)
+  const sum = podUsage(pod);
+  return Object.entries(hard).filter(([r, h]) => r in sum && (used[r] ?? 0) + sum[r] > value(h)).map(([r, h]) => `exceeded quota: ${r}=${h}`);
+}
+
+/** A pod's usage as quota counts it: its containers' sum (init containers run one at a time, before them: the larger of the two). */
+export function podUsage(pod: Pod): Record<string, number> {
   const sum: Record<string, number> = {};
   pod.containers.map(usageOf).forEach((u) => Object.entries(u).forEach(([k, v]) => { sum[k] = (sum[k] ?? 0) + v; }));
   pod.initContainers.map(usageOf).forEach((u) => Object.entries(u).forEach(([k, v]) => { sum[k] = Math.max(sum[k] ?? 0, v); }));
   sum.pods = 1;
-  return Object.entries(hard).filter(([r, h]) => r in sum && sum[r] > value(h)).map(([r, h]) => `exceeded quota: ${r}=${h}`);
+  return sum;
+}
+
+/**
+ * Create `pods` one after another in one namespace, each admitted pod's usage added to the namespace's (the quota's
+ * `status.used`, which the quota admission updates as it admits each, staging/src/k8s.io/apiserver/pkg/admission/plugin/
+ * resourcequota/controller.go `checkQuotas`): the errors of each, in order.
+ */
+export function admitAll(pods: readonly Pod[], limitRange: any, quota: any): string[][] {
+  const used: Record<string, number> = {};
+  return pods.map((input) => {
+    const { errors, pod } = admit(input, limitRange, quota, ADMISSION_ORDER, used);
+    if (errors.length === 0) Object.entries(podUsage(pod)).forEach(([k, v]) => { used[k] = (used[k] ?? 0) + v; });
+    return errors;
+  });
 }
 
 /**
@@ -169,12 +188,13 @@ export function requestsWithinLimits(pod: Pod): string[] {
 }
 
 /** Create `pod` in a namespace holding `limitRange` and `quota`: the errors that refuse it, and the pod as admitted. */
-export function admit(input: Pod, limitRange: any, quota: any, order: readonly string[] = ADMISSION_ORDER): { errors: string[]; pod: Pod } {
+export function admit(input: Pod, limitRange: any, quota: any, order: readonly string[] = ADMISSION_ORDER,
+  used: Record<string, number> = {}): { errors: string[]; pod: Pod } {
   const pod = decoded(structuredClone(input));
   const items = (limitRange.spec.limits as LimitRangeItem[]).map(stored);
   const errors: string[] = [];
   for (const plugin of order) {
-    errors.push(...(plugin === 'LimitRanger' ? limitRanger(pod, items) : resourceQuota(pod, quota.spec.hard)));
+    errors.push(...(plugin === 'LimitRanger' ? limitRanger(pod, items) : resourceQuota(pod, quota.spec.hard, used)));
     if (errors.length > 0) break;
   }
   errors.push(...requestsWithinLimits(pod));

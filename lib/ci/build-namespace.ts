@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkNamespaceLabels, checkPort, checkUniqueList, DefaultServiceAccount, describeValue, isNamespaceDefined, invalid, Namespace, NetworkPeer,
-  parseQuantity, PodSecurityLevel,
+  checkDnsLabel, checkInteger, checkKnownKeys, checkNamespaceLabels, checkPort, checkPositiveQuantity, checkUniqueList, DefaultServiceAccount, describeValue,
+  isNamespaceDefined, invalid, Namespace, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel,
 } from '../core';
 import { kube, quantity } from '../core/k8s';
 import { describeOwnedNamespace, namespaceOwner, recordBuildNamespace } from '../core/namespace-claims';
@@ -65,6 +65,72 @@ export interface BuildNamespaceContext {
   readonly ephemeralStorage: BuildEphemeralStorage;
   /** The egress every build namespace gets before what is declared. */
   readonly egress: readonly BuildEgressRule[];
+  /**
+   * The namespace pull requests run in, the engine's default build namespace, and its ResourceQuota.
+   *
+   * @default - no quota
+   */
+  readonly pool?: { readonly namespace: string; readonly quota: CheckedBuildQuota };
+}
+
+/**
+ * What the pods of the namespace every pull request runs in, the engine's default build namespace, may request
+ * together (a ResourceQuota `<name>-builds`): the share of the cluster's nodes untrusted builds can hold, whatever
+ * they ask for. A pipeline sets its own requests (Drone: its `resources.requests`, the whole pod's; Woodpecker: a
+ * step's `backend_options.kubernetes.resources`), each container up to the LimitRange's maximum, so without it a pull
+ * request could reserve whole nodes and leave other teams' pods Pending. A pod past it is refused when created, and
+ * its build fails with "exceeded quota": it is a ceiling for the pool, not a queue, so the defaults leave room for
+ * every build the engine runs at once.
+ */
+export interface BuildQuota {
+  /**
+   * CPU the namespace's pods may request in total (`requests.cpu`), in cores or millicores.
+   *
+   * @default - the engine's: see `DroneKubeRunnerProps.buildQuota` and `WoodpeckerBuildOptions.buildQuota`
+   */
+  readonly cpu?: string;
+  /**
+   * Memory the namespace's pods may request in total (`requests.memory`), such as "40Gi".
+   *
+   * @default - the engine's
+   */
+  readonly memory?: string;
+  /**
+   * The most pods the namespace may hold at once, running or not (`pods`).
+   *
+   * @default - the engine's
+   */
+  readonly pods?: number;
+}
+
+/** A `BuildQuota` checked, every setting given. */
+export interface CheckedBuildQuota {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly pods: number;
+}
+
+const BUILD_QUOTA_KEYS: readonly (keyof BuildQuota)[] = ['cpu', 'memory', 'pods'];
+
+/**
+ * `quota` checked against what the engine runs at once, `least` (one setting below it would refuse builds the engine
+ * starts by itself), its unset settings `defaults`. Refusals name `buildQuota.<setting>` and say what `least` is made of.
+ */
+export function checkBuildQuota(quota: BuildQuota = {}, defaults: CheckedBuildQuota,
+  least: { readonly cpu: number; readonly memory: number; readonly pods: number; readonly why: string }): CheckedBuildQuota {
+  checkKnownKeys('buildQuota', quota, BUILD_QUOTA_KEYS);
+  const checked = {
+    cpu: checkPositiveQuantity('buildQuota.cpu', quota.cpu ?? defaults.cpu, parseCpu),
+    memory: checkPositiveQuantity('buildQuota.memory', quota.memory ?? defaults.memory),
+    pods: checkInteger('buildQuota.pods', quota.pods ?? defaults.pods, 1),
+  };
+  for (const [key, value] of [['cpu', parseCpu('buildQuota.cpu', checked.cpu)], ['memory', parseQuantity('buildQuota.memory', checked.memory)],
+    ['pods', checked.pods]] as const) {
+    if (value < least[key]) {
+      invalid(`buildQuota.${key}`, checked[key], `must hold ${least.why}`);
+    }
+  }
+  return checked;
 }
 
 /**
@@ -218,6 +284,15 @@ export class BuildNamespace extends Construct {
         }],
       },
     });
+    if (context.pool?.namespace === namespace) {
+      const { cpu, memory, pods } = context.pool.quota;
+      kube(this, 'ResourceQuota', 'ResourceQuota', {
+        metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },
+        // requests only: limits are the LimitRange's, per container; no ephemeral storage, which every container of a
+        // Drone pod requests, so that a pipeline of many steps is not refused for its step count
+        spec: { hard: { 'requests.cpu': quantity(cpu), 'requests.memory': quantity(memory), 'pods': quantity(String(pods)) } },
+      });
+    }
     // one policy for both directions (one object per namespace, which counts at a thousand teams): steps of a
     // pipeline share one pod and talk over localhost, so nothing needs to reach build pods; nor do build pods need
     // anything of the cluster beyond DNS and what is declared: a pipeline clones from the git provider's URL

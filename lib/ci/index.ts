@@ -3,7 +3,7 @@ export * from './grants';
 export * from './engine';
 export { CLUSTER_DNS, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from './build-egress';
 export type { BuildEgressOptions, BuildEgressProps } from './build-egress';
-export type { BuildNamespaceOptions } from './build-namespace';
+export type { BuildNamespaceOptions, BuildQuota } from './build-namespace';
 export * from './api-server-endpoint';
 export * from './git-provider';
 export * from './server-protocol';

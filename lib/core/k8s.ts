@@ -226,6 +226,17 @@ export function quantity(value: string): k8s.Quantity {
   return value as unknown as k8s.Quantity;
 }
 
+/**
+ * A quantity times a whole `factor`, in its own unit: "8Gi" twice gives "16Gi", "500m" "1000m", "0.5" "1"; for a
+ * bound derived from another, such as a team's limits from its requests.
+ */
+export function scaleQuantity(value: string, factor: number): k8s.Quantity {
+  const [, number, unit] = /^(\d*\.?\d+)(.*)$/.exec(value)!;
+  // a whole factor keeps the digits after the point: no exponent notation below 1e21
+  const scaled = (Number(number) * factor).toFixed(number.includes('.') ? number.split('.')[1].length : 0).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return quantity(`${scaled}${unit}`);
+}
+
 /** A port or percentage: a name or number, rendered as written. */
 export function intOrString(value: string | number): k8s.IntOrString {
   return value as unknown as k8s.IntOrString;

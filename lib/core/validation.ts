@@ -617,6 +617,14 @@ export function checkUniqueList<T>(prop: string, values: readonly T[], options: 
   return values;
 }
 
+/** A quantity that parses with `parse` (`parseCpu` for CPU), is more than zero and less than 1e15 in its unit. */
+export function checkPositiveQuantity(prop: string, value: string, parse: (prop: string, value: string) => number = parseQuantity): string {
+  if (parse(prop, value) <= 0 || Number(/^(\d*\.?\d+)/.exec(value)?.[1]) >= 1e15) {
+    invalid(prop, value, 'must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
+  }
+  return value;
+}
+
 /**
  * Check that `value` is an object whose keys are all among `known`, the settings of prop `prop`: a misspelt key
  * (`quota: { memroy: "16Gi" }`) would otherwise be ignored, and its setting silently left at its default. The message

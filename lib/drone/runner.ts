@@ -6,7 +6,7 @@ import {
 } from '../core';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
-import { kube } from '../core/k8s';
+import { kube, scaleQuantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
 import { compare } from '../core/text';
@@ -18,8 +18,8 @@ import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { baseEgressRules, BuildEgressOptions, BuildEgressProps, CLUSTER_DNS, copyBuildEgress } from '../ci/build-egress';
 import {
-  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, checkNotOwnedNamespace,
-  checkNotOwnNamespace, DEFAULT_EPHEMERAL_STORAGE_LIMIT,
+  BuildNamespace, BuildNamespaceContext, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, BuildQuota, checkBuildQuota,
+  CheckedBuildQuota, checkNotOwnedNamespace, checkNotOwnNamespace, DEFAULT_EPHEMERAL_STORAGE_LIMIT,
 } from '../ci/build-namespace';
 import { BuildImage, buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
@@ -85,6 +85,21 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    * @default 10
    */
   readonly capacity?: number;
+  /**
+   * What the pods of the default build namespace, where every pull request runs (the guards and the catch-all place
+   * them there), may request together: a ResourceQuota (`<name>-builds`) on `requests.cpu`, `requests.memory` and
+   * `pods`. A pipeline's `resources.requests` set its whole pod's requests (drone-runner-kube v1.0.0-rc.5
+   * `engine/compiler/compiler.go:641-652`), each container's share up to `buildMaxCpu`/`buildMaxMemory`, so a pull
+   * request could otherwise hold whole nodes with `capacity` such pods. A pod past the quota is refused at its
+   * create, and the runner fails its stage with the API server's "exceeded quota": at least `capacity` pipelines'
+   * `buildResources` requests must fit (refused at synth otherwise). The runner's other build namespaces, each claimed
+   * by a policy for trusted events, get none.
+   *
+   * @default - `capacity` times a step's default limits (`buildResources`: 20 CPU and 40Gi for 10), and twice
+   *   `capacity` pods (a pod being deleted still counts until its grace period has passed, kubernetes
+   *   pkg/quota/v1/evaluator/core/pods.go `QuotaV1Pod`)
+   */
+  readonly buildQuota?: BuildQuota;
   /**
    * The secrets extension pipelines read secrets from. A `DroneCi` made with this runner refuses it unless this is
    * the engine's `secretsExtension`.
@@ -417,6 +432,7 @@ export class DroneKubeRunner extends Construct {
       limits: buildResources._toKube().limits,
       max: buildMax,
       ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT),
+      pool: { namespace: this.buildNamespace, quota: droneBuildQuota(props.buildQuota, capacity, buildResources) },
       egress: baseEgressRules(props.buildEgress ?? {}, DroneKubeRunner.CLUSTER_DNS),
     };
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
@@ -1090,6 +1106,19 @@ interface CheckedPolicy {
 /** `pattern` with each ASCII letter as a doublestar set of both its cases (`acme/*` as `[aA][cC][mM][eE]/*`). */
 function anyCase(pattern: string): string {
   return pattern.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
+/**
+ * The quota of a runner's default build namespace (`buildQuota`), checked: at least `capacity` pods, each requesting
+ * `buildResources`' requests, which the runner splits across the pod's containers (`engine/compiler/compiler.go:641-711`).
+ */
+function droneBuildQuota(quota: BuildQuota | undefined, capacity: number, resources: Resources): CheckedBuildQuota {
+  const defaults = { cpu: String(scaleQuantity(resources.cpuLimit, capacity)), memory: String(scaleQuantity(resources.memoryLimit, capacity)), pods: 2 * capacity };
+  return checkBuildQuota(quota, defaults, {
+    cpu: capacity * parseQuantity('cpuRequest', resources.cpuRequest), memory: capacity * parseQuantity('memoryRequest', resources.memoryRequest), pods: capacity,
+    why: `the ${capacity} pipelines the runner runs at once (capacity), each pod requesting ${resources.cpuRequest} CPU and ${resources.memoryRequest} ` +
+      'memory (buildResources)',
+  });
 }
 
 /** A runner in `namespace` as the owner of its build namespaces, as errors name it. */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Resources } from '../core';
-import { kube, quantity } from '../core/k8s';
-import { checkInteger, checkKnownKeys, invalid, parseCpu, parseQuantity } from '../core/validation';
+import { kube, quantity, scaleQuantity } from '../core/k8s';
+import { checkInteger, checkKnownKeys, checkPositiveQuantity, invalid, parseCpu, parseQuantity } from '../core/validation';
 
 /** What all pods of one team namespace may request and use together (a ResourceQuota). */
 export interface TeamQuota {
@@ -132,9 +132,9 @@ export interface CheckedTeamQuota {
  */
 export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
   checkKnownKeys('quota', quota, QUOTA_KEYS);
-  const cpu = checked('quota.cpu', quota.cpu ?? '4', parseCpu);
-  const memory = checked('quota.memory', quota.memory ?? '8Gi');
-  const [cpuLimit, memoryLimit] = [twice(cpu), twice(memory)];
+  const cpu = checkPositiveQuantity('quota.cpu', quota.cpu ?? '4', parseCpu);
+  const memory = checkPositiveQuantity('quota.memory', quota.memory ?? '8Gi');
+  const [cpuLimit, memoryLimit] = [scaleQuantity(cpu, 2), scaleQuantity(memory, 2)];
   const externalServices = checkInteger('quota.externalServices', quota.externalServices ?? 0, 0);
   const externalPorts = checkInteger('quota.externalPorts', quota.externalPorts ?? 2 * externalServices, 0);
   // a default above the quota would have every container that sets nothing refused
@@ -153,7 +153,7 @@ export function checkTeamQuota(quota: TeamQuota = {}): CheckedTeamQuota {
   }
   return {
     cpu, cpuLimit, memory, memoryLimit, externalServices, externalPorts, containerDefaults: container,
-    storage: checked('quota.storage', quota.storage ?? '50Gi'),
+    storage: checkPositiveQuantity('quota.storage', quota.storage ?? '50Gi'),
     persistentVolumeClaims: checkInteger('quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0),
     pods: checkInteger('quota.pods', quota.pods ?? 50, 1),
     services: checkServices(quota.services, externalServices),
@@ -229,22 +229,6 @@ function belowDefault(prop: 'quota.cpu' | 'quota.memory', value: string, bound: 
 function fitsDefaultMemory(memory: string): boolean {
   const bytes = parseQuantity('quota.memory', memory);
   return bytes >= parseQuantity('memoryRequest', DEFAULT_CONTAINER.memoryRequest) && 2 * bytes >= parseQuantity('memoryLimit', DEFAULT_CONTAINER.memoryLimit);
-}
-
-/** A quantity that parses with `parse` (`parseCpu` for CPU), is more than zero and less than 1e15 in its unit. */
-function checked(prop: string, value: string, parse: (prop: string, value: string) => number = parseQuantity): string {
-  if (parse(prop, value) <= 0 || Number(/^(\d*\.?\d+)/.exec(value)?.[1]) >= 1e15) {
-    invalid(prop, value, 'must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
-  }
-  return value;
-}
-
-/** Twice a quantity, in its own unit: "8Gi" gives "16Gi", "500m" gives "1000m", "0.5" gives "1". */
-function twice(value: string): k8sQuantity {
-  const [, number, unit] = /^(\d*\.?\d+)(.*)$/.exec(value)!;
-  // doubling adds at most one digit before the point and keeps those after it: no exponent notation below 1e21
-  const doubled = (Number(number) * 2).toFixed(number.includes('.') ? number.split('.')[1].length : 0).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
-  return quantity(`${doubled}${unit}`);
 }
 
 type k8sQuantity = ReturnType<typeof quantity>;

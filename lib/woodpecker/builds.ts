@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, describeValue, invalid, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel } from '../core';
-import { kube, quantity } from '../core/k8s';
+import { kube, quantity, scaleQuantity } from '../core/k8s';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
 import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, copyBuildEgress } from '../ci/build-egress';
 import {
-  BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, checkNotOwnNamespace, DEFAULT_EPHEMERAL_STORAGE_LIMIT,
+  BuildNamespace, BuildNamespaceOptions, BuildNamespaceOwner, BuildNamespaceSet, buildEphemeralStorage, BuildQuota, checkBuildQuota, checkNotOwnNamespace,
+  DEFAULT_EPHEMERAL_STORAGE_LIMIT,
 } from '../ci/build-namespace';
 
 /** The build namespace settings a `WoodpeckerCi` passes through. */
@@ -79,7 +80,22 @@ export interface WoodpeckerBuildOptions {
    * @default "16Gi"
    */
   readonly buildMaxEphemeralStorage?: string;
+  /**
+   * What the pods of the default build namespace, where the pool agent runs every pull request, may request together:
+   * a ResourceQuota (`<name>-builds`) on `requests.cpu`, `requests.memory` and `pods`. Each step is a pod of its own,
+   * steps without `depends_on` between them run at once, and a step sets its own requests in
+   * `backend_options.kubernetes.resources` up to `buildMaxCpu`/`buildMaxMemory`, so a pull request could otherwise
+   * start pods enough to hold whole nodes. A pod past the quota is refused at its create, and its step fails with the
+   * API server's "exceeded quota". Route agents' namespaces, which run only their route's repositories and events, get
+   * none.
+   *
+   * @default - eight steps' default limits (8 × `buildCpuLimit` and `buildMemoryLimit`: 8 CPU and 16Gi), and 50 pods
+   */
+  readonly buildQuota?: BuildQuota;
 }
+
+/** What a step that sets no resources requests: the LimitRange's `defaultRequest`. */
+const STEP_REQUEST = { cpu: '100m', memory: '128Mi' };
 
 /** Props of `WoodpeckerBuildNamespaces`. */
 export interface WoodpeckerBuildNamespacesProps extends WoodpeckerBuildOptions {
@@ -204,9 +220,16 @@ export class WoodpeckerBuildNamespaces extends Construct {
       // the backend sets only the requests a step's backend_options ask for (woodpecker v3.17.0
       // pipeline/backend/kubernetes/pod.go:481-496 resourceRequirements), so without a default every step, clone and
       // service pod would request its full default limit
-      defaultRequest: { cpu: quantity('100m'), memory: quantity('128Mi') },
+      defaultRequest: { cpu: quantity(STEP_REQUEST.cpu), memory: quantity(STEP_REQUEST.memory) },
       max,
       ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT, props.buildMaxEphemeralStorage ?? '16Gi'),
+      pool: {
+        namespace: this.buildNamespace,
+        quota: checkBuildQuota(props.buildQuota, { cpu: String(scaleQuantity(limits.cpu, 8)), memory: String(scaleQuantity(limits.memory, 8)), pods: 50 }, {
+          cpu: parseCpu('cpu', STEP_REQUEST.cpu), memory: parseQuantity('memory', STEP_REQUEST.memory), pods: 1,
+          why: `one step that sets no resources, requesting ${STEP_REQUEST.cpu} CPU and ${STEP_REQUEST.memory} memory (the LimitRange's defaultRequest)`,
+        }),
+      },
       egress: baseEgressRules(props.buildEgress ?? {}, WoodpeckerBuildNamespaces.CLUSTER_DNS),
     }, this);
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});

@@ -89,7 +89,7 @@ const SERVER_SETTINGS: Readonly<Record<keyof WoodpeckerServerSettings, true>> = 
 /** Every build namespace setting, which `WoodpeckerCiProps` takes and hands on as is (`passOn`); typed like `SERVER_SETTINGS`. */
 const BUILD_OPTIONS: Readonly<Record<keyof WoodpeckerBuildOptions, true>> = {
   createBuildNamespaces: true, buildPodSecurity: true, buildEgress: true, buildCpuLimit: true, buildMemoryLimit: true,
-  buildMaxCpu: true, buildMaxMemory: true, buildEphemeralStorageLimit: true, buildMaxEphemeralStorage: true,
+  buildMaxCpu: true, buildMaxMemory: true, buildEphemeralStorageLimit: true, buildMaxEphemeralStorage: true, buildQuota: true,
 };
 
 /**

@@ -6,8 +6,8 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { CiEngineKind, DroneKubeRunner, RepositoryPipelines, WoodpeckerBuildNamespaces } from '../../lib';
-import { admit, ephemeralStorageBounds, limitRanger, Pod, stored } from '../admission-model';
+import { CiEngineKind, DroneKubeRunner, RepositoryPipelines, Resources, WoodpeckerBuildNamespaces } from '../../lib';
+import { admit, admitAll, ephemeralStorageBounds, limitRanger, Pod, stored } from '../admission-model';
 import { droneServer } from '../drone/fixtures';
 import { droneBuildPod } from '../drone/upstream';
 import { literalEnv, woodpeckerStepPods } from '../woodpecker/upstream';
@@ -26,15 +26,21 @@ function example(ci: CiEngineKind): { objects: any[]; files: Array<{ path: strin
   return { objects, files };
 }
 
-/** A namespace's LimitRange (as the API server stores it) and nothing else: build namespaces hold no quota. */
+/** A namespace's one LimitRange. */
 function limitRangeIn(objects: any[], namespace: string): any {
   const ranges = objects.filter((o) => o.kind === 'LimitRange' && o.metadata.namespace === namespace);
   expect(ranges).toHaveLength(1);
-  expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === namespace)).toEqual([]);
   return ranges[0];
 }
 
-/** Admitted with no quota: a quota that tracks nothing demands nothing. */
+/** A namespace's ResourceQuota, or one that tracks nothing, and so demands nothing, where it has none. */
+function quotaIn(objects: any[], namespace: string): any {
+  const quotas = objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === namespace);
+  expect(quotas.length).toBeLessThanOrEqual(1);
+  return quotas[0] ?? NO_QUOTA;
+}
+
+/** No quota: one that tracks nothing demands nothing. */
 const NO_QUOTA = { spec: { hard: {} } };
 
 describe('Drone: a pipeline pod\'s workspace and layers are bounded by the LimitRange\'s ephemeral storage', () => {
@@ -56,7 +62,7 @@ describe('Drone: a pipeline pod\'s workspace and layers are bounded by the Limit
       expect(ephemeralStorageBounds(pod as Pod)).toEqual({
         pod: undefined, containers: Object.fromEntries(pod.containers.map((c) => [c.name, undefined])), emptyDirs: { _workspace: undefined },
       });
-      const { errors, pod: admitted } = admit(pod as Pod, limitRange, NO_QUOTA);
+      const { errors, pod: admitted } = admit(pod as Pod, limitRange, quotaIn(objects, namespace));
       expect(errors).toEqual([]);
       const n = pipeline.steps.length + 1;
       for (const c of admitted.containers) {
@@ -77,7 +83,7 @@ describe('Drone: a pipeline pod\'s workspace and layers are bounded by the Limit
   test('the scheduler counts 256Mi of disk a container, so a pipeline of many steps still schedules', () => {
     const limitRange = limitRangeIn(objects, env.DRONE_NAMESPACE_DEFAULT);
     const many = { steps: Array.from({ length: 30 }, (_, i) => ({ name: `step-${i}` })) };
-    const { errors, pod } = admit(droneBuildPod(many, env) as Pod, limitRange, NO_QUOTA);
+    const { errors, pod } = admit(droneBuildPod(many, env) as Pod, limitRange, quotaIn(objects, env.DRONE_NAMESPACE_DEFAULT));
     expect(errors).toEqual([]);
     const requested = pod.containers.reduce((total, c) => total + Number(c.resources.requests!['ephemeral-storage'].replace('Mi', '')) * Mi, 0);
     expect(requested).toBe(31 * 256 * Mi);
@@ -107,7 +113,7 @@ describe('Woodpecker: each step pod\'s layers and logs are bounded; the workspac
       for (const workflow of workflows) {
         for (const pod of woodpeckerStepPods(workflow)) {
           expect(ephemeralStorageBounds(pod).pod).toBeUndefined();
-          const { errors, pod: admitted } = admit(pod, limitRange, NO_QUOTA);
+          const { errors, pod: admitted } = admit(pod, limitRange, quotaIn(objects, env.WOODPECKER_BACKEND_K8S_NAMESPACE));
           expect(errors).toEqual([]);
           const c = admitted.containers[0];
           expect(c.resources).toEqual({
@@ -181,5 +187,79 @@ describe('ephemeral storage settings are checked at synth', () => {
       .toBe('invalid buildMaxEphemeralStorage "16Gi": must be at least buildEphemeralStorageLimit "20Gi"');
     expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildMaxEphemeralStorage: '2Gi' })))
       .toBe('invalid buildMaxEphemeralStorage "2Gi": must be at least buildEphemeralStorageLimit "4Gi"');
+  });
+});
+
+// How much of the cluster's nodes untrusted builds can hold at once: the runner's capacity bounds how many pipelines
+// run, but each pipeline sets its own requests, so the namespace every pull request runs in has a ResourceQuota on
+// them. A quota refuses a pod, it does not queue it: the defaults admit every pipeline the engine runs at once.
+describe('the pull requests\' namespace bounds what its pods request together, and admits the example\'s builds', () => {
+  test('Drone: capacity pipelines of the example run at once; a pull request that asks for whole nodes is refused past the quota', () => {
+    const { objects, files } = example(CiEngineKind.DRONE);
+    const env = literalEnv(container(find(objects, 'Deployment', 'drone-runner')));
+    const pool = env.DRONE_NAMESPACE_DEFAULT;
+    const quota = quotaIn(objects, pool);
+    expect(quota.metadata.name).toBe('drone-runner-builds');
+    expect(quota.spec.hard).toEqual({ 'requests.cpu': '20', 'requests.memory': '40Gi', 'pods': '20' });
+    // only the pool: the other build namespaces are claimed by policies for trusted events
+    expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.labels?.['app.kubernetes.io/name'] === 'drone').map((o) => o.metadata.namespace))
+      .toEqual([pool]);
+    const limitRange = limitRangeIn(objects, pool);
+    const pipelines = files.flatMap((f) => f.docs).filter((d) => d.kind === 'pipeline');
+    const capacity = Number(env.DRONE_RUNNER_CAPACITY);
+    expect(capacity).toBe(10);
+    // every example pipeline, capacity times over, in the pool at once
+    const pods = pipelines.flatMap((p) => Array.from({ length: capacity / pipelines.length }, () => droneBuildPod(p, env) as Pod));
+    expect(admitAll(pods, limitRange, quota)).toEqual(pods.map(() => []));
+    // a pull request whose pipeline asks for 16 cores and 32Gi: 4 and 8Gi a container, the LimitRange's max, with limits
+    // as high on every step (a request above the container's limit, the LimitRange's default one, makes the pod invalid)
+    const step = (name: string) => ({ name, resources: { limits: { cpu: 4000, memory: 8 * Gi } } });
+    const greedy = { clone: { disable: true }, resources: { requests: { cpu: 16000, memory: 32 * Gi } }, steps: ['a', 'b', 'c', 'd'].map(step) };
+    expect(admit(droneBuildPod(greedy, env) as Pod, limitRange, NO_QUOTA).pod.containers[0].resources.requests).toMatchObject({ cpu: '4000m', memory: String(8 * Gi) });
+    // one fits; a second would make 32 cores, and its stage fails
+    expect(admitAll(Array.from({ length: capacity }, () => droneBuildPod(greedy, env) as Pod), limitRange, quota).map((e) => e.join())).toEqual([
+      '', ...Array.from({ length: capacity - 1 }, () => 'exceeded quota: requests.cpu=20,exceeded quota: requests.memory=40Gi'),
+    ]);
+    // the model can fail: without the quota all ten hold 160 cores
+    expect(admitAll(Array.from({ length: capacity }, () => droneBuildPod(greedy, env) as Pod), limitRange, NO_QUOTA).flat()).toEqual([]);
+  });
+
+  test('Woodpecker: the example\'s workflows run in the pool; a pull request that starts a hundred steps at once gets fifty pods', () => {
+    const { objects, files } = example(CiEngineKind.WOODPECKER);
+    const pool = find(objects, 'LimitRange', 'woodpecker-agent-builds', 'dockyard-builds').metadata.namespace;
+    const quota = quotaIn(objects, pool);
+    expect(quota.spec.hard).toEqual({ 'requests.cpu': '8', 'requests.memory': '16Gi', 'pods': '50' });
+    expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.labels?.['app.kubernetes.io/name'] === 'woodpecker').map((o) => o.metadata.namespace))
+      .toEqual([pool]);
+    const limitRange = limitRangeIn(objects, pool);
+    // every step pod of every workflow at once, and the workspace claims beside (the quota counts no claims)
+    const pods = files.flatMap((f) => f.docs).flatMap((w) => woodpeckerStepPods(w));
+    expect(admitAll(pods, limitRange, quota)).toEqual(pods.map(() => []));
+    const fanOut = woodpeckerStepPods({ skip_clone: true, steps: Array.from({ length: 100 }, (_, i) => ({ name: `s${i}` })) });
+    const errors = admitAll(fanOut, limitRange, quota);
+    expect(errors.filter((e) => e.length === 0)).toHaveLength(50);
+    expect(errors[50]).toEqual(['exceeded quota: pods=50']);
+  });
+
+  test('a quota below what the engine runs at once, or not a quantity, is refused at synth', () => {
+    const runner = (props: object) => () => {
+      const chart = testChart('ci');
+      return new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+    };
+    expect(refusal(runner({ buildQuota: { cpu: '900m' } }))).toBe('invalid buildQuota.cpu "900m": must hold the 10 pipelines the runner runs at once ' +
+      '(capacity), each pod requesting 100m CPU and 128Mi memory (buildResources)');
+    expect(refusal(runner({ capacity: 30, buildQuota: { pods: 20 } }))).toContain('invalid buildQuota.pods 20: must hold the 30 pipelines');
+    expect(refusal(runner({ buildQuota: { memory: '0' } }))).toBe('invalid buildQuota.memory "0": must be a Kubernetes quantity above zero, such as "4", "500m" or "8Gi"');
+    expect(refusal(runner({ buildQuota: { cpus: '8' } }))).toContain('invalid buildQuota.cpus');
+    expect(refusal(() => new WoodpeckerBuildNamespaces(testChart('ci'), 'Builds', { buildQuota: { memory: '100Mi' } })))
+      .toBe('invalid buildQuota.memory "100Mi": must hold one step that sets no resources, requesting 100m CPU and 128Mi memory (the LimitRange\'s defaultRequest)');
+  });
+
+  test('the Drone defaults follow capacity and buildResources', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', {
+      server: droneServer(chart), capacity: 3, buildResources: Resources.of({ cpuRequest: '250m', cpuLimit: '1500m', memoryRequest: '256Mi', memoryLimit: '3Gi' }),
+    });
+    expect(find(synth(chart), 'ResourceQuota', 'drone-runner-builds', 'ci-builds').spec.hard).toEqual({ 'requests.cpu': '4500m', 'requests.memory': '9Gi', 'pods': '6' });
   });
 });

@@ -27,6 +27,7 @@ function serverSettings(chart: ReturnType<typeof testChart>): Required<Woodpecke
 const BUILD_OPTIONS: Required<WoodpeckerBuildOptions>[] = [false, true].map((create) => ({
   createBuildNamespaces: create, buildPodSecurity: PodSecurityLevel.RESTRICTED, buildEgress: { excludedCidrs: ['10.0.0.0/8'] },
   buildCpuLimit: '2', buildMemoryLimit: '3Gi', buildMaxCpu: '5', buildMaxMemory: '9Gi', buildEphemeralStorageLimit: '6Gi', buildMaxEphemeralStorage: '20Gi',
+  buildQuota: { cpu: '3', memory: '5Gi', pods: 7 },
 }));
 
 /** The objects of a chart whose `component` label is `component`, without the NetworkPolicies agents add peers to. */
@@ -62,6 +63,7 @@ describe('WoodpeckerCi hands on its server and build settings', () => {
     const rendered = builds(synth(engineChart));
     expect(rendered.find((o) => o.kind === 'LimitRange').spec.limits[0].max).toEqual({ 'cpu': '5', 'memory': '9Gi', 'ephemeral-storage': '20Gi' });
     expect(rendered.find((o) => o.kind === 'LimitRange').spec.limits[0].default['ephemeral-storage']).toBe('6Gi');
+    expect(rendered.find((o) => o.kind === 'ResourceQuota').spec.hard).toEqual({ 'requests.cpu': '3', 'requests.memory': '5Gi', 'pods': '7' });
     expect(rendered.filter((o) => o.kind === 'Namespace').map((n) => n.metadata.labels['pod-security.kubernetes.io/enforce']))
       .toEqual(options.createBuildNamespaces ? [buildPodSecurity] : []);
     expect(rendered).toEqual(builds(synth(aloneChart)));
