@@ -92,6 +92,14 @@ describe('a dedicated runner\'s pull-request namespace', () => {
     expect(find(objects, 'ServiceAccount', 'default', ns).automountServiceAccountToken).toBe(false);
   });
 
+  test('the quota of the namespace pull requests run in, as the shared pool has: the team\'s build namespace, for its trusted events, has none', () => {
+    const { objects } = dedicatedPlatform();
+    const quotas = objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.name.startsWith('drone-runner'));
+    expect(quotas.map((q) => `${q.metadata.namespace}/${q.metadata.name}`).sort()).toEqual(['ci-builds/drone-runner-builds', 'infra-pull-requests/drone-runner-infra-builds']);
+    // the runners' capacity and build resources are alike, so their quotas are too
+    expect(quotas[0].spec).toEqual(quotas[1].spec);
+  });
+
   test('no Secret, no deploy identity and no grant but the runner\'s: the team\'s pull secret is copied to its build namespace only', () => {
     const { p, objects } = dedicatedPlatform();
     const secrets = secretsOf(p, objects);
