@@ -83,7 +83,8 @@ export interface WoodpeckerBuildOptions {
   /**
    * What the pods of the default build namespace, where the pool agent runs every pull request, may request together:
    * a ResourceQuota (`<name>-builds`) on `requests.cpu`, `requests.memory` and `pods`. Each step is a pod of its own,
-   * steps without `depends_on` between them run at once, and a step sets its own requests in
+   * a workflow whose steps set `depends_on` runs every step whose dependencies are done at once (v3.17.0
+   * `pipeline/frontend/yaml/compiler/dag.go:41-76`; `depends_on: []` starts it at the beginning), and a step sets its own requests in
    * `backend_options.kubernetes.resources` up to `buildMaxCpu`/`buildMaxMemory`, so a pull request could otherwise
    * start pods enough to hold whole nodes. A pod past the quota is refused at its create, and its step fails with the
    * API server's "exceeded quota". Route agents' namespaces, which run only their route's repositories and events, get

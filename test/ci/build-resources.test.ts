@@ -232,10 +232,12 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.labels?.['app.kubernetes.io/name'] === 'woodpecker').map((o) => o.metadata.namespace))
       .toEqual([pool]);
     const limitRange = limitRangeIn(objects, pool);
-    // every step pod of every workflow at once, and the workspace claims beside (the quota counts no claims)
+    // every step pod of every workflow at once (they run one after another, as no step sets depends_on: the worst
+    // case), and the workspace claims beside (the quota counts no claims)
     const pods = files.flatMap((f) => f.docs).flatMap((w) => woodpeckerStepPods(w));
     expect(admitAll(pods, limitRange, quota)).toEqual(pods.map(() => []));
-    const fanOut = woodpeckerStepPods({ skip_clone: true, steps: Array.from({ length: 100 }, (_, i) => ({ name: `s${i}` })) });
+    // a hundred steps that depend on nothing: one stage, all started at once (dag.go:41-76)
+    const fanOut = woodpeckerStepPods({ skip_clone: true, steps: Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, depends_on: [] })) });
     const errors = admitAll(fanOut, limitRange, quota);
     expect(errors.filter((e) => e.length === 0)).toHaveLength(50);
     expect(errors[50]).toEqual(['exceeded quota: pods=50']);
