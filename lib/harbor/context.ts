@@ -46,6 +46,8 @@ export interface HarborContext {
   readonly externalUrl: URL;
   readonly database: IPostgresDatabase;
   readonly redis: IRedis;
+  /** The server of the registry's blob descriptor cache (db 2): `redis` unless the Harbor gives it one of its own. */
+  readonly registryCache: IRedis;
   readonly storage: HarborStorage;
   readonly credentials: HarborCredentials;
   /** Each pod's database pool size, from the connection budget. */
@@ -82,10 +84,14 @@ export function componentPlacement(scope: Construct, ctx: HarborContext, compone
   });
 }
 
-/** Add the Redis URL variable `name` for database `db`, with the password expanded from a secret-fed variable. */
-export function redisEnv(env: EnvVars, ctx: HarborContext, name: string, db: number, query?: string): void {
-  const password = bindRedisPassword(env, ctx.redis);
-  env.interpolate(name, redisUrl(ctx.redis, password, { database: db, query }));
+/**
+ * Add the Redis URL variable `name` for database `db` of `server` (the Harbor's `redis` unless given), with the
+ * password expanded from a secret-fed variable: `REDIS_PASSWORD`, or `REGISTRY_CACHE_PASSWORD` for a registry cache
+ * server of its own.
+ */
+export function redisEnv(env: EnvVars, ctx: HarborContext, name: string, db: number, query?: string, server: IRedis = ctx.redis): void {
+  const password = bindRedisPassword(env, server, server === ctx.redis ? undefined : 'REGISTRY_CACHE_PASSWORD');
+  env.interpolate(name, redisUrl(server, password, { database: db, query }));
 }
 
 /**
@@ -120,6 +126,13 @@ export interface TrustedPeers {
    * @default false
    */
   readonly redis?: boolean;
+  /**
+   * It opens connections to the registry's cache server (the registry; core, which keeps upload sizes there and hands
+   * its URL to garbage collection; jobservice, which runs garbage collection).
+   *
+   * @default false
+   */
+  readonly registryCache?: boolean;
 }
 
 /**
@@ -134,7 +147,8 @@ export interface TrustedPeers {
  * src/jobservice/job/impl/context.go and src/cmd/exporter/main.go).
  */
 export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeers): { volumes: k8s.Volume[]; mounts: ContainerSpec['mounts'] } {
-  const redisCa = peers.redis ? ctx.redis.caCertificate : undefined;
+  // one CA for both servers: a Harbor refuses a registry cache whose CA is another (`checkRegistryCache`)
+  const redisCa = (peers.redis ? ctx.redis.caCertificate : undefined) ?? (peers.registryCache ? ctx.registryCache.caCertificate : undefined);
   const database = mountCaCertificate(peers.database ? ctx.database.caCertificate : undefined, ctx.namespace, DATABASE_CA_DIR);
   if (database.volumes.length > 0) {
     env.value('PGSSLROOTCERT', `${DATABASE_CA_DIR}/${CA_FILE}`);

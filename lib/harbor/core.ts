@@ -49,7 +49,10 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
   env.value('DATABASE_TYPE', 'postgresql');
   databaseEnv(env, ctx, 'POSTGRESQL_', 'DATABASE');
   redisEnv(env, ctx, '_REDIS_URL_CORE', REDIS_DB.core, 'idle_timeout_seconds=30');
-  redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30');
+  // the registry's cache server: core keeps the accepted size of chunked uploads there (goharbor/harbor v2.15.1
+  // src/controller/blob/controller.go:324-338) and hands this URL to garbage collection, which clears the cache
+  // (src/server/v2.0/handler/gc.go:87)
+  redisEnv(env, ctx, '_REDIS_URL_REG', REDIS_DB.registry, 'idle_timeout_seconds=30', ctx.registryCache);
   env.value('PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE', PROXY_CACHE_TYPES.join(','));
   env.value('REPLICATION_ADAPTER_WHITELIST', REPLICATION_TYPES);
   env.value('QUOTA_UPDATE_PROVIDER', 'db');
@@ -63,7 +66,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     env.value('METRIC_SUBSYSTEM', 'core');
   }
   const metricsPorts = metricsPortsOf(ctx);
-  const trust = trustMounts(env, ctx, { database: true, redis: true });
+  const trust = trustMounts(env, ctx, { database: true, redis: true, registryCache: true });
 
   kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },

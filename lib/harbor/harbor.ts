@@ -32,7 +32,7 @@ import { definePortal } from './portal';
 import { ProjectMember } from './project-member';
 import { checkRedisTls, defineRegistry } from './registry';
 import { REGISTRY_YAML_STRING_RULE } from './registry-yaml-string';
-import { checkRedisOfOneHarbor } from './shared-redis';
+import { checkRedisKeepsKeys, checkRedisOfOneHarbor, checkRegistryCacheCa } from './shared-redis';
 import { HarborStorage } from './storage';
 import { checkTrivy, defineTrivy } from './trivy';
 
@@ -89,9 +89,25 @@ export interface HarborProps {
   /**
    * The Redis-compatible server for caches and job queues, of this Harbor alone: Harbor keeps its job queue and the
    * registry's blob cache under fixed keys in fixed databases (0, 1, 2, 5), so a second Harbor of the app on the same
-   * host and port is refused at synth. A TLS one (`tls`) needs a `version` of 2.13.0 or later.
+   * host and port is refused at synth. A TLS one (`tls`) needs a `version` of 2.13.0 or later. It must keep every key
+   * when full: an in-cluster `Redis` with an evicting `maxMemoryPolicy` is refused, since jobservice's queue lives
+   * here; a managed one should keep DigitalOcean's default eviction policy, `noeviction`.
    */
   readonly redis: IRedis;
+  /**
+   * A Redis-compatible server of its own for the registry's blob descriptor cache (db 2), which may then evict:
+   * e.g. `new Redis(scope, 'RegistryCache', { name: 'registry-cache', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU })`.
+   * The registry keeps a key per blob and per repository and blob there, none with a TTL (goharbor/distribution
+   * release/2.8 `registry/storage/cache/redis/redis.go`), and only a garbage collection that deletes something clears
+   * them, so on the shared `redis`, which must not evict, a busy registry or proxy cache fills the server for good:
+   * core then fails every chunked push (it keeps the upload's size there) and drops sessions, and jobservice can
+   * enqueue no job, garbage collection included. The registry, core (upload sizes, and the URL it hands garbage
+   * collection) and jobservice (which runs it) connect to it. Its CA, if any, must be `redis`'s; like `redis` it
+   * serves this Harbor alone.
+   *
+   * @default - `redis`, db 2
+   */
+  readonly registryCache?: IRedis;
   /** Where images are stored. */
   readonly storage: HarborStorage;
   /**
@@ -416,6 +432,10 @@ export class Harbor extends Construct {
       invalid('version', version, 'must be a Harbor release such as "2.15.1"');
     }
     checkRedisTls(version, props.redis);
+    const registryCache = props.registryCache ?? props.redis;
+    checkRedisTls(version, registryCache, 'registryCache');
+    checkRedisKeepsKeys(props.redis);
+    checkRegistryCacheCa(props.redis, registryCache);
     const replicas = (prop: string, value: number | undefined) => checkInteger(prop, value ?? 1, 1, 20);
     const counts = {
       core: replicas('coreReplicas', props.coreReplicas),
@@ -448,7 +468,7 @@ export class Harbor extends Construct {
 
     // Harbor, and the data services it needs to start, can never pull their images through Harbor
     Images.protect(this, this.host, `Harbor at ${this.host} cannot pull its own images through itself`);
-    for (const server of [props.database.server, props.redis.server]) {
+    for (const server of [props.database.server, props.redis.server, registryCache.server]) {
       if (server) {
         Images.protect(server, this.host, `${server.node.path} is a data service Harbor at ${this.host} needs to start`);
       }
@@ -457,11 +477,15 @@ export class Harbor extends Construct {
     requireValue(this, props.database.password, 'Harbor\'s database DSN', HARBOR_DSN_PASSWORD_RULE);
     requireValue(this, props.database.password, 'Harbor\'s pgconn v1.14.3', PGCONN_SCRAM_PASSWORD_RULE);
     requireValue(this, props.redis.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
+    requireValue(this, registryCache.password, 'Harbor\'s Redis URLs', REDIS_URL_PASSWORD_RULE);
     // and the S3 keys, which the registry reads from YAML double-quoted strings (`registryEnv`)
     for (const key of props.storage.s3 ? [props.storage.s3.accessKey, props.storage.s3.secretKey] : []) {
       requireValue(this, key, 'Harbor\'s registry', REGISTRY_YAML_STRING_RULE);
     }
     checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
+    if (registryCache !== props.redis) {
+      checkRedisOfOneHarbor(Harbor, this, this.namespace, registryCache, 'registryCache');
+    }
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;
     this.ctx = {
@@ -472,6 +496,7 @@ export class Harbor extends Construct {
       externalUrl: url,
       database: props.database,
       redis: props.redis,
+      registryCache,
       storage: props.storage,
       credentials,
       maxOpenConns: this.maxOpenConns,
@@ -491,7 +516,8 @@ export class Harbor extends Construct {
       replicas: counts.jobservice, workers: props.jobWorkers, resources: props.jobserviceResources,
     });
     const databaseClients = [core, jobservice];
-    const redisClients = [core, registry, jobservice];
+    // the registry reaches only its cache's server
+    const redisClients = registryCache === props.redis ? [core, registry, jobservice] : [core, jobservice];
     if (ctx.withTrivy) {
       redisClients.push(defineTrivy(new Construct(this, 'Trivy'), ctx, {
         replicas: counts.trivy, storageSize: props.trivyStorageSize, resources: props.trivyResources,
@@ -505,6 +531,10 @@ export class Harbor extends Construct {
     }
     databaseClients.forEach((c) => props.database.grantConnect(c.peer));
     redisClients.forEach((c) => props.redis.grantConnect(c.peer));
+    if (registryCache !== props.redis) {
+      // garbage collection, in jobservice, clears the registry's cache
+      [core, registry, jobservice].forEach((c) => registryCache.grantConnect(c.peer));
+    }
 
     const backend = (serviceName: string, paths: string[]) => ({ serviceName, portName: 'http', port: 80, paths });
     this.tlsSecretName = props.exposure?._render(this, {

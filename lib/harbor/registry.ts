@@ -79,13 +79,13 @@ function atLeast(version: string, since: number[]): boolean {
  * older than 2.15.0 cannot send a user name, so any other ACL user is refused at synth rather than failing with
  * WRONGPASS at run time.
  */
-export function registryRedisUsername(version: string, redis: IRedis): string | undefined {
+export function registryRedisUsername(version: string, redis: IRedis, prop = 'redis'): string | undefined {
   const username = redis.username;
   if (username === undefined || atLeast(version, REGISTRY_REDIS_ACL_SINCE)) {
     return username;
   }
   if (username !== 'default') {
-    invalid('redis.username', username, `must be "default" (or unset) with Harbor ${version}: its registry logs in to Redis with the password alone; Harbor 2.15.0 and later accept other ACL users`);
+    invalid(`${prop}.username`, username, `must be "default" (or unset) with Harbor ${version}: its registry logs in to Redis with the password alone; Harbor 2.15.0 and later accept other ACL users`);
   }
   return undefined;
 }
@@ -103,10 +103,10 @@ export function registryRedisUsername(version: string, redis: IRedis): string | 
  */
 const REDIS_TLS_SINCE = [2, 13, 0];
 
-/** Refuse a TLS Redis with a Harbor release that cannot reach one (`REDIS_TLS_SINCE`). */
-export function checkRedisTls(version: string, redis: IRedis): void {
+/** Refuse a TLS Redis (the Harbor's `prop`) with a Harbor release that cannot reach one (`REDIS_TLS_SINCE`). */
+export function checkRedisTls(version: string, redis: IRedis, prop = 'redis'): void {
   if (redis.tls && !atLeast(version, REDIS_TLS_SINCE)) {
-    invalid('redis.tls', true, `must be false with Harbor ${version}: its core stops at start on a rediss:// URL, and its registry sends the ` +
+    invalid(`${prop}.tls`, true, `must be false with Harbor ${version}: its core stops at start on a rediss:// URL, and its registry sends the ` +
       'Redis password in plain text to a TLS port; Harbor 2.13.0 and later reach Redis over TLS');
   }
 }
@@ -132,13 +132,14 @@ export function registryEnv(ctx: HarborContext, options: { redis: boolean }): En
   const env = new EnvVars(ctx.namespace);
   env.secret('REGISTRY_HTTP_SECRET', ctx.credentials.registryHttpSecret);
   if (options.redis) {
-    const password = bindRedisPassword(env, ctx.redis);
+    // the registry's only Redis is its cache's server
+    const password = bindRedisPassword(env, ctx.registryCache);
     defineYamlString(env, 'REGISTRY_REDIS_PASSWORD', password);
-    const username = registryRedisUsername(ctx.version, ctx.redis);
+    const username = registryRedisUsername(ctx.version, ctx.registryCache, ctx.registryCache === ctx.redis ? 'redis' : 'registryCache');
     if (username) {
       env.value('REGISTRY_REDIS_USERNAME', username);
     }
-    if (ctx.redis.tls) {
+    if (ctx.registryCache.tls) {
       env.value('REGISTRY_REDIS_ENABLETLS', 'true');
     }
   }
@@ -163,7 +164,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },
     data: {
-      'config.yml': registryConfig(ctx.storage, ctx.redis, ctx.scrapers !== undefined),
+      'config.yml': registryConfig(ctx.storage, ctx.registryCache, ctx.scrapers !== undefined),
       'ctl-config.yml': toYaml([{ protocol: 'http', port: 8080, log_level: ctx.logLevel, registry_config: CONFIG }]),
     },
   });
@@ -182,7 +183,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   const metricsPorts = metricsPortsOf(ctx);
   const env = registryEnv(ctx, { redis: true });
   // the registry reads Redis (its blob descriptor cache) and the bucket, never the database
-  const trust = trustMounts(env, ctx, { redis: true });
+  const trust = trustMounts(env, ctx, { registryCache: true });
   // registryctl opens no connection to Redis or the database (goharbor/harbor v2.15.1 src/registryctl reads neither):
   // it reaches only the storage, with a driver it builds from the registry's config.yml (config/config.go
   // `setStorageDriver`), so it gets no Redis setting, nor the password

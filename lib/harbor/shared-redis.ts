@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { invalid } from '../core';
 import { firstInstance, recordInstance } from '../core/instances';
-import { IRedis } from '../redis';
+import { IRedis, Redis, RedisMaxMemoryPolicy } from '../redis';
 import { REDIS_DB } from './context';
 
 /**
@@ -18,8 +18,10 @@ import { REDIS_DB } from './context';
  *
  * @param kind `Harbor`, whose instances are recorded (`recordInstance`)
  * @param namespace the Harbor's namespace, where its pods resolve a one-label host
+ * @param prop the Harbor's prop that names `redis`: `redis`, or `registryCache`
  */
-export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Construct, harbor: Construct, namespace: string, redis: IRedis): void {
+export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Construct, harbor: Construct, namespace: string, redis: IRedis,
+  prop = 'redis'): void {
   const server = `${redis.host}:${redis.port}`;
   const key = serverKey(redis, namespace);
   // recorded by server, so that the check looks at the Harbors of this server only, however many the app holds
@@ -27,7 +29,7 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
   const other = firstInstance(harbor, kind, key, (c) => c !== harbor);
   if (other) {
     const databases = Object.values(REDIS_DB).join(', ');
-    invalid('redis', server, `must not be the Redis of another Harbor (${other.node.path}): Harbor keeps its job queue and ` +
+    invalid(prop, server, `must not be the Redis of another Harbor (${other.node.path}): Harbor keeps its job queue and ` +
       `registry cache under fixed keys in databases ${databases}, so each would run the other's jobs and find the other's blobs; give each Harbor its own Redis`);
   }
 }
@@ -41,4 +43,29 @@ export function checkRedisOfOneHarbor(kind: abstract new (...args: any[]) => Con
 function serverKey(redis: IRedis, namespace: string): string {
   const host = redis.host;
   return `${host.includes('.') || host.includes(':') ? host : `${host}.${namespace}.svc`}:${redis.port}`;
+}
+
+/**
+ * Refuse an in-cluster `Redis` that evicts as a Harbor's `redis`. jobservice keeps its queue there (db 1): gocraft/work
+ * lists `<namespace>:jobs:<job name>` and the stats of pending and running jobs, without a TTL (goharbor/harbor
+ * v2.15.1 src/jobservice/common/rds/scripts.go:95 `persist`), so `allkeys-lru` drops queued jobs like cache entries
+ * (test/integ/harbor-registry.integ.test.ts). A managed server's policy is not known here.
+ */
+export function checkRedisKeepsKeys(redis: IRedis): void {
+  const server = redis.server;
+  if (server instanceof Redis && server.maxMemoryPolicy !== RedisMaxMemoryPolicy.NO_EVICTION) {
+    invalid('redis', `${server.node.path} (maxMemoryPolicy ${server.maxMemoryPolicy})`, 'must keep every key when full ' +
+      `(maxMemoryPolicy "${RedisMaxMemoryPolicy.NO_EVICTION}"): jobservice's queue lives there; give an evicting server to registryCache instead`);
+  }
+}
+
+/**
+ * Refuse a registry cache server whose CA is another than `redis`'s. Each pod gets one Redis CA in `SSL_CERT_DIR`
+ * (`trustMounts`), and core and jobservice reach both servers; a cache CA beside a `redis` without one is that CA.
+ */
+export function checkRegistryCacheCa(redis: IRedis, cache: IRedis): void {
+  const ca = cache.caCertificate;
+  if (ca && redis.caCertificate && ca.toString() !== redis.caCertificate.toString()) {
+    invalid('registryCache.caCertificate', ca.toString(), `must be redis's CA (${redis.caCertificate.toString()}) or unset: core and jobservice trust one Redis CA`);
+  }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkKnownProps, checkStorageClassName, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
+import { checkInteger, checkKnownProps, checkOneOf, checkStorageClassName, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
@@ -7,6 +7,14 @@ import { placement } from '../core/placement';
 import { emptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { IRedis } from './redis-ref';
+
+/** What a `Redis` does with a write once its data fills `maxmemory` (`--maxmemory-policy`). */
+export enum RedisMaxMemoryPolicy {
+  /** Refuse the write and keep every key: for job queues and sessions. */
+  NO_EVICTION = 'noeviction',
+  /** Evict the least recently used keys, whatever they are: for a server that holds nothing but a cache. */
+  ALL_KEYS_LRU = 'allkeys-lru',
+}
 
 /** Props of an in-cluster `Redis`. */
 export interface RedisProps {
@@ -41,16 +49,29 @@ export interface RedisProps {
    */
   readonly storageClassName?: string;
   /**
-   * The memory the server may use for data before it evicts nothing and refuses writes (`maxmemory`), in MiB. Nothing
-   * is evicted because Harbor's job queue and sessions live here too. Harbor's registry keeps a descriptor of every
-   * blob it serves in its cache without expiry (distribution release/2.8 `registry/storage/cache/redis`), removed only
-   * by garbage collection of deleted blobs, so a busy proxy cache grows it for good: once full, every write is refused
-   * and jobs and logins fail (`OOM command not allowed` in the clients' logs). Watch `used_memory` against this, and
-   * raise it with the container's memory limit.
+   * The memory the server may use for data (`maxmemory`), in MiB; what happens past it is `maxMemoryPolicy`'s.
+   * Harbor's registry keeps a descriptor of every blob, and one of every blob in every repository, in its cache
+   * without expiry (goharbor/distribution release/2.8 `registry/storage/cache/redis/redis.go`: about 2.5 KB per
+   * one-layer image in a repository of its own, test/integ/harbor-registry.integ.test.ts), and only a Harbor garbage
+   * collection that deletes something clears it, all of it (goharbor/harbor v2.15.1
+   * `src/jobservice/job/impl/gc/garbage_collection.go` `cleanCache`). On a server that evicts nothing, a busy proxy
+   * cache so fills it for good unless the cache has a server of its own (Harbor's `registryCache`). Watch
+   * `used_memory` against this, and raise it with the container's memory limit.
    *
    * @default 192
    */
   readonly maxMemoryMiB?: number;
+  /**
+   * What the server does with a write once its data fills `maxMemoryMiB` (`maxmemory-policy`). `noeviction` refuses
+   * the write (`OOM command not allowed`) and keeps every key: right for Harbor's `redis`, which holds jobservice's
+   * queue (db 1), whose keys have no TTL and must not be lost. `allkeys-lru` evicts the least recently used keys:
+   * right only for a server that holds nothing but a cache, Harbor's `registryCache`, which the registry reads
+   * through (a missing key is a miss that its storage answers; goharbor/distribution release/2.8
+   * `registry/storage/cache/cachedblobdescriptorstore.go` `Stat`). A `Harbor` refuses an evicting server as its `redis`.
+   *
+   * @default RedisMaxMemoryPolicy.NO_EVICTION
+   */
+  readonly maxMemoryPolicy?: RedisMaxMemoryPolicy;
   /**
    * Requests and limits of the server container; the memory limit must exceed `maxMemoryMiB`.
    *
@@ -64,7 +85,7 @@ export interface RedisProps {
  * compile here until it is listed, rather than be refused as unknown.
  */
 const REDIS_PROPS: Readonly<Record<keyof RedisProps, true>> = {
-  name: true, namespace: true, image: true, storageSize: true, storageClassName: true, maxMemoryMiB: true, resources: true,
+  name: true, namespace: true, image: true, storageSize: true, storageClassName: true, maxMemoryMiB: true, maxMemoryPolicy: true, resources: true,
 };
 const REDIS_PROP_KEYS = Object.keys(REDIS_PROPS);
 
@@ -88,6 +109,8 @@ export class Redis extends Construct implements IRedis {
   public readonly password: SecretKey;
   public readonly caCertificate = undefined;
   public readonly server = this;
+  /** What the server does with a write once its data fills `maxmemory`. */
+  public readonly maxMemoryPolicy: RedisMaxMemoryPolicy;
   /** The namespace. */
   public readonly namespace: string;
 
@@ -107,6 +130,7 @@ export class Redis extends Construct implements IRedis {
     const storageSize = props.storageSize ?? '1Gi';
     parseQuantity('storageSize', storageSize);
     const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
+    this.maxMemoryPolicy = checkOneOf('maxMemoryPolicy', props.maxMemoryPolicy ?? RedisMaxMemoryPolicy.NO_EVICTION, Object.values(RedisMaxMemoryPolicy));
     const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' });
     if (maxMemoryMiB * 2 ** 20 >= parseQuantity('memoryLimit', resources.memoryLimit)) {
       invalid('maxMemoryMiB', maxMemoryMiB, `must stay below the container's memory limit ${resources.memoryLimit}`);
@@ -135,7 +159,7 @@ export class Redis extends Construct implements IRedis {
         image,
         command: ['valkey-server'],
         args: [`${CONFIG_DIR}/valkey.conf`, '--port', String(PORT), '--dir', '/data', '--appendonly', 'yes',
-          '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction', '--save', ''],
+          '--maxmemory', `${maxMemoryMiB}mb`, '--maxmemory-policy', this.maxMemoryPolicy, '--save', ''],
         ports: { redis: PORT },
         env,
         mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],

@@ -4,7 +4,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { ExternalRedis, HarborStorage, Secret } from '../../lib';
+import { ExternalRedis, HarborStorage, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
+import { REDIS_DB } from '../../lib/harbor/context';
+import { JOB_NAMESPACE } from '../../lib/harbor/jobservice';
 import { REGISTRY_YAML_STRING_RULE } from '../../lib/harbor/registry-yaml-string';
 import { REDIS_URL_PASSWORD_RULE } from '../../lib/redis/redis-ref';
 import { inClusterHarbor } from '../harbor/fixtures';
@@ -12,7 +14,7 @@ import { testChart } from '../util';
 import { redisCommands } from './redis-command';
 import { requiredRedisPassword } from './redis-pod';
 import { RedisServer } from './redis-server';
-import { BasicAuth, getBlob, pullImage, pushBlob, pushImage, pushManifest, sha256Digest, tinyImage } from './registry-client';
+import { BasicAuth, getBlob, LAYER_TAR_GZIP, pullImage, pushBlob, pushImage, pushManifest, sha256Digest, tinyImage } from './registry-client';
 import { RegistryServer } from './registry-server';
 import {
   configMapKey, containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey,
@@ -62,6 +64,12 @@ async function redisQuery(server: RedisServer, password: string, commands: strin
   return replies.slice(1);
 }
 
+/** A number of the server's INFO: `field` of `section`, e.g. `used_memory` of `memory`. */
+async function redisInfo(server: RedisServer, password: string, section: string, field: string): Promise<number> {
+  const [text] = await redisQuery(server, password, [['INFO', section]]);
+  return Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(text))![1]);
+}
+
 /**
  * Registry log lines that show trouble with Redis or with the rendered configuration: errors (but the refused logins
  * the tests provoke), warnings, and variables distribution did not recognise.
@@ -92,6 +100,36 @@ function startOnFilesystem(pod: ReturnType<typeof registryPod>, redis: { port: n
       REGISTRY_HTTP_DEBUG_ADDR: '127.0.0.1:0',
     },
   });
+}
+
+/**
+ * The rendered registry of `chart` on filesystem storage, with a redis-server that requires the password of the
+ * Redis the registry is rendered to use (`passwordOf`).
+ */
+async function startRendered(chart: ReturnType<typeof testChart>, passwordOf: (rendered: Rendered) => string) {
+  const rendered = render(chart);
+  const pod = registryPod(rendered);
+  const password = passwordOf(rendered);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-redis-'));
+  let redis: RedisServer | undefined;
+  try {
+    fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
+    redis = await RedisServer.start({ password, tls: false });
+    const registry = await startOnFilesystem(pod, redis, work);
+    const server = redis;
+    return {
+      rendered, pod, password, redis: server, registry, creds: coreRegistryCredentials(rendered),
+      stop: async () => {
+        await registry.stop();
+        await server.stop();
+        fs.rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await redis?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2.8 with Redis', () => {
@@ -568,6 +606,190 @@ describe('two registries on one Redis, as two Harbors on one server would run th
       for (const r of registries) await r.stop();
       await redis?.stop();
       for (const work of works) fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the rendered registry on a full Redis (maxmemory), on docker-registry 2.8 with redis-server', () => {
+  // What happens when the server's memory fills, with the rendered config.yml and credentials. The blob descriptor
+  // cache sets its keys without expiry (goharbor/distribution release/2.8 registry/storage/cache/redis/redis.go:113-142
+  // HMSET/HSETNX `blobs::<digest>`, :237-260 SADD `repository::<name>::blobs` and HSET `repository::<name>::blobs::<digest>`,
+  // no EXPIRE anywhere), so the cache grows with every repository and blob until Harbor's garbage collection deletes
+  // every `blobs::*` and `repository::*` key (goharbor/harbor v2.15.1 src/jobservice/job/impl/gc/garbage_collection.go:
+  // 203, 499-527). The registry wraps the cache in a statter that drops a failed write without a word: `SetDescriptor`
+  // returns nil whatever the cache said (cache/cachedblobdescriptorstore.go:91-93, 112-116), and `logErrorf` logs
+  // only with a metrics tracker, which `NewCachedBlobStatter` leaves nil (:119-123; storage/registry.go:112, 315)
+  let started: Awaited<ReturnType<typeof startRendered>> | undefined;
+  let creds: BasicAuth;
+  let password: string;
+  let redis: RedisServer;
+  let registry: RegistryServer;
+  const db = (n: number) => ['SELECT', String(n)];
+  const info = (section: string, field: string) => redisInfo(redis!, password, section, field);
+  /** How many commands the server has refused for memory (`errorstat_OOM`, Redis 6.2 and later). */
+  const oomRefusals = async () => {
+    const [text] = await redisQuery(redis!, password, [['INFO', 'errorstats']]);
+    return Number(/^errorstat_OOM:count=(\d+)/m.exec(String(text))?.[1] ?? 0);
+  };
+  /** Fill db 1 (jobservice's) with 64 KiB values until the server refuses a write; returns the refusal. */
+  const fillQueueDb = async () => {
+    for (let i = 0; i < 10_000; i++) {
+      const replies = await redisCommands(redis!.url(), [['AUTH', password], db(1), ['SET', `filler:${i}`, 'x'.repeat(65_536)]]);
+      if (replies[2] instanceof Error) return replies[2].message;
+    }
+    throw new Error('the server never refused a write');
+  };
+  let image = 0;
+  /** Push a fresh tiny image to `repo:v1`; throws with the registry's log when it fails. */
+  const push = async (repo: string) => {
+    const img = tinyImage(`full redis trial ${image++}\n`);
+    const pushed = await pushImage(registry!.url, repo, 'v1', img, creds);
+    if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\n${registry!.logs()}`);
+    const pulled = await pullImage(registry!.url, repo, 'v1', creds);
+    expect(pulled.layer.equals(img.layer)).toBe(true);
+    return pushed;
+  };
+
+  beforeAll(async () => {
+    const chart = testChart(NS);
+    inClusterHarbor(chart);
+    started = await startRendered(chart, inClusterRedisPassword);
+    ({ creds, password, redis, registry } = started);
+  });
+
+  afterAll(async () => {
+    await started?.stop();
+  });
+
+  beforeEach(async () => {
+    await redisQuery(redis!, password, [['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
+  });
+
+  test('the cache keeps a key per blob and per repository and blob, none with a TTL', async () => {
+    const pushed = await Promise.all(['library/a', 'library/b', 'library/c'].map(push));
+    const [, keys] = await redisQuery(redis!, password, [db(REDIS_DB.registry), ['KEYS', '*']]);
+    const all = keys as string[];
+    for (const p of pushed) {
+      expect(all).toEqual(expect.arrayContaining([`blobs::${p.layer.digest}`, `blobs::${p.config.digest}`]));
+    }
+    expect(all).toEqual(expect.arrayContaining(['repository::library/a::blobs', `repository::library/a::blobs::${pushed[0].layer.digest}`]));
+    const ttls = await redisQuery(redis!, password, [db(REDIS_DB.registry), ...all.map((k) => ['TTL', k])]);
+    // -1: the key exists and never expires, so `volatile-*` policies can never evict it
+    expect(new Set(ttls.slice(1))).toEqual(new Set([-1]));
+  });
+
+  test('noeviction (as Redis runs it) at maxmemory: cache writes are refused and dropped silently, push and pull keep working', async () => {
+    const before = await push('library/before');
+    const used = await info('memory', 'used_memory');
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', String(used + 2 ** 20)]]);
+    expect(await fillQueueDb()).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
+    // the refused write's own buffer was what crossed the line; with its connection gone a little room is left, which
+    // a real server at its limit fills and frees by turns (client buffers count too): keep it past the limit, so that no write gets through
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 18)]]);
+    const oomBefore = await oomRefusals();
+    const pushed = await push('library/full');
+    // the server refused the registry's cache writes (each push and pull stats its blobs and writes their descriptors)
+    expect(await oomRefusals()).toBeGreaterThan(oomBefore);
+    // nothing of the new blobs reached the cache: each of their stats goes to the storage from now on
+    const [, exists] = await redisQuery(redis!, password, [db(REDIS_DB.registry), ['EXISTS', `blobs::${pushed.layer.digest}`, 'repository::library/full::blobs']]);
+    expect(exists).toBe(0);
+    // and the registry said nothing about it
+    expect(registry!.logs()).not.toMatch(/OOM|maxmemory/);
+    expect(troubleIn(registry!.logs())).toEqual([]);
+    // what the other clients write is refused alike: core's accepted size of a chunked upload in db 2, whose refusal
+    // turns the PATCH into an error (goharbor/harbor v2.15.1 src/controller/blob/controller.go:324-338,
+    // src/server/middleware/blob/patch_blob_upload.go:42, src/server/middleware/middleware.go:85-88), a session in db 0
+    // (src/core/session/session.go:116, logged at debug only), jobservice's job stats in db 1 (src/jobservice/job/tracker.go:357-372)
+    const refused = await redisQuery(redis!, password, [db(REDIS_DB.registry), ['SET', 'upload:size:x', '1', 'EX', '86400']]).catch((e) => e);
+    expect(String(refused)).toMatch(/OOM command not allowed/);
+    for (const [n, command] of [[REDIS_DB.core, ['SET', 'session-id', 'x', 'EX', '1800']], [REDIS_DB.jobservice, ['HSET', 'harbor_job_service_namespace:job_stats:x', 'status', 'Pending']]] as const) {
+      expect(String(await redisQuery(redis!, password, [db(n), [...command]]).catch((e) => e))).toMatch(/OOM command not allowed/);
+    }
+    // deleting is allowed: garbage collection's cache clean-up, a DEL of every blobs::* and repository::* key
+    // (src/jobservice/job/impl/gc/util.go:26-39), frees the cache, if its job could be enqueued
+    const [, deleted] = await redisQuery(redis!, password, [db(REDIS_DB.registry), ['DEL', `blobs::${before.layer.digest}`]]);
+    expect(deleted).toBe(1);
+    // and so is emptying the cache's database by hand, as the README advises for a server already full
+    const [, flushed, size] = await redisQuery(redis!, password, [db(REDIS_DB.registry), ['FLUSHDB'], ['DBSIZE']]);
+    expect([flushed, size]).toEqual(['OK', 0]);
+  });
+
+  test('no eviction policy suits the shared server: allkeys-lru evicts jobservice\'s queue, volatile-lru never the cache', async () => {
+    // allkeys-lru: a queued job (gocraft/work keeps each queue as a list `<namespace>:jobs:<job name>` in db 1,
+    // without expiry) is evicted like any cache entry. Sampling every key (maxmemory-samples 64, more than there
+    // are) makes Redis's LRU exact, and the second's wait puts the queue past its 1 s LRU clock
+    const queue = `${JOB_NAMESPACE}:jobs:IMAGE_SCAN`;
+    await redisQuery(redis!, password, [db(REDIS_DB.jobservice), ['LPUSH', queue, '{"name":"IMAGE_SCAN","id":"queued"}']]);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['CONFIG', 'SET', 'maxmemory-samples', '64'],
+      ['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') + 2 ** 20)]]);
+    for (let i = 0; i < 24; i++) {
+      await redisQuery(redis!, password, [db(REDIS_DB.jobservice), ['SET', `filler:${i}`, 'x'.repeat(65_536)]]);
+    }
+    await push('library/lru');
+    expect(await info('stats', 'evicted_keys')).toBeGreaterThan(0);
+    expect((await redisQuery(redis!, password, [db(REDIS_DB.jobservice), ['EXISTS', queue]]))[1]).toBe(0);
+
+    // volatile-lru evicts only keys with a TTL, such as core's sessions (db 0, src/core/session/session.go:116), so it
+    // logs users out, and never the registry's cache keys, which have none: once no TTL'd key is left, it refuses
+    // writes as noeviction does
+    await redisQuery(redis!, password, [['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru']]);
+    const cached = await push('library/volatile');
+    await redisQuery(redis!, password, [db(REDIS_DB.core), ['SET', 'session-id', 'x'.repeat(65_536), 'EX', '1800']]);
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 17)]]);
+    const refused = await push('library/volatile-full');
+    const [, session, , kept, , added] = await redisQuery(redis!, password, [
+      db(REDIS_DB.core), ['EXISTS', 'session-id'],
+      db(REDIS_DB.registry), ['EXISTS', `blobs::${cached.layer.digest}`],
+      db(REDIS_DB.registry), ['EXISTS', `blobs::${refused.layer.digest}`],
+    ]);
+    expect([session, kept, added]).toEqual([0, 1, 0]);
+  });
+});
+
+describe('the registry on a cache server of its own (registryCache) with allkeys-lru, as rendered, on docker-registry 2.8', () => {
+  test('it evicts rather than refuses, evicted descriptors are misses the storage answers, and nothing fails', async () => {
+    // nothing but the cache there, so evicting any key only turns a later stat into a miss that the storage answers
+    // (goharbor/distribution release/2.8 registry/storage/cache/cachedblobdescriptorstore.go:66-96, `Stat` falls back
+    // on any cache error or miss)
+    const chart = testChart(NS);
+    inClusterHarbor(chart, { registryCache: new Redis(chart, 'RegistryCache', { name: 'registry-cache', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU }) });
+    const started = await startRendered(chart, (r) => secretKey(r, NS, 'registry-cache-password', 'password'));
+    const { rendered, pod, password, redis, registry, creds } = started;
+    try {
+      expect(pod.parsed.redis.addr).toBe(`registry-cache.${NS}.svc:6379`);
+      expect(pod.env.REGISTRY_REDIS_PASSWORD).toBe(`"${password}"`);
+      // the server's policy as its StatefulSet runs it; redis-server takes it at run time like any other setting
+      const args: string[] = containerOf(objectOf(rendered, 'StatefulSet', 'registry-cache', NS), 'redis').args;
+      const policy = args[args.indexOf('--maxmemory-policy') + 1];
+      expect(policy).toBe('allkeys-lru');
+      const info = (section: string, field: string) => redisInfo(redis, password, section, field);
+      const push = async (repo: string) => {
+        const img = tinyImage(`cache server trial ${repo}\n`);
+        const pushed = await pushImage(registry!.url, repo, 'v1', img, creds);
+        if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\n${registry!.logs()}`);
+        return { repo, ...pushed };
+      };
+      const first = await push('library/lru-0');
+      // a cache filled by earlier pushes: descriptors of 4000 other blobs, so that there is always enough to evict (a
+      // limit that the server's client buffers alone could cross would refuse writes under any policy)
+      const filled = Array.from({ length: 4000 }, (_, i) => ['HSET', `blobs::${sha256Digest(`blob ${i}`)}`, 'digest', sha256Digest(`blob ${i}`), 'size', '1', 'mediatype', LAYER_TAR_GZIP]);
+      await redisQuery(redis, password, [['SELECT', String(pod.parsed.redis.db)], ...filled]);
+      // below what the server holds now: every write from here evicts first
+      await redisQuery(redis, password, [['CONFIG', 'SET', 'maxmemory-policy', policy],
+        ['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 17)]]);
+      for (let i = 1; i <= 4; i++) await push(`library/lru-${i}`);
+      expect(await info('stats', 'evicted_keys')).toBeGreaterThan(0);
+      // the server refused none of the registry's writes, where one that evicts nothing refuses them all
+      expect(String((await redisQuery(redis, password, [['INFO', 'errorstats']]))[0])).not.toMatch(/errorstat_OOM/);
+      // an image whose descriptors are gone from the cache, as eviction leaves it: the storage serves it
+      await redisQuery(redis, password, [['SELECT', String(pod.parsed.redis.db)], ['DEL', `blobs::${first.layer.digest}`, `blobs::${first.config.digest}`,
+        'repository::library/lru-0::blobs', `repository::library/lru-0::blobs::${first.layer.digest}`]]);
+      const pulled = await pullImage(registry.url, 'library/lru-0', 'v1', creds);
+      expect(sha256Digest(pulled.layer)).toBe(first.layer.digest);
+      expect(troubleIn(registry.logs())).toEqual([]);
+    } finally {
+      await started.stop();
     }
   });
 });

@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, RedisProps, Resources, Secret } from '../../lib';
+import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, RedisMaxMemoryPolicy, RedisProps, Resources, Secret } from '../../lib';
 import { container, envOf, find, refusal, synth, testChart } from '../util';
 
 describe('Redis (in-cluster Valkey)', () => {
@@ -20,6 +20,18 @@ describe('Redis (in-cluster Valkey)', () => {
       '--maxmemory', '100mb', '--maxmemory-policy', 'noeviction', '--save', '']);
     expect(c.readinessProbe.exec.command).toEqual(['valkey-cli', '-p', '6379', 'ping']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  test('maxMemoryPolicy: noeviction unless a cache server asks for allkeys-lru; nothing else', () => {
+    // what each policy does with a Harbor's keys is tried against redis-server in test/integ/harbor-registry.integ.test.ts
+    const chart = testChart('cache');
+    const lru = new Redis(chart, 'Lru', { name: 'lru', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU });
+    expect(lru.maxMemoryPolicy).toBe('allkeys-lru');
+    expect(new Redis(chart, 'Kept', { name: 'kept' }).maxMemoryPolicy).toBe('noeviction');
+    const args = container(find(synth(chart), 'StatefulSet', 'lru')).args;
+    expect(args.slice(args.indexOf('--maxmemory-policy'), args.indexOf('--maxmemory-policy') + 2)).toEqual(['--maxmemory-policy', 'allkeys-lru']);
+    expect(refusal(() => new Redis(chart, 'Volatile', { name: 'v', maxMemoryPolicy: 'volatile-lru' as RedisMaxMemoryPolicy })))
+      .toBe('invalid maxMemoryPolicy "volatile-lru": must be one of noeviction, allkeys-lru');
   });
 
   test('keeps the password out of the command line: a config file from a Secret, and REDISCLI_AUTH for the probe', () => {
@@ -65,7 +77,7 @@ describe('Redis (in-cluster Valkey)', () => {
   test('refuses a prop it does not have, suggesting the one meant, where JavaScript would drop it silently', () => {
     const props = { storagesize: '5Gi' } as unknown as RedisProps;
     expect(() => new Redis(testChart('cache'), 'R', props)).toThrow(new Error('invalid storagesize "5Gi": Redis has no prop "storagesize" ' +
-      '(did you mean "storageSize"?); its props are name, namespace, image, storageSize, storageClassName, maxMemoryMiB, resources'));
+      '(did you mean "storageSize"?); its props are name, namespace, image, storageSize, storageClassName, maxMemoryMiB, maxMemoryPolicy, resources'));
     // one far from every prop gets no suggestion
     expect(() => new Redis(testChart('cache'), 'R', { replicas: 3 } as unknown as RedisProps))
       .toThrow(/^invalid replicas 3: Redis has no prop "replicas"; its props are name,/);
