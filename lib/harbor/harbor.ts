@@ -91,7 +91,7 @@ export interface HarborProps {
    * registry's blob cache under fixed keys in fixed databases (0, 1, 2, 5), so a second Harbor of the app on the same
    * host and port is refused at synth. A TLS one (`tls`) needs a `version` of 2.13.0 or later. It must keep every key
    * when full: an in-cluster `Redis` with an evicting `maxMemoryPolicy` is refused, since jobservice's queue lives
-   * here; a managed one should keep DigitalOcean's default eviction policy, `noeviction`.
+   * here; a managed one must keep `noeviction`, DigitalOcean's default, which `ManagedValkey` states.
    */
   readonly redis: IRedis;
   /**

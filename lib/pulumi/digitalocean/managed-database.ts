@@ -81,10 +81,10 @@ export function databaseSettings(engine: DatabaseEngine, chosen: string | undefi
 /**
  * A DatabaseCluster and the DatabaseFirewall that owns its whole trusted-source list: one `k8s` rule for the DOKS
  * cluster (do.md §1.2), so nothing else reaches it. The cluster is protected when `protect` is (`protectsData`):
- * a new VPC, for one, replaces it (`private_network_uuid` is ForceNew).
+ * a new VPC, for one, replaces it (`private_network_uuid` is ForceNew). `engineArgs` are the engine's own settings.
  */
 export function managedCluster(parent: pulumi.Resource, name: string, settings: DatabaseSettings, args: ManagedDatabaseArgs,
-  protect: boolean): digitalocean.DatabaseCluster {
+  protect: boolean, engineArgs: Pick<digitalocean.DatabaseClusterArgs, 'evictionPolicy'> = {}): digitalocean.DatabaseCluster {
   const cluster = new digitalocean.DatabaseCluster(`${name}-cluster`, {
     name: args.clusterName,
     engine: settings.engine,
@@ -94,6 +94,7 @@ export function managedCluster(parent: pulumi.Resource, name: string, settings: 
     region: args.region,
     privateNetworkUuid: args.privateNetworkUuid,
     tags: args.tags ? [...args.tags] : undefined,
+    ...engineArgs,
   }, { parent, protect, ...(settings.versionChosen ? {} : { ignoreChanges: ['version'] }) });
   new digitalocean.DatabaseFirewall(`${name}-firewall`, {
     clusterId: cluster.id,

@@ -1,9 +1,22 @@
 import * as pulumi from '@pulumi/pulumi';
+import { checkOneOf } from '../../core/validation';
 import { protectsData } from './data-protection';
 import { databaseSettings, managedCluster, ManagedDatabaseArgs } from './managed-database';
 
 /** Valkey accepts only TLS connections, on 25061, while `valkey_ssl` keeps its default `true` (do.md §2.2). */
 export const VALKEY_PORT = 25061;
+
+/**
+ * What a Valkey cluster does with a write once its memory is full: DigitalOcean's `eviction_policy` (digitalocean/openapi
+ * 7c1300c specification/resources/databases/models/eviction_policy_model.yml), of which Dockyard offers the two that suit
+ * Harbor's servers.
+ */
+export enum ValkeyEvictionPolicy {
+  /** Refuse the write and keep every key; DigitalOcean's default. For Harbor's `redis`, which holds its job queue. */
+  NO_EVICTION = 'noeviction',
+  /** Evict the least recently used keys, whatever they are. For a cluster that holds only Harbor's `registryCache`. */
+  ALL_KEYS_LRU = 'allkeys_lru',
+}
 
 /** Args of a `ManagedValkey`. */
 export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
@@ -13,6 +26,16 @@ export interface ManagedValkeyArgs extends ManagedDatabaseArgs {
    * @default - '8' when the cluster is created, and from then on whatever it runs
    */
   readonly version?: string;
+  /**
+   * What the cluster does with a write once its memory is full. `noeviction`, DigitalOcean's own default ("Don't
+   * evict any data, returns error when memory limit is reached", DigitalOcean's "How to Choose Eviction Policies on
+   * Valkey Database Clusters"), is set explicitly, so that the program states it: Harbor's `redis` holds jobservice's
+   * queue, whose keys have no TTL and must not be evicted. `allkeys_lru` suits a second cluster that holds nothing but
+   * Harbor's `registryCache`.
+   *
+   * @default ValkeyEvictionPolicy.NO_EVICTION
+   */
+  readonly evictionPolicy?: ValkeyEvictionPolicy;
 }
 
 /**
@@ -40,8 +63,9 @@ export class ManagedValkey extends pulumi.ComponentResource {
     // check every input before registering anything; DigitalOcean's options offer Valkey layouts of 1 to 3 nodes
     // (digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml, `valkey`)
     const settings = databaseSettings('valkey', args.version, args, 3);
+    const evictionPolicy = checkOneOf('evictionPolicy', args.evictionPolicy ?? ValkeyEvictionPolicy.NO_EVICTION, Object.values(ValkeyEvictionPolicy));
     super('dockyard:digitalocean:ManagedValkey', name, {}, opts);
-    const cluster = managedCluster(this, name, settings, args, protectsData(opts));
+    const cluster = managedCluster(this, name, settings, args, protectsData(opts), { evictionPolicy });
 
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;

@@ -17,7 +17,8 @@ describe('ManagedValkey', () => {
     await settled();
 
     const cluster = one('cache', T.cluster);
-    expect(cluster.inputs).toEqual({ engine: 'valkey', version: '8', size: 'db-s-1vcpu-1gb', nodeCount: 1, region: 'fra1' });
+    // noeviction, DigitalOcean's default, stated: Harbor's job queue must not be evicted
+    expect(cluster.inputs).toEqual({ engine: 'valkey', version: '8', size: 'db-s-1vcpu-1gb', nodeCount: 1, region: 'fra1', evictionPolicy: 'noeviction' });
     expect(one('cache', T.firewall).inputs).toEqual({ clusterId: 'cache-cluster-id', rules: [{ type: 'k8s', value: 'doks-123' }] });
     // no database or user resources: Valkey is used as its `default` user
     expect(childrenOf('cache').filter((r) => r.type === T.db || r.type === T.user)).toEqual([]);
@@ -45,9 +46,20 @@ describe('ManagedValkey', () => {
     await settled();
     expect(one('cache2', T.cluster).inputs).toEqual({
       name: 'dockyard-cache', engine: 'valkey', version: '8', size: 'db-s-1vcpu-2gb', nodeCount: 2, region: 'ams3', privateNetworkUuid: 'vpc-9',
+      evictionPolicy: 'noeviction',
     });
     expect(one('cache2', T.firewall).inputs.rules).toEqual([{ type: 'k8s', value: 'doks-out' }]);
     expectParent('cache2', cache);
+  });
+
+  test('a cluster for Harbor\'s registryCache alone evicts least recently used keys', async () => {
+    // digitalocean/openapi 7c1300c specification/resources/databases/models/eviction_policy_model.yml: `allkeys_lru`
+    const cache = new m.ManagedValkey('registry-cache', {
+      region: 'fra1', kubernetesClusterId: 'doks-123', evictionPolicy: m.ValkeyEvictionPolicy.ALL_KEYS_LRU,
+    }, { transformations: [recordParent] });
+    await get(cache.host);
+    await settled();
+    expect(one('registry-cache', T.cluster).inputs.evictionPolicy).toBe('allkeys_lru');
   });
 
   // digitalocean/openapi 7c1300c specification/resources/databases/responses/options.yml, `valkey`: layouts of 1, 2
@@ -69,6 +81,9 @@ describe('ManagedValkey', () => {
     ['a PostgreSQL size', { size: 'gd-2vcpu-8gb' }, `invalid size "gd-2vcpu-8gb": ${valkeySizes}`],
     ['a memory optimised size in upper case', { size: 'M-2vcpu-16gb' }, `invalid size "M-2vcpu-16gb": ${valkeySizes}`],
     ['a non-major version', { version: '8.0' }, 'invalid version "8.0": must be a Valkey major version'],
+    // Redis's spelling, which DigitalOcean's API does not take; and a policy that would evict queued jobs' TTL'd stats
+    ['an eviction policy DigitalOcean does not spell so', { evictionPolicy: 'allkeys-lru' as Module.ValkeyEvictionPolicy },
+      'invalid evictionPolicy "allkeys-lru": must be one of noeviction, allkeys_lru'],
   ])('rejects %s before registering anything', (_what, override, message) => {
     const before = registered.length;
     expect(() => new m.ManagedValkey('bad', { region: 'nyc3', kubernetesClusterId: 'doks', ...override })).toThrow(message);
