@@ -102,8 +102,11 @@ export interface HarborProps {
    * them, so on the shared `redis`, which must not evict, a busy registry or proxy cache fills the server for good:
    * core then fails every chunked push (it keeps the upload's size there) and drops sessions, and jobservice can
    * enqueue no job, garbage collection included. The registry, core (upload sizes, and the URL it hands garbage
-   * collection) and jobservice (which runs it) connect to it. Its CA, if any, must be `redis`'s; like `redis` it
-   * serves this Harbor alone.
+   * collection) and jobservice (which runs it) connect to it. Size it to hold at least the chunked uploads in flight:
+   * an upload's size evicted before its last request makes Harbor skip that blob's quota check and record it with size
+   * 0 (goharbor/harbor v2.15.1 src/server/middleware/quota/put_blob_upload.go). Its CA, if any, must be `redis`'s;
+   * like `redis` it serves this Harbor alone. Moving the cache here rolls the registry and core; a saved garbage
+   * collection schedule keeps the old URL until saved again.
    *
    * @default - `redis`, db 2
    */

@@ -115,4 +115,19 @@ describe('Harbor registryCache', () => {
     expect([trusts('Deployment', 'harbor-core', 'core'), trusts('Deployment', 'harbor-registry', 'registry'),
       trusts('Deployment', 'harbor-jobservice', 'jobservice'), trusts('StatefulSet', 'harbor-trivy', 'trivy')]).toEqual([true, true, true, false]);
   });
+
+  test('moving the cache to its own server rolls the registry and core alone', () => {
+    const templates = (cache: boolean) => {
+      const chart = testChart(NS);
+      inClusterHarbor(chart, cache ? { registryCache: new Redis(chart, 'RegistryCache', { name: 'registry-cache' }) } : {});
+      const objects = synth(chart);
+      return Object.fromEntries(['harbor-core', 'harbor-registry', 'harbor-jobservice', 'harbor-portal', 'harbor-trivy'].map((name) => {
+        const workload = objects.find((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && o.metadata.name === name);
+        return [name, JSON.stringify(workload.spec.template)];
+      }));
+    };
+    const before = templates(false);
+    const after = templates(true);
+    expect(Object.keys(before).filter((name) => before[name] !== after[name]).sort()).toEqual(['harbor-core', 'harbor-registry']);
+  });
 });
