@@ -30,3 +30,27 @@ describe('ApiServerEndpoint', () => {
     }
   });
 });
+
+// The `kubernetes` Service and its Endpoints live in namespace default only (kubernetes/kubernetes
+// pkg/controlplane/controller/kubernetesservice/controller.go at 02cd140, lines 42-45: KubernetesServiceNamespace =
+// metav1.NamespaceDefault). A bare `kubectl get endpoints kubernetes` asks the kubeconfig context's namespace, so a
+// platform engineer whose context is another namespace gets `endpoints "kubernetes" not found`: every place that
+// tells the user to run it names the namespace.
+describe('where the user is told to look the endpoint up', () => {
+  const fs = require('fs') as typeof import('fs');
+  const path = require('path') as typeof import('path');
+  const root = path.resolve(__dirname, '../..');
+
+  test('the rule the errors and the README table state names namespace default', () => {
+    expect(API_SERVER_URL_RULE).toContain('`kubectl -n default get endpoints kubernetes`');
+  });
+
+  test('no README line, Pulumi.yaml description or library message runs it without -n default', () => {
+    const files = ['README.md', 'Pulumi.yaml', 'lib/ci/api-server-endpoint.ts', 'lib/team/team-platform.ts', 'apps/digitalocean/config.ts'];
+    const bare = files.flatMap((f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n')
+      .map((line, i) => ({ at: `${f}:${i + 1}`, line }))
+      .filter(({ line }) => /kubectl (?!-n default )get endpoints kubernetes/.test(line)).map(({ at }) => at));
+    expect(bare).toEqual([]);
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('kubectl -n default get endpoints kubernetes');
+  });
+});
