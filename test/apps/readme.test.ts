@@ -83,3 +83,27 @@ describe('README: the rotation table', () => {
     expect(firstStartRows).toEqual(expect.arrayContaining(['dockyard/postgres-superuser/password', 'harbor/harbor-core/admin-password']));
   });
 });
+
+/**
+ * The README's way onto a cluster, in the order a new user runs it: the Secret created by hand lives in a namespace
+ * the output creates, so it can only be created after an apply of the output (on a fresh cluster `kubectl create
+ * secret` refuses it: namespaces "dockyard" not found), whether the files are applied one by one or as a folder.
+ */
+describe('README: applying dist/ to a fresh cluster', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Applying `dist/` to a cluster'), readme.indexOf('## Configuring the default stack'));
+
+  test('the commands create drone-oauth after the apply that creates its namespace', () => {
+    const lines = /```sh\n([\s\S]*?)```/.exec(section)![1].split('\n');
+    const create = lines.findIndex((l) => /kubectl -n dockyard create secret generic drone-oauth/.test(l));
+    const applyNamespaces = lines.findIndex((l) => /^kubectl apply -f dist\/dockyard\.k8s\.yaml/.test(l));
+    expect(applyNamespaces).toBeGreaterThanOrEqual(0);
+    expect(create).toBeGreaterThan(applyNamespaces);
+  });
+
+  test('the folder apply is followed, not preceded, by creating drone-oauth', () => {
+    const sentence = /Or apply the whole folder[^.]*\./.exec(section)![0];
+    expect(sentence).not.toMatch(/after creating `drone-oauth`/);
+    expect(sentence).toMatch(/then create\s+`drone-oauth`/);
+  });
+});
