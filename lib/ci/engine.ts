@@ -94,6 +94,9 @@ export interface CiAdditions {
   readonly pullSecrets?: readonly CiSecretAddition[];
 }
 
+/** What a prop taking an `ICiEngine` accepts, in words, for messages. */
+export const CI_ENGINE_RULE = 'must be an ICiEngine: a DroneCi or a WoodpeckerCi';
+
 /**
  * A CI engine: its server, the runners or agents that run pipelines as pods in build namespaces, and how pipelines
  * get secrets, deploy identities and pull secrets. The stacks, `TeamPlatform` and the DigitalOcean program use only

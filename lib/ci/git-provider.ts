@@ -62,6 +62,9 @@ export function checkGitHubServer(prop: string, value: string): string {
   return server;
 }
 
+/** What a `gitProvider` prop accepts, in words, for messages. */
+export const GIT_PROVIDER_RULE = 'must be a GitProvider, e.g. GitProvider.github({ clientId, clientSecret })';
+
 /**
  * The git provider (a Woodpecker "forge") that the CI server logs users in with and syncs repositories from. A
  * server has exactly one.

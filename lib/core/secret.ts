@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
-import { checkDnsSubdomain, checkInteger, checkUniqueList, describeValue, invalid, missing, ValidationError } from './validation';
+import { checkDnsSubdomain, checkInteger, checkRequiredObject, checkUniqueList, describeValue, invalid, missing, ValidationError } from './validation';
 import { tomlString } from './toml';
 import { yamlDoubleQuoted } from './yaml';
 
@@ -27,6 +27,9 @@ export interface ISecret extends IConstruct {
    */
   shareWith(namespace: string): void;
 }
+
+/** What a `password` prop taking a `SecretKey` accepts, in words, for messages. */
+export const PASSWORD_KEY_RULE = 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("password")';
 
 /** A typed reference to one key of a Kubernetes Secret: the only way Dockyard passes a credential around. */
 export class SecretKey {
@@ -656,6 +659,7 @@ export class Secret extends Construct implements ISecret {
     // by name, for `generatedSecretNamed`
     recordInstance(Secret, this, this.secretName);
     this.namespace = namespaceOf(this, props.namespace);
+    checkRequiredObject('values', props.values, 'must map each key to a SecretValue, e.g. { password: SecretValue.alphanumeric(32) }');
     if (Object.keys(props.values).length === 0) {
       invalid('values', props.values, 'must define at least one key');
     }

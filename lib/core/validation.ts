@@ -557,6 +557,24 @@ export function checkObject<T extends object>(prop: string, value: T, allowed: s
 }
 
 /**
+ * Check that a prop its construct cannot do without is set (`missing <prop>: <allowed>`) and an object
+ * (`checkObject`). TypeScript requires it, but `npm run synth` and `scripts/build-synth.js` compile a stack without a
+ * type-check, so a stack that leaves one out (or a JavaScript caller) would otherwise fail deep inside the construct
+ * with a TypeError that names no prop (`Cannot read properties of undefined (reading 'user')`).
+ *
+ * @param allowed what the value must be, for the message, e.g. `must be an IPostgresDatabase: a database of
+ *   Postgres.addDatabase, or an ExternalPostgres`
+ * @param type the class `value` must be an instance of
+ *   `@default` - any object
+ */
+export function checkRequiredObject<T extends object>(prop: string, value: T | undefined, allowed: string, type?: Function): T {
+  if (value === undefined) {
+    missing(prop, allowed);
+  }
+  return checkObject(prop, value, allowed, type);
+}
+
+/**
  * Check that `value` is a list (`checkList`) whose every element is an object (`checkObject`) and, given `type`, an
  * instance of it: a JavaScript caller's list of plain objects or strings where the factories' values belong.
  *

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { checkDnsSubdomain, checkRequiredObject, invalid, NetworkPeer, Secret, withContext } from '../core';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { BuildNamespaceOptions } from '../ci/build-namespace';
 import { checkPipelineAccess, PipelineAccess, PipelineEvent } from '../ci/events';
@@ -63,6 +63,10 @@ export class DroneCi extends Construct implements ICiEngine {
 
   public constructor(scope: Construct, id: string, props: DroneCiProps) {
     super(scope, id);
+    checkRequiredObject('server', props.server, 'must be the engine\'s DroneServer', DroneServer);
+    checkRequiredObject('runner', props.runner, 'must be the engine\'s DroneKubeRunner, which polls its server', DroneKubeRunner);
+    checkRequiredObject('secretsExtension', props.secretsExtension, 'must be the DroneSecretsExtension its runner asks for pipeline secrets',
+      DroneSecretsExtension);
     // the runner asks only the extension it was given (DRONE_SECRET_PLUGIN_ENDPOINT, drone-runner-kube v1.0.0-rc.5
     // command/daemon/daemon.go:152-161): with none, runner-go v1.12.0 secret/external.go:34-36 finds nothing, and
     // another's Role reads none of this one's Secrets; either way the compiler gives each `from_secret` an empty,

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity,
+  checkRequiredObject, checkDnsLabel, checkInteger, checkUniqueList, describeValue, Image, Images, invalid, missing, NetworkPeer, parseCpu, parseQuantity,
   PodSecurityLevel, Resources,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -396,6 +396,7 @@ export class DroneKubeRunner extends Construct {
 
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
+    checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
     const image = props.image ?? DroneKubeRunner.IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
+  checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -10,9 +10,9 @@ import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { clusterService } from '../core/service';
-import { IPostgresDatabase } from '../postgres';
+import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
-import { GitProvider } from '../ci/git-provider';
+import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 
@@ -229,6 +229,8 @@ export class DroneServer extends Construct implements IDroneServer {
     this.serviceName = name;
     this.rpcHost = `${name}.${this.namespace}.svc:${PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
+    checkRequiredObject('gitProvider', props.gitProvider, GIT_PROVIDER_RULE, GitProvider);
+    checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
     // checked for JavaScript callers, as WoodpeckerServer does
     const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
+  checkRequiredObject, checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
 import { checkScrapers } from '../core/network';
@@ -10,10 +10,10 @@ import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
-import { IPostgresDatabase } from '../postgres';
+import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
 import { IRedis } from '../redis';
-import { REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
+import { REDIS_RULE, REDIS_URL_PASSWORD_RULE } from '../redis/redis-ref';
 import { ImageRelocation } from '../registry/relocation';
 import {
   checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
@@ -423,6 +423,10 @@ export class Harbor extends Construct {
     }
     this.url = url.origin;
     this.host = url.host;
+    checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
+    checkRequiredObject('redis', props.redis, REDIS_RULE);
+    checkRequiredObject('storage', props.storage, 'must be a HarborStorage: HarborStorage.filesystem({ size }), .s3({ ... }) or .spaces({ ... })',
+      HarborStorage);
     // made by its factory, which checks every setting; checked before anything is built or granted. Anything else is
     // never shown: a JavaScript caller's plain options hold the client secret
     if (props.oidc !== undefined && !(props.oidc instanceof HarborOidc)) {

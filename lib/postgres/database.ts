@@ -13,6 +13,9 @@ export enum SslMode {
   VERIFY_FULL = 'verify-full',
 }
 
+/** What a prop taking an `IPostgresDatabase` accepts, in words, for messages. */
+export const POSTGRES_DATABASE_RULE = 'must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres';
+
 /**
  * One PostgreSQL database and the role that owns it: what a client such as Drone or Harbor consumes.
  *

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { checkHost, checkInteger, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
+import { checkHost, checkInteger, checkRequiredObject, PASSWORD_KEY_RULE, checkOneOf, checkPort, describeValue, invalid, isNamespaceDefined, missing, NetworkPeer, SecretKey, withContext } from '../core';
 import { checkPeer } from '../core/network';
 import { warnOnce } from '../core/warn';
 import { checkConnectionBudget, checkIdentifier, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
@@ -184,6 +184,7 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   const port = checkPort('port', props.port ?? 5432);
   const databaseName = checkIdentifier('databaseName', props.databaseName);
   const user = checkIdentifier('user', props.user);
+  checkRequiredObject('password', props.password, PASSWORD_KEY_RULE, SecretKey);
   // SslMode's values: what lib/pq, Drone's driver, supports ("disable", "require", "verify-ca", "verify-full"),
   // checked for JavaScript callers
   const sslMode = checkOneOf('sslMode', props.sslMode ?? SslMode.REQUIRE, Object.values(SslMode));

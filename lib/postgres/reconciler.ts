@@ -1,8 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, describeValue, Image, invalid, missing, NetworkPeer, Resources, SecretKey,
-  withContext,
+  checkBoolean, checkHost, checkInteger, checkObject, checkOneOf, checkPort, checkRequiredObject, describeValue, Image, invalid, missing, NetworkPeer,
+  PASSWORD_KEY_RULE, Resources, SecretKey, withContext,
 } from '../core';
 import { shortHash } from '../core/hash';
 import { maxJobNamePrefix } from '../core/deployment';
@@ -14,7 +14,7 @@ import { warnOnce } from '../core/warn';
 import { placement } from '../core/placement';
 import { emptyDir, podTemplate } from '../core/pod';
 import { CA_FILE, mountCaCertificate } from './ca-certificate';
-import { checkIdentifier, checkRoleName, IPostgresDatabase } from './database';
+import { checkIdentifier, checkRoleName, IPostgresDatabase, POSTGRES_DATABASE_RULE } from './database';
 import { ReconciledDatabase, renderReconcileScript } from './reconcile-script';
 
 /**
@@ -167,6 +167,7 @@ export class PostgresReconciler extends Construct {
     // each reaches the Job's environment as a literal
     const host = checkHost('host', props.host);
     const port = checkPort('port', props.port);
+    checkRequiredObject('adminPassword', props.adminPassword, PASSWORD_KEY_RULE, SecretKey);
     const sslMode = checkOneOf('sslMode', props.sslMode ?? 'require', LIBPQ_SSL_MODES, 'libpq sslmode');
     const ca = props.caCertificate === undefined ? undefined
       : checkObject('caCertificate', props.caCertificate, 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name).key("ca.crt")', SecretKey);
@@ -264,7 +265,7 @@ export class PostgresReconciler extends Construct {
    * its database, owned by or granted to the role.
    */
   public addDatabase(db: IPostgresDatabase, options: ReconcileOptions = {}): void {
-    checkObject('db', db, 'must be an IPostgresDatabase: a database of Postgres.addDatabase, or an ExternalPostgres');
+    checkObject('db', db, POSTGRES_DATABASE_RULE);
     checkObject('options', options, 'must be an object of ReconcileOptions, e.g. { setPassword: false }');
     // its role, database and limit are made on the server the Job connects to, while its clients connect to its own:
     // told, not refused, as a pooler of that server is another port (DigitalOcean's pools) or host in front of it

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkHostname, checkPort, invalid, NetworkPeer, SecretKey } from '../core';
+import { checkHostname, checkPort, checkRequiredObject, invalid, NetworkPeer, PASSWORD_KEY_RULE, SecretKey } from '../core';
 import { IRedis } from './redis-ref';
 
 /** Props of an `ExternalRedis`. */
@@ -61,7 +61,7 @@ export class ExternalRedis extends Construct implements IRedis {
       invalid('username', props.username, 'must be a URL-safe ACL user name: letters, digits, ".", "_" or "-"');
     }
     this.username = props.username;
-    this.password = props.password;
+    this.password = checkRequiredObject('password', props.password, PASSWORD_KEY_RULE, SecretKey);
     if (props.caCertificate && !this.tls) {
       invalid('caCertificate', props.caCertificate.toString(), 'needs tls: true');
     }

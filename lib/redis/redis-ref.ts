@@ -3,6 +3,9 @@ import { checkHostname, checkPort, NetworkPeer, SecretKey } from '../core';
 import { EnvPart, envTemplate, EnvVars } from '../core/env';
 import { ValueRule } from '../core/value-rules';
 
+/** What a prop taking an `IRedis` accepts, in words, for messages. */
+export const REDIS_RULE = 'must be an IRedis: a Redis or an ExternalRedis';
+
 /**
  * A Redis-compatible server as its clients see it: Harbor's components consume this.
  *

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+  checkRequiredObject, checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
   sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
@@ -9,7 +9,7 @@ import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { parseCidr } from '../core/network';
-import { CiEngineKind, ICiEngine } from '../ci';
+import { CI_ENGINE_RULE, CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
@@ -186,6 +186,8 @@ export class TeamPlatform extends Construct {
     super(scope, id);
     // a JavaScript caller's misspelt prop (`admisionPolicy`) would otherwise be ignored, a security control with it
     checkKnownProps('a TeamPlatform', props, TEAM_PLATFORM_PROP_KEYS, 'must be an object of TeamPlatformProps, e.g. { ci, harbor }');
+    checkRequiredObject('ci', props.ci, CI_ENGINE_RULE);
+    checkRequiredObject('harbor', props.harbor, 'must be the Harbor that holds the teams\' projects and robots', Harbor);
     this.props = props;
     // addTeam refuses a team overlapping the platform's grants made before it; those made after it, at synth
     this.node.addValidation({ validate: () => { this.checkLaterPlatformGrants(); return []; } });

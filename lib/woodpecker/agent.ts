@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import {
-  checkBoolean, checkDnsSubdomain, checkInteger, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
+  checkRequiredObject, checkBoolean, checkDnsSubdomain, checkInteger, checkStorageClassName, checkUniqueList, Image, Images, invalid, NetworkPeer, parseQuantity, Resources,
 } from '../core';
 import { checkStatefulSetName, statefulSet } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -251,6 +251,8 @@ export class WoodpeckerAgent extends Construct {
 
   public constructor(scope: Construct, id: string, props: WoodpeckerAgentProps) {
     super(scope, id);
+    checkRequiredObject('server', props.server, 'must be the WoodpeckerServer the agent takes pipelines from');
+    checkRequiredObject('builds', props.builds, 'must be the WoodpeckerBuildNamespaces the agent runs pipelines in', WoodpeckerBuildNamespaces);
     const image = props.image ?? WoodpeckerAgent.IMAGE;
     const initImage = props.permissionInitImage ?? WoodpeckerAgent.PERMISSION_INIT_IMAGE;
     this.permissionInitImage = initImage;

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
+  checkRequiredObject, checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { deployment } from '../core/deployment';
@@ -10,10 +10,10 @@ import { checkScrapers, PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
-import { GitProvider } from '../ci/git-provider';
+import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
-import { IPostgresDatabase } from '../postgres';
+import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatabase, DEFAULT_MAX_CONNECTIONS } from './datasource';
 import { bindForge, forgeName } from './forge';
 
@@ -297,6 +297,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     this.serviceName = name;
     this.grpcAddress = `${name}.${namespace}.svc:${GRPC_PORT}`;
     const host = checkHostname('host', props.host, { allowPort: true });
+    checkRequiredObject('gitProvider', props.gitProvider, GIT_PROVIDER_RULE, GitProvider);
+    checkRequiredObject('database', props.database, POSTGRES_DATABASE_RULE);
     // checked for JavaScript callers
     const protocol = checkOneOf('protocol', props.protocol ?? ServerProtocol.HTTPS, Object.values(ServerProtocol));
     this.url = `${protocol}://${host}`;

@@ -1,8 +1,8 @@
 import { posix } from 'path';
 import { Construct } from 'constructs';
-import { invalid, OutputFile } from '../../core';
+import { checkRequiredObject, invalid, OutputFile } from '../../core';
 import { firstInstance, recordInstance } from '../../core/instances';
-import { CiEngineKind, ICiEngine } from '../engine';
+import { CI_ENGINE_RULE, CiEngineKind, ICiEngine } from '../engine';
 import { checkDroneRepoParts } from '../repo-owners';
 import { renderDrone } from './drone';
 import { Pipeline } from './pipeline';
@@ -82,6 +82,7 @@ export class RepositoryPipelines extends Construct {
       invalid('repo', props.repo, 'must be one repository, "owner/name" (a GitLab subgroup\'s project by its whole path, "group/subgroup/name"): ' +
         'letters, digits, ".", "_" and "-", no glob');
     }
+    checkRequiredObject('engine', props.engine, CI_ENGINE_RULE);
     if (props.engine.kind === CiEngineKind.DRONE) {
       checkDroneRepoParts('repo', props.repo, [props.repo]);
     }
