@@ -3,7 +3,9 @@ import { fewOf } from './text';
 
 // `kubectl apply -f` creates and updates what a manifest holds and deletes nothing, so an object a stack stops
 // writing (a team retired, a namespace handed to another team, a Woodpecker agent renamed with its repository) stays
-// in the cluster, still doing what it did, unless the apply prunes. Every synth lists the objects it wrote in its
+// in the cluster, still doing what it did, until it is deleted. Not with `kubectl apply --prune`: its default
+// allowlist has no NetworkPolicy, Role, RoleBinding or ServiceAccount (kubectl v0.36.3 pkg/util/prune/prune.go:29-50),
+// the kinds a retired team leaves, so the warning says so. Every synth lists the objects it wrote in its
 // output directory's mark (`OUTPUT_MARKER`), and the next one names those it no longer writes. Not exported from
 // lib/core.
 
@@ -35,7 +37,8 @@ export function leftObjectsWarning(previousMark: string | undefined, identities:
   }
   const [count, they, them] = gone.length === 1 ? ['1 object', 'it is', 'it'] : [`${gone.length} objects`, 'they are', 'them'];
   return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
-    `${they}: ${fewOf(gone)}; delete ${them} once nothing needs ${them}, or apply with pruning`;
+    `${they}: ${fewOf(gone)}; delete ${them} once nothing needs ${them} (kubectl delete, or a GitOps tool's pruning: kubectl apply --prune ` +
+    'leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")';
 }
 
 /** The Secrets the previous output's mark lists, as `<namespace>/<name>`; empty without a mark or its list. */

@@ -446,7 +446,8 @@ export class TeamPlatform extends Construct {
    *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
-   * manifests, which a GitOps tool with pruning, or `kubectl apply --prune`, removes from the cluster. Keep the call
+   * manifests, which a GitOps tool with pruning removes from the cluster, or you with `kubectl delete` (the synth names
+   * them; `kubectl apply --prune` by default leaves their NetworkPolicies, Roles and RoleBindings). Keep the call
    * while any Harbor the stack configures may still have the robots; a name retired here cannot be onboarded in the
    * same app.
    *

@@ -107,3 +107,31 @@ describe('README: applying dist/ to a fresh cluster', () => {
     expect(sentence).toMatch(/then create\s+`drone-oauth`/);
   });
 });
+
+/**
+ * What `kubectl apply --prune` prunes without `--prune-allowlist` (kubectl v0.36.3 pkg/util/prune/prune.go:29-50,
+ * defaultNamespacedPruneResources and defaultNonNamespacedPruneResources), and that it refuses to run without `--all`
+ * or a selector (pkg/cmd/apply/apply.go:435-437). The README must not send a user to it for what the example stacks
+ * write outside that list: every such kind is named where the README says why not.
+ */
+describe('README: objects a synth no longer writes, and kubectl apply --prune', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const KUBECTL_DEFAULT_PRUNE = ['ConfigMap', 'Endpoints', 'PersistentVolumeClaim', 'Pod', 'ReplicationController', 'Secret', 'Service', 'Job',
+    'CronJob', 'Ingress', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Namespace', 'PersistentVolume'];
+
+  test('names every kind the example stacks write that kubectl apply --prune leaves, and never offers it bare', () => {
+    const { EXAMPLE_STACKS } = require('../stacks') as typeof import('../stacks');
+    const kinds = new Set<string>();
+    for (const stack of EXAMPLE_STACKS.filter((s) => s.name === 'default' || s.name === 'teams')) {
+      for (const o of stack.synth().objects) kinds.add(o.kind);
+    }
+    const left = [...kinds].filter((k) => !KUBECTL_DEFAULT_PRUNE.includes(k)).sort();
+    expect(left).toEqual(expect.arrayContaining(['NetworkPolicy', 'Role', 'RoleBinding', 'ServiceAccount']));
+    const paragraph = /\*\*What `kubectl apply` leaves behind\.\*\*[\s\S]*?\n\n/.exec(readme)![0].replace(/\s+/g, ' ');
+    for (const kind of left) expect(paragraph).toContain(`${kind === 'NetworkPolicy' ? 'NetworkPolicie' : kind}s`);
+    expect(paragraph).toContain('without `--all` or a label selector');
+    // no advice to prune with kubectl alone: each mention of it says why not
+    const offers = [...readme.matchAll(/[^.]*`kubectl apply --prune`[^.]*/g)].map((m) => m[0]).filter((s) => !/not|no shortcut/.test(s));
+    expect(offers).toEqual([]);
+  });
+});

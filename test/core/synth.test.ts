@@ -610,7 +610,8 @@ describe('synthesize: objects the previous output held that this one does not', 
     const stderr = synthWith(outdir, statePath, () => undefined);
     expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
       'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
-      'delete them once nothing needs them, or apply with pruning']);
+      'delete them once nothing needs them (kubectl delete, or a GitOps tool\'s pruning: kubectl apply --prune leaves NetworkPolicies, Roles, ' +
+      'RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")']);
     expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
   });
 
@@ -620,7 +621,7 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(synthWith(outdir, statePath, (chart) => role(chart, 'g'))).toContain('held 6 objects this synth no longer writes, which kubectl ' +
       'apply leaves in the cluster as they are: Role team-a/a, Role team-a/b, Role team-a/c, Role team-a/d, Role team-a/e and 1 more; delete them');
     expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
-      'the cluster as it is: Role team-a/g; delete it once nothing needs it, or apply with pruning');
+      'the cluster as it is: Role team-a/g; delete it once nothing needs it (kubectl delete, or a GitOps tool\'s pruning');
   });
 
   test('an object renamed is one gone; one moved to another chart is not', () => {
