@@ -135,3 +135,23 @@ describe('README: objects a synth no longer writes, and kubectl apply --prune', 
     expect(offers).toEqual([]);
   });
 });
+
+/**
+ * The DigitalOcean kubeconfig holds a token of the cluster's admin (the provider's kube_config token). The README has
+ * the user write it into the project directory: it must be written readable by the user alone, and git-ignored, so
+ * that neither another account nor a `git add -A` gets it.
+ */
+describe('README: the DigitalOcean kubeconfig', () => {
+  const root = path.join(__dirname, '../..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+  test('is written with umask 077 to a git-ignored path', () => {
+    const commands = [...readme.matchAll(/`([^`]*pulumi stack output kubeconfig --show-secrets > ([^\s)`]+)[^`]*)`/g)];
+    expect(commands.length).toBeGreaterThan(0);
+    const ignored = fs.readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n');
+    for (const [, command, file] of commands) {
+      expect(command).toMatch(/^\(umask 077; pulumi stack output kubeconfig/);
+      expect(ignored).toContain(`/${file}`);
+    }
+  });
+});
