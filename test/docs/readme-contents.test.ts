@@ -22,3 +22,13 @@ test('the README\'s contents list every heading in order, by its anchor', () => 
   expect(contents).toEqual(headings);
   expect(headings).toContain('- [Many teams](#many-teams)');
 });
+
+/** The README's Layout names every folder of `lib/` and `apps/`, so a reader looking for a construct's source finds it. */
+test('the README\'s layout names every folder of lib/ and apps/', () => {
+  const root = path.join(__dirname, '..', '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('## Layout'));
+  const folders = ['lib', 'apps'].flatMap((top) => fs.readdirSync(path.join(root, top), { withFileTypes: true })
+    .filter((d) => d.isDirectory()).map((d) => `\`${top}/${d.name}\``));
+  expect(folders.filter((f) => !layout.includes(f))).toEqual([]);
+});
