@@ -189,3 +189,34 @@ describe('DigitalOcean program settings', () => {
     expect(unknownSettingWarnings(SETTING_KEYS.map((k) => `dockyard:${k}`), 'dockyard')).toEqual([]);
   });
 });
+
+/**
+ * The README's DigitalOcean section, read by a user without the Pulumi CLI: it names every setting the program reads,
+ * sets no key that is neither a setting nor the provider's (a `pulumi config set` of a key the program ignores only
+ * warns), and lists as required exactly the keys Pulumi.yaml declares without a default (Pulumi requires those of
+ * every stack: sdk/go/common/workspace/config.go, validateStackConfigValues, as Pulumi.yaml's comments cite).
+ */
+describe('README, DigitalOcean with pulumi up', () => {
+  const root = path.join(__dirname, '..', '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## DigitalOcean with `pulumi up`'), readme.indexOf('## Many teams'));
+
+  test('names every setting, and sets only settings and the provider\'s keys', () => {
+    expect(SETTING_KEYS.filter((k) => !new RegExp(`[\`' ]${k}\\b`).test(section))).toEqual([]);
+    const set = [...section.matchAll(/pulumi config set (?:--secret |--path )*'?([A-Za-z:]+)/g)].map((m) => m[1]);
+    expect(set.length).toBeGreaterThan(10);
+    // the provider's own keys: the config of @pulumi/digitalocean 4.80.1 (node_modules/@pulumi/digitalocean/config/vars.d.ts)
+    const providerKeys = Object.keys(require('@pulumi/digitalocean/config/vars')).map((k) => `digitalocean:${k}`);
+    expect(providerKeys).toContain('digitalocean:spacesAccessId');
+    // `regoin` is the README's example of a misspelt key, which the program warns of
+    expect([...new Set(set)].filter((k) => !SETTING_KEYS.includes(k) && !providerKeys.includes(k) && k !== 'regoin')).toEqual([]);
+  });
+
+  test('lists as required exactly the keys Pulumi.yaml declares without a default', () => {
+    const declared = parse(fs.readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8')).config as Record<string, { default?: unknown }>;
+    const required = Object.entries(declared).filter(([, v]) => v.default === undefined).map(([k]) => k).sort();
+    const sentence = /`Pulumi.yaml` declares every setting[\s\S]*?have no default/.exec(section)![0];
+    const listed = [...sentence.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]).filter((k) => k !== 'Pulumi' && SETTING_KEYS.includes(k)).sort();
+    expect(listed).toEqual(required);
+  });
+});
