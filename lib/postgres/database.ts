@@ -107,13 +107,17 @@ export function defaultConnectionLimit(maxConnections: number, reservedConnectio
  * names the server, the sum, each database's limit (the one being added may not be the one to lower) and the limit.
  *
  * @param limits every database's limit on the server, the one being added last
+ * @param defaulted whether the limit being added is `defaultConnectionLimit`'s, not one the caller gave: the message
+ *   then says so, for the caller who set no `connectionLimit` would not know where the number came from
+ *   `@default` false
  */
 export function checkConnectionBudget(server: string, connectionLimit: number, limits: readonly (readonly [string, number])[], reserved: number,
-  maxConnections: number): void {
+  maxConnections: number, defaulted = false): void {
   const sum = limits.reduce((total, [, limit]) => total + limit, 0);
   if (sum + reserved > maxConnections) {
+    const origin = defaulted ? ` (${limits[limits.length - 1][0]}'s is the default, a quarter of what maxConnections leaves: set its connectionLimit)` : '';
     invalid('connectionLimit', connectionLimit, `the connection limits of the databases on ${server} sum to ${sum} ` +
       `(${limits.map(([name, limit]) => `${name} ${limit}`).join(', ')}), which with ${reserved} reserved connection${reserved === 1 ? '' : 's'} ` +
-      `exceeds its maxConnections ${maxConnections}: lower one of them, or raise maxConnections`);
+      `exceeds its maxConnections ${maxConnections}: lower one of them${origin}, or raise maxConnections`);
   }
 }

@@ -202,7 +202,7 @@ function checkExternalPostgres(scope: IConstruct, props: ExternalPostgresProps):
   const budget = servers.get(server) ?? { maxConnections, reserved, limits: [], source };
   checkSameServerSettings(server, budget, { maxConnections, reserved, source });
   const limits = [...budget.limits, [databaseName, connectionLimit] as const];
-  checkConnectionBudget(server, connectionLimit, limits, reserved, maxConnections);
+  checkConnectionBudget(server, connectionLimit, limits, reserved, maxConnections, props.connectionLimit === undefined);
   if ((sslMode === SslMode.VERIFY_CA || sslMode === SslMode.VERIFY_FULL) && !props.caCertificate) {
     missing('caCertificate', `must be set when sslMode is "${sslMode}"`);
   }

@@ -225,7 +225,7 @@ export class Postgres extends Construct {
     const connectionLimit = options.connectionLimit === undefined
       ? defaultConnectionLimit(this.maxConnections, SUPERUSER_RESERVED) : checkInteger('connectionLimit', options.connectionLimit, 1);
     const limits = [...this.databases.map((d) => [d.database, d.connectionLimit] as const), [databaseName, connectionLimit] as const];
-    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, limits, SUPERUSER_RESERVED, this.maxConnections);
+    checkConnectionBudget(`${this.host}:${PORT}`, connectionLimit, limits, SUPERUSER_RESERVED, this.maxConnections, options.connectionLimit === undefined);
     const password = new Secret(this, `Database-${databaseName}`, {
       name: `${this.serviceName}-${databaseName.replace(/_/g, '-')}`,
       namespace: this.namespace,

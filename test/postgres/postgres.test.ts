@@ -121,7 +121,8 @@ describe('Postgres', () => {
       'postgres.data.svc:5432 sum to 48 (a 40, b 8), which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise ' +
       'maxConnections (database "b")'));
     // a database without a limit gets a quarter of what max_connections leaves: (50 - 3) / 4 = 11, and 40 + 11 > 47
-    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51 \(a 40, c 11\), which with 3 reserved connections exceeds its maxConnections 50: lower one of them, or raise maxConnections \(database "c"\)$/);
+    // and the message says where the 11 came from, which the caller never wrote
+    expect(() => postgres.addDatabase('c')).toThrow(/sum to 51 \(a 40, c 11\), which with 3 reserved connections exceeds its maxConnections 50: lower one of them \(c's is the default, a quarter of what maxConnections leaves: set its connectionLimit\), or raise maxConnections \(database "c"\)$/);
     expect(postgres.addDatabase('d', { connectionLimit: 7 }).connectionLimit).toBe(7);
     expect(() => postgres.addDatabase('c', { connectionLimit: 0 })).toThrow(new Error('invalid connectionLimit 0: must be an integer of at least 1 (database "c")'));
     expect(() => postgres.addDatabase('neg', { connectionLimit: -1 }))
@@ -262,6 +263,11 @@ describe('ExternalPostgres connection budget', () => {
       .toThrow(new Error('invalid connectionLimit 6: the connection limits of the databases on db.example.com:25060 sum to 22 (registry 16, drone 6), ' +
         'which with 1 reserved connection exceeds its maxConnections 22: lower one of them, or raise maxConnections (database "drone")'));
     expect(new ExternalPostgres(chart, 'Drone2', { ...base(chart), databaseName: 'drone', user: 'drone', maxConnections: 22, connectionLimit: 5 }).connectionLimit).toBe(5);
+    // one without a limit gets a quarter of what maxConnections leaves, (22 - 1) / 4 = 5, and is told so
+    expect(() => new ExternalPostgres(chart, 'App', { ...base(chart), databaseName: 'app', user: 'app', maxConnections: 22 }))
+      .toThrow(new Error('invalid connectionLimit 5: the connection limits of the databases on db.example.com:25060 sum to 26 (registry 16, drone 5, app 5), ' +
+        'which with 1 reserved connection exceeds its maxConnections 22: lower one of them (app\'s is the default, a quarter of what maxConnections ' +
+        'leaves: set its connectionLimit), or raise maxConnections (database "app")'));
     // another server has its own budget
     expect(new ExternalPostgres(chart, 'Other', { ...base(chart), host: 'other.example.com', databaseName: 'x', user: 'x', maxConnections: 22, connectionLimit: 21 })
       .connectionLimit).toBe(21);
