@@ -14,7 +14,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
+import { goneObjectList, goneObjects, leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
@@ -125,7 +125,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const notes = notesOf(app);
     const previousNotes = markedNotes(mark);
     const notices = [...changeNotices(app, files, notes, previousNotes), ...goneFileNotices(app.outdir, previousNotes, files.map((f) => f.path), notes)];
-    const left = leftObjectsWarning(mark, identities);
+    const gone = goneObjects(mark, identities);
+    const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
     if (left !== undefined) notices.push(left);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
@@ -134,7 +135,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
         writeFile(path.join(staging, f.path), f.content, f.mode);
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
-      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + objectList(listed), 0o644);
+      writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + goneObjectList(gone) +
+        objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));

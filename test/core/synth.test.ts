@@ -608,11 +608,18 @@ describe('synthesize: objects the previous output held that this one does not', 
     });
     expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('rbac.authorization.k8s.io\tRole\tteam-a\tteam-members\n');
     const stderr = synthWith(outdir, statePath, () => undefined);
+    const mark = path.join(outdir, '.dockyard-output');
     expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
       'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
-      'delete them once nothing needs them (kubectl delete, or a GitOps tool\'s pruning: kubectl apply --prune leaves NetworkPolicies, Roles, ' +
-      'RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")']);
+      `delete them once nothing needs them, with the kubectl delete commands that "${mark}" lists until the next synth, or a GitOps tool's ` +
+      'pruning (kubectl apply --prune leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")']);
+    // the mark holds each as the command that deletes it (a kind of an API group as <Kind>.<group>), before its own object list
+    const text = fs.readFileSync(mark, 'utf8');
+    expect(text).toContain('one a line as the command that deletes it:\nkubectl -n team-a delete Role.rbac.authorization.k8s.io team-members\n' +
+      'kubectl -n team-a delete Secret team-a-pull\nEnd of the objects no longer written.\n');
+    expect(text.indexOf('End of the objects no longer written.')).toBeLessThan(text.indexOf('The objects it wrote'));
     expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
+    expect(fs.readFileSync(mark, 'utf8')).not.toContain('no longer written');
   });
 
   test('many are counted past the first five; one is named alone', () => {
@@ -620,8 +627,10 @@ describe('synthesize: objects the previous output held that this one does not', 
     synthWith(outdir, statePath, (chart) => ['a', 'b', 'c', 'd', 'e', 'f', 'g'].forEach((n) => role(chart, n)));
     expect(synthWith(outdir, statePath, (chart) => role(chart, 'g'))).toContain('held 6 objects this synth no longer writes, which kubectl ' +
       'apply leaves in the cluster as they are: Role team-a/a, Role team-a/b, Role team-a/c, Role team-a/d, Role team-a/e and 1 more; delete them');
+    // the one the line leaves out is in the mark, with the rest
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('kubectl -n team-a delete Role.rbac.authorization.k8s.io f\n');
     expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
-      'the cluster as it is: Role team-a/g; delete it once nothing needs it (kubectl delete, or a GitOps tool\'s pruning');
+      'the cluster as it is: Role team-a/g; delete it once nothing needs it, with the kubectl delete command that');
   });
 
   test('an object renamed is one gone; one moved to another chart is not', () => {
