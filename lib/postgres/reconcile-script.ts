@@ -14,6 +14,17 @@ export interface ReconcileScriptOptions {
    * @default false
    */
   readonly closeAdminDatabase?: boolean;
+  /**
+   * The comment the reconciler puts on each role it creates (`COMMENT ON ROLE`), which tells its roles from any other
+   * on the server: on every run, a role with exactly this comment that `databases` no longer names loses its login
+   * (`ALTER ROLE ... NOLOGIN`), with one line `dockyard: role ...: no longer declared ...`, so the password of an app
+   * taken out of the code stops working. Its databases, data and password stay, and declaring it again lets it log in
+   * again. Roles made before the comment (by an earlier version, or by hand) carry none and are left as they are. One
+   * line, of printable characters: it reaches SQL as a literal.
+   *
+   * @default - roles are not marked, and a role no longer declared keeps its login
+   */
+  readonly roleMark?: string;
 }
 
 /** One database and its role as the reconciler applies them. */
@@ -111,6 +122,10 @@ function renderReconcileSessions(databases: readonly ReconciledDatabase[], admin
 function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions) {
   checkReconciled(databases, adminDatabase);
   checkObject('options', options, 'must be an object of ReconcileScriptOptions, e.g. { closeAdminDatabase: true }');
+  const mark = options.roleMark;
+  if (mark !== undefined && (typeof mark !== 'string' || !/^[\x20-\x7e]{1,200}$/.test(mark))) {
+    invalid('roleMark', mark, 'must be 1 to 200 printable ASCII characters on one line: it is spliced into the script as a SQL literal');
+  }
   const preamble: string[] = [
     // a statement waits for a lock this long at most, then fails (no other wait of these statements is without end)
     lockTimeoutLine(),
@@ -129,6 +144,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
       "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT')",
       '  ORDER BY datname \\gexec',
     ] : []),
+    ...(mark !== undefined ? leftRoleLines(mark, databases) : []),
   ];
   const blocks: string[][] = [];
   for (const d of databases) {
@@ -138,6 +154,9 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     const db = sqlLiteral(d.database);
     const limit = String(d.connectionLimit);
     const report = (what: string) => `format('SELECT %L', ${what})`;
+    // the role it creates carries its mark, run by \gexec right after the CREATE ROLE: only a role it made is one it
+    // may take the login of once left out (leftRoleLines)
+    const markRole = mark === undefined ? '' : `format('COMMENT ON ROLE %I IS %L', ${r}, ${sqlLiteral(mark)}), `;
     lines.push('', sqlComment(`database ${d.database}, role ${d.user}`));
     if (d.passwordEnv) {
       // psql prints a failing statement's text after the error, as "LINE 1: CREATE ROLE ... PASSWORD '...'", where
@@ -146,10 +165,10 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
       // `if (verbosity != PQERRORS_TERSE)`), so the password stays out of the Job's log
       lines.push('\\set VERBOSITY terse');
       lines.push(`\\getenv password ${d.passwordEnv}`);
-      lines.push(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', ${r}, :'password', ${limit}), ` +
+      lines.push(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s', ${r}, :'password', ${limit}), ${markRole}` +
         `${report(`'dockyard: created role ' || quote_ident(${r})`)}`);
     } else {
-      lines.push(`SELECT format('CREATE ROLE %I LOGIN CONNECTION LIMIT %s', ${r}, ${limit}), ${report(`'dockyard: created role ' || quote_ident(${r})`)}`);
+      lines.push(`SELECT format('CREATE ROLE %I LOGIN CONNECTION LIMIT %s', ${r}, ${limit}), ${markRole}${report(`'dockyard: created role ' || quote_ident(${r})`)}`);
     }
     lines.push(`  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${r}) \\gexec`);
     if (d.passwordEnv) {
@@ -218,6 +237,27 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push('\\endif');
   }
   return { preamble, opening, blocks };
+}
+
+/**
+ * The lines that take the login of every role marked `mark` (`ReconcileScriptOptions.roleMark`) that `databases` no
+ * longer names. NOLOGIN refuses every new session of the role (postgres/postgres src/backend/utils/init/miscinit.c
+ * InitializeSessionUserId: "role \"%s\" is not permitted to log in"); sessions open already run until they end. The
+ * admin's own role is never one; one the admin may not alter (PostgreSQL 16's ADMIN OPTION rule, as for a connection
+ * limit) gets a warning with the statement to run instead. In name order, whatever order the server keeps them in.
+ */
+function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): string[] {
+  const declared = [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
+  const left = `  FROM pg_roles WHERE rolcanlogin AND shobj_description(oid, 'pg_authid') = ${sqlLiteral(mark)} AND rolname <> current_user\n` +
+    `  AND NOT (rolname::text = ANY (ARRAY[${declared}]::text[]))`;
+  return [
+    '-- the roles this reconciler made (its mark) that no database declares now: their passwords log in no more; their data stays',
+    "SELECT format('ALTER ROLE %I NOLOGIN', rolname), format('SELECT %L', format('dockyard: role %I: no longer declared, so it may not log in ' ||",
+    "  'now (NOLOGIN); its databases, data and password are kept: DROP them by hand when they may go, or declare it again', rolname))",
+    left, `  AND ${MAY_ALTER_ROLNAME} ORDER BY rolname \\gexec`,
+    "SELECT format('dockyard: warning: role %I is no longer declared, but keeps its login, as the admin lacks ADMIN OPTION on it: run ALTER ROLE %I NOLOGIN', rolname, rolname)",
+    left, `  AND NOT ${MAY_ALTER_ROLNAME} ORDER BY rolname;`,
+  ];
 }
 
 /**

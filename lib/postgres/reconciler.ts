@@ -87,6 +87,18 @@ export interface PostgresReconcilerProps {
    */
   readonly ownsServer?: boolean;
   /**
+   * Whether a role this reconciler created loses its login once no database of it declares the role: the Job marks
+   * each role it creates with the comment `dockyard: reconciled by <namespace>/<name>` and, on every run, sets
+   * `NOLOGIN` on each role with that comment it no longer declares, printing one line for each, so a removed app's
+   * password stops working; the role's databases, data and password stay (nothing is dropped), and declaring it again
+   * lets it log in again. Roles made before this (by an earlier version, or by hand) carry no comment and keep their
+   * login. Turn it off only where another reconciler with the same namespace and name (another cluster's) declares
+   * other roles on the same server, as it would take their login.
+   *
+   * @default true
+   */
+  readonly revokeLeftRoles?: boolean;
+  /**
    * The pods of the server, when it runs in the cluster: besides DNS, the Job's only egress.
    *
    * @default - any address on `port`, for a server outside the cluster whose address is not known at synth
@@ -177,6 +189,7 @@ export class PostgresReconciler extends Construct {
     }
     this.server = { host, port };
     this.ownsServer = checkBoolean('ownsServer', props.ownsServer ?? false);
+    const revokeLeftRoles = checkBoolean('revokeLeftRoles', props.revokeLeftRoles ?? true);
     if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
       invalid('name', props.name, `must be at most ${PostgresReconciler.MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }
@@ -187,7 +200,9 @@ export class PostgresReconciler extends Construct {
     this.name = name;
     this.namespace = namespace;
     this.peer = peer;
-    const script = () => renderReconcileScript(this.databases, this.adminDatabase, { closeAdminDatabase: this.ownsServer });
+    // the mark names this reconciler, so that one server's roles of another reconciler (another stack's) keep their login
+    const roleMark = revokeLeftRoles ? `dockyard: reconciled by ${namespace}/${name}` : undefined;
+    const script = () => renderReconcileScript(this.databases, this.adminDatabase, { closeAdminDatabase: this.ownsServer, roleMark });
     // named by its content, as the Job is: a Job still retrying an older state keeps reading its own script (with a
     // fixed name it would read the new one, whose passwords its environment lacks, and fail), and a new Job's pod
     // waits for its script rather than running the old one when the ConfigMap is applied after it

@@ -416,9 +416,17 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     });
   });
 
+  test('every role the reconciler created carries its mark, which names the reconciler', () => {
+    expect(su("SELECT rolname || ' ' || shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname IN ('drone', 'harbor') ORDER BY 1").split('\n'))
+      .toEqual([`drone dockyard: reconciled by ${NS}/postgres-reconcile`, `harbor dockyard: reconciled by ${NS}/postgres-reconcile`]);
+  });
+
   // README, "Nothing is ever dropped": the script holds no DROP, REVOKE of a role's own privileges or ALTER of a
   // database that is not declared, so one taken out of the code keeps its data, its role and that role's password
-  test('a database taken out of the code keeps its data, its role and its password; the next state\'s Job says nothing of it', () => {
+  // verifier; but the role it made loses its login, so the removed app's password logs in no more. NOLOGIN refuses
+  // every new session after the password is accepted (postgres/postgres REL_15_STABLE
+  // src/backend/utils/init/miscinit.c InitializeSessionUserId: "role \"%s\" is not permitted to log in")
+  test('a database taken out of the code keeps its data, its role and its password, and the role its login no more; declared again, it logs in', () => {
     // the sessions an earlier test held at drone's limit end only with their pg_sleep: ended here
     su("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'drone'");
     for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'drone'") !== '0'; i++) {
@@ -427,6 +435,8 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     const harborPassword = v2.env.DOCKYARD_DB_REGISTRY_PASSWORD;
     const harbor = (sql: string) => server.psql('harbor', harborPassword, 'registry', sql);
     expect(harbor("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before')").stderr).toBe('');
+    // a role of the server the reconciler did not make (no mark), and one another reconciler made: both keep their login
+    su("CREATE ROLE byhand LOGIN; CREATE ROLE other LOGIN; COMMENT ON ROLE other IS 'dockyard: reconciled by elsewhere/postgres-reconcile'");
     // on a copy of the state: the other tests' synths declare registry still
     const state = path.join(dir, 'state-without-registry.json');
     fs.copyFileSync(statePath, state);
@@ -435,12 +445,28 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(v4.job.metadata.name).not.toBe(v2synth.job.metadata.name);
     const job = containerOf(v4.job, 'reconcile');
     expect(job.env.map((e: any) => e.name)).not.toContain('DOCKYARD_DB_REGISTRY_PASSWORD');
-    const before = snapshot();
-    expect(reconcile(v4).stdout).toBe('');
-    expect(snapshot()).toEqual(before);
-    expect(harbor('SELECT v FROM kept').stdout.trim()).toBe('before');
+    const verifiers = su("SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolname IN ('drone', 'harbor') ORDER BY 1");
+    // extra, the third state's (declared by neither this state nor the second), goes too, in name order, where the
+    // tests of that state ran before this one (not with a -t that leaves them out)
+    const extra = su("SELECT count(*) FROM pg_roles WHERE rolname = 'extra' AND rolcanlogin") === '1';
+    expect(reconcile(v4).stdout.trim().split('\n')).toEqual([
+      ...(extra ? ['dockyard: role extra: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: ' +
+        'DROP them by hand when they may go, or declare it again'] : []),
+      'dockyard: role harbor: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: DROP them by ' +
+        'hand when they may go, or declare it again',
+    ]);
+    expect(harbor('SELECT 1').stderr).toMatch(/role "harbor" is not permitted to log in/);
+    expect(su("SELECT rolname || ' ' || rolcanlogin FROM pg_roles WHERE rolname IN ('byhand', 'drone', 'harbor', 'other') ORDER BY 1").split('\n'))
+      .toEqual(['byhand true', 'drone true', 'harbor false', 'other true']);
+    expect(su("SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolname IN ('drone', 'harbor') ORDER BY 1")).toBe(verifiers);
+    expect(su('SELECT v FROM kept', 'registry')).toBe('before');
     expect(su("SELECT pg_get_userbyid(datdba) || ' ' || rolconnlimit FROM pg_database, pg_roles WHERE datname = 'registry' AND rolname = 'harbor'"))
       .toBe('harbor 15');
+    // the next run of the same state changes nothing
+    expect(reconcile(v4).stdout).toBe('');
+    // declared again (the second state's Job): it may log in, with the password it kept
+    expect(reconcile(v2synth).stdout.trim().split('\n')).toEqual(['dockyard: role harbor: may log in now']);
+    expect(harbor('SELECT v FROM kept').stdout.trim()).toBe('before');
   });
 });
 

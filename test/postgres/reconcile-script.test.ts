@@ -226,3 +226,32 @@ describe('the reconcile script refuses a password PostgreSQL would store as a ha
       expect(run(password)).toEqual({ status: 0, stderr: '', psqlRan: true });
     });
 });
+
+// A removed app's role logs in no more (the behaviour against a real PostgreSQL 15 is in
+// test/integ/postgres-reconciler.integ.test.ts, "a database taken out of the code"): the mark goes on each role the
+// script creates, and only roles with that mark lose their login
+describe('roleMark', () => {
+  test('marks each role it creates, right after CREATE ROLE, and takes the login of marked roles not declared', () => {
+    const sql = renderReconcileSql([drone], 'postgres', { roleMark: "dockyard: reconciled by ns/it's" });
+    expect(sql).toContain("format('COMMENT ON ROLE %I IS %L', 'drone', 'dockyard: reconciled by ns/it''s'), ");
+    expect(sql).toContain("shobj_description(oid, 'pg_authid') = 'dockyard: reconciled by ns/it''s'");
+    expect(sql).toContain("AND NOT (rolname::text = ANY (ARRAY['drone']::text[]))");
+    // none declared: an empty list, which the server reads as such, never a NOT IN ()
+    expect(renderReconcileSql([], 'postgres', { roleMark: 'm' })).toContain('ARRAY[]::text[]');
+  });
+
+  test('without one, nothing is marked and no login is taken', () => {
+    const sql = renderReconcileSql([drone], 'postgres');
+    expect(sql).not.toContain('COMMENT ON ROLE');
+    expect(sql).not.toContain("'ALTER ROLE %I NOLOGIN'");
+  });
+
+  test('refuses a mark that is not one line of printable text, in one line naming the option', () => {
+    const allowed = 'must be 1 to 200 printable ASCII characters on one line: it is spliced into the script as a SQL literal';
+    for (const bad of ['', 'a\nDOCKYARD_SQL', 7]) {
+      expect(() => renderReconcileSql([drone], 'postgres', { roleMark: bad as string })).toThrow(new Error(`invalid roleMark ${JSON.stringify(bad)}: ${allowed}`));
+    }
+    expect(() => renderReconcileSql([drone], 'postgres', { roleMark: 'x'.repeat(201) })).toThrow(`(201 characters): ${allowed}`);
+    expect(() => renderReconcileSql([drone], 'postgres', { roleMark: 'x'.repeat(200) })).not.toThrow();
+  });
+});
