@@ -366,6 +366,8 @@ export class DroneKubeRunner extends Construct {
   private readonly leftNamespaces = new Set<string>();
   /** The namespaces `leaveRepos` closes to all but the repositories it leaves, with those repositories. */
   private readonly closedNamespaces = new Map<string, readonly string[]>();
+  /** The namespaces `closeNamespace` closes to every pipeline (while none of them is a build namespace of this runner). */
+  private readonly retiredNamespaces = new Set<string>();
   /** Whether a policy pins a ServiceAccount of its own, so that `pull-request-refs` goes first. */
   private pinsIdentity = false;
   private readonly policyNames = new Set<string>(RESERVED_POLICY_NAMES);
@@ -806,6 +808,23 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
+   * Close `namespace`, where this runner built before and builds no more (a retired team's build namespace), to every
+   * pipeline: it goes in the namespace rules with no repository, which the runner's linter reads as "none may name it"
+   * (drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-224`: a namespace the rules list admits only a
+   * repository matching one of its patterns). This runner's Role and RoleBinding there, which an apply without pruning
+   * leaves in the cluster (lib/core/left-objects.ts names them), let it create pods and Secrets there, and the
+   * catch-all policy sets no namespace, so any pipeline that reaches it and names the namespace in `metadata.namespace`
+   * ran there (`engine/compiler/compiler.go:212-235`), beside what the team left: its pull secret, its deploy identity,
+   * and egress to the API server. A namespace that is (or becomes) a build namespace of this runner, or one `leaveRepos`
+   * closes to its repositories, keeps those rules: the closing yields to them, whatever the order of the calls.
+   *
+   * @param namespace a namespace this runner may have built in before
+   */
+  public closeNamespace(namespace: string): void {
+    this.retiredNamespaces.add(checkDnsLabel('namespace', namespace));
+  }
+
+  /**
    * Mark the policy `policyName`, added already, as team `team`'s, whose repositories no other policy of this runner
    * may match (`TeamPlatform` refuses a team overlapping another team, a platform grant or a policy of this runner
    * not a team's, `_platformPolicies`; and the runner itself, as its policies render, `checkTeamsApart`). The runner
@@ -952,7 +971,7 @@ export class DroneKubeRunner extends Construct {
   /**
    * The namespace rules (`engine/linter/linter.go:207-224`): for each namespace an exclusive policy claims, the
    * repositories whose pipelines may name it, in the order the policies are rendered; then the namespaces
-   * `leaveRepos` closes, by name.
+   * `leaveRepos` closes, by name; then those `closeNamespace` closes to all, by name.
    */
   private namespaceRules(): Record<string, string[]> {
     const rules: Record<string, string[]> = {};
@@ -961,6 +980,11 @@ export class DroneKubeRunner extends Construct {
     }
     // never a namespace a policy claims: those are this runner's build namespaces, which `leaveRepos` refuses
     for (const ns of [...this.closedNamespaces.keys()].sort(compare)) rules[ns] = [...this.closedNamespaces.get(ns)!];
+    // closed to every pipeline, unless the namespace is in use again: one of this runner's, or one another runner's
+    // repositories may name (above)
+    for (const ns of [...this.retiredNamespaces].sort(compare)) {
+      if (!(ns in rules) && !this.buildScopes.has(ns)) rules[ns] = [];
+    }
     return rules;
   }
 

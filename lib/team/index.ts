@@ -4,7 +4,7 @@ export type { TeamContext, TeamPipelineSecretProps, TeamProps } from './team';
 export { TeamMember } from './team-member';
 export type { SubjectPrefixes } from './team-member';
 export { TeamPlatform } from './team-platform';
-export type { TeamPlatformProps } from './team-platform';
+export type { RetireTeamOptions, TeamPlatformProps } from './team-platform';
 export {
   TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY,
   TEAM_SERVICE_CHECKS, TEAM_SERVICE_POLICY,

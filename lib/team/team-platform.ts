@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+  checkRequiredObject, checkDnsLabel, checkKnownProps, checkObject, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
   sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
@@ -164,6 +164,18 @@ const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
  * The shared platform that application teams are onboarded onto, one `addTeam` each: it holds the Drone runner,
  * the secrets extension and Harbor that every team's namespaces, policies, robots and secrets are added to.
  */
+/** Options of `TeamPlatform.retireTeam`. */
+export interface RetireTeamOptions {
+  /**
+   * The team's build namespace, as its `addTeam` named it (`buildNamespace`): on Drone, the shared runner's namespace
+   * rules close it to every pipeline (`DroneKubeRunner.closeNamespace`), as the runner's Role there stays in the
+   * cluster after an apply without pruning.
+   *
+   * @default - `<name>-builds`, as `addTeam` names it by default
+   */
+  readonly buildNamespace?: string;
+}
+
 export class TeamPlatform extends Construct {
   private readonly props: TeamPlatformProps;
   private readonly ingressPeers: readonly NetworkPeer[];
@@ -444,6 +456,11 @@ export class TeamPlatform extends Construct {
    * team's project, if Harbor still has it (`Harbor.retireProjectGroups`), so the team's member groups pull its images
    * no more; its user members stay.
    *
+   * On Drone, the shared runner's namespace rules close the team's build namespace to every pipeline
+   * (`options.buildNamespace`): the runner's Role and RoleBinding there stay in the cluster after an apply without
+   * pruning, and any pipeline that named the namespace (`metadata.namespace`) ran there, beside the team's pull secret
+   * and deploy identity. The rule goes if the namespace is a build namespace again (another team's).
+   *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
    * manifests, which a GitOps tool with pruning removes from the cluster, or you with `kubectl delete` (the synth names
@@ -452,9 +469,12 @@ export class TeamPlatform extends Construct {
    * same app.
    *
    * @param name the team's name, as given to `addTeam`
+   * @param options the team's build namespace, if it was not `<name>-builds`
    */
-  public retireTeam(name: string): void {
+  public retireTeam(name: string, options: RetireTeamOptions = {}): void {
     checkTeamName(name);
+    checkObject('options', options, 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
+    const buildNamespace = checkDnsLabel('buildNamespace', options.buildNamespace ?? `${name}-builds`);
     if (this.byName.has(name)) {
       invalid('name', name, 'must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; ' +
         'drop the addTeam call to retire it, or the retireTeam call to keep it');
@@ -474,6 +494,7 @@ export class TeamPlatform extends Construct {
     if (groups) harbor.checkRetireProjectGroups(name);
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
+    if (this.props.ci instanceof DroneCi) this.props.ci.runner.closeNamespace(buildNamespace);
     this.retired.add(name);
   }
 

@@ -274,6 +274,19 @@ function runnerIn(props: Partial<DroneKubeRunnerProps> = {}) {
   return { chart, runner };
 }
 
+// closeNamespace: the team side, and where a pipeline then lands, is in test/team/team-retire.test.ts
+describe('closeNamespace', () => {
+  test('lists the namespace with no repository, in name order; a build namespace of the runner keeps its own rule; a bad name is refused', () => {
+    const { chart, runner } = runnerIn({ extraBuildNamespaces: ['deploy'] });
+    runner.addPolicy({ name: 'deploy', repos: ['acme/a'], namespace: 'deploy' });
+    for (const ns of ['old-b', 'deploy', 'ci-builds', 'old-a']) runner.closeNamespace(ns);
+    const rules = parse(runnerConfigFiles(synth(chart))['namespace-rules.yaml']);
+    expect(rules).toEqual({ 'deploy': ['acme/a'], 'old-a': [], 'old-b': [] });
+    expect(Object.keys(rules)).toEqual(['deploy', 'old-a', 'old-b']);
+    expect(() => runner.closeNamespace('Old_C')).toThrow(/^invalid namespace "Old_C": must be a DNS-1123 label/);
+  });
+});
+
 describe('build namespaces added after construction', () => {
   test('get exactly what a namespace given to the constructor gets', () => {
     const given = runnerIn({ extraBuildNamespaces: ['deploy', 'team-a'] });

@@ -8,7 +8,9 @@ import { App } from 'cdk8s';
 import {
   DockyardChart, HarborOidc, LocalSecretStore, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember,
 } from '../../lib';
+import { parse } from 'yaml';
 import { stderrOf } from '../util';
+import { parsePolicies, placeBuild, runnerConfigFiles } from '../drone/upstream';
 import { stateReviewHarbor } from '../harbor/fixtures';
 import { platform } from './fixtures';
 
@@ -102,6 +104,56 @@ describe('retiring a team', () => {
 // On a Harbor that signs in over OIDC a team's project had its group members declared (its member groups, or none), so
 // retiring the team takes every group out of the project (lib/harbor/configure.js, "Retired project groups"; the
 // Job's side is in test/harbor/configure-oidc.test.ts, "retired project groups").
+// The shared runner's Role and RoleBinding in a retired team's build namespace stay in the cluster after an apply
+// without pruning, and the catch-all policy sets no namespace: a pipeline of any repository that reaches it and names
+// the namespace (`metadata.namespace`) ran there, beside the team's pull secret and deploy identity. The namespace
+// rules refuse a namespace they list to every repository none of its patterns matches (drone-runner-kube v1.0.0-rc.5
+// engine/linter/linter.go:207-224, `placeBuild` in test/drone/upstream.ts), so a rule with no pattern refuses all.
+describe('retiring a team closes its build namespace on the shared Drone runner', () => {
+  /** Where a push of `repo` whose pipeline names `namespace` lands, on the runner `p` renders. */
+  const placed = (objects: any[], repo: string, namespace: string) => {
+    const runner = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'drone-runner');
+    const env = Object.fromEntries(runner.spec.template.spec.containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+    const config = runnerConfigFiles(objects);
+    return placeBuild(env, parsePolicies(config['policies.yaml']), parse(config['namespace-rules.yaml']) ?? {}, { repo, event: 'push' }, { namespace });
+  };
+  const refused = { refused: 'linter: pipeline restricted from using configured namespace' };
+
+  test('without retireTeam the namespace was open to any repository; retired, to none, its own repositories included', () => {
+    const p = platform();
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    expect(placed(p.objects(), 'acme/anything', 'payments-builds')).toEqual({ namespace: 'payments-builds', serviceAccountName: 'default' });
+    p.teams.retireTeam('payments');
+    const objects = p.objects();
+    expect(parse(runnerConfigFiles(objects)['namespace-rules.yaml'])).toEqual({ 'payments-builds': [], 'web-builds': ['acme/web'] });
+    for (const repo of ['acme/anything', 'acme/payments', 'acme/web']) expect(placed(objects, repo, 'payments-builds')).toEqual(refused);
+    // nothing else changes where builds land
+    expect(placed(objects, 'acme/web', 'web-builds')).toEqual({ namespace: 'web-builds', serviceAccountName: 'deployer' });
+  });
+
+  test('a build namespace named otherwise is given as buildNamespace; a bad one is refused before anything is retired', () => {
+    const p = platform();
+    p.teams.retireTeam('payments', { buildNamespace: 'payments-ci' });
+    expect(parse(runnerConfigFiles(p.objects())['namespace-rules.yaml'])).toEqual({ 'payments-ci': [] });
+    expect(() => p.teams.retireTeam('ops', { buildNamespace: 'Ops CI' }))
+      .toThrow(new Error('invalid buildNamespace "Ops CI": must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit'));
+    expect(() => p.teams.retireTeam('ops', null as unknown as object))
+      .toThrow(new Error('invalid options null: must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }'));
+    expect(p.teams.retiredTeams).toEqual(['payments']);
+  });
+
+  test('a namespace that is a build namespace again, another team\'s, keeps that team\'s rule, whatever the order of the calls', () => {
+    for (const retireFirst of [true, false]) {
+      const p = platform();
+      const add = () => p.teams.addTeam({ name: 'billing', repos: ['acme/billing'], buildNamespace: 'payments-builds' });
+      if (retireFirst) p.teams.retireTeam('payments');
+      add();
+      if (!retireFirst) p.teams.retireTeam('payments');
+      expect(parse(runnerConfigFiles(p.objects())['namespace-rules.yaml'])).toEqual({ 'payments-builds': ['acme/billing'] });
+    }
+  });
+});
+
 describe('retiring a team on an OIDC Harbor', () => {
   const oidc = (chart: DockyardChart) => ({
     oidc: HarborOidc.of({
