@@ -1,4 +1,5 @@
 import { describeIdentity } from './object-names';
+import { shellQuote } from './shell';
 import { fewOf } from './text';
 import { describePath } from './validation';
 
@@ -19,18 +20,20 @@ export function objectList(identities: readonly string[]): string {
 }
 
 /**
- * The mark's section of the objects the previous output held and this one does not, each as the command that
- * deletes it. The warning names only the first few, and the next synth compares with this one's list, which no
- * longer holds them: without this section a user told to delete them could not learn which. It comes before the
- * object list, which runs to the end of the mark.
+ * The mark's section of the objects the previous output held and this one does not, as the commands that delete
+ * them (`deleteCommands`). The warning names only the first few, and the next synth compares with this one's list,
+ * which no longer holds them: without this section and the printed commands, a user told to delete them could not
+ * learn which. It comes before the object list, which runs to the end of the mark.
  */
 const GONE_HEADER = 'The objects the previous output held and this one no longer writes, which kubectl apply leaves in the cluster, ' +
-  'one a line as the command that deletes it:\n';
+  'as the commands that delete them:\n';
 const GONE_END = 'End of the objects no longer written.\n';
+/** What the mark says before the command that deletes Namespaces, and the printed line before its own. */
+const NAMESPACES_LAST = 'once nothing in them may stay (deleting a Namespace deletes everything in it, apps and volumes included)';
 
 /**
  * The identities the previous output's mark (`previousMark`, its text, if there was one) lists and `identities` (this
- * synth's, `ObjectNames.identities`) lacks; empty when there are none, or no list to compare with.
+ * synth's, `ObjectNames.identities`) lacks, in the mark's order; empty when there are none, or no list to compare with.
  */
 export function goneObjects(previousMark: string | undefined, identities: readonly string[]): string[] {
   const at = previousMark?.indexOf(LIST_HEADER) ?? -1;
@@ -42,25 +45,45 @@ export function goneObjects(previousMark: string | undefined, identities: readon
 }
 
 /**
- * The command that deletes the object `identity` names: the kind qualified by its API group, in its namespace.
- * kubectl maps `<Kind>.<group>` to the kind of that group (k8s.io/cli-runtime pkg/resource/builder.go,
- * `Builder.mappingFor`: an argument no resource matches is read with `schema.ParseKindArg`, and its group and kind
- * are mapped), so two kinds of one name in two groups are told apart. Names and namespaces are DNS names, safe in a
- * shell.
+ * The kubectl commands that delete exactly the `gone` objects (`goneObjects`), every one of them by name: one
+ * `kubectl delete` per namespace, each object as `<kind>.<group>/<name>` (kubectl v0.36.3 `pkg/cmd/delete/delete.go:224`
+ * reads its arguments as `kubectl get` does, `TYPE[.VERSION][.GROUP]/NAME`, and a lower-cased kind is the singular
+ * resource name of every kind Dockyard writes), so two kinds of one name in two groups are told apart, with
+ * `--ignore-not-found`, so a second run, or one after a pruning apply, fails on nothing. The Namespaces go last, in
+ * a command of their own (`namespaces`): deleting one deletes everything in it, what Dockyard never made included (a
+ * team's apps and their volumes).
  */
-function deleteCommand(identity: string): string {
-  const [group, kind, namespace, name] = identity.split('\t');
-  return `kubectl ${namespace === '' ? '' : `-n ${namespace} `}delete ${group === '' ? kind : `${kind}.${group}`} ${name}`;
+function deleteCommands(gone: readonly string[]): { objects: string[]; namespaces?: string } {
+  const arg = ([group, kind, , name]: string[]) => word(`${kind.toLowerCase()}${group === '' ? '' : `.${group}`}/${name}`);
+  const byNamespace = new Map<string, string[]>();
+  const namespaces: string[] = [];
+  for (const identity of gone.map((line) => line.split('\t'))) {
+    if (identity[0] === '' && identity[1] === 'Namespace') {
+      namespaces.push(arg(identity));
+    } else {
+      byNamespace.set(identity[2], [...(byNamespace.get(identity[2]) ?? []), arg(identity)]);
+    }
+  }
+  return {
+    objects: [...byNamespace.keys()].sort().map((ns) =>
+      `kubectl delete --ignore-not-found${ns === '' ? '' : ` -n ${word(ns)}`} ${byNamespace.get(ns)!.join(' ')}`),
+    namespaces: namespaces.length === 0 ? undefined : `kubectl delete --ignore-not-found ${namespaces.join(' ')}`,
+  };
 }
 
 /** The mark's section of the `gone` objects (`goneObjects`), or nothing when there are none. */
 export function goneObjectList(gone: readonly string[]): string {
-  return gone.length === 0 ? '' : `${GONE_HEADER}${gone.map(deleteCommand).join('\n')}\n${GONE_END}`;
+  if (gone.length === 0) {
+    return '';
+  }
+  const { objects, namespaces } = deleteCommands(gone);
+  const last = namespaces === undefined ? [] : [`# then, ${NAMESPACES_LAST}:`, namespaces];
+  return `${GONE_HEADER}${[...objects, ...last].join('\n')}\n${GONE_END}`;
 }
 
 /**
- * The warning for the `gone` objects (`goneObjects`), naming the first few and the mark (`markPath`) that lists every
- * one with the command that deletes it; undefined when there are none.
+ * The warning for the `gone` objects (`goneObjects`), naming the first few and the mark (`markPath`) that lists the
+ * commands that delete them; undefined when there are none.
  */
 export function leftObjectsWarning(gone: readonly string[], markPath: string): string | undefined {
   if (gone.length === 0) {
@@ -69,8 +92,30 @@ export function leftObjectsWarning(gone: readonly string[], markPath: string): s
   const [count, they, them] = gone.length === 1 ? ['1 object', 'it is', 'it'] : [`${gone.length} objects`, 'they are', 'them'];
   return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
     `${they}: ${fewOf(gone.map(describeIdentity))}; delete ${them} once nothing needs ${them}, with the kubectl delete ` +
-    `${gone.length === 1 ? 'command' : 'commands'} that ${describePath(markPath)} lists until the next synth, or a GitOps tool's pruning ` +
+    `commands below, which ${describePath(markPath)} also lists until the next synth, or a GitOps tool's pruning ` +
     '(kubectl apply --prune leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")';
+}
+
+/**
+ * The notice after `leftObjectsWarning`'s: the commands that delete the `gone` objects (`deleteCommands`), on one
+ * line; undefined when there are none.
+ */
+export function leftObjectsCommands(gone: readonly string[]): string | undefined {
+  if (gone.length === 0) {
+    return undefined;
+  }
+  const { objects, namespaces } = deleteCommands(gone);
+  const first = objects.length === 0 ? '' : `to delete them: ${objects.join('; ')}`;
+  const last = namespaces === undefined ? '' : `${first === '' ? 'to delete them' : '; then'}, ${NAMESPACES_LAST}: ${namespaces}`;
+  return `${first}${last}`;
+}
+
+/**
+ * `text` as one shell word: as it is when it holds only what Kubernetes names hold (letters, digits, `.`, `-`, `/`,
+ * `_`), which no shell reads otherwise; else quoted (`shellQuote`), as a name from a plain chart may hold anything.
+ */
+function word(text: string): string {
+  return /^[A-Za-z0-9._/-]+$/.test(text) ? text : shellQuote(text);
 }
 
 /** The Secrets the previous output's mark lists, as `<namespace>/<name>`; empty without a mark or its list. */

@@ -14,7 +14,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { goneObjectList, goneObjects, leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
+import { goneObjectList, goneObjects, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
@@ -127,7 +127,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const notices = [...changeNotices(app, files, notes, previousNotes), ...goneFileNotices(app.outdir, previousNotes, files.map((f) => f.path), notes)];
     const gone = goneObjects(mark, identities);
     const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
-    if (left !== undefined) notices.push(left);
+    if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { countIndirectInputs } from '../../lib/core/checksum';
 import { kube } from '../../lib/core/k8s';
+import { goneObjectList, goneObjects, leftObjectsCommands, objectList } from '../../lib/core/left-objects';
 import { stderrOf } from '../util';
 
 /** When set, stands in for `fs.renameSync` (the module's own property cannot be spied on). */
@@ -611,15 +612,46 @@ describe('synthesize: objects the previous output held that this one does not', 
     const mark = path.join(outdir, '.dockyard-output');
     expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
       'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
-      `delete them once nothing needs them, with the kubectl delete commands that "${mark}" lists until the next synth, or a GitOps tool's ` +
+      `delete them once nothing needs them, with the kubectl delete commands below, which "${mark}" also lists until the next synth, or a GitOps tool's ` +
       'pruning (kubectl apply --prune leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")']);
-    // the mark holds each as the command that deletes it (a kind of an API group as <Kind>.<group>), before its own object list
+    // the next line deletes each by name (kubectl v0.36.3 pkg/cmd/delete/delete.go:224 takes TYPE[.VERSION][.GROUP]/NAME)
+    expect(stderr.split('\n')).toContain('dockyard: to delete them: kubectl delete --ignore-not-found -n team-a ' +
+      'role.rbac.authorization.k8s.io/team-members secret/team-a-pull');
+    // and the mark holds the same commands, before its own object list
     const text = fs.readFileSync(mark, 'utf8');
-    expect(text).toContain('one a line as the command that deletes it:\nkubectl -n team-a delete Role.rbac.authorization.k8s.io team-members\n' +
-      'kubectl -n team-a delete Secret team-a-pull\nEnd of the objects no longer written.\n');
+    expect(text).toContain('as the commands that delete them:\nkubectl delete --ignore-not-found -n team-a ' +
+      'role.rbac.authorization.k8s.io/team-members secret/team-a-pull\nEnd of the objects no longer written.\n');
     expect(text.indexOf('End of the objects no longer written.')).toBeLessThan(text.indexOf('The objects it wrote'));
     expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
     expect(fs.readFileSync(mark, 'utf8')).not.toContain('no longer written');
+  });
+
+  // the warning names five; the mark the synth writes lists only what it writes, so this line is the one place
+  // every object gone is named
+  test('Namespaces alone get their command alone; nothing gone, no line', () => {
+    const mark = objectList(['\tNamespace\t\tteam-a', '\tNamespace\t\tteam-b']);
+    expect(leftObjectsCommands(goneObjects(mark, ['\tNamespace\t\tteam-b']))).toBe('to delete them, once nothing in them may stay (deleting a Namespace ' +
+      'deletes everything in it, apps and volumes included): kubectl delete --ignore-not-found namespace/team-a');
+    expect(leftObjectsCommands(goneObjects(mark, ['\tNamespace\t\tteam-a', '\tNamespace\t\tteam-b']))).toBeUndefined();
+    expect(leftObjectsCommands(goneObjects(undefined, []))).toBeUndefined();
+    // the mark's section puts them last too, after a line that says why
+    expect(goneObjectList(goneObjects(mark, []))).toContain('\n# then, once nothing in them may stay (deleting a Namespace deletes everything in it, ' +
+      'apps and volumes included):\nkubectl delete --ignore-not-found namespace/team-a namespace/team-b\nEnd of the objects no longer written.\n');
+  });
+
+  test('the next line names every one in kubectl delete commands, one per namespace, the Namespaces last and apart', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => {
+      ['a', 'b', 'c', 'd', 'e', 'f'].forEach((n) => role(chart, n));
+      kube(chart, 'Ns', 'Namespace', { metadata: { name: 'team-a' } });
+      kube(chart, 'Cr', 'ClusterRole', { metadata: { name: 'gone' }, rules: [] });
+      new ApiObject(new Chart(chart.node.scope as App, 'plain'), 'Cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'odd name', namespace: 'b-ns' } });
+    });
+    const lines = synthWith(outdir, statePath, () => undefined).split('\n').filter((l) => l.startsWith('dockyard: to delete them'));
+    expect(lines).toEqual(['dockyard: to delete them: kubectl delete --ignore-not-found clusterrole.rbac.authorization.k8s.io/gone; ' +
+      "kubectl delete --ignore-not-found -n b-ns 'configmap/odd name'; kubectl delete --ignore-not-found -n team-a " +
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `role.rbac.authorization.k8s.io/${n}`).join(' ') + '; then, once nothing in them may stay ' +
+      '(deleting a Namespace deletes everything in it, apps and volumes included): kubectl delete --ignore-not-found namespace/team-a']);
   });
 
   test('many are counted past the first five; one is named alone', () => {
@@ -628,9 +660,9 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(synthWith(outdir, statePath, (chart) => role(chart, 'g'))).toContain('held 6 objects this synth no longer writes, which kubectl ' +
       'apply leaves in the cluster as they are: Role team-a/a, Role team-a/b, Role team-a/c, Role team-a/d, Role team-a/e and 1 more; delete them');
     // the one the line leaves out is in the mark, with the rest
-    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toContain('kubectl -n team-a delete Role.rbac.authorization.k8s.io f\n');
+    expect(fs.readFileSync(path.join(outdir, '.dockyard-output'), 'utf8')).toMatch(/^kubectl delete --ignore-not-found -n team-a .*role\.rbac\.authorization\.k8s\.io\/f( |$)/m);
     expect(synthWith(outdir, statePath, () => undefined)).toContain('held 1 object this synth no longer writes, which kubectl apply leaves in ' +
-      'the cluster as it is: Role team-a/g; delete it once nothing needs it, with the kubectl delete command that');
+      'the cluster as it is: Role team-a/g; delete it once nothing needs it, with the kubectl delete commands below');
   });
 
   test('an object renamed is one gone; one moved to another chart is not', () => {
