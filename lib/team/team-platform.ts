@@ -160,10 +160,6 @@ const TEAM_PLATFORM_PROPS: Readonly<Record<keyof TeamPlatformProps, true>> = {
 };
 const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
 
-/**
- * The shared platform that application teams are onboarded onto, one `addTeam` each: it holds the Drone runner,
- * the secrets extension and Harbor that every team's namespaces, policies, robots and secrets are added to.
- */
 /** Options of `TeamPlatform.retireTeam`. */
 export interface RetireTeamOptions {
   /**
@@ -176,6 +172,10 @@ export interface RetireTeamOptions {
   readonly buildNamespace?: string;
 }
 
+/**
+ * The shared platform that application teams are onboarded onto, one `addTeam` each: it holds the Drone runner,
+ * the secrets extension and Harbor that every team's namespaces, policies, robots and secrets are added to.
+ */
 export class TeamPlatform extends Construct {
   private readonly props: TeamPlatformProps;
   private readonly ingressPeers: readonly NetworkPeer[];
