@@ -67,6 +67,15 @@ export interface DatabaseGrantsProps {
    */
   readonly serverPeer?: NetworkPeer;
   /**
+   * Whether a role the Job created loses its login once no database of it declares it
+   * (`PostgresReconcilerProps.revokeLeftRoles`): roles the provider's API made (DigitalOcean's users) carry no mark
+   * and keep theirs. Turn it off where another cluster's `DatabaseGrants` of the same namespace and name declares
+   * other roles on the same server.
+   *
+   * @default true
+   */
+  readonly revokeLeftRoles?: boolean;
+  /**
    * The name of the Job (before its hash suffixes) and its objects.
    *
    * @default "database-grants"

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DatabaseGrants, ExternalPostgres, Secret } from '../../lib';
+import { DatabaseGrants, DatabaseGrantsProps, ExternalPostgres, Secret } from '../../lib';
 import { find, synth, testChart } from '../util';
 import { PostgresServer } from './postgres-server';
 import { makeTestPki } from './redis-server';
@@ -37,9 +37,11 @@ describe('DatabaseGrants against a real server', () => {
 
   /**
    * The rendered script, run as the Job runs it, with the admin's libpq settings pointed at the test server: by
-   * default the DigitalOcean-like admin and databases.
+   * default the DigitalOcean-like admin and databases. Each test is a stack of its own on the one server, so by
+   * default none takes the login of the roles another test's Job made (`revokeLeftRoles`, tested below on its own).
    */
-  const run = (admin = { user: 'doadmin', password: 'admin-password', database: 'defaultdb' }, dbs: [string, string, number][] = [['registry', 'harbor', 16], ['drone', 'drone', 4]]) => {
+  const run = (admin = { user: 'doadmin', password: 'admin-password', database: 'defaultdb' }, dbs: [string, string, number][] = [['registry', 'harbor', 16], ['drone', 'drone', 4]],
+    props: Partial<DatabaseGrantsProps> = { revokeLeftRoles: false }) => {
     const chart = testChart('ci');
     const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
     // the first a database the provider created, the second one it has not: the reconciler creates it and its role,
@@ -49,7 +51,7 @@ describe('DatabaseGrants against a real server', () => {
     }));
     new DatabaseGrants(chart, 'DatabaseGrants', {
       host: 'db.example.com', port: 25060, adminUser: admin.user, adminDatabase: admin.database,
-      adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases,
+      adminPassword: Secret.fromSecretName(chart, 'Admin', 'admin').key('password'), databases, ...props,
     });
     const script = path.join(dir, 'reconcile.sh');
     // the script the Job mounts: its ConfigMap is named by its content
@@ -156,6 +158,23 @@ describe('DatabaseGrants against a real server', () => {
     const can = server.psql('postgres', su, 'postgres', "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'nologin_user'");
     expect(can.stdout.trim()).toBe('t');
     expect(run(undefined, [['nologin_db', 'nologin_user', 2]])).toBe('');
+  });
+
+  // a managed admin (CREATEROLE, not a superuser) marks the roles it creates and takes the login of those it no longer
+  // declares: COMMENT ON ROLE and ALTER ROLE ... NOLOGIN need only CREATEROLE on PostgreSQL 15 (and ADMIN OPTION from
+  // 16 on, which a CREATEROLE role gets on the roles it creates); a role the provider made (harbor, here by the admin
+  // but with no mark) keeps its login
+  test('with revokeLeftRoles, a role the Job made loses its login once left out; the provider\'s roles keep theirs', () => {
+    const revoking = { revokeLeftRoles: true, name: 'revoking' };
+    expect(run(undefined, [['registry', 'harbor', 16], ['left_db', 'left_user', 2]], revoking).trim().split('\n'))
+      .toContain('dockyard: created role left_user');
+    expect(run(undefined, [['registry', 'harbor', 16]], revoking).trim().split('\n')).toEqual([
+      'dockyard: role left_user: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: DROP them ' +
+        'by hand when they may go, or declare it again',
+    ]);
+    const login = (role: string) => server.psql('postgres', su, 'postgres', `SELECT rolcanlogin FROM pg_roles WHERE rolname = '${role}'`).stdout.trim();
+    expect([login('left_user'), login('harbor')]).toEqual(['f', 't']);
+    expect(run(undefined, [['registry', 'harbor', 16]], revoking)).toBe('');
   });
 
   // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")
