@@ -242,9 +242,10 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
 /**
  * The lines that take the login of every role marked `mark` (`ReconcileScriptOptions.roleMark`) that `databases` no
  * longer names. NOLOGIN refuses every new session of the role (postgres/postgres src/backend/utils/init/miscinit.c
- * InitializeSessionUserId: "role \"%s\" is not permitted to log in"); sessions open already run until they end. The
- * admin's own role is never one; one the admin may not alter (PostgreSQL 16's ADMIN OPTION rule, as for a connection
- * limit) gets a warning with the statement to run instead. In name order, whatever order the server keeps them in.
+ * InitializeSessionUserId: "role \"%s\" is not permitted to log in"), and the sessions open already are ended
+ * (`sessionsOfLeft`). The admin's own role is never one; one the admin may not alter (PostgreSQL 16's ADMIN OPTION
+ * rule, as for a connection limit), or whose sessions it may not end, gets a warning with the statement to run
+ * instead. In name order, whatever order the server keeps them in.
  */
 function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): string[] {
   const declared = [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
@@ -257,6 +258,30 @@ function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): 
     left, `  AND ${MAY_ALTER_ROLNAME} ORDER BY rolname \\gexec`,
     "SELECT format('dockyard: warning: role %I is no longer declared, but keeps its login, as the admin lacks ADMIN OPTION on it: run ALTER ROLE %I NOLOGIN', rolname, rolname)",
     left, `  AND NOT ${MAY_ALTER_ROLNAME} ORDER BY rolname;`,
+    // and its sessions end: a removed app's Deployment that an apply without pruning leaves running keeps its pooled
+    // connections, which NOLOGIN does not close
+    "SELECT format('dockyard: role %I: ended %s of its sessions', r.rolname, count(*) FILTER (WHERE pg_terminate_backend(a.pid)))",
+    ...sessionsOfLeft(mark, declared, ''),
+    "SELECT format('dockyard: warning: role %I: %s of its sessions stay open, which the admin may not end: as a superuser, run ' ||",
+    "  'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %L', r.rolname, count(*), r.rolname)",
+    ...sessionsOfLeft(mark, declared, 'NOT '),
+  ];
+}
+
+/**
+ * The lines after a SELECT that pick the sessions of every role marked `mark` that may not log in and `declared` (SQL
+ * literals) does not name, grouped by role, in name order: those the admin may end (`not` empty), or may not
+ * (`not` "NOT "). Ending another role's session needs its privileges or pg_signal_backend's (postgres/postgres
+ * REL_15_STABLE src/backend/storage/ipc/signalfuncs.c pg_signal_backend: has_privs_of_role, which pg_has_role's USAGE
+ * asks), or a superuser; filtered first, so no session gets a refusal's WARNING.
+ */
+function sessionsOfLeft(mark: string, declared: string, not: string): string[] {
+  return [
+    '  FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid',
+    `  WHERE NOT r.rolcanlogin AND shobj_description(r.oid, 'pg_authid') = ${sqlLiteral(mark)} AND a.pid <> pg_backend_pid()`,
+    `  AND NOT (r.rolname::text = ANY (ARRAY[${declared}]::text[]))`,
+    `  AND ${not}(:'dockyard_superuser'::boolean OR pg_has_role(current_user, r.oid, 'USAGE') OR pg_has_role(current_user, 'pg_signal_backend', 'USAGE'))`,
+    '  GROUP BY r.rolname ORDER BY r.rolname;',
   ];
 }
 

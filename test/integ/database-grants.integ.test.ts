@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -164,14 +164,33 @@ describe('DatabaseGrants against a real server', () => {
   // declares: COMMENT ON ROLE and ALTER ROLE ... NOLOGIN need only CREATEROLE on PostgreSQL 15 (and ADMIN OPTION from
   // 16 on, which a CREATEROLE role gets on the roles it creates); a role the provider made (harbor, here by the admin
   // but with no mark) keeps its login
-  test('with revokeLeftRoles, a role the Job made loses its login once left out; the provider\'s roles keep theirs', () => {
+  test('with revokeLeftRoles, a role the Job made loses its login once left out; the provider\'s roles keep theirs', async () => {
     const revoking = { revokeLeftRoles: true, name: 'revoking' };
     expect(run(undefined, [['registry', 'harbor', 16], ['left_db', 'left_user', 2]], revoking).trim().split('\n'))
       .toContain('dockyard: created role left_user');
-    expect(run(undefined, [['registry', 'harbor', 16]], revoking).trim().split('\n')).toEqual([
-      'dockyard: role left_user: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: DROP them ' +
-        'by hand when they may go, or declare it again',
-    ]);
+    // a session of the role, which this admin, neither a member of the role nor of pg_signal_backend, may not end
+    // (postgres/postgres REL_15_STABLE src/backend/storage/ipc/signalfuncs.c pg_signal_backend): it says so
+    expect(server.psql('postgres', su, 'postgres', "ALTER ROLE left_user PASSWORD 'left-password'").stderr).toBe('');
+    const held = spawn('psql', ['--no-psqlrc', '-XAt', '-c', 'SELECT pg_sleep(30)'], {
+      env: { ...cleanEnv(), ...server.env('left_user', 'left-password'), PGDATABASE: 'left_db', PGSSLMODE: 'disable' },
+    });
+    const sessions = () => server.psql('postgres', su, 'postgres', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'left_user'").stdout.trim();
+    try {
+      for (let i = 0; i < 100 && sessions() !== '1'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(sessions()).toBe('1');
+      expect(run(undefined, [['registry', 'harbor', 16]], revoking).trim().split('\n')).toEqual([
+        'dockyard: role left_user: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: DROP them ' +
+          'by hand when they may go, or declare it again',
+        'dockyard: warning: role left_user: 1 of its sessions stay open, which the admin may not end: as a superuser, run SELECT ' +
+          "pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'left_user'",
+      ]);
+      expect(sessions()).toBe('1');
+    } finally {
+      // as the warning says (pg_sleep notices no client gone, so killing psql alone would leave the session)
+      server.psql('postgres', su, 'postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'left_user'");
+      held.kill();
+    }
+    for (let i = 0; i < 100 && sessions() !== '0'; i++) await new Promise((r) => setTimeout(r, 100));
     const login = (role: string) => server.psql('postgres', su, 'postgres', `SELECT rolcanlogin FROM pg_roles WHERE rolname = '${role}'`).stdout.trim();
     expect([login('left_user'), login('harbor')]).toEqual(['f', 't']);
     expect(run(undefined, [['registry', 'harbor', 16]], revoking)).toBe('');

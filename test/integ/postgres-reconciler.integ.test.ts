@@ -426,7 +426,7 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
   // verifier; but the role it made loses its login, so the removed app's password logs in no more. NOLOGIN refuses
   // every new session after the password is accepted (postgres/postgres REL_15_STABLE
   // src/backend/utils/init/miscinit.c InitializeSessionUserId: "role \"%s\" is not permitted to log in")
-  test('a database taken out of the code keeps its data, its role and its password, and the role its login no more; declared again, it logs in', () => {
+  test('a database taken out of the code keeps its data, its role and its password, and the role its login no more; declared again, it logs in', async () => {
     // the sessions an earlier test held at drone's limit end only with their pg_sleep: ended here
     su("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'drone'");
     for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'drone'") !== '0'; i++) {
@@ -446,6 +446,15 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     const job = containerOf(v4.job, 'reconcile');
     expect(job.env.map((e: any) => e.name)).not.toContain('DOCKYARD_DB_REGISTRY_PASSWORD');
     const verifiers = su("SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolname IN ('drone', 'harbor') ORDER BY 1");
+    // the removed app's pod, left running by an apply without pruning, holds a session: NOLOGIN would not close it
+    const held = spawn('psql', ['--no-psqlrc', '-XAt', '-c', 'SELECT pg_sleep(30)'], {
+      env: { ...cleanEnv(), PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'harbor', PGPASSWORD: harborPassword, PGDATABASE: 'registry' },
+    });
+    const ended = new Promise<number | null>((resolve) => held.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100 && su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'harbor'") !== '1'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'harbor'")).toBe('1');
     // extra, the third state's (declared by neither this state nor the second), goes too, in name order, where the
     // tests of that state ran before this one (not with a -t that leaves them out)
     const extra = su("SELECT count(*) FROM pg_roles WHERE rolname = 'extra' AND rolcanlogin") === '1';
@@ -454,7 +463,11 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
         'DROP them by hand when they may go, or declare it again'] : []),
       'dockyard: role harbor: no longer declared, so it may not log in now (NOLOGIN); its databases, data and password are kept: DROP them by ' +
         'hand when they may go, or declare it again',
+      'dockyard: role harbor: ended 1 of its sessions',
     ]);
+    // psql's session ends with "terminating connection due to administrator command", well before its 30 s
+    expect(await ended).not.toBe(0);
+    expect(su("SELECT count(*) FROM pg_stat_activity WHERE usename = 'harbor'")).toBe('0');
     expect(harbor('SELECT 1').stderr).toMatch(/role "harbor" is not permitted to log in/);
     expect(su("SELECT rolname || ' ' || rolcanlogin FROM pg_roles WHERE rolname IN ('byhand', 'drone', 'harbor', 'other') ORDER BY 1").split('\n'))
       .toEqual(['byhand true', 'drone true', 'harbor false', 'other true']);
