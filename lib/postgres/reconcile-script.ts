@@ -57,7 +57,9 @@ const LOCK_TIMEOUT_SECONDS = 4;
  * is one database's, checked against the list of current Jobs first (as is each password's): at most seven
  * statements that write (a role, its limit, the database, its owner, PUBLIC's privileges, the two grants), each
  * waiting at most `LOCK_TIMEOUT_SECONDS` for a lock, 28 s, and otherwise taking well under a second with the server
- * answering.
+ * answering. The first session may also take the login of roles left out (`roleMark`), one ALTER ROLE each: a role
+ * is left out once, on the run after its database went, so that session outlasts the bound only when those statements
+ * wait out their locks too.
  */
 const PSQL_WRITE_SECONDS = 30;
 
