@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkDnsLabel, checkKnownProps, checkObject, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+  checkRequiredObject, checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
   sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
@@ -473,7 +473,7 @@ export class TeamPlatform extends Construct {
    */
   public retireTeam(name: string, options: RetireTeamOptions = {}): void {
     checkTeamName(name);
-    checkObject('options', options, 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
+    checkKnownProps('retireTeam options', options, ['buildNamespace'], 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
     const buildNamespace = checkDnsLabel('buildNamespace', options.buildNamespace ?? `${name}-builds`);
     if (this.byName.has(name)) {
       invalid('name', name, 'must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; ' +

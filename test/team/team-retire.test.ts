@@ -138,7 +138,9 @@ describe('retiring a team closes its build namespace on the shared Drone runner'
     expect(() => p.teams.retireTeam('ops', { buildNamespace: 'Ops CI' }))
       .toThrow(new Error('invalid buildNamespace "Ops CI": must be a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit'));
     expect(() => p.teams.retireTeam('ops', null as unknown as object))
-      .toThrow(new Error('invalid options null: must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }'));
+      .toThrow(new Error('invalid props null: must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }'));
+    expect(() => p.teams.retireTeam('ops', { buildNamespaces: 'ops-ci' } as object)).toThrow(new Error('invalid buildNamespaces "ops-ci": ' +
+      'retireTeam options has no prop "buildNamespaces" (did you mean "buildNamespace"?); its props are buildNamespace'));
     expect(p.teams.retiredTeams).toEqual(['payments']);
   });
 
