@@ -16,14 +16,28 @@ export interface Probes {
   readonly readiness: k8s.Probe;
 }
 
-/** One handler for all three probes, with timings that suit a server that may take a while to start. */
-export function probesOf(handler: Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>, startupSeconds = 150): Probes {
+/**
+ * Startup, liveness and readiness probes, with timings that suit a server that may take a while to start.
+ *
+ * `handler` answers "is the process alive" for the startup and liveness probes; `ready`, "can it serve now" for the
+ * readiness probe. They differ where a live server cannot serve for a while: a liveness probe that fails while a
+ * downstream is down or while the server loads its data restarts a pod a restart cannot help (and, for data loaded
+ * at start, makes it load again, forever).
+ *
+ * @param startupSeconds how long a start may take before the kubelet kills the container: everything the program does
+ *   before it answers `handler` (database migrations, for a server that runs them before it listens)
+ * @param ready the readiness handler; defaults to `handler`
+ */
+export function probesOf(handler: ProbeHandler, startupSeconds = 150, ready: ProbeHandler = handler): Probes {
   return {
     startup: { ...handler, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: Math.ceil(startupSeconds / 5) },
     liveness: { ...handler, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
-    readiness: { ...handler, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    readiness: { ...ready, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
   };
 }
+
+/** What a probe runs: an HTTP GET, a TCP connect or a command. */
+export type ProbeHandler = Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>;
 
 /** An HTTP GET probe handler on a named container port. */
 export function httpGet(path: string, port: string): Pick<k8s.Probe, 'httpGet'> {

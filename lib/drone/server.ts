@@ -318,7 +318,15 @@ export class DroneServer extends Construct implements IDroneServer {
           { volume: 'tmp', path: '/tmp' },
           ...database.mounts,
         ],
-        probes: probesOf(httpGet('/healthz', 'http')),
+        // the server listens only after it has reached the database (30 tries a second apart) and run its
+        // migrations (harness/harness v2.28.2 cmd/drone-server/main.go:64,94; store/shared/db/conn.go:31-35,64-72),
+        // each one statement outside any lock or transaction of its own (store/shared/migrate/postgres/ddl_gen.go:
+        // 211-234). 020_amend_column_builds_deploy_id.sql changes a column's type, which rewrites the whole builds
+        // table: minutes on a large one. Killed mid-way, its statement is still run or rolled back by PostgreSQL but
+        // never recorded, so the next start runs it again, from the beginning; 600 s, not 150, lets an upgrade
+        // from before it finish. /healthz always answers 200 (handler/health/health.go:33-39), so it tests the
+        // process alone
+        probes: probesOf(httpGet('/healthz', 'http'), 600),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
       }],
       volumes: [

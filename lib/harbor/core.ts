@@ -93,7 +93,15 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
         { volume: 'keys', path: '/etc/core/private_key.pem', subPath: 'private_key.pem', readOnly: true },
         ...trust.mounts!,
       ],
-      probes: probesOf(httpGet('/api/v2.0/ping', 'http'), 600),
+      // core migrates the schema before it listens (goharbor/harbor v2.15.1 src/core/main.go:212-219, web.Run at
+      // :327) with golang-migrate v4.19.0, which marks each migration dirty before it runs it and clean after
+      // (migrate.go:740-752) and refuses to run on a dirty schema (migrate.go:277-278): a core killed mid-migration
+      // starts no more until someone forces the version by hand. One hour, as Harbor's chart allows
+      // (goharbor/harbor-helm values.yaml:632-637, core.startupProbe: failureThreshold 360 × periodSeconds 10), for
+      // an upgrade's migrations over a large registry database. /api/v2.0/ping answers "Pong" and nothing else
+      // (src/server/v2.0/handler/ping.go), so neither liveness nor readiness restarts core while PostgreSQL or
+      // Redis is down (/api/v2.0/health, which checks every component, would)
+      probes: probesOf(httpGet('/api/v2.0/ping', 'http'), 3600),
       resources: resourcesOr(props.resources, ['100m', '1', '256Mi', '1Gi']),
     }],
     volumes: [

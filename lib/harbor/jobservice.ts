@@ -4,7 +4,7 @@ import { countIndirectInputs } from '../core/checksum';
 import { EnvVars } from '../core/env';
 import { kube } from '../core/k8s';
 import { Placement } from '../core/placement';
-import { httpGet, probesOf } from '../core/pod';
+import { httpGet, probesOf, tcpSocket } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { componentName, componentUrl, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
@@ -81,7 +81,11 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
       ports: { http: 8080, ...metricsPorts },
       env,
       mounts: [{ volume: 'config', path: '/etc/jobservice/config.yml', subPath: 'config.yml', readOnly: true }, ...trust.mounts!],
-      probes: probesOf(httpGet('/api/v1/stats', 'http'), 300),
+      // /api/v1/stats, the one route without authentication (goharbor/harbor v2.15.1 src/jobservice/api/router.go:
+      // 74-76), reads the worker pools' heartbeats from Redis (core/controller.go:139-141, worker/cworker/c_worker.go:
+      // 290-295) and answers 500 when Redis does not: ready on it, alive on the port, or a Redis restart (minutes
+      // when it loads a large AOF) would restart every jobservice pod with it
+      probes: probesOf(tcpSocket('http'), 300, httpGet('/api/v1/stats', 'http')),
       resources: resourcesOr(props.resources, ['100m', '1', '128Mi', '512Mi']),
     }],
     volumes: [{ name: 'config', configMap: { name } }, ...trust.volumes],

@@ -80,6 +80,8 @@ export interface PostgresDatabaseOptions {
 
 const PORT = 5432;
 const DATA = '/var/lib/postgresql/data';
+/** Exits 0 when the server accepts connections, 1 when it rejects them (starting up, recovering), 2 when none answers. */
+const PG_ISREADY = `pg_isready --host=127.0.0.1 --port=${PORT} --username=postgres`;
 // PostgreSQL reserves this many of max_connections for superusers (superuser_reserved_connections, default 3);
 // the reconciler connects as the superuser, so it uses them too
 const SUPERUSER_RESERVED = 3;
@@ -177,8 +179,12 @@ export class Postgres extends Construct {
           { volume: 'run', path: '/var/run/postgresql' },
           { volume: 'tmp', path: '/tmp' },
         ],
-        // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes
-        probes: probesOf({ exec: { command: ['pg_isready', '--host=127.0.0.1', `--port=${PORT}`, '--username=postgres'] } }, 300),
+        // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes (the
+        // 300 s startup budget covers that). Ready on exit 0 alone; alive on 0 or 1 too, "rejecting connections":
+        // a server replaying its WAL after a crash answers every connection with "the database system is starting
+        // up" (SQLSTATE 57P03, which libpq's ping reports as rejecting, PostgreSQL 17 docs, pg_isready "Exit
+        // Status"), for as long as the replay takes, and a kill then would only restart the replay
+        probes: probesOf({ exec: { command: ['sh', '-c', `${PG_ISREADY}; [ $? -le 1 ]`] } }, 300, { exec: { command: PG_ISREADY.split(' ') } }),
         resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
       }],
       volumes: [

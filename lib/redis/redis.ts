@@ -4,7 +4,7 @@ import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
-import { emptyDir, probesOf } from '../core/pod';
+import { emptyDir, ProbeHandler, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { IRedis } from './redis-ref';
 
@@ -90,6 +90,12 @@ const REDIS_PROPS: Readonly<Record<keyof RedisProps, true>> = {
 const REDIS_PROP_KEYS = Object.keys(REDIS_PROPS);
 
 const PORT = 6379;
+
+/** `valkey-cli ping` on the server's port: it authenticates with REDISCLI_AUTH, so it takes no password argument. */
+function ping(flags: string[]): ProbeHandler {
+  return { exec: { command: ['valkey-cli', ...flags, '-p', String(PORT), 'ping'] } };
+}
+
 const CONFIG_DIR = '/etc/valkey';
 
 /**
@@ -163,7 +169,12 @@ export class Redis extends Construct implements IRedis {
         ports: { redis: PORT },
         env,
         mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],
-        probes: probesOf({ exec: { command: ['valkey-cli', '-p', String(PORT), 'ping'] } }, 60),
+        // a server loading its AOF at start accepts connections and answers every PING with "-LOADING ..."
+        // (valkey src/server.c:4182-4187; minutes for a large file), and valkey-cli exits 0 on an error reply unless
+        // given -e (src/valkey-cli.c:2217-2219, set_errcode 0 at :9534; valkey-io/valkey 55bbbe0, after 8.0.1): so
+        // a loading server is alive, and no startup budget need cover the load, but it is ready only with -e (a
+        // PONG), which also keeps a server whose password differs from the probe's out of the Service
+        probes: probesOf(ping([]), 60, ping(['-e'])),
         resources,
       }],
       volumes: [{ name: 'config', secret: { secretName: config.secretName } }, emptyDir('tmp', '16Mi')],

@@ -381,8 +381,14 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
         // writes are the file log store and the sqlite database, server/services/log/file/file.go:46 and
         // cmd/server/setup.go:72-76), so the read-only root needs no volume
         mounts: database.mounts.length > 0 ? database.mounts : undefined,
-        // server/router/router.go:69 and server/api/z.go:37-43: 204 once the database answers a ping
-        probes: probesOf(httpGet('/healthz', 'http')),
+        // it listens only after its store is set up: up to 10 connection tries with exponential backoff, then the
+        // xorm migrations (cmd/server/server.go:101-111, setup.go:93, flags.go:60-65), each rolled back if it fails
+        // (server/store/datastore/migration/migration.go:28-29), so a kill mid-way starts it over: 600 s, not 150,
+        // for an upgrade's migrations over a large pipelines table. Ready on /healthz, 204 once the database answers
+        // a ping (server/router/router.go:69, server/api/z.go:37-43); alive on /version, which touches no database
+        // (router.go:68, z.go:53-58): a database down a minute would otherwise restart the server, which then tries
+        // the database 10 times and exits, into a crash-loop backoff that outlasts the outage
+        probes: probesOf(httpGet('/version', 'http'), 600, httpGet('/healthz', 'http')),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
       }],
       volumes: database.volumes.length > 0 ? database.volumes : undefined,

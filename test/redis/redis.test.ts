@@ -18,7 +18,8 @@ describe('Redis (in-cluster Valkey)', () => {
     expect(c.command).toEqual(['valkey-server']);
     expect(c.args).toEqual(['/etc/valkey/valkey.conf', '--port', '6379', '--dir', '/data', '--appendonly', 'yes',
       '--maxmemory', '100mb', '--maxmemory-policy', 'noeviction', '--save', '']);
-    expect(c.readinessProbe.exec.command).toEqual(['valkey-cli', '-p', '6379', 'ping']);
+    // -e: ready on PONG alone, not on a LOADING reply (test/core/probe-behaviour.test.ts)
+    expect(c.readinessProbe.exec.command).toEqual(['valkey-cli', '-e', '-p', '6379', 'ping']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
   });
 

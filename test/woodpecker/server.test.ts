@@ -13,7 +13,7 @@ import { literalEnv } from './upstream';
 const deploymentOf = (objects: any[]) => find(objects, 'Deployment', 'woodpecker', 'ci');
 
 describe('WoodpeckerServer', () => {
-  test('runs one replica of the pinned rootless image, Recreate, on 8000 and 9000 with /healthz probes', () => {
+  test('runs one replica of the pinned rootless image, Recreate, on 8000 and 9000, ready on /healthz', () => {
     const chart = testChart('ci');
     woodpeckerServer(chart);
     const objects = synth(chart);
@@ -25,10 +25,10 @@ describe('WoodpeckerServer', () => {
     expect(c.image).toBe('docker.io/woodpeckerci/woodpecker-server:v3.17.0');
     // cmd/server/flags.go:71-76 (:8000) and :119-124 (:9000)
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }, { name: 'grpc', containerPort: 9000, protocol: 'TCP' }]);
-    // server/router/router.go:69 base.GET("/healthz", api.Health); server/api/z.go:37-43 pings the database
-    for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) {
-      expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    }
+    // server/router/router.go:69 base.GET("/healthz", api.Health); server/api/z.go:37-43 pings the database; alive
+    // on /version, which does not (test/core/probe-behaviour.test.ts)
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/version', port: 'http' });
   });
 
   test('passes Pod Security restricted as UID/GID 1000, the rootless image\'s user, with a read-only root and no volume', () => {

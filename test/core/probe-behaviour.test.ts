@@ -1,0 +1,111 @@
+// What each program does at start, during an upgrade and while a downstream is down, and the probes that follow from
+// it: a startup budget (failureThreshold × periodSeconds) that covers what runs before the program answers its probe,
+// a liveness probe that passes whenever a restart would not help, and a readiness probe on what serving needs. Each
+// fact cites the pinned upstream version it was read in.
+import { Chart } from 'cdk8s';
+import { Postgres, Redis } from '../../lib';
+import { httpGet, probesOf, tcpSocket } from '../../lib/core/pod';
+import { inClusterHarbor } from '../harbor/fixtures';
+import { droneServer } from '../drone/fixtures';
+import { woodpeckerServer } from '../woodpecker/fixtures';
+import { container, find, synth, testChart } from '../util';
+
+/** Seconds the kubelet waits for a first startup success before it kills the container. */
+const startupBudget = (c: any) => c.startupProbe.failureThreshold * c.startupProbe.periodSeconds;
+
+/** The first container of the workload `add` puts into a chart of `namespace`. */
+function containerOf(namespace: string, add: (chart: Chart) => unknown, kind: string, name: string): any {
+  const chart = testChart(namespace);
+  add(chart);
+  return container(find(synth(chart), kind, name, namespace));
+}
+
+/** What the startup, liveness and readiness probes run, in that order. */
+const handlers = (c: any) => [c.startupProbe, c.livenessProbe, c.readinessProbe].map((p) => p.httpGet ?? p.tcpSocket ?? p.exec);
+
+/** An exec probe's command as the kubelet runs it: it expands `$$` to `$` (podTemplate escapes every `$` so). */
+const asRun = (command: string[]) => command.map((arg) => arg.split('$$').join('$'));
+
+describe('probesOf', () => {
+  test('gives startup and liveness the alive handler and readiness the ready one, the alive one by default', () => {
+    const probes = probesOf(tcpSocket('http'), 600, httpGet('/ready', 'http'));
+    expect(probes.startup).toEqual({ ...tcpSocket('http'), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 120 });
+    expect(probes.liveness).toMatchObject(tcpSocket('http'));
+    expect(probes.readiness).toEqual({ ...httpGet('/ready', 'http'), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 });
+    expect(probesOf(tcpSocket('http')).readiness).toMatchObject(tcpSocket('http'));
+  });
+});
+
+describe('Valkey', () => {
+  test('is alive while it loads its append-only file and ready only once PING answers PONG', () => {
+    // valkey-io/valkey 55bbbe0 (after 8.0.1): src/server.c:4182-4187 answers every command without CMD_LOADING,
+    // PING among them (src/commands/ping.json), with "-LOADING ..." until the data is loaded; src/valkey-cli.c:2217-2219
+    // exits 1 on an error reply only with -e (set_errcode, 0 unless -e: :2666-2667, :9534). test/integ/
+    // valkey-loading.integ.test.ts checks both against a real server loading a large AOF
+    const c = containerOf('cache', (chart) => new Redis(chart, 'Redis'), 'StatefulSet', 'redis');
+    const ping = ['valkey-cli', '-p', '6379', 'ping'];
+    expect(handlers(c)).toEqual([{ command: ping }, { command: ping }, { command: ['valkey-cli', '-e', '-p', '6379', 'ping'] }]);
+  });
+});
+
+describe('PostgreSQL', () => {
+  test('is alive while it rejects connections (crash recovery) and ready only once it accepts them', () => {
+    // pg_isready exits 0 accepting, 1 rejecting ("for example during startup"), 2 no response, 3 no attempt
+    // (PostgreSQL 17 docs, pg_isready, Exit Status); a server replaying WAL after a crash answers 57P03 "the database
+    // system is starting up", which libpq's ping (fe-connect.c internal_ping) reports as PQPING_REJECT
+    const pg = containerOf('data', (chart) => new Postgres(chart, 'Postgres'), 'StatefulSet', 'postgres');
+    const isReady = ['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres'];
+    expect(pg.readinessProbe.exec.command).toEqual(isReady);
+    for (const probe of [pg.startupProbe, pg.livenessProbe]) {
+      expect(asRun(probe.exec.command)).toEqual(['sh', '-c', `${isReady.join(' ')}; [ $? -le 1 ]`]);
+    }
+    // the first start's initdb runs a server on the socket alone (TCP gets no answer: exit 2): 300 s covers it
+    expect(startupBudget(pg)).toBe(300);
+  });
+});
+
+describe('Drone server (harness/harness v2.28.2)', () => {
+  test('gets 600 s to reach the database and run its migrations before /healthz answers', () => {
+    const c = containerOf('ci', droneServer, 'Deployment', 'drone');
+    // cmd/drone-server/main.go:64 (InitializeApplication: the database, migrated) before :94 (ListenAndServe);
+    // store/shared/db/conn.go:64-72 pings 30 times a second apart; store/shared/migrate/postgres/ddl_gen.go:211-234
+    // runs each migration as one statement, recorded after it; files/020_amend_column_builds_deploy_id.sql changes a
+    // column type, a rewrite of the builds table. 150 s, the default, left at most two minutes for that rewrite,
+    // and a kill makes the next start run it again from the beginning
+    expect(startupBudget(c)).toBe(600);
+    // handler/health/health.go:33-39: 200 always, no downstream
+    expect(handlers(c)).toEqual(Array(3).fill({ path: '/healthz', port: 'http' }));
+  });
+});
+
+describe('Woodpecker server (woodpecker-ci/woodpecker v3.17.0)', () => {
+  test('gets 600 s for its migrations, stays alive while the database is down and is ready only when it answers', () => {
+    const c = containerOf('ci', woodpeckerServer, 'Deployment', 'woodpecker');
+    // cmd/server/server.go:101-111: the store (10 connection tries, flags.go:60-65, then the migrations, setup.go:93)
+    // before any server listens; a migration that fails is rolled back (migration.go:28-29), a killed one redone
+    expect(startupBudget(c)).toBe(600);
+    // server/router/router.go:68-69; server/api/z.go:53-58 (/version: JSON, no store) and :37-43 (/healthz: 500
+    // unless the database answers a ping)
+    expect(handlers(c)).toEqual([{ path: '/version', port: 'http' }, { path: '/version', port: 'http' }, { path: '/healthz', port: 'http' }]);
+  });
+});
+
+describe('Harbor (goharbor/harbor v2.15.1)', () => {
+  test('core gets an hour for its schema migrations, which leave a dirty schema if killed, and probes /ping alone', () => {
+    const c = containerOf('harbor', inClusterHarbor, 'Deployment', 'harbor-core');
+    // src/core/main.go:212-219 migrates before web.Run (:327); golang-migrate v4.19.0 migrate.go:740-752 marks each
+    // migration dirty before running it, :277-278 refuses a dirty schema at every later start; Harbor's chart allows
+    // 3600 s (goharbor/harbor-helm 70564d5 values.yaml:632-637)
+    expect(startupBudget(c)).toBe(3600);
+    // src/server/v2.0/handler/ping.go: "Pong", no downstream; /api/v2.0/health would check every component
+    expect(handlers(c)).toEqual(Array(3).fill({ path: '/api/v2.0/ping', port: 'http' }));
+  });
+
+  test('jobservice is alive on its port and ready on /api/v1/stats, which needs Redis', () => {
+    const c = containerOf('harbor', inClusterHarbor, 'Deployment', 'harbor-jobservice');
+    // src/jobservice/api/router.go:74-76 (stats unauthenticated), core/controller.go:139-141 and
+    // worker/cworker/c_worker.go:290-295 (the heartbeats, read from Redis; an error is a 500, api/handler.go:186-193)
+    expect(handlers(c)).toEqual([{ port: 'http' }, { port: 'http' }, { path: '/api/v1/stats', port: 'http' }]);
+    expect(c.livenessProbe.httpGet).toBeUndefined();
+  });
+});
