@@ -52,7 +52,8 @@ describe('PostgreSQL', () => {
   test('is alive while it rejects connections (crash recovery) and ready only once it accepts them', () => {
     // pg_isready exits 0 accepting, 1 rejecting ("for example during startup"), 2 no response, 3 no attempt
     // (PostgreSQL 17 docs, pg_isready, Exit Status); a server replaying WAL after a crash answers 57P03 "the database
-    // system is starting up", which libpq's ping (fe-connect.c internal_ping) reports as PQPING_REJECT
+    // system is starting up", which libpq's ping (fe-connect.c internal_ping) reports as PQPING_REJECT.
+    // test/integ/postgres-probes.integ.test.ts runs these commands against a real server that rejects connections
     const pg = containerOf('data', (chart) => new Postgres(chart, 'Postgres'), 'StatefulSet', 'postgres');
     const isReady = ['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres'];
     expect(pg.readinessProbe.exec.command).toEqual(isReady);

@@ -36,6 +36,13 @@ export interface PostgresServerOptions {
    * @default - no TLS
    */
   readonly tls?: { readonly certPath: string; readonly keyPath: string };
+  /**
+   * Start as a standby without hot standby (`standby.signal`, `hot_standby=off`): it answers every connection with
+   * SQLSTATE 57P03, "cannot connect now", as a server replaying its WAL after a crash does, until `promote`.
+   *
+   * @default false
+   */
+  readonly rejecting?: boolean;
 }
 
 /**
@@ -67,9 +74,14 @@ export class PostgresServer {
     check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`]), 'initdb');
     fs.rmSync(pwfile);
     const port = await freePort();
+    if (options.rejecting) {
+      fs.writeFileSync(path.join(data, 'standby.signal'), '');
+      fs.chmodSync(path.join(data, 'standby.signal'), 0o666);
+    }
+    const standby = options.rejecting ? ' -c hot_standby=off' : '';
     const ssl = options.tls ? ` -c ssl=on -c ssl_cert_file=${copyForServer(options.tls.certPath, dir)} -c ssl_key_file=${copyForServer(options.tls.keyPath, dir)}` : '';
     check(run([path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${ssl}`, 'start']), 'pg_ctl start');
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${standby}${ssl}`, 'start']), 'pg_ctl start');
     return new PostgresServer(bin, dir, data, port);
   }
 
@@ -85,6 +97,16 @@ export class PostgresServer {
     return spawnSync('psql', ['--no-psqlrc', '-XAt', '-v', 'ON_ERROR_STOP=1', '--dbname', database, '-c', sql], {
       encoding: 'utf8', env: { ...process.env, ...this.env(user, password) }, timeout: 30_000,
     });
+  }
+
+  /** The directory of the server's own programs (pg_isready among them). */
+  public get binDir(): string {
+    return this.bin;
+  }
+
+  /** End a `rejecting` server's standby mode: it then accepts connections. */
+  public promote(): void {
+    check(run([path.join(this.bin, 'pg_ctl'), '-D', this.data, '-w', 'promote']), 'pg_ctl promote');
   }
 
   /** What the server has logged so far. */
