@@ -110,10 +110,9 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
       ports: { 'api-server': 8080 },
       env,
       mounts: [{ volume: 'data', path: CACHE }, ...trust.mounts!],
-      probes: {
-        ...probesOf(httpGet('/probe/ready', 'api-server'), 120),
-        liveness: { ...probesOf(httpGet('/probe/healthy', 'api-server')).liveness },
-      },
+      // both answer 200 and check nothing (goharbor/harbor-scanner-trivy v0.36.0, Harbor v2.15.1's Makefile:115:
+      // pkg/http/api/v1/handler.go:64-66, 375-381), so no downstream can fail them
+      probes: probesOf(httpGet('/probe/healthy', 'api-server'), 120, httpGet('/probe/ready', 'api-server')),
       resources: resourcesOr(props.resources, ['200m', '1', '512Mi', '1Gi']),
     }],
     volumes: trust.volumes,

@@ -109,4 +109,11 @@ describe('Harbor (goharbor/harbor v2.15.1)', () => {
     expect(handlers(c)).toEqual([{ port: 'http' }, { port: 'http' }, { path: '/api/v1/stats', port: 'http' }]);
     expect(c.livenessProbe.httpGet).toBeUndefined();
   });
+
+  test('trivy is alive on /probe/healthy and ready on /probe/ready, both of which check nothing', () => {
+    const c = containerOf('harbor', inClusterHarbor, 'StatefulSet', 'harbor-trivy');
+    // goharbor/harbor-scanner-trivy v0.36.0 (Harbor v2.15.1 Makefile:115) pkg/http/api/v1/handler.go:64-66, 375-381
+    const healthy = { path: '/probe/healthy', port: 'api-server' };
+    expect(handlers(c)).toEqual([healthy, healthy, { path: '/probe/ready', port: 'api-server' }]);
+  });
 });
