@@ -3,6 +3,7 @@
 // a liveness probe that passes whenever a restart would not help, and a readiness probe on what serving needs. Each
 // fact cites the pinned upstream version it was read in.
 import { Chart } from 'cdk8s';
+import { parse } from 'yaml';
 import { Postgres, Redis } from '../../lib';
 import { httpGet, probesOf, tcpSocket } from '../../lib/core/pod';
 import { inClusterHarbor } from '../harbor/fixtures';
@@ -115,5 +116,23 @@ describe('Harbor (goharbor/harbor v2.15.1)', () => {
     // goharbor/harbor-scanner-trivy v0.36.0 (Harbor v2.15.1 Makefile:115) pkg/http/api/v1/handler.go:64-66, 375-381
     const healthy = { path: '/probe/healthy', port: 'api-server' };
     expect(handlers(c)).toEqual([healthy, healthy, { path: '/probe/ready', port: 'api-server' }]);
+  });
+
+  test('the registry is probed on routes that answer 200 whatever its storage or Redis does', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const objects = synth(chart);
+    const pod = find(objects, 'Deployment', 'harbor-registry').spec.template.spec;
+    const [registry, controller] = pod.containers;
+    // distribution v2.8.3 (goharbor/distribution v2.8.3-harbor.1-rc.1, Harbor v2.15.1 Makefile:119): registry/
+    // registry.go:166-167 and :444-449 answer "/" with 200, inside health.Handler, which fails every route only
+    // when a registered check fails; registry/handlers/app.go:354-400 registers only the checks config.yml's
+    // `health` names, and it names none
+    expect(handlers(registry)).toEqual(Array(3).fill({ path: '/', port: 'registry' }));
+    const config = parse(find(objects, 'ConfigMap', 'harbor-registry').data['config.yml']);
+    expect(Object.keys(config)).toContain('storage');
+    expect(config.health).toBeUndefined();
+    // goharbor/harbor v2.15.1 src/registryctl/handlers/router.go:32 and api/health.go:24-28: "healthy", always
+    expect(handlers(controller)).toEqual(Array(3).fill({ path: '/api/health', port: 'controller' }));
   });
 });
