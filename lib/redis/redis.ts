@@ -169,11 +169,12 @@ export class Redis extends Construct implements IRedis {
         ports: { redis: PORT },
         env,
         mounts: [{ volume: 'data', path: '/data' }, { volume: 'config', path: CONFIG_DIR, readOnly: true }, { volume: 'tmp', path: '/tmp' }],
-        // a server loading its AOF at start accepts connections and answers every PING with "-LOADING ..."
-        // (valkey src/server.c:4182-4187; minutes for a large file), and valkey-cli exits 0 on an error reply unless
-        // given -e (src/valkey-cli.c:2217-2219, set_errcode 0 at :9534; valkey-io/valkey 55bbbe0, after 8.0.1): so
-        // a loading server is alive, and no startup budget need cover the load, but it is ready only with -e (a
-        // PONG), which also keeps a server whose password differs from the probe's out of the Service
+        // a server loading its AOF at start accepts connections (it listens first: valkey-io/valkey 55bbbe0, after
+        // 8.0.1, src/server.c:7099, 7109) and answers every PING with "-LOADING ..." (:4182-4187) for as long as
+        // the load takes, minutes for a large file; valkey-cli exits 0 on an error reply unless given -e
+        // (src/valkey-cli.c:2217-2219, set_errcode 0 at :9534). So a loading server is alive, and no startup budget
+        // need cover the load, but it is ready only with -e (a PONG), which also keeps a server whose password
+        // differs from the probe's out of the Service
         probes: probesOf(ping([]), 60, ping(['-e'])),
         resources,
       }],
