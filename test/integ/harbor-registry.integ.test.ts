@@ -626,6 +626,13 @@ describe('the rendered registry on a full Redis (maxmemory), on docker-registry 
   let registry: RegistryServer;
   const db = (n: number) => ['SELECT', String(n)];
   const info = (section: string, field: string) => redisInfo(redis!, password, section, field);
+  /**
+   * A maxmemory far enough below what the server holds that no write gets through, whatever it frees meanwhile: half
+   * its use. A margin of some KiB is not: Redis shrinks an idle connection's query and reply buffers (some KiB each,
+   * `clientsCronResizeQueryBuffer`, `clientsCronResizeOutputBuffer`, after 2 s idle), so the registry's pooled
+   * connections, idle a moment longer on a loaded machine, could bring the use under the limit in the middle of a push.
+   */
+  const wellBelowUse = async () => String(Math.floor(await info('memory', 'used_memory') / 2));
   /** How many commands the server has refused for memory (`errorstat_OOM`, Redis 6.2 and later). */
   const oomRefusals = async () => {
     const [text] = await redisQuery(redis!, password, [['INFO', 'errorstats']]);
@@ -685,7 +692,7 @@ describe('the rendered registry on a full Redis (maxmemory), on docker-registry 
     expect(await fillQueueDb()).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
     // the refused write's own buffer was what crossed the line; with its connection gone a little room is left, which
     // a real server at its limit fills and frees by turns (client buffers count too): keep it past the limit, so that no write gets through
-    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 18)]]);
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', await wellBelowUse()]]);
     const oomBefore = await oomRefusals();
     const pushed = await push('library/full');
     // the server refused the registry's cache writes (each push and pull stats its blobs and writes their descriptors)
@@ -717,10 +724,17 @@ describe('the rendered registry on a full Redis (maxmemory), on docker-registry 
   test('no eviction policy suits the shared server: allkeys-lru evicts jobservice\'s queue, volatile-lru never the cache', async () => {
     // allkeys-lru: a queued job (gocraft/work keeps each queue as a list `<namespace>:jobs:<job name>` in db 1,
     // without expiry) is evicted like any cache entry. Sampling every key (maxmemory-samples 64, more than there
-    // are) makes Redis's LRU exact, and the second's wait puts the queue past its 1 s LRU clock
+    // are) makes Redis's LRU exact. Its clock counts seconds, and is the server's cached time, so rather than wait a
+    // fixed second (which a loaded machine may not give the server), wait until the server itself counts the queue
+    // idle for one (OBJECT IDLETIME, which does not touch the key): every key written from then on is newer
     const queue = `${JOB_NAMESPACE}:jobs:IMAGE_SCAN`;
     await redisQuery(redis!, password, [db(REDIS_DB.jobservice), ['LPUSH', queue, '{"name":"IMAGE_SCAN","id":"queued"}']]);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    for (let waited = 0; ; waited += 100) {
+      const [, idle] = await redisQuery(redis!, password, [db(REDIS_DB.jobservice), ['OBJECT', 'IDLETIME', queue]]);
+      if ((idle as number) >= 1) break;
+      if (waited > 10_000) throw new Error(`the queue is still idle for ${idle} s after ${waited} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['CONFIG', 'SET', 'maxmemory-samples', '64'],
       ['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') + 2 ** 20)]]);
     for (let i = 0; i < 24; i++) {
@@ -736,7 +750,7 @@ describe('the rendered registry on a full Redis (maxmemory), on docker-registry 
     await redisQuery(redis!, password, [['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru']]);
     const cached = await push('library/volatile');
     await redisQuery(redis!, password, [db(REDIS_DB.core), ['SET', 'session-id', 'x'.repeat(65_536), 'EX', '1800']]);
-    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 17)]]);
+    await redisQuery(redis!, password, [['CONFIG', 'SET', 'maxmemory', await wellBelowUse()]]);
     const refused = await push('library/volatile-full');
     const [, session, , kept, , added] = await redisQuery(redis!, password, [
       db(REDIS_DB.core), ['EXISTS', 'session-id'],
@@ -774,10 +788,13 @@ describe('the registry on a cache server of its own (registryCache) with allkeys
       // a cache filled by earlier pushes: descriptors of 4000 other blobs, so that there is always enough to evict (a
       // limit that the server's client buffers alone could cross would refuse writes under any policy)
       const filled = Array.from({ length: 4000 }, (_, i) => ['HSET', `blobs::${sha256Digest(`blob ${i}`)}`, 'digest', sha256Digest(`blob ${i}`), 'size', '1', 'mediatype', LAYER_TAR_GZIP]);
+      const empty = await info('memory', 'used_memory');
       await redisQuery(redis, password, [['SELECT', String(pod.parsed.redis.db)], ...filled]);
-      // below what the server holds now: every write from here evicts first
+      // below what the server holds now, halfway down the filled descriptors: every write from here evicts first, and
+      // what the server frees by itself meanwhile (idle connections' buffers, some KiB each) is far less than that
+      const full = await info('memory', 'used_memory');
       await redisQuery(redis, password, [['CONFIG', 'SET', 'maxmemory-policy', policy],
-        ['CONFIG', 'SET', 'maxmemory', String(await info('memory', 'used_memory') - 2 ** 17)]]);
+        ['CONFIG', 'SET', 'maxmemory', String(Math.floor((empty + full) / 2))]]);
       for (let i = 1; i <= 4; i++) await push(`library/lru-${i}`);
       expect(await info('stats', 'evicted_keys')).toBeGreaterThan(0);
       // the server refused none of the registry's writes, where one that evicts nothing refuses them all
