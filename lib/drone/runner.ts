@@ -92,7 +92,9 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    * `engine/compiler/compiler.go:641-652`), each container's share up to `buildMaxCpu`/`buildMaxMemory`, so a pull
    * request could otherwise hold whole nodes with `capacity` such pods. A pod past the quota is refused at its
    * create, and the runner fails its stage with the API server's "exceeded quota": at least `capacity` pipelines'
-   * `buildResources` requests must fit (refused at synth otherwise). The runner's other build namespaces get none: a
+   * `buildResources` requests must fit (refused at synth otherwise). A rolling runner runs up to twice `capacity`
+   * pipelines for up to `gracePeriodSec` (the stopping one finishes its stages, the new one takes more), under the same
+   * quota. The runner's other build namespaces get none: a
    * team's or a route's is claimed by an exclusive policy for trusted events; one no exclusive policy claims is open
    * to pull requests that name it, without the quota.
    *
