@@ -69,10 +69,12 @@ export interface DatabaseGrantsProps {
   /**
    * Whether a role the Job created loses its login once no database of it declares it
    * (`PostgresReconcilerProps.revokeLeftRoles`): roles the provider's API made (DigitalOcean's users) carry no mark
-   * and keep theirs. Turn it off where another cluster's `DatabaseGrants` of the same namespace and name declares
-   * other roles on the same server.
+   * and keep theirs. Off by default, as a managed server is often shared: another cluster's `DatabaseGrants` of the
+   * same namespace and name (staging beside production, from the same code) marks the roles it creates alike and
+   * declares other ones, and each would take the other's roles' login on every run. Turn it on where no other stack
+   * reconciles roles on the server under this namespace and name.
    *
-   * @default true
+   * @default false
    */
   readonly revokeLeftRoles?: boolean;
   /**

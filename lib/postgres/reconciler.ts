@@ -92,10 +92,12 @@ export interface PostgresReconcilerProps {
    * `NOLOGIN` on each role with that comment it no longer declares, printing one line for each, so a removed app's
    * password stops working; the role's databases, data and password stay (nothing is dropped), and declaring it again
    * lets it log in again. Roles made before this (by an earlier version, or by hand) carry no comment and keep their
-   * login. Turn it off only where another reconciler with the same namespace and name (another cluster's) declares
-   * other roles on the same server, as it would take their login.
+   * login. On a server other stacks share, another reconciler of the same namespace and name (another cluster's:
+   * staging and production on one managed server, with the same code) marks its roles alike and does not declare
+   * this one's, so each would take the other's roles' login on every run: turn it on there only when no other stack
+   * reconciles roles on the server under this namespace and name (or give each stack's reconciler its own `name`).
    *
-   * @default true
+   * @default - `ownsServer`: on for a server the app owns (an in-cluster `Postgres`), off for one it may share
    */
   readonly revokeLeftRoles?: boolean;
   /**
@@ -189,7 +191,9 @@ export class PostgresReconciler extends Construct {
     }
     this.server = { host, port };
     this.ownsServer = checkBoolean('ownsServer', props.ownsServer ?? false);
-    const revokeLeftRoles = checkBoolean('revokeLeftRoles', props.revokeLeftRoles ?? true);
+    // off by default on a shared server: another stack's reconciler of the same namespace and name marks its roles
+    // alike, and each would take the other's roles' login (see the prop)
+    const revokeLeftRoles = checkBoolean('revokeLeftRoles', props.revokeLeftRoles ?? this.ownsServer);
     if (props.name !== undefined && props.name.length > PostgresReconciler.MAX_NAME) {
       invalid('name', props.name, `must be at most ${PostgresReconciler.MAX_NAME} characters, leaving the Job's name room for its hash suffixes`);
     }

@@ -37,11 +37,12 @@ describe('DatabaseGrants against a real server', () => {
 
   /**
    * The rendered script, run as the Job runs it, with the admin's libpq settings pointed at the test server: by
-   * default the DigitalOcean-like admin and databases. Each test is a stack of its own on the one server, so by
-   * default none takes the login of the roles another test's Job made (`revokeLeftRoles`, tested below on its own).
+   * default the DigitalOcean-like admin and databases. Each test is a stack of its own on the one server, as two
+   * clusters' stacks on one managed server are, and with `DatabaseGrants`' default none takes the login of the roles
+   * another test's Job made (`revokeLeftRoles` off: with it on, they would; tested below on its own).
    */
   const run = (admin = { user: 'doadmin', password: 'admin-password', database: 'defaultdb' }, dbs: [string, string, number][] = [['registry', 'harbor', 16], ['drone', 'drone', 4]],
-    props: Partial<DatabaseGrantsProps> = { revokeLeftRoles: false }) => {
+    props: Partial<DatabaseGrantsProps> = {}) => {
     const chart = testChart('ci');
     const password = Secret.fromSecretName(chart, 'Pw', 'pw').key('password');
     // the first a database the provider created, the second one it has not: the reconciler creates it and its role,

@@ -195,15 +195,18 @@ describe('PostgresReconciler', () => {
     for (const name of jobs) expect(name).toHaveLength(63);
   });
 
-  test('marks the roles it creates with its namespace and name, unless revokeLeftRoles is off, which must be a boolean', () => {
+  test('marks the roles it creates with its namespace and name where revokeLeftRoles is on, by default on a server it owns only; it must be a boolean', () => {
     const script = (props: object) => {
       const chart = testChart('ci');
       const r = new PostgresReconciler(chart, 'R', { host: 'db.example.com', port: 25060, adminPassword: admin(chart), ...props });
       r.addRole({ database: 'a', user: 'a', connectionLimit: 5 });
       return synth(chart).find((o) => o.kind === 'ConfigMap' && o.data['reconcile.sh'] !== undefined).data['reconcile.sh'];
     };
-    expect(script({})).toContain("format('COMMENT ON ROLE %I IS %L', 'a', 'dockyard: reconciled by ci/postgres-reconcile')");
-    expect(script({ name: 'other' })).toContain("shobj_description(oid, 'pg_authid') = 'dockyard: reconciled by ci/other'");
+    expect(script({ ownsServer: true })).toContain("format('COMMENT ON ROLE %I IS %L', 'a', 'dockyard: reconciled by ci/postgres-reconcile')");
+    expect(script({ revokeLeftRoles: true, name: 'other' })).toContain("shobj_description(oid, 'pg_authid') = 'dockyard: reconciled by ci/other'");
+    // a server it may share (another stack's reconciler of the same namespace and name marks its roles alike): off
+    expect(script({})).not.toMatch(/COMMENT ON ROLE|'ALTER ROLE %I NOLOGIN'/);
+    expect(script({ ownsServer: true, revokeLeftRoles: false })).not.toMatch(/COMMENT ON ROLE|'ALTER ROLE %I NOLOGIN'/);
     expect(script({ revokeLeftRoles: false })).not.toMatch(/COMMENT ON ROLE|'ALTER ROLE %I NOLOGIN'/);
     expect(() => script({ revokeLeftRoles: 'yes' })).toThrow(new Error('invalid revokeLeftRoles "yes": must be true or false'));
   });
