@@ -14,6 +14,7 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
+import { ciAdminList, droppedCiAdminWarnings } from './ci-admins';
 import { goneObjectList, goneObjects, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
@@ -128,6 +129,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const gone = goneObjects(mark, identities);
     const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
     if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
+    // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
+    notices.push(...droppedCiAdminWarnings(mark, app));
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {
@@ -136,7 +139,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
       writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + goneObjectList(gone) +
-        objectList(listed), 0o644);
+        ciAdminList(app) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));

@@ -3,6 +3,7 @@ import {
   checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
+import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { PodFirewall } from '../core/network';
@@ -155,7 +156,8 @@ export interface DroneServerProps {
    * v2.28.2 `cmd/drone-server/bootstrap/bootstrap.go:45-123`), and existing users are always admitted, whatever the
    * registration rules (`plugin/admission/open.go:38-43`). As an admin, demote the old one with
    * `drone user update --admin=false <login>` (the API's `PATCH /api/users/<login>` with `{"admin": false}`) or remove
-   * it with `drone user rm <login>` (see the README, "Admin rights stick, on both engines").
+   * it with `drone user rm <login>` (see the README, "Revoking a person's access"). The synth that drops a login from
+   * here warns with these commands, once.
    *
    * @default - no admin, which only an open registration allows (a `userFilter`, or `registrationClosed: false`): with
    * closed registration nobody could log in, so that is refused
@@ -300,6 +302,13 @@ export class DroneServer extends Construct implements IDroneServer {
       // creates or promotes this login alone at each start: a login named here before stays an admin (see `admin`)
       env.value('DRONE_USER_CREATE', `username:${props.admin},admin:true`);
     }
+    // the next synth warns when `admin` changes, as Drone demotes nobody (see `admin`)
+    recordCiAdmins(this, {
+      engine: 'drone', construct: 'DroneServer', server: `${this.namespace}/${name}`, logins: props.admin === undefined ? [] : [props.admin],
+      demote: (login) => 'Drone keeps every admin it made (DRONE_USER_CREATE promotes only the login it names, harness v2.28.2 ' +
+        `cmd/drone-server/bootstrap/bootstrap.go): as a Drone admin, demote them with drone user update --admin=false ${login}, or remove ` +
+        `the account, its sessions and its API token with drone user rm ${login} (README, "Revoking a person's access")`,
+    });
 
     serviceAccount(this, 'ServiceAccount', { name, namespace: this.namespace, labels });
     deployment(this, 'Resource', {

@@ -3,6 +3,7 @@ import {
   checkRequiredObject, checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, ServiceExposure,
 } from '../core';
+import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
@@ -154,7 +155,8 @@ export interface WoodpeckerServerSettings {
    * Git provider logins that are admins (`WOODPECKER_ADMIN`); they may log in even with closed registration.
    * Admin rights stick: a login makes a user an admin when this list names them, and never takes it back
    * (woodpecker v3.17.0 `server/api/login.go:278`, `user.Admin = user.Admin || IsAdmin(...)`), so taking a login
-   * off the list demotes nobody: demote the old admin in Settings → Users.
+   * off the list demotes nobody: demote the old admin in Settings → Users, or delete the account (README, "Revoking a
+   * person's access"). The synth that drops a login from the list warns so, once.
    *
    * @default - none: make an admin in the database, or open registration
    */
@@ -327,6 +329,13 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       checkUniqueList('admins', props.admins).forEach((a) => checkGitAccount('admins', a, forge, 'user'));
       env.value('WOODPECKER_ADMIN', props.admins.join(','));
     }
+    // the next synth warns of a login dropped from `admins`, as Woodpecker demotes nobody (see `admins`)
+    recordCiAdmins(this, {
+      engine: 'woodpecker', construct: 'WoodpeckerServer', server: `${namespace}/${name}`, logins: props.admins ?? [],
+      demote: (login) => 'Woodpecker keeps every admin it made (WOODPECKER_ADMIN grants at each login and never revokes, v3.17.0 ' +
+        'server/api/login.go:278): as a Woodpecker admin, demote them in Settings, Users, or remove the account, its sessions and its ' +
+        `personal token with woodpecker-cli admin user rm ${login} (README, "Revoking a person's access")`,
+    });
     if (props.orgs !== undefined) {
       checkUniqueList('orgs', props.orgs).forEach((o) => (forge === 'gitlab' ? checkGitLabGroupName('orgs', o) : checkGitAccount('orgs', o, forge, 'organization')));
       if (forge === 'gitlab' && props.open === true) {

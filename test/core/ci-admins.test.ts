@@ -1,0 +1,90 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { OUTPUT_MARKER } from '../../lib/core/synth';
+import { droneServer } from '../drone/fixtures';
+import { stderrOf } from '../util';
+import { woodpeckerServer } from '../woodpecker/fixtures';
+
+// A day-two trial: a platform engineer takes a person's login out of the code (`DroneServer`'s `admin`,
+// `WoodpeckerServer`'s `admins`) and expects them to lose admin at the apply. Neither engine ever demotes:
+// - Drone 2.28.2 (harness v2.28.2 `cmd/drone-server/bootstrap/bootstrap.go:45-123`): `DRONE_USER_CREATE` creates or
+//   updates the one login it names at each start, and touches no other account;
+// - Woodpecker v3.17.0 (`server/api/login.go:278`): `user.Admin = user.Admin || IsAdmin(...)` at each login.
+// So the synth that drops a login says so, with the command that demotes it (lib/core/ci-admins.ts).
+
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+type Engine = (chart: DockyardChart) => void;
+
+/** Synths each of `runs` into one output directory from one state; returns each synth's warnings about admins. */
+function synths(...runs: Engine[]): string[][] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-admins-'));
+  made.push(dir);
+  return runs.map((run) => {
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    run(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+    const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    return stderr.split('\n').filter((l) => l.includes('as an admin'));
+  });
+}
+
+describe('an admin taken out of the code', () => {
+  test('Drone: the synth that changes `admin` names the old login and the drone commands; the same admin again says nothing', () => {
+    const [first, same, changed, again] = synths(
+      (c) => droneServer(c, { admin: 'alice' }), (c) => droneServer(c, { admin: 'alice' }),
+      (c) => droneServer(c, { admin: 'bob' }), (c) => droneServer(c, { admin: 'bob' }));
+    expect(first).toEqual([]);
+    expect(same).toEqual([]);
+    expect(changed).toEqual([
+      'dockyard: warning: DroneServer ci/drone no longer names "alice" as an admin, but Drone keeps every admin it made (DRONE_USER_CREATE ' +
+      'promotes only the login it names, harness v2.28.2 cmd/drone-server/bootstrap/bootstrap.go): as a Drone admin, demote them with ' +
+      'drone user update --admin=false \'alice\', or remove the account, its sessions and its API token with drone user rm \'alice\' ' +
+      '(README, "Revoking a person\'s access")',
+    ]);
+    // told once: the mark now lists bob alone
+    expect(again).toEqual([]);
+  });
+
+  test('Drone: dropping the admin altogether (a userFilter lets members register) names the old one too', () => {
+    const [, dropped] = synths((c) => droneServer(c, { admin: 'alice', userFilter: ['acme'] }),
+      (c) => droneServer(c, { admin: undefined, userFilter: ['acme'] }));
+    expect(dropped).toEqual([expect.stringMatching(/^dockyard: warning: DroneServer ci\/drone no longer names "alice" as an admin, but Drone keeps/)]);
+  });
+
+  test('Woodpecker: each login dropped from `admins` is named, one a line, with Settings, Users and woodpecker-cli', () => {
+    const [, dropped] = synths((c) => woodpeckerServer(c, { admins: ['alice', 'bob', 'carol'] }), (c) => woodpeckerServer(c, { admins: ['bob'] }));
+    expect(dropped).toEqual(['alice', 'carol'].map((login) =>
+      `dockyard: warning: WoodpeckerServer ci/woodpecker no longer names "${login}" as an admin, but Woodpecker keeps every admin it made ` +
+      '(WOODPECKER_ADMIN grants at each login and never revokes, v3.17.0 server/api/login.go:278): as a Woodpecker admin, demote them in ' +
+      `Settings, Users, or remove the account, its sessions and its personal token with woodpecker-cli admin user rm '${login}' ` +
+      '(README, "Revoking a person\'s access")'));
+  });
+
+  test('a server no longer written says nothing of its admins: they go with it', () => {
+    // Drone leaves the stack, its database's server staying: its admins go with it
+    const [, gone] = synths((c) => droneServer(c, { admin: 'alice' }), (c) => new Postgres(c, 'Postgres'));
+    expect(gone).toEqual([]);
+  });
+
+  test('a login edited into the mark by hand is printed as one quoted shell word, and a malformed line is skipped', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-admins-'));
+    made.push(dir);
+    const synth = () => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      droneServer(new DockyardChart(app, 'platform', { namespace: 'ci' }), { admin: 'bob' });
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))
+        .split('\n').filter((l) => l.includes('as an admin'));
+    };
+    expect(synth()).toEqual([]);
+    const mark = path.join(dir, 'dist', OUTPUT_MARKER);
+    const text = fs.readFileSync(mark, 'utf8');
+    expect(text).toContain(`${JSON.stringify('drone\tci/drone\tbob')}\n`);
+    fs.writeFileSync(mark, text.replace(`${JSON.stringify('drone\tci/drone\tbob')}\n`,
+      `${JSON.stringify('drone\tci/drone\tbob')}\n${JSON.stringify('drone\tci/drone\tx\'; rm -rf ~; \'')}\n${JSON.stringify('drone\tci/drone')}\n`));
+    expect(synth()).toEqual([expect.stringContaining('drone user rm \'x\'\\\'\'; rm -rf ~; \'\\\'\'\' (README')]);
+  });
+});
