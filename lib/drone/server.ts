@@ -15,6 +15,7 @@ import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
+import { sessionDuration } from '../ci/session-hours';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 
 /**
@@ -164,6 +165,19 @@ export interface DroneServerProps {
    */
   readonly admin?: string;
   /**
+   * How long a login lasts, in hours (`DRONE_COOKIE_TIMEOUT`). Drone signs the expiry into the session cookie at login
+   * (harness v2.28.2 `session/session.go:48-60`), 720 hours by default (`cmd/drone-server/config/config.go:285`); a
+   * change applies to logins after the server restarts, and cookies already given keep their expiry.
+   *
+   * Shorter ends sooner the browser sessions of a person whose forge account is gone, at the cost of everyone logging
+   * in again as often. It revokes nothing: a user Drone knows logs in again whatever the registration rules, and an
+   * API token never expires. To revoke a person, delete the account (`drone user rm <login>`), which ends both at
+   * once (README, "Revoking a person's access").
+   *
+   * @default - Drone's own, 720 hours (the variable is not set)
+   */
+  readonly sessionHours?: number;
+  /**
    * The most connections Drone opens to its database (`DRONE_DATABASE_MAX_CONNECTIONS`). Drone's own default, 0,
    * is an unlimited pool (harness v2.28.2 `store/shared/db/conn.go:38`); idle connections stay at Go's default of 2,
    * as Drone 2.28 has no setting for them. At most the database's `connectionLimit`.
@@ -252,6 +266,9 @@ export class DroneServer extends Construct implements IDroneServer {
     env.value('DRONE_COOKIE_SECURE', String(protocol === ServerProtocol.HTTPS));
     env.secret('DRONE_RPC_SECRET', this.rpcSecret);
     env.secret('DRONE_COOKIE_SECRET', props.cookieSecret ?? generated.key('cookie-secret'));
+    if (props.sessionHours !== undefined) {
+      env.value('DRONE_COOKIE_TIMEOUT', sessionDuration('sessionHours', props.sessionHours));
+    }
     env.secret('DRONE_DATABASE_SECRET', props.databaseSecret ?? generated.key('database-secret'));
     // Drone 2.28.2 hands DRONE_DATABASE_DATASOURCE unchanged to sql.Open (harness v2.28.2
     // cmd/drone-server/config/config.go:119, store/shared/db/conn.go:22-23) with lib/pq v1.1.0 (go.mod:44): the URL

@@ -13,6 +13,7 @@ import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
+import { sessionDuration } from '../ci/session-hours';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatabase, DEFAULT_MAX_CONNECTIONS } from './datasource';
@@ -93,6 +94,19 @@ export interface WoodpeckerServerOptions {
    * @default - the database's `connectionLimit`, or 20 when it has none
    */
   readonly maxConnections?: number;
+  /**
+   * How long a login lasts, in hours (`WOODPECKER_SESSION_EXPIRES`). Woodpecker signs the expiry into the session
+   * token at login (v3.17.0 `server/api/login.go:286-289`), 72 hours by default (`cmd/server/flags.go:231-236`); a
+   * change applies to logins after the server restarts, and sessions already given keep their expiry.
+   *
+   * Shorter ends sooner the sessions of a person taken out of `orgs`, whom Woodpecker turns away at their next login
+   * (`server/api/login.go:138-163`), at the cost of everyone logging in again as often. A personal token never
+   * expires, though: to revoke a person, delete the account (`woodpecker-cli admin user rm <login>`), which ends both
+   * (README, "Revoking a person's access").
+   *
+   * @default - Woodpecker's own, 72 hours (the variable is not set)
+   */
+  readonly sessionHours?: number;
   /**
    * The image that clones the repository in every pipeline (`WOODPECKER_DEFAULT_CLONE_PLUGIN`); relocated like the
    * server's own. Woodpecker trusts it with the git credentials (`cmd/server/setup.go:200-202`).
@@ -346,6 +360,9 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       env.value('WOODPECKER_ORGS', props.orgs.join(','));
     }
     env.value('WOODPECKER_OPEN', String(checkBoolean('open', props.open ?? false)));
+    if (props.sessionHours !== undefined) {
+      env.value('WOODPECKER_SESSION_EXPIRES', sessionDuration('sessionHours', props.sessionHours));
+    }
     if (props.repoOwners !== undefined) {
       checkUniqueList('repoOwners', props.repoOwners).forEach((o) => {
         // repo_owners.go compares whole owners: a wildcard is a character like any other there, and matches no owner
