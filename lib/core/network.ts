@@ -71,6 +71,24 @@ export class NetworkPeer {
 
   private json?: string;
 
+  /**
+   * These pods less those whose label `key` has one of `values` (a `NotIn` requirement ANDed with the peer's own
+   * selectors, in the same peer: a separate rule would admit them anyway, as rules add up). A pod without the label
+   * stays in.
+   *
+   * @internal
+   */
+  public _excludingPods(key: string, values: readonly string[]): NetworkPeer {
+    if (this.peer.ipBlock !== undefined || values.length === 0) {
+      throw new Error(`NetworkPeer ${this._json()}: only a peer of pods excludes pods, by at least one value`);
+    }
+    const podSelector: k8s.LabelSelector = {
+      ...this.peer.podSelector,
+      matchExpressions: [...(this.peer.podSelector?.matchExpressions ?? []), { key, operator: 'NotIn', values: [...values] }],
+    };
+    return new NetworkPeer(this.namespace, this.labels, { ...this.peer, podSelector });
+  }
+
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
     // shared, not copied (a thousand teams' rules name the same few peers): frozen, so no rule can change another's
@@ -194,6 +212,24 @@ export class PodFirewall extends Construct {
     // every public grant (grantConnect, grantAccess) ends here: a JavaScript caller's string is refused in one line
     const rule: k8s.NetworkPolicyIngressRule = { from: peers.map((p) => checkPeer('peer', p)._toKube()), ...portsOf(ports) };
     this.rules.set(ruleKey('from', peers, rule), rule);
+  }
+
+  /**
+   * Put the rule that admits `replacement` to `port` where the rule admitting `peer` to `port` is, keeping the order
+   * of the rules (a rule added later would move every rule after it in the output).
+   *
+   * @internal
+   */
+  public _replaceFrom(peer: NetworkPeer, replacement: NetworkPeer, port: number): void {
+    const ports = portsOf([{ protocol: 'TCP', port }]);
+    const key = ruleKey('from', [peer], ports);
+    if (!this.rules.has(key)) {
+      throw new Error(`PodFirewall ${this.node.path}: no rule admits ${peer._json()} to port ${port}`);
+    }
+    const rule: k8s.NetworkPolicyIngressRule = { from: [replacement._toKube()], ...ports };
+    const entries = [...this.rules].map(([k, r]): [string, k8s.NetworkPolicyIngressRule] => k === key ? [ruleKey('from', [replacement], ports), rule] : [k, r]);
+    this.rules.clear();
+    entries.forEach(([k, r]) => this.rules.set(k, r));
   }
 
   /** Let the pods open connections to `peers` on `ports`; no ports means every port and protocol. */

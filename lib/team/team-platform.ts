@@ -9,11 +9,12 @@ import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { parseCidr } from '../core/network';
-import { CI_ENGINE_RULE, CiEngineKind, ICiEngine } from '../ci';
+import { CI_ENGINE_RULE, checkPipelineAccess, CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
 import { DroneCi } from '../drone';
+import { WoodpeckerCi } from '../woodpecker';
 import { Harbor } from '../harbor';
 import { RegistryCredential } from '../registry';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
@@ -170,6 +171,16 @@ export interface RetireTeamOptions {
    * @default - `<name>-builds`, as `addTeam` names it by default
    */
   readonly buildNamespace?: string;
+  /**
+   * The team's repositories, as its `addTeam` listed them (`repos`): on Woodpecker, the server's gRPC port refuses the
+   * agents its route had, named after them (`WoodpeckerCi.closeRoute`), as they stay in the cluster after an apply
+   * without pruning and keep taking the team's pipelines, with its deploy identity and Secrets. Without them a
+   * synth on Woodpecker warns that the agents keep taking work. Drone needs them not: its runner's namespace rules
+   * close the build namespace.
+   *
+   * @default - none: on Woodpecker the team's agents are not refused
+   */
+  readonly repos?: readonly string[];
 }
 
 /**
@@ -459,7 +470,9 @@ export class TeamPlatform extends Construct {
    * On Drone, the shared runner's namespace rules close the team's build namespace to every pipeline
    * (`options.buildNamespace`): the runner's Role and RoleBinding there stay in the cluster after an apply without
    * pruning, and any pipeline that named the namespace (`metadata.namespace`) ran there, beside the team's pull secret
-   * and deploy identity. The rule goes if the namespace is a build namespace again (another team's).
+   * and deploy identity. The rule goes if the namespace is a build namespace again (another team's). On Woodpecker,
+   * given the team's `options.repos`, the server's gRPC port refuses the agents the team's route had
+   * (`WoodpeckerCi.closeRoute`), which an apply without pruning leaves running, taking the team's pipelines.
    *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
@@ -469,11 +482,11 @@ export class TeamPlatform extends Construct {
    * same app.
    *
    * @param name the team's name, as given to `addTeam`
-   * @param options the team's build namespace, if it was not `<name>-builds`
+   * @param options the team's build namespace, if it was not `<name>-builds`, and its repositories
    */
   public retireTeam(name: string, options: RetireTeamOptions = {}): void {
     checkTeamName(name);
-    checkKnownProps('retireTeam options', options, ['buildNamespace'], 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
+    checkKnownProps('retireTeam options', options, ['buildNamespace', 'repos'], 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
     const buildNamespace = checkDnsLabel('buildNamespace', options.buildNamespace ?? `${name}-builds`);
     if (this.byName.has(name)) {
       invalid('name', name, 'must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; ' +
@@ -492,9 +505,22 @@ export class TeamPlatform extends Construct {
     // every check first, so a refusal retires nothing
     robots.forEach((robot) => harbor.checkRetireRobot(robot));
     if (groups) harbor.checkRetireProjectGroups(name);
+    const ci = this.props.ci;
+    if (ci instanceof WoodpeckerCi) {
+      // checks everything before it keeps anything, and goes first of what keeps something
+      if (options.repos !== undefined) {
+        ci.closeRoute(name, options.repos);
+      } else {
+        warnOnce(this, `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
+          'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
+          `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
+      }
+    } else if (options.repos !== undefined) {
+      checkPipelineAccess({ repos: options.repos as string[] });
+    }
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
-    if (this.props.ci instanceof DroneCi) this.props.ci.runner.closeNamespace(buildNamespace);
+    if (ci instanceof DroneCi) ci.runner.closeNamespace(buildNamespace);
     this.retired.add(name);
   }
 

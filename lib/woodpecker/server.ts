@@ -231,6 +231,8 @@ export interface WoodpeckerServerProps extends WoodpeckerServerOptions, Woodpeck
 
 const HTTP_PORT = 8000;
 const GRPC_PORT = 9000;
+/** The pod label that names a Dockyard workload's instance: an agent's StatefulSet name (`placement`). */
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 /** The metrics port, Woodpecker's Helm chart's (docs/docs/30-administration/05-installation/20-helm-chart.md: 9001, no authentication). */
 const METRICS_PORT = 9001;
 
@@ -299,6 +301,10 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
   public readonly forge: string;
 
   private readonly firewall: PodFirewall;
+  /** The peers admitted to the gRPC port (`grantGrpc`), by their JSON, in the order granted. */
+  private readonly grpcPeers = new Map<string, NetworkPeer>();
+  /** The agents refused the gRPC port (`_refuseAgents`), read once the tree is complete. */
+  private refusedAgents: () => readonly string[] = () => [];
 
   public constructor(scope: Construct, id: string, props: WoodpeckerServerProps) {
     super(scope, id);
@@ -449,10 +455,41 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       });
       this.firewall.allow(exposure.proxyPeer, HTTP_PORT);
     }
+    // the refused agents are known once every route is added: validations run before any object is resolved
+    this.node.addValidation({ validate: () => { this.refuseLate(); return []; } });
   }
 
   public grantGrpc(peer: NetworkPeer): void {
     this.firewall.allow(peer, GRPC_PORT);
+    this.grpcPeers.set(peer._json(), peer);
+  }
+
+  /**
+   * Refuse the gRPC port to the agent pods whose `app.kubernetes.io/instance` label (every Dockyard workload's, the
+   * agent's StatefulSet name) is one of `names()`, read at synth, in every rule `grantGrpc` made: each rule excludes
+   * them within its own peer, since rules add up and another rule would admit them anyway. For agents left in the
+   * cluster after their code went (`WoodpeckerCi.closeRoute`): their pods carry the label already, so nothing rolls.
+   *
+   * @internal
+   */
+  public _refuseAgents(names: () => readonly string[]): void {
+    this.refusedAgents = names;
+  }
+
+  private refuseLate(): void {
+    const names = this.refusedAgents();
+    // read once: a second validation pass would find the rules replaced already
+    this.refusedAgents = () => [];
+    if (names.length === 0) {
+      return;
+    }
+    for (const peer of this.grpcPeers.values()) {
+      // addresses are not pods: an ipBlock's rule stays as granted
+      if (peer._toKube().ipBlock !== undefined) {
+        continue;
+      }
+      this.firewall._replaceFrom(peer, peer._excludingPods(INSTANCE_LABEL, names), GRPC_PORT);
+    }
   }
 
   public grantConnect(peer: NetworkPeer): void {

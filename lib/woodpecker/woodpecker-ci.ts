@@ -6,7 +6,7 @@ import { buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkRepoOwners, nestedRepo } from '../ci/repo-owners';
-import { checkPipelineAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
+import { checkPipelineAccess, DEFAULT_EVENTS, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
@@ -242,6 +242,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly routeScope: Construct;
   private readonly secretScope: Construct;
   private readonly routeAgents: RouteAgent[] = [];
+  /** The names of the agents `closeRoute` refuses the server's gRPC port, unless an agent of that name runs now. */
+  private readonly closedAgents = new Set<string>();
   /** `repoForgeIds`, by repository in lower case. */
   private readonly pins: ReadonlyMap<string, RepoPin>;
   /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
@@ -280,6 +282,10 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // complete (validations run before any object is resolved), before the agents render their environments
     // and then the agents' step pods are checked for the images they must pull, with the pull secrets settled
     this.node.addValidation({ validate: () => { this.settle(); this.checkRouteAccounts(); this.checkBuildPulls(); return []; } });
+    this.server._refuseAgents(() => {
+      const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
+      return [...this.closedAgents].filter((n) => !current.has(n)).sort();
+    });
   }
 
   /** Every build namespace, the default first. */
@@ -350,6 +356,34 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       });
       this.routeAgents.push({ ...pair, agent, account });
     }
+  }
+
+  /**
+   * Close the server's gRPC port to the agents a route that is gone had, `<server>-<route>-<event>-<hash>` for each of
+   * `repos` and each Woodpecker event of `events` (`addRoute`'s names): an apply without pruning leaves their
+   * StatefulSets running, and each keeps taking the route's repositories' pipelines (the server stamps `repo` and the
+   * event on every task, which their labels still match), in the route's namespace and as its ServiceAccount, with the
+   * Secrets there. The server's one rule for its agents excludes them by their pods' `app.kubernetes.io/instance`
+   * label, which they carry already (no pod rolls); an agent of the same name added again (`addRoute`) yields, in
+   * either order. An agent connected before the apply may keep its connection (README, Offboarding).
+   *
+   * @param name the route's name, as `addRoute` had it
+   * @param repos the route's repositories, exact slugs as `addRoute` had them
+   * @param events the route's events, as `addRoute` had them
+   */
+  public closeRoute(name: string, repos: readonly string[], events: readonly PipelineEvent[] = DEFAULT_EVENTS): void {
+    const route = checkDnsLabel('name', name);
+    this.checkOpen('name', route);
+    // pull requests allowed: closing a route grants nothing
+    const checked = checkPipelineAccess({ repos: repos as string[], events: events as PipelineEvent[], allowPullRequests: true });
+    const glob = checked.repos.find(isRepoGlob);
+    if (glob !== undefined) {
+      invalid('repos', checked.repos, `${describeValue(glob)} must be an exact "owner/name" slug: a route's agents are named after exact repositories`);
+    }
+    // named before any is kept, so a refusal (a route name too long for agent names) closes nothing
+    const names = checked.repos.flatMap((repo) => woodpeckerEventsOf(checked.events)
+      .map((event) => routeAgentName(this.server.serviceName, { route, repo, event, namespace: this.buildNamespace })));
+    names.forEach((n) => this.closedAgents.add(n));
   }
 
   /**

@@ -6,13 +6,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  DockyardChart, HarborOidc, LocalSecretStore, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember,
+  DockyardChart, HarborOidc, LocalSecretStore, PipelineEvent, ProxyUpstream, RobotPermission, Secret, SecretValue, TeamMember, WoodpeckerCi,
 } from '../../lib';
 import { parse } from 'yaml';
 import { stderrOf } from '../util';
 import { parsePolicies, placeBuild, runnerConfigFiles } from '../drone/upstream';
 import { stateReviewHarbor } from '../harbor/fixtures';
 import { platform } from './fixtures';
+import { connectionAllowed, Endpoint, ingressAdmits } from './network-model';
+import { MAX_ANNOTATIONS_BYTES, objectSize } from '../../lib/core/object-size';
 
 /** The robots the configuration chunks of `objects` retire, and the robots they declare. */
 function harborState(objects: any[]): { retired: string[]; declared: string[]; keyless: number } {
@@ -140,7 +142,7 @@ describe('retiring a team closes its build namespace on the shared Drone runner'
     expect(() => p.teams.retireTeam('ops', null as unknown as object))
       .toThrow(new Error('invalid props null: must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }'));
     expect(() => p.teams.retireTeam('ops', { buildNamespaces: 'ops-ci' } as object)).toThrow(new Error('invalid buildNamespaces "ops-ci": ' +
-      'retireTeam options has no prop "buildNamespaces" (did you mean "buildNamespace"?); its props are buildNamespace'));
+      'retireTeam options has no prop "buildNamespaces" (did you mean "buildNamespace"?); its props are buildNamespace, repos'));
     expect(p.teams.retiredTeams).toEqual(['payments']);
   });
 
@@ -153,6 +155,115 @@ describe('retiring a team closes its build namespace on the shared Drone runner'
       if (!retireFirst) p.teams.retireTeam('payments');
       expect(parse(runnerConfigFiles(p.objects())['namespace-rules.yaml'])).toEqual({ 'payments-builds': ['acme/billing'] });
     }
+  });
+});
+
+// A team's agents on Woodpecker are StatefulSets in the engine's namespace (`WoodpeckerCi.addRoute`), which an apply
+// without pruning leaves running: each keeps its gRPC connection to the server, whose scheduler hands it every task
+// its labels match, the team's repositories' (woodpecker v3.17.0 server/scheduler/filter.go:28-87; the server stamps
+// `repo` and the event, server/model/task.go:57-66, pipeline/frontend/builder/builder.go:187-206). An agent whose
+// connection breaks dials again (cmd/agent/core/agent.go:113-122, a new TCP connection), retrying for
+// WOODPECKER_RETRY_TIMEOUT, 2 minutes (cmd/agent/core/flags.go:55-60), then exits, and its pod restarts and dials
+// again (agent.go:324-341): every one of those connections meets the server's NetworkPolicy as it is then.
+describe('retiring a team on Woodpecker refuses its leftover agents the server\'s gRPC port', () => {
+  const GRPC = 9000;
+  /** What an apply without pruning leaves: every object of `after`, and those of `before` it no longer holds. */
+  const cluster = (before: any[], after: any[]) => {
+    const id = (o: any) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+    const now = new Set(after.map(id));
+    return [...after, ...before.filter((o) => !now.has(id(o)))];
+  };
+  /** The pod of a StatefulSet or Deployment, as the network model sees it. */
+  const pod = (objects: any[], kind: string, name: string, ip: string): Endpoint => {
+    const w = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    expect(w).toBeDefined();
+    return { ip, namespace: w.metadata.namespace, podLabels: w.spec.template.metadata.labels, ports: w.spec.template.spec.containers[0].ports };
+  };
+  const agentNames = (objects: any[], team: string) => objects
+    .filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith(`woodpecker-${team}-`)).map((o) => o.metadata.name).sort();
+  const synth = (retire?: { repos?: readonly string[] }) => {
+    const p = platform({}, { engine: 'woodpecker' });
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    if (retire) {
+      p.teams.retireTeam('payments', retire);
+    } else {
+      p.teams.addTeam({ name: 'payments', repos: ['acme/payments', 'acme/Ledger'] });
+    }
+    return p.objects();
+  };
+
+  test('its agents, left in the cluster, are refused; the other team\'s and the pool agent are admitted', () => {
+    const before = synth();
+    const left = agentNames(before, 'payments');
+    // one agent per repository and event (push, tag, deploy, cron, manual)
+    expect(left).toHaveLength(10);
+    const after = cluster(before, synth({ repos: ['acme/payments', 'acme/Ledger'] }));
+    const server = pod(after, 'Deployment', 'woodpecker', '10.0.0.1');
+    left.forEach((name, i) => {
+      expect(connectionAllowed(before, pod(before, 'StatefulSet', name, `10.0.1.${i}`), server, GRPC)).toBe(true);
+      expect(connectionAllowed(after, pod(after, 'StatefulSet', name, `10.0.1.${i}`), server, GRPC)).toBe(false);
+    });
+    const current = [...agentNames(after, 'web'), 'woodpecker-agent'];
+    expect(current).toHaveLength(6);
+    current.forEach((name, i) => expect(connectionAllowed(after, pod(after, 'StatefulSet', name, `10.0.2.${i}`), server, GRPC)).toBe(true));
+    // the exclusion narrows the agents' selector, never widens it: another pod of the namespace stays refused
+    const other: Endpoint = { ip: '10.0.4.1', namespace: server.namespace, podLabels: { 'app.kubernetes.io/name': 'other' } };
+    expect(ingressAdmits(after, other, server, GRPC)).toBe(false);
+    // one rule still admits every agent, the exclusion within its one peer: a rule of its own would add, not take away
+    const grpcRules = after.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker').spec.ingress
+      .filter((r: any) => r.ports?.some((port: any) => port.port === GRPC));
+    expect(grpcRules).toHaveLength(1);
+    expect(grpcRules[0].from[0].podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/instance', operator: 'NotIn', values: left }]);
+  });
+
+  // the one rule grows by the retired repositories' agent names alone (five each, a team's events), never with the
+  // teams onboarded: 400 retired teams of one repository each still apply client-side, and the list shrinks as
+  // retireTeam calls go, once their agents are deleted (README, Offboarding)
+  test('the server\'s NetworkPolicy stays under the client-side apply bound with 400 retired teams', () => {
+    const p = platform({}, { engine: 'woodpecker' });
+    for (let i = 0; i < 400; i++) p.teams.retireTeam(`team-${String(i).padStart(4, '0')}`, { repos: [`acme/team-${String(i).padStart(4, '0')}-app`] });
+    const policy = p.objects().find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker');
+    expect(policy.spec.ingress.find((r: any) => r.ports?.some((port: any) => port.port === GRPC)).from[0].podSelector.matchExpressions[0].values)
+      .toHaveLength(2000);
+    expect(objectSize(policy).annotationsWhenApplied).toBeLessThan(MAX_ANNOTATIONS_BYTES);
+  });
+
+  test('without repos nothing is refused, and the synth says so; the policy is then as without the retirement', () => {
+    let objects: any[] = [];
+    const err = stderrOf(() => { objects = synth({}); });
+    expect(err).toContain('retireTeam("payments") on Woodpecker names no repos: the team\'s agents, which an apply without pruning leaves running, ' +
+      'keep taking its repositories\' pipelines');
+    const policy = (o: any[]) => o.find((x) => x.kind === 'NetworkPolicy' && x.metadata.name === 'woodpecker');
+    const p = platform({}, { engine: 'woodpecker' });
+    p.teams.addTeam({ name: 'web', repos: ['acme/web'] });
+    expect(policy(objects)).toEqual(policy(p.objects()));
+  });
+
+  test('an agent of the same name added again yields, whatever the order; bad repos are refused before anything is retired', () => {
+    for (const closeFirst of [true, false]) {
+      const p = platform({}, { engine: 'woodpecker' });
+      const ci = p.ci as WoodpeckerCi;
+      ci.addBuildNamespace('ops-ci');
+      const add = () => ci.addRoute({ name: 'payments', repos: ['acme/payments'], events: [PipelineEvent.PUSH], namespace: 'ops-ci' });
+      if (!closeFirst) add();
+      p.teams.retireTeam('payments', { repos: ['acme/payments'] });
+      if (closeFirst) add();
+      const objects = p.objects();
+      const rule = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker').spec.ingress
+        .find((r: any) => r.ports?.some((port: any) => port.port === GRPC));
+      const pushAgent = agentNames(objects, 'payments');
+      expect(pushAgent).toEqual([expect.stringMatching(/^woodpecker-payments-push-[0-9a-f]{8}$/)]);
+      // the team's other events' agents stay refused
+      expect(rule.from[0].podSelector.matchExpressions[0].values).toEqual(['cron', 'deploy', 'manual', 'tag']
+        .map((event) => pushAgent[0].replace('-push-', `-${event}-`)));
+      const server = pod(objects, 'Deployment', 'woodpecker', '10.0.0.1');
+      expect(connectionAllowed(objects, pod(objects, 'StatefulSet', pushAgent[0], '10.0.3.1'), server, GRPC)).toBe(true);
+    }
+    const p = platform({}, { engine: 'woodpecker' });
+    expect(() => p.teams.retireTeam('ops', { repos: ['acme/*'] }))
+      .toThrow(new Error('invalid repos ["acme/*"]: "acme/*" must be an exact "owner/name" slug: a route\'s agents are named after exact repositories'));
+    expect(() => p.teams.retireTeam('ops', { repos: [] })).toThrow(new Error('invalid repos []: must not be empty'));
+    expect(p.teams.retiredTeams).toEqual([]);
   });
 });
 
