@@ -136,6 +136,15 @@ describe('README: objects a synth no longer writes, and kubectl apply --prune', 
       .filter((s) => !/\bnot\b|no shortcut|--prune-allowlist/.test(s));
     expect(offers).toEqual([]);
   });
+
+  test('quotes the delete commands\' line as the synth prints it, and says the mark lists the same commands', () => {
+    const { goneObjects, leftObjectsCommands, objectList } = require('../../lib/core/left-objects') as typeof import('../../lib/core/left-objects');
+    const printed = leftObjectsCommands(goneObjects(objectList(['rbac.authorization.k8s.io\tRole\tns\tr', '\tSecret\tns\ts']), []))!;
+    expect(printed).toBe('to delete them: kubectl delete --ignore-not-found -n ns role.rbac.authorization.k8s.io/r secret/s');
+    const paragraph = /\*\*What `kubectl apply` leaves behind\.\*\*[\s\S]*?\n\n/.exec(readme)![0].replace(/\s+/g, ' ');
+    expect(paragraph).toContain('(`dockyard: to delete them: kubectl delete --ignore-not-found -n <namespace> <kind>[.<group>]/<name> …`)');
+    expect(paragraph).toContain('`dist/.dockyard-output` lists the same commands');
+  });
 });
 
 /**
