@@ -246,20 +246,27 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
  * longer names. NOLOGIN refuses every new session of the role (postgres/postgres src/backend/utils/init/miscinit.c
  * InitializeSessionUserId: "role \"%s\" is not permitted to log in"), and the sessions open already are ended
  * (`sessionsOfLeft`). The admin's own role is never one; one the admin may not alter (PostgreSQL 16's ADMIN OPTION
- * rule, as for a connection limit), or whose sessions it may not end, gets a warning with the statement to run
- * instead. In name order, whatever order the server keeps them in.
+ * rule, as for a connection limit; a SUPERUSER or REPLICATION role, unless it is a superuser), or whose sessions it
+ * may not end, gets a warning with the statement to run instead. In name order, whatever order the server keeps them
+ * in.
  */
 function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): string[] {
   const declared = [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
+  // a marked role someone made a superuser or a replication role since: only a superuser may alter it on 15
+  // (postgres/postgres REL_15_STABLE src/backend/commands/user.c AlterRole: "must be superuser to alter superuser
+  // roles ...", "... replication roles ..."; a superuser one on 16 and later too), which MAY_ALTER_ROLNAME does not
+  // ask, and the ALTER's error would stop every run (ON_ERROR_STOP): it is left, with the warning
+  const mayAlter = `(${MAY_ALTER_ROLNAME} AND (NOT (rolsuper OR rolreplication) OR :'dockyard_superuser'::boolean))`;
   const left = `  FROM pg_roles WHERE rolcanlogin AND shobj_description(oid, 'pg_authid') = ${sqlLiteral(mark)} AND rolname <> current_user\n` +
     `  AND NOT (rolname::text = ANY (ARRAY[${declared}]::text[]))`;
   return [
     '-- the roles this reconciler made (its mark) that no database declares now: their passwords log in no more; their data stays',
     "SELECT format('ALTER ROLE %I NOLOGIN', rolname), format('SELECT %L', format('dockyard: role %I: no longer declared, so it may not log in ' ||",
     "  'now (NOLOGIN); its databases, data and password are kept: DROP them by hand when they may go, or declare it again', rolname))",
-    left, `  AND ${MAY_ALTER_ROLNAME} ORDER BY rolname \\gexec`,
-    "SELECT format('dockyard: warning: role %I is no longer declared, but keeps its login, as the admin lacks ADMIN OPTION on it: run ALTER ROLE %I NOLOGIN', rolname, rolname)",
-    left, `  AND NOT ${MAY_ALTER_ROLNAME} ORDER BY rolname;`,
+    left, `  AND ${mayAlter} ORDER BY rolname \\gexec`,
+    "SELECT format('dockyard: warning: role %I is no longer declared, but keeps its login, as the admin may not alter it (it lacks ' ||",
+    "  'ADMIN OPTION on it, or the role is a SUPERUSER or REPLICATION role and the admin no superuser): run ALTER ROLE %I NOLOGIN', rolname, rolname)",
+    left, `  AND NOT ${mayAlter} ORDER BY rolname;`,
     // and its sessions end: a removed app's Deployment that an apply without pruning leaves running keeps its pooled
     // connections, which NOLOGIN does not close
     "SELECT format('dockyard: role %I: ended %s of its sessions', r.rolname, count(*) FILTER (WHERE pg_terminate_backend(a.pid)))",

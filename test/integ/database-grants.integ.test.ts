@@ -197,6 +197,26 @@ describe('DatabaseGrants against a real server', () => {
     expect(run(undefined, [['registry', 'harbor', 16]], revoking)).toBe('');
   });
 
+  // a role the Job made that a superuser has since made SUPERUSER or REPLICATION: this admin may not alter it
+  // (postgres/postgres REL_15_STABLE src/backend/commands/user.c AlterRole, "must be superuser to alter superuser
+  // roles ...", "... replication roles ..."), so the run warns and leaves it, where its ALTER's error stopped it
+  test('with revokeLeftRoles, a left role that became a superuser or a replication role keeps its login, with a warning', () => {
+    const revoking = { revokeLeftRoles: true, name: 'revoking-su' };
+    expect(run(undefined, [['registry', 'harbor', 16], ['su_db', 'su_user', 2], ['repl_db', 'repl_user', 2]], revoking)).toContain('created role su_user');
+    for (const sql of ['ALTER ROLE su_user SUPERUSER', 'ALTER ROLE repl_user REPLICATION']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const warning = (role: string) => `dockyard: warning: role ${role} is no longer declared, but keeps its login, as the admin may not alter it ` +
+      `(it lacks ADMIN OPTION on it, or the role is a SUPERUSER or REPLICATION role and the admin no superuser): run ALTER ROLE ${role} NOLOGIN`;
+    expect(run(undefined, [['registry', 'harbor', 16]], revoking).trim().split('\n')).toEqual([warning('repl_user'), warning('su_user')]);
+    const login = server.psql('postgres', su, 'postgres', "SELECT string_agg(rolname || '=' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles " +
+      "WHERE rolname IN ('su_user', 'repl_user')");
+    expect(login.stdout.trim()).toBe('repl_user=true,su_user=true');
+    // the server's superuser, with the same mark, takes both
+    expect(run({ user: 'postgres', password: su, database: 'postgres' }, [['registry', 'harbor', 16]], revoking)).toMatch(
+      /role repl_user: no longer declared[\s\S]*role su_user: no longer declared/);
+  });
+
   // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")
   test('an admin that is a member of the owner role grants, as before', () => {
     for (const sql of ['CREATE ROLE member_owner', 'CREATE DATABASE membered OWNER member_owner', 'GRANT member_owner TO doadmin']) {
