@@ -228,6 +228,12 @@ export interface DesiredState {
    * @default - none: a chunk other than the first
    */
   readonly settings?: object;
+  /**
+   * The garbage collection schedule (`HarborProps.garbageCollection`); in the first chunk only.
+   *
+   * @default - none: a chunk other than the first, or a Harbor whose schedule is unmanaged
+   */
+  readonly gc?: object;
 }
 
 /**

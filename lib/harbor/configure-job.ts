@@ -82,6 +82,10 @@ interface Entry {
   readonly oidc?: object;
   /** Harbor-wide settings (who may create projects), in the first chunk only. */
   readonly settings?: object;
+  /** The garbage collection schedule, in the first chunk only. */
+  readonly gc?: object;
+  /** Secrets the Job does not read but whose change must run it again: what Harbor keeps with the `gc` schedule. */
+  readonly captured?: readonly SecretKey[];
   readonly bytes: number;
 }
 
@@ -109,6 +113,8 @@ export interface ConfigureChunk {
   readonly configMap: string;
   /** Its secrets, by variable, in the order the Job reads them. */
   readonly secrets: ReadonlyArray<readonly [string, SecretKey]>;
+  /** Secrets its Job's name depends on without reading them (`Entry.captured`). */
+  readonly captured: readonly SecretKey[];
 }
 
 /** The first `count` bits (at most 48) of the SHA-256 of `text`, as a string of `0` and `1`. */
@@ -223,8 +229,8 @@ class ChunkTrie {
 
 /**
  * The text of `config.json`: one item a line, so that a diff shows what changed. `retiredRobots`,
- * `retiredProjectGroups`, `oidc` and `settings` (the first chunk's) are written only when there are any, so a chunk
- * without them reads as it did before they existed.
+ * `retiredProjectGroups`, `oidc`, `settings` and `gc` (the first chunk's) are written only when there are any, so a
+ * chunk without them reads as it did before they existed.
  */
 export function configText(state: DesiredState): string {
   const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
@@ -232,7 +238,8 @@ export function configText(state: DesiredState): string {
   const retired = optional('retiredRobots', state.retiredRobots) + optional('retiredProjectGroups', state.retiredProjectGroups);
   const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
   const settings = state.settings !== undefined ? `,\n  "settings": ${JSON.stringify(state.settings)}` : '';
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}\n}\n`;
+  const gc = state.gc !== undefined ? `,\n  "gc": ${JSON.stringify(state.gc)}` : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}${gc}\n}\n`;
 }
 
 /**
@@ -348,6 +355,18 @@ export class ConfigureJobs extends Construct {
     this.add({ key: FIRST_CHUNK_KEY, settings, bytes: bytesOf({ settings }) });
   }
 
+  /**
+   * Declare the garbage collection schedule (`HarborProps.garbageCollection`) in the first chunk. Harbor keeps core's
+   * registry cache URL, password included, and core's URL with a saved schedule, and reads neither again
+   * (`HarborGarbageCollection`): `gc.captures` names the URLs, without the password, and `captured`
+   * the passwords, which the Job does not read but its name digests (`templateNamedJob`), so that a move of the cache
+   * or a rotation of its password runs the Job again, which saves the schedule anew. Called once.
+   */
+  public setGarbageCollection(gc: object, captured: readonly SecretKey[]): void {
+    captured.forEach((key) => key.selectorFor(this.ctx.namespace));
+    this.add({ key: FIRST_CHUNK_KEY, gc, captured, bytes: bytesOf({ gc }) });
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
     if (!this.layout) {
@@ -399,6 +418,8 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const secrets: Array<readonly [string, SecretKey]> = [];
   let oidc: object | undefined;
   let settings: object | undefined;
+  let gc: object | undefined;
+  const captured: SecretKey[] = [];
   // in key order, not the order declared: a team's project and robots sit where their names' hashes put them, so the
   // order of the addTeam calls changes no chunk (the trie already places entries by key); the project's key sorts
   // before its robots', and Harbor gets every project of a chunk before its robots anyway (configure.js)
@@ -411,6 +432,10 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
     }
     if (e.settings) {
       settings = e.settings;
+    }
+    if (e.gc) {
+      gc = e.gc;
+      captured.push(...e.captured ?? []);
     }
     if (e.oidc) {
       oidc = { ...e.oidc, clientSecretEnv: OIDC_SECRET_ENV };
@@ -436,9 +461,10 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const rendered = {
     ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
     ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
+    ...(gc ? { gc } : {}),
   };
   const config = configText(rendered);
-  return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets };
+  return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets, captured };
 }
 
 /** What a chunk's Job is built from. */
@@ -478,7 +504,8 @@ class ConfigureJob extends Construct {
     super(scope, id);
     const { namespace, labels } = componentPlacement(this, ctx, 'configure');
     const configMap = () => props.chunk().configMap;
-    const keys = () => [ctx.credentials.adminPassword, ...props.chunk().secrets.map(([, key]) => key)];
+    // the secrets it reads, and those whose change must run it again though it does not read them (`captured`)
+    const keys = () => [ctx.credentials.adminPassword, ...props.chunk().secrets.map(([, key]) => key), ...props.chunk().captured];
     const env = new ChunkEnv(namespace, () => {
       const vars = new EnvVars(namespace);
       vars.value('HARBOR_URL', componentUrl(ctx, 'core', 80));

@@ -51,8 +51,9 @@
 //   oidc:       { name, endpoint, clientId, clientSecretEnv, scope (comma-separated, with "openid"), groupsClaim: "",
 //                 adminGroup: "", groupFilter: "", userClaim: "", autoOnboard: false, verifyCert: true }
 //               (optional: sign-in with an OIDC provider; see OIDC)
+//   gc:         { schedule, cron, deleteUntagged, workers, captures } (optional; PUT every run: see garbage-collection.ts)
 // Applied in the order OIDC, settings, registries, projects, robots, project members, retired robots, retired project
-// groups: projects may use the registries, robots and members the projects, group members need OIDC.
+// groups, gc: projects may use the registries, robots and members the projects, group members need OIDC.
 //
 // Settings: Harbor lets any user who has signed in create a project while project_creation_restriction is "everyone",
 // its default (goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:115, src/server/v2.0/handler/project.go
@@ -245,6 +246,8 @@ const PROJECT_CREATION_RESTRICTIONS = ['adminonly', 'everyone'];
 // The entity_type of a project member that is a user, not a group (goharbor/harbor v2.15.1 src/pkg/member/models/member.go):
 // the projectAdmin users of an adopted project are warned of (see Settings).
 const USER_MEMBER = 'u';
+// Harbor's but Manual (goharbor/harbor v2.15.1 handler/gc.go:92-144)
+const GC_TYPES = ['Hourly', 'Daily', 'Weekly', 'Custom', 'None'];
 
 /** The configuration or environment is wrong: fails before Harbor is contacted. */
 class ConfigError extends Error {}
@@ -753,7 +756,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc', 'settings']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc', 'settings', 'gc']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -766,7 +769,17 @@ function validateConfig(raw) {
   const retiredProjectGroups = retiredNames(raw, 'retiredProjectGroups', 'project', 'projects', new Set(projects.map((p) => p.name)), 255);
   const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
   const settings = raw.settings === undefined || raw.settings === null ? null : validateSettings(raw.settings);
-  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc, settings };
+  const gc = raw.gc === undefined || raw.gc === null ? null : validateGc(raw.gc);
+  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc, settings, gc };
+}
+
+function validateGc(raw) {
+  checkObject(raw, 'gc', ['schedule', 'cron', 'deleteUntagged', 'workers', 'captures']);
+  if (!GC_TYPES.includes(raw.schedule)) {
+    throw new ConfigError(`gc: schedule must be one of ${GC_TYPES}`);
+  }
+  // Harbor checks the cron and workers (gc.go:133-165)
+  return { ...raw, deleteUntagged: raw.deleteUntagged === true, workers: field(raw, 'workers', 'gc', 'integer', 1) };
 }
 
 /** The Harbor-wide settings (see Settings): who may create projects. */
@@ -1481,7 +1494,7 @@ async function findProjectQuota(ctx, projectId, label) {
  * jobserviceHealthChecker). A /health that names no jobservice, or fails, does not hold the create up: it reports for
  * itself what is wrong. Past the budget the project fails alone, naming jobservice.
  */
-async function awaitJobservice(ctx, label) {
+async function awaitJobservice(ctx, label, what = 'a new proxy cache\'s retention policy') {
   let logged = false;
   for (;;) {
     let data;
@@ -1499,7 +1512,7 @@ async function awaitJobservice(ctx, label) {
       return;
     }
     const why = `Harbor's jobservice is ${jobservice.error ? `unhealthy (${redactor.excerpt(jobservice.error, BODY_EXCERPT_CHARS)})` : 'unhealthy'}, ` +
-      'and Harbor schedules a new proxy cache\'s retention policy on it';
+      `and Harbor schedules ${what} on it`;
     if (Date.now() + ctx.retryIntervalMs > ctx.deadline) {
       throw new HarborError(`${label}: not created: ${why}; still so when the run's retry budget ran out (HARBOR_WAIT_SECONDS=${ctx.waitSeconds}): ` +
         'check the jobservice pod and its log');
@@ -1992,6 +2005,23 @@ async function checkNoOidc(ctx) {
   return true;
 }
 
+// GET answers no body for none (handler/gc.go:167-180)
+async function applyGc(ctx, gc) {
+  const path = '/system/gc/schedule';
+  const { data } = await call(ctx, 'GET', path);
+  const was = isObject(data) && isObject(data.schedule) && `${data.schedule.type} ${data.schedule.cron} ${data.job_parameters}`;
+  if (gc.schedule === 'None') {
+    if (was) await call(ctx, 'PUT', path, { schedule: { type: 'None' } });
+    log(`gc: ${was ? `removed (was ${was})` : 'none'}`);
+    return true;
+  }
+  await awaitJobservice(ctx, 'gc', 'gc runs');
+  const parameters = { delete_untagged: gc.deleteUntagged, delete_tag: true, workers: gc.workers, dry_run: false };
+  await call(ctx, was ? 'PUT' : 'POST', path, { schedule: { type: gc.schedule, cron: gc.cron }, parameters });
+  log(`gc: saved ${gc.schedule} ${gc.cron} ${JSON.stringify(parameters)} (was ${was || 'none'}), with ${gc.captures}`);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Project members
 
@@ -2383,10 +2413,13 @@ async function main() {
     if (outcome.value === true) retiredFound++;
     if (outcome.value === false) retiredGone++;
   }
+  if (config.gc) {
+    await attempt('gc', () => applyGc(ctx, config.gc));
+  }
 
   const managed = config.projects.filter((p) => p.members !== null).length;
   const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length +
-    config.retiredProjectGroups.length + managed + (config.oidc || config.settings ? 1 : 0) + (config.settings ? 1 : 0);
+    config.retiredProjectGroups.length + managed + (config.oidc || config.settings ? 1 : 0) + (config.settings ? 1 : 0) + !!config.gc;
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }

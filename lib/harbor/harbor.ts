@@ -19,6 +19,7 @@ import {
   checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
 } from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
+import { gcCaptures, HarborGarbageCollection } from './garbage-collection';
 import { connectionBudget } from './connection-budget';
 import { HARBOR_DSN_PASSWORD_RULE } from './database-password';
 import { HarborContext, METRICS, componentName } from './context';
@@ -305,6 +306,17 @@ export interface HarborProps {
    * @default false
    */
   readonly usersCreateProjects?: boolean;
+  /**
+   * When Harbor deletes unreferenced blobs from its storage and clears the registry's cache, which otherwise only grow:
+   * `HarborGarbageCollection.weekly({ deleteUntagged, workers })`, `.daily()`, `.cron('0 0 3 * * 6')`, `.none()` (the
+   * Job removes any schedule) or `.unmanaged()` (the Job leaves Harbor's as set in its portal). The configuration Job
+   * saves the schedule on every run, replacing one set in the portal: Harbor keeps the registry cache's URL, password
+   * included, and core's URL with a saved schedule, so the Job runs again, and saves it anew, when they change (a
+   * rotation of the cache's password, a move of `registryCache`). Garbage collection does not block pushes or pulls.
+   *
+   * @default - `HarborGarbageCollection.weekly()`: Sundays at 00:00 UTC, untagged artifacts kept, 1 worker
+   */
+  readonly garbageCollection?: HarborGarbageCollection;
 }
 
 /** A robot account declared in code. */
@@ -433,6 +445,8 @@ export class Harbor extends Construct {
       invalidSecret('oidc', 'must be a HarborOidc: HarborOidc.of({ name, endpoint, clientId, clientSecret })');
     }
     this.oidc = props.oidc;
+    const garbageCollection = checkObject('garbageCollection', props.garbageCollection ?? HarborGarbageCollection.weekly(),
+      'must be a HarborGarbageCollection: HarborGarbageCollection.weekly(), .daily(), .cron(expression), .none() or .unmanaged()', HarborGarbageCollection);
     const usersCreateProjects = checkBoolean('usersCreateProjects', props.usersCreateProjects ?? false);
     const version = props.version ?? Harbor.VERSION;
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
@@ -580,6 +594,10 @@ export class Harbor extends Construct {
     if (this.oidc !== undefined) {
       this.oidcRedirectUri = `${this.url}/c/oidc/callback`;
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
+    }
+    const gc = garbageCollection._state();
+    if (gc !== undefined) {
+      this.configuration.setGarbageCollection({ ...gc, captures: gcCaptures(ctx) }, [ctx.registryCache.password]);
     }
   }
 

@@ -1,5 +1,7 @@
 export * from './configuration';
 export * from './exposure';
+export { HarborGarbageCollection } from './garbage-collection';
+export type { HarborGarbageCollectionOptions } from './garbage-collection';
 export * from './harbor';
 export * from './oidc';
 export * from './project-member';

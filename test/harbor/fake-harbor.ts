@@ -14,7 +14,8 @@ import { PROXY_CACHE_TYPES } from '../../lib/harbor/configuration';
  * (/configurations) with the OIDC client secret never returned, auth_mode locked once it has users besides admin and
  * every setting read-only under CONFIG_OVERWRITE_JSON (configOverwritten), robot expiry counted from creation, and
  * project members, with OIDC groups made on the first membership that names them in oidc_auth mode only; proxy caches
- * only of the permitted types, and not while jobservice is down (jobserviceDownFor, reported by GET /health).
+ * only of the permitted types, and not while jobservice is down (jobserviceDownFor, reported by GET /health); the
+ * garbage collection schedule (gcSchedule), which keeps core's registry cache URL as it was when saved (coreRedisUrlReg).
  */
 
 export interface RecordedRequest {
@@ -22,6 +23,21 @@ export interface RecordedRequest {
   /** Path with the raw (still encoded) query string. */
   readonly path: string;
   readonly body: any;
+}
+
+/**
+ * The garbage collection schedule as Harbor stores it (goharbor/harbor v2.15.1 src/pkg/scheduler/scheduler.go:95-135,
+ * src/controller/gc/controller.go:206-212): its type and cron, the parameters it lists (extra_attrs), and the callback's
+ * parameters, the gc.Policy, which hold core's _REDIS_URL_REG of the moment it was saved (src/server/v2.0/handler/gc.go:87)
+ * and which every scheduled run starts with (src/controller/gc/callback.go:46-52, controller.go:83).
+ */
+export interface FakeGcSchedule {
+  id: number;
+  type: string;
+  cron: string;
+  extraAttrs: { delete_untagged: boolean; delete_tag: boolean; workers: number };
+  dryRun: boolean;
+  redisUrlReg: string;
 }
 
 export interface FakeRegistry {
@@ -335,6 +351,10 @@ export class FakeHarbor {
    * (src/server/middleware/transaction/transaction.go). Infinity: it never comes up.
    */
   public jobserviceDownFor = 0;
+  /** The saved garbage collection schedule, if any (see FakeGcSchedule). */
+  public gcSchedule?: FakeGcSchedule;
+  /** Core's _REDIS_URL_REG, which a garbage collection schedule keeps as it was when saved. */
+  public coreRedisUrlReg = 'redis://:first-password@harbor-redis:6379/2?idle_timeout_seconds=30';
   /**
    * Harbor's quota_per_project_enable (default true): while off, a created project gets no quota at all and its
    * storage_limit is ignored (goharbor/harbor v2.15.1 src/server/v2.0/handler/project.go:128-143).
@@ -633,6 +653,9 @@ export class FakeHarbor {
     } else if (path === '/api/v2.0/robots') {
       if (method === 'GET') return this.listRobots(url);
       if (method === 'POST') return this.createRobot(body);
+    } else if (path === '/api/v2.0/system/gc/schedule') {
+      if (method === 'GET') return this.getGcSchedule();
+      if (method === 'POST' || method === 'PUT') return this.saveGcSchedule(method, body);
     } else if ((m = /^\/api\/v2\.0\/robots\/(\d+)$/.exec(path))) {
       if (method === 'PUT') return this.updateRobot(Number(m[1]), body);
       if (method === 'PATCH') return this.refreshSecret(Number(m[1]), body);
@@ -844,6 +867,71 @@ export class FakeHarbor {
     }
     Object.assign(this.configurations, body);
     return { status: 200 };
+  }
+
+  /**
+   * GetGCSchedule (goharbor/harbor v2.15.1 src/server/v2.0/handler/gc.go:167-180): 200 without a body when there is no
+   * schedule; else a GCHistory (handler/model/gc.go:81-106) whose job_parameters is the schedule's extra_attrs as a JSON
+   * string, without redis_url_reg (CleanExtraAttrs, :113-124), and whose schedule is { type, cron, next_scheduled_time }.
+   */
+  private getGcSchedule() {
+    const s = this.gcSchedule;
+    if (!s) return { status: 200 };
+    return {
+      status: 200,
+      body: {
+        id: s.id, job_name: '', job_kind: s.cron, job_parameters: JSON.stringify(s.extraAttrs), deleted: false, job_status: '',
+        schedule: { cron: s.cron, type: s.type, next_scheduled_time: '2026-12-06T00:00:00.000Z' },
+        creation_time: '2026-12-05T00:00:00.000Z', update_time: '2026-12-05T00:00:00.000Z',
+      },
+    };
+  }
+
+  /**
+   * CreateGCSchedule (201, with a Location) and UpdateGCSchedule (200) do the same (gc.go:54-80, kick :82-146): None
+   * deletes any schedule; Hourly, Daily, Weekly and Custom validate the cron (:156-165, src/common/utils/utils.go:300-313)
+   * and the workers (:133-142, :292-297), then delete any schedule and save a new one with core's _REDIS_URL_REG of
+   * now. Manual would start a run, which the fake does not do. Unknown fields are refused (the swagger Schedule
+   * definition, api/v2.0/swagger.yaml:8167-8194, and what Harbor's portal sends, gc.component.ts:218-273).
+   */
+  private saveGcSchedule(method: string, body: any) {
+    onlyFields(body, ['schedule', 'parameters'], 'schedule');
+    onlyFields(body.schedule, ['type', 'cron'], 'schedule.schedule');
+    const parameters = body.parameters ?? {};
+    onlyFields(parameters, ['delete_untagged', 'delete_tag', 'workers', 'dry_run'], 'schedule.parameters');
+    const type = body.schedule.type;
+    const done = () => (method === 'POST' ? { status: 201, headers: { location: '/api/v2.0/system/gc/0' } } : { status: 200 });
+    if (type === 'None') {
+      this.gcSchedule = undefined;
+      return done();
+    }
+    if (!['Hourly', 'Daily', 'Weekly', 'Custom'].includes(type)) fail(400, `the fake takes no schedule type ${JSON.stringify(type)}`);
+    if (parameters.workers !== undefined) {
+      if (!Number.isInteger(parameters.workers)) fail(400, 'workers should be integer format');
+      if (parameters.workers <= 0 || parameters.workers > 10) {
+        fail(400, `Error: Invalid number of workers:${parameters.workers}. Workers must be greater than 0 and less than or equal to 10.`);
+      }
+    }
+    const cron = body.schedule.cron;
+    if (typeof cron !== 'string' || cron === '' || cron.split(' ').length !== 6 || cron.split(' ')[0] !== '0') {
+      fail(400, `invalid cron string for scheduled gc: ${cron}`);
+    }
+    for (const key of ['delete_untagged', 'delete_tag', 'dry_run']) {
+      if (parameters[key] !== undefined && typeof parameters[key] !== 'boolean') fail(400, `${key} must be a boolean`);
+    }
+    // the schedule is submitted to jobservice within the request, whose transaction then makes nothing
+    // (src/pkg/scheduler/scheduler.go:180-192)
+    if (this.jobserviceDownFor > 0) fail(500, 'internal server error', 'UNKNOWN');
+    this.gcSchedule = {
+      id: this.nextId++,
+      type,
+      cron,
+      // CreateSchedule keeps these three, a false or 0 for one not sent (src/controller/gc/controller.go:206-212)
+      extraAttrs: { delete_untagged: parameters.delete_untagged === true, delete_tag: parameters.delete_tag === true, workers: parameters.workers ?? 0 },
+      dryRun: parameters.dry_run === true,
+      redisUrlReg: this.coreRedisUrlReg,
+    };
+    return done();
   }
 
   /** Harbor's parseProjectNameOrID without X-Is-Resource-Name: a number is an id, anything else a name. */

@@ -56,13 +56,14 @@ describe('HarborOidc', () => {
     expect(harbor.oidcRedirectUri).toBe('https://harbor.example.com/c/oidc/callback');
   });
 
-  test('without it, config.json has no oidc key and no project members, only the settings every Harbor has', () => {
+  test('without it, config.json has no oidc key and no project members, only the settings and schedule every Harbor has', () => {
     const chart = testChart('harbor');
     const harbor = inClusterHarbor(chart);
     harbor.addProject('apps');
     const [state] = [...states(synth(chart)).values()];
     // the settings, with which the Job also fails while Harbor is still in oidc_auth (configure-oidc.test.ts)
-    expect(Object.keys(state)).toEqual(['registries', 'projects', 'robots', 'settings']);
+    // and the garbage collection schedule (garbage-collection.test.ts)
+    expect(Object.keys(state)).toEqual(['registries', 'projects', 'robots', 'settings', 'gc']);
     expect(Object.keys(state.projects[0])).toEqual(['name', 'public', 'registry', 'storageLimit', 'metadata']);
     expect(harbor.oidcRedirectUri).toBeUndefined();
   });

@@ -1,0 +1,127 @@
+import { HarborGarbageCollection, Redis, RedisMaxMemoryPolicy, SecretKey } from '../../lib';
+import { withDigests } from '../../lib/core/checksum';
+import { find, refusal, synth, testChart } from '../util';
+import { inClusterHarbor } from './fixtures';
+
+// The garbage collection schedule in code (lib/harbor/garbage-collection.ts): what the synth refuses, and what the
+// first configure Job is given. configure-gc.test.ts runs the script against the fake Harbor.
+
+const jobs = (objects: any[]) => objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+/** The first configure Job's config.json (a Harbor of one chunk). */
+function state(objects: any[]): any {
+  const [job] = jobs(objects);
+  return JSON.parse(find(objects, 'ConfigMap', job.spec.template.spec.volumes[0].projected.sources[1].configMap.name).data['config.json']);
+}
+const keyOf = (key: SecretKey) => `${key.secret.namespace}/${key.secret.secretName}/${key.key}`;
+const CAPTURES = 'core http://harbor-core:80, jobs redis://redis.default.svc.cluster.local:6379/1, ' +
+  'registry cache redis://redis.default.svc.cluster.local:6379/2';
+
+describe('the schedule the configure Job saves', () => {
+  // the default: weekly as Harbor's portal's preset (goharbor/harbor v2.15.1 src/portal/src/app/base/left-side-nav/
+  // clearing-job/gc-page/gc/gc.component.ts:275-291), untagged kept and 1 worker as the portal's defaults (:148-151)
+  test('by default weekly, Sundays at 00:00, as the portal shows "Weekly", untagged artifacts kept, 1 worker', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const gc = state(synth(chart)).gc;
+    expect(gc).toEqual({ schedule: 'Weekly', cron: '0 0 0 * * 0', deleteUntagged: false, workers: 1, captures: expect.any(String) });
+    expect(gc.captures.replace(/redis\.[a-z.-]+:/g, 'redis.default.svc.cluster.local:')).toBe(CAPTURES);
+  });
+
+  test('daily, a cron (Custom unless a preset), and options; none removes, unmanaged sends nothing', () => {
+    const gcOf = (garbageCollection: HarborGarbageCollection) => {
+      const chart = testChart('harbor');
+      inClusterHarbor(chart, { garbageCollection });
+      const { captures, ...rest } = state(synth(chart)).gc ?? { captures: undefined };
+      return rest;
+    };
+    expect(gcOf(HarborGarbageCollection.daily({ workers: 3 }))).toEqual({ schedule: 'Daily', cron: '0 0 0 * * *', deleteUntagged: false, workers: 3 });
+    expect(gcOf(HarborGarbageCollection.cron('0 30 2 * * sat', { deleteUntagged: true })))
+      .toEqual({ schedule: 'Custom', cron: '0 30 2 * * sat', deleteUntagged: true, workers: 1 });
+    expect(gcOf(HarborGarbageCollection.cron('0 0 * * * *'))).toEqual({ schedule: 'Hourly', cron: '0 0 * * * *', deleteUntagged: false, workers: 1 });
+    expect(gcOf(HarborGarbageCollection.none())).toEqual({ schedule: 'None' });
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { garbageCollection: HarborGarbageCollection.unmanaged() });
+    expect(state(synth(chart)).gc).toBeUndefined();
+  });
+
+  test('crons Harbor takes: lists, ranges, steps, names, "?"', () => {
+    for (const cron of ['0 0 3 * * 6', '0 */15 1-5 ? jan-mar mon,wed,fri', '0 0 0 1/2 * *', '0 5,35 0-23/2 1-31 1-12 0-6', '0 0 0 * * SUN']) {
+      expect(HarborGarbageCollection.cron(cron).cron).toBe(cron);
+    }
+  });
+
+  // goharbor/harbor v2.15.1 src/common/utils/utils.go:295-313 (6 fields, the first 0), robfig/cron v3.0.1 parser.go:236-318
+  // and spec.go:20-49 (each field's syntax and bounds)
+  test.each([
+    ['0 3 * * 6', 'must be a cron of 6 fields'],
+    ['0 0 3 * * 6 *', 'must be a cron of 6 fields'],
+    ['0  0 3 * * 6', 'must be a cron of 6 fields'],
+    [' 0 0 3 * * 6', 'must be a cron of 6 fields'],
+    ['@weekly', 'must be a cron of 6 fields'],
+    ['30 0 3 * * 6', 'Harbor refuses any other second than 0'],
+    ['0 60 3 * * 6', 'its minute field "60" goes outside 0 to 59'],
+    ['0 0 24 * * 6', 'its hour field "24" goes outside 0 to 23'],
+    ['0 0 3 0 * *', 'its day of month field "0" goes outside 1 to 31'],
+    ['0 0 3 * 13 *', 'its month field "13" goes outside 1 to 12'],
+    ['0 0 3 * * 7', 'its day of week field "7" goes outside 0 to 6'],
+    ['0 0 3 * * sunday', 'its day of week field "sunday" must hold numbers from 0 to 6 or a name (sun...)'],
+    ['0 0 5-3 * * *', 'has a range that ends before it starts, "5-3"'],
+    ['0 */0 * * * *', 'has a step that is not a positive number in "*/0"'],
+    ['0 1/2/3 * * * *', 'has two "/" in "1/2/3"'],
+    ['0 1-2-3 * * * *', 'has two "-" in "1-2-3"'],
+    ['0 1,,2 * * * *', 'must hold numbers from 0 to 59'],
+  ])('refuses the cron %j in one line naming it', (cron, why) => {
+    const message = refusal(() => HarborGarbageCollection.cron(cron));
+    expect(message).toContain(`invalid garbageCollection.cron ${JSON.stringify(cron)}: must be a cron of 6 fields separated by single spaces`);
+    expect(message).toContain(why);
+  });
+
+  test('refuses workers outside 1 to 10, a deleteUntagged that is no boolean, an unknown option, and a prop of another kind', () => {
+    expect(refusal(() => HarborGarbageCollection.weekly({ workers: 0 }))).toBe('invalid garbageCollection.workers 0: must be an integer from 1 to 10');
+    expect(refusal(() => HarborGarbageCollection.weekly({ workers: 11 }))).toBe('invalid garbageCollection.workers 11: must be an integer from 1 to 10');
+    expect(refusal(() => HarborGarbageCollection.daily({ workers: 1.5 }))).toBe('invalid garbageCollection.workers 1.5: must be an integer from 1 to 10');
+    expect(refusal(() => HarborGarbageCollection.cron('0 0 3 * * 6', { deleteUntagged: 'yes' as any })))
+      .toBe('invalid garbageCollection.deleteUntagged "yes": must be true or false');
+    expect(refusal(() => HarborGarbageCollection.weekly({ deleteUntaged: true } as any)))
+      .toBe('invalid deleteUntaged true: garbageCollection options has no prop "deleteUntaged" (did you mean "deleteUntagged"?); its props are deleteUntagged, workers');
+    const chart = testChart('harbor');
+    expect(refusal(() => inClusterHarbor(chart, { garbageCollection: { cron: '0 0 0 * * 0' } as any })))
+      .toContain('invalid garbageCollection {"cron":"0 0 0 * * 0"}: must be a HarborGarbageCollection');
+  });
+});
+
+// Harbor keeps the registry cache's URL, password included, with a saved schedule (src/server/v2.0/handler/gc.go:87,
+// src/controller/gc/callback.go:46-52): the first Job must run again when they change, and it alone
+describe('what the schedule keeps runs the first Job again', () => {
+  const build = (options: { separateCache?: boolean; gc?: HarborGarbageCollection; rotated?: boolean } = {}) => {
+    const chart = testChart('harbor');
+    const registryCache = options.separateCache
+      ? new Redis(chart, 'RegistryCache', { name: 'registry-cache', maxMemoryPolicy: RedisMaxMemoryPolicy.ALL_KEYS_LRU }) : undefined;
+    const harbor = inClusterHarbor(chart, { registryCache, garbageCollection: options.gc });
+    harbor.addProject('apps');
+    const redis = (registryCache ?? chart.node.findChild('Redis')) as Redis;
+    const cacheKey = keyOf(redis.password);
+    return withDigests(chart, (key) => (key === cacheKey && options.rotated ? 'rotated' : `digest-of-${key}`), () => synth(chart));
+  };
+  const names = (objects: any[]) => jobs(objects).map((j) => j.metadata.name);
+
+  test('a rotation of the registry cache\'s password, whose value no Job reads', () => {
+    const [before, after] = [build(), build({ rotated: true })];
+    expect(names(after)).not.toEqual(names(before));
+    // the Job only digests it: no variable names the Redis Secret
+    const env = JSON.stringify(jobs(after)[0].spec.template.spec.containers[0].env);
+    expect(env).not.toContain('redis');
+    // unmanaged, the Job has nothing to save again
+    const unmanaged = HarborGarbageCollection.unmanaged();
+    expect(names(build({ gc: unmanaged, rotated: true }))).toEqual(names(build({ gc: unmanaged })));
+  });
+
+  test('a move of the registry cache to a server of its own, and a change of the schedule', () => {
+    const base = build();
+    const moved = build({ separateCache: true });
+    expect(state(moved).gc.captures).toContain('registry cache redis://registry-cache.');
+    expect(names(moved)).not.toEqual(names(base));
+    expect(names(build({ gc: HarborGarbageCollection.daily() }))).not.toEqual(names(base));
+    expect(names(build({ gc: HarborGarbageCollection.weekly() }))).toEqual(names(base));
+  });
+});
