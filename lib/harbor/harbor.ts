@@ -106,8 +106,9 @@ export interface HarborProps {
    * collection) and jobservice (which runs it) connect to it. Size it to hold at least the chunked uploads in flight:
    * an upload's size evicted before its last request makes Harbor skip that blob's quota check and record it with size
    * 0 (goharbor/harbor v2.15.1 src/server/middleware/quota/put_blob_upload.go). Its CA, if any, must be `redis`'s;
-   * like `redis` it serves this Harbor alone. Moving the cache here rolls the registry and core; a saved garbage
-   * collection schedule keeps the old URL until saved again.
+   * like `redis` it serves this Harbor alone. Moving the cache here rolls the registry and core, and runs the
+   * first configure Job again, which saves the garbage collection schedule anew (`garbageCollection`), as Harbor keeps
+   * the cache's URL with it.
    *
    * @default - `redis`, db 2
    */
