@@ -598,7 +598,9 @@ export class Harbor extends Construct {
     }
     const gc = garbageCollection._state();
     if (gc !== undefined) {
-      this.configuration.setGarbageCollection({ ...gc, captures: gcCaptures(ctx) }, [ctx.registryCache.password]);
+      // a schedule keeps core's URLs, which None does not save
+      const saved = garbageCollection.cron !== undefined;
+      this.configuration.setGarbageCollection(saved ? { ...gc, captures: gcCaptures(ctx) } : gc, saved ? [ctx.registryCache.password] : []);
     }
   }
 

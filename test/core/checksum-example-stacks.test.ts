@@ -32,6 +32,10 @@ import { secretValues, stderrOf } from '../util';
  * - Harbor's jobservice reads no database Secret, yet rolls with core when the database password changes: it loads
  *   the database settings from core's configuration API once, at start (goharbor/harbor v2.15.1
  *   src/jobservice/job/impl/context.go `Init`).
+ * - Harbor's first configure Job reads no Redis Secret, yet runs again when the password of the registry's cache
+ *   changes while it declares a garbage collection schedule: Harbor keeps core's URL of that cache, password included,
+ *   with a saved schedule and reads it from nowhere else (goharbor/harbor v2.15.1 src/server/v2.0/handler/gc.go:87,
+ *   src/controller/gc/callback.go:46-52), so the Job saves it anew (lib/harbor/garbage-collection.ts).
  *
  * Programs that read a Secret at run time through the API rather than from their pod spec need no roll: Drone's
  * secrets extension gets each pipeline secret when a build asks for it (drone/drone-kubernetes-secrets
@@ -115,6 +119,21 @@ function expectedOf(b: Synth, values: string[]) {
     }
   }
   const rerun = new Set(b.objects.filter((o) => o.kind === 'Job' && values.some((k) => reads(o, k))).map(jobStem));
+  // the first configure Job saves a declared garbage collection schedule anew with the registry cache's password
+  for (const core of pods.filter((o) => o.metadata.name.endsWith('-core') && o.kind === 'Deployment')) {
+    const env = templateOf(core).spec.containers.flatMap((c: any) => c.env ?? []);
+    const variable = /\$\(([A-Z_]+)\)@/.exec(env.find((e: any) => e.name === '_REDIS_URL_REG')?.value ?? '')?.[1];
+    const password = env.find((e: any) => e.name === variable)?.valueFrom?.secretKeyRef;
+    const ns = core.metadata.namespace;
+    const stem = `${core.metadata.name.replace(/-core$/, '')}-configure`;
+    const job = b.objects.find((o) => o.kind === 'Job' && o.metadata.namespace === ns && jobStem(o) === `Job/${ns}/${stem}`);
+    const configMap = job?.spec.template.spec.volumes[0].projected.sources[1].configMap.name;
+    const config = b.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === ns && o.metadata.name === configMap);
+    const gc = config ? JSON.parse(config.data['config.json']).gc : undefined;
+    if (password && gc && gc.schedule !== 'None' && values.includes(`${ns}/${password.name}/${password.key}`)) {
+      rerun.add(`Job/${ns}/${stem}`);
+    }
+  }
   return { rolled: [...rolled].sort(), rerun: [...rerun].sort() };
 }
 

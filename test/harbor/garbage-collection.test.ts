@@ -111,9 +111,11 @@ describe('what the schedule keeps runs the first Job again', () => {
     // the Job only digests it: no variable names the Redis Secret
     const env = JSON.stringify(jobs(after)[0].spec.template.spec.containers[0].env);
     expect(env).not.toContain('redis');
-    // unmanaged, the Job has nothing to save again
-    const unmanaged = HarborGarbageCollection.unmanaged();
-    expect(names(build({ gc: unmanaged, rotated: true }))).toEqual(names(build({ gc: unmanaged })));
+    // unmanaged or none, the Job has nothing to save again, and None keeps no URL
+    for (const gc of [HarborGarbageCollection.unmanaged(), HarborGarbageCollection.none()]) {
+      expect(names(build({ gc, rotated: true }))).toEqual(names(build({ gc })));
+    }
+    expect(state(build({ gc: HarborGarbageCollection.none() })).gc).toEqual({ schedule: 'None' });
   });
 
   test('a move of the registry cache to a server of its own, and a change of the schedule', () => {
