@@ -287,11 +287,13 @@ export class ConfigureJobs extends Construct {
   public constructor(scope: Construct, id: string, private readonly ctx: HarborContext) {
     super(scope, id);
     const { namespace, labels, selector } = componentPlacement(this, ctx, 'configure');
-    const script = fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8');
-    // named by its content, as each chunk's ConfigMap is (see above), but for the script's comments: a release that
-    // only rewords them updates the ConfigMap in place and runs no Job again (script-code.ts)
-    this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(scriptCode(script))}`;
-    kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': script } });
+    // the script without its comment lines (script-code.ts), which are most of its explanation and some 40% of its
+    // size: the object, the largest of Harbor's and the same at any number of teams, stays far under the 256 KiB a
+    // client-side apply stores, and its comments are read in lib/harbor/configure.js, not in the cluster. Named by that
+    // content, as each chunk's ConfigMap is (see above), so a release that only rewords a comment changes nothing
+    const code = scriptCode(fs.readFileSync(path.join(__dirname, 'configure.js'), 'utf8'));
+    this.scriptName = `${componentName(ctx, 'configure-script')}-${shortHash(code)}`;
+    kube(this, 'Script', 'ConfigMap', { metadata: { name: this.scriptName, namespace, labels }, data: { 'configure.js': code } });
     // the current Jobs, before them in the manifest so that an apply replaces it first; its name is fixed, so the
     // kubelet brings each new list into the running pods of earlier Jobs (see above)
     currentJobsConfigMap(this, 'CurrentJobs', { name: currentJobsName(ctx), namespace, labels, jobs: () => this.slots.map((slot) => slot.job) });

@@ -2,6 +2,7 @@ import {
   HarborExposure, Image, ImageRelocation, Images, ProxyUpstream, RegistryType, RobotPermission, Secret, SecretValueKind,
 } from '../../lib';
 import { configText } from '../../lib/harbor/configure-job';
+import { scriptCode } from '../../lib/harbor/script-code';
 import { container, envOf, find, synth, testChart, thrown } from '../util';
 import { inClusterHarbor } from './fixtures';
 
@@ -65,7 +66,7 @@ describe('Harbor configuration in code', () => {
     ]);
     // the script is shared by every chunk's Job, in a ConfigMap of its own
     expect(mounted(objects).script.data).toEqual({
-      'configure.js': require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8'),
+      'configure.js': scriptCode(require('fs').readFileSync(require.resolve('../../lib/harbor/configure.js'), 'utf8')),
     });
   });
 

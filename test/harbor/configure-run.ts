@@ -2,12 +2,19 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { scriptCode } from '../../lib/harbor/script-code';
 import { FakeHarbor, secretEchoes } from './fake-harbor';
 
 // The one harness of the tests that run lib/harbor/configure.js against the fake Harbor (configure-script.test.ts,
 // configure-oidc.test.ts): a fresh fake for each test, and a runner that fails the test if any run prints a secret.
 
 const SCRIPT = path.resolve(__dirname, '../../lib/harbor/configure.js');
+/** The script as the Job runs it: its ConfigMap holds the code without its comment lines (configure-job.ts). */
+const shipped = (dir: string): string => {
+  const file = path.join(dir, 'configure.js');
+  fs.writeFileSync(file, scriptCode(fs.readFileSync(SCRIPT, 'utf8')));
+  return file;
+};
 
 /** What one run of the script printed, and how it ended. */
 export interface ConfigureRun {
@@ -61,10 +68,12 @@ export function leaks(output: string, secrets: string[], options: { username?: s
  */
 export function configureHarness(options: { adminPassword: string; secrets: Readonly<Record<string, string>> }): ConfigureHarness {
   let tmp = '';
+  let script = '';
   let harbor: FakeHarbor | undefined;
   let runs = 0;
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'harbor-configure-'));
+    script = shipped(tmp);
   });
   afterAll(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -106,7 +115,7 @@ export function configureHarness(options: { adminPassword: string; secrets: Read
         if (value !== undefined) fullEnv[key] = value;
       }
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [SCRIPT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [script], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         let output = '';
