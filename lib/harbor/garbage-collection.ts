@@ -1,4 +1,5 @@
 import { checkBoolean, checkInteger, checkKnownProps, invalid } from '../core';
+import { sha256 } from '../core/hash';
 import { IRedis } from '../redis';
 import { componentUrl, HarborContext, REDIS_DB } from './context';
 
@@ -187,12 +188,25 @@ function redisLocation(server: IRedis, db: number): string {
 }
 
 /**
- * What Harbor keeps with a saved garbage collection schedule and reads from nowhere else, as the configuration Job's
- * `gc.captures` says it (see `HarborGarbageCollection`), without the password, which the Job's name
- * digests instead: core's URL, to which jobservice reports each run; jobservice's Redis, which holds the periodic job
- * (a new server starts without it); and the registry cache's URL, which every run clears.
+ * What Harbor keeps with a saved garbage collection schedule and reads from nowhere else, described without the
+ * password (which the Job's name digests instead): core's URL, to which jobservice reports each run; jobservice's
+ * Redis, which holds the periodic job (a new server starts without it); and the registry cache's URL, which every run
+ * clears.
  */
-export function gcCaptures(ctx: HarborContext): string {
+export function gcCaptureText(ctx: HarborContext): string {
   return `core ${componentUrl(ctx, 'core', 80)}, jobs ${redisLocation(ctx.redis, REDIS_DB.jobservice)}, ` +
     `registry cache ${redisLocation(ctx.registryCache, REDIS_DB.registry)}`;
+}
+
+/**
+ * The configuration Job's `gc.captures` (see `HarborGarbageCollection`): a digest of `gcCaptureText`, so that a change
+ * of any of it changes the first chunk's configuration, and so its Job, which saves the schedule again. A digest, not
+ * the text: the Job never connects to those servers, and addresses in its configuration would read as ones it dials
+ * (to a reader, and to the tests that check each pod's configured addresses against the NetworkPolicies); under
+ * `pulumi up` a server's address is a placeholder until deploy time, which would make the whole configuration unknown
+ * in a preview. There the digest is of the placeholder, so only the password's change is seen: a replaced managed
+ * Valkey needs the Job run again by hand (README, Garbage collection).
+ */
+export function gcCaptures(ctx: HarborContext): string {
+  return `sha256:${sha256(gcCaptureText(ctx)).toString('hex').slice(0, 16)}`;
 }
