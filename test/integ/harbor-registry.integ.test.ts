@@ -17,7 +17,7 @@ import { RedisServer } from './redis-server';
 import { BasicAuth, getBlob, LAYER_TAR_GZIP, pullImage, pushBlob, pushImage, pushManifest, sha256Digest, tinyImage } from './registry-client';
 import { RegistryServer } from './registry-server';
 import {
-  configMapKey, containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey,
+  configMapKey, containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey, SecretObject,
 } from './rendered';
 import { S3Server } from './s3-server';
 
@@ -103,11 +103,12 @@ function startOnFilesystem(pod: ReturnType<typeof registryPod>, redis: { port: n
 }
 
 /**
- * The rendered registry of `chart` on filesystem storage, with a redis-server that requires the password of the
- * Redis the registry is rendered to use (`passwordOf`).
+ * The rendered registry of `chart` (with the Secrets a user provides, `provided`) on filesystem storage, with a
+ * redis-server that requires the password of the Redis the registry is rendered to use (`passwordOf`); `stop` stops
+ * both and removes their work folder.
  */
-async function startRendered(chart: ReturnType<typeof testChart>, passwordOf: (rendered: Rendered) => string) {
-  const rendered = render(chart);
+async function startRendered(chart: ReturnType<typeof testChart>, passwordOf: (rendered: Rendered) => string, provided: SecretObject[] = []) {
+  const rendered = render(chart, provided);
   const pod = registryPod(rendered);
   const password = passwordOf(rendered);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-redis-'));
@@ -396,16 +397,9 @@ describe('Harbor registry on a Redis password YAML would read otherwise, on dock
     // plain TCP and no ACL user: Debian's distribution 2.8 has neither `enabletls` nor `username` (Harbor's fork has both)
     const plain = new ExternalRedis(chart, 'Valkey', { host: 'valkey.internal', port: 6379, tls: false, password: secret.key('password') });
     inClusterHarbor(chart, { redis: plain });
-    const rendered = render(chart, [providedSecret(NS, 'valkey', { password: redisPassword })]);
-    const pod = registryPod(rendered);
-    const creds = coreRegistryCredentials(rendered);
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-harbor-registry-pw-'));
-    let redis: RedisServer | undefined;
-    let registry: RegistryServer | undefined;
+    const started = await startRendered(chart, () => redisPassword, [providedSecret(NS, 'valkey', { password: redisPassword })]);
     try {
-      fs.writeFileSync(path.join(work, 'passwd'), mountedFile(rendered, pod.deployment, 'registry', pod.parsed.auth.htpasswd.path), { mode: 0o600 });
-      redis = await RedisServer.start({ password: redisPassword, tls: false });
-      registry = await startOnFilesystem(pod, redis, work);
+      const { pod, redis, registry, creds } = started;
       const image = tinyImage(`cached with ${redisPassword}\n`);
       const pushed = await pushImage(registry.url, 'library/pw', 'v1', image, creds);
       if (!pushed.ok) throw new Error(`push failed: ${JSON.stringify(pushed)}\n${registry.logs()}`);
@@ -413,9 +407,7 @@ describe('Harbor registry on a Redis password YAML would read otherwise, on dock
       expect(db2Keys).toContain(`blobs::${pushed.layer.digest}`);
       expect(troubleIn(registry.logs())).toEqual([]);
     } finally {
-      await registry?.stop();
-      await redis?.stop();
-      fs.rmSync(work, { recursive: true, force: true });
+      await started.stop();
     }
   });
 });
