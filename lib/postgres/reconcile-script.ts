@@ -177,17 +177,19 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
       lines.push('\\unset password');
       lines.push('\\set VERBOSITY default');
     }
-    const mayAlter = MAY_ALTER_ROLNAME;
+    // a declared role someone made SUPERUSER (or REPLICATION, before 16) by hand: the ALTER's error would stop every
+    // run (ON_ERROR_STOP), so it is warned of, with the statement a superuser runs (SUPERUSER_ONLY)
+    const mayAlter = MAY_ALTER_ATTRIBUTES;
     // a role made before without LOGIN (CREATE ROLE's default) could never log in as the app does
     lines.push(`SELECT format('ALTER ROLE %I LOGIN', rolname), ${report(`format('dockyard: role %I: may log in now', rolname)`)}`);
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND NOT rolcanlogin AND ${mayAlter} \\gexec`);
-    lines.push(`SELECT format('dockyard: warning: role %I cannot log in (NOLOGIN), and the admin lacks ADMIN OPTION on it: run ALTER ROLE %I LOGIN', rolname, rolname)`);
+    lines.push(`SELECT format('dockyard: warning: role %I cannot log in (NOLOGIN), and %s ALTER ROLE %I LOGIN', rolname, ${WHY_NOT_ALTERED}, rolname)`);
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND NOT rolcanlogin AND NOT ${mayAlter};`);
     lines.push(`SELECT format('ALTER ROLE %I CONNECTION LIMIT %s', rolname, ${limit}), ` +
       `${report(`format('dockyard: role %I: connection limit %s -> %s', rolname, rolconnlimit, ${limit})`)}`);
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND rolconnlimit <> ${limit} AND ${mayAlter} \\gexec`);
-    lines.push(`SELECT format('dockyard: warning: role %I: cannot set its connection limit %s (now %s): ' ||`);
-    lines.push(`  'the admin lacks ADMIN OPTION on it', rolname, ${limit}, rolconnlimit)`);
+    lines.push(`SELECT format('dockyard: warning: role %I: cannot set its connection limit %s (now %s): %s ALTER ROLE %I CONNECTION LIMIT %s',`);
+    lines.push(`  rolname, ${limit}, rolconnlimit, ${WHY_NOT_ALTERED}, rolname, ${limit})`);
     lines.push(`  FROM pg_roles WHERE rolname = ${r} AND rolconnlimit <> ${limit} AND NOT ${mayAlter};`);
     lines.push(`SELECT format('CREATE DATABASE %I', ${db}) || CASE WHEN :'dockyard_superuser'::boolean THEN format(' OWNER %I', ${r}) ELSE '' END, ` +
       `${report(`'dockyard: created database ' || quote_ident(${db})`)}`);
@@ -246,17 +248,15 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
  * longer names. NOLOGIN refuses every new session of the role (postgres/postgres src/backend/utils/init/miscinit.c
  * InitializeSessionUserId: "role \"%s\" is not permitted to log in"), and the sessions open already are ended
  * (`sessionsOfLeft`). The admin's own role is never one; one the admin may not alter (PostgreSQL 16's ADMIN OPTION
- * rule, as for a connection limit; a SUPERUSER or REPLICATION role, unless it is a superuser), or whose sessions it
+ * rule, as for a connection limit; `SUPERUSER_ONLY`, unless it is a superuser), or whose sessions it
  * may not end, gets a warning with the statement to run instead. In name order, whatever order the server keeps them
  * in.
  */
 function leftRoleLines(mark: string, databases: readonly ReconciledDatabase[]): string[] {
   const declared = [...new Set(databases.map((d) => d.user))].sort().map(sqlLiteral).join(', ');
-  // a marked role someone made a superuser or a replication role since: only a superuser may alter it on 15
-  // (postgres/postgres REL_15_STABLE src/backend/commands/user.c AlterRole: "must be superuser to alter superuser
-  // roles ...", "... replication roles ..."; a superuser one on 16 and later too), which MAY_ALTER_ROLNAME does not
-  // ask, and the ALTER's error would stop every run (ON_ERROR_STOP): it is left, with the warning
-  const mayAlter = `(${MAY_ALTER_ROLNAME} AND (NOT (rolsuper OR rolreplication) OR :'dockyard_superuser'::boolean))`;
+  // a marked role someone made a superuser or a replication role since (SUPERUSER_ONLY): the ALTER's error would stop
+  // every run (ON_ERROR_STOP): it is left, with the warning
+  const mayAlter = MAY_ALTER_ATTRIBUTES;
   const left = `  FROM pg_roles WHERE rolcanlogin AND shobj_description(oid, 'pg_authid') = ${sqlLiteral(mark)} AND rolname <> current_user\n` +
     `  AND NOT (rolname::text = ANY (ARRAY[${declared}]::text[]))`;
   return [
@@ -295,9 +295,10 @@ function sessionsOfLeft(mark: string, declared: string, not: string): string[] {
 }
 
 /**
- * Two facts about the admin every session that may alter a role sets first (psql variables, printing nothing): whether
- * it is a superuser (`dockyard_superuser`: one that is not cannot give a database away), and whether it may alter any
- * role that is not a superuser (`dockyard_alters_any`). PostgreSQL 16 and later let a CREATEROLE admin alter only
+ * Facts about the admin every session that may alter a role sets first (psql variables, printing nothing): whether
+ * it is a superuser (`dockyard_superuser`: one that is not cannot give a database away), whether the server is older
+ * than 16 (`dockyard_before_16`, for `SUPERUSER_ONLY`), and whether it may alter any role that is not a superuser
+ * (`dockyard_alters_any`). PostgreSQL 16 and later let a CREATEROLE admin alter only
  * roles it holds with ADMIN OPTION (those it created), for any change, its password too (postgres/postgres
  * src/backend/commands/user.c AlterRole: "Most changes to a role require that you both have CREATEROLE privileges and
  * also ADMIN OPTION on the role"); before 16, CREATEROLE sufficed. A provider's role made by another account keeps its
@@ -306,7 +307,8 @@ function sessionsOfLeft(mark: string, declared: string, not: string): string[] {
  */
 const ADMIN_FACTS: readonly string[] = [
   "SELECT rolsuper AS dockyard_superuser FROM pg_roles WHERE rolname = current_user \\gset",
-  `SELECT :'dockyard_superuser'::boolean OR current_setting('server_version_num')::int < 160000 AS dockyard_alters_any \\gset`,
+  `SELECT current_setting('server_version_num')::int < 160000 AS dockyard_before_16 \\gset`,
+  `SELECT :'dockyard_superuser'::boolean OR :'dockyard_before_16'::boolean AS dockyard_alters_any \\gset`,
 ];
 
 /**
@@ -315,6 +317,32 @@ const ADMIN_FACTS: readonly string[] = [
  * pg_role_aclcheck).
  */
 const MAY_ALTER_ROLNAME = `(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))`;
+
+/**
+ * The attribute that lets only a superuser alter the role `rolname` names, in a query on pg_roles: 'SUPERUSER', on
+ * any version, or 'REPLICATION' before 16; NULL for any other role. PostgreSQL 15 refuses an admin that is no
+ * superuser any ALTER ROLE of either, its LOGIN, CONNECTION LIMIT and password too (postgres/postgres REL_15_STABLE
+ * src/backend/commands/user.c AlterRole: "must be superuser to alter superuser roles or change superuser attribute",
+ * "must be superuser to alter replication roles or change replication attribute", as PostgreSQL 15.18 answers in
+ * test/integ). 16 and later (user.c AlterRole as of 18.3) still refuse a superuser role ("Only roles with the
+ * SUPERUSER attribute may alter roles with the SUPERUSER attribute"), but a replication role only when the change is
+ * to REPLICATION itself (`disreplication && !has_rolreplication(currentUserId)`), which the script never makes.
+ * MAY_ALTER_ROLNAME does not ask this.
+ */
+const SUPERUSER_ONLY = "CASE WHEN rolsuper THEN 'SUPERUSER' WHEN rolreplication AND :'dockyard_before_16'::boolean THEN 'REPLICATION' END";
+
+/**
+ * Whether the admin may alter the LOGIN, CONNECTION LIMIT or password of the role `rolname` names, in a query on
+ * pg_roles after `ADMIN_FACTS`: MAY_ALTER_ROLNAME, and a superuser admin for a role of SUPERUSER_ONLY.
+ */
+const MAY_ALTER_ATTRIBUTES = `(${MAY_ALTER_ROLNAME} AND (:'dockyard_superuser'::boolean OR (${SUPERUSER_ONLY}) IS NULL))`;
+
+/**
+ * Why the admin may not alter the role `rolname` names (NOT MAY_ALTER_ATTRIBUTES), and who is to run the statement
+ * that follows it in a warning: a superuser, for a role of SUPERUSER_ONLY; else one with ADMIN OPTION on it.
+ */
+const WHY_NOT_ALTERED = `coalesce('it is a ' || (${SUPERUSER_ONLY}) || ' role and the admin is no superuser: as a superuser, run', ` +
+  "'the admin lacks ADMIN OPTION on it: run')";
 
 /** psql's line that sets the session's `lock_timeout`, printing nothing. */
 function lockTimeoutLine(): string {
@@ -331,10 +359,11 @@ function lockTimeoutLine(): string {
  * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
  * Only the Job knows a password's value (a Secret's, perhaps one made outside Dockyard), so this is where it is checked.
  *
- * A password it must set on a role the admin may not alter (a superuser's, or another role's without CREATEROLE or,
- * on PostgreSQL 16 and later, without ADMIN OPTION on it) is left unset and fails the run (exit 1) once the other
- * roles' are set, with one line on stderr naming the role and what lets the admin set it. So does a role whose login
- * the server refuses once it has accepted the password (NOLOGIN, no CONNECT on its database), naming the reason.
+ * A password it must set on a role the admin may not alter (a superuser's, a replication role's before PostgreSQL 16,
+ * or another role's without CREATEROLE or, on PostgreSQL 16 and later, without ADMIN OPTION on it) is left unset and
+ * fails the run (exit 1) once the other roles' are set, with one line on stderr naming the role and what lets the
+ * admin set it. So does a role whose login the server refuses once it has accepted the password (NOLOGIN, no CONNECT
+ * on its database), naming the reason.
  */
 export function renderReconcileScript(databases: readonly ReconciledDatabase[], adminDatabase: string, options: ReconcileScriptOptions = {}): string {
   checkReconciled(databases, adminDatabase);
@@ -411,7 +440,8 @@ set_password() {
   esac
   # Whether the admin may set it, by AlterRole's rule for a password (postgres/postgres src/backend/commands/user.c):
   # a superuser may set any; any role its own; another role's needs CREATEROLE, the role not a superuser ("Only roles
-  # with the SUPERUSER attribute may alter roles with the SUPERUSER attribute"), and on PostgreSQL 16 and later ADMIN
+  # with the SUPERUSER attribute may alter roles with the SUPERUSER attribute") nor, before 16, a replication role
+  # ("must be superuser to alter replication roles or change replication attribute"), and on PostgreSQL 16 and later ADMIN
   # OPTION on it ("To change another role's password, the current user must have the CREATEROLE attribute and the
   # ADMIN option on the role"). A role made by another account (an earlier admin, the provider's API) then has the old
   # password while its clients get the new one. Unlike a connection limit left as it is, that is an outage: the run
@@ -423,6 +453,9 @@ ${ADMIN_FACTS.join('\n')}
 SELECT CASE
     WHEN rolsuper THEN format('dockyard: role %I: cannot set its password, as it is a superuser and the admin %I is not; ' ||
       'set it as a superuser; the Job tries again', rolname, current_user)
+    WHEN rolreplication AND :'dockyard_before_16'::boolean THEN format('dockyard: role %I: cannot set its ' ||
+      'password, as it is a REPLICATION role and the admin %I is no superuser (PostgreSQL 15 and earlier); set it as a superuser; ' ||
+      'the Job tries again', rolname, current_user)
     WHEN NOT admin.rolcreaterole THEN format('dockyard: role %I: cannot set its password, as the admin %I lacks CREATEROLE; ' ||
       'as a superuser, run ALTER ROLE %I CREATEROLE; the Job tries again', rolname, current_user, current_user)
     ELSE format('dockyard: role %I: cannot set its password, as the admin %I lacks ADMIN OPTION on it (PostgreSQL 16 and later); ' ||
@@ -430,7 +463,7 @@ SELECT CASE
   END
   FROM pg_roles, (SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user) AS admin
   WHERE rolname = :'role' AND NOT :'dockyard_superuser'::boolean AND rolname <> current_user
-    AND (rolsuper OR NOT admin.rolcreaterole OR NOT ${MAY_ALTER_ROLNAME});
+    AND (NOT admin.rolcreaterole OR NOT ${MAY_ALTER_ATTRIBUTES});
 ${SQL_END}
 )
   if [ -n "$refusal" ]; then

@@ -217,6 +217,37 @@ describe('DatabaseGrants against a real server', () => {
       /role repl_user: no longer declared[\s\S]*role su_user: no longer declared/);
   });
 
+  // a role the Job declares that a superuser has since made SUPERUSER or REPLICATION (and NOLOGIN, with another
+  // connection limit): PostgreSQL 15 lets only a superuser alter it in any way (postgres/postgres REL_15_STABLE
+  // src/backend/commands/user.c AlterRole, "must be superuser to alter superuser roles ...", "... replication roles
+  // ..."), so ALTER ROLE ... LOGIN and ... CONNECTION LIMIT failed and stopped every run; the run now warns with the
+  // statement a superuser runs, and goes on with the other roles and databases
+  test('a declared role that became a superuser or a replication role is warned of, with the statement to run, and the run goes on', () => {
+    const dbs: [string, string, number][] = [['su_decl_db', 'su_decl', 2], ['repl_decl_db', 'repl_decl', 2], ['after_decl_db', 'after_decl', 3]];
+    expect(run(undefined, dbs.slice(0, 2))).toContain('created role su_decl');
+    for (const sql of ['ALTER ROLE su_decl SUPERUSER NOLOGIN CONNECTION LIMIT 5', 'ALTER ROLE repl_decl REPLICATION NOLOGIN CONNECTION LIMIT 5']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const warnings = (role: string, kind: string) => [
+      `dockyard: warning: role ${role} cannot log in (NOLOGIN), and it is a ${kind} role and the admin is no superuser: as a superuser, ` +
+        `run ALTER ROLE ${role} LOGIN`,
+      `dockyard: warning: role ${role}: cannot set its connection limit 2 (now 5): it is a ${kind} role and the admin is no superuser: ` +
+        `as a superuser, run ALTER ROLE ${role} CONNECTION LIMIT 2`,
+    ];
+    const lines = run(undefined, dbs).trim().split('\n');
+    expect(lines.filter((l) => l.includes('_decl:') || l.includes('_decl cannot'))).toEqual([...warnings('su_decl', 'SUPERUSER'), ...warnings('repl_decl', 'REPLICATION')]);
+    // the database after them is still made, and its role
+    expect(lines).toEqual(expect.arrayContaining(['dockyard: created role after_decl', 'dockyard: created database after_decl_db']));
+    const attributes = "SELECT string_agg(rolname || '=' || rolcanlogin || '/' || rolconnlimit, ',' ORDER BY rolname) FROM pg_roles " +
+      "WHERE rolname IN ('su_decl', 'repl_decl')";
+    expect(server.psql('postgres', su, 'postgres', attributes).stdout.trim()).toBe('repl_decl=false/5,su_decl=false/5');
+    // the statements the warnings name, as the server's superuser runs them: the next run changes nothing
+    for (const role of ['su_decl', 'repl_decl']) {
+      expect(server.psql('postgres', su, 'postgres', `ALTER ROLE ${role} LOGIN CONNECTION LIMIT 2`).stderr).toBe('');
+    }
+    expect(run(undefined, dbs)).toBe('');
+  });
+
   // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")
   test('an admin that is a member of the owner role grants, as before', () => {
     for (const sql of ['CREATE ROLE member_owner', 'CREATE DATABASE membered OWNER member_owner', 'GRANT member_owner TO doadmin']) {

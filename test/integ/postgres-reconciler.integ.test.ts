@@ -631,18 +631,19 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
   const su = 'superuser-password';
   const BEFORE_16 = "current_setting('server_version_num')::int < 160000";
   const passwords = { legacy: 'legacy-new-pw-5d1e', granted: 'granted-new-pw-8c2b', on15: 'on15-new-pw-3f7a', root2: 'root2-new-pw-6a9c',
-    mgr: 'mgr-new-pw-2b7e', bare: 'bare-new-pw-4e1d', nolog: 'nolog-new-pw-9d3c', later: 'later-new-pw-1f8e' };
+    mgr: 'mgr-new-pw-2b7e', bare: 'bare-new-pw-4e1d', nolog: 'nolog-new-pw-9d3c', later: 'later-new-pw-1f8e', repl2: 'repl2-new-pw-7c4d',
+    after2: 'after2-new-pw-0e5b' };
 
   beforeAll(async () => {
     server = await PostgresServer.start(su);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-reconcile-pg16-'));
     // the admin, and roles another account made (an earlier admin, the provider's API) with the passwords of before;
     // the admin holds ADMIN OPTION on granted only
-    // (root2 a superuser; nocreate an admin without CREATEROLE, as a provider's read-only admin)
+    // (root2 a superuser; repl2 a replication role; nocreate an admin without CREATEROLE, as a provider's read-only admin)
     for (const sql of ["CREATE ROLE mgr LOGIN CREATEDB CREATEROLE CONNECTION LIMIT 3 PASSWORD 'mgr-password'",
       "CREATE ROLE nocreate LOGIN CREATEDB PASSWORD 'nocreate-password'",
       ...Object.keys(passwords).filter((role) => role !== 'mgr').map((role) => `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 3 PASSWORD '${role}-old'`),
-      'ALTER ROLE root2 SUPERUSER', 'GRANT granted TO mgr WITH ADMIN OPTION']) {
+      'ALTER ROLE root2 SUPERUSER', 'ALTER ROLE repl2 REPLICATION', 'GRANT granted TO mgr WITH ADMIN OPTION']) {
       expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
     }
   });
@@ -719,6 +720,21 @@ describe('a password the admin may not set under PostgreSQL 16\'s CREATEROLE rul
       stderr: 'dockyard: role root2: cannot set its password, as it is a superuser and the admin mgr is not; set it as a superuser; the Job tries again\n',
     });
     expect([logsIn('root2', 'root2-old'), logsIn('root2', passwords.root2)]).toEqual([true, false]);
+  });
+
+  // PostgreSQL 15 refuses a replication role's password to any admin but a superuser (REL_15_STABLE user.c AlterRole:
+  // "must be superuser to alter replication roles or change replication attribute"); its ALTER ROLE ... PASSWORD
+  // failed, and ON_ERROR_STOP ended the run before the roles after it. 16 and later leave that to ADMIN OPTION
+  test('a replication role\'s password is named for a superuser to set on 15; the role after it is set, and the run fails', () => {
+    const run = runJob(['repl2', 'after2']);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: 'dockyard: role repl2: cannot set its password, as it is a REPLICATION role and the admin mgr is no superuser (PostgreSQL 15 ' +
+        'and earlier); set it as a superuser; the Job tries again\n',
+    });
+    expect(run.stdout).toContain('dockyard: role after2: set its password\n');
+    expect(run.stdout + run.stderr).not.toMatch(new RegExp(Object.values(passwords).join('|')));
+    expect([logsIn('repl2', 'repl2-old'), logsIn('repl2', passwords.repl2), logsIn('after2', passwords.after2)]).toEqual([true, false, true]);
   });
 
   test('an admin without CREATEROLE is named with the ALTER ROLE that lets it set the password, and the run fails', () => {

@@ -116,8 +116,8 @@ describe('renderReconcileSql', () => {
     // each heredoc of the reconcile SQL right after an ensure_current, and the password's session too
     expect(script.match(/\nensure_current\npsql_admin <<'DOCKYARD_SQL'\n/g)).toHaveLength(2);
     expect(script).toMatch(/\n {2}ensure_current\n {2}# terse[^\n]*\n {2}DOCKYARD_PASSWORD="\$password" psql_admin/);
-    // past the three lines each session starts with (the lock timeout, the admin's two facts), they are the SQL of one session
-    const rest = (sql: string) => sql.split('\n').slice(3).join('\n');
+    // past the four lines each session starts with (the lock timeout, the admin's three facts), they are the SQL of one session
+    const rest = (sql: string) => sql.split('\n').slice(4).join('\n');
     expect(sessions.map(rest).join('')).toBe(rest(renderReconcileSql([drone, harbor], 'postgres', { closeAdminDatabase: true })));
   });
 
@@ -134,6 +134,35 @@ describe('renderReconcileSql', () => {
 // notes: "Restrict the privileges of CREATEROLE and its ability to modify other roles"); pg_has_role's MEMBER WITH
 // ADMIN OPTION is the same test, is_admin_of_role (src/backend/utils/adt/acl.c pg_role_aclcheck).
 // test/integ/postgres-reconciler.integ.test.ts runs the refusal against PostgreSQL 15
+// PostgreSQL 15 lets only a superuser alter a SUPERUSER or REPLICATION role in any way (postgres/postgres
+// REL_15_STABLE src/backend/commands/user.c AlterRole: "must be superuser to alter superuser roles or change superuser
+// attribute", "must be superuser to alter replication roles or change replication attribute"); 16 and later, a
+// SUPERUSER one ("Only roles with the SUPERUSER attribute may alter roles with the SUPERUSER attribute")
+const SUPERUSER_ONLY = "CASE WHEN rolsuper THEN 'SUPERUSER' WHEN rolreplication AND :'dockyard_before_16'::boolean THEN 'REPLICATION' END";
+
+describe('a declared role only a superuser may alter', () => {
+  const session = sessionsOf(renderReconcileScript([drone], 'postgres'))[0];
+  const mayAlter = "((:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION')) AND " +
+    `(:'dockyard_superuser'::boolean OR (${SUPERUSER_ONLY}) IS NULL))`;
+  const why = `coalesce('it is a ' || (${SUPERUSER_ONLY}) || ' role and the admin is no superuser: as a superuser, run', ` +
+    "'the admin lacks ADMIN OPTION on it: run')";
+
+  // the run went on to ALTER ROLE, whose error stopped it (ON_ERROR_STOP) on every run; test/integ/database-grants.integ.test.ts
+  // runs it against PostgreSQL 15
+  test('gets neither its LOGIN nor its connection limit altered, but a warning with the statement a superuser runs', () => {
+    expect(session).toContain(`  FROM pg_roles WHERE rolname = 'drone' AND NOT rolcanlogin AND ${mayAlter} \\gexec\n`);
+    expect(session).toContain("SELECT format('dockyard: warning: role %I cannot log in (NOLOGIN), and %s ALTER ROLE %I LOGIN', " +
+      `rolname, ${why}, rolname)\n  FROM pg_roles WHERE rolname = 'drone' AND NOT rolcanlogin AND NOT ${mayAlter};\n`);
+    expect(session).toContain(`  FROM pg_roles WHERE rolname = 'drone' AND rolconnlimit <> 10 AND ${mayAlter} \\gexec\n`);
+    expect(session).toContain("SELECT format('dockyard: warning: role %I: cannot set its connection limit %s (now %s): %s ALTER ROLE %I CONNECTION LIMIT %s',\n" +
+      `  rolname, 10, rolconnlimit, ${why}, rolname, 10)\n  FROM pg_roles WHERE rolname = 'drone' AND rolconnlimit <> 10 AND NOT ${mayAlter};\n`);
+    // no warning carries a password, nor reads one
+    for (const line of session.split('\n').filter((l) => l.includes('dockyard: warning'))) {
+      expect(line).not.toMatch(/PASSWORD|:'password'/);
+    }
+  });
+});
+
 describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
   const script = renderReconcileScript([drone, { database: 'registry', user: 'harbor', passwordEnv: 'P2', connectionLimit: 5 }], 'postgres');
   const setPassword = script.slice(script.indexOf('set_password() {'), script.indexOf('\n}\n', script.indexOf('set_password() {')));
@@ -144,16 +173,20 @@ describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
     expect(ask).toBeLessThan(setPassword.indexOf('ensure_current'));
     expect(setPassword.indexOf('ensure_current')).toBeLessThan(setPassword.indexOf("SELECT format('ALTER ROLE %I PASSWORD %L'"));
     // the admin's facts as every reconcile session finds them, and the same test of ADMIN OPTION as LOGIN and CONNECTION LIMIT
-    const facts = sessionsOf(script)[0].split('\n').slice(1, 3);
-    expect(facts[1]).toContain("current_setting('server_version_num')::int < 160000 AS dockyard_alters_any");
+    const facts = sessionsOf(script)[0].split('\n').slice(1, 4);
+    expect(facts[1]).toBe("SELECT current_setting('server_version_num')::int < 160000 AS dockyard_before_16 \\gset");
+    expect(facts[2]).toBe("SELECT :'dockyard_superuser'::boolean OR :'dockyard_before_16'::boolean AS dockyard_alters_any \\gset");
     expect(setPassword).toContain(`<<'DOCKYARD_SQL'\n${facts.join('\n')}\nSELECT CASE\n`);
     const mayAlter = "(:'dockyard_alters_any'::boolean OR pg_has_role(current_user, rolname, 'MEMBER WITH ADMIN OPTION'))";
-    expect(sessionsOf(script)[0]).toContain(`rolconnlimit <> 10 AND ${mayAlter} \\gexec`);
+    expect(sessionsOf(script)[0]).toContain(`rolconnlimit <> 10 AND (${mayAlter} AND (:'dockyard_superuser'::boolean OR (${SUPERUSER_ONLY}) IS NULL)) \\gexec`);
     // AlterRole's whole rule for a password (user.c): a superuser sets any; a role its own; another role's needs
-    // CREATEROLE, the role no superuser, and on 16 and later ADMIN OPTION
+    // CREATEROLE, the role no superuser nor, before 16, a replication role, and on 16 and later ADMIN OPTION
     expect(setPassword).toContain("  FROM pg_roles, (SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user) AS admin\n" +
       "  WHERE rolname = :'role' AND NOT :'dockyard_superuser'::boolean AND rolname <> current_user\n" +
-      `    AND (rolsuper OR NOT admin.rolcreaterole OR NOT ${mayAlter});\n`);
+      `    AND (NOT admin.rolcreaterole OR NOT (${mayAlter} AND (:'dockyard_superuser'::boolean OR (${SUPERUSER_ONLY}) IS NULL)));\n`);
+    expect(setPassword).toContain("    WHEN rolreplication AND :'dockyard_before_16'::boolean THEN format('dockyard: role %I: cannot set its ' ||\n" +
+      "      'password, as it is a REPLICATION role and the admin %I is no superuser (PostgreSQL 15 and earlier); set it as a superuser; ' ||\n" +
+      "      'the Job tries again', rolname, current_user)\n");
     // the question carries no password
     const question = setPassword.slice(ask, setPassword.indexOf('\nDOCKYARD_SQL\n)', ask));
     expect(question).not.toMatch(/password'|DOCKYARD_PASSWORD|PASSWORD %L/);
