@@ -94,13 +94,14 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    * create, and the runner fails its stage with the API server's "exceeded quota": at least `capacity` pipelines'
    * `buildResources` requests must fit (refused at synth otherwise). A rolling runner runs up to twice `capacity`
    * pipelines for up to `gracePeriodSec` (the stopping one finishes its stages, the new one takes more), under the same
-   * quota. The runner's other build namespaces get none: a
+   * quota: the default `pods` holds them, `cpu` and `memory` only pipelines at their default requests. The runner's other build namespaces get none: a
    * team's or a route's is claimed by an exclusive policy for trusted events; one no exclusive policy claims is open
    * to pull requests that name it, without the quota.
    *
-   * @default - `capacity` times a step's default limits (`buildResources`: 20 CPU and 40Gi for 10), and twice
-   *   `capacity` pods (a pod being deleted still counts until its grace period has passed, kubernetes
-   *   pkg/quota/v1/evaluator/core/pods.go `QuotaV1Pod`)
+   * @default - `capacity` times a step's default limits (`buildResources`: 20 CPU and 40Gi for 10), and four times
+   *   `capacity` pods: twice the pipelines while the runner rolls, and as many pods again being deleted, which still
+   *   count until their grace period has passed (kubernetes pkg/quota/v1/evaluator/core/pods.go `QuotaV1Pod`); a
+   *   pipeline is one pod, so only a rollout comes near it
    */
   readonly buildQuota?: BuildQuota;
   /**
@@ -1141,7 +1142,7 @@ function anyCase(pattern: string): string {
  * `buildResources`' requests, which the runner splits across the pod's containers (`engine/compiler/compiler.go:641-711`).
  */
 function droneBuildQuota(quota: BuildQuota | undefined, capacity: number, resources: Resources): CheckedBuildQuota {
-  const defaults = { cpu: String(scaleQuantity(resources.cpuLimit, capacity)), memory: String(scaleQuantity(resources.memoryLimit, capacity)), pods: 2 * capacity };
+  const defaults = { cpu: String(scaleQuantity(resources.cpuLimit, capacity)), memory: String(scaleQuantity(resources.memoryLimit, capacity)), pods: 4 * capacity };
   return checkBuildQuota(quota, defaults, {
     cpu: capacity * parseQuantity('cpuRequest', resources.cpuRequest), memory: capacity * parseQuantity('memoryRequest', resources.memoryRequest), pods: capacity,
     why: `the ${capacity} pipelines the runner runs at once (capacity), each pod requesting ${resources.cpuRequest} CPU and ${resources.memoryRequest} ` +

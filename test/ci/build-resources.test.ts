@@ -200,7 +200,7 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     const pool = env.DRONE_NAMESPACE_DEFAULT;
     const quota = quotaIn(objects, pool);
     expect(quota.metadata.name).toBe('drone-runner-builds');
-    expect(quota.spec.hard).toEqual({ 'requests.cpu': '20', 'requests.memory': '40Gi', 'pods': '20' });
+    expect(quota.spec.hard).toEqual({ 'requests.cpu': '20', 'requests.memory': '40Gi', 'pods': '40' });
     // only the pool: the other build namespaces are claimed by policies for trusted events
     expect(objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.labels?.['app.kubernetes.io/name'] === 'drone').map((o) => o.metadata.namespace))
       .toEqual([pool]);
@@ -211,6 +211,11 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     // every example pipeline, capacity times over, in the pool at once
     const pods = pipelines.flatMap((p) => Array.from({ length: capacity / pipelines.length }, () => droneBuildPod(p, env) as Pod));
     expect(admitAll(pods, limitRange, quota)).toEqual(pods.map(() => []));
+    // and while the runner rolls (every onboarding rolls it: its policies are read at start), the stopping runner's
+    // capacity stages beside the new one's, and as many finished pods still being deleted, which count until their
+    // grace period ends (kubernetes pkg/quota/v1/evaluator/core/pods.go QuotaV1Pod): three times over, admitted
+    const rolling = [...pods, ...pods, ...pods];
+    expect(admitAll(rolling, limitRange, quota)).toEqual(rolling.map(() => []));
     // a pull request whose pipeline asks for 16 cores and 32Gi: 4 and 8Gi a container, the LimitRange's max, with limits
     // as high on every step (a request above the container's limit, the LimitRange's default one, makes the pod invalid)
     const step = (name: string) => ({ name, resources: { limits: { cpu: 4000, memory: 8 * Gi } } });
@@ -236,6 +241,11 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     // case), and the workspace claims beside (the quota counts no claims)
     const pods = files.flatMap((f) => f.docs).flatMap((w) => woodpeckerStepPods(w));
     expect(admitAll(pods, limitRange, quota)).toEqual(pods.map(() => []));
+    // and while the runner rolls (every onboarding rolls it: its policies are read at start), the stopping runner's
+    // capacity stages beside the new one's, and as many finished pods still being deleted, which count until their
+    // grace period ends (kubernetes pkg/quota/v1/evaluator/core/pods.go QuotaV1Pod): three times over, admitted
+    const rolling = [...pods, ...pods, ...pods];
+    expect(admitAll(rolling, limitRange, quota)).toEqual(rolling.map(() => []));
     // a hundred steps that depend on nothing: one stage, all started at once (dag.go:41-76)
     const fanOut = woodpeckerStepPods({ skip_clone: true, steps: Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, depends_on: [] })) });
     const errors = admitAll(fanOut, limitRange, quota);
@@ -262,6 +272,6 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     new DroneKubeRunner(chart, 'Runner', {
       server: droneServer(chart), capacity: 3, buildResources: Resources.of({ cpuRequest: '250m', cpuLimit: '1500m', memoryRequest: '256Mi', memoryLimit: '3Gi' }),
     });
-    expect(find(synth(chart), 'ResourceQuota', 'drone-runner-builds', 'ci-builds').spec.hard).toEqual({ 'requests.cpu': '4500m', 'requests.memory': '9Gi', 'pods': '6' });
+    expect(find(synth(chart), 'ResourceQuota', 'drone-runner-builds', 'ci-builds').spec.hard).toEqual({ 'requests.cpu': '4500m', 'requests.memory': '9Gi', 'pods': '12' });
   });
 });
