@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
+  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
@@ -176,11 +176,12 @@ export interface DigitalOceanChartsConfig {
    * The teams that left, retired with `TeamPlatform.retireTeam`: the configuration Jobs delete their Harbor robots
    * (`<team>-push`, `<team>-pull`), whose secrets never expire, and on an OIDC Harbor their project's groups. Taking
    * a team out of `teams` alone leaves both, and under Pulumi nothing warns of it (a synth warns from its secret
-   * state). A name may not be in `teams` too.
+   * state). A name may not be in `teams` too. An entry is the team's name, or, to pass `retireTeam` its options, an
+   * object (`DigitalOceanRetiredTeam`): on Woodpecker, the team's `repos` cut its leftover agents off the server.
    *
    * @default - none
    */
-  readonly retiredTeams?: readonly string[];
+  readonly retiredTeams?: readonly (string | DigitalOceanRetiredTeam)[];
   /**
    * The Kubernetes API server as pods reach it, for deploy pipelines: the teams' build namespaces may reach it, and
    * no other build may (a public endpoint is taken out of the builds' internet rule).
@@ -195,6 +196,16 @@ export interface DigitalOceanChartsConfig {
  * setting can hold. Its people (`members`) need the API server to know their groups, and a team's own deploy
  * permissions are code: write such a team in `digitalOceanCharts` itself.
  */
+/**
+ * A team that left, with what `TeamPlatform.retireTeam` takes besides its name (`RetireTeamOptions`): its `repos`, as
+ * `teams` listed them, so that on Woodpecker its leftover agents are refused the server; its `buildNamespace`, if
+ * `teams` gave one.
+ */
+export interface DigitalOceanRetiredTeam extends RetireTeamOptions {
+  /** The team's name, as `teams` gave it. */
+  readonly name: string;
+}
+
 export type DigitalOceanTeam = Pick<TeamProps, 'name' | 'repos' | 'namespaces' | 'buildNamespace' | 'quota' | 'registryQuotaGiB' |
   'dedicatedRunner' | 'pullRequestNamespace'>;
 
@@ -417,5 +428,12 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
     }
   }));
   // after every onboarded team: retireTeam refuses a name addTeam took
-  retired.forEach((name, i) => at(`retiredTeams[${i}]`, () => teams.retireTeam(name)));
+  retired.forEach((entry, i) => at(`retiredTeams[${i}]`, () => {
+    if (typeof entry === 'string') {
+      teams.retireTeam(entry);
+    } else {
+      const { name, ...options } = entry;
+      teams.retireTeam(name, options);
+    }
+  }));
 }

@@ -11,7 +11,7 @@ import '../../lib/pulumi/run-errors';
 import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
-import { checkImageMirror, DigitalOceanTeam, docrMirrorRegistry } from './charts';
+import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirrorRegistry } from './charts';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -136,10 +136,13 @@ export interface DigitalOceanSettings {
   /**
    * The teams that left (`retiredTeams`, a structured setting: `pulumi config set --path 'retiredTeams[0]' billing`):
    * their Harbor robots are deleted from Harbor, as `TeamPlatform.retireTeam` does (`DigitalOceanChartsConfig.retiredTeams`).
+   * An entry may also be an object of `name`, `repos` and `buildNamespace` (`pulumi config set --path
+   * 'retiredTeams[0].name' billing`, `--path 'retiredTeams[0].repos[0]' acme/billing-app`), which on Woodpecker cuts the
+   * team's leftover agents off the server.
    *
    * @default - none
    */
-  readonly retiredTeams?: readonly string[];
+  readonly retiredTeams?: readonly (string | DigitalOceanRetiredTeam)[];
   /**
    * The Kubernetes API server as pods reach it (`apiServer`, e.g. `https://203.0.113.10:443`, an address of
    * `kubectl -n default get endpoints kubernetes`): the teams' build namespaces may reach it, no other build may.
@@ -280,7 +283,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     imageDigests,
     teams: readTeams(value('teams')),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
-    retiredTeams: value('retiredTeams') === undefined ? undefined : stringList('retiredTeams', parsed('retiredTeams', value('retiredTeams')!)),
+    retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!)),
     apiServer: value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer'),
   };
 }
@@ -316,6 +319,44 @@ function stringList(key: string, given: unknown): string[] {
     invalid(key, value, `must be a list of non-empty strings: set it with pulumi config set --path '${key}[0]' <value>`);
   }
   return value;
+}
+
+/**
+ * The `retiredTeams` setting: a list whose entries are a team's name, or an object of `name` and the options
+ * `TeamPlatform.retireTeam` takes (`repos`, `buildNamespace`); the values are checked by `retireTeam`.
+ */
+function readRetiredTeams(given: unknown): (string | DigitalOceanRetiredTeam)[] {
+  const rule = 'must be a list whose entries are a team\'s name or an object of name, repos and buildNamespace: set it with pulumi ' +
+    'config set --path \'retiredTeams[0]\' <name>, or --path \'retiredTeams[0].name\' <name> and --path \'retiredTeams[0].repos[0]\' <owner/repository>';
+  if (!Array.isArray(given)) {
+    invalid('retiredTeams', given, rule);
+  }
+  return given.map((entry: unknown, i) => {
+    const text = asText(entry);
+    if (typeof text === 'string' && text !== '') {
+      return text;
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      return invalid(`retiredTeams[${i}]`, entry, rule);
+    }
+    const fields = entry as Record<string, unknown>;
+    const unknown = Object.keys(fields).filter((k) => !['name', 'repos', 'buildNamespace'].includes(k));
+    if (unknown.length > 0) {
+      invalid(`retiredTeams[${i}].${unknown[0]}`, fields[unknown[0]], 'is not a setting of a retired team: name, repos and buildNamespace are');
+    }
+    if (fields.name === undefined) {
+      missing(`retiredTeams[${i}].name`, `must be set: pulumi config set --path 'retiredTeams[${i}].name' <name>`);
+    }
+    const name = asText(fields.name);
+    if (typeof name !== 'string' || name === '') {
+      invalid(`retiredTeams[${i}].name`, fields.name, 'must be the team\'s name, as teams gave it');
+    }
+    return {
+      name,
+      ...(fields.repos === undefined ? {} : { repos: stringList(`retiredTeams[${i}].repos`, fields.repos) }),
+      ...(fields.buildNamespace === undefined ? {} : { buildNamespace: asText(fields.buildNamespace) as string }),
+    };
+  });
 }
 
 /**

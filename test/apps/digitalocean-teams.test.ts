@@ -63,7 +63,13 @@ describe('the teams setting', () => {
     ['platformRepos not strings', { platformRepos: [['a']] }, 'invalid platformRepos [["a"]]: must be a list of non-empty strings: set it with pulumi config set --path \'platformRepos[0]\' <value>'],
     ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
     ['retiredTeams as text', { retiredTeams: 'billing' }, /^invalid retiredTeams "billing": must be a structured setting, not text/],
-    ['retiredTeams not strings', { retiredTeams: [''] }, 'invalid retiredTeams [""]: must be a list of non-empty strings: set it with pulumi config set --path \'retiredTeams[0]\' <value>'],
+    ['a retiredTeams entry empty', { retiredTeams: [''] }, 'invalid retiredTeams[0] "": must be a list whose entries are a team\'s name or an object of ' +
+      'name, repos and buildNamespace: set it with pulumi config set --path \'retiredTeams[0]\' <name>, or --path \'retiredTeams[0].name\' <name> and ' +
+      '--path \'retiredTeams[0].repos[0]\' <owner/repository>'],
+    ['a retiredTeams entry a list', { retiredTeams: [['x']] }, /^invalid retiredTeams\[0\] \["x"\]: must be a list whose entries are a team's name or an object/],
+    ['a retired team without its name', { retiredTeams: [{ repos: ['acme/billing'] }] }, /^missing retiredTeams\[0\]\.name: must be set: pulumi config set --path 'retiredTeams\[0\]\.name' <name>$/],
+    ['a retired team\'s unknown key', { retiredTeams: ['a', { name: 'x', when: 1 }] }, 'invalid retiredTeams[1].when 1: is not a setting of a retired team: name, repos and buildNamespace are'],
+    ['a retired team\'s repos as text', { retiredTeams: [{ name: 'x', repos: 'a/b' }] }, /^invalid retiredTeams\[0\]\.repos "a\/b": must be a list of non-empty strings/],
   ])('refuses %s in one line naming its key', (_, extra, message) => {
     expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
   });
@@ -83,9 +89,31 @@ describe('the retiredTeams setting', () => {
   const retiredRobots = (objects: any[]) => objects.filter((o) => o.kind === 'ConfigMap' && /^harbor-configure(-[0-9a-f]+)?-[0-9a-f]{8}$/.test(o.metadata.name))
     .flatMap((c) => JSON.parse(c.data['config.json']).retiredRobots ?? []).sort();
 
-  test('is read as a list of team names', () => {
+  test('is read as a list of team names, or of objects with retireTeam\'s options', () => {
     expect(read({ retiredTeams: ['billing', 2024] }).retiredTeams).toEqual(['billing', '2024']);
     expect(read({}).retiredTeams).toBeUndefined();
+    expect(read({ retiredTeams: ['billing', { name: 'search', repos: ['acme/search-app'], buildNamespace: 'search-ci' }, { name: 2024 }] }).retiredTeams)
+      .toEqual(['billing', { name: 'search', repos: ['acme/search-app'], buildNamespace: 'search-ci' }, { name: '2024' }]);
+  });
+
+  // On Woodpecker a retired team's agents, left by an apply without pruning, keep taking its pipelines unless retireTeam
+  // is given its repos (TeamPlatform.retireTeam, WoodpeckerCi.closeRoute): the program could pass none before
+  test('on Woodpecker, a retired team given its repos has its agents refused the server, and no warning', () => {
+    const woodpecker = (retiredTeams: DigitalOceanChartsConfig['retiredTeams']) => {
+      let objects: any[] = [];
+      const stderr = stderrOf(() => {
+        objects = digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER, teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams }).toJson();
+      });
+      const excluded = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((o) => (o.spec.ingress ?? []).flatMap((r: any) => r.from ?? []))
+        .flatMap((peer: any) => peer.podSelector?.matchExpressions ?? []).filter((e: any) => e.operator === 'NotIn').flatMap((e: any) => e.values);
+      return { stderr, excluded };
+    };
+    const given = woodpecker([{ name: 'billing', repos: ['example/billing'] }]);
+    expect(given.excluded).toEqual(['cron', 'deploy', 'manual', 'push', 'tag'].map((event) => expect.stringMatching(new RegExp(`^woodpecker-billing-${event}-[0-9a-f]{8}$`))));
+    expect(given.stderr).not.toContain('names no repos');
+    const bare = woodpecker(['billing']);
+    expect(bare.excluded).toEqual([]);
+    expect(bare.stderr).toContain('retireTeam("billing") on Woodpecker names no repos');
   });
 
   test('retires each team\'s robots, beside the teams onboarded or without any', () => {
