@@ -1,4 +1,4 @@
-import { invalid } from '../core';
+import { checkInteger } from '../core';
 
 // Both engines read a session's lifetime as a Go time.Duration (Drone 2.28.2 through envconfig,
 // cmd/drone-server/config/config.go:285; Woodpecker v3.17.0 through urfave/cli, cmd/server/flags.go:231-236), which
@@ -12,8 +12,5 @@ const MAX_HOURS = 2562047;
  * @internal
  */
 export function sessionDuration(prop: string, value: number): string {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_HOURS) {
-    invalid(prop, value, `must be a whole number of hours from 1 to ${MAX_HOURS}, the longest duration Go reads`);
-  }
-  return `${value}h`;
+  return `${checkInteger(prop, value, 1, MAX_HOURS)}h`;
 }
