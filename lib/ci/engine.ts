@@ -169,4 +169,17 @@ export interface ICiEngine extends IConstruct {
    * @default - nothing to place: the grants are complete as they are added (Drone)
    */
   settle?(): void;
+  /**
+   * Close what a route that is gone (a retired team's: `TeamPlatform.retireTeam`) keeps doing after an apply without
+   * pruning, as far as the engine can from the code, checking everything before it keeps anything: Drone closes
+   * `buildNamespace` to every pipeline in its runner's namespace rules (`DroneKubeRunner.closeNamespace`), as the
+   * runner's Role there stays; Woodpecker refuses the server's gRPC port to the route's agents, which it names after
+   * `repos` (`WoodpeckerCi.closeRoute`).
+   *
+   * @param repos the route's repositories, as it listed them; `@default` - none, which leaves Woodpecker's agents open
+   * @returns false when the engine needed `repos` to close the route and was not given them, for the caller to warn
+   * @default - nothing to close
+   * @internal
+   */
+  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[]): boolean;
 }

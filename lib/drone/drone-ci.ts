@@ -170,6 +170,14 @@ export class DroneCi extends Construct implements ICiEngine {
    * secrets extension knows: policies and secrets added to them directly, and the runner's reserved policy names. A
    * route may name one of the additions' build namespaces.
    */
+  /** @internal */
+  public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): boolean {
+    // checked as given, though Drone needs them not: its runner's namespace rules close the build namespace
+    if (repos !== undefined) checkPipelineAccess({ repos: repos as string[] });
+    this.runner.closeNamespace(buildNamespace);
+    return true;
+  }
+
   public checkAdditions(additions: CiAdditions): void {
     const namespaces = new Set(additions.buildNamespaces ?? []);
     const routes = new Set<string>();

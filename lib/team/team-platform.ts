@@ -9,12 +9,11 @@ import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { parseCidr } from '../core/network';
-import { CI_ENGINE_RULE, checkPipelineAccess, CiEngineKind, ICiEngine } from '../ci';
+import { CI_ENGINE_RULE, CiEngineKind, ICiEngine } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
 import { DroneCi } from '../drone';
-import { WoodpeckerCi } from '../woodpecker';
 import { Harbor } from '../harbor';
 import { RegistryCredential } from '../registry';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
@@ -505,22 +504,14 @@ export class TeamPlatform extends Construct {
     // every check first, so a refusal retires nothing
     robots.forEach((robot) => harbor.checkRetireRobot(robot));
     if (groups) harbor.checkRetireProjectGroups(name);
-    const ci = this.props.ci;
-    if (ci instanceof WoodpeckerCi) {
-      // checks everything before it keeps anything, and goes first of what keeps something
-      if (options.repos !== undefined) {
-        ci.closeRoute(name, options.repos);
-      } else {
-        warnOnce(this, `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
-          'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
-          `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
-      }
-    } else if (options.repos !== undefined) {
-      checkPipelineAccess({ repos: options.repos as string[] });
+    // the engine checks everything before it keeps anything, and goes first of what keeps something
+    if (this.props.ci._retireRoute?.(name, buildNamespace, options.repos) === false) {
+      warnOnce(this, `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
+        'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
+        `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
     }
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
-    if (ci instanceof DroneCi) ci.runner.closeNamespace(buildNamespace);
     this.retired.add(name);
   }
 

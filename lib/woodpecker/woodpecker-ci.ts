@@ -386,6 +386,13 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     names.forEach((n) => this.closedAgents.add(n));
   }
 
+  /** @internal */
+  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[]): boolean {
+    if (repos === undefined) return false;
+    this.closeRoute(name, repos);
+    return true;
+  }
+
   /**
    * A secret that pipelines of some repositories get, for some events: a Kubernetes Secret named `name` in the
    * namespace of each route that serves them, which their steps read with `backend_options.kubernetes.secrets`.
