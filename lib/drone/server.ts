@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
+  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { recordCiAdmins } from '../core/ci-admins';
@@ -14,6 +14,7 @@ import { clusterService } from '../core/service';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
+import { DroneLogStorage } from './log-storage';
 import { ServerProtocol } from '../ci/server-protocol';
 import { sessionDuration } from '../ci/session-hours';
 import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
@@ -194,6 +195,15 @@ export interface DroneServerProps {
    */
   readonly exposure?: ServiceExposure;
   /**
+   * Where the server keeps build logs: `DroneLogStorage.s3(...)` or `DroneLogStorage.spaces(...)` for a bucket. In
+   * the database, Drone's default, logs are never removed, not even by a purge of old builds, and the database grows
+   * with every build (see `DroneLogStorage`). Moving to a bucket keeps older logs readable from the database; moving
+   * back leaves the bucket's logs unread.
+   *
+   * @default DroneLogStorage.database()
+   */
+  readonly logStorage?: DroneLogStorage;
+  /**
    * Expose the web UI through an Ingress.
    *
    * @default - no Ingress
@@ -280,6 +290,8 @@ export class DroneServer extends Construct implements IDroneServer {
       maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
     });
     props.gitProvider._bind(env);
+    checkObject('logStorage', props.logStorage ?? DroneLogStorage.database(), 'must be DroneLogStorage.database(), .s3(...) or .spaces(...)',
+      DroneLogStorage)._bind(env);
     if (props.userFilter !== undefined && props.gitProvider.kind === 'GITLAB') {
       invalid('userFilter', props.userFilter, 'must be unset with a GitLab provider: Drone names a GitLab group by its last path segment, ' +
         'so a subgroup of a listed name, which any GitLab user can create (such as "mallory/acme"), would register; leave registration ' +

@@ -1,4 +1,5 @@
 import { checkInteger, checkStorageClassName, checkUrl, invalid, parseQuantity, SecretKey } from '../core';
+import { checkS3Bucket, spacesEndpoint } from '../core/bucket';
 
 /** Options of `HarborStorage.filesystem`. */
 export interface FilesystemStorageOptions {
@@ -142,9 +143,7 @@ export class HarborStorage {
 
   /** An S3 or S3-compatible bucket; the registry may then run several replicas. */
   public static s3(options: S3StorageOptions): HarborStorage {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket ?? '')) {
-      invalid('bucket', options.bucket, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-"');
-    }
+    checkS3Bucket('bucket', options.bucket);
     if (!/^[a-z0-9-]+$/.test(options.region ?? '')) {
       invalid('region', options.region, 'must be a region name such as "us-east-1"');
     }
@@ -169,15 +168,13 @@ export class HarborStorage {
 
   /** A DigitalOcean Spaces bucket: S3 at `https://<region>.digitaloceanspaces.com`. */
   public static spaces(options: SpacesStorageOptions): HarborStorage {
-    if (!/^[a-z]{3}\d$/.test(options.region ?? '')) {
-      invalid('region', options.region, 'must be a Spaces region such as "fra1", "nyc3", "ams3", "sgp1" or "sfo3"');
-    }
+    const regionEndpoint = spacesEndpoint('region', options.region);
     return HarborStorage.s3({
       ...options,
       // Spaces ignores the signing region; distribution needs one
       region: 'us-east-1',
       // its host sets multipartCopyMaxConcurrency (SPACES_MULTIPART_COPY_MAX_CONCURRENCY)
-      regionEndpoint: `https://${options.region}.digitaloceanspaces.com`,
+      regionEndpoint,
     });
   }
 
