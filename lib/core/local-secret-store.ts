@@ -19,7 +19,7 @@ import { GENERATED_HEADER, GENERATED_HEADER_END, keepManifestBytes, SECRETS_FILE
 import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStateKey } from './secret-record-review';
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
-import { selfSignedCertificatePem } from './x509';
+import { certificateEnding, selfSignedCertificatePem } from './x509';
 import { compare, editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
@@ -436,8 +436,17 @@ export class LocalSecretStore {
           return renderDockerConfig(value, mapValues(value.sources, valueOf));
         case SecretValueKind.CERTIFICATE: {
           const key = valueOf(value.sources.key);
-          return derive(value, stateKey, [value.commonName, value.days, key],
+          const pem = derive(value, stateKey, [value.commonName, value.days, key],
             () => selfSignedCertificatePem(key, { commonName: value.commonName!, days: value.days! }));
+          // kept as long as its key, commonName and days are: nothing renews it on its last day, so say it first
+          const ending = certificateEnding(pem);
+          if (ending !== undefined) {
+            const source = value.sources.key;
+            printWarning(`the certificate ${stateKey} ${ending.getTime() <= Date.now() ? 'expired' : 'expires'} on ${ending.toISOString()}, ` +
+              'and the secret state keeps it as it is: to renew it, change its days (SecretValue.selfSignedCertificate) or rotate the key it is ' +
+              `made from (DOCKYARD_ROTATE=${stateKeyOf(source.secret as Secret, source.key)}), synth and apply; every pod that reads it rolls`);
+          }
+          return pem;
         }
         case SecretValueKind.HTPASSWD: {
           const password = valueOf(value.sources.password);

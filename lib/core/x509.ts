@@ -2,7 +2,7 @@
  * A minimal X.509 v3 certificate writer: Node can parse and verify certificates but cannot create them, and the
  * certificates Dockyard needs (a self-signed RSA CA/token-signing certificate) use only a handful of DER types.
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign } from 'crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, X509Certificate } from 'crypto';
 
 /** What `selfSignedCertificatePem` puts into the certificate. */
 export interface CertificateOptions {
@@ -49,6 +49,19 @@ export function selfSignedCertificatePem(privateKeyPem: string, options: Certifi
   const certificate = sequence(tbs, SHA256_WITH_RSA, bitString(sign('sha256', tbs, privateKey)));
   const base64 = certificate.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
+}
+
+/** How long before a kept certificate's end a synth starts warning of it. */
+export const CERTIFICATE_WARNING_DAYS = 30;
+
+/**
+ * When the certificate `pem` stops being valid, if that is at most `CERTIFICATE_WARNING_DAYS` after `now` (or already
+ * past); undefined for a certificate with longer to run. A kept self-signed certificate is never made again by
+ * itself: its end must be seen before the day it comes.
+ */
+export function certificateEnding(pem: string, now: Date = new Date()): Date | undefined {
+  const notAfter = new Date(new X509Certificate(pem).validTo);
+  return notAfter.getTime() - now.getTime() <= CERTIFICATE_WARNING_DAYS * 86_400_000 ? notAfter : undefined;
 }
 
 const OID = {

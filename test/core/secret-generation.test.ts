@@ -6,7 +6,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import * as lib from '../../lib';
 import { selfSignedCertificatePem } from '../../lib/core/x509';
-import { testChart } from '../util';
+import { stderrOf, testChart } from '../util';
 
 // Counts how often bcryptjs is loaded into a module registry, to prove the store loads it only when it hashes.
 let mockBcryptLoads = 0;
@@ -284,6 +284,30 @@ describe('LocalSecretStore generating keys, certificates and htpasswd lines', ()
     const renamed = rendered(new LocalSecretStore({ statePath }).render(harbor(lib, { commonName: 'harbor-ca-2' })));
     expect(renamed['harbor-core/tls.key']).toBe(newKey);
     expect(new crypto.X509Certificate(renamed['harbor-token-cert/tls.crt']).subject).toBe('CN=harbor-ca-2');
+  });
+
+  test('keeps a certificate near or past its end as it is, and warns with the ways to renew it', () => {
+    // nothing renews a kept certificate: it is made again only when its key, commonName or days change (derive, in
+    // lib/core/local-secret-store.ts), so a synth says so from 30 days before notAfter (CERTIFICATE_WARNING_DAYS)
+    const statePath = tempState();
+    rendered(new LocalSecretStore({ statePath }).render(harbor()));
+    const key = readState(statePath)['harbor/harbor-core/tls.key'];
+    const fresh = stderrOf(() => rendered(new LocalSecretStore({ statePath }).render(harbor())));
+    expect(fresh).not.toContain('certificate');
+
+    const endingIn = (days: number): string => selfSignedCertificatePem(key, { commonName: 'harbor-token-ca', days: 3650, notBefore: new Date(Date.now() - (3650 - days) * DAY) });
+    for (const [pem, verb] of [[endingIn(29), 'expires'], [endingIn(-1), 'expired']] as const) {
+      editState(statePath, (v) => { v['harbor/harbor-token-cert/tls.crt'] = pem; });
+      let values: Record<string, string> = {};
+      const stderr = stderrOf(() => { values = rendered(new LocalSecretStore({ statePath }).render(harbor())); });
+      expect(values['harbor-token-cert/tls.crt']).toBe(pem);
+      const notAfter = new Date(new crypto.X509Certificate(pem).validTo).toISOString();
+      expect(stderr).toContain(`dockyard: warning: the certificate harbor/harbor-token-cert/tls.crt ${verb} on ${notAfter}, and the secret state keeps it`);
+      expect(stderr).toContain('change its days (SecretValue.selfSignedCertificate) or rotate the key it is made from (DOCKYARD_ROTATE=harbor/harbor-core/tls.key)');
+    }
+    // 31 days to go: not yet
+    editState(statePath, (v) => { v['harbor/harbor-token-cert/tls.crt'] = endingIn(31); });
+    expect(stderrOf(() => new LocalSecretStore({ statePath }).render(harbor()))).not.toContain('certificate');
   });
 
   test('loads bcryptjs only when an htpasswd line must be made', () => {
