@@ -27,8 +27,8 @@ export interface DroneS3LogStorageOptions {
    */
   readonly pathStyle?: boolean;
   /**
-   * A prefix inside the bucket, such as `drone/logs`: each step's log is the object `/<prefix>/<step id>`
-   * (`DRONE_S3_PREFIX`).
+   * A prefix inside the bucket, such as `drone/logs`: each step's log is the object `<prefix>/<step id>`
+   * (`DRONE_S3_PREFIX`), what a lifecycle rule's prefix filter names.
    *
    * @default - the bucket's root
    */
