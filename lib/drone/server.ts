@@ -198,7 +198,8 @@ export interface DroneServerProps {
    * Where the server keeps build logs: `DroneLogStorage.s3(...)` or `DroneLogStorage.spaces(...)` for a bucket. In
    * the database, Drone's default, logs are never removed, not even by a purge of old builds, and the database grows
    * with every build (see `DroneLogStorage`). Moving to a bucket keeps older logs readable from the database; moving
-   * back leaves the bucket's logs unread.
+   * back leaves the bucket's logs unread. A bucket needs an image built without the `oss` tag, as `DroneServer.IMAGE`
+   * is: an `oss` build has no S3 store (harness v2.28.2 `store/logs/s3_oss.go:22-24` returns nil).
    *
    * @default DroneLogStorage.database()
    */
