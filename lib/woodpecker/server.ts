@@ -420,6 +420,12 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
         // a ping (server/router/router.go:69, server/api/z.go:37-43); alive on /version, which touches no database
         // (router.go:68, z.go:53-58): a database down a minute would otherwise restart the server, which then tries
         // the database 10 times and exits, into a crash-loop backoff that outlasts the outage
+        // WOODPECKER_MIGRATIONS_ALLOW_LONG stays unset (false, cmd/server/flags.go:403-407): without it xormigrate
+        // v1.7.1 skips a migration marked Long and goes on (xormigrate.go:153-156), it does not refuse to start. v3.17.0
+        // has one, convert-to-new-pipeline-error-format (migration/005_...go:25-27), which rewrites the errors of
+        // pipelines from before v2.0 and which a new database records as done without running it (migration.go:103-110;
+        // xormigrate.go:301-305); allowed, it may run for hours (docs/src/pages/migrations.md:285), past this budget,
+        // and it is recorded as done only once it ends (xormigrate.go:323-336), so a kill starts it over
         probes: probesOf(httpGet('/version', 'http'), 600, httpGet('/healthz', 'http')),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
       }],

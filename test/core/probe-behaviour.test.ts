@@ -90,6 +90,17 @@ describe('Woodpecker server (woodpecker-ci/woodpecker v3.17.0)', () => {
     // unless the database answers a ping)
     expect(handlers(c)).toEqual([{ path: '/version', port: 'http' }, { path: '/version', port: 'http' }, { path: '/healthz', port: 'http' }]);
   });
+
+  test('leaves the one long migration skipped, which 600 s could not hold', () => {
+    const c = containerOf('ci', woodpeckerServer, 'Deployment', 'woodpecker');
+    // cmd/server/flags.go:403-407 (false unless set) and setup.go:93; xormigrate v1.7.1 xormigrate.go:153-156 skips a
+    // migration marked Long unless allowed, and starts the server; migration/005_convert_to_new_pipeline_errors_format.go:
+    // 25-27 is v3.17.0's one, which rewrites every pipeline from before v2.0: "a migration that can take hours"
+    // (docs/src/pages/migrations.md:285), recorded as done only once it ends (xormigrate.go:323-336), so killed at
+    // this budget it would start over at every start
+    expect(c.env.map((e: any) => e.name)).toContain('WOODPECKER_DISABLE_VERSION_CHECK');
+    expect(c.env.map((e: any) => e.name)).not.toContain('WOODPECKER_MIGRATIONS_ALLOW_LONG');
+  });
 });
 
 describe('Harbor (goharbor/harbor v2.15.1)', () => {
