@@ -47,8 +47,13 @@ export function goneObjects(previousMark: string | undefined, identities: readon
 /**
  * The kubectl commands that delete exactly the `gone` objects (`goneObjects`), every one of them by name: one
  * `kubectl delete` per namespace, each object as `<kind>.<group>/<name>` (kubectl v0.36.3 `pkg/cmd/delete/delete.go:224`
- * reads its arguments as `kubectl get` does, `TYPE[.VERSION][.GROUP]/NAME`, and a lower-cased kind is the singular
- * resource name of every kind Dockyard writes), so two kinds of one name in two groups are told apart, with
+ * reads its arguments as `kubectl get` does, `TYPE[.VERSION][.GROUP]/NAME`), so two kinds of one name in two groups
+ * are told apart. The kind, lower-cased, names any kind, a plain chart's custom resources included, whatever its CRD's
+ * plural and singular: kubectl reads `<type>.<group>` as a resource, then as a kind (k8s.io/cli-runtime v0.36.2
+ * `pkg/resource/builder.go:772-816`, `mappingFor`; k8s.io/apimachinery v0.36.3 `pkg/runtime/schema/group_version.go:76-83`),
+ * and discovery maps each kind lower-cased to its resource too (k8s.io/client-go v0.36.3 `restmapper/discovery.go:114`,
+ * found by `meta.DefaultRESTMapper.RESTMappings`, `restmapper.go:466-515`); a plural guessed from the kind would not
+ * be (`restmapper.go:192-270` matches a resource only by its plural or singular name). With
  * `--ignore-not-found`, so a second run, or one after a pruning apply, fails on nothing. The Namespaces go last, in
  * a command of their own (`namespaces`): deleting one deletes everything in it, what Dockyard never made included (a
  * team's apps and their volumes).

@@ -639,6 +639,22 @@ describe('synthesize: objects the previous output held that this one does not', 
       'apps and volumes included):\nkubectl delete --ignore-not-found namespace/team-a namespace/team-b\nEnd of the objects no longer written.\n');
   });
 
+  // kubectl reads `<type>.<group>` as a resource (its plural or singular name: k8s.io/apimachinery v0.36.3
+  // pkg/api/meta/restmapper.go:192-270), and failing that as a kind (k8s.io/cli-runtime v0.36.2
+  // pkg/resource/builder.go:790-802; group_version.go:76-83), which discovery maps lower-cased too (k8s.io/client-go
+  // v0.36.3 restmapper/discovery.go:114; restmapper.go:466-515): the kind lower-cased names a CRD's objects whatever
+  // its plural and singular, which the mark does not record and a guess from the kind may miss
+  test('each object is named by its kind, lower-cased, and its group: a plain chart\'s custom resource too', () => {
+    const mark = objectList([
+      // Gateway API v1.6.1 config/crd/standard/gateway.networking.k8s.io_httproutes.yaml: plural httproutes
+      'gateway.networking.k8s.io\tHTTPRoute\tteam-a\tweb',
+      // a CRD may name its resources otherwise (plural "geese" for the kind Goose)
+      'birds.example.com\tGoose\tteam-a\tgus',
+    ]);
+    expect(leftObjectsCommands(goneObjects(mark, []))).toBe('to delete them: kubectl delete --ignore-not-found -n team-a ' +
+      'httproute.gateway.networking.k8s.io/web goose.birds.example.com/gus');
+  });
+
   test('the next line names every one in kubectl delete commands, one per namespace, the Namespaces last and apart', () => {
     const { outdir, statePath } = synthedOnce();
     synthWith(outdir, statePath, (chart) => {
