@@ -168,7 +168,10 @@ export interface DroneRunnerBuildSettings {
    * (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:644-711`). The limits are those of a step that
    * sets none, by a LimitRange `default` in each build namespace, so one build cannot starve a node; a step may set
    * its own `resources.limits` up to `buildMaxCpu` and `buildMaxMemory`. The requests must not exceed the limits,
-   * so that no container's share of them exceeds its default limit.
+   * so that no container's share of them exceeds its default limit. Memory is split in 4Mi parts and CPU in 1m, and
+   * each container requests at least 4Mi and 1m (`DRONE_RESOURCE_MIN_REQUEST_*`, `command/daemon/config.go:76-77`),
+   * so a pod of more containers than that holds parts requests more: at the default 128Mi, one of more than 32
+   * containers (the clone step and each service included) requests 4Mi each.
    *
    * @default - 100m/128Mi requested per pipeline, 2 CPU/4Gi limit per step
    */

@@ -229,6 +229,30 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     expect(admitAll(Array.from({ length: capacity }, () => droneBuildPod(greedy, env) as Pod), limitRange, NO_QUOTA).flat()).toEqual([]);
   });
 
+  // drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:667-711: the pod's memory request is split in 4Mi parts,
+  // the CPU in 1m parts, and each container requests at least DRONE_RESOURCE_MIN_REQUEST_MEMORY/_CPU (4MB and 1m,
+  // command/daemon/config.go:76-77), which Dockyard leaves unset; divideIntEqually (:823-845) gives the parts past
+  // the first 32 (128Mi / 4Mi) nothing, so each of those containers requests the minimum on top
+  test('Drone: a pipeline of more than 32 containers requests 4Mi each, more than buildResources, and fits the default quota', () => {
+    const { objects } = example(CiEngineKind.DRONE);
+    const env = literalEnv(container(find(objects, 'Deployment', 'drone-runner')));
+    const pool = env.DRONE_NAMESPACE_DEFAULT;
+    const total = (pod: Pod) => pod.containers.reduce((sum, c) => sum + Number(c.resources.requests!.memory), 0);
+    const pipeline = (steps: number) => droneBuildPod({ steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}` })) }, env) as Pod;
+    // the clone step and 31 steps: the pod's 128Mi, split
+    expect(total(pipeline(31))).toBe(128 * Mi);
+    // the clone step and 39: 4Mi each
+    expect(total(pipeline(39))).toBe(40 * 4 * Mi);
+    // admitted: the LimitRange sets no minimum and the default quota is capacity times a step's default limit
+    const ten = Array.from({ length: 10 }, () => pipeline(39));
+    expect(admitAll(ten, limitRangeIn(objects, pool), quotaIn(objects, pool))).toEqual(ten.map(() => []));
+    // a quota at the least synth takes, ten pods of 128Mi, holds eight of them (160Mi each): the ninth and tenth are refused
+    const tight = { spec: { hard: { 'requests.memory': '1280Mi' } } };
+    expect(admitAll(ten, limitRangeIn(objects, pool), tight).map((e) => e.join())).toEqual([
+      ...Array.from({ length: 8 }, () => ''), ...Array.from({ length: 2 }, () => 'exceeded quota: requests.memory=1280Mi'),
+    ]);
+  });
+
   test('Woodpecker: the example\'s workflows run in the pool; a pull request that starts a hundred steps at once gets fifty pods', () => {
     const { objects, files } = example(CiEngineKind.WOODPECKER);
     const pool = find(objects, 'LimitRange', 'woodpecker-agent-builds', 'dockyard-builds').metadata.namespace;
