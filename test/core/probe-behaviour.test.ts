@@ -114,6 +114,18 @@ describe('Harbor (goharbor/harbor v2.15.1)', () => {
     expect(handlers(c)).toEqual(Array(3).fill({ path: '/api/v2.0/ping', port: 'http' }));
   });
 
+  test('core rolls, so an upgrade\'s jobservice loads its settings from the old core while the new one migrates', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const core = find(synth(chart), 'Deployment', 'harbor-core');
+    // src/jobservice/main.go:48-51 panics unless core's configuration API (src/pkg/config/rest/manager.go:35-46,
+    // rest.go:44-58, one GET) answers, which core serves only once migrated (src/core/main.go:212-219, :327): with
+    // every core pod down, jobservice restarts into the kubelet's backoff, up to 300 s a try. A rolling update keeps
+    // the old core pods ready until a new one is (Kubernetes' 25% maxUnavailable is no pod below four replicas), so
+    // only a first install, whose migrations run on an empty database, makes jobservice wait for core
+    expect(core.spec.strategy?.type ?? 'RollingUpdate').toBe('RollingUpdate');
+  });
+
   test('jobservice is alive on its port and ready on /api/v1/stats, which needs Redis', () => {
     const c = containerOf('harbor', inClusterHarbor, 'Deployment', 'harbor-jobservice');
     // src/jobservice/api/router.go:74-76 (stats unauthenticated), core/controller.go:139-141 and
