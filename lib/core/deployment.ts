@@ -60,11 +60,23 @@ export function rollingPods(replicas: number): number {
   return replicas + Math.ceil(replicas / 4);
 }
 
-/** A PodDisruptionBudget that lets one pod of a replicated workload go at a time. */
+/**
+ * A PodDisruptionBudget that lets one pod of a replicated workload go at a time, and never holds up a drain for a pod
+ * that is not ready. A budget counts only ready pods as healthy, and by default (`IfHealthyBudget`) the eviction API
+ * evicts a running pod that is not ready only while the budget's healthy pods suffice
+ * (kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go `EvictionREST.Create`): with every replica unready
+ * (Harbor's registry without its bucket, a database that is down) each eviction is refused with a 429, and `kubectl
+ * drain` retries it every 5 s with no end unless given `--timeout` (kubernetes/kubectl v0.36.3 pkg/drain/drain.go:273-313),
+ * so a node upgrade waits on an application that serves nothing anyway. `AlwaysAllow` lets those pods go, and still
+ * lets only one ready pod go at a time (kubernetes/api v0.36.3 policy/v1/types.go:77-95). Its feature gate,
+ * PDBUnhealthyPodEvictionPolicy, is beta and on by default from Kubernetes 1.27 and GA from 1.31 (kubernetes/kubernetes
+ * pkg/features/versioned_kube_features.go), and both schemas Dockyard validates against hold the field. Kubernetes'
+ * "Safely Drain a Node" task recommends it.
+ */
 export function disruptionBudget(scope: Construct, spec: Pick<DeploymentSpec, 'name' | 'namespace' | 'labels' | 'selector'>): ApiObject {
   return kube(scope, 'DisruptionBudget', 'PodDisruptionBudget', {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
-    spec: { maxUnavailable: intOrString(1), selector: { matchLabels: spec.selector } },
+    spec: { maxUnavailable: intOrString(1), selector: { matchLabels: spec.selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   });
 }
 

@@ -5,7 +5,7 @@
  */
 
 /** A percentage or count of `replicas`, rounded up or down: apimachinery `intstr.GetScaledValueFromIntOrPercent`. */
-function scaled(value: number | string, replicas: number, roundUp: boolean): number {
+export function scaled(value: number | string, replicas: number, roundUp: boolean): number {
   if (typeof value === 'number') {
     return value;
   }

@@ -32,7 +32,7 @@ describe('DroneSecretsExtension', () => {
     expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } });
     expect(deploy.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
     const budget = find(objects, 'PodDisruptionBudget', 'drone-secrets');
-    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deploy.spec.selector.matchLabels } });
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deploy.spec.selector.matchLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     // the extension exits at once on SIGTERM (drone-kubernetes-secrets cmd/drone-kubernetes-secrets/main.go:63-64, no
     // signal handling), while the Service may still send it connections: it keeps serving 10 s first, with the
     // image's own sleep (docker/Dockerfile.linux.amd64: alpine:3.9), within the default 30 s grace period
