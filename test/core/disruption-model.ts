@@ -247,3 +247,30 @@ export function podsOn(node: string, workloads: readonly ModelWorkload[], ready:
     name: `${w.name}-${i}`, owner: w, node, phase: 'Running' as const, ready, deleting: false,
   })));
 }
+
+/** `kubectl drain`'s flags that let it take pods it otherwise refuses. */
+export interface DrainFlags {
+  readonly ignoreDaemonsets?: boolean;
+  readonly deleteEmptydirData?: boolean;
+  readonly force?: boolean;
+}
+
+/**
+ * Why `kubectl drain` refuses to start on a node running a pod of `template` (a running pod, owned by a `kind`
+ * workload, or by none for a bare pod), or undefined when it takes it: kubernetes/kubectl v0.36.3 pkg/drain/filters.go
+ * `makeFilters` (152-161): `daemonSetFilter` (179-208), `localStorageFilter` (218-233: any `emptyDir` volume, unless
+ * `--delete-emptydir-data`), `unreplicatedFilter` (235-250: no controller, unless `--force`), with the messages of
+ * lines 31-36. Any refused pod stops the whole drain before it evicts anything (`GetPodsForDeletion`).
+ */
+export function drainRefusal(kind: OwnerKind | undefined, template: any, flags: DrainFlags): string | undefined {
+  if (kind === 'DaemonSet' && !flags.ignoreDaemonsets) {
+    return 'DaemonSet-managed Pods (use --ignore-daemonsets to ignore)';
+  }
+  if ((template.spec.volumes ?? []).some((v: any) => v.emptyDir) && !flags.deleteEmptydirData) {
+    return 'Pods with local storage (use --delete-emptydir-data to override)';
+  }
+  if (kind === undefined && !flags.force) {
+    return 'Pods that declare no controller (use --force to override)';
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@
 // each node through the same Eviction API), run through ./disruption-model.ts: the disruption controller's arithmetic,
 // the eviction API's decision and kubectl's retries, cited there line by line.
 import { EXAMPLE_STACKS } from '../stacks';
-import { budgetsOf, budgetStatus, drain, evict, ModelBudget, ModelPod, ModelWorkload, podsOn, renderedWorkloads, workloadKey } from './disruption-model';
+import { budgetsOf, budgetStatus, drain, drainRefusal, evict, ModelBudget, ModelPod, ModelWorkload, podsOn, renderedWorkloads, workloadKey } from './disruption-model';
 
 const stacks = EXAMPLE_STACKS.map((s) => {
   const { objects } = s.synth();
@@ -90,6 +90,43 @@ describe.each(stacks)('$name: budgets and a drain', ({ objects, workloads, budge
     // the default policy would refuse every eviction of a replicated workload here, and kubectl drain retry forever
     const result = drain(podsOn('a', workloads, false), budgets, { node: 'a', otherNodes: ['b'], replacementsReady: false });
     expect(result.stuck).toEqual([]);
+  });
+});
+
+/**
+ * What each `emptyDir` of the example stacks holds, by mount path: a drain (`--delete-emptydir-data`, below) deletes
+ * it, so none may hold anything that must survive a move to another node.
+ */
+const SCRATCH_PATHS: Record<string, { readonly holds: string; readonly image?: RegExp }> = {
+  '/tmp': { holds: 'scratch files under a read-only root' },
+  // XDG_CACHE_HOME of the drone/drone image (lib/drone/server.ts)
+  '/data': { holds: 'the Drone server\'s autocert and template cache', image: /\/drone\/drone[:@]/ },
+  '/var/run/postgresql': { holds: 'PostgreSQL\'s socket and lock file, made again at start', image: /\/postgres[:@]/ },
+};
+
+describe('what kubectl drain refuses without its flags', () => {
+  const templates = stacks.flatMap((s) => s.objects.flatMap((o) => {
+    const template = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind) ? o.spec.template : undefined;
+    return template ? [{ stack: s.name, kind: (o.kind === 'CronJob' ? 'Job' : o.kind), name: o.metadata.name, template }] : [];
+  }));
+
+  test('a plain drain refuses a node running Harbor, PostgreSQL, Valkey or the Drone server; --delete-emptydir-data takes them', () => {
+    const refused = new Set(templates.filter((t) => drainRefusal(t.kind, t.template, {})).map((t) => `${t.kind}/${t.name}`));
+    expect([...refused]).toEqual(expect.arrayContaining(['Deployment/harbor-core', 'Deployment/harbor-registry', 'StatefulSet/postgres', 'StatefulSet/redis', 'Deployment/drone']));
+    expect(templates.filter((t) => drainRefusal(t.kind, t.template, { ignoreDaemonsets: true, deleteEmptydirData: true }))).toEqual([]);
+  });
+
+  test('every emptyDir a drain deletes holds only what may be lost', () => {
+    for (const t of templates) {
+      const scratch = new Set((t.template.spec.volumes ?? []).filter((v: any) => v.emptyDir).map((v: any) => v.name));
+      for (const c of [...(t.template.spec.initContainers ?? []), ...t.template.spec.containers]) {
+        for (const m of (c.volumeMounts ?? []).filter((x: any) => scratch.has(x.name))) {
+          const known = SCRATCH_PATHS[m.mountPath];
+          const scratchHere = known !== undefined && (known.image === undefined || known.image.test(c.image));
+          expect([t.stack, t.name, c.name, scratchHere ? m.mountPath : 'not scratch']).toEqual([t.stack, t.name, c.name, m.mountPath]);
+        }
+      }
+    }
   });
 });
 
