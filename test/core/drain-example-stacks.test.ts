@@ -130,6 +130,14 @@ describe('what kubectl drain refuses without its flags', () => {
   });
 });
 
+test('on a one-node cluster a drain never finishes while a budgeted workload runs: its replacement has nowhere to go', () => {
+  const { workloads, budgets } = stacks.find((s) => s.name === 'harbor-do')!;
+  const result = drain(podsOn('a', workloads, true), budgets, { node: 'a', otherNodes: [], replacementsReady: true });
+  expect(result.finished).toBe(false);
+  // one pod of each budgeted workload stays: the budget allows one disruption, and the replacement stays pending
+  expect(result.stuck.sort()).toEqual(['harbor-portal-1', 'harbor-registry-1']);
+});
+
 test('some example stack renders a budget, so the drain tests above test one', () => {
   const names = stacks.flatMap((s) => s.budgets.map((b) => `${s.name}:${b.namespace}/${b.name}`));
   expect(names).toEqual(expect.arrayContaining(['default:dockyard/drone-secrets', 'harbor-do:harbor/harbor-portal', 'harbor-do:harbor/harbor-registry']));
