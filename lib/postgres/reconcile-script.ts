@@ -99,6 +99,8 @@ function checkReconciled(databases: readonly ReconciledDatabase[], adminDatabase
  * database and its `public` schema instead, as DigitalOcean requires ("additional permissions must be managed
  * manually"). Where that admin cannot grant them (a database or schema it neither owns nor holds the privileges on
  * WITH GRANT OPTION), it grants nothing and prints one line `dockyard: warning: ...` naming the owner to grant them.
+ * A superuser admin also gives the role what it owns itself in the role's database, as a restore run as the superuser
+ * before the role existed leaves it (`restoredObjectLines`).
  *
  * The statements that carry a password run under psql's `VERBOSITY terse`, so an error in one is printed without
  * the statement's text. Every connection it makes, the first and each `\connect`, sets `lock_timeout` to 4 s before
@@ -233,6 +235,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push("  coalesce(nullif(pg_get_userbyid(nspowner), 'pg_database_owner'), (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database())),");
     lines.push(`  ${db}, ${r})`);
     lines.push("  FROM pg_namespace WHERE nspname = 'public'", lacksSchema, `${grantsSchema('NOT ')};`);
+    lines.push(...restoredObjectLines(d));
     lines.push(`\\connect ${sqlIdentifier(adminDatabase)}`, lockTimeoutLine());
     lines.push('\\else');
     lines.push(`SELECT format('dockyard: warning: database %I: the admin %I may not connect to it, so it cannot grant %I its privileges on ' ||`);
@@ -241,6 +244,48 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push('\\endif');
   }
   return { preamble, opening, blocks };
+}
+
+/**
+ * The objects of the database the admin owns, which a superuser admin gives to the database's role: what a restore
+ * run as the superuser leaves. pg_restore creates every object as the user it connects as and then runs `ALTER ...
+ * OWNER TO <role>` for each (postgres/postgres REL_15_STABLE src/bin/pg_dump/pg_backup_archiver.c _printTocEntry ->
+ * _getObjectDescription: "ALTER %s %s OWNER TO %s"), so a restore into a server where the role does not exist yet
+ * (a new cluster, before this Job made it) keeps them the superuser's, each with "role ... does not exist", and
+ * `--no-owner` never runs those statements (doc/src/sgml/ref/pg_restore.sgml, -O: "the objects will be owned by the
+ * user specified to connect"): either way the app, logged in as its role, is refused every table ("permission
+ * denied"). Only the admin's own objects, outside the system schemas and not members of an extension (deptype 'e'),
+ * are given: tables, views, sequences that belong to no column (ALTER TABLE gives a table's owned sequences with it,
+ * src/backend/commands/tablecmds.c ATExecChangeOwner, and refuses one alone), routines, types, schemas. Another
+ * role's objects are left as they are.
+ */
+function restoredObjectLines(d: ReconciledDatabase): string[] {
+  const r = sqlLiteral(d.user);
+  const db = sqlLiteral(d.database);
+  const admin = '(SELECT oid FROM pg_roles WHERE rolname = current_user)';
+  const system = (column: string) => `${column} NOT IN (SELECT oid FROM pg_namespace WHERE nspname LIKE 'pg\\_%' OR nspname = 'information_schema')`;
+  const notMember = (catalog: string, oid: string) => `NOT EXISTS (SELECT FROM pg_depend WHERE classid = '${catalog}'::regclass AND objid = ${oid} AND deptype = 'e')`;
+  const objects = [
+    "  (SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END",
+    "      AS kind, format('%I.%I', n.nspname, c.relname) AS name",
+    "    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+    `    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner = ${admin} AND ${system('c.relnamespace')}`,
+    "      AND NOT EXISTS (SELECT FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = c.oid AND deptype IN ('a', 'i', 'e'))",
+    `  UNION ALL SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = ${admin} AND ${system('p.pronamespace')}`,
+    `      AND ${notMember('pg_proc', 'p.oid')}`,
+    "  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text FROM pg_type t",
+    `    WHERE t.typowner = ${admin} AND ${system('t.typnamespace')} AND ${notMember('pg_type', 't.oid')}`,
+    "      AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))",
+    `  UNION ALL SELECT 'SCHEMA', quote_ident(n.nspname) FROM pg_namespace n WHERE n.nspowner = ${admin} AND n.nspname NOT LIKE 'pg\\_%'`,
+    `      AND n.nspname <> 'information_schema' AND ${notMember('pg_namespace', 'n.oid')}) AS o`,
+  ];
+  return [
+    sqlComment('what a restore as the superuser left the admin\'s, its role\'s now (restoredObjectLines)'),
+    `SELECT format('dockyard: database %I: gave its role %I the %s objects the admin %I owned in it (as a restore as the admin leaves them)', ${db}, ${r}, count(*), current_user)`,
+    "  FROM", ...objects, "  WHERE :'dockyard_superuser'::boolean HAVING count(*) > 0;",
+    `SELECT format('ALTER %s %s OWNER TO %I', o.kind, o.name, ${r})`,
+    "  FROM", ...objects, "  WHERE :'dockyard_superuser'::boolean ORDER BY o.kind, o.name \\gexec",
+  ];
 }
 
 /**

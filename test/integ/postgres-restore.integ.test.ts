@@ -1,0 +1,212 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { DockyardChart, LocalSecretStore, Postgres } from '../../lib';
+import { PostgresServer } from './postgres-server';
+import { mountedFile, Rendered, resolveCommand, resolveEnv, withMountedFiles } from './rendered';
+
+/**
+ * A backup of the in-cluster Postgres restored into a new server, as README "Backing up the databases" tells it, with
+ * PostgreSQL 15's own pg_dump, pg_dumpall and pg_restore, and the reconciler Job's script as rendered.
+ *
+ * Upstream (postgres/postgres REL_15_STABLE):
+ * - pg_restore creates each object as the user it connects as, then runs `ALTER <kind> <name> OWNER TO <role>`
+ *   (src/bin/pg_dump/pg_backup_archiver.c _printTocEntry, _getObjectDescription); a role missing on the new server
+ *   fails that statement ("role ... does not exist"), which pg_restore counts and passes over ("errors ignored on
+ *   restore", exit 1), leaving the object the connecting user's; with `--no-owner` it runs none of them
+ *   (doc/src/sgml/ref/pg_restore.sgml, -O: "the objects will be owned by the user specified to connect").
+ * - `--role=<role>` runs `SET ROLE` after connecting, so what the restore creates is that role's
+ *   (doc/src/sgml/ref/pg_restore.sgml, --role).
+ * - `pg_dumpall --globals-only` writes roles with `COMMENT ON ROLE` (src/bin/pg_dump/pg_dumpall.c dumpRoles) and
+ *   each role's password hash, the superuser's included, unless `--no-role-passwords`.
+ */
+
+const NS = 'data';
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+const MARK = `dockyard: reconciled by ${NS}/postgres-reconcile`;
+
+interface Synth {
+  readonly rendered: Rendered;
+  readonly job: any;
+  readonly env: Record<string, string>;
+}
+
+/** The in-cluster Postgres with the database drone on the state at `statePath`. */
+function synthStack(statePath: string, dir: string): Synth {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new DockyardChart(app, 'data', { namespace: NS });
+  new Postgres(chart, 'Postgres').addDatabase('drone', { connectionLimit: 10 });
+  let objects: any[] = [];
+  const secrets = new LocalSecretStore({ statePath }).transaction(app, () => chart.toJson(), (resolved) => { objects = resolved; });
+  const rendered = { objects, secrets: parseAllDocuments(secrets.manifest).map((d) => d.toJS()).filter((s) => s) };
+  const job = objects.find((o) => o.kind === 'Job');
+  const env = withMountedFiles(rendered, job, 'reconcile', resolveEnv(rendered, job, 'reconcile'), ['CURRENT_JOBS_FILE'], dir);
+  return { rendered, job, env };
+}
+
+describe('a backup of the in-cluster Postgres restored into a new server, then reconciled', () => {
+  let dir: string;
+  let synth: Synth;
+  let source: PostgresServer;
+  const servers: PostgresServer[] = [];
+
+  /** Run the Job's script as its container does, against `server`. */
+  const reconcile = (server: PostgresServer, s: Synth = synth) => {
+    const [shell, script] = resolveCommand(s.rendered, s.job, 'reconcile');
+    const file = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(file, mountedFile(s.rendered, s.job, 'reconcile', script));
+    const result = spawnSync(shell, [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...s.env, PGHOST: '127.0.0.1', PGPORT: String(server.port) },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return result.stdout.trim();
+  };
+  /** A client program, as the superuser with `password` (or as `user`). */
+  const tool = (server: PostgresServer, password: string, argv: string[], user = 'postgres'): SpawnSyncReturns<string> =>
+    spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env(user, password) } });
+  const su = (server: PostgresServer, sql: string, database = 'postgres') => {
+    const r = server.psql('postgres', synth.env.PGPASSWORD, database, sql);
+    expect(r.stderr).toBe('');
+    return r.stdout.trim();
+  };
+  /** Who owns what in the database drone: the database, its relations and routines. */
+  const owners = (server: PostgresServer) => su(server,
+    "SELECT 'database ' || pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'drone' UNION ALL " +
+    "SELECT relname || ' ' || pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S', 'v') UNION ALL " +
+    "SELECT proname || ' ' || pg_get_userbyid(proowner) FROM pg_proc WHERE pronamespace = 'public'::regnamespace UNION ALL " +
+    "SELECT typname || ' ' || pg_get_userbyid(typowner) FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typtype = 'e' ORDER BY 1", 'drone').split('\n');
+  /** What the app does with its role and the state's password: reads the restored rows and writes new ones. */
+  const app = (server: PostgresServer) => server.psql('drone', synth.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone',
+    "INSERT INTO repos (slug) VALUES ('new/one'); SELECT string_agg(slug, ',' ORDER BY id) FROM v_repos; SELECT build_count()");
+  const RESTORED = ['database drone', 'repos drone', 'repos_id_seq drone', 'v_repos drone', 'build_count drone', 'visibility drone'].sort();
+  /** A restore that ran clean into a reconciled server: the role owns everything, a run finds nothing to do, the app works. */
+  const expectRestored = (server: PostgresServer, restore: SpawnSyncReturns<string>) => {
+    expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(owners(server)).toEqual(RESTORED);
+    expect(reconcile(server)).toBe('');
+    expect(app(server).stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2']);
+  };
+  const fresh = async (password = synth.env.PGPASSWORD) => {
+    const server = await PostgresServer.start(password);
+    servers.push(server);
+    return server;
+  };
+
+  let dump: string;
+  let globals: string;
+  let globalsNoPasswords: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-restore-'));
+    synth = synthStack(path.join(dir, 'state.json'), dir);
+    source = await fresh();
+    reconcile(source);
+    // the app's schema, made by the app as its role: a type, a table with a serial column (an owned sequence), a view, a routine
+    const made = source.psql('drone', synth.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone',
+      "CREATE TYPE visibility AS ENUM ('public', 'private'); CREATE TABLE repos (id serial PRIMARY KEY, slug text NOT NULL, " +
+      "visibility visibility NOT NULL DEFAULT 'private'); CREATE VIEW v_repos AS SELECT * FROM repos; " +
+      "CREATE FUNCTION build_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM repos'; INSERT INTO repos (slug) VALUES ('team/app')");
+    expect(made.stderr).toBe('');
+    // the backup, as README "Backing up the databases" takes it
+    dump = path.join(dir, 'drone.dump');
+    globals = path.join(dir, 'globals.sql');
+    globalsNoPasswords = path.join(dir, 'globals-no-passwords.sql');
+    const pw = synth.env.PGPASSWORD;
+    for (const argv of [['pg_dump', '-Fc', '-f', dump, 'drone'], ['pg_dumpall', '--globals-only', '-f', globals],
+      ['pg_dumpall', '--globals-only', '--no-role-passwords', '-f', globalsNoPasswords]]) {
+      const r = tool(source, pw, argv);
+      expect({ argv, status: r.status, stderr: r.stderr }).toEqual({ argv, status: 0, stderr: '' });
+    }
+  });
+
+  afterAll(() => {
+    for (const s of servers) s.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('restored before the reconciler made the role, the superuser keeps every object; the reconciler gives them to the role', async () => {
+    const server = await fresh();
+    const restore = tool(server, synth.env.PGPASSWORD, ['pg_restore', '--create', '--dbname', 'postgres', dump]);
+    expect(restore.status).toBe(1);
+    expect(restore.stderr).toMatch(/ALTER TABLE public\.repos OWNER TO drone;/);
+    expect(restore.stderr).toMatch(/role "drone" does not exist/);
+    expect(owners(server)).toEqual(RESTORED.map((o) => o.replace(/ drone$/, ' postgres')));
+    expect(reconcile(server).split('\n')).toEqual([
+      "dockyard: revoked PUBLIC's CONNECT on postgres",
+      "dockyard: revoked PUBLIC's CONNECT on template1",
+      'dockyard: created role drone',
+      'dockyard: database drone: owner drone',
+      // no "revoked PUBLIC's privileges": the database's ACL came with --create, as it was on the old server
+      // visibility, repos, v_repos, build_count: the sequence follows its table
+      'dockyard: database drone: gave its role drone the 4 objects the admin postgres owned in it (as a restore as the admin leaves them)',
+    ]);
+    expect(owners(server)).toEqual(RESTORED);
+    const used = app(server);
+    expect({ status: used.status, stderr: used.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(used.stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2']);
+    expect(su(server, "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'drone'")).toBe(MARK);
+    // converged: the next run changes nothing
+    expect(reconcile(server)).toBe('');
+  });
+
+  test('restored with --no-owner as the superuser, the same: the reconciler gives the objects to the role', async () => {
+    const server = await fresh();
+    const restore = tool(server, synth.env.PGPASSWORD, ['pg_restore', '--no-owner', '--create', '--dbname', 'postgres', dump]);
+    expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(reconcile(server)).toMatch(/gave its role drone the 4 objects the admin postgres owned in it/);
+    expect(owners(server)).toEqual(RESTORED);
+    expect(app(server).status).toBe(0);
+  });
+
+  test('restored after the reconciler made the role and its empty database, with owners: right as it is, nothing to give', async () => {
+    const server = await fresh();
+    reconcile(server);
+    // --create would fail: the reconciler made the database ("database \"drone\" already exists")
+    expectRestored(server, tool(server, synth.env.PGPASSWORD, ['pg_restore', '--dbname', 'drone', dump]));
+  });
+
+  test('into a database the app already migrated, --clean --if-exists as the role replaces its objects', async () => {
+    const server = await fresh();
+    reconcile(server);
+    // the app started before the restore and made its (empty) schema
+    expect(server.psql('drone', synth.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone', 'CREATE TABLE repos (id serial PRIMARY KEY, slug text NOT NULL)').status).toBe(0);
+    expectRestored(server, tool(server, synth.env.PGPASSWORD,
+      ['pg_restore', '--clean', '--if-exists', '--no-owner', '--role=drone', '--dbname', 'drone', dump]));
+  });
+
+  test('restored as the role itself (a managed admin, no member of it, may not SET ROLE to it): the role owns every object', async () => {
+    const server = await fresh();
+    reconcile(server);
+    expectRestored(server, tool(server, synth.env.DOCKYARD_DB_DRONE_PASSWORD, ['pg_restore', '--no-owner', '--dbname', 'drone', dump], 'drone'));
+  });
+
+  test('globals restored without passwords bring the role and its mark; the reconciler sets the state\'s password', async () => {
+    const server = await fresh();
+    // the superuser's own CREATE ROLE fails ("already exists"); psql goes on
+    const g = tool(server, synth.env.PGPASSWORD, ['psql', '--no-psqlrc', '-q', '-f', globalsNoPasswords, 'postgres']);
+    expect(g.stderr).toMatch(/role "postgres" already exists/);
+    expect(su(server, "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'drone'")).toBe(MARK);
+    const restore = tool(server, synth.env.PGPASSWORD, ['pg_restore', '--create', '--dbname', 'postgres', dump]);
+    expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(reconcile(server).split('\n')).toEqual([
+      "dockyard: revoked PUBLIC's CONNECT on postgres",
+      "dockyard: revoked PUBLIC's CONNECT on template1",
+      'dockyard: role drone: set its password',
+    ]);
+    expect(owners(server)).toEqual(RESTORED);
+    expect(app(server).status).toBe(0);
+  });
+
+  test('globals restored with passwords put the old superuser password back: a new state\'s superuser is locked out', async () => {
+    const newState = synthStack(path.join(dir, 'new-state.json'), dir);
+    expect(newState.env.PGPASSWORD).not.toBe(synth.env.PGPASSWORD);
+    const server = await fresh(newState.env.PGPASSWORD);
+    const g = tool(server, newState.env.PGPASSWORD, ['psql', '--no-psqlrc', '-q', '-f', globals, 'postgres']);
+    expect(g.status).toBe(0);
+    const login = server.psql('postgres', newState.env.PGPASSWORD, 'postgres', 'SELECT 1');
+    expect(login.stderr).toMatch(/password authentication failed for user "postgres"/);
+  });
+});
