@@ -257,7 +257,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
  * denied"). Only the admin's own objects, outside the system schemas and not members of an extension (deptype 'e'),
  * are given: tables, views, sequences that belong to no column (ALTER TABLE gives a table's owned sequences with it,
  * src/backend/commands/tablecmds.c ATExecChangeOwner, and refuses one alone), routines, types, schemas. Another
- * role's objects are left as they are.
+ * role's objects are left as they are. An admin that is no superuser (a managed one) gives nothing, and warns.
  */
 function restoredObjectLines(d: ReconciledDatabase): string[] {
   const r = sqlLiteral(d.user);
@@ -285,6 +285,13 @@ function restoredObjectLines(d: ReconciledDatabase): string[] {
     "  FROM", ...objects, "  WHERE :'dockyard_superuser'::boolean HAVING count(*) > 0;",
     `SELECT format('ALTER %s %s OWNER TO %I', o.kind, o.name, ${r})`,
     "  FROM", ...objects, "  WHERE :'dockyard_superuser'::boolean ORDER BY o.kind, o.name \\gexec",
+    // an admin that is no superuser may give an object only to a role it is a member of (postgres/postgres
+    // REL_15_STABLE src/backend/commands/tablecmds.c ATExecChangeOwner and alter.c AlterObjectOwner_internal:
+    // check_is_member_of_role, "must be member of role"; 16 and later check_can_set_role), which a managed admin is
+    // not of the roles it made: it says so, once per database, and gives nothing
+    `SELECT format('dockyard: warning: database %I: the admin %I owns %s objects in it, which its role %I may not use (a restore ' ||`,
+    `  'as the admin leaves them so): restore it logged in as %I, with pg_restore --no-owner', ${db}, current_user, count(*), ${r}, ${r})`,
+    "  FROM", ...objects, "  WHERE NOT :'dockyard_superuser'::boolean HAVING count(*) > 0;",
   ];
 }
 

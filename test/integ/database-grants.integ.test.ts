@@ -100,6 +100,21 @@ describe('DatabaseGrants against a real server', () => {
     expect(other.stderr).toMatch(/permission denied for database "drone"/);
   });
 
+  // a restore into a managed server as its admin leaves the tables the admin's, which the app's role may not use; an
+  // admin that is no superuser may give them only to a role it is a member of (postgres/postgres REL_15_STABLE
+  // src/backend/commands/tablecmds.c ATExecChangeOwner: check_is_member_of_role), so the Job gives nothing and says so
+  test('tables the managed admin owns in a role\'s database (a restore as the admin) stay its own, with a warning', () => {
+    expect(server.psql('doadmin', 'admin-password', 'registry', 'CREATE TABLE restored (id int)').stderr).toBe('');
+    expect(run().trim().split('\n')).toEqual([
+      'dockyard: warning: database registry: the admin doadmin owns 1 objects in it, which its role harbor may not use (a restore as the ' +
+        'admin leaves them so): restore it logged in as harbor, with pg_restore --no-owner',
+    ]);
+    const owner = server.psql('postgres', su, 'registry', "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'restored'");
+    expect(owner.stdout.trim()).toBe('doadmin');
+    expect(server.psql('doadmin', 'admin-password', 'registry', 'DROP TABLE restored').stderr).toBe('');
+    expect(run()).toBe('');
+  });
+
   // a server others share, reconciled by its superuser: the Job closes its own databases, never the admin database
   // that the server's other roles (monitoring, poolers) connect to; the in-cluster Postgres, the app's own, does
   test('on a shared server, other roles still connect to the admin database', () => {
