@@ -72,22 +72,26 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
     expect(r.stderr).toBe('');
     return r.stdout.trim();
   };
-  /** Who owns what in the database drone: the database, its relations and routines. */
-  const owners = (server: PostgresServer) => su(server,
-    "SELECT 'database ' || pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'drone' UNION ALL " +
-    "SELECT relname || ' ' || pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S', 'v') UNION ALL " +
-    "SELECT proname || ' ' || pg_get_userbyid(proowner) FROM pg_proc WHERE pronamespace = 'public'::regnamespace UNION ALL " +
-    "SELECT typname || ' ' || pg_get_userbyid(typowner) FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typtype = 'e' ORDER BY 1", 'drone').split('\n');
+  /** Who owns what in the database drone: the database, and its schemas, relations, routines and types outside the system's. */
+  const owners = (server: PostgresServer) => su(server, [
+    "SELECT 'database ' || pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'drone'",
+    "SELECT 'schema ' || nspname || ' ' || pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'archive'",
+    "SELECT relname || ' ' || pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace IN ('public'::regnamespace, 'archive'::regnamespace) AND relkind IN ('r', 'S', 'v', 'm')",
+    "SELECT proname || ' ' || pg_get_userbyid(proowner) FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
+    "SELECT typname || ' ' || pg_get_userbyid(typowner) FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd')",
+  ].join(' UNION ALL ') + ' ORDER BY 1', 'drone').split('\n');
   /** What the app does with its role and the state's password: reads the restored rows and writes new ones. */
   const app = (server: PostgresServer) => server.psql('drone', synth.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone',
-    "INSERT INTO repos (slug) VALUES ('new/one'); SELECT string_agg(slug, ',' ORDER BY id) FROM v_repos; SELECT build_count()");
-  const RESTORED = ['database drone', 'repos drone', 'repos_id_seq drone', 'v_repos drone', 'build_count drone', 'visibility drone'].sort();
+    "INSERT INTO repos (slug) VALUES ('new/one'); SELECT string_agg(slug, ',' ORDER BY id) FROM v_repos; SELECT build_count(); " +
+    'REFRESH MATERIALIZED VIEW repo_counts; INSERT INTO archive.old_builds VALUES (1)');
+  const RESTORED = ['database drone', 'schema archive drone', 'old_builds drone', 'repos drone', 'repos_id_seq drone', 'v_repos drone', 'repo_counts drone',
+    'build_count drone', 'visibility drone', 'slug drone'].sort();
   /** A restore that ran clean into a reconciled server: the role owns everything, a run finds nothing to do, the app works. */
   const expectRestored = (server: PostgresServer, restore: SpawnSyncReturns<string>) => {
     expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
     expect(owners(server)).toEqual(RESTORED);
     expect(reconcile(server)).toBe('');
-    expect(app(server).stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2']);
+    expect(app(server).stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2', 'REFRESH MATERIALIZED VIEW', 'INSERT 0 1']);
   };
   const fresh = async (password = synth.env.PGPASSWORD) => {
     const server = await PostgresServer.start(password);
@@ -104,10 +108,14 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
     synth = synthStack(path.join(dir, 'state.json'), dir);
     source = await fresh();
     reconcile(source);
-    // the app's schema, made by the app as its role: a type, a table with a serial column (an owned sequence), a view, a routine
+    // the app's schema, made by the app as its role: an enum and a domain, a schema, tables (one with a serial
+    // column: an owned sequence), a view, a materialized view, a routine
     const made = source.psql('drone', synth.env.DOCKYARD_DB_DRONE_PASSWORD, 'drone',
-      "CREATE TYPE visibility AS ENUM ('public', 'private'); CREATE TABLE repos (id serial PRIMARY KEY, slug text NOT NULL, " +
+      "CREATE TYPE visibility AS ENUM ('public', 'private'); CREATE DOMAIN slug AS text CHECK (VALUE LIKE '%/%'); " +
+      'CREATE SCHEMA archive; CREATE TABLE archive.old_builds (id int); ' +
+      "CREATE TABLE repos (id serial PRIMARY KEY, slug text NOT NULL, " +
       "visibility visibility NOT NULL DEFAULT 'private'); CREATE VIEW v_repos AS SELECT * FROM repos; " +
+      'CREATE MATERIALIZED VIEW repo_counts AS SELECT count(*) FROM repos; ' +
       "CREATE FUNCTION build_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM repos'; INSERT INTO repos (slug) VALUES ('team/app')");
     expect(made.stderr).toBe('');
     // the backup, as README "Backing up the databases" takes it
@@ -140,13 +148,13 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
       'dockyard: created role drone',
       'dockyard: database drone: owner drone',
       // no "revoked PUBLIC's privileges": the database's ACL came with --create, as it was on the old server
-      // visibility, repos, v_repos, build_count: the sequence follows its table
-      'dockyard: database drone: gave its role drone the 4 objects the admin postgres owned in it (as a restore as the admin leaves them)',
+      // visibility, slug, archive, archive.old_builds, repos, v_repos, repo_counts, build_count: the sequence follows its table
+      'dockyard: database drone: gave its role drone the 8 objects the admin postgres owned in it (as a restore as the admin leaves them)',
     ]);
     expect(owners(server)).toEqual(RESTORED);
     const used = app(server);
     expect({ status: used.status, stderr: used.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(used.stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2']);
+    expect(used.stdout.trim().split('\n')).toEqual(['INSERT 0 1', 'team/app,new/one', '2', 'REFRESH MATERIALIZED VIEW', 'INSERT 0 1']);
     expect(su(server, "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = 'drone'")).toBe(MARK);
     // converged: the next run changes nothing
     expect(reconcile(server)).toBe('');
@@ -156,7 +164,7 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
     const server = await fresh();
     const restore = tool(server, synth.env.PGPASSWORD, ['pg_restore', '--no-owner', '--create', '--dbname', 'postgres', dump]);
     expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(reconcile(server)).toMatch(/gave its role drone the 4 objects the admin postgres owned in it/);
+    expect(reconcile(server)).toMatch(/gave its role drone the 8 objects the admin postgres owned in it/);
     expect(owners(server)).toEqual(RESTORED);
     expect(app(server).status).toBe(0);
   });
