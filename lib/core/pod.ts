@@ -2,11 +2,13 @@ import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { choosesPullSecrets } from './chosen-pull-secrets';
 import { escapeEnvLiteral, EnvVars } from './env';
+import { GOMEMLIMIT, goMemoryLimit } from './go-memory-limit';
 import { Image, Images } from './image';
 import { intOrString, quantity } from './k8s';
 import type { k8s } from './k8s';
 import { Resources } from './resources';
 import { containerSecurityContext, podSecurityContext, RunAs } from './security';
+import { invalid } from './validation';
 
 /** Liveness, readiness and optional startup probes of a container. */
 export interface Probes {
@@ -72,6 +74,15 @@ export interface ContainerSpec {
   /** Required for long-running containers; init containers have none. */
   readonly probes?: Probes;
   readonly resources: Resources;
+  /**
+   * The container runs one Go program built with Go 1.19 or later: `podTemplate` sets its `GOMEMLIMIT` to 90% of
+   * the memory limit (`goMemoryLimit`), so its GC collects before the kernel kills it. Not for an image built with
+   * an older Go, which ignores the variable, nor for one whose program starts other Go programs, which would each
+   * take the whole share.
+   *
+   * @default false
+   */
+  readonly goMemoryLimit?: boolean;
   /** Only for images that cannot run with a read-only root filesystem. */
   readonly writableRootFilesystem?: boolean;
   /**
@@ -151,7 +162,7 @@ function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
     args: spec.args?.map(escapeEnvLiteral),
     ports: spec.ports && Object.entries(spec.ports).map(([name, containerPort]) => ({ name, containerPort, protocol: 'TCP' })),
     // rendered at synth time: clients may add variables after the workload is defined
-    env: spec.env && Lazy.any({ produce: () => spec.env!._toKube() }),
+    env: (spec.env || spec.goMemoryLimit) && Lazy.any({ produce: () => containerEnv(spec) }),
     volumeMounts: spec.mounts?.map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly, subPath: m.subPath })),
     startupProbe: literalProbe(spec.probes?.startup),
     livenessProbe: literalProbe(spec.probes?.liveness),
@@ -160,6 +171,18 @@ function container(scope: IConstruct, spec: ContainerSpec): k8s.Container {
     securityContext: containerSecurityContext(!spec.writableRootFilesystem),
     lifecycle: spec.drainSeconds === undefined ? undefined : { preStop: { exec: { command: ['sleep', String(spec.drainSeconds)] } } },
   };
+}
+
+/** The container's variables, and last its `GOMEMLIMIT` if it runs a Go program. */
+function containerEnv(spec: ContainerSpec): k8s.EnvVar[] {
+  const env = spec.env?._toKube() ?? [];
+  if (!spec.goMemoryLimit) {
+    return env;
+  }
+  if (spec.env?.has(GOMEMLIMIT)) {
+    invalid('env name', GOMEMLIMIT, `must be left to Dockyard in container ${spec.name}, which sets it from the memory limit`);
+  }
+  return [...env, { name: GOMEMLIMIT, value: goMemoryLimit(spec.resources.memoryLimit) }];
 }
 
 /** `probe` with its exec command escaped, since the kubelet expands it like a container's command. */

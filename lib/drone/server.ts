@@ -367,6 +367,7 @@ export class DroneServer extends Construct implements IDroneServer {
         // process alone
         probes: probesOf(httpGet('/healthz', 'http'), 600),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+        goMemoryLimit: true,
       }],
       volumes: [
         emptyDir('data', '256Mi'),

@@ -103,6 +103,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
       // Redis is down (/api/v2.0/health, which checks every component, would)
       probes: probesOf(httpGet('/api/v2.0/ping', 'http'), 3600),
       resources: resourcesOr(props.resources, ['100m', '1', '256Mi', '1Gi']),
+      goMemoryLimit: true,
     }],
     volumes: [
       { name: 'config', configMap: { name } },

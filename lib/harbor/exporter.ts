@@ -40,6 +40,7 @@ export function defineExporter(scope: Construct, ctx: HarborContext, props: { re
       mounts: trust.mounts,
       probes: probesOf(httpGet('/', METRICS.portName), 120),
       resources: resourcesOr(props.resources, ['50m', '500m', '64Mi', '256Mi']),
+      goMemoryLimit: true,
     }],
     volumes: trust.volumes,
   });

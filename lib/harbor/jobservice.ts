@@ -87,6 +87,7 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
       // when it loads a large AOF) would restart every jobservice pod with it
       probes: probesOf(tcpSocket('http'), 300, httpGet('/api/v1/stats', 'http')),
       resources: resourcesOr(props.resources, ['100m', '1', '128Mi', '512Mi']),
+      goMemoryLimit: true,
     }],
     volumes: [{ name: 'config', configMap: { name } }, ...trust.volumes],
   });

@@ -207,6 +207,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         mounts: [...dataMount, configMount, { volume: 'htpasswd', path: '/etc/registry/passwd', subPath: 'passwd', readOnly: true }, ...trust.mounts!],
         probes: probesOf(httpGet('/', 'registry'), 120),
         resources: resourcesOr(props.resources, ['100m', '1', '128Mi', '1Gi']),
+        goMemoryLimit: true,
       },
       {
         name: 'registryctl',
@@ -217,6 +218,7 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true }],
         probes: probesOf(httpGet('/api/health', 'controller'), 120),
         resources: resourcesOr(props.controllerResources, ['50m', '500m', '64Mi', '256Mi']),
+        goMemoryLimit: true,
       },
     ],
     volumes: [

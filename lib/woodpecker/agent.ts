@@ -361,6 +361,7 @@ export class WoodpeckerAgent extends Construct {
         // cmd/agent/core/health.go:35-47: 200 unless a workflow overran its timeout by an hour (agent/state.go:62-73)
         probes: probesOf(httpGet('/healthz', 'http'), 60),
         resources: props.resources ?? Resources.of({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '256Mi' }),
+        goMemoryLimit: true,
       }],
     });
     // the StatefulSet's governing Service, headless and without ports: the agent serves nothing but its health check

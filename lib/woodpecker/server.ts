@@ -428,6 +428,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
         // and it is recorded as done only once it ends (xormigrate.go:323-336), so a kill starts it over
         probes: probesOf(httpGet('/version', 'http'), 600, httpGet('/healthz', 'http')),
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+        goMemoryLimit: true,
       }],
       volumes: database.volumes.length > 0 ? database.volumes : undefined,
     });

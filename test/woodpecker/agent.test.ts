@@ -123,6 +123,8 @@ describe('WoodpeckerAgent', () => {
     const { chart } = setup({ labels: { team: 'a' }, maxWorkflows: 3 });
     const c = container(find(synth(chart), 'StatefulSet', 'woodpecker-agent'));
     expect(literalEnv(c)).toEqual({
+      // the Go runtime's soft memory limit, 90% of the container's 256Mi (test/core/go-memory-limit.test.ts)
+      GOMEMLIMIT: '230MiB',
       // cmd/agent/core/flags.go:27-32
       WOODPECKER_SERVER: 'woodpecker.ci.svc:9000',
       // flags.go:122-127 (default auto-detect)

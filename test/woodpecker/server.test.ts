@@ -57,6 +57,8 @@ describe('WoodpeckerServer', () => {
     woodpeckerServer(chart, { admins: ['alice', 'bob'], orgs: ['acme'] });
     const env = literalEnv(container(deploymentOf(synth(chart))));
     expect(env).toEqual({
+      // the Go runtime's soft memory limit, 90% of the container's 512Mi (test/core/go-memory-limit.test.ts)
+      GOMEMLIMIT: '460MiB',
       // cmd/server/flags.go:66-70; server.go:83-93 requires "<scheme>://"
       WOODPECKER_HOST: 'https://ci.example.com',
       WOODPECKER_SERVER_ADDR: ':8000',
