@@ -6,6 +6,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, ProbeHandler, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
+import { largestMaxMemoryMiB } from './memory-headroom';
 import { IRedis } from './redis-ref';
 
 /** What a `Redis` does with a write once its data fills `maxmemory` (`--maxmemory-policy`). */
@@ -73,9 +74,11 @@ export interface RedisProps {
    */
   readonly maxMemoryPolicy?: RedisMaxMemoryPolicy;
   /**
-   * Requests and limits of the server container; the memory limit must exceed `maxMemoryMiB`.
+   * Requests and limits of the server container. The memory limit must hold `maxMemoryMiB` 2.2 times and 32 MiB
+   * (`largestMaxMemoryMiB`): a rewrite of the append-only file forks the server, and on a server that takes writes
+   * the copy-on-write can double its data.
    *
-   * @default - 50m/128Mi requested, 500m/256Mi limit
+   * @default - 50m/256Mi requested, 500m/512Mi limit
    */
   readonly resources?: Resources;
 }
@@ -137,9 +140,13 @@ export class Redis extends Construct implements IRedis {
     parseQuantity('storageSize', storageSize);
     const maxMemoryMiB = checkInteger('maxMemoryMiB', props.maxMemoryMiB ?? 192, 16);
     this.maxMemoryPolicy = checkOneOf('maxMemoryPolicy', props.maxMemoryPolicy ?? RedisMaxMemoryPolicy.NO_EVICTION, Object.values(RedisMaxMemoryPolicy));
-    const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' });
-    if (maxMemoryMiB * 2 ** 20 >= parseQuantity('memoryLimit', resources.memoryLimit)) {
-      invalid('maxMemoryMiB', maxMemoryMiB, `must stay below the container's memory limit ${resources.memoryLimit}`);
+    // the request holds the full data (so a node short of memory evicts this pod after those over their requests),
+    // the limit that data twice over, for a rewrite of the append-only file (largestMaxMemoryMiB)
+    const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi' });
+    const most = largestMaxMemoryMiB(resources.memoryLimit);
+    if (maxMemoryMiB > most) {
+      invalid('maxMemoryMiB', maxMemoryMiB, `must be at most ${most} under the container's memory limit ${resources.memoryLimit}: ` +
+        'an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and 32 MiB; raise resources.memoryLimit');
     }
     this.password = new Secret(this, 'Password', {
       name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },

@@ -62,11 +62,14 @@ describe('Redis (in-cluster Valkey)', () => {
 
   test('fails on bad props', () => {
     const chart = testChart('cache');
-    expect(() => new Redis(chart, 'A', { maxMemoryMiB: 256 }))
-      .toThrow('invalid maxMemoryMiB 256: must stay below the container\'s memory limit 256Mi');
-    expect(() => new Redis(chart, 'B', {
-      maxMemoryMiB: 600, resources: Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' }), name: 'b',
-    })).not.toThrow();
+    // the default limit, 512Mi, holds 218 MiB of data through an AOF rewrite ((512 - 32) / 2.2): lib/redis/memory-headroom.ts
+    expect(() => new Redis(chart, 'A', { maxMemoryMiB: 219 }))
+      .toThrow('invalid maxMemoryMiB 219: must be at most 218 under the container\'s memory limit 512Mi: an append-only file rewrite forks the server');
+    expect(() => new Redis(chart, 'A2', { maxMemoryMiB: 218, name: 'a2' })).not.toThrow();
+    const gib = Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' });
+    // 600 MiB fitted under 1Gi before; the rewrite's copy would not
+    expect(() => new Redis(chart, 'B', { maxMemoryMiB: 600, resources: gib, name: 'b' })).toThrow('must be at most 450 under the container\'s memory limit 1Gi');
+    expect(() => new Redis(chart, 'B2', { maxMemoryMiB: 450, resources: gib, name: 'b2' })).not.toThrow();
     expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
     expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
