@@ -194,3 +194,12 @@ function literalProbe(probe: k8s.Probe | undefined): k8s.Probe | undefined {
 export function emptyDir(name: string, sizeLimit = '64Mi'): k8s.Volume {
   return { name, emptyDir: { sizeLimit: quantity(sizeLimit) } };
 }
+
+/**
+ * A tmpfs emptyDir (`medium: Memory`) of at most `sizeLimit`, for `/dev/shm`. What is written there is charged to
+ * the writing container's memory, like its heap (Kubernetes docs, Volumes, emptyDir: "files you write count against
+ * your container's memory limit"), so its size must fit within that limit.
+ */
+export function memoryEmptyDir(name: string, sizeLimit: string): k8s.Volume {
+  return { name, emptyDir: { medium: 'Memory', sizeLimit: quantity(sizeLimit) } };
+}

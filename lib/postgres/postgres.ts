@@ -8,10 +8,11 @@ import { EnvVars } from '../core/env';
 import { statefulSet } from '../core/deployment';
 import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
-import { emptyDir, probesOf } from '../core/pod';
+import { emptyDir, memoryEmptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
+import { sharedMemorySize } from './shared-memory';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
@@ -161,6 +162,7 @@ export class Postgres extends Construct {
 
     // the server alone: another pod that logs in as the superuser reads the password at each start, and rolls
     readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
+    const resources = props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' });
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,
@@ -178,6 +180,7 @@ export class Postgres extends Construct {
           { volume: 'data', path: DATA },
           { volume: 'run', path: '/var/run/postgresql' },
           { volume: 'tmp', path: '/tmp' },
+          { volume: 'shm', path: '/dev/shm' },
         ],
         // TCP, not the socket: the first-start server listens only on the socket until initdb's setup finishes (the
         // 300 s startup budget covers that). Ready on exit 0 alone; alive on 0 or 1 too, "rejecting connections":
@@ -185,11 +188,12 @@ export class Postgres extends Construct {
         // up" (SQLSTATE 57P03, which libpq's ping reports as rejecting, PostgreSQL 17 docs, pg_isready "Exit
         // Status"), for as long as the replay takes, and a kill then would only restart the replay
         probes: probesOf({ exec: { command: ['sh', '-c', `${PG_ISREADY}; [ $? -le 1 ]`] } }, 300, { exec: { command: PG_ISREADY.split(' ') } }),
-        resources: props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
+        resources,
       }],
       volumes: [
         emptyDir('run', '16Mi'),
         emptyDir('tmp', '256Mi'),
+        memoryEmptyDir('shm', sharedMemorySize(resources.memoryLimit)),
       ],
     });
 

@@ -21,6 +21,18 @@ function run(argv: string[], options: { env?: NodeJS.ProcessEnv; input?: string 
   return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...options.env }, input: options.input, timeout: 60_000 });
 }
 
+/**
+ * Run `argv` (as `run` does) in a mount namespace whose /dev/shm is a tmpfs of `size`: the postmaster that pg_ctl
+ * starts stays in it. Root mounts in a namespace of its own; another user in a user namespace mapped to itself.
+ */
+function runWithShm(argv: string[], size: string): SpawnSyncReturns<string> {
+  const asRoot = process.getuid?.() === 0;
+  const unshare = asRoot ? ['unshare', '--mount', '--propagation', 'private'] : ['unshare', '--user', '--map-current-user', '--mount'];
+  const inner = asRoot ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
+  return spawnSync(unshare[0], [...unshare.slice(1), 'sh', '-c', `mount -t tmpfs -o size=${size} tmpfs /dev/shm && exec "$@"`, 'sh', ...inner],
+    { encoding: 'utf8', timeout: 60_000 });
+}
+
 function check(result: SpawnSyncReturns<string>, what: string): string {
   if (result.status !== 0) {
     throw new Error(`${what} failed (${result.status}): ${result.stderr}${result.stdout}`);
@@ -43,6 +55,13 @@ export interface PostgresServerOptions {
    * @default false
    */
   readonly rejecting?: boolean;
+  /**
+   * Run the server with a `/dev/shm` of its own of this size (a tmpfs in a mount namespace, `unshare`), as a pod has
+   * one: e.g. `64m`, the size containerd gives a pod sandbox.
+   *
+   * @default - the machine's /dev/shm
+   */
+  readonly shmSize?: string;
 }
 
 /**
@@ -80,8 +99,9 @@ export class PostgresServer {
     }
     const standby = options.rejecting ? ' -c hot_standby=off' : '';
     const ssl = options.tls ? ` -c ssl=on -c ssl_cert_file=${copyForServer(options.tls.certPath, dir)} -c ssl_key_file=${copyForServer(options.tls.keyPath, dir)}` : '';
-    check(run([path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${standby}${ssl}`, 'start']), 'pg_ctl start');
+    const start = [path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${standby}${ssl}`, 'start'];
+    check(options.shmSize === undefined ? run(start) : runWithShm(start, options.shmSize), 'pg_ctl start');
     return new PostgresServer(bin, dir, data, port);
   }
 

@@ -1,4 +1,4 @@
-import { Namespace, NetworkPeer, Postgres, Secret, SslMode } from '../../lib';
+import { Namespace, NetworkPeer, Postgres, Resources, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { container, envOf, find, stderrOf, synth, testChart, thrown } from '../util';
@@ -27,9 +27,23 @@ describe('Postgres', () => {
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
     expect(c.args).toEqual(['postgres', '-c', 'max_connections=50']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp']);
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp', '/dev/shm']);
     expect(c.readinessProbe.exec.command).toEqual(['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres']);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(300);
+  });
+
+  test('gives the server a /dev/shm of a quarter of its memory limit, at least the 64 MiB a pod has without one', () => {
+    // parallel queries fail on a full /dev/shm: test/integ/postgres-shm.integ.test.ts
+    const shmOf = (memoryLimit: string) => {
+      const chart = testChart('data');
+      new Postgres(chart, 'Postgres', { resources: Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit }) });
+      const pod = find(synth(chart), 'StatefulSet', 'postgres').spec.template.spec;
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
+      return pod.volumes.find((v: any) => v.name === 'shm').emptyDir;
+    };
+    expect(shmOf('2Gi')).toEqual({ medium: 'Memory', sizeLimit: '512Mi' });
+    expect(shmOf('1G')).toEqual({ medium: 'Memory', sizeLimit: '238Mi' });
+    expect(shmOf('128Mi')).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
   });
 
   test('takes the superuser password from a generated Secret and keeps PGDATA below the mount root', () => {
