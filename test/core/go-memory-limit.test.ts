@@ -13,7 +13,9 @@ import { synth, testChart, thrown } from '../util';
  * no limit but GOMEMLIMIT, read at start since go1.19 (golang/go src/runtime/mgcpacer.go `readGOMEMLIMIT`: unset or
  * "off" is no limit, a malformed value throws "malformed GOMEMLIMIT" and the program never starts). The value is
  * `^[0-9]+(([KMGT]i)?B)?$` (src/runtime/string.go `parseByteCount`): a bare number is bytes, and a Kubernetes
- * quantity such as "512Mi" or "1G" is malformed.
+ * quantity such as "512Mi" or "1G" is malformed. Tried with Debian's golang-1.19-go 1.19.8 and a program printing
+ * `debug.SetMemoryLimit(-1)`: GOMEMLIMIT=921MiB reads as 965738496, unset as 9223372036854775807 (no limit), and
+ * GOMEMLIMIT=1Gi stops it at start with "fatal error: malformed GOMEMLIMIT".
  */
 const GO_BYTE_COUNT = /^[0-9]+(([KMGT]i)?B)?$/;
 
