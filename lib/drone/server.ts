@@ -22,7 +22,10 @@ import { CI_SERVER_INGRESS_ANNOTATIONS } from '../ci/server-ingress';
 /**
  * What `DRONE_DATABASE_SECRET` encrypts: the server seals the repository and organisation secrets it stores with
  * AES-GCM under that key (Drone's docs, `server/storage/encryption.md`; the key must be 32 characters, `encrypt.go:38`
- * of drone 2.28.2), so a new key cannot read them.
+ * of drone 2.28.2), so a new key cannot read them. Not the users' OAuth tokens: the user store gets it only with
+ * `DRONE_DATABASE_ENCRYPT_USER_TABLE` (`cmd/drone-server/inject_store.go:157-180`), which Dockyard leaves off, as over
+ * rows stored in clear every login would fail to decrypt (`store/user/scan.go:81-88`) unless mixed mode, which would
+ * also hand back any secret that fails to decrypt as it is (`inject_store.go:81-86`, `aesgcm.go:71-78`).
  */
 const DATABASE_SECRET_ENCRYPTS = 'the repository and organisation secrets Drone stores in PostgreSQL';
 

@@ -341,6 +341,10 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     env.value('WOODPECKER_GRPC_ADDR', `:${GRPC_PORT}`);
     env.secret('WOODPECKER_AGENT_SECRET', this.agentSecret);
     env.secret('WOODPECKER_GRPC_SECRET', props.grpcSecret ?? generated!.key('grpc-secret'));
+    // No WOODPECKER_ENCRYPTION_*: v3.17.0 parses them (cmd/server/flags.go:663-685) but never builds the encryption
+    // service (server/services/setup.go:57-64, "TODO(1544): fix encrypted store"), so pipeline secrets stay in clear
+    // whatever is set, and such a key would be a value to back up that protects nothing (README, "Backing up the
+    // databases"). Re-read setup.go on a new pin: wired again, a key encrypts data and must never rotate by accident.
     const database = bindDatabase(env, { scope: this, namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
     const forge = forgeName(props.gitProvider);

@@ -83,6 +83,23 @@ describe('DroneServer', () => {
     expect(Object.entries(generated.values).map(([k, v]) => `${k}:${v.length}`)).toEqual(['rpc-secret:32', 'cookie-secret:32', 'database-secret:32']);
   });
 
+  test('encrypts the secret store only: no user-table encryption, no mixed mode', () => {
+    // harness/harness v2.28.2: cmd/drone-server/inject_store.go:157-180 gives the user store the DRONE_DATABASE_SECRET
+    // encrypter only with DRONE_DATABASE_ENCRYPT_USER_TABLE, so the users' OAuth tokens stay in clear
+    // (store/user/scan.go:27-53). Turned on over rows stored in clear, each fails to decrypt (scan.go:81-88,
+    // store/shared/encrypt/aesgcm.go:54-79) and nobody logs in; DRONE_DATABASE_ENCRYPT_MIXED_MODE avoids that but sets
+    // Compat on the encrypter the secret store shares (inject_store.go:81-86), which then returns any value that fails
+    // to decrypt as it is (aesgcm.go:71-78): under a wrong database-secret, ciphertext passed to pipelines as secrets.
+    const chart = testChart('ci');
+    droneServer(chart);
+    const c = container(find(synth(chart), 'Deployment', 'drone'));
+    expect(c.image).toMatch(/^docker\.io\/drone\/drone:2\.28\.2(@|$)/);
+    const names = (c.env as any[]).map((e) => e.name);
+    expect(names).toContain('DRONE_DATABASE_SECRET');
+    expect(names.filter((n) => n.startsWith('DRONE_DATABASE_ENCRYPT'))).toEqual([]);
+    expect(c.envFrom).toBeUndefined();
+  });
+
   test('the datasource is a postgres:// URL without the password, which Drone reads from PGPASSWORD', () => {
     // Drone 2.28.2 opens DRONE_DATABASE_DATASOURCE with lib/pq v1.1.0 (harness v2.28.2 store/shared/db/conn.go:22-23,
     // go.mod:44), which reads PGPASSWORD below the DSN's settings (lib/pq v1.1.0 conn.go:1828, connector.go:56-69) but

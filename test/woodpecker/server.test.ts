@@ -109,6 +109,24 @@ describe('WoodpeckerServer', () => {
     }
   });
 
+  test('sets no WOODPECKER_ENCRYPTION_* variable: v3.17.0 parses them and encrypts nothing, so a key would guard no data', () => {
+    // woodpecker-ci/woodpecker v3.17.0: cmd/server/flags.go:663-685 declares WOODPECKER_ENCRYPTION_KEY (and _KEY_FILE),
+    // WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE and WOODPECKER_ENCRYPTION_DISABLE, but server/services/setup.go:57-64 leaves
+    // the encryption service commented out ("TODO(1544): fix encrypted store") and returns secret.NewDB(store), which
+    // stores server/model/secret.go:52 `value` as it is. The dormant AES mode would refuse its second start: its key ID
+    // is a freshly salted bcrypt hash (server/services/encryption/aes_encryption.go:34-38) compared as a string with
+    // the one stored at the first (:61-63). A new pin must re-read setup.go: wired again, the key encrypts data, and
+    // belongs in the state as `SecretValue...encrypting(...)` with a README backup row, as Drone's database-secret.
+    const chart = testChart('ci');
+    woodpeckerServer(chart);
+    const c = container(deploymentOf(synth(chart)));
+    expect(c.image).toBe('docker.io/woodpeckerci/woodpecker-server:v3.17.0');
+    expect((c.env as any[]).map((e) => e.name).filter((n) => n.startsWith('WOODPECKER_ENCRYPTION'))).toEqual([]);
+    expect(c.envFrom).toBeUndefined();
+    const generated = Secret.allIn(chart).find((s) => s.secretName === 'woodpecker-credentials')!;
+    expect(Object.values(generated.values).filter((v) => v.encrypts !== undefined)).toEqual([]);
+  });
+
   test('keeps the gRPC secret fixed: without it the server makes a new one on every start and drops its agents', () => {
     // cmd/server/setup.go:133-139 setupGrpcSecret and grpc_server.go:37-43
     const chart = testChart('ci');
