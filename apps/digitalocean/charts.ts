@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
+  ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
@@ -19,6 +19,13 @@ export const PLACEHOLDERS = {
   valkeyHost: 'valkey-host.placeholder.dockyard',
 };
 
+/**
+ * The prefix of Drone's logs in their bucket: each step's log is `logs/<step id>` (harness v2.28.2
+ * `store/logs/s3.go:97-99`, the SDK dropping the leading "/", `DroneLogStorage`), which the bucket's expiry rule
+ * names as `logs/`.
+ */
+export const DRONE_LOG_PREFIX = 'logs';
+
 /** The secret input that carries the Container Registry's token, which the Pulumi program supplies. */
 export const DOCR_TOKEN_INPUT = 'DOCKYARD_DOCR_TOKEN';
 
@@ -27,6 +34,8 @@ export const PROVIDED_SECRETS = {
   harborDatabase: { namespace: 'harbor', name: 'harbor-database', key: 'password' },
   valkey: { namespace: 'harbor', name: 'harbor-valkey', key: 'password' },
   spaces: { namespace: 'harbor', name: 'harbor-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
+  /** The key scoped to Drone's log bucket, in Drone's namespace. */
+  droneLogs: { namespace: 'dockyard', name: 'drone-log-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
   postgresAdmin: { namespace: 'dockyard', name: 'postgres-admin', key: 'password' },
 };
 
@@ -90,6 +99,13 @@ export interface DigitalOceanChartsConfig {
   /** The Spaces region and bucket. */
   readonly region: string;
   readonly bucket: string;
+  /**
+   * The Spaces bucket, in `region`, for Drone's build logs under `DRONE_LOG_PREFIX`, with its key provided as
+   * `PROVIDED_SECRETS.droneLogs`; Drone only.
+   *
+   * @default - logs in Drone's database, kept forever
+   */
+  readonly droneLogBucket?: string;
   /** The managed PostgreSQL's usable connections, from its size. */
   readonly postgresConnectionLimit: number;
   /**
@@ -273,6 +289,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const puller = proxy ? harbor.addRobot('puller', { permissions: [RobotPermission.pull(proxy)] }) : undefined;
 
   const engine = config.ciEngine ?? CiEngineKind.DRONE;
+  if (config.droneLogBucket !== undefined && engine !== CiEngineKind.DRONE) {
+    invalid('droneLogBucket', config.droneLogBucket, 'must be set only with ciEngine drone: Woodpecker keeps its logs in its database');
+  }
+  // a bucket and key of their own: a Spaces key is granted whole buckets (SpacesKey grants), so one on Harbor's
+  // would let the Drone server overwrite Harbor's image layers
+  const droneLogs = config.droneLogBucket === undefined ? undefined : provided('DroneLogSecret', P.droneLogs, 'the key scoped to Drone\'s log bucket');
   const C = providedCiSecrets(engine);
   const { title } = ciEngineFacts(engine);
   const ci = ciEngine(chart, {
@@ -288,6 +310,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     ingress,
     buildNamespace: BUILDS,
     ...(config.apiServer ? { buildEgress: { apiServerCidrs: [config.apiServer.cidr] } } : {}),
+    ...(droneLogs ? {
+      droneLogStorage: DroneLogStorage.spaces({
+        region: config.region, bucket: config.droneLogBucket!, prefix: DRONE_LOG_PREFIX,
+        accessKey: droneLogs.key(P.droneLogs.accessKey), secretKey: droneLogs.key(P.droneLogs.secretKey),
+      }),
+    } : {}),
   });
   // DigitalOcean creates users without privileges: the reconciler grants them their databases before Harbor and
   // Drone migrate, and sets their connection limits; DigitalOcean keeps their passwords

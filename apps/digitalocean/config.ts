@@ -28,6 +28,19 @@ export interface DigitalOceanSettings {
   readonly valkeySize: string;
   /** The Spaces bucket for Harbor's images (`bucket`). */
   readonly bucket: string;
+  /**
+   * The Spaces bucket the program makes for Drone's build logs (`droneLogBucket`), with a key of its own; with
+   * `ciEngine` woodpecker, none.
+   *
+   * @default - `<bucket>-drone-logs` with Drone
+   */
+  readonly droneLogBucket?: string;
+  /**
+   * Days Spaces keeps each Drone build log before its lifecycle rule deletes it (`droneLogRetentionDays`).
+   *
+   * @default 90
+   */
+  readonly droneLogRetentionDays?: number;
   /** An existing DOKS cluster to deploy to, instead of creating one (`clusterName`). */
   readonly clusterName?: string;
   /**
@@ -181,7 +194,7 @@ export const DIGITALOCEAN_EXAMPLE = {
  * a secret it cannot declare (see Pulumi.yaml).
  */
 export const SETTING_KEYS: readonly string[] = [
-  'region', 'domain', 'bucket', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
+  'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
   'imageDigests', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
@@ -251,6 +264,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
       `${containerRegistryTier === 'starter' ? 1 : 5} repositories, fewer than the stack's images: set containerRegistryTier professional`);
   }
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
+  const bucket = checkSpacesBucketName('bucket', required('bucket'));
+  const droneLogs = readDroneLogSettings(value('droneLogBucket'), value('droneLogRetentionDays'), ciEngine, bucket);
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
     invalid('kubernetesVersion', value('kubernetesVersion'), 'must not be set with clusterName: the program creates no cluster then, and upgrades none');
   }
@@ -259,7 +274,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     domain,
     postgresSize: checkDatabaseSize('postgresSize', value('postgresSize', DIGITALOCEAN_EXAMPLE.postgresSize)!, 'pg'),
     valkeySize: checkDatabaseSize('valkeySize', value('valkeySize', DIGITALOCEAN_EXAMPLE.valkeySize)!, 'valkey'),
-    bucket: checkSpacesBucketName('bucket', required('bucket')),
+    bucket,
+    ...droneLogs,
     // DOKS names are lower-case letters, digits and "-", as a DNS label
     clusterName: value('clusterName') === undefined ? undefined : checkDnsLabel('clusterName', value('clusterName')!),
     kubernetesVersion: value('kubernetesVersion') === undefined ? undefined : checkKubernetesVersion('kubernetesVersion', value('kubernetesVersion')!),
@@ -286,6 +302,35 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!)),
     apiServer: value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer'),
   };
+}
+
+/** The days Drone's build logs are kept by default: a quarter, long enough to look back at a release's builds. */
+export const DRONE_LOG_RETENTION_DAYS = 90;
+
+/**
+ * `droneLogBucket` (by default `<bucket>-drone-logs`) and `droneLogRetentionDays` with Drone, checked; neither may be
+ * set with Woodpecker, which keeps its logs in its database.
+ */
+function readDroneLogSettings(bucketSetting: string | undefined, daysSetting: string | undefined, ciEngine: CiEngineKind,
+  bucket: string): Pick<DigitalOceanSettings, 'droneLogBucket' | 'droneLogRetentionDays'> {
+  if (ciEngine !== CiEngineKind.DRONE) {
+    if (bucketSetting !== undefined) invalid('droneLogBucket', bucketSetting, 'must be set only with ciEngine drone: Woodpecker keeps its logs in its database');
+    if (daysSetting !== undefined) invalid('droneLogRetentionDays', daysSetting, 'must be set only with ciEngine drone: Woodpecker keeps its logs in its database');
+    return {};
+  }
+  const days = Number(daysSetting ?? DRONE_LOG_RETENTION_DAYS);
+  if (!/^[0-9]+$/.test(daysSetting ?? '1') || !Number.isSafeInteger(days) || days < 1) {
+    invalid('droneLogRetentionDays', daysSetting, 'must be a whole number of days of at least 1');
+  }
+  const derived = `${bucket}-drone-logs`;
+  if (bucketSetting === undefined && derived.length > 63) {
+    invalid('droneLogBucket', derived, `is the default, ${bucket}-drone-logs, longer than the 63 characters of a bucket name: set droneLogBucket`);
+  }
+  const droneLogBucket = checkSpacesBucketName('droneLogBucket', bucketSetting ?? derived);
+  if (droneLogBucket === bucket) {
+    invalid('droneLogBucket', droneLogBucket, 'must not be the bucket of Harbor\'s images: Drone\'s logs get a bucket and key of their own');
+  }
+  return { droneLogBucket, droneLogRetentionDays: days };
 }
 
 /** How a structured setting is set, for its messages. */

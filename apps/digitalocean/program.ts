@@ -8,8 +8,8 @@ import {
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
-import { digitalOceanCharts, docrMirrorRegistry, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
-import { DigitalOceanSettings } from './config';
+import { digitalOceanCharts, docrMirrorRegistry, DOCR_TOKEN_INPUT, DRONE_LOG_PREFIX, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
+import { DigitalOceanSettings, DRONE_LOG_RETENTION_DAYS } from './config';
 
 /** What `pulumi up` reports. */
 export interface DigitalOceanOutputs {
@@ -92,7 +92,7 @@ export function deployDigitalOcean(
   const certIssuer = settings.installIngress && settings.acmeStaging ? STAGING_CERT_ISSUER : CERT_ISSUER;
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
-    domain: settings.domain, region: settings.region, bucket: settings.bucket, postgresConnectionLimit: connectionLimit(settings.postgresSize),
+    domain: settings.domain, region: settings.region, bucket: settings.bucket, droneLogBucket: settings.droneLogBucket, postgresConnectionLimit: connectionLimit(settings.postgresSize),
     ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry, certIssuer,
@@ -128,6 +128,12 @@ export function deployDigitalOcean(
   });
   const valkey = new ManagedValkey('valkey', { ...network, size: settings.valkeySize });
   const spaces = new SpacesBucket('spaces', { region: settings.region, bucketName: settings.bucket });
+  // Drone's build logs, which it would otherwise keep in its database forever, in a bucket and key of their own that
+  // expire them (DroneLogStorage; README, "A year later")
+  const droneLogs = settings.droneLogBucket === undefined ? undefined : new SpacesBucket('drone-logs', {
+    region: settings.region, bucketName: settings.droneLogBucket,
+    expiration: { prefix: `${DRONE_LOG_PREFIX}/`, days: settings.droneLogRetentionDays ?? DRONE_LOG_RETENTION_DAYS },
+  });
 
   const k8sOpts = { providers: { kubernetes: cluster.provider } };
   // ingress-nginx, cert-manager and the issuer first: Pulumi waits for each Ingress to get the controller's address
@@ -151,6 +157,10 @@ export function deployDigitalOcean(
     { ...C.database, stringData: { [C.database.key]: postgres.passwords[databaseName] } },
     { ...P.valkey, stringData: { [P.valkey.key]: valkey.password } },
     { namespace: P.spaces.namespace, name: P.spaces.name, stringData: { [P.spaces.accessKey]: spaces.accessKey, [P.spaces.secretKey]: spaces.secretKey } },
+    ...(droneLogs ? [{
+      namespace: P.droneLogs.namespace, name: P.droneLogs.name,
+      stringData: { [P.droneLogs.accessKey]: droneLogs.accessKey, [P.droneLogs.secretKey]: droneLogs.secretKey },
+    }] : []),
     { ...C.oauth, stringData: { [C.oauth.key]: pulumi.secret(gitClientSecret) } },
     { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
   ];

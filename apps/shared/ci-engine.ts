@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions,
+  BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneLogStorage, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions,
   IPostgresDatabase, ISecret, WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
@@ -86,6 +86,12 @@ export interface CiEngineSettings {
    * @default - the defaults: DNS and the internet without the cluster's private ranges
    */
   readonly buildEgress?: BuildEgressProps;
+  /**
+   * Where the Drone server keeps build logs (`DroneServerProps.logStorage`); Drone only.
+   *
+   * @default DroneLogStorage.database()
+   */
+  readonly droneLogStorage?: DroneLogStorage;
 }
 
 /** The stack's CI engine, with the same settings whichever engine it is. */
@@ -108,6 +114,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
       ...(groupGatesLogin ? filters : { repositoryFilter: filters.repositoryFilter }),
       admin: settings.admin,
       ingress: settings.ingress,
+      ...(settings.droneLogStorage ? { logStorage: settings.droneLogStorage } : {}),
     });
     const secretsExtension = new DroneSecretsExtension(scope, 'SecretsExtension');
     const runner = new DroneKubeRunner(scope, 'Runner', {

@@ -25,6 +25,8 @@ describe('DigitalOcean program settings', () => {
       gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
       // an existing stack installs no ingress and no DNS records (no acmeEmail)
       installIngress: false, acmeEmail: undefined, acmeStaging: false, dnsRecords: false, dnsDomain: undefined,
+      // Drone's logs in a bucket of their own, kept 90 days
+      droneLogBucket: 'acme-harbor-drone-logs', droneLogRetentionDays: 90,
     });
     expect(read({ containerRegistry: 'true', nodeCount: '3', region: 'nyc3', clusterName: 'prod' })).toMatchObject({
       containerRegistry: true, nodeCount: 3, region: 'nyc3', clusterName: 'prod',
@@ -34,6 +36,30 @@ describe('DigitalOcean program settings', () => {
   test('reads a setting set to the empty string as unset, as the default stack reads an empty variable', () => {
     expect(read({ region: '', nodeCount: '', ciEngine: '', clusterName: '' })).toEqual(read());
     expect(() => read({ domain: '' })).toThrow('missing domain: must be set: pulumi config set domain <value>');
+  });
+
+  test('Drone\'s log bucket and retention: a bucket of their own, checked in one line naming the key; none with Woodpecker', () => {
+    expect(read({ droneLogBucket: 'acme-logs', droneLogRetentionDays: '30' })).toMatchObject({ droneLogBucket: 'acme-logs', droneLogRetentionDays: 30 });
+    const days = 'must be a whole number of days of at least 1';
+    expect(failure({ droneLogRetentionDays: '0' })).toBe(`invalid droneLogRetentionDays "0": ${days}`);
+    expect(failure({ droneLogRetentionDays: '7.5' })).toBe(`invalid droneLogRetentionDays "7.5": ${days}`);
+    expect(failure({ droneLogRetentionDays: '90d' })).toBe(`invalid droneLogRetentionDays "90d": ${days}`);
+    expect(failure({ droneLogRetentionDays: '-1' })).toBe(`invalid droneLogRetentionDays "-1": ${days}`);
+    expect(failure({ droneLogBucket: 'Acme_Logs' })).toMatch(/^invalid droneLogBucket "Acme_Logs": must be 3 to 63 lower-case/);
+    // a Spaces key is granted whole buckets: Harbor's would let Drone overwrite image layers
+    expect(failure({ droneLogBucket: 'acme-harbor' })).toMatch(/^invalid droneLogBucket "acme-harbor": must not be the bucket of Harbor's images/);
+    const long = 'a'.repeat(55);
+    expect(failure({ bucket: long })).toBe(`invalid droneLogBucket "${long}-drone-logs": is the default, ${long}-drone-logs, longer than the 63 ` +
+      'characters of a bucket name: set droneLogBucket');
+    expect(read({ bucket: long, droneLogBucket: 'acme-logs' }).droneLogBucket).toBe('acme-logs');
+    // Woodpecker keeps its logs in its database: no bucket, and either setting refused
+    const woodpecker = read({ ciEngine: 'woodpecker' });
+    expect([woodpecker.droneLogBucket, woodpecker.droneLogRetentionDays]).toEqual([undefined, undefined]);
+    expect(failure({ ciEngine: 'woodpecker', droneLogBucket: 'acme-logs' })).toMatch(/^invalid droneLogBucket "acme-logs": must be set only with ciEngine drone/);
+    expect(failure({ ciEngine: 'woodpecker', droneLogRetentionDays: '30' })).toMatch(/^invalid droneLogRetentionDays "30": must be set only with ciEngine drone/);
+    for (const extra of [{ droneLogRetentionDays: '0' }, { droneLogBucket: 'Acme_Logs' }] as Record<string, string>[]) {
+      expect(failure(extra)).not.toContain('\n');
+    }
   });
 
   test('fails on missing or bad settings, naming the config key', () => {

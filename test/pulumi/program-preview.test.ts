@@ -9,7 +9,10 @@ import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
  */
 describe('a preview of a fresh DigitalOcean stack with every option on', () => {
   let outputs: any;
-  const settings = { ...DIGITALOCEAN_EXAMPLE, containerRegistry: true, installIngress: true, acmeEmail: 'ops@example.com', dnsRecords: true };
+  const settings = {
+    ...DIGITALOCEAN_EXAMPLE, containerRegistry: true, installIngress: true, acmeEmail: 'ops@example.com', dnsRecords: true,
+    droneLogBucket: 'example-harbor-drone-logs',
+  };
   const isObject = (r: { type: string }) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml')
     && r.type !== T.release && r.type !== T.clusterIssuer;
 
@@ -38,6 +41,19 @@ describe('a preview of a fresh DigitalOcean stack with every option on', () => {
     for (const r of records) {
       expect(pulumi.isUnknown(r.value)).toBe(true);
     }
+  });
+
+  test('makes Drone\'s log bucket with its 90-day rule and its Secret, whose keys are still unknown secrets', () => {
+    const logs = registered.find((r) => r.type === T.bucket && r.inputs.name === 'example-harbor-drone-logs')!;
+    expect(logs.inputs.lifecycleRules[1]).toEqual({ id: 'expire', enabled: true, prefix: 'logs/', expiration: { days: 90 } });
+    const secret = registered.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.inputs.metadata.name === 'drone-log-spaces')!;
+    expect(secret.inputs.metadata.namespace).toBe('dockyard');
+    // the key's Outputs, unknown until the key exists, and secret
+    expect(pulumi.isUnknown(secret.inputs.stringData)).toBe(true);
+    expect(secret.raw.stringData['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
+    const drone = registered.find((r) => r.inputs?.kind === 'Deployment' && r.inputs.metadata.name === 'drone')!.inputs;
+    const env = Object.fromEntries(drone.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+    expect(env.DRONE_S3_BUCKET.value).toBe('example-harbor-drone-logs');
   });
 
   test('keeps the managed hosts unknown in their own fields, not the objects around them', () => {

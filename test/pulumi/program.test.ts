@@ -6,7 +6,9 @@ import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
  */
 describe('the DigitalOcean program', () => {
   let outputs: any;
-  const settings = { ...DIGITALOCEAN_EXAMPLE, containerRegistry: true, kubernetesVersion: '1.34.1-do.0' };
+  const settings = {
+    ...DIGITALOCEAN_EXAMPLE, containerRegistry: true, kubernetesVersion: '1.34.1-do.0', droneLogBucket: 'example-harbor-drone-logs', droneLogRetentionDays: 30,
+  };
   const k8sResources = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
   const secrets = () => k8sResources().filter((r) => r.type === 'kubernetes:core/v1:Secret');
   const objects = () => k8sResources().filter((r) => r.type !== 'kubernetes:core/v1:Secret');
@@ -34,6 +36,30 @@ describe('the DigitalOcean program', () => {
     }
     expect(registered.filter((r) => r.type === T.db).map((d) => d.inputs.name).sort()).toEqual(['drone', 'registry']);
     expect(registered.filter((r) => r.type === T.user).map((d) => d.inputs.name).sort()).toEqual(['drone', 'harbor']);
+  });
+
+  test('puts Drone\'s logs in a bucket of their own that expires them, with a key for that bucket alone, in a Secret from its Outputs', () => {
+    const buckets = registered.filter((r) => r.type === T.bucket).map((r) => r.inputs);
+    expect(buckets.map((b) => b.name)).toEqual(['example-harbor', 'example-harbor-drone-logs']);
+    // Harbor's images never expire; the logs under logs/ after droneLogRetentionDays (what Drone writes: harness
+    // v2.28.2 store/logs/s3.go:97-99 `path.Join("/", prefix, step)`, the leading "/" cleaned away by aws-sdk-go
+    // v1.43.16 private/protocol/rest/build.go:130-131, 240-251, so the key is logs/<step id>)
+    expect(buckets[0].lifecycleRules).toHaveLength(1);
+    expect(buckets[1].lifecycleRules).toEqual([
+      { id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: 1 },
+      { id: 'expire', enabled: true, prefix: 'logs/', expiration: { days: 30 } },
+    ]);
+    const keys = registered.filter((r) => r.type === T.key).map((r) => r.inputs.grants);
+    expect(keys).toEqual([[{ bucket: 'example-harbor', permission: 'readwrite' }], [{ bucket: 'example-harbor-drone-logs', permission: 'readwrite' }]]);
+    const secret = secrets().find((s) => s.inputs.metadata.namespace === 'dockyard' && s.inputs.metadata.name === 'drone-log-spaces')!;
+    expect(secret.inputs.stringData).toEqual({ 'access-key': 'access-key(drone-logs-key)', 'secret-key': 'secret-key(drone-logs-key)' });
+    // the values arrive wrapped as a Pulumi secret, not in clear
+    expect(secret.raw.stringData['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
+    const drone = env(find('Deployment', 'drone'));
+    expect([drone.DRONE_S3_BUCKET.value, drone.DRONE_S3_PREFIX.value, drone.DRONE_S3_ENDPOINT.value, drone.DRONE_S3_PATH_STYLE.value])
+      .toEqual(['example-harbor-drone-logs', 'logs', 'https://fra1.digitaloceanspaces.com', 'true']);
+    expect(drone.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef).toEqual({ name: 'drone-log-spaces', key: 'access-key' });
+    expect(drone.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef).toEqual({ name: 'drone-log-spaces', key: 'secret-key' });
   });
 
   test('provisions the Spaces bucket with an abort rule, its scoped key, and the container registry', () => {

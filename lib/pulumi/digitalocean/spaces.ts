@@ -1,8 +1,19 @@
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
-import { checkInteger } from '../../core/validation';
+import { checkInteger, invalid } from '../../core/validation';
 import { protectsData } from './data-protection';
 import { checkSpacesBucketName, checkSpacesRegion } from './spaces-rules';
+
+/** A lifecycle rule that deletes the objects under a prefix some days after each was written. */
+export interface SpacesExpiration {
+  /**
+   * The key prefix the rule applies to, such as `logs/`: no leading "/" (the provider warns of one, TF 401992a
+   * `digitalocean/spaces/resource_spaces_bucket.go:142`), and a trailing one, so that `logs/` leaves `logs-old/` alone.
+   */
+  readonly prefix: string;
+  /** Days after an object's creation when Spaces deletes it, at least 1. */
+  readonly days: number;
+}
 
 /** Args of a `SpacesBucket`. */
 export interface SpacesBucketArgs {
@@ -21,6 +32,12 @@ export interface SpacesBucketArgs {
    * @default 1
    */
   readonly abortIncompleteMultipartUploadDays?: number;
+  /**
+   * Objects to delete some days after they were written, such as Drone's logs.
+   *
+   * @default - none: every object is kept
+   */
+  readonly expiration?: SpacesExpiration;
   /**
    * Delete every object when the bucket is destroyed; otherwise destroying a non-empty bucket fails.
    *
@@ -62,6 +79,13 @@ export class SpacesBucket extends pulumi.ComponentResource {
     checkSpacesRegion('region', args.region);
     if (args.bucketName !== undefined) checkSpacesBucketName('bucketName', args.bucketName);
     const abortDays = checkInteger('abortIncompleteMultipartUploadDays', args.abortIncompleteMultipartUploadDays ?? 1, 1);
+    if (args.expiration !== undefined) {
+      if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(args.expiration.prefix ?? '')) {
+        invalid('expiration.prefix', args.expiration.prefix, 'must be path segments joined by "/" and ending in "/", such as "logs/"');
+      }
+      // the provider sends no expiration for 0 days (TF 401992a resource_spaces_bucket.go:696-697, `val > 0`)
+      checkInteger('expiration.days', args.expiration.days, 1);
+    }
     super('dockyard:digitalocean:SpacesBucket', name, {}, opts);
 
     const bucket = new digitalocean.SpacesBucket(`${name}-bucket`, {
@@ -71,7 +95,15 @@ export class SpacesBucket extends pulumi.ComponentResource {
       forceDestroy: args.forceDestroy ?? false,
       // An abort-only rule: the SDK doc asks for `expiration` or `noncurrentVersionExpiration`, but the provider
       // doesn't enforce it and sends just AbortIncompleteMultipartUpload (TF resource_spaces_bucket.go).
-      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: abortDays }],
+      // The provider puts these rules as the bucket's whole lifecycle configuration (TF 401992a
+      // resource_spaces_bucket.go:635-728, PutBucketLifecycleConfiguration, on any change of them, :299) and reads the
+      // bucket's back (:385-470), so a rule added by hand goes at the next change of these rules, or at once under
+      // `pulumi up --refresh`: each rule the bucket needs is here.
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: abortDays },
+        // a prefix filter (:660-662) and days after each object's creation
+        ...(args.expiration ? [{ id: 'expire', enabled: true, prefix: args.expiration.prefix, expiration: { days: args.expiration.days } }] : []),
+      ],
     // Harbor's images: a replacement or removal of the bucket would take them with it
     }, { parent: this, protect: protectsData(opts) });
 

@@ -55,7 +55,22 @@ describe('SpacesBucket', () => {
     expectParent('named', store);
   });
 
+  test('an expiration adds a rule that deletes the objects under its prefix after its days, beside the abort rule', async () => {
+    new m.SpacesBucket('logs', { region: 'fra1', bucketName: 'acme-logs', expiration: { prefix: 'logs/', days: 30 } }, { transformations: [recordParent] });
+    await settled();
+    // terraform-provider-digitalocean 401992a digitalocean/spaces/resource_spaces_bucket.go:660-662 filters a rule by
+    // its prefix, and :696-697 sends Expiration.Days only when above 0; the whole list is the bucket's configuration
+    // (:720-728 PutBucketLifecycleConfiguration), so both rules are in it
+    expect(one('logs', T.bucket).inputs.lifecycleRules).toEqual([
+      { id: 'abort-incomplete-multipart-uploads', enabled: true, abortIncompleteMultipartUploadDays: 1 },
+      { id: 'expire', enabled: true, prefix: 'logs/', expiration: { days: 30 } },
+    ]);
+  });
+
   test.each<[string, Partial<Module.SpacesBucketArgs>, string]>([
+    ['an expiration of 0 days, which the provider would drop', { expiration: { prefix: 'logs/', days: 0 } }, 'invalid expiration.days 0: must be an integer of at least 1'],
+    ['an expiration prefix with a leading "/"', { expiration: { prefix: '/logs/', days: 7 } }, 'invalid expiration.prefix "/logs/": must be path segments'],
+    ['an expiration prefix without a trailing "/"', { expiration: { prefix: 'logs', days: 7 } }, 'invalid expiration.prefix "logs": must be path segments'],
     ['a region without Spaces', { region: 'nyc1' }, 'invalid region "nyc1": must be a region with Spaces: ams3, atl1'],
     ['a bucket name with upper case', { bucketName: 'Dockyard' }, 'invalid bucketName "Dockyard"'],
     ['a too short bucket name', { bucketName: 'ab' }, 'invalid bucketName "ab"'],
