@@ -234,6 +234,12 @@ export interface DesiredState {
    * @default - none: a chunk other than the first, or a Harbor whose schedule is unmanaged
    */
   readonly gc?: object;
+  /**
+   * The audit log purge schedule (`HarborProps.auditLogRetention`); in the first chunk only.
+   *
+   * @default - none: a chunk other than the first, or a Harbor whose schedule is unmanaged
+   */
+  readonly audit?: object;
 }
 
 /**

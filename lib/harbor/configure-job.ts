@@ -84,6 +84,8 @@ interface Entry {
   readonly settings?: object;
   /** The garbage collection schedule, in the first chunk only. */
   readonly gc?: object;
+  /** The audit log purge schedule, in the first chunk only. */
+  readonly audit?: object;
   /** Secrets the Job does not read but whose change must run it again: what Harbor keeps with the `gc` schedule. */
   readonly captured?: readonly SecretKey[];
   readonly bytes: number;
@@ -239,7 +241,8 @@ export function configText(state: DesiredState): string {
   const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
   const settings = state.settings !== undefined ? `,\n  "settings": ${JSON.stringify(state.settings)}` : '';
   const gc = state.gc !== undefined ? `,\n  "gc": ${JSON.stringify(state.gc)}` : '';
-  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}${gc}\n}\n`;
+  const audit = state.audit !== undefined ? `,\n  "audit": ${JSON.stringify(state.audit)}` : '';
+  return `{\n  "registries": ${list(state.registries)},\n  "projects": ${list(state.projects)},\n  "robots": ${list(state.robots)}${retired}${oidc}${settings}${gc}${audit}\n}\n`;
 }
 
 /**
@@ -369,6 +372,14 @@ export class ConfigureJobs extends Construct {
     this.add({ key: FIRST_CHUNK_KEY, gc, captured, bytes: bytesOf({ gc }) });
   }
 
+  /**
+   * Declare the audit log purge schedule (`HarborProps.auditLogRetention`) in the first chunk, whose Job saves it on
+   * every run. Called once.
+   */
+  public setAuditLogRetention(audit: object): void {
+    this.add({ key: FIRST_CHUNK_KEY, audit, bytes: bytesOf({ audit }) });
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
     if (!this.layout) {
@@ -421,6 +432,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   let oidc: object | undefined;
   let settings: object | undefined;
   let gc: object | undefined;
+  let audit: object | undefined;
   const captured: SecretKey[] = [];
   // in key order, not the order declared: a team's project and robots sit where their names' hashes put them, so the
   // order of the addTeam calls changes no chunk (the trie already places entries by key); the project's key sorts
@@ -438,6 +450,9 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
     if (e.gc) {
       gc = e.gc;
       captured.push(...e.captured ?? []);
+    }
+    if (e.audit) {
+      audit = e.audit;
     }
     if (e.oidc) {
       oidc = { ...e.oidc, clientSecretEnv: OIDC_SECRET_ENV };
@@ -463,7 +478,7 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   const rendered = {
     ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
     ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
-    ...(gc ? { gc } : {}),
+    ...(gc ? { gc } : {}), ...(audit ? { audit } : {}),
   };
   const config = configText(rendered);
   return { name, state: rendered, config, configMap: `${name}-${shortHash(config)}`, secrets, captured };

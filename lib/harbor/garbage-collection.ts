@@ -22,8 +22,8 @@ export interface HarborGarbageCollectionOptions {
   readonly workers?: number;
 }
 
-/** The cron of Harbor's portal's presets, by the schedule type it shows them as (gc.component.ts:275-291). */
-const PRESETS: ReadonlyArray<readonly [string, string]> = [['Hourly', '0 0 * * * *'], ['Daily', '0 0 0 * * *'], ['Weekly', '0 0 0 * * 0']];
+/** The cron of Harbor's portal's presets, by the schedule type it shows them as (gc.component.ts:275-291); Log Rotation shows the same. @internal */
+export const PRESETS: ReadonlyArray<readonly [string, string]> = [['Hourly', '0 0 * * * *'], ['Daily', '0 0 0 * * *'], ['Weekly', '0 0 0 * * 0']];
 
 /** One field of Harbor's cron: its name, its bounds and the names it takes (robfig/cron v3.0.1 spec.go:20-49). */
 const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [
@@ -34,6 +34,11 @@ const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names
   { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
   { name: 'day of week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
+
+/** The schedule type Harbor's portal shows for `cron`: Hourly, Daily, Weekly for its presets, Custom for any other. @internal */
+export function scheduleType(cron: string): string {
+  return PRESETS.find(([, preset]) => preset === cron)?.[0] ?? 'Custom';
+}
 
 const CRON_ALLOWED = 'must be a cron of 6 fields separated by single spaces, second minute hour day-of-month month day-of-week, ' +
   'with the second 0, e.g. "0 0 3 * * 6" (Saturdays at 03:00 in jobservice\'s time zone, UTC)';
@@ -176,8 +181,7 @@ export class HarborGarbageCollection {
   public _state(): object | undefined {
     if (!this.managed) return undefined;
     if (this.cron === undefined) return { schedule: 'None' };
-    const type = PRESETS.find(([, cron]) => cron === this.cron)?.[0] ?? 'Custom';
-    return { schedule: type, cron: this.cron, deleteUntagged: this.deleteUntagged, workers: this.workers };
+    return { schedule: scheduleType(this.cron), cron: this.cron, deleteUntagged: this.deleteUntagged, workers: this.workers };
   }
 }
 

@@ -19,6 +19,7 @@ import {
   checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
 } from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
+import { HarborAuditLogRetention } from './audit-log-retention';
 import { gcCaptures, HarborGarbageCollection } from './garbage-collection';
 import { connectionBudget } from './connection-budget';
 import { HARBOR_DSN_PASSWORD_RULE } from './database-password';
@@ -318,6 +319,16 @@ export interface HarborProps {
    * @default - `HarborGarbageCollection.weekly()`: Sundays at 00:00 UTC, untagged artifacts kept, 1 worker
    */
   readonly garbageCollection?: HarborGarbageCollection;
+  /**
+   * When Harbor purges its audit log (Clean Up, Log Rotation), which otherwise grows with every pull:
+   * `HarborAuditLogRetention.daily({ keepDays, eventTypes })`, `.weekly()`, `.cron('0 0 3 * * *')`, `.none()` (the Job
+   * removes any schedule) or `.unmanaged()` (the Job leaves Harbor's as set in its portal). The configuration Job
+   * saves it on every run, replacing one set in the portal.
+   *
+   * @default - `HarborAuditLogRetention.daily()`: every day at 00:00 UTC, pull events older than 90 days deleted, every
+   *   other event kept
+   */
+  readonly auditLogRetention?: HarborAuditLogRetention;
 }
 
 /** A robot account declared in code. */
@@ -448,6 +459,8 @@ export class Harbor extends Construct {
     this.oidc = props.oidc;
     const garbageCollection = checkObject('garbageCollection', props.garbageCollection ?? HarborGarbageCollection.weekly(),
       'must be a HarborGarbageCollection: HarborGarbageCollection.weekly(), .daily(), .cron(expression), .none() or .unmanaged()', HarborGarbageCollection);
+    const auditLogRetention = checkObject('auditLogRetention', props.auditLogRetention ?? HarborAuditLogRetention.daily(),
+      'must be a HarborAuditLogRetention: HarborAuditLogRetention.daily(), .weekly(), .cron(expression), .none() or .unmanaged()', HarborAuditLogRetention);
     const usersCreateProjects = checkBoolean('usersCreateProjects', props.usersCreateProjects ?? false);
     const version = props.version ?? Harbor.VERSION;
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
@@ -601,6 +614,10 @@ export class Harbor extends Construct {
       // a schedule keeps core's URLs, which None does not save
       const saved = garbageCollection.cron !== undefined;
       this.configuration.setGarbageCollection(saved ? { ...gc, captures: gcCaptures(ctx) } : gc, saved ? [ctx.registryCache.password] : []);
+    }
+    const audit = auditLogRetention._state();
+    if (audit !== undefined) {
+      this.configuration.setAuditLogRetention(audit);
     }
   }
 

@@ -1,6 +1,8 @@
 export * from './configuration';
 export * from './exposure';
 export { HarborGarbageCollection } from './garbage-collection';
+export { HarborAuditLogRetention, HARBOR_AUDIT_EVENT_TYPES } from './audit-log-retention';
+export type { HarborAuditLogRetentionOptions } from './audit-log-retention';
 export type { HarborGarbageCollectionOptions } from './garbage-collection';
 export * from './harbor';
 export * from './oidc';

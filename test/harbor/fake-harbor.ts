@@ -31,6 +31,30 @@ export interface RecordedRequest {
  * parameters, the gc.Policy, which hold core's _REDIS_URL_REG of the moment it was saved (src/server/v2.0/handler/gc.go:87)
  * and which every scheduled run starts with (src/controller/gc/callback.go:46-52, controller.go:83).
  */
+/**
+ * The audit log purge schedule as Harbor stores it (goharbor/harbor v2.15.1 src/server/v2.0/handler/purge.go:109-152,
+ * :321-327): its type and cron, and the parameters as sent, which the schedule keeps as its extra attributes.
+ */
+export interface FakePurgeSchedule {
+  id: number;
+  type: string;
+  cron: string;
+  extraAttrs: Record<string, unknown>;
+}
+
+/** A schedule's GET answer, gc's and the purge's alike: 200 without a body for none, else its history entry. */
+function scheduleAnswer(s: { id: number; type: string; cron: string; extraAttrs: object } | undefined) {
+  if (!s) return { status: 200 };
+  return {
+    status: 200,
+    body: {
+      id: s.id, job_name: '', job_kind: s.cron, job_parameters: JSON.stringify(s.extraAttrs), deleted: false, job_status: '',
+      schedule: { cron: s.cron, type: s.type, next_scheduled_time: '2026-12-06T00:00:00.000Z' },
+      creation_time: '2026-12-05T00:00:00.000Z', update_time: '2026-12-05T00:00:00.000Z',
+    },
+  };
+}
+
 export interface FakeGcSchedule {
   id: number;
   type: string;
@@ -353,6 +377,8 @@ export class FakeHarbor {
   public jobserviceDownFor = 0;
   /** The saved garbage collection schedule, if any (see FakeGcSchedule). */
   public gcSchedule?: FakeGcSchedule;
+  /** The saved audit log purge schedule, if any (see FakePurgeSchedule). */
+  public purgeSchedule?: FakePurgeSchedule;
   /** Core's _REDIS_URL_REG, which a garbage collection schedule keeps as it was when saved. */
   public coreRedisUrlReg = 'redis://:first-password@harbor-redis:6379/2?idle_timeout_seconds=30';
   /**
@@ -653,6 +679,9 @@ export class FakeHarbor {
     } else if (path === '/api/v2.0/robots') {
       if (method === 'GET') return this.listRobots(url);
       if (method === 'POST') return this.createRobot(body);
+    } else if (path === '/api/v2.0/system/purgeaudit/schedule') {
+      if (method === 'GET') return this.getPurgeSchedule();
+      if (method === 'POST' || method === 'PUT') return this.savePurgeSchedule(method, body);
     } else if (path === '/api/v2.0/system/gc/schedule') {
       if (method === 'GET') return this.getGcSchedule();
       if (method === 'POST' || method === 'PUT') return this.saveGcSchedule(method, body);
@@ -875,16 +904,50 @@ export class FakeHarbor {
    * string, without redis_url_reg (CleanExtraAttrs, :113-124), and whose schedule is { type, cron, next_scheduled_time }.
    */
   private getGcSchedule() {
-    const s = this.gcSchedule;
-    if (!s) return { status: 200 };
-    return {
-      status: 200,
-      body: {
-        id: s.id, job_name: '', job_kind: s.cron, job_parameters: JSON.stringify(s.extraAttrs), deleted: false, job_status: '',
-        schedule: { cron: s.cron, type: s.type, next_scheduled_time: '2026-12-06T00:00:00.000Z' },
-        creation_time: '2026-12-05T00:00:00.000Z', update_time: '2026-12-05T00:00:00.000Z',
-      },
-    };
+    return scheduleAnswer(this.gcSchedule);
+  }
+
+  /**
+   * GetPurgeSchedule (goharbor/harbor v2.15.1 src/server/v2.0/handler/purge.go:259-286): 200 without a body when there
+   * is none; else an ExecHistory whose job_parameters is the schedule's extra attributes as a JSON string
+   * (pg.String, src/controller/purge/model.go) and whose schedule is { cron, type, next_scheduled_time }.
+   */
+  private getPurgeSchedule() {
+    return scheduleAnswer(this.purgeSchedule);
+  }
+
+  /**
+   * CreatePurgeSchedule (201) and UpdatePurgeSchedule (200), purge.go:59-91, :288-319: both refuse a body without
+   * parameters, without audit_retention_hour (an integer of at most 240000, :93-107, src/common/const.go:221) or
+   * without include_event_types, None included, before kick (:109-141): None deletes any schedule; Hourly, Daily,
+   * Weekly and Custom validate the cron (:143-152) and replace any schedule. kick reads include_event_types only as a
+   * string (:122), dry_run only as a boolean (:119).
+   */
+  private savePurgeSchedule(method: string, body: any) {
+    onlyFields(body, ['schedule', 'parameters'], 'schedule');
+    if (body.schedule === undefined || body.schedule === null) fail(400, 'schedule cann\'t be empty');
+    onlyFields(body.schedule, ['type', 'cron'], 'schedule.schedule');
+    const parameters = body.parameters ?? {};
+    if (Object.keys(parameters).length === 0) fail(400, 'schedule parameter cann\'t be empty');
+    if (!('audit_retention_hour' in parameters)) fail(400, 'audit_retention_hour should provide');
+    const hours = parameters.audit_retention_hour;
+    if (typeof hours === 'number' && !Number.isInteger(hours)) fail(400, 'audit_retention_hour should be integer format');
+    if (typeof hours === 'number' && hours > 240000) fail(400, 'audit_retention_hour should be less than 240000');
+    if (!('include_event_types' in parameters)) fail(400, 'include_event_types should provide');
+    const done = () => (method === 'POST' ? { status: 201, headers: { location: '/api/v2.0/system/purgeaudit/0' } } : { status: 200 });
+    const type = body.schedule.type;
+    if (type === 'None') {
+      this.purgeSchedule = undefined;
+      return done();
+    }
+    if (!['Hourly', 'Daily', 'Weekly', 'Custom'].includes(type)) fail(400, `the fake takes no schedule type ${JSON.stringify(type)}`);
+    const cron = body.schedule.cron;
+    if (typeof cron !== 'string' || cron === '' || cron.split(' ').length !== 6 || cron.split(' ')[0] !== '0') {
+      fail(400, `invalid cron string for scheduled log rotation purge: ${cron}`);
+    }
+    if (this.jobserviceDownFor > 0) fail(500, 'internal server error', 'UNKNOWN');
+    this.purgeSchedule = { id: this.nextId++, type, cron, extraAttrs: { ...parameters } };
+    return done();
   }
 
   /**

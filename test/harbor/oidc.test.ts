@@ -62,8 +62,8 @@ describe('HarborOidc', () => {
     harbor.addProject('apps');
     const [state] = [...states(synth(chart)).values()];
     // the settings, with which the Job also fails while Harbor is still in oidc_auth (configure-oidc.test.ts)
-    // and the garbage collection schedule (garbage-collection.test.ts)
-    expect(Object.keys(state)).toEqual(['registries', 'projects', 'robots', 'settings', 'gc']);
+    // the garbage collection schedule (garbage-collection.test.ts) and the audit log purge (audit-log-retention.test.ts)
+    expect(Object.keys(state)).toEqual(['registries', 'projects', 'robots', 'settings', 'gc', 'audit']);
     expect(Object.keys(state.projects[0])).toEqual(['name', 'public', 'registry', 'storageLimit', 'metadata']);
     expect(harbor.oidcRedirectUri).toBeUndefined();
   });
