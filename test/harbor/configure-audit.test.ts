@@ -32,15 +32,15 @@ describe('the audit log purge schedule', () => {
     expect(second.code).toBe(0);
     expect(writes()).toEqual([{ method: 'POST', body: DAILY_BODY }, { method: 'PUT', body: DAILY_BODY }]);
     expect(lines(second.stdout)).toContain('audit: purge saved Daily 0 0 0 * * * {"audit_retention_hour":2160,"include_event_types":"pull_artifact","dry_run":false} ' +
-      '(was Daily 0 0 0 * * * {"audit_retention_hour":2160,"include_event_types":"pull_artifact","dry_run":false})');
+      '(was Daily 0 0 0 * * * {"audit_retention_hour":2160,"dry_run":false,"include_event_types":"pull_artifact"})');
   });
 
   test('one set in the portal is replaced (PUT), saying what it was', async () => {
-    configure.harbor.purgeSchedule = { id: 7, type: 'Weekly', cron: '0 0 0 * * 0', extraAttrs: { audit_retention_hour: 24, include_event_types: 'create_artifact,other', dry_run: false } };
+    configure.harbor.purgeSchedule = { id: 7, type: 'Weekly', cron: '0 0 0 * * 0', extraAttrs: { audit_retention_hour: 24, dry_run: false, include_event_types: 'create_artifact,other' } };
     const result = await run(config({ ...DAILY, schedule: 'Custom', cron: '0 0 3 * * *', eventTypes: 'pull_artifact,other' }));
     expect(result.code).toBe(0);
     expect(writes()).toEqual([{ method: 'PUT', body: { schedule: { type: 'Custom', cron: '0 0 3 * * *' }, parameters: { ...DAILY_BODY.parameters, include_event_types: 'pull_artifact,other' } } }]);
-    expect(result.stdout).toContain('(was Weekly 0 0 0 * * 0 {"audit_retention_hour":24,"include_event_types":"create_artifact,other","dry_run":false})');
+    expect(result.stdout).toContain('(was Weekly 0 0 0 * * 0 {"audit_retention_hour":24,"dry_run":false,"include_event_types":"create_artifact,other"})');
   });
 
   test('None removes a schedule with the parameters Harbor requires even then, and writes nothing when there is none; no audit leaves Harbor\'s alone', async () => {
@@ -48,7 +48,7 @@ describe('the audit log purge schedule', () => {
     const removed = await run(config({ schedule: 'None' }));
     expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: '' });
     expect(writes().at(-1)).toEqual({ method: 'PUT', body: { schedule: { type: 'None' }, parameters: { audit_retention_hour: 0, include_event_types: '', dry_run: false } } });
-    expect(lines(removed.stdout)).toContain('audit: purge removed (was Daily 0 0 0 * * * {"audit_retention_hour":2160,"include_event_types":"pull_artifact","dry_run":false})');
+    expect(lines(removed.stdout)).toContain('audit: purge removed (was Daily 0 0 0 * * * {"audit_retention_hour":2160,"dry_run":false,"include_event_types":"pull_artifact"})');
     expect(configure.harbor.purgeSchedule).toBeUndefined();
     const again = await run(config({ schedule: 'None' }));
     expect(lines(again.stdout)).toContain('audit: no purge');

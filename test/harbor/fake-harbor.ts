@@ -946,7 +946,8 @@ export class FakeHarbor {
       fail(400, `invalid cron string for scheduled log rotation purge: ${cron}`);
     }
     if (this.jobserviceDownFor > 0) fail(500, 'internal server error', 'UNKNOWN');
-    this.purgeSchedule = { id: this.nextId++, type, cron, extraAttrs: { ...parameters } };
+    // GET shows them as Go's json.Marshal of a map writes them, keys sorted (src/controller/purge/model.go:47-53)
+    this.purgeSchedule = { id: this.nextId++, type, cron, extraAttrs: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : 1))) };
     return done();
   }
 
