@@ -540,7 +540,8 @@ ${SQL_END}
   fi
   # psql's \\password makes the role's verifier itself (libpq PQencryptPasswordConn: SCRAM-SHA-256, or MD5 where the
   # server's password_encryption says so) and sends only that, as ALTER USER ... PASSWORD 'SCRAM-SHA-256$...'
-  # (postgres/postgres REL_17_STABLE src/bin/psql/command.c exec_command_password): the password itself never
+  # (postgres/postgres src/bin/psql/command.c exec_command_password: 15 calls PQencryptPasswordConn itself, 17, the
+  # image's, libpq's PQchangePassword, src/interfaces/libpq/fe-auth.c, which does the same): the password itself never
   # reaches the server, so no log of it (log_statement, log_min_error_statement), pg_stat_statements or
   # pg_stat_activity shows it. It reads the password twice from stdin where there is no terminal (src/common/sprompt.c
   # simple_prompt_extended: /dev/tty, else stdin), and writes its two prompts to stderr: setsid makes sure there is
