@@ -15,13 +15,25 @@ export const DEMO_EVENTS = {
   deploy: [PipelineEvent.PROMOTE, PipelineEvent.ROLLBACK],
 };
 
+/** Where the demo's migrations connect: its database's server, role and name (the password is `demo-database`'s). */
+export interface DemoDatabase {
+  /** The server's host. */
+  readonly host: string;
+  /** The server's port. */
+  readonly port: number;
+  /** The role. */
+  readonly user: string;
+  /** The database. */
+  readonly databaseName: string;
+}
+
 /**
  * The demo repository's pipelines, for either engine: `build` tests and pushes an image to Harbor's `apps` project
  * with `harbor-push`; `deploy` migrates the database with `demo-database` as the deploy identity. Every step image is
  * pulled with `harbor-pull`. The repository never holds any of those values; `RepositoryPipelines` checks at synth that
  * the platform grants each of them to the demo for these events.
  */
-export function demoPipelines(harborHost: string, deployer: DeployIdentity): Pipeline[] {
+export function demoPipelines(harborHost: string, deployer: DeployIdentity, database: DemoDatabase): Pipeline[] {
   return [
     new Pipeline({
       name: 'build',
@@ -40,8 +52,11 @@ export function demoPipelines(harborHost: string, deployer: DeployIdentity): Pip
       steps: [Step.deploy('migrate', {
         identity: deployer,
         image: PIPELINE_IMAGES.migrate,
-        secrets: { DATABASE_URL: SecretRef.of('demo-database', 'url') },
-        commands: ['psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f migrations.sql'],
+        // the password in libpq's PGPASSWORD, the rest of the connection beside it: a URL with the password in psql's
+        // arguments would show in the step's process list (ps, /proc/<pid>/cmdline)
+        env: { PGHOST: database.host, PGPORT: String(database.port), PGUSER: database.user, PGDATABASE: database.databaseName, PGSSLMODE: 'disable' },
+        secrets: { PGPASSWORD: SecretRef.of('demo-database', 'password') },
+        commands: ['psql -v ON_ERROR_STOP=1 -f migrations.sql'],
       })],
     }),
   ];

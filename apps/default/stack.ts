@@ -218,7 +218,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   }
   // the demo's pipelines, checked against what the platform grants it, in dist/pipelines/ (.drone.yml, or a
   // .woodpecker/ folder of workflows)
-  new RepositoryPipelines(chart, 'ExamplePipeline', { engine: ci, repo, pipelines: demoPipelines(harbor.host, deployer) });
+  new RepositoryPipelines(chart, 'ExamplePipeline', { engine: ci, repo, pipelines: demoPipelines(harbor.host, deployer, demoDb) });
   ci.addPipelineSecret('HarborPush', {
     name: 'harbor-push',
     repos: sharedRepos,

@@ -109,14 +109,38 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
     const runner = new DroneKubeRunner(ciChart, 'DedicatedRunner', { server, secretsExtension, labels: { pool: 'demo' }, extraBuildNamespaces: ['deploys'] });
     const engine = new DroneCi(ciChart, 'DedicatedCi', { server, runner, secretsExtension });
     engine.addPipelineSecret('Push', { name: 'harbor-push', repos: ['example/*'], values: { docker_config: SecretValue.input('PUSH', 'a login') } });
-    engine.addPipelineSecret('Db', { name: 'demo-database', repos: ['example/demo'], values: { url: SecretValue.input('URL', 'a URL') } });
+    engine.addPipelineSecret('Db', { name: 'demo-database', repos: ['example/demo'], values: { password: SecretValue.input('PASSWORD', 'a password') } });
     engine.addImagePullSecret('Pull', { name: 'harbor-pull', repos: ['example/*'], dockerConfig: SecretValue.input('PULL', 'a login') });
     engine.addRoute({ name: 'deploy', repos: ['example/demo'], namespace: 'deploys', serviceAccountName: 'deployer' });
     const files = new RepositoryPipelines(ciChart, 'Dedicated', {
-      engine, repo: 'example/demo', pipelines: demoPipelines('harbor.example.com', { serviceAccountName: 'deployer', serviceAccountNamespace: 'deploys' }),
+      engine, repo: 'example/demo', pipelines: demoPipelines('harbor.example.com', { serviceAccountName: 'deployer', serviceAccountNamespace: 'deploys' },
+        { host: 'postgres.platform.svc', port: 5432, user: 'demo', databaseName: 'demo' }),
     }).render();
     const dedicated = files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS())).filter((d) => d.kind === 'pipeline');
     expect(dedicated.every((p) => schedulerRoutes(p.node, { pool: 'demo' }) && !schedulerRoutes(p.node, {}))).toBe(true);
+  });
+
+  // a process's arguments show in `ps` in its pod and in /proc/<pid>/cmdline, and Drone's runner echoes each command
+  // (drone-runner-kube v1.0.0-rc.5 engine/compiler/shell/shell.go:16-31): a secret reaches a step's command only
+  // through its environment, and a command names it only as an argument of printf, a shell builtin that starts no
+  // process (POSIX sh and busybox ash, kaniko's debug shell, build printf in)
+  test('the demo\'s steps name a secret only in their environment: psql takes PGPASSWORD, not a URL in its arguments', () => {
+    const chart = defaultStack(new App(), DEFAULT_CONFIG);
+    const example = chart.node.findChild('ExamplePipeline') as RepositoryPipelines;
+    const docs = example.render().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+    const steps = docs.filter((d) => d.kind === 'pipeline').flatMap((p) => p.steps);
+    const migrate = steps.find((st: any) => st.name === 'migrate');
+    expect(migrate.environment.PGPASSWORD).toEqual({ from_secret: 'demo_database_password' });
+    expect(docs).toContainEqual({ kind: 'secret', name: 'demo_database_password', get: { path: 'demo-database', name: 'password' } });
+    expect(migrate.commands).toEqual(['psql -v ON_ERROR_STOP=1 -f migrations.sql']);
+    for (const st of steps) {
+      const secretVars = Object.entries(st.environment ?? {}).filter(([, v]: [string, any]) => v?.from_secret).map(([k]) => k);
+      for (const command of st.commands ?? []) {
+        for (const name of secretVars.filter((n) => new RegExp(`\\$+\\{?${n}\\b`).test(command))) {
+          expect(`${st.name}: ${name} in ${command}`).toMatch(/: \w+ in printf /);
+        }
+      }
+    }
   });
 
   test('Drone\'s connection pool is bounded by its database\'s budget', () => {
