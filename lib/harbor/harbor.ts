@@ -9,6 +9,7 @@ import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
+import { warnOnce } from '../core/warn';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
@@ -520,6 +521,12 @@ export class Harbor extends Construct {
     checkRedisOfOneHarbor(Harbor, this, this.namespace, props.redis);
     if (registryCache !== props.redis) {
       checkRedisOfOneHarbor(Harbor, this, this.namespace, registryCache, 'registryCache');
+    }
+    if (props.logLevel === HarborLogLevel.DEBUG) {
+      // documented on HarborLogLevel.DEBUG; said at synth too, as the choice is easily left on
+      warnOnce(this, `Harbor ${this.namespace}/${name}: logLevel DEBUG makes core, jobservice and the Trivy adapter log their Redis URLs, ` +
+        'password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43): ' +
+        'use it briefly, and rotate the Redis password if the logs leave the cluster');
     }
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;

@@ -6,7 +6,7 @@ import {
 import { withDigests } from '../../lib/core/checksum';
 import { httpRouteErrors } from '../core/http-route-schema';
 import { checkNoPlaintextCredentials } from '../policy/checks';
-import { container, envOf, find, synth, testChart } from '../util';
+import { container, envOf, find, stderrOf, synth, testChart } from '../util';
 import { inClusterHarbor, managedHarbor } from './fixtures';
 
 
@@ -74,6 +74,19 @@ describe('Harbor components', () => {
     expect(Object.keys(envOf(c)).filter((name) => name.startsWith('HARBOR_') && !read.includes(name))).toEqual([]);
     for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
       expect(probe.httpGet).toEqual({ path: '/', port: 'http-metrics' });
+    }
+  });
+
+  // goharbor/harbor v2.15.1 src/lib/redis/pool.go:81 `log.Debug("get redis pool:", name, rawurl)`: the pool's whole
+  // redis://:password@... URL at debug level, which core and jobservice reach (src/jobservice/runtime/bootstrap.go:350
+  // GetRedisPool); harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43 `slog.Debug(..., slog.String("url", config.URL))`
+  test('logLevel DEBUG warns at synth that Harbor then logs its Redis password; any other level says nothing', () => {
+    const lines = (logLevel: HarborLogLevel) => stderrOf(() => inClusterHarbor(testChart('harbor'), { logLevel })).split('\n').filter((l) => l.includes('logLevel'));
+    expect(lines(HarborLogLevel.DEBUG)).toEqual(['dockyard: warning: Harbor harbor/harbor: logLevel DEBUG makes core, jobservice and the Trivy adapter ' +
+      'log their Redis URLs, password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 ' +
+      'pkg/redisx/pool.go:43): use it briefly, and rotate the Redis password if the logs leave the cluster']);
+    for (const level of [HarborLogLevel.INFO, HarborLogLevel.WARNING, HarborLogLevel.ERROR]) {
+      expect(lines(level)).toEqual([]);
     }
   });
 
