@@ -143,6 +143,20 @@ describe('default stack: Drone behaves as intended by upstream\'s rules', () => 
     }
   });
 
+  // What Drone prints of its secrets when asked to: the server's whole configuration (RPC secret, database
+  // datasource, OAuth client secret, cookie secret) at trace level (harness/harness v2.28.2 cmd/drone-server/main.go:60-61
+  // `if logrus.IsLevelEnabled(logrus.TraceLevel) { fmt.Println(config.String()) }`, config/config.go:470-473 a plain
+  // yaml.Marshal), and the runner's RPC requests, with the X-Drone-Token header and the stages' secrets in their
+  // bodies (drone-runner-kube v1.0.0-rc.5 command/daemon/daemon.go:75-78, config.go:31-32). Dockyard exposes no
+  // option that sets them: the rendered pods leave them unset
+  test('the Drone server and runner run without trace logging or HTTP dumps, which print their secrets', () => {
+    for (const env of [server, runner]) {
+      for (const name of ['DRONE_LOGS_TRACE', 'DRONE_TRACE', 'DRONE_RPC_DUMP_HTTP', 'DRONE_RPC_DUMP_HTTP_BODY']) {
+        expect(env[name]).toBeUndefined();
+      }
+    }
+  });
+
   test('Drone\'s connection pool is bounded by its database\'s budget', () => {
     expect(Number(server.DRONE_DATABASE_MAX_CONNECTIONS)).toBeGreaterThan(0);
   });
