@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { ExternalRedis, HarborStorage, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
+import { ExternalRedis, HarborLogLevel, HarborStorage, Redis, RedisMaxMemoryPolicy, Secret } from '../../lib';
 import { REDIS_DB } from '../../lib/harbor/context';
 import { JOB_NAMESPACE } from '../../lib/harbor/jobservice';
 import { REGISTRY_YAML_STRING_RULE } from '../../lib/harbor/registry-yaml-string';
@@ -243,6 +243,42 @@ describe('Harbor registry (filesystem storage) as rendered, on docker-registry 2
     // the refused logins above were logged: the filter sees errors
     expect(registry!.logs()).toMatch(/error authenticating user \\"admin\\": authentication failure/);
     expect(registry!.logs()).toMatch(/using redis blob descriptor cache/);
+  });
+});
+
+/**
+ * What the registry logs with Harbor at its most verbose level, run for real: its own level stays info (registry.ts),
+ * and distribution 2.8 logs no secret of its
+ * configuration (it logs the Redis address alone, distribution/distribution v2.8.3 registry/handlers/app.go:513
+ * `redis: connect %v`, configuration.Redis.Addr; a notification endpoint's headers at :457, which Dockyard configures
+ * none of), nor a refused login's password. Core and jobservice do log their Redis URL at debug, which Harbor's synth
+ * warns of (test/harbor/harbor.test.ts).
+ */
+describe('Harbor registry with logLevel DEBUG, on docker-registry 2.8 with Redis: its log holds no secret', () => {
+  test('a push, a pull and refused logins leave no password, Redis\'s or core\'s, and no HTTP secret in the log', async () => {
+    const chart = testChart(NS);
+    inClusterHarbor(chart, { logLevel: HarborLogLevel.DEBUG });
+    const started = await startRendered(chart, inClusterRedisPassword);
+    try {
+      expect(started.pod.parsed.log.level).toBe('info');
+      const image = tinyImage('logged at debug\n');
+      expect((await pushImage(started.registry.url, 'library/debug', 'v1', image, started.creds)).ok).toBe(true);
+      await pullImage(started.registry.url, 'library/debug', 'v1', started.creds);
+      const wrong = { ...started.creds, password: `${started.creds.password}-wrong` };
+      expect((await fetch(`${started.registry.url}/v2/`, { headers: { authorization: basic(wrong) } })).status).toBe(401);
+      const logs = started.registry.logs();
+      // it does log each request, and the refused login
+      expect(logs).toMatch(/response completed/);
+      expect(logs).toMatch(/authentication failure/);
+      const secrets = [started.password, started.creds.password, started.pod.env.REGISTRY_HTTP_SECRET].filter((v) => v);
+      expect(secrets.length).toBeGreaterThanOrEqual(2);
+      for (const secret of secrets) {
+        expect(logs).not.toContain(secret);
+        expect(logs).not.toContain(encodeURIComponent(secret));
+      }
+    } finally {
+      await started.stop();
+    }
   });
 });
 
