@@ -397,8 +397,9 @@ function lockTimeoutLine(): string {
  * `PG*` variables say where and as whom to connect.
  *
  * Before it changes anything it refuses (exit 1, naming the variable, not the value) an empty password, and one
- * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`;
- * and one holding a line break, which psql's `\password` would cut.
+ * PostgreSQL would store as a hash as it is: `md5` and 32 lower-case hex digits, or one starting `SCRAM-SHA-256$`.
+ * A password holding a line break, which psql's `\password` cannot read, is the one sent as it is (in a terse session,
+ * kept out of the server's log for a superuser admin only), with a warning saying so.
  * Only the Job knows a password's value (a Secret's, perhaps one made outside Dockyard), so this is where it is checked.
  *
  * A password it must set on a role the admin may not alter (a superuser's, a replication role's before PostgreSQL 16,
