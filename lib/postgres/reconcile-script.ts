@@ -528,7 +528,7 @@ ${SQL_END}
   # strips line ends), so a password with a line feed in it, or a carriage return at its end, would be set cut short:
   # that one alone goes as it is, in a session that is terse (an error prints no statement text) and, for a
   # superuser, keeps it out of the server's log; a warning says so, as a managed admin cannot keep it out
-  if [[ $password == *$'\\n'* || $password == *$'\\r' ]]; then
+  if [[ "$password" == *$'\\n'* || "$password" == *$'\\r' ]]; then
     echo "dockyard: warning: role $role: its password holds a line break, which psql's \\\\password cannot read, so it goes to the server in plaintext, where logging statements (log_statement, log_min_error_statement) would log it; only a superuser admin turns that off; a password without one goes as a SCRAM verifier"
     DOCKYARD_PASSWORD="$password" psql_admin -v role="$role" <<'${SQL_END}'
 ${lockTimeoutLine()}
@@ -541,7 +541,7 @@ ${SQL_END}
   fi
   # psql's \\password makes the role's verifier itself (libpq PQencryptPasswordConn: SCRAM-SHA-256, or MD5 where the
   # server's password_encryption says so) and sends only that, as ALTER USER ... PASSWORD 'SCRAM-SHA-256$...'
-  # (postgres/postgres src/bin/psql/command.c exec_command_password: 15 calls PQencryptPasswordConn itself, 17, the
+  # (postgres/postgres src/bin/psql/command.c exec_command_password; PostgreSQL 15 calls PQencryptPasswordConn itself, 17, the
   # image's, libpq's PQchangePassword, src/interfaces/libpq/fe-auth.c, which does the same): the password itself never
   # reaches the server, so no log of it (log_statement, log_min_error_statement), pg_stat_statements or
   # pg_stat_activity shows it. It reads the password twice from stdin where there is no terminal (src/common/sprompt.c

@@ -82,7 +82,7 @@ describe('renderReconcileSql', () => {
     expect(sql).toContain("SELECT format('CREATE ROLE %I LOGIN CONNECTION LIMIT %s', 'drone', 10), ");
     // the script's one statement with a password in it is for a password with a line break, which \password cannot read
     const script = renderReconcileScript([drone], 'postgres');
-    const plain = script.indexOf("  if [[ $password == *$'\\n'* || $password == *$'\\r' ]]; then\n");
+    const plain = script.indexOf("  if [[ \"$password\" == *$'\\n'* || \"$password\" == *$'\\r' ]]; then\n");
     expect(plain).toBeGreaterThan(0);
     expect(script.match(/PASSWORD %L|\\getenv|DOCKYARD_PASSWORD/g)).toHaveLength(4);
     expect(script.slice(0, plain)).not.toMatch(/PASSWORD %L|\\getenv|DOCKYARD_PASSWORD/);
@@ -97,9 +97,9 @@ describe('renderReconcileSql', () => {
     expect(script).toContain(`output=$(printf '%s\\n%s\\n' "$password" "$password" | PGOPTIONS="\${DOCKYARD_ADMIN_PGOPTIONS:-} -c lock_timeout=4s" \\\n` +
       `    setsid --wait psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --dbname 'postgres' -v role="$role" \\\n` +
       `    -c '\\set VERBOSITY terse' -c '\\password :"role"' 2>&1) || status=$?\n`);
-    // the only commands given a password: printf (a bash builtin, so in no process's argv) and the login check's
-    // environment
-    expect(script.match(/"\$password"/g)).toHaveLength(4);
+    // the only commands given a password: printf (a bash builtin, so in no process's argv), the environment of the
+    // login check and of the session for a password with a line break, and the test for one
+    expect(script.match(/"\$password"/g)).toHaveLength(6);
     expect(script).toContain('DOCKYARD_PASSWORD="$password" psql_admin');
     expect(script).toContain('PGPASSWORD="$password" psql');
   });
@@ -131,7 +131,7 @@ describe('renderReconcileSql', () => {
     sessions.forEach((sql) => expect(sql).toContain("WHERE rolname = current_user \\gset"));
     // each heredoc of the reconcile SQL right after an ensure_current, and the password's session too
     expect(script.match(/\nensure_current\npsql_admin <<'DOCKYARD_SQL'\n/g)).toHaveLength(2);
-    expect(script).toMatch(/\n {2}ensure_current\n(?: {2}#[^\n]*\n)+ {2}if \[\[ \$password == /);
+    expect(script).toMatch(/\n {2}ensure_current\n(?: {2}#[^\n]*\n)+ {2}if \[\[ "\$password" == /);
     // past the four lines each session starts with (the lock timeout, the admin's three facts), they are the SQL of one session
     const rest = (sql: string) => sql.split('\n').slice(4).join('\n');
     expect(sessions.map(rest).join('')).toBe(rest(renderReconcileSql([drone, harbor], 'postgres', { closeAdminDatabase: true })));
