@@ -321,6 +321,33 @@ describe('checkNoPlaintextCredentials', () => {
       .toEqual(['plaintext/annotation: annotation "note" contains a URL with a literal password']);
   });
 
+  // kubernetes/kubernetes pkg/kubelet/container/helpers.go ExpandContainerCommandAndArgs: the kubelet expands $(VAR)
+  // in command and args, so the process's argv (ps, /proc/<pid>/cmdline) holds the value
+  test('a Secret\'s value expanded into command or args is a leak: directly, through a variable that splices it, or from envFrom', () => {
+    expect(leaks('Deployment', 'app', (d) => {
+      const migrate = appPod(d).initContainers[0];
+      migrate.env.push({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-db', key: 'password' } } },
+        { name: 'DSN', value: 'postgres://app:$(DB_PASSWORD)@db:5432/app' });
+      migrate.args = ['migrate', '--password', '$(DB_PASSWORD)', '--dsn', '$(DSN)', '$$(DB_PASSWORD)'];
+    })).toEqual([
+      'plaintext/args: container "migrate": command/args expand $(DB_PASSWORD), which holds a Secret\'s value, into the process\'s arguments, which ps shows; read it from the environment',
+      'plaintext/args: container "migrate": command/args expand $(DSN), which holds a Secret\'s value, into the process\'s arguments, which ps shows; read it from the environment',
+    ]);
+    expect(leaks('Deployment', 'app', (d) => {
+      const migrate = appPod(d).initContainers[0];
+      migrate.envFrom = [{ secretRef: { name: 'app-db' } }];
+      migrate.args = ['migrate', '--token=$(API_TOKEN)'];
+    })).toEqual([
+      'plaintext/args: container "migrate": command/args expand $(API_TOKEN), which holds a Secret\'s value, into the process\'s arguments, which ps shows; read it from the environment',
+    ]);
+    // a variable that holds none, and the escaped $$(VAR), which the kubelet leaves as text
+    expect(leaks('Deployment', 'app', (d) => {
+      const migrate = appPod(d).initContainers[0];
+      migrate.env.push({ name: 'LEVEL', value: 'debug' });
+      migrate.args = ['migrate', '--log=$(LEVEL)', '$$(PGPASSWORD)'];
+    })).toEqual([]);
+  });
+
   test('values that carry no credential pass', () => {
     expect(leaks('Deployment', 'app', (d) => {
       appEnv(d).push(

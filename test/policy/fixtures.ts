@@ -63,7 +63,8 @@ export function compliantApp(): K8sObject[] {
             securityContext: podSecurityContext(),
             initContainers: [{
               ...hardenedContainer('migrate', `ghcr.io/example/app:1.4.2@${DIGEST}`),
-              args: ['migrate', '--dsn=postgres://app:$(DB_PASSWORD)@db:5432/app'],
+              // the password in the environment, where the program reads it: an argument would show in ps
+              args: ['migrate', '--dsn=postgres://app@db:5432/app'],
               env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-db', key: 'password' } } }],
             }],
             containers: [{
@@ -158,7 +159,8 @@ export function compliantApp(): K8sObject[] {
                 securityContext: podSecurityContext(),
                 containers: [{
                   ...hardenedContainer('backup', 'docker.io/library/postgres:16.4'),
-                  command: ['pg_dump', '--dbname=postgres://postgres:$(PGPASSWORD)@db:5432/app'],
+                  // libpq reads PGPASSWORD from the environment: in the URL it would show in ps
+                  command: ['pg_dump', '--dbname=postgres://postgres@db:5432/app'],
                   env: [{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'app-db', key: 'password' } } }],
                 }],
               },

@@ -47,17 +47,33 @@ function annotations(annotated: StringMap | undefined, where: string): Issue[] {
 function containerLeaks(c: Container): Issue[] {
   const defined = new Set<string>();
   const fromSecret = new Set<string>();
+  /** Variables whose value holds a Secret's: fed from one, or splicing one in (`postgres://app:$(DB_PASSWORD)@db`). */
+  const carriesSecret = new Set<string>();
   const leaks: string[] = [];
   for (const { name, value, valueFrom } of c.env ?? []) {
     if (value) leaks.push(...envValueLeaks(name, value, defined, fromSecret));
+    if (value && kubeVars(value).some((v) => defined.has(v) && carriesSecret.has(v))) carriesSecret.add(name);
     defined.add(name);
-    if (valueFrom?.secretKeyRef) fromSecret.add(name);
+    if (valueFrom?.secretKeyRef) {
+      fromSecret.add(name);
+      carriesSecret.add(name);
+    }
   }
   const envLeaks = leaks.map((m): Issue => ['plaintext/env', inContainer(c, m)]);
   // command and args are expanded after the whole env, so any Secret-fed variable may appear there.
-  const argLeaks = [...(c.command ?? []), ...(c.args ?? [])].flatMap((arg) => literalCredentials(arg, (v) => fromSecret.has(v))
+  const argv = [...(c.command ?? []), ...(c.args ?? [])];
+  const argLeaks = argv.flatMap((arg) => literalCredentials(arg, (v) => fromSecret.has(v))
     .map((what): Issue => ['plaintext/args', inContainer(c, `command/args contain ${what}`)]));
-  return [...envLeaks, ...argLeaks];
+  // The kubelet expands $(VAR) in command and args into the process's arguments (kubernetes/kubernetes
+  // pkg/kubelet/container/helpers.go ExpandContainerCommandAndArgs), which `ps` in the pod, /proc/<pid>/cmdline and
+  // the runtime's view of the process show, unlike its environment: a Secret's value must stay in the environment.
+  // A variable of an envFrom Secret is not named here, so an undefined one may be one.
+  const fromSecretEnvFrom = (c.envFrom ?? []).some((e) => e.secretRef);
+  const expanded = [...new Set(argv.flatMap(kubeVars))]
+    .filter((v) => carriesSecret.has(v) || (fromSecretEnvFrom && !defined.has(v)));
+  const argvLeaks = expanded.map((v): Issue => ['plaintext/args',
+    inContainer(c, `command/args expand $(${v}), which holds a Secret's value, into the process's arguments, which ps shows; read it from the environment`)]);
+  return [...envLeaks, ...argLeaks, ...argvLeaks];
 }
 
 function envValueLeaks(name: string, value: string, defined: Set<string>, fromSecret: Set<string>): string[] {
