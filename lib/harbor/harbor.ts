@@ -44,7 +44,8 @@ export enum HarborLogLevel {
   /**
    * Everything, including debugging detail, and with it the Redis URL and password: jobservice and core log it
    * when they build a pool (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81), as does the Trivy adapter (v0.36.0
-   * pkg/redisx/pool.go:43). Use it briefly, and rotate the Redis password if the logs leave the cluster.
+   * pkg/redisx/pool.go:43); core also logs an internal secret it refuses (src/common/security/secret/context.go:52,
+   * `invalid secret: %s`). Use it briefly, and rotate the Redis password if the logs leave the cluster; a synth warns.
    */
   DEBUG = 'debug',
   /** Informational messages, warnings and errors. */
@@ -525,8 +526,8 @@ export class Harbor extends Construct {
     if (props.logLevel === HarborLogLevel.DEBUG) {
       // documented on HarborLogLevel.DEBUG; said at synth too, as the choice is easily left on
       warnOnce(this, `Harbor ${this.namespace}/${name}: logLevel DEBUG makes core, jobservice and the Trivy adapter log their Redis URLs, ` +
-        'password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43): ' +
-        'use it briefly, and rotate the Redis password if the logs leave the cluster');
+        'password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43), and core ' +
+        'a refused internal secret (src/common/security/secret/context.go:52): use it briefly, and rotate the Redis password if the logs leave the cluster');
     }
     const credentials = new HarborCredentials(this, 'Credentials', { name, namespace: this.namespace, adminPassword: props.adminPassword });
     this.adminPassword = credentials.adminPassword;

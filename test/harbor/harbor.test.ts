@@ -79,12 +79,14 @@ describe('Harbor components', () => {
 
   // goharbor/harbor v2.15.1 src/lib/redis/pool.go:81 `log.Debug("get redis pool:", name, rawurl)`: the pool's whole
   // redis://:password@... URL at debug level, which core and jobservice reach (src/jobservice/runtime/bootstrap.go:350
-  // GetRedisPool); harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43 `slog.Debug(..., slog.String("url", config.URL))`
+  // GetRedisPool); harbor-scanner-trivy v0.36.0 pkg/redisx/pool.go:43 `slog.Debug(..., slog.String("url", config.URL))`;
+  // and core a secret it refuses, src/common/security/secret/context.go:52 `log.Debugf("invalid secret: %s", s.secret)`
   test('logLevel DEBUG warns at synth that Harbor then logs its Redis password; any other level says nothing', () => {
     const lines = (logLevel: HarborLogLevel) => stderrOf(() => inClusterHarbor(testChart('harbor'), { logLevel })).split('\n').filter((l) => l.includes('logLevel'));
     expect(lines(HarborLogLevel.DEBUG)).toEqual(['dockyard: warning: Harbor harbor/harbor: logLevel DEBUG makes core, jobservice and the Trivy adapter ' +
       'log their Redis URLs, password included (goharbor/harbor v2.15.1 src/lib/redis/pool.go:81, harbor-scanner-trivy v0.36.0 ' +
-      'pkg/redisx/pool.go:43): use it briefly, and rotate the Redis password if the logs leave the cluster']);
+      'pkg/redisx/pool.go:43), and core a refused internal secret (src/common/security/secret/context.go:52): use it briefly, and rotate ' +
+      'the Redis password if the logs leave the cluster']);
     for (const level of [HarborLogLevel.INFO, HarborLogLevel.WARNING, HarborLogLevel.ERROR]) {
       expect(lines(level)).toEqual([]);
     }
