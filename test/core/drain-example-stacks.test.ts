@@ -102,6 +102,9 @@ const SCRATCH_PATHS: Record<string, { readonly holds: string; readonly image?: R
   // XDG_CACHE_HOME of the drone/drone image (lib/drone/server.ts)
   '/data': { holds: 'the Drone server\'s autocert and template cache', image: /\/drone\/drone[:@]/ },
   '/var/run/postgresql': { holds: 'PostgreSQL\'s socket and lock file, made again at start', image: /\/postgres[:@]/ },
+  // PostgreSQL's dynamic shared memory for parallel queries (lib/postgres/postgres.ts): gone with the server's
+  // processes, at every restart, wherever the volume lives
+  '/dev/shm': { holds: 'PostgreSQL\'s parallel-query shared memory, of running queries only', image: /\/postgres[:@]/ },
 };
 
 describe('what kubectl drain refuses without its flags', () => {
