@@ -9,6 +9,7 @@ export type { CertManagerOptions, IngressOptions } from './ingress';
 export * from './labels';
 export * from './local-secret-store';
 export * from './namespace';
+export type { MetricsOptions } from './metrics';
 export { NetworkPeer } from './network';
 export * from './resources';
 export * from './output-file';

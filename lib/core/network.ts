@@ -110,19 +110,19 @@ export function checkPeer(prop: string, value: NetworkPeer): NetworkPeer {
 }
 
 /**
- * Check the Prometheus pods a metrics port admits (`metrics.scrapers` of Harbor and Woodpecker): a non-empty list of
- * NetworkPeer, none of them the whole address space, which would open a port that asks for no token to every pod
- * and node.
+ * Check the Prometheus pods a metrics port admits (`metrics.scrapers` of Harbor, Woodpecker and Drone, `checkMetrics`):
+ * a non-empty list of NetworkPeer, none of them the whole address space, which would open the port to every pod and
+ * node; `exposes` says what that port gives away, for the message.
  *
  * @returns a copy of the list
  */
-export function checkScrapers(prop: string, scrapers: readonly NetworkPeer[]): NetworkPeer[] {
+export function checkScrapers(prop: string, scrapers: readonly NetworkPeer[], exposes = 'the metrics port asks for no token'): NetworkPeer[] {
   if (!Array.isArray(scrapers) || scrapers.length === 0 || !scrapers.every((p) => p instanceof NetworkPeer)) {
     invalid(prop, scrapers, 'must be a non-empty list of NetworkPeer, the Prometheus pods admitted, e.g. [NetworkPeer.namespace("monitoring")]');
   }
   const world = scrapers.find((p) => p._toKube().ipBlock?.cidr.endsWith('/0'));
   if (world !== undefined) {
-    invalid(prop, world._toKube().ipBlock!.cidr, 'must not be the whole address space: the metrics port asks for no token, so name the ' +
+    invalid(prop, world._toKube().ipBlock!.cidr, `must not be the whole address space: ${exposes}, so name the ` +
       'Prometheus pods (NetworkPeer.pods or .namespace) or the block of its hosts');
   }
   return [...scrapers];

@@ -1,8 +1,9 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, missing, NetworkPeer,
+  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
+import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
 import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
@@ -208,12 +209,41 @@ export interface DroneServerProps {
    */
   readonly logStorage?: DroneLogStorage;
   /**
+   * Prometheus metrics, which Drone serves at `/metrics` on its only port, 8080, beside the web UI and the API
+   * (harness v2.28.2 `cmd/drone-server/inject_server.go:63-77`), to a machine or admin user's token alone
+   * (`metric/handler.go:43-52`). Each scraper is admitted to port 8080, so to the whole API as well, which asks every
+   * request for a token as it does through the Ingress; `DRONE_PROMETHEUS_ANONYMOUS_ACCESS` stays off, as it would
+   * open `/metrics` to everyone the Ingress serves. Prometheus sends `token` (`metricsToken`), the API token of a
+   * machine user an admin creates once with it (README, "Metrics").
+   *
+   * @default - no metrics: no pod but the runners and the ingress reaches the server, and no token is generated
+   */
+  readonly metrics?: DroneMetricsOptions;
+  /**
    * Expose the web UI through an Ingress.
    *
    * @default - no Ingress
    * @deprecated use `exposure: ServiceExposure.ingress(...)`, which renders the same Ingress
    */
   readonly ingress?: IngressOptions;
+}
+
+/** Options of the Drone server's Prometheus metrics. */
+export interface DroneMetricsOptions extends MetricsOptions {
+  /**
+   * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to port
+   * 8080, the only one Drone listens on: the web UI, the API and `/metrics` alike.
+   */
+  readonly scrapers: NetworkPeer[];
+  /**
+   * The API token of the Drone machine user Prometheus scrapes as, in a Secret of the server's namespace (the
+   * ServiceMonitor reads it from there). The user must be a machine user, and need not be an admin: Drone serves
+   * `/metrics` to a user who is either (harness v2.28.2 `metric/handler.go:46-49`), and a machine user cannot log in
+   * through the git provider (`handler/web/login.go:134-135`) nor is synced any repository.
+   *
+   * @default - generated: 32 random hex characters in the Secret `<name>-metrics-token`, key `token`
+   */
+  readonly token?: SecretKey;
 }
 
 const PORT = 8080;
@@ -245,6 +275,11 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly tlsSecretName?: string;
   /** The accounts whose repositories are synced (`repositoryFilter`), or undefined for every account. */
   public readonly repositoryFilter?: readonly string[];
+  /**
+   * The token Prometheus scrapes `/metrics` with, when `metrics` is set: create the machine user that holds it once,
+   * as an admin (README, "Metrics").
+   */
+  public readonly metricsToken?: SecretKey;
 
   private readonly firewall: PodFirewall;
 
@@ -394,6 +429,22 @@ export class DroneServer extends Construct implements IDroneServer {
         ingressAnnotations: CI_SERVER_INGRESS_ANNOTATIONS,
       });
       this.firewall.allow(exposure.proxyPeer, PORT);
+    }
+    if (props.metrics !== undefined) {
+      // nothing in the server's pod changes: the token lives in Drone's database, set there by the admin who creates
+      // the machine user, so turning metrics on rolls no pod
+      checkMetrics('metrics', props.metrics, 'port 8080 serves the whole API and the web UI').forEach((scraper) => this.firewall.allow(scraper, PORT));
+      if (props.metrics.token !== undefined && !(props.metrics.token instanceof SecretKey)) {
+        // never shown: a JavaScript caller's string here may be the token itself
+        invalidSecret('metrics.token', 'must be a SecretKey, e.g. Secret.fromSecretName(scope, id, name, { namespace }).key("token"): a token never appears as a plain string');
+      }
+      this.metricsToken = props.metrics.token ?? new Secret(this, 'MetricsToken', {
+        name: `${name}-metrics-token`, namespace: this.namespace, values: { token: SecretValue.hex(32) },
+      }).key('token');
+      serviceMonitor(this, {
+        prop: 'metrics', metrics: props.metrics, name, namespace: this.namespace, selector,
+        port: 'http', path: '/metrics', bearerToken: this.metricsToken,
+      });
     }
   }
 

@@ -1,10 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkLabels, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
+  checkRequiredObject, checkBoolean, checkDnsLabel, checkInteger, checkKnownProps, checkObject, checkUrl, describeValue, Images, invalid, invalidSecret, namespaceOf, readsAsRegistry, NetworkPeer, Resources, Secret,
   SecretKey, SecretValue, withContext,
 } from '../core';
-import { checkScrapers } from '../core/network';
+import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
 import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
@@ -57,31 +56,12 @@ export enum HarborLogLevel {
 }
 
 /** Options of Harbor's Prometheus metrics. */
-export interface HarborMetricsOptions {
+export interface HarborMetricsOptions extends MetricsOptions {
   /**
    * The Prometheus pods that scrape Harbor, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
    * metrics port (8001, `/metrics`) of core, jobservice, the registry and the exporter, and to nothing else.
    */
   readonly scrapers: NetworkPeer[];
-  /**
-   * Whether to render a `monitoring.coreos.com/v1` ServiceMonitor for the Prometheus operator, selecting the
-   * `http-metrics` port of Harbor's Services as harbor-helm does; the cluster needs the operator's CRDs.
-   *
-   * @default false
-   */
-  readonly serviceMonitor?: boolean;
-  /**
-   * Labels added to the ServiceMonitor, e.g. the `release` label a Prometheus selects its monitors by.
-   *
-   * @default - Harbor's own labels only
-   */
-  readonly serviceMonitorLabels?: Record<string, string>;
-  /**
-   * The ServiceMonitor's scrape interval, such as "30s".
-   *
-   * @default - the Prometheus scrape interval
-   */
-  readonly interval?: string;
 }
 
 /** Props of a `Harbor`. */
@@ -488,13 +468,7 @@ export class Harbor extends Construct {
       if (props.exporter === false) {
         invalid('exporter', false, 'must be true or unset when metrics are on: the exporter serves the database and job queue metrics');
       }
-      checkScrapers('metrics.scrapers', metrics.scrapers);
-      if (metrics.interval !== undefined && !/^[1-9][0-9]*(ms|s|m|h)$/.test(metrics.interval)) {
-        invalid('metrics.interval', metrics.interval, 'must be a Prometheus duration such as "30s" or "1m"');
-      }
-      if (!metrics.serviceMonitor && (metrics.interval !== undefined || metrics.serviceMonitorLabels !== undefined)) {
-        invalid('metrics.serviceMonitor', metrics.serviceMonitor ?? false, 'must be true to set interval or serviceMonitorLabels');
-      }
+      checkMetrics('metrics', metrics);
     }
     this.maxOpenConns = connectionBudget({
       connectionLimit: props.database.connectionLimit,
@@ -590,20 +564,13 @@ export class Harbor extends Construct {
       backends: [backend(core.name, ['/api/', '/service/', '/v2/', '/c/']), backend(portal.name, [JOB_HOOKS, '/'])],
       ingressAnnotations: LARGE_UPLOADS,
     });
-    if (metrics?.serviceMonitor) {
+    if (metrics) {
       // as harbor-helm 1.19.1 templates/metrics/metrics-svcmon.yaml: every Service of this Harbor with an
       // http-metrics port (core, jobservice, registry, exporter)
-      const instance = { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name };
-      new ApiObject(this, 'ServiceMonitor', {
-        apiVersion: 'monitoring.coreos.com/v1',
-        kind: 'ServiceMonitor',
-        // the user's labels (a Prometheus' serviceMonitorSelector) never replace the ones that name this Harbor
-        metadata: { name, namespace: this.namespace, labels: { ...checkLabels('metrics.serviceMonitorLabels', metrics.serviceMonitorLabels ?? {}), ...instance } },
-        spec: {
-          jobLabel: 'app.kubernetes.io/name',
-          endpoints: [{ port: METRICS.portName, path: METRICS.path, honorLabels: true, ...(metrics.interval ? { interval: metrics.interval } : {}) }],
-          selector: { matchLabels: instance },
-        },
+      serviceMonitor(this, {
+        prop: 'metrics', metrics, name, namespace: this.namespace,
+        selector: { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name },
+        port: METRICS.portName, path: METRICS.path, honorLabels: true,
       });
     }
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);

@@ -7,7 +7,8 @@ import { recordCiAdmins } from '../core/ci-admins';
 import { deployment } from '../core/deployment';
 import { EnvVars } from '../core/env';
 import { intOrString, kube } from '../core/k8s';
-import { checkScrapers, PodFirewall } from '../core/network';
+import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
+import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
@@ -124,11 +125,14 @@ export interface WoodpeckerServerOptions {
   readonly metrics?: WoodpeckerMetricsOptions;
 }
 
-/** Options of the Woodpecker server's Prometheus metrics. */
-export interface WoodpeckerMetricsOptions {
+/**
+ * Options of the Woodpecker server's Prometheus metrics. `serviceMonitor: true` renders a ServiceMonitor of the
+ * Service's `metrics` port, which asks for no token.
+ */
+export interface WoodpeckerMetricsOptions extends MetricsOptions {
   /**
    * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
-   * metrics port and to nothing else.
+   * metrics port (9001) and to nothing else.
    */
   readonly scrapers: NetworkPeer[];
 }
@@ -393,7 +397,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // cmd/server/flags.go:204-210; setup.go:200-202 adds it to the plugins trusted with git credentials, so a
     // relocated reference clones private repositories too
     env.image('WOODPECKER_DEFAULT_CLONE_PLUGIN', this, cloneImage);
-    const scrapers = props.metrics === undefined ? [] : checkScrapers('metrics.scrapers', props.metrics.scrapers);
+    const scrapers = props.metrics === undefined ? [] : checkMetrics('metrics', props.metrics);
     if (scrapers.length > 0) {
       // cmd/server/flags.go:137-141 and server.go:301-325: a second HTTP server with GET /metrics alone, no token
       env.value('WOODPECKER_METRICS_SERVER_ADDR', `:${METRICS_PORT}`);
@@ -453,6 +457,11 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
 
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector });
     scrapers.forEach((scraper) => this.firewall.allow(scraper, METRICS_PORT));
+    if (props.metrics) {
+      // the server's Service alone (its selector names the server component, not the agents'), on the port of the
+      // metrics server, which serves GET /metrics without a token (cmd/server/server.go:301-304)
+      serviceMonitor(this, { prop: 'metrics', metrics: props.metrics, name, namespace, selector, port: 'metrics', path: '/metrics' });
+    }
     props.database.grantConnect(this.peer);
     if (props.exposure && props.ingress) {
       invalid('ingress', props.ingress, 'must not be set together with exposure: use exposure alone');

@@ -5,6 +5,7 @@ import {
 } from '../../lib';
 import { container, envOf, find, repeatedSynths, synth, testChart } from '../util';
 import { mostDuringRollout } from '../core/rollout-model';
+import { ingressAdmits } from '../team/network-model';
 import { droneServer } from './fixtures';
 
 describe('DroneServer', () => {
@@ -316,3 +317,104 @@ function withServer(props: Parameters<typeof droneServer>[1]) {
 function values(workload: any): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(envOf(container(workload))).map(([k, v]: [string, any]) => [k, v.value]));
 }
+
+describe('DroneServer metrics', () => {
+  // harness v2.28.2: /metrics is mounted on the one router of port 8080, beside /api, /rpc and the web UI
+  // (cmd/drone-server/inject_server.go:63-77, DRONE_SERVER_PORT); metric/handler.go:43-52 serves it to anyone with
+  // DRONE_PROMETHEUS_ANONYMOUS_ACCESS (config.go:173, default false), else 401 without a user and 403 unless the user
+  // is an admin or a machine user. The user comes from the `Authorization: Bearer <token>` header or `access_token`
+  // (session/session.go:70-79,99-113), looked up by the token (FindToken). A machine user cannot log in through the
+  // forge (handler/web/login.go:134-135); an admin creates one with a token of its choice (handler/api/users/create.go:
+  // 47-58, `drone user add --machine --token`, drone-cli drone/user/user_add.go).
+  const PROM = NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+  const prometheus = { ip: '10.1.0.9', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } };
+  const serverLabels = { 'app.kubernetes.io/name': 'drone', 'app.kubernetes.io/instance': 'drone', 'app.kubernetes.io/component': 'server' };
+  const serverPod = { ip: '10.1.0.2', namespace: 'ci', podLabels: serverLabels };
+
+  test('off by default: the scrapers reach nothing, and no token or ServiceMonitor is made', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart);
+    const objects = synth(chart);
+    expect(ingressAdmits(objects, prometheus, serverPod, 8080)).toBe(false);
+    expect(server.metricsToken).toBeUndefined();
+    expect(Secret.allIn(chart).map((s) => s.secretName)).not.toContain('drone-metrics-token');
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+  });
+
+  test('admits the scrapers to port 8080 alone, keeps anonymous access off and rolls no pod', () => {
+    const chart = testChart('ci');
+    droneServer(chart, { metrics: { scrapers: [PROM] } });
+    const objects = synth(chart);
+    // the only port Drone listens on: it serves the API too, which asks the scrapers for a token like anyone
+    expect(ingressAdmits(objects, prometheus, serverPod, 8080)).toBe(true);
+    expect(ingressAdmits(objects, prometheus, serverPod, 8081)).toBe(false);
+    expect(ingressAdmits(objects, { ip: '10.1.0.4', namespace: 'monitoring', podLabels: { app: 'grafana' } }, serverPod, 8080)).toBe(false);
+    const deploy = find(objects, 'Deployment', 'drone', 'ci');
+    const env = envOf(container(deploy));
+    // anonymous access would open /metrics to everyone the Ingress serves
+    expect(env.DRONE_PROMETHEUS_ANONYMOUS_ACCESS).toBeUndefined();
+    // the token is Drone's to look up in its database, not the server's to read: the pod is the same as without metrics
+    const plain = testChart('ci');
+    droneServer(plain);
+    expect(deploy).toEqual(find(synth(plain), 'Deployment', 'drone', 'ci'));
+  });
+
+  test('generates the machine user\'s token in a Secret, which the ServiceMonitor references and never holds', () => {
+    const chart = testChart('ci');
+    const server = droneServer(chart, { metrics: { scrapers: [PROM], serviceMonitor: true, interval: '30s', serviceMonitorLabels: { release: 'kube-prometheus-stack' } } });
+    const objects = synth(chart);
+    const generated = Secret.allIn(chart).find((s) => s.secretName === 'drone-metrics-token')!;
+    expect(generated.namespace).toBe('ci');
+    expect(Object.entries(generated.values).map(([k, v]) => `${k}:${v.length}`)).toEqual(['token:32']);
+    expect(server.metricsToken?.toString()).toBe('ci/drone-metrics-token#token');
+    const monitor = find(objects, 'ServiceMonitor', 'drone');
+    expect(monitor).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'drone', namespace: 'ci', labels: { release: 'kube-prometheus-stack', ...serverLabels } },
+      spec: {
+        jobLabel: 'app.kubernetes.io/name',
+        // prometheus-operator v0.93.0 pkg/apis/monitoring/v1/prometheus_types.go:2576-2588 (SafeAuthorization: the
+        // Secret in the monitor's namespace, "Bearer" the default type); http_config.go:92-102 deprecates bearerTokenSecret
+        endpoints: [{
+          port: 'http', path: '/metrics', interval: '30s',
+          authorization: { type: 'Bearer', credentials: { name: 'drone-metrics-token', key: 'token' } },
+        }],
+        selector: { matchLabels: serverLabels },
+      },
+    });
+    // the Service it selects is the server's, with the port it names
+    expect(find(objects, 'Service', 'drone').metadata.labels).toMatchObject(serverLabels);
+    expect(find(objects, 'Service', 'drone').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+  });
+
+  test('takes the token from an existing Secret of the server\'s namespace, and refuses one elsewhere', () => {
+    const chart = testChart('ci');
+    const token = Secret.fromSecretName(chart, 'PromToken', 'prometheus-drone', { namespace: 'ci' }).key('token');
+    const server = droneServer(chart, { metrics: { scrapers: [PROM], serviceMonitor: true, token } });
+    const objects = synth(chart);
+    expect(server.metricsToken).toBe(token);
+    expect(Secret.allIn(chart).map((s) => s.secretName)).not.toContain('drone-metrics-token');
+    expect(find(objects, 'ServiceMonitor', 'drone').spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'prometheus-drone', key: 'token' } });
+    // the operator reads the credentials from the monitor's namespace only
+    const elsewhere = testChart('ci');
+    const far = Secret.fromSecretName(elsewhere, 'PromToken', 'prometheus-drone', { namespace: 'monitoring' }).key('token');
+    expect(() => droneServer(elsewhere, { metrics: { scrapers: [PROM], serviceMonitor: true, token: far } })).toThrow(/^invalid secret "monitoring\/prometheus-drone": .*namespace "ci"/);
+  });
+
+  test.each([
+    ['no scrapers', { scrapers: [] }, /^invalid metrics\.scrapers \[\]: must be a non-empty list of NetworkPeer/],
+    ['the whole address space', { scrapers: [NetworkPeer.ipBlock('0.0.0.0/0')] },
+      /^invalid metrics\.scrapers "0\.0\.0\.0\/0": must not be the whole address space: port 8080 serves the whole API and the web UI, so name the Prometheus pods/],
+    ['a bad interval', { scrapers: [PROM], serviceMonitor: true, interval: '30' }, /^invalid metrics\.interval "30": must be a Prometheus duration such as "30s" or "1m"$/],
+    ['an interval without a ServiceMonitor', { scrapers: [PROM], interval: '30s' }, /^invalid metrics\.serviceMonitor false: must be true to set interval or serviceMonitorLabels$/],
+    ['a token that is not a SecretKey', { scrapers: [PROM], token: 'hunter2' }, /^invalid metrics\.token <redacted>: must be a SecretKey, e\.g\. Secret\.fromSecretName/],
+  ])('refuses %s in one line', (_, metrics, message) => {
+    expect(() => droneServer(testChart('ci'), { metrics: metrics as any })).toThrow(message);
+  });
+
+  test('never prints a plaintext token in its message', () => {
+    expect(() => droneServer(testChart('ci'), { metrics: { scrapers: [PROM], token: 'hunter2-secret-token' as any } })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2-secret-token') }));
+  });
+});

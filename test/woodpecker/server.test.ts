@@ -311,6 +311,40 @@ describe('WoodpeckerServer', () => {
       expect(literalEnv(container(deploymentOf(synth(chart)))).WOODPECKER_METRICS_SERVER_ADDR).toBe(':9001');
     });
 
+    test('renders a ServiceMonitor of the server\'s metrics port on request, without a token', () => {
+      const chart = testChart('ci');
+      woodpeckerCi(chart, { server: { metrics: { scrapers: [PROM], serviceMonitor: true, interval: '1m', serviceMonitorLabels: { release: 'kube-prometheus-stack' } } } });
+      const objects = synth(chart);
+      const monitor = find(objects, 'ServiceMonitor', 'woodpecker');
+      const server = { 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/instance': 'woodpecker', 'app.kubernetes.io/component': 'server' };
+      expect(monitor).toEqual({
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'woodpecker', namespace: 'ci', labels: { release: 'kube-prometheus-stack', ...server } },
+        // server.go:301-304: the metrics server's one route, GET /metrics, asks for nothing
+        spec: { jobLabel: 'app.kubernetes.io/name', endpoints: [{ port: 'metrics', path: '/metrics', interval: '1m' }], selector: { matchLabels: server } },
+      });
+      // it selects the server's Service alone, not the agents', and that Service has the port it names
+      const selected = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === 'ci'
+        && Object.entries(server).every(([k, v]) => o.metadata.labels?.[k] === v));
+      expect(selected.map((o) => [o.metadata.name, o.spec.ports.some((p: any) => p.name === 'metrics')])).toEqual([['woodpecker', true]]);
+    });
+
+    test('renders no ServiceMonitor unless asked', () => {
+      const chart = testChart('ci');
+      woodpeckerServer(chart, { metrics: { scrapers: [PROM] } });
+      expect(synth(chart).filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+    });
+
+    test('refuses ServiceMonitor settings it cannot deliver, in one line', () => {
+      const bad = (metrics: any) => () => woodpeckerServer(testChart('ci'), { metrics });
+      expect(bad({ scrapers: [PROM], serviceMonitor: true, interval: '1 minute' })).toThrow(
+        /^invalid metrics\.interval "1 minute": must be a Prometheus duration such as "30s" or "1m"$/);
+      expect(bad({ scrapers: [PROM], serviceMonitorLabels: { release: 'x' } })).toThrow(
+        /^invalid metrics\.serviceMonitor false: must be true to set interval or serviceMonitorLabels$/);
+      expect(bad({ scrapers: [PROM], serviceMonitor: true, serviceMonitorLabels: { 'bad key!': 'x' } })).toThrow(/^invalid metrics\.serviceMonitorLabels /);
+    });
+
     test.each([
       ['no scrapers', { scrapers: [] }],
       ['a missing list', {}],
