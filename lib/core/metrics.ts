@@ -42,7 +42,8 @@ export function checkMetrics(prop: string, metrics: MetricsOptions, exposes?: st
     invalid(prop, metrics, 'must be an object such as { scrapers: [NetworkPeer.namespace("monitoring")] }');
   }
   const scrapers = checkScrapers(`${prop}.scrapers`, metrics.scrapers, exposes);
-  // a Prometheus duration (prometheus/common model.ParseDuration), restricted to one unit as the operator's examples
+  // one unit of ms, s, m or h: a subset of the ServiceMonitor's Duration (prometheus-operator v0.93.0
+  // pkg/apis/monitoring/v1/types.go:51-54), which the API server would otherwise refuse at apply, not at synth
   if (metrics.interval !== undefined && !/^[1-9][0-9]*(ms|s|m|h)$/.test(metrics.interval)) {
     invalid(`${prop}.interval`, metrics.interval, 'must be a Prometheus duration such as "30s" or "1m"');
   }

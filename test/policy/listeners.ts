@@ -64,6 +64,9 @@ const LISTENERS: {
     listens: (_, p) => listenPort(envOf(p, 'server', 'WOODPECKER_SERVER_ADDR') ?? ':8000') },
   { labels: { 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'server' }, container: 'server', portName: 'grpc',
     listens: (_, p) => listenPort(envOf(p, 'server', 'WOODPECKER_GRPC_ADDR') ?? ':9000') },
+  // with metrics on: woodpecker v3.17.0 cmd/server/flags.go:137-142, WOODPECKER_METRICS_SERVER_ADDR, no default (off)
+  { labels: { 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'server' }, container: 'server', portName: 'metrics', optional: true,
+    listens: (_, p) => listenPort(envOf(p, 'server', 'WOODPECKER_METRICS_SERVER_ADDR') ?? '') },
   // woodpecker v3.17.0 cmd/agent/core/flags.go:106-109, WOODPECKER_HEALTHCHECK_ADDR default ":3000"
   { labels: { 'app.kubernetes.io/name': 'woodpecker', 'app.kubernetes.io/component': 'agent' }, container: 'agent', portName: 'http',
     listens: (_, p) => listenPort(envOf(p, 'agent', 'WOODPECKER_HEALTHCHECK_ADDR') ?? ':3000') },

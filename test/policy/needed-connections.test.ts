@@ -8,7 +8,9 @@
 // `buildEgress.dns` names it (lib/ci/build-egress.ts).
 import { App, Chart } from 'cdk8s';
 import { NetworkPeer } from '../../lib';
+import { droneServer } from '../drone/fixtures';
 import { inClusterHarbor } from '../harbor/fixtures';
+import { woodpeckerServer } from '../woodpecker/fixtures';
 import { EXAMPLE_STACKS } from '../stacks';
 import { connectionAllowed, egressAdmits, type Endpoint } from '../team/network-model';
 import { listeners, misplaced } from './listeners';
@@ -362,5 +364,37 @@ describe('needed connections: a Harbor with metrics on in-cluster PostgreSQL and
     const gaps = pods.flatMap((p) => p.endpoint.ports!.filter((c) => c.name === 'http-metrics')
       .filter((c) => blocked(objects, PROMETHEUS, p.endpoint, c.containerPort)).map(() => p.id));
     expect(gaps).toEqual([]);
+  });
+});
+
+// no example stack turns the CI engines' metrics on: each ServiceMonitor is followed to the Service port it names and
+// the container port that port targets, where the server must listen (`listeners`) and the scrapers must be admitted
+describe('needed connections: Drone and Woodpecker servers with metrics and ServiceMonitors', () => {
+  const PROMETHEUS: Endpoint = { ip: '10.244.253.1', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } };
+  const made = stackOf(() => {
+    const app = new App();
+    const metrics = { scrapers: [NetworkPeer.namespace('monitoring')], serviceMonitor: true };
+    const charts = [new Chart(app, 'drone', { namespace: 'drone' }), new Chart(app, 'woodpecker', { namespace: 'woodpecker' })];
+    droneServer(charts[0], { metrics });
+    woodpeckerServer(charts[1], { metrics });
+    return { objects: charts.flatMap((c) => c.toJson()) };
+  });
+
+  test('each ServiceMonitor names a Service port whose pod listens there, and the scrapers reach it', () => {
+    const { objects, pods } = made();
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['drone', 'woodpecker']);
+    const reached = monitors.map((monitor) => {
+      const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === monitor.metadata.namespace
+        && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+      expect(services).toHaveLength(1);
+      const servicePort = services[0].spec.ports.find((p: any) => p.name === monitor.spec.endpoints[0].port);
+      const pod = pods.find((p) => Object.entries(services[0].spec.selector).every(([k, v]) => p.template.labels[k] === v))!;
+      const target = pod.endpoint.ports!.find((c) => c.name === servicePort.targetPort)!;
+      return `${monitor.metadata.name} ${servicePort.name} -> ${target.containerPort}: ${blocked(objects, PROMETHEUS, pod.endpoint, target.containerPort) ?? 'admitted'}`;
+    });
+    expect(reached).toEqual(['drone http -> 8080: admitted', 'woodpecker metrics -> 9001: admitted']);
+    expect(misplaced(listeners(objects, pods))).toEqual([]);
+    expect(listeners(objects, pods).filter((l) => l.includes(' metrics: '))).toEqual(['Deployment/woodpecker/woodpecker server metrics: declared 9001, listens 9001']);
   });
 });
