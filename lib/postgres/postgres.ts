@@ -12,7 +12,7 @@ import { emptyDir, memoryEmptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
-import { sharedMemorySize } from './shared-memory';
+import { memorySettings } from './memory-settings';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
@@ -50,7 +50,9 @@ export interface PostgresProps {
   readonly storageClassName?: string;
   /**
    * The server's `max_connections`. The connection limits of all databases, plus the 3 connections PostgreSQL
-   * reserves for superusers (`superuser_reserved_connections`), must fit within it.
+   * reserves for superusers (`superuser_reserved_connections`), must fit within it, and each connection must have
+   * at least 64kB of `work_mem` (PostgreSQL's smallest) in what the memory limit leaves after `shared_buffers`,
+   * `/dev/shm` and autovacuum: at most 195 under the default 1Gi.
    *
    * @default 100, PostgreSQL's default
    */
@@ -163,6 +165,8 @@ export class Postgres extends Construct {
     // the server alone: another pod that logs in as the superuser reads the password at each start, and rolls
     readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
     const resources = props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' });
+    // shared_buffers, work_mem and /dev/shm from the memory limit, so that a busy server is not killed for memory
+    const memory = memorySettings(resources.memoryLimit, this.maxConnections);
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,
@@ -173,7 +177,7 @@ export class Postgres extends Construct {
       containers: [{
         name: 'postgres',
         image,
-        args: ['postgres', '-c', `max_connections=${this.maxConnections}`],
+        args: ['postgres', '-c', `max_connections=${this.maxConnections}`, ...memory.args],
         ports: { postgres: PORT },
         env: this.env,
         mounts: [
@@ -193,7 +197,7 @@ export class Postgres extends Construct {
       volumes: [
         emptyDir('run', '16Mi'),
         emptyDir('tmp', '256Mi'),
-        memoryEmptyDir('shm', sharedMemorySize(resources.memoryLimit)),
+        memoryEmptyDir('shm', memory.sharedMemorySize),
       ],
     });
 

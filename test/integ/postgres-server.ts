@@ -62,6 +62,12 @@ export interface PostgresServerOptions {
    * @default - the machine's /dev/shm
    */
   readonly shmSize?: string;
+  /**
+   * More options of the server's command line, e.g. the `-c name=value` pairs a `Postgres` renders.
+   *
+   * @default - none
+   */
+  readonly args?: readonly string[];
 }
 
 /**
@@ -100,7 +106,7 @@ export class PostgresServer {
     const standby = options.rejecting ? ' -c hot_standby=off' : '';
     const ssl = options.tls ? ` -c ssl=on -c ssl_cert_file=${copyForServer(options.tls.certPath, dir)} -c ssl_key_file=${copyForServer(options.tls.keyPath, dir)}` : '';
     const start = [path.join(bin, 'pg_ctl'), '-D', data, '-w', '-l', path.join(dir, 'log'), '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${standby}${ssl}`, 'start'];
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${standby}${ssl}${(options.args ?? []).map((a) => ` ${a}`).join('')}`, 'start'];
     check(options.shmSize === undefined ? run(start) : runWithShm(start, options.shmSize), 'pg_ctl start');
     return new PostgresServer(bin, dir, data, port);
   }

@@ -25,25 +25,59 @@ describe('Postgres', () => {
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBeDefined();
     const c = container(sts);
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
-    expect(c.args).toEqual(['postgres', '-c', 'max_connections=50']);
+    expect(c.args).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=128MB', '-c', 'work_mem=2789kB', '-c', 'maintenance_work_mem=64MB']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp', '/dev/shm']);
     expect(c.readinessProbe.exec.command).toEqual(['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres']);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(300);
   });
 
+  describe('memory settings', () => {
+    // A backend the kernel kills for memory takes every connection with it and runs crash recovery (postgres
+    // src/backend/postmaster/postmaster.c HandleChildCrash; test/integ/postgres-memory.integ.test.ts kills one), so
+    // the limit must hold shared_buffers, /dev/shm, 3 autovacuum workers' maintenance_work_mem and, for each of
+    // max_connections + 8 parallel workers, 2 MiB of its own and a hash table of work_mem x hash_mem_multiplier 2
+    // (PostgreSQL 17 defaults, src/backend/utils/misc/guc_tables.c). lib/postgres/memory-settings.ts
+    const argsOf = (props: { maxConnections?: number; memoryLimit?: string }) => {
+      const chart = testChart('data');
+      const resources = props.memoryLimit ? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: props.memoryLimit }) : undefined;
+      new Postgres(chart, 'Postgres', { maxConnections: props.maxConnections, resources });
+      return container(find(synth(chart), 'StatefulSet', 'postgres')).args;
+    };
+
+    test('fit every connection\'s work_mem in what the limit leaves: 1MB each for the default 100 under 1Gi', () => {
+      // 1024 - 128 shared_buffers - 256 /dev/shm - 3 x 64 - 16 = 432 MiB for 108 backends: (4 - 2) / 2 MiB each
+      expect(argsOf({})).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=128MB', '-c', 'work_mem=1024kB', '-c', 'maintenance_work_mem=64MB']);
+      // 2048 - 256 - 512 - 192 - 16 = 1072 MiB for 108: (9.93 - 2) / 2 MiB = 4058kB
+      expect(argsOf({ memoryLimit: '2Gi' })).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=256MB', '-c', 'work_mem=4058kB', '-c', 'maintenance_work_mem=64MB']);
+      // maintenance_work_mem is a sixteenth of a limit under 1Gi
+      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 50 })).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=64MB', '-c', 'work_mem=812kB', '-c', 'maintenance_work_mem=32MB']);
+      expect(argsOf({ maxConnections: 195 })).toContain('work_mem=65kB');
+    });
+
+    test('refuse a maxConnections that leaves a connection less than PostgreSQL\'s smallest work_mem, 64kB, in one line', () => {
+      expect(thrown(() => argsOf({ maxConnections: 196 }))).toEqual(new Error('invalid maxConnections 196: must leave each connection PostgreSQL\'s ' +
+        'smallest work_mem (64kB) within the memory limit 1Gi: at most 195 there; raise resources.memoryLimit or lower maxConnections'));
+      // the default 100 under a smaller limit
+      expect(thrown(() => argsOf({ memoryLimit: '512Mi' })).message).toBe('invalid maxConnections 100: must leave each connection PostgreSQL\'s ' +
+        'smallest work_mem (64kB) within the memory limit 512Mi: at most 89 there; raise resources.memoryLimit or lower maxConnections');
+      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 89 })).toContain('work_mem=73kB');
+      expect(thrown(() => argsOf({ memoryLimit: '128Mi', maxConnections: 5 })).message).toMatch(/^invalid maxConnections 5: .* at most 0 there; /);
+    });
+  });
+
   test('gives the server a /dev/shm of a quarter of its memory limit, at least the 64 MiB a pod has without one', () => {
     // parallel queries fail on a full /dev/shm: test/integ/postgres-shm.integ.test.ts
     const shmOf = (memoryLimit: string) => {
       const chart = testChart('data');
-      new Postgres(chart, 'Postgres', { resources: Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit }) });
+      new Postgres(chart, 'Postgres', { maxConnections: 10, resources: Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit }) });
       const pod = find(synth(chart), 'StatefulSet', 'postgres').spec.template.spec;
       expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
       return pod.volumes.find((v: any) => v.name === 'shm').emptyDir;
     };
     expect(shmOf('2Gi')).toEqual({ medium: 'Memory', sizeLimit: '512Mi' });
     expect(shmOf('1G')).toEqual({ medium: 'Memory', sizeLimit: '238Mi' });
-    expect(shmOf('128Mi')).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
+    expect(shmOf('200Mi')).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
   });
 
   test('takes the superuser password from a generated Secret and keeps PGDATA below the mount root', () => {

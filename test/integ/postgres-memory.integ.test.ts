@@ -1,0 +1,95 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import { Postgres } from '../../lib';
+import { container, find, synth, testChart } from '../util';
+import { PostgresServer } from './postgres-server';
+
+/**
+ * The in-cluster PostgreSQL's memory settings (lib/postgres/memory-settings.ts), run on Debian's PostgreSQL 15 with
+ * the options a default `Postgres` renders. The defaults the budget counts on are PostgreSQL's own, the same in 15
+ * and 17 (src/backend/utils/misc/guc_tables.c: hash_mem_multiplier 2.0 since 15, autovacuum_max_workers 3,
+ * max_parallel_workers 8, work_mem at least 64kB).
+ */
+
+const PASSWORD = 'memory-test-password';
+// 100,000 integers take 3 MiB to sort in memory (quicksort, "Memory: 3073kB" at the former 4MB)
+const SORT = 'explain (analyze, costs off, timing off, summary off) select g from generate_series(1, 100000) g order by g desc';
+
+/** psql holding a connection open for `seconds`, with what it printed when it ends. */
+function sleeper(server: PostgresServer, seconds: number): { psql: ChildProcess; output: Promise<string> } {
+  const psql = spawn('psql', ['--no-psqlrc', '-XAt', '--dbname', 'postgres', '-c', 'select count(*) from pg_class c join pg_attribute a on a.attrelid = c.oid',
+    '-c', `select pg_sleep(${seconds})`], { env: { ...process.env, ...server.env('postgres', PASSWORD) } });
+  let out = '';
+  psql.stdout.on('data', (d) => out += d);
+  psql.stderr.on('data', (d) => out += d);
+  return { psql, output: new Promise((resolve) => psql.on('close', () => resolve(out))) };
+}
+
+/** The server pids of the sessions sleeping in pg_sleep, once there are `count`. */
+async function sleepingPids(server: PostgresServer, count: number): Promise<number[]> {
+  for (let i = 0; i < 100; i++) {
+    const out = server.psql('postgres', PASSWORD, 'postgres', "select pid from pg_stat_activity where query like 'select pg_sleep%' order by pid").stdout;
+    const pids = out.split('\n').filter((l) => l !== '').map(Number);
+    if (pids.length >= count) {
+      return pids;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the sleeping sessions never showed');
+}
+
+describe('the in-cluster PostgreSQL\'s memory settings, on PostgreSQL 15', () => {
+  const chart = testChart('data');
+  new Postgres(chart, 'Postgres');
+  const args: string[] = container(find(synth(chart), 'StatefulSet', 'postgres')).args;
+  let server: PostgresServer;
+
+  beforeAll(async () => {
+    expect(args[0]).toBe('postgres');
+    server = await PostgresServer.start(PASSWORD, { args: args.slice(1) });
+  });
+  afterAll(() => server?.stop());
+
+  const show = (name: string) => server.psql('postgres', PASSWORD, 'postgres', `show ${name}`).stdout.trim();
+
+  test('the server runs with the rendered settings, and the defaults the budget counts on', () => {
+    expect(['max_connections', 'shared_buffers', 'work_mem', 'maintenance_work_mem'].map(show)).toEqual(['100', '128MB', '1MB', '64MB']);
+    expect(['hash_mem_multiplier', 'autovacuum_max_workers', 'max_parallel_workers', 'autovacuum_work_mem'].map(show)).toEqual(['2', '3', '8', '-1']);
+  });
+
+  test('a sort beyond work_mem spills to temporary files instead of growing the backend', () => {
+    expect(server.psql('postgres', PASSWORD, 'postgres', SORT).stdout).toMatch(/Sort Method: external merge {2}Disk: \d+kB/);
+    // the same sort under PostgreSQL's default work_mem, which the server had before, stays in memory
+    const before = server.psql('postgres', PASSWORD, 'postgres', `set work_mem = '4MB'; ${SORT}`).stdout;
+    expect(before).toMatch(/Sort Method: quicksort {2}Memory: \d+kB/);
+  });
+
+  test('a backend that has read the catalog holds less private memory than the 2 MiB the budget gives it', async () => {
+    const { output } = sleeper(server, 2);
+    const [pid] = await sleepingPids(server, 1);
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const privateKb = [...rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(privateKb).toBeGreaterThan(0);
+    expect(privateKb).toBeLessThan(2048);
+    await output;
+  });
+
+  // what an OOM kill of one backend costs: postgres REL_17 src/backend/postmaster/postmaster.c HandleChildCrash
+  // ("terminating any other active server processes"), then crash recovery; the reason the budget exists
+  test('one backend killed by SIGKILL, as the kernel kills for memory, ends every other session and restarts the server', async () => {
+    const [a, b] = [sleeper(server, 30), sleeper(server, 30)];
+    const [victim] = await sleepingPids(server, 2);
+    process.kill(victim, 'SIGKILL');
+    const outputs = await Promise.all([a.output, b.output]);
+    // both sessions end: the killed one and the other, which did nothing wrong
+    expect(outputs.every((o) => /server closed the connection unexpectedly|terminating connection because of crash of another server process/.test(o))).toBe(true);
+    expect(server.log()).toMatch(new RegExp(`\\(PID ${victim}\\) was terminated by signal 9: Killed`));
+    expect(server.log()).toContain('terminating any other active server processes');
+    // then it replays its WAL before it takes connections again
+    for (let i = 0; i < 100 && !server.log().includes('database system is ready to accept connections', server.log().indexOf('terminating any other')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(server.log()).toContain('automatic recovery in progress');
+    expect(show('max_connections')).toBe('100');
+  }, 60_000);
+});
