@@ -182,6 +182,12 @@ export interface ComponentSpec {
   readonly public?: boolean;
   readonly recreate?: boolean;
   readonly gracePeriodSec?: number;
+  /**
+   * The size of its `/tmp`, an emptyDir: past it the kubelet evicts the pod, with what it was doing.
+   *
+   * @default "256Mi"
+   */
+  readonly tmpSize?: string;
   /** For a StatefulSet: each replica's volumes by name. */
   readonly claims?: Record<string, { readonly size: string }>;
   /**
@@ -204,7 +210,7 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
     replicas: spec.replicas,
     runAs: HARBOR_USER,
     containers: spec.containers.map((c) => ({ ...c, mounts: [...(c.mounts ?? []), { volume: 'tmp', path: '/tmp' }] })),
-    volumes: [...(spec.volumes ?? []), emptyDir('tmp', spec.component === 'trivy' ? '2Gi' : '256Mi')],
+    volumes: [...(spec.volumes ?? []), emptyDir('tmp', spec.tmpSize ?? '256Mi')],
     terminationGracePeriodSeconds: spec.gracePeriodSec,
     annotations: spec.annotations,
   };

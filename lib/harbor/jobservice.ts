@@ -72,6 +72,14 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
     component: 'jobservice',
     replicas: props.replicas,
     gracePeriodSec: 120,
+    // a scan data export (the portal's "Export CVEs") writes its whole CSV to /tmp before it pushes it to the registry
+    // as a system artifact, and deletes it after (goharbor/harbor v2.15.1 src/pkg/scan/export/constants.go:26,
+    // src/jobservice/job/impl/scandataexport/scan_data_export.go:97-101, 144, 184 and 279-281, removed at 372;
+    // src/pkg/systemartifact/manager.go:124 pushes it as one blob): a row per vulnerability of each artifact, some
+    // hundreds of bytes with Trivy's CVSS data, so 256Mi held half a million rows, and past it the kubelet evicts
+    // jobservice with every job it runs (replication, garbage collection). 2Gi, as Trivy's, is a cap, not a
+    // reservation: no ephemeral-storage request counts it
+    tmpSize: '2Gi',
     servicePorts: { http: 80, ...metricsPorts },
     peerPorts: [8080],
     containers: [{

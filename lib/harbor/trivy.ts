@@ -99,6 +99,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   const listed = databases.filter(([given]) => given === undefined).map(([, source]) => primary(source));
   return defineComponent(scope, ctx, {
     component: 'trivy',
+    tmpSize: '2Gi',
     annotations: listed.length > 0 ? Images.annotation(scope, listed, { byTag: listed }) : undefined,
     replicas: props.replicas,
     servicePorts: { 'api-server': 8080 },

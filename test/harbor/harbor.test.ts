@@ -38,6 +38,29 @@ describe('Harbor components', () => {
     ]);
   });
 
+  test('gives jobservice a /tmp for a scan data export\'s whole CSV, as large as Trivy\'s, and no ephemeral-storage to keep in step', () => {
+    // jobservice writes the export to /tmp/scandata_export_<id>.csv, whole, before it pushes it to the registry
+    // (goharbor/harbor v2.15.1 src/pkg/scan/export/constants.go:26, src/jobservice/job/impl/scandataexport/
+    // scan_data_export.go:97-101 and 144); past sizeLimit the kubelet evicts the pod (kubernetes
+    // pkg/kubelet/eviction/eviction_manager.go emptyDirLimitEviction), and jobservice's running jobs with it
+    const chart = testChart('harbor');
+    inClusterHarbor(chart);
+    const objects = synth(chart);
+    const tmpOf = (kind: string, name: string) => find(objects, kind, name).spec.template.spec.volumes.find((v: any) => v.name === 'tmp').emptyDir;
+    expect(tmpOf('Deployment', 'harbor-jobservice')).toEqual({ sizeLimit: '2Gi' });
+    expect(tmpOf('StatefulSet', 'harbor-trivy')).toEqual({ sizeLimit: '2Gi' });
+    for (const name of ['harbor-core', 'harbor-portal', 'harbor-registry']) {
+      expect(tmpOf('Deployment', name)).toEqual({ sizeLimit: '256Mi' });
+    }
+    // a sizeLimit reserves nothing: no Harbor container requests or limits ephemeral storage that it would have to fit
+    const containers = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'harbor' && o.spec?.template)
+      .flatMap((o) => [...o.spec.template.spec.containers, ...(o.spec.template.spec.initContainers ?? [])]);
+    expect(containers.length).toBeGreaterThan(5);
+    for (const c of containers) {
+      expect({ [c.name]: [c.resources?.requests?.['ephemeral-storage'], c.resources?.limits?.['ephemeral-storage']] }).toEqual({ [c.name]: [undefined, undefined] });
+    }
+  });
+
   test('exposes each component on the ports and probes the images serve', () => {
     const chart = testChart('harbor');
     inClusterHarbor(chart);
