@@ -4,14 +4,24 @@ import { sharedMemorySize } from './shared-memory';
 const MiB = 2 ** 20;
 /** `shared_buffers`' share of the memory limit: PostgreSQL's own 128MB at the default 1Gi. */
 const SHARED_BUFFERS_SHARE = 1 / 8;
-/** The most `maintenance_work_mem` takes, PostgreSQL's default 64MB; a sixteenth of smaller limits. */
+/** `maintenance_work_mem`, for a client's CREATE INDEX or VACUUM: a sixteenth of the limit, at most PostgreSQL's 64MB. */
 const MAINTENANCE_MAX_MIB = 64;
+/**
+ * `autovacuum_work_mem`, for each autovacuum worker's dead tuples: a sixty-fourth of the limit, at most 16MB, where
+ * PostgreSQL gives each `maintenance_work_mem` (-1): 16MB holds 2.8 million dead tuples at 6 bytes each, and
+ * PostgreSQL 17's TidStore many more; a table with more is vacuumed in more passes, not refused.
+ */
+const AUTOVACUUM_MAX_MIB = 16;
 /** PostgreSQL's defaults for these, which the server keeps (src/backend/utils/misc/guc_tables.c, REL_17). */
 const AUTOVACUUM_MAX_WORKERS = 3;
 const MAX_PARALLEL_WORKERS = 8;
 const HASH_MEM_MULTIPLIER = 2;
-/** The private memory of a backend before it sorts or hashes: 1.4 MiB measured (test/integ/postgres-memory), doubled. */
-const BACKEND_BASE_MIB = 2;
+/**
+ * The memory of a backend before it sorts or hashes: about 2 MiB of its own after reading the catalog
+ * (test/integ/postgres-memory.integ.test.ts), and page tables for the shared_buffers it touches (8 bytes a 4 KiB
+ * page: 256 KiB for all of 128MB).
+ */
+const BACKEND_BASE_MIB = 3;
 /** The postmaster and its auxiliary processes (checkpointer, background writer, WAL writer, launchers), together. */
 const AUXILIARY_MIB = 16;
 /** PostgreSQL's smallest `work_mem`, in kB (guc_tables.c, `work_mem`: 4096, min 64). */
@@ -33,11 +43,16 @@ export interface PostgresMemorySettings {
  * `HandleChildCrash`: "terminating any other active server processes"; test/integ/postgres-memory.integ.test.ts),
  * and a killed postmaster restarts the container. The limit holds, in order: `shared_buffers` (an eighth: 128MB at
  * 1Gi, PostgreSQL's default, where its docs' 25% assumes the kernel's cache outside the server; here that cache is
- * in the same cgroup, and reclaimable), the `/dev/shm` tmpfs (a quarter, `sharedMemorySize`), the autovacuum workers'
- * `maintenance_work_mem` each, and the rest for every backend that may run a query: `max_connections` and the
- * parallel workers, each its private memory and one hash table of `work_mem` × `hash_mem_multiplier`. A query with
+ * in the same cgroup, and reclaimable), the `/dev/shm` tmpfs (a quarter, `sharedMemorySize`), the 3 autovacuum
+ * workers' `autovacuum_work_mem` and one client's `maintenance_work_mem`, and the rest for every backend that may run
+ * a query: `max_connections` and the parallel workers, each its own memory and one hash table of `work_mem` ×
+ * `hash_mem_multiplier`. A query with
  * several sorts or hashes takes more (PostgreSQL docs, runtime-config-resource, `work_mem`), which no setting bounds;
  * what does not fit goes to temporary files on the data volume instead of memory.
+ *
+ * `huge_pages=off`: the pod requests no `hugepages-2Mi`, so its hugetlb cgroup allows none, and on a node that has
+ * huge pages PostgreSQL's default `try` maps them anyway and its processes die of SIGBUS on first touch
+ * (docker-library/postgres#451 and #946); off, `shared_buffers` is ordinary memory, counted in the limit as above.
  *
  * @throws when `maxConnections` leaves less than PostgreSQL's smallest `work_mem`, 64kB, naming the most that fit
  */
@@ -46,7 +61,8 @@ export function memorySettings(memoryLimit: string, maxConnections: number): Pos
   const shm = sharedMemorySize(memoryLimit);
   const sharedBuffersMiB = Math.floor(limitMiB * SHARED_BUFFERS_SHARE);
   const maintenanceMiB = Math.max(1, Math.min(MAINTENANCE_MAX_MIB, Math.floor(limitMiB / 16)));
-  const backendsMiB = limitMiB - sharedBuffersMiB - parseQuantity('memoryLimit', shm) / MiB - AUTOVACUUM_MAX_WORKERS * maintenanceMiB - AUXILIARY_MIB;
+  const autovacuumMiB = Math.max(1, Math.min(AUTOVACUUM_MAX_MIB, Math.floor(limitMiB / 64)));
+  const backendsMiB = limitMiB - sharedBuffersMiB - parseQuantity('memoryLimit', shm) / MiB - AUTOVACUUM_MAX_WORKERS * autovacuumMiB - maintenanceMiB - AUXILIARY_MIB;
   const perBackend = (backends: number) => Math.floor(((backendsMiB / backends - BACKEND_BASE_MIB) * 1024) / HASH_MEM_MULTIPLIER);
   const workMemKb = perBackend(maxConnections + MAX_PARALLEL_WORKERS);
   if (workMemKb < MIN_WORK_MEM_KB) {
@@ -56,6 +72,6 @@ export function memorySettings(memoryLimit: string, maxConnections: number): Pos
   }
   return {
     sharedMemorySize: shm,
-    args: [`shared_buffers=${sharedBuffersMiB}MB`, `work_mem=${workMemKb}kB`, `maintenance_work_mem=${maintenanceMiB}MB`].flatMap((s) => ['-c', s]),
+    args: [`shared_buffers=${sharedBuffersMiB}MB`, `work_mem=${workMemKb}kB`, `maintenance_work_mem=${maintenanceMiB}MB`, `autovacuum_work_mem=${autovacuumMiB}MB`, 'huge_pages=off'].flatMap((s) => ['-c', s]),
   };
 }

@@ -25,7 +25,7 @@ describe('Postgres', () => {
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBeDefined();
     const c = container(sts);
     expect(c.image).toBe('docker.io/library/postgres:17.9-bookworm');
-    expect(c.args).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=128MB', '-c', 'work_mem=2789kB', '-c', 'maintenance_work_mem=64MB']);
+    expect(c.args).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=128MB', '-c', 'work_mem=2983kB', '-c', 'maintenance_work_mem=64MB', '-c', 'autovacuum_work_mem=16MB', '-c', 'huge_pages=off']);
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp', '/dev/shm']);
     expect(c.readinessProbe.exec.command).toEqual(['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=postgres']);
@@ -35,8 +35,8 @@ describe('Postgres', () => {
   describe('memory settings', () => {
     // A backend the kernel kills for memory takes every connection with it and runs crash recovery (postgres
     // src/backend/postmaster/postmaster.c HandleChildCrash; test/integ/postgres-memory.integ.test.ts kills one), so
-    // the limit must hold shared_buffers, /dev/shm, 3 autovacuum workers' maintenance_work_mem and, for each of
-    // max_connections + 8 parallel workers, 2 MiB of its own and a hash table of work_mem x hash_mem_multiplier 2
+    // the limit must hold shared_buffers, /dev/shm, 3 autovacuum workers' autovacuum_work_mem, one maintenance_work_mem
+    // and, for each of max_connections + 8 parallel workers, 3 MiB of its own and a hash table of work_mem x 2
     // (PostgreSQL 17 defaults, src/backend/utils/misc/guc_tables.c). lib/postgres/memory-settings.ts
     const argsOf = (props: { maxConnections?: number; memoryLimit?: string }) => {
       const chart = testChart('data');
@@ -45,23 +45,28 @@ describe('Postgres', () => {
       return container(find(synth(chart), 'StatefulSet', 'postgres')).args;
     };
 
-    test('fit every connection\'s work_mem in what the limit leaves: 1MB each for the default 100 under 1Gi', () => {
-      // 1024 - 128 shared_buffers - 256 /dev/shm - 3 x 64 - 16 = 432 MiB for 108 backends: (4 - 2) / 2 MiB each
-      expect(argsOf({})).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=128MB', '-c', 'work_mem=1024kB', '-c', 'maintenance_work_mem=64MB']);
-      // 2048 - 256 - 512 - 192 - 16 = 1072 MiB for 108: (9.93 - 2) / 2 MiB = 4058kB
-      expect(argsOf({ memoryLimit: '2Gi' })).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=256MB', '-c', 'work_mem=4058kB', '-c', 'maintenance_work_mem=64MB']);
-      // maintenance_work_mem is a sixteenth of a limit under 1Gi
-      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 50 })).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=64MB', '-c', 'work_mem=812kB', '-c', 'maintenance_work_mem=32MB']);
-      expect(argsOf({ maxConnections: 195 })).toContain('work_mem=65kB');
+    test('fit every connection\'s work_mem in what the limit leaves: 891kB each for the default 100 under 1Gi', () => {
+      // 1024 - 128 shared_buffers - 256 /dev/shm - 3 x 16 autovacuum - 64 maintenance - 16 = 512 MiB for 108
+      // backends: (4.74 - 3) / 2 MiB each
+      const rest = ['-c', 'huge_pages=off'];
+      expect(argsOf({})).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=128MB', '-c', 'work_mem=891kB', '-c', 'maintenance_work_mem=64MB',
+        '-c', 'autovacuum_work_mem=16MB', ...rest]);
+      // 2048 - 256 - 512 - 48 - 64 - 16 = 1152 MiB for 108: (10.67 - 3) / 2 MiB = 3925kB
+      expect(argsOf({ memoryLimit: '2Gi' })).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=256MB', '-c', 'work_mem=3925kB',
+        '-c', 'maintenance_work_mem=64MB', '-c', 'autovacuum_work_mem=16MB', ...rest]);
+      // maintenance_work_mem is a sixteenth and autovacuum_work_mem a sixty-fourth of a limit under 1Gi
+      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 50 })).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'shared_buffers=64MB', '-c', 'work_mem=653kB',
+        '-c', 'maintenance_work_mem=32MB', '-c', 'autovacuum_work_mem=8MB', ...rest]);
+      expect(argsOf({ maxConnections: 155 })).toContain('work_mem=72kB');
     });
 
     test('refuse a maxConnections that leaves a connection less than PostgreSQL\'s smallest work_mem, 64kB, in one line', () => {
-      expect(thrown(() => argsOf({ maxConnections: 196 }))).toEqual(new Error('invalid maxConnections 196: must leave each connection PostgreSQL\'s ' +
-        'smallest work_mem (64kB) within the memory limit 1Gi: at most 195 there; raise resources.memoryLimit or lower maxConnections'));
+      expect(thrown(() => argsOf({ maxConnections: 156 }))).toEqual(new Error('invalid maxConnections 156: must leave each connection PostgreSQL\'s ' +
+        'smallest work_mem (64kB) within the memory limit 1Gi: at most 155 there; raise resources.memoryLimit or lower maxConnections'));
       // the default 100 under a smaller limit
       expect(thrown(() => argsOf({ memoryLimit: '512Mi' })).message).toBe('invalid maxConnections 100: must leave each connection PostgreSQL\'s ' +
-        'smallest work_mem (64kB) within the memory limit 512Mi: at most 89 there; raise resources.memoryLimit or lower maxConnections');
-      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 89 })).toContain('work_mem=73kB');
+        'smallest work_mem (64kB) within the memory limit 512Mi: at most 71 there; raise resources.memoryLimit or lower maxConnections');
+      expect(argsOf({ memoryLimit: '512Mi', maxConnections: 71 })).toContain('work_mem=71kB');
       expect(thrown(() => argsOf({ memoryLimit: '128Mi', maxConnections: 5 })).message).toMatch(/^invalid maxConnections 5: .* at most 0 there; /);
     });
   });
