@@ -41,7 +41,9 @@ export interface PostgresMemorySettings {
  * A process that the kernel kills for memory takes the whole server with it: the postmaster treats a child killed by
  * a signal as a crash, ends every other backend and runs crash recovery (src/backend/postmaster/postmaster.c
  * `HandleChildCrash`: "terminating any other active server processes"; test/integ/postgres-memory.integ.test.ts),
- * and a killed postmaster restarts the container. The limit holds, in order: `shared_buffers` (an eighth: 128MB at
+ * and a killed postmaster restarts the container. On cgroup v2 the kubelet (1.28 and later) marks the container's
+ * cgroup `memory.oom.group`, so the kernel kills all of its processes at once, the postmaster with them
+ * (kubernetes/kubernetes#117793; a node's `singleProcessOOMKill`, 1.32, #126096, turns that off). The limit holds, in order: `shared_buffers` (an eighth: 128MB at
  * 1Gi, PostgreSQL's default, where its docs' 25% assumes the kernel's cache outside the server; here that cache is
  * in the same cgroup, and reclaimable), the `/dev/shm` tmpfs (a quarter, `sharedMemorySize`), the 3 autovacuum
  * workers' `autovacuum_work_mem` and one client's `maintenance_work_mem`, and the rest for every backend that may run
