@@ -13,7 +13,8 @@ const SHARE = 1 / 4;
  * Without a volume, `/dev/shm` is the 64 MiB that containerd gives every pod sandbox, shared by all the server's
  * queries: PostgreSQL 15 with its defaults fails three of six concurrent parallel hash joins of a 2-million-row
  * table there, and none with 256 MiB (test/integ/postgres-shm.integ.test.ts). The volume is tmpfs, charged to the
- * server's memory: a quarter of the limit leaves the rest to `shared_buffers` (128MB by default) and the backends.
+ * server's memory: a quarter of the limit, and `memorySettings` (memory-settings.ts) fits the rest of the server in
+ * what remains.
  */
 export function sharedMemorySize(memoryLimit: string): string {
   return `${Math.max(64, Math.floor((parseQuantity('memoryLimit', memoryLimit) * SHARE) / 2 ** 20))}Mi`;
