@@ -150,6 +150,8 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
       // no "revoked PUBLIC's privileges": the database's ACL came with --create, as it was on the old server
       // visibility, slug, archive, archive.old_builds, repos, v_repos, repo_counts, build_count: the sequence follows its table
       'dockyard: database drone: gave its role drone the 8 objects the admin postgres owned in it (as a restore as the admin leaves them)',
+      // a role made without a password gets it through psql's \password, after its database (reconcile-script.ts)
+      'dockyard: role drone: set its password',
     ]);
     expect(owners(server)).toEqual(RESTORED);
     const used = app(server);
