@@ -25,3 +25,14 @@ const FRAGMENTATION = 1.1;
 export function largestMaxMemoryMiB(memoryLimit: string): number {
   return Math.floor((parseQuantity('memoryLimit', memoryLimit) / 2 ** 20 - SERVER_MIB) / (2 * FRAGMENTATION));
 }
+
+/**
+ * The smallest memory limit, in whole MiB, under which `largestMaxMemoryMiB` takes `maxMemoryMiB`: found by that
+ * function itself, from just under the exact bound, as its floating-point division may put a whole bound (25 MiB of
+ * data under 87Mi) one MiB higher.
+ */
+export function smallestMemoryLimitMiB(maxMemoryMiB: number): number {
+  let limitMiB = Math.max(1, Math.floor(maxMemoryMiB * 2 * FRAGMENTATION + SERVER_MIB) - 1);
+  while (largestMaxMemoryMiB(`${limitMiB}Mi`) < maxMemoryMiB) limitMiB++;
+  return limitMiB;
+}

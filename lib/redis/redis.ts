@@ -6,7 +6,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, ProbeHandler, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
-import { largestMaxMemoryMiB } from './memory-headroom';
+import { largestMaxMemoryMiB, smallestMemoryLimitMiB } from './memory-headroom';
 import { IRedis } from './redis-ref';
 
 /** What a `Redis` does with a write once its data fills `maxmemory` (`--maxmemory-policy`). */
@@ -145,8 +145,12 @@ export class Redis extends Construct implements IRedis {
     const resources = props.resources ?? Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi' });
     const most = largestMaxMemoryMiB(resources.memoryLimit);
     if (maxMemoryMiB > most) {
+      // unset, 192 is the default: a Redis given its own resources under the old 256Mi default limit is refused on
+      // upgrade for a value its code never named, so the line says where the value came from and what would take it
+      const defaulted = props.maxMemoryMiB === undefined
+        ? ` (${maxMemoryMiB} is the default: set maxMemoryMiB, or a memory limit of at least ${smallestMemoryLimitMiB(maxMemoryMiB)}Mi)` : '';
       invalid('maxMemoryMiB', maxMemoryMiB, `must be at most ${most} under the container's memory limit ${resources.memoryLimit}: ` +
-        'an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and 32 MiB; raise resources.memoryLimit');
+        `an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and 32 MiB; raise resources.memoryLimit${defaulted}`);
     }
     this.password = new Secret(this, 'Password', {
       name: `${name}-password`, namespace, values: { password: SecretValue.alphanumeric(32) },

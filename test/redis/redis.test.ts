@@ -2,6 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ExternalRedis, LocalSecretStore, NetworkPeer, Redis, RedisMaxMemoryPolicy, RedisProps, Resources, Secret } from '../../lib';
+import { largestMaxMemoryMiB, smallestMemoryLimitMiB } from '../../lib/redis/memory-headroom';
 import { container, envOf, find, refusal, synth, testChart } from '../util';
 
 describe('Redis (in-cluster Valkey)', () => {
@@ -70,6 +71,21 @@ describe('Redis (in-cluster Valkey)', () => {
     // 600 MiB fitted under 1Gi before; the rewrite's copy would not
     expect(() => new Redis(chart, 'B', { maxMemoryMiB: 600, resources: gib, name: 'b' })).toThrow('must be at most 450 under the container\'s memory limit 1Gi');
     expect(() => new Redis(chart, 'B2', { maxMemoryMiB: 450, resources: gib, name: 'b2' })).not.toThrow();
+    // own resources at the old default limit, 256Mi, and maxMemoryMiB unset: the default 192 is refused, saying it is
+    // the default and the limit that would take it (192 * 2.2 + 32 = 454.4, so 455Mi)
+    const old = Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '256Mi' });
+    expect(() => new Redis(chart, 'Dflt', { resources: old, name: 'dflt' })).toThrow('invalid maxMemoryMiB 192: must be at most 101 under the container\'s ' +
+      'memory limit 256Mi: an append-only file rewrite forks the server and can copy all its data, so the limit must hold 2.2 times maxmemory and ' +
+      '32 MiB; raise resources.memoryLimit (192 is the default: set maxMemoryMiB, or a memory limit of at least 455Mi)');
+    expect(() => new Redis(chart, 'Dflt2', { resources: Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '455Mi' }), name: 'dflt2' })).not.toThrow();
+    expect(() => new Redis(chart, 'Dflt3', { resources: Resources.of({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '454Mi' }), name: 'dflt3' })).toThrow(/at most 191 .* at least 455Mi\)$/);
+    // a value the code gave is not called the default
+    expect(() => new Redis(chart, 'Dflt4', { resources: old, maxMemoryMiB: 192, name: 'dflt4' })).toThrow(/raise resources\.memoryLimit$/);
+    // the limit it names takes the value, and one MiB less does not, for every maxMemoryMiB a Redis may have
+    for (let m = 16; m <= 4096; m++) {
+      expect(largestMaxMemoryMiB(`${smallestMemoryLimitMiB(m)}Mi`)).toBeGreaterThanOrEqual(m);
+      expect(largestMaxMemoryMiB(`${smallestMemoryLimitMiB(m) - 1}Mi`)).toBeLessThan(m);
+    }
     expect(() => new Redis(chart, 'C', { maxMemoryMiB: 8 })).toThrow('invalid maxMemoryMiB 8: must be an integer of at least 16');
     expect(() => new Redis(chart, 'D', { storageSize: 'lots' })).toThrow(/invalid storageSize "lots"/);
     // the API server refuses a claim's storageClassName unless it is a DNS-1123 subdomain (kubernetes/kubernetes
