@@ -56,9 +56,10 @@ export interface PostgresMemorySettings {
  * huge pages PostgreSQL's default `try` maps them anyway and its processes die of SIGBUS on first touch
  * (docker-library/postgres#451 and #946); off, `shared_buffers` is ordinary memory, counted in the limit as above.
  *
+ * @param defaulted whether `maxConnections` is the default, which the refusal then says
  * @throws when `maxConnections` leaves less than PostgreSQL's smallest `work_mem`, 64kB, naming the most that fit
  */
-export function memorySettings(memoryLimit: string, maxConnections: number): PostgresMemorySettings {
+export function memorySettings(memoryLimit: string, maxConnections: number, defaulted: boolean = false): PostgresMemorySettings {
   const limitMiB = parseQuantity('memoryLimit', memoryLimit) / MiB;
   const shm = sharedMemorySize(memoryLimit);
   const sharedBuffersMiB = Math.floor(limitMiB * SHARED_BUFFERS_SHARE);
@@ -70,7 +71,8 @@ export function memorySettings(memoryLimit: string, maxConnections: number): Pos
   if (workMemKb < MIN_WORK_MEM_KB) {
     const most = Math.max(0, Math.floor(backendsMiB / (BACKEND_BASE_MIB + (MIN_WORK_MEM_KB * HASH_MEM_MULTIPLIER) / 1024)) - MAX_PARALLEL_WORKERS);
     invalid('maxConnections', maxConnections, `must leave each connection PostgreSQL's smallest work_mem (64kB) within the memory limit ${memoryLimit}: ` +
-      `at most ${most} there; raise resources.memoryLimit or lower maxConnections`);
+      // unset, it is the default: a Postgres given a smaller limit is refused for a value its code never named
+      `at most ${most} there; raise resources.memoryLimit or lower maxConnections${defaulted ? ` (${maxConnections} is the default)` : ''}`);
   }
   return {
     sharedMemorySize: shm,

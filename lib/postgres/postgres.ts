@@ -166,7 +166,7 @@ export class Postgres extends Construct {
     readOnFirstStartBy(this, 'StatefulSet', namespace, name, [this.superuserPassword]);
     const resources = props.resources ?? Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' });
     // shared_buffers, work_mem and /dev/shm from the memory limit, so that a busy server is not killed for memory
-    const memory = memorySettings(resources.memoryLimit, this.maxConnections);
+    const memory = memorySettings(resources.memoryLimit, this.maxConnections, props.maxConnections === undefined);
     statefulSet(this, 'Resource', {
       name, namespace, labels, selector,
       serviceName: service.name,

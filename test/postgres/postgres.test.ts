@@ -65,7 +65,9 @@ describe('Postgres', () => {
         'smallest work_mem (64kB) within the memory limit 1Gi: at most 155 there; raise resources.memoryLimit or lower maxConnections'));
       // the default 100 under a smaller limit
       expect(thrown(() => argsOf({ memoryLimit: '512Mi' })).message).toBe('invalid maxConnections 100: must leave each connection PostgreSQL\'s ' +
-        'smallest work_mem (64kB) within the memory limit 512Mi: at most 71 there; raise resources.memoryLimit or lower maxConnections');
+        'smallest work_mem (64kB) within the memory limit 512Mi: at most 71 there; raise resources.memoryLimit or lower maxConnections (100 is the default)');
+      // a 100 the code gave is not called the default
+      expect(thrown(() => argsOf({ memoryLimit: '512Mi', maxConnections: 100 })).message).toMatch(/ or lower maxConnections$/);
       expect(argsOf({ memoryLimit: '512Mi', maxConnections: 71 })).toContain('work_mem=71kB');
       expect(thrown(() => argsOf({ memoryLimit: '128Mi', maxConnections: 5 })).message).toMatch(/^invalid maxConnections 5: .* at most 0 there; /);
     });
