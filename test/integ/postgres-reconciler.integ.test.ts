@@ -713,6 +713,34 @@ describe('a password never reaches a PostgreSQL server in plaintext, so neither 
     expect(server.psql('other', multiline, 'other', 'SELECT current_user').stdout.trim()).toBe('other');
   });
 
+  // every character a Secret may hold reaches \password as it is: printf's format is fixed and the password only its
+  // argument (a '%', a backslash, a leading '-' or a quote is not read as a directive or an option), and psql reads
+  // stdin raw (src/common/sprompt.c: pg_get_line, pg_strip_crlf strips line ends only); one with a line break takes the
+  // plaintext path. Each password carries a token of its own, so one found in no output and no log was printed nowhere
+  test('any password is set exactly, and only one with a line break reaches the log', () => {
+    const edge = fc.string({ unit: 'binary', maxLength: 6 }).filter((s) => !s.includes('\0'));
+    const fixed = ['%s%n%%\\', '-n', '-e\\c', "'\"$(x)`;", ' lead and trail ', '\\n\\0', '%b\\\\'];
+    // and one ending in a carriage return, which pg_strip_crlf would cut off
+    const samples = [...fixed.map((s) => [s, '']), ['', '\r'], ...fc.sample(fc.tuple(edge, edge), 9)];
+    const roles = samples.map(([before, after], i) => ({ user: `prop${i}`, password: `${before}tok-${i}-5e2b${after}` }));
+    const file = path.join(dir, 'reconcile.sh');
+    fs.writeFileSync(file, renderReconcileScript(roles.map((x, i) => ({ database: x.user, user: x.user, passwordEnv: `PROP_${i}`, connectionLimit: 5 })), 'postgres'));
+    const r = spawnSync('bash', [file], {
+      encoding: 'utf8', timeout: 120_000,
+      env: { ...cleanEnv(), ...server.env(admin.PGUSER, admin.PGPASSWORD), ...Object.fromEntries(roles.map((x, i) => [`PROP_${i}`, x.password])) },
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const log = server.log();
+    for (const [i, x] of roles.entries()) {
+      const token = `tok-${i}-5e2b`;
+      expect({ role: x.user, login: server.psql(x.user, x.password, x.user, 'SELECT current_user').stdout.trim() }).toEqual({ role: x.user, login: x.user });
+      expect(r.stdout).not.toContain(token);
+      if (!/[\r\n]/.test(x.password)) {
+        expect({ role: x.user, logged: log.includes(token) }).toEqual({ role: x.user, logged: false });
+      }
+    }
+  });
+
 });
 
 /**
