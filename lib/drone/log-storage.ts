@@ -43,7 +43,10 @@ export interface DroneS3LogStorageOptions {
 export interface DroneSpacesLogStorageOptions {
   /** The Spaces region, e.g. `fra1`. */
   readonly region: string;
-  /** The bucket. It may be Harbor's, with a `prefix` of its own. */
+  /**
+   * The bucket: one of Drone's own, not Harbor's, as a Spaces key is granted whole buckets and one for Harbor's
+   * would let the Drone server overwrite image layers.
+   */
   readonly bucket: string;
   /**
    * A prefix inside the bucket, such as `drone/logs`.
