@@ -481,7 +481,18 @@ set_password() {
     case "$failure" in
       *"password authentication failed"*) ;;
       *"too many connections for role"*|*"no pg_hba.conf entry"*)
-        echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0 ;;
+        # unless it has no password at all: a role an earlier run created, which failed before set_password (a later
+        # session's lock timeout, a superseded Job), is one this run did not create. Only a superuser reads pg_authid
+        local unset=f
+        if [ "$superuser" = "t" ]; then
+          unset=$(psql_admin -v role="$role" <<'${SQL_END}'
+SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = :'role';
+${SQL_END}
+)
+        fi
+        if [ "$unset" != "t" ]; then
+          echo "dockyard: warning: role $role: could not log in to check its password; left as it is"; return 0
+        fi ;;
       *"is not permitted to log in"*|*"permission denied for database"*)
         local reason="\${failure##*FATAL:  }"
         echo "dockyard: role $role: its password is right, but the server refuses its login: \${reason%%$'\\n'*}; the Job tries again" >&2

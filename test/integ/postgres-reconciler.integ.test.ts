@@ -698,6 +698,29 @@ describe('a password never reaches a PostgreSQL server in plaintext, so neither 
     expect(run('fresh', password, bin).stdout).toBe('dockyard: warning: role fresh: could not log in to check its password; left as it is\n');
   });
 
+  // CREATE ROLE carries no password, so a run that made the role and failed before set_password (a later database's
+  // lock timeout, a superseded Job) leaves it with none; the next run finds it there before it and checks its login,
+  // which pg_hba.conf may refuse. A superuser admin reads pg_authid, sees no password and sets it
+  test('a role an earlier run left without a password gets it, as a superuser admin, though pg_hba.conf refuses its login check', () => {
+    expect(server.psql('postgres', su, 'postgres', 'CREATE ROLE orphan LOGIN CONNECTION LIMIT 5').stderr).toBe('');
+    const bin = path.join(dir, 'hba-orphan-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\ncase " $* " in *" --username orphan "*) echo 'psql: error: FATAL:  no pg_hba.conf entry for host ` +
+      `"10.0.0.7", user "orphan", database "orphan", no encryption' >&2; exit 2 ;; esac\nexec '${realPsql}' "$@"\n`, { mode: 0o755 });
+    const file = path.join(dir, 'reconcile-su.sh');
+    fs.writeFileSync(file, renderReconcileScript([{ database: 'orphan', user: 'orphan', passwordEnv: 'APP_PASSWORD', connectionLimit: 5 }], 'postgres'));
+    const runAsSuperuser = () => spawnSync('bash', [file], {
+      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env('postgres', su), APP_PASSWORD: password, PATH: `${bin}:${process.env.PATH}` },
+    });
+    const r = runAsSuperuser();
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toContain('dockyard: role orphan: set its password\n');
+    expect(server.psql('orphan', password, 'orphan', 'SELECT current_user').stdout.trim()).toBe('orphan');
+    // with a password now, the refusal leaves it as it is
+    expect(runAsSuperuser().stdout).toBe('dockyard: warning: role orphan: could not log in to check its password; left as it is\n');
+  });
+
   // psql's \password reads one line (src/common/sprompt.c simple_prompt_extended: pg_get_line, then pg_strip_crlf), so
   // a password with a line feed goes as it is, with a warning: the one plaintext path left (datasource.integ.test.ts
   // sets such a password, which Dockyard's inputs allow)
