@@ -32,3 +32,51 @@ test('the README\'s layout names every folder of lib/ and apps/', () => {
     .filter((d) => d.isDirectory()).map((d) => `\`${top}/${d.name}\``));
   expect(folders.filter((f) => !layout.includes(f))).toEqual([]);
 });
+
+/**
+ * The anchor GitHub gives a heading (github/cmark-gfm's and github-markup's rule, as the Contents test above): lower
+ * case, backticks and every punctuation mark but `-` and `_` dropped, each space a `-`; the second heading of the same
+ * text gets `-1`, the third `-2`. Every level counts (`####` too), fenced code does not.
+ */
+function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) { fenced = !fenced; continue; }
+    const m = fenced ? null : /^#{1,6} (.*)$/.exec(line);
+    if (!m) continue;
+    const base = m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+    const n = seen.get(base);
+    seen.set(base, n === undefined ? 0 : n + 1);
+    anchors.add(n === undefined ? base : `${base}-${n + 1}`);
+  }
+  return anchors;
+}
+
+/**
+ * Every in-page link of the README (`](#anchor)`) lands on a heading, and every relative link (`](docs/x.svg)`) on a
+ * file of the repository: a section renamed without its cross-references, or a file moved, fails here instead of
+ * leaving a reader at the top of the page or at a 404.
+ */
+test('the README\'s in-page links resolve to headings and its relative links to files', () => {
+  const root = path.join(__dirname, '..', '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const anchors = headingAnchors(readme);
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  const inPage = links.filter((l) => l.startsWith('#')).map((l) => l.slice(1));
+  expect(inPage.length).toBeGreaterThan(40);
+  expect(inPage.filter((a) => !anchors.has(a))).toEqual([]);
+  const relative = links.filter((l) => !l.startsWith('#') && !/^[a-z][a-z0-9+.-]*:/i.test(l));
+  expect(relative.filter((l) => !fs.existsSync(path.join(root, decodeURIComponent(l.split('#')[0]))))).toEqual([]);
+  // a relative link's fragment lands on a heading of its file, where that file is markdown
+  for (const l of relative.filter((r) => r.includes('#') && r.split('#')[0].endsWith('.md'))) {
+    const [file, fragment] = l.split('#');
+    expect([l, headingAnchors(fs.readFileSync(path.join(root, file), 'utf8')).has(fragment)]).toEqual([l, true]);
+  }
+});
+
+test('heading anchors follow GitHub\'s rules', () => {
+  expect([...headingAnchors('# A `B`: c/d\n## x\n```\n## x\n```\n### x\n#### x\n## Rev\'s e_f-g\n')])
+    .toEqual(['a-b-cd', 'x', 'x-1', 'x-2', 'revs-e_f-g']);
+});
