@@ -44,8 +44,8 @@ export interface DroneSpacesLogStorageOptions {
   /** The Spaces region, e.g. `fra1`. */
   readonly region: string;
   /**
-   * The bucket: one of Drone's own, not Harbor's, as a Spaces key is granted whole buckets and one for Harbor's
-   * would let the Drone server overwrite image layers.
+   * The bucket: one of Drone's own, with a key granted it alone. Not Harbor's under a prefix: a Spaces key is granted
+   * whole buckets, so the Drone server could overwrite Harbor's image layers.
    */
   readonly bucket: string;
   /**
@@ -68,8 +68,8 @@ export interface DroneSpacesLogStorageOptions {
  * builds, stages and steps but no log (harness v2.28.2 `store/build/build.go:413-446`; the `logs` table has no
  * foreign key to `steps`, `store/shared/migrate/postgres/files/007_create_table_logs.sql`), so the database grows with
  * every build for as long as the server runs. With a bucket, Drone writes new logs there and still reads older ones
- * from the database (`store/logs/combine.go`), and the bucket's lifecycle rule can expire them (README, "What grows
- * over time").
+ * from the database (`store/logs/combine.go`), and the bucket's lifecycle rule can expire them (README, "A year later:
+ * what grows and what expires").
  */
 export class DroneLogStorage {
   /** Logs in Drone's database, Drone's default: they are never removed. */
