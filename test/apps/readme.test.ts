@@ -204,3 +204,66 @@ describe('README: what a CI database dump holds in clear', () => {
     }
   });
 });
+
+/**
+ * The README's backup and restore commands, as a user pastes them, against what the default stack renders with either
+ * engine: `kubectl exec postgres-0` needs the StatefulSet `dockyard/postgres` of one replica and one container (exec
+ * without `-c` picks the only one), `-U postgres` its superuser (`POSTGRES_USER`, which the official image's
+ * docker-entrypoint.sh makes the initdb user), every database of the loop one the reconciler makes, every
+ * `--role=<role> -d <database>` a role that reconciler makes own that database, and the scaled Deployments exist.
+ */
+describe('README: the database backup commands name what the default stack renders', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Backing up the databases'), readme.indexOf('## Upgrade notes'));
+  const { App } = require('cdk8s') as typeof import('cdk8s');
+  const { defaultStack } = require('../../apps/default/stack') as typeof import('../../apps/default/stack');
+  const { DEFAULT_CONFIG, WOODPECKER_HOST } = require('../../apps/default/config') as typeof import('../../apps/default/config');
+  const render = (ci: 'drone' | 'woodpecker') => {
+    const app = new App({ outdir: '/nonexistent' });
+    defaultStack(app, ci === 'woodpecker' ? { ...DEFAULT_CONFIG, ci: ci as any, host: WOODPECKER_HOST } : DEFAULT_CONFIG);
+    return app.charts.flatMap((c) => c.toJson()) as any[];
+  };
+  const find = (objects: any[], kind: string, namespace: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
+  // "-- database <db>, role <role>" heads each database's part of the reconciler's script
+  const owners = (objects: any[]) => {
+    const script: string = objects.find((o) => o.kind === 'ConfigMap' && o.data?.['reconcile.sh'])!.data['reconcile.sh'];
+    return new Map([...script.matchAll(/^-- database (\S+), role (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  };
+
+  test.each(['drone', 'woodpecker'] as const)('on %s', (ci) => {
+    const objects = render(ci);
+    const postgres = find(objects, 'StatefulSet', 'dockyard', 'postgres');
+    expect(postgres.spec.replicas).toBe(1);
+    expect(postgres.spec.template.spec.containers).toHaveLength(1);
+    expect(postgres.spec.template.spec.initContainers ?? []).toEqual([]);
+    const env = postgres.spec.template.spec.containers[0].env as any[];
+    const superuser = env.find((e) => e.name === 'POSTGRES_USER').value;
+    const databases = owners(objects);
+
+    const execs = [...section.matchAll(/kubectl -n (\S+) exec (?:-i )?(\S+) -- (pg_dump|pg_restore) -U (\S+)/g)];
+    expect(execs.length).toBe(4);
+    for (const [, namespace, pod, , user] of execs) {
+      expect([namespace, pod, user]).toEqual(['dockyard', 'postgres-0', superuser]);
+    }
+    // the loop's databases, with the engine's own in place of drone as its comment says
+    const loop = /for db in ([^;]+); do {3}# woodpecker instead of drone on a Woodpecker stack/.exec(section)![1].split(' ');
+    expect(loop.map((db) => (db === 'drone' ? ci : db)).sort()).toEqual([...databases.keys()].sort());
+    // each restore's role owns its database; the Woodpecker comment's pair too
+    const restores = [...section.matchAll(/--role=(\S+) -d (\S+) < (\S+)\.dump/g)].map((m) => [m[1], m[2], m[3]]);
+    expect(restores.length).toBe(4);
+    for (const [role, db, file] of restores) {
+      if (db === 'drone' || db === 'woodpecker') {
+        if (db !== ci) continue;
+      }
+      expect([db, role, file]).toEqual([db, databases.get(db), db]);
+    }
+    expect(restores.map((r) => r[1])).toContain(ci);
+    // step 2's Deployments
+    expect(section).toContain(`\`kubectl -n dockyard scale deployment drone --replicas=0\` (\`woodpecker\` on a Woodpecker`);
+    expect(find(objects, 'Deployment', 'dockyard', ci)).toBeDefined();
+    for (const name of /`kubectl -n harbor scale deployment ([a-z- ]+) --replicas=0`/.exec(section)![1].split(' ')) {
+      expect([name, find(objects, 'Deployment', 'harbor', name) !== undefined]).toEqual([name, true]);
+    }
+  });
+});
