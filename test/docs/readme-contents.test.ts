@@ -80,3 +80,18 @@ test('heading anchors follow GitHub\'s rules', () => {
   expect([...headingAnchors('# A `B`: c/d\n## x\n```\n## x\n```\n### x\n#### x\n## Rev\'s e_f-g\n')])
     .toEqual(['a-b-cd', 'x', 'x-1', 'x-2', 'revs-e_f-g']);
 });
+
+/**
+ * Every path of this repository the README names in code spans (`lib/harbor/configure.js`,
+ * `test/core/drain-example-stacks.test.ts`, `apps/shared/ci-engine.ts:12`) exists, so a reader sent to a file as
+ * the source of a statement finds it; `docs/api/` is what `npm run docs` writes (typedoc.json's `out`).
+ */
+test('the README names only files of the repository that exist', () => {
+  const root = path.join(__dirname, '..', '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const generated = [`${JSON.parse(fs.readFileSync(path.join(root, 'typedoc.json'), 'utf8')).out}/`];
+  const named = [...readme.matchAll(/`((?:lib|apps|test|scripts|bench|bin|docs)\/[^`\s]*)`/g)].map((m) => m[1]);
+  expect(named.length).toBeGreaterThan(50);
+  const missing = named.filter((p) => !generated.includes(p) && !fs.existsSync(path.join(root, p.replace(/:[\d,-]+$/, ''))));
+  expect([...new Set(missing)]).toEqual([]);
+});
