@@ -9,7 +9,7 @@ import { droneServer } from './fixtures';
 // - store/logs/s3.go:25-43 NewS3Env: only Endpoint, DisableSSL (`!strings.HasPrefix(endpoint, "https://")`) and
 //   S3ForcePathStyle are set; region and credentials come from aws-sdk-go's environment (go.mod:12, v1.43.16:
 //   aws/session/env_config.go:200-219 reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, AWS_DEFAULT_REGION
-//   only with AWS_SDK_LOAD_CONFIG); s3.go:96-98 keys each step's log as path.Join("/", prefix, step id), whose
+//   only with AWS_SDK_LOAD_CONFIG); s3.go:97-99 keys each step's log as path.Join("/", prefix, step id), whose
 //   leading "/" the SDK's path cleaning drops (aws-sdk-go v1.43.16 private/protocol/rest/build.go:130-131, 240-251)
 // - store/build/build.go:413-446 Purge deletes builds, then orphaned stages and steps, never a row of `logs`, which
 //   has no foreign key (store/shared/migrate/postgres/files/007_create_table_logs.sql): in the database, logs stay
