@@ -483,10 +483,21 @@ export class LocalSecretStore {
     values[STATE_DIGEST_KEY] ??= randomBytes(32).toString('hex');
     const digestKey = values[STATE_DIGEST_KEY];
     const byStateKey = new Map(secrets.flatMap((secret) => Object.entries(data.get(secret)!).map(([k, v]) => [stateKeyOf(secret, k), v])));
-    // the values of generated Secrets only: one the app merely reads (created out of band) is counted by name
+    // the values of generated Secrets only: one the app merely reads (created out of band) is counted by name. Each
+    // key's digest is computed once per open: every pod checksum and every render of a Job name asks again (at 1,000
+    // teams some 8,000 asks of 2,000 keys), and the values and the digest key are fixed from here on
+    const digests = new Map<string, string>();
     const digest: DigestSource = (stateKey, generated) => {
       const value = generated ? byStateKey.get(stateKey) : undefined;
-      return value === undefined ? undefined : createHmac('sha256', digestKey).update(stateKey).update('\0').update(value).digest('hex').slice(0, 32);
+      if (value === undefined) {
+        return undefined;
+      }
+      let hmac = digests.get(stateKey);
+      if (hmac === undefined) {
+        hmac = createHmac('sha256', digestKey).update(stateKey).update('\0').update(value).digest('hex').slice(0, 32);
+        digests.set(stateKey, hmac);
+      }
+      return hmac;
     };
 
     const render = (): RenderedSecrets => {
