@@ -64,8 +64,9 @@ export interface BuildPods {
  */
 export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: ProjectLookup = new ProjectLookup(scope)): void {
   const own = pods.listed !== undefined && pods.listed.secrets.length > 0 ? pods.listed : undefined;
-  // what pulls each image: the engine's list, or each account's own (one the app does not know of is skipped)
-  const pullers: { where: string; secrets: readonly (ISecret | string)[] }[] = [];
+  // what pulls each image: the engine's list, or each account's own (one the app does not know of is skipped); `where`
+  // names it for a refusal only: made for each of a thousand teams' agents, the names of the list cost more than the check
+  const pullers: { where: () => string; secrets: readonly (ISecret | string)[] }[] = [];
   let found = false;
   for (const { image, role, onMirror } of pods.images) {
     const harborProject = projects.of(image);
@@ -77,11 +78,11 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
     if (!found) {
       found = true;
       if (own) {
-        pullers.push({ where: `the pull secrets the engine lists on them (${own.setting}: ${own.secrets.map(nameOf).join(', ')})`, secrets: own.secrets });
+        pullers.push({ where: () => `the pull secrets the engine lists on them (${own.setting}: ${own.secrets.map(nameOf).join(', ')})`, secrets: own.secrets });
       } else {
         for (const account of pods.accounts) {
           const secrets = PullAccess.accountPullSecrets(scope, pods.namespace, account, projects.users());
-          if (secrets !== undefined) pullers.push({ where: `the pull secrets of their ServiceAccount ${describeValue(account)}`, secrets });
+          if (secrets !== undefined) pullers.push({ where: () => `the pull secrets of their ServiceAccount ${describeValue(account)}`, secrets });
         }
       }
     }
@@ -89,9 +90,9 @@ export function checkBuildPulls(scope: IConstruct, pods: BuildPods, projects: Pr
       const verdict = PullAccess.judge(scope, project, secrets);
       if (!verdict.pulls) {
         if (mirror !== undefined) {
-          refuseMirror(pods, image, role, mirror, where, verdict, own !== undefined);
+          refuseMirror(pods, image, role, mirror, where(), verdict, own !== undefined);
         }
-        refuse(pods, image, role, project, where, verdict, own !== undefined);
+        refuse(pods, image, role, project, where(), verdict, own !== undefined);
       }
     }
   }
