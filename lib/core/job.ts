@@ -53,7 +53,7 @@ export function templateNamedJob(scope: Construct, id: string, props: TemplateNa
   const { namespace, labels, spec } = props;
   return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec: { ttlSecondsAfterFinished: 600, ...spec } }, (job) => {
     const secrets = props.secrets?.() ?? [];
-    job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)).toString('hex'), secretDigestNow(scope, secrets));
+    job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)), secretDigestNow(scope, secrets));
     // under Pulumi a new value cannot rename the Job: it changes the template, and the provider replaces the Job
     // (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go: `.spec.template` of a Job forces a new one, deleted
     // first as its name stays, provider.go Diff), which runs it again; at synth there is none, the name carrying it

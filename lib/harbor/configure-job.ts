@@ -119,10 +119,19 @@ export interface ConfigureChunk {
   readonly captured: readonly SecretKey[];
 }
 
-/** The first `count` bits (at most 48) of the SHA-256 of `text`, as a string of `0` and `1`. */
+/** Each hex digit's four bits, as a string of `0` and `1`, by the digit. */
+const NIBBLE_BITS: Readonly<Record<string, string>> = Object.fromEntries(
+  Array.from({ length: 16 }, (_, i) => [i.toString(16), i.toString(2).padStart(4, '0')]));
+
+/** The first `count` bits (at most 256) of the SHA-256 of `text`, as a string of `0` and `1`. */
 function bits(text: string, count: number): string {
-  const bytes = Math.ceil(count / 8);
-  return sha256(text).readUIntBE(0, bytes).toString(2).padStart(bytes * 8, '0').slice(0, count);
+  // digit by digit from the hex digest, a table lookup each: thousands of keys a synth (a project's and each robot's)
+  const hex = sha256(text);
+  let out = '';
+  for (let i = 0; out.length < count; i++) {
+    out += NIBBLE_BITS[hex[i]];
+  }
+  return out.slice(0, count);
 }
 
 /** Bit `depth` of an entry's key: 0 or 1. */

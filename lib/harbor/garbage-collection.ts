@@ -212,5 +212,5 @@ export function gcCaptureText(ctx: HarborContext): string {
  * Valkey needs the Job run again by hand (README, Garbage collection).
  */
 export function gcCaptures(ctx: HarborContext): string {
-  return `sha256:${sha256(gcCaptureText(ctx)).toString('hex').slice(0, 16)}`;
+  return `sha256:${sha256(gcCaptureText(ctx)).slice(0, 16)}`;
 }

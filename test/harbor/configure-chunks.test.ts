@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +19,21 @@ import { inClusterHarbor } from './fixtures';
 // the declared state and a Job with only its own secrets, the script in one shared ConfigMap.
 
 const KiB = 1024;
+
+/** The chunks of `platform(teamNames(300))`, each with its first project, as every release since chunking made them. */
+const PINNED_CHUNKS = [
+  'harbor-configure project dockerhub',
+  'harbor-configure-3 project team-0016',
+  'harbor-configure-19 project team-0002',
+  'harbor-configure-d project team-0000',
+  'harbor-configure-1b project team-0006',
+  'harbor-configure-7 project team-0001',
+  'harbor-configure-1d project team-0003',
+  'harbor-configure-f project team-0013',
+  'harbor-configure-1f project team-0011',
+];
+/** The SHA-256 of that layout's `membership`, as JSON. */
+const PINNED_LAYOUT = '6493d42e9d8f0b32e42e4a272e52fdb72e5fcd90019df1b3949c252e616c0ba9';
 
 /** A Harbor with a Docker Hub proxy cache and `teams` teams, each a project and two robots, as lib/team declares them. */
 function platform(teams: readonly string[], options: { chart?: ReturnType<typeof testChart> } = {}) {
@@ -210,6 +226,14 @@ describe('chunks', () => {
     expect(membership(b)).toEqual(membership(a));
     // and the Jobs come in the same order
     expect(configMaps(b).map(chunkOf)).toEqual(configMaps(a).map(chunkOf));
+  });
+
+  // A chunk's key is bits of SHA-256 digests of its names (configure-job.ts, `bits`): the same names must make the same
+  // chunks in every release, or an upgrade would rename every configure Job and ConfigMap and run each Job again
+  test('the chunks of 300 teams are those every release made: the first project of each, and each chunk\'s members pinned', () => {
+    const layout = membership(synth(platform(teamNames(300)).chart));
+    expect(Object.entries(layout).map(([name, members]) => `${name} ${members.find((m: string) => m.startsWith('project ')) ?? members[0]}`)).toEqual(PINNED_CHUNKS);
+    expect(createHash('sha256').update(JSON.stringify(layout)).digest('hex')).toBe(PINNED_LAYOUT);
   });
 
   // Sorted order would move every chunk after a new name, declaration order every chunk after an inserted or removed
