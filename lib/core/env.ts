@@ -24,7 +24,8 @@ import { invalid } from './validation';
  * (it copies the next byte as a rune).
  */
 export function escapeEnvLiteral(text: string): string {
-  return text.split('$').join('$$');
+  // most values hold no `$`: returned as they are, without the split's array (every env value of every container)
+  return text.includes('$') ? text.split('$').join('$$') : text;
 }
 
 /** A reference to a variable defined earlier in the same container, written `$(NAME)` for Kubernetes to expand. */
