@@ -111,13 +111,14 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
 
   test('the first run creates the role and its database, and reports each change', () => {
     expect(v1.stdout.trim().split('\n')).toEqual([
+      // a role is created in one transaction with its password, set as a verifier (no plaintext to the server's log),
+      // before its database's session
+      'dockyard: created role drone',
+      'dockyard: role drone: set its password',
       'dockyard: revoked PUBLIC\'s CONNECT on postgres',
       'dockyard: revoked PUBLIC\'s CONNECT on template1',
-      'dockyard: created role drone',
       'dockyard: created database drone',
       'dockyard: revoked PUBLIC\'s privileges on drone',
-      // a role is created without a password, which is then set as a verifier (no plaintext to the server's log)
-      'dockyard: role drone: set its password',
     ]);
   });
 
@@ -128,10 +129,10 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
     expect(v2.stdout.trim().split('\n')).toEqual([
       'dockyard: role drone: connection limit 10 -> 12',
       'dockyard: created role harbor',
+      'dockyard: role harbor: set its password',
       'dockyard: created database registry',
       'dockyard: revoked PUBLIC\'s privileges on registry',
       'dockyard: role drone: set its password',
-      'dockyard: role harbor: set its password',
     ]);
     expect(su("SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('drone', 'harbor') ORDER BY 1").split('\n'))
       .toEqual(['drone=12', 'harbor=15']);
@@ -378,10 +379,12 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
         const blocked = runV3(list);
-        expect({ status: blocked.status, stderr: blocked.stderr.trim() }).toEqual({ status: 3, stderr: expect.stringContaining('canceling statement due to lock timeout') });
+        // the role is created in the session that sets its password, whose -c statement fails: psql's status 1
+        expect({ status: blocked.status, stderr: blocked.stderr.trim() }).toEqual({ status: 1, stderr: expect.stringContaining('canceling statement due to lock timeout') });
         expect(blocked.seconds).toBeGreaterThanOrEqual(4);
         expect(blocked.seconds).toBeLessThan(15);
         expect(extraExists()).toBe(false);
+        expect(su("SELECT count(*) FROM pg_roles WHERE rolname = 'extra'")).toBe('0');
       } finally {
         // the server ends the session (and its lock) itself: a killed client is noticed only after pg_sleep
         su("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lock-holder'");
@@ -644,7 +647,7 @@ describe('a password never reaches a PostgreSQL server in plaintext, so neither 
     expect(server.psql('app', password, 'app', 'SELECT current_user').stdout.trim()).toBe('app');
     const log = server.log();
     expect(log).toMatch(/LOG: {2}statement: ALTER USER app PASSWORD 'SCRAM-SHA-256\$4096:[^']+'\n/);
-    expect(log).toContain('LOG:  statement: CREATE ROLE app LOGIN CONNECTION LIMIT 5');
+    expect(log).toContain('LOG:  statement: CREATE ROLE "app" LOGIN CONNECTION LIMIT 5');
     expect(log).not.toContain(password);
   });
 
@@ -676,8 +679,8 @@ describe('a password never reaches a PostgreSQL server in plaintext, so neither 
 
   test('a failing CREATE ROLE (a reserved name) fails the run with no password in its output or the log', () => {
     const r = run('public', password);
-    // psql's exit status for a script stopped by ON_ERROR_STOP
-    expect(r.status).toBe(3);
+    // psql's exit status for a failed -c command: the role is created in the session that sets its password
+    expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/ERROR: {2}role name "public" is reserved/);
     expect(r.stdout + r.stderr + server.log()).not.toContain(password);
   });
@@ -698,27 +701,53 @@ describe('a password never reaches a PostgreSQL server in plaintext, so neither 
     expect(run('fresh', password, bin).stdout).toBe('dockyard: warning: role fresh: could not log in to check its password; left as it is\n');
   });
 
-  // CREATE ROLE carries no password, so a run that made the role and failed before set_password (a later database's
-  // lock timeout, a superseded Job) leaves it with none; the next run finds it there before it and checks its login,
-  // which pg_hba.conf may refuse. A superuser admin reads pg_authid, sees no password and sets it
-  test('a role an earlier run left without a password gets it, as a superuser admin, though pg_hba.conf refuses its login check', () => {
-    expect(server.psql('postgres', su, 'postgres', 'CREATE ROLE orphan LOGIN CONNECTION LIMIT 5').stderr).toBe('');
-    const bin = path.join(dir, 'hba-orphan-bin');
+  // CREATE ROLE and psql's \password run in one transaction of one psql session (reconcile-script.ts createRoleLine):
+  // libpq sends \password's `show password_encryption` and `ALTER USER ... PASSWORD` with PQexec on that session's
+  // connection (postgres/postgres REL_17_STABLE src/interfaces/libpq/fe-auth.c PQencryptPasswordConn, PQchangePassword;
+  // 15's src/bin/psql/command.c exec_command_password runs the ALTER itself, on the same connection), so both join the
+  // open transaction. A run killed between them (the Job's pod gone) leaves no role, rather than one without a password,
+  // which this admin, no superuser, could not tell from one whose login check pg_hba.conf refuses (pg_authid is closed
+  // to it). Here psql waits for the password after CREATE ROLE, and is killed
+  test('a run killed between CREATE ROLE and its password leaves no role; the next run creates it with its password', async () => {
+    const bin = path.join(dir, 'stalled-bin');
     fs.mkdirSync(bin, { recursive: true });
-    const realPsql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
-    fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh\ncase " $* " in *" --username orphan "*) echo 'psql: error: FATAL:  no pg_hba.conf entry for host ` +
-      `"10.0.0.7", user "orphan", database "orphan", no encryption' >&2; exit 2 ;; esac\nexec '${realPsql}' "$@"\n`, { mode: 0o755 });
-    const file = path.join(dir, 'reconcile-su.sh');
-    fs.writeFileSync(file, renderReconcileScript([{ database: 'orphan', user: 'orphan', passwordEnv: 'APP_PASSWORD', connectionLimit: 5 }], 'postgres'));
-    const runAsSuperuser = () => spawnSync('bash', [file], {
-      encoding: 'utf8', timeout: 60_000, env: { ...cleanEnv(), ...server.env('postgres', su), APP_PASSWORD: password, PATH: `${bin}:${process.env.PATH}` },
+    const fifo = path.join(dir, 'stalled-stdin');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const pidFile = path.join(dir, 'stalled-psql.pid');
+    const realSetsid = spawnSync('sh', ['-c', 'command -v setsid'], { encoding: 'utf8' }).stdout.trim();
+    // the script's `setsid --wait psql ...`: setsid execs psql in its own process when it leads no process group (as
+    // in a pipeline), so this pid is psql's; its stdin, a FIFO opened read-write, never yields a line nor ends
+    fs.writeFileSync(path.join(bin, 'setsid'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec '${realSetsid}' "$@" <>'${fifo}'\n`, { mode: 0o755 });
+    const file = path.join(dir, 'reconcile-stalled.sh');
+    fs.writeFileSync(file, renderReconcileScript([{ database: 'stalled', user: 'stalled', passwordEnv: 'APP_PASSWORD', connectionLimit: 5 }], 'postgres'));
+    const job = spawn('bash', [file], {
+      env: { ...cleanEnv(), ...server.env(admin.PGUSER, admin.PGPASSWORD), APP_PASSWORD: password, PATH: `${bin}:${process.env.PATH}` },
     });
-    const r = runAsSuperuser();
+    const exited = new Promise<number | null>((resolve) => job.on('exit', (code) => resolve(code)));
+    const asSuperuser = (sql: string) => server.psql('postgres', su, 'postgres', sql).stdout.trim();
+    const waitFor = async (sql: string, want: string) => {
+      for (let i = 0; i < 150 && asSuperuser(sql) !== want; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return asSuperuser(sql);
+    };
+    try {
+      // the admin's session has run CREATE ROLE and waits for the password, its transaction open
+      expect(await waitFor("SELECT count(*) FROM pg_stat_activity WHERE usename = 'mgr' AND state = 'idle in transaction'", '1')).toBe('1');
+      expect(server.log()).toContain('LOG:  statement: CREATE ROLE "stalled" LOGIN CONNECTION LIMIT 5');
+      expect(asSuperuser("SELECT count(*) FROM pg_roles WHERE rolname = 'stalled'")).toBe('0');
+      process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+      expect(await exited).not.toBe(0);
+      // the server ends the session when its client is gone, and rolls its transaction back
+      expect(await waitFor("SELECT count(*) FROM pg_stat_activity WHERE usename = 'mgr'", '0')).toBe('0');
+      expect(asSuperuser("SELECT count(*) FROM pg_roles WHERE rolname = 'stalled'")).toBe('0');
+    } finally {
+      job.kill('SIGKILL');
+    }
+    const r = run('stalled', password);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(r.stdout).toContain('dockyard: role orphan: set its password\n');
-    expect(server.psql('orphan', password, 'orphan', 'SELECT current_user').stdout.trim()).toBe('orphan');
-    // with a password now, the refusal leaves it as it is
-    expect(runAsSuperuser().stdout).toBe('dockyard: warning: role orphan: could not log in to check its password; left as it is\n');
+    expect(r.stdout).toContain('dockyard: created role stalled\ndockyard: role stalled: set its password\n');
+    expect(server.psql('stalled', password, 'stalled', 'SELECT current_user').stdout.trim()).toBe('stalled');
   });
 
   // psql's \password reads one line (src/common/sprompt.c simple_prompt_extended: pg_get_line, then pg_strip_crlf), so

@@ -143,15 +143,16 @@ describe('a backup of the in-cluster Postgres restored into a new server, then r
     expect(restore.stderr).toMatch(/role "drone" does not exist/);
     expect(owners(server)).toEqual(RESTORED.map((o) => o.replace(/ drone$/, ' postgres')));
     expect(reconcile(server).split('\n')).toEqual([
+      // a role is created in one transaction with its password (psql's \password), before its database's session
+      // (reconcile-script.ts createRoleLine)
+      'dockyard: created role drone',
+      'dockyard: role drone: set its password',
       "dockyard: revoked PUBLIC's CONNECT on postgres",
       "dockyard: revoked PUBLIC's CONNECT on template1",
-      'dockyard: created role drone',
       'dockyard: database drone: owner drone',
       // no "revoked PUBLIC's privileges": the database's ACL came with --create, as it was on the old server
       // visibility, slug, archive, archive.old_builds, repos, v_repos, repo_counts, build_count: the sequence follows its table
       'dockyard: database drone: gave its role drone the 8 objects the admin postgres owned in it (as a restore as the admin leaves them)',
-      // a role made without a password gets it through psql's \password, after its database (reconcile-script.ts)
-      'dockyard: role drone: set its password',
     ]);
     expect(owners(server)).toEqual(RESTORED);
     const used = app(server);

@@ -86,7 +86,7 @@ describe('renderReconcileSql', () => {
     expect(plain).toBeGreaterThan(0);
     expect(script.match(/PASSWORD %L|\\getenv|DOCKYARD_PASSWORD/g)).toHaveLength(4);
     expect(script.slice(0, plain)).not.toMatch(/PASSWORD %L|\\getenv|DOCKYARD_PASSWORD/);
-    expect(script.slice(plain, script.indexOf('\n  fi\n', plain))).toMatch(/\\set VERBOSITY terse\n\\getenv password DOCKYARD_PASSWORD\n/);
+    expect(script.slice(plain, script.indexOf('\n  fi\n', plain))).toContain("-c '\\set VERBOSITY terse' -c BEGIN \"$@\" -f - <<'DOCKYARD_SQL'\n\\getenv password DOCKYARD_PASSWORD\n");
   });
 
   // psql's \password reads the password from stdin where there is no terminal (postgres/postgres REL_17_STABLE
@@ -96,12 +96,31 @@ describe('renderReconcileSql', () => {
     const script = renderReconcileScript([drone], 'postgres');
     expect(script).toContain(`output=$(printf '%s\\n%s\\n' "$password" "$password" | PGOPTIONS="\${DOCKYARD_ADMIN_PGOPTIONS:-} -c lock_timeout=4s" \\\n` +
       `    setsid --wait psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --dbname 'postgres' -v role="$role" \\\n` +
-      `    -c '\\set VERBOSITY terse' -c '\\password :"role"' 2>&1) || status=$?\n`);
+      `    -c '\\set VERBOSITY terse' -c BEGIN "$@" -c '\\password :"role"' -c COMMIT 2>&1) || status=$?\n`);
     // the only commands given a password: printf (a bash builtin, so in no process's argv), the environment of the
     // login check and of the session for a password with a line break, and the test for one
     expect(script.match(/"\$password"/g)).toHaveLength(6);
-    expect(script).toContain('DOCKYARD_PASSWORD="$password" psql_admin');
+    expect(script).toContain('DOCKYARD_PASSWORD="$password" DOCKYARD_ADMIN_PGOPTIONS=');
     expect(script).toContain('PGPASSWORD="$password" psql');
+  });
+
+  // libpq runs \password's `show password_encryption` and `ALTER USER ... PASSWORD` with PQexec on psql's connection
+  // (postgres/postgres REL_17_STABLE src/interfaces/libpq/fe-auth.c PQencryptPasswordConn, PQchangePassword), so they
+  // join the transaction BEGIN opened: a role that is not there yet is created in it, before its database's session.
+  // test/integ/postgres-reconciler.integ.test.ts kills a run between the two against a real PostgreSQL 15
+  test('creates a role in the one transaction that sets its password, before the session of its database', () => {
+    const script = renderReconcileScript([drone, { ...harbor, passwordEnv: 'P2' }], 'postgres', { roleMark: 'made by dockyard' });
+    const sessions = script.split('\nensure_current\npsql_admin <<\'DOCKYARD_SQL\'\n');
+    expect(sessions).toHaveLength(3);
+    expect(sessions[0].endsWith('\ncreate_role \'drone\' \'drone\' "$P1" -c \'CREATE ROLE "drone" LOGIN CONNECTION LIMIT 10\' ' +
+      '-c \'COMMENT ON ROLE "drone" IS \'\\\'\'made by dockyard\'\\\'\'\'')).toBe(true);
+    expect(sessions[1].endsWith('\ncreate_role \'harbor\' \'registry\' "$P2" -c \'CREATE ROLE "harbor" LOGIN CONNECTION LIMIT 5\' ' +
+      '-c \'COMMENT ON ROLE "harbor" IS \'\\\'\'made by dockyard\'\\\'\'\'')).toBe(true);
+    // a role there before the run, or created by it already, is left to set_password's login check
+    expect(script).toContain('create_role() {\n  local role="$1"\n  if [[ $existing_roles != *" $role "* && $created_roles != *" $role "* ]]; then\n' +
+      '    set_password "$@"\n    created_roles+="$role "\n  fi\n}\n');
+    // a database whose password is managed elsewhere creates no role here: the SQL creates it without one
+    expect(renderReconcileScript([{ ...drone, passwordEnv: undefined }], 'postgres')).not.toContain('\ncreate_role ');
   });
 
   // PostgreSQL docs, lock_timeout: "Abort any statement that waits longer than the specified amount of time while
@@ -212,7 +231,8 @@ describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
   test('a role it may not alter is named on stderr with the GRANT to run, and the run fails once the other roles are done', () => {
     expect(setPassword).toContain("'as a superuser or a role with ADMIN OPTION on it, run GRANT %I TO %I WITH ADMIN OPTION; the Job tries again'");
     expect(setPassword).toMatch(/if \[ -n "\$refusal" \]; then\n {4}echo "\$refusal" >&2\n {4}unset_roles=yes\n {4}return 0\n/);
-    expect(script.slice(script.indexOf('\nunset_roles=\n'))).toBe("\nunset_roles=\nset_password 'drone' 'drone' \"$P1\"\nset_password 'harbor' 'registry' \"$P2\"\n" +
+    const rest = script.slice(script.indexOf('\nunset_roles=\n'));
+    expect(rest.slice(rest.lastIndexOf('DOCKYARD_SQL\n'))).toBe("DOCKYARD_SQL\n\nset_password 'drone' 'drone' \"$P1\"\nset_password 'harbor' 'registry' \"$P2\"\n" +
       '# a password the admin may not set, or a role the server refuses after its password, fails the run, once every other\n' +
       '# role\'s is set (set_password)\n[ -z "$unset_roles" ] || exit 1\n');
   });
