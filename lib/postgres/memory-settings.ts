@@ -1,4 +1,4 @@
-import { invalid, parseQuantity } from '../core';
+import { Image, invalid, parseQuantity } from '../core';
 import { sharedMemorySize } from './shared-memory';
 
 const MiB = 2 ** 20;
@@ -78,4 +78,23 @@ export function memorySettings(memoryLimit: string, maxConnections: number, defa
     sharedMemorySize: shm,
     args: [`shared_buffers=${sharedBuffersMiB}MB`, `work_mem=${workMemKb}kB`, `maintenance_work_mem=${maintenanceMiB}MB`, `autovacuum_work_mem=${autovacuumMiB}MB`, 'huge_pages=off'].flatMap((s) => ['-c', s]),
   };
+}
+
+/**
+ * The image's `POSTGRES_INITDB_ARGS`, which its entrypoint hands to initdb, `--set huge_pages=off`: initdb's own
+ * backends, which the server's `-c huge_pages=off` does not reach, start with the default `try` and die of SIGBUS on
+ * a node with huge pages as the server would (`memorySettings`; docker-library/postgres#451, where initdb's bootstrap
+ * is the one that dies). initdb passes no huge_pages of its own; from PostgreSQL 16 its `-c`/`--set` "Forcibly set[s]
+ * the server parameter name to value during initdb, and also install[s] that setting in the generated
+ * postgresql.conf" (postgres/postgres REL_17_STABLE doc/src/sgml/ref/initdb.sgml; src/bin/initdb/initdb.c
+ * test_specific_config_settings adds each to its `--check` backends, and setup_config writes it to postgresql.conf
+ * before the bootstrap and single-user backends read it). The entrypoint runs initdb only on an empty data directory
+ * (docker-library/postgres 6edb0a8c4d, 17/bookworm/docker-entrypoint.sh lines 92 and 342-351: `eval 'initdb ...
+ * '"$POSTGRES_INITDB_ARGS"` behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`), so an existing one is untouched.
+ * Undefined for an image whose tag names no PostgreSQL 16 or later: 15's initdb refuses `--set`, and would fail the
+ * first start.
+ */
+export function initdbArgs(image: Image): string | undefined {
+  const major = /^(\d+)/.exec(image.tag ?? '')?.[1];
+  return major !== undefined && Number(major) >= 16 ? '--set huge_pages=off' : undefined;
 }

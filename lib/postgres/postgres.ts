@@ -12,7 +12,7 @@ import { emptyDir, memoryEmptyDir, probesOf } from '../core/pod';
 import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
-import { memorySettings } from './memory-settings';
+import { initdbArgs, memorySettings } from './memory-settings';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
@@ -31,7 +31,9 @@ export interface PostgresProps {
    */
   readonly namespace?: string;
   /**
-   * The official PostgreSQL image (Debian variant, whose `postgres` user is UID 999).
+   * The official PostgreSQL image (Debian variant, whose `postgres` user is UID 999). Its tag names the major version:
+   * from 16 on, initdb also starts without huge pages (`POSTGRES_INITDB_ARGS=--set huge_pages=off`); an older one,
+   * or one pinned by digest alone, gets no `POSTGRES_INITDB_ARGS`, as 15's initdb has no `--set`.
    *
    * @default Postgres.IMAGE
    */
@@ -157,6 +159,10 @@ export class Postgres extends Construct {
     this.env.secret('POSTGRES_PASSWORD', this.superuserPassword);
     // a subdirectory, because the volume's root may hold lost+found
     this.env.value('PGDATA', `${DATA}/pgdata`);
+    // initdb's first start without huge pages, as the server's (memorySettings): read only while the data directory
+    // is empty
+    const initdb = initdbArgs(image);
+    if (initdb !== undefined) this.env.value('POSTGRES_INITDB_ARGS', initdb);
 
     const service = clusterService(this, 'Service', {
       name, namespace: this.namespace, labels, selector, ports: { postgres: PORT },

@@ -333,7 +333,7 @@ describe('PostgresReconciler against a real PostgreSQL, as rendered', () => {
   test('the server holds no client password: adding a database or rotating one never restarts it', () => {
     // only the reconciler Job reads the client passwords; the server's pod template is the same in both synths
     const sts = (synth: Synth) => synth.rendered.objects.find((o) => o.kind === 'StatefulSet');
-    expect(containerOf(sts(v2synth), 'postgres').env.map((e: any) => e.name)).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA']);
+    expect(containerOf(sts(v2synth), 'postgres').env.map((e: any) => e.name)).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA', 'POSTGRES_INITDB_ARGS']);
     expect(JSON.stringify(sts(v2synth).spec.template)).toBe(JSON.stringify(sts(v1synth).spec.template));
   });
 

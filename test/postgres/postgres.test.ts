@@ -1,4 +1,4 @@
-import { Namespace, NetworkPeer, Postgres, Resources, Secret, SslMode } from '../../lib';
+import { Image, Namespace, NetworkPeer, Postgres, Resources, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { container, envOf, find, stderrOf, synth, testChart, thrown } from '../util';
@@ -95,6 +95,24 @@ describe('Postgres', () => {
     expect(Secret.allIn(chart).map((s) => s.secretName)).toEqual(['postgres-superuser']);
   });
 
+  // The server runs with huge_pages=off, but initdb's own backends (the first start's) get no server argument: the
+  // image's entrypoint hands them POSTGRES_INITDB_ARGS (docker-library/postgres 6edb0a8c4d, 17/bookworm/docker-entrypoint.sh
+  // line 92, `eval 'initdb ... '"$POSTGRES_INITDB_ARGS"`), only while the data directory is empty (lines 342-351), and
+  // PostgreSQL 16's initdb -c/--set applies a setting to its backends and postgresql.conf (REL_17_STABLE
+  // doc/src/sgml/ref/initdb.sgml); 15's has no --set and would refuse it
+  test('initdb\'s backends start without huge pages too, on an image of PostgreSQL 16 or later', () => {
+    const envWith = (image?: string) => {
+      const chart = testChart('data');
+      new Postgres(chart, 'Postgres', image ? { image: Image.of(image) } : {});
+      return envOf(container(find(synth(chart), 'StatefulSet', 'postgres')));
+    };
+    expect(envWith().POSTGRES_INITDB_ARGS).toEqual({ name: 'POSTGRES_INITDB_ARGS', value: '--set huge_pages=off' });
+    expect(envWith('postgres:16.4').POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
+    expect(envWith('registry.example.com/postgres:18.1-trixie@sha256:' + 'a'.repeat(64)).POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
+    expect(envWith('postgres:15.10-bookworm').POSTGRES_INITDB_ARGS).toBeUndefined();
+    expect(envWith('postgres@sha256:' + 'b'.repeat(64)).POSTGRES_INITDB_ARGS).toBeUndefined();
+  });
+
   // docker-library/postgres docker-entrypoint.sh runs /docker-entrypoint-initdb.d only when PGDATA is empty
   // (docker_setup_db/docker_process_init_files behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`), so Dockyard uses no
   // init script: the reconciler Job applies the first state and every later change
@@ -105,7 +123,7 @@ describe('Postgres', () => {
     expect(db.password.toString()).toBe('data/postgres-drone#password');
     const objects = synth(chart);
     // the server never holds a client password, so a new database or a rotated password does not restart it
-    expect(Object.keys(envOf(container(find(objects, 'StatefulSet', 'postgres'))))).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA']);
+    expect(Object.keys(envOf(container(find(objects, 'StatefulSet', 'postgres'))))).toEqual(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'PGDATA', 'POSTGRES_INITDB_ARGS']);
     const configMaps = objects.filter((o: any) => o.kind === 'ConfigMap');
     // named by its content, as its Job is: a Job retrying an older state keeps its own script; beside it, under a fixed
     // name, the list of the current Job (lib/core/current-jobs.ts)
