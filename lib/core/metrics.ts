@@ -69,11 +69,17 @@ export interface ServiceMonitorProps {
   readonly port: string;
   /** The path of the metrics. */
   readonly path: string;
-  /** Whether the target's own `job` and `instance` labels win over Prometheus'; harbor-helm sets it. */
+  /**
+   * Whether the target's own `job` and `instance` labels win over Prometheus'; harbor-helm sets it.
+   *
+   * @default false: the field is not rendered
+   */
   readonly honorLabels?: boolean;
   /**
    * The bearer token Prometheus sends, from a Secret in `namespace` (`authorization.credentials`: the operator reads
    * it from the monitor's namespace, prometheus-operator v0.93.0 pkg/apis/monitoring/v1/prometheus_types.go:2585-2587).
+   *
+   * @default - none: the metrics port asks for no token
    */
   readonly bearerToken?: SecretKey;
 }
