@@ -62,13 +62,27 @@ export interface UpstreamCredentials {
    * @default - anonymous pulls
    */
   readonly password?: SecretKey;
+  /**
+   * Pull anonymously on purpose: without `username`, a Docker Hub proxy cache is warned of at synth, as Docker Hub
+   * limits anonymous pulls per address (`ProxyUpstream.dockerHub`); `true` says the limit is known and accepted, and
+   * silences that warning. Refused with `username`.
+   *
+   * @default false
+   */
+  readonly anonymous?: boolean;
 }
 
 /** The registry a proxy-cache project pulls through from. */
 export class ProxyUpstream {
   /**
-   * Docker Hub. Authenticate with an access token to lift the anonymous rate limit. Official images are then
-   * pulled as `<harbor>/<project>/library/<image>`.
+   * Docker Hub. Official images are pulled as `<harbor>/<project>/library/<image>`. Without `credentials` Harbor
+   * pulls anonymously, at Docker Hub's limit of 100 pulls per 6 hours per IPv4 address (a Personal account's is 200,
+   * Pro, Team and Business have none: docs.docker.com/docker-hub/usage/pulls/), one quota for the whole cluster
+   * behind its egress address, and the synth warns of it unless `anonymous: true`; log in with a Docker Hub user and
+   * an access token. Harbor
+   * asks Docker Hub for a cached tag with a HEAD, which Docker Hub does not count, and serves the cached copy when
+   * Docker Hub answers 429; a pull of an image it has not cached then fails with 429 (goharbor/harbor v2.15.1
+   * src/controller/proxy/controller.go:177-188).
    */
   public static dockerHub(credentials: UpstreamCredentials = {}): ProxyUpstream {
     return new ProxyUpstream(RegistryType.DOCKER_HUB, 'https://hub.docker.com', credentials);
@@ -97,6 +111,12 @@ export class ProxyUpstream {
     /** The upstream credentials. */
     public readonly credentials: UpstreamCredentials,
   ) {
+    if (credentials.anonymous !== undefined && typeof credentials.anonymous !== 'boolean') {
+      invalid('credentials.anonymous', credentials.anonymous, 'must be a boolean');
+    }
+    if (credentials.anonymous === true && credentials.username !== undefined) {
+      invalid('credentials.anonymous', true, `must not be set with credentials.username ${JSON.stringify(credentials.username)}: a login is not anonymous`);
+    }
     if ((credentials.username === undefined) !== (credentials.password === undefined)) {
       invalid('credentials', { username: credentials.username }, 'must set both username and password, or neither');
     }

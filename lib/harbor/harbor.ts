@@ -19,6 +19,7 @@ import {
   checkHarborName, checkRegistryName, ProjectOptions, ProxyCacheOptions, ProxyUpstream, RegistryType, RobotOptions, projectState, robotState,
 } from './configuration';
 import { CONFIGURE_JOB_SUFFIX, ConfigureJobs } from './configure-job';
+import { anonymousDockerHubWarning } from './docker-hub-limits';
 import { HarborAuditLogRetention } from './audit-log-retention';
 import { gcCaptures, HarborGarbageCollection } from './garbage-collection';
 import { connectionBudget } from './connection-budget';
@@ -787,6 +788,9 @@ export class Harbor extends Construct {
       name: registry, type: options.upstream.type, url: options.upstream.url, insecure: false,
       accessKey: username ?? null, accessSecretEnv: null, description: 'managed by Dockyard',
     }, password);
+    if (options.upstream.type === RegistryType.DOCKER_HUB && username === undefined && options.upstream.credentials.anonymous !== true) {
+      warnOnce(this, anonymousDockerHubWarning(name, this.host));
+    }
   }
 
   /** `addRobot`, whose errors do not yet name the robot. */
