@@ -140,7 +140,11 @@ export class Step {
   /**
    * A step that builds an image from the repository's Dockerfile and pushes it, with a daemonless builder: a plain
    * step on either engine, whose commands write the Docker config from `dockerConfig` where the builder reads it and
-   * run the builder with every argument quoted.
+   * run the builder with every argument quoted. The builder resolves the Dockerfile's `FROM` images itself, not
+   * through the nodes' mirror (which serves the kubelet's pulls only): Docker Hub's are pulled from Docker Hub,
+   * anonymously unless `dockerConfig` holds a Docker Hub login, within its per-address limit (README, "Builds that
+   * pull images themselves"); name them through the proxy cache (`FROM <harbor host>/<project>/library/node:22`)
+   * with a `dockerConfig` login that may pull it.
    */
   public static buildImage(name: string, props: BuildImageStepProps): Step {
     const repository = checkRepository(props.repository);
