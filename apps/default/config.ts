@@ -53,6 +53,15 @@ export interface DefaultStackConfig {
    * @default - the mirror is pulled from anonymously
    */
   readonly imageMirrorUser?: string;
+  /**
+   * The Docker Hub user Harbor's proxy cache logs in as (`DOCKYARD_DOCKERHUB_USER`); its access token is the input
+   * `DOCKYARD_DOCKERHUB_TOKEN`, read at the first synth into the secret state, as the mirror's password is. Docker
+   * Hub allows 100 pulls per 6 hours per IPv4 address without a login, 200 for a Personal account and none for paid
+   * ones (docs.docker.com/docker-hub/usage/pulls/).
+   *
+   * @default - the proxy cache pulls Docker Hub anonymously, on purpose and without a warning: this is an evaluation stack
+   */
+  readonly dockerHubUser?: string;
   /** The local secret state file of `LocalSecretStore` (`DOCKYARD_STATE`). */
   readonly statePath: string;
   /**
@@ -115,6 +124,9 @@ const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
 const MIRROR_USER = `${MIRROR_USER_RULE}, and only with DOCKYARD_IMAGE_MIRROR set`;
+const DOCKERHUB_USER = `${MIRROR_USER_RULE}, and only without DOCKYARD_IMAGE_MIRROR (which leaves Harbor no Docker Hub proxy cache)`;
+const DOCKERHUB_TOKEN = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
+  'DOCKYARD_DOCKERHUB_USER set';
 const MIRROR_PASSWORD = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_IMAGE_MIRROR_USER set';
 
@@ -162,6 +174,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'password or token of the mirror\'s login, read at the first synth and when its key `dockyard/image-mirror-password/password` is rotated, ' +
       'then kept in the secret state for that user at that mirror; a different value, user or mirror host later fails the synth until that key is rotated',
     allowed: MIRROR_PASSWORD,
+  },
+  {
+    name: 'DOCKYARD_DOCKERHUB_USER', default: 'none: Harbor\'s proxy cache pulls Docker Hub anonymously (100 pulls per 6 hours per IPv4 address)',
+    meaning: 'Docker Hub user Harbor\'s `dockerhub` proxy cache logs in as (a Personal account\'s limit is 200 pulls per 6 hours, a paid one\'s none); ' +
+      'its access token is read from `DOCKYARD_DOCKERHUB_TOKEN` at the first synth and kept in the secret state, and reaches Harbor through the configuration Job\'s Secret',
+    allowed: DOCKERHUB_USER,
+  },
+  {
+    name: 'DOCKYARD_DOCKERHUB_TOKEN', default: 'none: needed at the first synth when `DOCKYARD_DOCKERHUB_USER` is set',
+    meaning: 'Docker Hub access token of that user, read at the first synth and when its key `harbor/dockerhub-token/token` is rotated, ' +
+      'then kept in the secret state for that user; a different value or user later fails the synth until that key is rotated',
+    allowed: DOCKERHUB_TOKEN,
   },
   {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
@@ -258,11 +282,19 @@ function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
   return checkMirrorUserName('DOCKYARD_IMAGE_MIRROR_USER', user, MIRROR_USER);
 }
 
-/** A mirror password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */
-function checkMirrorPassword(env: NodeJS.ProcessEnv): void {
-  const password = env.DOCKYARD_IMAGE_MIRROR_PASSWORD;
+function checkDockerHubUser(user: string, env: NodeJS.ProcessEnv): string {
+  // with a mirror Harbor has no Docker Hub proxy cache, and nothing would read the login
+  if (env.DOCKYARD_IMAGE_MIRROR !== undefined) {
+    invalid('DOCKYARD_DOCKERHUB_USER', shownMirrorUser(user), `DOCKYARD_IMAGE_MIRROR is set, so Harbor has no Docker Hub proxy cache to log in; must be ${DOCKERHUB_USER}`);
+  }
+  return checkMirrorUserName('DOCKYARD_DOCKERHUB_USER', user, DOCKERHUB_USER);
+}
+
+/** A password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */
+function checkPassword(env: NodeJS.ProcessEnv, name: string, allowed: string): void {
+  const password = env[name];
   if (password !== undefined && password.trim() === '') {
-    invalidSecret('DOCKYARD_IMAGE_MIRROR_PASSWORD', `must be ${MIRROR_PASSWORD}`);
+    invalidSecret(name, `must be ${allowed}`);
   }
 }
 
@@ -285,6 +317,14 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
   if (env.DOCKYARD_IMAGE_MIRROR_PASSWORD !== undefined && env.DOCKYARD_IMAGE_MIRROR_USER === undefined) {
     warn('DOCKYARD_IMAGE_MIRROR_PASSWORD is set but DOCKYARD_IMAGE_MIRROR_USER is not, so nothing reads it: the mirror is pulled from ' +
       'anonymously; set DOCKYARD_IMAGE_MIRROR_USER to log in');
+  }
+}
+
+/** A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's. */
+function warnUnusedDockerHubToken(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
+  if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined) {
+    warn('DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_DOCKERHUB_USER is not, so nothing reads it: Harbor pulls Docker Hub ' +
+      'anonymously; set DOCKYARD_DOCKERHUB_USER to log in');
   }
 }
 
@@ -327,8 +367,10 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const outdir = options.outdir ?? env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const provider = checkGitProviderKind('DOCKYARD_GIT_PROVIDER', pick('DOCKYARD_GIT_PROVIDER', DEFAULT_CONFIG.gitProvider));
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
-  checkMirrorPassword(env);
+  checkPassword(env, 'DOCKYARD_IMAGE_MIRROR_PASSWORD', MIRROR_PASSWORD);
+  checkPassword(env, 'DOCKYARD_DOCKERHUB_TOKEN', DOCKERHUB_TOKEN);
   warnUnusedMirrorPassword(env, options.warn);
+  warnUnusedDockerHubToken(env, options.warn);
   warnOtherIngressClass(env, options.warn);
   const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),
     PUBLIC_HOST_NAME);
@@ -357,6 +399,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkMirror(env.DOCKYARD_IMAGE_MIRROR, harborHost),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
+    dockerHubUser: env.DOCKYARD_DOCKERHUB_USER === undefined ? undefined : checkDockerHubUser(env.DOCKYARD_DOCKERHUB_USER, env),
     statePath: checkStateOutside(env, outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),

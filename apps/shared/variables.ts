@@ -6,7 +6,7 @@
  * - A `DOCKYARD_*` variable that no Dockyard stack or command reads is reported in one warning line, with the
  *   known name it is closest to: `DOCKYARD_ROTAT=...` rotated nothing, `DOCKYARD_STAT=...` started a new secret
  *   state, and neither said why. A warning, not a failure: an app of the user's own may read variables of its own
- *   under the same prefix (`SecretValue.input('DOCKYARD_DOCKERHUB_TOKEN', ...)`), exported in the same shell.
+ *   under the same prefix (`SecretValue.input('DOCKYARD_SLACK_WEBHOOK', ...)`), exported in the same shell.
  *   The value is never printed: it may be a token.
  */
 

@@ -72,7 +72,7 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     ['DOCKYARD_IMAGE_MIRROR_PASWORD', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'], ['DOCKYARD_IMAGE_MIRROR_SECERT', 'DOCKYARD_IMAGE_MIRROR_PASSWORD'],
     ['DOCKYARD_HOST_HARBOR', 'DOCKYARD_HARBOR_HOST'], ['DOCKYARD_NO_INSTAL', 'DOCKYARD_NO_INSTALL'],
     // ties, another word in front, a whole word swapped, and credentials with no credential variable near: no suggestion
-    ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_CI_ENGINE_NAME', undefined], ['DOCKYARD_ENGINE', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_DOCKERHUB_TOKEN', undefined],
+    ['DOCKYARD_GIT', undefined], ['DOCKYARD_GIT_URL', undefined], ['DOCKYARD_CI_ENGINE_NAME', undefined], ['DOCKYARD_ENGINE', undefined], ['DOCKYARD_XY', undefined], ['DOCKYARD_SLACK_WEBHOOK', undefined],
     ['DOCKYARD_GIT_HOST', undefined], ['DOCKYARD_REGISTRY_HOST', undefined], ['DOCKYARD_IMAGE_MIRROR_URL', undefined], ['DOCKYARD_TEAMS_JWT', undefined], ['DOCKYARD_DEBUG_PASSCODE', undefined],
     ['DOCKYARD_ADMIN_PW', undefined], ['DOCKYARD_ADMIN_PASSWROD', undefined], ['DOCKYARD_STATE_PASSPHRASE', undefined], ['DOCKYARD_GIT_SERVER_TOKN', undefined],
     ['DOCKYARD_STATE_SECRETKEY', undefined], ['DOCKYARD_GIT_SERVER_SSHKEY', undefined], ['DOCKYARD_API_SERVER_PRIVKEY', undefined],
