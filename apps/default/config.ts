@@ -4,7 +4,7 @@ import {
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
-import { checkMirrorUserName, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
+import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
@@ -124,7 +124,7 @@ const HARBOR_HOST = `${PUBLIC_HOST_NAME}, and not DOCKYARD_HOST (the CI server's
 const MIRROR = `${VALIDATION_RULES.registryPrefix}; not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and ` +
   'Valkey from itself, which it needs running to serve them)';
 const MIRROR_USER = `${MIRROR_USER_RULE}, and only with DOCKYARD_IMAGE_MIRROR set`;
-const DOCKERHUB_USER = `${MIRROR_USER_RULE}, and only without DOCKYARD_IMAGE_MIRROR (which leaves Harbor no Docker Hub proxy cache)`;
+const DOCKERHUB_USER = dockerHubUserRule('DOCKYARD_IMAGE_MIRROR');
 const DOCKERHUB_TOKEN = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_DOCKERHUB_USER set';
 const MIRROR_PASSWORD = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
@@ -282,14 +282,6 @@ function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
   return checkMirrorUserName('DOCKYARD_IMAGE_MIRROR_USER', user, MIRROR_USER);
 }
 
-function checkDockerHubUser(user: string, env: NodeJS.ProcessEnv): string {
-  // with a mirror Harbor has no Docker Hub proxy cache, and nothing would read the login
-  if (env.DOCKYARD_IMAGE_MIRROR !== undefined) {
-    invalid('DOCKYARD_DOCKERHUB_USER', shownMirrorUser(user), `DOCKYARD_IMAGE_MIRROR is set, so Harbor has no Docker Hub proxy cache to log in; must be ${DOCKERHUB_USER}`);
-  }
-  return checkMirrorUserName('DOCKYARD_DOCKERHUB_USER', user, DOCKERHUB_USER);
-}
-
 /** A password of whitespace alone is a mistake (an unquoted or emptied variable), refused without showing it. */
 function checkPassword(env: NodeJS.ProcessEnv, name: string, allowed: string): void {
   const password = env[name];
@@ -399,7 +391,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     certIssuer: checkDnsSubdomain('DOCKYARD_CERT_ISSUER', pick('DOCKYARD_CERT_ISSUER', DEFAULT_CONFIG.certIssuer)),
     imageMirror: env.DOCKYARD_IMAGE_MIRROR === undefined ? undefined : checkMirror(env.DOCKYARD_IMAGE_MIRROR, harborHost),
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
-    dockerHubUser: env.DOCKYARD_DOCKERHUB_USER === undefined ? undefined : checkDockerHubUser(env.DOCKYARD_DOCKERHUB_USER, env),
+    dockerHubUser: env.DOCKYARD_DOCKERHUB_USER === undefined ? undefined : checkDockerHubUser('DOCKYARD_DOCKERHUB_USER', env.DOCKYARD_DOCKERHUB_USER, 'DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
     statePath: checkStateOutside(env, outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),

@@ -43,6 +43,12 @@ export const PROVIDED_SECRETS = {
 export const MIRROR_PASSWORD_INPUT = 'DOCKYARD_IMAGE_MIRROR_PASSWORD';
 
 /**
+ * The secret input that carries the Docker Hub access token of Harbor's proxy cache, which the Pulumi program
+ * supplies from `dockerHubToken`: the default stack's variable of the same token, so one key record names it alike.
+ */
+export const DOCKERHUB_TOKEN_INPUT = 'DOCKYARD_DOCKERHUB_TOKEN';
+
+/**
  * The Container Registry's name when `imageMirror` is on it (`registry.digitalocean.com/<name>[/<path>]`), else
  * undefined: its pods then pull with the registry's token, and the program creates the registry under that name.
  */
@@ -166,6 +172,14 @@ export interface DigitalOceanChartsConfig {
    */
   readonly imageMirrorUser?: string;
   /**
+   * The Docker Hub user Harbor's proxy cache logs in as: its access token is the secret input
+   * `DOCKYARD_DOCKERHUB_TOKEN` (`DOCKERHUB_TOKEN_INPUT`), kept in `harbor/dockerhub-token`, which the proxy cache's
+   * configuration Job reads. Ignored with `imageMirror`, which leaves Harbor no proxy cache.
+   *
+   * @default - Harbor pulls Docker Hub anonymously, within 100 pulls per 6 hours per egress address, and the synth warns of it
+   */
+  readonly dockerHubUser?: string;
+  /**
    * The digests every image is pulled by, pinned with `requireAll` as the default stack pins `DOCKYARD_IMAGE_DIGESTS`:
    * an image they leave out fails the synth (README, "Pinning images by digest").
    *
@@ -284,9 +298,16 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // robot to pull through it
   const proxy = config.imageMirror ? undefined : 'dockerhub';
   if (proxy) {
-    // anonymous on purpose (no variable gives the stack a Docker Hub login yet): 100 pulls per 6 hours per egress
-    // address, which Harbor's cache spends only on misses and moved tags (README, "Docker Hub's pull limits")
-    harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub({ anonymous: true }), public: false });
+    // a production stack: without dockerHubUser the synth's warning of anonymous pulls shows, as 100 pulls per 6
+    // hours per egress address, spent on cache misses and moved tags, can fail a deploy (README, "Docker Hub's pull limits")
+    const login = config.dockerHubUser === undefined ? {} : {
+      username: config.dockerHubUser,
+      password: new Secret(chart, 'DockerHubToken', {
+        name: 'dockerhub-token', namespace: harbor.namespace,
+        values: { token: SecretValue.input(DOCKERHUB_TOKEN_INPUT, `the Docker Hub access token of ${config.dockerHubUser}`) },
+      }).key('token'),
+    };
+    harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub(login), public: false });
   }
   const puller = proxy ? harbor.addRobot('puller', { permissions: [RobotPermission.pull(proxy)] }) : undefined;
 

@@ -12,6 +12,7 @@ import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
 import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirrorRegistry } from './charts';
+import { checkDockerHubUser } from '../shared/image-mirror';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
 } from '../shared/git-provider';
@@ -125,6 +126,15 @@ export interface DigitalOceanSettings {
    */
   readonly imageMirrorUser?: string;
   /**
+   * The Docker Hub user Harbor's proxy cache logs in as (`dockerHubUser`); its access token is the secret
+   * `dockerHubToken` (`pulumi config set --secret dockerHubToken …`). Docker Hub allows 100 pulls per 6 hours per
+   * IPv4 address without a login, for the whole cluster behind its egress address, 200 for a Personal account and
+   * none for paid ones (docs.docker.com/docker-hub/usage/pulls/).
+   *
+   * @default - Harbor pulls Docker Hub anonymously, and the program warns of it
+   */
+  readonly dockerHubUser?: string;
+  /**
    * The digests every image is pulled by (`imageDigests`: the path of a file of `<reference> <digest>` lines, relative
    * to the project directory), pinned as the default stack pins `DOCKYARD_IMAGE_DIGESTS`: an image the file leaves out
    * fails the program before anything is registered.
@@ -190,14 +200,14 @@ export const DIGITALOCEAN_EXAMPLE = {
 };
 
 /**
- * Every key of the program's config (project `dockyard`): those Pulumi.yaml declares, and `imageMirrorPassword`,
- * a secret it cannot declare (see Pulumi.yaml).
+ * Every key of the program's config (project `dockyard`): those Pulumi.yaml declares, and `imageMirrorPassword` and
+ * `dockerHubToken`, secrets it cannot declare (see Pulumi.yaml).
  */
 export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
-  'imageDigests', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
+  'dockerHubUser', 'dockerHubToken', 'imageDigests', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
 ];
 
 /**
@@ -258,6 +268,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     }
   }
   checkImageMirror({ imageMirror, imageMirrorUser, containerRegistry, domain });
+  const dockerHubUser = value('dockerHubUser') === undefined ? undefined : checkDockerHubUser('dockerHubUser', value('dockerHubUser')!, 'imageMirror', imageMirror);
   // a mirror holds one repository per image: over a dozen, which only the professional tier holds (do.md §1.6)
   if (docrMirrorRegistry(imageMirror) !== undefined && containerRegistryTier !== 'professional') {
     invalid('imageMirror', imageMirror, `is on the Container Registry, whose ${containerRegistryTier ?? 'basic'} tier holds at most ` +
@@ -296,6 +307,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     dnsDomain,
     imageMirror,
     imageMirrorUser,
+    dockerHubUser,
     imageDigests,
     teams: readTeams(value('teams')),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),

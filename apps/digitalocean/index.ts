@@ -8,10 +8,11 @@ const config = new pulumi.Config();
 for (const warning of unknownSettingWarnings(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject())) {
   void pulumi.log.warn(warning);
 }
-// the two secrets as text, so that the program checks them before it registers anything (a blank value, or one pasted
+// the secrets as text, so that the program checks them before it registers anything (a blank value, or one pasted
 // with its line break, is refused in one line that shows neither); it marks them secret again where it uses them
 const outputs = deployDigitalOcean(
   readSettings((key) => config.get(key)), config.require('gitClientSecret'), config.get('imageMirrorPassword'),
+  config.get('dockerHubToken'),
 );
 
 export const harborUrl = outputs.harborUrl;

@@ -8,7 +8,7 @@ import {
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
-import { digitalOceanCharts, docrMirrorRegistry, DOCR_TOKEN_INPUT, DRONE_LOG_PREFIX, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
+import { digitalOceanCharts, docrMirrorRegistry, DOCKERHUB_TOKEN_INPUT, DOCR_TOKEN_INPUT, DRONE_LOG_PREFIX, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings, DRONE_LOG_RETENTION_DAYS } from './config';
 
 /** What `pulumi up` reports. */
@@ -70,6 +70,7 @@ export function vpcInRegion(cluster: { readonly vpcUuid: pulumi.Output<string>; 
  */
 export function deployDigitalOcean(
   settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
+  dockerHubToken?: pulumi.Input<string>,
 ): DigitalOceanOutputs {
   // checked before anything is registered, as every setting is: a blank secret, or one pasted with its line break,
   // would otherwise be written into its Secret and fail only at its first use (a plain string is checked here, as
@@ -84,6 +85,14 @@ export function deployDigitalOcean(
     void pulumi.log.warn('imageMirrorPassword is set but imageMirrorUser is not, so nothing reads it: the mirror is pulled from anonymously ' +
       '(set imageMirrorUser, or pulumi config rm imageMirrorPassword)');
   }
+  dockerHubToken = dockerHubToken === undefined ? undefined : checkedInput('dockerHubToken', dockerHubToken);
+  if (settings.dockerHubUser !== undefined && dockerHubToken === undefined) {
+    missing('dockerHubToken', `must be set with dockerHubUser: pulumi config set --secret dockerHubToken <Docker Hub access token of ${settings.dockerHubUser}>`);
+  }
+  if (settings.dockerHubUser === undefined && dockerHubToken !== undefined) {
+    void pulumi.log.warn('dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously ' +
+      '(set dockerHubUser, or pulumi config rm dockerHubToken)');
+  }
   const engine = settings.ciEngine;
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);
@@ -97,6 +106,7 @@ export function deployDigitalOcean(
     organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry, certIssuer,
     imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
+    dockerHubUser: settings.dockerHubUser,
     teams: settings.teams, platformRepos: settings.platformRepos, retiredTeams: settings.retiredTeams, apiServer: settings.apiServer,
     // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
     // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
@@ -171,6 +181,7 @@ export function deployDigitalOcean(
     inputs: {
       ...(registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {}),
       ...(settings.imageMirrorUser !== undefined ? { [MIRROR_PASSWORD_INPUT]: pulumi.secret(imageMirrorPassword!) } : {}),
+      ...(settings.dockerHubUser !== undefined ? { [DOCKERHUB_TOKEN_INPUT]: pulumi.secret(dockerHubToken!) } : {}),
     },
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail

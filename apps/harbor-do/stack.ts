@@ -4,8 +4,16 @@ import {
   ProxyUpstream, Secret, SslMode,
 } from '../../lib';
 
-/** Harbor on DigitalOcean's managed PostgreSQL (1 GB: 22 connections), TLS-only Valkey and Spaces, as plain manifests. */
-export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardChart {
+/**
+ * Harbor on DigitalOcean's managed PostgreSQL (1 GB: 22 connections), TLS-only Valkey and Spaces, as plain manifests.
+ *
+ * @param imageMirror a registry every image is pulled from
+ * @param dockerHubUser the Docker Hub user its proxy cache logs in as, whose access token goes in the Secret
+ *   `harbor/harbor-dockerhub` (key `token`) you create, as the managed services' credentials; without one Harbor
+ *   pulls Docker Hub anonymously (100 pulls per 6 hours per egress IPv4 address: docs.docker.com/docker-hub/usage/pulls/),
+ *   and the synth warns of it, as the DigitalOcean program does
+ */
+export function harborOnDigitalOcean(app: App, imageMirror?: string, dockerHubUser?: string): DockyardChart {
   if (imageMirror) {
     Images.relocate(app, ImageRelocation.registry(imageMirror));
   }
@@ -31,8 +39,12 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string): DockyardCh
     registryReplicas: 2,
   });
   // private, as every project: pull through it with a robot's login (a pull secret, or the nodes' mirror files)
-  // anonymous on purpose (no variable gives the stack a Docker Hub login yet): 100 pulls per 6 hours per egress
-  // address, which Harbor's cache spends only on misses and moved tags (README, "Docker Hub's pull limits")
-  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub({ anonymous: true }), public: false });
+  // a production example, as the DigitalOcean program: without a login the synth's warning of anonymous pulls shows
+  // (README, "Docker Hub's pull limits"); the token in a Secret you create, as every credential of this stack from outside
+  const login = dockerHubUser === undefined ? {} : {
+    username: dockerHubUser,
+    password: secret('DockerHubSecret', 'harbor-dockerhub', `a Docker Hub access token of ${dockerHubUser}: token`).key('token'),
+  };
+  harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub(login), public: false });
   return chart;
 }

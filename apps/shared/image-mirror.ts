@@ -24,3 +24,21 @@ export function checkMirrorUserName(setting: string, user: string, allowed: stri
 export function mirrorHost(mirror: string): string {
   return mirror.replace(/\/.*$/, '');
 }
+
+/** What a Docker Hub user name of Harbor's proxy cache may be, naming the setting that turns the proxy cache off. */
+export function dockerHubUserRule(mirrorSetting: string): string {
+  return `${MIRROR_USER_RULE}, and only without ${mirrorSetting} (which leaves Harbor no Docker Hub proxy cache)`;
+}
+
+/**
+ * Check the Docker Hub user of Harbor's proxy cache, refused naming `setting`: as a mirror user (it goes into
+ * Harbor's registry endpoint as its basic-auth user), and refused with a mirror (`mirrorSetting` set), which leaves
+ * Harbor no Docker Hub proxy cache, so that nothing would read the login.
+ */
+export function checkDockerHubUser(setting: string, user: string, mirrorSetting: string, mirror: string | undefined): string {
+  const rule = dockerHubUserRule(mirrorSetting);
+  if (mirror !== undefined) {
+    invalid(setting, shownMirrorUser(user), `${mirrorSetting} is set, so Harbor has no Docker Hub proxy cache to log in; must be ${rule}`);
+  }
+  return checkMirrorUserName(setting, user, rule);
+}

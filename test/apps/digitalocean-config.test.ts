@@ -172,6 +172,15 @@ describe('DigitalOcean program settings', () => {
     expect(failure({ imageMirrorUser: 'puller' })).toMatch(/^invalid imageMirrorUser "puller": imageMirror is not set/);
     // a password given in the user name is never shown
     expect(failure({ imageMirror: 'mirror.acme.dev', imageMirrorUser: 'puller:s3cret' })).toMatch(/^invalid imageMirrorUser "puller:<redacted>": must be a user name/);
+    // Harbor's Docker Hub login: a user name as a mirror's, refused with a mirror (no proxy cache then), the token never shown
+    const hubRule = 'must be a user name of at most 255 characters without ":", whitespace or control characters, and only without ' +
+      'imageMirror (which leaves Harbor no Docker Hub proxy cache)';
+    expect(read({ dockerHubUser: 'acmebot' }).dockerHubUser).toBe('acmebot');
+    expect(read({ dockerHubUser: '' }).dockerHubUser).toBeUndefined();
+    expect(failure({ dockerHubUser: 'acme bot' })).toBe(`invalid dockerHubUser "acme bot": ${hubRule}`);
+    expect(failure({ dockerHubUser: 'acmebot:dckr_pat_x' })).toBe(`invalid dockerHubUser "acmebot:<redacted>": ${hubRule}`);
+    expect(failure({ imageMirror: 'mirror.acme.dev', dockerHubUser: 'acmebot' }))
+      .toBe(`invalid dockerHubUser "acmebot": imageMirror is set, so Harbor has no Docker Hub proxy cache to log in; ${hubRule}`);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-do-digests-'));
     try {
@@ -199,9 +208,9 @@ describe('DigitalOcean program settings', () => {
     // optional secret cannot be: a secret's default is refused as not encrypted (validateStackConfigValue)
     expect(required).toEqual(['admin', 'bucket', 'domain', 'gitClientId', 'gitClientSecret', 'organization']);
     expect(declared).not.toHaveProperty('imageMirrorPassword');
-    // the keys the warning of unread keys knows: every declared one, imageMirrorPassword, and the structured settings,
+    // the keys the warning of unread keys knows: every declared one, imageMirrorPassword and dockerHubToken (secrets), and the structured settings,
     // which a project cannot declare as they are (a list of objects)
-    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'teams', 'platformRepos', 'retiredTeams'].sort());
+    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'dockerHubToken', 'teams', 'platformRepos', 'retiredTeams'].sort());
   });
 
   test('a config key the program does not read is warned of, with the setting it is nearest to (a new user\'s trial)', () => {
