@@ -111,6 +111,13 @@ describe('Postgres', () => {
     expect(envWith('registry.example.com/postgres:18.1-trixie@sha256:' + 'a'.repeat(64)).POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
     expect(envWith('postgres:15.10-bookworm').POSTGRES_INITDB_ARGS).toBeUndefined();
     expect(envWith('postgres@sha256:' + 'b'.repeat(64)).POSTGRES_INITDB_ARGS).toBeUndefined();
+    // relocated (Harbor's proxy cache) and pre-release tags name their major version too
+    expect(envWith('harbor.acme.dev/dockerhub/library/postgres:17.9-bookworm').POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
+    expect(envWith('postgres:19beta1').POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
+    // a tag of the user's own that begins with digits names no version: an image built on 15 would fail initdb --set
+    for (const tag of ['20240101', '2024.01', '16a9f3e', '150']) {
+      expect(envWith(`registry.example.com/acme/postgres:${tag}`).POSTGRES_INITDB_ARGS).toBeUndefined();
+    }
   });
 
   // docker-library/postgres docker-entrypoint.sh runs /docker-entrypoint-initdb.d only when PGDATA is empty
