@@ -1,7 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { ValidationError } from '../../lib';
-import { synthApp } from '../registry/synth-app';
+import { LocalSecretStore, synthesize, ValidationError } from '../../lib';
+import { capture, scratchDir, synthApp, withEnv } from '../registry/synth-app';
 
 // Docker Hub's limits (docs.docker.com/docker-hub/usage/pulls/): 100 pulls per 6 hours per IPv4 address without a
 // login, 200 for a Personal account. The default stack takes a login from DOCKYARD_DOCKERHUB_USER and the input
@@ -75,6 +79,44 @@ describe('DOCKYARD_DOCKERHUB_USER and DOCKYARD_DOCKERHUB_TOKEN', () => {
     expect(JSON.stringify(out.docs)).not.toContain(TOKEN);
     expect(out.stderr).not.toContain(TOKEN);
     expect(out.stderr).not.toMatch(/pulls Docker Hub anonymously/);
+  });
+
+  // SecretValue.input(...).belongingTo(...), as DOCKYARD_IMAGE_MIRROR_PASSWORD: read once into the secret state, then
+  // kept, neither read again nor replaced by accident
+  test('the token is kept in the secret state for its user: later synths need it not, and a new token or user fails until rotated', () => {
+    const root = scratchDir();
+    const statePath = path.join(root, 'state.json');
+    const outdir = path.join(root, 'dist');
+    const run = (user: string, env: Record<string, string>) => capture(() => withEnv(env, () => {
+      const app = new App({ outdir });
+      defaultStack(app, { ...DEFAULT_CONFIG, dockerHubUser: user, statePath });
+      synthesize(app, new LocalSecretStore({ statePath }));
+    })).stderr;
+    const kept = () => parseAllDocuments(fs.readFileSync(path.join(outdir, 'secrets.local.yaml'), 'utf8')).map((d) => d.toJS())
+      .find((d) => d?.metadata?.name === 'dockerhub-token').stringData.token;
+    expect(run('acmebot', { DOCKYARD_DOCKERHUB_TOKEN: TOKEN })).not.toContain(TOKEN);
+    expect(kept()).toBe(TOKEN);
+    expect(run('acmebot', {})).not.toContain(TOKEN);
+    expect(kept()).toBe(TOKEN);
+    const refusal = (user: string, env: Record<string, string>) => {
+      try {
+        run(user, env);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('the synth did not fail');
+    };
+    const newToken = refusal('acmebot', { DOCKYARD_DOCKERHUB_TOKEN: 'dckr_pat_another-token' });
+    expect(newToken).toContain('harbor/dockerhub-token/token is an input whose variable DOCKYARD_DOCKERHUB_TOKEN now holds a different value');
+    const newUser = refusal('otherbot', {});
+    expect(newUser).toContain('harbor/dockerhub-token/token was made as input(DOCKYARD_DOCKERHUB_TOKEN) for acmebot at docker.io and is now declared as ' +
+      'input(DOCKYARD_DOCKERHUB_TOKEN) for otherbot at docker.io');
+    for (const message of [newToken, newUser]) {
+      expect(message).toContain('DOCKYARD_ROTATE=harbor/dockerhub-token/token');
+      expect(message).not.toContain(TOKEN);
+      expect(message).not.toContain('dckr_pat_another-token');
+    }
+    expect(kept()).toBe(TOKEN);
   });
 
   test('without a login the evaluation stack pulls anonymously on purpose: no Secret, no credential, no warning', () => {
