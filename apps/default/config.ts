@@ -312,9 +312,15 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
   }
 }
 
-/** A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's. */
+/**
+ * A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's.
+ * With a mirror Harbor has no proxy cache, and DOCKYARD_DOCKERHUB_USER would be refused (checkDockerHubUser), so the
+ * line does not tell the user to set it.
+ */
 function warnUnusedDockerHubToken(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
-  if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined) {
+  if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined && env.DOCKYARD_IMAGE_MIRROR !== undefined) {
+    warn('DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_IMAGE_MIRROR leaves Harbor no Docker Hub proxy cache, so nothing reads it; unset it');
+  } else if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined) {
     warn('DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_DOCKERHUB_USER is not, so nothing reads it: Harbor pulls Docker Hub ' +
       'anonymously; set DOCKYARD_DOCKERHUB_USER to log in');
   }
