@@ -89,7 +89,12 @@ export function deployDigitalOcean(
   if (settings.dockerHubUser !== undefined && dockerHubToken === undefined) {
     missing('dockerHubToken', `must be set with dockerHubUser: pulumi config set --secret dockerHubToken <Docker Hub access token of ${settings.dockerHubUser}>`);
   }
-  if (settings.dockerHubUser === undefined && dockerHubToken !== undefined) {
+  if (settings.dockerHubUser === undefined && dockerHubToken !== undefined && settings.imageMirror !== undefined) {
+    // with a mirror Harbor has no proxy cache, and dockerHubUser would be refused: the line does not ask for it, as the
+    // default stack's does not (apps/default/config.ts)
+    void pulumi.log.warn('dockerHubToken is set but imageMirror leaves Harbor no Docker Hub proxy cache, so nothing reads it ' +
+      '(pulumi config rm dockerHubToken)');
+  } else if (settings.dockerHubUser === undefined && dockerHubToken !== undefined) {
     void pulumi.log.warn('dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously ' +
       '(set dockerHubUser, or pulumi config rm dockerHubToken)');
   }

@@ -1,0 +1,44 @@
+import { settled, setup } from './digitalocean/harness';
+import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
+
+/**
+ * A `dockerHubToken` without `dockerHubUser` is read by nothing, and the program says so in one warning. Its advice
+ * depends on `imageMirror`: with a mirror Harbor makes no Docker Hub proxy cache and the config refuses
+ * `dockerHubUser`, so the line must not tell the user to set it (as the default stack's DOCKYARD_DOCKERHUB_TOKEN
+ * warning does not, apps/default/config.ts).
+ */
+async function warningsOf(imageMirror: string | undefined): Promise<string[]> {
+  await setup({ preview: true });
+  const { deployDigitalOcean } = await import('../../apps/digitalocean/program');
+  // the module the program logs through (each test resets the registry, so import it anew)
+  const pulumi = await import('@pulumi/pulumi');
+  const warnings: string[] = [];
+  const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  });
+  try {
+    deployDigitalOcean({ ...DIGITALOCEAN_EXAMPLE, imageMirror }, 'github-oauth-client-secret', undefined, 'dckr_pat_example');
+    await settled(100);
+  } finally {
+    spy.mockRestore();
+  }
+  return warnings.filter((w) => w.startsWith('dockerHubToken is set'));
+}
+
+describe('a dockerHubToken without dockerHubUser', () => {
+  beforeEach(() => jest.resetModules());
+
+  test('without a mirror: asks for dockerHubUser, or to remove the token', async () => {
+    expect(await warningsOf(undefined)).toEqual([
+      'dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously ' +
+        '(set dockerHubUser, or pulumi config rm dockerHubToken)',
+    ]);
+  }, 60_000);
+
+  test('with imageMirror: only to remove the token, as dockerHubUser would be refused', async () => {
+    expect(await warningsOf('registry.example.com/mirror')).toEqual([
+      'dockerHubToken is set but imageMirror leaves Harbor no Docker Hub proxy cache, so nothing reads it (pulumi config rm dockerHubToken)',
+    ]);
+  }, 60_000);
+});
