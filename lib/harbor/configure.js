@@ -2018,11 +2018,21 @@ async function checkNoOidc(ctx) {
   return true;
 }
 
-// GET answers no body for none (handler/gc.go:167-180)
+// The schedule saved at `path` (garbage collection's, the audit log purge's), as the log shows it, or false for none:
+// its GET answers no body for none (handler/gc.go:167-180, handler/purge.go:259-286)
+async function savedSchedule(ctx, path) {
+  const { data } = await call(ctx, 'GET', path);
+  return isObject(data) && isObject(data.schedule) && `${data.schedule.type} ${data.schedule.cron} ${data.job_parameters}`;
+}
+
+// Saves a schedule at `path`: an update of the one `was` found, else a new one
+async function saveSchedule(ctx, path, was, schedule, parameters) {
+  await call(ctx, was ? 'PUT' : 'POST', path, { schedule, parameters });
+}
+
 async function applyGc(ctx, gc) {
   const path = '/system/gc/schedule';
-  const { data } = await call(ctx, 'GET', path);
-  const was = isObject(data) && isObject(data.schedule) && `${data.schedule.type} ${data.schedule.cron} ${data.job_parameters}`;
+  const was = await savedSchedule(ctx, path);
   if (gc.schedule === 'None') {
     if (was) await call(ctx, 'PUT', path, { schedule: { type: 'None' } });
     log(`gc: ${was ? `removed (was ${was})` : 'none'}`);
@@ -2030,18 +2040,17 @@ async function applyGc(ctx, gc) {
   }
   await awaitJobservice(ctx, 'gc', 'gc runs');
   const parameters = { delete_untagged: gc.deleteUntagged, delete_tag: true, workers: gc.workers, dry_run: false };
-  await call(ctx, was ? 'PUT' : 'POST', path, { schedule: { type: gc.schedule, cron: gc.cron }, parameters });
+  await saveSchedule(ctx, path, was, { type: gc.schedule, cron: gc.cron }, parameters);
   log(`gc: saved ${gc.schedule} ${gc.cron} ${JSON.stringify(parameters)} (was ${was || 'none'}), with ${gc.captures}`);
   return true;
 }
 
-// The audit log purge (Clean Up, Log Rotation), saved every run as gc is; GET answers no body for none
-// (handler/purge.go:259-286). Update, None included, is refused without audit_retention_hour and include_event_types
-// (:302-319), so None sends both; include_event_types is one comma-separated string (:122, job/impl/purge/purge.go:78-84).
+// The audit log purge (Clean Up, Log Rotation), saved every run as gc is. Update, None included, is refused without
+// audit_retention_hour and include_event_types (handler/purge.go:302-319), so None sends both; include_event_types is
+// one comma-separated string (:122, job/impl/purge/purge.go:78-84).
 async function applyAuditPurge(ctx, audit) {
   const path = '/system/purgeaudit/schedule';
-  const { data } = await call(ctx, 'GET', path);
-  const was = isObject(data) && isObject(data.schedule) && `${data.schedule.type} ${data.schedule.cron} ${data.job_parameters}`;
+  const was = await savedSchedule(ctx, path);
   if (audit.schedule === 'None') {
     const parameters = { audit_retention_hour: 0, include_event_types: '', dry_run: false };
     if (was) await call(ctx, 'PUT', path, { schedule: { type: 'None' }, parameters });
@@ -2050,7 +2059,7 @@ async function applyAuditPurge(ctx, audit) {
   }
   await awaitJobservice(ctx, 'audit', 'audit log purges');
   const parameters = { audit_retention_hour: audit.retentionHours, include_event_types: audit.eventTypes, dry_run: false };
-  await call(ctx, was ? 'PUT' : 'POST', path, { schedule: { type: audit.schedule, cron: audit.cron }, parameters });
+  await saveSchedule(ctx, path, was, { type: audit.schedule, cron: audit.cron }, parameters);
   log(`audit: purge saved ${audit.schedule} ${audit.cron} ${JSON.stringify(parameters)} (was ${was || 'none'})`);
   return true;
 }
