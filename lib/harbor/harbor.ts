@@ -161,7 +161,9 @@ export interface HarborProps {
    */
   readonly portalReplicas?: number;
   /**
-   * Registry replicas; filesystem storage always runs one.
+   * Registry replicas. More than one needs a bucket (`HarborStorage.s3` or `.spaces`): `HarborStorage.filesystem`'s
+   * ReadWriteOnce volume attaches to one node only, so it runs one replica, with the Recreate strategy, and a larger
+   * value is refused at synth.
    *
    * @default 1
    */
@@ -463,6 +465,14 @@ export class Harbor extends Construct {
       trivy: replicas('trivyReplicas', props.trivyReplicas),
       exporter: (props.exporter ?? props.metrics !== undefined) ? 1 : 0,
     };
+    if (props.storage.volume && counts.registry > 1) {
+      // a ReadWriteOnce volume attaches to one node: a second replica scheduled elsewhere would wait in
+      // ContainerCreating for ever ("Multi-Attach error", kubernetes/kubernetes
+      // pkg/controller/volume/attachdetach/reconciler/reconciler.go `reportMultiAttachError`); refused rather than
+      // quietly run as one, which a user who asked for several would take for a replicated registry
+      invalid('registryReplicas', counts.registry, 'must be 1 with HarborStorage.filesystem, whose ReadWriteOnce volume attaches ' +
+        'to one node; use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas');
+    }
     checkTrivy({ storageSize: props.trivyStorageSize, dbRepositories: props.trivyDbRepositories, javaDbRepositories: props.trivyJavaDbRepositories });
     const metrics = props.metrics;
     if (metrics) {

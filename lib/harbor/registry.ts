@@ -192,7 +192,8 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
   return defineComponent(scope, ctx, {
     component: 'registry',
-    replicas: volume ? 1 : props.replicas,
+    // more than one on a volume is refused by Harbor (`registryReplicas`)
+    replicas: props.replicas,
     recreate: volume !== undefined,
     gracePeriodSec: 120,
     servicePorts: { registry: 5000, controller: 8080, ...metricsPorts },

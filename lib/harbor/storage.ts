@@ -132,8 +132,8 @@ export interface SpacesStorageOptions {
 /** What the registry stores images in. */
 export class HarborStorage {
   /**
-   * A ReadWriteOnce volume. It forces a single registry replica with the Recreate strategy, and job logs then go
-   * to the database, so no volume is ever shared between pods.
+   * A ReadWriteOnce volume. The registry runs one replica on it, with the Recreate strategy (Harbor refuses a larger
+   * `registryReplicas`), and job logs go to the database, so no volume is ever shared between pods.
    */
   public static filesystem(options: FilesystemStorageOptions = {}): HarborStorage {
     const size = options.size ?? '50Gi';

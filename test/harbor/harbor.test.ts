@@ -195,9 +195,9 @@ describe('Harbor components', () => {
 });
 
 describe('Harbor registry storage', () => {
-  test('filesystem storage forces one replica, the Recreate strategy and a volume', () => {
+  test('filesystem storage runs one replica, the Recreate strategy and a volume', () => {
     const chart = testChart('harbor');
-    inClusterHarbor(chart, { registryReplicas: 3 });
+    inClusterHarbor(chart, { registryReplicas: 1 });
     const objects = synth(chart);
     const registry = find(objects, 'Deployment', 'harbor-registry');
     expect(registry.spec.replicas).toBe(1);
@@ -209,6 +209,15 @@ describe('Harbor registry storage', () => {
     expect(config.redis).toMatchObject({ addr: 'redis.harbor.svc:6379', db: 2 });
     expect(config.redis.password).toBeUndefined();
     expect(config.auth.htpasswd.path).toBe('/etc/registry/passwd');
+  });
+
+  test('filesystem storage refuses more than one registry replica, which it used to run as one without a word', () => {
+    // the claim is ReadWriteOnce: a second replica on another node would wait for ever in ContainerCreating
+    // ("Multi-Attach error", kubernetes/kubernetes pkg/controller/volume/attachdetach/reconciler/reconciler.go
+    // `reportMultiAttachError`), so more than one needs a bucket
+    expect(() => inClusterHarbor(testChart('harbor'), { registryReplicas: 2 })).toThrow(new RegExp(
+      '^invalid registryReplicas 2: must be 1 with HarborStorage.filesystem, whose ReadWriteOnce volume attaches to one node; ' +
+      'use HarborStorage.s3 or HarborStorage.spaces to run more registry replicas$'));
   });
 
   test('Spaces storage is S3 at the region endpoint with explicit booleans and keys from a Secret', () => {
