@@ -55,9 +55,14 @@ export function deployment(scope: Construct, id: string, spec: DeploymentSpec): 
  * (pkg/controller/deployment/util/deployment_util.go `ResolveFenceposts`): one more pod for one to four replicas.
  * (No strategy avoids that extra pod: with `maxSurge: 0` the old pod still runs out its termination grace period
  * beside its successor, as the controller does not count terminating pods.)
+ *
+ * With `oldPodsLinger`, for a program that goes on with its work for its whole grace period after SIGTERM: the
+ * controller counts the surge in its ReplicaSets' `spec.replicas` (`NewRSNewReplicas`, `GetReplicaCountForReplicaSets`),
+ * which drops as soon as it scales an old pod down, so it starts the next new pod while the old one still terminates.
+ * Every old pod can then still run beside every new one: twice `replicas` (the same as above for one replica).
  */
-export function rollingPods(replicas: number): number {
-  return replicas + Math.ceil(replicas / 4);
+export function rollingPods(replicas: number, oldPodsLinger = false): number {
+  return oldPodsLinger ? 2 * replicas : replicas + Math.ceil(replicas / 4);
 }
 
 /**

@@ -7,6 +7,13 @@ export interface ConnectionBudgetInput {
   readonly connectionLimit: number | undefined;
   /** Replicas per component that connects: core, jobservice, exporter. */
   readonly replicas: Record<string, number>;
+  /**
+   * The components whose old pods keep their connections through their grace period, as their jobs finish: each
+   * counts twice its replicas while it rolls (`rollingPods`).
+   *
+   * @default - none
+   */
+  readonly lingering?: readonly string[];
   /** The fewest connections a pod can work with. */
   readonly minimumPerPod: number;
   /** The pool size when the database sets no limit. */
@@ -16,7 +23,7 @@ export interface ConnectionBudgetInput {
 /**
  * Each pod's `maxOpenConns`: the database's connection limit shared evenly by every pod that connects, counting the
  * pods a rollout adds (`rollingPods`), so that a config change or an upgrade does not run the database out of
- * connections while old and new pods both hold their pools.
+ * connections while old and new pods both hold their pools, and every old pod of a `lingering` component besides.
  *
  * Harbor's chart defaults to 900 per pod, against managed plans that allow 22. Throws when the limit cannot give
  * every pod at least `minimumPerPod`, naming the components and their replicas.
@@ -24,7 +31,7 @@ export interface ConnectionBudgetInput {
 export function connectionBudget(input: ConnectionBudgetInput): number {
   const active = Object.entries(input.replicas).filter(([, n]) => n > 0);
   const replicas = active.reduce((a, [, n]) => a + n, 0);
-  const pods = active.reduce((a, [, n]) => a + rollingPods(n), 0);
+  const pods = active.reduce((a, [c, n]) => a + rollingPods(n, input.lingering?.includes(c) ?? false), 0);
   if (input.connectionLimit === undefined) {
     return input.unlimitedPerPod;
   }

@@ -484,6 +484,11 @@ export class Harbor extends Construct {
     this.maxOpenConns = connectionBudget({
       connectionLimit: props.database.connectionLimit,
       replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
+      // on SIGTERM jobservice stops its API and waits for its running jobs (goharbor/harbor v2.15.1
+      // src/jobservice/runtime/bootstrap.go:231-270, `rootContext.WG.Wait`; gocraft/work v0.5.1 `WorkerPool.Stop`), a replication or garbage collection
+      // with its database pool, up to its 120 s grace period, while its successors start; core exits within 3 s
+      // (src/core/main.go:114-136)
+      lingering: ['jobservice'],
       minimumPerPod: MIN_CONNECTIONS_PER_POD,
       unlimitedPerPod: 100,
     });

@@ -552,11 +552,12 @@ describe('Harbor connection budget', () => {
     // named apart from the fixture's own Postgres, whose objects would otherwise share its names
     const pg = new Postgres(chart, 'Pg', { name: 'pg' });
     const harbor = inClusterHarbor(chart, { database: pg.addDatabase('ha', { connectionLimit: 40 }), coreReplicas: 2, jobserviceReplicas: 2, exporter: true });
-    // 2 core, 2 jobservice and an exporter, each Deployment with one more pod while it rolls
-    expect(harbor.maxOpenConns).toBe(Math.floor(40 / (3 + 3 + 2)));
+    // 2 core and an exporter, each Deployment with one more pod while it rolls; 2 jobservice with both their
+    // successors (below)
+    expect(harbor.maxOpenConns).toBe(Math.floor(40 / (3 + 4 + 2)));
     const objects = synth(chart);
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('5');
-    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('5');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-core'))).POSTGRESQL_MAX_OPEN_CONNS.value).toBe('4');
+    expect(envOf(container(find(objects, 'Deployment', 'harbor-exporter'))).HARBOR_DATABASE_MAX_OPEN_CONNS.value).toBe('4');
     // the default rolling update, whose extra pod the budget counts
     expect(find(objects, 'Deployment', 'harbor-core').spec.strategy).toBeUndefined();
   });
@@ -582,8 +583,27 @@ describe('Harbor connection budget', () => {
 
   test('fails at synth time when the limit cannot be met', () => {
     expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
-      .toThrow('invalid database.connectionLimit 25: must give each of the 9 pods that connect (4 core + 3 jobservice, and 2 more while ' +
-        'they roll) at least 4 connections, i.e. be at least 36; raise the limit or lower the replicas');
+      .toThrow('invalid database.connectionLimit 25: must give each of the 11 pods that connect (4 core + 3 jobservice, and 4 more while ' +
+        'they roll) at least 4 connections, i.e. be at least 44; raise the limit or lower the replicas');
+  });
+
+  // On SIGTERM jobservice waits for its running jobs (goharbor/harbor v2.15.1 src/jobservice/runtime/bootstrap.go:
+  // 231-270, its worker pool's Stop in src/jobservice/worker/cworker/c_worker.go:148-156, gocraft/work v0.5.1
+  // WorkerPool.Stop waiting for each worker's job), with its pool, for up to its 120 s grace period. The Deployment
+  // controller counts the surge in its ReplicaSets' spec.replicas (kubernetes/kubernetes
+  // pkg/controller/deployment/util/deployment_util.go NewRSNewReplicas, GetReplicaCountForReplicaSets), which drops
+  // when an old pod is scaled down, not when it is gone: every old jobservice can still hold its pool beside every
+  // new one. Core exits within 3 s of SIGTERM (src/core/main.go:114-136) and keeps the 25% surge.
+  test('counts every old jobservice pod beside its successors while it rolls: twice its replicas', () => {
+    const limit = (jobserviceReplicas: number) => {
+      const chart = testChart('harbor');
+      const pg = new Postgres(chart, 'Pg', { name: 'pg' });
+      return inClusterHarbor(chart, { database: pg.addDatabase('ha', { connectionLimit: 90 }), coreReplicas: 4, jobserviceReplicas }).maxOpenConns;
+    };
+    // 4 core and 1 more while they roll, and 2 × jobservice
+    expect(limit(1)).toBe(Math.floor(90 / (5 + 2)));
+    expect(limit(4)).toBe(Math.floor(90 / (5 + 8)));
+    expect(limit(8)).toBe(Math.floor(90 / (5 + 16)));
   });
 });
 
