@@ -100,6 +100,14 @@ export interface StatefulSetSpec extends DeploymentSpec {
    * @default false
    */
   readonly deleteClaimsWithStatefulSet?: boolean;
+  /**
+   * Delete the volume claims of the replicas a scale-down removes (`persistentVolumeClaimRetentionPolicy` `whenScaled:
+   * Delete`), for volumes that hold only what a replica fetches again (a cache): kept, each would stay bound and
+   * billed for a replica that may never come back. Same feature gate as `deleteClaimsWithStatefulSet`.
+   *
+   * @default false
+   */
+  readonly deleteClaimsOnScaleDown?: boolean;
 }
 
 /**
@@ -162,7 +170,10 @@ export function statefulSet(scope: Construct, id: string, spec: StatefulSetSpec)
       serviceName: spec.serviceName,
       selector: { matchLabels: spec.selector },
       template: podTemplate(scope, spec.labels, { ...spec, spreadSelector: replicas > 1 ? spec.selector : undefined }),
-      persistentVolumeClaimRetentionPolicy: spec.deleteClaimsWithStatefulSet ? { whenDeleted: 'Delete', whenScaled: 'Retain' } : undefined,
+      persistentVolumeClaimRetentionPolicy: spec.deleteClaimsWithStatefulSet || spec.deleteClaimsOnScaleDown ? {
+        whenDeleted: spec.deleteClaimsWithStatefulSet ? 'Delete' : 'Retain',
+        whenScaled: spec.deleteClaimsOnScaleDown ? 'Delete' : 'Retain',
+      } : undefined,
       volumeClaimTemplates: Object.keys(spec.claims).length === 0 ? undefined : Object.entries(spec.claims).map(([name, claim]) => ({
         // the selector's labels only: the API server refuses any change to volumeClaimTemplates, and the full set
         // carries app.kubernetes.io/version, which every image upgrade changes

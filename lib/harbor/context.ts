@@ -191,6 +191,13 @@ export interface ComponentSpec {
   /** For a StatefulSet: each replica's volumes by name. */
   readonly claims?: Record<string, { readonly size: string }>;
   /**
+   * Whether the claims hold only a cache: then they go with the StatefulSet and with the replicas a scale-down
+   * removes.
+   *
+   * @default false
+   */
+  readonly cacheClaims?: boolean;
+  /**
    * Annotations of the workload object.
    *
    * @default - none
@@ -215,7 +222,10 @@ export function defineComponent(scope: Construct, ctx: HarborContext, spec: Comp
     annotations: spec.annotations,
   };
   if (spec.claims) {
-    statefulSet(scope, 'Resource', { ...workload, serviceName: name, claims: spec.claims });
+    statefulSet(scope, 'Resource', {
+      ...workload, serviceName: name, claims: spec.claims,
+      deleteClaimsWithStatefulSet: spec.cacheClaims, deleteClaimsOnScaleDown: spec.cacheClaims,
+    });
   } else {
     deployment(scope, 'Resource', { ...workload, recreate: spec.recreate });
   }

@@ -118,5 +118,8 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
     }],
     volumes: trust.volumes,
     claims: { data: { size: storageSize } },
+    // the volume holds the databases Trivy downloads again when they are missing or stale, and the reports it
+    // writes and deletes during a scan: a replica scaled away, or Trivy turned off, leaves no claim behind
+    cacheClaims: true,
   });
 }

@@ -194,6 +194,22 @@ describe('Harbor components', () => {
   });
 });
 
+describe('Harbor Trivy replicas', () => {
+  // Each replica's volume holds a cache: the databases the adapter's Trivy downloads again when they are missing
+  // (harbor-scanner-trivy v0.36.0 pkg/trivy/wrapper.go:176,190-195: --cache-dir, --skip-db-update only when told)
+  // and the report file it writes and deletes during each scan (:85-95). Scan jobs go through Redis, a published
+  // job taken by one replica under a SETNX lock (pkg/queue/enqueuer.go:100-120, worker.go:78-94), so no replica owns
+  // anything on its volume. A StatefulSet keeps its claims on a scale-down and on delete unless told
+  // (kubernetes/api apps/v1 types.go StatefulSetPersistentVolumeClaimRetentionPolicy, Retain by default).
+  test('deletes the cache claims of the replicas a scale-down removes, and all of them with Trivy', () => {
+    const chart = testChart('harbor');
+    inClusterHarbor(chart, { trivyReplicas: 2 });
+    const trivy = find(synth(chart), 'StatefulSet', 'harbor-trivy');
+    expect(trivy.spec.replicas).toBe(2);
+    expect(trivy.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Delete' });
+  });
+});
+
 describe('Harbor registry storage', () => {
   test('filesystem storage runs one replica, the Recreate strategy and a volume', () => {
     const chart = testChart('harbor');
