@@ -1,6 +1,6 @@
 import {
   API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
-  invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, VALIDATION_RULES,
+  invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, TrustBundle, VALIDATION_RULES,
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
@@ -78,6 +78,13 @@ export interface DefaultStackConfig {
    * @default - none: images are pulled by tag
    */
   readonly imageDigests?: ImageDigests;
+  /**
+   * The CA certificates the CI server and Harbor trust beyond the public ones (`DOCKYARD_CA_BUNDLE`, a PEM file): a
+   * private CA that signs the git server, an OIDC provider or an upstream registry.
+   *
+   * @default - none: the public roots of the images only
+   */
+  readonly trustBundle?: TrustBundle;
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
@@ -216,6 +223,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'each image is pulled as `<reference>@<digest>`, through a mirror too, and one the file leaves out fails the synth',
     allowed: 'a readable file; each line a tagged image reference as `dockyard-images --pairs` lists its source after a synth with ' +
       '`DOCKYARD_IMAGE_MIRROR` set, a space and "sha256:" with 64 lower-case hex digits; blank lines and lines starting with "#" are skipped',
+  },
+  {
+    name: 'DOCKYARD_CA_BUNDLE', default: 'none: the public roots of the images only',
+    meaning: 'a PEM file of the CA certificates the CI server (its git provider: log-in, API, hooks) and Harbor (core, jobservice, Trivy: OIDC, ' +
+      'upstream registries, webhooks, vulnerability databases) trust beside the public ones, e.g. a company CA that signs a self-hosted GitLab ' +
+      '(see [A private CA](#a-private-ca-for-the-git-server-oidc-and-upstream-registries)); clone steps need it in their image',
+    allowed: 'a readable file of one or more "-----BEGIN CERTIFICATE-----" blocks that parse as X.509, and no private key',
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it, with a warning. ' +
@@ -401,6 +415,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     statePath: checkStateOutside(env, outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
+    trustBundle: env.DOCKYARD_CA_BUNDLE === undefined ? undefined : TrustBundle.fromFile(env.DOCKYARD_CA_BUNDLE, 'DOCKYARD_CA_BUNDLE'),
   };
 }
 

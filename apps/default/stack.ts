@@ -80,6 +80,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     admin: config.admin,
     database: (name) => postgres.addDatabase(name),
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
+    trustBundle: config.trustBundle,
     buildNamespace: NAMESPACES.builds,
     extraBuildNamespaces: [NAMESPACES.publish, NAMESPACES.deploys],
     // the API server's endpoint is taken out of every build's internet rule (a private one is out already): only
@@ -126,6 +127,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     redis,
     storage: HarborStorage.filesystem(),
     exposure: harborExposure,
+    trustBundle: config.trustBundle,
   });
   // pipelines push to Harbor at its public host name, which in the cluster often ends at the ingress controller's pods
   // (kube-proxy sends traffic for a load balancer's address straight there), outside the build pods' internet rule

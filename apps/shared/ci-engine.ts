@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneLogStorage, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions,
-  IPostgresDatabase, ISecret, WoodpeckerCi,
+  IPostgresDatabase, TrustBundle, ISecret, WoodpeckerCi,
 } from '../../lib';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
 
@@ -92,6 +92,12 @@ export interface CiEngineSettings {
    * @default DroneLogStorage.database()
    */
   readonly droneLogStorage?: DroneLogStorage;
+  /**
+   * The CA certificates the CI server trusts beside the public ones, for a git provider a private CA signs.
+   *
+   * @default - none
+   */
+  readonly trustBundle?: TrustBundle;
 }
 
 /** The stack's CI engine, with the same settings whichever engine it is. */
@@ -114,6 +120,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
       ...(groupGatesLogin ? filters : { repositoryFilter: filters.repositoryFilter }),
       admin: settings.admin,
       ingress: settings.ingress,
+      trustBundle: settings.trustBundle,
       ...(settings.droneLogStorage ? { logStorage: settings.droneLogStorage } : {}),
     });
     const secretsExtension = new DroneSecretsExtension(scope, 'SecretsExtension');
@@ -129,6 +136,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     database,
     ...woodpeckerAccess(settings.organization, settings.admin, settings.gitProvider),
     ingress: settings.ingress,
+    trustBundle: settings.trustBundle,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
     buildEgress: settings.buildEgress,

@@ -15,6 +15,7 @@ export * from './resources';
 export * from './output-file';
 export * from './secret';
 export * from './synth';
+export { TrustBundle } from './trust-bundle';
 export { toYaml, yamlDoubleQuoted } from './yaml';
 export * from './validation';
 export { SecretStateError } from './secret-files';

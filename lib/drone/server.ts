@@ -11,6 +11,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { emptyDir, httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
+import { mountTrustBundle, TrustBundle } from '../core/trust-bundle';
 import { clusterService } from '../core/service';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { bindDatasource } from '../postgres/datasource';
@@ -73,6 +74,16 @@ export interface DroneServerProps {
   readonly protocol?: ServerProtocol;
   /** The git provider users log in with. */
   readonly gitProvider: GitProvider;
+  /**
+   * CA certificates the server trusts beyond the public ones, for a git provider (its OAuth log-in, API calls and
+   * repository hooks) whose certificate a private CA signs. Drone 2.28.2 gives each forge client a transport whose
+   * `tls.Config` sets no `RootCAs` (harness/harness v2.28.2 cmd/drone-server/inject_client.go:262-269
+   * `defaultTransport`), so it takes Go's system roots, which `SSL_CERT_DIR` extends (see `TrustBundle`). Never
+   * `DRONE_<FORGE>_SKIP_VERIFY`: that accepts any certificate.
+   *
+   * @default - the public roots of the image only
+   */
+  readonly trustBundle?: TrustBundle;
   /**
    * The PostgreSQL database Drone stores its state in. Its password may hold any character except those SASLprep
    * would change, unless SASLprep refuses the password (SCRAM: see the README, "Credential and security model"; a
@@ -329,6 +340,7 @@ export class DroneServer extends Construct implements IDroneServer {
       maxConnections: props.maxConnections, defaultMaxConnections: DroneServer.DEFAULT_MAX_CONNECTIONS,
     });
     props.gitProvider._bind(env);
+    const trust = mountTrustBundle(this, props.trustBundle, env, this.namespace, name);
     checkObject('logStorage', props.logStorage ?? DroneLogStorage.database(), 'must be DroneLogStorage.database(), .s3(...) or .spaces(...)',
       DroneLogStorage)._bind(env);
     if (props.userFilter !== undefined && props.gitProvider.kind === 'GITLAB') {
@@ -394,6 +406,7 @@ export class DroneServer extends Construct implements IDroneServer {
           { volume: 'data', path: '/data' },
           { volume: 'tmp', path: '/tmp' },
           ...database.mounts,
+          ...trust.mounts,
         ],
         // the server listens only after it has reached the database (30 tries a second apart) and run its
         // migrations (harness/harness v2.28.2 cmd/drone-server/main.go:64,94; store/shared/db/conn.go:31-35,64-72),
@@ -411,6 +424,7 @@ export class DroneServer extends Construct implements IDroneServer {
         emptyDir('data', '256Mi'),
         emptyDir('tmp', '256Mi'),
         ...database.volumes,
+        ...trust.volumes,
       ],
     });
     clusterService(this, 'Service', { name, namespace: this.namespace, labels, selector, ports: { http: PORT } });

@@ -32,7 +32,10 @@ export const METRICS = { port: 8001, path: '/metrics', portName: 'http-metrics' 
 export function metricsPortsOf(ctx: HarborContext): Record<string, number> {
   return ctx.scrapers !== undefined ? { [METRICS.portName]: METRICS.port } : {};
 }
-/** Where the CA bundle of Redis is mounted; Go adds the directory to its trust store (`SSL_CERT_DIR`). */
+/**
+ * Where the CA bundle of Redis and the Harbor's `trustBundle` are mounted, as `redis.crt` and `trust-bundle.crt`; Go
+ * adds every file of the directory to its trust store (`SSL_CERT_DIR`, see `TrustBundle`).
+ */
 const CA_DIR = '/etc/harbor-ca';
 /** Where the CA bundle of PostgreSQL is mounted, as `ca.crt`, outside `CA_DIR`: `PGSSLROOTCERT` alone names it. */
 const DATABASE_CA_DIR = '/etc/postgresql-ca';
@@ -59,6 +62,8 @@ export interface HarborContext {
   readonly proxyPeer?: NetworkPeer;
   /** The Prometheus pods admitted to the metrics ports; undefined when metrics are off. */
   readonly scrapers?: readonly NetworkPeer[];
+  /** The Harbor's `trustBundle`, as a projected source, for the components that call servers outside the cluster. */
+  readonly trustBundle?: k8s.VolumeProjection;
 }
 
 /** The name of a component's objects, e.g. `harbor-core`. */
@@ -133,6 +138,14 @@ export interface TrustedPeers {
    * @default false
    */
   readonly registryCache?: boolean;
+  /**
+   * It calls servers a private CA may sign, which the Harbor's `trustBundle` vouches for: the OIDC provider and the
+   * upstream registries of proxy caches and replication (core), replication and webhook jobs (jobservice), the
+   * vulnerability databases' repositories (Trivy).
+   *
+   * @default false
+   */
+  readonly upstream?: boolean;
 }
 
 /**
@@ -153,7 +166,11 @@ export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeer
   if (database.volumes.length > 0) {
     env.value('PGSSLROOTCERT', `${DATABASE_CA_DIR}/${CA_FILE}`);
   }
-  if (!redisCa) {
+  const sources: k8s.VolumeProjection[] = [
+    ...(redisCa ? [{ secret: { name: redisCa.selectorFor(ctx.namespace).name, items: [{ key: redisCa.key, path: 'redis.crt' }] } }] : []),
+    ...(peers.upstream && ctx.trustBundle ? [ctx.trustBundle] : []),
+  ];
+  if (sources.length === 0) {
     return database;
   }
   // an extra certificate directory on top of the image's bundle; the stock entrypoints that rewrite it are skipped
@@ -162,7 +179,7 @@ export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeer
     volumes: [...database.volumes, {
       // projected, as when it held the database's CA too: a pod that trusts Redis's alone keeps its template
       name: 'harbor-ca',
-      projected: { sources: [{ secret: { name: redisCa.selectorFor(ctx.namespace).name, items: [{ key: redisCa.key, path: 'redis.crt' }] } }] },
+      projected: { sources },
     }],
     mounts: [...database.mounts, { volume: 'harbor-ca', path: CA_DIR, readOnly: true }],
   };

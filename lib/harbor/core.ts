@@ -66,7 +66,7 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     env.value('METRIC_SUBSYSTEM', 'core');
   }
   const metricsPorts = metricsPortsOf(ctx);
-  const trust = trustMounts(env, ctx, { database: true, redis: true, registryCache: true });
+  const trust = trustMounts(env, ctx, { database: true, redis: true, registryCache: true, upstream: true });
 
   kube(scope, 'Config', 'ConfigMap', {
     metadata: { name, namespace: ctx.namespace },

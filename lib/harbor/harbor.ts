@@ -8,6 +8,7 @@ import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
+import { TrustBundle } from '../core/trust-bundle';
 import { warnOnce } from '../core/warn';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
@@ -284,6 +285,20 @@ export interface HarborProps {
    */
   readonly oidc?: HarborOidc;
   /**
+   * CA certificates Harbor trusts beyond the public ones, for the servers it calls that a private CA signs: the `oidc`
+   * provider, the upstream registries of proxy caches and replication, webhook receivers, and the Trivy database's
+   * repositories. Core, jobservice and Trivy mount it, read-only, in the directory `SSL_CERT_DIR` names, beside the
+   * Redis CA: Harbor's transports start from Go's system roots (goharbor/harbor v2.15.1
+   * src/common/http/transport.go:61-73 `newDefaultTransport`, an empty `tls.Config`; OIDC with `verifyCert` uses the
+   * default client, src/pkg/oidc/helper.go:108-113 keeps the insecure one for `verifyCert: false`), which
+   * `SSL_CERT_DIR` extends (see `TrustBundle`). Harbor's chart's `caBundleSecretName` instead has each image's
+   * entrypoint append to /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root
+   * filesystem forbids. A change rolls those three, not the registry, portal or exporter.
+   *
+   * @default - the public roots of the images only
+   */
+  readonly trustBundle?: TrustBundle;
+  /**
    * Whether users who sign in (with `oidc`, or users made by hand) may create projects of their own: Harbor's
    * `project_creation_restriction` `everyone` rather than `adminonly`, which the configuration Job sets. A user who
    * creates a project becomes its projectAdmin, so with this on a user could create a project the code declares (a
@@ -537,6 +552,9 @@ export class Harbor extends Construct {
       peer: NetworkPeer.pods(this.namespace, { 'app.kubernetes.io/name': 'harbor', 'app.kubernetes.io/instance': name }),
       proxyPeer: props.exposure?.proxyPeer,
       scrapers: metrics ? [...metrics.scrapers] : undefined,
+      trustBundle: props.trustBundle === undefined ? undefined
+        : checkObject('trustBundle', props.trustBundle, 'must be a TrustBundle: TrustBundle.fromPem(pem), .fromConfigMap(name, key) or .fromSecret(key)', TrustBundle)
+          ._projection(this, this.namespace, `${name}-trust-bundle`),
     };
     const ctx = this.ctx;
 

@@ -58,7 +58,7 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   }
   const metricsPorts = metricsPortsOf(ctx);
   // garbage collection, run here, connects to the registry's cache server to clear it
-  const trust = trustMounts(env, ctx, { database: true, redis: true, registryCache: true });
+  const trust = trustMounts(env, ctx, { database: true, redis: true, registryCache: true, upstream: true });
   kube(scope, 'Config', 'ConfigMap', { metadata: { name, namespace: ctx.namespace }, data: { 'config.yml': jobserviceConfig(workers, metrics) } });
   // jobservice reads no database setting of its own: it loads them, the password with them, from core's
   // configuration API once, at start (goharbor/harbor src/jobservice/job/impl/context.go `Init`: `cfgMgr.Load`, then

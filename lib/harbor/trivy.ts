@@ -92,7 +92,7 @@ export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
   env.atSynth('SCANNER_TRIVY_JAVA_DB_REPOSITORY', () => databaseRepositories(scope, props.javaDbRepositories, JAVA_DB));
   redisEnv(env, ctx, 'SCANNER_REDIS_URL', REDIS_DB.trivy, 'idle_timeout_seconds=30');
   // Trivy opens no database connection: of the peers with a private CA, it reaches only Redis
-  const trust = trustMounts(env, ctx, { redis: true });
+  const trust = trustMounts(env, ctx, { redis: true, upstream: true });
   // the default databases, listed and copied like images (`dockyard-images`, `images.pairs.txt`); repositories given
   // are the user's to fill
   const databases = [[props.dbRepositories, DB], [props.javaDbRepositories, JAVA_DB]] as const;

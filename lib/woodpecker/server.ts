@@ -12,6 +12,7 @@ import { PodFirewall } from '../core/network';
 import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { serviceAccount } from '../core/rbac';
+import { mountTrustBundle, TrustBundle } from '../core/trust-bundle';
 import { GIT_PROVIDER_RULE, GitProvider } from '../ci/git-provider';
 import { ServerProtocol } from '../ci/server-protocol';
 import { sessionDuration } from '../ci/session-hours';
@@ -155,6 +156,17 @@ export interface WoodpeckerServerSettings {
   readonly protocol?: ServerProtocol;
   /** The git provider (Woodpecker's forge) users log in with. */
   readonly gitProvider: GitProvider;
+  /**
+   * CA certificates the server trusts beyond the public ones, for a forge (its OAuth log-in, API calls and repository
+   * hooks) whose certificate a private CA signs. Woodpecker v3.17.0's forge clients set no `RootCAs`, only
+   * `InsecureSkipVerify` from `WOODPECKER_<FORGE>_SKIP_VERIFY` (server/forge/gitlab/gitlab.go:110-111,
+   * server/forge/gitlab/helper.go:37-40, server/forge/gitea/gitea.go:108 and 598-602, server/forge/github/github.go:
+   * 465-477), so they take Go's system roots, which `SSL_CERT_DIR` extends (see `TrustBundle`). Skipping verification
+   * is never offered: it accepts any certificate.
+   *
+   * @default - the public roots of the image only
+   */
+  readonly trustBundle?: TrustBundle;
   /**
    * The PostgreSQL database Woodpecker stores its state in; it must exist (Woodpecker creates only its tables). Its
    * password may hold any character except those SASLprep would change, unless SASLprep refuses the password (a
@@ -351,6 +363,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     // databases"). Re-read setup.go on a new pin: wired again, a key encrypts data and must never rotate by accident.
     const database = bindDatabase(env, { scope: this, namespace, database: props.database, maxConnections: props.maxConnections });
     bindForge(env, props.gitProvider);
+    const trust = mountTrustBundle(this, props.trustBundle, env, namespace, name);
     const forge = forgeName(props.gitProvider);
     this.forge = forge;
     if (props.admins !== undefined) {
@@ -420,7 +433,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
         // nothing else is writable: with PostgreSQL and the database log store the server writes no file (its only
         // writes are the file log store and the sqlite database, server/services/log/file/file.go:46 and
         // cmd/server/setup.go:72-76), so the read-only root needs no volume
-        mounts: database.mounts.length > 0 ? database.mounts : undefined,
+        mounts: database.mounts.length + trust.mounts.length > 0 ? [...database.mounts, ...trust.mounts] : undefined,
         // it listens only after its store is set up: up to 10 connection tries with exponential backoff, then the
         // xorm migrations (cmd/server/server.go:101-111, setup.go:93, flags.go:60-65), each rolled back if it fails
         // (server/store/datastore/migration/migration.go:28-29), so a kill mid-way starts it over: 600 s, not 150,
@@ -438,7 +451,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
         resources: props.resources ?? Resources.of({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
         goMemoryLimit: true,
       }],
-      volumes: database.volumes.length > 0 ? database.volumes : undefined,
+      volumes: database.volumes.length + trust.volumes.length > 0 ? [...database.volumes, ...trust.volumes] : undefined,
     });
     kube(this, 'Service', 'Service', {
       metadata: { name, namespace, labels },

@@ -4,7 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '../../apps/default/config';
-import { ApiServerEndpoint, describeValue, NetworkPeer, ValidationError } from '../../lib';
+import { generateKeyPairSync } from 'crypto';
+import { ApiServerEndpoint, describeValue, NetworkPeer, TrustBundle, ValidationError } from '../../lib';
+import { selfSignedCertificatePem } from '../../lib/core/x509';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -417,7 +419,7 @@ describe('default stack configuration', () => {
       'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
       'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_PASSWORD',
       'DOCKYARD_DOCKERHUB_USER', 'DOCKYARD_DOCKERHUB_TOKEN', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE',
-      'DOCKYARD_API_SERVER', 'DOCKYARD_IMAGE_DIGESTS',
+      'DOCKYARD_API_SERVER', 'DOCKYARD_IMAGE_DIGESTS', 'DOCKYARD_CA_BUNDLE',
       'DOCKYARD_TEAMS', 'DOCKYARD_DEBUG',
     ]);
     for (const v of CONFIG_VARIABLES) {
@@ -449,6 +451,27 @@ describe('default stack configuration', () => {
 function shown(value: string): string {
   return JSON.stringify(value).length > 200 ? `${JSON.stringify(`${value.slice(0, 64)}…`)} (${value.length} characters)` : JSON.stringify(value);
 }
+
+describe('DOCKYARD_CA_BUNDLE', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-ca-config-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('reads a PEM file; without it there is no bundle', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const file = path.join(dir, 'ca.pem');
+    fs.writeFileSync(file, selfSignedCertificatePem(privateKey, { commonName: 'Acme Root CA', days: 2, notBefore: new Date('2026-12-01T00:00:00Z') }));
+    expect(loadConfig({ DOCKYARD_CA_BUNDLE: file }).trustBundle).toBeInstanceOf(TrustBundle);
+    expect(loadConfig({}).trustBundle).toBeUndefined();
+  });
+
+  test('a file that cannot be read, or that holds no certificate, fails in one line naming the variable', () => {
+    const missing = path.join(dir, 'missing.pem');
+    expect(failure({ DOCKYARD_CA_BUNDLE: missing })).toBe(`invalid DOCKYARD_CA_BUNDLE "${missing}": cannot be read (ENOENT): it must be a PEM file of CA certificates`);
+    const bad = path.join(dir, 'bad.pem');
+    fs.writeFileSync(bad, '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n');
+    expect(failure({ DOCKYARD_CA_BUNDLE: bad })).toMatch(/^invalid DOCKYARD_CA_BUNDLE <redacted>: must be the PEM of one or more certificates/);
+  });
+});
 
 describe('DOCKYARD_IMAGE_DIGESTS', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-digests-config-'));

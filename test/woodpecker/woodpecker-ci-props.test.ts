@@ -2,6 +2,9 @@
 // as it is: an engine renders its server and build namespaces exactly as the parts made alone with the same settings.
 import { GitProvider, IngressTls, PodSecurityLevel, Postgres, Secret, ServerProtocol, ServiceExposure } from '../../lib';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions, WoodpeckerCi, WoodpeckerServer, WoodpeckerServerSettings } from '../../lib/woodpecker';
+import { TrustBundle } from '../../lib/core/trust-bundle';
+import { selfSignedCertificatePem } from '../../lib/core/x509';
+import { generateKeyPairSync } from 'crypto';
 import { synth, testChart } from '../util';
 
 /** A value other than the default for every server setting; `namespace` differs from the chart's. */
@@ -17,8 +20,12 @@ function serverSettings(chart: ReturnType<typeof testChart>): Required<Woodpecke
     exposure: ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
     // set apart: the server refuses it together with exposure (one of the two is passed at a time below)
     ingress: { className: 'traefik' },
+    trustBundle: TrustBundle.fromPem(CA_PEM),
   };
 }
+
+const CA_PEM = selfSignedCertificatePem(generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey,
+  { commonName: 'Test CA', days: 2, notBefore: new Date('2026-12-01T00:00:00Z') });
 
 /**
  * A value other than the default for every build setting: two sets, as the Pod Security level shows only on build
