@@ -289,8 +289,8 @@ export interface HarborProps {
    * provider, the upstream registries of proxy caches and replication, webhook receivers, and the Trivy database's
    * repositories. Core, jobservice and Trivy mount it, read-only, in the directory `SSL_CERT_DIR` names, beside the
    * Redis CA: Harbor's transports start from Go's system roots (goharbor/harbor v2.15.1
-   * src/common/http/transport.go:61-73 `newDefaultTransport`, an empty `tls.Config`; OIDC with `verifyCert` uses the
-   * default client, src/pkg/oidc/helper.go:108-113 keeps the insecure one for `verifyCert: false`), which
+   * src/common/http/transport.go:62-74 `newDefaultTransport`, an empty `tls.Config`; OIDC with `verifyCert` takes a
+   * plain `http.Client`, the insecure transport only without it: src/pkg/oidc/helper.go:243-253 `clientCtx`), which
    * `SSL_CERT_DIR` extends (see `TrustBundle`). Harbor's chart's `caBundleSecretName` instead has each image's
    * entrypoint append to /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root
    * filesystem forbids. A change rolls those three, not the registry, portal or exporter.

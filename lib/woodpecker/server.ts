@@ -160,8 +160,8 @@ export interface WoodpeckerServerSettings {
    * CA certificates the server trusts beyond the public ones, for a forge (its OAuth log-in, API calls and repository
    * hooks) whose certificate a private CA signs. Woodpecker v3.17.0's forge clients set no `RootCAs`, only
    * `InsecureSkipVerify` from `WOODPECKER_<FORGE>_SKIP_VERIFY` (server/forge/gitlab/gitlab.go:110-111,
-   * server/forge/gitlab/helper.go:37-40, server/forge/gitea/gitea.go:108 and 598-602, server/forge/github/github.go:
-   * 465-477), so they take Go's system roots, which `SSL_CERT_DIR` extends (see `TrustBundle`). Skipping verification
+   * server/forge/gitlab/helper.go:37-40, server/forge/gitea/gitea.go:108 and 597-602, server/forge/github/github.go:
+   * 465-477 and 518-527), so they take Go's system roots, which `SSL_CERT_DIR` extends (see `TrustBundle`). Skipping verification
    * is never offered: it accepts any certificate.
    *
    * @default - the public roots of the image only
