@@ -151,6 +151,8 @@ export interface DroneRunnerBuildSettings {
   readonly image?: Image;
   /**
    * The image that clones the repository in every pipeline (`DRONE_IMAGE_CLONE`); relocated like the runner's own.
+   * For a git server a private CA signs, give one built from `CLONE_IMAGE` with that CA in its system bundle: the
+   * runner mounts no file into the clone step (README, "A private CA for the git server, OIDC and upstream registries").
    *
    * @default DroneKubeRunner.CLONE_IMAGE
    */

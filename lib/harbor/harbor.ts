@@ -291,7 +291,9 @@ export interface HarborProps {
    * Redis CA: Harbor's transports start from Go's system roots (goharbor/harbor v2.15.1
    * src/common/http/transport.go:62-74 `newDefaultTransport`, an empty `tls.Config`; OIDC with `verifyCert` takes a
    * plain `http.Client`, the insecure transport only without it: src/pkg/oidc/helper.go:243-253 `clientCtx`), which
-   * `SSL_CERT_DIR` extends (see `TrustBundle`). Harbor's chart's `caBundleSecretName` instead has each image's
+   * `SSL_CERT_DIR` extends (see `TrustBundle`); the Trivy adapter starts trivy, which downloads the databases, with
+   * its own environment (goharbor/harbor-scanner-trivy v0.36.0 pkg/trivy/wrapper.go:241-243), so trivy reads the same
+   * directory. Harbor's chart's `caBundleSecretName` instead has each image's
    * entrypoint append to /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root
    * filesystem forbids. A change rolls those three, not the registry, portal or exporter.
    *

@@ -111,7 +111,9 @@ export interface WoodpeckerServerOptions {
   readonly sessionHours?: number;
   /**
    * The image that clones the repository in every pipeline (`WOODPECKER_DEFAULT_CLONE_PLUGIN`); relocated like the
-   * server's own. Woodpecker trusts it with the git credentials (`cmd/server/setup.go:200-202`).
+   * server's own. Woodpecker trusts it with the git credentials (`cmd/server/setup.go:200-202`). For a forge a private
+   * CA signs, give one built from `CLONE_IMAGE` with that CA in its system bundle: `trustBundle` reaches the server,
+   * not the clone step (README, "A private CA for the git server, OIDC and upstream registries").
    *
    * @default WoodpeckerServer.CLONE_IMAGE
    */
