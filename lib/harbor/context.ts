@@ -146,6 +146,13 @@ export interface TrustedPeers {
    * @default false
    */
   readonly upstream?: boolean;
+  /**
+   * It reaches the registry's storage at an endpoint a private CA may sign (`storageMayUsePrivateCa`): the registry
+   * and registryctl, which the Harbor's `trustBundle` then reaches too.
+   *
+   * @default false
+   */
+  readonly storage?: boolean;
 }
 
 /**
@@ -168,7 +175,7 @@ export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeer
   }
   const sources: k8s.VolumeProjection[] = [
     ...(redisCa ? [{ secret: { name: redisCa.selectorFor(ctx.namespace).name, items: [{ key: redisCa.key, path: 'redis.crt' }] } }] : []),
-    ...(peers.upstream && ctx.trustBundle ? [ctx.trustBundle] : []),
+    ...((peers.upstream || peers.storage) && ctx.trustBundle ? [ctx.trustBundle] : []),
   ];
   if (sources.length === 0) {
     return database;
@@ -183,6 +190,18 @@ export function trustMounts(env: EnvVars, ctx: HarborContext, peers: TrustedPeer
     }],
     mounts: [...database.mounts, { volume: 'harbor-ca', path: CA_DIR, readOnly: true }],
   };
+}
+
+/**
+ * For a second container of a pod whose first mounts `trustMounts(env, ctx, peers)`'s volume: the same directory, when
+ * that volume holds the Harbor's `trustBundle` for `storage` (registryctl beside the registry). Nothing otherwise.
+ */
+export function sharedTrustMount(env: EnvVars, ctx: HarborContext, storage: boolean): NonNullable<ContainerSpec['mounts']> {
+  if (!storage || !ctx.trustBundle) {
+    return [];
+  }
+  env.value('SSL_CERT_DIR', CA_DIR);
+  return [{ volume: 'harbor-ca', path: CA_DIR, readOnly: true }];
 }
 
 /** What one Harbor component runs. */

@@ -295,7 +295,9 @@ export interface HarborProps {
    * its own environment (goharbor/harbor-scanner-trivy v0.36.0 pkg/trivy/wrapper.go:241-243), so trivy reads the same
    * directory. Harbor's chart's `caBundleSecretName` instead has each image's
    * entrypoint append to /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root
-   * filesystem forbids. A change rolls those three, not the registry, portal or exporter.
+   * filesystem forbids. With S3 storage at an https `regionEndpoint` other than Spaces, such as MinIO, the registry
+   * and registryctl trust it too (`storageMayUsePrivateCa`). A change rolls exactly the pods that mount it: never the
+   * portal or exporter, and the registry only for such storage.
    *
    * @default - the public roots of the images only
    */

@@ -7,9 +7,9 @@ import { ContainerSpec, httpGet, probesOf } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { IRedis } from '../redis';
 import { bindRedisPassword } from '../redis/redis-ref';
-import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, trustMounts } from './context';
+import { componentName, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, resourcesOr, sharedTrustMount, trustMounts } from './context';
 import { defineYamlString } from './registry-yaml-string';
-import { HarborStorage, REGISTRY_DATA } from './storage';
+import { HarborStorage, REGISTRY_DATA, storageMayUsePrivateCa } from './storage';
 
 const CONFIG = '/etc/registry/config.yml';
 
@@ -183,13 +183,16 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
   const metricsPorts = metricsPortsOf(ctx);
   const env = registryEnv(ctx, { redis: true });
   // the registry reads Redis (its blob descriptor cache) and the bucket, never the database
-  const trust = trustMounts(env, ctx, { registryCache: true });
+  const privateStorage = storageMayUsePrivateCa(ctx.storage);
+  const trust = trustMounts(env, ctx, { registryCache: true, storage: privateStorage });
   // registryctl opens no connection to Redis or the database (goharbor/harbor v2.15.1 src/registryctl reads neither):
   // it reaches only the storage, with a driver it builds from the registry's config.yml (config/config.go
   // `setStorageDriver`), so it gets no Redis setting, nor the password
   const controllerEnv = registryEnv(ctx, { redis: false });
   controllerEnv.secret('CORE_SECRET', ctx.credentials.coreSecret);
   controllerEnv.secret('JOBSERVICE_SECRET', ctx.credentials.jobserviceSecret);
+  // its garbage collection reads and deletes blobs in the storage, so it trusts what the registry trusts for it
+  const controllerTrust = sharedTrustMount(controllerEnv, ctx, privateStorage);
   return defineComponent(scope, ctx, {
     component: 'registry',
     // more than one on a volume is refused by Harbor (`registryReplicas`)
@@ -216,7 +219,8 @@ export function defineRegistry(scope: Construct, ctx: HarborContext, props: { re
         command: ['/home/harbor/harbor_registryctl', '-c', '/etc/registryctl/config.yml'],
         ports: { controller: 8080 },
         env: controllerEnv,
-        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true }],
+        mounts: [...dataMount, configMount, { volume: 'config', path: '/etc/registryctl/config.yml', subPath: 'ctl-config.yml', readOnly: true },
+          ...controllerTrust],
         probes: probesOf(httpGet('/api/health', 'controller'), 120),
         resources: resourcesOr(props.controllerResources, ['50m', '500m', '64Mi', '256Mi']),
         goMemoryLimit: true,

@@ -264,5 +264,22 @@ function isSpacesHost(host: string): boolean {
   return name === 'digitaloceanspaces.com' || name.endsWith('.digitaloceanspaces.com');
 }
 
+/**
+ * Whether the registry reaches its storage at an S3-compatible `regionEndpoint` over HTTPS other than Spaces, one a
+ * private CA may sign: the registry and registryctl then trust the Harbor's `trustBundle`. distribution's S3 driver
+ * keeps `http.DefaultTransport`, Go's system roots, unless `skipverify` (goharbor/distribution release/2.8
+ * registry/storage/driver/s3-aws/s3.go:436-450), and registryctl builds the same driver from the same config.yml.
+ *
+ * @internal
+ */
+export function storageMayUsePrivateCa(storage: HarborStorage): boolean {
+  const endpoint = storage.s3?.regionEndpoint;
+  if (endpoint === undefined) {
+    return false;
+  }
+  const url = new URL(endpoint);
+  return url.protocol === 'https:' && !isSpacesHost(url.hostname);
+}
+
 /** Where the registry keeps blobs on a filesystem volume. */
 export const REGISTRY_DATA = '/storage';

@@ -6,7 +6,7 @@ import * as tls from 'tls';
 import { App } from 'cdk8s';
 import { loadConfig } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
-import { ExternalRedis, GitProvider, Postgres, Secret, SecretKey, TrustBundle, WoodpeckerServer } from '../../lib';
+import { ExternalRedis, GitProvider, HarborStorage, Postgres, Secret, SecretKey, TrustBundle, WoodpeckerServer } from '../../lib';
 import { CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
 import { droneServer } from '../drone/fixtures';
 import { inClusterHarbor } from '../harbor/fixtures';
@@ -146,6 +146,38 @@ describe('TrustBundle on Harbor', () => {
     const before = render(COMPANY_CA);
     expect(changed(before, render(COMPANY_CA))).toEqual([]);
     expect(changed(before, render(`${COMPANY_CA}${PUBLIC_CA}`))).toEqual(['Deployment/harbor-core', 'Deployment/harbor-jobservice', 'StatefulSet/harbor-trivy']);
+  });
+
+  // distribution's S3 driver keeps http.DefaultTransport unless skipverify (goharbor/distribution release/2.8
+  // registry/storage/driver/s3-aws/s3.go:436-450), and registryctl builds the same driver for garbage collection
+  test('an S3-compatible endpoint over https (not Spaces) brings it to the registry and registryctl too, and rolls them', () => {
+    const render = (pem: string, regionEndpoint?: string) => {
+      const chart = testChart('harbor');
+      const keys = Secret.fromSecretName(chart, 'S3', 's3');
+      inClusterHarbor(chart, {
+        trustBundle: TrustBundle.fromPem(pem),
+        storage: HarborStorage.s3({ bucket: 'images', region: 'us-east-1', regionEndpoint, accessKey: keys.key('a'), secretKey: keys.key('s') }),
+      });
+      return synth(chart);
+    };
+    const objects = render(COMPANY_CA, 'https://minio.acme.internal:9000');
+    const registry = find(objects, 'Deployment', 'harbor-registry');
+    for (const name of ['registry', 'registryctl']) {
+      const c = container(registry, name);
+      expect([name, envOf(c).SSL_CERT_DIR?.value]).toEqual([name, '/etc/harbor-ca']);
+      expect(c.volumeMounts).toContainEqual({ name: 'harbor-ca', mountPath: '/etc/harbor-ca', readOnly: true });
+    }
+    expect(registry.spec.template.spec.volumes).toContainEqual({
+      name: 'harbor-ca', projected: { sources: [{ configMap: { name: 'harbor-trust-bundle', items: [{ key: 'ca.crt', path: 'trust-bundle.crt' }] } }] },
+    });
+    expect(changed(checksums(objects), checksums(render(`${COMPANY_CA}${PUBLIC_CA}`, 'https://minio.acme.internal:9000')))).toEqual([
+      'Deployment/harbor-core', 'Deployment/harbor-jobservice', 'Deployment/harbor-registry', 'StatefulSet/harbor-trivy',
+    ]);
+    // AWS itself, Spaces, and plain http have nothing a private CA signs
+    for (const endpoint of [undefined, 'https://fra1.digitaloceanspaces.com', 'http://minio.acme.internal:9000']) {
+      const pod = JSON.stringify(find(render(COMPANY_CA, endpoint), 'Deployment', 'harbor-registry').spec.template);
+      expect([endpoint, pod]).toEqual([endpoint, expect.not.stringContaining('trust-bundle')]);
+    }
   });
 
   test('a new CA rolls the Drone server and nothing else of the engine', () => {
