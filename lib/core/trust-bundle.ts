@@ -20,8 +20,8 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
  * The CA certificates the platform's servers trust beyond the public ones their images carry: a company's private CA
  * that signs a self-hosted GitLab, GitHub Enterprise or Gitea, an OIDC provider, or an upstream registry.
  *
- * A consumer (the Drone and Woodpecker servers, Harbor core, jobservice and Trivy) mounts it read-only in a
- * directory that `SSL_CERT_DIR` names. Each of them is a Go program whose TLS clients take the system roots
+ * A consumer (the Drone and Woodpecker servers; Harbor core, jobservice and Trivy, and the registry for S3 storage at a
+ * private endpoint) mounts it read-only in a directory that `SSL_CERT_DIR` names. Each of them is a Go program whose TLS clients take the system roots
  * (`tls.Config.RootCAs` nil, or `x509.SystemCertPool()`), and Go's `loadSystemRoots` reads the first of its bundle
  * files that exists (the image's own) and then every file of each `SSL_CERT_DIR` directory, which replaces only the
  * default directories, skipping only symlinks whose target has no "/" (golang/go src/crypto/x509/root_unix.go

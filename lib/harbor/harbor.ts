@@ -293,9 +293,9 @@ export interface HarborProps {
    * plain `http.Client`, the insecure transport only without it: src/pkg/oidc/helper.go:243-253 `clientCtx`), which
    * `SSL_CERT_DIR` extends (see `TrustBundle`); the Trivy adapter starts trivy, which downloads the databases, with
    * its own environment (goharbor/harbor-scanner-trivy v0.36.0 pkg/trivy/wrapper.go:241-243), so trivy reads the same
-   * directory. Harbor's chart's `caBundleSecretName` instead has each image's
-   * entrypoint append to /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root
-   * filesystem forbids. With S3 storage at an https `regionEndpoint` other than Spaces, such as MinIO, the registry
+   * directory. Harbor's chart's `caBundleSecretName` instead has each image's entrypoint append to
+   * /etc/pki/tls/certs/ca-bundle.crt (make/photon/common/install_cert.sh), which a read-only root filesystem
+   * forbids. With S3 storage at an https `regionEndpoint` other than Spaces, such as MinIO, the registry
    * and registryctl trust it too (`storageMayUsePrivateCa`). A change rolls exactly the pods that mount it: never the
    * portal or exporter, and the registry only for such storage.
    *

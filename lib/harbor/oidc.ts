@@ -72,8 +72,9 @@ export interface HarborOidcOptions {
    */
   readonly autoOnboard?: boolean;
   /**
-   * Whether Harbor checks the provider's TLS certificate. Turn it off only for a provider whose certificate no CA in
-   * core's image signs.
+   * Whether Harbor checks the provider's TLS certificate. For a provider a private CA signs, keep it on and give the
+   * Harbor that CA as its `trustBundle`: turned off, core accepts any certificate, so whoever sits between core and
+   * the provider can answer for it (goharbor/harbor v2.15.1 src/pkg/oidc/helper.go:243-253 `clientCtx`).
    *
    * @default true
    */
