@@ -212,6 +212,20 @@ export interface DroneRunnerBuildSettings {
    */
   readonly tmate?: boolean;
   /**
+   * Give the forge login Drone sends with each build (the netrc: for a private repository, the OAuth token of the
+   * user who activated it, harness v2.28.2 `service/netrc/netrc.go:53-90`) to the clone step only
+   * (`DRONE_NETRC_CLONE_ONLY`). Otherwise the runner puts it, as `DRONE_NETRC_USERNAME`, `DRONE_NETRC_PASSWORD` and
+   * `DRONE_NETRC_FILE`, into every step (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:492-496`), where
+   * a pull request's code, a fork's included, and every tool a step runs read it: a token that reads and writes
+   * whatever that user can, in every repository. This is not a boundary against a hostile pipeline: a step that asks
+   * for it (`from_secret: DRONE_NETRC_PASSWORD`) still gets it from the pod's Secret (`compiler.go:503-511`), as does
+   * the first step of a pipeline with `clone: disable` (`compiler.go:495` gives it to step 0, whichever step that is);
+   * see the README's "What a pull request can ask for". A step that needs the login, say to push a tag, asks for it so.
+   *
+   * @default true
+   */
+  readonly netrcCloneOnly?: boolean;
+  /**
    * How long a stopping runner may take, in seconds (`terminationGracePeriodSeconds`). On SIGTERM (a rollout, such as
    * the one a team's onboarding causes by changing the policies; a node drain) the runner takes no new stage and
    * finishes those it runs: it runs each with a context no signal cancels (drone/runner-go v1.12.0
@@ -450,11 +464,11 @@ export class DroneKubeRunner extends Construct {
     this.buildEgress = copyBuildEgress(props.buildEgress ?? {});
     const {
       image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
-      gracePeriodSec, limitEvents, limitTrusted,
+      netrcCloneOnly, gracePeriodSec, limitEvents, limitTrusted,
     } = props;
     this.buildSettings = {
       image: runnerImage, cloneImage, placeholderImage, buildResources: givenResources, buildMaxCpu, buildMaxMemory, buildEphemeralStorageLimit, tmate,
-      gracePeriodSec, limitEvents: limitEvents && [...limitEvents], limitTrusted,
+      netrcCloneOnly, gracePeriodSec, limitEvents: limitEvents && [...limitEvents], limitTrusted,
     };
     this.buildScopes = new BuildNamespaceSet(runnerOwner(namespace), buildContext, this);
     this.builds = new Construct(this, 'Builds');
@@ -483,6 +497,9 @@ export class DroneKubeRunner extends Construct {
     env.value('DRONE_POLICY_FILE', `${CONFIG_DIR}/policies.yaml`);
     env.value('DRONE_NAMESPACE_RULES_FILE', `${CONFIG_DIR}/namespace-rules.yaml`);
     env.value('DRONE_TMATE_ENABLED', String(props.tmate ?? false));
+    // the forge login to the clone step alone: left to the runner's default, every step of a private repository's
+    // pipeline, a pull request's too, held its activating user's OAuth token (see netrcCloneOnly)
+    env.value('DRONE_NETRC_CLONE_ONLY', String(props.netrcCloneOnly ?? true));
     const buildImages = [props.cloneImage ?? DroneKubeRunner.CLONE_IMAGE, props.placeholderImage ?? DroneKubeRunner.PLACEHOLDER_IMAGE,
       ...(props.tmate ? [DroneKubeRunner.TMATE_IMAGE] : [])];
     env.image('DRONE_IMAGE_CLONE', this, buildImages[0]);

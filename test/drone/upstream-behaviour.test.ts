@@ -11,6 +11,7 @@ import { mostDuringRollout, servingDuringRollout } from '../core/rollout-model';
 import { droneServer } from './fixtures';
 import {
   BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
+  stepsWithNetrc,
 } from './upstream';
 
 /** A container's literal env values. */
@@ -528,5 +529,46 @@ describe('a stopping runner finishes the stages it runs (drone-runner-kube v1.0.
     const stage = { ranMin: 0, needsMin: 85, timeoutMin: 90 };
     expect(stageOnSigterm(grace(), stage, CLEANUP_SEC)).toBe('killed');
     expect(stageOnSigterm(grace({ gracePeriodSec: 95 * 60 }), stage, CLEANUP_SEC)).toBe('finishes');
+  });
+});
+
+// The forge login Drone sends with every build of a private repository: the OAuth token of the user who activated it
+// (harness v2.28.2 service/netrc/netrc.go:53-90, operator/manager/manager.go:488-511), a pull request's build and a
+// fork's included. drone-runner-kube v1.0.0-rc.5 puts it into every step unless DRONE_NETRC_CLONE_ONLY
+// (engine/compiler/compiler.go:492-496; command/daemon/config.go:91-92), so a pull request's code, and every tool a
+// step runs, read a token that writes to every repository that user can.
+describe('the forge login of a private repository\'s build (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-511)', () => {
+  const runnerEnv = (props: object = {}) => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), ...props });
+    return values(find(synth(chart), 'Deployment', 'drone-runner'));
+  };
+  const pullRequest = {
+    kind: 'pipeline', type: 'kubernetes', name: 'default',
+    steps: [{ name: 'test', image: 'node:22', commands: ['npm ci', 'npm test'] }, { name: 'report', image: 'alpine:3.21', commands: ['env'] }],
+  };
+
+  test('by default only the clone step holds it: the pipeline\'s own steps, and what they run, do not', () => {
+    expect(stepsWithNetrc(pullRequest, runnerEnv(), { private: true })).toEqual(['clone']);
+  });
+
+  test('the runner\'s own default gave it to every step', () => {
+    expect(stepsWithNetrc(pullRequest, {}, { private: true })).toEqual(['clone', 'test', 'report']);
+    expect(stepsWithNetrc(pullRequest, runnerEnv({ netrcCloneOnly: false }), { private: true })).toEqual(['clone', 'test', 'report']);
+  });
+
+  test('a public repository\'s builds get none (no DRONE_GIT_ALWAYS_AUTH)', () => {
+    const chart = testChart('ci');
+    droneServer(chart);
+    expect(values(find(synth(chart), 'Deployment', 'drone')).DRONE_GIT_ALWAYS_AUTH).toBeUndefined();
+    expect(stepsWithNetrc(pullRequest, {}, { private: false })).toEqual([]);
+  });
+
+  // not a boundary: what a hostile pipeline still gets, as the README's "What a pull request can ask for" says
+  test('a pipeline that disables its clone, or asks for the login by name, still gets it (upstream, documented)', () => {
+    const env = runnerEnv();
+    expect(stepsWithNetrc({ ...pullRequest, clone: { disable: true } }, env, { private: true })).toEqual(['test']);
+    const asking = { ...pullRequest, steps: [pullRequest.steps[0], { ...pullRequest.steps[1], environment: { T: { from_secret: 'DRONE_NETRC_PASSWORD' } } }] };
+    expect(stepsWithNetrc(asking, env, { private: true })).toEqual(['clone', 'report']);
   });
 });

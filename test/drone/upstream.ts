@@ -480,3 +480,32 @@ export function droneBuildPod(pipeline: any, env: Record<string, string | undefi
   });
   return { annotations: {}, containers, initContainers: [], volumes: [{ name: '_workspace', emptyDir: {} }] };
 }
+
+/** A Go `strconv.ParseBool` true, as envconfig reads a bool (`DRONE_NETRC_CLONE_ONLY`, `command/daemon/config.go:91-92`). */
+const goTrue = (v: string | undefined) => ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v ?? '');
+
+/**
+ * The steps of `pipeline` (one document of a `.drone.yml`, `clone` standing for the clone step) whose containers hold
+ * the forge login Drone sends with the build (the netrc), on a runner with `env`, for a repository that is `private`
+ * or not:
+ *
+ * - harness v2.28.2 `service/netrc/netrc.go:55-58`: no netrc for a public repository unless private mode
+ *   (`DRONE_GIT_ALWAYS_AUTH`, which Dockyard never sets); else the activating user's OAuth token (`:74-89`), which
+ *   `operator/manager/manager.go:488-511` sends with every build of the repository, whatever its event;
+ * - drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:355-367,375-430`: the clone step first unless
+ *   `clone.disable`, then the services, then the steps;
+ * - `compiler.go:492-496`: every step gets `DRONE_NETRC_*`, or with `DRONE_NETRC_CLONE_ONLY` the first one only, the
+ *   clone step or, with `clone.disable`, the pipeline's own first service or step;
+ * - `compiler.go:503-511` with `engine/compiler/step.go:62-70`: a step whose `environment` asks `from_secret` for a
+ *   name already among the pod's secrets (`DRONE_NETRC_PASSWORD` is, `compiler.go:804-807`) gets it from there, the
+ *   secrets extension never asked.
+ */
+export function stepsWithNetrc(pipeline: any, env: Record<string, string | undefined>, repo: { private: boolean }): string[] {
+  if (!repo.private) {
+    return [];
+  }
+  const steps: any[] = [...(pipeline.clone?.disable ? [] : [{ name: 'clone' }]), ...(pipeline.services ?? []), ...(pipeline.steps ?? [])];
+  const cloneOnly = goTrue(env.DRONE_NETRC_CLONE_ONLY);
+  const asks = (step: any) => Object.values(step.environment ?? {}).some((v: any) => typeof v?.from_secret === 'string' && v.from_secret.startsWith('DRONE_NETRC_'));
+  return steps.filter((step, i) => !cloneOnly || i === 0 || asks(step)).map((step) => step.name);
+}

@@ -154,6 +154,14 @@ describe('where the dedicated runner places a team\'s builds (drone-runner-kube)
     expect(env.DRONE_NAMESPACE_DEFAULT).toBe('infra-pull-requests');
   });
 
+  test('its steps get the forge login as the shared runner\'s do: in the clone step only (test/drone/upstream.ts stepsWithNetrc)', () => {
+    expect(env.DRONE_NETRC_CLONE_ONLY).toBe('true');
+    // and as the shared runner is told (runner.buildSettings)
+    const p = platform(undefined, { runner: { netrcCloneOnly: false } });
+    p.teams.addTeam({ name: 'infra', repos: ['acme/infra'], dedicatedRunner: true });
+    expect(runnerView(p.objects(), 'drone-runner-infra').env.DRONE_NETRC_CLONE_ONLY).toBe('false');
+  });
+
   test('a fork\'s pull request runs in the pull-request namespace as default, whatever its pipeline asks', () => {
     for (const pipeline of [{}, hostile, { serviceAccountName: 'deployer' }]) {
       expect(placeBuild(env, policies, rules, { repo: 'acme/infra', event: 'pull_request', ref: 'refs/pull/7/head' }, pipeline))
