@@ -231,12 +231,33 @@ export interface DroneServerProps {
    */
   readonly metrics?: DroneMetricsOptions;
   /**
+   * The forge login Drone sends with every build of a private repository (the netrc), instead of the OAuth token of
+   * the user who activated the repository (`DRONE_GIT_USERNAME`, `DRONE_GIT_PASSWORD`: harness v2.28.2
+   * `service/netrc/netrc.go:63-67`, `cmd/drone-server/config/config.go:96-97`). That token reads and writes whatever
+   * its user can, and a pull request's pipeline, a fork's included, can read it whatever the runner does
+   * (`DroneKubeRunner`'s `netrcCloneOnly`; README, "What a pull request can ask for"). Give a machine account's token
+   * that may only read the repositories Drone builds: a GitHub fine-grained token with read-only Contents, a GitLab
+   * group deploy token with `read_repository`. Every build of every private repository then holds that token, and no
+   * more. Public repositories' builds get no login either way (`netrc.go:55-58`).
+   *
+   * @default - none: each private repository's builds hold its activating user's OAuth token
+   */
+  readonly cloneLogin?: DroneCloneLogin;
+  /**
    * Expose the web UI through an Ingress.
    *
    * @default - no Ingress
    * @deprecated use `exposure: ServiceExposure.ingress(...)`, which renders the same Ingress
    */
   readonly ingress?: IngressOptions;
+}
+
+/** A forge login Drone clones private repositories with (`DroneServerProps.cloneLogin`). */
+export interface DroneCloneLogin {
+  /** The login (`DRONE_GIT_USERNAME`): the machine account's, or a deploy token's user name. */
+  readonly username: string;
+  /** Its token or password (`DRONE_GIT_PASSWORD`). */
+  readonly password: SecretKey;
 }
 
 /** Options of the Drone server's Prometheus metrics. */
@@ -373,6 +394,17 @@ export class DroneServer extends Construct implements IDroneServer {
       }
       env.value('DRONE_REPOSITORY_FILTER', accounts('repositoryFilter', props.repositoryFilter));
       this.repositoryFilter = [...props.repositoryFilter];
+    }
+    if (props.cloneLogin !== undefined) {
+      const { username, password } = checkObject('cloneLogin', props.cloneLogin, 'must be { username, password: SecretKey }');
+      // the runner writes it into a netrc file line, `machine <host> login <username> password <password>`
+      // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:798-802), which white space would split
+      if (typeof username !== 'string' || !/^[\x21-\x7e]+$/.test(username)) {
+        invalid('cloneLogin.username', username, 'must be a forge login: printable ASCII without spaces');
+      }
+      checkRequiredObject('cloneLogin.password', password, 'must be a SecretKey: the token, in a Secret of the server\'s namespace', SecretKey);
+      env.value('DRONE_GIT_USERNAME', username);
+      env.secret('DRONE_GIT_PASSWORD', password);
     }
     if (props.admin !== undefined) {
       if (!ACCOUNT.test(props.admin)) {

@@ -11,7 +11,7 @@ import { mostDuringRollout, servingDuringRollout } from '../core/rollout-model';
 import { droneServer } from './fixtures';
 import {
   BuildMatch, droneAdmits, parsePolicies, parseRunnerLabels, PipelineRequest, placeBuild, schedulerRoutes, runnerConfigFiles, stageOnSigterm,
-  stepsWithNetrc,
+  netrcLogin, stepsWithNetrc,
 } from './upstream';
 
 /** A container's literal env values. */
@@ -570,5 +570,27 @@ describe('the forge login of a private repository\'s build (drone-runner-kube v1
     expect(stepsWithNetrc({ ...pullRequest, clone: { disable: true } }, env, { private: true })).toEqual(['test']);
     const asking = { ...pullRequest, steps: [pullRequest.steps[0], { ...pullRequest.steps[1], environment: { T: { from_secret: 'DRONE_NETRC_PASSWORD' } } }] };
     expect(stepsWithNetrc(asking, env, { private: true })).toEqual(['clone', 'report']);
+  });
+});
+
+describe('the login a private repository\'s builds hold (harness v2.28.2 service/netrc/netrc.go:53-90)', () => {
+  test('by default the activating user\'s OAuth token; with cloneLogin the machine login, given from its Secret', () => {
+    const plain = testChart('ci');
+    droneServer(plain);
+    expect(netrcLogin(envOf(container(find(synth(plain), 'Deployment', 'drone'))), { private: true })).toBe('activating user');
+    const chart = testChart('ci');
+    const token = Secret.fromSecretName(chart, 'CloneToken', 'drone-clone-login').key('token');
+    droneServer(chart, { cloneLogin: { username: 'acme-ci', password: token } });
+    const env = envOf(container(find(synth(chart), 'Deployment', 'drone')));
+    expect(netrcLogin(env, { private: true })).toBe('clone login');
+    expect(netrcLogin(env, { private: false })).toBe('none');
+    expect(env.DRONE_GIT_USERNAME.value).toBe('acme-ci');
+    expect(env.DRONE_GIT_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'drone-clone-login', key: 'token' });
+  });
+
+  test.each([['a space', 'acme ci'], ['a line break', 'acme\nci'], ['nothing', '']])('refuses a username with %s, which would split the netrc line', (_, username) => {
+    const chart = testChart('ci');
+    const token = Secret.fromSecretName(chart, 'CloneToken', 'drone-clone-login').key('token');
+    expect(() => droneServer(chart, { cloneLogin: { username, password: token } })).toThrow(/^invalid cloneLogin.username .*: must be a forge login: printable ASCII without spaces$/);
   });
 });

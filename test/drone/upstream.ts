@@ -509,3 +509,18 @@ export function stepsWithNetrc(pipeline: any, env: Record<string, string | undef
   const asks = (step: any) => Object.values(step.environment ?? {}).some((v: any) => typeof v?.from_secret === 'string' && v.from_secret.startsWith('DRONE_NETRC_'));
   return steps.filter((step, i) => !cloneOnly || i === 0 || asks(step)).map((step) => step.name);
 }
+
+/**
+ * Whose login the netrc of a build carries, from the server's env (harness v2.28.2 `service/netrc/netrc.go:53-90`,
+ * wired in `cmd/drone-server/inject_service.go:93-101` from `config.go:95-97`): none for a public repository without
+ * `DRONE_GIT_ALWAYS_AUTH`; the configured login when both `DRONE_GIT_USERNAME` and `DRONE_GIT_PASSWORD` are set; else
+ * the OAuth token of the user who activated the repository.
+ */
+export function netrcLogin(env: Record<string, { value?: string; valueFrom?: unknown } | undefined>, repo: { private: boolean }):
+  'none' | 'clone login' | 'activating user' {
+  if (!repo.private && !goTrue(env.DRONE_GIT_ALWAYS_AUTH?.value)) {
+    return 'none';
+  }
+  const set = (v: { value?: string; valueFrom?: unknown } | undefined) => v !== undefined && (v.valueFrom !== undefined || (v.value ?? '') !== '');
+  return set(env.DRONE_GIT_USERNAME) && set(env.DRONE_GIT_PASSWORD) ? 'clone login' : 'activating user';
+}
