@@ -212,3 +212,33 @@ describe('Harbor projects and pull secrets', () => {
     expect(pullsWith(buildNamespace(team), 'default')).toEqual([]);
   });
 });
+
+// What a fork's pull request can mount. drone-runner-kube v1.0.0-rc.5 refuses Secret, ConfigMap, PVC and host volumes
+// to a repository not marked trusted (engine/linter/linter.go:130-198), but reads the flag of the repository the pull
+// request targets (linter.go:54-62, `repo.Trusted`), so a fork's pull request to a repository an admin trusted may
+// mount any Secret of the namespace it runs in by name (engine/compiler/compiler.go:589-631), and the build
+// namespaces' Pod Security level (baseline) refuses host paths and privileged steps, not Secret volumes. A pull
+// request runs in the pool (the runner policies above), so the pool must hold nothing a team or the platform guards.
+describe('what a trusted repository\'s fork pull request can mount (drone-runner-kube v1.0.0-rc.5 engine/linter/linter.go)', () => {
+  test('the pool holds one Secret, the proxy-only pull secret, whose robot pulls the proxy cache alone', () => {
+    const inPool = [...objects, ...stack.secrets].filter((o) => o.kind === 'Secret' && o.metadata.namespace === NAMESPACES.builds);
+    expect(inPool.map((s) => s.metadata.name)).toEqual(['registry-credentials']);
+    // its login's user name only: the password is never read here
+    const secret = inPool[0];
+    const config = JSON.parse(secret.stringData?.['.dockerconfigjson'] ?? Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString());
+    const users = Object.values(config.auths).map((a: any) => Buffer.from(a.auth, 'base64').toString().split(':')[0]);
+    expect(users).toEqual(['robot$node-puller']);
+    const robots = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'harbor' && o.data?.['config.json'])
+      .flatMap((c) => JSON.parse(c.data['config.json']).robots ?? []);
+    expect(robots.find((r: any) => r.name === 'node-puller').permissions)
+      .toEqual([{ kind: 'project', namespace: 'dockerhub', access: [{ resource: 'repository', action: 'pull' }] }]);
+  });
+
+  test('the pool holds no ServiceAccount but `default`, which mounts no token, and no ConfigMap or claim of the platform', () => {
+    const inPool = objects.filter((o) => o.metadata?.namespace === NAMESPACES.builds);
+    expect(inPool.filter((o) => o.kind === 'ServiceAccount').map((o) => [o.metadata.name, o.automountServiceAccountToken])).toEqual([['default', false]]);
+    expect(inPool.filter((o) => ['ConfigMap', 'PersistentVolumeClaim'].includes(o.kind))).toEqual([]);
+    expect(objects.find((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACES.builds).metadata.labels['pod-security.kubernetes.io/enforce'])
+      .toBe('baseline');
+  });
+});
