@@ -242,3 +242,34 @@ describe('what a trusted repository\'s fork pull request can mount (drone-runner
       .toBe('baseline');
   });
 });
+
+// A Drone pipeline's metadata.labels reach its pod as written (drone-runner-kube v1.0.0-rc.5
+// engine/compiler/compiler.go:162-165; the runner's own io.drone labels are set after them, :337-342): a pull request
+// may wear any label a NetworkPolicy trusts. None of them admits it anywhere an unlabelled build pod is not admitted.
+describe('a pull request\'s pod labels (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:162-165)', () => {
+  const peerLabels = objects.filter((o) => o.kind === 'NetworkPolicy')
+    .flatMap((p) => [...(p.spec.ingress ?? []).flatMap((r: any) => r.from ?? []), ...(p.spec.egress ?? []).flatMap((r: any) => r.to ?? [])])
+    .map((peer: any) => peer.podSelector?.matchLabels).filter((l: any) => l !== undefined && Object.keys(l).length > 0);
+  const worn = [...new Map(peerLabels.map((l: Record<string, string>) => [JSON.stringify(l), l])).values()];
+  const targets = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)).flatMap((w) => {
+    const ports = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort));
+    return ports.map((port: number) => ({ name: `${w.metadata.namespace}/${w.metadata.name}:${port}`, to: pod(w.metadata.namespace, w.spec.template.metadata.labels), port }));
+  });
+
+  test('the stack trusts some pod labels, and its workloads listen', () => {
+    expect(worn.length).toBeGreaterThan(3);
+    expect(targets.length).toBeGreaterThan(10);
+  });
+
+  // each end on its own: the pool's egress refuses these connections anyway, so the targets' ingress is checked alone
+  test('wearing every label a NetworkPolicy peer selects, a pool pod is admitted nowhere an unlabelled one is not', () => {
+    const plain = pod(NAMESPACES.builds);
+    const admitted = (from: Endpoint) => targets.filter((t) => ingressAdmits(objects, from, t.to, t.port)).map((t) => t.name);
+    const base = admitted(plain);
+    for (const labels of worn) {
+      expect([labels, admitted(pod(NAMESPACES.builds, { ...labels }))]).toEqual([labels, base]);
+    }
+    expect(base).toEqual([]);
+    expect(targets.filter((t) => connectionAllowed(objects, plain, t.to, t.port))).toEqual([]);
+  });
+});
