@@ -26,6 +26,31 @@ const BACKEND_BASE_MIB = 3;
 const AUXILIARY_MIB = 16;
 /** PostgreSQL's smallest `work_mem`, in kB (guc_tables.c, `work_mem`: 4096, min 64). */
 const MIN_WORK_MEM_KB = 64;
+/** The main shared memory besides the buffers and what grows with them or the connections (the 100 kB PostgreSQL adds, its index, small tables), MiB. */
+const SHARED_FIXED_MIB = 4;
+/** Each buffer's descriptor, lock, checkpoint sort slot and hash entry: about 180 bytes for each 8 kB page. */
+const SHARED_PER_BUFFER_SHARE = 0.022;
+/** Each connection's `PGPROC`, lock table entries (`max_locks_per_transaction` 64) and snapshot slots, KiB. */
+const SHARED_PER_CONNECTION_KIB = 49;
+
+/**
+ * PostgreSQL's main shared memory, its `shared_memory_size`, for `shared_buffers` of `sharedBuffersMiB` and
+ * `max_connections`, in MiB: the buffers and, besides them, `wal_buffers` (by default -1, a 32nd of
+ * `shared_buffers`, at most a WAL segment, 16MB: src/backend/access/transam/xlog.c `XLOGChooseNumBuffers`), each
+ * buffer's descriptor and lock, the commit log, subtransaction and commit timestamp caches (from PostgreSQL 17 each
+ * 2MB for every 1GB of shared_buffers, at most 8MB: REL_17_STABLE src/backend/access/transam/clog.c
+ * `CLOGShmemBuffers`, subtrans.c `SUBTRANSShmemBuffers`, commit_ts.c `CommitTsShmemBuffers`, all
+ * `SimpleLruAutotuneBuffers(512, 1024)`), and the lock and process tables, which grow with `max_connections`
+ * (src/backend/storage/ipc/ipci.c `CalculateShmemSize`). At least what Debian's PostgreSQL 15.18 reports
+ * (`postgres -C shared_memory_size`, test/integ/postgres-memory.integ.test.ts): 143MB for 128MB and 100
+ * connections, 617MB for 128MB and 10,000.
+ */
+export function mainSharedMemoryMiB(sharedBuffersMiB: number, maxConnections: number): number {
+  const walBuffersMiB = Math.min(sharedBuffersMiB / 32, 16);
+  const slruMiB = 3 * Math.min(sharedBuffersMiB / 512, 8);
+  return Math.ceil(sharedBuffersMiB + SHARED_FIXED_MIB + walBuffersMiB + sharedBuffersMiB * SHARED_PER_BUFFER_SHARE + slruMiB +
+    (maxConnections * SHARED_PER_CONNECTION_KIB) / 1024);
+}
 
 /** The memory settings of the in-cluster server, from its memory limit and `max_connections`. */
 export interface PostgresMemorySettings {
@@ -45,7 +70,8 @@ export interface PostgresMemorySettings {
  * cgroup `memory.oom.group`, so the kernel kills all of its processes at once, the postmaster with them
  * (kubernetes/kubernetes#117793; a node's `singleProcessOOMKill`, 1.32, #126096, turns that off). The limit holds, in order: `shared_buffers` (an eighth: 128MB at
  * 1Gi, PostgreSQL's default, where its docs' 25% assumes the kernel's cache outside the server; here that cache is
- * in the same cgroup, and reclaimable), the `/dev/shm` tmpfs (a quarter, `sharedMemorySize`), the 3 autovacuum
+ * in the same cgroup, and reclaimable) with the rest of the main shared memory (`mainSharedMemoryMiB`: 15MB more at
+ * 1Gi and 100 connections), the `/dev/shm` tmpfs (a quarter, `sharedMemorySize`), the 3 autovacuum
  * workers' `autovacuum_work_mem` and one client's `maintenance_work_mem`, and the rest for every backend that may run
  * a query: `max_connections` and the parallel workers, each its own memory and one hash table of `work_mem` ×
  * `hash_mem_multiplier`. A query with
@@ -65,11 +91,16 @@ export function memorySettings(memoryLimit: string, maxConnections: number, defa
   const sharedBuffersMiB = Math.floor(limitMiB * SHARED_BUFFERS_SHARE);
   const maintenanceMiB = Math.max(1, Math.min(MAINTENANCE_MAX_MIB, Math.floor(limitMiB / 16)));
   const autovacuumMiB = Math.max(1, Math.min(AUTOVACUUM_MAX_MIB, Math.floor(limitMiB / 64)));
-  const backendsMiB = limitMiB - sharedBuffersMiB - parseQuantity('memoryLimit', shm) / MiB - AUTOVACUUM_MAX_WORKERS * autovacuumMiB - maintenanceMiB - AUXILIARY_MIB;
-  const perBackend = (backends: number) => Math.floor(((backendsMiB / backends - BACKEND_BASE_MIB) * 1024) / HASH_MEM_MULTIPLIER);
-  const workMemKb = perBackend(maxConnections + MAX_PARALLEL_WORKERS);
+  // what the backends share: the limit less the main shared memory, whose part for the connections grows with them
+  const backendsMiB = (connections: number) => limitMiB - mainSharedMemoryMiB(sharedBuffersMiB, connections) - parseQuantity('memoryLimit', shm) / MiB -
+    AUTOVACUUM_MAX_WORKERS * autovacuumMiB - maintenanceMiB - AUXILIARY_MIB;
+  const workMemOf = (connections: number) =>
+    Math.floor(((backendsMiB(connections) / (connections + MAX_PARALLEL_WORKERS) - BACKEND_BASE_MIB) * 1024) / HASH_MEM_MULTIPLIER);
+  const workMemKb = workMemOf(maxConnections);
   if (workMemKb < MIN_WORK_MEM_KB) {
-    const most = Math.max(0, Math.floor(backendsMiB / (BACKEND_BASE_MIB + (MIN_WORK_MEM_KB * HASH_MEM_MULTIPLIER) / 1024)) - MAX_PARALLEL_WORKERS);
+    // the most that fit, counted down from the refused value: work_mem falls as connections rise
+    let most = maxConnections - 1;
+    while (most > 0 && workMemOf(most) < MIN_WORK_MEM_KB) most--;
     invalid('maxConnections', maxConnections, `must leave each connection PostgreSQL's smallest work_mem (64kB) within the memory limit ${memoryLimit}: ` +
       // unset, it is the default: a Postgres given a smaller limit is refused for a value its code never named
       `at most ${most} there; raise resources.memoryLimit or lower maxConnections${defaulted ? ` (${maxConnections} is the default)` : ''}`);

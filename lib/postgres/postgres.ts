@@ -53,8 +53,8 @@ export interface PostgresProps {
   /**
    * The server's `max_connections`. The connection limits of all databases, plus the 3 connections PostgreSQL
    * reserves for superusers (`superuser_reserved_connections`), must fit within it, and each connection must have
-   * at least 64kB of `work_mem` (PostgreSQL's smallest) in what the memory limit leaves after `shared_buffers`,
-   * `/dev/shm` and vacuum: at most 155 under the default 1Gi.
+   * at least 64kB of `work_mem` (PostgreSQL's smallest) in what the memory limit leaves after the main shared memory,
+   * `/dev/shm` and vacuum: at most 149 under the default 1Gi.
    *
    * @default 100, PostgreSQL's default
    */

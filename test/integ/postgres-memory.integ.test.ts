@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import { Postgres } from '../../lib';
+import { Postgres, Resources } from '../../lib';
+import { mainSharedMemoryMiB } from '../../lib/postgres/memory-settings';
 import { container, find, synth, testChart } from '../util';
 import { PostgresServer } from './postgres-server';
 
@@ -55,7 +56,7 @@ describe('the in-cluster PostgreSQL\'s memory settings, on PostgreSQL 15', () =>
 
   test('the server runs with the rendered settings, and the defaults the budget counts on', () => {
     expect(['max_connections', 'shared_buffers', 'work_mem', 'maintenance_work_mem', 'autovacuum_work_mem', 'huge_pages'].map(show))
-      .toEqual(['100', '128MB', '891kB', '64MB', '16MB', 'off']);
+      .toEqual(['100', '128MB', '810kB', '64MB', '16MB', 'off']);
     expect(['hash_mem_multiplier', 'autovacuum_max_workers', 'max_parallel_workers'].map(show)).toEqual(['2', '3', '8']);
   });
 
@@ -102,4 +103,29 @@ describe('the in-cluster PostgreSQL\'s memory settings, on PostgreSQL 15', () =>
     expect(server.log()).toContain('automatic recovery in progress');
     expect(show('max_connections')).toBe('100');
   }, 60_000);
+});
+
+describe('the main shared memory the budget counts, on PostgreSQL 15', () => {
+  // what a Postgres renders under several limits and connection counts: the server's own shared_memory_size
+  // (src/backend/storage/ipc/ipci.c CalculateShmemSize, REL_15_STABLE) against mainSharedMemoryMiB's count
+  const cases = [['256Mi', 10], ['512Mi', 50], ['1Gi', 5], ['1Gi', 100], ['1Gi', 149], ['2Gi', 100], ['2Gi', 349], ['4Gi', 700], ['8Gi', 1400], ['16Gi', 300]] as const;
+  const rendered = cases.map(([memoryLimit, maxConnections]) => {
+    const chart = testChart('data');
+    new Postgres(chart, 'Postgres', { maxConnections, resources: Resources.of({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit }) });
+    return (container(find(synth(chart), 'StatefulSet', 'postgres')).args as string[]).slice(1);
+  });
+
+  test('counts at least what the server allocates for every rendered setting, and at most a little more', () => {
+    const measured = PostgresServer.sharedMemorySize(rendered);
+    const value = (args: string[], name: string) => parseInt(args.find((a) => a.startsWith(`${name}=`))!.split('=')[1], 10);
+    const counted = rendered.map((args) => mainSharedMemoryMiB(value(args, 'shared_buffers'), value(args, 'max_connections')));
+    // at the default 1Gi and 100 connections: 143MB, the 128MB of buffers and 15MB besides
+    expect(measured[3]).toBe(143);
+    counted.forEach((c, i) => {
+      expect([cases[i], c >= measured[i]]).toEqual([cases[i], true]);
+      // PostgreSQL 17's larger commit log, subtransaction and commit timestamp caches (3 x 2MB a GB of
+      // shared_buffers, mainSharedMemoryMiB) and 1 kB a connection of slack above 15's measure
+      expect([cases[i], c - measured[i] <= 3 + (6 * value(rendered[i], 'shared_buffers')) / 1024 + cases[i][1] / 1024]).toEqual([cases[i], true]);
+    });
+  });
 });

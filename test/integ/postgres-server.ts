@@ -88,6 +88,24 @@ function copyForServer(file: string, dir: string): string {
 
 /** A throw-away PostgreSQL server on a free loopback port, with password authentication over TCP. */
 export class PostgresServer {
+  /**
+   * The main shared memory, in MB, that the server would allocate with each of `argsList` (`-c name=value` pairs),
+   * as `postgres -C shared_memory_size` reports it on a fresh data directory without starting (PostgreSQL 15 and
+   * later compute it for -C: src/backend/postmaster/postmaster.c, "runtime-computed").
+   */
+  public static sharedMemorySize(argsList: readonly (readonly string[])[]): number[] {
+    const bin = binDir();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-pg-'));
+    fs.chmodSync(dir, 0o777);
+    const data = path.join(dir, 'data');
+    try {
+      check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust']), 'initdb');
+      return argsList.map((args) => Number(check(run([path.join(bin, 'postgres'), '-D', data, '-C', 'shared_memory_size', ...args]), 'postgres -C').trim()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Start a server whose superuser `postgres` has `password`. */
   public static async start(password: string, options: PostgresServerOptions = {}): Promise<PostgresServer> {
     const bin = binDir();

@@ -26,7 +26,7 @@ describe('connection budgets of the example stacks', () => {
     const { objects } = stacks.default.synth();
     expect(limits(objects, 'postgres-reconcile')).toEqual(['drone=24', 'demo=20', 'harbor=40']);
     const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
-    expect(sts.spec.template.spec.containers[0].args).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=128MB', '-c', 'work_mem=891kB', '-c', 'maintenance_work_mem=64MB',
+    expect(sts.spec.template.spec.containers[0].args).toEqual(['postgres', '-c', 'max_connections=100', '-c', 'shared_buffers=128MB', '-c', 'work_mem=810kB', '-c', 'maintenance_work_mem=64MB',
       '-c', 'autovacuum_work_mem=16MB', '-c', 'huge_pages=off']);
     // Drone's pool fits its role's limit (its server runs one pod, recreated); Harbor's core and jobservice share
     // theirs with the successor each starts while it rolls (lib/harbor/connection-budget.ts)
