@@ -5,6 +5,40 @@ import { invalid } from './validation';
 // the second replacing the first (two reconcilers' NetworkPolicies of one default name in one namespace, say). Every
 // chart refuses that as it renders, and `synthesize` across all its charts, which land on one cluster.
 
+/** The `name` prop of each construct that names its objects by it (`namedBy`), and whether it was the default. */
+const names = new WeakMap<IConstruct, { readonly name: string; readonly defaulted: boolean }>();
+
+/**
+ * Record that `scope` names its objects `name`, from its `name` prop or, `defaulted`, its default for one unset: a
+ * refusal of two objects that two constructs of one class so named both render then names the prop (lib/core/placement.ts).
+ *
+ * @internal
+ */
+export function namedBy(scope: IConstruct, name: string, defaulted: boolean): void {
+  names.set(scope, { name, defaulted });
+}
+
+/** The nearest of `c` and its ancestors that recorded a `name` (`namedBy`), if any. */
+function namingConstruct(c: IConstruct): IConstruct | undefined {
+  return c.node.scopes.slice().reverse().find((s) => names.has(s));
+}
+
+/**
+ * The refusal of two constructs of one class and `name` whose objects collide, naming the prop and whether the name
+ * is the default (two `Postgres` given no `name` in one namespace), or undefined for other owners.
+ */
+function sameName(first: IConstruct, second: IConstruct, what: string): (() => never) | undefined {
+  const [a, b] = [namingConstruct(first), namingConstruct(second)];
+  if (a === undefined || b === undefined || a === b || a.constructor !== b.constructor || names.get(a)!.name !== names.get(b)!.name) {
+    return undefined;
+  }
+  const kind = a.constructor.name;
+  const { name } = names.get(b)!;
+  const defaulted = names.get(a)!.defaulted || names.get(b)!.defaulted;
+  return () => invalid('name', name, `must differ between two ${kind} constructs in one namespace, but ${a.node.path} and ${b.node.path} ` +
+    `both have it${defaulted ? ` (${kind}'s default when name is unset)` : ''} and both render ${what}: give one of them another name, a DNS label`);
+}
+
 /** Per app root, while `withObjectNames` runs: the names every chart rendered so far claimed. */
 const held = new WeakMap<IConstruct, ObjectNames>();
 
@@ -39,6 +73,7 @@ export class ObjectNames {
     const other = this.owners.get(key);
     if (other !== undefined) {
       const what = describeIdentity(key);
+      if (typeof other !== 'function' && typeof owner !== 'function') sameName(other, owner, what)?.();
       const named = (x: IConstruct | (() => string)) => (typeof x === 'function' ? x() : x.node.path);
       invalid('object', what, `must be rendered once, but ${named(other)} and ${named(owner)} both render it, and the API server keeps one ` +
         'object per kind, namespace and name (the second applied would replace the first): give one of them another name or namespace');

@@ -3,6 +3,7 @@ import { namespaceOf } from './chart';
 import { isInTree } from './in-tree';
 import { componentLabels, selectorLabels } from './labels';
 import { NetworkPeer } from './network';
+import { namedBy } from './object-names';
 import { checkDnsLabel } from './validation';
 
 /** What a workload construct is told about where it lives. */
@@ -67,6 +68,7 @@ export function placement(scope: IConstruct, options: PlacementOptions): Placeme
   const byNamespace = placed.get(root) ?? new Map<string, IConstruct[]>();
   placed.set(root, byNamespace);
   byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), scope]);
+  namedBy(scope, name, options.name === undefined);
   const ident = { name: options.app, instance: options.instance ?? name, component: options.component };
   const selector = selectorLabels(ident);
   return { name, namespace, labels: componentLabels(ident, options.version), selector, peer: NetworkPeer.pods(namespace, selector) };

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { describeValue, NetworkPeer, SecretKey } from '../core';
 import { warnOnce } from '../core/warn';
+import { namedBy } from '../core/object-names';
 import { IPostgresDatabase, SslMode } from './database';
 import { PostgresReconciler } from './reconciler';
 
@@ -106,6 +107,8 @@ export class DatabaseGrants extends PostgresReconciler {
       // databases' namespace (not the Job's) cannot be
       caCertificate: props.caCertificate ?? (props.sslMode === 'verify-ca' || props.sslMode === 'verify-full' ? sharedCaCertificate(props.databases) : undefined),
     });
+    // its own default, which the reconciler took as given: a refusal of two of one name then says it is the default
+    namedBy(this, this.name, props.name === undefined);
     for (const db of props.databases ?? []) {
       this.addDatabase(db, { setPassword: false });
     }

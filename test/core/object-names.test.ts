@@ -93,7 +93,10 @@ describe('a repeated object identity', () => {
     const adminPassword = Secret.fromSecretName(chart, 'Admin', 'pg-admin').key('password');
     new DatabaseGrants(chart, 'A', { host: 'a.example.com', port: 25060, adminUser: 'doadmin', adminPassword, grants: [{ database: 'one', user: 'one' }] });
     new DatabaseGrants(chart, 'B', { host: 'b.example.com', port: 5432, adminUser: 'postgres', adminPassword, grants: [{ database: 'two', user: 'two' }] });
-    // the first object of the two that clash, in the order they render: the list of the current Job (lib/core/current-jobs.ts)
-    expect(thrown(() => chart.toJson()).message).toBe(refusal('ConfigMap dockyard/database-grants-jobs', 'test/A/CurrentJobs', 'test/B/CurrentJobs'));
+    // the first object of the two that clash, in the order they render, the list of the current Job
+    // (lib/core/current-jobs.ts), and the prop that names both, at its default
+    expect(thrown(() => chart.toJson()).message).toBe('invalid name "database-grants": must differ between two DatabaseGrants constructs in one ' +
+      'namespace, but test/A and test/B both have it (DatabaseGrants\'s default when name is unset) and both render ConfigMap ' +
+      'dockyard/database-grants-jobs: give one of them another name, a DNS label');
   });
 });

@@ -1,4 +1,4 @@
-import { Image, Namespace, NetworkPeer, Postgres, Resources, Secret, SslMode } from '../../lib';
+import { Image, Namespace, NetworkPeer, Postgres, Redis, Resources, Secret, SslMode } from '../../lib';
 import { ExternalPostgres } from '../../lib';
 import { HarborCredentials } from '../../lib/harbor/credentials';
 import { mainSharedMemoryMiB } from '../../lib/postgres/memory-settings';
@@ -241,6 +241,29 @@ describe('Postgres', () => {
     expect(thrown(() => postgres.addDatabase('other', 'pay' as unknown as object)).message)
       .toBe('invalid options "pay": must be an object of PostgresDatabaseOptions, e.g. { connectionLimit: 10 } (database "other")');
     expect(synth(chart)).toEqual(before);
+  });
+
+  test('two in one namespace of one name, the default or given, are refused naming the name prop (stop 44\'s note)', () => {
+    const refusal = (name: string, note: string, what: string) => `invalid name "${name}": must differ between two Postgres constructs in one namespace, ` +
+      `but test/A and test/B both have it${note} and both render ${what}: give one of them another name, a DNS label`;
+    const twoOf = (a: { name?: string; namespace?: string }, b: { name?: string; namespace?: string }) => {
+      const chart = testChart('data');
+      new Postgres(chart, 'A', a);
+      new Postgres(chart, 'B', b);
+      return chart;
+    };
+    expect(thrown(() => synth(twoOf({}, {}))).message).toBe(refusal('postgres', ' (Postgres\'s default when name is unset)', 'Service data/postgres'));
+    expect(thrown(() => synth(twoOf({ name: 'db' }, { name: 'db' }))).message).toBe(refusal('db', '', 'Service data/db'));
+    // one defaulted, the other given the default's value by name: still the default that collides
+    expect(thrown(() => synth(twoOf({}, { name: 'postgres' }))).message).toBe(refusal('postgres', ' (Postgres\'s default when name is unset)', 'Service data/postgres'));
+    // constructs of other classes of one name fall to the refusal of the object, which names no prop of theirs
+    const mixed = testChart('data');
+    new Postgres(mixed, 'A', { name: 'cache' });
+    new Redis(mixed, 'B', { name: 'cache' });
+    expect(thrown(() => synth(mixed)).message).toMatch(/^invalid object "[A-Za-z]+ data\/cache.*": must be rendered once, but test\/A\/.* and test\/B\/.* both render it/);
+    // named apart, or in namespaces apart, both render
+    expect(synth(twoOf({}, { name: 'other' })).filter((o) => o.kind === 'StatefulSet')).toHaveLength(2);
+    expect(synth(twoOf({}, { namespace: 'elsewhere' })).filter((o) => o.kind === 'StatefulSet')).toHaveLength(2);
   });
 
   test('fails on bad props', () => {
