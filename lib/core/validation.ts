@@ -253,6 +253,8 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A public host's rule on its last label (`endsInANumber`), in words. */
+const NUMBER_ENDING = ' nor a name ending in a number such as "ci.123" (URLs read that as IPv4)';
 
 /** A host a public Ingress serves: fully qualified, never an IP address (Ingress rule hosts may not be IPs). */
 export const PUBLIC_HOSTNAME_OPTIONS: HostnameOptions = { allowIpAddress: false, fullyQualified: true };
@@ -335,8 +337,9 @@ export interface HostnameOptions {
    */
   readonly allowPort?: boolean;
   /**
-   * Whether the host may be an IPv4 address: a name whose last label is all digits, which RFC 3696 section 2 reads as
-   * one. The host of an Ingress rule may not be one (Kubernetes `IngressRule.host`: "IPs are not allowed").
+   * Whether the host may be an IPv4 address, or a name that a URL reads as one: a last label all digits (RFC 3696
+   * section 2) or "0x" and hex digits (`endsInANumber`). The host of an Ingress rule may not be an IP address
+   * (Kubernetes `IngressRule.host`: "IPs are not allowed"), and a public host must parse in a browser's URL.
    * @default true
    */
   readonly allowIpAddress?: boolean;
@@ -366,10 +369,21 @@ export function readsAsRegistry(hostPort: string): boolean {
   return /[.:]/.test(hostPort) || hostPort === 'localhost';
 }
 
+/**
+ * Whether a host of these dot-separated `labels` ends in a number, which the WHATWG URL host parser, that of
+ * browsers and Node's `URL`, reads as an IPv4 address: its last label all digits, or "0x" and hex digits ("ends in a
+ * number checker", url.spec.whatwg.org §3.5 host parsing, step 10 of "host parser"). Such a name is refused there
+ * when it is no IPv4 address (`https://ci.123/` fails to parse), and RFC 1123 §2.1 wants a top-level label alphabetic.
+ */
+function endsInANumber(labels: readonly string[]): boolean {
+  const last = labels[labels.length - 1];
+  return /^\d+$/.test(last) || /^0x[0-9a-f]*$/.test(last);
+}
+
 /** What `checkHostname` accepts with `options`, in words. */
 function hostNameRule(options: HostnameOptions): string {
   return `a ${options.fullyQualified ? 'fully qualified ' : ''}lower-case DNS host name${options.fullyQualified ? ' such as "ci.example.com"' : ''}` +
-    `${options.allowIpAddress === false ? ', not an IP address' : ''}${options.allowPort ? ', optionally with :port' : ''}, without scheme or path` +
+    `${options.allowIpAddress === false ? `, not an IP address${NUMBER_ENDING}` : ''}${options.allowPort ? ', optionally with :port' : ''}, without scheme or path` +
     `${options.registry ? `; ${REGISTRY_HOST_RULE}` : ''}`;
 }
 
@@ -386,7 +400,7 @@ export function isHostname(value: unknown, options: HostnameOptions = {}): value
   const host = match?.[1] ?? '';
   const labels = host.split('.');
   const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
-    (options.allowIpAddress !== false || !/^\d+$/.test(labels[labels.length - 1])) && (!options.fullyQualified || labels.length >= 2);
+    (options.allowIpAddress !== false || !endsInANumber(labels)) && (!options.fullyQualified || labels.length >= 2);
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
   const validRegistry = !options.registry || readsAsRegistry(value as string);
   return match !== null && validHost && validPort && validRegistry;

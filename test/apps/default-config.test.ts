@@ -36,7 +36,7 @@ const SERVER = 'must be an https base URL such as "https://git.example.com" or "
 const MIRROR = 'must be a registry host with an optional :port and path, without scheme, such as "registry.example.com:5000/mirror": ' +
   'a lower-case DNS host with a "." (or localhost), and path segments of lower-case letters and digits separated by ".", "_", "__" or "-"; ' +
   'not on DOCKYARD_HARBOR_HOST (Harbor would pull its own images and its PostgreSQL and Valkey from itself, which it needs running to serve them)';
-const HOST = 'must be a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address, without scheme or path';
+const HOST = 'must be a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path';
 const HARBOR_HOST = `${HOST}, and not DOCKYARD_HOST (the CI server's and Harbor's Ingresses would both claim path / of that host)`;
 const MIRROR_PASSWORD = 'must be any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_IMAGE_MIRROR_USER set';

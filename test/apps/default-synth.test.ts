@@ -240,7 +240,7 @@ describe('npm run synth: credential continuity end to end', () => {
     const bad = run({ DOCKYARD_HOST: 'Not A Host' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_HOST "Not A Host": must be a fully qualified lower-case DNS host name such as ' +
-      '"ci.example.com", not an IP address, without scheme or path\n');
+      '"ci.example.com", not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path\n');
     expect(read('dist/secrets.local.yaml')).toBe(before);
   });
 

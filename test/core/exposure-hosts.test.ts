@@ -58,7 +58,7 @@ describe('two exposures of the app on one host', () => {
     // the HTTPRoute CRD's `hostnames` pattern takes lower case only (gateway-api v1.6.1 httproutes.yaml line 3579), as
     // an Ingress host does
     expect(refusal(() => ServiceExposure.httpRoute(gateway)._render(new Construct(chart, 'C'), target('WEB.example.com', ['/a']))))
-      .toBe('invalid host "WEB.example.com": must be a lower-case DNS host name, not an IP address, without scheme or path');
+      .toBe('invalid host "WEB.example.com": must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path');
   });
 
   test('a refused exposure makes nothing and records nothing: a later exposure of another host, or of paths apart, is let through', () => {

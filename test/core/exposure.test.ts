@@ -214,7 +214,7 @@ describe('ServiceExposure.httpRoute timeouts', () => {
 });
 
 describe('ServiceExposure: the host, checked at synth under the prop that gave it', () => {
-  const HOST_RULE = 'must be a lower-case DNS host name, not an IP address, without scheme or path';
+  const HOST_RULE = 'must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path';
   const asHarbor = { ...target, hostProp: 'externalUrl\'s host' };
   const render = (exposure: ServiceExposure, host: string) => {
     const chart = testChart('apps');

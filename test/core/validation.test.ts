@@ -7,7 +7,7 @@ import {
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
   NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean,
 } from '../../lib';
-import { parseCpu } from '../../lib/core/validation';
+import { parseCpu, PUBLIC_HOSTNAME_OPTIONS } from '../../lib/core/validation';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
 function message(fn: () => unknown): string {
@@ -70,21 +70,38 @@ describe('validation helpers', () => {
     expect(checkHostname('host', 'drone')).toBe('drone');
     for (const ip of ['10.0.0.1', '1.2.3', 'a.b.300']) {
       expect(message(() => checkHostname('host', ip, { allowIpAddress: false })))
-        .toBe(`invalid host ${JSON.stringify(ip)}: must be a lower-case DNS host name, not an IP address, without scheme or path`);
+        .toBe(`invalid host ${JSON.stringify(ip)}: must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path`);
     }
     expect(message(() => checkHostname('host', '10.0.0.1:8443', { allowIpAddress: false, allowPort: true })))
-      .toBe('invalid host "10.0.0.1:8443": must be a lower-case DNS host name, not an IP address, optionally with :port, without scheme or path');
+      .toBe('invalid host "10.0.0.1:8443": must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), optionally with :port, without scheme or path');
     expect(checkHostname('host', '10x.example.com', { allowIpAddress: false, fullyQualified: true })).toBe('10x.example.com');
     for (const host of ['drone', '10.0.0.1', 'https://ci.example.com']) {
       expect(message(() => checkHostname('host', host, { allowIpAddress: false, fullyQualified: true })))
         .toBe(`invalid host ${JSON.stringify(host)}: must be ${VALIDATION_RULES.publicHostName}`);
     }
     expect(VALIDATION_RULES.publicHostName)
-      .toBe('a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address, without scheme or path');
+      .toBe('a fully qualified lower-case DNS host name such as "ci.example.com", not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path');
     // the predicates say what the checks accept
     expect(['ci.example.com', 'ci', '10.0.0.1', 'CI.example.com'].map((h) => isHostname(h, { allowIpAddress: false, fullyQualified: true })))
       .toEqual([true, false, false, false]);
     expect(['registry.example.com/m', 'localhost:5000', 'mirror', 'R.example.com', 7].map((r) => isRegistryPrefix(r))).toEqual([true, true, false, false, false]);
+  });
+
+  test('a public host may not end in a number, which a URL reads as IPv4; one with digits elsewhere parses and passes', () => {
+    // the WHATWG URL host parser (url.spec.whatwg.org, host parser step 10 and the "ends in a number checker"), which
+    // Node's URL implements (node v20, ada): a last label of digits, or "0x" and hex digits, is parsed as IPv4, and a
+    // host that is then no IPv4 address fails to parse, so a browser could not open https://ci.123/. Kubernetes
+    // takes such a host (IngressRule.host refuses only an IP address), so the refusal is Dockyard's, and says why.
+    for (const host of ['ci.123', 'ci.example.08', 'ci.0x1f', 'ci.0x']) {
+      expect(() => new URL(`https://${host}/`)).toThrow(/Invalid URL/);
+      expect(isHostname(host, PUBLIC_HOSTNAME_OPTIONS)).toBe(false);
+      expect(message(() => checkHostname('host', host, { allowIpAddress: false })))
+        .toBe(`invalid host ${JSON.stringify(host)}: must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path`);
+    }
+    for (const host of ['123.example.com', 'ci.0xg', 'ci.a123', 'ci.123x', '0x1f.example.com']) {
+      expect(new URL(`https://${host}/`).hostname).toBe(host);
+      expect(isHostname(host, PUBLIC_HOSTNAME_OPTIONS)).toBe(true);
+    }
   });
 
   test('fails on a bad quantity', () => {

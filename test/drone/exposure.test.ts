@@ -133,7 +133,7 @@ describe('DroneServer exposure', () => {
     // IngressRule.host: "IPs are not allowed"); the server's URL itself may name an address, when nothing exposes it
     for (const host of ['10.0.0.1', '10.0.0.1:8443']) {
       expect(() => droneServer(testChart('ci'), { host, ingress: { className: 'nginx' } }))
-        .toThrow(new Error('invalid host "10.0.0.1": must be a lower-case DNS host name, not an IP address, without scheme or path'));
+        .toThrow(new Error('invalid host "10.0.0.1": must be a lower-case DNS host name, not an IP address nor a name ending in a number such as "ci.123" (URLs read that as IPv4), without scheme or path'));
     }
     expect(droneServer(testChart('ci'), { host: '10.0.0.1' }).url).toBe('https://10.0.0.1');
     expect(() => droneServer(testChart('ci'), { ingress: { className: 'nginx' }, exposure: ServiceExposure.httpRoute(gateway) }))
