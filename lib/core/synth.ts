@@ -78,7 +78,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       'and every synth replaces the whole directory; compile the stack elsewhere (tsconfig.json "outDir": "build") or synthesize into ' +
       'another directory (CDK8S_OUTDIR, or new App({ outdir }))');
   }
-  // an output path that is a file, a link loop or unreadable, or in a folder this synth may not write, fails before
+  // an output path that is a file, a link loop or unreadable, or in a folder this synth may not write (or, sticky,
+  // may not move another user's output out of), fails before
   // anything is made or saved (a folder that turns unwritable during the synth fails when the output is written,
   // after the state is saved, which the next synth writes out)
   checkOutputFolderWritable(app.outdir, outputPath(app.outdir));
@@ -672,6 +673,9 @@ function removePreviousOutput(old: string, written: boolean): void {
   }
 }
 
+/** The sticky bit of a file mode, S_ISVTX (Linux include/uapi/linux/stat.h; Node's fs.constants has none). */
+const STICKY = 0o1000;
+
 /**
  * Refuse an output directory `dir` (named `link`) in a folder this synth may not write, before the state is saved:
  * the new output is made beside the old one there and renamed into place (`replaceDirectory`), so without write
@@ -690,6 +694,18 @@ function checkOutputFolderWritable(link: string, dir: string): void {
     throw new ValidationError(`invalid output directory ${describePath(link)}: its folder ${describePath(folder)} cannot be written ` +
       `(${err?.code ?? 'error'}), where each synth makes the new output beside the old one before swapping it in; synthesize into a ` +
       'directory in a folder you can write (CDK8S_OUTDIR, or new App({ outdir }))');
+  }
+  // a sticky folder (/tmp, mode 1777) lets only the owner of an entry, or of the folder, rename it (Linux
+  // fs/namei.c may_delete, through check_sticky; root's CAP_FOWNER passes): the old output, another user's, could
+  // not be moved aside for the swap, which fails with EPERM only after the state is saved
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && fs.existsSync(dir)) {
+    const [folderStat, dirStat] = [fs.statSync(folder), fs.statSync(dir)];
+    if ((folderStat.mode & STICKY) !== 0 && folderStat.uid !== uid && dirStat.uid !== uid) {
+      throw new ValidationError(`invalid output directory ${describePath(link)}: it belongs to user ${dirStat.uid}, and its folder ` +
+        `${describePath(folder)} has the sticky bit (as /tmp does), so this synth, as user ${uid}, may not move it aside to swap the new ` +
+        'output in; remove it as its owner, or synthesize into a directory of your own (CDK8S_OUTDIR, or new App({ outdir }))');
+    }
   }
 }
 

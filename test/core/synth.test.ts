@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -243,6 +244,52 @@ describe('synthesize: the staging folders', () => {
     expect(fs.readFileSync(statePath)).toEqual(state);
     expect(fs.readFileSync(path.join(dir, 'state.lock.json'))).toEqual(record);
     expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: one');
+  });
+
+  // stop 44's note: an output directory of another user's in a sticky folder (/tmp) passed the folder's access check,
+  // then the swap's rename failed with EPERM after the state was saved. Linux lets only an entry's owner, or the
+  // folder's, rename it out of a sticky folder (torvalds/linux v6.12 fs/namei.c may_delete -> check_sticky ->
+  // __check_sticky: fsuid owns the inode or the dir, or CAP_FOWNER)
+  test('an output directory of another user in a sticky folder is refused before the state is saved', () => {
+    const { dir, outdir, statePath } = synthedOnce();
+    const state = fs.readFileSync(statePath);
+    fs.chmodSync(dir, 0o1777);
+    const owner = fs.statSync(outdir).uid;
+    const getuid = jest.spyOn(process, 'getuid').mockReturnValue(owner + 4242);
+    try {
+      expect(() => synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath, rotate: ['platform/db/password'] })))
+        .toThrow(new Error(`invalid output directory "${outdir}": it belongs to user ${owner}, and its folder "${dir}" has the sticky bit (as ` +
+          `/tmp does), so this synth, as user ${owner + 4242}, may not move it aside to swap the new output in; remove it as its owner, or ` +
+          'synthesize into a directory of your own (CDK8S_OUTDIR, or new App({ outdir }))'));
+      if (process.getuid?.() === 0 || owner === 0) {
+        // the folder its own, or the output (chown needs root): sticky or not, it may move it
+        fs.chownSync(dir, owner + 4242, -1);
+        synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath }));
+        expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
+        fs.chownSync(dir, owner, -1);
+        fs.chownSync(outdir, owner + 4242, -1);
+        synthesize(build(outdir, 'four'), new LocalSecretStore({ statePath }));
+        expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: four');
+      }
+      // not sticky: the folder's write access suffices, and the synth writes
+      fs.chmodSync(dir, 0o777);
+      synthesize(build(outdir, 'three'), new LocalSecretStore({ statePath }));
+    } finally {
+      getuid.mockRestore();
+    }
+    expect(fs.readFileSync(statePath)).toEqual(state);
+    expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: three');
+  });
+
+  // the kernel's rule itself, where this test may act as another user
+  (process.getuid?.() === 0 ? test : test.skip)('Linux refuses another user the rename out of a sticky folder that the check foresees', () => {
+    const dir = workdir();
+    fs.chmodSync(dir, 0o1777);
+    fs.mkdirSync(path.join(dir, 'dist'), { mode: 0o777 });
+    fs.chmodSync(path.join(dir, 'dist'), 0o777);
+    const mv = spawnSync('runuser', ['-u', 'nobody', '--', 'mv', path.join(dir, 'dist'), path.join(dir, '.dist.old')], { encoding: 'utf8' });
+    expect(mv.stderr).toContain('Operation not permitted');
+    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(true);
   });
 
   test('when neither the swap nor putting the previous output back works, the previous output is kept beside', () => {
