@@ -15,7 +15,7 @@ import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { ciAdminList, droppedCiAdminWarnings } from './ci-admins';
-import { goneObjectList, goneObjects, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark } from './left-objects';
+import { goneObjectList, goneObjects, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
@@ -127,7 +127,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const notes = notesOf(app);
     const previousNotes = markedNotes(mark);
     const notices = [...changeNotices(app, files, notes, previousNotes), ...goneFileNotices(app.outdir, previousNotes, files.map((f) => f.path), notes)];
-    const gone = goneObjects(mark, identities);
+    const gone = withoutPassingJobs(goneObjects(mark, identities), previousOutputDirectory(app.outdir));
     const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
     if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
     // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
@@ -561,10 +561,15 @@ function plainChartChunks(chart: Chart, identities: string[], passing: Set<strin
 
 /** The text of the mark in the output directory `link` names, if it has one (`OUTPUT_MARKER`). */
 function previousMark(link: string): string | undefined {
+  const previous = previousOutputDirectory(link);
+  return previous === undefined ? undefined : readMark(previous);
+}
+
+/** The previous output's directory, whose mark `previousMark` reads, if there is one. */
+function previousOutputDirectory(link: string): string | undefined {
   // killed between a swap's renames, a synth left the previous output beside the directory, which is put back
   const dir = outputPath(link);
-  const previous = fs.existsSync(dir) ? dir : previousOutputs(dir)[0];
-  return previous === undefined ? undefined : readMark(previous);
+  return fs.existsSync(dir) ? dir : previousOutputs(dir)[0];
 }
 
 /** The text of the mark in the output directory `dir`, if it has one. */
