@@ -4,7 +4,7 @@ import {
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
-import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, shownMirrorUser } from '../shared/image-mirror';
+import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, shownMirrorUser, unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
@@ -326,18 +326,11 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
   }
 }
 
-/**
- * A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's.
- * With a mirror Harbor has no proxy cache, and DOCKYARD_DOCKERHUB_USER would be refused (checkDockerHubUser), so the
- * line does not tell the user to set it.
- */
+/** A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's. */
 function warnUnusedDockerHubToken(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
-  if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined && env.DOCKYARD_IMAGE_MIRROR !== undefined) {
-    warn('DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_IMAGE_MIRROR leaves Harbor no Docker Hub proxy cache, so nothing reads it; unset it');
-  } else if (env.DOCKYARD_DOCKERHUB_TOKEN !== undefined && env.DOCKYARD_DOCKERHUB_USER === undefined) {
-    warn('DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_DOCKERHUB_USER is not, so nothing reads it: Harbor pulls Docker Hub ' +
-      'anonymously; set DOCKYARD_DOCKERHUB_USER to log in');
-  }
+  const warning = unreadDockerHubTokenWarning({ token: 'DOCKYARD_DOCKERHUB_TOKEN', user: 'DOCKYARD_DOCKERHUB_USER', mirror: 'DOCKYARD_IMAGE_MIRROR', removeToken: 'unset it' },
+    { token: env.DOCKYARD_DOCKERHUB_TOKEN !== undefined, user: env.DOCKYARD_DOCKERHUB_USER !== undefined, mirror: env.DOCKYARD_IMAGE_MIRROR !== undefined });
+  if (warning !== undefined) warn(warning);
 }
 
 /**

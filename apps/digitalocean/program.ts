@@ -8,6 +8,7 @@ import {
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
+import { unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { digitalOceanCharts, docrMirrorRegistry, DOCKERHUB_TOKEN_INPUT, DOCR_TOKEN_INPUT, DRONE_LOG_PREFIX, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings, DRONE_LOG_RETENTION_DAYS } from './config';
 
@@ -89,15 +90,9 @@ export function deployDigitalOcean(
   if (settings.dockerHubUser !== undefined && dockerHubToken === undefined) {
     missing('dockerHubToken', `must be set with dockerHubUser: pulumi config set --secret dockerHubToken <Docker Hub access token of ${settings.dockerHubUser}>`);
   }
-  if (settings.dockerHubUser === undefined && dockerHubToken !== undefined && settings.imageMirror !== undefined) {
-    // with a mirror Harbor has no proxy cache, and dockerHubUser would be refused: the line does not ask for it, as the
-    // default stack's does not (apps/default/config.ts)
-    void pulumi.log.warn('dockerHubToken is set but imageMirror leaves Harbor no Docker Hub proxy cache, so nothing reads it ' +
-      '(pulumi config rm dockerHubToken)');
-  } else if (settings.dockerHubUser === undefined && dockerHubToken !== undefined) {
-    void pulumi.log.warn('dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously ' +
-      '(set dockerHubUser, or pulumi config rm dockerHubToken)');
-  }
+  const unread = unreadDockerHubTokenWarning({ token: 'dockerHubToken', user: 'dockerHubUser', mirror: 'imageMirror', removeToken: 'pulumi config rm dockerHubToken' },
+    { token: dockerHubToken !== undefined, user: settings.dockerHubUser !== undefined, mirror: settings.imageMirror !== undefined });
+  if (unread !== undefined) void pulumi.log.warn(unread);
   const engine = settings.ciEngine;
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);

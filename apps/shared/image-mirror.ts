@@ -42,3 +42,31 @@ export function checkDockerHubUser(setting: string, user: string, mirrorSetting:
   }
   return checkMirrorUserName(setting, user, rule);
 }
+
+/** The names a stack gives the Docker Hub login's settings and the mirror's, and its words for removing the token. */
+export interface DockerHubSettingNames {
+  /** The token's setting, e.g. `DOCKYARD_DOCKERHUB_TOKEN` or `dockerHubToken`. */
+  readonly token: string;
+  /** The user's setting. */
+  readonly user: string;
+  /** The image mirror's setting. */
+  readonly mirror: string;
+  /** How the token is removed there, e.g. `unset it` or `pulumi config rm dockerHubToken`. */
+  readonly removeToken: string;
+}
+
+/**
+ * The warning for a Docker Hub token given without its user, which nothing reads (Harbor pulls Docker Hub
+ * anonymously), or undefined when there is none to give: the default stack's variables and the DigitalOcean program's
+ * config say it in one text, each with its own setting names. With a mirror Harbor has no Docker Hub proxy cache and
+ * the user would be refused (`checkDockerHubUser`), so the line then asks only to remove the token.
+ */
+export function unreadDockerHubTokenWarning(names: DockerHubSettingNames, given: { readonly token: boolean; readonly user: boolean; readonly mirror: boolean }): string | undefined {
+  if (!given.token || given.user) {
+    return undefined;
+  }
+  return given.mirror
+    ? `${names.token} is set but ${names.mirror} leaves Harbor no Docker Hub proxy cache, so nothing reads it; ${names.removeToken}`
+    : `${names.token} is set but ${names.user} is not, so nothing reads it: Harbor pulls Docker Hub anonymously; set ${names.user} to log in, ` +
+      `or ${names.removeToken}`;
+}

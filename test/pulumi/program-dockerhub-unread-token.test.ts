@@ -31,14 +31,14 @@ describe('a dockerHubToken without dockerHubUser', () => {
 
   test('without a mirror: asks for dockerHubUser, or to remove the token', async () => {
     expect(await warningsOf(undefined)).toEqual([
-      'dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously ' +
-        '(set dockerHubUser, or pulumi config rm dockerHubToken)',
+      'dockerHubToken is set but dockerHubUser is not, so nothing reads it: Harbor pulls Docker Hub anonymously; ' +
+        'set dockerHubUser to log in, or pulumi config rm dockerHubToken',
     ]);
   }, 60_000);
 
   test('with imageMirror: only to remove the token, as dockerHubUser would be refused', async () => {
     expect(await warningsOf('registry.example.com/mirror')).toEqual([
-      'dockerHubToken is set but imageMirror leaves Harbor no Docker Hub proxy cache, so nothing reads it (pulumi config rm dockerHubToken)',
+      'dockerHubToken is set but imageMirror leaves Harbor no Docker Hub proxy cache, so nothing reads it; pulumi config rm dockerHubToken',
     ]);
   }, 60_000);
 });
