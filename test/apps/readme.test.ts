@@ -50,29 +50,33 @@ describe('README: the Drone examples fit together', () => {
 });
 
 /**
- * The rotation table's "data loss" rows are exactly the keys of the default stack, on either engine, that encrypt
- * data kept elsewhere (`SecretValue.encrypting`), and its "reads it only on its first start" rows those its consumer
- * reads once (`SecretValue.readOnFirstStart`): the keys whose rotation prints a warning.
+ * The rotation table's rows are exactly the keys the default stack keeps, on either engine; its "data loss" rows
+ * those that encrypt data kept elsewhere (`SecretValue.encrypting`), and its "reads it only on its first start" rows
+ * those its consumer reads once (`SecretValue.readOnFirstStart`): the keys whose rotation prints a warning.
  */
 describe('README: the rotation table', () => {
   const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
 
-  test('marks data loss and first-start keys on exactly the keys that warn when rotated', () => {
+  /** Every value of a generated Secret in the default stack on either engine, as `[<namespace>/<secret>/<key>, value]`. */
+  function defaultStackValues() {
     const { App } = require('cdk8s') as typeof import('cdk8s');
     const { Secret } = require('../../lib') as typeof import('../../lib');
     const { defaultStack } = require('../../apps/default/stack') as typeof import('../../apps/default/stack');
     const { DEFAULT_CONFIG } = require('../../apps/default/config') as typeof import('../../apps/default/config');
-    const encrypting = new Set<string>();
-    const firstStart = new Set<string>();
-    for (const ci of ['drone', 'woodpecker'] as const) {
+    return (['drone', 'woodpecker'] as const).flatMap((ci) => {
       const app = new App({ outdir: '/nonexistent' });
       defaultStack(app, { ...DEFAULT_CONFIG, ci: ci as any });
-      for (const s of app.node.findAll().filter((c): c is InstanceType<typeof Secret> => c instanceof Secret)) {
-        for (const [key, value] of Object.entries(s.values)) {
-          if (value.encrypts !== undefined) encrypting.add(`${s.namespace}/${s.secretName}/${key}`);
-          if (value.firstStartChange !== undefined) firstStart.add(`${s.namespace}/${s.secretName}/${key}`);
-        }
-      }
+      return app.node.findAll().filter((c): c is InstanceType<typeof Secret> => c instanceof Secret)
+        .flatMap((s) => Object.entries(s.values).map(([key, value]) => [`${s.namespace}/${s.secretName}/${key}`, value] as const));
+    });
+  }
+
+  test('marks data loss and first-start keys on exactly the keys that warn when rotated', () => {
+    const encrypting = new Set<string>();
+    const firstStart = new Set<string>();
+    for (const [key, value] of defaultStackValues()) {
+      if (value.encrypts !== undefined) encrypting.add(key);
+      if (value.firstStartChange !== undefined) firstStart.add(key);
     }
     const lossRows = [...readme.matchAll(/^\| `([^`]+)` \|[^\n]*\*\*data loss\*\*/gm)].map((m) => m[1]);
     expect(lossRows.sort()).toEqual([...encrypting].sort());
@@ -81,6 +85,20 @@ describe('README: the rotation table', () => {
     const firstStartRows = [...readme.matchAll(/^\| `([^`]+)` \|[^\n]*reads it only on its first start/gm)].map((m) => m[1]);
     expect(firstStartRows.sort()).toEqual([...firstStart].sort());
     expect(firstStartRows).toEqual(expect.arrayContaining(['dockyard/postgres-superuser/password', 'harbor/harbor-core/admin-password']));
+  });
+
+  test('has a row for every key the default stack keeps, on either engine, and none for a key it does not', () => {
+    // the kept keys: drawn or read from a variable, not made from others (an htpasswd line follows its password's row)
+    const kept = new Set(defaultStackValues().filter(([, value]) => Object.keys(value.sources).length === 0).map(([key]) => key));
+    const table = readme.slice(readme.indexOf('What each key of the default stack protects'));
+    const rows = table.slice(0, table.indexOf('\n\n', table.indexOf('| key |'))).split('\n').filter((l) => l.startsWith('| `'));
+    // a row's first cell names one key or several, `dockyard/postgres-{drone,registry,demo}/password` for three
+    const listed = rows.flatMap((l) => [...l.split(' | ')[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]))
+      .flatMap((k) => {
+        const brace = /\{([^}]+)\}/.exec(k);
+        return brace ? brace[1].split(',').map((x) => k.replace(brace[0], x)) : [k];
+      });
+    expect(listed.sort()).toEqual([...kept].sort());
   });
 });
 
