@@ -43,8 +43,10 @@ export class HarborCredentials extends Construct {
       values: {
         'secret': SecretValue.alphanumeric(16),
         // core's secretkey: the AES key of ReversibleEncrypt (src/common/utils/encrypt.go), over the stored endpoint credentials
-        // and the password-type settings (v2.15.1 src/pkg/config/db/db.go:75)
-        'secret-key': SecretValue.alphanumeric(16).encrypting('the endpoint credentials and the password settings (LDAP, email, OIDC) Harbor stores in PostgreSQL'),
+        // and the password-type settings (v2.15.1 src/pkg/config/db/db.go:75), and each OIDC user's CLI secret and token
+        // (src/core/controllers/oidc.go:406-420; read back by src/pkg/oidc/secret.go:99-113, where a value under another
+        // key decrypts, AES-CFB without authentication, to another value and the docker login fails as a mismatch)
+        'secret-key': SecretValue.alphanumeric(16).encrypting('the endpoint credentials, the password settings (LDAP, email, OIDC) and the OIDC users\' CLI secrets Harbor stores in PostgreSQL'),
         'csrf-key': SecretValue.alphanumeric(32),
         // Harbor's default prefix is "scanner" (v2.15.1 src/lib/config/metadata/metadatalist.go:156); its installer draws
         // 8 random letters and digits (make/photon/prepare/utils/core.py:26), here 16. A proxy-cache project takes pushes from
