@@ -4,6 +4,7 @@ import {
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
+import { checkCloneUser, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
 import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, shownMirrorUser, unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
@@ -85,6 +86,14 @@ export interface DefaultStackConfig {
    * @default - none: the public roots of the images only
    */
   readonly trustBundle?: TrustBundle;
+  /**
+   * The forge login Drone clones private repositories with instead of the OAuth token of the user who activated each
+   * (`DOCKYARD_CLONE_USER`, `DroneServerProps.cloneLogin`); its token is the input `DOCKYARD_CLONE_TOKEN`, read at the
+   * first synth into the secret state, as the Docker Hub token is. Drone only: refused with Woodpecker.
+   *
+   * @default - none: each private repository's builds hold its activating user's OAuth token
+   */
+  readonly cloneUser?: string;
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
@@ -134,6 +143,9 @@ const MIRROR_USER = `${MIRROR_USER_RULE}, and only with DOCKYARD_IMAGE_MIRROR se
 const DOCKERHUB_USER = dockerHubUserRule('DOCKYARD_IMAGE_MIRROR');
 const DOCKERHUB_TOKEN = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_DOCKERHUB_USER set';
+const CLONE_USER = cloneUserRule('DOCKYARD_CI');
+const CLONE_TOKEN = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
+  'DOCKYARD_CLONE_USER set';
 const MIRROR_PASSWORD = 'any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only with ' +
   'DOCKYARD_IMAGE_MIRROR_USER set';
 
@@ -230,6 +242,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'upstream registries, webhooks, vulnerability databases) trust beside the public ones, e.g. a company CA that signs a self-hosted GitLab ' +
       '(see [A private CA](#a-private-ca-for-the-git-server-oidc-and-upstream-registries)); clone steps need it in their image',
     allowed: 'a readable file of one or more "-----BEGIN CERTIFICATE-----" blocks that parse as X.509, and no private key',
+  },
+  {
+    name: 'DOCKYARD_CLONE_USER', default: 'none: each private repository\'s builds hold the OAuth token of the user who activated it',
+    meaning: 'forge login Drone clones private repositories with (`DroneServer`\'s `cloneLogin`): a machine account, or a deploy token\'s user, ' +
+      'that may only read the repositories Drone builds, whose token every such build then holds instead, a pull request\'s too ' +
+      '(see "What a pull request can ask for" in [Credential and security model](#credential-and-security-model)); its token is read from ' +
+      '`DOCKYARD_CLONE_TOKEN` at the first synth and kept in the secret state',
+    allowed: CLONE_USER,
+  },
+  {
+    name: 'DOCKYARD_CLONE_TOKEN', default: 'none: needed at the first synth when `DOCKYARD_CLONE_USER` is set',
+    meaning: 'token of that login (a GitHub fine-grained token with read-only Contents, a GitLab deploy token with `read_repository`), read at the ' +
+      'first synth and when its key `dockyard/drone-clone-login/token` is rotated, then kept in the secret state for that user at that git server; ' +
+      'a different value, user or server later fails the synth until that key is rotated',
+    allowed: CLONE_TOKEN,
   },
   {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it, with a warning. ' +
@@ -374,8 +401,12 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   const ci = checkCiEngine('DOCKYARD_CI', pick('DOCKYARD_CI', DEFAULT_CONFIG.ci));
   checkPassword(env, 'DOCKYARD_IMAGE_MIRROR_PASSWORD', MIRROR_PASSWORD);
   checkPassword(env, 'DOCKYARD_DOCKERHUB_TOKEN', DOCKERHUB_TOKEN);
+  checkPassword(env, 'DOCKYARD_CLONE_TOKEN', CLONE_TOKEN);
   warnUnusedMirrorPassword(env, options.warn);
   warnUnusedDockerHubToken(env, options.warn);
+  const unreadClone = unreadCloneTokenWarning({ token: 'DOCKYARD_CLONE_TOKEN', user: 'DOCKYARD_CLONE_USER', removeToken: 'unset it' },
+    { token: env.DOCKYARD_CLONE_TOKEN !== undefined, user: env.DOCKYARD_CLONE_USER !== undefined });
+  if (unreadClone !== undefined) (options.warn ?? printWarning)(unreadClone);
   warnOtherIngressClass(env, options.warn);
   const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),
     PUBLIC_HOST_NAME);
@@ -408,6 +439,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     statePath: checkStateOutside(env, outdir),
     apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
+    cloneUser: env.DOCKYARD_CLONE_USER === undefined ? undefined : checkCloneUser('DOCKYARD_CLONE_USER', env.DOCKYARD_CLONE_USER, 'DOCKYARD_CI', ci),
     trustBundle: env.DOCKYARD_CA_BUNDLE === undefined ? undefined : TrustBundle.fromFile(env.DOCKYARD_CA_BUNDLE, 'DOCKYARD_CA_BUNDLE'),
   };
 }

@@ -81,6 +81,8 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     database: (name) => postgres.addDatabase(name),
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
     trustBundle: config.trustBundle,
+    cloneUser: config.cloneUser,
+    cloneUserProps: { user: 'DOCKYARD_CLONE_USER', engine: 'DOCKYARD_CI' },
     buildNamespace: NAMESPACES.builds,
     extraBuildNamespaces: [NAMESPACES.publish, NAMESPACES.deploys],
     // the API server's endpoint is taken out of every build's internet rule (a private one is out already): only

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
-  HarborStorage, ICiEngine, ImageDigests, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
+  HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
 } from '../../lib';
@@ -187,6 +187,20 @@ export interface DigitalOceanChartsConfig {
    */
   readonly imageDigests?: ImageDigests;
   /**
+   * The CA certificates the CI server and Harbor trust beside the public ones (`TrustBundle`), for a git server, an
+   * OIDC provider or an upstream registry a private CA signs.
+   *
+   * @default - none
+   */
+  readonly trustBundle?: TrustBundle;
+  /**
+   * The forge login Drone clones private repositories with (`DroneServerProps.cloneLogin`): its token is the secret
+   * input `DOCKYARD_CLONE_TOKEN` (`CLONE_TOKEN_INPUT`), kept in `dockyard/drone-clone-login`. Refused with Woodpecker.
+   *
+   * @default - none: each private repository's builds hold its activating user's OAuth token
+   */
+  readonly cloneUser?: string;
+  /**
    * The application teams to onboard (`TeamPlatform.addTeam`), each with its namespaces, build namespace, deploy
    * identity, Harbor project and robots, and pipeline secrets. With teams, the platform's own `harbor-push` and
    * `harbor-pull` reach only `platformRepos`: no team may own a repository the platform's secrets reach.
@@ -289,6 +303,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     }),
     storage: HarborStorage.spaces({ region: config.region, bucket: config.bucket, accessKey: spaces.key(P.spaces.accessKey), secretKey: spaces.key(P.spaces.secretKey) }),
     exposure: harborExposure,
+    trustBundle: config.trustBundle,
     // Trivy downloads its databases itself, with no login (a pull secret serves the kubelet alone): from a mirror
     // that needs one (the Container Registry always does) it would download nothing, so it keeps its upstream sources
     ...(mirrorNeedsLogin(config)
@@ -331,6 +346,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     admin: config.admin,
     database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
     ingress,
+    trustBundle: config.trustBundle,
+    cloneUser: config.cloneUser,
     buildNamespace: BUILDS,
     ...(config.apiServer ? { buildEgress: { apiServerCidrs: [config.apiServer.cidr] } } : {}),
     ...(droneLogs ? {

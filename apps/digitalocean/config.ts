@@ -1,4 +1,4 @@
-import { ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing } from '../../lib';
+import { ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing, TrustBundle } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -12,6 +12,7 @@ import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
 import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirrorRegistry } from './charts';
+import { checkCloneUser } from '../shared/clone-login';
 import { checkDockerHubUser } from '../shared/image-mirror';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
@@ -143,6 +144,22 @@ export interface DigitalOceanSettings {
    */
   readonly imageDigests?: ImageDigests;
   /**
+   * The CA certificates the CI server and Harbor trust beside the public ones (`caBundle`: the path of a PEM file,
+   * relative to the project directory, as the default stack reads `DOCKYARD_CA_BUNDLE`): a private CA that signs the
+   * git server, an OIDC provider or an upstream registry.
+   *
+   * @default - none: the public roots of the images only
+   */
+  readonly caBundle?: TrustBundle;
+  /**
+   * The forge login Drone clones private repositories with (`cloneUser`, `DroneServerProps.cloneLogin`), instead of
+   * the OAuth token of the user who activated each; its token is the secret `cloneToken` (`pulumi config set --secret
+   * cloneToken …`). Drone only: refused with `ciEngine` woodpecker.
+   *
+   * @default - none: each private repository's builds hold its activating user's OAuth token
+   */
+  readonly cloneUser?: string;
+  /**
    * The application teams to onboard (`teams`, a structured setting: `pulumi config set --path 'teams[0].name'
    * payments`, `--path 'teams[0].repos[0]' acme/payments-*`), each with the keys of `DigitalOceanTeam`.
    *
@@ -200,14 +217,14 @@ export const DIGITALOCEAN_EXAMPLE = {
 };
 
 /**
- * Every key of the program's config (project `dockyard`): those Pulumi.yaml declares, and `imageMirrorPassword` and
- * `dockerHubToken`, secrets it cannot declare (see Pulumi.yaml).
+ * Every key of the program's config (project `dockyard`): those Pulumi.yaml declares, and `imageMirrorPassword`,
+ * `dockerHubToken` and `cloneToken`, secrets it cannot declare (see Pulumi.yaml).
  */
 export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
   'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
-  'dockerHubUser', 'dockerHubToken', 'imageDigests', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
+  'dockerHubUser', 'dockerHubToken', 'imageDigests', 'caBundle', 'cloneUser', 'cloneToken', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
 ];
 
 /**
@@ -275,6 +292,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
       `${containerRegistryTier === 'starter' ? 1 : 5} repositories, fewer than the stack's images: set containerRegistryTier professional`);
   }
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
+  const caBundle = value('caBundle') === undefined ? undefined : TrustBundle.fromFile(value('caBundle')!, 'caBundle');
+  const cloneUser = value('cloneUser') === undefined ? undefined : checkCloneUser('cloneUser', value('cloneUser')!, 'ciEngine', ciEngine);
   const bucket = checkSpacesBucketName('bucket', required('bucket'));
   const droneLogs = readDroneLogSettings(value('droneLogBucket'), value('droneLogRetentionDays'), ciEngine, bucket);
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
@@ -309,6 +328,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     imageMirrorUser,
     dockerHubUser,
     imageDigests,
+    caBundle,
+    cloneUser,
     teams: readTeams(value('teams')),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
     retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!)),

@@ -12,7 +12,7 @@ for (const warning of unknownSettingWarnings(Object.keys(pulumi.runtime.allConfi
 // with its line break, is refused in one line that shows neither); it marks them secret again where it uses them
 const outputs = deployDigitalOcean(
   readSettings((key) => config.get(key)), config.require('gitClientSecret'), config.get('imageMirrorPassword'),
-  config.get('dockerHubToken'),
+  config.get('dockerHubToken'), config.get('cloneToken'),
 );
 
 export const harborUrl = outputs.harborUrl;

@@ -8,6 +8,7 @@ import {
   ManagedValkey, SpacesBucket,
 } from '../../lib/pulumi/digitalocean';
 import { ciEngineFacts } from '../shared/ci-engine';
+import { CLONE_TOKEN_INPUT, unreadCloneTokenWarning } from '../shared/clone-login';
 import { unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { digitalOceanCharts, docrMirrorRegistry, DOCKERHUB_TOKEN_INPUT, DOCR_TOKEN_INPUT, DRONE_LOG_PREFIX, MIRROR_PASSWORD_INPUT, PLACEHOLDERS, PROVIDED_SECRETS, providedCiSecrets } from './charts';
 import { DigitalOceanSettings, DRONE_LOG_RETENTION_DAYS } from './config';
@@ -71,7 +72,7 @@ export function vpcInRegion(cluster: { readonly vpcUuid: pulumi.Output<string>; 
  */
 export function deployDigitalOcean(
   settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
-  dockerHubToken?: pulumi.Input<string>,
+  dockerHubToken?: pulumi.Input<string>, cloneToken?: pulumi.Input<string>,
 ): DigitalOceanOutputs {
   // checked before anything is registered, as every setting is: a blank secret, or one pasted with its line break,
   // would otherwise be written into its Secret and fail only at its first use (a plain string is checked here, as
@@ -93,6 +94,13 @@ export function deployDigitalOcean(
   const unread = unreadDockerHubTokenWarning({ token: 'dockerHubToken', user: 'dockerHubUser', mirror: 'imageMirror', removeToken: 'pulumi config rm dockerHubToken' },
     { token: dockerHubToken !== undefined, user: settings.dockerHubUser !== undefined, mirror: settings.imageMirror !== undefined });
   if (unread !== undefined) void pulumi.log.warn(unread);
+  cloneToken = cloneToken === undefined ? undefined : checkedInput('cloneToken', cloneToken);
+  if (settings.cloneUser !== undefined && cloneToken === undefined) {
+    missing('cloneToken', `must be set with cloneUser: pulumi config set --secret cloneToken <read-only forge token of ${settings.cloneUser}>`);
+  }
+  const unreadClone = unreadCloneTokenWarning({ token: 'cloneToken', user: 'cloneUser', removeToken: 'pulumi config rm cloneToken' },
+    { token: cloneToken !== undefined, user: settings.cloneUser !== undefined });
+  if (unreadClone !== undefined) void pulumi.log.warn(unreadClone);
   const engine = settings.ciEngine;
   // the CI engine's database and its managed user share one name, which the charts connect as
   const { title, databaseName } = ciEngineFacts(engine);
@@ -107,6 +115,7 @@ export function deployDigitalOcean(
     containerRegistry: settings.containerRegistry, certIssuer,
     imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,
     dockerHubUser: settings.dockerHubUser,
+    trustBundle: settings.caBundle, cloneUser: settings.cloneUser,
     teams: settings.teams, platformRepos: settings.platformRepos, retiredTeams: settings.retiredTeams, apiServer: settings.apiServer,
     // without installIngress nothing this program makes gives the Ingresses an address (a new cluster has no
     // controller), and @pulumi/kubernetes waits for one up to 10 minutes before failing the update
@@ -182,6 +191,7 @@ export function deployDigitalOcean(
       ...(registry ? { [DOCR_TOKEN_INPUT]: registry.dockerConfigJson.apply(docrToken) } : {}),
       ...(settings.imageMirrorUser !== undefined ? { [MIRROR_PASSWORD_INPUT]: pulumi.secret(imageMirrorPassword!) } : {}),
       ...(settings.dockerHubUser !== undefined ? { [DOCKERHUB_TOKEN_INPUT]: pulumi.secret(dockerHubToken!) } : {}),
+      ...(settings.cloneUser !== undefined ? { [CLONE_TOKEN_INPUT]: pulumi.secret(cloneToken!) } : {}),
     },
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail

@@ -3,6 +3,7 @@ import {
   BuildEgressProps, CiEngineKind, checkOneOf, DroneCi, DroneKubeRunner, DroneLogStorage, DroneSecretsExtension, DroneServer, ICiEngine, IngressOptions,
   IPostgresDatabase, TrustBundle, ISecret, WoodpeckerCi,
 } from '../../lib';
+import { checkCloneUser, cloneLogin } from './clone-login';
 import { droneFilters, GitProviderKind, gitProviderOf } from './git-provider';
 
 /** The engines a stack can be synthesized with (`DOCKYARD_CI`, the Pulumi config key `ciEngine`). */
@@ -98,6 +99,19 @@ export interface CiEngineSettings {
    * @default - none
    */
   readonly trustBundle?: TrustBundle;
+  /**
+   * The user of Drone's clone login (`DroneServerProps.cloneLogin`), whose token is the secret input
+   * `DOCKYARD_CLONE_TOKEN` (`cloneLogin`); refused with Woodpecker (`checkCloneUser`).
+   *
+   * @default - none: each private repository's builds hold its activating user's OAuth token
+   */
+  readonly cloneUser?: string;
+  /**
+   * The settings `cloneUser` and `engine` are reported under, e.g. `DOCKYARD_CLONE_USER` and `DOCKYARD_CI`.
+   *
+   * @default - "cloneUser" and "ciEngine", the DigitalOcean program's keys
+   */
+  readonly cloneUserProps?: { readonly user: string; readonly engine: string };
 }
 
 /** The stack's CI engine, with the same settings whichever engine it is. */
@@ -111,6 +125,8 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
   // (v3.17.0 server/forge/gitlab/gitlab.go:202-210), so any GitLab user could register. Registration stays closed
   // there: the admin adds users (README, "CI engines"); the repository filter still limits what may be activated.
   const groupGatesLogin = settings.gitProvider !== GitProviderKind.GITLAB;
+  const cloneUser = settings.cloneUser === undefined ? undefined : checkCloneUser(settings.cloneUserProps?.user ?? 'cloneUser', settings.cloneUser,
+    settings.cloneUserProps?.engine ?? 'ciEngine', settings.engine);
   if (settings.engine === CiEngineKind.DRONE) {
     const filters = droneFilters(settings.organization, settings.admin, settings.organizationProp);
     const server = new DroneServer(scope, 'Drone', {
@@ -121,6 +137,8 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
       admin: settings.admin,
       ingress: settings.ingress,
       trustBundle: settings.trustBundle,
+      // kept for this user at this forge: another forge with the kept token would fail every clone
+      ...(cloneUser === undefined ? {} : { cloneLogin: cloneLogin(scope, cloneUser, settings.gitServer ?? settings.gitProvider) }),
       ...(settings.droneLogStorage ? { logStorage: settings.droneLogStorage } : {}),
     });
     const secretsExtension = new DroneSecretsExtension(scope, 'SecretsExtension');

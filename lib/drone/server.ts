@@ -260,6 +260,21 @@ export interface DroneCloneLogin {
   readonly password: SecretKey;
 }
 
+/** What `DroneCloneLogin.username` may be, as its refusals say. */
+export const DRONE_CLONE_USER_RULE = 'a forge login: printable ASCII without spaces';
+
+/**
+ * `username` as a `DroneCloneLogin.username`, or a one-line refusal naming `prop` (the prop, or a stack's variable or
+ * config key that sets it), whose message ends with `allowed`. The runner writes it into a netrc file line, `machine <host> login <username> password
+ * <password>` (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:798-802`), which white space would split.
+ */
+export function checkDroneCloneUser(prop: string, username: unknown, allowed: string = DRONE_CLONE_USER_RULE): string {
+  if (typeof username !== 'string' || !/^[\x21-\x7e]+$/.test(username)) {
+    invalid(prop, username, `must be ${allowed}`);
+  }
+  return username;
+}
+
 /** Options of the Drone server's Prometheus metrics. */
 export interface DroneMetricsOptions extends MetricsOptions {
   /**
@@ -397,11 +412,7 @@ export class DroneServer extends Construct implements IDroneServer {
     }
     if (props.cloneLogin !== undefined) {
       const { username, password } = checkObject('cloneLogin', props.cloneLogin, 'must be { username, password: SecretKey }');
-      // the runner writes it into a netrc file line, `machine <host> login <username> password <password>`
-      // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:798-802), which white space would split
-      if (typeof username !== 'string' || !/^[\x21-\x7e]+$/.test(username)) {
-        invalid('cloneLogin.username', username, 'must be a forge login: printable ASCII without spaces');
-      }
+      checkDroneCloneUser('cloneLogin.username', username);
       checkRequiredObject('cloneLogin.password', password, 'must be a SecretKey: the token, in a Secret of the server\'s namespace', SecretKey);
       env.value('DRONE_GIT_USERNAME', username);
       env.secret('DRONE_GIT_PASSWORD', password);

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readSettings, SETTING_KEYS, unknownSettingWarnings } from '../../apps/digitalocean/config';
+import { TrustBundle } from '../../lib';
 
 describe('DigitalOcean program settings', () => {
   const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
@@ -196,6 +197,38 @@ describe('DigitalOcean program settings', () => {
     }
   });
 
+  // the default stack's DOCKYARD_CA_BUNDLE, as the program's imageDigests: a file's path, read and checked before anything registers
+  test('caBundle: a PEM file of CA certificates, refused in one line naming the key when unreadable or not certificates', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-ca-'));
+    try {
+      const { execFileSync } = require('child_process') as typeof import('child_process');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Acme CA'],
+        { cwd: dir, stdio: 'pipe' });
+      expect(read({ caBundle: path.join(dir, 'ca.pem') }).caBundle).toBeInstanceOf(TrustBundle);
+      expect(read().caBundle).toBeUndefined();
+      const missingFile = path.join(dir, 'missing.pem');
+      expect(failure({ caBundle: missingFile })).toBe(`invalid caBundle "${missingFile}": cannot be read (ENOENT): it must be a PEM file of CA certificates`);
+      // a private key is a secret: refused without showing the file's text
+      expect(failure({ caBundle: path.join(dir, 'ca.key') })).toMatch(/^invalid caBundle <redacted>: must hold certificates only, never a private key/);
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a certificate');
+      expect(failure({ caBundle: path.join(dir, 'notes.txt') })).toMatch(/^invalid caBundle <redacted>: must be the PEM of one or more certificates/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // DroneServer's cloneLogin; Woodpecker gives the forge login only to trusted repositories' pipelines and trusted
+  // clone plugins (woodpecker v3.17.0 pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255) and has no such setting
+  test('cloneUser: a netrc login, with ciEngine drone only; refused in one line naming the key', () => {
+    const rule = 'must be a forge login: printable ASCII without spaces nor ":", and only with ciEngine drone (Woodpecker has no server-wide ' +
+      'clone login: it gives the forge token only to trusted clone plugins and trusted repositories\' pipelines)';
+    expect(read({ cloneUser: 'acme-ci' }).cloneUser).toBe('acme-ci');
+    expect(read().cloneUser).toBeUndefined();
+    expect(failure({ cloneUser: 'acme-ci', ciEngine: 'woodpecker' })).toBe(`invalid cloneUser "acme-ci": ciEngine is woodpecker; ${rule}`);
+    expect(failure({ cloneUser: 'acme ci' })).toBe(`invalid cloneUser "acme ci": ${rule}`);
+    expect(failure({ cloneUser: 'acme-ci:github_pat_x' })).toBe(`invalid cloneUser "acme-ci:<redacted>": ${rule}`);
+  });
+
   test('every setting it reads is declared in Pulumi.yaml, with a default unless it is required', () => {
     // a project that declares its config requires of every stack each declared key without a default, and applies the
     // defaults it declares (pulumi sdk/go/common/workspace/config.go, mergeConfig)
@@ -208,9 +241,9 @@ describe('DigitalOcean program settings', () => {
     // optional secret cannot be: a secret's default is refused as not encrypted (validateStackConfigValue)
     expect(required).toEqual(['admin', 'bucket', 'domain', 'gitClientId', 'gitClientSecret', 'organization']);
     expect(declared).not.toHaveProperty('imageMirrorPassword');
-    // the keys the warning of unread keys knows: every declared one, imageMirrorPassword and dockerHubToken (secrets), and the structured settings,
+    // the keys the warning of unread keys knows: every declared one, imageMirrorPassword, dockerHubToken and cloneToken (secrets), and the structured settings,
     // which a project cannot declare as they are (a list of objects)
-    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'dockerHubToken', 'teams', 'platformRepos', 'retiredTeams'].sort());
+    expect([...SETTING_KEYS].sort()).toEqual([...Object.keys(declared), 'imageMirrorPassword', 'dockerHubToken', 'cloneToken', 'teams', 'platformRepos', 'retiredTeams'].sort());
   });
 
   test('a config key the program does not read is warned of, with the setting it is nearest to (a new user\'s trial)', () => {

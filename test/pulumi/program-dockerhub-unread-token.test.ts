@@ -1,4 +1,4 @@
-import { settled, setup } from './digitalocean/harness';
+import { setup, warningsDuring } from './digitalocean/harness';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 
 /**
@@ -10,19 +10,7 @@ import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 async function warningsOf(imageMirror: string | undefined): Promise<string[]> {
   await setup({ preview: true });
   const { deployDigitalOcean } = await import('../../apps/digitalocean/program');
-  // the module the program logs through (each test resets the registry, so import it anew)
-  const pulumi = await import('@pulumi/pulumi');
-  const warnings: string[] = [];
-  const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
-    warnings.push(msg);
-    return Promise.resolve();
-  });
-  try {
-    deployDigitalOcean({ ...DIGITALOCEAN_EXAMPLE, imageMirror }, 'github-oauth-client-secret', undefined, 'dckr_pat_example');
-    await settled(100);
-  } finally {
-    spy.mockRestore();
-  }
+  const warnings = await warningsDuring(() => deployDigitalOcean({ ...DIGITALOCEAN_EXAMPLE, imageMirror }, 'github-oauth-client-secret', undefined, 'dckr_pat_example'));
   return warnings.filter((w) => w.startsWith('dockerHubToken is set'));
 }
 

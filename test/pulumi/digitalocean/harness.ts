@@ -253,3 +253,23 @@ export const T = {
   service: 'kubernetes:core/v1:Service',
   dnsRecord: 'digitalocean:index/dnsRecord:DnsRecord',
 } as const;
+
+/**
+ * The warnings `pulumi.log.warn` is given while `run` runs and what it registers settles. The SDK is imported at the
+ * call, so that a test that resets the module registry spies on the instance the program it imports logs through.
+ */
+export async function warningsDuring(run: () => void): Promise<string[]> {
+  const { log } = await import('@pulumi/pulumi');
+  const warnings: string[] = [];
+  const spy = jest.spyOn(log, 'warn').mockImplementation((msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  });
+  try {
+    run();
+    await settled(100);
+  } finally {
+    spy.mockRestore();
+  }
+  return warnings;
+}

@@ -1,0 +1,83 @@
+import { Construct } from 'constructs';
+import { CiEngineKind, checkDroneCloneUser, DRONE_CLONE_USER_RULE, DroneCloneLogin, invalid, Secret, SecretValue } from '../../lib';
+import { shownMirrorUser } from './image-mirror';
+
+/**
+ * The secret input of the clone login's token: the default stack's variable, which the DigitalOcean program supplies
+ * from its secret `cloneToken`, so that one key record names it alike in both.
+ */
+export const CLONE_TOKEN_INPUT = 'DOCKYARD_CLONE_TOKEN';
+
+/** The Secret, in the Drone server's namespace, that holds the clone login's token (key `token`). */
+export const CLONE_LOGIN_SECRET = 'drone-clone-login';
+
+/**
+ * Why a clone login is refused on Woodpecker: it has no server-wide login to clone with, and its compiler gives the
+ * forge login (`CI_NETRC_*`) only to a step of a trusted repository's pipeline or a trusted clone plugin (woodpecker
+ * v3.17.0 `pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255`), never to a pull request's own steps. Refused
+ * rather than ignored: the setting would otherwise look as if it took the activating user's token out of the builds.
+ */
+const WOODPECKER_HAS_NONE = 'Woodpecker has no server-wide clone login: it gives the forge token only to trusted clone plugins and ' +
+  'trusted repositories\' pipelines';
+
+/** What a clone user may be, naming the setting of the CI engine (`DOCKYARD_CI`, `ciEngine`). */
+export function cloneUserRule(engineSetting: string): string {
+  return `${DRONE_CLONE_USER_RULE} nor ":", and only with ${engineSetting} drone (${WOODPECKER_HAS_NONE})`;
+}
+
+/**
+ * Check the user of Drone's clone login (`DroneServerProps.cloneLogin`), refused naming `setting` (the variable or
+ * config key): with any engine but Drone, and unless a netrc login (`checkDroneCloneUser`). A ":" would pass the
+ * netrc line, but is most often a token pasted after the name, which would then be written into the server's
+ * environment in the clear: refused, its part after ":" unshown.
+ */
+export function checkCloneUser(setting: string, user: string, engineSetting: string, engine: CiEngineKind): string {
+  const rule = cloneUserRule(engineSetting);
+  if (engine !== CiEngineKind.DRONE) {
+    invalid(setting, shownMirrorUser(user), `${engineSetting} is ${engine}; must be ${rule}`);
+  }
+  if (user.includes(':')) {
+    invalid(setting, shownMirrorUser(user), `must be ${rule}`);
+  }
+  return checkDroneCloneUser(setting, user, rule);
+}
+
+/** The names a stack gives the clone login's settings, and its words for removing the token. */
+export interface CloneLoginSettingNames {
+  /** The token's setting, e.g. `DOCKYARD_CLONE_TOKEN` or `cloneToken`. */
+  readonly token: string;
+  /** The user's setting. */
+  readonly user: string;
+  /** How the token is removed there, e.g. `unset it` or `pulumi config rm cloneToken`. */
+  readonly removeToken: string;
+}
+
+/**
+ * The warning for a clone token given without its user, which nothing reads (private repositories' builds keep
+ * cloning with the activating user's OAuth token), or undefined when there is none to give: both stacks say it in one
+ * text, with their own setting names.
+ */
+export function unreadCloneTokenWarning(names: CloneLoginSettingNames, given: { readonly token: boolean; readonly user: boolean }): string | undefined {
+  if (!given.token || given.user) {
+    return undefined;
+  }
+  return `${names.token} is set but ${names.user} is not, so nothing reads it: Drone's builds of private repositories keep the OAuth token of ` +
+    `the user who activated each one; set ${names.user} to clone as that login, or ${names.removeToken}`;
+}
+
+/**
+ * Drone's clone login (`DroneServerProps.cloneLogin`): `user` and its token, the secret input `DOCKYARD_CLONE_TOKEN`
+ * in the Secret `drone-clone-login` of the chart's namespace (the Drone server's), kept in the local secret state for
+ * this user at this forge only, as the mirror's password and the Docker Hub token are: another user or forge with
+ * the kept token would fail every clone of a private repository.
+ */
+export function cloneLogin(chart: Construct, user: string, forge: string): DroneCloneLogin {
+  const secret = new Secret(chart, 'CloneLogin', {
+    name: CLONE_LOGIN_SECRET,
+    values: {
+      token: SecretValue.input(CLONE_TOKEN_INPUT, `the read-only forge token of ${user}, which Drone clones private repositories with`)
+        .belongingTo(`${user} at ${forge}`),
+    },
+  });
+  return { username: user, password: secret.key('token') };
+}

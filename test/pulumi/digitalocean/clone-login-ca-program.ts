@@ -1,0 +1,66 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { registered, setup, warningsDuring } from './harness';
+import { DIGITALOCEAN_EXAMPLE } from '../../../apps/digitalocean/config';
+import { TrustBundle } from '../../../lib';
+
+/** A self-signed CA made with openssl, as a company's PKI would make one. */
+export function companyCa(): { pem: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-ca-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Acme Company CA'],
+    { cwd: dir, stdio: 'pipe' });
+  return { pem: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'), file: path.join(dir, 'ca.pem') };
+}
+
+/**
+ * The DigitalOcean program with `caBundle` and `cloneUser` (+ the secret `cloneToken`), under Pulumi mocks, in preview
+ * mode or not (one mode per test file, as Pulumi's mocks are set once per process): the token reaches Drone as
+ * DRONE_GIT_PASSWORD (harness v2.28.2 service/netrc/netrc.go:63-67) from dockyard/drone-clone-login, a Pulumi secret
+ * in that Secret alone; the CA reaches the Drone server and Harbor's core. Without the token the program stops
+ * before registering anything.
+ */
+export function describeCloneLoginCaProgram(preview: boolean): void {
+  describe(`the DigitalOcean program with caBundle and cloneUser${preview ? ', in a preview' : ''}`, () => {
+    const TOKEN = 'github_pat_program-clone-token-1234';
+    const ca = companyCa();
+    const settings = { ...DIGITALOCEAN_EXAMPLE, cloneUser: 'acme-ci', caBundle: TrustBundle.fromPem(ca.pem) };
+    const k8s = () => registered.filter((r) => r.type.startsWith('kubernetes:') && r.inputs?.kind);
+    const env = (kind: string, name: string) => k8s().find((r) => r.inputs.kind === kind && r.inputs.metadata.name === name)!
+      .inputs.spec.template.spec.containers[0].env as any[];
+    let warnings: string[] = [];
+
+    beforeAll(async () => {
+      await setup({ preview });
+      const { deployDigitalOcean } = await import('../../../apps/digitalocean/program');
+      expect(() => deployDigitalOcean(settings, 'github-oauth-client-secret')).toThrow(
+        'missing cloneToken: must be set with cloneUser: pulumi config set --secret cloneToken <read-only forge token of acme-ci>');
+      expect(() => deployDigitalOcean(settings, 'github-oauth-client-secret', undefined, undefined, ' \n')).toThrow(/^invalid cloneToken <redacted>/);
+      expect(registered).toEqual([]);
+      // a plain string, as index.ts reads it: the program marks it secret
+      warnings = await warningsDuring(() => deployDigitalOcean(settings, 'github-oauth-client-secret', undefined, undefined, TOKEN));
+    }, 60_000);
+
+    test('puts the token into dockyard/drone-clone-login, a Pulumi secret, which the Drone server reads as DRONE_GIT_PASSWORD', () => {
+      const secret = registered.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.inputs.metadata.name === 'drone-clone-login')!;
+      expect([secret.inputs.metadata.namespace, secret.inputs.stringData, secret.secretInputs]).toEqual(['dockyard', { token: TOKEN }, true]);
+      const holders = registered.filter((r) => JSON.stringify(r.inputs).includes(TOKEN)).map((r) => `${r.type} ${r.inputs.metadata?.namespace}/${r.inputs.metadata?.name}`);
+      expect(holders).toEqual(['kubernetes:core/v1:Secret dockyard/drone-clone-login']);
+      expect(env('Deployment', 'drone').filter((e) => e.name.startsWith('DRONE_GIT_'))).toEqual([
+        { name: 'DRONE_GIT_USERNAME', value: 'acme-ci' },
+        { name: 'DRONE_GIT_PASSWORD', valueFrom: { secretKeyRef: { name: 'drone-clone-login', key: 'token' } } },
+      ]);
+      expect(warnings.filter((w) => /clone/i.test(w))).toEqual([]);
+    });
+
+    test('the CA reaches the Drone server and Harbor\'s core: each trusts the bundle\'s directory, its PEM in a ConfigMap', () => {
+      for (const [kind, name] of [['Deployment', 'drone'], ['Deployment', 'harbor-core']]) {
+        expect(env(kind, name)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'SSL_CERT_DIR' })]));
+      }
+      const holders = k8s().filter((r) => r.inputs.kind === 'ConfigMap' && Object.values(r.inputs.data ?? {}).includes(ca.pem))
+        .map((r) => r.inputs.metadata.namespace).sort();
+      expect(holders).toEqual(expect.arrayContaining(['dockyard', 'harbor']));
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { describeCloneLoginCaProgram } from './digitalocean/clone-login-ca-program';
+
+describeCloneLoginCaProgram(false);
