@@ -113,5 +113,13 @@ describe('DOCKYARD_CLONE_USER and DOCKYARD_CLONE_TOKEN', () => {
       'declared as input(DOCKYARD_CLONE_TOKEN) for other-ci at github');
     expect(refusal('acme-ci', 'https://github.acme.dev')).toContain('for acme-ci at https://github.acme.dev');
     expect(kept()).toBe(TOKEN);
+    // day two: a rotated token rolls the Drone server, which reads it, and nothing else (the runners never hold it)
+    const checksums = () => Object.fromEntries(parseAllDocuments(fs.readFileSync(path.join(outdir, 'dockyard.k8s.yaml'), 'utf8')).map((d) => d.toJS())
+      .filter((d) => d?.kind === 'Deployment' || d?.kind === 'StatefulSet').map((d) => [d.metadata.name, d.spec.template.metadata.annotations?.['dockyard.dev/inputs-checksum']]));
+    const before = checksums();
+    run('acme-ci', { DOCKYARD_CLONE_TOKEN: 'github_pat_rotated-456', DOCKYARD_ROTATE: 'dockyard/drone-clone-login/token' });
+    expect(kept()).toBe('github_pat_rotated-456');
+    const after = checksums();
+    expect(Object.keys(after).filter((name) => after[name] !== before[name])).toEqual(['drone']);
   });
 });
