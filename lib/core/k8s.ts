@@ -9,6 +9,7 @@ import { ApiObject, ApiObjectProps, App, Lazy } from 'cdk8s';
 import type * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { markerFor } from './chosen-pull-secrets';
+import { FLUX_SUBSTITUTE_ANNOTATION, FLUX_SUBSTITUTE_DISABLED, holdsFluxVariable } from './flux-substitution';
 import { isUserError } from './validation';
 
 export type { k8s };
@@ -62,14 +63,17 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
  * Define a Kubernetes object of `kind`; the props are the object's fields beside apiVersion and kind.
  *
  * @param finish called with the object as it renders, before anything reads it, for what depends on the rendered
- * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts)
+ * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts). Then an object that holds `${` is
+ * marked for Flux to leave alone (lib/core/flux-substitution.ts).
  */
 export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: K, props: Kinds[K], finish?: (rendered: any) => void): ApiObject {
   const all = { apiVersion: API_VERSIONS[kind], kind, ...(props as object) };
   const mark = markerFor(all);
-  return new KubeObject(scope, id, all, mark === undefined ? finish : (out) => {
-    mark(out);
+  return new KubeObject(scope, id, all, (out) => {
+    mark?.(out);
     finish?.(out);
+    // last, on the object as written: a Job's name, which hashes its pod template, is already set
+    if (holdsFluxVariable(out)) disableFluxSubstitution(out);
   });
 }
 
@@ -131,6 +135,26 @@ class KubeObject extends ApiObject {
       }
       throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
     }
+  }
+}
+
+/**
+ * Mark rendered object `o` for Flux to leave its `${…}` alone (lib/core/flux-substitution.ts), its metadata's and
+ * annotations' keys in the sorted order they render in. Its metadata only: a ConfigMap's name and the checksums of
+ * its readers count its data alone (lib/core/checksum.ts), and a Job's name its pod template, so the mark renames
+ * nothing and rolls no pod.
+ */
+function disableFluxSubstitution(o: any): void {
+  if (o.metadata === null || typeof o.metadata !== 'object') o.metadata = {};
+  const metadata: Record<string, unknown> = o.metadata;
+  const annotations: Record<string, unknown> = { ...(metadata.annotations as object), [FLUX_SUBSTITUTE_ANNOTATION]: FLUX_SUBSTITUTE_DISABLED };
+  metadata.annotations = {};
+  for (const key of sortedKeys(annotations)) (metadata.annotations as Record<string, unknown>)[key] = annotations[key];
+  // re-added in sorted order, in place: what holds the object holds the same metadata
+  for (const key of sortedKeys(metadata)) {
+    const value = metadata[key];
+    delete metadata[key];
+    metadata[key] = value;
   }
 }
 
