@@ -1,5 +1,6 @@
+import { Duration } from 'cdk8s';
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, ImageDigests, invalid,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, FinishedJobs, ImageDigests, invalid,
   invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, TrustBundle, VALIDATION_RULES,
 } from '../../lib';
 import { isInside } from '../../lib/core/paths';
@@ -94,6 +95,13 @@ export interface DefaultStackConfig {
    * @default - none: each private repository's builds hold its activating user's OAuth token
    */
   readonly cloneUser?: string;
+  /**
+   * What becomes of the chart's finished Jobs (`DOCKYARD_FINISHED_JOBS`): `FinishedJobs.keep()` for a GitOps tool
+   * that prunes, which would otherwise create each deleted Job again and run it.
+   *
+   * @default - deleted ten minutes after they finish (`DockyardChart`'s default)
+   */
+  readonly finishedJobs?: FinishedJobs;
 }
 
 /** The default host name of Woodpecker, when `DOCKYARD_CI` is woodpecker. */
@@ -132,6 +140,7 @@ export interface ConfigVariable {
 }
 
 const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDATION_RULES;
+const FINISHED_JOBS = '"keep", or a whole number of seconds from 0 to 2147483647';
 /**
  * The CI server's and Harbor's hosts: an Ingress rule's host, which may not be an IP address (Kubernetes
  * `IngressRule.host`: "IPs are not allowed"), and a public name, fully qualified.
@@ -259,6 +268,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: CLONE_TOKEN,
   },
   {
+    name: 'DOCKYARD_FINISHED_JOBS', default: '`600`: deleted ten minutes after they finish',
+    meaning: 'what becomes of a finished Job (the PostgreSQL reconciler\'s, Harbor\'s configure Jobs): deleted that many seconds after it ' +
+      'finishes, or kept, for a GitOps tool that prunes, which would otherwise create each deleted Job again and so run it again ' +
+      '(see [GitOps with Argo CD or Flux](#gitops-with-argo-cd-or-flux))',
+    allowed: FINISHED_JOBS,
+  },
+  {
     name: 'DOCKYARD_TEAMS', default: '`3`', meaning: 'how many example teams `npm run synth:teams` (`apps/teams`) onboards; the other stacks ignore it, with a warning. ' +
       'Lowering it does not offboard the teams it drops: their Harbor robots stay live until retired with `TeamPlatform.retireTeam`, ' +
       'and each synth warns of every such team (see [Many teams](#many-teams), Offboarding)',
@@ -375,6 +391,17 @@ function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) =
   }
 }
 
+/** `DOCKYARD_FINISHED_JOBS`: "keep", or the seconds after which a finished Job is deleted, written plainly. */
+function checkFinishedJobs(value: string): FinishedJobs {
+  if (value === 'keep') {
+    return FinishedJobs.keep();
+  }
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) > 2147483647) {
+    invalid('DOCKYARD_FINISHED_JOBS', value, `must be ${FINISHED_JOBS}`);
+  }
+  return FinishedJobs.deleteAfter(Duration.seconds(Number(value)));
+}
+
 /**
  * The state path, checked. Where it is the default and the output directory holds it (`CDK8S_OUTDIR=.`), the output
  * directory is what to change, and the refusal names it: a new user's trial was told DOCKYARD_STATE, which it never set.
@@ -441,6 +468,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
     cloneUser: env.DOCKYARD_CLONE_USER === undefined ? undefined : checkCloneUser('DOCKYARD_CLONE_USER', env.DOCKYARD_CLONE_USER, 'DOCKYARD_CI', ci),
     trustBundle: env.DOCKYARD_CA_BUNDLE === undefined ? undefined : TrustBundle.fromFile(env.DOCKYARD_CA_BUNDLE, 'DOCKYARD_CA_BUNDLE'),
+    finishedJobs: env.DOCKYARD_FINISHED_JOBS === undefined ? undefined : checkFinishedJobs(env.DOCKYARD_FINISHED_JOBS),
   };
 }
 

@@ -55,7 +55,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
   // secrets serve the demo
   const sharedRepos = options.sharedPipelineRepos
     ?? [config.ci === CiEngineKind.WOODPECKER ? `${config.organization}/demo` : `${config.organization}/*`];
-  const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform });
+  const chart = new DockyardChart(app, 'dockyard', { namespace: NAMESPACES.platform, finishedJobs: config.finishedJobs });
   new Namespace(chart, 'Namespace', { name: NAMESPACES.platform });
   new Namespace(chart, 'RegistryNamespace', { name: NAMESPACES.registry });
   new Namespace(chart, 'AppNamespace', { name: NAMESPACES.app });

@@ -1,12 +1,13 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { annotateChecksums, annotateWorkloads, hasPodTemplate, noteOutsideJobReaders } from './checksum';
+import { DEFAULT_FINISHED_JOBS, FinishedJobs } from './finished-jobs';
 import { isDockyardObject } from './k8s';
 import { ObjectNames } from './object-names';
 import { UserWorkload, warnUnrelocatedImages } from './unrelocated-images';
 import { checkObjectSizes, surelyFits } from './object-size';
 import { toYamlChunks, YamlMark, YamlStream } from './yaml';
-import { checkDnsLabel } from './validation';
+import { checkDnsLabel, checkObject } from './validation';
 import { checkWorkloadPulls, hasPodSpec } from './workload-pulls';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
@@ -48,6 +49,19 @@ export const CLUSTER_KINDS = [
   'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment', 'VolumeAttributesClass',
 ];
 
+/** The props of a `DockyardChart`: cdk8s's, and what becomes of its finished Jobs. */
+export interface DockyardChartProps extends ChartProps {
+  /**
+   * What becomes of the chart's finished Jobs (the PostgreSQL reconciler's, Harbor's configure Jobs): deleted that
+   * long after they finish, or kept (`FinishedJobs.keep()`), which suits a GitOps tool that prunes (Argo CD with
+   * `prune: true`, Flux with `prune: true`): a deleted Job is one it re-creates, and runs again. Kept Jobs are listed
+   * in the output's mark, and one a synth no longer writes is named among the objects to delete.
+   *
+   * @default FinishedJobs.deleteAfter(Duration.minutes(10))
+   */
+  readonly finishedJobs?: FinishedJobs;
+}
+
 /**
  * A cdk8s chart that lists Namespaces first, then ServiceAccounts that list pull secrets (`rankOf`), keeps
  * cluster-scoped objects free of a namespace, and marks every pod template with a checksum of the ConfigMaps and
@@ -61,8 +75,14 @@ export const CLUSTER_KINDS = [
  * `toJson`.
  */
 export class DockyardChart extends Chart {
-  public constructor(scope: Construct, id: string, props: ChartProps = {}) {
-    super(scope, id, { disableResourceNameHashes: true, ...props });
+  /** What becomes of the chart's finished Jobs (`DockyardChartProps.finishedJobs`). */
+  public readonly finishedJobs: FinishedJobs;
+
+  public constructor(scope: Construct, id: string, props: DockyardChartProps = {}) {
+    const { finishedJobs, ...chartProps } = props;
+    super(scope, id, { disableResourceNameHashes: true, ...chartProps });
+    this.finishedJobs = finishedJobs === undefined ? DEFAULT_FINISHED_JOBS
+      : checkObject('finishedJobs', finishedJobs, 'must be a FinishedJobs: FinishedJobs.deleteAfter(duration) or FinishedJobs.keep()', FinishedJobs);
   }
 
   public toJson(): any[] {

@@ -1,6 +1,7 @@
 export type { AdmissionCheck } from './admission-policy';
 export * from './chart';
 export { ServiceExposure, type HttpRouteOptions } from './exposure';
+export { FinishedJobs } from './finished-jobs';
 export type { HttpRouteTimeouts } from './http-route-timeouts';
 export * from './image';
 export * from './image-digests';

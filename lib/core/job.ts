@@ -1,6 +1,7 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CHECKSUM_ANNOTATION, deferredSecretChecksum, secretDigestNow } from './checksum';
+import { DEFAULT_FINISHED_JOBS, FinishedJobs } from './finished-jobs';
 import { sha256 } from './hash';
 import { k8s, kube } from './k8s';
 import { SecretKey } from './secret';
@@ -25,9 +26,10 @@ export interface TemplateNamedJobProps {
   /** The Job's own labels (its pod template has its own). */
   readonly labels: Record<string, string>;
   /**
-   * The Job's spec, its pod template included. Without `ttlSecondsAfterFinished`, a finished Job is deleted after ten
-   * minutes (600), so that applying an earlier state again (a reverted change, a restored secret state) makes its Job
-   * anew instead of finding it completed; a re-run of the same state must change nothing.
+   * The Job's spec, its pod template included. Without `ttlSecondsAfterFinished`, a finished Job is deleted as its
+   * chart's `finishedJobs` says (by default after ten minutes, 600), so that applying an earlier state again (a
+   * reverted change, a restored secret state) makes its Job anew instead of finding it completed; or kept, for a
+   * GitOps tool that would otherwise re-create it. A re-run of the same state must change nothing.
    */
   readonly spec: k8s.JobSpec;
 }
@@ -51,7 +53,10 @@ const UNRENDERED = 'unrendered-template-named-job';
  */
 export function templateNamedJob(scope: Construct, id: string, props: TemplateNamedJobProps): ApiObject {
   const { namespace, labels, spec } = props;
-  return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec: { ttlSecondsAfterFinished: 600, ...spec } }, (job) => {
+  // a DockyardChart's setting; not `instanceof`, which cdk8s answers for every Chart (its static Symbol.hasInstance)
+  const ttl = ((Chart.of(scope) as { finishedJobs?: FinishedJobs }).finishedJobs ?? DEFAULT_FINISHED_JOBS).ttlSeconds;
+  const withTtl = ttl === undefined ? spec : { ttlSecondsAfterFinished: ttl, ...spec };
+  return kube(scope, id, 'Job', { metadata: { name: UNRENDERED, namespace, labels }, spec: withTtl }, (job) => {
     const secrets = props.secrets?.() ?? [];
     job.metadata.name = props.name(sha256(JSON.stringify(job.spec.template)), secretDigestNow(scope, secrets));
     // under Pulumi a new value cannot rename the Job: it changes the template, and the provider replaces the Job

@@ -98,7 +98,7 @@ export class ObjectNames {
 
 /**
  * Whether the cluster removes rendered object `o` by itself, so that one a synth stops writing needs no deleting: a
- * Job with `ttlSecondsAfterFinished`, as every Job of Dockyard's (`templateNamedJob`) has, which the
+ * Job with `ttlSecondsAfterFinished`, as Dockyard's Jobs (`templateNamedJob`) have unless their chart keeps them, which the
  * TTL-after-finished controller deletes that long after it finishes, Complete or Failed (kubernetes
  * `pkg/controller/ttlafterfinished/ttlafterfinished_controller.go`, `needsCleanup`), unless it is suspended, which it
  * never does. One whose pod never starts (its image not pulled) is never finished and stays, as `kubectl get jobs`

@@ -146,7 +146,7 @@ export interface ReconcileOptions {
  * Its SQL is idempotent and prints one line per change. It runs until the server answers (restarted by the Job),
  * and again whenever the desired state or a password changes: the Job's name carries a hash of its pod template as
  * it renders (`templateNamedJob`: its script's content-named ConfigMap, image, pull secrets, labels and settings) and
- * a digest of the passwords' Secrets, and finished Jobs are removed after ten minutes (`ttlSecondsAfterFinished`).
+ * a digest of the passwords' Secrets, and finished Jobs are removed after ten minutes unless the chart keeps them (`finishedJobs`).
  * Its pod is hardened, and its NetworkPolicy admits nothing in and lets it reach only DNS and the server.
  */
 export class PostgresReconciler extends Construct {

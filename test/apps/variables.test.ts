@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
 import { loadTeamsConfig } from '../../apps/teams/config';
+import { FinishedJobs } from '../../lib';
 import { inEmptyFolder } from '../util';
 import { OTHER_VARIABLES, stackEnv, warnUnread } from '../../apps/shared/variables';
 import { closest } from '../../lib/core/variable-names';
@@ -27,6 +28,20 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     const teams = inEmptyFolder(() => loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '' }, 'dist-teams', () => { throw new Error('no warning expected'); }));
     expect(teams.statePath).toBe(DEFAULT_CONFIG.statePath);
     expect(teams.teams).toBe(3);
+  });
+
+  test('DOCKYARD_FINISHED_JOBS: "keep", or whole seconds written plainly, for the default stack and apps/teams', () => {
+    expect(loadConfig({}).finishedJobs).toBeUndefined();
+    expect(loadConfig({ DOCKYARD_FINISHED_JOBS: '' }).finishedJobs).toBeUndefined();
+    expect(loadConfig({ DOCKYARD_FINISHED_JOBS: 'keep' }).finishedJobs).toEqual(FinishedJobs.keep());
+    expect(loadConfig({ DOCKYARD_FINISHED_JOBS: '0' }).finishedJobs?.ttlSeconds).toBe(0);
+    expect(loadConfig({ DOCKYARD_FINISHED_JOBS: '2147483647' }).finishedJobs?.ttlSeconds).toBe(2147483647);
+    for (const bad of ['Keep', 'keep ', '10m', '600s', '007', '-1', '1.5', '2147483648', '99999999999']) {
+      expect(() => loadConfig({ DOCKYARD_FINISHED_JOBS: bad }))
+        .toThrow(`invalid DOCKYARD_FINISHED_JOBS ${JSON.stringify(bad)}: must be "keep", or a whole number of seconds from 0 to 2147483647`);
+    }
+    const teams = inEmptyFolder(() => loadTeamsConfig({ DOCKYARD_FINISHED_JOBS: '3600' }, 'dist-teams'));
+    expect(teams.finishedJobs?.ttlSeconds).toBe(3600);
   });
 
   test('a variable no stack reads is ignored with one warning line naming it and the closest known name, never its value', () => {
@@ -161,6 +176,24 @@ describe('the entry points', () => {
     expect(fs.readFileSync(path.join(work, 'dist', 'dockyard.k8s.yaml'), 'utf8')).not.toContain('team-0001');
     const empty = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_TEAMS: '', CDK8S_OUTDIR: path.join(work, 'dist') });
     expect(empty.stderr).not.toContain('DOCKYARD_TEAMS');
+  });
+
+  // a GitOps tool that creates what the cluster lacks re-creates a Job the TTL-after-finished controller deleted
+  // (README, GitOps with Argo CD or Flux): DOCKYARD_FINISHED_JOBS=keep leaves the field out, which keeps the Job
+  // (kubernetes/api v0.36.3 batch/v1/types.go:405-417, "If this field is unset, the Job won't be automatically deleted")
+  test('DOCKYARD_FINISHED_JOBS=keep writes Jobs that stay, listed in the mark; a bad value fails in one line naming it', () => {
+    const dist = path.join(work, 'dist-kept');
+    const kept = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_FINISHED_JOBS: 'keep', CDK8S_OUTDIR: dist });
+    expect(kept.status).toBe(0);
+    const manifest = fs.readFileSync(path.join(dist, 'dockyard.k8s.yaml'), 'utf8');
+    const jobs = [...manifest.matchAll(/^kind: Job\nmetadata:\n(?: .*\n)*?  name: (\S+)\n/gm)].map((m) => m[1]);
+    expect(jobs.length).toBeGreaterThan(1);
+    expect(manifest).not.toContain('ttlSecondsAfterFinished');
+    const mark = fs.readFileSync(path.join(dist, '.dockyard-output'), 'utf8');
+    for (const job of jobs) expect(mark).toMatch(new RegExp(`^batch\tJob\t[a-z-]+\t${job}$`, 'm'));
+    const bad = run('default', { DOCKYARD_STATE: path.join(work, 'state.json'), DOCKYARD_FINISHED_JOBS: '10m', CDK8S_OUTDIR: dist });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('dockyard: error: invalid DOCKYARD_FINISHED_JOBS "10m": must be "keep", or a whole number of seconds from 0 to 2147483647\n');
   });
 
   test('harbor-do refuses a blank DOCKYARD_STATE naming it, and takes its default for an empty one', () => {
