@@ -25,8 +25,9 @@ export function holdsFluxVariable(value: unknown): boolean {
   if (Array.isArray(value)) {
     return value.some(holdsFluxVariable);
   }
-  for (const [key, v] of Object.entries(value)) {
-    if (key.includes('${') || holdsFluxVariable(v)) return true;
+  // no entries array per object: this runs on every object a synth writes
+  for (const key in value) {
+    if (key.includes('${') || holdsFluxVariable((value as Record<string, unknown>)[key])) return true;
   }
   return false;
 }
