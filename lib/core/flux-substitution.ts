@@ -1,9 +1,9 @@
 /**
  * Flux's post-build variable substitution, which a Kustomization with `postBuild` runs over every object it applies:
- * fluxcd/pkg kustomize v1.35.4 (kustomize-controller v1.9.4) `kustomize/kustomize_varsub.go:91-153` renders each
- * object as YAML and replaces every `${…}` in it (envsubst v1.7.0, `parse/scan.go:189-200`: `${` opens one, and `$${`
- * is read as an escaped `${`), an unset variable by nothing (`varSubstitution`, not strict, `:185-205`), unless the
- * object's labels or annotations set `kustomize.toolkit.fluxcd.io/substitute` to `disabled` (`:107`, the key and
+ * fluxcd/pkg kustomize v1.35.4 (kustomize-controller v1.9.4) `kustomize/kustomize_varsub.go:91-149` renders each
+ * object as YAML and replaces every `${…}` in it (envsubst v1.7.0, `parse/scan.go:189-200`: `${` opens one, and
+ * `$${` is read as an escaped `${`, `:213-220`), an unset variable by nothing (`varSubstitution`, not strict,
+ * `:185-205`), unless the object's labels or annotations set `kustomize.toolkit.fluxcd.io/substitute` to `disabled` (`:107`, the key and
  * value at `:42,49`). Dockyard's scripts (the PostgreSQL reconciler's, Harbor's configure script) use `${…}` of
  * their own, and a value given to a construct reaches its object as given: so an object a Dockyard construct renders
  * that holds `${` carries that annotation (`KubeObject`, lib/core/k8s.ts), and a user who turns on substitution for

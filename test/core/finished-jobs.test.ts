@@ -16,7 +16,7 @@ import { stderrOf, synth } from '../util';
 // Job is created again, and so run again, by Argo CD's self-heal and Flux's every reconciliation (README, GitOps with
 // Argo CD or Flux: argo-cd v3.5.1 controller/appcontroller.go:2395-2418, fluxcd/pkg ssa manager_apply.go:294-305);
 // kept, a failed one leaves its Argo CD Application Degraded (argo-cd v3.5.1
-// gitops-engine/pkg/health/health_job.go:53-62) and counts for kube_job_failed.
+// gitops-engine/pkg/health/health_job.go:59-63) and counts for kube_job_failed.
 
 /** A template-named Job in `chart`, its version label `version`. */
 function addJob(chart: DockyardChart, version = '1'): void {

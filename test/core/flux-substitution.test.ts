@@ -11,7 +11,7 @@ import { find, synth, testChart } from '../util';
 // Flux's post-build substitution (kustomize-controller v1.9.4, fluxcd/pkg kustomize v1.35.4
 // `kustomize/kustomize_varsub.go`): with a Kustomization's `postBuild` set, every object is rendered as YAML and
 // each `${…}` in it replaced (`varSubstitution`, :185-205, envsubst v1.7.0, which reads `$${` as an escaped `${`,
-// `parse/scan.go:189-200`), an unset variable by nothing as it is not strict, unless the object's labels or
+// `parse/scan.go:189-200,213-220`), an unset variable by nothing as it is not strict, unless the object's labels or
 // annotations hold `kustomize.toolkit.fluxcd.io/substitute: disabled` (:107, key and value at :42,49).
 
 /** What Flux's substitution makes of `o`, with the postBuild variables `vars` (a model of the lines cited above). */
