@@ -16,6 +16,8 @@ let mockRename: ((from: fs.PathLike, to: fs.PathLike) => void) | undefined;
 let mockRm: ((target: fs.PathLike, options?: fs.RmOptions) => void) | undefined;
 /** When set, stands in for `fs.accessSync`, likewise. */
 let mockAccess: ((target: fs.PathLike, mode?: number) => void) | undefined;
+/** When set, stands in for `fs.statSync`, likewise. */
+let mockStat: ((target: fs.PathLike, options?: fs.StatSyncOptions) => fs.Stats | undefined) | undefined;
 jest.mock('fs', () => {
   const actual = jest.requireActual('fs');
   return {
@@ -23,6 +25,7 @@ jest.mock('fs', () => {
     renameSync: (from: any, to: any) => (mockRename ?? actual.renameSync)(from, to),
     rmSync: (target: any, options: any) => (mockRm ?? actual.rmSync)(target, options),
     accessSync: (target: any, mode: any) => (mockAccess ?? actual.accessSync)(target, mode),
+    statSync: (target: any, options: any) => (mockStat ?? actual.statSync)(target, options),
   };
 });
 
@@ -261,15 +264,22 @@ describe('synthesize: the staging folders', () => {
         .toThrow(new Error(`invalid output directory "${outdir}": it belongs to user ${owner}, and its folder "${dir}" has the sticky bit (as ` +
           `/tmp does), so this synth, as user ${owner + 4242}, may not move it aside to swap the new output in; remove it as its owner, or ` +
           'synthesize into a directory of your own (CDK8S_OUTDIR, or new App({ outdir }))'));
-      if (process.getuid?.() === 0 || owner === 0) {
-        // the folder its own, or the output (chown needs root): sticky or not, it may move it
-        fs.chownSync(dir, owner + 4242, -1);
+      // the folder its own, or the output: sticky or not, it may move it. The owner is stood in for (`fs.statSync`)
+      // rather than changed (chown needs root), so that either half of the rule, dropped, fails as any CI user
+      const actualStat = jest.requireActual('fs').statSync;
+      const ownedBy = (target: string, uid: number) => (p: fs.PathLike, o?: fs.StatSyncOptions) => {
+        const stat = actualStat(p, o);
+        return p === target ? Object.assign(Object.create(Object.getPrototypeOf(stat)), stat, { uid }) : stat;
+      };
+      try {
+        mockStat = ownedBy(dir, owner + 4242);
         synthesize(build(outdir, 'two'), new LocalSecretStore({ statePath }));
         expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: two');
-        fs.chownSync(dir, owner, -1);
-        fs.chownSync(outdir, owner + 4242, -1);
+        mockStat = ownedBy(outdir, owner + 4242);
         synthesize(build(outdir, 'four'), new LocalSecretStore({ statePath }));
         expect(fs.readFileSync(path.join(outdir, 'test.k8s.yaml'), 'utf8')).toContain('note: four');
+      } finally {
+        mockStat = undefined;
       }
       // not sticky: the folder's write access suffices, and the synth writes
       fs.chmodSync(dir, 0o777);
