@@ -411,9 +411,17 @@ export class DroneServer extends Construct implements IDroneServer {
       this.repositoryFilter = [...props.repositoryFilter];
     }
     if (props.cloneLogin !== undefined) {
-      const { username, password } = checkObject('cloneLogin', props.cloneLogin, 'must be { username, password: SecretKey }');
+      // a refusal never shows the value: a string here, or as the password, may well be the token itself
+      if (typeof props.cloneLogin !== 'object' || props.cloneLogin === null) {
+        invalidSecret('cloneLogin', 'must be { username, password: SecretKey }');
+      }
+      const { username, password } = props.cloneLogin;
       checkDroneCloneUser('cloneLogin.username', username);
-      checkRequiredObject('cloneLogin.password', password, 'must be a SecretKey: the token, in a Secret of the server\'s namespace', SecretKey);
+      const passwordRule = 'must be a SecretKey: the token, in a Secret of the server\'s namespace, never a plain string';
+      if (password !== undefined && !(password instanceof SecretKey)) {
+        invalidSecret('cloneLogin.password', passwordRule);
+      }
+      checkRequiredObject('cloneLogin.password', password, passwordRule, SecretKey);
       env.value('DRONE_GIT_USERNAME', username);
       env.secret('DRONE_GIT_PASSWORD', password);
     }

@@ -593,4 +593,13 @@ describe('the login a private repository\'s builds hold (harness v2.28.2 service
     const token = Secret.fromSecretName(chart, 'CloneToken', 'drone-clone-login').key('token');
     expect(() => droneServer(chart, { cloneLogin: { username, password: token } })).toThrow(/^invalid cloneLogin.username .*: must be a forge login: printable ASCII without spaces$/);
   });
+
+  test('refuses a token given as a plain string, or a login that is no object, without showing it', () => {
+    expect(() => droneServer(testChart('ci'), { cloneLogin: { username: 'acme-ci', password: 'ghp_hunter2' as never } })).toThrow(new Error(
+      'invalid cloneLogin.password <redacted>: must be a SecretKey: the token, in a Secret of the server\'s namespace, never a plain string'));
+    expect(() => droneServer(testChart('ci'), { cloneLogin: 'acme-ci:ghp_hunter2' as never }))
+      .toThrow(new Error('invalid cloneLogin <redacted>: must be { username, password: SecretKey }'));
+    expect(() => droneServer(testChart('ci'), { cloneLogin: { username: 'acme-ci' } as never }))
+      .toThrow(new Error('missing cloneLogin.password: must be a SecretKey: the token, in a Secret of the server\'s namespace, never a plain string'));
+  });
 });
