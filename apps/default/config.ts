@@ -371,7 +371,7 @@ function warnUnusedMirrorPassword(env: NodeJS.ProcessEnv, warn: (message: string
 
 /** A Docker Hub token without a Docker Hub user is read by nothing (Harbor pulls anonymously): warn, as of the mirror's. */
 function warnUnusedDockerHubToken(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
-  const warning = unreadDockerHubTokenWarning({ token: 'DOCKYARD_DOCKERHUB_TOKEN', user: 'DOCKYARD_DOCKERHUB_USER', mirror: 'DOCKYARD_IMAGE_MIRROR', removeToken: 'unset it' },
+  const warning = unreadDockerHubTokenWarning({ token: 'DOCKYARD_DOCKERHUB_TOKEN', user: 'DOCKYARD_DOCKERHUB_USER', mirror: 'DOCKYARD_IMAGE_MIRROR', removeToken: 'unset DOCKYARD_DOCKERHUB_TOKEN' },
     { token: env.DOCKYARD_DOCKERHUB_TOKEN !== undefined, user: env.DOCKYARD_DOCKERHUB_USER !== undefined, mirror: env.DOCKYARD_IMAGE_MIRROR !== undefined });
   if (warning !== undefined) warn(warning);
 }

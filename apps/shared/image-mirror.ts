@@ -51,7 +51,7 @@ export interface DockerHubSettingNames {
   readonly user: string;
   /** The image mirror's setting. */
   readonly mirror: string;
-  /** How the token is removed there, e.g. `unset it` or `pulumi config rm dockerHubToken`. */
+  /** How the token is removed there, e.g. `unset DOCKYARD_DOCKERHUB_TOKEN` or `pulumi config rm dockerHubToken`. */
   readonly removeToken: string;
 }
 

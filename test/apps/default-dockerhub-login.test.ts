@@ -56,11 +56,11 @@ describe('DOCKYARD_DOCKERHUB_USER and DOCKYARD_DOCKERHUB_TOKEN', () => {
     const said: string[] = [];
     expect(loadConfig({ DOCKYARD_DOCKERHUB_TOKEN: TOKEN }, { warn: (m) => said.push(m) }).dockerHubUser).toBeUndefined();
     expect(said).toEqual(['DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_DOCKERHUB_USER is not, so nothing reads it: Harbor pulls Docker Hub ' +
-      'anonymously; set DOCKYARD_DOCKERHUB_USER to log in, or unset it']);
+      'anonymously; set DOCKYARD_DOCKERHUB_USER to log in, or unset DOCKYARD_DOCKERHUB_TOKEN']);
     // with a mirror, which leaves Harbor no proxy cache, the user it would name is refused: the line says so instead
     said.length = 0;
     loadConfig({ DOCKYARD_IMAGE_MIRROR: 'mirror.example.com/dockyard', DOCKYARD_DOCKERHUB_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
-    expect(said).toEqual(['DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_IMAGE_MIRROR leaves Harbor no Docker Hub proxy cache, so nothing reads it; unset it']);
+    expect(said).toEqual(['DOCKYARD_DOCKERHUB_TOKEN is set but DOCKYARD_IMAGE_MIRROR leaves Harbor no Docker Hub proxy cache, so nothing reads it; unset DOCKYARD_DOCKERHUB_TOKEN']);
     // with its user, the token is read: nothing to say
     said.length = 0;
     loadConfig({ DOCKYARD_DOCKERHUB_USER: 'acmebot', DOCKYARD_DOCKERHUB_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
