@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { namespaceOf } from './chart';
 import { instancesIn, recordInstance } from './instances';
-import { checkDnsSubdomain, checkInteger, checkRequiredObject, checkUniqueList, describeValue, invalid, missing, ValidationError } from './validation';
+import { checkDnsSubdomain, checkInteger, checkRequiredObject, checkUniqueList, CONFIG_MAP_KEY_RULE, describeValue, invalid, isConfigMapKey, missing, ValidationError } from './validation';
 import { tomlString } from './toml';
 import { yamlDoubleQuoted } from './yaml';
 
@@ -40,8 +40,8 @@ export class SecretKey {
     /** The key inside the Secret. */
     public readonly key: string,
   ) {
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-      invalid('key', key, 'must consist of letters, digits, "-", "_" or "."');
+    if (!isConfigMapKey(key)) {
+      invalid('key', key, `must be a Secret key: ${CONFIG_MAP_KEY_RULE}`);
     }
   }
 

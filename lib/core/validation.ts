@@ -324,6 +324,19 @@ export function checkStorageClassName(prop: string, value: string | undefined): 
   return value === undefined || value === '' ? value : checkDnsSubdomain(prop, value);
 }
 
+/**
+ * Whether `value` is a key the API server takes in a ConfigMap's or a Secret's data (and so one a pod can select):
+ * 1 to 253 letters, digits, "-", "_" and ".", neither "." nor ".." nor starting with ".." (k8s.io/apimachinery
+ * pkg/util/validation/validation.go `IsConfigMapKey`, `hasChDirPrefix`; the kubelet's own files in a volume start with
+ * "..").
+ */
+export function isConfigMapKey(value: unknown): value is string {
+  return typeof value === 'string' && /^[-._a-zA-Z0-9]{1,253}$/.test(value) && value !== '.' && !value.startsWith('..');
+}
+
+/** `isConfigMapKey`'s rule, in words. */
+export const CONFIG_MAP_KEY_RULE = '1 to 253 letters, digits, "-", "_" and ".", not "." nor starting with ".."';
+
 /** Whether `value` is an RFC 1123 DNS subdomain (`VALIDATION_RULES.dnsSubdomain`), as `checkDnsSubdomain` takes it. */
 export function isDnsSubdomain(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 253 && value.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l));

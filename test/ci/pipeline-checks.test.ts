@@ -248,7 +248,7 @@ const INPUT_MISTAKES: [string, () => unknown, string][] = [
   }), 'invalid tags {"fixed":"v1"}: must be a list of ImageTags'],
   // the tag grammar is distribution/reference's TagRegexp, tested below (DISTRIBUTION_TAG)
   ['a bad tag', () => ImageTag.of('-latest'), 'invalid tag "-latest": must be a Docker tag: a letter, digit or "_", then up to 127 letters, digits, "_", "." and "-"'],
-  ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."'],
+  ['a bad secret key', () => SecretRef.of('demo-database', 'a/b'), 'invalid key "a/b": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." nor starting with ".."'],
 ];
 
 test.each([DRONE, WOODPECKER])('two repositories of one name on %s each get a path of their own with path', (kind) => {

@@ -65,6 +65,12 @@ describe('TrustBundle: refused at synth in one line naming the prop', () => {
   test('a ConfigMap name or key Kubernetes refuses, a string for a SecretKey, a string for a TrustBundle', () => {
     expect(refusal(() => TrustBundle.fromConfigMap('Company_CA'))).toMatch(/^invalid trustBundle "Company_CA": must name a ConfigMap/);
     expect(refusal(() => TrustBundle.fromConfigMap('company-ca', 'a/b'))).toMatch(/^invalid trustBundle "a\/b": must name a ConfigMap key/);
+    // keys the API server refuses in a ConfigMap (apimachinery IsConfigMapKey, hasChDirPrefix), so none a pod could mount
+    for (const key of ['..data', '.', '..']) {
+      expect(refusal(() => TrustBundle.fromConfigMap('company-ca', key))).toBe(`invalid trustBundle ${JSON.stringify(key)}: must name a ConfigMap key: ` +
+        '1 to 253 letters, digits, "-", "_" and ".", not "." nor starting with ".."');
+    }
+    expect(TrustBundle.fromConfigMap('company-ca', '.ca.crt')).toBeInstanceOf(TrustBundle);
     expect(refusal(() => TrustBundle.fromSecret('ca' as unknown as SecretKey))).toMatch(/^invalid trustBundle "ca": must be a SecretKey/);
     expect(refusal(() => droneServer(testChart('ci'), { trustBundle: COMPANY_CA as unknown as TrustBundle }))).toMatch(/^invalid trustBundle .*: must be a TrustBundle/);
     expect(refusal(() => inClusterHarbor(testChart('harbor'), { trustBundle: COMPANY_CA as unknown as TrustBundle }))).toMatch(/^invalid trustBundle .*: must be a TrustBundle/);

@@ -6,7 +6,9 @@ import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
   NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean,
+  isConfigMapKey, Secret,
 } from '../../lib';
+import { testChart } from '../util';
 import { parseCpu, PUBLIC_HOSTNAME_OPTIONS } from '../../lib/core/validation';
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
@@ -102,6 +104,14 @@ describe('validation helpers', () => {
       expect(new URL(`https://${host}/`).hostname).toBe(host);
       expect(isHostname(host, PUBLIC_HOSTNAME_OPTIONS)).toBe(true);
     }
+  });
+
+  test('a ConfigMap or Secret key is what the API server takes (apimachinery IsConfigMapKey)', () => {
+    expect(['ca.crt', '.dockerconfigjson', 'a_b-C.9', 'x'.repeat(253)].map(isConfigMapKey)).toEqual([true, true, true, true]);
+    expect(['', '.', '..', '..data', '..2026_12_06', 'a/b', 'a b', 'x'.repeat(254), 7].map(isConfigMapKey))
+      .toEqual([false, false, false, false, false, false, false, false, false]);
+    expect(message(() => Secret.fromSecretName(testChart(), 'S', 's').key('..data')))
+      .toBe('invalid key "..data": must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." nor starting with ".."');
   });
 
   test('fails on a bad quantity', () => {

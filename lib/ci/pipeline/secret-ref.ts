@@ -1,7 +1,4 @@
-import { checkDnsSubdomain, invalid } from '../../core';
-
-/** The keys of a Kubernetes Secret's data (k8s.io/apimachinery `validation.IsConfigMapKey`). */
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+import { checkDnsSubdomain, CONFIG_MAP_KEY_RULE, invalid, isConfigMapKey } from '../../core';
 
 /**
  * A reference to one key of a pipeline secret that the platform declares (`ICiEngine.addPipelineSecret`, recorded
@@ -18,8 +15,8 @@ export class SecretRef {
    */
   public static of(secretName: string, key: string): SecretRef {
     checkDnsSubdomain('secretName', secretName);
-    if (typeof key !== 'string' || !SECRET_KEY.test(key) || key === '.' || key === '..') {
-      invalid('key', key, 'must be a Secret key: 1 to 253 letters, digits, "-", "_" and ".", not "." or ".."');
+    if (!isConfigMapKey(key)) {
+      invalid('key', key, `must be a Secret key: ${CONFIG_MAP_KEY_RULE}`);
     }
     return new SecretRef(secretName, key);
   }
