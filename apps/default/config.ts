@@ -3,6 +3,7 @@ import {
   API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, FinishedJobs, ImageDigests, invalid,
   invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, TrustBundle, VALIDATION_RULES,
 } from '../../lib';
+import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { checkCloneUser, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
@@ -281,6 +282,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: `a whole number from 0 to ${MAX_TEAMS}`,
   },
   {
+    name: 'DOCKYARD_TEAM_SHARDS', default: '`1`: every object in `dockyard.k8s.yaml`',
+    meaning: 'how many files `npm run synth:teams` splits the teams\' objects into (`TeamPlatformProps.outputShards`): each team\'s namespaces and ' +
+      'everything in them go to `dockyard-teams-<kk>.k8s.yaml`, one GitOps Application or Kustomization each (see ' +
+      '[GitOps with Argo CD or Flux](#gitops-with-argo-cd-or-flux)); the other stacks ignore it, with a warning. Changing it moves teams between files',
+    allowed: `a whole number from 1 to ${MAX_OUTPUT_SHARDS}`,
+  },
+  {
     name: 'DOCKYARD_DEBUG', default: 'off', meaning: 'print stack traces of errors',
     allowed: '`1` (any value but empty, `0`, `false`, `no` or `off`, in any case and around whitespace)',
   },
@@ -353,8 +361,10 @@ function checkPassword(env: NodeJS.ProcessEnv, name: string, allowed: string): v
  * the teams stack's too, so only this one is unread here.
  */
 export function warnTeamsUnread(env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
-  if ((env.DOCKYARD_TEAMS ?? '') !== '') {
-    warn('DOCKYARD_TEAMS is not read by apps/default (npm run synth), which onboards no teams: npm run synth:teams (apps/teams) does; it is ignored');
+  for (const name of ['DOCKYARD_TEAMS', 'DOCKYARD_TEAM_SHARDS']) {
+    if ((env[name] ?? '') !== '') {
+      warn(`${name} is not read by apps/default (npm run synth), which onboards no teams: npm run synth:teams (apps/teams) does; it is ignored`);
+    }
   }
 }
 

@@ -31,6 +31,8 @@ export function teamsStack(app: App, config: TeamsConfig): DockyardChart {
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
     // the API server's --oidc-groups-prefix: team groups are bound as oidc:<group>
     groupsPrefix: 'oidc:',
+    // DOCKYARD_TEAM_SHARDS: the teams' objects over that many files, one GitOps Application or Kustomization each
+    outputShards: config.teamShards,
   });
   for (let i = 1; i <= config.teams; i++) {
     const name = teamName(i);

@@ -9,6 +9,7 @@ import { checkObjectSizes, surelyFits } from './object-size';
 import { toYamlChunks, YamlMark, YamlStream } from './yaml';
 import { checkDnsLabel, checkObject } from './validation';
 import { checkWorkloadPulls, hasPodSpec } from './workload-pulls';
+import { OutputShards, outputShardsOf } from './output-shards';
 
 const FIRST_KINDS = ['Namespace', 'CustomResourceDefinition'];
 
@@ -107,21 +108,45 @@ export class DockyardChart extends Chart {
    * @internal
    */
   public _toYamlChunks(constructs?: readonly IConstruct[]): Buffer[] {
+    return this._toYamlFiles(constructs, undefined)[0];
+  }
+
+  /**
+   * `_toYamlChunks`, its documents split over the chart's own file (index 0) and the shard files of `shards` (index
+   * `k + 1` for shard `k`, `TeamPlatformProps.outputShards`), each file's in the order the one file has them (so
+   * Namespaces first in each) and each document's bytes as there: the files together hold the one file's documents.
+   *
+   * @param constructs as `_toYamlChunks`'
+   * @param shards the chart's split, `outputShardsOf(chart)`; undefined for one file
+   * @internal
+   */
+  public _toYamlFiles(constructs?: readonly IConstruct[], shards: OutputShards | undefined = outputShardsOf(this)): Buffer[][] {
+    const fileCount = 1 + (shards?.files.length ?? 0);
+    const fileOf = (o: any): number => (shards === undefined || o === null || typeof o !== 'object' ? 0
+      : shards.fileOf(o.kind, CLUSTER_KINDS.includes(o.kind) ? undefined : o.metadata?.namespace, o.metadata?.name));
+    // objects rendered through toJson, split as they come
+    const split = (objects: any[]): Buffer[][] => {
+      const byFile: any[][] = Array.from({ length: fileCount }, () => []);
+      objects.forEach((o) => byFile[fileOf(o)].push(o));
+      return byFile.map((list) => toYamlChunks(list));
+    };
     if (this.toJson !== DockyardChart.prototype.toJson) {
-      return toYamlChunks(this.toJson());
+      return split(this.toJson());
     }
     const collected = this.collect(constructs);
     if (collected.dependencies) {
       const { objects, userWorkloads } = this.renderObjects(collected);
       const finished = this.finish(objects);
       warnUnrelocatedImages(this, userWorkloads);
-      return toYamlChunks(finished);
+      return split(finished);
     }
     this.checkValid(collected);
-    // the documents in their final order, by rank: runs of documents written one after another, and kept objects
+    // the documents in their final order, by rank: runs of documents written one after another, and kept objects;
+    // the streams are shared by the files, the parts are each file's
     const streams: YamlStream[] = [new YamlStream(), new YamlStream(), new YamlStream()];
-    const parts: Part[][] = [[], [], []];
+    const partsByFile: Part[][][] = Array.from({ length: fileCount }, () => [[], [], []]);
     const kept: any[] = [];
+    const keptRanks: Rank[] = [];
     const configMaps: any[] = [];
     // every workload, Jobs too (written at once), for the pull check once all are rendered, as toJson checks them
     const workloads: any[] = [];
@@ -134,12 +159,13 @@ export class DockyardChart extends Chart {
         workloads.push(o);
       }
       const rank = rankOf(o);
-      const list = parts[rank];
+      const list = partsByFile[fileOf(o)][rank];
       if (shaped && o.kind === 'ConfigMap') {
         configMaps.push(o);
       }
       if (!shaped || ((CLUSTER_KINDS.includes(o.kind) || o.kind === 'ConfigMap') && !isObject(o.metadata))) {
         kept.push(o);
+        keptRanks.push(rank);
         list.push({ kept: o });
         continue;
       }
@@ -148,6 +174,7 @@ export class DockyardChart extends Chart {
       }
       if (hasPodTemplate(o) || !surelyFits(o)) {
         kept.push(o);
+        keptRanks.push(rank);
         list.push({ kept: o });
         continue;
       }
@@ -159,6 +186,7 @@ export class DockyardChart extends Chart {
       } catch {
         // toYaml refuses it: toJson would finish every object first, and toYaml then throw on the first such
         kept.push(o);
+        keptRanks.push(rank);
         list.push({ kept: o });
         continue;
       }
@@ -178,27 +206,35 @@ export class DockyardChart extends Chart {
         delete o.metadata.namespace;
       }
     }
-    const keptInOrder = parts.flat().filter((p): p is { kept: any } => 'kept' in p).map((p) => p.kept);
+    // the one file's order, whatever file each goes to: by rank, then in construct order (`kept`'s)
+    const keptInOrder = ([0, 1, 2] as const).flatMap((rank) => kept.filter((_, i) => keptRanks[i] === rank));
     checkWorkloadPulls(this, workloads);
     warnUnrelocatedImages(this, userWorkloads);
     annotateWorkloads(this, keptInOrder, configMaps);
     noteOutsideJobReaders(this, workloads);
     checkObjectSizes(this, keptInOrder);
+    // the kept objects written in the one file's order, so a document toYaml refuses is the first it would refuse
     const late = new YamlStream();
-    const out: Buffer[] = [];
-    for (const part of parts.flat()) {
-      if ('kept' in part) {
-        const from = late.mark();
-        out.push(...late.slices(from, late.write(part.kept)));
-      } else {
-        out.push(...streams[part.rank].slices(part.from, part.to));
+    const keptAt = new Map<any, [YamlMark, YamlMark]>();
+    for (const o of keptInOrder) {
+      const from = late.mark();
+      keptAt.set(o, [from, late.write(o)]);
+    }
+    return partsByFile.map((parts) => {
+      const out: Buffer[] = [];
+      for (const part of parts.flat()) {
+        if ('kept' in part) {
+          out.push(...late.slices(...keptAt.get(part.kept)!));
+        } else {
+          out.push(...streams[part.rank].slices(part.from, part.to));
+        }
       }
-    }
-    // the first document has no `---` line before it
-    if (out.length > 0) {
-      out[0] = out[0].subarray(4);
-    }
-    return out.filter((b) => b.length > 0);
+      // the first document has no `---` line before it
+      if (out.length > 0) {
+        out[0] = out[0].subarray(4);
+      }
+      return out.filter((b) => b.length > 0);
+    });
   }
 
   /**

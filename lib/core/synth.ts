@@ -21,6 +21,7 @@ import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
+import { outputShardsOf } from './output-shards';
 import { Secret } from './secret';
 import { SecretStateError, STATE_DIGEST_KEY } from './secret-files';
 import { secretOfStateKey } from './secret-record-review';
@@ -98,10 +99,14 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // DockyardChart's written object by object
     const unclaimed: string[] = [];
     const unclaimedPassing = new Set<string>();
-    const manifests = (walk?.charts ?? app.charts).map((chart, i) => ({
-      path: manifestPath(chart),
-      content: isDockyardChart(chart) ? chart._toYamlChunks(i === 0 ? walk?.own.get(chart) : undefined) : plainChartChunks(chart, unclaimed, unclaimedPassing),
-    }));
+    const manifests = (walk?.charts ?? app.charts).flatMap((chart, i) => {
+      if (!isDockyardChart(chart)) {
+        return [{ path: manifestPath(chart), content: plainChartChunks(chart, unclaimed, unclaimedPassing) }];
+      }
+      // a chart split over shard files (TeamPlatformProps.outputShards) writes each, the empty ones too
+      const paths = manifestPaths(chart);
+      return chart._toYamlFiles(i === 0 ? walk?.own.get(chart) : undefined).map((content, k) => ({ path: paths[k], content }));
+    });
     const outputs = withImagePairs(app, OutputFile.allIn(app).map((f) => ({ path: f.path, content: f.content() })));
     // every image is resolved now
     Images._warnUnusedDigests(app);
@@ -109,9 +114,9 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   }, ({ manifests, outputs, unclaimed, unclaimedPassing }, rendered) => {
     // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
     const charts = walk?.charts ?? app.charts;
-    if (charts.length > 1 || charts.some((chart) => manifestPath(chart) > SECRETS_FILE)) {
+    if (charts.length > 1 || charts.some((chart) => manifestPaths(chart).some((file) => file > SECRETS_FILE))) {
       applyOrderWarnings([
-        ...charts.map((chart) => chartNamespaces(chart, walk?.own.get(chart))),
+        ...charts.flatMap((chart) => chartNamespaces(chart, walk?.own.get(chart))),
         secretNamespaces(walk?.all ?? app.node.findAll()),
       ]).forEach((warning) => warnOnce(app, warning));
     }
@@ -170,7 +175,7 @@ function checkFilePaths(app: App, charts: readonly Chart[]): string[] {
     }
     owners.set(key, { path: file, owner, ours });
   };
-  charts.forEach((chart) => claim(manifestPath(chart), `the manifest of chart ${chart.node.path}`, true));
+  charts.forEach((chart) => manifestPaths(chart).forEach((file) => claim(file, `the manifest of chart ${chart.node.path}`, true)));
   claim(SECRETS_FILE, 'the generated Secrets', true);
   claim(OUTPUT_MARKER, 'the mark of a synth\'s output directory', true);
   if (Images.mirrored(app)) {
@@ -446,14 +451,18 @@ function walkApp(app: App): AppWalk | undefined {
  *
  * @param own the chart's constructs without those of nested charts, if walked already
  */
-function chartNamespaces(chart: Chart, own?: readonly IConstruct[]): ManifestNamespaces {
-  const defines = new Set<string>();
-  const uses = new Map<string, string>();
+function chartNamespaces(chart: Chart, own?: readonly IConstruct[]): ManifestNamespaces[] {
+  const paths = manifestPaths(chart);
+  const shards = isDockyardChart(chart) ? outputShardsOf(chart) : undefined;
+  const files = paths.map((file) => ({ path: file, defines: new Set<string>(), uses: new Map<string, string>() }));
   const take = (c: IConstruct): void => {
     if (!(c instanceof ApiObject)) return;
+    const cluster = CLUSTER_KINDS.includes(c.kind);
+    // the file the writer puts it in (`DockyardChart._toYamlFiles`)
+    const { defines, uses } = files[shards?.fileOf(c.kind, cluster ? undefined : c.metadata.namespace, c.name) ?? 0];
     if (c.kind === 'Namespace') {
       defines.add(c.name);
-    } else if (!CLUSTER_KINDS.includes(c.kind) && c.metadata.namespace !== undefined && !uses.has(c.metadata.namespace)) {
+    } else if (!cluster && c.metadata.namespace !== undefined && !uses.has(c.metadata.namespace)) {
       uses.set(c.metadata.namespace, `${c.kind} ${c.metadata.namespace}/${c.name}`);
     }
   };
@@ -468,7 +477,7 @@ function chartNamespaces(chart: Chart, own?: readonly IConstruct[]): ManifestNam
   } else {
     own.forEach(take);
   }
-  return { path: manifestPath(chart), defines, uses };
+  return files;
 }
 
 /** The namespaces the generated Secrets of `secrets.local.yaml` live in, from the constructs of the app. */
@@ -870,4 +879,12 @@ export function runSynth(main: () => void): void {
 /** The file a chart's manifest is written to, as `cdk8s synth` names it: `<chart id>.k8s.yaml`. */
 function manifestPath(chart: Chart): string {
   return `${chart.node.id}.k8s.yaml`;
+}
+
+/**
+ * The files a chart's manifest is written to: `manifestPath`, then, for a DockyardChart split into shards
+ * (`TeamPlatformProps.outputShards`), each shard's file.
+ */
+function manifestPaths(chart: Chart): string[] {
+  return [manifestPath(chart), ...(isDockyardChart(chart) ? outputShardsOf(chart)?.files ?? [] : [])];
 }

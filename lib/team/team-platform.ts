@@ -4,6 +4,7 @@ import {
   sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
+import { checkOutputShards, routeNamespaces, shardOf, splitChartOutput } from '../core/output-shards';
 import { placements } from '../core/placement';
 import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
@@ -151,12 +152,26 @@ export interface TeamPlatformProps {
    * @default - none: the cluster admits what the teams' Roles allow
    */
   readonly admissionPolicy?: TeamAdmissionPolicyProps;
+  /**
+   * How many files `synthesize` splits the teams' objects into, beside the platform chart's own file, so that several
+   * GitOps Applications or Kustomizations each take a bounded share (README, GitOps with Argo CD or Flux). With N > 1
+   * each team gets the shard `sha256(team name) mod N`, which other teams' coming and going leaves as it is, and every
+   * object in one of the team's namespaces (app, build and pull-request namespaces), whichever construct made it, and
+   * those Namespaces themselves, is written to `<chart id>-teams-<kk>.k8s.yaml` (`kk` the shard, zero-padded to the
+   * digits of N), not to `<chart id>.k8s.yaml`; every shard's file is written, an empty one as an empty file. The
+   * objects, their bytes and the secret state stay the same: only the file each goes to changes. Changing N moves
+   * teams between files: see the README before pruning across such a change. Only `synthesize` splits:
+   * `app.synth()` and the Pulumi deployment render the chart whole.
+   *
+   * @default 1 - every object in the platform chart's file
+   */
+  readonly outputShards?: number;
 }
 
 /** Every prop of `TeamPlatformProps`: the record fails to compile when the interface gains a prop it does not list. */
 const TEAM_PLATFORM_PROPS: Readonly<Record<keyof TeamPlatformProps, true>> = {
   ci: true, harbor: true, ingressPeers: true, sharedProjects: true, sharedLogins: true, reservedNamespaces: true, apiServer: true, apiServers: true, apiServerPort: true, appEgress: true,
-  groupsPrefix: true, usernamePrefix: true, admissionPolicy: true,
+  groupsPrefix: true, usernamePrefix: true, admissionPolicy: true, outputShards: true,
 };
 const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
 
@@ -203,6 +218,8 @@ export class TeamPlatform extends Construct {
   private readonly sharedLogins: readonly RegistryCredential[];
   /** Namespaces no team may claim (`reservedNamespaces`). */
   private readonly reservedNamespaces: ReadonlySet<string>;
+  /** How many shard files the teams' objects are split into (`outputShards`); 1 for none. */
+  private readonly outputShards: number;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
@@ -226,6 +243,10 @@ export class TeamPlatform extends Construct {
     const appEgress = props.appEgress ?? {};
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
+    this.outputShards = checkOutputShards('outputShards', props.outputShards ?? 1);
+    if (this.outputShards > 1) {
+      splitChartOutput(this, 'outputShards', this.outputShards);
+    }
     if (props.admissionPolicy != null) {
       if (typeof props.admissionPolicy !== 'object' || Array.isArray(props.admissionPolicy)) {
         // named as the prop it is here (the policy's own check would name it `props`)
@@ -448,6 +469,10 @@ export class TeamPlatform extends Construct {
     }
     // claimed once the team is made, its own build namespace and route with it: from here on they are the team's alone
     own.forEach(([prop, ns]) => claimNamespace(this, ns, { kind: 'team', name: team.teamName, role: TEAM_NAMESPACE_ROLES[prop] }));
+    if (this.outputShards > 1) {
+      // the writer puts every object of these namespaces in the team's shard file; the tree stays as it is
+      routeNamespaces(this, own.map(([, ns]) => ns), shardOf(team.teamName, this.outputShards));
+    }
     team.repos.forEach((repo) => this.repoOwners.add(repo.toLowerCase(), { repo, owner: team.teamName }));
     for (const endpoint of this.apiServers) {
       // the deploy identity's pipelines talk to the API server; pull requests run elsewhere: in the shared pool, or

@@ -57,6 +57,12 @@ export interface PlatformOptions {
    *   `npm run synth` took them for an earlier output (a fresh clone's CI run, then `npm run synth`)
    */
   readonly outdir?: string;
+  /**
+   * The chart's id, which names its manifest file.
+   *
+   * @default "platform"
+   */
+  readonly chartId?: string;
 }
 
 /** How many platforms this test file made, for their output folders. */
@@ -88,7 +94,7 @@ export function platform(props?: Partial<TeamPlatformProps>, options?: PlatformO
 export function platform(props: Partial<TeamPlatformProps> | undefined, options: PlatformOptions): Platform;
 export function platform(props: Partial<TeamPlatformProps> = {}, options: PlatformOptions = {}): Platform | DronePlatform {
   const app = new App({ outdir: options.outdir ?? path.join(os.tmpdir(), `dockyard-platform-${process.pid}-${++platforms}`) });
-  const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+  const chart = new DockyardChart(app, options.chartId ?? 'platform', { namespace: 'ci' });
   if (options.definesCiNamespace ?? true) {
     new Namespace(chart, 'Namespace', { name: 'ci' });
   }

@@ -1,0 +1,101 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { sha256 } from './hash';
+import { invalid } from './validation';
+
+/**
+ * A chart's manifest split over files by namespace (`TeamPlatformProps.outputShards`): `synthesize` writes every
+ * object of a routed namespace, and that Namespace itself, to the namespace's shard file, and the rest to the chart's
+ * own `<chart id>.k8s.yaml`. Only the writer reads it: the construct tree, the objects and the secret state are those
+ * of an unsplit chart, so the files together hold exactly the objects, and the bytes of each, of the one file.
+ *
+ * Why: a GitOps tool takes one share of a thousand teams' objects per Application or Kustomization (README, GitOps
+ * with Argo CD or Flux: Argo CD's repo server refuses a directory over 10M of manifests, and an Application's status
+ * grows with its objects).
+ */
+interface ChartShards {
+  /** The shard files' names, in order: `<chart id>-teams-<kk>.k8s.yaml`. */
+  readonly files: readonly string[];
+  /** Each routed namespace's shard, an index into `files`. */
+  readonly byNamespace: Map<string, number>;
+}
+
+const shardsByChart = new WeakMap<Chart, ChartShards>();
+
+/** The most shards a chart's manifest may be split into. */
+export const MAX_OUTPUT_SHARDS = 256;
+
+/**
+ * Check `outputShards`, given under `prop`: an integer from 1 (no split) to `MAX_OUTPUT_SHARDS`.
+ */
+export function checkOutputShards(prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_OUTPUT_SHARDS) {
+    invalid(prop, value, `must be an integer from 1 to ${MAX_OUTPUT_SHARDS}: how many files the teams' objects are written to beside the ` +
+      'platform\'s (1: all in one file)');
+  }
+  return value;
+}
+
+/**
+ * The shard a name goes to among `count`: the first 32 bits of its SHA-256, modulo `count`. It depends on the name and
+ * the count alone, so a team keeps its file when others are added or retired.
+ */
+export function shardOf(name: string, count: number): number {
+  return parseInt(sha256(name).slice(0, 8), 16) % count;
+}
+
+/**
+ * Split the manifest of the chart of `scope` into `count` shard files (`count` > 1). Two callers in one chart must
+ * agree on the count (`prop` names it in the refusal): the files are the chart's.
+ */
+export function splitChartOutput(scope: IConstruct, prop: string, count: number): void {
+  const chart = Chart.of(scope);
+  const existing = shardsByChart.get(chart);
+  if (existing !== undefined) {
+    if (existing.files.length !== count) {
+      invalid(prop, count, `must be the same for every TeamPlatform of chart ${chart.node.path}, which splits its manifest into ` +
+        `${existing.files.length} files already`);
+    }
+    return;
+  }
+  const width = String(count).length;
+  const files = Array.from({ length: count }, (_, k) => `${chart.node.id}-teams-${String(k).padStart(width, '0')}.k8s.yaml`);
+  shardsByChart.set(chart, { files, byNamespace: new Map() });
+}
+
+/** Route `namespaces` of the chart of `scope`, which `splitChartOutput` split, to the shard `shard`. */
+export function routeNamespaces(scope: IConstruct, namespaces: readonly string[], shard: number): void {
+  const shards = shardsByChart.get(Chart.of(scope))!;
+  namespaces.forEach((ns) => shards.byNamespace.set(ns, shard));
+}
+
+/**
+ * The files `chart`'s manifest is split over, and the file of each object: 0 for the chart's own file, `k + 1` for
+ * shard `k`. Undefined for a chart not split.
+ */
+export function outputShardsOf(chart: Chart): OutputShards | undefined {
+  const shards = shardsByChart.get(chart);
+  if (shards === undefined) return undefined;
+  return {
+    files: shards.files,
+    fileOf: (kind, namespace, name) => {
+      // a Namespace goes with the objects in it; other cluster-scoped objects (a team's ClusterRoles, say, were there
+      // any) with the chart, having no namespace to follow
+      const ns = kind === 'Namespace' ? name : namespace;
+      const shard = typeof ns === 'string' ? shards.byNamespace.get(ns) : undefined;
+      return shard === undefined ? 0 : shard + 1;
+    },
+  };
+}
+
+/** What `outputShardsOf` returns. */
+export interface OutputShards {
+  /** The shard files' names, in order. */
+  readonly files: readonly string[];
+  /**
+   * The file an object goes to: 0, the chart's own, or `k + 1` for shard `k`.
+   *
+   * @param namespace the namespace it lives in, undefined for a cluster-scoped kind
+   */
+  fileOf(kind: unknown, namespace: unknown, name: unknown): number;
+}

@@ -1,0 +1,201 @@
+// TeamPlatformProps.outputShards: the teams' objects split over `<chart id>-teams-<kk>.k8s.yaml` files by the writer
+// (lib/core/output-shards.ts, DockyardChart._toYamlFiles, synthesize), so that several GitOps Applications or
+// Kustomizations each take a bounded share (README, GitOps with Argo CD or Flux).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { describeValue, LocalSecretStore, synthesize, TeamPlatform } from '../../lib';
+import { shardOf } from '../../lib/core/output-shards';
+import { refusal, stderrOf } from '../util';
+import { platform } from './fixtures';
+
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function workdir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-shards-'));
+  made.push(dir);
+  return dir;
+}
+
+const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+
+/**
+ * Synthesize a platform with `names` as teams (the first on a dedicated runner, whose Role in its build and
+ * pull-request namespaces the shared chart's runner construct makes) into `outdir` from `statePath`: stderr, and
+ * every top-level file's text.
+ */
+function synthTeams(outdir: string, statePath: string, shards: number | undefined, names = NAMES, chartId?: string):
+  { stderr: string; files: Record<string, string> } {
+  const p = platform(shards === undefined ? {} : { outputShards: shards }, { outdir, chartId });
+  names.forEach((name, i) => p.teams.addTeam({ name, repos: [`acme/${name}-*`], ...(i === 0 ? { dedicatedRunner: true } : {}) }));
+  const stderr = stderrOf(() => synthesize(p.app, new LocalSecretStore({ statePath })));
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(outdir)) {
+    if (fs.statSync(path.join(outdir, entry)).isFile()) files[entry] = fs.readFileSync(path.join(outdir, entry), 'utf8');
+  }
+  return { stderr, files };
+}
+
+/** The documents of a manifest, each as its bytes (without the `---` line and the final line break). */
+function documents(text: string): string[] {
+  if (text === '') return [];
+  expect(text.startsWith('---')).toBe(false);
+  return text.replace(/\n$/, '').split('\n---\n');
+}
+
+/** A document's identity: kind, namespace and name. */
+function identity(doc: string): string {
+  const o = parse(doc);
+  return `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** The manifests of `files`: every `.k8s.yaml`. */
+function manifests(files: Record<string, string>): string[] {
+  return Object.keys(files).filter((f) => f.endsWith('.k8s.yaml')).sort();
+}
+
+describe('TeamPlatformProps.outputShards', () => {
+  test('unset and 1 write the one file, byte for byte as before', () => {
+    const dir = workdir();
+    const unset = synthTeams(path.join(dir, 'a'), path.join(dir, 'state.json'), undefined);
+    const one = synthTeams(path.join(dir, 'b'), path.join(dir, 'state.json'), 1);
+    expect(manifests(unset.files)).toEqual(['platform.k8s.yaml']);
+    expect(one.files['platform.k8s.yaml']).toBe(unset.files['platform.k8s.yaml']);
+    expect(one.files['secrets.local.yaml']).toBe(unset.files['secrets.local.yaml']);
+  });
+
+  test('the files together hold the one file\'s objects, byte for byte, each in its order with Namespaces first; the secret state is unchanged', () => {
+    const dir = workdir();
+    const statePath = path.join(dir, 'state.json');
+    const whole = synthTeams(path.join(dir, 'one'), statePath, undefined);
+    const state = fs.readFileSync(statePath, 'utf8');
+    const values = JSON.parse(state).values;
+    for (const shards of [4, 16]) {
+      const split = synthTeams(path.join(dir, `split-${shards}`), statePath, shards);
+      // no credential made, none changed: the same values, the same Secrets
+      expect(split.stderr).not.toMatch(/generated \d+ new key/);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).values).toEqual(values);
+      expect(split.files['secrets.local.yaml']).toBe(whole.files['secrets.local.yaml']);
+      const width = String(shards).length;
+      const shardFiles = Array.from({ length: shards }, (_, k) => `platform-teams-${String(k).padStart(width, '0')}.k8s.yaml`);
+      // every shard's file, even an empty one, beside the chart's
+      expect(manifests(split.files)).toEqual([...shardFiles, 'platform.k8s.yaml'].sort());
+      const one = documents(whole.files['platform.k8s.yaml']);
+      const union: string[] = [];
+      for (const file of manifests(split.files)) {
+        const docs = documents(split.files[file]);
+        // the one file's order, so a file's Namespaces come first as there
+        const at = docs.map((d) => one.indexOf(d));
+        expect(at.every((i) => i >= 0)).toBe(true);
+        expect(at).toEqual([...at].sort((a, b) => a - b));
+        const kinds = docs.map((d) => parse(d).kind);
+        const namespaces = kinds.filter((k) => k === 'Namespace').length;
+        expect(kinds.slice(0, namespaces).every((k) => k === 'Namespace')).toBe(true);
+        union.push(...docs);
+      }
+      expect(union.sort()).toEqual([...one].sort());
+      // no object moved between files is one left behind
+      expect(split.stderr).not.toContain('no longer writes');
+      // the split is real: the chart's file keeps none of the teams' namespaces
+      expect(documents(split.files['platform.k8s.yaml']).map(identity).filter((i) => NAMES.some((n) => i.includes(` ${n}`) || i.includes(`/${n}`))))
+        .toEqual([]);
+    }
+  });
+
+  test('each team\'s namespaces and everything in them, whoever made it, are in the file of sha256(name) mod N', () => {
+    const dir = workdir();
+    const { files } = synthTeams(path.join(dir, 'out'), path.join(dir, 'state.json'), 4);
+    const fileOf = new Map<string, string>();
+    for (const file of manifests(files)) {
+      for (const doc of documents(files[file])) {
+        const o = parse(doc);
+        const ns = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace;
+        if (ns !== undefined) {
+          expect(fileOf.get(ns) ?? file).toBe(file);
+          fileOf.set(ns, file);
+        }
+      }
+    }
+    for (const name of NAMES) {
+      const expected = `platform-teams-${shardOf(name, 4)}.k8s.yaml`;
+      expect([fileOf.get(name), fileOf.get(`${name}-builds`)]).toEqual([expected, expected]);
+    }
+    // the dedicated runner's pull-request namespace, and the Role the runner construct (made below the team, but
+    // in the shared runner's namespace for its Deployment) puts in the team's namespaces
+    const alpha = `platform-teams-${shardOf('alpha', 4)}.k8s.yaml`;
+    expect(fileOf.get('alpha-pull-requests')).toBe(alpha);
+    const roles = documents(files[alpha]).map(identity).filter((i) => i.startsWith('Role alpha-'));
+    expect(roles.length).toBeGreaterThan(0);
+    // the shared runner's Role in every other team's build namespace goes with that team
+    expect(documents(files[`platform-teams-${shardOf('bravo', 4)}.k8s.yaml`]).map(identity)).toContain('Role bravo-builds/drone-runner');
+    // the platform's own namespace stays in the chart's file
+    expect(fileOf.get('ci')).toBe('platform.k8s.yaml');
+  });
+
+  test('a team keeps its file when another is added', () => {
+    const dir = workdir();
+    const before = synthTeams(path.join(dir, 'a'), path.join(dir, 'state.json'), 4, NAMES.slice(0, 6));
+    const after = synthTeams(path.join(dir, 'b'), path.join(dir, 'state.json'), 4, [...NAMES.slice(0, 6), 'india', 'juliett']);
+    const namespacesIn = (files: Record<string, string>) => new Map(manifests(files).flatMap((file) => documents(files[file])
+      .map((d) => parse(d)).filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name as string, file])));
+    const [a, b] = [namespacesIn(before.files), namespacesIn(after.files)];
+    for (const [ns, file] of a) expect([ns, b.get(ns)]).toEqual([ns, file]);
+  });
+
+  test('an empty shard is an empty file', () => {
+    const dir = workdir();
+    const { files } = synthTeams(path.join(dir, 'out'), path.join(dir, 'state.json'), 256, ['alpha']);
+    const shardFiles = manifests(files).filter((f) => f.startsWith('platform-teams-'));
+    expect(shardFiles).toHaveLength(256);
+    expect(shardFiles[0]).toBe('platform-teams-000.k8s.yaml');
+    expect(shardFiles.filter((f) => files[f] !== '')).toEqual([`platform-teams-${String(shardOf('alpha', 256)).padStart(3, '0')}.k8s.yaml`]);
+  });
+
+  test('the mark lists the files written; turning shards on, changing N or off again names no object as left', () => {
+    const dir = workdir();
+    const outdir = path.join(dir, 'out');
+    const statePath = path.join(dir, 'state.json');
+    const whole = synthTeams(outdir, statePath, undefined);
+    for (const shards of [4, 3, undefined]) {
+      const next = synthTeams(outdir, statePath, shards);
+      expect(next.stderr).not.toContain('no longer writes');
+      expect(next.files['secrets.local.yaml']).toBe(whole.files['secrets.local.yaml']);
+      const mark = next.files['.dockyard-output'];
+      for (const file of manifests(next.files)) expect(mark).toContain(`"${file}"`);
+      // the object list is the same whatever the files
+      expect(mark.slice(mark.indexOf('objects'))).toBe(whole.files['.dockyard-output'].slice(whole.files['.dockyard-output'].indexOf('objects')));
+    }
+    // a team dropped from a shard is still named as left
+    const dropped = synthTeams(outdir, statePath, 4, NAMES.slice(1));
+    expect(dropped.stderr).toContain('no longer writes');
+    expect(dropped.stderr).toContain('kubectl delete --ignore-not-found namespace/alpha namespace/alpha-builds namespace/alpha-pull-requests');
+  });
+
+  test('shard files that sort after secrets.local.yaml get the apply-order warning; the default names do not', () => {
+    const dir = workdir();
+    // `tenants-teams-*` sort after `secrets.local.yaml`, whose pull Secrets live in the teams' namespaces
+    const late = synthTeams(path.join(dir, 'late'), path.join(dir, 'state.json'), 2, NAMES, 'tenants');
+    const warnings = late.stderr.split('\n').filter((l) => l.includes('kubectl apply -f on the output directory'));
+    expect(warnings.length).toBeGreaterThan(0);
+    // the chart's own file (its namespaces' Secrets), and the shard files, each one line
+    expect(warnings.every((w) => /\(secrets\.local\.yaml\) before Namespace \S+ \(tenants(-teams-[01])?\.k8s\.yaml\)/.test(w))).toBe(true);
+    expect(warnings.filter((w) => /\(tenants-teams-[01]\.k8s\.yaml\)/.test(w))).toHaveLength(2);
+    const early = synthTeams(path.join(dir, 'early'), path.join(dir, 'state.json'), 2);
+    expect(early.stderr).not.toContain('kubectl apply -f on the output directory');
+  });
+
+  test('refuses what is no integer from 1 to 256 in one line naming the prop', () => {
+    for (const value of [0, 257, 1.5, -1, Number.NaN, '4' as unknown as number]) {
+      expect(refusal(() => platform({ outputShards: value }))).toBe(`invalid outputShards ${describeValue(value)}: ` +
+        'must be an integer from 1 to 256: how many files the teams\' objects are written to beside the platform\'s (1: all in one file)');
+    }
+  });
+
+  test('two TeamPlatforms of one chart must agree on the count', () => {
+    const p = platform({ outputShards: 4 });
+    expect(refusal(() => new TeamPlatform(p.chart, 'More', { ci: p.ci, harbor: p.harbor, outputShards: 8 }))).toBe('invalid outputShards 8: must be the same ' +
+      'for every TeamPlatform of chart platform, which splits its manifest into 4 files already');
+  });
+});
