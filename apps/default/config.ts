@@ -285,7 +285,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_TEAM_SHARDS', default: '`1`: every object in `dockyard.k8s.yaml`',
     meaning: 'how many files `npm run synth:teams` splits the teams\' objects into (`TeamPlatformProps.outputShards`): each team\'s namespaces and ' +
       'everything in them go to `dockyard-teams-<kk>.k8s.yaml`, one GitOps Application or Kustomization each (see ' +
-      '[GitOps with Argo CD or Flux](#gitops-with-argo-cd-or-flux)); the other stacks ignore it, with a warning. Changing it moves teams between files',
+      '[GitOps with Argo CD or Flux](#gitops-with-argo-cd-or-flux), Shards); the other stacks ignore it, with a warning. Changing it moves teams ' +
+      'between files: turn pruning off for the change',
     allowed: `a whole number from 1 to ${MAX_OUTPUT_SHARDS}`,
   },
   {

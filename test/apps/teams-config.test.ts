@@ -63,6 +63,16 @@ describe('apps/teams configuration', () => {
       .toThrow(`invalid DOCKYARD_TEAMS ${JSON.stringify(value)}: must be a whole number from 0 to 4500`);
   });
 
+  test('DOCKYARD_TEAM_SHARDS: 1 by default, a whole number from 1 to 256, each refusal one line', () => {
+    expect(loadTeamsConfig({ ...STATE }).teamShards).toBe(1);
+    expect(loadTeamsConfig({ ...STATE, DOCKYARD_TEAM_SHARDS: '16' }).teamShards).toBe(16);
+    expect(loadTeamsConfig({ ...STATE, DOCKYARD_TEAM_SHARDS: '256' }).teamShards).toBe(256);
+    for (const value of ['0', '257', '-1', '1.5', 'many', ' 4', '1e2', '0004']) {
+      expect(() => loadTeamsConfig({ ...STATE, DOCKYARD_TEAM_SHARDS: value }))
+        .toThrow(new RegExp(`^invalid DOCKYARD_TEAM_SHARDS ${JSON.stringify(value).replace(/[.]/g, '\\.')}: must be a whole number from 1 to 256$`));
+    }
+  });
+
   test('the default stack\'s variables are checked as there', () => {
     expect(() => loadTeamsConfig({ ...STATE, DOCKYARD_ORG: 'acme,evil' })).toThrow(/^invalid DOCKYARD_ORG "acme,evil"/);
     expect(() => loadTeamsConfig({ DOCKYARD_STATE: 'dist/state.json' }, 'dist')).toThrow(/^invalid DOCKYARD_STATE "dist\/state.json": is inside the output directory/);

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig } from '../../apps/default/config';
+import { CONFIG_VARIABLE_NAMES, DEFAULT_CONFIG, loadConfig, warnTeamsUnread } from '../../apps/default/config';
 import { loadTeamsConfig } from '../../apps/teams/config';
 import { FinishedJobs } from '../../lib';
 import { inEmptyFolder } from '../util';
@@ -25,9 +25,11 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     // gitea needs a server: empty is as missing as unset
     expect(() => loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: '' })).toThrow(/^missing DOCKYARD_GIT_SERVER: must be set for DOCKYARD_GIT_PROVIDER "gitea"/);
     // apps/teams: an empty state and team count are their defaults
-    const teams = inEmptyFolder(() => loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '' }, 'dist-teams', () => { throw new Error('no warning expected'); }));
+    const teams = inEmptyFolder(() => loadTeamsConfig({ DOCKYARD_STATE: '', DOCKYARD_TEAMS: '', DOCKYARD_TEAM_SHARDS: '' }, 'dist-teams',
+      () => { throw new Error('no warning expected'); }));
     expect(teams.statePath).toBe(DEFAULT_CONFIG.statePath);
     expect(teams.teams).toBe(3);
+    expect(teams.teamShards).toBe(1);
   });
 
   test('DOCKYARD_FINISHED_JOBS: "keep", or whole seconds written plainly, for the default stack and apps/teams', () => {
@@ -66,6 +68,14 @@ describe('the stacks\' DOCKYARD_* environment', () => {
     expect(out).toEqual([]);
     // other variables pass through untouched, empty or not
     expect(stackEnv({ HOME: '/root', EMPTY: '' }, CONFIG_VARIABLE_NAMES)).toEqual({ HOME: '/root', EMPTY: '' });
+  });
+
+  test('the default stack warns of DOCKYARD_TEAMS and DOCKYARD_TEAM_SHARDS, which only apps/teams reads, one line each, not of empty ones', () => {
+    const out: string[] = [];
+    warnTeamsUnread({ DOCKYARD_TEAMS: '5', DOCKYARD_TEAM_SHARDS: '16' }, (m) => out.push(m));
+    warnTeamsUnread({ DOCKYARD_TEAMS: '', DOCKYARD_TEAM_SHARDS: '' }, (m) => out.push(m));
+    expect(out).toEqual(['DOCKYARD_TEAMS', 'DOCKYARD_TEAM_SHARDS'].map((name) => `${name} is not read by apps/default (npm run synth), which ` +
+      'onboards no teams: npm run synth:teams (apps/teams) does; it is ignored'));
   });
 
   test('apps/teams warns once, not once for itself and once for the default stack\'s reader', () => {

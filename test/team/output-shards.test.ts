@@ -1,12 +1,15 @@
 // TeamPlatformProps.outputShards: the teams' objects split over `<chart id>-teams-<kk>.k8s.yaml` files by the writer
 // (lib/core/output-shards.ts, DockyardChart._toYamlFiles, synthesize), so that several GitOps Applications or
 // Kustomizations each take a bounded share (README, GitOps with Argo CD or Flux).
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App } from 'cdk8s';
 import { parse } from 'yaml';
+import { DEFAULT_CONFIG } from '../../apps/default/config';
+import { teamsStack } from '../../apps/teams/stack';
 import { describeValue, LocalSecretStore, synthesize, TeamPlatform } from '../../lib';
-import { shardOf } from '../../lib/core/output-shards';
 import { refusal, stderrOf } from '../util';
 import { platform } from './fixtures';
 
@@ -17,6 +20,11 @@ function workdir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-shards-'));
   made.push(dir);
   return dir;
+}
+
+/** The shard of a team, as the README says it: the first 32 bits of sha256(name), modulo N (computed apart from the code). */
+function shardOf(name: string, count: number): number {
+  return parseInt(crypto.createHash('sha256').update(name).digest('hex').slice(0, 8), 16) % count;
 }
 
 const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
@@ -134,6 +142,22 @@ describe('TeamPlatformProps.outputShards', () => {
     expect(fileOf.get('ci')).toBe('platform.k8s.yaml');
   });
 
+  test('a chart rendered through toJson (one with dependencies) splits its objects alike', () => {
+    const files = (dependency: boolean): string[][] => {
+      const p = platform({ outputShards: 4 });
+      NAMES.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}-*`] }));
+      // any dependency sends the chart through cdk8s's ordering and toJson (DockyardChart._toYamlFiles)
+      if (dependency) p.harbor.node.addDependency(p.ci);
+      let out: Buffer[][] = [];
+      stderrOf(() => { out = p.chart._toYamlFiles(); });
+      return out.map((chunks) => documents(Buffer.concat(chunks).toString('utf8')).map(identity).sort());
+    };
+    const [streamed, rendered] = [files(false), files(true)];
+    expect(streamed).toHaveLength(5);
+    expect(rendered).toEqual(streamed);
+    expect(streamed[1 + shardOf('alpha', 4)]).toContain('Namespace /alpha');
+  });
+
   test('a team keeps its file when another is added', () => {
     const dir = workdir();
     const before = synthTeams(path.join(dir, 'a'), path.join(dir, 'state.json'), 4, NAMES.slice(0, 6));
@@ -197,5 +221,29 @@ describe('TeamPlatformProps.outputShards', () => {
     const p = platform({ outputShards: 4 });
     expect(refusal(() => new TeamPlatform(p.chart, 'More', { ci: p.ci, harbor: p.harbor, outputShards: 8 }))).toBe('invalid outputShards 8: must be the same ' +
       'for every TeamPlatform of chart platform, which splits its manifest into 4 files already');
+  });
+});
+
+describe('apps/teams at 1,000 teams, DOCKYARD_TEAM_SHARDS=16', () => {
+  test('every manifest fits one Argo CD directory Application, while together they do not', () => {
+    const outdir = path.join(workdir(), 'dist');
+    const app = new App({ outdir });
+    teamsStack(app, { ...DEFAULT_CONFIG, teams: 1000, teamShards: 16 });
+    stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(path.dirname(outdir), 'state.json') })));
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).sort();
+    expect(files).toEqual([...Array.from({ length: 16 }, (_, k) => `dockyard-teams-${String(k).padStart(2, '0')}.k8s.yaml`), 'dockyard.k8s.yaml']);
+    const sizes = files.map((f) => fs.statSync(path.join(outdir, f)).size);
+    // Argo CD v3.5.1 refuses a directory Application whose included files total more than
+    // reposerver.max.combined.directory.manifests.size, default "10M" (cmd/argocd-repo-server/commands/argocd_repo_server.go:265),
+    // a resource.Quantity of 10,000,000 bytes, counted over the files `directory.include` lets through
+    // (reposerver/repository/repository.go:2162,2215-2218)
+    const LIMIT = 10_000_000;
+    expect(Math.max(...sizes)).toBeLessThan(LIMIT);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(LIMIT);
+    // an Application's status holds an entry per object, past etcd's 1.5 MiB from about 350 teams' (~14 objects each,
+    // README): each file holds far fewer
+    for (const f of files) {
+      expect(fs.readFileSync(path.join(outdir, f), 'utf8').split('\n---\n').length).toBeLessThan(350 * 14);
+    }
   });
 });
