@@ -112,9 +112,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     Images._warnUnusedDigests(app);
     return { manifests, outputs, unclaimed, unclaimedPassing };
   }, ({ manifests, outputs, unclaimed, unclaimedPassing }, rendered) => {
-    // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk
+    // one chart whose manifest sorts before the Secrets' (the default `dockyard`) cannot be out of order: skip the walk;
+    // a chart split into shard files is checked (its shard files sort before its own)
     const charts = walk?.charts ?? app.charts;
-    if (charts.length > 1 || charts.some((chart) => manifestPaths(chart).some((file) => file > SECRETS_FILE))) {
+    if (charts.length > 1 || charts.some((chart) => manifestPaths(chart).length > 1 || manifestPath(chart) > SECRETS_FILE)) {
       applyOrderWarnings([
         ...charts.flatMap((chart) => chartNamespaces(chart, walk?.own.get(chart))),
         secretNamespaces(walk?.all ?? app.node.findAll()),

@@ -199,6 +199,9 @@ describe('TeamPlatformProps.outputShards', () => {
 
   test('shard files that sort after secrets.local.yaml get the apply-order warning; the default names do not', () => {
     const dir = workdir();
+    // `platform-teams-*` sort before `platform.k8s.yaml`, and each creates its own namespaces: nothing out of order
+    const early = synthTeams(path.join(dir, 'early'), path.join(dir, 'state.json'), 2);
+    expect(early.stderr).not.toContain('kubectl apply -f on the output directory');
     // `tenants-teams-*` sort after `secrets.local.yaml`, whose pull Secrets live in the teams' namespaces
     const late = synthTeams(path.join(dir, 'late'), path.join(dir, 'state.json'), 2, NAMES, 'tenants');
     const warnings = late.stderr.split('\n').filter((l) => l.includes('kubectl apply -f on the output directory'));
@@ -206,8 +209,6 @@ describe('TeamPlatformProps.outputShards', () => {
     // the chart's own file (its namespaces' Secrets), and the shard files, each one line
     expect(warnings.every((w) => /\(secrets\.local\.yaml\) before Namespace \S+ \(tenants(-teams-[01])?\.k8s\.yaml\)/.test(w))).toBe(true);
     expect(warnings.filter((w) => /\(tenants-teams-[01]\.k8s\.yaml\)/.test(w))).toHaveLength(2);
-    const early = synthTeams(path.join(dir, 'early'), path.join(dir, 'state.json'), 2);
-    expect(early.stderr).not.toContain('kubectl apply -f on the output directory');
   });
 
   test('refuses what is no integer from 1 to 256 in one line naming the prop', () => {
