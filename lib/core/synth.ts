@@ -103,7 +103,9 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       if (!isDockyardChart(chart)) {
         return [{ path: manifestPath(chart), content: plainChartChunks(chart, unclaimed, unclaimedPassing) }];
       }
-      // a chart split over shard files (TeamPlatformProps.outputShards) writes each, the empty ones too
+      // a chart split over shard files (TeamPlatformProps.outputShards) writes each, the empty ones too: a Flux
+      // kustomization.yaml listing a missing file fails its build (kustomize api v0.21.1
+      // api/internal/target/kusttarget.go:418-455), while kustomize, kubectl and Argo CD read an empty one as no objects
       const paths = manifestPaths(chart);
       return chart._toYamlFiles(i === 0 ? walk?.own.get(chart) : undefined).map((content, k) => ({ path: paths[k], content }));
     });
