@@ -1,6 +1,7 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkRequiredObject, checkDnsLabel, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
+  checkRequiredObject, checkDnsLabel, DockyardChart, checkKnownProps, checkList, checkListOf, checkPort, checkUniqueList, describeValue, invalid, isDnsLabel, isNamespaceDefined, NetworkPeer,
   sameRegistryHost,
 } from '../core';
 import { claimNamespace, describeOwnedNamespace, namespaceBuilder, namespaceOwner } from '../core/namespace-claims';
@@ -245,6 +246,12 @@ export class TeamPlatform extends Construct {
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     this.outputShards = checkOutputShards('outputShards', props.outputShards ?? 1);
     if (this.outputShards > 1) {
+      // only a DockyardChart's writer splits its manifest: a plain chart would write one file, silently
+      // (`instanceof` is true of every cdk8s Chart: Chart.isChart)
+      if (!DockyardChart.prototype.isPrototypeOf(Chart.of(this))) {
+        invalid('outputShards', this.outputShards, `needs the TeamPlatform in a DockyardChart, whose manifest synthesize splits; ${Chart.of(this).node.path} ` +
+          'is a plain cdk8s Chart');
+      }
       splitChartOutput(this, 'outputShards', this.outputShards);
     }
     if (props.admissionPolicy != null) {

@@ -5,7 +5,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { teamsStack } from '../../apps/teams/stack';
@@ -216,6 +216,14 @@ describe('TeamPlatformProps.outputShards', () => {
       expect(refusal(() => platform({ outputShards: value }))).toBe(`invalid outputShards ${describeValue(value)}: ` +
         'must be an integer from 1 to 256: how many files the teams\' objects are written to beside the platform\'s (1: all in one file)');
     }
+  });
+
+  test('refuses shards in a plain cdk8s Chart, whose one file synthesize writes as it is', () => {
+    const p = platform();
+    const plain = new Chart(p.app, 'plain');
+    expect(refusal(() => new TeamPlatform(plain, 'Teams', { ci: p.ci, harbor: p.harbor, outputShards: 4 }))).toBe('invalid outputShards 4: needs the ' +
+      'TeamPlatform in a DockyardChart, whose manifest synthesize splits; plain is a plain cdk8s Chart');
+    expect(() => new TeamPlatform(plain, 'One', { ci: p.ci, harbor: p.harbor, outputShards: 1 })).not.toThrow();
   });
 
   test('two TeamPlatforms of one chart must agree on the count', () => {
