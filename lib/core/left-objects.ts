@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadObjects } from '../diagram/manifests';
+import { manifestObjects } from './manifest-objects';
 import { describeIdentity, objectIdentity, removesItself } from './object-names';
 import { shellQuote } from './shell';
 import { fewOf } from './text';
@@ -62,7 +62,7 @@ export function withoutPassingJobs(gone: readonly string[], dir: string | undefi
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.k8s.yaml'))) {
     let objects: any[];
     try {
-      objects = loadObjects(path.join(dir, name));
+      objects = manifestObjects(path.join(dir, name));
     } catch {
       continue;
     }

@@ -1,12 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type * as YamlModule from 'yaml';
+import { manifestObjects } from '../core/manifest-objects';
 
 /** A problem with the input, reported as one line. */
 export class DiagramInputError extends Error {}
-
-// the `yaml` library cdk8s bundles (a runtime dependency, unlike our dev-only `yaml`), as bin/dockyard-images.js does
-const YAML: typeof YamlModule = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
 
 /**
  * The YAML files of a file or directory, in sorted order, searched recursively. `*.local.yaml` files (the generated
@@ -39,14 +36,9 @@ function isLocal(name: string): boolean {
 
 /** The objects (non-empty mapping documents) of a YAML file; throws naming the file on a syntax error. */
 export function loadObjects(file: string): any[] {
-  const docs = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'), { version: '1.1' });
-  const list = Array.isArray(docs) ? docs : [docs];
-  return list.map((doc) => {
-    if (doc.errors.length > 0) throw new DiagramInputError(`${file}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-    try {
-      return doc.toJS();
-    } catch (e) {
-      throw new DiagramInputError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }).filter((o) => o !== null && typeof o === 'object' && !Array.isArray(o));
+  try {
+    return manifestObjects(file);
+  } catch (e) {
+    throw new DiagramInputError((e as Error).message);
+  }
 }
