@@ -43,7 +43,7 @@ export class TrustBundle {
 
   /**
    * The PEM bundle in `file`, read at synth and checked as `fromPem` checks it; `name` is what a refusal names, such
-   * as the variable that gave the path.
+   * as the variable that gave the path, with the path (never the file's text).
    */
   public static fromFile(file: string, name: string = 'trustBundle'): TrustBundle {
     let text: string;
@@ -52,7 +52,7 @@ export class TrustBundle {
     } catch (e) {
       return invalidPath(name, file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): it must be a PEM file of CA certificates`);
     }
-    return new TrustBundle({ pem: checkCertificatePem(name, text) });
+    return new TrustBundle({ pem: checkCertificatePem(name, text, file) });
   }
 
   /**

@@ -208,10 +208,12 @@ describe('DigitalOcean program settings', () => {
       expect(read().caBundle).toBeUndefined();
       const missingFile = path.join(dir, 'missing.pem');
       expect(failure({ caBundle: missingFile })).toBe(`invalid caBundle "${missingFile}": cannot be read (ENOENT): it must be a PEM file of CA certificates`);
-      // a private key is a secret: refused without showing the file's text
-      expect(failure({ caBundle: path.join(dir, 'ca.key') })).toMatch(/^invalid caBundle <redacted>: must hold certificates only, never a private key/);
+      // a private key is a secret: refused naming the file, without showing its text
+      const keyFile = path.join(dir, 'ca.key');
+      expect(failure({ caBundle: keyFile })).toMatch(new RegExp(`^invalid caBundle ${JSON.stringify(keyFile)}: must hold certificates only, never a private key`));
+      expect(failure({ caBundle: keyFile })).not.toContain(fs.readFileSync(keyFile, 'utf8').split('\n')[1]);
       fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a certificate');
-      expect(failure({ caBundle: path.join(dir, 'notes.txt') })).toMatch(/^invalid caBundle <redacted>: must be the PEM of one or more certificates/);
+      expect(failure({ caBundle: path.join(dir, 'notes.txt') })).toMatch(new RegExp(`^invalid caBundle ${JSON.stringify(path.join(dir, 'notes.txt'))}: must be the PEM of one or more certificates`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

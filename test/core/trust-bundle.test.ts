@@ -56,9 +56,17 @@ describe('TrustBundle: refused at synth in one line naming the prop', () => {
     }
   });
 
-  test('a file that cannot be read, or does not hold certificates, names the variable', () => {
+  test('a file that cannot be read, or does not hold certificates, names the variable and the path, never the text', () => {
     expect(refusal(() => TrustBundle.fromFile(path.join(dir, 'missing.pem'), 'DOCKYARD_CA_BUNDLE'))).toMatch(/^invalid DOCKYARD_CA_BUNDLE .*missing\.pem.* cannot be read \(ENOENT\)/);
-    expect(refusal(() => TrustBundle.fromFile(path.join(dir, 'san.ext'), 'DOCKYARD_CA_BUNDLE'))).toMatch(/^invalid DOCKYARD_CA_BUNDLE <redacted>: must be the PEM/);
+    // the path is shown, as the user set it, so that a refusal names the file to fix; the file's text never is
+    const notPem = path.join(dir, 'san.ext');
+    expect(refusal(() => TrustBundle.fromFile(notPem, 'DOCKYARD_CA_BUNDLE'))).toMatch(new RegExp(`^invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(notPem)}: must be the PEM`));
+    const withKey = path.join(dir, 'with-key.pem');
+    const keyText = fs.readFileSync(path.join(dir, 'company-ca.key'), 'utf8');
+    fs.writeFileSync(withKey, `${COMPANY_CA}${keyText}`);
+    const keyRefusal = refusal(() => TrustBundle.fromFile(withKey, 'DOCKYARD_CA_BUNDLE'));
+    expect(keyRefusal).toBe(`invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(withKey)}: must hold certificates only, never a private key: it is written into the output, which is committed to git`);
+    expect(keyRefusal).not.toContain(keyText.split('\n')[1]);
     expect(TrustBundle.fromFile(path.join(dir, 'company-ca.pem'))).toBeInstanceOf(TrustBundle);
   });
 
