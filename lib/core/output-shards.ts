@@ -99,3 +99,29 @@ export interface OutputShards {
    */
   fileOf(kind: unknown, namespace: unknown, name: unknown): number;
 }
+
+/**
+ * A warning for each chart whose team files changed in number since the previous output (`previous`, the files its
+ * mark lists; undefined on a first synth or a mark without the list): `outputShards` set, changed or unset moves
+ * teams between files, so, with one Argo CD Application or Flux Kustomization per file, between owners, and the one
+ * that loses a team prunes its Namespaces unless the change is made as the README's "Changing N" says. `written` are
+ * this synth's files, `charts` the ids of its charts.
+ */
+export function shardChangeWarnings(previous: readonly string[] | undefined, written: readonly string[], charts: readonly string[]): string[] {
+  if (previous === undefined) return [];
+  const warnings: string[] = [];
+  for (const id of charts) {
+    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^${escaped}-teams-\\d+\\.k8s\\.yaml$`);
+    const before = previous.filter((f) => pattern.test(f)).length;
+    const now = written.filter((f) => pattern.test(f)).length;
+    if (before !== now) {
+      const files = (n: number) => (n === 0 ? `${id}.k8s.yaml alone` : `${n} files ${id}-teams-*.k8s.yaml`);
+      warnings.push(`warning: the teams' objects moved between files: they were in ${files(before)}, now in ${files(now)} ` +
+        '(TeamPlatform outputShards, DOCKYARD_TEAM_SHARDS): with an Argo CD Application or a Flux Kustomization per file, ' +
+        'one that loses a team prunes its namespaces unless the change goes as README "GitOps with Argo CD or Flux", Changing N, says: ' +
+        'pruning off, the new ones added and synced, then the old ones removed');
+    }
+  }
+  return warnings;
+}

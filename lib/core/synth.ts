@@ -21,7 +21,7 @@ import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
-import { outputShardsOf } from './output-shards';
+import { outputShardsOf, shardChangeWarnings } from './output-shards';
 import { Secret } from './secret';
 import { SecretStateError, STATE_DIGEST_KEY } from './secret-files';
 import { secretOfStateKey } from './secret-record-review';
@@ -140,6 +140,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
     // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
     notices.push(...droppedCiAdminWarnings(mark, app));
+    // teams moved between files move between the GitOps tool's owners of those files
+    notices.push(...shardChangeWarnings(filesOfMark(mark), files.map((f) => path.posix.normalize(f.path)), charts.map((c) => c.node.id)));
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {

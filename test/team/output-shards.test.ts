@@ -182,15 +182,25 @@ describe('TeamPlatformProps.outputShards', () => {
     const outdir = path.join(dir, 'out');
     const statePath = path.join(dir, 'state.json');
     const whole = synthTeams(outdir, statePath, undefined);
-    for (const shards of [4, 3, undefined]) {
+    expect(whole.stderr).not.toContain('moved between files');
+    const moved = ['platform.k8s.yaml alone, now in 4 files platform-teams-*.k8s.yaml', '4 files platform-teams-*.k8s.yaml, now in 3 files',
+      '3 files platform-teams-*.k8s.yaml, now in platform.k8s.yaml alone'];
+    for (const [i, shards] of [4, 3, undefined].entries()) {
       const next = synthTeams(outdir, statePath, shards);
       expect(next.stderr).not.toContain('no longer writes');
+      // each change of the files is warned of once, in one line naming the procedure (lib/core/output-shards.ts)
+      const warnings = next.stderr.split('\n').filter((l) => l.includes('moved between files'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(moved[i]);
+      expect(warnings[0]).toContain('Changing N');
       expect(next.files['secrets.local.yaml']).toBe(whole.files['secrets.local.yaml']);
       const mark = next.files['.dockyard-output'];
       for (const file of manifests(next.files)) expect(mark).toContain(`"${file}"`);
       // the object list is the same whatever the files
       expect(mark.slice(mark.indexOf('objects'))).toBe(whole.files['.dockyard-output'].slice(whole.files['.dockyard-output'].indexOf('objects')));
     }
+    // the same files again: no warning
+    expect(synthTeams(outdir, statePath, undefined).stderr).not.toContain('moved between files');
     // a team dropped from a shard is still named as left
     const dropped = synthTeams(outdir, statePath, 4, NAMES.slice(1));
     expect(dropped.stderr).toContain('no longer writes');
