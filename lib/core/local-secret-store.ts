@@ -23,6 +23,7 @@ import { certificateEnding, selfSignedCertificatePem } from './x509';
 import { compare, editDistance, fewOf } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
+import { rotationSteps } from './rotation-steps';
 import { checkInputValue } from './input-value';
 import { describePath, describeValue, invalidSecret } from './validation';
 import { inputVariableOf, originOf, valueRules } from './value-rules';
@@ -570,7 +571,7 @@ export class LocalSecretStore {
       if (record === undefined || !sameEntries(nextRecord.keys, record.keys)) {
         writeAtomically(this.lockPath, keyRecordText(nextRecord), 0o644);
       }
-      report(made, rotating, this.lockPath, roots, new Set(revived));
+      report(made, rotating, this.lockPath, roots, new Set(revived), rotationSteps(scope));
       staleOutputsWarning(made.filter((k) => rotating.has(k) && !revived.includes(k)), outputs.filter((o) => o !== here));
       if (newlyRetired.length > 0) {
         process.stderr.write(`dockyard: retired ${count(newlyRetired, 'key')}, whose ${newlyRetired.length > 1 ? 'values this synth dropped' : 'value this synth dropped'} ` +
@@ -838,9 +839,13 @@ function otherStates(statePath: string): string[] {
 /**
  * Tell the operator, on stderr, which credentials this synth made: never silently. A rotated key that encrypts data
  * kept elsewhere (`SecretValue.encrypting`), or that its consumer reads only on its first start
- * (`SecretValue.readOnFirstStart`), gets a warning line of its own, whatever else was rotated with it.
+ * (`SecretValue.readOnFirstStart`), gets a warning line of its own, whatever else was rotated with it; so does each
+ * step a consumer declared to run once the rotation of a key is applied (`stepAfterRotating`, `steps`).
  */
-function report(made: string[], rotating: Set<string>, lockPath: string, roots: ReadonlyMap<string, SecretValue>, revived: ReadonlySet<string>): void {
+function report(
+  made: string[], rotating: Set<string>, lockPath: string, roots: ReadonlyMap<string, SecretValue>, revived: ReadonlySet<string>,
+  steps: ReadonlyMap<string, ReadonlySet<string>>,
+): void {
   const rotated = made.filter((k) => rotating.has(k) && !revived.has(k));
   const remade = made.filter((k) => revived.has(k));
   const created = made.filter((k) => !rotating.has(k));
@@ -862,6 +867,9 @@ function report(made: string[], rotating: Set<string>, lockPath: string, roots: 
     if (value?.firstStartChange !== undefined) {
       process.stderr.write(`dockyard: warning: rotated ${key}, which its consumer reads only on its first start: before applying, ` +
         `${value.firstStartChange}, or what logs in with it is locked out (see the README, "Credentials")\n`);
+    }
+    for (const step of steps.get(key) ?? []) {
+      process.stderr.write(`dockyard: warning: rotated ${key}: once applied, ${step} (see the README, "Credentials")\n`);
     }
   }
   // an input's value is the operator's, taken from its variable: not generated

@@ -15,6 +15,7 @@ import { podTemplate } from '../core/pod';
 import { componentName, componentPlacement, componentUrl, HarborContext } from './context';
 import { DesiredState } from './configuration';
 import { scriptCode } from './script-code';
+import { gcScheduleStep } from './rotation-steps';
 
 /** A pinned Node.js image for the configuration script, which needs nothing but Node's standard library. */
 export const CONFIGURE_IMAGE = Image.of('docker.io/library/node:22.12.0-alpine');
@@ -377,7 +378,12 @@ export class ConfigureJobs extends Construct {
    * or a rotation of its password runs the Job again, which saves the schedule anew. Called once.
    */
   public setGarbageCollection(gc: object, captured: readonly SecretKey[]): void {
-    captured.forEach((key) => key.selectorFor(this.ctx.namespace));
+    captured.forEach((key) => {
+      key.selectorFor(this.ctx.namespace);
+      // the Job runs at the apply, while core rolls, and an old core pod may save the old password: the synth that
+      // rotates it says how to run the Job again once core has rolled (lib/harbor/rotation-steps.ts)
+      gcScheduleStep(this, this.ctx, key, currentJobsName(this.ctx));
+    });
     this.add({ key: FIRST_CHUNK_KEY, gc, captured, bytes: bytesOf({ gc }) });
   }
 

@@ -10,6 +10,7 @@ import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
 import { TrustBundle } from '../core/trust-bundle';
 import { warnOnce } from '../core/warn';
+import { unmanagedGcScheduleStep } from './rotation-steps';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
 import { IPostgresDatabase, POSTGRES_DATABASE_RULE } from '../postgres';
 import { PGCONN_SCRAM_PASSWORD_RULE } from '../postgres/scram-password';
@@ -623,7 +624,10 @@ export class Harbor extends Construct {
       this.configuration.setOidc(this.oidc._state(), this.oidc.clientSecret);
     }
     const gc = garbageCollection._state();
-    if (gc !== undefined) {
+    if (gc === undefined) {
+      // unmanaged: a schedule saved in the portal keeps the registry cache's password it was saved with
+      unmanagedGcScheduleStep(this, ctx, ctx.registryCache.password);
+    } else {
       // a schedule keeps core's URLs, which None does not save
       const saved = garbageCollection.cron !== undefined;
       this.configuration.setGarbageCollection(saved ? { ...gc, captures: gcCaptures(ctx) } : gc, saved ? [ctx.registryCache.password] : []);

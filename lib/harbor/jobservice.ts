@@ -8,6 +8,7 @@ import { httpGet, probesOf, tcpSocket } from '../core/pod';
 import { toYaml } from '../core/yaml';
 import { componentName, componentUrl, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { REGISTRY_USER } from './credentials';
+import { jobserviceDatabaseStep } from './rotation-steps';
 
 /** Jobservice's queue namespace in Redis, which the exporter reads too. */
 export const JOB_NAMESPACE = 'harbor_job_service_namespace';
@@ -68,6 +69,9 @@ export function defineJobservice(scope: Construct, ctx: HarborContext, props: { 
   countIndirectInputs(scope, 'Deployment', ctx.namespace, name, {
     keys: [db.password], values: [db.host, String(db.port), db.user, db.databaseName, db.sslMode, String(ctx.maxOpenConns)],
   });
+  // rolling brings it up beside core's old pods, which may hand it the old password: the synth that rotates it says
+  // what to run once core has rolled (lib/harbor/rotation-steps.ts)
+  jobserviceDatabaseStep(scope, ctx, db.password);
   return defineComponent(scope, ctx, {
     component: 'jobservice',
     replicas: props.replicas,

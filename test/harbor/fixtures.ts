@@ -38,10 +38,10 @@ export function managedHarbor(chart: Chart, props: Partial<HarborProps> = {}): H
  * The Harbor of the secret-state reviews' tests (left robots, retired teams): at `<chart>/Harbor` in namespace `harbor`,
  * on an in-cluster PostgreSQL and Redis, as the example stacks place it, so that two apps of this shape share a state.
  */
-export function stateReviewHarbor(chart: Chart): Harbor {
+export function stateReviewHarbor(chart: Chart, props: Partial<HarborProps> = {}): Harbor {
   return new Harbor(chart, 'Harbor', {
     namespace: 'harbor', externalUrl: 'https://harbor.example.com',
     database: new Postgres(chart, 'HarborDatabase', { name: 'harbor-db' }).addDatabase('registry', { user: 'harbor' }),
-    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(),
+    redis: new Redis(chart, 'Redis', { namespace: 'harbor' }), storage: HarborStorage.filesystem(), ...props,
   });
 }
