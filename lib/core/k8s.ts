@@ -63,7 +63,7 @@ const API_VERSIONS: { [K in keyof Kinds]: string } = {
  * Define a Kubernetes object of `kind`; the props are the object's fields beside apiVersion and kind.
  *
  * @param finish called with the object as it renders, before anything reads it, for what depends on the rendered
- * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts). Then an object that holds `${` is
+ * object: a Job's name on its pod template (`templateNamedJob`, lib/core/job.ts). Then an object that holds `${` or `$$` is
  * marked for Flux to leave alone (lib/core/flux-substitution.ts).
  */
 export function kube<K extends keyof Kinds>(scope: Construct, id: string, kind: K, props: Kinds[K], finish?: (rendered: any) => void): ApiObject {
@@ -139,7 +139,7 @@ class KubeObject extends ApiObject {
 }
 
 /**
- * Mark rendered object `o` for Flux to leave its `${…}` alone (lib/core/flux-substitution.ts), its metadata's and
+ * Mark rendered object `o` for Flux to leave its `${…}` and `$$` alone (lib/core/flux-substitution.ts), its metadata's and
  * annotations' keys in the sorted order they render in. Its metadata only: a ConfigMap's name and the checksums of
  * its readers count its data alone (lib/core/checksum.ts), and a Job's name its pod template, so the mark renames
  * nothing and rolls no pod.
