@@ -442,7 +442,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   checkPassword(env, 'DOCKYARD_CLONE_TOKEN', CLONE_TOKEN);
   warnUnusedMirrorPassword(env, options.warn);
   warnUnusedDockerHubToken(env, options.warn);
-  const unreadClone = unreadCloneTokenWarning({ token: 'DOCKYARD_CLONE_TOKEN', user: 'DOCKYARD_CLONE_USER', removeToken: 'unset it' },
+  const unreadClone = unreadCloneTokenWarning({ token: 'DOCKYARD_CLONE_TOKEN', user: 'DOCKYARD_CLONE_USER', removeToken: 'unset DOCKYARD_CLONE_TOKEN' },
     { token: env.DOCKYARD_CLONE_TOKEN !== undefined, user: env.DOCKYARD_CLONE_USER !== undefined });
   if (unreadClone !== undefined) (options.warn ?? printWarning)(unreadClone);
   warnOtherIngressClass(env, options.warn);

@@ -48,7 +48,7 @@ export interface CloneLoginSettingNames {
   readonly token: string;
   /** The user's setting. */
   readonly user: string;
-  /** How the token is removed there, e.g. `unset it` or `pulumi config rm cloneToken`. */
+  /** How the token is removed there, naming it, e.g. `unset DOCKYARD_CLONE_TOKEN` or `pulumi config rm cloneToken`. */
   readonly removeToken: string;
 }
 

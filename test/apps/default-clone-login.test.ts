@@ -61,7 +61,7 @@ describe('DOCKYARD_CLONE_USER and DOCKYARD_CLONE_TOKEN', () => {
     const said: string[] = [];
     expect(loadConfig({ DOCKYARD_CLONE_TOKEN: TOKEN }, { warn: (m) => said.push(m) }).cloneUser).toBeUndefined();
     expect(said).toEqual(['DOCKYARD_CLONE_TOKEN is set but DOCKYARD_CLONE_USER is not, so nothing reads it: Drone\'s builds of private ' +
-      'repositories keep the OAuth token of the user who activated each one; set DOCKYARD_CLONE_USER to clone as that login, or unset it']);
+      'repositories keep the OAuth token of the user who activated each one; set DOCKYARD_CLONE_USER to clone as that login, or unset DOCKYARD_CLONE_TOKEN']);
     said.length = 0;
     loadConfig({ DOCKYARD_CLONE_USER: 'acme-ci', DOCKYARD_CLONE_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
     expect(said).toEqual([]);
