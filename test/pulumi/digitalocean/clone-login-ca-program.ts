@@ -6,12 +6,16 @@ import { registered, setup, warningsDuring } from './harness';
 import { DIGITALOCEAN_EXAMPLE } from '../../../apps/digitalocean/config';
 import { TrustBundle } from '../../../lib';
 
-/** A self-signed CA made with openssl, as a company's PKI would make one. */
-export function companyCa(): { pem: string; file: string } {
+/** A self-signed CA made with openssl, as a company's PKI would make one: its certificate; its folder, key included, removed. */
+export function companyCa(): { pem: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-ca-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Acme Company CA'],
-    { cwd: dir, stdio: 'pipe' });
-  return { pem: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'), file: path.join(dir, 'ca.pem') };
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Acme Company CA'],
+      { cwd: dir, stdio: 'pipe' });
+    return { pem: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
