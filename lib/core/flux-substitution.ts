@@ -13,8 +13,9 @@
  * variables of their own breaks none of them. Not exported from lib/core.
  */
 
-/** The annotation, and the value that turns substitution off for the object that carries it. */
+/** The annotation (or label) whose value `FLUX_SUBSTITUTE_DISABLED` turns substitution off for the object that carries it. */
 export const FLUX_SUBSTITUTE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/substitute';
+/** The value of `FLUX_SUBSTITUTE_ANNOTATION` that turns substitution off. */
 export const FLUX_SUBSTITUTE_DISABLED = 'disabled';
 
 /** What Flux's substitution rewrites in a string: a `${…}`, or a `$$`. */
