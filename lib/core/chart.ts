@@ -108,7 +108,8 @@ export class DockyardChart extends Chart {
    * @internal
    */
   public _toYamlChunks(constructs?: readonly IConstruct[]): Buffer[] {
-    return this._toYamlFiles(constructs, undefined)[0];
+    // unsplit: an explicit `undefined` would take the parameter's default, the chart's split, and keep file 0 alone
+    return this._toYamlFiles(constructs, false)[0];
   }
 
   /**
@@ -117,28 +118,29 @@ export class DockyardChart extends Chart {
    * Namespaces first in each) and each document's bytes as there: the files together hold the one file's documents.
    *
    * @param constructs as `_toYamlChunks`'
-   * @param shards the chart's split, `outputShardsOf(chart)`; undefined for one file
+   * @param split whether to split as the chart's `outputShardsOf` says; false for one file
    * @internal
    */
-  public _toYamlFiles(constructs?: readonly IConstruct[], shards: OutputShards | undefined = outputShardsOf(this)): Buffer[][] {
+  public _toYamlFiles(constructs?: readonly IConstruct[], split: boolean = true): Buffer[][] {
+    const shards: OutputShards | undefined = split ? outputShardsOf(this) : undefined;
     const fileCount = 1 + (shards?.files.length ?? 0);
     const fileOf = (o: any): number => (shards === undefined || o === null || typeof o !== 'object' ? 0
       : shards.fileOf(o.kind, CLUSTER_KINDS.includes(o.kind) ? undefined : o.metadata?.namespace, o.metadata?.name));
     // objects rendered through toJson, split as they come
-    const split = (objects: any[]): Buffer[][] => {
+    const byFiles = (objects: any[]): Buffer[][] => {
       const byFile: any[][] = Array.from({ length: fileCount }, () => []);
       objects.forEach((o) => byFile[fileOf(o)].push(o));
       return byFile.map((list) => toYamlChunks(list));
     };
     if (this.toJson !== DockyardChart.prototype.toJson) {
-      return split(this.toJson());
+      return byFiles(this.toJson());
     }
     const collected = this.collect(constructs);
     if (collected.dependencies) {
       const { objects, userWorkloads } = this.renderObjects(collected);
       const finished = this.finish(objects);
       warnUnrelocatedImages(this, userWorkloads);
-      return split(finished);
+      return byFiles(finished);
     }
     this.checkValid(collected);
     // the documents in their final order, by rank: runs of documents written one after another, and kept objects;

@@ -158,6 +158,19 @@ describe('TeamPlatformProps.outputShards', () => {
     expect(streamed[1 + shardOf('alpha', 4)]).toContain('Namespace /alpha');
   });
 
+  test('a split chart\'s one-file writer (_toYamlChunks) still writes every object, as toJson has them', () => {
+    const p = platform({ outputShards: 4 });
+    NAMES.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}-*`] }));
+    let one: string[] = [];
+    let json: string[] = [];
+    stderrOf(() => {
+      one = documents(Buffer.concat(p.chart._toYamlChunks()).toString('utf8')).map(identity);
+      json = p.chart.toJson().map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    });
+    expect(one).toContain('Namespace /alpha');
+    expect(one).toEqual(json);
+  });
+
   test('a team keeps its file when another is added', () => {
     const dir = workdir();
     const before = synthTeams(path.join(dir, 'a'), path.join(dir, 'state.json'), 4, NAMES.slice(0, 6));
