@@ -442,8 +442,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   checkPassword(env, 'DOCKYARD_CLONE_TOKEN', CLONE_TOKEN);
   warnUnusedMirrorPassword(env, options.warn);
   warnUnusedDockerHubToken(env, options.warn);
-  const unreadClone = unreadCloneTokenWarning({ token: 'DOCKYARD_CLONE_TOKEN', user: 'DOCKYARD_CLONE_USER', removeToken: 'unset DOCKYARD_CLONE_TOKEN' },
-    { token: env.DOCKYARD_CLONE_TOKEN !== undefined, user: env.DOCKYARD_CLONE_USER !== undefined });
+  const unreadClone = unreadCloneTokenWarning({ token: 'DOCKYARD_CLONE_TOKEN', user: 'DOCKYARD_CLONE_USER', removeToken: 'unset DOCKYARD_CLONE_TOKEN', engine: 'DOCKYARD_CI' },
+    { token: env.DOCKYARD_CLONE_TOKEN !== undefined, user: env.DOCKYARD_CLONE_USER !== undefined, engine: ci });
   if (unreadClone !== undefined) (options.warn ?? printWarning)(unreadClone);
   warnOtherIngressClass(env, options.warn);
   const host = checkPublicHost('DOCKYARD_HOST', pick('DOCKYARD_HOST', ci === CiEngineKind.WOODPECKER ? WOODPECKER_HOST : DEFAULT_CONFIG.host),

@@ -98,8 +98,8 @@ export function deployDigitalOcean(
   if (settings.cloneUser !== undefined && cloneToken === undefined) {
     missing('cloneToken', `must be set with cloneUser: pulumi config set --secret cloneToken <read-only forge token of ${settings.cloneUser}>`);
   }
-  const unreadClone = unreadCloneTokenWarning({ token: 'cloneToken', user: 'cloneUser', removeToken: 'pulumi config rm cloneToken' },
-    { token: cloneToken !== undefined, user: settings.cloneUser !== undefined });
+  const unreadClone = unreadCloneTokenWarning({ token: 'cloneToken', user: 'cloneUser', removeToken: 'pulumi config rm cloneToken', engine: 'ciEngine' },
+    { token: cloneToken !== undefined, user: settings.cloneUser !== undefined, engine: settings.ciEngine });
   if (unreadClone !== undefined) void pulumi.log.warn(unreadClone);
   const engine = settings.ciEngine;
   // the CI engine's database and its managed user share one name, which the charts connect as

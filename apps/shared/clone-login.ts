@@ -50,16 +50,23 @@ export interface CloneLoginSettingNames {
   readonly user: string;
   /** How the token is removed there, naming it, e.g. `unset DOCKYARD_CLONE_TOKEN` or `pulumi config rm cloneToken`. */
   readonly removeToken: string;
+  /** The CI engine's setting, e.g. `DOCKYARD_CI` or `ciEngine`. */
+  readonly engine: string;
 }
 
 /**
  * The warning for a clone token given without its user, which nothing reads (private repositories' builds keep
  * cloning with the activating user's OAuth token), or undefined when there is none to give: both stacks say it in one
- * text, with their own setting names.
+ * text, with their own setting names. With an engine other than Drone the user would be refused (`checkCloneUser`),
+ * so the warning does not ask for it.
  */
-export function unreadCloneTokenWarning(names: CloneLoginSettingNames, given: { readonly token: boolean; readonly user: boolean }): string | undefined {
+export function unreadCloneTokenWarning(names: CloneLoginSettingNames,
+  given: { readonly token: boolean; readonly user: boolean; readonly engine: CiEngineKind }): string | undefined {
   if (!given.token || given.user) {
     return undefined;
+  }
+  if (given.engine !== CiEngineKind.DRONE) {
+    return `${names.token} is set but ${names.engine} is ${given.engine}, so nothing reads it (${WOODPECKER_HAS_NONE}); ${names.removeToken}`;
   }
   return `${names.token} is set but ${names.user} is not, so nothing reads it: Drone's builds of private repositories keep the OAuth token of ` +
     `the user who activated each one; set ${names.user} to clone as that login, or ${names.removeToken}`;

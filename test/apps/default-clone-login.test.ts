@@ -65,6 +65,11 @@ describe('DOCKYARD_CLONE_USER and DOCKYARD_CLONE_TOKEN', () => {
     said.length = 0;
     loadConfig({ DOCKYARD_CLONE_USER: 'acme-ci', DOCKYARD_CLONE_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
     expect(said).toEqual([]);
+    // on Woodpecker the user would be refused: the warning does not ask for it
+    loadConfig({ DOCKYARD_CI: 'woodpecker', DOCKYARD_CLONE_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
+    expect(said).toEqual(['DOCKYARD_CLONE_TOKEN is set but DOCKYARD_CI is woodpecker, so nothing reads it (Woodpecker has no server-wide clone ' +
+      'login: it gives the forge token only to trusted clone plugins and trusted repositories\' pipelines); unset DOCKYARD_CLONE_TOKEN']);
+    expect(said.join('\n')).not.toContain(TOKEN);
   });
 
   test('the login reaches the Drone server: the user as DRONE_GIT_USERNAME, the token from dockyard/drone-clone-login', () => {

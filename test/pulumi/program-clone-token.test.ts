@@ -32,6 +32,13 @@ describe('the DigitalOcean program: cloneUser and cloneToken apart, and cloneUse
         'who activated each one; set cloneUser to clone as that login, or pulumi config rm cloneToken',
     ]);
     expect(warnings.join('\n')).not.toContain('github_pat_unread');
+    // with Woodpecker, where cloneUser would be refused, it is not asked for
+    const woodpecker = await warningsDuring(() => deploy({ ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER }, 'github-oauth-client-secret',
+      undefined, undefined, 'github_pat_unread'));
+    expect(woodpecker.filter((w) => w.startsWith('cloneToken'))).toEqual([
+      'cloneToken is set but ciEngine is woodpecker, so nothing reads it (Woodpecker has no server-wide clone login: it gives the forge token only ' +
+        'to trusted clone plugins and trusted repositories\' pipelines); pulumi config rm cloneToken',
+    ]);
   }, 60_000);
 
   test('the charts refuse cloneUser with Woodpecker, naming the keys', async () => {
