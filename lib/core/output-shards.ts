@@ -21,6 +21,8 @@ interface ChartShards {
 }
 
 const shardsByChart = new WeakMap<Chart, ChartShards>();
+/** The count every caller of `splitChartOutput` in a chart gave, 1 (no split) included. */
+const countByChart = new WeakMap<Chart, number>();
 
 /** The most shards a chart's manifest may be split into. */
 export const MAX_OUTPUT_SHARDS = 256;
@@ -45,17 +47,19 @@ export function shardOf(name: string, count: number): number {
 }
 
 /**
- * Split the manifest of the chart of `scope` into `count` shard files (`count` > 1). Two callers in one chart must
- * agree on the count (`prop` names it in the refusal): the files are the chart's.
+ * Split the manifest of the chart of `scope` into `count` shard files (`count` > 1; 1 splits nothing). Every caller in
+ * one chart must give the same count, 1 included (`prop` names it in the refusal): the files are the chart's, and a
+ * caller whose objects stay in the chart's own file beside another's split would leave its teams there unsaid.
  */
 export function splitChartOutput(scope: IConstruct, prop: string, count: number): void {
   const chart = Chart.of(scope);
-  const existing = shardsByChart.get(chart);
-  if (existing !== undefined) {
-    if (existing.files.length !== count) {
-      invalid(prop, count, `must be the same for every TeamPlatform of chart ${chart.node.path}, which splits its manifest into ` +
-        `${existing.files.length} files already`);
-    }
+  const declared = countByChart.get(chart);
+  if (declared !== undefined && declared !== count) {
+    invalid(prop, count, `must be the same for every TeamPlatform of chart ${chart.node.path}, which ` +
+      (declared === 1 ? 'another writes to one file already' : `splits its manifest into ${declared} files already`));
+  }
+  countByChart.set(chart, count);
+  if (count === 1 || shardsByChart.has(chart)) {
     return;
   }
   const width = String(count).length;

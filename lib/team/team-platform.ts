@@ -161,7 +161,8 @@ export interface TeamPlatformProps {
    * those Namespaces themselves, is written to `<chart id>-teams-<kk>.k8s.yaml` (`kk` the shard, zero-padded to the
    * digits of N), not to `<chart id>.k8s.yaml`; every shard's file is written, an empty one as an empty file. The
    * objects, their bytes and the secret state stay the same: only the file each goes to changes. Changing N moves
-   * teams between files: see the README before pruning across such a change. Only `synthesize` splits:
+   * teams between files: see the README before pruning across such a change. Every TeamPlatform of one chart must
+   * give the same N, the files being the chart's. Only `synthesize` splits:
    * `app.synth()` and the Pulumi deployment render the chart whole.
    *
    * @default 1 - every object in the platform chart's file
@@ -252,8 +253,9 @@ export class TeamPlatform extends Construct {
         invalid('outputShards', this.outputShards, `needs the TeamPlatform in a DockyardChart, whose manifest synthesize splits; ${Chart.of(this).node.path} ` +
           'is a plain cdk8s Chart');
       }
-      splitChartOutput(this, 'outputShards', this.outputShards);
     }
+    // every TeamPlatform of the chart, unsplit ones too: they must agree
+    splitChartOutput(this, 'outputShards', this.outputShards);
     if (props.admissionPolicy != null) {
       if (typeof props.admissionPolicy !== 'object' || Array.isArray(props.admissionPolicy)) {
         // named as the prop it is here (the policy's own check would name it `props`)

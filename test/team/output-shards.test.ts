@@ -253,6 +253,12 @@ describe('TeamPlatformProps.outputShards', () => {
     const p = platform({ outputShards: 4 });
     expect(refusal(() => new TeamPlatform(p.chart, 'More', { ci: p.ci, harbor: p.harbor, outputShards: 8 }))).toBe('invalid outputShards 8: must be the same ' +
       'for every TeamPlatform of chart platform, which splits its manifest into 4 files already');
+    // one left unsplit beside a split one (or the other way round) would keep its teams in the chart's file unsaid
+    expect(refusal(() => new TeamPlatform(p.chart, 'Unsplit', { ci: p.ci, harbor: p.harbor }))).toBe('invalid outputShards 1: must be the same ' +
+      'for every TeamPlatform of chart platform, which splits its manifest into 4 files already');
+    const q = platform();
+    expect(refusal(() => new TeamPlatform(q.chart, 'Split', { ci: q.ci, harbor: q.harbor, outputShards: 4 }))).toBe('invalid outputShards 4: must be ' +
+      'the same for every TeamPlatform of chart platform, which another writes to one file already');
   });
 });
 
