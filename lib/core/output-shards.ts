@@ -62,9 +62,7 @@ export function splitChartOutput(scope: IConstruct, prop: string, count: number)
   if (count === 1 || shardsByChart.has(chart)) {
     return;
   }
-  const width = String(count).length;
-  const files = Array.from({ length: count }, (_, k) => `${chart.node.id}-teams-${String(k).padStart(width, '0')}.k8s.yaml`);
-  shardsByChart.set(chart, { files, byNamespace: new Map() });
+  shardsByChart.set(chart, { files: shardFileNames(chart.node.id, count), byNamespace: new Map() });
 }
 
 /** Route `namespaces` of the chart of `scope`, which `splitChartOutput` split, to the shard `shard`. */
@@ -104,21 +102,36 @@ export interface OutputShards {
   fileOf(kind: unknown, namespace: unknown, name: unknown): number;
 }
 
+/** The names of `id`'s `count` shard files, as `splitChartOutput` names them; none for 1 (no split). */
+function shardFileNames(id: string, count: number): string[] {
+  if (count < 2) return [];
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, k) => `${id}-teams-${String(k).padStart(width, '0')}.k8s.yaml`);
+}
+
 /**
  * A warning for each chart whose team files changed in number since the previous output (`previous`, the files its
  * mark lists; undefined on a first synth or a mark without the list): `outputShards` set, changed or unset moves
  * teams between files, so, with one Argo CD Application or Flux Kustomization per file, between owners, and the one
- * that loses a team prunes its Namespaces unless the change is made as the README's "Changing N" says. `written` are
- * this synth's files, `charts` the ids of its charts.
+ * that loses a team prunes its Namespaces unless the change is made as the README's "Changing N" says. `charts` are
+ * this synth's charts: each one's id and the shard files it writes now (0 unsplit).
+ *
+ * The previous count is the N whose every shard file the previous output listed, as `splitChartOutput` names them, so
+ * a chart of the user's own named like a shard (`<id>-teams-1`, added or removed) is not taken for one; a chart the
+ * previous output did not write (its own `<id>.k8s.yaml` unlisted) is new, and moved no team.
  */
-export function shardChangeWarnings(previous: readonly string[] | undefined, written: readonly string[], charts: readonly string[]): string[] {
+export function shardChangeWarnings(previous: readonly string[] | undefined, charts: readonly { readonly id: string; readonly shards: number }[]): string[] {
   if (previous === undefined) return [];
+  const listed = new Set(previous);
   const warnings: string[] = [];
-  for (const id of charts) {
-    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`^${escaped}-teams-\\d+\\.k8s\\.yaml$`);
-    const before = previous.filter((f) => pattern.test(f)).length;
-    const now = written.filter((f) => pattern.test(f)).length;
+  for (const { id, shards: now } of charts) {
+    if (!listed.has(`${id}.k8s.yaml`)) continue;
+    const prefix = `${id}-teams-`;
+    const candidates = previous.filter((f) => f.startsWith(prefix)).length;
+    let before = 0;
+    for (let n = candidates; n >= 2 && before === 0; n--) {
+      if (shardFileNames(id, n).every((f) => listed.has(f))) before = n;
+    }
     if (before !== now) {
       const files = (n: number) => (n === 0 ? `${id}.k8s.yaml alone` : `${n} files ${id}-teams-*.k8s.yaml`);
       warnings.push(`warning: the teams' objects moved between files: they were in ${files(before)}, now in ${files(now)} ` +

@@ -141,7 +141,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
     notices.push(...droppedCiAdminWarnings(mark, app));
     // teams moved between files move between the GitOps tool's owners of those files
-    notices.push(...shardChangeWarnings(filesOfMark(mark), files.map((f) => path.posix.normalize(f.path)), charts.map((c) => c.node.id)));
+    notices.push(...shardChangeWarnings(filesOfMark(mark), charts.map((c) => ({ id: c.node.id, shards: manifestPaths(c).length - 1 }))));
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
     replaceDirectory(app.outdir, (staging) => {
       files.forEach((f) => {

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { teamsStack } from '../../apps/teams/stack';
 import { describeValue, LocalSecretStore, synthesize, TeamPlatform } from '../../lib';
+import { shardChangeWarnings } from '../../lib/core/output-shards';
 import { refusal, stderrOf } from '../util';
 import { platform } from './fixtures';
 
@@ -259,6 +260,41 @@ describe('TeamPlatformProps.outputShards', () => {
     const q = platform();
     expect(refusal(() => new TeamPlatform(q.chart, 'Split', { ci: q.ci, harbor: q.harbor, outputShards: 4 }))).toBe('invalid outputShards 4: must be ' +
       'the same for every TeamPlatform of chart platform, which another writes to one file already');
+  });
+});
+
+describe('shardChangeWarnings: which previous files were a chart\'s shards', () => {
+  const shardFiles = (id: string, n: number) => Array.from({ length: n }, (_, k) => `${id}-teams-${String(k).padStart(String(n).length, '0')}.k8s.yaml`);
+  const moved = (previous: string[] | undefined, charts: { id: string; shards: number }[]) =>
+    shardChangeWarnings(previous, charts).map((w) => w.slice(0, w.indexOf(' (')));
+
+  test('a first synth, or a mark without its file list, warns of nothing; the same shards, of nothing', () => {
+    expect(moved(undefined, [{ id: 'platform', shards: 4 }])).toEqual([]);
+    expect(moved(['platform.k8s.yaml', ...shardFiles('platform', 4)], [{ id: 'platform', shards: 4 }])).toEqual([]);
+  });
+
+  test('a chart of the user\'s named like a shard file is none, whether it is added, kept or removed', () => {
+    // `platform-teams-1` is a chart of its own, writing platform-teams-1.k8s.yaml beside an unsplit `platform`
+    const both = ['platform.k8s.yaml', 'platform-teams-1.k8s.yaml'];
+    expect(moved(['platform.k8s.yaml'], [{ id: 'platform', shards: 0 }, { id: 'platform-teams-1', shards: 0 }])).toEqual([]);
+    expect(moved(both, [{ id: 'platform', shards: 0 }, { id: 'platform-teams-1', shards: 0 }])).toEqual([]);
+    expect(moved(both, [{ id: 'platform', shards: 0 }])).toEqual([]);
+    // split into 2 beside it: the shards are platform-teams-0 and -1, which that chart's file cannot be taken for
+    expect(moved(both, [{ id: 'platform', shards: 3 }])).toEqual(['warning: the teams\' objects moved between files: they were in ' +
+      'platform.k8s.yaml alone, now in 3 files platform-teams-*.k8s.yaml']);
+  });
+
+  test('a chart added with shards moved no team; a removed one is the gone files\' notice', () => {
+    expect(moved(['platform.k8s.yaml'], [{ id: 'platform', shards: 0 }, { id: 'more', shards: 4 }])).toEqual([]);
+    expect(moved(['platform.k8s.yaml', 'more.k8s.yaml', ...shardFiles('more', 4)], [{ id: 'platform', shards: 0 }])).toEqual([]);
+  });
+
+  test('a chart id holding regular-expression characters is read as it is', () => {
+    const id = 'a.b+(c)';
+    expect(moved([`${id}.k8s.yaml`, ...shardFiles(id, 2)], [{ id, shards: 2 }])).toEqual([]);
+    expect(moved([`${id}.k8s.yaml`, ...shardFiles('aXb+(c)', 2)], [{ id, shards: 2 }])).toHaveLength(1);
+    expect(moved([`${id}.k8s.yaml`, ...shardFiles(id, 12)], [{ id, shards: 2 }])).toEqual([`warning: the teams' objects moved between files: ` +
+      `they were in 12 files ${id}-teams-*.k8s.yaml, now in 2 files ${id}-teams-*.k8s.yaml`]);
   });
 });
 
