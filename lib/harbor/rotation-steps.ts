@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { SecretKey } from '../core';
+import { CURRENT_JOBS_KEY } from '../core/current-jobs';
 import { stepAfterRotating } from '../core/rotation-steps';
 import { componentName, HarborContext } from './context';
 
@@ -40,7 +41,7 @@ export function jobserviceDatabaseStep(scope: IConstruct, ctx: HarborContext, pa
 export function gcScheduleStep(scope: IConstruct, ctx: HarborContext, password: SecretKey, currentJobs: string): void {
   stepAfterRotating(scope, password, 'Harbor\'s configuration Job may have saved the garbage-collection schedule with the old password, ' +
     'through an old core pod: ' + onceCoreRolled(ctx, `kubectl -n ${ctx.namespace} delete job --ignore-not-found ` +
-    `"$(kubectl -n ${ctx.namespace} get configmap ${currentJobs} -o jsonpath='{.data.current-jobs}' | head -n 1)"`) +
+    `"$(kubectl -n ${ctx.namespace} get configmap ${currentJobs} -o jsonpath='{.data.${CURRENT_JOBS_KEY}}' | head -n 1)"`) +
     ', then apply the manifests again');
 }
 

@@ -5,6 +5,7 @@ import { App } from 'cdk8s';
 import {
   DockyardChart, ExternalPostgres, HarborGarbageCollection, HarborProps, LocalSecretStore, ProxyUpstream, Redis, RobotPermission, Secret, SecretValue,
 } from '../../lib';
+import { CURRENT_JOBS_KEY } from '../../lib/core/current-jobs';
 import { container, envOf, find, stderrOf, synth, testChart } from '../util';
 import { inClusterHarbor, stateReviewHarbor } from './fixtures';
 
@@ -122,7 +123,7 @@ describe('what the steps name is what the synth writes', () => {
       harbor.addRobot(`${team}-pull`, { permissions: [RobotPermission.pull(team)], description: 'pulls' });
     }
     const objects = synth(chart);
-    const listed = find(objects, 'ConfigMap', 'harbor-configure-jobs', 'harbor').data['current-jobs'].split('\n').filter(Boolean);
+    const listed = find(objects, 'ConfigMap', 'harbor-configure-jobs', 'harbor').data[CURRENT_JOBS_KEY].split('\n').filter(Boolean);
     expect(listed.length).toBeGreaterThan(1);
     const withGc = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-')).filter((job) => {
       const configMap = find(objects, 'ConfigMap', job.spec.template.spec.volumes[0].projected.sources[1].configMap.name);
