@@ -145,8 +145,8 @@ export function readOnFirstStartBy(scope: IConstruct, kind: string, namespace: s
   }
 }
 
-/** Add `value` to the set under `key` in `scope`'s app's map of `maps`, made as needed. */
-function noteIn(maps: WeakMap<IConstruct, Map<string, Set<string>>>, scope: IConstruct, key: string, value: string): void {
+/** Add `value` to the set under `key` in `scope`'s app's map of `maps`, made as needed. @internal */
+export function noteIn(maps: WeakMap<IConstruct, Map<string, Set<string>>>, scope: IConstruct, key: string, value: string): void {
   const root = scope.node.root;
   const byKey = maps.get(root) ?? new Map<string, Set<string>>();
   maps.set(root, byKey);

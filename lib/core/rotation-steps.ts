@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { noteIn } from './checksum';
 import { SecretKey } from './secret';
 import { secretStateKey } from './secret-record-review';
 import { originOf } from './value-rules';
@@ -25,11 +26,7 @@ const steps = new WeakMap<IConstruct, Map<string, Set<string>>>();
  */
 export function stepAfterRotating(scope: IConstruct, key: SecretKey, step: string): void {
   const origin = originOf(key);
-  const stateKey = secretStateKey(origin.secret.namespace, origin.secret.secretName, origin.key);
-  const root = scope.node.root;
-  const byKey = steps.get(root) ?? new Map<string, Set<string>>();
-  steps.set(root, byKey);
-  byKey.set(stateKey, (byKey.get(stateKey) ?? new Set<string>()).add(step));
+  noteIn(steps, scope, secretStateKey(origin.secret.namespace, origin.secret.secretName, origin.key), step);
 }
 
 /** The steps `stepAfterRotating` declared in `scope`'s app, by state key. @internal */
