@@ -132,3 +132,18 @@ describe('what the steps name is what the synth writes', () => {
     expect(withGc.map((j) => j.metadata.name)).toEqual([listed[0]]);
   });
 });
+
+describe('the README quotes the steps as printed', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  // the README's inline code spans lines: read it with each line break as one space, as Markdown renders it
+  const flat = readme.replace(/\n/g, ' ');
+
+  test('the jobservice step, for the default stack\'s key', () => {
+    expect(flat).toContain(`\`${JOBSERVICE_STEP.replace('dockyard/harbor-db-registry/password', 'dockyard/postgres-registry/password')}\``);
+  });
+
+  test('the schedule step\'s commands, in the Redis section', () => {
+    const command = GC_STEP.slice(GC_STEP.indexOf(CORE_ROLLED) + 'run '.length, GC_STEP.indexOf(', then apply'));
+    expect(readme.split('\n')).toContain(command);
+  });
+});
