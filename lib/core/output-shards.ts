@@ -116,21 +116,25 @@ function shardFileNames(id: string, count: number): string[] {
  * that loses a team prunes its Namespaces unless the change is made as the README's "Changing N" says. `charts` are
  * this synth's charts: each one's id and the shard files it writes now (0 unsplit).
  *
- * The previous count is the N whose every shard file the previous output listed, as `splitChartOutput` names them, so
- * a chart of the user's own named like a shard (`<id>-teams-1`, added or removed) is not taken for one; a chart the
- * previous output did not write (its own `<id>.k8s.yaml` unlisted) is new, and moved no team.
+ * The previous count is the largest N whose every shard file, as `splitChartOutput` names them, the previous output
+ * listed, leaving out the files of this synth's charts: so a chart of the user's own named like a shard
+ * (`<id>-teams-1`, or `<id>-teams-16` beside 16 shards) is not taken for one. A chart the previous output did not
+ * write (its own `<id>.k8s.yaml` unlisted) is new, and moved no team.
  */
 export function shardChangeWarnings(previous: readonly string[] | undefined, charts: readonly { readonly id: string; readonly shards: number }[]): string[] {
   if (previous === undefined) return [];
   const listed = new Set(previous);
+  // a file that is a chart's own now was that chart's before, not a shard
+  const own = new Set(charts.map((c) => `${c.id}.k8s.yaml`));
+  const shardLike = new Set(previous.filter((f) => !own.has(f)));
   const warnings: string[] = [];
   for (const { id, shards: now } of charts) {
     if (!listed.has(`${id}.k8s.yaml`)) continue;
     const prefix = `${id}-teams-`;
-    const candidates = previous.filter((f) => f.startsWith(prefix)).length;
+    const candidates = [...shardLike].filter((f) => f.startsWith(prefix)).length;
     let before = 0;
     for (let n = candidates; n >= 2 && before === 0; n--) {
-      if (shardFileNames(id, n).every((f) => listed.has(f))) before = n;
+      if (shardFileNames(id, n).every((f) => shardLike.has(f))) before = n;
     }
     if (before !== now) {
       const files = (n: number) => (n === 0 ? `${id}.k8s.yaml alone` : `${n} files ${id}-teams-*.k8s.yaml`);

@@ -282,6 +282,9 @@ describe('shardChangeWarnings: which previous files were a chart\'s shards', () 
     // split into 2 beside it: the shards are platform-teams-0 and -1, which that chart's file cannot be taken for
     expect(moved(both, [{ id: 'platform', shards: 3 }])).toEqual(['warning: the teams\' objects moved between files: they were in ' +
       'platform.k8s.yaml alone, now in 3 files platform-teams-*.k8s.yaml']);
+    // beside 16 shards, a chart `platform-teams-16` of this synth's is no 17th shard
+    const sixteen = ['platform.k8s.yaml', ...shardFiles('platform', 16), 'platform-teams-16.k8s.yaml'];
+    expect(moved(sixteen, [{ id: 'platform', shards: 16 }, { id: 'platform-teams-16', shards: 0 }])).toEqual([]);
   });
 
   test('a chart added with shards moved no team; a removed one is the gone files\' notice', () => {
