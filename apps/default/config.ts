@@ -286,7 +286,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'how many files `npm run synth:teams` splits the teams\' objects into (`TeamPlatformProps.outputShards`): each team\'s namespaces and ' +
       'everything in them go to `dockyard-teams-<kk>.k8s.yaml`, one GitOps Application or Kustomization each (see ' +
       '[GitOps with Argo CD or Flux](#gitops-with-argo-cd-or-flux), Shards); the other stacks ignore it, with a warning. Changing it moves teams ' +
-      'between files: turn pruning off for the change',
+      'between files, and adds, drops or renames files: follow Changing N there (pruning off for the change, the new files\' Applications or ' +
+      'Kustomizations added with it, the gone ones\' deleted only once every new one has synced)',
     allowed: `a whole number from 1 to ${MAX_OUTPUT_SHARDS}`,
   },
   {
