@@ -7,6 +7,7 @@ import { CONFIG_VARIABLES, DEFAULT_CONFIG, GitProviderKind, loadConfig } from '.
 import { generateKeyPairSync } from 'crypto';
 import { ApiServerEndpoint, describeValue, NetworkPeer, TrustBundle, ValidationError } from '../../lib';
 import { selfSignedCertificatePem } from '../../lib/core/x509';
+import { escapeRegExp } from '../../lib/core/text';
 
 /** The one-line message `loadConfig(env)` fails with, failing the test when it does not fail with a ValidationError. */
 function failure(env: NodeJS.ProcessEnv, options?: { outdir?: string }): string {
@@ -469,7 +470,7 @@ describe('DOCKYARD_CA_BUNDLE', () => {
     expect(failure({ DOCKYARD_CA_BUNDLE: missing })).toBe(`invalid DOCKYARD_CA_BUNDLE "${missing}": cannot be read (ENOENT): it must be a PEM file of CA certificates`);
     const bad = path.join(dir, 'bad.pem');
     fs.writeFileSync(bad, '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n');
-    expect(failure({ DOCKYARD_CA_BUNDLE: bad })).toMatch(new RegExp(`^invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(bad)}: must be the PEM of one or more certificates`));
+    expect(failure({ DOCKYARD_CA_BUNDLE: bad })).toMatch(new RegExp(`^${escapeRegExp(`invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(bad)}: must be the PEM of one or more certificates`)}`));
   });
 });
 

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { readSettings, SETTING_KEYS, unknownSettingWarnings } from '../../apps/digitalocean/config';
 import { TrustBundle } from '../../lib';
+import { escapeRegExp } from '../../lib/core/text';
 
 describe('DigitalOcean program settings', () => {
   const base: Record<string, string> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice' };
@@ -210,10 +211,10 @@ describe('DigitalOcean program settings', () => {
       expect(failure({ caBundle: missingFile })).toBe(`invalid caBundle "${missingFile}": cannot be read (ENOENT): it must be a PEM file of CA certificates`);
       // a private key is a secret: refused naming the file, without showing its text
       const keyFile = path.join(dir, 'ca.key');
-      expect(failure({ caBundle: keyFile })).toMatch(new RegExp(`^invalid caBundle ${JSON.stringify(keyFile)}: must hold certificates only, never a private key`));
+      expect(failure({ caBundle: keyFile })).toMatch(new RegExp(`^${escapeRegExp(`invalid caBundle ${JSON.stringify(keyFile)}: must hold certificates only, never a private key`)}`));
       expect(failure({ caBundle: keyFile })).not.toContain(fs.readFileSync(keyFile, 'utf8').split('\n')[1]);
       fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a certificate');
-      expect(failure({ caBundle: path.join(dir, 'notes.txt') })).toMatch(new RegExp(`^invalid caBundle ${JSON.stringify(path.join(dir, 'notes.txt'))}: must be the PEM of one or more certificates`));
+      expect(failure({ caBundle: path.join(dir, 'notes.txt') })).toMatch(new RegExp(`^${escapeRegExp(`invalid caBundle ${JSON.stringify(path.join(dir, 'notes.txt'))}: must be the PEM of one or more certificates`)}`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

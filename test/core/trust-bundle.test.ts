@@ -11,6 +11,7 @@ import { CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
 import { droneServer } from '../drone/fixtures';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { container, envOf, find, refusal, synth, testChart } from '../util';
+import { escapeRegExp } from '../../lib/core/text';
 
 // A company CA, a server certificate it signs for 127.0.0.1 (the git server, OIDC provider or registry), and another
 // CA standing for the public roots of an image. Made with openssl, as the company's PKI would.
@@ -60,7 +61,7 @@ describe('TrustBundle: refused at synth in one line naming the prop', () => {
     expect(refusal(() => TrustBundle.fromFile(path.join(dir, 'missing.pem'), 'DOCKYARD_CA_BUNDLE'))).toMatch(/^invalid DOCKYARD_CA_BUNDLE .*missing\.pem.* cannot be read \(ENOENT\)/);
     // the path is shown, as the user set it, so that a refusal names the file to fix; the file's text never is
     const notPem = path.join(dir, 'san.ext');
-    expect(refusal(() => TrustBundle.fromFile(notPem, 'DOCKYARD_CA_BUNDLE'))).toMatch(new RegExp(`^invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(notPem)}: must be the PEM`));
+    expect(refusal(() => TrustBundle.fromFile(notPem, 'DOCKYARD_CA_BUNDLE'))).toMatch(new RegExp(`^${escapeRegExp(`invalid DOCKYARD_CA_BUNDLE ${JSON.stringify(notPem)}: must be the PEM`)}`));
     const withKey = path.join(dir, 'with-key.pem');
     const keyText = fs.readFileSync(path.join(dir, 'company-ca.key'), 'utf8');
     fs.writeFileSync(withKey, `${COMPANY_CA}${keyText}`);
