@@ -142,7 +142,8 @@ class KubeObject extends ApiObject {
  * Mark rendered object `o` for Flux to leave its `${…}` and `$$` alone (lib/core/flux-substitution.ts), its metadata's and
  * annotations' keys in the sorted order they render in. Its metadata only: a ConfigMap's name and the checksums of
  * its readers count its data alone (lib/core/checksum.ts), and a Job's name its pod template, so the mark renames
- * nothing and rolls no pod.
+ * nothing and rolls no pod itself (under a Flux `postBuild` that had already rewritten a `$$`, the pod template Flux
+ * applies changes once: README, the Flux mark's upgrade note).
  */
 function disableFluxSubstitution(o: any): void {
   if (o.metadata === null || typeof o.metadata !== 'object') o.metadata = {};
