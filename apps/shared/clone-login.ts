@@ -22,22 +22,18 @@ const WOODPECKER_HAS_NONE = 'Woodpecker has no server-wide clone login: it gives
 
 /** What a clone user may be, naming the setting of the CI engine (`DOCKYARD_CI`, `ciEngine`). */
 export function cloneUserRule(engineSetting: string): string {
-  return `${DRONE_CLONE_USER_RULE} nor ":", and only with ${engineSetting} drone (${WOODPECKER_HAS_NONE})`;
+  return `${DRONE_CLONE_USER_RULE}, and only with ${engineSetting} drone (${WOODPECKER_HAS_NONE})`;
 }
 
 /**
  * Check the user of Drone's clone login (`DroneServerProps.cloneLogin`), refused naming `setting` (the variable or
- * config key): with any engine but Drone, and unless a netrc login (`checkDroneCloneUser`). A ":" would pass the
- * netrc line, but is most often a token pasted after the name, which would then be written into the server's
- * environment in the clear: refused, its part after ":" unshown.
+ * config key): with any engine but Drone, and unless a netrc login without ":" (`checkDroneCloneUser`, which shows
+ * no part after a ":", most often a pasted token).
  */
 export function checkCloneUser(setting: string, user: string, engineSetting: string, engine: CiEngineKind): string {
   const rule = cloneUserRule(engineSetting);
   if (engine !== CiEngineKind.DRONE) {
     invalid(setting, shownMirrorUser(user), `${engineSetting} is ${engine}; must be ${rule}`);
-  }
-  if (user.includes(':')) {
-    invalid(setting, shownMirrorUser(user), `must be ${rule}`);
   }
   return checkDroneCloneUser(setting, user, rule);
 }

@@ -261,16 +261,19 @@ export interface DroneCloneLogin {
 }
 
 /** What `DroneCloneLogin.username` may be, as its refusals say. */
-export const DRONE_CLONE_USER_RULE = 'a forge login: printable ASCII without spaces';
+export const DRONE_CLONE_USER_RULE = 'a forge login: printable ASCII without spaces nor ":"';
 
 /**
  * `username` as a `DroneCloneLogin.username`, or a one-line refusal naming `prop` (the prop, or a stack's variable or
  * config key that sets it), whose message ends with `allowed`. The runner writes it into a netrc file line, `machine <host> login <username> password
  * <password>` (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:798-802`), which white space would split.
+ * A ":" would pass that line, but no forge login has one, and it is most often a token pasted after the name, which
+ * would go into the server's environment in the clear: refused, the part after ":" not shown.
  */
 export function checkDroneCloneUser(prop: string, username: unknown, allowed: string = DRONE_CLONE_USER_RULE): string {
-  if (typeof username !== 'string' || !/^[\x21-\x7e]+$/.test(username)) {
-    invalid(prop, username, `must be ${allowed}`);
+  if (typeof username !== 'string' || !/^[\x21-\x39\x3b-\x7e]+$/.test(username)) {
+    const colon = typeof username === 'string' ? username.indexOf(':') : -1;
+    invalid(prop, colon < 0 ? username : `${(username as string).slice(0, colon)}:<redacted>`, `must be ${allowed}`);
   }
   return username;
 }

@@ -591,7 +591,14 @@ describe('the login a private repository\'s builds hold (harness v2.28.2 service
   test.each([['a space', 'acme ci'], ['a line break', 'acme\nci'], ['nothing', '']])('refuses a username with %s, which would split the netrc line', (_, username) => {
     const chart = testChart('ci');
     const token = Secret.fromSecretName(chart, 'CloneToken', 'drone-clone-login').key('token');
-    expect(() => droneServer(chart, { cloneLogin: { username, password: token } })).toThrow(/^invalid cloneLogin.username .*: must be a forge login: printable ASCII without spaces$/);
+    expect(() => droneServer(chart, { cloneLogin: { username, password: token } })).toThrow(/^invalid cloneLogin.username .*: must be a forge login: printable ASCII without spaces nor ":"$/);
+  });
+
+  test('refuses a username holding ":", most often a pasted token, without showing what follows it', () => {
+    const chart = testChart('ci');
+    const token = Secret.fromSecretName(chart, 'CloneToken', 'drone-clone-login').key('token');
+    expect(() => droneServer(chart, { cloneLogin: { username: 'acme-ci:ghp_hunter2', password: token } })).toThrow(new Error(
+      'invalid cloneLogin.username "acme-ci:<redacted>": must be a forge login: printable ASCII without spaces nor ":"'));
   });
 
   test('refuses a token given as a plain string, or a login that is no object, without showing it', () => {
