@@ -6,14 +6,12 @@ import { kube } from './k8s';
 import type { k8s } from './k8s';
 import type { Mount } from './pod';
 import { SecretKey } from './secret';
-import { checkObject, CONFIG_MAP_KEY_RULE, invalid, invalidPath, isConfigMapKey } from './validation';
+import { checkObject, CONFIG_MAP_KEY_RULE, invalid, invalidPath, isConfigMapKey, isDnsSubdomain, VALIDATION_RULES } from './validation';
 
 /** The file a trust bundle is projected as, in the directory `SSL_CERT_DIR` names. */
 export const TRUST_BUNDLE_FILE = 'trust-bundle.crt';
 /** The ConfigMap key a PEM given to `TrustBundle.fromPem` is rendered under. */
 const PEM_KEY = 'ca.crt';
-/** A ConfigMap's name, as Kubernetes allows it (DNS-1123 subdomain). */
-const CONFIG_MAP_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * The CA certificates the platform's servers trust beyond the public ones their images carry: a company's private CA
@@ -61,8 +59,8 @@ export class TrustBundle {
    * when its certificates change.
    */
   public static fromConfigMap(name: string, key: string = PEM_KEY): TrustBundle {
-    if (typeof name !== 'string' || !CONFIG_MAP_NAME.test(name)) {
-      invalid('trustBundle', name, 'must name a ConfigMap: a DNS-1123 subdomain of at most 253 lower-case letters, digits, "-" and "."');
+    if (!isDnsSubdomain(name)) {
+      invalid('trustBundle', name, `must name a ConfigMap: ${VALIDATION_RULES.dnsSubdomain}`);
     }
     if (!isConfigMapKey(key)) {
       invalid('trustBundle', key, `must name a ConfigMap key: ${CONFIG_MAP_KEY_RULE}`);
