@@ -99,6 +99,17 @@ export class TrustBundle {
   }
 }
 
+/**
+ * `value` as a `TrustBundle`, or a one-line refusal naming the prop `trustBundle` (every consumer's): the one check
+ * of the prop, for the CI servers (`mountTrustBundle`) and Harbor alike.
+ *
+ * @internal
+ */
+export function checkTrustBundle(value: TrustBundle): TrustBundle {
+  return checkObject('trustBundle', value, 'must be a TrustBundle: TrustBundle.fromPem(pem), .fromFile(path), .fromConfigMap(name, key) or ' +
+    '.fromSecret(key)', TrustBundle);
+}
+
 /** Where a CI server mounts its trust bundle: the one directory `SSL_CERT_DIR` names. */
 export const TRUST_BUNDLE_DIR = '/etc/dockyard-ca';
 
@@ -113,7 +124,7 @@ export function mountTrustBundle(scope: Construct, bundle: TrustBundle | undefin
   if (bundle === undefined) {
     return { volumes: [], mounts: [] };
   }
-  checkObject('trustBundle', bundle, 'must be a TrustBundle: TrustBundle.fromPem(pem), .fromConfigMap(name, key) or .fromSecret(key)', TrustBundle);
+  checkTrustBundle(bundle);
   env.value('SSL_CERT_DIR', TRUST_BUNDLE_DIR);
   return {
     volumes: [{ name: 'trust-bundle', projected: { sources: [bundle._projection(scope, namespace, `${name}-trust-bundle`)] } }],

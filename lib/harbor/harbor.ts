@@ -8,7 +8,7 @@ import { MAX_JOB_NAME, maxJobNamePrefix } from '../core/deployment';
 import { ServiceExposure } from '../core/exposure';
 import { PullAccess } from '../core/pull-access';
 import { requireValue } from '../core/value-rules';
-import { TrustBundle } from '../core/trust-bundle';
+import { checkTrustBundle, TrustBundle } from '../core/trust-bundle';
 import { warnOnce } from '../core/warn';
 import { unmanagedGcScheduleStep } from './rotation-steps';
 import { onRetiredKeys, onSecretRecord, secretStateKey } from '../core/secret-record-review';
@@ -558,8 +558,7 @@ export class Harbor extends Construct {
       proxyPeer: props.exposure?.proxyPeer,
       scrapers: metrics ? [...metrics.scrapers] : undefined,
       trustBundle: props.trustBundle === undefined ? undefined
-        : checkObject('trustBundle', props.trustBundle, 'must be a TrustBundle: TrustBundle.fromPem(pem), .fromConfigMap(name, key) or .fromSecret(key)', TrustBundle)
-          ._projection(this, this.namespace, `${name}-trust-bundle`),
+        : checkTrustBundle(props.trustBundle)._projection(this, this.namespace, `${name}-trust-bundle`),
     };
     const ctx = this.ctx;
 
