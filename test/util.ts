@@ -154,3 +154,17 @@ export function serviceAccounts(chart: Chart, namespaces: readonly string[], nam
     }
   }
 }
+
+/**
+ * A maker of temporary directories, each `<tmpdir>/<prefix>XXXXXX`, all removed after the calling file's tests
+ * (`afterAll`): call it at the top of a test file.
+ */
+export function tempDirs(prefix: string): () => string {
+  const made: string[] = [];
+  afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  return () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DockyardChart, LocalSecretStore, runSynth, Secret, SecretValue, synthesize, ValidationError } from '../../lib';
 import { kube } from '../../lib/core/k8s';
 import { MAX_ANNOTATIONS_BYTES, MAX_OBJECT_BYTES, objectSize } from '../../lib/core/object-size';
-import { stderrOf, thrown } from '../util';
+import { stderrOf, tempDirs, thrown } from '../util';
 import { escapeRegExp } from '../../lib/core/text';
 
 // The Secrets of dist/secrets.local.yaml are applied like the charts' objects (`kubectl apply -f`, README
@@ -18,15 +17,7 @@ import { escapeRegExp } from '../../lib/core/text';
 
 const KiB = 1024;
 
-/** The temporary directories the tests made, removed after them. */
-const made: string[] = [];
-afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-secret-size-'));
-  made.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('dockyard-secret-size-');
 
 /** An app whose chart holds a ConfigMap and a small generated Secret, plus what `extra` adds. */
 function build(outdir: string, extra: (chart: DockyardChart) => void = () => undefined): App {

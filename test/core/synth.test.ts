@@ -1,6 +1,5 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -8,7 +7,7 @@ import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecre
 import { countIndirectInputs } from '../../lib/core/checksum';
 import { kube } from '../../lib/core/k8s';
 import { goneObjectList, goneObjects, leftObjectsCommands, objectList } from '../../lib/core/left-objects';
-import { stderrOf } from '../util';
+import { stderrOf, tempDirs } from '../util';
 
 /** When set, stands in for `fs.renameSync` (the module's own property cannot be spied on). */
 let mockRename: ((from: fs.PathLike, to: fs.PathLike) => void) | undefined;
@@ -32,15 +31,7 @@ jest.mock('fs', () => {
 // synthesize swaps its output in through two siblings of the output directory: `.<dir>.new-XXXXXX`, the staging
 // folder it fills, and `.<dir>.old-XXXXXX`, where the previous output waits between the two renames
 
-/** The temporary directories the tests made, removed after them. */
-const made: string[] = [];
-afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function workdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-synth-'));
-  made.push(dir);
-  return dir;
-}
+const workdir = tempDirs('dockyard-synth-');
 
 /** An app writing to `outdir`: one ConfigMap holding `note`, and one generated Secret. */
 function build(outdir: string, note = 'one'): App {

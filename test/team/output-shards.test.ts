@@ -3,7 +3,6 @@
 // Kustomizations each take a bounded share (README, GitOps with Argo CD or Flux).
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
@@ -11,17 +10,10 @@ import { DEFAULT_CONFIG } from '../../apps/default/config';
 import { teamsStack } from '../../apps/teams/stack';
 import { describeValue, LocalSecretStore, synthesize, TeamPlatform } from '../../lib';
 import { shardChangeWarnings } from '../../lib/core/output-shards';
-import { refusal, stderrOf } from '../util';
+import { refusal, stderrOf, tempDirs } from '../util';
 import { platform } from './fixtures';
 
-const made: string[] = [];
-afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function workdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-shards-'));
-  made.push(dir);
-  return dir;
-}
+const workdir = tempDirs('dockyard-shards-');
 
 /** The shard of a team, as the README says it: the first 32 bits of sha256(name), modulo N (computed apart from the code). */
 function shardOf(name: string, count: number): number {
