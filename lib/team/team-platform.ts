@@ -588,11 +588,32 @@ export class TeamPlatform extends Construct {
       if (robots[0].stateKey === key && left) {
         warnOnce(this, `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the secret state, ` +
           `declared by ${harbor.node.path}, but ${this.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
-          `their permissions and secrets, which never expire; if the team left, call retireTeam(${describeValue(team)}); if they are robots ` +
-          `of another stack on this state, named like a team's, ignore this (and retire them there with retireRobot when they go)`);
+          `their permissions and secrets, which never expire${leftEngineAccess(this.props.ci.kind, team)}; if the team left, call ` +
+          `retireTeam(${describeValue(team)}); if they are robots of another stack on this state, named like a team's, ignore this (and retire ` +
+          'them there with retireRobot when they go)');
       }
     }
   }
+}
+
+/**
+ * What a team dropped from the code without `retireTeam` still opens on its engine, for the warning of its robots. On
+ * Drone the shared runner's namespace rules no longer list its build namespace, so any repository's pipeline that names
+ * it runs there (drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-224`), as `default` (the catch-all policy),
+ * where its pods may mount the team's pull Secret (its pull robot's live login) that an apply without pruning leaves; on
+ * Woodpecker the server's gRPC port still admits its agents, which such an apply leaves
+ * running. `retireTeam` closes both.
+ */
+function leftEngineAccess(kind: CiEngineKind, team: string): string {
+  if (kind === CiEngineKind.DRONE) {
+    return `, and its build namespace (${team}-builds, unless its addTeam set buildNamespace) is open to every repository's pipelines, ` +
+      'whose pods may mount the pull Secret an apply without pruning leaves there';
+  }
+  if (kind === CiEngineKind.WOODPECKER) {
+    return ', and its agents, which an apply without pruning leaves running, keep taking its repositories\' pipelines with its deploy ' +
+      'identity (retireTeam with its repos refuses them)';
+  }
+  return '';
 }
 
 /**

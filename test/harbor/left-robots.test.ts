@@ -171,7 +171,9 @@ describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
       leftWarning('ci'),
       'dockyard: warning: team "data"\'s Harbor robots robot$data-push and robot$data-pull are on record in the secret state, declared by ' +
         'platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep their permissions ' +
-        'and secrets, which never expire; if the team left, call retireTeam("data"); if they are robots of another stack on this state, named ' +
+        'and secrets, which never expire, and its build namespace (data-builds, unless its addTeam set buildNamespace) is open to every ' +
+        'repository\'s pipelines, whose pods may mount the pull Secret an apply without pruning leaves there; if the team left, call retireTeam("data"); ' +
+        'if they are robots of another stack on this state, named ' +
         'like a team\'s, ignore this (and retire them there with retireRobot when they go)',
     ]);
   });
