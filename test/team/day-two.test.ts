@@ -128,7 +128,9 @@ describe('onboarding a team', () => {
     expect(robots(d.before)).toHaveLength(6);
     expect(robots(d.after)).toEqual(robots(d.before));
     // the Job that runs again reads each robot's secret from the same Secret key as before (its variables are numbered
-    // anew, which the script maps back to the robots: lib/harbor/configure.js, secretEnv)
+    // anew, which the script maps back to the robots: lib/harbor/configure.js, secretEnv), and sets it again in Harbor
+    // (PATCH /robots/{id}), which hashes it with the robot's own salt (goharbor/harbor v2.15.2
+    // src/server/v2.0/handler/robot.go:263-294, RefreshSec): the same value stores the same hash, so no login changes
     const refs = (r: Rendered) => r.objects.filter((o) => o.kind === 'Job' && o.metadata.namespace === 'harbor')
       .flatMap((j) => j.spec.template.spec.containers[0].env ?? []).map((e: any) => e.valueFrom?.secretKeyRef)
       .filter((ref: any) => /alpha|bravo|charlie/.test(ref?.name ?? '')).sort((a: any, b: any) => a.name.localeCompare(b.name));
