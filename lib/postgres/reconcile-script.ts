@@ -188,9 +188,21 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push(`  FROM pg_database WHERE datname = ${db} AND :'dockyard_superuser'::boolean`);
     lines.push(`  AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = ${r}) \\gexec`);
     lines.push(`SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', ${db}), ${report(`'dockyard: revoked PUBLIC''s privileges on ' || quote_ident(${db})`)}`);
-    // only the owner (or a superuser) can revoke; an admin that does not own a provider's database leaves it
-    lines.push(`  FROM pg_database WHERE datname = ${db} AND (:'dockyard_superuser'::boolean OR pg_has_role(current_user, datdba, 'MEMBER'))`);
-    lines.push("  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0) \\gexec");
+    // only the owner, a role with the owner's privileges, or a superuser can revoke what the owner granted: REVOKE
+    // picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/catalog/aclchk.c
+    // select_best_grantor), which pg_has_role's USAGE asks. MEMBER asks membership alone, which a NOINHERIT admin has
+    // without the owner's privileges, and on PostgreSQL 16 and later a CREATEROLE admin has in every role it created
+    // (granted to it WITH ADMIN OPTION, INHERIT FALSE, SET FALSE: doc/src/sgml/ref/create_role.sgml); there REVOKE
+    // revoked nothing, with only "WARNING: no privileges could be revoked", and the Job reported it revoked, on every
+    // run. An admin that may not revoke says who can (publicKeeps)
+    const ownerPrivileges = "(:'dockyard_superuser'::boolean OR pg_has_role(current_user, datdba, 'USAGE'))";
+    const publicKeeps = "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0)";
+    lines.push(`  FROM pg_database WHERE datname = ${db} AND ${ownerPrivileges}`, `${publicKeeps} \\gexec`);
+    lines.push(`SELECT format('dockyard: warning: database %I: PUBLIC keeps its privileges on it (CONNECT, TEMPORARY), so every role may ' ||`);
+    lines.push(`  'connect to it, and the admin %I cannot revoke them (it neither owns it nor has its owner''s privileges): as its owner %I, run ' ||`);
+    // the admin's own CONNECT came through PUBLIC: granted, it still connects to check the role's schema privileges
+    lines.push(`  'REVOKE ALL ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO %I', datname, current_user, pg_get_userbyid(datdba), datname, datname, current_user)`);
+    lines.push(`  FROM pg_database WHERE datname = ${db} AND NOT ${ownerPrivileges}`, `${publicKeeps};`);
     // GRANT by a role that holds no grant option grants nothing and succeeds with only "WARNING: no privileges were
     // granted" (postgres/postgres doc/src/sgml/ref/grant.sgml, Notes), so the admin grants only what it may: a privilege
     // WITH GRANT OPTION, which has_database_privilege and has_schema_privilege find for a superuser, the owner, a role
@@ -228,7 +240,9 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push('\\else');
     lines.push(`SELECT format('dockyard: warning: database %I: the admin %I may not connect to it, so it cannot grant %I its privileges on ' ||`);
     lines.push(`  'schema public: as its owner %I, connected to %I, run GRANT ALL ON SCHEMA public TO %I', datname, current_user, ${r}, pg_get_userbyid(datdba), datname, ${r})`);
-    lines.push(`  FROM pg_database WHERE datname = ${db};`);
+    // a role that owns its database (made so by a superuser's run, the in-cluster reconciler's) owns its public schema
+    // too, through pg_database_owner (PostgreSQL 15 and later): nothing to grant, nothing to warn of
+    lines.push(`  FROM pg_database WHERE datname = ${db} AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = ${r});`);
     lines.push('\\endif');
   }
   return { preamble, opening, blocks };

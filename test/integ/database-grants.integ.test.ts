@@ -136,6 +136,10 @@ describe('DatabaseGrants against a real server', () => {
       expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
     }
     const warnings = [
+      // PUBLIC's default CONNECT and TEMPORARY, which only the owner may revoke: said rather than passed over in silence
+      'dockyard: warning: database legacy: PUBLIC keeps its privileges on it (CONNECT, TEMPORARY), so every role may connect to it, and the ' +
+      'admin doadmin cannot revoke them (it neither owns it nor has its owner\'s privileges): as its owner legacy_owner, run REVOKE ALL ON ' +
+      'DATABASE legacy FROM PUBLIC; GRANT CONNECT ON DATABASE legacy TO doadmin',
       'dockyard: warning: database legacy: the admin doadmin cannot grant legacy its privileges on it (it neither owns it nor holds them ' +
       'WITH GRANT OPTION): as its owner legacy_owner, run GRANT ALL ON DATABASE legacy TO legacy',
       'dockyard: warning: database legacy: the admin doadmin cannot grant legacy its privileges on schema public (it neither owns it nor holds ' +
@@ -149,7 +153,8 @@ describe('DatabaseGrants against a real server', () => {
       "FROM pg_database WHERE datname = 'legacy'");
     expect(acl.stdout.trim()).toBe('t|{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}');
     // the owner grants them, as the warnings say
-    expect(server.psql('postgres', su, 'legacy', 'SET ROLE legacy_owner; GRANT ALL ON DATABASE legacy TO legacy; GRANT ALL ON SCHEMA public TO legacy').stderr).toBe('');
+    expect(server.psql('postgres', su, 'legacy', 'SET ROLE legacy_owner; GRANT ALL ON DATABASE legacy TO legacy; GRANT ALL ON SCHEMA public TO legacy; ' +
+      'REVOKE ALL ON DATABASE legacy FROM PUBLIC; GRANT CONNECT ON DATABASE legacy TO doadmin').stderr).toBe('');
     expect(run(undefined, [['legacy', 'legacy', 3]])).toBe('');
   });
 
@@ -261,6 +266,51 @@ describe('DatabaseGrants against a real server', () => {
       expect(server.psql('postgres', su, 'postgres', `ALTER ROLE ${role} LOGIN CONNECTION LIMIT 2`).stderr).toBe('');
     }
     expect(run(undefined, dbs)).toBe('');
+  });
+
+  // REVOKE picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/catalog/aclchk.c
+  // select_best_grantor): a NOINHERIT admin that is a member of the owner has no privileges of it, so REVOKE ALL ...
+  // FROM PUBLIC revoked nothing ("WARNING: no privileges could be revoked") while the Job, asking pg_has_role's MEMBER,
+  // reported it revoked on every run. PostgreSQL 16 gives a CREATEROLE admin this same membership without the owner's
+  // privileges (INHERIT FALSE, SET FALSE, WITH ADMIN OPTION) in every role it creates (doc/src/sgml/ref/create_role.sgml),
+  // a database's owner among them: the 15 server here shows it with NOINHERIT
+  test('an admin that is a member of the owner without its privileges (NOINHERIT; PostgreSQL 16\'s self-grant) says who must close the database', () => {
+    for (const sql of ['CREATE ROLE inh_owner', 'CREATE DATABASE inherited OWNER inh_owner',
+      "CREATE ROLE noinherit_admin LOGIN NOINHERIT CREATEDB CREATEROLE PASSWORD 'noinherit-password'", 'GRANT inh_owner TO noinherit_admin',
+      'GRANT CONNECT ON DATABASE defaultdb TO noinherit_admin']) {
+      expect(server.psql('postgres', su, 'postgres', sql).stderr).toBe('');
+    }
+    const admin = { user: 'noinherit_admin', password: 'noinherit-password', database: 'defaultdb' };
+    const publicWarning = 'dockyard: warning: database inherited: PUBLIC keeps its privileges on it (CONNECT, TEMPORARY), so every role may connect ' +
+      'to it, and the admin noinherit_admin cannot revoke them (it neither owns it nor has its owner\'s privileges): as its owner inh_owner, ' +
+      'run REVOKE ALL ON DATABASE inherited FROM PUBLIC; GRANT CONNECT ON DATABASE inherited TO noinherit_admin';
+    // run() asserts an empty stderr: no "WARNING: no privileges could be revoked"
+    const first = run(admin, [['inherited', 'inherited', 2]]).trim().split('\n');
+    expect(first).toContain(publicWarning);
+    expect(first).not.toContain('dockyard: revoked PUBLIC\'s privileges on inherited');
+    const acl = () => server.psql('postgres', su, 'postgres', "SELECT datacl IS NULL FROM pg_database WHERE datname = 'inherited'").stdout.trim();
+    expect(acl()).toBe('t');
+    // the owner does as the warning says; the warning goes
+    expect(server.psql('postgres', su, 'postgres', 'SET ROLE inh_owner; REVOKE ALL ON DATABASE inherited FROM PUBLIC').stderr).toBe('');
+    expect(run(admin, [['inherited', 'inherited', 2]])).not.toMatch(/PUBLIC keeps/);
+  });
+
+  // the brief's "admin became no superuser": a database the in-cluster reconciler (a superuser) made, owned by its role
+  // and closed to PUBLIC, then reconciled by a managed-like admin that is neither its owner nor a member of it
+  test('a role that owns its database from a superuser\'s run needs nothing from a managed admin, which says nothing false', () => {
+    expect(run({ user: 'postgres', password: su, database: 'postgres' }, [['prior', 'prior', 2]]).trim().split('\n')).toEqual([
+      'dockyard: created role prior',
+      'dockyard: created database prior',
+      'dockyard: revoked PUBLIC\'s privileges on prior',
+    ]);
+    expect(server.psql('postgres', su, 'postgres', "ALTER ROLE prior PASSWORD 'prior-password'").stderr).toBe('');
+    // the managed admin may not connect (PUBLIC's CONNECT is revoked), and need not: the role owns the database and,
+    // through pg_database_owner, its public schema (PostgreSQL 15 and later)
+    expect(run(undefined, [['prior', 'prior', 3]]).trim().split('\n')).toEqual(['dockyard: role prior: connection limit 2 -> 3']);
+    expect(run(undefined, [['prior', 'prior', 3]])).toBe('');
+    const made = server.psql('prior', 'prior-password', 'prior', 'CREATE TABLE t (id int); SELECT current_user');
+    expect(made.stderr).toBe('');
+    expect(server.psql('harbor', 'harbor-password', 'prior', 'SELECT 1').stderr).toMatch(/permission denied for database "prior"/);
   });
 
   // a member of the owner role may grant as the owner (grant.sgml: "a member of the role that owns the object")

@@ -238,6 +238,33 @@ describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
   });
 });
 
+// PostgreSQL 16 and later grant a CREATEROLE admin that is no superuser every role it creates, WITH ADMIN OPTION but
+// INHERIT FALSE and SET FALSE (doc/src/sgml/ref/create_role.sgml, REL_16_STABLE; createrole_self_grant adds INHERIT or
+// SET only where set), and pg_has_role's MEMBER reports any membership "without regard to what specific privileges may
+// be conferred" (doc/src/sgml/func.sgml, REL_16_STABLE, pg_has_role). So on a managed PostgreSQL 16 or 17 the admin is
+// a MEMBER of each role it made, and holds none of its privileges: what needs the owner's privileges (REVOKE from
+// PUBLIC on a database the role owns: postgres/postgres src/backend/catalog/aclchk.c select_best_grantor,
+// has_privs_of_role) is asked with USAGE, which is has_privs_of_role, and only altering a role with MEMBER WITH ADMIN
+// OPTION (AlterRole's is_admin_of_role). test/integ/database-grants.integ.test.ts shows the same on PostgreSQL 15 with a
+// NOINHERIT admin, whose membership confers no privileges either
+describe('PostgreSQL 16\'s self-granted membership confers no privileges: what needs them asks USAGE, never MEMBER', () => {
+  const sql = renderReconcileSql([drone, { database: 'registry', user: 'harbor', connectionLimit: 5 }], 'postgres', { roleMark: 'dockyard: test' });
+
+  test('PUBLIC\'s privileges are revoked by an admin with the owner\'s privileges, and otherwise warned of with the owner\'s statement', () => {
+    const revoke = sql.slice(sql.indexOf("SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', 'drone')"));
+    expect(revoke.split('\n').slice(1, 3).join('\n')).toBe(
+      "  FROM pg_database WHERE datname = 'drone' AND (:'dockyard_superuser'::boolean OR pg_has_role(current_user, datdba, 'USAGE'))\n" +
+      "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0) \\gexec");
+    expect(revoke).toContain("  FROM pg_database WHERE datname = 'drone' AND NOT (:'dockyard_superuser'::boolean OR pg_has_role(current_user, datdba, 'USAGE'))\n" +
+      "  AND EXISTS (SELECT FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) a WHERE a.grantee = 0);");
+  });
+
+  test('no pg_has_role asks bare MEMBER: altering a role asks MEMBER WITH ADMIN OPTION, the rest USAGE', () => {
+    const asks = [...sql.matchAll(/pg_has_role\([^)]*'([A-Z ]+)'\)/g)].map((m) => m[1]);
+    expect(new Set(asks)).toEqual(new Set(['USAGE', 'MEMBER WITH ADMIN OPTION']));
+  });
+});
+
 describe('sqlComment', () => {
   test('is one line, whatever the text holds: no line break can end it', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
