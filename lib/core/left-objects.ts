@@ -143,6 +143,26 @@ export function leftObjectsCommands(gone: readonly string[]): string | undefined
 }
 
 /**
+ * The warning for the StatefulSets among the `gone` objects (`goneObjects`), or undefined when there are none.
+ * Deleting a StatefulSet leaves the claims its volumeClaimTemplates made (`<template>-<name>-<ordinal>`) unless its
+ * `persistentVolumeClaimRetentionPolicy` says Delete (Kubernetes' default is Retain: kubernetes/website
+ * content/en/docs/concepts/workloads/controllers/statefulset.md, "PersistentVolumeClaim retention"), so the data stays,
+ * but the server that could read it goes: an in-cluster PostgreSQL dropped from the code for a managed one is a server
+ * to dump before the delete commands run, which the other warning alone does not say.
+ */
+export function goneStatefulSetsWarning(gone: readonly string[]): string | undefined {
+  const sets = gone.filter((g) => g.startsWith('apps\tStatefulSet\t'));
+  if (sets.length === 0) {
+    return undefined;
+  }
+  const namespaces = [...new Set(sets.map((g) => g.split('\t')[2]))];
+  return `warning: ${fewOf(sets.map(describeIdentity))} ${sets.length === 1 ? 'is' : 'are'} among them: move what ${sets.length === 1 ? 'it holds' : 'they hold'} ` +
+    'before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from the ' +
+    'in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
+    `delete the claims (${namespaces.map((ns) => `kubectl -n ${word(ns)} get pvc`).join(', ')}) once the data may go`;
+}
+
+/**
  * `text` as one shell word: as it is when it holds only what Kubernetes names hold (letters, digits, `.`, `-`, `/`,
  * `_`), which no shell reads otherwise; else quoted (`shellQuote`), as a name from a plain chart may hold anything.
  */

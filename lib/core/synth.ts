@@ -15,7 +15,7 @@ import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
 import { ciAdminList, droppedCiAdminWarnings } from './ci-admins';
-import { goneObjectList, goneObjects, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
+import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
@@ -138,6 +138,9 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const gone = withoutPassingJobs(goneObjects(mark, identities), previousOutputDirectory(app.outdir));
     const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
     if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
+    // a StatefulSet's data outlives it on its claims, with no server left to dump it from
+    const sets = goneStatefulSetsWarning(gone);
+    if (sets !== undefined) notices.push(sets);
     // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
     notices.push(...droppedCiAdminWarnings(mark, app));
     // teams moved between files move between the GitOps tool's owners of those files

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { countIndirectInputs } from '../../lib/core/checksum';
 import { kube } from '../../lib/core/k8s';
-import { goneObjectList, goneObjects, leftObjectsCommands, objectList } from '../../lib/core/left-objects';
+import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, objectList } from '../../lib/core/left-objects';
 import { stderrOf, tempDirs } from '../util';
 
 /** When set, stands in for `fs.renameSync` (the module's own property cannot be spied on). */
@@ -685,6 +685,31 @@ describe('synthesize: objects the previous output held that this one does not', 
     // the mark's section puts them last too, after a line that says why
     expect(goneObjectList(goneObjects(mark, []))).toContain('\n# then, once nothing in them may stay (deleting a Namespace deletes everything in it, ' +
       'apps and volumes included):\nkubectl delete --ignore-not-found namespace/team-a namespace/team-b\nEnd of the objects no longer written.\n');
+  });
+
+  // a StatefulSet's claims outlive it (Kubernetes' default retention, Retain: kubernetes/website
+  // content/en/docs/concepts/workloads/controllers/statefulset.md), so deleting an in-cluster PostgreSQL dropped for a
+  // managed one keeps its data with no server to dump it from: the synth says to move it first
+  test('a StatefulSet among them gets a warning of its own: move its data first; its claims stay', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => {
+      kube(chart, 'Ss', 'StatefulSet', { metadata: { name: 'postgres', namespace: 'dockyard' } });
+      role(chart, 'kept');
+    });
+    const lines = synthWith(outdir, statePath, () => undefined).split('\n');
+    expect(lines.filter((l) => l.includes('among them'))).toEqual(['dockyard: warning: StatefulSet dockyard/postgres is among them: move what it ' +
+      'holds before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from ' +
+      'the in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
+      'delete the claims (kubectl -n dockyard get pvc) once the data may go']);
+    // after the warning of every object gone and its commands
+    expect(lines.findIndex((l) => l.includes('among them'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('dockyard: to delete them')));
+    // nothing else gone, or no StatefulSet among them: no such line
+    expect(goneStatefulSetsWarning(goneObjects(objectList(['rbac.authorization.k8s.io\tRole\tteam-a\tr']), []))).toBeUndefined();
+    expect(goneStatefulSetsWarning(goneObjects(objectList(['apps\tStatefulSet\ta\tx', 'apps\tStatefulSet\tb\ty']), []))).toBe(
+      'warning: StatefulSet a/x, StatefulSet b/y are among them: move what they hold before deleting (an in-cluster PostgreSQL\'s databases: dump ' +
+      'them and restore them into the new server, see the README, "Moving from the in-cluster Postgres to a managed one"), as a deleted ' +
+      'StatefulSet leaves its volume claims and their data but no server to read them: delete the claims (kubectl -n a get pvc, kubectl -n b get pvc) ' +
+      'once the data may go');
   });
 
   // kubectl reads `<type>.<group>` as a resource (its plural or singular name: k8s.io/apimachinery v0.36.3
