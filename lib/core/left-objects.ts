@@ -158,7 +158,8 @@ export function goneStatefulSetsWarning(gone: readonly string[]): string | undef
   const namespaces = [...new Set(sets.map((g) => g.split('\t')[2]))];
   return `warning: ${fewOf(sets.map(describeIdentity))} ${sets.length === 1 ? 'is' : 'are'} among them: move what ${sets.length === 1 ? 'it holds' : 'they hold'} ` +
     'before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from the ' +
-    'in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
+    'in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data (unless its claim retention policy ' +
+    'deletes them, as Harbor\'s Trivy\'s does) but no server to read them: ' +
     `delete the claims (${namespaces.map((ns) => `kubectl -n ${word(ns)} get pvc`).join(', ')}) once the data may go`;
 }
 

@@ -699,8 +699,8 @@ describe('synthesize: objects the previous output held that this one does not', 
     const lines = synthWith(outdir, statePath, () => undefined).split('\n');
     expect(lines.filter((l) => l.includes('among them'))).toEqual(['dockyard: warning: StatefulSet dockyard/postgres is among them: move what it ' +
       'holds before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from ' +
-      'the in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
-      'delete the claims (kubectl -n dockyard get pvc) once the data may go']);
+      'the in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data (unless its claim retention ' +
+      'policy deletes them, as Harbor\'s Trivy\'s does) but no server to read them: delete the claims (kubectl -n dockyard get pvc) once the data may go']);
     // after the warning of every object gone and its commands
     expect(lines.findIndex((l) => l.includes('among them'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('dockyard: to delete them')));
     // nothing else gone, or no StatefulSet among them: no such line
@@ -708,8 +708,8 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(goneStatefulSetsWarning(goneObjects(objectList(['apps\tStatefulSet\ta\tx', 'apps\tStatefulSet\tb\ty']), []))).toBe(
       'warning: StatefulSet a/x, StatefulSet b/y are among them: move what they hold before deleting (an in-cluster PostgreSQL\'s databases: dump ' +
       'them and restore them into the new server, see the README, "Moving from the in-cluster Postgres to a managed one"), as a deleted ' +
-      'StatefulSet leaves its volume claims and their data but no server to read them: delete the claims (kubectl -n a get pvc, kubectl -n b get pvc) ' +
-      'once the data may go');
+      'StatefulSet leaves its volume claims and their data (unless its claim retention policy deletes them, as Harbor\'s Trivy\'s does) but no ' +
+      'server to read them: delete the claims (kubectl -n a get pvc, kubectl -n b get pvc) once the data may go');
   });
 
   // kubectl reads `<type>.<group>` as a resource (its plural or singular name: k8s.io/apimachinery v0.36.3
