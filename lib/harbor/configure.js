@@ -38,7 +38,9 @@
 //   registries: [{ name, type, url, insecure: false, description: "", accessKey: null, accessSecretEnv: null }]
 //   projects:   [{ name, public: false, registry: null (a declared registry name: proxy cache),
 //                  storageLimit: -1 (unlimited, or bytes: the project's storage quota, kept in line on every run),
-//                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA),
+//                  metadata: {} (string values, under the keys Harbor takes: see PROJECT_METADATA; a key left out
+//                  keeps the value Harbor has, which a "note:" line names when it is not Harbor's default: see
+//                  METADATA_DEFAULTS),
 //                  members: null (not managed), or [{ group, role: one of ROLES }] (see Project members) }]
 //   robots:     [{ name, level: "system"|"project", project: null (required for level project),
 //                  description: "", duration: -1 (or 1.. days: see Expiring robots), permissions: [{ kind, namespace, access: [{ resource, action }] }],
@@ -955,6 +957,57 @@ const PROJECT_METADATA = [
 ];
 
 /**
+ * What Harbor reads for each metadata key a project does not have (goharbor/harbor v2.15.1
+ * src/pkg/project/models/project.go:97-194: absent, each setting is off, reuse_sys_cve_allowlist on, no severity, no
+ * proxy speed or connection limit). Harbor deletes no key an update leaves out: UpdateProject hands on only the keys
+ * the request names (src/server/v2.0/handler/project.go:581, :597), and the controller adds or updates those alone
+ * (src/controller/project/controller.go:205-235); only DELETE /projects/{name}/metadatas/{key} removes one
+ * (src/server/v2.0/handler/project_metadata.go:82-95). So a key taken out of the configuration keeps its last value:
+ * see undeclaredMetadata.
+ */
+const METADATA_DEFAULTS = {
+  enable_content_trust: 'false', enable_content_trust_cosign: 'false', prevent_vul: 'false', severity: '', auto_scan: 'false',
+  auto_sbom_generation: 'false', reuse_sys_cve_allowlist: 'true', proxy_speed_kb: '-1', max_upstream_conn: '-1',
+  proxy_cache_local_on_not_found: 'false',
+};
+
+/**
+ * Whether Harbor reads `value` of metadata `key` as it reads the key's absence: a switch is on for "true" or "1" in
+ * any case (project.go:269-279, isTrue); the proxy limits apply only above 0 (src/controller/proxy/remote.go:94,
+ * src/server/middleware/repoproxy/proxy.go:107, :251), and a value that is no 32-bit integer counts as 0
+ * (project.go:161-185); severity by its exact value.
+ */
+function readsAsDefault(key, value) {
+  if (key === 'proxy_speed_kb' || key === 'max_upstream_conn') {
+    return !/^\+?0*[1-9]\d*$/.test(value) || Number(value) > 2 ** 31 - 1;
+  }
+  if (key === 'severity') {
+    return value === METADATA_DEFAULTS[key];
+  }
+  const on = ['true', '1'].includes(value.toLowerCase());
+  return on === (METADATA_DEFAULTS[key] === 'true');
+}
+
+/**
+ * The notice for the settings project `label` has in Harbor (`current`, its metadata as listed) that the configuration
+ * does not declare (`declared`) and that differ from what Harbor reads when a key is absent; undefined when there are
+ * none. Such a key was set in Harbor's portal, or declared by an earlier configuration and taken out since: Harbor
+ * keeps it either way (see METADATA_DEFAULTS), and the run leaves it, but says so, so that a setting taken out of the
+ * configuration (prevent_vul "true", say) is not believed reset. Declaring the default value resets it.
+ */
+function undeclaredMetadata(label, current, declared) {
+  const kept = PROJECT_METADATA.filter((key) => !Object.hasOwn(declared, key) && typeof current[key] === 'string' &&
+    !readsAsDefault(key, current[key]));
+  if (kept.length === 0) {
+    return undefined;
+  }
+  const values = kept.map((key) => `${key} ${JSON.stringify(current[key])}`).join(', ');
+  const defaults = kept.map((key) => `${key}: ${JSON.stringify(METADATA_DEFAULTS[key])}`).join(', ');
+  return `${label}: keeps ${values} as set in Harbor: not declared in the configuration, and Harbor keeps a project setting ` +
+    `no update names, so one taken out of the configuration is not reset; declare Harbor's default under metadata to reset it (${defaults})`;
+}
+
+/**
  * Why a project cannot keep `key` in its metadata; undefined when it can. Beside the keys Harbor does not know, Harbor
  * drops proxy_speed_kb and max_upstream_conn but on a proxy cache, and enable_content_trust on one, when creating and
  * updating a project alike (src/server/v2.0/handler/project.go:166-176, :570-580), and sets retention_id itself (a
@@ -1587,6 +1640,10 @@ async function ensureProject(ctx, project, registryIds, exists = () => {}) {
   await warnOfProjectAdmins(ctx, existing, label);
   const current = existing.metadata || {};
   const changed = Object.keys(metadata).filter((key) => current[key] !== metadata[key]);
+  const kept = undeclaredMetadata(label, current, metadata);
+  if (kept) {
+    log(`note: ${kept}`);
+  }
   // the metadata first: a quota that cannot be applied stops the run, but not the project's other settings
   if (changed.length > 0) {
     await call(ctx, 'PUT', `/projects/${existing.project_id}`, { metadata });
