@@ -972,10 +972,9 @@ const METADATA_DEFAULTS = {
 };
 
 /**
- * Whether Harbor reads `value` of metadata `key` as it reads the key's absence: a switch is on for "true" or "1" in
- * any case (project.go:269-279, isTrue); the proxy limits apply only above 0 (src/controller/proxy/remote.go:94,
- * src/server/middleware/repoproxy/proxy.go:107, :251), and a value that is no 32-bit integer counts as 0
- * (project.go:161-185); severity by its exact value.
+ * Whether Harbor reads `value` of metadata `key` as it reads the key's absence: a switch as harborTrue reads it; the
+ * proxy limits apply only above 0 (src/controller/proxy/remote.go:94, src/server/middleware/repoproxy/proxy.go:107,
+ * :251), and a value that is no 32-bit integer counts as 0 (project.go:161-185); severity by its exact value.
  */
 function readsAsDefault(key, value) {
   if (key === 'proxy_speed_kb' || key === 'max_upstream_conn') {
@@ -984,8 +983,12 @@ function readsAsDefault(key, value) {
   if (key === 'severity') {
     return value === METADATA_DEFAULTS[key];
   }
-  const on = ['true', '1'].includes(value.toLowerCase());
-  return on === (METADATA_DEFAULTS[key] === 'true');
+  return harborTrue(value) === (METADATA_DEFAULTS[key] === 'true');
+}
+
+/** Whether Harbor reads a project setting as on: "true" or "1", in any case (project.go:269-279, isTrue). */
+function harborTrue(value) {
+  return typeof value === 'string' && ['true', '1'].includes(value.toLowerCase());
 }
 
 /**
@@ -2237,6 +2240,14 @@ async function retireProjectGroups(ctx, name) {
       return gone();
     }
     throw err;
+  }
+  // its groups gone, a public project still serves every pull without a login (goharbor/harbor v2.15.1
+  // src/pkg/project/models/project.go:83-90 IsPublic, src/common/rbac/project/evaluator.go:36-41 and rbac_user.go:38:
+  // an anonymous user gets the public project's policies), which no configuration sets back, as none declares it any
+  // more: said on every run while it lasts
+  if (harborTrue((existing.metadata || {}).public)) {
+    log(`warning: ${label} (retired): public in Harbor, so anyone pulls its images without a login; make it private (Projects > ` +
+      `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it`);
   }
   return true;
 }

@@ -735,7 +735,8 @@ export class Harbor extends Construct {
    * in Harbor stays deleted) nor deleted. Keep the call while any Harbor the stack configures may still have the
    * project with groups; removing from one already without them does nothing. A project declared in the same Harbor
    * (`addProject`, `addProxyCache`) is refused, as those refuse a retired one: a project comes back by dropping this
-   * call.
+   * call. A retired project that is public in Harbor still serves anyone without a login: each run of the Jobs warns of
+   * it until it is made private or deleted in Harbor.
    *
    * @param name the project's name, as given to `addProject`
    */

@@ -18,6 +18,8 @@ interface Code {
   /** Robot ci's options, or undefined for no robot ci. */
   readonly ci?: RobotOptions;
   readonly retireCi?: boolean;
+  /** Retire project tools's groups (retireProjectGroups). */
+  readonly retireTools?: boolean;
 }
 
 /** Synthesize a Harbor of `code` and return its first configure Job's config.json, the robots' Job environment, and the Harbor. */
@@ -33,6 +35,9 @@ function render(code: Code) {
   harbor.addRobot('node-puller', { permissions: [RobotPermission.pull('dockerhub')] });
   if (code.retireCi) {
     harbor.retireRobot('ci');
+  }
+  if (code.retireTools) {
+    harbor.retireProjectGroups('tools');
   }
   const objects = synth(chart);
   const job = objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
@@ -116,6 +121,23 @@ describe('a robot and a project leave the code', () => {
     expect(result.stdout).toContain('robot ci: deleted (retired)');
     expect(configure.harbor.robot('ci')).toBeUndefined();
     expect(configure.harbor.robotCanLogIn('ci', secret)).toBe(false);
+  });
+
+  // a public project serves pulls without a login (goharbor/harbor v2.15.1 src/common/rbac/project/evaluator.go:36-41,
+  // rbac_user.go:38), and retiring its groups leaves that as it is
+  test('a retired public project is warned of on each run, until it is private', async () => {
+    expect((await configure.run(render({}).config)).code).toBe(0);
+    const warning = 'warning: project tools (retired): public in Harbor, so anyone pulls its images without a login; make it private ' +
+      '(Projects > tools > Configuration, or PUT /api/v2.0/projects/tools with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it';
+    const retired = render({ tools: false, retireTools: true });
+    expect(retired.config.retiredProjectGroups).toEqual(['tools']);
+    for (let run = 0; run < 2; run++) {
+      const result = await configure.run(retired.config);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(result.stdout.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([warning]);
+    }
+    configure.harbor.project('tools')!.metadata.public = 'false';
+    expect((await configure.run(retired.config)).stdout).not.toContain('warning:');
   });
 });
 
