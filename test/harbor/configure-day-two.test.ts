@@ -1,4 +1,5 @@
-import { Harbor, ProxyUpstream, RobotOptions, RobotPermission } from '../../lib';
+import { Harbor, ProxyUpstream, RobotOptions, RobotPermission, Secret, SecretValue } from '../../lib';
+import { withDigests } from '../../lib/core/checksum';
 import { find, synth, testChart } from '../util';
 import { configureHarness } from './configure-run';
 import { inClusterHarbor } from './fixtures';
@@ -7,7 +8,7 @@ import { inClusterHarbor } from './fixtures';
 // applied by the configure script against the fake Harbor, which models what Harbor v2.15.1 does with each request.
 
 const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
-const SECRETS = { ROBOT_0_SECRET: 'CiRobot8SecretX', ROBOT_1_SECRET: 'NodePuller7Secret' };
+const SECRETS = { ROBOT_0_SECRET: 'CiRobot8SecretX', ROBOT_1_SECRET: 'NodePuller7Secret', UPSTREAM_0_PASSWORD: 'dckr_pat_First0Token' };
 const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: SECRETS });
 const GIB = 2 ** 30;
 
@@ -242,5 +243,49 @@ describe('project settings taken out of the configuration', () => {
     ]);
     // declared, a key is the configuration's: no notice for it
     expect(notes((await configure.run(withSettings({ auto_scan: 'true', prevent_vul: 'true' }, { proxy_speed_kb: '2048', max_upstream_conn: '5' }))).stdout)).toEqual([]);
+  });
+});
+
+describe('the Docker Hub access token rotated', () => {
+  const TOKEN_KEY = 'harbor/dockerhub-token/token';
+  /** A Harbor whose proxy cache logs in to Docker Hub with the token of Secret dockerhub-token, whose value's digest is `digest`. */
+  const renderHub = (digest: string) => {
+    const chart = testChart('harbor');
+    const harbor = inClusterHarbor(chart);
+    const hub = new Secret(chart, 'HubToken', {
+      name: 'dockerhub-token', namespace: 'harbor', values: { token: SecretValue.input('DOCKYARD_DOCKERHUB_TOKEN', 'a Docker Hub access token') },
+    });
+    harbor.addProxyCache('dockerhub', { upstream: ProxyUpstream.dockerHub({ username: 'acme', password: hub.key('token') }) });
+    const objects = withDigests(chart, (key) => (key === TOKEN_KEY ? digest : `digest-of-${key}`), () => chart.toJson());
+    const job = objects.find((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('harbor-configure-'));
+    const config = JSON.parse(find(objects, 'ConfigMap', job.spec.template.spec.volumes[0].projected.sources[1].configMap.name).data['config.json']);
+    return { config, job };
+  };
+
+  // Harbor's UpdateRegistry sets the credential the request gives over the stored one (goharbor/harbor v2.15.1
+  // src/server/v2.0/handler/registry.go:160-171), and a proxy cache reads its endpoint anew for each pull
+  // (src/controller/proxy/remote.go:51-87, called per request by src/server/middleware/repoproxy/proxy.go:226)
+  test('runs the Job again, which writes the new token to the same endpoint, and the proxy cache keeps its registry_id', async () => {
+    const [before, after] = [renderHub('first'), renderHub('second')];
+    // the token is in no ConfigMap: only the Job's name follows it, so that a new Job runs
+    expect(after.config).toEqual(before.config);
+    expect(after.job.metadata.name).not.toBe(before.job.metadata.name);
+    const env = before.config.registries[0].accessSecretEnv;
+    expect(env).toBe('UPSTREAM_0_PASSWORD');
+    expect(before.job.spec.template.spec.containers[0].env.find((e: any) => e.name === env).valueFrom.secretKeyRef)
+      .toEqual({ name: 'dockerhub-token', key: 'token' });
+
+    expect((await configure.run(before.config)).code).toBe(0);
+    const endpoint = configure.harbor.registry('dockerhub')!;
+    expect(endpoint.credential).toMatchObject({ access_key: 'acme', access_secret: SECRETS.UPSTREAM_0_PASSWORD });
+
+    const rotated = 'dckr_pat_Second1Token';
+    const result = await configure.run(after.config, { UPSTREAM_0_PASSWORD: rotated });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('registry dockerhub: updated');
+    expect(result.output).not.toContain(rotated);
+    expect(configure.harbor.registry('dockerhub')!.id).toBe(endpoint.id);
+    expect(configure.harbor.registry('dockerhub')!.credential).toMatchObject({ access_key: 'acme', access_secret: rotated });
+    expect(configure.harbor.project('dockerhub')!.registry_id).toBe(endpoint.id);
   });
 });
