@@ -393,6 +393,24 @@ function endsInANumber(labels: readonly string[]): boolean {
   return /^\d+$/.test(last) || /^0x[0-9a-f]*$/.test(last);
 }
 
+/**
+ * Whether `host` is all numbers, dot-separated (decimal, or "0x" and hex digits), yet no IPv4 address as Go and Node
+ * write one (four decimal numbers from 0 to 255, no leading zero: `isIPv4`). The C library's `inet_aton` reads such a
+ * host as an IPv4 address of another form, and glibc's `getaddrinfo` tries it before DNS: libpq (PostgreSQL REL_15
+ * `src/interfaces/libpq/fe-connect.c` `PQconnectPoll`, `CHT_HOST_NAME`: `pg_getaddrinfo_all(ch->host, ...)`) on the
+ * Debian image of the reconciler connects to "10.1" as 10.0.0.1, to "010.0.0.1" as 8.0.0.1 and to "1.2.3" as 1.2.0.3,
+ * while Go's `net.ParseIP` takes only the four-decimal form (go src/net/netip/netip.go `parseIPv4`) and Go's resolver,
+ * that of Drone, Woodpecker, Harbor and containerd, looks the rest up in DNS. One value would name two servers, so it is
+ * refused; a DNS name with a letter anywhere ("db.123", a Service `db` in namespace `123`) is not ambiguous.
+ */
+function isAmbiguousIPv4(host: string): boolean {
+  return host.split('.').every((l) => /^(\d+|0x[0-9a-f]*)$/.test(l)) && !isIPv4(host);
+}
+
+/** `isAmbiguousIPv4`'s refusal, in words. */
+const AMBIGUOUS_IPV4_RULE = 'an IPv4 address of four decimal numbers from 0 to 255 without leading zeros, or a name with a label that is not ' +
+  'a number: C resolvers read "10.1" as 10.0.0.1 and "010.0.0.1" as 8.0.0.1, Go\'s look them up in DNS';
+
 /** What `checkHostname` accepts with `options`, in words. */
 function hostNameRule(options: HostnameOptions): string {
   return `a ${options.fullyQualified ? 'fully qualified ' : ''}lower-case DNS host name${options.fullyQualified ? ' such as "ci.example.com"' : ''}` +
@@ -412,7 +430,7 @@ export function isHostname(value: unknown, options: HostnameOptions = {}): value
   const match = typeof value === 'string' ? /^([^:]+)(?::(\d+))?$/.exec(value) : null;
   const host = match?.[1] ?? '';
   const labels = host.split('.');
-  const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) &&
+  const validHost = host.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) && !isAmbiguousIPv4(host) &&
     (options.allowIpAddress !== false || !endsInANumber(labels)) && (!options.fullyQualified || labels.length >= 2);
   const validPort = match?.[2] === undefined || (options.allowPort === true && Number(match[2]) >= 1 && Number(match[2]) <= 65535);
   const validRegistry = !options.registry || readsAsRegistry(value as string);
@@ -421,6 +439,9 @@ export function isHostname(value: unknown, options: HostnameOptions = {}): value
 
 /** Check a DNS host name, optionally followed by `:port` when `allowPort` is set. */
 export function checkHostname(prop: string, value: string, options: HostnameOptions = {}): string {
+  if (options.allowIpAddress !== false && typeof value === 'string' && isAmbiguousIPv4(value.replace(/:\d+$/, ''))) {
+    invalid(prop, value, `must be ${AMBIGUOUS_IPV4_RULE}`);
+  }
   if (!isHostname(value, options)) {
     invalid(prop, value, `must be ${hostNameRule(options)}`);
   }
@@ -726,18 +747,19 @@ export function checkOneOf<T extends string>(prop: string, value: string, allowe
   return value as T;
 }
 
-/** A DNS host name: lower-case labels, and a last label that is not all digits (RFC 3696 §2: then it is an IP). */
-function isDnsName(value: string): boolean {
-  const labels = value.split('.');
-  return value.length <= 253 && labels.every((l) => l.length <= 63 && DNS_LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]);
-}
-
 /**
  * Check a server address: a lower-case DNS host name, an IPv4 address, or an IPv6 address without brackets or zone,
- * as libpq's `host` and `PGHOST` take them.
+ * as libpq's `host` and `PGHOST` take them. A name is any DNS-1123 subdomain, as libpq resolves any name and a
+ * Kubernetes Service is named: its last label may be all digits (`db.123`, the Service `db` of namespace `123`),
+ * which only a URL of a special scheme (`https:`) would read as IPv4; the `postgres://` datasource is no such URL, and
+ * libpq and Go's net/url take its host as written. A name of numbers alone must be an IPv4 address as Go writes one
+ * (`isAmbiguousIPv4`).
  */
 export function checkHost(prop: string, value: string): string {
-  const valid = typeof value === 'string' && (isDnsName(value) || isIPv4(value) || (isIPv6(value) && !value.includes('%')));
+  if (typeof value === 'string' && isAmbiguousIPv4(value)) {
+    invalid(prop, value, `must be ${AMBIGUOUS_IPV4_RULE}`);
+  }
+  const valid = typeof value === 'string' && (isIPv4(value) || (isIPv6(value) && !value.includes('%')) || isDnsSubdomain(value));
   if (!valid) {
     invalid(prop, value, 'must be a lower-case DNS host name or an IP address, without scheme, port or path');
   }
@@ -774,6 +796,16 @@ export function checkOAuthClientId(prop: string, value: string): string {
 const URL_PATH_SEGMENT = /^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/;
 
 /**
+ * Whether `host` is a DNS name an `https:` URL carries as a name: a DNS-1123 subdomain that does not end in a number,
+ * which the WHATWG URL parser of browsers would read as IPv4 and refuse (`endsInANumber`). A URL host is the strictest
+ * of the three rules: an Ingress host (`PUBLIC_HOSTNAME_OPTIONS`) refuses the same, for the URL users open, and a
+ * libpq host (`checkHost`) refuses only a name of numbers alone.
+ */
+function isUrlHostName(host: string): boolean {
+  return isDnsSubdomain(host) && !endsInANumber(host.split('.'));
+}
+
+/**
  * Check the base URL of a server such as a self-hosted git provider, and return it without a trailing slash.
  *
  * Only https: Drone sends the OAuth client secret and users' access tokens there, and sends users' browsers there
@@ -789,7 +821,7 @@ export function checkHttpsBaseUrl(prop: string, value: string): string {
   const host = match?.[1] ?? '';
   const port = match?.[2] === undefined ? undefined : Number(match[2]);
   const segments = (match?.[3] ?? '').split('/').slice(1);
-  const valid = match !== null && isDnsName(host) && (port === undefined || (port >= 1 && port <= 65535)) &&
+  const valid = match !== null && isUrlHostName(host) && (port === undefined || (port >= 1 && port <= 65535)) &&
     segments.every((s) => URL_PATH_SEGMENT.test(s) && s !== '.' && s !== '..');
   if (!valid) {
     invalid(prop, value, rule);

@@ -450,12 +450,33 @@ describe('validation helpers', () => {
   });
 
   test('checkHost takes DNS names and IP addresses', () => {
-    for (const host of ['db.example.com', 'postgres', '10.0.0.5', 'fd00::5', '::1']) {
+    // a last label of digits too: libpq resolves any name (PostgreSQL REL_15 fe-connect.c PQconnectPoll, CHT_HOST_NAME),
+    // and "db.123" is the Service db of namespace 123; only a name of numbers alone reads as IPv4 (below)
+    for (const host of ['db.example.com', 'postgres', '10.0.0.5', 'fd00::5', '::1', 'db.123', 'db.0x1f', '10.0.0.db', '0.0.0.0']) {
       expect(checkHost('host', host)).toBe(host);
     }
-    for (const host of ['Db.example.com', 'db.example.com.', 'a..b', 'db:5432', 'postgres://db', '[fd00::5]', 'fe80::1%eth0', '999.1.1.1', '1.2.3', '$(PGHOST)', '']) {
+    for (const host of ['Db.example.com', 'db.example.com.', 'a..b', 'db:5432', 'postgres://db', '[fd00::5]', 'fe80::1%eth0', '$(PGHOST)', '', '-db.123']) {
       expect(message(() => checkHost('host', host))).toBe(`invalid host ${JSON.stringify(host)}: must be a lower-case DNS host name or an IP address, without scheme, port or path`);
     }
+  });
+
+  test('checkHost and checkHostname refuse a name of numbers alone that is no IPv4 address as Go and Node write one', () => {
+    // glibc's getaddrinfo reads these with inet_aton, as libpq connects (test/integ/libpq-host.integ.test.ts), and
+    // Go's resolver looks them up in DNS: one value, two servers
+    const rule = 'must be an IPv4 address of four decimal numbers from 0 to 255 without leading zeros, or a name with a label that is not a number: ' +
+      'C resolvers read "10.1" as 10.0.0.1 and "010.0.0.1" as 8.0.0.1, Go\'s look them up in DNS';
+    for (const host of ['999.1.1.1', '1.2.3', '10.1', '127.1', '010.0.0.1', '0x7f.0.0.1', '0x7f.1', '123', '1.2.3.4.5']) {
+      expect(message(() => checkHost('host', host))).toBe(`invalid host ${JSON.stringify(host)}: ${rule}`);
+      expect(message(() => checkHostname('host', host))).toBe(`invalid host ${JSON.stringify(host)}: ${rule}`);
+      expect(isHostname(host)).toBe(false);
+    }
+    expect(message(() => checkHostname('registry', '10.1:5000', { allowPort: true }))).toBe(`invalid registry "10.1:5000": ${rule}`);
+    // where no IP address is taken, the rule of the public host stands (its message unchanged)
+    expect(message(() => checkHostname('host', '10.1', { allowIpAddress: false }))).toMatch(/^invalid host "10.1": must be a lower-case DNS host name, not an IP address/);
+    for (const host of ['10.0.0.1', '255.255.255.255', 'redis.123', '1.2.3.x']) {
+      expect(checkHostname('host', host)).toBe(host);
+    }
+    expect(checkHostname('registry', '10.0.0.1:5000', { allowPort: true })).toBe('10.0.0.1:5000');
   });
 
   test('checkOAuthClientId', () => {
@@ -473,6 +494,22 @@ describe('validation helpers', () => {
     for (const url of ['http://git.example.com', 'https://git.example.com?x', 'https://git.example.com/#', 'https://u@git.example.com', 'https://git.example.com/$x',
       'https://git.example.com:65536', 'HTTPS://git.example.com', 'https:/git.example.com', 'https://git.example.com\\x', 'https://git.example.com/%zz', ' https://x.io']) {
       expect(message(() => checkHttpsBaseUrl('server', url))).toMatch(/^invalid server .*: must be an https base URL such as /);
+    }
+  });
+
+  test('checkHttpsBaseUrl refuses a host the WHATWG URL parser reads as IPv4, as browsers do; a libpq host may end so', () => {
+    // url.spec.whatwg.org host parser, "ends in a number checker" (Node's URL): these fail to parse, so no browser
+    // opens them; "db.123" is still a libpq host (checkHost), which no URL of a special scheme carries
+    for (const host of ['git.123', 'git.0x1f']) {
+      expect(() => new URL(`https://${host}/`)).toThrow(/Invalid URL/);
+      expect(message(() => checkHttpsBaseUrl('server', `https://${host}`))).toMatch(/^invalid server .*: must be an https base URL such as /);
+    }
+    // an IP address is no DNS host, as the rule says
+    expect(message(() => checkHttpsBaseUrl('server', 'https://10.0.0.5'))).toMatch(/^invalid server .*: must be an https base URL such as /);
+    expect(checkHost('host', 'git.123')).toBe('git.123');
+    for (const host of ['123.example.com', 'git.0xg', 'git.a123']) {
+      expect(new URL(`https://${host}/`).hostname).toBe(host);
+      expect(checkHttpsBaseUrl('server', `https://${host}`)).toBe(`https://${host}`);
     }
   });
 

@@ -337,6 +337,11 @@ describe('ExternalPostgres', () => {
     expect(() => new ExternalPostgres(chart, 'H', { ...base, user: 'drone password=x' }))
       .toThrow(/^invalid user "drone password=x": must be a PostgreSQL identifier.* \(database "drone"\)$/);
     expect(new ExternalPostgres(chart, 'I', { ...base, host: '10.20.0.7' }).host).toBe('10.20.0.7');
+    // any name libpq resolves, a last label of digits too (the Service db of namespace 123); not a short IPv4 form,
+    // which libpq's getaddrinfo reads as 10.0.0.20 and Go's resolver looks up (test/integ/libpq-host.integ.test.ts)
+    expect(new ExternalPostgres(chart, 'O', { ...base, host: 'db.123' }).host).toBe('db.123');
+    expect(() => new ExternalPostgres(chart, 'P', { ...base, host: '10.20' }))
+      .toThrow(/^invalid host "10.20": must be an IPv4 address of four decimal numbers from 0 to 255 without leading zeros, .* \(database "drone"\)$/);
   });
 
   // a library user's trial: sslMode disable on a managed server's host passed without a word; SslMode.DISABLE is for
