@@ -121,7 +121,6 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ['/pods/portforward', ESCALATES],
   ['/pods/ephemeralcontainers', 'they run commands in any pod of the namespace, as pods/exec does'],
   ['/serviceaccounts/token', ESCALATES],
-  ['/serviceaccounts', ESCALATES],
   ['/nodes/proxy', ESCALATES],
   ['/namespaces', ESCALATES],
   ['/endpoints', REDIRECTS],
@@ -136,8 +135,16 @@ const REFUSED_WRITES: ReadonlyMap<string, string> = new Map([
 
 // resources refused with every subresource: `namespaces/status` writes the namespace's labels (the status strategy
 // resets only the spec: kubernetes/kubernetes pkg/registry/core/namespace/strategy.go, `PrepareForUpdate`),
-// `namespaces/finalize` empties its finalizers, and `serviceaccounts/<sub>` acts for the account
-const REFUSED_WITH_SUBRESOURCES: ReadonlySet<string> = new Set(['/serviceaccounts', '/namespaces', '/endpoints', 'discovery.k8s.io/endpointslices']);
+// `namespaces/finalize` empties its finalizers
+const REFUSED_WITH_SUBRESOURCES: ReadonlySet<string> = new Set(['/namespaces', '/endpoints', 'discovery.k8s.io/endpointslices']);
+
+// resources whose subresources are refused, though the resource itself is not: `serviceaccounts/token` mints the
+// account's token outside any pod (TokenRequest), and any other subresource would act for the account. The accounts
+// themselves are an app's objects (`helm create` renders one): an account grants nothing but what is bound to it or
+// to every account (the groups system:serviceaccounts and system:serviceaccounts:<namespace>), which a deploy that
+// runs a pod as the namespace's `default` account has already, and a pod sets its own token's mount
+// (`automountServiceAccountToken`) whatever its account says
+const REFUSED_SUBRESOURCES: ReadonlySet<string> = new Set(['/serviceaccounts']);
 
 /** Why a deploy identity may not have `resource` of `apiGroup`, or `undefined` when it may. */
 function refusal(apiGroup: string, resource: string, writes: boolean): string | undefined {
@@ -162,6 +169,7 @@ function refusal(apiGroup: string, resource: string, writes: boolean): string | 
   }
   const base = `${apiGroup}/${resource.split('/')[0]}`;
   return REFUSED.get(`${apiGroup}/${resource}`) ?? (REFUSED_WITH_SUBRESOURCES.has(base) ? REFUSED.get(base) : undefined) ??
+    (REFUSED_SUBRESOURCES.has(base) && resource.includes('/') ? ESCALATES : undefined) ??
     (writes ? REFUSED_WRITES.get(`${apiGroup}/${resource}`) : undefined);
 }
 
@@ -210,12 +218,14 @@ export class DeployAccess extends Construct {
   /**
    * What a pipeline needs to `kubectl apply` a typical app, client-side or `--server-side`, and wait for it with
    * `kubectl rollout status` or `helm --wait`: Deployments and StatefulSets (and their `scale`, for `kubectl scale`),
-   * Services, ConfigMaps, Ingresses and Gateway API HTTPRoutes, Jobs and CronJobs, HorizontalPodAutoscalers and
-   * PodDisruptionBudgets managed; ReplicaSets (`kubectl rollout undo`, `describe`), pods, their logs and events read.
+   * Services, ConfigMaps, ServiceAccounts, Ingresses and Gateway API HTTPRoutes, Jobs and CronJobs,
+   * HorizontalPodAutoscalers and PodDisruptionBudgets managed; ReplicaSets (`kubectl rollout undo`, `describe`), pods,
+   * their logs and events read. That is every kind `helm create` renders (helm/helm v4.2.4
+   * pkg/chart/v2/util/create.go: a ServiceAccount by default, `serviceAccount.create: true`).
    *
-   * Not Secrets (`DeployPermission.helmReleases()` for Helm's storage), ServiceAccounts or NetworkPolicies: apply them
-   * with the platform. Every managed kind lists and deletes, so `kubectl apply --prune` works with
-   * `DeployAccess.PRUNE_ALLOWLIST`.
+   * Not Secrets (`DeployPermission.helmReleases()` for Helm's storage) or NetworkPolicies (apply them with the
+   * platform), and no subresource of ServiceAccounts: `serviceaccounts/token` would mint an account's token outside
+   * any pod. Every managed kind lists and deletes, so `kubectl apply --prune` works with `DeployAccess.PRUNE_ALLOWLIST`.
    */
   public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
     DeployPermission.manage('apps', ['deployments', 'statefulsets']),
@@ -223,6 +233,8 @@ export class DeployAccess extends Construct {
     // v0.36.3 pkg/scale/scale.go:123-163); the same as patching spec.replicas, which `manage` grants
     DeployPermission.allow('apps', ['deployments/scale', 'statefulsets/scale'], ['get', 'update', 'patch']),
     DeployPermission.manage('', ['services', 'configmaps']),
+    // an account grants nothing unbound (REFUSED_SUBRESOURCES above): its token subresource stays refused
+    DeployPermission.manage('', ['serviceaccounts']),
     DeployPermission.manage('networking.k8s.io', ['ingresses']),
     // inert where Gateway API is not installed; a Gateway admits a namespace's routes only by its `allowedRoutes`
     DeployPermission.manage('gateway.networking.k8s.io', ['httproutes']),
@@ -247,7 +259,7 @@ export class DeployAccess extends Construct {
    */
   public static readonly PRUNE_ALLOWLIST: readonly string[] = [
     'core/v1/ConfigMap', 'core/v1/Service', 'apps/v1/Deployment', 'apps/v1/StatefulSet', 'batch/v1/Job', 'batch/v1/CronJob',
-    'networking.k8s.io/v1/Ingress', 'autoscaling/v2/HorizontalPodAutoscaler', 'policy/v1/PodDisruptionBudget',
+    'networking.k8s.io/v1/Ingress', 'autoscaling/v2/HorizontalPodAutoscaler', 'policy/v1/PodDisruptionBudget', 'core/v1/ServiceAccount',
   ];
 
   /**

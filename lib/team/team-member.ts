@@ -19,13 +19,13 @@ export class TeamMember {
   /**
    * What a team's members may do in its app namespaces unless `TeamProps.memberPermissions` says otherwise: read what
    * runs there and why it might not (workloads and their ReplicaSets, pods and their logs, Services, ConfigMaps,
-   * Ingresses and HTTPRoutes, autoscalers and disruption budgets, events, and the quota and policies that bound the
+   * ServiceAccounts, Ingresses and HTTPRoutes, autoscalers and disruption budgets, events, and the quota and policies that bound the
    * namespace): what the deploy identity's `DeployAccess.DEFAULT_PERMISSIONS` create, and what `kubectl describe` of
    * a stuck rollout shows. Not Secrets, and nothing that changes the cluster: deploys go
    * through the team's pipelines, as its deploy identity.
    */
   public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
-    DeployPermission.read('', ['pods', 'pods/log', 'services', 'configmaps', 'events', 'persistentvolumeclaims', 'resourcequotas', 'limitranges']),
+    DeployPermission.read('', ['pods', 'pods/log', 'services', 'configmaps', 'serviceaccounts', 'events', 'persistentvolumeclaims', 'resourcequotas', 'limitranges']),
     DeployPermission.read('apps', ['deployments', 'replicasets', 'statefulsets', 'daemonsets']),
     DeployPermission.read('batch', ['jobs', 'cronjobs']),
     DeployPermission.read('networking.k8s.io', ['ingresses', 'networkpolicies']),

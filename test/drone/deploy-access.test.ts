@@ -29,6 +29,7 @@ describe('DeployAccess', () => {
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: all },
       { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['services', 'configmaps'], verbs: all },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: all },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: all },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: all },
       { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: all },
@@ -101,9 +102,20 @@ describe('DeployAccess', () => {
   // a subresource of the namespace is a request in that namespace too, and the status strategy keeps the labels the
   // update writes: kubernetes/kubernetes pkg/registry/core/namespace/strategy.go (`namespaceStatusStrategy.
   // PrepareForUpdate` resets only the spec), so namespaces/status would let a deploy lower its Pod Security level
-  test.each(['namespaces/status', 'namespaces/finalize', 'serviceaccounts/token', 'serviceaccounts/status'])('refuses %s with its resource', (resource) => {
+  test.each(['namespaces/status', 'namespaces/finalize', 'serviceaccounts/token', 'serviceaccounts/status', 'serviceaccounts/anything'])('refuses %s', (resource) => {
     expect(() => DeployPermission.manage('', [resource])).toThrow(
       `invalid resources ["${resource}"]: must not include ${resource}: they let their holder escalate its own privileges`);
+  });
+
+  // an account is an app's object (helm create renders one): it grants nothing unbound, and a pod that runs as the
+  // namespace's default account holds what every account of the namespace holds; its token subresource (TokenRequest,
+  // a credential outside any pod) stays refused, above
+  test('ServiceAccounts themselves are let through, without any subresource', () => {
+    expect(DeployPermission.manage('', ['serviceaccounts'])._toRule())
+      .toEqual({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
+    expect(() => DeployPermission.manage('', ['serviceaccounts', 'serviceaccounts/token'])).toThrow(
+      'invalid resources ["serviceaccounts","serviceaccounts/token"]: must not include serviceaccounts/token: they let their holder escalate its own privileges');
+    expect(() => DeployPermission.allow('', ['serviceaccounts/token'], ['create'])).toThrow(/must not include serviceaccounts\/token/);
   });
 
   test('a subresource of a resource refused alone is let through', () => {
@@ -154,7 +166,7 @@ describe('DeployAccess', () => {
     const granted = DeployAccess.DEFAULT_PERMISSIONS.flatMap((p) => p.resources.map((r) => `${p.apiGroup}/${r}`));
     expect(granted).toEqual(expect.arrayContaining(['apps/deployments', '/services', '/pods/log']));
     for (const refused of ['/pods/exec', '/pods/attach', '/pods/portforward', '/pods/ephemeralcontainers', '/serviceaccounts/token',
-      '/serviceaccounts', '/endpoints', 'discovery.k8s.io/endpointslices', '/namespaces', '/secrets']) {
+      '/endpoints', 'discovery.k8s.io/endpointslices', '/namespaces', '/secrets']) {
       expect(granted).not.toContain(refused);
     }
     expect(granted.filter((r) => r.split('/')[1] === '*' || r.includes('/*/'))).toEqual([]);

@@ -5,7 +5,7 @@ import { DeployAccess, DeployPermission, TeamMember } from '../../lib';
 import { platform } from '../team/fixtures';
 import { synth, testChart } from '../util';
 import {
-  helmUpgradeInstall, KUBECTL_DEFAULT_PRUNE_ALLOWLIST, kubectlApply, kubectlPrune, kubectlRolloutStatus, kubectlScale,
+  helmCreateChart, helmUpgradeInstall, KUBECTL_DEFAULT_PRUNE_ALLOWLIST, kubectlApply, kubectlPrune, kubectlRolloutStatus, kubectlScale,
   kubectlServerSideApply, platformObjects, typicalApp,
 } from './deploy-tools';
 import { Account, accountMay, ApiRequest, describeRequest, rulesAllow } from './rbac-model';
@@ -68,17 +68,19 @@ describe('kubectl as the default deploy identity', () => {
   });
 
   // decided, and refused where they would be granted: Secrets (a patch returns the Secret, so writing is reading),
-  // ServiceAccounts (DeployPermission refuses them), NetworkPolicies (a team's isolation: Team refuses them)
-  test('applies no Secret, ServiceAccount or NetworkPolicy', () => {
-    expect(refused(objects, kubectlApply(platformObjects('payments')))).toEqual([
+  // NetworkPolicies (a team's isolation: Team refuses them); ServiceAccounts are the app's, their token is not
+  test('applies no Secret or NetworkPolicy, and mints no ServiceAccount token', () => {
+    expect(refused(objects, [...kubectlApply(platformObjects('payments')),
+      { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', namespace: 'payments', name: 'web' }])).toEqual([
       'get secrets "web" in payments', 'create secrets in payments', 'patch secrets "web" in payments',
-      'get serviceaccounts "web" in payments', 'create serviceaccounts in payments', 'patch serviceaccounts "web" in payments',
       'get networkpolicies.networking.k8s.io "web" in payments', 'create networkpolicies.networking.k8s.io in payments',
       'patch networkpolicies.networking.k8s.io "web" in payments',
+      'create serviceaccounts/token "web" in payments',
     ]);
   });
 
   test('prunes with DeployAccess.PRUNE_ALLOWLIST, which names every kind of the app but HTTPRoute', () => {
+    expect(DeployAccess.PRUNE_ALLOWLIST).toContain('core/v1/ServiceAccount');
     expect(refused(objects, kubectlPrune(DeployAccess.PRUNE_ALLOWLIST, APP_NAMESPACES))).toEqual([]);
     const pruned = new Set(DeployAccess.PRUNE_ALLOWLIST.map((gvk) => gvk.split('/')[2]));
     expect(typicalApp('payments').map((o) => o.kind).filter((kind) => !pruned.has(kind))).toEqual(['HTTPRoute']);
@@ -119,6 +121,20 @@ describe('helm upgrade --install as a deploy identity', () => {
     expect(DeployPermission.helmReleases()._toRule()).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'update', 'delete'] });
     // no more than Helm asks: no watch or patch of Secrets
     expect(refused(objects, [{ verb: 'watch', apiGroup: '', resource: 'secrets', namespace: 'payments' }])).toHaveLength(1);
+  });
+
+  // helm/helm v4.2.4 pkg/chart/v2/util/create.go: `helm create` renders a ServiceAccount unless
+  // serviceAccount.create=false, so a chart made by it failed with "serviceaccounts is forbidden" until they were granted
+  test('deploys the chart `helm create` makes, as it is and with every option enabled, with Helm\'s storage granted', () => {
+    const objects = deployer([...DeployAccess.DEFAULT_PERMISSIONS, DeployPermission.helmReleases()]);
+    for (const everythingEnabled of [false, true]) {
+      expect(refused(objects, helmUpgradeInstall(helmCreateChart('payments', { everythingEnabled }), 'payments', { wait: true }))).toEqual([]);
+    }
+    // the model can fail: without the ServiceAccount grant, the chart's account is refused
+    const without = deployer([...DeployAccess.DEFAULT_PERMISSIONS.filter((p) => !p.resources.includes('serviceaccounts')), DeployPermission.helmReleases()]);
+    expect(refused(without, helmUpgradeInstall(helmCreateChart('payments'), 'payments'))).toEqual([
+      'get serviceaccounts "web" in payments', 'patch serviceaccounts "web" in payments', 'delete serviceaccounts "web" in payments',
+    ]);
   });
 
   test('HELM_DRIVER=configmap needs nothing beyond the defaults', () => {

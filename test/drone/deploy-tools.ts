@@ -21,13 +21,30 @@ export function typicalApp(namespace: string): AppObject[] {
     ['HTTPRoute', 'gateway.networking.k8s.io', 'httproutes'], ['ConfigMap', '', 'configmaps'],
     ['HorizontalPodAutoscaler', 'autoscaling', 'horizontalpodautoscalers'], ['PodDisruptionBudget', 'policy', 'poddisruptionbudgets'],
     ['CronJob', 'batch', 'cronjobs'], ['Job', 'batch', 'jobs'], ['StatefulSet', 'apps', 'statefulsets'],
+    ['ServiceAccount', '', 'serviceaccounts'],
   ].map(([kind, apiGroup, resource]) => ({ kind, apiGroup, resource, name: 'web', namespace }));
+}
+
+/**
+ * The objects `helm create web` renders into `namespace`, Helm v4.2.4 (pkg/chart/v2/util/create.go): with its default
+ * values a ServiceAccount (`serviceAccount.create: true`, :131; templates/serviceaccount.yaml, :477-490), a Service
+ * (:460) and a Deployment (:380); with `ingress.enabled`, `httpRoute.enabled` and `autoscaling.enabled` (each false by
+ * default, :167, :187, :244) an Ingress (:295), an HTTPRoute (:340) and a HorizontalPodAutoscaler (:492) too. Its test
+ * Pod (templates/tests/test-connection.yaml, :627-640) is a `helm test` hook, which `helm upgrade --install` leaves out.
+ */
+export function helmCreateChart(namespace: string, options: { readonly everythingEnabled?: boolean } = {}): AppObject[] {
+  const optional = options.everythingEnabled ? [
+    ['Ingress', 'networking.k8s.io', 'ingresses'], ['HTTPRoute', 'gateway.networking.k8s.io', 'httproutes'],
+    ['HorizontalPodAutoscaler', 'autoscaling', 'horizontalpodautoscalers'],
+  ] : [];
+  return [['ServiceAccount', '', 'serviceaccounts'], ['Service', '', 'services'], ['Deployment', 'apps', 'deployments'], ...optional]
+    .map(([kind, apiGroup, resource]) => ({ kind, apiGroup, resource, name: 'web', namespace }));
 }
 
 /** What a typical app may also hold, which a deploy identity is not granted by default (`DeployAccess` says why). */
 export function platformObjects(namespace: string): AppObject[] {
   return [
-    ['Secret', '', 'secrets'], ['ServiceAccount', '', 'serviceaccounts'], ['NetworkPolicy', 'networking.k8s.io', 'networkpolicies'],
+    ['Secret', '', 'secrets'], ['NetworkPolicy', 'networking.k8s.io', 'networkpolicies'],
   ].map(([kind, apiGroup, resource]) => ({ kind, apiGroup, resource, name: 'web', namespace }));
 }
 
