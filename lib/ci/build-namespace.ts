@@ -53,10 +53,11 @@ export interface BuildNamespaceContext {
   /** The default limits of a step. */
   readonly limits: k8s.ResourceRequirements['limits'];
   /**
-   * The default requests of a step, for engines that set none themselves (Woodpecker): without them Kubernetes
-   * requests the default limits, and a few steps fill a node.
+   * The requests of a container that sets none (LimitRange `defaultRequest`): every step of an engine that sets none
+   * itself (Woodpecker), or the few containers an engine leaves without (Drone's tmate init container). Without them
+   * Kubernetes requests the default limits, and a few steps fill a node.
    *
-   * @default - none: the runner sets every container's requests (Drone)
+   * @default - none: the default limits
    */
   readonly defaultRequest?: k8s.ResourceRequirements['requests'];
   /** The most a step may set as its limits. */
@@ -269,9 +270,9 @@ export class BuildNamespace extends Construct {
       name: context.name, namespace, labels: context.labels, rules: [...context.rules], subjects: [serviceAccountSubject(context.serviceAccount)],
     });
     // ephemeral storage in the same item: a request set on every container with a small default, so that the
-    // scheduler counts build pods against the nodes' disk without keeping them Pending; cpu and memory keep their
-    // defaultRequest unset where the engine sets requests itself (the API server then defaults it to `default`,
-    // kubernetes pkg/apis/core/v1/defaults.go SetDefaults_LimitRangeItem, as before)
+    // scheduler counts build pods against the nodes' disk without keeping them Pending; cpu and memory get the
+    // engine's defaultRequest (unset, the API server defaults it to `default`, kubernetes
+    // pkg/apis/core/v1/defaults.go SetDefaults_LimitRangeItem: a container without requests would reserve its limit)
     const storage = context.ephemeralStorage;
     kube(this, 'LimitRange', 'LimitRange', {
       metadata: { name: `${context.name}-builds`, namespace, labels: context.labels },

@@ -166,8 +166,9 @@ export interface DroneRunnerBuildSettings {
   /**
    * What a pipeline's pod requests and each of its steps may use. The requests are the whole pod's
    * (`DRONE_RESOURCE_REQUEST_CPU/MEMORY`, unless the pipeline sets `resources.requests`): the runner splits them
-   * across the pod's containers and always sets them, so a LimitRange's `defaultRequest` never applies
-   * (drone-runner-kube v1.0.0-rc.5 `engine/compiler/compiler.go:644-711`). The limits are those of a step that
+   * across the pod's step containers and always sets them (drone-runner-kube v1.0.0-rc.5
+   * `engine/compiler/compiler.go:644-711`); the one container it sets none on, a debug build's tmate init container
+   * (`:455-466`), requests them whole by the LimitRange's `defaultRequest`, which adds nothing to the pod's requests. The limits are those of a step that
    * sets none, by a LimitRange `default` in each build namespace, so one build cannot starve a node; a step may set
    * its own `resources.limits` up to `buildMaxCpu` and `buildMaxMemory`. The requests must not exceed the limits,
    * so that no container's share of them exceeds its default limit. Memory is split in 4Mi parts and CPU in 1m, and
@@ -456,6 +457,12 @@ export class DroneKubeRunner extends Construct {
       podSecurity: this.buildPodSecurity,
       create: props.createBuildNamespaces ?? true,
       limits: buildResources._toKube().limits,
+      // what a container the runner gives no request gets: the one such is a debug build's tmate init container
+      // (engine/compiler/compiler.go:455-466 adds it to spec.Internal, which the split at :666-711 never reaches;
+      // engine/convert.go:200-218 renders its zero resources as none). Unset, the API server would default it to the
+      // limit (2 CPU and 4Gi), and the pod, which counts the larger of its init containers and the sum of the others,
+      // would ask the scheduler and the quota for that; the pipeline's default requests add nothing to it
+      defaultRequest: buildResources._toKube().requests,
       max: buildMax,
       ephemeralStorage: buildEphemeralStorage(props.buildEphemeralStorageLimit ?? DEFAULT_EPHEMERAL_STORAGE_LIMIT),
       pool: { namespace: this.buildNamespace, quota: droneBuildQuota(props.buildQuota, capacity, buildResources) },

@@ -253,6 +253,35 @@ describe('the pull requests\' namespace bounds what its pods request together, a
     ]);
   });
 
+  // drone-runner-kube v1.0.0-rc.5: a debug build's tmate init container is an internal step
+  // (engine/compiler/compiler.go:455-466) that the request split (:666-711, spec.Steps only) never reaches, rendered
+  // without resources (engine/convert.go:200-218); the LimitRange's defaultRequest is all it gets, and a pod counts
+  // the larger of its init containers and the sum of the others (kubernetes pkg/api/v1/resource/helpers.go PodRequests)
+  test('Drone: a debug build\'s tmate init container requests the pipeline\'s defaults, not its limit, and the pod asks no more', () => {
+    const chart = testChart('ci');
+    new DroneKubeRunner(chart, 'Runner', { server: droneServer(chart), tmate: true });
+    const objects = synth(chart);
+    const env = literalEnv(container(find(objects, 'Deployment', 'drone-runner')));
+    expect(env.DRONE_TMATE_ENABLED).toBe('true');
+    const limitRange = limitRangeIn(objects, env.DRONE_NAMESPACE_DEFAULT);
+    const pipeline = { steps: [{ name: 'test' }, { name: 'publish' }] };
+    const debug = admit(droneBuildPod(pipeline, env, { debug: true }) as Pod, limitRange, NO_QUOTA);
+    expect(debug.errors).toEqual([]);
+    expect(debug.pod.initContainers.map((c) => c.resources.requests)).toEqual([{ 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '256Mi' }]);
+    // what the quota counts: the same as the build without debugging, the pipeline's 100m and 128Mi
+    const plain = admit(droneBuildPod(pipeline, env) as Pod, limitRange, NO_QUOTA);
+    expect(plain.pod.initContainers).toEqual([]);
+    const tight = { spec: { hard: { 'requests.cpu': '100m', 'requests.memory': '128Mi' } } };
+    expect(admit(droneBuildPod(pipeline, env, { debug: true }) as Pod, limitRange, tight).errors).toEqual([]);
+    // the model can fail: without the LimitRange's cpu and memory defaultRequest it requests its 2 CPU and 4Gi limit,
+    // and the quota that holds the build refuses it
+    const item = limitRange.spec.limits[0];
+    const bare = { spec: { limits: [{ ...item, defaultRequest: { 'ephemeral-storage': item.defaultRequest['ephemeral-storage'] } }] } };
+    const unset = admit(droneBuildPod(pipeline, env, { debug: true }) as Pod, bare, tight);
+    expect(unset.pod.initContainers[0].resources.requests).toMatchObject({ cpu: '2', memory: '4Gi' });
+    expect(unset.errors.join()).toMatch(/exceeded quota/);
+  });
+
   test('Woodpecker: the example\'s workflows run in the pool; a pull request that starts a hundred steps at once gets fifty pods', () => {
     const { objects, files } = example(CiEngineKind.WOODPECKER);
     const pool = find(objects, 'LimitRange', 'woodpecker-agent-builds', 'dockyard-builds').metadata.namespace;

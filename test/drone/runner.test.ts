@@ -53,8 +53,9 @@ describe('DroneKubeRunner', () => {
         {
           'type': 'Container',
           'default': { 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '4Gi' },
-          // the runner sets CPU and memory requests itself; ephemeral storage it never sets
-          'defaultRequest': { 'ephemeral-storage': '256Mi' },
+          // the runner sets its steps' CPU and memory requests itself, but not a debug build's tmate init container's,
+          // which gets the pipeline's (test/ci/build-resources.test.ts); ephemeral storage it never sets
+          'defaultRequest': { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '256Mi' },
           'max': { 'cpu': '4', 'memory': '8Gi', 'ephemeral-storage': '4Gi' },
         },
       ]);

@@ -403,10 +403,12 @@ describe('item 5: build resources (drone-runner-kube v1.0.0-rc.5 engine/compiler
     // a DRONE_RESOURCE_LIMIT_* would cap every step's own limit (compiler.go:683-692)
     expect(env.DRONE_RESOURCE_LIMIT_MEMORY).toBeUndefined();
     const [limits] = find(objects, 'LimitRange', 'drone-runner-builds', 'ci-builds').spec.limits;
-    // the runner always sets CPU and memory requests, so a defaultRequest of them would never apply; ephemeral storage
-    // it never sets (test/ci/build-resources.test.ts)
+    // the runner sets every step's CPU and memory requests, so the defaultRequest of them applies only to a debug
+    // build's tmate init container, which gets the pipeline's own; ephemeral storage it never sets
+    // (test/ci/build-resources.test.ts)
     expect(limits).toEqual({
-      'type': 'Container', 'default': { 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '4Gi' }, 'defaultRequest': { 'ephemeral-storage': '256Mi' },
+      'type': 'Container', 'default': { 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '4Gi' },
+      'defaultRequest': { 'cpu': '500m', 'memory': '1Gi', 'ephemeral-storage': '256Mi' },
       'max': { 'cpu': '4', 'memory': '16Gi', 'ephemeral-storage': '4Gi' },
     });
     // the whole pod's request fits under one step's default limit, so even a one-step pod is admitted

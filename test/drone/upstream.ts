@@ -448,7 +448,9 @@ function divideIntEqually(amount: number, count: number, units: number): number[
  *
  * - one container per step, all in the one pod: the clone step first unless `clone.disable`
  *   (`engine/compiler/compiler.go:355-372`), then each service and each step, skipped ones too (`:377-430`); no init
- *   container unless a debug build with tmate (`:455-466`), which none is here;
+ *   container unless a `debug` build on a runner with `DRONE_TMATE_ENABLED` (`:455-466`), whose one init container,
+ *   copying tmate in, is an internal step the request split never reaches (`:666`, `spec.Steps` only) and so is
+ *   rendered without resources (`engine/convert.go:200-218`);
  * - the workspace, an `emptyDir` (`:184-190`) rendered without `sizeLimit`, which only an in-memory volume gets
  *   (`engine/convert.go:90-105`);
  * - requests: the pipeline's `resources.requests`, else `DRONE_RESOURCE_REQUEST_CPU` (millicores) and `_MEMORY` (bytes),
@@ -458,7 +460,7 @@ function divideIntEqually(amount: number, count: number, units: number): number[
  *   `DRONE_RESOURCE_LIMIT_*`, which Dockyard leaves unset; rendered by `toResources` (`engine/convert.go:329-354`),
  *   which leaves out what is zero. Nothing sets ephemeral storage.
  */
-export function droneBuildPod(pipeline: any, env: Record<string, string | undefined>): DroneBuildPod {
+export function droneBuildPod(pipeline: any, env: Record<string, string | undefined>, build: { readonly debug?: boolean } = {}): DroneBuildPod {
   const steps: any[] = [...(pipeline.clone?.disable ? [] : [{ name: 'clone' }]), ...(pipeline.services ?? []), ...(pipeline.steps ?? [])];
   const cpu = Number(pipeline.resources?.requests?.cpu ?? env.DRONE_RESOURCE_REQUEST_CPU ?? 100);
   const memory = Number(pipeline.resources?.requests?.memory ?? env.DRONE_RESOURCE_REQUEST_MEMORY ?? 104857600);
@@ -478,7 +480,11 @@ export function droneBuildPod(pipeline: any, env: Record<string, string | undefi
       resources: { requests: { memory: String(requestMemory), cpu: `${requestCpu}m` }, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
     };
   });
-  return { annotations: {}, containers, initContainers: [], volumes: [{ name: '_workspace', emptyDir: {} }] };
+  // envconfig reads the bool as strconv.ParseBool does (command/daemon/config.go, DRONE_TMATE_ENABLED)
+  const tmate = build.debug === true && goTrue(env.DRONE_TMATE_ENABLED);
+  const initContainers: DroneContainer[] = tmate ? [{ name: 'tmate', resources: {} }] : [];
+  const volumes = [{ name: '_workspace', emptyDir: {} }, ...(tmate ? [{ name: '_addons', emptyDir: {} }] : [])];
+  return { annotations: {}, containers, initContainers, volumes };
 }
 
 /** A Go `strconv.ParseBool` true, as envconfig reads a bool (`DRONE_NETRC_CLONE_ONLY`, `command/daemon/config.go:91-92`). */
