@@ -219,6 +219,16 @@ export function missing(prop: string, allowed: string): never {
   throw new ValidationError(`missing ${prop}: ${allowed}`, prop, allowed);
 }
 
+/**
+ * Throw a `ValidationError` for the user name `prop`, showing none of it after its first ":": a login pasted whole
+ * (`user:token`, as `docker login` and `git` credentials are written) holds its password there, which a refusal must
+ * never print. A name without ":" is shown as `invalid` shows it.
+ */
+export function invalidUserName(prop: string, value: unknown, allowed: string): never {
+  const colon = typeof value === 'string' ? value.indexOf(':') : -1;
+  invalid(prop, colon < 0 ? value : `${(value as string).slice(0, colon)}:<redacted>`, allowed);
+}
+
 /** Throw a `ValidationError` for a secret `prop` without showing its value. */
 export function invalidSecret(prop: string, allowed: string): never {
   throw new ValidationError(`invalid ${prop} <redacted>: ${allowed}`, prop, allowed);

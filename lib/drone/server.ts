@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, missing, NetworkPeer,
+  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
@@ -272,8 +272,7 @@ export const DRONE_CLONE_USER_RULE = 'a forge login: printable ASCII without spa
  */
 export function checkDroneCloneUser(prop: string, username: unknown, allowed: string = DRONE_CLONE_USER_RULE): string {
   if (typeof username !== 'string' || !/^[\x21-\x39\x3b-\x7e]+$/.test(username)) {
-    const colon = typeof username === 'string' ? username.indexOf(':') : -1;
-    invalid(prop, colon < 0 ? username : `${(username as string).slice(0, colon)}:<redacted>`, `must be ${allowed}`);
+    invalidUserName(prop, username, `must be ${allowed}`);
   }
   return username;
 }

@@ -1,4 +1,4 @@
-import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, invalid, SecretKey } from '../core';
+import { checkInteger, checkListOf, checkObject, checkUniqueList, checkUrl, invalid, invalidUserName, SecretKey } from '../core';
 import { USER_NAME, USER_NAME_RULE } from '../registry/user-name';
 import { ProjectMember } from './project-member';
 
@@ -114,16 +114,17 @@ export class ProxyUpstream {
     if (credentials.anonymous !== undefined && typeof credentials.anonymous !== 'boolean') {
       invalid('credentials.anonymous', credentials.anonymous, 'must be a boolean');
     }
+    // Harbor logs in to the upstream with HTTP basic auth, whose user-id cannot hold ":" (RFC 7617, section 2), as a
+    // pull secret's cannot (USER_NAME); an empty or blank name is a mistake, not an anonymous pull. Checked first, so
+    // that the messages below, which show the name, never show a token pasted after a ":"
+    if (credentials.username !== undefined && !USER_NAME.test(credentials.username)) {
+      invalidUserName('credentials.username', credentials.username, USER_NAME_RULE);
+    }
     if (credentials.anonymous === true && credentials.username !== undefined) {
       invalid('credentials.anonymous', true, `must not be set with credentials.username ${JSON.stringify(credentials.username)}: a login is not anonymous`);
     }
     if ((credentials.username === undefined) !== (credentials.password === undefined)) {
       invalid('credentials', { username: credentials.username }, 'must set both username and password, or neither');
-    }
-    // Harbor logs in to the upstream with HTTP basic auth, whose user-id cannot hold ":" (RFC 7617, section 2), as a
-    // pull secret's cannot (USER_NAME); an empty or blank name is a mistake, not an anonymous pull
-    if (credentials.username !== undefined && !USER_NAME.test(credentials.username)) {
-      invalid('credentials.username', credentials.username, USER_NAME_RULE);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { checkHostname, checkObject, invalid, SecretKey } from '../core';
+import { checkHostname, checkObject, invalidUserName, SecretKey } from '../core';
 import { checkGeneratedKey } from '../core/generated-key';
 import { USER_NAME, USER_NAME_RULE } from './user-name';
 
@@ -118,7 +118,7 @@ export class RegistryCredential {
   ) {
     this.registry = normalizeRegistry(registry);
     if (usernameFrom === undefined && (typeof username !== 'string' || !USER_NAME.test(username))) {
-      invalid('username', username, USER_NAME_RULE);
+      invalidUserName('username', username, USER_NAME_RULE);
     }
   }
 }

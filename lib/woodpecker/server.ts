@@ -209,7 +209,8 @@ export interface WoodpeckerServerSettings {
   readonly orgs?: string[];
   /**
    * Whether users may register themselves on first login (`WOODPECKER_OPEN`); otherwise only admins are created on
-   * login (`server/api/login.go:189-195`) and admins add everyone else.
+   * login (`server/api/login.go:189-195`) and admins add everyone else. `open: true` needs `orgs` or `repoOwners`:
+   * with neither, any user of the forge could register and run pipelines of a repository of their own in the cluster.
    *
    * @default false
    */
@@ -403,6 +404,14 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       });
       env.value('WOODPECKER_REPO_OWNERS', props.repoOwners.join(','));
       this.repoOwners = [...props.repoOwners];
+    }
+    // open registration without an organisation filter registers any user of the forge (woodpecker v3.17.0
+    // server/api/login.go:140,191), and without repoOwners such a user may activate any repository they administer
+    // (server/api/repo.go:109-116), their own on github.com included, whose pipelines then run on the pool agent
+    if (props.open === true && props.orgs === undefined && props.repoOwners === undefined) {
+      invalid('open', true, 'must come with orgs or repoOwners: with neither, any user of the forge may register and activate a ' +
+        'repository of their own, whose pipelines then run in the cluster; name who may register (orgs) or whose repositories may be ' +
+        'activated (repoOwners), or keep open false and add users as an admin');
     }
     // cmd/server/flags.go:413-417: the admin UI otherwise fetches https://woodpecker-ci.org/version.json
     // (web/src/compositions/useVersion.ts:24,47)

@@ -171,9 +171,14 @@ describe('Harbor configuration in code', () => {
     expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
     expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
     // Harbor logs in to the upstream with basic auth, whose user-id holds no ":" (RFC 7617, section 2)
-    for (const username of ['', ' ', 'acme:robot', 'acme\n']) {
+    for (const username of ['', ' ', 'acme\n']) {
       expect(() => ProxyUpstream.dockerHub({ username, password: token }))
         .toThrow(new Error(`invalid credentials.username ${JSON.stringify(username)}: must be a non-empty name without ":", whitespace or control characters`));
+    }
+    // a login pasted whole, `user:token`: the refusal shows nothing after the ":", with anonymous set too
+    for (const credentials of [{ username: 'acme:dckr_pat_s3cret', password: token }, { username: 'acme:dckr_pat_s3cret', anonymous: true }]) {
+      expect(() => ProxyUpstream.dockerHub(credentials))
+        .toThrow(new Error('invalid credentials.username "acme:<redacted>": must be a non-empty name without ":", whitespace or control characters'));
     }
     expect(() => ProxyUpstream.of(RegistryType.DOCKER_REGISTRY, 'quay.io')).toThrow(new Error('invalid url "quay.io": must be an absolute URL with scheme http or https'));
     // the URL is written to the configuration Job's ConfigMap as given: a login in it would be stored in plain text, and

@@ -84,7 +84,12 @@ describe('RegistryCredential', () => {
   test('fails on bad hosts and user names', () => {
     expect(() => RegistryCredential.basic({ registry: 'not a host', username: 'u', password: key() })).toThrow(/invalid registry "not a host"/);
     expect(() => RegistryCredential.basic({ registry: 'ghcr.io/org', username: 'u', password: key() })).toThrow(/invalid registry "ghcr.io\/org"/);
-    expect(() => RegistryCredential.basic({ registry: 'ghcr.io', username: 'a:b', password: key() })).toThrow(/invalid username "a:b"/);
+    // a login pasted whole as the user name (`user:token`): refused without the part after the ":"
+    const rule = 'must be a non-empty name without ":", whitespace or control characters';
+    expect(() => RegistryCredential.basic({ registry: 'ghcr.io', username: 'a:ghp_s3cret', password: key() })).toThrow(new Error(`invalid username "a:<redacted>": ${rule}`));
+    expect(() => RegistryCredential.gitlab({ username: 'gitlab+deploy-token-7:gldt-s3cret', token: key() }))
+      .toThrow(new Error(`invalid username "gitlab+deploy-token-7:<redacted>": ${rule}`));
+    expect(() => RegistryCredential.basic({ registry: 'ghcr.io', username: 'a b', password: key() })).toThrow(new Error(`invalid username "a b": ${rule}`));
   });
 });
 

@@ -398,6 +398,12 @@ describe('WoodpeckerServer', () => {
     expect(woodpeckerServer(chart, { protocol, host: 'localhost:8000' }).url).toBe('http://localhost:8000');
   });
 
+  test('accepts open registration gated by orgs, or by repoOwners alone', () => {
+    expect(() => woodpeckerServer(testChart('ci'), { open: true, orgs: ['acme'] })).not.toThrow();
+    expect(() => woodpeckerServer(testChart('ci'), { open: true, repoOwners: ['acme'] })).not.toThrow();
+    expect(() => woodpeckerServer(testChart('ci'), { open: false })).not.toThrow();
+  });
+
   describe('refuses bad input with one line naming the prop', () => {
     const cases: [string, (chart: any) => void, string][] = [
       ['host', (c) => woodpeckerServer(c, { host: 'https://ci.example.com' }), 'invalid host "https://ci.example.com"'],
@@ -406,6 +412,11 @@ describe('WoodpeckerServer', () => {
       ['admins twice', (c) => woodpeckerServer(c, { admins: ['alice', 'alice'] }), 'invalid admins'],
       ['orgs', (c) => woodpeckerServer(c, { orgs: ['acme,evil'] }), 'invalid orgs "acme,evil": must be a GitHub organisation'],
       ['open', (c) => woodpeckerServer(c, { open: 'yes' as unknown as boolean }), 'invalid open "yes": must be true or false'],
+      // woodpecker v3.17.0 server/api/login.go:140,191 registers any forge user when open without orgs, and
+      // server/api/repo.go:109-116 lets them activate their own repository when no repoOwners
+      ['open without a gate', (c) => woodpeckerServer(c, { open: true }), 'invalid open true: must come with orgs or repoOwners: with neither, ' +
+        'any user of the forge may register and activate a repository of their own, whose pipelines then run in the cluster; name who may ' +
+        'register (orgs) or whose repositories may be activated (repoOwners), or keep open false and add users as an admin'],
       ['maxConnections', (c) => woodpeckerServer(c, { maxConnections: 25 }), 'invalid maxConnections 25: must be at most the database\'s connectionLimit 24'],
       ['maxConnections zero', (c) => woodpeckerServer(c, { maxConnections: 0 }), 'invalid maxConnections 0'],
       ['ingress with exposure', (c) => woodpeckerServer(c, { ingress: {}, exposure: ServiceExposure.ingress() }),
