@@ -125,7 +125,9 @@ const UDP_TCP_53: readonly NetworkPort[] = [{ protocol: 'UDP', port: 53 }, { pro
  * namespace, whose policies then share the rule they render (`PodFirewall.allowEgress`).
  */
 export interface BuildEgressRule {
+  /** Where the rule admits connections to. */
   readonly peers: readonly NetworkPeer[];
+  /** The ports it admits them on; none for every port and protocol. */
   readonly ports: readonly NetworkPort[];
 }
 

@@ -2,7 +2,7 @@ export * from './events';
 export * from './grants';
 export * from './engine';
 export { CLUSTER_DNS, PRIVATE_IPV4_RANGES, PRIVATE_IPV6_RANGES } from './build-egress';
-export type { BuildEgressOptions, BuildEgressProps } from './build-egress';
+export type { BuildEgressOptions, BuildEgressProps, BuildEgressRule } from './build-egress';
 export type { BuildNamespaceOptions, BuildQuota } from './build-namespace';
 export * from './api-server-endpoint';
 export * from './git-provider';

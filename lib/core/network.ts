@@ -133,7 +133,9 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** A port a NetworkPolicy rule admits. */
 export interface NetworkPort {
+  /** The protocol. */
   readonly protocol: 'TCP' | 'UDP';
+  /** The port number, at the pod (a Service's target port). */
   readonly port: number;
 }
 

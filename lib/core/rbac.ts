@@ -11,9 +11,17 @@ import { invalid } from './validation';
  * A rule whose `resourceNames` is empty at synth time is dropped, because Kubernetes reads an empty list as "all".
  */
 export interface PolicyRule {
+  /** The API groups, `""` for the core group. */
   readonly apiGroups: string[];
+  /** The resources, a subresource as `<resource>/<subresource>`. */
   readonly resources: string[];
+  /** The verbs granted on them. */
   readonly verbs: string[];
+  /**
+   * The objects the rule is limited to, by name.
+   *
+   * @default - every object of the resources
+   */
   readonly resourceNames?: string[];
 }
 
