@@ -291,8 +291,14 @@ function membersState(members: ProjectMember[]): object[] {
   return members.map((m) => ({ group: m.group, role: m.role }));
 }
 
-/** The JSON robot of a declared robot: a system robot with project permissions. */
-export function robotState(name: string, options: RobotOptions, secretEnv: string, known: (project: string) => boolean): object {
+/**
+ * The JSON robot of a declared robot: a system robot with project permissions.
+ *
+ * @param known whether a project may be granted: one the Harbor declares, or "library"
+ * @param isProxyCache whether a project is a proxy cache, on which no push is granted
+ */
+export function robotState(name: string, options: RobotOptions, secretEnv: string, known: (project: string) => boolean,
+  isProxyCache: (project: string) => boolean = () => false): object {
   checkObject('options', options, 'must be an object of RobotOptions, e.g. { permissions: [RobotPermission.pull("apps")] }');
   // made by its factories, which alone grant Harbor's repository actions
   const permissions = checkListOf('permissions', options.permissions, 'project permissions',
@@ -304,6 +310,13 @@ export function robotState(name: string, options: RobotOptions, secretEnv: strin
   for (const p of options.permissions) {
     if (!known(p.project)) {
       invalid('permissions', p.project, 'must name "library" or a project added with addProject or addProxyCache');
+    }
+    // Harbor answers every push to a proxy cache project "can not push artifact to a proxy project" (goharbor/harbor
+    // v2.15.1 src/server/middleware/repoproxy/proxy.go:342-360, DisableBlobAndManifestUploadMiddleware): such a grant
+    // only looks like one
+    if (p.actions.includes('push') && isProxyCache(p.project)) {
+      invalid('permissions', p.project, 'must not grant push on a proxy cache: Harbor refuses every push to a proxy cache project ' +
+        '("can not push artifact to a proxy project"); grant RobotPermission.pull there, and push to a project added with addProject');
     }
   }
   return {

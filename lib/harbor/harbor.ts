@@ -932,7 +932,7 @@ export class Harbor extends Construct {
         'drop the retireRobot call to declare it again');
     }
     const known = (project: string) => this._hasProject(project) || projects.includes(project);
-    return robotState(name, options, '', known);
+    return robotState(name, options, '', known, (project) => this.upstreams.has(project));
   }
 }
 

@@ -168,6 +168,12 @@ describe('Harbor configuration in code', () => {
     expect(() => harbor.addRobot('r3', { permissions: [RobotPermission.pull('apps'), RobotPermission.push('apps')] }))
       .toThrow(/must not repeat "apps" \(robot "r3"\)$/);
     expect(() => harbor.addRobot('Bad', { permissions: [RobotPermission.pull('library')] })).toThrow(/^invalid name "Bad": .* \(robot "Bad"\)$/);
+    // goharbor/harbor v2.15.1 src/server/middleware/repoproxy/proxy.go:342-360 refuses every push to a proxy project
+    harbor.addProxyCache('hub', { upstream: ProxyUpstream.dockerHub({ anonymous: true }) });
+    expect(() => harbor.addRobot('r4', { permissions: [RobotPermission.push('hub')] })).toThrow(new Error('invalid permissions "hub": must not ' +
+      'grant push on a proxy cache: Harbor refuses every push to a proxy cache project ("can not push artifact to a proxy project"); grant ' +
+      'RobotPermission.pull there, and push to a project added with addProject (robot "r4")'));
+    expect(() => harbor.addRobot('r5', { permissions: [RobotPermission.pull('hub'), RobotPermission.push('apps')] })).not.toThrow();
     expect(() => ProxyUpstream.dockerHub({ username: 'acme' })).toThrow('invalid credentials {"username":"acme"}: must set both username and password, or neither');
     expect(() => ProxyUpstream.dockerHub({ password: token })).toThrow(/must set both username and password/);
     // Harbor logs in to the upstream with basic auth, whose user-id holds no ":" (RFC 7617, section 2)
