@@ -60,7 +60,9 @@ export interface SpacesBucketArgs {
  * (`spacesAccessId`/`spacesSecretKey`, or `SPACES_ACCESS_KEY_ID`/`SPACES_SECRET_ACCESS_KEY`); the API token
  * alone is enough for the `SpacesKey` (do.md §1.4, §7).
  *
- * The bucket is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`.
+ * The bucket is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`. A new
+ * `bucketName` replaces it (`replaceOnChanges`), which the protection refuses: DigitalOcean renames no bucket, and the
+ * provider would otherwise record the new name over the old bucket and point the key at a bucket that does not exist.
  */
 export class SpacesBucket extends pulumi.ComponentResource {
   /** The bucket's name. */
@@ -104,8 +106,13 @@ export class SpacesBucket extends pulumi.ComponentResource {
         // a prefix filter (:660-662) and days after each object's creation
         ...(args.expiration ? [{ id: 'expire', enabled: true, prefix: args.expiration.prefix, expiration: { days: args.expiration.days } }] : []),
       ],
-    // Harbor's images: a replacement or removal of the bucket would take them with it
-    }, { parent: this, protect: protectsData(opts) });
+    // Harbor's images: a replacement or removal of the bucket would take them with it. A new `bucketName` must replace
+    // the bucket, which the protection then refuses: the provider's `name` is not ForceNew and its Update renames
+    // nothing, so the change was an in-place update that left the old bucket in place under the new name in the state,
+    // the key granted the new name and the apps pointed at a bucket that does not exist (terraform-provider-digitalocean
+    // v2.99.1 digitalocean/spaces/resource_spaces_bucket.go:35-39 `name` without ForceNew, :271-307 Update, :475 Read
+    // keeping the configured name, :267 the id set once, at creation)
+    }, { parent: this, protect: protectsData(opts), replaceOnChanges: ['name'] });
 
     // `readwrite` on this bucket only; created with the API token (do.md §1.4)
     const key = new digitalocean.SpacesKey(`${name}-key`, {

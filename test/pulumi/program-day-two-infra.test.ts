@@ -1,0 +1,141 @@
+import { changes, FORCE_NEW, generated, kubernetesHazards, kubernetesObjects, ProgramRun, runProgram, STACK } from './digitalocean/day-two';
+
+/**
+ * The second `pulumi up` of a DigitalOcean stack after one setting of its infrastructure changed (README, "DigitalOcean
+ * with `pulumi up`": postgresSize, valkeySize, nodeSize, nodeCount, kubernetesVersion, clusterName, containerRegistry,
+ * bucket, droneLogBucket, droneLogRetentionDays, region): what DigitalOcean would update in place, and that each
+ * replacement or deletion of a resource holding data is one Pulumi refuses (protected) instead of making the resource
+ * anew, empty. The steps are from terraform-provider-digitalocean v2.99.1's schema (`FORCE_NEW` in day-two.ts).
+ */
+describe('the DigitalOcean program on day two: infrastructure settings', () => {
+  let base: ProgramRun;
+  const after = (config: Record<string, string>) => runProgram({ ...STACK, ...config }, {}, false);
+
+  beforeAll(async () => {
+    base = await runProgram({ ...STACK }, {}, false);
+  }, 60_000);
+
+  /** Every generated credential of the first run kept as it was: same resource, same inputs, so never made anew. */
+  function expectGeneratedKept(run: ProgramRun): void {
+    const [old, now] = [generated(base), generated(run)];
+    expect(Object.keys(old).length).toBeGreaterThan(10);
+    expect(Object.keys(old).filter((k) => now[k] !== old[k])).toEqual([]);
+  }
+
+  test('the same settings again change nothing, and every resource that holds data is protected, its databases and users kept on delete', async () => {
+    const again = await after({});
+    expect(changes(base, again)).toEqual([]);
+    expectGeneratedKept(again);
+    const kept = [...base.resources.values()].filter((r) => r.type.startsWith('digitalocean:'))
+      .map((r) => `${r.name} ${r.options.protect ? 'protect' : ''}${r.options.retainOnDelete ? 'retain' : ''}`).sort();
+    expect(kept).toEqual([
+      'cluster-cluster protect', 'cluster-vpc protect', 'dns/drone ', 'dns/harbor ', 'drone-logs-bucket protect', 'drone-logs-key ',
+      'postgres-cluster protect', 'postgres-db-drone retain', 'postgres-db-registry retain', 'postgres-firewall ', 'postgres-user-drone retain',
+      'postgres-user-harbor retain', 'spaces-bucket protect', 'spaces-key ', 'valkey-cluster protect', 'valkey-firewall ',
+    ]);
+    // no resource relies on deleteBeforeReplace, which would delete before the new one exists
+    expect([...base.resources.values()].filter((r) => r.options?.deleteBeforeReplace).map((r) => r.name)).toEqual([]);
+  }, 60_000);
+
+  test('postgresSize and valkeySize resize their database cluster in place (resource_database_cluster.go:441-449, Resize)', async () => {
+    expect(changes(base, await after({ postgresSize: 'db-s-1vcpu-2gb' }))).toEqual(['postgres-cluster DatabaseCluster: update size (protected)']);
+    expect(changes(base, await after({ valkeySize: 'db-s-1vcpu-2gb' }))).toEqual(['valkey-cluster DatabaseCluster: update size (protected)']);
+  }, 60_000);
+
+  test('nodeCount resizes the node pool in place; nodeSize would replace the cluster, which its protection refuses (kubernetes.go:28 size ForceNew)', async () => {
+    expect(changes(base, await after({ nodeCount: '3' }))).toEqual(['cluster-cluster KubernetesCluster: update nodePool (protected)']);
+    expect(changes(base, await after({ nodeSize: 's-4vcpu-8gb' }))).toEqual(['cluster-cluster KubernetesCluster: replace nodePool (protected)']);
+  }, 60_000);
+
+  test('kubernetesVersion: the version the cluster runs changes nothing, a newer one upgrades in place, an older one would replace it (refused)', async () => {
+    // the mocks offer 1.35.9-do.0 as the newest, which the first run's cluster was created with (version unset, ignoreChanges)
+    expect(base.resources.get('digitalocean:index/kubernetesCluster:KubernetesCluster::cluster-cluster')!.options.ignoreChanges).toEqual(['version']);
+    expect(changes(base, await after({ kubernetesVersion: '1.35.9-do.0' }))).toEqual([]);
+    expect(changes(base, await after({ kubernetesVersion: '1.36.1-do.0' }))).toEqual(['cluster-cluster KubernetesCluster: update version (protected)']);
+    // resource_kubernetes_cluster.go:461-476, ForceNewIfChange when the new version is lower
+    expect(changes(base, await after({ kubernetesVersion: '1.35.8-do.1' }))).toEqual(['cluster-cluster KubernetesCluster: replace version (protected)']);
+  }, 60_000);
+
+  test('bucket and droneLogBucket would replace their buckets, which the protection refuses, rather than update a name DigitalOcean never renames', async () => {
+    // without replaceOnChanges the provider's Update renamed nothing (resource_spaces_bucket.go:271-306), while the
+    // state took the new name and the key a grant on a bucket that does not exist
+    expect(FORCE_NEW['digitalocean:index/spacesBucket:SpacesBucket']).not.toContain('name');
+    expect(changes(base, await after({ droneLogBucket: 'acme-drone-logs' }))).toEqual([
+      'drone-logs-bucket SpacesBucket: replace name (protected)', 'drone-logs-key SpacesKey: update grants',
+    ]);
+    // the log bucket's default name follows bucket's
+    expect(changes(base, await after({ bucket: 'acme-harbor-two' }))).toEqual([
+      'drone-logs-bucket SpacesBucket: replace name (protected)', 'drone-logs-key SpacesKey: update grants',
+      'spaces-bucket SpacesBucket: replace name (protected)', 'spaces-key SpacesKey: update grants',
+    ]);
+  }, 60_000);
+
+  test('droneLogRetentionDays updates the log bucket\'s lifecycle rules in place (resource_spaces_bucket.go:299)', async () => {
+    expect(changes(base, await after({ droneLogRetentionDays: '30' }))).toEqual(['drone-logs-bucket SpacesBucket: update lifecycleRules (protected)']);
+  }, 60_000);
+
+  test('region: the cluster, its VPC and the buckets would be replaced, which the protection refuses before a database migrates', async () => {
+    const run = await after({ region: 'ams3' });
+    expect(changes(base, run)).toEqual([
+      'cluster-cluster KubernetesCluster: replace region (protected)', 'cluster-vpc Vpc: replace region (protected)',
+      'drone-logs-bucket SpacesBucket: replace region (protected)',
+      // a region change migrates a database cluster (resource_database_cluster.go:474-480, Databases.Migrate)...
+      'postgres-cluster DatabaseCluster: update region (protected)',
+      'spaces-bucket SpacesBucket: replace region (protected)', 'valkey-cluster DatabaseCluster: update region (protected)',
+    ]);
+    // ...but each registers only with the VPC's id, which the refused replacement of the VPC never gives it
+    for (const db of ['postgres-cluster', 'valkey-cluster']) {
+      expect(run.resources.get(`digitalocean:index/databaseCluster:DatabaseCluster::${db}`)!.inputs.privateNetworkUuid).toBe('cluster-vpc-id');
+    }
+  }, 60_000);
+
+  test('containerRegistry true adds the registry and its credentials, replacing nothing', async () => {
+    const run = await after({ containerRegistry: 'true' });
+    expect(changes(base, run)).toEqual([
+      'registry-credentials ContainerRegistryDockerCredentials: create', 'registry-registry ContainerRegistry: create (protected)',
+    ]);
+    // and back off: the registry, images and all, would be deleted, which its protection refuses
+    expect(changes(run, base)).toEqual([
+      'registry-credentials ContainerRegistryDockerCredentials: delete', 'registry-registry ContainerRegistry: delete (protected)',
+    ]);
+    // a tier is changed in place (registry/resource_container_registry.go: only name and region are ForceNew)
+    expect(changes(run, await after({ containerRegistry: 'true', containerRegistryTier: 'professional' })))
+      .toEqual(['registry-registry ContainerRegistry: update subscriptionTierSlug (protected)']);
+  }, 60_000);
+
+  test('clusterName on a stack that created its cluster: the cluster, its VPC and both databases\' VPC would go, which the protection refuses', async () => {
+    const run = await after({ clusterName: 'existing' });
+    expect(changes(base, run)).toEqual([
+      'cluster-cluster KubernetesCluster: delete (protected)', 'cluster-vpc Vpc: delete (protected)',
+      'postgres-cluster DatabaseCluster: replace privateNetworkUuid (protected)', 'postgres-firewall DatabaseFirewall: update rules',
+      'valkey-cluster DatabaseCluster: replace privateNetworkUuid (protected)', 'valkey-firewall DatabaseFirewall: update rules',
+    ]);
+    // every Kubernetes object would move to the other cluster: a new clusterIdentifier replaces the provider, and with
+    // it each object (KubernetesCluster's provider), which each Namespace, protected, refuses
+    const provider = (r: ProgramRun) => r.resources.get('pulumi:providers:kubernetes::cluster-provider')!.inputs.clusterIdentifier;
+    expect([provider(base), provider(run)]).toEqual(['cluster-cluster-id', 'cluster-id(existing)']);
+    const namespaces = [...kubernetesObjects(run).values()].filter((r) => r.inputs.kind === 'Namespace');
+    // the charts' Namespaces are protected; ingress-nginx's and cert-manager's hold nothing the install does not make
+    // again (the certificates are in harbor and dockyard, beside their Ingresses)
+    expect(namespaces.map((n) => `${n.inputs.metadata.name}${n.options.protect ? ' (protected)' : ''}`).sort()).toEqual([
+      'cert-manager', 'dockyard (protected)', 'dockyard-builds (protected)', 'harbor (protected)', 'ingress-nginx',
+    ]);
+  }, 60_000);
+
+  test('ciEngine woodpecker on a Drone stack: the log bucket would go, which its protection refuses; Drone\'s database and user stay', async () => {
+    expect(changes(base, await after({ ciEngine: 'woodpecker' }))).toEqual([
+      'dns/drone DnsRecord: delete', 'dns/woodpecker DnsRecord: create', 'drone-logs-bucket SpacesBucket: delete (protected)', 'drone-logs-key SpacesKey: delete',
+      'postgres-db-drone DatabaseDb: delete', 'postgres-db-woodpecker DatabaseDb: create', 'postgres-user-drone DatabaseUser: delete', 'postgres-user-woodpecker DatabaseUser: create',
+    ]);
+    // deleted from the program, kept in DigitalOcean (retainOnDelete, checked for every run above)
+    expect(['postgres-db-drone', 'postgres-user-drone'].map((n) => [...base.resources.values()].find((r) => r.name === n)!.options.retainOnDelete)).toEqual([true, true]);
+  }, 60_000);
+
+  test('no infrastructure setting makes a generated credential anew, nor deletes a Namespace or changes a StatefulSet\'s immutable fields', async () => {
+    for (const config of [{ postgresSize: 'db-s-1vcpu-2gb' }, { region: 'ams3' }, { bucket: 'acme-harbor-two' }, { nodeSize: 's-4vcpu-8gb' }] as Record<string, string>[]) {
+      const run = await after(config);
+      expectGeneratedKept(run);
+      expect([config, kubernetesHazards(base, run)]).toEqual([config, []]);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,58 @@
+import { changes, exposures, kubernetesObjects, ProgramRun, renderedPlaceholders, runProgram, STACK } from './digitalocean/day-two';
+
+/**
+ * `pulumi preview` (and the preview `pulumi up` shows first) of a DigitalOcean stack after one setting changed, under
+ * Pulumi mocks in preview mode: every output of a resource is unknown, as for a resource still to be made. No setting's
+ * check may throw on, or refuse, an unknown value, nothing may be rendered from one as text, and the steps the preview
+ * shows for the DigitalOcean resources are those of the update (program-day-two-infra.test.ts).
+ */
+describe('a preview of the DigitalOcean program on day two', () => {
+  let base: ProgramRun;
+  const TOKENS = { imageMirrorPassword: 'mirror-password-preview', dockerHubToken: 'dckr_pat_preview-1', cloneToken: 'github_pat_preview-clone' };
+
+  beforeAll(async () => {
+    base = await runProgram({ ...STACK }, {}, true);
+  }, 60_000);
+
+  test.each([
+    ['postgresSize', { postgresSize: 'db-s-1vcpu-2gb' }, ['postgres-cluster DatabaseCluster: update size (protected)']],
+    ['valkeySize', { valkeySize: 'db-s-2vcpu-4gb' }, ['valkey-cluster DatabaseCluster: update size (protected)']],
+    ['nodeSize', { nodeSize: 's-4vcpu-8gb' }, ['cluster-cluster KubernetesCluster: replace nodePool (protected)']],
+    ['nodeCount', { nodeCount: '3' }, ['cluster-cluster KubernetesCluster: update nodePool (protected)']],
+    ['kubernetesVersion', { kubernetesVersion: '1.35.8-do.1' }, ['cluster-cluster KubernetesCluster: replace version (protected)']],
+    ['bucket', { bucket: 'acme-harbor-two' }, [
+      'drone-logs-bucket SpacesBucket: replace name (protected)', 'drone-logs-key SpacesKey: update grants',
+      'spaces-bucket SpacesBucket: replace name (protected)', 'spaces-key SpacesKey: update grants',
+    ]],
+    ['droneLogRetentionDays', { droneLogRetentionDays: '7' }, ['drone-logs-bucket SpacesBucket: update lifecycleRules (protected)']],
+    ['containerRegistry', { containerRegistry: 'true', containerRegistryTier: 'professional' }, [
+      'registry-credentials ContainerRegistryDockerCredentials: create', 'registry-registry ContainerRegistry: create (protected)',
+    ]],
+    // the existing cluster's VPC and id are read (an invoke answers in a preview too): known where the created
+    // cluster's were not
+    ['clusterName', { clusterName: 'existing' }, [
+      'cluster-cluster KubernetesCluster: delete (protected)', 'cluster-vpc Vpc: delete (protected)',
+      'postgres-cluster DatabaseCluster: replace privateNetworkUuid (protected)', 'postgres-firewall DatabaseFirewall: update rules',
+      'valkey-cluster DatabaseCluster: replace privateNetworkUuid (protected)', 'valkey-firewall DatabaseFirewall: update rules',
+    ]],
+    ['imageMirror on the Container Registry', {
+      containerRegistry: 'true', containerRegistryTier: 'professional', imageMirror: 'registry.digitalocean.com/acme-mirror',
+    }, ['registry-credentials ContainerRegistryDockerCredentials: create', 'registry-registry ContainerRegistry: create (protected)']],
+    ['imageMirrorUser', { imageMirror: 'registry.example.com/mirror', imageMirrorUser: 'puller' }, []],
+    ['dockerHubUser', { dockerHubUser: 'acmeci' }, []],
+    ['cloneUser', { cloneUser: 'acme-ci' }, []],
+    ['domain', { domain: 'example.org' }, ['dns/drone DnsRecord: replace domain', 'dns/harbor DnsRecord: replace domain']],
+    ['installIngress', { installIngress: 'false', dnsRecords: 'false' }, ['dns/drone DnsRecord: delete', 'dns/harbor DnsRecord: delete']],
+    ['teams', { teams: JSON.stringify([{ name: 'payments', repos: ['acme/payments-*'] }]) }, []],
+  ])('%s: the preview registers everything, renders no unknown, keeps every secret a secret', async (_key, config, expected) => {
+    const run = await runProgram({ ...STACK, ...config }, TOKENS, true);
+    expect(changes(base, run)).toEqual(expected);
+    expect(renderedPlaceholders(run)).toEqual([]);
+    expect([...kubernetesObjects(run)].filter(([, r]) => r.inputs.kind === 'Secret' && !r.secretInputs).map(([k]) => k)).toEqual([]);
+    expect(await exposures(run, Object.values(TOKENS))).toEqual([]);
+    // the database hosts stay unknown in the fields that hold them, not in the objects around them
+    const core = [...kubernetesObjects(run).values()].find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'harbor-core')!;
+    const env = Object.fromEntries(core.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+    expect([run.pulumi.isUnknown(env.POSTGRESQL_HOST.value), env.POSTGRESQL_PORT.value]).toEqual([true, '25060']);
+  }, 60_000);
+});
