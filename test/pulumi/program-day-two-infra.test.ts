@@ -103,6 +103,23 @@ describe('the DigitalOcean program on day two: infrastructure settings', () => {
       .toEqual(['registry-registry ContainerRegistry: update subscriptionTierSlug (protected)']);
   }, 60_000);
 
+  test('imageMirror on the Container Registry: the registry the stack made keeps its name if the mirror names it; another name is refused', async () => {
+    const registry = { containerRegistry: 'true', containerRegistryTier: 'professional' };
+    const made = await after(registry);
+    // the name Pulumi gave it (the mocks' auto-name), as `pulumi stack output registryHost` shows it
+    expect(await new Promise((resolve) => made.outputs.registryHost.apply(resolve))).toBe('registry.digitalocean.com/registry-registry-a1b2c3');
+    const mirrored = await after({ ...registry, imageMirror: 'registry.digitalocean.com/registry-registry-a1b2c3' });
+    // the state holds the inputs the provider checked, the auto-name among them, where the mocks see the program's
+    const recorded = made.resources.get('digitalocean:index/containerRegistry:ContainerRegistry::registry-registry')!;
+    expect(recorded.inputs.name).toBeUndefined();
+    recorded.inputs.name = 'registry-registry-a1b2c3';
+    expect(changes(made, mirrored)).toEqual([]);
+    // resource_container_registry.go:31, name ForceNew: a registry of another name would replace it, images and all
+    expect(changes(made, await after({ ...registry, imageMirror: 'registry.digitalocean.com/acme-mirror' }))).toEqual([
+      'registry-credentials ContainerRegistryDockerCredentials: replace registryName', 'registry-registry ContainerRegistry: replace name (protected)',
+    ]);
+  }, 60_000);
+
   test('clusterName on a stack that created its cluster: the cluster, its VPC and both databases\' VPC would go, which the protection refuses', async () => {
     const run = await after({ clusterName: 'existing' });
     expect(changes(base, run)).toEqual([

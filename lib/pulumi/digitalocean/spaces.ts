@@ -110,7 +110,7 @@ export class SpacesBucket extends pulumi.ComponentResource {
     // the bucket, which the protection then refuses: the provider's `name` is not ForceNew and its Update renames
     // nothing, so the change was an in-place update that left the old bucket in place under the new name in the state,
     // the key granted the new name and the apps pointed at a bucket that does not exist (terraform-provider-digitalocean
-    // v2.99.1 digitalocean/spaces/resource_spaces_bucket.go:35-39 `name` without ForceNew, :271-307 Update, :475 Read
+    // v2.99.1 digitalocean/spaces/resource_spaces_bucket.go:35-39 `name` without ForceNew, :271-306 Update, :475 Read
     // keeping the configured name, :267 the id set once, at creation)
     }, { parent: this, protect: protectsData(opts), replaceOnChanges: ['name'] });
 
