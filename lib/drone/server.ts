@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import {
-  checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
+  checkBoolean, checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
   Resources, Secret, SecretKey, SecretValue, ServiceExposure,
 } from '../core';
 import { checkMetrics, MetricsOptions, serviceMonitor } from '../core/metrics';
@@ -244,6 +244,19 @@ export interface DroneServerProps {
    */
   readonly cloneLogin?: DroneCloneLogin;
   /**
+   * Whether builds of public repositories get the forge login too (`DRONE_GIT_ALWAYS_AUTH`, harness v2.28.2
+   * `cmd/drone-server/config/config.go:95`, handed to the netrc service as its private mode by
+   * `cmd/drone-server/inject_service.go:93-100`). Drone sends a build a netrc only for a repository the forge calls
+   * private, or for every one in this mode (`service/netrc/netrc.go:53-58`); a forge whose every repository needs a
+   * log-in to clone (GitHub Enterprise Server in private mode, Gitea or Forgejo with `REQUIRE_SIGNIN_VIEW`, a GitLab
+   * behind a sign-in proxy) otherwise fails each public repository's clone with `could not read Username`. With it,
+   * every build of a public repository, a fork's pull request too, holds the netrc a private repository's builds hold:
+   * the `cloneLogin`, or else the OAuth token of the user who activated the repository (see `cloneLogin`).
+   *
+   * @default false
+   */
+  readonly authenticatePublicRepos?: boolean;
+  /**
    * Expose the web UI through an Ingress.
    *
    * @default - no Ingress
@@ -426,6 +439,10 @@ export class DroneServer extends Construct implements IDroneServer {
       checkRequiredObject('cloneLogin.password', password, passwordRule, SecretKey);
       env.value('DRONE_GIT_USERNAME', username);
       env.secret('DRONE_GIT_PASSWORD', password);
+    }
+    // rendered only when true: false is upstream's default, and a server without it renders as before
+    if (checkBoolean('authenticatePublicRepos', props.authenticatePublicRepos ?? false)) {
+      env.value('DRONE_GIT_ALWAYS_AUTH', 'true');
     }
     if (props.admin !== undefined) {
       if (!ACCOUNT.test(props.admin)) {

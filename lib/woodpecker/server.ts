@@ -229,6 +229,18 @@ export interface WoodpeckerServerSettings {
    */
   readonly repoOwners?: string[];
   /**
+   * Whether pipelines of public repositories clone with the forge login too (`WOODPECKER_AUTHENTICATE_PUBLIC_REPOS`,
+   * v3.17.0 `cmd/server/flags.go:178-182`). Woodpecker hands the clone step a netrc only for a repository the forge
+   * calls private, or for every one with this set (`server/pipeline/items.go:140-144`); a forge whose every
+   * repository needs a log-in to clone (GitHub Enterprise Server in private mode, Gitea or Forgejo with
+   * `REQUIRE_SIGNIN_VIEW`, a GitLab behind a sign-in proxy) otherwise fails each public repository's clone with
+   * `could not read Username`. With it, the trusted clone plugin of a public repository's pipeline, a pull request's
+   * too, holds the token of the user who activated it, as a private repository's does.
+   *
+   * @default false
+   */
+  readonly authenticatePublicRepos?: boolean;
+  /**
    * How users and git provider webhooks reach the server: `ServiceExposure.ingress(...)` or
    * `ServiceExposure.httpRoute(...)`, for `host` (without its port) and every path, to the Service's port 8000.
    * The server's NetworkPolicy admits the ingress controller's namespace or the Gateway's pods to port 8000 only;
@@ -390,6 +402,10 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       env.value('WOODPECKER_ORGS', props.orgs.join(','));
     }
     env.value('WOODPECKER_OPEN', String(checkBoolean('open', props.open ?? false)));
+    // rendered only when true: false is upstream's default, and a server without it renders as before
+    if (checkBoolean('authenticatePublicRepos', props.authenticatePublicRepos ?? false)) {
+      env.value('WOODPECKER_AUTHENTICATE_PUBLIC_REPOS', 'true');
+    }
     if (props.sessionHours !== undefined) {
       env.value('WOODPECKER_SESSION_EXPIRES', sessionDuration('sessionHours', props.sessionHours));
     }

@@ -83,7 +83,7 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
  */
 const SERVER_SETTINGS: Readonly<Record<keyof WoodpeckerServerSettings, true>> = {
   host: true, protocol: true, gitProvider: true, database: true, namespace: true, admins: true, orgs: true, open: true,
-  repoOwners: true, exposure: true, ingress: true, trustBundle: true,
+  repoOwners: true, authenticatePublicRepos: true, exposure: true, ingress: true, trustBundle: true,
 };
 
 /** Every build namespace setting, which `WoodpeckerCiProps` takes and hands on as is (`passOn`); typed like `SERVER_SETTINGS`. */

@@ -16,7 +16,7 @@ function serverSettings(chart: ReturnType<typeof testChart>): Required<Woodpecke
       clientId: 'abc123', clientSecret: Secret.fromSecretName(chart, 'OAuth', 'woodpecker-oauth', { namespace: 'ci' }).key('client-secret'),
     }),
     database: postgres.addDatabase('woodpecker'),
-    admins: ['alice'], orgs: ['acme'], open: true, repoOwners: ['acme'],
+    admins: ['alice'], orgs: ['acme'], open: true, repoOwners: ['acme'], authenticatePublicRepos: true,
     exposure: ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') }),
     // set apart: the server refuses it together with exposure (one of the two is passed at a time below)
     ingress: { className: 'traefik' },

@@ -1,0 +1,235 @@
+// Forges other than github.com, on both engines: where each engine sends a user's browser to log in, where it
+// exchanges the code, and which callback it asks the forge to return to, read from the rendered environment the way
+// the engines read it; and which builds clone with the forge login (`authenticatePublicRepos`).
+//
+// Upstream: harness/harness v2.28.2 (Drone) with drone/go-login v1.1.0 (its go.mod), woodpecker-ci/woodpecker
+// v3.17.0, each function below citing the lines it transcribes.
+import { CiEngineKind, GitProvider, IngressTls, Secret, ServiceExposure } from '../../lib';
+import { ciEngineFacts } from '../../apps/shared/ci-engine';
+import { droneServer } from '../drone/fixtures';
+import { netrcLogin } from '../drone/upstream';
+import { woodpeckerCi, woodpeckerServer } from '../woodpecker/fixtures';
+import { literalEnv } from '../woodpecker/upstream';
+import { container, envOf, find, synth, testChart, thrown } from '../util';
+
+/** Where an engine sends the browser (`authorize`), exchanges the code (`token`), and the callback it names (`redirect`). */
+interface OAuthFlow {
+  readonly authorize: string;
+  readonly token: string;
+  /** undefined: the engine names none, and the forge returns to the callback registered with the app */
+  readonly redirect: string | undefined;
+}
+
+const trimSlash = (url: string) => url.replace(/\/$/, '');
+
+/**
+ * Drone's log-in, from its env:
+ * - the provider: the first of Bitbucket, GitHub (by client ID), Gitea (by server), GitLab (by client ID)
+ *   (`cmd/drone-server/inject_login.go:42-58`);
+ * - `Server.Addr`: `DRONE_SERVER_PROTO://` and the host lower-cased without a scheme (`config/config.go:523-536`);
+ * - Bitbucket: bitbucket.org's endpoints, callback `<addr>/login` (inject_login.go:66-76; go-login
+ *   `login/bitbucket/bitbucket.go:17-18`);
+ * - GitHub: `<server>/login/oauth/...` with the server's trailing "/" trimmed, and no callback (inject_login.go:79-92;
+ *   go-login `login/github/github.go:33-53`);
+ * - Gitea: `<server>/login/oauth/...`, callback `DRONE_GITEA_REDIRECT_URL` or `<addr>/login` (inject_login.go:115-133;
+ *   go-login `login/gitea/gitea.go:34-54`);
+ * - GitLab: `<server>/oauth/...` (server default https://gitlab.com, `config.go:390`), callback `<addr>/login`
+ *   (inject_login.go:136-148; go-login `login/gitlab/gitlab.go:31-50`).
+ */
+function droneOAuth(env: Record<string, string>): OAuthFlow {
+  const addr = `${env.DRONE_SERVER_PROTO}://${env.DRONE_SERVER_HOST.toLowerCase().replace(/^https?:\/\//, '')}`;
+  if (env.DRONE_BITBUCKET_CLIENT_ID) {
+    return { authorize: 'https://bitbucket.org/site/oauth2/authorize', token: 'https://bitbucket.org/site/oauth2/access_token', redirect: `${addr}/login` };
+  }
+  if (env.DRONE_GITHUB_CLIENT_ID) {
+    const server = trimSlash(env.DRONE_GITHUB_SERVER ?? 'https://github.com');
+    return { authorize: `${server}/login/oauth/authorize`, token: `${server}/login/oauth/access_token`, redirect: undefined };
+  }
+  if (env.DRONE_GITEA_SERVER) {
+    const server = trimSlash(env.DRONE_GITEA_SERVER);
+    return { authorize: `${server}/login/oauth/authorize`, token: `${server}/login/oauth/access_token`, redirect: env.DRONE_GITEA_REDIRECT_URL || `${addr}/login` };
+  }
+  if (env.DRONE_GITLAB_CLIENT_ID) {
+    const server = trimSlash(env.DRONE_GITLAB_SERVER ?? 'https://gitlab.com');
+    return { authorize: `${server}/oauth/authorize`, token: `${server}/oauth/token`, redirect: `${addr}/login` };
+  }
+  throw new Error('main: source code management system not configured');
+}
+
+/**
+ * Woodpecker's log-in, from its env:
+ * - the forge: the first of GitHub, GitLab, Gitea, Bitbucket that is "true", its URL the first non-empty of the
+ *   forge URL variables, used as given, else the forge's default (`server/services/setup.go:119-176`,
+ *   `cmd/server/flags.go:478-482`); Bitbucket Cloud's is always https://bitbucket.org
+ *   (`server/forge/bitbucket/bitbucket.go:42-43,64-72`);
+ * - the callback: `WOODPECKER_HOST` without a trailing "/", then `/authorize` (`cmd/server/setup.go:246-253`);
+ * - the endpoints: GitHub `<url>/login/oauth/...` (`server/forge/github/github.go:488-502`), GitLab `<url>/oauth/...`
+ *   (`server/forge/gitlab/gitlab.go:92-107`), Gitea `<url>/login/oauth/...` (`server/forge/gitea/gitea.go:44-45,92-105`),
+ *   Bitbucket `<url>/site/oauth2/...` (`server/forge/bitbucket/bitbucket.go:529-540`); no forge OAuth host is set
+ *   (`WOODPECKER_EXPERT_FORGE_OAUTH_HOST`), so the browser goes to the URL itself.
+ */
+function woodpeckerOAuth(env: Record<string, string>): OAuthFlow {
+  const url = ['WOODPECKER_FORGE_URL', 'WOODPECKER_GITHUB_URL', 'WOODPECKER_GITLAB_URL', 'WOODPECKER_GITEA_URL', 'WOODPECKER_FORGEJO_URL',
+    'WOODPECKER_BITBUCKET_URL'].map((name) => env[name]).find((v) => v !== undefined && v !== '') ?? '';
+  const redirect = `${trimSlash(env.WOODPECKER_HOST)}/authorize`;
+  if (env.WOODPECKER_GITHUB === 'true') {
+    const base = url || 'https://github.com';
+    return { authorize: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token`, redirect };
+  }
+  if (env.WOODPECKER_GITLAB === 'true') {
+    const base = url || 'https://gitlab.com';
+    return { authorize: `${base}/oauth/authorize`, token: `${base}/oauth/token`, redirect };
+  }
+  if (env.WOODPECKER_GITEA === 'true') {
+    const base = url || 'https://try.gitea.com';
+    return { authorize: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token`, redirect };
+  }
+  if (env.WOODPECKER_BITBUCKET === 'true') {
+    return { authorize: 'https://bitbucket.org/site/oauth2/authorize', token: 'https://bitbucket.org/site/oauth2/access_token', redirect };
+  }
+  throw new Error('forge not configured');
+}
+
+type ProviderOf = (clientSecret: ReturnType<ReturnType<typeof Secret.fromSecretName>['key']>) => GitProvider;
+
+/** Self-hosted forges as users give them (a trailing "/", a path prefix, a port), and the base URL each is served at. */
+const FORGES: [string, ProviderOf, string][] = [
+  ['GitLab under a path prefix', (clientSecret) => GitProvider.gitlab({ clientId: 'id', clientSecret, server: 'https://example.com/gitlab/' }), 'https://example.com/gitlab'],
+  ['GitLab on port 8443', (clientSecret) => GitProvider.gitlab({ clientId: 'id', clientSecret, server: 'https://gitlab.acme.dev:8443' }), 'https://gitlab.acme.dev:8443'],
+  ['Gitea (or Forgejo) under a path on port 3000', (clientSecret) => GitProvider.gitea({ clientId: 'id', clientSecret, server: 'https://git.acme.dev:3000/forge/' }),
+    'https://git.acme.dev:3000/forge'],
+  ['GitHub Enterprise Server', (clientSecret) => GitProvider.github({ clientId: 'id', clientSecret, server: 'https://github.acme.corp/' }), 'https://github.acme.corp'],
+  ['Bitbucket Cloud', (clientSecret) => GitProvider.bitbucketCloud({ clientId: 'id', clientSecret }), 'https://bitbucket.org'],
+];
+
+/** The endpoints a forge at `base` serves (GitLab's under /oauth, Bitbucket's under /site/oauth2, the others' under /login/oauth). */
+function forgeEndpoints(name: string, base: string): { authorize: string; token: string } {
+  if (name.startsWith('GitLab')) {
+    return { authorize: `${base}/oauth/authorize`, token: `${base}/oauth/token` };
+  }
+  if (name.startsWith('Bitbucket')) {
+    return { authorize: `${base}/site/oauth2/authorize`, token: `${base}/site/oauth2/access_token` };
+  }
+  return { authorize: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token` };
+}
+
+describe('log-in through a self-hosted forge reaches the forge\'s own endpoints and returns to the callback the README names', () => {
+  test.each(FORGES)('Drone, %s', (name, provider, base) => {
+    const chart = testChart('ci');
+    droneServer(chart, { host: 'ci.acme.dev', gitProvider: provider(Secret.fromSecretName(chart, 'Forge', 'drone-oauth').key('client-secret')) });
+    const flow = droneOAuth(literalEnv(container(find(synth(chart), 'Deployment', 'drone'))));
+    expect({ authorize: flow.authorize, token: flow.token }).toEqual(forgeEndpoints(name, base));
+    // GitHub is sent no callback and returns to the one registered with the app; every other forge is told this one,
+    // which must be the one registered
+    const callback = `https://ci.acme.dev${ciEngineFacts(CiEngineKind.DRONE).oauthCallbackPath}`;
+    expect(flow.redirect).toBe(name.startsWith('GitHub') ? undefined : callback);
+  });
+
+  test.each(FORGES)('Woodpecker, %s', (name, provider, base) => {
+    const chart = testChart('ci');
+    woodpeckerServer(chart, { host: 'ci.acme.dev', gitProvider: provider(Secret.fromSecretName(chart, 'Forge', 'woodpecker-oauth').key('client-secret')) });
+    const flow = woodpeckerOAuth(literalEnv(container(find(synth(chart), 'Deployment', 'woodpecker'))));
+    expect({ authorize: flow.authorize, token: flow.token }).toEqual(forgeEndpoints(name, base));
+    expect(flow.redirect).toBe(`https://ci.acme.dev${ciEngineFacts(CiEngineKind.WOODPECKER).oauthCallbackPath}`);
+  });
+});
+
+/**
+ * Whether Woodpecker hands a pipeline's clone the forge login: for a repository the forge calls private, or for
+ * every one with `WOODPECKER_AUTHENTICATE_PUBLIC_REPOS` (`server/pipeline/items.go:140-144`), a boolean flag
+ * (`cmd/server/flags.go:178-182`; urfave/cli v3.10.1 parses it with `strconv.ParseBool`).
+ */
+function woodpeckerClonesWithLogin(env: Record<string, string>, repo: { private: boolean }): boolean {
+  const flag = env.WOODPECKER_AUTHENTICATE_PUBLIC_REPOS;
+  return repo.private || (flag !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(flag));
+}
+
+describe('authenticatePublicRepos: a forge on which every clone needs a log-in (private mode, sign-in required)', () => {
+  test('Drone: public repositories\' builds get no netrc by default, and the forge login with it', () => {
+    const plain = testChart('ci');
+    droneServer(plain);
+    expect(netrcLogin(envOf(container(find(synth(plain), 'Deployment', 'drone'))), { private: false })).toBe('none');
+    const off = testChart('ci');
+    droneServer(off, { authenticatePublicRepos: false });
+    expect(synth(off)).toEqual(synth(plain));
+
+    const chart = testChart('ci');
+    droneServer(chart, { authenticatePublicRepos: true });
+    const env = envOf(container(find(synth(chart), 'Deployment', 'drone')));
+    expect(env.DRONE_GIT_ALWAYS_AUTH.value).toBe('true');
+    expect(netrcLogin(env, { private: false })).toBe('activating user');
+    const login = testChart('ci');
+    const password = Secret.fromSecretName(login, 'CloneToken', 'drone-clone-login').key('token');
+    droneServer(login, { authenticatePublicRepos: true, cloneLogin: { username: 'acme-ci', password } });
+    expect(netrcLogin(envOf(container(find(synth(login), 'Deployment', 'drone'))), { private: false })).toBe('clone login');
+  });
+
+  test('Woodpecker: public repositories clone without the login by default, and with it when set, through WoodpeckerCi too', () => {
+    const plain = testChart('ci');
+    woodpeckerServer(plain);
+    const plainEnv = literalEnv(container(find(synth(plain), 'Deployment', 'woodpecker')));
+    expect(woodpeckerClonesWithLogin(plainEnv, { private: false })).toBe(false);
+    expect(woodpeckerClonesWithLogin(plainEnv, { private: true })).toBe(true);
+    const off = testChart('ci');
+    woodpeckerServer(off, { authenticatePublicRepos: false });
+    expect(synth(off)).toEqual(synth(plain));
+
+    const chart = testChart('ci');
+    woodpeckerCi(chart, { authenticatePublicRepos: true });
+    expect(woodpeckerClonesWithLogin(literalEnv(container(find(synth(chart), 'Deployment', 'woodpecker'))), { private: false })).toBe(true);
+  });
+
+  test.each([
+    ['Drone', (chart: ReturnType<typeof testChart>) => droneServer(chart, { authenticatePublicRepos: 'yes' as any })],
+    ['Woodpecker', (chart: ReturnType<typeof testChart>) => woodpeckerServer(chart, { authenticatePublicRepos: 'yes' as any })],
+  ])('%s refuses a value that is not a boolean', (_engine, make) => {
+    expect(thrown(() => make(testChart('ci'))).message).toBe('invalid authenticatePublicRepos "yes": must be true or false');
+  });
+});
+
+/**
+ * The URL each engine registers as a repository's webhook at the forge: Drone `<proxy addr>/hook`, the proxy address
+ * defaulting to `DRONE_SERVER_PROTO://DRONE_SERVER_HOST` (harness v2.28.2 `service/hook/hook.go:53-55`,
+ * `cmd/drone-server/inject_service.go:88`, `config/config.go:538-547`); Woodpecker `<WOODPECKER_HOST>/api/hook?...`
+ * unless `WOODPECKER_EXPERT_WEBHOOK_HOST` is set (v3.17.0 `server/api/repo.go:173-177`, `cmd/server/setup.go:246-252`).
+ */
+function webhookUrl(engine: CiEngineKind, env: Record<string, string>): URL {
+  if (engine === CiEngineKind.DRONE) {
+    const host = (env.DRONE_SERVER_PROXY_HOST ?? env.DRONE_SERVER_HOST).toLowerCase().replace(/^https?:\/\//, '');
+    return new URL(`${env.DRONE_SERVER_PROXY_PROTO ?? env.DRONE_SERVER_PROTO}://${host}/hook`);
+  }
+  return new URL(`${env.WOODPECKER_EXPERT_WEBHOOK_HOST ?? trimSlash(env.WOODPECKER_HOST)}/api/hook?access_token=x`);
+}
+
+describe('the webhook URL the forge is told is served by the exposure, to the server', () => {
+  test.each([
+    [CiEngineKind.DRONE, 'ci.acme.dev'], [CiEngineKind.DRONE, 'ci.acme.dev:8443'],
+    [CiEngineKind.WOODPECKER, 'ci.acme.dev'], [CiEngineKind.WOODPECKER, 'ci.acme.dev:8443'],
+  ])('%s at %s', (engine, host) => {
+    const chart = testChart('ci');
+    const exposure = ServiceExposure.ingress({ className: 'nginx', tls: IngressTls.certManager('letsencrypt') });
+    const gitProvider = GitProvider.gitea({ clientId: 'id', clientSecret: Secret.fromSecretName(chart, 'Forge', 'oauth').key('client-secret'), server: 'https://git.acme.dev' });
+    const name = engine === CiEngineKind.DRONE ? 'drone' : 'woodpecker';
+    if (engine === CiEngineKind.DRONE) {
+      droneServer(chart, { host, gitProvider, exposure });
+    } else {
+      woodpeckerServer(chart, { host, gitProvider, exposure });
+    }
+    const objects = synth(chart);
+    const hook = webhookUrl(engine, literalEnv(container(find(objects, 'Deployment', name))));
+    expect(hook.protocol).toBe('https:');
+    const ingress = find(objects, 'Ingress', name);
+    const rule = ingress.spec.rules.find((r: any) => r.host === hook.hostname);
+    expect(rule).toBeDefined();
+    expect(ingress.spec.tls.flatMap((t: any) => t.hosts)).toContain(hook.hostname);
+    const path = rule.http.paths.find((p: any) => p.pathType === 'Prefix' && hook.pathname.startsWith(p.path));
+    expect(path.backend.service.name).toBe(name);
+    // the Service's port the rule names reaches the server's HTTP port, which its NetworkPolicy admits from the controller
+    const service = find(objects, 'Service', name);
+    const port = service.spec.ports.find((p: any) => p.name === path.backend.service.port.name || p.port === path.backend.service.port.number);
+    const policy = find(objects, 'NetworkPolicy', name);
+    const admitted = policy.spec.ingress.filter((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx'));
+    expect(admitted.flatMap((r: any) => r.ports.map((p: any) => p.port))).toContain(port.targetPort === 'http' ? container(find(objects, 'Deployment', name)).ports
+      .find((p: any) => p.name === 'http').containerPort : port.targetPort);
+  });
+});
