@@ -11,7 +11,8 @@ import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
-  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, DRONE_ORGANIZATION_RULE, gitAccountRules, GitProviderKind,
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkGitServerCidrs, checkOrganization, DRONE_ORGANIZATION_RULE, GIT_SERVER_CIDRS_RULE,
+  gitAccountRules, GitProviderKind, GitServerEgress,
 } from '../shared/git-provider';
 
 export { GitProviderKind };
@@ -31,6 +32,14 @@ export interface DefaultStackConfig {
    * self-managed GitLab, optional; a Gitea server, required; never for Bitbucket Cloud.
    */
   readonly gitServer?: string;
+  /**
+   * Where build pods reach a self-hosted git server at a private address (`DOCKYARD_GIT_SERVER_CIDRS`): its
+   * addresses, on `gitServer`'s port. The build pods' internet rule leaves out the private ranges, so without them
+   * every clone from such a server times out.
+   *
+   * @default - none: build pods reach the git server only at a public address (or through the ingress controller)
+   */
+  readonly gitServerEgress?: GitServerEgress;
   /** The OAuth client ID; the client secret goes in the Secret `drone-oauth` (`DOCKYARD_GIT_CLIENT_ID`). */
   readonly gitClientId: string;
   /** The organisation whose members may log in and whose repositories are synced (`DOCKYARD_ORG`). */
@@ -172,6 +181,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'DOCKYARD_GIT_SERVER', default: 'the public service (none for `gitea`)', meaning: 'base URL of a self-hosted provider',
     allowed: 'github (GitHub Enterprise) and gitlab (self-managed): optional; gitea: required; bitbucket (Cloud only): must be unset. ' +
       `Set, ${VALIDATION_RULES.httpsBaseUrl}; a trailing "/" is dropped; the base URL, not an API root: for github not ending in /api/v3, which the CI engines append, for gitlab not in /api/v4`,
+  },
+  {
+    name: 'DOCKYARD_GIT_SERVER_CIDRS', default: 'none: build pods reach the git server at a public address only (or through the ingress controller on 443)',
+    meaning: 'addresses of a self-hosted git server at a private address (a company network, a VPN, the cluster), which every build namespace may then ' +
+      'reach on the port of DOCKYARD_GIT_SERVER (443 unless it names one), where its clone URLs point; without them every clone from such a server ' +
+      'times out (see [Self-hosted forges](#self-hosted-forges))',
+    allowed: GIT_SERVER_CIDRS_RULE,
   },
   {
     name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`, or `woodpecker-oauth` with Woodpecker)',
@@ -461,12 +477,15 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     }
     invalid('DOCKYARD_HARBOR_HOST', harborHost, `is the CI server's host (DOCKYARD_HOST) too; must be ${HARBOR_HOST}`);
   }
+  const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER');
   return {
     ci,
     host,
     harborHost,
     gitProvider: provider,
-    gitServer: checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER'),
+    gitServer,
+    gitServerEgress: env.DOCKYARD_GIT_SERVER_CIDRS === undefined ? undefined
+      : checkGitServerCidrs('DOCKYARD_GIT_SERVER_CIDRS', env.DOCKYARD_GIT_SERVER_CIDRS, gitServer, 'DOCKYARD_GIT_SERVER'),
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
     organization: checkOrganization('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, ci),
     admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),

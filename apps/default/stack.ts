@@ -90,6 +90,12 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     buildEgress: config.apiServer ? { apiServerCidrs: [config.apiServer.cidr] } : undefined,
   });
 
+  // a self-hosted git server at a private address lies outside every build's internet rule: each clone goes there
+  if (config.gitServerEgress) {
+    const { cidrs, port } = config.gitServerEgress;
+    cidrs.forEach((cidr) => ci.allowBuildEgress(NetworkPeer.ipBlock(cidr), [port]));
+  }
+
   // the example app: its deploy pipeline runs migrations and rolls out, and nobody ever sees its credentials
   const repo = `${config.organization}/demo`;
   const demoDb = postgres.addDatabase('demo', { connectionLimit: 20 });

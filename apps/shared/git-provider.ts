@@ -1,7 +1,9 @@
 import {
   CiEngineKind, checkGitAccount, checkGitHubServer, checkGitLabServer, checkHttpsBaseUrl, checkOAuthClientId, checkOneOf, describeValue, GitAccountRole, gitAccountRule, GitProvider,
-  invalid, missing, SecretKey,
+  invalid, missing, SecretKey, ValidationError,
 } from '../../lib';
+import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
+import { Cidr, formatCidr, parseCidr } from '../../lib/core/network';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
 export enum GitProviderKind {
@@ -125,4 +127,58 @@ export function droneFilters(organization: string, admin: string, prop = 'organi
   checkDroneOrganization(prop, organization);
   const userFilter = organization.toLowerCase() === admin.toLowerCase() ? [organization] : [organization, admin];
   return { userFilter, repositoryFilter: [organization] };
+}
+
+/** What the git server's addresses (`DOCKYARD_GIT_SERVER_CIDRS`) may be, as its refusals and the README say it. */
+export const GIT_SERVER_CIDRS_RULE = 'comma-separated CIDRs such as "10.20.0.15/32" or "10.20.0.0/28,fd00:20::/120", each an IPv4 or IPv6 ' +
+  'address in plain notation and a prefix length with no address bits set after it, listed once, not the whole address space and clear of the ' +
+  'unspecified, loopback, link-local, multicast and cloud metadata and host addresses; only with DOCKYARD_GIT_SERVER set';
+
+/** Where build pods reach a self-hosted git server that the internet rule leaves out: its addresses, on its port. */
+export interface GitServerEgress {
+  /** The server's addresses, in canonical form (`formatCidr`). */
+  readonly cidrs: readonly string[];
+  /** The port of the server's base URL: its clone URLs' port, 443 unless the URL names one. */
+  readonly port: number;
+}
+
+/**
+ * Check the addresses of a self-hosted git server (`prop`, comma-separated CIDRs) that build pods must reach to clone,
+ * and pair them with the port of `gitServer`. The build pods' internet rule leaves out the private ranges
+ * (`baseEgressRules`), so a server at a private address is reached only through such a rule; the ranges no endpoint
+ * lies in (`nonEndpointRangeOf`: loopback, link-local and the clouds' metadata endpoints) are refused, as an address
+ * there would open them to every build.
+ *
+ * @param serverProp the setting of the server's URL, named when it is unset
+ */
+export function checkGitServerCidrs(prop: string, value: string, gitServer: string | undefined, serverProp: string): GitServerEgress {
+  const refuse = (why: string): never => invalid(prop, value, `${why}must be ${GIT_SERVER_CIDRS_RULE}`);
+  if (gitServer === undefined) {
+    refuse(`is set without ${serverProp} (the public services are reached through the internet already); `);
+  }
+  const cidrs = value.split(',').map((text) => {
+    let cidr: Cidr;
+    try {
+      cidr = parseCidr(prop, text);
+    } catch (e) {
+      if (e instanceof ValidationError) {
+        return refuse(`${describeValue(text)} is no CIDR; `);
+      }
+      throw e;
+    }
+    if (cidr.prefix === 0) {
+      refuse(`${describeValue(text)} is the whole address space; `);
+    }
+    const range = nonEndpointRangeOf(cidr);
+    if (range !== undefined) {
+      refuse(`${describeValue(text)} overlaps ${range}; `);
+    }
+    return formatCidr(cidr);
+  });
+  const twice = cidrs.find((c, i) => cidrs.indexOf(c) !== i);
+  if (twice !== undefined) {
+    refuse(`lists ${describeValue(twice)} twice; `);
+  }
+  const port = new URL(gitServer!).port;
+  return { cidrs, port: port === '' ? 443 : Number(port) };
 }

@@ -417,7 +417,7 @@ describe('default stack configuration', () => {
 
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
-      'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
+      'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_SERVER_CIDRS', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
       'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_PASSWORD',
       'DOCKYARD_DOCKERHUB_USER', 'DOCKYARD_DOCKERHUB_TOKEN', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE',
       'DOCKYARD_API_SERVER', 'DOCKYARD_IMAGE_DIGESTS', 'DOCKYARD_CA_BUNDLE', 'DOCKYARD_CLONE_USER', 'DOCKYARD_CLONE_TOKEN', 'DOCKYARD_FINISHED_JOBS',
@@ -678,3 +678,33 @@ function spelledOut(address: string): string {
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
   return groups.map((g) => g.padStart(4, '0')).join(':');
 }
+
+describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
+  const allowed = CONFIG_VARIABLES.find((v) => v.name === 'DOCKYARD_GIT_SERVER_CIDRS')!.allowed;
+  const gitlab = { DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: 'https://code.acme.dev:8443/gitlab' };
+
+  test('takes the server\'s addresses in canonical form, on the port of DOCKYARD_GIT_SERVER, 443 unless it names one', () => {
+    expect(loadConfig({ ...gitlab, DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32,fd00:0020::/120' }).gitServerEgress)
+      .toEqual({ cidrs: ['10.20.0.15/32', 'fd00:20::/120'], port: 8443 });
+    expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: 'https://git.acme.dev', DOCKYARD_GIT_SERVER_CIDRS: '192.168.4.0/28' })
+      .gitServerEgress).toEqual({ cidrs: ['192.168.4.0/28'], port: 443 });
+    expect(loadConfig(gitlab).gitServerEgress).toBeUndefined();
+  });
+
+  test.each([
+    ['no CIDR', '10.20.0.15', '"10.20.0.15" is no CIDR; '],
+    ['address bits after the prefix', '10.20.0.15/24', '"10.20.0.15/24" is no CIDR; '],
+    ['an empty entry', '10.20.0.15/32,', '"" is no CIDR; '],
+    ['the whole address space', '0.0.0.0/0', '"0.0.0.0/0" is the whole address space; '],
+    ['the metadata endpoint', '169.254.169.254/32', '"169.254.169.254/32" overlaps 169.254.0.0/16; '],
+    ['a block holding loopback', '126.0.0.0/7', '"126.0.0.0/7" overlaps 127.0.0.0/8; '],
+    ['an address twice', '10.20.0.15/32,10.20.0.15/32', 'lists "10.20.0.15/32" twice; '],
+  ])('refuses %s, in one line naming the variable and its whole value', (_what, value, why) => {
+    expect(failure({ ...gitlab, DOCKYARD_GIT_SERVER_CIDRS: value })).toBe(`invalid DOCKYARD_GIT_SERVER_CIDRS ${JSON.stringify(value)}: ${why}must be ${allowed}`);
+  });
+
+  test('refuses addresses without DOCKYARD_GIT_SERVER: the public services are on the internet', () => {
+    expect(failure({ DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32' })).toBe('invalid DOCKYARD_GIT_SERVER_CIDRS "10.20.0.15/32": is set without ' +
+      `DOCKYARD_GIT_SERVER (the public services are reached through the internet already); must be ${allowed}`);
+  });
+});

@@ -11,6 +11,10 @@ import { netrcLogin } from '../drone/upstream';
 import { woodpeckerCi, woodpeckerServer } from '../woodpecker/fixtures';
 import { literalEnv } from '../woodpecker/upstream';
 import { container, envOf, find, synth, testChart, thrown } from '../util';
+import { loadConfig } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
+import { synthStack } from '../stacks';
+import { egressAdmits, Endpoint } from '../team/network-model';
 
 /** Where an engine sends the browser (`authorize`), exchanges the code (`token`), and the callback it names (`redirect`). */
 interface OAuthFlow {
@@ -231,5 +235,29 @@ describe('the webhook URL the forge is told is served by the exposure, to the se
     const admitted = policy.spec.ingress.filter((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx'));
     expect(admitted.flatMap((r: any) => r.ports.map((p: any) => p.port))).toContain(port.targetPort === 'http' ? container(find(objects, 'Deployment', name)).ports
       .find((p: any) => p.name === 'http').containerPort : port.targetPort);
+  });
+});
+
+describe('the default stack\'s builds reach a self-hosted git server at a private address only where DOCKYARD_GIT_SERVER_CIDRS says', () => {
+  // a GitLab on a company network, served on 8443: the clone step fetches its clone URL from a build pod
+  const env = { DOCKYARD_GIT_PROVIDER: 'gitlab', DOCKYARD_GIT_SERVER: 'https://code.acme.dev:8443/gitlab' };
+  const forge: Endpoint = { ip: '10.20.0.15' };
+  const clonePod = (namespace: string): Endpoint => ({ namespace, podLabels: { 'io.drone': 'x' }, ip: '10.244.3.7' });
+  const buildNamespaces = (objects: any[]) => objects.filter((o) => o.kind === 'Namespace' && /-(builds|publish|deploy)$/.test(o.metadata.name))
+    .map((o) => o.metadata.name);
+
+  test.each(['drone', 'woodpecker'])('%s', (ci) => {
+    const without = synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_CI: ci }))).objects;
+    const objects = synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_CI: ci, DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32' }))).objects;
+    const namespaces = buildNamespaces(objects);
+    expect(namespaces.sort()).toEqual(['dockyard-builds', 'dockyard-deploy', 'dockyard-publish']);
+    for (const ns of namespaces) {
+      // the private address is outside the internet rule: without the variable every clone times out
+      expect([ns, egressAdmits(without, clonePod(ns), forge, 8443)]).toEqual([ns, false]);
+      expect([ns, egressAdmits(objects, clonePod(ns), forge, 8443)]).toEqual([ns, true]);
+      // only the server, and only on its port
+      expect([ns, egressAdmits(objects, clonePod(ns), forge, 22)]).toEqual([ns, false]);
+      expect([ns, egressAdmits(objects, clonePod(ns), { ip: '10.20.0.16' }, 8443)]).toEqual([ns, false]);
+    }
   });
 });
