@@ -40,6 +40,13 @@ export interface DefaultStackConfig {
    * @default - none: build pods reach the git server only at a public address (or through the ingress controller)
    */
   readonly gitServerEgress?: GitServerEgress;
+  /**
+   * Whether public repositories' builds clone with the forge login too (`DOCKYARD_GIT_AUTH_PUBLIC_REPOS`): for a forge
+   * whose every clone needs a log-in (`DroneServerProps.authenticatePublicRepos`, `WoodpeckerServerSettings.authenticatePublicRepos`).
+   *
+   * @default false
+   */
+  readonly gitAuthPublicRepos?: boolean;
   /** The OAuth client ID; the client secret goes in the Secret `drone-oauth` (`DOCKYARD_GIT_CLIENT_ID`). */
   readonly gitClientId: string;
   /** The organisation whose members may log in and whose repositories are synced (`DOCKYARD_ORG`). */
@@ -150,6 +157,7 @@ export interface ConfigVariable {
 }
 
 const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDATION_RULES;
+const GIT_AUTH_PUBLIC_REPOS = 'true or false';
 const FINISHED_JOBS = '"keep", or a whole number of seconds from 0 to 2147483647';
 /**
  * The CI server's and Harbor's hosts: an Ingress rule's host, which may not be an IP address (Kubernetes
@@ -188,6 +196,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'reach on the port of DOCKYARD_GIT_SERVER (443 unless it names one), where its clone URLs point; without them every clone from such a server ' +
       'times out (see [Self-hosted forges](#self-hosted-forges))',
     allowed: GIT_SERVER_CIDRS_RULE,
+  },
+  {
+    name: 'DOCKYARD_GIT_AUTH_PUBLIC_REPOS', default: '`false`: public repositories\' builds clone without a login',
+    meaning: 'whether public repositories\' builds clone with the forge login too, for a self-hosted forge where every clone needs one (GitHub Enterprise ' +
+      'Server in private mode, Gitea or Forgejo with `REQUIRE_SIGNIN_VIEW`); their builds, pull requests\' included, then hold the login a private ' +
+      'repository\'s builds hold (see [Self-hosted forges](#self-hosted-forges))',
+    allowed: GIT_AUTH_PUBLIC_REPOS,
   },
   {
     name: 'DOCKYARD_GIT_CLIENT_ID', default: '`replace-with-oauth-client-id`', meaning: 'OAuth client ID (the secret goes in `drone-oauth`, or `woodpecker-oauth` with Woodpecker)',
@@ -420,6 +435,14 @@ function warnOtherIngressClass(env: NodeJS.ProcessEnv, warn: (message: string) =
 }
 
 /** `DOCKYARD_FINISHED_JOBS`: "keep", or the seconds after which a finished Job is deleted, written plainly. */
+/** A switch written `true` or `false`, exactly: a security setting is never read from a guess such as "yes" or "1". */
+function checkTrueOrFalse(name: string, value: string): boolean {
+  if (value !== 'true' && value !== 'false') {
+    invalid(name, value, `must be ${GIT_AUTH_PUBLIC_REPOS}`);
+  }
+  return value === 'true';
+}
+
 function checkFinishedJobs(value: string): FinishedJobs {
   if (value === 'keep') {
     return FinishedJobs.keep();
@@ -486,6 +509,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     gitServer,
     gitServerEgress: env.DOCKYARD_GIT_SERVER_CIDRS === undefined ? undefined
       : checkGitServerCidrs('DOCKYARD_GIT_SERVER_CIDRS', env.DOCKYARD_GIT_SERVER_CIDRS, gitServer, 'DOCKYARD_GIT_SERVER'),
+    gitAuthPublicRepos: env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS === undefined ? undefined : checkTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS),
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
     organization: checkOrganization('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, ci),
     admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),

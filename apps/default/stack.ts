@@ -81,6 +81,7 @@ export function defaultPlatform(app: App, config: DefaultStackConfig, options: D
     database: (name) => postgres.addDatabase(name),
     ingress: { className: config.ingressClassName, tls: IngressTls.certManager(config.certIssuer) },
     trustBundle: config.trustBundle,
+    authenticatePublicRepos: config.gitAuthPublicRepos,
     cloneUser: config.cloneUser,
     cloneUserProps: { user: 'DOCKYARD_CLONE_USER', engine: 'DOCKYARD_CI' },
     buildNamespace: NAMESPACES.builds,

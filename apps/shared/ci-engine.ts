@@ -112,6 +112,12 @@ export interface CiEngineSettings {
    * @default - "cloneUser" and "ciEngine", the DigitalOcean program's keys
    */
   readonly cloneUserProps?: { readonly user: string; readonly engine: string };
+  /**
+   * Whether public repositories' builds clone with the forge login too (`authenticatePublicRepos` of either server).
+   *
+   * @default false
+   */
+  readonly authenticatePublicRepos?: boolean;
 }
 
 /** The stack's CI engine, with the same settings whichever engine it is. */
@@ -137,6 +143,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
       admin: settings.admin,
       ingress: settings.ingress,
       trustBundle: settings.trustBundle,
+      authenticatePublicRepos: settings.authenticatePublicRepos,
       // kept for this user at this forge: another forge with the kept token would fail every clone
       ...(cloneUser === undefined ? {} : { cloneLogin: cloneLogin(scope, cloneUser, settings.gitServer ?? settings.gitProvider) }),
       ...(settings.droneLogStorage ? { logStorage: settings.droneLogStorage } : {}),
@@ -155,6 +162,7 @@ export function ciEngine(scope: Construct, settings: CiEngineSettings): ICiEngin
     ...woodpeckerAccess(settings.organization, settings.admin, settings.gitProvider),
     ingress: settings.ingress,
     trustBundle: settings.trustBundle,
+    authenticatePublicRepos: settings.authenticatePublicRepos,
     buildNamespace: settings.buildNamespace,
     extraBuildNamespaces: settings.extraBuildNamespaces,
     buildEgress: settings.buildEgress,

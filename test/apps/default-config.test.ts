@@ -417,7 +417,7 @@ describe('default stack configuration', () => {
 
   test('CONFIG_VARIABLES lists every variable with its default, meaning and allowed values', () => {
     expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual([
-      'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_SERVER_CIDRS', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
+      'DOCKYARD_CI', 'DOCKYARD_HOST', 'DOCKYARD_HARBOR_HOST', 'DOCKYARD_GIT_PROVIDER', 'DOCKYARD_GIT_SERVER', 'DOCKYARD_GIT_SERVER_CIDRS', 'DOCKYARD_GIT_AUTH_PUBLIC_REPOS', 'DOCKYARD_GIT_CLIENT_ID', 'DOCKYARD_ORG', 'DOCKYARD_ADMIN',
       'DOCKYARD_INGRESS_CLASS', 'DOCKYARD_CERT_ISSUER', 'DOCKYARD_IMAGE_MIRROR', 'DOCKYARD_IMAGE_MIRROR_USER', 'DOCKYARD_IMAGE_MIRROR_PASSWORD',
       'DOCKYARD_DOCKERHUB_USER', 'DOCKYARD_DOCKERHUB_TOKEN', 'DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE',
       'DOCKYARD_API_SERVER', 'DOCKYARD_IMAGE_DIGESTS', 'DOCKYARD_CA_BUNDLE', 'DOCKYARD_CLONE_USER', 'DOCKYARD_CLONE_TOKEN', 'DOCKYARD_FINISHED_JOBS',
@@ -433,7 +433,7 @@ describe('default stack configuration', () => {
     const allowed = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.allowed]));
     const bad: Record<string, string> = {
       DOCKYARD_HOST: 'X', DOCKYARD_HARBOR_HOST: 'X', DOCKYARD_GIT_PROVIDER: 'X', DOCKYARD_GIT_CLIENT_ID: 'X Y', DOCKYARD_INGRESS_CLASS: 'X',
-      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_STATE: 'state/', DOCKYARD_API_SERVER: 'X', DOCKYARD_FINISHED_JOBS: 'X',
+      DOCKYARD_CERT_ISSUER: 'X', DOCKYARD_IMAGE_MIRROR: 'X', DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'yes', DOCKYARD_STATE: 'state/', DOCKYARD_API_SERVER: 'X', DOCKYARD_FINISHED_JOBS: 'X',
     };
     for (const [name, value] of Object.entries(bad)) {
       expect(failure({ [name]: value })).toBe(`invalid ${name} ${JSON.stringify(value)}: must be ${allowed[name]}`);
@@ -706,5 +706,16 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
   test('refuses addresses without DOCKYARD_GIT_SERVER: the public services are on the internet', () => {
     expect(failure({ DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32' })).toBe('invalid DOCKYARD_GIT_SERVER_CIDRS "10.20.0.15/32": is set without ' +
       `DOCKYARD_GIT_SERVER (the public services are reached through the internet already); must be ${allowed}`);
+  });
+});
+
+describe('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', () => {
+  test('takes exactly true or false, and nothing else, as a security switch', () => {
+    expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' }).gitAuthPublicRepos).toBe(true);
+    expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'false' }).gitAuthPublicRepos).toBe(false);
+    expect(loadConfig({}).gitAuthPublicRepos).toBeUndefined();
+    for (const value of ['1', 'TRUE', 'yes', ' true']) {
+      expect(failure({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: value })).toBe(`invalid DOCKYARD_GIT_AUTH_PUBLIC_REPOS ${JSON.stringify(value)}: must be true or false`);
+    }
   });
 });

@@ -261,3 +261,15 @@ describe('the default stack\'s builds reach a self-hosted git server at a privat
     }
   });
 });
+
+test('the default stack\'s DOCKYARD_GIT_AUTH_PUBLIC_REPOS reaches either server, and the stack is unchanged without it', () => {
+  const env = { DOCKYARD_GIT_PROVIDER: 'github', DOCKYARD_GIT_SERVER: 'https://github.acme.corp' };
+  const server = (objects: any[], name: string) => container(find(objects, 'Deployment', name));
+  const drone = synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' }))).objects;
+  expect(netrcLogin(envOf(server(drone, 'drone')), { private: false })).toBe('activating user');
+  const plain = synthStack('default', (app) => defaultStack(app, loadConfig(env))).objects;
+  expect(netrcLogin(envOf(server(plain, 'drone')), { private: false })).toBe('none');
+  expect(synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'false' }))).objects).toEqual(plain);
+  const woodpecker = synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_CI: 'woodpecker', DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' }))).objects;
+  expect(woodpeckerClonesWithLogin(literalEnv(server(woodpecker, 'woodpecker')), { private: false })).toBe(true);
+});
