@@ -11,7 +11,7 @@ import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
-  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkGitServerCidrs, checkOrganization, DRONE_ORGANIZATION_RULE, GIT_SERVER_CIDRS_RULE,
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkGitServerCidrs, checkOrganization, DRONE_ORGANIZATION_RULE, gitServerCidrsRule,
   gitAccountRules, GitProviderKind, GitServerEgress,
 } from '../shared/git-provider';
 
@@ -195,7 +195,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'addresses of a self-hosted git server at a private address (a company network, a VPN, the cluster), which every build namespace may then ' +
       'reach on the port of DOCKYARD_GIT_SERVER (443 unless it names one), where its clone URLs point; without them every clone from such a server ' +
       'times out (see [Self-hosted forges](#self-hosted-forges))',
-    allowed: GIT_SERVER_CIDRS_RULE,
+    allowed: gitServerCidrsRule('DOCKYARD_GIT_SERVER'),
   },
   {
     name: 'DOCKYARD_GIT_AUTH_PUBLIC_REPOS', default: '`false`: public repositories\' builds clone without a login',

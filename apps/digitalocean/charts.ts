@@ -1,13 +1,13 @@
 import { App } from 'cdk8s';
 import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
-  HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
+  HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, NetworkPeer, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost, shownMirrorUser } from '../shared/image-mirror';
-import { GitProviderKind } from '../shared/git-provider';
+import { GitProviderKind, GitServerEgress } from '../shared/git-provider';
 
 /**
  * Hosts the managed services get only once DigitalOcean creates them; the Pulumi program substitutes them. Each ends
@@ -128,6 +128,18 @@ export interface DigitalOceanChartsConfig {
    * @default - the public service
    */
   readonly gitServer?: string;
+  /**
+   * Where build pods reach a self-hosted git server at a private address: its addresses, on its port.
+   *
+   * @default - none: build pods reach the git server only at a public address (or through the ingress controller)
+   */
+  readonly gitServerEgress?: GitServerEgress;
+  /**
+   * Whether public repositories' builds clone with the forge login too (`authenticatePublicRepos` of either server).
+   *
+   * @default false
+   */
+  readonly authenticatePublicRepos?: boolean;
   /** The OAuth app's client ID; its secret is provided as `<engine>-oauth` (`providedCiSecrets`). */
   readonly gitClientId: string;
   /** The organisation whose members may log in (on GitLab, the users the admin adds) and whose repositories sync. */
@@ -347,6 +359,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
     ingress,
     trustBundle: config.trustBundle,
+    authenticatePublicRepos: config.authenticatePublicRepos,
     cloneUser: config.cloneUser,
     buildNamespace: BUILDS,
     ...(config.apiServer ? { buildEgress: { apiServerCidrs: [config.apiServer.cidr] } } : {}),
@@ -367,6 +380,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   // pipelines push to Harbor at its public host name: DOKS sends in-cluster traffic for the load balancer's address
   // straight to the ingress-nginx pods, which the build pods' internet rule leaves out
   ci.allowBuildEgress(harborExposure.proxyPeer, [443]);
+  // a self-hosted git server at a private address (the VPC, a company network) lies outside every build's internet
+  // rule: each clone goes there
+  if (config.gitServerEgress) {
+    const { cidrs, port } = config.gitServerEgress;
+    cidrs.forEach((cidr) => ci.allowBuildEgress(NetworkPeer.ipBlock(cidr), [port]));
+  }
   // Harbor's login and DOCR's in separate pull secrets: a pod gets a pull secret whole, so one holding both would
   // bring the DOCR token to every namespace with a pod that pulls through Harbor (the CI server's, `dockyard`).
   // Harbor's is app-wide, for the CI pods that pull through the proxy cache; DOCR's, which no Dockyard pod pulls

@@ -15,7 +15,7 @@ import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirror
 import { checkCloneUser } from '../shared/clone-login';
 import { checkDockerHubUser } from '../shared/image-mirror';
 import {
-  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkOrganization, GitProviderKind,
+  checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkGitServerCidrs, checkOrganization, GitProviderKind, GitServerEgress,
 } from '../shared/git-provider';
 
 /** The DigitalOcean program's settings: `pulumi config set <key> <value>` in project `dockyard`. */
@@ -70,6 +70,20 @@ export interface DigitalOceanSettings {
   readonly gitProvider: GitProviderKind;
   /** The provider's base URL, for self-hosted GitLab, Gitea or GitHub Enterprise (`gitServer`). */
   readonly gitServer?: string;
+  /**
+   * Where build pods reach a self-hosted git server at a private address (`gitServerCidrs`: its addresses, on
+   * `gitServer`'s port), as `DOCKYARD_GIT_SERVER_CIDRS` for the default stack.
+   *
+   * @default - none: build pods reach the git server only at a public address (or through the ingress controller)
+   */
+  readonly gitServerCidrs?: GitServerEgress;
+  /**
+   * Whether public repositories' builds clone with the forge login too (`gitAuthPublicRepos`), as
+   * `DOCKYARD_GIT_AUTH_PUBLIC_REPOS` for the default stack.
+   *
+   * @default false
+   */
+  readonly gitAuthPublicRepos?: boolean;
   /** The OAuth app's client ID (`gitClientId`); its secret is `gitClientSecret`, set with `--secret`. */
   readonly gitClientId: string;
   /**
@@ -222,7 +236,7 @@ export const DIGITALOCEAN_EXAMPLE = {
  */
 export const SETTING_KEYS: readonly string[] = [
   'region', 'domain', 'bucket', 'droneLogBucket', 'droneLogRetentionDays', 'postgresSize', 'valkeySize', 'clusterName', 'kubernetesVersion', 'nodeSize', 'nodeCount',
-  'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitClientId', 'gitClientSecret', 'organization',
+  'containerRegistry', 'containerRegistryTier', 'ciEngine', 'gitProvider', 'gitServer', 'gitServerCidrs', 'gitAuthPublicRepos', 'gitClientId', 'gitClientSecret', 'organization',
   'admin', 'installIngress', 'acmeEmail', 'acmeStaging', 'dnsRecords', 'dnsDomain', 'imageMirror', 'imageMirrorUser', 'imageMirrorPassword',
   'dockerHubUser', 'dockerHubToken', 'imageDigests', 'caBundle', 'cloneUser', 'cloneToken', 'teams', 'platformRepos', 'retiredTeams', 'apiServer',
 ];
@@ -294,6 +308,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
   const caBundle = value('caBundle') === undefined ? undefined : TrustBundle.fromFile(value('caBundle')!, 'caBundle');
   const cloneUser = value('cloneUser') === undefined ? undefined : checkCloneUser('cloneUser', value('cloneUser')!, 'ciEngine', ciEngine);
+  const gitServer = checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider');
   const bucket = checkSpacesBucketName('bucket', required('bucket'));
   const droneLogs = readDroneLogSettings(value('droneLogBucket'), value('droneLogRetentionDays'), ciEngine, bucket);
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
@@ -315,7 +330,9 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     containerRegistryTier,
     ciEngine,
     gitProvider,
-    gitServer: checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider'),
+    gitServer,
+    gitServerCidrs: value('gitServerCidrs') === undefined ? undefined : checkGitServerCidrs('gitServerCidrs', value('gitServerCidrs')!, gitServer, 'gitServer'),
+    gitAuthPublicRepos: flag('gitAuthPublicRepos', value('gitAuthPublicRepos', false)),
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
     organization: checkOrganization('organization', required('organization'), gitProvider, ciEngine),
     admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),

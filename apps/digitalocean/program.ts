@@ -110,7 +110,8 @@ export function deployDigitalOcean(
   const app = new App({ outdir: 'dist-digitalocean' });
   digitalOceanCharts(app, {
     domain: settings.domain, region: settings.region, bucket: settings.bucket, droneLogBucket: settings.droneLogBucket, postgresConnectionLimit: connectionLimit(settings.postgresSize),
-    ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitClientId: settings.gitClientId,
+    ciEngine: engine, gitProvider: settings.gitProvider, gitServer: settings.gitServer, gitServerEgress: settings.gitServerCidrs,
+    authenticatePublicRepos: settings.gitAuthPublicRepos, gitClientId: settings.gitClientId,
     organization: settings.organization, admin: settings.admin,
     containerRegistry: settings.containerRegistry, certIssuer,
     imageMirror: settings.imageMirror, imageMirrorUser: settings.imageMirrorUser, imageDigests: settings.imageDigests,

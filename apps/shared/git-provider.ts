@@ -129,10 +129,15 @@ export function droneFilters(organization: string, admin: string, prop = 'organi
   return { userFilter, repositoryFilter: [organization] };
 }
 
-/** What the git server's addresses (`DOCKYARD_GIT_SERVER_CIDRS`) may be, as its refusals and the README say it. */
-export const GIT_SERVER_CIDRS_RULE = 'comma-separated CIDRs such as "10.20.0.15/32" or "10.20.0.0/28,fd00:20::/120", each an IPv4 or IPv6 ' +
-  'address in plain notation and a prefix length with no address bits set after it, listed once, not the whole address space and clear of the ' +
-  'unspecified, loopback, link-local, multicast and cloud metadata and host addresses; only with DOCKYARD_GIT_SERVER set';
+/**
+ * What the git server's addresses (`DOCKYARD_GIT_SERVER_CIDRS`, the DigitalOcean program's `gitServerCidrs`) may be,
+ * as their refusals and the README say it; `serverProp` names the setting of the server's URL.
+ */
+export function gitServerCidrsRule(serverProp: string): string {
+  return 'comma-separated CIDRs such as "10.20.0.15/32" or "10.20.0.0/28,fd00:20::/120", each an IPv4 or IPv6 address in plain notation and a ' +
+    'prefix length with no address bits set after it, listed once, not the whole address space and clear of the unspecified, loopback, ' +
+    `link-local, multicast and cloud metadata and host addresses; only with ${serverProp} set`;
+}
 
 /** Where build pods reach a self-hosted git server that the internet rule leaves out: its addresses, on its port. */
 export interface GitServerEgress {
@@ -152,7 +157,7 @@ export interface GitServerEgress {
  * @param serverProp the setting of the server's URL, named when it is unset
  */
 export function checkGitServerCidrs(prop: string, value: string, gitServer: string | undefined, serverProp: string): GitServerEgress {
-  const refuse = (why: string): never => invalid(prop, value, `${why}must be ${GIT_SERVER_CIDRS_RULE}`);
+  const refuse = (why: string): never => invalid(prop, value, `${why}must be ${gitServerCidrsRule(serverProp)}`);
   if (gitServer === undefined) {
     refuse(`is set without ${serverProp} (the public services are reached through the internet already); `);
   }

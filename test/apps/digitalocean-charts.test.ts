@@ -3,6 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
+import { GitProviderKind } from '../../apps/shared/git-provider';
 import { imagesOf } from '../registry/images-of';
 import { synthStack } from '../stacks';
 import { find, stderrOf } from '../util';
@@ -227,5 +228,22 @@ describe.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('the DigitalOcean c
       expect(imagesOf(stack.objects).filter((i) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
       expect(warnings).toContain(`is shadowed below the app root by Images.relocateAll(the app root, ImageRelocation.registry("${MIRROR}"))`);
     });
+  });
+});
+
+describe('DigitalOcean: a self-hosted forge at a private address and one that refuses anonymous clones', () => {
+  test.each([CiEngineKind.DRONE, CiEngineKind.WOODPECKER])('%s: every build namespace reaches the forge on its port; the server clones public repositories with the login', (engine) => {
+    const objects = synth('digitalocean', (app) => digitalOceanCharts(app, {
+      ...CHARTS, ciEngine: engine, gitProvider: GitProviderKind.GITLAB, gitServer: 'https://code.acme.dev:8443',
+      gitServerEgress: { cidrs: ['10.110.0.9/32'], port: 8443 }, authenticatePublicRepos: true,
+    })).objects;
+    const buildPolicies = objects.filter((o) => o.kind === 'NetworkPolicy' && o.spec.policyTypes.includes('Egress') && /-builds$/.test(o.metadata.name));
+    expect(buildPolicies.length).toBeGreaterThan(0);
+    for (const policy of buildPolicies) {
+      expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.110.0.9/32' } }], ports: [{ port: 8443, protocol: 'TCP' }] });
+    }
+    const server = find(objects, 'Deployment', engine);
+    const env = Object.fromEntries(server.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env[engine === CiEngineKind.DRONE ? 'DRONE_GIT_ALWAYS_AUTH' : 'WOODPECKER_AUTHENTICATE_PUBLIC_REPOS']).toBe('true');
   });
 });

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readSettings, SETTING_KEYS, unknownSettingWarnings } from '../../apps/digitalocean/config';
+import { gitServerCidrsRule } from '../../apps/shared/git-provider';
 import { TrustBundle } from '../../lib';
 import { escapeRegExp } from '../../lib/core/text';
 
@@ -24,6 +25,7 @@ describe('DigitalOcean program settings', () => {
     expect(read()).toEqual({
       region: 'fra1', domain: 'example.com', postgresSize: 'db-s-1vcpu-1gb', valkeySize: 'db-s-1vcpu-1gb', bucket: 'acme-harbor',
       clusterName: undefined, nodeSize: 's-2vcpu-4gb', nodeCount: 2, containerRegistry: false, ciEngine: 'drone', gitProvider: 'github', gitServer: undefined,
+      gitServerCidrs: undefined, gitAuthPublicRepos: false,
       gitClientId: 'Iv1.x', organization: 'acme', admin: 'alice',
       // an existing stack installs no ingress and no DNS records (no acmeEmail)
       installIngress: false, acmeEmail: undefined, acmeStaging: false, dnsRecords: false, dnsDomain: undefined,
@@ -230,6 +232,17 @@ describe('DigitalOcean program settings', () => {
     expect(failure({ cloneUser: 'acme-ci', ciEngine: 'woodpecker' })).toBe(`invalid cloneUser "acme-ci": ciEngine is woodpecker; ${rule}`);
     expect(failure({ cloneUser: 'acme ci' })).toBe(`invalid cloneUser "acme ci": ${rule}`);
     expect(failure({ cloneUser: 'acme-ci:github_pat_x' })).toBe(`invalid cloneUser "acme-ci:<redacted>": ${rule}`);
+  });
+
+  test('gitServerCidrs and gitAuthPublicRepos: a self-hosted forge\'s private addresses, on its port; refused in one line naming the key', () => {
+    const gitlab = { gitProvider: 'gitlab', gitServer: 'https://code.acme.dev:8443/gitlab' };
+    expect(read({ ...gitlab, gitServerCidrs: '10.110.0.9/32' }).gitServerCidrs).toEqual({ cidrs: ['10.110.0.9/32'], port: 8443 });
+    expect(failure({ ...gitlab, gitServerCidrs: '169.254.169.254/32' })).toBe('invalid gitServerCidrs "169.254.169.254/32": "169.254.169.254/32" ' +
+      `overlaps 169.254.0.0/16; must be ${gitServerCidrsRule('gitServer')}`);
+    expect(failure({ gitServerCidrs: '10.110.0.9/32' })).toBe('invalid gitServerCidrs "10.110.0.9/32": is set without gitServer (the public ' +
+      `services are reached through the internet already); must be ${gitServerCidrsRule('gitServer')}`);
+    expect(read({ gitAuthPublicRepos: 'true' }).gitAuthPublicRepos).toBe(true);
+    expect(failure({ gitAuthPublicRepos: 'yes' })).toBe('invalid gitAuthPublicRepos "yes": must be true or false');
   });
 
   test('every setting it reads is declared in Pulumi.yaml, with a default unless it is required', () => {

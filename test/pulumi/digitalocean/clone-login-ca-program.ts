@@ -29,7 +29,12 @@ export function describeCloneLoginCaProgram(preview: boolean): void {
   describe(`the DigitalOcean program with caBundle and cloneUser${preview ? ', in a preview' : ''}`, () => {
     const TOKEN = 'github_pat_program-clone-token-1234';
     const ca = companyCa();
-    const settings = { ...DIGITALOCEAN_EXAMPLE, cloneUser: 'acme-ci', caBundle: TrustBundle.fromPem(ca.pem) };
+    // a GitHub Enterprise Server in private mode on the VPC: its address and port reach the build pods, and public
+    // repositories clone with the login (README, "Self-hosted forges")
+    const settings = {
+      ...DIGITALOCEAN_EXAMPLE, cloneUser: 'acme-ci', caBundle: TrustBundle.fromPem(ca.pem), gitServer: 'https://github.acme.corp:8443',
+      gitServerCidrs: { cidrs: ['10.110.0.9/32'], port: 8443 }, gitAuthPublicRepos: true,
+    };
     const k8s = () => registered.filter((r) => r.type.startsWith('kubernetes:') && r.inputs?.kind);
     const env = (kind: string, name: string) => k8s().find((r) => r.inputs.kind === kind && r.inputs.metadata.name === name)!
       .inputs.spec.template.spec.containers[0].env as any[];
@@ -50,8 +55,19 @@ export function describeCloneLoginCaProgram(preview: boolean): void {
       expect(env('Deployment', 'drone').filter((e) => e.name.startsWith('DRONE_GIT_'))).toEqual([
         { name: 'DRONE_GIT_USERNAME', value: 'acme-ci' },
         { name: 'DRONE_GIT_PASSWORD', valueFrom: { secretKeyRef: { name: 'drone-clone-login', key: 'token' } } },
+        // gitAuthPublicRepos: public repositories' builds get the clone login too
+        { name: 'DRONE_GIT_ALWAYS_AUTH', value: 'true' },
       ]);
       expect(warnings.filter((w) => /clone/i.test(w))).toEqual([]);
+    });
+
+    test('the git server\'s private address is admitted to the build pods on its port', () => {
+      const buildPolicies = k8s().filter((r) => r.inputs.kind === 'NetworkPolicy' && r.inputs.spec.policyTypes.includes('Egress')
+        && r.inputs.metadata.name.endsWith('-builds'));
+      expect(buildPolicies.length).toBeGreaterThan(0);
+      for (const policy of buildPolicies) {
+        expect(policy.inputs.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.110.0.9/32' } }], ports: [{ port: 8443, protocol: 'TCP' }] });
+      }
     });
 
     test('the CA reaches the Drone server and Harbor\'s core: each trusts the bundle\'s directory, its PEM in a ConfigMap', () => {
