@@ -13,6 +13,8 @@ import { literalEnv } from '../woodpecker/upstream';
 import { container, envOf, find, synth, testChart, thrown } from '../util';
 import { loadConfig } from '../../apps/default/config';
 import { defaultStack } from '../../apps/default/stack';
+import { loadTeamsConfig } from '../../apps/teams/config';
+import { teamsStack } from '../../apps/teams/stack';
 import { synthStack } from '../stacks';
 import { egressAdmits, Endpoint } from '../team/network-model';
 
@@ -258,6 +260,16 @@ describe('the default stack\'s builds reach a self-hosted git server at a privat
       // only the server, and only on its port
       expect([ns, egressAdmits(objects, clonePod(ns), forge, 22)]).toEqual([ns, false]);
       expect([ns, egressAdmits(objects, clonePod(ns), { ip: '10.20.0.16' }, 8443)]).toEqual([ns, false]);
+    }
+  });
+
+  test('the teams stack: each team\'s build namespace too, made after the platform declared it', () => {
+    const objects = synthStack('teams', (app) => teamsStack(app, loadTeamsConfig({ ...env, DOCKYARD_TEAMS: '1', DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32' }))).objects;
+    const teamBuilds = objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['dockyard.dev/team'] !== undefined
+      && /builds|pull-requests/.test(o.metadata.name)).map((o) => o.metadata.name);
+    expect(teamBuilds.length).toBeGreaterThan(0);
+    for (const ns of teamBuilds) {
+      expect([ns, egressAdmits(objects, clonePod(ns), forge, 8443)]).toEqual([ns, true]);
     }
   });
 });
