@@ -501,6 +501,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     invalid('DOCKYARD_HARBOR_HOST', harborHost, `is the CI server's host (DOCKYARD_HOST) too; must be ${HARBOR_HOST}`);
   }
   const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER');
+  const apiServer = env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER');
   return {
     ci,
     host,
@@ -508,7 +509,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     gitProvider: provider,
     gitServer,
     gitServerEgress: env.DOCKYARD_GIT_SERVER_CIDRS === undefined ? undefined
-      : checkGitServerCidrs('DOCKYARD_GIT_SERVER_CIDRS', env.DOCKYARD_GIT_SERVER_CIDRS, gitServer, 'DOCKYARD_GIT_SERVER'),
+      : checkGitServerCidrs('DOCKYARD_GIT_SERVER_CIDRS', env.DOCKYARD_GIT_SERVER_CIDRS, gitServer, 'DOCKYARD_GIT_SERVER',
+        apiServer && { cidr: apiServer.cidr, prop: 'DOCKYARD_API_SERVER' }),
     gitAuthPublicRepos: env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS === undefined ? undefined : checkTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS),
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
     organization: checkOrganization('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, ci),
@@ -519,7 +521,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     imageMirrorUser: env.DOCKYARD_IMAGE_MIRROR_USER === undefined ? undefined : checkMirrorUser(env.DOCKYARD_IMAGE_MIRROR_USER, env),
     dockerHubUser: env.DOCKYARD_DOCKERHUB_USER === undefined ? undefined : checkDockerHubUser('DOCKYARD_DOCKERHUB_USER', env.DOCKYARD_DOCKERHUB_USER, 'DOCKYARD_IMAGE_MIRROR', env.DOCKYARD_IMAGE_MIRROR),
     statePath: checkStateOutside(env, outdir),
-    apiServer: env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER'),
+    apiServer,
     imageDigests: env.DOCKYARD_IMAGE_DIGESTS === undefined ? undefined : ImageDigests.fromFile(env.DOCKYARD_IMAGE_DIGESTS, 'DOCKYARD_IMAGE_DIGESTS'),
     cloneUser: env.DOCKYARD_CLONE_USER === undefined ? undefined : checkCloneUser('DOCKYARD_CLONE_USER', env.DOCKYARD_CLONE_USER, 'DOCKYARD_CI', ci),
     trustBundle: env.DOCKYARD_CA_BUNDLE === undefined ? undefined : TrustBundle.fromFile(env.DOCKYARD_CA_BUNDLE, 'DOCKYARD_CA_BUNDLE'),

@@ -309,6 +309,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const caBundle = value('caBundle') === undefined ? undefined : TrustBundle.fromFile(value('caBundle')!, 'caBundle');
   const cloneUser = value('cloneUser') === undefined ? undefined : checkCloneUser('cloneUser', value('cloneUser')!, 'ciEngine', ciEngine);
   const gitServer = checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider');
+  const apiServer = value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer');
   const bucket = checkSpacesBucketName('bucket', required('bucket'));
   const droneLogs = readDroneLogSettings(value('droneLogBucket'), value('droneLogRetentionDays'), ciEngine, bucket);
   if (value('kubernetesVersion') !== undefined && value('clusterName') !== undefined) {
@@ -331,7 +332,8 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     ciEngine,
     gitProvider,
     gitServer,
-    gitServerCidrs: value('gitServerCidrs') === undefined ? undefined : checkGitServerCidrs('gitServerCidrs', value('gitServerCidrs')!, gitServer, 'gitServer'),
+    gitServerCidrs: value('gitServerCidrs') === undefined ? undefined
+      : checkGitServerCidrs('gitServerCidrs', value('gitServerCidrs')!, gitServer, 'gitServer', apiServer && { cidr: apiServer.cidr, prop: 'apiServer' }),
     gitAuthPublicRepos: flag('gitAuthPublicRepos', value('gitAuthPublicRepos', false)),
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
     organization: checkOrganization('organization', required('organization'), gitProvider, ciEngine),
@@ -350,7 +352,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     teams: readTeams(value('teams')),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
     retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!)),
-    apiServer: value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer'),
+    apiServer,
   };
 }
 

@@ -3,7 +3,7 @@ import {
   invalid, missing, SecretKey, ValidationError,
 } from '../../lib';
 import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
-import { Cidr, formatCidr, parseCidr } from '../../lib/core/network';
+import { Cidr, cidrContains, formatCidr, parseCidr } from '../../lib/core/network';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
 export enum GitProviderKind {
@@ -136,7 +136,7 @@ export function droneFilters(organization: string, admin: string, prop = 'organi
 export function gitServerCidrsRule(serverProp: string): string {
   return 'comma-separated CIDRs such as "10.20.0.15/32" or "10.20.0.0/28,fd00:20::/120", each an IPv4 or IPv6 address in plain notation and a ' +
     'prefix length with no address bits set after it, listed once, not the whole address space and clear of the unspecified, loopback, ' +
-    `link-local, multicast and cloud metadata and host addresses; only with ${serverProp} set`;
+    `link-local, multicast and cloud metadata and host addresses and of the API server's; only with ${serverProp} set`;
 }
 
 /** Where build pods reach a self-hosted git server that the internet rule leaves out: its addresses, on its port. */
@@ -156,7 +156,8 @@ export interface GitServerEgress {
  *
  * @param serverProp the setting of the server's URL, named when it is unset
  */
-export function checkGitServerCidrs(prop: string, value: string, gitServer: string | undefined, serverProp: string): GitServerEgress {
+export function checkGitServerCidrs(prop: string, value: string, gitServer: string | undefined, serverProp: string,
+  apiServer?: { readonly cidr: string; readonly prop: string }): GitServerEgress {
   const refuse = (why: string): never => invalid(prop, value, `${why}must be ${gitServerCidrsRule(serverProp)}`);
   if (gitServer === undefined) {
     refuse(`is set without ${serverProp} (the public services are reached through the internet already); `);
@@ -177,6 +178,12 @@ export function checkGitServerCidrs(prop: string, value: string, gitServer: stri
     const range = nonEndpointRangeOf(cidr);
     if (range !== undefined) {
       refuse(`${describeValue(text)} overlaps ${range}; `);
+    }
+    // the API server is reached only from the namespaces that declare it (a deploy namespace): a rule for every build
+    // namespace that held its address would open it to them all on this port
+    const api = apiServer === undefined ? undefined : parseCidr(apiServer.prop, apiServer.cidr);
+    if (api !== undefined && api.family === cidr.family && (cidrContains(cidr, api) || cidrContains(api, cidr))) {
+      refuse(`${describeValue(text)} holds the API server's address (${apiServer!.prop}), which only the namespaces that declare it reach; `);
     }
     return formatCidr(cidr);
   });

@@ -703,6 +703,14 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
     expect(failure({ ...gitlab, DOCKYARD_GIT_SERVER_CIDRS: value })).toBe(`invalid DOCKYARD_GIT_SERVER_CIDRS ${JSON.stringify(value)}: ${why}must be ${allowed}`);
   });
 
+  test('refuses a block holding the API server\'s address, which only the deploy namespace reaches', () => {
+    for (const value of ['10.0.0.1/32', '10.0.0.0/24']) {
+      expect(failure({ ...gitlab, DOCKYARD_API_SERVER: 'https://10.0.0.1:6443', DOCKYARD_GIT_SERVER_CIDRS: value })).toBe(`invalid DOCKYARD_GIT_SERVER_CIDRS ` +
+        `${JSON.stringify(value)}: ${JSON.stringify(value)} holds the API server's address (DOCKYARD_API_SERVER), which only the namespaces that declare it reach; must be ${allowed}`);
+    }
+    expect(loadConfig({ ...gitlab, DOCKYARD_API_SERVER: 'https://10.0.0.1:6443', DOCKYARD_GIT_SERVER_CIDRS: '10.0.1.0/24' }).gitServerEgress!.cidrs).toEqual(['10.0.1.0/24']);
+  });
+
   test('refuses addresses without DOCKYARD_GIT_SERVER: the public services are on the internet', () => {
     expect(failure({ DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.15/32' })).toBe('invalid DOCKYARD_GIT_SERVER_CIDRS "10.20.0.15/32": is set without ' +
       `DOCKYARD_GIT_SERVER (the public services are reached through the internet already); must be ${allowed}`);

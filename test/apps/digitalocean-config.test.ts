@@ -241,6 +241,8 @@ describe('DigitalOcean program settings', () => {
       `overlaps 169.254.0.0/16; must be ${gitServerCidrsRule('gitServer')}`);
     expect(failure({ gitServerCidrs: '10.110.0.9/32' })).toBe('invalid gitServerCidrs "10.110.0.9/32": is set without gitServer (the public ' +
       `services are reached through the internet already); must be ${gitServerCidrsRule('gitServer')}`);
+    expect(failure({ ...gitlab, apiServer: 'https://10.110.0.2', gitServerCidrs: '10.110.0.0/24' })).toBe('invalid gitServerCidrs "10.110.0.0/24": ' +
+      `"10.110.0.0/24" holds the API server's address (apiServer), which only the namespaces that declare it reach; must be ${gitServerCidrsRule('gitServer')}`);
     expect(read({ gitAuthPublicRepos: 'true' }).gitAuthPublicRepos).toBe(true);
     expect(failure({ gitAuthPublicRepos: 'yes' })).toBe('invalid gitAuthPublicRepos "yes": must be true or false');
   });
