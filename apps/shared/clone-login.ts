@@ -12,13 +12,15 @@ export const CLONE_TOKEN_INPUT = 'DOCKYARD_CLONE_TOKEN';
 export const CLONE_LOGIN_SECRET = 'drone-clone-login';
 
 /**
- * Why a clone login is refused on Woodpecker: it has no server-wide login to clone with, and its compiler gives the
- * forge login (`CI_NETRC_*`) only to a step of a trusted repository's pipeline or a trusted clone plugin (woodpecker
- * v3.17.0 `pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255`), never to a pull request's own steps. Refused
- * rather than ignored: the setting would otherwise look as if it took the activating user's token out of the builds.
+ * Why a clone login is refused on Woodpecker: it has no server-wide login to clone with. Its compiler gives the forge
+ * login of a private repository (`CI_NETRC_*`, the activating user's token) to the clone step and to any step that runs
+ * a trusted clone plugin (woodpecker v3.17.0 `pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255`), and a
+ * pipeline's own step can run that plugin so that it leaves the token in the workspace (woodpecker-ci/plugin-git
+ * 2.9.2 `plugin.go:47,84-138`): README, "What a pull request can ask for". Refused rather than ignored: the setting
+ * would otherwise look as if it took the activating user's token out of the builds.
  */
-const WOODPECKER_HAS_NONE = 'Woodpecker has no server-wide clone login: it gives the forge token only to trusted clone plugins and ' +
-  'trusted repositories\' pipelines';
+const WOODPECKER_HAS_NONE = 'Woodpecker has no server-wide clone login: it clones a private repository with the token of the user who ' +
+  'activated it, which every pipeline of the repository can take; activate such repositories as a machine account';
 
 /** What a clone user may be, naming the setting of the CI engine (`DOCKYARD_CI`, `ciEngine`). */
 export function cloneUserRule(engineSetting: string): string {

@@ -9,12 +9,13 @@ import { capture, scratchDir, synthApp, withEnv } from '../registry/synth-app';
 
 // DroneServer's cloneLogin (DRONE_GIT_USERNAME/DRONE_GIT_PASSWORD: harness v2.28.2 service/netrc/netrc.go:63-67,
 // cmd/drone-server/config/config.go:96-97) for the default stack: DOCKYARD_CLONE_USER and the input DOCKYARD_CLONE_TOKEN,
-// kept in the secret state as DOCKYARD_DOCKERHUB_TOKEN is. Woodpecker has no such server setting and gives the forge
-// login only to trusted repositories' pipelines and trusted clone plugins (woodpecker v3.17.0
-// pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255): the user is refused there.
+// kept in the secret state as DOCKYARD_DOCKERHUB_TOKEN is. Woodpecker has no such server setting: it clones with the
+// activating user's token, which its compiler gives to trusted clone plugins (woodpecker v3.17.0
+// pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255), which a pipeline's own step may run: the user is refused there.
 
 const USER_RULE = 'must be a forge login: printable ASCII without spaces nor ":", and only with DOCKYARD_CI drone (Woodpecker has no ' +
-  'server-wide clone login: it gives the forge token only to trusted clone plugins and trusted repositories\' pipelines)';
+  'server-wide clone login: it clones a private repository with the token of the user who activated it, which every pipeline of the ' +
+  'repository can take; activate such repositories as a machine account)';
 const TOKEN_RULE = 'must be any value that is not empty or whitespace only, nor one line beginning or ending with a line break; read only ' +
   'with DOCKYARD_CLONE_USER set';
 const TOKEN = 'github_pat_clone-token-123';
@@ -68,7 +69,8 @@ describe('DOCKYARD_CLONE_USER and DOCKYARD_CLONE_TOKEN', () => {
     // on Woodpecker the user would be refused: the warning does not ask for it
     loadConfig({ DOCKYARD_CI: 'woodpecker', DOCKYARD_CLONE_TOKEN: TOKEN }, { warn: (m) => said.push(m) });
     expect(said).toEqual(['DOCKYARD_CLONE_TOKEN is set but DOCKYARD_CI is woodpecker, so nothing reads it (Woodpecker has no server-wide clone ' +
-      'login: it gives the forge token only to trusted clone plugins and trusted repositories\' pipelines); unset DOCKYARD_CLONE_TOKEN']);
+      'login: it clones a private repository with the token of the user who activated it, which every pipeline of the repository can ' +
+      'take; activate such repositories as a machine account); unset DOCKYARD_CLONE_TOKEN']);
     expect(said.join('\n')).not.toContain(TOKEN);
   });
 

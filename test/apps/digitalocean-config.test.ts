@@ -222,11 +222,12 @@ describe('DigitalOcean program settings', () => {
     }
   });
 
-  // DroneServer's cloneLogin; Woodpecker gives the forge login only to trusted repositories' pipelines and trusted
-  // clone plugins (woodpecker v3.17.0 pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255) and has no such setting
+  // DroneServer's cloneLogin; Woodpecker has no such setting: it clones with the activating user's token, which its compiler
+  // gives to trusted clone plugins (woodpecker v3.17.0 pipeline/frontend/yaml/compiler/compiler.go:192-195,252-255)
   test('cloneUser: a netrc login, with ciEngine drone only; refused in one line naming the key', () => {
     const rule = 'must be a forge login: printable ASCII without spaces nor ":", and only with ciEngine drone (Woodpecker has no server-wide ' +
-      'clone login: it gives the forge token only to trusted clone plugins and trusted repositories\' pipelines)';
+      'clone login: it clones a private repository with the token of the user who activated it, which every pipeline of the repository ' +
+      'can take; activate such repositories as a machine account)';
     expect(read({ cloneUser: 'acme-ci' }).cloneUser).toBe('acme-ci');
     expect(read().cloneUser).toBeUndefined();
     expect(failure({ cloneUser: 'acme-ci', ciEngine: 'woodpecker' })).toBe(`invalid cloneUser "acme-ci": ciEngine is woodpecker; ${rule}`);

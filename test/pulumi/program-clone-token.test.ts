@@ -36,8 +36,9 @@ describe('the DigitalOcean program: cloneUser and cloneToken apart, and cloneUse
     const woodpecker = await warningsDuring(() => deploy({ ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER }, 'github-oauth-client-secret',
       undefined, undefined, 'github_pat_unread'));
     expect(woodpecker.filter((w) => w.startsWith('cloneToken'))).toEqual([
-      'cloneToken is set but ciEngine is woodpecker, so nothing reads it (Woodpecker has no server-wide clone login: it gives the forge token only ' +
-        'to trusted clone plugins and trusted repositories\' pipelines); pulumi config rm cloneToken',
+      'cloneToken is set but ciEngine is woodpecker, so nothing reads it (Woodpecker has no server-wide clone login: it clones a private ' +
+        'repository with the token of the user who activated it, which every pipeline of the repository can take; activate such ' +
+        'repositories as a machine account); pulumi config rm cloneToken',
     ]);
   }, 60_000);
 

@@ -340,3 +340,134 @@ export function woodpeckerStepPods(workflow: any): WoodpeckerStepPod[] {
     };
   });
 }
+
+/** A step's `backend_options.kubernetes`, as a pipeline writes it (`pipeline/backend/kubernetes/backend_options.go`). */
+export interface StepBackendOptions {
+  readonly serviceAccountName?: string;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: object[];
+  readonly affinity?: object;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly runtimeClassName?: string;
+  readonly hostUsers?: boolean;
+  readonly secrets?: Array<{ name: string; key?: string; target?: { env?: string; file?: string } }>;
+  readonly securityContext?: {
+    privileged?: boolean; runAsUser?: number; runAsGroup?: number; fsGroup?: number; runAsNonRoot?: boolean;
+    seccompProfile?: { type: string }; apparmorProfile?: { type: string }; allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+  };
+}
+
+/** A step of a pipeline file, as far as its pod goes. */
+export interface PipelineStep {
+  readonly name: string;
+  readonly privileged?: boolean;
+  readonly volumes?: string[];
+  readonly dns?: string[];
+  readonly extra_hosts?: string[];
+  readonly backend_options?: { kubernetes?: StepBackendOptions };
+}
+
+/** A repository's trust, as an admin sets it (`server/model/repo.go`, `TrustedConfiguration`). */
+export interface RepoTrust {
+  readonly security?: boolean;
+  readonly network?: boolean;
+  readonly volumes?: boolean;
+}
+
+/**
+ * What the linter refuses in a step for a repository's trust: `pipeline/frontend/yaml/linter/linter.go:249-281`
+ * `lintTrusted` (`privileged` needs "security"; `dns`, `extra_hosts` "network"; `volumes` "volumes"), each an error
+ * that fails the pipeline before any pod is made.
+ */
+export function untrustedFields(step: PipelineStep, trust: RepoTrust): string[] {
+  return [
+    ...(!trust.security && step.privileged ? ['privileged'] : []),
+    ...(!trust.network && (step.dns ?? []).length > 0 ? ['dns'] : []),
+    ...(!trust.network && (step.extra_hosts ?? []).length > 0 ? ['extra_hosts'] : []),
+    ...(!trust.volumes && (step.volumes ?? []).length > 0 ? ['volumes'] : []),
+  ];
+}
+
+/** A boolean agent flag from its container's env, else its default (urfave/cli reads "true"/"false"). */
+function agentFlag(env: Record<string, string>, name: string, fallback: boolean): boolean {
+  return env[name] === undefined ? fallback : env[name] === 'true';
+}
+
+/**
+ * The pod the v3.17.0 Kubernetes backend creates for `step` on an agent whose container env is `env`, as far as
+ * the fields that decide where it runs, as whom and with what go (the workspace claim and the step's own env left out):
+ *
+ * - the agent's switches and their defaults: `pipeline/backend/kubernetes/flags.go:52-136` (labels, annotations, node
+ *   selector, affinity, ServiceAccount and native secrets off; tolerations on unless set false); agent-wide labels,
+ *   annotations, node selector, tolerations and affinity are not modelled, and an agent that sets one is refused;
+ * - `pod.go:111-176`: the step's labels and annotations only when allowed;
+ * - `pod.go:178-240`: `runtimeClassName` and `hostUsers` as the step says, the node selector the agent's platform's
+ *   architecture plus the step's when allowed (`:511-535`), the step's tolerations when allowed else the agent's
+ *   (`:204-209`), its affinity when allowed (`:561-578`), its ServiceAccount when allowed (`:199-202`), its
+ *   `volumes` each a PersistentVolumeClaim by name (`:211`, `:379-391`);
+ * - `pod.go:580-648` `podSecurityContext`: `runAsUser`, `runAsGroup` of 0 dropped unless the step is privileged or
+ *   `hostUsers` is false, `fsGroup` taken as given (`:618-621`), `runAsNonRoot` from the agent's
+ *   `WOODPECKER_BACKEND_K8S_SECCTX_NONROOT` else the step's, the seccomp and AppArmor profiles as given;
+ * - `pod.go:698-733` `containerSecurityContext`: privileged only for a privileged step, `allowPrivilegeEscalation`
+ *   only when false, capabilities only dropped;
+ * - `secrets.go:56-188`: the step's native secrets only when allowed, as `envFrom`, an env `secretKeyRef` or a
+ *   secret volume, by any name.
+ */
+export function stepPod(step: PipelineStep, env: Record<string, string>, platform = 'linux/amd64'): any {
+  for (const name of ['POD_LABELS', 'POD_ANNOTATIONS', 'POD_NODE_SELECTOR', 'POD_TOLERATIONS', 'POD_AFFINITY']) {
+    if ((env[`WOODPECKER_BACKEND_K8S_${name}`] ?? '') !== '') {
+      throw new Error(`the model does not cover WOODPECKER_BACKEND_K8S_${name}`);
+    }
+  }
+  const allow = (name: string, fallback = false) => agentFlag(env, `WOODPECKER_BACKEND_K8S_${name}_ALLOW_FROM_STEP`, fallback);
+  const o: StepBackendOptions = step.backend_options?.kubernetes ?? {};
+  const privileged = step.privileged === true;
+  const sc = o.securityContext;
+  const allowRoot = privileged || o.hostUsers === false;
+  const nonRoot = agentFlag(env, 'WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', false) ? true : sc?.runAsNonRoot;
+  const podSc = Object.fromEntries(Object.entries({
+    runAsNonRoot: nonRoot,
+    runAsUser: sc?.runAsUser !== undefined && (sc.runAsUser !== 0 || allowRoot) ? sc.runAsUser : undefined,
+    runAsGroup: sc?.runAsGroup !== undefined && (sc.runAsGroup !== 0 || allowRoot) ? sc.runAsGroup : undefined,
+    fsGroup: sc?.fsGroup,
+    seccompProfile: sc?.seccompProfile,
+    appArmorProfile: sc?.apparmorProfile,
+  }).filter(([, v]) => v !== undefined));
+  const containerSc = Object.fromEntries(Object.entries({
+    privileged: privileged && sc?.privileged !== false ? true : undefined,
+    allowPrivilegeEscalation: sc?.allowPrivilegeEscalation === false ? false : undefined,
+    capabilities: (sc?.capabilities?.drop ?? []).length > 0 ? { drop: sc!.capabilities!.drop } : undefined,
+  }).filter(([, v]) => v !== undefined));
+  const native = agentFlag(env, 'WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS', false) ? o.secrets ?? [] : [];
+  const files = native.filter((s) => s.target?.file !== undefined);
+  const volumeName = (s: string) => s.split(':')[0].replace(/[^a-z0-9-]/gi, '-').toLowerCase();
+  return {
+    metadata: {
+      labels: { ...(allow('POD_LABELS') ? o.labels : {}), 'woodpecker-ci.org/step': step.name },
+      annotations: { ...(allow('POD_ANNOTATIONS') ? o.annotations : {}) },
+    },
+    spec: {
+      runtimeClassName: o.runtimeClassName,
+      hostUsers: o.hostUsers,
+      serviceAccountName: allow('SERVICE_ACCOUNT_NAME') ? o.serviceAccountName : undefined,
+      nodeSelector: { 'kubernetes.io/arch': platform.split('/')[1], ...(allow('POD_NODE_SELECTOR') ? o.nodeSelector : {}) },
+      tolerations: allow('POD_TOLERATIONS', true) && (o.tolerations ?? []).length > 0 ? o.tolerations : undefined,
+      affinity: allow('POD_AFFINITY') ? o.affinity : undefined,
+      securityContext: Object.keys(podSc).length > 0 ? podSc : undefined,
+      volumes: [
+        ...(step.volumes ?? []).map((v) => ({ name: volumeName(v), persistentVolumeClaim: { claimName: volumeName(v) } })),
+        ...files.map((s) => ({ name: s.name, secret: { secretName: s.name } })),
+      ],
+      containers: [{
+        name: step.name,
+        securityContext: Object.keys(containerSc).length > 0 ? containerSc : undefined,
+        envFrom: native.filter((s) => s.key === undefined && s.target?.env === undefined && s.target?.file === undefined).map((s) => ({ secretRef: { name: s.name } })),
+        env: native.filter((s) => (s.key !== undefined || s.target?.env !== undefined) && s.target?.file === undefined)
+          .map((s) => ({ name: s.target?.env ?? s.key!.toUpperCase(), valueFrom: { secretKeyRef: { name: s.name, key: s.key } } })),
+        volumeMounts: files.map((s) => ({ name: s.name, mountPath: s.target!.file, subPath: s.key, readOnly: true })),
+      }],
+    },
+  };
+}

@@ -97,6 +97,37 @@ const RULES: Readonly<Record<string, PodCheck>> = {
   }),
 };
 
+/**
+ * The capabilities Pod Security baseline lets a container add (Pod Security Standards, baseline, "Capabilities"):
+ * the container runtimes' defaults.
+ */
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP',
+  'SETUID', 'SYS_CHROOT',
+]);
+
+/** The rules of the baseline level alone: the first block of `RULES`, with baseline's own seccomp and capabilities rules. */
+const BASELINE_RULES: Readonly<Record<string, PodCheck>> = {
+  ...Object.fromEntries(Object.entries(RULES).slice(0, Object.keys(RULES).indexOf('pss/volume-types'))),
+  'pss/seccomp': onPodAndContainers((sc) => (sc.seccompProfile?.type === 'Unconfined' ? 'seccompProfile Unconfined is forbidden' : undefined)),
+  'pss/capabilities': onContainers(({ capabilities: caps }) => {
+    const added = (caps?.add ?? []).filter((c) => !BASELINE_CAPABILITIES.has(c));
+    return added.length ? `capabilities.add may only hold the runtime's defaults, has ${added.join(', ')}` : undefined;
+  }),
+};
+
+/**
+ * Pod Security Standards "baseline", as the PodSecurity admission controller enforces it in a namespace labelled
+ * `pod-security.kubernetes.io/enforce: baseline` (the CI engines' build namespaces by default): for pods made at run
+ * time, which no example stack renders.
+ */
+export function checkPodSecurityBaseline(objects: readonly K8sObject[]): Finding[] {
+  return podTemplates(objects).flatMap((pod) => {
+    const containers = containersOf(pod.spec);
+    return Object.entries(BASELINE_RULES).flatMap(([rule, check]) => check(pod, containers).map((m) => finding(rule, pod.owner, m)));
+  });
+}
+
 export function checkPodSecurityRestricted(objects: readonly K8sObject[]): Finding[] {
   return podTemplates(objects).flatMap((pod) => {
     const containers = containersOf(pod.spec);
