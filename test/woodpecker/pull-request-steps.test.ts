@@ -103,3 +103,19 @@ describe('a hostile pull request on Woodpecker (teams example)', () => {
     expect(inNamespace('Secret', push.namespace)).not.toContain('team-0002-harbor-push');
   });
 });
+
+describe('the server\'s gates of pull requests (teams example)', () => {
+  const server = stack.objects.find((o) => o.kind === 'Deployment' && literalEnv(container(o)).WOODPECKER_HOST !== undefined);
+  const env = literalEnv(container(server));
+
+  test('keeps Woodpecker\'s defaults: forks\' pull requests wait for approval, no plugin runs privileged, public repositories get no forge login', () => {
+    // cmd/server/flags.go:189-194 (approval mode "forks", server/pipeline/gated.go:49-53), :237-244 (no privileged
+    // plugin: WOODPECKER_ESCALATE before v3), and WOODPECKER_AUTHENTICATE_PUBLIC_REPOS off (server/pipeline/items.go:137-143)
+    for (const name of ['WOODPECKER_DEFAULT_APPROVAL_MODE', 'WOODPECKER_PLUGINS_PRIVILEGED', 'WOODPECKER_ESCALATE', 'WOODPECKER_AUTHENTICATE_PUBLIC_REPOS']) {
+      expect(container(server).env.map((e: any) => e.name)).not.toContain(name);
+    }
+    // nor does it widen the clone plugins that get the forge login (shared/constant/constant.go; setup.go:200-202)
+    expect(env.WOODPECKER_PLUGINS_TRUSTED_CLONE).toBeUndefined();
+    expect(env.WOODPECKER_DEFAULT_CLONE_PLUGIN).toMatch(/woodpeckerci\/plugin-git:2\.9\.2$/);
+  });
+});
