@@ -54,6 +54,15 @@ describe('a hostile pull request on Woodpecker (teams example)', () => {
     expect(pool.namespace).toBe('dockyard-builds');
   });
 
+  test('its author, who can push the branch, runs the branch\'s files on the team\'s push route: no route agent requires a branch', () => {
+    const push = agents.find((a) => a.labels.includes(`repo=${REPO}`) && a.labels.includes('event=push'))!;
+    for (const branch of ['main', 'feature/steal']) {
+      const task = taskLabels({ repo: REPO, event: 'push', branch, labels: { 'dockyard.dev/route': TEAM } });
+      expect(agents.filter((a) => agentTakes(task, a.filter)).map((a) => a.name)).toEqual([push.name]);
+    }
+    expect(agentEnv(push.name).WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP).toBe('true');
+  });
+
   test('the pool agent drops the ServiceAccount, node selector, tolerations, affinity, labels, annotations and Secrets it asks for', () => {
     // pipeline/backend/kubernetes/flags.go:52-136 and Dockyard's TOLERATIONS_ALLOW_FROM_STEP=false
     expect(podOnPool.spec.serviceAccountName).toBeUndefined();
