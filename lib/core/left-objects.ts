@@ -58,7 +58,16 @@ export function withoutPassingJobs(gone: readonly string[], dir: string | undefi
   if (dir === undefined || !gone.some((g) => g.startsWith('batch\tJob\t'))) {
     return gone;
   }
-  const passing = new Set<string>();
+  const passing = previousIdentities(dir, removesItself);
+  return gone.filter((g) => !passing.has(g));
+}
+
+/**
+ * The identities of the objects of the manifests in `dir` (`<chart>.k8s.yaml`; never the generated Secrets) for
+ * which `test` holds; a manifest that cannot be read adds none.
+ */
+function previousIdentities(dir: string, test: (o: any) => boolean): Set<string> {
+  const found = new Set<string>();
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.k8s.yaml'))) {
     let objects: any[];
     try {
@@ -66,9 +75,20 @@ export function withoutPassingJobs(gone: readonly string[], dir: string | undefi
     } catch {
       continue;
     }
-    objects.filter(removesItself).forEach((o) => passing.add(objectIdentity(o, false)!));
+    objects.filter(test).forEach((o) => found.add(objectIdentity(o, false)!));
   }
-  return gone.filter((g) => !passing.has(g));
+  return found;
+}
+
+/**
+ * Whether rendered StatefulSet `o` leaves no data behind when deleted: it has no volumeClaimTemplates, or its
+ * `persistentVolumeClaimRetentionPolicy` deletes its claims with it (Harbor's Trivy cache, a Woodpecker agent's ID:
+ * lib/core/deployment.ts `deleteClaimsWithStatefulSet`).
+ */
+function leavesNoClaims(o: any): boolean {
+  return o?.kind === 'StatefulSet' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('apps/') &&
+    (!Array.isArray(o.spec?.volumeClaimTemplates) || o.spec.volumeClaimTemplates.length === 0 ||
+      o.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete');
 }
 
 /**
@@ -143,23 +163,29 @@ export function leftObjectsCommands(gone: readonly string[]): string | undefined
 }
 
 /**
- * The warning for the StatefulSets among the `gone` objects (`goneObjects`), or undefined when there are none.
- * Deleting a StatefulSet leaves the claims its volumeClaimTemplates made (`<template>-<name>-<ordinal>`) unless its
- * `persistentVolumeClaimRetentionPolicy` says Delete (Kubernetes' default is Retain: kubernetes/website
- * content/en/docs/concepts/workloads/controllers/statefulset.md, "PersistentVolumeClaim retention"), so the data stays,
- * but the server that could read it goes: an in-cluster PostgreSQL dropped from the code for a managed one is a server
- * to dump before the delete commands run, which the other warning alone does not say.
+ * The warning for the StatefulSets among the `gone` objects (`goneObjects`) whose claims outlive them, or undefined
+ * when there are none. Deleting a StatefulSet leaves the claims its volumeClaimTemplates made
+ * (`<template>-<name>-<ordinal>`) unless its `persistentVolumeClaimRetentionPolicy` says Delete (Kubernetes' default is
+ * Retain: kubernetes/website content/en/docs/concepts/workloads/controllers/statefulset.md, "PersistentVolumeClaim
+ * retention"), so the data stays, but the server that could read it goes: an in-cluster PostgreSQL dropped from the
+ * code for a managed one is a server to dump before the delete commands run, which the other warning alone does not
+ * say. A StatefulSet that the previous output in `dir` shows without claims, or deleting them with it (a Woodpecker
+ * route's agent, renamed with its repositories; Harbor's Trivy), is left out; without that output, or not found in
+ * it, one is named.
  */
-export function goneStatefulSetsWarning(gone: readonly string[]): string | undefined {
-  const sets = gone.filter((g) => g.startsWith('apps\tStatefulSet\t'));
+export function goneStatefulSetsWarning(gone: readonly string[], dir?: string): string | undefined {
+  let sets = gone.filter((g) => g.startsWith('apps\tStatefulSet\t'));
+  if (sets.length > 0 && dir !== undefined) {
+    const claimless = previousIdentities(dir, leavesNoClaims);
+    sets = sets.filter((g) => !claimless.has(g));
+  }
   if (sets.length === 0) {
     return undefined;
   }
   const namespaces = [...new Set(sets.map((g) => g.split('\t')[2]))];
   return `warning: ${fewOf(sets.map(describeIdentity))} ${sets.length === 1 ? 'is' : 'are'} among them: move what ${sets.length === 1 ? 'it holds' : 'they hold'} ` +
     'before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from the ' +
-    'in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data (unless its claim retention policy ' +
-    'deletes them, as Harbor\'s Trivy\'s does) but no server to read them: ' +
+    'in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
     `delete the claims (${namespaces.map((ns) => `kubectl -n ${word(ns)} get pvc`).join(', ')}) once the data may go`;
 }
 

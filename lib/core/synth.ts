@@ -135,11 +135,12 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     const notes = notesOf(app);
     const previousNotes = markedNotes(mark);
     const notices = [...changeNotices(app, files, notes, previousNotes), ...goneFileNotices(app.outdir, previousNotes, files.map((f) => f.path), notes)];
-    const gone = withoutPassingJobs(goneObjects(mark, identities), previousOutputDirectory(app.outdir));
+    const previous = previousOutputDirectory(app.outdir);
+    const gone = withoutPassingJobs(goneObjects(mark, identities), previous);
     const left = leftObjectsWarning(gone, path.join(app.outdir, OUTPUT_MARKER));
     if (left !== undefined) notices.push(left, leftObjectsCommands(gone)!);
     // a StatefulSet's data outlives it on its claims, with no server left to dump it from
-    const sets = goneStatefulSetsWarning(gone);
+    const sets = goneStatefulSetsWarning(gone, previous);
     if (sets !== undefined) notices.push(sets);
     // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
     notices.push(...droppedCiAdminWarnings(mark, app));

@@ -692,24 +692,45 @@ describe('synthesize: objects the previous output held that this one does not', 
   // managed one keeps its data with no server to dump it from: the synth says to move it first
   test('a StatefulSet among them gets a warning of its own: move its data first; its claims stay', () => {
     const { outdir, statePath } = synthedOnce();
+    const claims = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }];
     synthWith(outdir, statePath, (chart) => {
-      kube(chart, 'Ss', 'StatefulSet', { metadata: { name: 'postgres', namespace: 'dockyard' } });
+      kube(chart, 'Ss', 'StatefulSet', { metadata: { name: 'postgres', namespace: 'dockyard' }, spec: { volumeClaimTemplates: claims } as any });
+      // one whose claims go with it (a Woodpecker route's agent, Harbor's Trivy), and one without claims: nothing to move
+      kube(chart, 'Agent', 'StatefulSet', { metadata: { name: 'woodpecker-agent', namespace: 'dockyard' },
+        spec: { volumeClaimTemplates: claims, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } } as any });
+      kube(chart, 'Bare', 'StatefulSet', { metadata: { name: 'bare', namespace: 'dockyard' }, spec: {} as any });
       role(chart, 'kept');
     });
     const lines = synthWith(outdir, statePath, () => undefined).split('\n');
     expect(lines.filter((l) => l.includes('among them'))).toEqual(['dockyard: warning: StatefulSet dockyard/postgres is among them: move what it ' +
       'holds before deleting (an in-cluster PostgreSQL\'s databases: dump them and restore them into the new server, see the README, "Moving from ' +
-      'the in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data (unless its claim retention ' +
-      'policy deletes them, as Harbor\'s Trivy\'s does) but no server to read them: delete the claims (kubectl -n dockyard get pvc) once the data may go']);
+      'the in-cluster Postgres to a managed one"), as a deleted StatefulSet leaves its volume claims and their data but no server to read them: ' +
+      'delete the claims (kubectl -n dockyard get pvc) once the data may go']);
+    // all three are among the objects gone, with their delete commands
+    const commands = lines.join('\n');
+    ['bare', 'postgres', 'woodpecker-agent'].forEach((name) => expect(commands).toContain(`statefulset.apps/${name}`));
     // after the warning of every object gone and its commands
     expect(lines.findIndex((l) => l.includes('among them'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('dockyard: to delete them')));
     // nothing else gone, or no StatefulSet among them: no such line
     expect(goneStatefulSetsWarning(goneObjects(objectList(['rbac.authorization.k8s.io\tRole\tteam-a\tr']), []))).toBeUndefined();
+    // without the previous output to read, each is named
     expect(goneStatefulSetsWarning(goneObjects(objectList(['apps\tStatefulSet\ta\tx', 'apps\tStatefulSet\tb\ty']), []))).toBe(
       'warning: StatefulSet a/x, StatefulSet b/y are among them: move what they hold before deleting (an in-cluster PostgreSQL\'s databases: dump ' +
       'them and restore them into the new server, see the README, "Moving from the in-cluster Postgres to a managed one"), as a deleted ' +
-      'StatefulSet leaves its volume claims and their data (unless its claim retention policy deletes them, as Harbor\'s Trivy\'s does) but no ' +
+      'StatefulSet leaves its volume claims and their data but no ' +
       'server to read them: delete the claims (kubectl -n a get pvc, kubectl -n b get pvc) once the data may go');
+  });
+
+  test('a StatefulSet gone whose claims go with it, or that had none, gets no warning of its own', () => {
+    const { outdir, statePath } = synthedOnce();
+    synthWith(outdir, statePath, (chart) => {
+      kube(chart, 'Agent', 'StatefulSet', { metadata: { name: 'woodpecker-agent', namespace: 'dockyard' }, spec: {
+        volumeClaimTemplates: [{ metadata: { name: 'config' }, spec: {} }], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } as any });
+      kube(chart, 'Bare', 'StatefulSet', { metadata: { name: 'bare', namespace: 'dockyard' }, spec: { volumeClaimTemplates: [] } as any });
+    });
+    const stderr = synthWith(outdir, statePath, () => undefined);
+    expect(stderr).toContain('StatefulSet dockyard/woodpecker-agent');
+    expect(stderr).not.toContain('among them');
   });
 
   // kubectl reads `<type>.<group>` as a resource (its plural or singular name: k8s.io/apimachinery v0.36.3
