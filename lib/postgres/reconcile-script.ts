@@ -189,7 +189,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     lines.push(`  AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = ${r}) \\gexec`);
     lines.push(`SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', ${db}), ${report(`'dockyard: revoked PUBLIC''s privileges on ' || quote_ident(${db})`)}`);
     // only the owner, a role with the owner's privileges, or a superuser can revoke what the owner granted: REVOKE
-    // picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/catalog/aclchk.c
+    // picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/utils/adt/acl.c
     // select_best_grantor), which pg_has_role's USAGE asks. MEMBER asks membership alone, which a NOINHERIT admin has
     // without the owner's privileges, and on PostgreSQL 16 and later a CREATEROLE admin has in every role it created
     // (granted to it WITH ADMIN OPTION, INHERIT FALSE, SET FALSE: doc/src/sgml/ref/create_role.sgml); there REVOKE
@@ -206,7 +206,7 @@ function reconcileParts(databases: readonly ReconciledDatabase[], adminDatabase:
     // GRANT by a role that holds no grant option grants nothing and succeeds with only "WARNING: no privileges were
     // granted" (postgres/postgres doc/src/sgml/ref/grant.sgml, Notes), so the admin grants only what it may: a privilege
     // WITH GRANT OPTION, which has_database_privilege and has_schema_privilege find for a superuser, the owner, a role
-    // with the owner's privileges and a holder of the grant option alike (src/backend/catalog/aclchk.c
+    // with the owner's privileges and a holder of the grant option alike (src/backend/utils/adt/acl.c
     // select_best_grantor); otherwise it says who can
     const lacksDatabase = `  AND NOT (has_database_privilege(${r}, datname, 'CONNECT') AND has_database_privilege(${r}, datname, 'CREATE')\n` +
       `    AND has_database_privilege(${r}, datname, 'TEMPORARY'))`;

@@ -268,7 +268,7 @@ describe('DatabaseGrants against a real server', () => {
     expect(run(undefined, dbs)).toBe('');
   });
 
-  // REVOKE picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/catalog/aclchk.c
+  // REVOKE picks its grantor by has_privs_of_role (postgres/postgres REL_15_STABLE src/backend/utils/adt/acl.c
   // select_best_grantor): a NOINHERIT admin that is a member of the owner has no privileges of it, so REVOKE ALL ...
   // FROM PUBLIC revoked nothing ("WARNING: no privileges could be revoked") while the Job, asking pg_has_role's MEMBER,
   // reported it revoked on every run. PostgreSQL 16 gives a CREATEROLE admin this same membership without the owner's

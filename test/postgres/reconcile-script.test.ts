@@ -243,7 +243,7 @@ describe('the password step and the PostgreSQL 16 rule for CREATEROLE', () => {
 // SET only where set), and pg_has_role's MEMBER reports any membership "without regard to what specific privileges may
 // be conferred" (doc/src/sgml/func.sgml, REL_16_STABLE, pg_has_role). So on a managed PostgreSQL 16 or 17 the admin is
 // a MEMBER of each role it made, and holds none of its privileges: what needs the owner's privileges (REVOKE from
-// PUBLIC on a database the role owns: postgres/postgres src/backend/catalog/aclchk.c select_best_grantor,
+// PUBLIC on a database the role owns: postgres/postgres src/backend/utils/adt/acl.c select_best_grantor,
 // has_privs_of_role) is asked with USAGE, which is has_privs_of_role, and only altering a role with MEMBER WITH ADMIN
 // OPTION (AlterRole's is_admin_of_role). test/integ/database-grants.integ.test.ts shows the same on PostgreSQL 15 with a
 // NOINHERIT admin, whose membership confers no privileges either
