@@ -229,9 +229,10 @@ describe('project settings taken out of the configuration', () => {
 
   test('a value Harbor reads as its default is no notice; one it reads otherwise is, in whatever spelling', async () => {
     expect((await configure.run(withSettings({}))).code).toBe(0);
-    // as an admin may set them in the portal: switches in any case, proxy limits of 0 or below (off)
+    // as an admin may set them in the portal: switches in any case, proxy limits of 0 or below (off), or beyond a
+    // 32-bit integer, which Harbor's strconv.ParseInt(value, 10, 32) refuses and reads as 0 (project.go:161-185)
     Object.assign(configure.harbor.project('apps')!.metadata, { auto_scan: 'FALSE', enable_content_trust: '0', reuse_sys_cve_allowlist: 'True' });
-    Object.assign(configure.harbor.project('dockerhub')!.metadata, { proxy_speed_kb: '0', max_upstream_conn: '-1' });
+    Object.assign(configure.harbor.project('dockerhub')!.metadata, { proxy_speed_kb: '0', max_upstream_conn: '2147483648' });
     expect(notes((await configure.run(withSettings({}))).stdout)).toEqual([]);
 
     Object.assign(configure.harbor.project('apps')!.metadata, { auto_scan: 'True', prevent_vul: '1' });
