@@ -204,6 +204,9 @@ describe('moving a team to a runner of its own and back', () => {
     const dedicated = render(dir, changing('bravo', (t) => ({ ...t, dedicatedRunner: true })));
     const back = render(dir, TEAMS);
     expect(diff(shared, dedicated).rolled).toEqual(['Deployment ci/drone-runner']);
+    // README's table: the runner's ConfigMaps, the build Namespace's runner label, the server's and extension's policies
+    expect(diff(shared, dedicated).changed.sort()).toEqual([...SHARED_RUNNER, 'Namespace /bravo-builds', 'NetworkPolicy ci/drone',
+      'NetworkPolicy ci/drone-secrets'].sort());
     expect(diff(shared, dedicated).added).toContain('Deployment ci/drone-runner-bravo');
     expect(diff(dedicated, back).rolled).toEqual(['Deployment ci/drone-runner']);
     expect(diff(dedicated, back).removed).toContain('Deployment ci/drone-runner-bravo');
