@@ -70,7 +70,8 @@ export function podsLabelled(pods: Pod[], labels: Record<string, string>): Pod[]
   return pods.filter((p) => Object.entries(labels).every(([k, v]) => p.template.labels[k] === v));
 }
 
-function addressesIn(text: string, source: string): Address[] {
+/** The addresses `text` names: URLs and bare `host:port`s, each with `source` as where it is written. */
+export function addressesIn(text: string, source: string): Address[] {
   const found: Address[] = [];
   for (const m of text.matchAll(URL)) {
     const scheme = m[1].toLowerCase();
