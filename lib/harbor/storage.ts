@@ -51,9 +51,13 @@ export interface S3StorageOptions {
    */
   readonly rootDirectory?: string;
   /**
-   * Serve blobs through the registry rather than redirecting clients to pre-signed URLs on the storage host.
+   * Serve blobs through the registry rather than redirecting clients to pre-signed URLs on the storage host. A
+   * redirected pull reaches the storage host from the client (nodes, build pods, Trivy, clients outside the
+   * cluster), not from the registry, so a `regionEndpoint` whose host only the cluster's DNS resolves (one label,
+   * `*.svc`, `*.cluster.local`) turns redirects off, and refuses `false`. An endpoint at a private address is
+   * reached by build pods only once `allowBuildEgress` declares it.
    *
-   * @default false
+   * @default - false; true with a `regionEndpoint` whose host only the cluster's DNS resolves
    */
   readonly disableRedirect?: boolean;
   /**
@@ -163,7 +167,8 @@ export class HarborStorage {
     // Spaces by whatever name it is reached: the limit is the service's, not the factory's
     const multipartCopyMaxConcurrency = options.multipartCopyMaxConcurrency
       ?? (endpoint !== undefined && isSpacesHost(endpoint.hostname) ? SPACES_MULTIPART_COPY_MAX_CONCURRENCY : undefined);
-    return new HarborStorage(undefined, { ...options, secure, multipartCopyMaxConcurrency });
+    const disableRedirect = redirectOf(options.regionEndpoint, endpoint, options.disableRedirect);
+    return new HarborStorage(undefined, { ...options, secure, multipartCopyMaxConcurrency, disableRedirect });
   }
 
   /** A DigitalOcean Spaces bucket: S3 at `https://<region>.digitaloceanspaces.com`. */
@@ -253,6 +258,24 @@ const AWS_REGION = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
  * `copy`): a layer over 320 MiB failed with a 500.
  */
 const SPACES_MULTIPART_COPY_MAX_CONCURRENCY = 5;
+
+/**
+ * `disableRedirect` as the registry gets it. With redirects on, the registry answers a blob GET with a 307 to a
+ * pre-signed URL at `regionendpoint` (distribution v2.8.3 registry/storage/blobserver.go:37-42,
+ * registry/storage/driver/s3-aws/s3.go:877-913), which the client then fetches: a host only the cluster's DNS
+ * resolves is out of reach of the nodes' container runtime and of clients outside the cluster, and of build pods,
+ * whose egress leaves out the cluster's ranges. Such an endpoint turns redirects off, and `false` is refused.
+ */
+function redirectOf(regionEndpoint: string | undefined, url: URL | undefined, disableRedirect: boolean | undefined): boolean {
+  const name = url?.hostname.replace(/\.$/, '');
+  const clusterOnly = name !== undefined && !name.startsWith('[') && !/^[\d.]+$/.test(name)
+    && (!name.includes('.') || name.endsWith('.svc') || name.endsWith('.cluster.local'));
+  if (clusterOnly && disableRedirect === false) {
+    invalid('disableRedirect', disableRedirect, `must be true or unset with regionEndpoint ${JSON.stringify(regionEndpoint)}, whose host only the ` +
+      'cluster\'s DNS resolves: the registry redirects blob pulls there, out of reach of the nodes, build pods and clients outside the cluster');
+  }
+  return disableRedirect ?? clusterOnly;
+}
 
 /**
  * Whether `host` is DigitalOcean Spaces: `digitaloceanspaces.com` or any name under it (`<region>.`, a bucket's

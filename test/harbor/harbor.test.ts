@@ -283,6 +283,29 @@ describe('Harbor registry storage', () => {
     expect(config.storage.redirect).toEqual({ disable: true });
   });
 
+  // with redirects on, a blob GET is answered with a 307 to a pre-signed URL at the endpoint, which the client then
+  // fetches (distribution v2.8.3 registry/storage/blobserver.go:37-42, registry/storage/driver/s3-aws/s3.go:877-913):
+  // the nodes' container runtime resolves no Service name, and build pods' egress leaves out the cluster's ranges
+  test('S3 at an endpoint only the cluster\'s DNS resolves serves blobs through the registry, and refuses redirects', () => {
+    const chart = testChart('harbor');
+    const keys = Secret.fromSecretName(chart, 'S3', 's3');
+    const redirectOff = (regionEndpoint: string | undefined, disableRedirect?: boolean) => HarborStorage.s3({
+      bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), regionEndpoint, disableRedirect,
+    }).s3!.disableRedirect;
+    for (const endpoint of ['http://minio:9000', 'http://minio.storage.svc:9000', 'https://minio.storage.svc.cluster.local.', 'http://MINIO.storage.SVC']) {
+      expect([endpoint, redirectOff(endpoint)]).toEqual([endpoint, true]);
+      expect([endpoint, redirectOff(endpoint, true)]).toEqual([endpoint, true]);
+      expect(() => redirectOff(endpoint, false)).toThrow(`invalid disableRedirect false: must be true or unset with regionEndpoint ${JSON.stringify(endpoint)}, ` +
+        'whose host only the cluster\'s DNS resolves: the registry redirects blob pulls there, out of reach of the nodes, build pods and clients outside the cluster');
+    }
+    // hosts the nodes and outside clients resolve keep redirects, as before
+    for (const endpoint of [undefined, 'https://fra1.digitaloceanspaces.com', 'https://s3.example.com', 'http://10.0.0.5:9000', 'http://[fd00::5]:9000', 'https://svc.example.com']) {
+      expect([endpoint, redirectOff(endpoint)]).toEqual([endpoint, false]);
+    }
+    inClusterHarbor(chart, { storage: HarborStorage.s3({ bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), regionEndpoint: 'http://minio.storage.svc:9000' }) });
+    expect(parse(find(synth(chart), 'ConfigMap', 'harbor-registry').data['config.yml']).storage.redirect).toEqual({ disable: true });
+  });
+
   test('S3 secure follows the scheme of regionEndpoint, and a secure contradicting it is refused', () => {
     // goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go `New` hands aws-sdk-go v1 the endpoint
     // and `WithDisableSSL(!secure)`; aws/session/session.go `resolveEndpoint` passes both to aws/endpoints/endpoints.go
