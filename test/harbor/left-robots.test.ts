@@ -158,7 +158,7 @@ describe('a robot left out of the code on a TeamPlatform\'s Harbor', () => {
   /** A platform onboarding `teams`, its Harbor declaring `robots` of its own, synthesized on the state in `dir`: its warnings. */
   function platformWarnings(dir: string, teams: string[], robots: string[]): string[] {
     const p = platform();
-    robots.forEach((name) => p.harbor.addRobot(name, { permissions: [RobotPermission.push('dockerhub')] }));
+    robots.forEach((name) => p.harbor.addRobot(name, { permissions: [RobotPermission.pull('dockerhub')] }));
     teams.forEach((name) => p.teams.addTeam({ name, repos: [`acme/${name}`] }));
     p.objects();
     return warnings(stderrLines(p.app, dir));
