@@ -158,6 +158,9 @@ describe('checkPodSecurityRestricted', () => {
     ['pss/host-process', (d) => { appPod(d).securityContext.windowsOptions = { hostProcess: true }; }],
     ['pss/apparmor', (d) => { d.spec.template.metadata.annotations = { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' }; }],
     ['pss/selinux', (d) => { appPod(d).securityContext.seLinuxOptions = { type: 'spc_t' }; }],
+    // baseline from 1.34 (check_hostProbesAndhostLifecycle.go): the fixture's probes name a port and path only
+    ['pss/probe-host', (d) => { appContainer(d).readinessProbe.httpGet.host = '10.0.0.1'; }],
+    ['pss/probe-host', (d) => { appContainer(d).lifecycle = { preStop: { httpGet: { host: 'example.com', port: 80, path: '/' } } }; }],
   ])('%s', (rule, change) => {
     expect(rules(pss('Deployment', 'app', change))).toEqual([rule]);
   });

@@ -5,7 +5,9 @@ import type { Container, K8sObject, SecurityContext } from './types';
 /**
  * Pod Security Standards "restricted" (a superset of "baseline"), as enforced by the PodSecurity admission
  * controller. Where the allowed sets grew after 1.27 (sysctls, SELinux types) the 1.27 sets are used, because
- * manifests must be admitted by every supported cluster version.
+ * manifests must be admitted by every supported cluster version. Where a check was added after 1.27 (a probe's or
+ * hook's host) it is applied too: Dockyard's Namespaces enforce the `latest` version of their level, so a 1.36 API
+ * server runs its newest checks on every pod.
  */
 
 const ALLOWED_VOLUME_SOURCES = new Set([
@@ -18,6 +20,13 @@ const SAFE_SYSCTLS = new Set([
 const ALLOWED_SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const CONFINED_SECCOMP = new Set(['RuntimeDefault', 'Localhost']);
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+const HOOKS = ['postStart', 'preStop'] as const;
+
+/** The `host` a probe or lifecycle handler names in `httpGet` or `tcpSocket`, if any. */
+function handlerHost(handler: any): string | undefined {
+  return handler?.httpGet?.host || handler?.tcpSocket?.host || undefined;
+}
 
 /** A check yields messages; the rule name is attached by the caller. */
 type PodCheck = (pod: PodTemplate, containers: readonly Container[]) => string[];
@@ -73,6 +82,13 @@ const RULES: Readonly<Record<string, PodCheck>> = {
   }),
   'pss/proc-mount': onContainers(({ procMount }) =>
     (procMount !== undefined && procMount !== 'Default' ? `procMount ${procMount} is forbidden` : undefined)),
+  // baseline from Pod Security version 1.34, which `enforce-version: latest` applies on 1.34 and later: kubernetes/kubernetes
+  // staging/src/k8s.io/pod-security-admission/policy/check_hostProbesAndhostLifecycle.go (2e94b405) lines 61-72,
+  // `MinimumVersion: api.MajorMinorVersion(1, 34)`; allowed values "" and unset (lines 33-54)
+  'pss/probe-host': (_pod, containers) => containers.flatMap((c) => [
+    ...PROBES.map((p) => [p, handlerHost((c as any)[p])] as const),
+    ...HOOKS.map((h) => [`lifecycle.${h}`, handlerHost((c as any).lifecycle?.[h])] as const),
+  ].filter(([, host]) => host !== undefined).map(([where, host]) => inContainer(c, `${where} host ${host} is forbidden (baseline, Kubernetes 1.34+)`))),
   'pss/sysctls': (pod) => (pod.spec.securityContext?.sysctls ?? [])
     .filter((s) => !SAFE_SYSCTLS.has(s.name)).map((s) => `sysctl ${s.name} is not in the safe set`),
   // --- restricted ---
