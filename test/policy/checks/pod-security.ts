@@ -84,11 +84,13 @@ const RULES: Readonly<Record<string, PodCheck>> = {
     (procMount !== undefined && procMount !== 'Default' ? `procMount ${procMount} is forbidden` : undefined)),
   // baseline from Pod Security version 1.34, which `enforce-version: latest` applies on 1.34 and later: kubernetes/kubernetes
   // staging/src/k8s.io/pod-security-admission/policy/check_hostProbesAndhostLifecycle.go (2e94b405) lines 61-72,
-  // `MinimumVersion: api.MajorMinorVersion(1, 34)`; allowed values "" and unset (lines 33-54)
+  // `MinimumVersion: api.MajorMinorVersion(1, 34)`; allowed values "" and unset (lines 33-54). Another version of the
+  // file also allows 127.0.0.1 and ::1; this rule allows no host at all, as the first does
   'pss/probe-host': (_pod, containers) => containers.flatMap((c) => [
-    ...PROBES.map((p) => [p, handlerHost((c as any)[p])] as const),
-    ...HOOKS.map((h) => [`lifecycle.${h}`, handlerHost((c as any).lifecycle?.[h])] as const),
-  ].filter(([, host]) => host !== undefined).map(([where, host]) => inContainer(c, `${where} host ${host} is forbidden (baseline, Kubernetes 1.34+)`))),
+    ...PROBES.map((p) => [p, handlerHost(c[p])] as const),
+    ...HOOKS.map((h) => [`lifecycle.${h}`, handlerHost(c.lifecycle?.[h])] as const),
+  ].filter(([, host]) => host !== undefined)
+    .map(([where, host]) => inContainer(c, `${where} host ${host} is forbidden (baseline, Kubernetes 1.34+)`))),
   'pss/sysctls': (pod) => (pod.spec.securityContext?.sysctls ?? [])
     .filter((s) => !SAFE_SYSCTLS.has(s.name)).map((s) => `sysctl ${s.name} is not in the safe set`),
   // --- restricted ---

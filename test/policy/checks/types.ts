@@ -64,6 +64,8 @@ export interface Container {
   readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList };
   readonly livenessProbe?: unknown;
   readonly readinessProbe?: unknown;
+  readonly startupProbe?: unknown;
+  readonly lifecycle?: { readonly postStart?: unknown; readonly preStop?: unknown };
   readonly securityContext?: SecurityContext;
   readonly volumeMounts?: readonly { readonly name: string }[];
 }
