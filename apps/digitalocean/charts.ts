@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, NetworkPeer, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
+  Secret, SecretKey, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
@@ -37,7 +37,28 @@ export const PROVIDED_SECRETS = {
   /** The key scoped to Drone's log bucket, in Drone's namespace. */
   droneLogs: { namespace: 'dockyard', name: 'drone-log-spaces', accessKey: 'access-key', secretKey: 'secret-key' },
   postgresAdmin: { namespace: 'dockyard', name: 'postgres-admin', key: 'password' },
+  /**
+   * The managed PostgreSQL's CA certificate (`ManagedPostgres.caCertificate`), public, in each namespace whose pods
+   * verify the server with it (`POSTGRES_SSL_MODE`): Harbor's core, jobservice and exporter here, as a pod mounts only
+   * a Secret of its own namespace...
+   */
+  harborPostgresCa: { namespace: 'harbor', name: 'postgres-ca', key: 'ca.crt' },
+  /** ...and the CI server and the `DatabaseGrants` Job here. */
+  postgresCa: { namespace: 'dockyard', name: 'postgres-ca', key: 'ca.crt' },
 };
+
+/**
+ * How every client of the managed PostgreSQL (Harbor, the CI server, the `DatabaseGrants` Job) checks the server:
+ * `verify-ca`, against the cluster's own CA (`PROVIDED_SECRETS.postgresCa`), so that a server in the middle, holding
+ * no certificate that CA signed, is refused before any password is sent; `require`, DigitalOcean's connection
+ * strings' mode, encrypts but checks nothing. Not `verify-full`: the clients connect to the cluster's `private-` host
+ * in the VPC, and DigitalOcean documents the CA and both modes ("How to Secure Clusters": PostgreSQL's additional
+ * modes verify-ca, verify-full) but not which host names its server certificate carries; were the `private-` name not
+ * among them, verify-full would refuse every connection of a working stack. What verify-ca leaves open: a server with
+ * another certificate from the same CA, which DigitalOcean alone issues (its API's example CA is named
+ * "<uuid> Project CA", so possibly the account's other clusters of the project).
+ */
+export const POSTGRES_SSL_MODE = SslMode.VERIFY_CA;
 
 /** The secret input that carries the password or token of the image mirror's login, which the Pulumi program supplies. */
 export const MIRROR_PASSWORD_INPUT = 'DOCKYARD_IMAGE_MIRROR_PASSWORD';
@@ -291,9 +312,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const tls = IngressTls.certManager(config.certIssuer ?? LETS_ENCRYPT_ISSUER);
   // every role's connection limit, plus one connection kept for doadmin, fits the cluster's (22 on 1 GB, do.md §2.1)
   const databases: ExternalPostgres[] = [];
-  const postgres = (id: string, databaseName: string, user: string, password: ISecret, share: number) => {
+  // the server's CA, in each namespace whose pods verify the server with it
+  const harborPostgresCa = provided('HarborPostgresCa', P.harborPostgresCa, 'the managed PostgreSQL\'s CA certificate').key(P.harborPostgresCa.key);
+  const postgresCa = provided('PostgresCa', P.postgresCa, 'the managed PostgreSQL\'s CA certificate').key(P.postgresCa.key);
+  const postgres = (id: string, databaseName: string, user: string, password: ISecret, share: number, caCertificate: SecretKey) => {
     const db = new ExternalPostgres(chart, id, {
-      host: PLACEHOLDERS.postgresHost, port: 25060, databaseName, user, password: password.key('password'), sslMode: SslMode.REQUIRE,
+      host: PLACEHOLDERS.postgresHost, port: 25060, databaseName, user, password: password.key('password'), sslMode: POSTGRES_SSL_MODE, caCertificate,
       connectionLimit: Math.floor(config.postgresConnectionLimit * share), maxConnections: config.postgresConnectionLimit,
     });
     databases.push(db);
@@ -308,7 +332,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
   const harbor = new Harbor(chart, 'Harbor', {
     namespace: 'harbor',
     externalUrl: `https://harbor.${config.domain}`,
-    database: postgres('HarborDatabase', 'registry', 'harbor', provided('HarborDatabaseSecret', P.harborDatabase, 'the managed user harbor'), 0.75),
+    database: postgres('HarborDatabase', 'registry', 'harbor', provided('HarborDatabaseSecret', P.harborDatabase, 'the managed user harbor'), 0.75,
+      harborPostgresCa),
     redis: new ExternalRedis(chart, 'Valkey', {
       host: PLACEHOLDERS.valkeyHost, port: 25061, username: 'default',
       password: provided('ValkeySecret', P.valkey, 'the managed Valkey password').key(P.valkey.key),
@@ -356,7 +381,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     oauth: provided('OAuth', C.oauth, 'the OAuth app secret of the git provider'),
     organization: config.organization,
     admin: config.admin,
-    database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2),
+    database: (name) => postgres(`${title}Database`, name, name, provided(`${title}DatabaseSecret`, C.database, `the managed user ${name}`), 0.2,
+      postgresCa),
     ingress,
     trustBundle: config.trustBundle,
     authenticatePublicRepos: config.authenticatePublicRepos,
@@ -376,6 +402,8 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     host: PLACEHOLDERS.postgresHost, port: 25060, adminUser: 'doadmin', adminDatabase: 'defaultdb',
     adminPassword: provided('PostgresAdmin', P.postgresAdmin, 'the managed doadmin password').key(P.postgresAdmin.key),
     databases,
+    // the admin's login, the strongest, checks the server as the applications' do
+    sslMode: POSTGRES_SSL_MODE, caCertificate: postgresCa,
   });
   // pipelines push to Harbor at its public host name: DOKS sends in-cluster traffic for the load balancer's address
   // straight to the ingress-nginx pods, which the build pods' internet rule leaves out

@@ -183,6 +183,9 @@ export function deployDigitalOcean(
     }] : []),
     { ...C.oauth, stringData: { [C.oauth.key]: pulumi.secret(gitClientSecret) } },
     { ...P.postgresAdmin, stringData: { [P.postgresAdmin.key]: postgres.adminPassword } },
+    // the server's CA, which every client verifies it with (POSTGRES_SSL_MODE): public, so a plain Output
+    { ...P.harborPostgresCa, stringData: { [P.harborPostgresCa.key]: postgres.caCertificate } },
+    { ...P.postgresCa, stringData: { [P.postgresCa.key]: postgres.caCertificate } },
   ];
   const deployment = new ChartDeployment('platform', {
     app,

@@ -11,7 +11,7 @@ import { github } from '../woodpecker/fixtures';
 import { cleanEnv } from './datasource-harness';
 import { PostgresServer } from './postgres-server';
 import { makeTestPki } from './redis-server';
-import { containerOf, mountedFile, objectOf, providedSecret, render, Rendered, resolveEnv } from './rendered';
+import { containerOf, localCopy, objectOf, providedSecret, render, Rendered, resolveEnv } from './rendered';
 
 /**
  * Each client of an `ExternalPostgres` with `verify-full` and a CA, as rendered, against a real PostgreSQL 15 serving
@@ -53,11 +53,7 @@ describe('ExternalPostgres with verify-full and a CA, as each client renders it,
     caCertificate: Secret.fromSecretName(chart, 'Ca', 'app-db-ca', { namespace }).key('root.pem'),
   });
   /** The CA file the container reads at `inPod`, written to a local directory, and that local path. */
-  const localCa = (rendered: Rendered, workload: any, container: string, inPod: string): string => {
-    const file = path.join(fs.mkdtempSync(path.join(dir, 'ca-')), 'ca.crt');
-    fs.writeFileSync(file, mountedFile(rendered, workload, container, inPod));
-    return file;
-  };
+  const localCa = (rendered: Rendered, workload: any, container: string, inPod: string): string => localCopy(rendered, workload, container, inPod, dir);
   /** psql with `dbname` (a URL or key/value settings) and `env`, an empty HOME, as in the pod: what it prints or its error. */
   const psql = (dbname: string, env: Record<string, string>) => {
     const r = spawnSync('psql', ['--no-psqlrc', '-XAt', '--dbname', dbname, '-c', 'SELECT current_user || \'@\' || current_database()'], {

@@ -254,6 +254,16 @@ export function mountedFile(rendered: Rendered, workload: any, containerName: st
 }
 
 /**
+ * The file the container of `workload` reads at `inPod` (`mountedFile`), written to a new directory under `dir` by its
+ * own name, e.g. a CA bundle for a local client to verify a test server with: that local path.
+ */
+export function localCopy(rendered: Rendered, workload: any, containerName: string, inPod: string, dir: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(dir, 'file-')), path.basename(inPod));
+  fs.writeFileSync(file, mountedFile(rendered, workload, containerName, inPod));
+  return file;
+}
+
+/**
  * `env` with each variable of `variables`, the path of a file the container mounts, pointing at a copy of that file
  * written to `dir` as the kubelet would have projected it: whole, and (its modification time at 1970) long before the
  * run, e.g. the list of the current Jobs a fenced Job reads (lib/core/current-jobs.ts), which then lets it go ahead.

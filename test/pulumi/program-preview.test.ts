@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { registered, settled, setup, T } from './digitalocean/harness';
+import { invoked, registered, settled, setup, T } from './digitalocean/harness';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 
 /**
@@ -54,6 +54,16 @@ describe('a preview of a fresh DigitalOcean stack with every option on', () => {
     const drone = registered.find((r) => r.inputs?.kind === 'Deployment' && r.inputs.metadata.name === 'drone')!.inputs;
     const env = Object.fromEntries(drone.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
     expect(env.DRONE_S3_BUCKET.value).toBe('example-harbor-drone-logs');
+  });
+
+  test('registers the PostgreSQL CA\'s Secrets while the CA, read from a cluster still to be made, is unknown', () => {
+    for (const namespace of ['harbor', 'dockyard']) {
+      const secret = registered.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.inputs.metadata.namespace === namespace
+        && r.inputs.metadata.name === 'postgres-ca')!;
+      expect(pulumi.isUnknown(secret.inputs.stringData)).toBe(true);
+    }
+    // no CA is read before the cluster exists
+    expect(invoked.filter((i) => i.token === 'digitalocean:index/getDatabaseCa:getDatabaseCa')).toEqual([]);
   });
 
   test('keeps the managed hosts unknown in their own fields, not the objects around them', () => {

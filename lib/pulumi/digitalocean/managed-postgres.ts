@@ -47,7 +47,10 @@ export interface ManagedPostgresArgs extends ManagedDatabaseArgs {
  *
  * New roles get the `normal` role (do.md §1.2); DigitalOcean grants them no privileges on the databases, so the
  * application's schema owner must be set up afterwards (e.g. `GRANT ALL ON DATABASE registry TO harbor`).
- * Clients connect with `sslmode=require`.
+ * Its server certificate is signed by the CA DigitalOcean gives for it (`caCertificate`, public, not a secret): give
+ * clients that as their root certificate with `sslmode=verify-ca`, as the DigitalOcean program does. DigitalOcean's
+ * own connection strings say `sslmode=require`, under which a client checks nothing, so anyone on the path could pose
+ * as the database and collect the roles' passwords.
  *
  * The cluster is protected (Pulumi refuses to delete or replace it) unless the options say `protect: false`, and a
  * database taken out of `databases` stays in the cluster with its role (`retainOnDelete`). A defaulted `version` is not managed
@@ -66,6 +69,13 @@ export class ManagedPostgres extends pulumi.ComponentResource {
   public readonly connectionLimit: number;
   /** The `doadmin` role's password, which can grant the users their databases (secret). */
   public readonly adminPassword: pulumi.Output<string>;
+  /**
+   * The PEM CA certificate that signs the cluster's server certificate, for clients' `sslrootcert` (`verify-ca`):
+   * DigitalOcean's `/v2/databases/<id>/ca`, read with `getDatabaseCa` (terraform-provider-digitalocean v2.99.1
+   * digitalocean/database/datasource_database_ca.go sets `certificate` from godo's decoded bytes). Public: a plain
+   * Output, unknown in a preview of a new cluster.
+   */
+  public readonly caCertificate: pulumi.Output<string>;
 
   public constructor(name: string, args: ManagedPostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // check every input before registering anything; do.md §2.1: at most 3 nodes per PostgreSQL cluster
@@ -90,6 +100,7 @@ export class ManagedPostgres extends pulumi.ComponentResource {
     this.clusterId = cluster.id;
     this.host = cluster.privateHost;
     this.adminPassword = pulumi.secret(cluster.password);
+    this.caCertificate = digitalocean.getDatabaseCaOutput({ clusterId: cluster.id }, { parent: this }).certificate;
     this.port = POSTGRES_PORT;
     this.passwords = passwords;
     this.connectionLimit = connectionLimit(settings.size);
@@ -100,6 +111,7 @@ export class ManagedPostgres extends pulumi.ComponentResource {
       passwords: this.passwords,
       connectionLimit: this.connectionLimit,
       adminPassword: this.adminPassword,
+      caCertificate: this.caCertificate,
     });
   }
 }

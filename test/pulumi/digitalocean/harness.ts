@@ -154,9 +154,17 @@ function fakeCall(token: string, inputs: any): Record<string, unknown> {
       // without a prefix, the newest version on offer
       const prefix = inputs.versionPrefix ?? '1.35.';
       return { id: 'versions', latestVersion: `${prefix}9-do.0`, validVersions: [`${prefix}9-do.0`, `${prefix}8-do.1`] };
+    // the cluster's CA, as the provider decodes it from the API's base64 (datasource_database_ca.go)
+    case 'digitalocean:index/getDatabaseCa:getDatabaseCa':
+      return { id: inputs.clusterId, clusterId: inputs.clusterId, certificate: fakeDatabaseCa(inputs.clusterId) };
     default:
       return inputs;
   }
+}
+
+/** The CA certificate the mocked `getDatabaseCa` answers for a cluster. */
+export function fakeDatabaseCa(clusterId: string): string {
+  return `-----BEGIN CERTIFICATE-----\nca-of-${clusterId}\n-----END CERTIFICATE-----\n`;
 }
 
 /** Options of `setup`. */

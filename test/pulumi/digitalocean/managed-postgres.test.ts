@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { ValidationError } from '../../../lib/core/validation';
 import type * as Module from '../../../lib/pulumi/digitalocean/managed-postgres';
-import { childrenOf, expectParent, get, one, options, recordParent, registered, settled, setup, T } from './harness';
+import { childrenOf, expectParent, fakeDatabaseCa, get, invoked, one, options, recordParent, registered, settled, setup, T } from './harness';
 
 let m: typeof Module;
 
@@ -82,6 +82,17 @@ describe('ManagedPostgres', () => {
     expect(await pulumi.isSecret(pg.host)).toBe(false);
 
     expect(expectParent('pg', pg)).toEqual([T.db, T.db, T.cluster, T.firewall, T.user, T.user].sort());
+  });
+
+  // terraform-provider-digitalocean v2.99.1 digitalocean/database/datasource_database_ca.go: `certificate` of
+  // `digitalocean_database_ca` by `cluster_id`, the API's /v2/databases/<id>/ca decoded to PEM
+  test('caCertificate is the cluster\'s CA as getDatabaseCa answers it, a plain Output', async () => {
+    const pg = new m.ManagedPostgres('pgca', { region: 'fra1', kubernetesClusterId: 'doks-123', databases: [{ name: 'drone', user: 'drone' }] });
+    expect(await get(pg.caCertificate)).toBe(fakeDatabaseCa('pgca-cluster-id'));
+    // public: not a secret, so it does not make the Secrets and checksums that carry it secret for nothing
+    expect(await pulumi.isSecret(pg.caCertificate)).toBe(false);
+    expect(invoked.filter((i) => i.token === 'digitalocean:index/getDatabaseCa:getDatabaseCa').map((i) => i.inputs))
+      .toContainEqual({ clusterId: 'pgca-cluster-id' });
   });
 
   // terraform-provider-digitalocean (401992a) `database/resource_database_cluster.go`: `private_network_uuid` is
