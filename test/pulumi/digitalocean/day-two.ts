@@ -1,7 +1,7 @@
 /**
  * A user's second and later `pulumi up` of the DigitalOcean program, under Pulumi mocks: the program runs once with a
- * stack's settings and once with one setting changed, each in a fresh module registry (the mocks are set anew), and
- * the two registrations are compared resource by resource, as the engine diffs a program against its state.
+ * stack's settings and once with one setting changed, each with the mocks set anew, and the two registrations are
+ * compared resource by resource, as the engine diffs a program against its state.
  *
  * The mocks compute no diff: whether a changed input replaces a resource is the provider's, so `FORCE_NEW` copies the
  * inputs terraform-provider-digitalocean v2.99.1 (what @pulumi/digitalocean 4.80 bridges) marks ForceNew, and a
@@ -32,13 +32,23 @@ export interface ProgramRun {
 /** The secrets a stack holds (`pulumi config set --secret`), by config key. */
 export type StackSecrets = Partial<Record<'gitClientSecret' | 'imageMirrorPassword' | 'dockerHubToken' | 'cloneToken', string>>;
 
+/** How many resources and invokes the last run had when it settled, to catch one that registers later. */
+let settledCount: number | undefined;
+
 /**
  * Run the program as `index.ts` does, from `config` (the stack's `pulumi config`, read with `readSettings`) and
- * `secrets`, in preview mode or not. Modules are reset first, so that each run has its own SDK, mocks and registrations.
+ * `secrets`, in preview mode or not. Each run sets the mocks anew (`setMocks` gives the SDK a new monitor and preview
+ * flag) and starts from empty registrations; the modules are loaded once per test file, as resetting them for every
+ * run loaded the SDK, both providers and the charts again and took most of each run's time. A run whose resources
+ * kept registering after it settled would leak into the next, so that fails the next run.
  */
 export async function runProgram(config: Record<string, string>, secrets: StackSecrets, preview: boolean): Promise<ProgramRun> {
-  jest.resetModules();
   const harness = await import('./harness');
+  if (settledCount !== undefined && harness.registered.length + harness.invoked.length !== settledCount) {
+    throw new Error(`the previous run registered ${harness.registered.length + harness.invoked.length - settledCount} more after it settled`);
+  }
+  harness.registered.length = 0;
+  harness.invoked.length = 0;
   await harness.setup({ preview });
   const pulumi = await import('@pulumi/pulumi');
   const options = new Map<string, RegisteredOptions>();
@@ -56,6 +66,7 @@ export async function runProgram(config: Record<string, string>, secrets: StackS
   const outputs = deployDigitalOcean(readSettings((key) => config[key]), secrets.gitClientSecret ?? GIT_CLIENT_SECRET, secrets.imageMirrorPassword,
     secrets.dockerHubToken, secrets.cloneToken);
   await harness.settled(100);
+  settledCount = harness.registered.length + harness.invoked.length;
   const resources = new Map<string, Registered & { options: RegisteredOptions }>();
   for (const r of harness.registered) {
     const key = `${r.type}::${r.name}`;
