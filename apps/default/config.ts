@@ -192,7 +192,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_GIT_SERVER_CIDRS', default: 'none: build pods reach the git server at a public address only (or through the ingress controller on 443)',
-    meaning: 'addresses of a self-hosted git server at a private address (a company network, a VPN, the cluster), which every build namespace may then ' +
+    meaning: 'addresses of a self-hosted git server at a private address (a company network, a VPN, a VPC; a forge in the cluster is reached by its pods: allowBuildEgress), which every build namespace may then ' +
       'reach on the port of DOCKYARD_GIT_SERVER (443 unless it names one), where its clone URLs point; without them every clone from such a server ' +
       'times out (see [Self-hosted forges](#self-hosted-forges))',
     allowed: gitServerCidrsRule('DOCKYARD_GIT_SERVER'),

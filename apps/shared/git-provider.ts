@@ -135,9 +135,17 @@ export function droneFilters(organization: string, admin: string, prop = 'organi
  */
 export function gitServerCidrsRule(serverProp: string): string {
   return 'comma-separated CIDRs such as "10.20.0.15/32" or "10.20.0.0/28,fd00:20::/120", each an IPv4 or IPv6 address in plain notation and a ' +
-    'prefix length with no address bits set after it, listed once, not the whole address space and clear of the unspecified, loopback, ' +
+    `prefix length with no address bits set after it, listed once, of at most ${MAX_GIT_SERVER_BLOCK} addresses (/${MIN_GIT_SERVER_PREFIX_LENGTH[4]}, ` +
+    `or /${MIN_GIT_SERVER_PREFIX_LENGTH[6]} for IPv6: the server's own, as every build reaches each on its port), clear of the unspecified, loopback, ` +
     `link-local, multicast and cloud metadata and host addresses and of the API server's; only with ${serverProp} set`;
 }
+
+// every build, forks' pull requests included, reaches each address of the blocks on the server's port, so a block is
+// the server's own few addresses, never a network: a block of the cluster's pod, Service or node range would open
+// every pod or node listening on that port, where the network plugin matches ipBlock to pods (NetworkPolicy ipBlock
+// is meant for addresses outside the cluster, pod addresses being ephemeral: Kubernetes docs, Network Policies)
+const MIN_GIT_SERVER_PREFIX_LENGTH = { 4: 24, 6: 120 } as const;
+const MAX_GIT_SERVER_BLOCK = 2 ** (32 - MIN_GIT_SERVER_PREFIX_LENGTH[4]);
 
 /** Where build pods reach a self-hosted git server that the internet rule leaves out: its addresses, on its port. */
 export interface GitServerEgress {
@@ -178,6 +186,9 @@ export function checkGitServerCidrs(prop: string, value: string, gitServer: stri
     const range = nonEndpointRangeOf(cidr);
     if (range !== undefined) {
       refuse(`${describeValue(text)} overlaps ${range}; `);
+    }
+    if (cidr.prefix < MIN_GIT_SERVER_PREFIX_LENGTH[cidr.family]) {
+      refuse(`${describeValue(text)} holds more than ${MAX_GIT_SERVER_BLOCK} addresses; `);
     }
     // the API server is reached only from the namespaces that declare it (a deploy namespace): a rule for every build
     // namespace that held its address would open it to them all on this port

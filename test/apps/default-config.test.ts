@@ -689,6 +689,8 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
     expect(loadConfig({ DOCKYARD_GIT_PROVIDER: 'gitea', DOCKYARD_GIT_SERVER: 'https://git.acme.dev', DOCKYARD_GIT_SERVER_CIDRS: '192.168.4.0/28' })
       .gitServerEgress).toEqual({ cidrs: ['192.168.4.0/28'], port: 443 });
     expect(loadConfig(gitlab).gitServerEgress).toBeUndefined();
+    // the widest blocks taken: 256 addresses
+    expect(loadConfig({ ...gitlab, DOCKYARD_GIT_SERVER_CIDRS: '10.20.0.0/24,fd00:20::/120' }).gitServerEgress!.cidrs).toEqual(['10.20.0.0/24', 'fd00:20::/120']);
   });
 
   test.each([
@@ -698,6 +700,10 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
     ['the whole address space', '0.0.0.0/0', '"0.0.0.0/0" is the whole address space; '],
     ['the metadata endpoint', '169.254.169.254/32', '"169.254.169.254/32" overlaps 169.254.0.0/16; '],
     ['a block holding loopback', '126.0.0.0/7', '"126.0.0.0/7" overlaps 127.0.0.0/8; '],
+    // every build reaches each address on the server's port: a network (the cluster's pods, a VPC) is no server's
+    ['a network of IPv4 addresses', '10.20.0.15/32,10.0.0.0/8', '"10.0.0.0/8" holds more than 256 addresses; '],
+    ['a block one bit wider than /24', '10.20.0.0/23', '"10.20.0.0/23" holds more than 256 addresses; '],
+    ['an IPv6 block wider than /120', 'fd00:20::/119', '"fd00:20::/119" holds more than 256 addresses; '],
     ['an address twice', '10.20.0.15/32,10.20.0.15/32', 'lists "10.20.0.15/32" twice; '],
   ])('refuses %s, in one line naming the variable and its whole value', (_what, value, why) => {
     expect(failure({ ...gitlab, DOCKYARD_GIT_SERVER_CIDRS: value })).toBe(`invalid DOCKYARD_GIT_SERVER_CIDRS ${JSON.stringify(value)}: ${why}must be ${allowed}`);

@@ -240,6 +240,9 @@ describe('DigitalOcean program settings', () => {
     expect(read({ ...gitlab, gitServerCidrs: '10.110.0.9/32' }).gitServerCidrs).toEqual({ cidrs: ['10.110.0.9/32'], port: 8443 });
     expect(failure({ ...gitlab, gitServerCidrs: '169.254.169.254/32' })).toBe('invalid gitServerCidrs "169.254.169.254/32": "169.254.169.254/32" ' +
       `overlaps 169.254.0.0/16; must be ${gitServerCidrsRule('gitServer')}`);
+    // the VPC is no server's address: every build would reach each node and database of it on the server's port
+    expect(failure({ ...gitlab, gitServerCidrs: '10.110.0.0/20' })).toBe('invalid gitServerCidrs "10.110.0.0/20": "10.110.0.0/20" ' +
+      `holds more than 256 addresses; must be ${gitServerCidrsRule('gitServer')}`);
     expect(failure({ gitServerCidrs: '10.110.0.9/32' })).toBe('invalid gitServerCidrs "10.110.0.9/32": is set without gitServer (the public ' +
       `services are reached through the internet already); must be ${gitServerCidrsRule('gitServer')}`);
     expect(failure({ ...gitlab, apiServer: 'https://10.110.0.2', gitServerCidrs: '10.110.0.0/24' })).toBe('invalid gitServerCidrs "10.110.0.0/24": ' +
