@@ -1,13 +1,13 @@
 import { Duration } from 'cdk8s';
 import {
-  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, FinishedJobs, ImageDigests, invalid,
+  API_SERVER_URL_RULE, ApiServerEndpoint, CiEngineKind, checkDnsSubdomain, checkStatePath, describePath, describeValue, FinishedJobs, ImageDigests, invalid, invalidUserName,
   invalidPath, invalidSecret, isDnsSubdomain, isHostname, isRegistryPrefix, LETS_ENCRYPT_ISSUER, PUBLIC_HOSTNAME_OPTIONS, sameRegistryHost, TrustBundle, VALIDATION_RULES,
 } from '../../lib';
 import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
 import { checkCloneUser, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
-import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, shownMirrorUser, unreadDockerHubTokenWarning } from '../shared/image-mirror';
+import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
 import {
@@ -375,7 +375,7 @@ function checkMirror(mirror: string, harborHost: string): string {
 
 function checkMirrorUser(user: string, env: NodeJS.ProcessEnv): string {
   if (env.DOCKYARD_IMAGE_MIRROR === undefined) {
-    invalid('DOCKYARD_IMAGE_MIRROR_USER', shownMirrorUser(user), `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
+    invalidUserName('DOCKYARD_IMAGE_MIRROR_USER', user, `DOCKYARD_IMAGE_MIRROR is not set, and the login is for the mirror; must be ${MIRROR_USER}`);
   }
   return checkMirrorUserName('DOCKYARD_IMAGE_MIRROR_USER', user, MIRROR_USER);
 }

@@ -2,11 +2,11 @@ import { App } from 'cdk8s';
 import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, NetworkPeer, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
-  Secret, SecretKey, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
+  Secret, SecretKey, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, invalidUserName, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
   ValidationError,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
-import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost, shownMirrorUser } from '../shared/image-mirror';
+import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost } from '../shared/image-mirror';
 import { GitProviderKind, GitServerEgress } from '../shared/git-provider';
 
 /**
@@ -86,7 +86,7 @@ export function checkImageMirror(config: Pick<DigitalOceanChartsConfig, 'imageMi
   const { imageMirror, imageMirrorUser } = config;
   if (imageMirrorUser !== undefined) {
     if (imageMirror === undefined) {
-      invalid('imageMirrorUser', shownMirrorUser(imageMirrorUser), `imageMirror is not set, and the login is for the mirror; must be ${MIRROR_USER_RULE}`);
+      invalidUserName('imageMirrorUser', imageMirrorUser, `imageMirror is not set, and the login is for the mirror; must be ${MIRROR_USER_RULE}`);
     }
     checkMirrorUserName('imageMirrorUser', imageMirrorUser);
   }
@@ -103,7 +103,7 @@ export function checkImageMirror(config: Pick<DigitalOceanChartsConfig, 'imageMi
       invalid('imageMirror', imageMirror, `is on the Container Registry, which every pull must log in to: set containerRegistry true, whose read-only token the pods then pull with`);
     }
     if (imageMirrorUser !== undefined) {
-      invalid('imageMirrorUser', shownMirrorUser(imageMirrorUser), `must not be set with imageMirror on ${DOCR_REGISTRY}: the pods pull from it with the Container Registry's token`);
+      invalidUserName('imageMirrorUser', imageMirrorUser, `must not be set with imageMirror on ${DOCR_REGISTRY}: the pods pull from it with the Container Registry's token`);
     }
     if (docr === '') {
       invalid('imageMirror', imageMirror, `must name the account's registry: ${DOCR_REGISTRY}/<registry name>[/<path>]`);

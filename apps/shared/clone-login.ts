@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
-import { CiEngineKind, checkDroneCloneUser, DRONE_CLONE_USER_RULE, DroneCloneLogin, invalid, Secret, SecretValue } from '../../lib';
-import { shownMirrorUser } from './image-mirror';
+import { CiEngineKind, checkDroneCloneUser, DRONE_CLONE_USER_RULE, DroneCloneLogin, invalidUserName, Secret, SecretValue } from '../../lib';
 
 /**
  * The secret input of the clone login's token: the default stack's variable, which the DigitalOcean program supplies
@@ -35,7 +34,7 @@ export function cloneUserRule(engineSetting: string): string {
 export function checkCloneUser(setting: string, user: string, engineSetting: string, engine: CiEngineKind): string {
   const rule = cloneUserRule(engineSetting);
   if (engine !== CiEngineKind.DRONE) {
-    invalid(setting, shownMirrorUser(user), `${engineSetting} is ${engine}; must be ${rule}`);
+    invalidUserName(setting, user, `${engineSetting} is ${engine}; must be ${rule}`);
   }
   return checkDroneCloneUser(setting, user, rule);
 }

@@ -1,12 +1,7 @@
-import { invalid } from '../../lib';
+import { invalidUserName } from '../../lib';
 
 /** What a mirror's user name may be, as both stacks' refusals say. */
 export const MIRROR_USER_RULE = 'a user name of at most 255 characters without ":", whitespace or control characters';
-
-/** A mirror user name as a refusal shows it: "user:password" given as the user keeps its part after ":" unshown. */
-export function shownMirrorUser(user: string): string {
-  return user.includes(':') ? `${user.slice(0, user.indexOf(':'))}:<redacted>` : user;
-}
 
 /**
  * Check a mirror's user name, refused naming `setting` (the variable or config key). The name goes into a docker
@@ -15,7 +10,7 @@ export function shownMirrorUser(user: string): string {
  */
 export function checkMirrorUserName(setting: string, user: string, allowed: string = MIRROR_USER_RULE): string {
   if (!/^[^\s:\p{Cc}]+$/u.test(user) || user.length > 255) {
-    invalid(setting, shownMirrorUser(user), `must be ${allowed}`);
+    invalidUserName(setting, user, `must be ${allowed}`);
   }
   return user;
 }
@@ -38,7 +33,7 @@ export function dockerHubUserRule(mirrorSetting: string): string {
 export function checkDockerHubUser(setting: string, user: string, mirrorSetting: string, mirror: string | undefined): string {
   const rule = dockerHubUserRule(mirrorSetting);
   if (mirror !== undefined) {
-    invalid(setting, shownMirrorUser(user), `${mirrorSetting} is set, so Harbor has no Docker Hub proxy cache to log in; must be ${rule}`);
+    invalidUserName(setting, user, `${mirrorSetting} is set, so Harbor has no Docker Hub proxy cache to log in; must be ${rule}`);
   }
   return checkMirrorUserName(setting, user, rule);
 }
