@@ -40,9 +40,14 @@ let settledCount: number | undefined;
  * `secrets`, in preview mode or not. Each run sets the mocks anew (`setMocks` gives the SDK a new monitor and preview
  * flag) and starts from empty registrations; the modules are loaded once per test file, as resetting them for every
  * run loaded the SDK, both providers and the charts again and took most of each run's time. A run whose resources
- * kept registering after it settled would leak into the next, so that fails the next run.
+ * kept registering after it settled would leak into the next, so that fails the next run. `fresh` loads them anew
+ * first, for a run that must also show that nothing a module computes when loaded changes the output.
  */
-export async function runProgram(config: Record<string, string>, secrets: StackSecrets, preview: boolean): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, string>, secrets: StackSecrets, preview: boolean, fresh = false): Promise<ProgramRun> {
+  if (fresh) {
+    jest.resetModules();
+    settledCount = undefined;
+  }
   const harness = await import('./harness');
   if (settledCount !== undefined && harness.registered.length + harness.invoked.length !== settledCount) {
     throw new Error(`the previous run registered ${harness.registered.length + harness.invoked.length - settledCount} more after it settled`);
