@@ -225,7 +225,9 @@ export class DeployAccess extends Construct {
    *
    * Not Secrets (`DeployPermission.helmReleases()` for Helm's storage) or NetworkPolicies (apply them with the
    * platform), and no subresource of ServiceAccounts: `serviceaccounts/token` would mint an account's token outside
-   * any pod. Every managed kind lists and deletes, so `kubectl apply --prune` works with `DeployAccess.PRUNE_ALLOWLIST`.
+   * any pod. An account a deploy creates holds what is bound to its name, so where a cloud identity (IRSA, Workload
+   * Identity) or a RoleBinding trusts an account of the namespace that does not exist yet, leave `serviceaccounts`
+   * out of that team's permissions. Every managed kind lists and deletes, so `kubectl apply --prune` works with `DeployAccess.PRUNE_ALLOWLIST`.
    */
   public static readonly DEFAULT_PERMISSIONS: readonly DeployPermission[] = [
     DeployPermission.manage('apps', ['deployments', 'statefulsets']),
