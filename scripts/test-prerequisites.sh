@@ -57,12 +57,16 @@ schemas="${DOCKYARD_K8S_SCHEMAS:-$ROOT_DIR/../shared/k8s-schemas}"
 for version in 1.27.0 1.36.0; do
   [ -f "$schemas/v$version.json" ] || fail "the policy tests need the Kubernetes $version OpenAPI definitions at $schemas/v$version.json, \
 which is missing: put ../shared beside the clone (k8s-schemas/v1.27.0.json and v1.36.0.json, each the \"definitions\" of that release's \
-api/openapi-spec/swagger.json), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them"
+api/openapi-spec/swagger.json; the README, The two commands, fetches them), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them"
 done
 crds="${DOCKYARD_K8S_CRDS:-$ROOT_DIR/../shared/k8s-crds}"
-[ -f "$crds/gateway-api-v1.6.1/httproutes.yaml" ] || fail "the HTTPRoute tests need the Gateway API v1.6.1 CRDs at \
-$crds/gateway-api-v1.6.1/httproutes.yaml, which is missing: put ../shared beside the clone (k8s-crds/gateway-api-v1.6.1/, \
-config/crd/standard/ of kubernetes-sigs/gateway-api v1.6.1), or set DOCKYARD_K8S_CRDS to the folder that holds it"
+# test/core/http-route-schema.ts reads httproutes.yaml and gateways.yaml; upstream names them with a group prefix
+for crd in httproutes gateways; do
+  [ -f "$crds/gateway-api-v1.6.1/$crd.yaml" ] || fail "the HTTPRoute tests need the Gateway API v1.6.1 CRDs at \
+$crds/gateway-api-v1.6.1/$crd.yaml, which is missing: put ../shared beside the clone (k8s-crds/gateway-api-v1.6.1/$crd.yaml \
+is kubernetes-sigs/gateway-api v1.6.1 config/crd/standard/gateway.networking.k8s.io_$crd.yaml, renamed; the README, \
+The two commands, fetches both), or set DOCKYARD_K8S_CRDS to the folder that holds it"
+done
 
 check
 [ -z "$missing_binaries" ] && exit 0

@@ -206,11 +206,24 @@ describe('scripts/test-prerequisites.sh', () => {
     expect(schemas.status).toBe(1);
     expect(schemas.stderr).toBe(`dockyard: the policy tests need the Kubernetes 1.27.0 OpenAPI definitions at ${missing}/v1.27.0.json, which ` +
       'is missing: put ../shared beside the clone (k8s-schemas/v1.27.0.json and v1.36.0.json, each the "definitions" of that release\'s ' +
-      'api/openapi-spec/swagger.json), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them\n');
+      'api/openapi-spec/swagger.json; the README, The two commands, fetches them), or set DOCKYARD_K8S_SCHEMAS to the folder that holds them\n');
     const crds = run(bin, { DOCKYARD_K8S_CRDS: missing });
     expect(crds.status).toBe(1);
     expect(crds.stderr).toMatch(new RegExp(`^dockyard: the HTTPRoute tests need the Gateway API v1\\.6\\.1 CRDs at ${missing}/gateway-api-v1\\.6\\.1/httproutes\\.yaml, ` +
       'which is missing: .*set DOCKYARD_K8S_CRDS to the folder that holds it\n$'));
+    // httproutes.yaml alone, as from a copy of one file: test/core/http-route-schema.ts reads gateways.yaml too, and
+    // upstream's names carry the group, which the line spells out
+    const partial = path.join(path.dirname(bin), 'partial');
+    fs.mkdirSync(path.join(partial, 'gateway-api-v1.6.1'), { recursive: true });
+    fs.writeFileSync(path.join(partial, 'gateway-api-v1.6.1', 'httproutes.yaml'), '');
+    expect(run(bin, { DOCKYARD_K8S_CRDS: partial })).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `dockyard: the HTTPRoute tests need the Gateway API v1.6.1 CRDs at ${partial}/gateway-api-v1.6.1/gateways.yaml, which is ` +
+        'missing: put ../shared beside the clone (k8s-crds/gateway-api-v1.6.1/gateways.yaml is kubernetes-sigs/gateway-api v1.6.1 ' +
+        'config/crd/standard/gateway.networking.k8s.io_gateways.yaml, renamed; the README, The two commands, fetches both), ' +
+        'or set DOCKYARD_K8S_CRDS to the folder that holds it\n',
+    });
     // checked before anything is installed
     expect(aptLog(log)).toEqual([]);
   });

@@ -9,8 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GATED_FIELDS, offByDefault, onByDefault } from './feature-gates';
 import { EXAMPLE_STACKS } from '../stacks';
+import { schemaDir } from '../policy/checks/schema';
 
-const SCHEMAS = path.resolve(__dirname, '../../../shared/k8s-schemas');
+// the folder the policy suite reads, so DOCKYARD_K8S_SCHEMAS (README, The two commands) moves both
+const SCHEMAS = schemaDir();
 const SUPPORTED = [27, 36];
 
 /** "<apiVersion>/<kind>" of every kind a schema file defines. */

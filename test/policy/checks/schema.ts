@@ -13,7 +13,8 @@ interface Definition {
   'x-kubernetes-group-version-kind'?: { group?: string; version: string; kind: string }[];
 }
 
-function schemaDir(): string {
+/** Where the Kubernetes OpenAPI definitions are read from: `DOCKYARD_K8S_SCHEMAS`, else `../shared/k8s-schemas` beside the clone. */
+export function schemaDir(): string {
   return process.env.DOCKYARD_K8S_SCHEMAS ?? path.resolve(__dirname, '../../../../shared/k8s-schemas');
 }
 
