@@ -3,7 +3,7 @@ import {
   invalid, missing, SecretKey, ValidationError,
 } from '../../lib';
 import { nonEndpointRangeOf } from '../../lib/ci/build-egress';
-import { Cidr, cidrContains, formatCidr, parseCidr } from '../../lib/core/network';
+import { Cidr, CIDR_RULE, cidrContains, formatCidr, parseCidr } from '../../lib/core/network';
 
 /** The git providers the example stacks can log in with, by their configuration names. */
 export enum GitProviderKind {
@@ -176,7 +176,10 @@ export function checkGitServerCidrs(prop: string, value: string, gitServer: stri
       cidr = parseCidr(prop, text);
     } catch (e) {
       if (e instanceof ValidationError) {
-        return refuse(`${describeValue(text)} is no CIDR; `);
+        // parseCidr's reason before its rule, when it gives one (address bits after the prefix), else none
+        const reason = e.allowed !== undefined && e.allowed !== CIDR_RULE && e.allowed.endsWith(CIDR_RULE)
+          ? e.allowed.slice(0, -CIDR_RULE.length) : 'is no CIDR; ';
+        return refuse(`${describeValue(text)} ${reason}`);
       }
       throw e;
     }

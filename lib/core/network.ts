@@ -297,7 +297,8 @@ export interface Cidr {
   readonly prefix: number;
 }
 
-const CIDR_RULE = 'must be a CIDR such as "203.0.113.0/24" or "2001:db8::/32": an IPv4 or IPv6 address in plain notation ' +
+/** What a CIDR must be, as every refusal of `parseCidr` ends. */
+export const CIDR_RULE = 'must be a CIDR such as "203.0.113.0/24" or "2001:db8::/32": an IPv4 or IPv6 address in plain notation ' +
   'and a prefix length, with no address bits set after the prefix';
 
 /**
@@ -315,7 +316,10 @@ export function parseCidr(prop: string, value: string): Cidr {
   const bits = address.family === 4 ? 32 : 128;
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   if ((address.value & hostMask) !== 0n) {
-    invalid(prop, value, CIDR_RULE);
+    // an address of the block with the prefix behind it (a host's "10.0.0.15/24"): name the block it is in, which the
+    // user may have meant, or the /32 (/128) of the address itself
+    const block = formatCidr({ family: address.family, base: address.value & ~hostMask, prefix });
+    invalid(prop, value, `has address bits set after /${prefix} (its block is ${block}); ${CIDR_RULE}`);
   }
   return { family: address.family, base: address.value, prefix };
 }

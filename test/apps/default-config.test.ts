@@ -695,7 +695,7 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
 
   test.each([
     ['no CIDR', '10.20.0.15', '"10.20.0.15" is no CIDR; '],
-    ['address bits after the prefix', '10.20.0.15/24', '"10.20.0.15/24" is no CIDR; '],
+    ['address bits after the prefix', '10.20.0.15/24', '"10.20.0.15/24" has address bits set after /24 (its block is 10.20.0.0/24); '],
     ['an empty entry', '10.20.0.15/32,', '"" is no CIDR; '],
     ['the whole address space', '0.0.0.0/0', '"0.0.0.0/0" is the whole address space; '],
     ['the metadata endpoint', '169.254.169.254/32', '"169.254.169.254/32" overlaps 169.254.0.0/16; '],

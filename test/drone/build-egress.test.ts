@@ -408,10 +408,10 @@ describe('validation', () => {
   const make = (buildEgress: object) => () => twoNamespaces({ buildEgress });
   test('refuses bad CIDRs and contradictory settings', () => {
     expect(make({ apiServerCidrs: ['203.0.113.10'] })).toThrow('invalid buildEgress.apiServerCidrs "203.0.113.10": must be a CIDR such as');
-    expect(make({ apiServerCidrs: ['203.0.113.10/24'] })).toThrow('invalid buildEgress.apiServerCidrs "203.0.113.10/24": must be a CIDR');
+    expect(make({ apiServerCidrs: ['203.0.113.10/24'] })).toThrow('invalid buildEgress.apiServerCidrs "203.0.113.10/24": has address bits set after /24 (its block is 203.0.113.0/24); must be a CIDR');
     expect(make({ apiServerCidrs: ['0.0.0.0/0'] })).toThrow('invalid buildEgress.apiServerCidrs "0.0.0.0/0": must be smaller than the whole address space');
     expect(make({ apiServerCidrs: ['203.0.113.0/24', '203.0.113.0/24'] })).toThrow('invalid buildEgress.apiServerCidrs ["203.0.113.0/24","203.0.113.0/24"]: must not repeat');
-    expect(make({ excludedCidrs: ['2001:db8::1/64'] })).toThrow('invalid buildEgress.excludedCidrs "2001:db8::1/64": must be a CIDR');
+    expect(make({ excludedCidrs: ['2001:db8::1/64'] })).toThrow('invalid buildEgress.excludedCidrs "2001:db8::1/64": has address bits set after /64 (its block is 2001:db8::/64); must be a CIDR');
     expect(make({ internet: false, apiServerCidrs: ['203.0.113.0/24'] })).toThrow('invalid buildEgress.internet false: must be true to set apiServerCidrs or excludedCidrs');
     // a private block changes nothing, without an internet rule too
     expect(make({ internet: false, apiServerCidrs: ['10.0.0.1/32'] })).not.toThrow();
