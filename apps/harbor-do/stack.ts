@@ -1,8 +1,9 @@
 import { App } from 'cdk8s';
 import {
   DockyardChart, ExternalPostgres, ExternalRedis, Harbor, HarborExposure, HarborStorage, ImageRelocation, Images, IngressTls, LETS_ENCRYPT_ISSUER, Namespace,
-  ProxyUpstream, Secret, SslMode,
+  ProxyUpstream, Secret,
 } from '../../lib';
+import { POSTGRES_SSL_MODE } from '../digitalocean/charts';
 
 /**
  * Harbor on DigitalOcean's managed PostgreSQL (1 GB: 22 connections), TLS-only Valkey and Spaces, as plain manifests.
@@ -21,6 +22,10 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string, dockerHubUs
   new Namespace(chart, 'Namespace', { name: 'harbor' });
   const secret = (id: string, name: string, description: string) => Secret.fromSecretName(chart, id, name, { description });
   const db = secret('DatabaseSecret', 'harbor-database', 'the password of the managed PostgreSQL user harbor');
+  // the cluster's CA, which Harbor's core and jobservice verify the server with: public, but from outside as the other
+  // inputs are; `doctl databases get-ca <id> -o json` gives it base64-encoded (godo DatabaseCA.Certificate is []byte)
+  const postgresCa = secret('PostgresCaSecret', 'postgres-ca',
+    'the managed PostgreSQL\'s CA certificate, PEM: doctl databases get-ca <id> -o json | jq -r .certificate | base64 -d');
   const valkey = secret('ValkeySecret', 'harbor-valkey', 'the password of the managed Valkey user default');
   const spaces = secret('SpacesSecret', 'harbor-spaces', 'a Spaces key scoped to the bucket: access-key and secret-key');
   const harbor = new Harbor(chart, 'Harbor', {
@@ -28,7 +33,10 @@ export function harborOnDigitalOcean(app: App, imageMirror?: string, dockerHubUs
     database: new ExternalPostgres(chart, 'Database', {
       host: 'private-harbor-db-do-user-0-0.b.db.ondigitalocean.com', port: 25060, databaseName: 'registry', user: 'harbor',
       // a 1 GB cluster allows 22 connections (25 per GB, 3 reserved: do.md §2.1); one is kept for doadmin
-      password: db.key('password'), sslMode: SslMode.REQUIRE, maxConnections: 22, connectionLimit: 21,
+      password: db.key('password'), maxConnections: 22, connectionLimit: 21,
+      // verify-ca against the cluster's CA, as the DigitalOcean program's clients (POSTGRES_SSL_MODE says why not
+      // verify-full); require would check no certificate (pgconn v1.14.3 config.go:636-648)
+      sslMode: POSTGRES_SSL_MODE, caCertificate: postgresCa.key('ca.crt'),
     }),
     redis: new ExternalRedis(chart, 'Valkey', {
       host: 'private-harbor-valkey-do-user-0-0.b.db.ondigitalocean.com', port: 25061, username: 'default', password: valkey.key('password'),

@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { CiEngineKind, sqlLiteral } from '../../lib';
 import { digitalOceanCharts, PLACEHOLDERS, POSTGRES_SSL_MODE, PROVIDED_SECRETS, providedCiSecrets } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
+import { harborOnDigitalOcean } from '../../apps/harbor-do/stack';
 import { cleanEnv } from './datasource-harness';
 import { PostgresServer } from './postgres-server';
 import { makeTestPki } from './redis-server';
@@ -28,7 +29,9 @@ import { localCopy, objectOf, providedSecret, render, Rendered, resolveEnv } fro
  * - the DatabaseGrants Job's psql itself, from PGSSLMODE and PGSSLROOTCERT.
  * The placeholder host becomes the private host name, as the program's substitution makes it, reached at the test
  * server through PGHOSTADDR (libpq connects there and checks the certificate against the host name); only the
- * mount's directory is swapped for a local one, and the port for the test server's.
+ * mount's directory is swapped for a local one, and the port for the test server's. apps/harbor-do, the plain-manifest
+ * Harbor on the same managed PostgreSQL, is held to the same: its core and jobservice, with the Secrets its synth's
+ * `create Secret` lines name (`postgres-ca` holding the CA).
  */
 
 /** A host name of DigitalOcean's form that the test server's certificate (localhost, 127.0.0.1) does not name. */
@@ -88,13 +91,23 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
   };
   const host = (value: string) => value.split(PLACEHOLDERS.postgresHost).join(PRIVATE_HOST);
 
-  /** Harbor's `component`, as it connects with the CA Secrets holding `caPem`: what psql prints. */
-  const harbor = (component: string) => (caPem: string): string => {
-    const rendered = renderCharts(CiEngineKind.DRONE, caPem);
+  /** apps/harbor-do rendered with the Secrets its synth asks for, `postgres-ca` holding `caPem`. */
+  const renderHarborDo = (caPem: string): Rendered => render(harborOnDigitalOcean(new App()), [
+    providedSecret('harbor', 'harbor-database', { password: PASSWORDS.harbor }),
+    providedSecret('harbor', 'postgres-ca', { 'ca.crt': caPem }),
+    providedSecret('harbor', 'harbor-valkey', { password: 'valkey-pw' }),
+    providedSecret('harbor', 'harbor-spaces', { 'access-key': 'a', 'secret-key': 's' }),
+  ]);
+  /**
+   * Harbor's `component` of the stack `renderWith` renders, whose database host is `renderedHost`, as it connects with
+   * the CA Secret holding `caPem`: what psql prints.
+   */
+  const harborOf = (renderWith: (caPem: string) => Rendered, renderedHost: string) => (component: string) => (caPem: string): string => {
+    const rendered = renderWith(caPem);
     // jobservice takes its database settings from core's configuration API (src/jobservice/job/impl/context.go `Init`),
     // which serves core's POSTGRESQL_* (lib/harbor/jobservice.ts), and its root certificate from its own environment
     const env = resolveEnv(rendered, objectOf(rendered, 'Deployment', 'harbor-core', 'harbor'), 'core');
-    expect([env.POSTGRESQL_HOST, env.POSTGRESQL_SSLMODE]).toEqual([PLACEHOLDERS.postgresHost, 'verify-ca']);
+    expect([env.POSTGRESQL_HOST, env.POSTGRESQL_SSLMODE]).toEqual([renderedHost, 'verify-ca']);
     const workload = objectOf(rendered, 'Deployment', `harbor-${component}`, 'harbor');
     const rootCert = resolveEnv(rendered, workload, component).PGSSLROOTCERT;
     // Harbor's DSN (pgsql.go:95-96), the root certificate from the environment
@@ -102,6 +115,9 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
       `dbname=${env.POSTGRESQL_DATABASE} sslmode=${env.POSTGRESQL_SSLMODE}`;
     return psql(dsn, { PGSSLROOTCERT: localCa(rendered, workload, component, rootCert) });
   };
+  const harbor = harborOf((caPem) => renderCharts(CiEngineKind.DRONE, caPem), PLACEHOLDERS.postgresHost);
+  /** apps/harbor-do's host: a private host name of DigitalOcean's form, which the test server's certificate does not name either. */
+  const harborDo = harborOf(renderHarborDo, 'private-harbor-db-do-user-0-0.b.db.ondigitalocean.com');
   /** The CI server of `engine`, likewise. */
   const ciServer = (engine: CiEngineKind) => (caPem: string): string => {
     const rendered = renderCharts(engine, caPem);
@@ -129,6 +145,8 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
   describe.each([
     ['Harbor core', harbor('core')],
     ['Harbor jobservice', harbor('jobservice')],
+    ['apps/harbor-do\'s Harbor core', harborDo('core')],
+    ['apps/harbor-do\'s Harbor jobservice', harborDo('jobservice')],
     ['the Drone server', ciServer(CiEngineKind.DRONE)],
     ['the Woodpecker server', ciServer(CiEngineKind.WOODPECKER)],
     ['the DatabaseGrants Job', grants],
