@@ -54,10 +54,12 @@ export interface S3StorageOptions {
    * Serve blobs through the registry rather than redirecting clients to pre-signed URLs on the storage host. A
    * redirected pull reaches the storage host from the client (nodes, build pods, Trivy, clients outside the
    * cluster), not from the registry, so a `regionEndpoint` whose host only the cluster's DNS resolves (one label,
-   * `*.svc`, `*.cluster.local`) turns redirects off, and refuses `false`. An endpoint at a private address is
-   * reached by build pods only once `allowBuildEgress` declares it.
+   * `*.svc`, `*.cluster.local`) turns redirects off, and refuses `false`. A host of two labels (`minio.storage`),
+   * which pods resolve as a Service of a namespace and nodes do not, may also be a public name: it turns redirects
+   * off too, and takes `false`, for a public host. An endpoint at a private address is reached by build pods only
+   * once `allowBuildEgress` declares it.
    *
-   * @default - false; true with a `regionEndpoint` whose host only the cluster's DNS resolves
+   * @default - false; true with a `regionEndpoint` whose host only the cluster's DNS resolves, or has two labels
    */
   readonly disableRedirect?: boolean;
   /**
@@ -265,16 +267,28 @@ const SPACES_MULTIPART_COPY_MAX_CONCURRENCY = 5;
  * registry/storage/driver/s3-aws/s3.go:877-913), which the client then fetches: a host only the cluster's DNS
  * resolves is out of reach of the nodes' container runtime and of clients outside the cluster, and of build pods,
  * whose egress leaves out the cluster's ranges. Such an endpoint turns redirects off, and `false` is refused.
+ *
+ * A host of two labels (`minio.storage`) is most likely `<service>.<namespace>`: a pod's DNS search list
+ * (`<ns>.svc.<cluster domain>`, `svc.<cluster domain>`, `<cluster domain>`, with `ndots:5`) resolves it as the
+ * Service `minio` of the namespace `storage` from any namespace (kubernetes/website
+ * content/en/docs/concepts/services-networking/dns-pod-service.md: "A Pod running in namespace quux can look up this
+ * service by doing a DNS query for foo.bar", and the pod's `resolv.conf` there), and a node, which does not search
+ * the cluster's domain, does not. It may also be a public name (`example.org`), and no rule tells the two apart (a
+ * namespace may be named as a top-level domain is: `storage`, `dev`, `cloud`). The costs decide: redirects to a
+ * Service name fail every pull at its first layer, while blobs served through the registry from a public host only
+ * cost the registry bandwidth. So such a host turns redirects off by default, as a Service name does, but `false`
+ * is taken, for a public host.
  */
 function redirectOf(regionEndpoint: string | undefined, url: URL | undefined, disableRedirect: boolean | undefined): boolean {
   const name = url?.hostname.replace(/\.$/, '');
-  const clusterOnly = name !== undefined && !name.startsWith('[') && !/^[\d.]+$/.test(name)
-    && (!name.includes('.') || name.endsWith('.svc') || name.endsWith('.cluster.local'));
+  const hostName = name !== undefined && !name.startsWith('[') && !/^[\d.]+$/.test(name);
+  const clusterOnly = hostName && (!name.includes('.') || name.endsWith('.svc') || name.endsWith('.cluster.local'));
+  const serviceOfNamespace = hostName && name.split('.').length === 2 && !isSpacesHost(name);
   if (clusterOnly && disableRedirect === false) {
     invalid('disableRedirect', disableRedirect, `must be true or unset with regionEndpoint ${JSON.stringify(regionEndpoint)}, whose host only the ` +
       'cluster\'s DNS resolves: the registry redirects blob pulls there, out of reach of the nodes, build pods and clients outside the cluster');
   }
-  return disableRedirect ?? clusterOnly;
+  return disableRedirect ?? (clusterOnly || serviceOfNamespace);
 }
 
 /**

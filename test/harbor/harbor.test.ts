@@ -306,6 +306,30 @@ describe('Harbor registry storage', () => {
     expect(parse(find(synth(chart), 'ConfigMap', 'harbor-registry').data['config.yml']).storage.redirect).toEqual({ disable: true });
   });
 
+  // a pod resolves `<service>.<namespace>` through its DNS search list (`<ns>.svc.cluster.local svc.cluster.local
+  // cluster.local`, ndots:5: kubernetes/website content/en/docs/concepts/services-networking/dns-pod-service.md,
+  // "A Pod running in namespace quux can look up this service by doing a DNS query for foo.bar"); a node, whose
+  // resolver does not search the cluster's domain, does not, and the name may as well be public: redirects off by
+  // default, an explicit false taken
+  test('S3 at a host of two labels (a Service of a namespace, or a public name) serves blobs itself unless told otherwise', () => {
+    const chart = testChart('harbor');
+    const keys = Secret.fromSecretName(chart, 'S3', 's3');
+    const redirectOff = (regionEndpoint: string, disableRedirect?: boolean) => HarborStorage.s3({
+      bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), regionEndpoint, disableRedirect,
+    }).s3!.disableRedirect;
+    for (const endpoint of ['http://minio.storage:9000', 'https://minio.storage.', 'http://MinIO.Dev:9000', 'https://minio.example']) {
+      expect([endpoint, redirectOff(endpoint)]).toEqual([endpoint, true]);
+      expect([endpoint, redirectOff(endpoint, true)]).toEqual([endpoint, true]);
+      expect([endpoint, redirectOff(endpoint, false)]).toEqual([endpoint, false]);
+    }
+    // three labels and more are left as they were; the Spaces apex is Spaces, never a Service
+    for (const endpoint of ['https://s3.example.com', 'https://digitaloceanspaces.com', 'http://10.0.0.5:9000']) {
+      expect([endpoint, redirectOff(endpoint)]).toEqual([endpoint, false]);
+    }
+    inClusterHarbor(chart, { storage: HarborStorage.s3({ bucket: 'images', region: 'us-east-1', accessKey: keys.key('a'), secretKey: keys.key('s'), regionEndpoint: 'http://minio.storage:9000' }) });
+    expect(parse(find(synth(chart), 'ConfigMap', 'harbor-registry').data['config.yml']).storage.redirect).toEqual({ disable: true });
+  });
+
   test('S3 secure follows the scheme of regionEndpoint, and a secure contradicting it is refused', () => {
     // goharbor/distribution release/2.8 registry/storage/driver/s3-aws/s3.go `New` hands aws-sdk-go v1 the endpoint
     // and `WithDisableSSL(!secure)`; aws/session/session.go `resolveEndpoint` passes both to aws/endpoints/endpoints.go
