@@ -6,7 +6,7 @@ import {
 import { MAX_OUTPUT_SHARDS } from '../../lib/core/output-shards';
 import { isInside } from '../../lib/core/paths';
 import { CI_ENGINES, checkCiEngine } from '../shared/ci-engine';
-import { checkCloneUser, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
+import { checkCloneUser, checkGitAuthPublicRepos, cloneUserRule, unreadCloneTokenWarning } from '../shared/clone-login';
 import { checkDockerHubUser, checkMirrorUserName, dockerHubUserRule, MIRROR_USER_RULE, unreadDockerHubTokenWarning } from '../shared/image-mirror';
 import { MAX_TEAMS } from '../shared/limits';
 import { printWarning, stackEnv } from '../shared/variables';
@@ -42,7 +42,8 @@ export interface DefaultStackConfig {
   readonly gitServerEgress?: GitServerEgress;
   /**
    * Whether public repositories' builds clone with the forge login too (`DOCKYARD_GIT_AUTH_PUBLIC_REPOS`): for a forge
-   * whose every clone needs a log-in (`DroneServerProps.authenticatePublicRepos`, `WoodpeckerServerSettings.authenticatePublicRepos`).
+   * whose every clone needs a log-in (`DroneServerProps.authenticatePublicRepos`, `WoodpeckerServerSettings.authenticatePublicRepos`);
+   * refused with `DOCKYARD_CI` drone unless `DOCKYARD_CLONE_USER` is set.
    *
    * @default false
    */
@@ -157,7 +158,9 @@ export interface ConfigVariable {
 }
 
 const { dnsSubdomain: DNS_SUBDOMAIN, publicHostName: PUBLIC_HOST_NAME } = VALIDATION_RULES;
-const GIT_AUTH_PUBLIC_REPOS = 'true or false';
+/** Its table's and refusals' rule: true or false, and Drone's refusal of true without a clone user (`checkGitAuthPublicRepos`). */
+const GIT_AUTH_PUBLIC_REPOS = 'true or false; true with DOCKYARD_CI drone only when DOCKYARD_CLONE_USER is set (a read-only login), as ' +
+  'otherwise every public repository\'s builds, forks\' pull requests included, would hold the OAuth token of the user who activated it';
 const FINISHED_JOBS = '"keep", or a whole number of seconds from 0 to 2147483647';
 /**
  * The CI server's and Harbor's hosts: an Ingress rule's host, which may not be an IP address (Kubernetes
@@ -502,6 +505,10 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
   }
   const gitServer = checkGitServer('DOCKYARD_GIT_SERVER', env.DOCKYARD_GIT_SERVER, provider, 'DOCKYARD_GIT_PROVIDER');
   const apiServer = env.DOCKYARD_API_SERVER === undefined ? undefined : ApiServerEndpoint.fromUrl(env.DOCKYARD_API_SERVER, 'DOCKYARD_API_SERVER');
+  const gitAuthPublicRepos = env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS === undefined ? undefined
+    : checkTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS);
+  checkGitAuthPublicRepos({ setting: 'DOCKYARD_GIT_AUTH_PUBLIC_REPOS', user: 'DOCKYARD_CLONE_USER', engine: 'DOCKYARD_CI' },
+    { authenticate: gitAuthPublicRepos === true, user: env.DOCKYARD_CLONE_USER !== undefined, engine: ci });
   return {
     ci,
     host,
@@ -511,7 +518,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: Load
     gitServerEgress: env.DOCKYARD_GIT_SERVER_CIDRS === undefined ? undefined
       : checkGitServerCidrs('DOCKYARD_GIT_SERVER_CIDRS', env.DOCKYARD_GIT_SERVER_CIDRS, gitServer, 'DOCKYARD_GIT_SERVER',
         apiServer && { cidr: apiServer.cidr, prop: 'DOCKYARD_API_SERVER' }),
-    gitAuthPublicRepos: env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS === undefined ? undefined : checkTrueOrFalse('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', env.DOCKYARD_GIT_AUTH_PUBLIC_REPOS),
+    gitAuthPublicRepos,
     gitClientId: checkGitClientId('DOCKYARD_GIT_CLIENT_ID', pick('DOCKYARD_GIT_CLIENT_ID', DEFAULT_CONFIG.gitClientId)),
     organization: checkOrganization('DOCKYARD_ORG', pick('DOCKYARD_ORG', DEFAULT_CONFIG.organization), provider, ci),
     admin: checkGitAccountOf('DOCKYARD_ADMIN', pick('DOCKYARD_ADMIN', DEFAULT_CONFIG.admin), provider, 'user'),

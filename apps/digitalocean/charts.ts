@@ -157,6 +157,7 @@ export interface DigitalOceanChartsConfig {
   readonly gitServerEgress?: GitServerEgress;
   /**
    * Whether public repositories' builds clone with the forge login too (`authenticatePublicRepos` of either server).
+   * Drone refuses it without a clone user: its builds would otherwise hold the activating user's OAuth token.
    *
    * @default false
    */

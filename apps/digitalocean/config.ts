@@ -12,7 +12,7 @@ import { editDistance } from '../../lib/core/text';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
 import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirrorRegistry } from './charts';
-import { checkCloneUser } from '../shared/clone-login';
+import { checkCloneUser, checkGitAuthPublicRepos } from '../shared/clone-login';
 import { checkDockerHubUser } from '../shared/image-mirror';
 import {
   checkGitAccountOf, checkGitClientId, checkGitProviderKind, checkGitServer, checkGitServerCidrs, checkOrganization, GitProviderKind, GitServerEgress,
@@ -79,7 +79,7 @@ export interface DigitalOceanSettings {
   readonly gitServerCidrs?: GitServerEgress;
   /**
    * Whether public repositories' builds clone with the forge login too (`gitAuthPublicRepos`), as
-   * `DOCKYARD_GIT_AUTH_PUBLIC_REPOS` for the default stack.
+   * `DOCKYARD_GIT_AUTH_PUBLIC_REPOS` for the default stack; refused with `ciEngine` drone unless `cloneUser` is set.
    *
    * @default false
    */
@@ -308,6 +308,9 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
   const imageDigests = value('imageDigests') === undefined ? undefined : ImageDigests.fromFile(value('imageDigests')!, 'imageDigests');
   const caBundle = value('caBundle') === undefined ? undefined : TrustBundle.fromFile(value('caBundle')!, 'caBundle');
   const cloneUser = value('cloneUser') === undefined ? undefined : checkCloneUser('cloneUser', value('cloneUser')!, 'ciEngine', ciEngine);
+  const gitAuthPublicRepos = flag('gitAuthPublicRepos', value('gitAuthPublicRepos', false));
+  checkGitAuthPublicRepos({ setting: 'gitAuthPublicRepos', user: 'cloneUser', engine: 'ciEngine' },
+    { authenticate: gitAuthPublicRepos, user: cloneUser !== undefined, engine: ciEngine });
   const gitServer = checkGitServer('gitServer', value('gitServer'), gitProvider, 'gitProvider');
   const apiServer = value('apiServer') === undefined ? undefined : ApiServerEndpoint.fromUrl(value('apiServer')!, 'apiServer');
   const bucket = checkSpacesBucketName('bucket', required('bucket'));
@@ -334,7 +337,7 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     gitServer,
     gitServerCidrs: value('gitServerCidrs') === undefined ? undefined
       : checkGitServerCidrs('gitServerCidrs', value('gitServerCidrs')!, gitServer, 'gitServer', apiServer && { cidr: apiServer.cidr, prop: 'apiServer' }),
-    gitAuthPublicRepos: flag('gitAuthPublicRepos', value('gitAuthPublicRepos', false)),
+    gitAuthPublicRepos,
     gitClientId: checkGitClientId('gitClientId', required('gitClientId')),
     organization: checkOrganization('organization', required('organization'), gitProvider, ciEngine),
     admin: checkGitAccountOf('admin', required('admin'), gitProvider, 'user'),

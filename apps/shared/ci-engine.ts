@@ -114,6 +114,7 @@ export interface CiEngineSettings {
   readonly cloneUserProps?: { readonly user: string; readonly engine: string };
   /**
    * Whether public repositories' builds clone with the forge login too (`authenticatePublicRepos` of either server).
+   * Drone refuses it without a clone user: its builds would otherwise hold the activating user's OAuth token.
    *
    * @default false
    */

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { CiEngineKind, checkDroneCloneUser, DRONE_CLONE_USER_RULE, DroneCloneLogin, invalidUserName, Secret, SecretValue } from '../../lib';
+import {
+  CiEngineKind, checkDroneCloneUser, DRONE_CLONE_USER_RULE, DroneCloneLogin, droneAuthPublicReposRule, invalid, invalidUserName, Secret, SecretValue,
+} from '../../lib';
 
 /**
  * The secret input of the clone login's token: the default stack's variable, which the DigitalOcean program supplies
@@ -37,6 +39,19 @@ export function checkCloneUser(setting: string, user: string, engineSetting: str
     invalidUserName(setting, user, `${engineSetting} is ${engine}; must be ${rule}`);
   }
   return checkDroneCloneUser(setting, user, rule);
+}
+
+/**
+ * Refuse a stack's setting for public repositories' logins (`DOCKYARD_GIT_AUTH_PUBLIC_REPOS`, `gitAuthPublicRepos`)
+ * on Drone without a clone user, naming the stack's settings, as `DroneServer` would refuse it naming its props
+ * (`droneAuthPublicReposRule`). Woodpecker keeps it: forks' pull requests wait for approval there (README,
+ * "Self-hosted forges").
+ */
+export function checkGitAuthPublicRepos(names: { readonly setting: string; readonly user: string; readonly engine: string },
+  given: { readonly authenticate: boolean; readonly user: boolean; readonly engine: CiEngineKind }): void {
+  if (given.authenticate && given.engine === CiEngineKind.DRONE && !given.user) {
+    invalid(names.setting, 'true', `must be false with ${names.engine} drone unless ${names.user} is set: ${droneAuthPublicReposRule(names.user)}`);
+  }
 }
 
 /** The names a stack gives the clone login's settings, and its words for removing the token. */

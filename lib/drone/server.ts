@@ -250,8 +250,10 @@ export interface DroneServerProps {
    * private, or for every one in this mode (`service/netrc/netrc.go:53-58`); a forge whose every repository needs a
    * log-in to clone (GitHub Enterprise Server in private mode, Gitea or Forgejo with `REQUIRE_SIGNIN_VIEW`, a GitLab
    * behind a sign-in proxy) otherwise fails each public repository's clone with `could not read Username`. With it,
-   * every build of a public repository, a fork's pull request too, holds the netrc a private repository's builds hold:
-   * the `cloneLogin`, or else the OAuth token of the user who activated the repository (see `cloneLogin`).
+   * every build of a public repository, a fork's pull request too, holds the netrc a private repository's builds hold,
+   * the `cloneLogin`, which a pipeline reads (README, "Self-hosted forges"). Refused without `cloneLogin`: the netrc
+   * would be the OAuth token of the user who activated the repository, and anyone who may fork a public repository and
+   * open a pull request would take it (`droneAuthPublicReposRule`).
    *
    * @default false
    */
@@ -271,6 +273,20 @@ export interface DroneCloneLogin {
   readonly username: string;
   /** Its token or password (`DRONE_GIT_PASSWORD`). */
   readonly password: SecretKey;
+}
+
+/**
+ * Why `DroneServerProps.authenticatePublicRepos` is refused without a clone login, naming the setting that sets it
+ * (`cloneLogin`, or a stack's variable or config key). Drone's netrc is then the OAuth token of the user who activated
+ * the repository, whatever its scope (harness v2.28.2 `service/netrc/netrc.go:63-67`), and a public repository's
+ * builds include forks' pull requests, whose pipeline reads it: drone-runner-kube v1.0.0-rc.5
+ * `engine/compiler/compiler.go:492-496` gives the netrc to step 0 even with `DRONE_NETRC_CLONE_ONLY`, which with
+ * `clone: disable` is the pipeline's own step, and `from_secret` names it to any step (`compiler.go:498-511`).
+ */
+export function droneAuthPublicReposRule(cloneLoginSetting: string): string {
+  return 'every build of a public repository, a fork\'s pull request too, would hold the OAuth token of the user who activated it, ' +
+    `with all that user's rights; set ${cloneLoginSetting} to a read-only login first (a GitLab group deploy token with read_repository, ` +
+    'a GitHub fine-grained token with read-only Contents)';
 }
 
 /** What `DroneCloneLogin.username` may be, as its refusals say. */
@@ -442,6 +458,9 @@ export class DroneServer extends Construct implements IDroneServer {
     }
     // rendered only when true: false is upstream's default, and a server without it renders as before
     if (checkBoolean('authenticatePublicRepos', props.authenticatePublicRepos ?? false)) {
+      if (props.cloneLogin === undefined) {
+        invalid('authenticatePublicRepos', true, `must be false without cloneLogin: ${droneAuthPublicReposRule('cloneLogin')}`);
+      }
       env.value('DRONE_GIT_ALWAYS_AUTH', 'true');
     }
     if (props.admin !== undefined) {

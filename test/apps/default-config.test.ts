@@ -725,11 +725,25 @@ describe('DOCKYARD_GIT_SERVER_CIDRS', () => {
 
 describe('DOCKYARD_GIT_AUTH_PUBLIC_REPOS', () => {
   test('takes exactly true or false, and nothing else, as a security switch', () => {
-    expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' }).gitAuthPublicRepos).toBe(true);
+    expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true', DOCKYARD_CLONE_USER: 'acme-ci' }).gitAuthPublicRepos).toBe(true);
+    expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true', DOCKYARD_CI: 'woodpecker' }).gitAuthPublicRepos).toBe(true);
     expect(loadConfig({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'false' }).gitAuthPublicRepos).toBe(false);
     expect(loadConfig({}).gitAuthPublicRepos).toBeUndefined();
     for (const value of ['1', 'TRUE', 'yes', ' true']) {
-      expect(failure({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: value })).toBe(`invalid DOCKYARD_GIT_AUTH_PUBLIC_REPOS ${JSON.stringify(value)}: must be true or false`);
+      expect(failure({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: value })).toBe(`invalid DOCKYARD_GIT_AUTH_PUBLIC_REPOS ${JSON.stringify(value)}: must be true or false; ` +
+        'true with DOCKYARD_CI drone only when DOCKYARD_CLONE_USER is set (a read-only login), as otherwise every public repository\'s builds, ' +
+        'forks\' pull requests included, would hold the OAuth token of the user who activated it');
     }
+  });
+
+  // without a clone login Drone's netrc is the activating user's OAuth token, which a fork's pull request reads
+  // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-511; DroneServerProps.authenticatePublicRepos)
+  test('true is refused on Drone, the default engine, without DOCKYARD_CLONE_USER, naming both variables', () => {
+    const refusal = 'invalid DOCKYARD_GIT_AUTH_PUBLIC_REPOS "true": must be false with DOCKYARD_CI drone unless DOCKYARD_CLONE_USER is set: ' +
+      'every build of a public repository, a fork\'s pull request too, would hold the OAuth token of the user who activated it, with all that ' +
+      'user\'s rights; set DOCKYARD_CLONE_USER to a read-only login first (a GitLab group deploy token with read_repository, a GitHub ' +
+      'fine-grained token with read-only Contents)';
+    expect(failure({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' })).toBe(refusal);
+    expect(failure({ DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true', DOCKYARD_CI: 'drone', DOCKYARD_CLONE_TOKEN: 'github_pat_x' })).toBe(refusal);
   });
 });

@@ -4,6 +4,7 @@ import { digitalOceanCharts, DOCR_TOKEN_INPUT, MIRROR_PASSWORD_INPUT } from '../
 import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
 import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../../lib';
 import { GitProviderKind } from '../../apps/shared/git-provider';
+import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
 import { imagesOf } from '../registry/images-of';
 import { synthStack } from '../stacks';
 import { find, stderrOf } from '../util';
@@ -13,7 +14,7 @@ const CHARTS = { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22 };
 
 /** The DigitalOcean charts, synthesized with their generated Secrets, the DOCR token given as its input. */
 function synth(name: string, build: (app: App) => Chart) {
-  const inputs: Record<string, string> = { [DOCR_TOKEN_INPUT]: 'dop_v1_docr', [MIRROR_PASSWORD_INPUT]: 'mirror-token' };
+  const inputs: Record<string, string> = { [DOCR_TOKEN_INPUT]: 'dop_v1_docr', [MIRROR_PASSWORD_INPUT]: 'mirror-token', [CLONE_TOKEN_INPUT]: 'github_pat_clone' };
   const saved = Object.fromEntries(Object.keys(inputs).map((k) => [k, process.env[k]]));
   Object.assign(process.env, inputs);
   try {
@@ -236,6 +237,8 @@ describe('DigitalOcean: a self-hosted forge at a private address and one that re
     const objects = synth('digitalocean', (app) => digitalOceanCharts(app, {
       ...CHARTS, ciEngine: engine, gitProvider: GitProviderKind.GITLAB, gitServer: 'https://code.acme.dev:8443',
       gitServerEgress: { cidrs: ['10.110.0.9/32'], port: 8443 }, authenticatePublicRepos: true,
+      // Drone takes it only with a clone login (DroneServerProps.authenticatePublicRepos), Woodpecker refuses one
+      ...(engine === CiEngineKind.DRONE ? { cloneUser: 'acme-ci' } : {}),
     })).objects;
     const buildPolicies = objects.filter((o) => o.kind === 'NetworkPolicy' && o.spec.policyTypes.includes('Egress') && /-builds$/.test(o.metadata.name));
     expect(buildPolicies.length).toBeGreaterThan(0);

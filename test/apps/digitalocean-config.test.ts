@@ -247,8 +247,15 @@ describe('DigitalOcean program settings', () => {
       `services are reached through the internet already); must be ${gitServerCidrsRule('gitServer')}`);
     expect(failure({ ...gitlab, apiServer: 'https://10.110.0.2', gitServerCidrs: '10.110.0.0/24' })).toBe('invalid gitServerCidrs "10.110.0.0/24": ' +
       `"10.110.0.0/24" holds the API server's address (apiServer), which only the namespaces that declare it reach; must be ${gitServerCidrsRule('gitServer')}`);
-    expect(read({ gitAuthPublicRepos: 'true' }).gitAuthPublicRepos).toBe(true);
+    expect(read({ gitAuthPublicRepos: 'true', cloneUser: 'acme-ci' }).gitAuthPublicRepos).toBe(true);
+    expect(read({ gitAuthPublicRepos: 'true', ciEngine: 'woodpecker' }).gitAuthPublicRepos).toBe(true);
     expect(failure({ gitAuthPublicRepos: 'yes' })).toBe('invalid gitAuthPublicRepos "yes": must be true or false');
+    // without a clone login Drone's netrc is the activating user's OAuth token, which a fork's pull request reads
+    // (drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-511; DroneServerProps.authenticatePublicRepos)
+    expect(failure({ gitAuthPublicRepos: 'true' })).toBe('invalid gitAuthPublicRepos "true": must be false with ciEngine drone unless cloneUser ' +
+      'is set: every build of a public repository, a fork\'s pull request too, would hold the OAuth token of the user who activated it, with ' +
+      'all that user\'s rights; set cloneUser to a read-only login first (a GitLab group deploy token with read_repository, a GitHub ' +
+      'fine-grained token with read-only Contents)');
   });
 
   test('every setting it reads is declared in Pulumi.yaml, with a default unless it is required', () => {

@@ -16,6 +16,7 @@ import { defaultStack } from '../../apps/default/stack';
 import { loadTeamsConfig } from '../../apps/teams/config';
 import { teamsStack } from '../../apps/teams/stack';
 import { synthStack } from '../stacks';
+import { withEnv } from '../registry/synth-app';
 import { egressAdmits, Endpoint } from '../team/network-model';
 
 /** Where an engine sends the browser (`authorize`), exchanges the code (`token`), and the callback it names (`redirect`). */
@@ -159,15 +160,24 @@ describe('authenticatePublicRepos: a forge on which every clone needs a log-in (
     droneServer(off, { authenticatePublicRepos: false });
     expect(synth(off)).toEqual(synth(plain));
 
-    const chart = testChart('ci');
-    droneServer(chart, { authenticatePublicRepos: true });
-    const env = envOf(container(find(synth(chart), 'Deployment', 'drone')));
-    expect(env.DRONE_GIT_ALWAYS_AUTH.value).toBe('true');
-    expect(netrcLogin(env, { private: false })).toBe('activating user');
     const login = testChart('ci');
     const password = Secret.fromSecretName(login, 'CloneToken', 'drone-clone-login').key('token');
     droneServer(login, { authenticatePublicRepos: true, cloneLogin: { username: 'acme-ci', password } });
-    expect(netrcLogin(envOf(container(find(synth(login), 'Deployment', 'drone'))), { private: false })).toBe('clone login');
+    const env = envOf(container(find(synth(login), 'Deployment', 'drone')));
+    expect(env.DRONE_GIT_ALWAYS_AUTH.value).toBe('true');
+    expect(netrcLogin(env, { private: false })).toBe('clone login');
+  });
+
+  // Without cloneLogin the netrc is the activating user's OAuth token (netrc.go:63-67), and a public repository's
+  // pull request, a fork's too, reads it: drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:492-496 gives the
+  // netrc to step 0 even with DRONE_NETRC_CLONE_ONLY (the pipeline's own step with clone: disable), and from_secret
+  // names it to any step (compiler.go:498-511). So the synth refuses it.
+  test('Drone refuses it without cloneLogin, in one line naming the prop, the value and the read-only login to set first', () => {
+    const chart = testChart('ci');
+    expect(thrown(() => droneServer(chart, { authenticatePublicRepos: true })).message).toBe('invalid authenticatePublicRepos true: must be false ' +
+      'without cloneLogin: every build of a public repository, a fork\'s pull request too, would hold the OAuth token of the user who ' +
+      'activated it, with all that user\'s rights; set cloneLogin to a read-only login first (a GitLab group deploy token with ' +
+      'read_repository, a GitHub fine-grained token with read-only Contents)');
   });
 
   test('Woodpecker: public repositories clone without the login by default, and with it when set, through WoodpeckerCi too', () => {
@@ -277,8 +287,10 @@ describe('the default stack\'s builds reach a self-hosted git server at a privat
 test('the default stack\'s DOCKYARD_GIT_AUTH_PUBLIC_REPOS reaches either server, and the stack is unchanged without it', () => {
   const env = { DOCKYARD_GIT_PROVIDER: 'github', DOCKYARD_GIT_SERVER: 'https://github.acme.corp' };
   const server = (objects: any[], name: string) => container(find(objects, 'Deployment', name));
-  const drone = synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true' }))).objects;
-  expect(netrcLogin(envOf(server(drone, 'drone')), { private: false })).toBe('activating user');
+  // on Drone only with a clone login (DOCKYARD_CLONE_USER), which public repositories' builds then hold
+  const login = { ...env, DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'true', DOCKYARD_CLONE_USER: 'acme-ci' };
+  const drone = withEnv({ DOCKYARD_CLONE_TOKEN: 'github_pat_public-repos-123' }, () => synthStack('default', (app) => defaultStack(app, loadConfig(login)))).objects;
+  expect(netrcLogin(envOf(server(drone, 'drone')), { private: false })).toBe('clone login');
   const plain = synthStack('default', (app) => defaultStack(app, loadConfig(env))).objects;
   expect(netrcLogin(envOf(server(plain, 'drone')), { private: false })).toBe('none');
   expect(synthStack('default', (app) => defaultStack(app, loadConfig({ ...env, DOCKYARD_GIT_AUTH_PUBLIC_REPOS: 'false' }))).objects).toEqual(plain);
