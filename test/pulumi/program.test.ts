@@ -146,12 +146,12 @@ describe('the DigitalOcean program', () => {
     expect(values.filter((v) => text.includes(v))).toEqual([]);
   });
 
-  test('wires Harbor to the managed services: sslmode=require on 25060, rediss on 25061 as default, the Spaces endpoint', () => {
+  test('wires Harbor to the managed services: sslmode=verify-ca on 25060 with the cluster CA, rediss on 25061 as default, the Spaces endpoint', () => {
     const core = env(find('Deployment', 'harbor-core'));
     const pg = registered.find((r) => r.type === T.cluster && r.inputs.engine === 'pg')!;
     expect(core.POSTGRESQL_HOST.value).toBe(`private-${pg.inputs.name ?? `${pg.name}-a1b2c3`}.db.ondigitalocean.com`);
     expect(core.POSTGRESQL_PORT.value).toBe('25060');
-    expect(core.POSTGRESQL_SSLMODE.value).toBe('require');
+    expect(core.POSTGRESQL_SSLMODE.value).toBe('verify-ca');
     expect(core._REDIS_URL_CORE.value).toMatch(/^rediss:\/\/default:\$\(REDIS_PASSWORD\)@private-.*\.db\.ondigitalocean\.com:25061\/0/);
     const registryConfig = find('ConfigMap', 'harbor-registry').data['config.yml'];
     expect(registryConfig).toContain('regionendpoint: https://fra1.digitaloceanspaces.com');
