@@ -32,7 +32,7 @@ export function synthStack(name: string, build: (app: App) => Chart): ExampleSta
   const objects = chart.toJson();
   const statePath = path.join(app.outdir, 'state.json');
   const secrets = parseAllDocuments(new LocalSecretStore({ statePath }).render(app)).map((d) => d.toJS());
-  const tls = chart.toJson().filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
+  const tls = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
     .map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));
   return {
     name,

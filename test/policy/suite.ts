@@ -60,10 +60,23 @@ export function policySuite(synth: () => ExampleStack): ExampleStack {
   });
 
   test('gives every pod a NetworkPolicy', () => {
-    const policies = stack.objects.filter((o) => o.kind === 'NetworkPolicy');
-    const unguarded = stack.objects.filter((o) => o.spec?.template?.metadata?.labels).filter((w) => !policies.some((p) =>
-      p.metadata.namespace === w.metadata.namespace
-      && Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => w.spec.template.metadata.labels[k] === v)));
+    const workloads = stack.objects.filter((o) => o.spec?.template?.metadata?.labels);
+    // the workloads by namespace and by each label: a policy only looks at those carrying the rarest of its
+    // matchLabels pairs (1,000 teams' stack on Woodpecker has 5,000 pods and policies in one namespace)
+    const index = new Map<string, any[]>();
+    const add = (key: string, w: any) => (index.get(key) ?? index.set(key, []).get(key)!).push(w);
+    for (const w of workloads) {
+      add(JSON.stringify([w.metadata.namespace]), w);
+      for (const pair of Object.entries(w.spec.template.metadata.labels)) add(JSON.stringify([w.metadata.namespace, ...pair]), w);
+    }
+    const guarded = new Set<any>();
+    for (const p of stack.objects.filter((o) => o.kind === 'NetworkPolicy')) {
+      const pairs = Object.entries(p.spec.podSelector.matchLabels ?? {});
+      const candidates = [[], ...pairs].map((pair) => index.get(JSON.stringify([p.metadata.namespace, ...pair])) ?? [])
+        .reduce((a, b) => (b.length < a.length ? b : a));
+      candidates.filter((w) => pairs.every(([k, v]) => w.spec.template.metadata.labels[k] === v)).forEach((w) => guarded.add(w));
+    }
+    const unguarded = workloads.filter((w) => !guarded.has(w));
     expect(unguarded.map((w) => w.metadata.name)).toEqual([]);
   });
   return stack;

@@ -77,14 +77,37 @@ interface RbacBinding {
 class ReferenceChecker {
   private readonly pods: readonly PodTemplate[];
   private readonly podByOwner: ReadonlyMap<K8sObject, PodTemplate>;
+  /**
+   * The pods by namespace, and by namespace and each of their labels, in manifest order: a selector only looks at the
+   * pods of its namespace that carry the rarest of its matchLabels pairs. The 1,000 teams' stack on Woodpecker has 5,000 pods,
+   * Services and NetworkPolicies in one namespace, which a scan of every pod per selector took 15 s over.
+   */
+  private readonly podsByNamespace = new Map<string, PodTemplate[]>();
+  private readonly podsByLabel = new Map<string, PodTemplate[]>();
 
   constructor(private readonly inventory: Inventory) {
     this.pods = podTemplates(inventory.objects);
     this.podByOwner = new Map(this.pods.map((p) => [p.owner, p]));
+    const add = (index: Map<string, PodTemplate[]>, key: string, p: PodTemplate) => {
+      const list = index.get(key);
+      if (list) list.push(p);
+      else index.set(key, [p]);
+    };
+    for (const p of this.pods) {
+      add(this.podsByNamespace, p.namespace, p);
+      for (const label of Object.entries(p.labels)) add(this.podsByLabel, JSON.stringify([p.namespace, ...label]), p);
+    }
   }
 
   private podsSelectedBy(namespace: string, selector: LabelSelector): PodTemplate[] {
-    return this.pods.filter((p) => p.namespace === namespace && selects(selector, p.labels));
+    // a pod the selector selects carries each of its matchLabels pairs, and so is in each pair's list: the shortest
+    let candidates = this.podsByNamespace.get(namespace) ?? [];
+    for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+      if (typeof value !== 'string') continue;
+      const list = this.podsByLabel.get(JSON.stringify([namespace, key, value])) ?? [];
+      if (list.length < candidates.length) candidates = list;
+    }
+    return candidates.filter((p) => selects(selector, p.labels));
   }
 
   private resolve(refs: readonly Ref[], from: string): Issue[] {
