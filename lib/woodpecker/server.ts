@@ -234,8 +234,10 @@ export interface WoodpeckerServerSettings {
    * calls private, or for every one with this set (`server/pipeline/items.go:140-144`); a forge whose every
    * repository needs a log-in to clone (GitHub Enterprise Server in private mode, Gitea or Forgejo with
    * `REQUIRE_SIGNIN_VIEW`, a GitLab behind a sign-in proxy) otherwise fails each public repository's clone with
-   * `could not read Username`. With it, the trusted clone plugin of a public repository's pipeline, a pull request's
-   * too, holds the token of the user who activated it, as a private repository's does.
+   * `could not read Username`. With it, a public repository's pipelines, an approved fork's pull request too, get the
+   * token of the user who activated it, as a private repository's do: the trusted clone plugin holds it, and any step
+   * may run that plugin and leave the token in the workspace (README, "What a pull request can ask for"), so activate
+   * such repositories as a machine account that may only read them.
    *
    * @default false
    */
