@@ -36,6 +36,17 @@ export interface CiRouteProps extends PipelineAccess {
    * @default - the namespace's `default` ServiceAccount, which mounts no API token
    */
   readonly serviceAccountName?: string;
+  /**
+   * The branches whose builds the route takes, exact names (`main`, `release/2.x`), for a route of `push`, `cron`
+   * and `custom` only. Woodpecker only: each route agent then also requires the branch the server stamps on the
+   * task (`woodpecker-ci.org/commit-branch`), which a pipeline cannot set, and a build of another branch that
+   * carries the route's label waits for an agent until it is cancelled (typed pipelines must name these branches).
+   * Anyone with write access can still run a listed branch's own pipeline with variables of their choosing: see the
+   * README, "Woodpecker: routes by branch". Drone refuses it.
+   *
+   * @default - every branch
+   */
+  readonly branches?: string[];
 }
 
 /**

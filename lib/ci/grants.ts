@@ -39,6 +39,12 @@ export interface RouteGrant {
    * @default - none: the namespace's `default` ServiceAccount
    */
   readonly serviceAccountName?: string;
+  /**
+   * The branches whose builds the route takes (`CiRouteProps.branches`), exact names.
+   *
+   * @default - every branch
+   */
+  readonly branches?: readonly string[];
 }
 
 /** An image pull secret that pipelines may use for their step images. */
@@ -124,9 +130,12 @@ export class PipelineGrants {
   }
 
   /** Record a route. */
-  public addRoute(name: string, namespace: string, serviceAccountName: string | undefined, access: PipelineAccess): RouteGrant {
+  public addRoute(name: string, namespace: string, serviceAccountName: string | undefined,
+    access: PipelineAccess & Pick<RouteGrant, 'branches'>): RouteGrant {
     const { repos, events } = withContext('route', name, () => checkPipelineAccess(access));
-    const grant: RouteGrant = { name, repos, events, namespace, ...(serviceAccountName ? { serviceAccountName } : {}) };
+    const grant: RouteGrant = {
+      name, repos, events, namespace, ...(serviceAccountName ? { serviceAccountName } : {}), ...(access.branches ? { branches: [...access.branches] } : {}),
+    };
     this.indexPatterns('route', name, repos, this.routeGrants.get(name));
     this.routeGrants.set(name, grant);
     this.routeIndex = undefined;

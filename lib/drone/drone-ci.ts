@@ -205,6 +205,13 @@ export class DroneCi extends Construct implements ICiEngine {
     if (this.grants.routes.has(props.name) || batch?.has(props.name)) {
       invalid('name', props.name, 'must be unique among the engine\'s routes');
     }
+    if (props.branches !== undefined) {
+      // a custom build names its branch and its commit apart (harness v2.28.2 handler/api/repos/builds/create.go:66),
+      // so a policy's match.branch (the build's target, drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:344-353)
+      // would give any writer's commit the route as that branch
+      invalid('branches', props.branches, 'must be left out on Drone, which routes by repository and event only: a custom build names any ' +
+        'commit as the branch it gives, so a runner policy by branch would not keep other branches\' code out; route by branch on Woodpecker');
+    }
     this.runner.checkPolicy(props, pending);
     this.checkSynced(props);
     return props.name;

@@ -13,6 +13,13 @@ export const ROUTE_LABEL = 'dockyard.dev/route';
 export const EVENT_LABEL = 'woodpecker-ci.org/event';
 
 /**
+ * The task label the server stamps with the pipeline's branch (`Pipeline.Branch`), dropping any the pipeline sets
+ * (woodpecker v3.17.0 `pipeline/const.go:32`, `pipeline/frontend/builder/builder.go:187-206`): a route by branch
+ * requires it (`CiRouteProps.branches`).
+ */
+export const COMMIT_BRANCH_LABEL = 'woodpecker-ci.org/commit-branch';
+
+/**
  * The task label the server sets to the repository's full name, over whatever the pipeline says
  * (`pipeline/const.go:35`, `server/model/task.go:57-66`).
  */

@@ -13,6 +13,12 @@ export interface RoutedPair {
   readonly event: string;
   /** The route's build namespace. */
   readonly namespace: string;
+  /**
+   * The branch the agent takes (`CiRouteProps.branches`).
+   *
+   * @default - every branch
+   */
+  readonly branch?: string;
 }
 
 /** The key of a repository and event: repositories compared case-insensitively, as the forges treat them. */
@@ -28,7 +34,9 @@ const MAX_AGENT_NAME = MAX_STATEFUL_SET_NAME;
 
 /**
  * The name of a route's agent: `<prefix>-<route>-<event>-<8 hex of the repository>`, readable in `kubectl get` and
- * unique per repository; the repository itself is in the agent's labels.
+ * unique per repository; the repository itself is in the agent's labels. An agent of one branch hashes the
+ * repository and the branch (a branch may hold characters no name allows); one of every branch keeps the name it
+ * always had.
  */
 export function routeAgentName(prefix: string, pair: RoutedPair): string {
   const room = MAX_AGENT_NAME - prefix.length - LONGEST_EVENT - 8 - 3;
@@ -36,6 +44,7 @@ export function routeAgentName(prefix: string, pair: RoutedPair): string {
     invalid('name', pair.route, `must be at most ${room} characters: it names the route's agents, ` +
       `"${prefix}-<name>-<event>-<hash>", StatefulSets of at most ${MAX_AGENT_NAME}`);
   }
-  const hash = shortHash(pair.repo.toLowerCase());
+  // "\n" is in no repository or branch name, so no two pairs hash the same text
+  const hash = shortHash(pair.branch === undefined ? pair.repo.toLowerCase() : `${pair.repo.toLowerCase()}\n${pair.branch}`);
   return `${prefix}-${pair.route}-${SHORT_EVENTS.get(pair.event)}-${hash}`;
 }

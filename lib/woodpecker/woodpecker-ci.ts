@@ -14,7 +14,8 @@ import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
 import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
-import { EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
+import { COMMIT_BRANCH_LABEL, EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
+import { checkRouteBranches } from './route-branches';
 import { pairKey, RoutedPair, routeAgentName } from './routes';
 import { WoodpeckerServer, WoodpeckerServerOptions, WoodpeckerServerSettings } from './server';
 
@@ -126,7 +127,7 @@ interface RouteAgent extends RoutedPair {
   readonly account?: string;
 }
 
-/** A repository and event of a route, with the name of the agent that takes it (`routeAgentName`). */
+/** A repository, event and branch of a route, with the name of the agent that takes it (`routeAgentName`). */
 interface NamedPair extends RoutedPair {
   readonly agentName: string;
 }
@@ -136,7 +137,10 @@ interface CheckedRoute {
   readonly name: string;
   readonly namespace: string;
   readonly account?: string;
-  readonly pairs: readonly NamedPair[];
+  /** Its repositories and events, each once (a repository's event is one route's, whatever the branches). */
+  readonly pairs: readonly RoutedPair[];
+  /** Its agents: one per repository and event, or per repository, event and branch with `branches`. */
+  readonly agents: readonly NamedPair[];
 }
 
 /**
@@ -201,8 +205,8 @@ class BatchClaims extends Claims {
  * `pipeline/frontend/builder/builder.go:187-206`), and an agent takes a task only if each of the task's labels
  * (the internal ones aside) is among the agent's with the same value or `*`, and each agent label written `!key`
  * is on the task with the same value (`server/scheduler/filter.go:28-87`). So a route's agent carries
- * `repo=<repository>`, `dockyard.dev/route=<route>` and `!woodpecker-ci.org/event=<event>`, and runs in the route's
- * namespace; the route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent
+ * `repo=<repository>`, `dockyard.dev/route=<route>` and `!woodpecker-ci.org/event=<event>` (and
+ * `!woodpecker-ci.org/commit-branch=<branch>` for a route by branch), and runs in the route's namespace; the route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent
  * lacks, so it never takes them, and another repository's or event's pipeline never matches the route's agents.
  *
  * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
@@ -339,19 +343,27 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * only (`pipeline/frontend/builder/builder.go:187-206`), where Drone's runner pins a pull request's ref to the pool
    * (`pull-request-refs`). Never deploy a pull request's pipeline, and keep integrations that create GitHub
    * deployments off routed repositories.
+   *
+   * With `branches` (a route of push, cron and custom only, `checkRouteBranches`), each repository, event and branch
+   * gets an agent that also requires `woodpecker-ci.org/commit-branch=<branch>`, the branch the server stamps over
+   * whatever the pipeline says (`builder.go:187-206`; required labels are compared exactly, `filter.go:77-87`). A build
+   * of another branch that carries the route's label then waits for an agent until cancelled: no agent may take it
+   * instead, as the queue gives each task to the best-scoring idle agent (`server/queue/fifo.go:314-341`) and an
+   * agent taking other branches would take the route's own whenever its agents were busy.
    */
   public addRoute(props: CiRouteProps): void {
     const route = withContext('route', props?.name, () => this.checkRoute(props));
-    const { name, namespace, account, pairs } = route;
+    const { name, namespace, account, agents } = route;
     this.grants.addRoute(name, namespace, account, props);
     this.claims.addRoute(route);
-    for (const { agentName, ...pair } of pairs) {
+    for (const { agentName, ...pair } of agents) {
       // a pinned repository's agents take its pipelines by the forge's ID, whatever its name is now
       const pin = this.pins.get(pair.repo.toLowerCase());
       const repo: Record<string, string> = pin === undefined ? { [REPO_LABEL]: pair.repo } : { [REPO_LABEL]: '*', [`!${REPO_FORGE_ID_LABEL}`]: pin.forgeId };
       const agent = new WoodpeckerAgent(this.routeScope, agentName, {
         ...this.agentOptions, server: this.server, builds: this.builds, name: agentName, backendNamespace: namespace,
-        labels: { ...repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event },
+        // a route by branch requires the branch the server stamps too, which no pipeline can set (builder.go:187-206)
+        labels: { ...repo, [ROUTE_LABEL]: name, [`!${EVENT_LABEL}`]: pair.event, ...(pair.branch === undefined ? {} : { [`!${COMMIT_BRANCH_LABEL}`]: pair.branch }) },
         serviceAccountNameAllowFromStep: account !== undefined,
       });
       this.routeAgents.push({ ...pair, agent, account });
@@ -370,19 +382,21 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * @param name the route's name, as `addRoute` had it
    * @param repos the route's repositories, exact slugs as `addRoute` had them
    * @param events the route's events, as `addRoute` had them
+   * @param branches the route's branches, as `addRoute` had them (`@default` - none: a route of every branch)
    */
-  public closeRoute(name: string, repos: readonly string[], events: readonly PipelineEvent[] = DEFAULT_EVENTS): void {
+  public closeRoute(name: string, repos: readonly string[], events: readonly PipelineEvent[] = DEFAULT_EVENTS, branches?: readonly string[]): void {
     const route = checkDnsLabel('name', name);
     this.checkOpen('name', route);
     // pull requests allowed: closing a route grants nothing
     const checked = checkPipelineAccess({ repos: repos as string[], events: events as PipelineEvent[], allowPullRequests: true });
+    const checkedBranches = checkRouteBranches(branches, checked.events);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
       invalid('repos', checked.repos, `${describeValue(glob)} must be an exact "owner/name" slug: a route's agents are named after exact repositories`);
     }
     // named before any is kept, so a refusal (a route name too long for agent names) closes nothing
-    const names = checked.repos.flatMap((repo) => woodpeckerEventsOf(checked.events)
-      .map((event) => routeAgentName(this.server.serviceName, { route, repo, event, namespace: this.buildNamespace })));
+    const names = checked.repos.flatMap((repo) => woodpeckerEventsOf(checked.events).flatMap((event) => (checkedBranches ?? [undefined])
+      .map((branch) => routeAgentName(this.server.serviceName, { route, repo, event, namespace: this.buildNamespace, branch }))));
     names.forEach((n) => this.closedAgents.add(n));
   }
 
@@ -526,6 +540,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       invalid('name', name, 'must be unique among the engine\'s routes');
     }
     const { repos, events } = this.exactAccess(props);
+    const branches = checkRouteBranches(props.branches, events);
     const namespace = props.namespace;
     // first, so that a team's namespace is refused naming its team, whether the agents build there or not
     checkNotOwnedNamespace(this, 'namespace', namespace);
@@ -558,8 +573,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       }
     }
     // the agents' names, which refuse a route name too long for them; `addRoute` names its agents with them
-    const named = pairs.map((pair) => ({ ...pair, agentName: routeAgentName(this.server.serviceName, pair) }));
-    return { name, namespace, account, pairs: named };
+    const agents = pairs.flatMap((pair) => (branches ?? [undefined]).map((branch) => (branch === undefined ? pair : { ...pair, branch })))
+      .map((agent) => ({ ...agent, agentName: routeAgentName(this.server.serviceName, agent) }));
+    return { name, namespace, account, pairs, agents };
   }
 
   /** What `addPipelineSecret` and `addImagePullSecret` refuse of a secret's ID and name, against the engine's and `batch`'s: the name. */
@@ -595,7 +611,14 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       return;
     }
     this.finalized = true;
-    const byPair = new Map(this.routeAgents.map((a) => [pairKey(a.repo, a.event), a]));
+    // a route by branch has an agent per branch of a repository's event, all in its namespace
+    const byPair = new Map<string, RouteAgent[]>();
+    for (const a of this.routeAgents) {
+      const key = pairKey(a.repo, a.event);
+      const list = byPair.get(key);
+      if (list === undefined) byPair.set(key, [a]);
+      else list.push(a);
+    }
     this.checkPinsRouted();
     // the route agents by namespace, in the order of the namespaces' first agents: each check below looks at one
     // namespace's agents, not at every route's (a thousand teams have thousands of them)
@@ -607,13 +630,13 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     }
     for (const s of this.secrets) {
       const granted = new Set(s.repos.flatMap((repo) => s.events.map((event) => pairKey(repo, event))));
-      const readers = s.repos.flatMap((repo) => s.events.map((event) => {
-        const agent = byPair.get(pairKey(repo, event));
-        if (!agent) {
+      const readers = s.repos.flatMap((repo) => s.events.flatMap((event) => {
+        const agents = byPair.get(pairKey(repo, event));
+        if (!agents) {
           invalid('repos', s.repos, `${describeValue(repo)} with event ${describeValue(event)} has no route, so pipeline secret ` +
             `${describeValue(s.name)} cannot reach it: on Woodpecker a pipeline secret is a Secret of a route's namespace; add a route for them`);
         }
-        return agent;
+        return agents;
       }));
       const namespaces = [...new Set(readers.map((a) => a.namespace))];
       for (const namespace of namespaces) {

@@ -112,6 +112,42 @@ export function agentTakes(task: Record<string, string>, agent: Record<string, s
   return true;
 }
 
+/**
+ * The score of an agent for a task, or undefined where it does not take it: `server/scheduler/filter.go:28-75`, as
+ * `agentTakes`, with the score it counts (:44-71): 10 for each of the task's labels the agent has with the same
+ * value, 1 for each it has as `*`; required (`!`) and internal labels count nothing.
+ */
+export function agentScore(task: Record<string, string>, agent: Record<string, string>): number | undefined {
+  if (!agentTakes(task, agent)) return undefined;
+  let score = 0;
+  for (const [taskLabel, taskValue] of Object.entries(task)) {
+    if (taskLabel.startsWith(INTERNAL) || taskValue === '') continue;
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(agent, k);
+    const agentValue = has(taskLabel) ? agent[taskLabel] : agent[`!${taskLabel}`];
+    score += agentValue === '*' ? 1 : 10;
+  }
+  return score;
+}
+
+/**
+ * The agent the queue hands a task to among those polling now (idle): `server/queue/fifo.go:314-341`
+ * `assignToWorker`, the first with the highest score above 0 (`matched && score > bestScore`, bestScore from 0). A
+ * busy agent (running its `WOODPECKER_MAX_WORKFLOWS`) is not polling, so it is not among them; a task no polling
+ * agent takes stays pending, re-tried every tick (`process`, :257-287), with no time limit.
+ */
+export function assignTo<A extends { readonly filter: Record<string, string> }>(task: Record<string, string>, polling: readonly A[]): A | undefined {
+  let best: A | undefined;
+  let bestScore = 0;
+  for (const agent of polling) {
+    const score = agentScore(task, agent.filter);
+    if (score !== undefined && score > bestScore) {
+      best = agent;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 /** A pipeline as the server records it, from a forge's webhook or the API: what its workflows are made from. */
 export interface Pipeline {
   /** The repository's full name. */
@@ -164,6 +200,36 @@ export function githubDeployment(repo: string, deployment: { sha: string; ref: s
   return {
     repo, event: 'deployment', commit: sha, ref: named.startsWith('refs/') ? named : `refs/heads/${branch}`, branch, configFrom: sha, fromFork: false,
   };
+}
+
+/**
+ * A Bitbucket push of a tag: `server/forge/bitbucket/convert.go:198-213` `convertPushHook`, the branch the new
+ * ref's name (:202), the tag's own, the event `tag` (:210-213).
+ */
+export function bitbucketTag(repo: string, tag: { name: string; commit: string }): Pipeline {
+  return { repo, event: 'tag', commit: tag.commit, ref: `refs/tags/${tag.name}`, branch: tag.name, configFrom: tag.commit, fromFork: false };
+}
+
+/**
+ * A manual pipeline (`POST /api/repos/{id}/pipelines`, for users with push access, `server/router/api.go:115`):
+ * `server/api/pipeline.go:50-103` `CreatePipeline` runs the head of the branch it names (`BranchHead`, :70) as that
+ * branch (:95), with the variables it is given (:102).
+ */
+export function manualPipeline(repo: string, run: { branch: string; head: string; variables?: Record<string, string> }): Pipeline & { variables: Record<string, string> } {
+  return {
+    repo, event: 'manual', commit: run.head, ref: run.branch, branch: run.branch, configFrom: run.head, fromFork: false, variables: { ...run.variables },
+  };
+}
+
+/**
+ * The environment every step of a pipeline starts from, the step's own `environment:` aside: the pipeline's
+ * metadata (`CI_*`), then the global and additional variables over them (`server/pipeline/items.go:102`: a manual
+ * pipeline's or a cron's variables, a restart's query parameters; `pipeline/frontend/builder/builder.go:221-222`
+ * `WithEnviron(environ)` then `WithEnviron(b.Envs)`, each copied over the last, `compiler/option.go:143-147`), each
+ * step's environment a copy of it (`compiler/convert.go:90-91`).
+ */
+export function stepEnvironment(metadata: Record<string, string>, variables: Record<string, string>): Record<string, string> {
+  return { ...metadata, ...variables };
 }
 
 /**

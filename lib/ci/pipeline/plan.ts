@@ -240,9 +240,32 @@ function planPipeline(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, 
       `${other.event} under ${describeRoute(other.route)} (${describeValue(other.labels)}); split the pipeline by event`);
   }
 
+  refuseBranchesOutsideRoute(at, pipeline, routes);
+
   const steps = pipeline.steps.map((step) => planStep(scope, engine, routing, repo, pipeline, step));
   const identity = pipeline.steps.find((s) => s.identity)?.identity;
   return { pipeline, labels: labels[0].labels, identity, steps };
+}
+
+/**
+ * Refuse a pipeline that can run for a branch its route by branch does not take (`RouteGrant.branches`). Its
+ * workflow carries the route's label on every branch, and only the route's agents, each requiring one of its
+ * branches, have that label (woodpecker v3.17.0 `server/scheduler/filter.go:33-35,51-59`): a build of another branch
+ * would wait for an agent until someone cancels it. The pipeline's `when: branch:` matches the same branch the
+ * agents require (`pipeline/frontend/yaml/constraint/constraint.go:188-190`, `Curr.Commit.Branch`), so a pipeline
+ * limited to the route's branches is skipped on others (`pipeline/frontend/builder/builder.go:141-147`), never queued.
+ */
+function refuseBranchesOutsideRoute(at: string, pipeline: Pipeline, routes: ReadonlyArray<{ readonly route?: RouteGrant }>): void {
+  for (const { route } of routes) {
+    const taken = route?.branches;
+    if (route === undefined || taken === undefined) continue;
+    const outside = pipeline.branches?.find((b) => !taken.includes(b));
+    if (pipeline.branches === undefined || outside !== undefined) {
+      invalid(`${at}.branches`, pipeline.branches, `must list only branches route ${route.name} takes (${list(taken)}), each exactly, ` +
+        `not ${outside === undefined ? 'every branch' : describeValue(outside)}: a build of another branch carries the route's label, ` +
+        'which no agent takes, and would wait until cancelled');
+    }
+  }
 }
 
 function planStep(scope: IConstruct, engine: ICiEngine, routing: RoutingOf, repo: string, pipeline: Pipeline, step: Step): PlannedStep {
