@@ -11,7 +11,7 @@ import { IMAGES } from '../ci/pipeline-fixtures';
 import { serviceAccounts, synth, testChart, thrown } from '../util';
 import { woodpeckerCi } from './fixtures';
 import {
-  agentsOf, agentTakes, assignTo, bitbucketTag, githubDeployment, githubPullRequest, manualPipeline, stepEnvironment, taskLabels, Workflow, workflowOf,
+  agentsOf, agentTakes, assignTo, bitbucketTag, canRunConcurrent, concurrencyGroup, githubDeployment, githubPullRequest, manualPipeline, stepEnvironment, taskLabels, Workflow, workflowOf,
 } from './upstream';
 
 const { PUSH, TAG, PROMOTE, CRON, CUSTOM, PULL_REQUEST } = PipelineEvent;
@@ -99,6 +99,17 @@ describe('a route by branch', () => {
     // take main's build too, without the identity, each time the route's agent was busy
     const standIn = { name: 'stand-in', filter: { repo: 'acme/api', 'dockyard.dev/route': 'prod', '!woodpecker-ci.org/event': 'push', 'org-id': '*' } };
     expect(assignTo(main, [...agents.filter((a) => a !== pushMain), standIn])).toBe(standIn);
+  });
+
+  test('a waiting build of another branch holds back the branch\'s later builds of its concurrency group', () => {
+    // a deploy workflow with `concurrency: limit: 1` and no `when: branch:`, pushed to a feature branch first
+    const group = concurrencyGroup(1, 'deploy');
+    const feature = { pipelineId: 10, created: 100, name: 'deploy', limit: 1, group };
+    const main = { pipelineId: 11, created: 200, name: 'deploy', limit: 1, group };
+    expect(takers({ repo: 'acme/api', event: 'push', branch: 'feature/x', labels: ROUTE })).toEqual([]);
+    expect(canRunConcurrent(main, [], [feature, main])).toBe(false);
+    // once it is cancelled, or skipped by `when: branch:` so that it never queues, main's starts
+    expect(canRunConcurrent(main, [], [main])).toBe(true);
   });
 
   test('a manual pipeline of a listed branch runs that branch\'s head on the route, with the variables its trigger gives every step', () => {

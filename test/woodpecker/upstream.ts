@@ -148,6 +148,40 @@ export function assignTo<A extends { readonly filter: Record<string, string> }>(
   return best;
 }
 
+/** A queued task as the concurrency check sees it. */
+export interface QueuedTask {
+  readonly pipelineId: number;
+  /** The pipeline's creation time, which orders the queue. */
+  readonly created: number;
+  readonly name: string;
+  /** `concurrency: limit:`; 0 for none. */
+  readonly limit: number;
+  /** The group as the server keys it (`concurrencyGroup`). */
+  readonly group: string;
+}
+
+/**
+ * The group a workflow with `concurrency: limit:` is limited in: `server/pipeline/queue.go:56-66`, one per
+ * repository and workflow name unless the workflow names a group, which is then the repository's.
+ */
+export function concurrencyGroup(repoId: number, workflow: string, group?: string): string {
+  return group === undefined || group === '' ? `${repoId}/${workflow}/` : `${repoId}//${group}`;
+}
+
+/**
+ * Whether a pending task may start now: `server/queue/fifo.go:364-411` `canRunConcurrent`. Tasks of its group
+ * running count against its limit, and so do those of its group from earlier pipelines (`created`, then name) that
+ * are pending or waiting, whether or not any agent would take them.
+ */
+export function canRunConcurrent(task: QueuedTask, running: readonly QueuedTask[], pending: readonly QueuedTask[]): boolean {
+  if (task.limit <= 0 || task.group === '') return true;
+  const inGroup = running.filter((t) => t.group === task.group).length;
+  if (inGroup >= task.limit) return false;
+  const ahead = pending.filter((o) => o.group === task.group && o !== task && o.pipelineId !== task.pipelineId &&
+    (o.created !== task.created ? o.created < task.created : o.name < task.name)).length;
+  return inGroup + ahead < task.limit;
+}
+
 /** A pipeline as the server records it, from a forge's webhook or the API: what its workflows are made from. */
 export interface Pipeline {
   /** The repository's full name. */
