@@ -7,7 +7,7 @@ import { PipelineEvent } from '../ci/events';
  * `woodpecker-ci.org/commit-branch` (`pipeline/frontend/builder/builder.go:205`), and for these it is the branch of
  * the commit built: a push's is the pushed branch (`server/forge/github/parse.go:113`, `gitea/helper.go:99`,
  * `gitlab/convert.go:282`, `bitbucket/convert.go:202`), a cron's and a manual pipeline's the branch they name, whose
- * head they build (`server/cron/cron.go:131-155`, `server/api/pipeline.go:70-101`).
+ * head they build (`server/cron/cron.go:131-155`, `server/api/pipeline.go:70-102`).
  */
 export const BRANCH_ROUTE_EVENTS: readonly PipelineEvent[] = Object.freeze([PipelineEvent.PUSH, PipelineEvent.CRON, PipelineEvent.CUSTOM]);
 

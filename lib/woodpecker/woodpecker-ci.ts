@@ -206,8 +206,9 @@ class BatchClaims extends Claims {
  * (the internal ones aside) is among the agent's with the same value or `*`, and each agent label written `!key`
  * is on the task with the same value (`server/scheduler/filter.go:28-87`). So a route's agent carries
  * `repo=<repository>`, `dockyard.dev/route=<route>` and `!woodpecker-ci.org/event=<event>` (and
- * `!woodpecker-ci.org/commit-branch=<branch>` for a route by branch), and runs in the route's namespace; the route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent
- * lacks, so it never takes them, and another repository's or event's pipeline never matches the route's agents.
+ * `!woodpecker-ci.org/commit-branch=<branch>` for a route by branch), and runs in the route's namespace; the
+ * route's pipelines carry `dockyard.dev/route: <route>` (`pipelineLabels`), which the pool agent lacks, so it never
+ * takes them, and another repository's or event's pipeline never matches the route's agents.
  *
  * Pipeline secrets are Kubernetes Secrets in the routes' namespaces, which only the agents of the repositories and
  * events they are granted to may read (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`). A pull secret goes only to
