@@ -53,6 +53,8 @@ const REPO = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
  * - a pull secret the engine does not declare, or does not grant the repository;
  * - a deploy step whose identity is not what the first route for the repository and each of its events runs as;
  * - a pipeline whose events route to different runner labels (Drone's `node:`, Woodpecker's `labels:`);
+ * - a pipeline under a route by branch (`CiRouteProps.branches`) whose `branches` are not all among the route's,
+ *   by exact name: a build of another branch would wait for an agent until cancelled;
  * - a secret, pull secret or deploy identity of a repository whose route matches it only in another case (both
  *   engines route by the exact spelling, while Drone's secrets extension matches any case);
  * - a step image that resolves here (`Images.resolve` at this construct) to another reference than it does where
