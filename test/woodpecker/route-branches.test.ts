@@ -188,7 +188,8 @@ describe('branches refused', () => {
     const ci = new DroneCi(chart, 'Ci', { server, runner, secretsExtension });
     expect(thrown(() => ci.addRoute({ name: 'prod', repos: ['acme/api'], events: [PUSH], namespace: 'deploys', branches: ['main'] })).message)
       .toBe('invalid branches ["main"]: must be left out on Drone, which routes by repository and event only: a custom build names any commit as ' +
-        'the branch it gives, so a runner policy by branch would not keep other branches\' code out; route by branch on Woodpecker (route "prod")');
+        'the branch it gives, and the secrets extension serves every branch of a repository and event alike, so a runner policy by branch ' +
+        'would keep neither other branches\' code nor their secret requests out; route by branch on Woodpecker (route "prod")');
     expect(ci.grants.routes.size).toBe(0);
   });
 });
