@@ -1,11 +1,14 @@
 import { Construct } from 'constructs';
-import { checkDnsSubdomain, checkKnownProps, describeValue, invalid } from '../core';
+import { checkDnsLabel, checkDnsSubdomain, checkKnownProps, describeValue, invalid } from '../core';
 import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
 import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
-import { TEAM_LABEL } from './team';
+import { TEAM_LABEL, TEAM_PLATFORM_LABEL } from './team';
 
-/** The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster. */
+/**
+ * The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster
+ * (`<name>-<platformName>` with `TeamAdmissionPolicyProps.platformName`, for that platform's).
+ */
 export const TEAM_SERVICE_POLICY = 'dockyard-team-services';
 
 /** One check of `TeamAdmissionPolicy`: a CEL expression over the admitted object, and its refusal. */
@@ -126,6 +129,17 @@ export interface TeamAdmissionPolicyProps {
    * @default - hosts are not checked: a team may claim paths under another team's host
    */
   readonly hostsDomain?: string;
+  /**
+   * The platform's name among others in the same cluster, e.g. `staging` (`TeamPlatformProps.platformName`, which
+   * `TeamPlatform` passes here): each policy and binding is then named `<name>-<platformName>`
+   * (`dockyard-team-services-staging`) and binds only the team namespaces labelled `dockyard.dev/platform:
+   * <platformName>`, so that two platforms' policies, their `hostsDomain` above all, neither overwrite each other nor
+   * judge each other's teams. A DNS label.
+   *
+   * @default - the policies are named as the constants say and bind every team namespace of the cluster, of every
+   *   platform: one platform per cluster
+   */
+  readonly platformName?: string;
 }
 
 /**
@@ -135,34 +149,47 @@ export interface TeamAdmissionPolicyProps {
  * shared ingress controller's requests (`TEAM_INGRESS_CHECKS`), and with `hostsDomain` two that keep its Ingresses
  * and Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
- * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app.
+ * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app; with `platformName`, named
+ * after the platform and bound to its team namespaces only, once per platform (README, Two platforms in one cluster).
  *
  * The checks match creates and updates, so a Service, Ingress or route that breaks one and was made before the policy
  * can no longer be updated, its finalizers included (deleting it still works): delete or fix such objects before
  * applying it.
  */
 export class TeamAdmissionPolicy extends Construct {
+  /**
+   * The platform whose team namespaces the policies bind (`TeamAdmissionPolicyProps.platformName`).
+   *
+   * @default - every team namespace of the cluster
+   */
+  public readonly platformName?: string;
+
   public constructor(scope: Construct, id: string, props: TeamAdmissionPolicyProps = {}) {
     super(scope, id);
     // the policies are cluster-wide objects of fixed names, each covering every team namespace: a second set would
     // name the same objects (a duplicate to Pulumi, and with other props one set overwriting the other)
-    const first = instancesIn(this.node.root, TeamAdmissionPolicy)[0];
+    checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain', 'platformName'], ADMISSION_POLICY_PROPS_SHAPE);
+    const platformName = props.platformName === undefined ? undefined : checkDnsLabel('platformName', props.platformName);
+    const first = instancesIn(this.node.root, TeamAdmissionPolicy).find((p) => p.platformName === platformName);
     if (first !== undefined) {
-      invalid('admissionPolicy', props, `must be set once in an app: ${first.node.path} renders the cluster's team policies already, which cover ` +
-        'every team namespace of every TeamPlatform');
+      invalid('admissionPolicy', props, `must be set once in an app${platformName === undefined ? '' : ` for platform ${describeValue(platformName)}`}: ` +
+        `${first.node.path} renders the cluster's team policies already, which cover every team namespace of every TeamPlatform` +
+        `${platformName === undefined ? '' : ' of that platformName'}`);
     }
+    this.platformName = platformName;
     recordInstance(TeamAdmissionPolicy, this);
-    checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain'], ADMISSION_POLICY_PROPS_SHAPE);
     const hostsDomain = props.hostsDomain === undefined ? undefined : checkDnsSubdomain('hostsDomain', props.hostsDomain);
+    const policy = (id: string, bindingId: string, name: string, match: object, checks: readonly TeamServiceCheck[],
+      variables?: { name: string; expression: string }[]) => teamPolicy(this, id, bindingId, name, platformName, match, checks, variables);
     // one policy per API, so that every expression reads fields of the kinds it is checked against
-    policy(this, 'Policy', 'Binding', TEAM_SERVICE_POLICY, admissionRule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
-    policy(this, 'IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
+    policy('Policy', 'Binding', TEAM_SERVICE_POLICY, admissionRule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
+    policy('IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];
-      policy(this, 'IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']),
+      policy('IngressHostsPolicy', 'IngressHostsBinding', TEAM_INGRESS_HOSTS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']),
         TEAM_INGRESS_HOST_CHECKS, teamDomain);
-      policy(this, 'RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY,
+      policy('RouteHostsPolicy', 'RouteHostsBinding', TEAM_ROUTE_HOSTS_POLICY,
         admissionRule(['gateway.networking.k8s.io'], ['*'], ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes']), TEAM_ROUTE_HOST_CHECKS, teamDomain);
       // at synth, once every exposure of the app is made: a platform host in the teams' domain is one a team could take
       this.node.addValidation({ validate: () => { checkPlatformHosts(this, hostsDomain); return []; } });
@@ -182,11 +209,18 @@ function checkPlatformHosts(scope: Construct, hostsDomain: string): void {
   }
 }
 
-/** A policy of `checks` over `match`, bound to every team namespace (`admissionPolicy`, as the team admission component). */
-function policy(scope: Construct, id: string, bindingId: string, name: string, match: object,
+/**
+ * A policy of `checks` over `match`, bound to every team namespace (`admissionPolicy`, as the team admission
+ * component); with a platform name, named `<name>-<platformName>` and bound to that platform's team namespaces only.
+ * Without one, name and selector are as before platform names existed, so that existing clusters keep their objects.
+ */
+function teamPolicy(scope: Construct, id: string, bindingId: string, name: string, platformName: string | undefined, match: object,
   checks: readonly TeamServiceCheck[], variables?: { name: string; expression: string }[]): void {
+  const teams = { key: TEAM_LABEL, operator: 'Exists' };
   admissionPolicy(scope, id, bindingId, {
-    name, component: 'team-admission', match, checks, variables,
-    namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: 'Exists' }] },
+    name: platformName === undefined ? name : `${name}-${platformName}`, component: 'team-admission', match, checks, variables,
+    namespaceSelector: {
+      matchExpressions: platformName === undefined ? [teams] : [teams, { key: TEAM_PLATFORM_LABEL, operator: 'In', values: [platformName] }],
+    },
   });
 }

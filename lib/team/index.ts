@@ -1,5 +1,5 @@
 export type { TeamQuota } from './quota';
-export { MAX_TEAM_NAME, Team, TEAM_LABEL, TEAM_NAMESPACE_ROLE_LABEL } from './team';
+export { MAX_TEAM_NAME, Team, TEAM_LABEL, TEAM_NAMESPACE_ROLE_LABEL, TEAM_PLATFORM_LABEL } from './team';
 export type { TeamContext, TeamPipelineSecretProps, TeamProps } from './team';
 export { TeamMember } from './team-member';
 export type { SubjectPrefixes } from './team-member';

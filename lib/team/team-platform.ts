@@ -148,7 +148,7 @@ export interface TeamPlatformProps {
    * may create Services reaches past its isolation; with `hostsDomain`, they also keep each team's Ingresses and
    * Gateway API routes to its own hosts, `<team>.<hostsDomain>` and below. `{}` renders the Service checks alone. Needs
    * Kubernetes 1.30 or later (`admissionregistration.k8s.io/v1`), hence off by default while Dockyard supports 1.27;
-   * one per cluster covers every `TeamPlatform` in it.
+   * one per cluster covers every `TeamPlatform` in it, or, with `platformName`, one per platform covers its own teams.
    *
    * @default - none: the cluster admits what the teams' Roles allow
    */
@@ -168,12 +168,25 @@ export interface TeamPlatformProps {
    * @default 1 - every object in the platform chart's file
    */
   readonly outputShards?: number;
+  /**
+   * The platform's name among other Dockyard platforms in the same cluster, e.g. `staging` or `production` (a DNS
+   * label). Every team namespace then carries `dockyard.dev/platform: <platformName>` (`TEAM_PLATFORM_LABEL`) beside
+   * `dockyard.dev/team`, and what selects a team's namespaces selects by both: its NetworkPolicies (`Team.appPeer`),
+   * so that a team `payments` of another platform is not taken for this one's, and the admission policies of
+   * `admissionPolicy`, which are named `<policy>-<platformName>` and bind only this platform's team namespaces, so
+   * that two platforms' policies neither overwrite each other (a `hostsDomain` each) nor judge each other's teams.
+   * Give every platform in the cluster a name of its own (README, Two platforms in one cluster): a platform without
+   * one selects every same-named team, and its policies every team namespace, of the cluster.
+   *
+   * @default - none: one platform per cluster; names and selectors as before the prop existed
+   */
+  readonly platformName?: string;
 }
 
 /** Every prop of `TeamPlatformProps`: the record fails to compile when the interface gains a prop it does not list. */
 const TEAM_PLATFORM_PROPS: Readonly<Record<keyof TeamPlatformProps, true>> = {
   ci: true, harbor: true, ingressPeers: true, sharedProjects: true, sharedLogins: true, reservedNamespaces: true, apiServer: true, apiServers: true, apiServerPort: true, appEgress: true,
-  groupsPrefix: true, usernamePrefix: true, admissionPolicy: true, outputShards: true,
+  groupsPrefix: true, usernamePrefix: true, admissionPolicy: true, outputShards: true, platformName: true,
 };
 const TEAM_PLATFORM_PROP_KEYS = Object.keys(TEAM_PLATFORM_PROPS);
 
@@ -222,6 +235,8 @@ export class TeamPlatform extends Construct {
   private readonly reservedNamespaces: ReadonlySet<string>;
   /** How many shard files the teams' objects are split into (`outputShards`); 1 for none. */
   private readonly outputShards: number;
+  /** The platform's name among others in the cluster (`platformName`), if given. */
+  private readonly platformName?: string;
 
   public constructor(scope: Construct, id: string, props: TeamPlatformProps) {
     super(scope, id);
@@ -246,6 +261,7 @@ export class TeamPlatform extends Construct {
     this.appEgress = baseEgressRules(appEgress);
     this.apiServerPort = checkPort('apiServerPort', props.apiServerPort ?? 443);
     this.outputShards = checkOutputShards('outputShards', props.outputShards ?? 1);
+    this.platformName = props.platformName === undefined ? undefined : checkDnsLabel('platformName', props.platformName);
     if (this.outputShards > 1) {
       // only a DockyardChart's writer splits its manifest: a plain chart would write one file, silently
       // (`instanceof` is true of every cdk8s Chart: Chart.isChart)
@@ -261,7 +277,13 @@ export class TeamPlatform extends Construct {
         // named as the prop it is here (the policy's own check would name it `props`)
         invalid('admissionPolicy', props.admissionPolicy, ADMISSION_POLICY_PROPS_SHAPE);
       }
-      new TeamAdmissionPolicy(this, 'AdmissionPolicy', props.admissionPolicy);
+      const given = (props.admissionPolicy as TeamAdmissionPolicyProps).platformName;
+      if (given !== undefined && given !== this.platformName) {
+        // the policies would bind another platform's namespaces than the teams' labels name
+        invalid('admissionPolicy.platformName', given, 'must be left out: set the TeamPlatform\'s platformName, which labels its teams\' namespaces too, and the policies take it from there' +
+          (this.platformName === undefined ? ' (it is unset)' : ` (it is ${describeValue(this.platformName)})`));
+      }
+      new TeamAdmissionPolicy(this, 'AdmissionPolicy', { ...props.admissionPolicy, ...(this.platformName === undefined ? {} : { platformName: this.platformName }) });
     }
     // checked here, as every team's build egress to it is added after the team itself
     if (props.apiServers != null && !Array.isArray(props.apiServers)) {
@@ -470,7 +492,7 @@ export class TeamPlatform extends Construct {
       team = new Team(this, props.name, {
         ci: this.props.ci, harbor: this.props.harbor,
         ingressPeers: this.ingressPeers, sharedProjects: this.props.sharedProjects ?? [], sharedLogins: this.sharedLogins, appEgress: this.appEgress,
-        subjectPrefixes: this.subjectPrefixes,
+        subjectPrefixes: this.subjectPrefixes, ...(this.platformName === undefined ? {} : { platformName: this.platformName }),
       }, props);
     } catch (e) {
       if (existing === undefined) this.node.tryRemoveChild(props.name);

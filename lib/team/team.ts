@@ -21,6 +21,12 @@ export const TEAM_LABEL = 'dockyard.dev/team';
  * requests) or `pull-requests` (its pull requests, on a dedicated runner: `TeamProps.pullRequestNamespace`).
  */
 export const TEAM_NAMESPACE_ROLE_LABEL = 'dockyard.dev/team-namespace';
+/**
+ * The label that names the platform a team namespace belongs to (`TeamPlatformProps.platformName`), on every team
+ * namespace of a platform given one: the teams' NetworkPolicies and admission policies select by it beside
+ * `TEAM_LABEL`, so that a same-named team of another platform in the cluster is not taken for the same team.
+ */
+export const TEAM_PLATFORM_LABEL = 'dockyard.dev/platform';
 
 /**
  * The longest team name: its derived names (`<name>-builds`, `<name>-pull-requests`, `drone-runner-<name>`, its
@@ -375,9 +381,12 @@ const DEPLOYER = 'deployer';
 /** The Role and RoleBinding of the team's members, in each of its namespaces. */
 const MEMBERS = 'team-members';
 
-/** The labels of a team namespace: the team's, and what the namespace is for (`TEAM_NAMESPACE_ROLE_LABEL`). */
-function teamLabels(name: string, role: 'app' | 'build' | 'pull-requests'): Record<string, string> {
-  return { [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role };
+/**
+ * The labels of a team namespace: the team's, what the namespace is for (`TEAM_NAMESPACE_ROLE_LABEL`) and, given a
+ * platform name, the platform's (`TEAM_PLATFORM_LABEL`). Without one the labels are as before platform names existed.
+ */
+function teamLabels(name: string, role: 'app' | 'build' | 'pull-requests', platformName: string | undefined): Record<string, string> {
+  return { [TEAM_LABEL]: name, [TEAM_NAMESPACE_ROLE_LABEL]: role, ...(platformName === undefined ? {} : { [TEAM_PLATFORM_LABEL]: platformName }) };
 }
 
 /** A team's props, checked, and what it asks of the CI engine. */
@@ -556,6 +565,13 @@ export interface TeamContext {
    * @default - none
    */
   readonly subjectPrefixes?: SubjectPrefixes;
+  /**
+   * The platform's name among others in the cluster (`TeamPlatformProps.platformName`), put on every team namespace
+   * as `TEAM_PLATFORM_LABEL` and selected by the team's NetworkPolicies.
+   *
+   * @default - none: the team's namespaces are selected by the team's name alone
+   */
+  readonly platformName?: string;
 }
 
 /** Props of `Team.addPipelineSecret`. */
@@ -660,15 +676,15 @@ export class Team extends Construct {
     if (!props.dedicatedRunner) {
       // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
       // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
-      ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels(name, 'build') });
+      ctx.ci.addBuildNamespace(this.buildNamespace, { labels: teamLabels(name, 'build', ctx.platformName) });
     }
     const labels = { ...componentLabels({ name: 'dockyard', instance: name, component: 'team' }), [TEAM_LABEL]: name };
-    this.appPeer = NetworkPeer.namespaces(teamLabels(name, 'app'));
+    this.appPeer = NetworkPeer.namespaces(teamLabels(name, 'app', ctx.platformName));
 
     // the app namespaces: restricted, bounded, closed to everyone but the team and the ingress controller
     for (const ns of this.namespaces) {
       const scope_ = new Construct(this, ns);
-      new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels(name, 'app') });
+      new Namespace(scope_, 'Namespace', { name: ns, podSecurity: PodSecurityLevel.RESTRICTED, labels: teamLabels(name, 'app', ctx.platformName) });
       new TeamQuotaObjects(scope_, 'Quota', ns, labels, plan.quota);
       const firewall = new PodFirewall(scope_, 'NetworkPolicy', { name: 'team-default-deny', namespace: ns, podLabels: {}, denyEgress: true });
       firewall.allowFrom([this.appPeer, ...ctx.ingressPeers], []);
@@ -705,12 +721,12 @@ export class Team extends Construct {
       // leaves its Role there in the cluster unless the apply prunes
       ctx.ci.runner.leaveRepos([...this.repos], this.pullRequestNamespace, [this.buildNamespace]);
       new Namespace(this, 'BuildNamespace', {
-        name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build'), ...dedicated.buildNamespaceLabels },
+        name: this.buildNamespace, podSecurity: dedicated.buildPodSecurity, labels: { ...teamLabels(name, 'build', ctx.platformName), ...dedicated.buildNamespaceLabels },
       });
       // its own role: no selector of the team's app (`appPeer`) or build namespaces takes it
       new Namespace(this, 'PullRequestNamespace', {
         name: this.pullRequestNamespace, podSecurity: dedicated.buildPodSecurity,
-        labels: { ...teamLabels(name, 'pull-requests'), ...dedicated.buildNamespaceLabels },
+        labels: { ...teamLabels(name, 'pull-requests', ctx.platformName), ...dedicated.buildNamespaceLabels },
       });
       this.ci = new DroneCi(this, 'Ci', { server: ctx.ci.server, runner: dedicated, secretsExtension: ctx.ci.secretsExtension });
     } else {

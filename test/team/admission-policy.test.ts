@@ -108,9 +108,9 @@ describe('TeamPlatform admissionPolicy: Services', () => {
   test('refuses a misspelt prop, which would leave the policy off or its hosts unchecked', () => {
     expect(refusal(() => platform({ admisionPolicy: {} } as object))).toBe('invalid admisionPolicy {}: a TeamPlatform has no prop ' +
       '"admisionPolicy" (did you mean "admissionPolicy"?); its props are ci, harbor, ingressPeers, sharedProjects, sharedLogins, reservedNamespaces, apiServer, apiServers, ' +
-      'apiServerPort, appEgress, groupsPrefix, usernamePrefix, admissionPolicy, outputShards');
+      'apiServerPort, appEgress, groupsPrefix, usernamePrefix, admissionPolicy, outputShards, platformName');
     expect(refusal(() => platform({ admissionPolicy: { hostDomain: 'apps.example.com' } as object }))).toBe('invalid hostDomain ' +
-      '"apps.example.com": a TeamAdmissionPolicy has no prop "hostDomain" (did you mean "hostsDomain"?); its props are hostsDomain');
+      '"apps.example.com": a TeamAdmissionPolicy has no prop "hostDomain" (did you mean "hostsDomain"?); its props are hostsDomain, platformName');
   });
 
   test('renders no host policy without hostsDomain', () => {
