@@ -4,13 +4,13 @@
 // Upstream behaviour encoded here:
 // - A NetworkPolicy peer's `namespaceSelector` selects namespaces by label across the whole cluster, whoever made them
 //   (kubernetes/api v0.36.3 networking/v1/types.go, NetworkPolicyPeer `namespaceSelector`: "selects namespaces using
-//   cluster-scoped labels"); the model of ./network-model.ts cites the rest.
+//   cluster-scoped labels", line 209); the model of ./network-model.ts cites the rest.
 // - A ValidatingAdmissionPolicyBinding applies its policy to a namespaced object whose namespace matches
 //   `matchResources.namespaceSelector`, any namespace of the cluster (kubernetes/api v0.36.3
-//   admissionregistration/v1/types.go, MatchResources `namespaceSelector`); policies and bindings are cluster-scoped,
-//   one object per name (same file, `+genclient:nonNamespaced`), so a second `kubectl apply` of the same name patches
-//   the first's object into the second's (kubectl v0.36.3 pkg/cmd/apply/apply.go `applyOneObject`: an object that
-//   exists is patched, not created again).
+//   admissionregistration/v1/types.go:604-611, MatchResources `namespaceSelector`); policies and bindings are
+//   cluster-scoped, one object per name (same file, `+genclient:nonNamespaced` at :137 and :434), so a second
+//   `kubectl apply` of the same name patches the first's object into the second's (kubectl v0.36.3
+//   pkg/cmd/apply/apply.go `applyOneObject`: :681-699 creates only an object not found, :743 patches one that exists).
 // - `kubectl apply --prune -l <selector>` lists every non-namespaced kind of its allowlist cluster-wide, Namespaces by
 //   default, and deletes each object that matches the selector, carries the last-applied annotation and was not in
 //   this apply (kubectl v0.36.3 pkg/cmd/apply/prune.go:87-91 pruning non-namespaced mappings in namespace "",
@@ -126,6 +126,19 @@ describe('two platforms in one cluster, without platformName (one platform per c
     expect(admits(last, ingress('web.pay.apps.staging.example.com'), stagingTeam)).toBe(false);
     // and lets them claim production's
     expect(admits(last, ingress('web.pay.apps.production.example.com'), stagingTeam)).toBe(true);
+  });
+
+  test('RBAC stays within each platform: every RoleBinding binds ServiceAccounts of its own output\'s namespaces, and no output has a ClusterRole', () => {
+    for (const [objects, other] of [[staging, production], [production, staging]]) {
+      const own = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+      const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+      expect(bindings.length).toBeGreaterThan(0);
+      const crossing = bindings.flatMap((b) => [b.metadata.namespace, ...b.subjects.filter((x: any) => x.kind === 'ServiceAccount').map((x: any) => x.namespace)])
+        .filter((ns) => !own.has(ns));
+      expect(crossing).toEqual([]);
+      expect(objects.filter((o) => ['ClusterRole', 'ClusterRoleBinding'].includes(o.kind))).toEqual([]);
+      expect(other.filter((o) => own.has(o.metadata.namespace))).toEqual([]);
+    }
   });
 
   test('the only label both platforms\' Namespaces share is app.kubernetes.io/managed-by: a prune by it deletes the other platform\'s', () => {
