@@ -18,11 +18,13 @@
 //   the default non-namespaced allowlist).
 // - Argo CD raises SharedResourceWarning on an object whose tracking id names another Application, and leaves it out
 //   of its own sync status (argo-cd v3.5.1 controller/state.go:804-814, :981): the last sync's Application owns it.
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import {
-  DockyardChart, DroneBuildAdmissionPolicy, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, Namespace, Postgres, ProxyUpstream, Redis,
+  DockyardChart, DroneBuildAdmissionPolicy, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, LocalSecretStore, Namespace, NodeMirrorFiles, Postgres,
+  ProxyUpstream, Redis, synthesize,
   TEAM_INGRESS_HOSTS_POLICY, TEAM_PLATFORM_LABEL, TeamAdmissionPolicy, TeamPlatform, TeamPlatformProps, WoodpeckerCi,
 } from '../../lib';
 import { CLUSTER_KINDS } from '../../lib/core/chart';
@@ -225,5 +227,35 @@ describe('platformName refusals', () => {
     expect(refusal(() => new TeamAdmissionPolicy(chart, 'Again', { platformName: 'staging' })))
       .toBe('invalid admissionPolicy {"platformName":"staging"}: must be set once in an app for platform "staging": platform/Staging renders the ' +
         'cluster\'s team policies already, which cover every team namespace of every TeamPlatform of that platformName');
+  });
+});
+
+// containerd reads one hosts.toml per registry host, `<config_path>/<host>/hosts.toml` (containerd v2.3.4
+// core/remotes/docker/config/hosts.go ConfigureHosts, HostDirFromRoot), and RKE2 one registries.yaml: two platforms'
+// node files for docker.io go to one path on a node, the second copy replacing the first
+describe('node mirror files of two platforms', () => {
+  test('both write docker.io\'s mirror to the same node paths, each pointing at its own Harbor', () => {
+    const written = (name: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-two-platforms-nodes-'));
+      try {
+        const app = new App({ outdir: path.join(dir, 'dist') });
+        const chart = new DockyardChart(app, 'platform', { namespace: `ci-${name}` });
+        new NodeMirrorFiles(chart, 'Nodes', { mirrors: [{ upstream: 'docker.io', endpoint: `https://harbor.${name}.example.com`, project: 'dockerhub' }] });
+        const files = synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }))
+          .map((f) => path.relative(path.join(dir, 'dist'), f)).filter((f) => f.startsWith('nodes/'));
+        return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, 'dist', f), 'utf8')]));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const staging = written('staging');
+    const production = written('production');
+    expect([...staging.keys()]).toEqual(['nodes/rke2/registries.yaml', 'nodes/containerd/certs.d/docker.io/hosts.toml']);
+    expect([...production.keys()]).toEqual([...staging.keys()]);
+    for (const [file, text] of staging) {
+      expect(text).toContain('harbor.staging.example.com');
+      expect(production.get(file)).toContain('harbor.production.example.com');
+      expect(production.get(file)).not.toContain('harbor.staging.example.com');
+    }
   });
 });
