@@ -511,7 +511,10 @@ export class LocalSecretStore {
         metadata: {
           name: secret.secretName,
           namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'dockyard' },
+          // the chart's labels (`ChartProps.labels`), as cdk8s gives every object of the chart: `kubectl apply -l`
+          // applies only the objects of its files that match (cli-runtime v0.36.2 pkg/resource/builder.go:1158-1164),
+          // so a platform selected by its chart's label would otherwise skip its generated Secrets
+          labels: { ...Chart.of(secret).labels, 'app.kubernetes.io/managed-by': 'dockyard' },
           ...(Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
         },
         type: secret.type,

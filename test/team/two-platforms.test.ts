@@ -22,6 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import * as yaml from 'yaml';
 import {
   DockyardChart, DroneBuildAdmissionPolicy, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, LocalSecretStore, Namespace, NodeMirrorFiles, Postgres,
   ProxyUpstream, Redis, synthesize,
@@ -257,5 +258,35 @@ describe('node mirror files of two platforms', () => {
       expect(production.get(file)).toContain('harbor.production.example.com');
       expect(production.get(file)).not.toContain('harbor.staging.example.com');
     }
+  });
+});
+
+// `kubectl apply -l <selector> -f <dir>` applies only the objects of its files whose labels match (cli-runtime v0.36.2
+// pkg/resource/builder.go:1158-1164, a FilteredVisitor over the files' objects), and prunes by the same selector
+describe('a chart label selects the whole platform, its generated Secrets included', () => {
+  const secretsOf = (labels?: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-two-platforms-secrets-'));
+    try {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      const chart = new DockyardChart(app, 'platform', { namespace: 'ci-staging', labels });
+      new Namespace(chart, 'Namespace', { name: 'ci-staging' });
+      new Postgres(chart, 'Postgres');
+      synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }));
+      return yaml.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'secrets.local.yaml'), 'utf8')).map((d) => d.toJS());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('each generated Secret carries the chart\'s labels, so kubectl apply -l takes it', () => {
+    const secrets = secretsOf({ [TEAM_PLATFORM_LABEL]: 'staging' });
+    expect(secrets.length).toBeGreaterThan(0);
+    const selector = { matchLabels: { [TEAM_PLATFORM_LABEL]: 'staging' } };
+    expect(secrets.filter((s) => !selects(selector, s.metadata.labels))).toEqual([]);
+    expect(secrets.every((s) => s.metadata.labels['app.kubernetes.io/managed-by'] === 'dockyard')).toBe(true);
+  });
+
+  test('without chart labels the Secrets are labelled as before', () => {
+    expect(secretsOf().map((s) => s.metadata.labels)).toEqual(secretsOf().map(() => ({ 'app.kubernetes.io/managed-by': 'dockyard' })));
   });
 });
