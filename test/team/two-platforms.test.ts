@@ -33,6 +33,9 @@ import { admits } from '../policy/checks/admission';
 import { selects } from '../policy/checks/selectors';
 import { droneServer } from '../drone/fixtures';
 import { find, refusal } from '../util';
+import { ExampleStack, synthStack } from '../stacks';
+import { loadConfig } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
 import { github } from '../woodpecker/fixtures';
 import { connectionAllowed, namespaceLabels } from './network-model';
 
@@ -288,5 +291,25 @@ describe('a chart label selects the whole platform, its generated Secrets includ
 
   test('without chart labels the Secrets are labelled as before', () => {
     expect(secretsOf().map((s) => s.metadata.labels)).toEqual(secretsOf().map(() => ({ 'app.kubernetes.io/managed-by': 'dockyard' })));
+  });
+});
+
+// README "Two platforms in one cluster": the example stacks are one per cluster, whatever their DOCKYARD_* settings
+describe('two default stacks in one cluster', () => {
+  const stack = (name: string) => synthStack(name, (app) => defaultStack(app, loadConfig({
+    DOCKYARD_HOST: `drone.${name}.example.com`, DOCKYARD_HARBOR_HOST: `harbor.${name}.example.com`, DOCKYARD_ORG: `acme-${name}`,
+  }, { warn: () => undefined })));
+
+  test('write the same Namespaces and the same generated Secrets, whose second apply replaces the first\'s values', () => {
+    const staging = stack('staging');
+    const production = stack('production');
+    const names = (objects: any[]) => objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+    const namespaces = (s: ExampleStack) => names(s.objects.filter((o) => o.kind === 'Namespace'));
+    expect(namespaces(production)).toEqual(namespaces(staging));
+    expect(namespaces(staging).length).toBeGreaterThan(0);
+    expect(names(production.secrets)).toEqual(names(staging.secrets));
+    // with values of their own states: the PostgreSQL superuser's password differs
+    const password = (s: ExampleStack) => s.secrets.find((o) => o.metadata.name === 'postgres-superuser').stringData.password;
+    expect(password(production)).not.toBe(password(staging));
   });
 });
