@@ -26,7 +26,8 @@ import * as yaml from 'yaml';
 import {
   DockyardChart, DroneBuildAdmissionPolicy, DroneCi, DroneKubeRunner, DroneSecretsExtension, Harbor, HarborStorage, LocalSecretStore, Namespace, NodeMirrorFiles, Postgres,
   ProxyUpstream, Redis, synthesize,
-  TEAM_INGRESS_HOSTS_POLICY, TEAM_PLATFORM_LABEL, TeamAdmissionPolicy, TeamPlatform, TeamPlatformProps, WoodpeckerCi,
+  TEAM_INGRESS_HOSTS_POLICY, TEAM_PLATFORM_LABEL, TeamAdmissionPolicy, TeamPlatform, TeamPlatformProps, WOODPECKER_BUILD_POLICY, WoodpeckerBuildAdmissionPolicy,
+  WoodpeckerCi,
 } from '../../lib';
 import { CLUSTER_KINDS } from '../../lib/core/chart';
 import { admits } from '../policy/checks/admission';
@@ -209,6 +210,26 @@ describe('two platforms in one cluster, each with a platformName', () => {
     for (const ns of ['pay-staging', 'pay-staging-2', 'pay-staging-builds']) {
       expect(find(objects, 'Namespace', ns).metadata.labels[TEAM_PLATFORM_LABEL]).toBe('staging');
     }
+  });
+});
+
+describe('the Woodpecker build policy of two platforms', () => {
+  const policyOf = (runtimeClassNames: string[]) => {
+    const app = new App({ outdir: path.join(os.tmpdir(), `dockyard-two-platforms-${process.pid}-${++apps}`) });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'ci' });
+    new WoodpeckerBuildAdmissionPolicy(chart, 'BuildPolicy', { runtimeClassNames });
+    return find(chart.toJson(), 'ValidatingAdmissionPolicy', WOODPECKER_BUILD_POLICY);
+  };
+  const step = (runtimeClassName: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'step', namespace: 'ci-staging-builds' },
+    spec: { runtimeClassName, containers: [{ name: 'step', image: 'alpine' }] } });
+
+  test('is one object under one name: the copy applied last sets the RuntimeClasses both platforms\' steps may name', () => {
+    const staging = policyOf(['gvisor']);
+    const production = policyOf([]);
+    expect(production.metadata.name).toBe(staging.metadata.name);
+    expect(admits(staging, step('gvisor'))).toBe(true);
+    // production applied last: staging's gVisor steps are refused
+    expect(admits(production, step('gvisor'))).toBe(false);
   });
 });
 
