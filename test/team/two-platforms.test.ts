@@ -99,6 +99,22 @@ function boundIn(objects: any[], other: any[], kind: string, name: string): stri
   const labels = namespaceLabels(other);
   return [...labels.keys()].filter((ns) => selects(find(objects, kind, name).spec.matchResources.namespaceSelector, labels.get(ns)!));
 }
+/** Each NetworkPolicy peer, and admission binding, of `objects` that selects a namespace of `other`: `<policy> -> <namespaces>`. */
+function crossSelections(objects: any[], other: any[]): string[] {
+  const labels = namespaceLabels(other);
+  const selected = (selector: any) => [...labels.keys()].filter((ns) => selects(selector, labels.get(ns)!));
+  const found: string[] = [];
+  for (const o of objects) {
+    const selectors = o.kind === 'NetworkPolicy'
+      ? [...(o.spec.ingress ?? []).flatMap((r: any) => r.from ?? []), ...(o.spec.egress ?? []).flatMap((r: any) => r.to ?? [])]
+        .filter((peer: any) => peer.namespaceSelector).map((peer: any) => peer.namespaceSelector)
+      : o.kind === 'ValidatingAdmissionPolicyBinding' ? [o.spec.matchResources.namespaceSelector] : [];
+    for (const hit of selectors.map(selected).filter((h: string[]) => h.length > 0)) {
+      found.push(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} -> ${hit.join(',')}`);
+    }
+  }
+  return [...new Set(found)].sort();
+}
 const ingress = (host: string) => ({
   apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'pay-staging' },
   spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
@@ -112,6 +128,18 @@ describe('two platforms in one cluster, without platformName (one platform per c
   test('a team of one platform reaches, and is reached by, the same-named team of the other: both select namespaces by team name only', () => {
     expect(connectionAllowed(cluster, pod('pay-staging', '10.1.0.1'), pod('pay-production', '10.1.0.2'), 5432)).toBe(true);
     expect(connectionAllowed(cluster, pod('pay-production', '10.1.0.2'), pod('pay-staging', '10.1.0.1'), 5432)).toBe(true);
+  });
+
+  test('what of one platform selects namespaces of the other: the teams\' NetworkPolicies and every admission binding', () => {
+    expect(crossSelections(staging, production)).toEqual([
+      'NetworkPolicy pay-staging-2/team-default-deny -> pay-production,pay-production-2',
+      'NetworkPolicy pay-staging/team-default-deny -> pay-production,pay-production-2',
+      'ValidatingAdmissionPolicyBinding /dockyard-drone-builds -> ci-production-builds,pay-production-builds',
+      'ValidatingAdmissionPolicyBinding /dockyard-team-ingress-hosts -> pay-production-builds,pay-production,pay-production-2',
+      'ValidatingAdmissionPolicyBinding /dockyard-team-ingresses -> pay-production-builds,pay-production,pay-production-2',
+      'ValidatingAdmissionPolicyBinding /dockyard-team-route-hosts -> pay-production-builds,pay-production,pay-production-2',
+      'ValidatingAdmissionPolicyBinding /dockyard-team-services -> pay-production-builds,pay-production,pay-production-2',
+    ]);
   });
 
   test('the team admission policies and the Drone build policy name the same cluster-scoped objects in both outputs', () => {
@@ -170,6 +198,11 @@ describe('two platforms in one cluster, each with a platformName', () => {
     // each direction alone is closed too: neither side's policy admits the other
     expect(connectionAllowed([...staging, ...production.filter((o) => o.kind !== 'NetworkPolicy')], pod('pay-staging', '10.1.0.1'), pod('pay-production', '10.1.0.2'), 5432)).toBe(false);
     expect(connectionAllowed([...production, ...staging.filter((o) => o.kind !== 'NetworkPolicy')], pod('pay-staging', '10.1.0.1'), pod('pay-production', '10.1.0.2'), 5432)).toBe(false);
+  });
+
+  test('nothing of one platform selects a namespace of the other but the one Drone build policy', () => {
+    expect(crossSelections(staging, production)).toEqual(['ValidatingAdmissionPolicyBinding /dockyard-drone-builds -> ci-production-builds,pay-production-builds']);
+    expect(crossSelections(production, staging)).toEqual([]);
   });
 
   test('no cluster-scoped object of one output has a name of the other\'s', () => {
