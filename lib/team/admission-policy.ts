@@ -166,8 +166,9 @@ export class TeamAdmissionPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: TeamAdmissionPolicyProps = {}) {
     super(scope, id);
-    // the policies are cluster-wide objects of fixed names, each covering every team namespace: a second set would
-    // name the same objects (a duplicate to Pulumi, and with other props one set overwriting the other)
+    // the policies are cluster-wide objects of fixed names (per platform name), each covering every team namespace (of
+    // that platform): a second set would name the same objects (a duplicate to Pulumi, and with other props one set
+    // overwriting the other)
     checkKnownProps('a TeamAdmissionPolicy', props, ['hostsDomain', 'platformName'], ADMISSION_POLICY_PROPS_SHAPE);
     const platformName = props.platformName === undefined ? undefined : checkDnsLabel('platformName', props.platformName);
     const first = instancesIn(this.node.root, TeamAdmissionPolicy).find((p) => p.platformName === platformName);

@@ -280,8 +280,8 @@ export class TeamPlatform extends Construct {
       const given = (props.admissionPolicy as TeamAdmissionPolicyProps).platformName;
       if (given !== undefined && given !== this.platformName) {
         // the policies would bind another platform's namespaces than the teams' labels name
-        invalid('admissionPolicy.platformName', given, 'must be left out: set the TeamPlatform\'s platformName, which labels its teams\' namespaces too, and the policies take it from there' +
-          (this.platformName === undefined ? ' (it is unset)' : ` (it is ${describeValue(this.platformName)})`));
+        invalid('admissionPolicy.platformName', given, 'must be left out: set the TeamPlatform\'s platformName, which labels its teams\' ' +
+          `namespaces too, and the policies take it from there (it is ${this.platformName === undefined ? 'unset' : describeValue(this.platformName)})`);
       }
       new TeamAdmissionPolicy(this, 'AdmissionPolicy', { ...props.admissionPolicy, ...(this.platformName === undefined ? {} : { platformName: this.platformName }) });
     }
