@@ -163,8 +163,9 @@ describe('two platforms in one cluster, without platformName (one platform per c
     expect(admits(last, ingress('web.pay.apps.production.example.com'), stagingTeam)).toBe(true);
   });
 
-  test('RBAC stays within each platform: every RoleBinding binds ServiceAccounts of its own output\'s namespaces, and no output has a ClusterRole', () => {
-    for (const [objects, other] of [[staging, production], [production, staging]]) {
+  test.each(['drone', 'woodpecker'] as const)('RBAC stays within each platform on %s: every RoleBinding binds ServiceAccounts of its own output\'s namespaces, and no output has a ClusterRole', (engine) => {
+    const [a, b] = engine === 'drone' ? [staging, production] : [env('staging', { engine }), env('production', { engine })];
+    for (const [objects, other] of [[a, b], [b, a]]) {
       const own = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
       const bindings = objects.filter((o) => o.kind === 'RoleBinding');
       expect(bindings.length).toBeGreaterThan(0);
