@@ -18,6 +18,7 @@ import { ciAdminList, droppedCiAdminWarnings } from './ci-admins';
 import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
+import { checkVersionChanges } from './version-changes';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
@@ -93,6 +94,8 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // charts, by which the state check and the store know this stack's own
   const mark = previousMark(app.outdir);
   checkStateOfOutput(app.outdir, secrets, mark);
+  // a component's new version that would refuse the data its previous version left, before anything is saved
+  checkVersionChanges(app, previousOutputDirectory(app.outdir));
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a

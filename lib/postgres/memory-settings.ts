@@ -1,4 +1,5 @@
 import { Image, invalid, parseQuantity } from '../core';
+import { postgresMajor } from './major-version';
 import { sharedMemorySize } from './shared-memory';
 
 const MiB = 2 ** 20;
@@ -122,13 +123,10 @@ export function memorySettings(memoryLimit: string, maxConnections: number, defa
  * before the bootstrap and single-user backends read it). The entrypoint runs initdb only on an empty data directory
  * (docker-library/postgres 6edb0a8c4d, 17/bookworm/docker-entrypoint.sh lines 92 and 342-351: `eval 'initdb ...
  * '"$POSTGRES_INITDB_ARGS"` behind `if [ -z "$DATABASE_ALREADY_EXISTS" ]`), so an existing one is untouched.
- * Undefined for an image whose tag names no PostgreSQL 16 or later: 15's initdb refuses `--set`, and would fail the
- * first start. The tag names a major version as the official image's do (`17`, `17.9`, `17-bookworm`,
- * `17.9-alpine3.22`, `18beta1`, `18rc1`): one or two digits, then the end, `.`, `-`, `beta` or `rc`; a tag of the
- * user's own that only begins with digits (`20240101`, `2024.01`, a commit `16a9f3e`) names no version, and an image
- * built on 15 under one would fail its first start.
+ * Undefined for an image whose tag names no PostgreSQL 16 or later (`postgresMajor`): 15's initdb refuses `--set`,
+ * and would fail the first start; an image of the user's own built on 15 under a tag that names no version would too.
  */
 export function initdbArgs(image: Image): string | undefined {
-  const major = /^(\d{1,2})(?=$|[.-]|beta|rc)/.exec(image.tag ?? '')?.[1];
-  return major !== undefined && Number(major) >= 16 ? '--set huge_pages=off' : undefined;
+  const major = postgresMajor(image);
+  return major !== undefined && major >= 16 ? '--set huge_pages=off' : undefined;
 }

@@ -13,6 +13,8 @@ import { clusterService } from '../core/service';
 import { checkConnectionBudget, checkIdentifier, checkRoleName, defaultConnectionLimit, IPostgresDatabase, SslMode } from './database';
 import { ReconciledDatabase } from './reconcile-script';
 import { initdbArgs, memorySettings } from './memory-settings';
+import { postgresMajorChange } from './major-version';
+import { checkVersionChange } from '../core/version-changes';
 import { PostgresReconciler } from './reconciler';
 
 /** Props of an in-cluster `Postgres`. */
@@ -205,6 +207,12 @@ export class Postgres extends Construct {
         emptyDir('tmp', '256Mi'),
         memoryEmptyDir('shm', memory.sharedMemorySize),
       ],
+    });
+
+    // another major version refuses the data directory: refused at synth against the previous output, with the steps
+    checkVersionChange(this, {
+      kind: 'StatefulSet', namespace, name, container: 'postgres', prop: 'image', image,
+      check: (before, after) => postgresMajorChange(name, before, after),
     });
 
     this.firewall = new PodFirewall(this, 'NetworkPolicy', {

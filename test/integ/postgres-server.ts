@@ -86,6 +86,20 @@ function copyForServer(file: string, dir: string): string {
   return copy;
 }
 
+/** `fn` over a fresh data directory (initdb, trust) in a folder of its own, which is removed after. */
+function withFreshDataDirectory<T>(fn: (bin: string, dir: string, data: string) => T): T {
+  const bin = binDir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-pg-'));
+  fs.chmodSync(dir, 0o777);
+  const data = path.join(dir, 'data');
+  try {
+    check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust']), 'initdb');
+    return fn(bin, dir, data);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A throw-away PostgreSQL server on a free loopback port, with password authentication over TCP. */
 export class PostgresServer {
   /**
@@ -94,16 +108,23 @@ export class PostgresServer {
    * later compute it for -C: src/backend/postmaster/postmaster.c, "runtime-computed").
    */
   public static sharedMemorySize(argsList: readonly (readonly string[])[]): number[] {
-    const bin = binDir();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-pg-'));
-    fs.chmodSync(dir, 0o777);
-    const data = path.join(dir, 'data');
-    try {
-      check(run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust']), 'initdb');
-      return argsList.map((args) => Number(check(run([path.join(bin, 'postgres'), '-D', data, '-C', 'shared_memory_size', ...args]), 'postgres -C').trim()));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return withFreshDataDirectory((bin, _dir, data) =>
+      argsList.map((args) => Number(check(run([path.join(bin, 'postgres'), '-D', data, '-C', 'shared_memory_size', ...args]), 'postgres -C').trim())));
+  }
+
+  /**
+   * Start the server over a fresh data directory whose `PG_VERSION` then says `version`, as a data directory another
+   * major version made does, and return how the server exited and what it printed; a server that starts is stopped.
+   */
+  public static startOverVersion(version: string): { status: number | null; stderr: string; serverVersion: string } {
+    return withFreshDataDirectory((bin, dir, data) => {
+      fs.writeFileSync(path.join(data, 'PG_VERSION'), `${version}\n`);
+      // on the socket alone: it either refuses the directory at once or starts, and is stopped
+      const started = run([path.join(bin, 'pg_ctl'), '-D', data, '-w', '-t', '20', '-l', path.join(dir, 'log'), '-o', `-k ${dir} -c listen_addresses=`, 'start']);
+      if (started.status === 0) run([path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);
+      const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
+      return { status: started.status, stderr: log, serverVersion: check(run([path.join(bin, 'postgres'), '--version']), 'postgres --version').trim() };
+    });
   }
 
   /** Start a server whose superuser `postgres` has `password`. */

@@ -1,0 +1,117 @@
+// A day-two change of the in-cluster PostgreSQL's image, against the previous output. The server refuses a data
+// directory of another major version, newer or older: postgres/postgres src/backend/utils/init/miscinit.c
+// `ValidatePgVersion` ("database files are incompatible with server"; test/integ/postgres-major-version.integ.test.ts
+// runs it with Debian's PostgreSQL 15), and the official image's entrypoint starts it over the existing directory
+// without upgrading (docker-library/postgres 6edb0a8c4d 17/bookworm/docker-entrypoint.sh `docker_setup_env`: with
+// `$PGDATA/PG_VERSION` present, DATABASE_ALREADY_EXISTS and no initdb). So a major change would crash-loop the pod:
+// the synth refuses it with the steps, and `DOCKYARD_VERSION_CHANGE` lets it through once the data was moved.
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { DockyardChart, Image, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { postgresMajor } from '../../lib/postgres/major-version';
+import { refusal, tempDirs } from '../util';
+
+const dirs = tempDirs('dockyard-pg-major-');
+
+/** A stack with one in-cluster Postgres of `image` (the default when unset), synthesized into `dir`/dist. */
+function synthWith(dir: string, image?: string, env: Record<string, string> = {}): string {
+  const app = new App({ outdir: path.join(dir, 'dist') });
+  const chart = new DockyardChart(app, 'dockyard', { namespace: 'dockyard' });
+  const pg = new Postgres(chart, 'Postgres', image === undefined ? {} : { image: Image.of(image) });
+  pg.addDatabase('app');
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+  } finally {
+    for (const k of Object.keys(env)) {
+      if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    }
+  }
+  return fs.readFileSync(path.join(dir, 'dist', 'dockyard.k8s.yaml'), 'utf8');
+}
+
+describe('a PostgreSQL image change against the previous output', () => {
+  test('a minor release just rolls: nothing is refused, and the new image is rendered', () => {
+    const dir = dirs();
+    synthWith(dir, 'postgres:17.8-bookworm');
+    expect(synthWith(dir, 'postgres:17.9-bookworm')).toContain('image: docker.io/library/postgres:17.9-bookworm');
+    // and the tag's spelling may change within the major version
+    expect(synthWith(dir, 'postgres:17')).toContain('image: docker.io/library/postgres:17\n');
+  });
+
+  test('a major upgrade is refused, naming the prop, both images and the steps; DOCKYARD_VERSION_CHANGE lets it through once', () => {
+    const dir = dirs();
+    synthWith(dir, 'postgres:15.14-bookworm');
+    const before = fs.readFileSync(path.join(dir, 'dist', 'dockyard.k8s.yaml'), 'utf8');
+    const message = refusal(() => synthWith(dir, 'postgres:17.9-bookworm'));
+    expect(message).toBe('invalid image "docker.io/library/postgres:17.9-bookworm" of StatefulSet dockyard/postgres: the previous output ran ' +
+      'docker.io/library/postgres:15.14-bookworm there, and PostgreSQL 17 refuses the data directory 15 made ("database files are incompatible ' +
+      'with server"), so the pod would crash-loop and every database on it be down: to move to 17, dump each database with the running 15 ' +
+      'server\'s pg_dump (README, "Backing up the databases"), delete the StatefulSet and its claim data-postgres-0 (the data goes with it: keep ' +
+      'the dumps), apply the new image, and restore the dumps (README, "Restore"); or set the image back to PostgreSQL 15; once that is done, ' +
+      'synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/postgres');
+    // nothing was written: the previous output stays as it was
+    expect(fs.readFileSync(path.join(dir, 'dist', 'dockyard.k8s.yaml'), 'utf8')).toBe(before);
+    // another entry lets nothing through, and this one is still refused
+    expect(refusal(() => synthWith(dir, 'postgres:17.9-bookworm', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' })))
+      .toMatch(/^invalid image "docker.io\/library\/postgres:17.9-bookworm" of StatefulSet dockyard\/postgres: /);
+    const upgraded = synthWith(dir, 'postgres:17.9-bookworm', { DOCKYARD_VERSION_CHANGE: 'dockyard/postgres' });
+    expect(upgraded).toContain('image: docker.io/library/postgres:17.9-bookworm');
+    // left set, the variable would let a later change through unseen: refused once the change is done
+    expect(refusal(() => synthWith(dir, 'postgres:17.9-bookworm', { DOCKYARD_VERSION_CHANGE: 'dockyard/postgres' }))).toBe(
+      'invalid DOCKYARD_VERSION_CHANGE entry "dockyard/postgres": lets nothing through, as this synth changes no version there that would be ' +
+      'refused (against the previous output); unset it, so that it lets no later change through unseen');
+    expect(synthWith(dir, 'postgres:17.9-bookworm')).toBe(upgraded);
+  });
+
+  test('the default image over a 15 output (a Dockyard upgrade whose default moved) is refused the same way', () => {
+    const dir = dirs();
+    synthWith(dir, 'postgres:15.14-bookworm');
+    expect(refusal(() => synthWith(dir))).toMatch(
+      new RegExp(`^invalid image "${Postgres.IMAGE.reference}" of StatefulSet dockyard/postgres: the previous output ran docker.io/library/postgres:15.14-bookworm there, and PostgreSQL 17 refuses`));
+  });
+
+  test('a major downgrade is refused, saying there is no way back in place', () => {
+    const dir = dirs();
+    synthWith(dir, 'postgres:17.9-bookworm');
+    expect(refusal(() => synthWith(dir, 'postgres:16.10'))).toBe('invalid image "docker.io/library/postgres:16.10" of StatefulSet dockyard/postgres: ' +
+      'the previous output ran docker.io/library/postgres:17.9-bookworm there, and PostgreSQL 16 refuses the data directory 17 made ("database ' +
+      'files are incompatible with server"), so the pod would crash-loop and every database on it be down, and there is no way back in place: ' +
+      'a newer server\'s dump is not read by an older pg_restore, so dump each database as plain SQL (pg_dump -Fp) with the running 17 server, ' +
+      'delete the StatefulSet and its claim data-postgres-0, apply the older image, and load the dumps with psql, fixing by hand what 16 lacks; ' +
+      'or keep PostgreSQL 17; once that is done, synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/postgres');
+  });
+
+  test('an image that names no major version (a digest alone, a tag of the user\'s own) is let through: nothing to compare', () => {
+    const dir = dirs();
+    synthWith(dir, 'postgres:15.14-bookworm');
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(synthWith(dir, `registry.example.com/db/postgres@${digest}`)).toContain(`registry.example.com/db/postgres@${digest}`);
+    expect(synthWith(dir, 'registry.example.com/db/postgres:20240101')).toContain('registry.example.com/db/postgres:20240101');
+  });
+
+  test('a first synth, or a previous output without the StatefulSet, refuses nothing; the variable then lets nothing through', () => {
+    const dir = dirs();
+    expect(synthWith(dir, 'postgres:16.10')).toContain('postgres:16.10');
+    const other = dirs();
+    expect(refusal(() => synthWith(other, 'postgres:16.10', { DOCKYARD_VERSION_CHANGE: 'dockyard/postgres' })))
+      .toMatch(/^invalid DOCKYARD_VERSION_CHANGE entry "dockyard\/postgres": lets nothing through/);
+  });
+
+  test('DOCKYARD_VERSION_CHANGE must name <namespace>/<name> entries', () => {
+    const dir = dirs();
+    expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: 'postgres' }))).toBe(
+      'invalid DOCKYARD_VERSION_CHANGE entry "postgres": must be <namespace>/<name> of a StatefulSet or Deployment, e.g. "dockyard/postgres"');
+    expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: ' , ' }))).toMatch(/^invalid DOCKYARD_VERSION_CHANGE " , ": names nothing: /);
+  });
+
+  test('postgresMajor reads the official tags, and no other', () => {
+    const major = (ref: string) => postgresMajor(Image.of(ref));
+    expect(['postgres:15', 'postgres:15.14', 'postgres:15-bookworm', 'postgres:15.14-alpine3.22'].map(major)).toEqual([15, 15, 15, 15]);
+    expect(['postgres:18beta1', 'postgres:18rc1', 'postgres:9.6'].map(major)).toEqual([18, 18, 9]);
+    expect(['postgres:20240101', 'postgres:2024.01', 'postgres:16a9f3e', `postgres@sha256:${'b'.repeat(64)}`].map(major))
+      .toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
