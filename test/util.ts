@@ -79,6 +79,26 @@ export function repeatedSynths(build: (chart: DockyardChart) => void): { run: (r
 }
 
 /**
+ * Build a chart (`dockyard`, namespace `dockyard`) with `build` and synthesize it into `dir`/dist with the state
+ * `dir`/state.json, under the `DOCKYARD_*` variables `env` (restored after), as `npm run synth` does on day two over
+ * the previous output; returns the manifest's text.
+ */
+export function synthIn(dir: string, build: (chart: DockyardChart) => void, env: Record<string, string> = {}): string {
+  const app = new App({ outdir: path.join(dir, 'dist') });
+  build(new DockyardChart(app, 'dockyard', { namespace: 'dockyard' }));
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  }
+  return fs.readFileSync(path.join(dir, 'dist', 'dockyard.k8s.yaml'), 'utf8');
+}
+
+/**
  * `fn` run in an empty working folder, for code whose defaults depend on what the working folder holds (apps/teams's
  * state: a clone may hold the state it kept before). `fn` must be synchronous: the folder is restored when it
  * returns. (Jest's default workers are processes, each with a working folder of its own.)

@@ -268,6 +268,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     allowed: 'comma-separated `<old namespace>=<new namespace>` or `<old namespace>/<old secret>=<new namespace>/<new secret>`',
   },
   {
+    name: 'DOCKYARD_VERSION_CHANGE', default: 'none',
+    meaning: 'StatefulSets and Deployments whose refused version change (against the previous output) this synth lets through, once their ' +
+      'data was moved as the refusal says: a PostgreSQL major version, an older Valkey or Harbor (see [Upgrading the components](#upgrading-the-components)); ' +
+      'an entry that lets nothing through is refused',
+    allowed: 'comma-separated `<namespace>/<name>`, such as `dockyard/postgres`',
+  },
+  {
     name: 'DOCKYARD_API_SERVER', default: 'none: deploy pipelines cannot reach the API server',
     meaning: 'the API server endpoint the demo\'s deploy pipelines reach from `dockyard-deploy`, and in `apps/teams` every team\'s from its build ' +
       'namespace (build pods reach nothing of the cluster unless declared; a public address is taken out of every build\'s internet rule)',

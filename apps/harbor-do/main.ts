@@ -8,7 +8,7 @@ runSynth(() => {
   const env = readStackEnv(process.env);
   // its settings are the code's (apps/harbor-do/stack.ts): the default stack's host, issuer or engine variables
   // would change nothing here
-  warnUnread(env, ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE', 'DOCKYARD_DEBUG'], 'apps/harbor-do');
+  warnUnread(env, ['DOCKYARD_STATE', 'DOCKYARD_ROTATE', 'DOCKYARD_MOVE', 'DOCKYARD_VERSION_CHANGE', 'DOCKYARD_DEBUG'], 'apps/harbor-do');
   // checked as the other stacks check it: not blank, not a directory, outside the output directory (CDK8S_OUTDIR)
   // where the output directory holds the default state (CDK8S_OUTDIR=.), the refusal names CDK8S_OUTDIR, which the user set
   const statePath = checkStateOutside(env, env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR, '.dockyard/harbor-do-secrets.json');

@@ -28,6 +28,12 @@ export interface VersionRule {
   /** The image this synth renders there, before any relocation (which keeps the repository's name and the tag). */
   readonly image: Image;
   /**
+   * The prop's value as the refusal shows it.
+   *
+   * @default - the image's reference
+   */
+  readonly value?: string;
+  /**
    * Why running `after` over what `before` left cannot work, and what to do instead; undefined when the change just
    * rolls the pod.
    */
@@ -123,10 +129,22 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
       used.add(id);
       continue;
     }
-    throw new ValidationError(`invalid ${rule.prop} ${describeValue(rule.image.reference)} of ${rule.kind} ${id}: the previous output ran ` +
+    throw new ValidationError(`invalid ${rule.prop} ${describeValue(rule.value ?? rule.image.reference)} of ${rule.kind} ${id}: the previous output ran ` +
       `${before!.reference} there, and ${why}; once that is done, synthesize once with ${VERSION_CHANGE_VARIABLE}=${id}`, rule.prop, why);
   }
   unusedEntries(new Set([...accepted].filter((e) => !used.has(e))));
+}
+
+/** The `major.minor.patch` of a release tag such as `v2.15.1` or `8.1.11-alpine`, or undefined when it names none. */
+export function releaseOf(image: Image): readonly [number, number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?=$|-)/.exec(image.tag ?? '');
+  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** Whether release `a` comes before `b` (`releaseOf`). */
+export function releaseBefore(a: readonly number[], b: readonly number[]): boolean {
+  const i = a.findIndex((n, k) => n !== b[k]);
+  return i >= 0 && a[i] < b[i];
 }
 
 function unusedEntries(entries: Set<string>): void {

@@ -7,6 +7,8 @@ import { Placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { componentName, componentUrl, databaseEnv, defineComponent, METRICS, metricsPortsOf, harborImage, HarborContext, REDIS_DB, redisEnv, resourcesOr, trustMounts } from './context';
 import { PROXY_CACHE_TYPES } from './configuration';
+import { harborDowngrade } from './version-change';
+import { checkVersionChange } from '../core/version-changes';
 import { REGISTRY_USER } from './credentials';
 
 /** The registry types replication may use, as Harbor's chart sets them. */
@@ -73,6 +75,11 @@ export function defineCore(scope: Construct, ctx: HarborContext, props: { replic
     data: { 'app.conf': 'appname = Harbor\nrunmode = prod\nenablegzip = true\n\n[prod]\nhttpport = 8080\n' },
   });
   const coreSecret = creds.secretKey.selectorFor(ctx.namespace).name;
+  // core migrates the schema forward when it starts, and an older one refuses what a newer migrated
+  checkVersionChange(scope, {
+    kind: 'Deployment', namespace: ctx.namespace, name, container: 'core', prop: 'version', value: ctx.version,
+    image: harborImage(ctx, 'harbor-core'), check: harborDowngrade,
+  });
   return defineComponent(scope, ctx, {
     component: 'core',
     replicas: props.replicas,

@@ -1,3 +1,5 @@
+import { checkVersionChange } from '../core/version-changes';
+import { checkValkeyImage, valkeyDowngrade } from './version-change';
 import { Construct } from 'constructs';
 import { checkInteger, checkKnownProps, checkOneOf, checkStorageClassName, Image, invalid, NetworkPeer, parseQuantity, Resources, Secret, SecretKey, SecretValue } from '../core';
 import { EnvVars } from '../core/env';
@@ -131,6 +133,7 @@ export class Redis extends Construct implements IRedis {
     // which would otherwise be ignored and its default taken
     checkKnownProps('Redis', props, REDIS_PROP_KEYS, 'must be an object of RedisProps, e.g. { namespace: "cache" }');
     const image = props.image ?? Redis.IMAGE;
+    checkValkeyImage(image);
     const { name, namespace, labels, selector } = placement(this, {
       app: 'redis', component: 'cache', name: props.name, defaultName: 'redis', namespace: props.namespace, version: image.tag,
     });
@@ -190,6 +193,10 @@ export class Redis extends Construct implements IRedis {
         resources,
       }],
       volumes: [{ name: 'config', secret: { secretName: config.secretName } }, emptyDir('tmp', '16Mi')],
+    });
+    // an older server refuses the append-only file a newer one wrote: refused at synth against the previous output
+    checkVersionChange(this, {
+      kind: 'StatefulSet', namespace, name, container: 'redis', prop: 'image', image, check: (before, after) => valkeyDowngrade(name, before, after),
     });
     this.firewall = new PodFirewall(this, 'NetworkPolicy', { name, namespace, podLabels: selector, denyEgress: true });
   }

@@ -12,6 +12,7 @@ import { placement } from '../core/placement';
 import { httpGet, probesOf } from '../core/pod';
 import { checkNotOwnedNamespace } from '../ci/build-namespace';
 import { WoodpeckerBuildNamespaces } from './builds';
+import { checkAgentServerVersions } from './grpc-version';
 import { renderAgentLabels } from './labels';
 import { IWoodpeckerServer, WoodpeckerServer } from './server';
 
@@ -312,6 +313,9 @@ export class WoodpeckerAgent extends Construct {
     // flags.go:88-93: on by default, which lets any pipeline tolerate any taint (pod.go:204-209), e.g. onto nodes
     // kept for the platform; labels, annotations, node selectors and affinity stay off by default (:58-111)
     env.value('WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', 'false');
+    if (props.server instanceof WoodpeckerServer) {
+      checkAgentServerVersions(this, image, props.server.image);
+    }
     if (props.runAsNonRoot) {
       checkRunAsNonRoot(props.server);
       env.value('WOODPECKER_BACKEND_K8S_SECCTX_NONROOT', 'true');

@@ -326,6 +326,8 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
   public readonly serviceName: string;
   /** The TLS Secret of the Ingress, if it has one (never for an HTTPRoute: TLS terminates at the Gateway). */
   public readonly tlsSecretName?: string;
+  /** The server's image, before relocation. */
+  public readonly image: Image;
   /** The image every pipeline clones with (`WOODPECKER_DEFAULT_CLONE_PLUGIN`), before relocation. */
   public readonly cloneImage: Image;
   /** The owners whose repositories may be activated (`repoOwners`), or undefined for any owner. */
@@ -344,6 +346,7 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     const image = props.image ?? WoodpeckerServer.IMAGE;
     const cloneImage = props.cloneImage ?? WoodpeckerServer.CLONE_IMAGE;
     this.cloneImage = cloneImage;
+    this.image = image;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'woodpecker', component: 'server', name: props.name, defaultName: 'woodpecker', namespace: props.namespace, version: image.tag,
     });

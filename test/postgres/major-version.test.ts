@@ -7,29 +7,17 @@
 // the synth refuses it with the steps, and `DOCKYARD_VERSION_CHANGE` lets it through once the data was moved.
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { DockyardChart, Image, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { Image, Postgres } from '../../lib';
 import { postgresMajor } from '../../lib/postgres/major-version';
-import { refusal, tempDirs } from '../util';
+import { refusal, synthIn, tempDirs } from '../util';
 
 const dirs = tempDirs('dockyard-pg-major-');
 
 /** A stack with one in-cluster Postgres of `image` (the default when unset), synthesized into `dir`/dist. */
 function synthWith(dir: string, image?: string, env: Record<string, string> = {}): string {
-  const app = new App({ outdir: path.join(dir, 'dist') });
-  const chart = new DockyardChart(app, 'dockyard', { namespace: 'dockyard' });
-  const pg = new Postgres(chart, 'Postgres', image === undefined ? {} : { image: Image.of(image) });
-  pg.addDatabase('app');
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
-  } finally {
-    for (const k of Object.keys(env)) {
-      if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
-    }
-  }
-  return fs.readFileSync(path.join(dir, 'dist', 'dockyard.k8s.yaml'), 'utf8');
+  return synthIn(dir, (chart) => {
+    new Postgres(chart, 'Postgres', image === undefined ? {} : { image: Image.of(image) }).addDatabase('app');
+  }, env);
 }
 
 describe('a PostgreSQL image change against the previous output', () => {

@@ -1,0 +1,35 @@
+import { Image, invalid } from '../core';
+import { releaseBefore, releaseOf } from '../core/version-changes';
+
+/**
+ * Why the in-cluster Valkey cannot go back from `before` to the older `after`, or undefined for an upgrade, a patch
+ * release of the same minor, or a tag that names no release.
+ *
+ * The server keeps its data in the append-only file (`--appendonly yes`), whose base file is an RDB snapshot
+ * (`aof-use-rdb-preamble`, on by default: valkey-io/valkey 8.0.1 src/config.c:3083). A server refuses an RDB whose
+ * format version is newer than its own ("Can't handle RDB format version %d", src/rdb.c:3015-3017), aborts the AOF
+ * load (src/aof.c:1449) and exits (src/server.c:6467), so the pod crash-loops; the format version moves with minor
+ * and major releases (Redis 7.2 and Valkey 7.2 and 8.0 write 11, src/rdb.h:41), never with a patch release. A newer
+ * server reads every older format, so an upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an
+ * older server over a newer base file.
+ */
+export function valkeyDowngrade(name: string, before: Image, after: Image): string | undefined {
+  const from = releaseOf(before);
+  const to = releaseOf(after);
+  if (from === undefined || to === undefined || !releaseBefore(to.slice(0, 2), from.slice(0, 2))) return undefined;
+  return `the append-only file ${from.join('.')} wrote may be in an RDB format ${to.join('.')} cannot read ("Can't handle RDB format version"), ` +
+    `so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
+    `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${from.join('.')}`;
+}
+
+/**
+ * Refuse a Redis image (`redis`, `redis/redis-stack-server`, a mirror's copy): the server's command is
+ * `valkey-server` and its probes run `valkey-cli`, which no Redis image holds, so the container would not start.
+ */
+export function checkValkeyImage(image: Image): void {
+  const last = image.repository.split('/').pop() ?? '';
+  if (last === 'redis' || last.startsWith('redis-')) {
+    invalid('image', image.reference, 'must be a Valkey image, such as "docker.io/valkey/valkey:8.1.11": the server runs valkey-server and its ' +
+      'probes valkey-cli, which a Redis image lacks, so the pod would not start; for a Redis server of your own, use ExternalRedis');
+  }
+}

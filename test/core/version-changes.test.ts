@@ -1,0 +1,84 @@
+// Day-two version changes of the components that keep data, against the previous output (lib/core/version-changes.ts;
+// the in-cluster PostgreSQL's major version is test/postgres/major-version.test.ts). Each refused change is one the
+// component itself refuses at start, cited at its rule: Valkey's older server and a newer append-only file
+// (lib/redis/version-change.ts, run in test/integ/valkey-downgrade.integ.test.ts), Harbor's older core and a schema a
+// newer core migrated (lib/harbor/version-change.ts).
+import { Image, Redis } from '../../lib';
+import { releaseBefore, releaseOf } from '../../lib/core/version-changes';
+import { inClusterHarbor } from '../harbor/fixtures';
+import { refusal, synthIn, tempDirs } from '../util';
+
+const dirs = tempDirs('dockyard-versions-');
+
+describe('in-cluster Valkey', () => {
+  const valkey = (dir: string, tag: string, env: Record<string, string> = {}) =>
+    synthIn(dir, (chart) => new Redis(chart, 'Redis', { image: Image.of(`docker.io/valkey/valkey:${tag}`) }), env);
+
+  test('an upgrade, or a patch release back, just rolls', () => {
+    const dir = dirs();
+    valkey(dir, '8.0.6');
+    expect(valkey(dir, '8.1.11')).toContain('image: docker.io/valkey/valkey:8.1.11');
+    expect(valkey(dir, '8.1.4')).toContain('image: docker.io/valkey/valkey:8.1.4');
+    expect(valkey(dir, '9.0.1-alpine')).toContain('image: docker.io/valkey/valkey:9.0.1-alpine');
+  });
+
+  test('a minor or major release back is refused, naming the image, both releases and the claim; the variable lets it through', () => {
+    const dir = dirs();
+    valkey(dir, '8.1.11');
+    expect(refusal(() => valkey(dir, '8.0.6'))).toBe('invalid image "docker.io/valkey/valkey:8.0.6" of StatefulSet dockyard/redis: the previous ' +
+      'output ran docker.io/valkey/valkey:8.1.11 there, and the append-only file 8.1.11 wrote may be in an RDB format 8.0.6 cannot read ("Can\'t ' +
+      'handle RDB format version"), so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim ' +
+      'data-redis-0 (the queued jobs and cached data on it go: Harbor\'s job queue and caches, which Harbor fills again), then apply; or keep ' +
+      '8.1.11; once that is done, synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/redis');
+    expect(refusal(() => valkey(dir, '7.2.11'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:7.2.11" of StatefulSet dockyard\/redis: /);
+    expect(valkey(dir, '8.0.6', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' })).toContain('valkey/valkey:8.0.6');
+  });
+
+  test('a Redis image is refused: the server runs valkey-server and valkey-cli', () => {
+    for (const ref of ['redis:7.2.5', 'docker.io/redis/redis-stack-server:7.4.0-v1', 'registry.example.com/mirror/library/redis:7.2.5']) {
+      expect(refusal(() => synthIn(dirs(), (chart) => new Redis(chart, 'Redis', { image: Image.of(ref) })))).toBe(
+        `invalid image "${Image.of(ref).reference}": must be a Valkey image, such as "docker.io/valkey/valkey:8.1.11": the server runs ` +
+        'valkey-server and its probes valkey-cli, which a Redis image lacks, so the pod would not start; for a Redis server of your own, use ExternalRedis');
+    }
+    // a Valkey image anywhere, under any name of its own, is taken
+    expect(synthIn(dirs(), (chart) => new Redis(chart, 'Redis', { image: Image.of('registry.example.com/cache/valkey:8.1.11') })))
+      .toContain('registry.example.com/cache/valkey:8.1.11');
+  });
+});
+
+describe('Harbor', () => {
+  const harbor = (dir: string, version: string, env: Record<string, string> = {}) =>
+    synthIn(dir, (chart) => inClusterHarbor(chart, { version, namespace: 'harbor' }), env);
+
+  test('every goharbor image takes the one version: an upgrade, skipping releases too, just rolls', () => {
+    const dir = dirs();
+    harbor(dir, '2.13.2');
+    const out = harbor(dir, '2.15.1');
+    // core, jobservice, portal, registry and registryctl (one pod), Trivy's adapter: one version, no prop for one alone
+    const images = new Set([...out.matchAll(/image: (docker\.io\/goharbor\/[^\s]+)/g)].map((m) => m[1]));
+    expect([...images].sort()).toEqual(['harbor-core', 'harbor-jobservice', 'harbor-portal', 'harbor-registryctl', 'registry-photon',
+      'trivy-adapter-photon'].map((r) => `docker.io/goharbor/${r}:v2.15.1`));
+  });
+
+  test('a release back is refused, naming the version and the restore; the variable lets it through', () => {
+    const dir = dirs();
+    harbor(dir, '2.15.1');
+    expect(refusal(() => harbor(dir, '2.14.1'))).toBe('invalid version "2.14.1" of Deployment harbor/harbor-core: the previous output ran ' +
+      'docker.io/goharbor/harbor-core:v2.15.1 there, and Harbor\'s core 2.15.1 migrated the registry database\'s schema forward when it started, ' +
+      'and an older core refuses a schema it has no migration for ("failed to migrate the database, error: no migration found for version ..."), ' +
+      'so core would crash-loop: to go back, restore the registry database from the dump taken before the upgrade (README, "Backing up the ' +
+      'databases", "Restore") with Harbor\'s core and jobservice scaled to 0, or keep version 2.15.1; once that is done, synthesize once with ' +
+      'DOCKYARD_VERSION_CHANGE=harbor/harbor-core');
+    expect(refusal(() => harbor(dir, '2.15.0'))).toMatch(/^invalid version "2.15.0" of Deployment harbor\/harbor-core: /);
+    expect(harbor(dir, '2.14.1', { DOCKYARD_VERSION_CHANGE: 'harbor/harbor-core' })).toContain('harbor-core:v2.14.1');
+  });
+});
+
+test('releaseOf reads release tags, releaseBefore orders them', () => {
+  const of = (ref: string) => releaseOf(Image.of(ref));
+  expect([of('a/b:v2.15.1'), of('a/b:8.1.11-alpine')]).toEqual([[2, 15, 1], [8, 1, 11]]);
+  expect([of('a/b:8.1'), of('a/b:latest-8.1.1'), of(`a/b@sha256:${'c'.repeat(64)}`)]).toEqual([undefined, undefined, undefined]);
+  expect(releaseBefore([2, 14, 9], [2, 15, 0])).toBe(true);
+  expect(releaseBefore([2, 15, 0], [2, 15, 0])).toBe(false);
+  expect(releaseBefore([3, 0, 0], [2, 15, 1])).toBe(false);
+});
