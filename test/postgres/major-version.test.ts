@@ -7,6 +7,7 @@
 // the synth refuses it with the steps, and `DOCKYARD_VERSION_CHANGE` lets it through once the data was moved.
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart } from 'cdk8s';
 import { Image, Postgres } from '../../lib';
 import { postgresMajor } from '../../lib/postgres/major-version';
 import { refusal, synthIn, tempDirs } from '../util';
@@ -86,6 +87,20 @@ describe('a PostgreSQL image change against the previous output', () => {
     const other = dirs();
     expect(refusal(() => synthWith(other, 'postgres:16.10', { DOCKYARD_VERSION_CHANGE: 'dockyard/postgres' })))
       .toMatch(/^invalid DOCKYARD_VERSION_CHANGE entry "dockyard\/postgres": lets nothing through/);
+  });
+
+  test('a server of the same name in another namespace is another server: nothing to compare', () => {
+    const dir = dirs();
+    const old = (chart: Chart) => new Postgres(chart, 'Old', { namespace: 'old', image: Image.of('postgres:15.14') });
+    synthIn(dir, old);
+    const both = (tag: string) => (chart: Chart) => {
+      old(chart);
+      new Postgres(chart, 'New', { namespace: 'new', image: Image.of(`postgres:${tag}`) });
+    };
+    expect(synthIn(dir, both('17.9'))).toContain('postgres:17.9');
+    // and in the same namespace, it is the one compared
+    expect(refusal(() => synthIn(dir, both('16.10'))))
+      .toMatch(/^invalid image "docker.io\/library\/postgres:16.10" of StatefulSet new\/postgres: the previous output ran docker.io\/library\/postgres:17.9 /);
   });
 
   test('DOCKYARD_VERSION_CHANGE must name <namespace>/<name> entries', () => {
