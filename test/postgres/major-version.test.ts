@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { Image, Postgres } from '../../lib';
 import { postgresMajor } from '../../lib/postgres/major-version';
-import { refusal, synthIn, tempDirs } from '../util';
+import { container, envOf, find, refusal, synth, synthIn, tempDirs, testChart } from '../util';
 
 const dirs = tempDirs('dockyard-pg-major-');
 
@@ -108,6 +108,25 @@ describe('a PostgreSQL image change against the previous output', () => {
     expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: 'postgres' }))).toBe(
       'invalid DOCKYARD_VERSION_CHANGE entry "postgres": must be <namespace>/<name> of a StatefulSet or Deployment, e.g. "dockyard/postgres"');
     expect(refusal(() => synthWith(dir, undefined, { DOCKYARD_VERSION_CHANGE: ' , ' }))).toMatch(/^invalid DOCKYARD_VERSION_CHANGE " , ": names nothing: /);
+  });
+
+  test('PostgreSQL 18\'s image: PGDATA stays below the volume, where its entrypoint looks for no older data', () => {
+    // docker-library/postgres 6edb0a8c4d 18/bookworm/Dockerfile:189-192 moved the default PGDATA to
+    // /var/lib/postgresql/18/docker and the VOLUME to /var/lib/postgresql; its docker-entrypoint.sh:244-257 looks for
+    // data of older images (PG_VERSION under /var/lib/postgresql, /var/lib/postgresql/data, */docker, or a mount at
+    // /var/lib/postgresql/data) only when PGDATA is that default, and exits with "Error: in 18+ ..." (:140-166). A
+    // transcription of that decision:
+    const refusesAsOld = (pgdata: string, hasOwnData: boolean, major = 18) =>
+      !hasOwnData && pgdata === `/var/lib/postgresql/${major}/docker`;
+    const chart = testChart('dockyard');
+    new Postgres(chart, 'Postgres', { image: Image.of('postgres:18.1-bookworm') });
+    const c = container(find(synth(chart), 'StatefulSet', 'postgres'));
+    const pgdata = envOf(c).PGDATA.value;
+    expect(pgdata).toBe('/var/lib/postgresql/data/pgdata');
+    expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
+    // a fresh volume initialises at PGDATA; one of an older major meets the server's refusal (the synth's, above)
+    expect(refusesAsOld(pgdata, false)).toBe(false);
+    expect(envOf(c).POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
   });
 
   test('postgresMajor reads the official tags, and no other', () => {
