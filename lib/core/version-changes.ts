@@ -53,10 +53,10 @@ export function checkVersionChange(scope: IConstruct, rule: VersionRule): void {
  * hold no such workload. Only the documents that name the workload's kind and name are parsed: the default stack's
  * manifest is large, and this runs at every synth.
  */
-function previousImage(dir: string, rule: VersionRule, read: (file: string) => string): Image | undefined {
+function previousImage(dir: string, rule: VersionRule, documents: (file: string) => readonly string[]): Image | undefined {
   const files = fs.readdirSync(dir).filter((n) => n.endsWith('.k8s.yaml')).sort();
   for (const file of files) {
-    for (const doc of read(path.join(dir, file)).split(/^---$/m)) {
+    for (const doc of documents(path.join(dir, file))) {
       if (!doc.includes(`kind: ${rule.kind}\n`) || !doc.includes(`name: ${rule.name}\n`)) continue;
       const o = parseDocument(doc);
       if (o?.kind !== rule.kind || o.metadata?.name !== rule.name || (o.metadata?.namespace ?? '') !== rule.namespace) continue;
@@ -108,20 +108,23 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
     if (accepted.size > 0) unusedEntries(accepted);
     return;
   }
-  const texts = new Map<string, string>();
-  const read = (file: string): string => {
-    if (!texts.has(file)) {
+  // each manifest read and split into its documents once, for all the rules
+  const split = new Map<string, readonly string[]>();
+  const documents = (file: string): readonly string[] => {
+    if (!split.has(file)) {
+      let text = '';
       try {
-        texts.set(file, fs.readFileSync(file, 'utf8'));
+        text = fs.readFileSync(file, 'utf8');
       } catch {
-        texts.set(file, '');
+        // an unreadable manifest holds nothing to compare
       }
+      split.set(file, text.split(/^---$/m));
     }
-    return texts.get(file)!;
+    return split.get(file)!;
   };
   const used = new Set<string>();
   for (const rule of list) {
-    const before = previousImage(previousDir, rule, read);
+    const before = previousImage(previousDir, rule, documents);
     const why = before === undefined ? undefined : rule.check(before, rule.image);
     if (why === undefined) continue;
     const id = `${rule.namespace}/${rule.name}`;
