@@ -3,6 +3,7 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Image, imageOrUndefined } from './image';
 import { describeValue, ValidationError } from './validation';
+import { printWarning } from './warn';
 
 // A workload that keeps data on a volume or in a database may not run another version of its program over that data:
 // PostgreSQL refuses a data directory of another major version, Valkey an append-only file a newer server wrote,
@@ -34,8 +35,15 @@ export interface VersionRule {
    */
   readonly value?: string;
   /**
-   * Why running `after` over what `before` left cannot work, and what to do instead; undefined when the change just
-   * rolls the pod.
+   * Whether the change is only warned of, as one the program takes but may not serve well (a server older than the
+   * schema it finds), instead of refused.
+   *
+   * @default false
+   */
+  readonly warnOnly?: boolean;
+  /**
+   * Why running `after` over what `before` left cannot work (or, `warnOnly`, may not), and what to do instead;
+   * undefined when the change just rolls the pod.
    */
   readonly check: (before: Image, after: Image) => string | undefined;
 }
@@ -128,6 +136,10 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
     const why = before === undefined ? undefined : rule.check(before, rule.image);
     if (why === undefined) continue;
     const id = `${rule.namespace}/${rule.name}`;
+    if (rule.warnOnly) {
+      printWarning(`${rule.kind} ${id} goes from ${before!.reference} to ${rule.image.reference}, and ${why}`);
+      continue;
+    }
     if (accepted.has(id)) {
       used.add(id);
       continue;

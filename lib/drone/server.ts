@@ -1,3 +1,5 @@
+import { ciServerDowngrade } from '../ci/server-downgrade';
+import { checkVersionChange } from '../core/version-changes';
 import { Construct, IConstruct } from 'constructs';
 import {
   checkBoolean, checkObject, checkRequiredObject, checkHostname, checkOneOf, checkUniqueList, describeValue, Image, IngressOptions, invalid, invalidSecret, invalidUserName, missing, NetworkPeer,
@@ -479,6 +481,11 @@ export class DroneServer extends Construct implements IDroneServer {
         `the account, its sessions and its API token with drone user rm ${login} (README, "Revoking a person's access")`,
     });
 
+    // an older server starts over the schema a newer one migrated: warned of at synth against the previous output
+    checkVersionChange(this, {
+      kind: 'Deployment', namespace: this.namespace, name, container: 'server', prop: 'image', image, warnOnly: true,
+      check: (before, after) => ciServerDowngrade('Drone', props.database.databaseName, before, after),
+    });
     serviceAccount(this, 'ServiceAccount', { name, namespace: this.namespace, labels });
     deployment(this, 'Resource', {
       name, namespace: this.namespace, labels, selector, recreate: true,

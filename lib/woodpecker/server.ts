@@ -1,3 +1,5 @@
+import { ciServerDowngrade } from '../ci/server-downgrade';
+import { checkVersionChange } from '../core/version-changes';
 import { Construct, IConstruct } from 'constructs';
 import {
   checkRequiredObject, checkBoolean, checkGitAccount, checkHostname, checkOneOf, checkUniqueList, Image, Images, IngressOptions, invalid, NetworkPeer, Resources, Secret,
@@ -449,6 +451,11 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
     }
     const metricsPorts: Record<string, number> = scrapers.length > 0 ? { metrics: METRICS_PORT } : {};
 
+    // an older server starts over the schema a newer one migrated: warned of at synth against the previous output
+    checkVersionChange(this, {
+      kind: 'Deployment', namespace: namespace, name, container: 'server', prop: 'image', image, warnOnly: true,
+      check: (before, after) => ciServerDowngrade('Woodpecker', props.database.databaseName, before, after),
+    });
     serviceAccount(this, 'ServiceAccount', { name, namespace, labels });
     deployment(this, 'Resource', {
       name, namespace, labels, selector, recreate: true,

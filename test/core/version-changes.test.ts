@@ -6,7 +6,9 @@
 import { Image, Redis } from '../../lib';
 import { releaseBefore, releaseOf } from '../../lib/core/version-changes';
 import { inClusterHarbor } from '../harbor/fixtures';
-import { refusal, synthIn, tempDirs } from '../util';
+import { droneServer } from '../drone/fixtures';
+import { refusal, stderrOf, synthIn, tempDirs } from '../util';
+import { woodpeckerServer } from '../woodpecker/fixtures';
 
 const dirs = tempDirs('dockyard-versions-');
 
@@ -71,6 +73,27 @@ describe('Harbor', () => {
       'DOCKYARD_VERSION_CHANGE=harbor/harbor-core');
     expect(refusal(() => harbor(dir, '2.15.0'))).toMatch(/^invalid version "2.15.0" of Deployment harbor\/harbor-core: /);
     expect(harbor(dir, '2.14.1', { DOCKYARD_VERSION_CHANGE: 'harbor/harbor-core' })).toContain('harbor-core:v2.14.1');
+  });
+});
+
+describe('CI servers', () => {
+  test('a Woodpecker or Drone server older than the previous output\'s is warned of, not refused; an upgrade is not', () => {
+    const woodpecker = (dir: string, tag: string) => stderrOf(() => synthIn(dir, (chart) =>
+      woodpeckerServer(chart, { image: Image.of(`docker.io/woodpeckerci/woodpecker-server:${tag}`) })));
+    const dir = dirs();
+    woodpecker(dir, 'v3.16.0');
+    expect(woodpecker(dir, 'v3.17.0')).not.toContain('warning');
+    expect(woodpecker(dir, 'v3.16.0')).toContain('dockyard: warning: Deployment dockyard/woodpecker goes from ' +
+      'docker.io/woodpeckerci/woodpecker-server:v3.17.0 to docker.io/woodpeckerci/woodpecker-server:v3.16.0, and Woodpecker\'s server 3.16.0 ' +
+      'starts over the database 3.17.0 migrated without undoing any of it (it skips the migrations it does not know), so what 3.17.0 changed ' +
+      'in the schema may read wrong or empty: to go back cleanly, restore the database woodpecker from the dump taken before the upgrade ' +
+      '(README, "Backing up the databases") with the server scaled to 0\n');
+    // written: the warning refuses nothing, and the next synth, on the same release, says nothing
+    expect(woodpecker(dir, 'v3.16.0')).not.toContain('warning');
+    const drone = (d: string, tag: string) => stderrOf(() => synthIn(d, (chart) => droneServer(chart, { image: Image.of(`docker.io/drone/drone:${tag}`) })));
+    const other = dirs();
+    drone(other, '2.28.2');
+    expect(drone(other, '2.26.0')).toMatch(/dockyard: warning: Deployment \S+\/drone goes from docker.io\/drone\/drone:2.28.2 to docker.io\/drone\/drone:2.26.0, and Drone's server 2.26.0 starts over the database 2.28.2 migrated/);
   });
 });
 
