@@ -106,8 +106,9 @@ function acceptedChanges(raw: string | undefined): Set<string> {
 /**
  * Refuse, in one line, the first version change among the app's rules that its program would refuse over the data
  * the previous output's workload left (`previousDir`, the previous output's directory; nothing without one), unless
- * `DOCKYARD_VERSION_CHANGE` (`env`) names the workload. An entry of the variable that lets nothing through is refused
- * too: left set, it would let a later, unmeant change through without a word.
+ * `DOCKYARD_VERSION_CHANGE` (`env`) names the workload; warn of each change a `warnOnly` rule names. An entry of the
+ * variable that lets nothing through is refused too: left set, it would let a later, unmeant change through without
+ * a word.
  */
 export function checkVersionChanges(app: IConstruct, previousDir: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
   const accepted = acceptedChanges(env[VERSION_CHANGE_VARIABLE]);
