@@ -23,6 +23,20 @@ export function objectList(identities: readonly string[]): string {
 }
 
 /**
+ * Whether the previous output's mark (`previousMark`, its text) lists the object `identity` (`objectIdentity`), or
+ * undefined when it has no object list (an earlier version's, or none). A search of the list, not a parse: a check at
+ * every synth, and the list of a large stack is long.
+ */
+export function listsObject(previousMark: string | undefined, identity: string): boolean | undefined {
+  const at = previousMark?.indexOf(LIST_HEADER) ?? -1;
+  if (previousMark === undefined || at < 0) {
+    return undefined;
+  }
+  // from the header's own newline: each listed identity sits between two
+  return previousMark.indexOf(`\n${identity}\n`, at + LIST_HEADER.length - 1) >= 0;
+}
+
+/**
  * The mark's section of the objects the previous output held and this one does not, as the commands that delete
  * them (`deleteCommands`). The warning names only the first few, and the next synth compares with this one's list,
  * which no longer holds them: without this section and the printed commands, a user told to delete them could not

@@ -18,7 +18,7 @@ import { ciAdminList, droppedCiAdminWarnings } from './ci-admins';
 import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
-import { checkVersionChanges } from './version-changes';
+import { checkVersionChanges, versionList } from './version-changes';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
@@ -90,12 +90,12 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
   // nothing runs between them that could add a construct (a later chart is walked again, after the first renders)
   const walk = walkApp(app);
   checkOutputDirectory(app.outdir, checkFilePaths(app, walk?.charts ?? app.charts));
-  // the previous output's mark: the objects it wrote, to name those this synth no longer writes, and its Secrets and
-  // charts, by which the state check and the store know this stack's own
+  // the previous output's mark: the objects it wrote, to name those this synth no longer writes, its Secrets and
+  // charts, by which the state check and the store know this stack's own, and the images the version check compares
   const mark = previousMark(app.outdir);
   checkStateOfOutput(app.outdir, secrets, mark);
   // a component's new version that would refuse the data its previous version left, before anything is saved
-  checkVersionChanges(app, previousOutputDirectory(app.outdir));
+  checkVersionChanges(app, previousOutputDirectory(app.outdir), mark);
   const transaction = () => secrets.transaction(app, () => {
     // resolved inside the store's transaction: pod checksums and Job names take the digests of the Secrets' values
     // each manifest as the UTF-8 its file holds (a string of it would only be encoded again to be written), a
@@ -157,7 +157,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
       writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + goneObjectList(gone) +
-        ciAdminList(app) + objectList(listed), 0o644);
+        ciAdminList(app) + versionList(app) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));

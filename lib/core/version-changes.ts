@@ -1,16 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
-import { Image, imageOrUndefined } from './image';
+import { Image, imageOrUndefined, Images } from './image';
+import { listsObject } from './left-objects';
 import { describeValue, ValidationError } from './validation';
 import { printWarning } from './warn';
+import { markList, readMarkList } from './written-files';
 
 // A workload that keeps data on a volume or in a database may not run another version of its program over that data:
 // PostgreSQL refuses a data directory of another major version, Valkey an append-only file a newer server wrote,
 // Harbor's core a schema a newer core migrated. Each such construct registers a rule here for its container; the synth
-// compares the image the previous output ran there (its manifest, as applied) with this synth's, and refuses a change
-// the program would refuse at start, with the steps that move the data, before anything is written. Once the data was
-// moved (or restored to the older version), `DOCKYARD_VERSION_CHANGE=<namespace>/<name>` lets that one synth through.
+// compares the image the previous output ran there with this synth's, and refuses a change the program would refuse
+// at start, with the steps that move the data, before anything is written. Once the data was moved (or restored to the
+// older version), `DOCKYARD_VERSION_CHANGE=<namespace>/<name>` lets that one synth through.
+// The previous image comes from the previous output's mark, which lists each ruled container's image as rendered
+// (`versionList`): the check runs at every synth, and the manifests of a large stack (1,000 teams: 12 MB, 14,000
+// documents) took a tenth of the synth to read and split. Their manifests are read only for a workload the mark does
+// not list (an output written before the list, or a rule added since).
 // Not exported from lib/core/index.ts: internals, imported by path.
 
 /** The variable that lets a refused version change through, once its data was moved. */
@@ -48,12 +54,58 @@ export interface VersionRule {
   readonly check: (before: Image, after: Image) => string | undefined;
 }
 
-const rules = new WeakMap<IConstruct, VersionRule[]>();
+/** A rule, with the scope that registered it: the one whose pod template renders the container's image. */
+interface Registered {
+  readonly scope: IConstruct;
+  readonly rule: VersionRule;
+}
 
-/** Register `rule` for the app `scope` belongs to: the synth checks it against the previous output. */
+const rules = new WeakMap<IConstruct, Registered[]>();
+
+/**
+ * Register `rule` for the app `scope` belongs to: the synth checks it against the previous output. `scope` must be
+ * the one that renders the workload's pod (the `deployment` or `statefulSet` call's), as the mark's list
+ * (`versionList`) resolves the image there.
+ */
 export function checkVersionChange(scope: IConstruct, rule: VersionRule): void {
   const root = scope.node.root;
-  rules.set(root, [...(rules.get(root) ?? []), rule]);
+  rules.set(root, [...(rules.get(root) ?? []), { scope, rule }]);
+}
+
+/** The line that opens the mark's list of the ruled containers' images, and the line after it. */
+const VERSIONS_HEADER = 'The images of the workloads whose version changes are checked, one a line (JSON strings of kind, namespace, ' +
+  'name, container and image, tab-separated), for the next synth to compare:\n';
+const VERSIONS_END = 'End of the images.\n';
+
+/** A rule's workload and container as the mark's list names it (`versionList`), without the image. */
+function containerKey(rule: VersionRule): string {
+  return `${rule.kind}\t${rule.namespace}\t${rule.name}\t${rule.container}`;
+}
+
+/**
+ * The mark's list of the images `app`'s rules' containers pull, as the manifests render them (relocated, pinned to
+ * a digest: `Images._peek`, which reports nothing); empty when the app has no rule, as the next synth then has none
+ * to compare (and a stack without one writes the mark it wrote before). Call it once the manifests are rendered.
+ */
+export function versionList(app: IConstruct): string {
+  const list = rules.get(app.node.root) ?? [];
+  return list.length === 0 ? '' : markList(VERSIONS_HEADER, VERSIONS_END,
+    list.map(({ scope, rule }) => `${containerKey(rule)}\t${Images._peek(scope, rule.image).reference}`));
+}
+
+/**
+ * The image references the previous output's mark (its text) lists, by `containerKey`; undefined without the list
+ * (a mark of a version before it, or of a stack that had no rule). A line edited into another shape lists nothing.
+ */
+function imagesOfMark(mark: string | undefined): Map<string, string> | undefined {
+  const items = readMarkList(mark, VERSIONS_HEADER, VERSIONS_END);
+  if (items === undefined) return undefined;
+  const images = new Map<string, string>();
+  for (const item of items) {
+    const fields = item.split('\t');
+    if (fields.length === 5) images.set(fields.slice(0, 4).join('\t'), fields[4]);
+  }
+  return images;
 }
 
 /**
@@ -74,6 +126,17 @@ function previousImage(dir: string, rule: VersionRule, documents: (file: string)
     }
   }
   return undefined;
+}
+
+/**
+ * What the previous mark tells of `rule`'s container: the image its list (`marked`, `imagesOfMark`) names, or no image
+ * when its object list lacks the workload (the previous output had none); undefined when only the manifests can tell:
+ * the mark has no list of images, or its list lacks a workload its object list holds (a rule added since).
+ */
+function markedImage(marked: Map<string, string> | undefined, mark: string | undefined, rule: VersionRule): { image?: Image } | undefined {
+  const reference = marked?.get(containerKey(rule));
+  if (reference !== undefined) return { image: imageOrUndefined(reference) };
+  return listsObject(mark, `apps\t${rule.kind}\t${rule.namespace}\t${rule.name}`) === false ? {} : undefined;
 }
 
 /** One YAML document as kubectl reads it (YAML 1.1), or undefined when it does not parse. */
@@ -105,14 +168,15 @@ function acceptedChanges(raw: string | undefined): Set<string> {
 
 /**
  * Refuse, in one line, the first version change among the app's rules that its program would refuse over the data
- * the previous output's workload left (`previousDir`, the previous output's directory; nothing without one), unless
- * `DOCKYARD_VERSION_CHANGE` (`env`) names the workload; warn of each change a `warnOnly` rule names. An entry of the
- * variable that lets nothing through is refused too: left set, it would let a later, unmeant change through without
- * a word.
+ * the previous output's workload left (`previousDir`, the previous output's directory, and `mark`, the text of its
+ * mark; nothing without the directory), unless `DOCKYARD_VERSION_CHANGE` (`env`) names the workload; warn of each
+ * change a `warnOnly` rule names. An entry of the variable that lets nothing through is refused too: left set, it
+ * would let a later, unmeant change through without a word.
  */
-export function checkVersionChanges(app: IConstruct, previousDir: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+export function checkVersionChanges(app: IConstruct, previousDir: string | undefined, mark: string | undefined,
+  env: NodeJS.ProcessEnv = process.env): void {
   const accepted = acceptedChanges(env[VERSION_CHANGE_VARIABLE]);
-  const list = rules.get(app.node.root) ?? [];
+  const list = (rules.get(app.node.root) ?? []).map((r) => r.rule);
   if (previousDir === undefined || (list.length === 0 && accepted.size === 0)) {
     if (accepted.size > 0) unusedEntries(accepted);
     return;
@@ -131,9 +195,10 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
     }
     return split.get(file)!;
   };
+  const marked = imagesOfMark(mark);
   const used = new Set<string>();
   for (const rule of list) {
-    const before = previousImage(previousDir, rule, documents);
+    const before = (markedImage(marked, mark, rule) ?? { image: previousImage(previousDir, rule, documents) }).image;
     const why = before === undefined ? undefined : rule.check(before, rule.image);
     if (why === undefined) continue;
     const id = `${rule.namespace}/${rule.name}`;
