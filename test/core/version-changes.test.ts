@@ -3,7 +3,10 @@
 // component itself refuses at start, cited at its rule: Valkey's older server and a newer append-only file
 // (lib/redis/version-change.ts, run in test/integ/valkey-downgrade.integ.test.ts), Harbor's older core and a schema a
 // newer core migrated (lib/harbor/version-change.ts).
-import { Image, Redis } from '../../lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Image, ImageDigests, ImageRelocation, Images, Redis } from '../../lib';
+import { listsObject, objectList } from '../../lib/core/left-objects';
 import { releaseBefore, releaseOf } from '../../lib/core/version-changes';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { droneServer } from '../drone/fixtures';
@@ -94,6 +97,84 @@ describe('CI servers', () => {
     const other = dirs();
     drone(other, '2.28.2');
     expect(drone(other, '2.26.0')).toMatch(/dockyard: warning: Deployment \S+\/drone goes from docker.io\/drone\/drone:2.28.2 to docker.io\/drone\/drone:2.26.0, and Drone's server 2.26.0 starts over the database 2.28.2 migrated/);
+  });
+});
+
+// The previous image comes from the previous output's mark, which lists each ruled container's image as rendered: the
+// check runs at every synth, and a large stack's manifests are slow to read. Its manifests are read only where the
+// mark cannot tell: an output of a version before the list, or a rule added since (its workload in the object list).
+describe('the previous images, from the mark', () => {
+  const valkey = (dir: string, tag: string, env: Record<string, string> = {}) =>
+    synthIn(dir, (chart) => new Redis(chart, 'Redis', { image: Image.of(`docker.io/valkey/valkey:${tag}`) }), env);
+  const markPath = (dir: string) => path.join(dir, 'dist', '.dockyard-output');
+  const manifestPath = (dir: string) => path.join(dir, 'dist', 'dockyard.k8s.yaml');
+  const edit = (file: string, from: string | RegExp, to: string) => {
+    const text = fs.readFileSync(file, 'utf8');
+    const edited = text.replace(from, to);
+    expect(edited).not.toBe(text);
+    fs.writeFileSync(file, edited);
+  };
+  const REFUSED = /^invalid image "docker.io\/valkey\/valkey:8.0.6" of StatefulSet dockyard\/redis: the previous output ran docker.io\/valkey\/valkey:8.1.11 there, /;
+  const LIST = /The images of the workloads whose version changes are checked[^\n]*\n(?:"[^\n]*\n)*End of the images\.\n/;
+
+  test('the mark lists each ruled container\'s image as rendered, relocated and pinned to its digest; a stack without a rule lists none', () => {
+    const dir = dirs();
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const out = synthIn(dir, (chart) => {
+      Images.relocate(chart, ImageRelocation.registry('mirror.example.com/hub'));
+      Images.pinDigests(chart, ImageDigests.of({ 'docker.io/valkey/valkey:8.1.11': digest }));
+      new Redis(chart, 'Redis', { image: Image.of('docker.io/valkey/valkey:8.1.11') });
+    });
+    const rendered = /image: (\S*valkey\S*)\n/.exec(out)![1];
+    expect(rendered).toBe(`mirror.example.com/hub/valkey/valkey:8.1.11@${digest}`);
+    expect(LIST.exec(fs.readFileSync(markPath(dir), 'utf8'))![0].split('\n').slice(1, -2))
+      .toEqual([JSON.stringify(`StatefulSet\tdockyard\tredis\tredis\t${rendered}`)]);
+    const plain = dirs();
+    synthIn(plain, () => undefined);
+    expect(fs.readFileSync(markPath(plain), 'utf8')).not.toContain('The images of the workloads');
+  });
+
+  test('the mark\'s list decides, whatever the manifests now say or whether they are there', () => {
+    const dir = dirs();
+    valkey(dir, '8.1.11');
+    // the manifest edited to an older release, from which 8.0.6 would be an upgrade: the mark still says 8.1.11
+    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:8.1.11', 'image: docker.io/valkey/valkey:7.2.11');
+    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    fs.rmSync(manifestPath(dir));
+    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    // the list holds the image this synth rendered: the next synth compares with it
+    valkey(dir, '8.0.6', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' });
+    expect(fs.readFileSync(markPath(dir), 'utf8')).toContain(JSON.stringify('StatefulSet\tdockyard\tredis\tredis\tdocker.io/valkey/valkey:8.0.6'));
+    expect(valkey(dir, '8.0.4')).toContain('valkey/valkey:8.0.4');
+  });
+
+  test('a mark without the list (an output of an earlier version) has the manifests read', () => {
+    const dir = dirs();
+    valkey(dir, '8.1.11');
+    edit(markPath(dir), LIST, '');
+    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    // and the manifest is what tells: edited to an older release, 8.0.6 is an upgrade, and the list is written again
+    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:8.1.11', 'image: docker.io/valkey/valkey:7.2.11');
+    expect(valkey(dir, '8.0.6')).toContain('valkey/valkey:8.0.6');
+    expect(fs.readFileSync(markPath(dir), 'utf8')).toMatch(LIST);
+  });
+
+  test('a workload the object list holds and the list of images lacks (a rule added since) has the manifests read; one neither holds, not', () => {
+    const dir = dirs();
+    valkey(dir, '8.1.11');
+    edit(markPath(dir), /^"StatefulSet\\tdockyard\\tredis[^\n]*\n/m, '');
+    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    // not in the object list either: the previous output had no such workload, whatever a manifest put there holds
+    edit(markPath(dir), /^apps\tStatefulSet\tdockyard\tredis\n/m, '');
+    expect(valkey(dir, '8.0.6')).toContain('valkey/valkey:8.0.6');
+  });
+
+  test('listsObject finds an identity of the mark\'s object list, the first and the last too, and only a whole line', () => {
+    const mark = `text before\n${objectList(['apps\tStatefulSet\tdockyard\tredis', '\tService\tdockyard\tredis', 'apps\tDeployment\tdockyard\tweb'])}`;
+    expect(['apps\tStatefulSet\tdockyard\tredis', 'apps\tDeployment\tdockyard\tweb'].map((i) => listsObject(mark, i))).toEqual([true, true]);
+    expect(['apps\tStatefulSet\tdockyard\tred', 'pps\tStatefulSet\tdockyard\tredis', 'apps\tStatefulSet\tother\tredis']
+      .map((i) => listsObject(mark, i))).toEqual([false, false, false]);
+    expect([listsObject('text before\n', 'apps\tStatefulSet\tdockyard\tredis'), listsObject(undefined, 'x')]).toEqual([undefined, undefined]);
   });
 });
 
