@@ -139,7 +139,10 @@ describe('the previous images, from the mark', () => {
     valkey(dir, '8.1.11');
     // the manifest edited to an older release, from which 8.0.6 would be an upgrade: the mark still says 8.1.11
     edit(manifestPath(dir), 'image: docker.io/valkey/valkey:8.1.11', 'image: docker.io/valkey/valkey:7.2.11');
+    const mark = fs.readFileSync(markPath(dir), 'utf8');
     expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    // refused before anything is written: the previous mark, and its list, stay as they were
+    expect(fs.readFileSync(markPath(dir), 'utf8')).toBe(mark);
     fs.rmSync(manifestPath(dir));
     expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
     // the list holds the image this synth rendered: the next synth compares with it
