@@ -15,6 +15,8 @@ export interface PreviousOutput {
   readonly secrets: ReadonlySet<string>;
   /** The IDs of the app's own charts (`chartList`). */
   readonly charts: ReadonlySet<string>;
+  /** The names its owners declared, and those they left without retiring them (`leftNameList`), as `<owner>\t<name>`. */
+  readonly names: readonly string[];
   /**
    * The output directory this synth writes, as an absolute path, which the store records in its state
    * (`SecretState.outputs`); undefined outside `synthesize`.
@@ -22,11 +24,16 @@ export interface PreviousOutput {
   readonly directory?: string;
 }
 
-const NONE: PreviousOutput = { secrets: new Set(), charts: new Set() };
+const NONE: PreviousOutput = { secrets: new Set(), charts: new Set(), names: [] };
 
 /** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
 const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
 const CHARTS_END = 'End of the charts.\n';
+
+/** The line that opens the mark's list of names declared and left (lib/core/left-names.ts), and the line after it. */
+export const LEFT_NAMES_HEADER = 'The names it declared to programs that keep them once the code drops them, and those it dropped without ' +
+  'retiring them, one a line (JSON strings of owner and name, tab-separated):\n';
+export const LEFT_NAMES_END = 'End of the declared names.\n';
 
 /**
  * The mark's list of the charts of `app` (its children, not charts nested in them): a chart's ID is the first
@@ -39,7 +46,10 @@ export function chartList(app: IConstruct): string {
 
 /** What the previous output's mark (its text, if there is one) tells: nothing without a mark or its lists. */
 export function previousOutputOf(mark: string | undefined): PreviousOutput {
-  return { secrets: secretsOfMark(mark), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []) };
+  return {
+    secrets: secretsOfMark(mark), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
+    names: readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [],
+  };
 }
 
 const previous = new WeakMap<IConstruct, PreviousOutput>();

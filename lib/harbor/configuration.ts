@@ -199,10 +199,15 @@ export interface RobotOptions {
 
 /** Harbor's rule for project and robot names. */
 export function checkHarborName(prop: string, name: string): string {
-  if (typeof name !== 'string' || name.length > 255 || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) {
+  if (!isHarborName(name)) {
     invalid(prop, name, 'must be lower-case letters and digits, separated by single ".", "_" or "-"');
   }
   return name;
+}
+
+/** Whether `name` is a name Harbor takes for a project or robot: lower-case letters and digits, single separators, at most 255. */
+export function isHarborName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 255 && /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);
 }
 
 /** A proxy cache's registry endpoint name: a Harbor name of at most 64 characters. */
@@ -235,6 +240,14 @@ export interface DesiredState {
    * @default - none: `config.json` then has no `retiredProjectGroups` key
    */
   readonly retiredProjectGroups?: string[];
+  /**
+   * The names of projects an earlier synth declared that the code now neither declares nor retires
+   * (lib/core/left-names.ts): the Job changes nothing of them, and warns of each that is public in Harbor. In the
+   * first chunk only.
+   *
+   * @default - none: `config.json` then has no `leftProjects` key
+   */
+  readonly leftProjects?: string[];
   /**
    * Harbor's OIDC settings (`HarborProps.oidc`), naming the variable that holds the client secret; in the first chunk
    * only.

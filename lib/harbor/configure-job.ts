@@ -247,7 +247,8 @@ class ChunkTrie {
 export function configText(state: DesiredState): string {
   const list = (items: readonly unknown[]) => (items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`);
   const optional = (key: string, items: readonly unknown[] | undefined) => (items !== undefined && items.length > 0 ? `,\n  ${JSON.stringify(key)}: ${list(items)}` : '');
-  const retired = optional('retiredRobots', state.retiredRobots) + optional('retiredProjectGroups', state.retiredProjectGroups);
+  const retired = optional('retiredRobots', state.retiredRobots) + optional('retiredProjectGroups', state.retiredProjectGroups) +
+    optional('leftProjects', state.leftProjects);
   const oidc = state.oidc !== undefined ? `,\n  "oidc": ${JSON.stringify(state.oidc)}` : '';
   const settings = state.settings !== undefined ? `,\n  "settings": ${JSON.stringify(state.settings)}` : '';
   const gc = state.gc !== undefined ? `,\n  "gc": ${JSON.stringify(state.gc)}` : '';
@@ -296,6 +297,9 @@ export class ConfigureJobs extends Construct {
   private readonly unitHashes = new Map<string, string>();
   private readonly scriptName: string;
   private layout?: ConfigureChunk[];
+  /** The projects that left the code (`watchLeftProjects`), as the layout was rendered with them. */
+  private layoutLeft?: string;
+  private leftProjects: () => readonly string[] = () => [];
 
   public constructor(scope: Construct, id: string, private readonly ctx: HarborContext) {
     super(scope, id);
@@ -395,9 +399,23 @@ export class ConfigureJobs extends Construct {
     this.add({ key: FIRST_CHUNK_KEY, audit, bytes: bytesOf({ audit }) });
   }
 
+  /**
+   * Name the projects that left the code without a retirement (lib/core/left-names.ts), known only as the synth
+   * renders, from its previous output. They go in the first chunk, whose Job warns of each that is public in Harbor
+   * (lib/harbor/configure.js, "Left projects"); not in the chunk trie, which takes entries only while the code
+   * declares them, as each may add a Job. A few names, which the chunk bounds do not count.
+   */
+  public watchLeftProjects(left: () => readonly string[]): void {
+    this.leftProjects = left;
+    this.layout = undefined;
+  }
+
   /** The chunks as they render, in the order of their Jobs. */
   public chunks(): ConfigureChunk[] {
-    if (!this.layout) {
+    const left = this.leftProjects();
+    const leftKey = JSON.stringify(left);
+    if (!this.layout || this.layoutLeft !== leftKey) {
+      this.layoutLeft = leftKey;
       const base = componentName(this.ctx, 'configure');
       this.layout = this.trie.chunks().map(({ index, entries }) => {
         const name = index === 1n ? base : `${base}-${index.toString(16)}`;
@@ -407,7 +425,7 @@ export class ConfigureJobs extends Construct {
           invalid('name', this.ctx.name, `is too long for the configure Job of chunk ${name}: a Job's name labels its pods, so is at ` +
             `most ${MAX_JOB_NAME} characters; a project with this many robots needs a Harbor name of at most ${maxJobNamePrefix(suffix)}`);
         }
-        return render(name, entries);
+        return render(name, entries, index === 1n ? left : []);
       });
     }
     return this.layout;
@@ -439,7 +457,7 @@ export class ConfigureJobs extends Construct {
 }
 
 /** A chunk's state and secrets, with variables numbered within the chunk. */
-function render(name: string, entries: readonly Entry[]): ConfigureChunk {
+function render(name: string, entries: readonly Entry[], leftProjects: readonly string[]): ConfigureChunk {
   const state = { registries: [] as object[], projects: [] as object[], robots: [] as object[] };
   const retiredRobots: string[] = [];
   const retiredProjectGroups: string[] = [];
@@ -492,7 +510,8 @@ function render(name: string, entries: readonly Entry[]): ConfigureChunk {
   // no key for none: the chunk's config.json stays as it was before retirements and OIDC existed
   const rendered = {
     ...state, ...(retiredRobots.length > 0 ? { retiredRobots } : {}),
-    ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
+    ...(retiredProjectGroups.length > 0 ? { retiredProjectGroups } : {}), ...(leftProjects.length > 0 ? { leftProjects: [...leftProjects] } : {}),
+    ...(oidc ? { oidc } : {}), ...(settings ? { settings } : {}),
     ...(gc ? { gc } : {}), ...(audit ? { audit } : {}),
   };
   const config = configText(rendered);

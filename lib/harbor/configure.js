@@ -49,6 +49,8 @@
 //   retiredRobots: [name] (optional: system-level robots to delete, e.g. a team's that left; see Retired robots)
 //   retiredProjectGroups: [name] (optional: projects whose group members are all removed, e.g. a team's that left;
 //                 see Retired project groups)
+//   leftProjects: [name] (optional: projects an earlier synth declared that the code neither declares nor retires now;
+//                 checked, never changed: see Left projects)
 //   settings:   { projectCreationRestriction: "adminonly"|"everyone" } (optional; in one configuration only: see Settings)
 //   oidc:       { name, endpoint, clientId, clientSecretEnv, scope (comma-separated, with "openid"), groupsClaim: "",
 //                 adminGroup: "", groupFilter: "", userClaim: "", autoOnboard: false, verifyCert: true }
@@ -57,7 +59,7 @@
 //   audit:      { schedule, cron, retentionHours, eventTypes: "pull_artifact,..." } (optional; the audit log purge,
 //               saved every run as gc is: see audit-log-retention.ts)
 // Applied in the order OIDC, settings, registries, projects, robots, project members, retired robots, retired project
-// groups, gc, audit: projects may use the registries, robots and members the projects, group members need OIDC.
+// groups, left projects, gc, audit: projects may use the registries, robots and members the projects, group members need OIDC.
 //
 // Settings: Harbor lets any user who has signed in create a project while project_creation_restriction is "everyone",
 // its default (goharbor/harbor v2.15.1 src/lib/config/metadata/metadatalist.go:115, src/server/v2.0/handler/project.go
@@ -119,6 +121,13 @@
 // too: goharbor/harbor v2.15.1 src/controller/event/handler/internal/project.go:41-53) is reported and left alone:
 // never created, so the step stays idempotent and a deleted project stays deleted. A project is either declared or
 // retired, so no two items of one configuration disagree about its groups.
+//
+// Left projects: a project taken out of the code without a retirement stays in Harbor as it was, public flag included,
+// and no item names it. The synth that finds one (its previous output's mark lists the projects declared before:
+// lib/core/left-names.ts) names it under leftProjects, in the first chunk only. The run writes nothing for it: it looks
+// the project up and, while it is public, warns as for a retired project (publicProjectWarning), with what to do; one
+// not in Harbor, or private, gets a line of its own. Whether it keeps its group members is the code's to say
+// (retireProjectGroups), not this run's. A project is declared, retired or left, one of the three.
 //
 // Superseded runs: a Job of an earlier state, still retrying when a newer state is applied (Harbor was down, say),
 // would apply its older state after the newer one's Job is done: a retired robot or group back, a rotated robot secret
@@ -760,7 +769,7 @@ function unique(items, keyOf, what) {
 }
 
 function validateConfig(raw) {
-  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'oidc', 'settings', 'gc', 'audit']);
+  checkObject(raw, 'configuration', ['registries', 'projects', 'robots', 'retiredRobots', 'retiredProjectGroups', 'leftProjects', 'oidc', 'settings', 'gc', 'audit']);
   const registries = field(raw, 'registries', 'configuration', 'array', []).map(validateRegistry);
   unique(registries, (r) => r.name, 'registry');
   const registryNames = new Set(registries.map((r) => r.name));
@@ -771,11 +780,14 @@ function validateConfig(raw) {
   const retiredRobots = retiredNames(raw, 'retiredRobots', 'robot', 'robots', new Set(robots.map((r) => r.label)), Infinity);
   // a project declared too would have its members applied and removed by the same run
   const retiredProjectGroups = retiredNames(raw, 'retiredProjectGroups', 'project', 'projects', new Set(projects.map((p) => p.name)), 255);
+  // one the code left has no members the run manages, and so none that two items could disagree about; still one of the three
+  const leftProjects = retiredNames(raw, 'leftProjects', 'project', 'projects or retiredProjectGroups',
+    new Set([...projects.map((p) => p.name), ...retiredProjectGroups]), 255);
   const oidc = raw.oidc === undefined || raw.oidc === null ? null : validateOidc(raw.oidc);
   const settings = raw.settings === undefined || raw.settings === null ? null : validateSettings(raw.settings);
   const gc = raw.gc === undefined || raw.gc === null ? null : validateGc(raw.gc);
   const audit = raw.audit === undefined || raw.audit === null ? null : validateAudit(raw.audit);
-  return { registries, projects, robots, retiredRobots, retiredProjectGroups, oidc, settings, gc, audit };
+  return { registries, projects, robots, retiredRobots, retiredProjectGroups, leftProjects, oidc, settings, gc, audit };
 }
 
 // Harbor checks the cron and the hours (handler/purge.go:93-107, :143-152); a purge without event types deletes nothing
@@ -2246,8 +2258,37 @@ async function retireProjectGroups(ctx, name) {
   // an anonymous user gets the public project's policies), which no configuration sets back, as none declares it any
   // more: said on every run while it lasts
   if (harborTrue((existing.metadata || {}).public)) {
-    log(`warning: ${label} (retired): public in Harbor, so anyone pulls its images without a login; make it private (Projects > ` +
-      `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it`);
+    log(publicProjectWarning(`${label} (retired)`, name));
+  }
+  return true;
+}
+
+/**
+ * The warning for project `name`, which no configuration declares, while Harbor has it public: anyone pulls its images
+ * without a login (goharbor/harbor v2.15.1 src/pkg/project/models/project.go:82-90 IsPublic,
+ * src/common/rbac/project/rbac_user.go:35-42), and Harbor makes it private on a PUT of its metadata by name
+ * (src/server/v2.0/handler/project.go:545 UpdateProject; X-Is-Resource-Name, api/v2.0/swagger.yaml).
+ */
+function publicProjectWarning(label, name, also = '') {
+  return `warning: ${label}: public in Harbor, so anyone pulls its images without a login; ${also}make it private (Projects > ` +
+    `${name} > Configuration, or PUT /api/v2.0/projects/${name} with {"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it`;
+}
+
+/**
+ * Look up project `name`, which left the code without a retirement (see Left projects), and warn while it is public;
+ * true if Harbor has it. Nothing is written.
+ */
+async function checkLeftProject(ctx, name) {
+  const label = `project ${name}`;
+  const existing = await findProject(ctx, name);
+  if (!existing) {
+    log(`${label}: left the code, not in Harbor`);
+    return false;
+  }
+  if (harborTrue((existing.metadata || {}).public)) {
+    log(publicProjectWarning(`${label} (left the code, not retired)`, name, `retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})) and `));
+  } else {
+    log(`${label}: left the code, private in Harbor; retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})) to remove its group members`);
   }
   return true;
 }
@@ -2523,6 +2564,11 @@ async function main() {
     if (outcome.value === true) retiredFound++;
     if (outcome.value === false) retiredGone++;
   }
+  let leftFound = 0;
+  for (const name of config.leftProjects) {
+    const outcome = await attempt(`project ${name} (left the code)`, () => checkLeftProject(ctx, name));
+    if (outcome.value === true) leftFound++;
+  }
   if (config.gc) {
     await attempt('gc', () => applyGc(ctx, config.gc));
   }
@@ -2532,7 +2578,7 @@ async function main() {
 
   const managed = config.projects.filter((p) => p.members !== null).length;
   const total = config.registries.length + config.projects.length + config.robots.length + config.retiredRobots.length +
-    config.retiredProjectGroups.length + managed + (config.oidc || config.settings ? 1 : 0) + (config.settings ? 1 : 0) + !!config.gc + !!config.audit;
+    config.retiredProjectGroups.length + config.leftProjects.length + managed + (config.oidc || config.settings ? 1 : 0) + (config.settings ? 1 : 0) + !!config.gc + !!config.audit;
   if (notApplied.length > 0) {
     throw new HarborError(`${notApplied.length} of ${total} items not applied: ${notApplied.join(', ')}`);
   }
@@ -2540,7 +2586,9 @@ async function main() {
   const members = managed > 0 ? `, the group members of ${managed} project${managed === 1 ? '' : 's'}` : '';
   const count = config.retiredProjectGroups.length;
   const retiredGroups = count > 0 ? `, the groups of ${count} retired project${count === 1 ? '' : 's'} (${retiredFound} in Harbor, ${retiredGone} already gone)` : '';
-  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.settings ? 'settings, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}${retiredGroups}`);
+  const leftCount = config.leftProjects.length;
+  const left = leftCount > 0 ? `, ${leftCount} project${leftCount === 1 ? '' : 's'} left the code (${leftFound} in Harbor)` : '';
+  log(`done: ${config.oidc ? 'OIDC, ' : ''}${config.settings ? 'settings, ' : ''}${config.registries.length} registries, ${config.projects.length} projects, ${config.robots.length} robots${members}${retired}${retiredGroups}${left}`);
 }
 
 // The redaction is exported for the tests, which require this file; the Job runs it with node.

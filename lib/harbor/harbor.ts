@@ -32,6 +32,7 @@ import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice } from './jobservice';
 import { reviewLeftRobots } from './left-robots';
+import { watchLeftProjects } from './left-projects';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
 import { ProjectMember } from './project-member';
@@ -614,6 +615,8 @@ export class Harbor extends Construct {
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
+    // a project that left the code without retireProjectGroups shows only against the previous output's mark
+    watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames);
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
     onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
     // on every Harbor, so that Harbor's default, "everyone", never stands (see usersCreateProjects)
@@ -651,7 +654,8 @@ export class Harbor extends Construct {
 
   /**
    * Declare a project, created by the configuration Job if missing. The Job never deletes a project: one removed from
-   * the code stays in Harbor, images included, until deleted there by hand.
+   * the code stays in Harbor, images included, until deleted there by hand. A synth on the previous output names one
+   * removed without `retireProjectGroups`, and the first configuration Job warns while it is public.
    */
   public addProject(name: string, options: ProjectOptions = {}): void {
     withContext('project', name, () => this.configuration.addProject(name, this.declareProject(name, options, null)));

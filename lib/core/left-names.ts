@@ -1,0 +1,69 @@
+import { IConstruct } from 'constructs';
+import { LEFT_NAMES_END, LEFT_NAMES_HEADER, previousOutput } from './previous-output';
+import { compare } from './text';
+import { markList } from './written-files';
+
+// What a program keeps after the code drops it, and no later run of Dockyard's finds again: a Harbor project taken
+// out of the code stays in Harbor, public flag, images and group members included, while the configure Jobs look only
+// at what the code declares, by name (lib/harbor/configure.js). A robot is found again through the secret state
+// (lib/harbor/left-robots.ts), a project has no secret. So each synth lists the names every owner declares in its
+// output's mark, and those it declared before and neither declares nor retires now (`leftNames`): such a name stays
+// on the list, and is warned of on every synth, until its owner declares or retires it, or itself leaves the code.
+// The CI admins' list (lib/core/ci-admins.ts) is told once; a left project still needs a step, so it is carried on.
+// Not exported from lib/core.
+
+/** What an owner (a Harbor's projects) records of its names. */
+export interface NameOwner {
+  /** Who holds the names, as the mark writes it: one line, no tab (`harbor-project <namespace>/<name>`). */
+  readonly owner: string;
+  /** The names the code declares now. */
+  readonly declared: () => ReadonlySet<string>;
+  /** The names the code retires now: the program lets go of them, so they leave the list. */
+  readonly retired: () => ReadonlySet<string>;
+  /** Whether a name read back from the mark (a file anyone may edit) may be one of the owner's: others are dropped. */
+  readonly accepts: (name: string) => boolean;
+  /** The warning (without `warning: `) for a name declared before that the code neither declares nor retires. */
+  readonly warning: (name: string) => string;
+}
+
+/** Per app root: the owners, by `owner`. */
+const owners = new WeakMap<IConstruct, Map<string, NameOwner>>();
+
+/** Record the names of an owner of `scope`'s app, for its output's mark and the next synth. */
+export function recordNames(scope: IConstruct, owner: NameOwner): void {
+  const root = scope.node.root;
+  const found = owners.get(root) ?? new Map<string, NameOwner>();
+  found.set(owner.owner, owner);
+  owners.set(root, found);
+}
+
+/**
+ * The names of `owner` that the previous output's mark lists (declared then, or left before) and that it neither
+ * declares nor retires now, sorted; none outside `synthesize` (the previous output is known only there: a Pulumi
+ * program has none) or without a mark or its list (a first synth, an earlier version's output).
+ */
+export function leftNames(scope: IConstruct, owner: NameOwner): string[] {
+  const declared = owner.declared();
+  const retired = owner.retired();
+  const left = new Set<string>();
+  for (const item of previousOutput(scope).names) {
+    const [who, name, extra] = item.split('\t');
+    if (who === owner.owner && name !== undefined && extra === undefined && owner.accepts(name) && !declared.has(name) && !retired.has(name)) {
+      left.add(name);
+    }
+  }
+  return [...left].sort();
+}
+
+/** The mark's list of `app`'s owners' names, declared and left; empty when there are none. */
+export function leftNameList(app: IConstruct): string {
+  const items = [...(owners.get(app.node.root)?.values() ?? [])].flatMap((o) =>
+    [...new Set([...o.declared(), ...leftNames(app, o)])].map((name) => `${o.owner}\t${name}`));
+  return items.length === 0 ? '' : markList(LEFT_NAMES_HEADER, LEFT_NAMES_END, items);
+}
+
+/** One warning line for each name of `app`'s owners that `leftNames` finds, by owner and name. */
+export function leftNameWarnings(app: IConstruct): string[] {
+  return [...(owners.get(app.node.root)?.values() ?? [])].sort((a, b) => compare(a.owner, b.owner))
+    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning(name)}`));
+}

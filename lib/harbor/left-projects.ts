@@ -1,0 +1,41 @@
+import { leftNames, NameOwner, recordNames } from '../core/left-names';
+import { isHarborName } from './configuration';
+import type { ConfigureJobs } from './configure-job';
+import type { Harbor } from './harbor';
+
+// A project taken out of the code stays in Harbor as it was (goharbor/harbor v2.15.1: the configure Jobs never delete
+// one, and look up only the projects the code names): its images, its group members, and its `public` flag, with which
+// anyone pulls its images without a login (src/pkg/project/models/project.go:82-90 IsPublic;
+// src/common/rbac/project/rbac_user.go:35-42 gives every visitor, anonymous included, the public project's policies).
+// `retireProjectGroups` lets each run warn while it stays public; a project just dropped was known to no Job. Each synth
+// lists the Harbor's projects in its output's mark (lib/core/left-names.ts), so the next one names a project dropped
+// without the call, on every synth until it is retired or declared again, and hands it to the first configure Job,
+// which warns while it is public (lib/harbor/configure.js, "Left projects").
+
+/**
+ * Record the projects `harbor`, named `name`, declares and retires (by the sets it keeps of them), and give its
+ * configure Jobs those an earlier synth declared that it no longer declares nor retires.
+ */
+export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJobs, declared: ReadonlySet<string>, retired: ReadonlySet<string>): void {
+  const owner: NameOwner = {
+    // by namespace and name, as the configure Jobs are: another Harbor's projects are not this one's
+    owner: `harbor-project ${harbor.namespace}/${name}`,
+    declared: () => declared,
+    retired: () => retired,
+    accepts: isHarborName,
+    warning: (project) => leftProjectWarning(harbor, project),
+  };
+  recordNames(harbor, owner);
+  jobs.watchLeftProjects(() => leftNames(harbor, owner));
+}
+
+/** The synth's warning of `project`, which an earlier synth declared and `harbor` now neither declares nor retires. */
+function leftProjectWarning(harbor: Harbor, project: string): string {
+  return `Harbor project ${project} of ${harbor.node.path} was declared by an earlier synth, and this one neither declares it (addProject, ` +
+    'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
+    'images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log says whether it is); ' +
+    `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members, and make it private ` +
+    `(curl -u admin -X PUT -H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
+    `https://${harbor.host}/api/v2.0/projects/${project}) or delete it in Harbor (Projects); if it was renamed, declare it again ` +
+    '(README, "Removing a project or a proxy cache")';
+}

@@ -1,0 +1,167 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import * as yaml from 'yaml';
+import { DockyardChart, Harbor, LocalSecretStore, synthesize } from '../../lib';
+import { OUTPUT_MARKER } from '../../lib/core/synth';
+import { stderrOf } from '../util';
+import { configureHarness } from './configure-run';
+import { inClusterHarbor } from './fixtures';
+
+// A project taken out of the code without retireProjectGroups stays in Harbor as it was: goharbor/harbor v2.15.1 has
+// the Jobs look up only the projects they name (GET /projects?q=name=<name>), and a public project serves anyone its
+// images without a login (src/pkg/project/models/project.go:82-90 IsPublic; src/common/rbac/project/rbac_user.go:35-42
+// gives every visitor, anonymous included, the public project's policies). Each synth lists the Harbor's projects in
+// its output's mark (lib/core/left-names.ts), so the next one names a project dropped without the call, and hands it
+// to the first configure Job (leftProjects), which warns while it is public (lib/harbor/configure.js, "Left projects").
+
+const ADMIN_PASSWORD = 'Adm1n-Pa55word-x';
+const configure = configureHarness({ adminPassword: ADMIN_PASSWORD, secrets: {} });
+
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+interface Code {
+  /** Projects to declare, each public or not. */
+  readonly projects: Record<string, boolean>;
+  /** Projects whose groups to retire. */
+  readonly retired?: readonly string[];
+  /** Another Harbor beside it, in namespace `registry2`, with these projects. */
+  readonly other?: Record<string, boolean>;
+}
+
+/** Synths each of `runs` into one output directory from one state: each one's left-project warnings and first configure Job's config. */
+function synths(...runs: Code[]): Array<{ warnings: string[]; config: any; job: string; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-left-projects-'));
+  made.push(dir);
+  return runs.map((code) => {
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    const chart = new DockyardChart(app, 'platform', { namespace: 'harbor' });
+    const harbor: Harbor = inClusterHarbor(chart);
+    Object.entries(code.projects).forEach(([name, pub]) => harbor.addProject(name, { public: pub }));
+    (code.retired ?? []).forEach((name) => harbor.retireProjectGroups(name));
+    if (code.other) {
+      const other = inClusterHarbor(new DockyardChart(app, 'other', { namespace: 'registry2' }), { externalUrl: 'https://registry2.example.com' });
+      Object.entries(code.other).forEach(([name, pub]) => other.addProject(name, { public: pub }));
+    }
+    const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    const objects = yaml.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'platform.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
+    const job = objects.find((o) => o?.kind === 'Job' && /^harbor-configure-[0-9a-f]{8}$/.test(o.metadata.name));
+    const configMap = job.spec.template.spec.volumes[0].projected.sources[1].configMap.name;
+    const config = JSON.parse(objects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === configMap).data['config.json']);
+    return { warnings: stderr.split('\n').filter((l) => l.includes('was declared by an earlier synth')), config, job: job.metadata.name, dir };
+  });
+}
+
+const warning = (name: string) => `dockyard: warning: Harbor project ${name} of platform/Harbor was declared by an earlier synth, and this one ` +
+  'neither declares it (addProject, addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays ' +
+  'in Harbor as it was, its images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log ' +
+  `says whether it is); call harbor.retireProjectGroups("${name}"), which removes its group members, and make it private (curl -u admin -X PUT ` +
+  `-H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
+  `https://harbor.example.com/api/v2.0/projects/${name}) or delete it in Harbor (Projects); if it was renamed, declare it again ` +
+  '(README, "Removing a project or a proxy cache")';
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+describe('a project dropped from the code without retireProjectGroups', () => {
+  test('is named by every synth until it is retired, and its configure run warns while it is public', async () => {
+    const [first, dropped, again, retired, callDropped] = synths(
+      { projects: { apps: false, tools: true } }, { projects: { apps: false } }, { projects: { apps: false } },
+      { projects: { apps: false }, retired: ['tools'] }, { projects: { apps: false } });
+    expect(first.warnings).toEqual([]);
+    expect(first.config.leftProjects).toBeUndefined();
+    expect((await configure.run(first.config)).code).toBe(0);
+    expect(configure.harbor.project('tools')!.metadata.public).toBe('true');
+
+    expect(dropped.warnings).toEqual([warning('tools')]);
+    expect(dropped.config.leftProjects).toEqual(['tools']);
+    configure.harbor.requests.length = 0;
+    const run = await configure.run(dropped.config);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(lines(run.stdout).filter((l) => l.startsWith('warning:') || l.startsWith('done:'))).toEqual([
+      'warning: project tools (left the code, not retired): public in Harbor, so anyone pulls its images without a login; retire it in the ' +
+      'code (harbor.retireProjectGroups("tools")) and make it private (Projects > tools > Configuration, or PUT /api/v2.0/projects/tools with ' +
+      '{"metadata":{"public":"false"}} and X-Is-Resource-Name: true), or delete it',
+      'done: settings, 0 registries, 1 projects, 0 robots, 1 project left the code (1 in Harbor)',
+    ]);
+    // looked up by its exact name, and nothing of it written: it stays as it was
+    expect(configure.harbor.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/v2.0/projects?q=name%3Dtools');
+    expect(configure.harbor.writes().filter((w) => w.includes('tools') || /projects\/\d+/.test(w))).toEqual([]);
+    expect(configure.harbor.project('tools')!.metadata.public).toBe('true');
+
+    // carried on by the mark: the next synth names it again, with the same Job, which does not run again
+    expect(again.warnings).toEqual([warning('tools')]);
+    expect(again.job).toBe(dropped.job);
+
+    // retired: no synth warning; its run's own warning takes over, and the Job no longer names it as left
+    expect(retired.warnings).toEqual([]);
+    expect(retired.config.leftProjects).toBeUndefined();
+    expect(retired.config.retiredProjectGroups).toEqual(['tools']);
+    // once retired it is no longer carried: dropping the call later warns of nothing (as retireRobot's robots)
+    expect(callDropped.warnings).toEqual([]);
+    expect(callDropped.config.leftProjects).toBeUndefined();
+  });
+
+  test('a private one, one deleted in Harbor, and one declared again: a line each, no warning; declared again it is no longer named', async () => {
+    const [, dropped, back] = synths({ projects: { apps: false, tools: false, old: true } }, { projects: { apps: false } },
+      { projects: { apps: false, tools: false }, retired: ['old'] });
+    expect(dropped.warnings).toEqual([warning('old'), warning('tools')]);
+    expect(dropped.config.leftProjects).toEqual(['old', 'tools']);
+    configure.harbor.addProject({ name: 'tools' });
+    const run = await configure.run(dropped.config);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(lines(run.stdout).filter((l) => /^(project (old|tools):|warning:|done:)/.test(l))).toEqual([
+      'project old: left the code, not in Harbor',
+      'project tools: left the code, private in Harbor; retire it in the code (harbor.retireProjectGroups("tools")) to remove its group members',
+      'done: settings, 0 registries, 1 projects, 0 robots, 2 projects left the code (1 in Harbor)',
+    ]);
+    expect(back.warnings).toEqual([]);
+    expect(back.config.leftProjects).toBeUndefined();
+  });
+
+  test('a first synth, another Harbor\'s projects and a name edited into the mark are no left projects', () => {
+    const [first, both, moved] = synths({ projects: { apps: false }, other: { shared: true } }, { projects: { apps: false }, other: { shared: true } },
+      { projects: { apps: false, shared: true } });
+    expect(first.warnings).toEqual([]);
+    // each Harbor's projects are its own (by namespace and name, as its Jobs are): "shared" is no project left by this one
+    expect(both.warnings).toEqual([]);
+    expect(both.config.leftProjects).toBeUndefined();
+    // "shared" was the other Harbor's (registry2/harbor), which this stack no longer has: its projects go with it
+    expect(moved.warnings).toEqual([]);
+    expect(moved.config.leftProjects).toBeUndefined();
+    const mark = path.join(moved.dir, 'dist', OUTPUT_MARKER);
+    const text = fs.readFileSync(mark, 'utf8');
+    expect(text).toContain('"harbor-project harbor/harbor\\tapps"\n"harbor-project harbor/harbor\\tshared"\n');
+    // a name Harbor cannot have, or a line that is no JSON string, read back from the mark is dropped
+    fs.writeFileSync(mark, text.replace('"harbor-project harbor/harbor\\tapps"\n',
+      '"harbor-project harbor/harbor\\tapps"\n"harbor-project harbor/harbor\\tBad Name; rm -rf /"\n"harbor-project harbor/harbor\\tx\\ty"\nnot json\n'));
+    const dir = moved.dir;
+    const app = new App({ outdir: path.join(dir, 'dist') });
+    inClusterHarbor(new DockyardChart(app, 'platform', { namespace: 'harbor' })).addProject('apps');
+    const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
+    expect(stderr.split('\n').filter((l) => l.includes('was declared by an earlier synth'))).toEqual([warning('shared')]);
+  });
+});
+
+// The configuration the run refuses before any request (lib/harbor/configure.js validateConfig).
+describe('leftProjects in config.json', () => {
+  const base = { registries: [], projects: [{ name: 'apps' }], robots: [] };
+  test('refuses a bad name, a project declared or retired too, a name twice or no list, before any request', async () => {
+    const cases: Array<[any, string]> = [
+      [{ ...base, leftProjects: ['Tools'] }, 'error: leftProjects[0]: "Tools" must be a project name: lower-case letters and digits separated by ".", "_" or "-"\n'],
+      [{ ...base, leftProjects: [7] }, 'error: leftProjects[0]: 7 must be a project name: lower-case letters and digits separated by ".", "_" or "-"\n'],
+      [{ ...base, leftProjects: ['apps'] }, 'error: leftProjects[0]: project apps is declared under "projects or retiredProjectGroups" too; a project is either declared or retired\n'],
+      [{ ...base, retiredProjectGroups: ['old'], leftProjects: ['old'] },
+        'error: leftProjects[0]: project old is declared under "projects or retiredProjectGroups" too; a project is either declared or retired\n'],
+      [{ ...base, leftProjects: ['old', 'old'] }, 'error: retired project old is declared twice\n'],
+      [{ ...base, leftProjects: 'old' }, 'error: configuration: field "leftProjects" must be an array, got "old"\n'],
+    ];
+    for (const [cfg, message] of cases) {
+      const result = await configure.run(cfg);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(message);
+    }
+    expect(configure.harbor.requests).toEqual([]);
+  });
+});
