@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import * as yaml from 'yaml';
 import { DockyardChart, Harbor, LocalSecretStore, synthesize } from '../../lib';
+import { manifestObjects } from '../../lib/core/manifest-objects';
 import { OUTPUT_MARKER } from '../../lib/core/synth';
 import { stderrOf } from '../util';
 import { configureHarness } from './configure-run';
@@ -46,7 +46,7 @@ function synths(...runs: Code[]): Array<{ warnings: string[]; config: any; job: 
       Object.entries(code.other).forEach(([name, pub]) => other.addProject(name, { public: pub }));
     }
     const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
-    const objects = yaml.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'platform.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
+    const objects = manifestObjects(path.join(dir, 'dist', 'platform.k8s.yaml'));
     const job = objects.find((o) => o?.kind === 'Job' && /^harbor-configure-[0-9a-f]{8}$/.test(o.metadata.name));
     const configMap = job.spec.template.spec.volumes[0].projected.sources[1].configMap.name;
     const config = JSON.parse(objects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === configMap).data['config.json']);
