@@ -1,4 +1,8 @@
-import { expand, mountedFile, providedSecret, Rendered, resolveCommand, resolveEnv } from './rendered';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Secret, SecretValue } from '../../lib';
+import { testChart } from '../util';
+import { expand, keptState, mountedFile, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
 
 /** The kubelet-like resolution the integration tests rely on. */
 
@@ -93,5 +97,27 @@ describe('mountedFile', () => {
   test('fails for files the pod would not have', () => {
     expect(() => mountedFile(rendered, workload, 'c', '/etc/app/c.txt')).toThrow(/holds only a.yml, b.txt/);
     expect(() => mountedFile(rendered, workload, 'c', '/var/x')).toThrow(/mounts nothing/);
+  });
+});
+
+describe('render from a keptState', () => {
+  const chart = (extra: boolean) => {
+    const c = testChart('ns');
+    new Secret(c, 'Kept', { name: 'kept', values: { password: SecretValue.alphanumeric(24) } });
+    if (extra) new Secret(c, 'Extra', { name: 'extra', values: { password: SecretValue.alphanumeric(24) } });
+    return c;
+  };
+  const state = keptState(() => chart(false));
+
+  test('takes the values the state keeps, draws the others, and leaves the state as it was', () => {
+    const dir = state();
+    const before = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const [a, b] = [render(chart(true), [], dir), render(chart(true), [], dir)];
+    expect(secretKey(a, 'ns', 'kept', 'password')).toBe(secretKey(b, 'ns', 'kept', 'password'));
+    expect(secretKey(a, 'ns', 'extra', 'password')).not.toBe(secretKey(b, 'ns', 'extra', 'password'));
+    // without it, a render draws its own
+    expect(secretKey(render(chart(false)), 'ns', 'kept', 'password')).not.toBe(secretKey(a, 'ns', 'kept', 'password'));
+    expect(state()).toBe(dir);
+    expect(Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]))).toEqual(before);
   });
 });

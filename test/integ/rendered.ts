@@ -33,12 +33,17 @@ export function providedSecret(namespace: string, name: string, stringData: Reco
 
 /**
  * Synthesize `chart` and generate its Secrets with a `LocalSecretStore` on a throw-away state file (removed again),
- * parsing the manifest it renders. `provided` are the pre-existing Secrets the chart refers to.
+ * parsing the manifest it renders. `provided` are the pre-existing Secrets the chart refers to. With `startFrom` (a
+ * folder of `keptState`) the throw-away state starts as a copy of that one: values it keeps are taken, not drawn.
  */
-export function render(chart: Chart, provided: SecretObject[] = []): Rendered {
+export function render(chart: Chart, provided: SecretObject[] = [], startFrom?: string): Rendered {
   const objects = chart.toJson();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-'));
   try {
+    if (startFrom !== undefined) {
+      // the state and its key record: a state without its record makes the store warn of a restore
+      for (const file of fs.readdirSync(startFrom)) fs.copyFileSync(path.join(startFrom, file), path.join(dir, file));
+    }
     const manifest = new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }).render(chart);
     const generated = parseAllDocuments(manifest).map((d) => {
       if (d.errors.length > 0) throw new Error(`the secret manifest does not parse: ${d.errors[0].message}`);
@@ -48,6 +53,26 @@ export function render(chart: Chart, provided: SecretObject[] = []): Rendered {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A secret state for `render`'s `startFrom`, made on first use by rendering the chart of `build` and only read
+ * afterwards (each render works on a copy). For a file whose many charts share their generated values: Harbor's is a
+ * 4096-bit RSA token key, which takes 1-2 s to draw, most of a render's time. The folder goes with the run's
+ * temporary folder (test/tmp-setup.js).
+ */
+export function keptState(build: () => Chart): () => string {
+  let dir: string | undefined;
+  return () => {
+    if (dir === undefined) {
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-kept-state-'));
+      const chart = build();
+      chart.toJson();
+      new LocalSecretStore({ statePath: path.join(made, 'secrets.json') }).render(chart);
+      dir = made;
+    }
+    return dir;
+  };
 }
 
 /** The one object of `kind` named `name` (in `namespace`, when given). */
