@@ -7,6 +7,7 @@ import {
 } from '../../lib';
 import { CURRENT_JOBS_KEY } from '../../lib/core/current-jobs';
 import { container, envOf, find, stderrOf, synth, testChart } from '../util';
+import { copyKeptState, keptState } from '../integ/rendered';
 import { inClusterHarbor, stateReviewHarbor } from './fixtures';
 
 // The two rotations Harbor takes up through whichever core pod answers while core rolls (lib/harbor/rotation-steps.ts),
@@ -23,10 +24,15 @@ import { inClusterHarbor, stateReviewHarbor } from './fixtures';
 /** Whether a warning line is a step after a rotation (`stepAfterRotating`). */
 const isStep = (line: string) => /^dockyard: warning: rotated \S+: once applied, /.test(line);
 
-/** The step lines a synth rotating `rotate` prints for the app `build` makes, on a state made by a first synth. */
+/**
+ * The step lines a synth rotating `rotate` prints for the app `build` makes, on a state made by a first synth. That
+ * synth starts from a copy of HARBOR_STATE: the values it keeps (Harbor's RSA token key, 1-2 s to draw) are taken, what
+ * the app declares beyond them is drawn.
+ */
 function stepsOf(build: () => App, rotate: string[]): string[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-rotation-steps-'));
   try {
+    copyKeptState(HARBOR_STATE(), dir);
     const statePath = path.join(dir, 'secrets.json');
     stderrOf(() => new LocalSecretStore({ statePath }).render(build()));
     return stderrOf(() => new LocalSecretStore({ statePath, rotate }).render(build())).split('\n').filter(isStep);
@@ -47,6 +53,9 @@ function harborApp(props: Partial<HarborProps> = {}, registryCache = false): () 
     return app;
   };
 }
+
+/** The state of the default `harborApp()`, made once in the file. */
+const HARBOR_STATE = keptState(harborApp());
 
 const CORE_ROLLED = 'run kubectl -n harbor rollout status deployment/harbor-core && ';
 const GC_STEP = 'dockyard: warning: rotated harbor/redis-password/password: once applied, Harbor\'s configuration Job may have saved the ' +

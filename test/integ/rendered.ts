@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore } from '../../lib';
 
@@ -40,10 +40,7 @@ export function render(chart: Chart, provided: SecretObject[] = [], startFrom?: 
   const objects = chart.toJson();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-state-'));
   try {
-    if (startFrom !== undefined) {
-      // the state and its key record: a state without its record makes the store warn of a restore
-      for (const file of fs.readdirSync(startFrom)) fs.copyFileSync(path.join(startFrom, file), path.join(dir, file));
-    }
+    if (startFrom !== undefined) copyKeptState(startFrom, dir);
     const manifest = new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') }).render(chart);
     const generated = parseAllDocuments(manifest).map((d) => {
       if (d.errors.length > 0) throw new Error(`the secret manifest does not parse: ${d.errors[0].message}`);
@@ -56,23 +53,30 @@ export function render(chart: Chart, provided: SecretObject[] = [], startFrom?: 
 }
 
 /**
- * A secret state for `render`'s `startFrom`, made on first use by rendering the chart of `build` and only read
- * afterwards (each render works on a copy). For a file whose many charts share their generated values: Harbor's is a
- * 4096-bit RSA token key, which takes 1-2 s to draw, most of a render's time. The folder goes with the run's
- * temporary folder (test/tmp-setup.js).
+ * A secret state to start renders from (`render`'s `startFrom`, `copyKeptState`), made on first use by rendering what
+ * `build` makes and only read afterwards: each render works on a copy. For a file whose many charts can share their
+ * generated values: Harbor's include a 4096-bit RSA token key, which takes 1-2 s to draw, most of a render's time. The
+ * folder goes with the run's temporary folder (test/tmp-setup.js).
  */
-export function keptState(build: () => Chart): () => string {
+export function keptState(build: () => Chart | App): () => string {
   let dir: string | undefined;
   return () => {
     if (dir === undefined) {
       const made = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-kept-state-'));
-      const chart = build();
-      chart.toJson();
-      new LocalSecretStore({ statePath: path.join(made, 'secrets.json') }).render(chart);
+      const scope = build();
+      // the charts resolved first, as render() and `synthesize` do
+      for (const chart of scope instanceof App ? scope.charts : [scope]) chart.toJson();
+      new LocalSecretStore({ statePath: path.join(made, 'secrets.json') }).render(scope);
       dir = made;
     }
     return dir;
   };
+}
+
+/** Copy the state of `keptState` folder `from` into folder `to`, as `secrets.json` with its key record. */
+export function copyKeptState(from: string, to: string): void {
+  // the record too: a state without its record makes the store warn of a restore
+  for (const file of fs.readdirSync(from)) fs.copyFileSync(path.join(from, file), path.join(to, file));
 }
 
 /** The one object of `kind` named `name` (in `namespace`, when given). */
