@@ -7,6 +7,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DockyardChart, LocalSecretStore, RobotPermission, synthesize } from '../../lib';
+import { copyKeptState, keptState } from '../integ/rendered';
 import { platform } from '../team/fixtures';
 import { stateReviewHarbor } from './fixtures';
 import { stderrOf } from '../util';
@@ -43,9 +44,22 @@ const leftWarning = (name: string, harborPath = 'platform/Harbor') => `dockyard:
 
 const stateDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-left-robots-'));
 
+/** The state of `harborApp([])`, made once in the file: its values hold Harbor's RSA token key, 1-2 s to draw. */
+const HARBOR_STATE = keptState(() => harborApp([]));
+
+/**
+ * A folder holding a copy of HARBOR_STATE, for a case whose first synth is of a `harborApp` (chart `platform`): that
+ * synth takes the values the state keeps and draws the robots' secrets, leaving the state a new one would have.
+ */
+const harborStateDir = () => {
+  const dir = stateDir();
+  copyKeptState(HARBOR_STATE(), dir);
+  return dir;
+};
+
 describe('a robot left out of the code, against the secret state', () => {
   test('a renamed robot is warned of by name, with the call that deletes it, beside the new key the synth made', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     expect(synthWarnings(dir, ['ci'])).toEqual([]);
     const lines = stderrLines(harborApp(['ci-push']), dir);
     expect(warnings(lines)).toEqual([leftWarning('ci')]);
@@ -63,14 +77,14 @@ describe('a robot left out of the code, against the secret state', () => {
   });
 
   test('a robot retired with retireRobot, or declared again, is not warned of', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['ci']);
     expect(synthWarnings(dir, ['ci-push'], ['ci'])).toEqual([]);
     expect(synthWarnings(dir, ['ci-push', 'ci'])).toEqual([]);
   });
 
   test('the synth that first retires a robot says so, naming its key: the default stack retires one by itself under a mirror', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['ci', 'web']);
     const notice = 'dockyard: retired 1 key, whose value this synth dropped from the state and the configuration Jobs revoke once applied ' +
       '(a synth that declares it again makes it anew): harbor/harbor-robot-ci/secret';
@@ -86,7 +100,7 @@ describe('a robot left out of the code, against the secret state', () => {
   });
 
   test('both notices agree in number with the keys they name', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['ci', 'web', 'keep']);
     expect(stderrLines(harborApp(['keep'], ['ci', 'web']), dir)).toEqual([
       'dockyard: retired 2 keys, whose values this synth dropped from the state and the configuration Jobs revoke once applied ' +
@@ -98,14 +112,14 @@ describe('a robot left out of the code, against the secret state', () => {
   });
 
   test('each robot left is warned of once, in name order', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     // "a.b" keeps its secret in harbor-robot-a-b, so the state lists it before "a-c": the warnings follow the names
     synthWarnings(dir, ['ci', 'a-c', 'keep', 'a.b']);
     expect(synthWarnings(dir, ['keep'])).toEqual([leftWarning('a-c'), leftWarning('a.b'), leftWarning('ci')]);
   });
 
   test('a retireRobot name of which the state holds no secret is warned of: misspelt, it retires nothing (retireTeam\'s check, for one robot)', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['ci', 'web']);
     const misspelt = 'dockyard: warning: retireRobot("cj") of platform/Harbor names a robot of which the secret state holds no secret: if the ' +
       'name is misspelt, it retires nothing and the real robot keeps its permissions and secret in Harbor; check it against addRobot\'s (if this ' +
@@ -121,7 +135,7 @@ describe('a robot left out of the code, against the secret state', () => {
   });
 
   test('a robot retired with mayBeAbsent is not warned of when the state never held it (the default stack\'s node robot under a mirror)', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['web']);
     const app = new App({ outdir: '/nonexistent' });
     const harbor = stateReviewHarbor(new DockyardChart(app, 'platform', { namespace: 'ci' }));
@@ -146,7 +160,7 @@ describe('a robot left out of the code, against the secret state', () => {
   });
 
   test('a pair <x>-push and <x>-pull left together is a team\'s to warn of; one of them left alone is warned of', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['app-push', 'app-pull', 'ci']);
     expect(synthWarnings(dir, ['app-pull', 'ci'])).toEqual([leftWarning('app-push')]);
     // both gone: the default stack beside the teams example sees every team's robots so, and TeamPlatform warns of them
@@ -189,7 +203,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   const KEY = 'harbor/harbor-robot-ci/secret';
 
   test('is dropped from the state by the synth that retires it, and a robot of that name declared again gets a new one, said so', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     stderrLines(harborApp(['ci']), dir);
     const before: string = stateOf(dir).values[KEY];
     expect(before).toMatch(/^\S{32}$/);
@@ -210,7 +224,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   });
 
   test('once retired, the retireRobot call may go without a warning; a robot that left without one is still warned of', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['ci', 'other']);
     expect(synthWarnings(dir, ['other'], ['ci'])).toEqual([]);
     expect(synthWarnings(dir, ['other'])).toEqual([]);
@@ -218,7 +232,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   });
 
   test('another stack on the same state keeps its robot of that name: only the retiring Harbor\'s own key is dropped', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     // stack "other" declares robot ci in the same namespace, so at the same key; stack "platform" had one and retires it
     stderrLines(harborApp(['ci']), dir);
     stderrLines(harborApp(['ci'], [], 'other'), dir);
@@ -245,7 +259,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
       chart.toJson();
       return app;
     };
-    const dir = stateDir();
+    const dir = harborStateDir();
     stderrLines(harborApp(['ci', 'keep', 'gone']), dir);
     const before: string = stateOf(dir).values[KEY];
     // wrapped, retiring ci and dropping gone without a word: ci is revoked, gone is warned of under the new path
@@ -262,7 +276,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   // review: the chart renamed in the synth that retires a robot: its old chart is no chart of the app, so only the
   // stack's previous output tells that the Harbor is the same one
   test('a Harbor whose chart was renamed, synthesized into the same output, still revokes the robot it retires', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     const synth = (robots: string[], retired: string[], chartId: string): string[] => {
       const built = harborApp(robots, retired, chartId);
       const app = new App({ outdir: path.join(dir, 'dist') });
@@ -280,7 +294,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
 
   // second review: with outputs of their own, the other stack's Harbor was taken for this one's in a renamed chart
   test('two stacks on one state, each with its own output: one retiring its robot leaves the other\'s', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     const synth = (robots: string[], retired: string[], chartId: string): string => {
       const app = harborApp(robots, retired, chartId);
       (app as any).outdir = path.join(dir, `dist-${chartId}`);
@@ -296,7 +310,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   });
 
   test('a rotation on the synth that declares it again takes the mark away too: the next synth keeps the new value', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     stderrLines(harborApp(['ci']), dir);
     stderrLines(harborApp([], ['ci']), dir);
     const rotated = stderrOf(() => new LocalSecretStore({ statePath: path.join(dir, 'secrets.json'), rotate: ['all'] }).render(harborApp(['ci'])));
@@ -308,7 +322,7 @@ describe('a retired robot\'s secret, against the secret state', () => {
   });
 
   test('a retired name the state never held keeps no mark: nothing was revoked', () => {
-    const dir = stateDir();
+    const dir = harborStateDir();
     synthWarnings(dir, ['other']);
     stderrLines(harborApp(['other'], ['never']), dir);
     expect(Object.keys(stateOf(dir).values).filter((k) => k.includes('never'))).toEqual([]);
