@@ -10,7 +10,7 @@ import { harborOnDigitalOcean } from '../../apps/harbor-do/stack';
 import { cleanEnv } from './datasource-harness';
 import { PostgresServer } from './postgres-server';
 import { makeTestPki } from './redis-server';
-import { localCopy, objectOf, providedSecret, render, Rendered, resolveEnv } from './rendered';
+import { keptState, localCopy, objectOf, providedSecret, render, Rendered, resolveEnv } from './rendered';
 
 /**
  * Every client of the DigitalOcean program's managed PostgreSQL, as its charts render it, against a real PostgreSQL 15
@@ -63,9 +63,23 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  const doCharts = (engine: CiEngineKind) => digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22, ciEngine: engine });
+  /**
+   * The secret states the renders start from, each made once (test/integ/rendered.ts keptState): the stacks' generated
+   * values, Harbor's 4096-bit RSA token key among them (1-2 s to draw), are the same for every client and CA here
+   */
+  const CHARTS_STATE = keptState(() => doCharts(CiEngineKind.DRONE));
+  const HARBOR_DO_STATE = keptState(() => harborOnDigitalOcean(new App()));
+  /**
+   * Each stack is rendered once for a CA and shared, read only, by the clients checked on it (the Drone charts by Harbor
+   * core, jobservice, the Drone server and the DatabaseGrants Job)
+   */
+  const renders = new Map<string, Rendered>();
+  const once = (key: string, make: () => Rendered): Rendered => renders.get(key) ?? renders.set(key, make()).get(key)!;
+
   /** The DigitalOcean charts rendered with every provided Secret, the CA Secrets holding `caPem`. */
-  const renderCharts = (engine: CiEngineKind, caPem: string): Rendered => {
-    const chart = digitalOceanCharts(new App(), { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22, ciEngine: engine });
+  const renderCharts = (engine: CiEngineKind, caPem: string): Rendered => once(JSON.stringify(['charts', engine, caPem]), () => {
+    const chart = doCharts(engine);
     const P = PROVIDED_SECRETS;
     const C = providedCiSecrets(engine);
     return render(chart, [
@@ -77,8 +91,8 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
       providedSecret(P.valkey.namespace, P.valkey.name, { password: 'valkey-pw' }),
       providedSecret(P.spaces.namespace, P.spaces.name, { 'access-key': 'a', 'secret-key': 's' }),
       providedSecret(C.oauth.namespace, C.oauth.name, { 'client-secret': 'x' }),
-    ]);
-  };
+    ], CHARTS_STATE());
+  });
   /** The CA file the container reads at `inPod`, written to a local directory, and that local path. */
   const localCa = (rendered: Rendered, workload: any, container: string, inPod: string): string => localCopy(rendered, workload, container, inPod, dir);
   /** psql with `dbname` (a URL or key/value settings) and `env`, reaching the test server for the private host. */
@@ -92,12 +106,12 @@ describe('the DigitalOcean program\'s PostgreSQL clients verify the server\'s CA
   const host = (value: string) => value.split(PLACEHOLDERS.postgresHost).join(PRIVATE_HOST);
 
   /** apps/harbor-do rendered with the Secrets its synth asks for, `postgres-ca` holding `caPem`. */
-  const renderHarborDo = (caPem: string): Rendered => render(harborOnDigitalOcean(new App()), [
+  const renderHarborDo = (caPem: string): Rendered => once(JSON.stringify(['harbor-do', caPem]), () => render(harborOnDigitalOcean(new App()), [
     providedSecret('harbor', 'harbor-database', { password: PASSWORDS.harbor }),
     providedSecret('harbor', 'postgres-ca', { 'ca.crt': caPem }),
     providedSecret('harbor', 'harbor-valkey', { password: 'valkey-pw' }),
     providedSecret('harbor', 'harbor-spaces', { 'access-key': 'a', 'secret-key': 's' }),
-  ]);
+  ], HARBOR_DO_STATE()));
   /**
    * Harbor's `component` of the stack `renderWith` renders, whose database host is `renderedHost`, as it connects with
    * the CA Secret holding `caPem`: what psql prints.
