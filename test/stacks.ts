@@ -10,6 +10,7 @@ import { DIGITALOCEAN_EXAMPLE } from '../apps/digitalocean/config';
 import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
 import { teamsStack } from '../apps/teams/stack';
 import { CiEngineKind, LocalSecretStore, Secret } from '../lib';
+import { copyKeptState } from './integ/rendered';
 
 /** One example stack, synthesized in memory the way its entry point does. */
 export interface ExampleStack {
@@ -24,13 +25,17 @@ export interface ExampleStack {
   readonly yaml: string;
 }
 
-/** Synthesize the stack `build` defines, with its generated Secrets from a fresh local state. */
-export function synthStack(name: string, build: (app: App) => Chart): ExampleStack {
+/**
+ * Synthesize the stack `build` defines, with its generated Secrets from a fresh local state, or from a copy of the
+ * kept state in `startFrom` (test/integ/rendered.ts keptRsaKeys).
+ */
+export function synthStack(name: string, build: (app: App) => Chart, startFrom?: string): ExampleStack {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-stack-')) });
   const chart = build(app);
   // resolve the charts first, as `synthesize` does: that settles where each Secret is needed
   const objects = chart.toJson();
   const statePath = path.join(app.outdir, 'state.json');
+  if (startFrom !== undefined) copyKeptState(startFrom, statePath);
   const secrets = parseAllDocuments(new LocalSecretStore({ statePath }).render(app)).map((d) => d.toJS());
   const tls = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => (i.spec.tls ?? [])
     .map((t: any) => ({ namespace: i.metadata.namespace, name: t.secretName })));

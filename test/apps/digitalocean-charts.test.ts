@@ -6,11 +6,18 @@ import { CiEngineKind, Image, ImageDigests, ImageRelocation, Images } from '../.
 import { GitProviderKind } from '../../apps/shared/git-provider';
 import { CLONE_TOKEN_INPUT } from '../../apps/shared/clone-login';
 import { imagesOf } from '../registry/images-of';
+import { keptRsaKeys } from '../integ/rendered';
 import { synthStack } from '../stacks';
 import { find, stderrOf } from '../util';
 
 const MIRROR = 'mirror.example.com/airgap';
 const CHARTS = { ...DIGITALOCEAN_EXAMPLE, postgresConnectionLimit: 22 };
+
+/**
+ * Harbor's RSA token key, drawn once in the file (1-2 s a draw, most of a synth's time): every synth here starts from
+ * it and draws the other values as on a new state.
+ */
+const TOKEN_KEY = keptRsaKeys(() => digitalOceanCharts(new App(), CHARTS));
 
 /** The DigitalOcean charts, synthesized with their generated Secrets, the DOCR token given as its input. */
 function synth(name: string, build: (app: App) => Chart) {
@@ -19,7 +26,7 @@ function synth(name: string, build: (app: App) => Chart) {
   Object.assign(process.env, inputs);
   try {
     let stack!: ReturnType<typeof synthStack>;
-    stderrOf(() => { stack = synthStack(name, build); });
+    stderrOf(() => { stack = synthStack(name, build, TOKEN_KEY()); });
     return stack;
   } finally {
     for (const [k, v] of Object.entries(saved)) {

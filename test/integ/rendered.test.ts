@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Secret, SecretValue } from '../../lib';
-import { testChart } from '../util';
-import { expand, keptState, mountedFile, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
+import { stderrOf, testChart as chartOf } from '../util';
+import { expand, keptRsaKeys, keptState, mountedFile, providedSecret, render, Rendered, resolveCommand, resolveEnv, secretKey } from './rendered';
 
 /** The kubelet-like resolution the integration tests rely on. */
 
@@ -102,7 +102,7 @@ describe('mountedFile', () => {
 
 describe('render from a keptState', () => {
   const chart = (extra: boolean) => {
-    const c = testChart('ns');
+    const c = chartOf('ns');
     new Secret(c, 'Kept', { name: 'kept', values: { password: SecretValue.alphanumeric(24) } });
     if (extra) new Secret(c, 'Extra', { name: 'extra', values: { password: SecretValue.alphanumeric(24) } });
     return c;
@@ -119,5 +119,25 @@ describe('render from a keptState', () => {
     expect(secretKey(render(chart(false)), 'ns', 'kept', 'password')).not.toBe(secretKey(a, 'ns', 'kept', 'password'));
     expect(state()).toBe(dir);
     expect(Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]))).toEqual(before);
+  });
+});
+
+describe('render from keptRsaKeys', () => {
+  const chart = () => {
+    const c = chartOf('ns');
+    new Secret(c, 'Keys', { name: 'keys', values: { rsa: SecretValue.rsaPrivateKey(2048), password: SecretValue.alphanumeric(24) } });
+    return c;
+  };
+  const keys = keptRsaKeys(chart);
+
+  test('takes the RSA key alone, draws every other value, and says nothing but what it generated', () => {
+    const from = keys();
+    let a!: Rendered;
+    const said = stderrOf(() => { a = render(chart(), [], from); });
+    const b = render(chart(), [], keys());
+    expect(secretKey(a, 'ns', 'keys', 'rsa')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(secretKey(a, 'ns', 'keys', 'rsa')).toBe(secretKey(b, 'ns', 'keys', 'rsa'));
+    expect(secretKey(a, 'ns', 'keys', 'password')).not.toBe(secretKey(b, 'ns', 'keys', 'password'));
+    expect(said.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^dockyard: generated 1 new key, .*: ns\/keys\/password$/)]);
   });
 });

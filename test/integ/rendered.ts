@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore } from '../../lib';
+import { STATE_DIGEST_KEY } from '../../lib/core/secret-files';
 
 /**
  * What a chart renders, read the way the kubelet reads it: container environments with `secretKeyRef`s looked up
@@ -73,10 +74,41 @@ export function keptState(build: () => Chart | App): () => string {
   };
 }
 
-/** Copy the state of `keptState` folder `from` into folder `to`, as `secrets.json` with its key record. */
+/**
+ * Copy the state of `keptState` folder `from` into folder `to` (as `secrets.json`), or to the state file `to` when it
+ * ends in `.json`, with its key record (`<state name>.lock.json`, LocalSecretStore's default beside the state).
+ */
 export function copyKeptState(from: string, to: string): void {
+  const statePath = to.endsWith('.json') ? to : path.join(to, 'secrets.json');
+  fs.copyFileSync(path.join(from, 'secrets.json'), statePath);
   // the record too: a state without its record makes the store warn of a restore
-  for (const file of fs.readdirSync(from)) fs.copyFileSync(path.join(from, file), path.join(to, file));
+  fs.copyFileSync(path.join(from, 'secrets.lock.json'), statePath.replace(/\.json$/, '.lock.json'));
+}
+
+/**
+ * A kept state (as `keptState`'s) that holds only the RSA private keys of the one `build` makes, Harbor's token key,
+ * the one value of a stack that is slow to draw (1-2 s), and the digest key (a state with values and none is taken
+ * for one rebuilt from a cluster, and warned of). A synth starting from it draws every other value as on a new state.
+ */
+export function keptRsaKeys(build: () => Chart | App): () => string {
+  const full = keptState(build);
+  let dir: string | undefined;
+  return () => {
+    if (dir === undefined) {
+      const from = full();
+      const state = JSON.parse(fs.readFileSync(path.join(from, 'secrets.json'), 'utf8'));
+      const record = JSON.parse(fs.readFileSync(path.join(from, 'secrets.lock.json'), 'utf8'));
+      const rsa = Object.keys(record.keys).filter((k) => String(record.keys[k]).startsWith('rsaPrivateKey('));
+      if (rsa.length === 0) throw new Error('keptRsaKeys: the state holds no RSA private key');
+      const only = (map: Record<string, string> = {}, keys = rsa) => Object.fromEntries(keys.filter((k) => k in map).map((k) => [k, map[k]]));
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-kept-rsa-'));
+      const values = only(state.values, [...rsa, STATE_DIGEST_KEY]);
+      fs.writeFileSync(path.join(made, 'secrets.json'), JSON.stringify({ ...state, values, declaredBy: only(state.declaredBy) }), { mode: 0o600 });
+      fs.writeFileSync(path.join(made, 'secrets.lock.json'), JSON.stringify({ ...record, keys: only(record.keys) }));
+      dir = made;
+    }
+    return dir;
+  };
 }
 
 /** The one object of `kind` named `name` (in `namespace`, when given). */
