@@ -16,9 +16,18 @@ import * as path from 'path';
 import { LocalSecretStore, TeamMember, TeamProps } from '../../lib';
 import { droneStepSecret, parsePolicies, parseRunnerLabels, placeBuild, runnerConfigFiles, schedulerRoutes } from '../drone/upstream';
 import { stderrOf, tempDirs } from '../util';
+import { copyKeptState, keptRsaKeys } from '../integ/rendered';
 import { platform } from './fixtures';
 
 const tempDir = tempDirs('dockyard-day-two-');
+/** Harbor's RSA token key (1-2 s to draw) and the digest key, drawn once in the file (test/integ/rendered.ts keptRsaKeys). */
+const TOKEN_KEY = keptRsaKeys(() => platform().app);
+/** A folder for a secret state that starts with TOKEN_KEY's keys: every other value is drawn as on a new state. */
+const stateDir = (): string => {
+  const dir = tempDir();
+  copyKeptState(TOKEN_KEY(), dir);
+  return dir;
+};
 
 /** The three teams of the platform before each change. */
 const TEAMS: readonly TeamProps[] = [
@@ -66,7 +75,7 @@ function changing(name: string, change: (t: TeamProps) => TeamProps): TeamProps[
 
 /** The diff of one change to the three teams, both synths on one secret state. */
 function dayTwo(teams: readonly TeamProps[], retired: readonly string[] = []) {
-  const dir = tempDir();
+  const dir = stateDir();
   const before = render(dir, TEAMS);
   const after = render(dir, teams, retired);
   return { before, after, ...diff(before, after) };
@@ -139,7 +148,7 @@ describe('onboarding a team', () => {
   });
 
   test('the same teams render the same output twice', () => {
-    const dir = tempDir();
+    const dir = stateDir();
     expect(JSON.stringify(render(dir, TEAMS))).toEqual(JSON.stringify(render(dir, TEAMS)));
   });
 });
@@ -174,7 +183,7 @@ describe('removing a team or a repository takes its access away in the same appl
 
   test('dropped without retireTeam, its build namespace, where its pull Secret stays, opens to every repository; retired, it closes', () => {
     const rest = TEAMS.filter((t) => t.name !== 'charlie');
-    const dir = tempDir();
+    const dir = stateDir();
     const before = render(dir, TEAMS);
     // what an apply without pruning leaves in the namespace: the pull robot's login, which a pod there may mount
     expect(before.secrets.filter((s) => s.metadata.namespace === 'charlie-builds').map((s) => [s.metadata.name, s.type]))
@@ -199,7 +208,7 @@ describe('moving a team to a runner of its own and back', () => {
     .map((o) => [o.metadata.name, parseRunnerLabels(o.spec.template.spec.containers[0].env.find((e: any) => e.name === 'DRONE_RUNNER_LABELS')?.value)]));
 
   test('each way rolls the shared runner, whose policies send the team\'s repositories away or take them back', () => {
-    const dir = tempDir();
+    const dir = stateDir();
     const shared = render(dir, TEAMS);
     const dedicated = render(dir, changing('bravo', (t) => ({ ...t, dedicatedRunner: true })));
     const back = render(dir, TEAMS);
@@ -214,7 +223,7 @@ describe('moving a team to a runner of its own and back', () => {
   });
 
   test('back on the shared runner, a pipeline that still says node: { team } reaches no runner and waits: drop it first (README)', () => {
-    const dir = tempDir();
+    const dir = stateDir();
     const dedicated = render(dir, changing('bravo', (t) => ({ ...t, dedicatedRunner: true })));
     const back = render(dir, TEAMS);
     const stage = { team: 'bravo' };
@@ -235,7 +244,7 @@ describe('a team dropped without retireTeam on Woodpecker', () => {
   }
 
   test('is warned of with its agents, which the server still admits (woodpecker-ci.ts closeRoute), not a build namespace', () => {
-    const dir = tempDir();
+    const dir = stateDir();
     expect(warnings(dir, ['web', 'data'])).toEqual([]);
     const [warning, ...more] = warnings(dir, ['web']);
     expect(more).toEqual([]);
