@@ -10,7 +10,7 @@ import { DIGITALOCEAN_EXAMPLE } from '../apps/digitalocean/config';
 import { harborOnDigitalOcean } from '../apps/harbor-do/stack';
 import { teamsStack } from '../apps/teams/stack';
 import { CiEngineKind, LocalSecretStore, Secret } from '../lib';
-import { copyKeptState } from './integ/rendered';
+import { copyKeptState, keptRsaKeys } from './integ/rendered';
 
 /** One example stack, synthesized in memory the way its entry point does. */
 export interface ExampleStack {
@@ -67,9 +67,20 @@ const BUILDERS: Record<string, (app: App, imageMirror?: string) => Chart> = {
   'teams-woodpecker': (app, imageMirror) => teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, imageMirror, teams: 3 }),
 };
 
-/** Every example stack under apps/ that `cdk8s synth` produces. */
+/**
+ * Harbor's RSA token key and the digest key, drawn once in a test file (test/integ/rendered.ts keptRsaKeys): a draw
+ * takes 1-2 s, most of a synth's time, and every example stack has a Harbor that declares the key at the same state
+ * key. A synth starting from it draws every other value as on a new state.
+ */
+const TOKEN_KEY = keptRsaKeys(() => BUILDERS.default(new App()));
+
+/**
+ * Every example stack under apps/ that `cdk8s synth` produces. `synth` starts from TOKEN_KEY; `synthNew` from a new
+ * state, for a check that two synths agree whatever their states hold (the policy suite's determinism check).
+ */
 export const EXAMPLE_STACKS = Object.entries(BUILDERS).map(([name, build]) => ({
   name,
   build,
-  synth: () => synthStack(name, (app) => build(app)),
+  synth: () => synthStack(name, (app) => build(app), TOKEN_KEY()),
+  synthNew: () => synthStack(name, (app) => build(app)),
 }));

@@ -2,4 +2,4 @@ import { EXAMPLE_STACKS } from '../stacks';
 import { policySuite } from './suite';
 
 /** The policy suite: every check over every object of every example stack. */
-describe.each(EXAMPLE_STACKS)('policy: $name stack', ({ synth }) => { policySuite(synth); });
+describe.each(EXAMPLE_STACKS)('policy: $name stack', ({ synth, synthNew }) => { policySuite(synth, synthNew); });
