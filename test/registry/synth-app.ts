@@ -6,7 +6,9 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG, DefaultStackConfig } from '../../apps/default/config';
+import { defaultStack } from '../../apps/default/stack';
 import { LocalSecretStore, synthesize } from '../../lib';
+import { copyKeptState, keptRsaKeys } from '../integ/rendered';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const roots: string[] = [];
@@ -28,10 +30,20 @@ export interface Synthesized {
   readonly files: string[];
 }
 
-/** Build an app with `build`, synthesize it to a fresh directory, and capture stderr meanwhile. */
+/**
+ * Harbor's RSA token key and the digest key, drawn once in a test file (test/integ/rendered.ts keptRsaKeys): a draw
+ * takes 1-2 s, most of a synth's time, and every stack here has a Harbor that declares the key at the same state key.
+ */
+const TOKEN_KEY = keptRsaKeys(() => defaultStack(new App(), DEFAULT_CONFIG));
+
+/**
+ * Build an app with `build`, synthesize it to a fresh directory, and capture stderr meanwhile. The state starts with
+ * TOKEN_KEY's keys; every other value is drawn as on a new state.
+ */
 export function synthApp(build: (app: App) => void, env: Record<string, string> = {}): Synthesized {
   const root = scratchDir();
   const outdir = path.join(root, 'dist');
+  copyKeptState(TOKEN_KEY(), path.join(root, 'state.json'));
   const { stderr } = capture(() => withEnv(env, () => {
     const app = new App({ outdir });
     build(app);
