@@ -2,21 +2,39 @@ import { Image, invalid } from '../core';
 import { releaseBefore, releaseOf } from '../core/version-changes';
 
 /**
- * Why the in-cluster Valkey cannot go back from `before` to the older `after`, or undefined for an upgrade, a patch
- * release of the same minor, or a tag that names no release.
+ * The RDB format version each Valkey release from 7.2 writes, by the first release that wrote it (valkey-io/valkey
+ * src/rdb.h `RDB_VERSION_MAP`, read at 01756301ec: "RDB 11 is the last open-source Redis RDB version, used by Valkey
+ * 7.x and 8.x"; 80 from 9.0, 81 from 9.2). Newest first.
+ */
+const RDB_FORMATS: readonly (readonly [readonly number[], number])[] = [[[9, 2], 81], [[9, 0], 80], [[7, 2], 11]];
+
+/** The newest minor release the table above was read at: a later one may write a format it does not list. */
+const NEWEST_KNOWN = [9, 2];
+
+/** The RDB format version release `r` writes, or undefined where `RDB_FORMATS` cannot tell (before 7.2, after 9.2). */
+function rdbFormatOf(r: readonly number[]): number | undefined {
+  if (releaseBefore(NEWEST_KNOWN, r.slice(0, 2))) return undefined;
+  return RDB_FORMATS.find(([first]) => !releaseBefore(r.slice(0, 2), first))?.[1];
+}
+
+/**
+ * Why the in-cluster Valkey cannot go back from `before` to the older `after`, or undefined for an upgrade, a release
+ * back that writes the same RDB format (8.1 to 8.0 or 7.2: all write 11), or a tag that names no release.
  *
  * The server keeps its data in the append-only file (`--appendonly yes`), whose base file is an RDB snapshot
  * (`aof-use-rdb-preamble`, on by default: valkey-io/valkey 8.0.1 src/config.c:3083). A server refuses an RDB whose
  * format version is newer than its own ("Can't handle RDB format version %d", src/rdb.c:3015-3017), aborts the AOF
- * load (src/aof.c:1449) and exits (src/server.c:6467), so the pod crash-loops; the format version moves with minor
- * and major releases (Redis 7.2 and Valkey 7.2 and 8.0 write 11, src/rdb.h:41), never with a patch release. A newer
- * server reads every older format, so an upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an
- * older server over a newer base file.
+ * load (src/aof.c:1449) and exits (src/server.c:6467), so the pod crash-loops. The format version moves only with
+ * some minor and major releases (`RDB_FORMATS`); where the table cannot tell (a release after the newest it lists),
+ * any minor or major release back is refused, as it may have moved. A newer server reads every older format, so an
+ * upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an older server over a newer base file.
  */
 export function valkeyDowngrade(name: string, before: Image, after: Image): string | undefined {
   const from = releaseOf(before);
   const to = releaseOf(after);
   if (from === undefined || to === undefined || !releaseBefore(to.slice(0, 2), from.slice(0, 2))) return undefined;
+  const [formatFrom, formatTo] = [rdbFormatOf(from), rdbFormatOf(to)];
+  if (formatFrom !== undefined && formatTo !== undefined && formatTo >= formatFrom) return undefined;
   return `the append-only file ${from.join('.')} wrote may be in an RDB format ${to.join('.')} cannot read ("Can't handle RDB format version"), ` +
     `so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
     `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${from.join('.')}`;

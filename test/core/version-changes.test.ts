@@ -19,24 +19,40 @@ describe('in-cluster Valkey', () => {
   const valkey = (dir: string, tag: string, env: Record<string, string> = {}) =>
     synthIn(dir, (chart) => new Redis(chart, 'Redis', { image: Image.of(`docker.io/valkey/valkey:${tag}`) }), env);
 
-  test('an upgrade, or a patch release back, just rolls', () => {
+  test('an upgrade, a patch release back, or a release back that writes the same RDB format just rolls', () => {
     const dir = dirs();
     valkey(dir, '8.0.6');
     expect(valkey(dir, '8.1.11')).toContain('image: docker.io/valkey/valkey:8.1.11');
     expect(valkey(dir, '8.1.4')).toContain('image: docker.io/valkey/valkey:8.1.4');
+    // 8.1, 8.0 and 7.2 all write RDB format 11 (valkey-io/valkey src/rdb.h RDB_VERSION_MAP, read at 01756301ec:
+    // "RDB 11 is the last open-source Redis RDB version, used by Valkey 7.x and 8.x"), which each reads
+    expect(valkey(dir, '8.0.6')).toContain('image: docker.io/valkey/valkey:8.0.6');
+    expect(valkey(dir, '7.2.11')).toContain('image: docker.io/valkey/valkey:7.2.11');
     expect(valkey(dir, '9.0.1-alpine')).toContain('image: docker.io/valkey/valkey:9.0.1-alpine');
+    // 9.1 writes 9.0's format 80
+    expect(valkey(dir, '9.1.0')).toContain('image: docker.io/valkey/valkey:9.1.0');
+    expect(valkey(dir, '9.0.3')).toContain('image: docker.io/valkey/valkey:9.0.3');
   });
 
-  test('a minor or major release back is refused, naming the image, both releases and the claim; the variable lets it through', () => {
+  test('a release back to an older RDB format, or past the releases the table knows, is refused, naming the image, both releases and the claim; the variable lets it through', () => {
     const dir = dirs();
-    valkey(dir, '8.1.11');
-    expect(refusal(() => valkey(dir, '8.0.6'))).toBe('invalid image "docker.io/valkey/valkey:8.0.6" of StatefulSet dockyard/redis: the previous ' +
-      'output ran docker.io/valkey/valkey:8.1.11 there, and the append-only file 8.1.11 wrote may be in an RDB format 8.0.6 cannot read ("Can\'t ' +
+    valkey(dir, '9.0.1');
+    expect(refusal(() => valkey(dir, '8.1.11'))).toBe('invalid image "docker.io/valkey/valkey:8.1.11" of StatefulSet dockyard/redis: the previous ' +
+      'output ran docker.io/valkey/valkey:9.0.1 there, and the append-only file 9.0.1 wrote may be in an RDB format 8.1.11 cannot read ("Can\'t ' +
       'handle RDB format version"), so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim ' +
       'data-redis-0 (the queued jobs and cached data on it go: Harbor\'s job queue and caches, which Harbor fills again), then apply; or keep ' +
-      '8.1.11; once that is done, synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/redis');
+      '9.0.1; once that is done, synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/redis');
     expect(refusal(() => valkey(dir, '7.2.11'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:7.2.11" of StatefulSet dockyard\/redis: /);
-    expect(valkey(dir, '8.0.6', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' })).toContain('valkey/valkey:8.0.6');
+    expect(valkey(dir, '8.1.11', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' })).toContain('valkey/valkey:8.1.11');
+    // 9.2 writes 81, which 9.1 (80) refuses
+    const newer = dirs();
+    valkey(newer, '9.2.0');
+    expect(refusal(() => valkey(newer, '9.1.0'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:9.1.0" of StatefulSet dockyard\/redis: /);
+    // a release after 9.2 may write a format the table does not know: any minor release back is refused
+    const unknown = dirs();
+    valkey(unknown, '9.3.0');
+    expect(refusal(() => valkey(unknown, '9.2.0'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:9.2.0" of StatefulSet dockyard\/redis: /);
+    expect(valkey(unknown, '9.3.0')).toContain('valkey/valkey:9.3.0');
   });
 
   test('a Redis image is refused: the server runs valkey-server and valkey-cli', () => {
@@ -74,8 +90,23 @@ describe('Harbor', () => {
       'so core would crash-loop: to go back, restore the registry database from the dump taken before the upgrade (README, "Backing up the ' +
       'databases", "Restore") with Harbor\'s core and jobservice scaled to 0, or keep version 2.15.1; once that is done, synthesize once with ' +
       'DOCKYARD_VERSION_CHANGE=harbor/harbor-core');
-    expect(refusal(() => harbor(dir, '2.15.0'))).toMatch(/^invalid version "2.15.0" of Deployment harbor\/harbor-core: /);
     expect(harbor(dir, '2.14.1', { DOCKYARD_VERSION_CHANGE: 'harbor/harbor-core' })).toContain('harbor-core:v2.14.1');
+    // 2.14.1 added a migration (0171_2.14.1_schema.up.sql) that 2.14.0 lacks
+    expect(refusal(() => harbor(dir, '2.14.0'))).toMatch(/^invalid version "2.14.0" of Deployment harbor\/harbor-core: /);
+    // a release after the newest the table knows (2.15.2) may have added one: refused
+    const later = dirs();
+    harbor(later, '2.15.3');
+    expect(refusal(() => harbor(later, '2.15.2'))).toMatch(/^invalid version "2.15.2" of Deployment harbor\/harbor-core: /);
+  });
+
+  test('a patch release back that adds no migration keeps the schema, and just rolls', () => {
+    // goharbor/harbor make/migrations/postgresql at v2.15.0, v2.15.1 and v2.15.2 all end at 0180_2.15.0_schema.up.sql;
+    // at v2.14.1 to v2.14.4 at 0171_2.14.1 (SCHEMA_RELEASES in lib/harbor/version-change.ts, checked at every 2.x tag)
+    const dir = dirs();
+    harbor(dir, '2.15.2');
+    expect(harbor(dir, '2.15.0')).toContain('harbor-core:v2.15.0');
+    harbor(dir, '2.14.4', { DOCKYARD_VERSION_CHANGE: 'harbor/harbor-core' });
+    expect(harbor(dir, '2.14.1')).toContain('harbor-core:v2.14.1');
   });
 });
 
@@ -114,7 +145,7 @@ describe('the previous images, from the mark', () => {
     expect(edited).not.toBe(text);
     fs.writeFileSync(file, edited);
   };
-  const REFUSED = /^invalid image "docker.io\/valkey\/valkey:8.0.6" of StatefulSet dockyard\/redis: the previous output ran docker.io\/valkey\/valkey:8.1.11 there, /;
+  const REFUSED = /^invalid image "docker.io\/valkey\/valkey:8.1.11" of StatefulSet dockyard\/redis: the previous output ran docker.io\/valkey\/valkey:9.0.1 there, /;
   const LIST = /The images of the workloads whose version changes are checked[^\n]*\n(?:"[^\n]*\n)*End of the images\.\n/;
 
   test('the mark lists each ruled container\'s image as rendered, relocated and pinned to its digest; a stack without a rule lists none', () => {
@@ -122,11 +153,11 @@ describe('the previous images, from the mark', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const out = synthIn(dir, (chart) => {
       Images.relocate(chart, ImageRelocation.registry('mirror.example.com/hub'));
-      Images.pinDigests(chart, ImageDigests.of({ 'docker.io/valkey/valkey:8.1.11': digest }));
-      new Redis(chart, 'Redis', { image: Image.of('docker.io/valkey/valkey:8.1.11') });
+      Images.pinDigests(chart, ImageDigests.of({ 'docker.io/valkey/valkey:9.0.1': digest }));
+      new Redis(chart, 'Redis', { image: Image.of('docker.io/valkey/valkey:9.0.1') });
     });
     const rendered = /image: (\S*valkey\S*)\n/.exec(out)![1];
-    expect(rendered).toBe(`mirror.example.com/hub/valkey/valkey:8.1.11@${digest}`);
+    expect(rendered).toBe(`mirror.example.com/hub/valkey/valkey:9.0.1@${digest}`);
     expect(LIST.exec(fs.readFileSync(markPath(dir), 'utf8'))![0].split('\n').slice(1, -2))
       .toEqual([JSON.stringify(`StatefulSet\tdockyard\tredis\tredis\t${rendered}`)]);
     const plain = dirs();
@@ -136,40 +167,40 @@ describe('the previous images, from the mark', () => {
 
   test('the mark\'s list decides, whatever the manifests now say or whether they are there', () => {
     const dir = dirs();
-    valkey(dir, '8.1.11');
-    // the manifest edited to an older release, from which 8.0.6 would be an upgrade: the mark still says 8.1.11
-    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:8.1.11', 'image: docker.io/valkey/valkey:7.2.11');
+    valkey(dir, '9.0.1');
+    // the manifest edited to an older release, from which 8.1.11 would be an upgrade: the mark still says 9.0.1
+    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:9.0.1', 'image: docker.io/valkey/valkey:7.2.11');
     const mark = fs.readFileSync(markPath(dir), 'utf8');
-    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    expect(refusal(() => valkey(dir, '8.1.11'))).toMatch(REFUSED);
     // refused before anything is written: the previous mark, and its list, stay as they were
     expect(fs.readFileSync(markPath(dir), 'utf8')).toBe(mark);
     fs.rmSync(manifestPath(dir));
-    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    expect(refusal(() => valkey(dir, '8.1.11'))).toMatch(REFUSED);
     // the list holds the image this synth rendered: the next synth compares with it
-    valkey(dir, '8.0.6', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' });
-    expect(fs.readFileSync(markPath(dir), 'utf8')).toContain(JSON.stringify('StatefulSet\tdockyard\tredis\tredis\tdocker.io/valkey/valkey:8.0.6'));
+    valkey(dir, '8.1.11', { DOCKYARD_VERSION_CHANGE: 'dockyard/redis' });
+    expect(fs.readFileSync(markPath(dir), 'utf8')).toContain(JSON.stringify('StatefulSet\tdockyard\tredis\tredis\tdocker.io/valkey/valkey:8.1.11'));
     expect(valkey(dir, '8.0.4')).toContain('valkey/valkey:8.0.4');
   });
 
   test('a mark without the list (an output of an earlier version) has the manifests read', () => {
     const dir = dirs();
-    valkey(dir, '8.1.11');
+    valkey(dir, '9.0.1');
     edit(markPath(dir), LIST, '');
-    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
-    // and the manifest is what tells: edited to an older release, 8.0.6 is an upgrade, and the list is written again
-    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:8.1.11', 'image: docker.io/valkey/valkey:7.2.11');
-    expect(valkey(dir, '8.0.6')).toContain('valkey/valkey:8.0.6');
+    expect(refusal(() => valkey(dir, '8.1.11'))).toMatch(REFUSED);
+    // and the manifest is what tells: edited to an older release, 8.1.11 is an upgrade, and the list is written again
+    edit(manifestPath(dir), 'image: docker.io/valkey/valkey:9.0.1', 'image: docker.io/valkey/valkey:7.2.11');
+    expect(valkey(dir, '8.1.11')).toContain('valkey/valkey:8.1.11');
     expect(fs.readFileSync(markPath(dir), 'utf8')).toMatch(LIST);
   });
 
   test('a workload the object list holds and the list of images lacks (a rule added since) has the manifests read; one neither holds, not', () => {
     const dir = dirs();
-    valkey(dir, '8.1.11');
+    valkey(dir, '9.0.1');
     edit(markPath(dir), /^"StatefulSet\\tdockyard\\tredis[^\n]*\n/m, '');
-    expect(refusal(() => valkey(dir, '8.0.6'))).toMatch(REFUSED);
+    expect(refusal(() => valkey(dir, '8.1.11'))).toMatch(REFUSED);
     // not in the object list either: the previous output had no such workload, whatever a manifest put there holds
     edit(markPath(dir), /^apps\tStatefulSet\tdockyard\tredis\n/m, '');
-    expect(valkey(dir, '8.0.6')).toContain('valkey/valkey:8.0.6');
+    expect(valkey(dir, '8.1.11')).toContain('valkey/valkey:8.1.11');
   });
 
   test('listsObject finds an identity of the mark\'s object list, the first and the last too, and only a whole line', () => {
