@@ -30,14 +30,25 @@ function rdbFormatOf(r: readonly number[]): number | undefined {
  * upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an older server over a newer base file.
  */
 export function valkeyDowngrade(name: string, before: Image, after: Image): string | undefined {
-  const from = releaseOf(before);
-  const to = releaseOf(after);
-  if (from === undefined || to === undefined || !releaseBefore(to.slice(0, 2), from.slice(0, 2))) return undefined;
+  const from = minorOf(before);
+  const to = minorOf(after);
+  if (from === undefined || to === undefined || !releaseBefore(to, from)) return undefined;
   const [formatFrom, formatTo] = [rdbFormatOf(from), rdbFormatOf(to)];
   if (formatFrom !== undefined && formatTo !== undefined && formatTo >= formatFrom) return undefined;
-  return `the append-only file ${from.join('.')} wrote may be in an RDB format ${to.join('.')} cannot read ("Can't handle RDB format version"), ` +
+  const [was, will] = [before, after].map((image) => (releaseOf(image) ?? minorOf(image)!).join('.'));
+  return `the append-only file ${was} wrote may be in an RDB format ${will} cannot read ("Can't handle RDB format version"), ` +
     `so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
-    `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${from.join('.')}`;
+    `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${was}`;
+}
+
+/**
+ * The `major.minor` a Valkey tag names: `8.1.11`, `8.1.11-alpine`, and also the minor's own tags `8.1` and
+ * `8.1-alpine`, which the valkey/valkey image publishes and which move with its patch releases (a patch release
+ * keeps the RDB format). Undefined for a tag that names no minor (`8`, `latest`, a digest alone).
+ */
+function minorOf(image: Image): readonly [number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)(?=$|[.-])/.exec(image.tag ?? '');
+  return m === null ? undefined : [Number(m[1]), Number(m[2])];
 }
 
 /**

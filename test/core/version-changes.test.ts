@@ -55,6 +55,15 @@ describe('in-cluster Valkey', () => {
     expect(valkey(unknown, '9.3.0')).toContain('valkey/valkey:9.3.0');
   });
 
+  test('a minor\'s own tag (8.1, 9.0-alpine) is compared too; a tag that names no minor (8) is not', () => {
+    const dir = dirs();
+    valkey(dir, '9.0-alpine');
+    expect(refusal(() => valkey(dir, '8.1'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:8.1" of StatefulSet dockyard\/redis: the previous output ran docker.io\/valkey\/valkey:9.0-alpine there, and the append-only file 9.0 wrote may be in an RDB format 8.1 cannot read/);
+    expect(refusal(() => valkey(dir, '8.1.11'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:8.1.11" of StatefulSet dockyard\/redis: /);
+    expect(valkey(dir, '9.0.2')).toContain('valkey/valkey:9.0.2');
+    expect(valkey(dir, '8')).toContain('valkey/valkey:8');
+  });
+
   test('a Redis image is refused: the server runs valkey-server and valkey-cli', () => {
     for (const ref of ['redis:7.2.5', 'docker.io/redis/redis-stack-server:7.4.0-v1', 'registry.example.com/mirror/library/redis:7.2.5']) {
       expect(refusal(() => synthIn(dirs(), (chart) => new Redis(chart, 'Redis', { image: Image.of(ref) })))).toBe(
