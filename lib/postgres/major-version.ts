@@ -1,13 +1,20 @@
 import type { Image } from '../core';
 
 /**
- * The PostgreSQL major version an official image's tag names (`17`, `17.9`, `17-bookworm`, `17.9-alpine3.22`,
- * `18beta1`, `18rc1`): one or two digits, then the end, `.`, `-`, `beta` or `rc`. Undefined for an image pinned by
- * digest alone, or whose tag only begins with digits (`20240101`, `2024.01`, a commit `16a9f3e`): it names no version.
+ * The PostgreSQL major version an image's tag names: the official image's (`17`, `17.9`, `17-bookworm`,
+ * `17.9-alpine3.22`, `18beta1`, `18rc1`: one or two digits, then the end, `.`, `-`, `beta` or `rc`; before 10 a major
+ * is two numbers, `9.6`), or an extension image's `pg<major>` part (`pgvector/pgvector:0.8.0-pg17`, `:pg17`,
+ * `timescale/timescaledb:2.17.2-pg17`), whose leading numbers are the extension's release, not PostgreSQL's.
+ * Undefined for an image pinned by digest alone, or whose tag only begins with digits (`20240101`, `2024.01`, a
+ * commit `16a9f3e`): it names no version.
  */
 export function postgresMajor(image: Image): number | undefined {
-  const major = /^(\d{1,2})(?=$|[.-]|beta|rc)/.exec(image.tag ?? '')?.[1];
-  return major === undefined ? undefined : Number(major);
+  const tag = image.tag ?? '';
+  const pg = /(?:^|-)pg(\d{2})(?=$|[.-])/.exec(tag)?.[1];
+  if (pg !== undefined) return Number(pg);
+  const m = /^(\d{1,2})(?:\.(\d+))?(?=$|[.-]|beta|rc)/.exec(tag);
+  if (m === null) return undefined;
+  return Number(m[1]) < 10 && m[2] !== undefined ? Number(`${m[1]}.${m[2]}`) : Number(m[1]);
 }
 
 /**

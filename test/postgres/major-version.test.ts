@@ -55,6 +55,14 @@ describe('a PostgreSQL image change against the previous output', () => {
     expect(synthWith(dir, 'postgres:17.9-bookworm')).toBe(upgraded);
   });
 
+  test('an extension image is compared by its pg<major>, not its own release: pgvector 0.8.0-pg16 to 0.8.0-pg17 is refused', () => {
+    const dir = dirs();
+    synthWith(dir, 'pgvector/pgvector:0.8.0-pg16');
+    expect(refusal(() => synthWith(dir, 'pgvector/pgvector:0.8.0-pg17'))).toMatch(/^invalid image "docker.io\/pgvector\/pgvector:0.8.0-pg17" of StatefulSet dockyard\/postgres: the previous output ran docker.io\/pgvector\/pgvector:0.8.0-pg16 there, and PostgreSQL 17 refuses the data directory 16 made/);
+    // the official image of the same major takes the data directory: the pod rolls
+    expect(synthWith(dir, 'postgres:16.10-bookworm')).toContain('image: docker.io/library/postgres:16.10-bookworm');
+  });
+
   test('the default image over a 15 output (a Dockyard upgrade whose default moved) is refused the same way', () => {
     const dir = dirs();
     synthWith(dir, 'postgres:15.14-bookworm');
@@ -132,7 +140,12 @@ describe('a PostgreSQL image change against the previous output', () => {
   test('postgresMajor reads the official tags, and no other', () => {
     const major = (ref: string) => postgresMajor(Image.of(ref));
     expect(['postgres:15', 'postgres:15.14', 'postgres:15-bookworm', 'postgres:15.14-alpine3.22'].map(major)).toEqual([15, 15, 15, 15]);
-    expect(['postgres:18beta1', 'postgres:18rc1', 'postgres:9.6'].map(major)).toEqual([18, 18, 9]);
+    expect(['postgres:18beta1', 'postgres:18rc1', 'postgres:10.23', 'postgres:16.4-alpine3.20'].map(major)).toEqual([18, 18, 10, 16]);
+    // before 10 a major version is two numbers: 9.5 and 9.6 read different data directories
+    expect(['postgres:9.6', 'postgres:9.6.24-bookworm', 'postgres:9.5.25', 'postgres:9'].map(major)).toEqual([9.6, 9.6, 9.5, 9]);
+    // an extension image's tag names the extension's release first and PostgreSQL's major as pg<major>
+    expect(['pgvector/pgvector:0.8.0-pg17', 'pgvector/pgvector:pg16', 'timescale/timescaledb:2.17.2-pg17', 'pgvector/pgvector:0.8.0-pg17-trixie']
+      .map(major)).toEqual([17, 16, 17, 17]);
     expect(['postgres:20240101', 'postgres:2024.01', 'postgres:16a9f3e', `postgres@sha256:${'b'.repeat(64)}`].map(major))
       .toEqual([undefined, undefined, undefined, undefined]);
   });
