@@ -24,7 +24,10 @@ function rdbFormatOf(r: readonly number[]): number | undefined {
  * The server keeps its data in the append-only file (`--appendonly yes`), whose base file is an RDB snapshot
  * (`aof-use-rdb-preamble`, on by default: valkey-io/valkey 8.0.1 src/config.c:3083). A server refuses an RDB whose
  * format version is newer than its own ("Can't handle RDB format version %d", src/rdb.c:3015-3017), aborts the AOF
- * load (src/aof.c:1449) and exits (src/server.c:6467), so the pod crash-loops. The format version moves only with
+ * load (src/aof.c:1449) and exits (src/server.c:6467), so the pod crash-loops. From 9.0 the file starts `VALKEY`
+ * instead of `REDIS` (src/rdb.h `rdbUseValkeyMagic`, formats above 79), which an 8.x server does not take for an RDB
+ * base at all: it reads it as commands and exits on "Bad file format reading the append only file" (8.0.0
+ * src/aof.c:1431-1434, :1623). The format version moves only with
  * some minor and major releases (`RDB_FORMATS`); where the table cannot tell (a release after the newest it lists),
  * any minor or major release back is refused, as it may have moved. A newer server reads every older format, so an
  * upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an older server over a newer base file.
@@ -36,8 +39,9 @@ export function valkeyDowngrade(name: string, before: Image, after: Image): stri
   const [formatFrom, formatTo] = [rdbFormatOf(from), rdbFormatOf(to)];
   if (formatFrom !== undefined && formatTo !== undefined && formatTo >= formatFrom) return undefined;
   const [was, will] = [before, after].map((image) => (releaseOf(image) ?? minorOf(image)!).join('.'));
-  return `the append-only file ${was} wrote may be in an RDB format ${will} cannot read ("Can't handle RDB format version"), ` +
-    `so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
+  return `the append-only file ${was} wrote may be in an RDB format ${will} cannot read ("Can't handle RDB format version"; or "Bad file ` +
+    `format reading the append only file" for the base file 9.0 and later sign VALKEY, not REDIS), so the server would exit at start and ` +
+    `crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
     `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${was}`;
 }
 

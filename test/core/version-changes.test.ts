@@ -39,7 +39,8 @@ describe('in-cluster Valkey', () => {
     valkey(dir, '9.0.1');
     expect(refusal(() => valkey(dir, '8.1.11'))).toBe('invalid image "docker.io/valkey/valkey:8.1.11" of StatefulSet dockyard/redis: the previous ' +
       'output ran docker.io/valkey/valkey:9.0.1 there, and the append-only file 9.0.1 wrote may be in an RDB format 8.1.11 cannot read ("Can\'t ' +
-      'handle RDB format version"), so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim ' +
+      'handle RDB format version"; or "Bad file format reading the append only file" for the base file 9.0 and later sign VALKEY, not REDIS), ' +
+      'so the server would exit at start and crash-loop: to go back, delete the StatefulSet and its claim ' +
       'data-redis-0 (the queued jobs and cached data on it go: Harbor\'s job queue and caches, which Harbor fills again), then apply; or keep ' +
       '9.0.1; once that is done, synthesize once with DOCKYARD_VERSION_CHANGE=dockyard/redis');
     expect(refusal(() => valkey(dir, '7.2.11'))).toMatch(/^invalid image "docker.io\/valkey\/valkey:7.2.11" of StatefulSet dockyard\/redis: /);
