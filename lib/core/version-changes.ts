@@ -222,6 +222,16 @@ export function releaseOf(image: Image): readonly [number, number, number] | und
   return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
+/**
+ * The `major.minor` of a tag that names one: a release's (`8.1.11`, `v3.17.0-alpine`) and also a minor's own tag
+ * (`8.1`, `9.0-alpine`, `v3.17`), which images publish beside the release tags and move with the patch releases.
+ * Undefined for a tag that names no minor (`8`, `v3`, a digest alone).
+ */
+export function minorOf(image: Image): readonly [number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)(?=$|[.-])/.exec(image.tag ?? '');
+  return m === null ? undefined : [Number(m[1]), Number(m[2])];
+}
+
 /** Whether release `a` comes before `b` (`releaseOf`). */
 export function releaseBefore(a: readonly number[], b: readonly number[]): boolean {
   const i = a.findIndex((n, k) => n !== b[k]);

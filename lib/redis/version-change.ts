@@ -1,5 +1,5 @@
 import { Image, invalid } from '../core';
-import { releaseBefore, releaseOf } from '../core/version-changes';
+import { minorOf, releaseBefore, releaseOf } from '../core/version-changes';
 
 /**
  * The RDB format version each Valkey release from 7.2 writes, by the first release that wrote it (valkey-io/valkey
@@ -33,7 +33,7 @@ function rdbFormatOf(r: readonly number[]): number | undefined {
  * upgrade is not refused. test/integ/valkey-downgrade.integ.test.ts runs an older server over a newer base file.
  */
 export function valkeyDowngrade(name: string, before: Image, after: Image): string | undefined {
-  const from = minorOf(before);
+  const from = minorOf(before); // valkey/valkey also tags each minor (8.1, 9.0-alpine), moving with its patches
   const to = minorOf(after);
   if (from === undefined || to === undefined || !releaseBefore(to, from)) return undefined;
   const [formatFrom, formatTo] = [rdbFormatOf(from), rdbFormatOf(to)];
@@ -43,16 +43,6 @@ export function valkeyDowngrade(name: string, before: Image, after: Image): stri
     `format reading the append only file" for the base file 9.0 and later sign VALKEY, not REDIS), so the server would exit at start and ` +
     `crash-loop: to go back, delete the StatefulSet and its claim data-${name}-0 (the queued jobs and ` +
     `cached data on it go: Harbor's job queue and caches, which Harbor fills again), then apply; or keep ${was}`;
-}
-
-/**
- * The `major.minor` a Valkey tag names: `8.1.11`, `8.1.11-alpine`, and also the minor's own tags `8.1` and
- * `8.1-alpine`, which the valkey/valkey image publishes and which move with its patch releases (a patch release
- * keeps the RDB format). Undefined for a tag that names no minor (`8`, `latest`, a digest alone).
- */
-function minorOf(image: Image): readonly [number, number] | undefined {
-  const m = /^v?(\d+)\.(\d+)(?=$|[.-])/.exec(image.tag ?? '');
-  return m === null ? undefined : [Number(m[1]), Number(m[2])];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Image, invalid } from '../core';
-import { releaseOf } from '../core/version-changes';
+import { minorOf } from '../core/version-changes';
 import { warnOnce } from '../core/warn';
 import type { IConstruct } from 'constructs';
 
@@ -14,10 +14,13 @@ const GRPC_VERSIONS: Readonly<Record<string, number>> = {
   '3.9': 13, '3.10': 14, '3.11': 14, '3.12': 14, '3.13': 14, '3.14': 16, '3.15': 16, '3.16': 16, '3.17': 16,
 };
 
-/** The gRPC protocol version of the Woodpecker release `image`'s tag names, or undefined when the table has none. */
+/**
+ * The gRPC protocol version of the Woodpecker minor release `image`'s tag names (`v3.17.0`, or the minor's own tag
+ * `v3.17`), or undefined when the table has none.
+ */
 export function grpcVersionOf(image: Image): number | undefined {
-  const release = releaseOf(image);
-  return release === undefined ? undefined : GRPC_VERSIONS[`${release[0]}.${release[1]}`];
+  const minor = minorOf(image);
+  return minor === undefined ? undefined : GRPC_VERSIONS[`${minor[0]}.${minor[1]}`];
 }
 
 /**

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Image, ImageDigests, ImageRelocation, Images, Redis } from '../../lib';
 import { listsObject, objectList } from '../../lib/core/left-objects';
-import { releaseBefore, releaseOf } from '../../lib/core/version-changes';
+import { minorOf, releaseBefore, releaseOf } from '../../lib/core/version-changes';
 import { inClusterHarbor } from '../harbor/fixtures';
 import { droneServer } from '../drone/fixtures';
 import { refusal, stderrOf, synthIn, tempDirs } from '../util';
@@ -226,6 +226,9 @@ test('releaseOf reads release tags, releaseBefore orders them', () => {
   const of = (ref: string) => releaseOf(Image.of(ref));
   expect([of('a/b:v2.15.1'), of('a/b:8.1.11-alpine')]).toEqual([[2, 15, 1], [8, 1, 11]]);
   expect([of('a/b:8.1'), of('a/b:latest-8.1.1'), of(`a/b@sha256:${'c'.repeat(64)}`)]).toEqual([undefined, undefined, undefined]);
+  const minor = (ref: string) => minorOf(Image.of(ref));
+  expect(['a/b:8.1', 'a/b:9.0-alpine', 'a/b:v3.17', 'a/b:8.1.11-alpine3.22', 'a/b:v2.15.1-arm64'].map(minor)).toEqual([[8, 1], [9, 0], [3, 17], [8, 1], [2, 15]]);
+  expect(['a/b:8', 'a/b:v3', 'a/b:8a.1', 'a/b:latest-8.1', `a/b@sha256:${'c'.repeat(64)}`].map(minor)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   expect(releaseBefore([2, 14, 9], [2, 15, 0])).toBe(true);
   expect(releaseBefore([2, 15, 0], [2, 15, 0])).toBe(false);
   expect(releaseBefore([3, 0, 0], [2, 15, 1])).toBe(false);

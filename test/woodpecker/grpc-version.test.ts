@@ -41,6 +41,14 @@ describe('Woodpecker agent and server releases', () => {
     expect(stderrOf(() => agentOf('v3.18.0', 'v3.18.0'))).toBe('');
   });
 
+  test('a minor\'s own tag (v3.17, which moves with its patch releases) is read as that minor', () => {
+    expect(stderrOf(() => agentOf('v3.17', 'v3.17.0'))).toBe('');
+    expect(stderrOf(() => agentOf('v3.14.0', 'v3.17-alpine'))).toBe('');
+    expect(refusal(() => agentOf('v3.13', 'v3.17.0'))).toMatch(/^invalid image "docker.io\/woodpeckerci\/woodpecker-agent:v3.13": must be a Woodpecker agent .* speaks 16, this agent 14,/);
+    // a major's tag names no minor: warned of, as a release the table does not know
+    expect(stderrOf(() => agentOf('v3', 'v3.17.0'))).toMatch(/^dockyard: warning: the Woodpecker agent image docker.io\/woodpeckerci\/woodpecker-agent:v3 and /);
+  });
+
   test('the default images are in the table and agree', () => {
     expect(grpcVersionOf(WoodpeckerAgent.IMAGE)).toBe(16);
     expect(grpcVersionOf(WoodpeckerServer.IMAGE)).toBe(16);
