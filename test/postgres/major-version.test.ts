@@ -137,6 +137,20 @@ describe('a PostgreSQL image change against the previous output', () => {
     expect(envOf(c).POSTGRES_INITDB_ARGS.value).toBe('--set huge_pages=off');
   });
 
+  test('postgresMajor reads every spelling of an official tag, and of an extension image\'s pg<major>, as its major', () => {
+    for (let major = 10; major <= 19; major++) {
+      for (const version of [`${major}`, `${major}.0`, `${major}.9`, `${major}.23`, `${major}beta1`, `${major}rc2`]) {
+        for (const variant of ['', '-bookworm', '-trixie', '-alpine', '-alpine3.20', '-alpine3.22']) {
+          expect(postgresMajor(Image.of(`postgres:${version}${variant}`))).toBe(major);
+          expect(postgresMajor(Image.of(`registry.example.com/dockerhub/library/postgres:${version}${variant}`))).toBe(major);
+        }
+        for (const tag of [`pg${major}`, `0.8.0-pg${major}`, `2.17.2-pg${major}`, `0.8.0-pg${major}-bookworm`, `latest-pg${major}`]) {
+          expect(postgresMajor(Image.of(`pgvector/pgvector:${tag}`))).toBe(major);
+        }
+      }
+    }
+  });
+
   test('postgresMajor reads the official tags, and no other', () => {
     const major = (ref: string) => postgresMajor(Image.of(ref));
     expect(['postgres:15', 'postgres:15.14', 'postgres:15-bookworm', 'postgres:15.14-alpine3.22'].map(major)).toEqual([15, 15, 15, 15]);
