@@ -429,6 +429,8 @@ export class Harbor extends Construct {
   /** The retired robots, in the order retired, each with whether it may never have existed (`RetireRobotOptions.mayBeAbsent`). */
   private readonly retiredRobotNames = new Map<string, boolean>();
   private readonly retiredProjectNames = new Set<string>();
+  /** Projects of teams that left on a Harbor whose members the code never managed (`_releaseProject`). */
+  private readonly releasedProjectNames = new Set<string>();
   private readonly configuration: ConfigureJobs;
   private readonly upstreams = new Map<string, string>();
 
@@ -616,7 +618,7 @@ export class Harbor extends Construct {
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
     // a project that left the code without retireProjectGroups shows only against the previous output's mark
-    watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames);
+    watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames, this.releasedProjectNames);
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one
     onRetiredKeys(this, () => this.retiredRobots.map((name): [string, string] => [this._robotRecord(name).stateKey, this._robotRecord(name).declaredBy]));
     // on every Harbor, so that Harbor's default, "everyone", never stands (see usersCreateProjects)
@@ -748,6 +750,18 @@ export class Harbor extends Construct {
     this.checkRetireProjectGroups(name);
     this.retiredProjectNames.add(name);
     this.configuration.retireProjectGroups(name);
+  }
+
+  /**
+   * Let go of project `name`, a team's that left (`TeamPlatform.retireTeam`) on a Harbor without OIDC, whose project
+   * members the code never managed and whose groups are therefore not the team's to remove (so `retireProjectGroups`
+   * is not called): the synth no longer names it as a project that left the code without being retired, and the
+   * configure Jobs do not look it up. Nothing in Harbor changes.
+   *
+   * @internal
+   */
+  public _releaseProject(name: string): void {
+    this.releasedProjectNames.add(name);
   }
 
   /** Check, retiring nothing, what `retireProjectGroups` would refuse. */

@@ -13,15 +13,18 @@ import type { Harbor } from './harbor';
 // which warns while it is public (lib/harbor/configure.js, "Left projects").
 
 /**
- * Record the projects `harbor`, named `name`, declares and retires (by the sets it keeps of them), and give its
- * configure Jobs those an earlier synth declared that it no longer declares nor retires.
+ * Record the projects `harbor`, named `name`, declares and retires (by the sets it keeps of them; `released`: those of
+ * teams that left, let go of without retiring their groups), and give its configure Jobs those an earlier synth
+ * declared that it no longer declares nor retires.
  */
-export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJobs, declared: ReadonlySet<string>, retired: ReadonlySet<string>): void {
+export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJobs, declared: ReadonlySet<string>, retired: ReadonlySet<string>,
+  released: ReadonlySet<string>): void {
   const owner: NameOwner = {
     // by namespace and name, as the configure Jobs are: another Harbor's projects are not this one's
     owner: `harbor-project ${harbor.namespace}/${name}`,
     declared: () => declared,
-    retired: () => retired,
+    // a team's project let go of by retireTeam (Harbor._releaseProject) left the code on purpose too
+    retired: () => new Set([...retired, ...released]),
     accepts: isHarborName,
     warning: (project) => leftProjectWarning(harbor, project),
   };

@@ -568,6 +568,8 @@ export class TeamPlatform extends Construct {
     }
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
+    // elsewhere its groups are not the team's to remove, but the project left the code on purpose: no left-project warning
+    else harbor._releaseProject(name);
     this.retired.add(name);
   }
 
