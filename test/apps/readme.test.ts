@@ -285,3 +285,27 @@ describe('README: the database backup commands name what the default stack rende
     }
   });
 });
+
+/**
+ * The table of what `npm run synth` writes ("Applying `dist/` to a cluster") names every file and folder at the top of
+ * the default stack's output, with either engine and with an image mirror (`images.pairs.txt`, which a new user met
+ * in `dist/` with no word of it in the table).
+ */
+describe('README: the files npm run synth writes', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const { synthApp, defaults } = require('../registry/synth-app') as typeof import('../registry/synth-app');
+  const { defaultStack } = require('../../apps/default/stack') as typeof import('../../apps/default/stack');
+  const { CiEngineKind } = require('../../lib') as typeof import('../../lib');
+
+  test.each([
+    ['Drone', defaults()],
+    ['Woodpecker', defaults({ ci: CiEngineKind.WOODPECKER })],
+    ['a mirror', defaults({ imageMirror: 'mirror.example.com/airgap' })],
+  ])('with %s, each top-level entry of dist/ has its row', (_, config) => {
+    const section = /## Applying `dist\/` to a cluster\n([\s\S]*?)\n## /.exec(readme)![1];
+    const rows = [...section.matchAll(/^\| `dist\/([^`]+)` \|/gm)].map((m) => m[1]);
+    const written = synthApp((app) => defaultStack(app, config)).files;
+    const top = [...new Set(written.map((f) => (f.includes('/') ? `${f.split('/')[0]}/` : f)))].sort();
+    expect(top.filter((entry) => !rows.some((row) => row === entry || row.startsWith(entry)))).toEqual([]);
+  });
+});
