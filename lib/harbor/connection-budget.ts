@@ -5,6 +5,8 @@ import { rollingPods } from '../core/deployment';
 export interface ConnectionBudgetInput {
   /** The database's connection limit, if it has one. */
   readonly connectionLimit: number | undefined;
+  /** The database's name, which the refusal names. */
+  readonly databaseName: string;
   /** Replicas per component that connects: core, jobservice, exporter. */
   readonly replicas: Record<string, number>;
   /**
@@ -26,7 +28,9 @@ export interface ConnectionBudgetInput {
  * connections while old and new pods both hold their pools, and every old pod of a `lingering` component besides.
  *
  * Harbor's chart defaults to 900 per pod, against managed plans that allow 22. Throws when the limit cannot give
- * every pod at least `minimumPerPod`, naming the components and their replicas.
+ * every pod at least `minimumPerPod`, naming the components and their replicas, and where the limit comes from: a
+ * database made without a `connectionLimit` gets a default share (`defaultConnectionLimit`), which the caller who set
+ * none would not know to look for.
  */
 export function connectionBudget(input: ConnectionBudgetInput): number {
   const active = Object.entries(input.replicas).filter(([, n]) => n > 0);
@@ -40,7 +44,9 @@ export function connectionBudget(input: ConnectionBudgetInput): number {
     const who = active.map(([c, n]) => `${n} ${c}`).join(' + ');
     invalid('database.connectionLimit', input.connectionLimit, `must give each of the ${pods} pods that connect (${who}, and ` +
       `${pods - replicas} more while they roll) at least ${input.minimumPerPod} connections, i.e. be at least ` +
-      `${pods * input.minimumPerPod}; raise the limit or lower the replicas`);
+      `${pods * input.minimumPerPod}; raise the limit or lower the replicas (the limit is database "${input.databaseName}"'s ` +
+      'connectionLimit; one made without it, by Postgres.addDatabase or ExternalPostgres, gets a quarter of what its server\'s ' +
+      'maxConnections leaves)');
   }
   return perPod;
 }

@@ -506,6 +506,7 @@ export class Harbor extends Construct {
     }
     this.maxOpenConns = connectionBudget({
       connectionLimit: props.database.connectionLimit,
+      databaseName: props.database.databaseName,
       replicas: { core: counts.core, jobservice: counts.jobservice, exporter: counts.exporter },
       // on SIGTERM jobservice stops its API and waits for its running jobs (goharbor/harbor v2.15.1
       // src/jobservice/runtime/bootstrap.go:231-270, `rootContext.WG.Wait`; gocraft/work v0.5.1 `WorkerPool.Stop`), a replication or garbage collection

@@ -634,7 +634,25 @@ describe('Harbor connection budget', () => {
     const pg = new Postgres(chart, 'Pg');
     expect(() => inClusterHarbor(chart, { database: pg.addDatabase('small', { connectionLimit: 12 }) }))
       .toThrow('invalid database.connectionLimit 12: must give each of the 4 pods that connect (1 core + 1 jobservice, and 2 more while ' +
-        'they roll) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas');
+        'they roll) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas (the limit is database "small"\'s ' +
+        'connectionLimit; one made without it, by Postgres.addDatabase or ExternalPostgres, gets a quarter of what its server\'s ' +
+        'maxConnections leaves)');
+  });
+
+  // the README's first ExternalPostgres (Constructs, `Postgres` and `ExternalPostgres`) sets maxConnections 22 and no
+  // connectionLimit, which gets defaultConnectionLimit's quarter of 22 - 1 = 5: too few for Harbor, and the user who
+  // copied it set no limit to raise, so the refusal says where the 5 comes from (new-user trial K5)
+  test('a managed database without a connectionLimit is refused naming the database and where its default limit comes from', () => {
+    const chart = testChart('harbor');
+    const database = new ExternalPostgres(chart, 'Managed', {
+      host: 'db-postgresql-fra1-1234.b.db.ondigitalocean.com', port: 25060, databaseName: 'registry', user: 'harbor', maxConnections: 22,
+      password: Secret.fromSecretName(chart, 'DbPw', 'managed-db').key('password'),
+    });
+    expect(() => inClusterHarbor(chart, { database }))
+      .toThrow('invalid database.connectionLimit 5: must give each of the 4 pods that connect (1 core + 1 jobservice, and 2 more while ' +
+        'they roll) at least 4 connections, i.e. be at least 16; raise the limit or lower the replicas (the limit is database "registry"\'s ' +
+        'connectionLimit; one made without it, by Postgres.addDatabase or ExternalPostgres, gets a quarter of what its server\'s ' +
+        'maxConnections leaves)');
   });
 
   test('uses 100 per pod when the database sets no limit', () => {
@@ -647,7 +665,9 @@ describe('Harbor connection budget', () => {
   test('fails at synth time when the limit cannot be met', () => {
     expect(() => managedHarbor(testChart('harbor'), { coreReplicas: 4, jobserviceReplicas: 3 }))
       .toThrow('invalid database.connectionLimit 25: must give each of the 11 pods that connect (4 core + 3 jobservice, and 4 more while ' +
-        'they roll) at least 4 connections, i.e. be at least 44; raise the limit or lower the replicas');
+        'they roll) at least 4 connections, i.e. be at least 44; raise the limit or lower the replicas (the limit is database "registry"\'s ' +
+        'connectionLimit; one made without it, by Postgres.addDatabase or ExternalPostgres, gets a quarter of what its server\'s ' +
+        'maxConnections leaves)');
   });
 
   // On SIGTERM jobservice waits for its running jobs (goharbor/harbor v2.15.1 src/jobservice/runtime/bootstrap.go:
