@@ -9,8 +9,9 @@ import { describePath } from './validation';
 // `kubectl apply -f` creates and updates what a manifest holds and deletes nothing, so an object a stack stops
 // writing (a team retired, a namespace handed to another team, a Woodpecker agent renamed with its repository) stays
 // in the cluster, still doing what it did, until it is deleted. Not with `kubectl apply --prune`: its default
-// allowlist has no NetworkPolicy, Role, RoleBinding or ServiceAccount (kubectl v0.36.3 pkg/util/prune/prune.go:29-50),
-// the kinds a retired team leaves, so the warning says so. Every synth lists the objects it wrote in its
+// allowlist has no NetworkPolicy, Role, RoleBinding, ServiceAccount, ResourceQuota, LimitRange or
+// PodDisruptionBudget (kubectl v0.36.3 pkg/util/prune/prune.go:29-50), the kinds a retired team or a switch of CI
+// engine leaves, so the warning names those among the objects gone (`PRUNED_BY_DEFAULT`). Every synth lists the objects it wrote in its
 // output directory's mark (`OUTPUT_MARKER`), and the next one names those it no longer writes. Not exported from
 // lib/core.
 
@@ -148,6 +149,31 @@ export function goneObjectList(gone: readonly string[]): string {
 }
 
 /**
+ * What `kubectl apply --prune` deletes without `--prune-allowlist`, as `<API group>\t<kind>`: kubectl v0.36.3
+ * `pkg/util/prune/prune.go:29-50`, `defaultNamespacedPruneResources` and `defaultNonNamespacedPruneResources`.
+ */
+const PRUNED_BY_DEFAULT = new Set(['\tConfigMap', '\tEndpoints', '\tPersistentVolumeClaim', '\tPod', '\tReplicationController', '\tSecret',
+  '\tService', 'batch\tJob', 'batch\tCronJob', 'networking.k8s.io\tIngress', 'apps\tDaemonSet', 'apps\tDeployment', 'apps\tReplicaSet',
+  'apps\tStatefulSet', '\tNamespace', '\tPersistentVolume']);
+
+/** A kind's plural for a message: `NetworkPolicies`, `Roles`. */
+function plural(kind: string): string {
+  return /[^aeiou]y$/.test(kind) ? `${kind.slice(0, -1)}ies` : /(s|x|ch|sh)$/.test(kind) ? `${kind}es` : `${kind}s`;
+}
+
+/**
+ * What the warning says of `kubectl apply --prune` for the `gone` objects: the kinds among them that it leaves
+ * without `--prune-allowlist` (`PRUNED_BY_DEFAULT`), in the order they first appear, or, when it would delete every
+ * one of them, that it needs `--all` or a selector (kubectl v0.36.3 `pkg/cmd/apply/apply.go:435-437`).
+ */
+function pruneNote(gone: readonly string[]): string {
+  const left = [...new Set(gone.map((line) => line.split('\t').slice(0, 2)).filter(([group, kind]) => !PRUNED_BY_DEFAULT.has(`${group}\t${kind}`))
+    .map(([, kind]) => plural(kind)))];
+  return left.length === 0 ? 'kubectl apply --prune deletes these kinds only with --all or a label selector'
+    : `kubectl apply --prune leaves ${left.join(', ')} unless --prune-allowlist names each`;
+}
+
+/**
  * The warning for the `gone` objects (`goneObjects`), naming the first few and the mark (`markPath`) that lists the
  * commands that delete them; undefined when there are none.
  */
@@ -159,7 +185,7 @@ export function leftObjectsWarning(gone: readonly string[], markPath: string): s
   return `warning: the previous output held ${count} this synth no longer writes, which kubectl apply leaves in the cluster as ` +
     `${they}: ${fewOf(gone.map(describeIdentity))}; delete ${them} once nothing needs ${them}, with the kubectl delete ` +
     `commands below, which ${describePath(markPath)} also lists until the next synth, or a GitOps tool's pruning ` +
-    '(kubectl apply --prune leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")';
+    `(${pruneNote(gone)}; see the README, "Applying dist/ to a cluster")`;
 }
 
 /**

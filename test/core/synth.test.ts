@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { DockyardChart, Images, LocalSecretStore, OutputFile, printRequiredSecrets, runSynth, Secret, SecretFile, SecretValue, synthesize } from '../../lib';
 import { countIndirectInputs } from '../../lib/core/checksum';
 import { kube } from '../../lib/core/k8s';
-import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, objectList } from '../../lib/core/left-objects';
+import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList } from '../../lib/core/left-objects';
 import { stderrOf, tempDirs } from '../util';
 
 /** When set, stands in for `fs.renameSync` (the module's own property cannot be spied on). */
@@ -661,7 +661,7 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
       'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
       `delete them once nothing needs them, with the kubectl delete commands below, which "${mark}" also lists until the next synth, or a GitOps tool's ` +
-      'pruning (kubectl apply --prune leaves NetworkPolicies, Roles, RoleBindings and ServiceAccounts; see the README, "Applying dist/ to a cluster")']);
+      'pruning (kubectl apply --prune leaves Roles unless --prune-allowlist names each; see the README, "Applying dist/ to a cluster")']);
     // the next line deletes each by name (kubectl v0.36.3 pkg/cmd/delete/delete.go:224 takes TYPE[.VERSION][.GROUP]/NAME)
     expect(stderr.split('\n')).toContain('dockyard: to delete them: kubectl delete --ignore-not-found -n team-a ' +
       'role.rbac.authorization.k8s.io/team-members secret/team-a-pull');
@@ -672,6 +672,25 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(text.indexOf('End of the objects no longer written.')).toBeLessThan(text.indexOf('The objects it wrote'));
     expect(synthWith(outdir, statePath, () => undefined)).not.toContain('no longer writes');
     expect(fs.readFileSync(mark, 'utf8')).not.toContain('no longer written');
+  });
+
+  // kubectl v0.36.3 pkg/util/prune/prune.go:29-50: without --prune-allowlist, --prune deletes ConfigMaps, Secrets,
+  // Services, workloads, Jobs, Ingresses, claims and Namespaces, and none of the RBAC, NetworkPolicies, quotas, limits
+  // and disruption budgets a switch from Drone to Woodpecker leaves (README, CI engines, Switching); the warning names
+  // the kinds among the objects gone that it leaves, each once, and with none such, that it needs --all or a selector
+  // (pkg/cmd/apply/apply.go:435-437)
+  test('say which of their kinds kubectl apply --prune would leave', () => {
+    const note = (gone: string[]) => /\((kubectl apply --prune [^;]*);/.exec(leftObjectsWarning(gone, 'dist/.dockyard-output')!)![1];
+    expect(note(['\tConfigMap\tdockyard\tpostgres-reconcile-745daad5', '\tServiceAccount\tdockyard\tdrone', 'apps\tDeployment\tdockyard\tdrone',
+      'networking.k8s.io\tNetworkPolicy\tdockyard\tdrone', 'networking.k8s.io\tIngress\tdockyard\tdrone', 'rbac.authorization.k8s.io\tRole\tdockyard\tdrone-secrets',
+      'policy\tPodDisruptionBudget\tdockyard\tdrone-secrets', 'rbac.authorization.k8s.io\tRole\tdockyard-builds\tdrone-runner',
+      '\tLimitRange\tdockyard-builds\tdrone-runner-builds', '\tResourceQuota\tdockyard-builds\tdrone-runner-builds']))
+      .toBe('kubectl apply --prune leaves ServiceAccounts, NetworkPolicies, Roles, PodDisruptionBudgets, LimitRanges, ResourceQuotas unless ' +
+        '--prune-allowlist names each');
+    // a kind of the allowlist in another group is no such kind
+    expect(note(['example.com\tDeployment\tapps\tweb', 'apps\tDeployment\tapps\tweb'])).toBe('kubectl apply --prune leaves Deployments unless --prune-allowlist names each');
+    expect(note(['\tConfigMap\tdockyard\tpostgres-reconcile-745daad5', 'batch\tJob\tdockyard\tpostgres-reconcile-745daad5', '\tNamespace\t\tteam-a']))
+      .toBe('kubectl apply --prune deletes these kinds only with --all or a label selector');
   });
 
   // the warning names five; the mark the synth writes lists only what it writes, so this line is the one place
