@@ -61,6 +61,6 @@ export function goneFileNotices(outdir: string, previous: ReadonlyMap<string, st
     const successor = [...notes].find(([p, n]) => n === note && now.has(p) && before.get(p) !== note)?.[0];
     return [successor !== undefined
       ? `${path.join(outdir, file)} is no longer written: ${path.join(outdir, successor)} replaces it there (${note})`
-      : `${path.join(outdir, file)} is no longer written: remove the copy made of it (${note}), or what reads it there keeps reading it`];
+      : `${path.join(outdir, file)} is no longer written: remove the copy made of it (it said: ${note}), or what reads it there keeps reading it`];
   });
 }

@@ -91,7 +91,7 @@ describe('OutputFile and SecretFile onChange', () => {
     expect(synth(['a', 'b'])).not.toMatch(/no longer written/);
     const gone = synth(['a']).split('\n').filter((l) => /no longer written/.test(l));
     expect(gone).toEqual([expect.stringMatching(
-      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(copy it to \/etc\/b\.yaml on every node\), or what reads it there keeps reading it$/)]);
+      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(it said: copy it to \/etc\/b\.yaml on every node\), or what reads it there keeps reading it$/)]);
     // once: the next synth's previous output lists it no more
     expect(synth(['a'])).not.toMatch(/no longer written/);
   });
@@ -109,7 +109,7 @@ describe('OutputFile and SecretFile onChange', () => {
     };
     synth(['a', 'b']);
     expect(synth(['a']).split('\n').filter((l) => /no longer written/.test(l))).toEqual([expect.stringMatching(
-      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(copy it to every node\), or what reads it there keeps reading it$/)]);
+      /^dockyard: .*dist\/nodes\/b\.yaml is no longer written: remove the copy made of it \(it said: copy it to every node\), or what reads it there keeps reading it$/)]);
   });
 
   test('a first synth into an empty directory made for it announces nothing', () => {

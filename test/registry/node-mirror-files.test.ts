@@ -53,7 +53,7 @@ describe('NodeMirrorFiles at synth', () => {
     };
     synth([HUB, GHCR]);
     expect(synth([HUB]).split('\n').filter((l) => /no longer written/.test(l))).toEqual([expect.stringMatching(
-      /dist\/nodes\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml is no longer written: remove the copy made of it \(on containerd nodes, copy it to \/etc\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml/)]);
+      /dist\/nodes\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml is no longer written: remove the copy made of it \(it said: on containerd nodes, copy it to \/etc\/containerd\/certs\.d\/ghcr\.io\/hosts\.toml/)]);
   });
 
   // the nodes' login taken out: registries.local.yaml goes, and registries.yaml, now the RKE2/k3s file, goes to the same
