@@ -252,7 +252,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'DOCKYARD_STATE', default: `\`${DEFAULT_STATE_PATH}\``,
-    meaning: 'the local secret state, and with it the key record beside it (see [Credentials](#credentials-back-up-restore-rotate)); '
+    meaning: 'the local secret state, and with it the key record beside it, or beside its folder when that is named `.dockyard` (`secrets.lock.json` for the default; see [Credentials](#credentials-back-up-restore-rotate), Where the record is); '
       + 'a path where neither exists starts a new state, and the synth says so; it is refused where the output directory holds Secrets '
       + 'made from another state that still exists (a mistyped path, or another stack\'s state; a backup of the output\'s state passes, holding a value for each of its keys), or from this very path '
       + 'while its state and key record are both gone (restore them), so move the output directory away to start anew, or to switch it to another '
