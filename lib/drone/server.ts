@@ -479,6 +479,11 @@ export class DroneServer extends Construct implements IDroneServer {
       demote: (login) => 'Drone keeps every admin it made (DRONE_USER_CREATE promotes only the login it names, harness v2.28.2 ' +
         `cmd/drone-server/bootstrap/bootstrap.go): as a Drone admin, demote them with drone user update --admin=false ${login}, or remove ` +
         `the account, its sessions and its API token with drone user rm ${login} (README, "Revoking a person's access")`,
+      url: this.url,
+      rehook: (previous) => `the forge's webhooks of the repositories activated before still call ${previous}/hook (Drone writes a ` +
+        'repository\'s hook once, at activation: harness v2.28.2 service/hook/hook.go:37-66): as a Drone admin, run drone repo repair ' +
+        `<owner/name> for each active repository, delete the old hooks at the forge, and set the OAuth app's callback to ${this.url}/login ` +
+        '(README, "Changing the CI host")',
     });
 
     // an older server starts over the schema a newer one migrated: warned of at synth against the previous output

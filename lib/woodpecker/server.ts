@@ -398,6 +398,11 @@ export class WoodpeckerServer extends Construct implements IWoodpeckerServer {
       demote: (login) => 'Woodpecker keeps every admin it made (WOODPECKER_ADMIN grants at each login and never revokes, v3.17.0 ' +
         'server/api/login.go:278): as a Woodpecker admin, demote them in Settings, Users, or remove the account, its sessions and its ' +
         `personal token with woodpecker-cli admin user rm ${login} (README, "Revoking a person's access")`,
+      url: this.url,
+      rehook: (previous) => `the forge's webhooks of the repositories activated before still call ${previous}/api/hook (Woodpecker writes ` +
+        'a repository\'s hook once, at activation: v3.17.0 server/api/repo.go:173-180): as a Woodpecker admin, repair them in Settings, ' +
+        `Repositories, "Repair all", delete the old hooks at the forge, and set the OAuth app's callback to ${this.url}/authorize ` +
+        '(README, "Changing the CI host")',
     });
     if (props.orgs !== undefined) {
       checkUniqueList('orgs', props.orgs).forEach((o) => (forge === 'gitlab' ? checkGitLabGroupName('orgs', o) : checkGitAccount('orgs', o, forge, 'organization')));

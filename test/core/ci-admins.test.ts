@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { DockyardChart, LocalSecretStore, Postgres, synthesize } from '../../lib';
+import { DockyardChart, LocalSecretStore, Postgres, ServerProtocol, synthesize } from '../../lib';
 import { OUTPUT_MARKER } from '../../lib/core/synth';
 import { droneServer } from '../drone/fixtures';
 import { stderrOf } from '../util';
@@ -20,17 +20,20 @@ afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: tr
 
 type Engine = (chart: DockyardChart) => void;
 
-/** Synths each of `runs` into one output directory from one state; returns each synth's warnings about admins. */
-function synths(...runs: Engine[]): string[][] {
+/** Synths each of `runs` into one output directory from one state; returns each synth's stderr lines that `pick` keeps. */
+function synthLines(pick: (line: string) => boolean, runs: Engine[]): string[][] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-admins-'));
   made.push(dir);
   return runs.map((run) => {
     const app = new App({ outdir: path.join(dir, 'dist') });
     run(new DockyardChart(app, 'platform', { namespace: 'ci' }));
     const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
-    return stderr.split('\n').filter((l) => l.includes('as an admin'));
+    return stderr.split('\n').filter(pick);
   });
 }
+
+/** Each synth's warnings about admins (`synthLines`). */
+const synths = (...runs: Engine[]): string[][] => synthLines((l) => l.includes('as an admin'), runs);
 
 describe('an admin taken out of the code', () => {
   test('Drone: the synth that changes `admin` names the old login and the drone commands; the same admin again says nothing', () => {
@@ -86,5 +89,60 @@ describe('an admin taken out of the code', () => {
     fs.writeFileSync(mark, text.replace(`${JSON.stringify('drone\tci/drone\tbob')}\n`,
       `${JSON.stringify('drone\tci/drone\tbob')}\n${JSON.stringify('drone\tci/drone\tx\'; rm -rf ~; \'')}\n${JSON.stringify('drone\tci/drone')}\n`));
     expect(synth()).toEqual([expect.stringContaining('drone user rm \'x\'\\\'\'; rm -rf ~; \'\\\'\'\' (README')]);
+  });
+});
+
+// Each engine writes a repository's webhook once, when it is activated (Drone: harness v2.28.2
+// service/hook/hook.go:37-66, `s.addr + "/hook"`; Woodpecker v3.17.0 server/api/repo.go:173-180), so a server moved to
+// another host leaves every activated repository's hook on the old one and pushes start nothing (README, "Changing the
+// CI host"). A day-two trial changed DOCKYARD_HOST and got no word of it from the synth; now the synth after the change
+// names the old URL and the repair.
+describe('a CI server moved to another URL', () => {
+  const moved = (...runs: Engine[]) => synthLines((l) => l.includes(', no longer "http'), runs);
+
+  test('Drone: the synth that changes `host` names the old URL, drone repo repair and the new callback; the same host again says nothing', () => {
+    const [first, same, changed, again] = moved((c) => droneServer(c), (c) => droneServer(c),
+      (c) => droneServer(c, { host: 'ci.acme.dev' }), (c) => droneServer(c, { host: 'ci.acme.dev' }));
+    expect([first, same, again]).toEqual([[], [], []]);
+    expect(changed).toEqual(['dockyard: warning: DroneServer ci/drone is now at "https://ci.acme.dev", no longer "https://drone.example.com", but ' +
+      'the forge\'s webhooks of the repositories activated before still call https://drone.example.com/hook (Drone writes a repository\'s ' +
+      'hook once, at activation: harness v2.28.2 service/hook/hook.go:37-66): as a Drone admin, run drone repo repair <owner/name> for each ' +
+      'active repository, delete the old hooks at the forge, and set the OAuth app\'s callback to https://ci.acme.dev/login (README, ' +
+      '"Changing the CI host")']);
+  });
+
+  test('Woodpecker: a host or a protocol changed names the old URL, Repair all and the new callback', () => {
+    const [, host, protocol] = moved((c) => woodpeckerServer(c), (c) => woodpeckerServer(c, { host: 'woodpecker.acme.dev' }),
+      (c) => woodpeckerServer(c, { host: 'woodpecker.acme.dev', protocol: ServerProtocol.HTTP }));
+    expect(host).toEqual(['dockyard: warning: WoodpeckerServer ci/woodpecker is now at "https://woodpecker.acme.dev", no longer ' +
+      '"https://ci.example.com", but the forge\'s webhooks of the repositories activated before still call https://ci.example.com/api/hook ' +
+      '(Woodpecker writes a repository\'s hook once, at activation: v3.17.0 server/api/repo.go:173-180): as a Woodpecker admin, repair them ' +
+      'in Settings, Repositories, "Repair all", delete the old hooks at the forge, and set the OAuth app\'s callback to ' +
+      'https://woodpecker.acme.dev/authorize (README, "Changing the CI host")']);
+    expect(protocol).toEqual([expect.stringMatching(/^dockyard: warning: WoodpeckerServer ci\/woodpecker is now at "http:\/\/woodpecker\.acme\.dev", no longer "https:\/\/woodpecker\.acme\.dev"/)]);
+  });
+
+  test('a server no longer written, or first written, says nothing of its URL', () => {
+    const [, gone, back] = moved((c) => droneServer(c), (c) => new Postgres(c, 'Postgres'), (c) => droneServer(c, { host: 'ci.acme.dev' }));
+    expect([gone, back]).toEqual([[], []]);
+  });
+
+  test('a URL edited into the mark is printed only when it reads as one, and a malformed line is skipped', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-urls-'));
+    made.push(dir);
+    const synth = () => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      droneServer(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))
+        .split('\n').filter((l) => l.includes(', no longer '));
+    };
+    expect(synth()).toEqual([]);
+    const mark = path.join(dir, 'dist', OUTPUT_MARKER);
+    const text = fs.readFileSync(mark, 'utf8');
+    const line = `${JSON.stringify('drone\tci/drone\thttps://drone.example.com')}\n`;
+    expect(text).toContain(line);
+    fs.writeFileSync(mark, text.replace(line, [`drone\tci/drone\thttps://old.example.com\u001b]0;x\u0007`, 'drone\tci/drone',
+      'drone\tci/drone\thttps://old.example.com\textra', 'drone\tci/drone\thttps://old.example.com'].map((l) => `${JSON.stringify(l)}\n`).join('')));
+    expect(synth()).toEqual([expect.stringContaining('no longer "https://old.example.com", but')]);
   });
 });
