@@ -29,7 +29,9 @@ describe('npm scripts: the stacks\' output directory', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   const outdir = (script: string, value: string | undefined): string => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CDK8S_OUTDIR' && !k.startsWith('npm_')));
+    // npm test's own npm_* settings left out, and no update notice on stderr
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CDK8S_OUTDIR' && !k.startsWith('npm_'))),
+      npm_config_update_notifier: 'false' };
     const result = spawnSync('npm', ['run', '-s', script], { cwd: work, encoding: 'utf8', env: value === undefined ? env : { ...env, CDK8S_OUTDIR: value } });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
