@@ -111,6 +111,9 @@ export interface DroneServerProps {
    * `userFilter` (harness v2.28.2 `plugin/admission/account_oss.go` admits everyone), and registration, open when a
    * filter is set, then admits any account of the forge.
    *
+   * A synth warns of an older release than the previous output ran, which starts over the schema the newer one
+   * migrated (only a refused change needs `DOCKYARD_VERSION_CHANGE`): see the README, "Upgrading the components".
+   *
    * @default DroneServer.IMAGE
    */
   readonly image?: Image;

@@ -133,6 +133,10 @@ export interface HarborProps {
   /**
    * The Harbor version: the tag of every `goharbor/*` image.
    *
+   * A synth refuses an older version than the previous output ran when core migrated the database past it (an older
+   * core exits on that schema) until the registry database is restored, then lets it through once with
+   * `DOCKYARD_VERSION_CHANGE=<namespace>/<name>-core`: see the README, "Upgrading the components".
+   *
    * @default Harbor.VERSION
    */
   readonly version?: string;

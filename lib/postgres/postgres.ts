@@ -37,6 +37,10 @@ export interface PostgresProps {
    * from 16 on, initdb also starts without huge pages (`POSTGRES_INITDB_ARGS=--set huge_pages=off`); an older one,
    * or one pinned by digest alone, gets no `POSTGRES_INITDB_ARGS`, as 15's initdb has no `--set`.
    *
+   * A synth refuses an image of another major version than the one the previous output ran (the server refuses the
+   * older data directory) until the data is moved, then lets it through once with
+   * `DOCKYARD_VERSION_CHANGE=<namespace>/<name>`: see the README, "Upgrading the components".
+   *
    * @default Postgres.IMAGE
    */
   readonly image?: Image;

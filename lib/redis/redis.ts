@@ -36,6 +36,10 @@ export interface RedisProps {
   /**
    * The server image: Valkey, the open-source Redis fork that managed services such as DigitalOcean now run.
    *
+   * A synth refuses an older release than the previous output ran when it may not read the newer one's RDB format
+   * (the server would exit at start) until the StatefulSet and its claim are deleted, then lets it through once with
+   * `DOCKYARD_VERSION_CHANGE=<namespace>/<name>`: see the README, "Upgrading the components".
+   *
    * @default Redis.IMAGE
    */
   readonly image?: Image;

@@ -21,6 +21,11 @@ export interface WoodpeckerAgentOptions {
   /**
    * The agent image.
    *
+   * A synth refuses one whose release speaks another gRPC protocol version than the server's (the agent would exit at
+   * start), and warns when it cannot tell: upgrade the agents and the server together. This pairing is checked
+   * against the server of the same synth, not the previous output, so `DOCKYARD_VERSION_CHANGE` does not apply: see
+   * the README, "Upgrading the components".
+   *
    * @default WoodpeckerAgent.IMAGE
    */
   readonly image?: Image;

@@ -69,6 +69,10 @@ export interface WoodpeckerServerOptions {
   /**
    * The server image.
    *
+   * A synth warns of an older release than the previous output ran, which starts over the schema the newer one
+   * migrated (only a refused change needs `DOCKYARD_VERSION_CHANGE`); the agents must be of a release that speaks
+   * the same gRPC protocol version: see the README, "Upgrading the components".
+   *
    * @default WoodpeckerServer.IMAGE
    */
   readonly image?: Image;
