@@ -2288,7 +2288,11 @@ async function checkLeftProject(ctx, name) {
   if (harborTrue((existing.metadata || {}).public)) {
     log(publicProjectWarning(`${label} (left the code, not retired)`, name, `retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})) and `));
   } else {
-    log(`${label}: left the code, private in Harbor; retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})) to remove its group members`);
+    // private: nothing urgent; the same choices as the synth's warning (lib/harbor/left-projects.ts), minus making it private
+    log(`${label}: left the code, private in Harbor, so no one pulls its images without a login: nothing urgent; its group members keep ` +
+      `their access: to let it go, retire it in the code (harbor.retireProjectGroups(${JSON.stringify(name)})), which removes them, and delete ` +
+      'it in Harbor (Projects) if its images may go; if it was renamed or dropped by mistake, declare it again (addProject, addProxyCache); ' +
+      'retiring it or declaring it again stops the synth\'s warning of it');
   }
   return true;
 }

@@ -113,7 +113,10 @@ describe('a project dropped from the code without retireProjectGroups', () => {
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(lines(run.stdout).filter((l) => /^(project (old|tools):|warning:|done:)/.test(l))).toEqual([
       'project old: left the code, not in Harbor',
-      'project tools: left the code, private in Harbor; retire it in the code (harbor.retireProjectGroups("tools")) to remove its group members',
+      'project tools: left the code, private in Harbor, so no one pulls its images without a login: nothing urgent; its group members keep ' +
+      'their access: to let it go, retire it in the code (harbor.retireProjectGroups("tools")), which removes them, and delete it in Harbor ' +
+      '(Projects) if its images may go; if it was renamed or dropped by mistake, declare it again (addProject, addProxyCache); retiring it or declaring ' +
+      'it again stops the synth\'s warning of it',
       'done: settings, 0 registries, 1 projects, 0 robots, 2 projects left the code (1 in Harbor)',
     ]);
     expect(back.warnings).toEqual([]);
