@@ -199,7 +199,7 @@ export interface DigitalOceanSettings {
   readonly retiredTeams?: readonly (string | DigitalOceanRetiredTeam)[];
   /**
    * The Kubernetes API server as pods reach it (`apiServer`, e.g. `https://203.0.113.10:443`, an address of
-   * `kubectl -n default get endpoints kubernetes`): the teams' build namespaces may reach it, no other build may.
+   * `kubectl -n default get endpointslice kubernetes`): the teams' build namespaces may reach it, no other build may.
    *
    * @default - none
    */

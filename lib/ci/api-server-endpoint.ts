@@ -5,13 +5,13 @@ import { nonEndpointRangeOf } from './build-egress';
 /** What `ApiServerEndpoint.fromUrl` accepts, in words, for messages and documentation. */
 export const API_SERVER_URL_RULE = 'an https URL of an IP address and an optional port (1 to 65535), such as "https://10.0.0.1:6443" or ' +
   '"https://[fd00::1]", the address in plain notation (no IPv6 zone, no dotted IPv4 tail, not IPv4-mapped): an address of ' +
-  '`kubectl -n default get endpoints kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated), outside the ' +
+  '`kubectl -n default get endpointslice kubernetes` (NetworkPolicies match addresses, after the Service\'s is translated), outside the ' +
   'unspecified, loopback, link-local and multicast ranges and the clouds\' metadata and host addresses';
 
 /**
  * An endpoint of the Kubernetes API server, as pods reach it: NetworkPolicies match a connection after the
  * `kubernetes.default` Service's address is translated, so what a deploy pipeline's egress must admit is an address
- * of `kubectl -n default get endpoints kubernetes` and its port, not the Service's ClusterIP.
+ * of `kubectl -n default get endpointslice kubernetes` and its port, not the Service's ClusterIP.
  *
  * ```ts
  * const api = ApiServerEndpoint.fromUrl('https://203.0.113.10:6443');

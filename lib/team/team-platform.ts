@@ -94,7 +94,7 @@ export interface TeamPlatformProps {
    * `WoodpeckerCi`. An engine that does not tell its build egress (`ICiEngine.buildEgress`) is not checked.
    *
    * NetworkPolicies match after the `kubernetes` Service's address is translated (for most network plugins), so
-   * name the endpoints (`kubectl -n default get endpoints kubernetes`), e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`, not the
+   * name the endpoints (`kubectl -n default get endpointslice kubernetes`), e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`, not the
    * Service's ClusterIP. It must be an ipBlock of at most 16 addresses (a /28, or /124 for IPv6), clear of loopback
    * and link-local ranges, where no endpoint lies: every team's builds reach the whole block.
    *
@@ -293,13 +293,13 @@ export class TeamPlatform extends Construct {
       invalid('apiServers', props.apiServers.map(describePeer), 'must not be set together with apiServer: list every endpoint in apiServers');
     }
     const [prop, endpoints] = props.apiServers != null ? ['apiServers', props.apiServers] : ['apiServer', props.apiServer != null ? [props.apiServer] : []];
-    // the endpoints' addresses, as `kubectl -n default get endpoints kubernetes` lists them: a peer of pods or namespaces would
+    // the endpoints' addresses, as `kubectl -n default get endpointslice kubernetes` lists them: a peer of pods or namespaces would
     // open those pods to every team's builds, and the API server is no pod they select (a host-network static pod,
     // or outside the cluster)
     const blocks = endpoints.map((endpoint) => {
       const cidr = endpoint instanceof NetworkPeer ? endpoint._toKube().ipBlock?.cidr : undefined;
       if (cidr === undefined) {
-        invalid(prop, describePeer(endpoint), 'must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl -n default get endpoints kubernetes), ' +
+        invalid(prop, describePeer(endpoint), 'must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl -n default get endpointslice kubernetes), ' +
           'e.g. NetworkPeer.ipBlock("10.0.0.1/32")');
       }
       return cidr;

@@ -33,24 +33,33 @@ describe('ApiServerEndpoint', () => {
 
 // The `kubernetes` Service and its Endpoints live in namespace default only (kubernetes/kubernetes
 // pkg/controlplane/controller/kubernetesservice/controller.go at 02cd140, lines 42-45: KubernetesServiceNamespace =
-// metav1.NamespaceDefault). A bare `kubectl get endpoints kubernetes` asks the kubeconfig context's namespace, so a
-// platform engineer whose context is another namespace gets `endpoints "kubernetes" not found`: every place that
-// tells the user to run it names the namespace.
+// metav1.NamespaceDefault), and so does the EndpointSlice the API server writes from them under the same name
+// (pkg/controlplane/reconcilers/endpointsadapter.go, endpointSliceFromEndpoints). A bare `kubectl get endpointslice
+// kubernetes` asks the kubeconfig context's namespace, so a platform engineer whose context is another namespace gets
+// `endpointslices.discovery.k8s.io "kubernetes" not found`: every place that tells the user to run it names the
+// namespace. And it names the EndpointSlice, not the Endpoints: from 1.33 `kubectl get endpoints` prints "Warning:
+// v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice" (KEP-4974), which a user would take for
+// a problem; only the README's Kubernetes versions section names the older command, to say it lists the same.
 describe('where the user is told to look the endpoint up', () => {
   const fs = require('fs') as typeof import('fs');
   const path = require('path') as typeof import('path');
   const root = path.resolve(__dirname, '../..');
+  const COMMAND = 'kubectl -n default get endpointslice kubernetes';
 
-  test('the rule the errors and the README table state names namespace default', () => {
-    expect(API_SERVER_URL_RULE).toContain('`kubectl -n default get endpoints kubernetes`');
+  test('the rule the errors and the README table state names the EndpointSlice in namespace default', () => {
+    expect(API_SERVER_URL_RULE).toContain(`\`${COMMAND}\``);
   });
 
-  test('no README line, Pulumi.yaml description or library message runs it without -n default', () => {
+  test('no README line, Pulumi.yaml description or library message runs it without -n default, or asks for the Endpoints', () => {
     const files = ['README.md', 'Pulumi.yaml', 'lib/ci/api-server-endpoint.ts', 'lib/team/team-platform.ts', 'apps/digitalocean/config.ts'];
-    const bare = files.flatMap((f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n')
-      .map((line, i) => ({ at: `${f}:${i + 1}`, line }))
-      .filter(({ line }) => /kubectl (?!-n default )get endpoints kubernetes/.test(line)).map(({ at }) => at));
+    const lines = files.flatMap((f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n').map((line, i) => ({ at: `${f}:${i + 1}`, line })));
+    const bare = lines.filter(({ line }) => /kubectl (?!-n default )get endpoint(s|slices?) kubernetes/.test(line)).map(({ at }) => at);
     expect(bare).toEqual([]);
-    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('kubectl -n default get endpoints kubernetes');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const versions = readme.slice(readme.indexOf('\n### Kubernetes versions\n'), readme.indexOf('\n## ', readme.indexOf('\n### Kubernetes versions\n')));
+    const endpoints = lines.filter(({ line }) => /get endpoints kubernetes/.test(line) && !versions.includes(line)).map(({ at }) => at);
+    expect(endpoints).toEqual([]);
+    expect(versions).toContain('`kubectl -n default get endpoints kubernetes`, which earlier releases named, lists\n  the same addresses');
+    expect(readme).toContain(COMMAND);
   });
 });

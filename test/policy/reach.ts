@@ -19,7 +19,7 @@ export const KUBE_DNS: Endpoint = {
   ip: '10.244.250.2', namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' },
   ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
 };
-/** An API server endpoint (`kubectl -n default get endpoints kubernetes`): in the node network, or public as on DOKS. */
+/** An API server endpoint (`kubectl -n default get endpointslice kubernetes`): in the node network, or public as on DOKS. */
 export const API_SERVERS: [Endpoint, number][] = [[{ ip: '10.0.0.10' }, 6443], [{ ip: '203.0.113.10' }, 443]];
 /** An address in a DigitalOcean VPC (its managed databases' private hostnames), and one on the internet. */
 export const VPC_ADDRESS: Endpoint = { ip: '10.110.0.5' };

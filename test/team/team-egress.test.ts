@@ -137,7 +137,7 @@ describe('TeamPlatform apiServer', () => {
     expect(appInternetExcept(objects, 'a')).toEqual(PRIVATE_IPV4_RANGES);
   });
 
-  // EKS's endpoints are ENIs in two or more subnets of different zones (`kubectl -n default get endpoints kubernetes`)
+  // EKS's endpoints are ENIs in two or more subnets of different zones (`kubectl -n default get endpointslice kubernetes`)
   test('apiServers: endpoints in several blocks, each reached from every team\'s build namespace, and checked', () => {
     const p = platform({ apiServers: [NetworkPeer.ipBlock('10.0.1.20/32'), NetworkPeer.ipBlock('10.0.2.30/32'), apiServer] },
       { buildEgress: { apiServerCidrs: [`${PUBLIC_API}/32`] } });

@@ -188,7 +188,7 @@ describe('Team', () => {
     ['the runner\'s build namespace', () => platform().teams.addTeam({ name: 'a', repos: ['acme/a'], buildNamespace: 'ci-builds' }),
       'invalid buildNamespace "ci-builds": must be a namespace of the team\'s own'],
     ['an API server that is not a NetworkPeer (from JavaScript)', () => platform({ apiServer: '10.0.0.1/32' as any }),
-      'invalid apiServer "10.0.0.1/32": must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl -n default get endpoints kubernetes), e.g. NetworkPeer.ipBlock("10.0.0.1/32")'],
+      'invalid apiServer "10.0.0.1/32": must be a NetworkPeer.ipBlock of the API server\'s endpoints (kubectl -n default get endpointslice kubernetes), e.g. NetworkPeer.ipBlock("10.0.0.1/32")'],
     ['a deploy identity that may relabel its namespace', withPermissions(() => [DeployPermission.manage('', ['configmaps', 'namespaces'])]), 'invalid resources ["configmaps","namespaces"]: must not include namespaces: they let their holder escalate its own privileges'],
     ['a deploy identity that may lift its quota', withPermissions(() => [DeployPermission.manage('', ['resourcequotas'])]), 'invalid deployPermissions "/resourcequotas": must not change /resourcequotas, /limitranges, networking.k8s.io/networkpolicies'],
     ['a deploy identity that may drop its NetworkPolicies', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies"'],
