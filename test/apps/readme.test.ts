@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { CONFIG_VARIABLES } from '../../apps/default/config';
 
 /** The README's row for a variable: name, default, meaning and what is allowed, as the errors say it. */
@@ -117,6 +118,23 @@ describe('README: applying dist/ to a fresh cluster', () => {
     const applyNamespaces = lines.findIndex((l) => /^kubectl apply -f dist\/dockyard\.k8s\.yaml/.test(l));
     expect(applyNamespaces).toBeGreaterThanOrEqual(0);
     expect(create).toBeGreaterThan(applyNamespaces);
+  });
+
+  // The block is marked sh, and a user's sh may be dash (Debian's and Ubuntu's /bin/sh), whose read takes -r alone as
+  // POSIX's does: `read -rs` fails there ("read: Illegal option -s", dash 0.5.12, run below), and at an interactive
+  // prompt the pasted secret then runs as a command line, echoed and kept in the history. Echo is turned off with
+  // stty around a plain read instead (POSIX stty -echo).
+  test('reads the OAuth client secret with POSIX sh: no read option but -r, echo off around it', () => {
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const options = blocks.flatMap((b) => [...b.matchAll(/(?:^|[;|&]\s*|\b(?:do|while|until|then)\s+)read((?:\s+-[a-zA-Z]+)*)/gm)].map((m) => m[1].trim()));
+    expect(options.length).toBeGreaterThanOrEqual(3); // the secret's, and the two image lists' while loops
+    expect(options.filter((o) => o !== '' && o !== '-r')).toEqual([]);
+    const line = /```sh\n([\s\S]*?)```/.exec(section)![1].split('\n').find((l) => /read -r CLIENT_SECRET/.test(l))!;
+    expect(line).toMatch(/^stty -echo; read -r CLIENT_SECRET; stty echo; echo +#/);
+    const dash = (command: string) => spawnSync('dash', ['-c', `${command}\nprintf '[%s]' "$CLIENT_SECRET"`], { input: 's3cret\n', encoding: 'utf8' });
+    // without a terminal stty fails, and read still reads the line
+    expect(dash(line.replace(/ *#.*$/, '')).stdout).toMatch(/\[s3cret\]$/);
+    expect(dash('read -rs CLIENT_SECRET').stderr).toContain('read: Illegal option -s');
   });
 
   test('the folder apply is followed, not preceded, by creating drone-oauth', () => {
