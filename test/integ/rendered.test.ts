@@ -138,6 +138,8 @@ describe('render from keptRsaKeys', () => {
     expect(secretKey(a, 'ns', 'keys', 'rsa')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
     expect(secretKey(a, 'ns', 'keys', 'rsa')).toBe(secretKey(b, 'ns', 'keys', 'rsa'));
     expect(secretKey(a, 'ns', 'keys', 'password')).not.toBe(secretKey(b, 'ns', 'keys', 'password'));
+    // without it, a render draws its own key: the kept one goes to no other state
+    expect(secretKey(render(chart()), 'ns', 'keys', 'rsa')).not.toBe(secretKey(a, 'ns', 'keys', 'rsa'));
     expect(said.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^dockyard: generated 1 new key, .*: ns\/keys\/password$/)]);
   });
 });
