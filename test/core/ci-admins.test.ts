@@ -127,6 +127,28 @@ describe('a CI server moved to another URL', () => {
     expect([gone, back]).toEqual([[], []]);
   });
 
+  test('the first synth after upgrading (a mark without the list) says nothing, even of a host changed with it, and writes the list', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-urls-'));
+    made.push(dir);
+    const synth = (host?: string) => {
+      const app = new App({ outdir: path.join(dir, 'dist') });
+      droneServer(new DockyardChart(app, 'platform', { namespace: 'ci' }), host === undefined ? {} : { host });
+      return stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })))
+        .split('\n').filter((l) => l.includes(', no longer '));
+    };
+    expect(synth()).toEqual([]);
+    // the mark an earlier release wrote: every list but the URLs'
+    const mark = path.join(dir, 'dist', OUTPUT_MARKER);
+    const text = fs.readFileSync(mark, 'utf8');
+    const list = /The CI servers' URLs it served, [^\n]*\n(?:"[^\n]*\n)*End of the CI URLs\.\n/;
+    expect(text).toMatch(list);
+    fs.writeFileSync(mark, text.replace(list, ''));
+    expect(synth('ci.acme.dev')).toEqual([]);
+    expect(fs.readFileSync(mark, 'utf8')).toContain(`${JSON.stringify('drone\tci/drone\thttps://ci.acme.dev')}\n`);
+    expect(synth('ci.acme.dev')).toEqual([]);
+    expect(synth('ci2.acme.dev')).toEqual([expect.stringContaining('is now at "https://ci2.acme.dev", no longer "https://ci.acme.dev", but')]);
+  });
+
   test('a URL edited into the mark is printed only when it reads as one, and a malformed line is skipped', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-urls-'));
     made.push(dir);
