@@ -164,13 +164,15 @@ function plural(kind: string): string {
 /**
  * What the warning says of `kubectl apply --prune` for the `gone` objects: the kinds among them that it leaves
  * without `--prune-allowlist` (`PRUNED_BY_DEFAULT`), in the order they first appear, or, when it would delete every
- * one of them, that it needs `--all` or a selector (kubectl v0.36.3 `pkg/cmd/apply/apply.go:435-437`).
+ * one of them, that it needs `--all` or a selector (kubectl v0.36.3 `pkg/cmd/apply/apply.go:435-437`). An allowlist
+ * replaces the default kinds rather than adding to them (`pkg/util/prune/prune.go:65-70`, the default only when the
+ * list is empty), so one naming only the kinds left would leave the gone objects of the default kinds instead.
  */
 function pruneNote(gone: readonly string[]): string {
   const left = [...new Set(gone.map((line) => line.split('\t').slice(0, 2)).filter(([group, kind]) => !PRUNED_BY_DEFAULT.has(`${group}\t${kind}`))
     .map(([, kind]) => plural(kind)))];
   return left.length === 0 ? 'kubectl apply --prune deletes these kinds only with --all or a label selector'
-    : `kubectl apply --prune leaves ${left.join(', ')} unless --prune-allowlist names each`;
+    : `kubectl apply --prune leaves ${left.join(', ')} unless --prune-allowlist names each, and the default kinds to prune too, as it replaces them`;
 }
 
 /**

@@ -661,7 +661,7 @@ describe('synthesize: objects the previous output held that this one does not', 
     expect(stderr.split('\n').filter((l) => l.includes('no longer writes'))).toEqual(['dockyard: warning: the previous output held 2 objects this ' +
       'synth no longer writes, which kubectl apply leaves in the cluster as they are: Role team-a/team-members, Secret team-a/team-a-pull; ' +
       `delete them once nothing needs them, with the kubectl delete commands below, which "${mark}" also lists until the next synth, or a GitOps tool's ` +
-      'pruning (kubectl apply --prune leaves Roles unless --prune-allowlist names each; see the README, "Applying dist/ to a cluster")']);
+      'pruning (kubectl apply --prune leaves Roles unless --prune-allowlist names each, and the default kinds to prune too, as it replaces them; see the README, "Applying dist/ to a cluster")']);
     // the next line deletes each by name (kubectl v0.36.3 pkg/cmd/delete/delete.go:224 takes TYPE[.VERSION][.GROUP]/NAME)
     expect(stderr.split('\n')).toContain('dockyard: to delete them: kubectl delete --ignore-not-found -n team-a ' +
       'role.rbac.authorization.k8s.io/team-members secret/team-a-pull');
@@ -686,9 +686,10 @@ describe('synthesize: objects the previous output held that this one does not', 
       'policy\tPodDisruptionBudget\tdockyard\tdrone-secrets', 'rbac.authorization.k8s.io\tRole\tdockyard-builds\tdrone-runner',
       '\tLimitRange\tdockyard-builds\tdrone-runner-builds', '\tResourceQuota\tdockyard-builds\tdrone-runner-builds']))
       .toBe('kubectl apply --prune leaves ServiceAccounts, NetworkPolicies, Roles, PodDisruptionBudgets, LimitRanges, ResourceQuotas unless ' +
-        '--prune-allowlist names each');
+        '--prune-allowlist names each, and the default kinds to prune too, as it replaces them');
     // a kind of the allowlist in another group is no such kind
-    expect(note(['example.com\tDeployment\tapps\tweb', 'apps\tDeployment\tapps\tweb'])).toBe('kubectl apply --prune leaves Deployments unless --prune-allowlist names each');
+    expect(note(['example.com\tDeployment\tapps\tweb', 'apps\tDeployment\tapps\tweb'])).toBe('kubectl apply --prune leaves Deployments unless --prune-allowlist names ' +
+      'each, and the default kinds to prune too, as it replaces them');
     expect(note(['\tConfigMap\tdockyard\tpostgres-reconcile-745daad5', 'batch\tJob\tdockyard\tpostgres-reconcile-745daad5', '\tNamespace\t\tteam-a']))
       .toBe('kubectl apply --prune deletes these kinds only with --all or a label selector');
   });
