@@ -1,4 +1,5 @@
 import { leftNames, NameOwner, recordNames } from '../core/left-names';
+import { previousOutput } from '../core/previous-output';
 import { isHarborName } from './configuration';
 import type { ConfigureJobs } from './configure-job';
 import type { Harbor } from './harbor';
@@ -29,7 +30,15 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
     warning: (project) => leftProjectWarning(harbor, project),
   };
   recordNames(harbor, owner);
-  jobs.watchLeftProjects(() => leftNames(harbor, owner));
+  // the configure Jobs ask at every render of their chunks (hundreds of times at 1,000 teams, each a pass over the
+  // previous output's names); the answer changes only with the previous output and the three sets, which only grow
+  let known: { previous: unknown; sizes: string; names: readonly string[] } | undefined;
+  jobs.watchLeftProjects(() => {
+    const previous = previousOutput(harbor);
+    const sizes = `${declared.size} ${retired.size} ${released.size}`;
+    if (known === undefined || known.previous !== previous || known.sizes !== sizes) known = { previous, sizes, names: leftNames(harbor, owner) };
+    return known.names;
+  });
 }
 
 /** The synth's warning of `project`, which an earlier synth declared and `harbor` now neither declares nor retires. */

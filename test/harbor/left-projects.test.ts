@@ -4,7 +4,9 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { DockyardChart, Harbor, LocalSecretStore, synthesize } from '../../lib';
 import { manifestObjects } from '../../lib/core/manifest-objects';
+import { withPreviousOutput } from '../../lib/core/previous-output';
 import { OUTPUT_MARKER } from '../../lib/core/synth';
+import { watchLeftProjects } from '../../lib/harbor/left-projects';
 import { stderrOf } from '../util';
 import { configureHarness } from './configure-run';
 import { inClusterHarbor } from './fixtures';
@@ -167,4 +169,30 @@ describe('leftProjects in config.json', () => {
     }
     expect(configure.harbor.requests).toEqual([]);
   });
+});
+
+// The configure Jobs ask for the left projects at every render of a chunk, so lib/harbor/left-projects.ts keeps the
+// answer until the previous output or the declared, retired or released sets change: each change must still show.
+test('the left projects follow the previous output and the declared and retired sets between asks', () => {
+  const app = new App();
+  const harbor: Harbor = inClusterHarbor(new DockyardChart(app, 'platform', { namespace: 'harbor' }));
+  let ask: () => readonly string[] = () => [];
+  const jobs = { watchLeftProjects: (fn: () => readonly string[]) => { ask = fn; } };
+  const declared = new Set<string>(['kept']);
+  const retired = new Set<string>();
+  const released = new Set<string>();
+  watchLeftProjects(harbor, 'harbor', jobs as any, declared, retired, released);
+  expect(ask()).toEqual([]);
+  const owner = 'harbor-project harbor/harbor';
+  const previous = (names: string[]) => ({ secrets: new Set<string>(), charts: new Set<string>(), names: names.map((n) => `${owner}\t${n}`) });
+  withPreviousOutput(app, previous(['kept', 'tools', 'web']), () => {
+    expect(ask()).toEqual(['tools', 'web']);
+    declared.add('tools');
+    expect(ask()).toEqual(['web']);
+    retired.add('web');
+    expect(ask()).toEqual([]);
+  });
+  withPreviousOutput(app, previous(['docs']), () => expect(ask()).toEqual(['docs']));
+  released.add('docs');
+  withPreviousOutput(app, previous(['docs']), () => expect(ask()).toEqual([]));
 });
