@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { DockyardChart, LocalSecretStore, Postgres, ServerProtocol, synthesize } from '../../lib';
 import { OUTPUT_MARKER } from '../../lib/core/synth';
+import { escapeRegExp } from '../../lib/core/text';
 import { droneServer } from '../drone/fixtures';
 import { stderrOf } from '../util';
 import { woodpeckerServer } from '../woodpecker/fixtures';
@@ -21,12 +22,12 @@ afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: tr
 type Engine = (chart: DockyardChart) => void;
 
 /** Synths each of `runs` into one output directory from one state; returns each synth's stderr lines that `pick` keeps. */
-function synthLines(pick: (line: string) => boolean, runs: Engine[]): string[][] {
+function synthLines(pick: (line: string) => boolean, runs: Engine[], namespace = 'ci'): string[][] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-admins-'));
   made.push(dir);
   return runs.map((run) => {
     const app = new App({ outdir: path.join(dir, 'dist') });
-    run(new DockyardChart(app, 'platform', { namespace: 'ci' }));
+    run(new DockyardChart(app, 'platform', { namespace }));
     const stderr = stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') })));
     return stderr.split('\n').filter(pick);
   });
@@ -120,6 +121,19 @@ describe('a CI server moved to another URL', () => {
       'in Settings, Repositories, "Repair all", delete the old hooks at the forge, and set the OAuth app\'s callback to ' +
       'https://woodpecker.acme.dev/authorize (README, "Changing the CI host")']);
     expect(protocol).toEqual([expect.stringMatching(/^dockyard: warning: WoodpeckerServer ci\/woodpecker is now at "http:\/\/woodpecker\.acme\.dev", no longer "https:\/\/woodpecker\.acme\.dev"/)]);
+  });
+
+  // The README quotes this warning ("Changing the CI host"): its quote, with "…" standing for what it leaves out, must
+  // be what the synth prints for the same server, namespace and hosts, so the two cannot drift apart.
+  test('the README\'s quote of the warning is what the synth prints', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**Changing the CI host, on both engines.**'));
+    const quote = /`(dockyard: warning: [^`]*)`/.exec(section)?.[1].replace(/\s+/g, ' ');
+    expect(quote).toContain('is now at');
+    const [, changed] = synthLines((l) => l.includes(', no longer "http'),
+      [(c) => droneServer(c), (c) => droneServer(c, { host: 'ci.acme.dev' })], 'dockyard');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatch(new RegExp(`^${quote!.split('…').map(escapeRegExp).join('.*')}`));
   });
 
   test('a server no longer written, or first written, says nothing of its URL', () => {
