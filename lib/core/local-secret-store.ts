@@ -20,7 +20,7 @@ import { retiredSecretKeys, runSecretRecordReviews, secretOfStateKey, secretStat
 import { toYamlChunks } from './yaml';
 import { takeWalkedTree } from './walked-tree';
 import { certificateEnding, selfSignedCertificatePem } from './x509';
-import { compare, editDistance, fewOf } from './text';
+import { compare, editDistance, fewOf, nearestName } from './text';
 import { warnMisspeltVariables } from './variable-names';
 import { printWarning } from './warn';
 import { rotationSteps } from './rotation-steps';
@@ -700,10 +700,7 @@ function isSecretEntry(entry: string): boolean {
  * edits (three from 24 characters), else none. Names only, never values.
  */
 function nearestKey(entry: string, keys: readonly string[]): string | undefined {
-  const names = [...new Set([...keys, ...keys.map((k) => secretOfStateKey(k))])];
-  const limit = entry.length >= 24 ? 3 : 2;
-  const scored = names.map((name) => ({ name, d: editDistance(entry, name) })).filter((c) => c.d <= limit).sort((a, b) => a.d - b.d);
-  return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].name : undefined;
+  return nearestName(entry, [...keys, ...keys.map((k) => secretOfStateKey(k))]);
 }
 
 /**

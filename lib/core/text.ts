@@ -35,6 +35,44 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** How `nearestName` judges a near name. */
+export interface NearestNameOptions {
+  /**
+   * The most edits (`editDistance`) a near name may be from the name.
+   *
+   * @default - two, three for a name of 24 characters or more
+   */
+  readonly maxEdits?: number;
+  /**
+   * Whether case is ignored: `Namespace` is then no edit from `namespace`.
+   *
+   * @default false
+   */
+  readonly ignoreCase?: boolean;
+  /**
+   * Whether, of names equally near, the first in `known` is taken; otherwise a tie suggests none, as either could be
+   * meant.
+   *
+   * @default false
+   */
+  readonly firstOfTies?: boolean;
+}
+
+/**
+ * The name in `known` a typo could have made `name`, for a "did you mean" hint: the nearest within
+ * `options.maxEdits`, else undefined. One rule for every such hint, so a near miss is suggested alike everywhere.
+ */
+export function nearestName(name: string, known: Iterable<string>, options: NearestNameOptions = {}): string | undefined {
+  const limit = options.maxEdits ?? (name.length >= 24 ? 3 : 2);
+  const fold = (s: string) => (options.ignoreCase ? s.toLowerCase() : s);
+  const scored = [...new Set(known)].map((k) => ({ k, d: editDistance(fold(name), fold(k)) }))
+    .filter((c) => c.d <= limit).sort((a, b) => a.d - b.d);
+  if (scored.length === 0 || (!options.firstOfTies && scored.length > 1 && scored[1].d === scored[0].d)) {
+    return undefined;
+  }
+  return scored[0].k;
+}
+
 /** `items` for a one-line message: the first `max`, joined by ", ", then how many more. */
 export function fewOf(items: readonly string[], max = 5): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;

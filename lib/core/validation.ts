@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import { isIPv4, isIPv6 } from 'net';
 import { isInside } from './paths';
-import { editDistance } from './text';
+import { nearestName } from './text';
 
 /** An invalid prop value, raised while the construct tree is built. Its message is a single line. */
 export class ValidationError extends Error {
@@ -740,9 +740,7 @@ export function checkKnownProps(subject: string, props: object, known: readonly 
 function refuseUnknownKeys(value: object, known: readonly string[], propOf: (key: string) => string, hasNo: string, listed: string): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      const limit = key.length >= 6 ? 2 : 1;
-      const near = known.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).filter((c) => c.d <= limit)
-        .sort((a, b) => a.d - b.d)[0]?.k;
+      const near = nearestName(key, known, { maxEdits: key.length >= 6 ? 2 : 1, ignoreCase: true, firstOfTies: true });
       invalid(propOf(key), (value as Record<string, unknown>)[key], `${hasNo} ${describeValue(key)}` +
         `${near === undefined ? '' : ` (did you mean ${describeValue(near)}?)`}; ${listed} ${known.join(', ')}`);
     }

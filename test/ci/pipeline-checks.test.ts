@@ -59,6 +59,13 @@ const GRANT_MISMATCHES: [CiEngineKind, string, (s: Setup) => void, string][] = [
     s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH], pullSecret: 'registry-login', steps: [step()] });
   }, 'invalid pipelines.build.pullSecret "registry-login": must name a pull secret the engine declares (addImagePullSecret): ' +
     'registry-login is not among harbor-pull'],
+  [DRONE, 'a near miss of a declared pull secret', (s) => {
+    s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH], pullSecret: 'harbor-pul', steps: [step()] });
+  }, 'invalid pipelines.build.pullSecret "harbor-pul": must name a pull secret the engine declares (addImagePullSecret): ' +
+    'harbor-pul is not among harbor-pull (did you mean harbor-pull?)'],
+  [DRONE, 'a near miss of a declared secret', (s) => build(s).addStep(step(IMAGES.go, { secrets: { TOKEN: SecretRef.of('harbor-pus', 'token') } })),
+    'invalid pipelines.build.steps.extra.secrets.TOKEN "harbor-pus/token": must name a pipeline secret the engine declares (addPipelineSecret): ' +
+    'harbor-pus is not among demo-database, harbor-push (did you mean harbor-push?)'],
   [WOODPECKER, 'a pull secret not granted to the repository', (s) => {
     s.engine.grants.addPullSecret('team-pull', { repos: ['other/*'] });
     s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH], pullSecret: 'team-pull', steps: [step()] });

@@ -1,8 +1,9 @@
 // lib/core/text.ts: the one RegExp escape (grants' repository matchers, the team overlap check), the one
-// locale-independent string order (diagram, pipeline renderers, node mirrors) and the one edit distance (typo hints).
+// locale-independent string order (diagram, pipeline renderers, node mirrors), the one edit distance and the one
+// near-name rule (typo hints: settings and props, DOCKYARD_ROTATE entries, pipeline secrets).
 // Properties on strings fast-check draws.
 import fc from 'fast-check';
-import { compare, editDistance, escapeRegExp } from '../../lib/core/text';
+import { compare, editDistance, escapeRegExp, nearestName } from '../../lib/core/text';
 
 /** Every character that means something in a RegExp outside a class, `-` and `/`, and a few plain ones. */
 const META = [...'^$\\.*+?()[]{}|-/', 'a', 'Z', '0', '\n', ' '];
@@ -78,5 +79,44 @@ describe('editDistance', () => {
     expect(editDistance('ROTATION', 'ROTATE')).toBe(3);
     expect(editDistance('', 'abc')).toBe(3);
     expect(editDistance('ca', 'abc')).toBe(3); // optimal string alignment: a swapped pair is not edited again
+  });
+});
+
+describe('nearestName', () => {
+  test('by default: within two edits, three for a name of 24 characters or more', () => {
+    expect(nearestName('harbor-pul', ['harbor-pull', 'demo-database'])).toBe('harbor-pull');
+    expect(nearestName('harbr-pul', ['harbor-pull'])).toBe('harbor-pull'); // two edits
+    expect(nearestName('hrbr-pul', ['harbor-pull'])).toBeUndefined(); // three edits
+    const key = 'team-a/harbor-robot/token';
+    expect(nearestName('team-b/hrbr-robot/token', [key])).toBeUndefined(); // 23 characters, three edits
+    expect(nearestName('team-a/hrbr-robot/tokenx', [key])).toBe(key); // 24 characters, three edits
+    expect(nearestName('team-b/hrbr-robot/tokenx', [key])).toBeUndefined(); // 24 characters, four edits
+  });
+
+  test('maxEdits sets the threshold', () => {
+    expect(nearestName('cpus', ['cpu'], { maxEdits: 1 })).toBe('cpu');
+    expect(nearestName('gpus', ['cpu'], { maxEdits: 1 })).toBeUndefined(); // two edits
+    expect(nearestName('gpus', ['cpu'], { maxEdits: 2 })).toBe('cpu');
+  });
+
+  test('a tie suggests none, unless firstOfTies takes the first in known order', () => {
+    expect(nearestName('team-b', ['team-a', 'team-c'])).toBeUndefined();
+    expect(nearestName('team-b', ['team-a', 'team-c'], { firstOfTies: true })).toBe('team-a');
+    expect(nearestName('team-b', ['team-c', 'team-a'], { firstOfTies: true })).toBe('team-c');
+    expect(nearestName('team-b', ['team-bcd', 'team-a'])).toBe('team-a'); // one edit against two: no tie
+  });
+
+  test('a name listed twice is no tie with itself', () => {
+    expect(nearestName('team-x', ['team-a', 'team-a'])).toBe('team-a');
+  });
+
+  test('case counts as an edit unless ignoreCase', () => {
+    expect(nearestName('NameSpaces', ['namespaces'], { maxEdits: 1 })).toBeUndefined();
+    expect(nearestName('NameSpaces', ['namespaces'], { maxEdits: 1, ignoreCase: true })).toBe('namespaces');
+    expect(nearestName('NAMESPACE', ['namespaces'], { maxEdits: 1, ignoreCase: true })).toBe('namespaces');
+  });
+
+  test('none among none', () => {
+    expect(nearestName('x', [])).toBeUndefined();
   });
 });

@@ -283,6 +283,13 @@ describe('validation helpers', () => {
     // any case, and two edits for a key of six characters or more
     expect(message(() => checkKnownProps('Redis', { storagesize: '5Gi' }, known))).toMatch(/\(did you mean "storageSize"\?\)/);
     expect(message(() => checkKnownProps('Redis', { storageSiz: '5Gi' }, known))).toMatch(/\(did you mean "storageSize"\?\)/);
+    expect(message(() => checkKnownProps('Redis', { STORAGESIZ: '5Gi' }, known))).toMatch(/\(did you mean "storageSize"\?\)/);
+    // one edit below six characters: "nmae" (a swap) is "name", "nm" (two edits) is not
+    expect(message(() => checkKnownProps('Redis', { nmae: 'a' }, known))).toMatch(/\(did you mean "name"\?\)/);
+    expect(message(() => checkKnownProps('Redis', { nm: 'a' }, known))).not.toMatch(/did you mean/);
+    // two edits from six characters: "nameXY" is "name", "naXYe" (five characters) is not
+    expect(message(() => checkKnownProps('Redis', { nameXY: 'a' }, known))).toMatch(/\(did you mean "name"\?\)/);
+    expect(message(() => checkKnownProps('Redis', { naXYe: 'a' }, known))).not.toMatch(/did you mean/);
     expect(message(() => checkKnownProps('Redis', { replicas: 3 }, known))).toBe('invalid replicas 3: Redis has no prop "replicas"; its props are name, namespaces, storageSize');
     checkKnownProps('Redis', { name: 'a', storageSize: undefined }, known);
     checkKnownProps('Redis', {}, known);

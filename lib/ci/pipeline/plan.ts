@@ -5,7 +5,7 @@ import { CiEngineKind, ICiEngine } from '../engine';
 import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, PullSecretGrant, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
-import { compare } from '../../core/text';
+import { compare, nearestName } from '../../core/text';
 import { DeployIdentity, DOCKER_CONFIG_VARIABLE, Step } from './step';
 
 /** A step as it renders: checked against the grants, its image relocated, its events those it really runs on. */
@@ -44,10 +44,12 @@ function list(values: readonly string[]): string {
   return values.length === 0 ? 'none' : values.join(', ');
 }
 
-/** `<name> is not among <names>`, or that there are none. */
+/** `<name> is not among <names>` with the one a typo could have made it, or that there are none. */
 function notAmong(name: string, names: Iterable<string>): string {
   const sorted = [...names].sort(compare);
-  return sorted.length === 0 ? 'it declares none' : `${name} is not among ${sorted.join(', ')}`;
+  const near = nearestName(name, sorted);
+  return sorted.length === 0 ? 'it declares none'
+    : `${name} is not among ${sorted.join(', ')}${near === undefined ? '' : ` (did you mean ${near}?)`}`;
 }
 
 /**
