@@ -22,3 +22,15 @@ export function manifestObjects(file: string): any[] {
     }
   }).filter((o) => o !== null && typeof o === 'object' && !Array.isArray(o));
 }
+
+/**
+ * One document of a manifest (the text between two `---` lines), read as `manifestObjects` reads it, or undefined
+ * when it does not parse: for a reader that picks a few documents out of a large manifest before parsing them.
+ */
+export function manifestDocument(text: string): any {
+  try {
+    return YAML.parse(text, { version: '1.1' });
+  } catch {
+    return undefined;
+  }
+}

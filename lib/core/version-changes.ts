@@ -3,6 +3,7 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Image, imageOrUndefined, Images } from './image';
 import { listsObject } from './left-objects';
+import { manifestDocument } from './manifest-objects';
 import { describeValue, ValidationError } from './validation';
 import { printWarning } from './warn';
 import { markList, readMarkList } from './written-files';
@@ -118,7 +119,7 @@ function previousImage(dir: string, rule: VersionRule, documents: (file: string)
   for (const file of files) {
     for (const doc of documents(path.join(dir, file))) {
       if (!doc.includes(`kind: ${rule.kind}\n`) || !doc.includes(`name: ${rule.name}\n`)) continue;
-      const o = parseDocument(doc);
+      const o = manifestDocument(doc);
       if (o?.kind !== rule.kind || o.metadata?.name !== rule.name || (o.metadata?.namespace ?? '') !== rule.namespace) continue;
       const containers: any[] = Array.isArray(o.spec?.template?.spec?.containers) ? o.spec.template.spec.containers : [];
       const image = containers.find((c) => c?.name === rule.container)?.image;
@@ -137,17 +138,6 @@ function markedImage(marked: Map<string, string> | undefined, mark: string | und
   const reference = marked?.get(containerKey(rule));
   if (reference !== undefined) return { image: imageOrUndefined(reference) };
   return listsObject(mark, `apps\t${rule.kind}\t${rule.namespace}\t${rule.name}`) === false ? {} : undefined;
-}
-
-/** One YAML document as kubectl reads it (YAML 1.1), or undefined when it does not parse. */
-function parseDocument(doc: string): any {
-  // the yaml library cdk8s bundles, as lib/core/manifest-objects.ts reads manifests
-  const YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
-  try {
-    return YAML.parse(doc, { version: '1.1' });
-  } catch {
-    return undefined;
-  }
 }
 
 /** The `<namespace>/<name>` entries of `DOCKYARD_VERSION_CHANGE`; refuses a malformed one. */
