@@ -3,6 +3,7 @@ import { App } from 'cdk8s';
 import { CiEngineKind, describeValue, DOCR_REGISTRY, invalid, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import { checkedInput } from '../../lib/pulumi/generated-secrets';
+import { checkAgainstPreviousMark } from '../../lib/pulumi/previous-mark';
 import {
   connectionLimit, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
@@ -28,6 +29,11 @@ export interface DigitalOceanOutputs {
   readonly adminPasswordCommand: string;
   readonly kubeconfig: pulumi.Output<string>;
   readonly deployment: ChartDeployment;
+  /**
+   * This run's mark for the next (`MARK_OUTPUT`): the images of the workloads whose version changes are checked, as
+   * rendered. No secret: names and image references only.
+   */
+  readonly mark: string;
   /** The ingress Load Balancer's IPv4 address, when the program installs ingress-nginx or manages DNS. */
   readonly loadBalancerIp?: pulumi.Output<string>;
   /** What to do after `pulumi up`: where DNS must point, what to open, how to log in. */
@@ -68,11 +74,13 @@ export function vpcInRegion(cluster: { readonly vpcUuid: pulumi.Output<string>; 
 /**
  * The DigitalOcean program: a DOKS cluster (or an existing one), managed PostgreSQL and Valkey that admit only
  * that cluster, a Spaces bucket with a key scoped to it, an optional Container Registry, and Harbor and Drone from
- * Dockyard's constructs, deployed with every credential a Pulumi secret.
+ * Dockyard's constructs, deployed with every credential a Pulumi secret. `previousMark` is the mark the stack's last
+ * update kept (`previousMark` of lib/pulumi/previous-mark.ts), against which a version change is refused as a synth
+ * refuses it (a Harbor downgrade); undefined, as on a stack's first update, nothing is compared.
  */
 export function deployDigitalOcean(
   settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
-  dockerHubToken?: pulumi.Input<string>, cloneToken?: pulumi.Input<string>,
+  dockerHubToken?: pulumi.Input<string>, cloneToken?: pulumi.Input<string>, previousMark?: string,
 ): DigitalOceanOutputs {
   // checked before anything is registered, as every setting is: a blank secret, or one pasted with its line break,
   // would otherwise be written into its Secret and fail only at its first use (a plain string is checked here, as
@@ -126,6 +134,8 @@ export function deployDigitalOcean(
   // every refusal of the charts before any resource registers: the SDK lets those registered before an error finish
   // (an image the pinned digests leave out, a connection budget, a team; README, imageDigests)
   ChartDeployment.check(app);
+  // and a version change the previous run's workloads could not take (a Harbor downgrade), against the mark it kept
+  const mark = checkAgainstPreviousMark(app, previousMark);
 
   // a mirror on the Container Registry names it: the registry it creates is the one the images are mirrored to (an
   // account has one; a registry made before under Pulumi's name keeps it when the mirror names that)
@@ -230,6 +240,7 @@ export function deployDigitalOcean(
     adminPasswordCommand,
     kubeconfig: cluster.kubeconfig,
     deployment,
+    mark,
     loadBalancerIp,
     nextSteps,
     ingress,

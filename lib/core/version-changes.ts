@@ -165,12 +165,30 @@ function acceptedChanges(raw: string | undefined): Set<string> {
  */
 export function checkVersionChanges(app: IConstruct, previousDir: string | undefined, mark: string | undefined,
   env: NodeJS.ProcessEnv = process.env): void {
+  checkAgainstPrevious(app, previousDir === undefined ? undefined : { dir: previousDir, mark }, env);
+}
+
+/**
+ * `checkVersionChanges` where the previous output is its mark's text alone (`versionList`'s, which a Pulumi program
+ * keeps as a stack output: lib/pulumi/previous-mark.ts), with no manifests to fall back to: a workload its list lacks
+ * has nothing to compare. Undefined `mark` is no previous output (a stack's first run), as a missing directory is.
+ * `warn` shows a `warnOnly` rule's warning (under Pulumi, `pulumi.log.warn`).
+ */
+export function checkVersionChangesOfMark(app: IConstruct, mark: string | undefined, env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = printWarning): void {
+  checkAgainstPrevious(app, mark === undefined ? undefined : { mark }, env, warn);
+}
+
+/** The one check of both: `previous` undefined is no previous output; without its `dir`, its mark alone tells. */
+function checkAgainstPrevious(app: IConstruct, previous: { readonly dir?: string; readonly mark?: string } | undefined,
+  env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
   const accepted = acceptedChanges(env[VERSION_CHANGE_VARIABLE]);
   const list = (rules.get(app.node.root) ?? []).map((r) => r.rule);
-  if (previousDir === undefined || (list.length === 0 && accepted.size === 0)) {
+  if (previous === undefined || (list.length === 0 && accepted.size === 0)) {
     if (accepted.size > 0) unusedEntries(accepted);
     return;
   }
+  const { dir, mark } = previous;
   // each manifest read and split into its documents once, for all the rules
   const split = new Map<string, readonly string[]>();
   const documents = (file: string): readonly string[] => {
@@ -188,12 +206,12 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
   const marked = imagesOfMark(mark);
   const used = new Set<string>();
   for (const rule of list) {
-    const before = (markedImage(marked, mark, rule) ?? { image: previousImage(previousDir, rule, documents) }).image;
+    const before = (markedImage(marked, mark, rule) ?? { image: dir === undefined ? undefined : previousImage(dir, rule, documents) }).image;
     const why = before === undefined ? undefined : rule.check(before, rule.image);
     if (why === undefined) continue;
     const id = `${rule.namespace}/${rule.name}`;
     if (rule.warnOnly) {
-      printWarning(`${rule.kind} ${id} goes from ${before!.reference} to ${rule.image.reference}, and ${why}`);
+      warn(`${rule.kind} ${id} goes from ${before!.reference} to ${rule.image.reference}, and ${why}`);
       continue;
     }
     if (accepted.has(id)) {

@@ -177,13 +177,37 @@ export interface SetupOptions {
    * @default false
    */
   readonly preview?: boolean;
+  /**
+   * The outputs the stack's last update left, which a `StackReference` to any stack reads (in a preview too: the
+   * engine runs a read whose ID is known, pulumi/pulumi pkg/resource/deploy/step.go:1314-1316, and a
+   * StackReference's ID is the stack's name). Set `stackOutputs.outputs` between tests to change them.
+   *
+   * @default - none: the stack's first update
+   */
+  readonly stackOutputs?: { outputs: Record<string, unknown> };
+  /**
+   * The organization the engine gives the program (`pulumi.getOrganization()`): a diy backend's is `organization`.
+   *
+   * @default - none, and `pulumi.getOrganization()` throws
+   */
+  readonly organization?: string;
 }
+
+/** The names of the stacks a `StackReference` read, in order. */
+export const stackReads: string[] = [];
 
 /** Install the mocks; call once per test file, before importing any component. */
 export async function setup(options: SetupOptions = {}): Promise<void> {
   const preview = options.preview ?? false;
   await pulumi.runtime.setMocks({
     newResource: (a) => {
+      if (a.type === 'pulumi:pulumi:StackReference') {
+        // the builtin provider's read: the stack's outputs and which of them hold a secret (builtins.go readStackReference)
+        stackReads.push(a.inputs.name);
+        const outputs = options.stackOutputs?.outputs ?? {};
+        const secretOutputNames = Object.keys(outputs).filter((k) => containsSecret(outputs[k])).sort();
+        return { id: a.id, state: { name: a.inputs.name, outputs, secretOutputNames } };
+      }
       registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs), raw: a.inputs });
       if (preview) {
         return { id: undefined, state: a.inputs };
@@ -194,7 +218,7 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
       invoked.push({ token: a.token, inputs: unwrap(a.inputs) });
       return fakeCall(a.token, a.inputs);
     },
-  }, 'dockyard', 'test', preview);
+  }, 'dockyard', 'test', preview, options.organization);
 }
 
 /** The value of an Output. */

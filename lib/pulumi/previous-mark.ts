@@ -1,0 +1,76 @@
+/**
+ * The previous output under Pulumi: the part of a synth's mark that the version checks read (`versionList`), kept
+ * as an output of the stack itself and read back at the next run through a `StackReference` to that same stack, so
+ * that `pulumi up` and `pulumi preview` refuse what a synth refuses (a Harbor downgrade), with the same function
+ * (`checkVersionChangesOfMark`) and `DOCKYARD_VERSION_CHANGE`. Nothing else is kept: the list holds workloads' names
+ * and image references only, never a credential, so the output is a plain one.
+ *
+ * Why this reads what the last update left (pulumi/pulumi at pkg/v3.259.0-14-g1b59498):
+ * - a `StackReference` is a read (`id` is the stack's name, sdk/nodejs/stackReference.ts:58-66), and the engine runs
+ *   reads in previews too (pkg/resource/deploy/step.go:1314-1316, `ReadStep.Apply`), so a preview checks as well;
+ * - the builtin provider answers it with the backend's `GetStackOutputs` (pkg/resource/deploy/builtins.go:296, 389),
+ *   which reads the stack's latest checkpoint without its update lock (diy pkg/backend/diy/state.go:175-195 and
+ *   backend.go:909-924; Pulumi Cloud pkg/backend/httpstate/state.go:232-253, the latest deployment) and takes the
+ *   root Stack resource's outputs (pkg/resource/stack/deployment.go:519-552): nothing refuses the stack being updated;
+ * - during the update that root resource keeps its old outputs until the program's end (a same step retains them,
+ *   step.go:177-179), and an update that failed keeps the outputs it did not register (engine since v3.112.0,
+ *   pkg/resource/deploy/step_executor.go:223-268): a refused run, whose program registers `{}` as the Node SDK
+ *   does when it throws (sdk/nodejs/runtime/stack.ts:76-86), leaves the previous list in place;
+ * - a stack never updated has no root resource: its outputs are empty (deployment.go:537-539; diy state.go:188-190),
+ *   which is no previous output, as a synth's first run.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { IConstruct } from 'constructs';
+import { checkVersionChangesOfMark, versionList } from '../core/version-changes';
+import { EnvironmentError } from './run-errors';
+
+/** The stack output that holds the mark's list for the next run (`previousMark` reads it). */
+export const MARK_OUTPUT = 'dockyardMark';
+
+/** The organization Pulumi's diy backends always give a program (pkg/backend/diy/state.go:104). */
+const DIY_ORGANIZATION = 'organization';
+
+/**
+ * The name by which a `StackReference` finds the stack being run. Pulumi Cloud takes only
+ * `<organization>/<project>/<stack>` (pkg/backend/httpstate/backend.go:2849-2856). A diy backend (organization
+ * `organization`) takes the stack's name alone in both its layouts, the project's taken from Pulumi.yaml
+ * (pkg/backend/diy/store.go:138-198), while its legacy layout (stacks not under a project, kept for states made
+ * before projects) refuses a name with a `/` (store.go:362-368 and sdk/go/common/tokens/stack_name.go:54-80).
+ */
+export function ownStackName(): string {
+  const organization = pulumi.getOrganization();
+  return organization === DIY_ORGANIZATION ? pulumi.getStack() : `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/**
+ * The mark the stack's last update kept (`MARK_OUTPUT`), read through a `StackReference` to the stack itself
+ * (`ownStackName`); undefined when there is none: the stack's first update, or one by a version before this output.
+ * Call it once per program, before anything it would refuse is registered.
+ *
+ * @param name the stack to read
+ * @default - the stack being run
+ */
+export async function previousMark(name: string = ownStackName()): Promise<string | undefined> {
+  const reference = new pulumi.StackReference('dockyard-previous-output', { name });
+  // the details, not getOutputValue: with a CLI that reports no secret output names, getOutputValue takes every
+  // output of a stack holding a secret one (the kubeconfig) for a secret and throws (sdk/nodejs/stackReference.ts)
+  const details = await reference.getOutputDetails(MARK_OUTPUT);
+  const mark = details.value ?? details.secretValue;
+  if (mark === undefined || mark === null) return undefined;
+  if (typeof mark !== 'string') {
+    throw new EnvironmentError(`the stack output ${MARK_OUTPUT} of ${name} is a ${typeof mark}, not the text Dockyard keeps there: does another ` +
+      'program export an output of that name?');
+  }
+  return mark;
+}
+
+/**
+ * Refuse, as a synth would, a version change of `app`'s workloads against `previous` (`previousMark`'s), unless
+ * `DOCKYARD_VERSION_CHANGE` (`env`) lets it through; warn with `pulumi.log.warn` of one only warned of. Returns this
+ * run's mark, for the program to export as `MARK_OUTPUT`. Call it once the charts are rendered
+ * (`ChartDeployment.check`), as the list holds the images as rendered (relocated, pinned).
+ */
+export function checkAgainstPreviousMark(app: IConstruct, previous: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  checkVersionChangesOfMark(app, previous, env, (message) => void pulumi.log.warn(message));
+  return versionList(app);
+}

@@ -1,0 +1,3 @@
+import { describePreviousMark } from './previous-mark';
+
+describePreviousMark(false);

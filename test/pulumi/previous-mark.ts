@@ -1,0 +1,123 @@
+import { DIGITALOCEAN_EXAMPLE } from '../../apps/digitalocean/config';
+import { thrown } from '../util';
+import { registered, settled, setup, stackReads, warningsDuring } from './digitalocean/harness';
+import { printed } from './printed';
+
+/**
+ * The previous output under Pulumi (lib/pulumi/previous-mark.ts): the DigitalOcean program keeps its mark's list of
+ * version-checked images as a stack output and refuses, at the next run, what a synth refuses against it. In preview
+ * mode or not (one mode per test file, as Pulumi's mocks are set once per process): the engine runs a
+ * StackReference's read in a preview too (pulumi/pulumi pkg/resource/deploy/step.go:1314-1316), so a preview
+ * refuses as `pulumi up` does.
+ */
+export function describePreviousMark(preview: boolean): void {
+  describe(`the previous output under Pulumi${preview ? ', in a preview' : ''}`, () => {
+    const stack = { outputs: {} as Record<string, unknown> };
+    const saved = process.env.DOCKYARD_VERSION_CHANGE;
+    beforeAll(() => setup({ preview, stackOutputs: stack, organization: 'acme' }));
+    beforeEach(() => {
+      stack.outputs = {};
+      delete process.env.DOCKYARD_VERSION_CHANGE;
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env.DOCKYARD_VERSION_CHANGE;
+      else process.env.DOCKYARD_VERSION_CHANGE = saved;
+    });
+
+    /** The DigitalOcean program's run against `mark`, the mark the stack kept (none: its first run). */
+    const deploy = (mark: string | undefined) => program.deployDigitalOcean(DIGITALOCEAN_EXAMPLE, 'github-oauth-client-secret', undefined, undefined,
+      undefined, mark);
+    let program: typeof import('../../apps/digitalocean/program');
+    beforeAll(async () => {
+      program = await import('../../apps/digitalocean/program');
+    });
+
+    /** The mark of a first run, and that mark with the image of `workload` (a line's text) at `tag`. */
+    async function marks(workload = 'harbor-core', tag = 'v2.99.0') {
+      const first = deploy(undefined).mark;
+      await settled(100);
+      const line = first.split('\n').find((l) => l.includes(workload))!;
+      const changed = first.replace(line, line.replace(/:v?\d+\.\d+\.\d+/, `:${tag}`));
+      expect(changed).not.toBe(first);
+      return { first, changed };
+    }
+
+    test('previousMark reads the stack being run, by <organization>/<project>/<stack>, and takes its mark output', async () => {
+      const { previousMark, MARK_OUTPUT } = await import('../../lib/pulumi/previous-mark');
+      stack.outputs = { [MARK_OUTPUT]: 'the list', harborUrl: 'https://harbor.example.com' };
+      stackReads.length = 0;
+      expect(await previousMark()).toBe('the list');
+      // Pulumi Cloud takes only the full name (pkg/backend/httpstate/backend.go:2849-2856)
+      expect(stackReads).toEqual(['acme/dockyard/test']);
+    });
+
+    test('a stack never updated, or updated by a version before the mark, has no previous mark', async () => {
+      const { previousMark } = await import('../../lib/pulumi/previous-mark');
+      expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+      stack.outputs = { harborUrl: 'https://harbor.example.com' };
+      expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+    });
+
+    test('the mark is read beside a secret output (the kubeconfig) as the plain value it is', async () => {
+      const { previousMark, MARK_OUTPUT } = await import('../../lib/pulumi/previous-mark');
+      const { SECRET_KEY, SECRET_SIG } = await import('./digitalocean/harness');
+      stack.outputs = { [MARK_OUTPUT]: 'the list', kubeconfig: { [SECRET_KEY]: SECRET_SIG, value: 'apiVersion: v1' } };
+      expect(await previousMark('acme/dockyard/test')).toBe('the list');
+    });
+
+    test('an output of that name another program wrote is refused in one line', async () => {
+      const { previousMark, MARK_OUTPUT } = await import('../../lib/pulumi/previous-mark');
+      stack.outputs = { [MARK_OUTPUT]: { images: [] } };
+      const err = await previousMark('acme/dockyard/test').then(() => { throw new Error('no refusal'); }, (e: Error) => e);
+      expect(printed(err)).toBe('the stack output dockyardMark of acme/dockyard/test is a object, not the text Dockyard keeps there: does another program ' +
+        'export an output of that name?');
+    });
+
+    test('the mark lists the version-checked workloads\' images, names and images only: no secret', async () => {
+      const { first } = await marks();
+      expect(first).toMatch(/^The images of the workloads whose version changes are checked/);
+      const items = first.split('\n').slice(1, -2);
+      expect(items.map((l) => JSON.parse(l).split('\t').slice(0, 4).join('/'))).toEqual([
+        'Deployment/dockyard/drone/server', 'Deployment/harbor/harbor-core/core',
+      ]);
+      expect(first).not.toContain('github-oauth-client-secret');
+      // a run against its own mark changes nothing and refuses nothing
+      expect(deploy(first).mark).toBe(first);
+      await settled(100);
+    });
+
+    test('a Harbor older than the previous run\'s is refused in the synth\'s line, before anything registers', async () => {
+      const { changed } = await marks();
+      registered.length = 0;
+      expect(printed(thrown(() => deploy(changed)))).toMatch(new RegExp('^invalid version "[0-9.]+" of Deployment harbor/harbor-core: the previous ' +
+        'output ran \\S+:v2\\.99\\.0 there, and Harbor\'s core 2\\.99\\.0 migrated the registry database\'s schema forward .*; once that is done, ' +
+        'synthesize once with DOCKYARD_VERSION_CHANGE=harbor/harbor-core$'));
+      await settled();
+      expect(registered).toEqual([]);
+    });
+
+    test('DOCKYARD_VERSION_CHANGE lets it through, and the next mark holds this run\'s image', async () => {
+      const { first, changed } = await marks();
+      process.env.DOCKYARD_VERSION_CHANGE = 'harbor/harbor-core';
+      expect(deploy(changed).mark).toBe(first);
+      await settled(100);
+    });
+
+    test('DOCKYARD_VERSION_CHANGE that lets nothing through is refused, as at synth: against the mark, and on a first run', async () => {
+      const { first } = await marks();
+      process.env.DOCKYARD_VERSION_CHANGE = 'harbor/harbor-core';
+      const nothing = 'invalid DOCKYARD_VERSION_CHANGE entry "harbor/harbor-core": lets nothing through, as this synth changes no version there ' +
+        'that would be refused (against the previous output); unset it, so that it lets no later change through unseen';
+      expect(printed(thrown(() => deploy(first)))).toBe(nothing);
+      expect(printed(thrown(() => deploy(undefined)))).toBe(nothing);
+      process.env.DOCKYARD_VERSION_CHANGE = 'harbor';
+      expect(printed(thrown(() => deploy(first)))).toMatch(/^invalid DOCKYARD_VERSION_CHANGE entry "harbor": must be <namespace>\/<name>/);
+    });
+
+    test('a CI server older than the previous run\'s is warned of with pulumi.log.warn, not refused', async () => {
+      const { first, changed } = await marks('drone/drone:', '9.9.9');
+      const warnings = await warningsDuring(() => expect(deploy(changed).mark).toBe(first));
+      expect(warnings.filter((w) => w.startsWith('Deployment dockyard/drone goes from '))).toHaveLength(1);
+    });
+  });
+}
