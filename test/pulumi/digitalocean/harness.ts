@@ -180,11 +180,12 @@ export interface SetupOptions {
   /**
    * The outputs the stack's last update left, which a `StackReference` to any stack reads (in a preview too: the
    * engine runs a read whose ID is known, pulumi/pulumi pkg/resource/deploy/step.go:1314-1316, and a
-   * StackReference's ID is the stack's name). Set `stackOutputs.outputs` between tests to change them.
+   * StackReference's ID is the stack's name). Set `stackOutputs.outputs` between tests to change them;
+   * `withoutSecretNames` answers as a CLI that reports no `secretOutputNames`.
    *
    * @default - none: the stack's first update
    */
-  readonly stackOutputs?: { outputs: Record<string, unknown> };
+  readonly stackOutputs?: { outputs: Record<string, unknown>; withoutSecretNames?: boolean };
   /**
    * The organization the engine gives the program (`pulumi.getOrganization()`): a diy backend's is `organization`.
    *
@@ -206,7 +207,7 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
         stackReads.push(a.inputs.name);
         const outputs = options.stackOutputs?.outputs ?? {};
         const secretOutputNames = Object.keys(outputs).filter((k) => containsSecret(outputs[k])).sort();
-        return { id: a.id, state: { name: a.inputs.name, outputs, secretOutputNames } };
+        return { id: a.id, state: { name: a.inputs.name, outputs, ...(options.stackOutputs?.withoutSecretNames ? {} : { secretOutputNames }) } };
       }
       registered.push({ type: a.type, name: a.name, inputs: unwrap(a.inputs), secretInputs: containsSecret(a.inputs), raw: a.inputs });
       if (preview) {
