@@ -3,7 +3,7 @@ import { App } from 'cdk8s';
 import { CiEngineKind, describeValue, DOCR_REGISTRY, invalid, LETS_ENCRYPT_ISSUER, missing } from '../../lib';
 import { ChartDeployment, EnvironmentError, ProvidedSecret } from '../../lib/pulumi';
 import { checkedInput } from '../../lib/pulumi/generated-secrets';
-import { checkAgainstPreviousMark } from '../../lib/pulumi/previous-mark';
+import { checkAgainstPreviousMark, withPreviousMark } from '../../lib/pulumi/previous-mark';
 import {
   connectionLimit, ContainerRegistry, DnsRecords, ingressLoadBalancerIp, IngressStack, KubernetesCluster, LETS_ENCRYPT_STAGING, ManagedPostgres,
   ManagedValkey, SpacesBucket,
@@ -30,8 +30,8 @@ export interface DigitalOceanOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   readonly deployment: ChartDeployment;
   /**
-   * This run's mark for the next (`MARK_OUTPUT`): the images of the workloads whose version changes are checked, as
-   * rendered. No secret: names and image references only.
+   * This run's mark for the next (`MARK_OUTPUT`): the CI servers' admins and URLs, the images of the workloads whose
+   * version changes are checked (as rendered) and Harbor's projects. No secret: logins, URLs, names and images only.
    */
   readonly mark: string;
   /** The ingress Load Balancer's IPv4 address, when the program installs ingress-nginx or manages DNS. */
@@ -76,7 +76,8 @@ export function vpcInRegion(cluster: { readonly vpcUuid: pulumi.Output<string>; 
  * that cluster, a Spaces bucket with a key scoped to it, an optional Container Registry, and Harbor and Drone from
  * Dockyard's constructs, deployed with every credential a Pulumi secret. `previousMark` is the mark the stack's last
  * update kept (`previousMark` of lib/pulumi/previous-mark.ts), against which a version change is refused as a synth
- * refuses it (a Harbor downgrade); undefined, as on a stack's first update, nothing is compared.
+ * refuses it (a Harbor downgrade) and what the code dropped is warned of; undefined, as on a stack's first update,
+ * nothing is compared.
  */
 export function deployDigitalOcean(
   settings: DigitalOceanSettings, gitClientSecret: pulumi.Input<string>, imageMirrorPassword?: pulumi.Input<string>,
@@ -133,8 +134,10 @@ export function deployDigitalOcean(
   });
   // every refusal of the charts before any resource registers: the SDK lets those registered before an error finish
   // (an image the pinned digests leave out, a connection budget, a team; README, imageDigests)
-  ChartDeployment.check(app);
-  // and a version change the previous run's workloads could not take (a Harbor downgrade), against the mark it kept
+  // (rendered as the deployment renders them below: with the previous run's mark, whose left projects a Job takes)
+  withPreviousMark(app, previousMark, () => ChartDeployment.check(app));
+  // and a version change the previous run's workloads could not take (a Harbor downgrade), against the mark it kept;
+  // warned of: an admin, a Harbor project or a CI URL the code dropped
   const mark = checkAgainstPreviousMark(app, previousMark);
 
   // a mirror on the Container Registry names it: the registry it creates is the one the images are mirrored to (an
@@ -197,7 +200,7 @@ export function deployDigitalOcean(
     { ...P.harborPostgresCa, stringData: { [P.harborPostgresCa.key]: postgres.caCertificate } },
     { ...P.postgresCa, stringData: { [P.postgresCa.key]: postgres.caCertificate } },
   ];
-  const deployment = new ChartDeployment('platform', {
+  const deployment = withPreviousMark(app, previousMark, () => new ChartDeployment('platform', {
     app,
     secrets,
     // DOCR's docker config logs in with its token as user name and password: the pull secret takes the token
@@ -209,7 +212,7 @@ export function deployDigitalOcean(
     },
     substitutions: { [PLACEHOLDERS.postgresHost]: postgres.host, [PLACEHOLDERS.valkeyHost]: valkey.host },
     // the reconciler Job must not create a database before DigitalOcean has: Pulumi's create would then fail
-  }, { ...k8sOpts, dependsOn: [postgres, ...(ingress ? [ingress] : [])] });
+  }, { ...k8sOpts, dependsOn: [postgres, ...(ingress ? [ingress] : [])] }));
 
   const adminPasswordCommand = 'kubectl -n harbor get secret harbor-core -o jsonpath="{.data.admin-password}" | base64 -d';
   const dnsStep = (ip: string | undefined) => dns

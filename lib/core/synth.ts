@@ -14,12 +14,11 @@ import { withWalkedTree } from './walked-tree';
 import { IMAGE_PAIRS_FILE, Images } from './image';
 import { OutputFile, SecretFile } from './output-file';
 import { isInside } from './paths';
-import { ciAdminList, ciUrlList, droppedCiAdminWarnings, movedCiUrlWarnings } from './ci-admins';
 import { goneObjectList, goneObjects, goneStatefulSetsWarning, leftObjectsCommands, leftObjectsWarning, objectList, secretsOfMark, withoutPassingJobs } from './left-objects';
-import { leftNameList, leftNameWarnings } from './left-names';
+import { keptListWarnings, keptLists } from './kept-lists';
 import { chartList, previousOutputOf, withPreviousOutput } from './previous-output';
 import { fewOf } from './text';
-import { checkVersionChanges, versionList } from './version-changes';
+import { checkVersionChanges } from './version-changes';
 import { goneFileNotices, markedNotes, notedFileList, notesOf } from './gone-files';
 import { DESKTOP_FILES, fileList, filesOfMark, unlistedEntries } from './written-files';
 import { withUserAccountsHeld } from './pull-access';
@@ -146,12 +145,10 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
     // a StatefulSet's data outlives it on its claims, with no server left to dump it from
     const sets = goneStatefulSetsWarning(gone, previous);
     if (sets !== undefined) notices.push(sets);
-    // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts)
-    notices.push(...droppedCiAdminWarnings(mark, app));
-    // a Harbor project dropped from the code stays in Harbor, public or not, and no Job looks at it (lib/core/left-names.ts)
-    notices.push(...leftNameWarnings(app));
-    // a URL changed leaves the forge's webhooks on the old one: the engines write them once, at activation
-    notices.push(...movedCiUrlWarnings(mark, app));
+    // an admin dropped from the code stays one: the engines never demote (lib/core/ci-admins.ts); a Harbor project
+    // dropped from the code stays in Harbor, public or not, and no Job looks at it (lib/core/left-names.ts); a URL
+    // changed leaves the forge's webhooks on the old one: the engines write them once, at activation
+    notices.push(...keptListWarnings(mark, app));
     // teams moved between files move between the GitOps tool's owners of those files
     notices.push(...shardChangeWarnings(filesOfMark(mark), charts.map((c) => ({ id: c.node.id, shards: manifestPaths(c).length - 1 }))));
     const listed = identities.filter((i) => !names.passes(i) && !unclaimedPassing.has(i));
@@ -162,7 +159,7 @@ export function synthesize(app: App, secrets: LocalSecretStore): string[] {
       });
       const paths = [OUTPUT_MARKER, ...files.map((f) => path.posix.normalize(f.path))];
       writeFile(path.join(staging, OUTPUT_MARKER), OUTPUT_MARKER_TEXT + fileList(paths) + chartList(app) + notedFileList(notes) + goneObjectList(gone) +
-        ciAdminList(app) + ciUrlList(app) + versionList(app) + leftNameList(app) + objectList(listed), 0o644);
+        keptLists(app) + objectList(listed), 0o644);
     });
     written = files.map((f) => path.join(app.outdir, f.path));
     notices.forEach((line) => process.stderr.write(`dockyard: ${line}\n`));

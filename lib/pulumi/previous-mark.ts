@@ -1,9 +1,10 @@
 /**
- * The previous output under Pulumi: the part of a synth's mark that the version checks read (`versionList`), kept
- * as an output of the stack itself and read back at the next run through a `StackReference` to that same stack, so
- * that `pulumi up` and `pulumi preview` refuse what a synth refuses (a Harbor downgrade), with the same function
- * (`checkVersionChangesOfMark`) and `DOCKYARD_VERSION_CHANGE`. Nothing else is kept: the list holds workloads' names
- * and image references only, never a credential, so the output is a plain one.
+ * The previous output under Pulumi: the lists of a synth's mark that tell of what the code named before
+ * (`keptLists`: the CI servers' admins and URLs, the version-checked workloads' images, the Harbor projects), kept as
+ * an output of the stack itself and read back at the next run through a `StackReference` to that same stack, so that
+ * `pulumi up` and `pulumi preview` refuse what a synth refuses (a Harbor downgrade) and warn of what it warns of (a
+ * project, an admin or a CI URL the code dropped), with the same functions and `DOCKYARD_VERSION_CHANGE`. The lists
+ * hold logins, URLs, names and image references only, never a credential, so the output is a plain one.
  *
  * Why this reads what the last update left (pulumi/pulumi at pkg/v3.259.0-14-g1b59498):
  * - a `StackReference` is a read (`id` is the stack's name, sdk/nodejs/stackReference.ts:58-66), and the engine runs
@@ -15,16 +16,18 @@
  * - during the update that root resource keeps its old outputs until the program's end (a same step retains them,
  *   step.go:177-179), and an update that failed keeps the outputs it did not register (engine since v3.112.0,
  *   pkg/resource/deploy/step_executor.go:223-268): a refused run, whose program registers `{}` as the Node SDK
- *   does when it throws (sdk/nodejs/runtime/stack.ts:76-86), leaves the previous list in place;
+ *   does when it throws (sdk/nodejs/runtime/stack.ts:76-86), leaves the previous lists in place;
  * - a stack never updated has no root resource: its outputs are empty (deployment.go:537-539; diy state.go:188-190),
  *   which is no previous output, as a synth's first run.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';
-import { checkVersionChangesOfMark, versionList } from '../core/version-changes';
+import { keptListWarnings, keptLists } from '../core/kept-lists';
+import { previousOutputOf, withPreviousOutput } from '../core/previous-output';
+import { checkVersionChangesOfMark } from '../core/version-changes';
 import { EnvironmentError } from './run-errors';
 
-/** The stack output that holds the mark's list for the next run (`previousMark` reads it). */
+/** The stack output that holds the mark's lists for the next run (`previousMark` reads it). */
 export const MARK_OUTPUT = 'dockyardMark';
 
 /** The organization Pulumi's diy backends always give a program (pkg/backend/diy/state.go:104). */
@@ -65,12 +68,27 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
 }
 
 /**
- * Refuse, as a synth would, a version change of `app`'s workloads against `previous` (`previousMark`'s), unless
- * `DOCKYARD_VERSION_CHANGE` (`env`) lets it through; warn with `pulumi.log.warn` of one only warned of. Returns this
- * run's mark, for the program to export as `MARK_OUTPUT`. Call it once the charts are rendered
- * (`ChartDeployment.check`), as the list holds the images as rendered (relocated, pinned).
+ * Run `fn`, which renders `app`'s charts (`ChartDeployment.check`, a `ChartDeployment`), with `previous` (the text
+ * `previousMark` read) as `app`'s previous output, as a synth renders inside its own: Harbor's first configure Job is
+ * handed the projects an earlier run declared and this one dropped, and warns while one is public
+ * (lib/harbor/left-projects.ts).
+ */
+export function withPreviousMark<T>(app: IConstruct, previous: string | undefined, fn: () => T): T {
+  return withPreviousOutput(app, previousOutputOf(previous), fn);
+}
+
+/**
+ * Check `app` against `previous` (`previousMark`'s) as a synth checks against its previous output: refuse a version
+ * change its workloads could not take, unless `DOCKYARD_VERSION_CHANGE` (`env`) lets it through, and warn with
+ * `pulumi.log.warn` of an older CI server, and of an admin, a Harbor project or a CI URL the code dropped. Returns
+ * this run's mark, for the program to export as `MARK_OUTPUT`. Call it once the charts are rendered
+ * (`ChartDeployment.check`), as the lists hold the images as rendered (relocated, pinned).
  */
 export function checkAgainstPreviousMark(app: IConstruct, previous: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  checkVersionChangesOfMark(app, previous, env, (message) => void pulumi.log.warn(message));
-  return versionList(app);
+  const warn = (message: string) => void pulumi.log.warn(message);
+  checkVersionChangesOfMark(app, previous, env, warn);
+  return withPreviousMark(app, previous, () => {
+    keptListWarnings(previous, app).forEach((line) => warn(line.replace(/^warning: /, '')));
+    return keptLists(app);
+  });
 }

@@ -26,8 +26,8 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     /** The DigitalOcean program's run against `mark`, the mark the stack kept (none: its first run). */
-    const deploy = (mark: string | undefined) => program.deployDigitalOcean(DIGITALOCEAN_EXAMPLE, 'github-oauth-client-secret', undefined, undefined,
-      undefined, mark);
+    const deploy = (mark: string | undefined, settings: object = {}) => program.deployDigitalOcean({ ...DIGITALOCEAN_EXAMPLE, ...settings },
+      'github-oauth-client-secret', undefined, undefined, undefined, mark);
     let program: typeof import('../../apps/digitalocean/program');
     beforeAll(async () => {
       program = await import('../../apps/digitalocean/program');
@@ -77,12 +77,19 @@ export function describePreviousMark(preview: boolean): void {
         'export an output of that name?');
     });
 
-    test('the mark lists the version-checked workloads\' images, names and images only: no secret', async () => {
+    test('the mark holds the synth mark\'s kept lists: admins, CI URLs, version-checked images, Harbor projects; no secret', async () => {
       const { first } = await marks();
-      expect(first).toMatch(/^The images of the workloads whose version changes are checked/);
-      const items = first.split('\n').slice(1, -2);
-      expect(items.map((l) => JSON.parse(l).split('\t').slice(0, 4).join('/'))).toEqual([
-        'Deployment/dockyard/drone/server', 'Deployment/harbor/harbor-core/core',
+      const lists = first.split('\n').filter((l) => l !== '' && !l.startsWith('"'));
+      expect(lists.map((l) => l.slice(0, 30))).toEqual([
+        'The CI servers\' admins it name', 'End of the CI admins.', 'The CI servers\' URLs it served', 'End of the CI URLs.',
+        'The images of the workloads wh', 'End of the images.', 'The names it declared to progr', 'End of the declared names.',
+      ]);
+      const items = first.split('\n').filter((l) => l.startsWith('"')).map((l) => JSON.parse(l));
+      expect(items).toEqual([
+        'drone\tdockyard/drone\texample-admin', 'drone\tdockyard/drone\thttps://drone.example.com',
+        expect.stringMatching(/^Deployment\tdockyard\tdrone\tserver\t\S+\/drone\/drone:[0-9.]+$/),
+        expect.stringMatching(/^Deployment\tharbor\tharbor-core\tcore\t\S+\/goharbor\/harbor-core:v[0-9.]+$/),
+        'harbor-project harbor/harbor\tdockerhub',
       ]);
       expect(first).not.toContain('github-oauth-client-secret');
       // a run against its own mark changes nothing and refuses nothing
@@ -122,6 +129,40 @@ export function describePreviousMark(preview: boolean): void {
       const { first, changed } = await marks('drone/drone:', '9.9.9');
       const warnings = await warningsDuring(() => expect(deploy(changed).mark).toBe(first));
       expect(warnings.filter((w) => w.startsWith('Deployment dockyard/drone goes from '))).toHaveLength(1);
+    });
+
+    test('a team\'s Harbor project dropped from the code is warned of, and handed to the first configure Job, until it is retired', async () => {
+      const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'] }];
+      const before = deploy(undefined, { teams }).mark;
+      await settled(100);
+      const leftJob = () => registered.some((r) => JSON.stringify(r.inputs).includes('leftProjects'));
+      registered.length = 0;
+      let next = '';
+      const warnings = await warningsDuring(() => {
+        next = deploy(before, { teams: teams.slice(0, 1) }).mark;
+      });
+      expect(warnings.filter((w) => w.startsWith('Harbor project search of '))).toEqual([expect.stringMatching(/was declared by an earlier synth, and this one neither declares it/)]);
+      expect(leftJob()).toBe(true);
+      // carried on, as a synth carries it: the next run warns again
+      expect(next).toContain(JSON.stringify('harbor-project harbor/harbor\tsearch'));
+      registered.length = 0;
+      const retired = await warningsDuring(() => {
+        next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
+      });
+      expect(retired.filter((w) => w.startsWith('Harbor project search '))).toEqual([]);
+      expect(next).not.toContain('search');
+    });
+
+    test('an admin and a CI URL the code dropped are warned of, as a synth warns of them', async () => {
+      const before = deploy(undefined).mark;
+      await settled(100);
+      const warnings = await warningsDuring(() => deploy(before, { admin: 'other-admin', domain: 'ci.example.org' }));
+      expect(warnings.filter((w) => w.startsWith('DroneServer dockyard/drone '))).toEqual([
+        expect.stringMatching(/^DroneServer dockyard\/drone no longer names "example-admin" as an admin, but /),
+        expect.stringMatching(/^DroneServer dockyard\/drone is now at "https:\/\/drone\.ci\.example\.org", no longer "https:\/\/drone\.example\.com", but /),
+      ]);
+      expect(await warningsDuring(() => deploy(undefined, { admin: 'other-admin', domain: 'ci.example.org' }))).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/^DroneServer /)]));
     });
   });
 }

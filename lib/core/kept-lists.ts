@@ -1,0 +1,27 @@
+import { IConstruct } from 'constructs';
+import { ciAdminList, ciUrlList, droppedCiAdminWarnings, movedCiUrlWarnings } from './ci-admins';
+import { leftNameList, leftNameWarnings } from './left-names';
+import { versionList } from './version-changes';
+
+// The lists of a synth's mark that tell of what the code named before and the cluster, Harbor or a forge keeps once
+// the code drops it: the CI servers' admins and URLs, the version-checked workloads' images and the names left in
+// Harbor. The synth writes them into its output's mark; a Pulumi program, which has no output directory, keeps them as
+// a stack output (lib/pulumi/previous-mark.ts). One text and one set of warnings for both, so they cannot drift. They
+// hold logins, URLs, image references and project names: never a credential. Not exported from lib/core.
+
+/**
+ * `app`'s lists of the kept names, in the mark's order. Call it once the manifests are rendered (`versionList`), and
+ * inside `withPreviousOutput` (`leftNameList` carries the names left before).
+ */
+export function keptLists(app: IConstruct): string {
+  return ciAdminList(app) + ciUrlList(app) + versionList(app) + leftNameList(app);
+}
+
+/**
+ * The warnings of what the previous mark (its text) lists and `app` dropped: an admin (the engine keeps them), a
+ * Harbor project (Harbor keeps it), a CI URL (the forge's webhooks keep calling it), each `warning: …`. Call it inside
+ * `withPreviousOutput`.
+ */
+export function keptListWarnings(mark: string | undefined, app: IConstruct): string[] {
+  return [...droppedCiAdminWarnings(mark, app), ...leftNameWarnings(app), ...movedCiUrlWarnings(mark, app)];
+}
