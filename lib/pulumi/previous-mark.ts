@@ -19,6 +19,8 @@
  *   does when it throws (sdk/nodejs/runtime/stack.ts:76-86), leaves the previous lists in place;
  * - a stack never updated has no root resource: its outputs are empty (deployment.go:537-539; diy state.go:188-190),
  *   which is no previous output, as a synth's first run.
+ * - the reference is a read, which `pulumi destroy` deletes without its provider or the program (step.go:659-660,
+ *   "Deleting an External resource is a no-op"), where a resource hook made `pulumi destroy` need `--run-program`.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';
