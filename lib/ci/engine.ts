@@ -188,9 +188,11 @@ export interface ICiEngine extends IConstruct {
    * `repos` (`WoodpeckerCi.closeRoute`).
    *
    * @param repos the route's repositories, as it listed them; `@default` - none, which leaves Woodpecker's agents open
+   * @param scope the route's events and branches, as it had them; `@default` - every event but pull requests, every
+   * branch (Woodpecker names a route's agents after them)
    * @returns false when the engine needed `repos` to close the route and was not given them, for the caller to warn
    * @default - nothing to close
    * @internal
    */
-  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[]): boolean;
+  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>): boolean;
 }

@@ -402,9 +402,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /** @internal */
-  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[]): boolean {
+  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {}): boolean {
     if (repos === undefined) return false;
-    this.closeRoute(name, repos);
+    this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
     return true;
   }
 
