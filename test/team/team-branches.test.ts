@@ -125,6 +125,8 @@ describe('refused, each in one line naming the prop and the team, leaving the na
       'event alike, so a runner policy by branch would keep neither other branches\' code nor their secret requests out; route by branch on ' +
       'Woodpecker (team "web")');
     expect(refusal('drone', { events: [PUSH], branches: ['main'] })).toMatch(/^invalid branches \["main"\]: must be left out on Drone/);
+    // a team's own runner takes its policy from the team, not through the engine's route check
+    expect(refusal('drone', { branches: ['main'], dedicatedRunner: true })).toMatch(/^invalid branches \["main"\]: must be left out on Drone/);
   });
 
   test('events on Drone', () => {
