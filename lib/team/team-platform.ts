@@ -654,7 +654,7 @@ function leftEngineAccess(kind: CiEngineKind, team: string): string {
   }
   if (kind === CiEngineKind.WOODPECKER) {
     return ', and its agents, which an apply without pruning leaves running, keep taking its repositories\' pipelines with its deploy ' +
-      'identity (retireTeam with its repos refuses them)';
+      'identity (retireTeam with its repos, and its events and branches if it had them, refuses them)';
   }
   return '';
 }
