@@ -9,7 +9,7 @@ import { EnvVars } from '../core/env';
 import { kube, scaleQuantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
-import { compare } from '../core/text';
+import { compare, notAmong } from '../core/text';
 import { reposOverlap } from '../ci/repo-overlap';
 import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
@@ -1108,7 +1108,7 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
   const namespace = props.namespace ?? runner.buildNamespace;
   const exclusive = props.exclusive ?? true;
   if (!runner.hasBuildNamespace(namespace)) {
-    invalid('namespace', namespace, `must be one of the runner's build namespaces: ${runner.buildNamespaces().join(', ')}`);
+    invalid('namespace', namespace, `must be one of the runner's build namespaces: ${notAmong(namespace, runner.buildNamespaces())}`);
   }
   if (exclusive && namespace === runner.buildNamespace) {
     invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { notAmong } from '../core/text';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
@@ -546,7 +547,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // first, so that a team's namespace is refused naming its team, whether the agents build there or not
     checkNotOwnedNamespace(this, 'namespace', namespace);
     if (!batch?.namespaces.has(namespace) && !this.builds.has(namespace)) {
-      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
+      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${notAmong(namespace, this.buildNamespaces)}`);
     }
     const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
     // the routes of a namespace that name a ServiceAccount all name the same one, so the first stands for them all
