@@ -31,7 +31,7 @@ export interface BuildNamespaceOptions {
    *
    * @default - none
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** What every build namespace of one runner shares. */

@@ -18,7 +18,7 @@ export interface CiSecretProps extends PipelineAccess {
   /** The name pipelines reference the secret by (a DNS label, as it names a Kubernetes Secret too). */
   readonly name: string;
   /** Its keys and values. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
 }
 
 /**
@@ -46,7 +46,7 @@ export interface CiRouteProps extends PipelineAccess {
    *
    * @default - every branch
    */
-  readonly branches?: string[];
+  readonly branches?: readonly string[];
 }
 
 /**

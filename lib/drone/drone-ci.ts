@@ -174,7 +174,7 @@ export class DroneCi extends Construct implements ICiEngine {
   /** @internal */
   public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): boolean {
     // checked as given, though Drone needs them not: its runner's namespace rules close the build namespace
-    if (repos !== undefined) checkPipelineAccess({ repos: repos as string[] });
+    if (repos !== undefined) checkPipelineAccess({ repos });
     this.runner.closeNamespace(buildNamespace);
     return true;
   }

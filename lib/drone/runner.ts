@@ -57,7 +57,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - none
    */
-  readonly extraBuildNamespaces?: string[];
+  readonly extraBuildNamespaces?: readonly string[];
   /**
    * Whether to define the build namespaces, rather than use existing ones. Existing ones lack the runner's
    * `buildNamespaceLabels` unless you set them.
@@ -119,7 +119,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - none: the runner gets only pipelines without `node:`
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
   /**
    * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
    * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`, matched case-sensitively: Go's `filepath.Match` in
@@ -128,7 +128,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - every repository
    */
-  readonly limitRepos?: string[];
+  readonly limitRepos?: readonly string[];
   /**
    * Requests and limits of the runner container (not of the pipelines).
    *
@@ -246,7 +246,7 @@ export interface DroneRunnerBuildSettings {
    *
    * @default - every event
    */
-  readonly limitEvents?: PipelineEvent[];
+  readonly limitEvents?: readonly PipelineEvent[];
   /**
    * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner; others fail
    * (a guard, like `limitRepos`).
@@ -266,7 +266,7 @@ export interface RunnerPolicyProps {
    * bmatcuk/doublestar v1.1.1), where the secrets extension matches any case: `acme/app` does not route `Acme/App`,
    * whose pipelines then run in the default build namespace, with their secrets.
    */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /**
    * The build namespace their pipelines are forced into.
    *
@@ -287,7 +287,7 @@ export interface RunnerPolicyProps {
    *
    * @default - push, tag, promote, rollback, cron and custom: every event but pull_request
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * Allow `PipelineEvent.PULL_REQUEST` in `events`: pull requests, which may come from forks, then run with the
    * policy's ServiceAccount.

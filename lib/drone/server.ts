@@ -152,7 +152,7 @@ export interface DroneServerProps {
    *
    * @default - no filter: registration is closed, and only the admin and users an admin creates can log in
    */
-  readonly userFilter?: string[];
+  readonly userFilter?: readonly string[];
   /**
    * Only repositories of these accounts are synced (`DRONE_REPOSITORY_FILTER`); it must be set before the first login.
    * Drone compares each with a repository's namespace, ignoring case (harness v2.28.2 `service/syncer/filter.go:22-35`,
@@ -161,7 +161,7 @@ export interface DroneServerProps {
    *
    * @default - the repositories of every account
    */
-  readonly repositoryFilter?: string[];
+  readonly repositoryFilter?: readonly string[];
   /**
    * Whether only admins can register users (`DRONE_REGISTRATION_CLOSED`). Drone admits a new user only if both the
    * user filter and open registration admit them (harness v2.28.2 `cmd/drone-server/inject_plugin.go:47-49`), and
@@ -317,7 +317,7 @@ export interface DroneMetricsOptions extends MetricsOptions {
    * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to port
    * 8080, the only one Drone listens on: the web UI, the API and `/metrics` alike.
    */
-  readonly scrapers: NetworkPeer[];
+  readonly scrapers: readonly NetworkPeer[];
   /**
    * The API token of the Drone machine user Prometheus scrapes as, in a Secret of the server's namespace (the
    * ServiceMonitor reads it from there). The user must be a machine user, and need not be an admin: Drone serves
@@ -579,7 +579,7 @@ export class DroneServer extends Construct implements IDroneServer {
 /** Where Drone's pod mounts the database's CA bundle, when it has one. */
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
-function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
+function accounts(prop: string, values: readonly string[], pattern: RegExp = ACCOUNT): string {
   checkUniqueList(prop, values, { of: 'git provider users or organisations' });
   values.forEach((v) => pattern.test(v) || invalid(prop, values, `${describeValue(v)} must be a git provider user or organisation`));
   return values.join(',');

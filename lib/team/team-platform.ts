@@ -47,7 +47,7 @@ export interface TeamPlatformProps {
    *
    * @default - every pod of the namespace "ingress-nginx"
    */
-  readonly ingressPeers?: NetworkPeer[];
+  readonly ingressPeers?: readonly NetworkPeer[];
   /**
    * Harbor projects every team's pull robot may pull from besides its own, e.g. the Docker Hub proxy cache. A team's
    * build pods pull with that robot, the engine's clone image included: synth refuses a team whose build pods would
@@ -57,7 +57,7 @@ export interface TeamPlatformProps {
    *
    * @default - none
    */
-  readonly sharedProjects?: string[];
+  readonly sharedProjects?: readonly string[];
   /**
    * Logins to registries other than Harbor that every team's pods pull from: an image mirror that takes a login, to
    * which the platform relocates its images (`Images.relocateAll`), the engines' clone images among them, which every
@@ -70,7 +70,7 @@ export interface TeamPlatformProps {
    *
    * @default - none: teams pull from Harbor, and from registries that take no login
    */
-  readonly sharedLogins?: RegistryCredential[];
+  readonly sharedLogins?: readonly RegistryCredential[];
   /**
    * Namespaces that no team may claim, beside those the app defines, "default", the "kube-" namespaces and the
    * ingress controller's: those that something outside the app installs in the cluster, e.g. cert-manager's.
@@ -78,7 +78,7 @@ export interface TeamPlatformProps {
    *
    * @default - none
    */
-  readonly reservedNamespaces?: string[];
+  readonly reservedNamespaces?: readonly string[];
   /**
    * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
    * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
@@ -111,7 +111,7 @@ export interface TeamPlatformProps {
    *
    * @default - `apiServer`, if set
    */
-  readonly apiServers?: NetworkPeer[];
+  readonly apiServers?: readonly NetworkPeer[];
   /**
    * The API server endpoints' port.
    *

@@ -47,14 +47,14 @@ export interface TeamProps {
    * in the exact case, so a pattern in the wrong case gets the team's secrets in the default build namespace instead
    * of the team's: typed pipelines refuse that (`RepositoryPipelines`).
    */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /**
    * The namespaces the team's applications run in, under Pod Security "restricted", each with the quota, default
    * requests and limits, and a default-deny NetworkPolicy.
    *
    * @default - one namespace named after the team
    */
-  readonly namespaces?: string[];
+  readonly namespaces?: readonly string[];
   /**
    * The namespace the team's pipelines run in for every event but pull requests, with the deploy identity and a copy
    * of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
@@ -112,7 +112,7 @@ export interface TeamProps {
    *
    * @default DeployAccess.DEFAULT_PERMISSIONS
    */
-  readonly deployPermissions?: DeployPermission[];
+  readonly deployPermissions?: readonly DeployPermission[];
   /**
    * Give the team a runner of its own (`drone-runner-<name>`, labelled `team: <name>`, limited to its repositories),
    * with two build namespaces: the team's `buildNamespace`, for every event but pull requests, and
@@ -151,7 +151,7 @@ export interface TeamProps {
    * @default - none: only the deploy identity is bound in the team's namespaces; bind people with RoleBindings of
    *   your own
    */
-  readonly members?: TeamMember[];
+  readonly members?: readonly TeamMember[];
   /**
    * What `members` may do in the team's app namespaces: the same kinds of grant as `deployPermissions`, with the same
    * refusals (no `pods/exec`, no RBAC, nothing that lifts the team's quota or network isolation). Set only with
@@ -159,7 +159,7 @@ export interface TeamProps {
    *
    * @default TeamMember.DEFAULT_PERMISSIONS: read workloads, pods and their logs, and what bounds the namespace; no Secrets
    */
-  readonly memberPermissions?: DeployPermission[];
+  readonly memberPermissions?: readonly DeployPermission[];
   /**
    * The role of the team's member groups (`TeamMember.group`) in its Harbor project, where the Harbor signs in over
    * OIDC (`HarborProps.oidc`): each group is then a member of the project, by its name as the groups claim gives it
@@ -622,7 +622,7 @@ export interface TeamPipelineSecretProps {
   /** The name within the team: the Secret is `<team>-<name>`, a pipeline's `get.path`. */
   readonly name: string;
   /** The keys (a pipeline's `get.name`) and their values. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
   /**
    * The events whose builds get it. On Woodpecker a team's secret is a Secret of its build namespace, which every
    * pipeline its route runs there may read: leave it unset there (a narrower list is refused, and so is an event the
@@ -630,7 +630,7 @@ export interface TeamPipelineSecretProps {
    *
    * @default - the events of the team's route: every event but pull requests unless `TeamProps.events` says fewer
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * Allow `PipelineEvent.PULL_REQUEST` in `events`, which it must then list: pull requests may come from forks, and
    * run code nobody on the team has reviewed. It gives nothing by itself (the default events leave pull requests out),

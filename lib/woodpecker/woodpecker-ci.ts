@@ -7,7 +7,7 @@ import { buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkRepoOwners, nestedRepo } from '../ci/repo-owners';
-import { checkPipelineAccess, DEFAULT_EVENTS, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
+import { checkPipelineAccess, DEFAULT_EVENTS, GrantedAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
@@ -33,7 +33,7 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    *
    * @default - none
    */
-  readonly extraBuildNamespaces?: string[];
+  readonly extraBuildNamespaces?: readonly string[];
   /**
    * How many workflows the pool agent runs at once; each route's agents run one at a time.
    *
@@ -75,7 +75,7 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    *
    * @default - routes match repositories by name
    */
-  readonly repoForgeIds?: Record<string, string>;
+  readonly repoForgeIds?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -390,7 +390,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const route = checkDnsLabel('name', name);
     this.checkOpen('name', route);
     // pull requests allowed: closing a route grants nothing
-    const checked = checkPipelineAccess({ repos: repos as string[], events: events as PipelineEvent[], allowPullRequests: true });
+    const checked = checkPipelineAccess({ repos, events, allowPullRequests: true });
     const checkedBranches = checkRouteBranches(branches, checked.events);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
@@ -498,7 +498,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /** The repositories and events of `access`, checked, with repositories as exact slugs. */
-  private exactAccess(access: PipelineAccess): { repos: string[]; events: PipelineEvent[] } {
+  private exactAccess(access: PipelineAccess): GrantedAccess {
     const checked = checkPipelineAccess(access);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
