@@ -26,6 +26,7 @@ import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
+import { checkRunnerServerRelease } from './runner-protocol';
 import { IDroneServer } from './server';
 
 /** Props of a `DroneKubeRunner`: where it runs and what it takes, and how its pipelines run (`DroneRunnerBuildSettings`). */
@@ -422,6 +423,7 @@ export class DroneKubeRunner extends Construct {
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
     checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
+    if (props.server.image !== undefined) checkRunnerServerRelease(props.server.image);
     const image = props.image ?? DroneKubeRunner.IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,

@@ -44,6 +44,12 @@ export interface IDroneServer extends IConstruct {
   /** The secret shared by the server and its runners. */
   readonly rpcSecret: SecretKey;
   /**
+   * The server's image, whose release a runner checks serves the runner protocol (`/rpc/v2`, Drone 1.2.0 and later).
+   *
+   * @default - unknown: a runner checks no release
+   */
+  readonly image?: Image;
+  /**
    * Admit `peer` to the server's HTTP port, 8080, which serves the web UI, the API, webhooks and runners' RPC alike:
    * for runners and any other in-cluster client. Build pods are not admitted: they clone from the git provider and
    * reach Drone, if at all, at its public URL (`DRONE_SYSTEM_HOST`); to admit them, grant `runner.buildPeer` and
@@ -113,6 +119,7 @@ export interface DroneServerProps {
    *
    * A synth warns of an older release than the previous output ran, which starts over the schema the newer one
    * migrated (only a refused change needs `DOCKYARD_VERSION_CHANGE`): see the README, "Upgrading the components".
+   * A `DroneKubeRunner` refuses a release before 1.2.0, which serves no runner protocol (`/rpc/v2`).
    *
    * @default DroneServer.IMAGE
    */
@@ -348,6 +355,8 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly rpcHost: string;
   public readonly rpcProtocol = 'http';
   public readonly rpcSecret: SecretKey;
+  /** The server's image, as given or `DroneServer.IMAGE`, before any relocation. */
+  public readonly image: Image;
   /** The Service's name. */
   public readonly serviceName: string;
   /** The server's pods, as a NetworkPolicy peer. */
@@ -369,6 +378,7 @@ export class DroneServer extends Construct implements IDroneServer {
   public constructor(scope: Construct, id: string, props: DroneServerProps) {
     super(scope, id);
     const image = props.image ?? DroneServer.IMAGE;
+    this.image = image;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'server', name: props.name, defaultName: 'drone', namespace: props.namespace, version: image.tag,
     });
