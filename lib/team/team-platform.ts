@@ -217,7 +217,7 @@ export interface RetireTeamOptions {
    *
    * @default - every event but pull requests, as `addTeam` defaults them
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * The team's branches, as its `addTeam` gave them (`TeamProps.branches`): on Woodpecker its agents are named after
    * them too (one per repository, event and branch), so `repos` closes no agent of a team that had branches unless
@@ -225,7 +225,7 @@ export interface RetireTeamOptions {
    *
    * @default - every branch, as `addTeam` defaults them
    */
-  readonly branches?: string[];
+  readonly branches?: readonly string[];
 }
 
 /**

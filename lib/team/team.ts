@@ -73,7 +73,7 @@ export interface TeamProps {
    *
    * @default - every event but pull requests: push, tag, promote, rollback, cron and custom
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * The branches whose builds the team's route takes, exact names (`main`, `release/2.x`; no globs): only a build the
    * server records as one of them runs in `buildNamespace`, as the deploy identity and with the team's Secrets. Woodpecker
@@ -88,7 +88,7 @@ export interface TeamProps {
    *
    * @default - every branch
    */
-  readonly branches?: string[];
+  readonly branches?: readonly string[];
   /**
    * The ResourceQuota and container defaults of each app namespace.
    *
