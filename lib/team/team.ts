@@ -410,8 +410,11 @@ function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineK
   }
 }
 
-/** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
-const DEPLOYER = 'deployer';
+/**
+ * The name of every team's deploy identity: its ServiceAccount (in the team's build namespace), Role and RoleBinding
+ * (in each app namespace). `TEAM_ACCOUNT_CHECKS` knows the deploy identity by it.
+ */
+export const TEAM_DEPLOYER = 'deployer';
 /** The Role and RoleBinding of the team's members, in each of its namespaces. */
 const MEMBERS = 'team-members';
 
@@ -540,7 +543,7 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
   // events and branches only when given: a team without them routes as it always did
-  const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER, ...checkTeamRoute(props, ctx.ci.kind) };
+  const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: TEAM_DEPLOYER, ...checkTeamRoute(props, ctx.ci.kind) };
   if (ctx.ci instanceof DroneCi) {
     checkRunnerEvents(ctx.ci.runner.buildSettings.limitEvents, name);
   }
@@ -780,7 +783,7 @@ export class Team extends Construct {
       this.ci = ctx.ci;
     }
     this.deployer = new DeployAccess(this, 'Deploy', {
-      name: DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
+      name: TEAM_DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
     // the team's builds, which its members may read: in its build namespace, and on a dedicated runner the pull
