@@ -81,7 +81,8 @@ export interface TeamPlatformProps {
   readonly reservedNamespaces?: readonly string[];
   /**
    * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
-   * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
+   * rule there, and in no other namespace. Every event but pull requests (on Woodpecker those of the
+   * team's `events` and `branches`, if given) runs there, as the team's deploy identity.
    * Pull requests, forks' included, run elsewhere and do not reach the endpoints: in the shared pool, or on a
    * dedicated runner (`TeamProps.dedicatedRunner`) in the team's `pullRequestNamespace`.
    *

@@ -56,8 +56,8 @@ export interface TeamProps {
    */
   readonly namespaces?: readonly string[];
   /**
-   * The namespace the team's pipelines run in for every event but pull requests, with the deploy identity and a copy
-   * of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
+   * The namespace the team's pipelines run in for every event but pull requests (on Woodpecker only those of `events`
+   * and `branches`, if given), with the deploy identity and a copy of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
    * ServiceAccount: the shared pool's, or `pullRequestNamespace` on a dedicated runner.
    *
    * @default "<name>-builds"
@@ -437,7 +437,7 @@ interface TeamPlan {
   readonly registryQuotaGiB: number;
   /** The quota of each app namespace. */
   readonly quota: CheckedTeamQuota;
-  /** The route of every event but pull requests: into the build namespace, as the deploy identity. */
+  /** The route of every event but pull requests (`events`, `branches` if given): into the build namespace, as the deploy identity. */
   readonly route: CiRouteProps;
   /** The team's members, and what they may do in its app namespaces. */
   readonly members: ReturnType<typeof checkMembers>;
@@ -663,7 +663,7 @@ export class Team extends Construct {
   public readonly repos: readonly string[];
   /** Its app namespaces. */
   public readonly namespaces: readonly string[];
-  /** The namespace its pipelines run in for every event but pull requests, as its deploy identity. */
+  /** The namespace its pipelines run in for every event but pull requests (its route's, `TeamProps.events`), as its deploy identity. */
   public readonly buildNamespace: string;
   /**
    * On a dedicated runner, the namespace its pull requests run in, as `default` (`TeamProps.pullRequestNamespace`);
@@ -828,7 +828,8 @@ export class Team extends Construct {
     this.addPipelineSecret(PUSH_SECRET.id, {
       name: PUSH_SECRET.name,
       // the team's own robot, pushing to the team's own project, for every event its route runs (all but pull
-      // requests): on Woodpecker a namespace's Secrets reach every pipeline that runs there, so the two must agree
+      // requests, or `events`; events unset here take the route's): on Woodpecker a namespace's Secrets reach every
+      // pipeline that runs there, so the two must agree
       values: {
         docker_config: SecretValue.dockerConfigJson([{ registry: ctx.harbor.host, username: this.pushRobot.username, password: this.pushRobot.secret }]),
       },
