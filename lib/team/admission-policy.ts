@@ -216,7 +216,7 @@ export interface TeamAdmissionPolicyProps {
  *
  * The checks match creates and updates, so a Service, Ingress, route or token Secret that breaks one and was made
  * before the policy can no longer be updated, its finalizers included (deleting it still works): delete or fix such
- * objects before applying it.
+ * objects before applying it. The ServiceAccount check alone matches updates and deletes, of the deploy identity only.
  */
 export class TeamAdmissionPolicy extends Construct {
   /**

@@ -110,6 +110,24 @@ test('retireTeam with the team\'s events and branches refuses its agents the ser
   expect(closed({})).not.toContain(made[0]);
 });
 
+// Giving a live team `events` or `branches` renames its agents (their names hold the event and branch): the agents it
+// had keep taking its every branch's builds as `deployer` while an apply without pruning leaves them running, so the
+// README has the platform close them with the engine's closeRoute and the team's former events and branches.
+test('a team given branches later: closeRoute with its former route names the agents it had, none it has now', () => {
+  const agentNames = (objects: any[]) => agentsOf(objects).map((a) => a.name).filter((n) => n.startsWith('woodpecker-web-'));
+  const before = agentNames(withTeam('woodpecker').p.objects());
+  const { p } = withTeam('woodpecker', { events: [PUSH, CRON, CUSTOM], branches: BRANCHES });
+  (p.ci as WoodpeckerCi).closeRoute('web', ['acme/web']);
+  const objects = p.objects();
+  const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker');
+  const closed = (JSON.stringify(policy).match(/woodpecker-web-[a-z]+-[0-9a-f]{8}/g) ?? []).sort();
+  expect(before).toHaveLength(5);
+  expect(closed).toEqual([...before].sort());
+  const now = agentNames(objects);
+  expect(now).toHaveLength(6);
+  expect(now.filter((n) => closed.includes(n))).toEqual([]);
+});
+
 describe('refused, each in one line naming the prop and the team, leaving the name free', () => {
   const refusal = (engine: Engine, props: object) => {
     const p = platform({}, { engine });
