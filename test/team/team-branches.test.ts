@@ -120,7 +120,7 @@ test('a team given branches later: closeRoute with its former route names the ag
   (p.ci as WoodpeckerCi).closeRoute('web', ['acme/web']);
   const objects = p.objects();
   const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker');
-  const closed = (JSON.stringify(policy).match(/woodpecker-web-[a-z]+-[0-9a-f]{8}/g) ?? []).sort();
+  const closed: string[] = (JSON.stringify(policy).match(/woodpecker-web-[a-z]+-[0-9a-f]{8}/g) ?? []).sort();
   expect(before).toHaveLength(5);
   expect(closed).toEqual([...before].sort());
   const now = agentNames(objects);
