@@ -19,7 +19,7 @@ export interface BuildEgressProps {
    *
    * @default [CLUSTER_DNS]: the cluster DNS pods in kube-system
    */
-  readonly dns?: NetworkPeer[];
+  readonly dns?: readonly NetworkPeer[];
   /**
    * Public addresses of the Kubernetes API server, taken out of the internet rule. A managed cluster's API
    * endpoint is often a public address (and Service DNAT sends in-cluster traffic for `kubernetes.default` there),
@@ -28,14 +28,14 @@ export interface BuildEgressProps {
    *
    * @default - none
    */
-  readonly apiServerCidrs?: string[];
+  readonly apiServerCidrs?: readonly string[];
   /**
    * Further public addresses of the cluster taken out of the internet rule: nodes' public addresses (their NodePorts
    * and kubelets), or the global pod and Service ranges of an IPv6 cluster.
    *
    * @default - none
    */
-  readonly excludedCidrs?: string[];
+  readonly excludedCidrs?: readonly string[];
   /**
    * Whether build pods may reach the internet at all; false leaves DNS and what is declared, e.g. for an
    * air-gapped cluster whose builds reach only its mirror.
@@ -53,7 +53,7 @@ export interface BuildEgressOptions {
    *
    * @default - every build namespace, including those added later
    */
-  readonly namespaces?: string[];
+  readonly namespaces?: readonly string[];
 }
 
 /**

@@ -8,6 +8,7 @@ import { describeOwnedNamespace, namespaceOwner, recordBuildNamespace } from '..
 import type { k8s } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { NamespacedAccess, PolicyRule, serviceAccountSubject } from '../core/rbac';
+import { notAmong } from '../core/text';
 import { BuildEgressOptions, BuildEgressRule, buildEgressRule } from './build-egress';
 
 /** Options of `DroneKubeRunner.addBuildNamespace`. */
@@ -30,7 +31,7 @@ export interface BuildNamespaceOptions {
    *
    * @default - none
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** What every build namespace of one runner shares. */
@@ -417,7 +418,7 @@ export class BuildNamespaceSet {
     }
     for (const ns of checkUniqueList('namespaces', options.namespaces)) {
       if (!this.scopes.has(ns)) {
-        invalid('namespaces', ns, `must be one of ${this.owner.namespaces}: ${this.names.join(', ')}`);
+        invalid('namespaces', ns, `must be one of ${this.owner.namespaces}: ${notAmong(ns, this.names)}`);
       }
     }
     options.namespaces.forEach((ns) => this.scopes.get(ns)!.allowEgress(rule));

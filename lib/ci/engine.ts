@@ -18,7 +18,7 @@ export interface CiSecretProps extends PipelineAccess {
   /** The name pipelines reference the secret by (a DNS label, as it names a Kubernetes Secret too). */
   readonly name: string;
   /** Its keys and values. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
 }
 
 /**
@@ -46,7 +46,7 @@ export interface CiRouteProps extends PipelineAccess {
    *
    * @default - every branch
    */
-  readonly branches?: string[];
+  readonly branches?: readonly string[];
 }
 
 /**
@@ -188,9 +188,11 @@ export interface ICiEngine extends IConstruct {
    * `repos` (`WoodpeckerCi.closeRoute`).
    *
    * @param repos the route's repositories, as it listed them; `@default` - none, which leaves Woodpecker's agents open
+   * @param scope the route's events and branches, as it had them; `@default` - every event but pull requests, every
+   * branch (Woodpecker names a route's agents after them)
    * @returns false when the engine needed `repos` to close the route and was not given them, for the caller to warn
    * @default - nothing to close
    * @internal
    */
-  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[]): boolean;
+  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>): boolean;
 }

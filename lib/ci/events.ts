@@ -79,13 +79,13 @@ export interface PipelineAccess {
    * runner policies, Woodpecker's route agents): a pattern in the wrong case gets its secrets in the default build
    * namespace instead of its route, which typed pipelines refuse (`RepositoryPipelines`).
    */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /**
    * The events whose builds get the secret.
    *
    * @default - push, tag, promote, rollback, cron and custom: every event but pull_request
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * Allow `PipelineEvent.PULL_REQUEST` in `events`. Pull requests may come from forks, and run code nobody on the
    * team has reviewed.
@@ -136,9 +136,9 @@ export function checkEvents(prop: string, events: readonly PipelineEvent[]): rea
 /** What a `PipelineAccess` grants, checked and with its events defaulted. */
 export interface GrantedAccess {
   /** The repositories, slugs or globs. */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /** The events. */
-  readonly events: PipelineEvent[];
+  readonly events: readonly PipelineEvent[];
 }
 
 /** `access` checked, with its events defaulted: the repositories and events it grants. */

@@ -24,7 +24,7 @@ export interface HttpRouteOptions {
    *
    * @default - every pod in `gatewayNamespace`
    */
-  readonly gatewayPodLabels?: Record<string, string>;
+  readonly gatewayPodLabels?: Readonly<Record<string, string>>;
   /**
    * The proxies the NetworkPolicies admit, where they are not the Gateway's namespace: Envoy Gateway runs its proxies
    * in the controller's namespace (`NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name':

@@ -80,7 +80,7 @@ export interface IngressOptions {
    *
    * @default - every pod in `controllerNamespace`
    */
-  readonly controllerPodLabels?: Record<string, string>;
+  readonly controllerPodLabels?: Readonly<Record<string, string>>;
   /**
    * The proxies the NetworkPolicies admit, where they are not pods of `controllerNamespace`: a controller on the
    * host network (`hostNetwork: true`, as bare-metal installs run ingress-nginx) reaches the pods from its node's
@@ -95,7 +95,7 @@ export interface IngressOptions {
    *
    * @default - none
    */
-  readonly annotations?: Record<string, string>;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** One path prefix of an `HttpIngress` and the Service port it routes to. */
@@ -109,10 +109,10 @@ export interface IngressRoute {
 export interface HttpIngressProps extends IngressOptions {
   readonly name: string;
   readonly namespace: string;
-  readonly labels: Record<string, string>;
+  readonly labels: Readonly<Record<string, string>>;
   readonly host: string;
   /** Path prefixes and their backends; the longest prefix wins. */
-  readonly routes: IngressRoute[];
+  readonly routes: readonly IngressRoute[];
 }
 
 /** An Ingress that routes path prefixes of one host to Service ports. */

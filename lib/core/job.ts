@@ -24,7 +24,7 @@ export interface TemplateNamedJobProps {
   /** The Job's namespace. */
   readonly namespace: string;
   /** The Job's own labels (its pod template has its own). */
-  readonly labels: Record<string, string>;
+  readonly labels: Readonly<Record<string, string>>;
   /**
    * The Job's spec, its pod template included. Without `ttlSecondsAfterFinished`, a finished Job is deleted as its
    * chart's `finishedJobs` says (by default after ten minutes, 600), so that applying an earlier state again (a

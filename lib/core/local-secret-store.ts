@@ -53,7 +53,7 @@ export interface LocalSecretStoreProps {
    *
    * @default - the comma-separated `DOCKYARD_ROTATE` environment variable, else none
    */
-  readonly rotate?: string[];
+  readonly rotate?: readonly string[];
   /**
    * Namespaces whose kept values follow their Secrets to another namespace, on purpose, as `<old>=<new>`: each
    * declared key in `<new>` that the state lacks takes the value the state holds for the same Secret and key in
@@ -64,7 +64,7 @@ export interface LocalSecretStoreProps {
    *
    * @default - the comma-separated `DOCKYARD_MOVE` environment variable, else none
    */
-  readonly move?: string[];
+  readonly move?: readonly string[];
   /**
    * How long a synth waits for another synth that holds the same state.
    *

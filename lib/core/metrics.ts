@@ -10,7 +10,7 @@ export interface MetricsOptions {
    * The Prometheus pods that scrape the component, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to
    * the port that serves the metrics, and to nothing else.
    */
-  readonly scrapers: NetworkPeer[];
+  readonly scrapers: readonly NetworkPeer[];
   /**
    * Whether to render a `monitoring.coreos.com/v1` ServiceMonitor for the Prometheus operator, selecting the metrics
    * port of the component's Services; the cluster needs the operator's CRDs.
@@ -23,7 +23,7 @@ export interface MetricsOptions {
    *
    * @default - the component's own labels only
    */
-  readonly serviceMonitorLabels?: Record<string, string>;
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
   /**
    * The ServiceMonitor's scrape interval, such as "30s".
    *
@@ -64,7 +64,7 @@ export interface ServiceMonitorProps {
   /** Its namespace, the Services' (the operator selects Services in the monitor's own namespace by default). */
   readonly namespace: string;
   /** The labels of exactly the Services to scrape; also on the ServiceMonitor, over the user's. */
-  readonly selector: Record<string, string>;
+  readonly selector: Readonly<Record<string, string>>;
   /** The name of the Services' port that serves the metrics. */
   readonly port: string;
   /** The path of the metrics. */

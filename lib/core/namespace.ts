@@ -32,7 +32,7 @@ export interface NamespaceProps {
    *
    * @default - none
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Labels a `Namespace` sets itself, or the API server does. */

@@ -144,7 +144,7 @@ export interface PodFirewallProps {
   readonly name: string;
   readonly namespace: string;
   /** The pods it protects. */
-  readonly podLabels: Record<string, string>;
+  readonly podLabels: Readonly<Record<string, string>>;
   /**
    * Govern egress too: deny every connection the pods open except what `allowEgress` admits (nothing, for servers
    * that never open connections).

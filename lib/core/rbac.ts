@@ -12,17 +12,17 @@ import { invalid } from './validation';
  */
 export interface PolicyRule {
   /** The API groups, `""` for the core group. */
-  readonly apiGroups: string[];
+  readonly apiGroups: readonly string[];
   /** The resources, a subresource as `<resource>/<subresource>`. */
-  readonly resources: string[];
+  readonly resources: readonly string[];
   /** The verbs granted on them. */
-  readonly verbs: string[];
+  readonly verbs: readonly string[];
   /**
    * The objects the rule is limited to, by name.
    *
    * @default - every object of the resources
    */
-  readonly resourceNames?: string[];
+  readonly resourceNames?: readonly string[];
 }
 
 // RBAC reads `*/<subresource>` in `resources` as that subresource of every resource, so `*/exec` is `pods/exec`
@@ -50,8 +50,8 @@ export interface NamespacedAccessProps {
   readonly name: string;
   /** Where the Role applies. */
   readonly namespace: string;
-  readonly labels: Record<string, string>;
-  readonly rules: PolicyRule[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly rules: readonly PolicyRule[];
   /** Who the Role is bound to. */
   readonly subjects: readonly RoleSubject[];
 }

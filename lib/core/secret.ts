@@ -589,13 +589,13 @@ export interface SecretProps {
    */
   readonly namespace?: string;
   /** The keys and how each value is generated. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
   /**
    * Annotations of the Secret, e.g. the Drone secrets extension's `X-Drone-Repos`.
    *
    * @default - none
    */
-  readonly annotations?: Record<string, string>;
+  readonly annotations?: Readonly<Record<string, string>>;
   /**
    * The Secret's type.
    *

@@ -6,10 +6,10 @@ import { intOrString, kube } from './k8s';
 export interface ClusterServiceProps {
   readonly name: string;
   readonly namespace: string;
-  readonly labels: Record<string, string>;
-  readonly selector: Record<string, string>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
   /** Service ports by the name of the container port they target. */
-  readonly ports: Record<string, number>;
+  readonly ports: Readonly<Record<string, number>>;
 }
 
 /** A ClusterIP Service whose ports target named container ports. */

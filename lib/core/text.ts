@@ -73,6 +73,17 @@ export function nearestName(name: string, known: Iterable<string>, options: Near
   return scored[0].k;
 }
 
+/**
+ * `<name> is not among <names>`, the names sorted, with the one a typo could have made `name` (`nearestName`), or
+ * `it declares none` when there are none: the tail of a message refusing a name that must be one of `names`.
+ */
+export function notAmong(name: string, names: Iterable<string>): string {
+  const sorted = [...new Set(names)].sort(compare);
+  const near = nearestName(name, sorted);
+  return sorted.length === 0 ? 'it declares none'
+    : `${name} is not among ${sorted.join(', ')}${near === undefined ? '' : ` (did you mean ${near}?)`}`;
+}
+
 /** `items` for a one-line message: the first `max`, joined by ", ", then how many more. */
 export function fewOf(items: readonly string[], max = 5): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;

@@ -195,7 +195,7 @@ export interface DeployAccessProps {
    *
    * @default DeployAccess.DEFAULT_PERMISSIONS
    */
-  readonly permissions?: DeployPermission[];
+  readonly permissions?: readonly DeployPermission[];
   /**
    * Pull secrets of the ServiceAccount, copied into its namespace. A build pod that runs as this account names no
    * pull secret of its own unless its pipeline sets `image_pull_secrets` (the runner sets only those,
@@ -207,7 +207,7 @@ export interface DeployAccessProps {
    *
    * @default - none; add them with `addImagePullSecret`
    */
-  readonly imagePullSecrets?: ISecret[];
+  readonly imagePullSecrets?: readonly ISecret[];
 }
 
 /**

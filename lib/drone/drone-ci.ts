@@ -7,6 +7,7 @@ import { checkRepoOwners } from '../ci/repo-owners';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { PipelineGrants, RouteGrant } from '../ci/grants';
 import { accessAnnotations } from './pipeline-secret';
+import { DRONE_NO_BRANCHES } from './no-branch-routes';
 import { DroneKubeRunner } from './runner';
 import { DroneSecretsExtension } from './secrets-extension';
 import { DroneServer } from './server';
@@ -173,7 +174,7 @@ export class DroneCi extends Construct implements ICiEngine {
   /** @internal */
   public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): boolean {
     // checked as given, though Drone needs them not: its runner's namespace rules close the build namespace
-    if (repos !== undefined) checkPipelineAccess({ repos: repos as string[] });
+    if (repos !== undefined) checkPipelineAccess({ repos });
     this.runner.closeNamespace(buildNamespace);
     return true;
   }
@@ -206,13 +207,7 @@ export class DroneCi extends Construct implements ICiEngine {
       invalid('name', props.name, 'must be unique among the engine\'s routes');
     }
     if (props.branches !== undefined) {
-      // a custom build names its branch and its commit apart (harness v2.28.2 handler/api/repos/builds/create.go:66),
-      // so a policy's match.branch (the build's target, drone-runner-kube v1.0.0-rc.5 engine/compiler/compiler.go:344-353)
-      // would give any writer's commit the route as that branch; and the secrets extension serves a secret by event and
-      // repository alone (drone-kubernetes-secrets plugin/plugin.go:55-69), every branch alike
-      invalid('branches', props.branches, 'must be left out on Drone, which routes by repository and event only: a custom build names any ' +
-        'commit as the branch it gives, and the secrets extension serves every branch of a repository and event alike, so a runner policy ' +
-        'by branch would keep neither other branches\' code nor their secret requests out; route by branch on Woodpecker');
+      invalid('branches', props.branches, DRONE_NO_BRANCHES);
     }
     this.runner.checkPolicy(props, pending);
     this.checkSynced(props);

@@ -9,7 +9,7 @@ import { EnvVars } from '../core/env';
 import { kube, scaleQuantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
-import { compare } from '../core/text';
+import { compare, notAmong } from '../core/text';
 import { reposOverlap } from '../ci/repo-overlap';
 import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
@@ -26,6 +26,7 @@ import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { checkEvents, checkWithinLimitEvents, limitEventsRule, PipelineEvent } from '../ci/events';
 import { accessAnnotations } from './pipeline-secret';
 import { IDroneSecretsExtension } from './secrets-extension';
+import { checkRunnerServerRelease } from './runner-protocol';
 import { IDroneServer } from './server';
 
 /** Props of a `DroneKubeRunner`: where it runs and what it takes, and how its pipelines run (`DroneRunnerBuildSettings`). */
@@ -57,7 +58,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - none
    */
-  readonly extraBuildNamespaces?: string[];
+  readonly extraBuildNamespaces?: readonly string[];
   /**
    * Whether to define the build namespaces, rather than use existing ones. Existing ones lack the runner's
    * `buildNamespaceLabels` unless you set them.
@@ -119,7 +120,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - none: the runner gets only pipelines without `node:`
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
   /**
    * A guard, not a route: the runner fails, rather than skips, a pipeline of any other repository that the server
    * hands it (`DRONE_LIMIT_REPOS`; globs, `*` not crossing `/`, matched case-sensitively: Go's `filepath.Match` in
@@ -128,7 +129,7 @@ export interface DroneKubeRunnerProps extends DroneRunnerBuildSettings {
    *
    * @default - every repository
    */
-  readonly limitRepos?: string[];
+  readonly limitRepos?: readonly string[];
   /**
    * Requests and limits of the runner container (not of the pipelines).
    *
@@ -246,7 +247,7 @@ export interface DroneRunnerBuildSettings {
    *
    * @default - every event
    */
-  readonly limitEvents?: PipelineEvent[];
+  readonly limitEvents?: readonly PipelineEvent[];
   /**
    * Only run pipelines of repositories an admin marked trusted, e.g. for a dedicated deploy runner; others fail
    * (a guard, like `limitRepos`).
@@ -266,7 +267,7 @@ export interface RunnerPolicyProps {
    * bmatcuk/doublestar v1.1.1), where the secrets extension matches any case: `acme/app` does not route `Acme/App`,
    * whose pipelines then run in the default build namespace, with their secrets.
    */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /**
    * The build namespace their pipelines are forced into.
    *
@@ -287,7 +288,7 @@ export interface RunnerPolicyProps {
    *
    * @default - push, tag, promote, rollback, cron and custom: every event but pull_request
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * Allow `PipelineEvent.PULL_REQUEST` in `events`: pull requests, which may come from forks, then run with the
    * policy's ServiceAccount.
@@ -422,6 +423,7 @@ export class DroneKubeRunner extends Construct {
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
     checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
+    if (props.server.image !== undefined) checkRunnerServerRelease(props.server.image);
     const image = props.image ?? DroneKubeRunner.IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
@@ -1108,7 +1110,7 @@ function checkedPolicy(props: RunnerPolicyProps, runner: PolicyContext): Checked
   const namespace = props.namespace ?? runner.buildNamespace;
   const exclusive = props.exclusive ?? true;
   if (!runner.hasBuildNamespace(namespace)) {
-    invalid('namespace', namespace, `must be one of the runner's build namespaces: ${runner.buildNamespaces().join(', ')}`);
+    invalid('namespace', namespace, `must be one of the runner's build namespaces: ${notAmong(namespace, runner.buildNamespaces())}`);
   }
   if (exclusive && namespace === runner.buildNamespace) {
     invalid('namespace', namespace, 'must not be the default build namespace when exclusive: every repository runs there');

@@ -55,7 +55,7 @@ export interface DroneSecretsExtensionProps {
    *
    * @default - `{ "kubernetes.io/arch": "amd64" }`, the architecture of DroneSecretsExtension.IMAGE
    */
-  readonly nodeSelector?: Record<string, string>;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
   /**
    * Requests and limits.
    *
@@ -91,7 +91,7 @@ export interface PipelineSecretProps extends PipelineAccess {
   /** The Secret's name: a pipeline's `get.path`. */
   readonly name: string;
   /** The keys (a pipeline's `get.name`) and their values, e.g. `SecretValue.copyOf(database.password)`. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
 }
 
 const PORT = 3000;

@@ -44,6 +44,12 @@ export interface IDroneServer extends IConstruct {
   /** The secret shared by the server and its runners. */
   readonly rpcSecret: SecretKey;
   /**
+   * The server's image, whose release a runner checks serves the runner protocol (`/rpc/v2`, Drone 1.2.0 and later).
+   *
+   * @default - unknown: a runner checks no release
+   */
+  readonly image?: Image;
+  /**
    * Admit `peer` to the server's HTTP port, 8080, which serves the web UI, the API, webhooks and runners' RPC alike:
    * for runners and any other in-cluster client. Build pods are not admitted: they clone from the git provider and
    * reach Drone, if at all, at its public URL (`DRONE_SYSTEM_HOST`); to admit them, grant `runner.buildPeer` and
@@ -113,6 +119,7 @@ export interface DroneServerProps {
    *
    * A synth warns of an older release than the previous output ran, which starts over the schema the newer one
    * migrated (only a refused change needs `DOCKYARD_VERSION_CHANGE`): see the README, "Upgrading the components".
+   * A `DroneKubeRunner` refuses a release before 1.2.0, which serves no runner protocol (`/rpc/v2`).
    *
    * @default DroneServer.IMAGE
    */
@@ -152,7 +159,7 @@ export interface DroneServerProps {
    *
    * @default - no filter: registration is closed, and only the admin and users an admin creates can log in
    */
-  readonly userFilter?: string[];
+  readonly userFilter?: readonly string[];
   /**
    * Only repositories of these accounts are synced (`DRONE_REPOSITORY_FILTER`); it must be set before the first login.
    * Drone compares each with a repository's namespace, ignoring case (harness v2.28.2 `service/syncer/filter.go:22-35`,
@@ -161,7 +168,7 @@ export interface DroneServerProps {
    *
    * @default - the repositories of every account
    */
-  readonly repositoryFilter?: string[];
+  readonly repositoryFilter?: readonly string[];
   /**
    * Whether only admins can register users (`DRONE_REGISTRATION_CLOSED`). Drone admits a new user only if both the
    * user filter and open registration admit them (harness v2.28.2 `cmd/drone-server/inject_plugin.go:47-49`), and
@@ -317,7 +324,7 @@ export interface DroneMetricsOptions extends MetricsOptions {
    * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to port
    * 8080, the only one Drone listens on: the web UI, the API and `/metrics` alike.
    */
-  readonly scrapers: NetworkPeer[];
+  readonly scrapers: readonly NetworkPeer[];
   /**
    * The API token of the Drone machine user Prometheus scrapes as, in a Secret of the server's namespace (the
    * ServiceMonitor reads it from there). The user must be a machine user, and need not be an admin: Drone serves
@@ -348,6 +355,8 @@ export class DroneServer extends Construct implements IDroneServer {
   public readonly rpcHost: string;
   public readonly rpcProtocol = 'http';
   public readonly rpcSecret: SecretKey;
+  /** The server's image, as given or `DroneServer.IMAGE`, before any relocation. */
+  public readonly image: Image;
   /** The Service's name. */
   public readonly serviceName: string;
   /** The server's pods, as a NetworkPolicy peer. */
@@ -369,6 +378,7 @@ export class DroneServer extends Construct implements IDroneServer {
   public constructor(scope: Construct, id: string, props: DroneServerProps) {
     super(scope, id);
     const image = props.image ?? DroneServer.IMAGE;
+    this.image = image;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'server', name: props.name, defaultName: 'drone', namespace: props.namespace, version: image.tag,
     });
@@ -579,7 +589,7 @@ export class DroneServer extends Construct implements IDroneServer {
 /** Where Drone's pod mounts the database's CA bundle, when it has one. */
 const DATABASE_CA_DIR = '/etc/drone/database-ca';
 
-function accounts(prop: string, values: string[], pattern: RegExp = ACCOUNT): string {
+function accounts(prop: string, values: readonly string[], pattern: RegExp = ACCOUNT): string {
   checkUniqueList(prop, values, { of: 'git provider users or organisations' });
   values.forEach((v) => pattern.test(v) || invalid(prop, values, `${describeValue(v)} must be a git provider user or organisation`));
   return values.join(',');

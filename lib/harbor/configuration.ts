@@ -156,7 +156,7 @@ export interface ProjectOptions {
    *
    * @default - the project's members are not managed: Harbor keeps whatever members it has
    */
-  readonly members?: ProjectMember[];
+  readonly members?: readonly ProjectMember[];
 }
 
 /** Options of `Harbor.addProxyCache`. */
@@ -188,7 +188,7 @@ export class RobotPermission {
 /** Options of `Harbor.addRobot`. */
 export interface RobotOptions {
   /** What the robot may do. */
-  readonly permissions: RobotPermission[];
+  readonly permissions: readonly RobotPermission[];
   /**
    * A description shown in Harbor.
    *
@@ -297,7 +297,7 @@ export function projectState(name: string, options: ProjectOptions, registry: st
 }
 
 /** The JSON members of a project: its groups and their roles. */
-function membersState(members: ProjectMember[]): object[] {
+function membersState(members: readonly ProjectMember[]): object[] {
   // made by its factory, which checks the group's name and the role
   checkListOf('members', members, 'project members', 'must hold ProjectMembers: ProjectMember.oidcGroup(group, role)', ProjectMember);
   checkUniqueList('members', members.map((m) => m.group), { allowEmpty: true, of: 'project members' });

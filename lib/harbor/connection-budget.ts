@@ -8,7 +8,7 @@ export interface ConnectionBudgetInput {
   /** The database's name, which the refusal names. */
   readonly databaseName: string;
   /** Replicas per component that connects: core, jobservice, exporter. */
-  readonly replicas: Record<string, number>;
+  readonly replicas: Readonly<Record<string, number>>;
   /**
    * The components whose old pods keep their connections through their grace period, as their jobs finish: each
    * counts twice its replicas while it rolls (`rollingPods`).

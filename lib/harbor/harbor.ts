@@ -65,7 +65,7 @@ export interface HarborMetricsOptions extends MetricsOptions {
    * The Prometheus pods that scrape Harbor, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
    * metrics port (8001, `/metrics`) of core, jobservice, the registry and the exporter, and to nothing else.
    */
-  readonly scrapers: NetworkPeer[];
+  readonly scrapers: readonly NetworkPeer[];
 }
 
 /** Props of a `Harbor`. */
@@ -214,7 +214,7 @@ export interface HarborProps {
    * relocated (`Images.relocateAll(app, ImageRelocation.registry(mirror))`), `<mirror>/aquasec/trivy-db:2` alone,
    * listed in `images.pairs.txt` for copying like the images
    */
-  readonly trivyDbRepositories?: string[];
+  readonly trivyDbRepositories?: readonly string[];
   /**
    * The same for Trivy's Java index (`SCANNER_TRIVY_JAVA_DB_REPOSITORY`), e.g.
    * `["registry.example.com/mirror/aquasec/trivy-java-db:1"]`.
@@ -222,7 +222,7 @@ export interface HarborProps {
    * @default - mirror.gcr.io/aquasec/trivy-java-db, then ghcr.io/aquasecurity/trivy-java-db; relocated like
    * `trivyDbRepositories`, to `<mirror>/aquasec/trivy-java-db:1`
    */
-  readonly trivyJavaDbRepositories?: string[];
+  readonly trivyJavaDbRepositories?: readonly string[];
   /**
    * Whether to run the Prometheus exporter (one replica, which opens database connections too).
    *

@@ -30,7 +30,7 @@ export interface HarborOidcOptions {
    *
    * @default ["openid", "profile", "email", "offline_access"]
    */
-  readonly scope?: string[];
+  readonly scope?: readonly string[];
   /**
    * The claim that lists a user's groups, which `ProjectMember.oidcGroup` and `adminGroup` name.
    *

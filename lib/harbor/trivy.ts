@@ -44,7 +44,7 @@ function primary(source: DatabaseSource): Image {
  * Harbor's images. A relocation (an air-gapped mirror, `Images.relocateAll`) moves the database with the images: Trivy
  * then reads the first default's copy there alone (the other default would be a second copy of the same database).
  */
-function databaseRepositories(scope: Construct, given: string[] | undefined, source: DatabaseSource): string {
+function databaseRepositories(scope: Construct, given: readonly string[] | undefined, source: DatabaseSource): string {
   if (given !== undefined) {
     return given.join(',');
   }
@@ -57,7 +57,7 @@ function databaseRepositories(scope: Construct, given: string[] | undefined, sou
 const OCI_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
 /** Check a list of database repositories, the value of a comma-separated variable. */
-function checkRepositories(prop: string, value: string[]): string[] {
+function checkRepositories(prop: string, value: readonly string[]): readonly string[] {
   checkUniqueList(prop, value, { of: 'OCI repositories' });
   for (const repo of value) {
     if (typeof repo !== 'string' || !OCI_REPOSITORY.test(repo)) {
@@ -68,7 +68,7 @@ function checkRepositories(prop: string, value: string[]): string[] {
 }
 
 /** Check Trivy's props, before anything is built. */
-export function checkTrivy(props: { storageSize?: string; dbRepositories?: string[]; javaDbRepositories?: string[] }): void {
+export function checkTrivy(props: { storageSize?: string; dbRepositories?: readonly string[]; javaDbRepositories?: readonly string[] }): void {
   parseQuantity('trivyStorageSize', props.storageSize ?? '5Gi');
   if (props.dbRepositories !== undefined) checkRepositories('trivyDbRepositories', props.dbRepositories);
   if (props.javaDbRepositories !== undefined) checkRepositories('trivyJavaDbRepositories', props.javaDbRepositories);
@@ -76,7 +76,7 @@ export function checkTrivy(props: { storageSize?: string; dbRepositories?: strin
 
 /** The Trivy scanner adapter: a StatefulSet whose vulnerability database lives on a per-replica volume. */
 export function defineTrivy(scope: Construct, ctx: HarborContext, props: {
-  replicas: number; storageSize?: string; resources?: Resources; dbRepositories?: string[]; javaDbRepositories?: string[];
+  replicas: number; storageSize?: string; resources?: Resources; dbRepositories?: readonly string[]; javaDbRepositories?: readonly string[];
 }): Placement {
   const storageSize = props.storageSize ?? '5Gi';
   const env = new EnvVars(ctx.namespace);

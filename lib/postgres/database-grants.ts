@@ -26,14 +26,14 @@ export interface DatabaseGrantsProps {
    *
    * @default - none
    */
-  readonly databases?: IPostgresDatabase[];
+  readonly databases?: readonly IPostgresDatabase[];
   /**
    * Each database and the role that must be able to create its tables, without a connection limit (-1): prefer
    * `databases`, which carry their limits.
    *
    * @default - none
    */
-  readonly grants?: {
+  readonly grants?: readonly {
     /** The database, created if it is missing. */
     readonly database: string;
     /** The role that gets every privilege on the database and its `public` schema, created if it is missing. */

@@ -58,7 +58,7 @@ export interface PostgresMemorySettings {
   /** The size of its `/dev/shm`, e.g. `256Mi`. */
   readonly sharedMemorySize: string;
   /** `-c name=value` pairs for the server's command line. */
-  readonly args: string[];
+  readonly args: readonly string[];
 }
 
 /**

@@ -39,7 +39,7 @@ export interface ProvidedSecret {
    * made, an Output once its value is known, before the Secret is written. So is a value that a program splices
    * unescaped and that does not fit it: Harbor's database password (its DSN) and Redis password (its Redis URLs).
    */
-  readonly stringData: Record<string, pulumi.Input<string>>;
+  readonly stringData: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * The Secret's Kubernetes `type`, e.g. `kubernetes.io/tls`.
    *
@@ -51,7 +51,7 @@ export interface ProvidedSecret {
    *
    * @default - none
    */
-  readonly annotations?: Record<string, string>;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** Args of a `ChartDeployment`. */
@@ -59,13 +59,13 @@ export interface ChartDeploymentArgs {
   /** The cdk8s app whose charts are deployed: built from Dockyard's constructs, without any credential. */
   readonly app: App;
   /** The existing Secrets the charts read (`Secret.requiredIn`); each must be given, with every key. */
-  readonly secrets: ProvidedSecret[];
+  readonly secrets: readonly ProvidedSecret[];
   /**
    * Values of `SecretValue.input` keys, by environment variable name.
    *
    * @default - none
    */
-  readonly inputs?: Record<string, pulumi.Input<string>>;
+  readonly inputs?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Placeholder strings in the chart objects and the values that replace them at deploy time, such as a managed
    * database's host, known only once DigitalOcean has created it. A placeholder is a host name ending in
@@ -75,7 +75,7 @@ export interface ChartDeploymentArgs {
    *
    * @default - none
    */
-  readonly substitutions?: Record<string, pulumi.Input<string>>;
+  readonly substitutions?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Whether each provided Secret aliases its former resource name, `<name>-<namespace>-<secret>`, so that a stack
    * made before keeps it (README, "Upgrade notes"). Two deployments can share a former name (`q` providing
@@ -354,7 +354,7 @@ function checkFormerNames(name: string, secrets: ProvidedSecret[], formerNames: 
 }
 
 /** Every Secret the charts read must be provided, with every key they read. */
-function checkProvided(app: App, secrets: ProvidedSecret[]): void {
+function checkProvided(app: App, secrets: readonly ProvidedSecret[]): void {
   // names of Kubernetes objects, as the provided Secrets' resource names need: a "/" in either would let two
   // deployments' `<name>/<namespace>/<secret>` meet (`r` providing `a/b`/`c`, `r/a` providing `b`/`c`)
   for (const s of secrets) {

@@ -21,7 +21,7 @@ export interface GeneratedSecretsArgs {
    *
    * @default - none; the constructor throws if the app declares an input
    */
-  readonly inputs?: Record<string, pulumi.Input<string>>;
+  readonly inputs?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 // The alphabets of `SecretValue.hex` and `.alphanumeric`/`.password`, each mapped to its own random resource.

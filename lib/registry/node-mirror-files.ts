@@ -11,7 +11,7 @@ import { containerdHosts, mirrorCaFiles, mirrorEndpointHosts, MirrorSpec, rke2Re
 /** Props of `NodeMirrorFiles`. */
 export interface NodeMirrorFilesProps {
   /** The registries nodes pull through a mirror, e.g. Docker Hub through Harbor's proxy-cache project. */
-  readonly mirrors: MirrorSpec[];
+  readonly mirrors: readonly MirrorSpec[];
   /**
    * The login for the mirror host, when its project is private. It goes only into files rendered by the secret
    * source, which stay out of git: `registries.local.yaml` for RKE2 and k3s, with the password (and a user name from
@@ -41,7 +41,7 @@ export interface NodeMirrorFilesProps {
    *
    * @default - no CA file is written: copy each mirror's `caFile` to the nodes yourself
    */
-  readonly caCertificates?: Record<string, string>;
+  readonly caCertificates?: Readonly<Record<string, string>>;
   /**
    * The folder below the output directory.
    *
@@ -114,7 +114,7 @@ export class NodeMirrorFiles extends Construct {
  * core/remotes/docker/config/hosts.go `ConfigureHosts`, `updateTLSConfigFromHost`), also under RKE2 and k3s, whose
  * hosts.toml names it: a new CA needs no restart, but must be on the node before anything names it.
  */
-function caFileOutputs(scope: Construct, dir: string, mirrors: MirrorSpec[], caCertificates: Record<string, string>): void {
+function caFileOutputs(scope: Construct, dir: string, mirrors: readonly MirrorSpec[], caCertificates: Readonly<Record<string, string>>): void {
   if (typeof caCertificates !== 'object' || caCertificates === null || Array.isArray(caCertificates)) {
     // not shown: a PEM passed in place of the map (a string, or a list of them) may be a private key
     invalidSecret('caCertificates', 'must map the caFile of a mirror to the PEM certificates it holds, e.g. { "/etc/dockyard/ca.pem": pem }');
@@ -150,7 +150,7 @@ const STAND_IN = { username: 'DOCKYARD_USERNAME_PLACEHOLDER', password: 'DOCKYAR
  * scalar (`TemplateEscape.YAML`), so any value, `abc #def`, `yes`, `123456` or one with a newline, reads back as
  * itself. A plain user name is written by the YAML writer, quoted where needed.
  */
-function registriesWithAuth(mirrors: MirrorSpec[], credential: RegistryCredential): SecretValue {
+function registriesWithAuth(mirrors: readonly MirrorSpec[], credential: RegistryCredential): SecretValue {
   const secretUser = credential.usernameFrom !== undefined;
   const auth = { username: secretUser ? STAND_IN.username : credential.username!, password: STAND_IN.password };
   let template = rke2Registries(mirrors, { [credential.registry]: auth });

@@ -266,7 +266,7 @@ export interface Rke2RegistriesOptions {
  * @param options how the file is used (`Rke2RegistriesOptions`)
  * @returns the file text
  */
-export function rke2Registries(mirrors: MirrorSpec[], auth?: Record<string, MirrorAuth>, options: Rke2RegistriesOptions = {}): string {
+export function rke2Registries(mirrors: readonly MirrorSpec[], auth?: Record<string, MirrorAuth>, options: Rke2RegistriesOptions = {}): string {
   // the third argument was a host until 12-05: a string there now would be ignored without a word
   checkKnownProps('rke2Registries options', options, ['loginElsewhere'], 'must be an object of the props loginElsewhere, e.g. { loginElsewhere: "harbor.example.com" }');
   const loginElsewhere = options.loginElsewhere;

@@ -15,7 +15,7 @@ const DEFAULT_NAME = 'registry-credentials';
 /** Props of a `PullSecret`. */
 export interface PullSecretProps {
   /** The registries and their credentials, merged into one `.dockerconfigjson`. */
-  readonly credentials: RegistryCredential[];
+  readonly credentials: readonly RegistryCredential[];
   /**
    * The Secret's name in every namespace.
    *
@@ -37,7 +37,7 @@ export interface PullSecretProps {
    *
    * @default - none
    */
-  readonly namespaces?: string[];
+  readonly namespaces?: readonly string[];
   /**
    * Whether this is the app-wide pull secret of its registries: a Dockyard pod pulling from one of them, in a
    * namespace where no pull secret for that registry is listed, gets it. At most one pull secret per registry may

@@ -3,7 +3,7 @@ import { checkDnsLabel, checkDnsSubdomain, checkKnownProps, describeValue, inval
 import { exposedHosts } from '../core/exposure-hosts';
 import { instancesIn, recordInstance } from '../core/instances';
 import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
-import { TEAM_LABEL, TEAM_PLATFORM_LABEL } from './team';
+import { TEAM_DEPLOYER, TEAM_LABEL, TEAM_PLATFORM_LABEL } from './team';
 
 /**
  * The name of the ValidatingAdmissionPolicy and of its binding: one for every team namespace of the cluster
@@ -115,6 +115,66 @@ export const TEAM_ROUTE_HOST_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
+/** The name of the policy, and of its binding, that keeps legacy ServiceAccount token Secrets out of team namespaces. */
+export const TEAM_SECRET_POLICY = 'dockyard-team-secrets';
+
+/**
+ * The check of every Secret created or updated in a team namespace: none of type `kubernetes.io/service-account-token`.
+ * The token controller fills such a Secret, made by anyone who may create Secrets (a deploy with
+ * `DeployPermission.helmReleases()`), with a token of the account its `kubernetes.io/service-account.name`
+ * annotation names, any account of the namespace, that never expires: kube-controller-manager's tokens controller
+ * (kubernetes/kubernetes pkg/controller/serviceaccount/tokens_controller.go, `syncSecret` and
+ * `generateTokenIfNeeded`, which signs `serviceaccount.LegacyClaims`, claims without an expiry, pkg/serviceaccount/
+ * legacy.go) still does so on every version from 1.27 to 1.36: 1.24 stopped only its making one for every account
+ * (LegacyServiceAccountTokenNoAutoGeneration), and the cleaner of unused legacy tokens (LegacyServiceAccountTokenCleanUp,
+ * on by default from 1.29) deletes only a Secret its account lists in `secrets`, which a Secret made by hand is not
+ * (`legacy_serviceaccount_token_cleaner.go`, `hasSecretReference`). Nothing of the platform makes one in a team
+ * namespace. A Secret's type cannot change after its create (`ValidateSecretUpdate`, pkg/apis/core/validation), and
+ * the API server defaults a missing type to `Opaque` before admission, but the expression tests for it all the same.
+ */
+export const TEAM_SECRET_CHECKS: readonly TeamServiceCheck[] = [
+  {
+    expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+    message: 'a team namespace may not hold a Secret of type kubernetes.io/service-account-token: the token controller would fill it with a ' +
+      'token that never expires for the account it names; pods get short-lived tokens of their own account without it',
+  },
+];
+
+/** The name of the policy, and of its binding, that keeps a team's deploy identity from the ServiceAccounts the platform made. */
+export const TEAM_ACCOUNT_POLICY = 'dockyard-team-accounts';
+
+/**
+ * CEL: whether the request comes from a team's deploy identity, `system:serviceaccount:<buildNamespace>:deployer`
+ * (`TEAM_DEPLOYER`, `Team.deployer`), the username the API server gives a ServiceAccount's token
+ * (k8s.io/apiserver pkg/authentication/serviceaccount/util.go `MakeUsername`). Neither a namespace nor an account name
+ * holds a colon, so the suffix is the account's whole name. The policy cannot tell a team's build namespace from
+ * another namespace, so an account named `deployer` in any namespace counts; the binding limits the check to requests
+ * in team namespaces.
+ */
+const FROM_DEPLOYER = `(request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${TEAM_DEPLOYER}'))`;
+
+/**
+ * The check of every update and delete of a ServiceAccount in a team namespace: the team's deploy identity, which
+ * manages the team's own accounts (`DeployAccess.DEFAULT_PERMISSIONS`), may neither delete nor change one the platform
+ * made, labelled `app.kubernetes.io/managed-by: dockyard` (the `default` account of each app namespace, with the
+ * team's pull secret). `kubectl apply --prune --all` as the deploy identity would delete it (it carries the platform's
+ * last-applied annotation), and the serviceaccounts controller makes it again without the pull secret; an update could
+ * drop the label first and then delete. For a delete the API server admits the old object, `object` being null
+ * (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
+ * `AdmissionToValidateObjectDeleteFunc`; a `deletecollection` admits each object so). Everyone else is let through:
+ * the platform's own applies, and the namespace controller deleting a namespace's contents, which runs as
+ * `system:serviceaccount:kube-system:namespace-controller` or as kube-controller-manager itself
+ * (cmd/kube-controller-manager/app/core.go, `startNamespaceController`).
+ */
+export const TEAM_ACCOUNT_CHECKS: readonly TeamServiceCheck[] = [
+  {
+    expression: `!${FROM_DEPLOYER} || !has(oldObject.metadata.labels) || ` +
+      "!('app.kubernetes.io/managed-by' in oldObject.metadata.labels) || oldObject.metadata.labels['app.kubernetes.io/managed-by'] != 'dockyard'",
+    message: 'a team\'s deploy identity may not delete or change a ServiceAccount the platform made (app.kubernetes.io/managed-by: dockyard), ' +
+      'such as the namespace\'s default account and its pull secret: leave it out of the deploy\'s manifests and prune with a label selector',
+  },
+];
+
 /** What `TeamAdmissionPolicy`'s props (`TeamPlatformProps.admissionPolicy`) must be, as a refusal says it. @internal */
 export const ADMISSION_POLICY_PROPS_SHAPE = 'must be the policy\'s props, e.g. {} or { hostsDomain: "apps.example.com" }';
 
@@ -146,15 +206,17 @@ export interface TeamAdmissionPolicyProps {
  * ValidatingAdmissionPolicies and their bindings for every namespace labelled `dockyard.dev/team` (each team's app,
  * build and pull-request namespaces, of every `TeamPlatform` in the cluster): one that refuses the two Services a team
  * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), one that refuses the Ingress annotations that aim the
- * shared ingress controller's requests (`TEAM_INGRESS_CHECKS`), and with `hostsDomain` two that keep its Ingresses
+ * shared ingress controller's requests (`TEAM_INGRESS_CHECKS`), one that refuses legacy ServiceAccount token Secrets
+ * (`TEAM_SECRET_CHECKS`), one that keeps the team's deploy identity from deleting or changing the ServiceAccounts the
+ * platform made (`TEAM_ACCOUNT_CHECKS`), and with `hostsDomain` two that keep its Ingresses
  * and Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
  * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app; with `platformName`, named
  * after the platform and bound to its team namespaces only, once per platform (README, Two platforms in one cluster).
  *
- * The checks match creates and updates, so a Service, Ingress or route that breaks one and was made before the policy
- * can no longer be updated, its finalizers included (deleting it still works): delete or fix such objects before
- * applying it.
+ * The checks match creates and updates, so a Service, Ingress, route or token Secret that breaks one and was made
+ * before the policy can no longer be updated, its finalizers included (deleting it still works): delete or fix such
+ * objects before applying it. The ServiceAccount check alone matches updates and deletes, of the deploy identity only.
  */
 export class TeamAdmissionPolicy extends Construct {
   /**
@@ -185,6 +247,8 @@ export class TeamAdmissionPolicy extends Construct {
     // one policy per API, so that every expression reads fields of the kinds it is checked against
     policy('Policy', 'Binding', TEAM_SERVICE_POLICY, admissionRule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
     policy('IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
+    policy('SecretPolicy', 'SecretBinding', TEAM_SECRET_POLICY, admissionRule([''], ['v1'], ['secrets']), TEAM_SECRET_CHECKS);
+    policy('AccountPolicy', 'AccountBinding', TEAM_ACCOUNT_POLICY, admissionRule([''], ['v1'], ['serviceaccounts'], ['UPDATE', 'DELETE']), TEAM_ACCOUNT_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];

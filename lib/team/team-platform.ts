@@ -11,7 +11,7 @@ import { reaches } from '../core/in-tree';
 import { onSecretRecord, SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
 import { parseCidr } from '../core/network';
-import { CI_ENGINE_RULE, CiEngineKind, ICiEngine } from '../ci';
+import { CI_ENGINE_RULE, CiEngineKind, ICiEngine, PipelineEvent } from '../ci';
 import { baseEgressRules, BuildEgressProps, internetRuleReaches, nonEndpointRangeOf } from '../ci/build-egress';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { repoOwnerOf } from '../ci/repo-owners';
@@ -21,6 +21,7 @@ import { RegistryCredential } from '../registry';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
+import { checkTeamRoute } from './team-route';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
 } from './team';
@@ -46,7 +47,7 @@ export interface TeamPlatformProps {
    *
    * @default - every pod of the namespace "ingress-nginx"
    */
-  readonly ingressPeers?: NetworkPeer[];
+  readonly ingressPeers?: readonly NetworkPeer[];
   /**
    * Harbor projects every team's pull robot may pull from besides its own, e.g. the Docker Hub proxy cache. A team's
    * build pods pull with that robot, the engine's clone image included: synth refuses a team whose build pods would
@@ -56,7 +57,7 @@ export interface TeamPlatformProps {
    *
    * @default - none
    */
-  readonly sharedProjects?: string[];
+  readonly sharedProjects?: readonly string[];
   /**
    * Logins to registries other than Harbor that every team's pods pull from: an image mirror that takes a login, to
    * which the platform relocates its images (`Images.relocateAll`), the engines' clone images among them, which every
@@ -69,7 +70,7 @@ export interface TeamPlatformProps {
    *
    * @default - none: teams pull from Harbor, and from registries that take no login
    */
-  readonly sharedLogins?: RegistryCredential[];
+  readonly sharedLogins?: readonly RegistryCredential[];
   /**
    * Namespaces that no team may claim, beside those the app defines, "default", the "kube-" namespaces and the
    * ingress controller's: those that something outside the app installs in the cluster, e.g. cert-manager's.
@@ -77,10 +78,11 @@ export interface TeamPlatformProps {
    *
    * @default - none
    */
-  readonly reservedNamespaces?: string[];
+  readonly reservedNamespaces?: readonly string[];
   /**
    * The Kubernetes API server's endpoints, which each team's build namespace may reach on `apiServerPort`: an egress
-   * rule there, and in no other namespace. Every event but pull requests runs there, as the team's deploy identity.
+   * rule there, and in no other namespace. Every event but pull requests (on Woodpecker those of the
+   * team's `events` and `branches`, if given) runs there, as the team's deploy identity.
    * Pull requests, forks' included, run elsewhere and do not reach the endpoints: in the shared pool, or on a
    * dedicated runner (`TeamProps.dedicatedRunner`) in the team's `pullRequestNamespace`.
    *
@@ -110,7 +112,7 @@ export interface TeamPlatformProps {
    *
    * @default - `apiServer`, if set
    */
-  readonly apiServers?: NetworkPeer[];
+  readonly apiServers?: readonly NetworkPeer[];
   /**
    * The API server endpoints' port.
    *
@@ -210,6 +212,21 @@ export interface RetireTeamOptions {
    * @default - none: on Woodpecker the team's agents are not refused
    */
   readonly repos?: readonly string[];
+  /**
+   * The team's events, as its `addTeam` gave them (`TeamProps.events`): on Woodpecker its agents are named after
+   * them, so `repos` closes the agents of these events. Woodpecker only, as on `addTeam`.
+   *
+   * @default - every event but pull requests, as `addTeam` defaults them
+   */
+  readonly events?: readonly PipelineEvent[];
+  /**
+   * The team's branches, as its `addTeam` gave them (`TeamProps.branches`): on Woodpecker its agents are named after
+   * them too (one per repository, event and branch), so `repos` closes no agent of a team that had branches unless
+   * they are given. Woodpecker only, as on `addTeam`.
+   *
+   * @default - every branch, as `addTeam` defaults them
+   */
+  readonly branches?: readonly string[];
 }
 
 /**
@@ -537,12 +554,15 @@ export class TeamPlatform extends Construct {
    * same app.
    *
    * @param name the team's name, as given to `addTeam`
-   * @param options the team's build namespace, if it was not `<name>-builds`, and its repositories
+   * @param options the team's build namespace, if it was not `<name>-builds`, and its repositories, events and branches
    */
   public retireTeam(name: string, options: RetireTeamOptions = {}): void {
     checkTeamName(name);
-    checkKnownProps('retireTeam options', options, ['buildNamespace', 'repos'], 'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
+    checkKnownProps('retireTeam options', options, ['buildNamespace', 'repos', 'events', 'branches'],
+      'must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }');
     const buildNamespace = checkDnsLabel('buildNamespace', options.buildNamespace ?? `${name}-builds`);
+    // the route as addTeam had it, checked as addTeam checks it (the branches against the events by closeRoute)
+    const route = checkTeamRoute(options, this.props.ci.kind);
     if (this.byName.has(name)) {
       invalid('name', name, 'must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; ' +
         'drop the addTeam call to retire it, or the retireTeam call to keep it');
@@ -561,7 +581,7 @@ export class TeamPlatform extends Construct {
     robots.forEach((robot) => harbor.checkRetireRobot(robot));
     if (groups) harbor.checkRetireProjectGroups(name);
     // the engine checks everything before it keeps anything, and goes first of what keeps something
-    if (this.props.ci._retireRoute?.(name, buildNamespace, options.repos) === false) {
+    if (this.props.ci._retireRoute?.(name, buildNamespace, options.repos, route) === false) {
       warnOnce(this, `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
         'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
         `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
@@ -635,7 +655,7 @@ function leftEngineAccess(kind: CiEngineKind, team: string): string {
   }
   if (kind === CiEngineKind.WOODPECKER) {
     return ', and its agents, which an apply without pruning leaves running, keep taking its repositories\' pipelines with its deploy ' +
-      'identity (retireTeam with its repos refuses them)';
+      'identity (retireTeam with its repos, and its events and branches if it had them, refuses them)';
   }
   return '';
 }

@@ -13,6 +13,7 @@ import { checkStorageLimitGiB, Harbor, HarborRobot, ProjectMember, ProjectRole, 
 import { PullSecret, RegistryCredential } from '../registry';
 import { CheckedTeamQuota, checkTeamQuota, TeamQuota, TeamQuotaObjects } from './quota';
 import { buildMemberPermissions, checkPrefixedMember, SubjectPrefixes, TeamMember } from './team-member';
+import { checkTeamRoute } from './team-route';
 
 /** The label every namespace of a team carries, with the team's name: NetworkPolicies select a team's namespaces by it. */
 export const TEAM_LABEL = 'dockyard.dev/team';
@@ -46,22 +47,48 @@ export interface TeamProps {
    * in the exact case, so a pattern in the wrong case gets the team's secrets in the default build namespace instead
    * of the team's: typed pipelines refuse that (`RepositoryPipelines`).
    */
-  readonly repos: string[];
+  readonly repos: readonly string[];
   /**
    * The namespaces the team's applications run in, under Pod Security "restricted", each with the quota, default
    * requests and limits, and a default-deny NetworkPolicy.
    *
    * @default - one namespace named after the team
    */
-  readonly namespaces?: string[];
+  readonly namespaces?: readonly string[];
   /**
-   * The namespace the team's pipelines run in for every event but pull requests, with the deploy identity and a copy
-   * of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
+   * The namespace the team's pipelines run in for every event but pull requests (on Woodpecker only those of `events`
+   * and `branches`, if given), with the deploy identity and a copy of the team's pull secret. Pull requests run in the runner's default build namespace, as its `default`
    * ServiceAccount: the shared pool's, or `pullRequestNamespace` on a dedicated runner.
    *
    * @default "<name>-builds"
    */
   readonly buildNamespace?: string;
+  /**
+   * The events the team's route runs in `buildNamespace`, as its deploy identity and with its pipeline secrets, push
+   * login and pull secret. Woodpecker only (Drone refuses it), and never `pull_request`. The team's other events then
+   * have no route: a workflow of theirs without the route's label runs on the pool agent, in the engine's default build
+   * namespace as `default`, with none of the team's Secrets; with the label it waits for an agent until cancelled. The
+   * team's secrets take these events (`addPipelineSecret`'s `events` left unset). Set it to push, cron and custom, or
+   * fewer, for `branches`, as tags and deployments carry no branch of their own.
+   *
+   * @default - every event but pull requests: push, tag, promote, rollback, cron and custom
+   */
+  readonly events?: readonly PipelineEvent[];
+  /**
+   * The branches whose builds the team's route takes, exact names (`main`, `release/2.x`; no globs): only a build the
+   * server records as one of them runs in `buildNamespace`, as the deploy identity and with the team's Secrets. Woodpecker
+   * only (Drone refuses it), with `events` of push, cron and custom only: each of the team's agents also requires
+   * `woodpecker-ci.org/commit-branch=<branch>`, which the server stamps and no pipeline can set (woodpecker v3.17.0
+   * `pipeline/frontend/builder/builder.go:187-206`, matched exactly by `server/scheduler/filter.go:77-87`), one agent
+   * per repository, event and branch. A build of another branch without the route's label runs on the pool agent, as
+   * `default` with none of the team's Secrets; with the label it waits until cancelled, so the team's workflows of these
+   * events carry `when: branch:` (typed pipelines must). Anyone with write access can still run a listed branch's own
+   * pipeline with variables of their choosing: README, "Woodpecker: routes by branch". Retire the team with the same
+   * `branches` (`RetireTeamOptions`): its agents are named after them.
+   *
+   * @default - every branch
+   */
+  readonly branches?: readonly string[];
   /**
    * The ResourceQuota and container defaults of each app namespace.
    *
@@ -85,7 +112,7 @@ export interface TeamProps {
    *
    * @default DeployAccess.DEFAULT_PERMISSIONS
    */
-  readonly deployPermissions?: DeployPermission[];
+  readonly deployPermissions?: readonly DeployPermission[];
   /**
    * Give the team a runner of its own (`drone-runner-<name>`, labelled `team: <name>`, limited to its repositories),
    * with two build namespaces: the team's `buildNamespace`, for every event but pull requests, and
@@ -124,7 +151,7 @@ export interface TeamProps {
    * @default - none: only the deploy identity is bound in the team's namespaces; bind people with RoleBindings of
    *   your own
    */
-  readonly members?: TeamMember[];
+  readonly members?: readonly TeamMember[];
   /**
    * What `members` may do in the team's app namespaces: the same kinds of grant as `deployPermissions`, with the same
    * refusals (no `pods/exec`, no RBAC, nothing that lifts the team's quota or network isolation). Set only with
@@ -132,7 +159,7 @@ export interface TeamProps {
    *
    * @default TeamMember.DEFAULT_PERMISSIONS: read workloads, pods and their logs, and what bounds the namespace; no Secrets
    */
-  readonly memberPermissions?: DeployPermission[];
+  readonly memberPermissions?: readonly DeployPermission[];
   /**
    * The role of the team's member groups (`TeamMember.group`) in its Harbor project, where the Harbor signs in over
    * OIDC (`HarborProps.oidc`): each group is then a member of the project, by its name as the groups claim gives it
@@ -150,7 +177,7 @@ export interface TeamProps {
  * here until it is listed, rather than be refused as unknown.
  */
 const TEAM_PROPS: Readonly<Record<keyof TeamProps, true>> = {
-  name: true, repos: true, namespaces: true, buildNamespace: true, quota: true, registryQuotaGiB: true, deployPermissions: true,
+  name: true, repos: true, namespaces: true, buildNamespace: true, events: true, branches: true, quota: true, registryQuotaGiB: true, deployPermissions: true,
   dedicatedRunner: true, pullRequestNamespace: true, members: true, memberPermissions: true, memberProjectRole: true,
 };
 const TEAM_PROP_KEYS = Object.keys(TEAM_PROPS);
@@ -348,10 +375,11 @@ const WOODPECKER_PULL_REQUESTS = 'a team\'s pull requests run in the engine\'s s
  * Refuse the events of a team's pipeline secret that would not do what they say, where the engine's own checks
  * would name the team's route, which its owners never wrote, or say nothing: `allowPullRequests` without
  * `PULL_REQUEST` in `events` (it only allows listing it), and on Woodpecker, where the secret is a Secret of the
- * team's build namespace (`WoodpeckerCi`), pull requests, which run in the engine's shared build namespace, and
- * fewer events than the team's route runs there, whose every pipeline could read it.
+ * team's build namespace (`WoodpeckerCi`), pull requests, which run in the engine's shared build namespace, events
+ * the team's route does not run (`TeamProps.events`), which run there too, and fewer events than the route runs in
+ * the build namespace, whose every pipeline could read it.
  */
-function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineKind): void {
+function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineKind, routeEvents: readonly PipelineEvent[]): void {
   const events = props.events ?? undefined;
   const pullRequests = Array.isArray(events) && events.includes(PipelineEvent.PULL_REQUEST);
   const woodpecker = engine === CiEngineKind.WOODPECKER;
@@ -369,15 +397,24 @@ function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineK
   if (pullRequests) {
     invalid('events', events, `must not include ${PipelineEvent.PULL_REQUEST} on Woodpecker: ${WOODPECKER_PULL_REQUESTS}`);
   }
-  const missing = DEFAULT_EVENTS.filter((e) => !events.includes(e));
+  const outside = events.filter((e) => !routeEvents.includes(e));
+  if (outside.length > 0) {
+    // the engine would refuse it only at synth, for a route its owners never wrote
+    invalid('events', events, `${outside.join(', ')} must be among the events of the team's route (${routeEvents.join(', ')}) on Woodpecker: ` +
+      'the team\'s other events run on the pool agent, in the engine\'s default build namespace, where no secret of the team\'s lies');
+  }
+  const missing = routeEvents.filter((e) => !events.includes(e));
   if (missing.length > 0) {
-    invalid('events', events, `must include every event of the team's route (${DEFAULT_EVENTS.join(', ')}) on Woodpecker, or be left unset: the ` +
+    invalid('events', events, `must include every event of the team's route (${routeEvents.join(', ')}) on Woodpecker, or be left unset: the ` +
       `secret is a Secret of the team's build namespace, which its pipelines of ${missing.join(', ')} could read as well`);
   }
 }
 
-/** The deploy identity's ServiceAccount, Role and RoleBinding: one per team, in its build namespace. */
-const DEPLOYER = 'deployer';
+/**
+ * The name of every team's deploy identity: its ServiceAccount (in the team's build namespace), Role and RoleBinding
+ * (in each app namespace). `TEAM_ACCOUNT_CHECKS` knows the deploy identity by it.
+ */
+export const TEAM_DEPLOYER = 'deployer';
 /** The Role and RoleBinding of the team's members, in each of its namespaces. */
 const MEMBERS = 'team-members';
 
@@ -400,7 +437,7 @@ interface TeamPlan {
   readonly registryQuotaGiB: number;
   /** The quota of each app namespace. */
   readonly quota: CheckedTeamQuota;
-  /** The route of every event but pull requests: into the build namespace, as the deploy identity. */
+  /** The route of every event but pull requests (`events`, `branches` if given): into the build namespace, as the deploy identity. */
   readonly route: CiRouteProps;
   /** The team's members, and what they may do in its app namespaces. */
   readonly members: ReturnType<typeof checkMembers>;
@@ -505,7 +542,8 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   if (props.dedicatedRunner && !(ctx.ci instanceof DroneCi)) {
     invalid('dedicatedRunner', true, `must be false on ${ctx.ci.kind}: every route there runs on agents of its own already`);
   }
-  const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: DEPLOYER };
+  // events and branches only when given: a team without them routes as it always did
+  const route: CiRouteProps = { name, repos: [...repos], namespace: buildNamespace, serviceAccountName: TEAM_DEPLOYER, ...checkTeamRoute(props, ctx.ci.kind) };
   if (ctx.ci instanceof DroneCi) {
     checkRunnerEvents(ctx.ci.runner.buildSettings.limitEvents, name);
   }
@@ -520,8 +558,8 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
   ctx.ci.checkAdditions?.({
     buildNamespaces: props.dedicatedRunner ? [] : [buildNamespace],
     routes: props.dedicatedRunner ? [] : [route],
-    pipelineSecrets: [{ ...teamSecret(name, PUSH_SECRET.id, PUSH_SECRET.name), repos: [...repos] }],
-    pullSecrets: [{ ...teamSecret(name, PULL_SECRET.id, PULL_SECRET.name), repos: [...repos] }],
+    pipelineSecrets: [{ ...teamSecret(name, PUSH_SECRET.id, PUSH_SECRET.name), repos: [...repos], ...routeEventsOf(route) }],
+    pullSecrets: [{ ...teamSecret(name, PULL_SECRET.id, PULL_SECRET.name), repos: [...repos], ...routeEventsOf(route) }],
   });
   ctx.harbor.checkProject(name, { storageLimitGiB: registryQuotaGiB, members: members.projectMembers });
   for (const robot of [pushRobotOf(name), pullRobotOf(name, ctx.sharedProjects)]) {
@@ -538,6 +576,14 @@ function checkTeam(ctx: TeamContext, props: TeamProps): TeamPlan {
     }
   }
   return { name, repos, namespaces, buildNamespace, pullRequestNamespace, registryQuotaGiB, quota, route, members };
+}
+
+/**
+ * The events of a team's own grants when its route names them (`TeamProps.events`), as `{ events }`: on Woodpecker a
+ * secret goes only to routed events. None otherwise, so that a team without them grants as it always did.
+ */
+function routeEventsOf(route: CiRouteProps): { events?: PipelineEvent[] } {
+  return route.events === undefined ? {} : { events: [...route.events] };
 }
 
 /** What a team is built on: the platform's shared parts, from `TeamPlatform`. */
@@ -579,14 +625,15 @@ export interface TeamPipelineSecretProps {
   /** The name within the team: the Secret is `<team>-<name>`, a pipeline's `get.path`. */
   readonly name: string;
   /** The keys (a pipeline's `get.name`) and their values. */
-  readonly values: Record<string, SecretValue>;
+  readonly values: Readonly<Record<string, SecretValue>>;
   /**
    * The events whose builds get it. On Woodpecker a team's secret is a Secret of its build namespace, which every
-   * pipeline its route runs there may read: leave it unset there (a narrower list is refused).
+   * pipeline its route runs there may read: leave it unset there (a narrower list is refused, and so is an event the
+   * route does not run, `TeamProps.events`).
    *
-   * @default - every event but pull requests
+   * @default - the events of the team's route: every event but pull requests unless `TeamProps.events` says fewer
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
   /**
    * Allow `PipelineEvent.PULL_REQUEST` in `events`, which it must then list: pull requests may come from forks, and
    * run code nobody on the team has reviewed. It gives nothing by itself (the default events leave pull requests out),
@@ -616,7 +663,7 @@ export class Team extends Construct {
   public readonly repos: readonly string[];
   /** Its app namespaces. */
   public readonly namespaces: readonly string[];
-  /** The namespace its pipelines run in for every event but pull requests, as its deploy identity. */
+  /** The namespace its pipelines run in for every event but pull requests (its route's, `TeamProps.events`), as its deploy identity. */
   public readonly buildNamespace: string;
   /**
    * On a dedicated runner, the namespace its pull requests run in, as `default` (`TeamProps.pullRequestNamespace`);
@@ -651,6 +698,8 @@ export class Team extends Construct {
   public readonly members: readonly TeamMember[];
   /** Whether the team lists its members, if none (`members: []`): its namespaces then keep the members' Roles. */
   private readonly membersDeclared: boolean;
+  /** The team's route, as given to the engine: its events and branches among it (`TeamProps.events`, `branches`). */
+  private readonly route: CiRouteProps;
 
   private readonly ctx: TeamContext;
   private readonly firewalls: PodFirewall[] = [];
@@ -673,6 +722,7 @@ export class Team extends Construct {
     this.pullRequestNamespace = plan.pullRequestNamespace;
     this.members = plan.members.members;
     this.membersDeclared = props.members !== undefined;
+    this.route = plan.route;
     if (!props.dedicatedRunner) {
       // the one step that may still refuse (see `checkTeam`), before anything else changes; should it throw,
       // `TeamPlatform.addTeam` removes this construct again, as it does whatever throws here
@@ -733,7 +783,7 @@ export class Team extends Construct {
       this.ci = ctx.ci;
     }
     this.deployer = new DeployAccess(this, 'Deploy', {
-      name: DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
+      name: TEAM_DEPLOYER, namespace: this.namespaces[0], serviceAccountNamespace: this.buildNamespace, permissions: props.deployPermissions,
     });
     this.namespaces.slice(1).forEach((ns) => this.deployer.addNamespace(ns));
     // the team's builds, which its members may read: in its build namespace, and on a dedicated runner the pull
@@ -742,7 +792,8 @@ export class Team extends Construct {
     if (dedicated && this.pullRequestNamespace !== undefined) {
       this.bindMembers(this, 'PullRequestMembers', this.pullRequestNamespace, buildMemberPermissions(this.ci.kind), labels);
     }
-    // every event but pull requests runs in the build namespace as the deploy identity; the Drone runner pins the same
+    // the route's events (every event but pull requests, unless `events` says fewer) run in the build namespace as the
+    // deploy identity, on Woodpecker only on `branches` if given; the Drone runner pins the same
     // repositories' pull requests to its default namespace as `default` (a guard policy): the shared pool, or on a
     // dedicated runner the team's pull-request namespace; on Woodpecker, pull requests never reach the route's agents
     const route = plan.route;
@@ -777,7 +828,8 @@ export class Team extends Construct {
     this.addPipelineSecret(PUSH_SECRET.id, {
       name: PUSH_SECRET.name,
       // the team's own robot, pushing to the team's own project, for every event its route runs (all but pull
-      // requests): on Woodpecker a namespace's Secrets reach every pipeline that runs there, so the two must agree
+      // requests, or `events`; events unset here take the route's): on Woodpecker a namespace's Secrets reach every
+      // pipeline that runs there, so the two must agree
       values: {
         docker_config: SecretValue.dockerConfigJson([{ registry: ctx.harbor.host, username: this.pushRobot.username, password: this.pushRobot.secret }]),
       },
@@ -785,7 +837,9 @@ export class Team extends Construct {
     // the team's pull login for its pipelines' step images: a pipeline secret on Drone, a pull secret of the team's
     // build namespace on Woodpecker
     const pullLogin = teamSecret(name, PULL_SECRET.id, PULL_SECRET.name);
-    ctx.ci.addImagePullSecret(pullLogin.id, { name: pullLogin.name, repos: [...this.repos], dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig) });
+    ctx.ci.addImagePullSecret(pullLogin.id, {
+      name: pullLogin.name, repos: [...this.repos], ...routeEventsOf(this.route), dockerConfig: SecretValue.copyOf(this.pullSecret.dockerConfig),
+    });
     // recorded once made: a grant the engine refused is no grant of the team's
     this._grants.add(`pull secret\0${pullLogin.name}`);
     this.recordOnOwnEngine(pullLogin.name);
@@ -822,10 +876,11 @@ export class Team extends Construct {
   public addPipelineSecret(id: string, props: TeamPipelineSecretProps): ISecret {
     return inTeam(this.teamName, () => {
       checkNotLoginName(this.teamName, checkDnsLabel('name', props.name));
-      checkTeamSecretEvents(props, this.ci.kind);
+      checkTeamSecretEvents(props, this.ci.kind, this.route.events ?? DEFAULT_EVENTS);
       const secret = teamSecret(this.teamName, id, props.name);
       const made = this.ctx.ci.addPipelineSecret(secret.id, {
-        name: secret.name, repos: [...this.repos], values: props.values, events: props.events,
+        // unset, the events of the team's route (`TeamProps.events`), which are the engine's default unless given
+        name: secret.name, repos: [...this.repos], values: props.values, events: props.events ?? routeEventsOf(this.route).events,
         allowPullRequests: props.allowPullRequests,
       });
       // recorded once made: a secret the engine refused is no grant of the team's

@@ -143,7 +143,7 @@ export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
    *
    * @default - none
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Readonly<Record<string, string>>;
   /**
    * How many workflows the agent runs at once (`WOODPECKER_MAX_WORKFLOWS`).
    *
@@ -156,7 +156,7 @@ export interface WoodpeckerAgentProps extends WoodpeckerAgentOptions {
    *
    * @default - none
    */
-  readonly pullSecretNames?: string[];
+  readonly pullSecretNames?: readonly string[];
   /**
    * Let steps read Kubernetes Secrets of the backend namespace by name (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS`):
    * every pipeline the agent takes can then read every Secret there.

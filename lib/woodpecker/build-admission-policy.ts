@@ -36,7 +36,7 @@ export interface WoodpeckerBuildAdmissionPolicyProps {
    *
    * @default - none: a step pod that names a RuntimeClass is refused
    */
-  readonly runtimeClassNames?: string[];
+  readonly runtimeClassNames?: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, describeValue, invalid, NetworkPeer, parseCpu, parseQuantity, PodSecurityLevel } from '../core';
 import { kube, quantity, scaleQuantity } from '../core/k8s';
+import { notAmong } from '../core/text';
 import { placement } from '../core/placement';
 import { PolicyRule, serviceAccount } from '../core/rbac';
 import { baseEgressRules, CLUSTER_DNS, BuildEgressOptions, BuildEgressProps, copyBuildEgress } from '../ci/build-egress';
@@ -253,7 +254,7 @@ export class WoodpeckerBuildNamespaces extends Construct {
    */
   public serviceAccountName(namespace: string): string {
     if (!this.scopes.has(namespace)) {
-      invalid('backendNamespace', namespace, `must be one of the build namespaces: ${this.buildNamespaces.join(', ')}`);
+      invalid('backendNamespace', namespace, `must be one of the build namespaces: ${notAmong(namespace, this.buildNamespaces)}`);
     }
     return `${this.name}-${namespace}`;
   }

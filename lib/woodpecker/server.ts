@@ -143,7 +143,7 @@ export interface WoodpeckerMetricsOptions extends MetricsOptions {
    * The Prometheus pods that scrape the server, e.g. `NetworkPeer.namespace('monitoring')`. Each is admitted to the
    * metrics port (9001) and to nothing else.
    */
-  readonly scrapers: NetworkPeer[];
+  readonly scrapers: readonly NetworkPeer[];
 }
 
 /** What a `WoodpeckerServer` and a `WoodpeckerCi` are both given: who reaches the server, and who may use it. */
@@ -198,7 +198,7 @@ export interface WoodpeckerServerSettings {
    *
    * @default - none: make an admin in the database, or open registration
    */
-  readonly admins?: string[];
+  readonly admins?: readonly string[];
   /**
    * Only members of these organisations may log in (`WOODPECKER_ORGS`), admins included
    * (`server/api/login.go:138-163`). Woodpecker compares each, ignoring case, with what the forge lists for the user
@@ -212,7 +212,7 @@ export interface WoodpeckerServerSettings {
    *
    * @default - no organisation filter
    */
-  readonly orgs?: string[];
+  readonly orgs?: readonly string[];
   /**
    * Whether users may register themselves on first login (`WOODPECKER_OPEN`); otherwise only admins are created on
    * login (`server/api/login.go:189-195`) and admins add everyone else. `open: true` needs `orgs` or `repoOwners`:
@@ -233,7 +233,7 @@ export interface WoodpeckerServerSettings {
    *
    * @default - repositories of any owner
    */
-  readonly repoOwners?: string[];
+  readonly repoOwners?: readonly string[];
   /**
    * Whether pipelines of public repositories clone with the forge login too (`WOODPECKER_AUTHENTICATE_PUBLIC_REPOS`,
    * v3.17.0 `cmd/server/flags.go:178-182`). Woodpecker hands the clone step a netrc only for a repository the forge

@@ -1,12 +1,13 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkInteger, checkUniqueList, describeValue, invalid, NetworkPeer, Secret, withContext } from '../core';
+import { notAmong } from '../core/text';
 import { BuildEgressOptions, BuildEgressProps } from '../ci/build-egress';
 import { checkPinnedAccounts } from '../ci/pinned-accounts';
 import { buildImage, checkBuildPulls, ProjectLookup } from '../ci/build-pulls';
 import { BuildNamespaceOptions, checkNotOwnedNamespace } from '../ci/build-namespace';
 import { CiAdditions, CiEngineKind, CiPullSecretProps, CiRouteProps, CiSecretProps, ICiEngine } from '../ci/engine';
 import { checkRepoOwners, nestedRepo } from '../ci/repo-owners';
-import { checkPipelineAccess, DEFAULT_EVENTS, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
+import { checkPipelineAccess, DEFAULT_EVENTS, GrantedAccess, isRepoGlob, PipelineAccess, PipelineEvent, WOODPECKER_EVENTS, woodpeckerEventName } from '../ci/events';
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
@@ -32,7 +33,7 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    *
    * @default - none
    */
-  readonly extraBuildNamespaces?: string[];
+  readonly extraBuildNamespaces?: readonly string[];
   /**
    * How many workflows the pool agent runs at once; each route's agents run one at a time.
    *
@@ -74,7 +75,7 @@ export interface WoodpeckerCiProps extends WoodpeckerBuildOptions, WoodpeckerSer
    *
    * @default - routes match repositories by name
    */
-  readonly repoForgeIds?: Record<string, string>;
+  readonly repoForgeIds?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -389,7 +390,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const route = checkDnsLabel('name', name);
     this.checkOpen('name', route);
     // pull requests allowed: closing a route grants nothing
-    const checked = checkPipelineAccess({ repos: repos as string[], events: events as PipelineEvent[], allowPullRequests: true });
+    const checked = checkPipelineAccess({ repos, events, allowPullRequests: true });
     const checkedBranches = checkRouteBranches(branches, checked.events);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
@@ -402,9 +403,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /** @internal */
-  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[]): boolean {
+  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {}): boolean {
     if (repos === undefined) return false;
-    this.closeRoute(name, repos);
+    this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
     return true;
   }
 
@@ -497,7 +498,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   }
 
   /** The repositories and events of `access`, checked, with repositories as exact slugs. */
-  private exactAccess(access: PipelineAccess): { repos: string[]; events: PipelineEvent[] } {
+  private exactAccess(access: PipelineAccess): GrantedAccess {
     const checked = checkPipelineAccess(access);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
@@ -546,7 +547,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // first, so that a team's namespace is refused naming its team, whether the agents build there or not
     checkNotOwnedNamespace(this, 'namespace', namespace);
     if (!batch?.namespaces.has(namespace) && !this.builds.has(namespace)) {
-      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${this.buildNamespaces.join(', ')}`);
+      invalid('namespace', namespace, `must be one of the engine's build namespaces: ${notAmong(namespace, this.buildNamespaces)}`);
     }
     const account = props.serviceAccountName === undefined ? undefined : checkDnsLabel('serviceAccountName', props.serviceAccountName);
     // the routes of a namespace that name a ServiceAccount all name the same one, so the first stands for them all

@@ -129,7 +129,10 @@ const GRANT_MISMATCHES: [CiEngineKind, string, (s: Setup) => void, string][] = [
     'docker.io/library/golang:1.23.4; define RepositoryPipelines below the scope of the engine\'s digests (Images.pinDigests)'],
   [DRONE, 'a dependency on an unknown pipeline', (s) => {
     s.pipelines[1] = new Pipeline({ name: 'deploy', events: [PROMOTE], dependsOn: ['bulid'], steps: [step()] });
-  }, 'invalid pipelines.deploy.dependsOn ["bulid"]: must name pipelines of acme/demo: "bulid" is not among build, deploy'],
+  }, 'invalid pipelines.deploy.dependsOn ["bulid"]: must name pipelines of acme/demo: bulid is not among build, deploy (did you mean build?)'],
+  [WOODPECKER, 'a dependency on a pipeline no typo away', (s) => {
+    s.pipelines[1] = new Pipeline({ name: 'deploy', events: [PROMOTE], dependsOn: ['build', 'lint'], steps: [step()] });
+  }, 'invalid pipelines.deploy.dependsOn ["build","lint"]: must name pipelines of acme/demo: lint is not among build, deploy'],
   [WOODPECKER, 'dependencies in a cycle', (s) => {
     s.pipelines[0] = new Pipeline({ name: 'build', events: [PUSH], dependsOn: ['deploy'], steps: [step()] });
   }, 'invalid pipelines.build.dependsOn ["deploy"]: must not form a cycle: build -> deploy -> build'],

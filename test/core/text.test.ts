@@ -3,7 +3,7 @@
 // near-name rule (typo hints: settings and props, DOCKYARD_ROTATE entries, pipeline secrets).
 // Properties on strings fast-check draws.
 import fc from 'fast-check';
-import { compare, editDistance, escapeRegExp, nearestName } from '../../lib/core/text';
+import { compare, editDistance, escapeRegExp, nearestName, notAmong } from '../../lib/core/text';
 
 /** Every character that means something in a RegExp outside a class, `-` and `/`, and a few plain ones. */
 const META = [...'^$\\.*+?()[]{}|-/', 'a', 'Z', '0', '\n', ' '];
@@ -118,5 +118,16 @@ describe('nearestName', () => {
 
   test('none among none', () => {
     expect(nearestName('x', [])).toBeUndefined();
+  });
+});
+
+describe('notAmong', () => {
+  test('lists the names sorted, once each, with the near one', () => {
+    expect(notAmong('ci-bulds', ['deploy', 'ci-builds', 'deploy'])).toBe('ci-bulds is not among ci-builds, deploy (did you mean ci-builds?)');
+  });
+
+  test('no hint for a name no typo away, and "it declares none" for no names', () => {
+    expect(notAmong('prod', ['deploy', 'ci-builds'])).toBe('prod is not among ci-builds, deploy');
+    expect(notAmong('prod', [])).toBe('it declares none');
   });
 });

@@ -425,6 +425,6 @@ describe('validation', () => {
     expect(() => runner.allowBuildEgress(peer, [22, 22])).toThrow('invalid ports [22,22]: must not repeat 22');
     expect(() => runner.allowBuildEgress(peer, [22], { namespaces: [] })).toThrow('invalid namespaces []: must not be empty: leave it out for every build namespace');
     expect(() => runner.allowBuildEgress(peer, [22], { namespaces: ['prod'] }))
-      .toThrow('invalid namespaces "prod": must be one of the runner\'s build namespaces: ci-builds, deploy');
+      .toThrow('invalid namespaces "prod": must be one of the runner\'s build namespaces: prod is not among ci-builds, deploy');
   });
 });

@@ -23,7 +23,7 @@ describe('DroneCi routes', () => {
     ['the runner\'s reserved name', { ...ROUTE, name: 'other-events' },
       'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
     ['a namespace that is no build namespace', { ...ROUTE, namespace: 'elsewhere' },
-      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: elsewhere is not among ci-builds, deploy'],
     ['a ServiceAccount name that is not a DNS label', { ...ROUTE, serviceAccountName: 'Deploy_er' },
       `invalid serviceAccountName "Deploy_er": must be ${VALIDATION_RULES.dnsLabel}`],
     ['a repository that is no slug', { ...ROUTE, repos: ['web'] }, 'invalid repos ["web"]: "web" must be an "owner/name" slug or glob: an owner ' +
@@ -33,7 +33,7 @@ describe('DroneCi routes', () => {
       'invalid events ["pull_request"]: must not include pull_request unless allowPullRequests is true: pull requests may come from forks'],
     // two faults: the runner's order decides which one is named, as it does for a policy added to it directly
     ['a bad ServiceAccount name in a namespace that is no build namespace', { ...ROUTE, namespace: 'elsewhere', serviceAccountName: 'Deploy_er' },
-      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+      'invalid namespace "elsewhere": must be one of the runner\'s build namespaces: elsewhere is not among ci-builds, deploy'],
   ];
 
   test.each(refusals)('refuse %s with the runner\'s one line, checked ahead or added, changing nothing', (_what, route, message) => {

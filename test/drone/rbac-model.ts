@@ -28,10 +28,10 @@ export interface ApiRequest {
 
 /** A rule as a rendered Role or ClusterRole holds it. */
 export interface RenderedRule {
-  readonly apiGroups?: string[];
-  readonly resources?: string[];
-  readonly verbs: string[];
-  readonly resourceNames?: string[];
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
 }
 
 /** `RuleAllows` of a resource request. */

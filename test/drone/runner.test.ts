@@ -220,9 +220,9 @@ describe('DroneKubeRunner', () => {
     const policy = { name: 'p', repos: ['a/b'], namespace: 'team-builds', serviceAccountName: 'deployer', exclusive: false };
     DroneKubeRunner.checkFirstPolicy(policy, 'team-pull-requests', undefined, ['team-builds']);
     expect(() => DroneKubeRunner.checkFirstPolicy(policy, 'team-pull-requests'))
-      .toThrow(new Error('invalid namespace "team-builds": must be one of the runner\'s build namespaces: team-pull-requests'));
+      .toThrow(new Error('invalid namespace "team-builds": must be one of the runner\'s build namespaces: team-builds is not among team-pull-requests'));
     expect(() => DroneKubeRunner.checkFirstPolicy({ ...policy, namespace: 'other' }, 'team-pull-requests', undefined, ['team-builds']))
-      .toThrow(new Error('invalid namespace "other": must be one of the runner\'s build namespaces: team-pull-requests, team-builds'));
+      .toThrow(new Error('invalid namespace "other": must be one of the runner\'s build namespaces: other is not among team-builds, team-pull-requests'));
   });
 
   test('fails on bad props and policies', () => {
@@ -252,7 +252,7 @@ describe('DroneKubeRunner', () => {
     expect(() => make({ limitEvents: [PipelineEvent.PUSH, PipelineEvent.PUSH] })).toThrow(/^invalid limitEvents \["push","push"\]: must not repeat "push"/);
     const runner = make({ extraBuildNamespaces: ['deploy'] });
     expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'prod' }))
-      .toThrow('invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy');
+      .toThrow('invalid namespace "prod": must be one of the runner\'s build namespaces: prod is not among ci-builds, deploy');
     expect(() => runner.addPolicy({ name: 'p', repos: ['a/b'] }))
       .toThrow('invalid namespace "ci-builds": must not be the default build namespace when exclusive: every repository runs there');
     runner.addPolicy({ name: 'p', repos: ['a/b'], namespace: 'deploy' });
@@ -432,7 +432,9 @@ describe('checkPolicy', () => {
         'invalid name "other-events": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
       [{ name: 'taken', repos: ['a/b'], namespace: 'deploy' },
         'invalid name "taken": must be unique among the runner\'s policies, and not "other-events" or "pull-request-refs", the names of the guards'],
-      [{ name: 'p', repos: ['a/b'], namespace: 'prod' }, 'invalid namespace "prod": must be one of the runner\'s build namespaces: ci-builds, deploy'],
+      [{ name: 'p', repos: ['a/b'], namespace: 'prod' }, 'invalid namespace "prod": must be one of the runner\'s build namespaces: prod is not among ci-builds, deploy'],
+      [{ name: 'p', repos: ['a/b'], namespace: 'ci-bulds' }, 'invalid namespace "ci-bulds": must be one of the runner\'s build namespaces: ' +
+        'ci-bulds is not among ci-builds, deploy (did you mean ci-builds?)'],
       [{ name: 'p', repos: ['a/b'] },
         'invalid namespace "ci-builds": must not be the default build namespace when exclusive: every repository runs there'],
       [{ name: 'p', repos: ['a/**'], namespace: 'deploy' }, 'invalid repos ["a/**"]: "a/**" must not have a part that is "**" or ends in three or ' +
@@ -454,7 +456,7 @@ describe('checkPolicy', () => {
   test('takes pending namespaces as the runner\'s', () => {
     const { runner } = runnerIn();
     const policy = { name: 'team-a', repos: ['acme/a'], namespace: 'team-a-builds' };
-    expect(() => runner.checkPolicy(policy)).toThrow(new Error('invalid namespace "team-a-builds": must be one of the runner\'s build namespaces: ci-builds'));
+    expect(() => runner.checkPolicy(policy)).toThrow(new Error('invalid namespace "team-a-builds": must be one of the runner\'s build namespaces: team-a-builds is not among ci-builds'));
     expect(() => runner.checkPolicy(policy, new Set(['other-builds']))).toThrow(/^invalid namespace "team-a-builds"/);
     runner.checkPolicy(policy, new Set(['team-a-builds']));
     // and what the pending namespace becomes, addPolicy takes
@@ -482,7 +484,7 @@ describe('DroneCi.checkAdditions checks routes against the runner\'s policies', 
     // the route's namespace is one of the additions', or the runner's
     ci.checkAdditions(additions('web'));
     expect(() => ci.checkAdditions({ routes: [route('web')] }))
-      .toThrow(new Error('invalid namespace "web-builds": must be one of the runner\'s build namespaces: ci-builds, legacy-builds'));
+      .toThrow(new Error('invalid namespace "web-builds": must be one of the runner\'s build namespaces: web-builds is not among ci-builds, legacy-builds'));
     ci.checkAdditions({ routes: [{ ...route('web'), namespace: 'legacy-builds' }] });
   });
 });

@@ -11,11 +11,12 @@
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
 import fc from 'fast-check';
 import {
-  TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
+  TEAM_ACCOUNT_CHECKS, TEAM_ACCOUNT_POLICY, TEAM_DEPLOYER, TEAM_SECRET_CHECKS, TEAM_SECRET_POLICY, TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
   TEAM_SERVICE_POLICY, ServiceExposure, TeamAdmissionPolicy, TeamPlatform,
 } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { admits } from '../policy/checks/admission';
+import { EXAMPLE_STACKS } from '../stacks';
 import { selects } from '../policy/checks/selectors';
 import { find, refusal, synth, testChart } from '../util';
 import { platform } from './fixtures';
@@ -24,7 +25,7 @@ const service = (spec: object) => ({ apiVersion: 'v1', kind: 'Service', metadata
 
 describe('TeamPlatform admissionPolicy: Services', () => {
   const p = platform({ admissionPolicy: {} });
-  p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'], namespaces: ['pay', 'pay-staging'] });
+  const pay = p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'], namespaces: ['pay', 'pay-staging'] });
   const objects = p.objects();
   const policy = find(objects, 'ValidatingAdmissionPolicy', TEAM_SERVICE_POLICY);
   const binding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_SERVICE_POLICY);
@@ -85,6 +86,108 @@ describe('TeamPlatform admissionPolicy: Services', () => {
       ['refuses them under another annotation prefix (--annotation-prefix)', { 'ingress.example.com/auth-url': 'http://x' }, false],
     ])('%s', (_what, annotations, admitted) => {
       expect(admits(ingressPolicy, web(annotations))).toBe(admitted);
+    });
+  });
+
+  describe('legacy ServiceAccount token Secrets', () => {
+    // kube-controller-manager's tokens controller fills every Secret of type kubernetes.io/service-account-token whose
+    // annotated account exists with a token of legacy claims, which carry no expiry (kubernetes/kubernetes
+    // pkg/controller/serviceaccount/tokens_controller.go at 9e8be126, `syncSecret` -> `generateTokenIfNeeded`;
+    // pkg/serviceaccount/legacy.go `LegacyClaims`); the legacy token cleaner (1.29+) passes over a Secret its account
+    // does not list (legacy_serviceaccount_token_cleaner.go at 003e8629, `hasSecretReference`)
+    const secretPolicy = find(objects, 'ValidatingAdmissionPolicy', TEAM_SECRET_POLICY);
+    const secretBinding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_SECRET_POLICY);
+    const secret = (type: string | undefined, annotations?: Record<string, string>) => ({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'pay', ...(annotations ? { annotations } : {}) }, ...(type === undefined ? {} : { type }),
+    });
+    const token = secret('kubernetes.io/service-account-token', { 'kubernetes.io/service-account.name': 'default' });
+
+    test('renders the policy over Secrets\' creates and updates, bound as the Service policy is, valid against Kubernetes 1.36', () => {
+      expect(secretPolicy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }]);
+      expect(secretPolicy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_SECRET_CHECKS.map((c) => c.expression));
+      expect(secretBinding.spec.matchResources).toEqual(binding.spec.matchResources);
+      expect(validateSchema([secretPolicy, secretBinding], '1.36.0')).toEqual([]);
+    });
+
+    test.each<[string, object, boolean]>([
+      ['admits an Opaque Secret', secret('Opaque'), true],
+      ['admits a Secret without a type (the API server defaults it to Opaque)', secret(undefined), true],
+      ['admits a Helm release (HELM_DRIVER=secret, Helm v4.2.4 pkg/storage/driver/secrets.go)', secret('helm.sh/release.v1'), true],
+      ['admits a pull secret', secret('kubernetes.io/dockerconfigjson'), true],
+      ['refuses a legacy token Secret for the namespace\'s default account', token, false],
+      ['refuses one for any other account of the namespace', secret('kubernetes.io/service-account-token', { 'kubernetes.io/service-account.name': 'web' }), false],
+    ])('%s', (_what, object, admitted) => {
+      expect(admits(secretPolicy, object)).toBe(admitted);
+    });
+
+    test('refuses an update of a token Secret made before the policy (a new annotation would have it filled for another account), and lets it be deleted', () => {
+      expect(admits(secretPolicy, token, {}, { operation: 'UPDATE', username: 'system:serviceaccount:pay-builds:deployer', oldObject: token })).toBe(false);
+      // the policy matches creates and updates only: a delete never reaches it
+      expect(secretPolicy.spec.matchConstraints.resourceRules[0].operations).not.toContain('DELETE');
+    });
+
+    // nobody the platform makes creates one there: every Secret of the team example stacks (Drone and Woodpecker, the
+    // DigitalOcean program's teams, one on a runner of its own), manifests and generated ones, in a namespace the
+    // binding selects
+    test.each(EXAMPLE_STACKS.filter((s) => s.name.includes('teams')).map((s) => [s.name, s] as const))('admits every Secret %s renders in its team namespaces', (_name, example) => {
+      const stack = example.synthNew();
+      const teamNamespaces = new Set(stack.objects.filter((o: any) => o.kind === 'Namespace' && selects(secretBinding.spec.matchResources.namespaceSelector, o.metadata.labels ?? {}))
+        .map((o: any) => o.metadata.name));
+      const secrets = [...stack.objects, ...stack.secrets].filter((o: any) => o.kind === 'Secret' && teamNamespaces.has(o.metadata.namespace));
+      expect(secrets.length).toBeGreaterThan(0);
+      expect(secrets.filter((o: any) => !admits(secretPolicy, o)).map((o: any) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([]);
+    });
+  });
+
+  describe('the platform\'s ServiceAccounts, against the team\'s deploy identity', () => {
+    const accountPolicy = find(objects, 'ValidatingAdmissionPolicy', TEAM_ACCOUNT_POLICY);
+    const accountBinding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_ACCOUNT_POLICY);
+    // the platform's `default` account of an app namespace, as rendered: with the team's pull secret
+    const platformDefault = objects.find((o: any) => o.kind === 'ServiceAccount' && o.metadata.namespace === 'pay' && o.metadata.name === 'default');
+    const deployer = `system:serviceaccount:${pay.deployer.serviceAccountNamespace}:${pay.deployer.serviceAccountName}`;
+    const remove = (username: string, oldObject: object) => admits(accountPolicy, null, {}, { operation: 'DELETE', username, oldObject });
+    const teamOwn = (labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'pay', ...(labels ? { labels } : {}) } });
+
+    test('renders the policy over ServiceAccounts\' updates and deletes, bound as the Service policy is, valid against Kubernetes 1.36', () => {
+      expect(accountPolicy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE', 'DELETE'], resources: ['serviceaccounts'] }]);
+      expect(accountPolicy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_ACCOUNT_CHECKS.map((c) => c.expression));
+      expect(accountBinding.spec.matchResources).toEqual(binding.spec.matchResources);
+      expect(validateSchema([accountPolicy, accountBinding], '1.36.0')).toEqual([]);
+      expect(platformDefault.imagePullSecrets).toEqual([{ name: 'pay-pull' }]);
+    });
+
+    test('the team\'s deploy identity is the user the policy names', () => {
+      expect(deployer).toBe(`system:serviceaccount:pay-builds:${TEAM_DEPLOYER}`);
+      expect(TEAM_ACCOUNT_CHECKS[0].expression).toContain(`endsWith(':${TEAM_DEPLOYER}')`);
+    });
+
+    test('refuses the deploy identity a delete of the platform\'s default account (kubectl apply --prune --all), and any change of it', () => {
+      expect(remove(deployer, platformDefault)).toBe(false);
+      // another team's deploy identity, had it a grant here
+      expect(remove('system:serviceaccount:billing-builds:deployer', platformDefault)).toBe(false);
+      const unlabelled = { ...platformDefault, metadata: { ...platformDefault.metadata, labels: {} } };
+      expect(admits(accountPolicy, unlabelled, {}, { operation: 'UPDATE', username: deployer, oldObject: platformDefault })).toBe(false);
+      expect(admits(accountPolicy, { ...platformDefault, imagePullSecrets: [] }, {}, { operation: 'UPDATE', username: deployer, oldObject: platformDefault })).toBe(false);
+    });
+
+    test('lets the deploy identity update and delete the team\'s own accounts', () => {
+      expect(remove(deployer, teamOwn())).toBe(true);
+      expect(remove(deployer, teamOwn({ 'app.kubernetes.io/managed-by': 'Helm' }))).toBe(true);
+      expect(admits(accountPolicy, teamOwn({ app: 'web' }), {}, { operation: 'UPDATE', username: deployer, oldObject: teamOwn() })).toBe(true);
+    });
+
+    test.each([
+      // kube-controller-manager's namespace controller deletes a terminating namespace's contents as its own account with
+      // --use-service-account-credentials, as the controller manager otherwise (cmd/kube-controller-manager/app/core.go,
+      // startNamespaceController: ClientBuilder.ClientOrDie("namespace-controller"))
+      'system:serviceaccount:kube-system:namespace-controller', 'system:kube-controller-manager',
+      // the platform's own applies: a person, a GitOps tool
+      'kubernetes-admin', 'system:serviceaccount:argocd:argocd-application-controller',
+      // an account only named like the deploy identity, and people or groups of that name (no ServiceAccount's username:
+      // k8s.io/apiserver pkg/authentication/serviceaccount/util.go MakeUsername, at 00261adb)
+      'system:serviceaccount:pay-builds:deployer-2', 'system:serviceaccount:pay-builds:old-deployer', 'deployer', 'oidc:deployer',
+    ])('lets %s delete the platform\'s default account', (username) => {
+      expect(remove(username, platformDefault)).toBe(true);
     });
   });
 

@@ -249,7 +249,7 @@ describe('a team dropped without retireTeam on Woodpecker', () => {
     const [warning, ...more] = warnings(dir, ['web']);
     expect(more).toEqual([]);
     expect(warning).toContain('which never expire, and its agents, which an apply without pruning leaves running, keep taking its ' +
-      'repositories\' pipelines with its deploy identity (retireTeam with its repos refuses them); if the team left, call retireTeam("data")');
+      'repositories\' pipelines with its deploy identity (retireTeam with its repos, and its events and branches if it had them, refuses them); if the team left, call retireTeam("data")');
     expect(warning).not.toContain('build namespace');
     expect(warnings(dir, ['web'], ['data'])).toEqual([]);
   });

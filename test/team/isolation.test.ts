@@ -4,11 +4,14 @@
 // - runner policies and namespace rules: placeBuild of ../drone/upstream.ts (drone-runner-kube v1.0.0-rc.5);
 // - pipeline secrets: secretReadable of ../drone/upstream.ts (drone/drone-kubernetes-secrets plugin/plugin.go);
 // - RBAC: a RoleBinding grants its Role's rules in its own namespace to its subjects (rbac.authorization.k8s.io/v1);
-// - robots: the desired state the Harbor configure Jobs apply (lib/harbor/configure.js).
+// - robots: the desired state the Harbor configure Jobs apply (lib/harbor/configure.js);
+// - on Woodpecker, route agents: agentsOf, taskLabels and agentTakes of ../woodpecker/upstream.ts (woodpecker v3.17.0).
 import { App } from 'cdk8s';
-import { DEFAULT_CONFIG } from '../../apps/default/config';
+import { DEFAULT_CONFIG, WOODPECKER_HOST } from '../../apps/default/config';
 import { NAMESPACES } from '../../apps/default/stack';
 import { teamName, teamsStack } from '../../apps/teams/stack';
+import { CiEngineKind, PipelineEvent, TeamPlatform } from '../../lib';
+import { agentsOf, agentTakes, taskLabels } from '../woodpecker/upstream';
 import { synthStack } from '../stacks';
 import { parsePolicies, placeBuild, secretReadable, runnerConfigFiles } from '../drone/upstream';
 import { connectionAllowed, egressAdmits, Endpoint, ingressAdmits } from './network-model';
@@ -271,5 +274,37 @@ describe('a pull request\'s pod labels (drone-runner-kube v1.0.0-rc.5 engine/com
     }
     expect(base).toEqual([]);
     expect(targets.filter((t) => connectionAllowed(objects, plain, t.to, t.port))).toEqual([]);
+  });
+});
+
+// On Woodpecker a team's build namespace, with its deploy identity and Secrets, is reached only through its route's
+// agents: each requires the repository and the event the server stamps on the task, and with TeamProps.branches the
+// branch (`!woodpecker-ci.org/commit-branch`, pipeline/frontend/builder/builder.go:187-206; required labels compared
+// exactly, server/scheduler/filter.go:77-87). Two example teams and `web`, routed on main for push, cron and manual only.
+describe('route agents on Woodpecker (woodpecker v3.17.0 server/scheduler/filter.go:28-87)', () => {
+  const wp = synthStack('teams-woodpecker-branches', (app: App) => {
+    const chart = teamsStack(app, { ...DEFAULT_CONFIG, ci: CiEngineKind.WOODPECKER, host: WOODPECKER_HOST, teams: 2 });
+    (chart.node.findChild('Teams') as TeamPlatform).addTeam({
+      name: 'web', repos: [`${ORG}/web-app`], events: [PipelineEvent.PUSH, PipelineEvent.CRON, PipelineEvent.CUSTOM], branches: ['main'],
+    });
+    return chart;
+  });
+  const agents = agentsOf(wp.objects);
+  const teams = [...TEAMS.slice(0, 2), 'web'];
+  const repos = [...teams.map((t) => `${ORG}/${t}-app`), `${ORG}/demo`, `${ORG}/unrelated`];
+  const events = ['push', 'tag', 'deployment', 'cron', 'manual', 'pull_request'];
+  /** Every build, with each team's route label and with none, that an agent in `namespace` takes, as "repo event branch". */
+  const reaching = (namespace: string) => repos.flatMap((repo) => events.flatMap((event) => ['main', 'feature/x'].flatMap((branch) =>
+    [undefined, ...teams].filter((route) => agents.some((a) => a.namespace === namespace &&
+      agentTakes(taskLabels({ repo, event, branch, labels: route === undefined ? {} : { 'dockyard.dev/route': route } }), a.filter)))
+      .map(() => `${repo} ${event} ${branch}`))));
+
+  test.each(TEAMS.slice(0, 2))('%s: its build namespace runs its own repository\'s every event but pull requests, on any branch', (team) => {
+    expect([...new Set(reaching(buildNamespace(team)))]).toEqual(['push', 'tag', 'deployment', 'cron', 'manual']
+      .flatMap((event) => ['main', 'feature/x'].map((branch) => `${ORG}/${team}-app ${event} ${branch}`)));
+  });
+
+  test('web: its build namespace runs only its own repository\'s push, cron and manual builds of main', () => {
+    expect([...new Set(reaching('web-builds'))]).toEqual(['push', 'cron', 'manual'].map((event) => `${ORG}/web-app ${event} main`));
   });
 });

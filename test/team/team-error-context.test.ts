@@ -65,7 +65,7 @@ describe('addTeam refusals name the team', () => {
 
   test('a misspelt prop is refused, with the prop meant, not silently dropped (JavaScript callers)', () => {
     const p = platform();
-    const props = 'name, repos, namespaces, buildNamespace, quota, registryQuotaGiB, deployPermissions, dedicatedRunner, pullRequestNamespace, members, memberPermissions, memberProjectRole';
+    const props = 'name, repos, namespaces, buildNamespace, events, branches, quota, registryQuotaGiB, deployPermissions, dedicatedRunner, pullRequestNamespace, members, memberPermissions, memberProjectRole';
     // without the check, the team got its default namespace "zz", not the two it asked for
     expect(refusal(() => p.teams.addTeam({ name: 'zz', repos: ['acme/zz'], namespace: ['zz-web', 'zz-jobs'] } as any))).toBe('invalid namespace ' +
       `["zz-web","zz-jobs"]: a team has no prop "namespace" (did you mean "namespaces"?); its props are ${props} (team "zz")`);

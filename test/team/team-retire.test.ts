@@ -142,7 +142,7 @@ describe('retiring a team closes its build namespace on the shared Drone runner'
     expect(() => p.teams.retireTeam('ops', null as unknown as object))
       .toThrow(new Error('invalid props null: must be an object of RetireTeamOptions, e.g. { buildNamespace: "payments-ci" }'));
     expect(() => p.teams.retireTeam('ops', { buildNamespaces: 'ops-ci' } as object)).toThrow(new Error('invalid buildNamespaces "ops-ci": ' +
-      'retireTeam options has no prop "buildNamespaces" (did you mean "buildNamespace"?); its props are buildNamespace, repos'));
+      'retireTeam options has no prop "buildNamespaces" (did you mean "buildNamespace"?); its props are buildNamespace, repos, events, branches'));
     expect(p.teams.retiredTeams).toEqual(['payments']);
   });
 

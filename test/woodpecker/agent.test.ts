@@ -265,7 +265,7 @@ describe('WoodpeckerAgent', () => {
       ['empty label value', { labels: { team: '' } }, 'invalid labels {"team":""}'],
       ['label key with "="', { labels: { 'a=b': 'c' } }, 'invalid labels {"a=b":"c"}'],
       ['reserved label', { labels: { 'org-id': '7' } }, 'must not set "org-id": the agent or the server sets it'],
-      ['backend namespace', { backendNamespace: 'elsewhere' }, 'invalid backendNamespace "elsewhere": must be one of the build namespaces: ci-builds, deploy'],
+      ['backend namespace', { backendNamespace: 'elsewhere' }, 'invalid backendNamespace "elsewhere": must be one of the build namespaces: elsewhere is not among ci-builds, deploy'],
       ['long name', { name: 'a'.repeat(53) }, 'must be at most 52 characters'],
       ['maxWorkflows', { maxWorkflows: 0 }, 'invalid maxWorkflows 0'],
       ['workspace size', { workspaceSize: 'ten' }, 'invalid workspaceSize "ten"'],

@@ -246,7 +246,7 @@ describe('WoodpeckerCi', () => {
       ['a secret for promote without rollback', (ci) => ci.addPipelineSecret('S', { name: 's', repos: ['acme/api'], events: [PipelineEvent.PROMOTE], values: value }),
         'invalid events ["promote"]: must list promote and rollback together or neither'],
       ['a route outside the build namespaces', (ci) => ci.addRoute({ name: 'r', repos: ['acme/api'], namespace: 'prod' }),
-        'invalid namespace "prod": must be one of the engine\'s build namespaces: ci-builds, deploy'],
+        'invalid namespace "prod": must be one of the engine\'s build namespaces: prod is not among ci-builds, deploy'],
       ['a repository and event routed twice', (ci) => {
         ci.addRoute({ name: 'a', repos: ['acme/api'], namespace: 'deploy', events: [PipelineEvent.PUSH] });
         ci.addRoute({ name: 'b', repos: ['Acme/API'], namespace: 'deploy', events: [PipelineEvent.TAG, PipelineEvent.PUSH] });

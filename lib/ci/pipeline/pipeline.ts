@@ -7,20 +7,20 @@ export interface PipelineProps {
   /** The pipeline's name, unique in its repository (a DNS label; Woodpecker names the workflow file after it). */
   readonly name: string;
   /** The events the pipeline runs on. */
-  readonly events: PipelineEvent[];
+  readonly events: readonly PipelineEvent[];
   /**
    * The branches the pipeline runs for, as globs (`main`, `release/*`). Not with `PipelineEvent.TAG`, which the
    * engines filter differently.
    *
    * @default - every branch
    */
-  readonly branches?: string[];
+  readonly branches?: readonly string[];
   /**
    * The pipelines of the same repository this one runs after.
    *
    * @default - none
    */
-  readonly dependsOn?: string[];
+  readonly dependsOn?: readonly string[];
   /**
    * A pull secret the platform grants the repository (`ICiEngine.addImagePullSecret`), for private step images.
    * Drone lists it in `image_pull_secrets`; Woodpecker's agent adds the pull secrets of its build namespaces to every
@@ -34,7 +34,7 @@ export interface PipelineProps {
    *
    * @default - none yet; add them with `addStep`
    */
-  readonly steps?: Step[];
+  readonly steps?: readonly Step[];
 }
 
 /** The characters allowed in a branch glob: no whitespace, quotes, `$` or `\`, which each engine reads differently. */

@@ -5,7 +5,7 @@ import { CiEngineKind, ICiEngine } from '../engine';
 import { checkWithinLimitEvents, PipelineEvent, woodpeckerEvent } from '../events';
 import { PipelineGrants, PullSecretGrant, repoMatches, routeMatches, RouteGrant } from '../grants';
 import { Pipeline } from './pipeline';
-import { compare, nearestName } from '../../core/text';
+import { compare, notAmong } from '../../core/text';
 import { DeployIdentity, DOCKER_CONFIG_VARIABLE, Step } from './step';
 
 /** A step as it renders: checked against the grants, its image relocated, its events those it really runs on. */
@@ -42,14 +42,6 @@ const WOODPECKER_DEPLOYMENT_NOTE = ' (Woodpecker runs promote and rollback pipel
 
 function list(values: readonly string[]): string {
   return values.length === 0 ? 'none' : values.join(', ');
-}
-
-/** `<name> is not among <names>` with the one a typo could have made it, or that there are none. */
-function notAmong(name: string, names: Iterable<string>): string {
-  const sorted = [...names].sort(compare);
-  const near = nearestName(name, sorted);
-  return sorted.length === 0 ? 'it declares none'
-    : `${name} is not among ${sorted.join(', ')}${near === undefined ? '' : ` (did you mean ${near}?)`}`;
 }
 
 /**
@@ -176,10 +168,10 @@ function checkDependencies(repo: string, pipelines: readonly Pipeline[]): void {
   const names = pipelines.map((p) => p.name);
   const byName = new Map(pipelines.map((p) => [p.name, p]));
   for (const p of pipelines) {
-    const unknown = p.dependsOn.filter((d) => !byName.has(d));
-    if (unknown.length > 0) {
-      invalid(`pipelines.${p.name}.dependsOn`, p.dependsOn, `must name pipelines of ${repo}: ${unknown.map((u) => describeValue(u)).join(', ')} ` +
-        `${unknown.length === 1 ? 'is' : 'are'} not among ${list(names)}`);
+    // the first unknown name, as the other checks here refuse the first mismatch; the value shows them all
+    const unknown = p.dependsOn.find((d) => !byName.has(d));
+    if (unknown !== undefined) {
+      invalid(`pipelines.${p.name}.dependsOn`, p.dependsOn, `must name pipelines of ${repo}: ${notAmong(unknown, names)}`);
     }
   }
   // a cycle never runs: each engine waits for a dependency that waits in turn

@@ -20,7 +20,7 @@ export interface RepositoryPipelinesProps {
    *
    * @default - none yet; add them with `addPipeline`
    */
-  readonly pipelines?: Pipeline[];
+  readonly pipelines?: readonly Pipeline[];
   /**
    * Where the files go below the output directory. Drone: the file to commit as the repository's `.drone.yml`.
    * Woodpecker: the folder whose `<pipeline>.yaml` files to commit as the repository's `.woodpecker/` folder, one

@@ -14,25 +14,25 @@ export interface RunStepProps {
    * `$CI_COMMIT_SHA`. On Drone a command must close each `$(` it opens: the runner's trace line would carry an unclosed
    * one into the command.
    */
-  readonly commands: string[];
+  readonly commands: readonly string[];
   /**
    * Plain environment variables, by name, read back as written (escaped for both expansions, like the commands).
    *
    * @default - none
    */
-  readonly env?: Record<string, string>;
+  readonly env?: Readonly<Record<string, string>>;
   /**
    * Environment variables whose values come from pipeline secrets, by name.
    *
    * @default - none
    */
-  readonly secrets?: Record<string, SecretRef>;
+  readonly secrets?: Readonly<Record<string, SecretRef>>;
   /**
    * The events the step runs on: a subset of its pipeline's.
    *
    * @default - every event of its pipeline
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
 }
 
 /**
@@ -64,7 +64,7 @@ export interface BuildImageStepProps {
    *
    * @default - [ImageTag.commitSha()]: the first 8 hex digits of the commit
    */
-  readonly tags?: ImageTag[];
+  readonly tags?: readonly ImageTag[];
   /**
    * The build context, relative to the repository's root.
    *
@@ -90,7 +90,7 @@ export interface BuildImageStepProps {
    *
    * @default - every event of its pipeline
    */
-  readonly events?: PipelineEvent[];
+  readonly events?: readonly PipelineEvent[];
 }
 
 /** The variable `Step.buildImage` passes the Docker config JSON in. */
@@ -228,7 +228,7 @@ export class Step {
 }
 
 
-function checkCommands(commands: string[]): readonly string[] {
+function checkCommands(commands: readonly string[]): readonly string[] {
   if (!Array.isArray(commands) || commands.length === 0) {
     invalid('commands', commands, 'must list at least one command');
   }

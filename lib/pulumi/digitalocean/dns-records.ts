@@ -11,7 +11,7 @@ export interface DnsRecordsArgs {
    */
   readonly dnsDomain: string;
   /** The fully qualified host names, each `dnsDomain` or inside it, e.g. `harbor.example.com`. */
-  readonly hosts: string[];
+  readonly hosts: readonly string[];
   /** The IPv4 address every host points at, e.g. the ingress Load Balancer's. */
   readonly ip: pulumi.Input<string>;
   /**
@@ -77,7 +77,7 @@ export class DnsRecords extends pulumi.ComponentResource {
  * as ChartDeployment refuses its provided Secrets'): the one registered first would take over the record a stack made
  * before holds for the other.
  */
-function checkFormerNames(name: string, hosts: string[], records: string[], formerNames: string[], parent: pulumi.Resource | undefined): void {
+function checkFormerNames(name: string, hosts: readonly string[], records: string[], formerNames: string[], parent: pulumi.Resource | undefined): void {
   const claims = formerNames.map((formerName, i) => ({ formerName, owner: name, what: `DnsRecords "${name}"'s record ${records[i]}` }));
   const conflict = claimFormerNames(parent, 'dockyard:digitalocean:DnsRecords', claims);
   if (conflict !== undefined) {

@@ -11,17 +11,34 @@ export function cel(value: unknown): CelInput {
   return (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value) as CelInput;
 }
 
+/** The request around the object, as a policy's `request` and `oldObject` see it (AdmissionRequest: `operation`, `userInfo`). */
+export interface AdmissionRequest {
+  /** `CREATE`, `UPDATE` or `DELETE`. */
+  readonly operation: string;
+  /** Who asks: `request.userInfo.username`. */
+  readonly username: string;
+  /** The object as stored before the request (`oldObject`): for an update or a delete. */
+  readonly oldObject?: object;
+}
+
 /**
  * Whether the API server admits `object`, in a namespace of `labels`, under the rendered policy: its `variables`
  * evaluated in order, each seeing those before it (ValidatingAdmissionPolicySpec `variables`), then every validation
- * true.
+ * true. With `request`, the policy sees who asks and the old object; for a delete `object` is null, the old object
+ * the one deleted (kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
+ * `AdmissionToValidateObjectDeleteFunc`: its attributes hold no new object). Without it the request is a create by
+ * an unnamed user.
  */
-export function admits(policy: any, object: object, labels: Record<string, string> = {}): boolean {
-  const context: Record<string, CelInput> = { object: cel(object), namespaceObject: cel({ metadata: { name: 'pay', labels } }) };
+export function admits(policy: any, object: object | null, labels: Record<string, string> = {}, request?: AdmissionRequest): boolean {
+  const context: Record<string, CelInput> = {
+    object: object === null ? null : cel(object),
+    oldObject: request?.oldObject === undefined ? null : cel(request.oldObject),
+    request: cel({ operation: request?.operation ?? 'CREATE', userInfo: { username: request?.username ?? '' } }),
+    namespaceObject: cel({ metadata: { name: 'pay', labels } }),
+  };
   const variables = new Map<string, CelInput>();
   for (const v of policy.spec.variables ?? []) {
     variables.set(v.name, run(v.expression, { ...context, variables }) as CelInput);
   }
   return policy.spec.validations.every((v: { expression: string }) => run(v.expression, { ...context, variables }) === true);
 }
-
