@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { secretsOfMark } from './left-objects';
+import { objectsOfMark, secretsOfMark } from './left-objects';
 import { markList, readMarkList } from './written-files';
 
 // What the secret store learns from the stack's previous output, which `synthesize` hands it (`withPreviousOutput`):
@@ -13,6 +13,11 @@ import { markList, readMarkList } from './written-files';
 export interface PreviousOutput {
   /** Its Secrets, as `<namespace>/<name>`. */
   readonly secrets: ReadonlySet<string>;
+  /**
+   * Its StatefulSets, as `<namespace>/<name>`: a Woodpecker route's agents, which a route closed later must find
+   * (lib/woodpecker/closed-agents.ts).
+   */
+  readonly statefulSets: ReadonlySet<string>;
   /** The IDs of the app's own charts (`chartList`). */
   readonly charts: ReadonlySet<string>;
   /** The names its owners declared, and those they left without retiring them (`leftNameList`), as `<owner>\t<name>`. */
@@ -24,7 +29,7 @@ export interface PreviousOutput {
   readonly directory?: string;
 }
 
-const NONE: PreviousOutput = { secrets: new Set(), charts: new Set(), names: [] };
+const NONE: PreviousOutput = { secrets: new Set(), statefulSets: new Set(), charts: new Set(), names: [] };
 
 /** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
 const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
@@ -47,7 +52,7 @@ export function chartList(app: IConstruct): string {
 /** What the previous output's mark (its text, if there is one) tells: nothing without a mark or its lists. */
 export function previousOutputOf(mark: string | undefined): PreviousOutput {
   return {
-    secrets: secretsOfMark(mark), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
+    secrets: secretsOfMark(mark), statefulSets: objectsOfMark(mark, 'apps', 'StatefulSet'), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
     names: readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [],
   };
 }
