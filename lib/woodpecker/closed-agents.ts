@@ -53,7 +53,7 @@ export function recordedRouteAgents(scope: IConstruct, owner: string, namespace:
   };
   const previous = previousOutput(scope);
   const head = `${namespace}/${prefix}-`;
-  for (const set of previous.statefulSets) {
+  for (const set of previous.objects('apps', 'StatefulSet')) {
     if (!set.startsWith(head)) continue;
     const match = /^(.+)-([a-z]+)-[0-9a-f]{8}$/.exec(set.slice(head.length));
     if (match !== null && SHORTS.has(match[2])) add(match[1], set.slice(namespace.length + 1));

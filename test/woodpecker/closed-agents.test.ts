@@ -149,8 +149,8 @@ test('the agents on record are told apart by route, whatever its name starts wit
   const owner = closedAgentsOwner('ci', 'woodpecker');
   const previous = {
     secrets: new Set<string>(), charts: new Set<string>(),
-    statefulSets: new Set(['ci/woodpecker-web-push-0123abcd', 'ci/woodpecker-web-tag-push-89abcdef', 'ci/woodpecker-agent', 'ci/woodpecker-web-nope-0123abcd',
-      'other/woodpecker-web-tag-0123abcd']),
+    objects: (group: string, kind: string) => new Set(group !== 'apps' || kind !== 'StatefulSet' ? [] : ['ci/woodpecker-web-push-0123abcd',
+      'ci/woodpecker-web-tag-push-89abcdef', 'ci/woodpecker-agent', 'ci/woodpecker-web-nope-0123abcd', 'other/woodpecker-web-tag-0123abcd']),
     // a hand-edited line that is no agent's, and another owner's, are dropped
     names: [`${owner}\tweb/woodpecker-web-cron-00000000`, `${owner}\tWeb/x`, `${owner}\tweb/a\textra`, 'woodpecker-closed-agents ci/other\tweb/woodpecker-web-tag-11111111'],
   };
