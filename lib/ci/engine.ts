@@ -185,14 +185,16 @@ export interface ICiEngine extends IConstruct {
    * pruning, as far as the engine can from the code, checking everything before it keeps anything: Drone closes
    * `buildNamespace` to every pipeline in its runner's namespace rules (`DroneKubeRunner.closeNamespace`), as the
    * runner's Role there stays; Woodpecker refuses the server's gRPC port to the route's agents, which it names after
-   * `repos` (`WoodpeckerCi.closeRoute`).
+   * `repos` and `scope` (`WoodpeckerCi.closeRoute`) and finds in the previous output too, by the route's name
+   * (lib/woodpecker/closed-agents.ts), warning at synth of those the props miss.
    *
-   * @param repos the route's repositories, as it listed them; `@default` - none, which leaves Woodpecker's agents open
+   * @param repos the route's repositories, as it listed them; `@default` - none: Woodpecker closes the agents the
+   * previous output holds of the route, and warns with `unnamed` if it holds none
    * @param scope the route's events and branches, as it had them; `@default` - every event but pull requests, every
    * branch (Woodpecker names a route's agents after them)
-   * @returns false when the engine needed `repos` to close the route and was not given them, for the caller to warn
+   * @param unnamed the warning for a route closed without `repos` of which nothing is found; `@default` - none
    * @default - nothing to close
    * @internal
    */
-  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>): boolean;
+  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>, unnamed?: string): void;
 }

@@ -22,8 +22,13 @@ export interface NameOwner {
   readonly retired: () => ReadonlySet<string>;
   /** Whether a name read back from the mark (a file anyone may edit) may be one of the owner's: others are dropped. */
   readonly accepts: (name: string) => boolean;
-  /** The warning (without `warning: `) for a name declared before that the code neither declares nor retires. */
-  readonly warning: (name: string) => string;
+  /**
+   * The warning (without `warning: `) for a name declared before that the code neither declares nor retires.
+   *
+   * @default - none: a name leaves the list, unwarned, once the code stops declaring it (what it stands for went with
+   * the call that declared it: a Woodpecker agent closed by `retireTeam`, lib/woodpecker/closed-agents.ts)
+   */
+  readonly warning?: (name: string) => string;
 }
 
 /** Per app root: the owners, by `owner`. */
@@ -43,6 +48,9 @@ export function recordNames(scope: IConstruct, owner: NameOwner): void {
  * program has none) or without a mark or its list (a first synth, an earlier version's output).
  */
 export function leftNames(scope: IConstruct, owner: NameOwner): string[] {
+  if (owner.warning === undefined) {
+    return [];
+  }
   const declared = owner.declared();
   const retired = owner.retired();
   const left = new Set<string>();
@@ -65,5 +73,5 @@ export function leftNameList(app: IConstruct): string {
 /** One warning line for each name of `app`'s owners that `leftNames` finds, by owner and name. */
 export function leftNameWarnings(app: IConstruct): string[] {
   return [...(owners.get(app.node.root)?.values() ?? [])].sort((a, b) => compare(a.owner, b.owner))
-    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning(name)}`));
+    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning!(name)}`));
 }

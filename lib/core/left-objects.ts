@@ -241,14 +241,22 @@ function word(text: string): string {
 
 /** The Secrets the previous output's mark lists, as `<namespace>/<name>`; empty without a mark or its list. */
 export function secretsOfMark(previousMark: string | undefined): Set<string> {
+  return objectsOfMark(previousMark, '', 'Secret');
+}
+
+/**
+ * The objects of API group `group` and kind `kind` that the previous output's mark lists, as `<namespace>/<name>`;
+ * empty without a mark or its list.
+ */
+export function objectsOfMark(previousMark: string | undefined, group: string, kind: string): Set<string> {
   const at = previousMark?.indexOf(LIST_HEADER) ?? -1;
   const out = new Set<string>();
   if (previousMark === undefined || at < 0) {
     return out;
   }
   for (const line of previousMark.slice(at + LIST_HEADER.length).split('\n')) {
-    const [group, kind, namespace, name] = line.split('\t');
-    if (group === '' && kind === 'Secret' && namespace !== undefined && name !== undefined) out.add(`${namespace}/${name}`);
+    const [g, k, namespace, name] = line.split('\t');
+    if (g === group && k === kind && namespace !== undefined && name !== undefined) out.add(`${namespace}/${name}`);
   }
   return out;
 }

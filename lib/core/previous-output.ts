@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { secretsOfMark } from './left-objects';
+import { objectsOfMark, secretsOfMark } from './left-objects';
 import { markList, readMarkList } from './written-files';
 
 // What the secret store learns from the stack's previous output, which `synthesize` hands it (`withPreviousOutput`):
@@ -13,6 +13,11 @@ import { markList, readMarkList } from './written-files';
 export interface PreviousOutput {
   /** Its Secrets, as `<namespace>/<name>`. */
   readonly secrets: ReadonlySet<string>;
+  /**
+   * Its objects of an API group and kind, as `<namespace>/<name>`: a Woodpecker route's agents (StatefulSets), which
+   * a route closed later must find (lib/woodpecker/closed-agents.ts), a Drone runner's Roles in its build namespaces.
+   */
+  readonly objects: (group: string, kind: string) => ReadonlySet<string>;
   /** The IDs of the app's own charts (`chartList`). */
   readonly charts: ReadonlySet<string>;
   /** The names its owners declared, and those they left without retiring them (`leftNameList`), as `<owner>\t<name>`. */
@@ -24,7 +29,7 @@ export interface PreviousOutput {
   readonly directory?: string;
 }
 
-const NONE: PreviousOutput = { secrets: new Set(), charts: new Set(), names: [] };
+const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [] };
 
 /** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
 const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
@@ -46,8 +51,16 @@ export function chartList(app: IConstruct): string {
 
 /** What the previous output's mark (its text, if there is one) tells: nothing without a mark or its lists. */
 export function previousOutputOf(mark: string | undefined): PreviousOutput {
+  // each kind read from the mark once, as asked
+  const kinds = new Map<string, ReadonlySet<string>>();
+  const objects = (group: string, kind: string) => {
+    const key = `${group}\t${kind}`;
+    const found = kinds.get(key) ?? objectsOfMark(mark, group, kind);
+    kinds.set(key, found);
+    return found;
+  };
   return {
-    secrets: secretsOfMark(mark), charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
+    secrets: secretsOfMark(mark), objects, charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
     names: readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [],
   };
 }

@@ -172,11 +172,10 @@ export class DroneCi extends Construct implements ICiEngine {
    * route may name one of the additions' build namespaces.
    */
   /** @internal */
-  public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): boolean {
+  public _retireRoute(_name: string, buildNamespace: string, repos?: readonly string[]): void {
     // checked as given, though Drone needs them not: its runner's namespace rules close the build namespace
     if (repos !== undefined) checkPipelineAccess({ repos });
     this.runner.closeNamespace(buildNamespace);
-    return true;
   }
 
   public checkAdditions(additions: CiAdditions): void {

@@ -9,7 +9,8 @@ import { EnvVars } from '../core/env';
 import { kube, scaleQuantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
-import { compare, notAmong } from '../core/text';
+import { previousOutput } from '../core/previous-output';
+import { compare, fewOf, notAmong } from '../core/text';
 import { reposOverlap } from '../ci/repo-overlap';
 import { warnOnce } from '../core/warn';
 import { toFlowYaml, toYaml } from '../core/yaml';
@@ -532,6 +533,7 @@ export class DroneKubeRunner extends Construct {
       this.checkPolicyAccounts(name);
       this.checkBuildPulls(buildImages);
       this.warnOpenPullSecrets(name);
+      this.warnMisclosedNamespaces(name);
       return [];
     } });
     if (props.secretsExtension) {
@@ -658,6 +660,33 @@ export class DroneKubeRunner extends Construct {
    * policy gives one, which the catch-all does not (`engine/compiler/compiler.go:215,232-235` keeps the pipeline's).
    * Logins the default build namespace's `default` has too are left out: every pipeline has those anyway.
    */
+  /**
+   * Warn, once, when `closeNamespace` closes a namespace where the previous output held none of this runner's Roles
+   * (`roleName`, the runner's name), while it held one in a namespace this synth neither builds in nor closes:
+   * the namespace of a retired team given as another (`TeamPlatform.retireTeam`'s `buildNamespace`, `<name>-builds`
+   * unless given), which stays open to any pipeline that names it while the Role stays in the cluster
+   * (`closeNamespace`). Only a synth whose previous output held the Role can tell: the next one cannot.
+   */
+  private warnMisclosedNamespaces(roleName: string): void {
+    if (this.retiredNamespaces.size === 0) {
+      return;
+    }
+    const held = new Set([...previousOutput(this).objects('rbac.authorization.k8s.io', 'Role')]
+      .filter((r) => r.endsWith(`/${roleName}`)).map((r) => r.slice(0, r.indexOf('/'))));
+    const rules = this.namespaceRules();
+    const open = [...held].filter((ns) => !(ns in rules) && !this.buildScopes.has(ns)).sort(compare);
+    // a closed namespace that held no Role, beside one that stays open: one given for the other, as far as can be told
+    const closed = [...this.retiredNamespaces].filter((ns) => !this.buildScopes.has(ns) && !held.has(ns)).sort(compare);
+    if (open.length === 0 || closed.length === 0) {
+      return;
+    }
+    warnOnce(this, `Drone runner ${describeValue(roleName)} closes ${fewOf(closed)} to every pipeline (retireTeam, closeNamespace), where the previous ` +
+      `output held none of its Roles, and leaves open ${fewOf(open)}, where it held its Role and RoleBinding and no longer builds: an apply without ` +
+      'pruning leaves them, and any pipeline that names the namespace in metadata.namespace runs there, beside what is left there ' +
+      '(drone-runner-kube v1.0.0-rc.5 engine/linter/linter.go:207-224); if it was a retired team\'s build namespace, pass it, ' +
+      `retireTeam(<name>, { buildNamespace: ${describeValue(open[0])} }), as its addTeam had it, or close it with closeNamespace`);
+  }
+
   private warnOpenPullSecrets(runnerName: string): void {
     if (!this.catchAllRuns()) {
       return;

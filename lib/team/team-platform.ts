@@ -205,11 +205,12 @@ export interface RetireTeamOptions {
   /**
    * The team's repositories, as its `addTeam` listed them (`repos`): on Woodpecker, the server's gRPC port refuses the
    * agents its route had, named after them (`WoodpeckerCi.closeRoute`), as they stay in the cluster after an apply
-   * without pruning and keep taking the team's pipelines, with its deploy identity and Secrets. Without them a
-   * synth on Woodpecker warns that the agents keep taking work. Drone needs them not: its runner's namespace rules
-   * close the build namespace.
+   * without pruning and keep taking the team's pipelines, with its deploy identity and Secrets. The synth also refuses
+   * the route's agents that the previous output held, and warns of those these props miss; without `repos` it warns
+   * when it finds none (a synth without the previous output) that the agents keep taking work. Drone needs them not:
+   * its runner's namespace rules close the build namespace.
    *
-   * @default - none: on Woodpecker the team's agents are not refused
+   * @default - none: on Woodpecker only the team's agents the previous output held are refused
    */
   readonly repos?: readonly string[];
   /**
@@ -221,8 +222,8 @@ export interface RetireTeamOptions {
   readonly events?: readonly PipelineEvent[];
   /**
    * The team's branches, as its `addTeam` gave them (`TeamProps.branches`): on Woodpecker its agents are named after
-   * them too (one per repository, event and branch), so `repos` closes no agent of a team that had branches unless
-   * they are given. Woodpecker only, as on `addTeam`.
+   * them too (one per repository, event and branch), so `repos` names no agent of a team that had branches unless
+   * they are given (the synth then warns, naming the agents the previous output held). Woodpecker only, as on `addTeam`.
    *
    * @default - every branch, as `addTeam` defaults them
    */
@@ -543,8 +544,10 @@ export class TeamPlatform extends Construct {
    * (`options.buildNamespace`): the runner's Role and RoleBinding there stay in the cluster after an apply without
    * pruning, and any pipeline that named the namespace (`metadata.namespace`) ran there, beside the team's pull secret
    * and deploy identity. The rule goes if the namespace is a build namespace again (another team's). On Woodpecker,
-   * given the team's `options.repos`, the server's gRPC port refuses the agents the team's route had
-   * (`WoodpeckerCi.closeRoute`), which an apply without pruning leaves running, taking the team's pipelines.
+   * the server's gRPC port refuses the agents the team's route had (`WoodpeckerCi.closeRoute`), which an apply without
+   * pruning leaves running, taking the team's pipelines: those `options.repos`, `events` and `branches` name, and every
+   * agent of the route the previous output held (lib/woodpecker/closed-agents.ts); the synth warns of agents found
+   * there that the options miss, and of a call without `repos` when it finds none.
    *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
@@ -581,11 +584,11 @@ export class TeamPlatform extends Construct {
     robots.forEach((robot) => harbor.checkRetireRobot(robot));
     if (groups) harbor.checkRetireProjectGroups(name);
     // the engine checks everything before it keeps anything, and goes first of what keeps something
-    if (this.props.ci._retireRoute?.(name, buildNamespace, options.repos, route) === false) {
-      warnOnce(this, `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
-        'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
-        `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
-    }
+    // Woodpecker warns at synth, if the previous output holds none of the team's agents either
+    this.props.ci._retireRoute?.(name, buildNamespace, options.repos, route,
+      `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
+      'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
+      `its addTeam had, e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
     // elsewhere its groups are not the team's to remove, but the project left the code on purpose: no left-project warning

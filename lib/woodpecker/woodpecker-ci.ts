@@ -11,8 +11,11 @@ import { checkPipelineAccess, DEFAULT_EVENTS, GrantedAccess, isRepoGlob, Pipelin
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
+import { previousOutput, PreviousOutput } from '../core/previous-output';
+import { warnOnce } from '../core/warn';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
+import { closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents } from './closed-agents';
 import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
 import { COMMIT_BRANCH_LABEL, EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
@@ -133,6 +136,16 @@ interface NamedPair extends RoutedPair {
   readonly agentName: string;
 }
 
+/** A route closed (`closeRoute`, `_retireRoute`): the agents its props name. */
+interface ClosedRoute {
+  /** The names of the agents its repositories, events and branches give. */
+  readonly named: Set<string>;
+  /** Whether it was given its repositories. */
+  reposGiven: boolean;
+  /** The warning, if any, for a route closed without its repositories of which the previous output holds no agent. */
+  unnamed?: string;
+}
+
 /** A route, checked: what `addRoute` adds. */
 interface CheckedRoute {
   readonly name: string;
@@ -248,8 +261,13 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
   private readonly routeScope: Construct;
   private readonly secretScope: Construct;
   private readonly routeAgents: RouteAgent[] = [];
-  /** The names of the agents `closeRoute` refuses the server's gRPC port, unless an agent of that name runs now. */
-  private readonly closedAgents = new Set<string>();
+  /**
+   * The routes closed (`closeRoute`, `_retireRoute`), by name: their agents, and those the previous output holds of
+   * them (`refusedAgents`), are refused the server's gRPC port, unless an agent of that name runs now.
+   */
+  private readonly closedRoutes = new Map<string, ClosedRoute>();
+  /** The agents refused, by name, with their routes, as last found, and the previous output they were found in. */
+  private refused?: { readonly previous: PreviousOutput; readonly agents: ReadonlyMap<string, string> };
   /** `repoForgeIds`, by repository in lower case. */
   private readonly pins: ReadonlyMap<string, RepoPin>;
   /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
@@ -288,10 +306,9 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // complete (validations run before any object is resolved), before the agents render their environments
     // and then the agents' step pods are checked for the images they must pull, with the pull secrets settled
     this.node.addValidation({ validate: () => { this.settle(); this.checkRouteAccounts(); this.checkBuildPulls(); return []; } });
-    this.server._refuseAgents(() => {
-      const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
-      return [...this.closedAgents].filter((n) => !current.has(n)).sort();
-    });
+    this.server._refuseAgents(() => [...this.refusedAgents().keys()].sort());
+    // the agents closed now, listed in the output's mark for a later synth to find however the props then name them
+    recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents());
   }
 
   /** Every build namespace, the default first. */
@@ -381,6 +398,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * label, which they carry already (no pod rolls); an agent of the same name added again (`addRoute`) yields, in
    * either order. An agent connected before the apply may keep its connection (README, Offboarding).
    *
+   * The names hash the repository and branch, so props that miss one would name other agents: a synth also closes
+   * every agent of the route that the previous output held, by the route's name (its StatefulSets, then the agents its
+   * mark lists as closed, lib/woodpecker/closed-agents.ts), and warns of those the props miss, as a synth without
+   * that output (a fresh clone) would leave them open.
+   *
    * @param name the route's name, as `addRoute` had it
    * @param repos the route's repositories, exact slugs as `addRoute` had them
    * @param events the route's events, as `addRoute` had them
@@ -399,14 +421,58 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // named before any is kept, so a refusal (a route name too long for agent names) closes nothing
     const names = checked.repos.flatMap((repo) => woodpeckerEventsOf(checked.events).flatMap((event) => (checkedBranches ?? [undefined])
       .map((branch) => routeAgentName(this.server.serviceName, { route, repo, event, namespace: this.buildNamespace, branch }))));
-    names.forEach((n) => this.closedAgents.add(n));
+    const closed = this.closedRoute(route);
+    closed.reposGiven = true;
+    names.forEach((n) => closed.named.add(n));
   }
 
   /** @internal */
-  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {}): boolean {
-    if (repos === undefined) return false;
-    this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
-    return true;
+  public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {},
+    unnamed?: string): void {
+    if (repos !== undefined) {
+      this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
+      return;
+    }
+    const route = checkDnsLabel('name', name);
+    this.checkOpen('name', route);
+    const closed = this.closedRoute(route);
+    if (!closed.reposGiven) closed.unnamed = unnamed;
+  }
+
+  /** The record of closed route `name`, made empty if it has none. */
+  private closedRoute(name: string): ClosedRoute {
+    const closed = this.closedRoutes.get(name) ?? { named: new Set<string>(), reposGiven: false };
+    this.closedRoutes.set(name, closed);
+    return closed;
+  }
+
+  /**
+   * The agents refused the server's gRPC port, by name, with their routes: of each closed route, those its props name
+   * and those the previous output holds of it (`recordedRouteAgents`), less any of that name that runs now. Warns,
+   * once, of a route whose props miss some of those (they are found only while a synth finds that output), and of one
+   * closed without its repositories of which none is found. Once per previous output: the server's policy and the
+   * mark's list ask for the same.
+   */
+  private refusedAgents(): ReadonlyMap<string, string> {
+    const previous = previousOutput(this);
+    if (this.refused?.previous === previous) {
+      return this.refused.agents;
+    }
+    const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
+    const record = recordedRouteAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), this.namespace, this.server.serviceName);
+    const agents = new Map<string, string>();
+    for (const [route, closed] of this.closedRoutes) {
+      const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));
+      const missed = found.filter((n) => !closed.named.has(n)).sort();
+      [...closed.named, ...missed].filter((n) => !current.has(n)).forEach((n) => agents.set(n, route));
+      if (closed.reposGiven && missed.length > 0) {
+        warnOnce(this, missedAgentsWarning(route, missed));
+      } else if (!closed.reposGiven && found.length === 0 && closed.unnamed !== undefined) {
+        warnOnce(this, closed.unnamed);
+      }
+    }
+    this.refused = { previous, agents };
+    return agents;
   }
 
   /**

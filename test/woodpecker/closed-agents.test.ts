@@ -1,0 +1,164 @@
+// A retired team's (a closed route's) Woodpecker agents are refused the server's gRPC port by name, and their names
+// hash the repository and branch and hold the event (lib/woodpecker/routes.ts): retireTeam's props that miss one
+// used to leave that agent admitted, silently. The server cannot tell: it authenticates every agent with the one shared
+// secret (woodpecker v3.17.0 server/rpc/auth_server.go:59-75) and takes the labels it polls with from the agent
+// (server/rpc/rpc.go:61-84). So the engine finds the route's agents in what the stack wrote (lib/woodpecker/closed-agents.ts):
+// the previous output's StatefulSets, then the agents its mark lists as closed.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { LocalSecretStore, PipelineEvent, synthesize, WoodpeckerCi } from '../../lib';
+import { withPreviousOutput } from '../../lib/core/previous-output';
+import { closedAgentsOwner, recordedRouteAgents } from '../../lib/woodpecker/closed-agents';
+import { platform } from '../team/fixtures';
+import { stderrOf, thrown } from '../util';
+
+const { PUSH, CUSTOM } = PipelineEvent;
+/** The team's route: two events by two branches, four agents none of which retireTeam's defaults name. */
+const WEB = { name: 'web', repos: ['acme/web'], events: [PUSH, CUSTOM], branches: ['main', 'release'] };
+const MISSED = /Woodpecker route "web" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name/g;
+const UNNAMED = /retireTeam\("web"\) on Woodpecker names no repos/g;
+
+/** A stack synthesized again and again into one output directory, on one state. */
+function stack() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockyard-closed-agents-'));
+  const run = (build: (p: ReturnType<typeof platform>) => void, outdir = path.join(dir, 'dist')) => {
+    let objects: any[] = [];
+    const stderr = stderrOf(() => {
+      const p = platform({}, { engine: 'woodpecker', outdir });
+      p.teams.addTeam({ name: 'ops', repos: ['acme/ops'] });
+      build(p);
+      synthesize(p.app, new LocalSecretStore({ statePath: path.join(dir, 'state.json') }));
+      objects = parseAllDocuments(fs.readFileSync(path.join(outdir, 'platform.k8s.yaml'), 'utf8')).map((d) => d.toJS()).filter((o) => o);
+    });
+    const rule = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'woodpecker').spec.ingress
+      .find((r: any) => r.ports?.some((p: any) => p.port === 9000));
+    const refused: string[] = rule.from.flatMap((f: any) => f.podSelector?.matchExpressions ?? []).flatMap((e: any) => e.values);
+    const agents: string[] = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith('woodpecker-web-')).map((o) => o.metadata.name).sort();
+    return { stderr, refused, agents };
+  };
+  return { dir, run, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** How often `re` matches `text`. */
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+test('retireTeam with the team\'s own props closes its agents, and says nothing', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    expect(agents).toHaveLength(4);
+    for (let i = 0; i < 2; i++) {
+      const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }));
+      expect(retired.refused).toEqual(agents);
+      expect(count(retired.stderr, MISSED) + count(retired.stderr, UNNAMED)).toBe(0);
+    }
+  } finally {
+    s.done();
+  }
+});
+
+test('retireTeam missing the team\'s events and branches still closes its agents, and warns once at each synth', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    // the first synth finds them among the previous output's StatefulSets, the next ones in its mark's list
+    for (let i = 0; i < 2; i++) {
+      const retired = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
+      expect(retired.refused).toEqual(expect.arrayContaining(agents));
+      // and the five agents of every event but pull requests, which the props name
+      expect(retired.refused).toHaveLength(9);
+      expect(count(retired.stderr, MISSED)).toBe(1);
+      expect(retired.stderr).toContain(`do not name 4 of its agents ${agents.join(', ')}, which the previous output held`);
+      expect(retired.stderr).toContain('the missed agents\' events: manual, push)');
+    }
+    // a synth without that output warns as before, and closes only what the props name
+    const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), path.join(s.dir, 'other'));
+    expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+    expect(count(fresh.stderr, MISSED)).toBe(0);
+  } finally {
+    s.done();
+  }
+});
+
+test('retireTeam without repos closes the agents the previous output holds, and warns only when there are none', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    for (let i = 0; i < 2; i++) {
+      const retired = s.run((p) => p.teams.retireTeam('web'));
+      expect(retired.refused).toEqual(agents);
+      expect(count(retired.stderr, UNNAMED) + count(retired.stderr, MISSED)).toBe(0);
+    }
+    const fresh = s.run((p) => p.teams.retireTeam('web'), path.join(s.dir, 'other'));
+    expect(fresh.refused).toEqual([]);
+    expect(count(fresh.stderr, UNNAMED)).toBe(1);
+    // the call dropped once the agents are deleted (README, Offboarding step 6): the list lets them go, unwarned
+    const dropped = s.run(() => undefined);
+    expect(dropped.refused).toEqual([]);
+    expect(dropped.stderr).not.toMatch(/woodpecker-web-/);
+    expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual([]);
+  } finally {
+    s.done();
+  }
+});
+
+test('a team onboarded again runs its agents, which the list then lets go', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    expect(s.run((p) => p.teams.retireTeam('web')).refused).toEqual(agents);
+    const back = s.run((p) => p.teams.addTeam(WEB));
+    expect(back.refused).toEqual([]);
+    expect(back.agents).toEqual(agents);
+    expect(fs.readFileSync(path.join(s.dir, 'dist', '.dockyard-output'), 'utf8')).not.toContain('woodpecker-closed-agents');
+  } finally {
+    s.done();
+  }
+});
+
+test('closeRoute of a repository a live route dropped closes its agents, not the route\'s running ones, and says nothing', () => {
+  const s = stack();
+  try {
+    const route = (p: ReturnType<typeof platform>, repos: string[]) => {
+      p.ci.addBuildNamespace('deploy-ns');
+      p.ci.addRoute({ name: 'deploy', repos, namespace: 'deploy-ns' });
+    };
+    s.run((p) => route(p, ['acme/api', 'acme/old']));
+    const closed = s.run((p) => { route(p, ['acme/api']); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/old']); });
+    expect(closed.refused).toHaveLength(5);
+    expect(closed.stderr).not.toMatch(/Woodpecker route "deploy" is closed/);
+  } finally {
+    s.done();
+  }
+});
+
+// the route is looked up at synth, so it must be closed before, with repos or without, and a refusal retires nothing
+test('retireTeam without repos after the synth is refused, naming the team, and retires nothing', () => {
+  const p = platform({}, { engine: 'woodpecker' });
+  p.objects();
+  expect(thrown(() => p.teams.retireTeam('web')).message)
+    .toBe('invalid name "web": must be added before the chart is synthesized: routes and secrets are placed then');
+  expect(p.teams.retiredTeams).toEqual([]);
+});
+
+test('the agents on record are told apart by route, whatever its name starts with', () => {
+  const app = new App();
+  const owner = closedAgentsOwner('ci', 'woodpecker');
+  const previous = {
+    secrets: new Set<string>(), charts: new Set<string>(),
+    objects: (group: string, kind: string) => new Set(group !== 'apps' || kind !== 'StatefulSet' ? [] : ['ci/woodpecker-web-push-0123abcd',
+      'ci/woodpecker-web-tag-push-89abcdef', 'ci/woodpecker-agent', 'ci/woodpecker-web-nope-0123abcd', 'other/woodpecker-web-tag-0123abcd']),
+    // a hand-edited line that is no agent's, and another owner's, are dropped
+    names: [`${owner}\tweb/woodpecker-web-cron-00000000`, `${owner}\tWeb/x`, `${owner}\tweb/a\textra`, 'woodpecker-closed-agents ci/other\tweb/woodpecker-web-tag-11111111'],
+  };
+  withPreviousOutput(app, previous, () => {
+    const found = recordedRouteAgents(app, owner, 'ci', 'woodpecker');
+    expect([...found.keys()].sort()).toEqual(['web', 'web-tag']);
+    expect([...found.get('web')!].sort()).toEqual(['woodpecker-web-cron-00000000', 'woodpecker-web-push-0123abcd']);
+    expect([...found.get('web-tag')!]).toEqual(['woodpecker-web-tag-push-89abcdef']);
+  });
+  expect(recordedRouteAgents(app, owner, 'ci', 'woodpecker').size).toBe(0);
+});
