@@ -140,8 +140,11 @@ export const TEAM_SECRET_CHECKS: readonly TeamServiceCheck[] = [
   },
 ];
 
-/** The name of the policy, and of its binding, that keeps a team's deploy identity from the ServiceAccounts the platform made. */
-export const TEAM_ACCOUNT_POLICY = 'dockyard-team-accounts';
+/**
+ * The name of the policy, and of its binding, that keeps a team's deploy identity from the ServiceAccounts and Secrets
+ * the platform made in the team's namespaces.
+ */
+export const TEAM_PLATFORM_OBJECTS_POLICY = 'dockyard-team-platform-objects';
 
 /**
  * CEL: whether the request comes from a team's deploy identity, `system:serviceaccount:<buildNamespace>:deployer`
@@ -154,24 +157,40 @@ export const TEAM_ACCOUNT_POLICY = 'dockyard-team-accounts';
 const FROM_DEPLOYER = `(request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${TEAM_DEPLOYER}'))`;
 
 /**
- * The check of every update and delete of a ServiceAccount in a team namespace: the team's deploy identity, which
- * manages the team's own accounts (`DeployAccess.DEFAULT_PERMISSIONS`), may neither delete nor change one the platform
- * made, labelled `app.kubernetes.io/managed-by: dockyard` (the `default` account of each app namespace, with the
- * team's pull secret). `kubectl apply --prune --all` as the deploy identity would delete it (it carries the platform's
- * last-applied annotation), and the serviceaccounts controller makes it again without the pull secret; an update could
- * drop the label first and then delete. For a delete the API server admits the old object, `object` being null
- * (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
+ * The kinds of `TEAM_PLATFORM_OBJECT_CHECKS`: those of the platform's objects in a team namespace that a deploy
+ * identity may be granted to write. The platform places there, labelled `app.kubernetes.io/managed-by: dockyard`,
+ * ServiceAccounts (the `default` account of each namespace, which holds the team's pull secret in the app namespaces,
+ * and the deploy identity's own in the build namespace) and Secrets (the team's pull secret `<team>-pull` in each app
+ * namespace and the build namespace; on Woodpecker the build namespace's `<team>-harbor-push` and `<team>-harbor-pull`;
+ * on a Drone runner of the team's own, its pull-request namespace's `registry-credentials`).
+ * `DeployAccess.DEFAULT_PERMISSIONS` manage ServiceAccounts, and `DeployPermission.helmReleases()` adds update and
+ * delete of Secrets. Of its other kinds there, `DeployAccess` refuses RBAC to every deploy, and neither the defaults nor
+ * `helmReleases()` grant quotas, LimitRanges or NetworkPolicies.
+ */
+const PLATFORM_OBJECT_RESOURCES = ['serviceaccounts', 'secrets'];
+
+/**
+ * The check of every update and delete of a ServiceAccount or Secret in a team namespace: the team's deploy identity,
+ * which manages the team's own accounts (`DeployAccess.DEFAULT_PERMISSIONS`) and with
+ * `DeployPermission.helmReleases()` its Secrets, may neither delete nor change one the platform made, labelled
+ * `app.kubernetes.io/managed-by: dockyard`: the `default` account of each app namespace, with the team's pull secret,
+ * and that pull secret `<team>-pull` itself. `kubectl apply --prune --all` as the deploy identity would delete either
+ * (each carries the platform's last-applied annotation), the serviceaccounts controller makes the account again
+ * without the pull secret, and without the Secret the app's pods cannot pull until the platform's next apply; an
+ * update could drop the label first and then delete. For a delete the API server admits the old object, `object`
+ * being null (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
  * `AdmissionToValidateObjectDeleteFunc`; a `deletecollection` admits each object so). Everyone else is let through:
  * the platform's own applies, and the namespace controller deleting a namespace's contents, which runs as
  * `system:serviceaccount:kube-system:namespace-controller` or as kube-controller-manager itself
- * (cmd/kube-controller-manager/app/core.go, `startNamespaceController`).
+ * (cmd/kube-controller-manager/app/core.go, `startNamespaceController`). The expression reads only the request and
+ * the old object's labels, which both kinds have, so one policy serves both.
  */
-export const TEAM_ACCOUNT_CHECKS: readonly TeamServiceCheck[] = [
+export const TEAM_PLATFORM_OBJECT_CHECKS: readonly TeamServiceCheck[] = [
   {
     expression: `!${FROM_DEPLOYER} || !has(oldObject.metadata.labels) || ` +
       "!('app.kubernetes.io/managed-by' in oldObject.metadata.labels) || oldObject.metadata.labels['app.kubernetes.io/managed-by'] != 'dockyard'",
-    message: 'a team\'s deploy identity may not delete or change a ServiceAccount the platform made (app.kubernetes.io/managed-by: dockyard), ' +
-      'such as the namespace\'s default account and its pull secret: leave it out of the deploy\'s manifests and prune with a label selector',
+    message: 'a team\'s deploy identity may not delete or change a ServiceAccount or Secret the platform made (app.kubernetes.io/managed-by: dockyard), ' +
+      'such as the namespace\'s default account and the team\'s pull secret: leave them out of the deploy\'s manifests and prune with a label selector',
   },
 ];
 
@@ -207,16 +226,16 @@ export interface TeamAdmissionPolicyProps {
  * build and pull-request namespaces, of every `TeamPlatform` in the cluster): one that refuses the two Services a team
  * could reach past its isolation with (`TEAM_SERVICE_CHECKS`), one that refuses the Ingress annotations that aim the
  * shared ingress controller's requests (`TEAM_INGRESS_CHECKS`), one that refuses legacy ServiceAccount token Secrets
- * (`TEAM_SECRET_CHECKS`), one that keeps the team's deploy identity from deleting or changing the ServiceAccounts the
- * platform made (`TEAM_ACCOUNT_CHECKS`), and with `hostsDomain` two that keep its Ingresses
- * and Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
+ * (`TEAM_SECRET_CHECKS`), one that keeps the team's deploy identity from deleting or changing the ServiceAccounts and
+ * Secrets the platform made (`TEAM_PLATFORM_OBJECT_CHECKS`), and with `hostsDomain` two that keep its Ingresses and
+ * Gateway API routes to its own hosts (`TEAM_INGRESS_HOST_CHECKS`, `TEAM_ROUTE_HOST_CHECKS`). Needs Kubernetes 1.30 or later
  * (`admissionregistration.k8s.io/v1`). A team cannot lift them: its Roles cannot relabel its Namespace, a
  * cluster-scoped object. Made by `TeamPlatform` with `admissionPolicy`, once in an app; with `platformName`, named
  * after the platform and bound to its team namespaces only, once per platform (README, Two platforms in one cluster).
  *
  * The checks match creates and updates, so a Service, Ingress, route or token Secret that breaks one and was made
  * before the policy can no longer be updated, its finalizers included (deleting it still works): delete or fix such
- * objects before applying it. The ServiceAccount check alone matches updates and deletes, of the deploy identity only.
+ * objects before applying it. The platform objects' check alone matches updates and deletes, of the deploy identity only.
  */
 export class TeamAdmissionPolicy extends Construct {
   /**
@@ -248,7 +267,8 @@ export class TeamAdmissionPolicy extends Construct {
     policy('Policy', 'Binding', TEAM_SERVICE_POLICY, admissionRule([''], ['v1'], ['services']), TEAM_SERVICE_CHECKS);
     policy('IngressPolicy', 'IngressBinding', TEAM_INGRESS_POLICY, admissionRule(['networking.k8s.io'], ['v1'], ['ingresses']), TEAM_INGRESS_CHECKS);
     policy('SecretPolicy', 'SecretBinding', TEAM_SECRET_POLICY, admissionRule([''], ['v1'], ['secrets']), TEAM_SECRET_CHECKS);
-    policy('AccountPolicy', 'AccountBinding', TEAM_ACCOUNT_POLICY, admissionRule([''], ['v1'], ['serviceaccounts'], ['UPDATE', 'DELETE']), TEAM_ACCOUNT_CHECKS);
+    policy('PlatformObjectsPolicy', 'PlatformObjectsBinding', TEAM_PLATFORM_OBJECTS_POLICY, admissionRule([''], ['v1'], PLATFORM_OBJECT_RESOURCES, ['UPDATE', 'DELETE']),
+      TEAM_PLATFORM_OBJECT_CHECKS);
     if (hostsDomain !== undefined) {
       // the domain as a CEL string literal: JSON's escapes are CEL's, and a DNS name needs none
       const teamDomain = [{ name: 'teamDomain', expression: `namespaceObject.metadata.labels[${JSON.stringify(TEAM_LABEL)}] + ${JSON.stringify(`.${hostsDomain}`)}` }];

@@ -412,7 +412,7 @@ function checkTeamSecretEvents(props: TeamPipelineSecretProps, engine: CiEngineK
 
 /**
  * The name of every team's deploy identity: its ServiceAccount (in the team's build namespace), Role and RoleBinding
- * (in each app namespace). `TEAM_ACCOUNT_CHECKS` knows the deploy identity by it.
+ * (in each app namespace). `TEAM_PLATFORM_OBJECT_CHECKS` knows the deploy identity by it.
  */
 export const TEAM_DEPLOYER = 'deployer';
 /** The Role and RoleBinding of the team's members, in each of its namespaces. */

@@ -9,10 +9,14 @@
 //   @bufbuild/cel, an implementation of the CEL specification that Kubernetes' cel-go implements too.
 // - The binding applies to a namespaced object when its namespace matches `matchResources.namespaceSelector`
 //   (MatchResources `namespaceSelector`), with label-selector semantics (test/policy/checks/selectors.ts).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
 import {
-  TEAM_ACCOUNT_CHECKS, TEAM_ACCOUNT_POLICY, TEAM_DEPLOYER, TEAM_SECRET_CHECKS, TEAM_SECRET_POLICY, TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
-  TEAM_SERVICE_POLICY, ServiceExposure, TeamAdmissionPolicy, TeamPlatform,
+  TEAM_PLATFORM_OBJECT_CHECKS, TEAM_PLATFORM_OBJECTS_POLICY, TEAM_DEPLOYER, TEAM_SECRET_CHECKS, TEAM_SECRET_POLICY, TEAM_INGRESS_CHECKS, TEAM_INGRESS_HOST_CHECKS, TEAM_INGRESS_HOSTS_POLICY, TEAM_INGRESS_POLICY, TEAM_LABEL, TEAM_ROUTE_HOST_CHECKS, TEAM_ROUTE_HOSTS_POLICY, TEAM_SERVICE_CHECKS,
+  TEAM_SERVICE_POLICY, LocalSecretStore, ServiceExposure, TeamAdmissionPolicy, TeamPlatform,
 } from '../../lib';
 import { validateSchema } from '../policy/checks';
 import { admits } from '../policy/checks/admission';
@@ -27,6 +31,9 @@ describe('TeamPlatform admissionPolicy: Services', () => {
   const p = platform({ admissionPolicy: {} });
   const pay = p.teams.addTeam({ name: 'pay', repos: ['acme/pay-*'], namespaces: ['pay', 'pay-staging'] });
   const objects = p.objects();
+  // the generated Secrets, as the local store renders them: the team's pull secrets among them
+  const generated = parseAllDocuments(new LocalSecretStore({ statePath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admission-')), 'state.json') })
+    .render(p.app)).map((d) => d.toJS());
   const policy = find(objects, 'ValidatingAdmissionPolicy', TEAM_SERVICE_POLICY);
   const binding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_SERVICE_POLICY);
 
@@ -139,18 +146,24 @@ describe('TeamPlatform admissionPolicy: Services', () => {
     });
   });
 
-  describe('the platform\'s ServiceAccounts, against the team\'s deploy identity', () => {
-    const accountPolicy = find(objects, 'ValidatingAdmissionPolicy', TEAM_ACCOUNT_POLICY);
-    const accountBinding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_ACCOUNT_POLICY);
+  describe('the platform\'s ServiceAccounts and Secrets, against the team\'s deploy identity', () => {
+    const accountPolicy = find(objects, 'ValidatingAdmissionPolicy', TEAM_PLATFORM_OBJECTS_POLICY);
+    const accountBinding = find(objects, 'ValidatingAdmissionPolicyBinding', TEAM_PLATFORM_OBJECTS_POLICY);
     // the platform's `default` account of an app namespace, as rendered: with the team's pull secret
     const platformDefault = objects.find((o: any) => o.kind === 'ServiceAccount' && o.metadata.namespace === 'pay' && o.metadata.name === 'default');
     const deployer = `system:serviceaccount:${pay.deployer.serviceAccountNamespace}:${pay.deployer.serviceAccountName}`;
-    const remove = (username: string, oldObject: object) => admits(accountPolicy, null, {}, { operation: 'DELETE', username, oldObject });
+    // the request's resource from the object's kind, so that the model checks the policy's match too
+    const resource = (o: any) => ({ ServiceAccount: 'serviceaccounts', Secret: 'secrets' } as Record<string, string>)[o.kind];
+    const remove = (username: string, oldObject: any) => admits(accountPolicy, null, {}, { operation: 'DELETE', username, oldObject, resource: resource(oldObject) });
+    const update = (username: string, object: any, oldObject: any) =>
+      admits(accountPolicy, object, {}, { operation: 'UPDATE', username, oldObject, resource: resource(oldObject) });
     const teamOwn = (labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'pay', ...(labels ? { labels } : {}) } });
 
-    test('renders the policy over ServiceAccounts\' updates and deletes, bound as the Service policy is, valid against Kubernetes 1.36', () => {
-      expect(accountPolicy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE', 'DELETE'], resources: ['serviceaccounts'] }]);
-      expect(accountPolicy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_ACCOUNT_CHECKS.map((c) => c.expression));
+    test('renders the policy over ServiceAccounts\' and Secrets\' updates and deletes, bound as the Service policy is, valid against Kubernetes 1.36', () => {
+      expect(accountPolicy.spec.matchConstraints.resourceRules).toEqual([
+        { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE', 'DELETE'], resources: ['serviceaccounts', 'secrets'] },
+      ]);
+      expect(accountPolicy.spec.validations.map((v: any) => v.expression)).toEqual(TEAM_PLATFORM_OBJECT_CHECKS.map((c) => c.expression));
       expect(accountBinding.spec.matchResources).toEqual(binding.spec.matchResources);
       expect(validateSchema([accountPolicy, accountBinding], '1.36.0')).toEqual([]);
       expect(platformDefault.imagePullSecrets).toEqual([{ name: 'pay-pull' }]);
@@ -158,7 +171,7 @@ describe('TeamPlatform admissionPolicy: Services', () => {
 
     test('the team\'s deploy identity is the user the policy names', () => {
       expect(deployer).toBe(`system:serviceaccount:pay-builds:${TEAM_DEPLOYER}`);
-      expect(TEAM_ACCOUNT_CHECKS[0].expression).toContain(`endsWith(':${TEAM_DEPLOYER}')`);
+      expect(TEAM_PLATFORM_OBJECT_CHECKS[0].expression).toContain(`endsWith(':${TEAM_DEPLOYER}')`);
     });
 
     test('refuses the deploy identity a delete of the platform\'s default account (kubectl apply --prune --all), and any change of it', () => {
@@ -186,8 +199,53 @@ describe('TeamPlatform admissionPolicy: Services', () => {
       // an account only named like the deploy identity, and people or groups of that name (no ServiceAccount's username:
       // k8s.io/apiserver pkg/authentication/serviceaccount/util.go MakeUsername, at 00261adb)
       'system:serviceaccount:pay-builds:deployer-2', 'system:serviceaccount:pay-builds:old-deployer', 'deployer', 'oidc:deployer',
-    ])('lets %s delete the platform\'s default account', (username) => {
+    ])('lets %s delete the platform\'s default account and pull secret', (username) => {
       expect(remove(username, platformDefault)).toBe(true);
+      expect(remove(username, pullSecret)).toBe(true);
+    });
+
+    // with DeployPermission.helmReleases() the deploy identity may update and delete every Secret of the team's app
+    // namespaces (get, list, create, update, delete), the pull secret the platform put there among them
+    const pullSecret = generated.find((o: any) => o.kind === 'Secret' && o.metadata.namespace === 'pay' && o.metadata.name === 'pay-pull');
+    const teamSecret = (labels?: Record<string, string>) =>
+      ({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'web', namespace: 'pay', ...(labels ? { labels } : {}) } });
+
+    test('refuses the deploy identity a delete of the team\'s pull secret (kubectl delete secrets --all, a prune with Secrets allowed), and any change of it', () => {
+      expect(pullSecret.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'dockyard' });
+      expect(remove(deployer, pullSecret)).toBe(false);
+      const unlabelled = { ...pullSecret, metadata: { ...pullSecret.metadata, labels: {} } };
+      expect(update(deployer, unlabelled, pullSecret)).toBe(false);
+      expect(update(deployer, { ...pullSecret, data: { '.dockerconfigjson': 'e30=' } }, pullSecret)).toBe(false);
+    });
+
+    test('lets the deploy identity update and delete the team\'s own Secrets, Helm\'s releases among them', () => {
+      // Helm v4.2.4 pkg/storage/driver/secrets.go labels its release Secrets owner=helm, never managed-by
+      const release = { ...teamSecret({ owner: 'helm', name: 'web', status: 'deployed' }), type: 'helm.sh/release.v1' };
+      expect(remove(deployer, release)).toBe(true);
+      expect(update(deployer, { ...release, metadata: { ...release.metadata, labels: { owner: 'helm', status: 'superseded' } } }, release)).toBe(true);
+      expect(remove(deployer, teamSecret())).toBe(true);
+      expect(remove(deployer, teamSecret({ 'app.kubernetes.io/managed-by': 'Helm' }))).toBe(true);
+    });
+
+    test('does not judge creates: a deploy\'s new Secret or account, whatever its labels', () => {
+      const create = (object: any) => admits(accountPolicy, object, {}, { operation: 'CREATE', username: deployer, resource: resource(object) });
+      expect([create(teamSecret({ 'app.kubernetes.io/managed-by': 'dockyard' })), create(teamOwn({ 'app.kubernetes.io/managed-by': 'dockyard' }))]).toEqual([true, true]);
+    });
+
+    // every ServiceAccount and Secret the platform places in a team namespace, manifests and generated Secrets, of the
+    // team example stacks (Drone and Woodpecker, the DigitalOcean program's teams, one on a runner of its own): each is
+    // labelled so, and so kept from the deploy identity; and every pull secret a namespace's account names is one of them
+    test.each(EXAMPLE_STACKS.filter((s) => s.name.includes('teams')).map((s) => [s.name, s] as const))('keeps every account and Secret %s places in its team namespaces', (_name, example) => {
+      const stack = example.synth();
+      const teamNamespaces = new Set(stack.objects.filter((o: any) => o.kind === 'Namespace' && selects(accountBinding.spec.matchResources.namespaceSelector, o.metadata.labels ?? {}))
+        .map((o: any) => o.metadata.name));
+      const placed = [...stack.objects, ...stack.secrets].filter((o: any) => ['ServiceAccount', 'Secret'].includes(o.kind) && teamNamespaces.has(o.metadata.namespace));
+      const key = (o: any) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      expect(placed.filter((o: any) => o.kind === 'Secret').length).toBeGreaterThan(0);
+      expect(placed.filter((o: any) => remove(deployer, o) || update(deployer, o, o)).map(key)).toEqual([]);
+      const named = placed.filter((o: any) => o.kind === 'ServiceAccount').flatMap((a: any) => (a.imagePullSecrets ?? []).map((r: any) => `Secret ${a.metadata.namespace}/${r.name}`));
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter((n: string) => !placed.some((o: any) => key(o) === n))).toEqual([]);
     });
   });
 

@@ -135,9 +135,9 @@ describe('two platforms in one cluster, without platformName (one platform per c
       'NetworkPolicy pay-staging-2/team-default-deny -> pay-production,pay-production-2',
       'NetworkPolicy pay-staging/team-default-deny -> pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-drone-builds -> ci-production-builds,pay-production-builds',
-      'ValidatingAdmissionPolicyBinding /dockyard-team-accounts -> pay-production-builds,pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-team-ingress-hosts -> pay-production-builds,pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-team-ingresses -> pay-production-builds,pay-production,pay-production-2',
+      'ValidatingAdmissionPolicyBinding /dockyard-team-platform-objects -> pay-production-builds,pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-team-route-hosts -> pay-production-builds,pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-team-secrets -> pay-production-builds,pay-production,pay-production-2',
       'ValidatingAdmissionPolicyBinding /dockyard-team-services -> pay-production-builds,pay-production,pay-production-2',
@@ -146,11 +146,11 @@ describe('two platforms in one cluster, without platformName (one platform per c
 
   test('the team admission policies and the Drone build policy name the same cluster-scoped objects in both outputs', () => {
     expect(collisions(staging, production).sort()).toEqual([
-      'ValidatingAdmissionPolicy/dockyard-drone-builds', 'ValidatingAdmissionPolicy/dockyard-team-accounts', 'ValidatingAdmissionPolicy/dockyard-team-ingress-hosts',
-      'ValidatingAdmissionPolicy/dockyard-team-ingresses', 'ValidatingAdmissionPolicy/dockyard-team-route-hosts', 'ValidatingAdmissionPolicy/dockyard-team-secrets',
+      'ValidatingAdmissionPolicy/dockyard-drone-builds', 'ValidatingAdmissionPolicy/dockyard-team-ingress-hosts', 'ValidatingAdmissionPolicy/dockyard-team-ingresses',
+      'ValidatingAdmissionPolicy/dockyard-team-platform-objects', 'ValidatingAdmissionPolicy/dockyard-team-route-hosts', 'ValidatingAdmissionPolicy/dockyard-team-secrets',
       'ValidatingAdmissionPolicy/dockyard-team-services',
-      'ValidatingAdmissionPolicyBinding/dockyard-drone-builds', 'ValidatingAdmissionPolicyBinding/dockyard-team-accounts', 'ValidatingAdmissionPolicyBinding/dockyard-team-ingress-hosts',
-      'ValidatingAdmissionPolicyBinding/dockyard-team-ingresses', 'ValidatingAdmissionPolicyBinding/dockyard-team-route-hosts',
+      'ValidatingAdmissionPolicyBinding/dockyard-drone-builds', 'ValidatingAdmissionPolicyBinding/dockyard-team-ingress-hosts', 'ValidatingAdmissionPolicyBinding/dockyard-team-ingresses',
+      'ValidatingAdmissionPolicyBinding/dockyard-team-platform-objects', 'ValidatingAdmissionPolicyBinding/dockyard-team-route-hosts',
       'ValidatingAdmissionPolicyBinding/dockyard-team-secrets', 'ValidatingAdmissionPolicyBinding/dockyard-team-services',
     ]);
   });

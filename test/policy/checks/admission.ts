@@ -19,6 +19,20 @@ export interface AdmissionRequest {
   readonly username: string;
   /** The object as stored before the request (`oldObject`): for an update or a delete. */
   readonly oldObject?: object;
+  /**
+   * The resource asked for (`request.resource.resource`), e.g. `secrets`: with it, a request that the policy's
+   * `matchConstraints.resourceRules` do not match by operation and resource is admitted, as the API server never
+   * evaluates the policy for it (MatchResources `resourceRules`).
+   *
+   * @default - every request is taken to match
+   */
+  readonly resource?: string;
+}
+
+/** Whether one of `policy`'s resource rules matches the operation and resource, `*` matching any. */
+function matches(policy: any, operation: string, resource: string): boolean {
+  const any = (list: string[], value: string) => list.includes('*') || list.includes(value);
+  return (policy.spec.matchConstraints?.resourceRules ?? []).some((r: any) => any(r.operations, operation) && any(r.resources, resource));
 }
 
 /**
@@ -26,10 +40,11 @@ export interface AdmissionRequest {
  * evaluated in order, each seeing those before it (ValidatingAdmissionPolicySpec `variables`), then every validation
  * true. With `request`, the policy sees who asks and the old object; for a delete `object` is null, the old object
  * the one deleted (kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
- * `AdmissionToValidateObjectDeleteFunc`: its attributes hold no new object). Without it the request is a create by
- * an unnamed user.
+ * `AdmissionToValidateObjectDeleteFunc`: its attributes hold no new object), and with its `resource` the policy's
+ * match too. Without it the request is a create by an unnamed user, taken to match.
  */
 export function admits(policy: any, object: object | null, labels: Record<string, string> = {}, request?: AdmissionRequest): boolean {
+  if (request?.resource !== undefined && !matches(policy, request.operation, request.resource)) return true;
   const context: Record<string, CelInput> = {
     object: object === null ? null : cel(object),
     oldObject: request?.oldObject === undefined ? null : cel(request.oldObject),
