@@ -424,7 +424,7 @@ export class DroneKubeRunner extends Construct {
   public constructor(scope: Construct, id: string, props: DroneKubeRunnerProps) {
     super(scope, id);
     checkRequiredObject('server', props.server, 'must be the DroneServer the runner polls for builds');
-    if (props.server.image !== undefined) checkRunnerServerRelease(props.server.image);
+    checkRunnerServerRelease(props.server);
     const image = props.image ?? DroneKubeRunner.IMAGE;
     const { name, namespace, labels, selector, peer } = placement(this, {
       app: 'drone', component: 'runner', name: props.name, defaultName: 'drone-runner', namespace: props.namespace, version: image.tag,
