@@ -255,7 +255,8 @@ export interface DigitalOceanChartsConfig {
    * (`<team>-push`, `<team>-pull`), whose secrets never expire, and on an OIDC Harbor their project's groups. Taking
    * a team out of `teams` alone leaves both, and under Pulumi nothing warns of it (a synth warns from its secret
    * state). A name may not be in `teams` too. An entry is the team's name, or, to pass `retireTeam` its options, an
-   * object (`DigitalOceanRetiredTeam`): on Woodpecker, the team's `repos` cut its leftover agents off the server.
+   * object (`DigitalOceanRetiredTeam`): on Woodpecker, the team's `repos` cut its leftover agents off the server, with
+   * the `events` and `branches` it had, if any (its agents are named after them).
    *
    * @default - none
    */
@@ -270,22 +271,22 @@ export interface DigitalOceanChartsConfig {
 }
 
 /**
- * A team the DigitalOcean program onboards (its `teams` setting): the props of `TeamPlatform.addTeam` that a
- * setting can hold. Its people (`members`) need the API server to know their groups, and a team's own deploy
- * permissions are code: write such a team in `digitalOceanCharts` itself.
- */
-/**
  * A team that left, with what `TeamPlatform.retireTeam` takes besides its name (`RetireTeamOptions`): its `repos`, as
  * `teams` listed them, so that on Woodpecker its leftover agents are refused the server; its `buildNamespace`, if
- * `teams` gave one.
+ * `teams` gave one; its `events` and `branches`, if `teams` gave them, after which its agents were named.
  */
 export interface DigitalOceanRetiredTeam extends RetireTeamOptions {
   /** The team's name, as `teams` gave it. */
   readonly name: string;
 }
 
+/**
+ * A team the DigitalOcean program onboards (its `teams` setting): the props of `TeamPlatform.addTeam` that a
+ * setting can hold. Its people (`members`) need the API server to know their groups, and a team's own deploy
+ * permissions are code: write such a team in `digitalOceanCharts` itself.
+ */
 export type DigitalOceanTeam = Pick<TeamProps, 'name' | 'repos' | 'namespaces' | 'buildNamespace' | 'quota' | 'registryQuotaGiB' |
-  'dedicatedRunner' | 'pullRequestNamespace'>;
+  'dedicatedRunner' | 'pullRequestNamespace' | 'events' | 'branches'>;
 
 /** Whether the mirror takes a login for every pull: its own (`imageMirrorUser`), or the Container Registry's. */
 function mirrorNeedsLogin(config: DigitalOceanChartsConfig): boolean {

@@ -1,4 +1,7 @@
-import { ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, ImageDigests, invalid, missing, TrustBundle } from '../../lib';
+import {
+  ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, DEFAULT_EVENTS, ImageDigests, invalid, missing, PipelineEvent, TrustBundle,
+  ValidationError,
+} from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
 import { checkRegistryRegion } from '../../lib/pulumi/digitalocean/container-registry-regions';
@@ -9,6 +12,8 @@ import { checkSpacesBucketName, checkSpacesRegion } from '../../lib/pulumi/digit
 // a bad setting prints as its one line under Pulumi, even where these settings are read alone
 import '../../lib/pulumi/run-errors';
 import { editDistance } from '../../lib/core/text';
+import { checkTeamRoute } from '../../lib/team/team-route';
+import { checkRouteBranches } from '../../lib/woodpecker/route-branches';
 import { checkCiEngine } from '../shared/ci-engine';
 import { DOCR_TIERS } from '../../lib/pulumi/digitalocean/container-registry-tiers';
 import { checkImageMirror, DigitalOceanRetiredTeam, DigitalOceanTeam, docrMirrorRegistry } from './charts';
@@ -175,7 +180,8 @@ export interface DigitalOceanSettings {
   readonly cloneUser?: string;
   /**
    * The application teams to onboard (`teams`, a structured setting: `pulumi config set --path 'teams[0].name'
-   * payments`, `--path 'teams[0].repos[0]' acme/payments-*`), each with the keys of `DigitalOceanTeam`.
+   * payments`, `--path 'teams[0].repos[0]' acme/payments-*`), each with the keys of `DigitalOceanTeam`; `events` and
+   * `branches` (a route by branch) with `ciEngine` woodpecker only, checked as they are read.
    *
    * @default - none
    */
@@ -190,9 +196,9 @@ export interface DigitalOceanSettings {
   /**
    * The teams that left (`retiredTeams`, a structured setting: `pulumi config set --path 'retiredTeams[0]' billing`):
    * their Harbor robots are deleted from Harbor, as `TeamPlatform.retireTeam` does (`DigitalOceanChartsConfig.retiredTeams`).
-   * An entry may also be an object of `name`, `repos` and `buildNamespace` (`pulumi config set --path
-   * 'retiredTeams[0].name' billing`, `--path 'retiredTeams[0].repos[0]' acme/billing-app`), which on Woodpecker cuts the
-   * team's leftover agents off the server.
+   * An entry may also be an object of `name`, `repos`, `buildNamespace`, `events` and `branches` (`pulumi config set
+   * --path 'retiredTeams[0].name' billing`, `--path 'retiredTeams[0].repos[0]' acme/billing-app`), which on Woodpecker
+   * cuts the team's leftover agents off the server (a team that had `events` or `branches` in `teams` with the same).
    *
    * @default - none
    */
@@ -208,8 +214,11 @@ export interface DigitalOceanSettings {
 
 /** The keys a team of the `teams` setting may hold: `DigitalOceanTeam`'s. */
 export const TEAM_SETTING_KEYS: readonly (keyof DigitalOceanTeam)[] = [
-  'name', 'repos', 'namespaces', 'buildNamespace', 'quota', 'registryQuotaGiB', 'dedicatedRunner', 'pullRequestNamespace',
+  'name', 'repos', 'namespaces', 'buildNamespace', 'quota', 'registryQuotaGiB', 'dedicatedRunner', 'pullRequestNamespace', 'events', 'branches',
 ];
+
+/** The keys a retired team of the `retiredTeams` setting may hold: `DigitalOceanRetiredTeam`'s. */
+const RETIRED_TEAM_SETTING_KEYS: readonly (keyof DigitalOceanRetiredTeam)[] = ['name', 'repos', 'buildNamespace', 'events', 'branches'];
 
 /** The settings of the example in tests and docs; a real stack sets at least domain, bucket and the GitHub app. */
 export const DIGITALOCEAN_EXAMPLE = {
@@ -352,9 +361,9 @@ export function readSettings(get: (key: string) => string | undefined): DigitalO
     imageDigests,
     caBundle,
     cloneUser,
-    teams: readTeams(value('teams')),
+    teams: readTeams(value('teams'), ciEngine),
     platformRepos: value('platformRepos') === undefined ? undefined : stringList('platformRepos', parsed('platformRepos', value('platformRepos')!)),
-    retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!)),
+    retiredTeams: value('retiredTeams') === undefined ? undefined : readRetiredTeams(parsed('retiredTeams', value('retiredTeams')!), ciEngine),
     apiServer,
   };
 }
@@ -422,11 +431,44 @@ function stringList(key: string, given: unknown): string[] {
 }
 
 /**
- * The `retiredTeams` setting: a list whose entries are a team's name, or an object of `name` and the options
- * `TeamPlatform.retireTeam` takes (`repos`, `buildNamespace`); the values are checked by `retireTeam`.
+ * A team's `events` and `branches` at `at` (`teams[0]`, `retiredTeams[0]`), if given: lists of text, checked as
+ * `addTeam` checks a team's route (`checkTeamRoute`: Woodpecker's only, never pull requests) and as Woodpecker checks
+ * a route by branch (`checkRouteBranches`: exact names, of push, cron and custom only), with the refusal naming the
+ * setting, e.g. `invalid teams[0].events ["pull_request"]: ...`. Neither given, nothing: a team without them routes
+ * as before.
  */
-function readRetiredTeams(given: unknown): (string | DigitalOceanRetiredTeam)[] {
-  const rule = 'must be a list whose entries are a team\'s name or an object of name, repos and buildNamespace: set it with pulumi ' +
+function readTeamRoute(at: string, fields: Record<string, unknown>, ciEngine: CiEngineKind): { events?: PipelineEvent[]; branches?: string[] } {
+  const events = fields.events === undefined ? undefined : stringList(`${at}.events`, fields.events) as PipelineEvent[];
+  const branches = fields.branches === undefined ? undefined : stringList(`${at}.branches`, fields.branches);
+  return asSetting(at, () => {
+    const route = checkTeamRoute({ events, branches }, ciEngine);
+    checkRouteBranches(route.branches, route.events ?? DEFAULT_EVENTS);
+    return route as { events?: PipelineEvent[]; branches?: string[] };
+  });
+}
+
+/**
+ * Run `check`, a library check of props read from the object at `at`, with its refusal naming the setting it read
+ * them from: `invalid events [...]` becomes `invalid <at>.events [...]`, its `prop` too.
+ */
+function asSetting<T>(at: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ValidationError && err.prop !== undefined && err.message.startsWith(`invalid ${err.prop} `)) {
+      throw new ValidationError(`invalid ${at}.${err.message.slice('invalid '.length)}`, `${at}.${err.prop}`, err.allowed);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The `retiredTeams` setting: a list whose entries are a team's name, or an object of `name` and the options
+ * `TeamPlatform.retireTeam` takes (`repos`, `buildNamespace`, `events`, `branches`); the values are checked by
+ * `retireTeam`, the events and branches here too (`readTeamRoute`).
+ */
+function readRetiredTeams(given: unknown, ciEngine: CiEngineKind): (string | DigitalOceanRetiredTeam)[] {
+  const rule = 'must be a list whose entries are a team\'s name or an object of name, repos, buildNamespace, events and branches: set it with pulumi ' +
     'config set --path \'retiredTeams[0]\' <name>, or --path \'retiredTeams[0].name\' <name> and --path \'retiredTeams[0].repos[0]\' <owner/repository>';
   if (!Array.isArray(given)) {
     invalid('retiredTeams', given, rule);
@@ -440,9 +482,9 @@ function readRetiredTeams(given: unknown): (string | DigitalOceanRetiredTeam)[] 
       return invalid(`retiredTeams[${i}]`, entry, rule);
     }
     const fields = entry as Record<string, unknown>;
-    const unknown = Object.keys(fields).filter((k) => !['name', 'repos', 'buildNamespace'].includes(k));
+    const unknown = Object.keys(fields).filter((k) => !(RETIRED_TEAM_SETTING_KEYS as readonly string[]).includes(k));
     if (unknown.length > 0) {
-      invalid(`retiredTeams[${i}].${unknown[0]}`, fields[unknown[0]], 'is not a setting of a retired team: name, repos and buildNamespace are');
+      invalid(`retiredTeams[${i}].${unknown[0]}`, fields[unknown[0]], 'is not a setting of a retired team: name, repos, buildNamespace, events and branches are');
     }
     if (fields.name === undefined) {
       missing(`retiredTeams[${i}].name`, `must be set: pulumi config set --path 'retiredTeams[${i}].name' <name>`);
@@ -455,6 +497,7 @@ function readRetiredTeams(given: unknown): (string | DigitalOceanRetiredTeam)[] 
       name,
       ...(fields.repos === undefined ? {} : { repos: stringList(`retiredTeams[${i}].repos`, fields.repos) }),
       ...(fields.buildNamespace === undefined ? {} : { buildNamespace: asText(fields.buildNamespace) as string }),
+      ...readTeamRoute(`retiredTeams[${i}]`, fields, ciEngine),
     };
   });
 }
@@ -465,7 +508,7 @@ function readRetiredTeams(given: unknown): (string | DigitalOceanRetiredTeam)[] 
  * in the list); Pulumi stores a `--path` value that reads as a number or `true`/`false` as one, so a quota's
  * `cpu: 4` is read as "4", and `dedicatedRunner` and `registryQuotaGiB` also take their text.
  */
-function readTeams(text: string | undefined): DigitalOceanTeam[] | undefined {
+function readTeams(text: string | undefined, ciEngine: CiEngineKind): DigitalOceanTeam[] | undefined {
   if (text === undefined) {
     return undefined;
   }
@@ -518,6 +561,7 @@ function readTeams(text: string | undefined): DigitalOceanTeam[] | undefined {
       ...(quota === undefined ? {} : { quota: quotaOf(quota as Record<string, unknown>) }),
       ...(number('registryQuotaGiB') === undefined ? {} : { registryQuotaGiB: number('registryQuotaGiB') }),
       ...(dedicated === undefined ? {} : { dedicatedRunner: dedicated === true || dedicated === 'true' }),
+      ...readTeamRoute(at, entries, ciEngine),
     };
   });
 }

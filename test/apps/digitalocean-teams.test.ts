@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { digitalOceanCharts, DigitalOceanChartsConfig } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE, readSettings } from '../../apps/digitalocean/config';
-import { ApiServerEndpoint, CiEngineKind, DockyardChart, TeamPlatform } from '../../lib';
+import { ApiServerEndpoint, CiEngineKind, DockyardChart, PipelineEvent, TeamPlatform } from '../../lib';
 import { find, refusal, stderrOf } from '../util';
 
 // Teams on the DigitalOcean program: its `teams` setting onboards them with TeamPlatform, as apps/teams does on the
@@ -42,13 +42,27 @@ describe('the teams setting', () => {
     expect([unset.teams, unset.platformRepos, unset.apiServer]).toEqual([undefined, undefined, undefined]);
   });
 
+  test('reads a team\'s route by branch on Woodpecker, events and branches as text, and none where neither is set', () => {
+    // a branch named 2024 arrives as the number 2024 (adjustObjectValue, above)
+    const settings = read({
+      ciEngine: 'woodpecker',
+      teams: [{ name: 'docs', repos: ['acme/docs'], events: ['push', 'cron'], branches: ['main', 2024] }, { name: 'web', repos: ['acme/web'], events: ['push', 'tag'] }],
+      retiredTeams: [{ name: 'billing', repos: ['acme/billing'], events: ['push'], branches: ['main'] }],
+    });
+    expect(settings.teams).toEqual([
+      { name: 'docs', repos: ['acme/docs'], events: ['push', 'cron'], branches: ['main', '2024'] }, { name: 'web', repos: ['acme/web'], events: ['push', 'tag'] },
+    ]);
+    expect(settings.retiredTeams).toEqual([{ name: 'billing', repos: ['acme/billing'], events: ['push'], branches: ['main'] }]);
+    expect(read({ teams: [{ name: 'a', repos: ['acme/a'] }] }).teams).toEqual([{ name: 'a', repos: ['acme/a'] }]);
+  });
+
   test.each<[string, Record<string, unknown>, string | RegExp]>([
     ['teams set as text', { teams: 'payments' }, 'invalid teams "payments": must be a structured setting, not text: set it with pulumi config set --path, e.g. pulumi config set --path \'teams[0].name\' payments'],
     ['teams not a list', { teams: { name: 'payments' } }, /^invalid teams \{"name":"payments"\}: must be a list of teams, each with a name and repos/],
     ['a team not an object', { teams: ['payments'] }, /^invalid teams\[0\] "payments": must be a team, with a name and repos/],
     ['a misspelt key', { teams: [{ name: 'payments', repos: ['acme/p'], namespace: ['payments'] }] },
       'invalid teams[0].namespace ["payments"]: is not a team setting (did you mean namespaces?); a team takes name, repos, namespaces, buildNamespace, ' +
-      'quota, registryQuotaGiB, dedicatedRunner, pullRequestNamespace (members and deploy permissions are code: see apps/digitalocean/charts.ts)'],
+      'quota, registryQuotaGiB, dedicatedRunner, pullRequestNamespace, events, branches (members and deploy permissions are code: see apps/digitalocean/charts.ts)'],
     ['members, which are code', { teams: [{ name: 'payments', repos: ['acme/p'], members: ['devs'] }] }, /^invalid teams\[0\]\.members \["devs"\]: is not a team setting; a team takes/],
     ['no name', { teams: [{ repos: ['acme/p'] }] }, 'missing teams[0].name: must be set: pulumi config set --path \'teams[0].name\' <team name>'],
     ['no repos', { teams: [{ name: 'a' }, { name: 'b' }] }, 'missing teams[0].repos: must be set: pulumi config set --path \'teams[0].repos[0]\' <owner/repository>'],
@@ -64,12 +78,30 @@ describe('the teams setting', () => {
     ['apiServer by name', { apiServer: 'https://api.example.com' }, /^invalid apiServer "https:\/\/api\.example\.com": must be an https URL of an IP address/],
     ['retiredTeams as text', { retiredTeams: 'billing' }, /^invalid retiredTeams "billing": must be a structured setting, not text/],
     ['a retiredTeams entry empty', { retiredTeams: [''] }, 'invalid retiredTeams[0] "": must be a list whose entries are a team\'s name or an object of ' +
-      'name, repos and buildNamespace: set it with pulumi config set --path \'retiredTeams[0]\' <name>, or --path \'retiredTeams[0].name\' <name> and ' +
+      'name, repos, buildNamespace, events and branches: set it with pulumi config set --path \'retiredTeams[0]\' <name>, or --path \'retiredTeams[0].name\' <name> and ' +
       '--path \'retiredTeams[0].repos[0]\' <owner/repository>'],
     ['a retiredTeams entry a list', { retiredTeams: [['x']] }, /^invalid retiredTeams\[0\] \["x"\]: must be a list whose entries are a team's name or an object/],
     ['a retired team without its name', { retiredTeams: [{ repos: ['acme/billing'] }] }, /^missing retiredTeams\[0\]\.name: must be set: pulumi config set --path 'retiredTeams\[0\]\.name' <name>$/],
-    ['a retired team\'s unknown key', { retiredTeams: ['a', { name: 'x', when: 1 }] }, 'invalid retiredTeams[1].when 1: is not a setting of a retired team: name, repos and buildNamespace are'],
+    ['a retired team\'s unknown key', { retiredTeams: ['a', { name: 'x', when: 1 }] }, 'invalid retiredTeams[1].when 1: is not a setting of a retired team: name, repos, buildNamespace, events and branches are'],
     ['a retired team\'s repos as text', { retiredTeams: [{ name: 'x', repos: 'a/b' }] }, /^invalid retiredTeams\[0\]\.repos "a\/b": must be a list of non-empty strings/],
+    // a team's route by branch (TeamProps.events and branches), checked as addTeam and Woodpecker's routes check it
+    // (lib/team/team-route.ts checkTeamRoute, lib/woodpecker/route-branches.ts checkRouteBranches), named by its key
+    ['events as text', { ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/p'], events: 'push' }] },
+      'invalid teams[0].events "push": must be a list of non-empty strings: set it with pulumi config set --path \'teams[0].events[0]\' <value>'],
+    ['an unknown event', { ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/p'], events: ['pushed'] }] },
+      'invalid teams[0].events ["pushed"]: "pushed" must be one of push, tag, promote, rollback, cron, custom, pull_request'],
+    ['pull requests', { ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/p'], events: ['push', 'pull_request'] }] },
+      /^invalid teams\[0\]\.events \["push","pull_request"\]: must not include pull_request: a team's pull requests, forks' included, run in the engine's shared build namespace/],
+    ['a branch glob', { ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/p'], events: ['push'], branches: ['release/*'] }] },
+      /^invalid teams\[0\]\.branches \["release\/\*"\]: "release\/\*" must be an exact branch name of letters, digits/],
+    ['branches of every event, tags\' among them', { ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/p'], branches: ['main'] }] },
+      /^invalid teams\[0\]\.branches \["main"\]: must be left out of a route for tag, promote, rollback, as a route by branch takes only push, cron, custom/],
+    ['events on Drone', { teams: [{ name: 'a', repos: ['acme/p'], events: ['push'] }] },
+      /^invalid teams\[0\]\.events \["push"\]: must be left out on Drone: a team's route there takes every event but pull requests/],
+    ['branches on Drone', { teams: [{ name: 'a', repos: ['acme/p'], branches: ['main'] }] }, /^invalid teams\[0\]\.branches \["main"\]: /],
+    ['a retired team\'s branch glob', { ciEngine: 'woodpecker', retiredTeams: ['a', { name: 'x', repos: ['acme/x'], events: ['push'], branches: ['*'] }] },
+      /^invalid retiredTeams\[1\]\.branches \["\*"\]: "\*" must be an exact branch name/],
+    ['a retired team\'s events on Drone', { retiredTeams: [{ name: 'x', events: ['cron'] }] }, /^invalid retiredTeams\[0\]\.events \["cron"\]: must be left out on Drone/],
   ])('refuses %s in one line naming its key', (_, extra, message) => {
     expect(failure(extra)).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
   });
@@ -114,6 +146,31 @@ describe('the retiredTeams setting', () => {
     const bare = woodpecker(['billing']);
     expect(bare.excluded).toEqual([]);
     expect(bare.stderr).toContain('retireTeam("billing") on Woodpecker names no repos');
+  });
+
+  // a team routed by branch has agents named after its events and branches (WoodpeckerCi routes, TeamProps.branches):
+  // retired with the same ones, the program closes exactly those; before, neither setting took them
+  test('on Woodpecker, a team routed by branch gets agents of those branches only, and retired with them has those agents closed', () => {
+    let objects: any[] = [];
+    const stderr = stderrOf(() => {
+      objects = digitalOceanCharts(new App(), {
+        ...DIGITALOCEAN_EXAMPLE, ciEngine: CiEngineKind.WOODPECKER,
+        teams: [{ name: 'docs', repos: ['example/docs'], events: [PipelineEvent.PUSH], branches: ['main'] }],
+        retiredTeams: [{ name: 'billing', repos: ['example/billing'], events: [PipelineEvent.PUSH, PipelineEvent.CRON], branches: ['main'] }],
+      }).toJson();
+    });
+    const labels = objects.filter((o) => o.kind === 'StatefulSet' && /^woodpecker-docs-/.test(o.metadata.name))
+      .map((o) => o.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WOODPECKER_AGENT_LABELS').value);
+    expect(labels).toEqual(['!woodpecker-ci.org/commit-branch=main,!woodpecker-ci.org/event=push,dockyard.dev/route=docs,repo=example/docs']);
+    const excluded = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((o) => (o.spec.ingress ?? []).flatMap((r: any) => r.from ?? []))
+      .flatMap((peer: any) => peer.podSelector?.matchExpressions ?? []).filter((e: any) => e.operator === 'NotIn').flatMap((e: any) => e.values);
+    // the very agents billing had while onboarded with that route
+    const onboarded = charts({ ciEngine: CiEngineKind.WOODPECKER,
+      teams: [{ name: 'billing', repos: ['example/billing'], events: [PipelineEvent.PUSH, PipelineEvent.CRON], branches: ['main'] }] });
+    const agents = onboarded.filter((o) => o.kind === 'StatefulSet' && /^woodpecker-billing-/.test(o.metadata.name)).map((o) => o.metadata.name);
+    expect(agents).toHaveLength(2);
+    expect([...excluded].sort()).toEqual([...agents].sort());
+    expect(stderr).not.toContain('names no repos');
   });
 
   test('retires each team\'s robots, beside the teams onboarded or without any', () => {

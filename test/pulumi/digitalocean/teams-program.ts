@@ -1,5 +1,5 @@
 import { registered, settled, setup } from './harness';
-import { DIGITALOCEAN_EXAMPLE } from '../../../apps/digitalocean/config';
+import { DIGITALOCEAN_EXAMPLE, readSettings } from '../../../apps/digitalocean/config';
 
 /**
  * The DigitalOcean program with its `teams` setting, under Pulumi mocks: every object of the teams registers, each
@@ -96,6 +96,51 @@ describe(`the DigitalOcean program with teams and a mirror that takes a login${p
       expect(Object.keys(auths)).toEqual(['harbor.example.com', 'mirror.acme.dev']);
       expect([auths['mirror.acme.dev'].username, auths['mirror.acme.dev'].password]).toEqual(['puller', 'mirror-token-1234']);
     }
+  });
+});
+}
+
+/**
+ * The program with `ciEngine: woodpecker` and a team routed by branch, its settings read as `pulumi config set --path`
+ * stores them (`teams[0].events[0]`, `teams[0].branches[0]`; a structured setting reaches the program as JSON text):
+ * the team's agents take only its events on its branches, and the team retired with the same route has exactly its
+ * agents closed. Before, the program's settings took neither key.
+ */
+export function describeWoodpeckerTeamsProgram(preview: boolean): void {
+describe(`the DigitalOcean program with a Woodpecker team routed by branch${preview ? ', in a preview' : ''}`, () => {
+  const config: Record<string, string> = {
+    domain: 'example.com', bucket: 'example-harbor', gitClientId: 'replace-with-oauth-client-id', organization: 'example', admin: 'example-admin',
+    ciEngine: 'woodpecker',
+    teams: JSON.stringify([{ name: 'docs', repos: ['example/docs'], events: ['push', 'cron'], branches: ['main'] }]),
+    retiredTeams: JSON.stringify([{ name: 'billing', repos: ['example/billing'], events: ['push'], branches: ['main'] }]),
+  };
+  const k8s = () => registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.inputs.kind);
+  const agentLabels = (r: any) => r.inputs.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WOODPECKER_AGENT_LABELS').value;
+
+  beforeAll(async () => {
+    await setup({ preview });
+    const { deployDigitalOcean } = await import('../../../apps/digitalocean/program');
+    deployDigitalOcean(readSettings((key) => config[key]), 'github-oauth-client-secret');
+    await settled(100);
+  }, 60_000);
+
+  test('registers the team\'s agents, one per event on its branch, and no other of its', () => {
+    const agents = k8s().filter((r) => r.inputs.kind === 'StatefulSet' && /^woodpecker-docs-/.test(r.inputs.metadata.name));
+    expect(agents.map(agentLabels).sort()).toEqual(['cron', 'push'].map((event) =>
+      `!woodpecker-ci.org/commit-branch=main,!woodpecker-ci.org/event=${event},dockyard.dev/route=docs,repo=example/docs`));
+  });
+
+  test('closes the retired team\'s agent of its route, by the name it had', async () => {
+    const excluded = k8s().filter((r) => r.inputs.kind === 'NetworkPolicy').flatMap((r) => (r.inputs.spec.ingress ?? []).flatMap((i: any) => i.from ?? []))
+      .flatMap((peer: any) => peer.podSelector?.matchExpressions ?? []).filter((e: any) => e.operator === 'NotIn').flatMap((e: any) => e.values);
+    // the agent billing had while onboarded with that route, as the charts render it
+    const { App } = await import('cdk8s');
+    const { digitalOceanCharts } = await import('../../../apps/digitalocean/charts');
+    const onboarded = readSettings((key) => ({ ...config, teams: config.retiredTeams, retiredTeams: undefined } as Record<string, string | undefined>)[key]);
+    const agents = digitalOceanCharts(new App(), { ...onboarded, postgresConnectionLimit: 22 }).toJson()
+      .filter((o) => o.kind === 'StatefulSet' && /^woodpecker-billing-/.test(o.metadata.name)).map((o) => o.metadata.name);
+    expect(agents).toEqual([expect.stringMatching(/^woodpecker-billing-push-[0-9a-f]{8}$/)]);
+    expect(excluded).toEqual(agents);
   });
 });
 }

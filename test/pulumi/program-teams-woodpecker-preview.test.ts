@@ -1,0 +1,3 @@
+import { describeWoodpeckerTeamsProgram } from './digitalocean/teams-program';
+
+describeWoodpeckerTeamsProgram(true);
