@@ -175,9 +175,9 @@ const PLATFORM_OBJECT_RESOURCES = ['serviceaccounts', 'secrets'];
  * `DeployPermission.helmReleases()` its Secrets, may neither delete nor change one the platform made, labelled
  * `app.kubernetes.io/managed-by: dockyard`: the `default` account of each app namespace, with the team's pull secret,
  * and that pull secret `<team>-pull` itself. `kubectl apply --prune --all` as the deploy identity would delete either
- * (each carries the platform's last-applied annotation), the serviceaccounts controller makes the account again
- * without the pull secret, and without the Secret the app's pods cannot pull until the platform's next apply; an
- * update could drop the label first and then delete. For a delete the API server admits the old object, `object`
+ * (each carries the last-applied annotation the platform's client-side apply left), the serviceaccounts controller
+ * makes the account again without the pull secret, and without the Secret the app's pods cannot pull until the
+ * platform's next apply; an update could drop the label first and then delete. For a delete the API server admits the old object, `object`
  * being null (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go,
  * `AdmissionToValidateObjectDeleteFunc`; a `deletecollection` admits each object so). Everyone else is let through:
  * the platform's own applies, and the namespace controller deleting a namespace's contents, which runs as
