@@ -17,7 +17,11 @@ const gitClientSecret = config.require('gitClientSecret');
 
 // the stack's outputs, once the mark the last update kept is read (a StackReference to this stack, which previews
 // read too): the Pulumi language host awaits an exported promise and takes what it resolves to as the outputs, and
-// prints a refusal it rejects with as its one line (@pulumi/pulumi 3.270.0 cmd/run/run.js:521-523, 368-379)
+// prints a refusal it rejects with as its one line (@pulumi/pulumi 3.270.0 cmd/run/run.js:521-523, 368-379). Only as
+// the program's own module: one that imports this from another entry point must export (or await) this export, or
+// its run may end before the resources registered after the read (the SDK then waits only for the RPCs pending,
+// runtime/settings.js waitForRPCs, and none may be between the read's end and the next registration), and its stack
+// would not keep the mark
 export = previousMark().then((mark) => {
   const outputs = deployDigitalOcean(settings, gitClientSecret, config.get('imageMirrorPassword'), config.get('dockerHubToken'),
     config.get('cloneToken'), mark);

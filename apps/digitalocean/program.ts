@@ -31,7 +31,8 @@ export interface DigitalOceanOutputs {
   readonly deployment: ChartDeployment;
   /**
    * This run's mark for the next (`MARK_OUTPUT`): the CI servers' admins and URLs, the images of the workloads whose
-   * version changes are checked (as rendered) and Harbor's projects. No secret: logins, URLs, names and images only.
+   * version changes are checked (as rendered), Harbor's projects and the Woodpecker agents a closed route closed. No
+   * secret: logins, URLs, names and images only.
    */
   readonly mark: string;
   /** The ingress Load Balancer's IPv4 address, when the program installs ingress-nginx or manages DNS. */

@@ -44,8 +44,9 @@ export function recordNames(scope: IConstruct, owner: NameOwner): void {
 
 /**
  * The names of `owner` that the previous output's mark lists (declared then, or left before) and that it neither
- * declares nor retires now, sorted; none outside `synthesize` (the previous output is known only there: a Pulumi
- * program has none) or without a mark or its list (a first synth, an earlier version's output).
+ * declares nor retires now, sorted; none outside `withPreviousOutput` (a synth's, or the DigitalOcean Pulumi
+ * program's with the mark its stack output keeps: lib/pulumi/previous-mark.ts) or without a mark or its list (a first
+ * synth or update, an earlier version's output).
  */
 export function leftNames(scope: IConstruct, owner: NameOwner): string[] {
   if (owner.warning === undefined) {

@@ -27,7 +27,8 @@ import { IConstruct } from 'constructs';
 import { keptListWarnings, keptLists } from '../core/kept-lists';
 import { previousOutputOf, withPreviousOutput } from '../core/previous-output';
 import { checkVersionChangesOfMark } from '../core/version-changes';
-import { EnvironmentError } from './run-errors';
+// a refusal of the checks (a ValidationError) prints as its one line under Pulumi
+import './run-errors';
 
 /** The stack output that holds the mark's lists for the next run (`previousMark` reads it). */
 export const MARK_OUTPUT = 'dockyardMark';
@@ -63,10 +64,20 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
   const mark = details.value ?? details.secretValue;
   if (mark === undefined || mark === null) return undefined;
   if (typeof mark !== 'string') {
-    throw new EnvironmentError(`the stack output ${MARK_OUTPUT} of ${name} is a ${typeof mark}, not the text Dockyard keeps there: does another ` +
-      'program export an output of that name?');
+    // warned of, not refused: a refused update keeps the stack's outputs (see above), so a refusal would come back at
+    // every run with no way out but editing the state, while this run's own output replaces it. The value is not
+    // shown: it is not Dockyard's, and may hold what its author kept secret
+    void pulumi.log.warn(`the stack output ${MARK_OUTPUT} of ${name} is ${kindOf(mark)}, not the text Dockyard keeps there (an output of ` +
+      'that name from another program, or edited by hand): this update compares nothing with the last one and replaces it with its own');
+    return undefined;
   }
   return mark;
+}
+
+/** What a JSON value is, as a warning names it: `an object`, `a list`, `a number`, `a boolean`. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**

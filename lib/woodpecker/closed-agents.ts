@@ -42,7 +42,8 @@ export function recordClosedAgents(scope: IConstruct, owner: string, closed: () 
  * The agents the previous output holds of each route of the server `prefix` (its Service's name) in `namespace`, by
  * route: its StatefulSets named `<prefix>-<route>-<event>-<8 hex>` (`routeAgentName`; the route is all before a
  * known event and the hash, so a route named like another's prefix is told apart) and the agents its mark lists as
- * closed by `owner`. Empty outside a synth (a Pulumi program's render) or without a previous output.
+ * closed by `owner`. Empty outside `withPreviousOutput` or without a previous output; under the DigitalOcean Pulumi
+ * program (lib/pulumi/previous-mark.ts) only the mark's closed agents, as its stack output keeps no object list.
  */
 export function recordedRouteAgents(scope: IConstruct, owner: string, namespace: string, prefix: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

@@ -69,12 +69,52 @@ export function describePreviousMark(preview: boolean): void {
       expect(await previousMark('acme/dockyard/test')).toBe('the list');
     });
 
-    test('an output of that name another program wrote is refused in one line', async () => {
+    test('an output of that name that is not text is warned of in one line, without its value, and compares nothing', async () => {
+      // a refusal would come back at every run: a refused update keeps the stack's outputs, this one among them
+      const pulumi = await import('@pulumi/pulumi');
       const { previousMark, MARK_OUTPUT } = await import('../../lib/pulumi/previous-mark');
-      stack.outputs = { [MARK_OUTPUT]: { images: [] } };
-      const err = await previousMark('acme/dockyard/test').then(() => { throw new Error('no refusal'); }, (e: Error) => e);
-      expect(printed(err)).toBe('the stack output dockyardMark of acme/dockyard/test is a object, not the text Dockyard keeps there: does another program ' +
-        'export an output of that name?');
+      const cases: [unknown, string][] = [[{ images: ['hidden'] }, 'an object'], [['hidden'], 'a list'], [7, 'a number'], [true, 'a boolean']];
+      for (const [value, kind] of cases) {
+        stack.outputs = { [MARK_OUTPUT]: value };
+        const warnings: string[] = [];
+        const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
+          warnings.push(msg);
+          return Promise.resolve();
+        });
+        try {
+          expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+        } finally {
+          spy.mockRestore();
+        }
+        expect(warnings).toEqual([`the stack output dockyardMark of acme/dockyard/test is ${kind}, not the text Dockyard keeps there (an output of ` +
+          'that name from another program, or edited by hand): this update compares nothing with the last one and replaces it with its own']);
+      }
+    });
+
+    test('a mark edited by hand, cut short or of another shape neither fails the run nor warns: what it lists unreadably counts as unlisted', async () => {
+      const { first } = await marks();
+      const core = first.split('\n').find((l) => l.includes('harbor-core'))!;
+      const project = first.split('\n').find((l) => l.includes('harbor-project'))!;
+      const edited = [
+        '', 'not a mark at all', first.slice(0, first.indexOf('End of the images.')), first.slice(0, first.length / 2),
+        first.replace(core, JSON.stringify('Deployment\tharbor\tharbor-core\tcore\tNOT AN IMAGE:::')),
+        first.replace(core, JSON.stringify('Deployment\tharbor\tharbor-core\tcore\tgoharbor/harbor-core@sha256:' + '0'.repeat(64))),
+        first.replace(core, JSON.stringify('Deployment\tharbor\tharbor-core')),
+        first.replace(core, '"unterminated'),
+        first.replace(project, JSON.stringify('harbor-project harbor/harbor\tNOT A PROJECT!\textra')),
+        first.replace(project, JSON.stringify('harbor-project harbor/harbor\tNOT A PROJECT!')),
+      ];
+      // what a run against the mark it wrote itself warns of (none of it the kept lists')
+      const baseline = await warningsDuring(() => deploy(first));
+      for (const mark of edited) {
+        let next = '';
+        const warnings = await warningsDuring(() => {
+          next = deploy(mark).mark;
+        });
+        expect(warnings).toEqual(baseline);
+        // this run's own lists, whatever the last one kept
+        expect(next).toBe(first);
+      }
     });
 
     test('the mark holds the synth mark\'s kept lists: admins, CI URLs, version-checked images, Harbor projects; no secret', async () => {
