@@ -53,18 +53,29 @@ export function recordedRouteAgents(scope: IConstruct, owner: string, namespace:
     out.set(route, set);
   };
   const previous = previousOutput(scope);
-  const head = `${namespace}/${prefix}-`;
+  const head = `${namespace}/`;
   for (const set of previous.objects('apps', 'StatefulSet')) {
-    if (!set.startsWith(head)) continue;
-    const match = /^(.+)-([a-z]+)-[0-9a-f]{8}$/.exec(set.slice(head.length));
-    if (match !== null && SHORTS.has(match[2])) add(match[1], set.slice(namespace.length + 1));
+    const route = set.startsWith(head) ? agentRoute(prefix, set.slice(head.length)) : undefined;
+    if (route !== undefined) add(route, set.slice(head.length));
   }
   for (const item of previous.names) {
     const [who, entry, extra] = item.split('\t');
     const match = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(entry ?? '');
-    if (who === owner && extra === undefined && match !== null) add(match[1], match[2]);
+    // a line of the mark (a file anyone may edit) counts only if it names an agent of its route: no other pod is refused
+    if (who === owner && extra === undefined && match !== null && agentRoute(prefix, match[2]) === match[1]) add(match[1], match[2]);
   }
   return out;
+}
+
+/**
+ * The route of the agent named `agent` of the server `prefix`, `<prefix>-<route>-<event>-<8 hex>` (`routeAgentName`):
+ * all before the last known event and the hash, so a route named like another's prefix (`web`, `web-api`), or holding
+ * an event's name (`web-pr`), is told apart; undefined for any other name.
+ */
+function agentRoute(prefix: string, agent: string): string | undefined {
+  if (!agent.startsWith(`${prefix}-`)) return undefined;
+  const match = /^(.+)-([a-z]+)-[0-9a-f]{8}$/.exec(agent.slice(prefix.length + 1));
+  return match !== null && SHORTS.has(match[2]) ? match[1] : undefined;
 }
 
 /**

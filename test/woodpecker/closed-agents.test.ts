@@ -119,6 +119,44 @@ test('a team onboarded again runs its agents, which the list then lets go', () =
   }
 });
 
+test('retireTeam of a team whose name starts another\'s, or of one named like an event, closes its own agents only', () => {
+  const s = stack();
+  try {
+    // web-pr leaves the code unretired as web retires: its agents, no longer running now, are not web's to close
+    const build = (p: ReturnType<typeof platform>, retired: boolean) => {
+      p.teams.addTeam({ name: 'web-api', repos: ['acme/api'] });
+      if (retired) p.teams.retireTeam('web'); else { p.teams.addTeam(WEB); p.teams.addTeam({ name: 'web-pr', repos: ['acme/pr'], events: [PUSH] }); }
+    };
+    const live = s.run((p) => build(p, false));
+    const own = live.agents.filter((n) => /^woodpecker-web-(push|manual)-[0-9a-f]{8}$/.test(n));
+    expect(own).toHaveLength(4);
+    expect(live.agents.length).toBeGreaterThan(own.length);
+    // the first synth finds them among the StatefulSets, the next in the mark's list
+    for (let i = 0; i < 2; i++) {
+      expect(s.run((p) => build(p, true)).refused).toEqual(own);
+    }
+  } finally {
+    s.done();
+  }
+});
+
+test('closeRoute naming agents a live route runs leaves them admitted', () => {
+  const s = stack();
+  try {
+    const route = (p: ReturnType<typeof platform>) => {
+      p.ci.addBuildNamespace('deploy-ns');
+      p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns' });
+    };
+    s.run(route);
+    for (let i = 0; i < 2; i++) {
+      const closed = s.run((p) => { route(p); (p.ci as WoodpeckerCi).closeRoute('deploy', ['acme/api']); });
+      expect(closed.refused).toEqual([]);
+    }
+  } finally {
+    s.done();
+  }
+});
+
 test('closeRoute of a repository a live route dropped closes its agents, not the route\'s running ones, and says nothing', () => {
   const s = stack();
   try {
@@ -151,8 +189,9 @@ test('the agents on record are told apart by route, whatever its name starts wit
     secrets: new Set<string>(), charts: new Set<string>(),
     objects: (group: string, kind: string) => new Set(group !== 'apps' || kind !== 'StatefulSet' ? [] : ['ci/woodpecker-web-push-0123abcd',
       'ci/woodpecker-web-tag-push-89abcdef', 'ci/woodpecker-agent', 'ci/woodpecker-web-nope-0123abcd', 'other/woodpecker-web-tag-0123abcd']),
-    // a hand-edited line that is no agent's, and another owner's, are dropped
-    names: [`${owner}\tweb/woodpecker-web-cron-00000000`, `${owner}\tWeb/x`, `${owner}\tweb/a\textra`, 'woodpecker-closed-agents ci/other\tweb/woodpecker-web-tag-11111111'],
+    // a hand-edited line that is no agent's, or another route's agent, or the pool agent, and another owner's, are dropped
+    names: [`${owner}\tweb/woodpecker-web-cron-00000000`, `${owner}\tWeb/x`, `${owner}\tweb/a\textra`, 'woodpecker-closed-agents ci/other\tweb/woodpecker-web-tag-11111111',
+      `${owner}\tweb/woodpecker-agent`, `${owner}\tweb/woodpecker-web-api-push-0123abcd`, `${owner}\tweb/drone-web-push-0123abcd`],
   };
   withPreviousOutput(app, previous, () => {
     const found = recordedRouteAgents(app, owner, 'ci', 'woodpecker');
