@@ -9,6 +9,7 @@ import { EnvVars } from '../core/env';
 import { kube, scaleQuantity } from '../core/k8s';
 import { PodFirewall } from '../core/network';
 import { PullAccess, UserAccounts, userAccounts } from '../core/pull-access';
+import { recordNames } from '../core/left-names';
 import { previousOutput } from '../core/previous-output';
 import { compare, fewOf, notAmong } from '../core/text';
 import { reposOverlap } from '../ci/repo-overlap';
@@ -533,9 +534,15 @@ export class DroneKubeRunner extends Construct {
       this.checkPolicyAccounts(name);
       this.checkBuildPulls(buildImages);
       this.warnOpenPullSecrets(name);
-      this.warnMisclosedNamespaces(name);
+      this.warnMisclosedNamespaces(name, namespace);
       return [];
     } });
+    // the namespaces closed now, listed in the output's mark: a later synth tells a namespace closed anew from one
+    // closed before (warnMisclosedNamespaces), and a name leaves the list, unwarned, when its closing goes
+    recordNames(this, {
+      owner: closedNamespacesOwner(namespace, name), declared: () => new Set(this.closedNow()), retired: () => new Set(),
+      accepts: (ns) => /^[a-z0-9-]+$/.test(ns),
+    });
     if (props.secretsExtension) {
       env.value('DRONE_SECRET_PLUGIN_ENDPOINT', props.secretsExtension.endpoint);
       env.secret('DRONE_SECRET_PLUGIN_TOKEN', props.secretsExtension.token);
@@ -652,31 +659,28 @@ export class DroneKubeRunner extends Construct {
   }
 
   /**
-   * Warn, once per namespace, of a build namespace other than the default that the namespace rules leave open while
-   * some pipeline may reach the catch-all, and whose `default` ServiceAccount pulls with pull secrets the default
-   * build namespace's does not: any pipeline, a fork's pull request included, may name it in `metadata.namespace` and
-   * run there as `default`, pulling with those logins. drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-223`
-   * admits a namespace the rules do not list, and `engine/policy/policy.go:56-59` sets a namespace only when the
-   * policy gives one, which the catch-all does not (`engine/compiler/compiler.go:215,232-235` keeps the pipeline's).
-   * Logins the default build namespace's `default` has too are left out: every pipeline has those anyway.
-   */
-  /**
    * Warn, once, when `closeNamespace` closes a namespace where the previous output held none of this runner's Roles
    * (`roleName`, the runner's name), while it held one in a namespace this synth neither builds in nor closes:
    * the namespace of a retired team given as another (`TeamPlatform.retireTeam`'s `buildNamespace`, `<name>-builds`
    * unless given), which stays open to any pipeline that names it while the Role stays in the cluster
-   * (`closeNamespace`). Only a synth whose previous output held the Role can tell: the next one cannot.
+   * (`closeNamespace`). Only a synth whose previous output held the Role can tell: the next one cannot. A namespace
+   * the previous output's mark lists as closed already is left out: a team retired by an earlier synth is not one
+   * given for another now (a build namespace dropped from the code beside it is the left objects' warning's).
    */
-  private warnMisclosedNamespaces(roleName: string): void {
+  private warnMisclosedNamespaces(roleName: string, namespace: string): void {
     if (this.retiredNamespaces.size === 0) {
       return;
     }
-    const held = new Set([...previousOutput(this).objects('rbac.authorization.k8s.io', 'Role')]
+    const previous = previousOutput(this);
+    const held = new Set([...previous.objects('rbac.authorization.k8s.io', 'Role')]
       .filter((r) => r.endsWith(`/${roleName}`)).map((r) => r.slice(0, r.indexOf('/'))));
+    // the namespaces its mark lists as closed: a team retired by an earlier synth is no mistake of this one's
+    const owner = closedNamespacesOwner(namespace, roleName);
+    const before = new Set(previous.names.map((item) => item.split('\t')).filter(([who, , extra]) => who === owner && extra === undefined).map(([, ns]) => ns));
     const rules = this.namespaceRules();
     const open = [...held].filter((ns) => !(ns in rules) && !this.buildScopes.has(ns)).sort(compare);
-    // a closed namespace that held no Role, beside one that stays open: one given for the other, as far as can be told
-    const closed = [...this.retiredNamespaces].filter((ns) => !this.buildScopes.has(ns) && !held.has(ns)).sort(compare);
+    // a namespace closed anew that held no Role, beside one that stays open: one given for the other, as far as can be told
+    const closed = this.closedNow().filter((ns) => !held.has(ns) && !before.has(ns)).sort(compare);
     if (open.length === 0 || closed.length === 0) {
       return;
     }
@@ -687,6 +691,20 @@ export class DroneKubeRunner extends Construct {
       `retireTeam(<name>, { buildNamespace: ${describeValue(open[0])} }), as its addTeam had it, or close it with closeNamespace`);
   }
 
+  /** The namespaces `closeNamespace` closes now: those that are no build namespace of this runner. */
+  private closedNow(): string[] {
+    return [...this.retiredNamespaces].filter((ns) => !this.buildScopes.has(ns));
+  }
+
+  /**
+   * Warn, once per namespace, of a build namespace other than the default that the namespace rules leave open while
+   * some pipeline may reach the catch-all, and whose `default` ServiceAccount pulls with pull secrets the default
+   * build namespace's does not: any pipeline, a fork's pull request included, may name it in `metadata.namespace` and
+   * run there as `default`, pulling with those logins. drone-runner-kube v1.0.0-rc.5 `engine/linter/linter.go:207-223`
+   * admits a namespace the rules do not list, and `engine/policy/policy.go:56-59` sets a namespace only when the
+   * policy gives one, which the catch-all does not (`engine/compiler/compiler.go:215,232-235` keeps the pipeline's).
+   * Logins the default build namespace's `default` has too are left out: every pipeline has those anyway.
+   */
   private warnOpenPullSecrets(runnerName: string): void {
     if (!this.catchAllRuns()) {
       return;
@@ -1252,4 +1270,9 @@ function runnerLabels(labels: Record<string, string>): Record<string, string> {
     }
   }
   return { ...labels };
+}
+
+/** The mark's owner of the namespaces a runner closes (`closeNamespace`): one line, no tab. */
+function closedNamespacesOwner(namespace: string, runner: string): string {
+  return `drone-closed-namespaces ${namespace}/${runner}`;
 }
