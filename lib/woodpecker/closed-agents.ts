@@ -10,7 +10,8 @@ import { fewOf } from '../core/text';
 // leave that agent admitted, taking the route's pipelines with its namespace's Secrets, and nothing in the server
 // could tell, as it keeps no record of which agent serves which route. It authenticates every agent with the one
 // shared secret, registering a new system agent for each (woodpecker v3.17.0 server/rpc/auth_server.go:59-75), and
-// takes the labels an agent polls with from the agent itself at each poll (server/rpc/rpc.go:61-84). So the names
+// takes the labels an agent polls with from the agent itself at each poll, but for those an admin set on it in the UI,
+// which a system agent registered so has none of (server/rpc/rpc.go:61-84, the overwrite at :76-82). So the names
 // come from what the stack wrote: the route's agents, StatefulSets of the engine's namespace, in the previous
 // output's object list, and the agents it closed, which the mark lists (lib/core/left-names.ts) for as long as the
 // call that closed them stays. A name leaves that list unwarned when the call goes: dropping it is the last step of

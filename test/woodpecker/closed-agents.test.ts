@@ -2,7 +2,7 @@
 // hash the repository and branch and hold the event (lib/woodpecker/routes.ts): retireTeam's props that miss one
 // used to leave that agent admitted, silently. The server cannot tell: it authenticates every agent with the one shared
 // secret (woodpecker v3.17.0 server/rpc/auth_server.go:59-75) and takes the labels it polls with from the agent
-// (server/rpc/rpc.go:61-84). So the engine finds the route's agents in what the stack wrote (lib/woodpecker/closed-agents.ts):
+// but for labels an admin set on it (server/rpc/rpc.go:61-84). So the engine finds the route's agents in what the stack wrote (lib/woodpecker/closed-agents.ts):
 // the previous output's StatefulSets, then the agents its mark lists as closed.
 import * as fs from 'fs';
 import * as os from 'os';
