@@ -164,8 +164,12 @@ const FROM_DEPLOYER = `(request.userInfo.username.startsWith('system:serviceacco
  * namespace and the build namespace; on Woodpecker the build namespace's `<team>-harbor-push` and `<team>-harbor-pull`;
  * on a Drone runner of the team's own, its pull-request namespace's `registry-credentials`).
  * `DeployAccess.DEFAULT_PERMISSIONS` manage ServiceAccounts, and `DeployPermission.helmReleases()` adds update and
- * delete of Secrets. Of its other kinds there, `DeployAccess` refuses RBAC to every deploy, and neither the defaults nor
- * `helmReleases()` grant quotas, LimitRanges or NetworkPolicies.
+ * delete of Secrets. Its other kinds there need no admission check: `DeployPermission` refuses RBAC to every deploy,
+ * and `Team` refuses `deployPermissions` (and `memberPermissions`) that grant any verb but get, list and watch on
+ * ResourceQuotas, LimitRanges and NetworkPolicies (`team-quota`, `team-defaults`, `team-default-deny` and the others),
+ * a custom `DeployPermission.allow()` with create alone included (lib/team/team.ts, `TEAM_BOUNDARIES`), so RBAC keeps
+ * the deploy from creating, changing or deleting any of them, its own allow-all NetworkPolicy included, before
+ * admission is asked.
  */
 const PLATFORM_OBJECT_RESOURCES = ['serviceaccounts', 'secrets'];
 

@@ -198,6 +198,14 @@ describe('Team', () => {
       + 'crd.projectcalico.org/networkpolicies, projectcalico.org/networkpolicies, crd.antrea.io/networkpolicies, or their subresources (reading them is allowed): '
       + 'they hold the team\'s isolation and quota'],
     ['a deploy identity that may write a NetworkPolicy\'s status', withPermissions(() => [DeployPermission.manage('networking.k8s.io', ['networkpolicies/status'])]), 'invalid deployPermissions "networking.k8s.io/networkpolicies/status"'],
+    // a custom grant of one write verb is refused as manage() is: create alone adds an allow-all NetworkPolicy beside
+    // team-default-deny, deletecollection alone empties the namespace's LimitRanges (team-defaults)
+    ['a deploy identity that may only create NetworkPolicies', withPermissions(() => [DeployPermission.allow('networking.k8s.io', ['networkpolicies'], ['create'])]),
+      'invalid deployPermissions "networking.k8s.io/networkpolicies": must not change'],
+    ['a deploy identity that may only delete its LimitRanges', withPermissions(() => [DeployPermission.allow('', ['limitranges'], ['list', 'deletecollection'])]),
+      'invalid deployPermissions "/limitranges": must not change'],
+    ['a deploy identity that may only patch its quota', withPermissions(() => [DeployPermission.allow('', ['configmaps', 'resourcequotas'], ['get', 'patch'])]),
+      'invalid deployPermissions "/resourcequotas": must not change'],
     // the CNIs' own policies add allow rules beside the team's default deny
     ['a deploy identity that may add Cilium policies', withPermissions(() => [DeployPermission.manage('cilium.io', ['ciliumnetworkpolicies'])]), 'invalid deployPermissions "cilium.io/ciliumnetworkpolicies"'],
     ['a deploy identity that may add Calico policies (CRDs)', withPermissions(() => [DeployPermission.manage('crd.projectcalico.org', ['networkpolicies'])]), 'invalid deployPermissions "crd.projectcalico.org/networkpolicies"'],
