@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { ciAdminList, ciUrlList, droppedCiAdminWarnings, movedCiUrlWarnings } from './ci-admins';
 import { leftNameList, leftNameWarnings } from './left-names';
+import { RunWords, SYNTH_WORDS } from './run-words';
 import { versionList } from './version-changes';
 
 // The lists of a synth's mark that tell of what the code named before and the cluster, Harbor or a forge keeps once
@@ -20,9 +21,10 @@ export function keptLists(app: IConstruct): string {
 
 /**
  * The warnings of what the previous mark (its text) lists and `app` dropped: an admin (the engine keeps them), a
- * Harbor project (Harbor keeps it), a CI URL (the forge's webhooks keep calling it), each `warning: …`. Call it inside
+ * Harbor project (Harbor keeps it), a CI URL (the forge's webhooks keep calling it), each `warning: …`, naming the
+ * runs with `words` (a synth's by default; the admins' and URLs' warnings name none). Call it inside
  * `withPreviousOutput`.
  */
-export function keptListWarnings(mark: string | undefined, app: IConstruct): string[] {
-  return [...droppedCiAdminWarnings(mark, app), ...leftNameWarnings(app), ...movedCiUrlWarnings(mark, app)];
+export function keptListWarnings(mark: string | undefined, app: IConstruct, words: RunWords = SYNTH_WORDS): string[] {
+  return [...droppedCiAdminWarnings(mark, app), ...leftNameWarnings(app, words), ...movedCiUrlWarnings(mark, app)];
 }

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { LEFT_NAMES_END, LEFT_NAMES_HEADER, previousOutput } from './previous-output';
+import { RunWords, SYNTH_WORDS } from './run-words';
 import { compare } from './text';
 import { markList } from './written-files';
 
@@ -23,12 +24,13 @@ export interface NameOwner {
   /** Whether a name read back from the mark (a file anyone may edit) may be one of the owner's: others are dropped. */
   readonly accepts: (name: string) => boolean;
   /**
-   * The warning (without `warning: `) for a name declared before that the code neither declares nor retires.
+   * The warning (without `warning: `) for a name declared before that the code neither declares nor retires, naming
+   * the runs with `words` (a synth's, or a Pulumi program's).
    *
    * @default - none: a name leaves the list, unwarned, once the code stops declaring it (what it stands for went with
    * the call that declared it: a Woodpecker agent closed by `retireTeam`, lib/woodpecker/closed-agents.ts)
    */
-  readonly warning?: (name: string) => string;
+  readonly warning?: (name: string, words: RunWords) => string;
 }
 
 /** Per app root: the owners, by `owner`. */
@@ -71,8 +73,8 @@ export function leftNameList(app: IConstruct): string {
   return items.length === 0 ? '' : markList(LEFT_NAMES_HEADER, LEFT_NAMES_END, items);
 }
 
-/** One warning line for each name of `app`'s owners that `leftNames` finds, by owner and name. */
-export function leftNameWarnings(app: IConstruct): string[] {
+/** One warning line for each name of `app`'s owners that `leftNames` finds, by owner and name, in `words`. */
+export function leftNameWarnings(app: IConstruct, words: RunWords = SYNTH_WORDS): string[] {
   return [...(owners.get(app.node.root)?.values() ?? [])].sort((a, b) => compare(a.owner, b.owner))
-    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning!(name)}`));
+    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning!(name, words)}`));
 }

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { Image, imageOrUndefined, Images } from './image';
 import { listsObject } from './left-objects';
 import { manifestDocument } from './manifest-objects';
+import { RunWords, SYNTH_WORDS } from './run-words';
 import { describeValue, ValidationError } from './validation';
 import { printWarning } from './warn';
 import { markList, readMarkList } from './written-files';
@@ -172,20 +173,21 @@ export function checkVersionChanges(app: IConstruct, previousDir: string | undef
  * `checkVersionChanges` where the previous output is its mark's text alone (`versionList`'s, which a Pulumi program
  * keeps as a stack output: lib/pulumi/previous-mark.ts), with no manifests to fall back to: a workload its list lacks
  * has nothing to compare. Undefined `mark` is no previous output (a stack's first run), as a missing directory is.
- * `warn` shows a `warnOnly` rule's warning (under Pulumi, `pulumi.log.warn`).
+ * `warn` shows a `warnOnly` rule's warning (under Pulumi, `pulumi.log.warn`); `words` name the runs in a refusal (under
+ * Pulumi, its update and `pulumi up`).
  */
 export function checkVersionChangesOfMark(app: IConstruct, mark: string | undefined, env: NodeJS.ProcessEnv = process.env,
-  warn: (message: string) => void = printWarning): void {
-  checkAgainstPrevious(app, mark === undefined ? undefined : { mark }, env, warn);
+  warn: (message: string) => void = printWarning, words: RunWords = SYNTH_WORDS): void {
+  checkAgainstPrevious(app, mark === undefined ? undefined : { mark }, env, warn, words);
 }
 
 /** The one check of both: `previous` undefined is no previous output; without its `dir`, its mark alone tells. */
 function checkAgainstPrevious(app: IConstruct, previous: { readonly dir?: string; readonly mark?: string } | undefined,
-  env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning): void {
+  env: NodeJS.ProcessEnv, warn: (message: string) => void = printWarning, words: RunWords = SYNTH_WORDS): void {
   const accepted = acceptedChanges(env[VERSION_CHANGE_VARIABLE]);
   const list = (rules.get(app.node.root) ?? []).map((r) => r.rule);
   if (previous === undefined || (list.length === 0 && accepted.size === 0)) {
-    if (accepted.size > 0) unusedEntries(accepted);
+    if (accepted.size > 0) unusedEntries(accepted, words);
     return;
   }
   const { dir, mark } = previous;
@@ -218,10 +220,10 @@ function checkAgainstPrevious(app: IConstruct, previous: { readonly dir?: string
       used.add(id);
       continue;
     }
-    throw new ValidationError(`invalid ${rule.prop} ${describeValue(rule.value ?? rule.image.reference)} of ${rule.kind} ${id}: the previous output ran ` +
-      `${before!.reference} there, and ${why}; once that is done, synthesize once with ${VERSION_CHANGE_VARIABLE}=${id}`, rule.prop, why);
+    throw new ValidationError(`invalid ${rule.prop} ${describeValue(rule.value ?? rule.image.reference)} of ${rule.kind} ${id}: ${words.previous} ran ` +
+      `${before!.reference} there, and ${why}; once that is done, ${words.once} with ${VERSION_CHANGE_VARIABLE}=${id}`, rule.prop, why);
   }
-  unusedEntries(new Set([...accepted].filter((e) => !used.has(e))));
+  unusedEntries(new Set([...accepted].filter((e) => !used.has(e))), words);
 }
 
 /** The `major.minor.patch` of a release tag such as `v2.15.1` or `8.1.11-alpine`, or undefined when it names none. */
@@ -246,9 +248,9 @@ export function releaseBefore(a: readonly number[], b: readonly number[]): boole
   return i >= 0 && a[i] < b[i];
 }
 
-function unusedEntries(entries: Set<string>): void {
+function unusedEntries(entries: Set<string>, words: RunWords): void {
   if (entries.size === 0) return;
   const first = [...entries][0];
-  throw new ValidationError(`invalid ${VERSION_CHANGE_VARIABLE} entry ${describeValue(first)}: lets nothing through, as this synth changes no ` +
-    `version there that would be refused (against the previous output); unset it, so that it lets no later change through unseen`, VERSION_CHANGE_VARIABLE);
+  throw new ValidationError(`invalid ${VERSION_CHANGE_VARIABLE} entry ${describeValue(first)}: lets nothing through, as ${words.current} changes no ` +
+    `version there that would be refused (against ${words.previous}); unset it, so that it lets no later change through unseen`, VERSION_CHANGE_VARIABLE);
 }

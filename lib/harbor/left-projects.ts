@@ -1,5 +1,6 @@
 import { leftNames, NameOwner, recordNames } from '../core/left-names';
 import { previousOutput } from '../core/previous-output';
+import type { RunWords } from '../core/run-words';
 import { isHarborName } from './configuration';
 import type { ConfigureJobs } from './configure-job';
 import type { Harbor } from './harbor';
@@ -27,7 +28,7 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
     // a team's project let go of by retireTeam (Harbor._releaseProject) left the code on purpose too
     retired: () => new Set([...retired, ...released]),
     accepts: isHarborName,
-    warning: (project) => leftProjectWarning(harbor, project),
+    warning: (project, words) => leftProjectWarning(harbor, project, words),
   };
   recordNames(harbor, owner);
   // the configure Jobs ask at every render of their chunks (hundreds of times at 1,000 teams, each a pass over the
@@ -41,9 +42,9 @@ export function watchLeftProjects(harbor: Harbor, name: string, jobs: ConfigureJ
   });
 }
 
-/** The synth's warning of `project`, which an earlier synth declared and `harbor` now neither declares nor retires. */
-function leftProjectWarning(harbor: Harbor, project: string): string {
-  return `Harbor project ${project} of ${harbor.node.path} was declared by an earlier synth, and this one neither declares it (addProject, ` +
+/** The warning of `project`, which an earlier run (`words`) declared and `harbor` now neither declares nor retires. */
+function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): string {
+  return `Harbor project ${project} of ${harbor.node.path} was declared by ${words.earlier}, and this one neither declares it (addProject, ` +
     'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
     'images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log says whether it is); ' +
     `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members, and make it private ` +

@@ -26,12 +26,21 @@ import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';
 import { keptListWarnings, keptLists } from '../core/kept-lists';
 import { previousOutputOf, withPreviousOutput } from '../core/previous-output';
+import { RunWords } from '../core/run-words';
 import { checkVersionChangesOfMark } from '../core/version-changes';
 // a refusal of the checks (a ValidationError) prints as its one line under Pulumi
 import './run-errors';
 
 /** The stack output that holds the mark's lists for the next run (`previousMark` reads it). */
 export const MARK_OUTPUT = 'dockyardMark';
+
+/**
+ * How the checks' lines name the runs under Pulumi: what they compare with is the stack's last update, a preview
+ * checks as an update does, and the variable that lets a change through is set for one `pulumi up`.
+ */
+const PULUMI_WORDS: RunWords = {
+  current: 'this run', earlier: 'an earlier run', previous: 'the stack\'s last update', once: 'run pulumi up once',
+};
 
 /** The organization Pulumi's diy backends always give a program (pkg/backend/diy/state.go:104). */
 const DIY_ORGANIZATION = 'organization';
@@ -99,9 +108,9 @@ export function withPreviousMark<T>(app: IConstruct, previous: string | undefine
  */
 export function checkAgainstPreviousMark(app: IConstruct, previous: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const warn = (message: string) => void pulumi.log.warn(message);
-  checkVersionChangesOfMark(app, previous, env, warn);
+  checkVersionChangesOfMark(app, previous, env, warn, PULUMI_WORDS);
   return withPreviousMark(app, previous, () => {
-    keptListWarnings(previous, app).forEach((line) => warn(line.replace(/^warning: /, '')));
+    keptListWarnings(previous, app, PULUMI_WORDS).forEach((line) => warn(line.replace(/^warning: /, '')));
     return keptLists(app);
   });
 }

@@ -137,12 +137,13 @@ export function describePreviousMark(preview: boolean): void {
       await settled(100);
     });
 
-    test('a Harbor older than the previous run\'s is refused in the synth\'s line, before anything registers', async () => {
+    test('a Harbor older than the previous run\'s is refused in the synth\'s line, in Pulumi\'s words, before anything registers', async () => {
       const { changed } = await marks();
       registered.length = 0;
-      expect(printed(thrown(() => deploy(changed)))).toMatch(new RegExp('^invalid version "[0-9.]+" of Deployment harbor/harbor-core: the previous ' +
-        'output ran \\S+:v2\\.99\\.0 there, and Harbor\'s core 2\\.99\\.0 migrated the registry database\'s schema forward .*; once that is done, ' +
-        'synthesize once with DOCKYARD_VERSION_CHANGE=harbor/harbor-core$'));
+      // what a synth says of its previous output and of synthesizing, said of the stack's last update and pulumi up
+      expect(printed(thrown(() => deploy(changed)))).toMatch(new RegExp('^invalid version "[0-9.]+" of Deployment harbor/harbor-core: the stack\'s ' +
+        'last update ran \\S+:v2\\.99\\.0 there, and Harbor\'s core 2\\.99\\.0 migrated the registry database\'s schema forward .*; once that is done, ' +
+        'run pulumi up once with DOCKYARD_VERSION_CHANGE=harbor/harbor-core$'));
       await settled();
       expect(registered).toEqual([]);
     });
@@ -157,8 +158,8 @@ export function describePreviousMark(preview: boolean): void {
     test('DOCKYARD_VERSION_CHANGE that lets nothing through is refused, as at synth: against the mark, and on a first run', async () => {
       const { first } = await marks();
       process.env.DOCKYARD_VERSION_CHANGE = 'harbor/harbor-core';
-      const nothing = 'invalid DOCKYARD_VERSION_CHANGE entry "harbor/harbor-core": lets nothing through, as this synth changes no version there ' +
-        'that would be refused (against the previous output); unset it, so that it lets no later change through unseen';
+      const nothing = 'invalid DOCKYARD_VERSION_CHANGE entry "harbor/harbor-core": lets nothing through, as this run changes no version there ' +
+        'that would be refused (against the stack\'s last update); unset it, so that it lets no later change through unseen';
       expect(printed(thrown(() => deploy(first)))).toBe(nothing);
       expect(printed(thrown(() => deploy(undefined)))).toBe(nothing);
       process.env.DOCKYARD_VERSION_CHANGE = 'harbor';
@@ -183,7 +184,8 @@ export function describePreviousMark(preview: boolean): void {
       const warnings = await warningsDuring(() => {
         next = deploy(before, { teams: teams.slice(0, 1) }).mark;
       });
-      expect(warnings.filter((w) => w.startsWith('Harbor project search of '))).toEqual([expect.stringMatching(/was declared by an earlier synth, and this one neither declares it/)]);
+      expect(warnings.filter((w) => w.startsWith('Harbor project search of '))).toEqual([expect.stringMatching(/ was declared by an earlier run, and this one neither declares it /)]);
+      expect(warnings.join('\n')).not.toContain('synth');
       expect(leftJob()).toBe(true);
       // carried on, as a synth carries it: the next run warns again
       expect(next).toContain(JSON.stringify('harbor-project harbor/harbor\tsearch'));

@@ -42,6 +42,6 @@ describe('the DigitalOcean program\'s entry point', () => {
     stack.outputs = { dockyardMark: first.replace(/(harbor-core:)v\d+\.\d+\.\d+/, '$1v2.99.0'), kubeconfig: 'k' };
     // a run that refuses nothing registers its resources: let them, before the test fails
     const err = await run().then(async () => { await settled(100); throw new Error('no refusal'); }, (e: Error) => e);
-    expect(printed(err)).toMatch(/^invalid version "[0-9.]+" of Deployment harbor\/harbor-core: the previous output ran \S+:v2\.99\.0 there, .*DOCKYARD_VERSION_CHANGE=harbor\/harbor-core$/);
+    expect(printed(err)).toMatch(/^invalid version "[0-9.]+" of Deployment harbor\/harbor-core: the stack's last update ran \S+:v2\.99\.0 there, .*run pulumi up once with DOCKYARD_VERSION_CHANGE=harbor\/harbor-core$/);
   });
 });
