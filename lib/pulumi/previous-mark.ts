@@ -21,6 +21,17 @@
  *   which is no previous output, as a synth's first run.
  * - the reference is a read, which `pulumi destroy` deletes without its provider or the program (step.go:659-660,
  *   "Deleting an External resource is a no-op"), where a resource hook made `pulumi destroy` need `--run-program`.
+ * - a read the backend refuses (`unknown stack "<name>"` when it holds no stack of that name, pkg/backend/backend.go:
+ *   398-418 `GetStackOutputs`; Pulumi Cloud's refusal of a name not `<organization>/<project>/<stack>`,
+ *   pkg/backend/httpstate/backend.go:2844-2858; a checkpoint it cannot load) fails the read step (step.go:1353-1356),
+ *   which the engine reports under the reference and then cancels the whole preview or update (step_executor.go:
+ *   404-431 and `cancelDueToError`, 435-462, unless `--continue-on-error`): no program can warn and read on without a
+ *   previous mark, nor add a line of its own. The engine's line under the reference (`unknown stack "…"`, in a preview
+ *   `Preview failed: …`: pkg/engine/update.go:1329-1340 and 1544-1552) is all that is printed: the monitor answers
+ *   the program's read that it shut down (source_eval.go:1531-1534), a gRPC UNAVAILABLE that the SDK neither rejects
+ *   nor reports (@pulumi/pulumi 3.270.0 runtime/resource.js `readResource`, `resolveURN`; rpc.js
+ *   `transferProperties`; errors.js `isGrpcError`), so the read never settles and no stack trace follows; README
+ *   ("What a version check shows under `pulumi up`") says what to check.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';

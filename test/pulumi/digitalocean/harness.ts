@@ -181,11 +181,13 @@ export interface SetupOptions {
    * The outputs the stack's last update left, which a `StackReference` to any stack reads (in a preview too: the
    * engine runs a read whose ID is known, pulumi/pulumi pkg/resource/deploy/step.go:1314-1316, and a
    * StackReference's ID is the stack's name). Set `stackOutputs.outputs` between tests to change them;
-   * `withoutSecretNames` answers as a CLI that reports no `secretOutputNames`.
+   * `withoutSecretNames` answers as a CLI that reports no `secretOutputNames`; `refusal` answers the read as the
+   * engine's monitor answers one whose step failed (the backend refused it): gRPC UNAVAILABLE, with that message
+   * (pulumi/pulumi pkg/resource/deploy/source_eval.go:1531-1534).
    *
    * @default - none: the stack's first update
    */
-  readonly stackOutputs?: { outputs: Record<string, unknown>; withoutSecretNames?: boolean };
+  readonly stackOutputs?: { outputs: Record<string, unknown>; withoutSecretNames?: boolean; refusal?: string };
   /**
    * The organization the engine gives the program (`pulumi.getOrganization()`): a diy backend's is `organization`.
    *
@@ -193,6 +195,9 @@ export interface SetupOptions {
    */
   readonly organization?: string;
 }
+
+/** gRPC's status code UNAVAILABLE (@grpc/grpc-js `Status.UNAVAILABLE`). */
+const GRPC_UNAVAILABLE = 14;
 
 /** The names of the stacks a `StackReference` read, in order. */
 export const stackReads: string[] = [];
@@ -205,6 +210,9 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
       if (a.type === 'pulumi:pulumi:StackReference') {
         // the builtin provider's read: the stack's outputs and which of them hold a secret (builtins.go readStackReference)
         stackReads.push(a.inputs.name);
+        if (options.stackOutputs?.refusal !== undefined) {
+          throw Object.assign(new Error(options.stackOutputs.refusal), { code: GRPC_UNAVAILABLE });
+        }
         const outputs = options.stackOutputs?.outputs ?? {};
         const secretOutputNames = Object.keys(outputs).filter((k) => containsSecret(outputs[k])).sort();
         return { id: a.id, state: { name: a.inputs.name, outputs, ...(options.stackOutputs?.withoutSecretNames ? {} : { secretOutputNames }) } };
