@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { WOODPECKER_EVENTS } from '../ci/events';
 import { describeValue } from '../core';
-import { recordNames } from '../core/left-names';
+import { NameOwner, recordNames } from '../core/left-names';
 import { previousOutput } from '../core/previous-output';
 import { fewOf } from '../core/text';
 
@@ -16,6 +16,13 @@ import { fewOf } from '../core/text';
 // output's object list, and the agents it closed, which the mark lists (lib/core/left-names.ts) for as long as the
 // call that closed them stays. A name leaves that list unwarned when the call goes: dropping it is the last step of
 // offboarding, once the agents are deleted (README, "Offboarding, step by step").
+//
+// A route dropped from the code without being closed (its addTeam removed, retireTeam added in a later synth) leaves
+// its agents out of the next output's object list: the mark's section of objects no longer written lasts one synth
+// only (lib/core/left-objects.ts, `goneObjectList`), so a later retireTeam would find nothing there and close only
+// what its props name. So the mark also lists the agents each route runs (`recordRouteAgents`, owner
+// `woodpecker-route-agents`): an agent of a route that is neither open nor closed now stays on that list, warned of at
+// every synth, until a retireTeam (closeRoute) closes it, which finds it there by the route's name alone.
 
 /** The short names of the Woodpecker events, as agent names hold them (`routeAgentName`). */
 const SHORTS = new Map(WOODPECKER_EVENTS.map((w) => [w.short, w.name]));
@@ -23,6 +30,52 @@ const SHORTS = new Map(WOODPECKER_EVENTS.map((w) => [w.short, w.name]));
 /** The mark's owner of a server's closed agents: one line, no tab. */
 export function closedAgentsOwner(namespace: string, server: string): string {
   return `woodpecker-closed-agents ${namespace}/${server}`;
+}
+
+/** The mark's owner of the agents a server's open routes run: one line, no tab. */
+export function routeAgentsOwner(namespace: string, server: string): string {
+  return `woodpecker-route-agents ${namespace}/${server}`;
+}
+
+/** A mark entry `<route>/<agent>`, split; undefined for anything else (the mark is a file anyone may edit). */
+function routeEntry(entry: string | undefined): { route: string; agent: string } | undefined {
+  const match = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(entry ?? '');
+  return match === null ? undefined : { route: match[1], agent: match[2] };
+}
+
+/**
+ * Record the agents a server's open routes run now (`running()`: agent name to route), for the output's mark, and
+ * warn of one an earlier synth recorded whose route is neither open (`open()`) nor has it closed (`closed()`): its
+ * team dropped without `retireTeam`. The agent of a route still open that the route no longer runs (a repository
+ * taken out) is let go: that route cannot be closed, and the left-objects warning names its StatefulSet.
+ * Only inside a synth (`PreviousOutput.directory`): under the DigitalOcean Pulumi program the agents are resources of
+ * the stack, deleted by the update that drops them.
+ */
+export function recordRouteAgents(scope: IConstruct, owner: string, running: () => ReadonlyMap<string, string>,
+  open: () => ReadonlySet<string>, closed: () => ReadonlyMap<string, string>): void {
+  const entries = (agents: ReadonlyMap<string, string>) => [...agents].map(([agent, route]) => `${route}/${agent}`);
+  const named: NameOwner = {
+    owner,
+    declared: () => new Set(previousOutput(scope).directory === undefined ? [] : entries(running())),
+    retired: () => {
+      const routes = open();
+      const stillOpen = previousOutput(scope).names.map((item) => item.split('\t'))
+        .filter(([who, entry]) => who === owner && routes.has(routeEntry(entry)?.route ?? '')).map(([, entry]) => entry);
+      return new Set([...entries(closed()), ...stillOpen]);
+    },
+    accepts: (name) => routeEntry(name) !== undefined,
+    warning: (name) => droppedAgentWarning(routeEntry(name)!.route, routeEntry(name)!.agent),
+  };
+  recordNames(scope, named);
+}
+
+/** The warning for agent `agent` of route `route`, which an earlier synth wrote, dropped without closing the route. */
+export function droppedAgentWarning(route: string, agent: string): string {
+  return `Woodpecker agent ${describeValue(agent)} of route ${describeValue(route)}, which an earlier synth wrote, is neither written nor ` +
+    'closed now: its route (addTeam, addRoute) left the code without retireTeam or closeRoute, and kubectl apply without pruning leaves it ' +
+    'running, admitted to the server\'s gRPC port with the shared agent secret and taking the route\'s pipelines with its deploy identity and ' +
+    `Secrets; add retireTeam(${describeValue(route)}) (or closeRoute), which finds it by the route's name and refuses it the port, until it is ` +
+    'deleted from the cluster, then drop the call (see the README, "Offboarding, step by step")';
 }
 
 /**
@@ -35,18 +88,19 @@ export function recordClosedAgents(scope: IConstruct, owner: string, closed: () 
     owner,
     declared: () => new Set([...closed()].map(([agent, route]) => `${route}/${agent}`)),
     retired: () => new Set(),
-    accepts: (name) => /^[a-z0-9-]+\/[a-z0-9-]+$/.test(name),
+    accepts: (name) => routeEntry(name) !== undefined,
   });
 }
 
 /**
  * The agents the previous output holds of each route of the server `prefix` (its Service's name) in `namespace`, by
  * route: its StatefulSets named `<prefix>-<route>-<event>-<8 hex>` (`routeAgentName`; the route is all before a
- * known event and the hash, so a route named like another's prefix is told apart) and the agents its mark lists as
- * closed by `owner`. Empty outside `withPreviousOutput` or without a previous output; under the DigitalOcean Pulumi
+ * known event and the hash, so a route named like another's prefix is told apart) and the agents its mark lists for
+ * any of `owners` (closed, `closedAgentsOwner`, or run by a route, `routeAgentsOwner`, and kept while neither open nor
+ * closed). Empty outside `withPreviousOutput` or without a previous output; under the DigitalOcean Pulumi
  * program (lib/pulumi/previous-mark.ts) only the mark's closed agents, as its stack output keeps no object list.
  */
-export function recordedRouteAgents(scope: IConstruct, owner: string, namespace: string, prefix: string): Map<string, Set<string>> {
+export function recordedRouteAgents(scope: IConstruct, owners: readonly string[], namespace: string, prefix: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (route: string, agent: string) => {
     const set = out.get(route) ?? new Set<string>();
@@ -61,9 +115,11 @@ export function recordedRouteAgents(scope: IConstruct, owner: string, namespace:
   }
   for (const item of previous.names) {
     const [who, entry, extra] = item.split('\t');
-    const match = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(entry ?? '');
+    const found = routeEntry(entry);
     // a line of the mark (a file anyone may edit) counts only if it names an agent of its route: no other pod is refused
-    if (who === owner && extra === undefined && match !== null && agentRoute(prefix, match[2]) === match[1]) add(match[1], match[2]);
+    if (owners.includes(who) && extra === undefined && found !== undefined && agentRoute(prefix, found.agent) === found.route) {
+      add(found.route, found.agent);
+    }
   }
   return out;
 }

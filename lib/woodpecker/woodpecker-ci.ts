@@ -15,7 +15,7 @@ import { previousOutput, PreviousOutput } from '../core/previous-output';
 import { warnOnce } from '../core/warn';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents } from './closed-agents';
+import { closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents, recordRouteAgents, routeAgentsOwner } from './closed-agents';
 import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
 import { COMMIT_BRANCH_LABEL, EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
@@ -309,6 +309,10 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.server._refuseAgents(() => [...this.refusedAgents().keys()].sort());
     // the agents closed now, listed in the output's mark for a later synth to find however the props then name them
     recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents());
+    // and the agents the open routes run, kept once their route leaves the code unclosed, so a later retireTeam finds them
+    recordRouteAgents(this, routeAgentsOwner(this.namespace, this.server.serviceName),
+      () => new Map(this.routeAgents.map((a) => [a.agent.name, a.route])), () => new Set(this.routeAgents.map((a) => a.route)),
+      () => this.refusedAgents());
   }
 
   /** Every build namespace, the default first. */
@@ -459,7 +463,8 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       return this.refused.agents;
     }
     const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
-    const record = recordedRouteAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), this.namespace, this.server.serviceName);
+    const owners = [closedAgentsOwner(this.namespace, this.server.serviceName), routeAgentsOwner(this.namespace, this.server.serviceName)];
+    const record = recordedRouteAgents(this, owners, this.namespace, this.server.serviceName);
     const agents = new Map<string, string>();
     for (const [route, closed] of this.closedRoutes) {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));

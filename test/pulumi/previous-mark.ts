@@ -199,6 +199,17 @@ export function describePreviousMark(preview: boolean): void {
       expect(next.split('\n').filter((l) => l.includes('harbor-project') && l.includes('search'))).toEqual([]);
     });
 
+    test('a Woodpecker team dropped from the code is not warned of as running: the update deletes its agents, and the mark lists none', async () => {
+      // the agents are resources of the stack (yaml.ConfigGroup), deleted by the update that drops them, where a
+      // synth's kubectl apply without pruning leaves them running (lib/woodpecker/closed-agents.ts, recordRouteAgents)
+      const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'] }];
+      const before = deploy(undefined, { ciEngine: 'woodpecker', teams }).mark;
+      await settled(100);
+      expect(before).not.toContain('woodpecker-route-agents');
+      const warnings = await warningsDuring(() => deploy(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1) }));
+      expect(warnings.filter((w) => w.startsWith('Woodpecker agent '))).toEqual([]);
+    });
+
     test('an admin and a CI URL the code dropped are warned of, as a synth warns of them', async () => {
       const before = deploy(undefined).mark;
       await settled(100);
