@@ -364,6 +364,12 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
     harbor.addProxyCache(proxy, { upstream: ProxyUpstream.dockerHub(login), public: false });
   }
   const puller = proxy ? harbor.addRobot('puller', { permissions: [RobotPermission.pull(proxy)] }) : undefined;
+  if (proxy === undefined) {
+    // with a mirror there is no proxy cache: the robot an earlier `pulumi up` made for it (before imageMirror) is
+    // deleted from Harbor, where it kept its pull permission and a secret that never expires (lib/harbor/configure.js,
+    // "Retired robots"); the stack's mark would warn of it otherwise (lib/harbor/left-robots.ts)
+    harbor.retireRobot('puller', { mayBeAbsent: true });
+  }
 
   const engine = config.ciEngine ?? CiEngineKind.DRONE;
   if (config.droneLogBucket !== undefined && engine !== CiEngineKind.DRONE) {

@@ -7,9 +7,10 @@ import { versionList } from './version-changes';
 // The lists of a synth's mark that tell of what the code named before and the cluster, Harbor or a forge keeps once
 // the code drops it: the CI servers' admins and URLs, the version-checked workloads' images and the names owners
 // declared (lib/core/left-names.ts: Harbor's projects, the Woodpecker agents a closed route closed and those the
-// routes run). The synth writes them into its output's mark; a Pulumi program, which has no output directory, keeps
-// them as a stack output (lib/pulumi/previous-mark.ts). One text and one set of warnings for both, so they cannot drift. They hold logins,
-// URLs, image references, project and agent names: never a credential. Not exported from lib/core.
+// routes run; under a Pulumi stack only, Harbor's robots and a TeamPlatform's teams, which a synth's secret state
+// tells). The synth writes them into its output's mark; a Pulumi program, which has no output directory, keeps them
+// as a stack output (lib/pulumi/previous-mark.ts). One text and one set of warnings for both, so they cannot drift. They hold logins,
+// URLs, image references, project, robot, team and agent names: never a credential. Not exported from lib/core.
 
 /**
  * `app`'s lists of the kept names, in the mark's order. Call it once the manifests are rendered (`versionList`), and

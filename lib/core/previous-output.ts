@@ -81,3 +81,13 @@ export function withPreviousOutput<T>(app: IConstruct, output: PreviousOutput, f
 export function previousOutput(scope: IConstruct): PreviousOutput {
   return previous.get(scope.node.root) ?? NONE;
 }
+
+/**
+ * Whether `scope`'s app runs against a Pulumi stack's mark (`withPreviousOutput` without an output directory: the
+ * DigitalOcean program, lib/pulumi/previous-mark.ts), rather than a synth's output. Its objects are the stack's
+ * resources, deleted by the update that drops them, and it has no secret state to tell what the code declared before.
+ */
+export function underStackMark(scope: IConstruct): boolean {
+  const output = previous.get(scope.node.root);
+  return output !== undefined && output.directory === undefined;
+}

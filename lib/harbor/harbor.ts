@@ -31,7 +31,7 @@ import { defineCore } from './core';
 import { HarborCredentials } from './credentials';
 import { defineExporter } from './exporter';
 import { defineJobservice } from './jobservice';
-import { reviewLeftRobots } from './left-robots';
+import { reviewLeftRobots, watchLeftRobotsOfStack } from './left-robots';
 import { watchLeftProjects } from './left-projects';
 import { HarborOidc } from './oidc';
 import { definePortal } from './portal';
@@ -622,6 +622,8 @@ export class Harbor extends Construct {
     this.configuration = new ConfigureJobs(this, 'Configure', ctx);
     // a robot that left the code without retireRobot shows only against the secret state, which a synth reads
     onSecretRecord(this, (view) => reviewLeftRobots(this, view));
+    // and under a Pulumi stack, which keeps no secret state of Dockyard's, against the robots its mark lists
+    watchLeftRobotsOfStack(this, name, this.robotNames);
     // a project that left the code without retireProjectGroups shows only against the previous output's mark
     watchLeftProjects(this, name, this.configuration, this.projectNames, this.retiredProjectNames, this.releasedProjectNames);
     // a retired robot's secret is revoked (the Jobs delete the robot): a robot of that name made again gets a new one

@@ -1,12 +1,17 @@
 import { isDnsLabel } from '../core';
+import { NameOwner, recordNames } from '../core/left-names';
+import { previousOutput, underStackMark } from '../core/previous-output';
 import { SecretRecordView } from '../core/secret-record-review';
 import { warnOnce } from '../core/warn';
+import { isHarborName } from './configuration';
 import type { Harbor } from './harbor';
 
 // A robot that leaves the code (renamed, removed) stays in Harbor with its permissions and a secret that never
 // expires: the configuration Jobs delete only what `retireRobot` names, and a misspelt name deletes nothing. Nothing
 // refuses either; only the secret state tells which robots a Harbor declared before, so each synth of the state
-// reviews it here (`onSecretRecord`).
+// reviews it here (`onSecretRecord`). Under the DigitalOcean Pulumi program there is no secret state (the robots'
+// secrets are the stack's): its mark (lib/pulumi/previous-mark.ts) lists the robots' names instead, never their
+// secrets, and the next update warns of one dropped with the same words (`watchLeftRobotsOfStack`).
 
 /**
  * Warn, once per robot, of each robot on record in the secret state as declared by `harbor` (its secret's key,
@@ -42,11 +47,42 @@ export function reviewLeftRobots(harbor: Harbor, view: SecretRecordView): void {
   }
   // in name order, whatever order the state lists its keys in
   for (const name of left.sort()) {
-    warnOnce(harbor, `Harbor robot robot$${name} of ${harbor.node.path} is on record in the secret state, but this synth neither declares it ` +
-      `(addRobot) nor retires it (retireRobot): it keeps its permissions in Harbor, and its secret, which never expires; if it went (renamed or ` +
-      `removed), call harbor.retireRobot(${JSON.stringify(name)}) and the configuration Jobs delete it once applied; if it is a robot of another ` +
+    warnOnce(harbor, `${leftRobotWarning(harbor, name, 'is on record in the secret state, but this synth')}; if it is a robot of another ` +
       'stack on this state, ignore this (and retire it there with retireRobot when it goes)');
   }
+}
+
+/** The warning of robot `name` of `harbor` that the code neither declares nor retires, `known` telling how it is known. */
+function leftRobotWarning(harbor: Harbor, name: string, known: string): string {
+  return `Harbor robot robot$${name} of ${harbor.node.path} ${known} neither declares it (addRobot) nor retires it (retireRobot): it keeps ` +
+    'its permissions in Harbor, and its secret, which never expires; if it ' +
+    `went (renamed or removed), call harbor.retireRobot(${JSON.stringify(name)}) and the configuration Jobs delete it once applied`;
+}
+
+/**
+ * Under a Pulumi stack's mark (`underStackMark`), which a synth never reads: list the robots `harbor` (named `name`)
+ * declares in the mark, and warn of one an earlier update declared that it neither declares nor retires now, as a
+ * synth warns from the secret state (`reviewLeftRobots`). A pair `<x>-push` and `<x>-pull` that left together is let
+ * go, as there: a TeamPlatform lists its teams and warns of the team itself (lib/team/left-teams.ts). Nothing is listed
+ * in a synth's mark, whose secret state already tells it (and keeps telling it from a fresh clone).
+ */
+export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: ReadonlySet<string>): void {
+  const owner = `harbor-robot ${harbor.namespace}/${name}`;
+  const robots: NameOwner = {
+    owner,
+    declared: () => underStackMark(harbor) ? declared : new Set(),
+    retired: () => {
+      const retired = new Set(harbor.retiredRobots);
+      const listed = new Set(previousOutput(harbor).names.map((item) => item.split('\t')).filter(([who]) => who === owner).map(([, robot]) => robot));
+      const gone = (robot: string) => listed.has(robot) && !declared.has(robot) && !retired.has(robot);
+      const pairs = [...listed].map((robot) => /^(.+)-push$/.exec(robot)?.[1]).filter((team): team is string =>
+        team !== undefined && isDnsLabel(team) && gone(`${team}-push`) && gone(`${team}-pull`));
+      return new Set([...retired, ...pairs.flatMap((team) => [`${team}-push`, `${team}-pull`])]);
+    },
+    accepts: isHarborName,
+    warning: (robot) => leftRobotWarning(harbor, robot, 'was declared by an earlier update (the stack output dockyardMark), but this one'),
+  };
+  recordNames(harbor, robots);
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The previous output under Pulumi: the lists of a synth's mark that tell of what the code named before
- * (`keptLists`: the CI servers' admins and URLs, the version-checked workloads' images, the Harbor projects), kept as
+ * (`keptLists`: the CI servers' admins and URLs, the version-checked workloads' images, the Harbor projects and robots,
+ * a TeamPlatform's teams), kept as
  * an output of the stack itself and read back at the next run through a `StackReference` to that same stack, so that
  * `pulumi up` and `pulumi preview` refuse what a synth refuses (a Harbor downgrade) and warn of what it warns of (a
- * project, an admin or a CI URL the code dropped), with the same functions and `DOCKYARD_VERSION_CHANGE`. The lists
+ * project, an admin or a CI URL the code dropped; a Harbor robot or a team's robots, which a synth tells from its secret
+ * state and a Pulumi program has none of), with the same functions and `DOCKYARD_VERSION_CHANGE`. The lists
  * hold logins, URLs, names and image references only, never a credential, so the output is a plain one.
  *
  * Why this reads what the last update left (pulumi/pulumi at pkg/v3.259.0-14-g1b59498):
@@ -113,7 +115,8 @@ export function withPreviousMark<T>(app: IConstruct, previous: string | undefine
 /**
  * Check `app` against `previous` (`previousMark`'s) as a synth checks against its previous output: refuse a version
  * change its workloads could not take, unless `DOCKYARD_VERSION_CHANGE` (`env`) lets it through, and warn with
- * `pulumi.log.warn` of an older CI server, and of an admin, a Harbor project or a CI URL the code dropped. Returns
+ * `pulumi.log.warn` of an older CI server, and of an admin, a Harbor project or robot, a team or a CI URL the code
+ * dropped. Returns
  * this run's mark, for the program to export as `MARK_OUTPUT`. Call it once the charts are rendered
  * (`ChartDeployment.check`), as the lists hold the images as rendered (relocated, pinned).
  */

@@ -22,6 +22,7 @@ import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyP
 import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
 import { checkTeamRoute } from './team-route';
+import { leftTeamWarning, watchLeftTeamsOfStack } from './left-teams';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
 } from './team';
@@ -269,6 +270,8 @@ export class TeamPlatform extends Construct {
     this.node.addValidation({ validate: () => { this.checkLaterPlacements(); return []; } });
     // offboarding mistakes show only against the secret state, which a synth reads: see `reviewRetirements`
     onSecretRecord(this, (view) => this.reviewRetirements(view));
+    // under a Pulumi stack, which keeps no secret state of Dockyard's, against the teams its mark lists
+    watchLeftTeamsOfStack(this, props.harbor, () => this.byName.keys(), this.retired);
     this.ingressPeers = props.ingressPeers ?? [NetworkPeer.namespace('ingress-nginx')];
     this.subjectPrefixes = { group: checkSubjectPrefix('groupsPrefix', props.groupsPrefix), user: checkSubjectPrefix('usernamePrefix', props.usernamePrefix) };
     checkUniqueList('sharedProjects', props.sharedProjects ?? [], { allowEmpty: true });
@@ -633,11 +636,8 @@ export class TeamPlatform extends Construct {
       const left = robots.every((r) => view.declaredBy[r.stateKey] === r.declaredBy && !view.declared.has(r.stateKey) && !r.retired
         && !view.retiredBefore.has(r.stateKey));
       if (robots[0].stateKey === key && left) {
-        warnOnce(this, `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull are on record in the secret state, ` +
-          `declared by ${harbor.node.path}, but ${this.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
-          `their permissions and secrets, which never expire${leftEngineAccess(this.props.ci.kind, team)}; if the team left, call ` +
-          `retireTeam(${describeValue(team)}); if they are robots of another stack on this state, named like a team's, ignore this (and retire ` +
-          'them there with retireRobot when they go)');
+        warnOnce(this, `${leftTeamWarning(this, harbor, team, 'are on record in the secret state', leftEngineAccess(this.props.ci.kind, team))}; ` +
+          'if they are robots of another stack on this state, named like a team\'s, ignore this (and retire them there with retireRobot when they go)');
       }
     }
   }

@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { WOODPECKER_EVENTS } from '../ci/events';
 import { describeValue } from '../core';
 import { NameOwner, recordNames } from '../core/left-names';
-import { previousOutput } from '../core/previous-output';
+import { previousOutput, underStackMark } from '../core/previous-output';
 import { fewOf } from '../core/text';
 
 // A closed route's agents are refused the server's gRPC port by name (WoodpeckerCi.closeRoute), and their names hash
@@ -48,15 +48,15 @@ function routeEntry(entry: string | undefined): { route: string; agent: string }
  * warn of one an earlier synth recorded whose route is neither open (`open()`) nor has it closed (`closed()`): its
  * team dropped without `retireTeam`. The agent of a route still open that the route no longer runs (a repository
  * taken out) is let go: that route cannot be closed, and the left-objects warning names its StatefulSet.
- * Only inside a synth (`PreviousOutput.directory`): under the DigitalOcean Pulumi program the agents are resources of
- * the stack, deleted by the update that drops them.
+ * None under the DigitalOcean Pulumi program (`underStackMark`): the agents are resources of the stack, deleted by the
+ * update that drops them.
  */
 export function recordRouteAgents(scope: IConstruct, owner: string, running: () => ReadonlyMap<string, string>,
   open: () => ReadonlySet<string>, closed: () => ReadonlyMap<string, string>): void {
   const entries = (agents: ReadonlyMap<string, string>) => [...agents].map(([agent, route]) => `${route}/${agent}`);
   const named: NameOwner = {
     owner,
-    declared: () => new Set(previousOutput(scope).directory === undefined ? [] : entries(running())),
+    declared: () => new Set(underStackMark(scope) ? [] : entries(running())),
     retired: () => {
       const routes = open();
       const stillOpen = previousOutput(scope).names.map((item) => item.split('\t'))

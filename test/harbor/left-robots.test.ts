@@ -11,6 +11,8 @@ import { copyKeptState, keptState } from '../integ/rendered';
 import { platform } from '../team/fixtures';
 import { stateReviewHarbor } from './fixtures';
 import { stderrOf } from '../util';
+import { keptLists, keptListWarnings } from '../../lib/core/kept-lists';
+import { withPreviousMark } from '../../lib/pulumi/previous-mark';
 
 /** What a synth of `app`'s Secrets on the state in `dir` prints on stderr, line by line. */
 function stderrLines(app: App, dir: string): string[] {
@@ -21,8 +23,8 @@ function stderrLines(app: App, dir: string): string[] {
 const warnings = (lines: string[]) => lines.filter((l) => l.startsWith('dockyard: warning:'));
 
 /** An app whose Harbor (platform/Harbor, namespace harbor) declares `robots`, each pushing to two projects, and retires `retired`. */
-function harborApp(robots: string[], retired: string[] = [], chartId = 'platform'): App {
-  const app = new App({ outdir: '/nonexistent' });
+function harborApp(robots: string[], retired: string[] = [], chartId = 'platform', outdir = '/nonexistent'): App {
+  const app = new App({ outdir });
   const chart = new DockyardChart(app, chartId, { namespace: 'ci' });
   const harbor = stateReviewHarbor(chart);
   harbor.addProject('apps');
@@ -326,5 +328,67 @@ describe('a retired robot\'s secret, against the secret state', () => {
     synthWarnings(dir, ['other']);
     stderrLines(harborApp(['other'], ['never']), dir);
     expect(Object.keys(stateOf(dir).values).filter((k) => k.includes('never'))).toEqual([]);
+  });
+});
+
+// Under a Pulumi stack there is no secret state of Dockyard's: the stack's mark (lib/pulumi/previous-mark.ts) lists the
+// robots' names (never their secrets), and the next update warns through the same functions the program calls
+// (`checkAgainstPreviousMark`: keptLists and keptListWarnings inside withPreviousMark).
+describe('a robot left out of the code, under a Pulumi stack\'s mark', () => {
+  /** The mark `harborApp(robots, retired)` keeps against `previous`, and what it warns of. */
+  const stackRun = (previous: string | undefined, robots: string[], retired: string[] = []) => {
+    const app = harborApp(robots, retired);
+    return withPreviousMark(app, previous, () => ({ mark: keptLists(app), warnings: keptListWarnings(previous, app) }));
+  };
+  /** The Pulumi warning of robot `name`, as the synth's but for how it is known. */
+  const stackWarning = (name: string) => `warning: Harbor robot robot$${name} of platform/Harbor was declared by an earlier update (the stack ` +
+    'output dockyardMark), but this one neither declares it (addRobot) nor retires it (retireRobot): it keeps its permissions in Harbor, ' +
+    `and its secret, which never expires; if it went (renamed or removed), call harbor.retireRobot("${name}") and the configuration Jobs delete ` +
+    'it once applied';
+
+  test('the mark lists the robots\' names, no secret, and the next run warns of one dropped until it is retired', () => {
+    const first = stackRun(undefined, ['ci', 'deploy']);
+    expect(first.warnings).toEqual([]);
+    expect(first.mark).toContain(JSON.stringify('harbor-robot harbor/harbor\tci'));
+    expect(first.mark).toContain(JSON.stringify('harbor-robot harbor/harbor\tdeploy'));
+    const dropped = stackRun(first.mark, ['deploy']);
+    expect(dropped.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('ci')]);
+    // carried on: the next run warns again
+    expect(stackRun(dropped.mark, ['deploy']).warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('ci')]);
+    const retired = stackRun(dropped.mark, ['deploy'], ['ci']);
+    expect(retired.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([]);
+    expect(retired.mark).not.toContain('\\tci"');
+    // and once the retireRobot call goes, nothing is left to warn of
+    expect(stackRun(retired.mark, ['deploy']).warnings.filter((w) => w.includes('Harbor robot'))).toEqual([]);
+  });
+
+  test('a pair <x>-push and <x>-pull that left together is a team\'s, let go here (TeamPlatform warns of the team)', () => {
+    const first = stackRun(undefined, ['web-push', 'web-pull', 'solo-push']);
+    const dropped = stackRun(first.mark, []);
+    expect(dropped.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('solo-push')]);
+    expect(dropped.mark).not.toContain('web-pu');
+  });
+
+  test('a mark edited by hand: a line that is no robot name, or another Harbor\'s, is dropped', () => {
+    const first = stackRun(undefined, ['ci']).mark;
+    const edited = first.replace(JSON.stringify('harbor-robot harbor/harbor\tci'),
+      [JSON.stringify('harbor-robot harbor/harbor\tNOT A ROBOT!'), JSON.stringify('harbor-robot other/harbor\tgone'),
+        JSON.stringify('harbor-robot harbor/harbor\tgone\textra'), JSON.stringify('harbor-robot harbor/harbor\tgone')].join('\n'));
+    const run = stackRun(edited, ['ci']);
+    expect(run.warnings.filter((w) => w.includes('Harbor robot'))).toEqual([stackWarning('gone')]);
+  });
+
+  test('a synth\'s own mark lists no robot: its secret state tells it, and keeps telling it from a fresh clone', () => {
+    const dir = harborStateDir();
+    try {
+      const app = harborApp(['ci'], [], 'platform', path.join(dir, 'dist'));
+      stderrOf(() => synthesize(app, new LocalSecretStore({ statePath: path.join(dir, 'secrets.json') })));
+      const mark = fs.readFileSync(path.join(dir, 'dist', '.dockyard-output'), 'utf8');
+      // the robot's Secret is in the object list; no name list holds the robot
+      expect(mark).toContain('harbor-robot-ci');
+      expect(mark).not.toContain(JSON.stringify('harbor-robot harbor/harbor\tci'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

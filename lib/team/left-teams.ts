@@ -1,0 +1,39 @@
+import { IConstruct } from 'constructs';
+import { describeValue, isDnsLabel } from '../core';
+import { recordNames } from '../core/left-names';
+import { underStackMark } from '../core/previous-output';
+import type { Harbor } from '../harbor';
+import { MAX_TEAM_NAME } from './team';
+
+// A team dropped from the code without retireTeam leaves its Harbor robots in Harbor, with their permissions and
+// secrets that never expire: the configuration Jobs delete only the robots retiredRobots names (lib/harbor/configure.js,
+// "Retired robots"). A synth tells from the secret state (TeamPlatform.reviewRetirements); under the DigitalOcean
+// Pulumi program, which keeps no secret state of Dockyard's, the platform lists its teams in the stack's mark
+// (lib/pulumi/previous-mark.ts), and the next update warns of one that left, in the synth's words.
+
+/**
+ * The warning of team `team`'s robots, declared by `harbor`, that `platform` neither onboards nor retires; `known`
+ * says how they are known, `after` is what the warning adds to the robots' secrets (what else stays open).
+ */
+export function leftTeamWarning(platform: IConstruct, harbor: Harbor, team: string, known: string, after: string): string {
+  return `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull ${known}, ` +
+    `declared by ${harbor.node.path}, but ${platform.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
+    `their permissions and secrets, which never expire${after}; if the team left, call retireTeam(${describeValue(team)})`;
+}
+
+/**
+ * Under a Pulumi stack's mark (`underStackMark`): list the teams `platform` onboards (`teams()`) in the mark, and warn
+ * of one an earlier update onboarded that it neither onboards nor retires (`retired`) now. The update itself deletes
+ * the team's objects (its namespaces are protected), so only the robots stay. Nothing in a synth's mark: the secret
+ * state tells it there.
+ */
+export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, teams: () => Iterable<string>, retired: ReadonlySet<string>): void {
+  recordNames(platform, {
+    owner: `harbor-team ${harbor.namespace}/${platform.node.path}`,
+    declared: () => new Set(underStackMark(platform) ? teams() : []),
+    retired: () => retired,
+    accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,
+    warning: (team) => leftTeamWarning(platform, harbor, team, 'were declared by an earlier update (the stack output dockyardMark)',
+      ' (the DigitalOcean program: move the team from teams to retiredTeams)'),
+  });
+}
