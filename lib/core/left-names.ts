@@ -31,6 +31,13 @@ export interface NameOwner {
    * the call that declared it: a Woodpecker agent closed by `retireTeam`, lib/woodpecker/closed-agents.ts)
    */
   readonly warning?: (name: string, words: RunWords) => string;
+  /**
+   * The warnings (without `warning: `) for all such names at once, sorted, where one line should tell of several
+   * (a Woodpecker route's agents, one per repository, event and branch); it takes the place of `warning`.
+   *
+   * @default - one `warning` per name
+   */
+  readonly warnings?: (names: readonly string[], words: RunWords) => string[];
 }
 
 /** Per app root: the owners, by `owner`. */
@@ -51,7 +58,7 @@ export function recordNames(scope: IConstruct, owner: NameOwner): void {
  * synth or update, an earlier version's output).
  */
 export function leftNames(scope: IConstruct, owner: NameOwner): string[] {
-  if (owner.warning === undefined) {
+  if (owner.warning === undefined && owner.warnings === undefined) {
     return [];
   }
   const declared = owner.declared();
@@ -76,5 +83,9 @@ export function leftNameList(app: IConstruct): string {
 /** One warning line for each name of `app`'s owners that `leftNames` finds, by owner and name, in `words`. */
 export function leftNameWarnings(app: IConstruct, words: RunWords = SYNTH_WORDS): string[] {
   return [...(owners.get(app.node.root)?.values() ?? [])].sort((a, b) => compare(a.owner, b.owner))
-    .flatMap((o) => leftNames(app, o).map((name) => `warning: ${o.warning!(name, words)}`));
+    .flatMap((o) => {
+      const left = leftNames(app, o);
+      return (o.warnings !== undefined ? (left.length === 0 ? [] : o.warnings(left, words)) : left.map((name) => o.warning!(name, words)))
+        .map((w) => `warning: ${w}`);
+    });
 }

@@ -64,18 +64,24 @@ export function recordRouteAgents(scope: IConstruct, owner: string, running: () 
       return new Set([...entries(closed()), ...stillOpen]);
     },
     accepts: (name) => routeEntry(name) !== undefined,
-    warning: (name) => droppedAgentWarning(routeEntry(name)!.route, routeEntry(name)!.agent),
+    // one line per route, however many agents (one per repository, event and branch) it ran
+    warnings: (names) => {
+      const byRoute = new Map<string, string[]>();
+      names.map((n) => routeEntry(n)!).forEach(({ route, agent }) => byRoute.set(route, [...(byRoute.get(route) ?? []), agent]));
+      return [...byRoute].map(([route, agents]) => droppedAgentsWarning(route, agents));
+    },
   };
   recordNames(scope, named);
 }
 
-/** The warning for agent `agent` of route `route`, which an earlier synth wrote, dropped without closing the route. */
-export function droppedAgentWarning(route: string, agent: string): string {
-  return `Woodpecker agent ${describeValue(agent)} of route ${describeValue(route)}, which an earlier synth wrote, is neither written nor ` +
-    'closed now: its route (addTeam, addRoute) left the code without retireTeam or closeRoute, and kubectl apply without pruning leaves it ' +
-    'running, admitted to the server\'s gRPC port with the shared agent secret and taking the route\'s pipelines with its deploy identity and ' +
-    `Secrets; add retireTeam(${describeValue(route)}) (or closeRoute), which finds it by the route's name and refuses it the port, until it is ` +
-    'deleted from the cluster, then drop the call (see the README, "Offboarding, step by step")';
+/** The warning for the `agents` of route `route`, which an earlier synth wrote, dropped without closing the route. */
+export function droppedAgentsWarning(route: string, agents: readonly string[]): string {
+  const [they, them, are] = agents.length === 1 ? ['its agent', 'it', 'is'] : [`its ${agents.length} agents`, 'them', 'are'];
+  return `Woodpecker route ${describeValue(route)} left the code without retireTeam or closeRoute, and ${they} ${fewOf(agents)}, which an ` +
+    `earlier synth wrote, ${are} neither written nor closed now: kubectl apply without pruning leaves ${them} running, admitted to the ` +
+    'server\'s gRPC port with the shared agent secret and taking the route\'s pipelines with its deploy identity and Secrets; add ' +
+    `retireTeam(${describeValue(route)}) (or closeRoute), which finds ${them} by the route's name and refuses ${them} the port, until ` +
+    `${agents.length === 1 ? 'it is' : 'they are'} deleted from the cluster, then drop the call (see the README, "Offboarding, step by step")`;
 }
 
 /**

@@ -209,7 +209,7 @@ export function describePreviousMark(preview: boolean): void {
       await settled(100);
       expect(before).not.toContain('woodpecker-route-agents');
       const warnings = await warningsDuring(() => deploy(before, { ciEngine: 'woodpecker', teams: teams.slice(0, 1) }));
-      expect(warnings.filter((w) => w.startsWith('Woodpecker agent '))).toEqual([]);
+      expect(warnings.filter((w) => w.startsWith('Woodpecker route "search" left the code'))).toEqual([]);
     });
 
     test('a team dropped from the code is warned of for its Harbor robots, in the synth\'s words, until it is in retiredTeams', async () => {
