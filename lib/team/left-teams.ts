@@ -33,7 +33,7 @@ export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, team
     declared: () => new Set(underStackMark(platform) ? teams() : []),
     retired: () => retired,
     accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,
-    warning: (team) => leftTeamWarning(platform, harbor, team, 'were declared by an earlier update (the stack output dockyardMark)',
+    warning: (team) => leftTeamWarning(platform, harbor, team, 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
       ' (the DigitalOcean program: move the team from teams to retiredTeams)'),
   });
 }

@@ -224,8 +224,8 @@ export function describePreviousMark(preview: boolean): void {
         next = deploy(before, { teams: teams.slice(0, 1) }).mark;
       });
       expect(warnings.filter((w) => w.includes('robot$search'))).toEqual([
-        'team "search"\'s Harbor robots robot$search-push and robot$search-pull were declared by an earlier update (the stack output ' +
-        'dockyardMark), declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it ' +
+        'team "search"\'s Harbor robots robot$search-push and robot$search-pull were made for it by an earlier update (the stack output ' +
+        'dockyardMark lists the team), declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it ' +
         '(retireTeam): the robots keep their permissions and secrets, which never expire (the DigitalOcean program: move the team from teams ' +
         'to retiredTeams); if the team left, call retireTeam("search")',
       ]);
