@@ -104,6 +104,8 @@ export function describePreviousMark(preview: boolean): void {
         first.replace(core, '"unterminated'),
         first.replace(project, JSON.stringify('harbor-project harbor/harbor\tNOT A PROJECT!\textra')),
         first.replace(project, JSON.stringify('harbor-project harbor/harbor\tNOT A PROJECT!')),
+        // a robot's name that none could have (lib/harbor/left-robots.ts)
+        first.replace(project, `${project}\n${JSON.stringify('harbor-robot harbor/harbor\tNOT A ROBOT!')}`),
       ];
       // what a run against the mark it wrote itself warns of (none of it the kept lists')
       const baseline = await warningsDuring(() => deploy(first));
@@ -239,6 +241,23 @@ export function describePreviousMark(preview: boolean): void {
       });
       expect(retired.filter((w) => w.includes('robot$search'))).toEqual([]);
       expect(next).not.toContain('search');
+    });
+
+    test('a team\'s line edited by hand into a name no team could have is dropped, unwarned', async () => {
+      const teams = [{ name: 'pay', repos: ['example/pay'] }];
+      const before = deploy(undefined, { teams }).mark;
+      await settled(100);
+      const line = JSON.stringify('harbor-team harbor/platform/Teams\tpay');
+      expect(before).toContain(line);
+      // not a DNS label; longer than a team's name may be (MAX_TEAM_NAME, 40)
+      const edited = before.replace(line, [line, JSON.stringify('harbor-team harbor/platform/Teams\tNot-A-Team'),
+        JSON.stringify(`harbor-team harbor/platform/Teams\t${'a'.repeat(41)}`)].join('\n'));
+      let next = '';
+      const warnings = await warningsDuring(() => {
+        next = deploy(edited, { teams }).mark;
+      });
+      expect(warnings.filter((w) => w.startsWith('team '))).toEqual([]);
+      expect(next).toBe(before);
     });
 
     test('a switch to imageMirror retires the proxy cache\'s robot, so nothing warns of it', async () => {
