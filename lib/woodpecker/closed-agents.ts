@@ -3,6 +3,7 @@ import { WOODPECKER_EVENTS } from '../ci/events';
 import { describeValue } from '../core';
 import { NameOwner, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
+import type { RunWords } from '../core/run-words';
 import { fewOf } from '../core/text';
 
 // A closed route's agents are refused the server's gRPC port by name (WoodpeckerCi.closeRoute), and their names hash
@@ -44,14 +45,14 @@ function routeEntry(entry: string | undefined): { route: string; agent: string }
 }
 
 /**
- * Record the agents a server's open routes run now (`running()`: agent name to route), for the output's mark, and
- * warn of one an earlier synth recorded whose route is neither open (`open()`) nor has it closed (`closed()`): its
- * team dropped without `retireTeam`. The agent of a route still open that the route no longer runs (a repository
+ * Record the agents the open routes of a server (its Service's name `prefix`) run now (`running()`: agent name to
+ * route), for the output's mark, and warn of one an earlier synth recorded whose route is neither open (`open()`) nor
+ * has it closed (`closed()`): its team dropped without `retireTeam`. The agent of a route still open that the route no longer runs (a repository
  * taken out) is let go: that route cannot be closed, and the left-objects warning names its StatefulSet.
  * None under the DigitalOcean Pulumi program (`underStackMark`): the agents are resources of the stack, deleted by the
  * update that drops them.
  */
-export function recordRouteAgents(scope: IConstruct, owner: string, running: () => ReadonlyMap<string, string>,
+export function recordRouteAgents(scope: IConstruct, owner: string, prefix: string, running: () => ReadonlyMap<string, string>,
   open: () => ReadonlySet<string>, closed: () => ReadonlyMap<string, string>): void {
   const entries = (agents: ReadonlyMap<string, string>) => [...agents].map(([agent, route]) => `${route}/${agent}`);
   const named: NameOwner = {
@@ -63,22 +64,30 @@ export function recordRouteAgents(scope: IConstruct, owner: string, running: () 
         .filter(([who, entry]) => who === owner && routes.has(routeEntry(entry)?.route ?? '')).map(([, entry]) => entry);
       return new Set([...entries(closed()), ...stillOpen]);
     },
-    accepts: (name) => routeEntry(name) !== undefined,
+    // as `recordedRouteAgents` reads the list: a hand-edited line naming no agent of its route (the pool agent, another
+    // server's) would be warned of at every synth, and no retireTeam would close it or take it off the list
+    accepts: (name) => {
+      const found = routeEntry(name);
+      return found !== undefined && agentRoute(prefix, found.agent) === found.route;
+    },
     // one line per route, however many agents (one per repository, event and branch) it ran
-    warnings: (names) => {
+    warnings: (names, words) => {
       const byRoute = new Map<string, string[]>();
       names.map((n) => routeEntry(n)!).forEach(({ route, agent }) => byRoute.set(route, [...(byRoute.get(route) ?? []), agent]));
-      return [...byRoute].map(([route, agents]) => droppedAgentsWarning(route, agents));
+      return [...byRoute].map(([route, agents]) => droppedAgentsWarning(route, agents, words));
     },
   };
   recordNames(scope, named);
 }
 
-/** The warning for the `agents` of route `route`, which an earlier synth wrote, dropped without closing the route. */
-export function droppedAgentsWarning(route: string, agents: readonly string[]): string {
+/**
+ * The warning for the `agents` of route `route`, which an earlier run (`words`) wrote, dropped without closing the
+ * route.
+ */
+export function droppedAgentsWarning(route: string, agents: readonly string[], words: RunWords): string {
   const [they, them, are] = agents.length === 1 ? ['its agent', 'it', 'is'] : [`its ${agents.length} agents`, 'them', 'are'];
-  return `Woodpecker route ${describeValue(route)} left the code without retireTeam or closeRoute, and ${they} ${fewOf(agents)}, which an ` +
-    `earlier synth wrote, ${are} neither written nor closed now: kubectl apply without pruning leaves ${them} running, admitted to the ` +
+  return `Woodpecker route ${describeValue(route)} left the code without retireTeam or closeRoute, and ${they} ${fewOf(agents)}, which ` +
+    `${words.earlier} wrote, ${are} neither written nor closed now: kubectl apply without pruning leaves ${them} running, admitted to the ` +
     'server\'s gRPC port with the shared agent secret and taking the route\'s pipelines with its deploy identity and Secrets; add ' +
     `retireTeam(${describeValue(route)}) (or closeRoute), which finds ${them} by the route's name and refuses ${them} the port, until ` +
     `${agents.length === 1 ? 'it is' : 'they are'} deleted from the cluster, then drop the call (see the README, "Offboarding, step by step")`;

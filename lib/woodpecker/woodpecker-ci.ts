@@ -310,7 +310,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     // the agents closed now, listed in the output's mark for a later synth to find however the props then name them
     recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents());
     // and the agents the open routes run, kept once their route leaves the code unclosed, so a later retireTeam finds them
-    recordRouteAgents(this, routeAgentsOwner(this.namespace, this.server.serviceName),
+    recordRouteAgents(this, routeAgentsOwner(this.namespace, this.server.serviceName), this.server.serviceName,
       () => new Map(this.routeAgents.map((a) => [a.agent.name, a.route])), () => new Set(this.routeAgents.map((a) => a.route)),
       () => this.refusedAgents());
   }

@@ -10,8 +10,9 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { LocalSecretStore, PipelineEvent, synthesize, WoodpeckerCi } from '../../lib';
+import { leftNameList, leftNameWarnings } from '../../lib/core/left-names';
 import { withPreviousOutput } from '../../lib/core/previous-output';
-import { closedAgentsOwner, recordedRouteAgents } from '../../lib/woodpecker/closed-agents';
+import { closedAgentsOwner, recordedRouteAgents, recordRouteAgents, routeAgentsOwner } from '../../lib/woodpecker/closed-agents';
 import { platform } from '../team/fixtures';
 import { stderrOf, thrown } from '../util';
 
@@ -184,6 +185,9 @@ test('retireTeam without repos after the synth is refused, naming the team, and 
   expect(p.teams.retiredTeams).toEqual([]);
 });
 
+/** The mark's owner of the agents the routes of server `woodpecker` in namespace `ci` ran. */
+const ROUTE_OWNER = routeAgentsOwner('ci', 'woodpecker');
+
 test('the agents on record are told apart by route, whatever its name starts with', () => {
   const app = new App();
   const owner = closedAgentsOwner('ci', 'woodpecker');
@@ -193,15 +197,38 @@ test('the agents on record are told apart by route, whatever its name starts wit
       'ci/woodpecker-web-tag-push-89abcdef', 'ci/woodpecker-agent', 'ci/woodpecker-web-nope-0123abcd', 'other/woodpecker-web-tag-0123abcd']),
     // a hand-edited line that is no agent's, or another route's agent, or the pool agent, and another owner's, are dropped
     names: [`${owner}\tweb/woodpecker-web-cron-00000000`, `${owner}\tWeb/x`, `${owner}\tweb/a\textra`, 'woodpecker-closed-agents ci/other\tweb/woodpecker-web-tag-11111111',
-      `${owner}\tweb/woodpecker-agent`, `${owner}\tweb/woodpecker-web-api-push-0123abcd`, `${owner}\tweb/drone-web-push-0123abcd`],
+      `${owner}\tweb/woodpecker-agent`, `${owner}\tweb/woodpecker-web-api-push-0123abcd`, `${owner}\tweb/drone-web-push-0123abcd`,
+      // the list of the agents the routes ran is read alike
+      `${ROUTE_OWNER}\tweb/woodpecker-web-deploy-22222222`, `${ROUTE_OWNER}\tweb/woodpecker-agent`, `${ROUTE_OWNER}\tweb/woodpecker-web-api-tag-0123abcd`],
   };
   withPreviousOutput(app, previous, () => {
-    const found = recordedRouteAgents(app, [owner], 'ci', 'woodpecker');
+    const found = recordedRouteAgents(app, [owner, ROUTE_OWNER], 'ci', 'woodpecker');
     expect([...found.keys()].sort()).toEqual(['web', 'web-tag']);
-    expect([...found.get('web')!].sort()).toEqual(['woodpecker-web-cron-00000000', 'woodpecker-web-push-0123abcd']);
+    expect([...found.get('web')!].sort()).toEqual(['woodpecker-web-cron-00000000', 'woodpecker-web-deploy-22222222', 'woodpecker-web-push-0123abcd']);
     expect([...found.get('web-tag')!]).toEqual(['woodpecker-web-tag-push-89abcdef']);
   });
-  expect(recordedRouteAgents(app, [owner], 'ci', 'woodpecker').size).toBe(0);
+  expect(recordedRouteAgents(app, [owner, ROUTE_OWNER], 'ci', 'woodpecker').size).toBe(0);
+});
+
+test('a line of the routes\' agents naming no agent of its route is neither warned of nor kept on the list', () => {
+  const app = new App();
+  recordRouteAgents(app, ROUTE_OWNER, 'woodpecker', () => new Map(), () => new Set(), () => new Map());
+  const previous = {
+    secrets: new Set<string>(), charts: new Set<string>(), objects: () => new Set<string>(), directory: '/nowhere',
+    // the pool agent, another route's agent, another server's: no retireTeam would close them or take them off the list
+    names: [`${ROUTE_OWNER}\tweb/woodpecker-web-push-0123abcd`, `${ROUTE_OWNER}\tweb/woodpecker-agent`,
+      `${ROUTE_OWNER}\tweb/woodpecker-web-api-push-0123abcd`, `${ROUTE_OWNER}\tweb/drone-web-push-0123abcd`],
+  };
+  withPreviousOutput(app, previous, () => {
+    const warnings = leftNameWarnings(app);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('Woodpecker route "web" left the code without retireTeam or closeRoute, and its agent woodpecker-web-push-0123abcd, ' +
+      'which an earlier synth wrote, is neither written nor closed now');
+    expect(leftNameList(app).match(/woodpecker-route-agents/g)).toHaveLength(1);
+    // in the words of the run it belongs to
+    const words = { current: 'this run', earlier: 'an earlier run', previous: 'the last run', once: 'run once' };
+    expect(leftNameWarnings(app, words)[0]).toContain('woodpecker-web-push-0123abcd, which an earlier run wrote, is neither');
+  });
 });
 
 // The section of the mark that lists the objects no longer written lasts one synth (lib/core/left-objects.ts), so a
