@@ -240,7 +240,9 @@ export function describePreviousMark(preview: boolean): void {
         next = deploy(next, { teams: teams.slice(0, 1), retiredTeams: ['search'] }).mark;
       });
       expect(retired.filter((w) => w.includes('robot$search'))).toEqual([]);
-      expect(next).not.toContain('search');
+      // its team, robots and project leave the lists; on Drone the build namespace retireTeam closes is listed while
+      // the call stays (drone-closed-namespaces, lib/drone/runner.ts)
+      expect(next.split('\n').filter((l) => l.includes('search'))).toEqual([JSON.stringify('drone-closed-namespaces dockyard/drone-runner\tsearch-builds')]);
     });
 
     test('a team\'s line edited by hand into a name no team could have is dropped, unwarned', async () => {
