@@ -309,6 +309,20 @@ describe('README, DigitalOcean with pulumi up', () => {
     expect([...new Set(set)].filter((k) => !SETTING_KEYS.includes(k) && !providerKeys.includes(k) && k !== 'regoin')).toEqual([]);
   });
 
+  // A blank line inside a Markdown table ends it: the rows after it render as a paragraph of pipes, not as rows (as
+  // the teams, platformRepos, retiredTeams and apiServer rows once did, after a second cloneUser row).
+  test('keeps its settings in one table, one row each', () => {
+    const lines = section.split('\n');
+    const start = lines.indexOf('| config | default | meaning |');
+    expect(start).toBeGreaterThan(0);
+    let end = start;
+    while (end < lines.length && lines[end].startsWith('|')) end++;
+    const rows = lines.filter((l) => l.startsWith('|'));
+    expect(rows).toEqual(lines.slice(start, end));
+    const keys = rows.slice(2).map((l) => /^\| `([A-Za-z]+)` \|/.exec(l)?.[1]);
+    expect(keys.filter((k, i) => k === undefined || keys.indexOf(k) !== i)).toEqual([]);
+  });
+
   test('lists as required exactly the keys Pulumi.yaml declares without a default', () => {
     const declared = parse(fs.readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8')).config as Record<string, { default?: unknown }>;
     const required = Object.entries(declared).filter(([, v]) => v.default === undefined).map(([k]) => k).sort();
