@@ -47,7 +47,8 @@ function leftProjectWarning(harbor: Harbor, project: string, words: RunWords): s
   return `Harbor project ${project} of ${harbor.node.path} was declared by ${words.earlier}, and this one neither declares it (addProject, ` +
     'addProxyCache) nor retires it (retireProjectGroups): the configure Jobs never delete a project, so it stays in Harbor as it was, its ' +
     'images, its group members and, if it is public, pulls by anyone without a login (the first configure Job\'s log says whether it is); ' +
-    `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members, and make it private ` +
+    `call harbor.retireProjectGroups(${JSON.stringify(project)}), which removes its group members (a team's project: ` +
+    `retireTeam(${JSON.stringify(project)}) instead, or the DigitalOcean program's retiredTeams, which retire its robots too), and make it private ` +
     `(curl -u admin -X PUT -H 'Content-Type: application/json' -H 'X-Is-Resource-Name: true' -d '{"metadata":{"public":"false"}}' ` +
     `https://${harbor.host}/api/v2.0/projects/${project}) or delete it in Harbor (Projects); if it was renamed, declare it again ` +
     '(README, "Removing a project or a proxy cache")';
