@@ -13,12 +13,14 @@ import { MAX_TEAM_NAME } from './team';
 
 /**
  * The warning of team `team`'s robots, declared by `harbor`, that `platform` neither onboards nor retires; `known`
- * says how they are known, `after` is what the warning adds to the robots' secrets (what else stays open).
+ * says how they are known, `after` is what the warning adds to the robots' secrets (what else stays open), `retire`
+ * how to retire the team where the warning is read.
  */
-export function leftTeamWarning(platform: IConstruct, harbor: Harbor, team: string, known: string, after: string): string {
+export function leftTeamWarning(platform: IConstruct, harbor: Harbor, team: string, known: string, after: string,
+  retire: string = `call retireTeam(${describeValue(team)})`): string {
   return `team ${describeValue(team)}'s Harbor robots robot$${team}-push and robot$${team}-pull ${known}, ` +
     `declared by ${harbor.node.path}, but ${platform.node.path} neither onboards the team (addTeam) nor retires it (retireTeam): the robots keep ` +
-    `their permissions and secrets, which never expire${after}; if the team left, call retireTeam(${describeValue(team)})`;
+    `their permissions and secrets, which never expire${after}; if the team left, ${retire}`;
 }
 
 /**
@@ -33,7 +35,8 @@ export function watchLeftTeamsOfStack(platform: IConstruct, harbor: Harbor, team
     declared: () => new Set(underStackMark(platform) ? teams() : []),
     retired: () => retired,
     accepts: (name) => isDnsLabel(name) && name.length <= MAX_TEAM_NAME,
+    // the DigitalOcean program's users retire a team in its settings, not in code
     warning: (team) => leftTeamWarning(platform, harbor, team, 'were made for it by an earlier update (the stack output dockyardMark lists the team)',
-      ' (the DigitalOcean program: move the team from teams to retiredTeams)'),
+      '', `move it from the teams setting to retiredTeams (the DigitalOcean program), or call retireTeam(${describeValue(team)}) in a program of your own`),
   });
 }

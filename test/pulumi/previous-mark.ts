@@ -228,8 +228,8 @@ export function describePreviousMark(preview: boolean): void {
       expect(warnings.filter((w) => w.includes('robot$search'))).toEqual([
         'team "search"\'s Harbor robots robot$search-push and robot$search-pull were made for it by an earlier update (the stack output ' +
         'dockyardMark lists the team), declared by platform/Harbor, but platform/Teams neither onboards the team (addTeam) nor retires it ' +
-        '(retireTeam): the robots keep their permissions and secrets, which never expire (the DigitalOcean program: move the team from teams ' +
-        'to retiredTeams); if the team left, call retireTeam("search")',
+        '(retireTeam): the robots keep their permissions and secrets, which never expire; if the team left, move it from the teams setting ' +
+        'to retiredTeams (the DigitalOcean program), or call retireTeam("search") in a program of your own',
       ]);
       // carried on, as the secret state carries the robots at a synth: the next run warns again
       const again = await warningsDuring(() => {
