@@ -64,9 +64,8 @@ export function leftNames(scope: IConstruct, owner: NameOwner): string[] {
   const declared = owner.declared();
   const retired = owner.retired();
   const left = new Set<string>();
-  for (const item of previousOutput(scope).names) {
-    const [who, name, extra] = item.split('\t');
-    if (who === owner.owner && name !== undefined && extra === undefined && owner.accepts(name) && !declared.has(name) && !retired.has(name)) {
+  for (const name of previousOutput(scope).namesOf(owner.owner)) {
+    if (owner.accepts(name) && !declared.has(name) && !retired.has(name)) {
       left.add(name);
     }
   }

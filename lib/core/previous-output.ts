@@ -23,13 +23,18 @@ export interface PreviousOutput {
   /** The names its owners declared, and those they left without retiring them (`leftNameList`), as `<owner>\t<name>`. */
   readonly names: readonly string[];
   /**
+   * The names of one owner among `names`, in the mark's order, each line of the list split once however many owners
+   * ask (a Woodpecker server's route agents are five lines a team); a line with more than owner and name is none.
+   */
+  readonly namesOf: (owner: string) => readonly string[];
+  /**
    * The output directory this synth writes, as an absolute path, which the store records in its state
    * (`SecretState.outputs`); undefined outside `synthesize`.
    */
   readonly directory?: string;
 }
 
-const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [] };
+const NONE: PreviousOutput = { secrets: new Set(), objects: () => new Set(), charts: new Set(), names: [], namesOf: () => [] };
 
 /** The line that opens the mark's list of the app's charts (their IDs), and the line after it. */
 const CHARTS_HEADER = 'The charts it wrote, one a line (JSON strings of the IDs of the app\'s own charts):\n';
@@ -49,6 +54,27 @@ export function chartList(app: IConstruct): string {
   return markList(CHARTS_HEADER, CHARTS_END, app.node.children.filter((c) => Chart.isChart(c)).map((c) => c.node.id));
 }
 
+/**
+ * `PreviousOutput.namesOf` over `names` (`<owner>\t<name>` lines): the lines are split once, when an owner is first
+ * asked for, however many owners ask.
+ */
+export function namesByOwner(names: readonly string[]): (owner: string) => readonly string[] {
+  let byOwner: Map<string, string[]> | undefined;
+  return (owner) => {
+    if (byOwner === undefined) {
+      byOwner = new Map();
+      for (const item of names) {
+        const [who, name, extra] = item.split('\t');
+        if (name === undefined || extra !== undefined) continue;
+        const list = byOwner.get(who);
+        if (list === undefined) byOwner.set(who, [name]);
+        else list.push(name);
+      }
+    }
+    return byOwner.get(owner) ?? [];
+  };
+}
+
 /** What the previous output's mark (its text, if there is one) tells: nothing without a mark or its lists. */
 export function previousOutputOf(mark: string | undefined): PreviousOutput {
   // each kind read from the mark once, as asked
@@ -59,9 +85,10 @@ export function previousOutputOf(mark: string | undefined): PreviousOutput {
     kinds.set(key, found);
     return found;
   };
+  const names = readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [];
   return {
     secrets: secretsOfMark(mark), objects, charts: new Set(readMarkList(mark, CHARTS_HEADER, CHARTS_END) ?? []),
-    names: readMarkList(mark, LEFT_NAMES_HEADER, LEFT_NAMES_END) ?? [],
+    names, namesOf: namesByOwner(names),
   };
 }
 

@@ -676,7 +676,7 @@ export class DroneKubeRunner extends Construct {
       .filter((r) => r.endsWith(`/${roleName}`)).map((r) => r.slice(0, r.indexOf('/'))));
     // the namespaces its mark lists as closed: a team retired by an earlier synth is no mistake of this one's
     const owner = closedNamespacesOwner(namespace, roleName);
-    const before = new Set(previous.names.map((item) => item.split('\t')).filter(([who, , extra]) => who === owner && extra === undefined).map(([, ns]) => ns));
+    const before = new Set(previous.namesOf(owner));
     const rules = this.namespaceRules();
     const open = [...held].filter((ns) => !(ns in rules) && !this.buildScopes.has(ns)).sort(compare);
     // a namespace closed anew that held no Role, beside one that stays open: one given for the other, as far as can be told

@@ -73,7 +73,7 @@ export function watchLeftRobotsOfStack(harbor: Harbor, name: string, declared: R
     declared: () => underStackMark(harbor) ? declared : new Set(),
     retired: () => {
       const retired = new Set(harbor.retiredRobots);
-      const listed = new Set(previousOutput(harbor).names.map((item) => item.split('\t')).filter(([who]) => who === owner).map(([, robot]) => robot));
+      const listed = new Set(previousOutput(harbor).namesOf(owner));
       const gone = (robot: string) => listed.has(robot) && !declared.has(robot) && !retired.has(robot);
       const pairs = [...listed].map((robot) => /^(.+)-push$/.exec(robot)?.[1]).filter((team): team is string =>
         team !== undefined && isDnsLabel(team) && gone(`${team}-push`) && gone(`${team}-pull`));

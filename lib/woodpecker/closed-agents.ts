@@ -60,8 +60,7 @@ export function recordRouteAgents(scope: IConstruct, owner: string, prefix: stri
     declared: () => new Set(underStackMark(scope) ? [] : entries(running())),
     retired: () => {
       const routes = open();
-      const stillOpen = previousOutput(scope).names.map((item) => item.split('\t'))
-        .filter(([who, entry]) => who === owner && routes.has(routeEntry(entry)?.route ?? '')).map(([, entry]) => entry);
+      const stillOpen = previousOutput(scope).namesOf(owner).filter((entry) => routes.has(routeEntry(entry)?.route ?? ''));
       return new Set([...entries(closed()), ...stillOpen]);
     },
     // as `recordedRouteAgents` reads the list: a hand-edited line naming no agent of its route (the pool agent, another
@@ -128,11 +127,10 @@ export function recordedRouteAgents(scope: IConstruct, owners: readonly string[]
     const route = set.startsWith(head) ? agentRoute(prefix, set.slice(head.length)) : undefined;
     if (route !== undefined) add(route, set.slice(head.length));
   }
-  for (const item of previous.names) {
-    const [who, entry, extra] = item.split('\t');
+  for (const entry of owners.flatMap((owner) => previous.namesOf(owner))) {
     const found = routeEntry(entry);
     // a line of the mark (a file anyone may edit) counts only if it names an agent of its route: no other pod is refused
-    if (owners.includes(who) && extra === undefined && found !== undefined && agentRoute(prefix, found.agent) === found.route) {
+    if (found !== undefined && agentRoute(prefix, found.agent) === found.route) {
       add(found.route, found.agent);
     }
   }

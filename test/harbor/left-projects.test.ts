@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { DockyardChart, Harbor, LocalSecretStore, synthesize } from '../../lib';
 import { manifestObjects } from '../../lib/core/manifest-objects';
-import { withPreviousOutput } from '../../lib/core/previous-output';
+import { namesByOwner, withPreviousOutput } from '../../lib/core/previous-output';
 import { OUTPUT_MARKER } from '../../lib/core/synth';
 import { watchLeftProjects } from '../../lib/harbor/left-projects';
 import { stderrOf } from '../util';
@@ -185,7 +185,7 @@ test('the left projects follow the previous output and the declared and retired 
   watchLeftProjects(harbor, 'harbor', jobs as any, declared, retired, released);
   expect(ask()).toEqual([]);
   const owner = 'harbor-project harbor/harbor';
-  const previous = (names: string[]) => ({ secrets: new Set<string>(), objects: () => new Set<string>(), charts: new Set<string>(), names: names.map((n) => `${owner}\t${n}`) });
+  const previous = (names: string[]) => ({ secrets: new Set<string>(), objects: () => new Set<string>(), charts: new Set<string>(), names: names.map((n) => `${owner}\t${n}`), namesOf: namesByOwner(names.map((n) => `${owner}\t${n}`)) });
   withPreviousOutput(app, previous(['kept', 'tools', 'web']), () => {
     expect(ask()).toEqual(['tools', 'web']);
     declared.add('tools');
