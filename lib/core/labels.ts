@@ -1,3 +1,13 @@
+/**
+ * The label every object the platform makes carries (with `MANAGED_BY_VALUE`): what the README's
+ * `kubectl apply --prune -l` selects, and what the team admission policy that keeps a team's deploy identity from the
+ * platform's ServiceAccounts and Secrets reads (lib/team/admission-policy.ts).
+ */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
+/** The value of `MANAGED_BY_LABEL` on the platform's objects. */
+export const MANAGED_BY_VALUE = 'dockyard';
+
 /** The parts of the recommended `app.kubernetes.io/*` labels that identify one component. */
 export interface ComponentIdentity {
   /** The application, e.g. `drone`. */
@@ -22,7 +32,7 @@ export function componentLabels(id: ComponentIdentity, version?: string): Record
   return {
     ...selectorLabels(id),
     'app.kubernetes.io/part-of': 'dockyard',
-    'app.kubernetes.io/managed-by': 'dockyard',
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     ...(version ? { 'app.kubernetes.io/version': version.slice(0, 63) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Chart } from 'cdk8s';
 import { DigestSource, withDigests } from './checksum';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels';
 import { ObjectNames } from './object-names';
 import { checkObjectSizes } from './object-size';
 import { SecretFile } from './output-file';
@@ -514,7 +515,7 @@ export class LocalSecretStore {
           // the chart's labels (`ChartProps.labels`), as cdk8s gives every object of the chart: `kubectl apply -l`
           // applies only the objects of its files that match (cli-runtime v0.36.2 pkg/resource/builder.go:1158-1164),
           // so a platform selected by its chart's label would otherwise skip its generated Secrets
-          labels: { ...Chart.of(secret).labels, 'app.kubernetes.io/managed-by': 'dockyard' },
+          labels: { ...Chart.of(secret).labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
           ...(Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
         },
         type: secret.type,

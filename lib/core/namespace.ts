@@ -2,6 +2,7 @@ import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { isInTree } from './in-tree';
 import { kube } from './k8s';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels';
 import { PullAccess } from './pull-access';
 import { checkDnsLabel, checkLabels, describeValue, invalid } from './validation';
 
@@ -94,7 +95,7 @@ export class Namespace extends Construct {
         name: this.name,
         labels: {
           ...labels,
-          'app.kubernetes.io/managed-by': 'dockyard',
+          [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/enforce-version': 'latest',
           'pod-security.kubernetes.io/warn': PodSecurityLevel.RESTRICTED,
@@ -144,7 +145,7 @@ export class DefaultServiceAccount extends Construct {
   private constructor(scope: Construct, id: string, namespace: string) {
     super(scope, id);
     const resource = kube(this, 'Resource', 'ServiceAccount', {
-      metadata: { name: 'default', namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
+      metadata: { name: 'default', namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
       imagePullSecrets: Lazy.any({ produce: () => (this.pullSecrets.size > 0 ? [...this.pullSecrets].sort().map((name) => ({ name })) : undefined) }),
       automountServiceAccountToken: Lazy.any({ produce: () => this.automountToken }),
     });

@@ -5,6 +5,7 @@ import {
   CHECKSUM_ANNOTATION, DEFERRED_CHECKSUM, DEFERRED_DIGEST, DigestSource, finishChecksum, generatedSecretNamed, PLACEHOLDER_KEY, placeholderOfKey, withDigests,
 } from '../core/checksum';
 import { isPullAccount } from '../core/chart';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { describeObject, withObjectNames } from '../core/object-names';
 import { podTemplateOf } from '../core/pod-template-of';
 import { withUserAccountsHeld } from '../core/pull-access';
@@ -177,7 +178,7 @@ export class ChartDeployment extends pulumi.ComponentResource {
       { parent: this, dependsOn: [namespaces], ...(opts?.protect !== undefined ? { protect: opts.protect } : {}) });
     const aliases = formerNameAliases(formerNames);
     const provided = secrets.map((s, i) => new k8s.core.v1.Secret(`${name}/${s.namespace}/${s.name}`, {
-      metadata: { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations: s.annotations },
+      metadata: { name: s.name, namespace: s.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, annotations: s.annotations },
       type: s.type ?? 'Opaque',
       stringData: s.stringData,
     }, { parent: this, dependsOn: [namespaces], aliases: aliases[i] ?? [] }));

@@ -6,6 +6,7 @@ import * as tls from '@pulumi/tls';
 import { IConstruct } from 'constructs';
 import { renderDockerConfig, renderTemplate, Secret, SecretKey, SecretValue, SecretValueKind } from '../core/secret';
 import { checkInputValue, INPUT_VALUE_RULE } from '../core/input-value';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { invalidSecret, ValidationError } from '../core/validation';
 import { inputVariableOf } from '../core/value-rules';
 import { checkedByRules, checkInputsByRules, keyId, rulesByKey } from './value-rules';
@@ -131,7 +132,7 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
       const stringData = Object.fromEntries(Object.keys(secret.values).sort().map((k) => [k, valueOf(secret.key(k))]));
       const annotations = Object.keys(secret.annotations).length > 0 ? { ...secret.annotations } : undefined;
       return secret.namespaces.map((namespace) => new k8s.core.v1.Secret(`${name}-${namespace}/${secret.secretName}`, {
-        metadata: { name: secret.secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'dockyard' }, annotations },
+        metadata: { name: secret.secretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, annotations },
         type: secret.type,
         stringData,
       }, { parent: this }));

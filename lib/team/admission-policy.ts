@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkDnsSubdomain, checkKnownProps, describeValue, invalid } from '../core';
 import { exposedHosts } from '../core/exposure-hosts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { instancesIn, recordInstance } from '../core/instances';
 import { AdmissionCheck, admissionPolicy, admissionRule } from '../core/admission-policy';
 import { TEAM_DEPLOYER, TEAM_LABEL, TEAM_PLATFORM_LABEL } from './team';
@@ -191,8 +192,9 @@ const PLATFORM_OBJECT_RESOURCES = ['serviceaccounts', 'secrets'];
  */
 export const TEAM_PLATFORM_OBJECT_CHECKS: readonly TeamServiceCheck[] = [
   {
-    expression: `!${FROM_DEPLOYER} || !has(oldObject.metadata.labels) || ` +
-      "!('app.kubernetes.io/managed-by' in oldObject.metadata.labels) || oldObject.metadata.labels['app.kubernetes.io/managed-by'] != 'dockyard'",
+    // the label and its value as CEL string literals: JSON's escapes are CEL's
+    expression: `!${FROM_DEPLOYER} || !has(oldObject.metadata.labels) || !(${JSON.stringify(MANAGED_BY_LABEL)} in oldObject.metadata.labels) || ` +
+      `oldObject.metadata.labels[${JSON.stringify(MANAGED_BY_LABEL)}] != ${JSON.stringify(MANAGED_BY_VALUE)}`,
     message: 'a team\'s deploy identity may not delete or change a ServiceAccount or Secret the platform made (app.kubernetes.io/managed-by: dockyard), ' +
       'such as the namespace\'s default account and the team\'s pull secret: leave them out of the deploy\'s manifests and prune with a label selector',
   },

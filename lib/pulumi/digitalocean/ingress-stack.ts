@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { LETS_ENCRYPT_ISSUER } from '../../core/ingress';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels';
 import { checkDnsLabel, checkDnsSubdomain, checkEmail, checkInteger, checkUrl, invalid } from '../../core/validation';
 import { EnvironmentError } from '../run-errors';
 
@@ -137,7 +138,7 @@ export class IngressStack extends pulumi.ComponentResource {
     this.ingressClassName = ingressClassName;
 
     const namespace = (id: string, ns: string) => new k8s.core.v1.Namespace(`${name}-${id}`, {
-      metadata: { name: ns, labels: { 'app.kubernetes.io/managed-by': 'dockyard' } },
+      metadata: { name: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
     }, { parent: this });
 
     // each chart pinned, in a namespace of its own
