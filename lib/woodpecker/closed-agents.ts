@@ -28,6 +28,9 @@ import { fewOf } from '../core/text';
 /** The short names of the Woodpecker events, as agent names hold them (`routeAgentName`). */
 const SHORTS = new Map(WOODPECKER_EVENTS.map((w) => [w.short, w.name]));
 
+/** The end of a route agent's name, `-<event>-<8 hex>` (`routeAgentName`), the event's short name captured. */
+const AGENT_TAIL = /-([a-z]+)-[0-9a-f]{8}$/;
+
 /** The mark's owner of a server's closed agents: one line, no tab. */
 export function closedAgentsOwner(namespace: string, server: string): string {
   return `woodpecker-closed-agents ${namespace}/${server}`;
@@ -144,8 +147,10 @@ export function recordedRouteAgents(scope: IConstruct, owners: readonly string[]
  */
 function agentRoute(prefix: string, agent: string): string | undefined {
   if (!agent.startsWith(`${prefix}-`)) return undefined;
-  const match = /^(.+)-([a-z]+)-[0-9a-f]{8}$/.exec(agent.slice(prefix.length + 1));
-  return match !== null && SHORTS.has(match[2]) ? match[1] : undefined;
+  const rest = agent.slice(prefix.length + 1);
+  // an event's short name holds no '-', so the tail is the name's last two segments, and the route all before them
+  const tail = AGENT_TAIL.exec(rest);
+  return tail !== null && tail.index > 0 && SHORTS.has(tail[1]) ? rest.slice(0, tail.index) : undefined;
 }
 
 /**
@@ -153,7 +158,7 @@ function agentRoute(prefix: string, agent: string): string | undefined {
  * they are closed all the same, but only while a synth finds that output.
  */
 export function missedAgentsWarning(route: string, missed: readonly string[]): string {
-  const events = [...new Set(missed.map((agent) => SHORTS.get(/-([a-z]+)-[0-9a-f]{8}$/.exec(agent)?.[1] ?? '')).filter((e) => e !== undefined))].sort();
+  const events = [...new Set(missed.map((agent) => SHORTS.get(AGENT_TAIL.exec(agent)?.[1] ?? '')).filter((e) => e !== undefined))].sort();
   return `Woodpecker route ${describeValue(route)} is closed (retireTeam, closeRoute) with repos, events or branches that do not name ` +
     `${missed.length === 1 ? 'its agent' : `${missed.length} of its agents`} ${fewOf(missed)}, which the previous output held: they are refused ` +
     'the server\'s gRPC port too, found there, but a synth without that output (another output directory, a fresh clone) would leave them ' +
