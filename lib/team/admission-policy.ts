@@ -132,6 +132,9 @@ export const TEAM_SECRET_POLICY = 'dockyard-team-secrets';
  * (`legacy_serviceaccount_token_cleaner.go`, `hasSecretReference`). Nothing of the platform makes one in a team
  * namespace. A Secret's type cannot change after its create (`ValidateSecretUpdate`, pkg/apis/core/validation), and
  * the API server defaults a missing type to `Opaque` before admission, but the expression tests for it all the same.
+ * Updates are refused whoever asks, kube-controller-manager's included: the cleaner labels an unused token it made
+ * `kubernetes.io/legacy-token-invalid-since` (a patch) before it deletes it on a later pass (`evaluateSATokens`), so in
+ * a team namespace it removes none. Delete the token Secrets there before applying the policy (README).
  */
 export const TEAM_SECRET_CHECKS: readonly TeamServiceCheck[] = [
   {
@@ -155,7 +158,9 @@ export const TEAM_PLATFORM_OBJECTS_POLICY = 'dockyard-team-platform-objects';
  * another namespace, so an account named `deployer` in any namespace counts; the binding limits the check to requests
  * in team namespaces.
  */
-const FROM_DEPLOYER = `(request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${TEAM_DEPLOYER}'))`;
+const FROM_DEPLOYER = `(request.userInfo.username.startsWith(${JSON.stringify('system:serviceaccount:')}) && ` +
+  // as CEL string literals, as the label below: JSON's escapes are CEL's
+  `request.userInfo.username.endsWith(${JSON.stringify(`:${TEAM_DEPLOYER}`)}))`;
 
 /**
  * The kinds of `TEAM_PLATFORM_OBJECT_CHECKS`: those of the platform's objects in a team namespace that a deploy
