@@ -3,7 +3,7 @@ import {
   ApiServerEndpoint, CiEngineKind, DatabaseGrants, DockyardChart, DroneLogStorage, ExternalPostgres, ExternalRedis, Harbor, HarborExposure,
   HarborStorage, ICiEngine, ImageDigests, TrustBundle, ImageRelocation, Images, IngressTls, ISecret, LETS_ENCRYPT_ISSUER, Namespace, NetworkPeer, ProxyUpstream, PullSecret, RegistryCredential, RobotPermission,
   Secret, SecretKey, SecretValue, SslMode, checkRegistryPrefix, DOCR_REGISTRY, invalid, invalidUserName, sameRegistryHost, RetireTeamOptions, TeamPlatform, TeamProps, TRIVY_UPSTREAM_DATABASES,
-  ValidationError,
+  inSetting,
 } from '../../lib';
 import { ciEngine, ciEngineFacts } from '../shared/ci-engine';
 import { checkMirrorUserName, MIRROR_USER_RULE, mirrorHost } from '../shared/image-mirror';
@@ -507,7 +507,7 @@ export function digitalOceanCharts(app: App, config: DigitalOceanChartsConfig): 
  * Onboard `config.teams` onto the platform (`TeamPlatform` "Teams"), and retire `config.retiredTeams`: every team pulls through the Docker Hub proxy
  * cache when there is one, its apps admit ingress-nginx (which the program installs in `ingress-nginx`), its build
  * namespace reaches `config.apiServer`, and a dedicated runner's pull-request namespace, a pool of its own, gets the
- * shared pool's pull secrets. A team's refusal names its place in the setting.
+ * shared pool's pull secrets. A team's refusal names the setting it was read from (`inSetting`: `invalid teams[1].name "Search": …`).
  */
 function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
   platform: { ci: ICiEngine; harbor: Harbor; proxy?: string; poolPullSecrets: readonly PullSecret[]; mirrorLogin?: RegistryCredential }): void {
@@ -533,30 +533,20 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
     reservedNamespaces: [CERT_MANAGER_NAMESPACE],
     ...(config.apiServer ? { apiServer: config.apiServer.peer, apiServerPort: config.apiServer.port } : {}),
   });
-  // each refusal names the team's place in its setting
-  const at = (place: string, fn: () => void): void => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        throw new ValidationError(`${place}: ${err.message}`, err.prop, err.allowed);
-      }
-      throw err;
-    }
-  };
-  onboarded.forEach((team, i) => at(`teams[${i}]`, () => {
+  // each refusal names the setting it was read from (teams[1].name); a retired team given as its name alone is its entry
+  onboarded.forEach((team, i) => inSetting(`teams[${i}]`, () => {
     const added = teams.addTeam({ ...team });
     if (added.pullRequestNamespace !== undefined) {
       platform.poolPullSecrets.forEach((p) => p.addNamespace(added.pullRequestNamespace!));
     }
   }));
   // after every onboarded team: retireTeam refuses a name addTeam took
-  retired.forEach((entry, i) => at(`retiredTeams[${i}]`, () => {
+  retired.forEach((entry, i) => {
     if (typeof entry === 'string') {
-      teams.retireTeam(entry);
+      inSetting(`retiredTeams[${i}]`, () => teams.retireTeam(entry), 'name');
     } else {
       const { name, ...options } = entry;
-      teams.retireTeam(name, options);
+      inSetting(`retiredTeams[${i}]`, () => teams.retireTeam(name, options));
     }
-  }));
+  });
 }

@@ -1,6 +1,6 @@
 import {
-  ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, DEFAULT_EVENTS, ImageDigests, invalid, missing, PipelineEvent, TrustBundle,
-  ValidationError,
+  ApiServerEndpoint, CiEngineKind, checkDnsLabel, checkDnsSubdomain, checkEmail, DEFAULT_EVENTS, ImageDigests, inSetting, invalid, missing, PipelineEvent,
+  TrustBundle,
 } from '../../lib';
 // the pure rule modules, not the `lib/pulumi/digitalocean` index: that loads @pulumi/digitalocean, which the tests
 // that read DIGITALOCEAN_EXAMPLE must load only after their Pulumi mocks are set
@@ -434,32 +434,17 @@ function stringList(key: string, given: unknown): string[] {
  * A team's `events` and `branches` at `at` (`teams[0]`, `retiredTeams[0]`), if given: lists of text, checked as
  * `addTeam` checks a team's route (`checkTeamRoute`: Woodpecker's only, never pull requests) and as Woodpecker checks
  * a route by branch (`checkRouteBranches`: exact names, of push, cron and custom only), with the refusal naming the
- * setting, e.g. `invalid teams[0].events ["pull_request"]: ...`. Neither given, nothing: a team without them routes
+ * setting (`inSetting`), e.g. `invalid teams[0].events ["pull_request"]: ...`. Neither given, nothing: a team without them routes
  * as before.
  */
 function readTeamRoute(at: string, fields: Record<string, unknown>, ciEngine: CiEngineKind): { events?: PipelineEvent[]; branches?: string[] } {
   const events = fields.events === undefined ? undefined : stringList(`${at}.events`, fields.events) as PipelineEvent[];
   const branches = fields.branches === undefined ? undefined : stringList(`${at}.branches`, fields.branches);
-  return asSetting(at, () => {
+  return inSetting(at, () => {
     const route = checkTeamRoute({ events, branches }, ciEngine);
     checkRouteBranches(route.branches, route.events ?? DEFAULT_EVENTS);
     return route as { events?: PipelineEvent[]; branches?: string[] };
   });
-}
-
-/**
- * Run `check`, a library check of props read from the object at `at`, with its refusal naming the setting it read
- * them from: `invalid events [...]` becomes `invalid <at>.events [...]`, its `prop` too.
- */
-function asSetting<T>(at: string, check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof ValidationError && err.prop !== undefined && err.message.startsWith(`invalid ${err.prop} `)) {
-      throw new ValidationError(`invalid ${at}.${err.message.slice('invalid '.length)}`, `${at}.${err.prop}`, err.allowed);
-    }
-    throw err;
-  }
 }
 
 /**

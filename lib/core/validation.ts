@@ -262,6 +262,37 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
   }
 }
 
+/**
+ * Run `check`, a check of props read from the setting `setting` (a program's configuration, e.g. the entry
+ * `teams[1]` of a Pulumi config key), and give a `ValidationError` it throws the setting the user sets: `invalid name
+ * "Search": …` becomes `invalid teams[1].name "Search": …`, and `missing repos: …` `missing teams[1].repos: …`, its
+ * `prop` that setting and its `allowed` kept, so that the refusal reads as the settings' own do. The prop `whole` is
+ * the setting itself, not a key of it: a retired team given as its name alone (`retiredTeams[0] billing`) is refused
+ * as `invalid retiredTeams[0] "Billing": …`. A refusal whose message does not start by naming its prop keeps its
+ * message behind the setting (`teams[1]: …`), so none loses it. Other errors pass unchanged.
+ *
+ * @param setting where the props were read from, e.g. `teams[1]`
+ * @param check the check, e.g. a call of the library with those props
+ * @param whole the prop that is the setting itself, if one is
+ *   `@default` - every prop is a key of the setting: `<setting>.<prop>`
+ */
+export function inSetting<T>(setting: string, check: () => T, whole?: string): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) {
+      throw e;
+    }
+    const prop = e.prop;
+    const named = prop === undefined ? undefined : ['invalid', 'missing'].find((word) => e.message.startsWith(`${word} ${prop}${word === 'invalid' ? ' ' : ':'}`));
+    if (named === undefined) {
+      throw new ValidationError(`${setting}: ${e.message}`, prop, e.allowed);
+    }
+    const place = prop === whole ? setting : `${setting}.${prop}`;
+    throw new ValidationError(`${named} ${place}${e.message.slice(named.length + 1 + prop!.length)}`, place, e.allowed);
+  }
+}
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A public host's rule on its last label (`endsInANumber`), in words. */
 const NUMBER_ENDING = ' nor a name ending in a number such as "ci.123" (URLs read that as IPv4)';

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { digitalOceanCharts, DigitalOceanChartsConfig } from '../../apps/digitalocean/charts';
 import { DIGITALOCEAN_EXAMPLE, readSettings } from '../../apps/digitalocean/config';
-import { ApiServerEndpoint, CiEngineKind, DockyardChart, PipelineEvent, TeamPlatform } from '../../lib';
+import { ApiServerEndpoint, CiEngineKind, DockyardChart, PipelineEvent, TeamPlatform, VALIDATION_RULES } from '../../lib';
 import { find, refusal, stderrOf } from '../util';
 
 // Teams on the DigitalOcean program: its `teams` setting onboards them with TeamPlatform, as apps/teams does on the
@@ -183,7 +183,13 @@ describe('the retiredTeams setting', () => {
 
   test('refuses a team it onboards too, naming its place in the setting', () => {
     expect(refusal(() => charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: ['billing', 'payments'] })))
-      .toMatch(/^retiredTeams\[1\]: invalid name "payments": must not be a team this platform onboards \(addTeam\) when retireTeam retires it/);
+      .toBe('invalid retiredTeams[1] "payments": must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either ' +
+        'onboarded or retired; drop the addTeam call to retire it, or the retireTeam call to keep it');
+    // an entry of name and options: its name is a key of it
+    expect(refusal(() => charts({ retiredTeams: [{ name: 'Billing', repos: ['example/billing'] }] })))
+      .toMatch(/^invalid retiredTeams\[0\]\.name "Billing": must be a team name: /);
+    expect(refusal(() => charts({ retiredTeams: ['billing', { name: 'search', buildNamespace: 'Search_CI' }] })))
+      .toBe(`invalid retiredTeams[1].buildNamespace "Search_CI": must be ${VALIDATION_RULES.dnsLabel}`);
   });
 });
 
@@ -228,10 +234,13 @@ describe('teams on the DigitalOcean charts', () => {
   });
 
   test('a team\'s refusal names its place in the setting, as does one overlapping platformRepos', () => {
-    expect(() => charts({ teams: [TEAMS[0], { name: 'Search', repos: ['example/search'] }] }))
-      .toThrow(/^teams\[1\]: invalid name "Search": must be a team name/);
-    expect(() => charts({ teams: TEAMS, platformRepos: ['example/*'] }))
-      .toThrow(/^teams\[0\]: invalid repos "example\/payments-\*": must not overlap the platform's own grants/);
+    expect(refusal(() => charts({ teams: [TEAMS[0], { name: 'Search', repos: ['example/search'] }] }))).toBe('invalid teams[1].name "Search": must be a ' +
+      'team name: at most 40 lower-case letters, digits and "-", starting and ending with a letter or digit (it prefixes the team\'s namespaces, ' +
+      'robots, secrets and runner policies) (team "Search")');
+    expect(refusal(() => charts({ teams: TEAMS, platformRepos: ['example/*'] })))
+      .toMatch(/^invalid teams\[0\]\.repos "example\/payments-\*": must not overlap the platform's own grants/);
+    // a key of a key: the quota's
+    expect(refusal(() => charts({ teams: [{ ...TEAMS[0], quota: { cpu: '500M' } }] }))).toMatch(/^invalid teams\[0\]\.quota\.cpu "500M": /);
   });
 
   // a team's build pods pull the runner's clone image, relocated to the mirror, as the team's deploy identity or with
@@ -260,10 +269,10 @@ describe('teams on the DigitalOcean charts', () => {
   // review: a team named cert-manager collided with the program's install only at pulumi up
   test('refuses a team claiming cert-manager\'s namespace, which the program reserves', () => {
     expect(() => charts({ teams: [TEAMS[0], { name: 'cert-manager', repos: ['example/cm'] }] }))
-      .toThrow('teams[1]: invalid namespaces "cert-manager": must be a namespace of the team\'s own: the platform reserves it (TeamPlatform ' +
+      .toThrow('invalid teams[1].namespaces "cert-manager": must be a namespace of the team\'s own: the platform reserves it (TeamPlatform ' +
         'reservedNamespaces) (the default for team "cert-manager": rename the team, or give namespaces)');
-    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^teams\[0\]: .*invalid namespaces "cert-manager": .*reserves it/);
-    expect(() => charts({ teams: [{ ...TEAMS[0], buildNamespace: 'cert-manager' }] })).toThrow(/^teams\[0\]: .*invalid buildNamespace "cert-manager": .*reserves it/);
+    expect(() => charts({ teams: [{ ...TEAMS[0], namespaces: ['payments', 'cert-manager'] }] })).toThrow(/^invalid teams\[0\]\.namespaces "cert-manager": .*reserves it/);
+    expect(() => charts({ teams: [{ ...TEAMS[0], buildNamespace: 'cert-manager' }] })).toThrow(/^invalid teams\[0\]\.buildNamespace "cert-manager": .*reserves it/);
   });
 
   test('platformRepos is Drone\'s: Woodpecker grants secrets to routes of exact repositories, which the program has none of', () => {

@@ -5,11 +5,14 @@ import * as path from 'path';
 import {
   checkDnsLabel, checkDnsSubdomain, checkEmail, checkLabels, checkGitAccount, checkHost, checkHostname, checkHttpsBaseUrl, checkInteger, VALIDATION_RULES, checkOAuthClientId, checkOneOf, checkPort,
   checkRegistryPrefix, checkStatePath, checkUniqueList, checkUrl, describePath, describeValue, invalid, invalidSecret, isDnsLabel, isHostname, isRegistryPrefix, missing,
-  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean,
+  NetworkPeer, parseQuantity, ValidationError, checkKnownKeys, checkKnownProps, checkList, checkListOf, checkObject, withContext, checkBoolean, inSetting,
   isConfigMapKey, Secret,
 } from '../../lib';
-import { testChart } from '../util';
+import { testChart, thrown as thrownBy } from '../util';
 import { parseCpu, PUBLIC_HOSTNAME_OPTIONS } from '../../lib/core/validation';
+
+/** The error `fn` throws, as a ValidationError, for its prop and allowed. */
+const thrown = (fn: () => unknown): ValidationError => thrownBy(() => void fn()) as ValidationError;
 
 /** The message `fn` throws, failing the test unless it is a one-line ValidationError. */
 function message(fn: () => unknown): string {
@@ -234,14 +237,6 @@ describe('validation helpers', () => {
   });
 
   test('withContext names the subject of a ValidationError, once, and keeps its prop and allowed', () => {
-    const thrown = (fn: () => unknown): ValidationError => {
-      try {
-        fn();
-      } catch (e) {
-        return e as ValidationError;
-      }
-      throw new Error('did not throw');
-    };
     const e = thrown(() => withContext('database', 'neg', () => checkInteger('connectionLimit', -1, 1)));
     expect(e).toBeInstanceOf(ValidationError);
     expect([e.message, e.prop, e.allowed])
@@ -261,6 +256,31 @@ describe('validation helpers', () => {
     const bug = new TypeError('a bug');
     expect(thrown(() => withContext('database', 'a', () => { throw bug; }))).toBe(bug);
     expect(withContext('database', 'a', () => 42)).toBe(42);
+  });
+
+  test('inSetting names the setting a refused prop was read from, keeps allowed and a secret\'s redaction, and names it on every refusal', () => {
+    const e = thrown(() => inSetting('teams[1]', () => withContext('team', 'Pay', () => checkDnsLabel('name', 'Pay'))));
+    expect([e.message, e.prop, e.allowed]).toEqual([`invalid teams[1].name "Pay": must be ${VALIDATION_RULES.dnsLabel} (team "Pay")`, 'teams[1].name',
+      `must be ${VALIDATION_RULES.dnsLabel}`]);
+    expect(e).toBeInstanceOf(ValidationError);
+    // a key of a key, an unset one, and a secret, whose value stays unshown
+    expect(thrown(() => inSetting('teams[0]', () => checkInteger('quota.pods', 0, 1))).message).toBe('invalid teams[0].quota.pods 0: must be an integer of at least 1');
+    expect(thrown(() => inSetting('teams[0]', () => missing('repos', 'must be set'))).message).toBe('missing teams[0].repos: must be set');
+    expect(thrown(() => inSetting('logins[2]', () => invalidSecret('token', 'must be one line'))).message).toBe('invalid logins[2].token <redacted>: must be one line');
+    // the prop that is the setting itself: a retired team given as its name alone
+    const whole = thrown(() => inSetting('retiredTeams[0]', () => checkDnsLabel('name', 'Billing'), 'name'));
+    expect([whole.message, whole.prop]).toEqual([`invalid retiredTeams[0] "Billing": must be ${VALIDATION_RULES.dnsLabel}`, 'retiredTeams[0]']);
+    expect(thrown(() => inSetting('retiredTeams[0]', () => checkDnsLabel('buildNamespace', 'A_B'), 'name')).message)
+      .toBe(`invalid retiredTeams[0].buildNamespace "A_B": must be ${VALIDATION_RULES.dnsLabel}`);
+    // a prop that only begins the message's (name of namesake) is not it; a refusal naming no prop keeps the setting before it
+    expect(thrown(() => inSetting('teams[0]', () => { throw new ValidationError('invalid names "x": y', 'name', 'y'); })).message)
+      .toBe('teams[0]: invalid names "x": y');
+    expect(thrown(() => inSetting('teams[0]', () => { throw new ValidationError('duplicate generated Secret a/b'); })).message)
+      .toBe('teams[0]: duplicate generated Secret a/b');
+    // what is not a ValidationError passes unchanged, and a value is returned as it is
+    const bug = new TypeError('a bug');
+    expect(thrown(() => inSetting('teams[0]', () => { throw bug; }))).toBe(bug);
+    expect(inSetting('teams[0]', () => 42)).toBe(42);
   });
 
   test('checkKnownKeys refuses a key it does not know, suggesting the nearest, and a value that is no object', () => {
