@@ -1,0 +1,3 @@
+import { describeSettingRefusals } from './program-setting-refusals';
+
+describeSettingRefusals(true);

@@ -1,0 +1,81 @@
+// The DigitalOcean program's refusals of its settings, as `pulumi up` and `pulumi preview` print them: the one line of
+// a RunError (@pulumi/pulumi 3.270.0 cmd/run/run.js:377-379 logs its message alone), naming the setting as the user
+// sets it (a Pulumi config key, or its place in a structured one: `pulumi config set --path 'teams[1].name'`), the
+// value (none of a secret's) and what is allowed, before anything is registered. Each kind of refusal is here: a config
+// key, a key of a team (`teams[i]`) or of a retired team (`retiredTeams[i]`), read by the settings or refused by the
+// charts' TeamPlatform (`inSetting`), and a setting the charts refuse.
+import { thrown } from '../util';
+import { registered, settled, setup } from './digitalocean/harness';
+import { printed } from './printed';
+
+/** The settings as `pulumi.Config.get` hands them over: a structured setting as its JSON text. */
+const BASE: Record<string, unknown> = { domain: 'example.com', bucket: 'acme-harbor', gitClientId: 'Iv1.0123456789abcdef', organization: 'acme', admin: 'alice' };
+/** A team name's rule, as TeamPlatform words it (lib/team/team.ts, checkTeamName). */
+const TEAM_NAME = 'must be a team name: at most 40 lower-case letters, digits and "-", starting and ending with a letter or digit (it prefixes ' +
+  'the team\'s namespaces, robots, secrets and runner policies)';
+
+/** The tests, in preview mode or not: one mode per test file, as Pulumi's mocks are set once per process. */
+export function describeSettingRefusals(preview: boolean): void {
+  describe(`the DigitalOcean program's refusals of its settings${preview ? ', in a preview' : ''}`, () => {
+    beforeAll(() => setup({ preview }));
+
+    /**
+     * What the language host prints when the program runs with `extra` settings, as index.ts runs it (settings read,
+     * then deployed), with `secret` as gitClientSecret; and that nothing registered.
+     */
+    async function refusal(extra: Record<string, unknown>, secret = 'github-oauth-client-secret'): Promise<string> {
+      const { readSettings } = await import('../../apps/digitalocean/config');
+      const { deployDigitalOcean } = await import('../../apps/digitalocean/program');
+      const settings = { ...BASE, ...extra };
+      registered.length = 0;
+      const line = printed(thrown(() => deployDigitalOcean(readSettings((k) => {
+        const v = settings[k];
+        return v === undefined || typeof v === 'string' ? v : JSON.stringify(v);
+      }), secret)));
+      await settled();
+      expect(registered.map((r) => r.type)).toEqual([]);
+      return line;
+    }
+
+    test('a config key: its name, its value and what it may be; a secret\'s value never', async () => {
+      expect(await refusal({ postgresSize: 'db-s-1vcpu-1GB' })).toBe('invalid postgresSize "db-s-1vcpu-1GB": must be a DigitalOcean PostgreSQL size slug ' +
+        '<family>-<vcpu>vcpu-<N>gb of the family db-s, db-amd, db-intel, gd or so1_5, such as "db-s-2vcpu-4gb" or "gd-2vcpu-8gb"');
+      expect(await refusal({}, 'oauth-secret-not-to-show\n')).toBe('invalid gitClientSecret <redacted>: must not be white space only, nor one line ' +
+        'that begins or ends with a line break: set it to the value alone');
+    });
+
+    test('a team\'s key, as the settings read it and as the charts\' TeamPlatform refuses it', async () => {
+      expect(await refusal({ ciEngine: 'woodpecker', teams: [{ name: 'a', repos: ['acme/a'], events: ['push', 'pull_request'] }] }))
+        .toBe('invalid teams[0].events ["push","pull_request"]: must not include pull_request: a team\'s pull requests, forks\' included, run in the ' +
+          'engine\'s shared build namespace, never in its own as its deploy identity; give some of push, tag, promote, rollback, cron, custom');
+      expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }, { name: 'Search', repos: ['acme/search'] }] }))
+        .toBe(`invalid teams[1].name "Search": ${TEAM_NAME} (team "Search")`);
+      expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'], quota: { cpu: '500M' } }] })).toBe('invalid teams[0].quota.cpu "500M": ' +
+        '"M" multiplies by a million, so this is 500 million cores; CPU is given in cores ("2", "0.5") or millicores ("250m"): did you mean "500m" ' +
+        '(millicores)? (team "payments")');
+    });
+
+    test('a retired team: its entry when given as a name alone, else its key', async () => {
+      expect(await refusal({ retiredTeams: [{ name: 'billing', events: ['cron'] }] })).toBe('invalid retiredTeams[0].events ["cron"]: must be left out on ' +
+        'Drone: a team\'s route there takes every event but pull requests (push, tag, promote, rollback, cron, custom); a narrower one is Woodpecker\'s, ' +
+        'for a route by branch');
+      expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], retiredTeams: ['billing', 'payments'] })).toBe('invalid retiredTeams[1] ' +
+        '"payments": must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; drop the ' +
+        'addTeam call to retire it, or the retireTeam call to keep it');
+      expect(await refusal({ retiredTeams: ['Billing'] })).toBe(`invalid retiredTeams[0] "Billing": ${TEAM_NAME}`);
+      expect(await refusal({ retiredTeams: [{ name: 'Billing', repos: ['acme/billing'] }] })).toBe(`invalid retiredTeams[0].name "Billing": ${TEAM_NAME}`);
+    });
+
+    test('a setting the charts refuse, named as it is set', async () => {
+      expect(await refusal({ ciEngine: 'woodpecker', platformRepos: ['acme/infra'] })).toBe('invalid platformRepos "acme/infra": must be set only with ' +
+        'ciEngine drone: Woodpecker grants secrets to routes of exact repositories, and this program has none');
+      expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], platformRepos: ['acme/*'] })).toBe('invalid teams[0].repos ' +
+        '"acme/payments": must not overlap the platform\'s own grants: team "payments"\'s pattern can match the same repository as "acme/*" of the pull ' +
+        'secret "harbor-pull", which would apply to the team\'s repositories too; narrow one of them');
+      expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], containerRegistry: 'true', containerRegistryTier: 'professional',
+        imageMirror: 'registry.digitalocean.com/acme' })).toBe('invalid teams "payments": must be left unset with an imageMirror on the Container ' +
+        'Registry: a team\'s build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, ' +
+        'which no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
+    });
+  });
+}
