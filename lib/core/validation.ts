@@ -269,7 +269,8 @@ export function withContext<T>(kind: string, name: unknown, check: () => T): T {
  * `prop` that setting and its `allowed` kept, so that the refusal reads as the settings' own do. The prop `whole` is
  * the setting itself, not a key of it: a retired team given as its name alone (`retiredTeams[0] billing`) is refused
  * as `invalid retiredTeams[0] "Billing": …`. A refusal whose message does not start by naming its prop keeps its
- * message behind the setting (`teams[1]: …`), so none loses it. Other errors pass unchanged.
+ * message behind the setting (`teams[1]: …`), so none loses it. Other errors pass unchanged. `withContext` names what a
+ * refusal is about (`(team "Search")`); this, where its value was set.
  *
  * @param setting where the props were read from, e.g. `teams[1]`
  * @param check the check, e.g. a call of the library with those props
@@ -283,13 +284,14 @@ export function inSetting<T>(setting: string, check: () => T, whole?: string): T
     if (!(e instanceof ValidationError)) {
       throw e;
     }
-    const prop = e.prop;
-    const named = prop === undefined ? undefined : ['invalid', 'missing'].find((word) => e.message.startsWith(`${word} ${prop}${word === 'invalid' ? ' ' : ':'}`));
-    if (named === undefined) {
-      throw new ValidationError(`${setting}: ${e.message}`, prop, e.allowed);
+    // the head `invalid` and `missing` write: the prop, then its value or ":"
+    const head = e.prop === undefined ? undefined : [`invalid ${e.prop} `, `missing ${e.prop}:`].find((h) => e.message.startsWith(h));
+    if (head === undefined) {
+      throw new ValidationError(`${setting}: ${e.message}`, e.prop, e.allowed);
     }
-    const place = prop === whole ? setting : `${setting}.${prop}`;
-    throw new ValidationError(`${named} ${place}${e.message.slice(named.length + 1 + prop!.length)}`, place, e.allowed);
+    const place = e.prop === whole ? setting : `${setting}.${e.prop}`;
+    // "invalid " and "missing " are as long
+    throw new ValidationError(`${head.slice(0, 'invalid '.length)}${place}${e.message.slice(head.length - 1)}`, place, e.allowed);
   }
 }
 
