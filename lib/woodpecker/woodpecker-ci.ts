@@ -144,6 +144,11 @@ interface ClosedRoute {
   reposGiven: boolean;
   /** The warning, if any, for a route closed without its repositories of which the previous output holds no agent. */
   unnamed?: string;
+  /**
+   * The warning, if any, for a route closed with its repositories but not its events (`retireTeam`'s `repos` alone) of
+   * which the previous output holds no agent: the names the props give may be none of the route's.
+   */
+  unchecked?: string;
 }
 
 /** A route, checked: what `addRoute` adds. */
@@ -266,8 +271,11 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * them (`refusedAgents`), are refused the server's gRPC port, unless an agent of that name runs now.
    */
   private readonly closedRoutes = new Map<string, ClosedRoute>();
-  /** The agents refused, by name, with their routes, as last found, and the previous output they were found in. */
-  private refused?: { readonly previous: PreviousOutput; readonly agents: ReadonlyMap<string, string> };
+  /**
+   * The agents refused, by name, with their routes, as last found, and the previous output they were found in; and
+   * those of them the mark lists as closed (`recordClosedAgents`).
+   */
+  private refused?: { readonly previous: PreviousOutput; readonly agents: ReadonlyMap<string, string>; readonly listed: ReadonlyMap<string, string> };
   /** `repoForgeIds`, by repository in lower case. */
   private readonly pins: ReadonlyMap<string, RepoPin>;
   /** The routes' ServiceAccounts and repositories and the secrets' names, for the checks. */
@@ -308,7 +316,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     this.node.addValidation({ validate: () => { this.settle(); this.checkRouteAccounts(); this.checkBuildPulls(); return []; } });
     this.server._refuseAgents(() => [...this.refusedAgents().keys()].sort());
     // the agents closed now, listed in the output's mark for a later synth to find however the props then name them
-    recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents());
+    recordClosedAgents(this, closedAgentsOwner(this.namespace, this.server.serviceName), () => this.refusedAgents('listed'));
     // and the agents the open routes run, kept once their route leaves the code unclosed, so a later retireTeam finds them
     recordRouteAgents(this, routeAgentsOwner(this.namespace, this.server.serviceName), this.server.serviceName,
       () => new Map(this.routeAgents.map((a) => [a.agent.name, a.route])), () => new Set(this.routeAgents.map((a) => a.route)),
@@ -432,9 +440,10 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
 
   /** @internal */
   public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {},
-    unnamed?: string): void {
+    unnamed?: string, unchecked?: string): void {
     if (repos !== undefined) {
       this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
+      this.closedRoute(name).unchecked = unchecked;
       return;
     }
     const route = checkDnsLabel('name', name);
@@ -454,30 +463,41 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    * The agents refused the server's gRPC port, by name, with their routes: of each closed route, those its props name
    * and those the previous output holds of it (`recordedRouteAgents`), less any of that name that runs now. Warns,
    * once, of a route whose props miss some of those (they are found only while a synth finds that output), and of one
-   * closed without its repositories of which none is found. Once per previous output: the server's policy and the
-   * mark's list ask for the same.
+   * closed without its repositories of which none is found, and of one closed without its events (`unchecked`) of
+   * which none is found. Once per previous output: the server's policy and the mark's list ask for the same. `listed`:
+   * those the mark lists as closed, which leave out the agents of a route closed unchecked, since a later synth would
+   * find them there and take them for the route's own, checked, and say nothing.
    */
-  private refusedAgents(): ReadonlyMap<string, string> {
+  private refusedAgents(which: 'refused' | 'listed' = 'refused'): ReadonlyMap<string, string> {
     const previous = previousOutput(this);
     if (this.refused?.previous === previous) {
-      return this.refused.agents;
+      return which === 'listed' ? this.refused.listed : this.refused.agents;
     }
     const current = new Set([this.poolAgent.name, ...this.routeAgents.map((a) => a.agent.name)]);
     const owners = [closedAgentsOwner(this.namespace, this.server.serviceName), routeAgentsOwner(this.namespace, this.server.serviceName)];
     const record = recordedRouteAgents(this, owners, this.namespace, this.server.serviceName);
     const agents = new Map<string, string>();
+    const listed = new Map<string, string>();
     for (const [route, closed] of this.closedRoutes) {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));
       const missed = found.filter((n) => !closed.named.has(n)).sort();
-      [...closed.named, ...missed].filter((n) => !current.has(n)).forEach((n) => agents.set(n, route));
+      // repos without events and nothing found: the names the props give are refused, as they may be the route's, but
+      // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes)
+      const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined;
+      [...closed.named, ...missed].filter((n) => !current.has(n)).forEach((n) => {
+        agents.set(n, route);
+        if (!unchecked) listed.set(n, route);
+      });
       if (closed.reposGiven && missed.length > 0) {
         warnOnce(this, missedAgentsWarning(route, missed));
+      } else if (unchecked) {
+        warnOnce(this, closed.unchecked!);
       } else if (!closed.reposGiven && found.length === 0 && closed.unnamed !== undefined) {
         warnOnce(this, closed.unnamed);
       }
     }
-    this.refused = { previous, agents };
-    return agents;
+    this.refused = { previous, agents, listed };
+    return which === 'listed' ? listed : agents;
   }
 
   /**

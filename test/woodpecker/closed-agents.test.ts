@@ -16,7 +16,7 @@ import { closedAgentsOwner, recordedRouteAgents, recordRouteAgents, routeAgentsO
 import { platform } from '../team/fixtures';
 import { stderrOf, thrown } from '../util';
 
-const { PUSH, CUSTOM } = PipelineEvent;
+const { PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM } = PipelineEvent;
 /** The team's route: two events by two branches, four agents none of which retireTeam's defaults name. */
 const WEB = { name: 'web', repos: ['acme/web'], events: [PUSH, CUSTOM], branches: ['main', 'release'] };
 const MISSED = /Woodpecker route "web" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name/g;
@@ -85,6 +85,54 @@ test('retireTeam missing the team\'s events and branches still closes its agents
     const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), path.join(s.dir, 'other'));
     expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
     expect(count(fresh.stderr, MISSED)).toBe(0);
+  } finally {
+    s.done();
+  }
+});
+
+// The gap a synth without the previous output left: a team routed by branch, retired with `repos` alone, had its agents
+// named for the default events on every branch closed, while its own (one per repository, event and branch) stayed
+// admitted. The server cannot tell them apart: an agent takes a task when the task carries every label it requires
+// (`!`-prefixed) and it matches each of the task's labels (woodpecker v3.17.0 server/scheduler/filter.go:28-87), and
+// those labels are the agent's own (cmd/agent/core/agent.go:229-236, server/rpc/rpc.go:76-82), so a leftover agent
+// requiring branch main keeps taking the route's pushes to main; only the NetworkPolicy, by the agent's name, refuses it.
+const UNCHECKED = /retireTeam\("web"\) on Woodpecker gives repos but no events/g;
+
+test('retireTeam with repos alone from a synth without the previous output warns, at each such synth, that it cannot check', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam(WEB));
+    const other = path.join(s.dir, 'other');
+    for (let i = 0; i < 2; i++) {
+      // another output directory: no previous output the first time, the next time one written by the blind synth
+      const fresh = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }), other);
+      // the team's own agents stay admitted: only the default events' agents, on every branch, are refused
+      expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+      expect(fresh.refused).toHaveLength(5);
+      expect(count(fresh.stderr, UNCHECKED)).toBe(1);
+      expect(fresh.stderr).toContain('dockyard: warning: retireTeam("web") on Woodpecker gives repos but no events, and no previous output ' +
+        'holds an agent of the team to check them against (a first synth, a fresh clone, another output directory): only its repos\' agents ' +
+        'for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addTeam had events or branches, ' +
+        'its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until deleted; pass them as ' +
+        'addTeam had them, e.g. retireTeam("web", { repos: ["acme/web"], events: ["push"], branches: ["main"] }), or, if it had neither, ' +
+        'the default events, events: ["push","tag","promote","rollback","cron","custom"]\n');
+    }
+    // the names closed blind are not listed as closed in the mark: a later synth would take them for the team's and say nothing
+    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents.*\tweb\//);
+    // given its events and branches, it closes the team's agents and says nothing, with or without the previous output
+    for (const dir of [other, path.join(s.dir, 'third')]) {
+      const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), dir);
+      expect(given.refused).toEqual(agents);
+      expect(count(given.stderr, UNCHECKED) + count(given.stderr, MISSED)).toBe(0);
+    }
+    // a team that had neither says so with the default events, and is not warned of
+    const defaults = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }), path.join(s.dir, 'fourth'));
+    expect(defaults.refused).toHaveLength(5);
+    expect(count(defaults.stderr, UNCHECKED)).toBe(0);
+    // and the synth that finds the previous output checks, as before: the missed agents' warning, not this one
+    const found = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
+    expect(count(found.stderr, UNCHECKED)).toBe(0);
+    expect(count(found.stderr, MISSED)).toBe(1);
   } finally {
     s.done();
   }
