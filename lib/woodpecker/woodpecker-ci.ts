@@ -11,7 +11,7 @@ import { checkPipelineAccess, DEFAULT_EVENTS, GrantedAccess, isRepoGlob, Pipelin
 import { PipelineGrants, repoMatches, RouteGrant } from '../ci/grants';
 import { RepoPatternIndex } from '../ci/repo-pattern-index';
 import { refuseProvidedSecrets } from '../ci/secret-names';
-import { previousOutput, PreviousOutput } from '../core/previous-output';
+import { previousOutput, PreviousOutput, underStackMark } from '../core/previous-output';
 import { warnOnce } from '../core/warn';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
@@ -482,8 +482,10 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));
       const missed = found.filter((n) => !closed.named.has(n)).sort();
       // repos without events and nothing found: the names the props give are refused, as they may be the route's, but
-      // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes)
-      const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined;
+      // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes). Not
+      // under the DigitalOcean Pulumi program (`underStackMark`): its agents are resources of the stack, deleted by the
+      // update that drops them, and its mark keeps no object list, so it would find nothing and warn at every run.
+      const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined && !underStackMark(this);
       [...closed.named, ...missed].filter((n) => !current.has(n)).forEach((n) => {
         agents.set(n, route);
         if (!unchecked) listed.set(n, route);

@@ -214,6 +214,33 @@ export function describePreviousMark(preview: boolean): void {
       expect(warnings.filter((w) => w.startsWith('Woodpecker route "search" left the code'))).toEqual([]);
     });
 
+    test('a Woodpecker team routed by branch, retired with its repos alone, is not warned of as unchecked: the update deletes its agents', async () => {
+      // a synth without the previous output warns that it cannot tell the team's agents (lib/woodpecker/woodpecker-ci.ts,
+      // refusedAgents); the program's mark has no object list to tell by, and needs none, as the agents go with the update
+      const teams = [{ name: 'pay', repos: ['example/pay'] }, { name: 'search', repos: ['example/search'], events: ['push'], branches: ['main'] }];
+      const before = deploy(undefined, { ciEngine: 'woodpecker', teams }).mark;
+      await settled(100);
+      // the synth's warnings go to stderr (lib/core/warn.ts), the mark's through Pulumi's log: both are read
+      let stderr = '';
+      const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+        stderr += String(chunk);
+        return true;
+      });
+      const warnings: string[] = [];
+      try {
+        for (let i = 0, mark = before; i < 2; i++) {
+          warnings.push(...await warningsDuring(() => {
+            mark = deploy(mark, { ciEngine: 'woodpecker', teams: teams.slice(0, 1), retiredTeams: [{ name: 'search', repos: ['example/search'] }] }).mark;
+          }));
+        }
+      } finally {
+        spy.mockRestore();
+      }
+      expect([stderr, ...warnings].filter((w) => w.includes('gives repos but no events'))).toEqual([]);
+      // the run was a retirement on Woodpecker: the agents its repos name for the default events are refused
+      expect(stderr + warnings.join('\n')).not.toContain('names no repos');
+    });
+
     test('a team dropped from the code is warned of for its Harbor robots, in the synth\'s words, until it is in retiredTeams', async () => {
       // the configure Jobs delete only the robots retiredRobots names (lib/harbor/configure.js, "Retired robots"), and
       // under Pulumi there is no secret state to tell of them: the mark lists the teams (lib/team/left-teams.ts)
