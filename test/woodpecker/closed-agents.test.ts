@@ -138,6 +138,22 @@ test('retireTeam with repos alone from a synth without the previous output warns
   }
 });
 
+test('a team without events or branches, retired with repos alone where the previous output holds its agents, is not warned of', () => {
+  const s = stack();
+  try {
+    const { agents } = s.run((p) => p.teams.addTeam({ name: 'web', repos: ['acme/web'] }));
+    expect(agents).toHaveLength(5);
+    // the first synth finds them among the StatefulSets, the next ones in the mark's list of closed agents
+    for (let i = 0; i < 2; i++) {
+      const retired = s.run((p) => p.teams.retireTeam('web', { repos: ['acme/web'] }));
+      expect(retired.refused).toEqual(agents);
+      expect(count(retired.stderr, UNCHECKED) + count(retired.stderr, MISSED)).toBe(0);
+    }
+  } finally {
+    s.done();
+  }
+});
+
 test('retireTeam without repos closes the agents the previous output holds, and warns only when there are none', () => {
   const s = stack();
   try {
