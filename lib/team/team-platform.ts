@@ -216,7 +216,9 @@ export interface RetireTeamOptions {
   readonly repos?: readonly string[];
   /**
    * The team's events, as its `addTeam` gave them (`TeamProps.events`): on Woodpecker its agents are named after
-   * them, so `repos` closes the agents of these events. Woodpecker only, as on `addTeam`.
+   * them, so `repos` closes the agents of these events. Without them a synth that finds none of the team's agents in
+   * the previous output warns that it cannot tell whether the team had events or branches; a team that had neither
+   * says so with the default events, given. Woodpecker only, as on `addTeam`.
    *
    * @default - every event but pull requests, as `addTeam` defaults them
    */
@@ -550,7 +552,8 @@ export class TeamPlatform extends Construct {
    * the server's gRPC port refuses the agents the team's route had (`WoodpeckerCi.closeRoute`), which an apply without
    * pruning leaves running, taking the team's pipelines: those `options.repos`, `events` and `branches` name, and every
    * agent of the route the previous output held (lib/woodpecker/closed-agents.ts); the synth warns of agents found
-   * there that the options miss, and of a call without `repos` when it finds none.
+   * there that the options miss, and, when it finds none, of a call without `repos` or with `repos` but no `events`
+   * (not under the DigitalOcean Pulumi program, whose update deletes the agents).
    *
    * Nothing else is deleted: the team's project keeps its images (delete it in Harbor when they may go; a team
    * onboarded later under the same name takes the project over), and its namespaces and other objects leave the
