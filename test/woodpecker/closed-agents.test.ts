@@ -117,8 +117,9 @@ test('retireTeam with repos alone from a synth without the previous output warns
         'addTeam had them, e.g. retireTeam("web", { repos: ["acme/web"], events: ["push"], branches: ["main"] }), or, if it had neither, ' +
         'the default events, events: ["push","tag","promote","rollback","cron","custom"]\n');
     }
-    // the names closed blind are not listed as closed in the mark: a later synth would take them for the team's and say nothing
-    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents.*\tweb\//);
+    // the names closed blind are not listed as closed in the mark (JSON strings: the tab is written \t): a later synth
+    // would take them for the team's and say nothing
+    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tweb\//);
     // given its events and branches, it closes the team's agents and says nothing, with or without the previous output
     for (const dir of [other, path.join(s.dir, 'third')]) {
       const given = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: WEB.events, branches: WEB.branches }), dir);
@@ -129,6 +130,8 @@ test('retireTeam with repos alone from a synth without the previous output warns
     const defaults = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos, events: [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM] }), path.join(s.dir, 'fourth'));
     expect(defaults.refused).toHaveLength(5);
     expect(count(defaults.stderr, UNCHECKED)).toBe(0);
+    // and the names it closes are listed, as every checked retirement's are (the other side of the blind synth's mark)
+    expect(fs.readFileSync(path.join(s.dir, 'fourth', '.dockyard-output'), 'utf8')).toMatch(/woodpecker-closed-agents [^\n]*\\tweb\/woodpecker-web-push-/);
     // and the synth that finds the previous output checks, as before: the missed agents' warning, not this one
     const found = s.run((p) => p.teams.retireTeam('web', { repos: WEB.repos }));
     expect(count(found.stderr, UNCHECKED)).toBe(0);
