@@ -193,11 +193,8 @@ export interface ICiEngine extends IConstruct {
    * @param scope the route's events and branches, as it had them; `@default` - every event but pull requests, every
    * branch (Woodpecker names a route's agents after them)
    * @param unnamed the warning for a route closed without `repos` of which nothing is found; `@default` - none
-   * @param unchecked the warning for a route closed with `repos` but without events (so on every branch) of which
-   * nothing is found, whose agents the props may not name; `@default` - none
    * @default - nothing to close
    * @internal
    */
-  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>, unnamed?: string,
-    unchecked?: string): void;
+  _retireRoute?(name: string, buildNamespace: string, repos?: readonly string[], scope?: Pick<CiRouteProps, 'events' | 'branches'>, unnamed?: string): void;
 }

@@ -21,7 +21,7 @@ import { RegistryCredential } from '../registry';
 import { ADMISSION_POLICY_PROPS_SHAPE, TeamAdmissionPolicy, TeamAdmissionPolicyProps } from './admission-policy';
 import { reposOverlap } from '../ci/repo-overlap';
 import { checkSubjectPrefix, SubjectPrefixes } from './team-member';
-import { checkTeamRoute, uncheckedRetireWarning } from './team-route';
+import { checkTeamRoute } from './team-route';
 import { leftTeamWarning, watchLeftTeamsOfStack } from './left-teams';
 import {
   checkTeamName, checkTeamPropsObject, defaultedNamespace, inTeam, MAX_TEAM_NAME, Team, teamNamespaceList, teamNamespaces, TeamProps, teamRobotNames,
@@ -590,19 +590,13 @@ export class TeamPlatform extends Construct {
     robots.forEach((robot) => harbor.checkRetireRobot(robot));
     if (groups) harbor.checkRetireProjectGroups(name);
     // the engine checks everything before it keeps anything, and goes first of what keeps something
-    // Woodpecker warns at synth, if the previous output holds none of the team's agents either
+    // Woodpecker warns at synth, if the previous output holds none of the team's agents either, of a call without repos
+    // (this warning) or with repos but no events (closeRoute's, which both reach)
     this.props.ci._retireRoute?.(name, buildNamespace, options.repos, route,
       `retireTeam(${describeValue(name)}) on Woodpecker names no repos: the team's agents, which an apply without pruning ` +
       'leaves running, keep taking its repositories\' pipelines with its deploy identity and Secrets until deleted; pass the repos ' +
       'its addTeam had, and its events and branches if it had them (its agents are named after them), ' +
-      `e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`,
-      // Repos without events leave the branches to the synth: a team routed by branch always named its events (the
-      // default ones hold tag and deployment, which no route by branch takes: checkRouteBranches), so without them the
-      // synth names the agents of every event on every branch, none of such a team's. It then finds the team's own in
-      // the previous output (and warns of the miss); without one it cannot check, and says so. Not when events are
-      // given: they are what the team had, and one without branches could say no more, so a warning there could not be
-      // answered. The default events, given, are how a team that had neither says so.
-      options.repos === undefined || route.events !== undefined ? undefined : uncheckedRetireWarning(name, options.repos));
+      `e.g. retireTeam(${describeValue(name)}, { repos: ['acme/${name}-app'] })`);
     robots.forEach((robot) => harbor.retireRobot(robot));
     if (groups) harbor.retireProjectGroups(name);
     // elsewhere its groups are not the team's to remove, but the project left the code on purpose: no left-project warning

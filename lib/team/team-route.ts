@@ -1,5 +1,5 @@
 import { checkEvents, CiEngineKind, CiRouteProps, DEFAULT_EVENTS, PipelineEvent } from '../ci';
-import { describeValue, invalid } from '../core';
+import { invalid } from '../core';
 import { DRONE_NO_BRANCHES } from '../drone/no-branch-routes';
 
 /** What a team says of its route: `TeamProps.events` and `TeamProps.branches` (`RetireTeamOptions` repeats them). */
@@ -48,20 +48,4 @@ export function checkTeamRoute(scope: TeamRouteScope, engine: CiEngineKind): Pic
     }
   }
   return { ...(events === undefined ? {} : { events: [...events] }), ...(branches === undefined ? {} : { branches: [...branches] }) };
-}
-
-/**
- * The warning for `retireTeam(name, { repos })` on Woodpecker without `events`, from a synth that finds none of the
- * team's agents in the previous output (a first synth, a fresh clone, another output directory): it closes the
- * agents of `repos` for the default events on every branch, while a team that had `events` or `branches` ran agents
- * named after them (`routeAgentName`), which stay admitted, and the server cannot tell (lib/woodpecker/closed-agents.ts).
- */
-export function uncheckedRetireWarning(name: string, repos: readonly string[]): string {
-  const call = `retireTeam(${describeValue(name)}`;
-  return `${call}) on Woodpecker gives repos but no events, and no previous output holds an agent of the team to check them against ` +
-    '(a first synth, a fresh clone, another output directory): only its repos\' agents for every event but pull requests, on every branch, ' +
-    'are refused the server\'s gRPC port, so if its addTeam had events or branches, its agents, named after them, stay admitted, taking ' +
-    'its pipelines with its deploy identity and Secrets until deleted; pass them as addTeam had them, ' +
-    `e.g. ${call}, { repos: ${describeValue(repos)}, events: ["push"], branches: ["main"] }), or, if it had neither, the default events, ` +
-    `events: ${describeValue(DEFAULT_EVENTS)}`;
 }

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { WOODPECKER_EVENTS } from '../ci/events';
+import { DEFAULT_EVENTS, WOODPECKER_EVENTS } from '../ci/events';
 import { describeValue } from '../core';
 import { NameOwner, recordNames } from '../core/left-names';
 import { previousOutput, underStackMark } from '../core/previous-output';
@@ -164,4 +164,27 @@ export function missedAgentsWarning(route: string, missed: readonly string[]): s
     'the server\'s gRPC port too, found there, but a synth without that output (another output directory, a fresh clone) would leave them ' +
     `taking the route's pipelines with its deploy identity and Secrets; pass every repository, event and branch the route had (the missed agents' events: ` +
     `${events.join(', ')}), as its addTeam or addRoute listed them`;
+}
+
+/**
+ * The warning for route `route` closed with `repos` but no events, by `call`: `retireTeam(route, { repos })` or
+ * `closeRoute(route, repos)`, from a synth that finds none of the route's agents in the previous output (a first
+ * synth, a fresh clone, another output directory). It closes the agents of `repos` for the default events on every
+ * branch, while a route that had events or branches ran agents named after them (`routeAgentName`), which stay
+ * admitted: the server takes the labels a task must match from the agent itself (woodpecker v3.17.0
+ * server/scheduler/filter.go:28-87, server/rpc/rpc.go:76-82), so only the name refuses it.
+ */
+export function uncheckedAgentsWarning(call: 'retireTeam' | 'closeRoute', route: string, repos: readonly string[]): string {
+  const name = describeValue(route);
+  const given = describeValue(repos);
+  const [head, whose, adder, example, defaults] = call === 'retireTeam'
+    ? [`retireTeam(${name})`, 'the team', 'addTeam', `retireTeam(${name}, { repos: ${given}, events: ["push"], branches: ["main"] })`,
+      `events: ${describeValue(DEFAULT_EVENTS)}`]
+    : [`closeRoute(${name}, ${given})`, 'the route', 'addRoute (or addTeam)', `closeRoute(${name}, ${given}, ["push"], ["main"])`,
+      `closeRoute(${name}, ${given}, ${describeValue(DEFAULT_EVENTS)})`];
+  return `${head} on Woodpecker gives repos but no events, and no previous output holds an agent of ${whose} to check them against ` +
+    '(a first synth, a fresh clone, another output directory): only its repos\' agents for every event but pull requests, on every branch, ' +
+    `are refused the server's gRPC port, so if its ${adder} had events or branches, its agents, named after them, stay admitted, taking ` +
+    `its pipelines with its deploy identity and Secrets until deleted; pass them as ${adder} had them, e.g. ${example}, or, if it had ` +
+    `neither, the default events, ${defaults}`;
 }

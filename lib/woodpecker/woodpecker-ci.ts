@@ -15,7 +15,9 @@ import { previousOutput, PreviousOutput, underStackMark } from '../core/previous
 import { warnOnce } from '../core/warn';
 import { WoodpeckerAgent, WoodpeckerAgentOptions } from './agent';
 import { WoodpeckerBuildNamespaces, WoodpeckerBuildOptions } from './builds';
-import { closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents, recordRouteAgents, routeAgentsOwner } from './closed-agents';
+import {
+  closedAgentsOwner, missedAgentsWarning, recordClosedAgents, recordedRouteAgents, recordRouteAgents, routeAgentsOwner, uncheckedAgentsWarning,
+} from './closed-agents';
 import { woodpeckerEventsOf } from './events';
 import { checkRepoForgeIds, RepoPin } from './forge-ids';
 import { COMMIT_BRANCH_LABEL, EVENT_LABEL, REPO_FORGE_ID_LABEL, REPO_LABEL, ROUTE_LABEL } from './labels';
@@ -145,8 +147,9 @@ interface ClosedRoute {
   /** The warning, if any, for a route closed without its repositories of which the previous output holds no agent. */
   unnamed?: string;
   /**
-   * The warning, if any, for a route closed with its repositories but not its events (`retireTeam`'s `repos` alone) of
-   * which the previous output holds no agent: the names the props give may be none of the route's.
+   * The warning, if any, for a route closed with its repositories but not its events (`retireTeam`'s `repos` alone,
+   * `closeRoute` without `events`) of which the previous output holds no agent: the names the props give may be none
+   * of the route's (`closeNamedRoute`).
    */
   unchecked?: string;
 }
@@ -417,14 +420,33 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
    *
    * @param name the route's name, as `addRoute` had it
    * @param repos the route's repositories, exact slugs as `addRoute` had them
-   * @param events the route's events, as `addRoute` had them
+   * @param events the route's events, as `addRoute` had them (`@default` - every event but pull requests,
+   * `DEFAULT_EVENTS`: left out, a synth that finds none of the route's agents in the previous output cannot tell whether
+   * the route had events or branches, and warns at each such synth; a route that had neither says so with
+   * `DEFAULT_EVENTS`, given)
    * @param branches the route's branches, as `addRoute` had them (`@default` - none: a route of every branch)
    */
-  public closeRoute(name: string, repos: readonly string[], events: readonly PipelineEvent[] = DEFAULT_EVENTS, branches?: readonly string[]): void {
+  public closeRoute(name: string, repos: readonly string[], events?: readonly PipelineEvent[], branches?: readonly string[]): void {
+    this.closeNamedRoute('closeRoute', name, repos, events, branches);
+  }
+
+  /**
+   * Close route `name` with its `repos`, `events` and `branches` (`closeRoute`), for `call`, which names it to the
+   * user: `closeRoute` itself, or `retireTeam` through `_retireRoute`. Events left out (`undefined`), the synth names
+   * the agents of the default events on every branch, none of a route by branch, which always named its events (the
+   * default ones hold tag and deployment, which no route by branch takes: `checkRouteBranches`): it then finds the
+   * route's own in the previous output (and warns of the miss), and without one it cannot check, and says so
+   * (`refusedAgents`). Not when events are given: they are what the route had, and one without branches could say no
+   * more, so a warning there could not be answered; the default events, given, are how a route that had neither says so.
+   */
+  private closeNamedRoute(call: 'retireTeam' | 'closeRoute', name: string, repos: readonly string[], events: readonly PipelineEvent[] | undefined,
+    branches: readonly string[] | undefined): void {
+    // null as unset, for JavaScript callers, as a default parameter took it before
+    const given = events ?? undefined;
     const route = checkDnsLabel('name', name);
     this.checkOpen('name', route);
     // pull requests allowed: closing a route grants nothing
-    const checked = checkPipelineAccess({ repos, events, allowPullRequests: true });
+    const checked = checkPipelineAccess({ repos, events: given ?? DEFAULT_EVENTS, allowPullRequests: true });
     const checkedBranches = checkRouteBranches(branches, checked.events);
     const glob = checked.repos.find(isRepoGlob);
     if (glob !== undefined) {
@@ -436,14 +458,15 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const closed = this.closedRoute(route);
     closed.reposGiven = true;
     names.forEach((n) => closed.named.add(n));
+    // a later call of the same route that gives its events leaves the earlier one's names unchecked all the same
+    if (given === undefined) closed.unchecked ??= uncheckedAgentsWarning(call, route, repos);
   }
 
   /** @internal */
   public _retireRoute(name: string, _buildNamespace: string, repos?: readonly string[], scope: Pick<CiRouteProps, 'events' | 'branches'> = {},
-    unnamed?: string, unchecked?: string): void {
+    unnamed?: string): void {
     if (repos !== undefined) {
-      this.closeRoute(name, repos, scope.events ?? DEFAULT_EVENTS, scope.branches);
-      this.closedRoute(name).unchecked = unchecked;
+      this.closeNamedRoute('retireTeam', name, repos, scope.events, scope.branches);
       return;
     }
     const route = checkDnsLabel('name', name);

@@ -243,6 +243,58 @@ test('closeRoute of a repository a live route dropped closes its agents, not the
   }
 });
 
+// closeRoute, the engine's own call, names the agents as retireTeam does, and had the same gap: events left out, a synth
+// without the previous output closed the default events' agents on every branch and said nothing. The check is the
+// one both calls reach (WoodpeckerCi.closeNamedRoute, refusedAgents), worded for the call the user wrote.
+test('closeRoute without events from a synth without the previous output warns, at each such synth, and lists nothing in the mark', () => {
+  const s = stack();
+  try {
+    const routed = (p: ReturnType<typeof platform>) => {
+      p.ci.addBuildNamespace('deploy-ns');
+      p.ci.addRoute({ name: 'deploy', repos: ['acme/api'], namespace: 'deploy-ns', events: [PUSH, CUSTOM], branches: ['main', 'release'] });
+    };
+    s.run(routed);
+    // the route's four agents, one per event and branch, as the first synth wrote them
+    const written = fs.readFileSync(path.join(s.dir, 'dist', 'platform.k8s.yaml'), 'utf8');
+    const agents = [...new Set(written.match(/woodpecker-deploy-[a-z]+-[0-9a-f]{8}/g) ?? [])].sort();
+    expect(agents).toHaveLength(4);
+    const ci = (p: ReturnType<typeof platform>) => p.ci as WoodpeckerCi;
+    const other = path.join(s.dir, 'other');
+    const UNCHECKED_CLOSE = /closeRoute\("deploy", \["acme\/api"\]\) on Woodpecker gives repos but no events/g;
+    for (let i = 0; i < 2; i++) {
+      const fresh = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']), other);
+      expect(fresh.refused.filter((n) => agents.includes(n))).toEqual([]);
+      expect(fresh.refused).toHaveLength(5);
+      expect(count(fresh.stderr, UNCHECKED_CLOSE)).toBe(1);
+      expect(fresh.stderr).toContain('dockyard: warning: closeRoute("deploy", ["acme/api"]) on Woodpecker gives repos but no events, and no previous ' +
+        'output holds an agent of the route to check them against (a first synth, a fresh clone, another output directory): only its repos\' ' +
+        'agents for every event but pull requests, on every branch, are refused the server\'s gRPC port, so if its addRoute (or addTeam) had ' +
+        'events or branches, its agents, named after them, stay admitted, taking its pipelines with its deploy identity and Secrets until ' +
+        'deleted; pass them as addRoute (or addTeam) had them, e.g. closeRoute("deploy", ["acme/api"], ["push"], ["main"]), or, if it had ' +
+        'neither, the default events, closeRoute("deploy", ["acme/api"], ["push","tag","promote","rollback","cron","custom"])\n');
+    }
+    // the names closed blind are not listed as closed in the mark, as retireTeam's are not
+    expect(fs.readFileSync(path.join(other, '.dockyard-output'), 'utf8')).not.toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\//);
+    // given its events and branches, it closes the route's agents and says nothing, and they are listed
+    const third = path.join(s.dir, 'third');
+    const given = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, CUSTOM], ['main', 'release']), third);
+    expect(given.refused).toEqual(agents);
+    expect(count(given.stderr, UNCHECKED_CLOSE)).toBe(0);
+    expect(fs.readFileSync(path.join(third, '.dockyard-output'), 'utf8')).toMatch(/woodpecker-closed-agents [^\n]*\\tdeploy\/woodpecker-deploy-push-/);
+    // the default events, given, say the route had neither: no warning
+    const defaults = s.run((p) => ci(p).closeRoute('deploy', ['acme/api'], [PUSH, TAG, PROMOTE, ROLLBACK, CRON, CUSTOM]), path.join(s.dir, 'fourth'));
+    expect(defaults.refused).toHaveLength(5);
+    expect(count(defaults.stderr, UNCHECKED_CLOSE)).toBe(0);
+    // and a synth that finds the previous output checks: the missed agents' warning, not this one
+    const found = s.run((p) => ci(p).closeRoute('deploy', ['acme/api']));
+    expect(found.refused).toEqual(expect.arrayContaining(agents));
+    expect(count(found.stderr, UNCHECKED_CLOSE)).toBe(0);
+    expect(found.stderr).toMatch(/Woodpecker route "deploy" is closed \(retireTeam, closeRoute\) with repos, events or branches that do not name 4 of its agents/);
+  } finally {
+    s.done();
+  }
+});
+
 // the route is looked up at synth, so it must be closed before, with repos or without, and a refusal retires nothing
 test('retireTeam without repos after the synth is refused, naming the team, and retires nothing', () => {
   const p = platform({}, { engine: 'woodpecker' });
