@@ -501,14 +501,20 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
     const record = recordedRouteAgents(this, owners, this.namespace, this.server.serviceName);
     const agents = new Map<string, string>();
     const listed = new Map<string, string>();
+    // Under the DigitalOcean Pulumi program (`underStackMark`) a route closed without repos, or with repos but no
+    // events, of which nothing is found, is not warned of: its agents are resources of the stack, which the update that
+    // drops them deletes (the StatefulSets leave the ChartDeployment's ConfigGroup), and its mark keeps no object list,
+    // so it would find nothing and warn at every run while the retiredTeams entry stays, of agents gone. An update
+    // that drops the team but fails on its protected Namespaces fails in the preview `pulumi up` runs first, before any
+    // change, as Pulumi refuses a protected resource's delete there too (pulumi v3.259.0
+    // pkg/resource/deploy/step.go:647-653, the refusal before the DryRun branch); the one that goes through deletes them.
+    const byStack = underStackMark(this);
     for (const [route, closed] of this.closedRoutes) {
       const found = [...(record.get(route) ?? [])].filter((n) => !current.has(n));
       const missed = found.filter((n) => !closed.named.has(n)).sort();
       // repos without events and nothing found: the names the props give are refused, as they may be the route's, but
-      // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes). Not
-      // under the DigitalOcean Pulumi program (`underStackMark`): its agents are resources of the stack, deleted by the
-      // update that drops them, and its mark keeps no object list, so it would find nothing and warn at every run.
-      const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined && !underStackMark(this);
+      // not listed, so every synth that finds nothing more says so (until the call gives the events, or goes)
+      const unchecked = closed.reposGiven && found.length === 0 && closed.unchecked !== undefined && !byStack;
       [...closed.named, ...missed].filter((n) => !current.has(n)).forEach((n) => {
         agents.set(n, route);
         if (!unchecked) listed.set(n, route);
@@ -517,7 +523,7 @@ export class WoodpeckerCi extends Construct implements ICiEngine {
         warnOnce(this, missedAgentsWarning(route, missed));
       } else if (unchecked) {
         warnOnce(this, closed.unchecked!);
-      } else if (!closed.reposGiven && found.length === 0 && closed.unnamed !== undefined) {
+      } else if (!closed.reposGiven && found.length === 0 && closed.unnamed !== undefined && !byStack) {
         warnOnce(this, closed.unnamed);
       }
     }
