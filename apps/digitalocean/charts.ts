@@ -525,6 +525,18 @@ function onboardTeams(chart: DockyardChart, config: DigitalOceanChartsConfig,
       'build pods would pull the runner\'s images from it with the team\'s own logins, and its login is a DigitalOcean API token, which ' +
       'no team may hold; use a mirror with a login of its own (imageMirrorUser), an anonymous one, or Harbor\'s proxy cache (no imageMirror)');
   }
+  // a name in both settings, refused in their words: TeamPlatform's retireTeam would refuse it in the code's (drop the
+  // addTeam call, or the retireTeam call), which a user of the settings has neither of
+  const firstOnboarded = new Map<string, number>();
+  onboarded.forEach((team, i) => { if (!firstOnboarded.has(team.name)) firstOnboarded.set(team.name, i); });
+  retired.forEach((entry, i) => {
+    const name = typeof entry === 'string' ? entry : entry.name;
+    const at = firstOnboarded.get(name);
+    if (at !== undefined) {
+      invalid(typeof entry === 'string' ? `retiredTeams[${i}]` : `retiredTeams[${i}].name`, name, `must not be in teams too (teams[${at}]): a ` +
+        'team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
+    }
+  });
   const teams = new TeamPlatform(chart, 'Teams', {
     ci, harbor,
     sharedProjects: proxy ? [proxy] : [],

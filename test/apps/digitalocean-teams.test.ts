@@ -182,9 +182,14 @@ describe('the retiredTeams setting', () => {
   });
 
   test('refuses a team it onboards too, naming its place in the setting', () => {
-    expect(refusal(() => charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: ['billing', 'payments'] })))
-      .toBe('invalid retiredTeams[1] "payments": must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either ' +
-        'onboarded or retired; drop the addTeam call to retire it, or the retireTeam call to keep it');
+    // in the settings' words, not the code's (drop the addTeam call, or the retireTeam call)
+    expect(refusal(() => charts({ teams: [{ name: 'search', repos: ['example/search'] }, { name: 'payments', repos: ['example/payments'] }],
+      retiredTeams: ['billing', 'payments'] })))
+      .toBe('invalid retiredTeams[1] "payments": must not be in teams too (teams[1]): a team is either onboarded or retired; remove it from ' +
+        'teams to retire it, or from retiredTeams to keep it');
+    expect(refusal(() => charts({ teams: [{ name: 'payments', repos: ['example/payments'] }], retiredTeams: [{ name: 'payments', repos: ['example/payments'] }] })))
+      .toBe('invalid retiredTeams[0].name "payments": must not be in teams too (teams[0]): a team is either onboarded or retired; remove it from ' +
+        'teams to retire it, or from retiredTeams to keep it');
     // an entry of name and options: its name is a key of it
     expect(refusal(() => charts({ retiredTeams: [{ name: 'Billing', repos: ['example/billing'] }] })))
       .toMatch(/^invalid retiredTeams\[0\]\.name "Billing": must be a team name: /);

@@ -59,9 +59,13 @@ export function describeSettingRefusals(preview: boolean): void {
       expect(await refusal({ retiredTeams: [{ name: 'billing', events: ['cron'] }] })).toBe('invalid retiredTeams[0].events ["cron"]: must be left out on ' +
         'Drone: a team\'s route there takes every event but pull requests (push, tag, promote, rollback, cron, custom); a narrower one is Woodpecker\'s, ' +
         'for a route by branch');
+      // a name in both settings, in their words (the charts refuse it before TeamPlatform's retireTeam, whose words are the code's)
       expect(await refusal({ teams: [{ name: 'payments', repos: ['acme/payments'] }], retiredTeams: ['billing', 'payments'] })).toBe('invalid retiredTeams[1] ' +
-        '"payments": must not be a team this platform onboards (addTeam) when retireTeam retires it: a team is either onboarded or retired; drop the ' +
-        'addTeam call to retire it, or the retireTeam call to keep it');
+        '"payments": must not be in teams too (teams[0]): a team is either onboarded or retired; remove it from teams to retire it, or from ' +
+        'retiredTeams to keep it');
+      expect(await refusal({ ciEngine: 'woodpecker', teams: [{ name: 'payments', repos: ['acme/payments'] }],
+        retiredTeams: [{ name: 'payments', repos: ['acme/payments'] }] })).toBe('invalid retiredTeams[0].name "payments": must not be in teams too ' +
+        '(teams[0]): a team is either onboarded or retired; remove it from teams to retire it, or from retiredTeams to keep it');
       expect(await refusal({ retiredTeams: ['Billing'] })).toBe(`invalid retiredTeams[0] "Billing": ${TEAM_NAME}`);
       expect(await refusal({ retiredTeams: [{ name: 'Billing', repos: ['acme/billing'] }] })).toBe(`invalid retiredTeams[0].name "Billing": ${TEAM_NAME}`);
     });
