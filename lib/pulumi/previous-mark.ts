@@ -34,18 +34,27 @@
  *   nor reports (@pulumi/pulumi 3.270.0 runtime/resource.js `readResource`, `resolveURN`; rpc.js
  *   `transferProperties`; errors.js `isGrpcError`), so the read never settles and no stack trace follows; README
  *   ("What a version check shows under `pulumi up`") says what to check.
+ * - under `--continue-on-error` the engine goes on past that failed step, answering the read with no property at all
+ *   (step_executor.go:453-454 `step.Fail()`; source_eval.go:1553-1556 answers the read's own outputs, still the empty
+ *   map step_generator.go:318 made), where a read that succeeds always holds the outputs (builtins.go:415-419): the
+ *   reference's outputs are then undefined in an update and unknown in a preview, and `previousMark` stops the run in a
+ *   line of its own (an `EnvironmentError`), rather than find no mark and check nothing.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { IConstruct } from 'constructs';
 import { keptListWarnings, keptLists } from '../core/kept-lists';
 import { previousOutputOf, withPreviousOutput } from '../core/previous-output';
 import { RunWords } from '../core/run-words';
+import { describeValue } from '../core/validation';
 import { checkVersionChangesOfMark } from '../core/version-changes';
 // a refusal of the checks (a ValidationError) prints as its one line under Pulumi
-import './run-errors';
+import { EnvironmentError } from './run-errors';
 
 /** The stack output that holds the mark's lists for the next run (`previousMark` reads it). */
 export const MARK_OUTPUT = 'dockyardMark';
+
+/** The name of the `StackReference` by which `previousMark` reads the stack, as the engine shows it. */
+const REFERENCE = 'dockyard-previous-output';
 
 /**
  * How the checks' lines name the runs under Pulumi: what they compare with is the stack's last update, a preview
@@ -79,7 +88,17 @@ export function ownStackName(): string {
  * @default - the stack being run
  */
 export async function previousMark(name: string = ownStackName()): Promise<string | undefined> {
-  const reference = new pulumi.StackReference('dockyard-previous-output', { name });
+  const reference = new pulumi.StackReference(REFERENCE, { name });
+  // a read that succeeds always holds the outputs, an empty map for a stack never updated (builtins.go:415-419); none,
+  // or unknown ones, is a read that failed while the run went on (`--continue-on-error`), which would otherwise throw
+  // a TypeError in an update and in a preview find no mark and check nothing (see above)
+  const state = reference.outputs as unknown as OutputState;
+  const [known, outputs] = await Promise.all([state.isKnown, state.promise()]);
+  if (!known || outputs === undefined || outputs === null) {
+    throw new EnvironmentError(`the StackReference ${REFERENCE} read no outputs of the stack ${describeValue(name)}: its read failed, ` +
+      'as the error printed under it says, and the run went on (--continue-on-error); without them this run cannot check its changes against ' +
+      'the stack\'s last update, so it stops here: fix what that error names (README, "What a version check shows under pulumi up") and run again');
+  }
   // the details, not getOutputValue: with a CLI that reports no secret output names, getOutputValue takes every
   // output of a stack holding a secret one (the kubeconfig) for a secret and throws (sdk/nodejs/stackReference.ts)
   const details = await reference.getOutputDetails(MARK_OUTPUT);
@@ -94,6 +113,16 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
     return undefined;
   }
   return mark;
+}
+
+/**
+ * What an `Output` holds, which the SDK keeps internal (@pulumi/pulumi sdk/nodejs/output.ts:1022-1024, `@internal`)
+ * and reads itself through every copy of it loaded (`StackReference.getOutputDetails`, stackReference.ts
+ * `readOutputValue`): the only way to tell outputs that are unknown from outputs that are not there.
+ */
+interface OutputState {
+  readonly isKnown: Promise<boolean>;
+  promise(): Promise<unknown>;
 }
 
 /** What a JSON value is, as a warning names it: `an object`, `a list`, `a number`, `a boolean`. */

@@ -12,13 +12,14 @@ import { printed } from './printed';
  */
 export function describePreviousMark(preview: boolean): void {
   describe(`the previous output under Pulumi${preview ? ', in a preview' : ''}`, () => {
-    const stack = { outputs: {} as Record<string, unknown>, withoutSecretNames: false, refusal: undefined as string | undefined };
+    const stack = { outputs: {} as Record<string, unknown>, withoutSecretNames: false, refusal: undefined as string | undefined, failed: false };
     const saved = process.env.DOCKYARD_VERSION_CHANGE;
     beforeAll(() => setup({ preview, stackOutputs: stack, organization: 'acme' }));
     beforeEach(() => {
       stack.outputs = {};
       stack.withoutSecretNames = false;
       stack.refusal = undefined;
+      stack.failed = false;
       delete process.env.DOCKYARD_VERSION_CHANGE;
     });
     afterAll(() => {
@@ -336,6 +337,26 @@ export function describePreviousMark(preview: boolean): void {
       ]);
       expect(await warningsDuring(() => deploy(undefined, { admin: 'other-admin', domain: 'ci.example.org' }))).not.toEqual(
         expect.arrayContaining([expect.stringMatching(/^DroneServer /)]));
+    });
+
+    test('a read that failed while the run went on (--continue-on-error) stops the run in one line, not comparing with nothing', async () => {
+      // the engine answers the read with no property at all (harness, `failed`): in an update the SDK resolves the
+      // outputs as undefined, where getOutputDetails threw a TypeError with its stack; in a preview as unknown, where
+      // it found no mark, and the run went on unchecked, a Harbor downgrade among what it then applied
+      const { previousMark } = await import('../../lib/pulumi/previous-mark');
+      const { first, changed } = await marks();
+      stack.outputs = { dockyardMark: changed };
+      stack.failed = true;
+      stackReads.length = 0;
+      const err = await previousMark().then(() => new Error('no refusal'), (e: Error) => e);
+      expect(stackReads).toEqual(['acme/dockyard/test']);
+      expect(printed(err)).toBe('the StackReference dockyard-previous-output read no outputs of the stack "acme/dockyard/test": its read failed, ' +
+        'as the error printed under it says, and the run went on (--continue-on-error); without them this run cannot check its changes against ' +
+        'the stack\'s last update, so it stops here: fix what that error names (README, "What a version check shows under pulumi up") and run again');
+      // a read that succeeds is taken as before
+      stack.failed = false;
+      stack.outputs = { dockyardMark: first };
+      expect(await previousMark()).toBe(first);
     });
 
     // last: the SDK then stops talking to the (mock) monitor, as under the engine

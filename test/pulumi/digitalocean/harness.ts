@@ -183,11 +183,16 @@ export interface SetupOptions {
    * StackReference's ID is the stack's name). Set `stackOutputs.outputs` between tests to change them;
    * `withoutSecretNames` answers as a CLI that reports no `secretOutputNames`; `refusal` answers the read as the
    * engine's monitor answers one whose step failed (the backend refused it): gRPC UNAVAILABLE, with that message
-   * (pulumi/pulumi pkg/resource/deploy/source_eval.go:1531-1534).
+   * (pulumi/pulumi pkg/resource/deploy/source_eval.go:1531-1534); `failed` answers it as the engine does when that
+   * step failed under `--continue-on-error`: with no property at all, the read's own outputs being still the empty
+   * map it started with (pkg/v3.259.0-14-g1b59498 pkg/resource/deploy/step_generator.go:318, `GenerateReadSteps`;
+   * step.go:1354-1356, `ReadStep.Apply` returns before setting them; step_executor.go:453-454, `step.Fail()`;
+   * source_eval.go:1553-1556 answers `result.State.Outputs`), where a read that succeeds always holds `name`,
+   * `outputs` and `secretOutputNames` (builtins.go:415-419).
    *
    * @default - none: the stack's first update
    */
-  readonly stackOutputs?: { outputs: Record<string, unknown>; withoutSecretNames?: boolean; refusal?: string };
+  readonly stackOutputs?: { outputs: Record<string, unknown>; withoutSecretNames?: boolean; refusal?: string; failed?: boolean };
   /**
    * The organization the engine gives the program (`pulumi.getOrganization()`): a diy backend's is `organization`.
    *
@@ -213,6 +218,7 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
         if (options.stackOutputs?.refusal !== undefined) {
           throw Object.assign(new Error(options.stackOutputs.refusal), { code: GRPC_UNAVAILABLE });
         }
+        if (options.stackOutputs?.failed) return { id: a.id, state: {} };
         const outputs = options.stackOutputs?.outputs ?? {};
         const secretOutputNames = Object.keys(outputs).filter((k) => containsSecret(outputs[k])).sort();
         return { id: a.id, state: { name: a.inputs.name, outputs, ...(options.stackOutputs?.withoutSecretNames ? {} : { secretOutputNames }) } };
