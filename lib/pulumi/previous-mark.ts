@@ -81,7 +81,9 @@ export function ownStackName(): string {
 
 /**
  * The mark the stack's last update kept (`MARK_OUTPUT`), read through a `StackReference` to the stack itself
- * (`ownStackName`); undefined when there is none: the stack's first update, or one by a version before this output.
+ * (`ownStackName`); undefined when there is none: the stack's first update, or one by a version before this output
+ * (warned of, as the stack then has other outputs). A read that found no outputs at all (it failed, and the run went
+ * on) is refused.
  * Call it once per program, before anything it would refuse is registered.
  *
  * @param name the stack to read
@@ -103,7 +105,17 @@ export async function previousMark(name: string = ownStackName()): Promise<strin
   // output of a stack holding a secret one (the kubeconfig) for a secret and throws (sdk/nodejs/stackReference.ts)
   const details = await reference.getOutputDetails(MARK_OUTPUT);
   const mark = details.value ?? details.secretValue;
-  if (mark === undefined || mark === null) return undefined;
+  if (mark === undefined || mark === null) {
+    // outputs without the mark: an update ran before, by a release without it (or the outputs were edited, or imported
+    // from elsewhere), and what it deployed is not compared: said once, as this run's output then holds the mark
+    if (Object.keys(outputs).length > 0) {
+      void pulumi.log.warn(`the stack ${describeValue(name)} has outputs but no ${MARK_OUTPUT}, as after an update by a Dockyard release ` +
+        'before it: this run checks nothing against that update (no version change refused, no dropped admin, URL, project, robot or team ' +
+        'warned of) and keeps its own mark for the next; if Harbor already runs a newer version than this run\'s (kubectl -n harbor get ' +
+        'deployment harbor-core -o jsonpath=\'{..image}\'), stop here (README, "Upgrading the components")');
+    }
+    return undefined;
+  }
   if (typeof mark !== 'string') {
     // warned of, not refused: a refused update keeps the stack's outputs (see above), so a refusal would come back at
     // every run with no way out but editing the state, while this run's own output replaces it. The value is not

@@ -54,11 +54,28 @@ export function describePreviousMark(preview: boolean): void {
       expect(stackReads).toEqual(['acme/dockyard/test']);
     });
 
-    test('a stack never updated, or updated by a version before the mark, has no previous mark', async () => {
+    test('a stack never updated, or updated by a version before the mark, has no previous mark; the latter is warned of', async () => {
+      const pulumi = await import('@pulumi/pulumi');
       const { previousMark } = await import('../../lib/pulumi/previous-mark');
-      expect(await previousMark('acme/dockyard/test')).toBeUndefined();
-      stack.outputs = { harborUrl: 'https://harbor.example.com' };
-      expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+      const warnings: string[] = [];
+      const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
+        warnings.push(msg);
+        return Promise.resolve();
+      });
+      try {
+        // a stack never updated (or destroyed since) has no outputs at all: a first run, as a synth's, compares nothing
+        expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+        expect(warnings).toEqual([]);
+        // outputs without the mark: the checks were skipped where something ran before, which the user is told once
+        stack.outputs = { harborUrl: 'https://harbor.example.com', kubeconfig: 'k' };
+        expect(await previousMark('acme/dockyard/test')).toBeUndefined();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(warnings).toEqual(['the stack "acme/dockyard/test" has outputs but no dockyardMark, as after an update by a Dockyard release ' +
+        'before it: this run checks nothing against that update (no version change refused, no dropped admin, URL, project, robot or team ' +
+        'warned of) and keeps its own mark for the next; if Harbor already runs a newer version than this run\'s (kubectl -n harbor get ' +
+        'deployment harbor-core -o jsonpath=\'{..image}\'), stop here (README, "Upgrading the components")']);
     });
 
     test.each([false, true])('the mark is read beside a secret output (the kubeconfig), the secret output names unreported: %s', async (without) => {
