@@ -55,23 +55,12 @@ export function describePreviousMark(preview: boolean): void {
     });
 
     test('a stack never updated, or updated by a version before the mark, has no previous mark; the latter is warned of', async () => {
-      const pulumi = await import('@pulumi/pulumi');
       const { previousMark } = await import('../../lib/pulumi/previous-mark');
-      const warnings: string[] = [];
-      const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
-        warnings.push(msg);
-        return Promise.resolve();
-      });
-      try {
-        // a stack never updated (or destroyed since) has no outputs at all: a first run, as a synth's, compares nothing
-        expect(await previousMark('acme/dockyard/test')).toBeUndefined();
-        expect(warnings).toEqual([]);
-        // outputs without the mark: the checks were skipped where something ran before, which the user is told once
-        stack.outputs = { harborUrl: 'https://harbor.example.com', kubeconfig: 'k' };
-        expect(await previousMark('acme/dockyard/test')).toBeUndefined();
-      } finally {
-        spy.mockRestore();
-      }
+      // a stack never updated (or destroyed since) has no outputs at all: a first run, as a synth's, compares nothing
+      expect(await warningsDuring(async () => expect(await previousMark('acme/dockyard/test')).toBeUndefined())).toEqual([]);
+      // outputs without the mark: the checks were skipped where something ran before, which the user is told once
+      stack.outputs = { harborUrl: 'https://harbor.example.com', kubeconfig: 'k' };
+      const warnings = await warningsDuring(async () => expect(await previousMark('acme/dockyard/test')).toBeUndefined());
       expect(warnings).toEqual(['the stack "acme/dockyard/test" has outputs but no dockyardMark, as after an update by a Dockyard release ' +
         'before it: this run checks nothing against that update (no version change refused, no dropped admin, URL, project, robot or team ' +
         'warned of) and keeps its own mark for the next; if Harbor already runs a newer version than this run\'s (kubectl -n harbor get ' +
@@ -90,21 +79,11 @@ export function describePreviousMark(preview: boolean): void {
 
     test('an output of that name that is not text is warned of in one line, without its value, and compares nothing', async () => {
       // a refusal would come back at every run: a refused update keeps the stack's outputs, this one among them
-      const pulumi = await import('@pulumi/pulumi');
       const { previousMark, MARK_OUTPUT } = await import('../../lib/pulumi/previous-mark');
       const cases: [unknown, string][] = [[{ images: ['hidden'] }, 'an object'], [['hidden'], 'a list'], [7, 'a number'], [true, 'a boolean']];
       for (const [value, kind] of cases) {
         stack.outputs = { [MARK_OUTPUT]: value };
-        const warnings: string[] = [];
-        const spy = jest.spyOn(pulumi.log, 'warn').mockImplementation((msg: string) => {
-          warnings.push(msg);
-          return Promise.resolve();
-        });
-        try {
-          expect(await previousMark('acme/dockyard/test')).toBeUndefined();
-        } finally {
-          spy.mockRestore();
-        }
+        const warnings = await warningsDuring(async () => expect(await previousMark('acme/dockyard/test')).toBeUndefined());
         expect(warnings).toEqual([`the stack output dockyardMark of acme/dockyard/test is ${kind}, not the text Dockyard keeps there (an output of ` +
           'that name from another program, or edited by hand): this update compares nothing with the last one and replaces it with its own']);
       }

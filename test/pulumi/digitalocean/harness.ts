@@ -302,10 +302,10 @@ export const T = {
 } as const;
 
 /**
- * The warnings `pulumi.log.warn` is given while `run` runs and what it registers settles. The SDK is imported at the
+ * The warnings `pulumi.log.warn` is given while `run` runs (awaited, if it is async) and what it registers settles. The SDK is imported at the
  * call, so that a test that resets the module registry spies on the instance the program it imports logs through.
  */
-export async function warningsDuring(run: () => void): Promise<string[]> {
+export async function warningsDuring(run: () => unknown): Promise<string[]> {
   const { log } = await import('@pulumi/pulumi');
   const warnings: string[] = [];
   const spy = jest.spyOn(log, 'warn').mockImplementation((msg: string) => {
@@ -313,7 +313,7 @@ export async function warningsDuring(run: () => void): Promise<string[]> {
     return Promise.resolve();
   });
   try {
-    run();
+    await run();
     await settled(100);
   } finally {
     spy.mockRestore();
